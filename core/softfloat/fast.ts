@@ -1,0 +1,172 @@
+/**
+ * Fast paths built on the host's IEEE-754 `number` arithmetic (which rounds
+ * to nearest-even). Each function returns `undefined` when it cannot prove
+ * that its answer and flags equal the exact slow path; callers then fall
+ * back. Only RNE is handled, and only when operands and result are finite
+ * and the result is comfortably normal (so UF/OF can never arise).
+ *
+ * Inexactness is decided exactly:
+ * - f64 add: TwoSum error term;
+ * - f64 mul/div/sqrt: Dekker (Veltkamp split) product error / residual;
+ * - f32: the double-precision result is exact (mul) or is checked by an
+ *   exact double product (div, sqrt) or TwoSum (add). Rounding a double
+ *   result of + - * / sqrt of binary32 operands to binary32 is a correct
+ *   single rounding because 53 >= 2*24 + 2.
+ *
+ * @module
+ */
+
+import { type FloatEnv, FloatFlag } from "./format.ts";
+
+const buf = new ArrayBuffer(8);
+const f64v = new Float64Array(buf);
+const u64v = new BigUint64Array(buf);
+const f32v = new Float32Array(buf);
+const u32v = new Uint32Array(buf);
+
+/** Reinterpret a binary64 bit pattern as a number. */
+export function bitsToF64(a: bigint): number {
+  u64v[0] = a;
+  return f64v[0];
+}
+
+/** Reinterpret a (non-NaN) number as a binary64 bit pattern. */
+export function f64ToBits(x: number): bigint {
+  f64v[0] = x;
+  return u64v[0];
+}
+
+/** Reinterpret a binary32 bit pattern as a number. */
+export function bitsToF32(a: bigint): number {
+  u32v[0] = Number(a);
+  return f32v[0];
+}
+
+/** Reinterpret a (non-NaN, binary32-representable) number as a binary32 bit pattern. */
+export function f32ToBits(x: number): bigint {
+  f32v[0] = x;
+  return BigInt(u32v[0]);
+}
+
+const MIN_NORMAL_F64 = 2 ** -1022;
+const MIN_NORMAL_F32 = 2 ** -126;
+const ADD_LIMIT = 2 ** 1020;
+/** Operand range in which Dekker's product is exact (no overflow, no underflow). */
+const SAFE_LO = 2 ** -450;
+const SAFE_HI = 2 ** 450;
+const SPLITTER = 134217729; // 2^27 + 1
+
+/** Exact error x*y - fl(x*y) for x, y in [SAFE_LO, SAFE_HI] (Dekker). */
+function productError(x: number, y: number, p: number): number {
+  let c = SPLITTER * x;
+  const xh = c - (c - x);
+  const xl = x - xh;
+  c = SPLITTER * y;
+  const yh = c - (c - y);
+  const yl = y - yh;
+  return xl * yl - (((p - xh * yh) - xl * yh) - xh * yl);
+}
+
+function inSafe(ax: number): boolean {
+  return ax >= SAFE_LO && ax <= SAFE_HI;
+}
+
+/** f64 a + b in RNE, or undefined. */
+export function addF64Fast(a: bigint, b: bigint, env: FloatEnv): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  const x = bitsToF64(a);
+  const y = bitsToF64(b);
+  const s = x + y;
+  const as = Math.abs(s);
+  if (
+    !(as > MIN_NORMAL_F64 && as < ADD_LIMIT && Math.abs(x) < ADD_LIMIT && Math.abs(y) < ADD_LIMIT)
+  ) return undefined;
+  const bb = s - x;
+  const err = (x - (s - bb)) + (y - bb);
+  if (err !== 0) env.flags |= FloatFlag.NX;
+  return f64ToBits(s);
+}
+
+/** f64 a * b in RNE, or undefined. */
+export function mulF64Fast(a: bigint, b: bigint, env: FloatEnv): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  const x = bitsToF64(a);
+  const y = bitsToF64(b);
+  if (!(inSafe(Math.abs(x)) && inSafe(Math.abs(y)))) return undefined;
+  const p = x * y;
+  if (productError(x, y, p) !== 0) env.flags |= FloatFlag.NX;
+  return f64ToBits(p);
+}
+
+/** f64 a / b in RNE, or undefined. */
+export function divF64Fast(a: bigint, b: bigint, env: FloatEnv): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  const x = bitsToF64(a);
+  const y = bitsToF64(b);
+  const q = x / y;
+  if (!(inSafe(Math.abs(q)) && inSafe(Math.abs(y)))) return undefined;
+  const ph = q * y;
+  if (ph !== x || productError(q, y, ph) !== 0) env.flags |= FloatFlag.NX;
+  return f64ToBits(q);
+}
+
+/** f64 sqrt(a) in RNE, or undefined. */
+export function sqrtF64Fast(a: bigint, env: FloatEnv): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  const x = bitsToF64(a);
+  const r = Math.sqrt(x);
+  if (!inSafe(r)) return undefined;
+  const ph = r * r;
+  if (ph !== x || productError(r, r, ph) !== 0) env.flags |= FloatFlag.NX;
+  return f64ToBits(r);
+}
+
+function f32Ok(r: number): boolean {
+  const ar = Math.abs(r);
+  return ar > MIN_NORMAL_F32 && ar < Infinity;
+}
+
+/** f32 a + b in RNE, or undefined. */
+export function addF32Fast(a: bigint, b: bigint, env: FloatEnv): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  const x = bitsToF32(a);
+  const y = bitsToF32(b);
+  const s = x + y;
+  const r = Math.fround(s);
+  if (!f32Ok(r)) return undefined;
+  const bb = s - x;
+  const err = (x - (s - bb)) + (y - bb);
+  if (err !== 0 || r !== s) env.flags |= FloatFlag.NX;
+  return f32ToBits(r);
+}
+
+/** f32 a * b in RNE, or undefined. */
+export function mulF32Fast(a: bigint, b: bigint, env: FloatEnv): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  const p = bitsToF32(a) * bitsToF32(b); // exact: 24x24 bits within double range
+  const r = Math.fround(p);
+  if (!f32Ok(r)) return undefined;
+  if (r !== p) env.flags |= FloatFlag.NX;
+  return f32ToBits(r);
+}
+
+/** f32 a / b in RNE, or undefined. */
+export function divF32Fast(a: bigint, b: bigint, env: FloatEnv): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  const x = bitsToF32(a);
+  const y = bitsToF32(b);
+  const r = Math.fround(x / y);
+  if (!f32Ok(r)) return undefined;
+  if (r * y !== x) env.flags |= FloatFlag.NX; // r*y is exact in double
+  return f32ToBits(r);
+}
+
+/** f32 sqrt(a) in RNE, or undefined. */
+export function sqrtF32Fast(a: bigint, env: FloatEnv): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  const x = bitsToF32(a);
+  const r = Math.fround(Math.sqrt(x));
+  if (!f32Ok(r)) return undefined;
+  if (r * r !== x) env.flags |= FloatFlag.NX;
+  return f32ToBits(r);
+}
