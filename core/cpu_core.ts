@@ -1,0 +1,155 @@
+/**
+ * One virtual CPU: the target's state block in host memory, guest memory,
+ * the TB cache, and the loop that runs TBs on a backend until something
+ * needs attention (a trap, an exhausted instruction budget, a stop request).
+ *
+ * @module
+ */
+
+import type { GuestMemory } from "./guest_memory.ts";
+import { type HostMemory, STATE_BASE, STATE_SIZE } from "./host_memory.ts";
+import type { HelperDef } from "./ir.ts";
+import { interpretBlock } from "./interp.ts";
+import type { RegisterAccess, TargetArch } from "./target.ts";
+import { TbCache, type TranslationBlock } from "./tb.ts";
+import type { Trap } from "./trap.ts";
+import { EmuError } from "./errors.ts";
+
+/**
+ * An execution backend: runs one TB, returns the number of guest
+ * instructions it completed, and leaves any trap in `cpu.trap`.
+ */
+export interface Backend {
+  readonly name: string;
+  exec(cpu: CpuCore, tb: TranslationBlock): number;
+}
+
+/** The reference IR interpreter as a backend. */
+export const interpreterBackend: Backend = { name: "interp", exec: interpretBlock };
+
+/** Why {@linkcode CpuCore.run} returned. */
+export type RunExit =
+  | { reason: "trap"; trap: Trap }
+  | { reason: "budget" }
+  | { reason: "stop" };
+
+/**
+ * A CPU bound to a target and a guest address space.
+ *
+ * @example
+ * ```ts ignore
+ * const cpu = new CpuCore(target, memory);
+ * cpu.pc = entry;
+ * const exit = cpu.run(1_000_000);
+ * ```
+ */
+export class CpuCore implements RegisterAccess {
+  readonly host: HostMemory;
+  readonly tbs: TbCache;
+  backend: Backend = interpreterBackend;
+  /** The trap the last TB raised, consumed by {@linkcode run}. */
+  trap: Trap | null = null;
+  /** Guest instructions retired so far. */
+  icount = 0;
+  /** Set (from a hook) to make {@linkcode run} return `stop` after the current TB. */
+  stopRequested = false;
+  /** Helpers added by instrumentation; numbered after the target's. */
+  readonly extraHelpers: HelperDef[] = [];
+  readonly #globalSlots: Int32Array;
+  readonly #pcSlot: number;
+
+  constructor(readonly target: TargetArch, readonly mem: GuestMemory) {
+    this.host = mem.host;
+    if (target.state.size > STATE_SIZE) {
+      throw new EmuError(
+        `target ${target.name}: state block too large (${target.state.size} bytes)`,
+      );
+    }
+    this.#globalSlots = Int32Array.from(target.state.globals, (g) => (STATE_BASE + g.offset) >> 3);
+    this.#pcSlot = (STATE_BASE + target.state.pcOffset) >> 3;
+    this.tbs = new TbCache(target, mem);
+    target.reset(this);
+  }
+
+  /** Registers a helper for instrumentation; returns its CALL index. */
+  addHelper(h: HelperDef): number {
+    this.extraHelpers.push(h);
+    return this.target.helpers.length + this.extraHelpers.length - 1;
+  }
+
+  /** Global `i` (a guest register as the IR sees it). */
+  getGlobal(i: number): bigint {
+    return this.host.i64[this.#globalSlots[i]];
+  }
+
+  /** Sets global `i`. */
+  setGlobal(i: number, v: bigint): void {
+    this.host.i64[this.#globalSlots[i]] = BigInt.asIntN(64, v);
+  }
+
+  /** The 64-bit state slot at byte `offset` of the state block. */
+  getState(offset: number): bigint {
+    return this.host.dv.getBigInt64(STATE_BASE + offset, true);
+  }
+
+  /** Sets the 64-bit state slot at byte `offset`. */
+  setState(offset: number, v: bigint): void {
+    this.host.dv.setBigInt64(STATE_BASE + offset, BigInt.asIntN(64, v), true);
+  }
+
+  /** The guest pc (unsigned). */
+  get pc(): bigint {
+    return BigInt.asUintN(64, this.host.i64[this.#pcSlot]);
+  }
+
+  set pc(v: bigint) {
+    this.host.i64[this.#pcSlot] = BigInt.asIntN(64, v);
+  }
+
+  /** A guest load as the running code does it (permission-checked, may throw GuestFault). */
+  load(addr: bigint, size: number, signed: boolean): bigint {
+    return this.mem.load(addr, size, signed);
+  }
+
+  /** A guest store as the running code does it. */
+  store(addr: bigint, size: number, value: bigint): void {
+    this.mem.store(addr, size, value);
+  }
+
+  /** Reads guest memory (permission-checked). */
+  readBytes(addr: bigint, length: number): Uint8Array {
+    return this.mem.readBytes(addr, length);
+  }
+
+  /** Writes guest memory (permission-checked). */
+  writeBytes(addr: bigint, data: Uint8Array): void {
+    this.mem.writeBytes(addr, data);
+  }
+
+  /**
+   * Runs until a trap, until at least... exactly `budget` more instructions
+   * have retired, or until a stop is requested. Budgets are exact: the last
+   * TB is cut short when needed.
+   */
+  run(budget: number): RunExit {
+    const stopAt = this.icount + budget;
+    const tbs = this.tbs;
+    this.stopRequested = false;
+    while (this.icount < stopAt) {
+      const pc = this.pc;
+      const flags = this.target.tbFlags(this);
+      let tb = tbs.get(pc, flags);
+      const left = stopAt - this.icount;
+      if (tb.insns.length > left) tb = tbs.translateOnce(pc, flags, left);
+      tb.execCount++;
+      this.icount += this.backend.exec(this, tb);
+      const trap = this.trap;
+      if (trap) {
+        this.trap = null;
+        return { reason: "trap", trap };
+      }
+      if (this.stopRequested) return { reason: "stop" };
+    }
+    return { reason: "budget" };
+  }
+}

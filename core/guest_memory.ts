@@ -1,0 +1,332 @@
+/**
+ * The guest's view of memory: 4 KiB pages with R/W/X permissions, backed by
+ * frames of the shared host memory, or by an MMIO handler.
+ *
+ * Pages are looked up through a {@linkcode PageResolver}. User mode uses the
+ * built-in page table ({@linkcode GuestMemory.map} and friends); system mode
+ * installs a resolver that walks the guest's page tables and the physical
+ * memory map.
+ *
+ * @module
+ */
+
+import { type AccessType, GuestFault } from "./errors.ts";
+import { HostMemory, PAGE_SIZE } from "./host_memory.ts";
+
+/** Page permission bits. */
+export const Perm = { R: 1, W: 2, X: 4 } as const;
+
+/**
+ * A memory-mapped device region. Offsets are relative to the region's base.
+ *
+ * @example
+ * ```ts
+ * import type { MmioHandler } from "./guest_memory.ts";
+ * const zero: MmioHandler = { read: () => 0n, write: () => {} };
+ * ```
+ */
+export interface MmioHandler {
+  read(offset: bigint, size: number): bigint;
+  write(offset: bigint, size: number, value: bigint): void;
+}
+
+/** One mapped guest page. */
+export interface Page {
+  /** host offset of the backing frame, or -1 for MMIO */
+  frame: number;
+  /** {@linkcode Perm} bits */
+  perms: number;
+  /** the device, for MMIO pages */
+  mmio?: MmioHandler;
+  /** guest address of the MMIO region's start */
+  mmioBase?: bigint;
+  /** translated code was made from this page */
+  hasCode: boolean;
+}
+
+/** Maps a guest page number to its page for an access, or returns why not. */
+export type PageResolver = (
+  pageNumber: number,
+  access: AccessType,
+) => Page | "unmapped" | "protection";
+
+const PAGE_SHIFT = 12n;
+const PAGE_MASK = 0xfffn;
+const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: Perm.X };
+
+/**
+ * Guest virtual memory.
+ *
+ * @example
+ * ```ts
+ * import { GuestMemory, Perm } from "./guest_memory.ts";
+ * const mem = new GuestMemory();
+ * mem.map(0x10000n, 0x2000n, Perm.R | Perm.W);
+ * mem.store(0x10008n, 8, 0x1122334455667788n);
+ * console.log(mem.load(0x10008n, 4, false).toString(16)); // "55667788"
+ * ```
+ */
+export class GuestMemory {
+  readonly host: HostMemory;
+  /** The user-mode page table: page number -> page. */
+  readonly pages = new Map<number, Page>();
+  /** Looks pages up; defaults to the page table. */
+  resolve: PageResolver;
+  /** Called when a store hits a page holding translated code (self-modifying code). */
+  onCodeWrite: (pageNumber: number) => void = () => {};
+  /** Called when a page's mapping or permissions change (TLB shootdown). */
+  onMappingChange: (pageNumber: number) => void = () => {};
+  #lastRead = -1;
+  #lastReadPage: Page | undefined;
+
+  constructor(host = new HostMemory()) {
+    this.host = host;
+    this.resolve = (pn, access) => {
+      const p = this.pages.get(pn);
+      if (!p) return "unmapped";
+      return (p.perms & NEED[access]) ? p : "protection";
+    };
+  }
+
+  #changed(pn: number): void {
+    if (pn === this.#lastRead) this.#lastRead = -1;
+    this.onMappingChange(pn);
+  }
+
+  /** Maps `[addr, addr+length)` (page aligned) to fresh zeroed frames, replacing old pages. */
+  map(addr: bigint, length: bigint, perms: number): void {
+    const [first, count] = span(addr, length);
+    for (let pn = first; pn < first + count; pn++) {
+      this.#drop(pn);
+      this.pages.set(pn, { frame: this.host.allocFrame(), perms, hasCode: false });
+      this.#changed(pn);
+    }
+  }
+
+  /** Maps a device over `[addr, addr+length)`. */
+  mapMmio(addr: bigint, length: bigint, handler: MmioHandler): void {
+    const [first, count] = span(addr, length);
+    for (let pn = first; pn < first + count; pn++) {
+      this.#drop(pn);
+      this.pages.set(pn, {
+        frame: -1,
+        perms: Perm.R | Perm.W,
+        mmio: handler,
+        mmioBase: addr,
+        hasCode: false,
+      });
+      this.#changed(pn);
+    }
+  }
+
+  /** Unmaps `[addr, addr+length)`; unmapped pages inside are ignored. */
+  unmap(addr: bigint, length: bigint): void {
+    const [first, count] = span(addr, length);
+    for (let pn = first; pn < first + count; pn++) this.#drop(pn);
+  }
+
+  #drop(pn: number): void {
+    const p = this.pages.get(pn);
+    if (!p) return;
+    if (p.hasCode) this.onCodeWrite(pn);
+    if (p.frame >= 0) this.host.freeFrame(p.frame);
+    this.pages.delete(pn);
+    this.#changed(pn);
+  }
+
+  /** Changes permissions of mapped pages in `[addr, addr+length)`. Returns false if any page is unmapped. */
+  protect(addr: bigint, length: bigint, perms: number): boolean {
+    const [first, count] = span(addr, length);
+    for (let pn = first; pn < first + count; pn++) if (!this.pages.has(pn)) return false;
+    for (let pn = first; pn < first + count; pn++) {
+      const p = this.pages.get(pn)!;
+      if (p.hasCode && !(perms & Perm.X)) this.onCodeWrite(pn);
+      p.perms = perms;
+      this.#changed(pn);
+    }
+    return true;
+  }
+
+  /** Whether every page of `[addr, addr+length)` is mapped. */
+  isMapped(addr: bigint, length: bigint): boolean {
+    const [first, count] = span(addr, length);
+    for (let pn = first; pn < first + count; pn++) if (!this.pages.has(pn)) return false;
+    return true;
+  }
+
+  /**
+   * The lowest page-aligned address `>= from` where `length` bytes are free
+   * and end at or below `limit`, or -1n.
+   */
+  findFree(length: bigint, from: bigint, limit: bigint): bigint {
+    const count = Number((length + PAGE_MASK) >> PAGE_SHIFT);
+    let pn = Number((from + PAGE_MASK) >> PAGE_SHIFT);
+    const end = Number(limit >> PAGE_SHIFT);
+    // Walk only the occupied pages in order when the table is sparse.
+    const used = [...this.pages.keys()].filter((k) => k >= pn && k < end).sort((x, y) => x - y);
+    for (const u of used) {
+      if (u - pn >= count) return BigInt(pn) << PAGE_SHIFT;
+      pn = Math.max(pn, u + 1);
+    }
+    return end - pn >= count ? BigInt(pn) << PAGE_SHIFT : -1n;
+  }
+
+  /** Marks the page of `addr` as holding translated code. */
+  markCode(addr: bigint): void {
+    const pn = pageNumber(addr);
+    const p = this.pages.get(pn);
+    if (p && !p.hasCode) {
+      p.hasCode = true;
+      this.#changed(pn);
+    }
+  }
+
+  /** Clears the code mark of page `pn` (its translations were dropped). */
+  clearCode(pn: number): void {
+    const p = this.pages.get(pn);
+    if (p) p.hasCode = false;
+  }
+
+  /** The page for `addr` and `access`, or throws {@linkcode GuestFault}. */
+  page(addr: bigint, access: AccessType): Page {
+    const pn = pageNumber(addr);
+    if (access === "read" && pn === this.#lastRead) return this.#lastReadPage!;
+    const p = this.resolve(pn, access);
+    if (typeof p === "string") throw new GuestFault(BigInt.asUintN(64, addr), access, p);
+    if (access === "read" && !p.mmio) {
+      this.#lastRead = pn;
+      this.#lastReadPage = p;
+    }
+    return p;
+  }
+
+  /** Loads `size` bytes (1, 2, 4, 8) at `addr`, zero- or sign-extended to 64 bits. */
+  load(addr: bigint, size: number, signed: boolean, access: AccessType = "read"): bigint {
+    const off = Number(addr & PAGE_MASK);
+    if (off + size > PAGE_SIZE) return this.#loadSplit(addr, size, signed, access);
+    const p = this.page(addr, access);
+    if (p.mmio) {
+      const v = p.mmio.read(BigInt.asUintN(64, addr) - p.mmioBase!, size);
+      return extend(v, size, signed);
+    }
+    const dv = this.host.dv, h = p.frame + off;
+    switch (size) {
+      case 1:
+        return BigInt(signed ? dv.getInt8(h) : dv.getUint8(h));
+      case 2:
+        return BigInt(signed ? dv.getInt16(h, true) : dv.getUint16(h, true));
+      case 4:
+        return BigInt(signed ? dv.getInt32(h, true) : dv.getUint32(h, true));
+      default:
+        return signed ? dv.getBigInt64(h, true) : dv.getBigUint64(h, true);
+    }
+  }
+
+  #loadSplit(addr: bigint, size: number, signed: boolean, access: AccessType): bigint {
+    // Check every page first, so a fault leaves nothing half done.
+    this.page(addr, access);
+    this.page(addr + BigInt(size - 1), access);
+    let v = 0n;
+    for (let i = size - 1; i >= 0; i--) {
+      v = (v << 8n) | this.load(addr + BigInt(i), 1, false, access);
+    }
+    return extend(v, size, signed);
+  }
+
+  /** Stores the low `size` bytes of `value` at `addr`. */
+  store(addr: bigint, size: number, value: bigint): void {
+    const off = Number(addr & PAGE_MASK);
+    if (off + size > PAGE_SIZE) {
+      this.page(addr, "write");
+      this.page(addr + BigInt(size - 1), "write");
+      for (let i = 0; i < size; i++) this.store(addr + BigInt(i), 1, value >> BigInt(8 * i));
+      return;
+    }
+    const p = this.page(addr, "write");
+    if (p.mmio) {
+      p.mmio.write(BigInt.asUintN(64, addr) - p.mmioBase!, size, BigInt.asUintN(size * 8, value));
+      return;
+    }
+    if (p.hasCode) this.onCodeWrite(pageNumber(addr));
+    const dv = this.host.dv, h = p.frame + off;
+    switch (size) {
+      case 1:
+        dv.setUint8(h, Number(value & 0xffn));
+        break;
+      case 2:
+        dv.setUint16(h, Number(value & 0xffffn), true);
+        break;
+      case 4:
+        dv.setUint32(h, Number(value & 0xffffffffn), true);
+        break;
+      default:
+        dv.setBigUint64(h, BigInt.asUintN(64, value), true);
+    }
+  }
+
+  /** Copies `length` guest bytes out, checking `access` permission on each page. */
+  readBytes(addr: bigint, length: number, access: AccessType = "read"): Uint8Array {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const a = addr + BigInt(done);
+      const off = Number(a & PAGE_MASK);
+      const n = Math.min(length - done, PAGE_SIZE - off);
+      const p = this.page(a, access);
+      if (p.mmio) {
+        for (let i = 0; i < n; i++) out[done + i] = Number(this.load(a + BigInt(i), 1, false));
+      } else out.set(this.host.u8.subarray(p.frame + off, p.frame + off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /**
+   * Copies bytes into guest memory. With `force`, page permissions are ignored
+   * (loaders, the kernel writing into read-only pages); unmapped pages still fault.
+   */
+  writeBytes(addr: bigint, data: Uint8Array, force = false): void {
+    let done = 0;
+    while (done < data.length) {
+      const a = addr + BigInt(done);
+      const off = Number(a & PAGE_MASK);
+      const n = Math.min(data.length - done, PAGE_SIZE - off);
+      const p = force ? this.pages.get(pageNumber(a)) : this.page(a, "write");
+      if (!p) throw new GuestFault(BigInt.asUintN(64, a), "write", "unmapped");
+      if (p.mmio) {
+        for (let i = 0; i < n; i++) this.store(a + BigInt(i), 1, BigInt(data[done + i]));
+      } else {
+        if (p.hasCode) this.onCodeWrite(pageNumber(a));
+        this.host.u8.set(data.subarray(done, done + n), p.frame + off);
+      }
+      done += n;
+    }
+  }
+
+  /** Reads a NUL-terminated string of at most `max` bytes (faults past mapped memory). */
+  readCString(addr: bigint, max = 4096): Uint8Array {
+    const bytes: number[] = [];
+    for (let i = 0; i < max; i++) {
+      const b = Number(this.load(addr + BigInt(i), 1, false));
+      if (b === 0) return new Uint8Array(bytes);
+      bytes.push(b);
+    }
+    throw new GuestFault(addr + BigInt(max), "read", "unmapped");
+  }
+}
+
+/** The page number of a guest address (exact: at most 2^52). */
+export function pageNumber(addr: bigint): number {
+  return Number(BigInt.asUintN(64, addr) >> PAGE_SHIFT);
+}
+
+function span(addr: bigint, length: bigint): [number, number] {
+  const a = BigInt.asUintN(64, addr);
+  const first = Number(a >> PAGE_SHIFT);
+  const last = Number((a + length + PAGE_MASK) >> PAGE_SHIFT);
+  return [first, last - first];
+}
+
+function extend(v: bigint, size: number, signed: boolean): bigint {
+  return signed ? BigInt.asIntN(size * 8, v) : BigInt.asUintN(size * 8, v);
+}

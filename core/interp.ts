@@ -1,0 +1,316 @@
+/**
+ * The reference backend: a plain interpreter of IR ops over bigint temps.
+ * Slow and readable on purpose; the JIT is checked against it.
+ *
+ * @module
+ */
+
+import { GuestFault, InternalError } from "./errors.ts";
+import { Cond, type IrBlock, Op } from "./ir.ts";
+import type { TranslationBlock } from "./tb.ts";
+import { GuestTrap, type Trap, TrapKind } from "./trap.ts";
+import type { CpuCore } from "./cpu_core.ts";
+
+const MIN64 = -(1n << 63n);
+const MIN32 = -(1n << 31n);
+
+/** Per-TB data the interpreter computes once: label positions and used globals. */
+interface Plan {
+  labels: Int32Array;
+  /** globals read or written by the TB */
+  used: number[];
+  /** globals written by the TB */
+  written: number[];
+}
+
+function plan(ir: IrBlock, numGlobals: number): Plan {
+  const labels = new Int32Array(ir.numLabels).fill(-1);
+  const used = new Set<number>(), written = new Set<number>();
+  const noteRead = (t: number) => {
+    if (t >= 0 && t < numGlobals) used.add(t);
+  };
+  ir.ops.forEach((o, i) => {
+    if (o.op === Op.LABEL) labels[o.label] = i;
+    switch (o.op) {
+      case Op.LABEL:
+      case Op.BR:
+      case Op.INSN_START:
+      case Op.GOTO_TB:
+      case Op.MOVI:
+      case Op.LOAD_HOST:
+      case Op.COUNTER_ADD:
+        break;
+      case Op.CALL:
+        o.args.forEach(noteRead);
+        break;
+      case Op.RAISE:
+        noteRead(o.a);
+        break;
+      default:
+        noteRead(o.a);
+        noteRead(o.b);
+        noteRead(o.c);
+        noteRead(o.e);
+    }
+    const writes = o.op !== Op.STORE && o.op !== Op.STORE_HOST && o.op !== Op.BRCOND &&
+      o.op !== Op.BR && o.op !== Op.LABEL && o.op !== Op.INSN_START && o.op !== Op.GOTO_TB &&
+      o.op !== Op.GOTO_PTR && o.op !== Op.RAISE && o.op !== Op.COUNTER_ADD;
+    if (writes && o.d >= 0 && o.d < numGlobals) {
+      used.add(o.d);
+      written.add(o.d);
+    }
+  });
+  return { labels, used: [...used], written: [...written] };
+}
+
+/** Evaluates a comparison on signed 64-bit values. */
+export function compare(cond: Cond, a: bigint, b: bigint): boolean {
+  switch (cond) {
+    case Cond.EQ:
+      return a === b;
+    case Cond.NE:
+      return a !== b;
+    case Cond.LT:
+      return a < b;
+    case Cond.GE:
+      return a >= b;
+    case Cond.LE:
+      return a <= b;
+    case Cond.GT:
+      return a > b;
+    case Cond.LTU:
+      return BigInt.asUintN(64, a) < BigInt.asUintN(64, b);
+    case Cond.GEU:
+      return BigInt.asUintN(64, a) >= BigInt.asUintN(64, b);
+    case Cond.LEU:
+      return BigInt.asUintN(64, a) <= BigInt.asUintN(64, b);
+    default:
+      return BigInt.asUintN(64, a) > BigInt.asUintN(64, b);
+  }
+}
+
+/** Evaluates a binary ALU op or extension on signed 64-bit values. */
+export function alu(op: Op, a: bigint, b: bigint): bigint {
+  const s64 = (v: bigint) => BigInt.asIntN(64, v);
+  const u64 = (v: bigint) => BigInt.asUintN(64, v);
+  const s32 = (v: bigint) => BigInt.asIntN(32, v);
+  const u32 = (v: bigint) => BigInt.asUintN(32, v);
+  switch (op) {
+    case Op.ADD:
+      return s64(a + b);
+    case Op.SUB:
+      return s64(a - b);
+    case Op.MUL:
+      return s64(a * b);
+    case Op.AND:
+      return a & b;
+    case Op.OR:
+      return a | b;
+    case Op.XOR:
+      return a ^ b;
+    case Op.SHL:
+      return s64(a << (b & 63n));
+    case Op.SHR:
+      return s64(u64(a) >> (b & 63n));
+    case Op.SAR:
+      return a >> (b & 63n);
+    case Op.MULHS:
+      return s64((a * b) >> 64n);
+    case Op.MULHU:
+      return s64((u64(a) * u64(b)) >> 64n);
+    case Op.MULHSU:
+      return s64((a * u64(b)) >> 64n);
+    case Op.DIV:
+      if (b === 0n) return -1n;
+      if (a === MIN64 && b === -1n) return MIN64;
+      return s64(a / b);
+    case Op.DIVU:
+      return b === 0n ? -1n : s64(u64(a) / u64(b));
+    case Op.REM:
+      if (b === 0n) return a;
+      if (a === MIN64 && b === -1n) return 0n;
+      return a % b;
+    case Op.REMU:
+      return b === 0n ? a : s64(u64(a) % u64(b));
+    case Op.ADD32:
+      return s32(a + b);
+    case Op.SUB32:
+      return s32(a - b);
+    case Op.MUL32:
+      return s32(a * b);
+    case Op.SHL32:
+      return s32(a << (b & 31n));
+    case Op.SHR32:
+      return s32(u32(a) >> (b & 31n));
+    case Op.SAR32:
+      return s32(a) >> (b & 31n);
+    case Op.DIV32: {
+      const x = s32(a), y = s32(b);
+      if (y === 0n) return -1n;
+      if (x === MIN32 && y === -1n) return MIN32;
+      return s32(x / y);
+    }
+    case Op.DIVU32: {
+      const y = u32(b);
+      return y === 0n ? -1n : s32(u32(a) / y);
+    }
+    case Op.REM32: {
+      const x = s32(a), y = s32(b);
+      if (y === 0n) return x;
+      if (x === MIN32 && y === -1n) return 0n;
+      return x % y;
+    }
+    case Op.REMU32: {
+      const y = u32(b);
+      return y === 0n ? s32(a) : s32(u32(a) % y);
+    }
+    case Op.EXT8S:
+      return BigInt.asIntN(8, a);
+    case Op.EXT8U:
+      return BigInt.asUintN(8, a);
+    case Op.EXT16S:
+      return BigInt.asIntN(16, a);
+    case Op.EXT16U:
+      return BigInt.asUintN(16, a);
+    case Op.EXT32S:
+      return s32(a);
+    case Op.EXT32U:
+      return u32(a);
+    default:
+      throw new InternalError(`not an ALU op: ${op}`);
+  }
+}
+
+/**
+ * Runs one TB. Returns the number of guest instructions completed; on a trap
+ * the trap is stored in `cpu.trap` (and the faulting instruction is not counted).
+ *
+ * @example
+ * ```ts ignore
+ * const done = interpretBlock(cpu, tb);
+ * if (cpu.trap) console.log("trap at", cpu.trap.pc);
+ * ```
+ */
+export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
+  const numGlobals = cpu.target.state.globals.length;
+  let p = tb.backend.interp as Plan | undefined;
+  if (!p) tb.backend.interp = p = plan(tb.ir, numGlobals);
+  const t: bigint[] = new Array(tb.ir.numTemps);
+  for (const g of p.used) t[g] = cpu.getGlobal(g);
+  const ops = tb.ir.ops;
+  const writeBack = () => {
+    for (const g of p.written) cpu.setGlobal(g, t[g]);
+  };
+  let insn = 0;
+  let pc = tb.pc;
+  let i = 0;
+  try {
+    for (;;) {
+      const o = ops[i++];
+      switch (o.op) {
+        case Op.MOV:
+          t[o.d] = t[o.a];
+          break;
+        case Op.MOVI:
+          t[o.d] = o.imm;
+          break;
+        case Op.SETCOND:
+          t[o.d] = compare(o.cond, t[o.a], t[o.b]) ? 1n : 0n;
+          break;
+        case Op.MOVCOND:
+          t[o.d] = compare(o.cond, t[o.a], t[o.b]) ? t[o.c] : t[o.e];
+          break;
+        case Op.BRCOND:
+          if (compare(o.cond, t[o.a], t[o.b])) i = p.labels[o.label];
+          break;
+        case Op.BR:
+          i = p.labels[o.label];
+          break;
+        case Op.LABEL:
+          break;
+        case Op.LOAD:
+          t[o.d] = cpu.load(BigInt.asUintN(64, t[o.a] + o.imm), o.size, o.signed);
+          break;
+        case Op.STORE:
+          cpu.store(BigInt.asUintN(64, t[o.a] + o.imm), o.size, t[o.b]);
+          break;
+        case Op.LOAD_HOST:
+          t[o.d] = cpu.host.dv.getBigInt64(Number(o.imm), true);
+          break;
+        case Op.STORE_HOST:
+          cpu.host.dv.setBigInt64(Number(o.imm), t[o.a], true);
+          break;
+        case Op.COUNTER_ADD: {
+          const at = Number(o.imm);
+          cpu.host.dv.setBigInt64(
+            at,
+            BigInt.asIntN(64, cpu.host.dv.getBigInt64(at, true) + o.pc),
+            true,
+          );
+          break;
+        }
+        case Op.CALL: {
+          const h = cpu.target.helpers[Number(o.imm)] ??
+            cpu.extraHelpers[Number(o.imm) - cpu.target.helpers.length];
+          const f = h.flags;
+          if (f?.readsState || f?.writesState || f?.mayTrap) {
+            writeBack();
+            cpu.pc = pc;
+          }
+          const r = h.fn(cpu, ...o.args.map((a) => t[a]));
+          if (h.hasResult && o.d >= 0) t[o.d] = BigInt.asIntN(64, r as bigint);
+          if (f?.writesState) { for (const g of p.used) t[g] = cpu.getGlobal(g); }
+          break;
+        }
+        case Op.INSN_START:
+          insn = o.size;
+          pc = o.pc;
+          break;
+        case Op.GOTO_TB:
+          writeBack();
+          cpu.pc = o.pc;
+          return tb.insns.length;
+        case Op.GOTO_PTR: {
+          const target = t[o.a];
+          writeBack();
+          cpu.pc = BigInt.asUintN(64, target);
+          return tb.insns.length;
+        }
+        case Op.RAISE:
+          writeBack();
+          cpu.pc = pc;
+          cpu.trap = {
+            kind: Number(o.imm) as TrapKind,
+            cause: o.c,
+            pc,
+            data: o.a >= 0 ? BigInt.asUintN(64, t[o.a]) : 0n,
+          };
+          return insn;
+        default:
+          t[o.d] = alu(o.op, t[o.a], t[o.b]);
+      }
+    }
+  } catch (e) {
+    const trap = trapFrom(e, pc, cpu);
+    if (!trap) throw e;
+    writeBack();
+    cpu.pc = pc;
+    cpu.trap = trap;
+    return insn;
+  }
+}
+
+/** Converts a thrown guest fault or helper trap into a {@linkcode Trap} at `pc`, or null. */
+export function trapFrom(e: unknown, pc: bigint, cpu: CpuCore): Trap | null {
+  if (e instanceof GuestFault) {
+    return {
+      kind: TrapKind.MEMORY,
+      cause: cpu.target.memoryFaultCause?.(e.access, e.reason) ?? 0,
+      pc,
+      data: e.address,
+      access: e.access,
+    };
+  }
+  if (e instanceof GuestTrap) return { kind: e.kind, cause: e.trapCause, pc, data: e.data };
+  return null;
+}

@@ -1,0 +1,459 @@
+/**
+ * The target-independent intermediate representation (IR).
+ *
+ * A target translates each guest instruction into a short sequence of IR ops,
+ * in the spirit of QEMU's TCG ops. Both backends (the reference interpreter in
+ * `interp.ts` and the WebAssembly JIT) execute the same IR, so the IR holds only
+ * plain data: numbers, bigints and indices. Never a JS closure.
+ *
+ * Values are 64-bit integers. Ops with a `32` suffix work on the low 32 bits of
+ * their operands and produce the 32-bit result sign-extended to 64 bits (this is
+ * what RV64's `*W` instructions want, and what a 32-bit guest keeps in its
+ * registers).
+ *
+ * Temps: indices `0 .. globals.length-1` are the target's globals (guest
+ * registers that live in the CPU state block); higher indices are TB-local
+ * temps created with {@linkcode IrBuilder.temp}.
+ *
+ * @module
+ */
+
+/** An IR value slot: a global (guest register) or a TB-local temp. */
+export type Temp = number;
+
+/** A forward-declared branch target inside one TB. */
+export type Label = number;
+
+/** Comparison conditions for `setcond`, `brcond` and `movcond`. */
+export const Cond = {
+  EQ: 0,
+  NE: 1,
+  LT: 2,
+  GE: 3,
+  LTU: 4,
+  GEU: 5,
+  LE: 6,
+  GT: 7,
+  LEU: 8,
+  GTU: 9,
+} as const;
+/** A comparison condition. */
+export type Cond = typeof Cond[keyof typeof Cond];
+
+/** Names of conditions, for dumps. */
+export const COND_NAMES = ["eq", "ne", "lt", "ge", "ltu", "geu", "le", "gt", "leu", "gtu"];
+
+/**
+ * The IR opcodes. Binary ALU ops are `d = a OP b`.
+ *
+ * Division is total: `x / 0` gives all ones (`divu`, `div`), `x % 0` gives `x`,
+ * and the signed overflow case `MIN / -1` gives `MIN` with remainder 0.
+ */
+export const Op = {
+  /** `d = a` */
+  MOV: 0,
+  /** `d = imm` */
+  MOVI: 1,
+  ADD: 2,
+  SUB: 3,
+  MUL: 4,
+  AND: 5,
+  OR: 6,
+  XOR: 7,
+  /** shift left by `b & 63` */
+  SHL: 8,
+  /** logical shift right by `b & 63` */
+  SHR: 9,
+  /** arithmetic shift right by `b & 63` */
+  SAR: 10,
+  /** high 64 bits of the signed x signed 128-bit product */
+  MULHS: 11,
+  /** high 64 bits of the unsigned x unsigned product */
+  MULHU: 12,
+  /** high 64 bits of the signed(a) x unsigned(b) product */
+  MULHSU: 13,
+  DIV: 14,
+  DIVU: 15,
+  REM: 16,
+  REMU: 17,
+  ADD32: 18,
+  SUB32: 19,
+  MUL32: 20,
+  /** shift left by `b & 31` on 32 bits */
+  SHL32: 21,
+  SHR32: 22,
+  SAR32: 23,
+  DIV32: 24,
+  DIVU32: 25,
+  REM32: 26,
+  REMU32: 27,
+  EXT8S: 28,
+  EXT8U: 29,
+  EXT16S: 30,
+  EXT16U: 31,
+  EXT32S: 32,
+  EXT32U: 33,
+  /** `d = (a cond b) ? 1 : 0` */
+  SETCOND: 34,
+  /** `d = (a cond b) ? c : e` */
+  MOVCOND: 35,
+  /** `if (a cond b) goto label` */
+  BRCOND: 36,
+  /** `goto label` */
+  BR: 37,
+  /** defines `label` here */
+  LABEL: 38,
+  /** `d = guest memory[a + imm]`, `size` bytes, sign-extended if `signed` */
+  LOAD: 39,
+  /** `guest memory[a + imm] = b`, low `size` bytes */
+  STORE: 40,
+  /** `d = host(state) memory[imm]`, 8 bytes; for state fields that are not globals */
+  LOAD_HOST: 41,
+  /** `host(state) memory[imm] = a`, 8 bytes */
+  STORE_HOST: 42,
+  /** `d = helper(args...)`: a call into a target helper (see {@linkcode HelperDef}) */
+  CALL: 43,
+  /** Marks the start of guest instruction number `imm` (0-based) at guest pc `pc`. */
+  INSN_START: 44,
+  /** Ends the TB: the next pc is the constant `pc` (a direct, chainable jump). */
+  GOTO_TB: 45,
+  /** Ends the TB: the next pc is the value of temp `a` (an indirect jump). */
+  GOTO_PTR: 46,
+  /**
+   * Ends the TB with a precise exception at the current instruction:
+   * `imm` is the {@linkcode TrapKind}, `c` the target's cause code, `a` a
+   * temp holding extra data (a fault address, the instruction bits) or -1.
+   */
+  RAISE: 47,
+  /** `host memory[imm] += b` (64-bit): an inline counter; `b` is an immediate here. */
+  COUNTER_ADD: 48,
+} as const;
+/** An IR opcode. */
+export type Op = typeof Op[keyof typeof Op];
+
+/** Opcode names, for dumps. */
+export const OP_NAMES: readonly string[] = Object.entries(Op)
+  .sort((x, y) => x[1] - y[1])
+  .map(([name]) => name.toLowerCase());
+
+/** What kind of precise exception a `RAISE` op or a faulting access reports. */
+export const TrapKind = {
+  /** A system call instruction (RISC-V `ecall`). */
+  SYSCALL: 0,
+  /** A breakpoint instruction (RISC-V `ebreak`). */
+  BREAKPOINT: 1,
+  /** An illegal or unimplemented encoding. `a` holds the instruction bits. */
+  ILLEGAL: 2,
+  /** A memory access fault. `a` holds the faulting address. */
+  MEMORY: 3,
+  /** A misaligned access the target does not allow. */
+  MISALIGNED: 4,
+  /** Any other target-defined trap (the cause says which). */
+  TARGET: 5,
+} as const;
+/** A trap kind. */
+export type TrapKind = typeof TrapKind[keyof typeof TrapKind];
+
+/** One IR instruction. Unused fields are 0. */
+export interface IrOp {
+  op: Op;
+  /** destination temp */
+  d: Temp;
+  /** first source temp */
+  a: Temp;
+  /** second source temp */
+  b: Temp;
+  /** third source temp (MOVCOND's "then" value, RAISE's cause) */
+  c: Temp;
+  /** fourth source temp (MOVCOND's "else" value) */
+  e: Temp;
+  /** immediate: MOVI value, LOAD/STORE offset, host address, helper index, trap kind */
+  imm: bigint;
+  /** SETCOND, MOVCOND, BRCOND: the condition */
+  cond: Cond;
+  /** LOAD, STORE: access size in bytes (1, 2, 4, 8); INSN_START: instruction index in the TB */
+  size: number;
+  /** BRCOND, BR, LABEL: the label */
+  label: Label;
+  /** LOAD: sign-extend the loaded value */
+  signed: boolean;
+  /** CALL: argument temps */
+  args: Temp[];
+  /** INSN_START, GOTO_TB: a guest pc; COUNTER_ADD: the addend */
+  pc: bigint;
+}
+
+/** Flags describing what a helper may do, so a backend knows what to sync. */
+export interface HelperFlags {
+  /** The helper reads guest registers from the state block (globals must be written back first). */
+  readsState?: boolean;
+  /** The helper writes guest registers in the state block (globals must be reloaded after). */
+  writesState?: boolean;
+  /** The helper may throw a guest trap (the pc of the current instruction must be stored). */
+  mayTrap?: boolean;
+}
+
+/**
+ * A helper: a target function that does the hard part of an instruction
+ * (floating point, CSRs). Called with the CPU and the argument values.
+ *
+ * @example
+ * ```ts
+ * import type { HelperDef } from "./ir.ts";
+ * const add3: HelperDef = { name: "add3", fn: (_cpu, a, b, c) => a + b + c, hasResult: true };
+ * ```
+ */
+export interface HelperDef {
+  /** A unique name, shown in IR dumps. */
+  name: string;
+  /** The implementation. Returns the result as a bigint when `hasResult`. */
+  // deno-lint-ignore no-explicit-any
+  fn: (cpu: any, ...args: bigint[]) => bigint | void;
+  /** Whether the helper produces a value (written to the CALL's `d`). */
+  hasResult: boolean;
+  /** What the helper touches. */
+  flags?: HelperFlags;
+}
+
+/** A finished TB body: the ops plus what they need. */
+export interface IrBlock {
+  ops: IrOp[];
+  /** Number of temps (globals included). */
+  numTemps: number;
+  /** Number of labels. */
+  numLabels: number;
+}
+
+function blank(op: Op): IrOp {
+  return {
+    op,
+    d: 0,
+    a: 0,
+    b: 0,
+    c: 0,
+    e: 0,
+    imm: 0n,
+    cond: Cond.EQ,
+    size: 0,
+    label: 0,
+    signed: false,
+    args: [],
+    pc: 0n,
+  };
+}
+
+/**
+ * Builds the IR of one translation block. Targets receive one per TB.
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder, Op } from "./ir.ts";
+ * const b = new IrBuilder(32);
+ * const t = b.temp();
+ * b.movi(t, 5n);
+ * b.binop(Op.ADD, 1, 2, t); // x1 = x2 + 5
+ * b.gotoTb(0x1000n);
+ * ```
+ */
+export class IrBuilder {
+  readonly ops: IrOp[] = [];
+  #numTemps: number;
+  #numLabels = 0;
+  #constCache = new Map<bigint, Temp>();
+
+  /** @param numGlobals how many globals the target declared */
+  constructor(readonly numGlobals: number) {
+    this.#numTemps = numGlobals;
+  }
+
+  /** A fresh TB-local temp. */
+  temp(): Temp {
+    return this.#numTemps++;
+  }
+
+  /** A fresh label. */
+  label(): Label {
+    return this.#numLabels++;
+  }
+
+  /**
+   * A temp holding constant `v`. Constants are materialised once per TB, at
+   * the first use, so they must not be used before that point in straight-line
+   * order (labels are only forward, so that always holds).
+   */
+  constant(v: bigint): Temp {
+    v = BigInt.asIntN(64, v);
+    let t = this.#constCache.get(v);
+    if (t === undefined) {
+      t = this.temp();
+      this.movi(t, v);
+      this.#constCache.set(v, t);
+    }
+    return t;
+  }
+
+  #push(o: IrOp): void {
+    this.ops.push(o);
+  }
+
+  /** `d = a` */
+  mov(d: Temp, a: Temp): void {
+    const o = blank(Op.MOV);
+    o.d = d;
+    o.a = a;
+    this.#push(o);
+  }
+
+  /** `d = v` (v is taken modulo 2^64, signed) */
+  movi(d: Temp, v: bigint): void {
+    const o = blank(Op.MOVI);
+    o.d = d;
+    o.imm = BigInt.asIntN(64, v);
+    this.#push(o);
+  }
+
+  /** A binary ALU op or an extension (`b` unused for extensions). */
+  binop(op: Op, d: Temp, a: Temp, b: Temp = 0): void {
+    const o = blank(op);
+    o.d = d;
+    o.a = a;
+    o.b = b;
+    this.#push(o);
+  }
+
+  /** `d = (a cond b) ? 1 : 0` */
+  setcond(cond: Cond, d: Temp, a: Temp, b: Temp): void {
+    const o = blank(Op.SETCOND);
+    o.cond = cond;
+    o.d = d;
+    o.a = a;
+    o.b = b;
+    this.#push(o);
+  }
+
+  /** `d = (a cond b) ? ifTrue : ifFalse` */
+  movcond(cond: Cond, d: Temp, a: Temp, b: Temp, ifTrue: Temp, ifFalse: Temp): void {
+    const o = blank(Op.MOVCOND);
+    o.cond = cond;
+    o.d = d;
+    o.a = a;
+    o.b = b;
+    o.c = ifTrue;
+    o.e = ifFalse;
+    this.#push(o);
+  }
+
+  /** `if (a cond b) goto l` (forward only) */
+  brcond(cond: Cond, a: Temp, b: Temp, l: Label): void {
+    const o = blank(Op.BRCOND);
+    o.label = l;
+    o.cond = cond;
+    o.a = a;
+    o.b = b;
+    this.#push(o);
+  }
+
+  /** `goto l` (forward only) */
+  br(l: Label): void {
+    const o = blank(Op.BR);
+    o.label = l;
+    this.#push(o);
+  }
+
+  /** Places label `l` here. */
+  setLabel(l: Label): void {
+    const o = blank(Op.LABEL);
+    o.label = l;
+    this.#push(o);
+  }
+
+  /** `d = mem[a + offset]` of `size` bytes (1, 2, 4, 8). */
+  load(d: Temp, a: Temp, offset: bigint, size: number, signed: boolean): void {
+    const o = blank(Op.LOAD);
+    o.d = d;
+    o.a = a;
+    o.imm = offset;
+    o.size = size;
+    o.signed = signed;
+    this.#push(o);
+  }
+
+  /** `mem[a + offset] = v` (low `size` bytes). */
+  store(a: Temp, offset: bigint, v: Temp, size: number): void {
+    const o = blank(Op.STORE);
+    o.a = a;
+    o.imm = offset;
+    o.b = v;
+    o.size = size;
+    this.#push(o);
+  }
+
+  /** `d = 64-bit word at host address hostAddr` (a state field that is not a global). */
+  loadHost(d: Temp, hostAddr: number): void {
+    const o = blank(Op.LOAD_HOST);
+    o.d = d;
+    o.imm = BigInt(hostAddr);
+    this.#push(o);
+  }
+
+  /** `64-bit word at host address hostAddr = a`. */
+  storeHost(hostAddr: number, a: Temp): void {
+    const o = blank(Op.STORE_HOST);
+    o.a = a;
+    o.imm = BigInt(hostAddr);
+    this.#push(o);
+  }
+
+  /** `64-bit word at host address hostAddr += delta`: an inline counter. */
+  counterAdd(hostAddr: number, delta: bigint): void {
+    const o = blank(Op.COUNTER_ADD);
+    o.imm = BigInt(hostAddr);
+    o.pc = delta;
+    this.#push(o);
+  }
+
+  /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */
+  call(d: Temp, helper: number, args: Temp[]): void {
+    const o = blank(Op.CALL);
+    o.d = d;
+    o.imm = BigInt(helper);
+    o.args = args;
+    this.#push(o);
+  }
+
+  /** Marks the start of guest instruction `index` at `pc`. */
+  insnStart(pc: bigint, index: number): void {
+    const o = blank(Op.INSN_START);
+    o.pc = pc;
+    o.size = index;
+    this.#push(o);
+  }
+
+  /** Ends the TB, continuing at the constant `pc`. */
+  gotoTb(pc: bigint): void {
+    const o = blank(Op.GOTO_TB);
+    o.pc = BigInt.asUintN(64, pc);
+    this.#push(o);
+  }
+
+  /** Ends the TB, continuing at the address held in `a`. */
+  gotoPtr(a: Temp): void {
+    const o = blank(Op.GOTO_PTR);
+    o.a = a;
+    this.#push(o);
+  }
+
+  /** Ends the TB with a precise trap at the current instruction. */
+  raise(kind: TrapKind, cause: number, data: Temp | -1 = -1): void {
+    const o = blank(Op.RAISE);
+    o.imm = BigInt(kind);
+    o.c = cause;
+    o.a = data;
+    this.#push(o);
+  }
+
+  /** The finished block. */
+  finish(): IrBlock {
+    return { ops: this.ops, numTemps: this.#numTemps, numLabels: this.#numLabels };
+  }
+}

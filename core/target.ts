@@ -1,0 +1,178 @@
+/**
+ * The interface between core and a target (guest ISA) plugin.
+ *
+ * A target describes its CPU state block, its helpers, how to translate guest
+ * code into IR one TB at a time, how to disassemble, and (optionally) its Linux
+ * user-mode ABI. Core never names a target: it only sees this interface.
+ *
+ * @module
+ */
+
+import type { HelperDef, IrBuilder } from "./ir.ts";
+
+/** One architectural register, for debuggers, hooks and `-d cpu`. */
+export interface RegisterInfo {
+  /** canonical name, e.g. "x1" / "pc" / "f0" / "fcsr" */
+  name: string;
+  /** other accepted names, e.g. ABI names "ra", "sp" */
+  aliases?: string[];
+  /** byte offset in the state block */
+  offset: number;
+  /** width in bits (32 or 64) */
+  bits: number;
+  /** "int", "fp", "pc" or "csr" */
+  kind: "int" | "fp" | "pc" | "csr";
+}
+
+/** Layout of a target's CPU state block (at most `STATE_SIZE` bytes). */
+export interface StateLayout {
+  /** bytes used */
+  size: number;
+  /** byte offset of the pc (64-bit slot) */
+  pcOffset: number;
+  /**
+   * Globals: temps `0..globals.length-1` of every TB are these 64-bit state
+   * slots. Backends may cache them in locals inside a TB.
+   */
+  globals: { name: string; offset: number }[];
+  /** Every register a user can read or write. */
+  registers: RegisterInfo[];
+}
+
+/** Metadata of one translated guest instruction. */
+export interface InsnInfo {
+  pc: bigint;
+  /** length in bytes */
+  size: number;
+  /** the raw instruction bits (little-endian value of `size` bytes) */
+  bits: number;
+}
+
+/** What a target's translator gets for one TB. */
+export interface TranslateContext {
+  /** the TB's first pc */
+  readonly pc: bigint;
+  /** the target's TB flags for this block (from {@linkcode TargetArch.tbFlags}) */
+  readonly flags: number;
+  /** the IR builder for this TB */
+  readonly ir: IrBuilder;
+  /** translation stops after this many instructions */
+  readonly maxInsns: number;
+  /** the instructions translated so far */
+  readonly insns: InsnInfo[];
+  /**
+   * Reads `size` (2 or 4) bytes of code at `addr` as an unsigned number, or
+   * returns null when the fetch faults (the target then ends the TB, or
+   * raises a fetch fault when it is the TB's first instruction).
+   */
+  fetch(addr: bigint, size: number): number | null;
+  /**
+   * Starts guest instruction at `pc` (emits INSN_START and lets
+   * instrumentation insert its ops). Call before emitting its IR.
+   */
+  beginInsn(pc: bigint, size: number, bits: number): void;
+  /** Whether the page of `addr` is the same as the TB's first page. */
+  samePage(addr: bigint): boolean;
+}
+
+/** Registers and conventions the Linux user-mode layer needs. */
+export interface LinuxAbi {
+  /** `uname -m`, e.g. "riscv64" */
+  machine: string;
+  /** temp/global index holding the syscall number */
+  syscallNumberReg: number;
+  /** globals holding syscall arguments 0..5 */
+  argRegs: number[];
+  /** global receiving the syscall result */
+  returnReg: number;
+  /** stack pointer global */
+  spReg: number;
+  /** length of the syscall instruction (pc advances by it after a syscall) */
+  syscallInsnSize: number;
+  /** AT_HWCAP value */
+  hwcap: bigint;
+  /** ELF e_flags check: returns an error string when the flags are unsupported */
+  checkElfFlags?(flags: number): string | null;
+  /**
+   * Builds a signal frame on the guest stack and points the CPU at the
+   * handler (see `core/linux/signals.ts` for the calling contract).
+   */
+  setupSignalFrame(frame: SignalFrameRequest): void;
+  /** Restores the CPU from the frame at the stack pointer (rt_sigreturn). Returns the saved mask. */
+  restoreSignalFrame(access: RegisterAccess): bigint;
+}
+
+/** What a target needs to build a signal frame. */
+export interface SignalFrameRequest {
+  regs: RegisterAccess;
+  signal: number;
+  /** the 128-byte siginfo, already encoded */
+  siginfo: Uint8Array;
+  handler: bigint;
+  /** sa_restorer, or 0n to use the vDSO-style trampoline at `trampoline` */
+  restorer: bigint;
+  /** the address of a `li a7, __NR_rt_sigreturn; ecall` trampoline the loader mapped */
+  trampoline: bigint;
+  /** whether SA_SIGINFO was set */
+  siginfoFlag: boolean;
+  /** the signal mask to save in the frame (blocked signals before delivery) */
+  savedMask: bigint;
+  /** the stack pointer to build the frame below (alternate stack already chosen) */
+  sp: bigint;
+  /** the alternate signal stack, saved into uc_stack */
+  altStack: { sp: bigint; flags: number; size: bigint };
+}
+
+/** Access to the CPU's registers and memory, for ABIs, hooks and debuggers. */
+export interface RegisterAccess {
+  /** reads global `i` (64-bit) */
+  getGlobal(i: number): bigint;
+  /** writes global `i` */
+  setGlobal(i: number, v: bigint): void;
+  /** reads the 64-bit state slot at byte `offset` */
+  getState(offset: number): bigint;
+  /** writes the 64-bit state slot at byte `offset` */
+  setState(offset: number, v: bigint): void;
+  pc: bigint;
+  /** guest memory reads and writes, with permission checks */
+  readBytes(addr: bigint, length: number): Uint8Array;
+  writeBytes(addr: bigint, data: Uint8Array): void;
+}
+
+/**
+ * A target: everything core needs to run one guest ISA.
+ *
+ * @example
+ * ```ts
+ * import type { TargetArch } from "./target.ts";
+ * function describe(t: TargetArch) {
+ *   return `${t.name}: ${t.state.registers.length} registers, ${t.helpers.length} helpers`;
+ * }
+ * ```
+ */
+export interface TargetArch {
+  /** e.g. "riscv64" */
+  name: string;
+  /** register width in bits */
+  xlen: 32 | 64;
+  /** ELF e_machine this target runs, and its ELF class (1 = 32-bit, 2 = 64-bit) */
+  elfMachine: number;
+  elfClass: 1 | 2;
+  state: StateLayout;
+  /** helper `i` is called by `CALL` ops with `imm = i` */
+  helpers: HelperDef[];
+  /** Sets the state block to reset values (the pc is set by the loader). */
+  reset(regs: RegisterAccess): void;
+  /** Flags that select a translation (privilege level, enabled extensions...). Part of the TB key. */
+  tbFlags(regs: RegisterAccess): number;
+  /** Translates one TB starting at `ctx.pc`. Must end with GOTO_TB, GOTO_PTR or RAISE on every path. */
+  translate(ctx: TranslateContext): void;
+  /** Disassembles the instruction with raw `bits` (of length `size`) at `pc`. */
+  disassemble(bits: number, size: number, pc: bigint): string;
+  /** The target's cause code for a memory fault (RISC-V: page-fault causes 12, 13, 15). */
+  memoryFaultCause?(access: "read" | "write" | "fetch", reason: string): number;
+  /** Length in bytes of the instruction whose first 16 bits are `lowBits`. */
+  insnLength(lowBits: number): number;
+  /** Linux user-mode conventions, when the target supports user mode. */
+  linux?: LinuxAbi;
+}

@@ -1,0 +1,189 @@
+/**
+ * Translation blocks: guest code decoded once into IR, cached by pc, and
+ * dropped when the code they came from is written (self-modifying code) or
+ * the cache is flushed (`fence.i`).
+ *
+ * @module
+ */
+
+import { GuestFault } from "./errors.ts";
+import { type GuestMemory, pageNumber } from "./guest_memory.ts";
+import { type IrBlock, IrBuilder } from "./ir.ts";
+import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
+
+/** One translated block of guest code. */
+export interface TranslationBlock {
+  /** guest pc of the first instruction */
+  readonly pc: bigint;
+  /** target flags it was translated under */
+  readonly flags: number;
+  readonly ir: IrBlock;
+  /** the guest instructions, in order */
+  readonly insns: InsnInfo[];
+  /** guest page numbers its code came from */
+  readonly pages: number[];
+  /** times it ran (for tiering and hotblocks) */
+  execCount: number;
+  /** false once invalidated: backends must not run it again */
+  valid: boolean;
+  /** backend-private data (the interpreter's plan, the JIT's compiled code) */
+  backend: Record<string, unknown>;
+}
+
+/**
+ * Lets instrumentation add IR at instruction starts while a TB is translated
+ * (QEMU's `qemu_plugin_register_vcpu_tb_trans_cb` model).
+ */
+export interface TranslationObserver {
+  /** After INSN_START of each instruction: may emit ops into `ctx.ir`. */
+  onInsn?(ctx: TranslateContext, insn: InsnInfo): void;
+  /** After the TB is built. */
+  onBlock?(tb: TranslationBlock): void;
+}
+
+/** Default cap on instructions per TB. */
+export const MAX_TB_INSNS = 128;
+
+function pcKey(pc: bigint): number {
+  return Number(BigInt.asIntN(64, pc));
+}
+
+/**
+ * Translates guest code and caches the result.
+ *
+ * @example
+ * ```ts ignore
+ * const cache = new TbCache(target, memory);
+ * const tb = cache.get(0x10000n, 0);
+ * ```
+ */
+export class TbCache {
+  #byPc = new Map<number, TranslationBlock>();
+  #byPage = new Map<number, Set<TranslationBlock>>();
+  /** Instrumentation that sees every new TB. */
+  readonly observers: TranslationObserver[] = [];
+  /** Called for each TB dropped (backends free compiled code). */
+  onInvalidate: (tb: TranslationBlock) => void = () => {};
+  /** Called after a full flush. */
+  onFlush: () => void = () => {};
+  /** Max instructions per TB (1 makes single-stepping exact). */
+  maxInsns = MAX_TB_INSNS;
+  /** Counts translations, for statistics. */
+  translated = 0;
+
+  constructor(readonly target: TargetArch, readonly memory: GuestMemory) {
+    memory.onCodeWrite = (pn) => this.invalidatePage(pn);
+  }
+
+  /** The cached TB for `pc` under `flags`, translating it if needed. */
+  get(pc: bigint, flags: number): TranslationBlock {
+    const tb = this.#byPc.get(pcKey(pc));
+    if (tb && tb.flags === flags && tb.pc === pc) return tb;
+    return this.#translate(pc, flags);
+  }
+
+  /** The cached TB for `pc`, if any (no translation). */
+  peek(pc: bigint): TranslationBlock | undefined {
+    return this.#byPc.get(pcKey(pc));
+  }
+
+  /** All cached TBs. */
+  blocks(): IterableIterator<TranslationBlock> {
+    return this.#byPc.values();
+  }
+
+  /**
+   * Translates a TB of at most `maxInsns` instructions without caching it
+   * (exact instruction budgets, single steps).
+   */
+  translateOnce(pc: bigint, flags: number, maxInsns: number): TranslationBlock {
+    return this.#build(pc, flags, maxInsns);
+  }
+
+  #translate(pc: bigint, flags: number): TranslationBlock {
+    const tb = this.#build(pc, flags, this.maxInsns);
+    const old = this.#byPc.get(pcKey(pc));
+    if (old) this.#drop(old);
+    this.#byPc.set(pcKey(pc), tb);
+    for (const pn of tb.pages) {
+      let set = this.#byPage.get(pn);
+      if (!set) this.#byPage.set(pn, set = new Set());
+      set.add(tb);
+      this.memory.markCode(BigInt(pn) << 12n);
+    }
+    return tb;
+  }
+
+  #build(pc: bigint, flags: number, maxInsns: number): TranslationBlock {
+    const ir = new IrBuilder(this.target.state.globals.length);
+    const insns: InsnInfo[] = [];
+    const pages = new Set<number>([pageNumber(pc)]);
+    const firstPage = pageNumber(pc);
+    const mem = this.memory;
+    const observers = this.observers;
+    const ctx: TranslateContext = {
+      pc,
+      flags,
+      ir,
+      maxInsns,
+      insns,
+      fetch(addr, size) {
+        try {
+          const v = Number(mem.load(addr, size, false, "fetch"));
+          pages.add(pageNumber(addr));
+          pages.add(pageNumber(addr + BigInt(size - 1)));
+          return v;
+        } catch (e) {
+          if (e instanceof GuestFault) return null;
+          throw e;
+        }
+      },
+      beginInsn(ipc, size, bits) {
+        const info = { pc: ipc, size, bits };
+        ir.insnStart(ipc, insns.length);
+        insns.push(info);
+        for (const o of observers) o.onInsn?.(ctx, info);
+      },
+      samePage: (addr) => pageNumber(addr) === firstPage,
+    };
+    this.target.translate(ctx);
+    const tb: TranslationBlock = {
+      pc,
+      flags,
+      ir: ir.finish(),
+      insns,
+      pages: [...pages],
+      execCount: 0,
+      valid: true,
+      backend: {},
+    };
+    this.translated++;
+    for (const o of observers) o.onBlock?.(tb);
+    return tb;
+  }
+
+  #drop(tb: TranslationBlock): void {
+    if (!tb.valid) return;
+    tb.valid = false;
+    if (this.#byPc.get(pcKey(tb.pc)) === tb) this.#byPc.delete(pcKey(tb.pc));
+    for (const pn of tb.pages) this.#byPage.get(pn)?.delete(tb);
+    this.onInvalidate(tb);
+  }
+
+  /** Drops every TB made from guest page `pn`. */
+  invalidatePage(pn: number): void {
+    const set = this.#byPage.get(pn);
+    if (set) { for (const tb of [...set]) this.#drop(tb); }
+    this.#byPage.delete(pn);
+    this.memory.clearCode(pn);
+  }
+
+  /** Drops every TB (`fence.i`, breakpoint changes, hook changes). */
+  flush(): void {
+    for (const tb of this.#byPc.values()) tb.valid = false;
+    for (const pn of this.#byPage.keys()) this.memory.clearCode(pn);
+    this.#byPc.clear();
+    this.#byPage.clear();
+    this.onFlush();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Guest traps: precise exceptions raised by guest code, reported to the run
+ * loop with the pc of the instruction that caused them.
+ *
+ * @module
+ */
+
+import { TrapKind } from "./ir.ts";
+
+export { TrapKind };
+
+/** A precise guest exception. */
+export interface Trap {
+  kind: TrapKind;
+  /** target-defined cause code (e.g. RISC-V mcause) */
+  cause: number;
+  /** pc of the instruction that trapped */
+  pc: bigint;
+  /** extra data: the faulting address, or the instruction bits */
+  data: bigint;
+  /** for memory faults: "read", "write" or "fetch" */
+  access?: "read" | "write" | "fetch";
+}
+
+/**
+ * Thrown by helpers (CSR access, FP with an invalid rounding mode, ...) to
+ * raise a precise trap at the current instruction.
+ *
+ * @example
+ * ```ts
+ * import { GuestTrap, TrapKind } from "./trap.ts";
+ * function helper() {
+ *   throw new GuestTrap(TrapKind.ILLEGAL, 2, 0n);
+ * }
+ * ```
+ */
+export class GuestTrap extends Error {
+  override name = "GuestTrap";
+  constructor(readonly kind: TrapKind, readonly trapCause: number, readonly data: bigint) {
+    super(`guest trap kind ${kind} cause ${trapCause}`);
+  }
+}
+
+/** Names of trap kinds, for messages. */
+export const TRAP_KIND_NAMES = [
+  "syscall",
+  "breakpoint",
+  "illegal instruction",
+  "memory fault",
+  "misaligned access",
+  "target trap",
+];

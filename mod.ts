@@ -1,0 +1,23 @@
+/**
+ * Denemu: a scriptable machine emulator for Deno.
+ *
+ * This module is the whole public surface: scripts, tool plugins, targets and
+ * devices import only from here. Run as the main module it is the CLI
+ * (`deno run -A mod.ts user prog`).
+ *
+ * @module
+ */
+
+export * from "./core/ir.ts";
+export * from "./core/errors.ts";
+export * from "./core/trap.ts";
+export type * from "./core/target.ts";
+export { GuestMemory, type MmioHandler, type Page, pageNumber, Perm } from "./core/guest_memory.ts";
+export { HostMemory, PAGE_SIZE, STATE_BASE } from "./core/host_memory.ts";
+export { type Backend, CpuCore, interpreterBackend, type RunExit } from "./core/cpu_core.ts";
+export {
+  MAX_TB_INSNS,
+  TbCache,
+  type TranslationBlock,
+  type TranslationObserver,
+} from "./core/tb.ts";
