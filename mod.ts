@@ -21,3 +21,11 @@ export {
   type TranslationBlock,
   type TranslationObserver,
 } from "./core/tb.ts";
+export { DEFAULT_EPOCH_NS, VirtualClock } from "./core/clock.ts";
+export {
+  loadTargetPlugin,
+  PLUGIN_API_VERSION,
+  targetForCpu,
+  targetForElf,
+  type TargetPlugin,
+} from "./core/plugin.ts";

@@ -1,0 +1,102 @@
+/**
+ * Plugin manifests and the loader that finds plugins by name or path.
+ *
+ * A plugin is an ES module whose default export is a manifest object with a
+ * `kind`, a `name` and the `apiVersion` it was built for. Bare names resolve
+ * into the project's `targets/` and `plugins/` folders; paths and `file:` or
+ * `https:` URLs load as they are.
+ *
+ * @module
+ */
+
+import { EmuError } from "./errors.ts";
+import type { TargetArch } from "./target.ts";
+
+/** The plugin API version this build of Denemu implements. */
+export const PLUGIN_API_VERSION = 1;
+
+/**
+ * A target plugin: creates a {@linkcode TargetArch} for a CPU model.
+ *
+ * @example
+ * ```ts ignore
+ * const plugin: TargetPlugin = {
+ *   kind: "target", name: "toy", apiVersion: 1, cpus: ["toy"], elfMachines: [],
+ *   create: () => toyTarget,
+ * };
+ * export default plugin;
+ * ```
+ */
+export interface TargetPlugin {
+  kind: "target";
+  name: string;
+  apiVersion: number;
+  /** CPU model names accepted by `-cpu` (the first is the default) */
+  cpus: string[];
+  /** ELF (e_machine, class) pairs this target runs, with the CPU model to use */
+  elfMachines: { machine: number; elfClass: 1 | 2; cpu: string }[];
+  /** Creates the target for CPU model `cpu`. */
+  create(cpu: string): TargetArch;
+}
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Targets shipped with Denemu, by bare name. */
+export const BUILTIN_TARGETS = ["riscv"];
+
+function checkManifest<T extends { kind: string; name: string; apiVersion: number }>(
+  m: T | undefined,
+  kind: string,
+  where: string,
+): T {
+  if (!m || typeof m !== "object" || m.kind !== kind) {
+    throw new EmuError(`${where}: not a ${kind} plugin (its default export has no kind "${kind}")`);
+  }
+  if (m.apiVersion !== PLUGIN_API_VERSION) {
+    throw new EmuError(
+      `${where}: plugin "${m.name}" was built for plugin API ${m.apiVersion}, this Denemu implements ${PLUGIN_API_VERSION}`,
+      "use a plugin version built for this Denemu",
+    );
+  }
+  return m;
+}
+
+/** Resolves a plugin reference (bare name, path, or URL) to a module URL. */
+export function resolvePluginUrl(ref: string, folder: string): URL {
+  if (/^(file|https?):/.test(ref)) return new URL(ref);
+  if (ref.startsWith(".") || ref.startsWith("/")) {
+    return new URL(ref, `file://${Deno.cwd()}/`);
+  }
+  return new URL(`${folder}/${ref}/mod.ts`, ROOT);
+}
+
+/** Loads the target plugin `ref` (a bare name like "riscv", or a path). */
+export async function loadTargetPlugin(ref: string): Promise<TargetPlugin> {
+  const url = resolvePluginUrl(ref, "targets");
+  let mod: { default?: TargetPlugin };
+  try {
+    mod = await import(url.href);
+  } catch (e) {
+    throw new EmuError(`cannot load target plugin ${ref}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return checkManifest(mod.default, "target", ref);
+}
+
+/** Finds the built-in target whose CPU list has `cpu`. */
+export async function targetForCpu(cpu: string): Promise<TargetArch> {
+  for (const name of BUILTIN_TARGETS) {
+    const p = await loadTargetPlugin(name);
+    if (p.cpus.includes(cpu)) return p.create(cpu);
+  }
+  throw new EmuError(`unknown CPU model "${cpu}"`, "try -cpu help");
+}
+
+/** Finds the built-in target for an ELF file's machine and class. */
+export async function targetForElf(machine: number, elfClass: number): Promise<TargetArch | null> {
+  for (const name of BUILTIN_TARGETS) {
+    const p = await loadTargetPlugin(name);
+    const hit = p.elfMachines.find((m) => m.machine === machine && m.elfClass === elfClass);
+    if (hit) return p.create(hit.cpu);
+  }
+  return null;
+}
