@@ -78,7 +78,7 @@ int main(void) {
       seed[i] = (uint8_t)next();
       fillslot(i, 0);
     }
-    if (ptr[i]) sum = sum * 1000003 + ptr[i][len[i] / 2] + len[i];
+    if (ptr[i] && len[i]) sum = sum * 1000003 + ptr[i][len[i] / 2] + len[i];
   }
   for (int i = 0; i < SLOTS; i++) {
     if (ptr[i] && !check(i)) bad++;
