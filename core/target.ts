@@ -91,6 +91,13 @@ export interface LinuxAbi {
   syscallInsnSize: number;
   /** AT_HWCAP value */
   hwcap: bigint;
+  /** Syscall number -> generic Linux name (e.g. 64 -> "write"); core dispatches by name. */
+  syscallNames: Readonly<Record<number, string>>;
+  /**
+   * Machine code of the signal-return trampoline (`rt_sigreturn` syscall), which the
+   * loader maps on its own page; handlers return to it when there is no sa_restorer.
+   */
+  sigreturnTrampoline: Uint8Array;
   /** ELF e_flags check: returns an error string when the flags are unsupported */
   checkElfFlags?(flags: number): string | null;
   /**
