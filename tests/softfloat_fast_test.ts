@@ -10,6 +10,8 @@ import {
   divF32Fast,
   divF64Fast,
   f32ToBits,
+  fmaF32Fast,
+  fmaF64Fast,
   mulF32Fast,
   mulF64Fast,
   sqrtF32Fast,
@@ -17,6 +19,7 @@ import {
 } from "../core/softfloat/fast.ts";
 import { F32, F64, type FloatEnv, FloatFlag, type FmtInfo } from "../core/softfloat/format.ts";
 import { fcvtFF, RoundingMode } from "../core/softfloat/mod.ts";
+import { fmuladdSlow } from "../core/softfloat/fma.ts";
 
 /** Deterministic xorshift128+ style generator producing 32-bit chunks. */
 function rng(seed: number) {
@@ -183,4 +186,48 @@ Deno.test("slow path vs double-based oracle, all rounding modes incl. RMM", () =
   }
   assert(checked > 40000, `only ${checked} oracle checks`);
   assert(ties > 20, `only ${ties} RMM ties where RMM differs from RNE`);
+});
+
+function diffFma(f: FmtInfo, n: number): number {
+  const fmt = f === F64 ? "f64" : "f32";
+  const fast = f === F64 ? fmaF64Fast : fmaF32Fast;
+  const r = rng(n + f.p);
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const a = operand(f, r, -20, 20);
+    const b = operand(f, r, -20, 20);
+    let c: bigint;
+    const k = i % 4;
+    if (k === 0) c = operand(f, r, -60, 60);
+    else {
+      // c close to -(a*b): heavy cancellation, or a few ulps away from it
+      const env = { rm: RoundingMode.RNE, flags: 0 };
+      c = mulSlow(f, a, b, env) + BigInt(k === 1 ? 0 : r.int(-4, 4));
+      if (k === 3) c = operand(f, r, -40, 20) ^ (c & f.signBit);
+      c &= f.wordMask;
+    }
+    const np = (i & 1) === 1, nc = (i & 2) === 0;
+    const e1 = { rm: RoundingMode.RNE, flags: 0 };
+    const got = fast(a, b, c, np, nc, e1);
+    if (got === undefined) continue;
+    hits++;
+    const e2 = { rm: RoundingMode.RNE, flags: 0 };
+    const want = fmuladdSlow(fmt, a, b, c, e2, np, nc);
+    if (got !== want || e1.flags !== e2.flags) {
+      throw new Error(
+        `fma ${fmt}(0x${a.toString(16)}, 0x${b.toString(16)}, 0x${c.toString(16)}, ${np}, ${nc})` +
+          `: fast 0x${got.toString(16)}/${e1.flags} slow 0x${want.toString(16)}/${e2.flags}`,
+      );
+    }
+  }
+  return hits;
+}
+
+Deno.test("fast vs slow: f64 fmuladd", () => {
+  const hits = diffFma(F64, N);
+  assert(hits > N / 10, `f64 fma fast path taken ${hits}/${N}`);
+});
+Deno.test("fast vs slow: f32 fmuladd", () => {
+  const hits = diffFma(F32, N);
+  assert(hits > N / 4, `f32 fma fast path taken ${hits}/${N}`);
 });

@@ -170,3 +170,67 @@ export function sqrtF32Fast(a: bigint, env: FloatEnv): bigint | undefined {
   if (r * r !== x) env.flags |= FloatFlag.NX;
   return f32ToBits(r);
 }
+
+/**
+ * f32 fused ±(a*b) ± c in RNE, or undefined. The product is exact in a
+ * double; when TwoSum shows the double sum is exact too, one `fround` is the
+ * single correct rounding.
+ */
+export function fmaF32Fast(
+  a: bigint,
+  b: bigint,
+  c: bigint,
+  negP: boolean,
+  negC: boolean,
+  env: FloatEnv,
+): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  let p = bitsToF32(a) * bitsToF32(b);
+  if (negP) p = -p;
+  let z = bitsToF32(c);
+  if (negC) z = -z;
+  const s = p + z;
+  const r = Math.fround(s);
+  if (!f32Ok(r)) return undefined;
+  const bb = s - p;
+  if ((p - (s - bb)) + (z - bb) !== 0) return undefined;
+  if (r !== s) env.flags |= FloatFlag.NX;
+  return f32ToBits(r);
+}
+
+/**
+ * f64 fused ±(a*b) ± c in RNE, or undefined. With ph + pl = a*b (Dekker) and
+ * s + e1 = ph + c (TwoSum), the exact result is s + e1 + pl; when e1 + pl is
+ * itself exact (t), RN(s + t) is the correctly rounded result and TwoSum of
+ * (s, t) tells whether it is inexact.
+ */
+export function fmaF64Fast(
+  a: bigint,
+  b: bigint,
+  c: bigint,
+  negP: boolean,
+  negC: boolean,
+  env: FloatEnv,
+): bigint | undefined {
+  if (env.rm !== 0) return undefined;
+  let x = bitsToF64(a);
+  const y = bitsToF64(b);
+  let z = bitsToF64(c);
+  if (!(inSafe(Math.abs(x)) && inSafe(Math.abs(y)) && Math.abs(z) < ADD_LIMIT)) return undefined;
+  if (negP) x = -x;
+  if (negC) z = -z;
+  const ph = x * y;
+  const pl = productError(x, y, ph);
+  const s = ph + z;
+  let bb = s - ph;
+  const e1 = (ph - (s - bb)) + (z - bb);
+  const t = e1 + pl;
+  bb = t - e1;
+  if ((e1 - (t - bb)) + (pl - bb) !== 0) return undefined;
+  const r = s + t;
+  const ar = Math.abs(r);
+  if (!(ar > MIN_NORMAL_F64 && ar < ADD_LIMIT)) return undefined;
+  bb = r - s;
+  if ((s - (r - bb)) + (t - bb) !== 0) env.flags |= FloatFlag.NX;
+  return f64ToBits(r);
+}

@@ -22,6 +22,7 @@ import {
 } from "./format.ts";
 import { addExact, invalid } from "./arith.ts";
 import { roundPack } from "./round.ts";
+import { fmaF32Fast, fmaF64Fast } from "./fast.ts";
 
 /**
  * Fused multiply-add: computes (±(a*b)) + (±c) with one rounding.
@@ -36,6 +37,22 @@ import { roundPack } from "./round.ts";
  * ```
  */
 export function fmuladd(
+  fmt: FloatFormat,
+  a: bigint,
+  b: bigint,
+  c: bigint,
+  env: FloatEnv,
+  negateProduct: boolean,
+  negateAddend: boolean,
+): bigint {
+  const r = fmt === "f64"
+    ? fmaF64Fast(a, b, c, negateProduct, negateAddend, env)
+    : fmaF32Fast(a, b, c, negateProduct, negateAddend, env);
+  return r ?? fmuladdSlow(fmt, a, b, c, env, negateProduct, negateAddend);
+}
+
+/** Exact-then-round fused multiply-add (no fast path). */
+export function fmuladdSlow(
   fmt: FloatFormat,
   a: bigint,
   b: bigint,
