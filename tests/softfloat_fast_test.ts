@@ -20,6 +20,7 @@ import {
 import { F32, F64, type FloatEnv, FloatFlag, type FmtInfo } from "../core/softfloat/format.ts";
 import { fcvtFF, RoundingMode } from "../core/softfloat/mod.ts";
 import { fmuladdSlow } from "../core/softfloat/fma.ts";
+import { fcvtToIntFast, fcvtToIntSlow } from "../core/softfloat/convert.ts";
 
 /** Deterministic xorshift128+ style generator producing 32-bit chunks. */
 function rng(seed: number) {
@@ -230,4 +231,33 @@ Deno.test("fast vs slow: f64 fmuladd", () => {
 Deno.test("fast vs slow: f32 fmuladd", () => {
   const hits = diffFma(F32, N);
   assert(hits > N / 4, `f32 fma fast path taken ${hits}/${N}`);
+});
+
+Deno.test("fast vs slow: fcvtToInt, all modes", () => {
+  const r = rng(777);
+  let hits = 0;
+  const n = 60000;
+  for (let i = 0; i < n; i++) {
+    const f = i & 1 ? F64 : F32;
+    const fmt = f === F64 ? "f64" : "f32";
+    let a = operand(f, r, -3, 66);
+    if (i % 3 === 0) {
+      // exact halves and near-halves
+      const v = (r.int(-100000, 100000) + 0.5) * (i % 2 ? 1 : 1 + 2 ** -20);
+      a = f === F64 ? BigInt(new BigUint64Array(new Float64Array([v]).buffer)[0]) : f32ToBits(v);
+    }
+    const bits = i % 4 < 2 ? 32 : 64;
+    const signed = i % 8 < 4;
+    const rm = r.int(0, 4);
+    const e1 = { rm, flags: 0 };
+    const got = fcvtToIntFast(fmt, a, bits, signed, e1);
+    if (got === undefined) continue;
+    hits++;
+    const e2 = { rm, flags: 0 };
+    const want = fcvtToIntSlow(fmt, a, bits, signed, e2);
+    const msg = `fcvtToInt ${fmt} 0x${a.toString(16)} ${bits} ${signed} rm=${rm}`;
+    assertEquals(got, want, msg);
+    assertEquals(e1.flags, e2.flags, msg + " flags");
+  }
+  assert(hits > n / 4, `fcvtToInt fast path taken ${hits}/${n}`);
 });

@@ -22,6 +22,57 @@ import {
   zeroBits,
 } from "./format.ts";
 import { roundPack, shiftRound } from "./round.ts";
+import { bitsToF32, bitsToF64, f32ToBits, f64ToBits } from "./fast.ts";
+
+const TWO53 = 2 ** 53;
+
+/**
+ * Host-number fast path of {@link fcvtToInt} for |a| < 2^53 whose rounded
+ * value is in range; undefined otherwise.
+ */
+export function fcvtToIntFast(
+  fmt: FloatFormat,
+  a: bigint,
+  bits: 32 | 64,
+  signed: boolean,
+  env: FloatEnv,
+): bigint | undefined {
+  const x = fmt === "f64" ? bitsToF64(a) : bitsToF32(a);
+  if (!(Math.abs(x) < TWO53)) return undefined; // also rejects NaN and infinities
+  let r = Math.trunc(x);
+  const frac = Math.abs(x - r); // exact
+  if (frac !== 0) {
+    let away: boolean;
+    switch (env.rm) {
+      case 0:
+        away = frac > 0.5 || (frac === 0.5 && r % 2 !== 0);
+        break;
+      case 1:
+        away = false;
+        break;
+      case 2:
+        away = x < 0;
+        break;
+      case 3:
+        away = x > 0;
+        break;
+      case 4:
+        away = frac >= 0.5;
+        break;
+      default:
+        return undefined;
+    }
+    if (away) r += x < 0 ? -1 : 1;
+  }
+  if (signed) {
+    if (bits === 32 && (r > 2147483647 || r < -2147483648)) return undefined;
+  } else {
+    if (r < 0 || (bits === 32 && r > 4294967295)) return undefined;
+  }
+  if (r !== x) env.flags |= FloatFlag.NX;
+  const v = BigInt(r);
+  return BigInt.asUintN(64, bits === 32 ? BigInt.asIntN(32, v) : v);
+}
 
 /**
  * Convert between binary32 and binary64 (fcvt.s.d / fcvt.d.s). NaNs become
@@ -66,6 +117,17 @@ export function fcvtFF(
  * ```
  */
 export function fcvtToInt(
+  fmt: FloatFormat,
+  a: bigint,
+  bits: 32 | 64,
+  signed: boolean,
+  env: FloatEnv,
+): bigint {
+  return fcvtToIntFast(fmt, a, bits, signed, env) ?? fcvtToIntSlow(fmt, a, bits, signed, env);
+}
+
+/** Exact bigint implementation of {@link fcvtToInt} (no fast path). */
+export function fcvtToIntSlow(
   fmt: FloatFormat,
   a: bigint,
   bits: 32 | 64,
@@ -127,6 +189,12 @@ export function fcvtFromInt(
   const f = fmt === "f32" ? F32 : F64;
   const v = signed ? BigInt.asIntN(bits, x) : BigInt.asUintN(bits, x);
   if (v === 0n) return 0n;
+  // Fast path: integers that convert exactly.
+  if (fmt === "f64") {
+    if (v >= -9007199254740992n && v <= 9007199254740992n) return f64ToBits(Number(v));
+  } else if (v >= -16777216n && v <= 16777216n) {
+    return f32ToBits(Number(v));
+  }
   const sign = v < 0n;
   return roundPack(f, sign, 0, sign ? -v : v, env);
 }
