@@ -21,7 +21,7 @@ import { EmuError } from "./errors.ts";
  */
 export interface Backend {
   readonly name: string;
-  exec(cpu: CpuCore, tb: TranslationBlock): number;
+  exec(cpu: CpuCore, tb: TranslationBlock, budget: number): number;
 }
 
 /** The reference IR interpreter as a backend. */
@@ -127,7 +127,7 @@ export class CpuCore implements RegisterAccess {
   }
 
   /**
-   * Runs until a trap, until at least... exactly `budget` more instructions
+   * Runs until a trap, until exactly `budget` more instructions
    * have retired, or until a stop is requested. Budgets are exact: the last
    * TB is cut short when needed.
    */
@@ -142,7 +142,7 @@ export class CpuCore implements RegisterAccess {
       const left = stopAt - this.icount;
       if (tb.insns.length > left) tb = tbs.translateOnce(pc, flags, left);
       tb.execCount++;
-      this.icount += this.backend.exec(this, tb);
+      this.icount += this.backend.exec(this, tb, left);
       const trap = this.trap;
       if (trap) {
         this.trap = null;

@@ -70,6 +70,8 @@ export class TbCache {
   maxInsns = MAX_TB_INSNS;
   /** Counts translations, for statistics. */
   translated = 0;
+  /** Bumped whenever TBs are dropped, so running code can notice. */
+  generation = 0;
 
   constructor(readonly target: TargetArch, readonly memory: GuestMemory) {
     memory.onCodeWrite = (pn) => this.invalidatePage(pn);
@@ -165,6 +167,7 @@ export class TbCache {
   #drop(tb: TranslationBlock): void {
     if (!tb.valid) return;
     tb.valid = false;
+    this.generation++;
     if (this.#byPc.get(pcKey(tb.pc)) === tb) this.#byPc.delete(pcKey(tb.pc));
     for (const pn of tb.pages) this.#byPage.get(pn)?.delete(tb);
     this.onInvalidate(tb);
@@ -181,6 +184,7 @@ export class TbCache {
   /** Drops every TB (`fence.i`, breakpoint changes, hook changes). */
   flush(): void {
     for (const tb of this.#byPc.values()) tb.valid = false;
+    this.generation++;
     for (const pn of this.#byPage.keys()) this.memory.clearCode(pn);
     this.#byPc.clear();
     this.#byPage.clear();

@@ -1,0 +1,260 @@
+/**
+ * The WebAssembly JIT backend. Cold TBs run on the interpreter; a TB that
+ * has run `hotThreshold` times is compiled together with the already
+ * translated TBs it jumps to directly (a region) into one wasm module. Every
+ * TB of a region is an entry point. At most `maxRegions` modules stay live;
+ * the oldest is dropped when full, and a region dies with any of its TBs.
+ *
+ * @module
+ */
+
+import type { Backend, CpuCore } from "../cpu_core.ts";
+import { interpretBlock, trapFrom } from "../interp.ts";
+import { Op } from "../ir.ts";
+import { SoftTlb } from "../soft_tlb.ts";
+import type { TranslationBlock } from "../tb.ts";
+import type { TrapKind } from "../trap.ts";
+import { compileRegion, CTRL, Status } from "./region_compiler.ts";
+
+type RunFn = (entry: number, budget: number) => number;
+
+interface Region {
+  run: RunFn;
+  tbs: TranslationBlock[];
+  live: boolean;
+}
+
+interface JitEntry {
+  region: Region;
+  index: number;
+}
+
+/** JIT statistics, for `deno task bench` and `-d jit`. */
+export interface JitStats {
+  regionsCompiled: number;
+  tbsCompiled: number;
+  /** milliseconds spent in IR-to-wasm emission */
+  emitMs: number;
+  /** milliseconds spent in WebAssembly compilation and instantiation */
+  wasmCompileMs: number;
+  /** region entries from JS */
+  regionCalls: number;
+  regionsEvicted: number;
+}
+
+const MAX_RUN = 1 << 30;
+
+/**
+ * The JIT. Create one per CPU and assign it to `cpu.backend`.
+ *
+ * @example
+ * ```ts ignore
+ * cpu.backend = new JitBackend(cpu);
+ * cpu.run(1e9);
+ * ```
+ */
+export class JitBackend implements Backend {
+  readonly name = "jit";
+  /** Executions after which a TB gets compiled. */
+  hotThreshold = 32;
+  /** TBs per region at most. */
+  maxRegionTbs = 96;
+  /** Live compiled regions at most. */
+  maxRegions = 2048;
+  readonly stats: JitStats = {
+    regionsCompiled: 0,
+    tbsCompiled: 0,
+    emitMs: 0,
+    wasmCompileMs: 0,
+    regionCalls: 0,
+    regionsEvicted: 0,
+  };
+  readonly tlb: SoftTlb;
+  readonly #ctrl: number;
+  readonly #regions: Region[] = [];
+  readonly #imports: Record<string, unknown>;
+
+  constructor(readonly cpu: CpuCore) {
+    this.tlb = new SoftTlb(cpu.mem);
+    this.#ctrl = cpu.host.allocate(CTRL.size, 8);
+    const tbs = cpu.tbs;
+    const prevInvalidate = tbs.onInvalidate, prevFlush = tbs.onFlush;
+    tbs.onInvalidate = (tb) => {
+      prevInvalidate(tb);
+      this.#onTbDropped(tb);
+    };
+    tbs.onFlush = () => {
+      prevFlush();
+      this.#dropAll();
+    };
+    const ctrl = this.#ctrl;
+    const mem = cpu.mem, tlb = this.tlb;
+    const fail = (e: unknown): bigint => {
+      const trap = trapFrom(e, cpu.pc, cpu);
+      if (!trap) throw e;
+      cpu.trap = trap;
+      cpu.host.dv.setInt32(ctrl + CTRL.fault, 1, true);
+      return 0n;
+    };
+    this.#imports = {
+      memory: cpu.host.memory,
+      load: (addr: bigint, how: number): bigint => {
+        try {
+          const v = mem.load(addr, how & 15, (how & 16) !== 0);
+          tlb.fill(addr);
+          return v;
+        } catch (e) {
+          return fail(e);
+        }
+      },
+      store: (addr: bigint, value: bigint, size: number): void => {
+        const before = tbs.generation;
+        try {
+          mem.store(addr, size, value);
+          tlb.fill(addr);
+        } catch (e) {
+          fail(e);
+        }
+        if (tbs.generation !== before) cpu.host.dv.setInt32(ctrl + CTRL.invalidated, 1, true);
+      },
+    };
+  }
+
+  /** Runs `tb` (and whatever its region chains to) for at most `budget` instructions. */
+  exec(cpu: CpuCore, tb: TranslationBlock, budget: number): number {
+    let entry = tb.backend.jit as JitEntry | undefined;
+    if (!entry) {
+      if (tb.execCount < this.hotThreshold || tb.backend.jitFailed) return interpretBlock(cpu, tb);
+      entry = this.#compile(tb);
+      if (!entry) return interpretBlock(cpu, tb);
+    }
+    const dv = cpu.host.dv, ctrl = this.#ctrl;
+    dv.setInt32(ctrl + CTRL.fault, 0, true);
+    dv.setInt32(ctrl + CTRL.invalidated, 0, true);
+    const gen = cpu.tbs.generation;
+    const allowed = Math.min(budget, MAX_RUN);
+    this.stats.regionCalls++;
+    const status = entry.region.run(entry.index, allowed);
+    const remaining = dv.getInt32(ctrl + CTRL.remaining, true);
+    let done = allowed - remaining;
+    if (status !== Status.CONTINUE) done -= dv.getInt32(ctrl + CTRL.refund, true);
+    if (status === Status.RAISE) {
+      cpu.trap = {
+        kind: dv.getInt32(ctrl + CTRL.trapKind, true) as TrapKind,
+        cause: dv.getInt32(ctrl + CTRL.trapCause, true),
+        pc: cpu.pc,
+        data: BigInt.asUintN(64, dv.getBigInt64(ctrl + CTRL.trapData, true)),
+      };
+    }
+    if (cpu.tbs.generation !== gen) this.#sweep();
+    return done;
+  }
+
+  #successors(tb: TranslationBlock): bigint[] {
+    const out: bigint[] = [];
+    for (const o of tb.ir.ops) if (o.op === Op.GOTO_TB) out.push(o.pc);
+    return out;
+  }
+
+  #compile(hot: TranslationBlock): JitEntry | undefined {
+    const cpu = this.cpu;
+    const members: TranslationBlock[] = [hot];
+    const seen = new Set<bigint>([hot.pc]);
+    for (let i = 0; i < members.length && members.length < this.maxRegionTbs; i++) {
+      for (const pc of this.#successors(members[i])) {
+        if (seen.has(pc)) continue;
+        seen.add(pc);
+        const next = cpu.tbs.peek(pc);
+        if (next && next.valid && next.flags === hot.flags && next.execCount > 0) {
+          members.push(next);
+          if (members.length >= this.maxRegionTbs) break;
+        }
+      }
+    }
+    const helpers = [...cpu.target.helpers, ...cpu.extraHelpers];
+    const t0 = performance.now();
+    let region: Region;
+    try {
+      const compiled = compileRegion(members, {
+        numGlobals: cpu.target.state.globals.length,
+        globalOffsets: cpu.target.state.globals.map((g) => g.offset),
+        pcOffset: cpu.target.state.pcOffset,
+        helpers,
+        ctrl: this.#ctrl,
+        memoryPages: 1,
+      });
+      const t1 = performance.now();
+      const imports: Record<string, unknown> = { ...this.#imports };
+      for (const h of compiled.helperImports) imports[`h${h}`] = this.#helperShim(helpers[h].fn);
+      const inst = new WebAssembly.Instance(
+        new WebAssembly.Module(compiled.bytes as BufferSource),
+        {
+          env: imports as WebAssembly.ModuleImports,
+        },
+      );
+      this.stats.emitMs += t1 - t0;
+      this.stats.wasmCompileMs += performance.now() - t1;
+      region = { run: inst.exports.run as RunFn, tbs: members, live: true };
+    } catch (e) {
+      hot.backend.jitFailed = String(e);
+      return undefined;
+    }
+    this.stats.regionsCompiled++;
+    this.stats.tbsCompiled += members.length;
+    this.#regions.push(region);
+    if (this.#regions.length > this.maxRegions) {
+      this.#kill(this.#regions.shift()!);
+      this.stats.regionsEvicted++;
+    }
+    members.forEach((tb, index) => {
+      const old = tb.backend.jit as JitEntry | undefined;
+      if (!old || tb === hot) tb.backend.jit = { region, index };
+      ((tb.backend.jitRegions ??= []) as Region[]).push(region);
+    });
+    return hot.backend.jit as JitEntry;
+  }
+
+  // deno-lint-ignore no-explicit-any
+  #helperShim(fn: (cpu: any, ...args: bigint[]) => bigint | void) {
+    const cpu = this.cpu, ctrl = this.#ctrl;
+    return (...args: bigint[]): bigint => {
+      try {
+        const r = fn(cpu, ...args);
+        return typeof r === "bigint" ? BigInt.asIntN(64, r) : 0n;
+      } catch (e) {
+        const trap = trapFrom(e, cpu.pc, cpu);
+        if (!trap) throw e;
+        cpu.trap = trap;
+        cpu.host.dv.setInt32(ctrl + CTRL.fault, 1, true);
+        return 0n;
+      }
+    };
+  }
+
+  #kill(region: Region): void {
+    if (!region.live) return;
+    region.live = false;
+    for (const tb of region.tbs) {
+      const e = tb.backend.jit as JitEntry | undefined;
+      if (e?.region === region) delete tb.backend.jit;
+      const list = tb.backend.jitRegions as Region[] | undefined;
+      if (list) tb.backend.jitRegions = list.filter((r) => r !== region);
+    }
+  }
+
+  #onTbDropped(tb: TranslationBlock): void {
+    for (const r of (tb.backend.jitRegions as Region[] | undefined) ?? []) this.#kill(r);
+    delete tb.backend.jit;
+  }
+
+  #sweep(): void {
+    for (let i = this.#regions.length - 1; i >= 0; i--) {
+      if (!this.#regions[i].live) this.#regions.splice(i, 1);
+    }
+  }
+
+  #dropAll(): void {
+    for (const r of this.#regions) this.#kill(r);
+    this.#regions.length = 0;
+  }
+}

@@ -1,0 +1,489 @@
+/**
+ * Compiles a region (several TBs) from IR into one WebAssembly function.
+ *
+ * Shape of the generated function `run(entry: i32, budget: i32) -> i32`:
+ * ```text
+ * load the region's guest registers (globals) into i64 locals
+ * block $exit
+ *   loop $dispatch
+ *     block $tbN-1 ... block $tb0
+ *       br_table(next) -> $tb0..$tbN-1
+ *     end  <TB 0 code>  ... end <TB N-1 code>
+ *   end
+ * end
+ * write back the globals the region writes; return status
+ * ```
+ * A direct jump to a TB inside the region sets `next` and branches to
+ * `$dispatch`; every other exit stores the pc and branches to `$exit`. Guest
+ * loads and stores check the soft TLB inline and call a JS slow path on a
+ * miss. Each TB entry checks and charges the instruction budget, so budgets
+ * stay exact.
+ *
+ * @module
+ */
+
+import { type Cond, Cond as C, type IrOp, Op } from "../ir.ts";
+import type { HelperDef } from "../ir.ts";
+import { STATE_BASE, TLB_BASE } from "../host_memory.ts";
+import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
+import type { TranslationBlock } from "../tb.ts";
+import { assembleModule, I32, I64, VOID, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
+import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
+
+/** Layout of the JIT control block in host memory (offsets from its base). */
+export const CTRL = {
+  /** i32: instructions left of the budget at exit */
+  remaining: 0,
+  /** i32: instructions of the current TB not completed (on a trap) */
+  refund: 4,
+  /** i32: set by slow paths when they raised a trap */
+  fault: 8,
+  /** i32: set when translated code was invalidated during the run */
+  invalidated: 12,
+  /** i32: trap kind of a RAISE */
+  trapKind: 16,
+  /** i32: cause of a RAISE */
+  trapCause: 20,
+  /** i64: data of a RAISE */
+  trapData: 24,
+  size: 32,
+} as const;
+
+/** Status codes returned by a compiled region. */
+export const Status = { CONTINUE: 0, TRAP: 1, RAISE: 2, INVALIDATED: 3 } as const;
+
+/** What the compiler needs to know besides the TBs. */
+export interface RegionEnv {
+  numGlobals: number;
+  /** state offset of each global */
+  globalOffsets: number[];
+  pcOffset: number;
+  /** all helpers, by CALL index */
+  helpers: HelperDef[];
+  /** host address of the control block */
+  ctrl: number;
+  /** initial size of the shared memory, in wasm pages */
+  memoryPages: number;
+}
+
+/** The compiled region before instantiation. */
+export interface CompiledRegion {
+  bytes: Uint8Array;
+  /** CALL index of each helper import, in import order */
+  helperImports: number[];
+}
+
+// Import function indices (fixed order).
+const IMP_LOAD = 0, IMP_STORE = 1, NUM_FIXED_IMPORTS = 2;
+
+const CMP: Record<number, number> = {
+  [C.EQ]: W.i64Eq,
+  [C.NE]: W.i64Ne,
+  [C.LT]: W.i64LtS,
+  [C.GE]: W.i64GeS,
+  [C.LTU]: W.i64LtU,
+  [C.GEU]: W.i64GeU,
+  [C.LE]: W.i64LeS,
+  [C.GT]: W.i64GtS,
+  [C.LEU]: W.i64LeU,
+  [C.GTU]: W.i64GtU,
+};
+
+const SIMPLE: Partial<Record<Op, number[]>> = {
+  [Op.ADD]: [W.i64Add],
+  [Op.SUB]: [W.i64Sub],
+  [Op.MUL]: [W.i64Mul],
+  [Op.AND]: [W.i64And],
+  [Op.OR]: [W.i64Or],
+  [Op.XOR]: [W.i64Xor],
+  [Op.SHL]: [W.i64Shl],
+  [Op.SHR]: [W.i64ShrU],
+  [Op.SAR]: [W.i64ShrS],
+  [Op.ADD32]: [W.i64Add, W.i64Extend32S],
+  [Op.SUB32]: [W.i64Sub, W.i64Extend32S],
+  [Op.MUL32]: [W.i64Mul, W.i64Extend32S],
+};
+
+const LOAD_OPS: Record<string, number> = {
+  "1s": W.i64Load8S,
+  "1u": W.i64Load8U,
+  "2s": W.i64Load16S,
+  "2u": W.i64Load16U,
+  "4s": W.i64Load32S,
+  "4u": W.i64Load32U,
+  "8s": W.i64Load,
+  "8u": W.i64Load,
+};
+const STORE_OPS: Record<number, number> = {
+  1: W.i64Store8,
+  2: W.i64Store16,
+  4: W.i64Store32,
+  8: W.i64Store,
+};
+
+function globalsOf(o: IrOp, numGlobals: number): { reads: number[]; writes: number[] } {
+  const reads: number[] = [];
+  const r = (t: number) => {
+    if (t >= 0 && t < numGlobals) reads.push(t);
+  };
+  let writes = false;
+  switch (o.op) {
+    case Op.LABEL:
+    case Op.BR:
+    case Op.INSN_START:
+    case Op.GOTO_TB:
+    case Op.LOAD_HOST:
+    case Op.COUNTER_ADD:
+      break;
+    case Op.MOVI:
+      writes = true;
+      break;
+    case Op.CALL:
+      o.args.forEach(r);
+      writes = true;
+      break;
+    case Op.RAISE:
+    case Op.GOTO_PTR:
+    case Op.STORE_HOST:
+      r(o.a);
+      break;
+    case Op.STORE:
+    case Op.BRCOND:
+      r(o.a);
+      r(o.b);
+      break;
+    case Op.MOVCOND:
+      r(o.a);
+      r(o.b);
+      r(o.c);
+      r(o.e);
+      writes = true;
+      break;
+    default:
+      r(o.a);
+      r(o.b);
+      writes = true;
+  }
+  return { reads, writes: writes && o.d >= 0 && o.d < numGlobals ? [o.d] : [] };
+}
+
+/**
+ * Compiles `tbs` into one module. TB `i` is entry `i` of the `run` export.
+ *
+ * @example
+ * ```ts ignore
+ * const { bytes } = compileRegion([tbA, tbB], env);
+ * ```
+ */
+export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): CompiledRegion {
+  const G = env.numGlobals;
+  // Which globals the region uses and writes.
+  const used = new Set<number>(), written = new Set<number>();
+  let maxTemps = G;
+  const helperArity = new Map<number, number>();
+  for (const tb of tbs) {
+    maxTemps = Math.max(maxTemps, tb.ir.numTemps);
+    for (const o of tb.ir.ops) {
+      const g = globalsOf(o, G);
+      g.reads.forEach((x) => used.add(x));
+      g.writes.forEach((x) => {
+        used.add(x);
+        written.add(x);
+      });
+      if (o.op === Op.CALL) helperArity.set(Number(o.imm), o.args.length);
+    }
+  }
+  // Locals: params entry(0), remaining(1); next(2), status(3), addr(4, i64), ent(5, i32), then globals, temps.
+  const P_ENTRY = 0, L_REMAINING = 1, L_NEXT = 2, L_STATUS = 3, L_ADDR = 4, L_ENT = 5;
+  const localTypes: number[] = [I32, I32, I64, I32];
+  const globalLocal = new Int32Array(G).fill(-1);
+  let nextLocal = 6;
+  for (const g of [...used].sort((a, b) => a - b)) {
+    globalLocal[g] = nextLocal++;
+    localTypes.push(I64);
+  }
+  const tempBase = nextLocal;
+  for (let t = G; t < maxTemps; t++) localTypes.push(I64);
+  const loc = (t: number) => (t < G ? globalLocal[t] : tempBase + t - G);
+
+  const helperList = [...helperArity.keys()].sort((a, b) => a - b);
+  const helperFn = new Map(helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
+  const firstInternal = NUM_FIXED_IMPORTS + helperList.length;
+  const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
+
+  const c = new WasmCode();
+  const statePc = STATE_BASE + env.pcOffset;
+  const stateOf = (g: number) => STATE_BASE + env.globalOffsets[g];
+  const writeBack = () => {
+    for (const g of written) c.i32Const(stateOf(g)).localGet(globalLocal[g]).mem(W.i64Store, 0);
+  };
+  const reload = () => {
+    for (const g of used) c.i32Const(stateOf(g)).mem(W.i64Load, 0).localSet(globalLocal[g]);
+  };
+  const storePc = (pc: bigint) => c.i32Const(statePc).i64Const(pc).mem(W.i64Store, 0);
+  const storeCtrl32 = (field: number, v: number) =>
+    c.i32Const(env.ctrl + field).i32Const(v).mem(W.i32Store, 0);
+
+  reload();
+  c.localGet(P_ENTRY).localSet(L_NEXT);
+  c.block(); // $exit
+  c.loop(); // $dispatch
+  for (let i = 0; i < tbs.length; i++) c.block();
+  c.localGet(L_NEXT).brTable(tbs.map((_, i) => i), 0);
+
+  tbs.forEach((tb, k) => {
+    c.op(W.end); // end of block $tbk: TB k's code follows
+    // Depth of $dispatch and $exit from TB k's top level.
+    const baseDispatch = tbs.length - 1 - k;
+    let depth = 0; // extra blocks opened inside the TB (labels, ifs)
+    const toDispatch = () => baseDispatch + depth;
+    const toExit = () => baseDispatch + 1 + depth;
+    const exitWith = (status: number) => {
+      c.i32Const(status).localSet(L_STATUS).br(toExit());
+    };
+    const len = tb.insns.length;
+    let insnIdx = 0, insnPc = tb.pc, mayInvalidate = false;
+    const checkInvalidated = (pc: bigint, nextIdx: number) => {
+      if (!mayInvalidate) return;
+      c.i32Const(env.ctrl + CTRL.invalidated).mem(W.i32Load, 0).if();
+      depth++;
+      storePc(pc);
+      storeCtrl32(CTRL.refund, len - nextIdx);
+      exitWith(Status.INVALIDATED);
+      depth--;
+      c.op(W.end);
+      mayInvalidate = false;
+    };
+    /** Before a call that may trap: record where we are. */
+    const beforeTrap = () => {
+      storePc(insnPc);
+      storeCtrl32(CTRL.refund, len - insnIdx);
+    };
+    const afterTrapCheck = () => {
+      c.i32Const(env.ctrl + CTRL.fault).mem(W.i32Load, 0).if();
+      depth++;
+      exitWith(Status.TRAP);
+      depth--;
+      c.op(W.end);
+    };
+    // Budget: exit before the TB when fewer than `len` instructions are left.
+    c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).if();
+    depth++;
+    storePc(tb.pc);
+    exitWith(Status.CONTINUE);
+    depth--;
+    c.op(W.end);
+    c.localGet(L_REMAINING).i32Const(len).op(W.i32Sub).localSet(L_REMAINING);
+
+    // Labels: one block per label, outermost = defined last.
+    const ops = tb.ir.ops;
+    const labelPos: number[] = [];
+    ops.forEach((o, i) => {
+      if (o.op === Op.LABEL) labelPos[o.label] = i;
+    });
+    const order = labelPos.map((pos, l) => ({ pos, l })).filter((x) => x.pos !== undefined)
+      .sort((a, b) => b.pos - a.pos);
+    const open: number[] = []; // labels, outermost first
+    for (const { l } of order) {
+      c.block();
+      open.push(l);
+      depth++;
+    }
+    const labelDepth = (l: number) => open.length - 1 - open.indexOf(l) + (depth - open.length);
+
+    const memAccess = (o: IrOp, store: boolean) => {
+      const size = o.size;
+      c.localGet(loc(o.a));
+      if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
+      c.localTee(L_ADDR);
+      c.i64Const(12n).op(W.i64ShrU).op(W.i32WrapI64).i32Const(4095).op(W.i32And).i32Const(5)
+        .op(W.i32Shl).localTee(L_ENT);
+      c.mem(W.i64Load, TLB_BASE + (store ? TLB_WRITE : TLB_READ));
+      c.localGet(L_ADDR);
+      if (size > 1) c.i64Const(BigInt(size - 1)).op(W.i64Add);
+      c.i64Const(-4096n).op(W.i64And).op(W.i64Eq);
+      c.if(store ? VOID : I64);
+      depth++;
+      c.localGet(L_ADDR).localGet(L_ENT).mem(W.i64Load, TLB_BASE + TLB_ADDEND).op(W.i64Add)
+        .op(W.i32WrapI64);
+      if (store) c.localGet(loc(o.b)).mem(STORE_OPS[size], 0);
+      else c.mem(LOAD_OPS[`${size}${o.signed ? "s" : "u"}`], 0);
+      c.op(W.else);
+      beforeTrap();
+      c.localGet(L_ADDR);
+      if (store) c.localGet(loc(o.b)).i32Const(size).call(IMP_STORE);
+      else c.i32Const(size | (o.signed ? 16 : 0)).call(IMP_LOAD);
+      if (store) afterTrapCheck();
+      else {
+        c.i32Const(env.ctrl + CTRL.fault).mem(W.i32Load, 0).if();
+        depth++;
+        exitWith(Status.TRAP);
+        depth--;
+        c.op(W.end);
+      }
+      depth--;
+      c.op(W.end);
+      if (!store) c.localSet(loc(o.d));
+      else mayInvalidate = true;
+    };
+
+    for (const o of ops) {
+      switch (o.op) {
+        case Op.MOV:
+          c.localGet(loc(o.a)).localSet(loc(o.d));
+          break;
+        case Op.MOVI:
+          c.i64Const(o.imm).localSet(loc(o.d));
+          break;
+        case Op.SHL32:
+          c.localGet(loc(o.a)).localGet(loc(o.b)).i64Const(31n).op(W.i64And).op(W.i64Shl)
+            .op(W.i64Extend32S).localSet(loc(o.d));
+          break;
+        case Op.SHR32:
+          c.localGet(loc(o.a)).i64Const(0xffffffffn).op(W.i64And).localGet(loc(o.b)).i64Const(31n)
+            .op(W.i64And).op(W.i64ShrU).op(W.i64Extend32S).localSet(loc(o.d));
+          break;
+        case Op.SAR32:
+          c.localGet(loc(o.a)).op(W.i64Extend32S).localGet(loc(o.b)).i64Const(31n).op(W.i64And)
+            .op(W.i64ShrS).localSet(loc(o.d));
+          break;
+        case Op.EXT8S:
+        case Op.EXT16S:
+        case Op.EXT32S:
+          c.localGet(loc(o.a)).op(
+            o.op === Op.EXT8S
+              ? W.i64Extend8S
+              : o.op === Op.EXT16S
+              ? W.i64Extend16S
+              : W.i64Extend32S,
+          ).localSet(loc(o.d));
+          break;
+        case Op.EXT8U:
+        case Op.EXT16U:
+        case Op.EXT32U:
+          c.localGet(loc(o.a)).i64Const(
+            o.op === Op.EXT8U ? 0xffn : o.op === Op.EXT16U ? 0xffffn : 0xffffffffn,
+          ).op(W.i64And).localSet(loc(o.d));
+          break;
+        case Op.SETCOND:
+          c.localGet(loc(o.a)).localGet(loc(o.b)).op(CMP[o.cond as Cond]).op(W.i64ExtendI32U)
+            .localSet(loc(o.d));
+          break;
+        case Op.MOVCOND:
+          c.localGet(loc(o.c)).localGet(loc(o.e)).localGet(loc(o.a)).localGet(loc(o.b))
+            .op(CMP[o.cond]).op(W.select).localSet(loc(o.d));
+          break;
+        case Op.BRCOND:
+          c.localGet(loc(o.a)).localGet(loc(o.b)).op(CMP[o.cond]).brIf(labelDepth(o.label));
+          break;
+        case Op.BR:
+          c.br(labelDepth(o.label));
+          break;
+        case Op.LABEL:
+          c.op(W.end);
+          open.pop();
+          depth--;
+          break;
+        case Op.LOAD:
+          memAccess(o, false);
+          break;
+        case Op.STORE:
+          memAccess(o, true);
+          break;
+        case Op.LOAD_HOST:
+          c.i32Const(Number(o.imm)).mem(W.i64Load, 0).localSet(loc(o.d));
+          break;
+        case Op.STORE_HOST:
+          c.i32Const(Number(o.imm)).localGet(loc(o.a)).mem(W.i64Store, 0);
+          break;
+        case Op.COUNTER_ADD:
+          c.i32Const(Number(o.imm)).i32Const(Number(o.imm)).mem(W.i64Load, 0).i64Const(o.pc)
+            .op(W.i64Add).mem(W.i64Store, 0);
+          break;
+        case Op.CALL: {
+          const h = env.helpers[Number(o.imm)];
+          const f = h.flags ?? {};
+          if (f.readsState || f.writesState) writeBack();
+          if (f.mayTrap || f.readsState || f.writesState) beforeTrap();
+          for (const a of o.args) c.localGet(loc(a));
+          c.call(helperFn.get(Number(o.imm))!);
+          if (h.hasResult) {
+            if (o.d >= 0) c.localSet(loc(o.d));
+            else c.op(W.drop);
+          }
+          if (f.mayTrap || f.writesState) afterTrapCheck();
+          if (f.writesState) reload();
+          if (f.mayTrap || f.writesState || f.readsState) mayInvalidate = true;
+          break;
+        }
+        case Op.INSN_START:
+          checkInvalidated(o.pc, o.size);
+          insnIdx = o.size;
+          insnPc = o.pc;
+          break;
+        case Op.GOTO_TB: {
+          checkInvalidated(o.pc, len);
+          const j = entryOf.get(o.pc);
+          if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(toDispatch());
+          else {
+            storePc(o.pc);
+            exitWith(Status.CONTINUE);
+          }
+          break;
+        }
+        case Op.GOTO_PTR:
+          c.i32Const(statePc).localGet(loc(o.a)).mem(W.i64Store, 0);
+          exitWith(Status.CONTINUE);
+          break;
+        case Op.RAISE:
+          storePc(insnPc);
+          storeCtrl32(CTRL.refund, len - insnIdx);
+          storeCtrl32(CTRL.trapKind, Number(o.imm));
+          storeCtrl32(CTRL.trapCause, o.c);
+          c.i32Const(env.ctrl + CTRL.trapData);
+          if (o.a >= 0) c.localGet(loc(o.a));
+          else c.i64Const(0n);
+          c.mem(W.i64Store, 0);
+          exitWith(Status.RAISE);
+          break;
+        default: {
+          const simple = SIMPLE[o.op];
+          c.localGet(loc(o.a)).localGet(loc(o.b));
+          if (simple) simple.forEach((x) => c.op(x));
+          else c.call(firstInternal + HELPER_OPS.indexOf(o.op));
+          c.localSet(loc(o.d));
+        }
+      }
+    }
+    // Every path ended with an exit or a branch; close the TB for validation.
+    c.op(W.unreachable);
+  });
+  c.op(W.end); // loop
+  c.op(W.end); // $exit
+  writeBack();
+  c.i32Const(env.ctrl + CTRL.remaining).localGet(L_REMAINING).mem(W.i32Store, 0);
+  c.localGet(L_STATUS);
+
+  const imports: WasmFunctionSpec[] = [
+    { name: "load", params: [I64, I32], result: I64 },
+    { name: "store", params: [I64, I64, I32], result: null },
+    ...helperList.map((h): WasmFunctionSpec => ({
+      name: `h${h}`,
+      params: new Array(helperArity.get(h)!).fill(I64),
+      result: env.helpers[h].hasResult ? I64 : null,
+    })),
+  ];
+  const run: WasmFunctionSpec = {
+    name: "run",
+    params: [I32, I32],
+    result: I32,
+    locals: localTypes,
+    body: c,
+    exported: true,
+  };
+  const bytes = assembleModule(env.memoryPages, imports, [
+    ...internalFunctions(firstInternal),
+    run,
+  ]);
+  return { bytes, helperImports: helperList };
+}

@@ -1,0 +1,260 @@
+/**
+ * The JIT's small internal interface to WebAssembly: a byte emitter for
+ * function bodies ({@linkcode WasmCode}) and a module assembler on top of
+ * `npm:wasmbuilder` ({@linkcode assembleModule}). wasmbuilder has no float,
+ * rotate, select, br_table or sign-extension helpers, so bodies are emitted as
+ * raw opcodes here and handed to it whole.
+ *
+ * @module
+ */
+
+import { ModuleBuilder } from "wasmbuilder";
+
+/** Value types. */
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+/** Block type with no result. */
+export const VOID = 0x40;
+
+/** WebAssembly opcodes used by the JIT. */
+export const W = {
+  unreachable: 0x00,
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  brTable: 0x0e,
+  return: 0x0f,
+  call: 0x10,
+  drop: 0x1a,
+  select: 0x1b,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
+  i64Load: 0x29,
+  i64Load8S: 0x30,
+  i64Load8U: 0x31,
+  i64Load16S: 0x32,
+  i64Load16U: 0x33,
+  i64Load32S: 0x34,
+  i64Load32U: 0x35,
+  i32Store: 0x36,
+  i64Store: 0x37,
+  i64Store8: 0x3c,
+  i64Store16: 0x3d,
+  i64Store32: 0x3e,
+  i32Const: 0x41,
+  i64Const: 0x42,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32Ne: 0x47,
+  i32LtS: 0x48,
+  i32LtU: 0x49,
+  i32GtU: 0x4b,
+  i32GeS: 0x4e,
+  i64Eqz: 0x50,
+  i64Eq: 0x51,
+  i64Ne: 0x52,
+  i64LtS: 0x53,
+  i64LtU: 0x54,
+  i64GtS: 0x55,
+  i64GtU: 0x56,
+  i64LeS: 0x57,
+  i64LeU: 0x58,
+  i64GeS: 0x59,
+  i64GeU: 0x5a,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32DivS: 0x6d,
+  i32DivU: 0x6e,
+  i32RemS: 0x6f,
+  i32RemU: 0x70,
+  i32And: 0x71,
+  i32Or: 0x72,
+  i32Shl: 0x74,
+  i32ShrS: 0x75,
+  i32ShrU: 0x76,
+  i64Add: 0x7c,
+  i64Sub: 0x7d,
+  i64Mul: 0x7e,
+  i64DivS: 0x7f,
+  i64DivU: 0x80,
+  i64RemS: 0x81,
+  i64RemU: 0x82,
+  i64And: 0x83,
+  i64Or: 0x84,
+  i64Xor: 0x85,
+  i64Shl: 0x86,
+  i64ShrS: 0x87,
+  i64ShrU: 0x88,
+  i32WrapI64: 0xa7,
+  i64ExtendI32S: 0xac,
+  i64ExtendI32U: 0xad,
+  i64Extend8S: 0xc2,
+  i64Extend16S: 0xc3,
+  i64Extend32S: 0xc4,
+} as const;
+
+/**
+ * Emits a function body as raw bytes.
+ *
+ * @example
+ * ```ts
+ * import { W, WasmCode } from "./wasm_code.ts";
+ * const c = new WasmCode();
+ * c.localGet(0).i64Const(1n).op(W.i64Add);
+ * ```
+ */
+export class WasmCode {
+  readonly bytes: number[] = [];
+
+  /** A plain opcode with no immediates. */
+  op(code: number): this {
+    this.bytes.push(code);
+    return this;
+  }
+
+  /** An unsigned LEB128 immediate. */
+  uleb(v: number): this {
+    do {
+      let b = v & 0x7f;
+      v = Math.floor(v / 128);
+      if (v !== 0) b |= 0x80;
+      this.bytes.push(b);
+    } while (v !== 0);
+    return this;
+  }
+
+  /** A signed LEB128 immediate. */
+  sleb(v: bigint): this {
+    for (;;) {
+      const b = Number(v & 0x7fn);
+      v >>= 7n;
+      const done = (v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0);
+      this.bytes.push(done ? b : b | 0x80);
+      if (done) return this;
+    }
+  }
+
+  localGet(i: number): this {
+    return this.op(W.localGet).uleb(i);
+  }
+
+  localSet(i: number): this {
+    return this.op(W.localSet).uleb(i);
+  }
+
+  localTee(i: number): this {
+    return this.op(W.localTee).uleb(i);
+  }
+
+  i32Const(v: number): this {
+    return this.op(W.i32Const).sleb(BigInt(v | 0));
+  }
+
+  i64Const(v: bigint): this {
+    return this.op(W.i64Const).sleb(BigInt.asIntN(64, v));
+  }
+
+  /** A load or store with its memarg (alignment hint 0: guest accesses may be unaligned). */
+  mem(code: number, offset: number): this {
+    return this.op(code).uleb(0).uleb(offset);
+  }
+
+  block(type: number = VOID): this {
+    return this.op(W.block).op(type);
+  }
+
+  loop(type: number = VOID): this {
+    return this.op(W.loop).op(type);
+  }
+
+  if(type: number = VOID): this {
+    return this.op(W.if).op(type);
+  }
+
+  br(depth: number): this {
+    return this.op(W.br).uleb(depth);
+  }
+
+  brIf(depth: number): this {
+    return this.op(W.brIf).uleb(depth);
+  }
+
+  brTable(depths: number[], defaultDepth: number): this {
+    this.op(W.brTable).uleb(depths.length);
+    for (const d of depths) this.uleb(d);
+    return this.uleb(defaultDepth);
+  }
+
+  call(fn: number): this {
+    return this.op(W.call).uleb(fn);
+  }
+
+  /** Appends another body fragment. */
+  append(other: WasmCode): this {
+    for (const b of other.bytes) this.bytes.push(b);
+    return this;
+  }
+}
+
+/** A function of a module being assembled. */
+export interface WasmFunctionSpec {
+  name: string;
+  params: number[];
+  result: number | null;
+  /** extra locals beyond the params, by type */
+  locals?: number[];
+  body?: WasmCode;
+  exported?: boolean;
+}
+
+const TYPE_NAMES: Record<number, string> = { [I32]: "i32", [I64]: "i64" };
+const CHUNK = 8192;
+
+/**
+ * Builds a module that imports the shared memory as `env.memory`, then
+ * `imports` (from module `env`, in order: function index = position), then
+ * defines `functions` (indices follow the imports).
+ *
+ * @example
+ * ```ts
+ * import { assembleModule, I64, WasmCode } from "./wasm_code.ts";
+ * const body = new WasmCode().localGet(0);
+ * const bytes = assembleModule(1, [], [{ name: "id", params: [I64], result: I64, body, exported: true }]);
+ * ```
+ */
+export function assembleModule(
+  memoryPages: number,
+  imports: WasmFunctionSpec[],
+  functions: WasmFunctionSpec[],
+): Uint8Array {
+  const mb = new ModuleBuilder();
+  mb.setMemory(memoryPages, "env", "memory");
+  const declare = (
+    f: {
+      addParam(n: string, t: string): void;
+      setReturnType(t: string): void;
+      addLocal(n: string, t: string): void;
+    },
+    s: WasmFunctionSpec,
+  ) => {
+    s.params.forEach((t, i) => f.addParam(`p${i}`, TYPE_NAMES[t]));
+    if (s.result !== null) f.setReturnType(TYPE_NAMES[s.result]);
+    (s.locals ?? []).forEach((t, i) => f.addLocal(`l${i}`, TYPE_NAMES[t]));
+  };
+  for (const s of imports) declare(mb.addIimportFunction(s.name, "env", s.name), s);
+  for (const s of functions) {
+    const f = mb.addFunction(s.name);
+    declare(f, s);
+    const bytes = s.body?.bytes ?? [];
+    for (let i = 0; i < bytes.length; i += CHUNK) f.addCode(bytes.slice(i, i + CHUNK));
+    if (s.exported) mb.exportFunction(s.name);
+  }
+  return mb.build();
+}

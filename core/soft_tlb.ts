@@ -1,0 +1,79 @@
+/**
+ * The soft TLB: a direct-mapped cache in host memory from guest page to host
+ * frame that JIT-compiled code reads inline (QEMU's softmmu fast path).
+ *
+ * Entry `i` (for guest page numbers `pn` with `pn % TLB_ENTRIES == i`) is four
+ * i64 words: the page base address if the page may be read, else -1; the same
+ * for writes (never set for MMIO pages or pages holding translated code, so
+ * those stores take the slow path); the same for fetches; and the addend that
+ * turns a guest address into a host offset. The JIT compares the tag against
+ * the page of the access's last byte, which also catches page-crossing accesses.
+ *
+ * @module
+ */
+
+import type { GuestMemory } from "./guest_memory.ts";
+import { TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "./host_memory.ts";
+
+/** Byte offsets of the words of a TLB entry. */
+export const TLB_READ = 0;
+export const TLB_WRITE = 8;
+export const TLB_FETCH = 16;
+export const TLB_ADDEND = 24;
+
+/**
+ * Fills and flushes the soft TLB of one guest address space.
+ *
+ * @example
+ * ```ts
+ * import { GuestMemory, Perm } from "./guest_memory.ts";
+ * import { SoftTlb } from "./soft_tlb.ts";
+ * const mem = new GuestMemory();
+ * const tlb = new SoftTlb(mem);
+ * mem.map(0x1000n, 0x1000n, Perm.R);
+ * tlb.fill(0x1234n);
+ * ```
+ */
+export class SoftTlb {
+  constructor(readonly mem: GuestMemory) {
+    this.flushAll();
+    mem.onMappingChange = (pn) => this.flushPage(pn);
+  }
+
+  #entry(pn: number): number {
+    return TLB_BASE + (pn & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE;
+  }
+
+  /** Invalidates every entry. */
+  flushAll(): void {
+    const i64 = this.mem.host.i64;
+    i64.fill(-1n, TLB_BASE >> 3, (TLB_BASE + TLB_ENTRIES * TLB_ENTRY_SIZE) >> 3);
+  }
+
+  /** Invalidates the entry that may hold page `pn`. */
+  flushPage(pn: number): void {
+    const e = this.#entry(pn) >> 3;
+    const i64 = this.mem.host.i64;
+    i64[e] = i64[e + 1] = i64[e + 2] = -1n;
+  }
+
+  /**
+   * Loads the entry for the page of `addr` from the address space (after a
+   * successful slow-path access to it). MMIO pages are never cached.
+   */
+  fill(addr: bigint): void {
+    const mem = this.mem;
+    const pn = Number(BigInt.asUintN(64, addr) >> 12n);
+    const r = mem.resolve(pn, "read"), w = mem.resolve(pn, "write"), x = mem.resolve(pn, "fetch");
+    const page = [r, w, x].find((p) => typeof p !== "string");
+    if (!page || typeof page === "string" || page.frame < 0) return;
+    const base = BigInt(pn) << 12n;
+    const tag = BigInt.asIntN(64, base);
+    const e = this.#entry(pn) >> 3;
+    const i64 = mem.host.i64;
+    i64[e] = r === page ? tag : -1n;
+    i64[e + 1] = w === page && !page.hasCode ? tag : -1n;
+    i64[e + 2] = x === page ? tag : -1n;
+    i64[e + 3] = BigInt.asIntN(64, BigInt(page.frame) - base);
+  }
+}
