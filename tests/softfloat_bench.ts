@@ -3,8 +3,11 @@
 // so ops/second = 1024 / (time per iteration).
 import { addSlow, divSlow, mulSlow, sqrtSlow } from "../core/softfloat/arith.ts";
 import { F32, F64 } from "../core/softfloat/format.ts";
+import { fmuladdSlow } from "../core/softfloat/fma.ts";
+import { fcvtToIntSlow } from "../core/softfloat/convert.ts";
 import {
   fadd,
+  fcvtFromInt,
   fcvtToInt,
   fdiv,
   type FloatFormat,
@@ -76,9 +79,23 @@ for (const [fmt, A, B, info] of [["f64", A64, B64, F64], ["f32", A32, B32, F32]]
       sink ^= fmuladd(fmt, A[i], B[i], C64[i] & info.wordMask, env, false, false);
     }
   });
-  Deno.bench(`${fmt} fcvtToInt l RNE`, { group: `${g} misc` }, () => {
+  Deno.bench(`${fmt} fmuladdSlow RNE`, { group: `${g} misc` }, () => {
     const env = { rm: 0, flags: 0 };
-    for (let i = 0; i < N; i++) sink ^= fcvtToInt(fmt, A[i], 64, true, env);
+    for (let i = 0; i < N; i++) {
+      sink ^= fmuladdSlow(fmt, A[i], B[i], C64[i] & info.wordMask, env, false, false);
+    }
+  });
+  Deno.bench(`${fmt} fcvtToInt w RTZ`, { group: `${g} cvt` }, () => {
+    const env = { rm: 1, flags: 0 };
+    for (let i = 0; i < N; i++) sink ^= fcvtToInt(fmt, A[i], 32, true, env);
+  });
+  Deno.bench(`${fmt} fcvtToIntSlow w RTZ`, { group: `${g} cvt` }, () => {
+    const env = { rm: 1, flags: 0 };
+    for (let i = 0; i < N; i++) sink ^= fcvtToIntSlow(fmt, A[i], 32, true, env);
+  });
+  Deno.bench(`${fmt} fcvtFromInt l`, { group: `${g} cvt` }, () => {
+    const env = { rm: 0, flags: 0 };
+    for (let i = 0; i < N; i++) sink ^= fcvtFromInt(fmt, BigInt(i * 77 - 300), 64, true, env);
   });
 }
 

@@ -328,6 +328,59 @@ Deno.test("directed rounding of inexact results", () => {
 });
 
 Deno.test("fused multiply-add: single rounding and special cases", () => {
+  // (1+2^-12)^2 = 1 + 2^-11 + 2^-24 is a binary32 midpoint; a tiny addend decides
+  const q = s(1 + 2 ** -12);
+  check(
+    "fma midpoint +tiny",
+    RNE,
+    (e) => fmuladd("f32", q, q, s(2 ** -80), e, false, false),
+    s(1 + 2 ** -11 + 2 ** -23),
+    NX,
+  );
+  check(
+    "fma midpoint -tiny",
+    RNE,
+    (e) => fmuladd("f32", q, q, s(2 ** -80), e, false, true),
+    s(1 + 2 ** -11),
+    NX,
+  );
+  check(
+    "fma midpoint exact",
+    RNE,
+    (e) => fmuladd("f32", q, q, 0n, e, false, false),
+    s(1 + 2 ** -11),
+    NX,
+  );
+  check(
+    "fma midpoint RMM",
+    RMM,
+    (e) => fmuladd("f32", q, q, 0n, e, false, false),
+    s(1 + 2 ** -11 + 2 ** -23),
+    NX,
+  );
+  // binary64: (1+2^-27)^2 = 1 + 2^-26 + 2^-54 is below the midpoint 2^-53; +2^-54 lands on it exactly
+  const q64 = d(1 + 2 ** -27);
+  check(
+    "f64 fma to midpoint",
+    RNE,
+    (e) => fmuladd("f64", q64, q64, d(2 ** -54), e, false, false),
+    d(1 + 2 ** -26),
+    NX,
+  );
+  check(
+    "f64 fma past midpoint",
+    RNE,
+    (e) => fmuladd("f64", q64, q64, d(2 ** -54 + 2 ** -100), e, false, false),
+    d(1 + 2 ** -26 + 2 ** -52),
+    NX,
+  );
+  check(
+    "f64 fma below midpoint",
+    RNE,
+    (e) => fmuladd("f64", q64, q64, d(2 ** -54 - 2 ** -100), e, false, false),
+    d(1 + 2 ** -26),
+    NX,
+  );
   // inf*0 + qNaN raises NV on RISC-V
   check("inf*0+qNaN", RNE, (e) => fmuladd("f32", INF32, 0n, QN32, e, false, false), QN32, NV);
   check("0*-inf+qNaN", RNE, (e) => fmuladd("f64", 0n, NINF64, NEG_QNAN64, e, true, true), QN64, NV);

@@ -193,9 +193,16 @@ export function fmaF32Fast(
   const r = Math.fround(s);
   if (!f32Ok(r)) return undefined;
   const bb = s - p;
-  if ((p - (s - bb)) + (z - bb) !== 0) return undefined;
-  if (r !== s) env.flags |= FloatFlag.NX;
-  return f32ToBits(r);
+  const err = (p - (s - bb)) + (z - bb); // exact value is s + err
+  const rb = f32ToBits(r);
+  if (err !== 0 && r !== s) {
+    // s = RN64(exact). Rounding s to binary32 equals rounding the exact value
+    // unless s sits exactly on a binary32 midpoint: then bail out.
+    const nb = bitsToF32((s > r) === (r > 0) ? rb + 1n : rb - 1n);
+    if ((s - r) * 2 === nb - r) return undefined;
+  }
+  if (err !== 0 || r !== s) env.flags |= FloatFlag.NX;
+  return rb;
 }
 
 /**
@@ -226,11 +233,27 @@ export function fmaF64Fast(
   const e1 = (ph - (s - bb)) + (z - bb);
   const t = e1 + pl;
   bb = t - e1;
-  if ((e1 - (t - bb)) + (pl - bb) !== 0) return undefined;
+  const e2 = (e1 - (t - bb)) + (pl - bb); // exact value is s + t + e2
   const r = s + t;
   const ar = Math.abs(r);
   if (!(ar > MIN_NORMAL_F64 && ar < ADD_LIMIT)) return undefined;
   bb = r - s;
-  if ((s - (r - bb)) + (t - bb) !== 0) env.flags |= FloatFlag.NX;
+  const e3 = (s - (r - bb)) + (t - bb); // exact value is r + e3 + e2
+  if (e2 === 0) {
+    if (e3 !== 0) env.flags |= FloatFlag.NX;
+    return f64ToBits(r);
+  }
+  // r = RN(s + t); the exact value differs by e2. r stays correct as long as
+  // |e3| + |e2| is below the distance from r to the rounding boundary on
+  // that side: half an ulp, or a quarter when stepping below a power of two.
+  const dlt = e3 + e2; // sign (and zeroness) of the exact e3 + e2
+  if (dlt === 0) return f64ToBits(r); // exact after all
+  const bits = f64ToBits(ar);
+  const ulp = 2 ** (Number(bits >> 52n) - 1075);
+  const pow2 = (bits & 0xfffffffffffffn) === 0n;
+  const towardZero = (dlt < 0) === (r > 0);
+  const gap = pow2 && towardZero ? ulp / 4 : ulp / 2;
+  if (!(Math.abs(e3) + Math.abs(e2) < gap * (1 - 2 ** -50))) return undefined;
+  env.flags |= FloatFlag.NX;
   return f64ToBits(r);
 }
