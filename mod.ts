@@ -29,3 +29,5 @@ export {
   targetForElf,
   type TargetPlugin,
 } from "./core/plugin.ts";
+export { JitBackend, type JitStats } from "./core/jit/jit_backend.ts";
+export { SoftTlb } from "./core/soft_tlb.ts";
