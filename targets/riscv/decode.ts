@@ -1,0 +1,95 @@
+/**
+ * The RISC-V decoders: the 32-bit and compressed tables parsed once, with
+ * one decoder pair per XLEN selected by extension tags.
+ *
+ * @module
+ */
+
+import { type Decoded, type Decoder, type FieldFunction, parseDecodeTree } from "./decodetree.ts";
+import { INSN16_DECODE } from "./insn16.decode.ts";
+import { INSN32_DECODE } from "./insn32.decode.ts";
+
+/** Field post-processing functions the tables reference with `!function=`. */
+export const RISCV_FIELD_FUNCTIONS: Record<string, FieldFunction> = {
+  ex_shift_1: (v) => v * 2,
+  ex_shift_2: (v) => v * 4,
+  ex_shift_3: (v) => v * 8,
+  ex_shift_4: (v) => v * 16,
+  // `<<` keeps the result a sign-extended 32-bit value, which is what lui wants.
+  ex_shift_12: (v) => v << 12,
+  /** compressed 3-bit register numbers name x8..x15 / f8..f15 */
+  ex_rvc_register: (v) => v + 8,
+};
+
+/** The extension tags each XLEN's decoders include. */
+export const XLEN_TAGS: Record<32 | 64, ReadonlySet<string>> = {
+  64: new Set(["I", "I64", "M", "M64", "A", "A64", "F", "F64", "D", "D64", "Zicsr", "Zifencei"]
+    .concat(["C", "C64", "CD"])),
+  32: new Set(["I", "I32", "M", "A", "F", "D", "Zicsr", "Zifencei", "C", "C32", "CD", "CF32"]),
+};
+
+const TABLE32 = parseDecodeTree(INSN32_DECODE, {
+  width: 32,
+  functions: RISCV_FIELD_FUNCTIONS,
+});
+const TABLE16 = parseDecodeTree(INSN16_DECODE, {
+  width: 16,
+  functions: RISCV_FIELD_FUNCTIONS,
+});
+
+/** The decoders of one XLEN. */
+export interface RiscvDecoders {
+  readonly xlen: 32 | 64;
+  readonly insn32: Decoder;
+  readonly insn16: Decoder;
+}
+
+const cache = new Map<number, RiscvDecoders>();
+
+/**
+ * The decoders for `xlen` (built once).
+ *
+ * @example
+ * ```ts
+ * import { riscvDecoders } from "./decode.ts";
+ * const d = riscvDecoders(64).insn32.decode(0xff010113); // addi sp,sp,-16
+ * console.log(d?.pattern.name, d?.args.imm); // "addi -16"
+ * ```
+ */
+export function riscvDecoders(xlen: 32 | 64): RiscvDecoders {
+  let d = cache.get(xlen);
+  if (!d) {
+    const tags = XLEN_TAGS[xlen];
+    const accept = (p: { tag: string }) => tags.has(p.tag);
+    d = { xlen, insn32: TABLE32.decoder(accept), insn16: TABLE16.decoder(accept) };
+    cache.set(xlen, d);
+  }
+  return d;
+}
+
+/** Length in bytes of the instruction whose low 16 bits are `low` (2 or 4). */
+export function riscvInsnLength(low: number): number {
+  return (low & 3) === 3 ? 4 : 2;
+}
+
+/**
+ * Decodes one instruction of `size` bytes (2 or 4). Returns null for an
+ * illegal or unknown encoding (including reserved compressed forms).
+ *
+ * @example
+ * ```ts
+ * import { decodeRiscv } from "./decode.ts";
+ * const d = decodeRiscv(64, 0x1141, 2); // c.addi sp,-16
+ * console.log(d?.pattern.name, d?.pattern.attrs.trans, d?.args); // c.addi addi {...}
+ * ```
+ */
+export function decodeRiscv(xlen: 32 | 64, bits: number, size: number): Decoded | null {
+  const d = riscvDecoders(xlen);
+  const r = size === 2 ? d.insn16.decode(bits & 0xffff) : d.insn32.decode(bits | 0);
+  return r && r.pattern.name !== "illegal" ? r : null;
+}
+
+/** The translation function name of a decoded instruction. */
+export function transName(d: Decoded): string {
+  return d.pattern.attrs.trans ?? d.pattern.name;
+}

@@ -1,0 +1,420 @@
+/**
+ * A small, ISA-agnostic reimplementation of the ideas of QEMU's decodetree:
+ * instruction encodings are written as declarative text, parsed once, and
+ * turned into a fast decoder that returns the matching pattern plus its
+ * extracted argument values.
+ *
+ * Syntax (one item per line, `#` starts a comment):
+ *
+ * - Field: `%name pos:len pos:slen ... [!function=fn]` — the field value is
+ *   the concatenation of the listed bit segments, most significant first; an
+ *   `s` before the length sign-extends the whole value from its top segment;
+ *   `fn` (looked up in the `functions` option) post-processes it.
+ * - Argument set: `&name arg arg ...` — the names a pattern must assign.
+ * - Format: `@name tokens...` — shared bits and assignments for patterns.
+ * - Pattern: `name tokens... [TAG]` — one instruction encoding.
+ * - Group: lines between `{` and `}` may overlap; the first match wins.
+ *   Patterns outside a common group must not overlap (checked when a decoder
+ *   is built).
+ *
+ * Tokens of formats and patterns:
+ * - bit strings of `0`, `1`, `.` (a field bit) and `-` (ignored), and inline
+ *   fields `name:len` / `name:slen`, which together must cover the width;
+ * - `&set` (formats) or `@format` (patterns);
+ * - `arg=%field`, `arg=NUMBER`, or `%field` (short for `field=%field`);
+ * - `!key=value` attributes, opaque to this module (a pattern inherits its
+ *   format's attributes and may override them);
+ * - a trailing bare word on a pattern line: its tag (e.g. the ISA extension),
+ *   used to select which patterns a decoder includes.
+ *
+ * @module
+ */
+
+/** A function that post-processes a field value (e.g. scales an offset). */
+export type FieldFunction = (value: number) => number;
+
+/** One contiguous bit segment of a field. */
+interface Segment {
+  pos: number;
+  len: number;
+}
+
+/** A compiled field extractor. */
+interface FieldDef {
+  name: string;
+  segments: Segment[];
+  signed: boolean;
+  fn?: FieldFunction;
+}
+
+/** How one argument gets its value: from a field or a constant. */
+type ArgSource = { field: FieldDef } | { value: number };
+
+/** One instruction pattern, fully resolved. */
+export interface DecodePattern {
+  /** the pattern's name (e.g. "addi", or "c.addi4spn") */
+  readonly name: string;
+  /** the trailing tag (e.g. an extension name), "" when absent */
+  readonly tag: string;
+  /** bits that must match */
+  readonly mask: number;
+  /** their values (`bits & mask === match`, as int32) */
+  readonly match: number;
+  /** attributes from the format and the pattern (`!key=value`) */
+  readonly attrs: Readonly<Record<string, string>>;
+  /** the argument names this pattern produces, in order */
+  readonly argNames: readonly string[];
+  /** index of the outermost `{}` group holding it, or -1 */
+  readonly group: number;
+  /** line number in the source text, for messages */
+  readonly line: number;
+  /** computes the arguments of a matching instruction word */
+  readonly extract: (bits: number) => Record<string, number>;
+}
+
+/** A decoded instruction: the pattern that matched and its arguments. */
+export interface Decoded {
+  readonly pattern: DecodePattern;
+  readonly args: Record<string, number>;
+}
+
+/** A decoder over one selection of patterns. */
+export interface Decoder {
+  /** The first matching pattern and its arguments, or null. */
+  decode(bits: number): Decoded | null;
+  /** The patterns it includes, in table order. */
+  readonly patterns: readonly DecodePattern[];
+}
+
+/** Options for {@linkcode parseDecodeTree}. */
+export interface DecodeTreeOptions {
+  /** instruction width in bits (at most 32) */
+  width: number;
+  /** functions referenced by `!function=` */
+  functions?: Record<string, FieldFunction>;
+}
+
+/** Thrown for a malformed decode table: names the line. */
+export class DecodeTreeError extends Error {
+  override name = "DecodeTreeError";
+}
+
+interface FormatDef {
+  mask: number;
+  match: number;
+  fieldBits: number;
+  args: Map<string, ArgSource>;
+  argSet?: string[];
+  attrs: Record<string, string>;
+}
+
+interface BitsResult {
+  mask: number;
+  match: number;
+  /** bits claimed by `.` or inline fields */
+  fieldBits: number;
+  inline: FieldDef[];
+  width: number;
+}
+
+const SEGMENT_RE = /^(\d+):(s?)(\d+)$/;
+const INLINE_FIELD_RE = /^([A-Za-z_]\w*):(s?)(\d+)$/;
+const BITS_RE = /^[01.\-]+$/;
+
+function extractField(f: FieldDef, bits: number): number {
+  let v = 0;
+  let total = 0;
+  for (const s of f.segments) {
+    v = (v << s.len) | ((bits >>> s.pos) & ((1 << s.len) - 1));
+    total += s.len;
+  }
+  if (f.signed && total < 32) v = (v << (32 - total)) >> (32 - total);
+  else if (!f.signed) v >>>= 0;
+  return f.fn ? f.fn(v) : v;
+}
+
+/**
+ * A parsed decode table. Build decoders for subsets of it with
+ * {@linkcode DecodeTable.decoder}.
+ *
+ * @example
+ * ```ts
+ * import { parseDecodeTree } from "./decodetree.ts";
+ * const table = parseDecodeTree(`
+ *   %r   0:2
+ *   %imm 2:s2
+ *   &ri  r imm
+ *   @ri  .... .... &ri r=%r imm=%imm
+ *   addi 0001 .... @ri BASE
+ *   subi 0010 .... @ri EXTRA
+ * `, { width: 8 });
+ * const base = table.decoder((p) => p.tag === "BASE");
+ * console.log(base.decode(0x1d)?.args); // { r: 1, imm: -1 }
+ * ```
+ */
+export class DecodeTable {
+  constructor(readonly width: number, readonly patterns: readonly DecodePattern[]) {}
+
+  /**
+   * A decoder over the patterns `accept` selects (default: all), bucketed by
+   * the bits every selected pattern fixes. Checks that patterns outside a
+   * common group do not overlap.
+   */
+  decoder(accept: (p: DecodePattern) => boolean = () => true): Decoder {
+    const chosen = this.patterns.filter(accept);
+    checkOverlaps(chosen);
+    let common = this.width >= 32 ? -1 : (1 << this.width) - 1;
+    for (const p of chosen) common &= p.mask;
+    const keyBits: number[] = [];
+    for (let b = 0; b < this.width && keyBits.length < 10; b++) {
+      if (common & (1 << b)) keyBits.push(b);
+    }
+    const keyOf = (bits: number) => {
+      let k = 0;
+      for (let i = 0; i < keyBits.length; i++) k |= ((bits >>> keyBits[i]) & 1) << i;
+      return k;
+    };
+    const buckets: DecodePattern[][] = Array.from({ length: 1 << keyBits.length }, () => []);
+    for (const p of chosen) buckets[keyOf(p.match)].push(p);
+    return {
+      patterns: chosen,
+      decode(bits: number): Decoded | null {
+        for (const p of buckets[keyOf(bits)]) {
+          if ((bits & p.mask) === p.match) return { pattern: p, args: p.extract(bits) };
+        }
+        return null;
+      },
+    };
+  }
+}
+
+function checkOverlaps(ps: DecodePattern[]): void {
+  for (let i = 0; i < ps.length; i++) {
+    for (let j = i + 1; j < ps.length; j++) {
+      const a = ps[i], b = ps[j];
+      if (a.group >= 0 && a.group === b.group) continue;
+      if (((a.match ^ b.match) & a.mask & b.mask) === 0) {
+        throw new DecodeTreeError(
+          `patterns "${a.name}" (line ${a.line}) and "${b.name}" (line ${b.line}) overlap outside a group`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Parses a decode table.
+ *
+ * @example
+ * ```ts
+ * import { parseDecodeTree } from "./decodetree.ts";
+ * const t = parseDecodeTree(`
+ *   %rd 0:4
+ *   nop  0000 0000  BASE
+ *   inc  0001 ....  %rd  BASE
+ * `, { width: 8 });
+ * const d = t.decoder().decode(0x13);
+ * console.log(d?.pattern.name, d?.args.rd); // "inc 3"
+ * ```
+ */
+export function parseDecodeTree(text: string, options: DecodeTreeOptions): DecodeTable {
+  const { width } = options;
+  const functions = options.functions ?? {};
+  const fields = new Map<string, FieldDef>();
+  const argSets = new Map<string, string[]>();
+  const formats = new Map<string, FormatDef>();
+  const patterns: DecodePattern[] = [];
+  let groupDepth = 0;
+  let groupCount = 0;
+  let currentGroup = -1;
+
+  const lines = text.split("\n");
+  for (let ln = 0; ln < lines.length; ln++) {
+    const lineNo = ln + 1;
+    const fail = (msg: string): never => {
+      throw new DecodeTreeError(`decode table line ${lineNo}: ${msg}`);
+    };
+    const tokens = lines[ln].replace(/#.*/, "").trim().split(/\s+/).filter((t) => t !== "");
+    if (tokens.length === 0) continue;
+    const head = tokens[0];
+    if (head === "{") {
+      if (groupDepth++ === 0) currentGroup = groupCount++;
+      continue;
+    }
+    if (head === "}") {
+      if (groupDepth === 0) fail("unbalanced }");
+      if (--groupDepth === 0) currentGroup = -1;
+      continue;
+    }
+    if (head.startsWith("%")) {
+      fields.set(head.slice(1), parseField(head.slice(1), tokens.slice(1), functions, fail));
+      continue;
+    }
+    if (head.startsWith("&")) {
+      argSets.set(head.slice(1), tokens.slice(1));
+      continue;
+    }
+
+    // Formats and patterns share the token grammar.
+    const isFormat = head.startsWith("@");
+    const bitTokens: string[] = [];
+    const assigns = new Map<string, ArgSource>();
+    const attrs: Record<string, string> = {};
+    let argSetName: string | undefined;
+    let base: FormatDef | undefined;
+    let tag = "";
+    for (const tok of tokens.slice(1)) {
+      if (BITS_RE.test(tok) || INLINE_FIELD_RE.test(tok)) bitTokens.push(tok);
+      else if (tok.startsWith("&")) argSetName = tok.slice(1);
+      else if (tok.startsWith("@")) {
+        base = formats.get(tok.slice(1)) ?? fail(`unknown format ${tok}`);
+      } else if (tok.startsWith("!")) {
+        const eq = tok.indexOf("=");
+        if (eq < 0) fail(`attribute ${tok} needs a value`);
+        attrs[tok.slice(1, eq)] = tok.slice(eq + 1);
+      } else if (tok.startsWith("%")) {
+        const f = fields.get(tok.slice(1)) ?? fail(`unknown field ${tok}`);
+        assigns.set(tok.slice(1), { field: f });
+      } else if (tok.includes("=")) {
+        const [arg, src] = tok.split("=", 2);
+        if (src.startsWith("%")) {
+          assigns.set(arg, { field: fields.get(src.slice(1)) ?? fail(`unknown field ${src}`) });
+        } else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(src)) {
+          assigns.set(arg, { value: Number(src) });
+        } else fail(`bad assignment ${tok}`);
+      } else if (!isFormat && /^[A-Za-z]\w*$/.test(tok)) tag = tok;
+      else fail(`unexpected token ${tok}`);
+    }
+
+    const own = bitTokens.length ? parseBits(bitTokens, fail) : undefined;
+    if (own && own.width !== width) fail(`bits cover ${own.width} bits, expected ${width}`);
+    for (const f of own?.inline ?? []) assigns.set(f.name, { field: f });
+    const merged = mergeFormat(base, own, fail);
+    const args = new Map([...(base?.args ?? new Map()), ...assigns]);
+    const allAttrs = { ...(base?.attrs ?? {}), ...attrs };
+    const argSet = argSetName
+      ? (argSets.get(argSetName) ?? fail(`unknown argument set &${argSetName}`))
+      : base?.argSet;
+
+    if (isFormat) {
+      formats.set(head.slice(1), { ...merged, args, argSet, attrs: allAttrs });
+      continue;
+    }
+    if (!own && (!base || (base.mask | base.fieldBits) === 0)) fail(`pattern ${head} has no bits`);
+    if (argSet) {
+      const missing = argSet.filter((a) => !args.has(a));
+      const extra = [...args.keys()].filter((a) => !argSet.includes(a));
+      if (missing.length) fail(`pattern ${head} does not set ${missing.join(", ")}`);
+      if (extra.length) fail(`pattern ${head} sets ${extra.join(", ")} outside its argument set`);
+    }
+    patterns.push(makePattern(head, tag, merged, args, allAttrs, currentGroup, lineNo));
+  }
+  if (groupDepth !== 0) throw new DecodeTreeError("decode table: unclosed {");
+  return new DecodeTable(width, patterns);
+}
+
+function parseField(
+  name: string,
+  tokens: string[],
+  functions: Record<string, FieldFunction>,
+  fail: (m: string) => never,
+): FieldDef {
+  const segments: Segment[] = [];
+  let signed = false;
+  let fn: FieldFunction | undefined;
+  for (const tok of tokens) {
+    if (tok.startsWith("!function=")) {
+      const fname = tok.slice("!function=".length);
+      fn = functions[fname] ?? fail(`unknown function ${fname}`);
+      continue;
+    }
+    const m = SEGMENT_RE.exec(tok) ?? fail(`bad field segment ${tok}`);
+    if (m[2] === "s") {
+      if (segments.length) fail(`only the first segment of %${name} may be signed`);
+      signed = true;
+    }
+    segments.push({ pos: Number(m[1]), len: Number(m[3]) });
+  }
+  if (!segments.length) fail(`field %${name} has no segments`);
+  return { name, segments, signed, fn };
+}
+
+function parseBits(tokens: string[], fail: (m: string) => never): BitsResult {
+  // Walk the tokens from the most significant bit down.
+  const total = tokens.reduce((n, t) => {
+    const m = INLINE_FIELD_RE.exec(t);
+    return n + (m ? Number(m[3]) : t.length);
+  }, 0);
+  let pos = total;
+  let mask = 0, match = 0, fieldBits = 0;
+  const inline: FieldDef[] = [];
+  for (const tok of tokens) {
+    const m = INLINE_FIELD_RE.exec(tok);
+    if (m && !BITS_RE.test(tok)) {
+      const len = Number(m[3]);
+      pos -= len;
+      inline.push({ name: m[1], segments: [{ pos, len }], signed: m[2] === "s" });
+      for (let i = 0; i < len; i++) fieldBits |= 1 << (pos + i);
+      continue;
+    }
+    for (const ch of tok) {
+      pos--;
+      const bit = 1 << pos;
+      if (ch === "0" || ch === "1") {
+        mask |= bit;
+        if (ch === "1") match |= bit;
+      } else if (ch === ".") fieldBits |= bit;
+    }
+  }
+  if (pos !== 0) fail("internal: bit walk did not end at 0");
+  return { mask, match, fieldBits, inline, width: total };
+}
+
+function mergeFormat(
+  base: FormatDef | undefined,
+  own: BitsResult | undefined,
+  fail: (m: string) => never,
+): { mask: number; match: number; fieldBits: number } {
+  const a = base ?? { mask: 0, match: 0, fieldBits: 0 };
+  if (!own) return { mask: a.mask, match: a.match, fieldBits: a.fieldBits };
+  const both = a.mask & own.mask;
+  if ((a.match & both) !== (own.match & both)) fail("fixed bits conflict with the format");
+  return {
+    mask: a.mask | own.mask,
+    match: a.match | own.match,
+    fieldBits: (a.fieldBits | own.fieldBits) & ~(a.mask | own.mask),
+  };
+}
+
+function makePattern(
+  name: string,
+  tag: string,
+  bits: { mask: number; match: number },
+  args: Map<string, ArgSource>,
+  attrs: Record<string, string>,
+  group: number,
+  line: number,
+): DecodePattern {
+  const entries = [...args.entries()];
+  const argNames = entries.map(([n]) => n);
+  const sources = entries.map(([, s]) => s);
+  const extract = (insn: number): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < argNames.length; i++) {
+      const s = sources[i];
+      out[argNames[i]] = "value" in s ? s.value : extractField(s.field, insn);
+    }
+    return out;
+  };
+  return {
+    name,
+    tag,
+    mask: bits.mask | 0,
+    match: bits.match | 0,
+    attrs,
+    argNames,
+    group,
+    line,
+    extract,
+  };
+}
