@@ -31,3 +31,15 @@ export {
 } from "./core/plugin.ts";
 export { JitBackend, type JitStats } from "./core/jit/jit_backend.ts";
 export { SoftTlb } from "./core/soft_tlb.ts";
+export {
+  type CallbackOptions,
+  type HookId,
+  type HookRange,
+  Hooks,
+  type InsnHandle,
+  type MemAccess,
+  type RegsAccess,
+  Scoreboard,
+  type TbHandle,
+} from "./core/hooks/hooks.ts";
+export { Vcpu } from "./core/hooks/vcpu.ts";

@@ -51,8 +51,13 @@ export class CpuCore implements RegisterAccess {
   trap: Trap | null = null;
   /** Guest instructions retired so far. */
   icount = 0;
-  /** Set (from a hook) to make {@linkcode run} return `stop` after the current TB. */
+  /** Set (from a hook) to make {@linkcode run} return `stop`. */
   stopRequested = false;
+  /**
+   * Set by a callback to make the backend leave generated code at the next
+   * instruction boundary (stop requests, hook changes).
+   */
+  exitRequest = false;
   /** Helpers added by instrumentation; numbered after the target's. */
   readonly extraHelpers: HelperDef[] = [];
   readonly #globalSlots: Int32Array;
@@ -143,6 +148,7 @@ export class CpuCore implements RegisterAccess {
       if (tb.insns.length > left) tb = tbs.translateOnce(pc, flags, left);
       tb.execCount++;
       this.icount += this.backend.exec(this, tb, left);
+      this.exitRequest = false;
       const trap = this.trap;
       if (trap) {
         this.trap = null;

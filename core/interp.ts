@@ -8,7 +8,7 @@
 import { GuestFault, InternalError } from "./errors.ts";
 import { Cond, type IrBlock, Op } from "./ir.ts";
 import type { TranslationBlock } from "./tb.ts";
-import { GuestTrap, type Trap, TrapKind } from "./trap.ts";
+import { GuestTrap, PcRedirect, type Trap, TrapKind } from "./trap.ts";
 import type { CpuCore } from "./cpu_core.ts";
 
 const MIN64 = -(1n << 63n);
@@ -258,11 +258,17 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
             cpu.pc = pc;
           }
           const r = h.fn(cpu, ...o.args.map((a) => t[a]));
-          if (h.hasResult && o.d >= 0) t[o.d] = BigInt.asIntN(64, r as bigint);
           if (f?.writesState) { for (const g of p.used) t[g] = cpu.getGlobal(g); }
+          if (h.hasResult && o.d >= 0) t[o.d] = BigInt.asIntN(64, r as bigint);
           break;
         }
         case Op.INSN_START:
+          if (cpu.exitRequest) {
+            // a callback asked to leave at the next instruction boundary
+            writeBack();
+            cpu.pc = o.pc;
+            return o.size;
+          }
           insn = o.size;
           pc = o.pc;
           break;
@@ -291,6 +297,8 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
       }
     }
   } catch (e) {
+    // A callback moved the pc: its instruction did not run; registers are in state.
+    if (e instanceof PcRedirect) return insn;
     const trap = trapFrom(e, pc, cpu);
     if (!trap) throw e;
     writeBack();

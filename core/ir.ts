@@ -218,7 +218,7 @@ export interface HelperDef {
 /** A finished TB body: the ops plus what they need. */
 export interface IrBlock {
   ops: IrOp[];
-  /** Number of temps (globals included). */
+  /** Number of temps (globals included); instrumentation may add temps. */
   numTemps: number;
   /** Number of labels. */
   numLabels: number;
@@ -261,9 +261,14 @@ export class IrBuilder {
   #numLabels = 0;
   #constCache = new Map<bigint, Temp>();
 
-  /** @param numGlobals how many globals the target declared */
-  constructor(readonly numGlobals: number) {
-    this.#numTemps = numGlobals;
+  /**
+   * @param numGlobals how many globals the target declared
+   * @param firstTemp first temp to hand out (to continue an existing block)
+   * @param firstLabel first label to hand out (likewise)
+   */
+  constructor(readonly numGlobals: number, firstTemp = numGlobals, firstLabel = 0) {
+    this.#numTemps = firstTemp;
+    this.#numLabels = firstLabel;
   }
 
   /** A fresh TB-local temp. */

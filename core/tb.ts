@@ -31,12 +31,13 @@ export interface TranslationBlock {
 }
 
 /**
- * Lets instrumentation add IR at instruction starts while a TB is translated
- * (QEMU's `qemu_plugin_register_vcpu_tb_trans_cb` model).
+ * Sees every TB as it is translated (QEMU's `tb_trans` callback model).
+ * `instrument` may rewrite the IR (inject callbacks and inline counters)
+ * before any backend sees it.
  */
 export interface TranslationObserver {
-  /** After INSN_START of each instruction: may emit ops into `ctx.ir`. */
-  onInsn?(ctx: TranslateContext, insn: InsnInfo): void;
+  /** Before the TB is created: may add ops to `ir` (and raise `ir.numTemps`). */
+  instrument?(ir: IrBlock, insns: InsnInfo[], pc: bigint): void;
   /** After the TB is built. */
   onBlock?(tb: TranslationBlock): void;
 }
@@ -144,15 +145,16 @@ export class TbCache {
         const info = { pc: ipc, size, bits };
         ir.insnStart(ipc, insns.length);
         insns.push(info);
-        for (const o of observers) o.onInsn?.(ctx, info);
       },
       samePage: (addr) => pageNumber(addr) === firstPage,
     };
     this.target.translate(ctx);
+    const block = ir.finish();
+    for (const o of observers) o.instrument?.(block, insns, pc);
     const tb: TranslationBlock = {
       pc,
       flags,
-      ir: ir.finish(),
+      ir: block,
       insns,
       pages: [...pages],
       execCount: 0,

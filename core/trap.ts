@@ -50,3 +50,23 @@ export const TRAP_KIND_NAMES = [
   "misaligned access",
   "target trap",
 ];
+
+/**
+ * Thrown by an instrumentation callback that set a new pc: the backend
+ * abandons the current instruction (registers are already in the state block)
+ * and continues at the pc.
+ *
+ * @example
+ * ```ts
+ * import { PcRedirect } from "./trap.ts";
+ * const skip = () => {
+ *   throw new PcRedirect();
+ * };
+ * ```
+ */
+export class PcRedirect extends Error {
+  override name = "PcRedirect";
+  constructor() {
+    super("pc redirected by a callback");
+  }
+}

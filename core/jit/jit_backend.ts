@@ -10,10 +10,11 @@
 
 import type { Backend, CpuCore } from "../cpu_core.ts";
 import { interpretBlock, trapFrom } from "../interp.ts";
-import { Op } from "../ir.ts";
+import { type HelperDef, Op } from "../ir.ts";
+import { InternalError } from "../errors.ts";
 import { SoftTlb } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
-import type { TrapKind } from "../trap.ts";
+import { PcRedirect, type TrapKind } from "../trap.ts";
 import { compileRegion, CTRL, Status } from "./region_compiler.ts";
 
 type RunFn = (entry: number, budget: number) => number;
@@ -185,7 +186,7 @@ export class JitBackend implements Backend {
       });
       const t1 = performance.now();
       const imports: Record<string, unknown> = { ...this.#imports };
-      for (const h of compiled.helperImports) imports[`h${h}`] = this.#helperShim(helpers[h].fn);
+      for (const h of compiled.helperImports) imports[`h${h}`] = this.#helperShim(helpers[h]);
       const inst = new WebAssembly.Instance(
         new WebAssembly.Module(compiled.bytes as BufferSource),
         {
@@ -214,18 +215,26 @@ export class JitBackend implements Backend {
     return hot.backend.jit as JitEntry;
   }
 
-  // deno-lint-ignore no-explicit-any
-  #helperShim(fn: (cpu: any, ...args: bigint[]) => bigint | void) {
+  #helperShim({ fn, name, flags }: HelperDef) {
     const cpu = this.cpu, ctrl = this.#ctrl;
+    const dv = () => cpu.host.dv;
     return (...args: bigint[]): bigint => {
       try {
         const r = fn(cpu, ...args);
+        if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
         return typeof r === "bigint" ? BigInt.asIntN(64, r) : 0n;
       } catch (e) {
+        if (e instanceof PcRedirect) {
+          dv().setInt32(ctrl + CTRL.fault, 1, true);
+          return 0n;
+        }
         const trap = trapFrom(e, cpu.pc, cpu);
         if (!trap) throw e;
+        if (!flags?.mayTrap) {
+          throw new InternalError(`helper ${name} raised a guest trap but is not marked mayTrap`);
+        }
         cpu.trap = trap;
-        cpu.host.dv.setInt32(ctrl + CTRL.fault, 1, true);
+        dv().setInt32(ctrl + CTRL.fault, 1, true);
         return 0n;
       }
     };

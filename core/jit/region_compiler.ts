@@ -403,17 +403,18 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         case Op.CALL: {
           const h = env.helpers[Number(o.imm)];
           const f = h.flags ?? {};
+          const flagged = f.mayTrap || f.readsState || f.writesState;
           if (f.readsState || f.writesState) writeBack();
-          if (f.mayTrap || f.readsState || f.writesState) beforeTrap();
+          if (flagged) beforeTrap();
           for (const a of o.args) c.localGet(loc(a));
           c.call(helperFn.get(Number(o.imm))!);
+          if (f.writesState) reload(); // the result stays on the stack meanwhile
           if (h.hasResult) {
             if (o.d >= 0) c.localSet(loc(o.d));
             else c.op(W.drop);
           }
           if (f.mayTrap || f.writesState) afterTrapCheck();
-          if (f.writesState) reload();
-          if (f.mayTrap || f.writesState || f.readsState) mayInvalidate = true;
+          if (flagged) mayInvalidate = true;
           break;
         }
         case Op.INSN_START:

@@ -1,0 +1,300 @@
+/**
+ * The instrumentation hook API: QEMU TCG plugin style (translation-time
+ * callbacks that attach exec/memory callbacks and inline operations to
+ * instructions) and Unicorn style (block, instruction and memory hooks with
+ * address ranges), on one mechanism. Adding or removing a hook flushes
+ * translated code, so it applies at once, also to code already translated.
+ *
+ * @module
+ */
+
+import type { CpuCore } from "../cpu_core.ts";
+import type { Cond } from "../ir.ts";
+import type { InsnInfo } from "../target.ts";
+import {
+  type CallbackHelpers,
+  emptyPoint,
+  injectInstrumentation,
+  type InjectionPlan,
+  type InjectionPoint,
+  type RegsAccess,
+} from "./instrument.ts";
+import { Scoreboard } from "./scoreboard.ts";
+import { Vcpu } from "./vcpu.ts";
+
+export type { RegsAccess };
+export { Scoreboard };
+
+/** An address range filter, inclusive at both ends (Unicorn's begin/end). Empty = everything. */
+export interface HookRange {
+  begin?: bigint;
+  end?: bigint;
+}
+
+/** Options of a callback. */
+export interface CallbackOptions {
+  /** Register access the callback needs (default "write": it may read and change registers). */
+  regs?: RegsAccess;
+}
+
+/** One guest memory access, as memory callbacks see it. */
+export interface MemAccess {
+  /** pc of the accessing instruction */
+  pc: bigint;
+  address: bigint;
+  size: number;
+  /** the value loaded or stored */
+  value: bigint;
+  write: boolean;
+  signed: boolean;
+}
+
+/** An instruction of a TB being translated. */
+export interface InsnHandle {
+  readonly pc: bigint;
+  readonly size: number;
+  /** raw instruction bits */
+  readonly bits: number;
+  /** disassembly text */
+  readonly disassembly: string;
+  /** Calls `cb` each time the instruction is about to run. */
+  onExec(cb: (vcpu: Vcpu) => void, opts?: CallbackOptions): void;
+  /** Calls `cb` after each of the instruction's memory accesses. */
+  onMem(
+    cb: (vcpu: Vcpu, access: MemAccess) => void,
+    opts?: CallbackOptions & { access?: "read" | "write" | "rw" },
+  ): void;
+  /** Adds `delta` to scoreboard entry `entry` each time the instruction runs (inline, no call). */
+  inlineAdd(sb: Scoreboard, delta: bigint, entry?: number): void;
+  /** Calls `cb` when scoreboard entry `entry` compares `cond` to `value` (QEMU's conditional callbacks). */
+  onExecIf(
+    sb: Scoreboard,
+    cond: Cond,
+    value: bigint,
+    cb: (vcpu: Vcpu) => void,
+    opts?: CallbackOptions & { entry?: number },
+  ): void;
+}
+
+/** A TB being translated. */
+export interface TbHandle {
+  readonly pc: bigint;
+  readonly insns: InsnHandle[];
+  /** bytes of guest code */
+  readonly size: number;
+  /** Calls `cb` each time the TB is entered. */
+  onExec(cb: (vcpu: Vcpu) => void, opts?: CallbackOptions): void;
+  /** Adds `delta` to a scoreboard entry each time the TB is entered. */
+  inlineAdd(sb: Scoreboard, delta: bigint, entry?: number): void;
+}
+
+/** A handle to remove a hook. */
+export type HookId = number;
+
+type TranslateCb = (tb: TbHandle) => void;
+
+function inRange(r: HookRange, a: bigint): boolean {
+  return (r.begin === undefined || a >= r.begin) && (r.end === undefined || a <= r.end);
+}
+
+/**
+ * The hook registry of one CPU.
+ *
+ * @example
+ * ```ts ignore
+ * const hooks = new Hooks(cpu);
+ * let blocks = 0;
+ * hooks.addBlockHook(() => blocks++, { regs: "none" });
+ * const sb = hooks.scoreboard();
+ * hooks.onTranslate((tb) => tb.inlineAdd(sb, BigInt(tb.insns.length)));
+ * ```
+ */
+export class Hooks {
+  readonly vcpu: Vcpu;
+  #translate = new Map<HookId, TranslateCb>();
+  #nextId = 1;
+  /** callback table indexed by the ids baked into generated code */
+  #callbacks: (() => void)[] = [];
+  #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
+  readonly #helpers: CallbackHelpers;
+
+  constructor(readonly cpu: CpuCore) {
+    this.vcpu = new Vcpu(cpu);
+    const vcpu = this.vcpu;
+    const flags = (regs: RegsAccess) => ({
+      readsState: regs !== "none",
+      writesState: regs === "write",
+      mayTrap: true,
+    });
+    const exec = (regs: RegsAccess) =>
+      cpu.addHelper({
+        name: `hook_exec_${regs}`,
+        hasResult: false,
+        flags: flags(regs),
+        fn: (_cpu: CpuCore, id: bigint) => {
+          vcpu.inCallback = regs === "write";
+          try {
+            this.#callbacks[Number(id)]();
+          } finally {
+            vcpu.inCallback = false;
+          }
+        },
+      });
+    const mem = (regs: RegsAccess) =>
+      cpu.addHelper({
+        name: `hook_mem_${regs}`,
+        hasResult: false,
+        flags: flags(regs),
+        fn: (_cpu: CpuCore, id: bigint, addr: bigint, value: bigint, info: bigint) => {
+          vcpu.inMemCallback = true;
+          try {
+            this.#memCallbacks[Number(id)](addr, value, Number(info));
+          } finally {
+            vcpu.inMemCallback = false;
+          }
+        },
+      });
+    this.#helpers = {
+      exec: { none: exec("none"), read: exec("read"), write: exec("write") },
+      mem: { none: mem("none"), read: mem("read"), write: mem("write") },
+    };
+    cpu.tbs.observers.push({
+      instrument: (ir, insns, pc) => {
+        const plan = this.#plan(insns, pc);
+        if (plan) injectInstrumentation(ir, plan, this.#helpers, cpu.target.state.globals.length);
+      },
+    });
+    const onFlush = cpu.tbs.onFlush;
+    cpu.tbs.onFlush = () => {
+      onFlush();
+      this.#callbacks = [];
+      this.#memCallbacks = [];
+    };
+  }
+
+  /** A fresh scoreboard of `entries` 64-bit counters in host memory. */
+  scoreboard(entries = 1): Scoreboard {
+    return new Scoreboard(this.cpu.host, entries);
+  }
+
+  /** Registers a translation-time callback (QEMU's `register_vcpu_tb_trans_cb`). */
+  onTranslate(cb: TranslateCb): HookId {
+    const id = this.#nextId++;
+    this.#translate.set(id, cb);
+    this.#changed();
+    return id;
+  }
+
+  /** Unicorn's UC_HOOK_BLOCK: `cb` on entry to every block starting in `range`. */
+  addBlockHook(
+    cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
+    opts: HookRange & CallbackOptions = {},
+  ): HookId {
+    return this.onTranslate((tb) => {
+      if (inRange(opts, tb.pc)) tb.onExec((v) => cb(v, tb.pc, tb.size), opts);
+    });
+  }
+
+  /** Unicorn's UC_HOOK_CODE: `cb` before every instruction in `range`. */
+  addInsnHook(
+    cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
+    opts: HookRange & CallbackOptions = {},
+  ): HookId {
+    return this.onTranslate((tb) => {
+      for (const i of tb.insns) if (inRange(opts, i.pc)) i.onExec((v) => cb(v, i.pc, i.size), opts);
+    });
+  }
+
+  /** Unicorn's UC_HOOK_MEM_READ/WRITE: `cb` after accesses whose address is in `range`. */
+  addMemHook(
+    cb: (vcpu: Vcpu, access: MemAccess) => void,
+    opts: HookRange & CallbackOptions & { access?: "read" | "write" | "rw" } = {},
+  ): HookId {
+    return this.onTranslate((tb) => {
+      for (const i of tb.insns) {
+        i.onMem((v, a) => {
+          if (inRange(opts, a.address)) cb(v, a);
+        }, opts);
+      }
+    });
+  }
+
+  /** Removes a hook; translated code is flushed so it stops at once. */
+  remove(id: HookId): void {
+    if (this.#translate.delete(id)) this.#changed();
+  }
+
+  /** Whether any hook is registered. */
+  get active(): boolean {
+    return this.#translate.size > 0;
+  }
+
+  #changed(): void {
+    this.cpu.tbs.flush();
+    this.cpu.exitRequest = true;
+  }
+
+  #plan(insns: InsnInfo[], pc: bigint): InjectionPlan | null {
+    if (this.#translate.size === 0) return null;
+    const plan: InjectionPlan = { before: new Map(), mem: new Map() };
+    const point = (i: number): InjectionPoint => {
+      let p = plan.before.get(i);
+      if (!p) plan.before.set(i, p = emptyPoint());
+      return p;
+    };
+    const vcpu = this.vcpu;
+    const addCall = (cb: (v: Vcpu) => void) => this.#callbacks.push(() => cb(vcpu)) - 1;
+    const target = this.cpu.target;
+    const insnHandles: InsnHandle[] = insns.map((info, index) => ({
+      pc: info.pc,
+      size: info.size,
+      bits: info.bits,
+      get disassembly() {
+        return target.disassemble(info.bits, info.size, info.pc);
+      },
+      onExec: (cb, opts) =>
+        point(index).calls.push({ id: addCall(cb), regs: opts?.regs ?? "write" }),
+      inlineAdd: (sb, delta, entry = 0) =>
+        point(index).adds.push({ host: sb.address(entry), delta }),
+      onExecIf: (sb, cond, value, cb, opts) =>
+        point(index).conds.push({
+          host: sb.address(opts?.entry ?? 0),
+          cond,
+          value,
+          id: addCall(cb),
+          regs: opts?.regs ?? "write",
+        }),
+      onMem: (cb, opts) => {
+        const access = opts?.access ?? "rw";
+        const id = this.#memCallbacks.push((address, value, info) =>
+          cb(vcpu, {
+            pc: insns[index].pc,
+            address: BigInt.asUintN(64, address),
+            size: info & 0xff,
+            value: BigInt.asUintN((info & 0xff) * 8, value),
+            write: (info & 0x100) !== 0,
+            signed: (info & 0x200) !== 0,
+          })
+        ) - 1;
+        let list = plan.mem.get(index);
+        if (!list) plan.mem.set(index, list = []);
+        list.push({
+          id,
+          regs: opts?.regs ?? "write",
+          loads: access !== "write",
+          stores: access !== "read",
+        });
+      },
+    }));
+    const size = insns.reduce((n, i) => n + i.size, 0);
+    const tb: TbHandle = {
+      pc,
+      insns: insnHandles,
+      size,
+      onExec: (cb, opts) => point(-1).calls.push({ id: addCall(cb), regs: opts?.regs ?? "write" }),
+      inlineAdd: (sb, delta, entry = 0) => point(-1).adds.push({ host: sb.address(entry), delta }),
+    };
+    for (const cb of this.#translate.values()) cb(tb);
+    return plan.before.size || plan.mem.size ? plan : null;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Injects instrumentation into a TB's IR: callbacks become CALLs of a few
+ * generic helpers (indexing a callback table), inline operations become
+ * COUNTER_ADD ops on scoreboards in host memory. Code nobody instruments is
+ * left untouched, so it pays nothing.
+ *
+ * @module
+ */
+
+import { Cond, type IrBlock, IrBuilder, type IrOp, Op } from "../ir.ts";
+
+/** How a callback may touch registers (QEMU's NO_REGS / R_REGS / RW_REGS). */
+export type RegsAccess = "none" | "read" | "write";
+
+/** Callbacks and inline ops attached to one point of a TB. */
+export interface InjectionPoint {
+  /** callback ids (in the callback table) with their register access */
+  calls: { id: number; regs: RegsAccess }[];
+  /** inline `*host += delta` */
+  adds: { host: number; delta: bigint }[];
+  /** conditional callbacks: call `id` when the 64-bit word at `host` compares `cond` to `value` */
+  conds: { host: number; cond: Cond; value: bigint; id: number; regs: RegsAccess }[];
+}
+
+/** A memory callback on the loads/stores of one instruction. */
+export interface MemInjection {
+  id: number;
+  regs: RegsAccess;
+  loads: boolean;
+  stores: boolean;
+}
+
+/** Helper indices of the generic callback helpers, per register access. */
+export interface CallbackHelpers {
+  exec: Record<RegsAccess, number>;
+  mem: Record<RegsAccess, number>;
+}
+
+/** What to inject into one TB: points per instruction index (-1 = TB entry). */
+export interface InjectionPlan {
+  before: Map<number, InjectionPoint>;
+  mem: Map<number, MemInjection[]>;
+}
+
+/** An empty injection point. */
+export function emptyPoint(): InjectionPoint {
+  return { calls: [], adds: [], conds: [] };
+}
+
+function emitPoint(b: IrBuilder, p: InjectionPoint, helpers: CallbackHelpers): void {
+  for (const a of p.adds) b.counterAdd(a.host, a.delta);
+  for (const c of p.conds) {
+    const v = b.temp(), skip = b.label();
+    b.loadHost(v, c.host);
+    b.brcond(invert(c.cond), v, b.constant(c.value), skip);
+    b.call(-1, helpers.exec[c.regs], [b.constant(BigInt(c.id))]);
+    b.setLabel(skip);
+  }
+  for (const c of p.calls) b.call(-1, helpers.exec[c.regs], [b.constant(BigInt(c.id))]);
+}
+
+const INVERSE: Record<number, Cond> = {
+  [Cond.EQ]: Cond.NE,
+  [Cond.NE]: Cond.EQ,
+  [Cond.LT]: Cond.GE,
+  [Cond.GE]: Cond.LT,
+  [Cond.LTU]: Cond.GEU,
+  [Cond.GEU]: Cond.LTU,
+  [Cond.LE]: Cond.GT,
+  [Cond.GT]: Cond.LE,
+  [Cond.LEU]: Cond.GTU,
+  [Cond.GTU]: Cond.LEU,
+};
+
+function invert(c: Cond): Cond {
+  return INVERSE[c];
+}
+
+/**
+ * Rewrites `block` in place according to `plan`.
+ *
+ * @example
+ * ```ts ignore
+ * injectInstrumentation(tb.ir, plan, helpers, numGlobals);
+ * ```
+ */
+export function injectInstrumentation(
+  block: IrBlock,
+  plan: InjectionPlan,
+  helpers: CallbackHelpers,
+  numGlobals: number,
+): void {
+  const out: IrOp[] = [];
+  let nextTemp = block.numTemps, nextLabel = block.numLabels;
+  const fresh = () => new IrBuilder(numGlobals, nextTemp, nextLabel);
+  const flush = (b: IrBuilder) => {
+    const fin = b.finish();
+    out.push(...fin.ops);
+    nextTemp = fin.numTemps;
+    nextLabel = fin.numLabels;
+  };
+  let insn = -1;
+  for (const o of block.ops) {
+    const memHere = insn >= 0 ? plan.mem.get(insn) : undefined;
+    const isLoad = o.op === Op.LOAD, isStore = o.op === Op.STORE;
+    let addrTemp = -1;
+    if (memHere && (isLoad || isStore)) {
+      // The address before the access (the load may overwrite its base register).
+      const b = fresh();
+      addrTemp = b.temp();
+      b.binop(Op.ADD, addrTemp, o.a, b.constant(o.imm));
+      flush(b);
+    }
+    out.push(o);
+    if (o.op === Op.INSN_START) {
+      insn = o.size;
+      const b = fresh();
+      if (insn === 0) {
+        const entry = plan.before.get(-1);
+        if (entry) emitPoint(b, entry, helpers);
+      }
+      const p = plan.before.get(insn);
+      if (p) emitPoint(b, p, helpers);
+      flush(b);
+    }
+    if (addrTemp >= 0 && memHere) {
+      const b = fresh();
+      const value = isLoad ? o.d : o.b;
+      const info = BigInt(o.size | (isStore ? 0x100 : 0) | (o.signed ? 0x200 : 0));
+      for (const m of memHere) {
+        if ((isLoad && !m.loads) || (isStore && !m.stores)) continue;
+        b.call(-1, helpers.mem[m.regs], [
+          b.constant(BigInt(m.id)),
+          addrTemp,
+          value,
+          b.constant(info),
+        ]);
+      }
+      flush(b);
+    }
+  }
+  block.ops = out;
+  block.numTemps = nextTemp;
+  block.numLabels = nextLabel;
+}

@@ -1,0 +1,127 @@
+// The hook API on both backends, on the toy target.
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { Cond, type CpuCore, Hooks, type JitBackend, type MemAccess } from "../mod.ts";
+import { machine } from "./util/toy_target.ts";
+
+const BLOCKS = 17;
+
+/** Runs `steps` chunks of `budget`, skipping over traps. */
+function drive(cpu: CpuCore, steps: number, budget = 50): void {
+  for (let i = 0; i < steps; i++) {
+    const e = cpu.run(budget);
+    if (e.reason === "trap") cpu.pc = cpu.pc + 4n;
+    if (e.reason === "stop") return;
+  }
+}
+
+for (const jit of [false, true]) {
+  const name = jit ? "jit" : "interp";
+
+  Deno.test(`${name}: block hook and inline counter agree with icount`, () => {
+    const cpu = machine(jit, BLOCKS);
+    const hooks = new Hooks(cpu);
+    const sb = hooks.scoreboard();
+    let calls = 0, insnsSeen = 0;
+    hooks.onTranslate((tb) => {
+      tb.onExec(() => calls++, { regs: "none" });
+      for (const i of tb.insns) i.inlineAdd(sb, 1n);
+    });
+    hooks.addInsnHook(() => insnsSeen++, { regs: "read" });
+    drive(cpu, 200);
+    assert(calls > 100);
+    // every retired instruction was counted inline; the insn hook also saw the
+    // instructions that trapped (they were about to run)
+    assert(sb.get() >= BigInt(cpu.icount) && sb.get() <= BigInt(cpu.icount + 200));
+    assertEquals(BigInt(insnsSeen), sb.get());
+  });
+
+  Deno.test(`${name}: memory hooks see every access with its value`, () => {
+    const cpu = machine(jit, BLOCKS);
+    const hooks = new Hooks(cpu);
+    const seen: MemAccess[] = [];
+    hooks.addMemHook((_v, a) => seen.push(a), { regs: "none", begin: 0x20000n, end: 0x20fffn });
+    drive(cpu, 100);
+    assert(seen.length > 20, `only ${seen.length} accesses`);
+    for (const a of seen.filter((x) => !x.write).slice(0, 50)) {
+      assert(a.address >= 0x20000n && a.address <= 0x20fffn);
+    }
+  });
+
+  Deno.test(`${name}: hooks added mid-run apply to translated code, removal stops them`, () => {
+    const cpu = machine(jit, BLOCKS);
+    const hooks = new Hooks(cpu);
+    drive(cpu, 100); // everything hot and compiled
+    let n = 0;
+    const id = hooks.addBlockHook(() => n++, { regs: "none" });
+    drive(cpu, 50);
+    assert(n > 0, "hook added late never fired");
+    hooks.remove(id);
+    const before = n;
+    drive(cpu, 50);
+    assertEquals(n, before);
+  });
+
+  Deno.test(`${name}: stop() and setPc() from callbacks`, () => {
+    const cpu = machine(jit, BLOCKS);
+    const hooks = new Hooks(cpu);
+    let hits = 0;
+    hooks.addBlockHook((v) => {
+      if (++hits === 30) v.stop();
+    }, { regs: "write" });
+    let exit = cpu.run(1_000_000);
+    while (exit.reason === "trap") {
+      cpu.pc += 4n;
+      exit = cpu.run(1_000_000);
+    }
+    assertEquals(exit.reason, "stop");
+    assertEquals(hits, 30);
+    // redirect every block at 0x1000 to 0x1100
+    const cpu2 = machine(jit, BLOCKS);
+    const h2 = new Hooks(cpu2);
+    const entered: bigint[] = [];
+    h2.addBlockHook((v, pc) => {
+      entered.push(pc);
+      if (pc === 0x1000n) v.setPc(0x1100n);
+    }, { regs: "write" });
+    cpu2.run(30);
+    assertEquals(entered.slice(0, 2), [0x1000n, 0x1100n]);
+  });
+
+  Deno.test(`${name}: conditional callback fires on the scoreboard condition`, () => {
+    const cpu = machine(jit, BLOCKS);
+    const hooks = new Hooks(cpu);
+    const sb = hooks.scoreboard();
+    let fired = 0;
+    hooks.onTranslate((tb) => {
+      tb.inlineAdd(sb, 1n);
+      tb.insns[0].onExecIf(sb, Cond.GEU, 100n, () => fired++, { regs: "none" });
+    });
+    drive(cpu, 100);
+    const entries = Number(sb.get());
+    assert(entries > 150);
+    assertEquals(fired, entries - 99);
+  });
+}
+
+Deno.test("interp and jit produce the same callback stream", () => {
+  const record = (jit: boolean) => {
+    const cpu = machine(jit, BLOCKS);
+    const hooks = new Hooks(cpu);
+    const log: string[] = [];
+    hooks.addInsnHook((v, pc) => log.push(`i ${pc.toString(16)} ${v.readReg("r1")}`), {
+      regs: "read",
+    });
+    hooks.addMemHook(
+      (_v, a) => log.push(`m ${a.pc} ${a.address} ${a.size} ${a.value} ${a.write}`),
+      {
+        regs: "none",
+      },
+    );
+    drive(cpu, 150);
+    return { log, stats: jit ? (cpu.backend as JitBackend).stats.regionsCompiled : 0 };
+  };
+  const a = record(false), b = record(true);
+  assert(b.stats > 0, "the JIT compiled no region");
+  assert(a.log.length > 1000);
+  assertEquals(b.log, a.log);
+});

@@ -1,0 +1,171 @@
+// A toy target whose TBs are random IR programs: exercises the backends and
+// the hook machinery without any real ISA.
+import {
+  type Cond,
+  CpuCore,
+  GuestMemory,
+  type IrBuilder,
+  JitBackend,
+  Op,
+  Perm,
+  type TargetArch,
+  TrapKind,
+} from "../../mod.ts";
+
+export const NREGS = 8;
+export const DATA = 0x20000n;
+
+/** xorshift PRNG so every run is the same. */
+export function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+const BINOPS = [
+  Op.ADD,
+  Op.SUB,
+  Op.MUL,
+  Op.AND,
+  Op.OR,
+  Op.XOR,
+  Op.SHL,
+  Op.SHR,
+  Op.SAR,
+  Op.MULHS,
+  Op.MULHU,
+  Op.MULHSU,
+  Op.DIV,
+  Op.DIVU,
+  Op.REM,
+  Op.REMU,
+  Op.ADD32,
+  Op.SUB32,
+  Op.MUL32,
+  Op.SHL32,
+  Op.SHR32,
+  Op.SAR32,
+  Op.DIV32,
+  Op.DIVU32,
+  Op.REM32,
+  Op.REMU32,
+  Op.EXT8S,
+  Op.EXT8U,
+  Op.EXT16S,
+  Op.EXT16U,
+  Op.EXT32S,
+  Op.EXT32U,
+];
+const SPECIAL = [
+  0n,
+  1n,
+  -1n,
+  2n,
+  -2n,
+  31n,
+  32n,
+  63n,
+  64n,
+  0x7fffffffn,
+  -0x80000000n,
+  0xffffffffn,
+  -(1n << 63n),
+  (1n << 63n) - 1n,
+];
+
+/** A toy target whose TB at pc N is a random IR program seeded by N. */
+export function toyTarget(blocks: number): TargetArch {
+  const globals = Array.from({ length: NREGS }, (_, i) => ({ name: `r${i}`, offset: i * 8 }));
+  return {
+    name: "toy",
+    xlen: 64,
+    elfMachine: 0,
+    elfClass: 2,
+    state: {
+      size: 80,
+      pcOffset: 64,
+      globals,
+      registers: globals.map((g) => ({
+        name: g.name,
+        offset: g.offset,
+        bits: 64,
+        kind: "int" as const,
+      })),
+    },
+    helpers: [{
+      name: "mix",
+      fn: (_cpu: unknown, a: bigint, b: bigint) => (a * 31n) ^ b,
+      hasResult: true,
+    }],
+    reset() {},
+    tbFlags: () => 0,
+    insnLength: () => 4,
+    disassemble: () => "toy",
+    translate(ctx) {
+      const r = rng(Number(ctx.pc) * 7919 + 1);
+      const b: IrBuilder = ctx.ir;
+      const n = 3 + (r() % 6);
+      const reg = () => r() % NREGS;
+      const val = () =>
+        r() % 3 === 0 ? SPECIAL[r() % SPECIAL.length] : BigInt(r()) << BigInt(r() % 40);
+      for (let i = 0; i < n; i++) {
+        const pc = ctx.pc + BigInt(4 * i);
+        ctx.beginInsn(pc, 4, 0);
+        const kind = r() % 10;
+        if (kind < 5) b.binop(BINOPS[r() % BINOPS.length], reg(), reg(), reg());
+        else if (kind === 5) b.movi(reg(), val());
+        else if (kind === 6) {
+          const t = b.temp();
+          b.movcond(r() % 10 as Cond, t, reg(), reg(), reg(), reg());
+          b.mov(reg(), t);
+        } else if (kind === 7) {
+          const a = b.temp();
+          b.binop(Op.AND, a, reg(), b.constant(0xff8n));
+          b.store(a, DATA, reg(), [1, 2, 4, 8][r() % 4]);
+          b.load(reg(), a, DATA, [1, 2, 4, 8][r() % 4], r() % 2 === 0);
+        } else if (kind === 8) b.call(reg(), 0, [reg(), reg()]);
+        else b.setcond(r() % 10 as Cond, reg(), reg(), reg());
+      }
+      const end = ctx.pc + BigInt(4 * n);
+      ctx.beginInsn(end, 4, 0);
+      const next = (BigInt(r() % blocks) * 0x100n) + 0x1000n;
+      const choice = r() % 8;
+      if (choice === 0) {
+        // a wild access: faults unless it lands in the data page
+        const a = b.temp();
+        b.binop(Op.SHL, a, reg(), b.constant(20n));
+        b.load(reg(), a, 0n, 8, false);
+        b.gotoTb(next);
+      } else if (choice === 1) {
+        b.raise(TrapKind.SYSCALL, 8);
+      } else {
+        const l = b.label();
+        b.brcond(r() % 10 as Cond, reg(), reg(), l);
+        b.gotoTb(next);
+        b.setLabel(l);
+        b.gotoTb(0x1000n + BigInt(r() % blocks) * 0x100n);
+      }
+    },
+  };
+}
+
+export function machine(jit: boolean, blocks: number) {
+  const mem = new GuestMemory();
+  mem.map(0x1000n, 0x10000n, Perm.R | Perm.X);
+  mem.map(DATA, 0x1000n, Perm.R | Perm.W);
+  const cpu = new CpuCore(toyTarget(blocks), mem);
+  if (jit) {
+    const j = new JitBackend(cpu);
+    j.hotThreshold = 2;
+    cpu.backend = j;
+  }
+  for (let i = 0; i < NREGS; i++) cpu.setGlobal(i, BigInt(i * 0x1234567) - 3n);
+  cpu.pc = 0x1000n;
+  return cpu;
+}
