@@ -43,3 +43,20 @@ export {
   type TbHandle,
 } from "./core/hooks/hooks.ts";
 export { Vcpu } from "./core/hooks/vcpu.ts";
+export {
+  type ElfFile,
+  type ElfSegment,
+  type ElfSymbol,
+  ET_DYN,
+  ET_EXEC,
+  parseElf,
+  readSymbols,
+} from "./core/elf.ts";
+export { LinuxProcess, type LinuxProcessOptions, type ProcessEvent } from "./core/linux/process.ts";
+export { type RunUserOptions, runUserProgram, type RunUserResult } from "./core/linux/run.ts";
+export type { SyscallHandler, SyscallTable } from "./core/linux/syscall.ts";
+
+if (import.meta.main) {
+  const { main } = await import("./cli/main.ts");
+  Deno.exit(await main(Deno.args));
+}

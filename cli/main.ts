@@ -1,0 +1,67 @@
+/**
+ * The `emu` command line: a table of commands (`user` now; `system`,
+ * `bench`... later). Errors a user can act on print one line and exit 1.
+ *
+ * @module
+ */
+
+import { EmuError } from "../core/errors.ts";
+import { userCommand } from "./user.ts";
+
+/** One `emu` command. */
+export interface Command {
+  /** one-line description for `emu -h` */
+  summary: string;
+  /** runs the command; resolves to the process exit status */
+  run(args: string[]): Promise<number>;
+}
+
+/**
+ * The command table; other commands register here.
+ *
+ * @example
+ * ```ts
+ * import { COMMANDS } from "./main.ts";
+ * console.log(Object.keys(COMMANDS)); // [ "user" ]
+ * ```
+ */
+export const COMMANDS: Record<string, Command> = {
+  user: { summary: "run a Linux program (like qemu-riscv64)", run: userCommand },
+};
+
+function help(): string {
+  const names = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`);
+  return `usage: emu <command> [options...]\n\nCommands:\n${names.join("\n")}\n\n` +
+    `Run "emu <command> -h" for a command's options.`;
+}
+
+/**
+ * Runs the CLI with `args` and returns the exit status; never throws for
+ * user errors (they print as one line on stderr).
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await main(Deno.args));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || name === "-h" || name === "--help" || name === "help") {
+    console.log(help());
+    return name ? 0 : 1;
+  }
+  const cmd = COMMANDS[name];
+  try {
+    if (!cmd) throw new EmuError(`unknown command "${name}"`, "run emu -h for the list");
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof EmuError) {
+      console.error(`emu: ${e.message}${e.hint ? ` (${e.hint})` : ""}`);
+      return 1;
+    }
+    const err = e as Error;
+    console.error(`emu: internal error: ${err?.message?.split("\n")[0] ?? String(e)}`);
+    if (Deno.env.get("DENEMU_DEBUG")) console.error(err?.stack);
+    return 70;
+  }
+}

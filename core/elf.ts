@@ -1,0 +1,251 @@
+/**
+ * ELF32/ELF64 little-endian parser with strict validation: every malformed
+ * file is rejected with a one-line {@linkcode EmuError} naming the problem.
+ *
+ * @module
+ */
+
+import { EmuError } from "./errors.ts";
+
+/** ELF file types this parser accepts. */
+export const ET_EXEC = 2, ET_DYN = 3;
+/** Program header types. */
+export const PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_PHDR = 6, PT_GNU_STACK = 0x6474e551;
+/** Segment permission flags. */
+export const PF_X = 1, PF_W = 2, PF_R = 4;
+
+/** One program header. */
+export interface ElfSegment {
+  type: number;
+  flags: number;
+  offset: number;
+  vaddr: bigint;
+  filesz: number;
+  memsz: bigint;
+  align: bigint;
+}
+
+/** One symbol of `.symtab` (or `.dynsym`). */
+export interface ElfSymbol {
+  name: string;
+  value: bigint;
+  size: bigint;
+  /** STT_* type (2 = function, 1 = object) */
+  type: number;
+}
+
+/** A parsed and validated ELF file. */
+export interface ElfFile {
+  /** the file's bytes */
+  bytes: Uint8Array;
+  /** 1 = ELF32, 2 = ELF64 */
+  elfClass: 1 | 2;
+  /** e_type: {@linkcode ET_EXEC} or {@linkcode ET_DYN} */
+  type: number;
+  machine: number;
+  flags: number;
+  entry: bigint;
+  phoff: number;
+  phentsize: number;
+  phnum: number;
+  segments: ElfSegment[];
+  /** the PT_LOAD segments, in address order */
+  loads: ElfSegment[];
+  /** the PT_INTERP path, or null for static programs */
+  interp: string | null;
+}
+
+/** Largest address span of all PT_LOAD segments together (1 GiB). */
+export const MAX_IMAGE_SPAN = 1n << 30n;
+
+/**
+ * Parses and validates an ELF executable or shared object. `name` prefixes
+ * every error message.
+ *
+ * @example
+ * ```ts ignore
+ * import { parseElf } from "./elf.ts";
+ * const elf = parseElf(Deno.readFileSync("prog"), "prog");
+ * console.log(elf.entry.toString(16), elf.interp);
+ * ```
+ */
+export function parseElf(bytes: Uint8Array, name: string): ElfFile {
+  const fail = (what: string): never => {
+    throw new EmuError(`${name}: invalid ELF file: ${what}`);
+  };
+  if (bytes.length < 4) fail("truncated (shorter than the ELF magic)");
+  if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+    throw new EmuError(`${name}: not an ELF file (bad magic)`);
+  }
+  if (bytes.length < 16) fail("truncated identification bytes");
+  const cls = bytes[4];
+  if (cls !== 1 && cls !== 2) fail(`wrong class ${cls} (expected 1 for ELF32 or 2 for ELF64)`);
+  if (bytes[5] !== 1) fail(`unsupported data encoding ${bytes[5]} (only little-endian)`);
+  if (bytes[6] !== 1) fail(`unsupported ELF version ${bytes[6]}`);
+  const is64 = cls === 2;
+  const ehsize = is64 ? 64 : 52;
+  if (bytes.length < ehsize) fail(`truncated header (${bytes.length} of ${ehsize} bytes)`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u16 = (o: number) => dv.getUint16(o, true);
+  const u32 = (o: number) => dv.getUint32(o, true);
+  const addr = (o: number) => is64 ? dv.getBigUint64(o, true) : BigInt(dv.getUint32(o, true));
+  const type = u16(16), machine = u16(18);
+  if (type !== ET_EXEC && type !== ET_DYN) {
+    fail(`type ${type} is not an executable (ET_EXEC) or shared object (ET_DYN)`);
+  }
+  if (u32(20) !== 1) fail(`unsupported e_version ${u32(20)}`);
+  const entry = addr(24);
+  const phoffBig = addr(is64 ? 32 : 28);
+  const flags = u32(is64 ? 48 : 36);
+  const phentsize = u16(is64 ? 54 : 42), phnum = u16(is64 ? 56 : 44);
+  const wantPhent = is64 ? 56 : 32;
+  if (phnum === 0) fail("no program headers");
+  if (phentsize !== wantPhent) fail(`program header size ${phentsize} (expected ${wantPhent})`);
+  if (phoffBig + BigInt(phnum * phentsize) > BigInt(bytes.length)) {
+    fail("program headers extend past the end of the file (truncated)");
+  }
+  const phoff = Number(phoffBig);
+  const segments: ElfSegment[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const o = phoff + i * phentsize;
+    const s: ElfSegment = is64
+      ? {
+        type: u32(o),
+        flags: u32(o + 4),
+        offset: safeNumber(dv.getBigUint64(o + 8, true)),
+        vaddr: dv.getBigUint64(o + 16, true),
+        filesz: safeNumber(dv.getBigUint64(o + 32, true)),
+        memsz: dv.getBigUint64(o + 40, true),
+        align: dv.getBigUint64(o + 48, true),
+      }
+      : {
+        type: u32(o),
+        offset: u32(o + 4),
+        vaddr: BigInt(u32(o + 8)),
+        filesz: u32(o + 16),
+        memsz: BigInt(u32(o + 20)),
+        flags: u32(o + 24),
+        align: BigInt(u32(o + 28)),
+      };
+    segments.push(s);
+  }
+  const addrLimit = is64 ? 1n << 56n : 1n << 32n;
+  const loads = segments.filter((s) => s.type === PT_LOAD);
+  if (loads.length === 0) fail("no loadable (PT_LOAD) segments");
+  let prevEnd = -1n;
+  for (const [i, s] of loads.entries()) {
+    const what = `PT_LOAD segment ${i}`;
+    if (s.offset < 0 || s.filesz < 0 || s.offset + s.filesz > bytes.length) {
+      fail(
+        `${what} lies outside the file (offset 0x${s.offset.toString(16)}, size 0x${
+          s.filesz.toString(16)
+        }, file size 0x${bytes.length.toString(16)})`,
+      );
+    }
+    if (BigInt(s.filesz) > s.memsz) fail(`${what} has filesz > memsz`);
+    if (s.vaddr + s.memsz > addrLimit) fail(`${what} extends past the address space`);
+    if (s.memsz > MAX_IMAGE_SPAN) fail(`${what} is too large (${s.memsz} bytes)`);
+    if (s.align > 1n && (s.align & (s.align - 1n)) !== 0n) {
+      fail(`${what} alignment ${s.align} is not a power of two`);
+    }
+    if (((s.vaddr - BigInt(s.offset)) & 0xfffn) !== 0n) {
+      fail(`${what} address and file offset are not congruent modulo the page size`);
+    }
+    if (s.vaddr < prevEnd) fail(`${what} overlaps the previous one or is out of order`);
+    prevEnd = s.vaddr + s.memsz;
+  }
+  const lo = loads[0].vaddr, hi = prevEnd;
+  if (hi - lo > MAX_IMAGE_SPAN) fail(`segments span too much address space (${hi - lo} bytes)`);
+  if (!loads.some((s) => entry >= s.vaddr && entry < s.vaddr + s.memsz)) {
+    fail(`entry point 0x${entry.toString(16)} is outside every loadable segment`);
+  }
+  const interps = segments.filter((s) => s.type === PT_INTERP);
+  if (interps.length > 1) fail("more than one PT_INTERP");
+  let interp: string | null = null;
+  if (interps.length === 1) {
+    const s = interps[0];
+    if (s.offset + s.filesz > bytes.length) fail("PT_INTERP lies outside the file");
+    if (s.filesz < 2 || s.filesz > 4096) fail(`PT_INTERP has a bad size ${s.filesz}`);
+    const raw = bytes.subarray(s.offset, s.offset + s.filesz);
+    if (raw[raw.length - 1] !== 0) fail("PT_INTERP is not NUL-terminated");
+    if (raw.indexOf(0) !== raw.length - 1) fail("PT_INTERP has an embedded NUL");
+    interp = new TextDecoder().decode(raw.subarray(0, raw.length - 1));
+  }
+  return {
+    bytes,
+    elfClass: cls as 1 | 2,
+    type,
+    machine,
+    flags,
+    entry,
+    phoff,
+    phentsize,
+    phnum,
+    segments,
+    loads,
+    interp,
+  };
+}
+
+function safeNumber(v: bigint): number {
+  return v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v);
+}
+
+/**
+ * Reads the symbols of `.symtab` (falling back to `.dynsym`) from section
+ * headers; returns [] when there are none or they are malformed.
+ *
+ * @example
+ * ```ts ignore
+ * import { parseElf, readSymbols } from "./elf.ts";
+ * const syms = readSymbols(parseElf(Deno.readFileSync("prog"), "prog"));
+ * console.log(syms.find((s) => s.name === "main")?.value);
+ * ```
+ */
+export function readSymbols(elf: ElfFile): ElfSymbol[] {
+  const b = elf.bytes, is64 = elf.elfClass === 2;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  try {
+    const shoff = Number(is64 ? dv.getBigUint64(40, true) : BigInt(dv.getUint32(32, true)));
+    const shentsize = dv.getUint16(is64 ? 58 : 46, true);
+    const shnum = dv.getUint16(is64 ? 60 : 48, true);
+    if (!shoff || shentsize !== (is64 ? 64 : 40) || shoff + shnum * shentsize > b.length) return [];
+    const sec = (i: number) => {
+      const o = shoff + i * shentsize;
+      const n = (off32: number, off64: number) =>
+        is64 ? Number(dv.getBigUint64(o + off64, true)) : dv.getUint32(o + off32, true);
+      return {
+        type: dv.getUint32(o + 4, true),
+        offset: n(16, 24),
+        size: n(20, 32),
+        link: dv.getUint32(o + (is64 ? 40 : 24), true),
+      };
+    };
+    const secs = Array.from({ length: shnum }, (_, i) => sec(i));
+    const tab = secs.find((s) => s.type === 2) ?? secs.find((s) => s.type === 11);
+    if (!tab || tab.link >= shnum) return [];
+    const strs = secs[tab.link];
+    const entsize = is64 ? 24 : 16;
+    const out: ElfSymbol[] = [];
+    const dec = new TextDecoder();
+    for (
+      let o = tab.offset;
+      o + entsize <= tab.offset + tab.size && o + entsize <= b.length;
+      o += entsize
+    ) {
+      const nameOff = dv.getUint32(o, true);
+      const info = is64 ? b[o + 4] : b[o + 12];
+      const value = is64 ? dv.getBigUint64(o + 8, true) : BigInt(dv.getUint32(o + 4, true));
+      const size = is64 ? dv.getBigUint64(o + 16, true) : BigInt(dv.getUint32(o + 8, true));
+      const start = strs.offset + nameOff;
+      if (start >= b.length) continue;
+      let end = start;
+      while (end < b.length && b[end] !== 0) end++;
+      const name = dec.decode(b.subarray(start, end));
+      if (name) out.push({ name, value, size, type: info & 0xf });
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}

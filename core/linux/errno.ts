@@ -1,0 +1,153 @@
+/**
+ * Linux errno values (the generic numbering every Linux target shares) and
+ * the mapping from host (Deno) errors to them.
+ *
+ * @module
+ */
+
+/**
+ * Errno numbers by name.
+ *
+ * @example
+ * ```ts
+ * import { E } from "./errno.ts";
+ * console.log(-E.ENOENT); // -2: a syscall's "no such file" return value
+ * ```
+ */
+export const E = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  EIO: 5,
+  ENXIO: 6,
+  E2BIG: 7,
+  ENOEXEC: 8,
+  EBADF: 9,
+  ECHILD: 10,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  EXDEV: 18,
+  ENODEV: 19,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  EINVAL: 22,
+  ENFILE: 23,
+  EMFILE: 24,
+  ENOTTY: 25,
+  EFBIG: 27,
+  ENOSPC: 28,
+  ESPIPE: 29,
+  EROFS: 30,
+  EMLINK: 31,
+  EPIPE: 32,
+  EDOM: 33,
+  ERANGE: 34,
+  EDEADLK: 35,
+  ENAMETOOLONG: 36,
+  ENOSYS: 38,
+  ENOTEMPTY: 39,
+  ELOOP: 40,
+  ENODATA: 61,
+  EOVERFLOW: 75,
+  ENOTSOCK: 88,
+  EOPNOTSUPP: 95,
+  ETIMEDOUT: 110,
+} as const;
+
+const MESSAGES: Record<number, string> = {
+  1: "Operation not permitted",
+  2: "No such file or directory",
+  3: "No such process",
+  4: "Interrupted system call",
+  5: "Input/output error",
+  9: "Bad file descriptor",
+  10: "No child processes",
+  11: "Resource temporarily unavailable",
+  12: "Cannot allocate memory",
+  13: "Permission denied",
+  14: "Bad address",
+  16: "Device or resource busy",
+  17: "File exists",
+  18: "Invalid cross-device link",
+  20: "Not a directory",
+  21: "Is a directory",
+  22: "Invalid argument",
+  24: "Too many open files",
+  25: "Inappropriate ioctl for device",
+  28: "No space left on device",
+  29: "Illegal seek",
+  30: "Read-only file system",
+  32: "Broken pipe",
+  34: "Numerical result out of range",
+  36: "File name too long",
+  38: "Function not implemented",
+  39: "Directory not empty",
+  40: "Too many levels of symbolic links",
+  95: "Operation not supported",
+};
+
+/**
+ * The strerror() text of an errno, as QEMU's strace prints it.
+ *
+ * @example
+ * ```ts
+ * import { errnoMessage } from "./errno.ts";
+ * console.log(errnoMessage(2)); // "No such file or directory"
+ * ```
+ */
+export function errnoMessage(errno: number): string {
+  return MESSAGES[errno] ?? `Unknown error ${errno}`;
+}
+
+/**
+ * A syscall failure: handlers throw it and the dispatcher returns `-errno`.
+ *
+ * @example
+ * ```ts
+ * import { E, SysError } from "./errno.ts";
+ * function check(fd: number) {
+ *   if (fd < 0) throw new SysError(E.EBADF);
+ * }
+ * ```
+ */
+export class SysError extends Error {
+  override name = "SysError";
+  constructor(readonly errno: number) {
+    super(`errno ${errno}`);
+  }
+}
+
+const BY_CLASS: [unknown, number][] = [
+  [Deno.errors.NotFound, E.ENOENT],
+  [Deno.errors.PermissionDenied, E.EACCES],
+  [Deno.errors.AlreadyExists, E.EEXIST],
+  [Deno.errors.NotADirectory, E.ENOTDIR],
+  [Deno.errors.IsADirectory, E.EISDIR],
+  [Deno.errors.InvalidData, E.EINVAL],
+  [Deno.errors.FilesystemLoop, E.ELOOP],
+  [Deno.errors.Busy, E.EBUSY],
+  [Deno.errors.BrokenPipe, E.EPIPE],
+  [Deno.errors.NotSupported, E.EOPNOTSUPP],
+];
+
+/**
+ * Maps a host error thrown by a Deno API to a Linux errno (EIO when unknown).
+ *
+ * @example
+ * ```ts
+ * import { errnoOf } from "./errno.ts";
+ * try { Deno.statSync("/nonexistent"); } catch (e) { console.log(errnoOf(e)); } // 2
+ * ```
+ */
+export function errnoOf(e: unknown): number {
+  if (e instanceof SysError) return e.errno;
+  const code = (e as { code?: string })?.code;
+  if (typeof code === "string" && code in E) return E[code as keyof typeof E];
+  for (const [cls, n] of BY_CLASS) if (e instanceof (cls as typeof Error)) return n;
+  return E.EIO;
+}

@@ -1,0 +1,438 @@
+/**
+ * Open files and the file descriptor table of a Linux process: host files
+ * through Deno's sync APIs, directories (snapshotted for getdents64), pipes,
+ * and the standard streams (host or captured).
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+
+/** open(2) flag bits (asm-generic values). */
+export const O = {
+  ACCMODE: 3,
+  RDONLY: 0,
+  WRONLY: 1,
+  RDWR: 2,
+  CREAT: 0x40,
+  EXCL: 0x80,
+  NOCTTY: 0x100,
+  TRUNC: 0x200,
+  APPEND: 0x400,
+  NONBLOCK: 0x800,
+  DIRECTORY: 0x10000,
+  NOFOLLOW: 0x20000,
+  CLOEXEC: 0x80000,
+  PATH: 0x200000,
+} as const;
+
+/** File type bits of st_mode. */
+export const S_IF = {
+  FIFO: 0o010000,
+  CHR: 0o020000,
+  DIR: 0o040000,
+  BLK: 0o060000,
+  REG: 0o100000,
+  LNK: 0o120000,
+  SOCK: 0o140000,
+} as const;
+
+/** A normalized `struct stat`. Times are nanoseconds since the epoch. */
+export interface StatInfo {
+  dev: bigint;
+  ino: bigint;
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  rdev: bigint;
+  size: bigint;
+  blksize: number;
+  blocks: bigint;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+const ms = (d: Date | null) => d ? BigInt(d.getTime()) * 1_000_000n : 0n;
+
+/**
+ * Converts a Deno FileInfo into a {@linkcode StatInfo}.
+ *
+ * @example
+ * ```ts
+ * import { statFromDeno } from "./fds.ts";
+ * console.log(statFromDeno(Deno.statSync(".")).mode.toString(8)); // "40755" or so
+ * ```
+ */
+export function statFromDeno(i: Deno.FileInfo): StatInfo {
+  const type = i.isFile
+    ? S_IF.REG
+    : i.isDirectory
+    ? S_IF.DIR
+    : i.isSymlink
+    ? S_IF.LNK
+    : i.isFifo
+    ? S_IF.FIFO
+    : i.isCharDevice
+    ? S_IF.CHR
+    : i.isBlockDevice
+    ? S_IF.BLK
+    : i.isSocket
+    ? S_IF.SOCK
+    : 0;
+  return {
+    dev: BigInt(i.dev ?? 0),
+    ino: BigInt(i.ino ?? 0),
+    mode: type | ((i.mode ?? 0o644) & 0o7777),
+    nlink: i.nlink ?? 1,
+    uid: i.uid ?? 0,
+    gid: i.gid ?? 0,
+    rdev: BigInt(i.rdev ?? 0),
+    size: BigInt(i.size),
+    blksize: i.blksize ?? 4096,
+    blocks: BigInt(i.blocks ?? 0),
+    atimeNs: ms(i.atime),
+    mtimeNs: ms(i.mtime),
+    ctimeNs: ms(i.ctime ?? i.mtime),
+  };
+}
+
+/** A directory entry for getdents64. */
+export interface DirEntry {
+  name: string;
+  ino: bigint;
+  /** DT_* type */
+  type: number;
+}
+
+/** An open file description (shared by dup'ed descriptors). */
+export interface OpenFile {
+  /** O_ACCMODE, O_APPEND and O_NONBLOCK bits */
+  statusFlags: number;
+  /** the guest path it was opened by, for *at() and /proc/self/fd */
+  guestPath?: string;
+  /** whether TCGETS succeeds */
+  isTty: boolean;
+  read(buf: Uint8Array): number;
+  write(buf: Uint8Array): number;
+  pread?(buf: Uint8Array, pos: number): number;
+  pwrite?(buf: Uint8Array, pos: number): number;
+  /** lseek; throws ESPIPE when not seekable */
+  seek(offset: number, whence: number): number;
+  stat(): StatInfo;
+  truncate?(len: number): void;
+  /** directory entries (directories only) */
+  entries?: DirEntry[];
+  /** getdents64 position (directories only) */
+  dirPos?: number;
+  close(): void;
+}
+
+function spipe(): never {
+  throw new SysError(E.ESPIPE);
+}
+
+function syntheticStat(mode: number): StatInfo {
+  return {
+    dev: 0n,
+    ino: 0n,
+    mode,
+    nlink: 1,
+    uid: 0,
+    gid: 0,
+    rdev: 0n,
+    size: 0n,
+    blksize: 4096,
+    blocks: 0n,
+    atimeNs: 0n,
+    mtimeNs: 0n,
+    ctimeNs: 0n,
+  };
+}
+
+/**
+ * A host file opened through Deno.
+ *
+ * @example
+ * ```ts ignore
+ * const f = new HostFile(Deno.openSync("/etc/hostname"), O.RDONLY, "/etc/hostname");
+ * ```
+ */
+export class HostFile implements OpenFile {
+  isTty = false;
+  constructor(readonly file: Deno.FsFile, public statusFlags: number, readonly guestPath: string) {}
+  read(buf: Uint8Array): number {
+    return this.file.readSync(buf) ?? 0;
+  }
+  write(buf: Uint8Array): number {
+    if (this.statusFlags & O.APPEND) this.file.seekSync(0, Deno.SeekMode.End);
+    return this.file.writeSync(buf);
+  }
+  pread(buf: Uint8Array, pos: number): number {
+    const here = this.file.seekSync(0, Deno.SeekMode.Current);
+    try {
+      this.file.seekSync(pos, Deno.SeekMode.Start);
+      let done = 0;
+      while (done < buf.length) {
+        const n = this.file.readSync(buf.subarray(done));
+        if (!n) break;
+        done += n;
+      }
+      return done;
+    } finally {
+      this.file.seekSync(here, Deno.SeekMode.Start);
+    }
+  }
+  pwrite(buf: Uint8Array, pos: number): number {
+    const here = this.file.seekSync(0, Deno.SeekMode.Current);
+    try {
+      this.file.seekSync(pos, Deno.SeekMode.Start);
+      return this.file.writeSync(buf);
+    } finally {
+      this.file.seekSync(here, Deno.SeekMode.Start);
+    }
+  }
+  seek(offset: number, whence: number): number {
+    if (whence > 2) throw new SysError(E.EINVAL);
+    return this.file.seekSync(offset, whence as Deno.SeekMode);
+  }
+  stat(): StatInfo {
+    return statFromDeno(this.file.statSync());
+  }
+  truncate(len: number): void {
+    this.file.truncateSync(len);
+  }
+  close(): void {
+    try {
+      this.file.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** An open directory: entries are read once at open time. */
+export class DirFile implements OpenFile {
+  isTty = false;
+  statusFlags = O.RDONLY;
+  dirPos = 0;
+  constructor(
+    readonly guestPath: string,
+    readonly hostPath: string,
+    readonly entries: DirEntry[],
+    readonly info: StatInfo,
+  ) {}
+  read(): number {
+    throw new SysError(E.EISDIR);
+  }
+  write(): number {
+    throw new SysError(E.EBADF);
+  }
+  seek(offset: number, whence: number): number {
+    if (whence !== 0 || offset < 0) throw new SysError(E.EINVAL);
+    this.dirPos = offset;
+    return offset;
+  }
+  stat(): StatInfo {
+    return this.info;
+  }
+  close(): void {}
+}
+
+/** The shared buffer of a pipe. */
+class PipeBuffer {
+  chunks: Uint8Array[] = [];
+  readers = 0;
+  writers = 0;
+}
+
+/** One end of an in-process pipe (single-threaded: a read of an empty pipe returns EAGAIN). */
+export class PipeEnd implements OpenFile {
+  isTty = false;
+  constructor(readonly buffer: PipeBuffer, readonly writer: boolean, public statusFlags: number) {
+    if (writer) buffer.writers++;
+    else buffer.readers++;
+  }
+  /** Creates a connected [read end, write end] pair. */
+  static pair(flags: number): [PipeEnd, PipeEnd] {
+    const b = new PipeBuffer();
+    return [new PipeEnd(b, false, O.RDONLY | flags), new PipeEnd(b, true, O.WRONLY | flags)];
+  }
+  read(buf: Uint8Array): number {
+    if (this.writer) throw new SysError(E.EBADF);
+    const b = this.buffer;
+    if (b.chunks.length === 0) {
+      if (b.writers === 0) return 0;
+      throw new SysError(E.EAGAIN);
+    }
+    let done = 0;
+    while (done < buf.length && b.chunks.length) {
+      const c = b.chunks[0];
+      const n = Math.min(c.length, buf.length - done);
+      buf.set(c.subarray(0, n), done);
+      done += n;
+      if (n === c.length) b.chunks.shift();
+      else b.chunks[0] = c.subarray(n);
+    }
+    return done;
+  }
+  write(buf: Uint8Array): number {
+    if (!this.writer) throw new SysError(E.EBADF);
+    if (this.buffer.readers === 0) throw new SysError(E.EPIPE);
+    this.buffer.chunks.push(buf.slice());
+    return buf.length;
+  }
+  seek(): number {
+    return spipe();
+  }
+  stat(): StatInfo {
+    return syntheticStat(S_IF.FIFO | 0o600);
+  }
+  close(): void {
+    if (this.writer) this.buffer.writers--;
+    else this.buffer.readers--;
+  }
+}
+
+/** Where guest output goes: a function taking the bytes (must consume all of them). */
+export type OutputSink = (bytes: Uint8Array) => void;
+
+/** A standard input stream: a fixed byte buffer, or a host reader. */
+export class InputStream implements OpenFile {
+  statusFlags = O.RDONLY;
+  #pos = 0;
+  constructor(
+    readonly source: Uint8Array | ((buf: Uint8Array) => number),
+    readonly isTty = false,
+    readonly info = syntheticStat(S_IF.FIFO | 0o600),
+  ) {}
+  read(buf: Uint8Array): number {
+    if (typeof this.source === "function") return this.source(buf);
+    const n = Math.min(buf.length, this.source.length - this.#pos);
+    buf.set(this.source.subarray(this.#pos, this.#pos + n));
+    this.#pos += n;
+    return n;
+  }
+  write(): number {
+    throw new SysError(E.EBADF);
+  }
+  seek(): number {
+    return spipe();
+  }
+  stat(): StatInfo {
+    return this.info;
+  }
+  close(): void {}
+}
+
+/** An output stream (stdout/stderr) feeding a sink. */
+export class OutputStream implements OpenFile {
+  statusFlags = O.WRONLY;
+  constructor(
+    readonly sink: OutputSink,
+    readonly isTty = false,
+    readonly info = syntheticStat(S_IF.FIFO | 0o600),
+  ) {}
+  read(): number {
+    throw new SysError(E.EBADF);
+  }
+  write(buf: Uint8Array): number {
+    this.sink(buf.slice());
+    return buf.length;
+  }
+  seek(): number {
+    return spipe();
+  }
+  stat(): StatInfo {
+    return this.info;
+  }
+  close(): void {}
+}
+
+interface FdEntry {
+  file: OpenFile;
+  cloexec: boolean;
+}
+
+/** Most descriptors a process may hold (RLIMIT_NOFILE). */
+export const MAX_FDS = 1024;
+
+/**
+ * The descriptor table: fd number -> open file description.
+ *
+ * @example
+ * ```ts
+ * import { FdTable, OutputStream } from "./fds.ts";
+ * const t = new FdTable();
+ * const fd = t.install(new OutputStream(() => {}), false);
+ * console.log(fd, t.get(fd) !== undefined); // 0 true
+ * ```
+ */
+export class FdTable {
+  readonly #fds: (FdEntry | undefined)[] = [];
+  readonly #refs = new Map<OpenFile, number>();
+
+  /** The open file of `fd`, or throws EBADF. */
+  get(fd: number): OpenFile {
+    const e = fd >= 0 ? this.#fds[fd] : undefined;
+    if (!e) throw new SysError(E.EBADF);
+    return e.file;
+  }
+
+  /** Whether `fd` is open. */
+  has(fd: number): boolean {
+    return fd >= 0 && this.#fds[fd] !== undefined;
+  }
+
+  /** Installs `file` at the lowest free fd `>= min`. */
+  install(file: OpenFile, cloexec: boolean, min = 0): number {
+    let fd = Math.max(0, min);
+    while (this.#fds[fd]) fd++;
+    if (fd >= MAX_FDS) throw new SysError(E.EMFILE);
+    this.#set(fd, file, cloexec);
+    return fd;
+  }
+
+  #set(fd: number, file: OpenFile, cloexec: boolean): void {
+    this.#fds[fd] = { file, cloexec };
+    this.#refs.set(file, (this.#refs.get(file) ?? 0) + 1);
+  }
+
+  /** Installs `file` exactly at `fd`, closing what was there (dup2/dup3). */
+  installAt(fd: number, file: OpenFile, cloexec: boolean): void {
+    if (fd < 0 || fd >= MAX_FDS) throw new SysError(E.EBADF);
+    if (this.#fds[fd]) this.close(fd);
+    this.#set(fd, file, cloexec);
+  }
+
+  /** Closes `fd`; the description closes with its last descriptor. */
+  close(fd: number): void {
+    const e = this.#fds[fd];
+    if (!e || fd < 0) throw new SysError(E.EBADF);
+    this.#fds[fd] = undefined;
+    const n = (this.#refs.get(e.file) ?? 1) - 1;
+    if (n > 0) this.#refs.set(e.file, n);
+    else {
+      this.#refs.delete(e.file);
+      e.file.close();
+    }
+  }
+
+  /** FD_CLOEXEC of `fd`. */
+  getCloexec(fd: number): boolean {
+    this.get(fd);
+    return this.#fds[fd]!.cloexec;
+  }
+
+  /** Sets FD_CLOEXEC of `fd`. */
+  setCloexec(fd: number, on: boolean): void {
+    this.get(fd);
+    this.#fds[fd]!.cloexec = on;
+  }
+
+  /** Closes every descriptor (process exit). */
+  closeAll(): void {
+    this.#fds.forEach((e, fd) => e && this.close(fd));
+  }
+}

@@ -1,0 +1,526 @@
+/**
+ * A Linux user-mode process: one CPU, its address space, files, signals and
+ * clock, run as a sequence of events (a syscall about to run, a signal
+ * delivered, a fault, the exit) so callers can observe or script it.
+ *
+ * @module
+ */
+
+import { CpuCore } from "../cpu_core.ts";
+import { JitBackend } from "../jit/jit_backend.ts";
+import { ET_DYN, parseElf } from "../elf.ts";
+import { EmuError, GuestFault, hex } from "../errors.ts";
+import { GuestMemory, pageNumber } from "../guest_memory.ts";
+import { VirtualClock } from "../clock.ts";
+import { targetForCpu, targetForElf } from "../plugin.ts";
+import type { LinuxAbi, TargetArch } from "../target.ts";
+import { type Trap, TrapKind } from "../trap.ts";
+import { E, errnoOf, SysError } from "./errno.ts";
+import { FdTable, InputStream, type OutputSink, OutputStream, statFromDeno } from "./fds.ts";
+import {
+  AT,
+  BRK_RESERVE,
+  buildStack,
+  loadAnywhere,
+  loadImage,
+  mapStack,
+  mapTrampoline,
+  mmapBaseFor,
+} from "./loader.ts";
+import { AddressSpace, pageUp } from "./mm.ts";
+import { PathResolver } from "./paths.ts";
+import { SeededRandom } from "./random.ts";
+import {
+  defaultAction,
+  type PendingSignal,
+  SA,
+  SIG,
+  SIG_DFL,
+  SIG_IGN,
+  sigBit,
+  signalDescription,
+  SignalState,
+} from "./signals.ts";
+import { NO_RETURN, type SyscallTable } from "./syscall.ts";
+import { formatReturn, formatSyscall } from "./strace.ts";
+import { SYSCALLS } from "./sys_table.ts";
+
+/** Options for {@linkcode LinuxProcess.create}. */
+export interface LinuxProcessOptions {
+  /** host path of the program */
+  program: string;
+  /** argv[1..] */
+  args?: string[];
+  /** argv[0] (default: `program` as given) */
+  argv0?: string;
+  /** the environment as "NAME=value" strings (default: none) */
+  env?: string[];
+  /** host directory the guest starts in (default: Deno.cwd(); "/" under `root`) */
+  cwd?: string;
+  /** `--root`: the guest's whole file system view */
+  root?: string | null;
+  /** `-L`: where the interpreter and libraries are found (default /usr/riscv64-linux-gnu if present) */
+  sysroot?: string | null;
+  /** `-cpu` model (default: chosen from the ELF header) */
+  cpu?: string;
+  /** an already created target (overrides `cpu`) */
+  target?: TargetArch;
+  /** seed for AT_RANDOM and getrandom */
+  seed?: bigint;
+  /** host time instead of virtual time */
+  realtime?: boolean;
+  /** stdin bytes, or "inherit" for the host's stdin (default: empty) */
+  stdin?: Uint8Array | "inherit";
+  /** where fd 1 / fd 2 output goes (default: the host's stdout / stderr) */
+  stdout?: OutputSink;
+  stderr?: OutputSink;
+  /** receives `-strace` lines (without newline) */
+  strace?: (line: string) => void;
+  /** `-d` logging: categories and where lines go */
+  log?: { categories: Set<string>; write: (line: string) => void };
+  /** guest pid (default 1000) */
+  pid?: number;
+  /** execution engine: the IR interpreter (default) or the wasm JIT */
+  accel?: "interp" | "jit";
+}
+
+/** What {@linkcode LinuxProcess.step} reports. */
+export type ProcessEvent =
+  | { kind: "syscall"; nr: number; name: string; args: bigint[]; pc: bigint }
+  | { kind: "signal"; signal: number; handler: bigint }
+  | { kind: "fault"; signal: number; trap: Trap }
+  | { kind: "exit"; status: number; signal: number | null }
+  | { kind: "budget" }
+  | { kind: "stop" };
+
+const DEFAULT_SYSROOT = "/usr/riscv64-linux-gnu";
+
+function hostOutput(fd: 1 | 2): OutputSink {
+  const w = fd === 1 ? Deno.stdout : Deno.stderr;
+  return (b) => {
+    let done = 0;
+    while (done < b.length) done += w.writeSync(b.subarray(done));
+  };
+}
+
+function hostStat(path: string) {
+  try {
+    return statFromDeno(Deno.statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A running Linux program.
+ *
+ * @example
+ * ```ts ignore
+ * const p = await LinuxProcess.create({ program: "hello", args: [] });
+ * const status = p.runToExit();
+ * ```
+ */
+export class LinuxProcess {
+  readonly pid: number;
+  readonly mem: GuestMemory;
+  readonly cpu: CpuCore;
+  readonly abi: LinuxAbi;
+  readonly as: AddressSpace;
+  readonly fds = new FdTable();
+  readonly paths: PathResolver;
+  readonly signals = new SignalState();
+  readonly clock: VirtualClock;
+  readonly random: SeededRandom;
+  readonly realtime: boolean;
+  /** absolute guest path of the program (readlink /proc/self/exe) */
+  exePath = "";
+  /** address of the signal-return trampoline */
+  trampoline = 0n;
+  /** exit status once exited (128+N after a fatal signal) */
+  exitStatus: number | null = null;
+  exitSignal: number | null = null;
+  /** clear_child_tid address from set_tid_address */
+  clearChildTid = 0n;
+  umask = 0o022;
+  /** rt_sigsuspend: the mask the next handler frame saves (restored by rt_sigreturn) */
+  restoreMaskAfterSignal: bigint | null = null;
+  /** `-strace` output, if enabled */
+  readonly strace?: (line: string) => void;
+  readonly log?: { categories: Set<string>; write: (line: string) => void };
+  readonly stderr: OutputSink;
+  /** extra handlers (scripts may add or override syscalls by name) */
+  readonly syscalls: SyscallTable = { ...SYSCALLS };
+  #pending: Extract<ProcessEvent, { kind: "syscall" }> | null = null;
+  readonly #events: ProcessEvent[] = [];
+
+  private constructor(target: TargetArch, opts: LinuxProcessOptions, cwd: string) {
+    this.abi = target.linux!;
+    this.pid = opts.pid ?? 1000;
+    this.mem = new GuestMemory();
+    this.cpu = new CpuCore(target, this.mem);
+    if (opts.accel === "jit") this.cpu.backend = new JitBackend(this.cpu);
+    this.realtime = opts.realtime ?? false;
+    this.clock = new VirtualClock(() => this.cpu.icount);
+    this.random = new SeededRandom(opts.seed ?? 0n);
+    this.strace = opts.strace;
+    this.log = opts.log;
+    const limit = target.xlen === 64 ? 1n << 47n : 0xfffff000n;
+    this.as = new AddressSpace(this.mem, mmapBaseFor(target.xlen === 64 ? 2 : 1), limit);
+    this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
+    this.stderr = opts.stderr ?? hostOutput(2);
+  }
+
+  /**
+   * Loads `opts.program` and prepares the process to run from its entry
+   * point. Throws {@linkcode EmuError} for unusable programs.
+   */
+  static async create(opts: LinuxProcessOptions): Promise<LinuxProcess> {
+    const name = opts.program;
+    const bytes = readProgram(name);
+    const elf = parseElf(bytes, name);
+    let target = opts.target;
+    if (!target && opts.cpu) target = await targetForCpu(opts.cpu);
+    if (!target) target = (await targetForElf(elf.machine, elf.elfClass)) ?? undefined;
+    if (!target) {
+      throw new EmuError(
+        `${name}: ELF machine ${elf.machine} (ELF${elf.elfClass === 2 ? 64 : 32}) is not supported`,
+        "run a riscv64 Linux program",
+      );
+    }
+    if (target.elfMachine !== elf.machine || target.elfClass !== elf.elfClass) {
+      throw new EmuError(
+        `${name}: not a program for CPU ${target.name} (wrong ELF machine or class)`,
+      );
+    }
+    if (!target.linux) throw new EmuError(`target ${target.name} has no Linux user-mode support`);
+    const flagErr = target.linux.checkElfFlags?.(elf.flags);
+    if (flagErr) throw new EmuError(`${name}: ${flagErr}`);
+    const root = opts.root ? Deno.realPathSync(opts.root) : null;
+    let sysroot = opts.sysroot;
+    if (sysroot === undefined) sysroot = hostStat(DEFAULT_SYSROOT) ? DEFAULT_SYSROOT : null;
+    const hostCwd = opts.cwd ?? Deno.cwd();
+    const p = new LinuxProcess(target, { ...opts, root, sysroot }, root ? "/" : hostCwd);
+    const hostProg = name.startsWith("/") ? name : `${hostCwd}/${name}`;
+    const realProg = (() => {
+      try {
+        return Deno.realPathSync(hostProg);
+      } catch {
+        return hostProg;
+      }
+    })();
+    p.exePath = p.paths.toGuest(realProg);
+
+    // Program, break, stack, interpreter, trampoline.
+    const as = p.as;
+    const main = elf.type === ET_DYN ? loadAnywhere(as, elf, as.mmapBase) : loadImage(as, elf, 0n);
+    as.brkStart = as.brk = pageUp(main.end);
+    if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
+    const stackTop = mapStack(as, as.mmapBase);
+    let entry = main.entry, interpBase = 0n;
+    if (elf.interp) {
+      const ipath = p.paths.toHost(elf.interp);
+      let ibytes: Uint8Array;
+      try {
+        ibytes = Deno.readFileSync(ipath);
+      } catch {
+        throw new EmuError(
+          `${name}: cannot open its interpreter ${elf.interp}`,
+          "pass the guest's library directory with -L (e.g. -L /usr/riscv64-linux-gnu)",
+        );
+      }
+      const ielf = parseElf(ibytes, elf.interp);
+      if (ielf.machine !== elf.machine || ielf.elfClass !== elf.elfClass) {
+        throw new EmuError(`${elf.interp}: interpreter is for a different machine`);
+      }
+      const img = loadAnywhere(as, ielf, as.mmapBase);
+      interpBase = img.bias;
+      entry = img.entry;
+    }
+    p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline, as.mmapBase);
+
+    const ids = hostIds();
+    const auxv: [number, bigint][] = [
+      [AT.PHDR, main.phdr],
+      [AT.PHENT, BigInt(elf.phentsize)],
+      [AT.PHNUM, BigInt(elf.phnum)],
+      [AT.PAGESZ, 4096n],
+      [AT.BASE, interpBase],
+      [AT.FLAGS, 0n],
+      [AT.ENTRY, main.entry],
+      [AT.UID, BigInt(ids.uid)],
+      [AT.EUID, BigInt(ids.uid)],
+      [AT.GID, BigInt(ids.gid)],
+      [AT.EGID, BigInt(ids.gid)],
+      [AT.HWCAP, p.abi.hwcap],
+      [AT.CLKTCK, 100n],
+    ];
+    const sp = buildStack(p.mem, stackTop, target.xlen === 64 ? 8 : 4, {
+      argv: [opts.argv0 ?? name, ...(opts.args ?? [])],
+      env: opts.env ?? [],
+      execfn: name,
+      random: p.random.bytes(16),
+      auxv,
+    });
+    p.cpu.setGlobal(p.abi.spReg, sp);
+    p.cpu.pc = entry;
+    p.#setupStdio(opts);
+    p.#setupLogging();
+    return p;
+  }
+
+  #setupStdio(opts: LinuxProcessOptions): void {
+    const inherit = opts.stdin === "inherit";
+    const stdin = inherit
+      ? new InputStream(
+        (buf) => Deno.stdin.readSync(buf) ?? 0,
+        Deno.stdin.isTerminal(),
+        hostStat("/dev/stdin"),
+      )
+      : new InputStream(opts.stdin instanceof Uint8Array ? opts.stdin : new Uint8Array());
+    this.fds.install(stdin, false);
+    const out = (sink: OutputSink | undefined, fd: 1 | 2) =>
+      sink ? new OutputStream(sink) : new OutputStream(
+        hostOutput(fd),
+        (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
+        hostStat(fd === 1 ? "/dev/stdout" : "/dev/stderr"),
+      );
+    this.fds.install(out(opts.stdout, 1), false);
+    this.fds.install(out(opts.stderr, 2), false);
+  }
+
+  #setupLogging(): void {
+    const log = this.log;
+    if (!log) return;
+    const t = this.cpu.target;
+    if (log.categories.has("in_asm")) {
+      this.cpu.tbs.observers.push({
+        onBlock: (tb) => {
+          const lines = tb.insns.map((i) =>
+            `0x${i.pc.toString(16).padStart(16, "0")}:  ${
+              i.bits.toString(16).padStart(i.size * 2, "0")
+            }          ${t.disassemble(i.bits, i.size, i.pc)}`
+          );
+          log.write(`IN: \n${lines.join("\n")}\n`);
+        },
+      });
+    }
+    const inner = this.cpu.backend;
+    const exec = log.categories.has("exec"), cpuRegs = log.categories.has("cpu");
+    if (exec || cpuRegs) {
+      this.cpu.backend = {
+        name: inner.name,
+        exec: (cpu, tb, budget) => {
+          if (exec) log.write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
+          if (cpuRegs) log.write(dumpRegisters(cpu));
+          return inner.exec(cpu, tb, budget);
+        },
+      };
+    }
+  }
+
+  /** Whether the process has exited. */
+  get exited(): boolean {
+    return this.exitStatus !== null;
+  }
+
+  /** Ends the process with `status` (exit_group). */
+  exit(status: number, signal: number | null = null): void {
+    if (this.exited) return;
+    this.exitStatus = status;
+    this.exitSignal = signal;
+    this.fds.closeAll();
+    this.#events.push({ kind: "exit", status, signal });
+  }
+
+  /**
+   * Runs until the next event. A `syscall` event is reported before the
+   * syscall runs; it runs at the start of the next call.
+   */
+  step(budget = 10_000_000): ProcessEvent {
+    if (this.#events.length) return this.#events.shift()!;
+    if (this.exited) return { kind: "exit", status: this.exitStatus!, signal: this.exitSignal };
+    if (this.#pending) {
+      const s = this.#pending;
+      this.#pending = null;
+      this.#runSyscall(s.name, s.nr, s.args, s.pc);
+      this.#deliverSignals();
+      if (this.#events.length) return this.#events.shift()!;
+    }
+    const r = this.cpu.run(budget);
+    if (r.reason !== "trap") return { kind: r.reason };
+    const trap = r.trap;
+    if (trap.kind === TrapKind.SYSCALL) {
+      const nr = Number(this.cpu.getGlobal(this.abi.syscallNumberReg));
+      const args = this.abi.argRegs.map((g) => this.cpu.getGlobal(g));
+      const name = this.abi.syscallNames[nr] ?? `syscall_${nr}`;
+      this.#pending = { kind: "syscall", nr, name, args, pc: trap.pc };
+      return this.#pending;
+    }
+    this.#fault(trap);
+    this.#deliverSignals();
+    return this.#events.shift() ?? { kind: "budget" };
+  }
+
+  /** Runs to the end; returns the exit status. */
+  runToExit(): number {
+    while (!this.exited) this.step();
+    return this.exitStatus!;
+  }
+
+  /** Queues a signal for the process (kill/tgkill to self). */
+  sendSignal(p: PendingSignal): void {
+    this.signals.raise(p);
+  }
+
+  #runSyscall(name: string, nr: number, args: bigint[], pc: bigint): void {
+    const h = this.syscalls[name];
+    const line = this.strace ? formatSyscall(this, name, nr, args) : "";
+    this.cpu.pc = pc + BigInt(this.abi.syscallInsnSize);
+    let ret: bigint | typeof NO_RETURN;
+    if (!h) {
+      if (this.log?.categories.has("unimp")) this.log.write(`Unsupported syscall: ${nr} (${name})`);
+      ret = BigInt(-E.ENOSYS);
+    } else {
+      try {
+        const r = h(this, args);
+        ret = typeof r === "number" ? BigInt(r) : r;
+      } catch (e) {
+        if (e instanceof SysError) ret = BigInt(-e.errno);
+        else if (e instanceof GuestFault) ret = BigInt(-E.EFAULT);
+        else if (e instanceof EmuError) throw e;
+        else if (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError)) {
+          ret = BigInt(-errnoOf(e));
+        } else throw e;
+      }
+    }
+    if (ret !== NO_RETURN) this.cpu.setGlobal(this.abi.returnReg, ret);
+    if (this.strace) {
+      this.strace(ret === NO_RETURN ? line : `${line} = ${formatReturn(name, ret, args)}`);
+    }
+  }
+
+  #fault(trap: Trap): void {
+    const addr = trap.data;
+    let p: PendingSignal;
+    switch (trap.kind) {
+      case TrapKind.MEMORY: {
+        const mapped = this.mem.pages.has(pageNumber(addr));
+        p = { signal: SIG.SIGSEGV, code: mapped ? 2 : 1, addr };
+        break;
+      }
+      case TrapKind.MISALIGNED:
+        p = { signal: SIG.SIGBUS, code: 1, addr };
+        break;
+      case TrapKind.BREAKPOINT:
+        p = { signal: SIG.SIGTRAP, code: 1, addr: trap.pc };
+        break;
+      default:
+        p = { signal: SIG.SIGILL, code: 1, addr: trap.pc };
+    }
+    if (this.log?.categories.has("int")) {
+      this.log.write(`guest trap kind ${trap.kind} cause ${trap.cause} at ${hex(trap.pc)}`);
+    }
+    this.signals.force(p);
+    this.#events.push({ kind: "fault", signal: p.signal, trap });
+  }
+
+  #deliverSignals(): void {
+    const s = this.signals;
+    for (let next = s.next(); next && !this.exited; next = s.next()) {
+      const act = s.actions[next.signal];
+      if (act.handler === SIG_IGN) continue;
+      if (act.handler === SIG_DFL) {
+        const what = defaultAction(next.signal);
+        if (what === "ignore" || what === "stop") continue;
+        if (what === "core") {
+          this.stderr(
+            new TextEncoder().encode(
+              `qemu: uncaught target signal ${next.signal} (${
+                signalDescription(next.signal)
+              }) - core dumped\n`,
+            ),
+          );
+        }
+        if (this.strace) this.strace(`--- ${this.#sigLine(next)} ---`);
+        this.exit(128 + next.signal, next.signal);
+        return;
+      }
+      if (this.strace) this.strace(`--- ${this.#sigLine(next)} ---`);
+      this.#enterHandler(next);
+    }
+    if (this.restoreMaskAfterSignal !== null) {
+      s.blocked = this.restoreMaskAfterSignal;
+      this.restoreMaskAfterSignal = null;
+    }
+  }
+
+  #sigLine(p: PendingSignal): string {
+    const name = Object.entries(SIG).find(([, v]) => v === p.signal)?.[0] ?? `${p.signal}`;
+    return `${name} {si_signo=${name}, si_code=${p.code}, si_addr=${hex(p.addr ?? 0n)}}`;
+  }
+
+  #enterHandler(p: PendingSignal): void {
+    const s = this.signals, act = s.actions[p.signal];
+    const regs = this.cpu;
+    let sp = BigInt.asUintN(64, regs.getGlobal(this.abi.spReg));
+    const alt = { ...s.altStack };
+    if ((act.flags & SA.ONSTACK) && !(alt.flags & 2) && !s.onAltStack(sp)) sp = alt.sp + alt.size;
+    if (s.onAltStack(sp)) alt.flags |= 1;
+    try {
+      this.abi.setupSignalFrame({
+        regs,
+        signal: p.signal,
+        siginfo: SignalState.encodeSiginfo(p),
+        handler: act.handler,
+        restorer: act.flags & SA.RESTORER ? act.restorer : 0n,
+        trampoline: this.trampoline,
+        siginfoFlag: (act.flags & SA.SIGINFO) !== 0,
+        savedMask: this.restoreMaskAfterSignal ?? s.blocked,
+        sp,
+        altStack: alt,
+      });
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+      // No room for the frame: the kernel kills the process with SIGSEGV.
+      this.exit(128 + SIG.SIGSEGV, SIG.SIGSEGV);
+      return;
+    }
+    if (this.restoreMaskAfterSignal !== null) {
+      s.blocked = this.restoreMaskAfterSignal;
+      this.restoreMaskAfterSignal = null;
+    }
+    s.blocked |= act.mask | (act.flags & SA.NODEFER ? 0n : sigBit(p.signal));
+    if (act.flags & SA.RESETHAND) act.handler = SIG_DFL;
+    this.#events.push({ kind: "signal", signal: p.signal, handler: act.handler });
+  }
+}
+
+function readProgram(name: string): Uint8Array {
+  try {
+    const st = Deno.statSync(name);
+    if (st.isDirectory) throw new EmuError(`${name}: is a directory`);
+    return Deno.readFileSync(name);
+  } catch (e) {
+    if (e instanceof EmuError) throw e;
+    if (e instanceof Deno.errors.NotFound) throw new EmuError(`${name}: no such file`);
+    if (e instanceof Deno.errors.PermissionDenied) throw new EmuError(`${name}: permission denied`);
+    throw new EmuError(`${name}: cannot read (${(e as Error).message.split("\n")[0]})`);
+  }
+}
+
+/** The host's uid/gid (QEMU passes them through). */
+export function hostIds(): { uid: number; gid: number } {
+  return { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 };
+}
+
+function dumpRegisters(cpu: CpuCore): string {
+  const regs = cpu.target.state.registers.filter((r) => r.kind !== "fp");
+  const cells = regs.map((r) =>
+    `${(r.aliases?.[0] ?? r.name).padEnd(4)} ${
+      BigInt.asUintN(64, cpu.getState(r.offset)).toString(16).padStart(16, "0")
+    }`
+  );
+  const rows: string[] = [];
+  for (let i = 0; i < cells.length; i += 4) rows.push(" " + cells.slice(i, i + 4).join(" "));
+  return rows.join("\n");
+}

@@ -1,0 +1,286 @@
+/**
+ * Syscalls on file descriptors: read/write and friends, lseek, close, dup,
+ * fcntl, ioctl, pipe2, fstat, getdents64, ftruncate, fsync.
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+import { O, type OpenFile, PipeEnd } from "./fds.ts";
+import { encodeStat } from "./stat.ts";
+import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
+import type { LinuxProcess } from "./process.ts";
+import { SIG } from "./signals.ts";
+
+/** Largest single read/write transfer (short transfers are allowed). */
+const MAX_IO = 16 << 20;
+const F = {
+  DUPFD: 0,
+  GETFD: 1,
+  SETFD: 2,
+  GETFL: 3,
+  SETFL: 4,
+  GETLK: 5,
+  SETLK: 6,
+  SETLKW: 7,
+  DUPFD_CLOEXEC: 1030,
+} as const;
+
+/** Fails with EFAULT unless `[addr, addr+n)` is writable guest memory. */
+export function checkWritable(p: LinuxProcess, addr: bigint, n: number): void {
+  if (n === 0) return;
+  if (addr === 0n) throw new SysError(E.EFAULT);
+  try {
+    for (let a = addr & ~0xfffn; a < addr + BigInt(n); a += 0x1000n) p.mem.page(a, "write");
+  } catch {
+    throw new SysError(E.EFAULT);
+  }
+}
+
+function readInto(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: number): number {
+  n = Math.min(n, MAX_IO);
+  checkWritable(p, addr, n);
+  if ((f.statusFlags & O.ACCMODE) === O.WRONLY) throw new SysError(E.EBADF);
+  const buf = new Uint8Array(n);
+  let got: number;
+  if (pos === undefined) got = f.read(buf);
+  else if (f.pread) got = f.pread(buf, pos);
+  else throw new SysError(E.ESPIPE);
+  if (got > 0) p.mem.writeBytes(addr, buf.subarray(0, got));
+  return got;
+}
+
+function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: number): number {
+  if ((f.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
+  const data = get(p, addr, Math.min(n, MAX_IO));
+  try {
+    if (pos === undefined) return f.write(data);
+    if (!f.pwrite) throw new SysError(E.ESPIPE);
+    return f.pwrite(data, pos);
+  } catch (e) {
+    if (e instanceof SysError && e.errno === E.EPIPE) {
+      p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
+    }
+    throw e;
+  }
+}
+
+function iovecs(p: LinuxProcess, addr: bigint, count: bigint): [bigint, number][] {
+  const n = len(count);
+  if (n > 1024) throw new SysError(E.EINVAL);
+  const raw = get(p, addr, n * 16);
+  const dv = new DataView(raw.buffer);
+  return Array.from({ length: n }, (_, i) => [
+    dv.getBigUint64(i * 16, true),
+    len(dv.getBigUint64(i * 16 + 8, true)),
+  ]);
+}
+
+function vectored(
+  p: LinuxProcess,
+  a: bigint[],
+  op: (f: OpenFile, base: bigint, n: number, pos?: number) => number,
+  positioned: boolean,
+): number {
+  const f = p.fds.get(int(a[0]));
+  let total = 0;
+  let pos = positioned ? Number(BigInt.asIntN(64, a[3])) : undefined;
+  if (pos !== undefined && pos < 0) throw new SysError(E.EINVAL);
+  for (const [base, n] of iovecs(p, a[1], a[2])) {
+    if (n === 0) continue;
+    let done: number;
+    try {
+      done = op(f, base, n, pos);
+    } catch (e) {
+      if (total > 0) return total;
+      throw e;
+    }
+    total += done;
+    if (pos !== undefined) pos += done;
+    if (done < n) break;
+  }
+  return total;
+}
+
+const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
+const TIOCGPGRP = 0x540f, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b;
+
+function ioctl(p: LinuxProcess, a: bigint[]): number {
+  const f = p.fds.get(int(a[0]));
+  const req = Number(BigInt.asUintN(32, a[1]));
+  if (!f.isTty) {
+    if (req === FIONREAD) throw new SysError(E.ENOTTY);
+    throw new SysError(E.ENOTTY);
+  }
+  switch (req) {
+    case TCGETS: {
+      // A cooked terminal: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD, ISIG|ICANON|ECHO...
+      const w = new StructWriter(36).u32(0, 0x500).u32(4, 0x5).u32(8, 0xbf).u32(12, 0x8a3b);
+      const cc = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0];
+      cc.forEach((c, i) => w.bytes[17 + i] = c);
+      put(p, a[2], w.bytes);
+      return 0;
+    }
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+    case TIOCSWINSZ:
+      return 0;
+    case TIOCGWINSZ: {
+      let rows = 24, cols = 80;
+      try {
+        ({ rows, columns: cols } = Deno.consoleSize());
+      } catch {
+        // not a console
+      }
+      put(p, a[2], new StructWriter(8).u16(0, rows).u16(2, cols).bytes);
+      return 0;
+    }
+    case TIOCGPGRP:
+      put(p, a[2], new StructWriter(4).u32(0, p.pid).bytes);
+      return 0;
+    default:
+      throw new SysError(E.ENOTTY);
+  }
+}
+
+function fcntl(p: LinuxProcess, a: bigint[]): number {
+  const fd = int(a[0]), cmd = int(a[1]), arg = a[2];
+  const f = p.fds.get(fd);
+  switch (cmd) {
+    case F.DUPFD:
+    case F.DUPFD_CLOEXEC: {
+      const min = int(arg);
+      if (min < 0) throw new SysError(E.EINVAL);
+      return p.fds.install(f, cmd === F.DUPFD_CLOEXEC, min);
+    }
+    case F.GETFD:
+      return p.fds.getCloexec(fd) ? 1 : 0;
+    case F.SETFD:
+      p.fds.setCloexec(fd, (int(arg) & 1) !== 0);
+      return 0;
+    case F.GETFL:
+      return f.statusFlags;
+    case F.SETFL: {
+      const mask = O.APPEND | O.NONBLOCK;
+      f.statusFlags = (f.statusFlags & ~mask) | (int(arg) & mask);
+      return 0;
+    }
+    case F.GETLK: {
+      // struct flock: l_type (short) first; report F_UNLCK (2): no conflicting lock.
+      put(p, arg, new StructWriter(2).u16(0, 2).bytes);
+      return 0;
+    }
+    case F.SETLK:
+    case F.SETLKW:
+      return 0;
+    default:
+      throw new SysError(E.EINVAL);
+  }
+}
+
+function getdents64(p: LinuxProcess, a: bigint[]): number {
+  const f = p.fds.get(int(a[0]));
+  if (!f.entries) throw new SysError(E.ENOTDIR);
+  const max = len(a[2]);
+  const enc = new TextEncoder();
+  const out: Uint8Array[] = [];
+  let used = 0;
+  while (f.dirPos! < f.entries.length) {
+    const e = f.entries[f.dirPos!];
+    const name = enc.encode(e.name);
+    const reclen = (19 + name.length + 1 + 7) & ~7;
+    if (used + reclen > max) {
+      if (used === 0) throw new SysError(E.EINVAL);
+      break;
+    }
+    const w = new StructWriter(reclen);
+    w.u64(0, e.ino).u64(8, f.dirPos! + 1).u16(16, reclen);
+    w.bytes[18] = e.type;
+    w.bytes.set(name, 19);
+    out.push(w.bytes);
+    used += reclen;
+    f.dirPos!++;
+  }
+  const buf = new Uint8Array(used);
+  let o = 0;
+  for (const b of out) {
+    buf.set(b, o);
+    o += b.length;
+  }
+  if (used) put(p, a[1], buf);
+  return used;
+}
+
+/**
+ * Descriptor syscalls by name.
+ *
+ * @example
+ * ```ts
+ * import { fileSyscalls } from "./sys_files.ts";
+ * console.log("write" in fileSyscalls); // true
+ * ```
+ */
+export const fileSyscalls: SyscallTable = {
+  read: (p, a) => readInto(p, p.fds.get(int(a[0])), a[1], len(a[2])),
+  write: (p, a) => writeFrom(p, p.fds.get(int(a[0])), a[1], len(a[2])),
+  pread64: (p, a) => {
+    const pos = Number(BigInt.asIntN(64, a[3]));
+    if (pos < 0) throw new SysError(E.EINVAL);
+    return readInto(p, p.fds.get(int(a[0])), a[1], len(a[2]), pos);
+  },
+  pwrite64: (p, a) => {
+    const pos = Number(BigInt.asIntN(64, a[3]));
+    if (pos < 0) throw new SysError(E.EINVAL);
+    return writeFrom(p, p.fds.get(int(a[0])), a[1], len(a[2]), pos);
+  },
+  readv: (p, a) => vectored(p, a, (f, b, n) => readInto(p, f, b, n), false),
+  writev: (p, a) => vectored(p, a, (f, b, n) => writeFrom(p, f, b, n), false),
+  preadv: (p, a) => vectored(p, a, (f, b, n, pos) => readInto(p, f, b, n, pos), true),
+  pwritev: (p, a) => vectored(p, a, (f, b, n, pos) => writeFrom(p, f, b, n, pos), true),
+  lseek: (p, a) => {
+    const off = Number(BigInt.asIntN(64, a[1]));
+    const r = p.fds.get(int(a[0])).seek(off, int(a[2]));
+    if (r < 0) throw new SysError(E.EINVAL);
+    return r;
+  },
+  close: (p, a) => {
+    p.fds.close(int(a[0]));
+    return 0;
+  },
+  dup: (p, a) => p.fds.install(p.fds.get(int(a[0])), false),
+  dup3: (p, a) => {
+    const from = int(a[0]), to = int(a[1]), flags = int(a[2]);
+    if (from === to || (flags & ~O.CLOEXEC)) throw new SysError(E.EINVAL);
+    p.fds.installAt(to, p.fds.get(from), (flags & O.CLOEXEC) !== 0);
+    return to;
+  },
+  fcntl,
+  ioctl,
+  pipe2: (p, a) => {
+    const flags = int(a[1]);
+    if (flags & ~(O.CLOEXEC | O.NONBLOCK)) throw new SysError(E.EINVAL);
+    checkWritable(p, a[0], 8);
+    const [r, w] = PipeEnd.pair(flags & O.NONBLOCK);
+    const cloexec = (flags & O.CLOEXEC) !== 0;
+    const rfd = p.fds.install(r, cloexec), wfd = p.fds.install(w, cloexec);
+    put(p, a[0], new StructWriter(8).u32(0, rfd).u32(4, wfd).bytes);
+    return 0;
+  },
+  fstat: (p, a) => {
+    put(p, a[1], encodeStat(p.fds.get(int(a[0])).stat()));
+    return 0;
+  },
+  getdents64,
+  ftruncate: (p, a) => {
+    const f = p.fds.get(int(a[0]));
+    const n = Number(BigInt.asIntN(64, a[1]));
+    if (n < 0 || !f.truncate) throw new SysError(E.EINVAL);
+    f.truncate(n);
+    return 0;
+  },
+  fsync: (p, a) => (p.fds.get(int(a[0])), 0),
+  fdatasync: (p, a) => (p.fds.get(int(a[0])), 0),
+  fadvise64: (p, a) => (p.fds.get(int(a[0])), 0),
+  flock: (p, a) => (p.fds.get(int(a[0])), 0),
+};

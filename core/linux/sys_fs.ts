@@ -1,0 +1,282 @@
+/**
+ * Path syscalls: openat, stat family, readlinkat, unlink/mkdir/rename,
+ * access, links, chmod, truncate, cwd.
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+import { type DirEntry, DirFile, HostFile, O, statFromDeno, type StatInfo } from "./fds.ts";
+import { encodeStat, encodeStatx } from "./stat.ts";
+import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
+import type { LinuxProcess } from "./process.ts";
+
+/** The `dirfd` value meaning "the current directory". */
+export const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
+
+/** Host path of `path` relative to directory fd `dirfd`. */
+export function resolveAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
+  return p.paths.toHost(path, baseOf(p, dirfd, path), follow);
+}
+
+function baseOf(p: LinuxProcess, dirfd: number, path: string): string {
+  if (path.startsWith("/") || dirfd === AT_FDCWD) return p.paths.cwd;
+  const f = p.fds.get(dirfd);
+  if (!f.entries || !f.guestPath) throw new SysError(E.ENOTDIR);
+  return f.guestPath;
+}
+
+function dtype(e: { isFile: boolean; isDirectory: boolean; isSymlink: boolean }): number {
+  return e.isDirectory ? 4 : e.isFile ? 8 : e.isSymlink ? 10 : 0;
+}
+
+function listDir(host: string, info: StatInfo): DirEntry[] {
+  const out: DirEntry[] = [{ name: ".", ino: info.ino, type: 4 }, { name: "..", ino: 0n, type: 4 }];
+  try {
+    out[1].ino = BigInt(Deno.statSync(`${host}/..`).ino ?? 0);
+  } catch {
+    out[1].ino = info.ino;
+  }
+  for (const e of Deno.readDirSync(host)) {
+    let ino = 1n;
+    try {
+      ino = BigInt(Deno.lstatSync(`${host}/${e.name}`).ino ?? 1);
+    } catch {
+      // vanished meanwhile
+    }
+    out.push({ name: e.name, ino, type: dtype(e) });
+  }
+  return out;
+}
+
+function exists(host: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(host);
+  } catch {
+    return null;
+  }
+}
+
+function openat(p: LinuxProcess, a: bigint[]): number {
+  const dirfd = int(a[0]), path = readString(p, a[1]), flags = int(a[2]);
+  const mode = Number(a[3] & 0o7777n);
+  const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
+  const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
+  const acc = flags & O.ACCMODE;
+  const cloexec = (flags & O.CLOEXEC) !== 0;
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = Deno.statSync(host);
+  } catch {
+    const l = exists(host);
+    if (l?.isSymlink && (flags & O.NOFOLLOW)) throw new SysError(E.ELOOP);
+  }
+  if (info && (flags & O.CREAT) && (flags & O.EXCL)) throw new SysError(E.EEXIST);
+  if (info?.isDirectory) {
+    if (acc !== O.RDONLY || (flags & O.CREAT)) throw new SysError(E.EISDIR);
+    const st = statFromDeno(info);
+    return p.fds.install(new DirFile(guest, host, listDir(host, st), st), cloexec);
+  }
+  if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
+  if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
+  if (acc === 3) throw new SysError(E.EINVAL);
+  const creating = !info && (flags & O.CREAT) !== 0;
+  const file = Deno.openSync(host, {
+    read: acc !== O.WRONLY,
+    write: acc !== O.RDONLY || creating || (flags & O.TRUNC) !== 0,
+    create: (flags & O.CREAT) !== 0,
+    createNew: (flags & O.CREAT) !== 0 && (flags & O.EXCL) !== 0,
+    truncate: (flags & O.TRUNC) !== 0 && acc !== O.RDONLY,
+    mode: mode & ~p.umask,
+  });
+  if (creating) {
+    try {
+      Deno.chmodSync(host, mode & ~p.umask);
+    } catch {
+      // best effort
+    }
+  }
+  const status = acc | (flags & (O.APPEND | O.NONBLOCK));
+  const f = new HostFile(file, status, guest);
+  f.isTty = info?.isCharDevice === true && host.startsWith("/dev/tty");
+  return p.fds.install(f, cloexec);
+}
+
+/** stat of `path` at `dirfd` honoring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
+function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number): StatInfo {
+  const path = readString(p, pathAddr);
+  if (path === "" && (flags & AT_EMPTY_PATH)) {
+    if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
+    return p.fds.get(dirfd).stat();
+  }
+  const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+  const info = flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host);
+  return statFromDeno(info);
+}
+
+function readlinkat(p: LinuxProcess, a: bigint[]): number {
+  const dirfd = int(a[0]), path = readString(p, a[1]), size = len(a[3]);
+  if (size <= 0) throw new SysError(E.EINVAL);
+  let text: string;
+  const fdLink = /^\/proc\/(self|\d+)\/fd\/(\d+)$/.exec(path);
+  const self = /^\/proc\/(self|\d+)\//.exec(path);
+  if (self && self[1] !== "self" && Number(self[1]) !== p.pid) throw new SysError(E.ENOENT);
+  if (self && /\/exe$/.test(path)) text = p.exePath;
+  else if (fdLink) {
+    const f = p.fds.get(Number(fdLink[2]));
+    text = f.guestPath ?? `pipe:[${fdLink[2]}]`;
+  } else text = Deno.readLinkSync(resolveAt(p, dirfd, path, false));
+  const bytes = new TextEncoder().encode(text).subarray(0, size);
+  put(p, a[2], bytes);
+  return bytes.length;
+}
+
+function access(p: LinuxProcess, dirfd: number, pathAddr: bigint, mode: number, flags: number) {
+  if (mode & ~7) throw new SysError(E.EINVAL);
+  const path = readString(p, pathAddr);
+  const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+  const st = Deno.statSync(host);
+  if (mode === 0) return 0;
+  const uid = Deno.uid() ?? 0;
+  if (uid === 0) {
+    if ((mode & 1) && !st.isDirectory && !((st.mode ?? 0) & 0o111)) throw new SysError(E.EACCES);
+    return 0;
+  }
+  const bits = st.uid === uid
+    ? ((st.mode ?? 0) >> 6) & 7
+    : st.gid === Deno.gid()
+    ? ((st.mode ?? 0) >> 3) & 7
+    : (st.mode ?? 0) & 7;
+  if ((bits & mode) !== mode) throw new SysError(E.EACCES);
+  return 0;
+}
+
+function unlinkat(p: LinuxProcess, a: bigint[]): number {
+  const flags = int(a[2]);
+  if (flags & ~AT_REMOVEDIR) throw new SysError(E.EINVAL);
+  const host = resolveAt(p, int(a[0]), readString(p, a[1]), false);
+  const st = Deno.lstatSync(host);
+  if (flags & AT_REMOVEDIR) {
+    if (!st.isDirectory) throw new SysError(E.ENOTDIR);
+  } else if (st.isDirectory) throw new SysError(E.EISDIR);
+  Deno.removeSync(host);
+  return 0;
+}
+
+function rename(p: LinuxProcess, a: bigint[], flags: number): number {
+  if (flags & ~1) throw new SysError(E.EINVAL);
+  const from = resolveAt(p, int(a[0]), readString(p, a[1]), false);
+  const to = resolveAt(p, int(a[2]), readString(p, a[3]), false);
+  Deno.lstatSync(from);
+  if ((flags & 1) && exists(to)) throw new SysError(E.EEXIST);
+  Deno.renameSync(from, to);
+  return 0;
+}
+
+function getcwd(p: LinuxProcess, a: bigint[]): number {
+  const bytes = new TextEncoder().encode(p.paths.cwd + "\0");
+  if (len(a[1]) < bytes.length) throw new SysError(E.ERANGE);
+  put(p, a[0], bytes);
+  return bytes.length;
+}
+
+function chdirTo(p: LinuxProcess, guestPath: string): number {
+  const dir = p.paths.canonicalDir(guestPath);
+  const host = p.paths.toHost(dir);
+  if (!Deno.statSync(host).isDirectory) throw new SysError(E.ENOTDIR);
+  p.paths.cwd = dir;
+  return 0;
+}
+
+function statfs(p: LinuxProcess, addr: bigint): number {
+  // struct statfs (asm-generic 64-bit): an ext4-like file system.
+  const w = new StructWriter(120);
+  w.u64(0, 0xef53n).u64(8, 4096n).u64(16, 1n << 24n).u64(24, 1n << 23n).u64(32, 1n << 23n);
+  w.u64(40, 1n << 20n).u64(48, 1n << 19n).u64(64, 255n).u64(72, 4096n);
+  put(p, addr, w.bytes);
+  return 0;
+}
+
+/**
+ * Path syscalls by name.
+ *
+ * @example
+ * ```ts
+ * import { fsSyscalls } from "./sys_fs.ts";
+ * console.log("openat" in fsSyscalls); // true
+ * ```
+ */
+export const fsSyscalls: SyscallTable = {
+  openat,
+  newfstatat: (p, a) => {
+    const st = statAt(p, int(a[0]), a[1], int(a[3]));
+    put(p, a[2], encodeStat(st));
+    return 0;
+  },
+  statx: (p, a) => {
+    const st = statAt(p, int(a[0]), a[1], int(a[2]));
+    put(p, a[4], encodeStatx(st));
+    return 0;
+  },
+  readlinkat,
+  faccessat: (p, a) => access(p, int(a[0]), a[1], int(a[2]), 0),
+  faccessat2: (p, a) => access(p, int(a[0]), a[1], int(a[2]), int(a[3])),
+  unlinkat,
+  mkdirat: (p, a) => {
+    const host = resolveAt(p, int(a[0]), readString(p, a[1]), false);
+    const mode = Number(a[2] & 0o7777n) & ~p.umask;
+    Deno.mkdirSync(host, { mode });
+    Deno.chmodSync(host, mode);
+    return 0;
+  },
+  renameat: (p, a) => rename(p, a, 0),
+  renameat2: (p, a) => rename(p, a, int(a[4])),
+  symlinkat: (p, a) => {
+    const target = readString(p, a[0]);
+    Deno.symlinkSync(target, resolveAt(p, int(a[1]), readString(p, a[2]), false));
+    return 0;
+  },
+  linkat: (p, a) => {
+    const from = resolveAt(p, int(a[0]), readString(p, a[1]), (int(a[4]) & 0x400) !== 0);
+    Deno.linkSync(from, resolveAt(p, int(a[2]), readString(p, a[3]), false));
+    return 0;
+  },
+  fchmodat: (p, a) => {
+    Deno.chmodSync(resolveAt(p, int(a[0]), readString(p, a[1])), Number(a[2] & 0o7777n));
+    return 0;
+  },
+  fchmod: (p, a) => {
+    const f = p.fds.get(int(a[0]));
+    if (!f.guestPath) throw new SysError(E.EINVAL);
+    Deno.chmodSync(p.paths.toHost(f.guestPath), Number(a[1] & 0o7777n));
+    return 0;
+  },
+  fchownat: (p, a) => (Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1]))), 0),
+  fchown: (p, a) => (p.fds.get(int(a[0])), 0),
+  truncate: (p, a) => {
+    const n = Number(BigInt.asIntN(64, a[1]));
+    if (n < 0) throw new SysError(E.EINVAL);
+    Deno.truncateSync(resolveAt(p, AT_FDCWD, readString(p, a[0])), n);
+    return 0;
+  },
+  utimensat: (p, a) => {
+    if (a[1] !== 0n) Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1])));
+    if (a[2] !== 0n) get(p, a[2], 32);
+    return 0;
+  },
+  umask: (p, a) => {
+    const old = p.umask;
+    p.umask = Number(a[0] & 0o777n);
+    return old;
+  },
+  getcwd,
+  chdir: (p, a) => chdirTo(p, readString(p, a[0])),
+  fchdir: (p, a) => {
+    const f = p.fds.get(int(a[0]));
+    if (!f.entries || !f.guestPath) throw new SysError(E.ENOTDIR);
+    return chdirTo(p, f.guestPath);
+  },
+  statfs: (p, a) => (Deno.statSync(resolveAt(p, AT_FDCWD, readString(p, a[0]))), statfs(p, a[1])),
+  fstatfs: (p, a) => (p.fds.get(int(a[0])), statfs(p, a[1])),
+};

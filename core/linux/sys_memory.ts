@@ -1,0 +1,72 @@
+/**
+ * Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise and the
+ * no-op family (msync, mlock...), plus instruction-cache flushes.
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+import { MAP, PAGE } from "./mm.ts";
+import { int, type SyscallTable } from "./syscall.ts";
+import type { LinuxProcess } from "./process.ts";
+
+function mmap(p: LinuxProcess, a: bigint[]): bigint {
+  const [addr, length] = a;
+  const prot = int(a[2]), flags = int(a[3]), fd = int(a[4]);
+  const offset = BigInt.asIntN(64, a[5]);
+  if (prot & ~7 || length === 0n) throw new SysError(E.EINVAL);
+  if (offset < 0n || (offset & (PAGE - 1n))) throw new SysError(E.EINVAL);
+  if (!(flags & (MAP.SHARED | MAP.PRIVATE))) throw new SysError(E.EINVAL);
+  if (length > p.as.limit) throw new SysError(E.ENOMEM);
+  let contents: Uint8Array | undefined;
+  if (!(flags & MAP.ANONYMOUS)) {
+    const f = p.fds.get(fd);
+    if (!f.pread) throw new SysError(f.entries ? E.ENODEV : E.EACCES);
+    const size = f.stat().size;
+    const n = size > offset ? Number(size - offset < length ? size - offset : length) : 0;
+    contents = new Uint8Array(n);
+    if (n) f.pread(contents, Number(offset));
+  }
+  return p.as.mmap(addr, length, prot, flags, contents);
+}
+
+function flushCode(p: LinuxProcess): number {
+  p.cpu.tbs.flush();
+  return 0;
+}
+
+/**
+ * Memory syscalls by name.
+ *
+ * @example
+ * ```ts
+ * import { memorySyscalls } from "./sys_memory.ts";
+ * console.log("mmap" in memorySyscalls); // true
+ * ```
+ */
+export const memorySyscalls: SyscallTable = {
+  brk: (p, a) => p.as.setBrk(a[0]),
+  mmap,
+  munmap: (p, a) => (p.as.munmap(a[0], a[1]), 0),
+  mprotect: (p, a) => {
+    if (int(a[2]) & ~7) throw new SysError(E.EINVAL);
+    p.as.mprotect(a[0], a[1], int(a[2]));
+    return 0;
+  },
+  mremap: (p, a) => p.as.mremap(a[0], a[1], a[2], int(a[3]), a[4]),
+  madvise: (_p, a) => {
+    if (a[0] & (PAGE - 1n)) throw new SysError(E.EINVAL);
+    return 0;
+  },
+  msync: (p, a) => {
+    if (a[0] & (PAGE - 1n)) throw new SysError(E.EINVAL);
+    if (!p.mem.isMapped(a[0], a[1] || 1n)) throw new SysError(E.ENOMEM);
+    return 0;
+  },
+  mlock: () => 0,
+  munlock: () => 0,
+  mlockall: () => 0,
+  munlockall: () => 0,
+  membarrier: () => 0,
+  riscv_flush_icache: flushCode,
+};

@@ -1,0 +1,154 @@
+/**
+ * Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigreturn,
+ * rt_sigpending, rt_sigsuspend, rt_sigtimedwait, sigaltstack, kill, tkill, tgkill.
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+import { NSIG, SIG, sigBit, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from "./signals.ts";
+import { get, int, NO_RETURN, put, StructWriter, type SyscallTable } from "./syscall.ts";
+import type { LinuxProcess } from "./process.ts";
+
+/** Smallest alternate stack (MINSIGSTKSZ). */
+const MINSIGSTKSZ = 2048n;
+const SI_USER = 0, SI_TKILL = -6;
+
+function checkSig(sig: number, allowZero = false): number {
+  if ((sig === 0 && allowZero) || (sig >= 1 && sig <= NSIG)) return sig;
+  throw new SysError(E.EINVAL);
+}
+
+function readSet(p: LinuxProcess, addr: bigint, size: bigint): bigint {
+  if (size !== 8n) throw new SysError(E.EINVAL);
+  return new DataView(get(p, addr, 8).buffer).getBigUint64(0, true);
+}
+
+function writeSet(p: LinuxProcess, addr: bigint, set: bigint): void {
+  put(p, addr, new StructWriter(8).u64(0, set).bytes);
+}
+
+function sigaction(p: LinuxProcess, a: bigint[]): number {
+  const sig = checkSig(int(a[0]));
+  if (a[3] !== 8n) throw new SysError(E.EINVAL);
+  const act = p.signals.actions[sig];
+  let next = null;
+  if (a[1] !== 0n) {
+    // struct sigaction (no sa_restorer on riscv): handler, flags, mask.
+    if (sig === SIG.SIGKILL || sig === SIG.SIGSTOP) throw new SysError(E.EINVAL);
+    const dv = new DataView(get(p, a[1], 24).buffer);
+    next = {
+      handler: dv.getBigUint64(0, true),
+      flags: Number(dv.getBigUint64(8, true) & 0xffffffffn),
+      mask: dv.getBigUint64(16, true) & ~UNBLOCKABLE,
+      restorer: 0n,
+    };
+  }
+  if (a[2] !== 0n) {
+    put(
+      p,
+      a[2],
+      new StructWriter(24).u64(0, act.handler).u64(8, act.flags).u64(16, act.mask).bytes,
+    );
+  }
+  if (next) Object.assign(act, next);
+  return 0;
+}
+
+function sigprocmask(p: LinuxProcess, a: bigint[]): number {
+  const how = int(a[0]);
+  const s = p.signals;
+  const old = s.blocked;
+  if (a[1] !== 0n) {
+    const set = readSet(p, a[1], a[3]);
+    if (how === 0) s.blocked |= set;
+    else if (how === 1) s.blocked &= ~set;
+    else if (how === 2) s.blocked = set;
+    else throw new SysError(E.EINVAL);
+    s.blocked &= ~UNBLOCKABLE;
+  }
+  if (a[2] !== 0n) writeSet(p, a[2], old);
+  return 0;
+}
+
+function sigaltstack(p: LinuxProcess, a: bigint[]): number {
+  const s = p.signals;
+  const sp = BigInt.asUintN(64, p.cpu.getGlobal(p.abi.spReg));
+  const on = s.onAltStack(sp);
+  let next = null;
+  if (a[0] !== 0n) {
+    const dv = new DataView(get(p, a[0], 24).buffer);
+    const flags = dv.getInt32(8, true);
+    if (on) throw new SysError(E.EPERM);
+    if (flags & ~(SS_DISABLE | 0x80000000)) throw new SysError(E.EINVAL);
+    const size = dv.getBigUint64(16, true);
+    if (flags & SS_DISABLE) next = { sp: 0n, flags: SS_DISABLE, size: 0n };
+    else {
+      if (size < MINSIGSTKSZ) throw new SysError(E.ENOMEM);
+      next = { sp: dv.getBigUint64(0, true), flags: 0, size };
+    }
+  }
+  if (a[1] !== 0n) {
+    const cur = s.altStack;
+    const flags = cur.flags & SS_DISABLE ? SS_DISABLE : on ? SS_ONSTACK : 0;
+    put(p, a[1], new StructWriter(24).u64(0, cur.sp).u32(8, flags).u64(16, cur.size).bytes);
+  }
+  if (next) s.altStack = next;
+  return 0;
+}
+
+function toSelf(p: LinuxProcess, pid: number, sig: number, code: number): number {
+  if (pid !== p.pid && pid !== 0 && pid !== -1 && pid !== -p.pid) throw new SysError(E.ESRCH);
+  checkSig(sig, true);
+  if (sig) p.sendSignal({ signal: sig, code, pid: p.pid, uid: Deno.uid() ?? 0 });
+  return 0;
+}
+
+/**
+ * Signal syscalls by name.
+ *
+ * @example
+ * ```ts
+ * import { signalSyscalls } from "./sys_signals.ts";
+ * console.log("rt_sigaction" in signalSyscalls); // true
+ * ```
+ */
+export const signalSyscalls: SyscallTable = {
+  rt_sigaction: sigaction,
+  rt_sigprocmask: sigprocmask,
+  rt_sigreturn: (p) => {
+    p.signals.blocked = p.abi.restoreSignalFrame(p.cpu) & ~UNBLOCKABLE;
+    return NO_RETURN;
+  },
+  rt_sigpending: (p, a) => {
+    writeSet(p, a[0], p.signals.pendingMask() & p.signals.blocked);
+    return 0;
+  },
+  rt_sigsuspend: (p, a) => {
+    const set = readSet(p, a[0], a[1]);
+    // The handler's frame must restore the old mask; deliver with the temporary one.
+    const old = p.signals.blocked;
+    p.signals.blocked = set & ~UNBLOCKABLE;
+    if (!p.signals.pending.some((s) => !(p.signals.blocked & sigBit(s.signal)))) {
+      p.signals.blocked = old;
+      throw new SysError(E.EINTR);
+    }
+    p.restoreMaskAfterSignal = old;
+    throw new SysError(E.EINTR);
+  },
+  rt_sigtimedwait: (p, a) => {
+    const set = readSet(p, a[0], a[3]);
+    const i = p.signals.pending.findIndex((s) => set & sigBit(s.signal));
+    if (i < 0) throw new SysError(E.EAGAIN);
+    const [s] = p.signals.pending.splice(i, 1);
+    if (a[1] !== 0n) put(p, a[1], new StructWriter(128).u32(0, s.signal).u32(8, s.code).bytes);
+    return s.signal;
+  },
+  sigaltstack,
+  kill: (p, a) => toSelf(p, int(a[0]), int(a[1]), SI_USER),
+  tkill: (p, a) => toSelf(p, int(a[0]), int(a[1]), SI_TKILL),
+  tgkill: (p, a) => {
+    if (int(a[0]) !== p.pid) throw new SysError(E.ESRCH);
+    return toSelf(p, int(a[1]), int(a[2]), SI_TKILL);
+  },
+};

@@ -1,0 +1,34 @@
+/**
+ * Every syscall handler, by generic Linux name. Targets map their numbers
+ * to these names (`LinuxAbi.syscallNames`).
+ *
+ * @module
+ */
+
+import type { SyscallTable } from "./syscall.ts";
+import { fileSyscalls } from "./sys_files.ts";
+import { fsSyscalls } from "./sys_fs.ts";
+import { memorySyscalls } from "./sys_memory.ts";
+import { miscSyscalls } from "./sys_misc.ts";
+import { processSyscalls } from "./sys_process.ts";
+import { signalSyscalls } from "./sys_signals.ts";
+import { timeSyscalls } from "./sys_time.ts";
+
+/**
+ * The complete handler table.
+ *
+ * @example
+ * ```ts
+ * import { SYSCALLS } from "./sys_table.ts";
+ * console.log(typeof SYSCALLS.write); // "function"
+ * ```
+ */
+export const SYSCALLS: Readonly<SyscallTable> = {
+  ...fileSyscalls,
+  ...fsSyscalls,
+  ...memorySyscalls,
+  ...miscSyscalls,
+  ...processSyscalls,
+  ...signalSyscalls,
+  ...timeSyscalls,
+};

@@ -1,0 +1,103 @@
+/**
+ * Time syscalls on the virtual clock (or host time with `-realtime`):
+ * clock_gettime, clock_getres, gettimeofday, nanosleep, clock_nanosleep,
+ * times, getrusage.
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+import { get, int, put, StructWriter, type SyscallTable } from "./syscall.ts";
+import type { LinuxProcess } from "./process.ts";
+
+const BILLION = 1_000_000_000n;
+const CLOCK_REALTIME = 0, CLOCK_REALTIME_COARSE = 5, CLOCK_TAI = 11, CLOCK_REALTIME_ALARM = 8;
+const TIMER_ABSTIME = 1;
+const hostStart = performance.now();
+
+/** Nanoseconds of clock `clk` as the guest sees it. */
+export function clockNs(p: LinuxProcess, clk: number): bigint {
+  if (clk < 0 || clk > 11 || clk === 10) throw new SysError(E.EINVAL);
+  const real = clk === CLOCK_REALTIME || clk === CLOCK_REALTIME_COARSE || clk === CLOCK_TAI ||
+    clk === CLOCK_REALTIME_ALARM;
+  if (p.realtime) {
+    if (real) return BigInt(Date.now()) * 1_000_000n;
+    return BigInt(Math.round((performance.now() - hostStart) * 1e6)) + p.clock.skippedNs;
+  }
+  return real ? p.clock.realtimeNs() : p.clock.monotonicNs();
+}
+
+function timespec(ns: bigint): Uint8Array {
+  return new StructWriter(16).u64(0, ns / BILLION).u64(8, ns % BILLION).bytes;
+}
+
+function readTimespec(p: LinuxProcess, addr: bigint): bigint {
+  const dv = new DataView(get(p, addr, 16).buffer);
+  const sec = dv.getBigInt64(0, true), nsec = dv.getBigInt64(8, true);
+  if (sec < 0n || nsec < 0n || nsec >= BILLION) throw new SysError(E.EINVAL);
+  return sec * BILLION + nsec;
+}
+
+function sleep(p: LinuxProcess, ns: bigint): void {
+  if (ns <= 0n) return;
+  if (p.realtime) {
+    const ms = Number(ns / 1_000_000n);
+    if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  }
+  p.clock.skip(ns);
+}
+
+/**
+ * Time syscalls by name.
+ *
+ * @example
+ * ```ts
+ * import { timeSyscalls } from "./sys_time.ts";
+ * console.log("clock_gettime" in timeSyscalls); // true
+ * ```
+ */
+export const timeSyscalls: SyscallTable = {
+  clock_gettime: (p, a) => {
+    put(p, a[1], timespec(clockNs(p, int(a[0]))));
+    return 0;
+  },
+  clock_getres: (p, a) => {
+    clockNs(p, int(a[0]));
+    if (a[1] !== 0n) put(p, a[1], timespec(1n));
+    return 0;
+  },
+  gettimeofday: (p, a) => {
+    const ns = clockNs(p, CLOCK_REALTIME);
+    if (a[0] !== 0n) {
+      put(p, a[0], new StructWriter(16).u64(0, ns / BILLION).u64(8, (ns % BILLION) / 1000n).bytes);
+    }
+    if (a[1] !== 0n) put(p, a[1], new Uint8Array(8));
+    return 0;
+  },
+  nanosleep: (p, a) => {
+    sleep(p, readTimespec(p, a[0]));
+    if (a[1] !== 0n) put(p, a[1], timespec(0n));
+    return 0;
+  },
+  clock_nanosleep: (p, a) => {
+    const clk = int(a[0]);
+    const now = clockNs(p, clk);
+    const t = readTimespec(p, a[2]);
+    sleep(p, int(a[1]) & TIMER_ABSTIME ? t - now : t);
+    return 0;
+  },
+  times: (p, a) => {
+    const ticks = p.clock.monotonicNs() / 10_000_000n;
+    if (a[0] !== 0n) put(p, a[0], new StructWriter(32).u64(0, ticks).bytes);
+    return ticks;
+  },
+  getrusage: (p, a) => {
+    const who = int(a[0]);
+    if (who !== 0 && who !== -1 && who !== 1) throw new SysError(E.EINVAL);
+    const us = who === -1 ? 0n : p.clock.monotonicNs() / 1000n;
+    const w = new StructWriter(144).u64(0, us / 1_000_000n).u64(8, us % 1_000_000n);
+    w.u64(32, 4096n);
+    put(p, a[1], w.bytes);
+    return 0;
+  },
+};
