@@ -98,6 +98,10 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
   const phoffBig = addr(is64 ? 32 : 28);
   const flags = u32(is64 ? 48 : 36);
   const phentsize = u16(is64 ? 54 : 42), phnum = u16(is64 ? 56 : 44);
+  const headerSize = u16(is64 ? 52 : 40);
+  if (headerSize !== ehsize) {
+    fail(`header size ${headerSize} does not match ELF${is64 ? 64 : 32} (wrong class?)`);
+  }
   const wantPhent = is64 ? 56 : 32;
   if (phnum === 0) fail("no program headers");
   if (phentsize !== wantPhent) fail(`program header size ${phentsize} (expected ${wantPhent})`);
@@ -132,7 +136,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
   const addrLimit = is64 ? 1n << 56n : 1n << 32n;
   const loads = segments.filter((s) => s.type === PT_LOAD);
   if (loads.length === 0) fail("no loadable (PT_LOAD) segments");
-  let prevEnd = -1n;
+  let prevEnd = -1n, prevFlags = 0;
   for (const [i, s] of loads.entries()) {
     const what = `PT_LOAD segment ${i}`;
     if (s.offset < 0 || s.filesz < 0 || s.offset + s.filesz > bytes.length) {
@@ -152,7 +156,11 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
       fail(`${what} address and file offset are not congruent modulo the page size`);
     }
     if (s.vaddr < prevEnd) fail(`${what} overlaps the previous one or is out of order`);
+    if (i > 0 && (s.vaddr & ~0xfffn) < ((prevEnd + 0xfffn) & ~0xfffn) && s.flags !== prevFlags) {
+      fail(`${what} overlaps the previous one in memory (shares a page with other permissions)`);
+    }
     prevEnd = s.vaddr + s.memsz;
+    prevFlags = s.flags;
   }
   const lo = loads[0].vaddr, hi = prevEnd;
   if (hi - lo > MAX_IMAGE_SPAN) fail(`segments span too much address space (${hi - lo} bytes)`);

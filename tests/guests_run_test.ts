@@ -1,0 +1,74 @@
+// Runs every case of tests/guests/manifest.json in-process through the Linux user-mode layer and
+// compares stdout, stderr (when recorded) and the exit status with what qemu-riscv64 produced.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { runUserProgram } from "../core/linux/run.ts";
+
+interface Case {
+  name: string;
+  binary: string;
+  dynamic: boolean;
+  args: string[];
+  env: Record<string, string>;
+  stdin: string | null;
+  mkdirs: string[];
+  stdout: string;
+  stderr: string | null;
+  exitStatus: number;
+  timeoutMs: number;
+}
+
+const GUESTS = new URL("./guests/", import.meta.url);
+const SYSROOT = "/usr/riscv64-linux-gnu";
+const manifest = JSON.parse(Deno.readTextFileSync(new URL("manifest.json", GUESTS))) as {
+  cases: Case[];
+};
+const haveTarget = (() => {
+  try {
+    return Deno.statSync(new URL("../targets/riscv/mod.ts", import.meta.url)).isFile;
+  } catch {
+    return false;
+  }
+})();
+const only = Deno.env.get("GUEST_FILTER");
+const dec = new TextDecoder();
+
+function show(b: Uint8Array): string {
+  const s = dec.decode(b);
+  return s.length > 2000 ? s.slice(0, 2000) + "..." : s;
+}
+
+for (const c of manifest.cases) {
+  Deno.test({
+    name: `guest ${c.name}`,
+    ignore: !haveTarget || (only !== undefined && !c.name.includes(only)) ||
+      c.name.startsWith("compute.static.O2") && !c.name.includes("quick"),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const cwd = await Deno.makeTempDir({ prefix: "denemu-guest-" });
+      try {
+        for (const d of c.mkdirs) await Deno.mkdir(`${cwd}/${d}`, { recursive: true });
+        const program = new URL(c.binary, GUESTS).pathname;
+        const r = await runUserProgram({
+          program,
+          args: c.args,
+          env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+          cwd,
+          stdin: c.stdin ?? undefined,
+          sysroot: c.dynamic ? SYSROOT : null,
+        });
+        const want = Deno.readFileSync(new URL(c.stdout, GUESTS));
+        assertEquals(show(r.stdout), show(want), `${c.name}: stdout differs`);
+        assert(r.stdout.length === want.length && r.stdout.every((b, i) => b === want[i]));
+        if (c.stderr !== null) {
+          const wantErr = Deno.readFileSync(new URL(c.stderr, GUESTS));
+          assertEquals(show(r.stderr), show(wantErr), `${c.name}: stderr differs`);
+        }
+        assertEquals(r.status, c.exitStatus, `${c.name}: exit status`);
+      } finally {
+        await Deno.remove(cwd, { recursive: true });
+      }
+    },
+  });
+}

@@ -1,0 +1,96 @@
+// --root path resolution: nothing resolves outside the root directory.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+import { PathResolver } from "../core/linux/paths.ts";
+import { SysError } from "../core/linux/errno.ts";
+
+async function sandbox() {
+  const root = Deno.realPathSync(await Deno.makeTempDir({ prefix: "denemu-root-" }));
+  const outside = Deno.realPathSync(await Deno.makeTempDir({ prefix: "denemu-outside-" }));
+  Deno.writeTextFileSync(`${outside}/secret`, "secret");
+  Deno.mkdirSync(`${root}/etc/sub`, { recursive: true });
+  Deno.writeTextFileSync(`${root}/etc/passwd`, "guest");
+  Deno.symlinkSync("/etc", `${root}/abs`); // absolute: must mean ROOT/etc
+  Deno.symlinkSync("../../../../../..", `${root}/etc/sub/up`); // climbs: clamps at ROOT
+  Deno.symlinkSync(`${outside}/secret`, `${root}/esc`); // absolute host path: re-rooted
+  Deno.symlinkSync("loop2", `${root}/loop1`);
+  Deno.symlinkSync("loop1", `${root}/loop2`);
+  Deno.mkdirSync(`${root}/proc/self`, { recursive: true });
+  Deno.symlinkSync("/", `${root}/proc/self/root`);
+  Deno.symlinkSync("/proc/self/root/../../..", `${root}/trick`);
+  const cleanup = () => {
+    Deno.removeSync(root, { recursive: true });
+    Deno.removeSync(outside, { recursive: true });
+  };
+  return { root, outside, cleanup };
+}
+
+const inside = (root: string, host: string) => host === root || host.startsWith(root + "/");
+
+Deno.test("--root: absolute and relative paths stay inside", async () => {
+  const { root, cleanup } = await sandbox();
+  try {
+    const r = new PathResolver({ root, cwd: "/" });
+    assertEquals(r.toHost("/etc/passwd"), `${root}/etc/passwd`);
+    assertEquals(r.toHost("../../../etc/passwd"), `${root}/etc/passwd`);
+    assertEquals(r.toHost("/../../.."), `${root}/`);
+    assertEquals(r.toHost("/abs/passwd"), `${root}/etc/passwd`);
+    assertEquals(Deno.readTextFileSync(r.toHost("/abs/passwd")), "guest");
+  } finally {
+    cleanup();
+  }
+});
+
+Deno.test("--root: symlinks cannot escape", async () => {
+  const { root, outside, cleanup } = await sandbox();
+  try {
+    const r = new PathResolver({ root, cwd: "/etc/sub" });
+    for (
+      const p of [
+        "up",
+        "up/etc/passwd",
+        "/etc/sub/up/..",
+        "/esc",
+        "/trick",
+        "/trick/etc",
+        "/proc/self/root/..",
+        "/proc/self/root/" + outside.slice(1) + "/secret",
+        `/../../${outside}/secret`,
+      ]
+    ) {
+      const host = r.toHost(p);
+      assert(inside(root, host), `${p} -> ${host}`);
+      assert(!host.startsWith(outside), `${p} -> ${host}`);
+    }
+    // the outside file is unreachable: it resolves to a path under root that does not exist
+    throws(() => Deno.readTextFileSync(r.toHost("/esc")));
+  } finally {
+    cleanup();
+  }
+});
+
+Deno.test("--root: symlink loops give ELOOP", async () => {
+  const { root, cleanup } = await sandbox();
+  try {
+    const r = new PathResolver({ root, cwd: "/" });
+    throws(() => r.toHost("/loop1"), (e: unknown) => e instanceof SysError && e.errno === 40);
+    // not following the last component is fine (lstat/readlink/unlink of the link itself)
+    assertEquals(r.toHost("/loop1", "/", false), `${root}/loop1`);
+  } finally {
+    cleanup();
+  }
+});
+
+Deno.test("without --root, the sysroot prefix wins when the file exists there", async () => {
+  const sys = Deno.realPathSync(await Deno.makeTempDir());
+  try {
+    Deno.mkdirSync(`${sys}/lib`);
+    Deno.writeTextFileSync(`${sys}/lib/libx.so`, "x");
+    const r = new PathResolver({ sysroot: sys, cwd: "/tmp" });
+    assertEquals(r.toHost("/lib/libx.so"), `${sys}/lib/libx.so`);
+    assertEquals(r.toHost("/lib/nothere.so"), "/lib/nothere.so");
+    assertEquals(r.toHost("rel"), "/tmp/rel");
+  } finally {
+    Deno.removeSync(sys, { recursive: true });
+  }
+});
