@@ -388,9 +388,8 @@ export class LinuxProcess {
         if (e instanceof SysError) ret = BigInt(-e.errno);
         else if (e instanceof GuestFault) ret = BigInt(-E.EFAULT);
         else if (e instanceof EmuError) throw e;
-        else if (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError)) {
-          ret = BigInt(-errnoOf(e));
-        } else throw e;
+        else if (isHostError(e)) ret = BigInt(-errnoOf(e));
+        else throw e;
       }
     }
     if (ret !== NO_RETURN) this.cpu.setGlobal(this.abi.returnReg, ret);
@@ -493,6 +492,13 @@ export class LinuxProcess {
     if (act.flags & SA.RESETHAND) act.handler = SIG_DFL;
     this.#events.push({ kind: "signal", signal: p.signal, handler: act.handler });
   }
+}
+
+/** Whether `e` is a host OS error (from a Deno API), as opposed to a bug. */
+function isHostError(e: unknown): boolean {
+  if (typeof (e as { code?: unknown })?.code === "string") return true;
+  return e instanceof Error && e.constructor !== TypeError && e.constructor !== RangeError &&
+    e.constructor !== ReferenceError && e.constructor !== SyntaxError;
 }
 
 function readProgram(name: string): Uint8Array {
