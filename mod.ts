@@ -55,6 +55,7 @@ export {
 export { LinuxProcess, type LinuxProcessOptions, type ProcessEvent } from "./core/linux/process.ts";
 export { type RunUserOptions, runUserProgram, type RunUserResult } from "./core/linux/run.ts";
 export type { SyscallHandler, SyscallTable } from "./core/linux/syscall.ts";
+export * from "./core/softfloat/mod.ts";
 
 if (import.meta.main) {
   const { main } = await import("./cli/main.ts");
