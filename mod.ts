@@ -61,3 +61,85 @@ if (import.meta.main) {
   const { main } = await import("./cli/main.ts");
   Deno.exit(await main(Deno.args));
 }
+export {
+  type DevicePlugin,
+  loadDevicePlugin,
+  loadMachinePlugin,
+  type MachinePlugin,
+} from "./core/plugin.ts";
+export {
+  type BusRegion,
+  type DmaView,
+  type MmioRegion,
+  PhysicalBus,
+  type RamRegion,
+} from "./core/system/bus.ts";
+export { type EventHandle, EventQueue } from "./core/system/events.ts";
+export {
+  type InterruptController,
+  type InterruptSink,
+  IrqLine,
+  MipBit,
+  RecordingInterruptSink,
+} from "./core/system/irq.ts";
+export {
+  type ExpectOptions,
+  ExpectTimeout,
+  type SerialBackend,
+  SerialConsole,
+} from "./core/system/console.ts";
+export {
+  descriptionToNode,
+  type Device,
+  type DeviceContext,
+  type DeviceDescription,
+  type MachineEvent,
+  type RandomSource,
+} from "./core/system/device.ts";
+export {
+  DeviceOptions,
+  type DeviceSpec,
+  parseDeviceSpec,
+  parseOptionList,
+  parseSize,
+} from "./core/system/options.ts";
+export {
+  type BuiltMachine,
+  type CreatedDevice,
+  type DeviceFactory,
+  MachineControl,
+  MachineDevices,
+  type MachineEnv,
+  type MachineOptions,
+} from "./core/system/machine.ts";
+export {
+  type DecodedFdt,
+  decodeFdt,
+  encodeFdt,
+  type FdtCell,
+  fdtCells,
+  type FdtEncodeOptions,
+  FdtNode,
+  type FdtPropValue,
+  type FdtReservation,
+  fdtString,
+  fdtStrings,
+  u64Cells,
+} from "./core/system/fdt.ts";
+export {
+  attachVirtio,
+  createVirtioMmio,
+  VIRTIO_F_VERSION_1,
+  VIRTIO_MMIO_SIZE,
+  VIRTIO_VENDOR_QEMU,
+  type VirtioBackend,
+  VirtioMmioReg,
+  VirtioMmioTransport,
+  VirtioStatus,
+} from "./core/system/virtio.ts";
+export {
+  SplitVirtqueue,
+  type VirtqBuffer,
+  VirtqChain,
+  VirtqueueError,
+} from "./core/system/virtqueue.ts";

@@ -11,6 +11,9 @@
 
 import { EmuError } from "./errors.ts";
 import type { TargetArch } from "./target.ts";
+import type { Device, DeviceContext } from "./system/device.ts";
+import type { BuiltMachine, MachineEnv, MachineOptions } from "./system/machine.ts";
+import type { DeviceOptions } from "./system/options.ts";
 
 /** The plugin API version this build of Denemu implements. */
 export const PLUGIN_API_VERSION = 1;
@@ -39,6 +42,53 @@ export interface TargetPlugin {
   create(cpu: string): TargetArch;
 }
 
+/**
+ * A device plugin: creates one device instance per `-device` (or per use by
+ * a board). Bare names load from `plugins/devices/<name>.ts`.
+ *
+ * @example
+ * ```ts ignore
+ * const plugin: DevicePlugin = {
+ *   kind: "device", name: "zero", apiVersion: 1, description: "reads as zero",
+ *   create(ctx, options) {
+ *     ctx.mapMmio(options.address("addr"), 0x1000n, { read: () => 0n, write: () => {} });
+ *     return { name: "zero" };
+ *   },
+ * };
+ * export default plugin;
+ * ```
+ */
+export interface DevicePlugin {
+  kind: "device";
+  name: string;
+  apiVersion: number;
+  /** one line for `-device help` */
+  description: string;
+  create(ctx: DeviceContext, options: DeviceOptions): Device | Promise<Device>;
+}
+
+/**
+ * A machine (board) plugin: builds a whole machine around a CPU. Bare names
+ * load from `plugins/machines/<name>/mod.ts`.
+ *
+ * @example
+ * ```ts ignore
+ * const plugin: MachinePlugin = {
+ *   kind: "machine", name: "virt", apiVersion: 1, description: "RISC-V VirtIO board",
+ *   build: (env, options) => buildVirt(env, options),
+ * };
+ * export default plugin;
+ * ```
+ */
+export interface MachinePlugin {
+  kind: "machine";
+  name: string;
+  apiVersion: number;
+  /** one line for `-M help` */
+  description: string;
+  build(env: MachineEnv, options: MachineOptions): Promise<BuiltMachine>;
+}
+
 const ROOT = new URL("../", import.meta.url);
 
 /** Targets shipped with Denemu, by bare name. */
@@ -61,13 +111,74 @@ function checkManifest<T extends { kind: string; name: string; apiVersion: numbe
   return m;
 }
 
-/** Resolves a plugin reference (bare name, path, or URL) to a module URL. */
-export function resolvePluginUrl(ref: string, folder: string): URL {
+/**
+ * Resolves a plugin reference (bare name, path, or URL) to a module URL.
+ * Bare names are `<folder>/<name>/mod.ts`, or `<folder>/<name>.ts` with
+ * `layout` "file".
+ */
+export function resolvePluginUrl(ref: string, folder: string, layout: "dir" | "file" = "dir"): URL {
   if (/^(file|https?):/.test(ref)) return new URL(ref);
   if (ref.startsWith(".") || ref.startsWith("/")) {
     return new URL(ref, `file://${Deno.cwd()}/`);
   }
-  return new URL(`${folder}/${ref}/mod.ts`, ROOT);
+  if (!/^[A-Za-z0-9_-]+$/.test(ref)) throw new EmuError(`bad plugin name "${ref}"`);
+  return new URL(layout === "dir" ? `${folder}/${ref}/mod.ts` : `${folder}/${ref}.ts`, ROOT);
+}
+
+async function importPlugin<T extends { kind: string; name: string; apiVersion: number }>(
+  url: URL,
+  kind: string,
+  ref: string,
+  hint: string,
+): Promise<T> {
+  let mod: { default?: T };
+  try {
+    mod = await import(url.href);
+  } catch (e) {
+    throw new EmuError(
+      `cannot load ${kind} plugin ${ref}: ${(e as Error).message.split("\n")[0]}`,
+      hint,
+    );
+  }
+  return checkManifest(mod.default, kind, ref);
+}
+
+/**
+ * Loads the device plugin `ref`: a bare name ("ns16550a", dashes read as
+ * underscores) from `plugins/devices/`, or a path or URL to a module.
+ *
+ * @example
+ * ```ts ignore
+ * const uart = await loadDevicePlugin("ns16550a");
+ * const mine = await loadDevicePlugin("./my_device.ts");
+ * ```
+ */
+export function loadDevicePlugin(ref: string): Promise<DevicePlugin> {
+  const bare = /^[A-Za-z0-9_-]+$/.test(ref);
+  const url = resolvePluginUrl(bare ? ref.replaceAll("-", "_") : ref, "plugins/devices", "file");
+  return importPlugin<DevicePlugin>(
+    url,
+    "device",
+    ref,
+    "check the name (built-in devices are the files of plugins/devices/) or the path",
+  );
+}
+
+/**
+ * Loads the machine plugin `ref` ("virt", or a path to a module).
+ *
+ * @example
+ * ```ts ignore
+ * const virt = await loadMachinePlugin("virt");
+ * ```
+ */
+export function loadMachinePlugin(ref: string): Promise<MachinePlugin> {
+  return importPlugin<MachinePlugin>(
+    resolvePluginUrl(ref, "plugins/machines"),
+    "machine",
+    ref,
+    "check -M (built-in machines are the folders of plugins/machines/)",
+  );
 }
 
 /** Loads the target plugin `ref` (a bare name like "riscv", or a path). */

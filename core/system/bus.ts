@@ -1,0 +1,327 @@
+/**
+ * The physical address space of a machine: RAM and ROM regions backed by
+ * contiguous host frames, and MMIO regions served by device handlers.
+ *
+ * The bus hands out {@linkcode Page}s by physical page number, so a system
+ * mode {@linkcode PageResolver} (after the guest's page-table walk) and the
+ * soft TLB use RAM frames directly and route MMIO pages to their devices.
+ * Loaders and DMA-capable devices use {@linkcode PhysicalBus.readBytes} and
+ * friends, which ignore page permissions.
+ *
+ * @module
+ */
+
+import { type AccessType, EmuError, GuestFault, hex } from "../errors.ts";
+import type { MmioHandler, Page, PageResolver } from "../guest_memory.ts";
+import { Perm } from "../guest_memory.ts";
+import { type HostMemory, PAGE_SIZE } from "../host_memory.ts";
+
+const PAGE = BigInt(PAGE_SIZE);
+
+/** A RAM or ROM region: guest bytes `[base, base+size)` live at host offset `host`. */
+export interface RamRegion {
+  kind: "ram";
+  name: string;
+  base: bigint;
+  size: bigint;
+  /** host offset of the first byte */
+  host: number;
+  /** ROM: the guest may read and execute but not write (loaders still can) */
+  readOnly: boolean;
+}
+
+/** A device region. Offsets passed to the handler are relative to `base`. */
+export interface MmioRegion {
+  kind: "mmio";
+  name: string;
+  base: bigint;
+  size: bigint;
+  handler: MmioHandler;
+}
+
+/** A region of the physical address space. */
+export type BusRegion = RamRegion | MmioRegion;
+
+/** How DMA-capable devices and loaders see physical memory (permissions ignored). */
+export interface DmaView {
+  load(addr: bigint, size: number): bigint;
+  store(addr: bigint, size: number, value: bigint): void;
+  readBytes(addr: bigint, length: number): Uint8Array;
+  writeBytes(addr: bigint, data: Uint8Array): void;
+}
+
+/**
+ * The physical memory map.
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { PhysicalBus } from "./bus.ts";
+ * const bus = new PhysicalBus(new HostMemory());
+ * bus.addRam("dram", 0x80000000n, 0x100000n);
+ * bus.addMmio("dev", 0x10000000n, 0x100n, { read: () => 7n, write: () => {} });
+ * bus.store(0x80000010n, 4, 0xdeadbeefn);
+ * console.log(bus.load(0x80000010n, 4).toString(16), bus.load(0x10000000n, 1)); // "deadbeef" 7n
+ * ```
+ */
+export class PhysicalBus implements DmaView {
+  /** regions sorted by base */
+  readonly #regions: BusRegion[] = [];
+  readonly #pages = new Map<number, Page>();
+
+  constructor(readonly host: HostMemory) {}
+
+  /** The regions in address order. */
+  get regions(): readonly BusRegion[] {
+    return this.#regions;
+  }
+
+  /** Adds zeroed RAM at `[base, base+size)` (page aligned), backed by contiguous host memory. */
+  addRam(name: string, base: bigint, size: bigint, readOnly = false): RamRegion {
+    if (base % PAGE !== 0n || size % PAGE !== 0n || size <= 0n) {
+      throw new EmuError(
+        `memory region "${name}" at ${hex(base)} size ${hex(size)} is not page aligned`,
+        "RAM and ROM regions must start and end on 4 KiB boundaries",
+      );
+    }
+    if (size > 0xffff0000n) {
+      throw new EmuError(
+        `memory region "${name}": ${size >> 20n} MiB is more than the host can back (4 GiB in all)`,
+        "use a smaller -m",
+      );
+    }
+    this.#checkFree(name, base, size);
+    for (const r of this.#regions) {
+      if (r.kind === "mmio" && sharesPage(r, base, size)) this.#pageConflict(r.name, name);
+    }
+    let host: number;
+    try {
+      host = this.host.allocate(Number(size), PAGE_SIZE);
+    } catch {
+      throw new EmuError(
+        `memory region "${name}": cannot allocate ${size >> 20n} MiB of host memory`,
+        "use a smaller -m",
+      );
+    }
+    this.host.u8.fill(0, host, host + Number(size));
+    const r: RamRegion = { kind: "ram", name, base, size, host, readOnly };
+    this.#insert(r);
+    return r;
+  }
+
+  /** Adds read-only memory (guest stores fault; loaders may write). */
+  addRom(name: string, base: bigint, size: bigint): RamRegion {
+    return this.addRam(name, base, size, true);
+  }
+
+  /** Maps a device at `[base, base+size)`. Regions smaller than a page may share one. */
+  addMmio(name: string, base: bigint, size: bigint, handler: MmioHandler): MmioRegion {
+    if (size <= 0n) throw new EmuError(`device "${name}": MMIO size must be positive`);
+    this.#checkFree(name, base, size);
+    for (const r of this.#regions) {
+      if (r.kind === "ram" && sharesPage(r, base, size)) this.#pageConflict(name, r.name);
+    }
+    const r: MmioRegion = { kind: "mmio", name, base, size, handler };
+    this.#insert(r);
+    return r;
+  }
+
+  #pageConflict(device: string, ram: string): never {
+    throw new EmuError(
+      `device "${device}" shares a 4 KiB page with memory region "${ram}"`,
+      "place devices on pages of their own",
+    );
+  }
+
+  #checkFree(name: string, base: bigint, size: bigint): void {
+    const end = base + size;
+    if (base < 0n || end > 1n << 64n) {
+      throw new EmuError(`region "${name}" at ${hex(base)} runs past the 64-bit address space`);
+    }
+    for (const r of this.#regions) {
+      if (base < r.base + r.size && r.base < end) {
+        throw new EmuError(
+          `region "${name}" [${hex(base)}, ${hex(end)}) overlaps "${r.name}" [${hex(r.base)}, ${
+            hex(r.base + r.size)
+          })`,
+          "choose another address (addr=...) for one of them",
+        );
+      }
+    }
+  }
+
+  #insert(r: BusRegion): void {
+    this.#regions.push(r);
+    this.#regions.sort((a, b) => (a.base < b.base ? -1 : 1));
+    this.#pages.clear();
+  }
+
+  /** The region holding physical address `addr`. */
+  findRegion(addr: bigint): BusRegion | undefined {
+    const rs = this.#regions;
+    let lo = 0, hi = rs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, r = rs[mid];
+      if (addr < r.base) hi = mid - 1;
+      else if (addr >= r.base + r.size) lo = mid + 1;
+      else return r;
+    }
+    return undefined;
+  }
+
+  /**
+   * The page for physical page number `pn`, or undefined when nothing is
+   * mapped there. Pages are created once and kept (their `hasCode` mark is
+   * shared with the TB cache).
+   */
+  page(pn: number): Page | undefined {
+    const cached = this.#pages.get(pn);
+    if (cached) return cached;
+    const base = BigInt(pn) * PAGE, end = base + PAGE;
+    const inside = this.#regions.filter((r) => r.base < end && base < r.base + r.size);
+    if (inside.length === 0) return undefined;
+    let page: Page;
+    const first = inside[0];
+    if (first.kind === "ram") {
+      const perms = first.readOnly ? Perm.R | Perm.X : Perm.R | Perm.W | Perm.X;
+      page = { frame: first.host + Number(base - first.base), perms, hasCode: false };
+    } else {
+      const whole = inside.length === 1 && first.base <= base && first.base + first.size >= end;
+      page = {
+        frame: -1,
+        perms: Perm.R | Perm.W,
+        mmio: whole ? first.handler : pageHandler(inside as MmioRegion[], base),
+        mmioBase: whole ? first.base : base,
+        hasCode: false,
+      };
+    }
+    this.#pages.set(pn, page);
+    return page;
+  }
+
+  /**
+   * A {@linkcode PageResolver} for physical addresses (no translation): use it
+   * directly when paging is off, or call it after a page-table walk.
+   * Fetches from MMIO and writes to ROM are "protection" faults.
+   */
+  resolver(): PageResolver {
+    return (pn, access) => {
+      const p = this.page(pn);
+      if (!p) return "unmapped";
+      return (p.perms & NEED[access]) ? p : "protection";
+    };
+  }
+
+  #ram(addr: bigint, length: number, access: AccessType): RamRegion | undefined {
+    const r = this.findRegion(addr);
+    if (!r) throw new GuestFault(addr, access, "unmapped");
+    if (r.kind === "mmio") return undefined;
+    if (addr + BigInt(length) > r.base + r.size) return undefined; // crosses out: go bytewise
+    return r;
+  }
+
+  /** Loads `size` bytes (1, 2, 4, 8) little-endian at physical `addr`, zero-extended. */
+  load(addr: bigint, size: number): bigint {
+    const r = this.#ram(addr, size, "read");
+    if (r) {
+      const h = r.host + Number(addr - r.base), dv = this.host.dv;
+      if (size === 1) return BigInt(dv.getUint8(h));
+      if (size === 2) return BigInt(dv.getUint16(h, true));
+      if (size === 4) return BigInt(dv.getUint32(h, true));
+      return dv.getBigUint64(h, true);
+    }
+    const m = this.findRegion(addr)!;
+    if (m.kind === "mmio" && addr + BigInt(size) <= m.base + m.size) {
+      return BigInt.asUintN(size * 8, m.handler.read(addr - m.base, size));
+    }
+    let v = 0n;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | this.load(addr + BigInt(i), 1);
+    return v;
+  }
+
+  /** Stores the low `size` bytes of `value` little-endian at physical `addr` (ROM included). */
+  store(addr: bigint, size: number, value: bigint): void {
+    const r = this.#ram(addr, size, "write");
+    if (r) {
+      const h = r.host + Number(addr - r.base), dv = this.host.dv;
+      if (size === 1) dv.setUint8(h, Number(value & 0xffn));
+      else if (size === 2) dv.setUint16(h, Number(value & 0xffffn), true);
+      else if (size === 4) dv.setUint32(h, Number(value & 0xffffffffn), true);
+      else dv.setBigUint64(h, BigInt.asUintN(64, value), true);
+      this.#touched(addr, size);
+      return;
+    }
+    const m = this.findRegion(addr)!;
+    if (m.kind === "mmio" && addr + BigInt(size) <= m.base + m.size) {
+      m.handler.write(addr - m.base, size, BigInt.asUintN(size * 8, value));
+      return;
+    }
+    for (let i = 0; i < size; i++) this.store(addr + BigInt(i), 1, value >> BigInt(8 * i));
+  }
+
+  /** Copies `length` bytes out of physical memory (RAM fast, MMIO bytewise). */
+  readBytes(addr: bigint, length: number): Uint8Array {
+    const r = this.#ram(addr, length, "read");
+    if (r) {
+      const h = r.host + Number(addr - r.base);
+      return this.host.u8.slice(h, h + length);
+    }
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = Number(this.load(addr + BigInt(i), 1));
+    return out;
+  }
+
+  /** Copies bytes into physical memory (ROM included: this is how loaders fill it). */
+  writeBytes(addr: bigint, data: Uint8Array): void {
+    const r = this.#ram(addr, data.length, "write");
+    if (r) {
+      this.host.u8.set(data, r.host + Number(addr - r.base));
+      this.#touched(addr, data.length);
+      return;
+    }
+    for (let i = 0; i < data.length; i++) this.store(addr + BigInt(i), 1, BigInt(data[i]));
+  }
+
+  /**
+   * Called with the page number of every page holding translated code that a
+   * loader or DMA wrote (set by the run loop to invalidate TBs).
+   */
+  onCodeWrite: (pageNumber: number) => void = () => {};
+
+  #touched(addr: bigint, length: number): void {
+    if (length === 0) return;
+    const first = Number(addr / PAGE), last = Number((addr + BigInt(length) - 1n) / PAGE);
+    for (let pn = first; pn <= last; pn++) {
+      if (this.#pages.get(pn)?.hasCode) this.onCodeWrite(pn);
+    }
+  }
+}
+
+const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: Perm.X };
+
+function sharesPage(r: BusRegion, base: bigint, size: bigint): boolean {
+  const lo = (x: bigint) => x / PAGE, hi = (x: bigint) => (x - 1n) / PAGE;
+  return lo(base) <= hi(r.base + r.size) && lo(r.base) <= hi(base + size);
+}
+
+/**
+ * The MMIO handler of one page: offsets are page relative; accesses that hit
+ * no region read as zero and ignore writes (as unassigned memory in QEMU).
+ */
+function pageHandler(regions: MmioRegion[], pageBase: bigint): MmioHandler {
+  const find = (off: bigint, size: number) =>
+    regions.find((r) => {
+      const a = pageBase + off;
+      return a >= r.base && a + BigInt(size) <= r.base + r.size;
+    });
+  return {
+    read(off, size) {
+      const r = find(off, size);
+      return r ? r.handler.read(pageBase + off - r.base, size) : 0n;
+    },
+    write(off, size, value) {
+      const r = find(off, size);
+      if (r) r.handler.write(pageBase + off - r.base, size, value);
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * The serial console: the character backend of a UART on one side, and on
+ * the other a script-facing object that types into the guest
+ * ({@linkcode SerialConsole.write}) and waits for guest output
+ * ({@linkcode SerialConsole.expect}, with a timeout in virtual time).
+ *
+ * @module
+ */
+
+import { EmuError } from "../errors.ts";
+import type { VirtualClock } from "../clock.ts";
+import type { EventQueue } from "./events.ts";
+
+/**
+ * What a character device (a UART) sees of its backend.
+ *
+ * @example
+ * ```ts
+ * import type { SerialBackend } from "./console.ts";
+ * function echoAll(be: SerialBackend) {
+ *   for (let b = be.receive(); b !== undefined; b = be.receive()) be.transmit(b);
+ * }
+ * ```
+ */
+export interface SerialBackend {
+  /** The device sent one byte (guest output). */
+  transmit(byte: number): void;
+  /** Takes the next byte of input for the guest, if any. */
+  receive(): number | undefined;
+  /** Bytes of input waiting. */
+  readonly inputLength: number;
+  /** Registers a listener told when new input arrives (the device then pulls with {@linkcode receive}). */
+  onInput(listener: () => void): void;
+}
+
+/** Options of {@linkcode SerialConsole.expect}. */
+export interface ExpectOptions {
+  /** give up after this many virtual nanoseconds (default: wait forever) */
+  timeoutNs?: bigint;
+}
+
+/** Thrown (as a rejection) when {@linkcode SerialConsole.expect} times out. */
+export class ExpectTimeout extends EmuError {
+  override name = "ExpectTimeout";
+  constructor(pattern: RegExp, timeoutNs: bigint, readonly tail: string) {
+    super(
+      `console: ${pattern} did not appear within ${timeoutNs} ns of virtual time; last output: ${
+        JSON.stringify(tail.slice(-200))
+      }`,
+      "raise the timeout or check the guest's output",
+    );
+  }
+}
+
+interface Waiter {
+  pattern: RegExp;
+  resolve: (m: RegExpExecArray) => void;
+  reject: (e: Error) => void;
+  cancelTimeout: () => void;
+}
+
+/**
+ * A serial console backed by in-memory buffers.
+ *
+ * Output is matched from where the previous successful `expect` ended (as
+ * expect(1) does). Promises settle in microtasks: the run loop should
+ * `await` between chunks of guest execution so that scripts see progress.
+ *
+ * @example
+ * ```ts
+ * import { VirtualClock } from "../clock.ts";
+ * import { EventQueue } from "./events.ts";
+ * import { SerialConsole } from "./console.ts";
+ * const con = new SerialConsole(new EventQueue(), new VirtualClock(() => 0));
+ * const prompt = con.expect(/=> $/);
+ * for (const c of "U-Boot\n=> ") con.transmit(c.charCodeAt(0));
+ * await prompt;
+ * con.write("version\n");
+ * console.log(con.receive()); // 118 ("v")
+ * ```
+ */
+export class SerialConsole implements SerialBackend {
+  /** all guest output so far, decoded as UTF-8 */
+  output = "";
+  #matchFrom = 0;
+  #decoder = new TextDecoder();
+  #input: number[] = [];
+  #inputHead = 0;
+  #inputListeners: (() => void)[] = [];
+  #outputListeners: ((byte: number) => void)[] = [];
+  #waiters: Waiter[] = [];
+
+  constructor(readonly events: EventQueue, readonly clock: VirtualClock) {}
+
+  // ---- device side ----
+
+  transmit(byte: number): void {
+    this.output += this.#decoder.decode(new Uint8Array([byte & 0xff]), { stream: true });
+    for (const l of this.#outputListeners) l(byte & 0xff);
+    if (this.#waiters.length) this.#check();
+  }
+
+  receive(): number | undefined {
+    if (this.#inputHead >= this.#input.length) return undefined;
+    const b = this.#input[this.#inputHead++];
+    if (this.#inputHead > 4096) {
+      this.#input = this.#input.slice(this.#inputHead);
+      this.#inputHead = 0;
+    }
+    return b;
+  }
+
+  get inputLength(): number {
+    return this.#input.length - this.#inputHead;
+  }
+
+  onInput(listener: () => void): void {
+    this.#inputListeners.push(listener);
+  }
+
+  // ---- script side ----
+
+  /** Registers a listener for every byte of guest output (e.g. to echo it to stdout). */
+  onOutput(listener: (byte: number) => void): void {
+    this.#outputListeners.push(listener);
+  }
+
+  /** Types `text` (UTF-8) or raw bytes into the guest's receive side. */
+  write(text: string | Uint8Array): void {
+    const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+    for (const b of bytes) this.#input.push(b);
+    for (const l of this.#inputListeners) l();
+  }
+
+  /**
+   * Resolves with the match once the output not yet consumed by an earlier
+   * match matches `pattern`; rejects with {@linkcode ExpectTimeout} when
+   * `timeoutNs` of virtual time pass first.
+   */
+  expect(pattern: RegExp | string, options: ExpectOptions = {}): Promise<RegExpExecArray> {
+    const re = typeof pattern === "string" ? new RegExp(escapeRegExp(pattern)) : pattern;
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { pattern: re, resolve, reject, cancelTimeout: () => {} };
+      if (options.timeoutNs !== undefined) {
+        const timeout = options.timeoutNs;
+        const h = this.events.schedule(this.clock.monotonicNs() + timeout, () => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(new ExpectTimeout(re, timeout, this.output.slice(this.#matchFrom)));
+        }, "console expect timeout");
+        waiter.cancelTimeout = () => this.events.cancel(h);
+      }
+      this.#waiters.push(waiter);
+      this.#check();
+    });
+  }
+
+  #check(): void {
+    while (this.#waiters.length) {
+      const w = this.#waiters[0];
+      const rest = this.output.slice(this.#matchFrom);
+      const m = new RegExp(w.pattern.source, w.pattern.flags.replace("g", "")).exec(rest);
+      if (!m) return;
+      this.#matchFrom += m.index + m[0].length;
+      this.#waiters.shift();
+      w.cancelTimeout();
+      w.resolve(m);
+    }
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,159 @@
+/**
+ * The device plugin API: what a device gets from the machine
+ * ({@linkcode DeviceContext}), what it gives back ({@linkcode Device}), and
+ * how it describes itself in the device tree ({@linkcode DeviceDescription}).
+ *
+ * A device plugin is a module whose default export is a `DevicePlugin`
+ * manifest (see `core/plugin.ts`); it imports only from `mod.ts`.
+ *
+ * @module
+ */
+
+import type { VirtualClock } from "../clock.ts";
+import type { MmioHandler } from "../guest_memory.ts";
+import type { DmaView } from "./bus.ts";
+import type { SerialBackend } from "./console.ts";
+import type { EventQueue } from "./events.ts";
+import { FdtNode, type FdtPropValue, u64Cells } from "./fdt.ts";
+import type { InterruptController, InterruptSink, IrqLine } from "./irq.ts";
+import type { VirtioMmioTransport } from "./virtio.ts";
+
+/** Something that happened to the whole machine (from a test/poweroff device, say). */
+export type MachineEvent =
+  | { kind: "poweroff"; /** exit status */ status: number }
+  | { kind: "reset" };
+
+/** A deterministic random source (seeded from the machine's seed). */
+export interface RandomSource {
+  next64(): bigint;
+  bytes(n: number): Uint8Array;
+}
+
+/**
+ * How a device appears in the device tree. The machine turns it into a node
+ * `node@unitAddress` under `/soc` (or `/`), with `reg` in the bus's cell
+ * format and `interrupt-parent` pointing at the interrupt controller when
+ * `interrupts` is given.
+ *
+ * @example
+ * ```ts
+ * import type { DeviceDescription } from "./device.ts";
+ * const uart: DeviceDescription = {
+ *   node: "serial",
+ *   compatible: ["ns16550a"],
+ *   reg: [{ base: 0x10000000n, size: 0x100n }],
+ *   interrupts: [10],
+ *   props: { "clock-frequency": [3686400] },
+ * };
+ * ```
+ */
+export interface DeviceDescription {
+  /** node name without the unit address ("serial") */
+  node: string;
+  /** unit address (default: the first reg base; null: none) */
+  unitAddress?: bigint | null;
+  /** where the node goes (default "soc") */
+  parent?: "soc" | "root";
+  compatible?: string[];
+  reg?: { base: bigint; size: bigint }[];
+  /** source numbers on the machine's interrupt controller */
+  interrupts?: number[];
+  /** label other nodes use to refer to this node's phandle */
+  label?: string;
+  /** more properties, in order */
+  props?: Record<string, FdtPropValue>;
+}
+
+/**
+ * What a device plugin's `create` is given.
+ *
+ * @example
+ * ```ts ignore
+ * create(ctx, options) {
+ *   const base = options.address("addr");
+ *   const irq = ctx.irq(options.int("irq"));
+ *   ctx.mapMmio(base, 0x1000n, { read: () => 0n, write: () => irq.set(true) });
+ *   ctx.describe({ node: "thing", compatible: ["acme,thing"], reg: [{ base, size: 0x1000n }] });
+ *   return { name: "thing" };
+ * }
+ * ```
+ */
+export interface DeviceContext {
+  /** unique instance name ("ns16550a@10000000") */
+  readonly id: string;
+  /** Maps `handler` over physical `[base, base+size)`; overlaps are errors. */
+  mapMmio(base: bigint, size: bigint, handler: MmioHandler): void;
+  /** Input line `n` of the machine's interrupt controller. */
+  irq(n: number): IrqLine;
+  /** The CPU's pending-interrupt bits (for interrupt controllers and timers). */
+  readonly cpuInterrupts: InterruptSink;
+  readonly clock: VirtualClock;
+  readonly events: EventQueue;
+  /** Physical memory as bus masters see it. */
+  readonly dma: DmaView;
+  /** This device's own deterministic random stream. */
+  readonly random: RandomSource;
+  /** Host wall-clock time in ns since the Unix epoch (only when asked for, e.g. `base=utc`). */
+  hostTimeNs(): bigint;
+  /** The character backend of serial port `index`. */
+  serial(index?: number): SerialBackend;
+  /** Adds a node to the generated device tree (call once per node). */
+  describe(description: DeviceDescription): void;
+  /** Reports a machine-wide event (poweroff, reset). */
+  machineEvent(event: MachineEvent): void;
+  /** Offers a free virtio-mmio transport for later virtio devices. */
+  offerVirtioSlot(transport: VirtioMmioTransport): void;
+  /** Takes a free virtio-mmio transport (the last offered first, as QEMU fills the highest). */
+  claimVirtioSlot(): VirtioMmioTransport | undefined;
+}
+
+/** A created device instance. */
+export interface Device {
+  readonly name: string;
+  /** set by interrupt controllers: the machine wires other devices' `ctx.irq` to it */
+  readonly interruptController?: InterruptController;
+  /** Returns to the power-on state (machine reset). */
+  reset?(): void;
+  /** Releases host resources (files). */
+  close?(): void | Promise<void>;
+}
+
+/**
+ * Turns a description into a device tree node, with `reg` in
+ * `addressCells`/`sizeCells` format and `interrupt-parent` referring to
+ * the node labelled `interruptParent`.
+ *
+ * @example
+ * ```ts
+ * import { descriptionToNode } from "./device.ts";
+ * const n = descriptionToNode({ node: "rtc", compatible: ["google,goldfish-rtc"],
+ *   reg: [{ base: 0x101000n, size: 0x1000n }], interrupts: [11] }, 2, 2, "plic");
+ * console.log(n.name); // "rtc@101000"
+ * ```
+ */
+export function descriptionToNode(
+  d: DeviceDescription,
+  addressCells: 1 | 2,
+  sizeCells: 1 | 2,
+  interruptParent?: string,
+): FdtNode {
+  const unit = d.unitAddress === undefined ? d.reg?.[0]?.base : d.unitAddress;
+  const node = new FdtNode(
+    unit === undefined || unit === null ? d.node : `${d.node}@${unit.toString(16)}`,
+  );
+  if (d.label) node.label = d.label;
+  if (d.interrupts?.length) {
+    node.set("interrupts", d.interrupts);
+    if (interruptParent) node.set("interrupt-parent", [{ phandle: interruptParent }]);
+  }
+  if (d.reg) {
+    const cells = (v: bigint, n: 1 | 2) => (n === 2 ? u64Cells(v) : [Number(v & 0xffffffffn)]);
+    node.set(
+      "reg",
+      d.reg.flatMap((r) => [...cells(r.base, addressCells), ...cells(r.size, sizeCells)]),
+    );
+  }
+  if (d.compatible) node.set("compatible", d.compatible);
+  for (const [k, v] of Object.entries(d.props ?? {})) node.set(k, v);
+  return node;
+}

@@ -1,0 +1,120 @@
+/**
+ * Interrupt wiring: level-triggered lines from devices to an interrupt
+ * controller, and the {@linkcode InterruptSink} through which controllers
+ * (CLINT, PLIC) drive the CPU's pending-interrupt bits.
+ *
+ * @module
+ */
+
+/**
+ * Bit numbers of the RISC-V `mip` register, as used by
+ * {@linkcode InterruptSink.setPending}.
+ */
+export const MipBit = {
+  /** supervisor software interrupt */
+  SSIP: 1,
+  /** machine software interrupt */
+  MSIP: 3,
+  /** supervisor timer interrupt */
+  STIP: 5,
+  /** machine timer interrupt */
+  MTIP: 7,
+  /** supervisor external interrupt */
+  SEIP: 9,
+  /** machine external interrupt */
+  MEIP: 11,
+} as const;
+
+/**
+ * The CPU side of interrupt delivery: a controller sets or clears one
+ * pending bit (a {@linkcode MipBit}) of a hart. The CPU implements it.
+ */
+export interface InterruptSink {
+  setPending(bit: number, level: boolean): void;
+}
+
+/**
+ * An {@linkcode InterruptSink} that records what it is told: for tests and
+ * for running devices without a CPU.
+ *
+ * @example
+ * ```ts
+ * import { MipBit, RecordingInterruptSink } from "./irq.ts";
+ * const sink = new RecordingInterruptSink();
+ * sink.setPending(MipBit.MTIP, true);
+ * console.log(sink.isPending(MipBit.MTIP), sink.mip); // true 128
+ * ```
+ */
+export class RecordingInterruptSink implements InterruptSink {
+  /** the pending bits, as a mip value */
+  mip = 0;
+  /** every call, in order */
+  readonly log: { bit: number; level: boolean }[] = [];
+
+  setPending(bit: number, level: boolean): void {
+    this.log.push({ bit, level });
+    this.mip = level ? this.mip | (1 << bit) : this.mip & ~(1 << bit);
+  }
+
+  /** Whether `bit` is currently pending. */
+  isPending(bit: number): boolean {
+    return (this.mip & (1 << bit)) !== 0;
+  }
+}
+
+/**
+ * One level-triggered interrupt line. The device sets its level; the
+ * receiver (an interrupt controller) hears every change.
+ *
+ * @example
+ * ```ts
+ * import { IrqLine } from "./irq.ts";
+ * const changes: boolean[] = [];
+ * const line = new IrqLine((level) => changes.push(level));
+ * line.set(true);
+ * line.set(true); // no change, not reported
+ * line.set(false);
+ * console.log(changes); // [true, false]
+ * ```
+ */
+export class IrqLine {
+  #level = false;
+
+  constructor(readonly onChange: (level: boolean) => void = () => {}, readonly name = "irq") {}
+
+  /** The current level. */
+  get level(): boolean {
+    return this.#level;
+  }
+
+  /** Drives the line to `level`; the receiver hears only changes. */
+  set(level: boolean): void {
+    if (level === this.#level) return;
+    this.#level = level;
+    this.onChange(level);
+  }
+
+  /** Raises then lowers the line (an edge for edge-triggered receivers). */
+  pulse(): void {
+    this.set(true);
+    this.set(false);
+  }
+}
+
+/**
+ * Something that hands out numbered interrupt input lines (a PLIC).
+ *
+ * @example
+ * ```ts
+ * import { IrqLine, type InterruptController } from "./irq.ts";
+ * const lines = new Map<number, IrqLine>();
+ * const ic: InterruptController = {
+ *   line: (n) => lines.get(n) ?? lines.set(n, new IrqLine()).get(n)!,
+ * };
+ * ic.line(10).set(true);
+ * ```
+ */
+export interface InterruptController {
+  /** Input line `n` (throws EmuError when `n` is not a valid source). */
+  line(n: number): IrqLine;
+}
