@@ -76,12 +76,8 @@ export class FdtNode {
 
   /** The node at absolute `path` ("/soc/serial@10000000") below this root. */
   find(path: string): FdtNode | undefined {
-    let n: FdtNode | undefined = this;
-    for (const part of path.split("/").filter((p) => p !== "")) {
-      n = n.child(part);
-      if (!n) return undefined;
-    }
-    return n;
+    const parts = path.split("/").filter((p) => p !== "");
+    return parts.reduce<FdtNode | undefined>((n, part) => n?.child(part), this);
   }
 
   /** Calls `visit` on this node and every descendant in document order, with its path. */
