@@ -57,10 +57,6 @@ export { type RunUserOptions, runUserProgram, type RunUserResult } from "./core/
 export type { SyscallHandler, SyscallTable } from "./core/linux/syscall.ts";
 export * from "./core/softfloat/mod.ts";
 
-if (import.meta.main) {
-  const { main } = await import("./cli/main.ts");
-  Deno.exit(await main(Deno.args));
-}
 export {
   type DevicePlugin,
   loadDevicePlugin,
@@ -143,3 +139,8 @@ export {
   VirtqChain,
   VirtqueueError,
 } from "./core/system/virtqueue.ts";
+
+if (import.meta.main) {
+  const { main } = await import("./cli/main.ts");
+  Deno.exit(await main(Deno.args));
+}
