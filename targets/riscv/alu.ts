@@ -1,0 +1,83 @@
+/**
+ * One emitter for every integer ALU instruction (register-register and
+ * register-immediate, I and M, base and W forms), driven by tables of specs.
+ *
+ * @module
+ */
+
+import { type Cond, type IrBuilder, Op, type Temp } from "../../mod.ts";
+import { type DisasContext, gpr, gprDest, imm, type TransTable } from "./context.ts";
+
+/** How one ALU instruction computes `d = a OP b`. */
+export interface AluSpec {
+  /** the IR op (on RV32 too, unless `op32` or `emit32` is given) */
+  op?: Op;
+  /** a comparison instead: `d = (a cond b) ? 1 : 0` */
+  cond?: Cond;
+  /** the IR op on RV32, where the 64-bit op would not give the 32-bit result */
+  op32?: Op;
+  /** a custom RV32 sequence (the mulh family) */
+  emit32?: (ir: IrBuilder, d: Temp, a: Temp, b: Temp) => void;
+}
+
+/** RV32 high product: `d = (ext(a) * ext(b)) >> 32` with per-operand extensions. */
+export function mulHigh32(extA: Op, extB: Op): (ir: IrBuilder, d: Temp, a: Temp, b: Temp) => void {
+  return (ir, d, a, b) => {
+    const x = ir.temp(), y = ir.temp();
+    ir.binop(extA, x, a);
+    ir.binop(extB, y, b);
+    ir.binop(Op.MUL, d, x, y);
+    ir.binop(Op.SAR, d, d, ir.constant(32n));
+  };
+}
+
+function emitAlu(ctx: DisasContext, spec: AluSpec, rd: number, a: Temp, b: Temp): void {
+  const d = gprDest(ctx, rd);
+  if (spec.cond !== undefined) ctx.ir.setcond(spec.cond, d, a, b);
+  else if (ctx.xlen === 32 && spec.emit32) spec.emit32(ctx.ir, d, a, b);
+  else ctx.ir.binop(ctx.xlen === 32 ? spec.op32 ?? spec.op! : spec.op!, d, a, b);
+}
+
+/**
+ * Translation functions for register-register ALU instructions (`rd = rs1 OP rs2`).
+ *
+ * @example
+ * ```ts
+ * import { Op } from "../../mod.ts";
+ * import { aluRegTrans } from "./alu.ts";
+ * const t = aluRegTrans({ add: { op: Op.ADD, op32: Op.ADD32 } });
+ * console.log(Object.keys(t)); // ["add"]
+ * ```
+ */
+export function aluRegTrans(specs: Record<string, AluSpec>): TransTable {
+  const out: TransTable = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    out[name] = (ctx, a) => {
+      emitAlu(ctx, spec, a.rd, gpr(ctx, a.rs1), gpr(ctx, a.rs2));
+      return true;
+    };
+  }
+  return out;
+}
+
+/**
+ * Translation functions for register-immediate ALU instructions (`rd = rs1 OP imm`).
+ *
+ * @example
+ * ```ts
+ * import { Op } from "../../mod.ts";
+ * import { aluImmTrans } from "./alu.ts";
+ * const t = aluImmTrans({ addi: { op: Op.ADD, op32: Op.ADD32 } });
+ * console.log(Object.keys(t)); // ["addi"]
+ * ```
+ */
+export function aluImmTrans(specs: Record<string, AluSpec>): TransTable {
+  const out: TransTable = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    out[name] = (ctx, a) => {
+      emitAlu(ctx, spec, a.rd, gpr(ctx, a.rs1), imm(ctx, a.imm));
+      return true;
+    };
+  }
+  return out;
+}

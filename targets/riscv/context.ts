@@ -1,0 +1,228 @@
+/**
+ * The per-instruction translation context and the small IR-emitting
+ * primitives every translation file shares (register access with the x0
+ * rules, guest addresses per XLEN, illegal-instruction traps).
+ *
+ * A caution that shapes the translators: `IrBuilder.constant` materialises a
+ * constant at its first use, so constants are always fetched *before* a
+ * conditional branch, never only inside a region a branch may skip.
+ *
+ * @module
+ */
+
+import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../mod.ts";
+import type { HelperRegistry } from "./helpers.ts";
+import { FPR_GLOBAL_BASE } from "./state.ts";
+
+/** RISC-V cause code of an illegal instruction. */
+export const CAUSE_ILLEGAL_INSN = 2;
+
+/** What a translation function sees for one instruction. */
+export interface DisasContext {
+  readonly ir: IrBuilder;
+  readonly xlen: 32 | 64;
+  /** pc of this instruction */
+  readonly pc: bigint;
+  /** pc of the next instruction (pc + size, wrapped to XLEN) */
+  readonly nextPc: bigint;
+  /** the raw instruction bits and length in bytes */
+  readonly bits: number;
+  readonly size: number;
+  /** index of this instruction in its TB */
+  readonly insnIndex: number;
+  readonly helpers: HelperRegistry;
+  /** privilege level the code runs at (0 = user) */
+  readonly priv: number;
+  /** set when the instruction ended the TB itself (jump, trap) */
+  ended: boolean;
+  /** set to end the TB after this instruction, falling through to nextPc */
+  endAfter: boolean;
+}
+
+/**
+ * Translates one decoded instruction. Returns false, before emitting any IR,
+ * when the encoding is illegal in this context.
+ */
+export type TransFn = (ctx: DisasContext, args: Record<string, number>) => boolean;
+
+/** Translation functions by name (the decode tables' pattern or `!trans=` names). */
+export type TransTable = Record<string, TransFn>;
+
+/**
+ * The temp holding integer register `r` for reading (x0 reads as constant 0).
+ *
+ * @example
+ * ```ts ignore
+ * ctx.ir.binop(Op.ADD, gprDest(ctx, a.rd), gpr(ctx, a.rs1), gpr(ctx, a.rs2));
+ * ```
+ */
+export function gpr(ctx: DisasContext, r: number): Temp {
+  return r === 0 ? ctx.ir.constant(0n) : r;
+}
+
+/**
+ * The temp to write integer register `r` (a scratch temp for x0, so writes to
+ * x0 are discarded).
+ *
+ * @example
+ * ```ts ignore
+ * ctx.ir.movi(gprDest(ctx, a.rd), 42n);
+ * ```
+ */
+export function gprDest(ctx: DisasContext, r: number): Temp {
+  return r === 0 ? ctx.ir.temp() : r;
+}
+
+/**
+ * Copies `v` into integer register `r` (nothing for x0).
+ *
+ * @example
+ * ```ts ignore
+ * setGpr(ctx, a.rd, oldValue);
+ * ```
+ */
+export function setGpr(ctx: DisasContext, r: number, v: Temp): void {
+  if (r !== 0) ctx.ir.mov(r, v);
+}
+
+/**
+ * The global of FP register `r`.
+ *
+ * @example
+ * ```ts ignore
+ * ctx.ir.mov(fpr(a.rd), fpr(a.rs1));
+ * ```
+ */
+export function fpr(r: number): Temp {
+  return FPR_GLOBAL_BASE + r;
+}
+
+/**
+ * A constant temp for an immediate.
+ *
+ * @example
+ * ```ts ignore
+ * ctx.ir.binop(Op.ADD, d, gpr(ctx, a.rs1), imm(ctx, a.imm));
+ * ```
+ */
+export function imm(ctx: DisasContext, v: number | bigint): Temp {
+  return ctx.ir.constant(BigInt(v));
+}
+
+/**
+ * `v` as an XLEN-wide register value (sign-extended to 64 bits).
+ *
+ * @example
+ * ```ts ignore
+ * ctx.ir.movi(d, regValue(ctx, ctx.nextPc)); // a link address
+ * ```
+ */
+export function regValue(ctx: DisasContext, v: bigint): bigint {
+  return BigInt.asIntN(ctx.xlen, v);
+}
+
+/**
+ * `v` as an XLEN-wide guest address (zero-extended).
+ *
+ * @example
+ * ```ts ignore
+ * ctx.ir.gotoTb(pcValue(ctx, ctx.pc + BigInt(a.imm)));
+ * ```
+ */
+export function pcValue(ctx: DisasContext, v: bigint): bigint {
+  return BigInt.asUintN(ctx.xlen, v);
+}
+
+/** A guest address as a LOAD/STORE base temp plus a constant offset. */
+export interface GuestAddress {
+  base: Temp;
+  offset: bigint;
+}
+
+/**
+ * The address `x[rs1] + offset`. RV64 folds the offset into the access; RV32
+ * computes the 32-bit sum and zero-extends it.
+ *
+ * @example
+ * ```ts ignore
+ * const { base, offset } = guestAddress(ctx, a.rs1, a.imm);
+ * ctx.ir.load(gprDest(ctx, a.rd), base, offset, 8, true);
+ * ```
+ */
+export function guestAddress(ctx: DisasContext, rs1: number, offset: number): GuestAddress {
+  if (ctx.xlen === 64) return { base: gpr(ctx, rs1), offset: BigInt(offset) };
+  const t = ctx.ir.temp();
+  ctx.ir.binop(Op.ADD32, t, gpr(ctx, rs1), imm(ctx, offset));
+  ctx.ir.binop(Op.EXT32U, t, t);
+  return { base: t, offset: 0n };
+}
+
+/**
+ * `guestAddress` with no offset, in a single temp (atomics).
+ *
+ * @example
+ * ```ts ignore
+ * const addr = addressTemp(ctx, a.rs1);
+ * ```
+ */
+export function addressTemp(ctx: DisasContext, rs1: number): Temp {
+  if (ctx.xlen === 64) return gpr(ctx, rs1);
+  const t = ctx.ir.temp();
+  ctx.ir.binop(Op.EXT32U, t, gpr(ctx, rs1));
+  return t;
+}
+
+/**
+ * Ends the TB with an illegal-instruction trap carrying the instruction bits.
+ *
+ * @example
+ * ```ts ignore
+ * if (csrUnknown) { raiseIllegal(ctx); return true; }
+ * ```
+ */
+export function raiseIllegal(ctx: DisasContext): void {
+  const t = ctx.ir.temp();
+  ctx.ir.movi(t, BigInt(ctx.bits >>> 0));
+  ctx.ir.raise(TrapKind.ILLEGAL, CAUSE_ILLEGAL_INSN, t);
+  ctx.ended = true;
+}
+
+/**
+ * Raises `kind`/`cause` with `addr` as data unless `addr` is `size`-aligned.
+ *
+ * @example
+ * ```ts ignore
+ * checkAligned(ctx, addr, 8, TrapKind.MISALIGNED, 6);
+ * ```
+ */
+export function checkAligned(
+  ctx: DisasContext,
+  addr: Temp,
+  size: number,
+  kind: TrapKind,
+  cause: number,
+): void {
+  const { ir } = ctx;
+  const low = ir.temp();
+  const mask = imm(ctx, size - 1);
+  const zero = imm(ctx, 0);
+  ir.binop(Op.AND, low, addr, mask);
+  const ok = ir.label();
+  ir.brcond(Cond.EQ, low, zero, ok);
+  ir.raise(kind, cause, addr);
+  ir.setLabel(ok);
+}
+
+/**
+ * Calls helper `name` with `args`, returning a fresh temp holding its result.
+ *
+ * @example
+ * ```ts ignore
+ * const r = callHelper(ctx, "fadd_f64", [fpr(a.rs1), fpr(a.rs2), imm(ctx, ctx.bits)]);
+ * ```
+ */
+export function callHelper(ctx: DisasContext, name: string, args: Temp[]): Temp {
+  const d = ctx.ir.temp();
+  ctx.ir.call(d, ctx.helpers.index(name), args);
+  return d;
+}

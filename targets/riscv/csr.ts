@@ -1,0 +1,171 @@
+/**
+ * Control and status registers as a table: number -> read/write functions and
+ * the lowest privilege that may access them. The translator checks access at
+ * translation time (unknown CSR, privilege, write to a read-only CSR ->
+ * illegal instruction); the helpers `csr_read` / `csr_write` dispatch through
+ * the same table at run time. System mode adds M/S CSRs with
+ * {@linkcode defineCsr}.
+ *
+ * User mode implements fflags, frm, fcsr and the cycle/time/instret counters
+ * (with their RV32 high halves), which count retired instructions.
+ *
+ * @module
+ */
+
+import type { CpuCore, HelperDef } from "../../mod.ts";
+import { FCSR_OFFSET } from "./state.ts";
+
+/** Privilege levels, as encoded in CSR numbers and mstatus. */
+export const Priv = { U: 0, S: 1, M: 3 } as const;
+
+/** One CSR. */
+export interface CsrDef {
+  num: number;
+  name: string;
+  /** lowest privilege allowed to access it */
+  priv: number;
+  /** reads it; `insnIndex` is the reading instruction's index in its TB */
+  read(cpu: CpuCore, xlen: 32 | 64, insnIndex: number): bigint;
+  /** writes it; absent for read-only CSRs */
+  write?(cpu: CpuCore, value: bigint, xlen: 32 | 64): void;
+  /** the TB must end after a write (it changes how later code translates) */
+  endsTb?: boolean;
+}
+
+const table = new Map<number, CsrDef>();
+
+/**
+ * Adds (or replaces) a CSR definition.
+ *
+ * @example
+ * ```ts
+ * import { defineCsr, Priv } from "./csr.ts";
+ * defineCsr({ num: 0x7c0, name: "custom", priv: Priv.U, read: () => 42n });
+ * ```
+ */
+export function defineCsr(def: CsrDef): void {
+  table.set(def.num, def);
+}
+
+/**
+ * The definition of CSR `num`, if implemented.
+ *
+ * @example
+ * ```ts
+ * import { csrDef } from "./csr.ts";
+ * console.log(csrDef(3)?.name); // "fcsr"
+ * ```
+ */
+export function csrDef(num: number): CsrDef | undefined {
+  return table.get(num);
+}
+
+/**
+ * Whether an access to CSR `num` at privilege `priv` is legal.
+ *
+ * @example
+ * ```ts
+ * import { csrAccessible, Priv } from "./csr.ts";
+ * console.log(csrAccessible(0xc00, Priv.U, true)); // false: cycle is read-only
+ * ```
+ */
+export function csrAccessible(num: number, priv: number, writes: boolean): boolean {
+  const def = table.get(num);
+  return def !== undefined && priv >= def.priv && (!writes || def.write !== undefined);
+}
+
+function fcsrField(cpu: CpuCore, shift: number, bits: number): bigint {
+  return (cpu.getState(FCSR_OFFSET) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
+}
+
+function setFcsrField(cpu: CpuCore, shift: number, bits: number, v: bigint): void {
+  const mask = ((1n << BigInt(bits)) - 1n) << BigInt(shift);
+  const old = cpu.getState(FCSR_OFFSET);
+  cpu.setState(FCSR_OFFSET, (old & ~mask) | ((v << BigInt(shift)) & mask));
+}
+
+for (
+  const [num, name, shift, bits] of [[1, "fflags", 0, 5], [2, "frm", 5, 3], [
+    3,
+    "fcsr",
+    0,
+    8,
+  ]] as const
+) {
+  defineCsr({
+    num,
+    name,
+    priv: Priv.U,
+    read: (cpu) => fcsrField(cpu, shift, bits),
+    write: (cpu, v) => setFcsrField(cpu, shift, bits, v),
+  });
+}
+
+const lastCount = new WeakMap<CpuCore, bigint>();
+
+/** Retired instructions so far, never decreasing between reads. */
+function counter(cpu: CpuCore, insnIndex: number): bigint {
+  const now = BigInt(cpu.icount + insnIndex);
+  const last = lastCount.get(cpu) ?? 0n;
+  const v = now > last ? now : last;
+  lastCount.set(cpu, v);
+  return v;
+}
+
+for (const [num, name] of [[0xc00, "cycle"], [0xc01, "time"], [0xc02, "instret"]] as const) {
+  defineCsr({
+    num,
+    name,
+    priv: Priv.U,
+    read: (cpu, xlen, i) => BigInt.asIntN(xlen, counter(cpu, i)),
+  });
+  defineCsr({
+    num: num + 0x80,
+    name: name + "h",
+    priv: Priv.U,
+    read: (cpu, xlen, i) => (xlen === 32 ? BigInt.asIntN(32, counter(cpu, i) >> 32n) : -1n),
+  });
+}
+
+// The high halves exist on RV32 only.
+const RV32_ONLY = new Set([0xc80, 0xc81, 0xc82]);
+
+/**
+ * Whether CSR `num` is legal at privilege `priv` on an XLEN.
+ *
+ * @example
+ * ```ts
+ * import { csrLegal, Priv } from "./csr.ts";
+ * console.log(csrLegal(0xc80, Priv.U, false, 64)); // false: cycleh is RV32-only
+ * ```
+ */
+export function csrLegal(num: number, priv: number, writes: boolean, xlen: 32 | 64): boolean {
+  if (xlen === 64 && RV32_ONLY.has(num)) return false;
+  return csrAccessible(num, priv, writes);
+}
+
+/**
+ * The CSR helpers for an XLEN: `csr_read(num, insnIndex)` and `csr_write(num, value)`.
+ *
+ * @example
+ * ```ts
+ * import { csrHelpers } from "./csr.ts";
+ * console.log(csrHelpers(64).map((h) => h.name)); // ["csr_read", "csr_write"]
+ * ```
+ */
+export function csrHelpers(xlen: 32 | 64): HelperDef[] {
+  return [
+    {
+      name: "csr_read",
+      fn: (cpu: CpuCore, num: bigint, insnIndex: bigint) =>
+        table.get(Number(num))!.read(cpu, xlen, Number(insnIndex)),
+      hasResult: true,
+    },
+    {
+      name: "csr_write",
+      fn: (cpu: CpuCore, num: bigint, value: bigint) =>
+        table.get(Number(num))!.write!(cpu, value, xlen),
+      hasResult: false,
+    },
+  ];
+}

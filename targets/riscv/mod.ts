@@ -1,0 +1,100 @@
+/**
+ * The RISC-V target plugin: RV64IMAFDC + Zicsr + Zifencei (`-cpu rv64`) and
+ * the same ISA at XLEN 32 (`-cpu rv32`), decoded from declarative tables.
+ *
+ * @example
+ * ```ts
+ * import riscv from "./mod.ts";
+ * const target = riscv.create("rv64");
+ * console.log(target.name, target.disassemble(0x00000073, 4, 0n)); // "riscv64 ecall"
+ * ```
+ *
+ * @module
+ */
+
+import {
+  type AccessType,
+  EmuError,
+  PLUGIN_API_VERSION,
+  type RegisterAccess,
+  type TargetArch,
+  type TargetPlugin,
+} from "../../mod.ts";
+import { csrHelpers } from "./csr.ts";
+import { riscvInsnLength } from "./decode.ts";
+import { disassembleRiscv } from "./disas.ts";
+import { fpuHelpers } from "./fpu_helpers.ts";
+import { HelperRegistry } from "./helpers.ts";
+import { riscvLinuxAbi } from "./linux_abi.ts";
+import { riscvStateLayout, STATE_BYTES } from "./state.ts";
+import { translateRiscv } from "./translate.ts";
+import { FENCE_I_HELPER } from "./trans_zifencei.ts";
+
+export { decodeRiscv, riscvDecoders } from "./decode.ts";
+export { disassembleRiscv } from "./disas.ts";
+export { csrDef, defineCsr, Priv } from "./csr.ts";
+export * from "./state.ts";
+
+/** ELF e_machine of RISC-V. */
+export const EM_RISCV = 243;
+
+/** Cause codes of memory faults by access (page faults; misaligned as given by the spec). */
+const FAULT_CAUSES: Record<AccessType, { fault: number; misaligned: number }> = {
+  fetch: { fault: 12, misaligned: 0 },
+  read: { fault: 13, misaligned: 4 },
+  write: { fault: 15, misaligned: 6 },
+};
+
+/**
+ * Creates the target for CPU model `cpu` ("rv64" or "rv32").
+ *
+ * @example
+ * ```ts
+ * import { createRiscvTarget } from "./mod.ts";
+ * console.log(createRiscvTarget("rv32").xlen); // 32
+ * ```
+ */
+export function createRiscvTarget(cpu: string): TargetArch {
+  if (cpu !== "rv64" && cpu !== "rv32") {
+    throw new EmuError(`riscv: unknown CPU model "${cpu}"`, "use -cpu rv64 or -cpu rv32");
+  }
+  const xlen = cpu === "rv64" ? 64 : 32;
+  const helpers = new HelperRegistry();
+  helpers.addAll(fpuHelpers());
+  helpers.addAll(csrHelpers(xlen));
+  helpers.add(FENCE_I_HELPER);
+  return {
+    name: `riscv${xlen}`,
+    xlen,
+    elfMachine: EM_RISCV,
+    elfClass: xlen === 64 ? 2 : 1,
+    state: riscvStateLayout(xlen),
+    helpers: helpers.defs,
+    reset(regs: RegisterAccess) {
+      for (let off = 0; off < STATE_BYTES; off += 8) regs.setState(off, 0n);
+    },
+    tbFlags: () => 0,
+    translate: (ctx) => translateRiscv(ctx, xlen, helpers),
+    disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
+    memoryFaultCause: (access, reason) =>
+      reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
+    insnLength: riscvInsnLength,
+    // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
+    linux: xlen === 64 ? riscvLinuxAbi : undefined,
+  };
+}
+
+/** The plugin manifest. */
+const plugin: TargetPlugin = {
+  kind: "target",
+  name: "riscv",
+  apiVersion: PLUGIN_API_VERSION,
+  cpus: ["rv64", "rv32"],
+  elfMachines: [
+    { machine: EM_RISCV, elfClass: 2, cpu: "rv64" },
+    { machine: EM_RISCV, elfClass: 1, cpu: "rv32" },
+  ],
+  create: createRiscvTarget,
+};
+
+export default plugin;

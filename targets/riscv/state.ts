@@ -1,0 +1,64 @@
+/**
+ * The RISC-V CPU state block: byte offsets, globals and the register list.
+ *
+ * Layout (fixed; the Linux layer depends on it):
+ * - x0..x31 at bytes 0..255 = globals 0..31 (x0 is never written)
+ * - f0..f31 at bytes 256..511 = globals 32..63 (raw 64-bit patterns, NaN-boxed singles)
+ * - pc at 512, fcsr at 520 (fflags bits 0-4, frm bits 5-7)
+ * - LR/SC reservation address at 528, reservation valid flag at 536
+ *
+ * @module
+ */
+
+import type { RegisterInfo, StateLayout } from "../../mod.ts";
+import { FPR_ABI_NAMES, GPR_ABI_NAMES } from "./names.ts";
+
+/** Global index of f0 (f`n` is global `FPR_GLOBAL_BASE + n`). */
+export const FPR_GLOBAL_BASE = 32;
+/** Byte offset of the pc. */
+export const PC_OFFSET = 512;
+/** Byte offset of fcsr. */
+export const FCSR_OFFSET = 520;
+/** Byte offset of the LR/SC reservation address. */
+export const RESERVATION_ADDR_OFFSET = 528;
+/** Byte offset of the LR/SC reservation valid flag (0 or 1). */
+export const RESERVATION_VALID_OFFSET = 536;
+/** Bytes used by the state block. */
+export const STATE_BYTES = 544;
+
+/**
+ * The state layout for an XLEN (integer registers report `xlen` bits; they
+ * are always kept sign-extended in their 64-bit slots).
+ *
+ * @example
+ * ```ts
+ * import { riscvStateLayout } from "./state.ts";
+ * const s = riscvStateLayout(64);
+ * console.log(s.globals.length, s.registers.find((r) => r.aliases?.includes("sp"))?.name); // 64 "x2"
+ * ```
+ */
+export function riscvStateLayout(xlen: 32 | 64): StateLayout {
+  const globals = [
+    ...GPR_ABI_NAMES.map((_, i) => ({ name: `x${i}`, offset: i * 8 })),
+    ...FPR_ABI_NAMES.map((_, i) => ({ name: `f${i}`, offset: 256 + i * 8 })),
+  ];
+  const registers: RegisterInfo[] = [
+    ...GPR_ABI_NAMES.map((abi, i): RegisterInfo => ({
+      name: `x${i}`,
+      aliases: i === 8 ? [abi, "fp"] : [abi],
+      offset: i * 8,
+      bits: xlen,
+      kind: "int",
+    })),
+    { name: "pc", offset: PC_OFFSET, bits: xlen, kind: "pc" },
+    ...FPR_ABI_NAMES.map((abi, i): RegisterInfo => ({
+      name: `f${i}`,
+      aliases: [abi],
+      offset: 256 + i * 8,
+      bits: 64,
+      kind: "fp",
+    })),
+    { name: "fcsr", offset: FCSR_OFFSET, bits: 32, kind: "csr" },
+  ];
+  return { size: STATE_BYTES, pcOffset: PC_OFFSET, globals, registers };
+}

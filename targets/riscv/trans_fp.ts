@@ -1,0 +1,203 @@
+/**
+ * The translation functions F and D share, generated per format: loads and
+ * stores, arithmetic through helpers, sign injection and moves as pure bit
+ * operations in IR (with NaN-boxing rules for single precision).
+ *
+ * @module
+ */
+
+import { Cond, type FloatFormat, Op, type Temp } from "../../mod.ts";
+import {
+  callHelper,
+  type DisasContext,
+  fpr,
+  gpr,
+  gprDest,
+  guestAddress,
+  imm,
+  type TransFn,
+  type TransTable,
+} from "./context.ts";
+import { FMA_KINDS, INT_KINDS } from "./fpu_helpers.ts";
+
+/** The upper 32 bits of a NaN-boxed single. */
+const BOX = -1n << 32n;
+/** The canonical single-precision NaN, boxed. */
+const BOXED_CANONICAL_NAN = BOX | 0x7fc00000n;
+
+/** Per-format facts: the mnemonic suffix, the width, and the sign bit. */
+const FORMAT_INFO = {
+  f32: { suffix: "s", mvSuffix: "w", size: 4, signBit: 1n << 31n },
+  f64: { suffix: "d", mvSuffix: "d", size: 8, signBit: 1n << 63n },
+} as const;
+
+/** Whether the static rounding mode is reserved (5 or 6): an illegal encoding. */
+function reservedRm(a: Record<string, number>): boolean {
+  return a.rm === 5 || a.rm === 6;
+}
+
+/** The instruction bits as a constant: rounding helpers read rm from them. */
+function insnBits(ctx: DisasContext): Temp {
+  return imm(ctx, ctx.bits >>> 0);
+}
+
+/**
+ * FP register `r` read as format `fmt`, still as a 64-bit value: a single
+ * that is not properly NaN-boxed reads as the boxed canonical NaN.
+ */
+function readBoxed(ctx: DisasContext, fmt: FloatFormat, r: number): Temp {
+  if (fmt === "f64") return fpr(r);
+  const { ir } = ctx;
+  const high = ir.temp(), v = ir.temp();
+  const allOnes = imm(ctx, 0xffffffffn), nan = imm(ctx, BOXED_CANONICAL_NAN);
+  ir.binop(Op.SHR, high, fpr(r), imm(ctx, 32));
+  ir.movcond(Cond.EQ, v, high, allOnes, fpr(r), nan);
+  return v;
+}
+
+function load(fmt: FloatFormat): TransFn {
+  const { size } = FORMAT_INFO[fmt];
+  return (ctx, a) => {
+    const { base, offset } = guestAddress(ctx, a.rs1, a.imm);
+    const d = fpr(a.rd);
+    if (size === 8) ctx.ir.load(d, base, offset, 8, false);
+    else {
+      const t = ctx.ir.temp();
+      ctx.ir.load(t, base, offset, 4, false);
+      ctx.ir.binop(Op.OR, d, t, imm(ctx, BOX));
+    }
+    return true;
+  };
+}
+
+function store(fmt: FloatFormat): TransFn {
+  const { size } = FORMAT_INFO[fmt];
+  return (ctx, a) => {
+    const { base, offset } = guestAddress(ctx, a.rs1, a.imm);
+    ctx.ir.store(base, offset, fpr(a.rs2), size);
+    return true;
+  };
+}
+
+/**
+ * An FP instruction computed by helper `helper` from the FP registers named by
+ * fields `srcs`; `rounds` adds the instruction bits (and rejects rm 5/6),
+ * `intResult` writes an integer register.
+ *
+ * @example
+ * ```ts
+ * import { fpViaHelper } from "./trans_fp.ts";
+ * const fcvtSD = fpViaHelper("fcvt_f32_f64", ["rs1"], true);
+ * ```
+ */
+export function fpViaHelper(
+  helper: string,
+  srcs: string[],
+  rounds: boolean,
+  intResult = false,
+): TransFn {
+  return (ctx, a) => {
+    if (rounds && reservedRm(a)) return false;
+    const args = srcs.map((s) => fpr(a[s]));
+    if (rounds) args.push(insnBits(ctx));
+    const r = callHelper(ctx, helper, args);
+    ctx.ir.mov(intResult ? gprDest(ctx, a.rd) : fpr(a.rd), r);
+    return true;
+  };
+}
+
+/** fcvt from an integer register. */
+function fromInt(helper: string): TransFn {
+  return (ctx, a) => {
+    if (reservedRm(a)) return false;
+    const r = callHelper(ctx, helper, [gpr(ctx, a.rs1), insnBits(ctx)]);
+    ctx.ir.mov(fpr(a.rd), r);
+    return true;
+  };
+}
+
+/** fsgnj / fsgnjn / fsgnjx: the sign of rs2 (or its inverse, or xor) on rs1's magnitude. */
+function signInject(fmt: FloatFormat, mode: "copy" | "negate" | "xor"): TransFn {
+  const { signBit } = FORMAT_INFO[fmt];
+  return (ctx, a) => {
+    const { ir } = ctx;
+    const x = readBoxed(ctx, fmt, a.rs1), y = readBoxed(ctx, fmt, a.rs2);
+    const sign = imm(ctx, signBit), magnitude = imm(ctx, ~signBit);
+    const s = ir.temp(), out = ir.temp();
+    if (mode === "negate") ir.binop(Op.XOR, s, y, sign);
+    ir.binop(Op.AND, s, mode === "negate" ? s : y, sign);
+    if (mode === "xor") ir.binop(Op.XOR, out, x, s);
+    else {
+      ir.binop(Op.AND, out, x, magnitude);
+      ir.binop(Op.OR, out, out, s);
+    }
+    ir.mov(fpr(a.rd), out);
+    return true;
+  };
+}
+
+/** fmv.x.w / fmv.x.d: the raw bits to an integer register (singles sign-extended). */
+function moveToInt(fmt: FloatFormat): TransFn {
+  return (ctx, a) => {
+    const d = gprDest(ctx, a.rd);
+    if (fmt === "f32") ctx.ir.binop(Op.EXT32S, d, fpr(a.rs1));
+    else ctx.ir.mov(d, fpr(a.rs1));
+    return true;
+  };
+}
+
+/** fmv.w.x / fmv.d.x: the raw bits from an integer register (singles NaN-boxed). */
+function moveFromInt(fmt: FloatFormat): TransFn {
+  return (ctx, a) => {
+    const { ir } = ctx;
+    if (fmt === "f64") ir.mov(fpr(a.rd), gpr(ctx, a.rs1));
+    else {
+      const t = ir.temp();
+      ir.binop(Op.EXT32U, t, gpr(ctx, a.rs1));
+      ir.binop(Op.OR, fpr(a.rd), t, imm(ctx, BOX));
+    }
+    return true;
+  };
+}
+
+/**
+ * The translation functions of one FP format (`f32` for F, `f64` for D),
+ * keyed by mnemonic (`fadd.s`, `fcvt.w.d`, `fmv.x.w`...).
+ *
+ * @example
+ * ```ts
+ * import { fpTrans } from "./trans_fp.ts";
+ * console.log("fmadd.d" in fpTrans("f64")); // true
+ * ```
+ */
+export function fpTrans(fmt: FloatFormat): TransTable {
+  const { suffix: s, mvSuffix } = FORMAT_INFO[fmt];
+  const out: TransTable = {
+    [mvSuffix === "w" ? "flw" : "fld"]: load(fmt),
+    [mvSuffix === "w" ? "fsw" : "fsd"]: store(fmt),
+    [`fsqrt.${s}`]: fpViaHelper(`fsqrt_${fmt}`, ["rs1"], true),
+    [`fclass.${s}`]: fpViaHelper(`fclass_${fmt}`, ["rs1"], false, true),
+    [`fsgnj.${s}`]: signInject(fmt, "copy"),
+    [`fsgnjn.${s}`]: signInject(fmt, "negate"),
+    [`fsgnjx.${s}`]: signInject(fmt, "xor"),
+    [`fmv.x.${mvSuffix}`]: moveToInt(fmt),
+    [`fmv.${mvSuffix}.x`]: moveFromInt(fmt),
+  };
+  for (const op of ["fadd", "fsub", "fmul", "fdiv"]) {
+    out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], true);
+  }
+  for (const op of ["fmin", "fmax"]) {
+    out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], false);
+  }
+  for (const op of ["feq", "flt", "fle"]) {
+    out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], false, true);
+  }
+  for (const op of Object.keys(FMA_KINDS)) {
+    out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2", "rs3"], true);
+  }
+  for (const kind of Object.keys(INT_KINDS)) {
+    out[`fcvt.${kind}.${s}`] = fpViaHelper(`fcvt_${kind}_${fmt}`, ["rs1"], true, true);
+    out[`fcvt.${s}.${kind}`] = fromInt(`fcvt_${fmt}_${kind}`);
+  }
+  return out;
+}

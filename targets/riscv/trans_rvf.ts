@@ -1,0 +1,12 @@
+/**
+ * Translation of the F extension (single precision): the shared FP
+ * translators instantiated for binary32.
+ *
+ * @module
+ */
+
+import type { TransTable } from "./context.ts";
+import { fpTrans } from "./trans_fp.ts";
+
+/** The F-extension translation functions. */
+export const RVF_TRANS: TransTable = fpTrans("f32");

@@ -1,0 +1,63 @@
+/**
+ * Translation of Zicsr: csrrw/csrrs/csrrc and their immediate forms. Access
+ * is checked at translation time against the CSR table; reads and writes go
+ * through the `csr_read` / `csr_write` helpers.
+ *
+ * @module
+ */
+
+import { Op, type Temp } from "../../mod.ts";
+import {
+  callHelper,
+  gpr,
+  imm,
+  raiseIllegal,
+  setGpr,
+  type TransFn,
+  type TransTable,
+} from "./context.ts";
+import { csrDef, csrLegal } from "./csr.ts";
+
+type CsrKind = "rw" | "rs" | "rc";
+
+function csrOp(kind: CsrKind, immediate: boolean): TransFn {
+  return (ctx, a) => {
+    const { ir } = ctx;
+    // csrrs/csrrc with a zero source do not write; csrrw with rd=x0 does not read.
+    const writes = kind === "rw" || a.rs1 !== 0;
+    const reads = kind !== "rw" || a.rd !== 0;
+    if (!csrLegal(a.csr, ctx.priv, writes, ctx.xlen)) {
+      raiseIllegal(ctx);
+      return true;
+    }
+    const src = immediate ? imm(ctx, a.rs1) : gpr(ctx, a.rs1);
+    const num = imm(ctx, a.csr);
+    let old: Temp = -1;
+    if (reads) old = callHelper(ctx, "csr_read", [num, imm(ctx, ctx.insnIndex)]);
+    if (writes) {
+      let value = src;
+      if (kind !== "rw") {
+        value = ir.temp();
+        if (kind === "rs") ir.binop(Op.OR, value, old, src);
+        else {
+          ir.binop(Op.XOR, value, src, imm(ctx, -1));
+          ir.binop(Op.AND, value, value, old);
+        }
+      }
+      ir.call(-1, ctx.helpers.index("csr_write"), [num, value]);
+      if (csrDef(a.csr)?.endsTb) ctx.endAfter = true;
+    }
+    if (reads) setGpr(ctx, a.rd, old);
+    return true;
+  };
+}
+
+/** The Zicsr translation functions. */
+export const ZICSR_TRANS: TransTable = {
+  csrrw: csrOp("rw", false),
+  csrrs: csrOp("rs", false),
+  csrrc: csrOp("rc", false),
+  csrrwi: csrOp("rw", true),
+  csrrsi: csrOp("rs", true),
+  csrrci: csrOp("rc", true),
+};

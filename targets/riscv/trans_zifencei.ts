@@ -1,0 +1,25 @@
+/**
+ * Translation of Zifencei: `fence.i` drops every translated block (so
+ * modified code is retranslated) and ends the TB.
+ *
+ * @module
+ */
+
+import type { CpuCore, HelperDef } from "../../mod.ts";
+import type { TransTable } from "./context.ts";
+
+/** The `fence_i` helper: flushes the CPU's TB cache. */
+export const FENCE_I_HELPER: HelperDef = {
+  name: "fence_i",
+  fn: (cpu: CpuCore) => cpu.tbs.flush(),
+  hasResult: false,
+};
+
+/** The Zifencei translation functions. */
+export const ZIFENCEI_TRANS: TransTable = {
+  "fence.i"(ctx) {
+    ctx.ir.call(-1, ctx.helpers.index("fence_i"), []);
+    ctx.endAfter = true;
+    return true;
+  },
+};

@@ -1,0 +1,106 @@
+/**
+ * The TB loop: fetch 16 bits, find the length, fetch the rest, decode, start
+ * the instruction and emit its IR, until an instruction ends the TB, the
+ * instruction budget is reached, or the next instruction would leave the
+ * TB's first page.
+ *
+ * A fetch fault on the TB's first instruction raises an instruction page
+ * fault (cause 12, data = the faulting address); later it just ends the TB
+ * before that instruction, so the fault is raised precisely when execution
+ * gets there.
+ *
+ * @module
+ */
+
+import { type TranslateContext, TrapKind } from "../../mod.ts";
+import { type DisasContext, raiseIllegal, type TransTable } from "./context.ts";
+import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";
+import type { HelperRegistry } from "./helpers.ts";
+import { RVA_TRANS } from "./trans_rva.ts";
+import { RVD_TRANS } from "./trans_rvd.ts";
+import { RVF_TRANS } from "./trans_rvf.ts";
+import { RVI_TRANS } from "./trans_rvi.ts";
+import { RVM_TRANS } from "./trans_rvm.ts";
+import { ZICSR_TRANS } from "./trans_zicsr.ts";
+import { ZIFENCEI_TRANS } from "./trans_zifencei.ts";
+
+/** Cause code of an instruction page fault. */
+export const CAUSE_FETCH_PAGE_FAULT = 12;
+
+/** Every translation function, by the name the decode tables use. */
+export const RISCV_TRANS: Readonly<TransTable> = {
+  ...RVI_TRANS,
+  ...RVM_TRANS,
+  ...RVA_TRANS,
+  ...RVF_TRANS,
+  ...RVD_TRANS,
+  ...ZICSR_TRANS,
+  ...ZIFENCEI_TRANS,
+};
+
+/** Fetches the instruction at `pc`: its bits and size, or the faulting address. */
+function fetchInsn(
+  ctx: TranslateContext,
+  pc: bigint,
+  first: boolean,
+): { bits: number; size: number } | { faultAt: bigint } | "stop" {
+  const low = ctx.fetch(pc, 2);
+  if (low === null) return { faultAt: pc };
+  const size = riscvInsnLength(low);
+  if (size === 2) return { bits: low, size };
+  if (!first && !ctx.samePage(pc + 2n)) return "stop";
+  const high = ctx.fetch(pc + 2n, 2);
+  if (high === null) return { faultAt: pc + 2n };
+  return { bits: (low | (high << 16)) >>> 0, size };
+}
+
+/**
+ * Translates one TB for an XLEN.
+ *
+ * @example
+ * ```ts ignore
+ * translateRiscv(ctx, 64, helpers); // called through TargetArch.translate
+ * ```
+ */
+export function translateRiscv(
+  ctx: TranslateContext,
+  xlen: 32 | 64,
+  helpers: HelperRegistry,
+  priv = 0,
+): void {
+  const { ir } = ctx;
+  let pc = ctx.pc;
+  for (let n = 0;; n++) {
+    const first = n === 0;
+    if (!first && (n >= ctx.maxInsns || !ctx.samePage(pc))) return ir.gotoTb(pc);
+    const fetched = fetchInsn(ctx, pc, first);
+    if (fetched === "stop") return ir.gotoTb(pc);
+    if ("faultAt" in fetched) {
+      if (!first) return ir.gotoTb(pc);
+      const addr = ir.temp();
+      ir.movi(addr, fetched.faultAt);
+      return ir.raise(TrapKind.MEMORY, CAUSE_FETCH_PAGE_FAULT, addr);
+    }
+    const { bits, size } = fetched;
+    ctx.beginInsn(pc, size, bits);
+    const dc: DisasContext = {
+      ir,
+      xlen,
+      pc,
+      nextPc: BigInt.asUintN(xlen, pc + BigInt(size)),
+      bits,
+      size,
+      insnIndex: n,
+      helpers,
+      priv,
+      ended: false,
+      endAfter: false,
+    };
+    const decoded = decodeRiscv(xlen, bits, size);
+    const trans = decoded ? RISCV_TRANS[transName(decoded)] : undefined;
+    if (!decoded || !trans || !trans(dc, decoded.args)) raiseIllegal(dc);
+    if (dc.ended) return;
+    pc = dc.nextPc;
+    if (dc.endAfter) return ir.gotoTb(pc);
+  }
+}
