@@ -84,7 +84,9 @@ export {
   type SerialBackend,
   SerialConsole,
 } from "./core/system/console.ts";
+export { type WordRegisters, wordRegisters } from "./core/system/registers.ts";
 export {
+  cpuIntcLabel,
   descriptionToNode,
   type Device,
   type DeviceContext,

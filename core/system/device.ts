@@ -23,6 +23,21 @@ export type MachineEvent =
   | { kind: "poweroff"; /** exit status */ status: number }
   | { kind: "reset" };
 
+/**
+ * The label of hart `hart`'s local interrupt controller node (the
+ * `riscv,cpu-intc` under its cpu node): devices wired to the CPU directly
+ * (CLINT, PLIC) refer to it in `interrupts-extended`.
+ *
+ * @example
+ * ```ts
+ * import { cpuIntcLabel } from "./device.ts";
+ * console.log(cpuIntcLabel(0)); // "cpu0-intc"
+ * ```
+ */
+export function cpuIntcLabel(hart = 0): string {
+  return `cpu${hart}-intc`;
+}
+
 /** A deterministic random source (seeded from the machine's seed). */
 export interface RandomSource {
   next64(): bigint;
