@@ -14,7 +14,13 @@ import type { MmioHandler } from "../guest_memory.ts";
 import { SeededRandom } from "../linux/random.ts";
 import type { PhysicalBus } from "./bus.ts";
 import type { SerialConsole } from "./console.ts";
-import type { Device, DeviceContext, DeviceDescription, MachineEvent } from "./device.ts";
+import type {
+  Device,
+  DeviceContext,
+  DeviceDescription,
+  MachineEvent,
+  RandomSource,
+} from "./device.ts";
 import type { EventQueue } from "./events.ts";
 import type { InterruptController, InterruptSink } from "./irq.ts";
 import type { DeviceOptions, DeviceSpec } from "./options.ts";
@@ -204,7 +210,7 @@ export class MachineDevices {
       clock: env.clock,
       events: env.events,
       dma: env.bus,
-      random: new SeededRandom((env.seed ?? 0n) ^ hashName(`${name}#${n}`)),
+      random: this.random(`${name}#${n}`),
       hostTimeNs: env.hostTimeNs ?? (() => BigInt(Date.now()) * 1_000_000n),
       serial: (index = 0) => {
         const s = this.serials[index];
@@ -216,6 +222,11 @@ export class MachineDevices {
       offerVirtioSlot: (t: VirtioMmioTransport) => this.#slots.push(t),
       claimVirtioSlot: () => this.#slots.pop(),
     };
+  }
+
+  /** A random stream of its own for `label`, derived from the machine's seed. */
+  random(label: string): RandomSource {
+    return new SeededRandom((this.env.seed ?? 0n) ^ hashName(label));
   }
 
   /** Resets every device. */

@@ -1,0 +1,171 @@
+/**
+ * Boot-time placement for the virt board, following QEMU's RISC-V boot
+ * rules: images (ELF by program headers, else raw), the reset vector in the
+ * mask ROM, OpenSBI's `fw_dynamic_info`, and where the kernel, initrd and
+ * device tree go in DRAM.
+ *
+ * @module
+ */
+
+import { EmuError, GuestFault, hex, parseElf, type PhysicalBus } from "../../../mod.ts";
+
+const MiB = 1n << 20n;
+const EM_RISCV = 243;
+
+/** Where an image landed. */
+export interface LoadedImage {
+  /** lowest loaded address */
+  low: bigint;
+  /** one past the highest loaded address */
+  high: bigint;
+  /** ELF entry point, or `low` for raw images */
+  entry: bigint;
+  elf: boolean;
+}
+
+/** `v` rounded up to a multiple of `align` (a power of two). */
+export function alignUp(v: bigint, align: bigint): bigint {
+  return (v + align - 1n) & ~(align - 1n);
+}
+
+/** `v` rounded down to a multiple of `align` (a power of two). */
+export function alignDown(v: bigint, align: bigint): bigint {
+  return v & ~(align - 1n);
+}
+
+function isElf(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c &&
+    bytes[3] === 0x46;
+}
+
+function write(bus: PhysicalBus, what: string, addr: bigint, data: Uint8Array): void {
+  try {
+    bus.writeBytes(addr, data);
+  } catch (e) {
+    if (!(e instanceof GuestFault)) throw e;
+    throw new EmuError(
+      `${what}: [${hex(addr)}, ${
+        hex(addr + BigInt(data.length))
+      }) is not inside the machine's memory`,
+      "raise -m, or check that the image is built for this board's DRAM at 0x80000000",
+    );
+  }
+}
+
+/**
+ * Loads an ELF by its PT_LOAD segments (zeroing the rest of each segment),
+ * or a raw image at `rawAddr`.
+ *
+ * @example
+ * ```ts ignore
+ * const fw = loadImage(bus, await Deno.readFile("fw_jump.bin"), "-bios fw_jump.bin", 0x80000000n);
+ * console.log(hex(fw.entry));
+ * ```
+ */
+export function loadImage(
+  bus: PhysicalBus,
+  bytes: Uint8Array,
+  what: string,
+  rawAddr: bigint,
+): LoadedImage {
+  if (!isElf(bytes)) {
+    write(bus, what, rawAddr, bytes);
+    const high = rawAddr + BigInt(bytes.length);
+    return { low: rawAddr, high, entry: rawAddr, elf: false };
+  }
+  const elf = parseElf(bytes, what);
+  if (elf.machine !== EM_RISCV || elf.elfClass !== 2) {
+    throw new EmuError(`${what}: not a 64-bit RISC-V ELF (e_machine ${elf.machine})`);
+  }
+  let low = -1n, high = 0n;
+  for (const s of elf.loads) {
+    if (s.memsz === 0n) continue;
+    const image = new Uint8Array(Number(s.memsz));
+    image.set(bytes.subarray(s.offset, s.offset + s.filesz));
+    write(bus, what, s.vaddr, image);
+    if (low < 0n || s.vaddr < low) low = s.vaddr;
+    if (s.vaddr + s.memsz > high) high = s.vaddr + s.memsz;
+  }
+  return { low, high, entry: elf.entry, elf: true };
+}
+
+/**
+ * Where a kernel goes after firmware that ends at `firmwareEnd`: the next
+ * 2 MiB boundary (rv64).
+ */
+export function kernelStart(firmwareEnd: bigint): bigint {
+  return alignUp(firmwareEnd, 2n * MiB);
+}
+
+/** Where the initrd goes: halfway into RAM, at most 512 MiB above the kernel. */
+export function initrdStart(kernelLow: bigint, ramSize: bigint): bigint {
+  const half = ramSize / 2n;
+  return kernelLow + (half < 512n * MiB ? half : 512n * MiB);
+}
+
+/** Where the device tree goes: the last 2 MiB-aligned spot that holds it below the end of DRAM. */
+export function fdtAddress(dramEnd: bigint, fdtSize: number): bigint {
+  return alignDown(dramEnd - BigInt(fdtSize), 2n * MiB);
+}
+
+// RISC-V instruction encoders for the reset vector.
+const I = (imm: number, rs1: number, f3: number, rd: number, op: number) =>
+  ((imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op) >>> 0;
+const T0 = 5, A0 = 10, A1 = 11, A2 = 12, ZERO = 0;
+const CSR_MHARTID = 0xf14;
+/** Bytes of the reset vector; `fw_dynamic_info` follows it. */
+export const RESET_VECTOR_SIZE = 40;
+
+/**
+ * The reset vector, as QEMU's: a0 = mhartid, a1 = the FDT address,
+ * a2 = the address of `fw_dynamic_info` (right after this code), then a
+ * jump to `startAddr`. Both addresses are stored as data words after the
+ * code.
+ *
+ * @example
+ * ```ts
+ * import { resetVector } from "./boot.ts";
+ * console.log(resetVector(0x80000000n, 0x8fe00000n).length); // 40
+ * ```
+ */
+export function resetVector(startAddr: bigint, fdtAddr: bigint): Uint8Array {
+  const words = [
+    (T0 << 7 | 0x17) >>> 0, // auipc t0, 0
+    I(RESET_VECTOR_SIZE, T0, 0, A2, 0x13), // addi a2, t0, 40: &fw_dynamic_info
+    I(CSR_MHARTID, ZERO, 2, A0, 0x73), // csrr a0, mhartid
+    I(32, T0, 3, A1, 0x03), // ld a1, 32(t0): the FDT address
+    I(24, T0, 3, T0, 0x03), // ld t0, 24(t0): the start address
+    I(0, T0, 0, ZERO, 0x67), // jr t0
+  ];
+  const out = new Uint8Array(RESET_VECTOR_SIZE);
+  const dv = new DataView(out.buffer);
+  words.forEach((w, i) => dv.setUint32(i * 4, w, true));
+  dv.setBigUint64(24, startAddr, true);
+  dv.setBigUint64(32, fdtAddr, true);
+  return out;
+}
+
+/** OpenSBI's fw_dynamic_info magic ("OSBI") and the version QEMU writes. */
+const FW_DYNAMIC_MAGIC = 0x4942534fn, FW_DYNAMIC_VERSION = 2n;
+/** Privilege mode of the next stage: supervisor. */
+const NEXT_MODE_S = 1n;
+
+/**
+ * OpenSBI's `fw_dynamic_info` (rv64): magic, version, the next stage's
+ * address and mode (S), options, boot hart. fw_jump ignores it; fw_dynamic
+ * jumps to `nextAddr`.
+ *
+ * @example
+ * ```ts
+ * import { fwDynamicInfo } from "./boot.ts";
+ * console.log(fwDynamicInfo(0x80200000n).length); // 48
+ * ```
+ */
+export function fwDynamicInfo(nextAddr: bigint): Uint8Array {
+  const out = new Uint8Array(48);
+  const dv = new DataView(out.buffer);
+  [FW_DYNAMIC_MAGIC, FW_DYNAMIC_VERSION, nextAddr, NEXT_MODE_S, 0n, 0n].forEach((v, i) =>
+    dv.setBigUint64(i * 8, v, true)
+  );
+  return out;
+}

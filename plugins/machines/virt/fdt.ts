@@ -1,0 +1,117 @@
+/**
+ * The virt board's device tree, generated from the devices actually
+ * present, with the same node and property names as QEMU's virt machine.
+ *
+ * @module
+ */
+
+import {
+  cpuIntcLabel,
+  descriptionToNode,
+  type DeviceDescription,
+  FdtNode,
+  u64Cells,
+} from "../../../mod.ts";
+
+/** What goes into the tree besides the devices. */
+export interface VirtTreeParams {
+  ramBase: bigint;
+  ramSize: bigint;
+  /** `riscv,isa` of the cpu node */
+  isa: string;
+  /** "riscv,sv39", "riscv,sv48", ... */
+  mmuType: string;
+  timebaseHz: number;
+  descriptions: DeviceDescription[];
+  /** label of the interrupt controller node */
+  interruptParent?: string;
+  /** 32 bytes for /chosen/rng-seed */
+  rngSeed: Uint8Array;
+}
+
+/** What the loaders add to /chosen. */
+export interface ChosenParams {
+  bootargs?: string;
+  initrd?: { start: bigint; end: bigint };
+}
+
+/**
+ * Builds the virt board's tree.
+ *
+ * @example
+ * ```ts ignore
+ * const root = virtDeviceTree({ ramBase: 0x80000000n, ramSize: 256n << 20n, isa: "rv64imafdc",
+ *   mmuType: "riscv,sv48", timebaseHz: 10_000_000, descriptions, interruptParent: "plic",
+ *   rngSeed: new Uint8Array(32) });
+ * ```
+ */
+export function virtDeviceTree(p: VirtTreeParams): FdtNode {
+  const root = new FdtNode("")
+    .set("#address-cells", [2])
+    .set("#size-cells", [2])
+    .set("compatible", "riscv-virtio")
+    .set("model", "riscv-virtio,qemu");
+
+  const chosen = root.add("chosen").set("rng-seed", p.rngSeed);
+
+  root.add(`memory@${p.ramBase.toString(16)}`)
+    .set("device_type", "memory")
+    .set("reg", [...u64Cells(p.ramBase), ...u64Cells(p.ramSize)]);
+
+  const cpus = root.add("cpus")
+    .set("#address-cells", [1])
+    .set("#size-cells", [0])
+    .set("timebase-frequency", [p.timebaseHz]);
+  const cpu = cpus.add("cpu@0")
+    .set("device_type", "cpu")
+    .set("reg", [0])
+    .set("status", "okay")
+    .set("compatible", "riscv")
+    .set("riscv,isa", p.isa)
+    .set("mmu-type", p.mmuType);
+  cpu.label = "cpu0";
+  const intc = cpu.add("interrupt-controller")
+    .set("#interrupt-cells", [1])
+    .set("interrupt-controller", true)
+    .set("compatible", "riscv,cpu-intc");
+  intc.label = cpuIntcLabel(0);
+  cpus.add("cpu-map").add("cluster0").add("core0").set("cpu", [{ phandle: "cpu0" }]);
+
+  const soc = root.add("soc")
+    .set("#address-cells", [2])
+    .set("#size-cells", [2])
+    .set("compatible", "simple-bus")
+    .set("ranges", true);
+
+  for (const d of p.descriptions) {
+    const parent = d.parent === "root" ? root : soc;
+    const node = descriptionToNode(d, 2, 2, p.interruptParent);
+    parent.children.push(node);
+    if (parent === soc && d.compatible?.includes("ns16550a") && !chosen.props.has("stdout-path")) {
+      chosen.set("stdout-path", `/soc/${node.name}`);
+    }
+  }
+  return root;
+}
+
+/**
+ * Sets /chosen's bootargs and initrd properties (creating /chosen when a
+ * user-supplied tree has none), as QEMU does after loading the kernel.
+ *
+ * @example
+ * ```ts
+ * import { FdtNode } from "../../../mod.ts";
+ * import { setChosen } from "./fdt.ts";
+ * const root = new FdtNode("");
+ * setChosen(root, { bootargs: "console=ttyS0" });
+ * console.log(root.find("/chosen")?.props.get("bootargs")); // "console=ttyS0"
+ * ```
+ */
+export function setChosen(root: FdtNode, c: ChosenParams): void {
+  const chosen = root.child("chosen") ?? root.add("chosen");
+  if (c.bootargs) chosen.set("bootargs", c.bootargs);
+  if (c.initrd) {
+    chosen.set("linux,initrd-start", c.initrd.start);
+    chosen.set("linux,initrd-end", c.initrd.end);
+  }
+}

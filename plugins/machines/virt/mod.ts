@@ -1,0 +1,275 @@
+/**
+ * QEMU's RISC-V `virt` board: mask ROM with the reset vector at 0x1000,
+ * SiFive test finisher, Goldfish RTC, CLINT, PLIC, an NS16550A UART, eight
+ * virtio-mmio slots and DRAM at 0x80000000, plus any `-device` and
+ * `-drive if=virtio`. Firmware (`-bios`) goes at the start of DRAM, the
+ * kernel where QEMU puts it, the device tree near the end of DRAM.
+ *
+ * Machine options (`-M virt,key=val`): `dumpdtb=FILE` (write the device
+ * tree and stop), `mmu-type=sv39|sv48|sv57` (default sv48), `isa=...`.
+ *
+ * The CPU is not built here: a run loop calls {@linkcode buildVirt} (or the
+ * plugin's `build`), then starts hart 0 at `entryPc`.
+ *
+ * @module
+ */
+
+import {
+  type BuiltMachine,
+  decodeFdt,
+  DeviceOptions,
+  type DeviceSpec,
+  EmuError,
+  encodeFdt,
+  FdtNode,
+  loadDevicePlugin,
+  MachineDevices,
+  type MachineEnv,
+  type MachineOptions,
+  type MachinePlugin,
+  PLUGIN_API_VERSION,
+  SerialConsole,
+} from "../../../mod.ts";
+import {
+  fdtAddress,
+  fwDynamicInfo,
+  initrdStart,
+  kernelStart,
+  type LoadedImage,
+  loadImage,
+  RESET_VECTOR_SIZE,
+  resetVector,
+} from "./boot.ts";
+import { setChosen, virtDeviceTree } from "./fdt.ts";
+
+/** QEMU virt's memory map (the parts this board has). */
+export const VIRT_MAP = {
+  mrom: { base: 0x1000n, size: 0xf000n },
+  test: 0x100000n,
+  rtc: { base: 0x101000n, irq: 11 },
+  clint: 0x2000000n,
+  plic: { base: 0xc000000n, size: 0x600000n },
+  uart0: { base: 0x10000000n, irq: 10 },
+  virtio: { base: 0x10001000n, stride: 0x1000n, count: 8, firstIrq: 1 },
+  dram: 0x80000000n,
+} as const;
+
+/** Default `riscv,isa` string of the cpu node. */
+export const DEFAULT_ISA = "rv64imafdc_zicsr_zifencei";
+const TIMEBASE_HZ = 10_000_000;
+/** QEMU's names for virtio devices on the virtio-mmio bus. */
+const DEVICE_ALIASES: Record<string, string> = {
+  "virtio-blk-device": "virtio_blk",
+  "virtio-rng-device": "virtio_rng",
+};
+
+async function addDevice(devs: MachineDevices, ref: string, options: DeviceOptions): Promise<void> {
+  const plugin = await loadDevicePlugin(DEVICE_ALIASES[ref] ?? ref);
+  await devs.add(plugin.name, plugin.create, options);
+}
+
+/** Turns `-drive` options into virtio_blk options (without `if`), or null for `if=none`. */
+function driveToBlk(drive: DeviceOptions): DeviceOptions | null {
+  const where = drive.string("if", "virtio");
+  if (where === "none") return null;
+  if (where !== "virtio") {
+    throw new EmuError(`-drive if=${where}: this board has only virtio disks`, "use if=virtio");
+  }
+  const { if: _if, ...rest } = drive.values;
+  return new DeviceOptions("virtio_blk", rest);
+}
+
+/** `-device virtio_blk,drive=ID` takes the options of `-drive if=none,id=ID`. */
+function withDrive(spec: DeviceSpec, drives: DeviceOptions[]): DeviceOptions {
+  const o = spec.options;
+  if (!o.has("drive")) return o;
+  const id = o.string("drive");
+  const d = drives.find((x) => x.values.id === id && x.values.if === "none");
+  if (!d) {
+    throw new EmuError(
+      `-device ${spec.name}: no -drive if=none,id=${id}`,
+      "define the drive first",
+    );
+  }
+  const { drive: _drive, ...own } = o.values;
+  const { if: _if, ...fromDrive } = d.values;
+  return new DeviceOptions(o.owner, { ...fromDrive, ...own });
+}
+
+async function createDevices(
+  devs: MachineDevices,
+  options: MachineOptions,
+): Promise<void> {
+  const m = VIRT_MAP;
+  const opts = (name: string, values: Record<string, string>) => new DeviceOptions(name, values);
+  const hex = (v: bigint) => "0x" + v.toString(16);
+  await addDevice(devs, "plic", opts("plic", { addr: hex(m.plic.base), size: hex(m.plic.size) }));
+  await addDevice(devs, "aclint", opts("aclint", { addr: hex(m.clint) }));
+  await addDevice(devs, "sifive_test", opts("sifive_test", { addr: hex(m.test) }));
+  const rtc = { ...options.rtc?.values, addr: hex(m.rtc.base), irq: String(m.rtc.irq) };
+  await addDevice(devs, "goldfish_rtc", opts("-rtc", rtc));
+  const uart = { addr: hex(m.uart0.base), irq: String(m.uart0.irq) };
+  await addDevice(devs, "ns16550a", opts("ns16550a", uart));
+  for (let i = 0; i < m.virtio.count; i++) {
+    const addr = m.virtio.base + BigInt(i) * m.virtio.stride;
+    const irq = String(m.virtio.firstIrq + i);
+    await addDevice(devs, "virtio_mmio", opts("virtio_mmio", { addr: hex(addr), irq }));
+  }
+  for (const d of options.drives) {
+    const blk = driveToBlk(d);
+    if (blk) await addDevice(devs, "virtio_blk", blk);
+  }
+  for (const spec of options.devices) {
+    await addDevice(devs, spec.name, withDrive(spec, options.drives));
+  }
+}
+
+/** Loads -bios and -kernel; returns where the reset vector jumps and the kernel's entry. */
+function loadImages(
+  env: MachineEnv,
+  o: MachineOptions,
+  files: Map<string, Uint8Array>,
+): { start: bigint; kernel: LoadedImage | null } {
+  const dram: bigint = VIRT_MAP.dram;
+  let start = dram, firmwareEnd = dram;
+  if (o.bios !== undefined && o.bios !== "none") {
+    const fw = loadImage(env.bus, files.get(o.bios)!, `-bios ${o.bios}`, dram);
+    start = fw.entry;
+    firmwareEnd = fw.high;
+  }
+  let kernel: LoadedImage | null = null;
+  if (o.kernel !== undefined) {
+    const at = o.bios === "none" ? dram : kernelStart(firmwareEnd);
+    kernel = loadImage(env.bus, files.get(o.kernel)!, `-kernel ${o.kernel}`, at);
+    if (o.bios === "none") start = kernel.entry;
+  }
+  return { start, kernel };
+}
+
+/**
+ * Builds the virt board on `env.bus`: devices, images, device tree, reset
+ * ROM. With `-M virt,dumpdtb=FILE` it writes the tree and returns with
+ * `dumpedDtb` set (the caller should exit, as QEMU does).
+ *
+ * @example
+ * ```ts ignore
+ * const m = await buildVirt(env, { machine: new DeviceOptions("virt"), ramSize: 256n << 20n,
+ *   bios: "fw_jump.bin", kernel: "u-boot.bin", devices: [], drives: [] });
+ * cpu.pc = m.entryPc;
+ * ```
+ */
+export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<BuiltMachine> {
+  const dumpdtb = o.machine.has("dumpdtb") ? o.machine.string("dumpdtb") : undefined;
+  const mmu = o.machine.string("mmu-type", "sv48");
+  if (!/^sv(39|48|57)$/.test(mmu)) {
+    throw new EmuError(`-M virt,mmu-type=${mmu}: not one of sv39, sv48, sv57`);
+  }
+  const isa = o.machine.string("isa", DEFAULT_ISA);
+  o.machine.rejectUnused();
+  if (o.bios === undefined && dumpdtb === undefined) {
+    throw new EmuError(
+      "-M virt: no firmware given; Denemu does not bundle one",
+      "pass -bios fw_jump.bin (OpenSBI, e.g. /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin), " +
+        "or -bios none with -kernel for a bare-metal program",
+    );
+  }
+  if (o.initrd !== undefined && o.kernel === undefined) {
+    throw new EmuError("-initrd needs -kernel", "pass the kernel with -kernel");
+  }
+  const ram = o.ramSize;
+  if (ram < 1n << 20n || ram % 4096n !== 0n) {
+    throw new EmuError(`-m ${ram}: the virt board needs at least 1M, in whole 4K pages`);
+  }
+
+  // Read every file first, so a missing one fails before anything is built.
+  const readFile = env.readFile ?? ((p: string) => Deno.readFile(p));
+  const files = new Map<string, Uint8Array>();
+  for (
+    const [flag, path] of [["-bios", o.bios], ["-kernel", o.kernel], ["-initrd", o.initrd], [
+      "-dtb",
+      o.dtb,
+    ]]
+  ) {
+    if (path === undefined || path === "none" && flag === "-bios") continue;
+    try {
+      files.set(path, await readFile(path));
+    } catch (e) {
+      throw new EmuError(`${flag} ${path}: cannot read: ${(e as Error).message}`);
+    }
+  }
+
+  env.bus.addRom("mrom", VIRT_MAP.mrom.base, VIRT_MAP.mrom.size);
+  env.bus.addRam("dram", VIRT_MAP.dram, ram);
+  const console = env.console ?? new SerialConsole(env.events, env.clock);
+  const devs = new MachineDevices(env, [console]);
+  try {
+    await createDevices(devs, o);
+    const { start, kernel } = loadImages(env, o, files);
+    let initrd: { start: bigint; end: bigint } | undefined;
+    if (o.initrd !== undefined && kernel) {
+      const data = files.get(o.initrd)!;
+      const at = initrdStart(kernel.low, ram);
+      if (at + BigInt(data.length) > VIRT_MAP.dram + ram) {
+        throw new EmuError(
+          `-initrd ${o.initrd}: does not fit in RAM above ${at.toString(16)}`,
+          "raise -m",
+        );
+      }
+      env.bus.writeBytes(at, data);
+      initrd = { start: at, end: at + BigInt(data.length) };
+    }
+
+    let tree: FdtNode;
+    if (o.dtb !== undefined) tree = decodeFdt(files.get(o.dtb)!, `-dtb ${o.dtb}`).root;
+    else {
+      tree = virtDeviceTree({
+        ramBase: VIRT_MAP.dram,
+        ramSize: ram,
+        isa,
+        mmuType: `riscv,${mmu}`,
+        timebaseHz: TIMEBASE_HZ,
+        descriptions: devs.descriptions,
+        interruptParent: devs.interruptParentLabel,
+        rngSeed: devs.random("chosen/rng-seed").bytes(32),
+      });
+    }
+    setChosen(tree, { bootargs: o.append, initrd });
+    const fdt = encodeFdt(tree);
+
+    const fdtAddr = fdtAddress(VIRT_MAP.dram + ram, fdt.length);
+    env.bus.writeBytes(fdtAddr, fdt);
+    const rom = VIRT_MAP.mrom.base;
+    env.bus.writeBytes(rom, resetVector(start, fdtAddr));
+    const infoAddr = rom + BigInt(RESET_VECTOR_SIZE);
+    env.bus.writeBytes(infoAddr, fwDynamicInfo(kernel?.low ?? 0n));
+
+    const built: BuiltMachine = {
+      entryPc: rom,
+      fdtAddress: fdtAddr,
+      fdt,
+      boot: { pc: start, a0: 0n, a1: fdtAddr, a2: infoAddr },
+      devices: devs.created.map((c) => c.device),
+      console,
+      control: devs.control,
+      close: () => devs.close(),
+    };
+    if (dumpdtb !== undefined) {
+      await (env.writeFile ?? ((p: string, d: Uint8Array) => Deno.writeFile(p, d)))(dumpdtb, fdt);
+      built.dumpedDtb = dumpdtb;
+    }
+    return built;
+  } catch (e) {
+    await devs.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** The virt machine plugin. */
+const plugin: MachinePlugin = {
+  kind: "machine",
+  name: "virt",
+  apiVersion: PLUGIN_API_VERSION,
+  description: "RISC-V VirtIO board (QEMU virt): CLINT, PLIC, NS16550A, virtio-mmio, RTC, test",
+  build: buildVirt,
+};
+export default plugin;
