@@ -142,7 +142,7 @@ export {
   VirtqueueError,
 } from "./core/system/virtqueue.ts";
 
+// No top-level await: plugins import this module, so it must finish evaluating first.
 if (import.meta.main) {
-  const { main } = await import("./cli/main.ts");
-  Deno.exit(await main(Deno.args));
+  import("./cli/main.ts").then(async ({ main }) => Deno.exit(await main(Deno.args)));
 }
