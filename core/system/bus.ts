@@ -90,10 +90,8 @@ export class PhysicalBus implements DmaView {
         "use a smaller -m",
       );
     }
+    // Page alignment plus the overlap check keep devices off RAM pages.
     this.#checkFree(name, base, size);
-    for (const r of this.#regions) {
-      if (r.kind === "mmio" && sharesPage(r, base, size)) this.#pageConflict(r.name, name);
-    }
     let host: number;
     try {
       host = this.host.allocate(Number(size), PAGE_SIZE);
@@ -118,19 +116,9 @@ export class PhysicalBus implements DmaView {
   addMmio(name: string, base: bigint, size: bigint, handler: MmioHandler): MmioRegion {
     if (size <= 0n) throw new EmuError(`device "${name}": MMIO size must be positive`);
     this.#checkFree(name, base, size);
-    for (const r of this.#regions) {
-      if (r.kind === "ram" && sharesPage(r, base, size)) this.#pageConflict(name, r.name);
-    }
     const r: MmioRegion = { kind: "mmio", name, base, size, handler };
     this.#insert(r);
     return r;
-  }
-
-  #pageConflict(device: string, ram: string): never {
-    throw new EmuError(
-      `device "${device}" shares a 4 KiB page with memory region "${ram}"`,
-      "place devices on pages of their own",
-    );
   }
 
   #checkFree(name: string, base: bigint, size: bigint): void {
@@ -298,11 +286,6 @@ export class PhysicalBus implements DmaView {
 }
 
 const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: Perm.X };
-
-function sharesPage(r: BusRegion, base: bigint, size: bigint): boolean {
-  const lo = (x: bigint) => x / PAGE, hi = (x: bigint) => (x - 1n) / PAGE;
-  return lo(base) <= hi(r.base + r.size) && lo(r.base) <= hi(base + size);
-}
 
 /**
  * The MMIO handler of one page: offsets are page relative; accesses that hit

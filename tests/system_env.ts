@@ -1,0 +1,54 @@
+// Shared fixtures of the system-mode tests: a machine environment without a CPU, whose virtual
+// clock the test moves by hand.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import {
+  DeviceOptions,
+  EventQueue,
+  HostMemory,
+  type MachineEnv,
+  PhysicalBus,
+  RecordingInterruptSink,
+  VirtualClock,
+} from "../mod.ts";
+export { which } from "../scripts/build_guests.ts";
+
+/** A machine environment plus a hand-driven clock. */
+export interface TestEnv extends MachineEnv {
+  bus: PhysicalBus;
+  events: EventQueue;
+  clock: VirtualClock;
+  sink: RecordingInterruptSink;
+  /** Sets virtual time to `ns` and runs the events due by then. */
+  advanceTo(ns: bigint): void;
+}
+
+/** A fresh environment at virtual time 0 (epoch of the clock: 2025-01-01). */
+export function testEnv(seed = 0n): TestEnv {
+  let icount = 0;
+  const clock = new VirtualClock(() => icount);
+  const events = new EventQueue();
+  const sink = new RecordingInterruptSink();
+  const bus = new PhysicalBus(new HostMemory(1 << 20));
+  return {
+    bus,
+    events,
+    clock,
+    sink,
+    interrupts: sink,
+    seed,
+    hostTimeNs: () => 1_800_000_000_000_000_000n,
+    advanceTo(ns: bigint) {
+      icount = Number(ns);
+      events.runDue(ns);
+    },
+  };
+}
+
+/** `new DeviceOptions(name, values)` with hex helpers. */
+export function opts(name: string, values: Record<string, string | number | bigint> = {}) {
+  const v: Record<string, string> = {};
+  for (const [k, x] of Object.entries(values)) {
+    v[k] = typeof x === "bigint" ? "0x" + x.toString(16) : String(x);
+  }
+  return new DeviceOptions(name, v);
+}
