@@ -5,9 +5,12 @@ import {
   DeviceOptions,
   EventQueue,
   HostMemory,
+  loadDevicePlugin,
+  MachineDevices,
   type MachineEnv,
   PhysicalBus,
   RecordingInterruptSink,
+  SerialConsole,
   VirtualClock,
 } from "../mod.ts";
 export { which } from "../scripts/build_guests.ts";
@@ -51,4 +54,18 @@ export function opts(name: string, values: Record<string, string | number | bigi
     v[k] = typeof x === "bigint" ? "0x" + x.toString(16) : String(x);
   }
   return new DeviceOptions(name, v);
+}
+
+/** Creates built-in devices by plugin name on `env` (a PLIC first, as boards do). */
+export async function withDevices(
+  env: TestEnv,
+  list: [string, Record<string, string | number | bigint>][],
+): Promise<{ devs: MachineDevices; console: SerialConsole }> {
+  const console = new SerialConsole(env.events, env.clock);
+  const devs = new MachineDevices(env, [console]);
+  for (const [name, values] of list) {
+    const plugin = await loadDevicePlugin(name);
+    await devs.add(plugin.name, plugin.create, opts(name, values));
+  }
+  return { devs, console };
 }
