@@ -101,7 +101,7 @@ export class PhysicalBus implements DmaView {
         "use a smaller -m",
       );
     }
-    this.host.u8.fill(0, host, host + Number(size));
+    // Fresh from the top of the allocator: already zero.
     const r: RamRegion = { kind: "ram", name, base, size, host, readOnly };
     this.#insert(r);
     return r;

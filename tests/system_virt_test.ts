@@ -1,0 +1,269 @@
+// The virt board without a CPU: memory map, image placement, reset ROM, generated device tree
+// (also against qemu-system-riscv64's when installed), -dtb, -drive, -device, dumpdtb.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import {
+  type BuiltMachine,
+  decodeFdt,
+  DeviceOptions,
+  encodeFdt,
+  fdtCells,
+  type FdtNode,
+  fdtString,
+  fdtStrings,
+  loadMachinePlugin,
+  type MachineOptions,
+  parseDeviceSpec,
+} from "../mod.ts";
+import { type TestEnv, testEnv, which } from "./system_env.ts";
+
+const MiB = 1n << 20n;
+const FIRMWARE = new Uint8Array(0x3000).fill(0x13); // "nop"s: 12 KiB of raw firmware
+const KERNEL = new Uint8Array(0x1800).fill(0x73);
+
+function options(o: Partial<MachineOptions> = {}): MachineOptions {
+  return { machine: new DeviceOptions("virt"), ramSize: 256n * MiB, devices: [], drives: [], ...o };
+}
+
+async function build(o: Partial<MachineOptions>, files: Record<string, Uint8Array> = {}) {
+  const env: TestEnv = testEnv();
+  env.readFile = (p) => {
+    const f = files[p];
+    return f ? Promise.resolve(f) : Promise.reject(new Error("No such file or directory"));
+  };
+  const written: Record<string, Uint8Array> = {};
+  env.writeFile = (p, d) => Promise.resolve(void (written[p] = d));
+  const virt = await loadMachinePlugin("virt");
+  const m: BuiltMachine = await virt.build(env, options(o));
+  return { env, m, written, tree: decodeFdt(m.fdt).root };
+}
+
+const prop = (n: FdtNode | undefined, name: string) => n?.props.get(name) as Uint8Array;
+
+Deno.test("virt: memory map, firmware at DRAM, kernel at 0x80200000, FDT near the end of RAM", async () => {
+  const { env, m, tree } = await build(
+    { bios: "fw.bin", kernel: "k.bin", initrd: "rd", append: "console=ttyS0 earlycon" },
+    { "fw.bin": FIRMWARE, "k.bin": KERNEL, "rd": new Uint8Array([1, 2, 3, 4]) },
+  );
+  const names = env.bus.regions.map((r) => `${r.name}@${r.base.toString(16)}`);
+  for (
+    const want of [
+      "mrom@1000",
+      "sifive_test@100000@100000",
+      "goldfish_rtc@101000@101000",
+      "aclint@2000000@2000000",
+      "plic@c000000@c000000",
+      "ns16550a@10000000@10000000",
+      "virtio_mmio@10001000@10001000",
+      "virtio_mmio@10008000@10008000",
+      "dram@80000000",
+    ]
+  ) assert.ok(names.includes(want), `${want} in ${names}`);
+  assert.equal(m.entryPc, 0x1000n);
+  assert.equal(m.fdtAddress, 0x8fe00000n);
+  assert.deepEqual(m.boot, { pc: 0x80000000n, a0: 0n, a1: 0x8fe00000n, a2: 0x1028n });
+  assert.equal(env.bus.load(0x80000000n, 4), 0x13131313n, "firmware at DRAM base");
+  assert.equal(env.bus.load(0x80200000n, 4), 0x73737373n, "kernel at the next 2 MiB boundary");
+  assert.deepEqual(env.bus.readBytes(m.fdtAddress, m.fdt.length), m.fdt);
+  const chosen = tree.find("/chosen");
+  assert.equal(fdtString(prop(chosen, "bootargs")), "console=ttyS0 earlycon");
+  assert.equal(fdtString(prop(chosen, "stdout-path")), "/soc/serial@10000000");
+  // initrd: kernel + min(RAM/2, 512 MiB)
+  const start = 0x80200000n + 128n * MiB;
+  assert.deepEqual(fdtCells(prop(chosen, "linux,initrd-start")), [0, Number(start)]);
+  assert.deepEqual(fdtCells(prop(chosen, "linux,initrd-end")), [0, Number(start + 4n)]);
+  assert.equal(env.bus.load(start, 4), 0x04030201n);
+  assert.deepEqual(fdtCells(prop(tree.find("/memory@80000000"), "reg")), [
+    0,
+    0x80000000,
+    0,
+    256 << 20,
+  ]);
+  await m.close();
+});
+
+Deno.test("virt: the reset vector loads a0/a1/a2 and jumps; fw_dynamic_info follows it", async () => {
+  const { env } = await build({ bios: "fw.bin", kernel: "k.bin" }, {
+    "fw.bin": FIRMWARE,
+    "k.bin": KERNEL,
+  });
+  const words = [0, 1, 2, 3, 4, 5].map((i) => Number(env.bus.load(0x1000n + BigInt(4 * i), 4)));
+  assert.deepEqual(words, [
+    0x00000297, // auipc t0, 0
+    0x02828613, // addi a2, t0, 40
+    0xf1402573, // csrr a0, mhartid
+    0x0202b583, // ld a1, 32(t0)
+    0x0182b283, // ld t0, 24(t0)
+    0x00028067, // jr t0
+  ]);
+  assert.equal(env.bus.load(0x1018n, 8), 0x80000000n, "start address");
+  assert.equal(env.bus.load(0x1020n, 8), 0x8fe00000n, "FDT address");
+  const info = [0, 1, 2, 3, 4, 5].map((i) => env.bus.load(0x1028n + BigInt(8 * i), 8));
+  assert.deepEqual(info, [0x4942534fn, 2n, 0x80200000n, 1n, 0n, 0n]);
+  assert.equal(env.bus.resolver()(1, "write"), "protection", "the mask ROM is read-only");
+});
+
+/** A minimal ELF64 RISC-V executable: one PT_LOAD at `vaddr` with a 0x100-byte bss. */
+function tinyElf(vaddr: bigint, entryOffset: number): Uint8Array {
+  const b = new Uint8Array(0x100);
+  const dv = new DataView(b.buffer);
+  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+  dv.setUint16(16, 2, true); // ET_EXEC
+  dv.setUint16(18, 243, true); // EM_RISCV
+  dv.setUint32(20, 1, true);
+  dv.setBigUint64(24, vaddr + BigInt(entryOffset), true);
+  dv.setBigUint64(32, 64n, true); // e_phoff
+  dv.setUint16(52, 64, true);
+  dv.setUint16(54, 56, true);
+  dv.setUint16(56, 1, true);
+  dv.setUint32(64, 1, true); // PT_LOAD
+  dv.setUint32(68, 5, true);
+  dv.setBigUint64(72, 0n, true);
+  dv.setBigUint64(80, vaddr, true);
+  dv.setBigUint64(88, vaddr, true);
+  dv.setBigUint64(96, 0x100n, true);
+  dv.setBigUint64(104, 0x200n, true);
+  dv.setBigUint64(112, 0x1000n, true);
+  dv.setUint32(0xc0, 0x00100073, true); // ebreak at the entry
+  return b;
+}
+
+Deno.test("virt: -bios none loads a bare ELF kernel by its program headers and jumps to its entry", async () => {
+  const { env, m } = await build({ bios: "none", kernel: "k.elf" }, {
+    "k.elf": tinyElf(0x80400000n, 0xc0),
+  });
+  assert.equal(m.boot.pc, 0x804000c0n);
+  assert.equal(env.bus.load(0x1018n, 8), 0x804000c0n);
+  assert.equal(env.bus.load(0x804000c0n, 4), 0x00100073n);
+  assert.equal(env.bus.load(0x80000000n, 4), 0n, "nothing at DRAM base");
+  const wrongPlace = tinyElf(0x40000000n, 0xc0);
+  await assert.rejects(
+    build({ bios: "none", kernel: "k.elf" }, { "k.elf": wrongPlace }),
+    /not inside the machine's memory/,
+  );
+});
+
+Deno.test("virt: missing -bios, unreadable files and bad options say what to do", async () => {
+  await assert.rejects(build({}), (e: Error & { hint?: string }) => {
+    assert.match(e.message, /no firmware given/);
+    assert.match(e.hint ?? "", /-bios fw_jump.bin/);
+    return true;
+  });
+  await assert.rejects(build({ bios: "missing.bin" }), /-bios missing.bin: cannot read/);
+  await assert.rejects(build({ bios: "none", initrd: "x" }), /-initrd needs -kernel/);
+  await assert.rejects(
+    build({ bios: "none", machine: new DeviceOptions("virt", { aia: "aplic" }) }),
+    /unknown option aia/,
+  );
+  await assert.rejects(
+    build({ bios: "none", machine: new DeviceOptions("virt", { "mmu-type": "sv32" }) }),
+    /not one of sv39, sv48, sv57/,
+  );
+});
+
+Deno.test("virt: -drive if=virtio takes the last slot, -device plugins appear in the tree", async () => {
+  const img = await Deno.makeTempFile();
+  await Deno.writeFile(img, new Uint8Array(4096));
+  try {
+    const { env, m, tree } = await build({
+      bios: "none",
+      drives: [new DeviceOptions("-drive", { file: img, format: "raw", if: "virtio" })],
+      devices: [
+        parseDeviceSpec("./plugins/devices/example_counter.ts,addr=0x10010000,irq=9"),
+        parseDeviceSpec("virtio-rng-device"),
+      ],
+    });
+    assert.equal(env.bus.load(0x10008008n, 4), 2n, "virtio-blk at 0x10008000");
+    assert.equal(env.bus.load(0x10007008n, 4), 4n, "virtio-rng at 0x10007000");
+    assert.equal(env.bus.load(0x10001008n, 4), 0n);
+    const counter = tree.find("/soc/counter@10010000");
+    assert.deepEqual(fdtStrings(prop(counter, "compatible")), ["denemu,example-counter"]);
+    assert.deepEqual(fdtCells(prop(counter, "interrupts")), [9]);
+    const plic = tree.find("/soc/plic@c000000");
+    assert.deepEqual(prop(counter, "interrupt-parent"), prop(plic, "phandle"));
+    await m.close();
+  } finally {
+    await Deno.remove(img);
+  }
+});
+
+Deno.test("virt: dumpdtb writes the blob; -dtb uses a given one with /chosen patched", async () => {
+  const { m, written } = await build({
+    bios: "none",
+    machine: new DeviceOptions("virt", { dumpdtb: "out.dtb", "mmu-type": "sv39" }),
+  });
+  assert.equal(m.dumpedDtb, "out.dtb");
+  assert.deepEqual(written["out.dtb"], m.fdt);
+  const cpu = decodeFdt(m.fdt).root.find("/cpus/cpu@0");
+  assert.equal(fdtString(prop(cpu, "mmu-type")), "riscv,sv39");
+  assert.equal(fdtString(prop(cpu, "riscv,isa")), "rv64imafdc_zicsr_zifencei");
+
+  const given = decodeFdt(m.fdt).root;
+  given.set("model", "custom");
+  const { tree } = await build({ bios: "none", dtb: "my.dtb", append: "quiet" }, {
+    "my.dtb": encodeFdt(given),
+  });
+  assert.equal(fdtString(prop(tree, "model")), "custom");
+  assert.equal(fdtString(prop(tree.find("/chosen"), "bootargs")), "quiet");
+  await assert.rejects(
+    build({ bios: "none", dtb: "bad.dtb" }, { "bad.dtb": new Uint8Array(64) }),
+    /-dtb bad.dtb: invalid DTB: bad magic/,
+  );
+});
+
+/** Every node path with its property names. */
+function shape(root: FdtNode): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  root.walk((n, path) => out.set(path, new Set(n.props.keys())));
+  return out;
+}
+
+const haveQemu = await which("qemu-system-riscv64");
+/** QEMU nodes for devices this board does not have. */
+const QEMU_ONLY = /^\/(pmu|fw-cfg@|flash@|platform-bus@|soc\/pci@)/;
+/** Properties newer QEMUs add that the board leaves out. */
+const QEMU_ONLY_PROPS = new Set([
+  "riscv,cbom-block-size",
+  "riscv,cboz-block-size",
+  "riscv,isa-base",
+  "riscv,isa-extensions",
+]);
+
+Deno.test({
+  name: `virt: our DTB has QEMU's nodes and properties for the devices both have${
+    haveQemu ? "" : " (skipped: qemu-system-riscv64 is not installed)"
+  }`,
+  ignore: !haveQemu,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/qemu.dtb`;
+      const out = await new Deno.Command("qemu-system-riscv64", {
+        args: ["-M", `virt,dumpdtb=${path}`, "-m", "256M", "-nographic", "-bios", "none"],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      const qemuTree = decodeFdt(await Deno.readFile(path)).root;
+      const qemu = shape(qemuTree);
+      const { tree } = await build({ bios: "none" });
+      const ours = shape(tree);
+      const qemuPaths = [...qemu.keys()].filter((p) => !QEMU_ONLY.test(p)).sort();
+      assert.deepEqual([...ours.keys()].sort(), qemuPaths);
+      for (const p of qemuPaths) {
+        const want = [...qemu.get(p)!].filter((x) => !QEMU_ONLY_PROPS.has(x)).sort();
+        assert.deepEqual([...ours.get(p)!].sort(), want, `properties of ${p}`);
+      }
+      // Values that do not depend on phandle numbering or randomness.
+      for (const p of qemuPaths) {
+        for (const name of ["reg", "interrupts", "compatible", "#address-cells", "riscv,ndev"]) {
+          const a = ours.get(p)!.has(name) ? prop(tree.find(p), name) : undefined;
+          const b = qemu.get(p)!.has(name) ? prop(qemuTree.find(p), name) : undefined;
+          assert.deepEqual(a, b, `${p} ${name}`);
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
