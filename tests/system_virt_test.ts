@@ -267,3 +267,27 @@ Deno.test({
     }
   },
 });
+
+const FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
+const UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
+const haveBootFiles = await Deno.stat(FW_JUMP).then(() => Deno.stat(UBOOT)).then(
+  () => true,
+  () => false,
+);
+
+Deno.test({
+  name: `virt: OpenSBI fw_jump + U-Boot are placed as QEMU places them${
+    haveBootFiles ? "" : " (skipped: opensbi or u-boot-qemu is not installed)"
+  }`,
+  ignore: !haveBootFiles,
+  async fn() {
+    const env = testEnv();
+    const virt = await loadMachinePlugin("virt");
+    const m = await virt.build(env, options({ bios: FW_JUMP, kernel: UBOOT }));
+    const fw = await Deno.readFile(FW_JUMP), uboot = await Deno.readFile(UBOOT);
+    assert.deepEqual(env.bus.readBytes(0x80000000n, fw.length), fw);
+    assert.deepEqual(env.bus.readBytes(0x80200000n, uboot.length), uboot);
+    assert.deepEqual(m.boot, { pc: 0x80000000n, a0: 0n, a1: 0x8fe00000n, a2: 0x1028n });
+    await m.close();
+  },
+});

@@ -212,6 +212,21 @@ Deno.test("virtio-blk: a driver that refuses VERSION_1 is not accepted; a missin
   );
 });
 
+Deno.test("virtio-mmio: a broken descriptor chain sets DEVICE_NEEDS_RESET", async () => {
+  const { env } = await machine([["virtio_rng", {}]]);
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.store(DESC + 12n, 2, 1n); // NEXT ...
+  env.bus.store(DESC + 14n, 2, 100n); // ... to a descriptor past the queue
+  env.bus.store(AVAIL + 2n, 2, 1n);
+  d.w(R.QueueNotify, 0);
+  assert.ok(Number(d.r(R.Status)) & S.DEVICE_NEEDS_RESET);
+  assert.equal(d.r(R.InterruptStatus), 2n, "configuration change interrupt");
+  d.w(R.Status, 0);
+  assert.equal(d.r(R.Status), 0n, "reset clears it");
+  assert.equal(d.r(R.InterruptStatus), 0n);
+});
+
 async function rngBytes(seed: bigint): Promise<number[]> {
   const { env } = await machine([["virtio_rng", {}]], seed);
   const d = new Driver(env, SLOT + 0x1000n);
