@@ -93,10 +93,16 @@ c.li         010 . ..... ..... 01   @c_li  !trans=addi                       C
   c.addi16sp 011 . 00010 ..... 01   @c_addi16sp  !trans=addi                 C
   c.lui      011 . ..... ..... 01   @c_lui !trans=lui                        C
 }
-c.srli       100 . 00 ... ..... 01  @c_shift !trans=srli                     C64
-c.srli       100 0 00 ... ..... 01  @c_shift !trans=srli                     C32
-c.srai       100 . 01 ... ..... 01  @c_shift !trans=srai                     C64
-c.srai       100 0 01 ... ..... 01  @c_shift !trans=srai                     C32
+{
+  c.srli64   100 0 00 ... 00000 01  @c_shift !trans=srli !asm=x:rd           C # shamt 0: a HINT
+  c.srli     100 . 00 ... ..... 01  @c_shift !trans=srli                     C64
+  c.srli     100 0 00 ... ..... 01  @c_shift !trans=srli                     C32
+}
+{
+  c.srai64   100 0 01 ... 00000 01  @c_shift !trans=srai !asm=x:rd           C # shamt 0: a HINT
+  c.srai     100 . 01 ... ..... 01  @c_shift !trans=srai                     C64
+  c.srai     100 0 01 ... ..... 01  @c_shift !trans=srai                     C32
+}
 c.andi       100 . 10 ... ..... 01  @c_andi  !trans=andi                     C
 c.sub        100 0 11 ... 00 ... 01 @cs_2  !trans=sub                        C
 c.xor        100 0 11 ... 01 ... 01 @cs_2  !trans=xor                        C
@@ -109,8 +115,11 @@ c.beqz       110 ... ... ..... 01   @cb_z  !trans=beq                        C
 c.bnez       111 ... ... ..... 01   @cb_z  !trans=bne                        C
 
 # Quadrant 2
-c.slli       000 . ..... ..... 10   @c_shift2 !trans=slli                    C64
-c.slli       000 0 ..... ..... 10   @c_shift2 !trans=slli                    C32
+{
+  c.slli64   000 0 ..... 00000 10   @c_shift2 !trans=slli !asm=x:rd          C # shamt 0: a HINT
+  c.slli     000 . ..... ..... 10   @c_shift2 !trans=slli                    C64
+  c.slli     000 0 ..... ..... 10   @c_shift2 !trans=slli                    C32
+}
 c.fldsp      001 . ..... ..... 10   @c_ldsp !trans=fld !asm=f:rd,m:imm:rs1   CD
 {
   illegal    010 - 00000 ----- 10                                            C # rd 0
