@@ -15,7 +15,14 @@ import { InternalError } from "../errors.ts";
 import { SoftTlb } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { PcRedirect, type TrapKind } from "../trap.ts";
-import { compileRegion, CTRL, Status } from "./region_compiler.ts";
+import {
+  compileRegion,
+  CTRL,
+  JUMP_CACHE_ENTRIES,
+  JUMP_CACHE_ENTRY_SIZE,
+  jumpCacheSlot,
+  Status,
+} from "./region_compiler.ts";
 
 type RunFn = (entry: number, budget: number) => number;
 
@@ -23,6 +30,8 @@ interface Region {
   run: RunFn;
   tbs: TranslationBlock[];
   live: boolean;
+  /** its slot in the shared function table */
+  slot: number;
 }
 
 interface JitEntry {
@@ -72,12 +81,18 @@ export class JitBackend implements Backend {
   };
   readonly tlb: SoftTlb;
   readonly #ctrl: number;
+  readonly #jumpCache: number;
+  readonly #table = new WebAssembly.Table({ initial: 256, element: "anyfunc" });
+  readonly #freeSlots: number[] = [];
+  #nextSlot = 0;
   readonly #regions: Region[] = [];
   readonly #imports: Record<string, unknown>;
 
   constructor(readonly cpu: CpuCore) {
     this.tlb = new SoftTlb(cpu.mem);
     this.#ctrl = cpu.host.allocate(CTRL.size, 8);
+    this.#jumpCache = cpu.host.allocate(JUMP_CACHE_ENTRIES * JUMP_CACHE_ENTRY_SIZE, 16);
+    this.#clearJumpCache(() => true);
     const tbs = cpu.tbs;
     const prevInvalidate = tbs.onInvalidate, prevFlush = tbs.onFlush;
     tbs.onInvalidate = (tb) => {
@@ -99,6 +114,7 @@ export class JitBackend implements Backend {
     };
     this.#imports = {
       memory: cpu.host.memory,
+      table: this.#table,
       load: (addr: bigint, how: number): bigint => {
         try {
           const v = mem.load(addr, how & 15, (how & 16) !== 0);
@@ -183,6 +199,7 @@ export class JitBackend implements Backend {
         helpers,
         ctrl: this.#ctrl,
         memoryPages: 1,
+        jumpCache: this.#jumpCache,
       });
       const t1 = performance.now();
       const imports: Record<string, unknown> = { ...this.#imports };
@@ -195,7 +212,10 @@ export class JitBackend implements Backend {
       );
       this.stats.emitMs += t1 - t0;
       this.stats.wasmCompileMs += performance.now() - t1;
-      region = { run: inst.exports.run as RunFn, tbs: members, live: true };
+      const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
+      if (slot >= this.#table.length) this.#table.grow(this.#table.length);
+      this.#table.set(slot, inst.exports.run as RunFn);
+      region = { run: inst.exports.run as RunFn, tbs: members, live: true, slot };
     } catch (e) {
       hot.backend.jitFailed = String(e);
       return undefined;
@@ -209,7 +229,10 @@ export class JitBackend implements Backend {
     }
     members.forEach((tb, index) => {
       const old = tb.backend.jit as JitEntry | undefined;
-      if (!old || tb === hot) tb.backend.jit = { region, index };
+      if (!old || tb === hot) {
+        tb.backend.jit = { region, index };
+        this.#publish(tb.pc, region.slot, index);
+      }
       ((tb.backend.jitRegions ??= []) as Region[]).push(region);
     });
     return hot.backend.jit as JitEntry;
@@ -240,9 +263,31 @@ export class JitBackend implements Backend {
     };
   }
 
+  /** Lets generated code jump straight to `pc` (entry `index` of the region in `slot`). */
+  #publish(pc: bigint, slot: number, index: number): void {
+    const at = this.#jumpCache + jumpCacheSlot(pc), dv = this.cpu.host.dv;
+    dv.setBigInt64(at, BigInt.asIntN(64, pc), true);
+    dv.setInt32(at + 8, slot, true);
+    dv.setInt32(at + 12, index, true);
+  }
+
+  #clearJumpCache(match: (slot: number) => boolean): void {
+    const dv = this.cpu.host.dv;
+    for (let i = 0; i < JUMP_CACHE_ENTRIES; i++) {
+      const at = this.#jumpCache + i * JUMP_CACHE_ENTRY_SIZE;
+      if (match(dv.getInt32(at + 8, true))) {
+        dv.setBigInt64(at, -1n, true);
+        dv.setInt32(at + 8, -1, true);
+      }
+    }
+  }
+
   #kill(region: Region): void {
     if (!region.live) return;
     region.live = false;
+    this.#clearJumpCache((slot) => slot === region.slot);
+    this.#table.set(region.slot, null);
+    this.#freeSlots.push(region.slot);
     for (const tb of region.tbs) {
       const e = tb.backend.jit as JitEntry | undefined;
       if (e?.region === region) delete tb.backend.jit;

@@ -27,7 +27,16 @@ import type { HelperDef } from "../ir.ts";
 import { STATE_BASE, TLB_BASE } from "../host_memory.ts";
 import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
-import { assembleModule, I32, I64, VOID, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
+import {
+  assembleModule,
+  I32,
+  I64,
+  RUN_TYPE_INDEX,
+  VOID,
+  W,
+  WasmCode,
+  type WasmFunctionSpec,
+} from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
 
 /** Layout of the JIT control block in host memory (offsets from its base). */
@@ -64,6 +73,22 @@ export interface RegionEnv {
   ctrl: number;
   /** initial size of the shared memory, in wasm pages */
   memoryPages: number;
+  /** host address of the jump cache (see {@linkcode jumpCacheSlot}) */
+  jumpCache: number;
+}
+
+/** Entries of the jump cache (a power of two). */
+export const JUMP_CACHE_ENTRIES = 4096;
+/** Bytes per jump cache entry: guest pc (i64), table slot (i32), entry index (i32). */
+export const JUMP_CACHE_ENTRY_SIZE = 16;
+
+/**
+ * Byte offset of the jump-cache entry for guest `pc`. Generated code computes
+ * the same hash: `((pc >> 1) ^ (pc >> 13)) & (ENTRIES - 1)`.
+ */
+export function jumpCacheSlot(pc: bigint): number {
+  const h = Number(BigInt.asUintN(32, (pc >> 1n) ^ (pc >> 13n))) & (JUMP_CACHE_ENTRIES - 1);
+  return h * JUMP_CACHE_ENTRY_SIZE;
 }
 
 /** The compiled region before instantiation. */
@@ -266,6 +291,26 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       depth--;
       c.op(W.end);
     };
+    // Jumps out of the region go through the jump cache as tail calls when the
+    // TB cannot have changed the translation flags (no state-writing helper).
+    const chainable = !tb.ir.ops.some((o) =>
+      o.op === Op.CALL && env.helpers[Number(o.imm)].flags?.writesState
+    );
+    /** Target pc in L_ADDR (or the constant `constPc`): if the jump cache knows it, tail-call there. */
+    const chain = (constPc?: bigint) => {
+      if (constPc === undefined) {
+        c.localGet(L_ADDR).i64Const(1n).op(W.i64ShrU).localGet(L_ADDR).i64Const(13n).op(W.i64ShrU)
+          .op(W.i64Xor).op(W.i32WrapI64).i32Const(JUMP_CACHE_ENTRIES - 1).op(W.i32And).i32Const(4)
+          .op(W.i32Shl);
+      } else c.i32Const(jumpCacheSlot(constPc));
+      c.localTee(L_ENT).mem(W.i64Load, env.jumpCache).localGet(L_ADDR).op(W.i64Eq).if();
+      depth++;
+      writeBack();
+      c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
+      c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
+      depth--;
+      c.op(W.end);
+    };
     // Budget: exit before the TB when fewer than `len` instructions are left.
     c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).if();
     depth++;
@@ -427,13 +472,17 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           const j = entryOf.get(o.pc);
           if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(toDispatch());
           else {
+            c.i64Const(o.pc).localSet(L_ADDR);
+            if (chainable) chain(o.pc);
             storePc(o.pc);
             exitWith(Status.CONTINUE);
           }
           break;
         }
         case Op.GOTO_PTR:
-          c.i32Const(statePc).localGet(loc(o.a)).mem(W.i64Store, 0);
+          c.localGet(loc(o.a)).localSet(L_ADDR);
+          if (chainable) chain();
+          c.i32Const(statePc).localGet(L_ADDR).mem(W.i64Store, 0);
           exitWith(Status.CONTINUE);
           break;
         case Op.RAISE:

@@ -29,6 +29,7 @@ export const W = {
   brTable: 0x0e,
   return: 0x0f,
   call: 0x10,
+  returnCallIndirect: 0x13,
   drop: 0x1a,
   select: 0x1b,
   localGet: 0x20,
@@ -196,6 +197,11 @@ export class WasmCode {
     return this.op(W.call).uleb(fn);
   }
 
+  /** `return_call_indirect` through table 0 with type `typeIndex` (a tail call). */
+  returnCallIndirect(typeIndex: number): this {
+    return this.op(W.returnCallIndirect).uleb(typeIndex).uleb(0);
+  }
+
   /** Appends another body fragment. */
   append(other: WasmCode): this {
     for (const b of other.bytes) this.bytes.push(b);
@@ -217,10 +223,83 @@ export interface WasmFunctionSpec {
 const TYPE_NAMES: Record<number, string> = { [I32]: "i32", [I64]: "i64" };
 const CHUNK = 8192;
 
+/** Type index of `(i32, i32) -> i32` in every assembled module (for `return_call_indirect`). */
+export const RUN_TYPE_INDEX = 0;
+const RUN_SIGNATURE = [0x60, 2, I32, I32, 1, I32];
+
+function stringBytes(s: string): number[] {
+  const b = [...new TextEncoder().encode(s)];
+  return [...new WasmCode().uleb(b.length).bytes, ...b];
+}
+
+/** The part of wasmbuilder's (untyped) ModuleBuilder that the JIT uses. */
+interface WasmbuilderFunction {
+  signatureIdx: number;
+  moduleName: string;
+  fieldName: string;
+  addParam(name: string, type: string): void;
+  setReturnType(type: string): void;
+  addLocal(name: string, type: string): void;
+  addCode(code: number[]): void;
+}
+interface WasmbuilderModule {
+  signatures: number[][];
+  functions: WasmbuilderFunction[];
+  memory: { pagesSize: number };
+  nImportFunctions: number;
+  _buildSection(type: number, bytes: number[]): number[];
+  _setSignatures(): void;
+  _buildImport(): number[];
+  setMemory(pages: number, moduleName: string, fieldName: string): void;
+  addIimportFunction(name: string, moduleName: string, fieldName: string): WasmbuilderFunction;
+  addFunction(name: string): WasmbuilderFunction;
+  exportFunction(name: string): void;
+  build(): Uint8Array;
+}
+
 /**
- * Builds a module that imports the shared memory as `env.memory`, then
- * `imports` (from module `env`, in order: function index = position), then
- * defines `functions` (indices follow the imports).
+ * wasmbuilder's ModuleBuilder, extended with what the JIT needs and it lacks:
+ * an imported function table (`env.table`, for tail calls between modules)
+ * and the `(i32, i32) -> i32` signature pinned at type index 0.
+ */
+class JitModuleBuilder extends (ModuleBuilder as unknown as new () => WasmbuilderModule) {
+  override _setSignatures(): void {
+    super._setSignatures();
+    const sigs = this.signatures;
+    let k = sigs.findIndex((s) => s.join() === RUN_SIGNATURE.join());
+    if (k < 0) k = sigs.push(RUN_SIGNATURE) - 1;
+    [sigs[0], sigs[k]] = [sigs[k], sigs[0]];
+    for (const f of this.functions) {
+      if (f.signatureIdx === 0) f.signatureIdx = k;
+      else if (f.signatureIdx === k) f.signatureIdx = 0;
+    }
+  }
+
+  override _buildImport(): number[] {
+    const entries: number[][] = [
+      [...stringBytes("env"), ...stringBytes("memory"), 0x02, 0x00, this.memory.pagesSize],
+      [...stringBytes("env"), ...stringBytes("table"), 0x01, 0x70, 0x00, 0x00],
+    ];
+    for (let i = 0; i < this.nImportFunctions; i++) {
+      const f = this.functions[i];
+      entries.push([
+        ...stringBytes(f.moduleName),
+        ...stringBytes(f.fieldName),
+        0x00,
+        ...new WasmCode().uleb(f.signatureIdx).bytes,
+      ]);
+    }
+    return this._buildSection(0x02, [
+      ...new WasmCode().uleb(entries.length).bytes,
+      ...entries.flat(),
+    ]);
+  }
+}
+
+/**
+ * Builds a module that imports the shared memory as `env.memory`, a function
+ * table as `env.table`, then `imports` (from module `env`, in order: function
+ * index = position), then defines `functions` (indices follow the imports).
  *
  * @example
  * ```ts
@@ -234,16 +313,9 @@ export function assembleModule(
   imports: WasmFunctionSpec[],
   functions: WasmFunctionSpec[],
 ): Uint8Array {
-  const mb = new ModuleBuilder();
+  const mb = new JitModuleBuilder();
   mb.setMemory(memoryPages, "env", "memory");
-  const declare = (
-    f: {
-      addParam(n: string, t: string): void;
-      setReturnType(t: string): void;
-      addLocal(n: string, t: string): void;
-    },
-    s: WasmFunctionSpec,
-  ) => {
+  const declare = (f: WasmbuilderFunction, s: WasmFunctionSpec) => {
     s.params.forEach((t, i) => f.addParam(`p${i}`, TYPE_NAMES[t]));
     if (s.result !== null) f.setReturnType(TYPE_NAMES[s.result]);
     (s.locals ?? []).forEach((t, i) => f.addLocal(`l${i}`, TYPE_NAMES[t]));
