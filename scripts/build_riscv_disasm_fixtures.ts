@@ -16,7 +16,15 @@ const DIR = join(REPO, "tests/riscv");
 const CC = "riscv64-linux-gnu-gcc";
 const OBJDUMP = "riscv64-linux-gnu-objdump";
 
-/** One fixture: a source, its target flags, and the object it becomes. */
+/**
+ * One fixture: a source, its target flags, and the object it becomes.
+ *
+ * @example
+ * ```ts
+ * import type { DisasmFixture } from "./build_riscv_disasm_fixtures.ts";
+ * const f: DisasmFixture = { source: "x.S", object: "x.o", xlen: 64, flags: [] };
+ * ```
+ */
 export interface DisasmFixture {
   source: string;
   object: string;
@@ -28,7 +36,15 @@ const RV64 = ["-march=rv64gc", "-mabi=lp64d"];
 const RV32 = ["-march=rv32gc", "-mabi=ilp32d"];
 const C_FLAGS = ["-O2", "-ffreestanding", "-fno-ident"];
 
-/** The fixtures, shared with the test. */
+/**
+ * The fixtures, shared with the test.
+ *
+ * @example
+ * ```ts
+ * import { DISASM_FIXTURES } from "./build_riscv_disasm_fixtures.ts";
+ * console.log(DISASM_FIXTURES.map((f) => f.object));
+ * ```
+ */
 export const DISASM_FIXTURES: DisasmFixture[] = [
   { source: "rv64gc_forms.S", object: "rv64gc_forms.o", xlen: 64, flags: RV64 },
   { source: "rv32gc_forms.S", object: "rv32gc_forms.o", xlen: 32, flags: RV32 },
@@ -46,7 +62,15 @@ export const DISASM_FIXTURES: DisasmFixture[] = [
   },
 ];
 
-/** The objdump listing path of a fixture object. */
+/**
+ * The objdump listing path of a fixture object.
+ *
+ * @example
+ * ```ts
+ * import { listingOf } from "./build_riscv_disasm_fixtures.ts";
+ * console.log(listingOf("a.o")); // "a.objdump.txt"
+ * ```
+ */
 export function listingOf(object: string): string {
   return object.replace(/\.o$/, ".objdump.txt");
 }

@@ -8,7 +8,16 @@
 import { type Cond, type IrBuilder, Op, type Temp } from "../../mod.ts";
 import { type DisasContext, gpr, gprDest, imm, type TransTable } from "./context.ts";
 
-/** How one ALU instruction computes `d = a OP b`. */
+/**
+ * How one ALU instruction computes `d = a OP b`.
+ *
+ * @example
+ * ```ts
+ * import { Op } from "../../mod.ts";
+ * import type { AluSpec } from "./alu.ts";
+ * const add: AluSpec = { op: Op.ADD, op32: Op.ADD32 };
+ * ```
+ */
 export interface AluSpec {
   /** the IR op (on RV32 too, unless `op32` or `emit32` is given) */
   op?: Op;
@@ -20,7 +29,16 @@ export interface AluSpec {
   emit32?: (ir: IrBuilder, d: Temp, a: Temp, b: Temp) => void;
 }
 
-/** RV32 high product: `d = (ext(a) * ext(b)) >> 32` with per-operand extensions. */
+/**
+ * RV32 high product: `d = (ext(a) * ext(b)) >> 32` with per-operand extensions.
+ *
+ * @example
+ * ```ts
+ * import { Op } from "../../mod.ts";
+ * import { mulHigh32 } from "./alu.ts";
+ * const mulhu32 = mulHigh32(Op.EXT32U, Op.EXT32U);
+ * ```
+ */
 export function mulHigh32(extA: Op, extB: Op): (ir: IrBuilder, d: Temp, a: Temp, b: Temp) => void {
   return (ir, d, a, b) => {
     const x = ir.temp(), y = ir.temp();

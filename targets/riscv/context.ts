@@ -11,13 +11,19 @@
  */
 
 import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../mod.ts";
+import { Cause } from "./causes.ts";
 import type { HelperRegistry } from "./helpers.ts";
-import { FPR_GLOBAL_BASE } from "./state.ts";
+import { RiscvState } from "./state.ts";
 
-/** RISC-V cause code of an illegal instruction. */
-export const CAUSE_ILLEGAL_INSN = 2;
-
-/** What a translation function sees for one instruction. */
+/**
+ * What a translation function sees for one instruction.
+ *
+ * @example
+ * ```ts
+ * import type { DisasContext } from "./context.ts";
+ * const isCompressed = (ctx: DisasContext) => ctx.size === 2;
+ * ```
+ */
 export interface DisasContext {
   readonly ir: IrBuilder;
   readonly xlen: 32 | 64;
@@ -42,10 +48,24 @@ export interface DisasContext {
 /**
  * Translates one decoded instruction. Returns false, before emitting any IR,
  * when the encoding is illegal in this context.
+ *
+ * @example
+ * ```ts
+ * import type { TransFn } from "./context.ts";
+ * const nop: TransFn = () => true;
+ * ```
  */
 export type TransFn = (ctx: DisasContext, args: Record<string, number>) => boolean;
 
-/** Translation functions by name (the decode tables' pattern or `!trans=` names). */
+/**
+ * Translation functions by name (the decode tables' pattern or `!trans=` names).
+ *
+ * @example
+ * ```ts
+ * import type { TransTable } from "./context.ts";
+ * const table: TransTable = { fence: () => true };
+ * ```
+ */
 export type TransTable = Record<string, TransFn>;
 
 /**
@@ -94,7 +114,7 @@ export function setGpr(ctx: DisasContext, r: number, v: Temp): void {
  * ```
  */
 export function fpr(r: number): Temp {
-  return FPR_GLOBAL_BASE + r;
+  return RiscvState.FPR_GLOBAL_BASE + r;
 }
 
 /**
@@ -133,7 +153,15 @@ export function pcValue(ctx: DisasContext, v: bigint): bigint {
   return BigInt.asUintN(ctx.xlen, v);
 }
 
-/** A guest address as a LOAD/STORE base temp plus a constant offset. */
+/**
+ * A guest address as a LOAD/STORE base temp plus a constant offset.
+ *
+ * @example
+ * ```ts
+ * import type { GuestAddress } from "./context.ts";
+ * const spPlus8: GuestAddress = { base: 2, offset: 8n };
+ * ```
+ */
 export interface GuestAddress {
   base: Temp;
   offset: bigint;
@@ -183,7 +211,7 @@ export function addressTemp(ctx: DisasContext, rs1: number): Temp {
 export function raiseIllegal(ctx: DisasContext): void {
   const t = ctx.ir.temp();
   ctx.ir.movi(t, BigInt(ctx.bits >>> 0));
-  ctx.ir.raise(TrapKind.ILLEGAL, CAUSE_ILLEGAL_INSN, t);
+  ctx.ir.raise(TrapKind.ILLEGAL, Cause.ILLEGAL_INSN, t);
   ctx.ended = true;
 }
 

@@ -13,12 +13,28 @@
  */
 
 import type { CpuCore, HelperDef } from "../../mod.ts";
-import { FCSR_OFFSET } from "./state.ts";
+import { RiscvState } from "./state.ts";
 
-/** Privilege levels, as encoded in CSR numbers and mstatus. */
+/**
+ * Privilege levels, as encoded in CSR numbers and mstatus.
+ *
+ * @example
+ * ```ts
+ * import { Priv } from "./csr.ts";
+ * console.log(Priv.M); // 3
+ * ```
+ */
 export const Priv = { U: 0, S: 1, M: 3 } as const;
 
-/** One CSR. */
+/**
+ * One CSR.
+ *
+ * @example
+ * ```ts
+ * import { type CsrDef, Priv } from "./csr.ts";
+ * const zero: CsrDef = { num: 0x7c0, name: "zero", priv: Priv.U, read: () => 0n };
+ * ```
+ */
 export interface CsrDef {
   num: number;
   name: string;
@@ -75,13 +91,13 @@ export function csrAccessible(num: number, priv: number, writes: boolean): boole
 }
 
 function fcsrField(cpu: CpuCore, shift: number, bits: number): bigint {
-  return (cpu.getState(FCSR_OFFSET) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
+  return (cpu.getState(RiscvState.FCSR) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
 }
 
 function setFcsrField(cpu: CpuCore, shift: number, bits: number, v: bigint): void {
   const mask = ((1n << BigInt(bits)) - 1n) << BigInt(shift);
-  const old = cpu.getState(FCSR_OFFSET);
-  cpu.setState(FCSR_OFFSET, (old & ~mask) | ((v << BigInt(shift)) & mask));
+  const old = cpu.getState(RiscvState.FCSR);
+  cpu.setState(RiscvState.FCSR, (old & ~mask) | ((v << BigInt(shift)) & mask));
 }
 
 for (

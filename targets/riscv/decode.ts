@@ -9,7 +9,15 @@ import { type Decoded, type Decoder, type FieldFunction, parseDecodeTree } from 
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
 
-/** Field post-processing functions the tables reference with `!function=`. */
+/**
+ * Field post-processing functions the tables reference with `!function=`.
+ *
+ * @example
+ * ```ts
+ * import { RISCV_FIELD_FUNCTIONS } from "./decode.ts";
+ * console.log(RISCV_FIELD_FUNCTIONS.ex_rvc_register(2)); // 10 (a0)
+ * ```
+ */
 export const RISCV_FIELD_FUNCTIONS: Record<string, FieldFunction> = {
   ex_shift_1: (v) => v * 2,
   ex_shift_2: (v) => v * 4,
@@ -21,7 +29,15 @@ export const RISCV_FIELD_FUNCTIONS: Record<string, FieldFunction> = {
   ex_rvc_register: (v) => v + 8,
 };
 
-/** The extension tags each XLEN's decoders include. */
+/**
+ * The extension tags each XLEN's decoders include.
+ *
+ * @example
+ * ```ts
+ * import { XLEN_TAGS } from "./decode.ts";
+ * console.log(XLEN_TAGS[32].has("C32")); // true
+ * ```
+ */
 export const XLEN_TAGS: Record<32 | 64, ReadonlySet<string>> = {
   64: new Set(["I", "I64", "M", "M64", "A", "A64", "F", "F64", "D", "D64", "Zicsr", "Zifencei"]
     .concat(["C", "C64", "CD"])),
@@ -37,7 +53,16 @@ const TABLE16 = parseDecodeTree(INSN16_DECODE, {
   functions: RISCV_FIELD_FUNCTIONS,
 });
 
-/** The decoders of one XLEN. */
+/**
+ * The decoders of one XLEN.
+ *
+ * @example
+ * ```ts
+ * import { riscvDecoders } from "./decode.ts";
+ * const { insn16 } = riscvDecoders(64);
+ * console.log(insn16.decode(0x8082)?.pattern.name); // "c.jr"
+ * ```
+ */
 export interface RiscvDecoders {
   readonly xlen: 32 | 64;
   readonly insn32: Decoder;
@@ -67,7 +92,15 @@ export function riscvDecoders(xlen: 32 | 64): RiscvDecoders {
   return d;
 }
 
-/** Length in bytes of the instruction whose low 16 bits are `low` (2 or 4). */
+/**
+ * Length in bytes of the instruction whose low 16 bits are `low` (2 or 4).
+ *
+ * @example
+ * ```ts
+ * import { riscvInsnLength } from "./decode.ts";
+ * console.log(riscvInsnLength(0x1141), riscvInsnLength(0x0113)); // 2 4
+ * ```
+ */
 export function riscvInsnLength(low: number): number {
   return (low & 3) === 3 ? 4 : 2;
 }
@@ -89,7 +122,15 @@ export function decodeRiscv(xlen: 32 | 64, bits: number, size: number): Decoded 
   return r && r.pattern.name !== "illegal" ? r : null;
 }
 
-/** The translation function name of a decoded instruction. */
+/**
+ * The translation function name of a decoded instruction.
+ *
+ * @example
+ * ```ts
+ * import { decodeRiscv, transName } from "./decode.ts";
+ * console.log(transName(decodeRiscv(64, 0x8082, 2)!)); // "jalr"
+ * ```
+ */
 export function transName(d: Decoded): string {
   return d.pattern.attrs.trans ?? d.pattern.name;
 }

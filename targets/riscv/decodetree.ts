@@ -30,7 +30,15 @@
  * @module
  */
 
-/** A function that post-processes a field value (e.g. scales an offset). */
+/**
+ * A function that post-processes a field value (e.g. scales an offset).
+ *
+ * @example
+ * ```ts
+ * import type { FieldFunction } from "./decodetree.ts";
+ * const times4: FieldFunction = (v) => v * 4;
+ * ```
+ */
 export type FieldFunction = (value: number) => number;
 
 /** One contiguous bit segment of a field. */
@@ -50,7 +58,16 @@ interface FieldDef {
 /** How one argument gets its value: from a field or a constant. */
 type ArgSource = { field: FieldDef } | { value: number };
 
-/** One instruction pattern, fully resolved. */
+/**
+ * One instruction pattern, fully resolved.
+ *
+ * @example
+ * ```ts
+ * import { parseDecodeTree } from "./decodetree.ts";
+ * const p = parseDecodeTree("halt 1111 1111 BASE", { width: 8 }).patterns[0];
+ * console.log(p.name, p.mask, p.tag); // "halt 255 BASE"
+ * ```
+ */
 export interface DecodePattern {
   /** the pattern's name (e.g. "addi", or "c.addi4spn") */
   readonly name: string;
@@ -72,13 +89,31 @@ export interface DecodePattern {
   readonly extract: (bits: number) => Record<string, number>;
 }
 
-/** A decoded instruction: the pattern that matched and its arguments. */
+/**
+ * A decoded instruction: the pattern that matched and its arguments.
+ *
+ * @example
+ * ```ts
+ * import { parseDecodeTree } from "./decodetree.ts";
+ * const d = parseDecodeTree("inc 0001 r:4 BASE", { width: 8 }).decoder().decode(0x12);
+ * console.log(d?.args.r); // 2
+ * ```
+ */
 export interface Decoded {
   readonly pattern: DecodePattern;
   readonly args: Record<string, number>;
 }
 
-/** A decoder over one selection of patterns. */
+/**
+ * A decoder over one selection of patterns.
+ *
+ * @example
+ * ```ts
+ * import { parseDecodeTree } from "./decodetree.ts";
+ * const dec = parseDecodeTree("nop 0000 0000 BASE", { width: 8 }).decoder();
+ * console.log(dec.patterns.length, dec.decode(1)); // 1 null
+ * ```
+ */
 export interface Decoder {
   /** The first matching pattern and its arguments, or null. */
   decode(bits: number): Decoded | null;
@@ -86,7 +121,15 @@ export interface Decoder {
   readonly patterns: readonly DecodePattern[];
 }
 
-/** Options for {@linkcode parseDecodeTree}. */
+/**
+ * Options for {@linkcode parseDecodeTree}.
+ *
+ * @example
+ * ```ts
+ * import type { DecodeTreeOptions } from "./decodetree.ts";
+ * const opts: DecodeTreeOptions = { width: 16, functions: { twice: (v) => v * 2 } };
+ * ```
+ */
 export interface DecodeTreeOptions {
   /** instruction width in bits (at most 32) */
   width: number;
@@ -94,7 +137,19 @@ export interface DecodeTreeOptions {
   functions?: Record<string, FieldFunction>;
 }
 
-/** Thrown for a malformed decode table: names the line. */
+/**
+ * Thrown for a malformed decode table: names the line.
+ *
+ * @example
+ * ```ts
+ * import { DecodeTreeError, parseDecodeTree } from "./decodetree.ts";
+ * try {
+ *   parseDecodeTree("bad 01 X", { width: 8 });
+ * } catch (e) {
+ *   console.log(e instanceof DecodeTreeError); // true
+ * }
+ * ```
+ */
 export class DecodeTreeError extends Error {
   override name = "DecodeTreeError";
 }

@@ -43,13 +43,29 @@ import {
   TrapKind,
   unboxF32,
 } from "../../mod.ts";
-import { CAUSE_ILLEGAL_INSN } from "./context.ts";
-import { FCSR_OFFSET } from "./state.ts";
+import { Cause } from "./causes.ts";
+import { RiscvState } from "./state.ts";
 
-/** Both FP formats, in F then D order. */
+/**
+ * Both FP formats, in F then D order.
+ *
+ * @example
+ * ```ts
+ * import { FP_FORMATS } from "./fpu_helpers.ts";
+ * console.log(FP_FORMATS.join(",")); // "f32,f64"
+ * ```
+ */
 export const FP_FORMATS: readonly FloatFormat[] = ["f32", "f64"];
 
-/** An integer operand/result of a conversion: RISC-V's w, wu, l, lu. */
+/**
+ * An integer operand/result of a conversion: RISC-V's w, wu, l, lu.
+ *
+ * @example
+ * ```ts
+ * import { INT_KINDS } from "./fpu_helpers.ts";
+ * console.log(INT_KINDS.wu); // { bits: 32, signed: false }
+ * ```
+ */
 export const INT_KINDS = {
   w: { bits: 32, signed: true },
   wu: { bits: 32, signed: false },
@@ -57,7 +73,15 @@ export const INT_KINDS = {
   lu: { bits: 64, signed: false },
 } as const;
 
-/** The integer kinds of conversions. */
+/**
+ * The integer kinds of conversions.
+ *
+ * @example
+ * ```ts
+ * import type { IntKind } from "./fpu_helpers.ts";
+ * const kind: IntKind = "lu";
+ * ```
+ */
 export type IntKind = keyof typeof INT_KINDS;
 
 /** Reads an FP operand of format `fmt` out of a 64-bit register value. */
@@ -83,9 +107,9 @@ function result(fmt: FloatFormat, v: bigint): bigint {
  */
 export function roundingEnv(cpu: CpuCore, insnBits: bigint): FloatEnv {
   let rm = Number((insnBits >> 12n) & 7n);
-  if (rm === 7) rm = Number((cpu.getState(FCSR_OFFSET) >> 5n) & 7n);
+  if (rm === 7) rm = Number((cpu.getState(RiscvState.FCSR) >> 5n) & 7n);
   if (rm > 4) {
-    throw new GuestTrap(TrapKind.ILLEGAL, CAUSE_ILLEGAL_INSN, BigInt.asUintN(32, insnBits));
+    throw new GuestTrap(TrapKind.ILLEGAL, Cause.ILLEGAL_INSN, BigInt.asUintN(32, insnBits));
   }
   return { rm, flags: 0 };
 }
@@ -99,7 +123,7 @@ export function roundingEnv(cpu: CpuCore, insnBits: bigint): FloatEnv {
  * ```
  */
 export function accrueFlags(cpu: CpuCore, env: FloatEnv): void {
-  if (env.flags) cpu.setState(FCSR_OFFSET, cpu.getState(FCSR_OFFSET) | BigInt(env.flags));
+  if (env.flags) cpu.setState(RiscvState.FCSR, cpu.getState(RiscvState.FCSR) | BigInt(env.flags));
 }
 
 /** A helper that rounds (takes the instruction bits last and may trap on rm). */
@@ -140,7 +164,15 @@ const ROUNDED_BINARY: Record<string, Binary> = { fadd, fsub, fmul, fdiv };
 const UNROUNDED_BINARY: Record<string, Binary> = { fmin, fmax };
 const COMPARISONS: Record<string, Binary> = { feq, flt, fle };
 
-/** The four fused multiply-adds: which of product and addend are negated. */
+/**
+ * The four fused multiply-adds: which of product and addend are negated.
+ *
+ * @example
+ * ```ts
+ * import { FMA_KINDS } from "./fpu_helpers.ts";
+ * console.log(FMA_KINDS.fnmadd); // { negateProduct: true, negateAddend: true }
+ * ```
+ */
 export const FMA_KINDS: Record<string, { negateProduct: boolean; negateAddend: boolean }> = {
   fmadd: { negateProduct: false, negateAddend: false },
   fmsub: { negateProduct: false, negateAddend: true },

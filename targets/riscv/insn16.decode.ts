@@ -20,7 +20,17 @@
 
 import { RISCV_ARG_SETS } from "./insn32.decode.ts";
 
-/** The 16-bit encoding table. */
+/**
+ * The 16-bit encoding table.
+ *
+ * @example
+ * ```ts
+ * import { INSN16_DECODE } from "./insn16.decode.ts";
+ * import { parseDecodeTree } from "./decodetree.ts";
+ * import { RISCV_FIELD_FUNCTIONS } from "./decode.ts";
+ * const table = parseDecodeTree(INSN16_DECODE, { width: 16, functions: RISCV_FIELD_FUNCTIONS });
+ * ```
+ */
 export const INSN16_DECODE = String.raw`
 # Fields
 %rd            7:5

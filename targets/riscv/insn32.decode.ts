@@ -20,6 +20,12 @@
  * The argument sets shared by the 32-bit and the compressed tables: a
  * compressed pattern fills the same set as the 32-bit instruction it expands
  * to, so both reach the same translation function.
+ *
+ * @example
+ * ```ts
+ * import { RISCV_ARG_SETS } from "./insn32.decode.ts";
+ * console.log(RISCV_ARG_SETS.includes("&i       imm rs1 rd")); // true
+ * ```
  */
 export const RISCV_ARG_SETS = `
 # Argument sets
@@ -38,7 +44,17 @@ export const RISCV_ARG_SETS = `
 &r4_rm   rd rs1 rs2 rs3 rm
 `;
 
-/** The 32-bit encoding table. */
+/**
+ * The 32-bit encoding table.
+ *
+ * @example
+ * ```ts
+ * import { INSN32_DECODE } from "./insn32.decode.ts";
+ * import { parseDecodeTree } from "./decodetree.ts";
+ * import { RISCV_FIELD_FUNCTIONS } from "./decode.ts";
+ * const table = parseDecodeTree(INSN32_DECODE, { width: 32, functions: RISCV_FIELD_FUNCTIONS });
+ * ```
+ */
 export const INSN32_DECODE = String.raw`
 # Fields
 %rs3       27:5

@@ -20,29 +20,39 @@ import {
   type TargetArch,
   type TargetPlugin,
 } from "../../mod.ts";
+import { Cause } from "./causes.ts";
 import { csrHelpers } from "./csr.ts";
 import { riscvInsnLength } from "./decode.ts";
 import { disassembleRiscv } from "./disas.ts";
 import { fpuHelpers } from "./fpu_helpers.ts";
 import { HelperRegistry } from "./helpers.ts";
 import { riscvLinuxAbi } from "./linux_abi.ts";
-import { riscvStateLayout, STATE_BYTES } from "./state.ts";
+import { RiscvState, riscvStateLayout } from "./state.ts";
 import { translateRiscv } from "./translate.ts";
 import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 
 export { decodeRiscv, riscvDecoders } from "./decode.ts";
 export { disassembleRiscv } from "./disas.ts";
 export { csrDef, defineCsr, Priv } from "./csr.ts";
-export * from "./state.ts";
+export { Cause } from "./causes.ts";
+export { RiscvState, riscvStateLayout } from "./state.ts";
 
-/** ELF e_machine of RISC-V. */
+/**
+ * ELF e_machine of RISC-V.
+ *
+ * @example
+ * ```ts
+ * import { EM_RISCV } from "./mod.ts";
+ * console.log(EM_RISCV); // 243
+ * ```
+ */
 export const EM_RISCV = 243;
 
 /** Cause codes of memory faults by access (page faults; misaligned as given by the spec). */
 const FAULT_CAUSES: Record<AccessType, { fault: number; misaligned: number }> = {
-  fetch: { fault: 12, misaligned: 0 },
-  read: { fault: 13, misaligned: 4 },
-  write: { fault: 15, misaligned: 6 },
+  fetch: { fault: Cause.FETCH_PAGE_FAULT, misaligned: Cause.FETCH_MISALIGNED },
+  read: { fault: Cause.LOAD_PAGE_FAULT, misaligned: Cause.LOAD_MISALIGNED },
+  write: { fault: Cause.STORE_PAGE_FAULT, misaligned: Cause.STORE_MISALIGNED },
 };
 
 /**
@@ -71,7 +81,7 @@ export function createRiscvTarget(cpu: string): TargetArch {
     state: riscvStateLayout(xlen),
     helpers: helpers.defs,
     reset(regs: RegisterAccess) {
-      for (let off = 0; off < STATE_BYTES; off += 8) regs.setState(off, 0n);
+      for (let off = 0; off < RiscvState.SIZE; off += 8) regs.setState(off, 0n);
     },
     tbFlags: () => 0,
     translate: (ctx) => translateRiscv(ctx, xlen, helpers),
@@ -84,7 +94,15 @@ export function createRiscvTarget(cpu: string): TargetArch {
   };
 }
 
-/** The plugin manifest. */
+/**
+ * The plugin manifest (the module's default export).
+ *
+ * @example
+ * ```ts
+ * import riscv from "./mod.ts";
+ * console.log(riscv.cpus); // ["rv64", "rv32"]
+ * ```
+ */
 const plugin: TargetPlugin = {
   kind: "target",
   name: "riscv",

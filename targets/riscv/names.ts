@@ -4,7 +4,15 @@
  * @module
  */
 
-/** ABI names of x0..x31. */
+/**
+ * ABI names of x0..x31.
+ *
+ * @example
+ * ```ts
+ * import { GPR_ABI_NAMES } from "./names.ts";
+ * console.log(GPR_ABI_NAMES[2]); // "sp"
+ * ```
+ */
 export const GPR_ABI_NAMES: readonly string[] = [
   "zero",
   "ra",
@@ -40,7 +48,15 @@ export const GPR_ABI_NAMES: readonly string[] = [
   "t6",
 ]; // deno-fmt-ignore
 
-/** ABI names of f0..f31. */
+/**
+ * ABI names of f0..f31.
+ *
+ * @example
+ * ```ts
+ * import { FPR_ABI_NAMES } from "./names.ts";
+ * console.log(FPR_ABI_NAMES[10]); // "fa0"
+ * ```
+ */
 export const FPR_ABI_NAMES: readonly string[] = [
   "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7",
   "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
@@ -48,7 +64,15 @@ export const FPR_ABI_NAMES: readonly string[] = [
   "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
 ]; // deno-fmt-ignore
 
-/** Rounding-mode names by rm value (5 and 6 are reserved; objdump prints them as `unknown`). */
+/**
+ * Rounding-mode names by rm value (5 and 6 are reserved; objdump prints them as `unknown`).
+ *
+ * @example
+ * ```ts
+ * import { ROUNDING_MODE_NAMES } from "./names.ts";
+ * console.log(ROUNDING_MODE_NAMES[1]); // "rtz"
+ * ```
+ */
 export const ROUNDING_MODE_NAMES: readonly string[] = [
   "rne", "rtz", "rdn", "rup", "rmm", "unknown", "unknown", "dyn",
 ]; // deno-fmt-ignore
@@ -102,7 +126,15 @@ function parseCsrNames(spec: string): Map<number, string> {
   return names;
 }
 
-/** Standard CSR names by number (as binutils knows them). */
+/**
+ * Standard CSR names by number (as binutils knows them).
+ *
+ * @example
+ * ```ts
+ * import { CSR_NAMES } from "./names.ts";
+ * console.log(CSR_NAMES.get(0x300)); // "mstatus"
+ * ```
+ */
 export const CSR_NAMES: ReadonlyMap<number, string> = parseCsrNames(CSR_NAME_SPEC);
 
 /**

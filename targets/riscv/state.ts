@@ -13,18 +13,30 @@
 import type { RegisterInfo, StateLayout } from "../../mod.ts";
 import { FPR_ABI_NAMES, GPR_ABI_NAMES } from "./names.ts";
 
-/** Global index of f0 (f`n` is global `FPR_GLOBAL_BASE + n`). */
-export const FPR_GLOBAL_BASE = 32;
-/** Byte offset of the pc. */
-export const PC_OFFSET = 512;
-/** Byte offset of fcsr. */
-export const FCSR_OFFSET = 520;
-/** Byte offset of the LR/SC reservation address. */
-export const RESERVATION_ADDR_OFFSET = 528;
-/** Byte offset of the LR/SC reservation valid flag (0 or 1). */
-export const RESERVATION_VALID_OFFSET = 536;
-/** Bytes used by the state block. */
-export const STATE_BYTES = 544;
+/**
+ * Where things live in the state block: byte offsets, the global index of f0,
+ * and the block's size.
+ *
+ * @example
+ * ```ts
+ * import { RiscvState } from "./state.ts";
+ * console.log(RiscvState.FCSR, RiscvState.FPR_GLOBAL_BASE + 10); // 520 42 (fa0)
+ * ```
+ */
+export const RiscvState = {
+  /** global index of f0 (f`n` is global `FPR_GLOBAL_BASE + n`) */
+  FPR_GLOBAL_BASE: 32,
+  /** the pc */
+  PC: 512,
+  /** fcsr: fflags in bits 0-4, frm in bits 5-7 */
+  FCSR: 520,
+  /** the LR/SC reservation address */
+  RESERVATION_ADDR: 528,
+  /** the LR/SC reservation valid flag (0 or 1) */
+  RESERVATION_VALID: 536,
+  /** bytes used by the state block */
+  SIZE: 544,
+} as const;
 
 /**
  * The state layout for an XLEN (integer registers report `xlen` bits; they
@@ -50,7 +62,7 @@ export function riscvStateLayout(xlen: 32 | 64): StateLayout {
       bits: xlen,
       kind: "int",
     })),
-    { name: "pc", offset: PC_OFFSET, bits: xlen, kind: "pc" },
+    { name: "pc", offset: RiscvState.PC, bits: xlen, kind: "pc" },
     ...FPR_ABI_NAMES.map((abi, i): RegisterInfo => ({
       name: `f${i}`,
       aliases: [abi],
@@ -58,7 +70,7 @@ export function riscvStateLayout(xlen: 32 | 64): StateLayout {
       bits: 64,
       kind: "fp",
     })),
-    { name: "fcsr", offset: FCSR_OFFSET, bits: 32, kind: "csr" },
+    { name: "fcsr", offset: RiscvState.FCSR, bits: 32, kind: "csr" },
   ];
-  return { size: STATE_BYTES, pcOffset: PC_OFFSET, globals, registers };
+  return { size: RiscvState.SIZE, pcOffset: RiscvState.PC, globals, registers };
 }

@@ -24,14 +24,11 @@ import {
   type TransFn,
   type TransTable,
 } from "./context.ts";
-import { RESERVATION_ADDR_OFFSET, RESERVATION_VALID_OFFSET } from "./state.ts";
+import { Cause } from "./causes.ts";
+import { RiscvState } from "./state.ts";
 
-/** Cause codes of misaligned load and store/AMO addresses. */
-export const CAUSE_MISALIGNED_LOAD = 4;
-export const CAUSE_MISALIGNED_STORE = 6;
-
-const RES_ADDR = STATE_BASE + RESERVATION_ADDR_OFFSET;
-const RES_VALID = STATE_BASE + RESERVATION_VALID_OFFSET;
+const RES_ADDR = STATE_BASE + RiscvState.RESERVATION_ADDR;
+const RES_VALID = STATE_BASE + RiscvState.RESERVATION_VALID;
 
 /** How an AMO combines the loaded value `old` with `src` into `d`. */
 type AmoOp = (ir: IrBuilder, d: Temp, old: Temp, src: Temp) => void;
@@ -63,7 +60,7 @@ function atomicAddress(ctx: DisasContext, rs1: number, size: number, cause: numb
 function lr(size: number): TransFn {
   return (ctx, a) => {
     const { ir } = ctx;
-    const addr = atomicAddress(ctx, a.rs1, size, CAUSE_MISALIGNED_LOAD);
+    const addr = atomicAddress(ctx, a.rs1, size, Cause.LOAD_MISALIGNED);
     const value = ir.temp();
     ir.load(value, addr, 0n, size, true);
     ir.storeHost(RES_ADDR, addr);
@@ -76,7 +73,7 @@ function lr(size: number): TransFn {
 function sc(size: number): TransFn {
   return (ctx, a) => {
     const { ir } = ctx;
-    const addr = atomicAddress(ctx, a.rs1, size, CAUSE_MISALIGNED_STORE);
+    const addr = atomicAddress(ctx, a.rs1, size, Cause.STORE_MISALIGNED);
     // Everything the conditional part uses is materialised before branching.
     const src = gpr(ctx, a.rs2);
     const one = imm(ctx, 1), zero = imm(ctx, 0);
@@ -99,7 +96,7 @@ function sc(size: number): TransFn {
 function amo(size: number, combine: AmoOp): TransFn {
   return (ctx, a) => {
     const { ir } = ctx;
-    const addr = atomicAddress(ctx, a.rs1, size, CAUSE_MISALIGNED_STORE);
+    const addr = atomicAddress(ctx, a.rs1, size, Cause.STORE_MISALIGNED);
     let src = gpr(ctx, a.rs2);
     if (size === 4) {
       // Word AMOs compare sign-extended 32-bit values (the loaded word is sign-extended too).
@@ -126,5 +123,13 @@ function buildTable(): TransTable {
   return out;
 }
 
-/** The A-extension translation functions. */
+/**
+ * The A-extension translation functions.
+ *
+ * @example
+ * ```ts
+ * import { RVA_TRANS } from "./trans_rva.ts";
+ * console.log("amomaxu.w" in RVA_TRANS); // true
+ * ```
+ */
 export const RVA_TRANS: TransTable = buildTable();

@@ -9,7 +9,15 @@
 import type { TransTable } from "./context.ts";
 import { fpTrans, fpViaHelper } from "./trans_fp.ts";
 
-/** The D-extension translation functions. */
+/**
+ * The D-extension translation functions.
+ *
+ * @example
+ * ```ts
+ * import { RVD_TRANS } from "./trans_rvd.ts";
+ * console.log("fcvt.s.d" in RVD_TRANS); // true
+ * ```
+ */
 export const RVD_TRANS: TransTable = {
   ...fpTrans("f64"),
   "fcvt.s.d": fpViaHelper("fcvt_f32_f64", ["rs1"], true),

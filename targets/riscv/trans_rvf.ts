@@ -8,5 +8,13 @@
 import type { TransTable } from "./context.ts";
 import { fpTrans } from "./trans_fp.ts";
 
-/** The F-extension translation functions. */
+/**
+ * The F-extension translation functions.
+ *
+ * @example
+ * ```ts
+ * import { RVF_TRANS } from "./trans_rvf.ts";
+ * console.log("fmv.x.w" in RVF_TRANS); // true
+ * ```
+ */
 export const RVF_TRANS: TransTable = fpTrans("f32");

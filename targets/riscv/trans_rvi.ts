@@ -7,6 +7,7 @@
 
 import { Cond, Op, TrapKind } from "../../mod.ts";
 import { aluImmTrans, aluRegTrans, type AluSpec } from "./alu.ts";
+import { Cause } from "./causes.ts";
 import {
   type DisasContext,
   gpr,
@@ -18,10 +19,6 @@ import {
   type TransFn,
   type TransTable,
 } from "./context.ts";
-
-/** RISC-V cause codes of ecall from U-mode and breakpoint. */
-export const CAUSE_ECALL_U = 8;
-export const CAUSE_BREAKPOINT = 3;
 
 /** The integer ALU ops shared by register and immediate forms. */
 const ALU_OPS = {
@@ -121,7 +118,15 @@ function map<V>(table: Record<string, V>, make: (v: V) => TransFn): TransTable {
   return Object.fromEntries(Object.entries(table).map(([k, v]) => [k, make(v)]));
 }
 
-/** The RV32I/RV64I translation functions. */
+/**
+ * The RV32I/RV64I translation functions.
+ *
+ * @example
+ * ```ts
+ * import { RVI_TRANS } from "./trans_rvi.ts";
+ * console.log("sraiw" in RVI_TRANS); // true
+ * ```
+ */
 export const RVI_TRANS: TransTable = {
   lui(ctx, a) {
     ctx.ir.movi(gprDest(ctx, a.rd), BigInt(a.imm));
@@ -156,12 +161,12 @@ export const RVI_TRANS: TransTable = {
   fence: () => true,
   "fence.tso": () => true,
   ecall(ctx) {
-    ctx.ir.raise(TrapKind.SYSCALL, CAUSE_ECALL_U);
+    ctx.ir.raise(TrapKind.SYSCALL, Cause.ECALL_U);
     ctx.ended = true;
     return true;
   },
   ebreak(ctx) {
-    ctx.ir.raise(TrapKind.BREAKPOINT, CAUSE_BREAKPOINT);
+    ctx.ir.raise(TrapKind.BREAKPOINT, Cause.BREAKPOINT);
     ctx.ended = true;
     return true;
   },

@@ -25,5 +25,13 @@ const M_OPS: Record<string, AluSpec> = {
   remuw: { op: Op.REMU32 },
 };
 
-/** The M-extension translation functions. */
+/**
+ * The M-extension translation functions.
+ *
+ * @example
+ * ```ts
+ * import { RVM_TRANS } from "./trans_rvm.ts";
+ * console.log("mulhsu" in RVM_TRANS); // true
+ * ```
+ */
 export const RVM_TRANS: TransTable = aluRegTrans(M_OPS);

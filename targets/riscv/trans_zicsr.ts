@@ -52,7 +52,15 @@ function csrOp(kind: CsrKind, immediate: boolean): TransFn {
   };
 }
 
-/** The Zicsr translation functions. */
+/**
+ * The Zicsr translation functions.
+ *
+ * @example
+ * ```ts
+ * import { ZICSR_TRANS } from "./trans_zicsr.ts";
+ * console.log(Object.keys(ZICSR_TRANS).length); // 6
+ * ```
+ */
 export const ZICSR_TRANS: TransTable = {
   csrrw: csrOp("rw", false),
   csrrs: csrOp("rs", false),

@@ -13,6 +13,7 @@
  */
 
 import { type TranslateContext, TrapKind } from "../../mod.ts";
+import { Cause } from "./causes.ts";
 import { type DisasContext, raiseIllegal, type TransTable } from "./context.ts";
 import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";
 import type { HelperRegistry } from "./helpers.ts";
@@ -24,10 +25,15 @@ import { RVM_TRANS } from "./trans_rvm.ts";
 import { ZICSR_TRANS } from "./trans_zicsr.ts";
 import { ZIFENCEI_TRANS } from "./trans_zifencei.ts";
 
-/** Cause code of an instruction page fault. */
-export const CAUSE_FETCH_PAGE_FAULT = 12;
-
-/** Every translation function, by the name the decode tables use. */
+/**
+ * Every translation function, by the name the decode tables use.
+ *
+ * @example
+ * ```ts
+ * import { RISCV_TRANS } from "./translate.ts";
+ * console.log("c.addi" in RISCV_TRANS, "addi" in RISCV_TRANS); // false true
+ * ```
+ */
 export const RISCV_TRANS: Readonly<TransTable> = {
   ...RVI_TRANS,
   ...RVM_TRANS,
@@ -79,7 +85,7 @@ export function translateRiscv(
       if (!first) return ir.gotoTb(pc);
       const addr = ir.temp();
       ir.movi(addr, fetched.faultAt);
-      return ir.raise(TrapKind.MEMORY, CAUSE_FETCH_PAGE_FAULT, addr);
+      return ir.raise(TrapKind.MEMORY, Cause.FETCH_PAGE_FAULT, addr);
     }
     const { bits, size } = fetched;
     ctx.beginInsn(pc, size, bits);
