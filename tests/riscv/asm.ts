@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CpuCore, GuestMemory, Perm, type RunExit } from "../../mod.ts";
+import { CpuCore, GuestMemory, JitBackend, Perm, type RunExit } from "../../mod.ts";
 import { createRiscvTarget } from "../../targets/riscv/mod.ts";
 
 /** Integer register numbers by ABI name. */
@@ -98,6 +98,12 @@ export const A = {
     0,
 };
 
+/**
+ * Set RISCV_TEST_BACKEND=jit to run the RISC-V unit tests on the wasm JIT
+ * (compiling every block on its first run).
+ */
+const USE_JIT = Deno.env.get("RISCV_TEST_BACKEND") === "jit";
+
 /** Where test code and data live. */
 export const CODE = 0x10000n;
 export const DATA = 0x20000n;
@@ -121,12 +127,17 @@ export function encode(insns: number[]): Uint8Array {
 /**
  * Loads `insns` at CODE on a fresh `cpu` ("rv64" or "rv32") machine.
  */
-export function machine(insns: number[], cpuModel = "rv64"): TestMachine {
+export function machine(insns: number[], cpuModel = "rv64", jit = USE_JIT): TestMachine {
   const mem = new GuestMemory();
   mem.map(CODE, 0x2000n, Perm.R | Perm.W | Perm.X);
   mem.map(DATA, 0x1000n, Perm.R | Perm.W);
   mem.writeBytes(CODE, encode(insns));
   const cpu = new CpuCore(createRiscvTarget(cpuModel), mem);
+  if (jit) {
+    const backend = new JitBackend(cpu);
+    backend.hotThreshold = 0;
+    cpu.backend = backend;
+  }
   cpu.pc = CODE;
   return { cpu, mem };
 }
