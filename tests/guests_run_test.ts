@@ -33,6 +33,25 @@ const haveTarget = (() => {
 const only = Deno.env.get("GUEST_FILTER");
 const dec = new TextDecoder();
 
+/**
+ * Where the recorded QEMU 7.2 output is wrong and Denemu follows Linux instead: QEMU 7.2 reads a
+ * riscv64 sigaction's sa_mask 8 bytes too far (as if there were an sa_restorer field), so sa_mask
+ * is ignored. Each entry rewrites a recorded line into what Linux prints.
+ */
+const QEMU_BUGS: { cases: RegExp; from: string; to: string }[] = [
+  { cases: /^signals\./, from: "order: 101 120 102", to: "order: 101 102 120" },
+  { cases: /^signals\./, from: "usr2 blocked inside 0", to: "usr2 blocked inside 1" },
+  { cases: /^signals\./, from: "after unblock: 101 120 102", to: "after unblock: 101 102 120" },
+];
+
+function expectedStdout(name: string, recorded: Uint8Array): Uint8Array {
+  let text = dec.decode(recorded);
+  const fixes = QEMU_BUGS.filter((b) => b.cases.test(name));
+  if (!fixes.length) return recorded;
+  for (const f of fixes) text = text.replace(f.from, f.to);
+  return new TextEncoder().encode(text);
+}
+
 function show(b: Uint8Array): string {
   const s = dec.decode(b);
   return s.length > 2000 ? s.slice(0, 2000) + "..." : s;
@@ -58,7 +77,7 @@ for (const c of manifest.cases) {
           stdin: c.stdin ?? undefined,
           sysroot: c.dynamic ? SYSROOT : null,
         });
-        const want = Deno.readFileSync(new URL(c.stdout, GUESTS));
+        const want = expectedStdout(c.name, Deno.readFileSync(new URL(c.stdout, GUESTS)));
         assertEquals(show(r.stdout), show(want), `${c.name}: stdout differs`);
         assert(r.stdout.length === want.length && r.stdout.every((b, i) => b === want[i]));
         if (c.stderr !== null) {
