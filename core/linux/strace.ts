@@ -11,7 +11,30 @@ import { signalName } from "./signals.ts";
 import type { LinuxProcess } from "./process.ts";
 
 /** Argument kinds: d decimal, p pointer, s string, f dirfd, and flag sets. */
-type Kind = "d" | "p" | "s" | "f" | "o" | "m" | "prot" | "map" | "sig" | "acc" | "at" | "x";
+type Kind =
+  | "d"
+  | "p"
+  | "s"
+  | "f"
+  | "o"
+  | "m"
+  | "prot"
+  | "map"
+  | "sig"
+  | "acc"
+  | "at"
+  | "x"
+  | "ioctl";
+
+const IOCTLS: Record<number, string> = {
+  0x5401: "TCGETS",
+  0x5402: "TCSETS",
+  0x5403: "TCSETSW",
+  0x5404: "TCSETSF",
+  0x5413: "TIOCGWINSZ",
+  0x5414: "TIOCSWINSZ",
+  0x541b: "FIONREAD",
+};
 
 const SPECS: Record<string, Kind[]> = {
   read: ["d", "p", "d"],
@@ -37,12 +60,12 @@ const SPECS: Record<string, Kind[]> = {
   chdir: ["s"],
   getcwd: ["p", "d"],
   brk: ["p"],
-  mmap: ["p", "d", "prot", "map", "d", "x"],
+  mmap: ["p", "d", "prot", "map", "d", "d"],
   munmap: ["p", "d"],
   mprotect: ["p", "d", "prot"],
   exit: ["d"],
   exit_group: ["d"],
-  ioctl: ["d", "x", "p"],
+  ioctl: ["d", "ioctl", "p"],
   getrandom: ["p", "d", "d"],
   uname: ["p"],
   rt_sigaction: ["sig", "p", "p"],
@@ -74,9 +97,9 @@ const PROT: [number, string][] = [[4, "PROT_EXEC"], [1, "PROT_READ"], [2, "PROT_
 const MAPF: [number, string][] = [
   [0x01, "MAP_SHARED"],
   [0x02, "MAP_PRIVATE"],
+  [0x20, "MAP_ANONYMOUS"],
   [0x800, "MAP_DENYWRITE"],
   [0x10, "MAP_FIXED"],
-  [0x20, "MAP_ANONYMOUS"],
   [0x4000, "MAP_NORESERVE"],
   [0x100000, "MAP_FIXED_NOREPLACE"],
   [0x20000, "MAP_STACK"],
@@ -140,7 +163,9 @@ function arg(p: LinuxProcess, k: Kind, v: bigint): string {
     case "sig":
       return signalName(i);
     case "x":
-      return `0x${BigInt.asUintN(64, v).toString(16)}`;
+      return v === 0n ? "0" : `0x${BigInt.asUintN(64, v).toString(16)}`;
+    case "ioctl":
+      return IOCTLS[i] ?? `0x${(i >>> 0).toString(16)}`;
   }
 }
 
