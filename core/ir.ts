@@ -282,9 +282,8 @@ export class IrBuilder {
   }
 
   /**
-   * A temp holding constant `v`. Constants are materialised once per TB, at
-   * the first use, so they must not be used before that point in straight-line
-   * order (labels are only forward, so that always holds).
+   * A temp holding constant `v`, materialised at its first use and reused
+   * until the next label (a join point the first use may not dominate).
    */
   constant(v: bigint): Temp {
     v = BigInt.asIntN(64, v);
@@ -367,6 +366,7 @@ export class IrBuilder {
 
   /** Places label `l` here. */
   setLabel(l: Label): void {
+    this.#constCache.clear();
     const o = blank(Op.LABEL);
     o.label = l;
     this.#push(o);
