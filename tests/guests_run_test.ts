@@ -30,7 +30,11 @@ const haveTarget = (() => {
     return false;
   }
 })();
+// GUEST_FILTER=substring runs only matching cases; GUEST_SKIP=regex skips cases.
 const only = Deno.env.get("GUEST_FILTER");
+const skip = Deno.env.get("GUEST_SKIP");
+// GUEST_ACCEL=jit runs the cases on the JIT instead of the interpreter.
+const accel = Deno.env.get("GUEST_ACCEL") === "jit" ? "jit" : "interp";
 const dec = new TextDecoder();
 
 /**
@@ -61,6 +65,7 @@ for (const c of manifest.cases) {
   Deno.test({
     name: `guest ${c.name}`,
     ignore: !haveTarget || (only !== undefined && !c.name.includes(only)) ||
+      (skip !== undefined && new RegExp(skip).test(c.name)) ||
       c.name.startsWith("compute.static.O2") && !c.name.includes("quick"),
     sanitizeResources: false,
     sanitizeOps: false,
@@ -76,6 +81,7 @@ for (const c of manifest.cases) {
           cwd,
           stdin: c.stdin ?? undefined,
           sysroot: c.dynamic ? SYSROOT : null,
+          accel,
         });
         const want = expectedStdout(c.name, Deno.readFileSync(new URL(c.stdout, GUESTS)));
         assertEquals(show(r.stdout), show(want), `${c.name}: stdout differs`);
