@@ -89,6 +89,18 @@ export function compare(cond: Cond, a: bigint, b: bigint): boolean {
   }
 }
 
+const f64View = new Float64Array(1);
+const i64View = new BigInt64Array(f64View.buffer);
+
+/** Applies `f` to `a` and `b` read as binary64 bit patterns. */
+function floatOp(a: bigint, b: bigint, f: (x: number, y: number) => number): bigint {
+  i64View[0] = a;
+  const x = f64View[0];
+  i64View[0] = b;
+  f64View[0] = f(x, f64View[0]);
+  return i64View[0];
+}
+
 /** Evaluates a binary ALU op or extension on signed 64-bit values. */
 export function alu(op: Op, a: bigint, b: bigint): bigint {
   const s64 = (v: bigint) => BigInt.asIntN(64, v);
@@ -176,6 +188,17 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
       return s32(a);
     case Op.EXT32U:
       return u32(a);
+    case Op.FADD64:
+      return floatOp(a, b, (x, y) => x + y);
+    case Op.FSUB64:
+      return floatOp(a, b, (x, y) => x - y);
+    case Op.FMUL64:
+      return floatOp(a, b, (x, y) => x * y);
+    case Op.FDIV64:
+      return floatOp(a, b, (x, y) => x / y);
+    case Op.I64_TO_F64:
+      f64View[0] = Number(a);
+      return i64View[0];
     default:
       throw new InternalError(`not an ALU op: ${op}`);
   }
@@ -270,6 +293,7 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
             return o.size;
           }
           insn = o.size;
+          cpu.inFlight = insn;
           pc = o.pc;
           break;
         case Op.GOTO_TB:

@@ -127,6 +127,18 @@ export const Op = {
   RAISE: 47,
   /** `host memory[imm] += b` (64-bit): an inline counter; `b` is an immediate here. */
   COUNTER_ADD: 48,
+  /**
+   * IEEE binary64 arithmetic on bit patterns, rounding to nearest-even, with
+   * no exception flags: `d = bits(f64(a) + f64(b))`. NaN results have an
+   * unspecified payload; targets use these ops only in fast paths that have
+   * excluded NaN, infinite and tiny results (flags come from exact checks).
+   */
+  FADD64: 49,
+  FSUB64: 50,
+  FMUL64: 51,
+  FDIV64: 52,
+  /** `d = bits(f64(signed a))`: int64 to binary64, rounding to nearest-even, no flags. */
+  I64_TO_F64: 53,
 } as const;
 /** An IR opcode. */
 export type Op = typeof Op[keyof typeof Op];

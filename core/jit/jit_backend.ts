@@ -20,7 +20,9 @@ import {
   CTRL,
   JUMP_CACHE_ENTRIES,
   JUMP_CACHE_ENTRY_SIZE,
+  jumpCacheKey,
   jumpCacheSlot,
+  MAX_CHAIN_FLAGS,
   Status,
 } from "./region_compiler.ts";
 
@@ -87,6 +89,8 @@ export class JitBackend implements Backend {
   #nextSlot = 0;
   readonly #regions: Region[] = [];
   readonly #imports: Record<string, unknown>;
+  /** the budget the running region was entered with */
+  #allowed = 0;
 
   constructor(readonly cpu: CpuCore) {
     this.tlb = new SoftTlb(cpu.mem);
@@ -105,6 +109,16 @@ export class JitBackend implements Backend {
     };
     const ctrl = this.#ctrl;
     const mem = cpu.mem, tlb = this.tlb;
+    /** Publishes how far the running region got (see CpuCore.inFlight). */
+    const progress = () => {
+      const dv = cpu.host.dv;
+      cpu.inFlight = this.#allowed - dv.getInt32(ctrl + CTRL.remaining, true) -
+        dv.getInt32(ctrl + CTRL.refund, true);
+    };
+    /** Leave generated code at the next instruction boundary when a callout asked to. */
+    const noteExitRequest = () => {
+      if (cpu.exitRequest) cpu.host.dv.setInt32(ctrl + CTRL.invalidated, 1, true);
+    };
     const fail = (e: unknown): bigint => {
       const trap = trapFrom(e, cpu.pc, cpu);
       if (!trap) throw e;
@@ -116,9 +130,11 @@ export class JitBackend implements Backend {
       memory: cpu.host.memory,
       table: this.#table,
       load: (addr: bigint, how: number): bigint => {
+        progress();
         try {
           const v = mem.load(addr, how & 15, (how & 16) !== 0);
           tlb.fill(addr);
+          noteExitRequest();
           return v;
         } catch (e) {
           return fail(e);
@@ -126,6 +142,7 @@ export class JitBackend implements Backend {
       },
       store: (addr: bigint, value: bigint, size: number): void => {
         const before = tbs.generation;
+        progress();
         try {
           mem.store(addr, size, value);
           tlb.fill(addr);
@@ -133,6 +150,7 @@ export class JitBackend implements Backend {
           fail(e);
         }
         if (tbs.generation !== before) cpu.host.dv.setInt32(ctrl + CTRL.invalidated, 1, true);
+        noteExitRequest();
       },
     };
   }
@@ -150,6 +168,7 @@ export class JitBackend implements Backend {
     dv.setInt32(ctrl + CTRL.invalidated, 0, true);
     const gen = cpu.tbs.generation;
     const allowed = Math.min(budget, MAX_RUN);
+    this.#allowed = allowed;
     this.stats.regionCalls++;
     const status = entry.region.run(entry.index, allowed);
     const remaining = dv.getInt32(ctrl + CTRL.remaining, true);
@@ -231,7 +250,7 @@ export class JitBackend implements Backend {
       const old = tb.backend.jit as JitEntry | undefined;
       if (!old || tb === hot) {
         tb.backend.jit = { region, index };
-        this.#publish(tb.pc, region.slot, index);
+        if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, region.slot, index);
       }
       ((tb.backend.jitRegions ??= []) as Region[]).push(region);
     });
@@ -242,6 +261,10 @@ export class JitBackend implements Backend {
     const cpu = this.cpu, ctrl = this.#ctrl;
     const dv = () => cpu.host.dv;
     return (...args: bigint[]): bigint => {
+      if (flags?.mayTrap || flags?.readsState || flags?.writesState) {
+        cpu.inFlight = this.#allowed - dv().getInt32(ctrl + CTRL.remaining, true) -
+          dv().getInt32(ctrl + CTRL.refund, true);
+      }
       try {
         const r = fn(cpu, ...args);
         if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
@@ -264,9 +287,9 @@ export class JitBackend implements Backend {
   }
 
   /** Lets generated code jump straight to `pc` (entry `index` of the region in `slot`). */
-  #publish(pc: bigint, slot: number, index: number): void {
+  #publish(pc: bigint, flags: number, slot: number, index: number): void {
     const at = this.#jumpCache + jumpCacheSlot(pc), dv = this.cpu.host.dv;
-    dv.setBigInt64(at, BigInt.asIntN(64, pc), true);
+    dv.setBigInt64(at, jumpCacheKey(pc, flags), true);
     dv.setInt32(at + 8, slot, true);
     dv.setInt32(at + 12, index, true);
   }

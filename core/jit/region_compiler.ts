@@ -91,6 +91,24 @@ export function jumpCacheSlot(pc: bigint): number {
   return h * JUMP_CACHE_ENTRY_SIZE;
 }
 
+/** TB flags up to this value take part in chaining (they fit the key's top byte). */
+export const MAX_CHAIN_FLAGS = 0xff;
+
+/**
+ * The jump-cache tag of the TB at `pc` translated under `flags`: the pc with
+ * the flags XORed into its top byte, so code never chains into a TB made for
+ * another privilege level or mode (canonical addresses keep the pair unique).
+ *
+ * @example
+ * ```ts
+ * import { jumpCacheKey } from "./region_compiler.ts";
+ * console.log(jumpCacheKey(0x1000n, 0) === 0x1000n); // true
+ * ```
+ */
+export function jumpCacheKey(pc: bigint, flags: number): bigint {
+  return BigInt.asIntN(64, pc ^ (BigInt(flags) << 56n));
+}
+
 /** The compiled region before instantiation. */
 export interface CompiledRegion {
   bytes: Uint8Array;
@@ -127,6 +145,13 @@ const SIMPLE: Partial<Record<Op, number[]>> = {
   [Op.ADD32]: [W.i64Add, W.i64Extend32S],
   [Op.SUB32]: [W.i64Sub, W.i64Extend32S],
   [Op.MUL32]: [W.i64Mul, W.i64Extend32S],
+};
+
+const FLOAT: Partial<Record<Op, number>> = {
+  [Op.FADD64]: W.f64Add,
+  [Op.FSUB64]: W.f64Sub,
+  [Op.FMUL64]: W.f64Mul,
+  [Op.FDIV64]: W.f64Div,
 };
 
 const LOAD_OPS: Record<string, number> = {
@@ -279,10 +304,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       c.op(W.end);
       mayInvalidate = false;
     };
-    /** Before a call that may trap: record where we are. */
+    /** Before a call that may trap or read the time: record where we are. */
     const beforeTrap = () => {
       storePc(insnPc);
       storeCtrl32(CTRL.refund, len - insnIdx);
+      c.i32Const(env.ctrl + CTRL.remaining).localGet(L_REMAINING).mem(W.i32Store, 0);
     };
     const afterTrapCheck = () => {
       c.i32Const(env.ctrl + CTRL.fault).mem(W.i32Load, 0).if();
@@ -293,9 +319,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     };
     // Jumps out of the region go through the jump cache as tail calls when the
     // TB cannot have changed the translation flags (no state-writing helper).
-    const chainable = !tb.ir.ops.some((o) =>
+    // The jump cache is keyed by pc and TB flags (see jumpCacheKey).
+    const chainable = tb.flags <= MAX_CHAIN_FLAGS && !tb.ir.ops.some((o) =>
       o.op === Op.CALL && env.helpers[Number(o.imm)].flags?.writesState
     );
+    const flagsKey = BigInt.asIntN(64, BigInt(tb.flags) << 56n);
     /** Target pc in L_ADDR (or the constant `constPc`): if the jump cache knows it, tail-call there. */
     const chain = (constPc?: bigint) => {
       if (constPc === undefined) {
@@ -303,7 +331,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           .op(W.i64Xor).op(W.i32WrapI64).i32Const(JUMP_CACHE_ENTRIES - 1).op(W.i32And).i32Const(4)
           .op(W.i32Shl);
       } else c.i32Const(jumpCacheSlot(constPc));
-      c.localTee(L_ENT).mem(W.i64Load, env.jumpCache).localGet(L_ADDR).op(W.i64Eq).if();
+      c.localTee(L_ENT).mem(W.i64Load, env.jumpCache).localGet(L_ADDR);
+      if (flagsKey !== 0n) c.i64Const(flagsKey).op(W.i64Xor);
+      c.op(W.i64Eq).if();
       depth++;
       writeBack();
       c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
@@ -495,6 +525,16 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           else c.i64Const(0n);
           c.mem(W.i64Store, 0);
           exitWith(Status.RAISE);
+          break;
+        case Op.FADD64:
+        case Op.FSUB64:
+        case Op.FMUL64:
+        case Op.FDIV64:
+          c.localGet(loc(o.a)).op(W.f64ReinterpretI64).localGet(loc(o.b)).op(W.f64ReinterpretI64)
+            .op(FLOAT[o.op]!).op(W.i64ReinterpretF64).localSet(loc(o.d));
+          break;
+        case Op.I64_TO_F64:
+          c.localGet(loc(o.a)).op(W.f64ConvertI64S).op(W.i64ReinterpretF64).localSet(loc(o.d));
           break;
         default: {
           const simple = SIMPLE[o.op];

@@ -99,6 +99,13 @@ export const W = {
   i64Extend8S: 0xc2,
   i64Extend16S: 0xc3,
   i64Extend32S: 0xc4,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+  f64Div: 0xa3,
+  f64ConvertI64S: 0xb9,
+  i64ReinterpretF64: 0xbd,
+  f64ReinterpretI64: 0xbf,
 } as const;
 
 /**

@@ -19,6 +19,7 @@ import {
   type TransTable,
 } from "./context.ts";
 import { FMA_KINDS, INT_KINDS } from "./fpu_helpers.ts";
+import { emitFastF64, emitIntToF64, type FastKind } from "./fp_fast.ts";
 
 /** The upper 32 bits of a NaN-boxed single. */
 const BOX = -1n << 32n;
@@ -106,12 +107,23 @@ export function fpViaHelper(
   };
 }
 
-/** fcvt from an integer register. */
-function fromInt(helper: string): TransFn {
+/** A binary64 op with an IR fast path (see fp_fast.ts) in front of its helper. */
+function fpFast(kind: FastKind, helper: string, srcs: string[]): TransFn {
   return (ctx, a) => {
     if (reservedRm(a)) return false;
-    const r = callHelper(ctx, helper, [gpr(ctx, a.rs1), insnBits(ctx)]);
-    ctx.ir.mov(fpr(a.rd), r);
+    const operands = srcs.map((s) => fpr(a[s]));
+    emitFastF64(ctx, kind, operands, a.rm, helper, [...operands, insnBits(ctx)], fpr(a.rd));
+    return true;
+  };
+}
+
+/** fcvt from an integer register (fcvt.d.w and fcvt.d.wu are exact: pure IR). */
+function fromInt(helper: string, exactFrom?: "w" | "wu"): TransFn {
+  return (ctx, a) => {
+    if (reservedRm(a)) return false;
+    const args = [gpr(ctx, a.rs1), insnBits(ctx)];
+    if (exactFrom) emitIntToF64(ctx, args[0], exactFrom === "wu", a.rm, helper, args, fpr(a.rd));
+    else ctx.ir.mov(fpr(a.rd), callHelper(ctx, helper, args));
     return true;
   };
 }
@@ -183,8 +195,10 @@ export function fpTrans(fmt: FloatFormat): TransTable {
     [`fmv.x.${mvSuffix}`]: moveToInt(fmt),
     [`fmv.${mvSuffix}.x`]: moveFromInt(fmt),
   };
-  for (const op of ["fadd", "fsub", "fmul", "fdiv"]) {
-    out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], true);
+  for (const op of ["fadd", "fsub", "fmul", "fdiv"] as const) {
+    out[`${op}.${s}`] = fmt === "f64"
+      ? fpFast(op, `${op}_${fmt}`, ["rs1", "rs2"])
+      : fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], true);
   }
   for (const op of ["fmin", "fmax"]) {
     out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], false);
@@ -192,12 +206,15 @@ export function fpTrans(fmt: FloatFormat): TransTable {
   for (const op of ["feq", "flt", "fle"]) {
     out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], false, true);
   }
-  for (const op of Object.keys(FMA_KINDS)) {
-    out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2", "rs3"], true);
+  for (const op of Object.keys(FMA_KINDS) as FastKind[]) {
+    out[`${op}.${s}`] = fmt === "f64"
+      ? fpFast(op, `${op}_${fmt}`, ["rs1", "rs2", "rs3"])
+      : fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2", "rs3"], true);
   }
   for (const kind of Object.keys(INT_KINDS)) {
     out[`fcvt.${kind}.${s}`] = fpViaHelper(`fcvt_${kind}_${fmt}`, ["rs1"], true, true);
-    out[`fcvt.${s}.${kind}`] = fromInt(`fcvt_${fmt}_${kind}`);
+    const exact = fmt === "f64" && (kind === "w" || kind === "wu") ? kind : undefined;
+    out[`fcvt.${s}.${kind}`] = fromInt(`fcvt_${fmt}_${kind}`, exact);
   }
   return out;
 }

@@ -1,0 +1,231 @@
+/**
+ * Fast paths for double-precision arithmetic, written in IR so both backends
+ * run them (the JIT as native f64 ops). In round-to-nearest-even, with finite
+ * operands and a comfortably normal result, the host's IEEE arithmetic gives
+ * the exact same result as softfloat; the inexact flag comes from error-free
+ * transforms (TwoSum, Veltkamp/Dekker TwoProduct). Everything else (other
+ * rounding modes, NaN, infinities, overflow, tiny results) branches to the
+ * softfloat helper.
+ *
+ * @module
+ */
+
+import { Cond, Op, STATE_BASE, type Temp } from "../../mod.ts";
+import { callHelper, type DisasContext, imm } from "./context.ts";
+import { RiscvState } from "./state.ts";
+
+const EXP_MASK = 0x7ffn;
+const SIGN = 1n << 63n;
+/** 2^27 + 1, Veltkamp's splitting constant, as binary64 bits. */
+const SPLITTER = 0x41a0000002000000n;
+
+/** The arithmetic a fast path computes. */
+export type FastKind = "fadd" | "fsub" | "fmul" | "fdiv" | "fmadd" | "fmsub" | "fnmsub" | "fnmadd";
+
+interface Emitter {
+  ctx: DisasContext;
+  slow: number;
+}
+
+function f(e: Emitter, op: Op, a: Temp, b: Temp): Temp {
+  const t = e.ctx.ir.temp();
+  e.ctx.ir.binop(op, t, a, b);
+  return t;
+}
+
+/** The biased exponent of binary64 bits `x`. */
+function exponent(e: Emitter, x: Temp): Temp {
+  const { ctx } = e;
+  return f(e, Op.AND, f(e, Op.SHR, x, imm(ctx, 52)), imm(ctx, EXP_MASK));
+}
+
+/** Branches to the slow path unless `lo <= exponent(x) <= hi`. */
+function requireExponent(e: Emitter, x: Temp, lo: bigint, hi: bigint): void {
+  const { ctx } = e;
+  const biased = f(e, Op.SUB, exponent(e, x), imm(ctx, lo));
+  ctx.ir.brcond(Cond.GTU, biased, imm(ctx, hi - lo), e.slow);
+}
+
+/** Veltkamp split of `x` into a high and a low half (exact). */
+function split(e: Emitter, x: Temp): [Temp, Temp] {
+  const c = f(e, Op.FMUL64, x, imm(e.ctx, SPLITTER));
+  const hi = f(e, Op.FSUB64, c, f(e, Op.FSUB64, c, x));
+  return [hi, f(e, Op.FSUB64, x, hi)];
+}
+
+/** The rounding error of `p = a * b` (Dekker's TwoProduct), exact in range. */
+function productError(e: Emitter, a: Temp, b: Temp, p: Temp): Temp {
+  const [ah, al] = split(e, a), [bh, bl] = split(e, b);
+  let err = f(e, Op.FSUB64, f(e, Op.FMUL64, ah, bh), p);
+  err = f(e, Op.FADD64, err, f(e, Op.FMUL64, ah, bl));
+  err = f(e, Op.FADD64, err, f(e, Op.FMUL64, al, bh));
+  return f(e, Op.FADD64, err, f(e, Op.FMUL64, al, bl));
+}
+
+/** The rounding error of `s = a + b` (Knuth's TwoSum). */
+function sumError(e: Emitter, a: Temp, b: Temp, s: Temp): Temp {
+  const bb = f(e, Op.FSUB64, s, a);
+  const ea = f(e, Op.FSUB64, a, f(e, Op.FSUB64, s, bb));
+  return f(e, Op.FADD64, ea, f(e, Op.FSUB64, b, bb));
+}
+
+/** 1 when the binary64 value `x` is nonzero (either sign), else 0. */
+function nonzero(e: Emitter, x: Temp): Temp {
+  const t = e.ctx.ir.temp();
+  e.ctx.ir.setcond(Cond.NE, t, f(e, Op.AND, x, imm(e.ctx, ~SIGN)), imm(e.ctx, 0));
+  return t;
+}
+
+/** The product `a * b` when exact (else branch to slow). Operands range-checked. */
+function exactProduct(e: Emitter, a: Temp, b: Temp): Temp {
+  requireExponent(e, a, 1n, 0x7fen - 28n);
+  requireExponent(e, b, 1n, 0x7fen - 28n);
+  const p = f(e, Op.FMUL64, a, b);
+  requireExponent(e, p, 107n, 0x7fen - 28n);
+  e.ctx.ir.brcond(Cond.NE, nonzero(e, productError(e, a, b, p)), imm(e.ctx, 0), e.slow);
+  return p;
+}
+
+/** `a + b` with its inexact flag; branches to slow for non-finite operands or a tiny/huge sum. */
+function sum(e: Emitter, a: Temp, b: Temp): { r: Temp; inexact: Temp } {
+  requireExponent(e, a, 0n, 0x7fen);
+  requireExponent(e, b, 0n, 0x7fen);
+  const r = f(e, Op.FADD64, a, b);
+  requireExponent(e, r, 1n, 0x7fen);
+  return { r, inexact: nonzero(e, sumError(e, a, b, r)) };
+}
+
+function negate(e: Emitter, x: Temp): Temp {
+  return f(e, Op.XOR, x, imm(e.ctx, SIGN));
+}
+
+function compute(e: Emitter, kind: FastKind, srcs: Temp[]): { r: Temp; inexact: Temp } {
+  const [a, b, c] = srcs;
+  switch (kind) {
+    case "fadd":
+      return sum(e, a, b);
+    case "fsub":
+      return sum(e, a, negate(e, b));
+    case "fmul": {
+      requireExponent(e, a, 1n, 0x7fen - 28n);
+      requireExponent(e, b, 1n, 0x7fen - 28n);
+      const p = f(e, Op.FMUL64, a, b);
+      requireExponent(e, p, 107n, 0x7fen - 28n);
+      return { r: p, inexact: nonzero(e, productError(e, a, b, p)) };
+    }
+    case "fdiv": {
+      requireExponent(e, a, 1n, 0x7fen - 28n);
+      requireExponent(e, b, 1n, 0x7fen - 28n);
+      const q = f(e, Op.FDIV64, a, b);
+      requireExponent(e, q, 107n, 0x7fen - 28n);
+      // q is exact iff q * b == a exactly
+      const p = f(e, Op.FMUL64, q, b);
+      const differs = e.ctx.ir.temp();
+      e.ctx.ir.setcond(Cond.NE, differs, p, a);
+      return { r: q, inexact: f(e, Op.OR, differs, nonzero(e, productError(e, q, b, p))) };
+    }
+    default: {
+      // a zero product leaves the (finite, normal) addend exact; else the product must be exact
+      const r = e.ctx.ir.temp(), inexact = e.ctx.ir.temp();
+      const addend = kind === "fmsub" || kind === "fnmadd" ? negate(e, c) : c;
+      const nonzeroProduct = e.ctx.ir.label(), join = e.ctx.ir.label();
+      const zero = f(
+        e,
+        Op.OR,
+        f(e, Op.XOR, nonzero(e, a), imm(e.ctx, 1)),
+        f(e, Op.XOR, nonzero(e, b), imm(e.ctx, 1)),
+      );
+      e.ctx.ir.brcond(Cond.EQ, zero, imm(e.ctx, 0), nonzeroProduct);
+      requireExponent(e, a, 0n, 0x7fen);
+      requireExponent(e, b, 0n, 0x7fen);
+      requireExponent(e, addend, 1n, 0x7fen);
+      e.ctx.ir.mov(r, addend);
+      e.ctx.ir.movi(inexact, 0n);
+      e.ctx.ir.br(join);
+      e.ctx.ir.setLabel(nonzeroProduct);
+      const p = exactProduct(e, a, b);
+      const product = kind === "fnmsub" || kind === "fnmadd" ? negate(e, p) : p;
+      const s = sum(e, product, addend);
+      e.ctx.ir.mov(r, s.r);
+      e.ctx.ir.mov(inexact, s.inexact);
+      e.ctx.ir.setLabel(join);
+      return { r, inexact };
+    }
+  }
+}
+
+/**
+ * Emits `rd = fcvt.d.w[u](rs)`: exact, so no flags and no rounding; only a
+ * dynamic rounding mode with a reserved frm goes to the helper (to trap).
+ *
+ * @example
+ * ```ts ignore
+ * emitIntToF64(ctx, gpr(ctx, a.rs1), false, a.rm, "fcvt_f64_w", args, fpr(a.rd));
+ * ```
+ */
+export function emitIntToF64(
+  ctx: DisasContext,
+  src: Temp,
+  unsigned: boolean,
+  rm: number,
+  helper: string,
+  helperArgs: Temp[],
+  rd: Temp,
+): void {
+  const { ir } = ctx;
+  const e: Emitter = { ctx, slow: ir.label() };
+  const done = ir.label();
+  if (rm === 7) {
+    const fcsr = ir.temp();
+    ir.loadHost(fcsr, STATE_BASE + RiscvState.FCSR);
+    ir.brcond(Cond.GEU, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0xa0), e.slow);
+  }
+  const wide = f(e, unsigned ? Op.EXT32U : Op.EXT32S, src, src);
+  ir.binop(Op.I64_TO_F64, rd, wide);
+  ir.br(done);
+  ir.setLabel(e.slow);
+  ir.mov(rd, callHelper(ctx, helper, helperArgs));
+  ir.setLabel(done);
+}
+
+/**
+ * Emits `rd = kind(srcs)` for binary64: the IR fast path when the static
+ * rounding mode `rm` is RNE or dynamic, with a call of `helper` (args:
+ * `helperArgs`) on every path the fast path does not cover.
+ *
+ * @example
+ * ```ts ignore
+ * emitFastF64(ctx, "fadd", [fpr(a.rs1), fpr(a.rs2)], a.rm, "fadd_f64", args, fpr(a.rd));
+ * ```
+ */
+export function emitFastF64(
+  ctx: DisasContext,
+  kind: FastKind,
+  srcs: Temp[],
+  rm: number,
+  helper: string,
+  helperArgs: Temp[],
+  rd: Temp,
+): void {
+  const { ir } = ctx;
+  if (rm !== 0 && rm !== 7) {
+    ir.mov(rd, callHelper(ctx, helper, helperArgs));
+    return;
+  }
+  const e: Emitter = { ctx, slow: ir.label() };
+  const done = ir.label();
+  const fcsrAddr = STATE_BASE + RiscvState.FCSR;
+  const fcsr = ir.temp();
+  ir.loadHost(fcsr, fcsrAddr);
+  if (rm === 7) {
+    // dynamic rounding: only frm = RNE takes the fast path
+    ir.brcond(Cond.NE, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0), e.slow);
+  }
+  const { r, inexact } = compute(e, kind, srcs);
+  ir.storeHost(fcsrAddr, f(e, Op.OR, fcsr, inexact)); // NX is fflags bit 0
+  ir.mov(rd, r);
+  ir.br(done);
+  ir.setLabel(e.slow);
+  ir.mov(rd, callHelper(ctx, helper, helperArgs));
+  ir.setLabel(done);
+}
