@@ -1,0 +1,191 @@
+/**
+ * `deno task bench`: guest MIPS of both backends beside qemu-riscv64 and
+ * Unicorn on the same binary, measured in the same run; JIT translation-time
+ * share; the cost of each hook kind; start-up time.
+ *
+ * Flags: `--quick` (smaller workloads), `--json FILE` (also write the figures).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { Hooks, JitBackend, LinuxProcess } from "../mod.ts";
+
+const { values: flags } = parseArgs({
+  options: { quick: { type: "boolean" }, json: { type: "string" } },
+});
+const ROOT = new URL("../", import.meta.url).pathname;
+const GUEST = `${ROOT}tests/guests/bin/compute.static.O2`;
+const HELLO = `${ROOT}tests/guests/bin/hello.static.O2`;
+const FULL = flags.quick ? "100" : "700";
+const SMALL = flags.quick ? "3" : "10";
+const HOOKED = flags.quick ? "10" : "30";
+
+interface Run {
+  icount: number;
+  seconds: number;
+  stdout: string;
+  jit?: JitBackend;
+}
+
+/** Runs the compute guest in-process with `setup` applied to the fresh process. */
+async function denemu(
+  args: string[],
+  accel: "interp" | "jit",
+  setup?: (p: LinuxProcess) => void,
+): Promise<Run> {
+  let out = "";
+  const p = await LinuxProcess.create({
+    program: GUEST,
+    args,
+    accel,
+    stdout: (b) => out += new TextDecoder().decode(b),
+  });
+  setup?.(p);
+  const t0 = performance.now();
+  const status = p.runToExit();
+  const seconds = (performance.now() - t0) / 1000;
+  if (status !== 0) throw new Error(`guest exited with ${status}`);
+  const jit = p.cpu.backend instanceof JitBackend ? p.cpu.backend : undefined;
+  return { icount: p.cpu.icount, seconds, stdout: out, jit };
+}
+
+/** Runs a host command; returns wall seconds and stdout/stderr, or null when it is missing. */
+async function host(
+  cmd: string,
+  args: string[],
+): Promise<{ seconds: number; stdout: string; stderr: string } | null> {
+  try {
+    const t0 = performance.now();
+    const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    const seconds = (performance.now() - t0) / 1000;
+    if (!r.success) return null;
+    const dec = new TextDecoder();
+    return { seconds, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+  } catch {
+    return null;
+  }
+}
+
+/** Unicorn (python3-unicorn) on the same guest; seconds of emu_start as it reports them. */
+async function unicorn(args: string[], hook: "none" | "block") {
+  const r = await host("/usr/bin/python3", [
+    `${ROOT}scripts/peers/unicorn_run.py`,
+    "--hook",
+    hook,
+    GUEST,
+    ...args,
+  ]);
+  if (!r) return null;
+  const line = r.stderr.trim().split("\n").pop()!;
+  return { seconds: JSON.parse(line).seconds as number, stdout: r.stdout };
+}
+
+const mips = (icount: number, s: number) => icount / s / 1e6;
+const fmt = (v: number) => v.toFixed(1).padStart(8);
+const rows: [string, string][] = [];
+const results: Record<string, unknown> = {};
+const row = (name: string, value: string) => {
+  rows.push([name, value]);
+  console.log(`${name.padEnd(52)} ${value}`);
+};
+
+console.log(`Denemu benchmark: ${GUEST.replace(ROOT, "")} (iterations ${FULL})\n`);
+
+// 1. Raw speed.
+const interp = await denemu([SMALL], "interp");
+row(`interpreter (iterations ${SMALL})`, `${fmt(mips(interp.icount, interp.seconds))} MIPS`);
+const jit = await denemu([FULL], "jit");
+const jitMips = mips(jit.icount, jit.seconds);
+row("jit", `${fmt(jitMips)} MIPS  (${jit.icount} insns, ${jit.seconds.toFixed(2)} s)`);
+const stats = jit.jit!.stats;
+const translateMs = stats.emitMs + stats.wasmCompileMs;
+row(
+  "jit translation share",
+  `${(translateMs / 10 / jit.seconds).toFixed(1)} % of run time (IR->wasm emit ${
+    stats.emitMs.toFixed(0)
+  } ms, wasm compile ${stats.wasmCompileMs.toFixed(0)} ms, ${stats.regionsCompiled} regions)`,
+);
+const qemu = await host("qemu-riscv64", [GUEST, FULL]);
+let qemuMips = NaN;
+if (qemu) {
+  if (qemu.stdout !== jit.stdout) throw new Error("qemu-riscv64 and Denemu disagree on the output");
+  qemuMips = mips(jit.icount, qemu.seconds);
+  row("qemu-riscv64", `${fmt(qemuMips)} MIPS  (${qemu.seconds.toFixed(2)} s wall)`);
+  row("jit / qemu-riscv64", `${(jitMips / qemuMips).toFixed(3)}`);
+} else row("qemu-riscv64", "skipped: qemu-riscv64 not installed");
+const uc = await unicorn([FULL], "none");
+if (uc) {
+  const ucMips = mips(jit.icount, uc.seconds);
+  row("unicorn (no hooks)", `${fmt(ucMips)} MIPS  (${uc.seconds.toFixed(2)} s)`);
+  row("jit / unicorn", `${(jitMips / ucMips).toFixed(2)}x`);
+  results.unicornMips = ucMips;
+} else row("unicorn", "skipped: /usr/bin/python3 cannot import unicorn");
+Object.assign(results, { interpMips: mips(interp.icount, interp.seconds), jitMips, qemuMips });
+
+// 2. Hook costs (smaller workload), each against the unhooked JIT on the same workload.
+console.log(`\nHook costs (iterations ${HOOKED})`);
+const base = await denemu([HOOKED], "jit");
+const baseMips = mips(base.icount, base.seconds);
+row("jit, no hooks", `${fmt(baseMips)} MIPS`);
+const hookRuns: [string, (h: Hooks) => void][] = [
+  ["inline counter per block (scoreboard)", (h) => {
+    const sb = h.scoreboard();
+    h.onTranslate((tb) => tb.inlineAdd(sb, 1n));
+  }],
+  ["inline counter per instruction", (h) => {
+    const sb = h.scoreboard();
+    h.onTranslate((tb) => tb.insns.forEach((i) => i.inlineAdd(sb, 1n)));
+  }],
+  ["TS block hook (regs none)", (h) => {
+    let n = 0;
+    h.addBlockHook(() => n++, { regs: "none" });
+  }],
+  ["TS block hook (regs write)", (h) => {
+    let n = 0;
+    h.addBlockHook(() => n++);
+  }],
+  ["TS instruction hook (regs none)", (h) => {
+    let n = 0;
+    h.addInsnHook(() => n++, { regs: "none" });
+  }],
+  ["TS memory hook (regs none)", (h) => {
+    let n = 0;
+    h.addMemHook(() => n++, { regs: "none" });
+  }],
+];
+let blockHookMips = NaN;
+for (const [name, install] of hookRuns) {
+  const r = await denemu([HOOKED], "jit", (p) => install(new Hooks(p.cpu)));
+  const m = mips(r.icount, r.seconds);
+  if (name === "TS block hook (regs none)") blockHookMips = m;
+  row(name, `${fmt(m)} MIPS  (${(m / baseMips * 100).toFixed(0)} % of unhooked)`);
+  results[`hook: ${name}`] = m;
+}
+const ucBlock = await unicorn([HOOKED], "block");
+if (ucBlock) {
+  const m = mips(base.icount, ucBlock.seconds);
+  row("unicorn, python block hook", `${fmt(m)} MIPS`);
+  row("TS block hook / unicorn python block hook", `${(blockHookMips / m).toFixed(1)}x`);
+  results.unicornBlockHookMips = m;
+}
+
+// 3. Start-up: a static hello world against an empty `deno run`.
+console.log("\nStart-up (median of 5)");
+const empty = await Deno.makeTempFile({ suffix: ".ts" });
+const median = async (args: string[]) => {
+  const t: number[] = [];
+  for (let i = 0; i < 5; i++) t.push((await host(Deno.execPath(), args))!.seconds);
+  return t.sort((a, b) => a - b)[2];
+};
+const tEmpty = await median(["run", "-A", empty]);
+const tHello = await median(["run", "-A", `${ROOT}mod.ts`, "user", HELLO]);
+await Deno.remove(empty);
+row("deno run (empty script)", `${(tEmpty * 1000).toFixed(0)} ms`);
+row(
+  "emu user hello.static.O2",
+  `${(tHello * 1000).toFixed(0)} ms (${(tHello / tEmpty).toFixed(1)}x)`,
+);
+Object.assign(results, { startupEmptyMs: tEmpty * 1000, startupHelloMs: tHello * 1000 });
+
+if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");
