@@ -49,8 +49,15 @@ export class CpuCore implements RegisterAccess {
   backend: Backend = interpreterBackend;
   /** The trap the last TB raised, consumed by {@linkcode run}. */
   trap: Trap | null = null;
-  /** Guest instructions retired so far. */
+  /** Guest instructions retired so far (updated when a backend returns). */
   icount = 0;
+  /**
+   * While a backend runs guest code and calls out (helpers, memory slow
+   * paths, MMIO): the instructions it completed since it was entered, not yet
+   * in `icount`. `icount + inFlight` is the exact count at that moment
+   * (devices read virtual time through it). 0 between runs.
+   */
+  inFlight = 0;
   /** Set (from a hook) to make {@linkcode run} return `stop`. */
   stopRequested = false;
   /**
@@ -148,6 +155,7 @@ export class CpuCore implements RegisterAccess {
       if (tb.insns.length > left) tb = tbs.translateOnce(pc, flags, left);
       tb.execCount++;
       this.icount += this.backend.exec(this, tb, left);
+      this.inFlight = 0;
       this.exitRequest = false;
       const trap = this.trap;
       if (trap) {

@@ -76,6 +76,15 @@ export class GuestMemory {
   onCodeWrite: (pageNumber: number) => void = () => {};
   /** Called when a page's mapping or permissions change (TLB shootdown). */
   onMappingChange: (pageNumber: number) => void = () => {};
+  /**
+   * A side-effect-free lookup for caches (the soft TLB): like `resolve`, but
+   * never updates guest state (system mode: no accessed/dirty bit writes), so
+   * it may decline (return a string) where `resolve` would succeed. Defaults
+   * to `resolve`.
+   */
+  probe?: PageResolver;
+  /** Called by {@linkcode flushTranslations} (the soft TLB flushes itself). */
+  onTranslationFlush: () => void = () => {};
   #lastRead = -1;
   #lastReadPage: Page | undefined;
 
@@ -91,6 +100,15 @@ export class GuestMemory {
   #changed(pn: number): void {
     if (pn === this.#lastRead) this.#lastRead = -1;
     this.onMappingChange(pn);
+  }
+
+  /**
+   * Forgets every cached translation (system mode: a new address space,
+   * privilege level or permission regime).
+   */
+  flushTranslations(): void {
+    this.#lastRead = -1;
+    this.onTranslationFlush();
   }
 
   /** Maps `[addr, addr+length)` (page aligned) to fresh zeroed frames, replacing old pages. */

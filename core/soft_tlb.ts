@@ -38,6 +38,7 @@ export class SoftTlb {
   constructor(readonly mem: GuestMemory) {
     this.flushAll();
     mem.onMappingChange = (pn) => this.flushPage(pn);
+    mem.onTranslationFlush = () => this.flushAll();
   }
 
   #entry(pn: number): number {
@@ -64,7 +65,8 @@ export class SoftTlb {
   fill(addr: bigint): void {
     const mem = this.mem;
     const pn = Number(BigInt.asUintN(64, addr) >> 12n);
-    const r = mem.resolve(pn, "read"), w = mem.resolve(pn, "write"), x = mem.resolve(pn, "fetch");
+    const look = mem.probe ?? mem.resolve;
+    const r = look(pn, "read"), w = look(pn, "write"), x = look(pn, "fetch");
     const page = [r, w, x].find((p) => typeof p !== "string");
     if (!page || typeof page === "string" || page.frame < 0) return;
     const base = BigInt(pn) << 12n;

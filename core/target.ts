@@ -9,6 +9,12 @@
  */
 
 import type { HelperDef, IrBuilder } from "./ir.ts";
+import type { CpuCore } from "./cpu_core.ts";
+import type { VirtualClock } from "./clock.ts";
+import type { Trap } from "./trap.ts";
+import type { PhysicalBus } from "./system/bus.ts";
+import type { InterruptSink } from "./system/irq.ts";
+import type { SystemMemory } from "./system/system_memory.ts";
 
 /** One architectural register, for debuggers, hooks and `-d cpu`. */
 export interface RegisterInfo {
@@ -182,4 +188,48 @@ export interface TargetArch {
   insnLength(lowBits: number): number;
   /** Linux user-mode conventions, when the target supports user mode. */
   linux?: LinuxAbi;
+  /** Whole-machine (system mode) support: privileged architecture, MMU, traps, interrupts. */
+  system?: SystemTarget;
+}
+
+/** What a hart gets from the machine it is attached to. */
+export interface SystemBinding {
+  /** physical memory and devices (page-table walks, PMP, code tracking) */
+  bus: PhysicalBus;
+  /** the CPU's memory (its `resolve` and `probe` are installed by the target) */
+  memory: SystemMemory;
+  /** virtual time (the target's time counters) */
+  clock: VirtualClock;
+  /** `-d int`: called with one line per trap or interrupt taken */
+  logInterrupt?: (line: string) => void;
+}
+
+/**
+ * The target side of the system run loop (see `core/system/run_loop.ts`):
+ * one hart's privileged state, as the loop sees it. It is also the hart's
+ * interrupt-pending input ({@linkcode InterruptSink}): devices set bits.
+ */
+export interface SystemHart extends InterruptSink {
+  /** Power-on reset of the privileged state (the run loop sets the pc). */
+  reset(): void;
+  /** Takes a trap raised by guest code (a precise exception) into the guest's handler. */
+  deliverTrap(trap: Trap): void;
+  /** Takes the highest-priority pending and enabled interrupt, if any; returns whether it did. */
+  takeInterrupt(): boolean;
+  /** Whether the hart sleeps in `wfi` (no enabled interrupt pending to wake it). */
+  readonly waiting: boolean;
+}
+
+/**
+ * A target's system-mode entry point.
+ *
+ * @example
+ * ```ts ignore
+ * const hart = target.system!.attach(cpu, { bus, memory, clock });
+ * if (!hart.takeInterrupt()) cpu.run(1000);
+ * ```
+ */
+export interface SystemTarget {
+  /** Binds the privileged architecture to `cpu` and installs its MMU as `binding.memory`'s resolver. */
+  attach(cpu: CpuCore, binding: SystemBinding): SystemHart;
 }

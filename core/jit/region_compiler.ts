@@ -320,9 +320,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     // Jumps out of the region go through the jump cache as tail calls when the
     // TB cannot have changed the translation flags (no state-writing helper).
     // The jump cache is keyed by pc and TB flags (see jumpCacheKey).
-    const chainable = tb.flags <= MAX_CHAIN_FLAGS && !tb.ir.ops.some((o) =>
-      o.op === Op.CALL && env.helpers[Number(o.imm)].flags?.writesState
-    );
+    const chainable = tb.flags <= MAX_CHAIN_FLAGS &&
+      !tb.ir.ops.some((o) => o.op === Op.CALL && env.helpers[Number(o.imm)].flags?.writesState);
     const flagsKey = BigInt.asIntN(64, BigInt(tb.flags) << 56n);
     /** Target pc in L_ADDR (or the constant `constPc`): if the jump cache knows it, tail-call there. */
     const chain = (constPc?: bigint) => {

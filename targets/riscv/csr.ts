@@ -12,7 +12,8 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../mod.ts";
+import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../mod.ts";
+import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 
 /**
@@ -49,6 +50,32 @@ export interface CsrDef {
 }
 
 const table = new Map<number, CsrDef>();
+
+/**
+ * Thrown by a CSR's read or write when the access is illegal at run time
+ * (counter not enabled, TVM...): the helper turns it into an
+ * illegal-instruction trap carrying the instruction bits.
+ *
+ * @example
+ * ```ts
+ * import { CsrIllegal } from "./csr.ts";
+ * const deny = () => {
+ *   throw new CsrIllegal();
+ * };
+ * ```
+ */
+export class CsrIllegal extends Error {
+  override name = "CsrIllegal";
+}
+
+function guarded<T>(bits: bigint, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CsrIllegal) throw new GuestTrap(TrapKind.ILLEGAL, Cause.ILLEGAL_INSN, bits);
+    throw e;
+  }
+}
 
 /**
  * Adds (or replaces) a CSR definition.
@@ -161,7 +188,10 @@ export function csrLegal(num: number, priv: number, writes: boolean, xlen: 32 | 
 }
 
 /**
- * The CSR helpers for an XLEN: `csr_read(num, insnIndex)` and `csr_write(num, value)`.
+ * The CSR helpers for an XLEN: `csr_read(num, insnIndex, bits)` and
+ * `csr_write(num, value, bits)` (`bits`: the instruction, for the
+ * illegal-instruction trap of a refused access). They may trap and touch
+ * state the TB flags depend on, so backends sync around them.
  *
  * @example
  * ```ts
@@ -173,15 +203,17 @@ export function csrHelpers(xlen: 32 | 64): HelperDef[] {
   return [
     {
       name: "csr_read",
-      fn: (cpu: CpuCore, num: bigint, insnIndex: bigint) =>
-        table.get(Number(num))!.read(cpu, xlen, Number(insnIndex)),
+      fn: (cpu: CpuCore, num: bigint, insnIndex: bigint, bits: bigint) =>
+        guarded(bits, () => table.get(Number(num))!.read(cpu, xlen, Number(insnIndex))),
       hasResult: true,
+      flags: { readsState: true, writesState: true, mayTrap: true },
     },
     {
       name: "csr_write",
-      fn: (cpu: CpuCore, num: bigint, value: bigint) =>
-        table.get(Number(num))!.write!(cpu, value, xlen),
+      fn: (cpu: CpuCore, num: bigint, value: bigint, bits: bigint) =>
+        guarded(bits, () => table.get(Number(num))!.write!(cpu, value, xlen)),
       hasResult: false,
+      flags: { readsState: true, writesState: true, mayTrap: true },
     },
   ];
 }

@@ -40,8 +40,9 @@ export const RISCV_FIELD_FUNCTIONS: Record<string, FieldFunction> = {
  */
 export const XLEN_TAGS: Record<32 | 64, ReadonlySet<string>> = {
   64: new Set(["I", "I64", "M", "M64", "A", "A64", "F", "F64", "D", "D64", "Zicsr", "Zifencei"]
-    .concat(["C", "C64", "CD"])),
-  32: new Set(["I", "I32", "M", "A", "F", "D", "Zicsr", "Zifencei", "C", "C32", "CD", "CF32"]),
+    .concat(["C", "C64", "CD", "Priv"])),
+  32: new Set(["I", "I32", "M", "A", "F", "D", "Zicsr", "Zifencei", "C", "C32", "CD", "CF32"]
+    .concat(["Priv"])),
 };
 
 const TABLE32 = parseDecodeTree(INSN32_DECODE, {

@@ -75,6 +75,7 @@ export const INSN32_DECODE = String.raw`
 ${RISCV_ARG_SETS}
 # Formats (one per operand shape the disassembler prints)
 @r        ....... ..... ..... ... ..... .......  &r  %rd %rs1 %rs2        !asm=x:rd,x:rs1,x:rs2
+@sfence   ....... ..... ..... ... ..... .......  &r  rd=0 %rs1 %rs2       !asm=x:rs1,x:rs2
 @i        ............ ..... ... ..... .......   &i  imm=%imm_i %rs1 %rd  !asm=x:rd,x:rs1,i:imm
 @sh       ...... ...... ..... ... ..... .......  &i  imm=%shamt %rs1 %rd  !asm=x:rd,x:rs1,h:imm
 @load     ............ ..... ... ..... .......   &i  imm=%imm_i %rs1 %rd  !asm=x:rd,m:imm:rs1
@@ -157,6 +158,12 @@ sraw     0100000 ..... ..... 101 ..... 0111011 @r    I64
 }
 ecall    000000000000 00000 000 00000 1110011 &empty !asm=               I
 ebreak   000000000001 00000 000 00000 1110011 &empty !asm=               I
+
+# Privileged (system mode; user mode finds them illegal at privilege U)
+mret       0011000 00010 00000 000 00000 1110011 &empty !asm=              Priv
+sret       0001000 00010 00000 000 00000 1110011 &empty !asm=              Priv
+wfi        0001000 00101 00000 000 00000 1110011 &empty !asm=              Priv
+sfence.vma 0001001 ..... ..... 000 00000 1110011 @sfence Priv
 
 # Zifencei
 fence.i  ------------ ----- 001 ----- 0001111 &empty !asm=               Zifencei

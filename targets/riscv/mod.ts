@@ -1,6 +1,8 @@
 /**
  * The RISC-V target plugin: RV64IMAFDC + Zicsr + Zifencei (`-cpu rv64`) and
- * the same ISA at XLEN 32 (`-cpu rv32`), decoded from declarative tables.
+ * the same ISA at XLEN 32 (`-cpu rv32`), decoded from declarative tables,
+ * with the M/S/U privileged architecture and Sv32/Sv39/Sv48 paging for
+ * system mode (`hart.ts`).
  *
  * @example
  * ```ts
@@ -30,6 +32,10 @@ import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
 import { translateRiscv } from "./translate.ts";
 import { FENCE_I_HELPER } from "./trans_zifencei.ts";
+import { PRIV_HELPERS } from "./trans_priv.ts";
+import { RiscvHart } from "./hart.ts";
+import "./csr_machine.ts";
+import "./csr_supervisor.ts";
 
 export { decodeRiscv, riscvDecoders } from "./decode.ts";
 export { disassembleRiscv } from "./disas.ts";
@@ -73,6 +79,7 @@ export function createRiscvTarget(cpu: string): TargetArch {
   helpers.addAll(fpuHelpers());
   helpers.addAll(csrHelpers(xlen));
   helpers.add(FENCE_I_HELPER);
+  helpers.addAll(PRIV_HELPERS);
   return {
     name: `riscv${xlen}`,
     xlen,
@@ -83,14 +90,16 @@ export function createRiscvTarget(cpu: string): TargetArch {
     reset(regs: RegisterAccess) {
       for (let off = 0; off < RiscvState.SIZE; off += 8) regs.setState(off, 0n);
     },
-    tbFlags: () => 0,
-    translate: (ctx) => translateRiscv(ctx, xlen, helpers),
+    // The TB flags are the privilege level (0 = U in user mode).
+    tbFlags: (regs) => Number(regs.getState(RiscvState.PRIV)),
+    translate: (ctx) => translateRiscv(ctx, xlen, helpers, ctx.flags & 3),
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
     insnLength: riscvInsnLength,
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
+    system: { attach: (cpu, binding) => new RiscvHart(cpu, xlen, binding) },
   };
 }
 

@@ -6,6 +6,7 @@
  * - f0..f31 at bytes 256..511 = globals 32..63 (raw 64-bit patterns, NaN-boxed singles)
  * - pc at 512, fcsr at 520 (fflags bits 0-4, frm bits 5-7)
  * - LR/SC reservation address at 528, reservation valid flag at 536
+ * - the privilege level at 544 (system mode; 0 = U in user mode), part of the TB flags
  *
  * @module
  */
@@ -34,8 +35,10 @@ export const RiscvState = {
   RESERVATION_ADDR: 528,
   /** the LR/SC reservation valid flag (0 or 1) */
   RESERVATION_VALID: 536,
+  /** the current privilege level (0 = U, 1 = S, 3 = M); the other privileged state is in `hart.ts` */
+  PRIV: 544,
   /** bytes used by the state block */
-  SIZE: 544,
+  SIZE: 552,
 } as const;
 
 /**

@@ -161,7 +161,7 @@ export const RVI_TRANS: TransTable = {
   fence: () => true,
   "fence.tso": () => true,
   ecall(ctx) {
-    ctx.ir.raise(TrapKind.SYSCALL, Cause.ECALL_U);
+    ctx.ir.raise(TrapKind.SYSCALL, Cause.ECALL_U + ctx.priv); // 8, 9 or 11 by privilege
     ctx.ended = true;
     return true;
   },

@@ -33,7 +33,8 @@ function csrOp(kind: CsrKind, immediate: boolean): TransFn {
     const src = immediate ? imm(ctx, a.rs1) : gpr(ctx, a.rs1);
     const num = imm(ctx, a.csr);
     let old: Temp = -1;
-    if (reads) old = callHelper(ctx, "csr_read", [num, imm(ctx, ctx.insnIndex)]);
+    const bits = imm(ctx, ctx.bits >>> 0);
+    if (reads) old = callHelper(ctx, "csr_read", [num, imm(ctx, ctx.insnIndex), bits]);
     if (writes) {
       let value = src;
       if (kind !== "rw") {
@@ -44,7 +45,7 @@ function csrOp(kind: CsrKind, immediate: boolean): TransFn {
           ir.binop(Op.AND, value, value, old);
         }
       }
-      ir.call(-1, ctx.helpers.index("csr_write"), [num, value]);
+      ir.call(-1, ctx.helpers.index("csr_write"), [num, value, bits]);
       if (csrDef(a.csr)?.endsTb) ctx.endAfter = true;
     }
     if (reads) setGpr(ctx, a.rd, old);

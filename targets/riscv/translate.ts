@@ -24,6 +24,7 @@ import { RVI_TRANS } from "./trans_rvi.ts";
 import { RVM_TRANS } from "./trans_rvm.ts";
 import { ZICSR_TRANS } from "./trans_zicsr.ts";
 import { ZIFENCEI_TRANS } from "./trans_zifencei.ts";
+import { PRIV_TRANS } from "./trans_priv.ts";
 
 /**
  * Every translation function, by the name the decode tables use.
@@ -42,6 +43,7 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...RVD_TRANS,
   ...ZICSR_TRANS,
   ...ZIFENCEI_TRANS,
+  ...PRIV_TRANS,
 };
 
 /** Fetches the instruction at `pc`: its bits and size, or the faulting address. */

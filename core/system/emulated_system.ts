@@ -1,0 +1,160 @@
+/**
+ * A whole emulated machine, assembled: host memory, physical bus, the CPU
+ * with the target's privileged architecture attached, the board (machine
+ * plugin) with its devices and images, and the run loop. `emu system` and
+ * tests build machines with {@linkcode EmulatedSystem.create}.
+ *
+ * Machine reset (e.g. the guest's SBI reset through the SiFive test device)
+ * restores what the board loaded (firmware, kernel, device tree, reset ROM),
+ * as QEMU's ROM reset does, resets the devices and the hart, and restarts at
+ * the reset vector. RAM is otherwise kept, and virtual time goes on.
+ *
+ * @module
+ */
+
+import { VirtualClock } from "../clock.ts";
+import { CpuCore } from "../cpu_core.ts";
+import { EmuError } from "../errors.ts";
+import { HostMemory } from "../host_memory.ts";
+import { JitBackend } from "../jit/jit_backend.ts";
+import { loadMachinePlugin, targetForCpu } from "../plugin.ts";
+import type { SystemHart, TargetArch } from "../target.ts";
+import { PhysicalBus } from "./bus.ts";
+import { SerialConsole } from "./console.ts";
+import { EventQueue } from "./events.ts";
+import type { BuiltMachine, MachineEnv, MachineOptions } from "./machine.ts";
+import { type RunLoopOptions, type RunLoopResult, SystemRunLoop } from "./run_loop.ts";
+import { SystemMemory } from "./system_memory.ts";
+
+/** Everything needed to build a machine. */
+export interface SystemConfig extends MachineOptions {
+  /** `-M` name (a built-in board or a plugin path) */
+  machineName: string;
+  /** `-cpu` model, e.g. "rv64" */
+  cpu: string;
+  /** execution engine */
+  accel: "interp" | "jit";
+  /** seed of the devices' random streams */
+  seed?: bigint;
+  /** serial port 0 (default: a fresh one) */
+  console?: SerialConsole;
+  /** `-d int` sink */
+  logInterrupt?: (line: string) => void;
+  runLoop?: RunLoopOptions;
+  /** `MachineEnv` extras (file access, host time) */
+  env?: Partial<Pick<MachineEnv, "readFile" | "writeFile" | "hostTimeNs">>;
+}
+
+/**
+ * A built machine, ready to run.
+ *
+ * @example
+ * ```ts ignore
+ * const sys = await EmulatedSystem.create({ machineName: "virt", cpu: "rv64", accel: "jit",
+ *   machine: new DeviceOptions("virt"), ramSize: 256n << 20n, bios: "none",
+ *   kernel: "prog.elf", devices: [], drives: [] });
+ * const result = await sys.run();
+ * await sys.close();
+ * ```
+ */
+export class EmulatedSystem {
+  /** images the board wrote into memory, replayed on reset */
+  readonly #images: [bigint, Uint8Array][];
+
+  private constructor(
+    readonly target: TargetArch,
+    readonly cpu: CpuCore,
+    readonly hart: SystemHart,
+    readonly bus: PhysicalBus,
+    readonly events: EventQueue,
+    readonly clock: VirtualClock,
+    readonly machine: BuiltMachine,
+    readonly loop: SystemRunLoop,
+    images: [bigint, Uint8Array][],
+  ) {
+    this.#images = images;
+    loop.onReset = () => this.reset();
+  }
+
+  /** Builds the machine described by `config`. */
+  static async create(config: SystemConfig): Promise<EmulatedSystem> {
+    const target = await targetForCpu(config.cpu);
+    if (!target.system) {
+      throw new EmuError(`-cpu ${config.cpu}: target ${target.name} has no system mode`);
+    }
+    const board = await loadMachinePlugin(config.machineName);
+    const bus = new PhysicalBus(new HostMemory());
+    const memory = new SystemMemory(bus);
+    const cpu = new CpuCore(target, memory);
+    memory.bindTbCache(cpu.tbs);
+    if (config.accel === "jit") cpu.backend = new JitBackend(cpu);
+    const clock = new VirtualClock(() => cpu.icount + cpu.inFlight);
+    const hart = target.system.attach(cpu, {
+      bus,
+      memory,
+      clock,
+      logInterrupt: config.logInterrupt,
+    });
+    const events = new EventQueue();
+    const console = config.console ?? new SerialConsole(events, clock);
+    // Record what the board loads, to restore it on reset.
+    const images: [bigint, Uint8Array][] = [];
+    const writeBytes = bus.writeBytes.bind(bus);
+    bus.writeBytes = (addr, data) => {
+      images.push([addr, data.slice()]);
+      writeBytes(addr, data);
+    };
+    let machine: BuiltMachine;
+    try {
+      machine = await board.build(
+        { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
+        config,
+      );
+    } finally {
+      bus.writeBytes = writeBytes;
+    }
+    const loop = new SystemRunLoop(cpu, hart, { events, clock, control: machine.control }, {
+      ...config.runLoop,
+    });
+    const sys = new EmulatedSystem(target, cpu, hart, bus, events, clock, machine, loop, images);
+    sys.#start();
+    return sys;
+  }
+
+  /** The serial console of port 0. */
+  get console(): SerialConsole {
+    return this.machine.console;
+  }
+
+  /** Power-on state of the hart at the reset vector. */
+  #start(): void {
+    const { cpu, target, machine } = this;
+    target.reset(cpu);
+    this.hart.reset();
+    if (target.xlen === 64) cpu.pc = machine.entryPc;
+    else {
+      // The board's reset ROM is RV64 code: start where it would jump, with its registers.
+      cpu.pc = machine.boot.pc;
+      cpu.setGlobal(10, machine.boot.a0);
+      cpu.setGlobal(11, machine.boot.a1);
+      cpu.setGlobal(12, machine.boot.a2);
+    }
+  }
+
+  /** Machine reset: images restored, devices and hart reset, back to the reset vector. */
+  reset(): void {
+    for (const [addr, data] of this.#images) this.bus.writeBytes(addr, data);
+    for (const d of this.machine.devices) d.reset?.();
+    this.#start();
+  }
+
+  /** Runs until the guest powers off or the loop is stopped. */
+  run(): Promise<RunLoopResult> {
+    return this.loop.run();
+  }
+
+  /** Releases host resources (disk images). */
+  close(): Promise<void> {
+    return this.machine.close();
+  }
+}

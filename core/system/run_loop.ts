@@ -1,0 +1,133 @@
+/**
+ * The system-mode run loop (target independent): runs the CPU in chunks
+ * bounded by the next device event, delivers traps and interrupts through
+ * the target's {@linkcode SystemHart}, idles through `wfi` by skipping
+ * virtual time to the next event (deterministic, no busy loop), and handles
+ * machine poweroff and reset. It awaits between chunks, so console `expect`
+ * promises settle and host input (stdin) is serviced.
+ *
+ * Interrupts are checked at TB boundaries: before each chunk, and whenever
+ * the hart asks the CPU to stop (a CSR write or a device made an interrupt
+ * deliverable, `wfi`).
+ *
+ * @module
+ */
+
+import type { VirtualClock } from "../clock.ts";
+import type { CpuCore } from "../cpu_core.ts";
+import type { SystemHart } from "../target.ts";
+import type { EventQueue } from "./events.ts";
+import type { MachineControl } from "./machine.ts";
+
+/** Tuning of the run loop. */
+export interface RunLoopOptions {
+  /** instructions per chunk at most (default 1,000,000) */
+  chunk?: number;
+  /** give the host event loop a turn at least this often, in host ms (default 20) */
+  yieldMs?: number;
+}
+
+/** How {@linkcode SystemRunLoop.run} ended. */
+export type RunLoopResult =
+  | { kind: "poweroff"; status: number }
+  | { kind: "stopped" };
+
+/** The machine parts the loop drives. */
+export interface RunLoopMachine {
+  events: EventQueue;
+  clock: VirtualClock;
+  control: MachineControl;
+}
+
+/**
+ * Runs one hart and its machine.
+ *
+ * @example
+ * ```ts ignore
+ * const loop = new SystemRunLoop(cpu, hart, { events, clock, control: m.control });
+ * loop.onReset = () => rebootMachine();
+ * const result = await loop.run(); // { kind: "poweroff", status: 0 }
+ * ```
+ */
+export class SystemRunLoop {
+  /** Called on a machine reset event (the owner reloads images and resets CPU and devices). */
+  onReset: () => void = () => {};
+  /** Instructions run so far by this loop, and virtual ns skipped idling. */
+  readonly stats = { chunks: 0, traps: 0, interrupts: 0, idleSkips: 0 };
+  readonly #chunk: number;
+  readonly #yieldMs: number;
+  #stop = false;
+  #wakers: (() => void)[] = [];
+
+  constructor(
+    readonly cpu: CpuCore,
+    readonly hart: SystemHart,
+    readonly machine: RunLoopMachine,
+    options: RunLoopOptions = {},
+  ) {
+    this.#chunk = options.chunk ?? 1_000_000;
+    this.#yieldMs = options.yieldMs ?? 20;
+  }
+
+  /** Makes `run` return `{ kind: "stopped" }` at the next chunk boundary. */
+  stop(): void {
+    this.#stop = true;
+    this.cpu.stopRequested = true;
+    this.cpu.exitRequest = true;
+    this.wake();
+  }
+
+  /** Wakes a hart idling with no timer pending (new input arrived). */
+  wake(): void {
+    const w = this.#wakers;
+    this.#wakers = [];
+    for (const f of w) f();
+  }
+
+  #sleep(): Promise<void> {
+    return new Promise((resolve) => this.#wakers.push(resolve));
+  }
+
+  /** Runs until poweroff or {@linkcode stop}. */
+  async run(): Promise<RunLoopResult> {
+    const { cpu, hart } = this;
+    const { events, clock, control } = this.machine;
+    let lastYield = performance.now();
+    this.#stop = false;
+    for (;;) {
+      if (this.#stop) return { kind: "stopped" };
+      if (hart.takeInterrupt()) this.stats.interrupts++;
+      const deadline = events.nextDeadline();
+      if (hart.waiting) {
+        if (deadline === null) {
+          await this.#sleep(); // nothing can wake the hart but input
+          lastYield = performance.now();
+          continue;
+        }
+        clock.skip(deadline - clock.monotonicNs());
+        this.stats.idleSkips++;
+      } else {
+        let budget = this.#chunk;
+        if (deadline !== null) {
+          const ns = deadline - clock.monotonicNs();
+          const insns = Number((ns + clock.nsPerInsn - 1n) / clock.nsPerInsn);
+          budget = Math.max(1, Math.min(budget, insns));
+        }
+        const exit = cpu.run(budget);
+        this.stats.chunks++;
+        if (exit.reason === "trap") {
+          hart.deliverTrap(exit.trap);
+          this.stats.traps++;
+        }
+      }
+      events.runDue(clock.monotonicNs());
+      const e = control.take();
+      if (e?.kind === "poweroff") return { kind: "poweroff", status: e.status };
+      if (e?.kind === "reset") this.onReset();
+      if (performance.now() - lastYield >= this.#yieldMs) {
+        await new Promise((r) => setTimeout(r, 0));
+        lastYield = performance.now();
+      } else await Promise.resolve();
+    }
+  }
+}

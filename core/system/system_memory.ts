@@ -1,0 +1,105 @@
+/**
+ * A CPU's memory in system mode: guest addresses go through the target's
+ * MMU (installed as `resolve`/`probe`) to the {@linkcode PhysicalBus}.
+ *
+ * Translated code is tracked by *physical* page, as QEMU does, while TBs stay
+ * keyed by virtual pc: a store to a physical page holding code (through any
+ * virtual alias, or by DMA and loaders through the bus) drops the TBs of
+ * every virtual page translated from it.
+ *
+ * @module
+ */
+
+import { type AccessType } from "../errors.ts";
+import { GuestMemory, pageNumber } from "../guest_memory.ts";
+import type { TbCache } from "../tb.ts";
+import type { PhysicalBus } from "./bus.ts";
+
+/**
+ * Guest memory over a physical bus, with physical code-page tracking.
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { PhysicalBus } from "./bus.ts";
+ * import { SystemMemory } from "./system_memory.ts";
+ * const bus = new PhysicalBus(new HostMemory());
+ * bus.addRam("dram", 0x80000000n, 0x10000n);
+ * const mem = new SystemMemory(bus); // bare: virtual = physical until a target installs its MMU
+ * mem.store(0x80000000n, 4, 0x13n);
+ * console.log(bus.load(0x80000000n, 4)); // 19n
+ * ```
+ */
+export class SystemMemory extends GuestMemory {
+  /**
+   * The physical page behind virtual page `vpn` for `access` under the
+   * current translation regime, without side effects (undefined when it does
+   * not translate). The target's MMU replaces the identity default.
+   */
+  physicalPage: (vpn: number, access: AccessType) => number | undefined = (vpn) => vpn;
+  readonly #vpnsByPpn = new Map<number, Set<number>>();
+  readonly #ppnByVpn = new Map<number, number>();
+  #dropVirtual: (vpn: number) => void = () => {};
+
+  constructor(readonly bus: PhysicalBus) {
+    super(bus.host);
+    this.resolve = bus.resolver();
+    bus.onCodeWrite = (ppn) => this.#codeWritten(ppn);
+  }
+
+  /**
+   * Connects the TB cache (call once, after the CPU is created): stores to
+   * code pages then invalidate its TBs by physical page.
+   */
+  bindTbCache(tbs: TbCache): void {
+    this.#dropVirtual = (vpn) => tbs.invalidatePage(vpn);
+    this.onCodeWrite = (vpn) => {
+      const ppn = this.#ppnByVpn.get(vpn) ?? this.physicalPage(vpn, "write");
+      if (ppn !== undefined) this.#codeWritten(ppn);
+    };
+  }
+
+  #codeWritten(ppn: number): void {
+    const vpns = this.#vpnsByPpn.get(ppn);
+    if (vpns) { for (const vpn of [...vpns]) this.#dropVirtual(vpn); }
+    const page = this.bus.page(ppn);
+    if (page && !this.#vpnsByPpn.has(ppn)) page.hasCode = false;
+  }
+
+  /** Marks the physical page behind `addr` (a fetch translation) as holding code. */
+  override markCode(addr: bigint): void {
+    const vpn = pageNumber(addr);
+    const ppn = this.physicalPage(vpn, "fetch");
+    if (ppn === undefined) return;
+    const page = this.bus.page(ppn);
+    if (!page) return;
+    const old = this.#ppnByVpn.get(vpn);
+    if (old !== undefined && old !== ppn) this.#forget(vpn, old);
+    this.#ppnByVpn.set(vpn, ppn);
+    let set = this.#vpnsByPpn.get(ppn);
+    if (!set) this.#vpnsByPpn.set(ppn, set = new Set());
+    set.add(vpn);
+    if (!page.hasCode) {
+      page.hasCode = true;
+      // Cached writable translations of any alias must now take the slow path.
+      this.flushTranslations();
+    }
+  }
+
+  /** Virtual page `vpn` no longer has TBs. */
+  override clearCode(vpn: number): void {
+    const ppn = this.#ppnByVpn.get(vpn);
+    if (ppn !== undefined) this.#forget(vpn, ppn);
+  }
+
+  #forget(vpn: number, ppn: number): void {
+    this.#ppnByVpn.delete(vpn);
+    const set = this.#vpnsByPpn.get(ppn);
+    set?.delete(vpn);
+    if (set && set.size === 0) {
+      this.#vpnsByPpn.delete(ppn);
+      const page = this.bus.page(ppn);
+      if (page) page.hasCode = false;
+    }
+  }
+}

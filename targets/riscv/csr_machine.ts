@@ -1,0 +1,330 @@
+/**
+ * Machine-level CSRs (privileged architecture 1.12) and the counters as
+ * system mode sees them. Importing this module registers them in the CSR
+ * table; they act on the hart of the accessing CPU ({@linkcode hartOf}).
+ *
+ * Not implemented (illegal, as on QEMU 7.2's default CPU unless noted):
+ * mseccfg (no Smepmp), mhpmcounter/mhpmevent, the debug trigger CSRs, and
+ * Sstc's stimecmp (QEMU 7.2 has it; OpenSBI then lists "sstc").
+ *
+ * @module
+ */
+
+import type { CpuCore } from "../../mod.ts";
+import { csrDef, CsrIllegal, defineCsr, Priv } from "./csr.ts";
+import { hartOf, misaValue, Mstatus, type RiscvHart } from "./hart.ts";
+import { PMP_ENTRIES } from "./pmp.ts";
+
+/** A CSR defined in terms of the hart. */
+export interface HartCsr {
+  num: number;
+  name: string;
+  priv: number;
+  read(h: RiscvHart, xlen: 32 | 64): bigint;
+  write?(h: RiscvHart, value: bigint, xlen: 32 | 64): void;
+  /** end the TB after a write (it may enable an interrupt or change translation) */
+  endsTb?: boolean;
+  /** RV32 only (the high halves) */
+  rv32Only?: boolean;
+}
+
+/**
+ * Registers a CSR whose handlers take the hart (values are sign-extended to XLEN).
+ *
+ * @example
+ * ```ts ignore
+ * defineHartCsr({ num: 0x340, name: "mscratch", priv: Priv.M, read: (h) => h.mscratch,
+ *   write: (h, v) => { h.mscratch = v; } });
+ * ```
+ */
+export function defineHartCsr(c: HartCsr): void {
+  const hart = (cpu: CpuCore) => {
+    const h = hartOf(cpu);
+    if (!h || (c.rv32Only && h.xlen !== 32)) throw new CsrIllegal();
+    return h;
+  };
+  const write = c.write;
+  defineCsr({
+    num: c.num,
+    name: c.name,
+    priv: c.priv,
+    endsTb: c.endsTb,
+    read: (cpu, xlen) => BigInt.asIntN(xlen, c.read(hart(cpu), xlen)),
+    write: write ? (cpu, v, xlen) => write(hart(cpu), BigInt.asIntN(xlen, v), xlen) : undefined,
+  });
+}
+
+/** mstatus bits software may write. */
+const MSTATUS_WRITABLE = Mstatus.SIE | Mstatus.MIE | Mstatus.SPIE | Mstatus.MPIE | Mstatus.SPP |
+  Mstatus.MPP | Mstatus.FS | Mstatus.MPRV | Mstatus.SUM | Mstatus.MXR | Mstatus.TVM | Mstatus.TW |
+  Mstatus.TSR;
+/** Interrupt bits: SSI, MSI, STI, MTI, SEI, MEI. */
+const ALL_INTERRUPTS = 0xaaa;
+/** Interrupts M-mode may delegate and pend by software: SSI, STI, SEI. */
+export const S_INTERRUPTS = 0x222;
+/** Exceptions M-mode may delegate: 0-9, 12, 13, 15. */
+const DELEGABLE_EXCEPTIONS = 0xb3ff;
+
+/**
+ * mstatus as read: SD summarises FS (FS is not tracked per instruction:
+ * once enabled it reads as Dirty, so kernels always save the FP state).
+ *
+ * @example
+ * ```ts ignore
+ * const v = mstatusRead(hart);
+ * ```
+ */
+export function mstatusRead(h: RiscvHart): bigint {
+  let v = h.mstatus;
+  if (v & Mstatus.FS) v |= Mstatus.FS;
+  if ((v & Mstatus.FS) === Mstatus.FS) v |= 1n << BigInt(h.xlen - 1);
+  return v;
+}
+
+/**
+ * Writes the writable mstatus bits in `mask`; MPP=2 (reserved) leaves MPP unchanged.
+ *
+ * @example
+ * ```ts ignore
+ * mstatusWrite(hart, value, SSTATUS_MASK);
+ * ```
+ */
+export function mstatusWrite(h: RiscvHart, value: bigint, mask: bigint): void {
+  let m = mask & MSTATUS_WRITABLE;
+  if (((value >> 11n) & 3n) === 2n) m &= ~Mstatus.MPP;
+  h.mstatus = (h.mstatus & ~m) | (value & m);
+  h.regimeChanged();
+  h.interruptsChanged();
+}
+
+defineHartCsr({
+  num: 0x300,
+  name: "mstatus",
+  priv: Priv.M,
+  read: mstatusRead,
+  write: (h, v) => mstatusWrite(h, v, MSTATUS_WRITABLE),
+  endsTb: true,
+});
+defineHartCsr({
+  num: 0x310,
+  name: "mstatush",
+  priv: Priv.M,
+  read: () => 0n,
+  write: () => {},
+  rv32Only: true,
+});
+defineHartCsr({
+  num: 0x301,
+  name: "misa",
+  priv: Priv.M,
+  read: (h) => misaValue(h.xlen),
+  write: () => {},
+});
+defineHartCsr({
+  num: 0x302,
+  name: "medeleg",
+  priv: Priv.M,
+  read: (h) => BigInt(h.medeleg),
+  write: (h, v) => {
+    h.medeleg = Number(v & BigInt(DELEGABLE_EXCEPTIONS));
+  },
+});
+defineHartCsr({
+  num: 0x303,
+  name: "mideleg",
+  priv: Priv.M,
+  read: (h) => BigInt(h.mideleg),
+  write: (h, v) => {
+    h.mideleg = Number(v & BigInt(S_INTERRUPTS));
+    h.interruptsChanged();
+  },
+  endsTb: true,
+});
+defineHartCsr({
+  num: 0x304,
+  name: "mie",
+  priv: Priv.M,
+  read: (h) => BigInt(h.mie),
+  write: (h, v) => {
+    h.mie = Number(v & BigInt(ALL_INTERRUPTS));
+    h.interruptsChanged();
+  },
+  endsTb: true,
+});
+defineHartCsr({
+  num: 0x344,
+  name: "mip",
+  priv: Priv.M,
+  read: (h) => BigInt(h.mipValue),
+  write: (h, v) => {
+    h.mip = (h.mip & ~S_INTERRUPTS) | (Number(v & 0xfffn) & S_INTERRUPTS);
+    h.interruptsChanged();
+  },
+  endsTb: true,
+});
+
+/** Writes a trap vector: modes 0 (direct) and 1 (vectored); other modes are ignored (QEMU). */
+function tvecWrite(v: bigint): bigint | undefined {
+  return (v & 3n) < 2n ? v : undefined;
+}
+defineHartCsr({
+  num: 0x305,
+  name: "mtvec",
+  priv: Priv.M,
+  read: (h) => h.mtvec,
+  write: (h, v) => {
+    h.mtvec = tvecWrite(v) ?? h.mtvec;
+  },
+});
+defineHartCsr({
+  num: 0x306,
+  name: "mcounteren",
+  priv: Priv.M,
+  read: (h) => h.mcounteren,
+  write: (h, v) => {
+    h.mcounteren = v & 0xffffffffn;
+  },
+});
+defineHartCsr({
+  num: 0x30a,
+  name: "menvcfg",
+  priv: Priv.M,
+  read: (h) => h.menvcfg,
+  write: (h, v) => {
+    h.menvcfg = v & 1n;
+  },
+});
+defineHartCsr({
+  num: 0x31a,
+  name: "menvcfgh",
+  priv: Priv.M,
+  read: () => 0n,
+  write: () => {},
+  rv32Only: true,
+});
+defineHartCsr({
+  num: 0x320,
+  name: "mcountinhibit",
+  priv: Priv.M,
+  read: (h) => h.mcountinhibit,
+  write: (h, v) => {
+    h.mcountinhibit = v & 5n;
+  },
+});
+for (
+  const [num, name, field] of [
+    [0x340, "mscratch", "mscratch"],
+    [0x341, "mepc", "mepc"],
+    [0x342, "mcause", "mcause"],
+    [0x343, "mtval", "mtval"],
+  ] as const
+) {
+  defineHartCsr({
+    num,
+    name,
+    priv: Priv.M,
+    read: (h) => h[field],
+    write: (h, v) => {
+      h[field] = field === "mepc" ? v & ~1n : v;
+    },
+  });
+}
+for (
+  const [num, name] of [[0xf11, "mvendorid"], [0xf12, "marchid"], [0xf13, "mimpid"], [
+    0xf14,
+    "mhartid",
+  ], [0xf15, "mconfigptr"]] as const
+) {
+  defineHartCsr({ num, name, priv: Priv.M, read: () => 0n });
+}
+
+// PMP: pmpcfg0..3 (RV64: 0 and 2), pmpaddr0..15.
+for (let n = 0; n < PMP_ENTRIES / 4; n++) {
+  defineHartCsr({
+    num: 0x3a0 + n,
+    name: `pmpcfg${n}`,
+    priv: Priv.M,
+    read: (h) => {
+      if (h.xlen === 64 && n % 2) throw new CsrIllegal();
+      return h.pmp.readCfg(n);
+    },
+    write: (h, v) => {
+      if (h.xlen === 64 && n % 2) throw new CsrIllegal();
+      h.pmp.writeCfg(n, v);
+      pmpChanged(h);
+    },
+    endsTb: true,
+  });
+}
+for (let i = 0; i < PMP_ENTRIES; i++) {
+  defineHartCsr({
+    num: 0x3b0 + i,
+    name: `pmpaddr${i}`,
+    priv: Priv.M,
+    read: (h) => h.pmp.readAddr(i),
+    write: (h, v) => {
+      h.pmp.writeAddr(i, v);
+      pmpChanged(h);
+    },
+    endsTb: true,
+  });
+}
+
+/** PMP changes what may be fetched: translations and TBs are dropped. */
+function pmpChanged(h: RiscvHart): void {
+  h.regimeChanged(true);
+  h.cpu.tbs.flush();
+}
+
+// Counters: cycle and instret count retired instructions, time is mtime.
+const userCounters = [0xc00, 0xc01, 0xc02, 0xc80, 0xc81, 0xc82].map((n) => csrDef(n)!);
+
+/** Whether the counter with index `bit` (0 cycle, 1 time, 2 instret) is readable at the hart's privilege. */
+function counterAllowed(h: RiscvHart, bit: number): boolean {
+  const priv = h.priv;
+  if (priv < Priv.M && !((h.mcounteren >> BigInt(bit)) & 1n)) return false;
+  if (priv < Priv.S && !((h.scounteren >> BigInt(bit)) & 1n)) return false;
+  return true;
+}
+
+/** The 64-bit value of counter `bit`. */
+function counterValue(h: RiscvHart, bit: number): bigint {
+  if (bit === 1) return h.time;
+  return h.instructions + (bit === 0 ? h.cycleOffset : h.instretOffset);
+}
+
+userCounters.forEach((user, i) => {
+  const bit = i % 3, high = i >= 3;
+  defineCsr({
+    ...user,
+    read: (cpu, xlen, insnIndex) => {
+      const h = hartOf(cpu);
+      if (!h) return user.read(cpu, xlen, insnIndex);
+      if (!counterAllowed(h, bit)) throw new CsrIllegal();
+      const v = counterValue(h, bit);
+      return BigInt.asIntN(xlen, high ? v >> 32n : v);
+    },
+  });
+});
+for (const [bit, name] of [[0, "mcycle"], [2, "minstret"]] as const) {
+  const field = bit === 0 ? "cycleOffset" : "instretOffset";
+  for (const high of [false, true]) {
+    defineHartCsr({
+      num: 0xb00 + bit + (high ? 0x80 : 0),
+      name: name + (high ? "h" : ""),
+      priv: Priv.M,
+      rv32Only: high,
+      read: (h, xlen) => {
+        const v = counterValue(h, bit);
+        return high ? v >> 32n : BigInt.asIntN(xlen, v);
+      },
+      write: (h, v, xlen) => {
+        const now = counterValue(h, bit);
+        const mask = xlen === 32 ? 0xffffffffn : (1n << 64n) - 1n;
+        const shift = high ? 32n : 0n;
+        const wanted = (now & ~(mask << shift)) | ((BigInt.asUintN(xlen, v) & mask) << shift);
+        h[field] += wanted - now;
+      },
+    });
+  }
+}

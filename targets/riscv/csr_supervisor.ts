@@ -1,0 +1,122 @@
+/**
+ * Supervisor-level CSRs: the sstatus/sie/sip views of their machine
+ * registers, the S trap registers, satp (Bare, Sv39, Sv48 on RV64; Bare,
+ * Sv32 on RV32; TVM makes it M-only) and scounteren/senvcfg. Importing this
+ * module registers them.
+ *
+ * @module
+ */
+
+import { CsrIllegal, Priv } from "./csr.ts";
+import { defineHartCsr, mstatusRead, mstatusWrite } from "./csr_machine.ts";
+import { Mstatus, type RiscvHart } from "./hart.ts";
+import { satpScheme } from "./mmu.ts";
+
+/** The sstatus view of mstatus: SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL, SD. */
+function sstatusMask(xlen: 32 | 64): bigint {
+  const m = Mstatus.SIE | Mstatus.SPIE | (1n << 6n) | Mstatus.SPP | (3n << 9n) | Mstatus.FS |
+    Mstatus.XS | Mstatus.SUM | Mstatus.MXR;
+  return xlen === 64 ? m | (3n << 32n) | (1n << 63n) : m | (1n << 31n);
+}
+
+defineHartCsr({
+  num: 0x100,
+  name: "sstatus",
+  priv: Priv.S,
+  read: (h, xlen) => mstatusRead(h) & sstatusMask(xlen),
+  write: (h, v, xlen) => mstatusWrite(h, v, sstatusMask(xlen)),
+  endsTb: true,
+});
+defineHartCsr({
+  num: 0x104,
+  name: "sie",
+  priv: Priv.S,
+  read: (h) => BigInt(h.mie & h.mideleg),
+  write: (h, v) => {
+    h.mie = (h.mie & ~h.mideleg) | (Number(v & 0xfffn) & h.mideleg);
+    h.interruptsChanged();
+  },
+  endsTb: true,
+});
+defineHartCsr({
+  num: 0x144,
+  name: "sip",
+  priv: Priv.S,
+  read: (h) => BigInt(h.mipValue & h.mideleg),
+  write: (h, v) => {
+    const writable = h.mideleg & 0x2; // only SSIP, when delegated
+    h.mip = (h.mip & ~writable) | (Number(v & 0xfffn) & writable);
+    h.interruptsChanged();
+  },
+  endsTb: true,
+});
+defineHartCsr({
+  num: 0x105,
+  name: "stvec",
+  priv: Priv.S,
+  read: (h) => h.stvec,
+  write: (h, v) => {
+    if ((v & 3n) < 2n) h.stvec = v;
+  },
+});
+defineHartCsr({
+  num: 0x106,
+  name: "scounteren",
+  priv: Priv.S,
+  read: (h) => h.scounteren,
+  write: (h, v) => {
+    h.scounteren = v & 0xffffffffn;
+  },
+});
+defineHartCsr({
+  num: 0x10a,
+  name: "senvcfg",
+  priv: Priv.S,
+  read: (h) => h.senvcfg,
+  write: (h, v) => {
+    h.senvcfg = v & 1n;
+  },
+});
+for (
+  const [num, name, field] of [
+    [0x140, "sscratch", "sscratch"],
+    [0x141, "sepc", "sepc"],
+    [0x142, "scause", "scause"],
+    [0x143, "stval", "stval"],
+  ] as const
+) {
+  defineHartCsr({
+    num,
+    name,
+    priv: Priv.S,
+    read: (h) => h[field],
+    write: (h, v) => {
+      h[field] = field === "sepc" ? v & ~1n : v;
+    },
+  });
+}
+
+function checkTvm(h: RiscvHart): void {
+  if (h.priv === Priv.S && (h.mstatus & Mstatus.TVM)) throw new CsrIllegal();
+}
+
+defineHartCsr({
+  num: 0x180,
+  name: "satp",
+  priv: Priv.S,
+  read: (h) => {
+    checkTvm(h);
+    return h.satp;
+  },
+  write: (h, v, xlen) => {
+    checkTvm(h);
+    const value = BigInt.asUintN(xlen, v);
+    const mode = xlen === 32 ? value >> 31n : value >> 60n;
+    // An unsupported mode leaves satp unchanged (Sv57 is not implemented).
+    if (mode !== 0n && satpScheme(value, xlen) === null) return;
+    h.satp = value;
+    h.cpu.tbs.flush();
+    h.regimeChanged(true);
+  },
+  endsTb: true,
+});

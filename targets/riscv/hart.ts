@@ -1,0 +1,377 @@
+/**
+ * One RISC-V hart's privileged state (machine and supervisor levels of the
+ * privileged architecture 1.12) and the system-mode hooks the run loop calls:
+ * reset, trap delivery with delegation, interrupt priority, wfi.
+ *
+ * The privilege level lives in the CPU state block (it is part of the TB
+ * flags); the CSRs live here. Helpers and CSR handlers find the hart of a
+ * CPU with {@linkcode hartOf}. Whenever the translation regime (privilege,
+ * satp, MPRV/MPP/SUM/MXR, PMP) changes, cached translations are dropped: the
+ * MMU's, the memory's last page and the soft TLB.
+ *
+ * @module
+ */
+
+import type {
+  CpuCore,
+  PhysicalBus,
+  SystemBinding,
+  SystemHart,
+  SystemMemory,
+  Trap,
+} from "../../mod.ts";
+import { TrapKind } from "../../mod.ts";
+import { Cause } from "./causes.ts";
+import { Priv } from "./csr.ts";
+import { RiscvMmu } from "./mmu.ts";
+import { Pmp } from "./pmp.ts";
+import { RiscvState } from "./state.ts";
+
+/** mstatus bits. */
+export const Mstatus = {
+  SIE: 1n << 1n,
+  MIE: 1n << 3n,
+  SPIE: 1n << 5n,
+  MPIE: 1n << 7n,
+  SPP: 1n << 8n,
+  MPP: 3n << 11n,
+  FS: 3n << 13n,
+  XS: 3n << 15n,
+  MPRV: 1n << 17n,
+  SUM: 1n << 18n,
+  MXR: 1n << 19n,
+  TVM: 1n << 20n,
+  TW: 1n << 21n,
+  TSR: 1n << 22n,
+  /** UXL and SXL = 2 (64-bit), RV64 only */
+  XL64: (2n << 32n) | (2n << 34n),
+} as const;
+
+/** Interrupt causes in priority order (highest first): MEI, MSI, MTI, SEI, SSI, STI. */
+export const INTERRUPT_PRIORITY = [11, 3, 7, 9, 1, 5] as const;
+
+const INTERRUPT_NAMES: Record<number, string> = {
+  1: "s_software",
+  3: "m_software",
+  5: "s_timer",
+  7: "m_timer",
+  9: "s_external",
+  11: "m_external",
+};
+const EXCEPTION_NAMES: Record<number, string> = {
+  0: "misaligned_fetch",
+  1: "fault_fetch",
+  2: "illegal_instruction",
+  3: "breakpoint",
+  4: "misaligned_load",
+  5: "fault_load",
+  6: "misaligned_store",
+  7: "fault_store",
+  8: "user_ecall",
+  9: "supervisor_ecall",
+  11: "machine_ecall",
+  12: "exec_page_fault",
+  13: "load_page_fault",
+  15: "store_page_fault",
+};
+
+/** Page-fault cause -> the access-fault cause of the same access. */
+const ACCESS_FAULT: Record<number, number> = {
+  [Cause.FETCH_PAGE_FAULT]: 1,
+  [Cause.LOAD_PAGE_FAULT]: 5,
+  [Cause.STORE_PAGE_FAULT]: 7,
+};
+
+const harts = new WeakMap<CpuCore, RiscvHart>();
+
+/**
+ * The hart attached to `cpu` (undefined in user mode).
+ *
+ * @example
+ * ```ts ignore
+ * const hart = hartOf(cpu);
+ * if (hart) console.log(hart.priv);
+ * ```
+ */
+export function hartOf(cpu: CpuCore): RiscvHart | undefined {
+  return harts.get(cpu);
+}
+
+/**
+ * The misa value: MXL, and IMAFDC plus S and U.
+ *
+ * @example
+ * ```ts
+ * import { misaValue } from "./hart.ts";
+ * console.log(misaValue(64).toString(16)); // "800000000014112d"
+ * ```
+ */
+export function misaValue(xlen: 32 | 64): bigint {
+  const letters = "acdfimsu";
+  let ext = 0n;
+  for (const c of letters) ext |= 1n << BigInt(c.charCodeAt(0) - 97);
+  return BigInt.asIntN(xlen, (xlen === 64 ? 2n : 1n) << BigInt(xlen - 2) | ext);
+}
+
+/**
+ * A RISC-V hart in system mode.
+ *
+ * @example
+ * ```ts ignore
+ * const hart = new RiscvHart(cpu, 64, { bus, memory, clock });
+ * hart.reset();
+ * ```
+ */
+export class RiscvHart implements SystemHart {
+  mstatus = 0n;
+  medeleg = 0;
+  mideleg = 0;
+  mie = 0;
+  /** software-writable and device-driven pending bits (SEIP: the software bit only) */
+  mip = 0;
+  /** the external supervisor interrupt line (the PLIC's S context) */
+  seipLine = false;
+  mtvec = 0n;
+  stvec = 0n;
+  mepc = 0n;
+  sepc = 0n;
+  mcause = 0n;
+  scause = 0n;
+  mtval = 0n;
+  stval = 0n;
+  mscratch = 0n;
+  sscratch = 0n;
+  satp = 0n;
+  mcounteren = 0n;
+  scounteren = 0n;
+  menvcfg = 0n;
+  senvcfg = 0n;
+  mcountinhibit = 0n;
+  /** added to the instruction count for mcycle / minstret (writes set them) */
+  cycleOffset = 0n;
+  instretOffset = 0n;
+  /** in wfi */
+  wfi = false;
+  readonly pmp: Pmp;
+  readonly mmu: RiscvMmu;
+  readonly bus: PhysicalBus;
+  readonly memory: SystemMemory;
+  #regimeKey = "";
+  #pmpGeneration = -1;
+
+  constructor(readonly cpu: CpuCore, readonly xlen: 32 | 64, readonly binding: SystemBinding) {
+    this.bus = binding.bus;
+    this.memory = binding.memory;
+    this.pmp = new Pmp(xlen);
+    this.mmu = new RiscvMmu(this);
+    const mmu = this.mmu;
+    this.memory.resolve = (vpn, access) => mmu.resolve(vpn, access);
+    this.memory.probe = (vpn, access) => mmu.probe(vpn, access);
+    this.memory.physicalPage = (vpn, access) => mmu.physicalPage(vpn, access);
+    harts.set(cpu, this);
+  }
+
+  /** The current privilege level (0 = U, 1 = S, 3 = M). */
+  get priv(): number {
+    return Number(this.cpu.getState(RiscvState.PRIV));
+  }
+
+  set priv(p: number) {
+    this.cpu.setState(RiscvState.PRIV, BigInt(p));
+    this.regimeChanged();
+  }
+
+  /** Instructions retired so far, exact inside a TB. */
+  get instructions(): bigint {
+    return BigInt(this.cpu.icount + this.cpu.inFlight);
+  }
+
+  /** The `time` counter: mtime (10 MHz) from virtual time. */
+  get time(): bigint {
+    return this.binding.clock.monotonicNs() / 100n;
+  }
+
+  /** mip as software reads it (the external SEIP line ORed in). */
+  get mipValue(): number {
+    return this.mip | (this.seipLine ? 1 << 9 : 0);
+  }
+
+  reset(): void {
+    this.cpu.setState(RiscvState.PRIV, BigInt(Priv.M));
+    this.mstatus = this.xlen === 64 ? Mstatus.XL64 : 0n;
+    this.medeleg =
+      this.mideleg =
+      this.mie =
+      this.mip =
+        0;
+    this.seipLine = false;
+    this.mtvec =
+      this.stvec =
+      this.mepc =
+      this.sepc =
+        0n;
+    this.mcause =
+      this.scause =
+      this.mtval =
+      this.stval =
+        0n;
+    this.mscratch = this.sscratch = this.satp = 0n;
+    this.mcounteren =
+      this.scounteren =
+      this.menvcfg =
+      this.senvcfg =
+      this.mcountinhibit =
+        0n;
+    this.cycleOffset = this.instretOffset = 0n;
+    this.wfi = false;
+    this.pmp.reset();
+    this.cpu.tbs.flush();
+    this.regimeChanged(true);
+  }
+
+  /**
+   * Drops cached translations when what they depend on changed (or always
+   * with `force`: satp writes, sfence.vma).
+   */
+  regimeChanged(force = false): void {
+    const s = this.mstatus;
+    const key = `${this.priv}:${
+      s & (Mstatus.MPRV | Mstatus.MPP | Mstatus.SUM | Mstatus.MXR)
+    }:${this.satp}`;
+    if (!force && key === this.#regimeKey && this.pmp.generation === this.#pmpGeneration) return;
+    this.#regimeKey = key;
+    this.#pmpGeneration = this.pmp.generation;
+    this.mmu.flush();
+    this.memory.flushTranslations();
+  }
+
+  /** Leaves generated code at the next instruction boundary so the run loop can take an interrupt. */
+  requestExit(): void {
+    this.cpu.exitRequest = true;
+    this.cpu.stopRequested = true;
+  }
+
+  /** Called after anything that may make an interrupt deliverable (CSR writes, xRET). */
+  interruptsChanged(): void {
+    if (this.pendingInterrupt() >= 0) this.requestExit();
+  }
+
+  setPending(bit: number, level: boolean): void {
+    if (bit === 9) this.seipLine = level;
+    else this.mip = level ? this.mip | (1 << bit) : this.mip & ~(1 << bit);
+    if (level) this.interruptsChanged();
+  }
+
+  /** The cause of the interrupt to take now, or -1. */
+  pendingInterrupt(): number {
+    const pending = this.mipValue & this.mie;
+    if (pending === 0) return -1;
+    const priv = this.priv;
+    const mEnabled = priv < Priv.M || (this.mstatus & Mstatus.MIE) !== 0n;
+    const sEnabled = priv < Priv.S || (priv === Priv.S && (this.mstatus & Mstatus.SIE) !== 0n);
+    const toM = mEnabled ? pending & ~this.mideleg : 0;
+    const toS = sEnabled ? pending & this.mideleg : 0;
+    for (const bits of [toM, toS]) {
+      if (bits === 0) continue;
+      for (const cause of INTERRUPT_PRIORITY) if (bits & (1 << cause)) return cause;
+    }
+    return -1;
+  }
+
+  takeInterrupt(): boolean {
+    const cause = this.pendingInterrupt();
+    if (cause < 0) return false;
+    this.enterTrap(cause, true, 0n, this.cpu.pc);
+    return true;
+  }
+
+  get waiting(): boolean {
+    if (this.wfi && (this.mipValue & this.mie) !== 0) this.wfi = false;
+    return this.wfi;
+  }
+
+  deliverTrap(trap: Trap): void {
+    let cause = trap.cause, tval = trap.data;
+    switch (trap.kind) {
+      case TrapKind.SYSCALL:
+      case TrapKind.BREAKPOINT:
+        tval = 0n; // QEMU 7.2 leaves xtval 0 for ecall and ebreak
+        break;
+      case TrapKind.MEMORY:
+        if (this.mmu.lastFault === "access") cause = ACCESS_FAULT[cause] ?? cause;
+        break;
+    }
+    this.enterTrap(cause, false, tval, trap.pc);
+  }
+
+  /** Takes exception or interrupt `cause` at `epc` into M or S mode (delegation). */
+  enterTrap(cause: number, interrupt: boolean, tval: bigint, epc: bigint): void {
+    const priv = this.priv;
+    const deleg = interrupt ? this.mideleg : this.medeleg;
+    const toS = priv <= Priv.S && ((deleg >>> cause) & 1) === 1;
+    const causeValue = BigInt.asIntN(this.xlen, interrupt ? 1n << BigInt(this.xlen - 1) : 0n) |
+      BigInt(cause);
+    tval = BigInt.asIntN(this.xlen, tval);
+    epc = BigInt.asIntN(this.xlen, epc);
+    let s = this.mstatus, tvec: bigint;
+    if (toS) {
+      this.scause = causeValue;
+      this.sepc = epc;
+      this.stval = tval;
+      s = (s & ~Mstatus.SPP) | (priv === Priv.S ? Mstatus.SPP : 0n);
+      s = (s & ~Mstatus.SPIE) | ((s & Mstatus.SIE) ? Mstatus.SPIE : 0n);
+      s &= ~Mstatus.SIE;
+      tvec = this.stvec;
+    } else {
+      this.mcause = causeValue;
+      this.mepc = epc;
+      this.mtval = tval;
+      s = (s & ~Mstatus.MPP) | (BigInt(priv) << 11n);
+      s = (s & ~Mstatus.MPIE) | ((s & Mstatus.MIE) ? Mstatus.MPIE : 0n);
+      s &= ~Mstatus.MIE;
+      tvec = this.mtvec;
+    }
+    this.mstatus = s;
+    const base = BigInt.asUintN(this.xlen, tvec & ~3n);
+    this.cpu.pc = interrupt && (tvec & 3n) === 1n ? base + 4n * BigInt(cause) : base;
+    this.wfi = false;
+    this.binding.logInterrupt?.(
+      `riscv_cpu_do_interrupt: hart:0, async:${interrupt ? 1 : 0}, cause:${
+        hex(BigInt(cause), 16)
+      }, epc:0x${hex(epc, 16)}, tval:0x${hex(tval, 16)}, desc=${
+        (interrupt ? INTERRUPT_NAMES : EXCEPTION_NAMES)[cause] ?? "reserved"
+      }`,
+    );
+    this.priv = toS ? Priv.S : Priv.M;
+  }
+
+  /** mret: back to MPP at mepc. Returns the new pc. */
+  mret(): bigint {
+    let s = this.mstatus;
+    const target = Number((s & Mstatus.MPP) >> 11n);
+    s = (s & ~Mstatus.MIE) | ((s & Mstatus.MPIE) ? Mstatus.MIE : 0n);
+    s = (s | Mstatus.MPIE) & ~Mstatus.MPP;
+    if (target !== Priv.M) s &= ~Mstatus.MPRV;
+    this.mstatus = s;
+    this.priv = target;
+    this.interruptsChanged();
+    return BigInt.asUintN(this.xlen, this.mepc);
+  }
+
+  /** sret: back to SPP at sepc. Returns the new pc. */
+  sret(): bigint {
+    let s = this.mstatus;
+    const target = (s & Mstatus.SPP) ? Priv.S : Priv.U;
+    s = (s & ~Mstatus.SIE) | ((s & Mstatus.SPIE) ? Mstatus.SIE : 0n);
+    s = (s | Mstatus.SPIE) & ~Mstatus.SPP;
+    s &= ~Mstatus.MPRV;
+    this.mstatus = s;
+    this.priv = target;
+    this.interruptsChanged();
+    return BigInt.asUintN(this.xlen, this.sepc);
+  }
+}
+
+function hex(v: bigint, digits: number): string {
+  return BigInt.asUintN(64, v).toString(16).padStart(digits, "0");
+}

@@ -1,0 +1,205 @@
+/**
+ * The RISC-V MMU: Sv32 (RV32), Sv39 and Sv48 (RV64) page-table walks over
+ * the physical bus, MPRV/SUM/MXR, PMP, and hardware accessed/dirty bit
+ * updates (as QEMU 7.2 does: A on any access, D on writes, written back to
+ * the PTE). M-mode accesses (without MPRV) and satp.MODE = Bare are
+ * physical.
+ *
+ * Installed as the CPU memory's resolver: `resolve` walks with side effects
+ * and records whether a failure is a page fault or an access fault (PMP, no
+ * memory); `probe` never writes and declines pages whose A/D bits would need
+ * an update, so the soft TLB only caches what a real access already made
+ * valid. Successful translations are cached per access type until the
+ * translation regime changes (`flush`).
+ *
+ * @module
+ */
+
+import type { AccessType, Page, PhysicalBus } from "../../mod.ts";
+import { Perm } from "../../mod.ts";
+import { Priv } from "./csr.ts";
+import type { Pmp } from "./pmp.ts";
+
+/** What the MMU reads from the hart. */
+export interface MmuContext {
+  readonly xlen: 32 | 64;
+  /** the current privilege level */
+  readonly priv: number;
+  readonly mstatus: bigint;
+  readonly satp: bigint;
+  readonly bus: PhysicalBus;
+  readonly pmp: Pmp;
+}
+
+/** Why a translation failed: a page fault (12/13/15) or an access fault (1/5/7). */
+export type FaultKind = "page" | "access";
+
+const PTE_V = 1n, PTE_R = 2n, PTE_W = 4n, PTE_X = 8n, PTE_U = 16n, PTE_A = 64n, PTE_D = 128n;
+const MSTATUS_MPRV = 1n << 17n, MSTATUS_SUM = 1n << 18n, MSTATUS_MXR = 1n << 19n;
+const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: Perm.X };
+
+/** A paging mode: levels, bits per level, PTE size, PPN width. */
+interface Scheme {
+  levels: number;
+  pteSize: number;
+  /** width of the VA in bits (canonical check on RV64) */
+  vaBits: number;
+}
+
+const SCHEMES: Record<string, Scheme> = {
+  sv32: { levels: 2, pteSize: 4, vaBits: 32 },
+  sv39: { levels: 3, pteSize: 8, vaBits: 39 },
+  sv48: { levels: 4, pteSize: 8, vaBits: 48 },
+};
+
+/**
+ * The paging scheme selected by `satp`, or null for Bare.
+ *
+ * @example
+ * ```ts
+ * import { satpScheme } from "./mmu.ts";
+ * console.log(satpScheme(8n << 60n, 64), satpScheme(0n, 64)); // "sv39" null
+ * ```
+ */
+export function satpScheme(satp: bigint, xlen: 32 | 64): "sv32" | "sv39" | "sv48" | null {
+  if (xlen === 32) return (satp >> 31n) & 1n ? "sv32" : null;
+  const mode = Number((satp >> 60n) & 0xfn);
+  return mode === 8 ? "sv39" : mode === 9 ? "sv48" : null;
+}
+
+interface Translation {
+  ppn: number;
+  page: Page;
+}
+
+/**
+ * One hart's MMU.
+ *
+ * @example
+ * ```ts ignore
+ * const mmu = new RiscvMmu(hart);
+ * cpu.mem.resolve = (vpn, access) => mmu.resolve(vpn, access);
+ * ```
+ */
+export class RiscvMmu {
+  /** what the last failed `resolve` ran into */
+  lastFault: FaultKind = "page";
+  readonly #cache: Record<AccessType, Map<number, Translation>> = {
+    read: new Map(),
+    write: new Map(),
+    fetch: new Map(),
+  };
+
+  constructor(readonly ctx: MmuContext) {}
+
+  /** Drops cached translations (satp, privilege, MPRV/SUM/MXR or PMP changed; sfence.vma). */
+  flush(): void {
+    this.#cache.read.clear();
+    this.#cache.write.clear();
+    this.#cache.fetch.clear();
+  }
+
+  /** The privilege level `access` is checked at (MPRV makes M-mode loads/stores use MPP). */
+  effectivePriv(access: AccessType): number {
+    const { priv, mstatus } = this.ctx;
+    if (access !== "fetch" && priv === Priv.M && (mstatus & MSTATUS_MPRV)) {
+      return Number((mstatus >> 11n) & 3n);
+    }
+    return priv;
+  }
+
+  /** The page resolver: translation with A/D updates; failures recorded in `lastFault`. */
+  resolve(vpn: number, access: AccessType): Page | "unmapped" | "protection" {
+    const hit = this.#cache[access].get(vpn);
+    if (hit) return hit.page;
+    const t = this.#translate(vpn, access, true);
+    if (typeof t === "string") {
+      this.lastFault = t;
+      return t === "page" ? "unmapped" : "protection";
+    }
+    this.#cache[access].set(vpn, t);
+    return t.page;
+  }
+
+  /** Side-effect-free lookup for the soft TLB. */
+  probe(vpn: number, access: AccessType): Page | "unmapped" | "protection" {
+    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, false);
+    return typeof hit === "string" ? "unmapped" : hit.page;
+  }
+
+  /** The physical page behind `vpn` for `access`, without side effects. */
+  physicalPage(vpn: number, access: AccessType): number | undefined {
+    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, false);
+    return typeof hit === "string" ? undefined : hit.ppn;
+  }
+
+  #translate(vpn: number, access: AccessType, update: boolean): Translation | FaultKind {
+    const priv = this.effectivePriv(access);
+    const scheme = priv === Priv.M ? null : satpScheme(this.ctx.satp, this.ctx.xlen);
+    let ppn = vpn;
+    if (scheme) {
+      const r = this.#walk(SCHEMES[scheme], vpn, access, priv, update);
+      if (typeof r === "string") return r;
+      ppn = r;
+    }
+    if (!this.ctx.pmp.allows(ppn, access, priv)) return "access";
+    const page = this.ctx.bus.page(ppn);
+    if (!page || !(page.perms & NEED[access])) return "access";
+    return { ppn, page };
+  }
+
+  /** Walks the page table; returns the physical page number or the fault. */
+  #walk(
+    s: Scheme,
+    vpn: number,
+    access: AccessType,
+    priv: number,
+    update: boolean,
+  ): number | FaultKind {
+    const { bus, pmp, mstatus, satp, xlen } = this.ctx;
+    if (xlen === 64) {
+      // Bits above the VA must copy its top bit.
+      const high = Math.floor(vpn / 2 ** (s.vaBits - 13));
+      if (high !== 0 && high !== 2 ** (64 - s.vaBits + 1) - 1) return "page";
+    }
+    const ppnBits = xlen === 32 ? 22n : 44n;
+    let table = (satp & ((1n << ppnBits) - 1n)) << 12n;
+    const bitsPerLevel = s.pteSize === 4 ? 10 : 9;
+    for (let level = s.levels - 1; level >= 0; level--) {
+      const index = Math.floor(vpn / 2 ** (bitsPerLevel * level)) % 2 ** bitsPerLevel;
+      const pteAddr = table + BigInt(index * s.pteSize);
+      if (!pmp.allows(Number(pteAddr >> 12n), "read", Priv.S) || !bus.findRegion(pteAddr)) {
+        return "access";
+      }
+      let pte = bus.load(pteAddr, s.pteSize);
+      if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W))) return "page";
+      if (xlen === 64 && (pte >> 54n) !== 0n) return "page"; // reserved, Svpbmt, Svnapot
+      const ptePpn = (pte >> 10n) & ((1n << ppnBits) - 1n);
+      if (!(pte & (PTE_R | PTE_X))) {
+        if (level === 0) return "page";
+        table = ptePpn << 12n;
+        continue;
+      }
+      // A leaf: permission checks.
+      if (priv === Priv.U && !(pte & PTE_U)) return "page";
+      if (priv === Priv.S && (pte & PTE_U) && (access === "fetch" || !(mstatus & MSTATUS_SUM))) {
+        return "page";
+      }
+      const readable = (pte & PTE_R) || ((mstatus & MSTATUS_MXR) && (pte & PTE_X));
+      if (access === "fetch" ? !(pte & PTE_X) : access === "write" ? !(pte & PTE_W) : !readable) {
+        return "page";
+      }
+      const span = 2 ** (bitsPerLevel * level);
+      const base = Number(ptePpn);
+      if (base % span !== 0) return "page"; // misaligned superpage
+      const want = PTE_A | (access === "write" ? PTE_D : 0n);
+      if ((pte & want) !== want) {
+        if (!update) return "page";
+        pte |= want;
+        bus.store(pteAddr, s.pteSize, pte);
+      }
+      return base + (vpn % span);
+    }
+    return "page";
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Physical memory protection (PMP): 16 entries, as QEMU 7.2's virt CPUs
+ * have, with OFF/TOR/NA4/NAPOT matching, R/W/X permissions and the L bit
+ * (locked entries also bind M-mode and ignore writes). Granularity is 4
+ * bytes for the registers (pmpaddr holds 54 bits on RV64, 32 on RV32).
+ *
+ * Checks are made per 4 KiB page (the MMU and the soft TLB work in pages):
+ * the first entry overlapping the page decides for the whole page. Entries
+ * that cover only part of a page therefore apply to all of it (QEMU checks
+ * exact byte ranges and skips the TLB for such pages).
+ *
+ * @module
+ */
+
+import type { AccessType } from "../../mod.ts";
+import { Priv } from "./csr.ts";
+
+/** Number of PMP entries. */
+export const PMP_ENTRIES = 16;
+
+const R = 1, W = 2, X = 4, A_SHIFT = 3, L = 0x80;
+const OFF = 0, TOR = 1, NA4 = 2; // 3: NAPOT
+const NEED: Record<AccessType, number> = { read: R, write: W, fetch: X };
+
+/**
+ * The PMP registers of one hart and the permission check.
+ *
+ * @example
+ * ```ts
+ * import { Pmp } from "./pmp.ts";
+ * const pmp = new Pmp(64);
+ * pmp.writeAddr(0, (0x80000000n >> 2n) | 0x7fffn); // NAPOT 128 KiB at 0x80000000
+ * pmp.writeCfg(0, 0x18n); // A=NAPOT, no permissions
+ * console.log(pmp.allows(0x80000, "read", 1), pmp.allows(0x80000, "read", 3)); // false true
+ * ```
+ */
+export class Pmp {
+  readonly cfg = new Uint8Array(PMP_ENTRIES);
+  readonly addr: bigint[] = new Array(PMP_ENTRIES).fill(0n);
+  /** bumped on every change, so translation caches know to flush */
+  generation = 0;
+  readonly #addrMask: bigint;
+
+  constructor(readonly xlen: 32 | 64) {
+    this.#addrMask = xlen === 64 ? (1n << 54n) - 1n : (1n << 32n) - 1n;
+  }
+
+  /** Power-on state: every entry off. */
+  reset(): void {
+    this.cfg.fill(0);
+    this.addr.fill(0n);
+    this.generation++;
+  }
+
+  /** pmpcfg`n` (RV64: even `n` only, 8 entries each; RV32: 4 entries each). */
+  readCfg(n: number): bigint {
+    const per = this.xlen / 8, first = n * 4;
+    let v = 0n;
+    for (let i = per - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.cfg[first + i] ?? 0);
+    return v;
+  }
+
+  /** Writes pmpcfg`n`, skipping locked entries; W without R reads back as off (reserved). */
+  writeCfg(n: number, value: bigint): void {
+    const per = this.xlen / 8, first = n * 4;
+    for (let i = 0; i < per && first + i < PMP_ENTRIES; i++) {
+      if (this.cfg[first + i] & L) continue;
+      let b = Number((value >> BigInt(8 * i)) & 0xffn) & 0x9f;
+      if ((b & (R | W)) === W) b &= ~W; // R=0 W=1 is reserved: QEMU keeps W clear
+      this.cfg[first + i] = b;
+    }
+    this.generation++;
+  }
+
+  /** pmpaddr`i`. */
+  readAddr(i: number): bigint {
+    return this.addr[i];
+  }
+
+  /** Writes pmpaddr`i` unless it is locked (its own L, or the next entry's L with TOR). */
+  writeAddr(i: number, value: bigint): void {
+    if (this.cfg[i] & L) return;
+    const next = this.cfg[i + 1];
+    if (next !== undefined && (next & L) && ((next >> A_SHIFT) & 3) === TOR) return;
+    this.addr[i] = BigInt.asUintN(64, value) & this.#addrMask;
+    this.generation++;
+  }
+
+  /** The byte range `[lo, hi)` entry `i` matches, or null when off. */
+  #range(i: number): [bigint, bigint] | null {
+    const a = (this.cfg[i] >> A_SHIFT) & 3;
+    if (a === OFF) return null;
+    const v = this.addr[i];
+    if (a === TOR) return [i === 0 ? 0n : this.addr[i - 1] << 2n, v << 2n];
+    if (a === NA4) return [v << 2n, (v << 2n) + 4n];
+    let ones = 0n;
+    while ((v >> ones) & 1n) ones++;
+    const size = 1n << (ones + 3n);
+    const base = (v & ~((1n << ones) - 1n)) << 2n;
+    return [base, base + size];
+  }
+
+  /** Whether any entry is active (no active entry: everything is allowed, as in QEMU). */
+  #anyActive(): boolean {
+    return this.cfg.some((c) => ((c >> A_SHIFT) & 3) !== OFF);
+  }
+
+  /** Whether `priv` may make `access` accesses to physical page `ppn`. */
+  allows(ppn: number, access: AccessType, priv: number): boolean {
+    const lo = BigInt(ppn) << 12n, hi = lo + 4096n;
+    for (let i = 0; i < PMP_ENTRIES; i++) {
+      const r = this.#range(i);
+      if (!r || r[1] <= lo || hi <= r[0]) continue;
+      const c = this.cfg[i];
+      if (priv === Priv.M && !(c & L)) return true;
+      return (c & NEED[access]) !== 0;
+    }
+    return priv === Priv.M || !this.#anyActive();
+  }
+}
