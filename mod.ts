@@ -23,16 +23,23 @@ export {
 } from "./core/tb.ts";
 export { DEFAULT_EPOCH_NS, VirtualClock } from "./core/clock.ts";
 export {
+  builtinTargets,
   loadTargetPlugin,
+  loadToolPlugin,
+  parsePluginSpec,
   PLUGIN_API_VERSION,
   targetForCpu,
   targetForElf,
   type TargetPlugin,
+  type ToolContext,
+  type ToolPlugin,
 } from "./core/plugin.ts";
 export { JitBackend, type JitStats } from "./core/jit/jit_backend.ts";
 export { SoftTlb } from "./core/soft_tlb.ts";
 export {
   type CallbackOptions,
+  type DiscontinuityEvent,
+  type HookEventMap,
   type HookId,
   type HookRange,
   Hooks,
@@ -40,6 +47,8 @@ export {
   type MemAccess,
   type RegsAccess,
   Scoreboard,
+  type SyscallEvent,
+  type SyscallReturnEvent,
   type TbHandle,
 } from "./core/hooks/hooks.ts";
 export { Vcpu } from "./core/hooks/vcpu.ts";
@@ -149,3 +158,10 @@ export {
 if (import.meta.main) {
   import("./cli/main.ts").then(async ({ main }) => Deno.exit(await main(Deno.args)));
 }
+export {
+  createMachine,
+  type CreateMachineOptions,
+  installTool,
+  Machine,
+  type RunEvent,
+} from "./core/machine.ts";

@@ -5,7 +5,7 @@
  */
 
 import { EmuError } from "../core/errors.ts";
-import { BUILTIN_TARGETS, loadTargetPlugin } from "../core/plugin.ts";
+import { builtinTargets, loadTargetPlugin } from "../core/plugin.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "../core/linux/process.ts";
 
 /** `-d` log categories. */
@@ -204,7 +204,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (a.cpuHelp) {
-    for (const t of BUILTIN_TARGETS) {
+    for (const t of builtinTargets()) {
       const p = await loadTargetPlugin(t);
       print(`Available CPUs (${p.name}):\n${p.cpus.map((c) => `  ${c}`).join("\n")}`);
     }

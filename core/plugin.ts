@@ -11,6 +11,8 @@
 
 import { EmuError } from "./errors.ts";
 import type { TargetArch } from "./target.ts";
+import type { Hooks } from "./hooks/hooks.ts";
+import type { Vcpu } from "./hooks/vcpu.ts";
 import type { Device, DeviceContext } from "./system/device.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./system/machine.ts";
 import type { DeviceOptions } from "./system/options.ts";
@@ -89,10 +91,101 @@ export interface MachinePlugin {
   build(env: MachineEnv, options: MachineOptions): Promise<BuiltMachine>;
 }
 
+/** What a tool plugin gets when it is installed on a machine. */
+export interface ToolContext {
+  /** the instrumentation API */
+  hooks: Hooks;
+  /** registers and memory */
+  vcpu: Vcpu;
+  /** the guest ISA (name, disassembler, register list) */
+  target: TargetArch;
+  /** Writes plugin output (QEMU's `qemu_plugin_outs`): to the `-D` log file, else stderr. */
+  out(text: string): void;
+  /** Calls `cb` when the run ends (QEMU's atexit callback). */
+  onExit(cb: () => void): void;
+  /** The symbol containing `pc` (from the ELF symbol table), as `name+0xoff`, if known. */
+  symbol(pc: bigint): string | undefined;
+}
+
+/**
+ * A tool plugin (QEMU's `-plugin file,arg=val`): observes and steers the guest
+ * through the hook API. Bare names load from `plugins/tools/<name>.ts`.
+ *
+ * @example
+ * ```ts ignore
+ * const plugin: ToolPlugin = {
+ *   kind: "tool", name: "insn", apiVersion: 1, description: "counts instructions",
+ *   install(ctx) {
+ *     const sb = ctx.hooks.scoreboard();
+ *     ctx.hooks.onTranslate((tb) => tb.inlineAdd(sb, BigInt(tb.insns.length)));
+ *     ctx.onExit(() => ctx.out(`insns: ${sb.get()}\n`));
+ *   },
+ * };
+ * export default plugin;
+ * ```
+ */
+export interface ToolPlugin {
+  kind: "tool";
+  name: string;
+  apiVersion: number;
+  /** one line for `-plugin help` */
+  description: string;
+  /** Installs the tool; `args` are the `name=value` pairs that followed the plugin path. */
+  install(ctx: ToolContext, args: Record<string, string>): void | Promise<void>;
+}
+
 const ROOT = new URL("../", import.meta.url);
 
-/** Targets shipped with Denemu, by bare name. */
-export const BUILTIN_TARGETS = ["riscv"];
+/**
+ * Splits QEMU's plugin syntax `path,arg=val,arg2=val2` into the reference and
+ * its arguments (a bare `arg` means `arg=on`).
+ *
+ * @example
+ * ```ts
+ * import { parsePluginSpec } from "./plugin.ts";
+ * const { ref, args } = parsePluginSpec("hotblocks,sortby=hits,top=20");
+ * console.log(ref, args.top); // "hotblocks" "20"
+ * ```
+ */
+export function parsePluginSpec(spec: string): { ref: string; args: Record<string, string> } {
+  const [ref, ...rest] = spec.split(",");
+  const args: Record<string, string> = {};
+  for (const kv of rest) {
+    if (!kv) continue;
+    const eq = kv.indexOf("=");
+    if (eq < 0) args[kv] = "on";
+    else args[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  if (!ref) throw new EmuError(`-plugin ${spec}: no plugin named`, "use -plugin path[,arg=val...]");
+  return { ref, args };
+}
+
+/**
+ * Loads the tool plugin `ref`: a bare name from `plugins/tools/`, or a path
+ * or URL to a module.
+ *
+ * @example
+ * ```ts ignore
+ * const hotblocks = await loadToolPlugin("hotblocks");
+ * ```
+ */
+export function loadToolPlugin(ref: string): Promise<ToolPlugin> {
+  return importPlugin<ToolPlugin>(
+    resolvePluginUrl(ref, "plugins/tools", "file"),
+    "tool",
+    ref,
+    "check the name (built-in tools are the files of plugins/tools/) or the path",
+  );
+}
+
+/** Targets shipped with Denemu: the folders of `targets/`. */
+export function builtinTargets(): string[] {
+  const names: string[] = [];
+  for (const e of Deno.readDirSync(new URL("targets/", ROOT))) {
+    if (e.isDirectory) names.push(e.name);
+  }
+  return names.sort();
+}
 
 function checkManifest<T extends { kind: string; name: string; apiVersion: number }>(
   m: T | undefined,
@@ -181,21 +274,19 @@ export function loadMachinePlugin(ref: string): Promise<MachinePlugin> {
   );
 }
 
-/** Loads the target plugin `ref` (a bare name like "riscv", or a path). */
-export async function loadTargetPlugin(ref: string): Promise<TargetPlugin> {
-  const url = resolvePluginUrl(ref, "targets");
-  let mod: { default?: TargetPlugin };
-  try {
-    mod = await import(url.href);
-  } catch (e) {
-    throw new EmuError(`cannot load target plugin ${ref}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  return checkManifest(mod.default, "target", ref);
+/** Loads the target plugin `ref` (the name of a folder of `targets/`, or a path). */
+export function loadTargetPlugin(ref: string): Promise<TargetPlugin> {
+  return importPlugin<TargetPlugin>(
+    resolvePluginUrl(ref, "targets"),
+    "target",
+    ref,
+    "check the name (built-in targets are the folders of targets/) or the path",
+  );
 }
 
 /** Finds the built-in target whose CPU list has `cpu`. */
 export async function targetForCpu(cpu: string): Promise<TargetArch> {
-  for (const name of BUILTIN_TARGETS) {
+  for (const name of builtinTargets()) {
     const p = await loadTargetPlugin(name);
     if (p.cpus.includes(cpu)) return p.create(cpu);
   }
@@ -204,7 +295,7 @@ export async function targetForCpu(cpu: string): Promise<TargetArch> {
 
 /** Finds the built-in target for an ELF file's machine and class. */
 export async function targetForElf(machine: number, elfClass: number): Promise<TargetArch | null> {
-  for (const name of BUILTIN_TARGETS) {
+  for (const name of builtinTargets()) {
     const p = await loadTargetPlugin(name);
     const hit = p.elfMachines.find((m) => m.machine === machine && m.elfClass === elfClass);
     if (hit) return p.create(hit.cpu);

@@ -20,9 +20,16 @@ import {
   type RegsAccess,
 } from "./instrument.ts";
 import { Scoreboard } from "./scoreboard.ts";
+import { type HookEventMap, HookEvents } from "./events.ts";
 import { Vcpu } from "./vcpu.ts";
 
 export type { RegsAccess };
+export type {
+  DiscontinuityEvent,
+  HookEventMap,
+  SyscallEvent,
+  SyscallReturnEvent,
+} from "./events.ts";
 export { Scoreboard };
 
 /** An address range filter, inclusive at both ends (Unicorn's begin/end). Empty = everything. */
@@ -111,6 +118,8 @@ function inRange(r: HookRange, a: bigint): boolean {
  */
 export class Hooks {
   readonly vcpu: Vcpu;
+  /** Non-instruction events (syscalls, discontinuities, exit...), emitted by the run layer. */
+  readonly events: HookEvents = new HookEvents();
   #translate = new Map<HookId, TranslateCb>();
   #nextId = 1;
   /** callback table indexed by the ids baked into generated code */
@@ -169,6 +178,7 @@ export class Hooks {
       onFlush();
       this.#callbacks = [];
       this.#memCallbacks = [];
+      this.events.emit("flush", {});
     };
   }
 
@@ -219,9 +229,15 @@ export class Hooks {
     });
   }
 
+  /** Subscribes to a non-instruction event (QEMU's syscall, discontinuity, atexit... callbacks). */
+  on<K extends keyof HookEventMap>(name: K, cb: (e: HookEventMap[K]) => void): HookId {
+    return -this.events.on(name, cb);
+  }
+
   /** Removes a hook; translated code is flushed so it stops at once. */
   remove(id: HookId): void {
-    if (this.#translate.delete(id)) this.#changed();
+    if (id < 0) this.events.off(-id);
+    else if (this.#translate.delete(id)) this.#changed();
   }
 
   /** Whether any hook is registered. */

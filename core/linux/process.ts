@@ -8,7 +8,8 @@
 
 import { CpuCore } from "../cpu_core.ts";
 import { JitBackend } from "../jit/jit_backend.ts";
-import { ET_DYN, parseElf } from "../elf.ts";
+import { type ElfFile, ET_DYN, parseElf } from "../elf.ts";
+import { Hooks } from "../hooks/hooks.ts";
 import { EmuError, GuestFault, hex } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
 import { VirtualClock } from "../clock.ts";
@@ -150,7 +151,19 @@ export class LinuxProcess {
   readonly stderr: OutputSink;
   /** extra handlers (scripts may add or override syscalls by name) */
   readonly syscalls: SyscallTable = { ...SYSCALLS };
+  /** the instrumentation API of this process's CPU (syscall and signal events are emitted here) */
+  readonly hooks: Hooks;
+  /** the program's ELF file (symbols for tools) */
+  elf: ElfFile | null = null;
   #pending: Extract<ProcessEvent, { kind: "syscall" }> | null = null;
+  #pendingSkip: bigint | null = null;
+  /**
+   * Report faults before acting on them: `step` returns the `fault` event and
+   * the signal is raised on the next `step` unless {@linkcode resolveFault}
+   * was called (a script mapped the memory and wants the access retried).
+   */
+  deferFaults = false;
+  #deferredFault: Trap | null = null;
   readonly #events: ProcessEvent[] = [];
 
   private constructor(target: TargetArch, opts: LinuxProcessOptions, cwd: string) {
@@ -159,6 +172,7 @@ export class LinuxProcess {
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
     if (opts.accel === "jit") this.cpu.backend = new JitBackend(this.cpu);
+    this.hooks = new Hooks(this.cpu);
     this.realtime = opts.realtime ?? false;
     this.clock = new VirtualClock(() => this.cpu.icount);
     this.random = new SeededRandom(opts.seed ?? 0n);
@@ -209,6 +223,7 @@ export class LinuxProcess {
       }
     })();
     p.exePath = p.paths.toGuest(realProg);
+    p.elf = elf;
 
     // Program, break, stack, interpreter, trampoline.
     const as = p.as;
@@ -330,6 +345,7 @@ export class LinuxProcess {
     this.exitSignal = signal;
     this.fds.closeAll();
     this.#events.push({ kind: "exit", status, signal });
+    this.hooks.events.emit("exit", { status });
   }
 
   /**
@@ -339,10 +355,18 @@ export class LinuxProcess {
   step(budget = 10_000_000): ProcessEvent {
     if (this.#events.length) return this.#events.shift()!;
     if (this.exited) return { kind: "exit", status: this.exitStatus!, signal: this.exitSignal };
+    if (this.#deferredFault) {
+      const trap = this.#deferredFault;
+      this.#deferredFault = null;
+      this.#fault(trap, false);
+      this.#deliverSignals();
+      if (this.#events.length) return this.#events.shift()!;
+    }
     if (this.#pending) {
       const s = this.#pending;
       this.#pending = null;
-      this.#runSyscall(s.name, s.nr, s.args, s.pc);
+      this.#runSyscall(s.name, s.nr, s.args, s.pc, this.#pendingSkip);
+      this.#pendingSkip = null;
       this.#deliverSignals();
       if (this.#events.length) return this.#events.shift()!;
     }
@@ -356,9 +380,23 @@ export class LinuxProcess {
       this.#pending = { kind: "syscall", nr, name, args, pc: trap.pc };
       return this.#pending;
     }
-    this.#fault(trap);
+    if (this.deferFaults) {
+      this.#deferredFault = trap;
+      return { kind: "fault", signal: faultSignal(trap).signal, trap };
+    }
+    this.#fault(trap, true);
     this.#deliverSignals();
     return this.#events.shift() ?? { kind: "budget" };
+  }
+
+  /** Makes the syscall `step` just reported return `ret` without running. */
+  skipPendingSyscall(ret: bigint): void {
+    if (this.#pending) this.#pendingSkip = BigInt.asIntN(64, ret);
+  }
+
+  /** Drops the fault `step` just reported: the instruction runs again on the next `step`. */
+  resolveFault(): void {
+    this.#deferredFault = null;
   }
 
   /** Runs to the end; returns the exit status. */
@@ -372,12 +410,23 @@ export class LinuxProcess {
     this.signals.raise(p);
   }
 
-  #runSyscall(name: string, nr: number, args: bigint[], pc: bigint): void {
+  #runSyscall(name: string, nr: number, args: bigint[], pc: bigint, skip: bigint | null): void {
     const h = this.syscalls[name];
     const line = this.strace ? formatSyscall(this, name, nr, args) : "";
     this.cpu.pc = pc + BigInt(this.abi.syscallInsnSize);
     let ret: bigint | typeof NO_RETURN;
-    if (!h) {
+    let skipped: bigint | null = skip;
+    if (skipped === null && this.hooks.events.has("syscall")) {
+      this.hooks.events.emit("syscall", {
+        number: nr,
+        name,
+        args,
+        pc,
+        skip: (r) => skipped = BigInt.asIntN(64, r),
+      });
+    }
+    if (skipped !== null) ret = skipped;
+    else if (!h) {
       if (this.log?.categories.has("unimp")) this.log.write(`Unsupported syscall: ${nr} (${name})`);
       ret = BigInt(-E.ENOSYS);
     } else {
@@ -392,35 +441,22 @@ export class LinuxProcess {
         else throw e;
       }
     }
-    if (ret !== NO_RETURN) this.cpu.setGlobal(this.abi.returnReg, ret);
+    if (ret !== NO_RETURN) {
+      this.cpu.setGlobal(this.abi.returnReg, ret);
+      this.hooks.events.emit("syscall_return", { number: nr, name, args, ret });
+    }
     if (this.strace) {
       this.strace(ret === NO_RETURN ? line : `${line} = ${formatReturn(name, ret, args)}`);
     }
   }
 
-  #fault(trap: Trap): void {
-    const addr = trap.data;
-    let p: PendingSignal;
-    switch (trap.kind) {
-      case TrapKind.MEMORY: {
-        const mapped = this.mem.pages.has(pageNumber(addr));
-        p = { signal: SIG.SIGSEGV, code: mapped ? 2 : 1, addr };
-        break;
-      }
-      case TrapKind.MISALIGNED:
-        p = { signal: SIG.SIGBUS, code: 1, addr };
-        break;
-      case TrapKind.BREAKPOINT:
-        p = { signal: SIG.SIGTRAP, code: 1, addr: trap.pc };
-        break;
-      default:
-        p = { signal: SIG.SIGILL, code: 1, addr: trap.pc };
-    }
+  #fault(trap: Trap, report: boolean): void {
+    const p = faultSignal(trap, this.mem.pages.has(pageNumber(trap.data)));
     if (this.log?.categories.has("int")) {
       this.log.write(`guest trap kind ${trap.kind} cause ${trap.cause} at ${hex(trap.pc)}`);
     }
     this.signals.force(p);
-    this.#events.push({ kind: "fault", signal: p.signal, trap });
+    if (report) this.#events.push({ kind: "fault", signal: p.signal, trap });
   }
 
   #deliverSignals(): void {
@@ -461,6 +497,7 @@ export class LinuxProcess {
   #enterHandler(p: PendingSignal): void {
     const s = this.signals, act = s.actions[p.signal];
     const regs = this.cpu;
+    const pcBefore = regs.pc;
     let sp = BigInt.asUintN(64, regs.getGlobal(this.abi.spReg));
     const alt = { ...s.altStack };
     if ((act.flags & SA.ONSTACK) && !(alt.flags & 2) && !s.onAltStack(sp)) sp = alt.sp + alt.size;
@@ -489,8 +526,29 @@ export class LinuxProcess {
       this.restoreMaskAfterSignal = null;
     }
     s.blocked |= act.mask | (act.flags & SA.NODEFER ? 0n : sigBit(p.signal));
+    const handler = act.handler;
     if (act.flags & SA.RESETHAND) act.handler = SIG_DFL;
-    this.#events.push({ kind: "signal", signal: p.signal, handler: act.handler });
+    this.hooks.events.emit("discontinuity", {
+      kind: p.fault ? "exception" : "interrupt",
+      from: pcBefore,
+      to: handler,
+    });
+    this.#events.push({ kind: "signal", signal: p.signal, handler });
+  }
+}
+
+/** The signal a guest trap raises (SEGV_MAPERR vs SEGV_ACCERR by whether the page is mapped). */
+function faultSignal(trap: Trap, mapped = false): PendingSignal {
+  const addr = trap.data;
+  switch (trap.kind) {
+    case TrapKind.MEMORY:
+      return { signal: SIG.SIGSEGV, code: mapped ? 2 : 1, addr, fault: true };
+    case TrapKind.MISALIGNED:
+      return { signal: SIG.SIGBUS, code: 1, addr, fault: true };
+    case TrapKind.BREAKPOINT:
+      return { signal: SIG.SIGTRAP, code: 1, addr: trap.pc, fault: true };
+    default:
+      return { signal: SIG.SIGILL, code: 1, addr: trap.pc, fault: true };
   }
 }
 

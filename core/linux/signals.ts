@@ -150,6 +150,8 @@ export interface PendingSignal {
   addr?: bigint;
   pid?: number;
   uid?: number;
+  /** raised by a guest fault (a synchronous exception) rather than sent */
+  fault?: boolean;
 }
 
 /** The bit of signal `n` in a sigset. */

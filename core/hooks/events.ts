@@ -1,0 +1,87 @@
+/**
+ * Events that are not instructions: system calls, discontinuities
+ * (exceptions, interrupts, signal delivery), vCPU start and exit, translation
+ * flushes and the end of the run. The run layers (Linux user mode, the system
+ * run loop) emit them; tools and scripts subscribe through `Hooks.on`.
+ *
+ * @module
+ */
+
+/** A system call about to run. `skip(ret)` suppresses it and sets its return value. */
+export interface SyscallEvent {
+  number: number;
+  name: string;
+  args: bigint[];
+  pc: bigint;
+  /** Do not run the syscall; return `ret` to the guest instead. */
+  skip(ret: bigint): void;
+}
+
+/** A system call that ran, with its return value (negative errno on failure). */
+export interface SyscallReturnEvent {
+  number: number;
+  name: string;
+  args: bigint[];
+  ret: bigint;
+}
+
+/** Control left the straight line of code (QEMU's discontinuity callback). */
+export interface DiscontinuityEvent {
+  kind: "exception" | "interrupt" | "hostcall";
+  /** pc where it happened */
+  from: bigint;
+  /** pc where execution continues */
+  to: bigint;
+}
+
+/** The events and their payloads. */
+export interface HookEventMap {
+  syscall: SyscallEvent;
+  syscall_return: SyscallReturnEvent;
+  discontinuity: DiscontinuityEvent;
+  vcpu_init: { index: number };
+  vcpu_exit: { index: number };
+  flush: Record<string, never>;
+  exit: { status: number };
+}
+
+/**
+ * A small typed event emitter.
+ *
+ * @example
+ * ```ts
+ * import { HookEvents } from "./events.ts";
+ * const ev = new HookEvents();
+ * ev.on("exit", (e) => console.log("exit", e.status));
+ * ev.emit("exit", { status: 0 });
+ * ```
+ */
+export class HookEvents {
+  #listeners = new Map<number, { name: keyof HookEventMap; cb: (e: never) => void }>();
+  #nextId = 1;
+
+  /** Subscribes `cb` to event `name`; returns an id for {@linkcode off}. */
+  on<K extends keyof HookEventMap>(name: K, cb: (e: HookEventMap[K]) => void): number {
+    const id = this.#nextId++;
+    this.#listeners.set(id, { name, cb: cb as (e: never) => void });
+    return id;
+  }
+
+  /** Unsubscribes. */
+  off(id: number): void {
+    this.#listeners.delete(id);
+  }
+
+  /** Whether anyone listens to `name` (emitters can skip building payloads). */
+  has(name: keyof HookEventMap): boolean {
+    for (const l of this.#listeners.values()) if (l.name === name) return true;
+    return false;
+  }
+
+  /** Calls every listener of `name` in subscription order. */
+  emit<K extends keyof HookEventMap>(name: K, e: HookEventMap[K]): void {
+    for (const l of [...this.#listeners.values()]) {
+      if (l.name === name) (l.cb as (e: HookEventMap[K]) => void)(e);
+    }
+  }
+}
