@@ -396,8 +396,8 @@ function sink(
  * ```
  */
 export async function createMachine(opts: CreateMachineOptions): Promise<Machine> {
-  let machine: Machine | undefined;
-  const get = () => machine!;
+  const ref: { machine?: Machine } = {};
+  const get = () => ref.machine!;
   const stdin = typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin;
   const process = await LinuxProcess.create({
     ...opts,
@@ -407,7 +407,7 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
     stdout: sink(get, opts.stdout, 1),
     stderr: sink(get, opts.stderr, 2),
   });
-  machine = new Machine(process);
+  const machine = ref.machine = new Machine(process);
   const out = opts.pluginOutput ??
     ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
   for (const spec of opts.plugins ?? []) await installTool(machine, spec, out);
