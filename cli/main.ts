@@ -7,6 +7,7 @@
 
 import { EmuError } from "../core/errors.ts";
 import { userCommand } from "./user.ts";
+import { systemCommand } from "./system.ts";
 
 /** One `emu` command. */
 export interface Command {
@@ -22,11 +23,12 @@ export interface Command {
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
   user: { summary: "run a Linux program (like qemu-riscv64)", run: userCommand },
+  system: { summary: "boot a machine (like qemu-system-riscv64)", run: systemCommand },
 };
 
 function help(): string {

@@ -1,0 +1,354 @@
+/**
+ * `emu system`: boots a whole machine (QEMU's qemu-system-riscv64 command
+ * line). Serial port 0 is on stdio (raw mode on a terminal) with QEMU's
+ * Ctrl-A escapes: `C-a x` quits, `C-a h` prints help, `C-a C-a` sends C-a;
+ * `C-a c` would open QEMU's monitor: Denemu has none and says so.
+ *
+ * @module
+ */
+
+import { EmuError } from "../core/errors.ts";
+import { EmulatedSystem } from "../core/system/emulated_system.ts";
+import type { SerialConsole } from "../core/system/console.ts";
+import {
+  DeviceOptions,
+  type DeviceSpec,
+  parseDeviceSpec,
+  parseOptionList,
+  parseSize,
+} from "../core/system/options.ts";
+
+/** `emu system -h` text. */
+export const SYSTEM_HELP = `usage: emu system [options]
+Boots a machine, like qemu-system-riscv64. Serial port 0 is on stdio.
+
+Options:
+  -h                     print this help and exit
+  -M virt[,key=val...]   machine (virt; dumpdtb=FILE writes the device tree and exits)
+  -m size                RAM size (default 128M; suffixes K, M, G)
+  -cpu model             rv64 (default) or rv32
+  -accel engine          jit (default) or interp
+  -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
+  -kernel file           kernel image (ELF or raw)
+  -initrd file           initial ramdisk
+  -append text           kernel command line (/chosen/bootargs)
+  -dtb file              use this device tree instead of the generated one
+  -drive file=F,format=raw,if=virtio[,snapshot=on]   a virtio disk
+  -device name[,addr=..,irq=..]                      a device plugin
+  -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
+  -seed N                seed of the devices' random streams (default 0)
+  -nographic             no display: serial on stdio (always the case here)
+  -serial stdio          serial port 0 on stdio (the only choice)
+  -d item[,...]          log: int (traps and interrupts), in_asm (translated code)
+  -D logfile             write logs to logfile instead of stderr
+  -s, -S                 gdb server: not yet supported
+
+Serial escapes (Ctrl-A then): x quit, h help, c monitor (none: ignored), Ctrl-A send Ctrl-A.
+A guest poweroff through the SiFive test device sets the exit status.`;
+
+/** Parsed `emu system` command line. */
+export interface SystemArgs {
+  help: boolean;
+  machine: string;
+  machineOptions: Record<string, string>;
+  ramSize: bigint;
+  cpu: string;
+  accel: "interp" | "jit";
+  bios?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  dtb?: string;
+  drives: DeviceOptions[];
+  devices: DeviceSpec[];
+  rtc?: DeviceOptions;
+  seed: bigint;
+  log: Set<string>;
+  logFile?: string;
+}
+
+const WITH_VALUE = new Set([
+  "M",
+  "machine",
+  "m",
+  "cpu",
+  "accel",
+  "bios",
+  "kernel",
+  "initrd",
+  "append",
+  "dtb",
+  "drive",
+  "device",
+  "rtc",
+  "seed",
+  "d",
+  "D",
+  "serial",
+]);
+const LOG_ITEMS = new Set(["int", "in_asm"]);
+
+/**
+ * Parses `emu system` arguments (QEMU's single-dash flags).
+ *
+ * @example
+ * ```ts
+ * import { parseSystemArgs } from "./system.ts";
+ * const a = parseSystemArgs(["-M", "virt", "-m", "256M", "-bios", "none", "-kernel", "k.elf"]);
+ * console.log(a.machine, a.ramSize, a.accel); // virt 268435456n jit
+ * ```
+ */
+export function parseSystemArgs(argv: string[]): SystemArgs {
+  const r: SystemArgs = {
+    help: false,
+    machine: "virt",
+    machineOptions: {},
+    ramSize: 128n << 20n,
+    cpu: "rv64",
+    accel: "jit",
+    drives: [],
+    devices: [],
+    seed: 0n,
+    log: new Set(),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("-")) throw new EmuError(`unexpected argument "${a}"`, "see emu system -h");
+    const name = a.replace(/^--?/, "");
+    let value: string | undefined;
+    if (WITH_VALUE.has(name)) {
+      if (i + 1 >= argv.length) throw new EmuError(`option -${name} needs a value`);
+      value = argv[++i];
+    }
+    switch (name) {
+      case "h":
+      case "help":
+        r.help = true;
+        break;
+      case "M":
+      case "machine": {
+        const o = parseOptionList(value!, true);
+        r.machine = o.name || "virt";
+        r.machineOptions = o.values;
+        break;
+      }
+      case "m":
+        r.ramSize = parseSize(value!, "-m", 1n << 20n);
+        break;
+      case "cpu":
+        if (value !== "rv64" && value !== "rv32") {
+          throw new EmuError(`-cpu ${value}: unknown CPU model`, "use rv64 or rv32");
+        }
+        r.cpu = value;
+        break;
+      case "accel":
+        if (value !== "jit" && value !== "interp") {
+          throw new EmuError(`-accel ${value}: unknown engine`, "use jit or interp");
+        }
+        r.accel = value;
+        break;
+      case "bios":
+      case "kernel":
+      case "initrd":
+      case "append":
+      case "dtb":
+        r[name] = value;
+        break;
+      case "drive":
+        r.drives.push(new DeviceOptions("-drive", parseOptionList(value!, false).values));
+        break;
+      case "device":
+        r.devices.push(parseDeviceSpec(value!));
+        break;
+      case "rtc":
+        r.rtc = new DeviceOptions("-rtc", parseOptionList(value!, false).values);
+        break;
+      case "seed":
+        if (!/^\d+$/.test(value!)) throw new EmuError(`-seed ${value}: not a number`);
+        r.seed = BigInt(value!);
+        break;
+      case "d":
+        for (const item of value!.split(",")) {
+          if (!LOG_ITEMS.has(item)) {
+            throw new EmuError(`-d ${item}: unknown log item`, "use int and/or in_asm");
+          }
+          r.log.add(item);
+        }
+        break;
+      case "D":
+        r.logFile = value;
+        break;
+      case "serial":
+        if (value !== "stdio" && value !== "mon:stdio") {
+          throw new EmuError(`-serial ${value}: only stdio is supported`);
+        }
+        break;
+      case "nographic":
+        break;
+      case "s":
+      case "S":
+        throw new EmuError(`-${name}: the gdb server is not yet supported`);
+      default:
+        throw new EmuError(`unknown option ${a}`, "see emu system -h");
+    }
+  }
+  return r;
+}
+
+const CTRL_A = 1;
+const ESCAPE_HELP = "\r\nC-a h    print this help\r\nC-a x    exit emulator\r\n" +
+  "C-a c    switch between console and monitor (Denemu has no monitor: ignored)\r\n" +
+  "C-a C-a  sends C-a\r\n";
+
+/**
+ * Splits host keyboard input into guest bytes and Ctrl-A escape commands.
+ *
+ * @example
+ * ```ts
+ * import { EscapeReader } from "./system.ts";
+ * const cmds: string[] = [];
+ * const r = new EscapeReader((c) => cmds.push(c));
+ * console.log(r.feed(new Uint8Array([104, 1, 120]))); // Uint8Array(1) [ 104 ]; cmds = ["x"]
+ * ```
+ */
+export class EscapeReader {
+  #pending = false;
+
+  constructor(readonly onCommand: (key: string) => void) {}
+
+  /** Returns the bytes meant for the guest; escape commands go to `onCommand`. */
+  feed(bytes: Uint8Array): Uint8Array {
+    const out: number[] = [];
+    for (const b of bytes) {
+      if (this.#pending) {
+        this.#pending = false;
+        if (b === CTRL_A) out.push(CTRL_A);
+        else this.onCommand(String.fromCharCode(b).toLowerCase());
+      } else if (b === CTRL_A) this.#pending = true;
+      else out.push(b);
+    }
+    return new Uint8Array(out);
+  }
+}
+
+/** Copies guest output to stdout, batched per microtask. */
+function stdoutSink(console: SerialConsole): void {
+  let buf: number[] = [];
+  console.onOutput((b) => {
+    if (buf.length === 0) {
+      queueMicrotask(() => {
+        const out = new Uint8Array(buf);
+        buf = [];
+        let done = 0;
+        while (done < out.length) done += Deno.stdout.writeSync(out.subarray(done));
+      });
+    }
+    buf.push(b);
+  });
+}
+
+/**
+ * Runs `emu system`; resolves to the exit status (the guest's poweroff status).
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await systemCommand(["-M", "virt", "-bios", "none", "-kernel", "prog.elf"]));
+ * ```
+ */
+export async function systemCommand(argv: string[]): Promise<number> {
+  const a = parseSystemArgs(argv);
+  if (a.help) {
+    console.log(SYSTEM_HELP);
+    return 0;
+  }
+  const logFile = a.logFile
+    ? Deno.openSync(a.logFile, { write: true, create: true, truncate: true })
+    : undefined;
+  const encoder = new TextEncoder();
+  const log = (line: string) => {
+    const bytes = encoder.encode(line + "\n");
+    if (logFile) logFile.writeSync(bytes);
+    else Deno.stderr.writeSync(bytes);
+  };
+  const sys = await EmulatedSystem.create({
+    machineName: a.machine,
+    machine: new DeviceOptions(`-M ${a.machine}`, a.machineOptions),
+    cpu: a.cpu,
+    accel: a.accel,
+    ramSize: a.ramSize,
+    bios: a.bios,
+    kernel: a.kernel,
+    initrd: a.initrd,
+    append: a.append,
+    dtb: a.dtb,
+    devices: a.devices,
+    drives: a.drives,
+    rtc: a.rtc,
+    seed: a.seed,
+    logInterrupt: a.log.has("int") ? log : undefined,
+  });
+  try {
+    if (sys.machine.dumpedDtb) {
+      console.log(`dtb dumped to ${sys.machine.dumpedDtb}. Exiting.`);
+      return 0;
+    }
+    if (a.log.has("in_asm")) {
+      sys.cpu.tbs.observers.push({
+        onBlock(tb) {
+          const lines = tb.insns.map((i) =>
+            `0x${i.pc.toString(16).padStart(16, "0")}:  ${
+              i.bits.toString(16).padStart(i.size * 2, "0").padEnd(8)
+            }  ${sys.target.disassemble(i.bits, i.size, i.pc)}`
+          );
+          log(`----------------\nIN: \nPriv: ${tb.flags}\n${lines.join("\n")}\n`);
+        },
+      });
+    }
+    stdoutSink(sys.console);
+    const stopInput = startInput(sys);
+    try {
+      const result = await sys.run();
+      return result.kind === "poweroff" ? result.status : 0;
+    } finally {
+      stopInput();
+    }
+  } finally {
+    await sys.close();
+    logFile?.close();
+  }
+}
+
+/** Feeds stdin to the guest (raw mode on a terminal); returns a function that stops it. */
+function startInput(sys: EmulatedSystem): () => void {
+  const tty = Deno.stdin.isTerminal();
+  if (tty) Deno.stdin.setRaw(true);
+  const escapes = new EscapeReader((key) => {
+    if (key === "x") {
+      Deno.stderr.writeSync(new TextEncoder().encode("QEMU: Terminated\r\n"));
+      sys.loop.stop();
+    } else if (key === "h") Deno.stderr.writeSync(new TextEncoder().encode(ESCAPE_HELP));
+    else if (key === "c") {
+      Deno.stderr.writeSync(new TextEncoder().encode("\r\n(Denemu has no monitor)\r\n"));
+    }
+  });
+  const reader = Deno.stdin.readable.getReader();
+  (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const bytes = escapes.feed(value);
+        if (bytes.length) {
+          sys.console.write(bytes);
+          sys.loop.wake();
+        }
+      }
+    } catch {
+      // stdin closed
+    }
+  })();
+  return () => {
+    reader.releaseLock();
+    if (tty) Deno.stdin.setRaw(false);
+  };
+}
