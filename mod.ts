@@ -31,6 +31,7 @@ export {
   targetForCpu,
   targetForElf,
   type TargetPlugin,
+  type ToolBinary,
   type ToolContext,
   type ToolPlugin,
 } from "./core/plugin.ts";

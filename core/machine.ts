@@ -23,7 +23,7 @@ import { readSymbols } from "./elf.ts";
 import { type HookId, Hooks } from "./hooks/hooks.ts";
 import type { Vcpu } from "./hooks/vcpu.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "./linux/process.ts";
-import { loadToolPlugin, parsePluginSpec, type ToolContext } from "./plugin.ts";
+import { loadToolPlugin, parsePluginSpec, type ToolBinary, type ToolContext } from "./plugin.ts";
 import { type Trap, TrapKind } from "./trap.ts";
 import { Perm } from "./guest_memory.ts";
 
@@ -188,7 +188,12 @@ export class Machine {
   #symbolTable(): ElfSymbol[] {
     if (!this.#symbols) {
       const elf = this.process.elf;
-      this.#symbols = elf ? readSymbols(elf).filter((s) => s.name !== "") : [];
+      const bias = this.process.loadBias;
+      this.#symbols = elf
+        ? readSymbols(elf).filter((s) => s.name !== "").map((s) =>
+          bias && s.value ? { ...s, value: s.value + bias } : s
+        )
+        : [];
     }
     return this.#symbols;
   }
@@ -268,6 +273,7 @@ export class Machine {
             skip: (ret) => p.skipPendingSyscall(ret),
           };
         case "stop": {
+          if (p.exited) continue; // a tool ended the guest: report the exit
           const bp = this.#hitBreakpoint;
           if (bp !== null) {
             this.#hitBreakpoint = null;
@@ -429,6 +435,12 @@ export async function installTool(
     out,
     onExit: (cb) => m.onExit(cb),
     symbol: (pc) => m.symbolAt(pc),
+    binary: programBounds(m.process),
+    exit: (status) => {
+      m.process.exit(status);
+      m.vcpu.stop();
+      if (m.vcpu.inCallback) m.vcpu.setPc(m.vcpu.pc); // the current instruction does not run
+    },
   };
   try {
     await plugin.install(ctx, args);
@@ -436,4 +448,17 @@ export async function installTool(
     if (e instanceof EmuError) throw e;
     throw new EmuError(`-plugin ${spec}: ${(e as Error).message}`);
   }
+}
+
+/** The program's path and executable range as loaded (QEMU's start_code/end_code). */
+function programBounds(p: LinuxProcess): ToolBinary | undefined {
+  const elf = p.elf;
+  if (!elf) return undefined;
+  const exec = elf.loads.filter((s) => s.flags & 1); // PF_X
+  const segs = exec.length ? exec : elf.loads;
+  if (!segs.length) return undefined;
+  const start = segs.reduce((a, s) => s.vaddr < a ? s.vaddr : a, segs[0].vaddr);
+  const end = segs.reduce((a, s) => s.vaddr + s.memsz > a ? s.vaddr + s.memsz : a, 0n);
+  const bias = p.loadBias;
+  return { path: p.programPath, start: start + bias, end: end + bias, entry: elf.entry + bias };
 }

@@ -105,6 +105,37 @@ export interface ToolContext {
   onExit(cb: () => void): void;
   /** The symbol containing `pc` (from the ELF symbol table), as `name+0xoff`, if known. */
   symbol(pc: bigint): string | undefined;
+  /**
+   * The main program as loaded (QEMU's `qemu_plugin_path_to_binary`,
+   * `start_code`, `end_code` and `entry_code`): its host path, the bounds of
+   * its executable segments and its entry point.
+   */
+  binary?: ToolBinary;
+  /**
+   * Ends the guest now with exit status `status`, as a QEMU plugin calling
+   * `exit()` does; exit callbacks still run. From a callback registered with
+   * `regs: "write"` the current instruction does not run.
+   */
+  exit(status: number): void;
+}
+
+/**
+ * The main program of a run, as {@linkcode ToolContext.binary} describes it.
+ *
+ * @example
+ * ```ts ignore
+ * const b: ToolBinary = { path: "/bin/prog", start: 0x10000n, end: 0x5a000n, entry: 0x104e0n };
+ * ```
+ */
+export interface ToolBinary {
+  /** host path of the program file */
+  path: string;
+  /** lowest address of its executable segments */
+  start: bigint;
+  /** first address after its executable segments */
+  end: bigint;
+  /** entry point */
+  entry: bigint;
 }
 
 /**

@@ -155,6 +155,10 @@ export class LinuxProcess {
   readonly hooks: Hooks;
   /** the program's ELF file (symbols for tools) */
   elf: ElfFile | null = null;
+  /** host path of the program file (after symlinks) */
+  programPath = "";
+  /** what was added to the program's ELF addresses when it was loaded (non-zero for PIE) */
+  loadBias = 0n;
   #pending: Extract<ProcessEvent, { kind: "syscall" }> | null = null;
   #pendingSkip: bigint | null = null;
   /**
@@ -223,11 +227,13 @@ export class LinuxProcess {
       }
     })();
     p.exePath = p.paths.toGuest(realProg);
+    p.programPath = realProg;
     p.elf = elf;
 
     // Program, break, stack, interpreter, trampoline.
     const as = p.as;
     const main = elf.type === ET_DYN ? loadAnywhere(as, elf, as.mmapBase) : loadImage(as, elf, 0n);
+    p.loadBias = main.bias;
     as.brkStart = as.brk = pageUp(main.end);
     if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
     const stackTop = mapStack(as, as.mmapBase);
@@ -444,6 +450,10 @@ export class LinuxProcess {
     if (ret !== NO_RETURN) {
       this.cpu.setGlobal(this.abi.returnReg, ret);
       this.hooks.events.emit("syscall_return", { number: nr, name, args, ret });
+    }
+    // A syscall is a call into the host (QEMU's hostcall discontinuity).
+    if (!this.exited && this.hooks.events.has("discontinuity")) {
+      this.hooks.events.emit("discontinuity", { kind: "hostcall", from: pc, to: this.cpu.pc });
     }
     if (this.strace) {
       this.strace(ret === NO_RETURN ? line : `${line} = ${formatReturn(name, ret, args)}`);
