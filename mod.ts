@@ -166,3 +166,5 @@ export {
   Machine,
   type RunEvent,
 } from "./core/machine.ts";
+export { type Accel, parseAccel, useAccel } from "./core/accel.ts";
+export { LockstepBackend } from "./core/jit/lockstep.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { builtinTargets, loadTargetPlugin } from "../core/plugin.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "../core/linux/process.ts";
@@ -33,7 +34,7 @@ Options:
   -D logfile         write logs to logfile instead of stderr
   -seed N            seed for AT_RANDOM and getrandom (default 0)
   -realtime          guest clocks follow host time (default: deterministic virtual time)
-  -accel engine      interp (default) or jit
+  -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
   --root DIR         make DIR the guest's root directory; no path leaves it
   -0 argv0           argv[0] for the program (default: the program path)
 
@@ -56,7 +57,7 @@ export interface UserArgs {
   logFile?: string;
   seed: bigint;
   realtime: boolean;
-  accel: "interp" | "jit";
+  accel: Accel;
   argv0?: string;
 }
 
@@ -85,7 +86,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
     log: new Set(),
     seed: 0n,
     realtime: false,
-    accel: "interp",
+    accel: "jit",
   };
   let i = 0;
   for (; i < argv.length; i++) {
@@ -159,10 +160,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
         r.seed = BigInt(value!);
         break;
       case "accel":
-        if (value !== "interp" && value !== "jit" && value !== "tcg") {
-          throw new EmuError(`-accel ${value}: unknown engine`, "use interp or jit");
-        }
-        r.accel = value === "jit" ? "jit" : "interp";
+        r.accel = parseAccel(value!);
         break;
       default:
         throw new EmuError(`unknown option ${a}`, "see emu user -h");

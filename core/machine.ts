@@ -17,6 +17,7 @@
  * @module
  */
 
+import type { Accel } from "./accel.ts";
 import { EmuError } from "./errors.ts";
 import type { ElfSymbol } from "./elf.ts";
 import { readSymbols } from "./elf.ts";
@@ -30,8 +31,8 @@ import { Perm } from "./guest_memory.ts";
 /** Options of {@linkcode createMachine} (a Linux user-mode program). */
 export interface CreateMachineOptions
   extends Omit<LinuxProcessOptions, "stdin" | "stdout" | "stderr" | "seed" | "accel"> {
-  /** "jit" (default) or "interp" */
-  accel?: "jit" | "interp";
+  /** "jit" (default), "interp" or "lockstep" */
+  accel?: Accel;
   /** seed for AT_RANDOM and getrandom (default 0) */
   seed?: number | bigint;
   /** guest stdin: bytes, text, or "inherit" (default: empty) */

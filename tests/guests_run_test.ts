@@ -33,8 +33,9 @@ const haveTarget = (() => {
 // GUEST_FILTER=substring runs only matching cases; GUEST_SKIP=regex skips cases.
 const only = Deno.env.get("GUEST_FILTER");
 const skip = Deno.env.get("GUEST_SKIP");
-// GUEST_ACCEL=jit runs the cases on the JIT instead of the interpreter.
-const accel = Deno.env.get("GUEST_ACCEL") === "jit" ? "jit" : "interp";
+// Every case runs on both backends; GUEST_ACCEL=jit or GUEST_ACCEL=interp runs only one.
+const chosen = Deno.env.get("GUEST_ACCEL");
+const accels = (["interp", "jit"] as const).filter((a) => !chosen || chosen === a);
 const dec = new TextDecoder();
 
 /**
@@ -62,38 +63,40 @@ function show(b: Uint8Array): string {
 }
 
 for (const c of manifest.cases) {
-  Deno.test({
-    name: `guest ${c.name}`,
-    ignore: !haveTarget || (only !== undefined && !c.name.includes(only)) ||
-      (skip !== undefined && new RegExp(skip).test(c.name)) ||
-      c.name.startsWith("compute.static.O2") && !c.name.includes("quick"),
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn: async () => {
-      const cwd = await Deno.makeTempDir({ prefix: "denemu-guest-" });
-      try {
-        for (const d of c.mkdirs) await Deno.mkdir(`${cwd}/${d}`, { recursive: true });
-        const program = new URL(c.binary, GUESTS).pathname;
-        const r = await runUserProgram({
-          program,
-          args: c.args,
-          env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
-          cwd,
-          stdin: c.stdin ?? undefined,
-          sysroot: c.dynamic ? SYSROOT : null,
-          accel,
-        });
-        const want = expectedStdout(c.name, Deno.readFileSync(new URL(c.stdout, GUESTS)));
-        assertEquals(show(r.stdout), show(want), `${c.name}: stdout differs`);
-        assert(r.stdout.length === want.length && r.stdout.every((b, i) => b === want[i]));
-        if (c.stderr !== null) {
-          const wantErr = Deno.readFileSync(new URL(c.stderr, GUESTS));
-          assertEquals(show(r.stderr), show(wantErr), `${c.name}: stderr differs`);
+  for (const accel of accels) {
+    Deno.test({
+      name: `guest ${c.name} (${accel})`,
+      ignore: !haveTarget || (only !== undefined && !c.name.includes(only)) ||
+        (skip !== undefined && new RegExp(skip).test(c.name)) ||
+        c.name.startsWith("compute.static.O2") && !c.name.includes("quick"),
+      sanitizeResources: false,
+      sanitizeOps: false,
+      fn: async () => {
+        const cwd = await Deno.makeTempDir({ prefix: "denemu-guest-" });
+        try {
+          for (const d of c.mkdirs) await Deno.mkdir(`${cwd}/${d}`, { recursive: true });
+          const program = new URL(c.binary, GUESTS).pathname;
+          const r = await runUserProgram({
+            program,
+            args: c.args,
+            env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+            cwd,
+            stdin: c.stdin ?? undefined,
+            sysroot: c.dynamic ? SYSROOT : null,
+            accel,
+          });
+          const want = expectedStdout(c.name, Deno.readFileSync(new URL(c.stdout, GUESTS)));
+          assertEquals(show(r.stdout), show(want), `${c.name}: stdout differs`);
+          assert(r.stdout.length === want.length && r.stdout.every((b, i) => b === want[i]));
+          if (c.stderr !== null) {
+            const wantErr = Deno.readFileSync(new URL(c.stderr, GUESTS));
+            assertEquals(show(r.stderr), show(wantErr), `${c.name}: stderr differs`);
+          }
+          assertEquals(r.status, c.exitStatus, `${c.name}: exit status`);
+        } finally {
+          await Deno.remove(cwd, { recursive: true });
         }
-        assertEquals(r.status, c.exitStatus, `${c.name}: exit status`);
-      } finally {
-        await Deno.remove(cwd, { recursive: true });
-      }
-    },
-  });
+      },
+    });
+  }
 }

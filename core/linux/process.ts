@@ -7,7 +7,7 @@
  */
 
 import { CpuCore } from "../cpu_core.ts";
-import { JitBackend } from "../jit/jit_backend.ts";
+import { type Accel, useAccel } from "../accel.ts";
 import { type ElfFile, ET_DYN, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
 import { EmuError, GuestFault, hex } from "../errors.ts";
@@ -82,7 +82,7 @@ export interface LinuxProcessOptions {
   /** guest pid (default 1000) */
   pid?: number;
   /** execution engine: the IR interpreter (default) or the wasm JIT */
-  accel?: "interp" | "jit";
+  accel?: Accel;
 }
 
 /** What {@linkcode LinuxProcess.step} reports. */
@@ -175,7 +175,7 @@ export class LinuxProcess {
     this.pid = opts.pid ?? 1000;
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
-    if (opts.accel === "jit") this.cpu.backend = new JitBackend(this.cpu);
+    useAccel(this.cpu, opts.accel ?? "interp");
     this.hooks = new Hooks(this.cpu);
     this.realtime = opts.realtime ?? false;
     this.clock = new VirtualClock(() => this.cpu.icount);

@@ -144,15 +144,12 @@ for (
   });
 }
 
-const lastCount = new WeakMap<CpuCore, bigint>();
-
-/** Retired instructions so far, never decreasing between reads. */
+/**
+ * Retired instructions before this one: `icount` counts whole TBs, the
+ * instruction's index in its TB makes it exact (so it never decreases).
+ */
 function counter(cpu: CpuCore, insnIndex: number): bigint {
-  const now = BigInt(cpu.icount + insnIndex);
-  const last = lastCount.get(cpu) ?? 0n;
-  const v = now > last ? now : last;
-  lastCount.set(cpu, v);
-  return v;
+  return BigInt(cpu.icount + insnIndex);
 }
 
 for (const [num, name] of [[0xc00, "cycle"], [0xc01, "time"], [0xc02, "instret"]] as const) {

@@ -1,0 +1,46 @@
+/**
+ * Execution engines by name, as `-accel` selects them.
+ *
+ * @module
+ */
+
+import { type CpuCore, interpreterBackend } from "./cpu_core.ts";
+import { EmuError } from "./errors.ts";
+import { JitBackend } from "./jit/jit_backend.ts";
+import { LockstepBackend } from "./jit/lockstep.ts";
+
+/** The engines: the reference IR interpreter, the wasm JIT, or both in lockstep. */
+export type Accel = "interp" | "jit" | "lockstep";
+
+/** The engine names `-accel` accepts (QEMU's `tcg` means the JIT). */
+export const ACCELS: Record<string, Accel> = {
+  interp: "interp",
+  jit: "jit",
+  tcg: "jit",
+  lockstep: "lockstep",
+};
+
+/**
+ * Puts the engine `accel` on `cpu`.
+ *
+ * @example
+ * ```ts ignore
+ * useAccel(cpu, parseAccel("jit"));
+ * ```
+ */
+export function useAccel(cpu: CpuCore, accel: Accel): void {
+  cpu.backend = accel === "jit"
+    ? new JitBackend(cpu)
+    : accel === "lockstep"
+    ? new LockstepBackend(cpu)
+    : interpreterBackend;
+}
+
+/** Parses an `-accel` value; throws EmuError naming the choices. */
+export function parseAccel(name: string): Accel {
+  const a = ACCELS[name];
+  if (!a) {
+    throw new EmuError(`-accel ${name}: unknown engine`, "use jit (default), interp or lockstep");
+  }
+  return a;
+}
