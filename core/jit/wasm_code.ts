@@ -8,7 +8,10 @@
  * @module
  */
 
-import { ModuleBuilder } from "wasmbuilder";
+// A full specifier (not the import map's bare name) so that user scripts
+// outside this project, which do not see deno.json, can import mod.ts.
+// deno-lint-ignore no-import-prefix
+import { ModuleBuilder } from "npm:wasmbuilder@0.0.16";
 
 /** Value types. */
 export const I32 = 0x7f;
