@@ -6,8 +6,14 @@
 
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { builtinTargets, loadTargetPlugin } from "../core/plugin.ts";
+import {
+  builtinTargets,
+  loadTargetPlugin,
+  loadToolPlugin,
+  resolvePluginUrl,
+} from "../core/plugin.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "../core/linux/process.ts";
+import { installTool, Machine } from "../core/machine.ts";
 
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
@@ -17,6 +23,7 @@ export const LOG_CATEGORIES: Record<string, string> = {
   int: "show traps and interrupts",
   unimp: "log unimplemented syscalls",
   strace: "log syscalls (same as -strace)",
+  plugin: "output from -plugin tools (always on; accepted for QEMU compatibility)",
 };
 
 /** `emu user -h` text. */
@@ -31,6 +38,9 @@ Options:
   -cpu model         CPU model (rv64, rv32; "-cpu help" lists them)
   -strace            log system calls to stderr (QEMU's format)
   -d item[,...]      log categories ("-d help" lists them)
+  -plugin tool[,arg=val...]
+                     load a tool plugin (repeatable; "-plugin help" lists the tools;
+                     a path loads a plugin module); its output goes to stderr or -D
   -D logfile         write logs to logfile instead of stderr
   -seed N            seed for AT_RANDOM and getrandom (default 0)
   -realtime          guest clocks follow host time (default: deterministic virtual time)
@@ -45,6 +55,9 @@ export interface UserArgs {
   help: boolean;
   cpuHelp: boolean;
   logHelp: boolean;
+  pluginHelp: boolean;
+  /** `-plugin` specs, in order */
+  plugins: string[];
   program?: string;
   args: string[];
   sysroot?: string;
@@ -61,7 +74,19 @@ export interface UserArgs {
   argv0?: string;
 }
 
-const WITH_VALUE = new Set(["L", "E", "U", "cpu", "d", "D", "seed", "accel", "root", "0"]);
+const WITH_VALUE = new Set([
+  "L",
+  "E",
+  "U",
+  "cpu",
+  "d",
+  "D",
+  "seed",
+  "accel",
+  "root",
+  "0",
+  "plugin",
+]);
 
 /**
  * Parses `emu user` arguments (QEMU's single-dash flags; `--flag` works too).
@@ -79,6 +104,8 @@ export function parseUserArgs(argv: string[]): UserArgs {
     help: false,
     cpuHelp: false,
     logHelp: false,
+    pluginHelp: false,
+    plugins: [],
     args: [],
     set: [],
     unset: [],
@@ -153,6 +180,10 @@ export function parseUserArgs(argv: string[]): UserArgs {
       case "D":
         r.logFile = value;
         break;
+      case "plugin":
+        if (value === "help" || value === "?") r.pluginHelp = true;
+        else r.plugins.push(value!);
+        break;
       case "seed":
         if (!/^(0x[0-9a-f]+|\d+)$/i.test(value!)) {
           throw new EmuError(`-seed ${value}: not a number`);
@@ -213,6 +244,13 @@ export async function userCommand(argv: string[]): Promise<number> {
     for (const [k, v] of Object.entries(LOG_CATEGORIES)) print(`${k.padEnd(8)} ${v}`);
     return 0;
   }
+  if (a.pluginHelp) {
+    print("Tool plugins (-plugin name[,arg=val...]):");
+    for (const name of builtinTools()) {
+      print(`${name.padEnd(12)} ${(await loadToolPlugin(name)).description}`);
+    }
+    return 0;
+  }
   if (!a.program) {
     throw new EmuError("no program given", "usage: emu user [options] program [args]");
   }
@@ -225,12 +263,13 @@ export async function userCommand(argv: string[]): Promise<number> {
     }
   }
   const enc = new TextEncoder();
-  const writeLog = (line: string) => {
-    const b = enc.encode(line + "\n");
+  const writeText = (text: string) => {
+    const b = enc.encode(text);
     const w = logFile ?? Deno.stderr;
     let done = 0;
     while (done < b.length) done += w.writeSync(b.subarray(done));
   };
+  const writeLog = (line: string) => writeText(line + "\n");
   const opts: LinuxProcessOptions = {
     program: a.program,
     args: a.args,
@@ -255,8 +294,32 @@ export async function userCommand(argv: string[]): Promise<number> {
   }
   try {
     const p = await LinuxProcess.create(opts);
-    return p.runToExit();
+    if (!a.plugins.length) return p.runToExit();
+    const m = new Machine(p);
+    for (const spec of a.plugins) await installTool(m, spec, writeText);
+    return m.runToExit();
   } finally {
     logFile?.close();
   }
+}
+
+/**
+ * Names of the tool plugins shipped in `plugins/tools/` (files starting with
+ * `_` are helpers, not tools).
+ *
+ * @example
+ * ```ts
+ * import { builtinTools } from "./user.ts";
+ * console.log(builtinTools().includes("hotblocks")); // true
+ * ```
+ */
+export function builtinTools(): string[] {
+  const dir = new URL(".", resolvePluginUrl("insn", "plugins/tools", "file"));
+  const names: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    if (e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_")) {
+      names.push(e.name.slice(0, -3));
+    }
+  }
+  return names.sort();
 }

@@ -191,7 +191,7 @@ export class Machine {
       const elf = this.process.elf;
       const bias = this.process.loadBias;
       this.#symbols = elf
-        ? readSymbols(elf).filter((s) => s.name !== "").map((s) =>
+        ? readSymbols(elf).filter((s) => s.name !== "" && !s.name.startsWith("$")).map((s) =>
           bias && s.value ? { ...s, value: s.value + bias } : s
         )
         : [];
