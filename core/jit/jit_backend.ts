@@ -210,6 +210,7 @@ export class JitBackend implements Backend {
     const helpers = [...cpu.target.helpers, ...cpu.extraHelpers];
     const t0 = performance.now();
     let region: Region;
+    const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
     try {
       const compiled = compileRegion(members, {
         numGlobals: cpu.target.state.globals.length,
@@ -219,6 +220,7 @@ export class JitBackend implements Backend {
         ctrl: this.#ctrl,
         memoryPages: 1,
         jumpCache: this.#jumpCache,
+        selfSlot: slot,
       });
       const t1 = performance.now();
       const imports: Record<string, unknown> = { ...this.#imports };
@@ -231,11 +233,11 @@ export class JitBackend implements Backend {
       );
       this.stats.emitMs += t1 - t0;
       this.stats.wasmCompileMs += performance.now() - t1;
-      const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
       if (slot >= this.#table.length) this.#table.grow(this.#table.length);
       this.#table.set(slot, inst.exports.run as RunFn);
       region = { run: inst.exports.run as RunFn, tbs: members, live: true, slot };
     } catch (e) {
+      this.#freeSlots.push(slot);
       hot.backend.jitFailed = String(e);
       return undefined;
     }

@@ -75,6 +75,8 @@ export interface RegionEnv {
   memoryPages: number;
   /** host address of the jump cache (see {@linkcode jumpCacheSlot}) */
   jumpCache: number;
+  /** this region's slot in the function table (indirect jumps to its own TBs stay inside) */
+  selfSlot: number;
 }
 
 /** Entries of the jump cache (a power of two). */
@@ -334,6 +336,14 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (flagsKey !== 0n) c.i64Const(flagsKey).op(W.i64Xor);
       c.op(W.i64Eq).if();
       depth++;
+      if (constPc === undefined) {
+        // a TB of this very region (a return to a caller in it): no tail call needed
+        c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).i32Const(env.selfSlot).op(W.i32Eq).if();
+        depth++;
+        c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localSet(L_NEXT).br(toDispatch());
+        depth--;
+        c.op(W.end);
+      }
       writeBack();
       c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
       c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
