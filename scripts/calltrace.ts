@@ -12,6 +12,7 @@
  *   puts
  *     strlen
  *     _IO_new_file_xsputn
+ * exit
  * ```
  *
  * @module

@@ -8,10 +8,11 @@
  *
  * ```
  * $ deno run -A scripts/coverage.ts tests/guests/bin/hello.static.O2
- * functions reached: 71 of 1012 (7.0%)
- * blocks executed: 657 (4532 bytes of code)
+ * program: tests/guests/bin/hello.static.O2 (exit status 0)
+ * functions reached: 78 of 842 (9.3%)
+ * blocks executed: 657 (9812 bytes of code)
  * address             bytes  covered  function
- * 0x10450              42/42   100.0%  main
+ * 0x1052a             24/24   100.0%  main
  * ```
  *
  * @module

@@ -9,8 +9,8 @@
  *
  * ```
  * $ deno run -A scripts/patch_return.ts --func strtol --value 1 tests/guests/bin/compute.static.O2 3
- * patched strtol (0x1589a): returned 1 at 0x10464
- * iterations 1 checksum 000f1d3a7b7b5b6a
+ * patched strtol (0x1589a): returned 1 at 0x10800
+ * iterations 1 checksum ced30c8a0aa7e508
  * ```
  *
  * @module

@@ -7,8 +7,8 @@
  *
  * ```
  * emu user -plugin bb,inline=on prog
- * CPU0: bb's: 1520, insns: 6665
- * Total: bb's: 1520, insns: 6665
+ * CPU0: bb's: 6643, insns: 20325
+ * Total: bb's: 6643, insns: 20325
  * ```
  *
  * @module

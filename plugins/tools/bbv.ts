@@ -10,9 +10,9 @@
  * Arguments: `outfile=PREFIX` (required), `interval=N` (default 100000000).
  *
  * ```
- * emu user -plugin bbv,interval=1000000,outfile=sort prog
- * $ head -c 60 sort.0.bb
- * T:0:6 :1:2 :2:25 :3:9 :4:12 ...
+ * emu user -plugin bbv,interval=1000000,outfile=compute tests/guests/bin/compute.static.O2 3
+ * $ head -c 60 compute.0.bb
+ * T:0:1 :1:6 :2:10 :3:8 :4:20 :5:105 :6:2 :7:9 :8:153 :9:7 ...
  * ```
  *
  * @module

@@ -10,9 +10,10 @@
  * `rdisas=on` (only check registers after instructions that name one).
  *
  * ```
- * emu user -plugin execlog,reg=sp prog
- * 0, 0x10512, 0x1141, "addi sp,sp,-16", sp -> 0x0000004000800670
- * 0, 0x10514, 0xe406, "sd ra,8(sp)", store, 0x4000800678
+ * emu user -plugin execlog,reg=sp tests/guests/bin/hello.static.O2
+ * 0, 0x10544, 0x22000ef, "jal	ra,10566"
+ * 0, 0x10552, 0x6582, "c.ldsp	a1,0(sp)", load, 0x4000800850
+ * 0, 0x106c8, 0x7159, "c.addi16sp	sp,-112", sp -> 0x00000040008007e0
  * ```
  *
  * @module

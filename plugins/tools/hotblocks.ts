@@ -5,10 +5,11 @@
  * `limit=N` or `top=N` (rows to print, default 20).
  *
  * ```
- * emu user -plugin hotblocks,inline=on prog
- * collected 903 entries in the hash table
+ * emu user -plugin hotblocks,inline=on,limit=2 tests/guests/bin/sort.static.O2
+ * collected 1151 entries in the hash table
  * pc, tcount, icount, ecount
- * 0x0000000001ed10, 1, 5, 66087
+ * 0x000000000001099e, 1, 6, 260901
+ * 0x0000000000014d62, 1, 4, 240902
  * ```
  *
  * @module

@@ -8,7 +8,8 @@
  * ```
  * emu user -plugin hotpages prog
  * Addr, RCPUs, Reads, WCPUs, Writes
- * 0x0000004000800000, 0x0001, 1290, 0x0001, 1021
+ * 0x0000004000800000, 0x0001, 2052, 0x0001, 506
+ * 0x0000000000074000, 0x0001, 1876, 0x0001, 16
  * ```
  *
  * @module

@@ -10,10 +10,10 @@
  * ```
  * emu user -plugin howvec,count=sys prog
  * Instruction Classes:
- * Class: ALU imm                 	(1234 hits)
+ * Class: ALU imm                 	(1764 hits)
  * ...
  * Individual Instructions:
- * Instr: ecall                   	(14 hits)	(op=0x00000073/System/CSR)
+ * Instr: ecall                   	(15 hits)	(op=0x00000073/System/CSR)
  * ```
  *
  * @module

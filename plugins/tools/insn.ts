@@ -8,8 +8,8 @@
  *
  * ```
  * emu user -plugin insn,inline=on prog
- * cpu 0 insns: 6786
- * total insns: 6786
+ * cpu 0 insns: 20325
+ * total insns: 20325
  * ```
  *
  * @module

@@ -9,7 +9,7 @@
  *
  * ```
  * emu user -plugin stoptrigger,icount=1000:3 prog; echo $?
- * icount reached at 0x1062a, exiting
+ * icount reached at 0x24288, exiting
  * 3
  * ```
  *

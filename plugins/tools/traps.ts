@@ -10,7 +10,7 @@
  * ```
  * emu user -plugin traps prog
  * VCPU, interrupts, exceptions, hostcalls
- *    0,          2,          1,         41
+ *    0,          6,          3,         64
  * ```
  *
  * @module
