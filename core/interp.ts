@@ -280,7 +280,9 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
             writeBack();
             cpu.pc = pc;
           }
-          const r = h.fn(cpu, ...o.args.map((a) => t[a]));
+          const r = h.smallArgs
+            ? h.fn(cpu, ...o.args.map((a) => Number(BigInt.asIntN(32, t[a]))))
+            : h.fn(cpu, ...o.args.map((a) => t[a]));
           if (f?.writesState) { for (const g of p.used) t[g] = cpu.getGlobal(g); }
           if (h.hasResult && o.d >= 0) t[o.d] = BigInt.asIntN(64, r as bigint);
           break;

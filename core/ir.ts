@@ -218,9 +218,18 @@ export interface HelperFlags {
 export interface HelperDef {
   /** A unique name, shown in IR dumps. */
   name: string;
-  /** The implementation. Returns the result as a bigint when `hasResult`. */
+  /**
+   * The implementation. Arguments are bigints (numbers with `smallArgs`);
+   * returns the result as a bigint when `hasResult`.
+   */
   // deno-lint-ignore no-explicit-any
-  fn: (cpu: any, ...args: bigint[]) => bigint | void;
+  fn: (cpu: any, ...args: any[]) => bigint | void;
+  /**
+   * Every argument fits in a signed 32-bit integer and arrives as a JS number:
+   * calls from compiled code then need no BigInt conversion (instrumentation
+   * callbacks use this).
+   */
+  smallArgs?: boolean;
   /** Whether the helper produces a value (written to the CALL's `d`). */
   hasResult: boolean;
   /** What the helper touches. */

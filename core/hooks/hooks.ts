@@ -139,11 +139,12 @@ export class Hooks {
       cpu.addHelper({
         name: `hook_exec_${regs}`,
         hasResult: false,
+        smallArgs: true,
         flags: flags(regs),
-        fn: (_cpu: CpuCore, id: bigint) => {
+        fn: (_cpu: CpuCore, id: number) => {
           vcpu.inCallback = regs === "write";
           try {
-            this.#callbacks[Number(id)]();
+            this.#callbacks[id]();
           } finally {
             vcpu.inCallback = false;
           }

@@ -224,7 +224,9 @@ export class JitBackend implements Backend {
       });
       const t1 = performance.now();
       const imports: Record<string, unknown> = { ...this.#imports };
-      for (const h of compiled.helperImports) imports[`h${h}`] = this.#helperShim(helpers[h]);
+      compiled.helperImports.forEach((h, i) => {
+        imports[`h${h}`] = this.#helperShim(helpers[h], compiled.helperArity[i]);
+      });
       const inst = new WebAssembly.Instance(
         new WebAssembly.Module(compiled.bytes as BufferSource),
         {
@@ -259,16 +261,17 @@ export class JitBackend implements Backend {
     return hot.backend.jit as JitEntry;
   }
 
-  #helperShim({ fn, name, flags }: HelperDef) {
+  #helperShim({ fn, name, flags }: HelperDef, arity: number) {
     const cpu = this.cpu, ctrl = this.#ctrl;
     const dv = () => cpu.host.dv;
-    return (...args: bigint[]): bigint => {
-      if (flags?.mayTrap || flags?.readsState || flags?.writesState) {
+    const tracksPc = flags?.mayTrap || flags?.readsState || flags?.writesState;
+    const guarded = (call: () => bigint | void): bigint => {
+      if (tracksPc) {
         cpu.inFlight = this.#allowed - dv().getInt32(ctrl + CTRL.remaining, true) -
           dv().getInt32(ctrl + CTRL.refund, true);
       }
       try {
-        const r = fn(cpu, ...args);
+        const r = call();
         if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
         return typeof r === "bigint" ? BigInt.asIntN(64, r) : 0n;
       } catch (e) {
@@ -286,6 +289,20 @@ export class JitBackend implements Backend {
         return 0n;
       }
     };
+    // Fixed arities avoid rest-parameter arrays on the hot path of hook calls.
+    type A = bigint | number;
+    switch (arity) {
+      case 0:
+        return () => guarded(() => fn(cpu));
+      case 1:
+        return (a: A) => guarded(() => fn(cpu, a));
+      case 2:
+        return (a: A, b: A) => guarded(() => fn(cpu, a, b));
+      case 3:
+        return (a: A, b: A, c: A) => guarded(() => fn(cpu, a, b, c));
+      default:
+        return (...args: A[]) => guarded(() => fn(cpu, ...args));
+    }
   }
 
   /** Lets generated code jump straight to `pc` (entry `index` of the region in `slot`). */

@@ -116,6 +116,8 @@ export interface CompiledRegion {
   bytes: Uint8Array;
   /** CALL index of each helper import, in import order */
   helperImports: number[];
+  /** number of arguments of each helper import */
+  helperArity: number[];
 }
 
 // Import function indices (fixed order).
@@ -490,7 +492,10 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           const flagged = f.mayTrap || f.readsState || f.writesState;
           if (f.readsState || f.writesState) writeBack();
           if (flagged) beforeTrap();
-          for (const a of o.args) c.localGet(loc(a));
+          for (const a of o.args) {
+            c.localGet(loc(a));
+            if (h.smallArgs) c.op(W.i32WrapI64);
+          }
           c.call(helperFn.get(Number(o.imm))!);
           if (f.writesState) reload(); // the result stays on the stack meanwhile
           if (h.hasResult) {
@@ -568,7 +573,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     { name: "store", params: [I64, I64, I32], result: null },
     ...helperList.map((h): WasmFunctionSpec => ({
       name: `h${h}`,
-      params: new Array(helperArity.get(h)!).fill(I64),
+      params: new Array(helperArity.get(h)!).fill(env.helpers[h].smallArgs ? I32 : I64),
       result: env.helpers[h].hasResult ? I64 : null,
     })),
   ];
@@ -584,5 +589,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     ...internalFunctions(firstInternal),
     run,
   ]);
-  return { bytes, helperImports: helperList };
+  return {
+    bytes,
+    helperImports: helperList,
+    helperArity: helperList.map((h) => helperArity.get(h)!),
+  };
 }
