@@ -168,3 +168,13 @@ export {
 } from "./core/machine.ts";
 export { type Accel, parseAccel, useAccel } from "./core/accel.ts";
 export { LockstepBackend } from "./core/jit/lockstep.ts";
+export { GdbServer, type GdbServerOptions, type SessionEnd } from "./core/gdb/server.ts";
+export { type GdbAction, GdbHandler } from "./core/gdb/handler.ts";
+export type { Debuggee, DebugStop, WatchKind } from "./core/gdb/debuggee.ts";
+export { MachineDebuggee } from "./core/gdb/machine_debuggee.ts";
+export {
+  type GdbRegister,
+  gdbRegisters,
+  type RegisterFile,
+  targetXml,
+} from "./core/gdb/registers.ts";

@@ -14,6 +14,8 @@ import {
 } from "../core/plugin.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "../core/linux/process.ts";
 import { installTool, Machine } from "../core/machine.ts";
+import { GdbServer } from "../core/gdb/server.ts";
+import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
 
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
@@ -47,6 +49,7 @@ Options:
   -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
   --root DIR         make DIR the guest's root directory; no path leaves it
   -0 argv0           argv[0] for the program (default: the program path)
+  -g port            wait for gdb on 127.0.0.1:port before the first instruction
 
 The guest environment is the host's, edited by -E and -U.`;
 
@@ -72,6 +75,8 @@ export interface UserArgs {
   realtime: boolean;
   accel: Accel;
   argv0?: string;
+  /** `-g`: the gdb stub's TCP port */
+  gdbPort?: number;
 }
 
 const WITH_VALUE = new Set([
@@ -86,6 +91,7 @@ const WITH_VALUE = new Set([
   "root",
   "0",
   "plugin",
+  "g",
 ]);
 
 /**
@@ -193,6 +199,12 @@ export function parseUserArgs(argv: string[]): UserArgs {
       case "accel":
         r.accel = parseAccel(value!);
         break;
+      case "g":
+        if (!/^\d+$/.test(value!) || Number(value) > 65535) {
+          throw new EmuError(`-g ${value}: not a TCP port`);
+        }
+        r.gdbPort = Number(value);
+        break;
       default:
         throw new EmuError(`unknown option ${a}`, "see emu user -h");
     }
@@ -294,13 +306,25 @@ export async function userCommand(argv: string[]): Promise<number> {
   }
   try {
     const p = await LinuxProcess.create(opts);
-    if (!a.plugins.length) return p.runToExit();
+    if (!a.plugins.length && a.gdbPort === undefined) return p.runToExit();
     const m = new Machine(p);
     for (const spec of a.plugins) await installTool(m, spec, writeText);
+    if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort);
     return m.runToExit();
   } finally {
     logFile?.close();
   }
+}
+
+/** `-g`: serves gdb until it detaches, kills the guest or the guest exits. */
+async function debugWithGdb(m: Machine, port: number): Promise<void> {
+  let server: GdbServer;
+  try {
+    server = GdbServer.listen(new MachineDebuggee(m), { port });
+  } catch (e) {
+    throw new EmuError(`-g ${port}: cannot listen (${(e as Error).message.split("\n")[0]})`);
+  }
+  await server.serve();
 }
 
 /**

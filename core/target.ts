@@ -152,6 +152,48 @@ export interface RegisterAccess {
   writeBytes(addr: bigint, data: Uint8Array): void;
 }
 
+/** A register gdb sees that is a bit field of a state register (RISC-V fflags and frm of fcsr). */
+export interface GdbFieldRegister {
+  /** gdb's name, e.g. "fflags" */
+  name: string;
+  /** canonical name of the register holding it, e.g. "fcsr" */
+  of: string;
+  /** lowest bit and width of the field */
+  shift: number;
+  width: number;
+  /** bits gdb transfers (default 32) */
+  bits?: number;
+}
+
+/**
+ * How gdb names a target's registers (the `gdb` field of {@linkcode TargetArch}).
+ * The stub builds target.xml from `state.registers`: each feature takes the
+ * registers of its kinds, in state order; field registers go just before
+ * the register they are part of.
+ *
+ * @example
+ * ```ts
+ * import type { GdbArch } from "./target.ts";
+ * const gdb: GdbArch = {
+ *   arch: "riscv:rv64",
+ *   features: [{ name: "org.gnu.gdb.riscv.cpu", kinds: ["int", "pc"] }],
+ * };
+ * console.log(gdb.features[0].kinds); // ["int", "pc"]
+ * ```
+ */
+export interface GdbArch {
+  /** gdb's architecture name, e.g. "riscv:rv64" */
+  arch: string;
+  /** the target description features, in order */
+  features: { name: string; kinds: RegisterInfo["kind"][] }[];
+  /** the name gdb expects for a register (default: its canonical name) */
+  regName?(r: RegisterInfo): string;
+  /** gdb's type of a register (default by kind: int, code_ptr, ieee_single or ieee_double) */
+  regType?(r: RegisterInfo): string | undefined;
+  /** extra registers that are bit fields of state registers */
+  fields?: GdbFieldRegister[];
+}
+
 /**
  * A target: everything core needs to run one guest ISA.
  *
@@ -190,6 +232,8 @@ export interface TargetArch {
   linux?: LinuxAbi;
   /** Whole-machine (system mode) support: privileged architecture, MMU, traps, interrupts. */
   system?: SystemTarget;
+  /** How gdb sees the registers (the gdb stub needs it). */
+  gdb?: GdbArch;
 }
 
 /** What a hart gets from the machine it is attached to. */

@@ -34,6 +34,7 @@ import { translateRiscv } from "./translate.ts";
 import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
+import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
 
@@ -100,6 +101,7 @@ export function createRiscvTarget(cpu: string): TargetArch {
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
     system: { attach: (cpu, binding) => new RiscvHart(cpu, xlen, binding) },
+    gdb: riscvGdbArch(xlen),
   };
 }
 

@@ -1,0 +1,64 @@
+/**
+ * What the gdb stub drives: a target-independent view of a stopped or
+ * running guest. User mode adapts a {@linkcode Machine} (`machine_debuggee.ts`);
+ * system mode can provide its own.
+ *
+ * @module
+ */
+
+import type { TargetArch } from "../target.ts";
+import type { RegisterFile } from "./registers.ts";
+
+/** Kinds of watchpoint, as gdb's Z2 (write), Z3 (read) and Z4 (access). */
+export type WatchKind = "write" | "read" | "rw";
+
+/** Why the guest stopped (signal numbers are GDB's). */
+export type DebugStop =
+  /** a breakpoint was reached (the pc is at it; it has not run) */
+  | { kind: "breakpoint" }
+  /** a single step finished */
+  | { kind: "step" }
+  /** a watchpoint was hit: `address` is the watched address */
+  | { kind: "watch"; watch: WatchKind; address: bigint }
+  /** the guest got signal `signal` (a fault, or an interrupt from gdb) */
+  | { kind: "signal"; signal: number }
+  /** the program exited with `status` */
+  | { kind: "exited"; status: number }
+  /** the program was killed by `signal` */
+  | { kind: "killed"; signal: number };
+
+/**
+ * A debuggable guest.
+ *
+ * @example
+ * ```ts ignore
+ * const d: Debuggee = new MachineDebuggee(machine);
+ * d.addBreakpoint(machine.symbol("main")!);
+ * let stop = null;
+ * while (!stop) stop = d.resume({ step: false, signal: 0, budget: 100_000 });
+ * ```
+ */
+export interface Debuggee extends RegisterFile {
+  readonly target: TargetArch;
+  /** Reads guest memory; throws when it is not readable. */
+  readMemory(addr: bigint, length: number): Uint8Array;
+  /** Writes guest memory (ignoring protections, like a debugger); throws when unmapped. */
+  writeMemory(addr: bigint, data: Uint8Array): void;
+  addBreakpoint(pc: bigint): void;
+  removeBreakpoint(pc: bigint): void;
+  addWatchpoint(addr: bigint, length: number, kind: WatchKind): void;
+  removeWatchpoint(addr: bigint, length: number, kind: WatchKind): void;
+  /**
+   * Runs at most `budget` instructions, or exactly one with `step`. `signal`
+   * (GDB's number, 0 for none) is what gdb passes to the guest: with 0 a
+   * pending fault is dropped and the instruction runs again. Returns why it
+   * stopped, or null when the budget ran out.
+   */
+  resume(opts: { step: boolean; signal: number; budget: number }): DebugStop | null;
+  /** Ends the guest (gdb's `k`). */
+  kill(): void;
+  /** Removes every breakpoint and watchpoint (gdb's `D`: the guest runs on alone). */
+  detach(): void;
+  /** Whether the program is over. */
+  readonly exited: boolean;
+}

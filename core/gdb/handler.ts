@@ -1,0 +1,284 @@
+/**
+ * The GDB remote protocol commands (one packet in, one action out), with no
+ * I/O: `server.ts` moves the bytes, this decides what they mean.
+ *
+ * @module
+ */
+
+import type { Debuggee, DebugStop, WatchKind } from "./debuggee.ts";
+import {
+  escapeBinary,
+  fromHex,
+  fromLatin1,
+  latin1,
+  leHex,
+  parseLeHex,
+  toHex,
+  unescapeBinary,
+} from "./packet.ts";
+import { type GdbRegister, gdbRegisters, targetXml } from "./registers.ts";
+import { GdbSignal } from "./signals.ts";
+
+/** The largest packet the stub accepts (advertised as PacketSize). */
+export const PACKET_SIZE = 0x4000;
+/** The one thread the stub reports. */
+const THREAD = "01";
+
+/** What to do with a packet. */
+export type GdbAction =
+  /** send `body` (a string, or binary that is already escaped) */
+  | { kind: "reply"; body: string | Uint8Array }
+  /** run the guest (`signal`: GDB's number to pass it, 0 for none), then send the stop reply */
+  | { kind: "resume"; step: boolean; signal: number }
+  /** reply OK and end the session; the guest runs on */
+  | { kind: "detach" }
+  /** end the guest and the session (`k` has no reply; `vKill` gets OK) */
+  | { kind: "kill"; reply?: string };
+
+const ERROR = "E01", EFAULT = "E0e";
+const WATCH_KINDS: Record<string, WatchKind> = { "2": "write", "3": "read", "4": "rw" };
+const WATCH_NAMES: Record<WatchKind, string> = { write: "watch", read: "rwatch", rw: "awatch" };
+
+/**
+ * Answers gdb's packets for one {@linkcode Debuggee}.
+ *
+ * @example
+ * ```ts ignore
+ * const h = new GdbHandler(new MachineDebuggee(machine));
+ * h.handle("qSupported:swbreak+"); // { kind: "reply", body: "PacketSize=4000;..." }
+ * const a = h.handle("c");         // { kind: "resume", step: false, signal: 0 }
+ * ```
+ */
+export class GdbHandler {
+  /** true once gdb asked for QStartNoAckMode (acks stop after the OK) */
+  noAck = false;
+  readonly registers: GdbRegister[];
+  #xml: Uint8Array | null = null;
+  #swbreak = false;
+  #lastStop: DebugStop = { kind: "signal", signal: GdbSignal.TRAP };
+
+  constructor(readonly debuggee: Debuggee) {
+    this.registers = gdbRegisters(debuggee.target);
+  }
+
+  /** The stop reply for `stop` (and remembers it for `?`). */
+  stopReply(stop: DebugStop): string {
+    this.#lastStop = stop;
+    const t = (sig: number, extra = "") =>
+      `T${sig.toString(16).padStart(2, "0")}${extra}thread:${THREAD};`;
+    switch (stop.kind) {
+      case "breakpoint":
+        return t(GdbSignal.TRAP, this.#swbreak ? "swbreak:;" : "");
+      case "step":
+        return t(GdbSignal.TRAP);
+      case "watch":
+        return t(GdbSignal.TRAP, `${WATCH_NAMES[stop.watch]}:${stop.address.toString(16)};`);
+      case "signal":
+        return t(stop.signal);
+      case "exited":
+        return `W${stop.status.toString(16).padStart(2, "0")}`;
+      case "killed":
+        return `X${stop.signal.toString(16).padStart(2, "0")}`;
+    }
+  }
+
+  /** Handles one packet body (unescaped framing, as received). */
+  handle(packet: Uint8Array | string): GdbAction {
+    const raw = typeof packet === "string" ? latin1(packet) : packet;
+    const cmd = fromLatin1(raw);
+    const reply = (body: string | Uint8Array): GdbAction => ({ kind: "reply", body });
+    try {
+      switch (cmd[0]) {
+        case "?":
+          return reply(this.stopReply(this.#lastStop));
+        case "g":
+          return reply(this.registers.map((r) => leHex(r.read(this.debuggee), r.bits)).join(""));
+        case "G":
+          return reply(this.#writeAll(cmd.slice(1)));
+        case "p":
+          return reply(this.#readOne(cmd.slice(1)));
+        case "P":
+          return reply(this.#writeOne(cmd.slice(1)));
+        case "m":
+          return reply(this.#readMem(cmd.slice(1)));
+        case "M":
+          return reply(this.#writeMemHex(cmd.slice(1)));
+        case "X":
+          return reply(this.#writeMemBinary(raw));
+        case "Z":
+        case "z":
+          return reply(this.#point(cmd[0] === "Z", cmd.slice(1)));
+        case "c":
+        case "s":
+          this.#setPc(cmd.slice(1));
+          return { kind: "resume", step: cmd[0] === "s", signal: 0 };
+        case "C":
+        case "S": {
+          const [sig, addr] = cmd.slice(1).split(";");
+          this.#setPc(addr ?? "");
+          return { kind: "resume", step: cmd[0] === "S", signal: parseInt(sig, 16) };
+        }
+        case "k":
+          return { kind: "kill" };
+        case "D":
+          return { kind: "detach" };
+        case "H":
+        case "T":
+          return reply("OK");
+        case "v":
+          return this.#vPacket(cmd);
+        case "q":
+        case "Q":
+          return reply(this.#query(cmd));
+        default:
+          return reply("");
+      }
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof SyntaxError) return reply(ERROR);
+      throw e;
+    }
+  }
+
+  #register(hexNum: string): GdbRegister | undefined {
+    return this.registers[parseInt(hexNum, 16)];
+  }
+
+  #readOne(arg: string): string {
+    const r = this.#register(arg);
+    return r ? leHex(r.read(this.debuggee), r.bits) : ERROR;
+  }
+
+  #writeOne(arg: string): string {
+    const [num, value] = arg.split("=");
+    const r = this.#register(num);
+    if (!r || value === undefined || value.length !== r.bits / 4) return ERROR;
+    r.write(this.debuggee, parseLeHex(value));
+    return "OK";
+  }
+
+  #writeAll(hex: string): string {
+    let at = 0;
+    for (const r of this.registers) {
+      const n = r.bits / 4;
+      if (at + n > hex.length) break;
+      r.write(this.debuggee, parseLeHex(hex.slice(at, at + n)));
+      at += n;
+    }
+    return "OK";
+  }
+
+  #readMem(arg: string): string {
+    const [addr, len] = parseAddrLen(arg);
+    const n = Math.min(len, (PACKET_SIZE - 4) >> 1);
+    try {
+      return toHex(this.debuggee.readMemory(addr, n));
+    } catch {
+      return EFAULT;
+    }
+  }
+
+  #writeMem(addr: bigint, data: Uint8Array): string {
+    try {
+      if (data.length) this.debuggee.writeMemory(addr, data);
+      return "OK";
+    } catch {
+      return EFAULT;
+    }
+  }
+
+  #writeMemHex(arg: string): string {
+    const colon = arg.indexOf(":");
+    const [addr, len] = parseAddrLen(arg.slice(0, colon));
+    const data = fromHex(arg.slice(colon + 1));
+    return data.length === len ? this.#writeMem(addr, data) : ERROR;
+  }
+
+  #writeMemBinary(raw: Uint8Array): string {
+    const colon = raw.indexOf(0x3a);
+    if (colon < 0) return ERROR;
+    const [addr, len] = parseAddrLen(fromLatin1(raw.subarray(1, colon)));
+    const data = unescapeBinary(raw.subarray(colon + 1));
+    return data.length === len ? this.#writeMem(addr, data) : ERROR;
+  }
+
+  /** Z/z type,addr,kind: breakpoints (0, 1) and watchpoints (2, 3, 4). */
+  #point(insert: boolean, arg: string): string {
+    const [type, addrHex, kindHex] = arg.split(";")[0].split(",");
+    const addr = BigInt("0x" + addrHex);
+    const d = this.debuggee;
+    if (type === "0" || type === "1") {
+      if (insert) d.addBreakpoint(addr);
+      else d.removeBreakpoint(addr);
+      return "OK";
+    }
+    const watch = WATCH_KINDS[type];
+    if (!watch) return "";
+    const length = parseInt(kindHex, 16);
+    if (insert) d.addWatchpoint(addr, length, watch);
+    else d.removeWatchpoint(addr, length, watch);
+    return "OK";
+  }
+
+  #setPc(addr: string): void {
+    if (addr) this.debuggee.writeReg("pc", BigInt("0x" + addr));
+  }
+
+  #vPacket(cmd: string): GdbAction {
+    const reply = (body: string): GdbAction => ({ kind: "reply", body });
+    if (cmd === "vCont?") return reply("vCont;c;C;s;S");
+    if (cmd.startsWith("vCont;")) {
+      // One thread: the first action applies to it.
+      const action = cmd.slice(6).split(";")[0].split(":")[0];
+      const signal = action.length > 1 ? parseInt(action.slice(1), 16) : 0;
+      if (action[0] === "c" || action[0] === "C") return { kind: "resume", step: false, signal };
+      if (action[0] === "s" || action[0] === "S") return { kind: "resume", step: true, signal };
+      return reply(ERROR);
+    }
+    if (cmd.startsWith("vKill")) return { kind: "kill", reply: "OK" };
+    return reply(""); // vMustReplyEmpty, vFile, vRun...: not supported
+  }
+
+  #query(cmd: string): string | Uint8Array {
+    if (cmd.startsWith("qSupported")) {
+      this.#swbreak = cmd.includes("swbreak+");
+      return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;` +
+        "QStartNoAckMode+;swbreak+;vContSupported+";
+    }
+    if (cmd === "QStartNoAckMode") {
+      this.noAck = true;
+      return "OK";
+    }
+    if (cmd.startsWith("qXfer:features:read:")) return this.#features(cmd.slice(20));
+    // 0: the stub started the process, so gdb kills it on quit (as with qemu-user)
+    if (cmd === "qAttached" || cmd.startsWith("qAttached:")) return "0";
+    if (cmd === "qC") return `QC${THREAD}`;
+    if (cmd === "qfThreadInfo") return `m${THREAD}`;
+    if (cmd === "qsThreadInfo") return "l";
+    if (cmd.startsWith("qSymbol")) return "OK";
+    return "";
+  }
+
+  /** qXfer:features:read:annex:offset,length */
+  #features(arg: string): string | Uint8Array {
+    const colon = arg.lastIndexOf(":");
+    if (arg.slice(0, colon) !== "target.xml") return "E00";
+    const [offset, length] = arg.slice(colon + 1).split(",").map((x) => parseInt(x, 16));
+    this.#xml ??= new TextEncoder().encode(targetXml(this.debuggee.target, this.registers));
+    const chunk = this.#xml.subarray(offset, offset + Math.min(length, PACKET_SIZE - 8));
+    const last = offset + chunk.length >= this.#xml.length;
+    const esc = escapeBinary(chunk);
+    const out = new Uint8Array(esc.length + 1);
+    out[0] = last ? 0x6c : 0x6d; // "l" or "m"
+    out.set(esc, 1);
+    return out;
+  }
+}
+
+/** Parses "addr,length" (hex). */
+function parseAddrLen(s: string): [bigint, number] {
+  const [a, l] = s.split(",");
+  if (!/^[0-9a-fA-F]+$/.test(a ?? "") || !/^[0-9a-fA-F]+$/.test(l ?? "")) {
+    throw new RangeError(`bad address/length "${s}"`);
+  }
+  return [BigInt("0x" + a), parseInt(l, 16)];
+}

@@ -1,0 +1,166 @@
+/**
+ * The gdb stub's view of a user-mode {@linkcode Machine}: Machine
+ * breakpoints and watchpoints, syscalls run through, faults reported as
+ * their (GDB-numbered) signals.
+ *
+ * @module
+ */
+
+import type { Machine, RunEvent } from "../machine.ts";
+import type { TargetArch } from "../target.ts";
+import type { Debuggee, DebugStop, WatchKind } from "./debuggee.ts";
+import { GdbSignal, gdbToLinuxSignal, linuxToGdbSignal } from "./signals.ts";
+
+interface Watch {
+  addr: bigint;
+  length: number;
+  kind: WatchKind;
+  id: number;
+}
+
+const SIGKILL = 9;
+
+/**
+ * A {@linkcode Debuggee} over a Linux user-mode machine.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await createMachine({ program: "tests/guests/bin/hello.static.O2" });
+ * const d = new MachineDebuggee(m);
+ * d.addBreakpoint(m.symbol("main")!);
+ * console.log(d.resume({ step: false, signal: 0, budget: 1e7 })); // { kind: "breakpoint" }
+ * ```
+ */
+export class MachineDebuggee implements Debuggee {
+  #watches: Watch[] = [];
+  #breakpoints = new Set<bigint>();
+  /** the Linux signal of a fault reported to gdb and not yet delivered */
+  #faultSignal = 0;
+
+  constructor(readonly machine: Machine) {}
+
+  /** The machine's target. */
+  get target(): TargetArch {
+    return this.machine.process.cpu.target;
+  }
+
+  /** Whether the program is over. */
+  get exited(): boolean {
+    return this.machine.process.exited;
+  }
+
+  /** Reads a register by canonical name. */
+  readReg(name: string): bigint {
+    return this.machine.readReg(name);
+  }
+
+  /** Writes a register by canonical name. */
+  writeReg(name: string, value: bigint): void {
+    this.machine.writeReg(name, value);
+  }
+
+  /** Reads guest memory (throws on unreadable memory). */
+  readMemory(addr: bigint, length: number): Uint8Array {
+    return this.machine.readMemory(addr, length);
+  }
+
+  /** Writes guest memory, ignoring protections. */
+  writeMemory(addr: bigint, data: Uint8Array): void {
+    this.machine.writeMemory(addr, data);
+  }
+
+  /** Adds a software breakpoint. */
+  addBreakpoint(pc: bigint): void {
+    this.#breakpoints.add(pc);
+    this.machine.addBreakpoint(pc);
+  }
+
+  /** Removes a software breakpoint. */
+  removeBreakpoint(pc: bigint): void {
+    this.#breakpoints.delete(pc);
+    this.machine.removeBreakpoint(pc);
+  }
+
+  /** Adds a watchpoint on `[addr, addr+length)`. */
+  addWatchpoint(addr: bigint, length: number, kind: WatchKind): void {
+    const id = this.machine.addWatchpoint(addr, Math.max(1, length), kind);
+    this.#watches.push({ addr, length, kind, id });
+  }
+
+  /** Removes the watchpoint added with the same arguments. */
+  removeWatchpoint(addr: bigint, length: number, kind: WatchKind): void {
+    const i = this.#watches.findIndex((w) =>
+      w.addr === addr && w.length === length && w.kind === kind
+    );
+    if (i < 0) return;
+    this.machine.removeWatchpoint(this.#watches[i].id);
+    this.#watches.splice(i, 1);
+  }
+
+  /** Ends the guest as if by SIGKILL. */
+  kill(): void {
+    this.machine.process.exit(128 + SIGKILL, SIGKILL);
+  }
+
+  /** Removes every breakpoint and watchpoint; a pending fault is delivered to the guest. */
+  detach(): void {
+    for (const pc of [...this.#breakpoints]) this.removeBreakpoint(pc);
+    for (const w of [...this.#watches]) this.removeWatchpoint(w.addr, w.length, w.kind);
+    this.#faultSignal = 0;
+  }
+
+  /** Runs a slice (or one instruction with `step`); see {@linkcode Debuggee.resume}. */
+  resume(opts: { step: boolean; signal: number; budget: number }): DebugStop | null {
+    this.#applySignal(opts.signal);
+    const m = this.machine;
+    if (opts.step) {
+      let ev = m.next(1);
+      if (ev.type === "syscall") ev = m.next(0); // the ecall is the step: run the syscall
+      return this.#stop(ev) ?? { kind: "step" };
+    }
+    const stopAt = m.icount + opts.budget;
+    for (;;) {
+      const ev = m.next(Math.max(0, stopAt - m.icount));
+      const stop = this.#stop(ev);
+      if (stop) return stop;
+      if (ev.type === "budget" && m.icount >= stopAt) return null;
+    }
+  }
+
+  /** What gdb passes on resuming decides the fate of a reported fault. */
+  #applySignal(gdbSignal: number): void {
+    const p = this.machine.process;
+    const sig = gdbToLinuxSignal(gdbSignal);
+    const fault = this.#faultSignal;
+    this.#faultSignal = 0;
+    // A reported fault raises its own signal on the next step unless dropped.
+    if (fault && sig === fault) return;
+    if (fault) p.resolveFault();
+    if (sig) p.sendSignal({ signal: sig, code: 0 });
+  }
+
+  /** The stop an event means, or null for events the guest runs through. */
+  #stop(ev: RunEvent): DebugStop | null {
+    switch (ev.type) {
+      case "breakpoint":
+        return { kind: "breakpoint" };
+      case "watchpoint": {
+        const end = ev.address + BigInt(ev.size);
+        const w = this.#watches.find((w) => w.addr < end && ev.address < w.addr + BigInt(w.length));
+        return { kind: "watch", watch: w?.kind ?? "write", address: w?.addr ?? ev.address };
+      }
+      case "fault":
+      case "illegal":
+        this.#faultSignal = ev.signal;
+        return { kind: "signal", signal: linuxToGdbSignal(ev.signal) };
+      case "stop":
+        return { kind: "signal", signal: GdbSignal.TRAP };
+      case "exit":
+        return ev.signal === null
+          ? { kind: "exited", status: ev.status & 0xff }
+          : { kind: "killed", signal: linuxToGdbSignal(ev.signal) };
+      default:
+        return null; // syscall, signal delivery, budget
+    }
+  }
+}

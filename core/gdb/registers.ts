@@ -1,0 +1,127 @@
+/**
+ * The registers gdb sees, built generically from a target's
+ * `state.registers` and its optional `gdb` description: the numbering used
+ * by `g`/`G`/`p`/`P` and the target description XML (`target.xml`).
+ *
+ * @module
+ */
+
+import type { GdbArch, RegisterInfo, TargetArch } from "../target.ts";
+
+/** Register access by canonical name (a Machine, a Vcpu...). */
+export interface RegisterFile {
+  readReg(name: string): bigint;
+  writeReg(name: string, value: bigint): void;
+}
+
+/** One register in gdb's numbering. */
+export interface GdbRegister {
+  /** gdb's number (the `p`/`P` argument and the position in `g`) */
+  regnum: number;
+  /** the name in target.xml */
+  name: string;
+  bits: number;
+  /** gdb type, e.g. "int", "code_ptr", "ieee_double" */
+  type: string;
+  /** the target.xml feature it belongs to */
+  feature: string;
+  read(regs: RegisterFile): bigint;
+  write(regs: RegisterFile, value: bigint): void;
+}
+
+function defaultType(r: RegisterInfo): string {
+  if (r.kind === "pc") return "code_ptr";
+  if (r.kind === "fp") return r.bits === 64 ? "ieee_double" : "ieee_single";
+  return "int";
+}
+
+/** Without a `gdb` description: one feature holding every register (gdb then names them itself). */
+function fallbackArch(target: TargetArch): GdbArch {
+  return {
+    arch: "",
+    features: [{ name: `org.denemu.${target.name}.cpu`, kinds: ["int", "pc", "fp", "csr"] }],
+  };
+}
+
+/**
+ * gdb's register list for `target`, in regnum order.
+ *
+ * @example
+ * ```ts ignore
+ * const regs = gdbRegisters(machine.process.cpu.target);
+ * console.log(regs[32].name, regs[32].read(machine)); // "pc" 0x10558n
+ * ```
+ */
+export function gdbRegisters(target: TargetArch): GdbRegister[] {
+  const arch = target.gdb ?? fallbackArch(target);
+  const out: GdbRegister[] = [];
+  const add = (r: Omit<GdbRegister, "regnum">) => out.push({ ...r, regnum: out.length });
+  for (const feature of arch.features) {
+    for (const r of target.state.registers) {
+      if (!feature.kinds.includes(r.kind)) continue;
+      for (const f of arch.fields ?? []) {
+        if (f.of !== r.name) continue;
+        const mask = (1n << BigInt(f.width)) - 1n, shift = BigInt(f.shift);
+        add({
+          name: f.name,
+          bits: f.bits ?? 32,
+          type: "int",
+          feature: feature.name,
+          read: (regs) => (regs.readReg(r.name) >> shift) & mask,
+          write: (regs, v) =>
+            regs.writeReg(
+              r.name,
+              (regs.readReg(r.name) & ~(mask << shift)) | ((v & mask) << shift),
+            ),
+        });
+      }
+      add({
+        name: arch.regName?.(r) ?? r.name,
+        bits: r.bits,
+        type: arch.regType?.(r) ?? defaultType(r),
+        feature: feature.name,
+        read: (regs) => regs.readReg(r.name),
+        write: (regs, v) => regs.writeReg(r.name, v),
+      });
+    }
+  }
+  return out;
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * The target description (`qXfer:features:read:target.xml`) for `target`.
+ *
+ * @example
+ * ```ts ignore
+ * const xml = targetXml(target, gdbRegisters(target));
+ * // <target version="1.0"><architecture>riscv:rv64</architecture><feature name=...
+ * ```
+ */
+export function targetXml(target: TargetArch, regs: GdbRegister[]): string {
+  const arch = target.gdb ?? fallbackArch(target);
+  const parts = [
+    '<?xml version="1.0"?>',
+    '<!DOCTYPE target SYSTEM "gdb-target.dtd">',
+    '<target version="1.0">',
+  ];
+  if (arch.arch) parts.push(`<architecture>${escapeXml(arch.arch)}</architecture>`);
+  for (const feature of arch.features) {
+    const mine = regs.filter((r) => r.feature === feature.name);
+    if (!mine.length) continue;
+    parts.push(`<feature name="${escapeXml(feature.name)}">`);
+    for (const r of mine) {
+      parts.push(
+        `<reg name="${
+          escapeXml(r.name)
+        }" bitsize="${r.bits}" type="${r.type}" regnum="${r.regnum}"/>`,
+      );
+    }
+    parts.push("</feature>");
+  }
+  parts.push("</target>");
+  return parts.join("\n") + "\n";
+}
