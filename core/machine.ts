@@ -110,6 +110,7 @@ export class Machine {
     this.hooks = process.hooks;
     this.vcpu = process.hooks.vcpu;
     process.deferFaults = true;
+    process.hooks.symbolizer = (pc) => this.symbolAt(pc);
     process.hooks.events.on("exit", () => this.#finish());
   }
 

@@ -125,3 +125,24 @@ Deno.test("interp and jit produce the same callback stream", () => {
   assert(a.log.length > 1000);
   assertEquals(b.log, a.log);
 });
+
+Deno.test("vcpu init/exit events, instruction bytes and symbols on a real program", async () => {
+  const { createMachine } = await import("../mod.ts");
+  const m = await createMachine({
+    program: new URL("./guests/bin/hello.static.O2", import.meta.url).pathname,
+  });
+  const seen: string[] = [];
+  m.hooks.on("vcpu_init", () => seen.push("init"));
+  m.hooks.on("vcpu_exit", () => seen.push("exit"));
+  const main = m.symbol("main")!;
+  let atMain: { symbol?: string; bytes: number[]; size: number } | undefined;
+  m.hooks.onTranslate((tb) => {
+    for (const i of tb.insns) {
+      if (i.pc === main) atMain = { symbol: i.symbol, bytes: [...i.bytes], size: i.size };
+    }
+  });
+  assertEquals(m.runToExit(), 0);
+  assertEquals(seen, ["init", "exit"]);
+  assertEquals(atMain?.symbol, "main");
+  assertEquals(atMain?.bytes, [...m.readMemory(main, atMain!.size)]);
+});

@@ -64,6 +64,10 @@ export interface InsnHandle {
   readonly bits: number;
   /** disassembly text */
   readonly disassembly: string;
+  /** the raw instruction bytes */
+  readonly bytes: Uint8Array;
+  /** the symbol containing the instruction (`name+0xoff`), when the program has symbols */
+  readonly symbol: string | undefined;
   /** Calls `cb` each time the instruction is about to run. */
   onExec(cb: (vcpu: Vcpu) => void, opts?: CallbackOptions): void;
   /** Calls `cb` after each of the instruction's memory accesses. */
@@ -126,6 +130,8 @@ export class Hooks {
   #callbacks: (() => void)[] = [];
   #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
   readonly #helpers: CallbackHelpers;
+  /** Names code addresses for `InsnHandle.symbol` (set by the run layer that knows the program). */
+  symbolizer: (pc: bigint) => string | undefined = () => undefined;
 
   constructor(readonly cpu: CpuCore) {
     this.vcpu = new Vcpu(cpu);
@@ -262,12 +268,19 @@ export class Hooks {
     const vcpu = this.vcpu;
     const addCall = (cb: (v: Vcpu) => void) => this.#callbacks.push(() => cb(vcpu)) - 1;
     const target = this.cpu.target;
+    const symbolizer = this.symbolizer;
     const insnHandles: InsnHandle[] = insns.map((info, index) => ({
       pc: info.pc,
       size: info.size,
       bits: info.bits,
       get disassembly() {
         return target.disassemble(info.bits, info.size, info.pc);
+      },
+      get bytes() {
+        return Uint8Array.from({ length: info.size }, (_, k) => (info.bits >>> (8 * k)) & 0xff);
+      },
+      get symbol() {
+        return symbolizer(info.pc);
       },
       onExec: (cb, opts) =>
         point(index).calls.push({ id: addCall(cb), regs: opts?.regs ?? "write" }),

@@ -168,6 +168,7 @@ export class LinuxProcess {
    */
   deferFaults = false;
   #deferredFault: Trap | null = null;
+  #started = false;
   readonly #events: ProcessEvent[] = [];
 
   private constructor(target: TargetArch, opts: LinuxProcessOptions, cwd: string) {
@@ -351,6 +352,7 @@ export class LinuxProcess {
     this.exitSignal = signal;
     this.fds.closeAll();
     this.#events.push({ kind: "exit", status, signal });
+    this.hooks.events.emit("vcpu_exit", { index: 0 });
     this.hooks.events.emit("exit", { status });
   }
 
@@ -359,6 +361,10 @@ export class LinuxProcess {
    * syscall runs; it runs at the start of the next call.
    */
   step(budget = 10_000_000): ProcessEvent {
+    if (!this.#started) {
+      this.#started = true;
+      this.hooks.events.emit("vcpu_init", { index: 0 });
+    }
     if (this.#events.length) return this.#events.shift()!;
     if (this.exited) return { kind: "exit", status: this.exitStatus!, signal: this.exitSignal };
     if (this.#deferredFault) {
