@@ -3,12 +3,17 @@
  * Unicorn on the same binary, measured in the same run; JIT translation-time
  * share; the cost of each hook kind; start-up time.
  *
+ * Speeds are computed from CPU time (user + system, of this process for
+ * Denemu, of the child for qemu-riscv64 and Unicorn via /usr/bin/time), so
+ * that other load on the machine skews the ratios less; wall times are shown too.
+ *
  * Flags: `--quick` (smaller workloads), `--json FILE` (also write the figures).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { cpuUsage } from "node:process";
 import { Hooks, JitBackend, LinuxProcess } from "../mod.ts";
 
 const { values: flags } = parseArgs({
@@ -42,32 +47,56 @@ async function denemu(
     stdout: (b) => out += new TextDecoder().decode(b),
   });
   setup?.(p);
-  const t0 = performance.now();
+  const c0 = cpuUsage();
   const status = p.runToExit();
-  const seconds = (performance.now() - t0) / 1000;
+  const c1 = cpuUsage(c0);
+  const seconds = (c1.user + c1.system) / 1e6;
   if (status !== 0) throw new Error(`guest exited with ${status}`);
   const jit = p.cpu.backend instanceof JitBackend ? p.cpu.backend : undefined;
   return { icount: p.cpu.icount, seconds, stdout: out, jit };
 }
 
-/** Runs a host command; returns wall seconds and stdout/stderr, or null when it is missing. */
+/**
+ * Runs a host command; returns its CPU seconds (through /usr/bin/time when
+ * present, else wall seconds) and stdout/stderr, or null when it is missing.
+ */
 async function host(
   cmd: string,
   args: string[],
 ): Promise<{ seconds: number; stdout: string; stderr: string } | null> {
+  const timed = await exists("/usr/bin/time");
   try {
     const t0 = performance.now();
-    const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-    const seconds = (performance.now() - t0) / 1000;
+    const r = await new Deno.Command(timed ? "/usr/bin/time" : cmd, {
+      args: timed ? ["-f", "@@cpu %U %S", cmd, ...args] : args,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    let seconds = (performance.now() - t0) / 1000;
     if (!r.success) return null;
     const dec = new TextDecoder();
-    return { seconds, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+    let stderr = dec.decode(r.stderr);
+    const m = /@@cpu ([\d.]+) ([\d.]+)\n?$/.exec(stderr);
+    if (m) {
+      seconds = Number(m[1]) + Number(m[2]);
+      stderr = stderr.slice(0, m.index);
+    }
+    return { seconds, stdout: dec.decode(r.stdout), stderr };
   } catch {
     return null;
   }
 }
 
-/** Unicorn (python3-unicorn) on the same guest; seconds of emu_start as it reports them. */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Unicorn (python3-unicorn) on the same guest: CPU seconds of the whole harness process. */
 async function unicorn(args: string[], hook: "none" | "block") {
   const r = await host("/usr/bin/python3", [
     `${ROOT}scripts/peers/unicorn_run.py`,
@@ -77,8 +106,7 @@ async function unicorn(args: string[], hook: "none" | "block") {
     ...args,
   ]);
   if (!r) return null;
-  const line = r.stderr.trim().split("\n").pop()!;
-  return { seconds: JSON.parse(line).seconds as number, stdout: r.stdout };
+  return { seconds: r.seconds, stdout: r.stdout };
 }
 
 const mips = (icount: number, s: number) => icount / s / 1e6;
@@ -111,7 +139,7 @@ let qemuMips = NaN;
 if (qemu) {
   if (qemu.stdout !== jit.stdout) throw new Error("qemu-riscv64 and Denemu disagree on the output");
   qemuMips = mips(jit.icount, qemu.seconds);
-  row("qemu-riscv64", `${fmt(qemuMips)} MIPS  (${qemu.seconds.toFixed(2)} s wall)`);
+  row("qemu-riscv64", `${fmt(qemuMips)} MIPS  (${qemu.seconds.toFixed(2)} s)`);
   row("jit / qemu-riscv64", `${(jitMips / qemuMips).toFixed(3)}`);
 } else row("qemu-riscv64", "skipped: qemu-riscv64 not installed");
 const uc = await unicorn([FULL], "none");
@@ -171,7 +199,7 @@ if (ucBlock) {
 }
 
 // 3. Start-up: a static hello world against an empty `deno run`.
-console.log("\nStart-up (median of 5)");
+console.log("\nStart-up (median of 5, CPU time)");
 const empty = await Deno.makeTempFile({ suffix: ".ts" });
 const median = async (args: string[]) => {
   const t: number[] = [];
