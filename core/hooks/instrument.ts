@@ -47,8 +47,26 @@ export function emptyPoint(): InjectionPoint {
   return { calls: [], adds: [], conds: [] };
 }
 
-function emitPoint(b: IrBuilder, p: InjectionPoint, helpers: CallbackHelpers): void {
-  for (const a of p.adds) b.counterAdd(a.host, a.delta);
+/**
+ * Inline adds waiting to be emitted. Adds of consecutive instructions that
+ * nothing can observe in between (pure ALU ops) are merged into one per
+ * counter, which breaks the store-to-load chain of per-instruction counters.
+ */
+type PendingAdds = Map<number, bigint>;
+
+function emitAdds(b: IrBuilder, pending: PendingAdds): void {
+  for (const [host, delta] of pending) b.counterAdd(host, delta);
+  pending.clear();
+}
+
+function emitPoint(
+  b: IrBuilder,
+  p: InjectionPoint,
+  helpers: CallbackHelpers,
+  pending: PendingAdds,
+): void {
+  for (const a of p.adds) pending.set(a.host, (pending.get(a.host) ?? 0n) + a.delta);
+  if (p.conds.length || p.calls.length) emitAdds(b, pending); // callbacks may read counters
   for (const c of p.conds) {
     const v = b.temp(), skip = b.label();
     b.loadHost(v, c.host);
@@ -58,6 +76,51 @@ function emitPoint(b: IrBuilder, p: InjectionPoint, helpers: CallbackHelpers): v
   }
   for (const c of p.calls) b.call(-1, helpers.exec[c.regs], [b.constant(BigInt(c.id))]);
 }
+
+/** Ops that cannot exit the TB, branch, or read or write memory. */
+const PURE = new Set<number>([
+  Op.MOV,
+  Op.MOVI,
+  Op.ADD,
+  Op.SUB,
+  Op.MUL,
+  Op.AND,
+  Op.OR,
+  Op.XOR,
+  Op.SHL,
+  Op.SHR,
+  Op.SAR,
+  Op.MULHS,
+  Op.MULHU,
+  Op.MULHSU,
+  Op.DIV,
+  Op.DIVU,
+  Op.REM,
+  Op.REMU,
+  Op.ADD32,
+  Op.SUB32,
+  Op.MUL32,
+  Op.SHL32,
+  Op.SHR32,
+  Op.SAR32,
+  Op.DIV32,
+  Op.DIVU32,
+  Op.REM32,
+  Op.REMU32,
+  Op.EXT8S,
+  Op.EXT8U,
+  Op.EXT16S,
+  Op.EXT16U,
+  Op.EXT32S,
+  Op.EXT32U,
+  Op.SETCOND,
+  Op.MOVCOND,
+  Op.FADD64,
+  Op.FSUB64,
+  Op.FMUL64,
+  Op.FDIV64,
+  Op.I64_TO_F64,
+]); // deno-fmt-ignore
 
 const INVERSE: Record<number, Cond> = {
   [Cond.EQ]: Cond.NE,
@@ -99,8 +162,18 @@ export function injectInstrumentation(
     nextTemp = fin.numTemps;
     nextLabel = fin.numLabels;
   };
+  const pending: PendingAdds = new Map();
+  let sawCall = false;
   let insn = -1;
   for (const o of block.ops) {
+    // Flush merged adds before anything that can exit, branch, join or look at memory.
+    const barrier = !PURE.has(o.op) && !(o.op === Op.INSN_START && !sawCall);
+    if (barrier && pending.size) {
+      const b = fresh();
+      emitAdds(b, pending);
+      flush(b);
+    }
+    if (o.op === Op.CALL) sawCall = true;
     const memHere = insn >= 0 ? plan.mem.get(insn) : undefined;
     const isLoad = o.op === Op.LOAD, isStore = o.op === Op.STORE;
     let addrTemp = -1;
@@ -117,10 +190,13 @@ export function injectInstrumentation(
       const b = fresh();
       if (insn === 0) {
         const entry = plan.before.get(-1);
-        if (entry) emitPoint(b, entry, helpers);
+        if (entry) emitPoint(b, entry, helpers, pending);
       }
       const p = plan.before.get(insn);
-      if (p) emitPoint(b, p, helpers);
+      if (p) {
+        emitPoint(b, p, helpers, pending);
+        if (p.calls.length || p.conds.length) sawCall = true;
+      }
       flush(b);
     }
     if (addrTemp >= 0 && memHere) {
