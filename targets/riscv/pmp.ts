@@ -100,11 +100,6 @@ export class Pmp {
     return [base, base + size];
   }
 
-  /** Whether any entry is active (no active entry: everything is allowed, as in QEMU). */
-  #anyActive(): boolean {
-    return this.cfg.some((c) => ((c >> A_SHIFT) & 3) !== OFF);
-  }
-
   /** Whether `priv` may make `access` accesses to physical page `ppn`. */
   allows(ppn: number, access: AccessType, priv: number): boolean {
     const lo = BigInt(ppn) << 12n, hi = lo + 4096n;
@@ -115,6 +110,6 @@ export class Pmp {
       if (priv === Priv.M && !(c & L)) return true;
       return (c & NEED[access]) !== 0;
     }
-    return priv === Priv.M || !this.#anyActive();
+    return priv === Priv.M; // S/U need a matching entry (QEMU 7.2 too, even with none active)
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * Builds the bare-metal system-mode test programs (`tests/baremetal/src/` ->
+ * `tests/baremetal/bin/`) with riscv64-unknown-elf-gcc, and with `--record`
+ * records what qemu-system-riscv64/32 prints for each
+ * (`-M virt -bios none -kernel prog.elf -nographic`) into
+ * `tests/baremetal/expected/`. Run with `deno task baremetal`.
+ *
+ * @example
+ * ```ts ignore
+ * // deno run -A scripts/build_baremetal.ts --record
+ * import { BAREMETAL_PROGRAMS } from "./build_baremetal.ts";
+ * console.log(BAREMETAL_PROGRAMS.map((p) => p.name));
+ * ```
+ *
+ * @module
+ */
+
+import { which } from "./build_guests.ts";
+
+/** One bare-metal program: its name, sources (besides the runtime), XLEN and defines. */
+export interface BaremetalProgram {
+  name: string;
+  source: string;
+  xlen: 32 | 64;
+  defines?: string[];
+}
+
+/** Every program the tests run. */
+export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
+  { name: "traps", source: "traps.c", xlen: 64 },
+  { name: "timer", source: "timer.c", xlen: 64 },
+  { name: "vm_sv39", source: "vm.c", xlen: 64, defines: ["LEVELS=3"] },
+  { name: "vm_sv48", source: "vm.c", xlen: 64, defines: ["LEVELS=4"] },
+  { name: "pmp", source: "pmp.c", xlen: 64 },
+  { name: "vm_sv32", source: "vm.c", xlen: 32, defines: ["LEVELS=2"] },
+];
+
+const ROOT = new URL("../tests/baremetal/", import.meta.url).pathname;
+
+/**
+ * The file to pass as -kernel: `bin/NAME.elf`, or `bin/NAME.bin` (raw) for RV32.
+ *
+ * @example
+ * ```ts
+ * import { BAREMETAL_PROGRAMS, programImage } from "./build_baremetal.ts";
+ * console.log(programImage(BAREMETAL_PROGRAMS[0]).endsWith("traps.elf")); // true
+ * ```
+ */
+export function programImage(p: BaremetalProgram): string {
+  return `${ROOT}bin/${p.name}.${p.xlen === 32 ? "bin" : "elf"}`;
+}
+
+/** Runs QEMU on `elf` and returns what the guest printed (and its exit status). */
+export async function runQemu(elf: string, xlen: 32 | 64): Promise<{ out: string; code: number }> {
+  const cmd = new Deno.Command(`qemu-system-riscv${xlen}`, {
+    args: ["-M", "virt", "-bios", "none", "-kernel", elf, "-nographic", "-m", "128M"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  const timer = setTimeout(() => child.kill(), 20000);
+  const r = await child.output();
+  clearTimeout(timer);
+  return { out: new TextDecoder().decode(r.stdout).replaceAll("\r\n", "\n"), code: r.code };
+}
+
+async function build(p: BaremetalProgram): Promise<void> {
+  const march = p.xlen === 64 ? "rv64imac_zicsr" : "rv32imac_zicsr";
+  const mabi = p.xlen === 64 ? "lp64" : "ilp32";
+  const src = `${ROOT}src/`;
+  const args = [
+    `-march=${march}`,
+    `-mabi=${mabi}`,
+    "-mcmodel=medany",
+    "-O2",
+    "-ffreestanding",
+    "-nostdlib",
+    "-nostartfiles",
+    "-Wl,--no-warn-rwx-segments",
+    "-T",
+    `${src}link.ld`,
+    ...(p.defines ?? []).map((d) => `-D${d}`),
+    "-o",
+    `${ROOT}bin/${p.name}.elf`,
+    `${src}crt.S`,
+    `${src}rt.c`,
+    `${src}${p.source}`,
+  ];
+  const r = await new Deno.Command("riscv64-unknown-elf-gcc", { args }).output();
+  if (!r.success) throw new Error(`${p.name}: ${new TextDecoder().decode(r.stderr)}`);
+  // The virt board loads 64-bit ELFs; RV32 programs go in as raw images at the start of RAM.
+  if (p.xlen === 32) {
+    const elf = `${ROOT}bin/${p.name}.elf`;
+    const o = await new Deno.Command("riscv64-unknown-elf-objcopy", {
+      args: ["-O", "binary", elf, programImage(p)],
+    }).output();
+    if (!o.success) throw new Error(`${p.name}: objcopy failed`);
+    await Deno.remove(elf);
+  }
+}
+
+if (import.meta.main) {
+  if (!(await which("riscv64-unknown-elf-gcc"))) {
+    console.error("riscv64-unknown-elf-gcc not found: nothing built");
+    Deno.exit(1);
+  }
+  for (const p of BAREMETAL_PROGRAMS) {
+    await build(p);
+    console.log(`built ${p.name}.elf`);
+    if (Deno.args.includes("--record")) {
+      const { out, code } = await runQemu(programImage(p), p.xlen);
+      await Deno.writeTextFile(`${ROOT}expected/${p.name}.txt`, out);
+      console.log(`  recorded QEMU output (exit ${code})`);
+    }
+  }
+}
