@@ -37,6 +37,7 @@ Options:
   -device name[,addr=..,irq=..]                      a device plugin
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
+  -icount shift=N        2^N ns of virtual time per instruction (default 3)
   -nographic             no display: serial on stdio (always the case here)
   -serial stdio          serial port 0 on stdio (the only choice)
   -d item[,...]          log: int (traps and interrupts), in_asm (translated code)
@@ -63,6 +64,8 @@ export interface SystemArgs {
   devices: DeviceSpec[];
   rtc?: DeviceOptions;
   seed: bigint;
+  /** `-icount shift=N`: 2^N ns of virtual time per instruction */
+  icountShift?: number;
   log: Set<string>;
   logFile?: string;
 }
@@ -82,6 +85,7 @@ const WITH_VALUE = new Set([
   "device",
   "rtc",
   "seed",
+  "icount",
   "d",
   "D",
   "serial",
@@ -167,6 +171,14 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         if (!/^\d+$/.test(value!)) throw new EmuError(`-seed ${value}: not a number`);
         r.seed = BigInt(value!);
         break;
+      case "icount": {
+        const m = /^(?:shift=)?(\d+)$/.exec(value!);
+        if (!m || Number(m[1]) > 10) {
+          throw new EmuError(`-icount ${value}: expected shift=N with N from 0 to 10`);
+        }
+        r.icountShift = Number(m[1]);
+        break;
+      }
       case "d":
         for (const item of value!.split(",")) {
           if (!LOG_ITEMS.has(item)) {
@@ -285,6 +297,7 @@ export async function systemCommand(argv: string[]): Promise<number> {
     drives: a.drives,
     rtc: a.rtc,
     seed: a.seed,
+    icountShift: a.icountShift,
     logInterrupt: a.log.has("int") ? log : undefined,
   });
   try {

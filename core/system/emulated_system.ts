@@ -26,6 +26,9 @@ import type { BuiltMachine, MachineEnv, MachineOptions } from "./machine.ts";
 import { type RunLoopOptions, type RunLoopResult, SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 
+/** Default `-icount shift`: 8 ns of virtual time per instruction. */
+export const DEFAULT_ICOUNT_SHIFT = 3;
+
 /** Everything needed to build a machine. */
 export interface SystemConfig extends MachineOptions {
   /** `-M` name (a built-in board or a plugin path) */
@@ -36,6 +39,12 @@ export interface SystemConfig extends MachineOptions {
   accel: "interp" | "jit";
   /** seed of the devices' random streams */
   seed?: bigint;
+  /**
+   * Virtual time per instruction is 2^shift ns (QEMU's `-icount shift=N`).
+   * Default 3: 8 ns, about the speed the JIT runs firmware at, so delays
+   * such as U-Boot's autoboot countdown take about as long as on hardware.
+   */
+  icountShift?: number;
   /** serial port 0 (default: a fresh one) */
   console?: SerialConsole;
   /** `-d int` sink */
@@ -88,7 +97,8 @@ export class EmulatedSystem {
     const cpu = new CpuCore(target, memory);
     memory.bindTbCache(cpu.tbs);
     if (config.accel === "jit") cpu.backend = new JitBackend(cpu);
-    const clock = new VirtualClock(() => cpu.icount + cpu.inFlight);
+    const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
+    const clock = new VirtualClock(() => cpu.icount + cpu.inFlight, 1n << BigInt(shift));
     const hart = target.system.attach(cpu, {
       bus,
       memory,
