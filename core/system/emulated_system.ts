@@ -136,6 +136,11 @@ export class EmulatedSystem {
     return this.machine.console;
   }
 
+  /** The serial console of port 0 (`sys.serial.expect(/=> /)`, `sys.serial.write("version\n")`). */
+  get serial(): SerialConsole {
+    return this.machine.console;
+  }
+
   /** Power-on state of the hart at the reset vector. */
   #start(): void {
     const { cpu, target, machine } = this;
