@@ -47,7 +47,7 @@ const ROOT = new URL("../tests/baremetal/", import.meta.url).pathname;
  * ```
  */
 export function programImage(p: BaremetalProgram): string {
-  return `${ROOT}bin/${p.name}.${p.xlen === 32 ? "bin" : "elf"}`;
+  return `${ROOT}bin/${p.name}.elf`;
 }
 
 /** Runs QEMU on `elf` and returns what the guest printed (and its exit status). */
@@ -89,15 +89,6 @@ async function build(p: BaremetalProgram): Promise<void> {
   ];
   const r = await new Deno.Command("riscv64-unknown-elf-gcc", { args }).output();
   if (!r.success) throw new Error(`${p.name}: ${new TextDecoder().decode(r.stderr)}`);
-  // The virt board loads 64-bit ELFs; RV32 programs go in as raw images at the start of RAM.
-  if (p.xlen === 32) {
-    const elf = `${ROOT}bin/${p.name}.elf`;
-    const o = await new Deno.Command("riscv64-unknown-elf-objcopy", {
-      args: ["-O", "binary", elf, programImage(p)],
-    }).output();
-    if (!o.success) throw new Error(`${p.name}: objcopy failed`);
-    await Deno.remove(elf);
-  }
 }
 
 if (import.meta.main) {

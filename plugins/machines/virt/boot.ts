@@ -74,8 +74,8 @@ export function loadImage(
     return { low: rawAddr, high, entry: rawAddr, elf: false };
   }
   const elf = parseElf(bytes, what);
-  if (elf.machine !== EM_RISCV || elf.elfClass !== 2) {
-    throw new EmuError(`${what}: not a 64-bit RISC-V ELF (e_machine ${elf.machine})`);
+  if (elf.machine !== EM_RISCV) {
+    throw new EmuError(`${what}: not a RISC-V ELF (e_machine ${elf.machine})`);
   }
   let low = -1n, high = 0n;
   for (const s of elf.loads) {
