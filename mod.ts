@@ -178,3 +178,4 @@ export {
   type RegisterFile,
   targetXml,
 } from "./core/gdb/registers.ts";
+export { concatBytes } from "./core/bytes.ts";

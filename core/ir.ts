@@ -143,6 +143,42 @@ export const Op = {
 /** An IR opcode. */
 export type Op = typeof Op[keyof typeof Op];
 
+/** The integer ALU ops and extensions: `d = a OP b` (or `d = OP a`), no side effects. */
+export const INTEGER_ALU_OPS: readonly Op[] = [
+  Op.ADD,
+  Op.SUB,
+  Op.MUL,
+  Op.AND,
+  Op.OR,
+  Op.XOR,
+  Op.SHL,
+  Op.SHR,
+  Op.SAR,
+  Op.MULHS,
+  Op.MULHU,
+  Op.MULHSU,
+  Op.DIV,
+  Op.DIVU,
+  Op.REM,
+  Op.REMU,
+  Op.ADD32,
+  Op.SUB32,
+  Op.MUL32,
+  Op.SHL32,
+  Op.SHR32,
+  Op.SAR32,
+  Op.DIV32,
+  Op.DIVU32,
+  Op.REM32,
+  Op.REMU32,
+  Op.EXT8S,
+  Op.EXT8U,
+  Op.EXT16S,
+  Op.EXT16U,
+  Op.EXT32S,
+  Op.EXT32U,
+]; // deno-fmt-ignore
+
 /** Opcode names, for dumps. */
 export const OP_NAMES: readonly string[] = Object.entries(Op)
   .sort((x, y) => x[1] - y[1])

@@ -18,6 +18,7 @@
  */
 
 import type { Accel } from "./accel.ts";
+import { concatBytes } from "./bytes.ts";
 import { EmuError } from "./errors.ts";
 import type { ElfSymbol } from "./elf.ts";
 import { readSymbols } from "./elf.ts";
@@ -121,12 +122,12 @@ export class Machine {
 
   /** Captured guest stdout (with `stdout: "capture"`). */
   get stdout(): string {
-    return new TextDecoder().decode(concat(this.#out));
+    return new TextDecoder().decode(concatBytes(this.#out));
   }
 
   /** Captured guest stderr (with `stderr: "capture"`). */
   get stderr(): string {
-    return new TextDecoder().decode(concat(this.#err));
+    return new TextDecoder().decode(concatBytes(this.#err));
   }
 
   /** Reads a register by name ("a0", "x10", "pc", "f1", "fcsr"). */
@@ -370,16 +371,6 @@ export class Machine {
       if (ev.type === "exit") return ev.status;
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function sink(

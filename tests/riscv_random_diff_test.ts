@@ -5,7 +5,7 @@
 // RANDOM_DIFF_SEED=N and RANDOM_DIFF_COUNT=N explore other programs.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { JitBackend, LinuxProcess, runUserProgram } from "../mod.ts";
+import { concatBytes, JitBackend, LinuxProcess, runUserProgram } from "../mod.ts";
 import { A, b, encode, i, r, s, u } from "./riscv/asm.ts";
 import { riscvElf } from "./util/elf_writer.ts";
 
@@ -165,13 +165,7 @@ async function runCompiled(path: string): Promise<Uint8Array> {
   });
   (p.cpu.backend as JitBackend).hotThreshold = 0;
   p.runToExit();
-  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of parts) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 const qemu = await (async () => {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Cond, type IrBlock, IrBuilder, type IrOp, Op } from "../ir.ts";
+import { Cond, INTEGER_ALU_OPS, type IrBlock, IrBuilder, type IrOp, Op } from "../ir.ts";
 
 /** How a callback may touch registers (QEMU's NO_REGS / R_REGS / RW_REGS). */
 export type RegsAccess = "none" | "read" | "write";
@@ -79,40 +79,9 @@ function emitPoint(
 
 /** Ops that cannot exit the TB, branch, or read or write memory. */
 const PURE = new Set<number>([
+  ...INTEGER_ALU_OPS,
   Op.MOV,
   Op.MOVI,
-  Op.ADD,
-  Op.SUB,
-  Op.MUL,
-  Op.AND,
-  Op.OR,
-  Op.XOR,
-  Op.SHL,
-  Op.SHR,
-  Op.SAR,
-  Op.MULHS,
-  Op.MULHU,
-  Op.MULHSU,
-  Op.DIV,
-  Op.DIVU,
-  Op.REM,
-  Op.REMU,
-  Op.ADD32,
-  Op.SUB32,
-  Op.MUL32,
-  Op.SHL32,
-  Op.SHR32,
-  Op.SAR32,
-  Op.DIV32,
-  Op.DIVU32,
-  Op.REM32,
-  Op.REMU32,
-  Op.EXT8S,
-  Op.EXT8U,
-  Op.EXT16S,
-  Op.EXT16U,
-  Op.EXT32S,
-  Op.EXT32U,
   Op.SETCOND,
   Op.MOVCOND,
   Op.FADD64,
@@ -120,7 +89,7 @@ const PURE = new Set<number>([
   Op.FMUL64,
   Op.FDIV64,
   Op.I64_TO_F64,
-]); // deno-fmt-ignore
+]);
 
 const INVERSE: Record<number, Cond> = {
   [Cond.EQ]: Cond.NE,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "./process.ts";
 
 /** Options for {@linkcode runUserProgram}: the process options, stdin as text or bytes. */
@@ -28,15 +29,7 @@ function collector(): { sink: (b: Uint8Array) => void; bytes: () => Uint8Array }
   const parts: Uint8Array[] = [];
   return {
     sink: (b) => parts.push(b),
-    bytes: () => {
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
-    },
+    bytes: () => concatBytes(parts),
   };
 }
 

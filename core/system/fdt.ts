@@ -15,6 +15,7 @@
  */
 
 import { EmuError } from "../errors.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** A u32 cell: a number, or a reference to the phandle of the node labelled `phandle`. */
 export type FdtCell = number | { phandle: string };
@@ -112,11 +113,7 @@ function encodeValue(v: FdtPropValue, phandles: Map<string, number>, where: stri
     return out;
   }
   if (v.length > 0 && typeof v[0] === "string") {
-    const parts = (v as string[]).map((s) => utf8.encode(s + "\0"));
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) out.set(p, (o += p.length) - p.length);
-    return out;
+    return concatBytes((v as string[]).map((s) => utf8.encode(s + "\0")));
   }
   const cells = v as FdtCell[];
   const out = new Uint8Array(cells.length * 4);
