@@ -82,7 +82,11 @@ export {
 } from "./core/system/bus.ts";
 export { type EventHandle, EventQueue } from "./core/system/events.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
-export { EmulatedSystem, type SystemConfig } from "./core/system/emulated_system.ts";
+export {
+  EmulatedSystem,
+  type SystemConfig,
+  type SystemEvent,
+} from "./core/system/emulated_system.ts";
 export { type RunLoopOptions, type RunLoopResult, SystemRunLoop } from "./core/system/run_loop.ts";
 export {
   type InterruptController,

@@ -25,6 +25,14 @@ import { EventQueue } from "./events.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./machine.ts";
 import { type RunLoopOptions, type RunLoopResult, SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
+import { type HookId, Hooks } from "../hooks/hooks.ts";
+
+/** What {@linkcode EmulatedSystem.runEvents} yields. */
+export type SystemEvent =
+  | { type: "breakpoint"; pc: bigint }
+  | { type: "reset" }
+  | { type: "poweroff"; status: number }
+  | { type: "stopped" };
 
 /** Default `-icount shift`: 8 ns of virtual time per instruction. */
 export const DEFAULT_ICOUNT_SHIFT = 3;
@@ -79,10 +87,13 @@ export class EmulatedSystem {
     readonly clock: VirtualClock,
     readonly machine: BuiltMachine,
     readonly loop: SystemRunLoop,
+    /** the instrumentation API on this machine's CPU (traps and interrupts are discontinuities) */
+    readonly hooks: Hooks,
     images: [bigint, Uint8Array][],
   ) {
     this.#images = images;
     loop.onReset = () => this.reset();
+    loop.pauseRequested = () => this.#hit !== null;
   }
 
   /** Builds the machine described by `config`. */
@@ -123,10 +134,23 @@ export class EmulatedSystem {
     } finally {
       bus.writeBytes = writeBytes;
     }
+    const hooks = new Hooks(cpu);
     const loop = new SystemRunLoop(cpu, hart, { events, clock, control: machine.control }, {
       ...config.runLoop,
+      events: hooks.events,
     });
-    const sys = new EmulatedSystem(target, cpu, hart, bus, events, clock, machine, loop, images);
+    const sys = new EmulatedSystem(
+      target,
+      cpu,
+      hart,
+      bus,
+      events,
+      clock,
+      machine,
+      loop,
+      hooks,
+      images,
+    );
     sys.#start();
     return sys;
   }
@@ -166,6 +190,71 @@ export class EmulatedSystem {
   /** Runs until the guest powers off or the loop is stopped. */
   run(): Promise<RunLoopResult> {
     return this.loop.run();
+  }
+
+  #breakpoints = new Map<bigint, HookId>();
+  #hit: bigint | null = null;
+  #resumeFrom: bigint | null = null;
+
+  /** Stops before the instruction at virtual address `pc` runs (in any privilege mode). */
+  addBreakpoint(pc: bigint): void {
+    if (this.#breakpoints.has(pc)) return;
+    this.#breakpoints.set(
+      pc,
+      this.hooks.addInsnHook((v) => {
+        if (this.#resumeFrom === pc) {
+          this.#resumeFrom = null;
+          return;
+        }
+        this.#hit = pc;
+        v.stop();
+        v.setPc(pc);
+      }, { begin: pc, end: pc }),
+    );
+  }
+
+  /** Removes a breakpoint. */
+  removeBreakpoint(pc: bigint): void {
+    const id = this.#breakpoints.get(pc);
+    if (id !== undefined) this.hooks.remove(id);
+    this.#breakpoints.delete(pc);
+  }
+
+  /**
+   * Runs the machine and yields its events: breakpoints, device events
+   * (`reset` from the board's reset device, `poweroff` with the exit status),
+   * and `stopped` after {@linkcode SystemRunLoop.stop}. Ends after poweroff
+   * or stop. Traps and interrupts are reported through
+   * `hooks.on("discontinuity")`.
+   *
+   * @example
+   * ```ts ignore
+   * sys.addBreakpoint(0x80200000n);
+   * for await (const ev of sys.runEvents()) {
+   *   if (ev.type === "breakpoint") console.log("kernel entry", sys.cpu.pc);
+   * }
+   * ```
+   */
+  async *runEvents(): AsyncGenerator<SystemEvent> {
+    for (;;) {
+      if (this.#hit !== null && this.cpu.pc === this.#hit) this.#resumeFrom = this.#hit;
+      this.#hit = null;
+      const r = await this.loop.runUntilEvent();
+      if (r.kind === "poweroff") {
+        yield { type: "poweroff", status: r.status };
+        return;
+      }
+      if (r.kind === "reset") {
+        yield { type: "reset" };
+        continue;
+      }
+      if (this.#hit !== null) {
+        yield { type: "breakpoint", pc: this.#hit };
+        continue;
+      }
+      yield { type: "stopped" };
+      return;
+    }
   }
 
   /** Releases host resources (disk images). */

@@ -18,6 +18,7 @@ import type { CpuCore } from "../cpu_core.ts";
 import type { SystemHart } from "../target.ts";
 import type { EventQueue } from "./events.ts";
 import type { MachineControl } from "./machine.ts";
+import type { HookEvents } from "../hooks/events.ts";
 
 /** Tuning of the run loop. */
 export interface RunLoopOptions {
@@ -25,11 +26,16 @@ export interface RunLoopOptions {
   chunk?: number;
   /** give the host event loop a turn at least this often, in host ms (default 20) */
   yieldMs?: number;
+  /** return `{ kind: "reset" }` after a machine reset instead of running on */
+  returnOnReset?: boolean;
+  /** where traps and interrupts are reported as discontinuities (the hook API's events) */
+  events?: HookEvents;
 }
 
 /** How {@linkcode SystemRunLoop.run} ended. */
 export type RunLoopResult =
   | { kind: "poweroff"; status: number }
+  | { kind: "reset" }
   | { kind: "stopped" };
 
 /** The machine parts the loop drives. */
@@ -52,10 +58,14 @@ export interface RunLoopMachine {
 export class SystemRunLoop {
   /** Called on a machine reset event (the owner reloads images and resets CPU and devices). */
   onReset: () => void = () => {};
+  /** Whether a hook's stop (a breakpoint) should end the run rather than just the chunk. */
+  pauseRequested: () => boolean = () => false;
   /** Instructions run so far by this loop, and virtual ns skipped idling. */
   readonly stats = { chunks: 0, traps: 0, interrupts: 0, idleSkips: 0 };
   readonly #chunk: number;
   readonly #yieldMs: number;
+  readonly #returnOnReset: boolean;
+  readonly #hookEvents?: HookEvents;
   #stop = false;
   #wakers: (() => void)[] = [];
 
@@ -67,6 +77,8 @@ export class SystemRunLoop {
   ) {
     this.#chunk = options.chunk ?? 1_000_000;
     this.#yieldMs = options.yieldMs ?? 20;
+    this.#returnOnReset = options.returnOnReset ?? false;
+    this.#hookEvents = options.events;
   }
 
   /** Makes `run` return `{ kind: "stopped" }` at the next chunk boundary. */
@@ -88,15 +100,28 @@ export class SystemRunLoop {
     return new Promise((resolve) => this.#wakers.push(resolve));
   }
 
+  /** Runs until poweroff, stop, or (unlike {@linkcode run}) a machine reset. */
+  runUntilEvent(): Promise<RunLoopResult> {
+    return this.#run(true);
+  }
+
   /** Runs until poweroff or {@linkcode stop}. */
-  async run(): Promise<RunLoopResult> {
+  run(): Promise<RunLoopResult> {
+    return this.#run(this.#returnOnReset);
+  }
+
+  async #run(returnOnReset: boolean): Promise<RunLoopResult> {
     const { cpu, hart } = this;
     const { events, clock, control } = this.machine;
     let lastYield = performance.now();
     this.#stop = false;
     for (;;) {
       if (this.#stop) return { kind: "stopped" };
-      if (hart.takeInterrupt()) this.stats.interrupts++;
+      const before = cpu.pc;
+      if (hart.takeInterrupt()) {
+        this.stats.interrupts++;
+        this.#hookEvents?.emit("discontinuity", { kind: "interrupt", from: before, to: cpu.pc });
+      }
       const deadline = events.nextDeadline();
       if (hart.waiting) {
         if (deadline === null) {
@@ -118,12 +143,23 @@ export class SystemRunLoop {
         if (exit.reason === "trap") {
           hart.deliverTrap(exit.trap);
           this.stats.traps++;
+          this.#hookEvents?.emit("discontinuity", {
+            kind: "exception",
+            from: exit.trap.pc,
+            to: cpu.pc,
+          });
         }
+        // a stop the hart asked for (to take an interrupt) just ends the chunk; one from a
+        // breakpoint or debugger ends the run
+        if (exit.reason === "stop" && this.pauseRequested()) return { kind: "stopped" };
       }
       events.runDue(clock.monotonicNs());
       const e = control.take();
       if (e?.kind === "poweroff") return { kind: "poweroff", status: e.status };
-      if (e?.kind === "reset") this.onReset();
+      if (e?.kind === "reset") {
+        this.onReset();
+        if (returnOnReset) return { kind: "reset" };
+      }
       if (performance.now() - lastYield >= this.#yieldMs) {
         await new Promise((r) => setTimeout(r, 0));
         lastYield = performance.now();

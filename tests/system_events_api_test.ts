@@ -1,0 +1,40 @@
+// System-mode scripting: breakpoints, device events (reset, poweroff) and
+// trap/interrupt discontinuities from a bare-metal guest, on both engines.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { DeviceOptions, EmulatedSystem, parseElf, readSymbols, type SystemEvent } from "../mod.ts";
+
+const ELF = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
+const main =
+  readSymbols(parseElf(Deno.readFileSync(ELF), ELF)).find((s) => s.name === "main")!.value;
+
+for (const accel of ["jit", "interp"] as const) {
+  Deno.test(`${accel}: runEvents yields a breakpoint, then poweroff; traps are discontinuities`, async () => {
+    const sys = await EmulatedSystem.create({
+      machineName: "virt",
+      cpu: "rv64",
+      accel,
+      machine: new DeviceOptions("virt"),
+      ramSize: 128n << 20n,
+      bios: "none",
+      kernel: ELF,
+      devices: [],
+      drives: [],
+    });
+    const kinds = new Map<string, number>();
+    sys.hooks.on("discontinuity", (d) => kinds.set(d.kind, (kinds.get(d.kind) ?? 0) + 1));
+    sys.addBreakpoint(main);
+    const seen: SystemEvent[] = [];
+    for await (const ev of sys.runEvents()) {
+      seen.push(ev);
+      if (ev.type === "breakpoint") {
+        assertEquals(sys.cpu.pc, main);
+        sys.removeBreakpoint(main);
+      }
+    }
+    await sys.close();
+    assertEquals(seen, [{ type: "breakpoint", pc: main }, { type: "poweroff", status: 0 }]);
+    assert((kinds.get("interrupt") ?? 0) > 0, "the timer program takes interrupts");
+    assert(sys.console.output.length > 0);
+  });
+}
