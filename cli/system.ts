@@ -8,6 +8,7 @@
  */
 
 import { EmuError } from "../core/errors.ts";
+import { installToolPlugin } from "../core/plugin.ts";
 import { EmulatedSystem } from "../core/system/emulated_system.ts";
 import type { SerialConsole } from "../core/system/console.ts";
 import {
@@ -38,6 +39,7 @@ Options:
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
   -icount shift=N        2^N ns of virtual time per instruction (default 3)
+  -plugin tool[,arg=val] load a tool plugin (repeatable), as with emu user
   -nographic             no display: serial on stdio (always the case here)
   -serial stdio          serial port 0 on stdio (the only choice)
   -d item[,...]          log: int (traps and interrupts), in_asm (translated code)
@@ -66,6 +68,8 @@ export interface SystemArgs {
   seed: bigint;
   /** `-icount shift=N`: 2^N ns of virtual time per instruction */
   icountShift?: number;
+  /** `-plugin` specs, in order */
+  plugins: string[];
   log: Set<string>;
   logFile?: string;
 }
@@ -89,6 +93,7 @@ const WITH_VALUE = new Set([
   "d",
   "D",
   "serial",
+  "plugin",
 ]);
 const LOG_ITEMS = new Set(["int", "in_asm"]);
 
@@ -113,6 +118,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     drives: [],
     devices: [],
     seed: 0n,
+    plugins: [],
     log: new Set(),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -170,6 +176,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
       case "seed":
         if (!/^\d+$/.test(value!)) throw new EmuError(`-seed ${value}: not a number`);
         r.seed = BigInt(value!);
+        break;
+      case "plugin":
+        r.plugins.push(value!);
         break;
       case "icount": {
         const m = /^(?:shift=)?(\d+)$/.exec(value!);
@@ -318,12 +327,29 @@ export async function systemCommand(argv: string[]): Promise<number> {
       });
     }
     stdoutSink(sys.console);
+    const atExit: (() => void)[] = [];
+    let toolStatus: number | null = null;
+    for (const spec of a.plugins) {
+      await installToolPlugin(spec, {
+        hooks: sys.hooks,
+        vcpu: sys.hooks.vcpu,
+        target: sys.target,
+        out: (text) => log(text.replace(/\n$/, "")),
+        onExit: (cb) => atExit.push(cb),
+        symbol: () => undefined,
+        exit: (status) => {
+          toolStatus = status;
+          sys.loop.stop();
+        },
+      });
+    }
     const stopInput = startInput(sys);
     try {
       const result = await sys.run();
-      return result.kind === "poweroff" ? result.status : 0;
+      return toolStatus ?? (result.kind === "poweroff" ? result.status : 0);
     } finally {
       stopInput();
+      for (const cb of atExit) cb();
     }
   } finally {
     await sys.close();

@@ -19,13 +19,12 @@
 
 import type { Accel } from "./accel.ts";
 import { concatBytes } from "./bytes.ts";
-import { EmuError } from "./errors.ts";
 import type { ElfSymbol } from "./elf.ts";
 import { readSymbols } from "./elf.ts";
 import { type HookId, Hooks } from "./hooks/hooks.ts";
 import type { Vcpu } from "./hooks/vcpu.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "./linux/process.ts";
-import { loadToolPlugin, parsePluginSpec, type ToolBinary, type ToolContext } from "./plugin.ts";
+import { installToolPlugin, type ToolBinary } from "./plugin.ts";
 import { type Trap, TrapKind } from "./trap.ts";
 import { Perm } from "./guest_memory.ts";
 
@@ -414,14 +413,12 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
 }
 
 /** Installs tool plugin `spec` (QEMU syntax) on `m`. */
-export async function installTool(
+export function installTool(
   m: Machine,
   spec: string,
   out: (text: string) => void,
 ): Promise<void> {
-  const { ref, args } = parsePluginSpec(spec);
-  const plugin = await loadToolPlugin(ref);
-  const ctx: ToolContext = {
+  return installToolPlugin(spec, {
     hooks: m.hooks,
     vcpu: m.vcpu,
     target: m.process.cpu.target,
@@ -434,13 +431,7 @@ export async function installTool(
       m.vcpu.stop();
       if (m.vcpu.inCallback) m.vcpu.setPc(m.vcpu.pc); // the current instruction does not run
     },
-  };
-  try {
-    await plugin.install(ctx, args);
-  } catch (e) {
-    if (e instanceof EmuError) throw e;
-    throw new EmuError(`-plugin ${spec}: ${(e as Error).message}`);
-  }
+  });
 }
 
 /** The program's path and executable range as loaded (QEMU's start_code/end_code). */

@@ -209,6 +209,26 @@ export function loadToolPlugin(ref: string): Promise<ToolPlugin> {
   );
 }
 
+/**
+ * Loads tool plugin `spec` (QEMU syntax, `name,arg=val...`) and installs it
+ * with `ctx`. Errors name the spec.
+ *
+ * @example
+ * ```ts ignore
+ * await installToolPlugin("hotblocks,limit=5", ctx);
+ * ```
+ */
+export async function installToolPlugin(spec: string, ctx: ToolContext): Promise<void> {
+  const { ref, args } = parsePluginSpec(spec);
+  const plugin = await loadToolPlugin(ref);
+  try {
+    await plugin.install(ctx, args);
+  } catch (e) {
+    if (e instanceof EmuError) throw e;
+    throw new EmuError(`-plugin ${spec}: ${(e as Error).message}`);
+  }
+}
+
 /** Targets shipped with Denemu: the folders of `targets/`. */
 export function builtinTargets(): string[] {
   const names: string[] = [];

@@ -38,3 +38,35 @@ for (const accel of ["jit", "interp"] as const) {
     assert(sys.console.output.length > 0);
   });
 }
+
+Deno.test("emu system -plugin: tool plugins see the system guest (interrupts as discontinuities)", async () => {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../mod.ts", import.meta.url).pathname,
+      "system",
+      "-M",
+      "virt",
+      "-m",
+      "128M",
+      "-bios",
+      "none",
+      "-kernel",
+      ELF,
+      "-nographic",
+      "-plugin",
+      "traps",
+      "-plugin",
+      "insn",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(r.stderr);
+  assertEquals(r.code, 0, err);
+  const row = /^\s*0,\s*(\d+),\s*(\d+),\s*0$/m.exec(err);
+  assert(row && Number(row[1]) > 0, err);
+  assert(/total insns: \d+/.test(err), err);
+});
