@@ -183,3 +183,4 @@ export {
   targetXml,
 } from "./core/gdb/registers.ts";
 export { concatBytes } from "./core/bytes.ts";
+export { SIG } from "./core/linux/signals.ts";

@@ -11,6 +11,7 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SIG } from "../mod.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GUESTS = join(REPO, "tests/guests");
@@ -211,24 +212,6 @@ export async function which(cmd: string): Promise<boolean> {
   }
 }
 
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
-
 /** Runs one case on qemu-riscv64 in a fresh temporary cwd. */
 export async function runOnQemu(
   c: Pick<ManifestCase, "binary" | "dynamic" | "args" | "env" | "stdin" | "mkdirs" | "timeoutMs">,
@@ -259,7 +242,7 @@ export async function runOnQemu(
     clearTimeout(timer);
     // qemu-user re-raises a fatal guest signal on itself, so the host process dies by it.
     const signal = o.signal ?? null;
-    const exitStatus = signal ? 128 + (SIGNALS[signal] ?? 0) : o.code;
+    const exitStatus = signal ? 128 + ((SIG as Record<string, number>)[signal] ?? 0) : o.code;
     return { stdout: o.stdout, stderr: o.stderr, exitStatus, signal };
   } finally {
     await Deno.remove(cwd, { recursive: true });

@@ -2,21 +2,10 @@
 // compares stdout, stderr (when recorded) and the exit status with what qemu-riscv64 produced.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { runUserProgram } from "../core/linux/run.ts";
+import { runUserProgram } from "../mod.ts";
+import type { ManifestCase } from "../scripts/build_guests.ts";
 
-interface Case {
-  name: string;
-  binary: string;
-  dynamic: boolean;
-  args: string[];
-  env: Record<string, string>;
-  stdin: string | null;
-  mkdirs: string[];
-  stdout: string;
-  stderr: string | null;
-  exitStatus: number;
-  timeoutMs: number;
-}
+type Case = ManifestCase;
 
 const GUESTS = new URL("./guests/", import.meta.url);
 const SYSROOT = "/usr/riscv64-linux-gnu";
