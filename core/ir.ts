@@ -239,6 +239,11 @@ export interface HelperFlags {
   writesState?: boolean;
   /** The helper may throw a guest trap (the pc of the current instruction must be stored). */
   mayTrap?: boolean;
+  /**
+   * The helper may ask to leave generated code at the next instruction boundary
+   * (`cpu.exitRequest`: stop requests, hook changes) without trapping.
+   */
+  mayExit?: boolean;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 
 import type { CpuCore } from "../cpu_core.ts";
+import { EmuError, GuestFault } from "../errors.ts";
 import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
 import {
@@ -104,6 +105,14 @@ export type HookId = number;
 
 type TranslateCb = (tb: TbHandle) => void;
 
+/**
+ * A guest fault inside a callback that cannot raise guest traps (`regs` none
+ * or read) is the tool's error, not the guest's: report it as such on both engines.
+ */
+function callbackError(e: unknown): unknown {
+  return e instanceof GuestFault ? new EmuError(`a hook callback faulted: ${e.message}`) : e;
+}
+
 function inRange(r: HookRange, a: bigint): boolean {
   return (r.begin === undefined || a >= r.begin) && (r.end === undefined || a <= r.end);
 }
@@ -136,25 +145,37 @@ export class Hooks {
   constructor(readonly cpu: CpuCore) {
     this.vcpu = new Vcpu(cpu);
     const vcpu = this.vcpu;
+    // Callbacks that may change registers may also move the pc (a PcRedirect, like a trap);
+    // the others can only ask to stop, which needs no pc bookkeeping before the call.
     const flags = (regs: RegsAccess) => ({
       readsState: regs !== "none",
       writesState: regs === "write",
-      mayTrap: true,
+      mayTrap: regs === "write",
+      mayExit: true,
     });
+    const callbacks = () => this.#callbacks;
     const exec = (regs: RegsAccess) =>
       cpu.addHelper({
         name: `hook_exec_${regs}`,
         hasResult: false,
         smallArgs: true,
         flags: flags(regs),
-        fn: (_cpu: CpuCore, id: number) => {
-          vcpu.inCallback = regs === "write";
-          try {
-            this.#callbacks[id]();
-          } finally {
-            vcpu.inCallback = false;
+        fn: regs === "write"
+          ? (_cpu: CpuCore, id: number) => {
+            vcpu.inCallback = true;
+            try {
+              callbacks()[id]();
+            } finally {
+              vcpu.inCallback = false;
+            }
           }
-        },
+          : (_cpu: CpuCore, id: number) => {
+            try {
+              callbacks()[id]();
+            } catch (e) {
+              throw callbackError(e);
+            }
+          },
       });
     const mem = (regs: RegsAccess) =>
       cpu.addHelper({
@@ -165,6 +186,8 @@ export class Hooks {
           vcpu.inMemCallback = true;
           try {
             this.#memCallbacks[Number(id)](addr, value, Number(info));
+          } catch (e) {
+            throw regs === "write" ? e : callbackError(e);
           } finally {
             vcpu.inMemCallback = false;
           }

@@ -265,43 +265,59 @@ export class JitBackend implements Backend {
     const cpu = this.cpu, ctrl = this.#ctrl;
     const dv = () => cpu.host.dv;
     const tracksPc = flags?.mayTrap || flags?.readsState || flags?.writesState;
-    const guarded = (call: () => bigint | void): bigint => {
-      if (tracksPc) {
-        cpu.inFlight = this.#allowed - dv().getInt32(ctrl + CTRL.remaining, true) -
-          dv().getInt32(ctrl + CTRL.refund, true);
-      }
-      try {
-        const r = call();
-        if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
-        return typeof r === "bigint" ? BigInt.asIntN(64, r) : 0n;
-      } catch (e) {
-        if (e instanceof PcRedirect) {
-          dv().setInt32(ctrl + CTRL.fault, 1, true);
-          return 0n;
-        }
-        const trap = trapFrom(e, cpu.pc, cpu);
-        if (!trap) throw e;
-        if (!flags?.mayTrap) {
-          throw new InternalError(`helper ${name} raised a guest trap but is not marked mayTrap`);
-        }
-        cpu.trap = trap;
+    /** Publishes the exact instruction count for the helper (CSR counters, devices). */
+    const enter = () => {
+      cpu.inFlight = this.#allowed - dv().getInt32(ctrl + CTRL.remaining, true) -
+        dv().getInt32(ctrl + CTRL.refund, true);
+    };
+    const done = (r: bigint | void): bigint => {
+      if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
+      return typeof r === "bigint" ? BigInt.asIntN(64, r) : 0n;
+    };
+    const fail = (e: unknown): bigint => {
+      if (e instanceof PcRedirect) {
         dv().setInt32(ctrl + CTRL.fault, 1, true);
         return 0n;
       }
+      const trap = trapFrom(e, cpu.pc, cpu);
+      if (!trap) throw e;
+      if (!flags?.mayTrap) {
+        throw new InternalError(`helper ${name} raised a guest trap but is not marked mayTrap`);
+      }
+      cpu.trap = trap;
+      dv().setInt32(ctrl + CTRL.fault, 1, true);
+      return 0n;
     };
-    // Fixed arities avoid rest-parameter arrays on the hot path of hook calls.
+    // Fixed arities keep the hot path of hook calls free of closures and rest arrays.
     type A = bigint | number;
     switch (arity) {
       case 0:
-        return () => guarded(() => fn(cpu));
+        return () => {
+          if (tracksPc) enter();
+          try {
+            return done(fn(cpu));
+          } catch (e) {
+            return fail(e);
+          }
+        };
       case 1:
-        return (a: A) => guarded(() => fn(cpu, a));
-      case 2:
-        return (a: A, b: A) => guarded(() => fn(cpu, a, b));
-      case 3:
-        return (a: A, b: A, c: A) => guarded(() => fn(cpu, a, b, c));
+        return (a: A) => {
+          if (tracksPc) enter();
+          try {
+            return done(fn(cpu, a));
+          } catch (e) {
+            return fail(e);
+          }
+        };
       default:
-        return (...args: A[]) => guarded(() => fn(cpu, ...args));
+        return (...args: A[]) => {
+          if (tracksPc) enter();
+          try {
+            return done(fn(cpu, ...args));
+          } catch (e) {
+            return fail(e);
+          }
+        };
     }
   }
 

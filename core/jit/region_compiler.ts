@@ -503,7 +503,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
             else c.op(W.drop);
           }
           if (f.mayTrap || f.writesState) afterTrapCheck();
-          if (flagged) mayInvalidate = true;
+          if (flagged || f.mayExit) mayInvalidate = true;
           break;
         }
         case Op.INSN_START:
