@@ -123,7 +123,9 @@ console.log(`Denemu benchmark: ${GUEST.replace(ROOT, "")} (iterations ${FULL})\n
 // 1. Raw speed.
 const interp = await denemu([SMALL], "interp");
 row(`interpreter (iterations ${SMALL})`, `${fmt(mips(interp.icount, interp.seconds))} MIPS`);
-const jit = await denemu([FULL], "jit");
+// Best of two for the JIT and for qemu-riscv64: a run's speed varies with what the host was doing.
+const jitRuns = [await denemu([FULL], "jit"), await denemu([FULL], "jit")];
+const jit = jitRuns[0].seconds <= jitRuns[1].seconds ? jitRuns[0] : jitRuns[1];
 const jitMips = mips(jit.icount, jit.seconds);
 row("jit", `${fmt(jitMips)} MIPS  (${jit.icount} insns, ${jit.seconds.toFixed(2)} s)`);
 const stats = jit.jit!.stats;
@@ -134,7 +136,13 @@ row(
     stats.emitMs.toFixed(0)
   } ms, wasm compile ${stats.wasmCompileMs.toFixed(0)} ms, ${stats.regionsCompiled} regions)`,
 );
-const qemu = await host("qemu-riscv64", [GUEST, FULL]);
+const qemuRuns = [
+  await host("qemu-riscv64", [GUEST, FULL]),
+  await host("qemu-riscv64", [GUEST, FULL]),
+];
+const qemu = qemuRuns[0] && qemuRuns[1]
+  ? (qemuRuns[0].seconds <= qemuRuns[1].seconds ? qemuRuns[0] : qemuRuns[1])
+  : null;
 let qemuMips = NaN;
 if (qemu) {
   if (qemu.stdout !== jit.stdout) throw new Error("qemu-riscv64 and Denemu disagree on the output");
