@@ -136,7 +136,7 @@ export class Hooks {
   #translate = new Map<HookId, TranslateCb>();
   #nextId = 1;
   /** callback table indexed by the ids baked into generated code */
-  #callbacks: (() => void)[] = [];
+  #callbacks: ((vcpu: Vcpu) => void)[] = [];
   #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
   readonly #helpers: CallbackHelpers;
   /** Names code addresses for `InsnHandle.symbol` (set by the run layer that knows the program). */
@@ -153,7 +153,7 @@ export class Hooks {
       mayTrap: regs === "write",
       mayExit: true,
     });
-    const callbacks = () => this.#callbacks;
+
     const exec = (regs: RegsAccess) =>
       cpu.addHelper({
         name: `hook_exec_${regs}`,
@@ -164,14 +164,14 @@ export class Hooks {
           ? (_cpu: CpuCore, id: number) => {
             vcpu.inCallback = true;
             try {
-              callbacks()[id]();
+              this.#callbacks[id](vcpu);
             } finally {
               vcpu.inCallback = false;
             }
           }
           : (_cpu: CpuCore, id: number) => {
             try {
-              callbacks()[id]();
+              this.#callbacks[id](vcpu);
             } catch (e) {
               throw callbackError(e);
             }
@@ -289,7 +289,7 @@ export class Hooks {
       return p;
     };
     const vcpu = this.vcpu;
-    const addCall = (cb: (v: Vcpu) => void) => this.#callbacks.push(() => cb(vcpu)) - 1;
+    const addCall = (cb: (v: Vcpu) => void) => this.#callbacks.push(cb) - 1;
     const target = this.cpu.target;
     const symbolizer = this.symbolizer;
     const insnHandles: InsnHandle[] = insns.map((info, index) => ({
