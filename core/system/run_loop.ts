@@ -111,59 +111,83 @@ export class SystemRunLoop {
   }
 
   async #run(returnOnReset: boolean): Promise<RunLoopResult> {
-    const { cpu, hart } = this;
-    const { events, clock, control } = this.machine;
     let lastYield = performance.now();
     this.#stop = false;
     for (;;) {
       if (this.#stop) return { kind: "stopped" };
-      const before = cpu.pc;
-      if (hart.takeInterrupt()) {
-        this.stats.interrupts++;
-        this.#hookEvents?.emit("discontinuity", { kind: "interrupt", from: before, to: cpu.pc });
+      const r = this.#iteration(returnOnReset, this.#chunk);
+      if (r === "idle") {
+        await this.#sleep(); // nothing can wake the hart but input
+        lastYield = performance.now();
+        continue;
       }
-      const deadline = events.nextDeadline();
-      if (hart.waiting) {
-        if (deadline === null) {
-          await this.#sleep(); // nothing can wake the hart but input
-          lastYield = performance.now();
-          continue;
-        }
-        clock.skip(deadline - clock.monotonicNs());
-        this.stats.idleSkips++;
-      } else {
-        let budget = this.#chunk;
-        if (deadline !== null) {
-          const ns = deadline - clock.monotonicNs();
-          const insns = Number((ns + clock.nsPerInsn - 1n) / clock.nsPerInsn);
-          budget = Math.max(1, Math.min(budget, insns));
-        }
-        const exit = cpu.run(budget);
-        this.stats.chunks++;
-        if (exit.reason === "trap") {
-          hart.deliverTrap(exit.trap);
-          this.stats.traps++;
-          this.#hookEvents?.emit("discontinuity", {
-            kind: "exception",
-            from: exit.trap.pc,
-            to: cpu.pc,
-          });
-        }
-        // a stop the hart asked for (to take an interrupt) just ends the chunk; one from a
-        // breakpoint or debugger ends the run
-        if (exit.reason === "stop" && this.pauseRequested()) return { kind: "stopped" };
-      }
-      events.runDue(clock.monotonicNs());
-      const e = control.take();
-      if (e?.kind === "poweroff") return { kind: "poweroff", status: e.status };
-      if (e?.kind === "reset") {
-        this.onReset();
-        if (returnOnReset) return { kind: "reset" };
-      }
+      if (r) return r;
       if (performance.now() - lastYield >= this.#yieldMs) {
         await new Promise((r) => setTimeout(r, 0));
         lastYield = performance.now();
       } else await Promise.resolve();
     }
+  }
+
+  /**
+   * Runs at most `budget` instructions synchronously, with the machine's
+   * events, for a debugger that interleaves its own work: returns how the
+   * run ended, or null when the budget is used up or the hart idles with
+   * nothing pending (so the caller can poll for input).
+   */
+  runSlice(budget: number, returnOnReset = false): RunLoopResult | null {
+    const stopAt = this.cpu.icount + budget;
+    while (this.cpu.icount < stopAt) {
+      const r = this.#iteration(returnOnReset, stopAt - this.cpu.icount);
+      if (r === "idle") return null;
+      if (r) return r;
+    }
+    return null;
+  }
+
+  /** One turn: interrupts, a chunk of at most `maxInsns` (or an idle skip), due events, machine events. */
+  #iteration(returnOnReset: boolean, maxInsns: number): RunLoopResult | "idle" | null {
+    const { cpu, hart } = this;
+    const { events, clock, control } = this.machine;
+    const before = cpu.pc;
+    if (hart.takeInterrupt()) {
+      this.stats.interrupts++;
+      this.#hookEvents?.emit("discontinuity", { kind: "interrupt", from: before, to: cpu.pc });
+    }
+    const deadline = events.nextDeadline();
+    if (hart.waiting) {
+      if (deadline === null) return "idle";
+      clock.skip(deadline - clock.monotonicNs());
+      this.stats.idleSkips++;
+    } else {
+      let budget = maxInsns;
+      if (deadline !== null) {
+        const ns = deadline - clock.monotonicNs();
+        const insns = Number((ns + clock.nsPerInsn - 1n) / clock.nsPerInsn);
+        budget = Math.max(1, Math.min(budget, insns));
+      }
+      const exit = cpu.run(budget);
+      this.stats.chunks++;
+      if (exit.reason === "trap") {
+        hart.deliverTrap(exit.trap);
+        this.stats.traps++;
+        this.#hookEvents?.emit("discontinuity", {
+          kind: "exception",
+          from: exit.trap.pc,
+          to: cpu.pc,
+        });
+      }
+      // a stop the hart asked for (to take an interrupt) just ends the chunk; one from a
+      // breakpoint or debugger ends the run
+      if (exit.reason === "stop" && this.pauseRequested()) return { kind: "stopped" };
+    }
+    events.runDue(clock.monotonicNs());
+    const e = control.take();
+    if (e?.kind === "poweroff") return { kind: "poweroff", status: e.status };
+    if (e?.kind === "reset") {
+      this.onReset();
+      if (returnOnReset) return { kind: "reset" };
+    }
+    return null;
   }
 }
