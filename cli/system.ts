@@ -9,6 +9,8 @@
 
 import { EmuError } from "../core/errors.ts";
 import { installToolPlugin } from "../core/plugin.ts";
+import { GdbServer } from "../core/gdb/server.ts";
+import { SystemDebuggee } from "../core/gdb/system_debuggee.ts";
 import { EmulatedSystem } from "../core/system/emulated_system.ts";
 import type { SerialConsole } from "../core/system/console.ts";
 import {
@@ -44,7 +46,9 @@ Options:
   -serial stdio          serial port 0 on stdio (the only choice)
   -d item[,...]          log: int (traps and interrupts), in_asm (translated code)
   -D logfile             write logs to logfile instead of stderr
-  -s, -S                 gdb server: not yet supported
+  -s                     gdb server on tcp::1234 (same as -gdb tcp::1234)
+  -gdb tcp::PORT         gdb server on 127.0.0.1:PORT
+  -S                     do not start the CPU: wait for gdb to continue (implied by -s/-gdb)
 
 Serial escapes (Ctrl-A then): x quit, h help, c monitor (none: ignored), Ctrl-A send Ctrl-A.
 A guest poweroff through the SiFive test device sets the exit status.`;
@@ -70,6 +74,10 @@ export interface SystemArgs {
   icountShift?: number;
   /** `-plugin` specs, in order */
   plugins: string[];
+  /** `-s` / `-gdb tcp::PORT`: the gdb stub's port */
+  gdbPort?: number;
+  /** `-S`: wait for gdb before running */
+  gdbWait?: boolean;
   log: Set<string>;
   logFile?: string;
 }
@@ -94,6 +102,7 @@ const WITH_VALUE = new Set([
   "D",
   "serial",
   "plugin",
+  "gdb",
 ]);
 const LOG_ITEMS = new Set(["int", "in_asm"]);
 
@@ -207,8 +216,17 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
       case "nographic":
         break;
       case "s":
+        r.gdbPort = 1234;
+        break;
+      case "gdb": {
+        const m = /^tcp::(\d+)$/.exec(value!);
+        if (!m) throw new EmuError(`-gdb ${value}: expected tcp::PORT`);
+        r.gdbPort = Number(m[1]);
+        break;
+      }
       case "S":
-        throw new EmuError(`-${name}: the gdb server is not yet supported`);
+        r.gdbWait = true;
+        break;
       default:
         throw new EmuError(`unknown option ${a}`, "see emu system -h");
     }
@@ -345,6 +363,12 @@ export async function systemCommand(argv: string[]): Promise<number> {
     }
     const stopInput = startInput(sys);
     try {
+      if (a.gdbPort !== undefined) {
+        const status = await debugWithGdb(sys, a.gdbPort);
+        if (status !== null) return toolStatus ?? status;
+      } else if (a.gdbWait) {
+        throw new EmuError("-S: nothing would start the CPU", "add -s or -gdb tcp::PORT");
+      }
       const result = await sys.run();
       return toolStatus ?? (result.kind === "poweroff" ? result.status : 0);
     } finally {
@@ -355,6 +379,25 @@ export async function systemCommand(argv: string[]): Promise<number> {
     await sys.close();
     logFile?.close();
   }
+}
+
+/**
+ * `-s`/`-gdb`: serves gdb from before the first instruction (QEMU's `-s -S`;
+ * without `-S` QEMU would start the CPU at once, Denemu always waits) until gdb
+ * detaches or the machine powers off. Returns the poweroff status, or null
+ * when gdb detached and the machine should run on.
+ */
+async function debugWithGdb(sys: EmulatedSystem, port: number): Promise<number | null> {
+  let server: GdbServer;
+  const debuggee = new SystemDebuggee(sys);
+  try {
+    server = GdbServer.listen(debuggee, { port });
+  } catch (e) {
+    throw new EmuError(`-gdb tcp::${port}: cannot listen (${(e as Error).message.split("\n")[0]})`);
+  }
+  const end = await server.serve();
+  if (end === "detach" || end === "disconnect") return debuggee.exitStatus;
+  return debuggee.exitStatus ?? 0;
 }
 
 /** Feeds stdin to the guest (raw mode on a terminal); returns a function that stops it. */

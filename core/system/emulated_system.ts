@@ -93,7 +93,7 @@ export class EmulatedSystem {
   ) {
     this.#images = images;
     loop.onReset = () => this.reset();
-    loop.pauseRequested = () => this.#hit !== null;
+    loop.pauseRequested = () => this.#hit !== null || this.#pausing;
   }
 
   /** Builds the machine described by `config`. */
@@ -237,24 +237,44 @@ export class EmulatedSystem {
    */
   async *runEvents(): AsyncGenerator<SystemEvent> {
     for (;;) {
-      if (this.#hit !== null && this.cpu.pc === this.#hit) this.#resumeFrom = this.#hit;
-      this.#hit = null;
-      const r = await this.loop.runUntilEvent();
-      if (r.kind === "poweroff") {
-        yield { type: "poweroff", status: r.status };
-        return;
-      }
-      if (r.kind === "reset") {
-        yield { type: "reset" };
-        continue;
-      }
-      if (this.#hit !== null) {
-        yield { type: "breakpoint", pc: this.#hit };
-        continue;
-      }
-      yield { type: "stopped" };
-      return;
+      this.#beforeResume();
+      const ev = this.#event(await this.loop.runUntilEvent());
+      yield ev;
+      if (ev.type === "poweroff" || ev.type === "stopped") return;
     }
+  }
+
+  /**
+   * Runs at most `budget` instructions synchronously (for debuggers); returns
+   * the event that ended the slice, or null.
+   */
+  runSlice(budget: number): SystemEvent | null {
+    this.#beforeResume();
+    const r = this.loop.runSlice(budget, true);
+    return r ? this.#event(r) : null;
+  }
+
+  /** Ends the current run or slice after the current instruction (a debugger's stop). */
+  pause(): void {
+    this.#pausing = true;
+    this.cpu.stopRequested = true;
+    this.cpu.exitRequest = true;
+  }
+
+  #pausing = false;
+
+  /** A breakpoint that stopped the run does not fire again when execution resumes from it. */
+  #beforeResume(): void {
+    if (this.#hit !== null && this.cpu.pc === this.#hit) this.#resumeFrom = this.#hit;
+    this.#hit = null;
+    this.#pausing = false;
+  }
+
+  #event(r: RunLoopResult): SystemEvent {
+    if (r.kind === "poweroff") return { type: "poweroff", status: r.status };
+    if (r.kind === "reset") return { type: "reset" };
+    if (this.#hit !== null) return { type: "breakpoint", pc: this.#hit };
+    return { type: "stopped" };
   }
 
   /** Releases host resources (disk images). */

@@ -1,0 +1,109 @@
+// System mode under a real gdb: `emu system ... -gdb tcp::PORT -S`, a breakpoint in a bare-metal
+// program, a single step, and the machine's poweroff seen as the inferior's exit.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { parseElf, readSymbols } from "../mod.ts";
+
+const ELF = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+
+async function which(cmd: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command(cmd, { args: ["--version"], stdout: "null" }).output()).success;
+  } catch {
+    return false;
+  }
+}
+
+const hasGdb = await which("gdb-multiarch");
+if (!hasGdb) console.warn("gdb_system_test: gdb-multiarch not installed, skipped");
+
+Deno.test({
+  name: `system mode: gdb breaks in main, steps, and sees the poweroff${
+    hasGdb ? "" : " (skipped: gdb-multiarch not installed)"
+  }`,
+  ignore: !hasGdb,
+  fn: async () => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    const emu = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        MOD,
+        "system",
+        "-M",
+        "virt",
+        "-m",
+        "128M",
+        "-bios",
+        "none",
+        "-kernel",
+        ELF,
+        "-nographic",
+        "-gdb",
+        `tcp::${port}`,
+        "-S",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    try {
+      // gdb retries refused connections (tcp auto-retry) until the stub listens; a probe
+      // connection here would use up the stub's single session
+      const gdb = await new Deno.Command("gdb-multiarch", {
+        args: [
+          "-q",
+          "-nx",
+          "-batch",
+          "-ex",
+          "set architecture riscv:rv64",
+          "-ex",
+          `target remote 127.0.0.1:${port}`,
+          "-ex",
+          "break main",
+          "-ex",
+          "continue",
+          "-ex",
+          "info registers pc",
+          "-ex",
+          "stepi",
+          "-ex",
+          "info registers pc",
+          "-ex",
+          "continue",
+          ELF,
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const out = new TextDecoder().decode(gdb.stdout) + new TextDecoder().decode(gdb.stderr);
+      const main = readSymbols(parseElf(Deno.readFileSync(ELF), ELF)).find((s) =>
+        s.name === "main"
+      )!;
+      const bp = /Breakpoint 1, (0x[0-9a-f]+) in main/.exec(out);
+      assert(bp, out);
+      const at = BigInt(bp[1]);
+      assert(at >= main.value && at < main.value + (main.size || 64n), out);
+      const pcs = [...out.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((m) => BigInt(m[1]));
+      assert.equal(pcs.length, 2, out);
+      assert.equal(pcs[0], at);
+      assert.notEqual(pcs[1], at, "stepi moved the pc");
+      assert(/exited normally/.test(out), out);
+      const status = await emu.status;
+      assert.equal(status.code, 0);
+      const serial = new TextDecoder().decode(
+        (await emu.output().catch(() => null))?.stdout ?? new Uint8Array(),
+      );
+      void serial;
+    } finally {
+      try {
+        emu.kill();
+      } catch { /* already exited */ }
+    }
+  },
+});
