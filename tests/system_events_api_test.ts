@@ -23,6 +23,10 @@ for (const accel of ["jit", "interp"] as const) {
     });
     const kinds = new Map<string, number>();
     sys.hooks.on("discontinuity", (d) => kinds.set(d.kind, (kinds.get(d.kind) ?? 0) + 1));
+    const lifecycle: string[] = [];
+    sys.hooks.on("vcpu_init", () => lifecycle.push("init"));
+    sys.hooks.on("vcpu_exit", () => lifecycle.push("vcpu_exit"));
+    sys.hooks.on("exit", (e) => lifecycle.push(`exit ${e.status}`));
     sys.addBreakpoint(main);
     const seen: SystemEvent[] = [];
     for await (const ev of sys.runEvents()) {
@@ -35,6 +39,7 @@ for (const accel of ["jit", "interp"] as const) {
     await sys.close();
     assertEquals(seen, [{ type: "breakpoint", pc: main }, { type: "poweroff", status: 0 }]);
     assert((kinds.get("interrupt") ?? 0) > 0, "the timer program takes interrupts");
+    assertEquals(lifecycle, ["init", "vcpu_exit", "exit 0"]);
     assert(sys.console.output.length > 0);
   });
 }

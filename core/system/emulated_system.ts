@@ -188,8 +188,27 @@ export class EmulatedSystem {
   }
 
   /** Runs until the guest powers off or the loop is stopped. */
-  run(): Promise<RunLoopResult> {
-    return this.loop.run();
+  async run(): Promise<RunLoopResult> {
+    this.#started();
+    return this.#ended(await this.loop.run());
+  }
+
+  #running = false;
+
+  /** vcpu_init for hooks, once, before the first instruction. */
+  #started(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.hooks.events.emit("vcpu_init", { index: 0 });
+  }
+
+  /** vcpu_exit and exit for hooks when the machine powers off. */
+  #ended(r: RunLoopResult): RunLoopResult {
+    if (r.kind === "poweroff") {
+      this.hooks.events.emit("vcpu_exit", { index: 0 });
+      this.hooks.events.emit("exit", { status: r.status });
+    }
+    return r;
   }
 
   #breakpoints = new Map<bigint, HookId>();
@@ -238,7 +257,8 @@ export class EmulatedSystem {
   async *runEvents(): AsyncGenerator<SystemEvent> {
     for (;;) {
       this.#beforeResume();
-      const ev = this.#event(await this.loop.runUntilEvent());
+      this.#started();
+      const ev = this.#event(this.#ended(await this.loop.runUntilEvent()));
       yield ev;
       if (ev.type === "poweroff" || ev.type === "stopped") return;
     }
@@ -250,8 +270,9 @@ export class EmulatedSystem {
    */
   runSlice(budget: number): SystemEvent | null {
     this.#beforeResume();
+    this.#started();
     const r = this.loop.runSlice(budget, true);
-    return r ? this.#event(r) : null;
+    return r ? this.#event(this.#ended(r)) : null;
   }
 
   /** Ends the current run or slice after the current instruction (a debugger's stop). */
