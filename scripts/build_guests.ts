@@ -30,7 +30,6 @@ const BASE_FLAGS = [
 ];
 const ISA_FLAGS = [
   "-O2",
-  "-static",
   "-nostdlib",
   "-ffreestanding",
   "-fno-builtin",
@@ -53,6 +52,8 @@ export interface CaseSpec {
 interface Program {
   name: string;
   kind: "c" | "isa" | "bench";
+  /** ISA programs: also build a static-PIE variant (Debian's cross glibc cannot link one). */
+  staticPie?: boolean;
   /** Extra compiler flags / libraries. */
   extra?: string[];
   libs?: string[];
@@ -152,7 +153,13 @@ export const PROGRAMS: Program[] = [
   { name: "rv64c", kind: "isa", cases: one, description: "explicit RVC instructions (no libc)" },
   { name: "zicsr", kind: "isa", cases: one, description: "CSR instructions, counters (no libc)" },
   { name: "zifencei", kind: "isa", cases: one, description: "fence.i after code writes (no libc)" },
-  { name: "exit42", kind: "isa", cases: one, description: "tiny: prints ok, exits 42 (no libc)" },
+  {
+    name: "exit42",
+    kind: "isa",
+    staticPie: true,
+    cases: one,
+    description: "tiny: prints ok, exits 42 (no libc); also as a static PIE",
+  },
   {
     name: "compute",
     kind: "bench",
@@ -164,7 +171,8 @@ export const PROGRAMS: Program[] = [
 export const C_VARIANTS = ["static.O0", "static.O2", "dynamic.O0", "dynamic.O2"];
 
 export function variantsOf(p: Program): string[] {
-  return p.kind === "c" ? C_VARIANTS : ["static.O2"];
+  if (p.kind === "c") return C_VARIANTS;
+  return p.staticPie ? ["static.O2", "staticpie.O2"] : ["static.O2"];
 }
 
 export interface ManifestCase {
@@ -261,7 +269,17 @@ async function build(p: Program, variant: string): Promise<string> {
   const [link, opt] = variant.split(".");
   let args: string[];
   if (p.kind === "isa") {
-    args = [...BASE_FLAGS, ...ISA_FLAGS, "-o", out, join(GUESTS, "src/isa", `${p.name}.c`)];
+    const linkFlags = link === "staticpie"
+      ? ["-fPIE", "-static-pie", "-Wl,--no-dynamic-linker"]
+      : ["-static"];
+    args = [
+      ...BASE_FLAGS,
+      ...ISA_FLAGS,
+      ...linkFlags,
+      "-o",
+      out,
+      join(GUESTS, "src/isa", `${p.name}.c`),
+    ];
   } else {
     const src = p.kind === "bench"
       ? join(GUESTS, "src/bench", `${p.name}.c`)
