@@ -65,6 +65,8 @@ export class CpuCore implements RegisterAccess {
    * instruction boundary (stop requests, hook changes).
    */
   exitRequest = false;
+  /** Runs a deferred instrumentation callback recorded by a TRACE op (set by the hook API). */
+  traceCallback: ((id: number) => void) | null = null;
   /** Helpers added by instrumentation; numbered after the target's. */
   readonly extraHelpers: HelperDef[] = [];
   readonly #globalSlots: Int32Array;

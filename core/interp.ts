@@ -6,7 +6,7 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, type IrBlock, Op } from "./ir.ts";
+import { Cond, type IrBlock, Op, operands } from "./ir.ts";
 import type { TranslationBlock } from "./tb.ts";
 import { GuestTrap, PcRedirect, type Trap, TrapKind } from "./trap.ts";
 import type { CpuCore } from "./cpu_core.ts";
@@ -26,38 +26,14 @@ interface Plan {
 function plan(ir: IrBlock, numGlobals: number): Plan {
   const labels = new Int32Array(ir.numLabels).fill(-1);
   const used = new Set<number>(), written = new Set<number>();
-  const noteRead = (t: number) => {
-    if (t >= 0 && t < numGlobals) used.add(t);
-  };
+  const isGlobal = (t: number) => t >= 0 && t < numGlobals;
   ir.ops.forEach((o, i) => {
     if (o.op === Op.LABEL) labels[o.label] = i;
-    switch (o.op) {
-      case Op.LABEL:
-      case Op.BR:
-      case Op.INSN_START:
-      case Op.GOTO_TB:
-      case Op.MOVI:
-      case Op.LOAD_HOST:
-      case Op.COUNTER_ADD:
-        break;
-      case Op.CALL:
-        o.args.forEach(noteRead);
-        break;
-      case Op.RAISE:
-        noteRead(o.a);
-        break;
-      default:
-        noteRead(o.a);
-        noteRead(o.b);
-        noteRead(o.c);
-        noteRead(o.e);
-    }
-    const writes = o.op !== Op.STORE && o.op !== Op.STORE_HOST && o.op !== Op.BRCOND &&
-      o.op !== Op.BR && o.op !== Op.LABEL && o.op !== Op.INSN_START && o.op !== Op.GOTO_TB &&
-      o.op !== Op.GOTO_PTR && o.op !== Op.RAISE && o.op !== Op.COUNTER_ADD;
-    if (writes && o.d >= 0 && o.d < numGlobals) {
-      used.add(o.d);
-      written.add(o.d);
+    const { reads, writes } = operands(o);
+    for (const t of reads) if (isGlobal(t)) used.add(t);
+    if (isGlobal(writes)) {
+      used.add(writes);
+      written.add(writes);
     }
   });
   return { labels, used: [...used], written: [...written] };
@@ -262,6 +238,9 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
           break;
         case Op.STORE_HOST:
           cpu.host.dv.setBigInt64(Number(o.imm), t[o.a], true);
+          break;
+        case Op.TRACE:
+          cpu.traceCallback?.(Number(o.imm));
           break;
         case Op.COUNTER_ADD: {
           const at = Number(o.imm);

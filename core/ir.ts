@@ -139,6 +139,12 @@ export const Op = {
   FDIV64: 52,
   /** `d = bits(f64(signed a))`: int64 to binary64, rounding to nearest-even, no flags. */
   I64_TO_F64: 53,
+  /**
+   * Appends the callback id `imm` to the trace buffer: the callback runs
+   * deferred, in order, no later than when control returns to the run loop
+   * (cheap instrumentation that never interrupts generated code).
+   */
+  TRACE: 54,
 } as const;
 /** An IR opcode. */
 export type Op = typeof Op[keyof typeof Op];
@@ -178,6 +184,53 @@ export const INTEGER_ALU_OPS: readonly Op[] = [
   Op.EXT32S,
   Op.EXT32U,
 ]; // deno-fmt-ignore
+
+const UNARY: ReadonlySet<number> = new Set([
+  Op.EXT8S, Op.EXT8U, Op.EXT16S, Op.EXT16U, Op.EXT32S, Op.EXT32U, Op.I64_TO_F64, Op.MOV,
+]); // deno-fmt-ignore
+
+/**
+ * The temps op `o` reads and the temp it writes (or -1): what backends need
+ * to know which guest registers a TB uses.
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder, Op, operands } from "./ir.ts";
+ * const b = new IrBuilder(4);
+ * b.binop(Op.ADD, 1, 2, 3);
+ * console.log(operands(b.ops[0])); // { reads: [ 2, 3 ], writes: 1 }
+ * ```
+ */
+export function operands(o: IrOp): { reads: Temp[]; writes: Temp } {
+  switch (o.op) {
+    case Op.MOVI:
+    case Op.LOAD_HOST:
+      return { reads: [], writes: o.d };
+    case Op.LOAD:
+      return { reads: [o.a], writes: o.d };
+    case Op.STORE:
+    case Op.BRCOND:
+      return { reads: [o.a, o.b], writes: -1 };
+    case Op.STORE_HOST:
+    case Op.GOTO_PTR:
+      return { reads: [o.a], writes: -1 };
+    case Op.RAISE:
+      return { reads: o.a >= 0 ? [o.a] : [], writes: -1 };
+    case Op.CALL:
+      return { reads: o.args, writes: o.d };
+    case Op.MOVCOND:
+      return { reads: [o.a, o.b, o.c, o.e], writes: o.d };
+    case Op.BR:
+    case Op.LABEL:
+    case Op.INSN_START:
+    case Op.GOTO_TB:
+    case Op.COUNTER_ADD:
+    case Op.TRACE:
+      return { reads: [], writes: -1 };
+    default:
+      return { reads: UNARY.has(o.op) ? [o.a] : [o.a, o.b], writes: o.d };
+  }
+}
 
 /** Opcode names, for dumps. */
 export const OP_NAMES: readonly string[] = Object.entries(Op)
@@ -476,6 +529,13 @@ export class IrBuilder {
     const o = blank(Op.COUNTER_ADD);
     o.imm = BigInt(hostAddr);
     o.pc = delta;
+    this.#push(o);
+  }
+
+  /** Records callback `id` in the trace buffer (see `Op.TRACE`). */
+  trace(id: number): void {
+    const o = blank(Op.TRACE);
+    o.imm = BigInt(id);
     this.#push(o);
   }
 

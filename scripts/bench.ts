@@ -183,6 +183,10 @@ const hookRuns: [string, (h: Hooks) => void][] = [
     let n = 0;
     h.addBlockHook(() => n++, { regs: "none" });
   }],
+  ["TS block hook (regs none, deferred)", (h) => {
+    let n = 0;
+    h.addBlockHook(() => n++, { regs: "none", deferred: true });
+  }],
   ["TS block hook (regs write)", (h) => {
     let n = 0;
     h.addBlockHook(() => n++);
@@ -196,10 +200,11 @@ const hookRuns: [string, (h: Hooks) => void][] = [
     h.addMemHook(() => n++, { regs: "none" });
   }],
 ];
-let blockHookMips = NaN;
+let blockHookMips = NaN, deferredHookMips = NaN;
 for (const [name, install] of hookRuns) {
   const m = await best((p) => install(p.hooks));
   if (name === "TS block hook (regs none)") blockHookMips = m;
+  if (name === "TS block hook (regs none, deferred)") deferredHookMips = m;
   row(name, `${fmt(m)} MIPS  (${(m / baseMips * 100).toFixed(0)} % of unhooked)`);
   results[`hook: ${name}`] = m;
 }
@@ -208,6 +213,10 @@ if (ucBlock) {
   const m = mips(base.icount, ucBlock.seconds);
   row("unicorn, python block hook", `${fmt(m)} MIPS`);
   row("TS block hook / unicorn python block hook", `${(blockHookMips / m).toFixed(1)}x`);
+  row(
+    "TS deferred block hook / unicorn python block hook",
+    `${(deferredHookMips / m).toFixed(1)}x`,
+  );
   results.unicornBlockHookMips = m;
 }
 

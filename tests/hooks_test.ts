@@ -146,3 +146,24 @@ Deno.test("vcpu init/exit events, instruction bytes and symbols on a real progra
   assertEquals(atMain?.symbol, "main");
   assertEquals(atMain?.bytes, [...m.readMemory(main, atMain!.size)]);
 });
+
+for (const jit of [false, true]) {
+  Deno.test(`${jit ? "jit" : "interp"}: deferred block callbacks run in order, once per block entry`, () => {
+    const cpu = machine(jit, BLOCKS);
+    const hooks = new Hooks(cpu);
+    const sb = hooks.scoreboard();
+    const deferred: bigint[] = [], direct: bigint[] = [];
+    hooks.onTranslate((tb) => tb.inlineAdd(sb, 1n));
+    hooks.addBlockHook((_v, pc) => deferred.push(pc), { regs: "none", deferred: true });
+    hooks.addBlockHook((_v, pc) => direct.push(pc), { regs: "none" });
+    drive(cpu, 120);
+    drive(cpu, 10, 100_000); // long runs fill the trace buffer inside compiled code
+    assert(deferred.length > 10_000, `${deferred.length}`);
+    assertEquals(deferred, direct);
+    assertEquals(BigInt(deferred.length), sb.get());
+    assert.throws(() => {
+      hooks.addBlockHook(() => {}, { regs: "read", deferred: true });
+      cpu.run(10);
+    }, /deferred callback cannot access registers/);
+  });
+}

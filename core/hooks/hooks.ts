@@ -43,6 +43,13 @@ export interface HookRange {
 export interface CallbackOptions {
   /** Register access the callback needs (default "write": it may read and change registers). */
   regs?: RegsAccess;
+  /**
+   * Run the callback deferred: generated code only records that it is due, and
+   * the callbacks run in order in batches, at the latest when control returns
+   * to the run loop. Much cheaper; for counting and tracing, not steering
+   * (needs `regs: "none"`; `stop()` takes effect at the end of the batch).
+   */
+  deferred?: boolean;
 }
 
 /** One guest memory access, as memory callbacks see it. */
@@ -111,6 +118,15 @@ type TranslateCb = (tb: TbHandle) => void;
  */
 function callbackError(e: unknown): unknown {
   return e instanceof GuestFault ? new EmuError(`a hook callback faulted: ${e.message}`) : e;
+}
+
+/** An exec callback's injection entry; deferred callbacks must not need registers. */
+function callEntry(id: number, opts?: CallbackOptions) {
+  const regs = opts?.regs ?? "write";
+  if (opts?.deferred && regs !== "none") {
+    throw new EmuError('a deferred callback cannot access registers: use regs: "none"');
+  }
+  return { id, regs, deferred: opts?.deferred };
 }
 
 function inRange(r: HookRange, a: bigint): boolean {
@@ -197,6 +213,7 @@ export class Hooks {
       exec: { none: exec("none"), read: exec("read"), write: exec("write") },
       mem: { none: mem("none"), read: mem("read"), write: mem("write") },
     };
+    cpu.traceCallback = (id) => this.#callbacks[id](vcpu);
     cpu.tbs.observers.push({
       instrument: (ir, insns, pc) => {
         const plan = this.#plan(insns, pc);
@@ -305,8 +322,7 @@ export class Hooks {
       get symbol() {
         return symbolizer(info.pc);
       },
-      onExec: (cb, opts) =>
-        point(index).calls.push({ id: addCall(cb), regs: opts?.regs ?? "write" }),
+      onExec: (cb, opts) => point(index).calls.push(callEntry(addCall(cb), opts)),
       inlineAdd: (sb, delta, entry = 0) =>
         point(index).adds.push({ host: sb.address(entry), delta }),
       onExecIf: (sb, cond, value, cb, opts) =>
@@ -344,7 +360,7 @@ export class Hooks {
       pc,
       insns: insnHandles,
       size,
-      onExec: (cb, opts) => point(-1).calls.push({ id: addCall(cb), regs: opts?.regs ?? "write" }),
+      onExec: (cb, opts) => point(-1).calls.push(callEntry(addCall(cb), opts)),
       inlineAdd: (sb, delta, entry = 0) => point(-1).adds.push({ host: sb.address(entry), delta }),
     };
     for (const cb of this.#translate.values()) cb(tb);

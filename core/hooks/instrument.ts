@@ -14,8 +14,8 @@ export type RegsAccess = "none" | "read" | "write";
 
 /** Callbacks and inline ops attached to one point of a TB. */
 export interface InjectionPoint {
-  /** callback ids (in the callback table) with their register access */
-  calls: { id: number; regs: RegsAccess }[];
+  /** callback ids (in the callback table) with their register access; deferred ones are traced */
+  calls: { id: number; regs: RegsAccess; deferred?: boolean }[];
   /** inline `*host += delta` */
   adds: { host: number; delta: bigint }[];
   /** conditional callbacks: call `id` when the 64-bit word at `host` compares `cond` to `value` */
@@ -74,7 +74,10 @@ function emitPoint(
     b.call(-1, helpers.exec[c.regs], [b.constant(BigInt(c.id))]);
     b.setLabel(skip);
   }
-  for (const c of p.calls) b.call(-1, helpers.exec[c.regs], [b.constant(BigInt(c.id))]);
+  for (const c of p.calls) {
+    if (c.deferred) b.trace(c.id);
+    else b.call(-1, helpers.exec[c.regs], [b.constant(BigInt(c.id))]);
+  }
 }
 
 /** Ops that cannot exit the TB, branch, or read or write memory. */

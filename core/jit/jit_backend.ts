@@ -55,6 +55,8 @@ export interface JitStats {
 }
 
 const MAX_RUN = 1 << 30;
+/** Entries of the trace buffer of deferred callbacks. */
+const TRACE_ENTRIES = 4096;
 
 /**
  * The JIT. Create one per CPU and assign it to `cpu.backend`.
@@ -84,6 +86,7 @@ export class JitBackend implements Backend {
   readonly tlb: SoftTlb;
   readonly #ctrl: number;
   readonly #jumpCache: number;
+  readonly #traceStart: number;
   readonly #table = new WebAssembly.Table({ initial: 256, element: "anyfunc" });
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
@@ -95,6 +98,8 @@ export class JitBackend implements Backend {
   constructor(readonly cpu: CpuCore) {
     this.tlb = new SoftTlb(cpu.mem);
     this.#ctrl = cpu.host.allocate(CTRL.size, 8);
+    this.#traceStart = cpu.host.allocate(TRACE_ENTRIES * 4, 8);
+    cpu.host.dv.setInt32(this.#ctrl + CTRL.tracePtr, this.#traceStart, true);
     this.#jumpCache = cpu.host.allocate(JUMP_CACHE_ENTRIES * JUMP_CACHE_ENTRY_SIZE, 16);
     this.#clearJumpCache(() => true);
     const tbs = cpu.tbs;
@@ -140,6 +145,7 @@ export class JitBackend implements Backend {
           return fail(e);
         }
       },
+      drain: (): void => this.#drainTrace(),
       store: (addr: bigint, value: bigint, size: number): void => {
         const before = tbs.generation;
         progress();
@@ -182,6 +188,7 @@ export class JitBackend implements Backend {
         data: BigInt.asUintN(64, dv.getBigInt64(ctrl + CTRL.trapData, true)),
       };
     }
+    this.#drainTrace();
     if (cpu.tbs.generation !== gen) this.#sweep();
     return done;
   }
@@ -221,6 +228,7 @@ export class JitBackend implements Backend {
         memoryPages: 1,
         jumpCache: this.#jumpCache,
         selfSlot: slot,
+        traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
       });
       const t1 = performance.now();
       const imports: Record<string, unknown> = { ...this.#imports };
@@ -319,6 +327,17 @@ export class JitBackend implements Backend {
           }
         };
     }
+  }
+
+  /** Runs the deferred callbacks recorded by TRACE ops, in order, and empties the buffer. */
+  #drainTrace(): void {
+    const dv = this.cpu.host.dv, at = this.#ctrl + CTRL.tracePtr;
+    const end = dv.getInt32(at, true);
+    if (end === this.#traceStart) return;
+    dv.setInt32(at, this.#traceStart, true);
+    const run = this.cpu.traceCallback;
+    for (let p = this.#traceStart; p < end; p += 4) run?.(dv.getInt32(p, true));
+    if (this.cpu.exitRequest) dv.setInt32(this.#ctrl + CTRL.invalidated, 1, true);
   }
 
   /** Lets generated code jump straight to `pc` (entry `index` of the region in `slot`). */

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { type Cond, Cond as C, type IrOp, Op } from "../ir.ts";
+import { type Cond, Cond as C, type IrOp, Op, operands } from "../ir.ts";
 import type { HelperDef } from "../ir.ts";
 import { STATE_BASE, TLB_BASE } from "../host_memory.ts";
 import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
@@ -55,7 +55,9 @@ export const CTRL = {
   trapCause: 20,
   /** i64: data of a RAISE */
   trapData: 24,
-  size: 32,
+  /** i32: next free slot of the trace buffer (see `Op.TRACE`) */
+  tracePtr: 32,
+  size: 40,
 } as const;
 
 /** Status codes returned by a compiled region. */
@@ -77,6 +79,8 @@ export interface RegionEnv {
   jumpCache: number;
   /** this region's slot in the function table (indirect jumps to its own TBs stay inside) */
   selfSlot: number;
+  /** host address just past the trace buffer (a full buffer calls the `drain` import) */
+  traceEnd: number;
 }
 
 /** Entries of the jump cache (a power of two). */
@@ -121,7 +125,7 @@ export interface CompiledRegion {
 }
 
 // Import function indices (fixed order).
-const IMP_LOAD = 0, IMP_STORE = 1, NUM_FIXED_IMPORTS = 2;
+const IMP_LOAD = 0, IMP_STORE = 1, IMP_DRAIN = 2, NUM_FIXED_IMPORTS = 3;
 
 const CMP: Record<number, number> = {
   [C.EQ]: W.i64Eq,
@@ -176,49 +180,9 @@ const STORE_OPS: Record<number, number> = {
 };
 
 function globalsOf(o: IrOp, numGlobals: number): { reads: number[]; writes: number[] } {
-  const reads: number[] = [];
-  const r = (t: number) => {
-    if (t >= 0 && t < numGlobals) reads.push(t);
-  };
-  let writes = false;
-  switch (o.op) {
-    case Op.LABEL:
-    case Op.BR:
-    case Op.INSN_START:
-    case Op.GOTO_TB:
-    case Op.LOAD_HOST:
-    case Op.COUNTER_ADD:
-      break;
-    case Op.MOVI:
-      writes = true;
-      break;
-    case Op.CALL:
-      o.args.forEach(r);
-      writes = true;
-      break;
-    case Op.RAISE:
-    case Op.GOTO_PTR:
-    case Op.STORE_HOST:
-      r(o.a);
-      break;
-    case Op.STORE:
-    case Op.BRCOND:
-      r(o.a);
-      r(o.b);
-      break;
-    case Op.MOVCOND:
-      r(o.a);
-      r(o.b);
-      r(o.c);
-      r(o.e);
-      writes = true;
-      break;
-    default:
-      r(o.a);
-      r(o.b);
-      writes = true;
-  }
-  return { reads, writes: writes && o.d >= 0 && o.d < numGlobals ? [o.d] : [] };
+  const { reads, writes } = operands(o);
+  const isGlobal = (t: number) => t >= 0 && t < numGlobals;
+  return { reads: reads.filter(isGlobal), writes: isGlobal(writes) ? [writes] : [] };
 }
 
 /**
@@ -486,6 +450,21 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           c.i32Const(Number(o.imm)).i32Const(Number(o.imm)).mem(W.i64Load, 0).i64Const(o.pc)
             .op(W.i64Add).mem(W.i64Store, 0);
           break;
+        case Op.TRACE: {
+          // *ptr = id; ptr += 4; a full buffer is drained through JS (callbacks may stop the run)
+          const ptr = env.ctrl + CTRL.tracePtr;
+          c.i32Const(ptr).mem(W.i32Load, 0).localTee(L_ENT).i32Const(Number(o.imm)).mem(
+            W.i32Store,
+            0,
+          );
+          c.i32Const(ptr).localGet(L_ENT).i32Const(4).op(W.i32Add).localTee(L_ENT).mem(
+            W.i32Store,
+            0,
+          );
+          c.localGet(L_ENT).i32Const(env.traceEnd).op(W.i32Eq).if().call(IMP_DRAIN).op(W.end);
+          mayInvalidate = true;
+          break;
+        }
         case Op.CALL: {
           const h = env.helpers[Number(o.imm)];
           const f = h.flags ?? {};
@@ -571,6 +550,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const imports: WasmFunctionSpec[] = [
     { name: "load", params: [I64, I32], result: I64 },
     { name: "store", params: [I64, I64, I32], result: null },
+    { name: "drain", params: [], result: null },
     ...helperList.map((h): WasmFunctionSpec => ({
       name: `h${h}`,
       params: new Array(helperArity.get(h)!).fill(env.helpers[h].smallArgs ? I32 : I64),
