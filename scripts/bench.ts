@@ -24,7 +24,7 @@ const GUEST = `${ROOT}tests/guests/bin/compute.static.O2`;
 const HELLO = `${ROOT}tests/guests/bin/hello.static.O2`;
 const FULL = flags.quick ? "100" : "700";
 const SMALL = flags.quick ? "3" : "10";
-const HOOKED = flags.quick ? "30" : "100";
+const HOOKED = flags.quick ? "30" : "300";
 
 interface Run {
   icount: number;
