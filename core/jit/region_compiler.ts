@@ -220,6 +220,17 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     globalLocal[g] = nextLocal++;
     localTypes.push(I64);
   }
+  // Inline counters (scoreboards) live in locals too: no load-add-store chain through memory.
+  const counterLocal = new Map<number, number>();
+  for (const tb of tbs) {
+    for (const o of tb.ir.ops) {
+      const addr = Number(o.imm);
+      if (o.op === Op.COUNTER_ADD && !counterLocal.has(addr)) {
+        counterLocal.set(addr, nextLocal++);
+        localTypes.push(I64);
+      }
+    }
+  }
   const tempBase = nextLocal;
   for (let t = G; t < maxTemps; t++) localTypes.push(I64);
   const loc = (t: number) => (t < G ? globalLocal[t] : tempBase + t - G);
@@ -232,11 +243,20 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const c = new WasmCode();
   const statePc = STATE_BASE + env.pcOffset;
   const stateOf = (g: number) => STATE_BASE + env.globalOffsets[g];
+  // JS (callbacks, tools) may read or reset counters: they are in memory across every call.
+  const flushCounters = () => {
+    for (const [addr, l] of counterLocal) c.i32Const(addr).localGet(l).mem(W.i64Store, 0);
+  };
+  const reloadCounters = () => {
+    for (const [addr, l] of counterLocal) c.i32Const(addr).mem(W.i64Load, 0).localSet(l);
+  };
   const writeBack = () => {
     for (const g of written) c.i32Const(stateOf(g)).localGet(globalLocal[g]).mem(W.i64Store, 0);
+    flushCounters();
   };
   const reload = () => {
     for (const g of used) c.i32Const(stateOf(g)).mem(W.i64Load, 0).localSet(globalLocal[g]);
+    reloadCounters();
   };
   const storePc = (pc: bigint) => c.i32Const(statePc).i64Const(pc).mem(W.i64Store, 0);
   const storeCtrl32 = (field: number, v: number) =>
@@ -440,16 +460,23 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         case Op.STORE:
           memAccess(o, true);
           break;
-        case Op.LOAD_HOST:
-          c.i32Const(Number(o.imm)).mem(W.i64Load, 0).localSet(loc(o.d));
+        case Op.LOAD_HOST: {
+          const l = counterLocal.get(Number(o.imm));
+          if (l !== undefined) c.localGet(l).localSet(loc(o.d));
+          else c.i32Const(Number(o.imm)).mem(W.i64Load, 0).localSet(loc(o.d));
           break;
-        case Op.STORE_HOST:
-          c.i32Const(Number(o.imm)).localGet(loc(o.a)).mem(W.i64Store, 0);
+        }
+        case Op.STORE_HOST: {
+          const l = counterLocal.get(Number(o.imm));
+          if (l !== undefined) c.localGet(loc(o.a)).localSet(l);
+          else c.i32Const(Number(o.imm)).localGet(loc(o.a)).mem(W.i64Store, 0);
           break;
-        case Op.COUNTER_ADD:
-          c.i32Const(Number(o.imm)).i32Const(Number(o.imm)).mem(W.i64Load, 0).i64Const(o.pc)
-            .op(W.i64Add).mem(W.i64Store, 0);
+        }
+        case Op.COUNTER_ADD: {
+          const l = counterLocal.get(Number(o.imm))!;
+          c.localGet(l).i64Const(o.pc).op(W.i64Add).localSet(l);
           break;
+        }
         case Op.TRACE: {
           // *ptr = id; ptr += 4; a full buffer is drained through JS (callbacks may stop the run)
           const ptr = env.ctrl + CTRL.tracePtr;
@@ -461,7 +488,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
             W.i32Store,
             0,
           );
-          c.localGet(L_ENT).i32Const(env.traceEnd).op(W.i32Eq).if().call(IMP_DRAIN).op(W.end);
+          c.localGet(L_ENT).i32Const(env.traceEnd).op(W.i32Eq).if();
+          flushCounters();
+          c.call(IMP_DRAIN);
+          reloadCounters();
+          c.op(W.end);
           mayInvalidate = true;
           break;
         }
@@ -470,6 +501,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           const f = h.flags ?? {};
           const flagged = f.mayTrap || f.readsState || f.writesState;
           if (f.readsState || f.writesState) writeBack();
+          else flushCounters();
           if (flagged) beforeTrap();
           for (const a of o.args) {
             c.localGet(loc(a));
@@ -477,6 +509,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           }
           c.call(helperFn.get(Number(o.imm))!);
           if (f.writesState) reload(); // the result stays on the stack meanwhile
+          else reloadCounters();
           if (h.hasResult) {
             if (o.d >= 0) c.localSet(loc(o.d));
             else c.op(W.drop);
