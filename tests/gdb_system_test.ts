@@ -3,9 +3,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { parseElf, readSymbols } from "../mod.ts";
+import { emuSystemArgs } from "./util/emu_system.ts";
 
 const ELF = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
 async function which(cmd: string): Promise<boolean> {
   try {
@@ -28,24 +28,7 @@ Deno.test({
     const port = (l.addr as Deno.NetAddr).port;
     l.close();
     const emu = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MOD,
-        "system",
-        "-M",
-        "virt",
-        "-m",
-        "128M",
-        "-bios",
-        "none",
-        "-kernel",
-        ELF,
-        "-nographic",
-        "-gdb",
-        `tcp::${port}`,
-        "-S",
-      ],
+      args: emuSystemArgs(ELF, ["-gdb", `tcp::${port}`, "-S"]),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { DeviceOptions, EmulatedSystem, parseElf, readSymbols, type SystemEvent } from "../mod.ts";
+import { emuSystemArgs } from "./util/emu_system.ts";
 
 const ELF = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
 const main =
@@ -46,25 +47,7 @@ for (const accel of ["jit", "interp"] as const) {
 
 Deno.test("emu system -plugin: tool plugins see the system guest (interrupts as discontinuities)", async () => {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../mod.ts", import.meta.url).pathname,
-      "system",
-      "-M",
-      "virt",
-      "-m",
-      "128M",
-      "-bios",
-      "none",
-      "-kernel",
-      ELF,
-      "-nographic",
-      "-plugin",
-      "traps",
-      "-plugin",
-      "insn",
-    ],
+    args: emuSystemArgs(ELF, ["-plugin", "traps", "-plugin", "insn"]),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
