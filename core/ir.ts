@@ -411,172 +411,104 @@ export class IrBuilder {
     return t;
   }
 
-  #push(o: IrOp): void {
-    this.ops.push(o);
+  #emit(op: Op, fields: Partial<IrOp>): void {
+    this.ops.push(Object.assign(blank(op), fields));
   }
 
   /** `d = a` */
   mov(d: Temp, a: Temp): void {
-    const o = blank(Op.MOV);
-    o.d = d;
-    o.a = a;
-    this.#push(o);
+    this.#emit(Op.MOV, { d, a });
   }
 
   /** `d = v` (v is taken modulo 2^64, signed) */
   movi(d: Temp, v: bigint): void {
-    const o = blank(Op.MOVI);
-    o.d = d;
-    o.imm = BigInt.asIntN(64, v);
-    this.#push(o);
+    this.#emit(Op.MOVI, { d, imm: BigInt.asIntN(64, v) });
   }
 
   /** A binary ALU op or an extension (`b` unused for extensions). */
   binop(op: Op, d: Temp, a: Temp, b: Temp = 0): void {
-    const o = blank(op);
-    o.d = d;
-    o.a = a;
-    o.b = b;
-    this.#push(o);
+    this.#emit(op, { d, a, b });
   }
 
   /** `d = (a cond b) ? 1 : 0` */
   setcond(cond: Cond, d: Temp, a: Temp, b: Temp): void {
-    const o = blank(Op.SETCOND);
-    o.cond = cond;
-    o.d = d;
-    o.a = a;
-    o.b = b;
-    this.#push(o);
+    this.#emit(Op.SETCOND, { cond, d, a, b });
   }
 
   /** `d = (a cond b) ? ifTrue : ifFalse` */
   movcond(cond: Cond, d: Temp, a: Temp, b: Temp, ifTrue: Temp, ifFalse: Temp): void {
-    const o = blank(Op.MOVCOND);
-    o.cond = cond;
-    o.d = d;
-    o.a = a;
-    o.b = b;
-    o.c = ifTrue;
-    o.e = ifFalse;
-    this.#push(o);
+    this.#emit(Op.MOVCOND, { cond, d, a, b, c: ifTrue, e: ifFalse });
   }
 
   /** `if (a cond b) goto l` (forward only) */
   brcond(cond: Cond, a: Temp, b: Temp, l: Label): void {
-    const o = blank(Op.BRCOND);
-    o.label = l;
-    o.cond = cond;
-    o.a = a;
-    o.b = b;
-    this.#push(o);
+    this.#emit(Op.BRCOND, { cond, a, b, label: l });
   }
 
   /** `goto l` (forward only) */
   br(l: Label): void {
-    const o = blank(Op.BR);
-    o.label = l;
-    this.#push(o);
+    this.#emit(Op.BR, { label: l });
   }
 
   /** Places label `l` here. */
   setLabel(l: Label): void {
     this.#constCache.clear();
-    const o = blank(Op.LABEL);
-    o.label = l;
-    this.#push(o);
+    this.#emit(Op.LABEL, { label: l });
   }
 
   /** `d = mem[a + offset]` of `size` bytes (1, 2, 4, 8). */
   load(d: Temp, a: Temp, offset: bigint, size: number, signed: boolean): void {
-    const o = blank(Op.LOAD);
-    o.d = d;
-    o.a = a;
-    o.imm = offset;
-    o.size = size;
-    o.signed = signed;
-    this.#push(o);
+    this.#emit(Op.LOAD, { d, a, imm: offset, size, signed });
   }
 
   /** `mem[a + offset] = v` (low `size` bytes). */
   store(a: Temp, offset: bigint, v: Temp, size: number): void {
-    const o = blank(Op.STORE);
-    o.a = a;
-    o.imm = offset;
-    o.b = v;
-    o.size = size;
-    this.#push(o);
+    this.#emit(Op.STORE, { a, imm: offset, b: v, size });
   }
 
   /** `d = 64-bit word at host address hostAddr` (a state field that is not a global). */
   loadHost(d: Temp, hostAddr: number): void {
-    const o = blank(Op.LOAD_HOST);
-    o.d = d;
-    o.imm = BigInt(hostAddr);
-    this.#push(o);
+    this.#emit(Op.LOAD_HOST, { d, imm: BigInt(hostAddr) });
   }
 
   /** `64-bit word at host address hostAddr = a`. */
   storeHost(hostAddr: number, a: Temp): void {
-    const o = blank(Op.STORE_HOST);
-    o.a = a;
-    o.imm = BigInt(hostAddr);
-    this.#push(o);
+    this.#emit(Op.STORE_HOST, { a, imm: BigInt(hostAddr) });
   }
 
   /** `64-bit word at host address hostAddr += delta`: an inline counter. */
   counterAdd(hostAddr: number, delta: bigint): void {
-    const o = blank(Op.COUNTER_ADD);
-    o.imm = BigInt(hostAddr);
-    o.pc = delta;
-    this.#push(o);
+    this.#emit(Op.COUNTER_ADD, { imm: BigInt(hostAddr), pc: delta });
   }
 
   /** Records callback `id` in the trace buffer (see `Op.TRACE`). */
   trace(id: number): void {
-    const o = blank(Op.TRACE);
-    o.imm = BigInt(id);
-    this.#push(o);
+    this.#emit(Op.TRACE, { imm: BigInt(id) });
   }
 
   /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */
   call(d: Temp, helper: number, args: Temp[]): void {
-    const o = blank(Op.CALL);
-    o.d = d;
-    o.imm = BigInt(helper);
-    o.args = args;
-    this.#push(o);
+    this.#emit(Op.CALL, { d, imm: BigInt(helper), args });
   }
 
   /** Marks the start of guest instruction `index` at `pc`. */
   insnStart(pc: bigint, index: number): void {
-    const o = blank(Op.INSN_START);
-    o.pc = pc;
-    o.size = index;
-    this.#push(o);
+    this.#emit(Op.INSN_START, { pc, size: index });
   }
 
   /** Ends the TB, continuing at the constant `pc`. */
   gotoTb(pc: bigint): void {
-    const o = blank(Op.GOTO_TB);
-    o.pc = BigInt.asUintN(64, pc);
-    this.#push(o);
+    this.#emit(Op.GOTO_TB, { pc: BigInt.asUintN(64, pc) });
   }
 
   /** Ends the TB, continuing at the address held in `a`. */
   gotoPtr(a: Temp): void {
-    const o = blank(Op.GOTO_PTR);
-    o.a = a;
-    this.#push(o);
+    this.#emit(Op.GOTO_PTR, { a });
   }
 
   /** Ends the TB with a precise trap at the current instruction. */
   raise(kind: TrapKind, cause: number, data: Temp | -1 = -1): void {
-    const o = blank(Op.RAISE);
-    o.imm = BigInt(kind);
-    o.c = cause;
-    o.a = data;
-    this.#push(o);
+    this.#emit(Op.RAISE, { imm: BigInt(kind), c: cause, a: data });
   }
 
   /** The finished block. */
