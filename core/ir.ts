@@ -411,104 +411,156 @@ export class IrBuilder {
     return t;
   }
 
-  #emit(op: Op, fields: Partial<IrOp>): void {
-    this.ops.push(Object.assign(blank(op), fields));
+  /** Appends a blank op (every field at its default) for the caller to fill in. */
+  #emit(op: Op): IrOp {
+    const o = blank(op);
+    this.ops.push(o);
+    return o;
   }
 
   /** `d = a` */
   mov(d: Temp, a: Temp): void {
-    this.#emit(Op.MOV, { d, a });
+    const o = this.#emit(Op.MOV);
+    o.d = d;
+    o.a = a;
   }
 
   /** `d = v` (v is taken modulo 2^64, signed) */
   movi(d: Temp, v: bigint): void {
-    this.#emit(Op.MOVI, { d, imm: BigInt.asIntN(64, v) });
+    const o = this.#emit(Op.MOVI);
+    o.d = d;
+    o.imm = BigInt.asIntN(64, v);
   }
 
   /** A binary ALU op or an extension (`b` unused for extensions). */
   binop(op: Op, d: Temp, a: Temp, b: Temp = 0): void {
-    this.#emit(op, { d, a, b });
+    const o = this.#emit(op);
+    o.d = d;
+    o.a = a;
+    o.b = b;
   }
 
   /** `d = (a cond b) ? 1 : 0` */
   setcond(cond: Cond, d: Temp, a: Temp, b: Temp): void {
-    this.#emit(Op.SETCOND, { cond, d, a, b });
+    const o = this.#emit(Op.SETCOND);
+    o.cond = cond;
+    o.d = d;
+    o.a = a;
+    o.b = b;
   }
 
   /** `d = (a cond b) ? ifTrue : ifFalse` */
   movcond(cond: Cond, d: Temp, a: Temp, b: Temp, ifTrue: Temp, ifFalse: Temp): void {
-    this.#emit(Op.MOVCOND, { cond, d, a, b, c: ifTrue, e: ifFalse });
+    const o = this.#emit(Op.MOVCOND);
+    o.cond = cond;
+    o.d = d;
+    o.a = a;
+    o.b = b;
+    o.c = ifTrue;
+    o.e = ifFalse;
   }
 
   /** `if (a cond b) goto l` (forward only) */
   brcond(cond: Cond, a: Temp, b: Temp, l: Label): void {
-    this.#emit(Op.BRCOND, { cond, a, b, label: l });
+    const o = this.#emit(Op.BRCOND);
+    o.cond = cond;
+    o.a = a;
+    o.b = b;
+    o.label = l;
   }
 
   /** `goto l` (forward only) */
   br(l: Label): void {
-    this.#emit(Op.BR, { label: l });
+    const o = this.#emit(Op.BR);
+    o.label = l;
   }
 
   /** Places label `l` here. */
   setLabel(l: Label): void {
     this.#constCache.clear();
-    this.#emit(Op.LABEL, { label: l });
+    const o = this.#emit(Op.LABEL);
+    o.label = l;
   }
 
   /** `d = mem[a + offset]` of `size` bytes (1, 2, 4, 8). */
   load(d: Temp, a: Temp, offset: bigint, size: number, signed: boolean): void {
-    this.#emit(Op.LOAD, { d, a, imm: offset, size, signed });
+    const o = this.#emit(Op.LOAD);
+    o.d = d;
+    o.a = a;
+    o.imm = offset;
+    o.size = size;
+    o.signed = signed;
   }
 
   /** `mem[a + offset] = v` (low `size` bytes). */
   store(a: Temp, offset: bigint, v: Temp, size: number): void {
-    this.#emit(Op.STORE, { a, imm: offset, b: v, size });
+    const o = this.#emit(Op.STORE);
+    o.a = a;
+    o.imm = offset;
+    o.b = v;
+    o.size = size;
   }
 
   /** `d = 64-bit word at host address hostAddr` (a state field that is not a global). */
   loadHost(d: Temp, hostAddr: number): void {
-    this.#emit(Op.LOAD_HOST, { d, imm: BigInt(hostAddr) });
+    const o = this.#emit(Op.LOAD_HOST);
+    o.d = d;
+    o.imm = BigInt(hostAddr);
   }
 
   /** `64-bit word at host address hostAddr = a`. */
   storeHost(hostAddr: number, a: Temp): void {
-    this.#emit(Op.STORE_HOST, { a, imm: BigInt(hostAddr) });
+    const o = this.#emit(Op.STORE_HOST);
+    o.a = a;
+    o.imm = BigInt(hostAddr);
   }
 
   /** `64-bit word at host address hostAddr += delta`: an inline counter. */
   counterAdd(hostAddr: number, delta: bigint): void {
-    this.#emit(Op.COUNTER_ADD, { imm: BigInt(hostAddr), pc: delta });
+    const o = this.#emit(Op.COUNTER_ADD);
+    o.imm = BigInt(hostAddr);
+    o.pc = delta;
   }
 
   /** Records callback `id` in the trace buffer (see `Op.TRACE`). */
   trace(id: number): void {
-    this.#emit(Op.TRACE, { imm: BigInt(id) });
+    const o = this.#emit(Op.TRACE);
+    o.imm = BigInt(id);
   }
 
   /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */
   call(d: Temp, helper: number, args: Temp[]): void {
-    this.#emit(Op.CALL, { d, imm: BigInt(helper), args });
+    const o = this.#emit(Op.CALL);
+    o.d = d;
+    o.imm = BigInt(helper);
+    o.args = args;
   }
 
   /** Marks the start of guest instruction `index` at `pc`. */
   insnStart(pc: bigint, index: number): void {
-    this.#emit(Op.INSN_START, { pc, size: index });
+    const o = this.#emit(Op.INSN_START);
+    o.pc = pc;
+    o.size = index;
   }
 
   /** Ends the TB, continuing at the constant `pc`. */
   gotoTb(pc: bigint): void {
-    this.#emit(Op.GOTO_TB, { pc: BigInt.asUintN(64, pc) });
+    const o = this.#emit(Op.GOTO_TB);
+    o.pc = BigInt.asUintN(64, pc);
   }
 
   /** Ends the TB, continuing at the address held in `a`. */
   gotoPtr(a: Temp): void {
-    this.#emit(Op.GOTO_PTR, { a });
+    const o = this.#emit(Op.GOTO_PTR);
+    o.a = a;
   }
 
   /** Ends the TB with a precise trap at the current instruction. */
   raise(kind: TrapKind, cause: number, data: Temp | -1 = -1): void {
-    this.#emit(Op.RAISE, { imm: BigInt(kind), c: cause, a: data });
+    const o = this.#emit(Op.RAISE);
+    o.imm = BigInt(kind);
+    o.c = cause;
+    o.a = data;
   }
 
   /** The finished block. */

@@ -217,30 +217,49 @@ export class DecodeTable {
    */
   decoder(accept: (p: DecodePattern) => boolean = () => true): Decoder {
     const chosen = this.patterns.filter(accept);
-    checkOverlaps(chosen);
     let common = this.width >= 32 ? -1 : (1 << this.width) - 1;
     for (const p of chosen) common &= p.mask;
-    const keyBits: number[] = [];
-    for (let b = 0; b < this.width && keyBits.length < 10; b++) {
-      if (common & (1 << b)) keyBits.push(b);
-    }
-    const keyOf = (bits: number) => {
-      let k = 0;
-      for (let i = 0; i < keyBits.length; i++) k |= ((bits >>> keyBits[i]) & 1) << i;
-      return k;
-    };
-    const buckets: DecodePattern[][] = Array.from({ length: 1 << keyBits.length }, () => []);
-    for (const p of chosen) buckets[keyOf(p.match)].push(p);
+    const keyOf = bucketKey(common, this.width);
+    const buckets: DecodePattern[][] = [];
+    for (const p of chosen) (buckets[keyOf(p.match)] ??= []).push(p);
+    // Patterns in different buckets differ in a bit both fix: only same-bucket pairs can overlap.
+    for (const b of buckets) if (b) checkOverlaps(b);
+    const none: DecodePattern[] = [];
     return {
       patterns: chosen,
       decode(bits: number): Decoded | null {
-        for (const p of buckets[keyOf(bits)]) {
+        for (const p of buckets[keyOf(bits)] ?? none) {
           if ((bits & p.mask) === p.match) return { pattern: p, args: p.extract(bits) };
         }
         return null;
       },
     };
   }
+}
+
+/**
+ * The bucket index of an instruction word: up to 10 of the `common` bits (those
+ * every pattern fixes), gathered as runs of adjacent bits.
+ */
+function bucketKey(common: number, width: number): (bits: number) => number {
+  const runs: { pos: number; len: number; at: number }[] = [];
+  let taken = 0;
+  for (let b = 0; b < width && taken < 10; b++) {
+    if (!(common & (1 << b))) continue;
+    const last = runs[runs.length - 1];
+    if (last && last.pos + last.len === b) last.len++;
+    else runs.push({ pos: b, len: 1, at: taken });
+    taken++;
+  }
+  if (runs.length === 1) {
+    const { pos, len } = runs[0];
+    return (bits) => (bits >>> pos) & ((1 << len) - 1);
+  }
+  return (bits) => {
+    let k = 0;
+    for (const r of runs) k |= ((bits >>> r.pos) & ((1 << r.len) - 1)) << r.at;
+    return k;
+  };
 }
 
 function checkOverlaps(ps: DecodePattern[]): void {
