@@ -122,11 +122,26 @@ export const W = {
  * ```
  */
 export class WasmCode {
-  readonly bytes: number[] = [];
+  #buf = new Uint8Array(256);
+  #len = 0;
+
+  /** The bytes emitted so far. */
+  get bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
+
+  #byte(b: number): void {
+    if (this.#len === this.#buf.length) {
+      const grown = new Uint8Array(this.#buf.length * 2);
+      grown.set(this.#buf);
+      this.#buf = grown;
+    }
+    this.#buf[this.#len++] = b;
+  }
 
   /** A plain opcode with no immediates. */
   op(code: number): this {
-    this.bytes.push(code);
+    this.#byte(code);
     return this;
   }
 
@@ -136,18 +151,30 @@ export class WasmCode {
       let b = v & 0x7f;
       v = Math.floor(v / 128);
       if (v !== 0) b |= 0x80;
-      this.bytes.push(b);
+      this.#byte(b);
     } while (v !== 0);
     return this;
   }
 
+  /** A signed LEB128 immediate of a safe integer. */
+  #slebNumber(v: number): this {
+    for (;;) {
+      const b = v & 0x7f;
+      v = Math.floor(v / 128);
+      const done = (v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0);
+      this.#byte(done ? b : b | 0x80);
+      if (done) return this;
+    }
+  }
+
   /** A signed LEB128 immediate. */
   sleb(v: bigint): this {
+    if (v >= -0x80000000n && v <= 0x7fffffffn) return this.#slebNumber(Number(v));
     for (;;) {
       const b = Number(v & 0x7fn);
       v >>= 7n;
       const done = (v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0);
-      this.bytes.push(done ? b : b | 0x80);
+      this.#byte(done ? b : b | 0x80);
       if (done) return this;
     }
   }
@@ -165,7 +192,7 @@ export class WasmCode {
   }
 
   i32Const(v: number): this {
-    return this.op(W.i32Const).sleb(BigInt(v | 0));
+    return this.op(W.i32Const).#slebNumber(v | 0);
   }
 
   i64Const(v: bigint): this {
@@ -214,7 +241,12 @@ export class WasmCode {
 
   /** Appends another body fragment. */
   append(other: WasmCode): this {
-    for (const b of other.bytes) this.bytes.push(b);
+    return this.raw(other.bytes);
+  }
+
+  /** Appends bytes as they are. */
+  raw(bytes: ArrayLike<number>): this {
+    for (let i = 0; i < bytes.length; i++) this.#byte(bytes[i]);
     return this;
   }
 }
@@ -231,11 +263,21 @@ export interface WasmFunctionSpec {
 }
 
 const TYPE_NAMES: Record<number, string> = { [I32]: "i32", [I64]: "i64" };
-const CHUNK = 8192;
 
 /** Type index of `(i32, i32) -> i32` in every assembled module (for `return_call_indirect`). */
 export const RUN_TYPE_INDEX = 0;
 const RUN_SIGNATURE = [0x60, 2, I32, I32, 1, I32];
+
+/** Local declarations as (count, type) runs of equal types. */
+function localRuns(types: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const t of types) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === t) last[0]++;
+    else runs.push([1, t]);
+  }
+  return runs;
+}
 
 function stringBytes(s: string): number[] {
   const b = [...new TextEncoder().encode(s)];
@@ -249,8 +291,6 @@ interface WasmbuilderFunction {
   fieldName: string;
   addParam(name: string, type: string): void;
   setReturnType(type: string): void;
-  addLocal(name: string, type: string): void;
-  addCode(code: number[]): void;
 }
 interface WasmbuilderModule {
   signatures: number[][];
@@ -260,6 +300,9 @@ interface WasmbuilderModule {
   _buildSection(type: number, bytes: number[]): number[];
   _setSignatures(): void;
   _buildImport(): number[];
+  _buildType(): number[];
+  _buildFunctionDeclarations(): number[];
+  _buildExports(): number[];
   setMemory(pages: number, moduleName: string, fieldName: string): void;
   addIimportFunction(name: string, moduleName: string, fieldName: string): WasmbuilderFunction;
   addFunction(name: string): WasmbuilderFunction;
@@ -269,10 +312,40 @@ interface WasmbuilderModule {
 
 /**
  * wasmbuilder's ModuleBuilder, extended with what the JIT needs and it lacks:
- * an imported function table (`env.table`, for tail calls between modules)
- * and the `(i32, i32) -> i32` signature pinned at type index 0.
+ * an imported function table (`env.table`, for tail calls between modules),
+ * the `(i32, i32) -> i32` signature pinned at type index 0, and a code
+ * section written straight into a byte array (wasmbuilder's spreads arrays
+ * of numbers, which dominated translation time on large regions). The module
+ * has no data section, so instantiating it writes no memory.
  */
 class JitModuleBuilder extends (ModuleBuilder as unknown as new () => WasmbuilderModule) {
+  /** The defined functions, in order (their bodies and locals). */
+  readonly defined: WasmFunctionSpec[] = [];
+
+  override build(): Uint8Array {
+    this._setSignatures();
+    const head = new WasmCode();
+    for (
+      const b of [
+        [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+        this._buildType(),
+        this._buildImport(),
+        this._buildFunctionDeclarations(),
+        this._buildExports(),
+      ]
+    ) head.raw(b);
+    const code = new WasmCode().uleb(this.defined.length);
+    for (const f of this.defined) {
+      const body = new WasmCode();
+      const runs = localRuns(f.locals ?? []);
+      body.uleb(runs.length);
+      for (const [count, type] of runs) body.uleb(count).op(type);
+      if (f.body) body.raw(f.body.bytes);
+      body.op(W.end);
+      code.uleb(body.bytes.length).raw(body.bytes);
+    }
+    return head.op(0x0a).uleb(code.bytes.length).raw(code.bytes).bytes;
+  }
   override _setSignatures(): void {
     super._setSignatures();
     const sigs = this.signatures;
@@ -328,14 +401,11 @@ export function assembleModule(
   const declare = (f: WasmbuilderFunction, s: WasmFunctionSpec) => {
     s.params.forEach((t, i) => f.addParam(`p${i}`, TYPE_NAMES[t]));
     if (s.result !== null) f.setReturnType(TYPE_NAMES[s.result]);
-    (s.locals ?? []).forEach((t, i) => f.addLocal(`l${i}`, TYPE_NAMES[t]));
   };
   for (const s of imports) declare(mb.addIimportFunction(s.name, "env", s.name), s);
   for (const s of functions) {
-    const f = mb.addFunction(s.name);
-    declare(f, s);
-    const bytes = s.body?.bytes ?? [];
-    for (let i = 0; i < bytes.length; i += CHUNK) f.addCode(bytes.slice(i, i + CHUNK));
+    declare(mb.addFunction(s.name), s);
+    mb.defined.push(s);
     if (s.exported) mb.exportFunction(s.name);
   }
   return mb.build();
