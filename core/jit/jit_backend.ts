@@ -1,8 +1,11 @@
 /**
  * The WebAssembly JIT backend. Cold TBs run on the interpreter; a TB that
- * has run `hotThreshold` times is compiled together with the already
- * translated TBs it jumps to directly (a region) into one wasm module. Every
- * TB of a region is an entry point. At most `maxRegions` modules stay live;
+ * has run `hotThreshold` times is compiled together with the warm TBs it
+ * jumps to directly (a region) into one wasm module. Every TB of a region is
+ * an entry point. A successor joins the region when it has run a quarter of
+ * the threshold; one already compiled elsewhere joins only when it is hot
+ * (twice the threshold), so lukewarm code is not compiled over and over: the
+ * region reaches it through the jump cache instead. At most `maxRegions` modules stay live;
  * the oldest is dropped when full, and a region dies with any of its TBs.
  *
  * @module
@@ -199,6 +202,12 @@ export class JitBackend implements Backend {
     return out;
   }
 
+  /** Whether successor `tb` is worth compiling into the region being formed. */
+  #joins(tb: TranslationBlock): boolean {
+    const min = tb.backend.jit ? 2 * this.hotThreshold : this.hotThreshold / 4;
+    return tb.execCount >= Math.max(1, min);
+  }
+
   #compile(hot: TranslationBlock): JitEntry | undefined {
     const cpu = this.cpu;
     const members: TranslationBlock[] = [hot];
@@ -208,7 +217,7 @@ export class JitBackend implements Backend {
         if (seen.has(pc)) continue;
         seen.add(pc);
         const next = cpu.tbs.peek(pc);
-        if (next && next.valid && next.flags === hot.flags && next.execCount > 0) {
+        if (next && next.valid && next.flags === hot.flags && this.#joins(next)) {
           members.push(next);
           if (members.length >= this.maxRegionTbs) break;
         }
