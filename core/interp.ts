@@ -77,12 +77,13 @@ function floatOp(a: bigint, b: bigint, f: (x: number, y: number) => number): big
   return i64View[0];
 }
 
+const s64 = (v: bigint) => BigInt.asIntN(64, v);
+const u64 = (v: bigint) => BigInt.asUintN(64, v);
+const s32 = (v: bigint) => BigInt.asIntN(32, v);
+const u32 = (v: bigint) => BigInt.asUintN(32, v);
+
 /** Evaluates a binary ALU op or extension on signed 64-bit values. */
 export function alu(op: Op, a: bigint, b: bigint): bigint {
-  const s64 = (v: bigint) => BigInt.asIntN(64, v);
-  const u64 = (v: bigint) => BigInt.asUintN(64, v);
-  const s32 = (v: bigint) => BigInt.asIntN(32, v);
-  const u32 = (v: bigint) => BigInt.asUintN(32, v);
   switch (op) {
     case Op.ADD:
       return s64(a + b);
