@@ -1,11 +1,12 @@
 /**
  * The WebAssembly JIT backend. Cold TBs run on the interpreter; a TB that
- * has run `hotThreshold` times is compiled together with the warm TBs it
- * jumps to directly (a region) into one wasm module. Every TB of a region is
- * an entry point. A successor joins the region when it has run a quarter of
- * the threshold; one already compiled elsewhere joins only when it is hot
- * (twice the threshold), so lukewarm code is not compiled over and over: the
- * region reaches it through the jump cache instead. At most `maxRegions` modules stay live;
+ * has run `hotThreshold` times is compiled together with the TBs it was seen
+ * to continue to (a region) into one wasm module: its direct jump targets,
+ * and the targets its indirect jumps took while it was interpreted (returns,
+ * switch tables, an interpreter's dispatch). Every TB of a region is an
+ * entry point. A successor that already has compiled code joins only when it
+ * is hot (twice the threshold), so lukewarm code is not compiled over and
+ * over: the region reaches it through the jump cache instead. At most `maxRegions` modules stay live;
  * the oldest is dropped when full, and a region dies with any of its TBs.
  *
  * @module
@@ -58,6 +59,8 @@ export interface JitStats {
 }
 
 const MAX_RUN = 1 << 30;
+/** Indirect-jump targets remembered per TB. */
+const MAX_INDIRECT_TARGETS = 16;
 /** Entries of the trace buffer of deferred callbacks. */
 const TRACE_ENTRIES = 4096;
 
@@ -87,6 +90,8 @@ export class JitBackend implements Backend {
     regionsEvicted: 0,
   };
   readonly tlb: SoftTlb;
+  /** The last interpreted TB, when it ended with an indirect jump. */
+  #lastIndirect: TranslationBlock | undefined;
   readonly #ctrl: number;
   readonly #jumpCache: number;
   readonly #traceStart: number;
@@ -166,11 +171,12 @@ export class JitBackend implements Backend {
 
   /** Runs `tb` (and whatever its region chains to) for at most `budget` instructions. */
   exec(cpu: CpuCore, tb: TranslationBlock, budget: number): number {
+    this.#noteIndirectTarget(tb);
     let entry = tb.backend.jit as JitEntry | undefined;
     if (!entry) {
-      if (tb.execCount < this.hotThreshold || tb.backend.jitFailed) return interpretBlock(cpu, tb);
+      if (tb.execCount < this.hotThreshold || tb.backend.jitFailed) return this.#interpret(cpu, tb);
       entry = this.#compile(tb);
-      if (!entry) return interpretBlock(cpu, tb);
+      if (!entry) return this.#interpret(cpu, tb);
     }
     const dv = cpu.host.dv, ctrl = this.#ctrl;
     dv.setInt32(ctrl + CTRL.fault, 0, true);
@@ -196,16 +202,36 @@ export class JitBackend implements Backend {
     return done;
   }
 
+  /** Interprets `tb`, remembering it when it ends with an indirect jump (see below). */
+  #interpret(cpu: CpuCore, tb: TranslationBlock): number {
+    const done = interpretBlock(cpu, tb);
+    const ops = tb.ir.ops;
+    if (!cpu.trap && ops[ops.length - 1]?.op === Op.GOTO_PTR) this.#lastIndirect = tb;
+    return done;
+  }
+
+  /**
+   * Records `next` as a target of the indirect jump that the previous
+   * interpreted TB ended with (returns, switch tables, interpreter dispatch),
+   * so that regions can take those targets in like direct successors.
+   */
+  #noteIndirectTarget(next: TranslationBlock): void {
+    const from = this.#lastIndirect;
+    if (!from) return;
+    this.#lastIndirect = undefined;
+    const seen = (from.backend.indirectTargets ??= []) as bigint[];
+    if (seen.length < MAX_INDIRECT_TARGETS && !seen.includes(next.pc)) seen.push(next.pc);
+  }
+
   #successors(tb: TranslationBlock): bigint[] {
     const out: bigint[] = [];
     for (const o of tb.ir.ops) if (o.op === Op.GOTO_TB) out.push(o.pc);
-    return out;
+    return out.concat((tb.backend.indirectTargets as bigint[] | undefined) ?? []);
   }
 
   /** Whether successor `tb` is worth compiling into the region being formed. */
   #joins(tb: TranslationBlock): boolean {
-    const min = tb.backend.jit ? 2 * this.hotThreshold : this.hotThreshold / 4;
-    return tb.execCount >= Math.max(1, min);
+    return tb.execCount >= (tb.backend.jit ? 2 * this.hotThreshold : 1);
   }
 
   #compile(hot: TranslationBlock): JitEntry | undefined {
