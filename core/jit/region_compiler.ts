@@ -199,6 +199,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const used = new Set<number>(), written = new Set<number>();
   let maxTemps = G;
   const helperArity = new Map<number, number>();
+  /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
+  let usesInternal = false;
   for (const tb of tbs) {
     maxTemps = Math.max(maxTemps, tb.ir.numTemps);
     for (const o of tb.ir.ops) {
@@ -209,6 +211,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         written.add(x);
       });
       if (o.op === Op.CALL) helperArity.set(Number(o.imm), o.args.length);
+      if (HELPER_OPS.includes(o.op)) usesInternal = true;
     }
   }
   // Locals: params entry(0), remaining(1); next(2), status(3), addr(4, i64), ent(5, i32), then globals, temps.
@@ -265,6 +268,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   reload();
   c.localGet(P_ENTRY).localSet(L_NEXT);
   c.block(); // $exit
+  c.block(); // $chain: L_ENT holds a jump-cache entry to tail-call
   c.loop(); // $dispatch
   for (let i = 0; i < tbs.length; i++) c.block();
   c.localGet(L_NEXT).brTable(tbs.map((_, i) => i), 0);
@@ -275,7 +279,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     const baseDispatch = tbs.length - 1 - k;
     let depth = 0; // extra blocks opened inside the TB (labels, ifs)
     const toDispatch = () => baseDispatch + depth;
-    const toExit = () => baseDispatch + 1 + depth;
+    const toChain = () => baseDispatch + 1 + depth;
+    const toExit = () => baseDispatch + 2 + depth;
     const exitWith = (status: number) => {
       c.i32Const(status).localSet(L_STATUS).br(toExit());
     };
@@ -330,9 +335,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         depth--;
         c.op(W.end);
       }
-      writeBack();
-      c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
-      c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
+      c.br(toChain());
       depth--;
       c.op(W.end);
     };
@@ -575,6 +578,10 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     c.op(W.unreachable);
   });
   c.op(W.end); // loop
+  c.op(W.end); // $chain: one shared tail call for every chaining site
+  writeBack();
+  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
+  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
   c.op(W.end); // $exit
   writeBack();
   c.i32Const(env.ctrl + CTRL.remaining).localGet(L_REMAINING).mem(W.i32Store, 0);
@@ -599,7 +606,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     exported: true,
   };
   const bytes = assembleModule(env.memoryPages, imports, [
-    ...internalFunctions(firstInternal),
+    ...(usesInternal ? internalFunctions(firstInternal) : []),
     run,
   ]);
   return {

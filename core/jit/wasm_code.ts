@@ -130,12 +130,16 @@ export class WasmCode {
     return this.#buf.subarray(0, this.#len);
   }
 
+  /** Makes room for `n` more bytes. */
+  #reserve(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#len + n));
+    grown.set(this.#buf.subarray(0, this.#len));
+    this.#buf = grown;
+  }
+
   #byte(b: number): void {
-    if (this.#len === this.#buf.length) {
-      const grown = new Uint8Array(this.#buf.length * 2);
-      grown.set(this.#buf);
-      this.#buf = grown;
-    }
+    if (this.#len === this.#buf.length) this.#reserve(1);
     this.#buf[this.#len++] = b;
   }
 
@@ -246,7 +250,10 @@ export class WasmCode {
 
   /** Appends bytes as they are. */
   raw(bytes: ArrayLike<number>): this {
-    for (let i = 0; i < bytes.length; i++) this.#byte(bytes[i]);
+    this.#reserve(bytes.length);
+    if (bytes instanceof Uint8Array) this.#buf.set(bytes, this.#len);
+    else for (let i = 0; i < bytes.length; i++) this.#buf[this.#len + i] = bytes[i];
+    this.#len += bytes.length;
     return this;
   }
 }
