@@ -111,6 +111,12 @@ export class CpuCore implements RegisterAccess {
     this.host.dv.setBigInt64(STATE_BASE + offset, BigInt.asIntN(64, v), true);
   }
 
+  /** The pc as a TB cache key (see {@linkcode TbCache.lookup}), read without a bigint. */
+  #pcKey(): number {
+    const at = this.#pcSlot * 8, dv = this.host.dv;
+    return dv.getInt32(at + 4, true) * 0x100000000 + dv.getUint32(at, true);
+  }
+
   /** The guest pc (unsigned). */
   get pc(): bigint {
     return BigInt.asUintN(64, this.host.i64[this.#pcSlot]);
@@ -150,11 +156,10 @@ export class CpuCore implements RegisterAccess {
     const tbs = this.tbs;
     this.stopRequested = false;
     while (this.icount < stopAt) {
-      const pc = this.pc;
       const flags = this.target.tbFlags(this);
-      let tb = tbs.get(pc, flags);
+      let tb = tbs.lookup(this.#pcKey(), flags) ?? tbs.get(this.pc, flags);
       const left = stopAt - this.icount;
-      if (tb.insns.length > left) tb = tbs.translateOnce(pc, flags, left);
+      if (tb.insns.length > left) tb = tbs.translateOnce(tb.pc, flags, left);
       tb.execCount++;
       this.icount += this.backend.exec(this, tb, left);
       this.inFlight = 0;

@@ -6,7 +6,7 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, type IrBlock, Op, operands } from "./ir.ts";
+import { Cond, type IrBlock, markGlobals, Op } from "./ir.ts";
 import type { TranslationBlock } from "./tb.ts";
 import { GuestTrap, PcRedirect, type Trap, TrapKind } from "./trap.ts";
 import type { CpuCore } from "./cpu_core.ts";
@@ -25,18 +25,17 @@ interface Plan {
 
 function plan(ir: IrBlock, numGlobals: number): Plan {
   const labels = new Int32Array(ir.numLabels).fill(-1);
-  const used = new Set<number>(), written = new Set<number>();
-  const isGlobal = (t: number) => t >= 0 && t < numGlobals;
   ir.ops.forEach((o, i) => {
     if (o.op === Op.LABEL) labels[o.label] = i;
-    const { reads, writes } = operands(o);
-    for (const t of reads) if (isGlobal(t)) used.add(t);
-    if (isGlobal(writes)) {
-      used.add(writes);
-      written.add(writes);
-    }
   });
-  return { labels, used: [...used], written: [...written] };
+  const isUsed = new Uint8Array(numGlobals), isWritten = new Uint8Array(numGlobals);
+  markGlobals(ir.ops, numGlobals, isUsed, isWritten);
+  const used: number[] = [], written: number[] = [];
+  for (let g = 0; g < numGlobals; g++) {
+    if (isUsed[g]) used.push(g);
+    if (isWritten[g]) written.push(g);
+  }
+  return { labels, used, written };
 }
 
 /** Evaluates a comparison on signed 64-bit values. */
@@ -195,12 +194,30 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
   const numGlobals = cpu.target.state.globals.length;
   let p = tb.backend.interp as Plan | undefined;
   if (!p) tb.backend.interp = p = plan(tb.ir, numGlobals);
-  const t: bigint[] = new Array(tb.ir.numTemps);
-  for (const g of p.used) t[g] = cpu.getGlobal(g);
+  // Temps are written before they are read, so one array serves every TB
+  // (a nested run, from inside a callback, gets its own).
+  const t = running ? new Array<bigint>(tb.ir.numTemps) : scratch;
+  const outer = running;
+  running = true;
+  try {
+    for (const g of p.used) t[g] = cpu.getGlobal(g);
+    return executeOps(cpu, tb, p, t);
+  } finally {
+    running = outer;
+  }
+}
+
+/** The temps of the running TB (see interpretBlock). */
+const scratch: bigint[] = [];
+let running = false;
+
+function writeBack(cpu: CpuCore, p: Plan, t: bigint[]): void {
+  for (const g of p.written) cpu.setGlobal(g, t[g]);
+}
+
+/** Runs the ops of `tb` over temps `t` (globals loaded). */
+function executeOps(cpu: CpuCore, tb: TranslationBlock, p: Plan, t: bigint[]): number {
   const ops = tb.ir.ops;
-  const writeBack = () => {
-    for (const g of p.written) cpu.setGlobal(g, t[g]);
-  };
   let insn = 0;
   let pc = tb.pc;
   let i = 0;
@@ -257,7 +274,7 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
             cpu.extraHelpers[Number(o.imm) - cpu.target.helpers.length];
           const f = h.flags;
           if (f?.readsState || f?.writesState || f?.mayTrap) {
-            writeBack();
+            writeBack(cpu, p, t);
             cpu.pc = pc;
           }
           const r = h.smallArgs
@@ -270,7 +287,7 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
         case Op.INSN_START:
           if (cpu.exitRequest) {
             // a callback asked to leave at the next instruction boundary
-            writeBack();
+            writeBack(cpu, p, t);
             cpu.pc = o.pc;
             return o.size;
           }
@@ -279,17 +296,17 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
           pc = o.pc;
           break;
         case Op.GOTO_TB:
-          writeBack();
+          writeBack(cpu, p, t);
           cpu.pc = o.pc;
           return tb.insns.length;
         case Op.GOTO_PTR: {
           const target = t[o.a];
-          writeBack();
+          writeBack(cpu, p, t);
           cpu.pc = BigInt.asUintN(64, target);
           return tb.insns.length;
         }
         case Op.RAISE:
-          writeBack();
+          writeBack(cpu, p, t);
           cpu.pc = pc;
           cpu.trap = {
             kind: Number(o.imm) as TrapKind,
@@ -307,7 +324,7 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
     if (e instanceof PcRedirect) return insn;
     const trap = trapFrom(e, pc, cpu);
     if (!trap) throw e;
-    writeBack();
+    writeBack(cpu, p, t);
     cpu.pc = pc;
     cpu.trap = trap;
     return insn;

@@ -190,6 +190,62 @@ const UNARY: ReadonlySet<number> = new Set([
 ]); // deno-fmt-ignore
 
 /**
+ * Calls `read` for each temp op `o` reads; returns the temp it writes, or -1.
+ * The allocation-free form of {@linkcode operands}.
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder, Op, visitOperands } from "./ir.ts";
+ * const b = new IrBuilder(4);
+ * b.binop(Op.ADD, 1, 2, 3);
+ * const reads: number[] = [];
+ * console.log(visitOperands(b.ops[0], (t) => reads.push(t)), reads); // 1 [ 2, 3 ]
+ * ```
+ */
+export function visitOperands(o: IrOp, read: (t: Temp) => void): Temp {
+  switch (o.op) {
+    case Op.MOVI:
+    case Op.LOAD_HOST:
+      return o.d;
+    case Op.LOAD:
+      read(o.a);
+      return o.d;
+    case Op.STORE:
+    case Op.BRCOND:
+      read(o.a);
+      read(o.b);
+      return -1;
+    case Op.STORE_HOST:
+    case Op.GOTO_PTR:
+      read(o.a);
+      return -1;
+    case Op.RAISE:
+      if (o.a >= 0) read(o.a);
+      return -1;
+    case Op.CALL:
+      for (const a of o.args) read(a);
+      return o.d;
+    case Op.MOVCOND:
+      read(o.a);
+      read(o.b);
+      read(o.c);
+      read(o.e);
+      return o.d;
+    case Op.BR:
+    case Op.LABEL:
+    case Op.INSN_START:
+    case Op.GOTO_TB:
+    case Op.COUNTER_ADD:
+    case Op.TRACE:
+      return -1;
+    default:
+      read(o.a);
+      if (!UNARY.has(o.op)) read(o.b);
+      return o.d;
+  }
+}
+
+/**
  * The temps op `o` reads and the temp it writes (or -1): what backends need
  * to know which guest registers a TB uses.
  *
@@ -202,33 +258,38 @@ const UNARY: ReadonlySet<number> = new Set([
  * ```
  */
 export function operands(o: IrOp): { reads: Temp[]; writes: Temp } {
-  switch (o.op) {
-    case Op.MOVI:
-    case Op.LOAD_HOST:
-      return { reads: [], writes: o.d };
-    case Op.LOAD:
-      return { reads: [o.a], writes: o.d };
-    case Op.STORE:
-    case Op.BRCOND:
-      return { reads: [o.a, o.b], writes: -1 };
-    case Op.STORE_HOST:
-    case Op.GOTO_PTR:
-      return { reads: [o.a], writes: -1 };
-    case Op.RAISE:
-      return { reads: o.a >= 0 ? [o.a] : [], writes: -1 };
-    case Op.CALL:
-      return { reads: o.args, writes: o.d };
-    case Op.MOVCOND:
-      return { reads: [o.a, o.b, o.c, o.e], writes: o.d };
-    case Op.BR:
-    case Op.LABEL:
-    case Op.INSN_START:
-    case Op.GOTO_TB:
-    case Op.COUNTER_ADD:
-    case Op.TRACE:
-      return { reads: [], writes: -1 };
-    default:
-      return { reads: UNARY.has(o.op) ? [o.a] : [o.a, o.b], writes: o.d };
+  const reads: Temp[] = [];
+  const writes = visitOperands(o, (t) => reads.push(t));
+  return { reads, writes };
+}
+
+/**
+ * The globals (temps below `numGlobals`) that `ops` read or write (`used`)
+ * and those they write (`written`), added as flags to the given arrays, so
+ * several blocks can be scanned into one set.
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder, markGlobals, Op } from "./ir.ts";
+ * const b = new IrBuilder(4);
+ * b.binop(Op.ADD, 1, 2, b.temp());
+ * const used = new Uint8Array(4), written = new Uint8Array(4);
+ * markGlobals(b.ops, 4, used, written);
+ * console.log([...used], [...written]); // [ 0, 1, 1, 0 ] [ 0, 1, 0, 0 ]
+ * ```
+ */
+export function markGlobals(
+  ops: readonly IrOp[],
+  numGlobals: number,
+  used: Uint8Array,
+  written: Uint8Array,
+): void {
+  const read = (t: Temp) => {
+    if (t >= 0 && t < numGlobals) used[t] = 1;
+  };
+  for (const o of ops) {
+    const w = visitOperands(o, read);
+    if (w >= 0 && w < numGlobals) used[w] = written[w] = 1;
   }
 }
 

@@ -45,6 +45,7 @@ export interface TranslationObserver {
 /** Default cap on instructions per TB. */
 export const MAX_TB_INSNS = 128;
 
+/** The cache key of `pc`: its signed 64-bit value as a number (exact below 2^53). */
 function pcKey(pc: bigint): number {
   return Number(BigInt.asIntN(64, pc));
 }
@@ -83,6 +84,17 @@ export class TbCache {
     const tb = this.#byPc.get(pcKey(pc));
     if (tb && tb.flags === flags && tb.pc === pc) return tb;
     return this.#translate(pc, flags);
+  }
+
+  /**
+   * The cached TB whose pc has key `key` (the pc's signed 64-bit value as a
+   * number) under `flags`, or undefined. A fast path that needs no bigint:
+   * keys past 2^53 are not exact, so those always miss (use {@linkcode get}).
+   */
+  lookup(key: number, flags: number): TranslationBlock | undefined {
+    if (!Number.isSafeInteger(key)) return undefined;
+    const tb = this.#byPc.get(key);
+    return tb && tb.flags === flags ? tb : undefined;
   }
 
   /** The cached TB for `pc`, if any (no translation). */

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { type Cond, Cond as C, type IrOp, Op, operands } from "../ir.ts";
+import { type Cond, Cond as C, type IrOp, markGlobals, Op } from "../ir.ts";
 import type { HelperDef } from "../ir.ts";
 import { STATE_BASE, TLB_BASE } from "../host_memory.ts";
 import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
@@ -93,8 +93,9 @@ export const JUMP_CACHE_ENTRY_SIZE = 16;
  * the same hash: `((pc >> 1) ^ (pc >> 13)) & (ENTRIES - 1)`.
  */
 export function jumpCacheSlot(pc: bigint): number {
-  const h = Number(BigInt.asUintN(32, (pc >> 1n) ^ (pc >> 13n))) & (JUMP_CACHE_ENTRIES - 1);
-  return h * JUMP_CACHE_ENTRY_SIZE;
+  // Only bits 1..24 of the pc reach the 12-bit hash.
+  const low = Number(pc & 0x1fffffen);
+  return (((low >>> 1) ^ (low >>> 13)) & (JUMP_CACHE_ENTRIES - 1)) * JUMP_CACHE_ENTRY_SIZE;
 }
 
 /** TB flags up to this value take part in chaining (they fit the key's top byte). */
@@ -179,12 +180,6 @@ const STORE_OPS: Record<number, number> = {
   8: W.i64Store,
 };
 
-function globalsOf(o: IrOp, numGlobals: number): { reads: number[]; writes: number[] } {
-  const { reads, writes } = operands(o);
-  const isGlobal = (t: number) => t >= 0 && t < numGlobals;
-  return { reads: reads.filter(isGlobal), writes: isGlobal(writes) ? [writes] : [] };
-}
-
 /**
  * Compiles `tbs` into one module. TB `i` is entry `i` of the `run` export.
  *
@@ -196,20 +191,15 @@ function globalsOf(o: IrOp, numGlobals: number): { reads: number[]; writes: numb
 export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): CompiledRegion {
   const G = env.numGlobals;
   // Which globals the region uses and writes.
-  const used = new Set<number>(), written = new Set<number>();
+  const isUsed = new Uint8Array(G), isWritten = new Uint8Array(G);
   let maxTemps = G;
   const helperArity = new Map<number, number>();
   /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
   let usesInternal = false;
   for (const tb of tbs) {
     maxTemps = Math.max(maxTemps, tb.ir.numTemps);
+    markGlobals(tb.ir.ops, G, isUsed, isWritten);
     for (const o of tb.ir.ops) {
-      const g = globalsOf(o, G);
-      g.reads.forEach((x) => used.add(x));
-      g.writes.forEach((x) => {
-        used.add(x);
-        written.add(x);
-      });
       if (o.op === Op.CALL) helperArity.set(Number(o.imm), o.args.length);
       if (HELPER_OPS.includes(o.op)) usesInternal = true;
     }
@@ -219,7 +209,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const localTypes: number[] = [I32, I32, I64, I32];
   const globalLocal = new Int32Array(G).fill(-1);
   let nextLocal = 6;
-  for (const g of [...used].sort((a, b) => a - b)) {
+  const used: number[] = [], written: number[] = [];
+  for (let g = 0; g < G; g++) {
+    if (isWritten[g]) written.push(g);
+    if (!isUsed[g]) continue;
+    used.push(g);
     globalLocal[g] = nextLocal++;
     localTypes.push(I64);
   }

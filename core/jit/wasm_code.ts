@@ -286,9 +286,16 @@ function localRuns(types: number[]): [number, number][] {
   return runs;
 }
 
-function stringBytes(s: string): number[] {
-  const b = [...new TextEncoder().encode(s)];
-  return [...new WasmCode().uleb(b.length).bytes, ...b];
+const nameBytes = new Map<string, Uint8Array>();
+
+/** A name as the binary format writes it (length-prefixed UTF-8), encoded once. */
+function stringBytes(s: string): Uint8Array {
+  let b = nameBytes.get(s);
+  if (!b) {
+    const utf8 = new TextEncoder().encode(s);
+    nameBytes.set(s, b = new WasmCode().uleb(utf8.length).raw(utf8).bytes.slice());
+  }
+  return b;
 }
 
 /** The part of wasmbuilder's (untyped) ModuleBuilder that the JIT uses. */
@@ -304,7 +311,6 @@ interface WasmbuilderModule {
   functions: WasmbuilderFunction[];
   memory: { pagesSize: number };
   nImportFunctions: number;
-  _buildSection(type: number, bytes: number[]): number[];
   _setSignatures(): void;
   _buildImport(): number[];
   _buildType(): number[];
@@ -366,23 +372,16 @@ class JitModuleBuilder extends (ModuleBuilder as unknown as new () => Wasmbuilde
   }
 
   override _buildImport(): number[] {
-    const entries: number[][] = [
-      [...stringBytes("env"), ...stringBytes("memory"), 0x02, 0x00, this.memory.pagesSize],
-      [...stringBytes("env"), ...stringBytes("table"), 0x01, 0x70, 0x00, 0x00],
-    ];
+    const entries = new WasmCode().uleb(2 + this.nImportFunctions);
+    entries.raw(stringBytes("env")).raw(stringBytes("memory")).op(0x02).op(0x00)
+      .uleb(this.memory.pagesSize);
+    entries.raw(stringBytes("env")).raw(stringBytes("table")).op(0x01).op(0x70).op(0x00).op(0x00);
     for (let i = 0; i < this.nImportFunctions; i++) {
       const f = this.functions[i];
-      entries.push([
-        ...stringBytes(f.moduleName),
-        ...stringBytes(f.fieldName),
-        0x00,
-        ...new WasmCode().uleb(f.signatureIdx).bytes,
-      ]);
+      entries.raw(stringBytes(f.moduleName)).raw(stringBytes(f.fieldName)).op(0x00)
+        .uleb(f.signatureIdx);
     }
-    return this._buildSection(0x02, [
-      ...new WasmCode().uleb(entries.length).bytes,
-      ...entries.flat(),
-    ]);
+    return [...new WasmCode().op(0x02).uleb(entries.bytes.length).raw(entries.bytes).bytes];
   }
 }
 
