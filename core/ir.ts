@@ -340,7 +340,7 @@ export interface IrOp {
   /** LOAD: sign-extend the loaded value */
   signed: boolean;
   /** CALL: argument temps */
-  args: Temp[];
+  args: readonly Temp[];
   /** INSN_START, GOTO_TB: a guest pc; COUNTER_ADD: the addend */
   pc: bigint;
 }
@@ -400,6 +400,9 @@ export interface IrBlock {
   numLabels: number;
 }
 
+/** The `args` of every op but `CALL` (shared: ops are never edited in place). */
+const NO_ARGS: readonly Temp[] = Object.freeze([]);
+
 function blank(op: Op): IrOp {
   return {
     op,
@@ -413,7 +416,7 @@ function blank(op: Op): IrOp {
     size: 0,
     label: 0,
     signed: false,
-    args: [],
+    args: NO_ARGS,
     pc: 0n,
   };
 }
@@ -590,7 +593,7 @@ export class IrBuilder {
   }
 
   /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */
-  call(d: Temp, helper: number, args: Temp[]): void {
+  call(d: Temp, helper: number, args: readonly Temp[]): void {
     const o = this.#emit(Op.CALL);
     o.d = d;
     o.imm = BigInt(helper);
