@@ -100,12 +100,31 @@ export class Pmp {
     return [base, base + size];
   }
 
+  /**
+   * Each entry's range as page numbers `[first, end)` of the pages it
+   * overlaps (null when off), recomputed after a register write: page
+   * numbers fit in a JS number, so the per-page check needs no bigints.
+   */
+  #pageRanges(): ({ first: number; end: number } | null)[] {
+    if (this.#pagesGeneration !== this.generation) {
+      this.#pages = this.cfg.reduce<({ first: number; end: number } | null)[]>((out, _, i) => {
+        const r = this.#range(i);
+        out.push(r && { first: Number(r[0] >> 12n), end: Number((r[1] + 4095n) >> 12n) });
+        return out;
+      }, []);
+      this.#pagesGeneration = this.generation;
+    }
+    return this.#pages;
+  }
+  #pages: ({ first: number; end: number } | null)[] = [];
+  #pagesGeneration = -1;
+
   /** Whether `priv` may make `access` accesses to physical page `ppn`. */
   allows(ppn: number, access: AccessType, priv: number): boolean {
-    const lo = BigInt(ppn) << 12n, hi = lo + 4096n;
+    const pages = this.#pageRanges();
     for (let i = 0; i < PMP_ENTRIES; i++) {
-      const r = this.#range(i);
-      if (!r || r[1] <= lo || hi <= r[0]) continue;
+      const r = pages[i];
+      if (!r || ppn < r.first || ppn >= r.end) continue;
       const c = this.cfg[i];
       if (priv === Priv.M && !(c & L)) return true;
       return (c & NEED[access]) !== 0;
