@@ -250,8 +250,9 @@ for (let n = 0; n < PMP_ENTRIES / 4; n++) {
     },
     write: (h, v) => {
       if (h.xlen === 64 && n % 2) throw new CsrIllegal();
+      const before = h.pmp.generation;
       h.pmp.writeCfg(n, v);
-      pmpChanged(h);
+      if (h.pmp.generation !== before) pmpChanged(h);
     },
     endsTb: true,
   });
@@ -263,14 +264,15 @@ for (let i = 0; i < PMP_ENTRIES; i++) {
     priv: Priv.M,
     read: (h) => h.pmp.readAddr(i),
     write: (h, v) => {
+      const before = h.pmp.generation;
       h.pmp.writeAddr(i, v);
-      pmpChanged(h);
+      if (h.pmp.generation !== before) pmpChanged(h);
     },
     endsTb: true,
   });
 }
 
-/** PMP changes what may be fetched: translations and TBs are dropped. */
+/** A PMP change alters what may be fetched: translations and TBs are dropped. */
 function pmpChanged(h: RiscvHart): void {
   h.regimeChanged(true);
   h.cpu.tbs.flush();

@@ -37,19 +37,24 @@ const NEED: Record<AccessType, number> = { read: R, write: W, fetch: X };
 export class Pmp {
   readonly cfg = new Uint8Array(PMP_ENTRIES);
   readonly addr: bigint[] = new Array(PMP_ENTRIES).fill(0n);
-  /** bumped on every change, so translation caches know to flush */
+  /**
+   * Bumped when the permissions the registers describe change (not on every
+   * write: firmware probes pmpaddr registers of entries that are off), so
+   * translation caches know to flush.
+   */
   generation = 0;
   readonly #addrMask: bigint;
 
   constructor(readonly xlen: 32 | 64) {
     this.#addrMask = xlen === 64 ? (1n << 54n) - 1n : (1n << 32n) - 1n;
+    this.#update();
   }
 
   /** Power-on state: every entry off. */
   reset(): void {
     this.cfg.fill(0);
     this.addr.fill(0n);
-    this.generation++;
+    this.#update();
   }
 
   /** pmpcfg`n` (RV64: even `n` only, 8 entries each; RV32: 4 entries each). */
@@ -69,7 +74,7 @@ export class Pmp {
       if ((b & (R | W)) === W) b &= ~W; // R=0 W=1 is reserved: QEMU keeps W clear
       this.cfg[first + i] = b;
     }
-    this.generation++;
+    this.#update();
   }
 
   /** pmpaddr`i`. */
@@ -83,7 +88,7 @@ export class Pmp {
     const next = this.cfg[i + 1];
     if (next !== undefined && (next & L) && ((next >> A_SHIFT) & 3) === TOR) return;
     this.addr[i] = BigInt.asUintN(64, value) & this.#addrMask;
-    this.generation++;
+    this.#update();
   }
 
   /** The byte range `[lo, hi)` entry `i` matches, or null when off. */
@@ -101,29 +106,30 @@ export class Pmp {
   }
 
   /**
-   * Each entry's range as page numbers `[first, end)` of the pages it
-   * overlaps (null when off), recomputed after a register write: page
-   * numbers fit in a JS number, so the per-page check needs no bigints.
+   * Recomputes each entry's range as the page numbers `[first, end)` it
+   * overlaps (null when off; page numbers fit in a JS number, so the
+   * per-page check needs no bigints) and bumps `generation` if they or the
+   * permissions changed.
    */
-  #pageRanges(): ({ first: number; end: number } | null)[] {
-    if (this.#pagesGeneration !== this.generation) {
-      this.#pages = this.cfg.reduce<({ first: number; end: number } | null)[]>((out, _, i) => {
-        const r = this.#range(i);
-        out.push(r && { first: Number(r[0] >> 12n), end: Number((r[1] + 4095n) >> 12n) });
-        return out;
-      }, []);
-      this.#pagesGeneration = this.generation;
+  #update(): void {
+    const pages = Array.from(this.cfg, (_, i) => {
+      const r = this.#range(i);
+      return r && { first: Number(r[0] >> 12n), end: Number((r[1] + 4095n) >> 12n) };
+    });
+    const key = pages.map((r, i) => r ? `${r.first}-${r.end}:${this.cfg[i]}` : "").join();
+    this.#pages = pages;
+    if (key !== this.#key) {
+      this.#key = key;
+      this.generation++;
     }
-    return this.#pages;
   }
   #pages: ({ first: number; end: number } | null)[] = [];
-  #pagesGeneration = -1;
+  #key = "";
 
   /** Whether `priv` may make `access` accesses to physical page `ppn`. */
   allows(ppn: number, access: AccessType, priv: number): boolean {
-    const pages = this.#pageRanges();
     for (let i = 0; i < PMP_ENTRIES; i++) {
-      const r = pages[i];
+      const r = this.#pages[i];
       if (!r || ppn < r.first || ppn >= r.end) continue;
       const c = this.cfg[i];
       if (priv === Priv.M && !(c & L)) return true;
