@@ -7,7 +7,10 @@
  */
 
 import { GuestFault } from "./errors.ts";
-import { type GuestMemory, pageNumber } from "./guest_memory.ts";
+import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
+import { PAGE_SIZE } from "./host_memory.ts";
+
+const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);
 import { type IrBlock, IrBuilder } from "./ir.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 
@@ -132,10 +135,12 @@ export class TbCache {
   #build(pc: bigint, flags: number, maxInsns: number): TranslationBlock {
     const ir = new IrBuilder(this.target.state.globals.length);
     const insns: InsnInfo[] = [];
-    const pages = new Set<number>([pageNumber(pc)]);
     const firstPage = pageNumber(pc);
+    const pages = [firstPage];
     const mem = this.memory;
     const observers = this.observers;
+    // The page last fetched from (resolved once per page, not once per fetch).
+    let fetchPn = -1, fetchPage: Page | undefined;
     const ctx: TranslateContext = {
       pc,
       flags,
@@ -143,10 +148,22 @@ export class TbCache {
       maxInsns,
       insns,
       fetch(addr, size) {
+        const pn = pageNumber(addr), off = Number(addr & PAGE_OFFSET_MASK);
         try {
-          const v = Number(mem.load(addr, size, false, "fetch"));
-          pages.add(pageNumber(addr));
-          pages.add(pageNumber(addr + BigInt(size - 1)));
+          if (pn !== fetchPn) {
+            fetchPage = mem.page(addr, "fetch");
+            fetchPn = pn;
+            if (!pages.includes(pn)) pages.push(pn);
+          }
+          if (fetchPage!.mmio || off + size > PAGE_SIZE) {
+            const v = Number(mem.load(addr, size, false, "fetch"));
+            const last = pageNumber(addr + BigInt(size - 1));
+            if (!pages.includes(last)) pages.push(last);
+            return v;
+          }
+          const u8 = mem.host.u8, h = fetchPage!.frame + off;
+          let v = 0;
+          for (let i = size - 1; i >= 0; i--) v = v * 256 + u8[h + i];
           return v;
         } catch (e) {
           if (e instanceof GuestFault) return null;
@@ -168,7 +185,7 @@ export class TbCache {
       flags,
       ir: block,
       insns,
-      pages: [...pages],
+      pages,
       execCount: 0,
       valid: true,
       backend: {},

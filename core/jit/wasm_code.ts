@@ -13,6 +13,8 @@
 // deno-lint-ignore no-import-prefix
 import { ModuleBuilder } from "npm:wasmbuilder@0.0.16";
 
+const I64_MIN = -(1n << 63n), I64_MAX = (1n << 63n) - 1n;
+
 /** Value types. */
 export const I32 = 0x7f;
 export const I64 = 0x7e;
@@ -200,7 +202,8 @@ export class WasmCode {
   }
 
   i64Const(v: bigint): this {
-    return this.op(W.i64Const).sleb(BigInt.asIntN(64, v));
+    const signed = v >= I64_MIN && v <= I64_MAX ? v : BigInt.asIntN(64, v);
+    return this.op(W.i64Const).sleb(signed);
   }
 
   /** A load or store with its memarg (alignment hint 0: guest accesses may be unaligned). */
