@@ -403,12 +403,12 @@ export interface IrBlock {
 /** The `args` of every op but `CALL` (shared: ops are never edited in place). */
 const NO_ARGS: readonly Temp[] = Object.freeze([]);
 
-function blank(op: Op): IrOp {
+function blank(op: Op, d: Temp, a: Temp, b: Temp): IrOp {
   return {
     op,
-    d: 0,
-    a: 0,
-    b: 0,
+    d,
+    a,
+    b,
     c: 0,
     e: 0,
     imm: 0n,
@@ -475,82 +475,62 @@ export class IrBuilder {
     return t;
   }
 
-  /** Appends a blank op (every field at its default) for the caller to fill in. */
-  #emit(op: Op): IrOp {
-    const o = blank(op);
+  /** Appends an op with temps `d`, `a`, `b` (other fields at their defaults, for the caller to set). */
+  #emit(op: Op, d: Temp = 0, a: Temp = 0, b: Temp = 0): IrOp {
+    const o = blank(op, d, a, b);
     this.ops.push(o);
     return o;
   }
 
   /** `d = a` */
   mov(d: Temp, a: Temp): void {
-    const o = this.#emit(Op.MOV);
-    o.d = d;
-    o.a = a;
+    this.#emit(Op.MOV, d, a);
   }
 
   /** `d = v` (v is taken modulo 2^64, signed) */
   movi(d: Temp, v: bigint): void {
-    const o = this.#emit(Op.MOVI);
-    o.d = d;
-    o.imm = BigInt.asIntN(64, v);
+    this.#emit(Op.MOVI, d).imm = BigInt.asIntN(64, v);
   }
 
   /** A binary ALU op or an extension (`b` unused for extensions). */
   binop(op: Op, d: Temp, a: Temp, b: Temp = 0): void {
-    const o = this.#emit(op);
-    o.d = d;
-    o.a = a;
-    o.b = b;
+    this.#emit(op, d, a, b);
   }
 
   /** `d = (a cond b) ? 1 : 0` */
   setcond(cond: Cond, d: Temp, a: Temp, b: Temp): void {
-    const o = this.#emit(Op.SETCOND);
-    o.cond = cond;
-    o.d = d;
-    o.a = a;
-    o.b = b;
+    this.#emit(Op.SETCOND, d, a, b).cond = cond;
   }
 
   /** `d = (a cond b) ? ifTrue : ifFalse` */
   movcond(cond: Cond, d: Temp, a: Temp, b: Temp, ifTrue: Temp, ifFalse: Temp): void {
-    const o = this.#emit(Op.MOVCOND);
+    const o = this.#emit(Op.MOVCOND, d, a, b);
     o.cond = cond;
-    o.d = d;
-    o.a = a;
-    o.b = b;
     o.c = ifTrue;
     o.e = ifFalse;
   }
 
   /** `if (a cond b) goto l` (forward only) */
   brcond(cond: Cond, a: Temp, b: Temp, l: Label): void {
-    const o = this.#emit(Op.BRCOND);
+    const o = this.#emit(Op.BRCOND, 0, a, b);
     o.cond = cond;
-    o.a = a;
-    o.b = b;
     o.label = l;
   }
 
   /** `goto l` (forward only) */
   br(l: Label): void {
-    const o = this.#emit(Op.BR);
-    o.label = l;
+    this.#emit(Op.BR).label = l;
   }
 
   /** Places label `l` here. */
   setLabel(l: Label): void {
     this.#constCache.clear();
-    const o = this.#emit(Op.LABEL);
-    o.label = l;
+    this.#emit(Op.LABEL).label = l;
   }
 
   /** `d = mem[a + offset]` of `size` bytes (1, 2, 4, 8). */
   load(d: Temp, a: Temp, offset: bigint, size: number, signed: boolean): void {
-    const o = this.#emit(Op.LOAD);
-    o.d = d;
-    o.a = a;
+    const o = this.#emit(Op.LOAD, d, a);
     o.imm = offset;
     o.size = size;
     o.signed = signed;
@@ -558,25 +538,19 @@ export class IrBuilder {
 
   /** `mem[a + offset] = v` (low `size` bytes). */
   store(a: Temp, offset: bigint, v: Temp, size: number): void {
-    const o = this.#emit(Op.STORE);
-    o.a = a;
+    const o = this.#emit(Op.STORE, 0, a, v);
     o.imm = offset;
-    o.b = v;
     o.size = size;
   }
 
   /** `d = 64-bit word at host address hostAddr` (a state field that is not a global). */
   loadHost(d: Temp, hostAddr: number): void {
-    const o = this.#emit(Op.LOAD_HOST);
-    o.d = d;
-    o.imm = BigInt(hostAddr);
+    this.#emit(Op.LOAD_HOST, d).imm = BigInt(hostAddr);
   }
 
   /** `64-bit word at host address hostAddr = a`. */
   storeHost(hostAddr: number, a: Temp): void {
-    const o = this.#emit(Op.STORE_HOST);
-    o.a = a;
-    o.imm = BigInt(hostAddr);
+    this.#emit(Op.STORE_HOST, 0, a).imm = BigInt(hostAddr);
   }
 
   /** `64-bit word at host address hostAddr += delta`: an inline counter. */
@@ -588,14 +562,12 @@ export class IrBuilder {
 
   /** Records callback `id` in the trace buffer (see `Op.TRACE`). */
   trace(id: number): void {
-    const o = this.#emit(Op.TRACE);
-    o.imm = BigInt(id);
+    this.#emit(Op.TRACE).imm = BigInt(id);
   }
 
   /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */
   call(d: Temp, helper: number, args: readonly Temp[]): void {
-    const o = this.#emit(Op.CALL);
-    o.d = d;
+    const o = this.#emit(Op.CALL, d);
     o.imm = BigInt(helper);
     o.args = args;
   }
@@ -609,22 +581,19 @@ export class IrBuilder {
 
   /** Ends the TB, continuing at the constant `pc`. */
   gotoTb(pc: bigint): void {
-    const o = this.#emit(Op.GOTO_TB);
-    o.pc = BigInt.asUintN(64, pc);
+    this.#emit(Op.GOTO_TB).pc = BigInt.asUintN(64, pc);
   }
 
   /** Ends the TB, continuing at the address held in `a`. */
   gotoPtr(a: Temp): void {
-    const o = this.#emit(Op.GOTO_PTR);
-    o.a = a;
+    this.#emit(Op.GOTO_PTR, 0, a);
   }
 
   /** Ends the TB with a precise trap at the current instruction. */
   raise(kind: TrapKind, cause: number, data: Temp | -1 = -1): void {
-    const o = this.#emit(Op.RAISE);
+    const o = this.#emit(Op.RAISE, 0, data);
     o.imm = BigInt(kind);
     o.c = cause;
-    o.a = data;
   }
 
   /** The finished block. */
