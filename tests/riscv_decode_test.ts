@@ -3,14 +3,44 @@
 // random inputs that must never raise a host exception.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { DecodeTreeError, parseDecodeTree } from "../targets/riscv/decodetree.ts";
+import { DecodeTable, DecodeTreeError, parseDecodeTree } from "../targets/riscv/decodetree.ts";
 import { decodeRiscv, riscvDecoders, transName } from "../targets/riscv/decode.ts";
 import { disassembleRiscv } from "../targets/riscv/disas.ts";
+import { decodeTablesJson } from "../targets/riscv/gen_decode_tables.ts";
 import { RISCV_TRANS } from "../targets/riscv/translate.ts";
 import { A, b, CODE, i, j, machine, s, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, ra, sp, zero } = X;
 const XLENS = [32, 64] as const;
+
+Deno.test("decode_tables.json is the parse of the current .decode.ts tables", () => {
+  const committed = Deno.readTextFileSync(
+    new URL("../targets/riscv/decode_tables.json", import.meta.url),
+  );
+  assert.equal(committed, decodeTablesJson(), "run `deno task decoders` to regenerate it");
+});
+
+Deno.test("decodetree: a table rebuilt from its data decodes like the parsed one", () => {
+  const parsed = parseDecodeTree(
+    `
+    %imm 4:s4 !function=neg
+    add  0000 .... %imm BASE
+    sub  0001 ....      BASE
+    `,
+    { width: 8, functions: { neg: (v) => -v } },
+  );
+  const rebuilt = DecodeTable.fromData(
+    JSON.parse(JSON.stringify(parsed.toData())),
+    { neg: (v) => -v },
+  );
+  const [fromData, fromText] = [rebuilt.decoder(), parsed.decoder()];
+  for (let bits = 0; bits < 256; bits++) {
+    const [x, y] = [fromData.decode(bits), fromText.decode(bits)];
+    assert.equal(x?.pattern.name, y?.pattern.name);
+    assert.deepEqual(x?.args, y?.args);
+  }
+  assert.throws(() => DecodeTable.fromData(parsed.toData()), DecodeTreeError);
+});
 
 Deno.test("decodetree: fields, formats, argument sets and groups", () => {
   const t = parseDecodeTree(

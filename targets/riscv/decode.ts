@@ -1,13 +1,25 @@
 /**
- * The RISC-V decoders: the 32-bit and compressed tables parsed once, with
- * one decoder pair per XLEN selected by extension tags.
+ * The RISC-V decoders: the 32-bit and compressed tables, with one decoder
+ * pair per XLEN selected by extension tags.
+ *
+ * The tables are written in `insn32.decode.ts` and `insn16.decode.ts`; what
+ * loads at run time is their parsed form, `decode_tables.json`, which
+ * `deno task decoders` regenerates (a test checks that it is current).
  *
  * @module
  */
 
-import { type Decoded, type Decoder, type FieldFunction, parseDecodeTree } from "./decodetree.ts";
+import {
+  type Decoded,
+  type Decoder,
+  DecodeTable,
+  type DecodeTableData,
+  type FieldFunction,
+  parseDecodeTree,
+} from "./decodetree.ts";
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
+import PARSED from "./decode_tables.json" with { type: "json" };
 
 /**
  * Field post-processing functions the tables reference with `!function=`.
@@ -45,14 +57,27 @@ export const XLEN_TAGS: Record<32 | 64, ReadonlySet<string>> = {
     .concat(["Priv"])),
 };
 
-const TABLE32 = parseDecodeTree(INSN32_DECODE, {
-  width: 32,
-  functions: RISCV_FIELD_FUNCTIONS,
-});
-const TABLE16 = parseDecodeTree(INSN16_DECODE, {
-  width: 16,
-  functions: RISCV_FIELD_FUNCTIONS,
-});
+/**
+ * Parses the decode tables' text (what `decode_tables.json` holds).
+ *
+ * @example
+ * ```ts
+ * import { parseRiscvTables } from "./decode.ts";
+ * console.log(parseRiscvTables().insn16.width); // 16
+ * ```
+ */
+export function parseRiscvTables(): { insn32: DecodeTableData; insn16: DecodeTableData } {
+  const functions = RISCV_FIELD_FUNCTIONS;
+  return {
+    insn32: parseDecodeTree(INSN32_DECODE, { width: 32, functions }).toData(),
+    insn16: parseDecodeTree(INSN16_DECODE, { width: 16, functions }).toData(),
+  };
+}
+
+// JSON imports get literal types; the generator guarantees the shape.
+const TABLES = PARSED as unknown as { insn32: DecodeTableData; insn16: DecodeTableData };
+const TABLE32 = DecodeTable.fromData(TABLES.insn32, RISCV_FIELD_FUNCTIONS);
+const TABLE16 = DecodeTable.fromData(TABLES.insn16, RISCV_FIELD_FUNCTIONS);
 
 /**
  * The decoders of one XLEN.

@@ -53,10 +53,51 @@ interface FieldDef {
   segments: Segment[];
   signed: boolean;
   fn?: FieldFunction;
+  /** the name `fn` has in the table's `functions` */
+  fnName?: string;
 }
 
 /** How one argument gets its value: from a field or a constant. */
 type ArgSource = { field: FieldDef } | { value: number };
+
+/** Each pattern's argument sources, for {@linkcode DecodeTable.toData}. */
+const SOURCES = new WeakMap<DecodePattern, [string, ArgSource][]>();
+
+/**
+ * A field as {@linkcode DecodeTableData} stores it: `[pos, len]` segments,
+ * most significant first, and the name of its post-processing function.
+ */
+export interface FieldData {
+  name: string;
+  segments: [number, number][];
+  signed: boolean;
+  fn?: string;
+}
+
+/**
+ * A parsed decode table as plain data (see {@linkcode DecodeTable.toData}).
+ *
+ * @example
+ * ```ts
+ * import { DecodeTable, parseDecodeTree } from "./decodetree.ts";
+ * const data = parseDecodeTree("inc 0001 r:4 BASE", { width: 8 }).toData();
+ * console.log(DecodeTable.fromData(data).decoder().decode(0x12)?.args.r); // 2
+ * ```
+ */
+export interface DecodeTableData {
+  width: number;
+  patterns: {
+    name: string;
+    tag: string;
+    mask: number;
+    match: number;
+    attrs: Record<string, string>;
+    group: number;
+    line: number;
+    /** each argument: a constant or a field */
+    args: [string, number | FieldData][];
+  }[];
+}
 
 /**
  * One instruction pattern, fully resolved.
@@ -209,6 +250,66 @@ function extractField(f: FieldDef, bits: number): number {
  */
 export class DecodeTable {
   constructor(readonly width: number, readonly patterns: readonly DecodePattern[]) {}
+
+  /**
+   * The table as plain JSON-able data, which {@linkcode DecodeTable.fromData}
+   * turns back into the same table without parsing text (QEMU generates its
+   * decoders at build time for the same reason: start-up).
+   */
+  toData(): DecodeTableData {
+    return {
+      width: this.width,
+      patterns: this.patterns.map((p) => ({
+        name: p.name,
+        tag: p.tag,
+        mask: p.mask,
+        match: p.match,
+        attrs: { ...p.attrs },
+        group: p.group,
+        line: p.line,
+        args: SOURCES.get(p)!.map(([arg, s]): [string, number | FieldData] => [
+          arg,
+          "value" in s ? s.value : {
+            name: s.field.name,
+            segments: s.field.segments.map((g): [number, number] => [g.pos, g.len]),
+            signed: s.field.signed,
+            ...(s.field.fnName ? { fn: s.field.fnName } : {}),
+          },
+        ]),
+      })),
+    };
+  }
+
+  /** Rebuilds a table from {@linkcode DecodeTable.toData}'s output and the field functions. */
+  static fromData(
+    data: DecodeTableData,
+    functions: Record<string, FieldFunction> = {},
+  ): DecodeTable {
+    const field = (f: FieldData): FieldDef => {
+      const fn = f.fn === undefined ? undefined : functions[f.fn];
+      if (f.fn !== undefined && !fn) throw new DecodeTreeError(`unknown function ${f.fn}`);
+      const segments = f.segments.map(([pos, len]) => ({ pos, len }));
+      return { name: f.name, segments, signed: f.signed, fn, fnName: f.fn };
+    };
+    return new DecodeTable(
+      data.width,
+      data.patterns.map((p) =>
+        makePattern(
+          p.name,
+          p.tag,
+          p,
+          new Map(
+            p.args.map((
+              [arg, s],
+            ) => [arg, typeof s === "number" ? { value: s } : { field: field(s) }]),
+          ),
+          p.attrs,
+          p.group,
+          p.line,
+        )
+      ),
+    );
+  }
 
   /**
    * A decoder over the patterns `accept` selects (default: all), bucketed by
@@ -395,11 +496,11 @@ function parseField(
 ): FieldDef {
   const segments: Segment[] = [];
   let signed = false;
-  let fn: FieldFunction | undefined;
+  let fn: FieldFunction | undefined, fnName: string | undefined;
   for (const tok of tokens) {
     if (tok.startsWith("!function=")) {
-      const fname = tok.slice("!function=".length);
-      fn = functions[fname] ?? fail(`unknown function ${fname}`);
+      fnName = tok.slice("!function=".length);
+      fn = functions[fnName] ?? fail(`unknown function ${fnName}`);
       continue;
     }
     const m = SEGMENT_RE.exec(tok) ?? fail(`bad field segment ${tok}`);
@@ -410,7 +511,7 @@ function parseField(
     segments.push({ pos: Number(m[1]), len: Number(m[3]) });
   }
   if (!segments.length) fail(`field %${name} has no segments`);
-  return { name, segments, signed, fn };
+  return { name, segments, signed, fn, fnName };
 }
 
 function parseBits(tokens: string[], fail: (m: string) => never): BitsResult {
@@ -480,7 +581,7 @@ function makePattern(
     }
     return out;
   };
-  return {
+  const pattern: DecodePattern = {
     name,
     tag,
     mask: bits.mask | 0,
@@ -491,4 +592,6 @@ function makePattern(
     line,
     extract,
   };
+  SOURCES.set(pattern, entries);
+  return pattern;
 }
