@@ -29,7 +29,7 @@ const NEED: Record<AccessType, number> = { read: R, write: W, fetch: X };
  * ```ts
  * import { Pmp } from "./pmp.ts";
  * const pmp = new Pmp(64);
- * pmp.writeAddr(0, (0x80000000n >> 2n) | 0x7fffn); // NAPOT 128 KiB at 0x80000000
+ * pmp.writeAddr(0, (0x80000000n >> 2n) | 0x3fffn); // NAPOT 128 KiB at 0x80000000
  * pmp.writeCfg(0, 0x18n); // A=NAPOT, no permissions
  * console.log(pmp.allows(0x80000, "read", 1), pmp.allows(0x80000, "read", 3)); // false true
  * ```

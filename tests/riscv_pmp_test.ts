@@ -1,0 +1,44 @@
+// PMP bookkeeping of the RISC-V target: the per-page check, and which register
+// writes count as a change (a change flushes every translation).
+// SPDX-License-Identifier: GPL-3.0-or-later
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { Pmp } from "../targets/riscv/pmp.ts";
+import { Priv } from "../targets/riscv/csr.ts";
+
+const NAPOT = 3 << 3, TOR = 1 << 3, R = 1, X = 4;
+
+Deno.test("pmp: only writes that change what entries allow are changes", () => {
+  const pmp = new Pmp(64);
+  const g0 = pmp.generation;
+  // Firmware probes pmpaddr of entries that are off: nothing changes.
+  pmp.writeAddr(3, -1n);
+  pmp.writeAddr(3, 0n);
+  assertEquals(pmp.generation, g0);
+  // Turning an entry on is a change; rewriting the same value is not.
+  pmp.writeAddr(0, (0x80000000n >> 2n) | 0x3fffn); // NAPOT 128 KiB at 0x80000000
+  assertEquals(pmp.generation, g0);
+  pmp.writeCfg(0, BigInt(NAPOT | R));
+  const g1 = pmp.generation;
+  assertEquals(g1 > g0, true);
+  pmp.writeCfg(0, BigInt(NAPOT | R));
+  assertEquals(pmp.generation, g1);
+  // Moving the base of a TOR entry is a change even though its own register is untouched.
+  pmp.writeCfg(0, BigInt((TOR | X) << 8 | NAPOT | R));
+  const g2 = pmp.generation;
+  pmp.writeAddr(0, 0x1000n >> 2n);
+  assertEquals(pmp.generation > g2, true);
+});
+
+Deno.test("pmp: the first entry overlapping a page decides for it", () => {
+  const pmp = new Pmp(64);
+  pmp.writeAddr(0, (0x80000000n >> 2n) | 0x3fffn); // NAPOT 0x80000000 .. 0x80020000
+  pmp.writeAddr(1, 0x90000000n >> 2n); // TOR up to 0x90000000
+  pmp.writeCfg(0, BigInt((TOR | X) << 8 | NAPOT | R));
+  const page = (addr: number) => addr / 4096;
+  assertEquals(pmp.allows(page(0x80000000), "read", Priv.S), true);
+  assertEquals(pmp.allows(page(0x8001f000), "fetch", Priv.S), false);
+  assertEquals(pmp.allows(page(0x80020000), "fetch", Priv.S), true);
+  assertEquals(pmp.allows(page(0x80020000), "read", Priv.U), false);
+  assertEquals(pmp.allows(page(0x90000000), "read", Priv.S), false); // no entry: S/U denied
+  assertEquals(pmp.allows(page(0x90000000), "read", Priv.M), true);
+});
