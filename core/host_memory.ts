@@ -4,8 +4,9 @@
  * RAM frame, so JS and compiled wasm code share them.
  *
  * Layout (host byte offsets):
- * - `0x0000 .. 0x1000`: reserved (a wasmbuilder module writes a small data
- *   segment at address 0 when instantiated).
+ * - `0x0000 .. 0x1000`: reserved (wasmbuilder's stock module builder writes a
+ *   data segment at address 0; the JIT's modules have none, but nothing lives
+ *   at low addresses either).
  * - `STATE_BASE`: the CPU state block of the target (`STATE_SIZE` bytes at most).
  * - `TLB_BASE`: the soft TLB (see `guest_memory.ts`).
  * - above `HEAP_BASE`: frames and data blocks handed out by {@linkcode HostMemory.allocate}.

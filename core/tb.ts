@@ -9,10 +9,10 @@
 import { GuestFault } from "./errors.ts";
 import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
-
-const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);
 import { type IrBlock, IrBuilder } from "./ir.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
+
+const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);
 
 /** One translated block of guest code. */
 export interface TranslationBlock {

@@ -6,8 +6,9 @@
  * switch tables, an interpreter's dispatch). Every TB of a region is an
  * entry point. A successor that already has compiled code joins only when it
  * is hot (twice the threshold), so lukewarm code is not compiled over and
- * over: the region reaches it through the jump cache instead. At most `maxRegions` modules stay live;
- * the oldest is dropped when full, and a region dies with any of its TBs.
+ * over: the region reaches it through the jump cache instead. At most
+ * `maxRegions` modules stay live; the oldest is dropped when full, and a
+ * region dies with any of its TBs.
  *
  * @module
  */
