@@ -110,7 +110,7 @@ export class JitBackend implements Backend {
     this.#traceStart = cpu.host.allocate(TRACE_ENTRIES * 4, 8);
     cpu.host.dv.setInt32(this.#ctrl + CTRL.tracePtr, this.#traceStart, true);
     this.#jumpCache = cpu.host.allocate(JUMP_CACHE_ENTRIES * JUMP_CACHE_ENTRY_SIZE, 16);
-    this.#clearJumpCache(() => true);
+    this.#clearJumpCache();
     const tbs = cpu.tbs;
     const prevInvalidate = tbs.onInvalidate, prevFlush = tbs.onFlush;
     tbs.onInvalidate = (tb) => {
@@ -384,21 +384,26 @@ export class JitBackend implements Backend {
     dv.setInt32(at + 12, index, true);
   }
 
-  #clearJumpCache(match: (slot: number) => boolean): void {
-    const dv = this.cpu.host.dv;
-    for (let i = 0; i < JUMP_CACHE_ENTRIES; i++) {
-      const at = this.#jumpCache + i * JUMP_CACHE_ENTRY_SIZE;
-      if (match(dv.getInt32(at + 8, true))) {
+  /** Empties the jump cache: all ones is a tag no pc has, and slot -1. */
+  #clearJumpCache(): void {
+    const start = this.#jumpCache;
+    this.cpu.host.u8.fill(0xff, start, start + JUMP_CACHE_ENTRIES * JUMP_CACHE_ENTRY_SIZE);
+  }
+
+  /** Drops `region`; its jump-cache entries too unless the whole cache is being cleared. */
+  #kill(region: Region, clearEntries = true): void {
+    if (!region.live) return;
+    region.live = false;
+    if (clearEntries) {
+      // Only the region's own TBs can have entries pointing at it.
+      const dv = this.cpu.host.dv;
+      for (const tb of region.tbs) {
+        const at = this.#jumpCache + jumpCacheSlot(tb.pc);
+        if (dv.getInt32(at + 8, true) !== region.slot) continue;
         dv.setBigInt64(at, -1n, true);
         dv.setInt32(at + 8, -1, true);
       }
     }
-  }
-
-  #kill(region: Region): void {
-    if (!region.live) return;
-    region.live = false;
-    this.#clearJumpCache((slot) => slot === region.slot);
     this.#table.set(region.slot, null);
     this.#freeSlots.push(region.slot);
     for (const tb of region.tbs) {
@@ -421,7 +426,8 @@ export class JitBackend implements Backend {
   }
 
   #dropAll(): void {
-    for (const r of this.#regions) this.#kill(r);
+    for (const r of this.#regions) this.#kill(r, false);
     this.#regions.length = 0;
+    this.#clearJumpCache();
   }
 }
