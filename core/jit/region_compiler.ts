@@ -181,6 +181,34 @@ const STORE_OPS: Record<number, number> = {
 };
 
 /**
+ * The memory slow paths every region calls out of line: they record where
+ * the access is (pc, the instructions left to refund, the budget), so that a
+ * fault is precise and devices see the exact instruction count, then call the
+ * `load` / `store` import. The caller checks the fault flag.
+ */
+function slowPaths(env: RegionEnv): WasmFunctionSpec[] {
+  const record = (pc: number, refund: number, remaining: number) =>
+    new WasmCode()
+      .i32Const(STATE_BASE + env.pcOffset).localGet(pc).mem(W.i64Store, 0)
+      .i32Const(env.ctrl + CTRL.refund).localGet(refund).mem(W.i32Store, 0)
+      .i32Const(env.ctrl + CTRL.remaining).localGet(remaining).mem(W.i32Store, 0);
+  return [
+    {
+      name: "slow_load", // (addr, how, pc, refund, remaining) -> value
+      params: [I64, I32, I64, I32, I32],
+      result: I64,
+      body: record(2, 3, 4).localGet(0).localGet(1).call(IMP_LOAD),
+    },
+    {
+      name: "slow_store", // (addr, value, size, pc, refund, remaining)
+      params: [I64, I64, I32, I64, I32, I32],
+      result: null,
+      body: record(3, 4, 5).localGet(0).localGet(1).localGet(2).call(IMP_STORE),
+    },
+  ];
+}
+
+/**
  * Compiles `tbs` into one module. TB `i` is entry `i` of the `run` export.
  *
  * @example
@@ -235,6 +263,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const helperList = [...helperArity.keys()].sort((a, b) => a - b);
   const helperFn = new Map(helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
   const firstInternal = NUM_FIXED_IMPORTS + helperList.length;
+  // Internal functions: the two memory slow paths, then (if used) the ALU helpers.
+  const FN_SLOW_LOAD = firstInternal, FN_SLOW_STORE = firstInternal + 1;
+  const firstAluHelper = firstInternal + 2;
   const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
 
   const c = new WasmCode();
@@ -262,6 +293,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   reload();
   c.localGet(P_ENTRY).localSet(L_NEXT);
   c.block(); // $exit
+  c.block(); // $trap: a slow path or helper trapped
   c.block(); // $chain: L_ENT holds a jump-cache entry to tail-call
   c.loop(); // $dispatch
   for (let i = 0; i < tbs.length; i++) c.block();
@@ -274,7 +306,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     let depth = 0; // extra blocks opened inside the TB (labels, ifs)
     const toDispatch = () => baseDispatch + depth;
     const toChain = () => baseDispatch + 1 + depth;
-    const toExit = () => baseDispatch + 2 + depth;
+    const toTrap = () => baseDispatch + 2 + depth;
+    const toExit = () => baseDispatch + 3 + depth;
     const exitWith = (status: number) => {
       c.i32Const(status).localSet(L_STATUS).br(toExit());
     };
@@ -298,11 +331,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       c.i32Const(env.ctrl + CTRL.remaining).localGet(L_REMAINING).mem(W.i32Store, 0);
     };
     const afterTrapCheck = () => {
-      c.i32Const(env.ctrl + CTRL.fault).mem(W.i32Load, 0).if();
-      depth++;
-      exitWith(Status.TRAP);
-      depth--;
-      c.op(W.end);
+      c.i32Const(env.ctrl + CTRL.fault).mem(W.i32Load, 0).brIf(toTrap());
     };
     // Jumps out of the region go through the jump cache as tail calls when the
     // TB cannot have changed the translation flags (no state-writing helper).
@@ -376,18 +405,13 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (store) c.localGet(loc(o.b)).mem(STORE_OPS[size], 0);
       else c.mem(LOAD_OPS[`${size}${o.signed ? "s" : "u"}`], 0);
       c.op(W.else);
-      beforeTrap();
+      // Slow path, out of line: TLB miss, MMIO, a fault, or a page holding code.
       c.localGet(L_ADDR);
-      if (store) c.localGet(loc(o.b)).i32Const(size).call(IMP_STORE);
-      else c.i32Const(size | (o.signed ? 16 : 0)).call(IMP_LOAD);
-      if (store) afterTrapCheck();
-      else {
-        c.i32Const(env.ctrl + CTRL.fault).mem(W.i32Load, 0).if();
-        depth++;
-        exitWith(Status.TRAP);
-        depth--;
-        c.op(W.end);
-      }
+      if (store) c.localGet(loc(o.b)).i32Const(size);
+      else c.i32Const(size | (o.signed ? 16 : 0));
+      c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
+      c.call(store ? FN_SLOW_STORE : FN_SLOW_LOAD);
+      afterTrapCheck(); // a load's value stays on the stack
       depth--;
       c.op(W.end);
       if (!store) c.localSet(loc(o.d));
@@ -563,7 +587,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           const simple = SIMPLE[o.op];
           c.localGet(loc(o.a)).localGet(loc(o.b));
           if (simple) simple.forEach((x) => c.op(x));
-          else c.call(firstInternal + HELPER_OPS.indexOf(o.op));
+          else c.call(firstAluHelper + HELPER_OPS.indexOf(o.op));
           c.localSet(loc(o.d));
         }
       }
@@ -576,6 +600,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   writeBack();
   c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
   c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
+  c.op(W.end); // $trap
+  c.i32Const(Status.TRAP).localSet(L_STATUS);
   c.op(W.end); // $exit
   writeBack();
   c.i32Const(env.ctrl + CTRL.remaining).localGet(L_REMAINING).mem(W.i32Store, 0);
@@ -600,7 +626,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     exported: true,
   };
   const bytes = assembleModule(env.memoryPages, imports, [
-    ...(usesInternal ? internalFunctions(firstInternal) : []),
+    ...slowPaths(env),
+    ...(usesInternal ? internalFunctions(firstAluHelper) : []),
     run,
   ]);
   return {
