@@ -20,8 +20,8 @@ import { InternalError } from "../errors.ts";
 import { SoftTlb } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { PcRedirect, type TrapKind } from "../trap.ts";
+import { compileRegion } from "./region_compiler.ts";
 import {
-  compileRegion,
   CTRL,
   JUMP_CACHE_ENTRIES,
   JUMP_CACHE_ENTRY_SIZE,
@@ -29,7 +29,7 @@ import {
   jumpCacheSlot,
   MAX_CHAIN_FLAGS,
   Status,
-} from "./region_compiler.ts";
+} from "./region_abi.ts";
 
 type RunFn = (entry: number, budget: number) => number;
 

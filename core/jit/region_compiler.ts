@@ -5,19 +5,26 @@
  * ```text
  * load the region's guest registers (globals) into i64 locals
  * block $exit
- *   loop $dispatch
- *     block $tbN-1 ... block $tb0
- *       br_table(next) -> $tb0..$tbN-1
- *     end  <TB 0 code>  ... end <TB N-1 code>
+ *   block $trap
+ *     block $chain
+ *       loop $dispatch
+ *         block $tbN-1 ... block $tb0
+ *           br_table(next) -> $tb0..$tbN-1
+ *         end  <TB 0 code>  ... end <TB N-1 code>
+ *       end
+ *     end
+ *     write back; tail-call the jump-cache entry in `ent`
  *   end
+ *   status = TRAP
  * end
  * write back the globals the region writes; return status
  * ```
  * A direct jump to a TB inside the region sets `next` and branches to
- * `$dispatch`; every other exit stores the pc and branches to `$exit`. Guest
- * loads and stores check the soft TLB inline and call a JS slow path on a
- * miss. Each TB entry checks and charges the instruction budget, so budgets
- * stay exact.
+ * `$dispatch`; a jump the jump cache knows branches to `$chain`; a slow path
+ * or helper that trapped branches to `$trap`; every other exit stores the pc
+ * and branches to `$exit`. Guest loads and stores check the soft TLB inline
+ * and call an out-of-line slow path on a miss. Each TB entry checks and
+ * charges the instruction budget, so budgets stay exact.
  *
  * @module
  */
@@ -38,30 +45,7 @@ import {
   type WasmFunctionSpec,
 } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
-
-/** Layout of the JIT control block in host memory (offsets from its base). */
-export const CTRL = {
-  /** i32: instructions left of the budget at exit */
-  remaining: 0,
-  /** i32: instructions of the current TB not completed (on a trap) */
-  refund: 4,
-  /** i32: set by slow paths when they raised a trap */
-  fault: 8,
-  /** i32: set when translated code was invalidated during the run */
-  invalidated: 12,
-  /** i32: trap kind of a RAISE */
-  trapKind: 16,
-  /** i32: cause of a RAISE */
-  trapCause: 20,
-  /** i64: data of a RAISE */
-  trapData: 24,
-  /** i32: next free slot of the trace buffer (see `Op.TRACE`) */
-  tracePtr: 32,
-  size: 40,
-} as const;
-
-/** Status codes returned by a compiled region. */
-export const Status = { CONTINUE: 0, TRAP: 1, RAISE: 2, INVALIDATED: 3 } as const;
+import { CTRL, JUMP_CACHE_ENTRIES, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -81,39 +65,6 @@ export interface RegionEnv {
   selfSlot: number;
   /** host address just past the trace buffer (a full buffer calls the `drain` import) */
   traceEnd: number;
-}
-
-/** Entries of the jump cache (a power of two). */
-export const JUMP_CACHE_ENTRIES = 4096;
-/** Bytes per jump cache entry: guest pc (i64), table slot (i32), entry index (i32). */
-export const JUMP_CACHE_ENTRY_SIZE = 16;
-
-/**
- * Byte offset of the jump-cache entry for guest `pc`. Generated code computes
- * the same hash: `((pc >> 1) ^ (pc >> 13)) & (ENTRIES - 1)`.
- */
-export function jumpCacheSlot(pc: bigint): number {
-  // Only bits 1..24 of the pc reach the 12-bit hash.
-  const low = Number(pc & 0x1fffffen);
-  return (((low >>> 1) ^ (low >>> 13)) & (JUMP_CACHE_ENTRIES - 1)) * JUMP_CACHE_ENTRY_SIZE;
-}
-
-/** TB flags up to this value take part in chaining (they fit the key's top byte). */
-export const MAX_CHAIN_FLAGS = 0xff;
-
-/**
- * The jump-cache tag of the TB at `pc` translated under `flags`: the pc with
- * the flags XORed into its top byte, so code never chains into a TB made for
- * another privilege level or mode (canonical addresses keep the pair unique).
- *
- * @example
- * ```ts
- * import { jumpCacheKey } from "./region_compiler.ts";
- * console.log(jumpCacheKey(0x1000n, 0) === 0x1000n); // true
- * ```
- */
-export function jumpCacheKey(pc: bigint, flags: number): bigint {
-  return BigInt.asIntN(64, pc ^ (BigInt(flags) << 56n));
 }
 
 /** The compiled region before instantiation. */
