@@ -31,7 +31,7 @@
 
 import { type Cond, Cond as C, type IrOp, markGlobals, Op } from "../ir.ts";
 import type { HelperDef } from "../ir.ts";
-import { STATE_BASE, TLB_BASE } from "../host_memory.ts";
+import { STATE_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "../host_memory.ts";
 import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
 import {
@@ -343,7 +343,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       c.localGet(loc(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
       c.localTee(L_ADDR);
-      c.i64Const(12n).op(W.i64ShrU).op(W.i32WrapI64).i32Const(4095).op(W.i32And).i32Const(5)
+      c.i64Const(12n).op(W.i64ShrU).op(W.i32WrapI64).i32Const(TLB_ENTRIES - 1).op(W.i32And)
+        .i32Const(Math.log2(TLB_ENTRY_SIZE))
         .op(W.i32Shl).localTee(L_ENT);
       c.mem(W.i64Load, TLB_BASE + (store ? TLB_WRITE : TLB_READ));
       c.localGet(L_ADDR);
