@@ -172,20 +172,15 @@ export function emitIntToF64(
   helperArgs: Temp[],
   rd: Temp,
 ): void {
-  const { ir } = ctx;
-  const e: Emitter = { ctx, slow: ir.label() };
-  const done = ir.label();
-  if (rm === 7) {
-    const fcsr = ir.temp();
-    ir.loadHost(fcsr, STATE_BASE + RiscvState.FCSR);
-    ir.brcond(Cond.GEU, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0xa0), e.slow);
-  }
-  const wide = f(e, unsigned ? Op.EXT32U : Op.EXT32S, src, src);
-  ir.binop(Op.I64_TO_F64, rd, wide);
-  ir.br(done);
-  ir.setLabel(e.slow);
-  ir.mov(rd, callHelper(ctx, helper, helperArgs));
-  ir.setLabel(done);
+  fastOrHelper(ctx, helper, helperArgs, rd, (e) => {
+    const { ir } = ctx;
+    if (rm === 7) {
+      const fcsr = ir.temp();
+      ir.loadHost(fcsr, STATE_BASE + RiscvState.FCSR);
+      ir.brcond(Cond.GEU, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0xa0), e.slow);
+    }
+    return f(e, Op.I64_TO_F64, f(e, unsigned ? Op.EXT32U : Op.EXT32S, src, src), src);
+  });
 }
 
 /**
@@ -212,18 +207,36 @@ export function emitFastF64(
     ir.mov(rd, callHelper(ctx, helper, helperArgs));
     return;
   }
+  fastOrHelper(ctx, helper, helperArgs, rd, (e) => {
+    const fcsrAddr = STATE_BASE + RiscvState.FCSR;
+    const fcsr = ir.temp();
+    ir.loadHost(fcsr, fcsrAddr);
+    if (rm === 7) {
+      // dynamic rounding: only frm = RNE takes the fast path
+      ir.brcond(Cond.NE, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0), e.slow);
+    }
+    const { r, inexact } = compute(e, kind, srcs);
+    ir.storeHost(fcsrAddr, f(e, Op.OR, fcsr, inexact)); // NX is fflags bit 0
+    return r;
+  });
+}
+
+/**
+ * The diamond both emitters share: `fast` emits IR that may branch to
+ * `e.slow` and returns its result; the slow side calls `helper`. Either way
+ * the result lands in `rd`.
+ */
+function fastOrHelper(
+  ctx: DisasContext,
+  helper: string,
+  helperArgs: Temp[],
+  rd: Temp,
+  fast: (e: Emitter) => Temp,
+): void {
+  const { ir } = ctx;
   const e: Emitter = { ctx, slow: ir.label() };
   const done = ir.label();
-  const fcsrAddr = STATE_BASE + RiscvState.FCSR;
-  const fcsr = ir.temp();
-  ir.loadHost(fcsr, fcsrAddr);
-  if (rm === 7) {
-    // dynamic rounding: only frm = RNE takes the fast path
-    ir.brcond(Cond.NE, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0), e.slow);
-  }
-  const { r, inexact } = compute(e, kind, srcs);
-  ir.storeHost(fcsrAddr, f(e, Op.OR, fcsr, inexact)); // NX is fflags bit 0
-  ir.mov(rd, r);
+  ir.mov(rd, fast(e));
   ir.br(done);
   ir.setLabel(e.slow);
   ir.mov(rd, callHelper(ctx, helper, helperArgs));
