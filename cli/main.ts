@@ -61,6 +61,8 @@ export async function main(args: string[]): Promise<number> {
       console.error(`emu: ${e.message}${e.hint ? ` (${e.hint})` : ""}`);
       return 1;
     }
+    // Output piped into a reader that went away (`emu ... | head`): stop quietly, like cat.
+    if (e instanceof Deno.errors.BrokenPipe) return 141;
     const err = e as Error;
     console.error(`emu: internal error: ${err?.message?.split("\n")[0] ?? String(e)}`);
     if (Deno.env.get("DENEMU_DEBUG")) console.error(err?.stack);

@@ -8,7 +8,13 @@
  */
 
 import { EmuError } from "../core/errors.ts";
-import { installToolPlugin } from "../core/plugin.ts";
+import { readOption } from "./options.ts";
+import {
+  builtinPlugins,
+  installToolPlugin,
+  loadDevicePlugin,
+  loadMachinePlugin,
+} from "../core/plugin.ts";
 import { GdbServer } from "../core/gdb/server.ts";
 import { SystemDebuggee } from "../core/gdb/system_debuggee.ts";
 import { EmulatedSystem } from "../core/system/emulated_system.ts";
@@ -27,7 +33,8 @@ Boots a machine, like qemu-system-riscv64. Serial port 0 is on stdio.
 
 Options:
   -h                     print this help and exit
-  -M virt[,key=val...]   machine (virt; dumpdtb=FILE writes the device tree and exits)
+  -M virt[,key=val...]   machine (virt; dumpdtb=FILE writes the device tree and exits;
+                         "-M help" lists the machines)
   -m size                RAM size (default 128M; suffixes K, M, G)
   -cpu model             rv64 (default) or rv32
   -accel engine          jit (default) or interp
@@ -37,7 +44,7 @@ Options:
   -append text           kernel command line (/chosen/bootargs)
   -dtb file              use this device tree instead of the generated one
   -drive file=F,format=raw,if=virtio[,snapshot=on]   a virtio disk
-  -device name[,addr=..,irq=..]                      a device plugin
+  -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them)
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
   -icount shift=N        2^N ns of virtual time per instruction (default 3)
@@ -130,15 +137,11 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     plugins: [],
     log: new Set(),
   };
-  for (let i = 0; i < argv.length; i++) {
+  for (let i = 0; i < argv.length;) {
     const a = argv[i];
     if (!a.startsWith("-")) throw new EmuError(`unexpected argument "${a}"`, "see emu system -h");
-    const name = a.replace(/^--?/, "");
-    let value: string | undefined;
-    if (WITH_VALUE.has(name)) {
-      if (i + 1 >= argv.length) throw new EmuError(`option -${name} needs a value`);
-      value = argv[++i];
-    }
+    const { name, value, next } = readOption(argv, i, WITH_VALUE, "system");
+    i = next;
     switch (name) {
       case "h":
       case "help":
@@ -298,6 +301,19 @@ export async function systemCommand(argv: string[]): Promise<number> {
   const a = parseSystemArgs(argv);
   if (a.help) {
     console.log(SYSTEM_HELP);
+    return 0;
+  }
+  // QEMU's -M help and -device help: the built-in plugins and what they are.
+  if (a.machine === "help") {
+    for (const name of builtinPlugins("plugins/machines")) {
+      console.log(`${name.padEnd(16)} ${(await loadMachinePlugin(name)).description}`);
+    }
+    return 0;
+  }
+  if (a.devices.some((d) => d.name === "help")) {
+    for (const name of builtinPlugins("plugins/devices")) {
+      console.log(`${name.padEnd(16)} ${(await loadDevicePlugin(name)).description}`);
+    }
     return 0;
   }
   const logFile = a.logFile

@@ -6,11 +6,12 @@
 
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
+import { readOption } from "./options.ts";
 import {
+  builtinPlugins,
   builtinTargets,
   loadTargetPlugin,
   loadToolPlugin,
-  resolvePluginUrl,
 } from "../core/plugin.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "../core/linux/process.ts";
 import { installTool, Machine } from "../core/machine.ts";
@@ -122,26 +123,15 @@ export function parseUserArgs(argv: string[]): UserArgs {
     accel: "jit",
   };
   let i = 0;
-  for (; i < argv.length; i++) {
+  while (i < argv.length) {
     const a = argv[i];
     if (a === "--") {
       i++;
       break;
     }
     if (!a.startsWith("-") || a === "-") break;
-    let name = a.replace(/^--?/, "");
-    let value: string | undefined;
-    const eq = name.indexOf("=");
-    if (eq > 0 && WITH_VALUE.has(name.slice(0, eq))) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    if (WITH_VALUE.has(name) && value === undefined) {
-      if (i + 1 >= argv.length) {
-        throw new EmuError(`option -${name} needs a value`, "see emu user -h");
-      }
-      value = argv[++i];
-    }
+    const { name, value, next } = readOption(argv, i, WITH_VALUE, "user");
+    i = next;
     switch (name) {
       case "h":
       case "help":
@@ -258,7 +248,7 @@ export async function userCommand(argv: string[]): Promise<number> {
   }
   if (a.pluginHelp) {
     print("Tool plugins (-plugin name[,arg=val...]):");
-    for (const name of builtinTools()) {
+    for (const name of builtinPlugins("plugins/tools")) {
       print(`${name.padEnd(12)} ${(await loadToolPlugin(name)).description}`);
     }
     return 0;
@@ -325,25 +315,4 @@ async function debugWithGdb(m: Machine, port: number): Promise<void> {
     throw new EmuError(`-g ${port}: cannot listen (${(e as Error).message.split("\n")[0]})`);
   }
   await server.serve();
-}
-
-/**
- * Names of the tool plugins shipped in `plugins/tools/` (files starting with
- * `_` are helpers, not tools).
- *
- * @example
- * ```ts
- * import { builtinTools } from "./user.ts";
- * console.log(builtinTools().includes("hotblocks")); // true
- * ```
- */
-export function builtinTools(): string[] {
-  const dir = new URL(".", resolvePluginUrl("insn", "plugins/tools", "file"));
-  const names: string[] = [];
-  for (const e of Deno.readDirSync(dir)) {
-    if (e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_")) {
-      names.push(e.name.slice(0, -3));
-    }
-  }
-  return names.sort();
 }

@@ -229,13 +229,33 @@ export async function installToolPlugin(spec: string, ctx: ToolContext): Promise
   }
 }
 
-/** Targets shipped with Denemu: the folders of `targets/`. */
-export function builtinTargets(): string[] {
+/**
+ * The names of the plugins shipped in `folder` of the project: its folders
+ * (targets, machines) or its `.ts` files not starting with `_` (devices,
+ * tools), sorted.
+ *
+ * @example
+ * ```ts
+ * import { builtinPlugins } from "./plugin.ts";
+ * console.log(builtinPlugins("plugins/machines")); // ["virt"]
+ * ```
+ */
+export function builtinPlugins(
+  folder: "targets" | "plugins/machines" | "plugins/devices" | "plugins/tools",
+): string[] {
   const names: string[] = [];
-  for (const e of Deno.readDirSync(new URL("targets/", ROOT))) {
+  for (const e of Deno.readDirSync(new URL(`${folder}/`, ROOT))) {
     if (e.isDirectory) names.push(e.name);
+    else if (e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_")) {
+      names.push(e.name.slice(0, -3));
+    }
   }
   return names.sort();
+}
+
+/** Targets shipped with Denemu: the folders of `targets/`. */
+export function builtinTargets(): string[] {
+  return builtinPlugins("targets");
 }
 
 function checkManifest<T extends { kind: string; name: string; apiVersion: number }>(

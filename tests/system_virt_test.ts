@@ -291,3 +291,39 @@ Deno.test({
     await m.close();
   },
 });
+
+Deno.test("emu system: QEMU-style flags, -M help and -device help", async () => {
+  const { parseSystemArgs } = await import("../cli/system.ts");
+  const a = parseSystemArgs([
+    "-M",
+    "virt,dumpdtb=x.dtb",
+    "-m=256M",
+    "--cpu",
+    "rv32",
+    "-device",
+    "help",
+  ]);
+  assert.equal(a.machine, "virt");
+  assert.equal(a.ramSize, 256n * MiB);
+  assert.equal(a.cpu, "rv32");
+  assert.deepEqual(a.devices.map((d) => d.name), ["help"]);
+  assert.throws(() => parseSystemArgs(["-m"]), /option -m needs a value/);
+  assert.throws(() => parseSystemArgs(["kernel.elf"]), /unexpected argument/);
+
+  const emu = async (...args: string[]) => {
+    const mod = new URL("../mod.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "system", ...args],
+    })
+      .output();
+    return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+  };
+  const machines = await emu("-M", "help");
+  assert.equal(machines.code, 0);
+  assert.match(machines.stdout, /^virt +RISC-V VirtIO board/m);
+  const devices = await emu("-device", "help");
+  assert.equal(devices.code, 0);
+  for (const d of ["aclint", "goldfish_rtc", "ns16550a", "plic", "sifive_test", "virtio_blk"]) {
+    assert.match(devices.stdout, new RegExp(`^${d} +\\S`, "m"));
+  }
+});
