@@ -22,6 +22,7 @@ import { concatBytes } from "./bytes.ts";
 import type { ElfSymbol } from "./elf.ts";
 import { readSymbols } from "./elf.ts";
 import { type HookId, Hooks } from "./hooks/hooks.ts";
+import { Breakpoints } from "./hooks/breakpoints.ts";
 import type { Vcpu } from "./hooks/vcpu.ts";
 import { LinuxProcess, type LinuxProcessOptions } from "./linux/process.ts";
 import { installToolPlugin, type ToolBinary } from "./plugin.ts";
@@ -96,9 +97,7 @@ export class Machine {
   readonly vcpu: Vcpu;
   #out: Uint8Array[] = [];
   #err: Uint8Array[] = [];
-  #breakpoints = new Map<bigint, HookId>();
-  #hitBreakpoint: bigint | null = null;
-  #resumeFrom: bigint | null = null;
+  readonly #breakpoints: Breakpoints;
   #watches = new Map<number, Watch>();
   #nextWatch = 1;
   #atExit: (() => void)[] = [];
@@ -109,6 +108,7 @@ export class Machine {
   constructor(readonly process: LinuxProcess) {
     this.hooks = process.hooks;
     this.vcpu = process.hooks.vcpu;
+    this.#breakpoints = new Breakpoints(process.hooks);
     process.deferFaults = true;
     process.hooks.symbolizer = (pc) => this.symbolAt(pc);
     process.hooks.events.on("exit", () => this.#finish());
@@ -202,24 +202,12 @@ export class Machine {
 
   /** Stops before the instruction at `pc` runs. */
   addBreakpoint(pc: bigint): void {
-    if (this.#breakpoints.has(pc)) return;
-    const id = this.hooks.addInsnHook((v) => {
-      if (this.#resumeFrom === pc) {
-        this.#resumeFrom = null;
-        return;
-      }
-      this.#hitBreakpoint = pc;
-      v.stop();
-      v.setPc(pc);
-    }, { begin: pc, end: pc });
-    this.#breakpoints.set(pc, id);
+    this.#breakpoints.add(pc);
   }
 
   /** Removes the breakpoint at `pc`. */
   removeBreakpoint(pc: bigint): void {
-    const id = this.#breakpoints.get(pc);
-    if (id !== undefined) this.hooks.remove(id);
-    this.#breakpoints.delete(pc);
+    this.#breakpoints.remove(pc);
   }
 
   /** Stops after an instruction accesses `[address, address+length)`; returns an id. */
@@ -259,9 +247,7 @@ export class Machine {
   /** Runs until the next event (or `budget` instructions) and returns it. */
   next(budget = 10_000_000): RunEvent {
     const p = this.process;
-    if (this.#hitBreakpoint === null && this.#breakpoints.has(p.cpu.pc)) {
-      this.#resumeFrom = p.cpu.pc;
-    }
+    this.#breakpoints.resume(p.cpu.pc);
     for (;;) {
       const ev = p.step(budget);
       switch (ev.kind) {
@@ -276,9 +262,9 @@ export class Machine {
           };
         case "stop": {
           if (p.exited) continue; // a tool ended the guest: report the exit
-          const bp = this.#hitBreakpoint;
+          const bp = this.#breakpoints.hit;
           if (bp !== null) {
-            this.#hitBreakpoint = null;
+            this.#breakpoints.hit = null;
             return { type: "breakpoint", pc: bp };
           }
           for (const w of this.#watches.values()) {

@@ -25,7 +25,8 @@ import { EventQueue } from "./events.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./machine.ts";
 import { type RunLoopOptions, type RunLoopResult, SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
-import { type HookId, Hooks } from "../hooks/hooks.ts";
+import { Hooks } from "../hooks/hooks.ts";
+import { Breakpoints } from "../hooks/breakpoints.ts";
 
 /** What {@linkcode EmulatedSystem.runEvents} yields. */
 export type SystemEvent =
@@ -92,8 +93,9 @@ export class EmulatedSystem {
     images: [bigint, Uint8Array][],
   ) {
     this.#images = images;
+    this.#breakpoints = new Breakpoints(hooks);
     loop.onReset = () => this.reset();
-    loop.pauseRequested = () => this.#hit !== null || this.#pausing;
+    loop.pauseRequested = () => this.#breakpoints.hit !== null || this.#pausing;
   }
 
   /** Builds the machine described by `config`. */
@@ -211,32 +213,16 @@ export class EmulatedSystem {
     return r;
   }
 
-  #breakpoints = new Map<bigint, HookId>();
-  #hit: bigint | null = null;
-  #resumeFrom: bigint | null = null;
+  readonly #breakpoints: Breakpoints;
 
   /** Stops before the instruction at virtual address `pc` runs (in any privilege mode). */
   addBreakpoint(pc: bigint): void {
-    if (this.#breakpoints.has(pc)) return;
-    this.#breakpoints.set(
-      pc,
-      this.hooks.addInsnHook((v) => {
-        if (this.#resumeFrom === pc) {
-          this.#resumeFrom = null;
-          return;
-        }
-        this.#hit = pc;
-        v.stop();
-        v.setPc(pc);
-      }, { begin: pc, end: pc }),
-    );
+    this.#breakpoints.add(pc);
   }
 
   /** Removes a breakpoint. */
   removeBreakpoint(pc: bigint): void {
-    const id = this.#breakpoints.get(pc);
-    if (id !== undefined) this.hooks.remove(id);
-    this.#breakpoints.delete(pc);
+    this.#breakpoints.remove(pc);
   }
 
   /**
@@ -284,17 +270,17 @@ export class EmulatedSystem {
 
   #pausing = false;
 
-  /** A breakpoint that stopped the run does not fire again when execution resumes from it. */
+  /** A breakpoint at the pc does not fire again as execution resumes from it. */
   #beforeResume(): void {
-    if (this.#hit !== null && this.cpu.pc === this.#hit) this.#resumeFrom = this.#hit;
-    this.#hit = null;
+    this.#breakpoints.resume(this.cpu.pc);
     this.#pausing = false;
   }
 
   #event(r: RunLoopResult): SystemEvent {
     if (r.kind === "poweroff") return { type: "poweroff", status: r.status };
     if (r.kind === "reset") return { type: "reset" };
-    if (this.#hit !== null) return { type: "breakpoint", pc: this.#hit };
+    const hit = this.#breakpoints.hit;
+    if (hit !== null) return { type: "breakpoint", pc: hit };
     return { type: "stopped" };
   }
 
