@@ -8,6 +8,14 @@ typedef int i32;
 typedef unsigned short u16;
 typedef unsigned char u8;
 
+// RR(op): `static u64 op_<op>(u64 a, u64 b)` running the register-register instruction `op`.
+#define RR(op)                                                          \
+  static u64 op_##op(u64 a, u64 b) {                                    \
+    u64 r;                                                              \
+    __asm__ volatile(#op " %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));    \
+    return r;                                                           \
+  }
+
 static long rt_syscall6(long n, long a, long b, long c, long d, long e, long f) {
   register long a0 __asm__("a0") = a;
   register long a1 __asm__("a1") = b;

@@ -9,12 +9,6 @@ static const u64 V[] = {
 };
 #define NV (sizeof V / sizeof V[0])
 
-#define RR(op)                                                          \
-  static u64 op_##op(u64 a, u64 b) {                                    \
-    u64 r;                                                              \
-    __asm__ volatile(#op " %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));    \
-    return r;                                                           \
-  }
 RR(add) RR(sub) RR(sll) RR(slt) RR(sltu) RR(xor) RR(srl) RR(sra) RR(or) RR(and)
 RR(addw) RR(subw) RR(sllw) RR(srlw) RR(sraw)
 

@@ -9,12 +9,6 @@ static const u64 V[] = {
 };
 #define NV (sizeof V / sizeof V[0])
 
-#define RR(op)                                                          \
-  static u64 op_##op(u64 a, u64 b) {                                    \
-    u64 r;                                                              \
-    __asm__ volatile(#op " %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));    \
-    return r;                                                           \
-  }
 RR(mul) RR(mulh) RR(mulhsu) RR(mulhu) RR(div) RR(divu) RR(rem) RR(remu)
 RR(mulw) RR(divw) RR(divuw) RR(remw) RR(remuw)
 
