@@ -92,6 +92,8 @@ type JudgeFn = (trace: number, virgin: number, words: number, classify: number) 
 export class NoveltyJudge {
   readonly #fn: JudgeFn;
   readonly #table: number;
+  /** a virgin map that {@linkcode classify} compares with and nobody reads */
+  #scratch: number | undefined;
 
   constructor(readonly host: HostMemory, readonly size: number) {
     this.#table = host.allocate(256, 64);
@@ -109,6 +111,12 @@ export class NoveltyJudge {
       env: { memory: host.memory, table },
     });
     this.#fn = inst.exports.judge as JudgeFn;
+  }
+
+  /** Buckets the counts of the trace at `trace` in place. */
+  classify(trace: number): void {
+    this.#scratch ??= this.virginMap();
+    this.#fn(trace, this.#scratch, this.size >> 3, 1);
   }
 
   /** A fresh virgin map (all bits unseen) in host memory; returns its address. */

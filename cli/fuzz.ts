@@ -1,0 +1,302 @@
+/**
+ * `emu fuzz`: coverage-guided fuzzing of a Linux program, with AFL++'s flags
+ * (`-i -o -V -x -t -s -M -S`) and output directory.
+ *
+ * ```text
+ * emu fuzz -i IN -o OUT [options] -- prog [args...]   (@@ = the input file)
+ * ```
+ *
+ * @module
+ */
+
+import { type Accel, parseAccel } from "../core/accel.ts";
+import { EmuError } from "../core/errors.ts";
+import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
+import { loadDictionary } from "../core/fuzz/dictionary.ts";
+import { Fuzzer } from "../core/fuzz/fuzzer.ts";
+import { OutputDir } from "../core/fuzz/output.ts";
+import { createUserHarness } from "../core/fuzz/user_harness.ts";
+import { readOption } from "./options.ts";
+import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
+
+const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
+
+  -i dir          seed inputs (- resumes the campaign in -o)
+  -o dir          output directory (AFL++'s layout: OUT/NAME/queue, crashes, hangs...)
+  -V seconds      stop after this long (default: until Ctrl-C)
+  -x file|dir     dictionary in AFL's format (repeatable)
+  -t insns        timeout in guest instructions (default: from the seeds' runs)
+  -s seed         random seed (default 0): one worker with -s is reproducible
+  -M name|-S name this worker's name in OUT (default "default")
+  --map-size N    coverage map bytes (power of two, default 65536)
+  --entry SYM|ADDR  in-memory harness: the function called with (data, size)
+  --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
+  --whole-program run the whole program per input even if it defines LLVMFuzzerTestOneInput
+  -L path, -E VAR=val, --root dir, -accel jit|interp   as for emu user
+
+@@ in the program's arguments is the input file (served from memory); without
+@@ the input is the program's stdin.`;
+
+const WITH_VALUE = new Set([
+  "i",
+  "o",
+  "V",
+  "x",
+  "t",
+  "s",
+  "M",
+  "S",
+  "map-size",
+  "entry",
+  "persistent-addr",
+  "persistent-ret",
+  "L",
+  "E",
+  "root",
+  "accel",
+]); // deno-fmt-ignore
+
+/** Parsed `emu fuzz` arguments. */
+export interface FuzzArgs {
+  input: string;
+  output: string;
+  seconds: number | null;
+  dictionaries: string[];
+  timeout?: number;
+  seed: number;
+  name: string;
+  mapSize: number;
+  entry?: string;
+  persistentAddr?: bigint;
+  persistentRet?: bigint;
+  wholeProgram: boolean;
+  sysroot?: string;
+  env: string[];
+  root?: string;
+  accel: Accel;
+  program: string;
+  args: string[];
+}
+
+function number(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new EmuError(`-${name} ${v}: not a number`);
+  return n;
+}
+
+function address(name: string, v: string): bigint {
+  try {
+    return BigInt(v);
+  } catch {
+    throw new EmuError(`--${name} ${v}: not an address (use 0x...)`);
+  }
+}
+
+/**
+ * Reads `emu fuzz` arguments.
+ *
+ * @example
+ * ```ts
+ * import { parseFuzzArgs } from "./fuzz.ts";
+ * const a = parseFuzzArgs(["-i", "in", "-o", "out", "--", "prog", "@@"]);
+ * console.log(a.program, a.args); // "prog [ "@@" ]"
+ * ```
+ */
+export function parseFuzzArgs(argv: string[]): FuzzArgs {
+  const a: Partial<FuzzArgs> & { dictionaries: string[]; env: string[] } = {
+    dictionaries: [],
+    env: [],
+    seed: 0,
+    name: "default",
+    mapSize: DEFAULT_MAP_SIZE,
+    wholeProgram: false,
+    accel: "jit",
+    seconds: null,
+  };
+  let i = 0;
+  while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
+    const o = readOption(argv, i, WITH_VALUE, "fuzz");
+    i = o.next;
+    const v = o.value!;
+    switch (o.name) {
+      case "i":
+        a.input = v;
+        break;
+      case "o":
+        a.output = v;
+        break;
+      case "V":
+        a.seconds = number("V", v);
+        break;
+      case "x":
+        a.dictionaries.push(v);
+        break;
+      case "t":
+        a.timeout = number("t", v);
+        break;
+      case "s":
+        a.seed = number("s", v);
+        break;
+      case "M":
+      case "S":
+        a.name = v;
+        break;
+      case "map-size":
+        a.mapSize = checkMapSize(number("map-size", v));
+        break;
+      case "entry":
+        a.entry = v;
+        break;
+      case "persistent-addr":
+        a.persistentAddr = address(o.name, v);
+        break;
+      case "persistent-ret":
+        a.persistentRet = address(o.name, v);
+        break;
+      case "whole-program":
+        a.wholeProgram = true;
+        break;
+      case "L":
+        a.sysroot = v;
+        break;
+      case "E":
+        a.env.push(v);
+        break;
+      case "root":
+        a.root = v;
+        break;
+      case "accel":
+        a.accel = parseAccel(v);
+        break;
+      default:
+        throw new EmuError(`unknown option -${o.name}`, "see emu fuzz -h");
+    }
+  } // deno-fmt-ignore
+  if (argv[i] === "--") i++;
+  if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
+  if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
+  if (i >= argv.length) throw new EmuError("no program to fuzz", "end with -- prog [args...]");
+  return { ...a, program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
+}
+
+/** The seed files of `-i DIR` (sorted by name), with a clear error when there are none. */
+export function readSeeds(dir: string): { name: string; data: Uint8Array }[] {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new EmuError(`-i ${dir}: no such directory`);
+    if (e instanceof Deno.errors.NotADirectory) throw new EmuError(`-i ${dir}: not a directory`);
+    throw new EmuError(`-i ${dir}: cannot read (${(e as Error).message.split("\n")[0]})`);
+  }
+  const seeds: { name: string; data: Uint8Array }[] = [];
+  for (const e of entries.filter((x) => x.isFile && !x.name.startsWith(".")).sort(byName)) {
+    try {
+      seeds.push({ name: e.name, data: Deno.readFileSync(`${dir}/${e.name}`) });
+    } catch {
+      throw new EmuError(`-i ${dir}/${e.name}: cannot read this input`);
+    }
+  }
+  if (seeds.length === 0) throw new EmuError(`-i ${dir}: no input files`, "add a seed file");
+  return seeds;
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Runs `emu fuzz`; resolves to the exit status. */
+export async function fuzzCommand(argv: string[]): Promise<number> {
+  if (argv.includes("-h") || argv.includes("--help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const a = parseFuzzArgs(argv);
+  const commandLine = ["emu", "fuzz", ...argv].join(" ");
+  const resume = a.input === "-";
+  const seeds = resume ? [] : readSeeds(a.input);
+  Deno.mkdirSync(a.output, { recursive: true });
+  const out = OutputDir.open(a.output, a.name, { resume, commandLine });
+  const dir = `${a.output}/${a.name}`;
+  const harness = await createUserHarness({
+    program: a.program,
+    args: a.args,
+    inputPath: Deno.realPathSync(dir) + "/.cur_input",
+    mapSize: a.mapSize,
+    accel: a.accel,
+    entry: a.entry,
+    persistentAddr: a.persistentAddr,
+    persistentRet: a.persistentRet,
+    wholeProgram: a.wholeProgram,
+    env: a.env,
+    sysroot: a.sysroot,
+    root: a.root,
+  });
+  const fuzzer = new Fuzzer(harness, {
+    seed: a.seed,
+    timeout: a.timeout,
+    dictionary: a.dictionaries.flatMap(loadDictionary),
+    out,
+    banner: a.program.split("/").pop()!,
+    commandLine,
+    log: (line) => console.error(`emu fuzz: ${line}`),
+  });
+  await fuzzer.addSeeds(resume ? out.resumed : seeds);
+  return await campaign(fuzzer, out, a, harness.kind, dir);
+}
+
+/** Seconds between `fuzzer_stats`/`plot_data` updates, and between plain status lines. */
+const STATS_EVERY_MS = 2000, LINE_EVERY_MS = 5000, SCREEN_EVERY_MS = 250;
+
+async function campaign(
+  fuzzer: Fuzzer,
+  out: OutputDir,
+  a: FuzzArgs,
+  harnessKind: string,
+  dir: string,
+): Promise<number> {
+  const tty = Deno.stdout.isTerminal();
+  const stop = () => fuzzer.stopRequested = true;
+  Deno.addSignalListener("SIGINT", stop);
+  const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
+  let lastStats = 0, lastLine = Date.now(), lastScreen = 0, lastExecs = 0, lastRate = Date.now();
+  let rate = 0;
+  const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
+  const report = (final: boolean) => {
+    const now = Date.now();
+    if (now - lastRate >= 1000 || final) {
+      const lifetime = fuzzer.execs / Math.max(0.001, (now - fuzzer.startTime) / 1000);
+      rate = final ? lifetime : (fuzzer.execs - lastExecs) * 1000 / (now - lastRate);
+      lastExecs = fuzzer.execs;
+      lastRate = now;
+    }
+    const s = fuzzer.stats(rate);
+    if (final || now - lastStats >= STATS_EVERY_MS) {
+      lastStats = now;
+      out.writeStats(s);
+      out.plot(s);
+    }
+    if (tty && (final || now - lastScreen >= SCREEN_EVERY_MS)) {
+      lastScreen = now;
+      write(`\x1b[H${statusScreen(s, harnessKind)}\x1b[J`);
+    } else if (!tty && now - lastLine >= LINE_EVERY_MS) {
+      lastLine = now;
+      console.log(statusLine(s));
+    }
+    return s;
+  };
+  if (tty) write("\x1b[2J");
+  try {
+    report(true);
+    await fuzzer.run(() => Date.now() >= deadline, async () => {
+      report(false);
+      // let Ctrl-C and timers in
+      await new Promise((r) => setTimeout(r, 0));
+    });
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+  }
+  const s = report(true);
+  console.log(`${tty ? "\n" : ""}${summary(s, dir)}`);
+  return 0;
+}
