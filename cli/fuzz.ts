@@ -242,6 +242,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     log: (line) => console.error(`emu fuzz: ${line}`),
   });
   await fuzzer.addSeeds(resume ? out.resumed : seeds);
+  if (resume) await fuzzer.knownCrashes(out.saved("crashes"));
   return await campaign(fuzzer, out, a, harness.kind, dir);
 }
 

@@ -118,6 +118,17 @@ export class Fuzzer {
     }
   }
 
+  /**
+   * Re-runs the crashes an interrupted campaign saved, so that resuming it
+   * does not save them again.
+   */
+  async knownCrashes(inputs: Uint8Array[]): Promise<void> {
+    for (const data of inputs) {
+      const o = (await this.target.run(data, this.timeout)).outcome;
+      if (o.kind === "crash") this.#crashKeys.add(`${o.signal}:${o.pc}:${o.stackHash}`);
+    }
+  }
+
   /** Fuzzes until `stopRequested` or `until()`; calls `tick` every few hundred executions. */
   async run(until: () => boolean, tick: () => void | Promise<void>): Promise<void> {
     let sinceTick = 0;

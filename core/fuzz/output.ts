@@ -192,6 +192,12 @@ export class OutputDir {
       .length;
   }
 
+  /** The inputs saved in `crashes/` or `hangs/`. */
+  saved(sub: "crashes" | "hangs"): Uint8Array[] {
+    return [...Deno.readDirSync(`${this.path}/${sub}`)].filter((e) => e.name.startsWith("id:"))
+      .sort(byName).map((e) => Deno.readFileSync(`${this.path}/${sub}/${e.name}`));
+  }
+
   /** Writes one input file. */
   save(sub: "queue" | "crashes" | "hangs", name: string, data: Uint8Array): void {
     Deno.writeFileSync(`${this.path}/${sub}/${name}`, data);
