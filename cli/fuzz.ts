@@ -15,7 +15,8 @@ import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
 import { loadDictionary } from "../core/fuzz/dictionary.ts";
 import { Fuzzer } from "../core/fuzz/fuzzer.ts";
 import { OutputDir } from "../core/fuzz/output.ts";
-import { createUserHarness } from "../core/fuzz/user_harness.ts";
+import { createUserHarness, type UserHarnessOptions } from "../core/fuzz/user_harness.ts";
+import { createCmplogHarness } from "../core/fuzz/user_cmplog.ts";
 import { readOption } from "./options.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
 
@@ -27,6 +28,7 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -x file|dir     dictionary in AFL's format (repeatable)
   -t insns        timeout in guest instructions (default: from the seeds' runs)
   -s seed         random seed (default 0): one worker with -s is reproducible
+  -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
   -M name|-S name this worker's name in OUT (default "default")
   --map-size N    coverage map bytes (power of two, default 65536)
   --entry SYM|ADDR  in-memory harness: the function called with (data, size)
@@ -37,24 +39,28 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
 @@ in the program's arguments is the input file (served from memory); without
 @@ the input is the program's stdin.`;
 
-const WITH_VALUE = new Set([
-  "i",
-  "o",
-  "V",
-  "x",
-  "t",
-  "s",
-  "M",
-  "S",
-  "map-size",
-  "entry",
-  "persistent-addr",
-  "persistent-ret",
-  "L",
-  "E",
-  "root",
-  "accel",
-]); // deno-fmt-ignore
+/** What each option sets; the options that take a value are those with two parameters. */
+const SETTERS: Record<string, (a: FuzzArgs, v: string) => void> = {
+  i: (a, v) => a.input = v,
+  o: (a, v) => a.output = v,
+  V: (a, v) => a.seconds = number("V", v),
+  x: (a, v) => a.dictionaries.push(v),
+  t: (a, v) => a.timeout = number("t", v),
+  s: (a, v) => a.seed = number("s", v),
+  c: (a, v) => a.cmplog = cmplogFlag(v),
+  M: (a, v) => a.name = v,
+  S: (a, v) => a.name = v,
+  "map-size": (a, v) => a.mapSize = checkMapSize(number("map-size", v)),
+  entry: (a, v) => a.entry = v,
+  "persistent-addr": (a, v) => a.persistentAddr = address("persistent-addr", v),
+  "persistent-ret": (a, v) => a.persistentRet = address("persistent-ret", v),
+  "whole-program": (a) => a.wholeProgram = true,
+  L: (a, v) => a.sysroot = v,
+  E: (a, v) => a.env.push(v),
+  root: (a, v) => a.root = v,
+  accel: (a, v) => a.accel = parseAccel(v),
+};
+const WITH_VALUE = new Set(Object.keys(SETTERS).filter((k) => SETTERS[k].length === 2)); // deno-fmt-ignore
 
 /** Parsed `emu fuzz` arguments. */
 export interface FuzzArgs {
@@ -64,6 +70,7 @@ export interface FuzzArgs {
   dictionaries: string[];
   timeout?: number;
   seed: number;
+  cmplog: boolean;
   name: string;
   mapSize: number;
   entry?: string;
@@ -82,6 +89,14 @@ function number(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new EmuError(`-${name} ${v}: not a number`);
   return n;
+}
+
+function cmplogFlag(v: string): boolean {
+  if (v === "0" || v === "-") return true;
+  throw new EmuError(
+    `-c ${v}: Denemu logs comparisons of the fuzzed program itself`,
+    "pass -c 0 (no separate cmplog build is needed)",
+  );
 }
 
 function address(name: string, v: string): bigint {
@@ -110,6 +125,7 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     name: "default",
     mapSize: DEFAULT_MAP_SIZE,
     wholeProgram: false,
+    cmplog: false,
     accel: "jit",
     seconds: null,
   };
@@ -117,61 +133,10 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
   while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
     const o = readOption(argv, i, WITH_VALUE, "fuzz");
     i = o.next;
-    const v = o.value!;
-    switch (o.name) {
-      case "i":
-        a.input = v;
-        break;
-      case "o":
-        a.output = v;
-        break;
-      case "V":
-        a.seconds = number("V", v);
-        break;
-      case "x":
-        a.dictionaries.push(v);
-        break;
-      case "t":
-        a.timeout = number("t", v);
-        break;
-      case "s":
-        a.seed = number("s", v);
-        break;
-      case "M":
-      case "S":
-        a.name = v;
-        break;
-      case "map-size":
-        a.mapSize = checkMapSize(number("map-size", v));
-        break;
-      case "entry":
-        a.entry = v;
-        break;
-      case "persistent-addr":
-        a.persistentAddr = address(o.name, v);
-        break;
-      case "persistent-ret":
-        a.persistentRet = address(o.name, v);
-        break;
-      case "whole-program":
-        a.wholeProgram = true;
-        break;
-      case "L":
-        a.sysroot = v;
-        break;
-      case "E":
-        a.env.push(v);
-        break;
-      case "root":
-        a.root = v;
-        break;
-      case "accel":
-        a.accel = parseAccel(v);
-        break;
-      default:
-        throw new EmuError(`unknown option -${o.name}`, "see emu fuzz -h");
-    }
-  } // deno-fmt-ignore
+    const set = SETTERS[o.name];
+    if (!set) throw new EmuError(`unknown option -${o.name}`, "see emu fuzz -h");
+    set(a as FuzzArgs, o.value!);
+  }
   if (argv[i] === "--") i++;
   if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
   if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
@@ -218,7 +183,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   Deno.mkdirSync(a.output, { recursive: true });
   const out = OutputDir.open(a.output, a.name, { resume, commandLine });
   const dir = `${a.output}/${a.name}`;
-  const harness = await createUserHarness({
+  const harnessOptions: UserHarnessOptions = {
     program: a.program,
     args: a.args,
     inputPath: Deno.realPathSync(dir) + "/.cur_input",
@@ -231,7 +196,8 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     env: a.env,
     sysroot: a.sysroot,
     root: a.root,
-  });
+  };
+  const harness = await createUserHarness(harnessOptions);
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,
     timeout: a.timeout,
@@ -240,6 +206,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     banner: a.program.split("/").pop()!,
     commandLine,
     log: (line) => console.error(`emu fuzz: ${line}`),
+    cmplog: a.cmplog ? await createCmplogHarness(harnessOptions) : undefined,
   });
   await fuzzer.addSeeds(resume ? out.resumed : seeds);
   if (resume) await fuzzer.knownCrashes(out.saved("crashes"));

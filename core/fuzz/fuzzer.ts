@@ -15,7 +15,8 @@ import { Novelty, NoveltyJudge } from "./novelty.ts";
 import { type FuzzStats, idName, type OutputDir } from "./output.ts";
 import { Queue, type QueueEntry } from "./queue.ts";
 import { FuzzRandom } from "./random.ts";
-import type { ExecResult, FuzzTarget } from "./target.ts";
+import type { CmplogTarget, ExecResult, FuzzTarget } from "./target.ts";
+import { replacements, tokenOf } from "./i2s.ts";
 import { trimInput } from "./trim.ts";
 
 /** Options of a {@linkcode Fuzzer}. */
@@ -31,14 +32,20 @@ export interface FuzzerOptions {
   commandLine: string;
   /** warnings and notes for the user */
   log: (line: string) => void;
+  /** the cmplog pass (`-c`): input-to-state replacement before havoc */
+  cmplog?: CmplogTarget;
 }
 
 /** Budget of the seeds' first runs when no `-t` is given. */
 const SEED_BUDGET = 1_000_000_000;
 /** Default timeout: this many times the slowest seed, within bounds. */
-const TIMEOUT_FACTOR = 20, MIN_TIMEOUT = 100_000, MAX_TIMEOUT = 1_000_000_000;
+const TIMEOUT_FACTOR = 20, MIN_TIMEOUT = 1_000_000, MAX_TIMEOUT = 1_000_000_000;
 /** Share of havoc rounds that splice with another entry first (AFL: after a cycle). */
 const SPLICE_PERCENT = 20;
+/** Limits of one entry's input-to-state stage: executions, cmplog runs, rounds deep. */
+const I2S_MAX_EXECS = 4096, I2S_MAX_LOGS = 64, I2S_DEPTH = 3;
+/** Most tokens learnt from comparisons (AFL's MAX_AUTO_EXTRAS). */
+const MAX_AUTO_TOKENS = 256;
 
 /** A campaign on one target. */
 export class Fuzzer {
@@ -135,7 +142,10 @@ export class Fuzzer {
     while (!this.stopRequested && !until()) {
       const e = this.queue.next(this.random);
       this.#noteCycle();
-      if (!e.fuzzed) await this.#trim(e);
+      if (!e.fuzzed) {
+        await this.#trim(e);
+        if (this.opts.cmplog) await this.#inputToState(e, this.opts.cmplog);
+      }
       const rounds = this.queue.energy(e);
       for (let i = 0; i < rounds && !this.stopRequested; i++) {
         let base = e.data;
@@ -152,6 +162,37 @@ export class Fuzzer {
       }
       e.fuzzed = true;
     }
+  }
+
+  /**
+   * The cmplog stage: replace compared operands found in the input, and
+   * again in the results (up to {@linkcode I2S_DEPTH} rounds), so a chain
+   * of comparisons (a checksum over a magic value) is solved.
+   */
+  async #inputToState(e: QueueEntry, cmplog: CmplogTarget): Promise<void> {
+    let execs = 0, logs = 0;
+    const dict = this.opts.dictionary, tokens = new Set(dict.map((t) => t.join()));
+    const solve = async (input: Uint8Array, depth: number): Promise<void> => {
+      if (logs++ >= I2S_MAX_LOGS) return;
+      const compares = await cmplog.log(input, this.timeout);
+      const deeper: Uint8Array[] = [];
+      for (const c of compares) {
+        const token = tokenOf(c, input);
+        if (token && dict.length < MAX_AUTO_TOKENS && !tokens.has(token.join())) {
+          tokens.add(token.join());
+          dict.push(token);
+        }
+        for (const candidate of replacements(input, c)) {
+          if (execs++ >= I2S_MAX_EXECS || this.stopRequested) return;
+          const before = this.queue.entries.length;
+          const r = await this.execute(candidate, e, "i2s");
+          const found = this.queue.entries.length > before || r.outcome.kind === "crash";
+          if (!found && depth < I2S_DEPTH) deeper.push(candidate);
+        }
+      }
+      for (const d of deeper) await solve(d, depth + 1);
+    };
+    await solve(e.data, 1);
   }
 
   #noteCycle(): void {

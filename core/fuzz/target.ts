@@ -7,6 +7,7 @@
  */
 
 import type { HostMemory } from "../host_memory.ts";
+import type { Compare } from "./cmplog.ts";
 
 /** How one execution ended. */
 export type Outcome =
@@ -50,6 +51,11 @@ export interface FuzzTarget {
   run(input: Uint8Array, budget: number): ExecResult | Promise<ExecResult>;
   /** Whether the program read its input in the runs so far (false: fuzzing it is pointless). */
   readonly readsInput: boolean;
+}
+
+/** A harness that can run an input in a separate pass and log its comparisons (cmplog). */
+export interface CmplogTarget {
+  log(input: Uint8Array, budget: number): Compare[] | Promise<Compare[]>;
 }
 
 /**

@@ -63,6 +63,8 @@ export interface UserHarnessOptions {
   env?: string[];
   sysroot?: string | null;
   root?: string | null;
+  /** called with each process the harness creates, once it is at its start point */
+  setup?: (p: LinuxProcess) => void;
 }
 
 /** Which harness {@linkcode createUserHarness} picked. */
@@ -161,6 +163,7 @@ class PersistentHarness implements FuzzTarget {
       p = await newProcess(opts, guestArgs(opts), new Uint8Array());
     }
     runTo(p, startAt, opts.program);
+    opts.setup?.(p);
     const cov = new EdgeCoverage(p.cpu, opts.mapSize);
     const h = new PersistentHarness(p, cov, startAt, fn, opts.persistentRet ?? null);
     if (fn === null) serveInputFile(p, opts.inputPath, () => h.#input, () => h.readsInput = true);
@@ -233,6 +236,7 @@ class WholeProgramHarness implements FuzzTarget {
         if (e.name === "read" && e.args[0] === 0n) this.readsInput = true;
       });
     }
+    opts.setup?.(p);
     const cov = new EdgeCoverage(p.cpu, this.trace.size);
     cov.reset();
     const r = runProcess(p, budget, codeRanges(p));
