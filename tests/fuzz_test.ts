@@ -6,6 +6,7 @@ import { Fuzzer } from "../core/fuzz/fuzzer.ts";
 import { OutputDir } from "../core/fuzz/output.ts";
 import { createUserHarness, type UserHarnessOptions } from "../core/fuzz/user_harness.ts";
 import { LinuxProcess } from "../core/linux/process.ts";
+import { createCmplogHarness } from "../core/fuzz/user_cmplog.ts";
 
 const BIN = "tests/fuzz/bin";
 const enc = new TextEncoder();
@@ -89,4 +90,52 @@ Deno.test("a campaign with -s is reproducible: same queue, same order", async ()
   const a = await names(), b = await names();
   assert(a.length > 2, `the campaign found little: ${a}`);
   assertEquals(b, a);
+});
+
+async function cmplogCampaign(name: string, maxExecs: number) {
+  const out = await Deno.makeTempDir();
+  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
+  const opts = harnessOptions(name);
+  const f = new Fuzzer(await createUserHarness(opts), {
+    seed: 1,
+    dictionary: [],
+    out: dir,
+    banner: name,
+    commandLine: "t",
+    log: () => {},
+    cmplog: await createCmplogHarness(opts),
+  });
+  await f.addSeeds([{ name: "seed", data: enc.encode("AAAAAAAA") }]);
+  await f.run(() => f.stats(0).savedCrashes > 0 || f.execs > maxExecs, () => {});
+  const crashes = files(`${out}/default/crashes`);
+  await Deno.remove(out, { recursive: true });
+  return { crashes, execs: f.execs };
+}
+
+Deno.test("with cmplog, the magic, string, checksum and state-machine bugs fall within 50k executions", async () => {
+  const signals: Record<string, string> = {
+    magic32: "11",
+    strcmp: "06",
+    checksum: "04",
+    state: "08",
+  };
+  for (const [name, sig] of Object.entries(signals)) {
+    const { crashes, execs } = await cmplogCampaign(name, 50_000);
+    assert(crashes.length === 1, `${name}: no crash after ${execs} execs`);
+    assert(crashes[0].includes(`,sig:${sig},`), `${name}: ${crashes[0]}`);
+  }
+});
+
+Deno.test("cmplog logs the same comparisons on both engines, including memcmp and strcmp arguments", async () => {
+  const logs = [];
+  for (const accel of ["interp", "jit"] as const) {
+    const c = await createCmplogHarness(harnessOptions("strcmp", { accel }));
+    logs.push(await c.log(enc.encode("KEY:open-sesamX......"), 1e7));
+  }
+  assertEquals(logs[1], logs[0]);
+  const strings = logs[0].filter((c) => c.kind === "bytes").map((c) =>
+    c.kind === "bytes" ? new TextDecoder().decode(c.b) : ""
+  );
+  assert(strings.includes("KEY:"), show(strings));
+  assert(strings.includes("open-sesame"), show(strings));
 });
