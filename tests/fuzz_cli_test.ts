@@ -116,3 +116,52 @@ Deno.test("emu fuzz: a campaign's directory works with afl-whatsup and afl-plot,
   assert.equal([...Deno.readDirSync(`${dir}/crashes`)].length, 2); // README + the crash, kept
   for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
 });
+
+async function emuTool(args: string[]) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "mod.ts", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+Deno.test("emu tmin shrinks a crash to the bytes that matter; emu cmin drops redundant inputs", async () => {
+  const dir = await tempInputs({
+    crash: "xxhelloyyyyyyyyyy!!qqqqqqqqqqqqqqqq",
+    a: "AAAA",
+    b: "BBBB",
+    h1: "hel",
+    h2: "hexx",
+  });
+  const t = await emuTool([
+    "tmin",
+    "-i",
+    `${dir}/crash`,
+    "-o",
+    `${dir}/min`,
+    "--",
+    "tests/fuzz/bin/state",
+    "@@",
+  ]);
+  assert.equal(t.code, 0, t.err);
+  assert.equal(await Deno.readTextFile(`${dir}/min`), "hello!!");
+  await Deno.remove(`${dir}/min`);
+  await Deno.remove(`${dir}/crash`);
+  const c = await emuTool([
+    "cmin",
+    "-i",
+    dir,
+    "-o",
+    `${dir}/out`,
+    "--",
+    "tests/fuzz/bin/state",
+    "@@",
+  ]);
+  assert.equal(c.code, 0, c.err);
+  const kept = [...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort();
+  // "AAAA" and "BBBB" run alike; "hel" reaches a state "hexx" does not and vice versa
+  assert.equal(kept.length, 3, `${kept}`);
+  assert(kept.includes("h1") && kept.includes("h2"), `${kept}`);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -261,24 +261,12 @@ export class Fuzzer {
     const trimmed = await trimInput(e.data, async (candidate) => {
       const r = await this.target.run(candidate, this.timeout);
       this.execs++;
-      return r.outcome.kind === "ok" ? this.#traceHash() : -1;
+      return r.outcome.kind === "ok" ? this.judge.pathHash(this.target.trace.address) : -1;
     });
     if (trimmed.length < e.data.length) {
       e.data = trimmed;
       this.opts.out.save("queue", e.fileName, trimmed);
     }
-  }
-
-  /** A hash of the classified trace map (trimming keeps inputs whose hash is unchanged). */
-  #traceHash(): number {
-    const t = this.target.trace;
-    const words = new Int32Array(t.host.memory.buffer, t.address, t.size >> 2);
-    this.judge.classify(t.address);
-    let h = 0x811c9dc5;
-    for (let i = 0; i < words.length; i++) {
-      if (words[i]) h = Math.imul(h ^ words[i] ^ i, 0x01000193);
-    }
-    return h >>> 0;
   }
 
   #elapsed(): number {

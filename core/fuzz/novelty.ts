@@ -119,6 +119,20 @@ export class NoveltyJudge {
     this.#fn(trace, this.#scratch, this.size >> 3, 1);
   }
 
+  /**
+   * Buckets the trace at `trace` and hashes it: equal hashes mean the same
+   * execution path (trimming and minimisation keep inputs that preserve it).
+   */
+  pathHash(trace: number): number {
+    this.classify(trace);
+    const words = new Int32Array(this.host.memory.buffer, trace, this.size >> 2);
+    let h = 0x811c9dc5;
+    for (let i = 0; i < words.length; i++) {
+      if (words[i]) h = Math.imul(h ^ words[i] ^ i, 0x01000193);
+    }
+    return h >>> 0;
+  }
+
   /** A fresh virgin map (all bits unseen) in host memory; returns its address. */
   virginMap(): number {
     const at = this.host.allocate(this.size, 64);

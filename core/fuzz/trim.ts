@@ -14,7 +14,8 @@ const TRIM_START_STEPS = 16, TRIM_END_STEPS = 1024;
 /**
  * The shortest input found whose `pathOf` equals that of `input` (`pathOf`
  * returns a hash of the execution path, or -1 for a run that did not end
- * normally).
+ * normally), removing blocks of at least `minBlock` bytes (afl-tmin goes
+ * down to 1).
  *
  * @example
  * ```ts
@@ -27,16 +28,18 @@ const TRIM_START_STEPS = 16, TRIM_END_STEPS = 1024;
 export async function trimInput(
   input: Uint8Array,
   pathOf: (candidate: Uint8Array) => Promise<number>,
+  minBlock = TRIM_MIN_BYTES,
 ): Promise<Uint8Array> {
-  if (input.length < TRIM_MIN_BYTES * 2) return input;
+  if (input.length < minBlock * 2) return input;
   const want = await pathOf(input);
   if (want < 0) return input;
   let data = input;
   let pow2 = 1;
   while (pow2 < data.length) pow2 *= 2;
-  let remove = Math.max(pow2 / TRIM_START_STEPS, TRIM_MIN_BYTES);
-  const finest = Math.max(pow2 / TRIM_END_STEPS, TRIM_MIN_BYTES);
+  let remove = Math.max(pow2 / TRIM_START_STEPS, minBlock);
+  const finest = Math.max(pow2 / TRIM_END_STEPS, minBlock);
   while (remove >= finest && data.length > remove) {
+    remove = Math.floor(remove);
     for (let pos = 0; pos < data.length;) {
       const len = Math.min(remove, data.length - pos);
       const candidate = new Uint8Array(data.length - len);
