@@ -1,6 +1,7 @@
 /* The shared main of the fuzz targets: reads the input from the file named by
  * argv[1] (AFL's @@) or from stdin, and passes it to LLVMFuzzerTestOneInput,
- * so one binary serves the whole-program and the in-memory harnesses. */
+ * so one binary serves the whole-program and the in-memory harnesses.
+ * NO_MAIN leaves main out (native afl-clang-fast builds link AFL++'s driver). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#ifndef NO_MAIN
 static uint8_t input[1 << 16];
 
 int main(int argc, char **argv) {
@@ -21,3 +23,4 @@ int main(int argc, char **argv) {
   LLVMFuzzerTestOneInput(input, n);
   return 0;
 }
+#endif
