@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 
 const dec = new TextDecoder();
 
+/** `emu fuzz ARGS`, or another command when `args` starts with tmin or cmin. */
 async function emu(args: string[]) {
+  const command = args[0] === "tmin" || args[0] === "cmin" ? [] : ["fuzz"];
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "mod.ts", "fuzz", ...args],
+    args: ["run", "-A", "mod.ts", ...command, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -117,15 +119,6 @@ Deno.test("emu fuzz: a campaign's directory works with afl-whatsup and afl-plot,
   for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
 });
 
-async function emuTool(args: string[]) {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "mod.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
-}
-
 Deno.test("emu tmin shrinks a crash to the bytes that matter; emu cmin drops redundant inputs", async () => {
   const dir = await tempInputs({
     crash: "xxhelloyyyyyyyyyy!!qqqqqqqqqqqqqqqq",
@@ -134,30 +127,13 @@ Deno.test("emu tmin shrinks a crash to the bytes that matter; emu cmin drops red
     h1: "hel",
     h2: "hexx",
   });
-  const t = await emuTool([
-    "tmin",
-    "-i",
-    `${dir}/crash`,
-    "-o",
-    `${dir}/min`,
-    "--",
-    "tests/fuzz/bin/state",
-    "@@",
-  ]);
+  const state = ["--", "tests/fuzz/bin/state", "@@"];
+  const t = await emu(["tmin", "-i", `${dir}/crash`, "-o", `${dir}/min`, ...state]);
   assert.equal(t.code, 0, t.err);
   assert.equal(await Deno.readTextFile(`${dir}/min`), "hello!!");
   await Deno.remove(`${dir}/min`);
   await Deno.remove(`${dir}/crash`);
-  const c = await emuTool([
-    "cmin",
-    "-i",
-    dir,
-    "-o",
-    `${dir}/out`,
-    "--",
-    "tests/fuzz/bin/state",
-    "@@",
-  ]);
+  const c = await emu(["cmin", "-i", dir, "-o", `${dir}/out`, ...state]);
   assert.equal(c.code, 0, c.err);
   const kept = [...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort();
   // "AAAA" and "BBBB" run alike; "hel" reaches a state "hexx" does not and vice versa
