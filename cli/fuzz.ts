@@ -17,6 +17,7 @@ import { Fuzzer } from "../core/fuzz/fuzzer.ts";
 import { OutputDir } from "../core/fuzz/output.ts";
 import { createUserHarness, type UserHarnessOptions } from "../core/fuzz/user_harness.ts";
 import { createCmplogHarness } from "../core/fuzz/user_cmplog.ts";
+import { SyncDir } from "../core/fuzz/sync.ts";
 import { readOption } from "./options.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
 
@@ -48,7 +49,10 @@ const SETTERS: Record<string, (a: FuzzArgs, v: string) => void> = {
   t: (a, v) => a.timeout = number("t", v),
   s: (a, v) => a.seed = number("s", v),
   c: (a, v) => a.cmplog = cmplogFlag(v),
-  M: (a, v) => a.name = v,
+  M: (a, v) => {
+    a.name = v;
+    a.mainNode = true;
+  },
   S: (a, v) => a.name = v,
   "map-size": (a, v) => a.mapSize = checkMapSize(number("map-size", v)),
   entry: (a, v) => a.entry = v,
@@ -72,6 +76,8 @@ export interface FuzzArgs {
   seed: number;
   cmplog: boolean;
   name: string;
+  /** `-M`: AFL++'s main node, which `-S` instances sync from */
+  mainNode: boolean;
   mapSize: number;
   entry?: string;
   persistentAddr?: bigint;
@@ -126,6 +132,7 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     mapSize: DEFAULT_MAP_SIZE,
     wholeProgram: false,
     cmplog: false,
+    mainNode: false,
     accel: "jit",
     seconds: null,
   };
@@ -181,7 +188,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   const resume = a.input === "-";
   const seeds = resume ? [] : readSeeds(a.input);
   Deno.mkdirSync(a.output, { recursive: true });
-  const out = OutputDir.open(a.output, a.name, { resume, commandLine });
+  const out = OutputDir.open(a.output, a.name, { resume, commandLine, mainNode: a.mainNode });
   const dir = `${a.output}/${a.name}`;
   const harnessOptions: UserHarnessOptions = {
     program: a.program,
@@ -213,8 +220,8 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   return await campaign(fuzzer, out, a, harness.kind, dir);
 }
 
-/** Seconds between `fuzzer_stats`/`plot_data` updates, and between plain status lines. */
-const STATS_EVERY_MS = 2000, LINE_EVERY_MS = 5000, SCREEN_EVERY_MS = 250;
+/** Milliseconds between `fuzzer_stats`/`plot_data` updates, status lines, screens, syncs. */
+const STATS_EVERY_MS = 2000, LINE_EVERY_MS = 5000, SCREEN_EVERY_MS = 250, SYNC_EVERY_MS = 5000;
 
 async function campaign(
   fuzzer: Fuzzer,
@@ -228,7 +235,12 @@ async function campaign(
   Deno.addSignalListener("SIGINT", stop);
   const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
   let lastStats = 0, lastLine = Date.now(), lastScreen = 0, lastExecs = 0, lastRate = Date.now();
-  let rate = 0;
+  let rate = 0, lastSync = 0;
+  const sync = new SyncDir(a.output, a.name);
+  const syncNow = async () => {
+    lastSync = Date.now();
+    await fuzzer.importInputs(sync.collect());
+  };
   const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
   const report = (final: boolean) => {
     const now = Date.now();
@@ -256,8 +268,10 @@ async function campaign(
   if (tty) write("\x1b[2J");
   try {
     report(true);
+    await syncNow();
     await fuzzer.run(() => Date.now() >= deadline, async () => {
       report(false);
+      if (Date.now() - lastSync >= SYNC_EVERY_MS) await syncNow();
       // let Ctrl-C and timers in
       await new Promise((r) => setTimeout(r, 0));
     });

@@ -16,6 +16,7 @@ import { type FuzzStats, idName, type OutputDir } from "./output.ts";
 import { Queue, type QueueEntry } from "./queue.ts";
 import { FuzzRandom } from "./random.ts";
 import type { CmplogTarget, ExecResult, FuzzTarget } from "./target.ts";
+import type { SyncedInput } from "./sync.ts";
 import { replacements, tokenOf } from "./i2s.ts";
 import { trimInput } from "./trim.ts";
 
@@ -61,6 +62,7 @@ export class Fuzzer {
   #savedHangs: number;
   #totalTmout = 0;
   #found = 0;
+  #imported = 0;
   #lastFind = 0;
   #lastCrash = 0;
   #lastHang = 0;
@@ -133,6 +135,20 @@ export class Fuzzer {
     for (const data of inputs) {
       const o = (await this.target.run(data, this.timeout)).outcome;
       if (o.kind === "crash") this.#crashKeys.add(`${o.signal}:${o.pc}:${o.stackHash}`);
+    }
+  }
+
+  /** Runs inputs other fuzzers found (`-M`/`-S`) and queues those that bring new coverage. */
+  async importInputs(inputs: SyncedInput[]): Promise<void> {
+    for (const s of inputs) {
+      const r = await this.target.run(s.data, this.timeout);
+      this.execs++;
+      if (r.outcome.kind !== "ok") continue;
+      const novelty = this.judge.judge(this.target.trace.address, this.#virginBits);
+      if (novelty === Novelty.NONE) continue;
+      const what = `sync:${s.from},src:${String(s.id).padStart(6, "0")}`;
+      this.#enqueue(s.data, r, 1, what, novelty === Novelty.EDGES);
+      this.#imported++;
     }
   }
 
@@ -286,6 +302,7 @@ export class Fuzzer {
       corpusCount: q.entries.length,
       corpusFavored: q.favoredCount,
       corpusFound: this.#found,
+      corpusImported: this.#imported,
       maxDepth: q.maxDepth,
       curItem: Math.max(0, q.current),
       pendingFavs: q.pendingFavored,

@@ -21,6 +21,7 @@ export interface FuzzStats {
   corpusCount: number;
   corpusFavored: number;
   corpusFound: number;
+  corpusImported: number;
   maxDepth: number;
   curItem: number;
   pendingFavs: number;
@@ -79,7 +80,7 @@ export function formatStats(s: FuzzStats): string {
     ["corpus_count", s.corpusCount],
     ["corpus_favored", s.corpusFavored],
     ["corpus_found", s.corpusFound],
-    ["corpus_imported", 0],
+    ["corpus_imported", s.corpusImported],
     ["corpus_variable", 0],
     ["max_depth", s.maxDepth],
     ["cur_item", s.curItem],
@@ -145,12 +146,13 @@ export class OutputDir {
 
   /**
    * Creates (or, with `resume`, takes over) `OUT/NAME`. Refuses a directory
-   * a live fuzzer uses, and old results unless resuming.
+   * a live fuzzer uses, and old results unless resuming. `mainNode` marks it
+   * as AFL++'s `-M` directory.
    */
   static open(
     out: string,
     name: string,
-    opts: { resume: boolean; commandLine: string },
+    opts: { resume: boolean; commandLine: string; mainNode?: boolean },
   ): OutputDir {
     const path = `${out}/${name}`;
     const dir = new OutputDir(path);
@@ -183,6 +185,8 @@ export class OutputDir {
       CRASH_README.replace("%CMD%", opts.commandLine),
     );
     if (!exists(`${path}/plot_data`)) Deno.writeTextFileSync(`${path}/plot_data`, PLOT_HEADER);
+    // AFL++'s -S instances import only from the directory that has this file (-M).
+    if (opts.mainNode) Deno.writeTextFileSync(`${path}/is_main_node`, "");
     return dir;
   }
 
