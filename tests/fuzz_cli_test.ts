@@ -141,3 +141,44 @@ Deno.test("emu tmin shrinks a crash to the bytes that matter; emu cmin drops red
   assert(kept.includes("h1") && kept.includes("h2"), `${kept}`);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("emu fuzz: Ctrl-C ends the campaign with a summary, and every find is on disk", async () => {
+  const out = await Deno.makeTempDir();
+  const seed = await tempInputs({ seed: "AAAA" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "mod.ts",
+      "fuzz",
+      "-i",
+      seed,
+      "-o",
+      out,
+      "--",
+      "tests/fuzz/bin/state",
+      "@@",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // wait until the campaign runs (fuzzer_stats appears), then interrupt it
+  for (let i = 0; i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      await Deno.stat(`${out}/default/fuzzer_stats`);
+      break;
+    } catch {
+      // not yet
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill("SIGINT");
+  const r = await child.output();
+  assert.equal(r.code, 0, dec.decode(r.stderr));
+  assert.match(dec.decode(r.stdout), /emu fuzz: .* execs/);
+  const stats = await Deno.readTextFile(`${out}/default/fuzzer_stats`);
+  const count = Number(/^corpus_count\s*: (\d+)/m.exec(stats)?.[1]);
+  assert.equal([...Deno.readDirSync(`${out}/default/queue`)].length, count);
+  for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
+});

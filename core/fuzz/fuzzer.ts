@@ -63,6 +63,8 @@ export class Fuzzer {
   #totalTmout = 0;
   #found = 0;
   #imported = 0;
+  /** map entries whose hit count differed between two runs of one input */
+  #varBytes: Uint8Array;
   #lastFind = 0;
   #lastCrash = 0;
   #lastHang = 0;
@@ -82,6 +84,7 @@ export class Fuzzer {
     this.#virginBits = this.judge.virginMap();
     this.#virginTmout = this.judge.virginMap();
     this.timeout = opts.timeout ?? SEED_BUDGET;
+    this.#varBytes = new Uint8Array(t.size);
     this.#savedCrashes = opts.out.count("crashes");
     this.#savedHangs = opts.out.count("hangs");
   }
@@ -106,7 +109,7 @@ export class Fuzzer {
       slowest = Math.max(slowest, r.insns);
       const novelty = this.judge.judge(this.target.trace.address, this.#virginBits);
       const orig = s.name.replace(/^id:\d+,?/, "").replace(/[^\w.+,:-]/g, "_").slice(0, 64);
-      this.#enqueue(s.data, r, 1, `time:0,execs:0,orig:${orig}`, novelty === Novelty.EDGES);
+      await this.#enqueue(s.data, r, 1, `time:0,execs:0,orig:${orig}`, novelty === Novelty.EDGES);
     }
     if (!this.target.readsInput) {
       throw new EmuError(
@@ -147,7 +150,7 @@ export class Fuzzer {
       const novelty = this.judge.judge(this.target.trace.address, this.#virginBits);
       if (novelty === Novelty.NONE) continue;
       const what = `sync:${s.from},src:${String(s.id).padStart(6, "0")}`;
-      this.#enqueue(s.data, r, 1, what, novelty === Novelty.EDGES);
+      await this.#enqueue(s.data, r, 1, what, novelty === Novelty.EDGES);
       this.#imported++;
     }
   }
@@ -230,7 +233,7 @@ export class Fuzzer {
       const novelty = this.judge.judge(trace, this.#virginBits);
       if (novelty !== Novelty.NONE) {
         const cov = novelty === Novelty.EDGES ? ",+cov" : "";
-        this.#enqueue(data, r, parent.depth + 1, from + cov, novelty === Novelty.EDGES);
+        await this.#enqueue(data, r, parent.depth + 1, from + cov, novelty === Novelty.EDGES);
         this.#found++;
         this.#lastFind = Date.now();
       }
@@ -253,10 +256,18 @@ export class Fuzzer {
     return r;
   }
 
-  #enqueue(data: Uint8Array, r: ExecResult, depth: number, what: string, newEdges: boolean): void {
-    const t = this.target.trace, u8 = t.host.u8;
+  async #enqueue(
+    data: Uint8Array,
+    r: ExecResult,
+    depth: number,
+    what: string,
+    newEdges: boolean,
+  ): Promise<void> {
+    const t = this.target.trace;
+    const first = t.host.u8.slice(t.address, t.address + t.size);
+    await this.#calibrate(data, first);
     const edges: number[] = [];
-    for (let i = 0; i < t.size; i++) if (u8[t.address + i]) edges.push(i);
+    for (let i = 0; i < t.size; i++) if (first[i]) edges.push(i);
     const id = this.queue.entries.length;
     const fileName = `${idName(id)},${what}`;
     this.queue.add({
@@ -271,6 +282,20 @@ export class Fuzzer {
       fileName,
     });
     this.opts.out.save("queue", fileName, data);
+  }
+
+  /**
+   * AFL's calibration, reduced to one more run: map entries whose bucket
+   * differs from `first` (the classified map of the first run) are variable
+   * and lower `stability` (state the harness does not restore shows up here).
+   */
+  async #calibrate(data: Uint8Array, first: Uint8Array): Promise<void> {
+    const t = this.target.trace;
+    await this.target.run(data, this.timeout);
+    this.execs++;
+    this.judge.classify(t.address);
+    const u8 = t.host.u8;
+    for (let i = 0; i < t.size; i++) if (u8[t.address + i] !== first[i]) this.#varBytes[i] = 1;
   }
 
   async #trim(e: QueueEntry): Promise<void> {
@@ -291,7 +316,7 @@ export class Fuzzer {
 
   /** The figures of `fuzzer_stats`, `plot_data` and the status screen. */
   stats(execsPerSec: number): FuzzStats {
-    const q = this.queue;
+    const q = this.queue, edges = this.judge.touched(this.#virginBits);
     return {
       startTime: this.startTime,
       lastUpdate: Date.now(),
@@ -307,8 +332,8 @@ export class Fuzzer {
       curItem: Math.max(0, q.current),
       pendingFavs: q.pendingFavored,
       pendingTotal: q.pendingTotal,
-      stability: 100,
-      edgesFound: this.judge.touched(this.#virginBits),
+      stability: edges ? 100 - this.#varBytes.reduce((n, v) => n + v, 0) * 100 / edges : 100,
+      edgesFound: edges,
       mapSize: this.target.trace.size,
       savedCrashes: this.#savedCrashes,
       savedHangs: this.#savedHangs,
