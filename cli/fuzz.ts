@@ -30,7 +30,8 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -t insns        timeout in guest instructions (default: from the seeds' runs)
   -s seed         random seed (default 0): one worker with -s is reproducible
   -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
-  -M name|-S name this worker's name in OUT (default "default")
+  -M name|-S name this worker's name in OUT (default "default"); -M makes it AFL++'s main node
+  -j N            run N workers on this machine (-M NAME, -S NAME2...; they sync through OUT)
   --map-size N    coverage map bytes (power of two, default 65536)
   --entry SYM|ADDR  in-memory harness: the function called with (data, size)
   --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
@@ -63,6 +64,7 @@ const SETTERS: Record<string, (a: FuzzArgs, v: string) => void> = {
   E: (a, v) => a.env.push(v),
   root: (a, v) => a.root = v,
   accel: (a, v) => a.accel = parseAccel(v),
+  j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
 };
 const WITH_VALUE = new Set(Object.keys(SETTERS).filter((k) => SETTERS[k].length === 2)); // deno-fmt-ignore
 
@@ -78,6 +80,8 @@ export interface FuzzArgs {
   name: string;
   /** `-M`: AFL++'s main node, which `-S` instances sync from */
   mainNode: boolean;
+  /** `-j`: workers on this machine */
+  jobs: number;
   mapSize: number;
   entry?: string;
   persistentAddr?: bigint;
@@ -133,6 +137,7 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     wholeProgram: false,
     cmplog: false,
     mainNode: false,
+    jobs: 1,
     accel: "jit",
     seconds: null,
   };
@@ -184,6 +189,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const a = parseFuzzArgs(argv);
+  if (a.jobs > 1) return await parallelWorkers(argv, a);
   const commandLine = ["emu", "fuzz", ...argv].join(" ");
   const resume = a.input === "-";
   const seeds = resume ? [] : readSeeds(a.input);
@@ -218,6 +224,51 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   await fuzzer.addSeeds(resume ? out.resumed : seeds);
   if (resume) await fuzzer.knownCrashes(out.saved("crashes"));
   return await campaign(fuzzer, out, a, harness.kind, dir);
+}
+
+/** `argv` without the options named in `drop` (and their values). */
+function withoutOptions(argv: string[], drop: Set<string>): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
+    const o = readOption(argv, i, WITH_VALUE, "fuzz");
+    if (!drop.has(o.name)) out.push(...argv.slice(i, o.next));
+    i = o.next;
+  }
+  return [...out, ...argv.slice(i)];
+}
+
+/**
+ * `-j N`: N worker processes in one sync directory, the first `-M NAME`
+ * (it shows the status), the others `-S NAME2...` with seeds `-s`+k.
+ */
+async function parallelWorkers(argv: string[], a: FuzzArgs): Promise<number> {
+  const rest = withoutOptions(argv, new Set(["j", "M", "S", "s"]));
+  const mod = new URL("../mod.ts", import.meta.url).pathname;
+  const workers = Array.from({ length: a.jobs }, (_, k) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        ...[
+          "run",
+          "-A",
+          mod,
+          "fuzz",
+          k === 0 ? "-M" : "-S",
+          k === 0 ? a.name : `${a.name}${k + 1}`,
+        ],
+        ...["-s", String(a.seed + k), ...rest],
+      ],
+      stdout: k === 0 ? "inherit" : "null",
+      stderr: "inherit",
+    }).spawn());
+  const stop = () => workers.forEach((w) => w.kill("SIGINT"));
+  Deno.addSignalListener("SIGINT", stop);
+  try {
+    const codes = await Promise.all(workers.map(async (w) => (await w.status).code));
+    return Math.max(...codes);
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+  }
 }
 
 /** Milliseconds between `fuzzer_stats`/`plot_data` updates, status lines, screens, syncs. */

@@ -182,3 +182,28 @@ Deno.test("emu fuzz: Ctrl-C ends the campaign with a summary, and every find is 
   assert.equal([...Deno.readDirSync(`${out}/default/queue`)].length, count);
   for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
 });
+
+Deno.test("emu fuzz -j 2 runs a main and a secondary worker in one sync directory", async () => {
+  const out = await Deno.makeTempDir();
+  const seed = await tempInputs({ seed: "AAAA" });
+  const r = await emu([
+    "-j",
+    "2",
+    "-i",
+    seed,
+    "-o",
+    out,
+    "-V",
+    "4",
+    "--",
+    "tests/fuzz/bin/state",
+    "@@",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  await Deno.stat(`${out}/default/is_main_node`);
+  for (const w of ["default", "default2"]) {
+    const stats = await Deno.readTextFile(`${out}/${w}/fuzzer_stats`);
+    assert.match(stats, /^execs_done\s*: [1-9]/m, w);
+  }
+  for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
+});
