@@ -86,3 +86,27 @@ Deno.test("novelty: AFL buckets, new edges, new counts, nothing", () => {
   assertEquals(run({ 255: 1 }), Novelty.EDGES); // last byte of the last word
   assertEquals(judge.touched(virgin), 3);
 });
+
+Deno.test("novelty: the generated judge agrees with a plain reference on random maps", () => {
+  const size = 1024;
+  const host = new HostMemory(1 << 20);
+  const judge = new NoveltyJudge(host, size);
+  const virgin = judge.virginMap(), trace = host.allocate(size, 64);
+  const refVirgin = new Uint8Array(size).fill(0xff);
+  let seed = 12345;
+  const rand = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+  for (let run = 0; run < 200; run++) {
+    const hits = new Uint8Array(size);
+    for (let k = rand(12); k > 0; k--) hits[rand(size)] = 1 + rand(255);
+    host.u8.set(hits, trace);
+    let want: number = Novelty.NONE;
+    for (let i = 0; i < size; i++) {
+      const b = bucket(hits[i]);
+      if (b & refVirgin[i]) want = Math.max(want, refVirgin[i] === 0xff ? 2 : 1);
+      refVirgin[i] &= ~b;
+    }
+    assertEquals(judge.judge(trace, virgin), want, `run ${run}`);
+    assertEquals(host.u8.slice(trace, trace + size), hits.map(bucket));
+    assertEquals(host.u8.slice(virgin, virgin + size), refVirgin);
+  }
+});

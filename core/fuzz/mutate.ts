@@ -40,6 +40,12 @@ const ARITH_MAX = 35;
 const BLK_SMALL = 32, BLK_MEDIUM = 128, BLK_LARGE = 1500, BLK_XL = 32768;
 /** Largest input havoc grows (AFL's MAX_FILE). */
 export const MAX_FILE = 1 << 20;
+/**
+ * One havoc stack grows an input to at most this many times its length (or
+ * {@linkcode GROWTH_FLOOR} bytes): stacked block insertions would otherwise
+ * double it many times over, and large inputs are slow to copy and to run.
+ */
+const GROWTH = 4, GROWTH_FLOOR = 4096;
 
 function blockLen(r: FuzzRandom, limit: number): number {
   let min: number, max: number;
@@ -68,84 +74,104 @@ function get(buf: Uint8Array, at: number, size: number, big: boolean): number {
   return v;
 }
 
-function splicedIn(buf: Uint8Array, at: number, insert: Uint8Array, removeLen = 0): Uint8Array {
-  const out = new Uint8Array(buf.length - removeLen + insert.length);
-  out.set(buf.subarray(0, at));
-  out.set(insert, at);
-  out.set(buf.subarray(at + removeLen), at + insert.length);
-  return out;
+/** Opens a gap of `n` bytes at `at` in `w[0, len)`; returns the new length. */
+function openGap(w: Uint8Array, len: number, at: number, n: number): number {
+  w.copyWithin(at + n, at, len);
+  return len + n;
 }
 
-/** One random havoc mutation of `buf` (which it may change in place); returns the result. */
-function mutateOnce(buf: Uint8Array, r: FuzzRandom, dict: readonly Uint8Array[]): Uint8Array {
-  const len = buf.length;
-  const kinds = dict.length ? 16 : 14;
-  const kind = r.below(kinds);
-  if (len === 0 && kind < 12) return Uint8Array.of(r.below(256));
-  const size = [1, 2, 4][r.below(3)];
+/** Scratch space for a block cloned inside the buffer it is inserted into. */
+const cloneScratch = new Uint8Array(BLK_XL);
+const SIZES = [1, 2, 4];
+/** The buffer havoc mutates in (grown as needed; the result is copied out). */
+let work = new Uint8Array(GROWTH_FLOOR);
+
+/**
+ * One random havoc mutation of `w[0, len)` in place (`w` has room for
+ * `w.length` bytes); returns the new length.
+ */
+function mutateOnce(
+  w: Uint8Array,
+  len: number,
+  r: FuzzRandom,
+  dict: readonly Uint8Array[],
+): number {
+  const kind = r.below(dict.length ? 16 : 14);
+  if (len === 0 && kind < 12) {
+    w[0] = r.below(256);
+    return 1;
+  }
+  const size = SIZES[r.below(3)];
   const big = r.below(2) === 1;
   switch (kind) {
     case 0: {
       const bit = r.below(len * 8);
-      buf[bit >> 3] ^= 128 >> (bit & 7);
-      return buf;
+      w[bit >> 3] ^= 128 >> (bit & 7);
+      return len;
     }
     case 1:
     case 2: {
-      if (len < size) return buf;
+      if (len < size) return len;
       const table = size === 1 ? INTERESTING_8 : size === 2 ? INTERESTING_16 : INTERESTING_32;
-      put(buf, r.below(len - size + 1), size, table[r.below(table.length)], big);
-      return buf;
+      put(w, r.below(len - size + 1), size, table[r.below(table.length)], big);
+      return len;
     }
     case 3:
     case 4:
     case 5: {
-      if (len < size) return buf;
+      if (len < size) return len;
       const at = r.below(len - size + 1), delta = 1 + r.below(ARITH_MAX);
-      const v = get(buf, at, size, big) + (kind === 3 ? -delta : delta);
-      put(buf, at, size, v, big);
-      return buf;
+      put(w, at, size, get(w, at, size, big) + (kind === 3 ? -delta : delta), big);
+      return len;
     }
     case 6:
-      buf[r.below(len)] ^= 1 + r.below(255);
-      return buf;
+      w[r.below(len)] ^= 1 + r.below(255);
+      return len;
     case 7:
     case 8: {
-      if (len < 2) return buf;
+      if (len < 2) return len;
       const del = blockLen(r, len - 1);
       const at = r.below(len - del + 1);
-      return splicedIn(buf, at, new Uint8Array(), del);
+      w.copyWithin(at, at + del, len);
+      return len - del;
     }
     case 9:
     case 10: {
-      if (len + BLK_XL > MAX_FILE) return buf;
       const clone = blockLen(r, len);
+      if (len + clone > w.length) return len;
       const from = r.below(len - clone + 1);
-      const insert = r.below(4)
-        ? buf.slice(from, from + clone)
-        : new Uint8Array(clone).fill(r.below(2) ? r.below(256) : buf[r.below(len)]);
-      return splicedIn(buf, r.below(len + 1), insert);
+      const copy = r.below(4) !== 0;
+      const value = r.below(2) ? r.below(256) : w[r.below(len)];
+      if (copy) cloneScratch.set(w.subarray(from, from + clone));
+      const at = r.below(len + 1);
+      const grown = openGap(w, len, at, clone);
+      if (copy) w.set(cloneScratch.subarray(0, clone), at);
+      else w.fill(value, at, at + clone);
+      return grown;
     }
     case 11:
     case 12:
     case 13: {
-      if (len < 2) return buf;
+      if (len < 2) return len;
       const n = blockLen(r, len - 1);
       const from = r.below(len - n + 1), to = r.below(len - n + 1);
-      if (r.below(4)) buf.copyWithin(to, from, from + n);
-      else buf.fill(r.below(2) ? r.below(256) : buf[r.below(len)], to, to + n);
-      return buf;
+      if (r.below(4)) w.copyWithin(to, from, from + n);
+      else w.fill(r.below(2) ? r.below(256) : w[r.below(len)], to, to + n);
+      return len;
     }
     case 14: {
       const t = dict[r.below(dict.length)];
-      if (t.length > len) return buf;
-      buf.set(t, r.below(len - t.length + 1));
-      return buf;
+      if (t.length > len) return len;
+      w.set(t, r.below(len - t.length + 1));
+      return len;
     }
     default: {
       const t = dict[r.below(dict.length)];
-      if (len + t.length > MAX_FILE) return buf;
-      return splicedIn(buf, r.below(len + 1), t);
+      if (len + t.length > w.length) return len;
+      const at = r.below(len + 1);
+      const grown = openGap(w, len, at, t.length);
+      w.set(t, at);
+      return grown;
     }
   }
 }
@@ -166,10 +192,14 @@ export function havoc(
   r: FuzzRandom,
   dict: readonly Uint8Array[],
 ): Uint8Array {
-  let buf: Uint8Array = input.slice();
   const stack = 1 << (1 + r.below(7));
-  for (let i = 0; i < stack; i++) buf = mutateOnce(buf, r, dict);
-  return buf;
+  const maxLen = Math.min(MAX_FILE, Math.max(input.length * GROWTH, GROWTH_FLOOR));
+  if (work.length < maxLen) work = new Uint8Array(maxLen);
+  const w = work.subarray(0, maxLen);
+  w.set(input);
+  let len = input.length;
+  for (let i = 0; i < stack; i++) len = mutateOnce(w, len, r, dict);
+  return w.slice(0, len);
 }
 
 /**

@@ -29,14 +29,14 @@ export function bucket(n: number): number {
 
 // Parameters and locals of `judge(trace, virgin, words, classify) -> novelty`.
 const P_TRACE = 0, P_VIRGIN = 1, P_WORDS = 2, P_CLASSIFY = 3;
-const L_END = 4, L_RET = 5, L_W = 6, L_C = 7, L_V = 8;
+const L_END = 4, L_RET = 5, L_W = 6, L_C = 7, L_V = 8, L_K = 9;
+/** Bytes checked for zero at once (four v128 loads OR-ed): most of a map is zero. */
+const CHUNK = 64;
+/** SIMD opcodes (after the 0xfd prefix). */
+const V128_LOAD = 0x00, V128_OR = 0x50, V128_ANY_TRUE = 0x53;
 
-function judgeBody(table: number): WasmCode {
-  const c = new WasmCode();
-  // end = trace + words * 8
-  c.localGet(P_TRACE).localGet(P_WORDS).i32Const(3).op(W.i32Shl).op(W.i32Add).localSet(L_END);
-  c.block().loop();
-  c.localGet(P_TRACE).localGet(L_END).op(W.i32GeS).brIf(1);
+/** Classifies and compares the word at `trace` with the one at `virgin`, then advances both. */
+function wordStep(c: WasmCode, table: number): void {
   c.localGet(P_TRACE).mem(W.i64Load, 0).localTee(L_W).op(W.i64Eqz).op(W.i32Eqz).if();
   // classify: c = OR over bytes k of table[(w >> 8k) & 255] << 8k, stored back
   c.localGet(P_CLASSIFY).if();
@@ -68,6 +68,31 @@ function judgeBody(table: number): WasmCode {
   c.op(W.end); // if non-zero word
   c.localGet(P_TRACE).i32Const(8).op(W.i32Add).localSet(P_TRACE);
   c.localGet(P_VIRGIN).i32Const(8).op(W.i32Add).localSet(P_VIRGIN);
+}
+
+function judgeBody(table: number): WasmCode {
+  const c = new WasmCode();
+  const v128Load = (offset: number) =>
+    c.localGet(P_TRACE).op(0xfd).uleb(V128_LOAD).uleb(0).uleb(offset);
+  // end = trace + words * 8
+  c.localGet(P_TRACE).localGet(P_WORDS).i32Const(3).op(W.i32Shl).op(W.i32Add).localSet(L_END);
+  c.block().loop();
+  c.localGet(P_TRACE).localGet(L_END).op(W.i32GeS).brIf(1);
+  v128Load(0);
+  v128Load(16);
+  c.op(0xfd).uleb(V128_OR);
+  v128Load(32);
+  v128Load(48);
+  c.op(0xfd).uleb(V128_OR).op(0xfd).uleb(V128_OR).op(0xfd).uleb(V128_ANY_TRUE);
+  c.if();
+  c.i32Const(CHUNK / 8).localSet(L_K).loop();
+  wordStep(c, table);
+  c.localGet(L_K).i32Const(1).op(W.i32Sub).localTee(L_K).brIf(0);
+  c.op(W.end); // loop over the chunk's words
+  c.op(W.else);
+  c.localGet(P_TRACE).i32Const(CHUNK).op(W.i32Add).localSet(P_TRACE);
+  c.localGet(P_VIRGIN).i32Const(CHUNK).op(W.i32Add).localSet(P_VIRGIN);
+  c.op(W.end);
   c.br(0).op(W.end).op(W.end);
   c.localGet(L_RET);
   return c;
@@ -102,7 +127,7 @@ export class NoveltyJudge {
       name: "judge",
       params: [I32, I32, I32, I32],
       result: I32,
-      locals: [I32, I32, I64, I64, I64],
+      locals: [I32, I32, I64, I64, I64, I32],
       body: judgeBody(this.#table),
       exported: true,
     }]);
