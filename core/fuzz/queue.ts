@@ -78,18 +78,22 @@ export class Queue {
     }
   }
 
+  /** Entries in the favoured set. */
   get favoredCount(): number {
     return this.entries.reduce((n, e) => n + (e.favored ? 1 : 0), 0);
   }
 
+  /** Entries not fuzzed yet. */
   get pendingTotal(): number {
     return this.entries.reduce((n, e) => n + (e.fuzzed ? 0 : 1), 0);
   }
 
+  /** Favoured entries not fuzzed yet. */
   get pendingFavored(): number {
     return this.entries.reduce((n, e) => n + (e.favored && !e.fuzzed ? 1 : 0), 0);
   }
 
+  /** The deepest derivation in the queue (AFL's "levels"). */
   get maxDepth(): number {
     return this.entries.reduce((n, e) => Math.max(n, e.depth), 0);
   }
