@@ -69,11 +69,11 @@ async function denemuCampaign(name: string, cmplog: boolean, seconds: number, wh
   const t0 = performance.now();
   await f.addSeeds([{ name: "seed", data: SEED }]);
   const deadline = t0 + seconds * 1000;
-  await f.run(() => f.stats(0).savedCrashes > 0 || performance.now() > deadline, () => {});
+  await f.run(() => f.savedCrashes > 0 || performance.now() > deadline, () => {});
   const wall = (performance.now() - t0) / 1000;
   await Deno.remove(out, { recursive: true });
   return {
-    found: f.stats(0).savedCrashes > 0 ? wall : null,
+    found: f.savedCrashes > 0 ? wall : null,
     execsPerSec: f.execs / wall,
     guestShare: target.ms / 1000 / wall,
   };

@@ -63,7 +63,7 @@ Deno.test("finds the byte-by-byte compare bug within 200k executions (seed 1), a
   const { out, fuzzer } = await campaign(
     "bytes",
     1,
-    (f) => f.stats(0).savedCrashes > 0 || f.execs > 200_000,
+    (f) => f.savedCrashes > 0 || f.execs > 200_000,
   );
   const crashes = files(`${out}/crashes`);
   assert(crashes.length === 1, `crashes: ${crashes} after ${fuzzer.execs} execs`);
@@ -106,7 +106,7 @@ async function cmplogCampaign(name: string, maxExecs: number) {
     cmplog: await createCmplogHarness(opts),
   });
   await f.addSeeds([{ name: "seed", data: enc.encode("AAAAAAAA") }]);
-  await f.run(() => f.stats(0).savedCrashes > 0 || f.execs > maxExecs, () => {});
+  await f.run(() => f.savedCrashes > 0 || f.execs > maxExecs, () => {});
   const crashes = files(`${out}/default/crashes`);
   await Deno.remove(out, { recursive: true });
   return { crashes, execs: f.execs };

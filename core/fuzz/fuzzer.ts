@@ -65,6 +65,7 @@ export class Fuzzer {
   #imported = 0;
   /** map entries whose hit count differed between two runs of one input */
   #varBytes: Uint8Array;
+  #varCount = 0;
   #lastFind = 0;
   #lastCrash = 0;
   #lastHang = 0;
@@ -295,7 +296,12 @@ export class Fuzzer {
     this.execs++;
     this.judge.classify(t.address);
     const u8 = t.host.u8;
-    for (let i = 0; i < t.size; i++) if (u8[t.address + i] !== first[i]) this.#varBytes[i] = 1;
+    for (let i = 0; i < t.size; i++) {
+      if (u8[t.address + i] !== first[i] && !this.#varBytes[i]) {
+        this.#varBytes[i] = 1;
+        this.#varCount++;
+      }
+    }
   }
 
   async #trim(e: QueueEntry): Promise<void> {
@@ -312,6 +318,11 @@ export class Fuzzer {
 
   #elapsed(): number {
     return Date.now() - this.startTime;
+  }
+
+  /** Crashes saved so far (in this campaign and the one it resumes). */
+  get savedCrashes(): number {
+    return this.#savedCrashes;
   }
 
   /** The figures of `fuzzer_stats`, `plot_data` and the status screen. */
@@ -332,7 +343,7 @@ export class Fuzzer {
       curItem: Math.max(0, q.current),
       pendingFavs: q.pendingFavored,
       pendingTotal: q.pendingTotal,
-      stability: edges ? 100 - this.#varBytes.reduce((n, v) => n + v, 0) * 100 / edges : 100,
+      stability: edges ? 100 - this.#varCount * 100 / edges : 100,
       edgesFound: edges,
       mapSize: this.target.trace.size,
       savedCrashes: this.#savedCrashes,
