@@ -6,6 +6,7 @@ import { Fuzzer } from "../core/fuzz/fuzzer.ts";
 import { OutputDir } from "../core/fuzz/output.ts";
 import { createUserHarness, type UserHarnessOptions } from "../core/fuzz/user_harness.ts";
 import { LinuxProcess } from "../core/linux/process.ts";
+import { parseElf, readSymbols } from "../core/elf.ts";
 import { createCmplogHarness } from "../core/fuzz/user_cmplog.ts";
 
 const BIN = "tests/fuzz/bin";
@@ -138,4 +139,17 @@ Deno.test("cmplog logs the same comparisons on both engines, including memcmp an
   );
   assert(strings.includes("KEY:"), show(strings));
   assert(strings.includes("open-sesame"), show(strings));
+});
+
+Deno.test("persistent harness (--persistent-addr main): each input reopens the in-memory @@ file", async () => {
+  const elf = parseElf(Deno.readFileSync(`${BIN}/bytes`), "bytes");
+  const main = readSymbols(elf).find((s) => s.name === "main")!.value;
+  const h = await createUserHarness(harnessOptions("bytes", { persistentAddr: main }));
+  assertEquals(h.kind, "persistent");
+  for (let i = 0; i < 3; i++) {
+    assertEquals((await h.run(enc.encode("AAAA"), 1e8)).outcome.kind, "ok");
+    const o = (await h.run(enc.encode("FUZZ"), 1e8)).outcome;
+    assert(o.kind === "crash" && o.signal === 6, show(o));
+  }
+  assert(h.readsInput);
 });

@@ -166,7 +166,7 @@ class PersistentHarness implements FuzzTarget {
     opts.setup?.(p);
     const cov = new EdgeCoverage(p.cpu, opts.mapSize);
     const h = new PersistentHarness(p, cov, startAt, fn, opts.persistentRet ?? null);
-    if (fn === null) serveInputFile(p, opts.inputPath, () => h.#input, () => h.readsInput = true);
+    if (fn === null) deliverInput(p, opts, () => h.#input, () => h.readsInput = true);
     return h;
   }
 
@@ -194,6 +194,25 @@ class PersistentHarness implements FuzzTarget {
       this.#code,
       (pc, kind) => kind === "fault" ? pc === this.#retPage : this.#bps.hit === this.retAt,
     );
+  }
+}
+
+/**
+ * Gives `p` its input as the in-memory `@@` file when the arguments have
+ * `@@` (stdin is set per execution by the caller otherwise), and tells
+ * `onRead` when the program opens that file or reads stdin.
+ */
+function deliverInput(
+  p: LinuxProcess,
+  opts: UserHarnessOptions,
+  input: () => Uint8Array,
+  onRead: () => void,
+): void {
+  if (opts.args.includes("@@")) serveInputFile(p, opts.inputPath, input, onRead);
+  else {
+    p.hooks.on("syscall", (e) => {
+      if (e.name === "read" && e.args[0] === 0n) onRead();
+    });
   }
 }
 
@@ -230,12 +249,7 @@ class WholeProgramHarness implements FuzzTarget {
     // SNAPSHOT: create once, snapshot at the first read of the input, restore here.
     const opts = this.opts;
     const p = await newProcess(opts, guestArgs(opts), this.#atAt ? new Uint8Array() : input);
-    if (this.#atAt) serveInputFile(p, opts.inputPath, () => input, () => this.readsInput = true);
-    else {
-      p.hooks.on("syscall", (e) => {
-        if (e.name === "read" && e.args[0] === 0n) this.readsInput = true;
-      });
-    }
+    deliverInput(p, opts, () => input, () => this.readsInput = true);
     opts.setup?.(p);
     const cov = new EdgeCoverage(p.cpu, this.trace.size);
     cov.reset();
