@@ -77,7 +77,7 @@ export async function createUserHarness(
   const probe = await newProcess(opts, [], new Uint8Array());
   const syms = probe.elf ? readSymbols(probe.elf) : [];
   const addrOf = (s: string): bigint => {
-    if (/^(0x)?[0-9a-f]+$/i.test(s)) return BigInt(s.startsWith("0x") ? s : `0x${s}`);
+    if (/^0x[0-9a-f]+$/i.test(s)) return BigInt(s);
     const sym = syms.find((x) => x.name === s && x.value !== 0n);
     if (!sym) throw new EmuError(`${opts.program}: no symbol ${s}`, "pass --entry SYMBOL|ADDR");
     return sym.value + probe.loadBias;
