@@ -180,6 +180,9 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
   }
 }
 
+/** The interpreter's plan of each TB, made at its first run. */
+const plans = new WeakMap<TranslationBlock, Plan>();
+
 /**
  * Runs one TB. Returns the number of guest instructions completed; on a trap
  * the trap is stored in `cpu.trap` (and the faulting instruction is not counted).
@@ -192,8 +195,8 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
  */
 export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
   const numGlobals = cpu.target.state.globals.length;
-  let p = tb.backend.interp as Plan | undefined;
-  if (!p) tb.backend.interp = p = plan(tb.ir, numGlobals);
+  let p = plans.get(tb);
+  if (!p) plans.set(tb, p = plan(tb.ir, numGlobals));
   // Temps are written before they are read, so one array serves every TB
   // (a nested run, from inside a callback, gets its own).
   const t = running ? new Array<bigint>(tb.ir.numTemps) : scratch;
