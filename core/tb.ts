@@ -81,7 +81,7 @@ export class TbCache {
   generation = 0;
 
   constructor(readonly target: TargetArch, readonly memory: GuestMemory) {
-    memory.onCodeWrite = (pn) => this.invalidatePage(pn);
+    memory.observers.push({ onCodeWrite: (pn) => this.invalidatePage(pn) });
   }
 
   /** The cached TB for `pc` under `flags`, translating it if needed. */

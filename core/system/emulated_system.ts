@@ -76,9 +76,6 @@ export interface SystemConfig extends MachineOptions {
  * ```
  */
 export class EmulatedSystem {
-  /** images the board wrote into memory, replayed on reset */
-  readonly #images: [bigint, Uint8Array][];
-
   private constructor(
     readonly target: TargetArch,
     readonly cpu: CpuCore,
@@ -90,9 +87,7 @@ export class EmulatedSystem {
     readonly loop: SystemRunLoop,
     /** the instrumentation API on this machine's CPU (traps and interrupts are discontinuities) */
     readonly hooks: Hooks,
-    images: [bigint, Uint8Array][],
   ) {
-    this.#images = images;
     this.#breakpoints = new Breakpoints(hooks);
     loop.onReset = () => this.reset();
     loop.pauseRequested = () => this.#breakpoints.hit !== null || this.#pausing;
@@ -108,7 +103,6 @@ export class EmulatedSystem {
     const bus = new PhysicalBus(new HostMemory());
     const memory = new SystemMemory(bus);
     const cpu = new CpuCore(target, memory);
-    memory.bindTbCache(cpu.tbs);
     if (config.accel === "jit") cpu.backend = new JitBackend(cpu);
     const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
     const clock = new VirtualClock(() => cpu.icount + cpu.inFlight, 1n << BigInt(shift));
@@ -120,22 +114,11 @@ export class EmulatedSystem {
     });
     const events = new EventQueue();
     const console = config.console ?? new SerialConsole(events, clock);
-    // Record what the board loads, to restore it on reset.
-    const images: [bigint, Uint8Array][] = [];
-    const writeBytes = bus.writeBytes.bind(bus);
-    bus.writeBytes = (addr, data) => {
-      images.push([addr, data.slice()]);
-      writeBytes(addr, data);
-    };
-    let machine: BuiltMachine;
-    try {
-      machine = await board.build(
-        { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
-        config,
-      );
-    } finally {
-      bus.writeBytes = writeBytes;
-    }
+    // The board loads its images with bus.loadImage, which keeps them for reset.
+    const machine = await board.build(
+      { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
+      config,
+    );
     const hooks = new Hooks(cpu);
     const loop = new SystemRunLoop(cpu, hart, { events, clock, control: machine.control }, {
       ...config.runLoop,
@@ -151,7 +134,6 @@ export class EmulatedSystem {
       machine,
       loop,
       hooks,
-      images,
     );
     sys.#start();
     return sys;
@@ -184,7 +166,7 @@ export class EmulatedSystem {
 
   /** Machine reset: images restored, devices and hart reset, back to the reset vector. */
   reset(): void {
-    for (const [addr, data] of this.#images) this.bus.writeBytes(addr, data);
+    this.bus.reloadImages();
     for (const d of this.machine.devices) d.reset?.();
     this.#start();
   }
