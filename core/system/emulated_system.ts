@@ -18,7 +18,8 @@ import { EmuError } from "../errors.ts";
 import { HostMemory } from "../host_memory.ts";
 import { JitBackend } from "../jit/jit_backend.ts";
 import { loadMachinePlugin, targetForCpu } from "../plugin.ts";
-import type { SystemHart, TargetArch } from "../target.ts";
+import type { TargetArch } from "../target.ts";
+import { type SystemHart, systemSupport } from "./system_target.ts";
 import { PhysicalBus } from "./bus.ts";
 import { SerialConsole } from "./console.ts";
 import { EventQueue } from "./events.ts";
@@ -96,7 +97,8 @@ export class EmulatedSystem {
   /** Builds the machine described by `config`. */
   static async create(config: SystemConfig): Promise<EmulatedSystem> {
     const target = await targetForCpu(config.cpu);
-    if (!target.system) {
+    const system = systemSupport(target);
+    if (!system) {
       throw new EmuError(`-cpu ${config.cpu}: target ${target.name} has no system mode`);
     }
     const board = await loadMachinePlugin(config.machineName);
@@ -106,7 +108,7 @@ export class EmulatedSystem {
     if (config.accel === "jit") cpu.backend = new JitBackend(cpu);
     const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
     const clock = new VirtualClock(() => cpu.icount + cpu.inFlight, 1n << BigInt(shift));
-    const hart = target.system.attach(cpu, {
+    const hart = system.attach(cpu, {
       bus,
       memory,
       clock,
@@ -154,13 +156,11 @@ export class EmulatedSystem {
     const { cpu, target, machine } = this;
     target.reset(cpu);
     this.hart.reset();
-    if (target.xlen === 64) cpu.pc = machine.entryPc;
+    const { entryXlen } = machine;
+    if (entryXlen === undefined || entryXlen === target.xlen) cpu.pc = machine.entryPc;
     else {
-      // The board's reset ROM is RV64 code: start where it would jump, with its registers.
-      cpu.pc = machine.boot.pc;
-      cpu.setGlobal(10, machine.boot.a0);
-      cpu.setGlobal(11, machine.boot.a1);
-      cpu.setGlobal(12, machine.boot.a2);
+      // The board's reset code is for another register width: start where it would jump.
+      this.hart.bootAt(machine.boot.pc, machine.boot.args);
     }
   }
 

@@ -247,7 +247,9 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
       entryPc: rom,
       fdtAddress: fdtAddr,
       fdt,
-      boot: { pc: start, a0: 0n, a1: fdtAddr, a2: infoAddr },
+      // The reset vector is RV64 code (see boot.ts); RV32 CPUs start at `boot`.
+      entryXlen: 64,
+      boot: { pc: start, args: [0n, fdtAddr, infoAddr] },
       devices: devs.created.map((c) => c.device),
       console,
       control: devs.control,
