@@ -83,6 +83,7 @@ export {
 export { type EventHandle, EventQueue } from "./core/system/events.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
 export * from "./core/system/system_target.ts";
+export * from "./core/decodetree/decodetree.ts";
 export {
   EmulatedSystem,
   type SystemConfig,

@@ -30,7 +30,7 @@ import {
 } from "./loader.ts";
 import { AddressSpace, pageUp } from "./mm.ts";
 import { PathResolver } from "./paths.ts";
-import { SeededRandom } from "./random.ts";
+import { SeededRandom } from "../random.ts";
 import {
   defaultAction,
   type PendingSignal,

@@ -11,7 +11,7 @@
 import type { VirtualClock } from "../clock.ts";
 import { EmuError } from "../errors.ts";
 import type { MmioHandler } from "../guest_memory.ts";
-import { SeededRandom } from "../linux/random.ts";
+import { SeededRandom } from "../random.ts";
 import type { PhysicalBus } from "./bus.ts";
 import type { SerialConsole } from "./console.ts";
 import type {
