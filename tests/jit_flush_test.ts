@@ -4,7 +4,7 @@
 // code that is in memory, as the interpreter does.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { JitBackend } from "../mod.ts";
+import { Hooks, type JitBackend } from "../mod.ts";
 import { A, CODE, DATA, encode, i, machine, type TestMachine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, a4, t0, t1, t2 } = X;
@@ -74,6 +74,22 @@ for (const jit of [false, true]) {
     m.mem.writeBytes(CODE, encode(second), true); // as Machine.writeMemory does
     assertEquals(runSliced(m, CODE, [3, 20]), "trap at 0x10014");
     assertEquals([m.cpu.getGlobal(a0), m.cpu.getGlobal(a1)], [6n, 36n]);
+  });
+}
+
+for (const jit of [false, true]) {
+  Deno.test(`${jit ? "jit" : "interp"}: block hooks keep firing across fence.i in a compiled loop`, () => {
+    // The flush empties the hooks' callback table while the loop's region runs.
+    const loop = [A.addi(a1, a1, -1), A.fenceI, A.addi(a0, a0, 1), A.bne(a1, 0, -12), A.ecall];
+    const m = machine(loop, "rv64", jit);
+    if (jit) compiledEveryRun(m);
+    const runs = new Map<bigint, number>();
+    new Hooks(m.cpu).onTranslate((tb) => {
+      tb.onExec(() => runs.set(tb.pc, (runs.get(tb.pc) ?? 0) + 1), { regs: "none" });
+    });
+    m.cpu.setGlobal(a1, 100n);
+    assertEquals(m.cpu.run(100_000).reason, "trap");
+    assertEquals([m.cpu.getGlobal(a0), runs.get(CODE), runs.get(CODE + 8n)], [100n, 100, 100]);
   });
 }
 
