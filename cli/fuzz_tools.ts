@@ -11,7 +11,7 @@
 
 import { EmuError } from "../core/errors.ts";
 import { cmin, tmin } from "../core/fuzz/minimize.ts";
-import { createUserHarness } from "../core/fuzz/user_harness.ts";
+import { createUserHarness } from "../core/linux/fuzz_harness.ts";
 import { readSeeds } from "./fuzz.ts";
 import { readOption } from "./options.ts";
 

@@ -13,8 +13,8 @@ import { cpuUsage } from "node:process";
 import { Fuzzer } from "../core/fuzz/fuzzer.ts";
 import { OutputDir } from "../core/fuzz/output.ts";
 import type { FuzzTarget } from "../core/fuzz/target.ts";
-import { createCmplogHarness } from "../core/fuzz/user_cmplog.ts";
-import { createUserHarness, type UserHarnessOptions } from "../core/fuzz/user_harness.ts";
+import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
+import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
 import { FUZZ_TARGETS } from "./build_fuzz_targets.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;

@@ -4,10 +4,10 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Fuzzer } from "../core/fuzz/fuzzer.ts";
 import { OutputDir } from "../core/fuzz/output.ts";
-import { createUserHarness, type UserHarnessOptions } from "../core/fuzz/user_harness.ts";
+import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
 import { LinuxProcess } from "../core/linux/process.ts";
 import { parseElf, readSymbols } from "../core/elf.ts";
-import { createCmplogHarness } from "../core/fuzz/user_cmplog.ts";
+import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
 
 const BIN = "tests/fuzz/bin";
 const enc = new TextEncoder();

@@ -8,10 +8,10 @@
  */
 
 import { readSymbols } from "../elf.ts";
-import type { LinuxProcess } from "../linux/process.ts";
-import { CmpLog, type Compare, STRING_COMPARES } from "./cmplog.ts";
-import type { CmplogTarget } from "./target.ts";
-import { createUserHarness, type UserHarnessOptions } from "./user_harness.ts";
+import type { LinuxProcess } from "./process.ts";
+import { CmpLog, type Compare, STRING_COMPARES } from "../fuzz/cmplog.ts";
+import type { CmplogTarget } from "../fuzz/target.ts";
+import { createUserHarness, type UserHarnessOptions } from "./fuzz_harness.ts";
 
 /** Attaches a comparison log to `p`, with its string comparison functions hooked. */
 export function attachCmpLog(p: LinuxProcess): CmpLog {

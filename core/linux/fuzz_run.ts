@@ -9,9 +9,9 @@
  */
 
 import { PF_X } from "../elf.ts";
-import type { LinuxProcess } from "../linux/process.ts";
-import { SIG } from "../linux/signals.ts";
-import { type ExecResult, hashWords, type Outcome } from "./target.ts";
+import type { LinuxProcess } from "./process.ts";
+import { SIG } from "./signals.ts";
+import { type ExecResult, hashWords, type Outcome } from "../fuzz/target.ts";
 
 /** Signals that a program sending to itself means a crash (abort, raise). */
 const FATAL = new Set<number>([

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { E, SysError } from "../linux/errno.ts";
-import { O, type OpenFile, S_IF, type StatInfo } from "../linux/fds.ts";
-import type { LinuxProcess } from "../linux/process.ts";
-import { readString } from "../linux/syscall.ts";
+import { E, SysError } from "./errno.ts";
+import { O, type OpenFile, S_IF, type StatInfo } from "./fds.ts";
+import type { LinuxProcess } from "./process.ts";
+import { readString } from "./syscall.ts";
 
 /** A read-only regular file over bytes. */
 export class MemoryFile implements OpenFile {

@@ -27,13 +27,13 @@ import { readSymbols } from "../elf.ts";
 import { EmuError, hex } from "../errors.ts";
 import { Breakpoints } from "../hooks/breakpoints.ts";
 import { HostMemory, STATE_BASE } from "../host_memory.ts";
-import { InputStream } from "../linux/fds.ts";
-import { LinuxProcess } from "../linux/process.ts";
-import { MAP } from "../linux/mm.ts";
-import { EdgeCoverage } from "./coverage.ts";
-import { serveInputFile } from "./memory_file.ts";
-import type { ExecResult, FuzzTarget, TraceArea } from "./target.ts";
-import { codeRanges, runProcess } from "./user_run.ts";
+import { InputStream } from "./fds.ts";
+import { LinuxProcess } from "./process.ts";
+import { MAP } from "./mm.ts";
+import { EdgeCoverage } from "../fuzz/coverage.ts";
+import { serveInputFile } from "./fuzz_input_file.ts";
+import type { ExecResult, FuzzTarget, TraceArea } from "../fuzz/target.ts";
+import { codeRanges, runProcess } from "./fuzz_run.ts";
 
 /** The function a libFuzzer-style program defines. */
 export const LIBFUZZER_ENTRY = "LLVMFuzzerTestOneInput";
