@@ -31,6 +31,7 @@ export type {
 export { Machine, type Snapshot } from "./core/machine/machine.ts";
 export type { FaultRunEvent, RunEvent, SyscallRunEvent } from "./core/machine/events.ts";
 export type { Accel } from "./core/accel.ts";
+export type { ElfSymbol } from "./core/elf.ts";
 export { EmuError, GuestFault } from "./core/errors.ts";
 export type { AccessType } from "./core/errors.ts";
 export { Hooks, Scoreboard } from "./core/hooks/hooks.ts";

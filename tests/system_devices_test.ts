@@ -2,7 +2,8 @@
 // loaded by path, and the device-plugin loader's errors.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { DEFAULT_EPOCH_NS, loadDevicePlugin, PLUGIN_API_VERSION } from "../mod.ts";
+import { DEFAULT_EPOCH_NS } from "../core/clock.ts";
+import { loadDevicePlugin, PLUGIN_API_VERSION } from "../plugin.ts";
 import { testEnv, withDevices } from "./system_env.ts";
 
 const PLIC = 0xc000000n;

@@ -2,7 +2,9 @@
 // independent measurements (Machine icount, syscall events, hooks), on both
 // backends where execution matters; and the -plugin command line.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { createMachine, EmuError, loadToolPlugin, type Machine } from "../mod.ts";
+import { createMachine, EmuError, type Machine } from "../mod.ts";
+import { loadToolPlugin } from "../core/plugin.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 
 const BIN = new URL("./guests/bin/", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -91,7 +93,7 @@ for (const accel of BACKENDS) {
     let n = 0;
     const at = BigInt(pc);
     m.hooks.addBlockHook(() => n++, { begin: at, end: at, regs: "none" });
-    m.runToExit();
+    await m.runToExit();
     assertEquals(n, Number(ecount));
     assert(Number(lines[3].split(", ")[3]) <= Number(ecount));
   });
@@ -145,7 +147,7 @@ Deno.test("execlog: first lines are the entry instructions, with accesses and re
   const size = (word & 3) === 3 ? 4 : 2;
   const bits = size === 4 ? word >>> 0 : word & 0xffff;
   assertEquals(Number(opcode), bits);
-  assertEquals(disas, r.m.process.cpu.target.disassemble(bits, size, BigInt(pc)));
+  assertEquals(disas, machineDriver(r.m).target.disassemble(bits, size, BigInt(pc)));
   assert(lines.some((l) => /, store, 0x[0-9a-f]{8,}/.test(l)), "no store logged");
   assert(lines.some((l) => /, load, 0x[0-9a-f]{8,}/.test(l)), "no load logged");
   const spChange = lines.find((l) => l.includes(", sp -> 0x"))!;
@@ -164,7 +166,7 @@ Deno.test("cache: totals match independent counts; a huge cache misses once per 
     accesses++;
     lines.add(a.address >> 6n);
   }, { regs: "none" });
-  probe.runToExit();
+  await probe.runToExit();
   const r = await runTool(["cache,dcachesize=16777216,dassoc=64", "insn"]);
   const row = r.out.split("\n")[1].trim().split(/\s+/);
   assertEquals(r.out.split("\n")[0].split(", ").length, 7);

@@ -13,12 +13,7 @@ import { LinuxProcess } from "../linux/process.ts";
 import type { OutputSink } from "../linux/fds.ts";
 import { installToolPlugin } from "../plugin.ts";
 import { EmulatedSystem } from "../system/emulated_system.ts";
-import {
-  DeviceOptions,
-  parseDeviceSpec,
-  parseOptionList,
-  parseSize,
-} from "../system/options.ts";
+import { DeviceOptions, parseDeviceSpec, parseOptionList, parseSize } from "../system/options.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
 import { Machine, machineDriver } from "./machine.ts";
@@ -186,8 +181,12 @@ async function systemDriver(opts: SystemOptions): Promise<MachineDriver> {
     append: s.append,
     dtb: s.dtb,
     devices: (s.devices ?? []).map(parseDeviceSpec),
-    drives: (s.drives ?? []).map((d) => new DeviceOptions("-drive", parseOptionList(d, false).values)),
-    rtc: s.rtc === undefined ? undefined : new DeviceOptions("-rtc", parseOptionList(s.rtc, false).values),
+    drives: (s.drives ?? []).map((d) =>
+      new DeviceOptions("-drive", parseOptionList(d, false).values)
+    ),
+    rtc: s.rtc === undefined
+      ? undefined
+      : new DeviceOptions("-rtc", parseOptionList(s.rtc, false).values),
     seed: BigInt(opts.seed ?? 0),
     icountShift: s.icountShift,
     logInterrupt: log?.has("int") ? opts.log!.write : undefined,

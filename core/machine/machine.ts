@@ -150,6 +150,11 @@ export class Machine {
     this.#driver.mapMemory(addr, length, p);
   }
 
+  /** The named ELF symbols of the program (user mode) or the -bios/-kernel ELF files, as loaded. */
+  get symbols(): readonly ElfSymbol[] {
+    return this.#symbolTable();
+  }
+
   /** The address of ELF symbol `name` (the program, or the -bios/-kernel ELF files). */
   symbol(name: string): bigint | undefined {
     return this.#symbolTable().find((s) => s.name === name)?.value;
@@ -265,7 +270,9 @@ export class Machine {
     for (;;) {
       const ev = this.#slice(Math.max(0, stopAt - this.icount));
       if (ev) return ev;
-      if (this.icount >= stopAt || this.#driver.idle) return { type: "budget", icount: this.icount };
+      if (this.icount >= stopAt || this.#driver.idle) {
+        return { type: "budget", icount: this.icount };
+      }
     }
   }
 

@@ -38,7 +38,9 @@ export function restoreSnapshot(
   snapshot: ModeSnapshot,
 ): void {
   if (snapshot.mode !== mode) {
-    throw new EmuError(`cannot restore a ${snapshot.mode}-mode snapshot into a ${mode}-mode machine`);
+    throw new EmuError(
+      `cannot restore a ${snapshot.mode}-mode snapshot into a ${mode}-mode machine`,
+    );
   }
   snapshottable(state).restore((snapshot as ModeSnapshot & { state: unknown }).state);
 }
