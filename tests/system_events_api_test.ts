@@ -3,6 +3,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine, type RunEvent } from "../mod.ts";
+import { InternalError } from "../core/errors.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 import { emuSystemArgs } from "./util/emu_system.ts";
 
 const ELF = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
@@ -65,4 +68,22 @@ Deno.test("emu system -plugin drcov: the kernel ELF is the module, its symbols n
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("lockstep in system mode reports where the JIT machine leaves the interpreter's", async () => {
+  const m = await createMachine({ system: { bios: "none", kernel: ELF }, accel: "lockstep" });
+  const jit = machineDriver(m).cpu.backend as JitBackend;
+  // Sabotage the JIT: after every block it runs, t0 (x5) is off by one.
+  const exec = jit.exec.bind(jit);
+  jit.exec = (cpu, tb, budget) => {
+    const n = exec(cpu, tb, budget);
+    cpu.setGlobal(5, cpu.getGlobal(5) + 1n);
+    return n;
+  };
+  await assert.rejects(() => m.runToExit(), (e: unknown) => {
+    assert(e instanceof InternalError);
+    assert(/lockstep: between instructions \d+ and \d+ .* differ .*x5 /.test(e.message), e.message);
+    return true;
+  });
+  await m.close();
 });

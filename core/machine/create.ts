@@ -12,7 +12,7 @@ import { EmuError } from "../errors.ts";
 import { LinuxProcess } from "../linux/process.ts";
 import type { OutputSink } from "../linux/fds.ts";
 import { installToolPlugin } from "../plugin.ts";
-import { EmulatedSystem } from "../system/emulated_system.ts";
+import { EmulatedSystem, type SystemConfig } from "../system/emulated_system.ts";
 import { DeviceOptions, parseDeviceSpec, parseOptionList, parseSize } from "../system/options.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
@@ -169,11 +169,11 @@ async function systemDriver(opts: SystemOptions): Promise<MachineDriver> {
       throw new EmuError(`-d ${c}: not a system-mode log item`, "use int and/or in_asm");
     }
   }
-  const sys = await EmulatedSystem.create({
+  const config = (accel: Accel, shadow: boolean): SystemConfig => ({
     machineName: name,
     machine: new DeviceOptions(`-M ${name}`, board.values),
     cpu: s.cpu ?? "rv64",
-    accel: opts.accel ?? "jit",
+    accel,
     ramSize: typeof memory === "bigint" ? memory : parseSize(memory, "-m", 1n << 20n),
     bios: s.bios,
     kernel: s.kernel,
@@ -181,18 +181,28 @@ async function systemDriver(opts: SystemOptions): Promise<MachineDriver> {
     append: s.append,
     dtb: s.dtb,
     devices: (s.devices ?? []).map(parseDeviceSpec),
+    // a shadow machine must not write the disk images the main one writes
     drives: (s.drives ?? []).map((d) =>
-      new DeviceOptions("-drive", parseOptionList(d, false).values)
+      new DeviceOptions("-drive", {
+        ...parseOptionList(d, false).values,
+        ...(shadow ? { snapshot: "on" } : {}),
+      })
     ),
     rtc: s.rtc === undefined
       ? undefined
       : new DeviceOptions("-rtc", parseOptionList(s.rtc, false).values),
     seed: BigInt(opts.seed ?? 0),
     icountShift: s.icountShift,
-    logInterrupt: log?.has("int") ? opts.log!.write : undefined,
+    logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
   });
+  // lockstep: the machine runs on the JIT, a shadow machine on the interpreter behind it
+  const accel = opts.accel ?? "jit";
+  const sys = await EmulatedSystem.create(config(accel === "lockstep" ? "jit" : accel, false));
+  const shadow = accel === "lockstep"
+    ? await EmulatedSystem.create(config("interp", true))
+    : undefined;
   const images = [s.bios, s.kernel].filter((p): p is string => p !== undefined && p !== "none");
-  return new SystemDriver(sys, images);
+  return new SystemDriver(sys, images, shadow);
 }
 
 /**

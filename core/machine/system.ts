@@ -9,7 +9,8 @@
 
 import type { ElfSymbol } from "../elf.ts";
 import { parseElf } from "../elf.ts";
-import { EmuError } from "../errors.ts";
+import { EmuError, InternalError } from "../errors.ts";
+import { STATE_BASE } from "../host_memory.ts";
 import type { ToolBinary } from "../plugin.ts";
 import type { EmulatedSystem } from "../system/emulated_system.ts";
 import type { MachineDriver, ModeSnapshot } from "./driver.ts";
@@ -24,7 +25,17 @@ interface LoadedElf {
   binary?: ToolBinary;
 }
 
-/** A {@linkcode MachineDriver} over an {@linkcode EmulatedSystem}. */
+/**
+ * A {@linkcode MachineDriver} over an {@linkcode EmulatedSystem}.
+ *
+ * With a `shadow` (`-accel lockstep`), a second machine built alike runs on
+ * the interpreter behind the first (on the JIT): after every slice it runs
+ * to the same instruction count and the two register files must be equal.
+ * Comparing whole machines rather than single blocks keeps device side
+ * effects (MMIO, CSRs) from happening twice in one machine; runs are
+ * deterministic, so the two stay in step. Input typed into the first
+ * machine's serial port is typed into the shadow's too.
+ */
 export class SystemDriver implements MachineDriver {
   readonly mode = "system";
   #started = false;
@@ -32,9 +43,10 @@ export class SystemDriver implements MachineDriver {
   readonly #images: LoadedElf[];
 
   /** `images`: the host paths of the -bios and -kernel files (ELF ones give symbols). */
-  constructor(readonly sys: EmulatedSystem, images: string[]) {
+  constructor(readonly sys: EmulatedSystem, images: string[], readonly shadow?: EmulatedSystem) {
     this.#images = images.flatMap((path) => elfImage(path));
     sys.serial.onInput(() => sys.loop.wake()); // typed input wakes an idle hart
+    if (shadow) sys.serial.onInput((bytes) => shadow.serial.write(bytes));
   }
 
   get cpu() {
@@ -68,7 +80,9 @@ export class SystemDriver implements MachineDriver {
       this.hooks.events.emit("vcpu_init", { index: 0 });
     }
     this.sys.loop.pauseRequested = paused;
+    const from = this.cpu.icount;
     const r = this.sys.loop.runSlice(budget);
+    if (this.shadow) this.#follow(this.shadow, from);
     if (this.#endStatus !== null) return { type: "exit", status: this.#endStatus, signal: null };
     if (!r) return null;
     if (r.kind === "poweroff") {
@@ -76,6 +90,24 @@ export class SystemDriver implements MachineDriver {
       return { type: "poweroff", status: r.status };
     }
     return r.kind === "reset" ? { type: "reset" } : { type: "stop" };
+  }
+
+  /** Runs the shadow machine up to the main one's instruction count and compares them. */
+  #follow(shadow: EmulatedSystem, from: number): void {
+    const icount = this.cpu.icount;
+    while (shadow.cpu.icount < icount) {
+      const r = shadow.loop.runSlice(icount - shadow.cpu.icount);
+      if (r?.kind === "poweroff") break;
+      if (!r && shadow.hart.waiting && shadow.events.nextDeadline() === null) break;
+    }
+    const diff = stateDifference(this.sys, shadow);
+    if (shadow.cpu.icount !== icount || diff) {
+      throw new InternalError(
+        `lockstep: between instructions ${from} and ${icount} the JIT and the interpreter ` +
+          `differ (interp at ${shadow.cpu.icount}): ${diff || "instruction count"}`,
+        this.cpu.pc,
+      );
+    }
   }
 
   #finish(status: number): void {
@@ -134,9 +166,25 @@ export class SystemDriver implements MachineDriver {
     return loadSnapshot(this.sys, path);
   }
 
-  close(): Promise<void> {
-    return this.sys.close();
+  async close(): Promise<void> {
+    await this.shadow?.close();
+    await this.sys.close();
   }
+}
+
+/** The registers that differ between two machines, as "name jit/interp", or "". */
+function stateDifference(a: EmulatedSystem, b: EmulatedSystem): string {
+  const size = a.target.state.size;
+  const sa = a.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size);
+  const sb = b.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size);
+  if (sa.every((x, i) => x === sb[i])) return "";
+  const regs = a.target.state.registers.filter((r) =>
+    a.cpu.getState(r.offset) !== b.cpu.getState(r.offset)
+  );
+  const shown = regs.map((r) =>
+    `${r.name} ${a.cpu.getState(r.offset).toString(16)}/${b.cpu.getState(r.offset).toString(16)}`
+  );
+  return shown.length ? shown.join(", ") : "state outside the registers";
 }
 
 /** The symbols of `path` when it is an ELF file; nothing for raw images. */

@@ -29,8 +29,11 @@ export interface SerialBackend {
   receive(): number | undefined;
   /** Bytes of input waiting. */
   readonly inputLength: number;
-  /** Registers a listener told when new input arrives (the device then pulls with {@linkcode receive}). */
-  onInput(listener: () => void): void;
+  /**
+   * Registers a listener told when new input arrives, with the bytes (the
+   * device then pulls them with {@linkcode receive}).
+   */
+  onInput(listener: (bytes: Uint8Array) => void): void;
 }
 
 /** Options of {@linkcode SerialConsole.expect}. */
@@ -86,7 +89,7 @@ export class SerialConsole implements SerialBackend {
   #decoder = new TextDecoder();
   #input: number[] = [];
   #inputHead = 0;
-  #inputListeners: (() => void)[] = [];
+  #inputListeners: ((bytes: Uint8Array) => void)[] = [];
   #outputListeners: ((byte: number) => void)[] = [];
   #waiters: Waiter[] = [];
 
@@ -114,7 +117,7 @@ export class SerialConsole implements SerialBackend {
     return this.#input.length - this.#inputHead;
   }
 
-  onInput(listener: () => void): void {
+  onInput(listener: (bytes: Uint8Array) => void): void {
     this.#inputListeners.push(listener);
   }
 
@@ -129,7 +132,7 @@ export class SerialConsole implements SerialBackend {
   write(text: string | Uint8Array): void {
     const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
     for (const b of bytes) this.#input.push(b);
-    for (const l of this.#inputListeners) l();
+    for (const l of this.#inputListeners) l(bytes);
   }
 
   /**
