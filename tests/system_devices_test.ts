@@ -115,9 +115,11 @@ Deno.test("device plugins: unknown names, bad options and wrong API versions are
     const path = `${dir}/old.ts`;
     await Deno.writeTextFile(
       path,
-      `export default { kind: "device", name: "old", apiVersion: ${PLUGIN_API_VERSION + 1} };`,
+      `export default { kind: "device", name: "old", apiVersion: { min: ${
+        PLUGIN_API_VERSION + 1
+      }, cur: ${PLUGIN_API_VERSION + 1} } };`,
     );
-    await assert.rejects(loadDevicePlugin(path), /built for plugin API/);
+    await assert.rejects(loadDevicePlugin(path), /supports plugin API \d+, this Denemu implements/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
