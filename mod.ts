@@ -49,8 +49,10 @@ export type {
   TbHandle,
 } from "./core/hooks/hooks.ts";
 export { Vcpu } from "./core/hooks/vcpu.ts";
+export { Cond } from "./core/ir.ts";
+export { type Trap, TrapKind } from "./core/trap.ts";
 export { ExpectTimeout, SerialConsole } from "./core/system/console.ts";
-export type { ExpectOptions } from "./core/system/console.ts";
+export type { ExpectOptions, SerialBackend } from "./core/system/console.ts";
 
 // No top-level await: plugins import this module, so it must finish evaluating first.
 if (import.meta.main) {

@@ -67,7 +67,6 @@ export {
   MipBit,
   RecordingInterruptSink,
 } from "./core/system/irq.ts";
-export type { SerialBackend } from "./core/system/console.ts";
 export { type WordRegisters, wordRegisters } from "./core/system/registers.ts";
 export {
   cpuIntcLabel,

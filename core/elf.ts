@@ -27,8 +27,11 @@ export interface ElfSegment {
 
 /** One symbol of `.symtab` (or `.dynsym`). */
 export interface ElfSymbol {
+  /** the symbol's name */
   name: string;
+  /** its address (as loaded, from a machine) */
   value: bigint;
+  /** its size in bytes (0 when unknown) */
   size: bigint;
   /** STT_* type (2 = function, 1 = object) */
   type: number;

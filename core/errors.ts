@@ -20,7 +20,9 @@ export type AccessType = "read" | "write" | "fetch";
  * ```
  */
 export class GuestFault extends Error {
+  /** "GuestFault" */
   override name = "GuestFault";
+  /** A fault of `access` at `address`. */
   constructor(
     /** the guest virtual address that faulted */
     readonly address: bigint,
@@ -44,8 +46,10 @@ export class GuestFault extends Error {
  * ```
  */
 export class EmuError extends Error {
+  /** "EmuError" */
   override name = "EmuError";
-  constructor(message: string, readonly hint?: string) {
+  /** An error with a one-line `message` and what the user can do about it (`hint`). */
+  constructor(message: string, /** what the user can do */ readonly hint?: string) {
     super(message);
   }
 }

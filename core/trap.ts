@@ -11,6 +11,7 @@ export { TrapKind };
 
 /** A precise guest exception. */
 export interface Trap {
+  /** what kind of trap (memory fault, illegal instruction, syscall, ...) */
   kind: TrapKind;
   /** target-defined cause code (e.g. RISC-V mcause) */
   cause: number;

@@ -35,7 +35,9 @@ export { Scoreboard };
 
 /** An address range filter, inclusive at both ends (Unicorn's begin/end). Empty = everything. */
 export interface HookRange {
+  /** the first address (default: 0) */
   begin?: bigint;
+  /** the last address, inclusive (default: the end of the address space) */
   end?: bigint;
 }
 
@@ -56,17 +58,23 @@ export interface CallbackOptions {
 export interface MemAccess {
   /** pc of the accessing instruction */
   pc: bigint;
+  /** the guest virtual address accessed */
   address: bigint;
+  /** bytes accessed */
   size: number;
   /** the value loaded or stored */
   value: bigint;
+  /** a store (else a load) */
   write: boolean;
+  /** a sign-extending load */
   signed: boolean;
 }
 
 /** An instruction of a TB being translated. */
 export interface InsnHandle {
+  /** the instruction's address */
   readonly pc: bigint;
+  /** its length in bytes */
   readonly size: number;
   /** raw instruction bits */
   readonly bits: number;
@@ -97,7 +105,9 @@ export interface InsnHandle {
 
 /** A TB being translated. */
 export interface TbHandle {
+  /** the address of its first instruction */
   readonly pc: bigint;
+  /** its instructions, in order */
   readonly insns: InsnHandle[];
   /** bytes of guest code */
   readonly size: number;
@@ -146,8 +156,12 @@ function inRange(r: HookRange, a: bigint): boolean {
  * ```
  */
 export class Hooks {
+  /** Registers, memory and control of the vCPU, as callbacks get it. */
   readonly vcpu: Vcpu;
-  /** Non-instruction events (syscalls, discontinuities, exit...), emitted by the run layer. */
+  /**
+   * Non-instruction events (syscalls, discontinuities, exit...), emitted by the run layer.
+   * @internal subscribe with {@linkcode Hooks.on}
+   */
   readonly events: HookEvents = new HookEvents();
   #translate = new Map<HookId, TranslateCb>();
   #nextId = 1;
@@ -158,7 +172,8 @@ export class Hooks {
   /** Names code addresses for `InsnHandle.symbol` (set by the run layer that knows the program). */
   symbolizer: (pc: bigint) => string | undefined = () => undefined;
 
-  constructor(readonly cpu: CpuCore) {
+  /** @internal a machine makes its hooks */
+  constructor(/** @internal */ readonly cpu: CpuCore) {
     this.vcpu = new Vcpu(cpu);
     const vcpu = this.vcpu;
     // Callbacks that may change registers may also move the pc (a PcRedirect, like a trap);
@@ -235,7 +250,7 @@ export class Hooks {
   }
 
   /** Registers a translation-time callback (QEMU's `register_vcpu_tb_trans_cb`). */
-  onTranslate(cb: TranslateCb): HookId {
+  onTranslate(cb: (tb: TbHandle) => void): HookId {
     const id = this.#nextId++;
     this.#translate.set(id, cb);
     this.#changed();

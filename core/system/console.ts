@@ -44,8 +44,14 @@ export interface ExpectOptions {
 
 /** Thrown (as a rejection) when {@linkcode SerialConsole.expect} times out. */
 export class ExpectTimeout extends EmuError {
+  /** "ExpectTimeout" */
   override name = "ExpectTimeout";
-  constructor(pattern: RegExp, timeoutNs: bigint, readonly tail: string) {
+  /** `pattern` did not appear within `timeoutNs`; `tail` is the output not yet matched. */
+  constructor(
+    pattern: RegExp,
+    timeoutNs: bigint,
+    /** the unmatched output */ readonly tail: string,
+  ) {
     super(
       `console: ${pattern} did not appear within ${timeoutNs} ns of virtual time; last output: ${
         JSON.stringify(tail.slice(-200))
@@ -93,7 +99,11 @@ export class SerialConsole implements SerialBackend {
   #outputListeners: ((byte: number) => void)[] = [];
   #waiters: Waiter[] = [];
 
-  constructor(readonly events: EventQueue, readonly clock: VirtualClock) {}
+  /** @internal a board makes its consoles */
+  constructor(
+    /** @internal */ readonly events: EventQueue,
+    /** @internal */ readonly clock: VirtualClock,
+  ) {}
 
   // ---- device side ----
 
