@@ -69,7 +69,7 @@ const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: P
 export class GuestMemory {
   readonly host: HostMemory;
   /** The user-mode page table: page number -> page. */
-  readonly pages = new Map<number, Page>();
+  readonly pages: Map<number, Page> = new Map();
   /** Looks pages up; defaults to the page table. */
   resolve: PageResolver;
   /** Called when a store hits a page holding translated code (self-modifying code). */
@@ -88,7 +88,7 @@ export class GuestMemory {
   #lastRead = -1;
   #lastReadPage: Page | undefined;
 
-  constructor(host = new HostMemory()) {
+  constructor(host: HostMemory = new HostMemory()) {
     this.host = host;
     this.resolve = (pn, access) => {
       const p = this.pages.get(pn);
