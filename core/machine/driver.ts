@@ -9,6 +9,7 @@
 import type { CpuCore } from "../cpu_core.ts";
 import type { ElfSymbol } from "../elf.ts";
 import type { Hooks } from "../hooks/hooks.ts";
+import type { Vcpu } from "../hooks/vcpu.ts";
 import type { SerialConsole } from "../system/console.ts";
 import type { ToolBinary } from "../plugin.ts";
 import type { TargetArch } from "../target.ts";
@@ -26,6 +27,8 @@ export interface MachineDriver {
   readonly cpu: CpuCore;
   readonly hooks: Hooks;
   readonly target: TargetArch;
+  /** A second machine that must see the script's register and memory writes (lockstep). */
+  readonly mirror?: Vcpu;
   /** Serial port 0 (system mode). */
   readonly serial?: SerialConsole;
   /** Whether the guest is over (exited, powered off, killed). */

@@ -117,6 +117,7 @@ export class Machine {
   /** Writes a register by name. */
   writeReg(name: string, value: bigint): void {
     this.hooks.vcpu.writeReg(name, value);
+    this.#driver.mirror?.writeReg(name, value);
   }
 
   /** The guest pc. */
@@ -125,7 +126,7 @@ export class Machine {
   }
 
   set pc(v: bigint) {
-    this.#driver.cpu.pc = v;
+    this.writeReg("pc", v);
   }
 
   /** Guest instructions retired so far. */
@@ -141,6 +142,7 @@ export class Machine {
   /** Writes memory at a virtual address (ignoring page protection, like a debugger). */
   writeMemory(addr: bigint, data: Uint8Array): void {
     this.hooks.vcpu.writeMemory(addr, data);
+    this.#driver.mirror?.writeMemory(addr, data);
   }
 
   /** Maps fresh zeroed memory (user mode; `perms` from "rwx" letters). */

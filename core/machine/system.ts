@@ -61,6 +61,10 @@ export class SystemDriver implements MachineDriver {
     return this.sys.target;
   }
 
+  get mirror() {
+    return this.shadow?.hooks.vcpu;
+  }
+
   get serial() {
     return this.sys.serial;
   }
