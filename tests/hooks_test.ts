@@ -2,7 +2,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Cond, type CpuCore } from "../plugin.ts";
 import { Hooks, type MemAccess } from "../mod.ts";
-import { type JitBackend } from "../core/jit/jit_backend.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { machine } from "./util/toy_target.ts";
 
 const BLOCKS = 17;

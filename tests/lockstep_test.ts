@@ -2,7 +2,7 @@
 // does report a difference when there is one.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { InternalError } from "../core/errors.ts";
-import { LockstepBackend } from "../core/jit/lockstep.ts";
+import type { LockstepBackend } from "../core/jit/lockstep.ts";
 import { createMachine } from "../mod.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 

@@ -6,7 +6,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { concatBytes } from "../core/bytes.ts";
-import { JitBackend } from "../core/jit/jit_backend.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { createMachine } from "../mod.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { A, b, encode, i, r, s, u } from "./riscv/asm.ts";

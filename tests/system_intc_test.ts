@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { type IrqLine, MipBit } from "../plugin.ts";
-import { Plic } from "../plugins/devices/plic.ts";
+import type { Plic } from "../plugins/devices/plic.ts";
 import { testEnv, withDevices } from "./system_env.ts";
 
 const CLINT = 0x2000000n, PLIC = 0xc000000n;

@@ -14,15 +14,15 @@
  * @module
  */
 
-import {
-  type DeviceContext,
-  type DeviceOptions,
-  type DevicePlugin,
-  type EventHandle,
-  type EventQueue,
-  type IrqLine,
-  type SerialBackend,
-  type VirtualClock,
+import type {
+  DeviceContext,
+  DeviceOptions,
+  DevicePlugin,
+  EventHandle,
+  EventQueue,
+  IrqLine,
+  SerialBackend,
+  VirtualClock,
 } from "../../plugin.ts";
 
 /** Register offsets (DLAB selects DLL/DLM at 0/1). */

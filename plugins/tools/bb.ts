@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type ToolContext, type ToolPlugin } from "../../plugin.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs } from "./_util.ts";
 
 function install(ctx: ToolContext, args: Record<string, string>): void {

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { type RegisterInfo, type ToolContext, type ToolPlugin, type Vcpu } from "../../plugin.ts";
+import type { RegisterInfo, ToolContext, ToolPlugin, Vcpu } from "../../plugin.ts";
 import { checkArgs } from "./_util.ts";
 
 /** A tracked register and its last seen value. */

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { type ToolContext, type ToolPlugin } from "../../plugin.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs, type Counter, CounterPool, hex, intArg } from "./_util.ts";
 
 /** One block as QEMU keys it: start pc and instruction count. */

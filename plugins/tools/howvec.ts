@@ -19,7 +19,7 @@
  * @module
  */
 
-import { type ToolContext, type ToolPlugin } from "../../plugin.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs, type Counter, CounterPool } from "./_util.ts";
 
 /** How a class is counted (QEMU's CountType). */

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { type ToolContext, type ToolPlugin } from "../../plugin.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs } from "./_util.ts";
 
 /** A matched instruction: where, what, and how often. */

@@ -21,7 +21,7 @@ import {
   type DeviceSpec,
   EmuError,
   encodeFdt,
-  FdtNode,
+  type FdtNode,
   loadDevicePlugin,
   MachineDevices,
   type MachineEnv,
