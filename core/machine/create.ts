@@ -19,6 +19,7 @@ import { logInAsm } from "./in_asm.ts";
 import { Machine, machineDriver } from "./machine.ts";
 import { SystemDriver } from "./system.ts";
 import { UserDriver } from "./user.ts";
+import { loadSnapshot } from "./snapshots.ts";
 
 /** What both modes accept. */
 export interface CommonOptions {
@@ -130,7 +131,7 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   const out = opts.pluginOutput ??
     ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
   for (const spec of opts.plugins ?? []) await installTool(machine, spec, out);
-  if (opts.loadvm !== undefined) await driver.load(opts.loadvm);
+  if (opts.loadvm !== undefined) await loadSnapshot(driver.state, opts.loadvm);
   return machine;
 }
 

@@ -59,11 +59,7 @@ export interface MachineDriver {
   dropFault(): void;
   /** Queues a signal for the guest (gdb's continue-with-signal; user mode). */
   sendSignal(signal: number): void;
-  snapshot(): ModeSnapshot;
-  restore(snapshot: ModeSnapshot): void;
-  /** Writes a snapshot file. */
-  save(path: string): Promise<void>;
-  /** Loads a snapshot file (the factory's `loadvm`). */
-  load(path: string): Promise<void>;
+  /** The mode's state object, which snapshots capture (`snapshots.ts`). */
+  readonly state: object;
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ import type { SerialConsole } from "../system/console.ts";
 import type { MachineDriver, ModeSnapshot } from "./driver.ts";
 import type { RunEvent } from "./events.ts";
 import { symbolAt } from "./symbols.ts";
+import { restoreSnapshot, saveSnapshot, takeSnapshot } from "./snapshots.ts";
 
 /** Instructions per slice of an awaited run. */
 const SLICE = 1_000_000;
@@ -339,17 +340,17 @@ export class Machine {
    * device state).
    */
   snapshot(): Snapshot {
-    return this.#driver.snapshot();
+    return takeSnapshot(this.mode, this.#driver.state);
   }
 
   /** Puts the machine back into the state of `snapshot` (taken on this machine). */
   restore(snapshot: Snapshot): void {
-    this.#driver.restore(snapshot as ModeSnapshot);
+    restoreSnapshot(this.mode, this.#driver.state, snapshot as ModeSnapshot);
   }
 
   /** Writes a snapshot file (QEMU's `savevm`); `createMachine({ loadvm })` reads it. */
   save(path: string): Promise<void> {
-    return this.#driver.save(path);
+    return saveSnapshot(this.#driver.state, path);
   }
 
   /** Runs the tools' exit callbacks and releases host resources (files, disk images). */

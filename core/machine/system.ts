@@ -13,9 +13,8 @@ import { EmuError, InternalError } from "../errors.ts";
 import { STATE_BASE } from "../host_memory.ts";
 import type { ToolBinary } from "../plugin.ts";
 import type { EmulatedSystem } from "../system/emulated_system.ts";
-import type { MachineDriver, ModeSnapshot } from "./driver.ts";
+import type { MachineDriver } from "./driver.ts";
 import type { RunEvent } from "./events.ts";
-import { loadSnapshot, restoreSnapshot, saveSnapshot, takeSnapshot } from "./snapshots.ts";
 import { loadedBounds, loadedSymbols } from "./symbols.ts";
 
 /** An ELF image the board loaded (firmware or kernel), for symbols. */
@@ -154,20 +153,8 @@ export class SystemDriver implements MachineDriver {
   /** Signals are a user-mode notion: gdb's continue-with-signal does nothing here. */
   sendSignal(): void {}
 
-  snapshot(): ModeSnapshot {
-    return takeSnapshot("system", this.sys);
-  }
-
-  restore(s: ModeSnapshot): void {
-    restoreSnapshot("system", this.sys, s);
-  }
-
-  save(path: string): Promise<void> {
-    return saveSnapshot(this.sys, path);
-  }
-
-  load(path: string): Promise<void> {
-    return loadSnapshot(this.sys, path);
+  get state(): object {
+    return this.sys;
   }
 
   async close(): Promise<void> {

@@ -10,10 +10,9 @@ import type { ElfSymbol } from "../elf.ts";
 import type { LinuxProcess } from "../linux/process.ts";
 import type { ToolBinary } from "../plugin.ts";
 import { TrapKind } from "../trap.ts";
-import type { MachineDriver, ModeSnapshot } from "./driver.ts";
+import type { MachineDriver } from "./driver.ts";
 import type { RunEvent } from "./events.ts";
 import { loadedBounds, loadedSymbols } from "./symbols.ts";
-import { loadSnapshot, restoreSnapshot, saveSnapshot, takeSnapshot } from "./snapshots.ts";
 
 /** A {@linkcode MachineDriver} over a {@linkcode LinuxProcess}. */
 export class UserDriver implements MachineDriver {
@@ -114,20 +113,8 @@ export class UserDriver implements MachineDriver {
     this.process.sendSignal({ signal, code: 0 });
   }
 
-  snapshot(): ModeSnapshot {
-    return takeSnapshot("user", this.process);
-  }
-
-  restore(s: ModeSnapshot): void {
-    restoreSnapshot("user", this.process, s);
-  }
-
-  save(path: string): Promise<void> {
-    return saveSnapshot(this.process, path);
-  }
-
-  load(path: string): Promise<void> {
-    return loadSnapshot(this.process, path);
+  get state(): object {
+    return this.process;
   }
 
   close(): Promise<void> {
