@@ -14,7 +14,7 @@
 
 import { parseArgs } from "node:util";
 import { cpuUsage } from "node:process";
-import { createMachine, type Hooks, type Machine } from "../mod.ts";
+import { type Accel, createMachine, type Hooks, type Machine } from "../mod.ts";
 import { JitBackend } from "../core/jit/jit_backend.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 
@@ -38,7 +38,7 @@ interface Run {
 /** Runs the compute guest in-process with `setup` applied to the fresh machine. */
 async function denemu(
   args: string[],
-  accel: "interp" | "jit",
+  accel: Accel,
   setup?: (m: Machine) => void,
 ): Promise<Run> {
   const m = await createMachine({ program: GUEST, args, accel });

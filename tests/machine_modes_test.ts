@@ -121,3 +121,24 @@ Deno.test("snapshots refuse another mode's state, and say when they are unavaila
   await user.close();
   await sys.close();
 });
+
+Deno.test("-d in_asm: one format in both modes, naming the function", async () => {
+  const logs: string[][] = [[], []];
+  const user = await createMachine({
+    program: HELLO,
+    log: { categories: ["in_asm"], write: (t) => logs[0].push(t) },
+  });
+  await user.runToExit();
+  const sys = await createMachine({
+    system: { bios: "none", kernel: TIMER },
+    log: { categories: ["in_asm"], write: (t) => logs[1].push(t) },
+  });
+  await sys.runToExit();
+  await sys.close();
+  const block = /^-{16}\nIN: [\w.]*\n(0x[0-9a-f]{16}: {2}[0-9a-f]{4,8} +\S.*\n)+$/;
+  for (const log of logs) {
+    assert(log.length > 10);
+    for (const b of log) assert(block.test(b), JSON.stringify(b));
+    assert(log.some((b) => b.startsWith("----------------\nIN: main\n")), "a block in main");
+  }
+});
