@@ -25,7 +25,14 @@ export interface ElfSegment {
   align: bigint;
 }
 
-/** One symbol of `.symtab` (or `.dynsym`). */
+/**
+ * One symbol of `.symtab` (or `.dynsym`).
+ *
+ * @example
+ * ```ts ignore
+ * const fns = m.symbols.filter((s: ElfSymbol) => s.type === 2 && s.size > 0n);
+ * ```
+ */
 export interface ElfSymbol {
   /** the symbol's name */
   name: string;

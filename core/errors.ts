@@ -5,7 +5,15 @@
  * @module
  */
 
-/** What kind of memory access faulted. */
+/**
+ * What kind of memory access faulted.
+ *
+ * @example
+ * ```ts
+ * import type { AccessType } from "./errors.ts";
+ * const access: AccessType = "fetch";
+ * ```
+ */
 export type AccessType = "read" | "write" | "fetch";
 
 /**

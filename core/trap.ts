@@ -9,7 +9,14 @@ import { TrapKind } from "./ir.ts";
 
 export { TrapKind };
 
-/** A precise guest exception. */
+/**
+ * A precise guest exception.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const ev of m.run()) if (ev.type === "fault") console.log(ev.trap.cause);
+ * ```
+ */
 export interface Trap {
   /** what kind of trap (memory fault, illegal instruction, syscall, ...) */
   kind: TrapKind;

@@ -7,7 +7,14 @@
  * @module
  */
 
-/** A system call about to run. `skip(ret)` suppresses it and sets its return value. */
+/**
+ * A system call about to run. `skip(ret)` suppresses it and sets its return value.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.on("syscall", (e: SyscallEvent) => e.name === "unlink" && e.skip(0n));
+ * ```
+ */
 export interface SyscallEvent {
   /** the syscall number */
   number: number;
@@ -21,7 +28,14 @@ export interface SyscallEvent {
   skip(ret: bigint): void;
 }
 
-/** A system call that ran, with its return value (negative errno on failure). */
+/**
+ * A system call that ran, with its return value (negative errno on failure).
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.on("syscall_return", (e: SyscallReturnEvent) => console.log(e.name, e.ret));
+ * ```
+ */
 export interface SyscallReturnEvent {
   /** the syscall number */
   number: number;
@@ -33,7 +47,14 @@ export interface SyscallReturnEvent {
   ret: bigint;
 }
 
-/** Control left the straight line of code (QEMU's discontinuity callback). */
+/**
+ * Control left the straight line of code (QEMU's discontinuity callback).
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.on("discontinuity", (d: DiscontinuityEvent) => console.log(d.kind, d.from, d.to));
+ * ```
+ */
 export interface DiscontinuityEvent {
   /** a trap or signal from the instruction, an asynchronous interrupt or signal, or a syscall */
   kind: "exception" | "interrupt" | "hostcall";
@@ -43,7 +64,14 @@ export interface DiscontinuityEvent {
   to: bigint;
 }
 
-/** The events and their payloads. */
+/**
+ * The events and their payloads.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.on("exit", (e: HookEventMap["exit"]) => console.log("status", e.status));
+ * ```
+ */
 export interface HookEventMap {
   /** a syscall is about to run (user mode) */
   syscall: SyscallEvent;

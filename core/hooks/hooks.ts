@@ -33,7 +33,14 @@ export type {
 } from "./events.ts";
 export { Scoreboard };
 
-/** An address range filter, inclusive at both ends (Unicorn's begin/end). Empty = everything. */
+/**
+ * An address range filter, inclusive at both ends (Unicorn's begin/end). Empty = everything.
+ *
+ * @example
+ * ```ts ignore
+ * const main: HookRange = { begin: m.symbol("main")!, end: m.symbol("main")! + 0x40n };
+ * ```
+ */
 export interface HookRange {
   /** the first address (default: 0) */
   begin?: bigint;
@@ -41,7 +48,14 @@ export interface HookRange {
   end?: bigint;
 }
 
-/** Options of a callback. */
+/**
+ * Options of a callback.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.addBlockHook((v) => console.log(v.pc), { begin: 0x10000n, end: 0x1ffffn, regs: "read" });
+ * ```
+ */
 export interface CallbackOptions {
   /** Register access the callback needs (default "write": it may read and change registers). */
   regs?: RegsAccess;
@@ -54,7 +68,14 @@ export interface CallbackOptions {
   deferred?: boolean;
 }
 
-/** One guest memory access, as memory callbacks see it. */
+/**
+ * One guest memory access, as memory callbacks see it.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.addMemHook((_v, a: MemAccess) => a.write && console.log(a.address, a.value));
+ * ```
+ */
 export interface MemAccess {
   /** pc of the accessing instruction */
   pc: bigint;
@@ -70,7 +91,16 @@ export interface MemAccess {
   signed: boolean;
 }
 
-/** An instruction of a TB being translated. */
+/**
+ * An instruction of a TB being translated.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.onTranslate((tb) => {
+ *   for (const insn of tb.insns) if (insn.disassembly.startsWith("ecall")) insn.onExec(() => {});
+ * });
+ * ```
+ */
 export interface InsnHandle {
   /** the instruction's address */
   readonly pc: bigint;
@@ -103,7 +133,14 @@ export interface InsnHandle {
   ): void;
 }
 
-/** A TB being translated. */
+/**
+ * A TB being translated.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.onTranslate((tb: TbHandle) => console.log(tb.pc, tb.insns.length));
+ * ```
+ */
 export interface TbHandle {
   /** the address of its first instruction */
   readonly pc: bigint;
@@ -117,7 +154,15 @@ export interface TbHandle {
   inlineAdd(sb: Scoreboard, delta: bigint, entry?: number): void;
 }
 
-/** A handle to remove a hook. */
+/**
+ * A handle to remove a hook.
+ *
+ * @example
+ * ```ts ignore
+ * const id: HookId = m.hooks.addInsnHook(() => {});
+ * m.hooks.remove(id);
+ * ```
+ */
 export type HookId = number;
 
 type TranslateCb = (tb: TbHandle) => void;

@@ -21,7 +21,14 @@ import { SystemDriver } from "./system.ts";
 import { UserDriver } from "./user.ts";
 import { loadSnapshot } from "./snapshots.ts";
 
-/** What both modes accept. */
+/**
+ * What both modes accept.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await createMachine({ program: "prog", accel: "lockstep", seed: 7, plugins: ["insn"] });
+ * ```
+ */
 export interface CommonOptions {
   /** execution engine: "jit" (default), "interp" (the reference) or "lockstep" (both, compared) */
   accel?: Accel;
@@ -37,7 +44,19 @@ export interface CommonOptions {
   loadvm?: string;
 }
 
-/** A Linux program to run (user mode), as `emu user` runs it. */
+/**
+ * A Linux program to run (user mode), as `emu user` runs it.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await createMachine({
+ *   program: "tests/guests/bin/hello.static.O2",
+ *   args: ["x"],
+ *   env: ["LANG=C"],
+ *   stdin: "input text",
+ * });
+ * ```
+ */
 export interface UserOptions extends CommonOptions {
   /** host path of the program */
   program: string;
@@ -67,7 +86,16 @@ export interface UserOptions extends CommonOptions {
   strace?: (line: string) => void;
 }
 
-/** A board to boot (system mode), as `emu system` boots it; defaults for everything. */
+/**
+ * A board to boot (system mode), as `emu system` boots it; defaults for everything.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await createMachine({
+ *   system: { memory: "256M", bios: "fw_jump.bin", kernel: "u-boot.bin", drives: ["file=d.img"] },
+ * });
+ * ```
+ */
 export interface SystemOptions extends CommonOptions {
   /** the board and what it loads */
   system: {
@@ -98,7 +126,17 @@ export interface SystemOptions extends CommonOptions {
   };
 }
 
-/** The options of {@linkcode createMachine}: a program (user mode) or a board (system mode). */
+/**
+ * The options of {@linkcode createMachine}: a program (user mode) or a board (system mode).
+ *
+ * @example
+ * ```ts ignore
+ * const opts: CreateMachineOptions = Deno.args[0] === "user"
+ *   ? { program: Deno.args[1] }
+ *   : { system: { bios: "none", kernel: Deno.args[1] } };
+ * const m = await createMachine(opts);
+ * ```
+ */
 export type CreateMachineOptions = UserOptions | SystemOptions;
 
 /**

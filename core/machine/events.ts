@@ -7,7 +7,16 @@
 
 import type { Trap } from "../trap.ts";
 
-/** A syscall about to run (user mode): `skip(ret)` makes it return `ret` without running. */
+/**
+ * A syscall about to run (user mode): `skip(ret)` makes it return `ret` without running.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const ev of m.run()) {
+ *   if (ev.type === "syscall" && ev.name === "getpid") ev.skip(42n);
+ * }
+ * ```
+ */
 export interface SyscallRunEvent {
   /** the event's kind */
   type: "syscall";
@@ -23,7 +32,19 @@ export interface SyscallRunEvent {
   skip(ret: bigint): void;
 }
 
-/** A memory fault (user mode), reported before the guest gets its signal. */
+/**
+ * A memory fault (user mode), reported before the guest gets its signal.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const ev of m.run()) {
+ *   if (ev.type === "fault" && ev.access === "write") {
+ *     m.mapMemory(ev.address & ~0xfffn, 0x1000n, "rw");
+ *     ev.retry();
+ *   }
+ * }
+ * ```
+ */
 export interface FaultRunEvent {
   /** the event's kind */
   type: "fault";

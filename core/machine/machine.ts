@@ -32,7 +32,16 @@ interface Watch {
   hit: Extract<RunEvent, { type: "watchpoint" }> | null;
 }
 
-/** The state {@linkcode Machine.snapshot} returns: pass it to {@linkcode Machine.restore}. */
+/**
+ * The state {@linkcode Machine.snapshot} returns: pass it to {@linkcode Machine.restore}.
+ *
+ * @example
+ * ```ts ignore
+ * const s = m.snapshot();
+ * await m.runToExit();
+ * m.restore(s); // back to where the snapshot was taken
+ * ```
+ */
 export interface Snapshot {
   /** the mode of the machine it was taken on */
   readonly mode: "user" | "system";

@@ -36,13 +36,31 @@ export interface SerialBackend {
   onInput(listener: (bytes: Uint8Array) => void): void;
 }
 
-/** Options of {@linkcode SerialConsole.expect}. */
+/**
+ * Options of {@linkcode SerialConsole.expect}.
+ *
+ * @example
+ * ```ts ignore
+ * await m.serial.expect(/=> /, { timeoutNs: 5_000_000_000n }); // 5 s of virtual time
+ * ```
+ */
 export interface ExpectOptions {
   /** give up after this many virtual nanoseconds (default: wait forever) */
   timeoutNs?: bigint;
 }
 
-/** Thrown (as a rejection) when {@linkcode SerialConsole.expect} times out. */
+/**
+ * Thrown (as a rejection) when {@linkcode SerialConsole.expect} times out.
+ *
+ * @example
+ * ```ts ignore
+ * try {
+ *   await m.serial.expect(/login:/, { timeoutNs: 1_000_000_000n });
+ * } catch (e) {
+ *   if (e instanceof ExpectTimeout) console.log("last output:", e.tail);
+ * }
+ * ```
+ */
 export class ExpectTimeout extends EmuError {
   /** "ExpectTimeout" */
   override name = "ExpectTimeout";
