@@ -321,7 +321,7 @@ export const OP_NAMES: readonly string[] = Object.entries(Op)
  * @example
  * ```ts
  * import { TrapKind } from "./ir.ts";
- * console.log(TrapKind.MEMORY !== TrapKind.ILLEGAL); // true
+ * console.log(TrapKind.MEMORY); // 3
  * ```
  */
 export const TrapKind = {
