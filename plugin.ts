@@ -60,11 +60,12 @@ export {
 } from "./core/system/bus.ts";
 export { type EventHandle, EventQueue } from "./core/system/events.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
+export * from "./core/system/system_target.ts";
+export * from "./core/decodetree/decodetree.ts";
 export {
   type InterruptController,
   type InterruptSink,
   IrqLine,
-  MipBit,
   RecordingInterruptSink,
 } from "./core/system/irq.ts";
 export { type WordRegisters, wordRegisters } from "./core/system/registers.ts";

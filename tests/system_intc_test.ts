@@ -2,7 +2,8 @@
 // their MMIO registers, with a recording interrupt sink in place of the CPU.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { type IrqLine, MipBit } from "../plugin.ts";
+import type { IrqLine } from "../plugin.ts";
+import { MipBit } from "../targets/riscv/causes.ts";
 import type { Plic } from "../plugins/devices/plic.ts";
 import { testEnv, withDevices } from "./system_env.ts";
 
