@@ -208,7 +208,7 @@ async function systemDriver(opts: SystemOptions): Promise<MachineDriver> {
       throw new EmuError(`-d ${c}: not a system-mode log item`, "use int and/or in_asm");
     }
   }
-  const config = (accel: Accel, shadow: boolean): SystemConfig => ({
+  const config = (accel: SystemConfig["accel"], shadow: boolean): SystemConfig => ({
     machineName: name,
     machine: new DeviceOptions(`-M ${name}`, board.values),
     cpu: s.cpu ?? "rv64",

@@ -37,8 +37,11 @@ export interface SystemConfig extends MachineOptions {
   machineName: string;
   /** `-cpu` model, e.g. "rv64" */
   cpu: string;
-  /** execution engine */
-  accel: Accel;
+  /**
+   * execution engine (system-mode lockstep runs two machines, see
+   * `core/machine/system.ts`: per-block lockstep would repeat device accesses)
+   */
+  accel: Exclude<Accel, "lockstep">;
   /** seed of the devices' random streams */
   seed?: bigint;
   /**
