@@ -17,6 +17,7 @@ import { cpuUsage } from "node:process";
 import { type Accel, createMachine, type Hooks, type Machine } from "../mod.ts";
 import { JitBackend } from "../core/jit/jit_backend.ts";
 import { machineDriver } from "../core/machine/machine.ts";
+import { benchFuzz } from "./bench_fuzz.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -312,5 +313,8 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   await child.status;
   return seconds;
 }
+
+console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
+await benchFuzz({ row, results }, flags.quick ?? false);
 
 if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");
