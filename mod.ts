@@ -184,3 +184,4 @@ export {
 } from "./core/gdb/registers.ts";
 export { concatBytes } from "./core/bytes.ts";
 export { SIG } from "./core/linux/signals.ts";
+export * from "./core/block.ts";
