@@ -8,6 +8,7 @@
 import { EmuError } from "../core/errors.ts";
 import { userCommand } from "./user.ts";
 import { systemCommand } from "./system.ts";
+import { imgCommand } from "./img/main.ts";
 
 /** One `emu` command. */
 export interface Command {
@@ -23,12 +24,13 @@ export interface Command {
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user", "system" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system", "img" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
   user: { summary: "run a Linux program (like qemu-riscv64)", run: userCommand },
   system: { summary: "boot a machine (like qemu-system-riscv64)", run: systemCommand },
+  img: { summary: "create, inspect and convert disk images (like qemu-img)", run: imgCommand },
 };
 
 function help(): string {

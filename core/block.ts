@@ -23,6 +23,8 @@ export interface BlockExtent {
   start: number;
   /** bytes in the run */
   length: number;
+  /** the run is allocated in some image of the chain (data or a zero flag) */
+  present: boolean;
   /** the bytes are stored in this image or a backing file (else they read from below or as 0) */
   data: boolean;
   /** the bytes are known to read as zero */
@@ -66,10 +68,62 @@ export interface BlockDriver {
   status(offset: number, length: number): BlockExtent;
   /** Changes the virtual size. */
   resize(size: number): void;
+  /**
+   * Stores one whole cluster compressed (formats that can: `convert -c`);
+   * `offset` is cluster-aligned and `data` one cluster long.
+   */
+  writeCompressed?(offset: number, data: Uint8Array): void;
   /** Writes cached metadata and makes written data durable. */
   flush(): void;
+  /** What `info` shows beyond size and format. */
+  describe?(): ImageDescription;
+  /**
+   * Checks the image's metadata (formats that have any), printing one line
+   * per problem with `log`; `repair` fixes leaks, or leaks and errors.
+   */
+  check?(repair: "leaks" | "all" | undefined, log: (line: string) => void): CheckResult;
   /** Flushes and closes the image and its backing chain. */
   close(): void;
+}
+
+/** What `info` shows about an image beyond its size (qemu-img's ImageInfo). */
+export interface ImageDescription {
+  /** the backing file name as stored in the image */
+  backingFile?: string;
+  /** the backing format as stored in the image */
+  backingFormat?: string;
+  /** the image was not closed cleanly (lazy refcounts) */
+  dirty: boolean;
+  /** qemu-img's "format-specific" object */
+  formatSpecific?: { type: string; data: Record<string, unknown> };
+  /** internal snapshots, as qemu-img lists them */
+  snapshots?: SnapshotInfo[];
+}
+
+/** One internal snapshot, with qemu-img's JSON field names. */
+export interface SnapshotInfo {
+  "icount"?: number;
+  "vm-clock-nsec": number;
+  "name": string;
+  "date-sec": number;
+  "date-nsec": number;
+  "vm-clock-sec": number;
+  "id": string;
+  "vm-state-size": number;
+}
+
+/** What `check` found (qemu-img check's numbers). */
+export interface CheckResult {
+  corruptions: number;
+  leaks: number;
+  checkErrors: number;
+  corruptionsFixed: number;
+  leaksFixed: number;
+  imageEndOffset: number;
+  totalClusters: number;
+  allocatedClusters: number;
+  fragmentedClusters: number;
+  compressedClusters: number;
 }
 
 /** How to open an image. */
@@ -273,6 +327,30 @@ export class HostFile {
   close(): void {
     this.handle.close();
   }
+}
+
+/**
+ * Parses a qemu-img size: a number with an optional k, M, G, T, P, E suffix
+ * (powers of 1024; `b`/`B` or none for bytes).
+ *
+ * @example
+ * ```ts
+ * import { parseImageSize } from "./block.ts";
+ * console.log(parseImageSize("64M")); // 67108864
+ * ```
+ */
+export function parseImageSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([bBkKmMgGtTpPeE]?)$/.exec(text.trim());
+  if (!m) {
+    throw new EmuError(
+      `Invalid image size specified. You may use k, M, G, T, P or E suffixes for`,
+      "kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes",
+    );
+  }
+  const shift = " bkmgtpe".indexOf(m[2].toLowerCase() || " ");
+  const size = Number(m[1]) * 1024 ** Math.max(0, shift - 1);
+  if (!Number.isSafeInteger(size)) throw new EmuError(`image size ${text} is too large`);
+  return size;
 }
 
 /** Bytes read from the start of a file to probe its format. */

@@ -16,8 +16,8 @@ import {
   PLUGIN_API_VERSION,
 } from "../../mod.ts";
 
-/** Granularity of raw block status. */
-const STATUS_GRAIN = 65536;
+/** Granularity of raw block status (qemu-img reports holes in 4 KiB blocks). */
+const STATUS_GRAIN = 4096;
 
 /**
  * A raw image.
@@ -67,10 +67,11 @@ export class RawImage implements BlockDriver {
     return {
       start: offset,
       length: pos - offset,
+      present: true,
       data: !zero,
       zero: !!zero,
       depth: 0,
-      hostOffset: zero ? undefined : offset,
+      hostOffset: offset,
     };
   }
 

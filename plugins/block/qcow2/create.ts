@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type BlockCreateOptions, EmuError, HostFile } from "../../../mod.ts";
+import { type BlockCreateOptions, EmuError, HostFile, parseImageSize } from "../../../mod.ts";
 import { be64, Compat, type Qcow2Header, serializeHeader, V3_HEADER_LENGTH } from "./header.ts";
 import { Qcow2Image } from "./image.ts";
 
@@ -42,7 +42,7 @@ export function qcow2Settings(o: Record<string, string>): Qcow2CreateSettings {
       throw new EmuError(`Invalid parameter '${k}'`, "see emu img create -o help");
     }
   }
-  const cs = parseSize(o.cluster_size ?? "65536");
+  const cs = parseImageSize(o.cluster_size ?? "65536");
   const clusterBits = Math.log2(cs);
   if (!Number.isInteger(clusterBits) || clusterBits < 9 || clusterBits > 21) {
     throw new EmuError(
@@ -92,30 +92,6 @@ function onOff(v: string | undefined, name: string): boolean {
   if (v === undefined || v === "off" || v === "false") return false;
   if (v === "on" || v === "true") return true;
   throw new EmuError(`Parameter '${name}' expects 'on' or 'off'`);
-}
-
-/**
- * Parses a qemu-img size: a number with an optional k, M, G, T, P, E suffix
- * (powers of 1024; `b`/`B` or none for bytes).
- *
- * @example
- * ```ts
- * import { parseSize } from "./create.ts";
- * console.log(parseSize("64M")); // 67108864
- * ```
- */
-export function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)([bBkKmMgGtTpPeE]?)$/.exec(text.trim());
-  if (!m) {
-    throw new EmuError(
-      `Invalid image size specified. You may use k, M, G, T, P or E suffixes for`,
-      "kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes",
-    );
-  }
-  const shift = " bkmgtpe".indexOf(m[2].toLowerCase() || " ");
-  const size = Number(m[1]) * 1024 ** Math.max(0, shift - 1);
-  if (!Number.isSafeInteger(size)) throw new EmuError(`image size ${text} is too large`);
-  return size;
 }
 
 /** Creates a qcow2 image at `path`. */

@@ -12,7 +12,16 @@
  * @module
  */
 
-import { type BlockDriver, type BlockExtent, EmuError, type HostFile } from "../../../mod.ts";
+import {
+  type BlockDriver,
+  type BlockExtent,
+  type CheckResult,
+  EmuError,
+  type HostFile,
+  type ImageDescription,
+} from "../../../mod.ts";
+import { readSnapshots } from "./snapshot.ts";
+import { checkQcow2 } from "./check.ts";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { be64, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
 import {
@@ -270,8 +279,9 @@ export class Qcow2Image implements BlockDriver {
   }
 
   /** Stores one whole guest cluster compressed (uncompressed if it does not shrink). */
-  writeCompressed(index: number, cluster: Uint8Array): void {
+  writeCompressed(offset: number, cluster: Uint8Array): void {
     this.#checkWritable();
+    const index = offset / this.clusterSize;
     const packed = deflateRawSync(cluster, { level: 6 });
     if (packed.length >= this.clusterSize - 512) {
       return this.write(index * this.clusterSize, cluster);
@@ -313,6 +323,8 @@ export class Qcow2Image implements BlockDriver {
         : next.hostOffset === first.hostOffset + (pos - offset);
       if (
         next.data !== first.data || next.zero !== first.zero || next.depth !== first.depth ||
+        next.present !== first.present ||
+        next.present !== first.present ||
         !contiguous || !!next.compressed !== !!first.compressed
       ) break;
       pos = Math.min(pos + cs, offset + length, this.size);
@@ -323,13 +335,15 @@ export class Qcow2Image implements BlockDriver {
   #clusterStatus(pos: number): BlockExtent {
     const m = this.lookup(Math.floor(pos / this.clusterSize));
     const inCluster = pos % this.clusterSize;
-    const base = { start: pos, length: this.clusterSize - inCluster, depth: 0 };
+    const base = { start: pos, length: this.clusterSize - inCluster, depth: 0, present: true };
     if (m.kind === "data") {
       return { ...base, data: true, zero: false, hostOffset: m.host + inCluster };
     }
     if (m.kind === "compressed") return { ...base, data: true, zero: false, compressed: true };
     if (m.kind === "zero") return { ...base, data: false, zero: true };
-    if (!this.backing || pos >= this.backing.size) return { ...base, data: false, zero: true };
+    if (!this.backing || pos >= this.backing.size) {
+      return { ...base, present: false, data: false, zero: true };
+    }
     const below = this.backing.status(pos, base.length);
     return { ...below, start: pos, depth: below.depth + 1 };
   }
@@ -360,8 +374,46 @@ export class Qcow2Image implements BlockDriver {
     this.file.write(HeaderField.L1_SIZE, h);
     const [oldOffset, oldSize] = [this.header.l1TableOffset, this.header.l1Size];
     [this.header.l1TableOffset, this.header.l1Size] = [offset, entries];
-    while (this.l1.length < entries) [this.l1.push(0), this.l1Copied.push(false)];
+    while (this.l1.length < entries) {
+      this.l1.push(0);
+      this.l1Copied.push(false);
+    }
     if (oldSize) this.refcounts.update(oldOffset, Math.ceil((oldSize * 8) / this.clusterSize), -1);
+  }
+
+  describe(): ImageDescription {
+    const h = this.header;
+    const data: Record<string, unknown> = h.version === 3
+      ? {
+        "compat": "1.1",
+        "compression-type": "zlib",
+        "lazy-refcounts": (h.compatible & 1) !== 0,
+        "refcount-bits": 2 ** h.refcountOrder,
+        "corrupt": (h.incompatible & Incompat.CORRUPT) !== 0,
+        "extended-l2": false,
+      }
+      : { "compat": "0.10", "compression-type": "zlib", "refcount-bits": 16 };
+    const snapshots = readSnapshots(this.file, h.snapshotsOffset, h.nbSnapshots).map((s) => ({
+      ...(s.icount === undefined ? {} : { "icount": s.icount }),
+      "vm-clock-nsec": s.vmClockNsec % 1e9,
+      "name": s.name,
+      "date-sec": s.dateSec,
+      "date-nsec": s.dateNsec,
+      "vm-clock-sec": Math.floor(s.vmClockNsec / 1e9),
+      "id": s.id,
+      "vm-state-size": s.vmStateSize,
+    }));
+    return {
+      backingFile: h.backingFile,
+      backingFormat: h.backingFormat,
+      dirty: (h.incompatible & Incompat.DIRTY) !== 0,
+      formatSpecific: { type: "qcow2", data },
+      snapshots: snapshots.length ? snapshots : undefined,
+    };
+  }
+
+  check(repair: "leaks" | "all" | undefined, log: (line: string) => void): CheckResult {
+    return checkQcow2(this, repair, log);
   }
 
   flush(): void {

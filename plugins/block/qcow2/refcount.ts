@@ -192,9 +192,14 @@ export class Refcounts {
     const [from, to] = this.#pending;
     let start = this.#freeHint;
     for (let i = start; i < start + n; i++) {
-      if (this.get(i) !== 0 || (i >= from && i < to)) [start, i] = [i + 1, i];
+      if (this.get(i) !== 0 || (i >= from && i < to)) start = i + 1;
     }
     return start;
+  }
+
+  /** Makes allocation search from cluster `index` on (repairs allocate past the end). */
+  searchFrom(index: number): void {
+    this.#freeHint = index;
   }
 
   /** clusters being allocated: [first, end) */
