@@ -201,6 +201,12 @@ const PAGE = 4096;
  * ```
  */
 export class HostFile {
+  /**
+   * Called before each change of the file, in order: a write with its bytes,
+   * or a truncation (`data` undefined, `offset` the new length). Tests replay
+   * prefixes of this list to simulate a crash at every point.
+   */
+  readonly writeObservers: ((offset: number, data?: Uint8Array) => void)[] = [];
   #size: number;
   readonly #pages: Map<number, Uint8Array> | undefined;
 
@@ -287,6 +293,7 @@ export class HostFile {
   /** Writes `data` at `offset`, growing the file if needed. */
   write(offset: number, data: Uint8Array): void {
     if (this.readOnly) throw new EmuError(`${this.path}: the image is open read-only`);
+    for (const o of this.writeObservers) o(offset, data);
     this.#size = Math.max(this.#size, offset + data.length);
     if (this.#pages) return this.#writePages(offset, data);
     this.handle.seekSync(offset, Deno.SeekMode.Start);
@@ -311,6 +318,7 @@ export class HostFile {
   /** Sets the file's length. */
   truncate(size: number): void {
     if (this.readOnly) throw new EmuError(`${this.path}: the image is open read-only`);
+    for (const o of this.writeObservers) o(size);
     if (!this.#pages) this.handle.truncateSync(size);
     else {
       for (const p of this.#pages.keys()) if (p * PAGE >= size) this.#pages.delete(p);
