@@ -232,7 +232,7 @@ export class HostFile {
       );
     } catch (e) {
       throw new EmuError(
-        `${path}: cannot open: ${(e as Error).message.split("\n")[0]}`,
+        `cannot open disk image ${path}: ${(e as Error).message.split("\n")[0]}`,
         "check the path and permissions",
       );
     }
@@ -449,7 +449,7 @@ function realPath(path: string): string {
   try {
     return Deno.realPathSync(path);
   } catch {
-    throw new EmuError(`${path}: no such file`, "check the path");
+    throw new EmuError(`cannot open disk image ${path}: no such file`, "check the path");
   }
 }
 
