@@ -47,11 +47,11 @@ function json(r: CheckResult, path: string, format: string): string {
   };
   if (r.leaks) o["leaks"] = r.leaks;
   if (r.corruptions) o["corruptions"] = r.corruptions;
-  o["allocated-clusters"] = r.allocatedClusters;
+  if (r.allocatedClusters) o["allocated-clusters"] = r.allocatedClusters;
   o["filename"] = path;
   if (r.compressedClusters) o["compressed-clusters"] = r.compressedClusters;
   o["format"] = format;
-  o["fragmented-clusters"] = r.fragmentedClusters;
+  if (r.fragmentedClusters) o["fragmented-clusters"] = r.fragmentedClusters;
   if (r.leaksFixed) o["leaks-fixed"] = r.leaksFixed;
   if (r.corruptionsFixed) o["corruptions-fixed"] = r.corruptionsFixed;
   return qemuJson(o);

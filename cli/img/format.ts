@@ -24,9 +24,22 @@ export function sizeToStr(bytes: number): string {
   return `${Number(value.toPrecision(3))} ${SUFFIXES[i]}`;
 }
 
-/** A percentage with two decimals, as C's `%0.2f`. */
+/**
+ * A percentage with two decimals, as C's `%0.2f` prints it: exact halves
+ * round to even (3.125 prints as 3.12), unlike `toFixed`.
+ *
+ * @example
+ * ```ts
+ * import { percent } from "./format.ts";
+ * console.log(percent(4, 128)); // "3.12"
+ * ```
+ */
 export function percent(part: number, whole: number): string {
-  return whole ? ((part * 100) / whole).toFixed(2) : "0.00";
+  if (!whole) return "0.00";
+  const hundredths = (part * 10000) / whole;
+  let rounded = Math.round(hundredths);
+  if (hundredths - Math.floor(hundredths) === 0.5 && rounded % 2) rounded--;
+  return (rounded / 100).toFixed(2);
 }
 
 /** JSON as qemu-img prints it (four-space indents). */

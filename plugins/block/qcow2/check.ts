@@ -104,7 +104,8 @@ export function checkQcow2(
     fragmentedClusters: census.stats.fragmented,
     compressedClusters: census.stats.compressed,
   };
-  let last = Math.max(fileClusters, rc.table.length * rc.perBlock) - 1;
+  // As QEMU: stored refcounts past the end of the file are not looked at.
+  let last = fileClusters - 1;
   for (const c of census.refs.keys()) last = Math.max(last, c);
   if (repair) rc.searchFrom(last + 1);
   let highest = -1;
@@ -124,6 +125,8 @@ export function checkQcow2(
     result[key]++;
   }
   for (const [c, counted] of fixes) rc.set(c, counted);
+  const flags = checkCopiedFlags(img, repair === "all", log);
+  result[repair === "all" ? "corruptionsFixed" : "corruptions"] += flags;
   if (
     repair && img.header.incompatible & (Incompat.DIRTY | Incompat.CORRUPT) && !result.corruptions
   ) {
@@ -132,6 +135,43 @@ export function checkQcow2(
   }
   result.imageEndOffset = (highest + 1) * cs;
   return result;
+}
+
+/**
+ * Compares the COPIED flag of each active L1 and L2 entry with its cluster's
+ * refcount (set exactly when the refcount is 1); with `fix`, rewrites the
+ * entries that disagree. Returns the number of mismatches.
+ */
+function checkCopiedFlags(img: Qcow2Image, fix: boolean, log: (line: string) => void): number {
+  const rc = img.refcounts, cs = img.clusterSize, h = img.header;
+  let mismatches = 0;
+  const verdict = (at: number, what: string, entry: Uint8Array, clusterOffset: number) => {
+    const refcount = rc.get(clusterOffset / cs);
+    if ((refcount === 1) === ((entry[0] & 0x80) !== 0)) return false;
+    const hex = new DataView(entry.buffer, entry.byteOffset).getBigUint64(0).toString(16);
+    log(`${fix ? "Repairing" : "ERROR"} OFLAG_COPIED ${what}=${hex} refcount=${refcount}`);
+    mismatches++;
+    if (fix) {
+      entry[0] = refcount === 1 ? entry[0] | 0x80 : entry[0] & 0x7f;
+      img.file.write(at, entry);
+    }
+    return true;
+  };
+  const l1 = img.file.read(h.l1TableOffset, h.l1Size * 8);
+  for (let i = 0; i < h.l1Size; i++) {
+    const e = entryAt(l1, i * 8), l2 = e - (e % 512);
+    if (!l2 || l2 + cs > img.file.size) continue;
+    const entry = l1.slice(i * 8, i * 8 + 8);
+    verdict(h.l1TableOffset + i * 8, `L2 cluster: l1_index=${i} l1_entry`, entry, l2);
+    const table = img.file.read(l2, cs);
+    for (let at = 0; at < cs; at += 8) {
+      const m = decodeEntry(table, at, img.clusterBits);
+      if (m.kind !== "data" && !(m.kind === "zero" && m.host)) continue;
+      verdict(l2 + at, "data cluster: l2_entry", table.slice(at, at + 8), m.host);
+    }
+  }
+  if (fix && mismatches) img.reload();
+  return mismatches;
 }
 
 function countReferences(img: Qcow2Image, log: (line: string) => void): Census {

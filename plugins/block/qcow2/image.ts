@@ -68,14 +68,9 @@ export class Qcow2Image implements BlockDriver {
     this.clusterBits = header.clusterBits;
     this.clusterSize = 2 ** header.clusterBits;
     this.l2Entries = this.clusterSize / 8;
-    const raw = file.read(header.l1TableOffset, header.l1Size * 8);
     this.l1 = [];
     this.l1Copied = [];
-    for (let i = 0; i < header.l1Size; i++) {
-      const e = entryAt(raw, i * 8);
-      this.l1.push(e - (e % 512));
-      this.l1Copied.push((raw[i * 8] & 0x80) !== 0);
-    }
+    this.reload();
     this.refcounts = new Refcounts(
       file,
       header.clusterBits,
@@ -83,6 +78,20 @@ export class Qcow2Image implements BlockDriver {
       header.refcountTableOffset,
       header.refcountTableClusters,
     );
+  }
+
+  /** Rereads the L1 table and forgets cached L2 tables (after a repair rewrote them). */
+  reload(): void {
+    const h = this.header;
+    const raw = this.file.read(h.l1TableOffset, h.l1Size * 8);
+    this.l1 = [];
+    this.l1Copied = [];
+    for (let i = 0; i < h.l1Size; i++) {
+      const e = entryAt(raw, i * 8);
+      this.l1.push(e - (e % 512));
+      this.l1Copied.push((raw[i * 8] & 0x80) !== 0);
+    }
+    this.#l2Cache.clear();
   }
 
   /** Virtual size in bytes. */
