@@ -185,3 +185,4 @@ export {
 export { concatBytes } from "./core/bytes.ts";
 export { SIG } from "./core/linux/signals.ts";
 export * from "./core/block.ts";
+export { SparseMap } from "./core/host_seek.ts";

@@ -248,6 +248,11 @@ export class HostFile {
     }
   }
 
+  /** True if writes stay in memory (`snapshot`). */
+  get hasOverlay(): boolean {
+    return this.#pages !== undefined;
+  }
+
   /** The file's length in bytes. */
   get size(): number {
     return this.#size;
@@ -359,6 +364,23 @@ export function parseImageSize(text: string): number {
   const size = Number(m[1]) * 1024 ** Math.max(0, shift - 1);
   if (!Number.isSafeInteger(size)) throw new EmuError(`image size ${text} is too large`);
   return size;
+}
+
+/**
+ * True if every byte of `b` is zero (word at a time where aligned).
+ *
+ * @example
+ * ```ts
+ * import { isZero } from "./block.ts";
+ * console.log(isZero(new Uint8Array(4096))); // true
+ * ```
+ */
+export function isZero(b: Uint8Array): boolean {
+  const words = b.byteOffset % 8 === 0 ? Math.floor(b.length / 8) : 0;
+  const w = new Float64Array(b.buffer, b.byteOffset, words);
+  for (let i = 0; i < words; i++) if (w[i] !== 0 || Object.is(w[i], -0)) return false;
+  for (let i = words * 8; i < b.length; i++) if (b[i]) return false;
+  return true;
 }
 
 /** Bytes read from the start of a file to probe its format. */

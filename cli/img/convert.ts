@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type BlockDriver, createImage, openImage } from "../../core/block.ts";
+import { type BlockDriver, createImage, isZero, openImage } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
 
@@ -34,15 +34,6 @@ export class Progress {
     this.update(this.total);
     Deno.stdout.writeSync(new TextEncoder().encode("\n"));
   }
-}
-
-/** True if every byte of `b` is zero. */
-export function isZero(b: Uint8Array): boolean {
-  const words = b.byteOffset % 4 === 0 ? Math.floor(b.length / 4) : 0;
-  const w = new Uint32Array(b.buffer, b.byteOffset, words);
-  for (let i = 0; i < w.length; i++) if (w[i]) return false;
-  for (let i = words * 4; i < b.length; i++) if (b[i]) return false;
-  return true;
 }
 
 /** How the copy treats zeros and the source's backing chain. */

@@ -13,11 +13,13 @@ import {
   type BlockFormatPlugin,
   EmuError,
   HostFile,
+  isZero,
   PLUGIN_API_VERSION,
+  SparseMap,
 } from "../../mod.ts";
 
-/** Granularity of raw block status (qemu-img reports holes in 4 KiB blocks). */
-const STATUS_GRAIN = 4096;
+/** Granularity of raw block status where holes cannot be asked for. */
+const STATUS_GRAIN = 65536;
 
 /**
  * A raw image.
@@ -30,7 +32,11 @@ const STATUS_GRAIN = 4096;
 export class RawImage implements BlockDriver {
   readonly format = "raw";
 
-  constructor(readonly file: HostFile) {}
+  readonly #holes: SparseMap | undefined;
+
+  constructor(readonly file: HostFile) {
+    this.#holes = file.hasOverlay ? undefined : SparseMap.open(file.path);
+  }
 
   get size(): number {
     return this.file.size;
@@ -56,20 +62,17 @@ export class RawImage implements BlockDriver {
 
   status(offset: number, length: number): BlockExtent {
     const end = Math.min(offset + length, this.size);
-    let pos = offset, zero: boolean | undefined;
-    while (pos < end) {
-      const n = Math.min(STATUS_GRAIN - (pos % STATUS_GRAIN), end - pos);
-      const z = this.file.read(pos, n).every((b) => b === 0);
-      if (zero !== undefined && z !== zero) break;
-      zero = z;
-      pos += n;
-    }
+    const hole = this.#holes?.segment(offset, end);
+    const zero = hole
+      ? !hole.data
+      : isZero(this.file.read(offset, Math.min(STATUS_GRAIN, end - offset)));
+    const stop = hole ? hole.end : Math.min(offset + STATUS_GRAIN, end);
     return {
       start: offset,
-      length: pos - offset,
+      length: Math.max(0, stop - offset),
       present: true,
       data: !zero,
-      zero: !!zero,
+      zero,
       depth: 0,
       hostOffset: offset,
     };
@@ -84,6 +87,7 @@ export class RawImage implements BlockDriver {
   }
 
   close(): void {
+    this.#holes?.close();
     this.file.close();
   }
 }

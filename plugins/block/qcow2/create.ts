@@ -128,7 +128,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
   file.write(2 * cs, block);
   const img = new Qcow2Image(file, header, undefined, true);
   for (let c = 0; c < 3; c++) img.refcounts.set(c, 1);
-  img.resize(options.size);
+  img.resize(Math.ceil(options.size / 512) * 512); // QEMU counts whole sectors
   if (s.preallocation !== "off") {
     for (let i = 0; i < Math.ceil(img.size / cs); i++) {
       img.preallocateCluster(i, s.preallocation === "full");
