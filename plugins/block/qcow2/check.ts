@@ -63,6 +63,7 @@ class Census {
 
   l2(table: Uint8Array, active: boolean): void {
     const cs = this.img.clusterSize;
+    this.#nextContiguous = 0; // QEMU counts fragmentation within each L2 table
     for (let at = 0; at < table.length; at += 8) {
       const m = decodeEntry(table, at, this.img.clusterBits);
       if (m.kind === "compressed") {

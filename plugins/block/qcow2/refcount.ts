@@ -205,19 +205,52 @@ export class Refcounts {
   /** clusters being allocated: [first, end) */
   #pending: [number, number] = [0, 0];
 
-  /** Allocates `n` contiguous clusters (refcount 1) and returns the host offset of the first. */
+  /**
+   * Allocates `n` contiguous clusters (refcount 1) and returns the host offset
+   * of the first. Refcount blocks the run needs are placed right after it.
+   */
   alloc(n = 1): number {
     const first = this.#findFree(n);
-    this.#pending = [first, first + n];
-    try {
-      for (let i = first; i < first + n; i++) this.set(i, 1);
-    } finally {
-      this.#pending = [0, 0];
-    }
+    const blocks = this.#coverRun(first, n);
+    for (let i = first; i < first + n; i++) this.set(i, 1);
+    for (const b of blocks) this.set(b, 1);
+    this.#pending = [0, 0];
     if (first === this.#freeHint) this.#freeHint = first + n;
-    const end = (first + n) * this.clusterSize;
+    const end = Math.max(first + n, ...blocks.map((b) => b + 1)) * this.clusterSize;
     if (end > this.file.size) this.file.truncate(end);
     return first * this.clusterSize;
+  }
+
+  /**
+   * Creates the missing refcount blocks for clusters [first, first+n), each
+   * in a cluster after the run (and so possibly needing one more block).
+   * Blocks are written before their table entries; their own refcounts are
+   * set by the caller. Returns the clusters used.
+   */
+  #coverRun(first: number, n: number): number[] {
+    let end = first + n;
+    const placed: number[] = [];
+    this.#pending = [first, end];
+    for (
+      let b = Math.floor(first / this.perBlock);
+      b <= Math.floor((end - 1) / this.perBlock);
+      b++
+    ) {
+      if (b >= this.table.length) this.#growTable(b + 1);
+      if (this.table[b]) continue;
+      let at = end;
+      while (this.get(at) !== 0) at++;
+      end = at + 1;
+      this.#pending = [first, end];
+      const offset = at * this.clusterSize;
+      const block = new Uint8Array(this.clusterSize);
+      this.file.write(offset, block);
+      this.#blocks.set(offset, block);
+      this.table[b] = offset;
+      this.file.write(this.tableOffset + b * 8, be64(offset));
+      placed.push(at);
+    }
+    return placed;
   }
 
   #bytesAt = 0;
