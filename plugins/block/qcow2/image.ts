@@ -360,10 +360,24 @@ export class Qcow2Image implements BlockDriver {
   resize(size: number): void {
     this.#checkWritable();
     const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
-    if (size < this.size) this.writeZeroes(size, this.size - size);
+    if (size < this.size) this.#discardFrom(Math.ceil(size / this.clusterSize));
     if (needL1 > this.l1.length) this.#growL1(needL1);
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
+  }
+
+  /** Unmaps guest clusters from `first` on (a shrink), visiting only L2 tables that exist. */
+  #discardFrom(first: number): void {
+    for (let l1i = Math.floor(first / this.l2Entries); l1i < this.l1.length; l1i++) {
+      if (!this.l1[l1i]) continue;
+      const from = Math.max(first, l1i * this.l2Entries);
+      for (let index = from; index < (l1i + 1) * this.l2Entries; index++) {
+        const m = this.lookup(index);
+        if (m.kind === "unallocated") continue;
+        this.#setL2(index, (t, at) => encodeEntry(t, at, 0, { copied: false }));
+        this.#release(m);
+      }
+    }
   }
 
   /** Moves the L1 table to a larger place; the header switches in one write. */
