@@ -326,4 +326,5 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   return seconds;
 }
 
+results.imgConvert = await (await import("./bench_img.ts")).benchImg(flags.quick);
 if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");
