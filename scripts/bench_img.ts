@@ -51,8 +51,8 @@ async function makeImages(dir: string, denseMiB: number): Promise<void> {
   }
   f.close();
   const s = await Deno.open(`${dir}/sparse.raw`, { write: true, create: true, truncate: true });
-  await s.truncate(4 << 30);
-  for (const at of [0, 1 << 30, 3 << 30, (4 << 30) - (1 << 20)]) {
+  await s.truncate(4 * 2 ** 30);
+  for (const at of [0, 2 ** 30, 3 * 2 ** 30, 4 * 2 ** 30 - (1 << 20)]) {
     await s.seek(at, Deno.SeekMode.Start);
     await s.write(chunk);
   }

@@ -233,10 +233,43 @@ export class Qcow2Image implements BlockDriver {
     let pos = offset;
     while (pos < offset + data.length) {
       const index = Math.floor(pos / cs), inCluster = pos % cs;
+      const run = inCluster
+        ? 0
+        : this.#freshRun(index, Math.floor((offset + data.length - pos) / cs));
+      if (run > 1) {
+        this.#writeFresh(index, data.subarray(pos - offset, pos - offset + run * cs));
+        pos += run * cs;
+        continue;
+      }
       const n = Math.min(cs - inCluster, offset + data.length - pos);
       this.#writeCluster(index, inCluster, data.subarray(pos - offset, pos - offset + n));
       pos += n;
     }
+  }
+
+  /** How many of the `max` clusters from `index` (within one L2 table) have no host cluster. */
+  #freshRun(index: number, max: number): number {
+    const end = Math.min(index + max, (Math.floor(index / this.l2Entries) + 1) * this.l2Entries);
+    let i = index;
+    while (i < end && this.lookup(i).host === 0 && this.lookup(i).kind !== "compressed") i++;
+    return i - index;
+  }
+
+  /**
+   * Writes whole clusters that have no host cluster yet in one go: one
+   * contiguous allocation, one data write, then the L2 entries in one write.
+   */
+  #writeFresh(index: number, data: Uint8Array): void {
+    const n = data.length / this.clusterSize;
+    const host = this.refcounts.alloc(n);
+    this.file.write(host, data);
+    const l1Index = Math.floor(index / this.l2Entries);
+    const table = this.#writableL2(l1Index);
+    const at = (index % this.l2Entries) * 8;
+    for (let k = 0; k < n; k++) {
+      encodeEntry(table, at + k * 8, host + k * this.clusterSize, { copied: true });
+    }
+    this.file.write(this.l1[l1Index] + at, table.subarray(at, at + n * 8));
   }
 
   #writeCluster(index: number, inCluster: number, part: Uint8Array): void {
@@ -284,6 +317,7 @@ export class Qcow2Image implements BlockDriver {
   preallocateCluster(index: number, fill: boolean): void {
     const host = this.refcounts.alloc();
     if (fill) this.file.write(host, new Uint8Array(this.clusterSize));
+    else if (host + this.clusterSize > this.file.size) this.file.truncate(host + this.clusterSize);
     this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));
   }
 

@@ -207,7 +207,8 @@ export class Refcounts {
 
   /**
    * Allocates `n` contiguous clusters (refcount 1) and returns the host offset
-   * of the first. Refcount blocks the run needs are placed right after it.
+   * of the first; the caller writes them. Refcount blocks the run needs are
+   * placed right after it.
    */
   alloc(n = 1): number {
     const first = this.#findFree(n);
@@ -216,9 +217,7 @@ export class Refcounts {
     for (const b of blocks) this.set(b, 1);
     this.#pending = [0, 0];
     if (first === this.#freeHint) this.#freeHint = first + n;
-    const end = Math.max(first + n, ...blocks.map((b) => b + 1)) * this.clusterSize;
-    if (end > this.file.size) this.file.truncate(end);
-    return first * this.clusterSize;
+    return first * this.clusterSize; // the caller writes the clusters, which grows the file
   }
 
   /**
