@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { openImage } from "../mod.ts";
 import type { Qcow2Image } from "../plugins/block/qcow2/image.ts";
-import { emuImg, QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
+import { emuImg, QEMU_IMG_MISSING, qemuImg, qemuOverlay, run } from "./util/qemu_img.ts";
 
 const ignore = !!QEMU_IMG_MISSING;
 
@@ -37,10 +37,7 @@ Deno.test({
       }
       assert.match((await qemuImg(["check", `e${i}.qcow2`], dir)).stdout, /No errors were found/);
     }
-    await qemuImg(
-      ["create", "-q", "-f", "qcow2", "-b", "q0.qcow2", "-F", "qcow2", "top.qcow2"],
-      dir,
-    );
+    await qemuOverlay(dir, "q0.qcow2", "top.qcow2");
     await qemuImg(["snapshot", "-c", "first", "q0.qcow2"], dir);
     const chain = ["--backing-chain", "top.qcow2"];
     assert.deepEqual(await infoJson("emu", chain, dir), await infoJson("qemu", chain, dir));
@@ -123,10 +120,7 @@ Deno.test({
     assert.ok(JSON.parse(cInfo.stdout)["compressed-clusters"] > 0, "compressed clusters");
 
     // -B: the output keeps only what differs from its backing file.
-    await qemuImg(
-      ["create", "-q", "-f", "qcow2", "-b", "s.qcow2", "-F", "qcow2", "top.qcow2"],
-      dir,
-    );
+    await qemuOverlay(dir, "s.qcow2", "top.qcow2");
     await run("qemu-io", ["-c", "write -P 3 2G 64k", `${dir}/top.qcow2`]);
     const b = await emuImg([
       "convert",
@@ -213,17 +207,7 @@ Deno.test({
     const truncated = await make("truncated.qcow2");
     await Deno.truncate(truncated, 0x28000);
     await qemuImg(["create", "-q", "-f", "qcow2", "loop1.qcow2", "1M"], dir);
-    await qemuImg([
-      "create",
-      "-q",
-      "-f",
-      "qcow2",
-      "-b",
-      "loop1.qcow2",
-      "-F",
-      "qcow2",
-      "loop2.qcow2",
-    ], dir);
+    await qemuOverlay(dir, "loop1.qcow2", "loop2.qcow2");
     await qemuImg(["rebase", "-u", "-b", "loop2.qcow2", "-F", "qcow2", "loop1.qcow2"], dir);
     const cases: [string, string[], RegExp][] = [
       ["magic.qcow2", ["-f", "qcow2"], /not a qcow2 image \(bad magic\)/],

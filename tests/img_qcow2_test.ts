@@ -4,7 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { createImage, openImage } from "../mod.ts";
-import { QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
+import { QEMU_IMG_MISSING, qemuImg, qemuOverlay, run } from "./util/qemu_img.ts";
 
 const ignore = !!QEMU_IMG_MISSING;
 
@@ -52,17 +52,7 @@ Deno.test({
     const padded = new Uint8Array(Math.ceil(text.length / 512) * 512); // qemu-img rounds the size up
     padded.set(text);
     assert.deepEqual(await readAll(`${dir}/c.qcow2`), padded, "compressed clusters");
-    await qemuImg([
-      "create",
-      "-q",
-      "-f",
-      "qcow2",
-      "-b",
-      "v3.qcow2",
-      "-F",
-      "qcow2",
-      `${dir}/top.qcow2`,
-    ]);
+    await qemuOverlay(dir, "v3.qcow2", "top.qcow2");
     await run("qemu-io", ["-c", "write -P 0x33 50k 8k", `${dir}/top.qcow2`]);
     await qemuImg(["convert", "-O", "raw", `${dir}/top.qcow2`, `${dir}/top.raw`]);
     assert.deepEqual(await readAll(`${dir}/top.qcow2`), await Deno.readFile(`${dir}/top.raw`));

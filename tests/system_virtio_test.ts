@@ -171,22 +171,27 @@ Deno.test("virtio-blk: read, write (to the file), flush, get-id, errors, interru
   }
 });
 
+/** Writes 0x5a to sectors 6..7 and reads 5..7 back through the disk in the last slot. */
+function writeThenRead(env: TestEnv): void {
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.writeBytes(DATA, new Uint8Array(1024).fill(0x5a));
+  blkHeader(env, 1, 6n);
+  d.submit([HDR, { addr: DATA, len: 1024 }, STATUS]);
+  assert.equal(env.bus.load(STATUS.addr, 1), 0n);
+  env.bus.writeBytes(DATA, new Uint8Array(1536));
+  blkHeader(env, 0, 5n);
+  d.submit([HDR, { addr: DATA, len: 1536, write: true }, STATUS]);
+  const got = env.bus.readBytes(DATA, 1536);
+  assert.deepEqual([got[0], got[512], got[1535]], [5, 0x5a, 0x5a], "the guest sees its writes");
+}
+
 Deno.test("virtio-blk: snapshot=on keeps writes in memory, the file is unchanged", async () => {
   const path = await diskImage();
   try {
     const before = await Deno.readFile(path);
     const { env, devs } = await machine([["virtio_blk", { file: path, snapshot: "on" }]]);
-    const d = new Driver(env, SLOT + 0x1000n);
-    d.init(VERSION_1);
-    env.bus.writeBytes(DATA, new Uint8Array(1024).fill(0x5a));
-    blkHeader(env, 1, 6n);
-    d.submit([HDR, { addr: DATA, len: 1024 }, STATUS]);
-    assert.equal(env.bus.load(STATUS.addr, 1), 0n);
-    env.bus.writeBytes(DATA, new Uint8Array(1536));
-    blkHeader(env, 0, 5n);
-    d.submit([HDR, { addr: DATA, len: 1536, write: true }, STATUS]);
-    const got = env.bus.readBytes(DATA, 1536);
-    assert.deepEqual([got[0], got[512], got[1535]], [5, 0x5a, 0x5a], "the guest sees its writes");
+    writeThenRead(env);
     await devs.close();
     assert.deepEqual(await Deno.readFile(path), before);
   } finally {
@@ -261,20 +266,7 @@ Deno.test({
           format: "qcow2",
           snapshot,
         }]]);
-        const d = new Driver(env, SLOT + 0x1000n);
-        d.init(VERSION_1);
-        env.bus.writeBytes(DATA, new Uint8Array(1024).fill(0x5a));
-        blkHeader(env, 1, 6n);
-        d.submit([HDR, { addr: DATA, len: 1024 }, STATUS]);
-        assert.equal(env.bus.load(STATUS.addr, 1), 0n);
-        blkHeader(env, 0, 5n);
-        d.submit([HDR, { addr: DATA, len: 1536, write: true }, STATUS]);
-        const got = env.bus.readBytes(DATA, 1536);
-        assert.deepEqual(
-          [got[0], got[512], got[1535]],
-          [5, 0x5a, 0x5a],
-          "the guest sees its writes",
-        );
+        writeThenRead(env);
         await devs.close();
         if (snapshot === "on") assert.deepEqual(await Deno.readFile(path), before);
       }

@@ -29,6 +29,11 @@ export async function qemuImg(args: string[], cwd?: string, okCodes = [0]): Prom
   return r;
 }
 
+/** Creates qcow2 image `name` in `dir` over backing file `base` (qcow2) with qemu-img. */
+export async function qemuOverlay(dir: string, base: string, name: string): Promise<void> {
+  await qemuImg(["create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", name], dir);
+}
+
 /** True if `cmd` runs on this machine. */
 export function installed(cmd: string): boolean {
   try {

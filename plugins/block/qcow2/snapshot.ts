@@ -6,7 +6,7 @@
  * @module
  */
 
-import { EmuError, type HostFile } from "../../../mod.ts";
+import { concatBytes, EmuError, type HostFile } from "../../../mod.ts";
 import { be64 } from "./header.ts";
 import { entryAt } from "./refcount.ts";
 
@@ -84,11 +84,5 @@ export function encodeSnapshots(list: Qcow2Snapshot[], imageSize: number): Uint8
     b.set(name, FIXED + 24 + id.length);
     parts.push(b);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
