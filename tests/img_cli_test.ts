@@ -229,3 +229,25 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "emu img map --output=json and compare print what qemu-img prints",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "base.qcow2", "8M"], dir);
+    await run("qemu-io", ["-c", "write -P 1 0 100k", "-c", "write -z 2M 64k", `${dir}/base.qcow2`]);
+    await qemuOverlay(dir, "base.qcow2", "top.qcow2");
+    await run("qemu-io", ["-c", "write -P 2 50k 8k", "-c", "write -P 3 6M 1M", `${dir}/top.qcow2`]);
+    for (const name of ["base.qcow2", "top.qcow2"]) {
+      const emu = await emuImg(["map", "--output=json", name], dir);
+      assert.equal(emu.stdout, (await qemuImg(["map", "--output=json", name], dir)).stdout, name);
+    }
+    for (const pair of [["base.qcow2", "base.qcow2"], ["base.qcow2", "top.qcow2"]]) {
+      const emu = await emuImg(["compare", ...pair], dir);
+      const qemu = await qemuImg(["compare", ...pair], dir, [0, 1]);
+      assert.deepEqual([emu.code, emu.stdout], [qemu.code, qemu.stdout], pair.join(" "));
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});

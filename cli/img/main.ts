@@ -11,6 +11,7 @@ import { checkCommand } from "./check.ts";
 import { convertCommand } from "./convert.ts";
 import { createCommand, resizeCommand } from "./create.ts";
 import { infoCommand } from "./info.ts";
+import { compareCommand, mapCommand } from "./map.ts";
 
 /** The img subcommands, by qemu-img's names. */
 const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise<number> }> = {
@@ -24,6 +25,11 @@ const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise
       "convert [-c] [-p] [-n] [-f fmt] [-O output_fmt] [-B backing_file] [-o options] filename [filename2 [...]] output_filename",
     run: convertCommand,
   },
+  compare: {
+    usage: "compare [-f fmt] [-F fmt] [-q] [-s] filename1 filename2",
+    run: compareCommand,
+  },
+  map: { usage: "map [-f fmt] --output=json filename", run: mapCommand },
   info: { usage: "info [-f fmt] [--output=ofmt] [--backing-chain] filename", run: infoCommand },
   resize: { usage: "resize [--shrink] [-f fmt] filename [+ | -]size", run: resizeCommand },
 };
