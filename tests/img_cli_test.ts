@@ -39,6 +39,8 @@ Deno.test({
     }
     await qemuOverlay(dir, "q0.qcow2", "top.qcow2");
     await qemuImg(["snapshot", "-c", "first", "q0.qcow2"], dir);
+    const list = await emuImg(["snapshot", "-l", "q0.qcow2"], dir);
+    assert.equal(list.stdout, (await qemuImg(["snapshot", "-l", "q0.qcow2"], dir)).stdout);
     const chain = ["--backing-chain", "top.qcow2"];
     assert.deepEqual(await infoJson("emu", chain, dir), await infoJson("qemu", chain, dir));
     const human = await emuImg(["info", "top.qcow2"], dir);

@@ -12,6 +12,7 @@ import { convertCommand } from "./convert.ts";
 import { createCommand, resizeCommand } from "./create.ts";
 import { infoCommand } from "./info.ts";
 import { compareCommand, mapCommand } from "./map.ts";
+import { snapshotCommand } from "./snapshot.ts";
 
 /** The img subcommands, by qemu-img's names. */
 const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise<number> }> = {
@@ -31,6 +32,7 @@ const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise
   },
   map: { usage: "map [-f fmt] --output=json filename", run: mapCommand },
   info: { usage: "info [-f fmt] [--output=ofmt] [--backing-chain] filename", run: infoCommand },
+  snapshot: { usage: "snapshot [-l] [-f fmt] filename", run: snapshotCommand },
   resize: { usage: "resize [--shrink] [-f fmt] filename [+ | -]size", run: resizeCommand },
 };
 
