@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { VIRTIO_VENDOR_QEMU, VirtioMmioReg as R, VirtioStatus as S } from "../plugin.ts";
 import { type TestEnv, testEnv, withDevices } from "./system_env.ts";
+import { installed, qemuImg } from "./util/qemu_img.ts";
 
 const PLIC = 0xc000000n, SLOT = 0x10001000n, RAM = 0x80000000n;
 const DESC = RAM + 0x1000n, AVAIL = RAM + 0x2000n, USED = RAM + 0x3000n;
@@ -170,22 +171,27 @@ Deno.test("virtio-blk: read, write (to the file), flush, get-id, errors, interru
   }
 });
 
+/** Writes 0x5a to sectors 6..7 and reads 5..7 back through the disk in the last slot. */
+function writeThenRead(env: TestEnv): void {
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.writeBytes(DATA, new Uint8Array(1024).fill(0x5a));
+  blkHeader(env, 1, 6n);
+  d.submit([HDR, { addr: DATA, len: 1024 }, STATUS]);
+  assert.equal(env.bus.load(STATUS.addr, 1), 0n);
+  env.bus.writeBytes(DATA, new Uint8Array(1536));
+  blkHeader(env, 0, 5n);
+  d.submit([HDR, { addr: DATA, len: 1536, write: true }, STATUS]);
+  const got = env.bus.readBytes(DATA, 1536);
+  assert.deepEqual([got[0], got[512], got[1535]], [5, 0x5a, 0x5a], "the guest sees its writes");
+}
+
 Deno.test("virtio-blk: snapshot=on keeps writes in memory, the file is unchanged", async () => {
   const path = await diskImage();
   try {
     const before = await Deno.readFile(path);
     const { env, devs } = await machine([["virtio_blk", { file: path, snapshot: "on" }]]);
-    const d = new Driver(env, SLOT + 0x1000n);
-    d.init(VERSION_1);
-    env.bus.writeBytes(DATA, new Uint8Array(1024).fill(0x5a));
-    blkHeader(env, 1, 6n);
-    d.submit([HDR, { addr: DATA, len: 1024 }, STATUS]);
-    assert.equal(env.bus.load(STATUS.addr, 1), 0n);
-    env.bus.writeBytes(DATA, new Uint8Array(1536));
-    blkHeader(env, 0, 5n);
-    d.submit([HDR, { addr: DATA, len: 1536, write: true }, STATUS]);
-    const got = env.bus.readBytes(DATA, 1536);
-    assert.deepEqual([got[0], got[512], got[1535]], [5, 0x5a, 0x5a], "the guest sees its writes");
+    writeThenRead(env);
     await devs.close();
     assert.deepEqual(await Deno.readFile(path), before);
   } finally {
@@ -242,4 +248,36 @@ Deno.test("virtio-rng: bytes are determined by the seed", async () => {
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
   assert.ok(new Set(a).size > 8, "not constant");
+});
+
+Deno.test({
+  name:
+    "virtio-blk: format=qcow2 writes allocate clusters (qemu-img check and compare agree); snapshot=on",
+  ignore: !installed("qemu-img"),
+  async fn() {
+    const raw = await diskImage();
+    const path = `${raw}.qcow2`;
+    try {
+      await qemuImg(["convert", "-f", "raw", "-O", "qcow2", raw, path]);
+      for (const snapshot of ["on", "off"]) {
+        const before = await Deno.readFile(path);
+        const { env, devs } = await machine([["virtio_blk", {
+          file: path,
+          format: "qcow2",
+          snapshot,
+        }]]);
+        writeThenRead(env);
+        await devs.close();
+        if (snapshot === "on") assert.deepEqual(await Deno.readFile(path), before);
+      }
+      const expected = await Deno.readFile(raw);
+      expected.fill(0x5a, 6 * 512, 8 * 512);
+      await Deno.writeFile(raw, expected);
+      assert.match((await qemuImg(["check", path])).stdout, /No errors were found/);
+      await qemuImg(["compare", "-f", "qcow2", "-F", "raw", path, raw]);
+    } finally {
+      await Deno.remove(raw);
+      await Deno.remove(path).catch(() => {});
+    }
+  },
 });
