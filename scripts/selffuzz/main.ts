@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { runCampaign, type SelfFuzzer } from "./runner.ts";
 import { insnFuzzer } from "./insn.ts";
 import { elfFuzzer } from "./elf.ts";
+import { gdbFuzzer } from "./gdb.ts";
 
 /** Every self-fuzzer by name; a new one (snapshot, replay, disk image) is added here. */
-export const SELF_FUZZERS: SelfFuzzer[] = [insnFuzzer, elfFuzzer];
+export const SELF_FUZZERS: SelfFuzzer[] = [insnFuzzer, elfFuzzer, gdbFuzzer];
 
 const USAGE = `usage: deno task selffuzz <name|all> [--seconds N] [--seed N] [--cases N] [--out DIR]
        deno task selffuzz <name> --replay FILE
