@@ -256,3 +256,17 @@ Deno.test("virtio-rng: a request gets at most RNG_MAX_REQUEST bytes (selffuzz mm
   assert.equal(used.len, RNG_MAX_REQUEST);
   assert.equal(env.bus.readBytes(DATA + BigInt(RNG_MAX_REQUEST), 1)[0], 0xee, "the rest untouched");
 });
+
+Deno.test("virtio: an available index moved past the ring size needs a reset (selffuzz mmio)", async () => {
+  // Before: the device served up to 65535 chains from an 8-entry ring per notify.
+  const { env } = await machine([["virtio_rng", {}]]);
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.store(DESC, 8, DATA);
+  env.bus.store(DESC + 8n, 4, 16n);
+  env.bus.store(DESC + 12n, 2, 2n); // WRITE
+  env.bus.store(AVAIL + 2n, 2, 9n); // 9 heads in an 8-entry ring
+  d.w(R.QueueNotify, 0);
+  assert.equal(Number(env.bus.load(USED + 2n, 2)), 0, "nothing used");
+  assert.ok(Number(d.r(R.Status)) & S.DEVICE_NEEDS_RESET);
+});
