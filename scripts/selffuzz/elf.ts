@@ -11,7 +11,8 @@
  */
 
 import { join } from "node:path";
-import { EmuError, LinuxProcess } from "../../mod.ts";
+import { EmuError } from "../../mod.ts";
+import { LinuxProcess } from "../../core/linux/process.ts";
 import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
 import { describeError, type SelfFuzzer } from "./runner.ts";
 

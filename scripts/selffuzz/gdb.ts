@@ -10,7 +10,9 @@
  * @module
  */
 
-import { createMachine, GdbHandler, MachineDebuggee } from "../../mod.ts";
+import { createMachine } from "../../mod.ts";
+import { GdbHandler } from "../../core/gdb/handler.ts";
+import { MachineDebuggee } from "../../core/gdb/machine_debuggee.ts";
 import { PacketReader } from "../../core/gdb/packet.ts";
 import { PACKET_SIZE } from "../../core/gdb/handler.ts";
 import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { JitBackend } from "../../mod.ts";
+import { JitBackend } from "../../core/jit/jit_backend.ts";
 import { CODE, DATA, encode, machine, type TestMachine } from "../../tests/riscv/asm.ts";
 import {
   DATA_BASE_REG,

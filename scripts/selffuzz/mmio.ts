@@ -13,7 +13,8 @@
  */
 
 import { join } from "node:path";
-import { GuestFault, VirtioMmioReg as R, VirtioStatus as S } from "../../mod.ts";
+import { GuestFault } from "../../mod.ts";
+import { VirtioMmioReg as R, VirtioStatus as S } from "../../plugin.ts";
 import { type TestEnv, testEnv, withDevices } from "../../tests/system_env.ts";
 import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
 import { describeError, type SelfFuzzer } from "./runner.ts";
