@@ -9,97 +9,13 @@ import { concatBytes } from "../core/bytes.ts";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { createMachine } from "../mod.ts";
 import { machineDriver } from "../core/machine/machine.ts";
-import { A, b, encode, i, r, s, u } from "./riscv/asm.ts";
+import { A, encode, i, s, u } from "./riscv/asm.ts";
+import { DATA_BASE_REG as BASE, prng, randomInsn } from "./riscv/random_programs.ts";
 import { riscvElf } from "./util/elf_writer.ts";
 
-const BASE = 27; // s11 holds the data address and is never written
 const SEED = Number(Deno.env.get("RANDOM_DIFF_SEED") ?? 1);
 const COUNT = Number(Deno.env.get("RANDOM_DIFF_COUNT") ?? 24);
 const LENGTH = 160;
-
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
-
-const ALU = [[0, 0], [0x20, 0], [0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0x20, 5], [0, 6], [0, 7]];
-const ALUW = [[0, 0], [0x20, 0], [0, 1], [0, 5], [0x20, 5], [1, 0], [1, 4], [1, 5], [1, 6], [1, 7]];
-const RMS = [0, 1, 2, 3, 4, 7];
-const FP_BINARY = [0x01, 0x05, 0x09, 0x0d, 0x00, 0x04, 0x08, 0x0c]; // add/sub/mul/div .d then .s
-
-/** One random instruction (or a forward branch over the next `skip` ones). */
-function randomInsn(rnd: (n: number) => number): number {
-  const rd = () => {
-    const v = 1 + rnd(31);
-    return v === BASE ? 5 : v;
-  };
-  const rs = () => rnd(32);
-  const f = () => rnd(32);
-  switch (rnd(16)) {
-    case 0:
-    case 1: {
-      const [f7, f3] = ALU[rnd(ALU.length)];
-      return r(f7, rs(), rs(), f3, rd(), 0x33);
-    }
-    case 2:
-      return r(1, rs(), rs(), rnd(8), rd(), 0x33); // M
-    case 3: {
-      const [f7, f3] = ALUW[rnd(ALUW.length)];
-      return r(f7, rs(), rs(), f3, rd(), 0x3b);
-    }
-    case 4:
-      return i(rnd(4096) - 2048, rs(), [0, 2, 3, 4, 6, 7][rnd(6)], rd(), 0x13);
-    case 5: {
-      const f3 = [1, 5, 5][rnd(3)];
-      const sh = rnd(64) | (f3 === 5 && rnd(2) ? 0x400 : 0);
-      return i(sh, rs(), f3, rd(), 0x13);
-    }
-    case 6:
-      return rnd(2) ? i(rnd(4096) - 2048, rs(), 0, rd(), 0x1b) : u(rnd(1 << 20), rd(), 0x37);
-    case 7: {
-      const f3 = rnd(7), size = [1, 2, 4, 8, 1, 2, 4][f3];
-      return i(rnd(0x400 / size) * size, BASE, f3, rd(), 0x03);
-    }
-    case 8: {
-      const f3 = rnd(4), size = 1 << f3;
-      return s(rnd(0x400 / size) * size, rs(), BASE, f3, 0x23);
-    }
-    case 9:
-      return b(4 * (2 + rnd(3)), rs(), rs(), [0, 1, 4, 5, 6, 7][rnd(6)]);
-    case 10:
-    case 11:
-      return A.fp(FP_BINARY[rnd(FP_BINARY.length)], RMS[rnd(RMS.length)], f(), f(), f());
-    case 12:
-      return A.fmadd(rnd(2), RMS[rnd(RMS.length)], f(), f(), f(), f()) | (rnd(4) << 2);
-    case 13: {
-      // fsqrt, fmin/fmax, fsgnj, conversions between formats
-      const k = rnd(5);
-      if (k === 0) return A.fp(0x2d, RMS[rnd(RMS.length)], f(), f(), 0);
-      if (k === 1) return A.fp(0x15, rnd(2), f(), f(), f());
-      if (k === 2) return A.fp(0x11, rnd(3), f(), f(), f());
-      if (k === 3) return A.fp(0x20, RMS[rnd(RMS.length)], f(), f(), 1); // fcvt.s.d
-      return A.fp(0x21, 0, f(), f(), 0); // fcvt.d.s
-    }
-    case 14: {
-      // comparisons, class and conversions to integers
-      const k = rnd(4);
-      if (k === 0) return A.fp(0x51, rnd(3), rd(), f(), f());
-      if (k === 1) return A.fp(0x71, 1, rd(), f(), 0);
-      return A.fp(0x61, RMS[rnd(RMS.length)], rd(), f(), rnd(4));
-    }
-    default:
-      // conversions from integers, moves
-      return rnd(2)
-        ? A.fp(0x69, RMS[rnd(RMS.length)], f(), rs(), rnd(4))
-        : A.fp(0x71, 0, rd(), f(), 0);
-  }
-}
 
 const SPECIAL_F64 = [
   0n,

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { VIRTIO_VENDOR_QEMU, VirtioMmioReg as R, VirtioStatus as S } from "../plugin.ts";
 import { type TestEnv, testEnv, withDevices } from "./system_env.ts";
 import { installed, qemuImg } from "./util/qemu_img.ts";
+import { RNG_MAX_REQUEST } from "../plugins/devices/virtio_rng.ts";
 
 const PLIC = 0xc000000n, SLOT = 0x10001000n, RAM = 0x80000000n;
 const DESC = RAM + 0x1000n, AVAIL = RAM + 0x2000n, USED = RAM + 0x3000n;
@@ -280,4 +281,30 @@ Deno.test({
       await Deno.remove(path).catch(() => {});
     }
   },
+});
+
+Deno.test("virtio-rng: a request gets at most RNG_MAX_REQUEST bytes (selffuzz mmio)", async () => {
+  // Before: the device generated as many bytes as the buffers offered, so a
+  // 4 GiB buffer stalled the host for minutes.
+  const { env } = await machine([["virtio_rng", {}]]);
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.writeBytes(DATA, new Uint8Array(2 * RNG_MAX_REQUEST).fill(0xee));
+  const used = d.submit([{ addr: DATA, len: 2 * RNG_MAX_REQUEST, write: true }]);
+  assert.equal(used.len, RNG_MAX_REQUEST);
+  assert.equal(env.bus.readBytes(DATA + BigInt(RNG_MAX_REQUEST), 1)[0], 0xee, "the rest untouched");
+});
+
+Deno.test("virtio: an available index moved past the ring size needs a reset (selffuzz mmio)", async () => {
+  // Before: the device served up to 65535 chains from an 8-entry ring per notify.
+  const { env } = await machine([["virtio_rng", {}]]);
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.store(DESC, 8, DATA);
+  env.bus.store(DESC + 8n, 4, 16n);
+  env.bus.store(DESC + 12n, 2, 2n); // WRITE
+  env.bus.store(AVAIL + 2n, 2, 9n); // 9 heads in an 8-entry ring
+  d.w(R.QueueNotify, 0);
+  assert.equal(Number(env.bus.load(USED + 2n, 2)), 0, "nothing used");
+  assert.ok(Number(d.r(R.Status)) & S.DEVICE_NEEDS_RESET);
 });
