@@ -31,6 +31,18 @@ export const COMMANDS: Record<string, Command> = {
   system: { summary: "boot a machine (like qemu-system-riscv64)", run: systemCommand },
 };
 
+/** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */
+function debugWanted(): boolean {
+  const env = Deno.permissions.querySync({ name: "env", variable: "DENEMU_DEBUG" });
+  return env.state === "granted" && !!Deno.env.get("DENEMU_DEBUG");
+}
+
+/** A one-line hint naming the Deno flag a denied host call needs. */
+function permissionHint(e: Error): string | null {
+  const m = /Requires (\w+) access/.exec(e.message);
+  return m ? `run deno with --allow-${m[1]}` : null;
+}
+
 function help(): string {
   const names = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`);
   return `usage: emu <command> [options...]\n\nCommands:\n${names.join("\n")}\n\n` +
@@ -64,8 +76,12 @@ export async function main(args: string[]): Promise<number> {
     // Output piped into a reader that went away (`emu ... | head`): stop quietly, like cat.
     if (e instanceof Deno.errors.BrokenPipe) return 141;
     const err = e as Error;
+    if (e instanceof Deno.errors.NotCapable) {
+      console.error(`emu: ${err.message.split("\n")[0]} (${permissionHint(err) ?? "see README"})`);
+      return 1;
+    }
     console.error(`emu: internal error: ${err?.message?.split("\n")[0] ?? String(e)}`);
-    if (Deno.env.get("DENEMU_DEBUG")) console.error(err?.stack);
+    if (debugWanted()) console.error(err?.stack);
     return 70;
   }
 }

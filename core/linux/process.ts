@@ -588,9 +588,21 @@ function readProgram(name: string): Uint8Array {
   }
 }
 
-/** The host's uid/gid (QEMU passes them through). */
+/** The id a guest sees when Deno may not read the host's (Linux's overflowuid). */
+const OVERFLOW_ID = 65534;
+
+/**
+ * The host's uid/gid (QEMU passes them through); without `--allow-sys`
+ * Denemu does not ask for them and reports 65534 (nobody), as Linux does
+ * for ids it cannot map.
+ */
 export function hostIds(): { uid: number; gid: number } {
-  return { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 };
+  const granted = (kind: "uid" | "gid") =>
+    Deno.permissions.querySync({ name: "sys", kind }).state === "granted";
+  return {
+    uid: granted("uid") ? Deno.uid() ?? 0 : OVERFLOW_ID,
+    gid: granted("gid") ? Deno.gid() ?? 0 : OVERFLOW_ID,
+  };
 }
 
 function dumpRegisters(cpu: CpuCore): string {
