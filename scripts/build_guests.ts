@@ -94,6 +94,13 @@ export const PROGRAMS: Program[] = [
     cases: [{ id: "", args: ["tmpdir"], mkdirs: ["tmpdir"] }],
     description: "file and directory syscalls inside argv[1]",
   },
+  {
+    name: "sandbox",
+    kind: "c",
+    // Needs a root with host-made symlinks: tests/sandbox_test.ts runs it (and qemu-riscv64).
+    cases: [],
+    description: "the --root sandbox suite: symlinks, O_NOFOLLOW, O_PATH, *at() across the root",
+  },
   { name: "signals", kind: "c", cases: one, description: "sigaction, masks, SIGSEGV recovery" },
   {
     name: "argv_env",

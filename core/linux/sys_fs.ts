@@ -72,7 +72,7 @@ function openTarget(p: LinuxProcess, host: string, flags: number): Deno.FileInfo
   if (!own?.isSymlink) return own;
   if (flags & O.NOFOLLOW) {
     if (flags & O.PATH) return own;
-    throw new SysError(E.ELOOP);
+    throw new SysError(flags & O.DIRECTORY ? E.ENOTDIR : E.ELOOP);
   }
   if (p.paths.root) throw new SysError(E.ELOOP);
   try {
@@ -298,7 +298,8 @@ export const fsSyscalls: SyscallTable = {
     return 0;
   },
   utimensat: (p, a) => {
-    if (a[1] !== 0n) Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1])));
+    const follow = !(int(a[3]) & AT_SYMLINK_NOFOLLOW);
+    if (a[1] !== 0n) Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1]), follow));
     if (a[2] !== 0n) get(p, a[2], 32);
     return 0;
   },
