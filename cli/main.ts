@@ -37,12 +37,6 @@ function debugWanted(): boolean {
   return env.state === "granted" && !!Deno.env.get("DENEMU_DEBUG");
 }
 
-/** A one-line hint naming the Deno flag a denied host call needs. */
-function permissionHint(e: Error): string | null {
-  const m = /Requires (\w+) access/.exec(e.message);
-  return m ? `run deno with --allow-${m[1]}` : null;
-}
-
 function help(): string {
   const names = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`);
   return `usage: emu <command> [options...]\n\nCommands:\n${names.join("\n")}\n\n` +
@@ -76,8 +70,9 @@ export async function main(args: string[]): Promise<number> {
     // Output piped into a reader that went away (`emu ... | head`): stop quietly, like cat.
     if (e instanceof Deno.errors.BrokenPipe) return 141;
     const err = e as Error;
+    // A Deno permission Denemu needs and was not given: Deno's message names the flag.
     if (e instanceof Deno.errors.NotCapable) {
-      console.error(`emu: ${err.message.split("\n")[0]} (${permissionHint(err) ?? "see README"})`);
+      console.error(`emu: ${err.message.split("\n")[0]}`);
       return 1;
     }
     console.error(`emu: internal error: ${err?.message?.split("\n")[0] ?? String(e)}`);

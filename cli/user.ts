@@ -206,6 +206,12 @@ export function parseUserArgs(argv: string[]): UserArgs {
   return r;
 }
 
+/** The host environment the guest inherits: empty without --allow-env (add with -E). */
+function hostEnv(): Record<string, string> {
+  const granted = Deno.permissions.querySync({ name: "env" }).state === "granted";
+  return granted ? Deno.env.toObject() : {};
+}
+
 /** The guest environment: the host's, with `-U` removals and `-E` settings applied. */
 export function guestEnv(host: Record<string, string>, a: UserArgs): string[] {
   const env = new Map(Object.entries(host));
@@ -276,7 +282,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     program: a.program,
     args: a.args,
     argv0: a.argv0,
-    env: guestEnv(Deno.env.toObject(), a),
+    env: guestEnv(hostEnv(), a),
     root: a.root,
     cpu: a.cpu,
     seed: a.seed,
