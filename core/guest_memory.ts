@@ -12,6 +12,7 @@
 
 import { type AccessType, GuestFault } from "./errors.ts";
 import { HostMemory, PAGE_SIZE } from "./host_memory.ts";
+import { PageRanges } from "./page_ranges.ts";
 
 /** Page permission bits. */
 export const Perm = { R: 1, W: 2, X: 4 } as const;
@@ -70,6 +71,8 @@ export class GuestMemory {
   readonly host: HostMemory;
   /** The user-mode page table: page number -> page. */
   readonly pages = new Map<number, Page>();
+  /** The page table's keys as runs, for {@linkcode findFree}. */
+  readonly #mapped = new PageRanges();
   /** Looks pages up; defaults to the page table. */
   resolve: PageResolver;
   /** Called when a store hits a page holding translated code (self-modifying code). */
@@ -119,6 +122,7 @@ export class GuestMemory {
       this.pages.set(pn, { frame: this.host.allocFrame(), perms, hasCode: false });
       this.#changed(pn);
     }
+    this.#mapped.add(first, count);
   }
 
   /** Maps a device over `[addr, addr+length)`. */
@@ -135,6 +139,7 @@ export class GuestMemory {
       });
       this.#changed(pn);
     }
+    this.#mapped.add(first, count);
   }
 
   /** Unmaps `[addr, addr+length)`; unmapped pages inside are ignored. */
@@ -149,6 +154,7 @@ export class GuestMemory {
     if (p.hasCode) this.onCodeWrite(pn);
     if (p.frame >= 0) this.host.freeFrame(p.frame);
     this.pages.delete(pn);
+    this.#mapped.remove(pn, 1);
     this.#changed(pn);
   }
 
@@ -178,15 +184,9 @@ export class GuestMemory {
    */
   findFree(length: bigint, from: bigint, limit: bigint): bigint {
     const count = Number((length + PAGE_MASK) >> PAGE_SHIFT);
-    let pn = Number((from + PAGE_MASK) >> PAGE_SHIFT);
-    const end = Number(limit >> PAGE_SHIFT);
-    // Walk only the occupied pages in order when the table is sparse.
-    const used = [...this.pages.keys()].filter((k) => k >= pn && k < end).sort((x, y) => x - y);
-    for (const u of used) {
-      if (u - pn >= count) return BigInt(pn) << PAGE_SHIFT;
-      pn = Math.max(pn, u + 1);
-    }
-    return end - pn >= count ? BigInt(pn) << PAGE_SHIFT : -1n;
+    const pn = Number((from + PAGE_MASK) >> PAGE_SHIFT);
+    const found = this.#mapped.firstFree(pn, count, Number(limit >> PAGE_SHIFT));
+    return found < 0 ? -1n : BigInt(found) << PAGE_SHIFT;
   }
 
   /** Marks the page of `addr` as holding translated code. */
