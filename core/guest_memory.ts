@@ -282,9 +282,16 @@ export class GuestMemory {
     }
   }
 
-  /** Copies `length` guest bytes out, checking `access` permission on each page. */
-  readBytes(addr: bigint, length: number, access: AccessType = "read"): Uint8Array {
-    const out = new Uint8Array(length);
+  /**
+   * Copies `length` guest bytes out, checking `access` permission on each
+   * page, into `out` (a reused buffer saves an allocation per call) or a new array.
+   */
+  readBytes(
+    addr: bigint,
+    length: number,
+    access: AccessType = "read",
+    out: Uint8Array = new Uint8Array(length),
+  ): Uint8Array {
     let done = 0;
     while (done < length) {
       const a = addr + BigInt(done);

@@ -305,6 +305,7 @@ export class LinuxProcess {
         hostOutput(fd),
         (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
         hostStat(fd === 1 ? "/dev/stdout" : "/dev/stderr"),
+        true,
       );
     this.fds.install(out(opts.stdout, 1), false);
     this.fds.install(out(opts.stderr, 2), false);
