@@ -173,6 +173,13 @@ export const PROGRAMS: Program[] = [
     cases: [{ id: "", timeoutMs: 120_000 }, { id: "quick", args: ["3"] }],
     description: "benchmark: argv[1] iterations (default 700), prints checksum",
   },
+  {
+    name: "hostile",
+    kind: "bench",
+    // Timed by scripts/bench.ts against qemu-riscv64; no recorded case.
+    cases: [],
+    description: "benchmark: mmap N / write MIB to stdout / read FILE, as a hostile guest would",
+  },
 ];
 
 export const C_VARIANTS = ["static.O0", "static.O2", "dynamic.O0", "dynamic.O2"];
