@@ -97,6 +97,7 @@ export class AddressSpace {
    */
   mmap(addr: bigint, length: bigint, prot: number, flags: number, contents?: Uint8Array): bigint {
     if (length <= 0n) throw new SysError(E.EINVAL);
+    addr = BigInt.asUintN(64, addr); // a hint or MAP_FIXED above the task size is not negative
     const len = pageUp(length);
     if (len > this.limit || len > this.memoryLimit) throw new SysError(E.ENOMEM);
     let at: bigint;
@@ -122,7 +123,7 @@ export class AddressSpace {
   /** munmap. */
   munmap(addr: bigint, length: bigint): void {
     if ((addr & (PAGE - 1n)) || length <= 0n) throw new SysError(E.EINVAL);
-    if (addr + length > this.limit) throw new SysError(E.EINVAL);
+    if (BigInt.asUintN(64, addr) + length > this.limit) throw new SysError(E.EINVAL);
     this.mem.unmap(addr, pageUp(length));
   }
 
