@@ -141,8 +141,8 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     const what = `PT_LOAD segment ${i}`;
     if (s.offset < 0 || s.filesz < 0 || s.offset + s.filesz > bytes.length) {
       fail(
-        `${what} lies outside the file (offset 0x${s.offset.toString(16)}, size 0x${
-          s.filesz.toString(16)
+        `${what} lies outside the file (offset ${hexField(s.offset)}, size ${
+          hexField(s.filesz)
         }, file size 0x${bytes.length.toString(16)})`,
       );
     }
@@ -152,6 +152,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     if (s.align > 1n && (s.align & (s.align - 1n)) !== 0n) {
       fail(`${what} alignment ${s.align} is not a power of two`);
     }
+    if (s.align > MAX_IMAGE_SPAN) fail(`${what} alignment 0x${s.align.toString(16)} is too large`);
     if (((s.vaddr - BigInt(s.offset)) & 0xfffn) !== 0n) {
       fail(`${what} address and file offset are not congruent modulo the page size`);
     }
@@ -193,6 +194,11 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     loads,
     interp,
   };
+}
+
+/** A file offset or size for a message: {@linkcode safeNumber}'s -1 means "past 2^53". */
+function hexField(v: number): string {
+  return v < 0 ? "over 2^53" : `0x${v.toString(16)}`;
 }
 
 function safeNumber(v: bigint): number {
