@@ -7,6 +7,7 @@
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { readOption } from "./options.ts";
+import { parseSize } from "../core/system/options.ts";
 import {
   builtinPlugins,
   builtinTargets,
@@ -46,6 +47,7 @@ Options:
                      a path loads a plugin module); its output goes to stderr or -D
   -D logfile         write logs to logfile instead of stderr
   -seed N            seed for AT_RANDOM and getrandom (default 0)
+  --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -realtime          guest clocks follow host time (default: deterministic virtual time)
   -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
   --root DIR         make DIR the guest's root directory; no path leaves it
@@ -73,6 +75,8 @@ export interface UserArgs {
   log: Set<string>;
   logFile?: string;
   seed: bigint;
+  /** `--max-memory`: the guest's memory ceiling in bytes */
+  maxMemory?: bigint;
   realtime: boolean;
   accel: Accel;
   argv0?: string;
@@ -88,6 +92,7 @@ const WITH_VALUE = new Set([
   "d",
   "D",
   "seed",
+  "max-memory",
   "accel",
   "root",
   "0",
@@ -185,6 +190,9 @@ export function parseUserArgs(argv: string[]): UserArgs {
           throw new EmuError(`-seed ${value}: not a number`);
         }
         r.seed = BigInt(value!);
+        break;
+      case "max-memory":
+        r.maxMemory = parseSize(value!, "--max-memory");
         break;
       case "accel":
         r.accel = parseAccel(value!);
@@ -286,6 +294,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     root: a.root,
     cpu: a.cpu,
     seed: a.seed,
+    maxMemory: a.maxMemory,
     realtime: a.realtime,
     stdin: "inherit",
     strace: a.strace ? writeLog : undefined,

@@ -30,8 +30,14 @@ export const MAP = {
   FIXED_NOREPLACE: 0x100000,
 } as const;
 
-/** Default cap on mapped guest memory (2 GiB). */
+/** Default cap on mapped guest memory (2 GiB; `emu user --max-memory` changes it). */
 export const DEFAULT_MEMORY_LIMIT = 2n << 30n;
+
+/**
+ * The highest cap: guest pages live in one wasm32 memory (4 GiB) that also
+ * holds the CPU state and JIT data, so 1 GiB stays free for those.
+ */
+export const MAX_MEMORY_LIMIT = 3n << 30n;
 
 /**
  * Address-space bookkeeping for one process.

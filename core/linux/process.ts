@@ -28,7 +28,7 @@ import {
   mapTrampoline,
   mmapBaseFor,
 } from "./loader.ts";
-import { AddressSpace, pageUp } from "./mm.ts";
+import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE, pageUp } from "./mm.ts";
 import { PathResolver } from "./paths.ts";
 import { SeededRandom } from "./random.ts";
 import {
@@ -68,6 +68,8 @@ export interface LinuxProcessOptions {
   target?: TargetArch;
   /** seed for AT_RANDOM and getrandom */
   seed?: bigint;
+  /** most bytes the guest may map (default 2 GiB, at most 3 GiB); beyond, mmap/brk fail with ENOMEM */
+  maxMemory?: bigint;
   /** host time instead of virtual time */
   realtime?: boolean;
   /** stdin bytes, or "inherit" for the host's stdin (default: empty) */
@@ -184,7 +186,12 @@ export class LinuxProcess {
     this.strace = opts.strace;
     this.log = opts.log;
     const limit = target.xlen === 64 ? 1n << 47n : 0xfffff000n;
-    this.as = new AddressSpace(this.mem, mmapBaseFor(target.xlen === 64 ? 2 : 1), limit);
+    const maxMemory = opts.maxMemory ?? DEFAULT_MEMORY_LIMIT;
+    if (maxMemory < PAGE || maxMemory > MAX_MEMORY_LIMIT) {
+      throw new EmuError(`memory ceiling ${maxMemory} bytes is out of range`, "give 4K to 3G");
+    }
+    const base = mmapBaseFor(target.xlen === 64 ? 2 : 1);
+    this.as = new AddressSpace(this.mem, base, limit, maxMemory);
     this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
     this.stderr = opts.stderr ?? hostOutput(2);
   }
