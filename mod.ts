@@ -60,6 +60,7 @@ export {
   ET_DYN,
   ET_EXEC,
   parseElf,
+  type ParseElfOptions,
   readSymbols,
 } from "./core/elf.ts";
 export { LinuxProcess, type LinuxProcessOptions, type ProcessEvent } from "./core/linux/process.ts";

@@ -58,6 +58,18 @@ export interface ElfFile {
 /** Largest address span of all PT_LOAD segments together (1 GiB). */
 export const MAX_IMAGE_SPAN = 1n << 30n;
 
+/** How the file {@linkcode parseElf} checks will be loaded. */
+export interface ParseElfOptions {
+  /**
+   * Segments will be mapped page by page with their permissions (a Linux
+   * loader: the default). Then a segment's address and file offset must be
+   * congruent modulo the page size, and segments with different permissions
+   * must not share a page. A boot loader copying segments into RAM (an ELF
+   * linked with `-N`) passes false.
+   */
+  pageMapped?: boolean;
+}
+
 /**
  * Parses and validates an ELF executable or shared object. `name` prefixes
  * every error message.
@@ -69,7 +81,12 @@ export const MAX_IMAGE_SPAN = 1n << 30n;
  * console.log(elf.entry.toString(16), elf.interp);
  * ```
  */
-export function parseElf(bytes: Uint8Array, name: string): ElfFile {
+export function parseElf(
+  bytes: Uint8Array,
+  name: string,
+  opts: ParseElfOptions = {},
+): ElfFile {
+  const pageMapped = opts.pageMapped ?? true;
   const fail = (what: string): never => {
     throw new EmuError(`${name}: invalid ELF file: ${what}`);
   };
@@ -153,11 +170,12 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
       fail(`${what} alignment ${s.align} is not a power of two`);
     }
     if (s.align > MAX_IMAGE_SPAN) fail(`${what} alignment 0x${s.align.toString(16)} is too large`);
-    if (((s.vaddr - BigInt(s.offset)) & 0xfffn) !== 0n) {
+    if (pageMapped && ((s.vaddr - BigInt(s.offset)) & 0xfffn) !== 0n) {
       fail(`${what} address and file offset are not congruent modulo the page size`);
     }
     if (s.vaddr < prevEnd) fail(`${what} overlaps the previous one or is out of order`);
-    if (i > 0 && (s.vaddr & ~0xfffn) < ((prevEnd + 0xfffn) & ~0xfffn) && s.flags !== prevFlags) {
+    const sharesPage = (s.vaddr & ~0xfffn) < ((prevEnd + 0xfffn) & ~0xfffn);
+    if (pageMapped && i > 0 && sharesPage && s.flags !== prevFlags) {
       fail(`${what} overlaps the previous one in memory (shares a page with other permissions)`);
     }
     prevEnd = s.vaddr + s.memsz;
