@@ -33,10 +33,11 @@ function dtype(e: { isFile: boolean; isDirectory: boolean; isSymlink: boolean })
   return e.isDirectory ? 4 : e.isFile ? 8 : e.isSymlink ? 10 : 0;
 }
 
-function listDir(host: string, info: StatInfo): DirEntry[] {
+/** The entries of directory `host`; `parent` is the host path of its `..` (the root's is itself). */
+function listDir(host: string, parent: string, info: StatInfo): DirEntry[] {
   const out: DirEntry[] = [{ name: ".", ino: info.ino, type: 4 }, { name: "..", ino: 0n, type: 4 }];
   try {
-    out[1].ino = BigInt(Deno.statSync(`${host}/..`).ino ?? 0);
+    out[1].ino = BigInt(Deno.statSync(parent).ino ?? 0);
   } catch {
     out[1].ino = info.ino;
   }
@@ -98,7 +99,8 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   if (info?.isDirectory) {
     if ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.CREAT)) throw new SysError(E.EISDIR);
     const st = statFromDeno(info);
-    return p.fds.install(new DirFile(guest, host, listDir(host, st), st), cloexec);
+    const entries = listDir(host, p.paths.toHost(`${guest}/..`), st);
+    return p.fds.install(new DirFile(guest, host, entries, st), cloexec);
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);

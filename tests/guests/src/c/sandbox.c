@@ -7,6 +7,7 @@
 // when argv[2] is "root", since without a sandbox these calls touch OUTSIDE.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -109,6 +110,15 @@ static void rooted(void) {
   res('R', "rename hostlink (the link)", rename("hostlink", "moved"));
   res('R', "unlink moved (the link)", unlink("moved"));
   res('R', "unlink guestlink (the link)", unlink("guestlink"));
+  // getdents of "/": ".." is the root itself, as on Linux (not the host directory above it).
+  DIR *d = opendir("/");
+  long dot = -1, dotdot = -2;
+  for (struct dirent *e; d && (e = readdir(d));) {
+    if (!strcmp(e->d_name, ".")) dot = (long)e->d_ino;
+    if (!strcmp(e->d_name, "..")) dotdot = (long)e->d_ino;
+  }
+  if (d) closedir(d);
+  printf("R getdents / '..' is '.': %d\n", dot == dotdot);
   char buf[256] = {0};
   long n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   printf("R readlink /proc/self/exe: %s\n", n < 0 ? strerrorname_np(errno) : buf);
