@@ -17,11 +17,10 @@
 import {
   type AccessType,
   EmuError,
-  PLUGIN_API_VERSION,
   type RegisterAccess,
   type SystemCapableTarget,
   type TargetPlugin,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { csrHelpers } from "./csr.ts";
 import { disassembleRiscv } from "./disas.ts";
@@ -115,7 +114,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
 const plugin: TargetPlugin = {
   kind: "target",
   name: "riscv",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   cpus: ["rv64", "rv32"],
   elfMachines: [
     { machine: EM_RISCV, elfClass: 2, cpu: "rv64" },
