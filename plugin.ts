@@ -48,7 +48,13 @@ export { GuestMemory, type MmioHandler, type Page, Perm } from "./core/guest_mem
 export { PAGE_SIZE, STATE_BASE } from "./core/host_memory.ts";
 export { VirtualClock } from "./core/clock.ts";
 export * from "./core/softfloat/mod.ts";
-export { type ElfFile, type ElfSymbol, parseElf, readSymbols } from "./core/elf.ts";
+export {
+  type ElfFile,
+  type ElfSymbol,
+  parseElf,
+  type ParseElfOptions,
+  readSymbols,
+} from "./core/elf.ts";
 
 // Boards and devices.
 export {

@@ -161,6 +161,8 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
       case "initrd":
       case "append":
       case "dtb":
+        // An empty name would read as "-dtb : ..." in every later message.
+        if (value === "" && name !== "append") throw new EmuError(`-${name}: needs a file name`);
         r[name] = value;
         break;
       case "drive":

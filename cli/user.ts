@@ -7,6 +7,7 @@
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { readOption } from "./options.ts";
+import { parseSize } from "../core/system/options.ts";
 import {
   builtinPlugins,
   builtinTargets,
@@ -44,6 +45,7 @@ Options:
                      a path loads a plugin module); its output goes to stderr or -D
   -D logfile         write logs to logfile instead of stderr
   -seed N            seed for AT_RANDOM and getrandom (default 0)
+  --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -realtime          guest clocks follow host time (default: deterministic virtual time)
   -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
   --root DIR         make DIR the guest's root directory; no path leaves it
@@ -71,6 +73,8 @@ export interface UserArgs {
   log: Set<string>;
   logFile?: string;
   seed: bigint;
+  /** `--max-memory`: the guest's memory ceiling in bytes */
+  maxMemory?: bigint;
   realtime: boolean;
   accel: Accel;
   argv0?: string;
@@ -86,6 +90,7 @@ const WITH_VALUE = new Set([
   "d",
   "D",
   "seed",
+  "max-memory",
   "accel",
   "root",
   "0",
@@ -184,6 +189,9 @@ export function parseUserArgs(argv: string[]): UserArgs {
         }
         r.seed = BigInt(value!);
         break;
+      case "max-memory":
+        r.maxMemory = parseSize(value!, "--max-memory");
+        break;
       case "accel":
         r.accel = parseAccel(value!);
         break;
@@ -202,6 +210,12 @@ export function parseUserArgs(argv: string[]): UserArgs {
     r.args = argv.slice(i + 1);
   }
   return r;
+}
+
+/** The host environment the guest inherits: empty without --allow-env (add with -E). */
+function hostEnv(): Record<string, string> {
+  const granted = Deno.permissions.querySync({ name: "env" }).state === "granted";
+  return granted ? Deno.env.toObject() : {};
 }
 
 /** The guest environment: the host's, with `-U` removals and `-E` settings applied. */
@@ -274,10 +288,11 @@ export async function userCommand(argv: string[]): Promise<number> {
     program: a.program,
     args: a.args,
     argv0: a.argv0,
-    env: guestEnv(Deno.env.toObject(), a),
+    env: guestEnv(hostEnv(), a),
     root: a.root,
     cpu: a.cpu,
     seed: a.seed,
+    maxMemory: a.maxMemory,
     realtime: a.realtime,
     stdin: "inherit",
     stdout: "inherit",

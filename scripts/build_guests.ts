@@ -94,6 +94,13 @@ export const PROGRAMS: Program[] = [
     cases: [{ id: "", args: ["tmpdir"], mkdirs: ["tmpdir"] }],
     description: "file and directory syscalls inside argv[1]",
   },
+  {
+    name: "sandbox",
+    kind: "c",
+    // Needs a root with host-made symlinks: tests/sandbox_test.ts runs it (and qemu-riscv64).
+    cases: [],
+    description: "the --root sandbox suite: symlinks, O_NOFOLLOW, O_PATH, *at() across the root",
+  },
   { name: "signals", kind: "c", cases: one, description: "sigaction, masks, SIGSEGV recovery" },
   {
     name: "argv_env",
@@ -165,6 +172,13 @@ export const PROGRAMS: Program[] = [
     kind: "bench",
     cases: [{ id: "", timeoutMs: 120_000 }, { id: "quick", args: ["3"] }],
     description: "benchmark: argv[1] iterations (default 700), prints checksum",
+  },
+  {
+    name: "hostile",
+    kind: "bench",
+    // Timed by scripts/bench.ts against qemu-riscv64; no recorded case.
+    cases: [],
+    description: "benchmark: mmap N / write MIB to stdout / read FILE, as a hostile guest would",
   },
 ];
 

@@ -38,6 +38,7 @@ for (const m of malformed.files) {
     }
     assert(err instanceof EmuError, `${m.file} (${m.problem}): got ${err}`);
     assert(!err.message.includes("\n"), err.message);
+    assert(!/0x-/.test(err.message), `a field printed as negative hex: ${err.message}`);
   });
 }
 

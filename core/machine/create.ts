@@ -76,6 +76,8 @@ export interface UserOptions extends CommonOptions {
   cpu?: string;
   /** guest clocks follow host time (default: the virtual clock) */
   realtime?: boolean;
+  /** `--max-memory`: most bytes the guest may map (default 2 GiB, at most 3 GiB); then ENOMEM */
+  maxMemory?: bigint;
   /** guest stdin: bytes, text, or "inherit" (default: empty) */
   stdin?: Uint8Array | string | "inherit";
   /** guest stdout: "capture" (default, read `m.stdout`), "inherit", or a sink */
