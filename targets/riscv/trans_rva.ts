@@ -4,7 +4,9 @@
  * LR records a reservation (address + valid flag in the state block); SC
  * succeeds iff the reservation is valid for the same address, and always
  * clears it. AMOs are load, op, store, then the write of rd. Misaligned
- * addresses raise a misaligned load (LR) or store/AMO (SC, AMOs) trap.
+ * addresses raise a misaligned load (LR) or store/AMO (AMOs) trap. SC
+ * compares the reservation first, as QEMU does: the reserved address came
+ * from an aligned LR, so a misaligned SC simply fails (rd = 1).
  *
  * Known difference from hardware: an AMO on an unmapped page reports the
  * load's page-fault cause (13) rather than 15, because the IR load faults
@@ -73,7 +75,7 @@ function lr(size: number): TransFn {
 function sc(size: number): TransFn {
   return (ctx, a) => {
     const { ir } = ctx;
-    const addr = atomicAddress(ctx, a.rs1, size, Cause.STORE_MISALIGNED);
+    const addr = addressTemp(ctx, a.rs1);
     // Everything the conditional part uses is materialised before branching.
     const src = gpr(ctx, a.rs2);
     const one = imm(ctx, 1), zero = imm(ctx, 0);
