@@ -17,12 +17,14 @@
 
 import { which } from "./build_guests.ts";
 
-/** One bare-metal program: its name, sources (besides the runtime), XLEN and defines. */
+/** One bare-metal program: its name, sources (besides the runtime), XLEN, defines and ISA. */
 export interface BaremetalProgram {
   name: string;
   source: string;
   xlen: 32 | 64;
   defines?: string[];
+  /** the ISA extensions after the base (default "imac_zicsr") */
+  isa?: string;
 }
 
 /** Every program the tests run. */
@@ -33,6 +35,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "vm_sv48", source: "vm.c", xlen: 64, defines: ["LEVELS=4"] },
   { name: "pmp", source: "pmp.c", xlen: 64 },
   { name: "vm_sv32", source: "vm.c", xlen: 32, defines: ["LEVELS=2"] },
+  { name: "fs", source: "fs.c", xlen: 64, isa: "imafdc_zicsr" },
 ];
 
 const ROOT = new URL("../tests/baremetal/", import.meta.url).pathname;
@@ -66,7 +69,7 @@ export async function runQemu(elf: string, xlen: 32 | 64): Promise<{ out: string
 }
 
 async function build(p: BaremetalProgram): Promise<void> {
-  const march = p.xlen === 64 ? "rv64imac_zicsr" : "rv32imac_zicsr";
+  const march = `rv${p.xlen}${p.isa ?? "imac_zicsr"}`;
   const mabi = p.xlen === 64 ? "lp64" : "ilp32";
   const src = `${ROOT}src/`;
   const args = [
@@ -96,7 +99,9 @@ if (import.meta.main) {
     console.error("riscv64-unknown-elf-gcc not found: nothing built");
     Deno.exit(1);
   }
+  const only = Deno.args.filter((a) => !a.startsWith("--"));
   for (const p of BAREMETAL_PROGRAMS) {
+    if (only.length && !only.includes(p.name)) continue;
     await build(p);
     console.log(`built ${p.name}.elf`);
     if (Deno.args.includes("--record")) {

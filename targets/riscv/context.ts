@@ -39,6 +39,8 @@ export interface DisasContext {
   readonly helpers: HelperRegistry;
   /** privilege level the code runs at (0 = user) */
   readonly priv: number;
+  /** mstatus.FS is Off: FP instructions and FP CSRs are illegal */
+  readonly fpOff: boolean;
   /** set when the instruction ended the TB itself (jump, trap) */
   ended: boolean;
   /** set to end the TB after this instruction, falling through to nextPc */

@@ -93,6 +93,7 @@ export function mstatusWrite(h: RiscvHart, value: bigint, mask: bigint): void {
   let m = mask & MSTATUS_WRITABLE;
   if (((value >> 11n) & 3n) === 2n) m &= ~Mstatus.MPP;
   h.mstatus = (h.mstatus & ~m) | (value & m);
+  h.fpStateChanged();
   h.regimeChanged();
   h.interruptsChanged();
 }

@@ -225,8 +225,14 @@ export class RiscvHart implements SystemHart {
     this.cycleOffset = this.instretOffset = 0n;
     this.wfi = false;
     this.pmp.reset();
+    this.fpStateChanged();
     this.cpu.tbs.flush();
     this.regimeChanged(true);
+  }
+
+  /** Mirrors mstatus.FS = Off into the state block, where the TB flags read it. */
+  fpStateChanged(): void {
+    this.cpu.setState(RiscvState.FP_OFF, (this.mstatus & Mstatus.FS) === 0n ? 1n : 0n);
   }
 
   /**

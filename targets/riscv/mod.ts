@@ -30,7 +30,7 @@ import { fpuHelpers } from "./fpu_helpers.ts";
 import { HelperRegistry } from "./helpers.ts";
 import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
-import { translateRiscv } from "./translate.ts";
+import { tbFlags, translateRiscv } from "./translate.ts";
 import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
@@ -91,9 +91,9 @@ export function createRiscvTarget(cpu: string): TargetArch {
     reset(regs: RegisterAccess) {
       for (let off = 0; off < RiscvState.SIZE; off += 8) regs.setState(off, 0n);
     },
-    // The TB flags are the privilege level (0 = U in user mode).
-    tbFlags: (regs) => Number(regs.getState(RiscvState.PRIV)),
-    translate: (ctx) => translateRiscv(ctx, xlen, helpers, ctx.flags & 3),
+    tbFlags: (regs) =>
+      tbFlags(Number(regs.getState(RiscvState.PRIV)), regs.getState(RiscvState.FP_OFF) !== 0n),
+    translate: (ctx) => translateRiscv(ctx, xlen, helpers, ctx.flags),
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,

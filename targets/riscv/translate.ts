@@ -26,6 +26,13 @@ import { ZICSR_TRANS } from "./trans_zicsr.ts";
 import { ZIFENCEI_TRANS } from "./trans_zifencei.ts";
 import { PRIV_TRANS } from "./trans_priv.ts";
 
+/** `table` with every function illegal while mstatus.FS is Off (QEMU's REQUIRE_FPU). */
+function requireFpu(table: TransTable): TransTable {
+  return Object.fromEntries(
+    Object.entries(table).map(([name, fn]) => [name, (ctx, a) => !ctx.fpOff && fn(ctx, a)]),
+  );
+}
+
 /**
  * Every translation function, by the name the decode tables use.
  *
@@ -39,8 +46,8 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...RVI_TRANS,
   ...RVM_TRANS,
   ...RVA_TRANS,
-  ...RVF_TRANS,
-  ...RVD_TRANS,
+  ...requireFpu(RVF_TRANS),
+  ...requireFpu(RVD_TRANS),
   ...ZICSR_TRANS,
   ...ZIFENCEI_TRANS,
   ...PRIV_TRANS,
@@ -62,8 +69,25 @@ function fetchInsn(
   return { bits: (low | (high << 16)) >>> 0, size };
 }
 
+/** TB-flag bit set while mstatus.FS is Off (the privilege level is in bits 0-1). */
+const FP_OFF_FLAG = 4;
+
 /**
- * Translates one TB for an XLEN.
+ * The TB flags: what translated code depends on besides the pc, so that
+ * checks on it cost nothing at run time (as QEMU's TB flags).
+ *
+ * @example
+ * ```ts
+ * import { tbFlags } from "./translate.ts";
+ * console.log(tbFlags(3, true)); // 7: M-mode, FP off
+ * ```
+ */
+export function tbFlags(priv: number, fpOff: boolean): number {
+  return priv | (fpOff ? FP_OFF_FLAG : 0);
+}
+
+/**
+ * Translates one TB for an XLEN under the TB flags `flags` (see {@linkcode tbFlags}).
  *
  * @example
  * ```ts ignore
@@ -74,7 +98,7 @@ export function translateRiscv(
   ctx: TranslateContext,
   xlen: 32 | 64,
   helpers: HelperRegistry,
-  priv = 0,
+  flags = 0,
 ): void {
   const { ir } = ctx;
   let pc = ctx.pc;
@@ -100,7 +124,8 @@ export function translateRiscv(
       size,
       insnIndex: n,
       helpers,
-      priv,
+      priv: flags & 3,
+      fpOff: (flags & FP_OFF_FLAG) !== 0,
       ended: false,
       endAfter: false,
     };
