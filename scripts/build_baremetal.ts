@@ -36,6 +36,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "pmp", source: "pmp.c", xlen: 64 },
   { name: "vm_sv32", source: "vm.c", xlen: 32, defines: ["LEVELS=2"] },
   { name: "fs", source: "fs.c", xlen: 64, isa: "imafdc_zicsr" },
+  { name: "triggers", source: "triggers.c", xlen: 64 },
 ];
 
 const ROOT = new URL("../tests/baremetal/", import.meta.url).pathname;

@@ -4,7 +4,7 @@
  * table; they act on the hart of the accessing CPU ({@linkcode hartOf}).
  *
  * Not implemented (illegal, as on QEMU 7.2's default CPU unless noted):
- * mseccfg (no Smepmp), mhpmcounter/mhpmevent, the debug trigger CSRs, and
+ * mseccfg (no Smepmp), mhpmcounter/mhpmevent, and
  * Sstc's stimecmp (QEMU 7.2 has it; OpenSBI then lists "sstc").
  *
  * @module

@@ -26,6 +26,7 @@ import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";
 import { Pmp } from "./pmp.ts";
 import { RiscvState } from "./state.ts";
+import { DebugTriggers } from "./triggers.ts";
 
 /** mstatus bits. */
 export const Mstatus = {
@@ -153,6 +154,8 @@ export class RiscvHart implements SystemHart {
   /** in wfi */
   wfi = false;
   readonly pmp: Pmp;
+  /** Sdtrig triggers; a change drops translated code, which checks them at translation */
+  readonly triggers: DebugTriggers;
   readonly mmu: RiscvMmu;
   readonly bus: PhysicalBus;
   readonly memory: SystemMemory;
@@ -163,6 +166,7 @@ export class RiscvHart implements SystemHart {
     this.bus = binding.bus;
     this.memory = binding.memory;
     this.pmp = new Pmp(xlen);
+    this.triggers = new DebugTriggers(xlen, () => cpu.tbs.flush());
     this.mmu = new RiscvMmu(this);
     const mmu = this.mmu;
     this.memory.resolve = (vpn, access) => mmu.resolve(vpn, access);
@@ -225,6 +229,7 @@ export class RiscvHart implements SystemHart {
     this.cycleOffset = this.instretOffset = 0n;
     this.wfi = false;
     this.pmp.reset();
+    this.triggers.reset();
     this.fpStateChanged();
     this.cpu.tbs.flush();
     this.regimeChanged(true);

@@ -37,6 +37,7 @@ import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
+import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
 
 export { decodeRiscv, riscvDecoders } from "./decode.ts";
 export { disassembleRiscv } from "./disas.ts";
@@ -81,6 +82,9 @@ export function createRiscvTarget(cpu: string): TargetArch {
   helpers.addAll(csrHelpers(xlen));
   helpers.add(FENCE_I_HELPER);
   helpers.addAll(PRIV_HELPERS);
+  helpers.add(TRIGGER_WATCH_HELPER);
+  // The hart in system mode (one per target): the translator checks its debug triggers.
+  let hart: RiscvHart | undefined;
   return {
     name: `riscv${xlen}`,
     xlen,
@@ -93,14 +97,14 @@ export function createRiscvTarget(cpu: string): TargetArch {
     },
     tbFlags: (regs) =>
       tbFlags(Number(regs.getState(RiscvState.PRIV)), regs.getState(RiscvState.FP_OFF) !== 0n),
-    translate: (ctx) => translateRiscv(ctx, xlen, helpers, ctx.flags),
+    translate: (ctx) => translateRiscv(ctx, xlen, helpers, ctx.flags, hart?.triggers),
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
     insnLength: riscvInsnLength,
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
-    system: { attach: (cpu, binding) => new RiscvHart(cpu, xlen, binding) },
+    system: { attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding)) },
     gdb: riscvGdbArch(xlen),
   };
 }

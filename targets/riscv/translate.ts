@@ -17,6 +17,7 @@ import { Cause } from "./causes.ts";
 import { type DisasContext, raiseIllegal, type TransTable } from "./context.ts";
 import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";
 import type { HelperRegistry } from "./helpers.ts";
+import type { DebugTriggers } from "./triggers.ts";
 import { RVA_TRANS } from "./trans_rva.ts";
 import { RVD_TRANS } from "./trans_rvd.ts";
 import { RVF_TRANS } from "./trans_rvf.ts";
@@ -99,8 +100,11 @@ export function translateRiscv(
   xlen: 32 | 64,
   helpers: HelperRegistry,
   flags = 0,
+  triggers?: DebugTriggers,
 ): void {
   const { ir } = ctx;
+  const priv = flags & 3;
+  const watch = triggers?.watches(priv) ?? 0;
   let pc = ctx.pc;
   for (let n = 0;; n++) {
     const first = n === 0;
@@ -115,6 +119,7 @@ export function translateRiscv(
     }
     const { bits, size } = fetched;
     ctx.beginInsn(pc, size, bits);
+    if (triggers?.execHit(pc, priv)) return ir.raise(TrapKind.BREAKPOINT, Cause.BREAKPOINT);
     const dc: DisasContext = {
       ir,
       xlen,
@@ -124,7 +129,8 @@ export function translateRiscv(
       size,
       insnIndex: n,
       helpers,
-      priv: flags & 3,
+      priv,
+      watch,
       fpOff: (flags & FP_OFF_FLAG) !== 0,
       ended: false,
       endAfter: false,
