@@ -73,6 +73,7 @@ for (const c of manifest.cases) {
             cwd,
             stdin: c.stdin ?? undefined,
             sysroot: c.dynamic ? SYSROOT : null,
+            cpu: c.cpu,
             accel,
           });
           const want = expectedStdout(c.name, Deno.readFileSync(new URL(c.stdout, GUESTS)));

@@ -16,7 +16,6 @@
 
 import {
   type AccessType,
-  EmuError,
   PLUGIN_API_VERSION,
   type RegisterAccess,
   type TargetArch,
@@ -31,6 +30,7 @@ import { HelperRegistry } from "./helpers.ts";
 import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
 import { tbFlags, translateRiscv } from "./translate.ts";
+import { extensionTags, parseRiscvCpu } from "./isa.ts";
 import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
@@ -38,6 +38,7 @@ import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
 import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
+import { BITMANIP_HELPERS } from "./bitmanip_helpers.ts";
 
 export { decodeRiscv, riscvDecoders } from "./decode.ts";
 export { disassembleRiscv } from "./disas.ts";
@@ -64,7 +65,8 @@ const FAULT_CAUSES: Record<AccessType, { fault: number; misaligned: number }> = 
 };
 
 /**
- * Creates the target for CPU model `cpu` ("rv64" or "rv32").
+ * Creates the target for a `-cpu` option: "rv64" or "rv32" with QEMU's
+ * extension properties ("rv64,zba=on,zbb=true"), or a profile ("rva22u64"); see `isa.ts`.
  *
  * @example
  * ```ts
@@ -73,16 +75,16 @@ const FAULT_CAUSES: Record<AccessType, { fault: number; misaligned: number }> = 
  * ```
  */
 export function createRiscvTarget(cpu: string): TargetArch {
-  if (cpu !== "rv64" && cpu !== "rv32") {
-    throw new EmuError(`riscv: unknown CPU model "${cpu}"`, "use -cpu rv64 or -cpu rv32");
-  }
-  const xlen = cpu === "rv64" ? 64 : 32;
+  const isa = parseRiscvCpu(cpu);
+  const { xlen } = isa;
   const helpers = new HelperRegistry();
   helpers.addAll(fpuHelpers());
   helpers.addAll(csrHelpers(xlen));
   helpers.add(FENCE_I_HELPER);
   helpers.addAll(PRIV_HELPERS);
   helpers.add(TRIGGER_WATCH_HELPER);
+  helpers.addAll(BITMANIP_HELPERS);
+  const tags = extensionTags(xlen, isa.extensions);
   // The hart in system mode (one per target): the translator checks its debug triggers.
   let hart: RiscvHart | undefined;
   return {
@@ -97,7 +99,8 @@ export function createRiscvTarget(cpu: string): TargetArch {
     },
     tbFlags: (regs) =>
       tbFlags(Number(regs.getState(RiscvState.PRIV)), regs.getState(RiscvState.FP_OFF) !== 0n),
-    translate: (ctx) => translateRiscv(ctx, xlen, helpers, ctx.flags, hart?.triggers),
+    translate: (ctx) =>
+      translateRiscv(ctx, { xlen, helpers, extensionTags: tags, triggers: hart?.triggers }),
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
@@ -115,14 +118,14 @@ export function createRiscvTarget(cpu: string): TargetArch {
  * @example
  * ```ts
  * import riscv from "./mod.ts";
- * console.log(riscv.cpus); // ["rv64", "rv32"]
+ * console.log(riscv.cpus); // ["rv64", "rv32", "rva22u64", "rva22s64"]
  * ```
  */
 const plugin: TargetPlugin = {
   kind: "target",
   name: "riscv",
   apiVersion: PLUGIN_API_VERSION,
-  cpus: ["rv64", "rv32"],
+  cpus: ["rv64", "rv32", "rva22u64", "rva22s64"],
   elfMachines: [
     { machine: EM_RISCV, elfClass: 2, cpu: "rv64" },
     { machine: EM_RISCV, elfClass: 1, cpu: "rv32" },

@@ -26,6 +26,11 @@ import { RVM_TRANS } from "./trans_rvm.ts";
 import { ZICSR_TRANS } from "./trans_zicsr.ts";
 import { ZIFENCEI_TRANS } from "./trans_zifencei.ts";
 import { PRIV_TRANS } from "./trans_priv.ts";
+import { ZICOND_TRANS } from "./trans_zicond.ts";
+import { ZBA_TRANS } from "./trans_zba.ts";
+import { ZBB_TRANS } from "./trans_zbb.ts";
+import { ZBC_TRANS } from "./trans_zbc.ts";
+import { ZBS_TRANS } from "./trans_zbs.ts";
 
 /** `table` with every function illegal while mstatus.FS is Off (QEMU's REQUIRE_FPU). */
 function requireFpu(table: TransTable): TransTable {
@@ -52,6 +57,11 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...ZICSR_TRANS,
   ...ZIFENCEI_TRANS,
   ...PRIV_TRANS,
+  ...ZICOND_TRANS,
+  ...ZBA_TRANS,
+  ...ZBB_TRANS,
+  ...ZBC_TRANS,
+  ...ZBS_TRANS,
 };
 
 /** Fetches the instruction at `pc`: its bits and size, or the faulting address. */
@@ -88,21 +98,33 @@ export function tbFlags(priv: number, fpOff: boolean): number {
 }
 
 /**
- * Translates one TB for an XLEN under the TB flags `flags` (see {@linkcode tbFlags}).
+ * What translation depends on besides the TB: the ISA, the helpers, and in
+ * system mode the hart's debug triggers.
  *
  * @example
  * ```ts ignore
- * translateRiscv(ctx, 64, helpers); // called through TargetArch.translate
+ * const setup: TranslateSetup = { xlen: 64, helpers, extensionTags: ["Zba", "Zba64"] };
  * ```
  */
-export function translateRiscv(
-  ctx: TranslateContext,
-  xlen: 32 | 64,
-  helpers: HelperRegistry,
-  flags = 0,
-  triggers?: DebugTriggers,
-): void {
-  const { ir } = ctx;
+export interface TranslateSetup {
+  readonly xlen: 32 | 64;
+  readonly helpers: HelperRegistry;
+  /** decode-table tags of the enabled optional extensions */
+  readonly extensionTags: readonly string[];
+  readonly triggers?: DebugTriggers;
+}
+
+/**
+ * Translates one TB (`ctx.flags`: see {@linkcode tbFlags}).
+ *
+ * @example
+ * ```ts ignore
+ * translateRiscv(ctx, { xlen: 64, helpers, extensionTags: [] }); // through TargetArch.translate
+ * ```
+ */
+export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): void {
+  const { ir, flags } = ctx;
+  const { xlen, helpers, triggers } = setup;
   const priv = flags & 3;
   const watch = triggers?.watches(priv) ?? 0;
   let pc = ctx.pc;
@@ -135,7 +157,7 @@ export function translateRiscv(
       ended: false,
       endAfter: false,
     };
-    const decoded = decodeRiscv(xlen, bits, size);
+    const decoded = decodeRiscv(xlen, bits, size, setup.extensionTags);
     const trans = decoded ? RISCV_TRANS[transName(decoded)] : undefined;
     if (!decoded || !trans || !trans(dc, decoded.args)) raiseIllegal(dc);
     if (dc.ended) return;
