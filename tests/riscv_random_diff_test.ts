@@ -1,5 +1,6 @@
 // Random-program differential test: generated RV64 instruction sequences
-// (integer, M, memory, forward branches, F/D arithmetic in every rounding mode)
+// (integer, M, memory, forward branches, F/D arithmetic in every rounding mode;
+// a second mix adds Zba/Zbb/Zbc/Zbs, run with -cpu rv64,zba=true,...)
 // run on the interpreter, on the JIT and on qemu-riscv64; the final integer and
 // FP registers, fcsr and the scratch memory must be identical.
 // RANDOM_DIFF_SEED=N and RANDOM_DIFF_COUNT=N explore other programs.
@@ -30,14 +31,85 @@ const ALUW = [[0, 0], [0x20, 0], [0, 1], [0, 5], [0x20, 5], [1, 0], [1, 4], [1, 
 const RMS = [0, 1, 2, 3, 4, 7];
 const FP_BINARY = [0x01, 0x05, 0x09, 0x0d, 0x00, 0x04, 0x08, 0x0c]; // add/sub/mul/div .d then .s
 
+/** Zba/Zbb/Zbc/Zbs register-register forms: funct7, funct3, opcode. */
+const BITMANIP_RR = [
+  [0x10, 2, 0x33],
+  [0x10, 4, 0x33],
+  [0x10, 6, 0x33],
+  [4, 0, 0x3b],
+  [0x10, 2, 0x3b],
+  [0x10, 4, 0x3b],
+  [0x10, 6, 0x3b],
+  [0x20, 7, 0x33],
+  [0x20, 6, 0x33],
+  [0x20, 4, 0x33],
+  [5, 6, 0x33],
+  [5, 7, 0x33],
+  [5, 4, 0x33],
+  [5, 5, 0x33],
+  [0x30, 1, 0x33],
+  [0x30, 5, 0x33],
+  [0x30, 1, 0x3b],
+  [0x30, 5, 0x3b],
+  [5, 1, 0x33],
+  [5, 2, 0x33],
+  [5, 3, 0x33],
+  [0x24, 1, 0x33],
+  [0x24, 5, 0x33],
+  [0x34, 1, 0x33],
+  [0x14, 1, 0x33],
+];
+/**
+ * Unary forms: funct7, rs2, funct3, opcode (clz, ctz, cpop, clzw, cpopw, sext.b/h, zext.h,
+ * orc.b, rev8). Not ctzw: QEMU 7.2 counts the whole register when the low word is zero.
+ */
+const BITMANIP_UNARY = [
+  [0x30, 0, 1, 0x13],
+  [0x30, 1, 1, 0x13],
+  [0x30, 2, 1, 0x13],
+  [0x30, 0, 1, 0x1b],
+  [0x30, 2, 1, 0x1b],
+  [0x30, 4, 1, 0x13],
+  [0x30, 5, 1, 0x13],
+  [4, 0, 4, 0x3b],
+  [0x14, 7, 5, 0x13],
+  [0x35, 0x18, 5, 0x13],
+];
+/** Shift-amount forms: imm[11:6] (or [11:5] with `word`), funct3, opcode. */
+const BITMANIP_IMM: [number, number, number, boolean][] = [
+  [0x600, 5, 0x13, false],
+  [0x600, 5, 0x1b, true],
+  [0x080, 1, 0x1b, false],
+  [0x480, 1, 0x13, false],
+  [0x480, 5, 0x13, false],
+  [0x680, 1, 0x13, false],
+  [0x280, 1, 0x13, false],
+];
+
+/** One random Zba/Zbb/Zbc/Zbs instruction. */
+function randomBitmanip(rnd: (n: number) => number, rd: number, rs1: number, rs2: number) {
+  const k = rnd(3);
+  if (k === 0) {
+    const [f7, f3, op] = BITMANIP_RR[rnd(BITMANIP_RR.length)];
+    return r(f7, rs2, rs1, f3, rd, op);
+  }
+  if (k === 1) {
+    const [f7, fixed, f3, op] = BITMANIP_UNARY[rnd(BITMANIP_UNARY.length)];
+    return r(f7, fixed, rs1, f3, rd, op);
+  }
+  const [high, f3, op, word] = BITMANIP_IMM[rnd(BITMANIP_IMM.length)];
+  return i(high | rnd(word ? 32 : 64), rs1, f3, rd, op);
+}
+
 /** One random instruction (or a forward branch over the next `skip` ones). */
-function randomInsn(rnd: (n: number) => number): number {
+function randomInsn(rnd: (n: number) => number, bitmanip: boolean): number {
   const rd = () => {
     const v = 1 + rnd(31);
     return v === BASE ? 5 : v;
   };
   const rs = () => rnd(32);
   const f = () => rnd(32);
+  if (bitmanip && rnd(3) === 0) return randomBitmanip(rnd, rd(), rs(), rs());
   switch (rnd(16)) {
     case 0:
     case 1: {
@@ -120,7 +192,7 @@ const SPECIAL_F64 = [
  * initial x and f registers at 0x000 and 0x100 (then scratch for the body's
  * loads and stores, 0x000-0x3ff), the dump of x, f and fcsr at 0x400, 0x500, 0x600.
  */
-function program(seed: number): Uint8Array {
+function program(seed: number, bitmanip: boolean): Uint8Array {
   const rnd = prng(seed * 2654435761);
   const data = new Uint8Array(0x2000);
   for (let k = 0; k < 0x400; k++) data[k] = rnd(256);
@@ -138,7 +210,7 @@ function program(seed: number): Uint8Array {
   for (let k = 1; k < 32; k++) if (k !== BASE) code.push(i(8 * k, BASE, 3, k, 0x03));
   for (let k = 0; k < 32; k++) code.push(A.fld(k, BASE, 0x100 + 8 * k));
   code.push(A.csr(5, 0, 0x002, rnd(5))); // csrrwi x0, frm, rm
-  for (let k = 0; k < LENGTH; k++) code.push(randomInsn(rnd));
+  for (let k = 0; k < LENGTH; k++) code.push(randomInsn(rnd, bitmanip));
   for (let k = 0; k < 32; k++) code.push(s(0x400 + 8 * k, k, BASE, 3, 0x23)); // sd
   for (let k = 0; k < 32; k++) code.push(s(0x500 + 8 * k, k, BASE, 3, 0x27)); // fsd
   code.push(A.csr(2, 1, 0x003, 0), s(0x600, 1, BASE, 3, 0x23)); // frcsr ra; sd
@@ -156,10 +228,11 @@ function program(seed: number): Uint8Array {
 }
 
 /** Runs `path` on the JIT with every block compiled on its first run. */
-async function runCompiled(path: string): Promise<Uint8Array> {
+async function runCompiled(path: string, cpu?: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const p = await LinuxProcess.create({
     program: path,
+    cpu,
     accel: "jit",
     stdout: (b) => parts.push(b.slice()),
   });
@@ -181,25 +254,37 @@ if (!qemu) {
   );
 }
 
-Deno.test(`random RV64GC programs: interpreter, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
-  const dir = await Deno.makeTempDir({ prefix: "denemu-random-" });
-  try {
-    for (let k = 0; k < COUNT; k++) {
-      const seed = SEED + k;
-      const path = `${dir}/prog${seed}`;
-      await Deno.writeFile(path, program(seed), { mode: 0o755 });
-      const interp = await runUserProgram({ program: path, accel: "interp" });
-      const jit = await runCompiled(path);
-      assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
-      assertEquals(interp.stdout.length, 0x608, `seed ${seed}: dump size`);
-      assertEquals(jit, interp.stdout, `seed ${seed}: JIT differs from the interpreter`);
-      if (qemu) {
-        const q = await new Deno.Command("qemu-riscv64", { args: [path], stdout: "piped" })
-          .output();
-        assertEquals(interp.stdout, q.stdout, `seed ${seed}: Denemu differs from qemu-riscv64`);
+/** The instruction mixes: RV64GC, and RV64GC with one in three instructions from Zba/Zbb/Zbc/Zbs. */
+const MIXES = [
+  { name: "RV64GC", bitmanip: false, cpu: undefined },
+  {
+    name: "RV64GC + Zba/Zbb/Zbc/Zbs",
+    bitmanip: true,
+    cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true",
+  },
+];
+
+for (const mix of MIXES) {
+  Deno.test(`random ${mix.name} programs: interpreter, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "denemu-random-" });
+    try {
+      for (let k = 0; k < COUNT; k++) {
+        const seed = SEED + k;
+        const path = `${dir}/prog${seed}`;
+        await Deno.writeFile(path, program(seed, mix.bitmanip), { mode: 0o755 });
+        const interp = await runUserProgram({ program: path, cpu: mix.cpu, accel: "interp" });
+        const jit = await runCompiled(path, mix.cpu);
+        assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
+        assertEquals(interp.stdout.length, 0x608, `seed ${seed}: dump size`);
+        assertEquals(jit, interp.stdout, `seed ${seed}: JIT differs from the interpreter`);
+        if (qemu) {
+          const args = [...(mix.cpu ? ["-cpu", mix.cpu] : []), path];
+          const q = await new Deno.Command("qemu-riscv64", { args, stdout: "piped" }).output();
+          assertEquals(interp.stdout, q.stdout, `seed ${seed}: Denemu differs from qemu-riscv64`);
+        }
       }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}
