@@ -130,7 +130,16 @@ export class EmulatedSystem {
     let machine: BuiltMachine;
     try {
       machine = await board.build(
-        { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
+        {
+          bus,
+          events,
+          clock,
+          interrupts: hart,
+          console,
+          seed: config.seed,
+          isa: target.isa,
+          ...config.env,
+        },
         config,
       );
     } finally {

@@ -90,6 +90,7 @@ export function createRiscvTarget(cpu: string): TargetArch {
   return {
     name: `riscv${xlen}`,
     xlen,
+    isa: isa.isaString,
     elfMachine: EM_RISCV,
     elfClass: xlen === 64 ? 2 : 1,
     state: riscvStateLayout(xlen),
