@@ -21,22 +21,21 @@ defineHartCsr({
   read: (h) => BigInt(h.triggers.select),
   write: (h, v) => h.triggers.writeSelect(v),
 });
-defineHartCsr({
-  num: 0x7a1,
-  name: "tdata1",
-  priv: Priv.M,
-  read: (h) => h.triggers.readTdata1(),
-  write: (h, v) => h.triggers.writeTdata1(v),
-  endsTb: true,
-});
-defineHartCsr({
-  num: 0x7a2,
-  name: "tdata2",
-  priv: Priv.M,
-  read: (h) => h.triggers.readTdata2(),
-  write: (h, v) => h.triggers.writeTdata2(v),
-  endsTb: true,
-});
+/** tdata1 and tdata2 of the selected trigger: a write changes what translated code checks. */
+const TDATA: [number, (t: DebugTriggers) => bigint, (t: DebugTriggers, v: bigint) => void][] = [
+  [1, (t) => t.readTdata1(), (t, v) => t.writeTdata1(v)],
+  [2, (t) => t.readTdata2(), (t, v) => t.writeTdata2(v)],
+];
+for (const [n, read, write] of TDATA) {
+  defineHartCsr({
+    num: 0x7a0 + n,
+    name: `tdata${n}`,
+    priv: Priv.M,
+    read: (h) => read(h.triggers),
+    write: (h, v) => write(h.triggers, v),
+    endsTb: true,
+  });
+}
 defineHartCsr({ num: 0x7a3, name: "tdata3", priv: Priv.M, read: () => 0n, write: () => {} });
 defineHartCsr({ num: 0x7a4, name: "tinfo", priv: Priv.M, read: () => DebugTriggers.TINFO });
 

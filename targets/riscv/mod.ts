@@ -1,6 +1,7 @@
 /**
  * The RISC-V target plugin: RV64IMAFDC + Zicsr + Zifencei (`-cpu rv64`) and
- * the same ISA at XLEN 32 (`-cpu rv32`), decoded from declarative tables,
+ * the same ISA at XLEN 32 (`-cpu rv32`), plus the optional extensions of
+ * `isa.ts` (`-cpu rv64,zba=on`, `-cpu rva22u64`), decoded from declarative tables,
  * with the M/S/U privileged architecture and Sv32/Sv39/Sv48 paging for
  * system mode (`hart.ts`).
  *
