@@ -19,12 +19,11 @@ import {
   type AccessType,
   PLUGIN_API_VERSION,
   type RegisterAccess,
-  type TargetArch,
+  type SystemCapableTarget,
   type TargetPlugin,
 } from "../../mod.ts";
 import { Cause } from "./causes.ts";
 import { csrHelpers } from "./csr.ts";
-import { riscvInsnLength } from "./decode.ts";
 import { disassembleRiscv } from "./disas.ts";
 import { fpuHelpers } from "./fpu_helpers.ts";
 import { HelperRegistry } from "./helpers.ts";
@@ -75,7 +74,7 @@ const FAULT_CAUSES: Record<AccessType, { fault: number; misaligned: number }> = 
  * console.log(createRiscvTarget("rv32").xlen); // 32
  * ```
  */
-export function createRiscvTarget(cpu: string): TargetArch {
+export function createRiscvTarget(cpu: string): SystemCapableTarget {
   const isa = parseRiscvCpu(cpu);
   const { xlen } = isa;
   const helpers = new HelperRegistry();
@@ -106,7 +105,6 @@ export function createRiscvTarget(cpu: string): TargetArch {
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
-    insnLength: riscvInsnLength,
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
     system: { attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding)) },
