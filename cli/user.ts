@@ -13,10 +13,8 @@ import {
   loadTargetPlugin,
   loadToolPlugin,
 } from "../core/plugin.ts";
-import { LinuxProcess, type LinuxProcessOptions } from "../core/linux/process.ts";
-import { installTool, Machine } from "../core/machine.ts";
-import { GdbServer } from "../core/gdb/server.ts";
-import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
+import { createMachine, type UserOptions } from "../core/machine/create.ts";
+import { debugWithGdb } from "./gdb.ts";
 
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
@@ -272,7 +270,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     while (done < b.length) done += w.writeSync(b.subarray(done));
   };
   const writeLog = (line: string) => writeText(line + "\n");
-  const opts: LinuxProcessOptions = {
+  const opts: UserOptions = {
     program: a.program,
     args: a.args,
     argv0: a.argv0,
@@ -282,9 +280,13 @@ export async function userCommand(argv: string[]): Promise<number> {
     seed: a.seed,
     realtime: a.realtime,
     stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
     strace: a.strace ? writeLog : undefined,
     log: a.log.size ? { categories: a.log, write: writeLog } : undefined,
     accel: a.accel,
+    plugins: a.plugins,
+    pluginOutput: writeText,
   };
   if (a.sysroot !== undefined) opts.sysroot = a.sysroot;
   if (a.root) {
@@ -295,24 +297,12 @@ export async function userCommand(argv: string[]): Promise<number> {
     }
   }
   try {
-    const p = await LinuxProcess.create(opts);
-    if (!a.plugins.length && a.gdbPort === undefined) return p.runToExit();
-    const m = new Machine(p);
-    for (const spec of a.plugins) await installTool(m, spec, writeText);
-    if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort);
-    return m.runToExit();
+    const m = await createMachine(opts);
+    if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort, `-g ${a.gdbPort}`);
+    const status = await m.runToExit();
+    await m.close();
+    return status;
   } finally {
     logFile?.close();
   }
-}
-
-/** `-g`: serves gdb until it detaches, kills the guest or the guest exits. */
-async function debugWithGdb(m: Machine, port: number): Promise<void> {
-  let server: GdbServer;
-  try {
-    server = GdbServer.listen(new MachineDebuggee(m), { port });
-  } catch (e) {
-    throw new EmuError(`-g ${port}: cannot listen (${(e as Error).message.split("\n")[0]})`);
-  }
-  await server.serve();
 }

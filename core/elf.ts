@@ -25,10 +25,20 @@ export interface ElfSegment {
   align: bigint;
 }
 
-/** One symbol of `.symtab` (or `.dynsym`). */
+/**
+ * One symbol of `.symtab` (or `.dynsym`).
+ *
+ * @example
+ * ```ts ignore
+ * const fns = m.symbols.filter((s: ElfSymbol) => s.type === 2 && s.size > 0n);
+ * ```
+ */
 export interface ElfSymbol {
+  /** the symbol's name */
   name: string;
+  /** its address (as loaded, from a machine) */
   value: bigint;
+  /** its size in bytes (0 when unknown) */
   size: bigint;
   /** STT_* type (2 = function, 1 = object) */
   type: number;

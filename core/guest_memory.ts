@@ -93,7 +93,7 @@ const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: P
 export class GuestMemory {
   readonly host: HostMemory;
   /** The user-mode page table: page number -> page. */
-  readonly pages = new Map<number, Page>();
+  readonly pages: Map<number, Page> = new Map();
   /** Looks pages up; defaults to the page table. */
   resolve: PageResolver;
   /** The caches that follow this address space (the TB cache, soft TLBs). */
@@ -108,7 +108,7 @@ export class GuestMemory {
   #lastRead = -1;
   #lastReadPage: Page | undefined;
 
-  constructor(host = new HostMemory()) {
+  constructor(host: HostMemory = new HostMemory()) {
     this.host = host;
     this.resolve = (pn, access) => {
       const p = this.pages.get(pn);
@@ -330,7 +330,8 @@ export class GuestMemory {
 
   /**
    * Copies bytes into guest memory. With `force`, page permissions are ignored
-   * (loaders, the kernel writing into read-only pages); unmapped pages still fault.
+   * (loaders, the kernel writing into read-only pages, debuggers); unmapped pages still fault.
+   * A page not resolved yet (system mode resolves pages on first use) is resolved as readable.
    */
   writeBytes(addr: bigint, data: Uint8Array, force = false): void {
     let done = 0;
@@ -338,8 +339,9 @@ export class GuestMemory {
       const a = addr + BigInt(done);
       const off = Number(a & PAGE_MASK);
       const n = Math.min(data.length - done, PAGE_SIZE - off);
-      const p = force ? this.pages.get(pageNumber(a)) : this.page(a, "write");
-      if (!p) throw new GuestFault(BigInt.asUintN(64, a), "write", "unmapped");
+      const p = force
+        ? this.pages.get(pageNumber(a)) ?? this.page(a, "read")
+        : this.page(a, "write");
       if (p.mmio) {
         for (let i = 0; i < n; i++) this.store(a + BigInt(i), 1, BigInt(data[done + i]));
       } else {

@@ -24,7 +24,16 @@ export type Temp = number;
 /** A forward-declared branch target inside one TB. */
 export type Label = number;
 
-/** Comparison conditions for `setcond`, `brcond` and `movcond`. */
+/**
+ * Comparison conditions for `setcond`, `brcond` and `movcond` (and
+ * `InsnHandle.onExecIf`).
+ *
+ * @example
+ * ```ts
+ * import { Cond } from "./ir.ts";
+ * console.log(Cond.LTU); // 4
+ * ```
+ */
 export const Cond = {
   EQ: 0,
   NE: 1,
@@ -37,7 +46,15 @@ export const Cond = {
   LEU: 8,
   GTU: 9,
 } as const;
-/** A comparison condition. */
+/**
+ * A comparison condition.
+ *
+ * @example
+ * ```ts
+ * import { Cond } from "./ir.ts";
+ * const c: Cond = Cond.EQ;
+ * ```
+ */
 export type Cond = typeof Cond[keyof typeof Cond];
 
 /** Names of conditions, for dumps. */
@@ -145,6 +162,12 @@ export const Op = {
    * (cheap instrumentation that never interrupts generated code).
    */
   TRACE: 54,
+  /**
+   * `host u8[imm + a] += 1`, skipping 0 when it wraps (AFL++'s NeverZero): a
+   * byte counter indexed by a temp (fuzzing's edge map). The emitter keeps
+   * `a` inside the block it allocated; generated code does no bounds check.
+   */
+  COUNTER_INC8: 55,
 } as const;
 /** An IR opcode. */
 export type Op = typeof Op[keyof typeof Op];
@@ -217,6 +240,7 @@ export function visitOperands(o: IrOp, read: (t: Temp) => void): Temp {
       return -1;
     case Op.STORE_HOST:
     case Op.GOTO_PTR:
+    case Op.COUNTER_INC8:
       read(o.a);
       return -1;
     case Op.RAISE:
@@ -298,7 +322,15 @@ export const OP_NAMES: readonly string[] = Object.entries(Op)
   .sort((x, y) => x[1] - y[1])
   .map(([name]) => name.toLowerCase());
 
-/** What kind of precise exception a `RAISE` op or a faulting access reports. */
+/**
+ * What kind of precise exception a `RAISE` op or a faulting access reports.
+ *
+ * @example
+ * ```ts
+ * import { TrapKind } from "./ir.ts";
+ * console.log(TrapKind.MEMORY); // 3
+ * ```
+ */
 export const TrapKind = {
   /** A system call instruction (RISC-V `ecall`). */
   SYSCALL: 0,
@@ -313,7 +345,15 @@ export const TrapKind = {
   /** Any other target-defined trap (the cause says which). */
   TARGET: 5,
 } as const;
-/** A trap kind. */
+/**
+ * A trap kind.
+ *
+ * @example
+ * ```ts
+ * import { TrapKind } from "./ir.ts";
+ * const k: TrapKind = TrapKind.SYSCALL;
+ * ```
+ */
 export type TrapKind = typeof TrapKind[keyof typeof TrapKind];
 
 /** One IR instruction. Unused fields are 0. */
@@ -559,6 +599,11 @@ export class IrBuilder {
     const o = this.#emit(Op.COUNTER_ADD);
     o.imm = BigInt(hostAddr);
     o.pc = delta;
+  }
+
+  /** `host u8[hostAddr + index] += 1`, never wrapping to 0 (see `Op.COUNTER_INC8`). */
+  counterInc8(hostAddr: number, index: Temp): void {
+    this.#emit(Op.COUNTER_INC8, 0, index).imm = BigInt(hostAddr);
   }
 
   /** Records callback `id` in the trace buffer (see `Op.TRACE`). */

@@ -14,7 +14,10 @@
 
 import { parseArgs } from "node:util";
 import { cpuUsage } from "node:process";
-import { DeviceOptions, EmulatedSystem, type Hooks, JitBackend, LinuxProcess } from "../mod.ts";
+import { type Accel, createMachine, type Hooks, type Machine } from "../mod.ts";
+import { JitBackend } from "../core/jit/jit_backend.ts";
+import { machineDriver } from "../core/machine/machine.ts";
+import { benchFuzz } from "./bench_fuzz.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -33,27 +36,22 @@ interface Run {
   jit?: JitBackend;
 }
 
-/** Runs the compute guest in-process with `setup` applied to the fresh process. */
+/** Runs the compute guest in-process with `setup` applied to the fresh machine. */
 async function denemu(
   args: string[],
-  accel: "interp" | "jit",
-  setup?: (p: LinuxProcess) => void,
+  accel: Accel,
+  setup?: (m: Machine) => void,
 ): Promise<Run> {
-  let out = "";
-  const p = await LinuxProcess.create({
-    program: GUEST,
-    args,
-    accel,
-    stdout: (b) => out += new TextDecoder().decode(b),
-  });
-  setup?.(p);
+  const m = await createMachine({ program: GUEST, args, accel });
+  setup?.(m);
   const c0 = cpuUsage();
-  const status = p.runToExit();
+  const status = await m.runToExit();
   const c1 = cpuUsage(c0);
   const seconds = (c1.user + c1.system) / 1e6;
   if (status !== 0) throw new Error(`guest exited with ${status}`);
-  const jit = p.cpu.backend instanceof JitBackend ? p.cpu.backend : undefined;
-  return { icount: p.cpu.icount, seconds, stdout: out, jit };
+  const backend = machineDriver(m).cpu.backend;
+  const jit = backend instanceof JitBackend ? backend : undefined;
+  return { icount: m.icount, seconds, stdout: m.stdout, jit };
 }
 
 /**
@@ -164,7 +162,7 @@ Object.assign(results, { interpMips: mips(interp.icount, interp.seconds), jitMip
 // are slower while V8 optimizes Denemu's own code, which would otherwise skew the comparison.
 console.log(`\nHook costs (iterations ${HOOKED}, best of 2)`);
 const base = await denemu([HOOKED], "jit"); // warm-up; its icount is the workload's size
-const best = async (setup?: (p: LinuxProcess) => void) => {
+const best = async (setup?: (m: Machine) => void) => {
   const a = await denemu([HOOKED], "jit", setup), b = await denemu([HOOKED], "jit", setup);
   return Math.max(mips(a.icount, a.seconds), mips(b.icount, b.seconds));
 };
@@ -202,7 +200,7 @@ const hookRuns: [string, (h: Hooks) => void][] = [
 ];
 let blockHookMips = NaN, deferredHookMips = NaN;
 for (const [name, install] of hookRuns) {
-  const m = await best((p) => install(p.hooks));
+  const m = await best((machine) => install(machine.hooks));
   if (name === "TS block hook (regs none)") blockHookMips = m;
   if (name === "TS block hook (regs none, deferred)") deferredHookMips = m;
   row(name, `${fmt(m)} MIPS  (${(m / baseMips * 100).toFixed(0)} % of unhooked)`);
@@ -266,23 +264,13 @@ const FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
 const UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
 if (await exists(FW) && await exists(UBOOT)) {
   const t0 = performance.now();
-  const sys = await EmulatedSystem.create({
-    machineName: "virt",
-    cpu: "rv64",
-    accel: "jit",
-    machine: new DeviceOptions("virt"),
-    ramSize: 256n << 20n,
-    bios: FW,
-    kernel: UBOOT,
-    devices: [],
-    drives: [],
-  });
-  sys.console.expect(/Hit any key/).then(() => sys.console.write("x"));
-  sys.console.expect(/=> /).then(() => sys.loop.stop());
-  await sys.run();
+  const sys = await createMachine({ system: { memory: "256M", bios: FW, kernel: UBOOT } });
+  sys.serial.expect(/Hit any key/).then(() => sys.serial.write("x"));
+  sys.serial.expect(/=> /).then(() => sys.stop());
+  await sys.runToExit();
   const ours = (performance.now() - t0) / 1000;
   await sys.close();
-  row("denemu system (jit)", `${ours.toFixed(2)} s  (${sys.cpu.icount} insns)`);
+  row("denemu system (jit)", `${ours.toFixed(2)} s  (${sys.icount} insns)`);
   results.ubootPromptSeconds = ours;
   const q = await qemuToPrompt(FW, UBOOT);
   if (q !== null) {
@@ -325,5 +313,8 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   await child.status;
   return seconds;
 }
+
+console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
+await benchFuzz({ row, results }, flags.quick ?? false);
 
 if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");

@@ -11,7 +11,7 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SIG } from "../mod.ts";
+import { SIG } from "../core/linux/signals.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GUESTS = join(REPO, "tests/guests");

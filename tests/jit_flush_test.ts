@@ -4,7 +4,8 @@
 // code that is in memory, as the interpreter does.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { Hooks, type JitBackend } from "../mod.ts";
+import { Hooks } from "../mod.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { A, CODE, DATA, encode, i, machine, type TestMachine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, a4, t0, t1, t2 } = X;

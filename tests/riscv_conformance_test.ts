@@ -3,7 +3,7 @@
 // the same run (explicitly skipped for QEMU when it is not installed).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { runUserProgram } from "../mod.ts";
+import { createMachine } from "../mod.ts";
 import { A, encode, X } from "./riscv/asm.ts";
 import { riscvElf } from "./util/elf_writer.ts";
 import { which } from "../scripts/build_guests.ts";
@@ -18,8 +18,9 @@ async function exitStatuses(code: number[]) {
   try {
     const path = `${dir}/prog`;
     await Deno.writeFile(path, riscvElf(encode(code), new Uint8Array(0x1000)), { mode: 0o755 });
-    const interp = (await runUserProgram({ program: path, accel: "interp" })).status;
-    const jit = (await runUserProgram({ program: path, accel: "jit" })).status;
+    const status = async (accel: "interp" | "jit") =>
+      await (await createMachine({ program: path, accel, stdout: () => {} })).runToExit();
+    const interp = await status("interp"), jit = await status("jit");
     const qemu = hasQemu
       ? (await new Deno.Command("qemu-riscv64", { args: [path] }).output()).code
       : undefined;

@@ -6,7 +6,10 @@
 // RANDOM_DIFF_SEED=N and RANDOM_DIFF_COUNT=N explore other programs.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { concatBytes, JitBackend, LinuxProcess, runUserProgram } from "../mod.ts";
+import { concatBytes } from "../core/bytes.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
+import { createMachine } from "../mod.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 import { A, b, encode, i, r, s, u } from "./riscv/asm.ts";
 import { riscvElf } from "./util/elf_writer.ts";
 
@@ -230,14 +233,14 @@ function program(seed: number, bitmanip: boolean): Uint8Array {
 /** Runs `path` on the JIT with every block compiled on its first run. */
 async function runCompiled(path: string, cpu?: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  const p = await LinuxProcess.create({
+  const m = await createMachine({
     program: path,
     cpu,
     accel: "jit",
     stdout: (b) => parts.push(b.slice()),
   });
-  (p.cpu.backend as JitBackend).hotThreshold = 0;
-  p.runToExit();
+  (machineDriver(m).cpu.backend as JitBackend).hotThreshold = 0;
+  await m.runToExit();
   return concatBytes(parts);
 }
 
@@ -272,7 +275,14 @@ for (const mix of MIXES) {
         const seed = SEED + k;
         const path = `${dir}/prog${seed}`;
         await Deno.writeFile(path, program(seed, mix.bitmanip), { mode: 0o755 });
-        const interp = await runUserProgram({ program: path, cpu: mix.cpu, accel: "interp" });
+        const out: Uint8Array[] = [];
+        const im = await createMachine({
+          program: path,
+          cpu: mix.cpu,
+          accel: "interp",
+          stdout: (b) => out.push(b.slice()),
+        });
+        const interp = { status: await im.runToExit(), stdout: concatBytes(out) };
         const jit = await runCompiled(path, mix.cpu);
         assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
         assertEquals(interp.stdout.length, 0x608, `seed ${seed}: dump size`);

@@ -1,7 +1,8 @@
 // The device tree's riscv,isa follows -cpu (extension properties and profiles).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { decodeFdt, DeviceOptions, EmulatedSystem, fdtString } from "../mod.ts";
+import { decodeFdt, DeviceOptions, fdtString } from "../plugin.ts";
+import { EmulatedSystem } from "../core/system/emulated_system.ts";
 
 async function dtbIsa(cpu: string): Promise<string> {
   const written: Record<string, Uint8Array> = {};

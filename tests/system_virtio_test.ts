@@ -2,7 +2,7 @@
 // virtqueue built by hand in bus memory.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { VIRTIO_VENDOR_QEMU, VirtioMmioReg as R, VirtioStatus as S } from "../mod.ts";
+import { VIRTIO_VENDOR_QEMU, VirtioMmioReg as R, VirtioStatus as S } from "../plugin.ts";
 import { type TestEnv, testEnv, withDevices } from "./system_env.ts";
 
 const PLIC = 0xc000000n, SLOT = 0x10001000n, RAM = 0x80000000n;

@@ -315,19 +315,6 @@ export class LinuxProcess {
   #setupLogging(): void {
     const log = this.log;
     if (!log) return;
-    const t = this.cpu.target;
-    if (log.categories.has("in_asm")) {
-      this.cpu.tbs.observers.push({
-        onBlock: (tb) => {
-          const lines = tb.insns.map((i) =>
-            `0x${i.pc.toString(16).padStart(16, "0")}:  ${
-              i.bits.toString(16).padStart(i.size * 2, "0")
-            }          ${t.disassemble(i.bits, i.size, i.pc)}`
-          );
-          log.write(`IN: \n${lines.join("\n")}\n`);
-        },
-      });
-    }
     const inner = this.cpu.backend;
     const exec = log.categories.has("exec"), cpuRegs = log.categories.has("cpu");
     if (exec || cpuRegs) {

@@ -19,10 +19,9 @@ import {
   type DeviceOptions,
   type DevicePlugin,
   EmuError,
-  PLUGIN_API_VERSION,
   type VirtioBackend,
   type VirtqChain,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 /** Bytes per sector, the unit of the virtio-blk protocol. */
 export const SECTOR = 512;
@@ -227,7 +226,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "virtio_blk",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "virtio block device on a raw image file (snapshot=on keeps writes in memory)",
   create,
 };

@@ -14,11 +14,10 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
-  PLUGIN_API_VERSION,
   type RandomSource,
   type VirtioBackend,
   type VirtqChain,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 const VIRTIO_ID_ENTROPY = 4;
 
@@ -56,7 +55,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "virtio_rng",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "virtio entropy device fed from the machine's seeded random stream",
   create,
 };

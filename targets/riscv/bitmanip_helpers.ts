@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { HelperDef } from "../../mod.ts";
+import type { HelperDef } from "../../plugin.ts";
 
 /** Leading zeros of the low `width` bits of `v`. */
 function clz(v: bigint, width: bigint): bigint {

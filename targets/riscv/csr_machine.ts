@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { CpuCore } from "../../mod.ts";
+import type { CpuCore } from "../../plugin.ts";
 import { csrDef, CsrIllegal, defineCsr, Priv } from "./csr.ts";
 import { hartOf, misaValue, Mstatus, type RiscvHart } from "./hart.ts";
 import { PMP_ENTRIES } from "./pmp.ts";

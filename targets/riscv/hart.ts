@@ -19,8 +19,8 @@ import type {
   SystemHart,
   SystemMemory,
   Trap,
-} from "../../mod.ts";
-import { TrapKind } from "../../mod.ts";
+} from "../../plugin.ts";
+import { TrapKind } from "../../plugin.ts";
 import { Cause, MipBit } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { EmuError } from "../../mod.ts";
+import { EmuError } from "../../plugin.ts";
 
 /** The optional extensions Denemu implements, by QEMU's property name, in canonical ISA-string order. */
 export const OPTIONAL_EXTENSIONS = ["zicond", "zba", "zbb", "zbc", "zbs"] as const;

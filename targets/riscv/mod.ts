@@ -15,13 +15,12 @@
  * @module
  */
 
-import {
-  type AccessType,
-  PLUGIN_API_VERSION,
-  type RegisterAccess,
-  type SystemCapableTarget,
-  type TargetPlugin,
-} from "../../mod.ts";
+import type {
+  AccessType,
+  RegisterAccess,
+  SystemCapableTarget,
+  TargetPlugin,
+} from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { csrHelpers } from "./csr.ts";
 import { disassembleRiscv } from "./disas.ts";
@@ -124,7 +123,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
 const plugin: TargetPlugin = {
   kind: "target",
   name: "riscv",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   cpus: ["rv64", "rv32", "rva22u64", "rva22s64"],
   elfMachines: [
     { machine: EM_RISCV, elfClass: 2, cpu: "rv64" },

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { RegisterInfo, StateLayout } from "../../mod.ts";
+import type { RegisterInfo, StateLayout } from "../../plugin.ts";
 import { FPR_ABI_NAMES, GPR_ABI_NAMES } from "./names.ts";
 
 /**

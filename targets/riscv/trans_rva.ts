@@ -15,7 +15,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, STATE_BASE, type Temp, TrapKind } from "../../mod.ts";
+import { Cond, type IrBuilder, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin.ts";
 import {
   addressTemp,
   checkAligned,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Cond, Op, TrapKind } from "../../mod.ts";
+import { Cond, Op, TrapKind } from "../../plugin.ts";
 import { aluImmTrans, aluRegTrans, type AluSpec } from "./alu.ts";
 import { Cause } from "./causes.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Op, type Temp } from "../../mod.ts";
+import { Op, type Temp } from "../../plugin.ts";
 import {
   callHelper,
   gpr,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { EmuError, GuestFault, hex, parseElf, type PhysicalBus } from "../../../mod.ts";
+import { EmuError, GuestFault, hex, parseElf, type PhysicalBus } from "../../../plugin.ts";
 
 const MiB = 1n << 20n;
 const EM_RISCV = 243;
