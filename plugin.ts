@@ -119,3 +119,6 @@ export {
   VirtqChain,
   VirtqueueError,
 } from "./core/system/virtqueue.ts";
+export * from "./core/block.ts";
+export { SparseMap } from "./core/host_seek.ts";
+export { concatBytes } from "./core/bytes.ts";

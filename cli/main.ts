@@ -10,6 +10,7 @@ import { userCommand } from "./user.ts";
 import { systemCommand } from "./system.ts";
 import { fuzzCommand } from "./fuzz.ts";
 import { cminCommand, tminCommand } from "./fuzz_tools.ts";
+import { imgCommand } from "./img/main.ts";
 
 /** One `emu` command. */
 export interface Command {
@@ -25,7 +26,7 @@ export interface Command {
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "img" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
@@ -34,6 +35,7 @@ export const COMMANDS: Record<string, Command> = {
   fuzz: { summary: "fuzz a Linux program (AFL++'s flags and output)", run: fuzzCommand },
   tmin: { summary: "minimise a crashing input (like afl-tmin)", run: tminCommand },
   cmin: { summary: "minimise a corpus (like afl-cmin)", run: cminCommand },
+  img: { summary: "create, inspect and convert disk images (like qemu-img)", run: imgCommand },
 };
 
 function help(): string {

@@ -34,7 +34,7 @@ Options:
   -initrd file           initial ramdisk
   -append text           kernel command line (/chosen/bootargs)
   -dtb file              use this device tree instead of the generated one
-  -drive file=F,format=raw,if=virtio[,snapshot=on]   a virtio disk
+  -drive file=F,format=raw|qcow2,if=virtio[,snapshot=on]   a virtio disk
   -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them)
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)

@@ -18,6 +18,7 @@ import type { Vcpu } from "./hooks/vcpu.ts";
 import type { Device, DeviceContext } from "./system/device.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./system/machine.ts";
 import type { DeviceOptions } from "./system/options.ts";
+import type { BlockFormatPlugin } from "./block.ts";
 
 /**
  * The plugin API version this build of Denemu implements. Version 2: one
@@ -268,7 +269,7 @@ export async function installToolPlugin(spec: string, ctx: ToolContext): Promise
  * ```
  */
 export function builtinPlugins(
-  folder: "targets" | "plugins/machines" | "plugins/devices" | "plugins/tools",
+  folder: "targets" | "plugins/machines" | "plugins/devices" | "plugins/tools" | "plugins/block",
 ): string[] {
   const names: string[] = [];
   for (const e of Deno.readDirSync(new URL(`${folder}/`, ROOT))) {
@@ -361,6 +362,24 @@ export function loadDevicePlugin(ref: string): Promise<DevicePlugin> {
     "device",
     ref,
     "check the name (built-in devices are the files of plugins/devices/) or the path",
+  );
+}
+
+/**
+ * Loads the block format plugin `ref`: a bare name ("raw", "qcow2") from
+ * `plugins/block/`, or a path or URL to a module.
+ *
+ * @example
+ * ```ts ignore
+ * const qcow2 = await loadBlockPlugin("qcow2");
+ * ```
+ */
+export function loadBlockPlugin(ref: string): Promise<BlockFormatPlugin> {
+  return importPlugin<BlockFormatPlugin>(
+    resolvePluginUrl(ref, "plugins/block", "file"),
+    "block",
+    ref,
+    "check the format name (built-in formats are the files of plugins/block/) or the path",
   );
 }
 

@@ -317,4 +317,5 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
 console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
 await benchFuzz({ row, results }, flags.quick ?? false);
 
+results.imgConvert = await (await import("./bench_img.ts")).benchImg(flags.quick);
 if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");

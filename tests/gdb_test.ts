@@ -16,6 +16,7 @@ import {
   fromHex,
   latin1,
   leHex,
+  PACKET_SIZE,
   PacketReader,
   parseLeHex,
   toHex,
@@ -87,6 +88,17 @@ Deno.test("signals: Linux numbers map to GDB's and back", () => {
   for (let s = 1; s < 64; s++) {
     if (s !== 16 && s !== 32 && s !== 33) assertEquals(gdbToLinuxSignal(linuxToGdbSignal(s)), s);
   }
+});
+
+Deno.test("packets: a packet longer than PacketSize is dropped, not buffered (selffuzz gdb)", () => {
+  // Before: the reader kept every byte of an unterminated packet, so a client
+  // could make the stub buffer without bound.
+  const r = new PacketReader();
+  const huge = r.feed(latin1("$" + "m".repeat(PACKET_SIZE + 10)));
+  assertEquals(huge, [{ kind: "bad", data: new Uint8Array() }]);
+  // the rest of the over-long body is noise; the next packet reads normally
+  const next = r.feed(latin1("mmm#00$g#67"));
+  assertEquals(next.map((i) => i.kind), ["packet"]);
 });
 
 /** A handler on a fresh machine, past qSupported (gdb advertises swbreak+). */
