@@ -414,7 +414,8 @@ export function loadTargetPlugin(ref: string): Promise<TargetPlugin> {
 export async function targetForCpu(cpu: string): Promise<TargetArch> {
   for (const name of builtinTargets()) {
     const p = await loadTargetPlugin(name);
-    if (p.cpus.includes(cpu)) return p.create(cpu);
+    // "-cpu model,prop=value,...": the model selects the target, which parses the properties.
+    if (p.cpus.includes(cpu.split(",")[0])) return p.create(cpu);
   }
   throw new EmuError(`unknown CPU model "${cpu}"`, "try -cpu help");
 }

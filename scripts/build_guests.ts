@@ -56,6 +56,9 @@ interface Program {
   staticPie?: boolean;
   /** Extra compiler flags / libraries. */
   extra?: string[];
+  /** `-march` when not rv64gc (optional extensions), and the `-cpu` both emulators then need */
+  march?: string;
+  cpu?: string;
   libs?: string[];
   cases: CaseSpec[];
   description: string;
@@ -161,6 +164,14 @@ export const PROGRAMS: Program[] = [
   { name: "zicsr", kind: "isa", cases: one, description: "CSR instructions, counters (no libc)" },
   { name: "zifencei", kind: "isa", cases: one, description: "fence.i after code writes (no libc)" },
   {
+    name: "zbitmanip",
+    kind: "isa",
+    cases: one,
+    march: "rv64gc_zba_zbb_zbc_zbs",
+    cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true",
+    description: "Zba, Zbb, Zbc, Zbs instructions (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,
@@ -204,6 +215,8 @@ export interface ManifestCase {
   exitStatus: number;
   signal: string | null;
   timeoutMs: number;
+  /** the `-cpu` option, when the program needs optional extensions */
+  cpu?: string;
 }
 
 export interface Manifest {
@@ -236,13 +249,21 @@ export async function which(cmd: string): Promise<boolean> {
 
 /** Runs one case on qemu-riscv64 in a fresh temporary cwd. */
 export async function runOnQemu(
-  c: Pick<ManifestCase, "binary" | "dynamic" | "args" | "env" | "stdin" | "mkdirs" | "timeoutMs">,
+  c: Pick<
+    ManifestCase,
+    "binary" | "dynamic" | "args" | "env" | "stdin" | "mkdirs" | "timeoutMs" | "cpu"
+  >,
 ): Promise<RunResult> {
   const cwd = await Deno.makeTempDir({ prefix: "denemu-guest-" });
   try {
     for (const d of c.mkdirs) await Deno.mkdir(join(cwd, d), { recursive: true });
     const bin = resolve(GUESTS, c.binary);
-    const qargs = c.dynamic ? ["-L", SYSROOT, bin, ...c.args] : [bin, ...c.args];
+    const qargs = [
+      ...(c.cpu ? ["-cpu", c.cpu] : []),
+      ...(c.dynamic ? ["-L", SYSROOT] : []),
+      bin,
+      ...c.args,
+    ];
     const child = new Deno.Command(QEMU, {
       args: qargs,
       cwd,
@@ -289,6 +310,7 @@ async function build(p: Program, variant: string): Promise<string> {
     args = [
       ...BASE_FLAGS,
       ...ISA_FLAGS,
+      ...(p.march ? [`-march=${p.march}`] : []),
       ...linkFlags,
       "-o",
       out,
@@ -376,6 +398,7 @@ async function main() {
           exitStatus: 0,
           signal: null,
           timeoutMs: spec.timeoutMs ?? 60_000,
+          ...(p.cpu ? { cpu: p.cpu } : {}),
         };
         const r = await runOnQemu(c);
         let tag = base;

@@ -77,6 +77,7 @@ for (const c of manifest.cases) {
             stdout: (b) => out.push(b.slice()),
             stderr: (b) => err.push(b.slice()),
             sysroot: c.dynamic ? SYSROOT : null,
+            cpu: c.cpu,
             accel,
           });
           const r = {

@@ -1,5 +1,6 @@
 // Random-program differential test: generated RV64 instruction sequences
-// (integer, M, memory, forward branches, F/D arithmetic in every rounding mode)
+// (integer, M, memory, forward branches, F/D arithmetic in every rounding mode;
+// a second mix adds Zba/Zbb/Zbc/Zbs, run with -cpu rv64,zba=true,...)
 // run on the interpreter, on the JIT and on qemu-riscv64; the final integer and
 // FP registers, fcsr and the scratch memory must be identical.
 // RANDOM_DIFF_SEED=N and RANDOM_DIFF_COUNT=N explore other programs.
@@ -39,7 +40,7 @@ const SPECIAL_F64 = [
  * initial x and f registers at 0x000 and 0x100 (then scratch for the body's
  * loads and stores, 0x000-0x3ff), the dump of x, f and fcsr at 0x400, 0x500, 0x600.
  */
-function program(seed: number): Uint8Array {
+function program(seed: number, bitmanip: boolean): Uint8Array {
   const rnd = prng(seed * 2654435761);
   const data = new Uint8Array(0x2000);
   for (let k = 0; k < 0x400; k++) data[k] = rnd(256);
@@ -57,7 +58,7 @@ function program(seed: number): Uint8Array {
   for (let k = 1; k < 32; k++) if (k !== BASE) code.push(i(8 * k, BASE, 3, k, 0x03));
   for (let k = 0; k < 32; k++) code.push(A.fld(k, BASE, 0x100 + 8 * k));
   code.push(A.csr(5, 0, 0x002, rnd(5))); // csrrwi x0, frm, rm
-  for (let k = 0; k < LENGTH; k++) code.push(randomInsn(rnd));
+  for (let k = 0; k < LENGTH; k++) code.push(randomInsn(rnd, bitmanip));
   for (let k = 0; k < 32; k++) code.push(s(0x400 + 8 * k, k, BASE, 3, 0x23)); // sd
   for (let k = 0; k < 32; k++) code.push(s(0x500 + 8 * k, k, BASE, 3, 0x27)); // fsd
   code.push(A.csr(2, 1, 0x003, 0), s(0x600, 1, BASE, 3, 0x23)); // frcsr ra; sd
@@ -75,10 +76,11 @@ function program(seed: number): Uint8Array {
 }
 
 /** Runs `path` on the JIT with every block compiled on its first run. */
-async function runCompiled(path: string): Promise<Uint8Array> {
+async function runCompiled(path: string, cpu?: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const m = await createMachine({
     program: path,
+    cpu,
     accel: "jit",
     stdout: (b) => parts.push(b.slice()),
   });
@@ -100,31 +102,44 @@ if (!qemu) {
   );
 }
 
-Deno.test(`random RV64GC programs: interpreter, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
-  const dir = await Deno.makeTempDir({ prefix: "denemu-random-" });
-  try {
-    for (let k = 0; k < COUNT; k++) {
-      const seed = SEED + k;
-      const path = `${dir}/prog${seed}`;
-      await Deno.writeFile(path, program(seed), { mode: 0o755 });
-      const out: Uint8Array[] = [];
-      const im = await createMachine({
-        program: path,
-        accel: "interp",
-        stdout: (b) => out.push(b.slice()),
-      });
-      const interp = { status: await im.runToExit(), stdout: concatBytes(out) };
-      const jit = await runCompiled(path);
-      assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
-      assertEquals(interp.stdout.length, 0x608, `seed ${seed}: dump size`);
-      assertEquals(jit, interp.stdout, `seed ${seed}: JIT differs from the interpreter`);
-      if (qemu) {
-        const q = await new Deno.Command("qemu-riscv64", { args: [path], stdout: "piped" })
-          .output();
-        assertEquals(interp.stdout, q.stdout, `seed ${seed}: Denemu differs from qemu-riscv64`);
+/** The instruction mixes: RV64GC, and RV64GC with one in three instructions from Zba/Zbb/Zbc/Zbs. */
+const MIXES = [
+  { name: "RV64GC", bitmanip: false, cpu: undefined },
+  {
+    name: "RV64GC + Zba/Zbb/Zbc/Zbs",
+    bitmanip: true,
+    cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true",
+  },
+];
+
+for (const mix of MIXES) {
+  Deno.test(`random ${mix.name} programs: interpreter, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "denemu-random-" });
+    try {
+      for (let k = 0; k < COUNT; k++) {
+        const seed = SEED + k;
+        const path = `${dir}/prog${seed}`;
+        await Deno.writeFile(path, program(seed, mix.bitmanip), { mode: 0o755 });
+        const out: Uint8Array[] = [];
+        const im = await createMachine({
+          program: path,
+          cpu: mix.cpu,
+          accel: "interp",
+          stdout: (b) => out.push(b.slice()),
+        });
+        const interp = { status: await im.runToExit(), stdout: concatBytes(out) };
+        const jit = await runCompiled(path, mix.cpu);
+        assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
+        assertEquals(interp.stdout.length, 0x608, `seed ${seed}: dump size`);
+        assertEquals(jit, interp.stdout, `seed ${seed}: JIT differs from the interpreter`);
+        if (qemu) {
+          const args = [...(mix.cpu ? ["-cpu", mix.cpu] : []), path];
+          const q = await new Deno.Command("qemu-riscv64", { args, stdout: "piped" }).output();
+          assertEquals(interp.stdout, q.stdout, `seed ${seed}: Denemu differs from qemu-riscv64`);
+        }
       }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}

@@ -102,7 +102,16 @@ export class EmulatedSystem {
     const console = config.console ?? new SerialConsole(events, clock);
     // The board loads its images with bus.loadImage, which keeps them for reset.
     const machine = await board.build(
-      { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
+      {
+        bus,
+        events,
+        clock,
+        interrupts: hart,
+        console,
+        seed: config.seed,
+        isa: target.isa,
+        ...config.env,
+      },
       config,
     );
     const hooks = new Hooks(cpu);

@@ -27,6 +27,8 @@ export interface AluSpec {
   op32?: Op;
   /** a custom RV32 sequence (the mulh family) */
   emit32?: (ir: IrBuilder, d: Temp, a: Temp, b: Temp) => void;
+  /** a custom sequence on every XLEN (bit manipulation); it writes `d` last, as `d` may be `a` or `b` */
+  emit?: (ctx: DisasContext, d: Temp, a: Temp, b: Temp) => void;
 }
 
 /**
@@ -51,7 +53,8 @@ export function mulHigh32(extA: Op, extB: Op): (ir: IrBuilder, d: Temp, a: Temp,
 
 function emitAlu(ctx: DisasContext, spec: AluSpec, rd: number, a: Temp, b: Temp): void {
   const d = gprDest(ctx, rd);
-  if (spec.cond !== undefined) ctx.ir.setcond(spec.cond, d, a, b);
+  if (spec.emit) spec.emit(ctx, d, a, b);
+  else if (spec.cond !== undefined) ctx.ir.setcond(spec.cond, d, a, b);
   else if (ctx.xlen === 32 && spec.emit32) spec.emit32(ctx.ir, d, a, b);
   else ctx.ir.binop(ctx.xlen === 32 ? spec.op32 ?? spec.op! : spec.op!, d, a, b);
 }

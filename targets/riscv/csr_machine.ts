@@ -4,7 +4,7 @@
  * table; they act on the hart of the accessing CPU ({@linkcode hartOf}).
  *
  * Not implemented (illegal, as on QEMU 7.2's default CPU unless noted):
- * mseccfg (no Smepmp), mhpmcounter/mhpmevent, the debug trigger CSRs, and
+ * mseccfg (no Smepmp), mhpmcounter/mhpmevent, and
  * Sstc's stimecmp (QEMU 7.2 has it; OpenSBI then lists "sstc").
  *
  * @module
@@ -93,6 +93,7 @@ export function mstatusWrite(h: RiscvHart, value: bigint, mask: bigint): void {
   let m = mask & MSTATUS_WRITABLE;
   if (((value >> 11n) & 3n) === 2n) m &= ~Mstatus.MPP;
   h.mstatus = (h.mstatus & ~m) | (value & m);
+  h.fpStateChanged();
   h.regimeChanged();
   h.interruptsChanged();
 }

@@ -24,18 +24,90 @@ const ALUW = [[0, 0], [0x20, 0], [0, 1], [0, 5], [0x20, 5], [1, 0], [1, 4], [1, 
 const RMS = [0, 1, 2, 3, 4, 7];
 const FP_BINARY = [0x01, 0x05, 0x09, 0x0d, 0x00, 0x04, 0x08, 0x0c]; // add/sub/mul/div .d then .s
 
+/** Zba/Zbb/Zbc/Zbs register-register forms: funct7, funct3, opcode. */
+const BITMANIP_RR = [
+  [0x10, 2, 0x33],
+  [0x10, 4, 0x33],
+  [0x10, 6, 0x33],
+  [4, 0, 0x3b],
+  [0x10, 2, 0x3b],
+  [0x10, 4, 0x3b],
+  [0x10, 6, 0x3b],
+  [0x20, 7, 0x33],
+  [0x20, 6, 0x33],
+  [0x20, 4, 0x33],
+  [5, 6, 0x33],
+  [5, 7, 0x33],
+  [5, 4, 0x33],
+  [5, 5, 0x33],
+  [0x30, 1, 0x33],
+  [0x30, 5, 0x33],
+  [0x30, 1, 0x3b],
+  [0x30, 5, 0x3b],
+  [5, 1, 0x33],
+  [5, 2, 0x33],
+  [5, 3, 0x33],
+  [0x24, 1, 0x33],
+  [0x24, 5, 0x33],
+  [0x34, 1, 0x33],
+  [0x14, 1, 0x33],
+];
+/**
+ * Unary forms: funct7, rs2, funct3, opcode (clz, ctz, cpop, clzw, cpopw, sext.b/h, zext.h,
+ * orc.b, rev8). Not ctzw: QEMU 7.2 counts the whole register when the low word is zero.
+ */
+const BITMANIP_UNARY = [
+  [0x30, 0, 1, 0x13],
+  [0x30, 1, 1, 0x13],
+  [0x30, 2, 1, 0x13],
+  [0x30, 0, 1, 0x1b],
+  [0x30, 2, 1, 0x1b],
+  [0x30, 4, 1, 0x13],
+  [0x30, 5, 1, 0x13],
+  [4, 0, 4, 0x3b],
+  [0x14, 7, 5, 0x13],
+  [0x35, 0x18, 5, 0x13],
+];
+/** Shift-amount forms: imm[11:6] (or [11:5] with `word`), funct3, opcode. */
+const BITMANIP_IMM: [number, number, number, boolean][] = [
+  [0x600, 5, 0x13, false],
+  [0x600, 5, 0x1b, true],
+  [0x080, 1, 0x1b, false],
+  [0x480, 1, 0x13, false],
+  [0x480, 5, 0x13, false],
+  [0x680, 1, 0x13, false],
+  [0x280, 1, 0x13, false],
+];
+
+/** One random Zba/Zbb/Zbc/Zbs instruction. */
+export function randomBitmanip(rnd: Rnd, rd: number, rs1: number, rs2: number) {
+  const k = rnd(3);
+  if (k === 0) {
+    const [f7, f3, op] = BITMANIP_RR[rnd(BITMANIP_RR.length)];
+    return r(f7, rs2, rs1, f3, rd, op);
+  }
+  if (k === 1) {
+    const [f7, fixed, f3, op] = BITMANIP_UNARY[rnd(BITMANIP_UNARY.length)];
+    return r(f7, fixed, rs1, f3, rd, op);
+  }
+  const [high, f3, op, word] = BITMANIP_IMM[rnd(BITMANIP_IMM.length)];
+  return i(high | rnd(word ? 32 : 64), rs1, f3, rd, op);
+}
+
 /**
  * One random RV64GC instruction (integer, M, F/D in every rounding mode,
  * loads and stores at offsets 0-0x3ff from {@linkcode DATA_BASE_REG}, or a
- * short forward branch); it never writes {@linkcode DATA_BASE_REG}.
+ * short forward branch); it never writes {@linkcode DATA_BASE_REG}. With
+ * `bitmanip`, one instruction in three is from Zba/Zbb/Zbc/Zbs.
  */
-export function randomInsn(rnd: Rnd): number {
+export function randomInsn(rnd: Rnd, bitmanip = false): number {
   const rd = () => {
     const v = 1 + rnd(31);
     return v === DATA_BASE_REG ? 5 : v;
   };
   const rs = () => rnd(32);
   const f = () => rnd(32);
+  if (bitmanip && rnd(3) === 0) return randomBitmanip(rnd, rd(), rs(), rs());
   switch (rnd(16)) {
     case 0:
     case 1: {

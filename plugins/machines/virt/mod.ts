@@ -163,7 +163,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
   if (!/^sv(39|48|57)$/.test(mmu)) {
     throw new EmuError(`-M virt,mmu-type=${mmu}: not one of sv39, sv48, sv57`);
   }
-  const isa = o.machine.string("isa", DEFAULT_ISA);
+  const isa = o.machine.string("isa", env.isa ?? DEFAULT_ISA);
   o.machine.rejectUnused();
   if (o.bios === undefined && dumpdtb === undefined) {
     throw new EmuError(
