@@ -10,6 +10,7 @@ import { userCommand } from "./user.ts";
 import { systemCommand } from "./system.ts";
 import { fuzzCommand } from "./fuzz.ts";
 import { cminCommand, tminCommand } from "./fuzz_tools.ts";
+import { imgCommand } from "./img/main.ts";
 
 /** One `emu` command. */
 export interface Command {
@@ -25,7 +26,7 @@ export interface Command {
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "img" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
@@ -34,7 +35,14 @@ export const COMMANDS: Record<string, Command> = {
   fuzz: { summary: "fuzz a Linux program (AFL++'s flags and output)", run: fuzzCommand },
   tmin: { summary: "minimise a crashing input (like afl-tmin)", run: tminCommand },
   cmin: { summary: "minimise a corpus (like afl-cmin)", run: cminCommand },
+  img: { summary: "create, inspect and convert disk images (like qemu-img)", run: imgCommand },
 };
+
+/** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */
+function debugWanted(): boolean {
+  const env = Deno.permissions.querySync({ name: "env", variable: "DENEMU_DEBUG" });
+  return env.state === "granted" && !!Deno.env.get("DENEMU_DEBUG");
+}
 
 function help(): string {
   const names = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`);
@@ -69,8 +77,13 @@ export async function main(args: string[]): Promise<number> {
     // Output piped into a reader that went away (`emu ... | head`): stop quietly, like cat.
     if (e instanceof Deno.errors.BrokenPipe) return 141;
     const err = e as Error;
+    // A Deno permission Denemu needs and was not given: Deno's message names the flag.
+    if (e instanceof Deno.errors.NotCapable) {
+      console.error(`emu: ${err.message.split("\n")[0]}`);
+      return 1;
+    }
     console.error(`emu: internal error: ${err?.message?.split("\n")[0] ?? String(e)}`);
-    if (Deno.env.get("DENEMU_DEBUG")) console.error(err?.stack);
+    if (debugWanted()) console.error(err?.stack);
     return 70;
   }
 }

@@ -7,25 +7,16 @@
  * @module
  */
 
+import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { readOption } from "./options.ts";
-import {
-  builtinPlugins,
-  installToolPlugin,
-  loadDevicePlugin,
-  loadMachinePlugin,
-} from "../core/plugin.ts";
-import { GdbServer } from "../core/gdb/server.ts";
-import { SystemDebuggee } from "../core/gdb/system_debuggee.ts";
-import { EmulatedSystem } from "../core/system/emulated_system.ts";
+import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
 import type { SerialConsole } from "../core/system/console.ts";
-import {
-  DeviceOptions,
-  type DeviceSpec,
-  parseDeviceSpec,
-  parseOptionList,
-  parseSize,
-} from "../core/system/options.ts";
+import { parseOptionList, parseSize } from "../core/system/options.ts";
+import { createMachine } from "../core/machine/create.ts";
+import { type Machine, machineDriver } from "../core/machine/machine.ts";
+import type { SystemDriver } from "../core/machine/system.ts";
+import { debugWithGdb } from "./gdb.ts";
 
 /** `emu system -h` text. */
 export const SYSTEM_HELP = `usage: emu system [options]
@@ -37,13 +28,13 @@ Options:
                          "-M help" lists the machines)
   -m size                RAM size (default 128M; suffixes K, M, G)
   -cpu model             rv64 (default) or rv32
-  -accel engine          jit (default) or interp
+  -accel engine          jit (default), interp (the reference) or lockstep (both, compared per TB)
   -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
   -kernel file           kernel image (ELF or raw)
   -initrd file           initial ramdisk
   -append text           kernel command line (/chosen/bootargs)
   -dtb file              use this device tree instead of the generated one
-  -drive file=F,format=raw,if=virtio[,snapshot=on]   a virtio disk
+  -drive file=F,format=raw|qcow2,if=virtio[,snapshot=on]   a virtio disk
   -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them)
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
@@ -63,19 +54,22 @@ A guest poweroff through the SiFive test device sets the exit status.`;
 /** Parsed `emu system` command line. */
 export interface SystemArgs {
   help: boolean;
+  /** `-M`: the board's name and options, as given */
   machine: string;
-  machineOptions: Record<string, string>;
   ramSize: bigint;
   cpu: string;
-  accel: "interp" | "jit";
+  accel: Accel;
   bios?: string;
   kernel?: string;
   initrd?: string;
   append?: string;
   dtb?: string;
-  drives: DeviceOptions[];
-  devices: DeviceSpec[];
-  rtc?: DeviceOptions;
+  /** `-drive` values, as given */
+  drives: string[];
+  /** `-device` values, as given */
+  devices: string[];
+  /** `-rtc` value */
+  rtc?: string;
   seed: bigint;
   /** `-icount shift=N`: 2^N ns of virtual time per instruction */
   icountShift?: number;
@@ -127,7 +121,6 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
   const r: SystemArgs = {
     help: false,
     machine: "virt",
-    machineOptions: {},
     ramSize: 128n << 20n,
     cpu: "rv64",
     accel: "jit",
@@ -148,12 +141,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         r.help = true;
         break;
       case "M":
-      case "machine": {
-        const o = parseOptionList(value!, true);
-        r.machine = o.name || "virt";
-        r.machineOptions = o.values;
+      case "machine":
+        r.machine = value!;
         break;
-      }
       case "m":
         r.ramSize = parseSize(value!, "-m", 1n << 20n);
         break;
@@ -164,26 +154,25 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         r.cpu = value;
         break;
       case "accel":
-        if (value !== "jit" && value !== "interp") {
-          throw new EmuError(`-accel ${value}: unknown engine`, "use jit or interp");
-        }
-        r.accel = value;
+        r.accel = parseAccel(value!);
         break;
       case "bios":
       case "kernel":
       case "initrd":
       case "append":
       case "dtb":
+        // An empty name would read as "-dtb : ..." in every later message.
+        if (value === "" && name !== "append") throw new EmuError(`-${name}: needs a file name`);
         r[name] = value;
         break;
       case "drive":
-        r.drives.push(new DeviceOptions("-drive", parseOptionList(value!, false).values));
+        r.drives.push(value!);
         break;
       case "device":
-        r.devices.push(parseDeviceSpec(value!));
+        r.devices.push(value!);
         break;
       case "rtc":
-        r.rtc = new DeviceOptions("-rtc", parseOptionList(value!, false).values);
+        r.rtc = value;
         break;
       case "seed":
         if (!/^\d+$/.test(value!)) throw new EmuError(`-seed ${value}: not a number`);
@@ -304,17 +293,20 @@ export async function systemCommand(argv: string[]): Promise<number> {
     return 0;
   }
   // QEMU's -M help and -device help: the built-in plugins and what they are.
-  if (a.machine === "help") {
+  if (parseOptionList(a.machine, true).name === "help") {
     for (const name of builtinPlugins("plugins/machines")) {
       console.log(`${name.padEnd(16)} ${(await loadMachinePlugin(name)).description}`);
     }
     return 0;
   }
-  if (a.devices.some((d) => d.name === "help")) {
+  if (a.devices.some((d) => parseOptionList(d, true).name === "help")) {
     for (const name of builtinPlugins("plugins/devices")) {
       console.log(`${name.padEnd(16)} ${(await loadDevicePlugin(name)).description}`);
     }
     return 0;
+  }
+  if (a.gdbWait && a.gdbPort === undefined) {
+    throw new EmuError("-S: nothing would start the CPU", "add -s or -gdb tcp::PORT");
   }
   const logFile = a.logFile
     ? Deno.openSync(a.logFile, { write: true, create: true, truncate: true })
@@ -325,105 +317,63 @@ export async function systemCommand(argv: string[]): Promise<number> {
     if (logFile) logFile.writeSync(bytes);
     else Deno.stderr.writeSync(bytes);
   };
-  const sys = await EmulatedSystem.create({
-    machineName: a.machine,
-    machine: new DeviceOptions(`-M ${a.machine}`, a.machineOptions),
-    cpu: a.cpu,
-    accel: a.accel,
-    ramSize: a.ramSize,
-    bios: a.bios,
-    kernel: a.kernel,
-    initrd: a.initrd,
-    append: a.append,
-    dtb: a.dtb,
-    devices: a.devices,
-    drives: a.drives,
-    rtc: a.rtc,
-    seed: a.seed,
-    icountShift: a.icountShift,
-    logInterrupt: a.log.has("int") ? log : undefined,
-  });
   try {
-    if (sys.machine.dumpedDtb) {
-      console.log(`dtb dumped to ${sys.machine.dumpedDtb}. Exiting.`);
-      return 0;
-    }
-    if (a.log.has("in_asm")) {
-      sys.cpu.tbs.observers.push({
-        onBlock(tb) {
-          const lines = tb.insns.map((i) =>
-            `0x${i.pc.toString(16).padStart(16, "0")}:  ${
-              i.bits.toString(16).padStart(i.size * 2, "0").padEnd(8)
-            }  ${sys.target.disassemble(i.bits, i.size, i.pc)}`
-          );
-          log(`----------------\nIN: \nPriv: ${tb.flags}\n${lines.join("\n")}\n`);
-        },
-      });
-    }
-    stdoutSink(sys.console);
-    const atExit: (() => void)[] = [];
-    let toolStatus: number | null = null;
-    for (const spec of a.plugins) {
-      await installToolPlugin(spec, {
-        hooks: sys.hooks,
-        vcpu: sys.hooks.vcpu,
-        target: sys.target,
-        out: (text) => log(text.replace(/\n$/, "")),
-        onExit: (cb) => atExit.push(cb),
-        symbol: () => undefined,
-        exit: (status) => {
-          toolStatus = status;
-          sys.loop.stop();
-        },
-      });
-    }
-    const stopInput = startInput(sys);
-    try {
-      if (a.gdbPort !== undefined) {
-        const status = await debugWithGdb(sys, a.gdbPort);
-        if (status !== null) return toolStatus ?? status;
-      } else if (a.gdbWait) {
-        throw new EmuError("-S: nothing would start the CPU", "add -s or -gdb tcp::PORT");
-      }
-      const result = await sys.run();
-      return toolStatus ?? (result.kind === "poweroff" ? result.status : 0);
-    } finally {
-      stopInput();
-      for (const cb of atExit) cb();
-    }
+    return await boot(a, log);
   } finally {
-    await sys.close();
     logFile?.close();
   }
 }
 
-/**
- * `-s`/`-gdb`: serves gdb from before the first instruction (QEMU's `-s -S`;
- * without `-S` QEMU would start the CPU at once, Denemu always waits) until gdb
- * detaches or the machine powers off. Returns the poweroff status, or null
- * when gdb detached and the machine should run on.
- */
-async function debugWithGdb(sys: EmulatedSystem, port: number): Promise<number | null> {
-  let server: GdbServer;
-  const debuggee = new SystemDebuggee(sys);
+/** Builds the machine of `a` and runs it to poweroff, quit or the end of a gdb session. */
+async function boot(a: SystemArgs, log: (line: string) => void): Promise<number> {
+  const m = await createMachine({
+    system: {
+      machine: a.machine,
+      memory: a.ramSize,
+      cpu: a.cpu,
+      bios: a.bios,
+      kernel: a.kernel,
+      initrd: a.initrd,
+      append: a.append,
+      dtb: a.dtb,
+      devices: a.devices,
+      drives: a.drives,
+      rtc: a.rtc,
+      icountShift: a.icountShift,
+    },
+    accel: a.accel,
+    seed: a.seed,
+    log: { categories: a.log, write: log },
+    plugins: a.plugins,
+    pluginOutput: (text) => log(text.replace(/\n$/, "")),
+  });
   try {
-    server = GdbServer.listen(debuggee, { port });
-  } catch (e) {
-    throw new EmuError(`-gdb tcp::${port}: cannot listen (${(e as Error).message.split("\n")[0]})`);
+    const dumped = (machineDriver(m) as SystemDriver).sys.machine.dumpedDtb;
+    if (dumped) {
+      console.log(`dtb dumped to ${dumped}. Exiting.`);
+      return 0;
+    }
+    stdoutSink(m.serial);
+    const stopInput = startInput(m);
+    try {
+      if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort, `-gdb tcp::${a.gdbPort}`);
+      return await m.runToExit();
+    } finally {
+      stopInput();
+    }
+  } finally {
+    await m.close();
   }
-  const end = await server.serve();
-  if (end === "detach" || end === "disconnect") return debuggee.exitStatus;
-  return debuggee.exitStatus ?? 0;
 }
 
 /** Feeds stdin to the guest (raw mode on a terminal); returns a function that stops it. */
-function startInput(sys: EmulatedSystem): () => void {
+function startInput(m: Machine): () => void {
   const tty = Deno.stdin.isTerminal();
   if (tty) Deno.stdin.setRaw(true);
   const escapes = new EscapeReader((key) => {
     if (key === "x") {
       Deno.stderr.writeSync(new TextEncoder().encode("QEMU: Terminated\r\n"));
-      sys.loop.stop();
+      m.stop();
     } else if (key === "h") Deno.stderr.writeSync(new TextEncoder().encode(ESCAPE_HELP));
     else if (key === "c") {
       Deno.stderr.writeSync(new TextEncoder().encode("\r\n(Denemu has no monitor)\r\n"));
@@ -436,10 +386,7 @@ function startInput(sys: EmulatedSystem): () => void {
         const { value, done } = await reader.read();
         if (done) break;
         const bytes = escapes.feed(value);
-        if (bytes.length) {
-          sys.console.write(bytes);
-          sys.loop.wake();
-        }
+        if (bytes.length) m.serial.write(bytes);
       }
     } catch {
       // stdin closed

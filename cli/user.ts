@@ -7,16 +7,15 @@
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { readOption } from "./options.ts";
+import { parseSize } from "../core/system/options.ts";
 import {
   builtinPlugins,
   builtinTargets,
   loadTargetPlugin,
   loadToolPlugin,
 } from "../core/plugin.ts";
-import { LinuxProcess, type LinuxProcessOptions } from "../core/linux/process.ts";
-import { installTool, Machine } from "../core/machine.ts";
-import { GdbServer } from "../core/gdb/server.ts";
-import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
+import { createMachine, type UserOptions } from "../core/machine/create.ts";
+import { debugWithGdb } from "./gdb.ts";
 
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
@@ -46,6 +45,7 @@ Options:
                      a path loads a plugin module); its output goes to stderr or -D
   -D logfile         write logs to logfile instead of stderr
   -seed N            seed for AT_RANDOM and getrandom (default 0)
+  --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -realtime          guest clocks follow host time (default: deterministic virtual time)
   -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
   --root DIR         make DIR the guest's root directory; no path leaves it
@@ -73,6 +73,8 @@ export interface UserArgs {
   log: Set<string>;
   logFile?: string;
   seed: bigint;
+  /** `--max-memory`: the guest's memory ceiling in bytes */
+  maxMemory?: bigint;
   realtime: boolean;
   accel: Accel;
   argv0?: string;
@@ -88,6 +90,7 @@ const WITH_VALUE = new Set([
   "d",
   "D",
   "seed",
+  "max-memory",
   "accel",
   "root",
   "0",
@@ -186,6 +189,9 @@ export function parseUserArgs(argv: string[]): UserArgs {
         }
         r.seed = BigInt(value!);
         break;
+      case "max-memory":
+        r.maxMemory = parseSize(value!, "--max-memory");
+        break;
       case "accel":
         r.accel = parseAccel(value!);
         break;
@@ -204,6 +210,12 @@ export function parseUserArgs(argv: string[]): UserArgs {
     r.args = argv.slice(i + 1);
   }
   return r;
+}
+
+/** The host environment the guest inherits: empty without --allow-env (add with -E). */
+function hostEnv(): Record<string, string> {
+  const granted = Deno.permissions.querySync({ name: "env" }).state === "granted";
+  return granted ? Deno.env.toObject() : {};
 }
 
 /** The guest environment: the host's, with `-U` removals and `-E` settings applied. */
@@ -272,19 +284,24 @@ export async function userCommand(argv: string[]): Promise<number> {
     while (done < b.length) done += w.writeSync(b.subarray(done));
   };
   const writeLog = (line: string) => writeText(line + "\n");
-  const opts: LinuxProcessOptions = {
+  const opts: UserOptions = {
     program: a.program,
     args: a.args,
     argv0: a.argv0,
-    env: guestEnv(Deno.env.toObject(), a),
+    env: guestEnv(hostEnv(), a),
     root: a.root,
     cpu: a.cpu,
     seed: a.seed,
+    maxMemory: a.maxMemory,
     realtime: a.realtime,
     stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
     strace: a.strace ? writeLog : undefined,
     log: a.log.size ? { categories: a.log, write: writeLog } : undefined,
     accel: a.accel,
+    plugins: a.plugins,
+    pluginOutput: writeText,
   };
   if (a.sysroot !== undefined) opts.sysroot = a.sysroot;
   if (a.root) {
@@ -295,24 +312,12 @@ export async function userCommand(argv: string[]): Promise<number> {
     }
   }
   try {
-    const p = await LinuxProcess.create(opts);
-    if (!a.plugins.length && a.gdbPort === undefined) return p.runToExit();
-    const m = new Machine(p);
-    for (const spec of a.plugins) await installTool(m, spec, writeText);
-    if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort);
-    return m.runToExit();
+    const m = await createMachine(opts);
+    if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort, `-g ${a.gdbPort}`);
+    const status = await m.runToExit();
+    await m.close();
+    return status;
   } finally {
     logFile?.close();
   }
-}
-
-/** `-g`: serves gdb until it detaches, kills the guest or the guest exits. */
-async function debugWithGdb(m: Machine, port: number): Promise<void> {
-  let server: GdbServer;
-  try {
-    server = GdbServer.listen(new MachineDebuggee(m), { port });
-  } catch (e) {
-    throw new EmuError(`-g ${port}: cannot listen (${(e as Error).message.split("\n")[0]})`);
-  }
-  await server.serve();
 }

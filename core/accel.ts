@@ -9,7 +9,15 @@ import { EmuError } from "./errors.ts";
 import { JitBackend } from "./jit/jit_backend.ts";
 import { LockstepBackend } from "./jit/lockstep.ts";
 
-/** The engines: the reference IR interpreter, the wasm JIT, or both in lockstep. */
+/**
+ * The engines: the reference IR interpreter, the wasm JIT, or both in lockstep.
+ *
+ * @example
+ * ```ts ignore
+ * const accel: Accel = "lockstep";
+ * const m = await createMachine({ program: "prog", accel });
+ * ```
+ */
 export type Accel = "interp" | "jit" | "lockstep";
 
 /** The engine names `-accel` accepts (QEMU's `tcg` means the JIT). */

@@ -29,9 +29,9 @@ export class VirtualClock {
     /** reads the number of retired guest instructions */
     readonly instructions: () => number,
     /** nanoseconds per instruction */
-    readonly nsPerInsn = 1n,
+    readonly nsPerInsn: bigint = 1n,
     /** wall-clock time at instruction 0 */
-    readonly epochNs = DEFAULT_EPOCH_NS,
+    readonly epochNs: bigint = DEFAULT_EPOCH_NS,
   ) {}
 
   /** Nanoseconds since the machine started. */

@@ -25,10 +25,20 @@ export interface ElfSegment {
   align: bigint;
 }
 
-/** One symbol of `.symtab` (or `.dynsym`). */
+/**
+ * One symbol of `.symtab` (or `.dynsym`).
+ *
+ * @example
+ * ```ts ignore
+ * const fns = m.symbols.filter((s: ElfSymbol) => s.type === 2 && s.size > 0n);
+ * ```
+ */
 export interface ElfSymbol {
+  /** the symbol's name */
   name: string;
+  /** its address (as loaded, from a machine) */
   value: bigint;
+  /** its size in bytes (0 when unknown) */
   size: bigint;
   /** STT_* type (2 = function, 1 = object) */
   type: number;
@@ -58,6 +68,18 @@ export interface ElfFile {
 /** Largest address span of all PT_LOAD segments together (1 GiB). */
 export const MAX_IMAGE_SPAN = 1n << 30n;
 
+/** How the file {@linkcode parseElf} checks will be loaded. */
+export interface ParseElfOptions {
+  /**
+   * Segments will be mapped page by page with their permissions (a Linux
+   * loader: the default). Then a segment's address and file offset must be
+   * congruent modulo the page size, and segments with different permissions
+   * must not share a page. A boot loader copying segments into RAM (an ELF
+   * linked with `-N`) passes false.
+   */
+  pageMapped?: boolean;
+}
+
 /**
  * Parses and validates an ELF executable or shared object. `name` prefixes
  * every error message.
@@ -69,7 +91,12 @@ export const MAX_IMAGE_SPAN = 1n << 30n;
  * console.log(elf.entry.toString(16), elf.interp);
  * ```
  */
-export function parseElf(bytes: Uint8Array, name: string): ElfFile {
+export function parseElf(
+  bytes: Uint8Array,
+  name: string,
+  opts: ParseElfOptions = {},
+): ElfFile {
+  const pageMapped = opts.pageMapped ?? true;
   const fail = (what: string): never => {
     throw new EmuError(`${name}: invalid ELF file: ${what}`);
   };
@@ -141,8 +168,8 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     const what = `PT_LOAD segment ${i}`;
     if (s.offset < 0 || s.filesz < 0 || s.offset + s.filesz > bytes.length) {
       fail(
-        `${what} lies outside the file (offset 0x${s.offset.toString(16)}, size 0x${
-          s.filesz.toString(16)
+        `${what} lies outside the file (offset ${hexField(s.offset)}, size ${
+          hexField(s.filesz)
         }, file size 0x${bytes.length.toString(16)})`,
       );
     }
@@ -152,11 +179,13 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     if (s.align > 1n && (s.align & (s.align - 1n)) !== 0n) {
       fail(`${what} alignment ${s.align} is not a power of two`);
     }
-    if (((s.vaddr - BigInt(s.offset)) & 0xfffn) !== 0n) {
+    if (s.align > MAX_IMAGE_SPAN) fail(`${what} alignment 0x${s.align.toString(16)} is too large`);
+    if (pageMapped && ((s.vaddr - BigInt(s.offset)) & 0xfffn) !== 0n) {
       fail(`${what} address and file offset are not congruent modulo the page size`);
     }
     if (s.vaddr < prevEnd) fail(`${what} overlaps the previous one or is out of order`);
-    if (i > 0 && (s.vaddr & ~0xfffn) < ((prevEnd + 0xfffn) & ~0xfffn) && s.flags !== prevFlags) {
+    const sharesPage = (s.vaddr & ~0xfffn) < ((prevEnd + 0xfffn) & ~0xfffn);
+    if (pageMapped && i > 0 && sharesPage && s.flags !== prevFlags) {
       fail(`${what} overlaps the previous one in memory (shares a page with other permissions)`);
     }
     prevEnd = s.vaddr + s.memsz;
@@ -193,6 +222,11 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     loads,
     interp,
   };
+}
+
+/** A file offset or size for a message: {@linkcode safeNumber}'s -1 means "past 2^53". */
+function hexField(v: number): string {
+  return v < 0 ? "over 2^53" : `0x${v.toString(16)}`;
 }
 
 function safeNumber(v: bigint): number {

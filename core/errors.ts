@@ -5,7 +5,15 @@
  * @module
  */
 
-/** What kind of memory access faulted. */
+/**
+ * What kind of memory access faulted.
+ *
+ * @example
+ * ```ts
+ * import type { AccessType } from "./errors.ts";
+ * const access: AccessType = "fetch";
+ * ```
+ */
 export type AccessType = "read" | "write" | "fetch";
 
 /**
@@ -20,7 +28,9 @@ export type AccessType = "read" | "write" | "fetch";
  * ```
  */
 export class GuestFault extends Error {
+  /** "GuestFault" */
   override name = "GuestFault";
+  /** A fault of `access` at `address`. */
   constructor(
     /** the guest virtual address that faulted */
     readonly address: bigint,
@@ -44,8 +54,10 @@ export class GuestFault extends Error {
  * ```
  */
 export class EmuError extends Error {
+  /** "EmuError" */
   override name = "EmuError";
-  constructor(message: string, readonly hint?: string) {
+  /** An error with a one-line `message` and what the user can do about it (`hint`). */
+  constructor(message: string, /** what the user can do */ readonly hint?: string) {
     super(message);
   }
 }

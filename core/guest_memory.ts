@@ -12,6 +12,7 @@
 
 import { type AccessType, GuestFault } from "./errors.ts";
 import { HostMemory, PAGE_SIZE } from "./host_memory.ts";
+import { PageRanges } from "./page_ranges.ts";
 
 /** Page permission bits. */
 export const Perm = { R: 1, W: 2, X: 4 } as const;
@@ -93,7 +94,9 @@ const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: P
 export class GuestMemory {
   readonly host: HostMemory;
   /** The user-mode page table: page number -> page. */
-  readonly pages = new Map<number, Page>();
+  readonly pages: Map<number, Page> = new Map();
+  /** The page table's keys as runs, for {@linkcode findFree}. */
+  readonly #mapped = new PageRanges();
   /** Looks pages up; defaults to the page table. */
   resolve: PageResolver;
   /** The caches that follow this address space (the TB cache, soft TLBs). */
@@ -108,7 +111,7 @@ export class GuestMemory {
   #lastRead = -1;
   #lastReadPage: Page | undefined;
 
-  constructor(host = new HostMemory()) {
+  constructor(host: HostMemory = new HostMemory()) {
     this.host = host;
     this.resolve = (pn, access) => {
       const p = this.pages.get(pn);
@@ -148,6 +151,7 @@ export class GuestMemory {
       this.pages.set(pn, { frame: this.host.allocFrame(), perms, hasCode: false });
       this.#changed(pn);
     }
+    this.#mapped.add(first, count);
   }
 
   /** Maps a device over `[addr, addr+length)`. */
@@ -164,6 +168,7 @@ export class GuestMemory {
       });
       this.#changed(pn);
     }
+    this.#mapped.add(first, count);
   }
 
   /** Unmaps `[addr, addr+length)`; unmapped pages inside are ignored. */
@@ -178,6 +183,7 @@ export class GuestMemory {
     if (p.hasCode) this.codeWritten(pn);
     if (p.frame >= 0) this.host.freeFrame(p.frame);
     this.pages.delete(pn);
+    this.#mapped.remove(pn, 1);
     this.#changed(pn);
   }
 
@@ -207,15 +213,9 @@ export class GuestMemory {
    */
   findFree(length: bigint, from: bigint, limit: bigint): bigint {
     const count = Number((length + PAGE_MASK) >> PAGE_SHIFT);
-    let pn = Number((from + PAGE_MASK) >> PAGE_SHIFT);
-    const end = Number(limit >> PAGE_SHIFT);
-    // Walk only the occupied pages in order when the table is sparse.
-    const used = [...this.pages.keys()].filter((k) => k >= pn && k < end).sort((x, y) => x - y);
-    for (const u of used) {
-      if (u - pn >= count) return BigInt(pn) << PAGE_SHIFT;
-      pn = Math.max(pn, u + 1);
-    }
-    return end - pn >= count ? BigInt(pn) << PAGE_SHIFT : -1n;
+    const pn = Number((from + PAGE_MASK) >> PAGE_SHIFT);
+    const found = this.#mapped.firstFree(pn, count, Number(limit >> PAGE_SHIFT));
+    return found < 0 ? -1n : BigInt(found) << PAGE_SHIFT;
   }
 
   /** Marks the page of `addr` as holding translated code. */
@@ -311,9 +311,16 @@ export class GuestMemory {
     }
   }
 
-  /** Copies `length` guest bytes out, checking `access` permission on each page. */
-  readBytes(addr: bigint, length: number, access: AccessType = "read"): Uint8Array {
-    const out = new Uint8Array(length);
+  /**
+   * Copies `length` guest bytes out, checking `access` permission on each
+   * page, into `out` (a reused buffer saves an allocation per call) or a new array.
+   */
+  readBytes(
+    addr: bigint,
+    length: number,
+    access: AccessType = "read",
+    out: Uint8Array = new Uint8Array(length),
+  ): Uint8Array {
     let done = 0;
     while (done < length) {
       const a = addr + BigInt(done);
@@ -330,7 +337,8 @@ export class GuestMemory {
 
   /**
    * Copies bytes into guest memory. With `force`, page permissions are ignored
-   * (loaders, the kernel writing into read-only pages); unmapped pages still fault.
+   * (loaders, the kernel writing into read-only pages, debuggers); unmapped pages still fault.
+   * A page not resolved yet (system mode resolves pages on first use) is resolved as readable.
    */
   writeBytes(addr: bigint, data: Uint8Array, force = false): void {
     let done = 0;
@@ -338,8 +346,9 @@ export class GuestMemory {
       const a = addr + BigInt(done);
       const off = Number(a & PAGE_MASK);
       const n = Math.min(data.length - done, PAGE_SIZE - off);
-      const p = force ? this.pages.get(pageNumber(a)) : this.page(a, "write");
-      if (!p) throw new GuestFault(BigInt.asUintN(64, a), "write", "unmapped");
+      const p = force
+        ? this.pages.get(pageNumber(a)) ?? this.page(a, "read")
+        : this.page(a, "write");
       if (p.mmio) {
         for (let i = 0; i < n; i++) this.store(a + BigInt(i), 1, BigInt(data[done + i]));
       } else {

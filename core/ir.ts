@@ -24,7 +24,16 @@ export type Temp = number;
 /** A forward-declared branch target inside one TB. */
 export type Label = number;
 
-/** Comparison conditions for `setcond`, `brcond` and `movcond`. */
+/**
+ * Comparison conditions for `setcond`, `brcond` and `movcond` (and
+ * `InsnHandle.onExecIf`).
+ *
+ * @example
+ * ```ts
+ * import { Cond } from "./ir.ts";
+ * console.log(Cond.LTU); // 4
+ * ```
+ */
 export const Cond = {
   EQ: 0,
   NE: 1,
@@ -37,7 +46,15 @@ export const Cond = {
   LEU: 8,
   GTU: 9,
 } as const;
-/** A comparison condition. */
+/**
+ * A comparison condition.
+ *
+ * @example
+ * ```ts
+ * import { Cond } from "./ir.ts";
+ * const c: Cond = Cond.EQ;
+ * ```
+ */
 export type Cond = typeof Cond[keyof typeof Cond];
 
 /** Names of conditions, for dumps. */
@@ -305,7 +322,15 @@ export const OP_NAMES: readonly string[] = Object.entries(Op)
   .sort((x, y) => x[1] - y[1])
   .map(([name]) => name.toLowerCase());
 
-/** What kind of precise exception a `RAISE` op or a faulting access reports. */
+/**
+ * What kind of precise exception a `RAISE` op or a faulting access reports.
+ *
+ * @example
+ * ```ts
+ * import { TrapKind } from "./ir.ts";
+ * console.log(TrapKind.MEMORY); // 3
+ * ```
+ */
 export const TrapKind = {
   /** A system call instruction (RISC-V `ecall`). */
   SYSCALL: 0,
@@ -320,7 +345,15 @@ export const TrapKind = {
   /** Any other target-defined trap (the cause says which). */
   TARGET: 5,
 } as const;
-/** A trap kind. */
+/**
+ * A trap kind.
+ *
+ * @example
+ * ```ts
+ * import { TrapKind } from "./ir.ts";
+ * const k: TrapKind = TrapKind.SYSCALL;
+ * ```
+ */
 export type TrapKind = typeof TrapKind[keyof typeof TrapKind];
 
 /** One IR instruction. Unused fields are 0. */

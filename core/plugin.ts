@@ -2,7 +2,9 @@
  * Plugin manifests and the loader that finds plugins by name or path.
  *
  * A plugin is an ES module whose default export is a manifest object with a
- * `kind`, a `name` and the `apiVersion` it was built for. Bare names resolve
+ * `kind`, a `name` and the range of plugin API versions it works with
+ * (`apiVersion: { min, cur }`, QEMU's `QEMU_PLUGIN_MIN_VERSION` and
+ * `QEMU_PLUGIN_VERSION`). Bare names resolve
  * into the project's `targets/` and `plugins/` folders; paths and `file:` or
  * `https:` URLs load as they are.
  *
@@ -16,9 +18,31 @@ import type { Vcpu } from "./hooks/vcpu.ts";
 import type { Device, DeviceContext } from "./system/device.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./system/machine.ts";
 import type { DeviceOptions } from "./system/options.ts";
+import type { BlockFormatPlugin } from "./block.ts";
 
-/** The plugin API version this build of Denemu implements. */
-export const PLUGIN_API_VERSION = 1;
+/**
+ * The plugin API version this build of Denemu implements. Version 2: one
+ * `Machine` for both modes; manifests declare a range.
+ */
+export const PLUGIN_API_VERSION = 2;
+
+/**
+ * The plugin API versions a plugin works with: from `min` (the oldest API it
+ * still supports) to `cur` (the one it was built for).
+ *
+ * @example
+ * ```ts
+ * import type { PluginApiRange } from "./plugin.ts";
+ * const range: PluginApiRange = { min: 2, cur: 2 };
+ * console.log(range.min <= 2 && 2 <= range.cur); // true
+ * ```
+ */
+export interface PluginApiRange {
+  /** the oldest plugin API version the plugin works with */
+  min: number;
+  /** the plugin API version it was built for */
+  cur: number;
+}
 
 /**
  * A target plugin: creates a {@linkcode TargetArch} for a CPU model.
@@ -26,7 +50,7 @@ export const PLUGIN_API_VERSION = 1;
  * @example
  * ```ts ignore
  * const plugin: TargetPlugin = {
- *   kind: "target", name: "toy", apiVersion: 1, cpus: ["toy"], elfMachines: [],
+ *   kind: "target", name: "toy", apiVersion: { min: 2, cur: 2 }, cpus: ["toy"], elfMachines: [],
  *   create: () => toyTarget,
  * };
  * export default plugin;
@@ -35,7 +59,8 @@ export const PLUGIN_API_VERSION = 1;
 export interface TargetPlugin {
   kind: "target";
   name: string;
-  apiVersion: number;
+  /** the plugin API versions it works with */
+  apiVersion: PluginApiRange;
   /** CPU model names accepted by `-cpu` (the first is the default) */
   cpus: string[];
   /** ELF (e_machine, class) pairs this target runs, with the CPU model to use */
@@ -51,7 +76,7 @@ export interface TargetPlugin {
  * @example
  * ```ts ignore
  * const plugin: DevicePlugin = {
- *   kind: "device", name: "zero", apiVersion: 1, description: "reads as zero",
+ *   kind: "device", name: "zero", apiVersion: { min: 2, cur: 2 }, description: "reads as zero",
  *   create(ctx, options) {
  *     ctx.mapMmio(options.address("addr"), 0x1000n, { read: () => 0n, write: () => {} });
  *     return { name: "zero" };
@@ -63,7 +88,8 @@ export interface TargetPlugin {
 export interface DevicePlugin {
   kind: "device";
   name: string;
-  apiVersion: number;
+  /** the plugin API versions it works with */
+  apiVersion: PluginApiRange;
   /** one line for `-device help` */
   description: string;
   create(ctx: DeviceContext, options: DeviceOptions): Device | Promise<Device>;
@@ -76,7 +102,7 @@ export interface DevicePlugin {
  * @example
  * ```ts ignore
  * const plugin: MachinePlugin = {
- *   kind: "machine", name: "virt", apiVersion: 1, description: "RISC-V VirtIO board",
+ *   kind: "machine", name: "virt", apiVersion: { min: 2, cur: 2 }, description: "RISC-V VirtIO board",
  *   build: (env, options) => buildVirt(env, options),
  * };
  * export default plugin;
@@ -85,7 +111,8 @@ export interface DevicePlugin {
 export interface MachinePlugin {
   kind: "machine";
   name: string;
-  apiVersion: number;
+  /** the plugin API versions it works with */
+  apiVersion: PluginApiRange;
   /** one line for `-M help` */
   description: string;
   build(env: MachineEnv, options: MachineOptions): Promise<BuiltMachine>;
@@ -145,7 +172,7 @@ export interface ToolBinary {
  * @example
  * ```ts ignore
  * const plugin: ToolPlugin = {
- *   kind: "tool", name: "insn", apiVersion: 1, description: "counts instructions",
+ *   kind: "tool", name: "insn", apiVersion: { min: 2, cur: 2 }, description: "counts instructions",
  *   install(ctx) {
  *     const sb = ctx.hooks.scoreboard();
  *     ctx.hooks.onTranslate((tb) => tb.inlineAdd(sb, BigInt(tb.insns.length)));
@@ -158,7 +185,8 @@ export interface ToolBinary {
 export interface ToolPlugin {
   kind: "tool";
   name: string;
-  apiVersion: number;
+  /** the plugin API versions it works with */
+  apiVersion: PluginApiRange;
   /** one line for `-plugin help` */
   description: string;
   /** Installs the tool; `args` are the `name=value` pairs that followed the plugin path. */
@@ -241,7 +269,7 @@ export async function installToolPlugin(spec: string, ctx: ToolContext): Promise
  * ```
  */
 export function builtinPlugins(
-  folder: "targets" | "plugins/machines" | "plugins/devices" | "plugins/tools",
+  folder: "targets" | "plugins/machines" | "plugins/devices" | "plugins/tools" | "plugins/block",
 ): string[] {
   const names: string[] = [];
   for (const e of Deno.readDirSync(new URL(`${folder}/`, ROOT))) {
@@ -258,7 +286,7 @@ export function builtinTargets(): string[] {
   return builtinPlugins("targets");
 }
 
-function checkManifest<T extends { kind: string; name: string; apiVersion: number }>(
+function checkManifest<T extends { kind: string; name: string; apiVersion: PluginApiRange }>(
   m: T | undefined,
   kind: string,
   where: string,
@@ -266,9 +294,18 @@ function checkManifest<T extends { kind: string; name: string; apiVersion: numbe
   if (!m || typeof m !== "object" || m.kind !== kind) {
     throw new EmuError(`${where}: not a ${kind} plugin (its default export has no kind "${kind}")`);
   }
-  if (m.apiVersion !== PLUGIN_API_VERSION) {
+  const range = m.apiVersion as PluginApiRange | number | undefined;
+  const { min, cur } = typeof range === "number" ? { min: range, cur: range } : range ?? {};
+  if (typeof min !== "number" || typeof cur !== "number") {
     throw new EmuError(
-      `${where}: plugin "${m.name}" was built for plugin API ${m.apiVersion}, this Denemu implements ${PLUGIN_API_VERSION}`,
+      `${where}: plugin "${m.name}" declares no plugin API range`,
+      `give its manifest apiVersion: { min, cur } (this Denemu implements ${PLUGIN_API_VERSION})`,
+    );
+  }
+  if (PLUGIN_API_VERSION < min || PLUGIN_API_VERSION > cur) {
+    const supported = min === cur ? `${min}` : `${min} to ${cur}`;
+    throw new EmuError(
+      `${where}: plugin "${m.name}" supports plugin API ${supported}, this Denemu implements ${PLUGIN_API_VERSION}`,
       "use a plugin version built for this Denemu",
     );
   }
@@ -289,7 +326,7 @@ export function resolvePluginUrl(ref: string, folder: string, layout: "dir" | "f
   return new URL(layout === "dir" ? `${folder}/${ref}/mod.ts` : `${folder}/${ref}.ts`, ROOT);
 }
 
-async function importPlugin<T extends { kind: string; name: string; apiVersion: number }>(
+async function importPlugin<T extends { kind: string; name: string; apiVersion: PluginApiRange }>(
   url: URL,
   kind: string,
   ref: string,
@@ -329,6 +366,24 @@ export function loadDevicePlugin(ref: string): Promise<DevicePlugin> {
 }
 
 /**
+ * Loads the block format plugin `ref`: a bare name ("raw", "qcow2") from
+ * `plugins/block/`, or a path or URL to a module.
+ *
+ * @example
+ * ```ts ignore
+ * const qcow2 = await loadBlockPlugin("qcow2");
+ * ```
+ */
+export function loadBlockPlugin(ref: string): Promise<BlockFormatPlugin> {
+  return importPlugin<BlockFormatPlugin>(
+    resolvePluginUrl(ref, "plugins/block", "file"),
+    "block",
+    ref,
+    "check the format name (built-in formats are the files of plugins/block/) or the path",
+  );
+}
+
+/**
  * Loads the machine plugin `ref` ("virt", or a path to a module).
  *
  * @example
@@ -359,7 +414,8 @@ export function loadTargetPlugin(ref: string): Promise<TargetPlugin> {
 export async function targetForCpu(cpu: string): Promise<TargetArch> {
   for (const name of builtinTargets()) {
     const p = await loadTargetPlugin(name);
-    if (p.cpus.includes(cpu)) return p.create(cpu);
+    // "-cpu model,prop=value,...": the model selects the target, which parses the properties.
+    if (p.cpus.includes(cpu.split(",")[0])) return p.create(cpu);
   }
   throw new EmuError(`unknown CPU model "${cpu}"`, "try -cpu help");
 }

@@ -225,6 +225,8 @@ export interface TargetArch {
   name: string;
   /** register width in bits */
   xlen: 32 | 64;
+  /** the ISA the `-cpu` option selected, as the architecture names it (device trees show it) */
+  isa?: string;
   /** ELF e_machine this target runs, and its ELF class (1 = 32-bit, 2 = 64-bit) */
   elfMachine: number;
   elfClass: 1 | 2;

@@ -9,8 +9,16 @@ import { TrapKind } from "./ir.ts";
 
 export { TrapKind };
 
-/** A precise guest exception. */
+/**
+ * A precise guest exception.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const ev of m.run()) if (ev.type === "fault") console.log(ev.trap.cause);
+ * ```
+ */
 export interface Trap {
+  /** what kind of trap (memory fault, illegal instruction, syscall, ...) */
   kind: TrapKind;
   /** target-defined cause code (e.g. RISC-V mcause) */
   cause: number;

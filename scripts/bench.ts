@@ -14,7 +14,9 @@
 
 import { parseArgs } from "node:util";
 import { cpuUsage } from "node:process";
-import { DeviceOptions, EmulatedSystem, type Hooks, JitBackend, LinuxProcess } from "../mod.ts";
+import { type Accel, createMachine, type Hooks, type Machine } from "../mod.ts";
+import { JitBackend } from "../core/jit/jit_backend.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 import { benchFuzz } from "./bench_fuzz.ts";
 import { benchReal } from "./bench_real.ts";
 
@@ -35,27 +37,22 @@ interface Run {
   jit?: JitBackend;
 }
 
-/** Runs the compute guest in-process with `setup` applied to the fresh process. */
+/** Runs the compute guest in-process with `setup` applied to the fresh machine. */
 async function denemu(
   args: string[],
-  accel: "interp" | "jit",
-  setup?: (p: LinuxProcess) => void,
+  accel: Accel,
+  setup?: (m: Machine) => void,
 ): Promise<Run> {
-  let out = "";
-  const p = await LinuxProcess.create({
-    program: GUEST,
-    args,
-    accel,
-    stdout: (b) => out += new TextDecoder().decode(b),
-  });
-  setup?.(p);
+  const m = await createMachine({ program: GUEST, args, accel });
+  setup?.(m);
   const c0 = cpuUsage();
-  const status = p.runToExit();
+  const status = await m.runToExit();
   const c1 = cpuUsage(c0);
   const seconds = (c1.user + c1.system) / 1e6;
   if (status !== 0) throw new Error(`guest exited with ${status}`);
-  const jit = p.cpu.backend instanceof JitBackend ? p.cpu.backend : undefined;
-  return { icount: p.cpu.icount, seconds, stdout: out, jit };
+  const backend = machineDriver(m).cpu.backend;
+  const jit = backend instanceof JitBackend ? backend : undefined;
+  return { icount: m.icount, seconds, stdout: m.stdout, jit };
 }
 
 /**
@@ -166,7 +163,7 @@ Object.assign(results, { interpMips: mips(interp.icount, interp.seconds), jitMip
 // are slower while V8 optimizes Denemu's own code, which would otherwise skew the comparison.
 console.log(`\nHook costs (iterations ${HOOKED}, best of 2)`);
 const base = await denemu([HOOKED], "jit"); // warm-up; its icount is the workload's size
-const best = async (setup?: (p: LinuxProcess) => void) => {
+const best = async (setup?: (m: Machine) => void) => {
   const a = await denemu([HOOKED], "jit", setup), b = await denemu([HOOKED], "jit", setup);
   return Math.max(mips(a.icount, a.seconds), mips(b.icount, b.seconds));
 };
@@ -204,7 +201,7 @@ const hookRuns: [string, (h: Hooks) => void][] = [
 ];
 let blockHookMips = NaN, deferredHookMips = NaN;
 for (const [name, install] of hookRuns) {
-  const m = await best((p) => install(p.hooks));
+  const m = await best((machine) => install(machine.hooks));
   if (name === "TS block hook (regs none)") blockHookMips = m;
   if (name === "TS block hook (regs none, deferred)") deferredHookMips = m;
   row(name, `${fmt(m)} MIPS  (${(m / baseMips * 100).toFixed(0)} % of unhooked)`);
@@ -268,23 +265,13 @@ const FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
 const UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
 if (await exists(FW) && await exists(UBOOT)) {
   const t0 = performance.now();
-  const sys = await EmulatedSystem.create({
-    machineName: "virt",
-    cpu: "rv64",
-    accel: "jit",
-    machine: new DeviceOptions("virt"),
-    ramSize: 256n << 20n,
-    bios: FW,
-    kernel: UBOOT,
-    devices: [],
-    drives: [],
-  });
-  sys.console.expect(/Hit any key/).then(() => sys.console.write("x"));
-  sys.console.expect(/=> /).then(() => sys.loop.stop());
-  await sys.run();
+  const sys = await createMachine({ system: { memory: "256M", bios: FW, kernel: UBOOT } });
+  sys.serial.expect(/Hit any key/).then(() => sys.serial.write("x"));
+  sys.serial.expect(/=> /).then(() => sys.stop());
+  await sys.runToExit();
   const ours = (performance.now() - t0) / 1000;
   await sys.close();
-  row("denemu system (jit)", `${ours.toFixed(2)} s  (${sys.cpu.icount} insns)`);
+  row("denemu system (jit)", `${ours.toFixed(2)} s  (${sys.icount} insns)`);
   results.ubootPromptSeconds = ours;
   const q = await qemuToPrompt(FW, UBOOT);
   if (q !== null) {
@@ -333,5 +320,52 @@ await benchReal({ row, results }, flags.quick ?? false);
 
 console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
 await benchFuzz({ row, results }, flags.quick ?? false);
+
+results.imgConvert = await (await import("./bench_img.ts")).benchImg(flags.quick);
+
+// 5. What a hostile guest can make slow (issue 13), wall time of whole runs beside qemu-riscv64.
+await hostileGuest();
+
+/**
+ * Wall seconds of `emu user` and qemu-riscv64 running tests/guests/bin/hostile.static.O2:
+ * 65,000 mmaps of 4 KiB, 1 GiB written to /dev/null in 64 KiB writes, a 1 GiB file read.
+ */
+async function hostileGuest(): Promise<void> {
+  const bin = `${ROOT}tests/guests/bin/hostile.static.O2`;
+  const big = await Deno.makeTempFile({ prefix: "denemu-bench-" });
+  const mib = flags.quick ? 128 : 1024;
+  await Deno.truncate(big, mib << 20);
+  console.log(`\nHostile guest (wall seconds, best of 2, including start-up)`);
+  // Best of two: the first run of a case also pays for the host's page cache.
+  const wall = async (cmd: string, args: string[]) => {
+    let best = NaN;
+    for (let i = 0; i < 2; i++) {
+      const t0 = performance.now();
+      try {
+        const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output();
+        const s = (performance.now() - t0) / 1000;
+        if (r.success && !(s >= best)) best = s;
+      } catch {
+        return NaN; // not installed
+      }
+    }
+    return best;
+  };
+  const cases: [string, string[]][] = [
+    ["mmap x 65,000 of 4 KiB", ["mmap", "65000"]],
+    [`write ${mib} MiB to /dev/null`, ["write", String(mib)]],
+    [`read a ${mib} MiB file`, ["read", big]],
+  ];
+  for (const [name, args] of cases) {
+    const ours = await wall(Deno.execPath(), ["run", "-A", `${ROOT}mod.ts`, "user", bin, ...args]);
+    const qemu = await wall("qemu-riscv64", [bin, ...args]);
+    row(
+      name,
+      `${ours.toFixed(2)} s  qemu-riscv64 ${qemu.toFixed(2)} s  (${(ours / qemu).toFixed(1)}x)`,
+    );
+    results[`hostile ${name}`] = { denemuSeconds: ours, qemuSeconds: qemu };
+  }
+  await Deno.remove(big);
+}
 
 if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");

@@ -11,7 +11,7 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SIG } from "../mod.ts";
+import { SIG } from "../core/linux/signals.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GUESTS = join(REPO, "tests/guests");
@@ -56,6 +56,9 @@ interface Program {
   staticPie?: boolean;
   /** Extra compiler flags / libraries. */
   extra?: string[];
+  /** `-march` when not rv64gc (optional extensions), and the `-cpu` both emulators then need */
+  march?: string;
+  cpu?: string;
   libs?: string[];
   cases: CaseSpec[];
   description: string;
@@ -93,6 +96,13 @@ export const PROGRAMS: Program[] = [
     kind: "c",
     cases: [{ id: "", args: ["tmpdir"], mkdirs: ["tmpdir"] }],
     description: "file and directory syscalls inside argv[1]",
+  },
+  {
+    name: "sandbox",
+    kind: "c",
+    // Needs a root with host-made symlinks: tests/sandbox_test.ts runs it (and qemu-riscv64).
+    cases: [],
+    description: "the --root sandbox suite: symlinks, O_NOFOLLOW, O_PATH, *at() across the root",
   },
   { name: "signals", kind: "c", cases: one, description: "sigaction, masks, SIGSEGV recovery" },
   {
@@ -154,6 +164,14 @@ export const PROGRAMS: Program[] = [
   { name: "zicsr", kind: "isa", cases: one, description: "CSR instructions, counters (no libc)" },
   { name: "zifencei", kind: "isa", cases: one, description: "fence.i after code writes (no libc)" },
   {
+    name: "zbitmanip",
+    kind: "isa",
+    cases: one,
+    march: "rv64gc_zba_zbb_zbc_zbs",
+    cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true",
+    description: "Zba, Zbb, Zbc, Zbs instructions (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,
@@ -165,6 +183,13 @@ export const PROGRAMS: Program[] = [
     kind: "bench",
     cases: [{ id: "", timeoutMs: 120_000 }, { id: "quick", args: ["3"] }],
     description: "benchmark: argv[1] iterations (default 700), prints checksum",
+  },
+  {
+    name: "hostile",
+    kind: "bench",
+    // Timed by scripts/bench.ts against qemu-riscv64; no recorded case.
+    cases: [],
+    description: "benchmark: mmap N / write MIB to stdout / read FILE, as a hostile guest would",
   },
 ];
 
@@ -190,6 +215,8 @@ export interface ManifestCase {
   exitStatus: number;
   signal: string | null;
   timeoutMs: number;
+  /** the `-cpu` option, when the program needs optional extensions */
+  cpu?: string;
 }
 
 export interface Manifest {
@@ -222,13 +249,21 @@ export async function which(cmd: string): Promise<boolean> {
 
 /** Runs one case on qemu-riscv64 in a fresh temporary cwd. */
 export async function runOnQemu(
-  c: Pick<ManifestCase, "binary" | "dynamic" | "args" | "env" | "stdin" | "mkdirs" | "timeoutMs">,
+  c: Pick<
+    ManifestCase,
+    "binary" | "dynamic" | "args" | "env" | "stdin" | "mkdirs" | "timeoutMs" | "cpu"
+  >,
 ): Promise<RunResult> {
   const cwd = await Deno.makeTempDir({ prefix: "denemu-guest-" });
   try {
     for (const d of c.mkdirs) await Deno.mkdir(join(cwd, d), { recursive: true });
     const bin = resolve(GUESTS, c.binary);
-    const qargs = c.dynamic ? ["-L", SYSROOT, bin, ...c.args] : [bin, ...c.args];
+    const qargs = [
+      ...(c.cpu ? ["-cpu", c.cpu] : []),
+      ...(c.dynamic ? ["-L", SYSROOT] : []),
+      bin,
+      ...c.args,
+    ];
     const child = new Deno.Command(QEMU, {
       args: qargs,
       cwd,
@@ -275,6 +310,7 @@ async function build(p: Program, variant: string): Promise<string> {
     args = [
       ...BASE_FLAGS,
       ...ISA_FLAGS,
+      ...(p.march ? [`-march=${p.march}`] : []),
       ...linkFlags,
       "-o",
       out,
@@ -362,6 +398,7 @@ async function main() {
           exitStatus: 0,
           signal: null,
           timeoutMs: spec.timeoutMs ?? 60_000,
+          ...(p.cpu ? { cpu: p.cpu } : {}),
         };
         const r = await runOnQemu(c);
         let tag = base;

@@ -35,6 +35,9 @@ export interface DisasmFixture {
 const RV64 = ["-march=rv64gc", "-mabi=lp64d"];
 const RV32 = ["-march=rv32gc", "-mabi=ilp32d"];
 const C_FLAGS = ["-O2", "-ffreestanding", "-fno-ident"];
+/** `flags` with the bit-manipulation extensions added to -march. */
+const zb = (flags: string[]) =>
+  flags.map((f) => f.startsWith("-march=") ? `${f}_zba_zbb_zbc_zbs` : f);
 
 /**
  * The fixtures, shared with the test.
@@ -48,6 +51,8 @@ const C_FLAGS = ["-O2", "-ffreestanding", "-fno-ident"];
 export const DISASM_FIXTURES: DisasmFixture[] = [
   { source: "rv64gc_forms.S", object: "rv64gc_forms.o", xlen: 64, flags: RV64 },
   { source: "rv32gc_forms.S", object: "rv32gc_forms.o", xlen: 32, flags: RV32 },
+  { source: "zb_forms.S", object: "zb_forms.rv64.o", xlen: 64, flags: zb(RV64) },
+  { source: "zb_forms.S", object: "zb_forms.rv32.o", xlen: 32, flags: zb(RV32) },
   {
     source: "disasm_sample.c",
     object: "disasm_sample.rv64.o",

@@ -111,7 +111,7 @@ if (import.meta.main) {
       if (kind) onTransfer(insn, kind);
     }
   });
-  const status = m.runToExit();
+  const status = await m.runToExit();
   if (lines.length) console.log(lines.join("\n"));
   Deno.exit(status);
 }

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { createMachine, readSymbols, type Scoreboard } from "../mod.ts";
+import { createMachine, type Scoreboard } from "../mod.ts";
 
 const USAGE = "usage: deno run -A scripts/coverage.ts [--drcov FILE] [--all] <guest> [args...]";
 
@@ -43,7 +43,7 @@ export interface FunctionCoverage {
  * ```
  */
 export function functionCoverage(
-  symbols: { name: string; value: bigint; size: bigint; type: number }[],
+  symbols: readonly { name: string; value: bigint; size: bigint; type: number }[],
   blocks: [start: bigint, size: number][],
 ): FunctionCoverage[] {
   const out: FunctionCoverage[] = [];
@@ -95,10 +95,9 @@ if (import.meta.main) {
     if (!b) blocks.set(key, b = { pc: tb.pc, size: tb.size, sb: m.hooks.scoreboard() });
     tb.inlineAdd(b.sb, 1n);
   });
-  const status = m.runToExit();
+  const status = await m.runToExit();
   const ran = [...blocks.values()].filter((b) => b.sb.get() > 0n);
-  const symbols = m.process.elf ? readSymbols(m.process.elf) : [];
-  const funcs = functionCoverage(symbols, ran.map((b) => [b.pc, b.size]));
+  const funcs = functionCoverage(m.symbols, ran.map((b) => [b.pc, b.size]));
   const reached = funcs.filter((f) => f.covered > 0);
   const pct = (a: number, b: number) => (b ? (100 * a / b).toFixed(1) : "0.0");
   const codeBytes = ran.reduce((n, b) => n + b.size, 0);

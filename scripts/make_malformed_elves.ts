@@ -15,6 +15,8 @@ const PT_INTERP = 3;
 const EM_X86_64 = 62;
 
 const seed = await Deno.readFile(SEED);
+// The same program linked as a static PIE (ET_DYN): loaded anywhere, so p_align matters.
+const seedPie = await Deno.readFile(join(REPO, "tests/guests/bin/exit42.staticpie.O2"));
 
 function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -44,7 +46,7 @@ function loads(b: Uint8Array): Phdr[] {
 }
 
 // Program header field offsets (ELF64).
-const P_OFFSET = 8, P_VADDR = 16, P_PADDR = 24, P_FILESZ = 32, P_MEMSZ = 40;
+const P_OFFSET = 8, P_VADDR = 16, P_PADDR = 24, P_FILESZ = 32, P_MEMSZ = 40, P_ALIGN = 48;
 
 function u64(b: Uint8Array, at: number): bigint {
   return view(b).getBigUint64(at, true);
@@ -162,6 +164,24 @@ const cases: { file: string; problem: string; make: () => Uint8Array }[] = [
       const nv = v1 + (off2 & 0xfffn);
       setU64(b, second.at + P_VADDR, nv);
       setU64(b, second.at + P_PADDR, nv);
+      return b;
+    },
+  },
+  {
+    file: "huge_align_pie.elf",
+    problem: "static PIE whose PT_LOAD segments ask for p_align = 2^63",
+    make: () => {
+      const b = new Uint8Array(seedPie);
+      for (const p of loads(b)) setU64(b, p.at + P_ALIGN, 1n << 63n);
+      return b;
+    },
+  },
+  {
+    file: "offset_all_ones.elf",
+    problem: "PT_LOAD segment p_offset = 2^64-1 (the message must print it unsigned)",
+    make: () => {
+      const b = copy();
+      setU64(b, loads(b)[0].at + P_OFFSET, (1n << 64n) - 1n);
       return b;
     },
   },

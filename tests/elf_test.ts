@@ -3,7 +3,7 @@
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { parseElf, PT_LOAD, readSymbols } from "../core/elf.ts";
 import { EmuError } from "../core/errors.ts";
-import { LinuxProcess } from "../core/linux/process.ts";
+import { createMachine } from "../mod.ts";
 
 const dir = new URL("./", import.meta.url);
 const read = (p: string) => Deno.readFileSync(new URL(p, dir));
@@ -32,12 +32,13 @@ for (const m of malformed.files) {
     const path = new URL(`malformed/${m.file}`, dir).pathname;
     let err: unknown;
     try {
-      await LinuxProcess.create({ program: path, stdout: () => {}, stderr: () => {} });
+      await createMachine({ program: path });
     } catch (e) {
       err = e;
     }
     assert(err instanceof EmuError, `${m.file} (${m.problem}): got ${err}`);
     assert(!err.message.includes("\n"), err.message);
+    assert(!/0x-/.test(err.message), `a field printed as negative hex: ${err.message}`);
   });
 }
 

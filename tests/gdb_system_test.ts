@@ -2,7 +2,7 @@
 // program, a single step, and the machine's poweroff seen as the inferior's exit.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { parseElf, readSymbols } from "../mod.ts";
+import { parseElf, readSymbols } from "../plugin.ts";
 import { emuSystemArgs } from "./util/emu_system.ts";
 
 const ELF = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;

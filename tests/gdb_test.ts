@@ -2,15 +2,13 @@
 // socket), the TCP server (acks, Ctrl-C), and real gdb-multiarch sessions
 // against `emu user -g`, compared with qemu-riscv64 -g when it is installed.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import {
-  createMachine,
-  type GdbAction,
-  GdbHandler,
-  gdbRegisters,
-  GdbServer,
-  type Machine,
-  MachineDebuggee,
-} from "../mod.ts";
+import { createMachine, type Machine } from "../mod.ts";
+import { type GdbAction, GdbHandler } from "../core/gdb/handler.ts";
+import { gdbRegisters } from "../core/gdb/registers.ts";
+import { GdbServer } from "../core/gdb/server.ts";
+import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
+import { machineDriver } from "../core/machine/machine.ts";
+import type { UserDriver } from "../core/machine/user.ts";
 import {
   checksum,
   encodePacket,
@@ -18,6 +16,7 @@ import {
   fromHex,
   latin1,
   leHex,
+  PACKET_SIZE,
   PacketReader,
   parseLeHex,
   toHex,
@@ -89,6 +88,17 @@ Deno.test("signals: Linux numbers map to GDB's and back", () => {
   for (let s = 1; s < 64; s++) {
     if (s !== 16 && s !== 32 && s !== 33) assertEquals(gdbToLinuxSignal(linuxToGdbSignal(s)), s);
   }
+});
+
+Deno.test("packets: a packet longer than PacketSize is dropped, not buffered (selffuzz gdb)", () => {
+  // Before: the reader kept every byte of an unterminated packet, so a client
+  // could make the stub buffer without bound.
+  const r = new PacketReader();
+  const huge = r.feed(latin1("$" + "m".repeat(PACKET_SIZE + 10)));
+  assertEquals(huge, [{ kind: "bad", data: new Uint8Array() }]);
+  // the rest of the over-long body is noise; the next packet reads normally
+  const next = r.feed(latin1("mmm#00$g#67"));
+  assertEquals(next.map((i) => i.kind), ["packet"]);
 });
 
 /** A handler on a fresh machine, past qSupported (gdb advertises swbreak+). */
@@ -176,7 +186,7 @@ Deno.test("handler: target.xml from the target's registers, read in chunks", asy
   assertEquals(names.slice(33, 35), ["ft0", "ft1"]);
   assertEquals(names.slice(-3), ["fflags", "frm", "fcsr"]);
   assertEquals(regs.map((r) => Number(r[3])), names.map((_, i) => i));
-  assertEquals(regs.length, m.process.cpu.target.state.registers.length + 2);
+  assertEquals(regs.length, machineDriver(m).target.state.registers.length + 2);
   assert(xml.includes('name="sp" bitsize="64" type="data_ptr"'), xml);
   assert(xml.includes('name="ft0" bitsize="64" type="ieee_double"'), xml);
   assertEquals(reply("qXfer:features:read:other.xml:0,100"), "E00");
@@ -205,7 +215,7 @@ Deno.test("handler: g/G, p/P, and fflags/frm as fields of fcsr", async () => {
   assertEquals(reply(`G${g.slice(0, a1)}${leHex(77n, 64)}${g.slice(a1 + 16)}`), "OK");
   assertEquals(m.readReg("a1"), 77n);
   assertEquals(m.readReg("a0"), parseLeHex(g.slice(10 * 16, 11 * 16)));
-  assertEquals(gdbRegisters(m.process.cpu.target).length, 68);
+  assertEquals(gdbRegisters(machineDriver(m).target).length, 68);
 });
 
 Deno.test("handler: m/M/X memory, with errors for unmapped memory", async () => {
@@ -289,7 +299,7 @@ Deno.test("handler: a fault stops with its signal; C passes it, c drops it (qemu
   assertEquals(resume(h.handle("c")), "T0bthread:01;"); // dropped: the store runs again
   assertEquals(m.pc, pc);
   assertEquals(resume(h.handle("C0b")), "X0b");
-  assertEquals(m.process.exitSignal, 11);
+  assertEquals((machineDriver(m) as UserDriver).process.exitSignal, 11);
 
   const ill = await session(`${BIN}crash.static.O2`, ["ill"]);
   assertEquals(ill.resume(ill.h.handle("c")), "T04thread:01;");
@@ -385,14 +395,14 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     const stop = await c.next(5000);
     assert(stop.kind === "packet");
     assertEquals(text(stop.data), "T02thread:01;");
-    assert(!m.process.exited);
+    assert(!machineDriver(m).exited);
     const pc = await c.request("p20");
     assertEquals(pc, leHex(m.pc, 64));
     await c.sendRaw(encodePacket("k"));
     await c.closedByStub();
   });
   assertEquals(end, "kill");
-  assertEquals(m.process.exitSignal, 9);
+  assertEquals((machineDriver(m) as UserDriver).process.exitSignal, 9);
 });
 
 Deno.test("server: detach lets the guest run on; a closed listener ends serve()", async () => {
@@ -404,7 +414,7 @@ Deno.test("server: detach lets the guest run on; a closed listener ends serve()"
     assertEquals(await c.request("D;1"), "OK");
   });
   assertEquals(end, "detach");
-  assertEquals(m.runToExit(), 0);
+  assertEquals(await m.runToExit(), 0);
   assertEquals(m.stdout, "Hello, world!\n");
 
   const idle = GdbServer.listen(new MachineDebuggee(await createMachine({ program: HELLO })), {

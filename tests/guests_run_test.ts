@@ -2,7 +2,8 @@
 // compares stdout, stderr (when recorded) and the exit status with what qemu-riscv64 produced.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { runUserProgram } from "../mod.ts";
+import { createMachine } from "../mod.ts";
+import { concatBytes } from "../core/bytes.ts";
 import type { ManifestCase } from "../scripts/build_guests.ts";
 
 type Case = ManifestCase;
@@ -66,15 +67,24 @@ for (const c of manifest.cases) {
         try {
           for (const d of c.mkdirs) await Deno.mkdir(`${cwd}/${d}`, { recursive: true });
           const program = new URL(c.binary, GUESTS).pathname;
-          const r = await runUserProgram({
+          const out: Uint8Array[] = [], err: Uint8Array[] = [];
+          const m = await createMachine({
             program,
             args: c.args,
             env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
             cwd,
             stdin: c.stdin ?? undefined,
+            stdout: (b) => out.push(b.slice()),
+            stderr: (b) => err.push(b.slice()),
             sysroot: c.dynamic ? SYSROOT : null,
+            cpu: c.cpu,
             accel,
           });
+          const r = {
+            status: await m.runToExit(),
+            stdout: concatBytes(out),
+            stderr: concatBytes(err),
+          };
           const want = expectedStdout(c.name, Deno.readFileSync(new URL(c.stdout, GUESTS)));
           assertEquals(show(r.stdout), show(want), `${c.name}: stdout differs`);
           assert(r.stdout.length === want.length && r.stdout.every((b, i) => b === want[i]));

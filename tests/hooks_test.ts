@@ -1,6 +1,8 @@
 // The hook API on both backends, on the toy target.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { Cond, type CpuCore, Hooks, type JitBackend, type MemAccess } from "../mod.ts";
+import { Cond, type CpuCore } from "../plugin.ts";
+import { Hooks, type MemAccess } from "../mod.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { machine } from "./util/toy_target.ts";
 
 const BLOCKS = 17;
@@ -141,7 +143,7 @@ Deno.test("vcpu init/exit events, instruction bytes and symbols on a real progra
       if (i.pc === main) atMain = { symbol: i.symbol, bytes: [...i.bytes], size: i.size };
     }
   });
-  assertEquals(m.runToExit(), 0);
+  assertEquals(await m.runToExit(), 0);
   assertEquals(seen, ["init", "exit"]);
   assertEquals(atMain?.symbol, "main");
   assertEquals(atMain?.bytes, [...m.readMemory(main, atMain!.size)]);

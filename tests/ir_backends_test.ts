@@ -1,7 +1,8 @@
 // Differential test of the two backends on random IR: the reference
 // interpreter and the wasm JIT must leave identical state and traps.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { CpuCore, JitBackend } from "../mod.ts";
+import type { CpuCore } from "../plugin.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { DATA, machine, NREGS } from "./util/toy_target.ts";
 
 function snapshot(cpu: CpuCore) {

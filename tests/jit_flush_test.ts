@@ -4,20 +4,12 @@
 // code that is in memory, as the interpreter does.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { Hooks, type JitBackend } from "../mod.ts";
+import { Hooks } from "../mod.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { A, CODE, DATA, encode, i, machine, type TestMachine, X } from "./riscv/asm.ts";
+import { FLUSH_REGS as REGS, flushProgram, prng, runSliced } from "./riscv/random_programs.ts";
 
 const { a0, a1, a2, a3, a4, t0, t1, t2 } = X;
-
-/** Runs `m` from `pc` in slices of the given budgets until it traps (ecall). */
-function runSliced(m: TestMachine, pc: bigint, budgets: number[]): string {
-  m.cpu.pc = pc;
-  for (let k = 0; k < 200; k++) {
-    const exit = m.cpu.run(budgets[k % budgets.length]);
-    if (exit.reason === "trap") return `trap at 0x${m.cpu.pc.toString(16)}`;
-  }
-  return `still running at 0x${m.cpu.pc.toString(16)}`;
-}
 
 function compiledEveryRun(m: TestMachine, hotThreshold = 0): TestMachine {
   (m.cpu.backend as JitBackend).hotThreshold = hotThreshold;
@@ -70,9 +62,9 @@ for (const jit of [false, true]) {
     const m = machine([A.ecall], "rv64", jit);
     if (jit) compiledEveryRun(m);
     m.mem.writeBytes(CODE + 4n, encode(first), true);
-    assertEquals(runSliced(m, CODE + 4n, [1, 10]), "trap at 0x10010");
+    assertEquals(runSliced(m, CODE + 4n, [1, 10]), "trap 8 (0x0) at 0x10010");
     m.mem.writeBytes(CODE, encode(second), true); // as Machine.writeMemory does
-    assertEquals(runSliced(m, CODE, [3, 20]), "trap at 0x10014");
+    assertEquals(runSliced(m, CODE, [3, 20]), "trap 8 (0x0) at 0x10014");
     assertEquals([m.cpu.getGlobal(a0), m.cpu.getGlobal(a1)], [6n, 36n]);
   });
 }
@@ -93,38 +85,6 @@ for (const jit of [false, true]) {
   });
 }
 
-/** xorshift32: the same sequence on both machines. */
-function prng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
-
-const REGS = [a0, a1, a2, a3, a4, X.a5];
-
-/** A random straight-line program with short loops (counted by t0) and fence.i. */
-function randomProgram(rnd: (n: number) => number): number[] {
-  const code: number[] = [];
-  const reg = () => REGS[rnd(REGS.length)];
-  for (let k = 4 + rnd(40); k > 0; k--) {
-    const kind = rnd(10);
-    if (kind < 5) code.push(A.addi(reg(), reg(), rnd(200) - 100));
-    else if (kind < 7) code.push(A.op(0, [0, 4, 6][rnd(3)], reg(), reg(), reg()));
-    else if (kind === 7) code.push(A.fenceI);
-    else if (kind === 8 && code.length > 0) {
-      const back = 1 + rnd(Math.min(6, code.length));
-      code.push(A.addi(t0, t0, -1), A.blt(0, t0, -4 * (back + 1)));
-    } else code.push(A.addi(t0, 0, rnd(20)));
-  }
-  code.push(A.ecall);
-  return code;
-}
-
 /**
  * Runs programs in turn on one machine, each written over the last at a
  * random offset, sometimes after a full flush, in random budget slices.
@@ -137,7 +97,7 @@ function runSequence(seed: number, jit: boolean): string[] {
   const log: string[] = [];
   for (let round = 0; round < 6; round++) {
     const at = CODE + BigInt(4 * rnd(8));
-    m.mem.writeBytes(at, encode(randomProgram(rnd)), true);
+    m.mem.writeBytes(at, encode(flushProgram(rnd)), true);
     if (rnd(4) === 0) m.cpu.tbs.flush();
     m.cpu.setGlobal(t0, 3n);
     const budgets = Array.from({ length: 8 }, () => 1 + rnd(30));

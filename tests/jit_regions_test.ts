@@ -3,7 +3,9 @@
 // loop (switch tables, returns, bytecode interpreters) stays inside one module.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { JitBackend, LinuxProcess, type TranslationBlock } from "../mod.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
+import { LinuxProcess } from "../core/linux/process.ts";
+import type { TranslationBlock } from "../core/tb.ts";
 import { A, CODE, i, machine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, t1 } = X;

@@ -31,7 +31,7 @@ for (const accel of ["interp", "jit"] as const) {
     assertEquals(m.readReg("a0"), 3n); // argc
     assertEquals(m.symbolAt(main + 4n), "main+0x4");
     m.removeBreakpoint(main);
-    assertEquals(m.runToExit(), 0);
+    assertEquals(await m.runToExit(), 0);
     assert(m.stdout.includes('argv[2] "b"'), m.stdout);
   });
 
@@ -67,7 +67,7 @@ for (const accel of ["interp", "jit"] as const) {
     if (e.type === "watchpoint") {
       assertEquals([e.address, e.size, e.write, e.value], [0n, 4, true, 0n]);
     }
-    assertEquals(m.runToExit(), 128 + 5); // then the ebreak: SIGTRAP
+    assertEquals(await m.runToExit(), 128 + 5); // then the ebreak: SIGTRAP
   });
 
   Deno.test(`${accel}: step(n) retires exactly n instructions`, async () => {

@@ -3,7 +3,7 @@
 // JIT, and compares every register, fcsr and the data page.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import type { JitBackend } from "../mod.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { A, DATA, machine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, a4, a5, t0, t1, s0, s1 } = X;

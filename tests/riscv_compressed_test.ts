@@ -2,7 +2,7 @@
 // expansions, mixed with 32-bit code, on RV64 and RV32.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { TrapKind } from "../mod.ts";
+import { TrapKind } from "../plugin.ts";
 import { A, CODE, DATA, reg, run, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, a4, a5, ra, sp, t0 } = X;

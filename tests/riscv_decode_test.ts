@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { DecodeTable, DecodeTreeError, parseDecodeTree } from "../core/decodetree/decodetree.ts";
 import { decodeRiscv, riscvDecoders, transName } from "../targets/riscv/decode.ts";
+import { extensionTags } from "../targets/riscv/isa.ts";
 import { disassembleRiscv } from "../targets/riscv/disas.ts";
 import { decodeTablesJson } from "../targets/riscv/gen_decode_tables.ts";
 import { RISCV_TRANS } from "../targets/riscv/translate.ts";
@@ -83,7 +84,7 @@ Deno.test("decodetree: malformed tables are rejected with the line", () => {
 Deno.test("riscv decode tables: every pattern has a translation and every translation a pattern", () => {
   const used = new Set<string>();
   for (const xlen of XLENS) {
-    const d = riscvDecoders(xlen);
+    const d = riscvDecoders(xlen, extensionTags(xlen)); // with every optional extension
     for (const p of [...d.insn32.patterns, ...d.insn16.patterns]) {
       if (p.name === "illegal") continue;
       const name = p.attrs.trans ?? p.name;

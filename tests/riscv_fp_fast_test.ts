@@ -3,7 +3,7 @@
 // operands and both static RNE and dynamic rounding.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { fadd, fdiv, type FloatEnv, fmul, fmuladd, fsub } from "../mod.ts";
+import { fadd, fdiv, type FloatEnv, fmul, fmuladd, fsub } from "../plugin.ts";
 import { A, CODE, machine } from "./riscv/asm.ts";
 
 const F = (n: number) => 32 + n;

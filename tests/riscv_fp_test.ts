@@ -2,7 +2,7 @@
 // arithmetic with accrued flags, rounding-mode checks, conversions.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { FloatFlag, TrapKind } from "../mod.ts";
+import { FloatFlag, TrapKind } from "../plugin.ts";
 import { A, CODE, DATA, reg, run, X } from "./riscv/asm.ts";
 
 const { a0, a1 } = X;

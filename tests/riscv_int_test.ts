@@ -2,7 +2,7 @@
 // branches and jumps, loads and stores, traps, fetch faults.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { TrapKind } from "../mod.ts";
+import { TrapKind } from "../plugin.ts";
 import { A, CODE, DATA, machine, reg, run, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, t0, ra, sp } = X;

@@ -1,102 +1,22 @@
 // Random-program differential test: generated RV64 instruction sequences
-// (integer, M, memory, forward branches, F/D arithmetic in every rounding mode)
+// (integer, M, memory, forward branches, F/D arithmetic in every rounding mode;
+// a second mix adds Zba/Zbb/Zbc/Zbs, run with -cpu rv64,zba=true,...)
 // run on the interpreter, on the JIT and on qemu-riscv64; the final integer and
 // FP registers, fcsr and the scratch memory must be identical.
 // RANDOM_DIFF_SEED=N and RANDOM_DIFF_COUNT=N explore other programs.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { concatBytes, JitBackend, LinuxProcess, runUserProgram } from "../mod.ts";
-import { A, b, encode, i, r, s, u } from "./riscv/asm.ts";
+import { concatBytes } from "../core/bytes.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
+import { createMachine } from "../mod.ts";
+import { machineDriver } from "../core/machine/machine.ts";
+import { A, encode, i, s, u } from "./riscv/asm.ts";
+import { DATA_BASE_REG as BASE, prng, randomInsn } from "./riscv/random_programs.ts";
 import { riscvElf } from "./util/elf_writer.ts";
 
-const BASE = 27; // s11 holds the data address and is never written
 const SEED = Number(Deno.env.get("RANDOM_DIFF_SEED") ?? 1);
 const COUNT = Number(Deno.env.get("RANDOM_DIFF_COUNT") ?? 24);
 const LENGTH = 160;
-
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
-
-const ALU = [[0, 0], [0x20, 0], [0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [0x20, 5], [0, 6], [0, 7]];
-const ALUW = [[0, 0], [0x20, 0], [0, 1], [0, 5], [0x20, 5], [1, 0], [1, 4], [1, 5], [1, 6], [1, 7]];
-const RMS = [0, 1, 2, 3, 4, 7];
-const FP_BINARY = [0x01, 0x05, 0x09, 0x0d, 0x00, 0x04, 0x08, 0x0c]; // add/sub/mul/div .d then .s
-
-/** One random instruction (or a forward branch over the next `skip` ones). */
-function randomInsn(rnd: (n: number) => number): number {
-  const rd = () => {
-    const v = 1 + rnd(31);
-    return v === BASE ? 5 : v;
-  };
-  const rs = () => rnd(32);
-  const f = () => rnd(32);
-  switch (rnd(16)) {
-    case 0:
-    case 1: {
-      const [f7, f3] = ALU[rnd(ALU.length)];
-      return r(f7, rs(), rs(), f3, rd(), 0x33);
-    }
-    case 2:
-      return r(1, rs(), rs(), rnd(8), rd(), 0x33); // M
-    case 3: {
-      const [f7, f3] = ALUW[rnd(ALUW.length)];
-      return r(f7, rs(), rs(), f3, rd(), 0x3b);
-    }
-    case 4:
-      return i(rnd(4096) - 2048, rs(), [0, 2, 3, 4, 6, 7][rnd(6)], rd(), 0x13);
-    case 5: {
-      const f3 = [1, 5, 5][rnd(3)];
-      const sh = rnd(64) | (f3 === 5 && rnd(2) ? 0x400 : 0);
-      return i(sh, rs(), f3, rd(), 0x13);
-    }
-    case 6:
-      return rnd(2) ? i(rnd(4096) - 2048, rs(), 0, rd(), 0x1b) : u(rnd(1 << 20), rd(), 0x37);
-    case 7: {
-      const f3 = rnd(7), size = [1, 2, 4, 8, 1, 2, 4][f3];
-      return i(rnd(0x400 / size) * size, BASE, f3, rd(), 0x03);
-    }
-    case 8: {
-      const f3 = rnd(4), size = 1 << f3;
-      return s(rnd(0x400 / size) * size, rs(), BASE, f3, 0x23);
-    }
-    case 9:
-      return b(4 * (2 + rnd(3)), rs(), rs(), [0, 1, 4, 5, 6, 7][rnd(6)]);
-    case 10:
-    case 11:
-      return A.fp(FP_BINARY[rnd(FP_BINARY.length)], RMS[rnd(RMS.length)], f(), f(), f());
-    case 12:
-      return A.fmadd(rnd(2), RMS[rnd(RMS.length)], f(), f(), f(), f()) | (rnd(4) << 2);
-    case 13: {
-      // fsqrt, fmin/fmax, fsgnj, conversions between formats
-      const k = rnd(5);
-      if (k === 0) return A.fp(0x2d, RMS[rnd(RMS.length)], f(), f(), 0);
-      if (k === 1) return A.fp(0x15, rnd(2), f(), f(), f());
-      if (k === 2) return A.fp(0x11, rnd(3), f(), f(), f());
-      if (k === 3) return A.fp(0x20, RMS[rnd(RMS.length)], f(), f(), 1); // fcvt.s.d
-      return A.fp(0x21, 0, f(), f(), 0); // fcvt.d.s
-    }
-    case 14: {
-      // comparisons, class and conversions to integers
-      const k = rnd(4);
-      if (k === 0) return A.fp(0x51, rnd(3), rd(), f(), f());
-      if (k === 1) return A.fp(0x71, 1, rd(), f(), 0);
-      return A.fp(0x61, RMS[rnd(RMS.length)], rd(), f(), rnd(4));
-    }
-    default:
-      // conversions from integers, moves
-      return rnd(2)
-        ? A.fp(0x69, RMS[rnd(RMS.length)], f(), rs(), rnd(4))
-        : A.fp(0x71, 0, rd(), f(), 0);
-  }
-}
 
 const SPECIAL_F64 = [
   0n,
@@ -120,7 +40,7 @@ const SPECIAL_F64 = [
  * initial x and f registers at 0x000 and 0x100 (then scratch for the body's
  * loads and stores, 0x000-0x3ff), the dump of x, f and fcsr at 0x400, 0x500, 0x600.
  */
-function program(seed: number): Uint8Array {
+function program(seed: number, bitmanip: boolean): Uint8Array {
   const rnd = prng(seed * 2654435761);
   const data = new Uint8Array(0x2000);
   for (let k = 0; k < 0x400; k++) data[k] = rnd(256);
@@ -138,7 +58,7 @@ function program(seed: number): Uint8Array {
   for (let k = 1; k < 32; k++) if (k !== BASE) code.push(i(8 * k, BASE, 3, k, 0x03));
   for (let k = 0; k < 32; k++) code.push(A.fld(k, BASE, 0x100 + 8 * k));
   code.push(A.csr(5, 0, 0x002, rnd(5))); // csrrwi x0, frm, rm
-  for (let k = 0; k < LENGTH; k++) code.push(randomInsn(rnd));
+  for (let k = 0; k < LENGTH; k++) code.push(randomInsn(rnd, bitmanip));
   for (let k = 0; k < 32; k++) code.push(s(0x400 + 8 * k, k, BASE, 3, 0x23)); // sd
   for (let k = 0; k < 32; k++) code.push(s(0x500 + 8 * k, k, BASE, 3, 0x27)); // fsd
   code.push(A.csr(2, 1, 0x003, 0), s(0x600, 1, BASE, 3, 0x23)); // frcsr ra; sd
@@ -156,15 +76,16 @@ function program(seed: number): Uint8Array {
 }
 
 /** Runs `path` on the JIT with every block compiled on its first run. */
-async function runCompiled(path: string): Promise<Uint8Array> {
+async function runCompiled(path: string, cpu?: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  const p = await LinuxProcess.create({
+  const m = await createMachine({
     program: path,
+    cpu,
     accel: "jit",
     stdout: (b) => parts.push(b.slice()),
   });
-  (p.cpu.backend as JitBackend).hotThreshold = 0;
-  p.runToExit();
+  (machineDriver(m).cpu.backend as JitBackend).hotThreshold = 0;
+  await m.runToExit();
   return concatBytes(parts);
 }
 
@@ -181,25 +102,44 @@ if (!qemu) {
   );
 }
 
-Deno.test(`random RV64GC programs: interpreter, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
-  const dir = await Deno.makeTempDir({ prefix: "denemu-random-" });
-  try {
-    for (let k = 0; k < COUNT; k++) {
-      const seed = SEED + k;
-      const path = `${dir}/prog${seed}`;
-      await Deno.writeFile(path, program(seed), { mode: 0o755 });
-      const interp = await runUserProgram({ program: path, accel: "interp" });
-      const jit = await runCompiled(path);
-      assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
-      assertEquals(interp.stdout.length, 0x608, `seed ${seed}: dump size`);
-      assertEquals(jit, interp.stdout, `seed ${seed}: JIT differs from the interpreter`);
-      if (qemu) {
-        const q = await new Deno.Command("qemu-riscv64", { args: [path], stdout: "piped" })
-          .output();
-        assertEquals(interp.stdout, q.stdout, `seed ${seed}: Denemu differs from qemu-riscv64`);
+/** The instruction mixes: RV64GC, and RV64GC with one in three instructions from Zba/Zbb/Zbc/Zbs. */
+const MIXES = [
+  { name: "RV64GC", bitmanip: false, cpu: undefined },
+  {
+    name: "RV64GC + Zba/Zbb/Zbc/Zbs",
+    bitmanip: true,
+    cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true",
+  },
+];
+
+for (const mix of MIXES) {
+  Deno.test(`random ${mix.name} programs: interpreter, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "denemu-random-" });
+    try {
+      for (let k = 0; k < COUNT; k++) {
+        const seed = SEED + k;
+        const path = `${dir}/prog${seed}`;
+        await Deno.writeFile(path, program(seed, mix.bitmanip), { mode: 0o755 });
+        const out: Uint8Array[] = [];
+        const im = await createMachine({
+          program: path,
+          cpu: mix.cpu,
+          accel: "interp",
+          stdout: (b) => out.push(b.slice()),
+        });
+        const interp = { status: await im.runToExit(), stdout: concatBytes(out) };
+        const jit = await runCompiled(path, mix.cpu);
+        assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
+        assertEquals(interp.stdout.length, 0x608, `seed ${seed}: dump size`);
+        assertEquals(jit, interp.stdout, `seed ${seed}: JIT differs from the interpreter`);
+        if (qemu) {
+          const args = [...(mix.cpu ? ["-cpu", mix.cpu] : []), path];
+          const q = await new Deno.Command("qemu-riscv64", { args, stdout: "piped" }).output();
+          assertEquals(interp.stdout, q.stdout, `seed ${seed}: Denemu differs from qemu-riscv64`);
+        }
       }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}

@@ -123,7 +123,7 @@ Deno.test("patch_return: skipping strtol makes compute see the patched value", a
   assert(/^patched strtol \(0x[0-9a-f]+\): returned 1 at 0x[0-9a-f]+$/m.test(plain.stderr));
   // the same as running it with "1"
   const m = await createMachine({ program: `${BIN}compute.static.O2`, args: ["1"] });
-  m.runToExit();
+  await m.runToExit();
   assertEquals(plain.stdout, m.stdout);
   const keep = await script("patch_return", [
     "--keep",

@@ -3,7 +3,7 @@
 // the new instruction from the next iteration on, also when the loop is compiled.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { JitBackend } from "../mod.ts";
+import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { A, CODE, i, machine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, t0 } = X;

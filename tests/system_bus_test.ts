@@ -1,16 +1,10 @@
 // Physical bus: region overlaps, RAM/ROM/MMIO routing, pages for the soft TLB, DMA helpers.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import {
-  EmuError,
-  GuestFault,
-  GuestMemory,
-  HostMemory,
-  type MmioHandler,
-  Perm,
-  PhysicalBus,
-  SoftTlb,
-} from "../mod.ts";
+import { EmuError, GuestFault } from "../mod.ts";
+import { GuestMemory, type MmioHandler, Perm, PhysicalBus } from "../plugin.ts";
+import { HostMemory } from "../core/host_memory.ts";
+import { SoftTlb } from "../core/soft_tlb.ts";
 
 function recorder() {
   const log: string[] = [];

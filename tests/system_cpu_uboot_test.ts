@@ -3,7 +3,7 @@
 // qemu-system-riscv64 printed (tests/system_expected/uboot_qemu.txt, scripts/record_uboot_qemu.ts).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { DeviceOptions, EmulatedSystem } from "../mod.ts";
+import { createMachine } from "../mod.ts";
 import { FW_JUMP, UBOOT } from "../scripts/record_uboot_qemu.ts";
 
 const present = await Promise.all(
@@ -27,19 +27,12 @@ for (const accel of ["jit", "interp"] as const) {
     name: `OpenSBI + U-Boot reach the prompt and answer like QEMU (${accel})`,
     ignore: missing,
     fn: async () => {
-      const sys = await EmulatedSystem.create({
-        machineName: "virt",
-        cpu: "rv64",
+      const sys = await createMachine({
+        system: { memory: "256M", bios: FW_JUMP, kernel: UBOOT },
         accel,
-        machine: new DeviceOptions("virt"),
-        ramSize: 256n << 20n,
-        bios: FW_JUMP,
-        kernel: UBOOT,
-        devices: [],
-        drives: [],
       });
-      const con = sys.console;
-      const running = sys.run();
+      const con = sys.serial;
+      const running = sys.runToExit();
       try {
         await con.expect(/Hit any key to stop autoboot/, { timeoutNs: 5n * SECOND });
         con.write("x"); // as a user would
@@ -49,7 +42,7 @@ for (const accel of ["jit", "interp"] as const) {
         con.write("md.l 0x80000000 4\r");
         await con.expect(/resetting \.\.\.[\s\S]*OpenSBI v/, { timeoutNs: SECOND });
       } finally {
-        sys.loop.stop();
+        sys.stop();
         await running;
         await sys.close();
       }

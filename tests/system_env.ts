@@ -4,15 +4,15 @@
 import {
   DeviceOptions,
   EventQueue,
-  HostMemory,
   loadDevicePlugin,
   MachineDevices,
   type MachineEnv,
   PhysicalBus,
   RecordingInterruptSink,
-  SerialConsole,
   VirtualClock,
-} from "../mod.ts";
+} from "../plugin.ts";
+import { HostMemory } from "../core/host_memory.ts";
+import { SerialConsole } from "../mod.ts";
 export { which } from "../scripts/build_guests.ts";
 
 /** A machine environment plus a hand-driven clock. */

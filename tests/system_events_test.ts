@@ -2,7 +2,8 @@
 // console's expect/write driven by virtual time.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { EventQueue, ExpectTimeout, IrqLine, SerialConsole } from "../mod.ts";
+import { EventQueue, IrqLine } from "../plugin.ts";
+import { ExpectTimeout, SerialConsole } from "../mod.ts";
 import { testEnv } from "./system_env.ts";
 
 Deno.test("events: run by time, ties in scheduling order, only when due", () => {

@@ -1,17 +1,8 @@
 // Device tree encoder/decoder round trip, dtc cross-check, and option parsing.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import {
-  decodeFdt,
-  encodeFdt,
-  fdtCells,
-  FdtNode,
-  fdtString,
-  fdtStrings,
-  parseDeviceSpec,
-  parseOptionList,
-  parseSize,
-} from "../mod.ts";
+import { decodeFdt, encodeFdt, fdtCells, FdtNode, fdtString, fdtStrings } from "../plugin.ts";
+import { parseDeviceSpec, parseOptionList, parseSize } from "../core/system/options.ts";
 import { which } from "./system_env.ts";
 
 function sample(): FdtNode {

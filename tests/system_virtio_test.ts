@@ -2,8 +2,10 @@
 // virtqueue built by hand in bus memory.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { VIRTIO_VENDOR_QEMU, VirtioMmioReg as R, VirtioStatus as S } from "../mod.ts";
+import { VIRTIO_VENDOR_QEMU, VirtioMmioReg as R, VirtioStatus as S } from "../plugin.ts";
 import { type TestEnv, testEnv, withDevices } from "./system_env.ts";
+import { installed, qemuImg } from "./util/qemu_img.ts";
+import { RNG_MAX_REQUEST } from "../plugins/devices/virtio_rng.ts";
 
 const PLIC = 0xc000000n, SLOT = 0x10001000n, RAM = 0x80000000n;
 const DESC = RAM + 0x1000n, AVAIL = RAM + 0x2000n, USED = RAM + 0x3000n;
@@ -170,22 +172,27 @@ Deno.test("virtio-blk: read, write (to the file), flush, get-id, errors, interru
   }
 });
 
+/** Writes 0x5a to sectors 6..7 and reads 5..7 back through the disk in the last slot. */
+function writeThenRead(env: TestEnv): void {
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.writeBytes(DATA, new Uint8Array(1024).fill(0x5a));
+  blkHeader(env, 1, 6n);
+  d.submit([HDR, { addr: DATA, len: 1024 }, STATUS]);
+  assert.equal(env.bus.load(STATUS.addr, 1), 0n);
+  env.bus.writeBytes(DATA, new Uint8Array(1536));
+  blkHeader(env, 0, 5n);
+  d.submit([HDR, { addr: DATA, len: 1536, write: true }, STATUS]);
+  const got = env.bus.readBytes(DATA, 1536);
+  assert.deepEqual([got[0], got[512], got[1535]], [5, 0x5a, 0x5a], "the guest sees its writes");
+}
+
 Deno.test("virtio-blk: snapshot=on keeps writes in memory, the file is unchanged", async () => {
   const path = await diskImage();
   try {
     const before = await Deno.readFile(path);
     const { env, devs } = await machine([["virtio_blk", { file: path, snapshot: "on" }]]);
-    const d = new Driver(env, SLOT + 0x1000n);
-    d.init(VERSION_1);
-    env.bus.writeBytes(DATA, new Uint8Array(1024).fill(0x5a));
-    blkHeader(env, 1, 6n);
-    d.submit([HDR, { addr: DATA, len: 1024 }, STATUS]);
-    assert.equal(env.bus.load(STATUS.addr, 1), 0n);
-    env.bus.writeBytes(DATA, new Uint8Array(1536));
-    blkHeader(env, 0, 5n);
-    d.submit([HDR, { addr: DATA, len: 1536, write: true }, STATUS]);
-    const got = env.bus.readBytes(DATA, 1536);
-    assert.deepEqual([got[0], got[512], got[1535]], [5, 0x5a, 0x5a], "the guest sees its writes");
+    writeThenRead(env);
     await devs.close();
     assert.deepEqual(await Deno.readFile(path), before);
   } finally {
@@ -242,4 +249,62 @@ Deno.test("virtio-rng: bytes are determined by the seed", async () => {
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
   assert.ok(new Set(a).size > 8, "not constant");
+});
+
+Deno.test({
+  name:
+    "virtio-blk: format=qcow2 writes allocate clusters (qemu-img check and compare agree); snapshot=on",
+  ignore: !installed("qemu-img"),
+  async fn() {
+    const raw = await diskImage();
+    const path = `${raw}.qcow2`;
+    try {
+      await qemuImg(["convert", "-f", "raw", "-O", "qcow2", raw, path]);
+      for (const snapshot of ["on", "off"]) {
+        const before = await Deno.readFile(path);
+        const { env, devs } = await machine([["virtio_blk", {
+          file: path,
+          format: "qcow2",
+          snapshot,
+        }]]);
+        writeThenRead(env);
+        await devs.close();
+        if (snapshot === "on") assert.deepEqual(await Deno.readFile(path), before);
+      }
+      const expected = await Deno.readFile(raw);
+      expected.fill(0x5a, 6 * 512, 8 * 512);
+      await Deno.writeFile(raw, expected);
+      assert.match((await qemuImg(["check", path])).stdout, /No errors were found/);
+      await qemuImg(["compare", "-f", "qcow2", "-F", "raw", path, raw]);
+    } finally {
+      await Deno.remove(raw);
+      await Deno.remove(path).catch(() => {});
+    }
+  },
+});
+
+Deno.test("virtio-rng: a request gets at most RNG_MAX_REQUEST bytes (selffuzz mmio)", async () => {
+  // Before: the device generated as many bytes as the buffers offered, so a
+  // 4 GiB buffer stalled the host for minutes.
+  const { env } = await machine([["virtio_rng", {}]]);
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.writeBytes(DATA, new Uint8Array(2 * RNG_MAX_REQUEST).fill(0xee));
+  const used = d.submit([{ addr: DATA, len: 2 * RNG_MAX_REQUEST, write: true }]);
+  assert.equal(used.len, RNG_MAX_REQUEST);
+  assert.equal(env.bus.readBytes(DATA + BigInt(RNG_MAX_REQUEST), 1)[0], 0xee, "the rest untouched");
+});
+
+Deno.test("virtio: an available index moved past the ring size needs a reset (selffuzz mmio)", async () => {
+  // Before: the device served up to 65535 chains from an 8-entry ring per notify.
+  const { env } = await machine([["virtio_rng", {}]]);
+  const d = new Driver(env, SLOT + 0x1000n);
+  d.init(VERSION_1);
+  env.bus.store(DESC, 8, DATA);
+  env.bus.store(DESC + 8n, 4, 16n);
+  env.bus.store(DESC + 12n, 2, 2n); // WRITE
+  env.bus.store(AVAIL + 2n, 2, 9n); // 9 heads in an 8-entry ring
+  d.w(R.QueueNotify, 0);
+  assert.equal(Number(env.bus.load(USED + 2n, 2)), 0, "nothing used");
+  assert.ok(Number(d.r(R.Status)) & S.DEVICE_NEEDS_RESET);
 });

@@ -2,7 +2,7 @@
 // whose 64-bit value has no exact JS number (the cache's fast key).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { Perm } from "../mod.ts";
+import { Perm } from "../plugin.ts";
 import { A, encode, machine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2 } = X;

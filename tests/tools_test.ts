@@ -2,7 +2,9 @@
 // independent measurements (Machine icount, syscall events, hooks), on both
 // backends where execution matters; and the -plugin command line.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { createMachine, EmuError, loadToolPlugin, type Machine } from "../mod.ts";
+import { createMachine, EmuError, type Machine } from "../mod.ts";
+import { loadToolPlugin, PLUGIN_API_VERSION } from "../core/plugin.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 
 const BIN = new URL("./guests/bin/", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -91,7 +93,7 @@ for (const accel of BACKENDS) {
     let n = 0;
     const at = BigInt(pc);
     m.hooks.addBlockHook(() => n++, { begin: at, end: at, regs: "none" });
-    m.runToExit();
+    await m.runToExit();
     assertEquals(n, Number(ecount));
     assert(Number(lines[3].split(", ")[3]) <= Number(ecount));
   });
@@ -145,7 +147,7 @@ Deno.test("execlog: first lines are the entry instructions, with accesses and re
   const size = (word & 3) === 3 ? 4 : 2;
   const bits = size === 4 ? word >>> 0 : word & 0xffff;
   assertEquals(Number(opcode), bits);
-  assertEquals(disas, r.m.process.cpu.target.disassemble(bits, size, BigInt(pc)));
+  assertEquals(disas, machineDriver(r.m).target.disassemble(bits, size, BigInt(pc)));
   assert(lines.some((l) => /, store, 0x[0-9a-f]{8,}/.test(l)), "no store logged");
   assert(lines.some((l) => /, load, 0x[0-9a-f]{8,}/.test(l)), "no load logged");
   const spChange = lines.find((l) => l.includes(", sp -> 0x"))!;
@@ -164,7 +166,7 @@ Deno.test("cache: totals match independent counts; a huge cache misses once per 
     accesses++;
     lines.add(a.address >> 6n);
   }, { regs: "none" });
-  probe.runToExit();
+  await probe.runToExit();
   const r = await runTool(["cache,dcachesize=16777216,dassoc=64", "insn"]);
   const row = r.out.split("\n")[1].trim().split(/\s+/);
   assertEquals(r.out.split("\n")[0].split(", ").length, 7);
@@ -274,17 +276,30 @@ Deno.test("plugins: unknown options, bad versions and missing tools are refused 
   await assert.rejects(() => runTool(["hotpages,sortby=size"]), /invalid value to sortby/);
   await assert.rejects(() => runTool(["stoptrigger"]), /'icount' or 'addr' argument missing/);
   await assert.rejects(() => runTool(["no_such_tool"]), EmuError);
-  const old = await tempPath(".ts");
-  await Deno.writeTextFile(
-    old,
-    'export default { kind: "tool", name: "old", apiVersion: 99, description: "", install() {} };\n',
-  );
-  await assert.rejects(
-    () => loadToolPlugin(old),
-    (e: Error) =>
-      e instanceof EmuError && /built for plugin API 99, this Denemu implements 1/.test(e.message),
-  );
-  await Deno.remove(old);
+  const manifest = (apiVersion: string) =>
+    `export default { kind: "tool", name: "old", apiVersion: ${apiVersion}, description: "", install() {} };\n`;
+  // a range that ends before this Denemu's version, one that starts after it, and a bare number
+  const refused: [string, RegExp][] = [
+    ["{ min: 1, cur: 1 }", /plugin "old" supports plugin API 1, this Denemu implements 2$/],
+    ["{ min: 3, cur: 5 }", /plugin "old" supports plugin API 3 to 5, this Denemu implements 2$/],
+    ["99", /plugin "old" supports plugin API 99, this Denemu implements 2$/],
+    ["undefined", /plugin "old" declares no plugin API range/],
+  ];
+  for (const [range, message] of refused) {
+    const old = await tempPath(".ts"); // a fresh module each time: imports are cached
+    await Deno.writeTextFile(old, manifest(range));
+    await assert.rejects(
+      () => loadToolPlugin(old),
+      (e: Error) => e instanceof EmuError && message.test(e.message),
+      range,
+    );
+    await Deno.remove(old);
+  }
+  // a plugin whose range includes this version loads, even when built for a newer one
+  const wide = await tempPath(".ts");
+  await Deno.writeTextFile(wide, manifest(`{ min: 1, cur: ${PLUGIN_API_VERSION + 1} }`));
+  assertEquals((await loadToolPlugin(wide)).name, "old");
+  await Deno.remove(wide);
 });
 
 async function emu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

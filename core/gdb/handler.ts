@@ -12,6 +12,7 @@ import {
   fromLatin1,
   latin1,
   leHex,
+  PACKET_SIZE,
   parseLeHex,
   toHex,
   unescapeBinary,
@@ -19,8 +20,7 @@ import {
 import { type GdbRegister, gdbRegisters, targetXml } from "./registers.ts";
 import { GdbSignal } from "./signals.ts";
 
-/** The largest packet the stub accepts (advertised as PacketSize). */
-export const PACKET_SIZE = 0x4000;
+export { PACKET_SIZE };
 /** The one thread the stub reports. */
 const THREAD = "01";
 

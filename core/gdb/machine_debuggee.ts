@@ -1,12 +1,14 @@
 /**
- * The gdb stub's view of a user-mode {@linkcode Machine}: Machine
- * breakpoints and watchpoints, syscalls run through, faults reported as
- * their (GDB-numbered) signals.
+ * The gdb stub's view of a {@linkcode Machine}, in either mode: Machine
+ * breakpoints and watchpoints (in any privilege mode in system mode),
+ * syscalls and machine resets run through, user-mode faults reported as
+ * their (GDB-numbered) signals, poweroff as the exit.
  *
  * @module
  */
 
-import type { Machine, RunEvent } from "../machine.ts";
+import type { RunEvent } from "../machine/events.ts";
+import { type Machine, machineDriver } from "../machine/machine.ts";
 import type { TargetArch } from "../target.ts";
 import type { Debuggee, DebugStop, WatchKind } from "./debuggee.ts";
 import { GdbSignal, gdbToLinuxSignal, linuxToGdbSignal } from "./signals.ts";
@@ -21,7 +23,7 @@ interface Watch {
 const SIGKILL = 9;
 
 /**
- * A {@linkcode Debuggee} over a Linux user-mode machine.
+ * A {@linkcode Debuggee} over a machine of either mode.
  *
  * @example
  * ```ts ignore
@@ -36,17 +38,23 @@ export class MachineDebuggee implements Debuggee {
   #breakpoints = new Set<bigint>();
   /** the Linux signal of a fault reported to gdb and not yet delivered */
   #faultSignal = 0;
+  #exitStatus: number | null = null;
 
   constructor(readonly machine: Machine) {}
 
   /** The machine's target. */
   get target(): TargetArch {
-    return this.machine.process.cpu.target;
+    return machineDriver(this.machine).target;
   }
 
-  /** Whether the program is over. */
+  /** Whether the guest is over (exited, powered off, killed). */
   get exited(): boolean {
-    return this.machine.process.exited;
+    return machineDriver(this.machine).exited;
+  }
+
+  /** The exit or poweroff status once the guest is over. */
+  get exitStatus(): number | null {
+    return this.#exitStatus;
   }
 
   /** Reads a register by canonical name. */
@@ -99,7 +107,7 @@ export class MachineDebuggee implements Debuggee {
 
   /** Ends the guest as if by SIGKILL. */
   kill(): void {
-    this.machine.process.exit(128 + SIGKILL, SIGKILL);
+    machineDriver(this.machine).end(128 + SIGKILL, SIGKILL);
   }
 
   /** Removes every breakpoint and watchpoint; a pending fault is delivered to the guest. */
@@ -123,20 +131,20 @@ export class MachineDebuggee implements Debuggee {
       const ev = m.next(Math.max(0, stopAt - m.icount));
       const stop = this.#stop(ev);
       if (stop) return stop;
-      if (ev.type === "budget" && m.icount >= stopAt) return null;
+      if (ev.type === "budget") return null; // used up, or a system guest idles for input
     }
   }
 
   /** What gdb passes on resuming decides the fate of a reported fault. */
   #applySignal(gdbSignal: number): void {
-    const p = this.machine.process;
+    const d = machineDriver(this.machine);
     const sig = gdbToLinuxSignal(gdbSignal);
     const fault = this.#faultSignal;
     this.#faultSignal = 0;
     // A reported fault raises its own signal on the next step unless dropped.
     if (fault && sig === fault) return;
-    if (fault) p.resolveFault();
-    if (sig) p.sendSignal({ signal: sig, code: 0 });
+    if (fault) d.dropFault();
+    if (sig) d.sendSignal(sig);
   }
 
   /** The stop an event means, or null for events the guest runs through. */
@@ -155,12 +163,16 @@ export class MachineDebuggee implements Debuggee {
         return { kind: "signal", signal: linuxToGdbSignal(ev.signal) };
       case "stop":
         return { kind: "signal", signal: GdbSignal.TRAP };
+      case "poweroff":
+        this.#exitStatus = ev.status;
+        return { kind: "exited", status: ev.status & 0xff };
       case "exit":
+        this.#exitStatus = ev.status;
         return ev.signal === null
           ? { kind: "exited", status: ev.status & 0xff }
           : { kind: "killed", signal: linuxToGdbSignal(ev.signal) };
       default:
-        return null; // syscall, signal delivery, budget
+        return null; // syscall, signal delivery, reset, budget
     }
   }
 }

@@ -9,6 +9,8 @@
 const DOLLAR = 0x24, HASH = 0x23, ESCAPE = 0x7d, STAR = 0x2a, PLUS = 0x2b, MINUS = 0x2d;
 /** The byte gdb sends to interrupt a running target (Ctrl-C). */
 export const INTERRUPT = 0x03;
+/** The largest packet the stub accepts (advertised as PacketSize); longer ones are dropped. */
+export const PACKET_SIZE = 0x4000;
 
 const encoder = new TextEncoder();
 
@@ -156,6 +158,13 @@ export class PacketReader {
         continue; // anything else between packets is noise
       }
       this.#buf.push(b);
+      if (this.#buf.length > PACKET_SIZE) {
+        // longer than gdb may send: drop it (gdb retransmits on the `-`), buffer nothing more
+        this.#inPacket = false;
+        this.#buf = [];
+        out.push({ kind: "bad", data: new Uint8Array() });
+        continue;
+      }
       if (this.#hashAt < 0) {
         // `#` inside escaped binary is always escaped, so the first one ends the body
         if (b === HASH) this.#hashAt = this.#buf.length - 1;

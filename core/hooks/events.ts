@@ -7,26 +7,56 @@
  * @module
  */
 
-/** A system call about to run. `skip(ret)` suppresses it and sets its return value. */
+/**
+ * A system call about to run. `skip(ret)` suppresses it and sets its return value.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.on("syscall", (e: SyscallEvent) => e.name === "unlink" && e.skip(0n));
+ * ```
+ */
 export interface SyscallEvent {
+  /** the syscall number */
   number: number;
+  /** its name, e.g. "write" */
   name: string;
+  /** its arguments */
   args: bigint[];
+  /** the pc of the syscall instruction */
   pc: bigint;
   /** Do not run the syscall; return `ret` to the guest instead. */
   skip(ret: bigint): void;
 }
 
-/** A system call that ran, with its return value (negative errno on failure). */
+/**
+ * A system call that ran, with its return value (negative errno on failure).
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.on("syscall_return", (e: SyscallReturnEvent) => console.log(e.name, e.ret));
+ * ```
+ */
 export interface SyscallReturnEvent {
+  /** the syscall number */
   number: number;
+  /** its name, e.g. "write" */
   name: string;
+  /** its arguments */
   args: bigint[];
+  /** what it returned */
   ret: bigint;
 }
 
-/** Control left the straight line of code (QEMU's discontinuity callback). */
+/**
+ * Control left the straight line of code (QEMU's discontinuity callback).
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.on("discontinuity", (d: DiscontinuityEvent) => console.log(d.kind, d.from, d.to));
+ * ```
+ */
 export interface DiscontinuityEvent {
+  /** a trap or signal from the instruction, an asynchronous interrupt or signal, or a syscall */
   kind: "exception" | "interrupt" | "hostcall";
   /** pc where it happened */
   from: bigint;
@@ -34,14 +64,28 @@ export interface DiscontinuityEvent {
   to: bigint;
 }
 
-/** The events and their payloads. */
+/**
+ * The events and their payloads.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.on("exit", (e: HookEventMap["exit"]) => console.log("status", e.status));
+ * ```
+ */
 export interface HookEventMap {
+  /** a syscall is about to run (user mode) */
   syscall: SyscallEvent;
+  /** a syscall ran (user mode) */
   syscall_return: SyscallReturnEvent;
+  /** control left the straight line: a trap, an interrupt, a signal, a syscall */
   discontinuity: DiscontinuityEvent;
+  /** the vCPU is about to run its first instruction */
   vcpu_init: { index: number };
+  /** the vCPU stopped for good */
   vcpu_exit: { index: number };
+  /** all translated code was dropped */
   flush: Record<string, never>;
+  /** the guest exited or powered off with `status` */
   exit: { status: number };
 }
 

@@ -33,13 +33,29 @@ export type {
 } from "./events.ts";
 export { Scoreboard };
 
-/** An address range filter, inclusive at both ends (Unicorn's begin/end). Empty = everything. */
+/**
+ * An address range filter, inclusive at both ends (Unicorn's begin/end). Empty = everything.
+ *
+ * @example
+ * ```ts ignore
+ * const main: HookRange = { begin: m.symbol("main")!, end: m.symbol("main")! + 0x40n };
+ * ```
+ */
 export interface HookRange {
+  /** the first address (default: 0) */
   begin?: bigint;
+  /** the last address, inclusive (default: the end of the address space) */
   end?: bigint;
 }
 
-/** Options of a callback. */
+/**
+ * Options of a callback.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.addBlockHook((v) => console.log(v.pc), { begin: 0x10000n, end: 0x1ffffn, regs: "read" });
+ * ```
+ */
 export interface CallbackOptions {
   /** Register access the callback needs (default "write": it may read and change registers). */
   regs?: RegsAccess;
@@ -52,21 +68,43 @@ export interface CallbackOptions {
   deferred?: boolean;
 }
 
-/** One guest memory access, as memory callbacks see it. */
+/**
+ * One guest memory access, as memory callbacks see it.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.addMemHook((_v, a: MemAccess) => a.write && console.log(a.address, a.value));
+ * ```
+ */
 export interface MemAccess {
   /** pc of the accessing instruction */
   pc: bigint;
+  /** the guest virtual address accessed */
   address: bigint;
+  /** bytes accessed */
   size: number;
   /** the value loaded or stored */
   value: bigint;
+  /** a store (else a load) */
   write: boolean;
+  /** a sign-extending load */
   signed: boolean;
 }
 
-/** An instruction of a TB being translated. */
+/**
+ * An instruction of a TB being translated.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.onTranslate((tb) => {
+ *   for (const insn of tb.insns) if (insn.disassembly.startsWith("ecall")) insn.onExec(() => {});
+ * });
+ * ```
+ */
 export interface InsnHandle {
+  /** the instruction's address */
   readonly pc: bigint;
+  /** its length in bytes */
   readonly size: number;
   /** raw instruction bits */
   readonly bits: number;
@@ -95,9 +133,18 @@ export interface InsnHandle {
   ): void;
 }
 
-/** A TB being translated. */
+/**
+ * A TB being translated.
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.onTranslate((tb: TbHandle) => console.log(tb.pc, tb.insns.length));
+ * ```
+ */
 export interface TbHandle {
+  /** the address of its first instruction */
   readonly pc: bigint;
+  /** its instructions, in order */
   readonly insns: InsnHandle[];
   /** bytes of guest code */
   readonly size: number;
@@ -107,7 +154,15 @@ export interface TbHandle {
   inlineAdd(sb: Scoreboard, delta: bigint, entry?: number): void;
 }
 
-/** A handle to remove a hook. */
+/**
+ * A handle to remove a hook.
+ *
+ * @example
+ * ```ts ignore
+ * const id: HookId = m.hooks.addInsnHook(() => {});
+ * m.hooks.remove(id);
+ * ```
+ */
 export type HookId = number;
 
 type TranslateCb = (tb: TbHandle) => void;
@@ -146,8 +201,12 @@ function inRange(r: HookRange, a: bigint): boolean {
  * ```
  */
 export class Hooks {
+  /** Registers, memory and control of the vCPU, as callbacks get it. */
   readonly vcpu: Vcpu;
-  /** Non-instruction events (syscalls, discontinuities, exit...), emitted by the run layer. */
+  /**
+   * Non-instruction events (syscalls, discontinuities, exit...), emitted by the run layer.
+   * @internal subscribe with {@linkcode Hooks.on}
+   */
   readonly events: HookEvents = new HookEvents();
   #translate = new Map<HookId, TranslateCb>();
   #nextId = 1;
@@ -158,7 +217,8 @@ export class Hooks {
   /** Names code addresses for `InsnHandle.symbol` (set by the run layer that knows the program). */
   symbolizer: (pc: bigint) => string | undefined = () => undefined;
 
-  constructor(readonly cpu: CpuCore) {
+  /** @internal a machine makes its hooks */
+  constructor(/** @internal */ readonly cpu: CpuCore) {
     this.vcpu = new Vcpu(cpu);
     const vcpu = this.vcpu;
     // Callbacks that may change registers may also move the pc (a PcRedirect, like a trap);
@@ -233,7 +293,7 @@ export class Hooks {
   }
 
   /** Registers a translation-time callback (QEMU's `register_vcpu_tb_trans_cb`). */
-  onTranslate(cb: TranslateCb): HookId {
+  onTranslate(cb: (tb: TbHandle) => void): HookId {
     const id = this.#nextId++;
     this.#translate.set(id, cb);
     this.#changed();

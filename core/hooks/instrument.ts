@@ -9,7 +9,14 @@
 
 import { Cond, INTEGER_ALU_OPS, type IrBlock, IrBuilder, type IrOp, Op } from "../ir.ts";
 
-/** How a callback may touch registers (QEMU's NO_REGS / R_REGS / RW_REGS). */
+/**
+ * How a callback may touch registers (QEMU's NO_REGS / R_REGS / RW_REGS).
+ *
+ * @example
+ * ```ts ignore
+ * m.hooks.addInsnHook((v) => v.writeReg("a0", 0n), { regs: "write" as RegsAccess });
+ * ```
+ */
 export type RegsAccess = "none" | "read" | "write";
 
 /** Callbacks and inline ops attached to one point of a TB. */

@@ -22,7 +22,11 @@ import type { HostMemory } from "../host_memory.ts";
 export class Scoreboard {
   readonly #base: number;
 
-  constructor(readonly host: HostMemory, readonly entries: number) {
+  /** @internal made by `hooks.scoreboard()` */
+  constructor(
+    /** @internal */ readonly host: HostMemory,
+    /** counters (one per vCPU) */ readonly entries: number,
+  ) {
     this.#base = host.allocate(entries * 8, 8);
   }
 

@@ -28,7 +28,8 @@ export class Vcpu {
   /** True while a memory callback runs (the pc cannot change there). */
   inMemCallback = false;
 
-  constructor(readonly cpu: CpuCore) {
+  /** @internal a machine's hooks make it */
+  constructor(/** @internal */ readonly cpu: CpuCore) {
     for (const r of cpu.target.state.registers) {
       this.#regs.set(r.name, r);
       for (const a of r.aliases ?? []) this.#regs.set(a, r);

@@ -42,6 +42,9 @@ export class LockstepBackend implements Backend {
   }
 
   exec(cpu: CpuCore, tb: TranslationBlock, _budget: number): number {
+    // An exit already requested (a hook added or a stop asked for between runs) ends the TB
+    // before its first instruction, as the interpreter does: there is nothing to compare.
+    if (cpu.exitRequest) return interpretBlock(cpu, tb);
     const size = cpu.target.state.size;
     const before = cpu.host.u8.slice(STATE_BASE, STATE_BASE + size);
     // Reference run, logging stores so they can be undone.
@@ -68,6 +71,7 @@ export class LockstepBackend implements Backend {
     }
     cpu.host.u8.set(before, STATE_BASE);
     cpu.trap = null;
+    cpu.exitRequest = false; // the interpreter's run may have asked; the JIT's run asks again
     const done = this.jit.exec(cpu, tb, tb.insns.length);
     const state = cpu.host.u8.slice(STATE_BASE, STATE_BASE + size);
     const problems: string[] = [];

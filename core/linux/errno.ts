@@ -125,6 +125,8 @@ export class SysError extends Error {
 const BY_CLASS: [unknown, number][] = [
   [Deno.errors.NotFound, E.ENOENT],
   [Deno.errors.PermissionDenied, E.EACCES],
+  // Deno's own permission check (no --allow-read/--allow-write for the path).
+  [Deno.errors.NotCapable, E.EACCES],
   [Deno.errors.AlreadyExists, E.EEXIST],
   [Deno.errors.NotADirectory, E.ENOTDIR],
   [Deno.errors.IsADirectory, E.EISDIR],

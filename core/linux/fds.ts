@@ -333,12 +333,14 @@ export class OutputStream implements OpenFile {
     readonly sink: OutputSink,
     readonly isTty = false,
     readonly info = syntheticStat(S_IF.FIFO | 0o600),
+    /** whether the sink is done with the bytes when it returns (then they are not copied) */
+    readonly sinkBorrows = false,
   ) {}
   read(): number {
     throw new SysError(E.EBADF);
   }
   write(buf: Uint8Array): number {
-    this.sink(buf.slice());
+    this.sink(this.sinkBorrows ? buf : buf.slice());
     return buf.length;
   }
   seek(): number {

@@ -30,8 +30,14 @@ export const MAP = {
   FIXED_NOREPLACE: 0x100000,
 } as const;
 
-/** Default cap on mapped guest memory (2 GiB). */
+/** Default cap on mapped guest memory (2 GiB; `emu user --max-memory` changes it). */
 export const DEFAULT_MEMORY_LIMIT = 2n << 30n;
+
+/**
+ * The highest cap: guest pages live in one wasm32 memory (4 GiB) that also
+ * holds the CPU state and JIT data, so 1 GiB stays free for those.
+ */
+export const MAX_MEMORY_LIMIT = 3n << 30n;
 
 /**
  * Address-space bookkeeping for one process.
@@ -97,6 +103,7 @@ export class AddressSpace {
    */
   mmap(addr: bigint, length: bigint, prot: number, flags: number, contents?: Uint8Array): bigint {
     if (length <= 0n) throw new SysError(E.EINVAL);
+    addr = BigInt.asUintN(64, addr); // a hint or MAP_FIXED above the task size is not negative
     const len = pageUp(length);
     if (len > this.limit || len > this.memoryLimit) throw new SysError(E.ENOMEM);
     let at: bigint;
@@ -122,7 +129,7 @@ export class AddressSpace {
   /** munmap. */
   munmap(addr: bigint, length: bigint): void {
     if ((addr & (PAGE - 1n)) || length <= 0n) throw new SysError(E.EINVAL);
-    if (addr + length > this.limit) throw new SysError(E.EINVAL);
+    if (BigInt.asUintN(64, addr) + length > this.limit) throw new SysError(E.EINVAL);
     this.mem.unmap(addr, pageUp(length));
   }
 

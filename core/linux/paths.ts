@@ -105,11 +105,16 @@ export class PathResolver {
     return "/" + stack.join("/");
   }
 
-  /** The guest path of a host path (for getcwd and readlink of files inside the root). */
+  /**
+   * The guest path of a host path (for `/proc/self/exe`). Under `--root`, a
+   * host file outside the root is never named: it shows as `/` + its base
+   * name, as if it were in the root.
+   */
   toGuest(host: string): string {
     if (!this.root) return host;
     if (host === this.root) return "/";
-    return host.startsWith(this.root + "/") ? host.slice(this.root.length) : host;
+    if (host.startsWith(this.root + "/")) return host.slice(this.root.length);
+    return "/" + host.slice(host.lastIndexOf("/") + 1);
   }
 
   /** Resolves `path` to a canonical guest directory (for chdir). */

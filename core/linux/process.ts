@@ -28,7 +28,7 @@ import {
   mapTrampoline,
   mmapBaseFor,
 } from "./loader.ts";
-import { AddressSpace, pageUp } from "./mm.ts";
+import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE, pageUp } from "./mm.ts";
 import { PathResolver } from "./paths.ts";
 import { SeededRandom } from "../random.ts";
 import {
@@ -68,6 +68,8 @@ export interface LinuxProcessOptions {
   target?: TargetArch;
   /** seed for AT_RANDOM and getrandom */
   seed?: bigint;
+  /** most bytes the guest may map (default 2 GiB, at most 3 GiB); beyond, mmap/brk fail with ENOMEM */
+  maxMemory?: bigint;
   /** host time instead of virtual time */
   realtime?: boolean;
   /** stdin bytes, or "inherit" for the host's stdin (default: empty) */
@@ -185,7 +187,12 @@ export class LinuxProcess {
     this.strace = opts.strace;
     this.log = opts.log;
     const limit = target.xlen === 64 ? 1n << 47n : 0xfffff000n;
-    this.as = new AddressSpace(this.mem, mmapBaseFor(target.xlen === 64 ? 2 : 1), limit);
+    const maxMemory = opts.maxMemory ?? DEFAULT_MEMORY_LIMIT;
+    if (maxMemory < PAGE || maxMemory > MAX_MEMORY_LIMIT) {
+      throw new EmuError(`memory ceiling ${maxMemory} bytes is out of range`, "give 4K to 3G");
+    }
+    const base = mmapBaseFor(target.xlen === 64 ? 2 : 1);
+    this.as = new AddressSpace(this.mem, base, limit, maxMemory);
     this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
     this.stderr = opts.stderr ?? hostOutput(2);
   }
@@ -307,6 +314,7 @@ export class LinuxProcess {
         hostOutput(fd),
         (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
         hostStat(fd === 1 ? "/dev/stdout" : "/dev/stderr"),
+        true,
       );
     this.fds.install(out(opts.stdout, 1), false);
     this.fds.install(out(opts.stderr, 2), false);
@@ -315,19 +323,6 @@ export class LinuxProcess {
   #setupLogging(): void {
     const log = this.log;
     if (!log) return;
-    const t = this.cpu.target;
-    if (log.categories.has("in_asm")) {
-      this.cpu.tbs.observers.push({
-        onBlock: (tb) => {
-          const lines = tb.insns.map((i) =>
-            `0x${i.pc.toString(16).padStart(16, "0")}:  ${
-              i.bits.toString(16).padStart(i.size * 2, "0")
-            }          ${t.disassemble(i.bits, i.size, i.pc)}`
-          );
-          log.write(`IN: \n${lines.join("\n")}\n`);
-        },
-      });
-    }
     const inner = this.cpu.backend;
     const exec = log.categories.has("exec"), cpuRegs = log.categories.has("cpu");
     if (exec || cpuRegs) {
@@ -590,9 +585,21 @@ function readProgram(name: string): Uint8Array {
   }
 }
 
-/** The host's uid/gid (QEMU passes them through). */
+/** The id a guest sees when Deno may not read the host's (Linux's overflowuid). */
+const OVERFLOW_ID = 65534;
+
+/**
+ * The host's uid/gid (QEMU passes them through); without `--allow-sys`
+ * Denemu does not ask for them and reports 65534 (nobody), as Linux does
+ * for ids it cannot map.
+ */
 export function hostIds(): { uid: number; gid: number } {
-  return { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0 };
+  const granted = (kind: "uid" | "gid") =>
+    Deno.permissions.querySync({ name: "sys", kind }).state === "granted";
+  return {
+    uid: granted("uid") ? Deno.uid() ?? 0 : OVERFLOW_ID,
+    gid: granted("gid") ? Deno.gid() ?? 0 : OVERFLOW_ID,
+  };
 }
 
 function dumpRegisters(cpu: CpuCore): string {

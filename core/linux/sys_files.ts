@@ -37,11 +37,24 @@ export function checkWritable(p: LinuxProcess, addr: bigint, n: number): void {
   }
 }
 
+let scratchBuffer = new Uint8Array(1 << 16);
+
+/**
+ * A reused buffer of `n` bytes for one read or write: I/O calls borrow it
+ * only until they return (files that keep bytes, like pipes, copy them).
+ */
+function scratch(n: number): Uint8Array {
+  if (scratchBuffer.length < n) {
+    scratchBuffer = new Uint8Array(Math.max(n, scratchBuffer.length * 2));
+  }
+  return scratchBuffer.subarray(0, n);
+}
+
 function readInto(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: number): number {
   n = Math.min(n, MAX_IO);
   checkWritable(p, addr, n);
   if ((f.statusFlags & O.ACCMODE) === O.WRONLY) throw new SysError(E.EBADF);
-  const buf = new Uint8Array(n);
+  const buf = scratch(n);
   let got: number;
   if (pos === undefined) got = f.read(buf);
   else if (f.pread) got = f.pread(buf, pos);
@@ -52,7 +65,9 @@ function readInto(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: n
 
 function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: number): number {
   if ((f.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
-  const data = get(p, addr, Math.min(n, MAX_IO));
+  n = Math.min(n, MAX_IO);
+  if (addr === 0n && n > 0) throw new SysError(E.EFAULT);
+  const data = p.mem.readBytes(addr, n, "read", scratch(n));
   try {
     if (pos === undefined) return f.write(data);
     if (!f.pwrite) throw new SysError(E.ESPIPE);

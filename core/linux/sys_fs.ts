@@ -7,9 +7,10 @@
 
 import { E, SysError } from "./errno.ts";
 import { type DirEntry, DirFile, HostFile, O, statFromDeno, type StatInfo } from "./fds.ts";
+import { PathFile } from "./path_file.ts";
 import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
-import type { LinuxProcess } from "./process.ts";
+import { hostIds, type LinuxProcess } from "./process.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -23,7 +24,8 @@ export function resolveAt(p: LinuxProcess, dirfd: number, path: string, follow =
 function baseOf(p: LinuxProcess, dirfd: number, path: string): string {
   if (path.startsWith("/") || dirfd === AT_FDCWD) return p.paths.cwd;
   const f = p.fds.get(dirfd);
-  if (!f.entries || !f.guestPath) throw new SysError(E.ENOTDIR);
+  const isDir = f.entries !== undefined || (f instanceof PathFile && f.isDirectory);
+  if (!isDir || !f.guestPath) throw new SysError(E.ENOTDIR);
   return f.guestPath;
 }
 
@@ -31,10 +33,11 @@ function dtype(e: { isFile: boolean; isDirectory: boolean; isSymlink: boolean })
   return e.isDirectory ? 4 : e.isFile ? 8 : e.isSymlink ? 10 : 0;
 }
 
-function listDir(host: string, info: StatInfo): DirEntry[] {
+/** The entries of directory `host`; `parent` is the host path of its `..` (the root's is itself). */
+function listDir(host: string, parent: string, info: StatInfo): DirEntry[] {
   const out: DirEntry[] = [{ name: ".", ino: info.ino, type: 4 }, { name: "..", ino: 0n, type: 4 }];
   try {
-    out[1].ino = BigInt(Deno.statSync(`${host}/..`).ino ?? 0);
+    out[1].ino = BigInt(Deno.statSync(parent).ino ?? 0);
   } catch {
     out[1].ino = info.ino;
   }
@@ -50,43 +53,78 @@ function listDir(host: string, info: StatInfo): DirEntry[] {
   return out;
 }
 
-function exists(host: string): Deno.FileInfo | null {
+/** lstat of `host`, or null when it does not exist; other failures (EACCES...) propagate. */
+function lstatOrNull(host: string): Deno.FileInfo | null {
   try {
     return Deno.lstatSync(host);
-  } catch {
-    return null;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/**
+ * What `host` is, for an open: its own lstat when the last component must
+ * not be followed (or, under `--root`, was already resolved by Denemu, so a
+ * symlink there now is one swapped in since: refused), else its stat.
+ */
+function openTarget(p: LinuxProcess, host: string, flags: number): Deno.FileInfo | null {
+  const own = lstatOrNull(host);
+  if (!own?.isSymlink) return own;
+  if (flags & O.NOFOLLOW) {
+    if (flags & O.PATH) return own;
+    throw new SysError(flags & O.DIRECTORY ? E.ENOTDIR : E.ELOOP);
+  }
+  if (p.paths.root) throw new SysError(E.ELOOP);
+  try {
+    return Deno.statSync(host);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
   }
 }
 
 function openat(p: LinuxProcess, a: bigint[]): number {
   const dirfd = int(a[0]), path = readString(p, a[1]), flags = int(a[2]);
-  const mode = Number(a[3] & 0o7777n);
   const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
   const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
-  const acc = flags & O.ACCMODE;
   const cloexec = (flags & O.CLOEXEC) !== 0;
-  let info: Deno.FileInfo | null = null;
-  try {
-    info = Deno.statSync(host);
-  } catch {
-    const l = exists(host);
-    if (l?.isSymlink && (flags & O.NOFOLLOW)) throw new SysError(E.ELOOP);
+  const info = openTarget(p, host, flags);
+  if (flags & O.PATH) {
+    if (!info) throw new SysError(E.ENOENT);
+    if ((flags & O.DIRECTORY) && !info.isDirectory) throw new SysError(E.ENOTDIR);
+    return p.fds.install(new PathFile(guest, statFromDeno(info)), cloexec);
   }
   if (info && (flags & O.CREAT) && (flags & O.EXCL)) throw new SysError(E.EEXIST);
   if (info?.isDirectory) {
-    if (acc !== O.RDONLY || (flags & O.CREAT)) throw new SysError(E.EISDIR);
+    if ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.CREAT)) throw new SysError(E.EISDIR);
     const st = statFromDeno(info);
-    return p.fds.install(new DirFile(guest, host, listDir(host, st), st), cloexec);
+    const entries = listDir(host, p.paths.toHost(`${guest}/..`), st);
+    return p.fds.install(new DirFile(guest, host, entries, st), cloexec);
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
+  return p.fds.install(openHostFile(p, host, guest, info, flags, Number(a[3] & 0o7777n)), cloexec);
+}
+
+/** Opens a regular file (or device) `host` that {@linkcode openTarget} checked. */
+function openHostFile(
+  p: LinuxProcess,
+  host: string,
+  guest: string,
+  info: Deno.FileInfo | null,
+  flags: number,
+  mode: number,
+): HostFile {
+  const acc = flags & O.ACCMODE;
   if (acc === 3) throw new SysError(E.EINVAL);
   const creating = !info && (flags & O.CREAT) !== 0;
   const file = Deno.openSync(host, {
     read: acc !== O.WRONLY,
     write: acc !== O.RDONLY || creating || (flags & O.TRUNC) !== 0,
     create: (flags & O.CREAT) !== 0,
-    createNew: (flags & O.CREAT) !== 0 && (flags & O.EXCL) !== 0,
+    // Under --root nothing was there when checked: a symlink planted since is refused.
+    createNew: creating && (p.paths.root !== null || (flags & O.EXCL) !== 0),
     truncate: (flags & O.TRUNC) !== 0 && acc !== O.RDONLY,
     mode: mode & ~p.umask,
   });
@@ -100,7 +138,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   const status = acc | (flags & (O.APPEND | O.NONBLOCK));
   const f = new HostFile(file, status, guest);
   f.isTty = info?.isCharDevice === true && host.startsWith("/dev/tty");
-  return p.fds.install(f, cloexec);
+  return f;
 }
 
 /** stat of `path` at `dirfd` honoring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
@@ -135,17 +173,18 @@ function readlinkat(p: LinuxProcess, a: bigint[]): number {
 function access(p: LinuxProcess, dirfd: number, pathAddr: bigint, mode: number, flags: number) {
   if (mode & ~7) throw new SysError(E.EINVAL);
   const path = readString(p, pathAddr);
-  const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
-  const st = Deno.statSync(host);
+  const follow = !(flags & AT_SYMLINK_NOFOLLOW);
+  const host = resolveAt(p, dirfd, path, follow);
+  const st = follow ? Deno.statSync(host) : Deno.lstatSync(host);
   if (mode === 0) return 0;
-  const uid = Deno.uid() ?? 0;
+  const { uid, gid } = hostIds();
   if (uid === 0) {
     if ((mode & 1) && !st.isDirectory && !((st.mode ?? 0) & 0o111)) throw new SysError(E.EACCES);
     return 0;
   }
   const bits = st.uid === uid
     ? ((st.mode ?? 0) >> 6) & 7
-    : st.gid === Deno.gid()
+    : st.gid === gid
     ? ((st.mode ?? 0) >> 3) & 7
     : (st.mode ?? 0) & 7;
   if ((bits & mode) !== mode) throw new SysError(E.EACCES);
@@ -169,7 +208,7 @@ function rename(p: LinuxProcess, a: bigint[], flags: number): number {
   const from = resolveAt(p, int(a[0]), readString(p, a[1]), false);
   const to = resolveAt(p, int(a[2]), readString(p, a[3]), false);
   Deno.lstatSync(from);
-  if ((flags & 1) && exists(to)) throw new SysError(E.EEXIST);
+  if ((flags & 1) && lstatOrNull(to)) throw new SysError(E.EEXIST);
   Deno.renameSync(from, to);
   return 0;
 }
@@ -261,7 +300,8 @@ export const fsSyscalls: SyscallTable = {
     return 0;
   },
   utimensat: (p, a) => {
-    if (a[1] !== 0n) Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1])));
+    const follow = !(int(a[3]) & AT_SYMLINK_NOFOLLOW);
+    if (a[1] !== 0n) Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1]), follow));
     if (a[2] !== 0n) get(p, a[2], 32);
     return 0;
   },

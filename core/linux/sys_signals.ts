@@ -8,7 +8,7 @@
 import { E, SysError } from "./errno.ts";
 import { NSIG, SIG, sigBit, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from "./signals.ts";
 import { get, int, NO_RETURN, put, StructWriter, type SyscallTable } from "./syscall.ts";
-import type { LinuxProcess } from "./process.ts";
+import { hostIds, type LinuxProcess } from "./process.ts";
 
 /** Smallest alternate stack (MINSIGSTKSZ). */
 const MINSIGSTKSZ = 2048n;
@@ -99,7 +99,7 @@ function sigaltstack(p: LinuxProcess, a: bigint[]): number {
 function toSelf(p: LinuxProcess, pid: number, sig: number, code: number): number {
   if (pid !== p.pid && pid !== 0 && pid !== -1 && pid !== -p.pid) throw new SysError(E.ESRCH);
   checkSig(sig, true);
-  if (sig) p.sendSignal({ signal: sig, code, pid: p.pid, uid: Deno.uid() ?? 0 });
+  if (sig) p.sendSignal({ signal: sig, code, pid: p.pid, uid: hostIds().uid });
   return 0;
 }
 

@@ -7,6 +7,7 @@
 
 import type { LinuxProcess } from "./process.ts";
 import { E, SysError } from "./errno.ts";
+import { GuestFault } from "../errors.ts";
 
 /** Returned by handlers that set the registers themselves (rt_sigreturn, exit). */
 export const NO_RETURN: unique symbol = Symbol("no return");
@@ -46,7 +47,9 @@ export function readString(p: LinuxProcess, addr: bigint, max = 4096): string {
     return dec.decode(p.mem.readCString(addr, max));
   } catch (e) {
     if (e instanceof SysError) throw e;
-    throw new SysError(E.EFAULT);
+    // Readable up to `max` without a NUL: too long, as strncpy_from_user says.
+    const tooLong = e instanceof GuestFault && e.address === addr + BigInt(max);
+    throw new SysError(tooLong ? E.ENAMETOOLONG : E.EFAULT);
   }
 }
 

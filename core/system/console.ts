@@ -29,20 +29,47 @@ export interface SerialBackend {
   receive(): number | undefined;
   /** Bytes of input waiting. */
   readonly inputLength: number;
-  /** Registers a listener told when new input arrives (the device then pulls with {@linkcode receive}). */
-  onInput(listener: () => void): void;
+  /**
+   * Registers a listener told when new input arrives, with the bytes (the
+   * device then pulls them with {@linkcode receive}).
+   */
+  onInput(listener: (bytes: Uint8Array) => void): void;
 }
 
-/** Options of {@linkcode SerialConsole.expect}. */
+/**
+ * Options of {@linkcode SerialConsole.expect}.
+ *
+ * @example
+ * ```ts ignore
+ * await m.serial.expect(/=> /, { timeoutNs: 5_000_000_000n }); // 5 s of virtual time
+ * ```
+ */
 export interface ExpectOptions {
   /** give up after this many virtual nanoseconds (default: wait forever) */
   timeoutNs?: bigint;
 }
 
-/** Thrown (as a rejection) when {@linkcode SerialConsole.expect} times out. */
+/**
+ * Thrown (as a rejection) when {@linkcode SerialConsole.expect} times out.
+ *
+ * @example
+ * ```ts ignore
+ * try {
+ *   await m.serial.expect(/login:/, { timeoutNs: 1_000_000_000n });
+ * } catch (e) {
+ *   if (e instanceof ExpectTimeout) console.log("last output:", e.tail);
+ * }
+ * ```
+ */
 export class ExpectTimeout extends EmuError {
+  /** "ExpectTimeout" */
   override name = "ExpectTimeout";
-  constructor(pattern: RegExp, timeoutNs: bigint, readonly tail: string) {
+  /** `pattern` did not appear within `timeoutNs`; `tail` is the output not yet matched. */
+  constructor(
+    pattern: RegExp,
+    timeoutNs: bigint,
+    /** the unmatched output */ readonly tail: string,
+  ) {
     super(
       `console: ${pattern} did not appear within ${timeoutNs} ns of virtual time; last output: ${
         JSON.stringify(tail.slice(-200))
@@ -86,11 +113,15 @@ export class SerialConsole implements SerialBackend {
   #decoder = new TextDecoder();
   #input: number[] = [];
   #inputHead = 0;
-  #inputListeners: (() => void)[] = [];
+  #inputListeners: ((bytes: Uint8Array) => void)[] = [];
   #outputListeners: ((byte: number) => void)[] = [];
   #waiters: Waiter[] = [];
 
-  constructor(readonly events: EventQueue, readonly clock: VirtualClock) {}
+  /** @internal a board makes its consoles */
+  constructor(
+    /** @internal */ readonly events: EventQueue,
+    /** @internal */ readonly clock: VirtualClock,
+  ) {}
 
   // ---- device side ----
 
@@ -114,7 +145,7 @@ export class SerialConsole implements SerialBackend {
     return this.#input.length - this.#inputHead;
   }
 
-  onInput(listener: () => void): void {
+  onInput(listener: (bytes: Uint8Array) => void): void {
     this.#inputListeners.push(listener);
   }
 
@@ -129,7 +160,7 @@ export class SerialConsole implements SerialBackend {
   write(text: string | Uint8Array): void {
     const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
     for (const b of bytes) this.#input.push(b);
-    for (const l of this.#inputListeners) l();
+    for (const l of this.#inputListeners) l(bytes);
   }
 
   /**

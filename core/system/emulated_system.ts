@@ -1,8 +1,8 @@
 /**
  * A whole emulated machine, assembled: host memory, physical bus, the CPU
  * with the target's privileged architecture attached, the board (machine
- * plugin) with its devices and images, and the run loop. `emu system` and
- * tests build machines with {@linkcode EmulatedSystem.create}.
+ * plugin) with its devices and images, and the run loop. `createMachine`
+ * builds machines with {@linkcode EmulatedSystem.create}.
  *
  * Machine reset (e.g. the guest's SBI reset through the SiFive test device)
  * restores what the board loaded (firmware, kernel, device tree, reset ROM),
@@ -12,11 +12,11 @@
  * @module
  */
 
+import { type Accel, useAccel } from "../accel.ts";
 import { VirtualClock } from "../clock.ts";
 import { CpuCore } from "../cpu_core.ts";
 import { EmuError } from "../errors.ts";
 import { HostMemory } from "../host_memory.ts";
-import { JitBackend } from "../jit/jit_backend.ts";
 import { loadMachinePlugin, targetForCpu } from "../plugin.ts";
 import type { TargetArch } from "../target.ts";
 import { type SystemHart, systemSupport } from "./system_target.ts";
@@ -24,17 +24,9 @@ import { PhysicalBus } from "./bus.ts";
 import { SerialConsole } from "./console.ts";
 import { EventQueue } from "./events.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./machine.ts";
-import { type RunLoopOptions, type RunLoopResult, SystemRunLoop } from "./run_loop.ts";
+import { SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 import { Hooks } from "../hooks/hooks.ts";
-import { Breakpoints } from "../hooks/breakpoints.ts";
-
-/** What {@linkcode EmulatedSystem.runEvents} yields. */
-export type SystemEvent =
-  | { type: "breakpoint"; pc: bigint }
-  | { type: "reset" }
-  | { type: "poweroff"; status: number }
-  | { type: "stopped" };
 
 /** Default `-icount shift`: 8 ns of virtual time per instruction. */
 export const DEFAULT_ICOUNT_SHIFT = 3;
@@ -45,8 +37,11 @@ export interface SystemConfig extends MachineOptions {
   machineName: string;
   /** `-cpu` model, e.g. "rv64" */
   cpu: string;
-  /** execution engine */
-  accel: "interp" | "jit";
+  /**
+   * execution engine (system-mode lockstep runs two machines, see
+   * `core/machine/system.ts`: per-block lockstep would repeat device accesses)
+   */
+  accel: Exclude<Accel, "lockstep">;
   /** seed of the devices' random streams */
   seed?: bigint;
   /**
@@ -59,22 +54,13 @@ export interface SystemConfig extends MachineOptions {
   console?: SerialConsole;
   /** `-d int` sink */
   logInterrupt?: (line: string) => void;
-  runLoop?: RunLoopOptions;
   /** `MachineEnv` extras (file access, host time) */
   env?: Partial<Pick<MachineEnv, "readFile" | "writeFile" | "hostTimeNs">>;
 }
 
 /**
- * A built machine, ready to run.
- *
- * @example
- * ```ts ignore
- * const sys = await EmulatedSystem.create({ machineName: "virt", cpu: "rv64", accel: "jit",
- *   machine: new DeviceOptions("virt"), ramSize: 256n << 20n, bios: "none",
- *   kernel: "prog.elf", devices: [], drives: [] });
- * const result = await sys.run();
- * await sys.close();
- * ```
+ * A built machine: the parts system mode runs. Scripts get one through
+ * `createMachine({ system: ... })`, which drives it.
  */
 export class EmulatedSystem {
   private constructor(
@@ -89,9 +75,7 @@ export class EmulatedSystem {
     /** the instrumentation API on this machine's CPU (traps and interrupts are discontinuities) */
     readonly hooks: Hooks,
   ) {
-    this.#breakpoints = new Breakpoints(hooks);
     loop.onReset = () => this.reset();
-    loop.pauseRequested = () => this.#breakpoints.hit !== null || this.#pausing;
   }
 
   /** Builds the machine described by `config`. */
@@ -105,7 +89,7 @@ export class EmulatedSystem {
     const bus = new PhysicalBus(new HostMemory());
     const memory = new SystemMemory(bus);
     const cpu = new CpuCore(target, memory);
-    if (config.accel === "jit") cpu.backend = new JitBackend(cpu);
+    useAccel(cpu, config.accel);
     const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
     const clock = new VirtualClock(() => cpu.icount + cpu.inFlight, 1n << BigInt(shift));
     const hart = system.attach(cpu, {
@@ -118,14 +102,25 @@ export class EmulatedSystem {
     const console = config.console ?? new SerialConsole(events, clock);
     // The board loads its images with bus.loadImage, which keeps them for reset.
     const machine = await board.build(
-      { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
+      {
+        bus,
+        events,
+        clock,
+        interrupts: hart,
+        console,
+        seed: config.seed,
+        isa: target.isa,
+        ...config.env,
+      },
       config,
     );
     const hooks = new Hooks(cpu);
-    const loop = new SystemRunLoop(cpu, hart, { events, clock, control: machine.control }, {
-      ...config.runLoop,
-      events: hooks.events,
-    });
+    const loop = new SystemRunLoop(
+      cpu,
+      hart,
+      { events, clock, control: machine.control },
+      hooks.events,
+    );
     const sys = new EmulatedSystem(
       target,
       cpu,
@@ -169,101 +164,6 @@ export class EmulatedSystem {
     this.bus.reloadImages();
     for (const d of this.machine.devices) d.reset?.();
     this.#start();
-  }
-
-  /** Runs until the guest powers off or the loop is stopped. */
-  async run(): Promise<RunLoopResult> {
-    this.#started();
-    return this.#ended(await this.loop.run());
-  }
-
-  #running = false;
-
-  /** vcpu_init for hooks, once, before the first instruction. */
-  #started(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.hooks.events.emit("vcpu_init", { index: 0 });
-  }
-
-  /** vcpu_exit and exit for hooks when the machine powers off. */
-  #ended(r: RunLoopResult): RunLoopResult {
-    if (r.kind === "poweroff") {
-      this.hooks.events.emit("vcpu_exit", { index: 0 });
-      this.hooks.events.emit("exit", { status: r.status });
-    }
-    return r;
-  }
-
-  readonly #breakpoints: Breakpoints;
-
-  /** Stops before the instruction at virtual address `pc` runs (in any privilege mode). */
-  addBreakpoint(pc: bigint): void {
-    this.#breakpoints.add(pc);
-  }
-
-  /** Removes a breakpoint. */
-  removeBreakpoint(pc: bigint): void {
-    this.#breakpoints.remove(pc);
-  }
-
-  /**
-   * Runs the machine and yields its events: breakpoints, device events
-   * (`reset` from the board's reset device, `poweroff` with the exit status),
-   * and `stopped` after {@linkcode SystemRunLoop.stop}. Ends after poweroff
-   * or stop. Traps and interrupts are reported through
-   * `hooks.on("discontinuity")`.
-   *
-   * @example
-   * ```ts ignore
-   * sys.addBreakpoint(0x80200000n);
-   * for await (const ev of sys.runEvents()) {
-   *   if (ev.type === "breakpoint") console.log("kernel entry", sys.cpu.pc);
-   * }
-   * ```
-   */
-  async *runEvents(): AsyncGenerator<SystemEvent> {
-    for (;;) {
-      this.#beforeResume();
-      this.#started();
-      const ev = this.#event(this.#ended(await this.loop.runUntilEvent()));
-      yield ev;
-      if (ev.type === "poweroff" || ev.type === "stopped") return;
-    }
-  }
-
-  /**
-   * Runs at most `budget` instructions synchronously (for debuggers); returns
-   * the event that ended the slice, or null.
-   */
-  runSlice(budget: number): SystemEvent | null {
-    this.#beforeResume();
-    this.#started();
-    const r = this.loop.runSlice(budget, true);
-    return r ? this.#event(this.#ended(r)) : null;
-  }
-
-  /** Ends the current run or slice after the current instruction (a debugger's stop). */
-  pause(): void {
-    this.#pausing = true;
-    this.cpu.stopRequested = true;
-    this.cpu.exitRequest = true;
-  }
-
-  #pausing = false;
-
-  /** A breakpoint at the pc does not fire again as execution resumes from it. */
-  #beforeResume(): void {
-    this.#breakpoints.resume(this.cpu.pc);
-    this.#pausing = false;
-  }
-
-  #event(r: RunLoopResult): SystemEvent {
-    if (r.kind === "poweroff") return { type: "poweroff", status: r.status };
-    if (r.kind === "reset") return { type: "reset" };
-    const hit = this.#breakpoints.hit;
-    if (hit !== null) return { type: "breakpoint", pc: hit };
-    return { type: "stopped" };
   }
 
   /** Releases host resources (disk images). */

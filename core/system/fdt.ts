@@ -47,7 +47,7 @@ const VERSION = 17, LAST_COMPATIBLE_VERSION = 16;
  * ```
  */
 export class FdtNode {
-  readonly props = new Map<string, FdtPropValue>();
+  readonly props: Map<string, FdtPropValue> = new Map();
   readonly children: FdtNode[] = [];
   /** a name other nodes use to refer to this node's phandle (`{ phandle: label }`) */
   label?: string;

@@ -73,6 +73,8 @@ export interface MachineEnv {
   console?: SerialConsole;
   /** seed of every device's random stream (default 0) */
   seed?: bigint;
+  /** the CPU's ISA string (`TargetArch.isa`), for the board's device tree */
+  isa?: string;
   /** host wall-clock time in ns (default: `Date.now()`); used only when a device asks for it */
   hostTimeNs?: () => bigint;
   /** reads a file given on the command line (default: `Deno.readFile`) */

@@ -3,8 +3,10 @@
  * bounded by the next device event, delivers traps and interrupts through
  * the target's {@linkcode SystemHart}, idles through `wfi` by skipping
  * virtual time to the next event (deterministic, no busy loop), and handles
- * machine poweroff and reset. It awaits between chunks, so console `expect`
- * promises settle and host input (stdin) is serviced.
+ * machine poweroff and reset. It runs synchronously; the machine's `run()`
+ * awaits between slices, so console `expect` promises settle and host input
+ * (stdin) is serviced, and sleeps in {@linkcode SystemRunLoop.waitForInput}
+ * while the hart idles with no timer pending.
  *
  * Interrupts are checked at TB boundaries: before each chunk, and whenever
  * the hart asks the CPU to stop (a CSR write or a device made an interrupt
@@ -20,19 +22,7 @@ import type { EventQueue } from "./events.ts";
 import type { MachineControl } from "./machine.ts";
 import type { HookEvents } from "../hooks/events.ts";
 
-/** Tuning of the run loop. */
-export interface RunLoopOptions {
-  /** instructions per chunk at most (default 1,000,000) */
-  chunk?: number;
-  /** give the host event loop a turn at least this often, in host ms (default 20) */
-  yieldMs?: number;
-  /** return `{ kind: "reset" }` after a machine reset instead of running on */
-  returnOnReset?: boolean;
-  /** where traps and interrupts are reported as discontinuities (the hook API's events) */
-  events?: HookEvents;
-}
-
-/** How {@linkcode SystemRunLoop.run} ended. */
+/** How {@linkcode SystemRunLoop.runSlice} ended. */
 export type RunLoopResult =
   | { kind: "poweroff"; status: number }
   | { kind: "reset" }
@@ -52,7 +42,7 @@ export interface RunLoopMachine {
  * ```ts ignore
  * const loop = new SystemRunLoop(cpu, hart, { events, clock, control: m.control });
  * loop.onReset = () => rebootMachine();
- * const result = await loop.run(); // { kind: "poweroff", status: 0 }
+ * const result = loop.runSlice(1_000_000); // { kind: "poweroff", status: 0 }, or null
  * ```
  */
 export class SystemRunLoop {
@@ -62,32 +52,15 @@ export class SystemRunLoop {
   pauseRequested: () => boolean = () => false;
   /** Instructions run so far by this loop, and virtual ns skipped idling. */
   readonly stats = { chunks: 0, traps: 0, interrupts: 0, idleSkips: 0 };
-  readonly #chunk: number;
-  readonly #yieldMs: number;
-  readonly #returnOnReset: boolean;
-  readonly #hookEvents?: HookEvents;
-  #stop = false;
   #wakers: (() => void)[] = [];
 
   constructor(
     readonly cpu: CpuCore,
     readonly hart: SystemHart,
     readonly machine: RunLoopMachine,
-    options: RunLoopOptions = {},
-  ) {
-    this.#chunk = options.chunk ?? 1_000_000;
-    this.#yieldMs = options.yieldMs ?? 20;
-    this.#returnOnReset = options.returnOnReset ?? false;
-    this.#hookEvents = options.events;
-  }
-
-  /** Makes `run` return `{ kind: "stopped" }` at the next chunk boundary. */
-  stop(): void {
-    this.#stop = true;
-    this.cpu.stopRequested = true;
-    this.cpu.exitRequest = true;
-    this.wake();
-  }
+    /** where traps and interrupts are reported as discontinuities (the hook API's events) */
+    readonly hookEvents?: HookEvents,
+  ) {}
 
   /** Wakes a hart idling with no timer pending (new input arrived). */
   wake(): void {
@@ -96,37 +69,9 @@ export class SystemRunLoop {
     for (const f of w) f();
   }
 
-  #sleep(): Promise<void> {
+  /** Resolves at the next {@linkcode wake} (input arrived, or the run should stop). */
+  waitForInput(): Promise<void> {
     return new Promise((resolve) => this.#wakers.push(resolve));
-  }
-
-  /** Runs until poweroff, stop, or (unlike {@linkcode run}) a machine reset. */
-  runUntilEvent(): Promise<RunLoopResult> {
-    return this.#run(true);
-  }
-
-  /** Runs until poweroff or {@linkcode stop}. */
-  run(): Promise<RunLoopResult> {
-    return this.#run(this.#returnOnReset);
-  }
-
-  async #run(returnOnReset: boolean): Promise<RunLoopResult> {
-    let lastYield = performance.now();
-    this.#stop = false;
-    for (;;) {
-      if (this.#stop) return { kind: "stopped" };
-      const r = this.#iteration(returnOnReset, this.#chunk);
-      if (r === "idle") {
-        await this.#sleep(); // nothing can wake the hart but input
-        lastYield = performance.now();
-        continue;
-      }
-      if (r) return r;
-      if (performance.now() - lastYield >= this.#yieldMs) {
-        await new Promise((r) => setTimeout(r, 0));
-        lastYield = performance.now();
-      } else await Promise.resolve();
-    }
   }
 
   /**
@@ -135,10 +80,10 @@ export class SystemRunLoop {
    * run ended, or null when the budget is used up or the hart idles with
    * nothing pending (so the caller can poll for input).
    */
-  runSlice(budget: number, returnOnReset = false): RunLoopResult | null {
+  runSlice(budget: number): RunLoopResult | null {
     const stopAt = this.cpu.icount + budget;
     while (this.cpu.icount < stopAt) {
-      const r = this.#iteration(returnOnReset, stopAt - this.cpu.icount);
+      const r = this.#iteration(stopAt - this.cpu.icount);
       if (r === "idle") return null;
       if (r) return r;
     }
@@ -146,13 +91,13 @@ export class SystemRunLoop {
   }
 
   /** One turn: interrupts, a chunk of at most `maxInsns` (or an idle skip), due events, machine events. */
-  #iteration(returnOnReset: boolean, maxInsns: number): RunLoopResult | "idle" | null {
+  #iteration(maxInsns: number): RunLoopResult | "idle" | null {
     const { cpu, hart } = this;
     const { events, clock, control } = this.machine;
     const before = cpu.pc;
     if (hart.takeInterrupt()) {
       this.stats.interrupts++;
-      this.#hookEvents?.emit("discontinuity", { kind: "interrupt", from: before, to: cpu.pc });
+      this.hookEvents?.emit("discontinuity", { kind: "interrupt", from: before, to: cpu.pc });
     }
     const deadline = events.nextDeadline();
     if (hart.waiting) {
@@ -171,7 +116,7 @@ export class SystemRunLoop {
       if (exit.reason === "trap") {
         hart.deliverTrap(exit.trap);
         this.stats.traps++;
-        this.#hookEvents?.emit("discontinuity", {
+        this.hookEvents?.emit("discontinuity", {
           kind: "exception",
           from: exit.trap.pc,
           to: cpu.pc,
@@ -186,7 +131,7 @@ export class SystemRunLoop {
     if (e?.kind === "poweroff") return { kind: "poweroff", status: e.status };
     if (e?.kind === "reset") {
       this.onReset();
-      if (returnOnReset) return { kind: "reset" };
+      return { kind: "reset" };
     }
     return null;
   }

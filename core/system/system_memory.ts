@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type AccessType } from "../errors.ts";
+import type { AccessType } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
 import type { PhysicalBus } from "./bus.ts";
 

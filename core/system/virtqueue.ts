@@ -122,6 +122,12 @@ export class SplitVirtqueue {
     if (!this.ready || this.size === 0) return undefined;
     const availIdx = Number(this.dma.load(this.driverAddr + 2n, 2));
     if (availIdx === this.#lastAvail) return undefined;
+    if (((availIdx - this.#lastAvail) & 0xffff) > this.size) {
+      // as QEMU's virtqueue_num_heads: more heads than the ring holds is a broken driver
+      throw new VirtqueueError(
+        `driver moved the available index from ${this.#lastAvail} to ${availIdx}`,
+      );
+    }
     const slot = this.#lastAvail % this.size;
     const head = Number(this.dma.load(this.driverAddr + 4n + BigInt(slot * 2), 2));
     this.#lastAvail = (this.#lastAvail + 1) & 0xffff;

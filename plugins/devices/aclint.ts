@@ -22,10 +22,9 @@ import {
   type EventHandle,
   type EventQueue,
   type InterruptSink,
-  PLUGIN_API_VERSION,
   type VirtualClock,
   wordRegisters,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 const MSIP = 0x0, MTIMECMP = 0x4000, MTIME = 0xbff8;
 /** The hart's `mip` bits the CLINT drives. */
@@ -40,7 +39,7 @@ const U64 = (1n << 64n) - 1n;
  *
  * @example
  * ```ts
- * import { EventQueue, RecordingInterruptSink, VirtualClock } from "../../mod.ts";
+ * import { EventQueue, RecordingInterruptSink, VirtualClock } from "../../plugin.ts";
  * import { Clint } from "./aclint.ts";
  * let icount = 0;
  * const events = new EventQueue(), sink = new RecordingInterruptSink();
@@ -150,7 +149,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "aclint",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "SiFive CLINT / ACLINT mtimer+mswi for hart 0 (msip, mtimecmp, mtime)",
   create,
 };

@@ -22,16 +22,15 @@ import {
   type DeviceOptions,
   type DevicePlugin,
   type IrqLine,
-  PLUGIN_API_VERSION,
   wordRegisters,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 /**
  * The counter's registers.
  *
  * @example
  * ```ts
- * import { IrqLine } from "../../mod.ts";
+ * import { IrqLine } from "../../plugin.ts";
  * import { ReadCounter } from "./example_counter.ts";
  * const line = new IrqLine();
  * const c = new ReadCounter(line);
@@ -89,7 +88,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "example_counter",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "example: counts reads of its register, interrupts at a threshold",
   create,
 };

@@ -21,10 +21,9 @@ import {
   type EventHandle,
   type EventQueue,
   type IrqLine,
-  PLUGIN_API_VERSION,
   type VirtualClock,
   wordRegisters,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 /** Register offsets. */
 export const RtcReg = {
@@ -43,7 +42,7 @@ export const RtcReg = {
  *
  * @example
  * ```ts
- * import { EventQueue, IrqLine, VirtualClock } from "../../mod.ts";
+ * import { EventQueue, IrqLine, VirtualClock } from "../../plugin.ts";
  * import { GoldfishRtc } from "./goldfish_rtc.ts";
  * const clock = new VirtualClock(() => 0, 1n, 5_000_000_000n);
  * const rtc = new GoldfishRtc(clock, new EventQueue(), new IrqLine());
@@ -185,7 +184,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "goldfish_rtc",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "Goldfish real-time clock with alarm (virtual time; base=utc for host time)",
   create,
 };

@@ -14,17 +14,16 @@
  * @module
  */
 
-import {
-  type DeviceContext,
-  type DeviceOptions,
-  type DevicePlugin,
-  type EventHandle,
-  type EventQueue,
-  type IrqLine,
-  PLUGIN_API_VERSION,
-  type SerialBackend,
-  type VirtualClock,
-} from "../../mod.ts";
+import type {
+  DeviceContext,
+  DeviceOptions,
+  DevicePlugin,
+  EventHandle,
+  EventQueue,
+  IrqLine,
+  SerialBackend,
+  VirtualClock,
+} from "../../plugin.ts";
 
 /** Register offsets (DLAB selects DLL/DLM at 0/1). */
 export const UartReg = {
@@ -58,7 +57,7 @@ const MSR_CONNECTED = 0xb0;
  *
  * @example
  * ```ts
- * import { EventQueue, IrqLine, SerialConsole, VirtualClock } from "../../mod.ts";
+ * import { EventQueue, IrqLine, SerialConsole, VirtualClock } from "../../plugin.ts";
  * import { Uart16550 } from "./ns16550a.ts";
  * const clock = new VirtualClock(() => 0), events = new EventQueue();
  * const con = new SerialConsole(events, clock);
@@ -313,7 +312,7 @@ function mask(size: number): bigint {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "ns16550a",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "NS16550A UART with a 16-byte receive FIFO, on a serial console backend",
   create,
 };

@@ -25,9 +25,8 @@ import {
   type InterruptController,
   type InterruptSink,
   IrqLine,
-  PLUGIN_API_VERSION,
   wordRegisters,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 const PENDING_BASE = 0x1000;
 const ENABLE_BASE = 0x2000, ENABLE_STRIDE = 0x80;
@@ -44,7 +43,7 @@ const CONTEXT_BITS = [MEIP, SEIP];
  *
  * @example
  * ```ts
- * import { RecordingInterruptSink } from "../../mod.ts";
+ * import { RecordingInterruptSink } from "../../plugin.ts";
  * import { Plic } from "./plic.ts";
  * const sink = new RecordingInterruptSink();
  * const plic = new Plic(sink, 96);
@@ -228,7 +227,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "plic",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "SiFive PLIC interrupt controller (QEMU virt layout, hart 0 M and S contexts)",
   create,
 };

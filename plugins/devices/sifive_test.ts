@@ -15,9 +15,8 @@ import {
   type DeviceOptions,
   type DevicePlugin,
   type MachineEvent,
-  PLUGIN_API_VERSION,
   wordRegisters,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 /** The finisher's command codes. */
 export const FINISHER = { FAIL: 0x3333, PASS: 0x5555, RESET: 0x7777 } as const;
@@ -82,7 +81,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "sifive_test",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "SiFive test finisher: poweroff (0x5555), fail code (0x3333), reset (0x7777)",
   create,
 };

@@ -1,12 +1,15 @@
 /**
- * virtio-blk on a raw disk image (`-drive file=disk.img,format=raw,if=virtio`
- * or `-device virtio_blk,file=disk.img`): reads, writes, flush and get-id.
+ * virtio-blk on a disk image of any block format (`-drive
+ * file=disk.qcow2,format=qcow2,if=virtio` or `-device virtio_blk,file=disk.img`):
+ * reads, writes, flush and get-id.
  *
  * Writes reach the image file as in QEMU. With `snapshot=on` they stay in
  * memory and the file is never changed; with `readonly=on` the guest sees a
- * read-only disk. The guest can touch no file but the image.
+ * read-only disk. The guest can touch no file but the image (backing files
+ * are opened read-only). A request the image cannot serve (broken metadata)
+ * completes with an I/O error status.
  *
- * Options: `file` (required), `format` (raw), `snapshot`, `readonly`,
+ * Options: `file` (required), `format` (raw, qcow2..., probed if absent), `snapshot`, `readonly`,
  * `serial` (the get-id string, at most 20 bytes), `id` (ignored), and
  * `addr`/`irq` for a window of its own instead of a free virtio-mmio slot.
  *
@@ -15,14 +18,16 @@
 
 import {
   attachVirtio,
+  type BlockDriver,
+  type Device,
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
   EmuError,
-  PLUGIN_API_VERSION,
+  openImage,
   type VirtioBackend,
   type VirtqChain,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 /** Bytes per sector, the unit of the virtio-blk protocol. */
 export const SECTOR = 512;
@@ -34,91 +39,6 @@ export const BlkStatus = { OK: 0, IOERR: 1, UNSUPP: 2 } as const;
 const F_SEG_MAX = 1n << 2n, F_RO = 1n << 5n, F_BLK_SIZE = 1n << 6n, F_FLUSH = 1n << 9n;
 const QUEUE_SIZE = 256;
 const SEG_MAX = QUEUE_SIZE - 2;
-
-/**
- * A raw disk image file, optionally with an in-memory overlay (`snapshot`).
- *
- * @example
- * ```ts ignore
- * const disk = DiskImage.open("disk.img", { snapshot: true, readOnly: false });
- * disk.write(0, new Uint8Array(512).fill(1)); // the file is unchanged
- * console.log(disk.read(0, 4)); // Uint8Array [1, 1, 1, 1]
- * disk.close();
- * ```
- */
-export class DiskImage {
-  /** sector number -> contents, for snapshot mode */
-  readonly #overlay = new Map<number, Uint8Array>();
-
-  private constructor(
-    readonly path: string,
-    readonly file: Deno.FsFile,
-    readonly size: number,
-    readonly snapshot: boolean,
-    readonly readOnly: boolean,
-  ) {}
-
-  /** Opens `path`; throws {@linkcode EmuError} when it cannot. */
-  static open(path: string, mode: { snapshot: boolean; readOnly: boolean }): DiskImage {
-    let file: Deno.FsFile;
-    try {
-      file = Deno.openSync(path, { read: true, write: !mode.snapshot && !mode.readOnly });
-    } catch (e) {
-      throw new EmuError(
-        `virtio_blk: cannot open disk image ${path}: ${(e as Error).message}`,
-        "check the path and permissions (snapshot=on or readonly=on need only read access)",
-      );
-    }
-    const size = file.statSync().size;
-    return new DiskImage(path, file, size, mode.snapshot, mode.readOnly);
-  }
-
-  #readFile(offset: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    this.file.seekSync(offset, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < length) {
-      const n = this.file.readSync(out.subarray(done));
-      if (n === null || n === 0) break; // past the end: zeros
-      done += n;
-    }
-    return out;
-  }
-
-  /** Reads `length` bytes at byte `offset` (sector aligned). */
-  read(offset: number, length: number): Uint8Array {
-    const out = this.#readFile(offset, length);
-    if (this.#overlay.size) {
-      for (let o = 0; o < length; o += SECTOR) {
-        const s = this.#overlay.get((offset + o) / SECTOR);
-        if (s) out.set(s.subarray(0, Math.min(SECTOR, length - o)), o);
-      }
-    }
-    return out;
-  }
-
-  /** Writes `data` at byte `offset` (sector aligned, whole sectors). */
-  write(offset: number, data: Uint8Array): void {
-    if (this.snapshot) {
-      for (let o = 0; o < data.length; o += SECTOR) {
-        this.#overlay.set((offset + o) / SECTOR, data.slice(o, o + SECTOR));
-      }
-      return;
-    }
-    this.file.seekSync(offset, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < data.length) done += this.file.writeSync(data.subarray(done));
-  }
-
-  /** Makes written data durable (nothing to do in snapshot mode). */
-  flush(): void {
-    if (!this.snapshot && !this.readOnly) this.file.syncDataSync();
-  }
-
-  close(): void {
-    this.file.close();
-  }
-}
 
 /**
  * The virtio-blk device logic behind a transport.
@@ -136,8 +56,8 @@ export class BlkBackend implements VirtioBackend {
   readonly configSize = 24;
   readonly #config: DataView;
 
-  constructor(readonly disk: DiskImage, readonly serial = "") {
-    this.features = F_SEG_MAX | F_BLK_SIZE | F_FLUSH | (disk.readOnly ? F_RO : 0n);
+  constructor(readonly disk: BlockDriver, readonly readOnly: boolean, readonly serial = "") {
+    this.features = F_SEG_MAX | F_BLK_SIZE | F_FLUSH | (readOnly ? F_RO : 0n);
     const c = new DataView(new ArrayBuffer(this.configSize));
     c.setBigUint64(0, BigInt(Math.floor(disk.size / SECTOR)), true); // capacity
     c.setUint32(8, 0, true); // size_max (not offered)
@@ -159,7 +79,20 @@ export class BlkBackend implements VirtioBackend {
     return c.getBigUint64(offset, true);
   }
 
-  handle(_queue: number, chain: VirtqChain): number {
+  handle(queue: number, chain: VirtqChain): number {
+    try {
+      return this.#serve(queue, chain);
+    } catch (e) {
+      // The image could not serve the request (broken metadata): the guest sees an I/O error.
+      if (!(e instanceof EmuError)) throw e;
+      const writable = chain.writableLength;
+      if (writable < 1) return 0;
+      chain.write(writable - 1, new Uint8Array([BlkStatus.IOERR]));
+      return 1;
+    }
+  }
+
+  #serve(_queue: number, chain: VirtqChain): number {
     const readable = chain.read();
     const writable = chain.writableLength;
     if (readable.length < 16 || writable < 1) return 0; // no room for a status: drop it
@@ -181,7 +114,7 @@ export class BlkBackend implements VirtioBackend {
       }
       case BlkRequest.OUT: {
         const data = readable.subarray(16);
-        if (this.disk.readOnly || !inRange(data.length)) return finish(BlkStatus.IOERR, 0);
+        if (this.readOnly || !inRange(data.length)) return finish(BlkStatus.IOERR, 0);
         this.disk.write(Number(sector) * SECTOR, data);
         return finish(BlkStatus.OK, 0);
       }
@@ -199,23 +132,19 @@ export class BlkBackend implements VirtioBackend {
   }
 }
 
-function create(ctx: DeviceContext, options: DeviceOptions) {
+async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Device> {
   const path = options.string("file");
-  const format = options.string("format", "raw");
-  if (format !== "raw") {
-    throw new EmuError(
-      `virtio_blk: format=${format} is not supported`,
-      "convert the image to raw (qemu-img convert -O raw) and pass format=raw",
-    );
-  }
+  const format = options.string("format", "");
   options.string("id", "");
-  const disk = DiskImage.open(path, {
+  const readOnly = options.bool("readonly", false);
+  const disk = await openImage(path, {
+    format: format || undefined,
     snapshot: options.bool("snapshot", false),
-    readOnly: options.bool("readonly", false),
+    readOnly,
   });
   const serial = options.string("serial", "");
   try {
-    const transport = attachVirtio(ctx, options, new BlkBackend(disk, serial));
+    const transport = attachVirtio(ctx, options, new BlkBackend(disk, readOnly, serial));
     return { name: ctx.id, reset: () => transport.reset(), close: () => disk.close() };
   } catch (e) {
     disk.close();
@@ -227,8 +156,9 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "virtio_blk",
-  apiVersion: PLUGIN_API_VERSION,
-  description: "virtio block device on a raw image file (snapshot=on keeps writes in memory)",
+  apiVersion: { min: 2, cur: 2 },
+  description:
+    "virtio block device on a disk image, raw or qcow2 (snapshot=on keeps writes in memory)",
   create,
 };
 export default plugin;

@@ -14,8 +14,7 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
-  PLUGIN_API_VERSION,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const transport = createVirtioMmio(ctx, options.address("addr"), options.int("irq"));
@@ -27,7 +26,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "virtio_mmio",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "virtio-mmio transport (version 2) slot for virtio devices",
   create,
 };

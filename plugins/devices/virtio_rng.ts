@@ -14,13 +14,18 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
-  PLUGIN_API_VERSION,
   type RandomSource,
   type VirtioBackend,
   type VirtqChain,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 
 const VIRTIO_ID_ENTROPY = 4;
+/**
+ * The most bytes one request gets (the device may fill less than the buffers
+ * offer; the used length says how much). Without a cap a driver offering 4 GiB
+ * buffers made the host generate 4 GiB of random bytes.
+ */
+export const RNG_MAX_REQUEST = 0x1000;
 
 /**
  * The entropy device behind a transport.
@@ -43,7 +48,7 @@ export class RngBackend implements VirtioBackend {
   }
 
   handle(_queue: number, chain: VirtqChain): number {
-    return chain.write(0, this.random.bytes(chain.writableLength));
+    return chain.write(0, this.random.bytes(Math.min(chain.writableLength, RNG_MAX_REQUEST)));
   }
 }
 
@@ -56,7 +61,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
 const plugin: DevicePlugin = {
   kind: "device",
   name: "virtio_rng",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "virtio entropy device fed from the machine's seeded random stream",
   create,
 };

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { EmuError, type Hooks, type Scoreboard, type ToolContext } from "../../mod.ts";
+import { EmuError, type Hooks, type Scoreboard, type ToolContext } from "../../plugin.ts";
 
 /**
  * Rejects arguments a tool does not know (QEMU: "option parsing failed").

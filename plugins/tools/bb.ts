@@ -14,7 +14,7 @@
  * @module
  */
 
-import { PLUGIN_API_VERSION, type ToolContext, type ToolPlugin } from "../../mod.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs } from "./_util.ts";
 
 function install(ctx: ToolContext, args: Record<string, string>): void {
@@ -54,7 +54,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "bb",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "count executed basic blocks and their instructions (inline=on)",
   install,
 };

@@ -18,13 +18,7 @@
  * @module
  */
 
-import {
-  Cond,
-  EmuError,
-  PLUGIN_API_VERSION,
-  type ToolContext,
-  type ToolPlugin,
-} from "../../mod.ts";
+import { Cond, EmuError, type ToolContext, type ToolPlugin } from "../../plugin.ts";
 import { checkArgs, type Counter, CounterPool, intArg } from "./_util.ts";
 
 /** A block (by start pc) with its index and instruction counter. */
@@ -85,7 +79,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "bbv",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "SimPoint basic block vectors to OUTFILE.0.bb (interval=N, outfile=PREFIX)",
   install,
 };

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { EmuError, PLUGIN_API_VERSION, type ToolContext, type ToolPlugin } from "../../mod.ts";
+import { EmuError, type ToolContext, type ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs, functionName, intArg } from "./_util.ts";
 
 /** Eviction policies. */
@@ -209,7 +209,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "cache",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "L1 I/D (and L2) cache simulation: totals and top missing instructions",
   install,
 };

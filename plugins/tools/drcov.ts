@@ -13,13 +13,7 @@
  * @module
  */
 
-import {
-  EmuError,
-  PLUGIN_API_VERSION,
-  type ToolBinary,
-  type ToolContext,
-  type ToolPlugin,
-} from "../../mod.ts";
+import { EmuError, type ToolBinary, type ToolContext, type ToolPlugin } from "../../plugin.ts";
 import { checkArgs, type Counter, CounterPool } from "./_util.ts";
 
 /** A translated block of the program and its execution counter. */
@@ -92,7 +86,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "drcov",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "write a drcov coverage log for Lighthouse (filename=PATH)",
   install,
 };

@@ -19,13 +19,7 @@
  * @module
  */
 
-import {
-  PLUGIN_API_VERSION,
-  type RegisterInfo,
-  type ToolContext,
-  type ToolPlugin,
-  type Vcpu,
-} from "../../mod.ts";
+import type { RegisterInfo, ToolContext, ToolPlugin, Vcpu } from "../../plugin.ts";
 import { checkArgs } from "./_util.ts";
 
 /** A tracked register and its last seen value. */
@@ -129,7 +123,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "execlog",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "log each instruction with its memory accesses (ifilter=, afilter=, reg=GLOB)",
   install,
 };

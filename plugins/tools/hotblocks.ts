@@ -15,7 +15,7 @@
  * @module
  */
 
-import { PLUGIN_API_VERSION, type ToolContext, type ToolPlugin } from "../../mod.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs, type Counter, CounterPool, hex, intArg } from "./_util.ts";
 
 /** One block as QEMU keys it: start pc and instruction count. */
@@ -77,7 +77,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "hotblocks",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "the most executed blocks: pc, translations, insns, executions (inline=on, limit=N)",
   install,
 };

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { EmuError, PLUGIN_API_VERSION, type ToolContext, type ToolPlugin } from "../../mod.ts";
+import { EmuError, type ToolContext, type ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs, hex, intArg } from "./_util.ts";
 
 /** Accesses to one page. */
@@ -84,7 +84,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "hotpages",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "pages with the most memory accesses (sortby=reads|writes|address, pagesize=N)",
   install,
 };

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { PLUGIN_API_VERSION, type ToolContext, type ToolPlugin } from "../../mod.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs, type Counter, CounterPool } from "./_util.ts";
 
 /** How a class is counted (QEMU's CountType). */
@@ -155,7 +155,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "howvec",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "histogram of RISC-V instruction classes (inline=on, verbose=on, count=OPT)",
   install,
 };

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { PLUGIN_API_VERSION, type ToolContext, type ToolPlugin } from "../../mod.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { boolArg, checkArgs } from "./_util.ts";
 
 /** A matched instruction: where, what, and how often. */
@@ -113,7 +113,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "insn",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "count executed instructions (inline=on, sizes=on, match=PREFIX, trace=on)",
   install,
 };

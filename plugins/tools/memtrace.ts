@@ -16,7 +16,7 @@
  * @module
  */
 
-import { EmuError, PLUGIN_API_VERSION, type ToolContext, type ToolPlugin } from "../../mod.ts";
+import { EmuError, type ToolContext, type ToolPlugin } from "../../plugin.ts";
 import { checkArgs, functionName } from "./_util.ts";
 
 const TRACK: Record<string, "read" | "write" | "rw"> = { r: "read", w: "write", rw: "rw" };
@@ -54,7 +54,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "memtrace",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "trace every memory access as CSV like QEMU's mem plugin (track=r|w|rw)",
   install,
 };

@@ -16,13 +16,7 @@
  * @module
  */
 
-import {
-  Cond,
-  EmuError,
-  PLUGIN_API_VERSION,
-  type ToolContext,
-  type ToolPlugin,
-} from "../../mod.ts";
+import { Cond, EmuError, type ToolContext, type ToolPlugin } from "../../plugin.ts";
 import { checkArgs } from "./_util.ts";
 
 /** Splits `VALUE[:CODE]` (C integer syntax: decimal or 0x hex). */
@@ -81,7 +75,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "stoptrigger",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "exit after N instructions or at an address (icount=N[:CODE], addr=A[:CODE])",
   install,
 };

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { PLUGIN_API_VERSION, type ToolContext, type ToolPlugin } from "../../mod.ts";
+import type { ToolContext, ToolPlugin } from "../../plugin.ts";
 import { checkArgs } from "./_util.ts";
 
 function install(ctx: ToolContext, args: Record<string, string>): void {
@@ -44,7 +44,7 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
 const plugin: ToolPlugin = {
   kind: "tool",
   name: "traps",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "count interrupts, exceptions (signals) and host calls (syscalls)",
   install,
 };

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Cond, type IrBuilder, Op, type Temp } from "../../mod.ts";
+import { type Cond, type IrBuilder, Op, type Temp } from "../../plugin.ts";
 import { type DisasContext, gpr, gprDest, imm, type TransTable } from "./context.ts";
 
 /**
@@ -13,7 +13,7 @@ import { type DisasContext, gpr, gprDest, imm, type TransTable } from "./context
  *
  * @example
  * ```ts
- * import { Op } from "../../mod.ts";
+ * import { Op } from "../../plugin.ts";
  * import type { AluSpec } from "./alu.ts";
  * const add: AluSpec = { op: Op.ADD, op32: Op.ADD32 };
  * ```
@@ -27,6 +27,8 @@ export interface AluSpec {
   op32?: Op;
   /** a custom RV32 sequence (the mulh family) */
   emit32?: (ir: IrBuilder, d: Temp, a: Temp, b: Temp) => void;
+  /** a custom sequence on every XLEN (bit manipulation); it writes `d` last, as `d` may be `a` or `b` */
+  emit?: (ctx: DisasContext, d: Temp, a: Temp, b: Temp) => void;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface AluSpec {
  *
  * @example
  * ```ts
- * import { Op } from "../../mod.ts";
+ * import { Op } from "../../plugin.ts";
  * import { mulHigh32 } from "./alu.ts";
  * const mulhu32 = mulHigh32(Op.EXT32U, Op.EXT32U);
  * ```
@@ -51,7 +53,8 @@ export function mulHigh32(extA: Op, extB: Op): (ir: IrBuilder, d: Temp, a: Temp,
 
 function emitAlu(ctx: DisasContext, spec: AluSpec, rd: number, a: Temp, b: Temp): void {
   const d = gprDest(ctx, rd);
-  if (spec.cond !== undefined) ctx.ir.setcond(spec.cond, d, a, b);
+  if (spec.emit) spec.emit(ctx, d, a, b);
+  else if (spec.cond !== undefined) ctx.ir.setcond(spec.cond, d, a, b);
   else if (ctx.xlen === 32 && spec.emit32) spec.emit32(ctx.ir, d, a, b);
   else ctx.ir.binop(ctx.xlen === 32 ? spec.op32 ?? spec.op! : spec.op!, d, a, b);
 }
@@ -61,7 +64,7 @@ function emitAlu(ctx: DisasContext, spec: AluSpec, rd: number, a: Temp, b: Temp)
  *
  * @example
  * ```ts
- * import { Op } from "../../mod.ts";
+ * import { Op } from "../../plugin.ts";
  * import { aluRegTrans } from "./alu.ts";
  * const t = aluRegTrans({ add: { op: Op.ADD, op32: Op.ADD32 } });
  * console.log(Object.keys(t)); // ["add"]
@@ -83,7 +86,7 @@ export function aluRegTrans(specs: Record<string, AluSpec>): TransTable {
  *
  * @example
  * ```ts
- * import { Op } from "../../mod.ts";
+ * import { Op } from "../../plugin.ts";
  * import { aluImmTrans } from "./alu.ts";
  * const t = aluImmTrans({ addi: { op: Op.ADD, op32: Op.ADD32 } });
  * console.log(Object.keys(t)); // ["addi"]

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../mod.ts";
+import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import { RiscvState } from "./state.ts";
@@ -39,6 +39,10 @@ export interface DisasContext {
   readonly helpers: HelperRegistry;
   /** privilege level the code runs at (0 = user) */
   readonly priv: number;
+  /** the accesses an armed debug trigger watches (`WatchKind` bits; 0 almost always) */
+  readonly watch: number;
+  /** mstatus.FS is Off: FP instructions and FP CSRs are illegal */
+  readonly fpOff: boolean;
   /** set when the instruction ended the TB itself (jump, trap) */
   ended: boolean;
   /** set to end the TB after this instruction, falling through to nextPc */
@@ -183,6 +187,34 @@ export function guestAddress(ctx: DisasContext, rs1: number, offset: number): Gu
   ctx.ir.binop(Op.ADD32, t, gpr(ctx, rs1), imm(ctx, offset));
   ctx.ir.binop(Op.EXT32U, t, t);
   return { base: t, offset: 0n };
+}
+
+/**
+ * Before an access of `size` bytes at `base + offset` of kinds `access`
+ * (`WatchKind` bits), calls `trigger_watch` if a debug trigger watches such
+ * accesses (emits nothing otherwise).
+ *
+ * @example
+ * ```ts ignore
+ * watchAccess(ctx, base, offset, 8, WatchKind.STORE);
+ * ```
+ */
+export function watchAccess(
+  ctx: DisasContext,
+  base: Temp,
+  offset: bigint,
+  size: number,
+  access: number,
+): void {
+  if ((ctx.watch & access) === 0) return;
+  const { ir } = ctx;
+  let addr = base;
+  if (offset !== 0n) {
+    addr = ir.temp();
+    ir.binop(Op.ADD, addr, base, imm(ctx, offset));
+  }
+  const info = imm(ctx, size | (access << 4) | (ctx.priv << 8));
+  ir.call(-1, ctx.helpers.index("trigger_watch"), [addr, info]);
 }
 
 /**

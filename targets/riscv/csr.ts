@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../mod.ts";
+import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 
@@ -47,6 +47,8 @@ export interface CsrDef {
   write?(cpu: CpuCore, value: bigint, xlen: 32 | 64): void;
   /** the TB must end after a write (it changes how later code translates) */
   endsTb?: boolean;
+  /** an FP CSR: illegal while mstatus.FS is Off */
+  fp?: boolean;
 }
 
 const table = new Map<number, CsrDef>();
@@ -139,6 +141,7 @@ for (
     num,
     name,
     priv: Priv.U,
+    fp: true,
     read: (cpu) => fcsrField(cpu, shift, bits),
     write: (cpu, v) => setFcsrField(cpu, shift, bits, v),
   });

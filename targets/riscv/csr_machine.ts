@@ -4,13 +4,13 @@
  * table; they act on the hart of the accessing CPU ({@linkcode hartOf}).
  *
  * Not implemented (illegal, as on QEMU 7.2's default CPU unless noted):
- * mseccfg (no Smepmp), mhpmcounter/mhpmevent, the debug trigger CSRs, and
+ * mseccfg (no Smepmp), mhpmcounter/mhpmevent, and
  * Sstc's stimecmp (QEMU 7.2 has it; OpenSBI then lists "sstc").
  *
  * @module
  */
 
-import type { CpuCore } from "../../mod.ts";
+import type { CpuCore } from "../../plugin.ts";
 import { csrDef, CsrIllegal, defineCsr, Priv } from "./csr.ts";
 import { hartOf, misaValue, Mstatus, type RiscvHart } from "./hart.ts";
 import { PMP_ENTRIES } from "./pmp.ts";
@@ -93,6 +93,7 @@ export function mstatusWrite(h: RiscvHart, value: bigint, mask: bigint): void {
   let m = mask & MSTATUS_WRITABLE;
   if (((value >> 11n) & 3n) === 2n) m &= ~Mstatus.MPP;
   h.mstatus = (h.mstatus & ~m) | (value & m);
+  h.fpStateChanged();
   h.regimeChanged();
   h.interruptsChanged();
 }

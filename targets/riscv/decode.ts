@@ -16,7 +16,7 @@ import {
   type DecodeTableData,
   type FieldFunction,
   parseDecodeTree,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
 import PARSED from "./decode_tables.json" with { type: "json" };
@@ -95,10 +95,11 @@ export interface RiscvDecoders {
   readonly insn16: Decoder;
 }
 
-const cache = new Map<number, RiscvDecoders>();
+const cache = new Map<string, RiscvDecoders>();
 
 /**
- * The decoders for `xlen` (built once).
+ * The decoders for `xlen` with the optional extensions whose tags are
+ * `extensionTags` (see `isa.ts`), built once per combination.
  *
  * @example
  * ```ts
@@ -107,13 +108,17 @@ const cache = new Map<number, RiscvDecoders>();
  * console.log(d?.pattern.name, d?.args.imm); // "addi -16"
  * ```
  */
-export function riscvDecoders(xlen: 32 | 64): RiscvDecoders {
-  let d = cache.get(xlen);
+export function riscvDecoders(
+  xlen: 32 | 64,
+  extensionTags: readonly string[] = [],
+): RiscvDecoders {
+  const key = `${xlen}:${extensionTags.join(",")}`;
+  let d = cache.get(key);
   if (!d) {
-    const tags = XLEN_TAGS[xlen];
+    const tags = new Set([...XLEN_TAGS[xlen], ...extensionTags]);
     const accept = (p: { tag: string }) => tags.has(p.tag);
     d = { xlen, insn32: TABLE32.decoder(accept), insn16: TABLE16.decoder(accept) };
-    cache.set(xlen, d);
+    cache.set(key, d);
   }
   return d;
 }
@@ -132,8 +137,9 @@ export function riscvInsnLength(low: number): number {
 }
 
 /**
- * Decodes one instruction of `size` bytes (2 or 4). Returns null for an
- * illegal or unknown encoding (including reserved compressed forms).
+ * Decodes one instruction of `size` bytes (2 or 4) with the optional
+ * extensions whose tags are `extensionTags`. Returns null for an illegal or
+ * unknown encoding (including reserved compressed forms).
  *
  * @example
  * ```ts
@@ -142,8 +148,13 @@ export function riscvInsnLength(low: number): number {
  * console.log(d?.pattern.name, d?.pattern.attrs.trans, d?.args); // c.addi addi {...}
  * ```
  */
-export function decodeRiscv(xlen: 32 | 64, bits: number, size: number): Decoded | null {
-  const d = riscvDecoders(xlen);
+export function decodeRiscv(
+  xlen: 32 | 64,
+  bits: number,
+  size: number,
+  extensionTags: readonly string[] = [],
+): Decoded | null {
+  const d = riscvDecoders(xlen, extensionTags);
   const r = size === 2 ? d.insn16.decode(bits & 0xffff) : d.insn32.decode(bits | 0);
   return r && r.pattern.name !== "illegal" ? r : null;
 }

@@ -18,7 +18,8 @@
  */
 
 import { decodeRiscv } from "./decode.ts";
-import type { Decoded } from "../../mod.ts";
+import { extensionTags } from "./isa.ts";
+import type { Decoded } from "../../plugin.ts";
 import { csrName, FPR_ABI_NAMES, GPR_ABI_NAMES, ROUNDING_MODE_NAMES } from "./names.ts";
 
 type OperandPrinter = (args: Record<string, number>, pc: bigint, xlen: 32 | 64) => string | null;
@@ -103,6 +104,9 @@ export function formatDecoded(d: Decoded, pc: bigint, xlen: 32 | 64): string {
   return ops.length ? `${mnemonic}\t${ops.join(",")}` : mnemonic;
 }
 
+/** The disassembler knows every extension, as objdump does. */
+const ALL_TAGS = { 32: extensionTags(32), 64: extensionTags(64) };
+
 /**
  * Disassembles one instruction like `objdump -d -M no-aliases` (without the
  * `<symbol>` annotations objdump adds to addresses).
@@ -115,7 +119,7 @@ export function formatDecoded(d: Decoded, pc: bigint, xlen: 32 | 64): string {
  * ```
  */
 export function disassembleRiscv(xlen: 32 | 64, bits: number, size: number, pc: bigint): string {
-  const d = decodeRiscv(xlen, bits, size);
+  const d = decodeRiscv(xlen, bits, size, ALL_TAGS[xlen]);
   if (d) return formatDecoded(d, pc, xlen);
   if (size === 2) return (bits & 0xffff) === 0 ? "c.unimp" : `.2byte\t${hex(bits & 0xffff)}`;
   return `.4byte\t${hex(bits >>> 0)}`;

@@ -42,7 +42,7 @@ import {
   nanBox32,
   TrapKind,
   unboxF32,
-} from "../../mod.ts";
+} from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 

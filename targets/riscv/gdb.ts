@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { GdbArch, RegisterInfo } from "../../mod.ts";
+import type { GdbArch, RegisterInfo } from "../../plugin.ts";
 
 const POINTER_TYPES: Record<string, string> = {
   ra: "code_ptr",

@@ -19,13 +19,14 @@ import type {
   SystemHart,
   SystemMemory,
   Trap,
-} from "../../mod.ts";
-import { TrapKind } from "../../mod.ts";
+} from "../../plugin.ts";
+import { TrapKind } from "../../plugin.ts";
 import { Cause, MipBit } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";
 import { Pmp } from "./pmp.ts";
 import { RiscvState } from "./state.ts";
+import { DebugTriggers } from "./triggers.ts";
 
 /** x10 (a0): the first argument register. */
 const REG_A0 = 10;
@@ -156,6 +157,8 @@ export class RiscvHart implements SystemHart {
   /** in wfi */
   wfi = false;
   readonly pmp: Pmp;
+  /** Sdtrig triggers; a change drops translated code, which checks them at translation */
+  readonly triggers: DebugTriggers;
   readonly mmu: RiscvMmu;
   readonly bus: PhysicalBus;
   readonly memory: SystemMemory;
@@ -166,6 +169,7 @@ export class RiscvHart implements SystemHart {
     this.bus = binding.bus;
     this.memory = binding.memory;
     this.pmp = new Pmp(xlen);
+    this.triggers = new DebugTriggers(xlen, () => cpu.tbs.flush());
     this.mmu = new RiscvMmu(this);
     const mmu = this.mmu;
     this.memory.resolve = (vpn, access) => mmu.resolve(vpn, access);
@@ -228,8 +232,15 @@ export class RiscvHart implements SystemHart {
     this.cycleOffset = this.instretOffset = 0n;
     this.wfi = false;
     this.pmp.reset();
+    this.triggers.reset();
+    this.fpStateChanged();
     this.cpu.tbs.flush();
     this.regimeChanged(true);
+  }
+
+  /** Mirrors mstatus.FS = Off into the state block, where the TB flags read it. */
+  fpStateChanged(): void {
+    this.cpu.setState(RiscvState.FP_OFF, (this.mstatus & Mstatus.FS) === 0n ? 1n : 0n);
   }
 
   /** The boot protocol of RISC-V firmware: a0 = hart id, a1 = FDT, a2 = firmware info. */

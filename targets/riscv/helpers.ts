@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { HelperDef } from "../../mod.ts";
+import type { HelperDef } from "../../plugin.ts";
 
 /**
  * An ordered set of helpers with lookup by name.

@@ -1,9 +1,11 @@
 /**
- * The 32-bit RISC-V encodings (RV32/RV64 I, M, A, F, D, Zicsr, Zifencei) in
- * decodetree syntax (see `core/decodetree/decodetree.ts`).
+ * The 32-bit RISC-V encodings (RV32/RV64 I, M, A, F, D, Zicsr, Zifencei, and
+ * the optional Zicond, Zba, Zbb, Zbc, Zbs) in decodetree syntax (see
+ * `core/decodetree/decodetree.ts`).
  *
  * Tags select patterns per CPU: `X` is extension X on both XLENs, `X64` is
- * RV64-only, `I32` is the RV32 form of an RV64 encoding. `!trans=` (absent
+ * RV64-only, `I32` is the RV32 form of an RV64 encoding (optional extensions
+ * likewise: `Zbb`, `Zbb64`, `Zbb32`; `isa.ts` enables them). `!trans=` (absent
  * here) names the translation function when it differs from the pattern name;
  * `!asm=` is the operand template the disassembler prints (see `disas.ts`).
  *
@@ -50,7 +52,7 @@ export const RISCV_ARG_SETS = `
  * @example
  * ```ts
  * import { INSN32_DECODE } from "./insn32.decode.ts";
- * import { parseDecodeTree } from "../../mod.ts";
+ * import { parseDecodeTree } from "../../plugin.ts";
  * import { RISCV_FIELD_FUNCTIONS } from "./decode.ts";
  * const table = parseDecodeTree(INSN32_DECODE, { width: 32, functions: RISCV_FIELD_FUNCTIONS });
  * ```
@@ -97,6 +99,7 @@ ${RISCV_ARG_SETS}
 @r_fff    ....... ..... ..... ... ..... .......  &r  %rd %rs1 %rs2        !asm=f:rd,f:rs1,f:rs2
 @r_xff    ....... ..... ..... ... ..... .......  &r  %rd %rs1 %rs2        !asm=x:rd,f:rs1,f:rs2
 @r2_xf    ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=x:rd,f:rs1
+@r2       ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=x:rd,x:rs1
 @r2_fx    ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=f:rd,x:rs1
 
 # RV32I / RV64I
@@ -280,4 +283,66 @@ fmv.x.d   1110001 00000 ..... 000 ..... 1010011 @r2_xf D64
 fcvt.d.l  1101001 00010 ..... ... ..... 1010011 @r2_rm_fx D64
 fcvt.d.lu 1101001 00011 ..... ... ..... 1010011 @r2_rm_fx D64
 fmv.d.x   1111001 00000 ..... 000 ..... 1010011 @r2_fx D64
+
+# Zicond
+czero.eqz 0000111 ..... ..... 101 ..... 0110011 @r  Zicond
+czero.nez 0000111 ..... ..... 111 ..... 0110011 @r  Zicond
+
+# Zba
+sh1add    0010000 ..... ..... 010 ..... 0110011 @r  Zba
+sh2add    0010000 ..... ..... 100 ..... 0110011 @r  Zba
+sh3add    0010000 ..... ..... 110 ..... 0110011 @r  Zba
+add.uw    0000100 ..... ..... 000 ..... 0111011 @r  Zba64
+sh1add.uw 0010000 ..... ..... 010 ..... 0111011 @r  Zba64
+sh2add.uw 0010000 ..... ..... 100 ..... 0111011 @r  Zba64
+sh3add.uw 0010000 ..... ..... 110 ..... 0111011 @r  Zba64
+slli.uw   000010 ...... ..... 001 ..... 0011011 @sh Zba64
+
+# Zbb
+andn      0100000 ..... ..... 111 ..... 0110011 @r  Zbb
+orn       0100000 ..... ..... 110 ..... 0110011 @r  Zbb
+xnor      0100000 ..... ..... 100 ..... 0110011 @r  Zbb
+clz       0110000 00000 ..... 001 ..... 0010011 @r2 Zbb
+ctz       0110000 00001 ..... 001 ..... 0010011 @r2 Zbb
+cpop      0110000 00010 ..... 001 ..... 0010011 @r2 Zbb
+sext.b    0110000 00100 ..... 001 ..... 0010011 @r2 Zbb
+sext.h    0110000 00101 ..... 001 ..... 0010011 @r2 Zbb
+max       0000101 ..... ..... 110 ..... 0110011 @r  Zbb
+maxu      0000101 ..... ..... 111 ..... 0110011 @r  Zbb
+min       0000101 ..... ..... 100 ..... 0110011 @r  Zbb
+minu      0000101 ..... ..... 101 ..... 0110011 @r  Zbb
+rol       0110000 ..... ..... 001 ..... 0110011 @r  Zbb
+ror       0110000 ..... ..... 101 ..... 0110011 @r  Zbb
+orc.b     0010100 00111 ..... 101 ..... 0010011 @r2 Zbb
+zext.h    0000100 00000 ..... 100 ..... 0110011 @r2 Zbb32
+rev8      0110100 11000 ..... 101 ..... 0010011 @r2 Zbb32
+rori      0110000 ..... ..... 101 ..... 0010011 @sh Zbb32
+zext.h    0000100 00000 ..... 100 ..... 0111011 @r2 Zbb64
+rev8      0110101 11000 ..... 101 ..... 0010011 @r2 Zbb64
+rori      011000 ...... ..... 101 ..... 0010011 @sh Zbb64
+clzw      0110000 00000 ..... 001 ..... 0011011 @r2 Zbb64
+ctzw      0110000 00001 ..... 001 ..... 0011011 @r2 Zbb64
+cpopw     0110000 00010 ..... 001 ..... 0011011 @r2 Zbb64
+rolw      0110000 ..... ..... 001 ..... 0111011 @r  Zbb64
+rorw      0110000 ..... ..... 101 ..... 0111011 @r  Zbb64
+roriw     0110000 ..... ..... 101 ..... 0011011 @sh Zbb64
+
+# Zbc
+clmul     0000101 ..... ..... 001 ..... 0110011 @r  Zbc
+clmulr    0000101 ..... ..... 010 ..... 0110011 @r  Zbc
+clmulh    0000101 ..... ..... 011 ..... 0110011 @r  Zbc
+
+# Zbs (the immediate forms take a 5-bit shift amount on RV32)
+bclr      0100100 ..... ..... 001 ..... 0110011 @r  Zbs
+bext      0100100 ..... ..... 101 ..... 0110011 @r  Zbs
+binv      0110100 ..... ..... 001 ..... 0110011 @r  Zbs
+bset      0010100 ..... ..... 001 ..... 0110011 @r  Zbs
+bclri     010010 ...... ..... 001 ..... 0010011 @sh Zbs64
+bexti     010010 ...... ..... 101 ..... 0010011 @sh Zbs64
+binvi     011010 ...... ..... 001 ..... 0010011 @sh Zbs64
+bseti     001010 ...... ..... 001 ..... 0010011 @sh Zbs64
+bclri     0100100 ..... ..... 001 ..... 0010011 @sh Zbs32
+bexti     0100100 ..... ..... 101 ..... 0010011 @sh Zbs32
+binvi     0110100 ..... ..... 001 ..... 0010011 @sh Zbs32
+bseti     0010100 ..... ..... 001 ..... 0010011 @sh Zbs32
 `;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { LinuxAbi, RegisterAccess, SignalFrameRequest } from "../../mod.ts";
+import type { LinuxAbi, RegisterAccess, SignalFrameRequest } from "../../plugin.ts";
 
 const FCSR_OFFSET = 520;
 const REG_RA = 1, REG_SP = 2, REG_A0 = 10, REG_A1 = 11, REG_A2 = 12;

@@ -15,8 +15,8 @@
  * @module
  */
 
-import type { AccessType, Page, PhysicalBus } from "../../mod.ts";
-import { Perm } from "../../mod.ts";
+import type { AccessType, Page, PhysicalBus } from "../../plugin.ts";
+import { Perm } from "../../plugin.ts";
 import { Priv } from "./csr.ts";
 import type { Pmp } from "./pmp.ts";
 

@@ -1,6 +1,7 @@
 /**
  * The RISC-V target plugin: RV64IMAFDC + Zicsr + Zifencei (`-cpu rv64`) and
- * the same ISA at XLEN 32 (`-cpu rv32`), decoded from declarative tables,
+ * the same ISA at XLEN 32 (`-cpu rv32`), plus the optional extensions of
+ * `isa.ts` (`-cpu rv64,zba=on`, `-cpu rva22u64`), decoded from declarative tables,
  * with the M/S/U privileged architecture and Sv32/Sv39/Sv48 paging for
  * system mode (`hart.ts`).
  *
@@ -14,14 +15,12 @@
  * @module
  */
 
-import {
-  type AccessType,
-  EmuError,
-  PLUGIN_API_VERSION,
-  type RegisterAccess,
-  type SystemCapableTarget,
-  type TargetPlugin,
-} from "../../mod.ts";
+import type {
+  AccessType,
+  RegisterAccess,
+  SystemCapableTarget,
+  TargetPlugin,
+} from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { csrHelpers } from "./csr.ts";
 import { disassembleRiscv } from "./disas.ts";
@@ -29,13 +28,16 @@ import { fpuHelpers } from "./fpu_helpers.ts";
 import { HelperRegistry } from "./helpers.ts";
 import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
-import { translateRiscv } from "./translate.ts";
+import { tbFlags, translateRiscv } from "./translate.ts";
+import { extensionTags, parseRiscvCpu } from "./isa.ts";
 import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
+import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
+import { BITMANIP_HELPERS } from "./bitmanip_helpers.ts";
 
 export { decodeRiscv, riscvDecoders } from "./decode.ts";
 export { disassembleRiscv } from "./disas.ts";
@@ -62,7 +64,8 @@ const FAULT_CAUSES: Record<AccessType, { fault: number; misaligned: number }> = 
 };
 
 /**
- * Creates the target for CPU model `cpu` ("rv64" or "rv32").
+ * Creates the target for a `-cpu` option: "rv64" or "rv32" with QEMU's
+ * extension properties ("rv64,zba=on,zbb=true"), or a profile ("rva22u64"); see `isa.ts`.
  *
  * @example
  * ```ts
@@ -71,18 +74,22 @@ const FAULT_CAUSES: Record<AccessType, { fault: number; misaligned: number }> = 
  * ```
  */
 export function createRiscvTarget(cpu: string): SystemCapableTarget {
-  if (cpu !== "rv64" && cpu !== "rv32") {
-    throw new EmuError(`riscv: unknown CPU model "${cpu}"`, "use -cpu rv64 or -cpu rv32");
-  }
-  const xlen = cpu === "rv64" ? 64 : 32;
+  const isa = parseRiscvCpu(cpu);
+  const { xlen } = isa;
   const helpers = new HelperRegistry();
   helpers.addAll(fpuHelpers());
   helpers.addAll(csrHelpers(xlen));
   helpers.add(FENCE_I_HELPER);
   helpers.addAll(PRIV_HELPERS);
+  helpers.add(TRIGGER_WATCH_HELPER);
+  helpers.addAll(BITMANIP_HELPERS);
+  const tags = extensionTags(xlen, isa.extensions);
+  // The hart in system mode (one per target): the translator checks its debug triggers.
+  let hart: RiscvHart | undefined;
   return {
     name: `riscv${xlen}`,
     xlen,
+    isa: isa.isaString,
     elfMachine: EM_RISCV,
     elfClass: xlen === 64 ? 2 : 1,
     state: riscvStateLayout(xlen),
@@ -90,15 +97,16 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     reset(regs: RegisterAccess) {
       for (let off = 0; off < RiscvState.SIZE; off += 8) regs.setState(off, 0n);
     },
-    // The TB flags are the privilege level (0 = U in user mode).
-    tbFlags: (regs) => Number(regs.getState(RiscvState.PRIV)),
-    translate: (ctx) => translateRiscv(ctx, xlen, helpers, ctx.flags & 3),
+    tbFlags: (regs) =>
+      tbFlags(Number(regs.getState(RiscvState.PRIV)), regs.getState(RiscvState.FP_OFF) !== 0n),
+    translate: (ctx) =>
+      translateRiscv(ctx, { xlen, helpers, extensionTags: tags, triggers: hart?.triggers }),
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
-    system: { attach: (cpu, binding) => new RiscvHart(cpu, xlen, binding) },
+    system: { attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding)) },
     gdb: riscvGdbArch(xlen),
   };
 }
@@ -109,14 +117,14 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
  * @example
  * ```ts
  * import riscv from "./mod.ts";
- * console.log(riscv.cpus); // ["rv64", "rv32"]
+ * console.log(riscv.cpus); // ["rv64", "rv32", "rva22u64", "rva22s64"]
  * ```
  */
 const plugin: TargetPlugin = {
   kind: "target",
   name: "riscv",
-  apiVersion: PLUGIN_API_VERSION,
-  cpus: ["rv64", "rv32"],
+  apiVersion: { min: 2, cur: 2 },
+  cpus: ["rv64", "rv32", "rva22u64", "rva22s64"],
   elfMachines: [
     { machine: EM_RISCV, elfClass: 2, cpu: "rv64" },
     { machine: EM_RISCV, elfClass: 1, cpu: "rv32" },

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { AccessType } from "../../mod.ts";
+import type { AccessType } from "../../plugin.ts";
 import { Priv } from "./csr.ts";
 
 /** Number of PMP entries. */

@@ -7,11 +7,12 @@
  * - pc at 512, fcsr at 520 (fflags bits 0-4, frm bits 5-7)
  * - LR/SC reservation address at 528, reservation valid flag at 536
  * - the privilege level at 544 (system mode; 0 = U in user mode), part of the TB flags
+ * - at 552, 1 while mstatus.FS is Off (system mode; always 0 in user mode), part of the TB flags
  *
  * @module
  */
 
-import type { RegisterInfo, StateLayout } from "../../mod.ts";
+import type { RegisterInfo, StateLayout } from "../../plugin.ts";
 import { FPR_ABI_NAMES, GPR_ABI_NAMES } from "./names.ts";
 
 /**
@@ -37,8 +38,10 @@ export const RiscvState = {
   RESERVATION_VALID: 536,
   /** the current privilege level (0 = U, 1 = S, 3 = M); the other privileged state is in `hart.ts` */
   PRIV: 544,
+  /** 1 while mstatus.FS is Off (FP instructions and FP CSRs are illegal); kept by `hart.ts` */
+  FP_OFF: 552,
   /** bytes used by the state block */
-  SIZE: 552,
+  SIZE: 560,
 } as const;
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Cond, type FloatFormat, Op, type Temp } from "../../mod.ts";
+import { Cond, type FloatFormat, Op, type Temp } from "../../plugin.ts";
 import {
   callHelper,
   type DisasContext,
@@ -17,7 +17,9 @@ import {
   imm,
   type TransFn,
   type TransTable,
+  watchAccess,
 } from "./context.ts";
+import { WatchKind } from "./triggers.ts";
 import { FMA_KINDS, INT_KINDS } from "./fpu_helpers.ts";
 import { emitFastF64, emitIntToF64, type FastKind } from "./fp_fast.ts";
 
@@ -60,6 +62,7 @@ function load(fmt: FloatFormat): TransFn {
   const { size } = FORMAT_INFO[fmt];
   return (ctx, a) => {
     const { base, offset } = guestAddress(ctx, a.rs1, a.imm);
+    watchAccess(ctx, base, offset, size, WatchKind.LOAD);
     const d = fpr(a.rd);
     if (size === 8) ctx.ir.load(d, base, offset, 8, false);
     else {
@@ -75,6 +78,7 @@ function store(fmt: FloatFormat): TransFn {
   const { size } = FORMAT_INFO[fmt];
   return (ctx, a) => {
     const { base, offset } = guestAddress(ctx, a.rs1, a.imm);
+    watchAccess(ctx, base, offset, size, WatchKind.STORE);
     ctx.ir.store(base, offset, fpr(a.rs2), size);
     return true;
   };

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../mod.ts";
+import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { callHelper, imm, raiseIllegal, type TransTable } from "./context.ts";
 import { Priv } from "./csr.ts";

@@ -4,7 +4,9 @@
  * LR records a reservation (address + valid flag in the state block); SC
  * succeeds iff the reservation is valid for the same address, and always
  * clears it. AMOs are load, op, store, then the write of rd. Misaligned
- * addresses raise a misaligned load (LR) or store/AMO (SC, AMOs) trap.
+ * addresses raise a misaligned load (LR) or store/AMO (AMOs) trap. SC
+ * compares the reservation first, as QEMU does: the reserved address came
+ * from an aligned LR, so a misaligned SC simply fails (rd = 1).
  *
  * Known difference from hardware: an AMO on an unmapped page reports the
  * load's page-fault cause (13) rather than 15, because the IR load faults
@@ -13,7 +15,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, STATE_BASE, type Temp, TrapKind } from "../../mod.ts";
+import { Cond, type IrBuilder, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin.ts";
 import {
   addressTemp,
   checkAligned,
@@ -23,7 +25,9 @@ import {
   setGpr,
   type TransFn,
   type TransTable,
+  watchAccess,
 } from "./context.ts";
+import { WatchKind } from "./triggers.ts";
 import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 
@@ -50,17 +54,24 @@ const AMO_OPS: Record<string, AmoOp> = {
 
 const WIDTHS = { w: 4, d: 8 } as const;
 
-/** The aligned address of an atomic access, or a misaligned trap. */
-function atomicAddress(ctx: DisasContext, rs1: number, size: number, cause: number): Temp {
+/** The aligned address of an atomic access of kinds `access`, or a misaligned trap. */
+function atomicAddress(
+  ctx: DisasContext,
+  rs1: number,
+  size: number,
+  cause: number,
+  access: number,
+): Temp {
   const addr = addressTemp(ctx, rs1);
   checkAligned(ctx, addr, size, TrapKind.MISALIGNED, cause);
+  watchAccess(ctx, addr, 0n, size, access);
   return addr;
 }
 
 function lr(size: number): TransFn {
   return (ctx, a) => {
     const { ir } = ctx;
-    const addr = atomicAddress(ctx, a.rs1, size, Cause.LOAD_MISALIGNED);
+    const addr = atomicAddress(ctx, a.rs1, size, Cause.LOAD_MISALIGNED, WatchKind.LOAD);
     const value = ir.temp();
     ir.load(value, addr, 0n, size, true);
     ir.storeHost(RES_ADDR, addr);
@@ -73,7 +84,9 @@ function lr(size: number): TransFn {
 function sc(size: number): TransFn {
   return (ctx, a) => {
     const { ir } = ctx;
-    const addr = atomicAddress(ctx, a.rs1, size, Cause.STORE_MISALIGNED);
+    const addr = addressTemp(ctx, a.rs1);
+    // A store trigger fires even when the SC then fails (QEMU fires only on the store).
+    watchAccess(ctx, addr, 0n, size, WatchKind.STORE);
     // Everything the conditional part uses is materialised before branching.
     const src = gpr(ctx, a.rs2);
     const one = imm(ctx, 1), zero = imm(ctx, 0);
@@ -96,7 +109,13 @@ function sc(size: number): TransFn {
 function amo(size: number, combine: AmoOp): TransFn {
   return (ctx, a) => {
     const { ir } = ctx;
-    const addr = atomicAddress(ctx, a.rs1, size, Cause.STORE_MISALIGNED);
+    const addr = atomicAddress(
+      ctx,
+      a.rs1,
+      size,
+      Cause.STORE_MISALIGNED,
+      WatchKind.LOAD | WatchKind.STORE,
+    );
     let src = gpr(ctx, a.rs2);
     if (size === 4) {
       // Word AMOs compare sign-extended 32-bit values (the loaded word is sign-extended too).

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Cond, Op, TrapKind } from "../../mod.ts";
+import { Cond, Op, TrapKind } from "../../plugin.ts";
 import { aluImmTrans, aluRegTrans, type AluSpec } from "./alu.ts";
 import { Cause } from "./causes.ts";
 import {
@@ -18,7 +18,9 @@ import {
   regValue,
   type TransFn,
   type TransTable,
+  watchAccess,
 } from "./context.ts";
+import { WatchKind } from "./triggers.ts";
 
 /** The integer ALU ops shared by register and immediate forms. */
 const ALU_OPS = {
@@ -96,6 +98,7 @@ function branch(cond: Cond): TransFn {
 function load(size: number, signed: boolean): TransFn {
   return (ctx, a) => {
     const { base, offset } = guestAddress(ctx, a.rs1, a.imm);
+    watchAccess(ctx, base, offset, size, WatchKind.LOAD);
     ctx.ir.load(gprDest(ctx, a.rd), base, offset, size, signed);
     return true;
   };
@@ -105,6 +108,7 @@ function store(size: number): TransFn {
   return (ctx, a) => {
     const value = gpr(ctx, a.rs2);
     const { base, offset } = guestAddress(ctx, a.rs1, a.imm);
+    watchAccess(ctx, base, offset, size, WatchKind.STORE);
     ctx.ir.store(base, offset, value, size);
     return true;
   };

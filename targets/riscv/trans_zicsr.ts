@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Op, type Temp } from "../../mod.ts";
+import { Op, type Temp } from "../../plugin.ts";
 import {
   callHelper,
   gpr,
@@ -26,7 +26,7 @@ function csrOp(kind: CsrKind, immediate: boolean): TransFn {
     // csrrs/csrrc with a zero source do not write; csrrw with rd=x0 does not read.
     const writes = kind === "rw" || a.rs1 !== 0;
     const reads = kind !== "rw" || a.rd !== 0;
-    if (!csrLegal(a.csr, ctx.priv, writes, ctx.xlen)) {
+    if (!csrLegal(a.csr, ctx.priv, writes, ctx.xlen) || (ctx.fpOff && csrDef(a.csr)?.fp)) {
       raiseIllegal(ctx);
       return true;
     }

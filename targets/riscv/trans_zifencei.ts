@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../mod.ts";
+import type { CpuCore, HelperDef } from "../../plugin.ts";
 import type { TransTable } from "./context.ts";
 
 /**

@@ -12,11 +12,12 @@
  * @module
  */
 
-import { type TranslateContext, TrapKind } from "../../mod.ts";
+import { type TranslateContext, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { type DisasContext, raiseIllegal, type TransTable } from "./context.ts";
 import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";
 import type { HelperRegistry } from "./helpers.ts";
+import type { DebugTriggers } from "./triggers.ts";
 import { RVA_TRANS } from "./trans_rva.ts";
 import { RVD_TRANS } from "./trans_rvd.ts";
 import { RVF_TRANS } from "./trans_rvf.ts";
@@ -25,6 +26,18 @@ import { RVM_TRANS } from "./trans_rvm.ts";
 import { ZICSR_TRANS } from "./trans_zicsr.ts";
 import { ZIFENCEI_TRANS } from "./trans_zifencei.ts";
 import { PRIV_TRANS } from "./trans_priv.ts";
+import { ZICOND_TRANS } from "./trans_zicond.ts";
+import { ZBA_TRANS } from "./trans_zba.ts";
+import { ZBB_TRANS } from "./trans_zbb.ts";
+import { ZBC_TRANS } from "./trans_zbc.ts";
+import { ZBS_TRANS } from "./trans_zbs.ts";
+
+/** `table` with every function illegal while mstatus.FS is Off (QEMU's REQUIRE_FPU). */
+function requireFpu(table: TransTable): TransTable {
+  return Object.fromEntries(
+    Object.entries(table).map(([name, fn]) => [name, (ctx, a) => !ctx.fpOff && fn(ctx, a)]),
+  );
+}
 
 /**
  * Every translation function, by the name the decode tables use.
@@ -39,11 +52,16 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...RVI_TRANS,
   ...RVM_TRANS,
   ...RVA_TRANS,
-  ...RVF_TRANS,
-  ...RVD_TRANS,
+  ...requireFpu(RVF_TRANS),
+  ...requireFpu(RVD_TRANS),
   ...ZICSR_TRANS,
   ...ZIFENCEI_TRANS,
   ...PRIV_TRANS,
+  ...ZICOND_TRANS,
+  ...ZBA_TRANS,
+  ...ZBB_TRANS,
+  ...ZBC_TRANS,
+  ...ZBS_TRANS,
 };
 
 /** Fetches the instruction at `pc`: its bits and size, or the faulting address. */
@@ -62,21 +80,53 @@ function fetchInsn(
   return { bits: (low | (high << 16)) >>> 0, size };
 }
 
+/** TB-flag bit set while mstatus.FS is Off (the privilege level is in bits 0-1). */
+const FP_OFF_FLAG = 4;
+
 /**
- * Translates one TB for an XLEN.
+ * The TB flags: what translated code depends on besides the pc, so that
+ * checks on it cost nothing at run time (as QEMU's TB flags).
+ *
+ * @example
+ * ```ts
+ * import { tbFlags } from "./translate.ts";
+ * console.log(tbFlags(3, true)); // 7: M-mode, FP off
+ * ```
+ */
+export function tbFlags(priv: number, fpOff: boolean): number {
+  return priv | (fpOff ? FP_OFF_FLAG : 0);
+}
+
+/**
+ * What translation depends on besides the TB: the ISA, the helpers, and in
+ * system mode the hart's debug triggers.
  *
  * @example
  * ```ts ignore
- * translateRiscv(ctx, 64, helpers); // called through TargetArch.translate
+ * const setup: TranslateSetup = { xlen: 64, helpers, extensionTags: ["Zba", "Zba64"] };
  * ```
  */
-export function translateRiscv(
-  ctx: TranslateContext,
-  xlen: 32 | 64,
-  helpers: HelperRegistry,
-  priv = 0,
-): void {
-  const { ir } = ctx;
+export interface TranslateSetup {
+  readonly xlen: 32 | 64;
+  readonly helpers: HelperRegistry;
+  /** decode-table tags of the enabled optional extensions */
+  readonly extensionTags: readonly string[];
+  readonly triggers?: DebugTriggers;
+}
+
+/**
+ * Translates one TB (`ctx.flags`: see {@linkcode tbFlags}).
+ *
+ * @example
+ * ```ts ignore
+ * translateRiscv(ctx, { xlen: 64, helpers, extensionTags: [] }); // through TargetArch.translate
+ * ```
+ */
+export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): void {
+  const { ir, flags } = ctx;
+  const { xlen, helpers, triggers } = setup;
+  const priv = flags & 3;
+  const watch = triggers?.watches(priv) ?? 0;
   let pc = ctx.pc;
   for (let n = 0;; n++) {
     const first = n === 0;
@@ -91,6 +141,7 @@ export function translateRiscv(
     }
     const { bits, size } = fetched;
     ctx.beginInsn(pc, size, bits);
+    if (triggers?.execHit(pc, priv)) return ir.raise(TrapKind.BREAKPOINT, Cause.BREAKPOINT);
     const dc: DisasContext = {
       ir,
       xlen,
@@ -101,10 +152,12 @@ export function translateRiscv(
       insnIndex: n,
       helpers,
       priv,
+      watch,
+      fpOff: (flags & FP_OFF_FLAG) !== 0,
       ended: false,
       endAfter: false,
     };
-    const decoded = decodeRiscv(xlen, bits, size);
+    const decoded = decodeRiscv(xlen, bits, size, setup.extensionTags);
     const trans = decoded ? RISCV_TRANS[transName(decoded)] : undefined;
     if (!decoded || !trans || !trans(dc, decoded.args)) raiseIllegal(dc);
     if (dc.ended) return;

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { CpuCore, GuestMemory, JitBackend, Perm, type RunExit } from "../../mod.ts";
+import { CpuCore, GuestMemory, Perm, type RunExit } from "../../plugin.ts";
+import { JitBackend } from "../../core/jit/jit_backend.ts";
 import { createRiscvTarget } from "../../targets/riscv/mod.ts";
 
 /** Integer register numbers by ABI name. */

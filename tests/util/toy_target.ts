@@ -6,12 +6,12 @@ import {
   GuestMemory,
   INTEGER_ALU_OPS,
   type IrBuilder,
-  JitBackend,
   Op,
   Perm,
   type TargetArch,
   TrapKind,
-} from "../../mod.ts";
+} from "../../plugin.ts";
+import { JitBackend } from "../../core/jit/jit_backend.ts";
 
 export const NREGS = 8;
 export const DATA = 0x20000n;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { EmuError, GuestFault, hex, parseElf, type PhysicalBus } from "../../../mod.ts";
+import { EmuError, GuestFault, hex, parseElf, type PhysicalBus } from "../../../plugin.ts";
 
 const MiB = 1n << 20n;
 const EM_RISCV = 243;
@@ -73,7 +73,8 @@ export function loadImage(
     const high = rawAddr + BigInt(bytes.length);
     return { low: rawAddr, high, entry: rawAddr, elf: false };
   }
-  const elf = parseElf(bytes, what);
+  // Copied into RAM, not mapped: a -N (OMAGIC) kernel boots, as on qemu-system-riscv64.
+  const elf = parseElf(bytes, what, { pageMapped: false });
   if (elf.machine !== EM_RISCV) {
     throw new EmuError(`${what}: not a RISC-V ELF (e_machine ${elf.machine})`);
   }

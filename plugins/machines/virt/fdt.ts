@@ -11,7 +11,7 @@ import {
   type DeviceDescription,
   FdtNode,
   u64Cells,
-} from "../../../mod.ts";
+} from "../../../plugin.ts";
 
 /** What goes into the tree besides the devices. */
 export interface VirtTreeParams {
@@ -100,7 +100,7 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
  *
  * @example
  * ```ts
- * import { FdtNode } from "../../../mod.ts";
+ * import { FdtNode } from "../../../plugin.ts";
  * import { setChosen } from "./fdt.ts";
  * const root = new FdtNode("");
  * setChosen(root, { bootargs: "console=ttyS0" });

@@ -21,15 +21,14 @@ import {
   type DeviceSpec,
   EmuError,
   encodeFdt,
-  FdtNode,
+  type FdtNode,
   loadDevicePlugin,
   MachineDevices,
   type MachineEnv,
   type MachineOptions,
   type MachinePlugin,
-  PLUGIN_API_VERSION,
   SerialConsole,
-} from "../../../mod.ts";
+} from "../../../plugin.ts";
 import {
   fdtAddress,
   fwDynamicInfo,
@@ -164,7 +163,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
   if (!/^sv(39|48|57)$/.test(mmu)) {
     throw new EmuError(`-M virt,mmu-type=${mmu}: not one of sv39, sv48, sv57`);
   }
-  const isa = o.machine.string("isa", DEFAULT_ISA);
+  const isa = o.machine.string("isa", env.isa ?? DEFAULT_ISA);
   o.machine.rejectUnused();
   if (o.bios === undefined && dumpdtb === undefined) {
     throw new EmuError(
@@ -270,7 +269,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
 const plugin: MachinePlugin = {
   kind: "machine",
   name: "virt",
-  apiVersion: PLUGIN_API_VERSION,
+  apiVersion: { min: 2, cur: 2 },
   description: "RISC-V VirtIO board (QEMU virt): CLINT, PLIC, NS16550A, virtio-mmio, RTC, test",
   build: buildVirt,
 };

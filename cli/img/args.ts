@@ -1,0 +1,119 @@
+/**
+ * qemu-img's option syntax (getopt): short options that may be bundled
+ * (`-cp`) and take their value joined or as the next word (`-fqcow2`,
+ * `-f qcow2`), long options as `--name=value` or `--name value`.
+ *
+ * @module
+ */
+
+import { EmuError } from "../../core/errors.ts";
+
+/** Parsed options: each option's values in order, and the other words. */
+export interface ParsedArgs {
+  opts: Map<string, string[]>;
+  positional: string[];
+  /** The last value of option `name`, if given. */
+  get(name: string): string | undefined;
+  /** True if option `name` was given. */
+  has(name: string): boolean;
+}
+
+/**
+ * Parses `args` for command `cmd`. `short` is a getopt string ("f:O:cp"),
+ * `long` names long options with `true` if they take a value.
+ *
+ * @example
+ * ```ts
+ * import { parseImgArgs } from "./args.ts";
+ * const a = parseImgArgs("info", ["-f", "raw", "--output=json", "d.img"], "f:", { output: true });
+ * console.log(a.get("f"), a.get("output"), a.positional); // "raw" "json" ["d.img"]
+ * ```
+ */
+export function parseImgArgs(
+  cmd: string,
+  args: string[],
+  short: string,
+  long: Record<string, boolean>,
+): ParsedArgs {
+  const opts = new Map<string, string[]>();
+  const positional: string[] = [];
+  const put = (k: string, v: string) => opts.set(k, [...(opts.get(k) ?? []), v]);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      if (!(name in long)) {
+        throw new EmuError(`${cmd}: unrecognized option '${a}'`, "see emu img --help");
+      }
+      if (!long[name]) put(name, "");
+      else if (eq >= 0) put(name, a.slice(eq + 1));
+      else if (i + 1 < args.length) put(name, args[++i]);
+      else throw new EmuError(`${cmd}: option '${a}' requires an argument`);
+    } else if (a.startsWith("-") && a.length > 1) {
+      for (let j = 1; j < a.length; j++) {
+        const at = short.indexOf(a[j]);
+        if (at < 0 || a[j] === ":") {
+          throw new EmuError(`${cmd}: invalid option -- '${a[j]}'`, "see emu img --help");
+        }
+        if (short[at + 1] !== ":") {
+          put(a[j], "");
+          continue;
+        }
+        if (j + 1 < a.length) put(a[j], a.slice(j + 1));
+        else if (i + 1 < args.length) put(a[j], args[++i]);
+        else throw new EmuError(`${cmd}: option requires an argument -- '${a[j]}'`);
+        break;
+      }
+    } else positional.push(a);
+  }
+  return {
+    opts,
+    positional,
+    get: (name) => opts.get(name)?.at(-1),
+    has: (name) => opts.has(name),
+  };
+}
+
+/**
+ * Parses `-o` option lists ("cluster_size=4k,compat=1.1"; several `-o` add
+ * up). A bare name means "on".
+ *
+ * @example
+ * ```ts
+ * import { parseCreateOptions } from "./args.ts";
+ * console.log(parseCreateOptions(["cluster_size=4k,lazy_refcounts"]));
+ * // { cluster_size: "4k", lazy_refcounts: "on" }
+ * ```
+ */
+export function parseCreateOptions(lists: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const list of lists) {
+    for (const kv of list.split(",")) {
+      if (!kv) continue;
+      const eq = kv.indexOf("=");
+      if (eq < 0) out[kv] = "on";
+      else out[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+  }
+  return out;
+}
+
+/** The one image name a command expects; errors like qemu-img's. */
+export function oneImage(args: ParsedArgs): string {
+  if (args.positional.length !== 1) throw new EmuError("Expecting one image file name");
+  return args.positional[0];
+}
+
+/** The `--output` format: human or json. */
+export function outputFormat(args: ParsedArgs): "human" | "json" {
+  const o = args.get("output") ?? "human";
+  if (o !== "human" && o !== "json") {
+    throw new EmuError(`--output must be used with human or json as argument.`);
+  }
+  return o;
+}

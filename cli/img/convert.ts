@@ -1,0 +1,153 @@
+/**
+ * `emu img convert`: copies one or more images (concatenated) into a new or
+ * existing image, as qemu-img convert does: runs that read as zero are not
+ * written, so sparse output stays sparse; `-c` stores compressed clusters;
+ * `-B` gives the output a backing file and copies only what the source's top
+ * image holds; `-p` draws qemu-img's progress line.
+ *
+ * @module
+ */
+
+import { type BlockDriver, createImage, isZero, openImage } from "../../core/block.ts";
+import { EmuError } from "../../core/errors.ts";
+import { parseCreateOptions, parseImgArgs } from "./args.ts";
+
+/** Bytes copied per step. */
+const CHUNK = 4 << 20;
+
+/** qemu-img's progress line ("    (42.00/100%)"), printed at each whole percent. */
+export class Progress {
+  #shown = -1;
+  constructor(readonly enabled: boolean, readonly total: number) {}
+
+  /** Reports `done` of `total` bytes. */
+  update(done: number): void {
+    const pct = this.total ? (done * 100) / this.total : 100;
+    if (!this.enabled || Math.floor(pct) === this.#shown) return;
+    this.#shown = Math.floor(pct);
+    Deno.stdout.writeSync(new TextEncoder().encode(`    (${pct.toFixed(2)}/100%)\r`));
+  }
+
+  /** Ends the line. */
+  end(): void {
+    if (!this.enabled) return;
+    this.update(this.total);
+    Deno.stdout.writeSync(new TextEncoder().encode("\n"));
+  }
+}
+
+/** How the copy treats zeros and the source's backing chain. */
+interface CopyMode {
+  /** the target reads as zero where nothing is written */
+  zeroInit: boolean;
+  /** skip what the source's top image does not hold (-B) */
+  topOnly: boolean;
+  compress: boolean;
+}
+
+/** Copies `src` to `dst` at `base`, extent by extent. */
+function copyImage(
+  src: BlockDriver,
+  dst: BlockDriver,
+  base: number,
+  mode: CopyMode,
+  progress: (n: number) => void,
+): void {
+  const grain = dst.clusterSize ?? 4096;
+  let pos = 0;
+  while (pos < src.size) {
+    const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
+    const n = Math.max(1, ext.length);
+    if (mode.topOnly && ext.depth > 0) {
+      // left to the output's backing file
+    } else if (ext.zero && !ext.data) {
+      if (!mode.zeroInit) dst.writeZeroes(base + pos, n);
+    } else copyData(src.read(pos, n), dst, base + pos, grain, mode);
+    pos += n;
+    progress(n);
+  }
+}
+
+/** Writes `data` to `dst` at `at`, skipping all-zero grains (or zeroing them). */
+function copyData(data: Uint8Array, dst: BlockDriver, at: number, grain: number, mode: CopyMode) {
+  let runStart = -1;
+  const flush = (end: number) => {
+    if (runStart >= 0) dst.write(at + runStart, data.subarray(runStart, end));
+    runStart = -1;
+  };
+  for (let off = 0; off < data.length;) {
+    const step = Math.min(grain - ((at + off) % grain), data.length - off);
+    const piece = data.subarray(off, off + step);
+    const zero = isZero(piece);
+    if (mode.compress && !zero && step === grain && dst.writeCompressed) {
+      flush(off);
+      dst.writeCompressed(at + off, piece);
+    } else if (zero) {
+      flush(off);
+      if (!mode.zeroInit) dst.writeZeroes(at + off, step);
+    } else if (runStart < 0) runStart = off;
+    off += step;
+  }
+  flush(data.length);
+}
+
+/** Runs `emu img convert`. */
+export async function convertCommand(argv: string[]): Promise<number> {
+  const args = parseImgArgs("convert", argv, "hf:O:B:Cco:l:S:pt:T:qnm:WUr:", {
+    "object": true,
+    "image-opts": false,
+    "target-image-opts": false,
+    "force-share": false,
+    "salvage": false,
+    "target-is-zero": false,
+    "bitmaps": false,
+    "skip-broken-bitmaps": false,
+  });
+  if (args.positional.length < 2) {
+    throw new EmuError("Must specify image file name", "emu img convert [-O fmt] src dst");
+  }
+  const out = args.positional.at(-1)!;
+  const srcPaths = args.positional.slice(0, -1);
+  const outFormat = args.get("O") ?? "raw";
+  const o = parseCreateOptions(args.opts.get("o"));
+  const backing = args.get("B") ?? o.backing_file;
+  delete o.backing_file;
+  const compress = args.has("c");
+  if (compress && outFormat === "raw") {
+    throw new EmuError("Compression not supported for this file format");
+  }
+  if (args.has("n") && (Object.keys(o).length || backing)) {
+    throw new EmuError("-o and -B cannot be used with -n (the output image already exists)");
+  }
+  const sources: BlockDriver[] = [];
+  try {
+    for (const p of srcPaths) {
+      sources.push(await openImage(p, { readOnly: true, format: args.get("f") }));
+    }
+    const total = sources.reduce((n, s) => n + s.size, 0);
+    if (!args.has("n")) {
+      await createImage(out, outFormat, {
+        size: total,
+        options: o,
+        backingFile: backing,
+        backingFormat: backing ? o.backing_fmt ?? args.get("F") : undefined,
+      });
+    }
+    const dst = await openImage(out, { format: outFormat });
+    const progress = new Progress(args.has("p") && !args.has("q"), total);
+    let done = 0, base = 0;
+    try {
+      const mode = { zeroInit: !args.has("n") && !backing, topOnly: !!backing, compress };
+      for (const src of sources) {
+        copyImage(src, dst, base, mode, (n) => progress.update(done += n));
+        base += src.size;
+      }
+    } finally {
+      dst.close();
+    }
+    progress.end();
+  } finally {
+    for (const s of sources) s.close();
+  }
+  return 0;
+}

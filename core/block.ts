@@ -1,0 +1,492 @@
+/**
+ * Block drivers: the interface between disk image formats (raw, qcow2...) and
+ * their users (the virtio-blk device, `emu img`).
+ *
+ * A format is a plugin whose default export is a {@linkcode BlockFormatPlugin};
+ * bare names load from `plugins/block/<name>.ts`, so a new format needs no
+ * change here. A driver reads and writes the guest-visible bytes of an image
+ * through a {@linkcode HostFile}, which with `snapshot` keeps every write in
+ * memory (the file is opened read-only and never changes).
+ *
+ * The interface is synchronous, as disk requests are served inside a device
+ * access; opening is asynchronous because it may load plugins.
+ *
+ * @module
+ */
+
+import { EmuError } from "./errors.ts";
+import { builtinPlugins, loadBlockPlugin, type PluginApiRange } from "./plugin.ts";
+
+/** Where a run of guest bytes lives (qemu-img map's vocabulary). */
+export interface BlockExtent {
+  /** guest offset of the run */
+  start: number;
+  /** bytes in the run */
+  length: number;
+  /** the run is allocated in some image of the chain (data or a zero flag) */
+  present: boolean;
+  /** the bytes are stored in this image or a backing file (else they read from below or as 0) */
+  data: boolean;
+  /** the bytes are known to read as zero */
+  zero: boolean;
+  /** how many backing levels down the bytes come from (0: this image) */
+  depth: number;
+  /** where the bytes are in the host file of that level, if plainly stored there */
+  hostOffset?: number;
+  /** true if the run is stored as compressed clusters */
+  compressed?: boolean;
+}
+
+/**
+ * An open disk image: guest-visible reads and writes of bytes.
+ *
+ * @example
+ * ```ts ignore
+ * const disk = await openImage("disk.qcow2", { readOnly: true });
+ * console.log(disk.format, disk.size, disk.read(0, 512));
+ * disk.close();
+ * ```
+ */
+export interface BlockDriver {
+  /** the format name ("raw", "qcow2") */
+  readonly format: string;
+  /** the host file holding this image */
+  readonly file: HostFile;
+  /** the image below this one, if any */
+  readonly backing?: BlockDriver;
+  /** virtual size in bytes */
+  readonly size: number;
+  /** cluster size for formats that have one */
+  readonly clusterSize?: number;
+  /** Reads `length` guest bytes at `offset` (past the end reads as zero). */
+  read(offset: number, length: number): Uint8Array;
+  /** Writes guest bytes at `offset`. */
+  write(offset: number, data: Uint8Array): void;
+  /** Makes the range read as zero, keeping it sparse where the format can. */
+  writeZeroes(offset: number, length: number): void;
+  /** The run of bytes starting at `offset` that share one status (at most `length` bytes). */
+  status(offset: number, length: number): BlockExtent;
+  /** Changes the virtual size. */
+  resize(size: number): void;
+  /**
+   * Stores one whole cluster compressed (formats that can: `convert -c`);
+   * `offset` is cluster-aligned and `data` one cluster long.
+   */
+  writeCompressed?(offset: number, data: Uint8Array): void;
+  /** Writes cached metadata and makes written data durable. */
+  flush(): void;
+  /** What `info` shows beyond size and format. */
+  describe?(): ImageDescription;
+  /**
+   * Checks the image's metadata (formats that have any), printing one line
+   * per problem with `log`; `repair` fixes leaks, or leaks and errors.
+   */
+  check?(repair: "leaks" | "all" | undefined, log: (line: string) => void): CheckResult;
+  /** Flushes and closes the image and its backing chain. */
+  close(): void;
+}
+
+/** What `info` shows about an image beyond its size (qemu-img's ImageInfo). */
+export interface ImageDescription {
+  /** the backing file name as stored in the image */
+  backingFile?: string;
+  /** the backing format as stored in the image */
+  backingFormat?: string;
+  /** the image was not closed cleanly (lazy refcounts) */
+  dirty: boolean;
+  /** qemu-img's "format-specific" object */
+  formatSpecific?: { type: string; data: Record<string, unknown> };
+  /** internal snapshots, as qemu-img lists them */
+  snapshots?: SnapshotInfo[];
+}
+
+/** One internal snapshot, with qemu-img's JSON field names. */
+export interface SnapshotInfo {
+  "icount"?: number;
+  "vm-clock-nsec": number;
+  "name": string;
+  "date-sec": number;
+  "date-nsec": number;
+  "vm-clock-sec": number;
+  "id": string;
+  "vm-state-size": number;
+}
+
+/** What `check` found (qemu-img check's numbers). */
+export interface CheckResult {
+  corruptions: number;
+  leaks: number;
+  checkErrors: number;
+  corruptionsFixed: number;
+  leaksFixed: number;
+  imageEndOffset: number;
+  totalClusters: number;
+  allocatedClusters: number;
+  fragmentedClusters: number;
+  compressedClusters: number;
+}
+
+/** How to open an image. */
+export interface BlockOpenOptions {
+  /** never write to the file */
+  readOnly?: boolean;
+  /** keep writes in memory (QEMU's `snapshot=on`) */
+  snapshot?: boolean;
+  /** the format, else probed from the first bytes */
+  format?: string;
+  /** do not open the backing file (qemu-img's `-U`-free `info` of a broken chain) */
+  noBacking?: boolean;
+  /** paths already open below this image, to refuse a backing chain loop */
+  chain?: string[];
+}
+
+/** What a format gets to open an image. */
+export interface BlockOpenContext {
+  /** the image's host file */
+  file: HostFile;
+  /** the open options */
+  options: BlockOpenOptions;
+  /** Opens a backing file named by the image (relative names resolve against it). */
+  openBacking(name: string, format: string | undefined): Promise<BlockDriver>;
+}
+
+/** Options of `create` shared by all formats (the rest are format-specific `-o` options). */
+export interface BlockCreateOptions {
+  /** virtual size in bytes */
+  size: number;
+  /** `-o name=value` options */
+  options: Record<string, string>;
+  /** backing file name as stored in the image */
+  backingFile?: string;
+  /** backing file format */
+  backingFormat?: string;
+}
+
+/**
+ * A block format plugin: probes, opens and creates images of one format.
+ *
+ * @example
+ * ```ts ignore
+ * const plugin: BlockFormatPlugin = {
+ *   kind: "block", name: "raw", apiVersion: { min: 2, cur: 2 }, description: "raw disk image",
+ *   probe: () => 1, open: (ctx) => new RawImage(ctx.file), create: createRaw,
+ * };
+ * export default plugin;
+ * ```
+ */
+export interface BlockFormatPlugin {
+  kind: "block";
+  name: string;
+  apiVersion: PluginApiRange;
+  /** one line for `emu img --help` */
+  description: string;
+  /** How sure the format is that `head` (the first bytes of a file) is its image: 0 never, 100 certain. */
+  probe(head: Uint8Array): number;
+  /** Opens an image. */
+  open(ctx: BlockOpenContext): Promise<BlockDriver>;
+  /** Creates an image at `path` (the file is created or truncated). */
+  create(path: string, options: BlockCreateOptions): Promise<void>;
+}
+
+const PAGE = 4096;
+
+/**
+ * A host file read and written at offsets. With `overlay`, writes stay in an
+ * in-memory page map and the file is opened read-only.
+ *
+ * @example
+ * ```ts ignore
+ * const f = HostFile.open("disk.img", { readOnly: false, overlay: true });
+ * f.write(0, new Uint8Array([1])); // the file is unchanged
+ * ```
+ */
+export class HostFile {
+  /**
+   * Called before each change of the file, in order: a write with its bytes,
+   * or a truncation (`data` undefined, `offset` the new length). Tests replay
+   * prefixes of this list to simulate a crash at every point.
+   */
+  readonly writeObservers: ((offset: number, data?: Uint8Array) => void)[] = [];
+  #size: number;
+  readonly #pages: Map<number, Uint8Array> | undefined;
+
+  private constructor(
+    readonly path: string,
+    readonly handle: Deno.FsFile,
+    readonly readOnly: boolean,
+    overlay: boolean,
+  ) {
+    this.#size = handle.statSync().size;
+    this.#pages = overlay ? new Map() : undefined;
+  }
+
+  /** Opens `path`; errors name the file and say what to check. */
+  static open(path: string, mode: { readOnly: boolean; overlay?: boolean }): HostFile {
+    const write = !mode.readOnly && !mode.overlay;
+    try {
+      return new HostFile(
+        path,
+        Deno.openSync(path, { read: true, write }),
+        mode.readOnly,
+        !!mode.overlay,
+      );
+    } catch (e) {
+      throw new EmuError(
+        `cannot open disk image ${path}: ${(e as Error).message.split("\n")[0]}`,
+        "check the path and permissions",
+      );
+    }
+  }
+
+  /** Creates (or truncates) `path` for writing. */
+  static create(path: string): HostFile {
+    try {
+      const h = Deno.openSync(path, { read: true, write: true, create: true, truncate: true });
+      return new HostFile(path, h, false, false);
+    } catch (e) {
+      throw new EmuError(`${path}: cannot create: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+
+  /** True if writes stay in memory (`snapshot`). */
+  get hasOverlay(): boolean {
+    return this.#pages !== undefined;
+  }
+
+  /** The file's length in bytes. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes the file occupies on the host disk (qemu-img's "disk size"). */
+  allocatedBytes(): number {
+    const st = this.handle.statSync();
+    return st.blocks === null ? st.size : st.blocks * 512;
+  }
+
+  /** Reads `length` bytes at `offset`; bytes past the end read as zero. */
+  read(offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    this.readInto(offset, out);
+    return out;
+  }
+
+  /** Fills `out` with the bytes at `offset`. */
+  readInto(offset: number, out: Uint8Array): void {
+    const end = Math.min(offset + out.length, this.#size);
+    if (end > offset) {
+      this.handle.seekSync(offset, Deno.SeekMode.Start);
+      let done = 0;
+      while (done < end - offset) {
+        const n = this.handle.readSync(out.subarray(done, end - offset));
+        if (n === null || n === 0) break;
+        done += n;
+      }
+    }
+    if (this.#pages) this.#readPages(offset, out);
+  }
+
+  #readPages(offset: number, out: Uint8Array): void {
+    for (let p = Math.floor(offset / PAGE); p * PAGE < offset + out.length; p++) {
+      const page = this.#pages!.get(p);
+      if (!page) continue;
+      const from = Math.max(offset, p * PAGE), to = Math.min(offset + out.length, (p + 1) * PAGE);
+      out.set(page.subarray(from - p * PAGE, to - p * PAGE), from - offset);
+    }
+  }
+
+  /** Writes `data` at `offset`, growing the file if needed. */
+  write(offset: number, data: Uint8Array): void {
+    if (this.readOnly) throw new EmuError(`${this.path}: the image is open read-only`);
+    for (const o of this.writeObservers) o(offset, data);
+    this.#size = Math.max(this.#size, offset + data.length);
+    if (this.#pages) return this.#writePages(offset, data);
+    this.handle.seekSync(offset, Deno.SeekMode.Start);
+    let done = 0;
+    while (done < data.length) done += this.handle.writeSync(data.subarray(done));
+  }
+
+  #writePages(offset: number, data: Uint8Array): void {
+    for (let p = Math.floor(offset / PAGE); p * PAGE < offset + data.length; p++) {
+      let page = this.#pages!.get(p);
+      if (!page) {
+        page = new Uint8Array(PAGE);
+        this.handle.seekSync(p * PAGE, Deno.SeekMode.Start);
+        this.handle.readSync(page);
+        this.#pages!.set(p, page);
+      }
+      const from = Math.max(offset, p * PAGE), to = Math.min(offset + data.length, (p + 1) * PAGE);
+      page.set(data.subarray(from - offset, to - offset), from - p * PAGE);
+    }
+  }
+
+  /** Sets the file's length. */
+  truncate(size: number): void {
+    if (this.readOnly) throw new EmuError(`${this.path}: the image is open read-only`);
+    for (const o of this.writeObservers) o(size);
+    if (!this.#pages) this.handle.truncateSync(size);
+    else {
+      for (const p of this.#pages.keys()) if (p * PAGE >= size) this.#pages.delete(p);
+    }
+    this.#size = size;
+  }
+
+  /** Makes written data durable. */
+  sync(): void {
+    if (!this.readOnly && !this.#pages) this.handle.syncDataSync();
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.handle.close();
+  }
+}
+
+/**
+ * Parses a qemu-img size: a number with an optional k, M, G, T, P, E suffix
+ * (powers of 1024; `b`/`B` or none for bytes).
+ *
+ * @example
+ * ```ts
+ * import { parseImageSize } from "./block.ts";
+ * console.log(parseImageSize("64M")); // 67108864
+ * ```
+ */
+export function parseImageSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([bBkKmMgGtTpPeE]?)$/.exec(text.trim());
+  if (!m) {
+    throw new EmuError(
+      `Invalid image size specified. You may use k, M, G, T, P or E suffixes for`,
+      "kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes",
+    );
+  }
+  const shift = " bkmgtpe".indexOf(m[2].toLowerCase() || " ");
+  const size = Number(m[1]) * 1024 ** Math.max(0, shift - 1);
+  if (!Number.isSafeInteger(size)) throw new EmuError(`image size ${text} is too large`);
+  return size;
+}
+
+/**
+ * True if every byte of `b` is zero (word at a time where aligned).
+ *
+ * @example
+ * ```ts
+ * import { isZero } from "./block.ts";
+ * console.log(isZero(new Uint8Array(4096))); // true
+ * ```
+ */
+export function isZero(b: Uint8Array): boolean {
+  const words = b.byteOffset % 8 === 0 ? Math.floor(b.length / 8) : 0;
+  const w = new Float64Array(b.buffer, b.byteOffset, words);
+  for (let i = 0; i < words; i++) if (w[i] !== 0 || Object.is(w[i], -0)) return false;
+  for (let i = words * 8; i < b.length; i++) if (b[i]) return false;
+  return true;
+}
+
+/** Bytes read from the start of a file to probe its format. */
+const PROBE_BYTES = 512;
+
+/**
+ * Guesses the format of the file at `path` from its first bytes, as
+ * qemu-img does when `-f` is not given: the built-in format most sure of
+ * itself wins.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(await probeFormat("disk.qcow2")); // "qcow2"
+ * ```
+ */
+export async function probeFormat(path: string): Promise<string> {
+  const f = HostFile.open(path, { readOnly: true });
+  const head = f.read(0, PROBE_BYTES);
+  f.close();
+  let best = "raw", score = 0;
+  for (const name of builtinPlugins("plugins/block")) {
+    const s = (await loadBlockPlugin(name)).probe(head);
+    if (s > score) [best, score] = [name, s];
+  }
+  return best;
+}
+
+/**
+ * Opens the image at `path` with its backing chain. Backing files are opened
+ * read-only; a chain that comes back to a file already open is refused.
+ *
+ * @example
+ * ```ts ignore
+ * const disk = await openImage("disk.qcow2", { format: "qcow2", snapshot: true });
+ * disk.write(0, new Uint8Array(512)); // kept in memory
+ * disk.close();
+ * ```
+ */
+export async function openImage(
+  path: string,
+  options: BlockOpenOptions = {},
+): Promise<BlockDriver> {
+  const real = realPath(path);
+  const chain = options.chain ?? [];
+  if (chain.includes(real)) {
+    throw new EmuError(
+      `${path}: backing chain loop (${[...chain, real].join(" -> ")})`,
+      "fix the backing file name with emu img rebase -u",
+    );
+  }
+  const format = options.format ?? await probeFormat(path);
+  const plugin = await loadBlockPlugin(format);
+  const file = HostFile.open(path, {
+    readOnly: !!options.readOnly && !options.snapshot,
+    overlay: options.snapshot,
+  });
+  const ctx: BlockOpenContext = {
+    file,
+    options,
+    openBacking: (name, fmt) =>
+      openImage(backingPath(path, name), { readOnly: true, format: fmt, chain: [...chain, real] }),
+  };
+  try {
+    return await plugin.open(ctx);
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}
+
+/**
+ * The host path of backing file `name` of the image at `path`: relative
+ * names are relative to the image's folder, as in QEMU.
+ *
+ * @example
+ * ```ts
+ * import { backingPath } from "./block.ts";
+ * console.log(backingPath("/img/top.qcow2", "base.raw")); // "/img/base.raw"
+ * ```
+ */
+export function backingPath(path: string, name: string): string {
+  if (name.startsWith("/")) return name;
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
+  return dir + name;
+}
+
+function realPath(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    throw new EmuError(`cannot open disk image ${path}: no such file`, "check the path");
+  }
+}
+
+/**
+ * Creates an image of `format` at `path`.
+ *
+ * @example
+ * ```ts ignore
+ * await createImage("disk.qcow2", "qcow2", { size: 1 << 30, options: { cluster_size: "65536" } });
+ * ```
+ */
+export async function createImage(
+  path: string,
+  format: string,
+  options: BlockCreateOptions,
+): Promise<void> {
+  await (await loadBlockPlugin(format)).create(path, options);
+}

@@ -1,0 +1,275 @@
+/**
+ * `createMachine`: the one factory of both modes. A `program` makes a user
+ * mode machine (a Linux process, like `qemu-riscv64`); `system` makes a
+ * board (like `qemu-system-riscv64`), with QEMU's option syntax for the
+ * parts that have one.
+ *
+ * @module
+ */
+
+import type { Accel } from "../accel.ts";
+import { EmuError } from "../errors.ts";
+import { LinuxProcess } from "../linux/process.ts";
+import type { OutputSink } from "../linux/fds.ts";
+import { installToolPlugin } from "../plugin.ts";
+import { EmulatedSystem, type SystemConfig } from "../system/emulated_system.ts";
+import { DeviceOptions, parseDeviceSpec, parseOptionList, parseSize } from "../system/options.ts";
+import type { MachineDriver } from "./driver.ts";
+import { logInAsm } from "./in_asm.ts";
+import { Machine, machineDriver } from "./machine.ts";
+import { SystemDriver } from "./system.ts";
+import { UserDriver } from "./user.ts";
+import { loadSnapshot } from "./snapshots.ts";
+
+/**
+ * What both modes accept.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await createMachine({ program: "prog", accel: "lockstep", seed: 7, plugins: ["insn"] });
+ * ```
+ */
+export interface CommonOptions {
+  /** execution engine: "jit" (default), "interp" (the reference) or "lockstep" (both, compared) */
+  accel?: Accel;
+  /** seed of the guest's randomness (AT_RANDOM and getrandom; the devices' streams); default 0 */
+  seed?: number | bigint;
+  /** tool plugins in QEMU's `-plugin` syntax, e.g. "hotblocks,limit=5" */
+  plugins?: string[];
+  /** where plugin output goes (default: stderr) */
+  pluginOutput?: (text: string) => void;
+  /** `-d` logging: the categories (e.g. "in_asm", "int") and where lines go */
+  log?: { categories: Iterable<string>; write: (line: string) => void };
+  /** start from this snapshot file (QEMU's `-loadvm`), written by {@linkcode Machine.save} */
+  loadvm?: string;
+}
+
+/**
+ * A Linux program to run (user mode), as `emu user` runs it.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await createMachine({
+ *   program: "tests/guests/bin/hello.static.O2",
+ *   args: ["x"],
+ *   env: ["LANG=C"],
+ *   stdin: "input text",
+ * });
+ * ```
+ */
+export interface UserOptions extends CommonOptions {
+  /** host path of the program */
+  program: string;
+  /** argv[1..] */
+  args?: string[];
+  /** argv[0] (default: `program` as given) */
+  argv0?: string;
+  /** the environment as "NAME=value" strings (default: none) */
+  env?: string[];
+  /** host directory the guest starts in (default: the current directory; "/" under `root`) */
+  cwd?: string;
+  /** `--root`: the guest's whole file system view */
+  root?: string;
+  /** `-L`: where the dynamic loader and libraries are (default: the target's usual place) */
+  sysroot?: string | null;
+  /** `-cpu` model (default: from the ELF header) */
+  cpu?: string;
+  /** guest clocks follow host time (default: the virtual clock) */
+  realtime?: boolean;
+  /** `--max-memory`: most bytes the guest may map (default 2 GiB, at most 3 GiB); then ENOMEM */
+  maxMemory?: bigint;
+  /** guest stdin: bytes, text, or "inherit" (default: empty) */
+  stdin?: Uint8Array | string | "inherit";
+  /** guest stdout: "capture" (default, read `m.stdout`), "inherit", or a sink */
+  stdout?: "capture" | "inherit" | ((bytes: Uint8Array) => void);
+  /** guest stderr, as `stdout` */
+  stderr?: "capture" | "inherit" | ((bytes: Uint8Array) => void);
+  /** receives `-strace` lines (QEMU's format, without newline) */
+  strace?: (line: string) => void;
+}
+
+/**
+ * A board to boot (system mode), as `emu system` boots it; defaults for everything.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await createMachine({
+ *   system: { memory: "256M", bios: "fw_jump.bin", kernel: "u-boot.bin", drives: ["file=d.img"] },
+ * });
+ * ```
+ */
+export interface SystemOptions extends CommonOptions {
+  /** the board and what it loads */
+  system: {
+    /** `-M`: board name and options, e.g. "virt" (default) or "virt,dumpdtb=virt.dtb" */
+    machine?: string;
+    /** `-m`: RAM size in bytes or as text ("256M"); default 128M */
+    memory?: bigint | string;
+    /** `-cpu`: "rv64" (default) or "rv32" */
+    cpu?: string;
+    /** `-bios`: firmware path, or "none" (then `kernel` runs in M-mode) */
+    bios?: string;
+    /** `-kernel`: an ELF file or a raw image */
+    kernel?: string;
+    /** `-initrd` */
+    initrd?: string;
+    /** `-append`: the kernel command line */
+    append?: string;
+    /** `-dtb`: a device tree to use instead of the generated one */
+    dtb?: string;
+    /** `-drive` values, e.g. "file=disk.img,format=raw,if=virtio" */
+    drives?: string[];
+    /** `-device` values, e.g. "plugins/devices/example_counter.ts,addr=0x10010000" */
+    devices?: string[];
+    /** `-rtc` value, e.g. "base=utc" */
+    rtc?: string;
+    /** `-icount shift=N`: 2^N ns of virtual time per instruction (default 3) */
+    icountShift?: number;
+  };
+}
+
+/**
+ * The options of {@linkcode createMachine}: a program (user mode) or a board (system mode).
+ *
+ * @example
+ * ```ts ignore
+ * const opts: CreateMachineOptions = Deno.args[0] === "user"
+ *   ? { program: Deno.args[1] }
+ *   : { system: { bios: "none", kernel: Deno.args[1] } };
+ * const m = await createMachine(opts);
+ * ```
+ */
+export type CreateMachineOptions = UserOptions | SystemOptions;
+
+/**
+ * Creates a machine: user mode with `program`, system mode with `system`.
+ * Tool plugins are installed, and `loadvm` restored, before it returns.
+ * Unusable inputs (a missing file, a bad ELF, an unknown plugin) throw
+ * EmuError with a one-line message.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "../../mod.ts";
+ * const user = await createMachine({ program: "tests/guests/bin/hello.static.O2", seed: 1 });
+ * console.log(await user.runToExit(), JSON.stringify(user.stdout)); // 0 "Hello, world!\n"
+ * const sys = await createMachine({
+ *   system: { bios: "none", kernel: "tests/baremetal/bin/timer.elf" },
+ * });
+ * console.log(await sys.runToExit()); // 0 (the guest's poweroff status)
+ * await sys.close();
+ * ```
+ */
+export async function createMachine(opts: CreateMachineOptions): Promise<Machine> {
+  const machine: Machine = new Machine(
+    "system" in opts ? await systemDriver(opts) : await userDriver(opts, () => machine),
+  );
+  const driver = machineDriver(machine);
+  const log = opts.log && new Set(opts.log.categories);
+  if (log?.has("in_asm")) {
+    logInAsm(driver.cpu, (pc) => machine.symbolAt(pc), (t) => opts.log!.write(t));
+  }
+  const out = opts.pluginOutput ??
+    ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
+  for (const spec of opts.plugins ?? []) await installTool(machine, spec, out);
+  if (opts.loadvm !== undefined) await loadSnapshot(driver.state, opts.loadvm);
+  return machine;
+}
+
+function sink(
+  how: UserOptions["stdout"],
+  fd: 1 | 2,
+  machine: () => Machine,
+): OutputSink | undefined {
+  if (how === "inherit") return undefined;
+  if (typeof how === "function") return how;
+  return (b) => machine().capture(fd, b);
+}
+
+async function userDriver(opts: UserOptions, machine: () => Machine): Promise<MachineDriver> {
+  const { stdin, stdout, stderr, seed, log, ...rest } = opts;
+  const process = await LinuxProcess.create({
+    ...rest,
+    accel: opts.accel ?? "jit",
+    seed: seed === undefined ? undefined : BigInt(seed),
+    stdin: typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
+    stdout: sink(stdout, 1, machine),
+    stderr: sink(stderr, 2, machine),
+    log: log && { categories: new Set(log.categories), write: log.write },
+  });
+  return new UserDriver(process);
+}
+
+async function systemDriver(opts: SystemOptions): Promise<MachineDriver> {
+  const s = opts.system;
+  const board = parseOptionList(s.machine ?? "virt", true);
+  const name = board.name || "virt";
+  const memory = s.memory ?? 128n << 20n;
+  const log = opts.log && new Set(opts.log.categories);
+  for (const c of log ?? []) {
+    if (c !== "int" && c !== "in_asm") {
+      throw new EmuError(`-d ${c}: not a system-mode log item`, "use int and/or in_asm");
+    }
+  }
+  const config = (accel: SystemConfig["accel"], shadow: boolean): SystemConfig => ({
+    machineName: name,
+    machine: new DeviceOptions(`-M ${name}`, board.values),
+    cpu: s.cpu ?? "rv64",
+    accel,
+    ramSize: typeof memory === "bigint" ? memory : parseSize(memory, "-m", 1n << 20n),
+    bios: s.bios,
+    kernel: s.kernel,
+    initrd: s.initrd,
+    append: s.append,
+    dtb: s.dtb,
+    devices: (s.devices ?? []).map(parseDeviceSpec),
+    // a shadow machine must not write the disk images the main one writes
+    drives: (s.drives ?? []).map((d) =>
+      new DeviceOptions("-drive", {
+        ...parseOptionList(d, false).values,
+        ...(shadow ? { snapshot: "on" } : {}),
+      })
+    ),
+    rtc: s.rtc === undefined
+      ? undefined
+      : new DeviceOptions("-rtc", parseOptionList(s.rtc, false).values),
+    seed: BigInt(opts.seed ?? 0),
+    icountShift: s.icountShift,
+    logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
+  });
+  // lockstep: the machine runs on the JIT, a shadow machine on the interpreter behind it
+  const accel = opts.accel ?? "jit";
+  const sys = await EmulatedSystem.create(config(accel === "lockstep" ? "jit" : accel, false));
+  const shadow = accel === "lockstep"
+    ? await EmulatedSystem.create(config("interp", true))
+    : undefined;
+  const images = [s.bios, s.kernel].filter((p): p is string => p !== undefined && p !== "none");
+  return new SystemDriver(sys, images, shadow);
+}
+
+/**
+ * Installs tool plugin `spec` (QEMU's `-plugin` syntax) on `m`, with the one
+ * ToolContext both modes give tools.
+ *
+ * @example
+ * ```ts ignore
+ * await installTool(m, "hotblocks,limit=5", (text) => console.error(text));
+ * ```
+ */
+export function installTool(m: Machine, spec: string, out: (text: string) => void): Promise<void> {
+  const d = machineDriver(m);
+  const vcpu = m.hooks.vcpu;
+  return installToolPlugin(spec, {
+    hooks: m.hooks,
+    vcpu,
+    target: d.target,
+    out,
+    onExit: (cb) => m.onExit(cb),
+    symbol: (pc) => m.symbolAt(pc),
+    binary: d.binary(),
+    exit: (status) => {
+      d.end(status, null);
+      vcpu.stop();
+      if (vcpu.inCallback) vcpu.setPc(vcpu.pc); // the current instruction does not run
+    },
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * What {@linkcode Machine} needs from a mode: user mode (a Linux process,
+ * `user.ts`) and system mode (a board, `system.ts`) each implement it once,
+ * so every Machine method works the same in both.
+ *
+ * @module
+ */
+
+import type { CpuCore } from "../cpu_core.ts";
+import type { ElfSymbol } from "../elf.ts";
+import type { Hooks } from "../hooks/hooks.ts";
+import type { Vcpu } from "../hooks/vcpu.ts";
+import type { SerialConsole } from "../system/console.ts";
+import type { ToolBinary } from "../plugin.ts";
+import type { TargetArch } from "../target.ts";
+import type { RunEvent } from "./events.ts";
+
+/** The opaque in-memory state a mode captures (its own type; scripts only pass it back). */
+export interface ModeSnapshot {
+  /** the mode that took it */
+  readonly mode: "user" | "system";
+}
+
+/** A mode's part of a machine. */
+export interface MachineDriver {
+  readonly mode: "user" | "system";
+  readonly cpu: CpuCore;
+  readonly hooks: Hooks;
+  readonly target: TargetArch;
+  /** A second machine that must see the script's register and memory writes (lockstep). */
+  readonly mirror?: Vcpu;
+  /** Serial port 0 (system mode). */
+  readonly serial?: SerialConsole;
+  /** Whether the guest is over (exited, powered off, killed). */
+  readonly exited: boolean;
+  /**
+   * Runs at most `budget` instructions. Returns the event that ended the
+   * slice; `{ type: "stop" }` when a hook or breakpoint stopped the CPU; null
+   * when the budget is used up or the guest idles until input arrives.
+   * `paused()` says whether a stop the CPU reports is the script's (system
+   * mode also stops the CPU to take interrupts).
+   */
+  slice(budget: number, paused: () => boolean): RunEvent | null;
+  /** Whether the guest can only go on after input (system mode: `wfi` with no timer). */
+  readonly idle: boolean;
+  /** Resolves when input may have woken an idle guest. */
+  waitForInput(): Promise<void>;
+  /** Wakes `waitForInput` (a stop request while idle). */
+  wake(): void;
+  /** Ends the guest with `status` (a tool's exit, gdb's kill). */
+  end(status: number, signal: number | null): void;
+  /** The guest's ELF symbols (values as loaded). */
+  symbols(): ElfSymbol[];
+  /** The main program (user mode) or kernel image, for tools. */
+  binary(): ToolBinary | undefined;
+  /** Maps zeroed memory (user mode). */
+  mapMemory(addr: bigint, length: bigint, perms: number): void;
+  /** Drops the fault just reported: the instruction runs again (user mode). */
+  dropFault(): void;
+  /** Queues a signal for the guest (gdb's continue-with-signal; user mode). */
+  sendSignal(signal: number): void;
+  /** The mode's state object, which snapshots capture (`snapshots.ts`). */
+  readonly state: object;
+  close(): Promise<void>;
+}

@@ -1,0 +1,42 @@
+/**
+ * `-d in_asm` in both modes: the guest code of each block as it is
+ * translated, in QEMU's layout (a separator, `IN:` with the function's
+ * symbol, then one line per instruction).
+ *
+ * @module
+ */
+
+import type { CpuCore } from "../cpu_core.ts";
+import type { TargetArch } from "../target.ts";
+import type { TranslationBlock } from "../tb.ts";
+
+/**
+ * The `-d in_asm` text of `tb`; `symbolAt` names the function it is in.
+ *
+ * @example
+ * ```ts ignore
+ * log(formatInAsm(tb, cpu.target, (pc) => m.symbolAt(pc)));
+ * ```
+ */
+export function formatInAsm(
+  tb: TranslationBlock,
+  target: TargetArch,
+  symbolAt: (pc: bigint) => string | undefined,
+): string {
+  const lines = tb.insns.map((i) =>
+    `0x${i.pc.toString(16).padStart(16, "0")}:  ${
+      i.bits.toString(16).padStart(i.size * 2, "0").padEnd(8)
+    }          ${target.disassemble(i.bits, i.size, i.pc)}`
+  );
+  const fn = symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
+  return `----------------\nIN: ${fn}\n${lines.join("\n")}\n`;
+}
+
+/** Logs every block `cpu` translates from now on, through `write`. */
+export function logInAsm(
+  cpu: CpuCore,
+  symbolAt: (pc: bigint) => string | undefined,
+  write: (text: string) => void,
+): void {
+  cpu.tbs.observers.push({ onBlock: (tb) => write(formatInAsm(tb, cpu.target, symbolAt)) });
+}

@@ -1,0 +1,370 @@
+/**
+ * The scripting API: one {@linkcode Machine} for user mode (a Linux
+ * program) and system mode (a board), driven event by event with the same
+ * methods. Create one with `createMachine` (`create.ts`).
+ *
+ * Breakpoints stop before their instruction runs; watchpoints stop after
+ * the accessing instruction. Runs are deterministic: the same program,
+ * inputs and seed give the same event sequence on every engine.
+ *
+ * @module
+ */
+
+import { concatBytes } from "../bytes.ts";
+import type { ElfSymbol } from "../elf.ts";
+import { EmuError } from "../errors.ts";
+import { Perm } from "../guest_memory.ts";
+import { Breakpoints } from "../hooks/breakpoints.ts";
+import type { HookId, Hooks } from "../hooks/hooks.ts";
+import type { SerialConsole } from "../system/console.ts";
+import type { MachineDriver, ModeSnapshot } from "./driver.ts";
+import type { RunEvent } from "./events.ts";
+import { symbolAt } from "./symbols.ts";
+import { restoreSnapshot, saveSnapshot, takeSnapshot } from "./snapshots.ts";
+
+/** Instructions per slice of an awaited run. */
+const SLICE = 1_000_000;
+/** An awaited run gives the host event loop a turn at least this often (host ms). */
+const YIELD_MS = 20;
+
+interface Watch {
+  id: HookId;
+  hit: Extract<RunEvent, { type: "watchpoint" }> | null;
+}
+
+/**
+ * The state {@linkcode Machine.snapshot} returns: pass it to {@linkcode Machine.restore}.
+ *
+ * @example
+ * ```ts ignore
+ * const s = m.snapshot();
+ * await m.runToExit();
+ * m.restore(s); // back to where the snapshot was taken
+ * ```
+ */
+export interface Snapshot {
+  /** the mode of the machine it was taken on */
+  readonly mode: "user" | "system";
+}
+
+const drivers = new WeakMap<Machine, MachineDriver>();
+
+/** The mode driver behind `m` (for the CLI, the gdb stub and the bench; not public). */
+export function machineDriver(m: Machine): MachineDriver {
+  return drivers.get(m)!;
+}
+
+/**
+ * An emulated machine, in user mode (a Linux program) or system mode (a
+ * board booting firmware or a kernel), with the same methods in both.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "../../mod.ts";
+ * const m = await createMachine({ program: "tests/guests/bin/hello.static.O2" });
+ * m.addBreakpoint(m.symbol("main")!);
+ * console.log(m.next().type, m.readReg("a0")); // breakpoint 1n
+ * await m.close();
+ * ```
+ */
+export class Machine {
+  /** The instrumentation API (QEMU's plugin model and Unicorn's hooks). */
+  readonly hooks: Hooks;
+  readonly #driver: MachineDriver;
+  readonly #breakpoints: Breakpoints;
+  readonly #output: Uint8Array[][] = [[], []];
+  #watches = new Map<number, Watch>();
+  #nextWatch = 1;
+  #atExit: (() => void)[] = [];
+  #symbols: ElfSymbol[] | null = null;
+  #finished = false;
+  #stopping = false;
+
+  /** @internal use `createMachine` */
+  constructor(driver: MachineDriver) {
+    this.#driver = driver;
+    drivers.set(this, driver);
+    this.hooks = driver.hooks;
+    this.#breakpoints = new Breakpoints(driver.hooks);
+    driver.hooks.symbolizer = (pc) => this.symbolAt(pc);
+    driver.hooks.events.on("exit", () => this.#finish());
+  }
+
+  /** "user" (a Linux program) or "system" (a board). */
+  get mode(): "user" | "system" {
+    return this.#driver.mode;
+  }
+
+  /** @internal collects guest output for {@linkcode stdout} / {@linkcode stderr}. */
+  capture(fd: 1 | 2, bytes: Uint8Array): void {
+    this.#output[fd - 1].push(bytes.slice());
+  }
+
+  /** Guest stdout as text: captured output in user mode, serial port 0's output in system mode. */
+  get stdout(): string {
+    const serial = this.#driver.serial;
+    if (serial) return serial.output;
+    return new TextDecoder().decode(concatBytes(this.#output[0]));
+  }
+
+  /** Captured guest stderr (user mode; empty in system mode). */
+  get stderr(): string {
+    return new TextDecoder().decode(concatBytes(this.#output[1]));
+  }
+
+  /** Serial port 0 (system mode): `expect(/=> /)`, `write("version\n")`. */
+  get serial(): SerialConsole {
+    const serial = this.#driver.serial;
+    if (serial) return serial;
+    throw new EmuError("a user-mode machine has no serial port", "read m.stdout instead");
+  }
+
+  /** Reads a register by name ("a0", "x10", "pc", "f1", "fcsr"). */
+  readReg(name: string): bigint {
+    return this.hooks.vcpu.readReg(name);
+  }
+
+  /** Writes a register by name. */
+  writeReg(name: string, value: bigint): void {
+    this.hooks.vcpu.writeReg(name, value);
+    this.#driver.mirror?.writeReg(name, value);
+  }
+
+  /** The guest pc. */
+  get pc(): bigint {
+    return this.#driver.cpu.pc;
+  }
+
+  set pc(v: bigint) {
+    this.writeReg("pc", v);
+  }
+
+  /** Guest instructions retired so far. */
+  get icount(): number {
+    return this.#driver.cpu.icount;
+  }
+
+  /** Reads memory at a virtual address, as the CPU would now. */
+  readMemory(addr: bigint, length: number): Uint8Array {
+    return this.hooks.vcpu.readMemory(addr, length);
+  }
+
+  /** Writes memory at a virtual address (ignoring page protection, like a debugger). */
+  writeMemory(addr: bigint, data: Uint8Array): void {
+    this.hooks.vcpu.writeMemory(addr, data);
+    this.#driver.mirror?.writeMemory(addr, data);
+  }
+
+  /** Maps fresh zeroed memory (user mode; `perms` from "rwx" letters). */
+  mapMemory(addr: bigint, length: bigint, perms = "rw"): void {
+    const p = (perms.includes("r") ? Perm.R : 0) | (perms.includes("w") ? Perm.W : 0) |
+      (perms.includes("x") ? Perm.X : 0);
+    this.#driver.mapMemory(addr, length, p);
+  }
+
+  /** The named ELF symbols of the program (user mode) or the -bios/-kernel ELF files, as loaded. */
+  get symbols(): readonly ElfSymbol[] {
+    return this.#symbolTable();
+  }
+
+  /** The address of ELF symbol `name` (the program, or the -bios/-kernel ELF files). */
+  symbol(name: string): bigint | undefined {
+    return this.#symbolTable().find((s) => s.name === name)?.value;
+  }
+
+  /** The function symbol containing `pc`, as `name+0xoff`, if known. */
+  symbolAt(pc: bigint): string | undefined {
+    return symbolAt(this.#symbolTable(), pc);
+  }
+
+  #symbolTable(): ElfSymbol[] {
+    return this.#symbols ??= this.#driver.symbols();
+  }
+
+  /** Stops before the instruction at `pc` runs (any privilege mode in system mode). */
+  addBreakpoint(pc: bigint): void {
+    this.#breakpoints.add(pc);
+  }
+
+  /** Removes the breakpoint at `pc`. */
+  removeBreakpoint(pc: bigint): void {
+    this.#breakpoints.remove(pc);
+  }
+
+  /** Stops after an instruction accesses `[address, address+length)`; returns an id. */
+  addWatchpoint(
+    address: bigint,
+    length: number,
+    access: "read" | "write" | "rw" = "write",
+  ): number {
+    const key = this.#nextWatch++;
+    const w: Watch = { id: 0, hit: null };
+    w.id = this.hooks.addMemHook((v, a) => {
+      w.hit = { type: "watchpoint", ...a };
+      v.stop();
+    }, {
+      begin: address,
+      end: address + BigInt(Math.max(1, length) - 1),
+      access,
+      regs: "none",
+    });
+    this.#watches.set(key, w);
+    return key;
+  }
+
+  /** Removes a watchpoint. */
+  removeWatchpoint(id: number): void {
+    const w = this.#watches.get(id);
+    if (w) this.hooks.remove(w.id);
+    this.#watches.delete(id);
+  }
+
+  /** @internal calls `cb` once when the guest is over or the machine closes (tools' output). */
+  onExit(cb: () => void): void {
+    this.#atExit.push(cb);
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const cb of this.#atExit) cb();
+  }
+
+  /**
+   * Ends the current or next run: `run()` yields `{ type: "stop" }` and
+   * returns, `next()` returns it. Callable from hooks and from other tasks
+   * (e.g. when `serial.expect` resolves).
+   */
+  stop(): void {
+    this.#stopping = true;
+    this.hooks.vcpu.stop();
+    this.#driver.wake();
+  }
+
+  #paused = (): boolean => {
+    if (this.#stopping || this.#breakpoints.hit !== null) return true;
+    for (const w of this.#watches.values()) if (w.hit) return true;
+    return false;
+  };
+
+  /** One slice of at most `budget` instructions: its event, or null. */
+  #slice(budget: number): RunEvent | null {
+    if (this.#stopping) {
+      this.#stopping = false;
+      return { type: "stop" };
+    }
+    this.#breakpoints.resume(this.#driver.cpu.pc);
+    const ev = this.#driver.slice(budget, this.#paused);
+    if (ev?.type !== "stop") return ev;
+    const bp = this.#breakpoints.hit;
+    if (bp !== null) {
+      this.#breakpoints.hit = null;
+      return { type: "breakpoint", pc: bp };
+    }
+    for (const w of this.#watches.values()) {
+      if (w.hit) {
+        const hit = w.hit;
+        w.hit = null;
+        return hit;
+      }
+    }
+    this.#stopping = false;
+    return ev;
+  }
+
+  /**
+   * Runs until the next event, or `budget` instructions (then `budget`),
+   * synchronously. A system-mode guest idling for input also gives
+   * `budget`: only an awaited {@linkcode run} waits for input.
+   */
+  next(budget = 10_000_000): RunEvent {
+    const stopAt = this.icount + budget;
+    for (;;) {
+      const ev = this.#slice(Math.max(0, stopAt - this.icount));
+      if (ev) return ev;
+      if (this.icount >= stopAt || this.#driver.idle) {
+        return { type: "budget", icount: this.icount };
+      }
+    }
+  }
+
+  /**
+   * Yields every event until the guest exits or powers off, or the run is
+   * stopped. With `budget`, yields a `budget` event and returns after that
+   * many instructions. Awaits between slices, so serial `expect`s settle and
+   * input arrives; an idle guest sleeps until input.
+   */
+  async *run(opts: { budget?: number } = {}): AsyncGenerator<RunEvent> {
+    const stopAt = opts.budget === undefined ? Infinity : this.icount + opts.budget;
+    let lastYield = performance.now();
+    for (;;) {
+      const left = stopAt - this.icount;
+      if (left <= 0) {
+        yield { type: "budget", icount: this.icount };
+        return;
+      }
+      const ev = this.#slice(Math.min(left, SLICE));
+      if (ev) {
+        yield ev;
+        if (ev.type === "exit" || ev.type === "poweroff" || ev.type === "stop") return;
+      } else if (this.#driver.idle) await this.#driver.waitForInput();
+      else if (performance.now() - lastYield >= YIELD_MS) {
+        await new Promise((r) => setTimeout(r, 0));
+        lastYield = performance.now();
+      } else await Promise.resolve();
+    }
+  }
+
+  /** Runs exactly `n` instructions unless an event comes first (returned), else null. */
+  step(n = 1): RunEvent | null {
+    const ev = this.next(n);
+    return ev.type === "budget" && !this.#driver.idle ? null : ev;
+  }
+
+  /** Runs until the pc reaches `pc` or another event (syscalls and resets just run). */
+  runUntil(pc: bigint): RunEvent {
+    const had = this.#breakpoints.has(pc);
+    if (!had) this.addBreakpoint(pc);
+    try {
+      for (;;) {
+        const ev = this.next();
+        if (ev.type === "budget" && this.#driver.idle) return ev;
+        if (ev.type !== "budget" && ev.type !== "syscall" && ev.type !== "reset") return ev;
+      }
+    } finally {
+      if (!had) this.removeBreakpoint(pc);
+    }
+  }
+
+  /** Runs to the end, handling nothing; returns the exit or poweroff status (0 if stopped). */
+  async runToExit(): Promise<number> {
+    for await (const ev of this.run()) {
+      if (ev.type === "exit" || ev.type === "poweroff") return ev.status;
+    }
+    return 0;
+  }
+
+  /**
+   * Captures the whole machine state in memory (CPU, clock, memory, OS or
+   * device state).
+   */
+  snapshot(): Snapshot {
+    return takeSnapshot(this.mode, this.#driver.state);
+  }
+
+  /** Puts the machine back into the state of `snapshot` (taken on this machine). */
+  restore(snapshot: Snapshot): void {
+    restoreSnapshot(this.mode, this.#driver.state, snapshot as ModeSnapshot);
+  }
+
+  /** Writes a snapshot file (QEMU's `savevm`); `createMachine({ loadvm })` reads it. */
+  save(path: string): Promise<void> {
+    return saveSnapshot(this.#driver.state, path);
+  }
+
+  /** Runs the tools' exit callbacks and releases host resources (files, disk images). */
+  async close(): Promise<void> {
+    this.#finish();
+    await this.#driver.close();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The one place the machine reaches the snapshot machinery: a mode's state
+ * object (`LinuxProcess`, `EmulatedSystem`) provides `snapshot()` and
+ * `restore(s)`, and snapshot files are written and read by the file format
+ * module. Until those exist, every call says so with an EmuError.
+ *
+ * @module
+ */
+
+import { EmuError } from "../errors.ts";
+import type { ModeSnapshot } from "./driver.ts";
+
+/** What the machine calls on a mode's state object. */
+export interface Snapshottable {
+  snapshot(): unknown;
+  restore(state: unknown): void;
+}
+
+function unavailable(): never {
+  throw new EmuError("snapshots not available yet", "this build of Denemu cannot save state");
+}
+
+function snapshottable(state: object): Snapshottable {
+  const s = state as Partial<Snapshottable>;
+  if (typeof s.snapshot !== "function" || typeof s.restore !== "function") unavailable();
+  return s as Snapshottable;
+}
+
+/** Captures `state` as a snapshot of `mode`. */
+export function takeSnapshot(mode: "user" | "system", state: object): ModeSnapshot {
+  return { mode, state: snapshottable(state).snapshot() } as ModeSnapshot;
+}
+
+/** Puts `snapshot` back into `state`; a snapshot of the other mode is refused. */
+export function restoreSnapshot(
+  mode: "user" | "system",
+  state: object,
+  snapshot: ModeSnapshot,
+): void {
+  if (snapshot.mode !== mode) {
+    throw new EmuError(
+      `cannot restore a ${snapshot.mode}-mode snapshot into a ${mode}-mode machine`,
+    );
+  }
+  snapshottable(state).restore((snapshot as ModeSnapshot & { state: unknown }).state);
+}
+
+/** Writes the state of `state` to the snapshot file `path`. */
+export function saveSnapshot(_state: object, _path: string): Promise<void> {
+  return Promise.reject(new EmuError("snapshots not available yet", "cannot save a snapshot file"));
+}
+
+/** Loads the snapshot file `path` into `state`. */
+export function loadSnapshot(_state: object, _path: string): Promise<void> {
+  return Promise.reject(new EmuError("snapshots not available yet", "cannot load a snapshot file"));
+}

@@ -1,0 +1,196 @@
+/**
+ * System mode's part of a {@linkcode Machine}: a board with its devices,
+ * run in slices bounded by the next device event (`SystemRunLoop`). The
+ * board's reset device reports `reset` and `poweroff`; traps and interrupts
+ * go to the guest's own handlers (and to `hooks.on("discontinuity")`).
+ *
+ * @module
+ */
+
+import type { ElfSymbol } from "../elf.ts";
+import { parseElf } from "../elf.ts";
+import { EmuError, InternalError } from "../errors.ts";
+import { STATE_BASE } from "../host_memory.ts";
+import type { ToolBinary } from "../plugin.ts";
+import type { EmulatedSystem } from "../system/emulated_system.ts";
+import type { MachineDriver } from "./driver.ts";
+import type { RunEvent } from "./events.ts";
+import { loadedBounds, loadedSymbols } from "./symbols.ts";
+
+/** An ELF image the board loaded (firmware or kernel), for symbols. */
+interface LoadedElf {
+  path: string;
+  symbols: ElfSymbol[];
+  binary?: ToolBinary;
+}
+
+/**
+ * A {@linkcode MachineDriver} over an {@linkcode EmulatedSystem}.
+ *
+ * With a `shadow` (`-accel lockstep`), a second machine built alike runs on
+ * the interpreter behind the first (on the JIT): after every slice it runs
+ * to the same instruction count and the two register files must be equal.
+ * Comparing whole machines rather than single blocks keeps device side
+ * effects (MMIO, CSRs) from happening twice in one machine; runs are
+ * deterministic, so the two stay in step. Input typed into the first
+ * machine's serial port is typed into the shadow's too.
+ */
+export class SystemDriver implements MachineDriver {
+  readonly mode = "system";
+  #started = false;
+  #endStatus: number | null = null;
+  readonly #images: LoadedElf[];
+
+  /** `images`: the host paths of the -bios and -kernel files (ELF ones give symbols). */
+  constructor(readonly sys: EmulatedSystem, images: string[], readonly shadow?: EmulatedSystem) {
+    this.#images = images.flatMap((path) => elfImage(path));
+    sys.serial.onInput(() => sys.loop.wake()); // typed input wakes an idle hart
+    if (shadow) sys.serial.onInput((bytes) => shadow.serial.write(bytes));
+  }
+
+  get cpu() {
+    return this.sys.cpu;
+  }
+
+  get hooks() {
+    return this.sys.hooks;
+  }
+
+  get target() {
+    return this.sys.target;
+  }
+
+  get mirror() {
+    return this.shadow?.hooks.vcpu;
+  }
+
+  get serial() {
+    return this.sys.serial;
+  }
+
+  get exited(): boolean {
+    return this.#endStatus !== null;
+  }
+
+  get idle(): boolean {
+    return this.sys.hart.waiting && this.sys.events.nextDeadline() === null;
+  }
+
+  slice(budget: number, paused: () => boolean): RunEvent | null {
+    if (this.#endStatus !== null) return { type: "exit", status: this.#endStatus, signal: null };
+    if (!this.#started) {
+      this.#started = true;
+      this.hooks.events.emit("vcpu_init", { index: 0 });
+    }
+    this.sys.loop.pauseRequested = paused;
+    const from = this.cpu.icount;
+    const r = this.sys.loop.runSlice(budget);
+    if (this.shadow) this.#follow(this.shadow, from);
+    if (this.#endStatus !== null) return { type: "exit", status: this.#endStatus, signal: null };
+    if (!r) return null;
+    if (r.kind === "poweroff") {
+      this.#finish(r.status);
+      return { type: "poweroff", status: r.status };
+    }
+    return r.kind === "reset" ? { type: "reset" } : { type: "stop" };
+  }
+
+  /** Runs the shadow machine up to the main one's instruction count and compares them. */
+  #follow(shadow: EmulatedSystem, from: number): void {
+    const icount = this.cpu.icount;
+    while (shadow.cpu.icount < icount) {
+      const r = shadow.loop.runSlice(icount - shadow.cpu.icount);
+      if (r?.kind === "poweroff") break;
+      if (!r && shadow.hart.waiting && shadow.events.nextDeadline() === null) break;
+    }
+    const diff = stateDifference(this.sys, shadow);
+    if (shadow.cpu.icount !== icount || diff) {
+      throw new InternalError(
+        `lockstep: between instructions ${from} and ${icount} the JIT and the interpreter ` +
+          `differ (interp at ${shadow.cpu.icount}): ${diff || "instruction count"}`,
+        this.cpu.pc,
+      );
+    }
+  }
+
+  #finish(status: number): void {
+    this.#endStatus = status;
+    this.hooks.events.emit("vcpu_exit", { index: 0 });
+    this.hooks.events.emit("exit", { status });
+  }
+
+  waitForInput(): Promise<void> {
+    return this.sys.loop.waitForInput();
+  }
+
+  wake(): void {
+    this.sys.loop.wake();
+  }
+
+  end(status: number): void {
+    if (this.#endStatus === null) this.#finish(status);
+    this.cpu.stopRequested = true;
+    this.cpu.exitRequest = true;
+    this.wake();
+  }
+
+  symbols(): ElfSymbol[] {
+    return this.#images.flatMap((i) => i.symbols);
+  }
+
+  /** The kernel (the last ELF image given), as tools see the main program. */
+  binary(): ToolBinary | undefined {
+    return this.#images.at(-1)?.binary;
+  }
+
+  mapMemory(): void {
+    throw new EmuError("mapMemory: system-mode memory is the board's RAM and devices");
+  }
+
+  /** System mode reports no faults: the guest's trap handlers take them. */
+  dropFault(): void {}
+
+  /** Signals are a user-mode notion: gdb's continue-with-signal does nothing here. */
+  sendSignal(): void {}
+
+  get state(): object {
+    return this.sys;
+  }
+
+  async close(): Promise<void> {
+    await this.shadow?.close();
+    await this.sys.close();
+  }
+}
+
+/** The registers that differ between two machines, as "name jit/interp", or "". */
+function stateDifference(a: EmulatedSystem, b: EmulatedSystem): string {
+  const size = a.target.state.size;
+  const sa = a.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size);
+  const sb = b.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size);
+  if (sa.every((x, i) => x === sb[i])) return "";
+  const regs = a.target.state.registers.filter((r) =>
+    a.cpu.getState(r.offset) !== b.cpu.getState(r.offset)
+  );
+  const shown = regs.map((r) =>
+    `${r.name} ${a.cpu.getState(r.offset).toString(16)}/${b.cpu.getState(r.offset).toString(16)}`
+  );
+  return shown.length ? shown.join(", ") : "state outside the registers";
+}
+
+/** The symbols of `path` when it is an ELF file; nothing for raw images. */
+function elfImage(path: string): LoadedElf[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch {
+    return [];
+  }
+  if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) return [];
+  try {
+    const elf = parseElf(bytes, path);
+    return [{ path, symbols: loadedSymbols(elf), binary: loadedBounds(elf, 0n, path) }];
+  } catch {
+    return []; // the board already reported what is wrong with it
+  }
+}

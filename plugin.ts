@@ -1,0 +1,130 @@
+/**
+ * Denemu for plugin authors: what tool, device, machine (board) and target
+ * plugins are built from, besides the scripting API of `mod.ts` (re-exported
+ * here). A plugin's default export is a manifest (`kind`, `name`,
+ * `apiVersion: { min, cur }`, ...); Denemu refuses one whose range does not
+ * include its {@linkcode PLUGIN_API_VERSION}.
+ *
+ * @example
+ * ```ts
+ * import type { ToolPlugin } from "./plugin.ts";
+ * const plugin: ToolPlugin = {
+ *   kind: "tool",
+ *   name: "count",
+ *   apiVersion: { min: 2, cur: 2 },
+ *   description: "counts instructions",
+ *   install(ctx) {
+ *     const sb = ctx.hooks.scoreboard();
+ *     ctx.hooks.onTranslate((tb) => tb.inlineAdd(sb, BigInt(tb.insns.length)));
+ *     ctx.onExit(() => ctx.out(`insns: ${sb.sum()}\n`));
+ *   },
+ * };
+ * export default plugin;
+ * ```
+ *
+ * @module
+ */
+
+export * from "./mod.ts";
+export {
+  type DevicePlugin,
+  loadDevicePlugin,
+  type MachinePlugin,
+  PLUGIN_API_VERSION,
+  type PluginApiRange,
+  type TargetPlugin,
+  type ToolBinary,
+  type ToolContext,
+  type ToolPlugin,
+} from "./core/plugin.ts";
+
+// Targets: the IR they translate to, the CPU state, traps, soft float.
+export * from "./core/ir.ts";
+export * from "./core/trap.ts";
+export type * from "./core/target.ts";
+export { hex } from "./core/errors.ts";
+export { type Backend, CpuCore, type RunExit } from "./core/cpu_core.ts";
+export { GuestMemory, type MmioHandler, type Page, Perm } from "./core/guest_memory.ts";
+export { PAGE_SIZE, STATE_BASE } from "./core/host_memory.ts";
+export { VirtualClock } from "./core/clock.ts";
+export * from "./core/softfloat/mod.ts";
+export {
+  type ElfFile,
+  type ElfSymbol,
+  parseElf,
+  type ParseElfOptions,
+  readSymbols,
+} from "./core/elf.ts";
+
+// Boards and devices.
+export {
+  type BusRegion,
+  type DmaView,
+  type MmioRegion,
+  PhysicalBus,
+  type RamRegion,
+} from "./core/system/bus.ts";
+export { type EventHandle, EventQueue } from "./core/system/events.ts";
+export { SystemMemory } from "./core/system/system_memory.ts";
+export * from "./core/system/system_target.ts";
+export * from "./core/decodetree/decodetree.ts";
+export {
+  type InterruptController,
+  type InterruptSink,
+  IrqLine,
+  RecordingInterruptSink,
+} from "./core/system/irq.ts";
+export { type WordRegisters, wordRegisters } from "./core/system/registers.ts";
+export {
+  cpuIntcLabel,
+  descriptionToNode,
+  type Device,
+  type DeviceContext,
+  type DeviceDescription,
+  type MachineEvent,
+  type RandomSource,
+} from "./core/system/device.ts";
+export { DeviceOptions, type DeviceSpec } from "./core/system/options.ts";
+export {
+  type BuiltMachine,
+  type CreatedDevice,
+  type DeviceFactory,
+  MachineControl,
+  MachineDevices,
+  type MachineEnv,
+  type MachineOptions,
+} from "./core/system/machine.ts";
+export {
+  type DecodedFdt,
+  decodeFdt,
+  encodeFdt,
+  type FdtCell,
+  fdtCells,
+  type FdtEncodeOptions,
+  FdtNode,
+  type FdtPropValue,
+  type FdtReservation,
+  fdtString,
+  fdtStrings,
+  u64Cells,
+} from "./core/system/fdt.ts";
+export {
+  attachVirtio,
+  createVirtioMmio,
+  VIRTIO_F_VERSION_1,
+  VIRTIO_MMIO_SIZE,
+  VIRTIO_VENDOR_QEMU,
+  type VirtioBackend,
+  VirtioMmioReg,
+  VirtioMmioTransport,
+  VirtioStatus,
+} from "./core/system/virtio.ts";
+export {
+  SplitVirtqueue,
+  type VirtqBuffer,
+  VirtqChain,
+  VirtqueueError,
+} from "./core/system/virtqueue.ts";
+export * from "./core/block.ts";
+export { SparseMap } from "./core/host_seek.ts";
+export { concatBytes } from "./core/bytes.ts";

@@ -1,0 +1,58 @@
+/**
+ * The qcow2 block format (QEMU's copy-on-write image format, versions 2 and
+ * 3; docs/interop/qcow2.txt). The parts live in `qcow2/`: the header, L1/L2
+ * entries, refcounts, the open image, creation and checking.
+ *
+ * @module
+ */
+
+import {
+  type BlockDriver,
+  type BlockFormatPlugin,
+  type BlockOpenContext,
+  EmuError,
+} from "../../plugin.ts";
+import { Incompat, parseHeader, QCOW2_MAGIC } from "./qcow2/header.ts";
+import { Qcow2Image } from "./qcow2/image.ts";
+import { createQcow2 } from "./qcow2/create.ts";
+
+async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
+  const { file, options } = ctx;
+  const first = file.read(0, 512);
+  const bits = first[23];
+  const head = bits >= 9 && bits <= 21 ? file.read(0, Math.min(2 ** bits, file.size)) : first;
+  const header = parseHeader(head, file.size, file.path);
+  const writable = !options.readOnly || !!options.snapshot;
+  if (writable && header.incompatible & Incompat.CORRUPT) {
+    throw new EmuError(
+      `${file.path}: the image is marked corrupt and can be opened read-only only`,
+      "repair it with emu img check -r all",
+    );
+  }
+  if (writable && header.incompatible & Incompat.DIRTY) {
+    throw new EmuError(
+      `${file.path}: the image is dirty (its refcounts were not written)`,
+      "repair it with emu img check -r all",
+    );
+  }
+  const backing = header.backingFile && !options.noBacking
+    ? await ctx.openBacking(header.backingFile, header.backingFormat)
+    : undefined;
+  return new Qcow2Image(file, header, backing, writable);
+}
+
+/** The qcow2 format plugin. */
+const plugin: BlockFormatPlugin = {
+  kind: "block",
+  name: "qcow2",
+  apiVersion: { min: 2, cur: 2 },
+  description: "QEMU copy-on-write image, versions 2 and 3",
+  probe: (head) =>
+    head.length >= 8 && new DataView(head.buffer, head.byteOffset).getUint32(0) === QCOW2_MAGIC &&
+      head[7] >= 2
+      ? 100
+      : 0,
+  open,
+  create: createQcow2,
+};
+export default plugin;

@@ -1,0 +1,485 @@
+/**
+ * An open qcow2 image: guest reads and writes through the L1/L2 map,
+ * allocation of data clusters and L2 tables, copy-on-write of clusters that
+ * are shared (with a snapshot or a backing file), and compressed clusters.
+ *
+ * Metadata is written in QEMU's order so that a crash between any two writes
+ * leaves an image `qemu-img check` accepts, with leaks at worst: a new
+ * cluster gets its refcount first, then its contents, then the L2 entry that
+ * points to it; a new L2 table is filled before the L1 entry points to it;
+ * old clusters are freed only after nothing points to them.
+ *
+ * @module
+ */
+
+import {
+  type BlockDriver,
+  type BlockExtent,
+  type CheckResult,
+  EmuError,
+  type HostFile,
+  type ImageDescription,
+} from "../../../plugin.ts";
+import { readSnapshots } from "./snapshot.ts";
+import { checkQcow2 } from "./check.ts";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { be64, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
+import {
+  type ClusterMapping,
+  compressedClusters,
+  decodeEntry,
+  encodeCompressed,
+  encodeEntry,
+} from "./l2.ts";
+import { entryAt, Refcounts } from "./refcount.ts";
+
+/** L2 tables kept in memory at most (a table maps cluster_size/8 clusters). */
+const L2_CACHE_TABLES = 512;
+
+/**
+ * A qcow2 image open for reading, or for reading and writing.
+ *
+ * @example
+ * ```ts ignore
+ * const img = await openImage("disk.qcow2", { format: "qcow2" });
+ * img.write(0, new Uint8Array(65536).fill(1)); // allocates one cluster
+ * img.close();
+ * ```
+ */
+export class Qcow2Image implements BlockDriver {
+  readonly format = "qcow2";
+  readonly clusterSize: number;
+  readonly clusterBits: number;
+  readonly l2Entries: number;
+  /** L1 entries (host offset of each L2 table, 0 if none) */
+  l1: number[];
+  /** the COPIED flag of each L1 entry */
+  l1Copied: boolean[];
+  readonly refcounts: Refcounts;
+  readonly #l2Cache = new Map<number, Uint8Array>();
+  #lastCompressed: { host: number; data: Uint8Array } | undefined;
+
+  constructor(
+    readonly file: HostFile,
+    readonly header: Qcow2Header,
+    readonly backing: BlockDriver | undefined,
+    readonly writable: boolean,
+  ) {
+    this.clusterBits = header.clusterBits;
+    this.clusterSize = 2 ** header.clusterBits;
+    this.l2Entries = this.clusterSize / 8;
+    this.l1 = [];
+    this.l1Copied = [];
+    this.reload();
+    this.refcounts = new Refcounts(
+      file,
+      header.clusterBits,
+      header.refcountOrder,
+      header.refcountTableOffset,
+      header.refcountTableClusters,
+    );
+  }
+
+  /** Rereads the L1 table and forgets cached L2 tables (after a repair rewrote them). */
+  reload(): void {
+    const h = this.header;
+    const raw = this.file.read(h.l1TableOffset, h.l1Size * 8);
+    this.l1 = [];
+    this.l1Copied = [];
+    for (let i = 0; i < h.l1Size; i++) {
+      const e = entryAt(raw, i * 8);
+      this.l1.push(e - (e % 512));
+      this.l1Copied.push((raw[i * 8] & 0x80) !== 0);
+    }
+    this.#l2Cache.clear();
+  }
+
+  /** Virtual size in bytes. */
+  get size(): number {
+    return this.header.size;
+  }
+
+  #bad(what: string): EmuError {
+    return new EmuError(`${this.file.path}: ${what}`, "check it with emu img check");
+  }
+
+  /** The L2 table at host offset `offset`, checked to be inside the file. */
+  l2Table(offset: number): Uint8Array {
+    let t = this.#l2Cache.get(offset);
+    if (t) return t;
+    if (offset % this.clusterSize || offset + this.clusterSize > this.file.size || offset === 0) {
+      throw this.#bad(
+        `L2 table offset 0x${offset.toString(16)} invalid (past the end of the file)`,
+      );
+    }
+    if (this.#l2Cache.size >= L2_CACHE_TABLES) this.#l2Cache.clear();
+    t = this.file.read(offset, this.clusterSize);
+    this.#l2Cache.set(offset, t);
+    return t;
+  }
+
+  /** The mapping of guest cluster `index`. */
+  lookup(index: number): ClusterMapping {
+    const l2Offset = this.l1[Math.floor(index / this.l2Entries)] ?? 0;
+    if (!l2Offset) return { kind: "unallocated", host: 0, copied: false, compressedSize: 0 };
+    const m = decodeEntry(this.l2Table(l2Offset), (index % this.l2Entries) * 8, this.clusterBits);
+    if (m.kind === "zero" && this.header.version === 2) {
+      throw this.#bad(`zero cluster flag in a version 2 image (guest cluster ${index})`);
+    }
+    if (m.kind === "data" && (m.host % this.clusterSize || m.host >= this.file.size)) {
+      throw this.#bad(`data cluster offset 0x${m.host.toString(16)} invalid (past the end)`);
+    }
+    return m;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    const cs = this.clusterSize;
+    let pos = offset;
+    while (pos < offset + length && pos < this.size) {
+      const index = Math.floor(pos / cs), inCluster = pos % cs;
+      const n = Math.min(cs - inCluster, offset + length - pos, this.size - pos);
+      const dst = out.subarray(pos - offset, pos - offset + n);
+      const m = this.lookup(index);
+      if (m.kind === "data") this.file.readInto(m.host + inCluster, dst);
+      else if (m.kind === "compressed") {
+        dst.set(this.#decompress(m).subarray(inCluster, inCluster + n));
+      } else if (m.kind === "unallocated" && this.backing && pos < this.backing.size) {
+        dst.set(this.backing.read(pos, Math.min(n, this.backing.size - pos)));
+      }
+      pos += n;
+    }
+    return out;
+  }
+
+  #decompress(m: ClusterMapping): Uint8Array {
+    if (this.#lastCompressed?.host === m.host) return this.#lastCompressed.data;
+    const raw = this.file.read(m.host, m.compressedSize);
+    let data: Uint8Array;
+    try {
+      data = new Uint8Array(inflateRawSync(raw, { finishFlush: 2 /* Z_SYNC_FLUSH */ }));
+    } catch {
+      throw this.#bad(`compressed cluster at 0x${m.host.toString(16)} does not inflate`);
+    }
+    if (data.length < this.clusterSize) {
+      throw this.#bad(`compressed cluster at 0x${m.host.toString(16)} is short`);
+    }
+    data = data.subarray(0, this.clusterSize);
+    this.#lastCompressed = { host: m.host, data };
+    return data;
+  }
+
+  #checkWritable(): void {
+    if (!this.writable) throw new EmuError(`${this.file.path}: the image is open read-only`);
+  }
+
+  /** Writes `value` into the L2 entry of guest cluster `index`, making its L2 table writable. */
+  #setL2(index: number, fill: (table: Uint8Array, at: number) => void): void {
+    const l1Index = Math.floor(index / this.l2Entries);
+    const table = this.#writableL2(l1Index);
+    const at = (index % this.l2Entries) * 8;
+    fill(table, at);
+    this.file.write(this.l1[l1Index] + at, table.subarray(at, at + 8));
+  }
+
+  /**
+   * The L2 table of L1 entry `l1Index`, allocated (filled with zeros) or
+   * copied (if shared with a snapshot) first when needed.
+   */
+  #writableL2(l1Index: number): Uint8Array {
+    if (l1Index >= this.l1.length) throw this.#bad(`write past the L1 table (entry ${l1Index})`);
+    const old = this.l1[l1Index];
+    if (old && this.l1Copied[l1Index]) return this.l2Table(old);
+    const contents = old ? this.l2Table(old).slice() : new Uint8Array(this.clusterSize);
+    if (old) this.#shareEntries(contents);
+    const offset = this.refcounts.alloc();
+    this.file.write(offset, contents);
+    this.#l2Cache.set(offset, contents);
+    this.l1[l1Index] = offset;
+    this.l1Copied[l1Index] = true;
+    const entry = be64(offset);
+    entry[0] |= 0x80;
+    this.file.write(this.header.l1TableOffset + l1Index * 8, entry);
+    if (old) this.refcounts.update(old, 1, -1);
+    return contents;
+  }
+
+  /** A copied L2 table adds one reference to each cluster it maps (clears COPIED). */
+  #shareEntries(table: Uint8Array): void {
+    for (let at = 0; at < table.length; at += 8) {
+      const m = decodeEntry(table, at, this.clusterBits);
+      if (m.kind === "compressed") {
+        const [first, n] = compressedClusters(m, this.clusterSize);
+        this.refcounts.update(first, n, 1);
+      } else if (m.host) {
+        this.refcounts.update(m.host, 1, 1);
+        table[at] &= 0x7f;
+      }
+    }
+  }
+
+  /** Drops the reference an old mapping held. */
+  #release(m: ClusterMapping): void {
+    if (m.kind === "compressed") {
+      const [first, n] = compressedClusters(m, this.clusterSize);
+      this.refcounts.update(first, n, -1);
+    } else if (m.host) this.refcounts.update(m.host, 1, -1);
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    this.#checkWritable();
+    if (offset + data.length > this.size) throw this.#bad("write past the end of the disk");
+    const cs = this.clusterSize;
+    let pos = offset;
+    while (pos < offset + data.length) {
+      const index = Math.floor(pos / cs), inCluster = pos % cs;
+      const run = inCluster
+        ? 0
+        : this.#freshRun(index, Math.floor((offset + data.length - pos) / cs));
+      if (run > 1) {
+        this.#writeFresh(index, data.subarray(pos - offset, pos - offset + run * cs));
+        pos += run * cs;
+        continue;
+      }
+      const n = Math.min(cs - inCluster, offset + data.length - pos);
+      this.#writeCluster(index, inCluster, data.subarray(pos - offset, pos - offset + n));
+      pos += n;
+    }
+  }
+
+  /** How many of the `max` clusters from `index` (within one L2 table) have no host cluster. */
+  #freshRun(index: number, max: number): number {
+    const end = Math.min(index + max, (Math.floor(index / this.l2Entries) + 1) * this.l2Entries);
+    let i = index;
+    while (i < end && this.lookup(i).host === 0 && this.lookup(i).kind !== "compressed") i++;
+    return i - index;
+  }
+
+  /**
+   * Writes whole clusters that have no host cluster yet in one go: one
+   * contiguous allocation, one data write, then the L2 entries in one write.
+   */
+  #writeFresh(index: number, data: Uint8Array): void {
+    const n = data.length / this.clusterSize;
+    const host = this.refcounts.alloc(n);
+    this.file.write(host, data);
+    const l1Index = Math.floor(index / this.l2Entries);
+    const table = this.#writableL2(l1Index);
+    const at = (index % this.l2Entries) * 8;
+    for (let k = 0; k < n; k++) {
+      encodeEntry(table, at + k * 8, host + k * this.clusterSize, { copied: true });
+    }
+    this.file.write(this.l1[l1Index] + at, table.subarray(at, at + n * 8));
+  }
+
+  #writeCluster(index: number, inCluster: number, part: Uint8Array): void {
+    const m = this.lookup(index);
+    if (m.kind === "data" && m.copied) {
+      this.#checkNotMetadata(m.host);
+      return this.file.write(m.host + inCluster, part);
+    }
+    let contents = part;
+    if (part.length < this.clusterSize) {
+      contents = this.read(index * this.clusterSize, this.clusterSize);
+      contents.set(part, inCluster);
+    }
+    const host = this.refcounts.alloc();
+    this.file.write(host, contents);
+    this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));
+    this.#release(m);
+  }
+
+  /** Refuses to write data over the header, the L1 table or the refcount table. */
+  #checkNotMetadata(host: number): void {
+    const cs = this.clusterSize, h = this.header;
+    const within = (start: number, bytes: number) =>
+      host >= start - (start % cs) && host < start + Math.max(bytes, 1);
+    if (
+      host < cs || within(h.l1TableOffset, h.l1Size * 8) ||
+      within(this.refcounts.tableOffset, this.refcounts.tableClusters * cs) ||
+      this.refcounts.table.includes(host) || this.l1.includes(host)
+    ) {
+      this.markCorrupt();
+      throw this.#bad(
+        `data cluster at 0x${host.toString(16)} overlaps metadata; the image is now marked corrupt`,
+      );
+    }
+  }
+
+  /** Sets the corrupt bit (version 3), so QEMU opens the image read-only until it is repaired. */
+  markCorrupt(): void {
+    if (this.header.version !== 3) return;
+    this.header.incompatible |= Incompat.CORRUPT;
+    this.file.write(HeaderField.INCOMPAT, be64(this.header.incompatible));
+  }
+
+  /** Allocates guest cluster `index` for preallocation; `fill` writes its zeros too. */
+  preallocateCluster(index: number, fill: boolean): void {
+    const host = this.refcounts.alloc();
+    if (fill) this.file.write(host, new Uint8Array(this.clusterSize));
+    else if (host + this.clusterSize > this.file.size) this.file.truncate(host + this.clusterSize);
+    this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));
+  }
+
+  /** Stores one whole guest cluster compressed (uncompressed if it does not shrink). */
+  writeCompressed(offset: number, cluster: Uint8Array): void {
+    this.#checkWritable();
+    const index = offset / this.clusterSize;
+    const packed = deflateRawSync(cluster, { level: 6 });
+    if (packed.length >= this.clusterSize - 512) {
+      return this.write(index * this.clusterSize, cluster);
+    }
+    const old = this.lookup(index);
+    const host = this.refcounts.allocBytes(packed.length);
+    this.file.write(host, packed);
+    this.#setL2(index, (t, at) => encodeCompressed(t, at, host, packed.length, this.clusterBits));
+    this.#release(old);
+  }
+
+  writeZeroes(offset: number, length: number): void {
+    this.#checkWritable();
+    const cs = this.clusterSize;
+    let pos = offset;
+    while (pos < offset + length) {
+      const index = Math.floor(pos / cs), inCluster = pos % cs;
+      const n = Math.min(cs - inCluster, offset + length - pos);
+      const m = this.lookup(index);
+      const whole = n === cs || (inCluster === 0 && pos + n >= this.size);
+      if (whole && this.header.version === 3) {
+        if (m.kind !== "zero") {
+          this.#setL2(index, (t, at) => encodeEntry(t, at, 0, { copied: false, zero: true }));
+          this.#release(m);
+        }
+      } else if (m.kind !== "unallocated" || this.backing) this.write(pos, new Uint8Array(n));
+      pos += n;
+    }
+  }
+
+  status(offset: number, length: number): BlockExtent {
+    const cs = this.clusterSize;
+    const first = this.#clusterStatus(offset);
+    let pos = Math.min(offset + cs - (offset % cs), offset + length, this.size);
+    while (pos < offset + length && pos < this.size) {
+      const next = this.#clusterStatus(pos);
+      const contiguous = first.hostOffset === undefined
+        ? next.hostOffset === undefined
+        : next.hostOffset === first.hostOffset + (pos - offset);
+      if (
+        next.data !== first.data || next.zero !== first.zero || next.depth !== first.depth ||
+        next.present !== first.present ||
+        next.present !== first.present ||
+        !contiguous || !!next.compressed !== !!first.compressed
+      ) break;
+      pos = Math.min(pos + cs, offset + length, this.size);
+    }
+    return { ...first, start: offset, length: pos - offset };
+  }
+
+  #clusterStatus(pos: number): BlockExtent {
+    const m = this.lookup(Math.floor(pos / this.clusterSize));
+    const inCluster = pos % this.clusterSize;
+    const base = { start: pos, length: this.clusterSize - inCluster, depth: 0, present: true };
+    if (m.kind === "data") {
+      return { ...base, data: true, zero: false, hostOffset: m.host + inCluster };
+    }
+    if (m.kind === "compressed") return { ...base, data: true, zero: false, compressed: true };
+    if (m.kind === "zero") return { ...base, data: false, zero: true };
+    if (!this.backing || pos >= this.backing.size) {
+      return { ...base, present: false, data: false, zero: true };
+    }
+    const below = this.backing.status(pos, base.length);
+    return { ...below, start: pos, depth: below.depth + 1 };
+  }
+
+  resize(size: number): void {
+    this.#checkWritable();
+    const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
+    if (size < this.size) this.#discardFrom(Math.ceil(size / this.clusterSize));
+    if (needL1 > this.l1.length) this.#growL1(needL1);
+    this.header.size = size;
+    this.file.write(HeaderField.SIZE, be64(size));
+  }
+
+  /** Unmaps guest clusters from `first` on (a shrink), visiting only L2 tables that exist. */
+  #discardFrom(first: number): void {
+    for (let l1i = Math.floor(first / this.l2Entries); l1i < this.l1.length; l1i++) {
+      if (!this.l1[l1i]) continue;
+      const from = Math.max(first, l1i * this.l2Entries);
+      for (let index = from; index < (l1i + 1) * this.l2Entries; index++) {
+        const m = this.lookup(index);
+        if (m.kind === "unallocated") continue;
+        this.#setL2(index, (t, at) => encodeEntry(t, at, 0, { copied: false }));
+        this.#release(m);
+      }
+    }
+  }
+
+  /** Moves the L1 table to a larger place; the header switches in one write. */
+  #growL1(entries: number): void {
+    const bytes = entries * 8;
+    const clusters = Math.ceil(bytes / this.clusterSize);
+    const offset = this.refcounts.alloc(clusters);
+    const raw = new Uint8Array(clusters * this.clusterSize);
+    this.l1.forEach((o, i) => {
+      raw.set(be64(o), i * 8);
+      if (this.l1Copied[i]) raw[i * 8] |= 0x80;
+    });
+    this.file.write(offset, raw);
+    const h = new Uint8Array(12);
+    new DataView(h.buffer).setUint32(0, entries);
+    h.set(be64(offset), 4);
+    this.file.write(HeaderField.L1_SIZE, h);
+    const [oldOffset, oldSize] = [this.header.l1TableOffset, this.header.l1Size];
+    [this.header.l1TableOffset, this.header.l1Size] = [offset, entries];
+    while (this.l1.length < entries) {
+      this.l1.push(0);
+      this.l1Copied.push(false);
+    }
+    if (oldSize) this.refcounts.update(oldOffset, Math.ceil((oldSize * 8) / this.clusterSize), -1);
+  }
+
+  describe(): ImageDescription {
+    const h = this.header;
+    const data: Record<string, unknown> = h.version === 3
+      ? {
+        "compat": "1.1",
+        "compression-type": "zlib",
+        "lazy-refcounts": (h.compatible & 1) !== 0,
+        "refcount-bits": 2 ** h.refcountOrder,
+        "corrupt": (h.incompatible & Incompat.CORRUPT) !== 0,
+        "extended-l2": false,
+      }
+      : { "compat": "0.10", "compression-type": "zlib", "refcount-bits": 16 };
+    const snapshots = readSnapshots(this.file, h.snapshotsOffset, h.nbSnapshots).map((s) => ({
+      ...(s.icount === undefined ? {} : { "icount": s.icount }),
+      "vm-clock-nsec": s.vmClockNsec % 1e9,
+      "name": s.name,
+      "date-sec": s.dateSec,
+      "date-nsec": s.dateNsec,
+      "vm-clock-sec": Math.floor(s.vmClockNsec / 1e9),
+      "id": s.id,
+      "vm-state-size": s.vmStateSize,
+    }));
+    return {
+      backingFile: h.backingFile,
+      backingFormat: h.backingFormat,
+      dirty: (h.incompatible & Incompat.DIRTY) !== 0,
+      formatSpecific: { type: "qcow2", data },
+      snapshots: snapshots.length ? snapshots : undefined,
+    };
+  }
+
+  check(repair: "leaks" | "all" | undefined, log: (line: string) => void): CheckResult {
+    return checkQcow2(this, repair, log);
+  }
+
+  flush(): void {
+    this.file.sync();
+  }
+
+  close(): void {
+    if (this.writable) this.flush();
+    this.file.close();
+    this.backing?.close();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The raw block format: the file is the disk, byte for byte. Zero runs are
+ * left as holes, and block status reports holes as zero (`SEEK_DATA` is not
+ * available, so a hole is a run of zero bytes read back).
+ *
+ * @module
+ */
+
+import {
+  type BlockCreateOptions,
+  type BlockDriver,
+  type BlockExtent,
+  type BlockFormatPlugin,
+  EmuError,
+  HostFile,
+  isZero,
+  SparseMap,
+} from "../../plugin.ts";
+
+/** Granularity of raw block status where holes cannot be asked for. */
+const STATUS_GRAIN = 65536;
+
+/**
+ * A raw image.
+ *
+ * @example
+ * ```ts ignore
+ * const disk = await openImage("disk.img", { format: "raw" });
+ * ```
+ */
+export class RawImage implements BlockDriver {
+  readonly format = "raw";
+
+  readonly #holes: SparseMap | undefined;
+
+  constructor(readonly file: HostFile) {
+    this.#holes = file.hasOverlay ? undefined : SparseMap.open(file.path);
+  }
+
+  get size(): number {
+    return this.file.size;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    return this.file.read(offset, length);
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    if (offset + data.length > this.size) {
+      throw new EmuError(`${this.file.path}: write past the end of the disk`);
+    }
+    this.file.write(offset, data);
+  }
+
+  writeZeroes(offset: number, length: number): void {
+    const zeros = new Uint8Array(Math.min(length, 1 << 20));
+    for (let at = offset; at < offset + length; at += zeros.length) {
+      this.write(at, zeros.subarray(0, Math.min(zeros.length, offset + length - at)));
+    }
+  }
+
+  status(offset: number, length: number): BlockExtent {
+    const end = Math.min(offset + length, this.size);
+    const hole = this.#holes?.segment(offset, end);
+    const zero = hole
+      ? !hole.data
+      : isZero(this.file.read(offset, Math.min(STATUS_GRAIN, end - offset)));
+    const stop = hole ? hole.end : Math.min(offset + STATUS_GRAIN, end);
+    return {
+      start: offset,
+      length: Math.max(0, stop - offset),
+      present: true,
+      data: !zero,
+      zero,
+      depth: 0,
+      hostOffset: offset,
+    };
+  }
+
+  resize(size: number): void {
+    this.file.truncate(size);
+  }
+
+  flush(): void {
+    this.file.sync();
+  }
+
+  close(): void {
+    this.#holes?.close();
+    this.file.close();
+  }
+}
+
+function create(path: string, options: BlockCreateOptions): Promise<void> {
+  for (const k of Object.keys(options.options)) {
+    if (k !== "preallocation") throw new EmuError(`Invalid parameter '${k}'`);
+  }
+  if (options.backingFile) throw new EmuError("raw images have no backing file (-b)");
+  const file = HostFile.create(path);
+  const pre = options.options.preallocation ?? "off";
+  if (pre === "full") {
+    const zeros = new Uint8Array(Math.min(options.size, 16 << 20));
+    for (let at = 0; at < options.size; at += zeros.length) {
+      file.write(at, zeros.subarray(0, Math.min(zeros.length, options.size - at)));
+    }
+  } else if (pre === "off" || pre === "falloc") file.truncate(options.size);
+  else throw new EmuError(`Invalid preallocation mode: '${pre}'`);
+  file.close();
+  return Promise.resolve();
+}
+
+/** The raw format plugin. */
+const plugin: BlockFormatPlugin = {
+  kind: "block",
+  name: "raw",
+  apiVersion: { min: 2, cur: 2 },
+  description: "raw disk image (the file is the disk)",
+  probe: () => 1,
+  open: (ctx) => Promise.resolve(new RawImage(ctx.file)),
+  create,
+};
+export default plugin;

@@ -1,0 +1,111 @@
+/**
+ * `emu img convert` beside `qemu-img convert` in the same run: a 256 MiB
+ * dense image and a 4 GiB sparse one, raw to qcow2 and qcow2 to raw. Both
+ * tools run as child processes (Denemu's time includes Deno's start-up);
+ * each figure is the best wall time of a few runs.
+ *
+ * Run alone (`deno run -A scripts/bench_img.ts [--quick]`) or from
+ * `deno task bench`.
+ *
+ * @module
+ */
+
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+
+/** One conversion timed with both tools. */
+export interface ImgBenchRow {
+  name: string;
+  emuSeconds: number;
+  qemuSeconds: number;
+}
+
+async function wall(cmd: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
+  if (!r.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+async function best(runs: number, cmd: string, args: string[]): Promise<number> {
+  let t = Infinity;
+  for (let i = 0; i < runs; i++) t = Math.min(t, await wall(cmd, args));
+  return t;
+}
+
+/** Writes the test images into `dir`: dense (pseudo-random, incompressible) and sparse. */
+async function makeImages(dir: string, denseMiB: number): Promise<void> {
+  const f = await Deno.open(`${dir}/dense.raw`, { write: true, create: true, truncate: true });
+  const chunk = new Uint8Array(1 << 20);
+  let x = 0x9e3779b9;
+  for (let m = 0; m < denseMiB; m++) {
+    const w = new Uint32Array(chunk.buffer);
+    for (let i = 0; i < w.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      w[i] = x;
+    }
+    await f.write(chunk);
+  }
+  f.close();
+  const s = await Deno.open(`${dir}/sparse.raw`, { write: true, create: true, truncate: true });
+  await s.truncate(4 * 2 ** 30);
+  for (const at of [0, 2 ** 30, 3 * 2 ** 30, 4 * 2 ** 30 - (1 << 20)]) {
+    await s.seek(at, Deno.SeekMode.Start);
+    await s.write(chunk);
+  }
+  s.close();
+  for (const n of ["dense", "sparse"]) {
+    await wall("qemu-img", ["convert", "-O", "qcow2", `${dir}/${n}.raw`, `${dir}/${n}.qcow2`]);
+  }
+}
+
+/**
+ * Runs the conversions and prints a table; returns the figures.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await benchImg(true);
+ * ```
+ */
+export async function benchImg(quick = false): Promise<ImgBenchRow[]> {
+  try {
+    await wall("qemu-img", ["--version"]);
+  } catch {
+    console.log("img convert: skipped (qemu-img is not installed: apt-get install qemu-utils)");
+    return [];
+  }
+  const dir = await Deno.makeTempDir();
+  const runs = quick ? 1 : 3;
+  const rows: ImgBenchRow[] = [];
+  try {
+    await makeImages(dir, quick ? 64 : 256);
+    const cases: [string, string, string][] = [
+      [`dense ${quick ? 64 : 256} MiB raw -> qcow2`, "dense.raw", "qcow2"],
+      [`dense ${quick ? 64 : 256} MiB qcow2 -> raw`, "dense.qcow2", "raw"],
+      ["sparse 4 GiB raw -> qcow2", "sparse.raw", "qcow2"],
+      ["sparse 4 GiB qcow2 -> raw", "sparse.qcow2", "raw"],
+    ];
+    console.log(
+      `${"img convert".padEnd(28)} ${"emu img".padStart(9)} ${"qemu-img".padStart(9)}  ratio`,
+    );
+    for (const [name, src, fmt] of cases) {
+      const args = ["convert", "-O", fmt, `${dir}/${src}`, `${dir}/out.${fmt}`];
+      const emuSeconds = await best(runs, Deno.execPath(), ["run", "-A", MOD, "img", ...args]);
+      const qemuSeconds = await best(runs, "qemu-img", args);
+      rows.push({ name, emuSeconds, qemuSeconds });
+      console.log(
+        `${name.padEnd(28)} ${emuSeconds.toFixed(3).padStart(8)}s ${
+          qemuSeconds.toFixed(3).padStart(8)
+        }s  ${(emuSeconds / qemuSeconds).toFixed(2)}x`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  return rows;
+}
+
+if (import.meta.main) await benchImg(Deno.args.includes("--quick"));

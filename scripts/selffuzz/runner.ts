@@ -1,0 +1,130 @@
+/**
+ * The shared runner of the self-fuzzers: runs one fuzzer's cases for a time
+ * budget, each from its own seed (`--seed` + case number, so a failure is
+ * re-run with `--seed N --cases 1`), counts the failures and saves a
+ * reproducer per failure under the output directory, AFL++-style
+ * (`crashes/id:000000,seed:N.<ext>` plus a `.txt` saying what went wrong).
+ *
+ * A fuzzer is a {@linkcode SelfFuzzer}; adding one (snapshots, replay logs,
+ * disk images) is a new file under scripts/selffuzz/ and a line in main.ts.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+/** One case's input and what became of it. */
+export interface CaseOutcome {
+  /** the bytes that reproduce the case (an ELF, a packet stream, a program...) */
+  input: Uint8Array;
+  /** null when the case passed, else what went wrong (one line or a short diff) */
+  failure: string | null;
+}
+
+/** A fuzzer: makes and checks one case per seed. */
+export interface SelfFuzzer {
+  /** the name given to `deno task selffuzz` */
+  name: string;
+  /** the file name extension of a saved reproducer */
+  extension: string;
+  /** what it fuzzes, for `--help` */
+  description: string;
+  /** makes the case for `seed`, runs it and checks the outcome */
+  runCase(seed: number): Promise<CaseOutcome> | CaseOutcome;
+  /** re-runs a saved reproducer (`--replay FILE`) */
+  replay(input: Uint8Array): Promise<string | null> | string | null;
+}
+
+/** How long and from where to run. */
+export interface CampaignOptions {
+  seconds: number;
+  seed: number;
+  /** stop after this many cases even if time is left */
+  cases?: number;
+  /** where reproducers go (created on the first failure) */
+  out: string;
+  /** progress lines (default: none) */
+  log?: (line: string) => void;
+}
+
+/** What a campaign found. */
+export interface CampaignReport {
+  name: string;
+  cases: number;
+  failures: { seed: number; failure: string; file: string }[];
+  seconds: number;
+}
+
+/** Xorshift32 over `[0, n)`: small, fast and the same on every host. */
+export function prng(seed: number): (n: number) => number {
+  let x = (seed ^ 0x9e3779b9) >>> 0 || 1;
+  return (n) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % n;
+  };
+}
+
+/** The failure text of a host exception: its type and message, first stack lines. */
+export function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return `non-Error thrown: ${String(e)}`;
+  const stack = (e.stack ?? "").split("\n").slice(1, 4).map((l) => l.trim()).join(" | ");
+  return `${e.name}: ${e.message} ${stack}`;
+}
+
+/**
+ * Runs `fuzzer` for `opts.seconds` (or `opts.cases` cases).
+ *
+ * @example
+ * ```ts ignore
+ * const r = await runCampaign(insnFuzzer, { seconds: 5, seed: 1, out: "selffuzz-out/insn" });
+ * console.log(`${r.cases} cases, ${r.failures.length} failures`);
+ * ```
+ */
+export async function runCampaign(
+  fuzzer: SelfFuzzer,
+  opts: CampaignOptions,
+): Promise<CampaignReport> {
+  const start = performance.now();
+  const deadline = start + opts.seconds * 1000;
+  const report: CampaignReport = { name: fuzzer.name, cases: 0, failures: [], seconds: 0 };
+  let lastLog = start;
+  while (performance.now() < deadline && report.cases < (opts.cases ?? Infinity)) {
+    const seed = opts.seed + report.cases;
+    report.cases++;
+    let outcome: CaseOutcome;
+    try {
+      outcome = await fuzzer.runCase(seed);
+    } catch (e) {
+      outcome = { input: new Uint8Array(), failure: `runner: ${describeError(e)}` };
+    }
+    if (outcome.failure !== null) {
+      const file = await saveReproducer(fuzzer, opts.out, report.failures.length, seed, outcome);
+      report.failures.push({ seed, failure: outcome.failure, file });
+      opts.log?.(`${fuzzer.name}: seed ${seed}: ${outcome.failure.split("\n")[0]} -> ${file}`);
+    }
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      opts.log?.(`${fuzzer.name}: ${report.cases} cases, ${report.failures.length} failures`);
+    }
+  }
+  report.seconds = (performance.now() - start) / 1000;
+  return report;
+}
+
+async function saveReproducer(
+  fuzzer: SelfFuzzer,
+  out: string,
+  index: number,
+  seed: number,
+  outcome: CaseOutcome,
+): Promise<string> {
+  const dir = join(out, "crashes");
+  await Deno.mkdir(dir, { recursive: true });
+  const base = join(dir, `id:${String(index).padStart(6, "0")},seed:${seed}`);
+  await Deno.writeFile(`${base}.${fuzzer.extension}`, outcome.input);
+  await Deno.writeTextFile(`${base}.txt`, `${outcome.failure}\n`);
+  return `${base}.${fuzzer.extension}`;
+}

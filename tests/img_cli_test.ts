@@ -1,0 +1,255 @@
+// `emu img` commands beside qemu-img in the same run: info JSON, check reports and exit codes,
+// repairs, convert, resize, and one-line errors for broken images.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { openImage } from "../plugin.ts";
+import type { Qcow2Image } from "../plugins/block/qcow2/image.ts";
+import { emuImg, QEMU_IMG_MISSING, qemuImg, qemuOverlay, run } from "./util/qemu_img.ts";
+
+const ignore = !!QEMU_IMG_MISSING;
+
+async function infoJson(cmd: "emu" | "qemu", args: string[], cwd: string): Promise<unknown> {
+  const r = cmd === "emu"
+    ? await emuImg(["info", "--output=json", ...args], cwd)
+    : await qemuImg(["info", "--output=json", ...args], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+Deno.test({
+  name: "emu img create/info: the JSON equals qemu-img's, for images either tool made",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const variants = ["", "compat=0.10", "cluster_size=4k,lazy_refcounts=on,refcount_bits=8"];
+    for (const [i, o] of variants.entries()) {
+      const opts = o ? ["-o", o] : [];
+      await qemuImg(["create", "-q", "-f", "qcow2", ...opts, `q${i}.qcow2`, "64M"], dir);
+      const made = await emuImg(["create", "-f", "qcow2", ...opts, `e${i}.qcow2`, "64M"], dir);
+      assert.equal(made.code, 0, made.stderr);
+      assert.match(made.stdout, /^Formatting 'e\d\.qcow2', fmt=qcow2 cluster_size=/);
+      for (const name of [`q${i}.qcow2`, `e${i}.qcow2`]) {
+        assert.deepEqual(
+          await infoJson("emu", [name], dir),
+          await infoJson("qemu", [name], dir),
+          name,
+        );
+      }
+      assert.match((await qemuImg(["check", `e${i}.qcow2`], dir)).stdout, /No errors were found/);
+    }
+    await qemuOverlay(dir, "q0.qcow2", "top.qcow2");
+    await qemuImg(["snapshot", "-c", "first", "q0.qcow2"], dir);
+    const list = await emuImg(["snapshot", "-l", "q0.qcow2"], dir);
+    assert.equal(list.stdout, (await qemuImg(["snapshot", "-l", "q0.qcow2"], dir)).stdout);
+    const chain = ["--backing-chain", "top.qcow2"];
+    assert.deepEqual(await infoJson("emu", chain, dir), await infoJson("qemu", chain, dir));
+    const human = await emuImg(["info", "top.qcow2"], dir);
+    assert.equal(human.stdout, (await qemuImg(["info", "top.qcow2"], dir)).stdout);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+/** Sets the stored refcount of host cluster `index` of the image at `path`. */
+async function setRefcount(path: string, index: number, value: number): Promise<void> {
+  const img = await openImage(path) as Qcow2Image;
+  img.refcounts.set(index, value);
+  img.close();
+}
+
+Deno.test({
+  name: "emu img check: leaks and errors in qemu-img's words and exit codes; -r repairs",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "8M"], dir);
+    await run("qemu-io", ["-c", "write -P 1 0 256k", `${dir}/d.qcow2`]);
+    await setRefcount(`${dir}/d.qcow2`, 40, 1); // a leak past the end of the used clusters
+    await Deno.truncate(`${dir}/d.qcow2`, 41 * 65536);
+    const emu = await emuImg(["check", "d.qcow2"], dir);
+    const qemu = await qemuImg(["check", "d.qcow2"], dir, [3]);
+    assert.deepEqual([emu.code, emu.stdout, emu.stderr], [3, qemu.stdout, qemu.stderr]);
+    const fixed = await emuImg(["check", "-r", "leaks", "d.qcow2"], dir);
+    assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+    assert.match(fixed.stdout, /1 leaked clusters\n/);
+    assert.match((await qemuImg(["check", "d.qcow2"], dir)).stdout, /No errors were found/);
+
+    await setRefcount(`${dir}/d.qcow2`, 5, 0); // a data cluster in use with refcount 0
+    const bad = await emuImg(["check", "d.qcow2"], dir);
+    const qbad = await qemuImg(["check", "d.qcow2"], dir, [2]);
+    assert.deepEqual([bad.code, bad.stdout, bad.stderr], [2, qbad.stdout, qbad.stderr]);
+    const emuJson = await emuImg(["check", "--output=json", "d.qcow2"], dir);
+    const qemuJson = await qemuImg(["check", "--output=json", "d.qcow2"], dir, [2]);
+    assert.deepEqual(JSON.parse(emuJson.stdout), JSON.parse(qemuJson.stdout));
+    assert.equal((await emuImg(["check", "-r", "all", "d.qcow2"], dir)).code, 0);
+    assert.match((await qemuImg(["check", "d.qcow2"], dir)).stdout, /No errors were found/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "emu img convert: qemu-img compare finds the output equal; sparse stays sparse; -c, -B, -n, -p",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "raw", "sparse.raw", "4G"], dir);
+    await run("qemu-io", [
+      "-f",
+      "raw",
+      "-c",
+      "write -P 7 1G 1M",
+      "-c",
+      "write -P 9 3G 64k",
+      `${dir}/sparse.raw`,
+    ]);
+    const text = new TextEncoder().encode("a line of text that compresses\n".repeat(40000));
+    await Deno.writeFile(`${dir}/text.raw`, text);
+    const steps: [string[], string, string][] = [
+      [["-O", "qcow2"], "sparse.raw", "s.qcow2"],
+      [["-f", "qcow2", "-O", "raw"], "s.qcow2", "s.raw"],
+      [["-c", "-O", "qcow2"], "text.raw", "c.qcow2"],
+      [["-O", "qcow2", "-o", "compat=0.10,cluster_size=512"], "c.qcow2", "v2.qcow2"],
+    ];
+    for (const [flags, src, out] of steps) {
+      const r = await emuImg(["convert", ...flags, src, out], dir);
+      assert.equal(r.code, 0, r.stderr);
+      await qemuImg(["compare", src, out], dir);
+      if (out.endsWith(".qcow2")) await qemuImg(["check", out], dir);
+    }
+    assert.ok((await Deno.stat(`${dir}/s.qcow2`)).size < 4 << 20, "the qcow2 copy is sparse");
+    assert.ok((await Deno.stat(`${dir}/s.raw`)).blocks! * 512 < 16 << 20, "the raw copy is sparse");
+    const cInfo = await qemuImg(["check", "--output=json", "c.qcow2"], dir);
+    assert.ok(JSON.parse(cInfo.stdout)["compressed-clusters"] > 0, "compressed clusters");
+
+    // -B: the output keeps only what differs from its backing file.
+    await qemuOverlay(dir, "s.qcow2", "top.qcow2");
+    await run("qemu-io", ["-c", "write -P 3 2G 64k", `${dir}/top.qcow2`]);
+    const b = await emuImg([
+      "convert",
+      "-p",
+      "-O",
+      "qcow2",
+      "-B",
+      "s.qcow2",
+      "-o",
+      "backing_fmt=qcow2",
+      "top.qcow2",
+      "b.qcow2",
+    ], dir);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stdout, /\(100\.00\/100%\)\r\n$/);
+    await qemuImg(["compare", "top.qcow2", "b.qcow2"], dir);
+    const map = JSON.parse((await qemuImg(["map", "--output=json", "b.qcow2"], dir)).stdout);
+    assert.equal(
+      map.filter((e: { depth: number; data: boolean }) => e.depth === 0 && e.data).length,
+      1,
+    );
+
+    // -n: into an existing image.
+    await qemuImg(["create", "-q", "-f", "qcow2", "n.qcow2", "4G"], dir);
+    await run("qemu-io", ["-c", "write -P 5 0 1M", `${dir}/n.qcow2`]);
+    assert.equal(
+      (await emuImg(["convert", "-n", "-O", "qcow2", "s.qcow2", "n.qcow2"], dir)).code,
+      0,
+    );
+    await qemuImg(["compare", "s.qcow2", "n.qcow2"], dir);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "emu img resize: grow, and shrink only with --shrink",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=512", "r.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write -P 1 0 1M", `${dir}/r.qcow2`]);
+    assert.equal((await emuImg(["resize", "r.qcow2", "+1G"], dir)).code, 0);
+    assert.equal(
+      ((await infoJson("qemu", ["r.qcow2"], dir)) as Record<string, number>)["virtual-size"],
+      (1 << 30) + (1 << 20),
+    );
+    await run("qemu-io", ["-c", "write -P 2 1000M 1M", `${dir}/r.qcow2`]);
+    const refused = await emuImg(["resize", "r.qcow2", "512k"], dir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--shrink/);
+    assert.equal((await emuImg(["resize", "--shrink", "r.qcow2", "512k"], dir)).code, 0);
+    assert.match((await qemuImg(["check", "r.qcow2"], dir, [0, 3])).stderr, /^$/);
+    await qemuImg(["create", "-q", "-f", "raw", "ref.raw", "512k"], dir);
+    await run("qemu-io", ["-f", "raw", "-c", "write -P 1 0 512k", `${dir}/ref.raw`]);
+    await qemuImg(["compare", "r.qcow2", "ref.raw"], dir);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+/** Overwrites bytes of `path` at `offset`. */
+async function poke(path: string, offset: number, bytes: number[]): Promise<void> {
+  const f = await Deno.open(path, { write: true });
+  await f.seek(offset, Deno.SeekMode.Start);
+  await f.write(new Uint8Array(bytes));
+  f.close();
+}
+
+Deno.test({
+  name: "emu img: broken images get a one-line error naming the problem, never a stack trace",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const make = async (name: string) => {
+      await qemuImg(["create", "-q", "-f", "qcow2", name, "8M"], dir);
+      await run("qemu-io", ["-c", "write -P 1 0 128k", `${dir}/${name}`]);
+      return `${dir}/${name}`;
+    };
+    await poke(await make("magic.qcow2"), 0, [0x58]);
+    await poke(await make("l1.qcow2"), 40, [0, 0, 0, 0x10, 0, 0, 0, 0]);
+    await poke(await make("crypt.qcow2"), 35, [1]);
+    await poke(await make("datafile.qcow2"), 79, [4]);
+    const l2 = await make("l2.qcow2"); // the L1 entry points far past the end
+    await poke(l2, 0x30000, [0x80, 0, 0, 0x10, 0, 0, 0, 0]);
+    const truncated = await make("truncated.qcow2");
+    await Deno.truncate(truncated, 0x28000);
+    await qemuImg(["create", "-q", "-f", "qcow2", "loop1.qcow2", "1M"], dir);
+    await qemuOverlay(dir, "loop1.qcow2", "loop2.qcow2");
+    await qemuImg(["rebase", "-u", "-b", "loop2.qcow2", "-F", "qcow2", "loop1.qcow2"], dir);
+    const cases: [string, string[], RegExp][] = [
+      ["magic.qcow2", ["-f", "qcow2"], /not a qcow2 image \(bad magic\)/],
+      ["l1.qcow2", [], /L1 table offset invalid/],
+      ["crypt.qcow2", [], /encrypted qcow2 images are not supported/],
+      ["datafile.qcow2", [], /external data file/],
+      ["l2.qcow2", [], /L2 table offset 0x1000000000 invalid/],
+      ["truncated.qcow2", [], /past the end/],
+      ["loop1.qcow2", [], /backing chain loop/],
+    ];
+    for (const [name, flags, message] of cases) {
+      const before = await Deno.readFile(`${dir}/${name}`);
+      const r = await emuImg(["convert", ...flags, "-O", "raw", name, "out.raw"], dir);
+      assert.equal(r.code, 1, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, message, name);
+      assert.equal(r.stderr.trim().split("\n").length, 1, `${name}: ${r.stderr}`);
+      assert.deepEqual(await Deno.readFile(`${dir}/${name}`), before, `${name} was changed`);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "emu img map --output=json and compare print what qemu-img prints",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "base.qcow2", "8M"], dir);
+    await run("qemu-io", ["-c", "write -P 1 0 100k", "-c", "write -z 2M 64k", `${dir}/base.qcow2`]);
+    await qemuOverlay(dir, "base.qcow2", "top.qcow2");
+    await run("qemu-io", ["-c", "write -P 2 50k 8k", "-c", "write -P 3 6M 1M", `${dir}/top.qcow2`]);
+    for (const name of ["base.qcow2", "top.qcow2"]) {
+      const emu = await emuImg(["map", "--output=json", name], dir);
+      assert.equal(emu.stdout, (await qemuImg(["map", "--output=json", name], dir)).stdout, name);
+    }
+    for (const pair of [["base.qcow2", "base.qcow2"], ["base.qcow2", "top.qcow2"]]) {
+      const emu = await emuImg(["compare", ...pair], dir);
+      const qemu = await qemuImg(["compare", ...pair], dir, [0, 1]);
+      assert.deepEqual([emu.code, emu.stdout], [qemu.code, qemu.stdout], pair.join(" "));
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -1,0 +1,98 @@
+// Bit manipulation and Zicond beyond what the zbitmanip guest compares with qemu-riscv64:
+// Zicond (QEMU 7.2 predates it), RV32 forms, a QEMU 7.2 ctzw bug, extension enabling through
+// -cpu and profiles, and that a disabled extension's instructions are illegal. Both engines.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { TrapKind } from "../mod.ts";
+import { parseRiscvCpu } from "../targets/riscv/isa.ts";
+import { A, i, machine, r, reg, X } from "./riscv/asm.ts";
+
+const { a0, a1, a2, a3, a4 } = X;
+const ENGINES = [false, true];
+
+/** Runs `insns` then ecall on `cpu` with both engines; returns the machines. */
+function runBoth(insns: number[], regs: Record<number, bigint>, cpu: string) {
+  return ENGINES.map((jit) => {
+    const m = machine([...insns, A.ecall], cpu, jit);
+    for (const [k, v] of Object.entries(regs)) m.cpu.setGlobal(Number(k), v);
+    return { ...m, exit: m.cpu.run(1000) };
+  });
+}
+
+const CZERO_EQZ = (rd: number, rs1: number, rs2: number) => r(0b0000111, rs2, rs1, 5, rd, 0x33);
+const CZERO_NEZ = (rd: number, rs1: number, rs2: number) => r(0b0000111, rs2, rs1, 7, rd, 0x33);
+
+Deno.test("riscv zicond: czero.eqz and czero.nez, rd also a source", () => {
+  for (
+    const m of runBoth(
+      [
+        CZERO_EQZ(a2, a0, a1), // a1 != 0: a2 = a0
+        CZERO_NEZ(a3, a0, a1), // a1 != 0: a3 = 0
+        CZERO_EQZ(a4, a0, 0), // rs2 = x0: 0
+        CZERO_NEZ(a0, a0, 0), // rs2 = x0: a0 unchanged
+      ],
+      { [a0]: -5n, [a1]: 1n << 40n, [a3]: 7n, [a4]: 9n },
+      "rv64,zicond=on",
+    )
+  ) {
+    assert.deepEqual([reg(m, a2), reg(m, a3), reg(m, a4), reg(m, a0)], [-5n, 0n, 0n, -5n]);
+  }
+});
+
+Deno.test("riscv zbb: ctzw of a zero low word is 32 (QEMU 7.2 answers 63 here)", () => {
+  const ctzw = r(0b0110000, 1, a0, 1, a1, 0x1b);
+  for (const m of runBoth([ctzw], { [a0]: -(1n << 63n) }, "rv64,zbb=true")) {
+    assert.equal(reg(m, a1), 32n);
+  }
+});
+
+Deno.test("riscv rv32 bit manipulation keeps registers sign-extended", () => {
+  const cases: [string, number, bigint, bigint, bigint][] = [
+    // name, instruction (rd = a2, rs1 = a0, rs2 = a1), a0, a1, expected a2
+    ["rev8", i(0x698, a0, 5, a2, 0x13), 0x12345680n, 0n, BigInt.asIntN(32, 0x80563412n)],
+    ["orc.b", i(0x287, a0, 5, a2, 0x13), 0x00100080n, 0n, 0x00ff00ffn],
+    ["rori 1", i(0x601, a0, 5, a2, 0x13), -0x7fffffffn, 0n, BigInt.asIntN(32, 0xc0000000n)],
+    ["rol 33", r(0x30, a1, a0, 1, a2, 0x33), -0x7fffffffn, 33n, 3n],
+    ["bseti 31", i(0x29f, a0, 1, a2, 0x13), 0n, 0n, -0x80000000n],
+    ["bclri 31", i(0x49f, a0, 1, a2, 0x13), -1n, 0n, 0x7fffffffn],
+    ["clmulh", r(5, a1, a0, 3, a2, 0x33), -0x80000000n, -0x80000000n, 0x40000000n],
+    ["clmulr", r(5, a1, a0, 2, a2, 0x33), -0x80000000n, -0x80000000n, -0x80000000n],
+    ["ctz 0", r(0x30, 1, a0, 1, a2, 0x13), 0n, 0n, 32n],
+    ["clz", r(0x30, 0, a0, 1, a2, 0x13), 0x00010000n, 0n, 15n],
+    ["cpop -1", r(0x30, 2, a0, 1, a2, 0x13), -1n, 0n, 32n],
+    ["sh3add", r(0x10, a1, a0, 6, a2, 0x33), 0x10000000n, 1n, -0x7fffffffn],
+  ];
+  for (const [name, insn, x, y, want] of cases) {
+    for (const m of runBoth([insn], { [a0]: x, [a1]: y }, "rv32,zba=on,zbb=on,zbc=on,zbs=on")) {
+      assert.equal(reg(m, a2), want, name);
+    }
+  }
+});
+
+Deno.test("riscv: an instruction of a disabled extension is illegal", () => {
+  const sh1add = r(0b0010000, a1, a0, 2, a2, 0x33);
+  for (const cpu of ["rv64", "rv64,zba=off", "rva22u64,zba=false"]) {
+    for (const m of runBoth([sh1add], {}, cpu)) {
+      assert.ok(m.exit.reason === "trap" && m.exit.trap.kind === TrapKind.ILLEGAL, cpu);
+    }
+  }
+  for (const m of runBoth([sh1add], { [a0]: 5n, [a1]: 1n }, "rva22u64")) {
+    assert.equal(reg(m, a2), 11n);
+  }
+});
+
+Deno.test("riscv -cpu: QEMU's extension properties and profile names", () => {
+  assert.equal(
+    parseRiscvCpu("rv64,zbs=on,zba=true,zbc=yes").isaString,
+    "rv64imafdc_zicsr_zifencei_zba_zbc_zbs",
+  );
+  assert.deepEqual([...parseRiscvCpu("rva22s64").extensions], ["zba", "zbb", "zbs"]);
+  assert.equal(parseRiscvCpu("rv32,zicond=on").isaString, "rv32imafdc_zicsr_zifencei_zicond");
+  assert.equal(parseRiscvCpu("rv64,zicsr=on,v=off").extensions.size, 0);
+  assert.throws(() => parseRiscvCpu("rva23u64"), /RVA23 requires V.*not implemented/);
+  assert.throws(() => parseRiscvCpu("rv64,v=true"), /vector extension V is not implemented/);
+  assert.throws(() => parseRiscvCpu("rv64,zbq=on"), /unknown property "zbq"/);
+  assert.throws(() => parseRiscvCpu("rv64,zba=maybe"), /zba=maybe is not on or off/);
+  assert.throws(() => parseRiscvCpu("rv64,m=off"), /m cannot be disabled/);
+  assert.throws(() => parseRiscvCpu("rv128"), /unknown CPU model "rv128"/);
+});

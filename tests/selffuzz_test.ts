@@ -1,0 +1,45 @@
+// A short run of every self-fuzzer (scripts/selffuzz/): each must find
+// nothing. SELFFUZZ_SECONDS=N and SELFFUZZ_SEED=N run longer or elsewhere;
+// README "Self-fuzzing" says how to run a long campaign.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { SELF_FUZZERS } from "../scripts/selffuzz/main.ts";
+import { runCampaign } from "../scripts/selffuzz/runner.ts";
+
+const SECONDS = Number(Deno.env.get("SELFFUZZ_SECONDS") ?? 4);
+const SEED = Number(Deno.env.get("SELFFUZZ_SEED") ?? 1);
+
+for (const fuzzer of SELF_FUZZERS) {
+  Deno.test(`selffuzz ${fuzzer.name}: a ${SECONDS} s run finds nothing`, async () => {
+    const out = await Deno.makeTempDir({ prefix: `denemu-selffuzz-${fuzzer.name}-` });
+    try {
+      const r = await runCampaign(fuzzer, { seconds: SECONDS, seed: SEED, out });
+      assert(r.cases > 0, "no case ran");
+      assertEquals(r.failures.map((f) => `seed ${f.seed}: ${f.failure}`), []);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+}
+
+Deno.test("selffuzz: a failing case is counted and saved as a reproducer", async () => {
+  const out = await Deno.makeTempDir({ prefix: "denemu-selffuzz-runner-" });
+  try {
+    const failing = {
+      name: "always",
+      extension: "bin",
+      description: "fails on odd seeds",
+      runCase: (seed: number) => ({
+        input: new Uint8Array([seed]),
+        failure: seed % 2 ? `odd ${seed}` : null,
+      }),
+      replay: () => null,
+    };
+    const r = await runCampaign(failing, { seconds: 10, seed: 1, cases: 4, out });
+    assertEquals([r.cases, r.failures.map((f) => f.seed)], [4, [1, 3]]);
+    assertEquals([...await Deno.readFile(r.failures[1].file)], [3]);
+    assertEquals(await Deno.readTextFile(r.failures[1].file.replace(/bin$/, "txt")), "odd 3\n");
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

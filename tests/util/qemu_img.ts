@@ -1,0 +1,53 @@
+// Helpers for tests that compare `emu img` with qemu-img and qemu-io (Debian's qemu-utils).
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/** The output of a finished command. */
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cmd args...` and collects its output. */
+export async function run(cmd: string, args: string[], cwd?: string): Promise<Ran> {
+  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+
+/** Runs `emu img args...` in a child process (as a user would). */
+export function emuImg(args: string[], cwd?: string): Promise<Ran> {
+  return run(Deno.execPath(), ["run", "-A", MOD, "img", ...args], cwd);
+}
+
+/** Runs qemu-img and fails the test with its stderr if it fails with an unexpected status. */
+export async function qemuImg(args: string[], cwd?: string, okCodes = [0]): Promise<Ran> {
+  const r = await run("qemu-img", args, cwd);
+  if (!okCodes.includes(r.code)) throw new Error(`qemu-img ${args.join(" ")}: ${r.stderr}`);
+  return r;
+}
+
+/** Creates qcow2 image `name` in `dir` over backing file `base` (qcow2) with qemu-img. */
+export async function qemuOverlay(dir: string, base: string, name: string): Promise<void> {
+  await qemuImg(["create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", name], dir);
+}
+
+/** True if `cmd` runs on this machine. */
+export function installed(cmd: string): boolean {
+  try {
+    new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the qemu-img comparisons cannot run, or "" if they can. */
+export const QEMU_IMG_MISSING = installed("qemu-img") && installed("qemu-io")
+  ? ""
+  : "qemu-img/qemu-io are not installed (apt-get install qemu-utils)";
+if (QEMU_IMG_MISSING) {
+  console.log(`img tests: SKIPPING the comparisons with qemu-img: ${QEMU_IMG_MISSING}`);
+}
