@@ -351,6 +351,7 @@ export async function systemCommand(argv: string[]): Promise<number> {
     if (a.log.has("in_asm")) {
       sys.cpu.tbs.observers.push({
         onBlock(tb) {
+          if (tb.part) return; // the rest of a block an instruction budget cut: logged whole
           const lines = tb.insns.map((i) =>
             `0x${i.pc.toString(16).padStart(16, "0")}:  ${
               i.bits.toString(16).padStart(i.size * 2, "0").padEnd(8)

@@ -317,6 +317,7 @@ export class LinuxProcess {
     if (log.categories.has("in_asm")) {
       this.cpu.tbs.observers.push({
         onBlock: (tb) => {
+          if (tb.part) return; // the rest of a block an instruction budget cut: logged whole
           const lines = tb.insns.map((i) =>
             `0x${i.pc.toString(16).padStart(16, "0")}:  ${
               i.bits.toString(16).padStart(i.size * 2, "0")
@@ -332,7 +333,7 @@ export class LinuxProcess {
       this.cpu.backend = {
         name: inner.name,
         exec: (cpu, tb, budget) => {
-          if (exec) log.write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
+          if (exec && !tb.part?.first) log.write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
           if (cpuRegs) log.write(dumpRegisters(cpu));
           return inner.exec(cpu, tb, budget);
         },
