@@ -8,7 +8,8 @@
  */
 
 import { EmuError } from "../core/errors.ts";
-import { readOption } from "./options.ts";
+import { helpList, readOption } from "./options.ts";
+import { ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import {
   builtinPlugins,
   installToolPlugin,
@@ -63,6 +64,8 @@ A guest poweroff through the SiFive test device sets the exit status.`;
 /** Parsed `emu system` command line. */
 export interface SystemArgs {
   help: boolean;
+  /** `-d help` or `-accel help` */
+  helpTopic?: "log" | "accel";
   machine: string;
   machineOptions: Record<string, string>;
   ramSize: bigint;
@@ -111,7 +114,20 @@ const WITH_VALUE = new Set([
   "plugin",
   "gdb",
 ]);
-const LOG_ITEMS = new Set(["int", "in_asm"]);
+/** An `-accel` value of system mode, where there is no lockstep engine. */
+function systemAccel(name: string): "jit" | "interp" {
+  const accel = parseAccel(name);
+  if (accel === "lockstep") {
+    throw new EmuError("-accel lockstep: user mode only", "use jit or interp");
+  }
+  return accel;
+}
+
+/** `-d` log items. */
+const LOG_ITEMS: Record<string, string> = {
+  int: "show traps and interrupts",
+  in_asm: "show the guest code of each translated block",
+};
 
 /**
  * Parses `emu system` arguments (QEMU's single-dash flags).
@@ -164,10 +180,8 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         r.cpu = value;
         break;
       case "accel":
-        if (value !== "jit" && value !== "interp") {
-          throw new EmuError(`-accel ${value}: unknown engine`, "use jit or interp");
-        }
-        r.accel = value;
+        if (value === "help" || value === "?") r.helpTopic = "accel";
+        else r.accel = systemAccel(value!);
         break;
       case "bios":
       case "kernel":
@@ -202,10 +216,10 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
       }
       case "d":
         for (const item of value!.split(",")) {
-          if (!LOG_ITEMS.has(item)) {
+          if (item === "help" || item === "?") r.helpTopic = "log";
+          else if (!(item in LOG_ITEMS)) {
             throw new EmuError(`-d ${item}: unknown log item`, "use int and/or in_asm");
-          }
-          r.log.add(item);
+          } else r.log.add(item);
         }
         break;
       case "D":
@@ -303,6 +317,13 @@ export async function systemCommand(argv: string[]): Promise<number> {
     console.log(SYSTEM_HELP);
     return 0;
   }
+  if (a.helpTopic === "log") console.log(helpList("Log items (comma separated):", LOG_ITEMS));
+  if (a.helpTopic === "accel") {
+    console.log(
+      helpList("Engines (-accel name):", { jit: ACCEL_HELP.jit, interp: ACCEL_HELP.interp }),
+    );
+  }
+  if (a.helpTopic) return 0;
   // QEMU's -M help and -device help: the built-in plugins and what they are.
   if (a.machine === "help") {
     for (const name of builtinPlugins("plugins/machines")) {

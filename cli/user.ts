@@ -4,9 +4,9 @@
  * @module
  */
 
-import { type Accel, parseAccel } from "../core/accel.ts";
+import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { readOption } from "./options.ts";
+import { helpList, readOption } from "./options.ts";
 import {
   builtinPlugins,
   builtinTargets,
@@ -21,8 +21,10 @@ import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
   in_asm: "show the guest code of each translated block",
-  cpu: "show the CPU registers before each executed block",
-  exec: "show a trace line for each executed block",
+  cpu: "show the CPU registers before each block the run loop enters (see exec)",
+  exec: "show a trace line for each block the run loop enters: every block with -accel interp; " +
+    "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
+  nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
   int: "show traps and interrupts",
   unimp: "log unimplemented syscalls",
   strace: "log syscalls (same as -strace)",
@@ -59,6 +61,8 @@ export interface UserArgs {
   help: boolean;
   cpuHelp: boolean;
   logHelp: boolean;
+  /** `-accel help` */
+  accelHelp: boolean;
   pluginHelp: boolean;
   /** `-plugin` specs, in order */
   plugins: string[];
@@ -111,6 +115,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
     help: false,
     cpuHelp: false,
     logHelp: false,
+    accelHelp: false,
     pluginHelp: false,
     plugins: [],
     args: [],
@@ -187,7 +192,8 @@ export function parseUserArgs(argv: string[]): UserArgs {
         r.seed = BigInt(value!);
         break;
       case "accel":
-        r.accel = parseAccel(value!);
+        if (value === "help" || value === "?") r.accelHelp = true;
+        else r.accel = parseAccel(value!);
         break;
       case "g":
         if (!/^\d+$/.test(value!) || Number(value) > 65535) {
@@ -242,8 +248,11 @@ export async function userCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (a.logHelp) {
-    print("Log items (comma separated):");
-    for (const [k, v] of Object.entries(LOG_CATEGORIES)) print(`${k.padEnd(8)} ${v}`);
+    print(helpList("Log items (comma separated):", LOG_CATEGORIES));
+    return 0;
+  }
+  if (a.accelHelp) {
+    print(helpList("Engines (-accel name):", ACCEL_HELP));
     return 0;
   }
   if (a.pluginHelp) {

@@ -329,13 +329,15 @@ export class LinuxProcess {
     }
     const inner = this.cpu.backend;
     const exec = log.categories.has("exec"), cpuRegs = log.categories.has("cpu");
-    if (exec || cpuRegs) {
+    const nochain = log.categories.has("nochain");
+    if (exec || cpuRegs || nochain) {
       this.cpu.backend = {
         name: inner.name,
         exec: (cpu, tb, budget) => {
           if (exec && !tb.part?.first) log.write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
           if (cpuRegs) log.write(dumpRegisters(cpu));
-          return inner.exec(cpu, tb, budget);
+          // nochain: a budget of one block makes the JIT come back after each block.
+          return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insns.length) : budget);
         },
       };
     }
