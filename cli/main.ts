@@ -8,6 +8,10 @@
 import { EmuError } from "../core/errors.ts";
 import { userCommand } from "./user.ts";
 import { systemCommand } from "./system.ts";
+import config from "../deno.json" with { type: "json" };
+
+/** Denemu's version (from deno.json), as `emu --version` prints it. */
+export const VERSION: string = config.version;
 
 /** One `emu` command. */
 export interface Command {
@@ -51,6 +55,10 @@ export async function main(args: string[]): Promise<number> {
   if (!name || name === "-h" || name === "--help" || name === "help") {
     console.log(help());
     return name ? 0 : 1;
+  }
+  if (name === "--version" || name === "-version") {
+    console.log(`emu version ${VERSION} (Denemu, a QEMU-like emulator in TypeScript)`);
+    return 0;
   }
   const cmd = COMMANDS[name];
   try {

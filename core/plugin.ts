@@ -16,6 +16,7 @@ import type { Vcpu } from "./hooks/vcpu.ts";
 import type { Device, DeviceContext } from "./system/device.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./system/machine.ts";
 import type { DeviceOptions } from "./system/options.ts";
+import PLUGIN_INDEX from "../plugins/index.json" with { type: "json" };
 
 /** The plugin API version this build of Denemu implements. */
 export const PLUGIN_API_VERSION = 1;
@@ -230,9 +231,9 @@ export async function installToolPlugin(spec: string, ctx: ToolContext): Promise
 }
 
 /**
- * The names of the plugins shipped in `folder` of the project: its folders
- * (targets, machines) or its `.ts` files not starting with `_` (devices,
- * tools), sorted.
+ * The names of the plugins shipped in `folder` of the project, sorted, from
+ * the generated index `plugins/index.json` (`deno task plugins`), so that
+ * they are found without listing a directory (also when imported from a URL).
  *
  * @example
  * ```ts
@@ -243,14 +244,7 @@ export async function installToolPlugin(spec: string, ctx: ToolContext): Promise
 export function builtinPlugins(
   folder: "targets" | "plugins/machines" | "plugins/devices" | "plugins/tools",
 ): string[] {
-  const names: string[] = [];
-  for (const e of Deno.readDirSync(new URL(`${folder}/`, ROOT))) {
-    if (e.isDirectory) names.push(e.name);
-    else if (e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_")) {
-      names.push(e.name.slice(0, -3));
-    }
-  }
-  return names.sort();
+  return [...PLUGIN_INDEX[folder]];
 }
 
 /** Targets shipped with Denemu: the folders of `targets/`. */
