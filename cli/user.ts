@@ -38,8 +38,9 @@ Runs a riscv64 Linux program, like qemu-riscv64.
 Options:
   -h                 print this help and exit
   -L path            guest library prefix (default /usr/riscv64-linux-gnu if present)
-  -E VAR=value       set a variable in the guest environment (repeatable)
-  -U VAR             remove a variable from the guest environment (repeatable)
+  -E VAR=value       set a variable in the guest environment (repeatable);
+                     -E VAR passes the host's VAR
+  -U VAR             remove a variable set by -E (repeatable)
   -cpu model         CPU model (rv64, rv32; "-cpu help" lists them)
   -strace            log system calls to stderr (QEMU's format)
   -d item[,...]      log categories ("-d help" lists them)
@@ -54,7 +55,8 @@ Options:
   -0 argv0           argv[0] for the program (default: the program path)
   -g port            wait for gdb on 127.0.0.1:port before the first instruction
 
-The guest environment is the host's, edited by -E and -U.`;
+The guest environment is empty but for what -E sets (unlike qemu-riscv64, which passes the
+host's), so a run does not depend on who starts it; the API's env option is the same.`;
 
 /** Parsed `emu user` command line. */
 export interface UserArgs {
@@ -70,7 +72,9 @@ export interface UserArgs {
   args: string[];
   sysroot?: string;
   root?: string;
-  set: [string, string][];
+  /** `-E`: a name and its value (undefined: the host's value) */
+  set: [string, string | undefined][];
+  /** `-U` */
   unset: string[];
   cpu?: string;
   strace: boolean;
@@ -159,8 +163,8 @@ export function parseUserArgs(argv: string[]): UserArgs {
         break;
       case "E": {
         const k = value!.indexOf("=");
-        if (k <= 0) throw new EmuError(`-E ${value}: expected VAR=value`);
-        r.set.push([value!.slice(0, k), value!.slice(k + 1)]);
+        if (k === 0) throw new EmuError(`-E ${value}: expected VAR=value or VAR`);
+        r.set.push(k < 0 ? [value!, undefined] : [value!.slice(0, k), value!.slice(k + 1)]);
         break;
       }
       case "U":
@@ -212,11 +216,18 @@ export function parseUserArgs(argv: string[]): UserArgs {
   return r;
 }
 
-/** The guest environment: the host's, with `-U` removals and `-E` settings applied. */
+/**
+ * The guest environment: what `-E` sets (`-E VAR` takes `host`'s value),
+ * less what `-U` removes. Nothing else of the host's: a run is the same
+ * whoever starts it (a shell, `deno task`, a test), as with the API.
+ */
 export function guestEnv(host: Record<string, string>, a: UserArgs): string[] {
-  const env = new Map(Object.entries(host));
+  const env = new Map<string, string>();
+  for (const [k, v] of a.set) {
+    const value = v ?? host[k];
+    if (value !== undefined) env.set(k, value);
+  }
   for (const u of a.unset) env.delete(u);
-  for (const [k, v] of a.set) env.set(k, v);
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 

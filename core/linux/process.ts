@@ -54,7 +54,7 @@ export interface LinuxProcessOptions {
   args?: string[];
   /** argv[0] (default: `program` as given) */
   argv0?: string;
-  /** the environment as "NAME=value" strings (default: none) */
+  /** the environment as "NAME=value" strings (default: none; the CLI's `-E` sets the same) */
   env?: string[];
   /** host directory the guest starts in (default: Deno.cwd(); "/" under `root`) */
   cwd?: string;
