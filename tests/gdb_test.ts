@@ -534,6 +534,38 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "gdb-multiarch: a dynamic PIE program: break in main and in libc, bt, info sharedlibrary, as with qemu-riscv64 -g",
+  ignore: !GDB || !QEMU,
+  async fn() {
+    const sysroot = "/usr/riscv64-linux-gnu";
+    const cmds = [
+      `set sysroot ${sysroot}`,
+      "break main",
+      "continue",
+      "bt",
+      "info sharedlibrary",
+      "break puts",
+      "continue",
+      "bt",
+      "continue",
+    ];
+    const prog = `${BIN}hello.dynamic.O2`;
+    const ours = await gdbSession(EMU, prog, cmds);
+    const qemu = await gdbSession(["qemu-riscv64", "-L", sysroot, "-g", "PORT"], prog, cmds);
+    const lines = (s: string) =>
+      s.replace(/\(process 1\)|\(Remote target\)/, "").split("\n").filter((l) =>
+        /^(Breakpoint|#\d|0x|\[Inferior)/.test(l)
+      );
+    assert(ours.gdb.includes("Breakpoint 1, main ()"), ours.gdb);
+    assert(/in puts \(\) from .*libc\.so\.6/.test(ours.gdb), ours.gdb);
+    assert(/libc\.so\.6$/m.test(ours.gdb), ours.gdb);
+    assertEquals(lines(ours.gdb), lines(qemu.gdb));
+    assertEquals(ours.emuOut, "Hello, world!\n");
+  },
+});
+
 Deno.test("cli: emu user -g PORT is parsed and checked", async () => {
   const { parseUserArgs } = await import("../cli/user.ts");
   assertEquals(parseUserArgs(["-g", "1234", "prog"]).gdbPort, 1234);

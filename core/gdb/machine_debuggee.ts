@@ -49,6 +49,16 @@ export class MachineDebuggee implements Debuggee {
     return this.machine.process.exited;
   }
 
+  /** The auxiliary vector the program started with. */
+  auxv(): Uint8Array {
+    return this.machine.process.auxv;
+  }
+
+  /** The program's path. */
+  execFile(): string {
+    return this.machine.process.exePath;
+  }
+
   /** Reads a register by canonical name. */
   readReg(name: string): bigint {
     return this.machine.readReg(name);

@@ -159,6 +159,8 @@ export class LinuxProcess {
   programPath = "";
   /** what was added to the program's ELF addresses when it was loaded (non-zero for PIE) */
   loadBias = 0n;
+  /** The auxiliary vector given to the program, as the bytes on its stack (gdb reads it). */
+  auxv: Uint8Array = new Uint8Array();
   #pending: Extract<ProcessEvent, { kind: "syscall" }> | null = null;
   #pendingSkip: bigint | null = null;
   /**
@@ -284,6 +286,7 @@ export class LinuxProcess {
       auxv,
     });
     p.cpu.setGlobal(p.abi.spReg, sp);
+    p.auxv = readAuxv(p.mem, sp, target.xlen / 8);
     p.cpu.pc = entry;
     p.#setupStdio(opts);
     p.#setupLogging();
@@ -606,4 +609,14 @@ function dumpRegisters(cpu: CpuCore): string {
   const rows: string[] = [];
   for (let i = 0; i < cells.length; i += 4) rows.push(" " + cells.slice(i, i + 4).join(" "));
   return rows.join("\n");
+}
+
+/** The auxiliary vector of a fresh stack at `sp`: after argc, argv, envp, up to and with AT_NULL. */
+function readAuxv(mem: GuestMemory, sp: bigint, ptrSize: number): Uint8Array {
+  const word = (at: bigint) => mem.load(at, ptrSize, false);
+  let at = sp + BigInt(ptrSize) * (word(sp) + 2n); // argc, argv[], NULL
+  while (word(at) !== 0n) at += BigInt(ptrSize); // envp[]
+  const start = at += BigInt(ptrSize);
+  while (word(at) !== 0n) at += BigInt(2 * ptrSize);
+  return mem.readBytes(start, Number(at - start) + 2 * ptrSize);
 }
