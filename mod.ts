@@ -23,6 +23,12 @@ export {
 } from "./core/tb.ts";
 export { DEFAULT_EPOCH_NS, VirtualClock } from "./core/clock.ts";
 export {
+  LoadedModule,
+  ModuleList,
+  type ModuleObserver,
+  type ModuleSegment,
+} from "./core/modules.ts";
+export {
   builtinTargets,
   loadTargetPlugin,
   loadToolPlugin,

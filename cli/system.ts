@@ -392,7 +392,8 @@ export async function systemCommand(argv: string[]): Promise<number> {
         target: sys.target,
         out: (text) => log(text.replace(/\n$/, "")),
         onExit: (cb) => atExit.push(cb),
-        symbol: () => undefined,
+        symbol: (pc) => sys.modules.symbolAt(pc),
+        modules: sys.modules,
         exit: (status) => {
           toolStatus = status;
           sys.loop.stop();

@@ -19,8 +19,7 @@
 
 import type { Accel } from "./accel.ts";
 import { concatBytes } from "./bytes.ts";
-import type { ElfSymbol } from "./elf.ts";
-import { readSymbols } from "./elf.ts";
+import type { ModuleList } from "./modules.ts";
 import { type HookId, Hooks } from "./hooks/hooks.ts";
 import { Breakpoints } from "./hooks/breakpoints.ts";
 import type { Vcpu } from "./hooks/vcpu.ts";
@@ -101,7 +100,6 @@ export class Machine {
   #watches = new Map<number, Watch>();
   #nextWatch = 1;
   #atExit: (() => void)[] = [];
-  #symbols: ElfSymbol[] | null = null;
   #finished = false;
 
   /** @internal use {@linkcode createMachine} */
@@ -170,35 +168,24 @@ export class Machine {
     this.process.mem.map(addr, length, p);
   }
 
-  /** The address of ELF symbol `name` in the program, if it has one. */
+  // ---- modules (A's Machine rewrite keeps `modules`; symbol()/symbolAt() search every module) ----
+
+  /** The loaded ELF images: the program, its dynamic loader, each shared library as it is mapped. */
+  get modules(): ModuleList {
+    return this.process.modules;
+  }
+
+  /** The address of ELF symbol `name`: in the program, else the first module that has it. */
   symbol(name: string): bigint | undefined {
-    return this.#symbolTable().find((s) => s.name === name)?.value;
+    return this.process.modules.symbol(name);
   }
 
-  /** The function symbol containing `pc`, as `name+0xoff`, if known. */
+  /** The symbol containing `pc` in any module, as `name` or `name+0xoff`, if known. */
   symbolAt(pc: bigint): string | undefined {
-    let best: ElfSymbol | undefined;
-    for (const s of this.#symbolTable()) {
-      if (s.value <= pc && pc < s.value + (s.size || 1n) && (!best || s.value > best.value)) {
-        best = s;
-      }
-    }
-    if (!best) return undefined;
-    return pc === best.value ? best.name : `${best.name}+0x${(pc - best.value).toString(16)}`;
+    return this.process.modules.symbolAt(pc);
   }
 
-  #symbolTable(): ElfSymbol[] {
-    if (!this.#symbols) {
-      const elf = this.process.elf;
-      const bias = this.process.loadBias;
-      this.#symbols = elf
-        ? readSymbols(elf).filter((s) => s.name !== "" && !s.name.startsWith("$")).map((s) =>
-          bias && s.value ? { ...s, value: s.value + bias } : s
-        )
-        : [];
-    }
-    return this.#symbols;
-  }
+  // ---- end of modules ----
 
   /** Stops before the instruction at `pc` runs. */
   addBreakpoint(pc: bigint): void {
@@ -412,6 +399,7 @@ export function installTool(
     onExit: (cb) => m.onExit(cb),
     symbol: (pc) => m.symbolAt(pc),
     binary: programBounds(m.process),
+    modules: m.modules,
     exit: (status) => {
       m.process.exit(status);
       m.vcpu.stop();
@@ -422,13 +410,6 @@ export function installTool(
 
 /** The program's path and executable range as loaded (QEMU's start_code/end_code). */
 function programBounds(p: LinuxProcess): ToolBinary | undefined {
-  const elf = p.elf;
-  if (!elf) return undefined;
-  const exec = elf.loads.filter((s) => s.flags & 1); // PF_X
-  const segs = exec.length ? exec : elf.loads;
-  if (!segs.length) return undefined;
-  const start = segs.reduce((a, s) => s.vaddr < a ? s.vaddr : a, segs[0].vaddr);
-  const end = segs.reduce((a, s) => s.vaddr + s.memsz > a ? s.vaddr + s.memsz : a, 0n);
-  const bias = p.loadBias;
-  return { path: p.programPath, start: start + bias, end: end + bias, entry: elf.entry + bias };
+  const main = p.modules.list[0];
+  return main && { path: main.path, start: main.start, end: main.end, entry: main.entry };
 }

@@ -12,6 +12,7 @@
 import { EmuError } from "./errors.ts";
 import type { TargetArch } from "./target.ts";
 import type { Hooks } from "./hooks/hooks.ts";
+import type { ModuleList } from "./modules.ts";
 import type { Vcpu } from "./hooks/vcpu.ts";
 import type { Device, DeviceContext } from "./system/device.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./system/machine.ts";
@@ -112,6 +113,8 @@ export interface ToolContext {
    * its executable segments and its entry point.
    */
   binary?: ToolBinary;
+  /** The loaded modules (program, libraries; kernel and firmware images in system mode). */
+  modules?: ModuleList;
   /**
    * Ends the guest now with exit status `status`, as a QEMU plugin calling
    * `exit()` does; exit callbacks still run. From a callback registered with

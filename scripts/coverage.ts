@@ -18,7 +18,7 @@
  * @module
  */
 
-import { createMachine, readSymbols, type Scoreboard } from "../mod.ts";
+import { createMachine, type Scoreboard } from "../mod.ts";
 
 const USAGE = "usage: deno run -A scripts/coverage.ts [--drcov FILE] [--all] <guest> [args...]";
 
@@ -97,7 +97,7 @@ if (import.meta.main) {
   });
   const status = m.runToExit();
   const ran = [...blocks.values()].filter((b) => b.sb.get() > 0n);
-  const symbols = m.process.elf ? readSymbols(m.process.elf) : [];
+  const symbols = m.modules.list[0]?.symbols ?? []; // the program's, at their run-time (PIE) addresses
   const funcs = functionCoverage(symbols, ran.map((b) => [b.pc, b.size]));
   const reached = funcs.filter((f) => f.covered > 0);
   const pct = (a: number, b: number) => (b ? (100 * a / b).toFixed(1) : "0.0");

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { LoadedModule } from "../modules.ts";
+
 /** A system call about to run. `skip(ret)` suppresses it and sets its return value. */
 export interface SyscallEvent {
   number: number;
@@ -43,6 +45,8 @@ export interface HookEventMap {
   vcpu_exit: { index: number };
   flush: Record<string, never>;
   exit: { status: number };
+  /** an ELF image was mapped (user mode: the program, ld.so, each shared library) */
+  module_load: { module: LoadedModule };
 }
 
 /**

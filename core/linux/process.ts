@@ -13,6 +13,7 @@ import { Hooks } from "../hooks/hooks.ts";
 import { EmuError, GuestFault, hex } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
 import { VirtualClock } from "../clock.ts";
+import { ModuleList } from "../modules.ts";
 import { targetForCpu, targetForElf } from "../plugin.ts";
 import type { LinuxAbi, TargetArch } from "../target.ts";
 import { type Trap, TrapKind } from "../trap.ts";
@@ -159,6 +160,8 @@ export class LinuxProcess {
   programPath = "";
   /** what was added to the program's ELF addresses when it was loaded (non-zero for PIE) */
   loadBias = 0n;
+  /** The ELF images mapped: the program, its dynamic loader, the shared libraries. */
+  readonly modules: ModuleList = new ModuleList();
   /** The auxiliary vector given to the program, as the bytes on its stack (gdb reads it). */
   auxv: Uint8Array = new Uint8Array();
   #pending: Extract<ProcessEvent, { kind: "syscall" }> | null = null;
@@ -237,6 +240,10 @@ export class LinuxProcess {
     const as = p.as;
     const main = elf.type === ET_DYN ? loadAnywhere(as, elf, as.mmapBase) : loadImage(as, elf, 0n);
     p.loadBias = main.bias;
+    p.modules.observers.push({
+      onLoad: (module) => p.hooks.events.emit("module_load", { module }),
+    });
+    p.modules.add(realProg, elf, main.bias);
     as.brkStart = as.brk = pageUp(main.end);
     if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
     const stackTop = mapStack(as, as.mmapBase);
@@ -258,6 +265,7 @@ export class LinuxProcess {
       }
       const img = loadAnywhere(as, ielf, as.mmapBase);
       interpBase = img.bias;
+      p.modules.add(ipath, ielf, img.bias);
       entry = img.entry;
     }
     p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline, as.mmapBase);

@@ -23,6 +23,7 @@ import { PhysicalBus } from "./bus.ts";
 import { SerialConsole } from "./console.ts";
 import { EventQueue } from "./events.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./machine.ts";
+import { ModuleList } from "../modules.ts";
 import { type RunLoopOptions, type RunLoopResult, SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 import { Hooks } from "../hooks/hooks.ts";
@@ -91,6 +92,8 @@ export class EmulatedSystem {
     /** the instrumentation API on this machine's CPU (traps and interrupts are discontinuities) */
     readonly hooks: Hooks,
     images: [bigint, Uint8Array][],
+    /** the ELF images the board loaded (`-bios`, `-kernel`), for symbols and coverage tools */
+    readonly modules: ModuleList,
   ) {
     this.#images = images;
     this.#breakpoints = new Breakpoints(hooks);
@@ -122,6 +125,7 @@ export class EmulatedSystem {
     const console = config.console ?? new SerialConsole(events, clock);
     // Record what the board loads, to restore it on reset.
     const images: [bigint, Uint8Array][] = [];
+    const modules = new ModuleList();
     const writeBytes = bus.writeBytes.bind(bus);
     bus.writeBytes = (addr, data) => {
       images.push([addr, data.slice()]);
@@ -130,7 +134,16 @@ export class EmulatedSystem {
     let machine: BuiltMachine;
     try {
       machine = await board.build(
-        { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
+        {
+          bus,
+          events,
+          clock,
+          interrupts: hart,
+          console,
+          seed: config.seed,
+          modules,
+          ...config.env,
+        },
         config,
       );
     } finally {
@@ -152,6 +165,7 @@ export class EmulatedSystem {
       loop,
       hooks,
       images,
+      modules,
     );
     sys.#start();
     return sys;
