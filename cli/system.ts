@@ -378,7 +378,8 @@ export async function systemCommand(argv: string[]): Promise<number> {
               i.bits.toString(16).padStart(i.size * 2, "0").padEnd(8)
             }  ${sys.target.disassemble(i.bits, i.size, i.pc)}`
           );
-          log(`----------------\nIN: \nPriv: ${tb.flags}\n${lines.join("\n")}\n`);
+          const symbol = sys.modules.symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
+          log(`----------------\nIN: ${symbol}\nPriv: ${tb.flags}\n${lines.join("\n")}\n`);
         },
       });
     }

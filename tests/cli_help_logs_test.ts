@@ -1,17 +1,21 @@
 // `-d` and `-accel` as a user meets them: help listings in both commands, and
 // `-d exec,nochain` logging every block execution like qemu-riscv64.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createMachine } from "../mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const HELLO = `${ROOT}tests/guests/bin/hello.static.O2`;
 
+/** Runs `cmd` with an empty environment (the guest's default in Denemu; QEMU passes its own). */
 async function run(cmd: string, args: string[]) {
-  const out = await new Deno.Command(cmd, { args, cwd: ROOT, stdin: "null" }).output();
+  const out = await new Deno.Command(cmd, { args, cwd: ROOT, stdin: "null", clearEnv: true })
+    .output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-const emu = (args: string[]) => run(Deno.execPath(), ["run", "-A", `${ROOT}mod.ts`, ...args]);
+const emu = (args: string[]) =>
+  run(Deno.execPath(), ["run", "-A", `--config=${ROOT}deno.json`, `${ROOT}mod.ts`, ...args]);
 
 function installed(cmd: string): boolean {
   try {
@@ -52,3 +56,35 @@ Deno.test({
 if (!QEMU) {
   console.log("cli_help_logs_test: qemu-riscv64 is not installed: skipping the comparison");
 }
+
+/** Each block's first address and the name on its `IN:` line, from a -d in_asm log. */
+function inAsmNames(log: string): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const m of log.matchAll(/^IN: (.*)\n(?:Priv: .*\n)?0x0*([0-9a-f]+):/gm)) {
+    names.set(m[2], m[1]);
+  }
+  return names;
+}
+
+Deno.test({
+  name: "-d in_asm names the symbol of each block (IN: main), as qemu-riscv64 does",
+  ignore: !QEMU,
+  async fn() {
+    const qemu = inAsmNames((await run("qemu-riscv64", ["-d", "in_asm", HELLO])).stderr);
+    const ours = inAsmNames((await emu(["user", "-d", "in_asm", HELLO])).stderr);
+    const m = await createMachine({ program: HELLO });
+    assertEquals(ours.get(m.symbol("main")!.toString(16)), "main");
+    // Of aliases (getrlimit, getrlimit64), either name will do.
+    const symbols = m.modules.list[0].symbols;
+    const sameFunction = (a: string, b: string) =>
+      a === b ||
+      symbols.find((s) => s.name === a)?.value === symbols.find((s) => s.name === b)?.value;
+    let compared = 0;
+    for (const [pc, name] of qemu) {
+      if (!name || !ours.has(pc)) continue; // QEMU leaves size-0 symbols (load_gp) unnamed
+      assert(sameFunction(ours.get(pc)!, name), `${pc}: ${ours.get(pc)} where QEMU says ${name}`);
+      compared++;
+    }
+    assert(compared > 100, `only ${compared} blocks in common`);
+  },
+});

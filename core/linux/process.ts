@@ -334,7 +334,9 @@ export class LinuxProcess {
               i.bits.toString(16).padStart(i.size * 2, "0")
             }          ${t.disassemble(i.bits, i.size, i.pc)}`
           );
-          log.write(`IN: \n${lines.join("\n")}\n`);
+          // QEMU names the symbol containing the block, without the offset.
+          const symbol = this.modules.symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
+          log.write(`IN: ${symbol}\n${lines.join("\n")}\n`);
         },
       });
     }
