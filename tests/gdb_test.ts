@@ -372,7 +372,8 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     assertEquals((await c.next()).kind, "nack");
     assertEquals(
       await c.request("qSupported:swbreak+"),
-      "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;swbreak+;vContSupported+",
+      "PacketSize=4000;qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;" +
+        "QStartNoAckMode+;swbreak+;vContSupported+",
     );
     assertEquals(await c.request("QStartNoAckMode"), "OK");
     c.noAck = true;
