@@ -2,6 +2,7 @@
 // `-d exec,nochain` logging every block execution like qemu-riscv64.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
+import { installed } from "./util/installed.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const HELLO = `${ROOT}tests/guests/bin/hello.static.O2`;
@@ -16,15 +17,6 @@ async function run(cmd: string, args: string[]) {
 
 const emu = (args: string[]) =>
   run(Deno.execPath(), ["run", "-A", `--config=${ROOT}deno.json`, `${ROOT}mod.ts`, ...args]);
-
-function installed(cmd: string): boolean {
-  try {
-    return new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("-d help and -accel help work in both commands", async () => {
   for (const command of ["user", "system"]) {

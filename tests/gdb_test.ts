@@ -24,6 +24,7 @@ import {
   unescapeBinary,
 } from "../core/gdb/packet.ts";
 import { gdbToLinuxSignal, linuxToGdbSignal } from "../core/gdb/signals.ts";
+import { installed } from "./util/installed.ts";
 
 const BIN = new URL("./guests/bin/", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -417,15 +418,6 @@ Deno.test("server: detach lets the guest run on; a closed listener ends serve()"
 });
 
 // ---- real gdb ----
-
-function installed(cmd: string): boolean {
-  try {
-    return new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 const GDB = installed("gdb-multiarch");
 const QEMU = installed("qemu-riscv64");

@@ -3,6 +3,7 @@
 // calltrace, coverage) on PIE and dynamic programs.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
+import { emuSystemArgs } from "./util/emu_system.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DYNAMIC = `${ROOT}tests/guests/bin/hello.dynamic.O2`;
@@ -86,23 +87,7 @@ Deno.test("system mode: drcov covers the -kernel ELF image", async () => {
   const file = Deno.makeTempFileSync({ suffix: ".drcov" });
   const kernel = "tests/baremetal/bin/timer.elf";
   try {
-    const r = await deno([
-      "run",
-      "-A",
-      "mod.ts",
-      "system",
-      "-M",
-      "virt",
-      "-m",
-      "128M",
-      "-bios",
-      "none",
-      "-kernel",
-      kernel,
-      "-nographic",
-      "-plugin",
-      `drcov,filename=${file}`,
-    ]);
+    const r = await deno(emuSystemArgs(kernel, ["-plugin", `drcov,filename=${file}`]));
     assertEquals(r.code, 0, r.stderr);
     const { modules, blocks } = readDrcov(Deno.readFileSync(file));
     assertEquals(modules.map((x) => [x.id, x.path]), [[0, kernel]]);
