@@ -88,6 +88,8 @@ export {
 } from "./core/system/bus.ts";
 export { type EventHandle, EventQueue } from "./core/system/events.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
+export * from "./core/system/system_target.ts";
+export * from "./core/decodetree/decodetree.ts";
 export {
   EmulatedSystem,
   type SystemConfig,
@@ -98,7 +100,6 @@ export {
   type InterruptController,
   type InterruptSink,
   IrqLine,
-  MipBit,
   RecordingInterruptSink,
 } from "./core/system/irq.ts";
 export {

@@ -37,8 +37,10 @@ export const TLB_ADDEND = 24;
 export class SoftTlb {
   constructor(readonly mem: GuestMemory) {
     this.flushAll();
-    mem.onMappingChange = (pn) => this.flushPage(pn);
-    mem.onTranslationFlush = () => this.flushAll();
+    mem.observers.push({
+      onMappingChange: (pn) => this.flushPage(pn),
+      onTranslationFlush: () => this.flushAll(),
+    });
   }
 
   #entry(pn: number): number {
