@@ -17,7 +17,7 @@ import type { Vcpu } from "./hooks/vcpu.ts";
 import type { Device, DeviceContext } from "./system/device.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./system/machine.ts";
 import type { DeviceOptions } from "./system/options.ts";
-import PLUGIN_INDEX from "../plugins/index.json" with { type: "json" };
+import PLUGIN_INDEX from "./plugin_index.json" with { type: "json" };
 
 /** The plugin API version this build of Denemu implements. */
 export const PLUGIN_API_VERSION = 1;
@@ -235,7 +235,7 @@ export async function installToolPlugin(spec: string, ctx: ToolContext): Promise
 
 /**
  * The names of the plugins shipped in `folder` of the project, sorted, from
- * the generated index `plugins/index.json` (`deno task plugins`), so that
+ * the generated index `core/plugin_index.json` (`deno task plugins`), so that
  * they are found without listing a directory (also when imported from a URL).
  *
  * @example

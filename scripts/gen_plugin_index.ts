@@ -1,5 +1,5 @@
 /**
- * `deno task plugins`: writes `plugins/index.json`, the names of the built-in
+ * `deno task plugins`: writes `core/plugin_index.json`, the names of the built-in
  * plugins (targets, machines, devices, tools). Denemu reads this index instead
  * of listing its own folders, so it also runs when imported from an http URL,
  * where there is no directory to list. Run it after adding or removing a
@@ -34,7 +34,7 @@ function listFolder(folder: string): string[] {
 }
 
 /**
- * The text of `plugins/index.json` for the files on disk now.
+ * The text of `core/plugin_index.json` for the files on disk now.
  *
  * @example
  * ```ts
@@ -48,7 +48,7 @@ export function pluginIndexJson(): string {
 }
 
 if (import.meta.main) {
-  const out = new URL("plugins/index.json", ROOT);
+  const out = new URL("core/plugin_index.json", ROOT);
   Deno.writeTextFileSync(out, pluginIndexJson());
   console.log(`wrote ${out.pathname}`);
 }
