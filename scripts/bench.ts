@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import { cpuUsage } from "node:process";
 import { DeviceOptions, EmulatedSystem, type Hooks, JitBackend, LinuxProcess } from "../mod.ts";
+import { benchFuzz } from "./bench_fuzz.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -325,5 +326,8 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   await child.status;
   return seconds;
 }
+
+console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
+await benchFuzz({ row, results }, flags.quick ?? false);
 
 if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");
