@@ -128,3 +128,9 @@ export {
 export * from "./core/block.ts";
 export { SparseMap } from "./core/host_seek.ts";
 export { concatBytes } from "./core/bytes.ts";
+export {
+  LoadedModule,
+  ModuleList,
+  type ModuleObserver,
+  type ModuleSegment,
+} from "./core/modules.ts";

@@ -266,6 +266,7 @@ export function installTool(m: Machine, spec: string, out: (text: string) => voi
     onExit: (cb) => m.onExit(cb),
     symbol: (pc) => m.symbolAt(pc),
     binary: d.binary(),
+    modules: d.modules,
     exit: (status) => {
       d.end(status, null);
       vcpu.stop();
