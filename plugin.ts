@@ -27,6 +27,8 @@
 
 export * from "./mod.ts";
 export {
+  builtinPlugins,
+  builtinTargets,
   type DevicePlugin,
   loadDevicePlugin,
   type MachinePlugin,

@@ -41,7 +41,8 @@ Deno.test("mod.ts imported from an http URL runs a program and finds the built-i
   });
   try {
     const base = `http://127.0.0.1:${server.addr.port}/`;
-    const script = `import { builtinTargets, createMachine } from "${base}mod.ts";
+    const script = `import { createMachine } from "${base}mod.ts";
+import { builtinTargets } from "${base}plugin.ts";
 const m = await createMachine({ program: "tests/guests/bin/hello.static.O2", plugins: ["insn"], pluginOutput: () => {} });
 for await (const _ of m.run());
 console.log(JSON.stringify([m.stdout, builtinTargets()]));`;

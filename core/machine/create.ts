@@ -191,7 +191,9 @@ async function userDriver(opts: UserOptions, machine: () => Machine): Promise<Ma
     ...rest,
     accel: opts.accel ?? "jit",
     seed: seed === undefined ? undefined : BigInt(seed),
-    stdin: typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
+    stdin: typeof stdin === "string" && stdin !== "inherit"
+      ? new TextEncoder().encode(stdin)
+      : stdin,
     stdout: sink(stdout, 1, machine),
     stderr: sink(stderr, 2, machine),
     log: log && { categories: new Set(log.categories), write: log.write },
