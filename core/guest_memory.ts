@@ -85,6 +85,8 @@ export class GuestMemory {
   probe?: PageResolver;
   /** Called by {@linkcode flushTranslations} (the soft TLB flushes itself). */
   onTranslationFlush: () => void = () => {};
+  /** Bumped whenever a page is mapped, unmapped or re-protected (snapshots compare it). */
+  layoutGeneration = 0;
   #lastRead = -1;
   #lastReadPage: Page | undefined;
 
@@ -102,6 +104,11 @@ export class GuestMemory {
     this.onMappingChange(pn);
   }
 
+  #relaid(pn: number): void {
+    this.layoutGeneration++;
+    this.#changed(pn);
+  }
+
   /**
    * Forgets every cached translation (system mode: a new address space,
    * privilege level or permission regime).
@@ -117,7 +124,7 @@ export class GuestMemory {
     for (let pn = first; pn < first + count; pn++) {
       this.#drop(pn);
       this.pages.set(pn, { frame: this.host.allocFrame(), perms, hasCode: false });
-      this.#changed(pn);
+      this.#relaid(pn);
     }
   }
 
@@ -133,7 +140,7 @@ export class GuestMemory {
         mmioBase: addr,
         hasCode: false,
       });
-      this.#changed(pn);
+      this.#relaid(pn);
     }
   }
 
@@ -149,7 +156,7 @@ export class GuestMemory {
     if (p.hasCode) this.onCodeWrite(pn);
     if (p.frame >= 0) this.host.freeFrame(p.frame);
     this.pages.delete(pn);
-    this.#changed(pn);
+    this.#relaid(pn);
   }
 
   /** Changes permissions of mapped pages in `[addr, addr+length)`. Returns false if any page is unmapped. */
@@ -160,7 +167,7 @@ export class GuestMemory {
       const p = this.pages.get(pn)!;
       if (p.hasCode && !(perms & Perm.X)) this.onCodeWrite(pn);
       p.perms = perms;
-      this.#changed(pn);
+      this.#relaid(pn);
     }
     return true;
   }
@@ -266,6 +273,7 @@ export class GuestMemory {
       return;
     }
     if (p.hasCode) this.onCodeWrite(pageNumber(addr));
+    this.host.dirty.mark(p.frame);
     const dv = this.host.dv, h = p.frame + off;
     switch (size) {
       case 1:
@@ -315,6 +323,7 @@ export class GuestMemory {
         for (let i = 0; i < n; i++) this.store(a + BigInt(i), 1, BigInt(data[done + i]));
       } else {
         if (p.hasCode) this.onCodeWrite(pageNumber(a));
+        this.host.dirty.mark(p.frame);
         this.host.u8.set(data.subarray(done, done + n), p.frame + off);
       }
       done += n;

@@ -44,6 +44,12 @@ import {
 } from "./signals.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
 import { formatReturn, formatSyscall } from "./strace.ts";
+import {
+  captureProcess,
+  type ProcessRunState,
+  type ProcessSnapshot,
+  restoreProcess,
+} from "./process_state.ts";
 import { SYSCALLS } from "./sys_table.ts";
 
 /** Options for {@linkcode LinuxProcess.create}. */
@@ -338,6 +344,35 @@ export class LinuxProcess {
         },
       };
     }
+  }
+
+  /**
+   * Saves the whole process (CPU, memory, files, signals, clock, random
+   * state); {@linkcode restore} puts it back, copying only the pages written
+   * since. Translated code is kept.
+   */
+  snapshot(): ProcessSnapshot {
+    return captureProcess(this, {
+      pending: this.#pending,
+      pendingSkip: this.#pendingSkip,
+      deferredFault: this.#deferredFault,
+      started: this.#started,
+      events: [...this.#events],
+    });
+  }
+
+  /** Puts the process back as {@linkcode snapshot} saved it (also after it exited). */
+  restore(s: ProcessSnapshot): void {
+    restoreProcess(this, s);
+    this.#setRunState(s.run);
+  }
+
+  #setRunState(r: ProcessRunState): void {
+    this.#pending = r.pending;
+    this.#pendingSkip = r.pendingSkip;
+    this.#deferredFault = r.deferredFault;
+    this.#started = r.started;
+    this.#events.splice(0, this.#events.length, ...r.events);
   }
 
   /** Whether the process has exited. */

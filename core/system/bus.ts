@@ -236,6 +236,7 @@ export class PhysicalBus implements DmaView {
       else if (size === 2) dv.setUint16(h, Number(value & 0xffffn), true);
       else if (size === 4) dv.setUint32(h, Number(value & 0xffffffffn), true);
       else dv.setBigUint64(h, BigInt.asUintN(64, value), true);
+      this.host.dirty.markRange(h, size);
       this.#touched(addr, size);
       return;
     }
@@ -264,6 +265,7 @@ export class PhysicalBus implements DmaView {
     const r = this.#ram(addr, data.length, "write");
     if (r) {
       this.host.u8.set(data, r.host + Number(addr - r.base));
+      this.host.dirty.markRange(r.host + Number(addr - r.base), data.length);
       this.#touched(addr, data.length);
       return;
     }

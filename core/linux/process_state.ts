@@ -1,0 +1,114 @@
+/**
+ * Snapshots of a Linux process: the CPU and clock, the address space (by
+ * dirty frames, see `core/snapshot/page_table.ts`), and the OS state a run
+ * changes: the descriptor table with offsets, brk and the mmap base, signal
+ * dispositions, mask, pending set and alternate stack, the cwd, the random
+ * generator, and where the process stands in its event sequence (a syscall
+ * reported but not yet run, a deferred fault).
+ *
+ * Host files are kept open by a snapshot that holds them, so a restore puts
+ * back descriptors the guest closed since; their contents are the host's and
+ * are not rolled back.
+ *
+ * @module
+ */
+
+import { captureCpu, type CpuSnapshot, restoreCpu } from "../snapshot/cpu_state.ts";
+import {
+  capturePageTable,
+  type PageTableSnapshot,
+  restorePageTable,
+} from "../snapshot/page_table.ts";
+import type { Trap } from "../trap.ts";
+import type { LinuxProcess, ProcessEvent } from "./process.ts";
+import type { PendingSignal, SigAction } from "./signals.ts";
+
+/**
+ * Where a {@linkcode LinuxProcess} stands in its event sequence (its private
+ * fields, handed over by the process itself).
+ */
+export interface ProcessRunState {
+  readonly pending: Extract<ProcessEvent, { kind: "syscall" }> | null;
+  readonly pendingSkip: bigint | null;
+  readonly deferredFault: Trap | null;
+  readonly started: boolean;
+  readonly events: readonly ProcessEvent[];
+}
+
+/** A process at one moment, for {@linkcode LinuxProcess.restore}. */
+export interface ProcessSnapshot {
+  readonly cpu: CpuSnapshot;
+  readonly memory: PageTableSnapshot;
+  readonly brk: { readonly start: bigint; readonly brk: bigint; readonly mmapBase: bigint };
+  readonly restoreFds: () => void;
+  readonly signals: {
+    readonly actions: readonly SigAction[];
+    readonly blocked: bigint;
+    readonly pending: readonly PendingSignal[];
+    readonly altStack: { sp: bigint; flags: number; size: bigint };
+  };
+  readonly cwd: string;
+  readonly random: bigint;
+  readonly process: {
+    readonly umask: number;
+    readonly clearChildTid: bigint;
+    readonly exitStatus: number | null;
+    readonly exitSignal: number | null;
+    readonly restoreMaskAfterSignal: bigint | null;
+  };
+  readonly run: ProcessRunState;
+}
+
+/**
+ * Saves `p` (called by {@linkcode LinuxProcess.snapshot}).
+ *
+ * @example
+ * ```ts ignore
+ * const s = p.snapshot();
+ * p.step();
+ * p.restore(s);
+ * ```
+ */
+export function captureProcess(p: LinuxProcess, run: ProcessRunState): ProcessSnapshot {
+  const sig = p.signals;
+  return {
+    cpu: captureCpu(p.cpu, p.clock),
+    memory: capturePageTable(p.mem),
+    brk: { start: p.as.brkStart, brk: p.as.brk, mmapBase: p.as.mmapBase },
+    restoreFds: p.fds.capture(),
+    signals: {
+      actions: sig.actions.map((a) => ({ ...a })),
+      blocked: sig.blocked,
+      pending: sig.pending.map((s) => ({ ...s })),
+      altStack: { ...sig.altStack },
+    },
+    cwd: p.paths.cwd,
+    random: p.random.state,
+    process: {
+      umask: p.umask,
+      clearChildTid: p.clearChildTid,
+      exitStatus: p.exitStatus,
+      exitSignal: p.exitSignal,
+      restoreMaskAfterSignal: p.restoreMaskAfterSignal,
+    },
+    run,
+  };
+}
+
+/** Puts `p` back as `s` saved it (called by {@linkcode LinuxProcess.restore}). */
+export function restoreProcess(p: LinuxProcess, s: ProcessSnapshot): void {
+  restoreCpu(p.cpu, p.clock, s.cpu);
+  restorePageTable(p.mem, s.memory);
+  p.as.brkStart = s.brk.start;
+  p.as.brk = s.brk.brk;
+  p.as.mmapBase = s.brk.mmapBase;
+  s.restoreFds();
+  const sig = p.signals;
+  s.signals.actions.forEach((a, i) => Object.assign(sig.actions[i], a));
+  sig.blocked = s.signals.blocked;
+  sig.pending.splice(0, sig.pending.length, ...s.signals.pending.map((q) => ({ ...q })));
+  sig.altStack = { ...s.signals.altStack };
+  p.paths.cwd = s.cwd;
+  p.random.state = s.random;
+  Object.assign(p, s.process);
+}
