@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import { cpuUsage } from "node:process";
 import { DeviceOptions, EmulatedSystem, type Hooks, JitBackend, LinuxProcess } from "../mod.ts";
+import { benchSnapshots } from "./bench_snapshot.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -222,6 +223,13 @@ if (ucBlock) {
 
 // 3. Start-up: a static hello world against an empty `deno run`, wall time
 // (what "finishes in" means; /usr/bin/time's CPU figures are too coarse here).
+// Snapshots: what the fuzzer pays per execution.
+console.log("\nSnapshots (user mode, hello.static.O2 at its first syscall, mean)");
+Object.assign(
+  results,
+  await benchSnapshots(`${ROOT}tests/guests/bin/hello.static.O2`, row, flags.quick ? 200 : 2000),
+);
+
 // The commands alternate so that all see the same machine state.
 const STARTUP_RUNS = 11;
 console.log(`\nStart-up (wall time, median of ${STARTUP_RUNS})`);

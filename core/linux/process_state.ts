@@ -104,11 +104,22 @@ export function restoreProcess(p: LinuxProcess, s: ProcessSnapshot): void {
   p.as.mmapBase = s.brk.mmapBase;
   s.restoreFds();
   const sig = p.signals;
-  s.signals.actions.forEach((a, i) => Object.assign(sig.actions[i], a));
+  restoreActions(sig.actions, s.signals.actions);
   sig.blocked = s.signals.blocked;
-  sig.pending.splice(0, sig.pending.length, ...s.signals.pending.map((q) => ({ ...q })));
-  sig.altStack = { ...s.signals.altStack };
+  if (sig.pending.length || s.signals.pending.length) {
+    sig.pending.splice(0, sig.pending.length, ...s.signals.pending.map((q) => ({ ...q })));
+  }
+  Object.assign(sig.altStack, s.signals.altStack);
   p.paths.cwd = s.cwd;
   p.random.state = s.random;
   Object.assign(p, s.process);
+}
+
+/** Puts back the dispositions that changed (most runs change none). */
+function restoreActions(live: SigAction[], saved: readonly SigAction[]): void {
+  for (let i = 0; i < saved.length; i++) {
+    const a = live[i], b = saved[i];
+    if (a.handler !== b.handler || a.flags !== b.flags || a.mask !== b.mask) Object.assign(a, b);
+    else a.restorer = b.restorer;
+  }
 }
