@@ -481,6 +481,11 @@ export class FdTable {
     };
   }
 
+  /** The open descriptors in fd order. */
+  list(): { fd: number; file: OpenFile; cloexec: boolean }[] {
+    return this.#fds.flatMap((e, fd) => e ? [{ fd, file: e.file, cloexec: e.cloexec }] : []);
+  }
+
   /** Closes every descriptor (process exit). */
   closeAll(): void {
     this.#fds.forEach((e, fd) => e && this.close(fd));

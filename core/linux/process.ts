@@ -44,6 +44,7 @@ import {
 } from "./signals.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
 import { formatReturn, formatSyscall } from "./strace.ts";
+import type { PortableSnapshot } from "../snapshot/file.ts";
 import {
   captureProcess,
   type ProcessRunState,
@@ -361,10 +362,12 @@ export class LinuxProcess {
     });
   }
 
-  /** Puts the process back as {@linkcode snapshot} saved it (also after it exited). */
-  restore(s: ProcessSnapshot): void {
-    restoreProcess(this, s);
-    this.#setRunState(s.run);
+  /**
+   * Puts the process back as {@linkcode snapshot} saved it (also after it
+   * exited), or as a snapshot file of the same program holds it.
+   */
+  restore(s: ProcessSnapshot | PortableSnapshot): void {
+    this.#setRunState(restoreProcess(this, s));
   }
 
   #setRunState(r: ProcessRunState): void {

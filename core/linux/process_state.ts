@@ -20,6 +20,8 @@ import {
   restorePageTable,
 } from "../snapshot/page_table.ts";
 import type { Trap } from "../trap.ts";
+import type { PortableSnapshot } from "../snapshot/file.ts";
+import { describeFds, materializeProcess, portableProcess } from "./process_file.ts";
 import type { LinuxProcess, ProcessEvent } from "./process.ts";
 import type { PendingSignal, SigAction } from "./signals.ts";
 
@@ -57,6 +59,8 @@ export interface ProcessSnapshot {
     readonly restoreMaskAfterSignal: bigint | null;
   };
   readonly run: ProcessRunState;
+  /** The snapshot as plain data (for a snapshot file). */
+  portable(): PortableSnapshot;
 }
 
 /**
@@ -71,7 +75,8 @@ export interface ProcessSnapshot {
  */
 export function captureProcess(p: LinuxProcess, run: ProcessRunState): ProcessSnapshot {
   const sig = p.signals;
-  return {
+  const fds = describeFds(p);
+  const s: ProcessSnapshot = {
     cpu: captureCpu(p.cpu, p.clock),
     memory: capturePageTable(p.mem),
     brk: { start: p.as.brkStart, brk: p.as.brk, mmapBase: p.as.mmapBase },
@@ -92,11 +97,20 @@ export function captureProcess(p: LinuxProcess, run: ProcessRunState): ProcessSn
       restoreMaskAfterSignal: p.restoreMaskAfterSignal,
     },
     run,
+    portable: () => portableProcess(s, fds),
   };
+  return s;
 }
 
-/** Puts `p` back as `s` saved it (called by {@linkcode LinuxProcess.restore}). */
-export function restoreProcess(p: LinuxProcess, s: ProcessSnapshot): void {
+/**
+ * Puts `p` back as `snap` saved it (called by {@linkcode LinuxProcess.restore});
+ * a snapshot read from a file must be of the same program.
+ */
+export function restoreProcess(
+  p: LinuxProcess,
+  snap: ProcessSnapshot | PortableSnapshot,
+): ProcessRunState {
+  const s = "kind" in snap ? materializeProcess(p, snap) : snap;
   restoreCpu(p.cpu, p.clock, s.cpu);
   restorePageTable(p.mem, s.memory);
   p.as.brkStart = s.brk.start;
@@ -113,6 +127,7 @@ export function restoreProcess(p: LinuxProcess, s: ProcessSnapshot): void {
   p.paths.cwd = s.cwd;
   p.random.state = s.random;
   Object.assign(p, s.process);
+  return s.run;
 }
 
 /** Puts back the dispositions that changed (most runs change none). */
