@@ -80,7 +80,13 @@ export {
   PhysicalBus,
   type RamRegion,
 } from "./core/system/bus.ts";
-export { type EventHandle, EventQueue } from "./core/system/events.ts";
+export { type EventHandle, EventQueue, type SavedEvents, type Timer } from "./core/system/events.ts";
+export {
+  type DeviceState,
+  loadVmState,
+  saveVmState,
+  type VmStateDescription,
+} from "./core/system/vmstate.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
 export {
   EmulatedSystem,

@@ -22,7 +22,10 @@ import {
   type DeviceOptions,
   type DevicePlugin,
   type IrqLine,
+  loadVmState,
   PLUGIN_API_VERSION,
+  saveVmState,
+  type VmStateDescription,
   wordRegisters,
 } from "../../mod.ts";
 
@@ -65,6 +68,13 @@ export class ReadCounter {
   }
 }
 
+/** What a snapshot saves of the counter (QEMU's vmstate: declared fields and a version). */
+const COUNTER_STATE: VmStateDescription<ReadCounter> = {
+  name: "example_counter",
+  version: 1,
+  fields: ["count", "threshold"],
+};
+
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr");
   const irq = options.int("irq");
@@ -81,6 +91,11 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
     reset() {
       counter.count = counter.threshold = 0;
       counter.irq.set(false);
+    },
+    save: () => saveVmState(COUNTER_STATE, counter),
+    load(s) {
+      loadVmState(COUNTER_STATE, counter, s);
+      counter.irq.restore(counter.threshold !== 0 && counter.count >= counter.threshold);
     },
   };
 }

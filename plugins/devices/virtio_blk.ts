@@ -216,7 +216,13 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
   const serial = options.string("serial", "");
   try {
     const transport = attachVirtio(ctx, options, new BlkBackend(disk, serial));
-    return { name: ctx.id, reset: () => transport.reset(), close: () => disk.close() };
+    return {
+      name: ctx.id,
+      reset: () => transport.reset(),
+      save: () => transport.save(),
+      load: (s) => transport.load(s),
+      close: () => disk.close(),
+    };
   } catch (e) {
     disk.close();
     throw e;

@@ -14,13 +14,19 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   PLUGIN_API_VERSION,
 } from "../../mod.ts";
 
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const transport = createVirtioMmio(ctx, options.address("addr"), options.int("irq"));
   ctx.offerVirtioSlot(transport);
-  return { name: ctx.id, reset: () => transport.reset() };
+  return {
+    name: ctx.id,
+    reset: () => transport.reset(),
+    save: () => transport.save(),
+    load: (s: DeviceState) => transport.load(s),
+  };
 }
 
 /** The virtio-mmio slot device plugin. */
