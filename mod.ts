@@ -80,7 +80,12 @@ export {
   PhysicalBus,
   type RamRegion,
 } from "./core/system/bus.ts";
-export { type EventHandle, EventQueue, type SavedEvents, type Timer } from "./core/system/events.ts";
+export {
+  type EventHandle,
+  EventQueue,
+  type SavedEvents,
+  type Timer,
+} from "./core/system/events.ts";
 export {
   type DeviceState,
   loadVmState,

@@ -15,6 +15,7 @@ import type { Trap } from "./trap.ts";
 import type { PhysicalBus } from "./system/bus.ts";
 import type { InterruptSink } from "./system/irq.ts";
 import type { SystemMemory } from "./system/system_memory.ts";
+import type { DeviceState } from "./system/vmstate.ts";
 
 /** One architectural register, for debuggers, hooks and `-d cpu`. */
 export interface RegisterInfo {
@@ -262,6 +263,10 @@ export interface SystemHart extends InterruptSink {
   takeInterrupt(): boolean;
   /** Whether the hart sleeps in `wfi` (no enabled interrupt pending to wake it). */
   readonly waiting: boolean;
+  /** Saves the privileged state the CPU state block does not hold (CSRs kept in JS). */
+  save?(): DeviceState;
+  /** Loads what `save` returned. */
+  load?(state: DeviceState): void;
 }
 
 /**

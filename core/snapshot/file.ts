@@ -6,7 +6,8 @@
  * - `DENEMU-VM\n` (10 bytes), then the format version (u32);
  * - the header length (u32) and the header, UTF-8 JSON: which machine, target
  *   and options the state belongs to, the state's own data (bigints as
- *   `{"$n": "..."}`), and the name and length of each blob;
+ *   `{"$n": "..."}`, typed arrays as `{"$t": "Uint8Array", "v": [...]}`),
+ *   and the name and length of each blob;
  * - the blobs (memory, state blocks), each compressed with `deflate-raw`
  *   (the built-in `CompressionStream`); memory is sparse: zero pages are not
  *   stored at all;
@@ -73,7 +74,7 @@ export async function saveSnapshotFile(
       meta: s.meta,
       blobs: names.map((name, i) => ({ name, length: packed[i].length })),
     },
-    (_k, v) => typeof v === "bigint" ? { $n: v.toString() } : v,
+    encodeValue,
   ));
   const body = concat([MAGIC, u32(SNAPSHOT_FILE_VERSION), u32(header.length), header, ...packed]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
@@ -140,7 +141,7 @@ function parseHeader(bytes: Uint8Array, bad: (what: string) => EmuError): Header
   try {
     const h = JSON.parse(
       new TextDecoder("utf-8", { fatal: true }).decode(bytes),
-      (_k, v) => v && typeof v === "object" && typeof v.$n === "string" ? BigInt(v.$n) : v,
+      decodeValue,
     );
     if (typeof h?.kind !== "string" || !Array.isArray(h.blobs) || typeof h.identity !== "object") {
       throw new Error("fields");
@@ -149,6 +150,37 @@ function parseHeader(bytes: Uint8Array, bad: (what: string) => EmuError): Header
   } catch {
     throw bad("damaged snapshot header");
   }
+}
+
+const TYPED_ARRAYS = {
+  Uint8Array,
+  Uint16Array,
+  Uint32Array,
+  Int32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+} as const;
+type TypedArrayName = keyof typeof TYPED_ARRAYS;
+
+/** JSON for bigints (`{"$n": "12"}`) and typed arrays (`{"$t": "Uint8Array", "v": [...]}`). */
+function encodeValue(_key: string, v: unknown): unknown {
+  if (typeof v === "bigint") return { $n: v.toString() };
+  if (ArrayBuffer.isView(v) && v.constructor.name in TYPED_ARRAYS) {
+    return { $t: v.constructor.name, v: Array.from(v as unknown as ArrayLike<unknown>) };
+  }
+  return v;
+}
+
+function decodeValue(_key: string, v: unknown): unknown {
+  if (!v || typeof v !== "object") return v;
+  const o = v as { $n?: unknown; $t?: unknown; v?: unknown };
+  if (typeof o.$n === "string") return BigInt(o.$n);
+  if (typeof o.$t === "string" && Object.hasOwn(TYPED_ARRAYS, o.$t) && Array.isArray(o.v)) {
+    const make = TYPED_ARRAYS[o.$t as TypedArrayName] as unknown as { from(a: unknown[]): unknown };
+    return make.from(o.v);
+  }
+  return v;
 }
 
 function checkIdentity(got: Record<string, string>, want: SnapshotIdentity, path: string): void {

@@ -12,6 +12,8 @@
  * @module
  */
 
+import type { PortableSnapshot } from "../snapshot/file.ts";
+import { captureSystem, restoreSystem, type SystemSnapshot } from "./system_state.ts";
 import { VirtualClock } from "../clock.ts";
 import { CpuCore } from "../cpu_core.ts";
 import { EmuError } from "../errors.ts";
@@ -187,6 +189,19 @@ export class EmulatedSystem {
     for (const [addr, data] of this.#images) this.bus.writeBytes(addr, data);
     for (const d of this.machine.devices) d.reset?.();
     this.#start();
+  }
+
+  /**
+   * Saves the whole machine (CPU, RAM, devices, timers); {@linkcode restore}
+   * puts it back, copying only the RAM pages written since.
+   */
+  snapshot(): SystemSnapshot {
+    return captureSystem(this);
+  }
+
+  /** Puts the machine back as {@linkcode snapshot} saved it, or as a snapshot file holds it. */
+  restore(s: SystemSnapshot | PortableSnapshot): void {
+    restoreSystem(this, s);
   }
 
   /** Runs until the guest powers off or the loop is stopped. */

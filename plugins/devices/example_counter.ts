@@ -21,6 +21,7 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   type IrqLine,
   loadVmState,
   PLUGIN_API_VERSION,
@@ -93,7 +94,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
       counter.irq.set(false);
     },
     save: () => saveVmState(COUNTER_STATE, counter),
-    load(s) {
+    load(s: DeviceState) {
       loadVmState(COUNTER_STATE, counter, s);
       counter.irq.restore(counter.threshold !== 0 && counter.count >= counter.threshold);
     },

@@ -18,6 +18,7 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   EmuError,
   PLUGIN_API_VERSION,
   type VirtioBackend,
@@ -220,7 +221,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
       name: ctx.id,
       reset: () => transport.reset(),
       save: () => transport.save(),
-      load: (s) => transport.load(s),
+      load: (s: DeviceState) => transport.load(s),
       close: () => disk.close(),
     };
   } catch (e) {

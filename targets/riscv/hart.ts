@@ -14,13 +14,15 @@
 
 import type {
   CpuCore,
+  DeviceState,
   PhysicalBus,
   SystemBinding,
   SystemHart,
   SystemMemory,
   Trap,
+  VmStateDescription,
 } from "../../mod.ts";
-import { TrapKind } from "../../mod.ts";
+import { loadVmState, saveVmState, TrapKind } from "../../mod.ts";
 import { Cause } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";
@@ -112,6 +114,39 @@ export function misaValue(xlen: 32 | 64): bigint {
   for (const c of letters) ext |= 1n << BigInt(c.charCodeAt(0) - 97);
   return BigInt.asIntN(xlen, (xlen === 64 ? 2n : 1n) << BigInt(xlen - 2) | ext);
 }
+
+/** The hart's saved CSRs (QEMU's vmstate_riscv_cpu, in spirit). */
+const HART_STATE: VmStateDescription<RiscvHart> = {
+  name: "riscv-hart",
+  version: 1,
+  fields: [
+    "mstatus",
+    "medeleg",
+    "mideleg",
+    "mie",
+    "mip",
+    "seipLine",
+    "mtvec",
+    "stvec",
+    "mepc",
+    "sepc",
+    "mcause",
+    "scause",
+    "mtval",
+    "stval",
+    "mscratch",
+    "sscratch",
+    "satp",
+    "mcounteren",
+    "scounteren",
+    "menvcfg",
+    "senvcfg",
+    "mcountinhibit",
+    "cycleOffset",
+    "instretOffset",
+    "wfi",
+  ],
+};
 
 /**
  * A RISC-V hart in system mode.
@@ -226,6 +261,23 @@ export class RiscvHart implements SystemHart {
     this.wfi = false;
     this.pmp.reset();
     this.cpu.tbs.flush();
+    this.regimeChanged(true);
+  }
+
+  /** Saves the privileged state (CSRs, PMP, wfi; the registers live in the CPU state block). */
+  save(): DeviceState {
+    const s = saveVmState(HART_STATE, this);
+    return {
+      ...s,
+      fields: { ...s.fields, pmpCfg: this.pmp.cfg.slice(), pmpAddr: [...this.pmp.addr] },
+    };
+  }
+
+  /** Loads what {@linkcode save} returned; cached address translations are dropped. */
+  load(s: DeviceState): void {
+    loadVmState(HART_STATE, this, s);
+    const f = s.fields as { pmpCfg: Uint8Array; pmpAddr: bigint[] };
+    this.pmp.load(f.pmpCfg, f.pmpAddr);
     this.regimeChanged(true);
   }
 

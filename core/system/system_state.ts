@@ -1,0 +1,145 @@
+/**
+ * Snapshots of an emulated system: the CPU state block and clock, the hart's
+ * privileged state, every device's versioned state, the event queue's timers,
+ * and RAM by dirty frames (a restore copies back only the frames written
+ * since, see `core/dirty_frames.ts`).
+ *
+ * Translated code is dropped at a system restore: TBs are keyed by virtual
+ * address, and restored page tables may map code differently.
+ *
+ * @module
+ */
+
+import { EmuError } from "../errors.ts";
+import { PAGE_SIZE } from "../host_memory.ts";
+import { captureCpu, type CpuSnapshot, restoreCpu } from "../snapshot/cpu_state.ts";
+import type { PortableSnapshot } from "../snapshot/file.ts";
+import { FrameImage } from "../snapshot/frames.ts";
+import type { RamRegion } from "./bus.ts";
+import type { SavedEvents } from "./events.ts";
+import type { EmulatedSystem } from "./emulated_system.ts";
+import type { DeviceState } from "./vmstate.ts";
+
+/** The kind tag of a system snapshot file. */
+export const SYSTEM_SNAPSHOT_KIND = "system";
+
+/** A machine at one moment, for {@linkcode EmulatedSystem.restore}. */
+export interface SystemSnapshot {
+  readonly cpu: CpuSnapshot;
+  readonly hart: DeviceState;
+  /** device id -> state, for the devices that have state */
+  readonly devices: Readonly<Record<string, DeviceState>>;
+  readonly events: SavedEvents;
+  readonly ram: FrameImage;
+  /** The snapshot as plain data (for a snapshot file). */
+  portable(): PortableSnapshot;
+}
+
+function ramRegions(sys: EmulatedSystem): RamRegion[] {
+  return sys.bus.regions.filter((r): r is RamRegion => r.kind === "ram");
+}
+
+function* ramFrames(sys: EmulatedSystem): Generator<number> {
+  for (const r of ramRegions(sys)) {
+    for (let f = r.host; f < r.host + Number(r.size); f += PAGE_SIZE) yield f;
+  }
+}
+
+/**
+ * Saves `sys` (called by {@linkcode EmulatedSystem.snapshot}).
+ *
+ * @example
+ * ```ts ignore
+ * const s = sys.snapshot();
+ * sys.serial.write("version\n");
+ * sys.restore(s);
+ * ```
+ */
+export function captureSystem(sys: EmulatedSystem): SystemSnapshot {
+  if (!sys.hart.save) throw new EmuError(`target ${sys.target.name} cannot save its hart state`);
+  const devices: Record<string, DeviceState> = {};
+  for (const d of sys.machine.devices) if (d.save) devices[d.name] = d.save();
+  const s: SystemSnapshot = {
+    cpu: captureCpu(sys.cpu, sys.clock),
+    hart: sys.hart.save(),
+    devices,
+    events: sys.events.save(),
+    ram: FrameImage.capture(sys.bus.host, ramFrames(sys)),
+    portable: () => portableSystem(sys, s),
+  };
+  sys.bus.host.dirty.clean();
+  sys.bus.host.dirty.base = s;
+  return s;
+}
+
+/** Puts `sys` back as `snap` saved it (or as a snapshot file of the same machine holds it). */
+export function restoreSystem(sys: EmulatedSystem, snap: SystemSnapshot | PortableSnapshot): void {
+  const s = "kind" in snap ? materializeSystem(sys, snap) : snap;
+  const host = sys.bus.host, dirty = host.dirty;
+  const frames = dirty.base === s ? dirty.list : s.ram.frames();
+  for (const f of frames) s.ram.copyBack(host, f);
+  dirty.clean();
+  dirty.base = s;
+  sys.cpu.tbs.flush();
+  restoreCpu(sys.cpu, sys.clock, s.cpu);
+  sys.hart.load!(s.hart);
+  for (const d of sys.machine.devices) {
+    const saved = s.devices[d.name];
+    if (d.load && saved) d.load(saved);
+    else if (d.load || saved) throw new EmuError(`snapshot: device ${d.name} does not match`);
+  }
+  sys.events.load(s.events);
+}
+
+/** `s` as plain data: RAM as the non-zero pages of each region. */
+function portableSystem(sys: EmulatedSystem, s: SystemSnapshot): PortableSnapshot {
+  const pages: number[] = [];
+  const stored: Uint8Array[] = [];
+  let i = 0;
+  for (const f of ramFrames(sys)) {
+    const data = s.ram.contents(f)!;
+    if (data.some((b) => b !== 0)) {
+      pages.push(i);
+      stored.push(data);
+    }
+    i++;
+  }
+  const ram = new Uint8Array(stored.length * PAGE_SIZE);
+  stored.forEach((d, k) => ram.set(d, k * PAGE_SIZE));
+  const { cpu, hart, devices, events } = s;
+  return {
+    kind: SYSTEM_SNAPSHOT_KIND,
+    meta: { icount: cpu.icount, skippedNs: cpu.skippedNs, hart, devices, events, pages },
+    blobs: { state: cpu.state, ram },
+  };
+}
+
+/** A snapshot of `sys` from a file's data (the file's identity says it is the same machine). */
+function materializeSystem(sys: EmulatedSystem, f: PortableSnapshot): SystemSnapshot {
+  if (f.kind !== SYSTEM_SNAPSHOT_KIND) {
+    throw new EmuError(`a ${f.kind} snapshot cannot be loaded into a system`);
+  }
+  const meta = f.meta as {
+    icount: number;
+    skippedNs: bigint;
+    hart: DeviceState;
+    devices: Record<string, DeviceState>;
+    events: SavedEvents;
+    pages: number[];
+  };
+  const frames = [...ramFrames(sys)];
+  const data = new Uint8Array(frames.length * PAGE_SIZE);
+  meta.pages.forEach((page, k) => {
+    if (page >= frames.length) throw new EmuError("snapshot: RAM larger than this machine's");
+    data.set(f.blobs.ram.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE), page * PAGE_SIZE);
+  });
+  const s: SystemSnapshot = {
+    cpu: { state: f.blobs.state, icount: meta.icount, skippedNs: meta.skippedNs },
+    hart: meta.hart,
+    devices: meta.devices,
+    events: meta.events,
+    ram: FrameImage.fromData(frames, data),
+    portable: () => portableSystem(sys, s),
+  };
+  return s;
+}
