@@ -9,6 +9,8 @@
 
 import { EmuError } from "../core/errors.ts";
 import { readOption } from "./options.ts";
+import { Monitor, systemSnapshotIdentity } from "./monitor.ts";
+import { loadSnapshotFile } from "../core/snapshot/file.ts";
 import {
   builtinPlugins,
   installToolPlugin,
@@ -56,8 +58,10 @@ Options:
   -s                     gdb server on tcp::1234 (same as -gdb tcp::1234)
   -gdb tcp::PORT         gdb server on 127.0.0.1:PORT
   -S                     do not start the CPU: wait for gdb to continue (implied by -s/-gdb)
+  -loadvm FILE           start from a snapshot file (saved by the monitor's savevm)
 
-Serial escapes (Ctrl-A then): x quit, h help, c monitor (none: ignored), Ctrl-A send Ctrl-A.
+Serial escapes (Ctrl-A then): x quit, h help, c monitor (savevm FILE, loadvm FILE,
+info registers, stop, cont, quit), Ctrl-A send Ctrl-A.
 A guest poweroff through the SiFive test device sets the exit status.`;
 
 /** Parsed `emu system` command line. */
@@ -87,6 +91,8 @@ export interface SystemArgs {
   gdbWait?: boolean;
   log: Set<string>;
   logFile?: string;
+  /** `-loadvm FILE`: start from a snapshot file */
+  loadvm?: string;
 }
 
 const WITH_VALUE = new Set([
@@ -110,6 +116,7 @@ const WITH_VALUE = new Set([
   "serial",
   "plugin",
   "gdb",
+  "loadvm",
 ]);
 const LOG_ITEMS = new Set(["int", "in_asm"]);
 
@@ -227,6 +234,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         r.gdbPort = Number(m[1]);
         break;
       }
+      case "loadvm":
+        r.loadvm = value;
+        break;
       case "S":
         r.gdbWait = true;
         break;
@@ -239,7 +249,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
 
 const CTRL_A = 1;
 const ESCAPE_HELP = "\r\nC-a h    print this help\r\nC-a x    exit emulator\r\n" +
-  "C-a c    switch between console and monitor (Denemu has no monitor: ignored)\r\n" +
+  "C-a c    switch between console and monitor\r\n" +
   "C-a C-a  sends C-a\r\n";
 
 /**
@@ -344,6 +354,9 @@ export async function systemCommand(argv: string[]): Promise<number> {
     logInterrupt: a.log.has("int") ? log : undefined,
   });
   try {
+    const identity = systemSnapshotIdentity(a);
+    if (a.loadvm) sys.restore(await loadSnapshotFile(a.loadvm, identity));
+    const monitor = new Monitor(sys, identity, (t) => Deno.stderr.writeSync(encoder.encode(t)));
     if (sys.machine.dumpedDtb) {
       console.log(`dtb dumped to ${sys.machine.dumpedDtb}. Exiting.`);
       return 0;
@@ -377,7 +390,7 @@ export async function systemCommand(argv: string[]): Promise<number> {
         },
       });
     }
-    const stopInput = startInput(sys);
+    const stopInput = startInput(sys, monitor);
     try {
       if (a.gdbPort !== undefined) {
         const status = await debugWithGdb(sys, a.gdbPort);
@@ -385,7 +398,7 @@ export async function systemCommand(argv: string[]): Promise<number> {
       } else if (a.gdbWait) {
         throw new EmuError("-S: nothing would start the CPU", "add -s or -gdb tcp::PORT");
       }
-      const result = await sys.run();
+      const result = await monitor.run();
       return toolStatus ?? (result.kind === "poweroff" ? result.status : 0);
     } finally {
       stopInput();
@@ -417,18 +430,21 @@ async function debugWithGdb(sys: EmulatedSystem, port: number): Promise<number |
 }
 
 /** Feeds stdin to the guest (raw mode on a terminal); returns a function that stops it. */
-function startInput(sys: EmulatedSystem): () => void {
+function startInput(sys: EmulatedSystem, monitor: Monitor): () => void {
   const tty = Deno.stdin.isTerminal();
   if (tty) Deno.stdin.setRaw(true);
   const escapes = new EscapeReader((key) => {
     if (key === "x") {
       Deno.stderr.writeSync(new TextEncoder().encode("QEMU: Terminated\r\n"));
-      sys.loop.stop();
+      monitor.quit();
     } else if (key === "h") Deno.stderr.writeSync(new TextEncoder().encode(ESCAPE_HELP));
     else if (key === "c") {
-      Deno.stderr.writeSync(new TextEncoder().encode("\r\n(Denemu has no monitor)\r\n"));
+      inMonitor = !inMonitor;
+      if (inMonitor) monitor.enter();
+      else Deno.stderr.writeSync(new TextEncoder().encode("\r\n"));
     }
   });
+  let inMonitor = false;
   const reader = Deno.stdin.readable.getReader();
   (async () => {
     try {
@@ -436,7 +452,8 @@ function startInput(sys: EmulatedSystem): () => void {
         const { value, done } = await reader.read();
         if (done) break;
         const bytes = escapes.feed(value);
-        if (bytes.length) {
+        if (inMonitor) monitor.feed(bytes);
+        else if (bytes.length) {
           sys.console.write(bytes);
           sys.loop.wake();
         }

@@ -1,0 +1,197 @@
+/**
+ * The `emu system` monitor (Ctrl-A C), with QEMU's HMP command names:
+ * `savevm FILE`, `loadvm FILE`, `info registers`, `stop`, `cont`, `quit`
+ * and `help`. Unlike QEMU's `savevm TAG`, which writes into a qcow2 disk,
+ * the argument is the snapshot file (the one `-loadvm FILE` reads).
+ *
+ * The monitor owns the machine's run: a command that needs the machine
+ * still (savevm, loadvm) halts it, acts, and resumes it if it was running.
+ *
+ * @module
+ */
+
+import { EmuError } from "../core/errors.ts";
+import type { EmulatedSystem } from "../core/system/emulated_system.ts";
+import type { RunLoopResult } from "../core/system/run_loop.ts";
+import type { SystemArgs } from "./system.ts";
+import {
+  loadSnapshotFile,
+  saveSnapshotFile,
+  type SnapshotIdentity,
+} from "../core/snapshot/file.ts";
+
+/**
+ * Which machine a snapshot file belongs to: everything on the command line
+ * that shapes the machine's state (not logging, plugins or the debugger).
+ */
+export function systemSnapshotIdentity(a: SystemArgs): SnapshotIdentity {
+  return {
+    mode: "system",
+    machine: a.machine,
+    machineOptions: JSON.stringify(a.machineOptions),
+    cpu: a.cpu,
+    ram: a.ramSize.toString(),
+    bios: a.bios ?? "",
+    kernel: a.kernel ?? "",
+    initrd: a.initrd ?? "",
+    devices: a.devices.map((d) => d.name).join(","),
+    drives: String(a.drives.length),
+  };
+}
+
+const HELP = [
+  "savevm FILE      save the machine to a snapshot file",
+  "loadvm FILE      load a snapshot file",
+  "info registers   show the CPU registers",
+  "stop             stop the CPU",
+  "cont             resume the CPU",
+  "quit             quit the emulator",
+].join("\r\n");
+
+/**
+ * A line-oriented monitor for one machine.
+ *
+ * @example
+ * ```ts ignore
+ * const mon = new Monitor(sys, identity, (text) => Deno.stderr.writeSync(enc.encode(text)));
+ * const result = await mon.run(); // instead of sys.run()
+ * ```
+ */
+export class Monitor {
+  #line = "";
+  #stopped = false;
+  #quit = false;
+  #running: Promise<RunLoopResult> | null = null;
+  #resume: (() => void) | null = null;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly sys: EmulatedSystem,
+    readonly identity: SnapshotIdentity,
+    readonly write: (text: string) => void,
+  ) {}
+
+  /** Runs the machine until it powers off or `quit`; `stop`/`cont` pause it in between. */
+  async run(): Promise<RunLoopResult> {
+    for (;;) {
+      if (this.#stopped && !this.#quit) await new Promise<void>((r) => this.#resume = r);
+      this.#running = this.sys.run();
+      const r = await this.#running;
+      this.#running = null;
+      if (r.kind === "poweroff" || this.#quit || !this.#halting) return r;
+      await this.#queue;
+      this.#halting = false;
+    }
+  }
+
+  #halting = false;
+
+  /** Ends the run, also while stopped (Ctrl-A X). */
+  quit(): void {
+    this.#quit = true;
+    this.#resume?.();
+    this.sys.loop.stop();
+  }
+
+  /** Keyboard input while the monitor has the terminal (raw mode: echoes and edits the line). */
+  feed(bytes: Uint8Array): void {
+    for (const b of bytes) {
+      if (b === 13 || b === 10) {
+        const line = this.#line.trim();
+        this.#line = "";
+        this.write("\r\n");
+        this.#queue = this.#queue.then(() => this.#command(line));
+      } else if (b === 127 || b === 8) {
+        if (this.#line) {
+          this.#line = this.#line.slice(0, -1);
+          this.write("\b \b");
+        }
+      } else if (b >= 32 && b < 127) {
+        this.#line += String.fromCharCode(b);
+        this.write(String.fromCharCode(b));
+      }
+    }
+  }
+
+  /** Prints the banner and prompt (on entering the monitor). */
+  enter(): void {
+    this.write("\r\nDenemu monitor - type 'help' for more information\r\n(qemu) ");
+  }
+
+  async #command(line: string): Promise<void> {
+    const [cmd, ...args] = line.split(/\s+/);
+    try {
+      await this.#execute(cmd, args);
+    } catch (e) {
+      if (!(e instanceof EmuError)) throw e;
+      this.write(`Error: ${e.message}\r\n`);
+    }
+    if (!this.#quit) this.write("(qemu) ");
+  }
+
+  async #execute(cmd: string, args: string[]): Promise<void> {
+    switch (cmd) {
+      case "":
+        return;
+      case "help":
+      case "?":
+        return this.write(HELP + "\r\n");
+      case "savevm":
+      case "loadvm": {
+        if (args.length !== 1) throw new EmuError(`${cmd} needs a file name`);
+        await this.#whileHalted(async () => {
+          if (cmd === "savevm") await saveSnapshotFile(args[0], this.sys.snapshot(), this.identity);
+          else this.sys.restore(await loadSnapshotFile(args[0], this.identity));
+        });
+        return;
+      }
+      case "info":
+        if (args[0] !== "registers") {
+          throw new EmuError(`info ${args[0] ?? ""}: unknown (try registers)`);
+        }
+        return this.write(registers(this.sys) + "\r\n");
+      case "stop":
+      case "cont":
+        this.#stopped = cmd === "stop";
+        if (this.#stopped) await this.#halt();
+        else this.#resume?.();
+        return;
+      case "quit":
+      case "q":
+        return this.quit();
+      default:
+        throw new EmuError(`unknown command: '${cmd}'`);
+    }
+  }
+
+  /** Stops the current run (if any) and waits until it has returned. */
+  async #halt(): Promise<void> {
+    const running = this.#running;
+    if (!running) return;
+    this.#halting = true;
+    this.sys.loop.stop();
+    await running;
+  }
+
+  async #whileHalted(act: () => Promise<void>): Promise<void> {
+    await this.#halt();
+    try {
+      await act();
+    } finally {
+      this.#halting = false;
+    }
+  }
+}
+
+/** `info registers`: the pc and the general registers, as QEMU's RISC-V dump lays them out. */
+function registers(sys: EmulatedSystem): string {
+  const regs = sys.target.state.registers.filter((r) => r.kind !== "fp");
+  const cells = regs.map((r) =>
+    `${(r.aliases?.[0] ?? r.name).padEnd(4)} ${
+      BigInt.asUintN(64, sys.cpu.getState(r.offset)).toString(16).padStart(16, "0")
+    }`
+  );
+  const rows = [` pc       ${sys.cpu.pc.toString(16).padStart(16, "0")}`];
+  for (let i = 0; i < cells.length; i += 4) rows.push(" " + cells.slice(i, i + 4).join(" "));
+  return rows.join("\r\n");
+}
