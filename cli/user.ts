@@ -4,6 +4,8 @@
  * @module
  */
 
+import { loadSnapshotFile } from "../core/snapshot/file.ts";
+import { processSnapshotIdentity } from "../core/linux/process_file.ts";
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { readOption } from "./options.ts";
@@ -46,6 +48,7 @@ Options:
                      a path loads a plugin module); its output goes to stderr or -D
   -D logfile         write logs to logfile instead of stderr
   -seed N            seed for AT_RANDOM and getrandom (default 0)
+  -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
   -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
   --root DIR         make DIR the guest's root directory; no path leaves it
@@ -78,6 +81,8 @@ export interface UserArgs {
   argv0?: string;
   /** `-g`: the gdb stub's TCP port */
   gdbPort?: number;
+  /** `-loadvm FILE`: continue from a snapshot file of the same program */
+  loadvm?: string;
 }
 
 const WITH_VALUE = new Set([
@@ -93,6 +98,7 @@ const WITH_VALUE = new Set([
   "0",
   "plugin",
   "g",
+  "loadvm",
 ]);
 
 /**
@@ -179,6 +185,9 @@ export function parseUserArgs(argv: string[]): UserArgs {
       case "plugin":
         if (value === "help" || value === "?") r.pluginHelp = true;
         else r.plugins.push(value!);
+        break;
+      case "loadvm":
+        r.loadvm = value;
         break;
       case "seed":
         if (!/^(0x[0-9a-f]+|\d+)$/i.test(value!)) {
@@ -296,6 +305,7 @@ export async function userCommand(argv: string[]): Promise<number> {
   }
   try {
     const p = await LinuxProcess.create(opts);
+    if (a.loadvm) p.restore(await loadSnapshotFile(a.loadvm, processSnapshotIdentity(p)));
     if (!a.plugins.length && a.gdbPort === undefined) return p.runToExit();
     const m = new Machine(p);
     for (const spec of a.plugins) await installTool(m, spec, writeText);

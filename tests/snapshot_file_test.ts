@@ -6,6 +6,7 @@ import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { EmuError } from "../core/errors.ts";
 import { LinuxProcess } from "../core/linux/process.ts";
 import { loadSnapshotFile, saveSnapshotFile } from "../core/snapshot/file.ts";
+import { processSnapshotIdentity } from "../core/linux/process_file.ts";
 
 const PROG = new URL("./guests/bin/signals.static.O2", import.meta.url).pathname;
 const ID = { mode: "user", program: PROG, cpu: "rv64" };
@@ -66,6 +67,32 @@ Deno.test("snapshot files: wrong machine, truncated, corrupted, not a snapshot",
     Deno.writeFileSync(path, new TextEncoder().encode("hello"));
     await rejects(loadSnapshotFile(path, ID), oneLine(/not a Denemu snapshot/));
     await rejects(loadSnapshotFile(path + ".missing", ID), oneLine(/cannot read/));
+  } finally {
+    Deno.removeSync(path);
+  }
+});
+
+Deno.test("emu user -loadvm FILE continues the saved process", async () => {
+  const path = Deno.makeTempFileSync();
+  try {
+    const { p, out } = await start("jit");
+    let seen = 0;
+    while (seen < 12) if (p.step().kind === "syscall") seen++;
+    await saveSnapshotFile(path, p.snapshot(), processSnapshotIdentity(p));
+    const rest = finish(p, out).out;
+    const mod = new URL("../mod.ts", import.meta.url).pathname;
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "user", "-loadvm", path, PROG],
+      stdin: "null",
+    }).output();
+    assertEquals(new TextDecoder().decode(r.stdout), rest);
+    assertEquals(r.code, p.exitStatus);
+    const other = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "user", "-loadvm", path, PROG.replace("signals", "hello")],
+      stdin: "null",
+    }).output();
+    assertEquals(other.code, 1);
+    assertEquals(new TextDecoder().decode(other.stderr).trim().split("\n").length, 1);
   } finally {
     Deno.removeSync(path);
   }

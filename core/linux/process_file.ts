@@ -13,7 +13,7 @@
 
 import { EmuError } from "../errors.ts";
 import { PAGE_SIZE } from "../host_memory.ts";
-import type { PortableSnapshot } from "../snapshot/file.ts";
+import type { PortableSnapshot, SnapshotIdentity } from "../snapshot/file.ts";
 import { FrameImage } from "../snapshot/frames.ts";
 import type { PageTableSnapshot, SavedPage } from "../snapshot/page_table.ts";
 import { DirFile, HostFile, InputStream, O, OutputStream } from "./fds.ts";
@@ -32,6 +32,19 @@ export interface SavedFd {
   guestPath?: string;
   flags?: number;
   offset?: number;
+}
+
+/**
+ * Which process a snapshot file belongs to: the same program (by its real
+ * path) on the same CPU model.
+ *
+ * @example
+ * ```ts ignore
+ * await saveSnapshotFile("vm.snap", p.snapshot(), processSnapshotIdentity(p));
+ * ```
+ */
+export function processSnapshotIdentity(p: LinuxProcess): SnapshotIdentity {
+  return { mode: "user", program: p.programPath, cpu: p.cpu.target.name };
 }
 
 /** Describes the descriptors of `p` (at snapshot time, for a later file). */
