@@ -11,6 +11,7 @@
  */
 
 import { EmuError } from "../core/errors.ts";
+import { registerRows } from "../core/register_dump.ts";
 import type { EmulatedSystem } from "../core/system/emulated_system.ts";
 import type { RunLoopResult } from "../core/system/run_loop.ts";
 import type { SystemArgs } from "./system.ts";
@@ -185,13 +186,6 @@ export class Monitor {
 
 /** `info registers`: the pc and the general registers, as QEMU's RISC-V dump lays them out. */
 function registers(sys: EmulatedSystem): string {
-  const regs = sys.target.state.registers.filter((r) => r.kind !== "fp");
-  const cells = regs.map((r) =>
-    `${(r.aliases?.[0] ?? r.name).padEnd(4)} ${
-      BigInt.asUintN(64, sys.cpu.getState(r.offset)).toString(16).padStart(16, "0")
-    }`
-  );
-  const rows = [` pc       ${sys.cpu.pc.toString(16).padStart(16, "0")}`];
-  for (let i = 0; i < cells.length; i += 4) rows.push(" " + cells.slice(i, i + 4).join(" "));
-  return rows.join("\r\n");
+  const pc = ` pc       ${sys.cpu.pc.toString(16).padStart(16, "0")}`;
+  return [pc, ...registerRows(sys.cpu)].join("\r\n");
 }

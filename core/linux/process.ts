@@ -7,6 +7,7 @@
  */
 
 import { CpuCore } from "../cpu_core.ts";
+import { registerRows } from "../register_dump.ts";
 import { type Accel, useAccel } from "../accel.ts";
 import { type ElfFile, ET_DYN, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
@@ -632,13 +633,5 @@ export function hostIds(): { uid: number; gid: number } {
 }
 
 function dumpRegisters(cpu: CpuCore): string {
-  const regs = cpu.target.state.registers.filter((r) => r.kind !== "fp");
-  const cells = regs.map((r) =>
-    `${(r.aliases?.[0] ?? r.name).padEnd(4)} ${
-      BigInt.asUintN(64, cpu.getState(r.offset)).toString(16).padStart(16, "0")
-    }`
-  );
-  const rows: string[] = [];
-  for (let i = 0; i < cells.length; i += 4) rows.push(" " + cells.slice(i, i + 4).join(" "));
-  return rows.join("\n");
+  return registerRows(cpu).join("\n");
 }

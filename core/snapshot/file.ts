@@ -19,6 +19,7 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
 import { EmuError } from "../errors.ts";
 
 const MAGIC = new TextEncoder().encode("DENEMU-VM\n");
@@ -76,10 +77,16 @@ export async function saveSnapshotFile(
     },
     encodeValue,
   ));
-  const body = concat([MAGIC, u32(SNAPSHOT_FILE_VERSION), u32(header.length), header, ...packed]);
+  const body = concatBytes([
+    MAGIC,
+    u32(SNAPSHOT_FILE_VERSION),
+    u32(header.length),
+    header,
+    ...packed,
+  ]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
   try {
-    await Deno.writeFile(path, concat([body, digest]));
+    await Deno.writeFile(path, concatBytes([body, digest]));
   } catch (e) {
     throw new EmuError(`${path}: cannot write the snapshot (${firstLine(e)})`);
   }
@@ -218,16 +225,6 @@ function u32(v: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, v, true);
   return b;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function firstLine(e: unknown): string {

@@ -108,18 +108,17 @@ export class EventQueue {
       },
     };
     this.#timers.set(key, slot);
-    const q = this;
     return {
       key,
       get deadline() {
         return slot.entry?.live ? slot.entry.atNs : null;
       },
-      arm(atNs) {
-        q.cancel(slot.entry);
-        slot.entry = q.schedule(atNs, slot.callback, key) as Entry;
+      arm: (atNs) => {
+        this.cancel(slot.entry);
+        slot.entry = this.schedule(atNs, slot.callback, key) as Entry;
       },
-      cancel() {
-        q.cancel(slot.entry);
+      cancel: () => {
+        this.cancel(slot.entry);
         slot.entry = null;
       },
     };
