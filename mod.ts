@@ -93,6 +93,8 @@ export {
   type VmStateDescription,
 } from "./core/system/vmstate.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
+export * from "./core/system/system_target.ts";
+export * from "./core/decodetree/decodetree.ts";
 export {
   EmulatedSystem,
   type SystemConfig,
@@ -103,7 +105,6 @@ export {
   type InterruptController,
   type InterruptSink,
   IrqLine,
-  MipBit,
   RecordingInterruptSink,
 } from "./core/system/irq.ts";
 export {

@@ -25,7 +25,10 @@ export interface Backend {
 }
 
 /** The reference IR interpreter as a backend. */
-export const interpreterBackend: Backend = { name: "interp", exec: interpretBlock };
+export const interpreterBackend: Backend = {
+  name: "interp",
+  exec: (cpu, tb) => interpretBlock(cpu, tb),
+};
 
 /** Why {@linkcode CpuCore.run} returned. */
 export type RunExit =

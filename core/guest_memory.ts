@@ -44,6 +44,30 @@ export interface Page {
   hasCode: boolean;
 }
 
+/**
+ * Sees the changes to an address space that caches of it (translated code,
+ * the soft TLB) must follow. Observers are independent of each other's order.
+ *
+ * @example
+ * ```ts
+ * import { GuestMemory, type MemoryObserver } from "./guest_memory.ts";
+ * const mem = new GuestMemory();
+ * const log: MemoryObserver = { onCodeWrite: (pn) => console.log("stale code on page", pn) };
+ * mem.observers.push(log);
+ * ```
+ */
+export interface MemoryObserver {
+  /**
+   * Translated code made from guest page `pageNumber` is stale: a store hit
+   * the page, or it was unmapped or lost its execute permission.
+   */
+  onCodeWrite?(pageNumber: number): void;
+  /** The mapping or permissions of page `pageNumber` changed (TLB shootdown). */
+  onMappingChange?(pageNumber: number): void;
+  /** Every cached address translation is stale ({@linkcode GuestMemory.flushTranslations}). */
+  onTranslationFlush?(): void;
+}
+
 /** Maps a guest page number to its page for an access, or returns why not. */
 export type PageResolver = (
   pageNumber: number,
@@ -72,10 +96,8 @@ export class GuestMemory {
   readonly pages = new Map<number, Page>();
   /** Looks pages up; defaults to the page table. */
   resolve: PageResolver;
-  /** Called when a store hits a page holding translated code (self-modifying code). */
-  onCodeWrite: (pageNumber: number) => void = () => {};
-  /** Called when a page's mapping or permissions change (TLB shootdown). */
-  onMappingChange: (pageNumber: number) => void = () => {};
+  /** The caches that follow this address space (the TB cache, soft TLBs). */
+  readonly observers: MemoryObserver[] = [];
   /**
    * A side-effect-free lookup for caches (the soft TLB): like `resolve`, but
    * never updates guest state (system mode: no accessed/dirty bit writes), so
@@ -83,8 +105,6 @@ export class GuestMemory {
    * to `resolve`.
    */
   probe?: PageResolver;
-  /** Called by {@linkcode flushTranslations} (the soft TLB flushes itself). */
-  onTranslationFlush: () => void = () => {};
   /** Bumped whenever a page is mapped, unmapped or re-protected (snapshots compare it). */
   layoutGeneration = 0;
   #lastRead = -1;
@@ -101,7 +121,24 @@ export class GuestMemory {
 
   #changed(pn: number): void {
     if (pn === this.#lastRead) this.#lastRead = -1;
-    this.onMappingChange(pn);
+    for (const o of this.observers) o.onMappingChange?.(pn);
+  }
+
+  /**
+   * The contents of page `pn` were replaced behind the memory's back (a
+   * snapshot restore): translated code made from it is dropped.
+   */
+  contentsReplaced(pn: number): void {
+    if (this.pages.get(pn)?.hasCode) this.codeWritten(pn);
+  }
+
+  /**
+   * A store (or unmap, or loss of execute permission) hit page `pn`, which
+   * holds translated code: tells the observers which pages' code is stale.
+   * System memory maps the page to its physical page and its aliases.
+   */
+  protected codeWritten(pn: number): void {
+    for (const o of this.observers) o.onCodeWrite?.(pn);
   }
 
   #relaid(pn: number): void {
@@ -115,7 +152,7 @@ export class GuestMemory {
    */
   flushTranslations(): void {
     this.#lastRead = -1;
-    this.onTranslationFlush();
+    for (const o of this.observers) o.onTranslationFlush?.();
   }
 
   /** Maps `[addr, addr+length)` (page aligned) to fresh zeroed frames, replacing old pages. */
@@ -153,7 +190,7 @@ export class GuestMemory {
   #drop(pn: number): void {
     const p = this.pages.get(pn);
     if (!p) return;
-    if (p.hasCode) this.onCodeWrite(pn);
+    if (p.hasCode) this.codeWritten(pn);
     if (p.frame >= 0) this.host.freeFrame(p.frame);
     this.pages.delete(pn);
     this.#relaid(pn);
@@ -165,7 +202,7 @@ export class GuestMemory {
     for (let pn = first; pn < first + count; pn++) if (!this.pages.has(pn)) return false;
     for (let pn = first; pn < first + count; pn++) {
       const p = this.pages.get(pn)!;
-      if (p.hasCode && !(perms & Perm.X)) this.onCodeWrite(pn);
+      if (p.hasCode && !(perms & Perm.X)) this.codeWritten(pn);
       p.perms = perms;
       this.#relaid(pn);
     }
@@ -272,7 +309,7 @@ export class GuestMemory {
       p.mmio.write(BigInt.asUintN(64, addr) - p.mmioBase!, size, BigInt.asUintN(size * 8, value));
       return;
     }
-    if (p.hasCode) this.onCodeWrite(pageNumber(addr));
+    if (p.hasCode) this.codeWritten(pageNumber(addr));
     this.host.dirty.mark(p.frame);
     const dv = this.host.dv, h = p.frame + off;
     switch (size) {
@@ -322,7 +359,7 @@ export class GuestMemory {
       if (p.mmio) {
         for (let i = 0; i < n; i++) this.store(a + BigInt(i), 1, BigInt(data[done + i]));
       } else {
-        if (p.hasCode) this.onCodeWrite(pageNumber(a));
+        if (p.hasCode) this.codeWritten(pageNumber(a));
         this.host.dirty.mark(p.frame);
         this.host.u8.set(data.subarray(done, done + n), p.frame + off);
       }

@@ -180,9 +180,16 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
   }
 }
 
+/** The interpreter's plan of each TB, made at its first run. */
+const plans = new WeakMap<TranslationBlock, Plan>();
+
+/** Guest loads and stores as the interpreter does them (the CPU's, or a logging wrapper). */
+export type GuestAccess = Pick<CpuCore, "load" | "store">;
+
 /**
  * Runs one TB. Returns the number of guest instructions completed; on a trap
  * the trap is stored in `cpu.trap` (and the faulting instruction is not counted).
+ * Guest loads and stores go through `access` (default: the CPU).
  *
  * @example
  * ```ts ignore
@@ -190,10 +197,14 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
  * if (cpu.trap) console.log("trap at", cpu.trap.pc);
  * ```
  */
-export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
+export function interpretBlock(
+  cpu: CpuCore,
+  tb: TranslationBlock,
+  access: GuestAccess = cpu,
+): number {
   const numGlobals = cpu.target.state.globals.length;
-  let p = tb.backend.interp as Plan | undefined;
-  if (!p) tb.backend.interp = p = plan(tb.ir, numGlobals);
+  let p = plans.get(tb);
+  if (!p) plans.set(tb, p = plan(tb.ir, numGlobals));
   // Temps are written before they are read, so one array serves every TB
   // (a nested run, from inside a callback, gets its own).
   const t = running ? new Array<bigint>(tb.ir.numTemps) : scratch;
@@ -201,7 +212,7 @@ export function interpretBlock(cpu: CpuCore, tb: TranslationBlock): number {
   running = true;
   try {
     for (const g of p.used) t[g] = cpu.getGlobal(g);
-    return executeOps(cpu, tb, p, t);
+    return executeOps(cpu, access, tb, p, t);
   } finally {
     running = outer;
   }
@@ -216,7 +227,13 @@ function writeBack(cpu: CpuCore, p: Plan, t: bigint[]): void {
 }
 
 /** Runs the ops of `tb` over temps `t` (globals loaded). */
-function executeOps(cpu: CpuCore, tb: TranslationBlock, p: Plan, t: bigint[]): number {
+function executeOps(
+  cpu: CpuCore,
+  access: GuestAccess,
+  tb: TranslationBlock,
+  p: Plan,
+  t: bigint[],
+): number {
   const ops = tb.ir.ops;
   let insn = 0;
   let pc = tb.pc;
@@ -246,10 +263,10 @@ function executeOps(cpu: CpuCore, tb: TranslationBlock, p: Plan, t: bigint[]): n
         case Op.LABEL:
           break;
         case Op.LOAD:
-          t[o.d] = cpu.load(BigInt.asUintN(64, t[o.a] + o.imm), o.size, o.signed);
+          t[o.d] = access.load(BigInt.asUintN(64, t[o.a] + o.imm), o.size, o.signed);
           break;
         case Op.STORE:
-          cpu.store(BigInt.asUintN(64, t[o.a] + o.imm), o.size, t[o.b]);
+          access.store(BigInt.asUintN(64, t[o.a] + o.imm), o.size, t[o.b]);
           break;
         case Op.LOAD_HOST:
           t[o.d] = cpu.host.dv.getBigInt64(Number(o.imm), true);

@@ -355,7 +355,8 @@ export interface HelperFlags {
   mayTrap?: boolean;
   /**
    * The helper may ask to leave generated code at the next instruction boundary
-   * (`cpu.exitRequest`: stop requests, hook changes) without trapping.
+   * (`cpu.exitRequest`: stop requests, hook changes) or drop translated code
+   * (`fence.i`), without trapping.
    */
   mayExit?: boolean;
 }

@@ -42,8 +42,10 @@ export class SoftTlb {
 
   constructor(readonly mem: GuestMemory) {
     this.flushAll();
-    mem.onMappingChange = (pn) => this.flushPage(pn);
-    mem.onTranslationFlush = () => this.flushAll();
+    mem.observers.push({
+      onMappingChange: (pn) => this.flushPage(pn),
+      onTranslationFlush: () => this.flushAll(),
+    });
     mem.host.dirty.observers.push({ onClean: () => this.#revokeWrites() });
   }
 

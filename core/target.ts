@@ -9,13 +9,6 @@
  */
 
 import type { HelperDef, IrBuilder } from "./ir.ts";
-import type { CpuCore } from "./cpu_core.ts";
-import type { VirtualClock } from "./clock.ts";
-import type { Trap } from "./trap.ts";
-import type { PhysicalBus } from "./system/bus.ts";
-import type { InterruptSink } from "./system/irq.ts";
-import type { SystemMemory } from "./system/system_memory.ts";
-import type { DeviceState } from "./system/vmstate.ts";
 
 /** One architectural register, for debuggers, hooks and `-d cpu`. */
 export interface RegisterInfo {
@@ -98,8 +91,14 @@ export interface LinuxAbi {
   syscallInsnSize: number;
   /** AT_HWCAP value */
   hwcap: bigint;
+  /** where a Debian cross toolchain keeps this machine's libraries (`-L` default when present) */
+  defaultSysroot: string;
+  /** the kernel's `struct sigaction` for this machine (`rt_sigaction`) */
+  sigaction: SigactionLayout;
   /** Syscall number -> generic Linux name (e.g. 64 -> "write"); core dispatches by name. */
   syscallNames: Readonly<Record<number, string>>;
+  /** Machine-specific syscalls that behave as a generic one: name -> generic name. */
+  syscallAliases?: Readonly<Record<string, string>>;
   /**
    * Machine code of the signal-return trampoline (`rt_sigreturn` syscall), which the
    * loader maps on its own page; handlers return to it when there is no sa_restorer.
@@ -114,6 +113,19 @@ export interface LinuxAbi {
   setupSignalFrame(frame: SignalFrameRequest): void;
   /** Restores the CPU from the frame at the stack pointer (rt_sigreturn). Returns the saved mask. */
   restoreSignalFrame(access: RegisterAccess): bigint;
+}
+
+/**
+ * Byte offsets of the fields of the kernel's `struct sigaction` (64-bit
+ * fields; `flags` is read as its low 32 bits).
+ */
+export interface SigactionLayout {
+  size: number;
+  handler: number;
+  flags: number;
+  /** absent on machines without `sa_restorer` (RISC-V) */
+  restorer?: number;
+  mask: number;
 }
 
 /** What a target needs to build a signal frame. */
@@ -227,58 +239,8 @@ export interface TargetArch {
   disassemble(bits: number, size: number, pc: bigint): string;
   /** The target's cause code for a memory fault (RISC-V: page-fault causes 12, 13, 15). */
   memoryFaultCause?(access: "read" | "write" | "fetch", reason: string): number;
-  /** Length in bytes of the instruction whose first 16 bits are `lowBits`. */
-  insnLength(lowBits: number): number;
   /** Linux user-mode conventions, when the target supports user mode. */
   linux?: LinuxAbi;
-  /** Whole-machine (system mode) support: privileged architecture, MMU, traps, interrupts. */
-  system?: SystemTarget;
   /** How gdb sees the registers (the gdb stub needs it). */
   gdb?: GdbArch;
-}
-
-/** What a hart gets from the machine it is attached to. */
-export interface SystemBinding {
-  /** physical memory and devices (page-table walks, PMP, code tracking) */
-  bus: PhysicalBus;
-  /** the CPU's memory (its `resolve` and `probe` are installed by the target) */
-  memory: SystemMemory;
-  /** virtual time (the target's time counters) */
-  clock: VirtualClock;
-  /** `-d int`: called with one line per trap or interrupt taken */
-  logInterrupt?: (line: string) => void;
-}
-
-/**
- * The target side of the system run loop (see `core/system/run_loop.ts`):
- * one hart's privileged state, as the loop sees it. It is also the hart's
- * interrupt-pending input ({@linkcode InterruptSink}): devices set bits.
- */
-export interface SystemHart extends InterruptSink {
-  /** Power-on reset of the privileged state (the run loop sets the pc). */
-  reset(): void;
-  /** Takes a trap raised by guest code (a precise exception) into the guest's handler. */
-  deliverTrap(trap: Trap): void;
-  /** Takes the highest-priority pending and enabled interrupt, if any; returns whether it did. */
-  takeInterrupt(): boolean;
-  /** Whether the hart sleeps in `wfi` (no enabled interrupt pending to wake it). */
-  readonly waiting: boolean;
-  /** Saves the privileged state the CPU state block does not hold (CSRs kept in JS). */
-  save?(): DeviceState;
-  /** Loads what `save` returned. */
-  load?(state: DeviceState): void;
-}
-
-/**
- * A target's system-mode entry point.
- *
- * @example
- * ```ts ignore
- * const hart = target.system!.attach(cpu, { bus, memory, clock });
- * if (!hart.takeInterrupt()) cpu.run(1000);
- * ```
- */
-export interface SystemTarget {
-  /** Binds the privileged architecture to `cpu` and installs its MMU as `binding.memory`'s resolver. */
-  attach(cpu: CpuCore, binding: SystemBinding): SystemHart;
 }

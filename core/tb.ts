@@ -27,22 +27,28 @@ export interface TranslationBlock {
   readonly pages: number[];
   /** times it ran (for tiering and hotblocks) */
   execCount: number;
-  /** false once invalidated: backends must not run it again */
+  /**
+   * false once invalidated: backends must not run it again. Backends keep
+   * their own data per TB (a `WeakMap` keyed by the TB).
+   */
   valid: boolean;
-  /** backend-private data (the interpreter's plan, the JIT's compiled code) */
-  backend: Record<string, unknown>;
 }
 
 /**
- * Sees every TB as it is translated (QEMU's `tb_trans` callback model).
- * `instrument` may rewrite the IR (inject callbacks and inline counters)
- * before any backend sees it.
+ * Sees every TB as it is translated (QEMU's `tb_trans` callback model) and
+ * dropped. `instrument` may rewrite the IR (inject callbacks and inline
+ * counters) before any backend sees it. Observers are independent: none may
+ * rely on running before or after another.
  */
 export interface TranslationObserver {
   /** Before the TB is created: may add ops to `ir` (and raise `ir.numTemps`). */
   instrument?(ir: IrBlock, insns: InsnInfo[], pc: bigint): void;
   /** After the TB is built. */
   onBlock?(tb: TranslationBlock): void;
+  /** After a cached TB was dropped (its code was written): free what belongs to it. */
+  onInvalidate?(tb: TranslationBlock): void;
+  /** After every TB was dropped at once (`fence.i`, hook changes). */
+  onFlush?(): void;
 }
 
 /** Default cap on instructions per TB. */
@@ -65,12 +71,8 @@ function pcKey(pc: bigint): number {
 export class TbCache {
   #byPc = new Map<number, TranslationBlock>();
   #byPage = new Map<number, Set<TranslationBlock>>();
-  /** Instrumentation that sees every new TB. */
+  /** Instrumentation and backends: see every TB made and dropped. */
   readonly observers: TranslationObserver[] = [];
-  /** Called for each TB dropped (backends free compiled code). */
-  onInvalidate: (tb: TranslationBlock) => void = () => {};
-  /** Called after a full flush. */
-  onFlush: () => void = () => {};
   /** Max instructions per TB (1 makes single-stepping exact). */
   maxInsns = MAX_TB_INSNS;
   /** Counts translations, for statistics. */
@@ -79,7 +81,7 @@ export class TbCache {
   generation = 0;
 
   constructor(readonly target: TargetArch, readonly memory: GuestMemory) {
-    memory.onCodeWrite = (pn) => this.invalidatePage(pn);
+    memory.observers.push({ onCodeWrite: (pn) => this.invalidatePage(pn) });
   }
 
   /** The cached TB for `pc` under `flags`, translating it if needed. */
@@ -98,6 +100,11 @@ export class TbCache {
     if (!Number.isSafeInteger(key)) return undefined;
     const tb = this.#byPc.get(key);
     return tb && tb.flags === flags ? tb : undefined;
+  }
+
+  /** Whether `tb` is the cached, valid TB of its pc (not a one-off from {@linkcode translateOnce}). */
+  isCached(tb: TranslationBlock): boolean {
+    return this.#byPc.get(pcKey(tb.pc)) === tb;
   }
 
   /** The cached TB for `pc`, if any (no translation). */
@@ -188,7 +195,6 @@ export class TbCache {
       pages,
       execCount: 0,
       valid: true,
-      backend: {},
     };
     this.translated++;
     for (const o of observers) o.onBlock?.(tb);
@@ -201,7 +207,7 @@ export class TbCache {
     this.generation++;
     if (this.#byPc.get(pcKey(tb.pc)) === tb) this.#byPc.delete(pcKey(tb.pc));
     for (const pn of tb.pages) this.#byPage.get(pn)?.delete(tb);
-    this.onInvalidate(tb);
+    for (const o of this.observers) o.onInvalidate?.(tb);
   }
 
   /** Drops every TB made from guest page `pn`. */
@@ -219,6 +225,6 @@ export class TbCache {
     for (const pn of this.#byPage.keys()) this.memory.clearCode(pn);
     this.#byPc.clear();
     this.#byPage.clear();
-    this.onFlush();
+    for (const o of this.observers) o.onFlush?.();
   }
 }

@@ -27,9 +27,8 @@ const dispatch = [
 ];
 
 /** The TBs compiled together with the TB at `pc`. */
-function regionOf(tb: TranslationBlock): bigint[] {
-  const entry = tb.backend.jit as { region: { tbs: TranslationBlock[] } } | undefined;
-  return (entry?.region.tbs ?? []).map((t) => t.pc - CODE);
+function regionOf(jit: JitBackend, tb: TranslationBlock): bigint[] {
+  return jit.regionOf(tb).map((t) => t.pc - CODE);
 }
 
 Deno.test("jit: the targets an indirect jump took join its region", () => {
@@ -40,7 +39,7 @@ Deno.test("jit: the targets an indirect jump took join its region", () => {
   m.cpu.setGlobal(a2, CODE + 20n);
   assertEquals(m.cpu.run(1_000_000).reason, "trap");
   assertEquals(m.cpu.getGlobal(a0), 500n * 1n + 500n * 2n);
-  const region = regionOf(m.cpu.tbs.peek(CODE)!);
+  const region = regionOf(jit, m.cpu.tbs.peek(CODE)!);
   for (const handler of [20n, 28n]) {
     assertEquals(region.includes(handler), true, `handler at +${handler} in ${region}`);
   }

@@ -6,7 +6,7 @@ import { AddressSpace, MAP } from "../core/linux/mm.ts";
 import { FdTable, InputStream, OutputStream, PipeEnd } from "../core/linux/fds.ts";
 import { SIG, SIG_IGN, sigBit, SignalState } from "../core/linux/signals.ts";
 import { AT, buildStack } from "../core/linux/loader.ts";
-import { SeededRandom } from "../core/linux/random.ts";
+import { SeededRandom } from "../core/random.ts";
 import { SysError } from "../core/linux/errno.ts";
 import { formatReturn } from "../core/linux/strace.ts";
 import { guestEnv, parseUserArgs } from "../cli/user.ts";

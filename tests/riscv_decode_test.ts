@@ -3,7 +3,7 @@
 // random inputs that must never raise a host exception.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { DecodeTable, DecodeTreeError, parseDecodeTree } from "../targets/riscv/decodetree.ts";
+import { DecodeTable, DecodeTreeError, parseDecodeTree } from "../core/decodetree/decodetree.ts";
 import { decodeRiscv, riscvDecoders, transName } from "../targets/riscv/decode.ts";
 import { disassembleRiscv } from "../targets/riscv/disas.ts";
 import { decodeTablesJson } from "../targets/riscv/gen_decode_tables.ts";

@@ -110,9 +110,20 @@ Deno.test("bus: code pages written by loaders or DMA are reported", () => {
   const bus = new PhysicalBus(new HostMemory());
   bus.addRam("dram", 0x80000000n, 0x4000n);
   const hit: number[] = [];
-  bus.onCodeWrite = (pn) => hit.push(pn);
+  bus.observers.push({ onCodeWrite: (pn) => hit.push(pn) });
   bus.page(0x80001)!.hasCode = true;
   bus.writeBytes(0x80000ff0n, new Uint8Array(32));
   bus.store(0x80003000n, 4, 1n);
   assert.deepEqual(hit, [0x80001]);
+});
+
+Deno.test("bus: loaded images are written again by reloadImages, in load order", () => {
+  const bus = new PhysicalBus(new HostMemory());
+  bus.addRom("rom", 0x1000n, 0x1000n);
+  bus.loadImage(0x1000n, new Uint8Array([1, 2, 3, 4]));
+  bus.loadImage(0x1002n, new Uint8Array([9]));
+  bus.writeBytes(0x1000n, new Uint8Array(4)); // not an image: lost on reload
+  bus.reloadImages();
+  assert.deepEqual([...bus.readBytes(0x1000n, 4)], [1, 2, 9, 4]);
+  assert.deepEqual(bus.images.map((i) => i.addr), [0x1000n, 0x1002n]);
 });

@@ -2,7 +2,8 @@
 // their MMIO registers, with a recording interrupt sink in place of the CPU.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { type IrqLine, MipBit } from "../mod.ts";
+import type { IrqLine } from "../mod.ts";
+import { MipBit } from "../targets/riscv/causes.ts";
 import { Plic } from "../plugins/devices/plic.ts";
 import { testEnv, withDevices } from "./system_env.ts";
 

@@ -61,7 +61,7 @@ Deno.test("virt: memory map, firmware at DRAM, kernel at 0x80200000, FDT near th
   ) assert.ok(names.includes(want), `${want} in ${names}`);
   assert.equal(m.entryPc, 0x1000n);
   assert.equal(m.fdtAddress, 0x8fe00000n);
-  assert.deepEqual(m.boot, { pc: 0x80000000n, a0: 0n, a1: 0x8fe00000n, a2: 0x1028n });
+  assert.deepEqual(m.boot, { pc: 0x80000000n, args: [0n, 0x8fe00000n, 0x1028n] });
   assert.equal(env.bus.load(0x80000000n, 4), 0x13131313n, "firmware at DRAM base");
   assert.equal(env.bus.load(0x80200000n, 4), 0x73737373n, "kernel at the next 2 MiB boundary");
   assert.deepEqual(env.bus.readBytes(m.fdtAddress, m.fdt.length), m.fdt);
@@ -287,7 +287,7 @@ Deno.test({
     const fw = await Deno.readFile(FW_JUMP), uboot = await Deno.readFile(UBOOT);
     assert.deepEqual(env.bus.readBytes(0x80000000n, fw.length), fw);
     assert.deepEqual(env.bus.readBytes(0x80200000n, uboot.length), uboot);
-    assert.deepEqual(m.boot, { pc: 0x80000000n, a0: 0n, a1: 0x8fe00000n, a2: 0x1028n });
+    assert.deepEqual(m.boot, { pc: 0x80000000n, args: [0n, 0x8fe00000n, 0x1028n] });
     await m.close();
   },
 });

@@ -233,14 +233,12 @@ export class Hooks {
         const plan = this.#plan(insns, pc);
         if (plan) injectInstrumentation(ir, plan, this.#helpers, cpu.target.state.globals.length);
       },
+      onFlush: () => {
+        this.#callbacks = [];
+        this.#memCallbacks = [];
+        this.events.emit("flush", {});
+      },
     });
-    const onFlush = cpu.tbs.onFlush;
-    cpu.tbs.onFlush = () => {
-      onFlush();
-      this.#callbacks = [];
-      this.#memCallbacks = [];
-      this.events.emit("flush", {});
-    };
   }
 
   /** A fresh scoreboard of `entries` 64-bit counters in host memory. */

@@ -46,6 +46,18 @@ interface JitEntry {
   index: number;
 }
 
+/** What the JIT keeps per TB. */
+interface JitTbData {
+  /** the region entered when this TB runs, and its entry index there */
+  entry?: JitEntry;
+  /** every live region that compiled this TB in (they die with it) */
+  regions: Region[];
+  /** where the indirect jump ending this TB went while interpreted */
+  indirectTargets: bigint[];
+  /** why compiling a region from this TB failed: it stays interpreted */
+  failed?: string;
+}
+
 /** JIT statistics, for `deno task bench` and `-d jit`. */
 export interface JitStats {
   regionsCompiled: number;
@@ -103,6 +115,7 @@ export class JitBackend implements Backend {
   readonly #imports: Record<string, unknown>;
   /** the budget the running region was entered with */
   #allowed = 0;
+  readonly #data = new WeakMap<TranslationBlock, JitTbData>();
 
   constructor(readonly cpu: CpuCore) {
     this.tlb = new SoftTlb(cpu.mem);
@@ -112,15 +125,10 @@ export class JitBackend implements Backend {
     this.#jumpCache = cpu.host.allocate(JUMP_CACHE_ENTRIES * JUMP_CACHE_ENTRY_SIZE, 16);
     this.#clearJumpCache();
     const tbs = cpu.tbs;
-    const prevInvalidate = tbs.onInvalidate, prevFlush = tbs.onFlush;
-    tbs.onInvalidate = (tb) => {
-      prevInvalidate(tb);
-      this.#onTbDropped(tb);
-    };
-    tbs.onFlush = () => {
-      prevFlush();
-      this.#dropAll();
-    };
+    tbs.observers.push({
+      onInvalidate: (tb) => this.#onTbDropped(tb),
+      onFlush: () => this.#dropAll(),
+    });
     const ctrl = this.#ctrl;
     const mem = cpu.mem, tlb = this.tlb;
     /** Publishes how far the running region got (see CpuCore.inFlight). */
@@ -173,9 +181,13 @@ export class JitBackend implements Backend {
   /** Runs `tb` (and whatever its region chains to) for at most `budget` instructions. */
   exec(cpu: CpuCore, tb: TranslationBlock, budget: number): number {
     this.#noteIndirectTarget(tb);
-    let entry = tb.backend.jit as JitEntry | undefined;
+    let entry = this.#data.get(tb)?.entry;
     if (!entry) {
-      if (tb.execCount < this.hotThreshold || tb.backend.jitFailed) return this.#interpret(cpu, tb);
+      // One-off TBs (budget-shortened, single steps) are never compiled: the
+      // cache does not track their pages, so nothing would drop their code.
+      if (tb.execCount < this.hotThreshold || !cpu.tbs.isCached(tb) || this.#data.get(tb)?.failed) {
+        return this.#interpret(cpu, tb);
+      }
       entry = this.#compile(tb);
       if (!entry) return this.#interpret(cpu, tb);
     }
@@ -220,19 +232,33 @@ export class JitBackend implements Backend {
     const from = this.#lastIndirect;
     if (!from) return;
     this.#lastIndirect = undefined;
-    const seen = (from.backend.indirectTargets ??= []) as bigint[];
+    const seen = this.#dataOf(from).indirectTargets;
     if (seen.length < MAX_INDIRECT_TARGETS && !seen.includes(next.pc)) seen.push(next.pc);
   }
 
   #successors(tb: TranslationBlock): bigint[] {
     const out: bigint[] = [];
     for (const o of tb.ir.ops) if (o.op === Op.GOTO_TB) out.push(o.pc);
-    return out.concat((tb.backend.indirectTargets as bigint[] | undefined) ?? []);
+    return out.concat(this.#data.get(tb)?.indirectTargets ?? []);
+  }
+
+  #dataOf(tb: TranslationBlock): JitTbData {
+    let d = this.#data.get(tb);
+    if (!d) this.#data.set(tb, d = { regions: [], indirectTargets: [] });
+    return d;
+  }
+
+  /**
+   * The TBs compiled into the region that `tb` enters, in region order
+   * (empty while `tb` runs on the interpreter).
+   */
+  regionOf(tb: TranslationBlock): readonly TranslationBlock[] {
+    return this.#data.get(tb)?.entry?.region.tbs ?? [];
   }
 
   /** Whether successor `tb` is worth compiling into the region being formed. */
   #joins(tb: TranslationBlock): boolean {
-    return tb.execCount >= (tb.backend.jit ? 2 * this.hotThreshold : 1);
+    return tb.execCount >= (this.#data.get(tb)?.entry ? 2 * this.hotThreshold : 1);
   }
 
   #compile(hot: TranslationBlock): JitEntry | undefined {
@@ -284,7 +310,7 @@ export class JitBackend implements Backend {
       region = { run: inst.exports.run as RunFn, tbs: members, live: true, slot };
     } catch (e) {
       this.#freeSlots.push(slot);
-      hot.backend.jitFailed = String(e);
+      this.#dataOf(hot).failed = String(e);
       return undefined;
     }
     this.stats.regionsCompiled++;
@@ -295,14 +321,14 @@ export class JitBackend implements Backend {
       this.stats.regionsEvicted++;
     }
     members.forEach((tb, index) => {
-      const old = tb.backend.jit as JitEntry | undefined;
-      if (!old || tb === hot) {
-        tb.backend.jit = { region, index };
+      const d = this.#dataOf(tb);
+      if (!d.entry || tb === hot) {
+        d.entry = { region, index };
         if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, region.slot, index);
       }
-      ((tb.backend.jitRegions ??= []) as Region[]).push(region);
+      d.regions.push(region);
     });
-    return hot.backend.jit as JitEntry;
+    return this.#data.get(hot)!.entry;
   }
 
   #helperShim({ fn, name, flags }: HelperDef, arity: number) {
@@ -407,16 +433,22 @@ export class JitBackend implements Backend {
     this.#table.set(region.slot, null);
     this.#freeSlots.push(region.slot);
     for (const tb of region.tbs) {
-      const e = tb.backend.jit as JitEntry | undefined;
-      if (e?.region === region) delete tb.backend.jit;
-      const list = tb.backend.jitRegions as Region[] | undefined;
-      if (list) tb.backend.jitRegions = list.filter((r) => r !== region);
+      const d = this.#data.get(tb);
+      if (!d) continue;
+      if (d.entry?.region === region) d.entry = undefined;
+      d.regions = d.regions.filter((r) => r !== region);
     }
   }
 
+  /** Generated code that is running must leave at its next check: it may be stale now. */
+  #leaveRunningCode(): void {
+    this.cpu.host.dv.setInt32(this.#ctrl + CTRL.invalidated, 1, true);
+  }
+
   #onTbDropped(tb: TranslationBlock): void {
-    for (const r of (tb.backend.jitRegions as Region[] | undefined) ?? []) this.#kill(r);
-    delete tb.backend.jit;
+    this.#leaveRunningCode();
+    for (const r of this.#data.get(tb)?.regions ?? []) this.#kill(r);
+    this.#data.delete(tb);
   }
 
   #sweep(): void {
@@ -426,6 +458,7 @@ export class JitBackend implements Backend {
   }
 
   #dropAll(): void {
+    this.#leaveRunningCode();
     for (const r of this.#regions) this.#kill(r, false);
     this.#regions.length = 0;
     this.#clearJumpCache();

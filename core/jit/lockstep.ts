@@ -10,7 +10,7 @@
 import type { Backend, CpuCore } from "../cpu_core.ts";
 import { InternalError } from "../errors.ts";
 import { STATE_BASE } from "../host_memory.ts";
-import { interpretBlock } from "../interp.ts";
+import { type GuestAccess, interpretBlock } from "../interp.ts";
 import type { TranslationBlock } from "../tb.ts";
 import type { Trap } from "../trap.ts";
 import { JitBackend } from "./jit_backend.ts";
@@ -47,22 +47,19 @@ export class LockstepBackend implements Backend {
     // Reference run, logging stores so they can be undone.
     const stores: Store[] = [];
     const mem = cpu.mem;
-    const store = cpu.store;
-    cpu.store = (addr, n, value) => {
-      let old = 0n;
-      try {
-        old = mem.load(addr, n, false);
-      } catch { /* the store will fault too */ }
-      store.call(cpu, addr, n, value);
-      stores.push({ addr, size: n, old });
+    const logged: GuestAccess = {
+      load: (addr, n, signed) => cpu.load(addr, n, signed),
+      store: (addr, n, value) => {
+        let old = 0n;
+        try {
+          old = mem.load(addr, n, false);
+        } catch { /* the store will fault too */ }
+        cpu.store(addr, n, value);
+        stores.push({ addr, size: n, old });
+      },
     };
-    let refDone: number, refTrap: Trap | null;
-    try {
-      refDone = interpretBlock(cpu, tb);
-      refTrap = cpu.trap;
-    } finally {
-      cpu.store = store;
-    }
+    const refDone = interpretBlock(cpu, tb, logged);
+    const refTrap: Trap | null = cpu.trap;
     const refState = cpu.host.u8.slice(STATE_BASE, STATE_BASE + size);
     const refBytes = stores.map((s) => mem.load(s.addr, s.size, false));
     // Undo, then the JIT from the same state, for exactly this TB.

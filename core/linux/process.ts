@@ -31,7 +31,7 @@ import {
 } from "./loader.ts";
 import { AddressSpace, pageUp } from "./mm.ts";
 import { PathResolver } from "./paths.ts";
-import { SeededRandom } from "./random.ts";
+import { SeededRandom } from "../random.ts";
 import {
   defaultAction,
   type PendingSignal,
@@ -68,7 +68,7 @@ export interface LinuxProcessOptions {
   cwd?: string;
   /** `--root`: the guest's whole file system view */
   root?: string | null;
-  /** `-L`: where the interpreter and libraries are found (default /usr/riscv64-linux-gnu if present) */
+  /** `-L`: where the interpreter and libraries are found (default: the target's `defaultSysroot` if present) */
   sysroot?: string | null;
   /** `-cpu` model (default: chosen from the ELF header) */
   cpu?: string;
@@ -101,8 +101,6 @@ export type ProcessEvent =
   | { kind: "exit"; status: number; signal: number | null }
   | { kind: "budget" }
   | { kind: "stop" };
-
-const DEFAULT_SYSROOT = "/usr/riscv64-linux-gnu";
 
 function hostOutput(fd: 1 | 2): OutputSink {
   const w = fd === 1 ? Deno.stdout : Deno.stderr;
@@ -181,6 +179,9 @@ export class LinuxProcess {
 
   private constructor(target: TargetArch, opts: LinuxProcessOptions, cwd: string) {
     this.abi = target.linux!;
+    for (const [name, generic] of Object.entries(this.abi.syscallAliases ?? {})) {
+      if (SYSCALLS[generic]) this.syscalls[name] = SYSCALLS[generic];
+    }
     this.pid = opts.pid ?? 1000;
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
@@ -211,7 +212,7 @@ export class LinuxProcess {
     if (!target) {
       throw new EmuError(
         `${name}: ELF machine ${elf.machine} (ELF${elf.elfClass === 2 ? 64 : 32}) is not supported`,
-        "run a riscv64 Linux program",
+        "run a Linux program for a CPU that `-cpu help` lists",
       );
     }
     if (target.elfMachine !== elf.machine || target.elfClass !== elf.elfClass) {
@@ -224,7 +225,8 @@ export class LinuxProcess {
     if (flagErr) throw new EmuError(`${name}: ${flagErr}`);
     const root = opts.root ? Deno.realPathSync(opts.root) : null;
     let sysroot = opts.sysroot;
-    if (sysroot === undefined) sysroot = hostStat(DEFAULT_SYSROOT) ? DEFAULT_SYSROOT : null;
+    const defaultSysroot = target.linux.defaultSysroot;
+    if (sysroot === undefined) sysroot = hostStat(defaultSysroot) ? defaultSysroot : null;
     const hostCwd = opts.cwd ?? Deno.cwd();
     const p = new LinuxProcess(target, { ...opts, root, sysroot }, root ? "/" : hostCwd);
     const hostProg = name.startsWith("/") ? name : `${hostCwd}/${name}`;
@@ -255,7 +257,7 @@ export class LinuxProcess {
       } catch {
         throw new EmuError(
           `${name}: cannot open its interpreter ${elf.interp}`,
-          "pass the guest's library directory with -L (e.g. -L /usr/riscv64-linux-gnu)",
+          `pass the guest's library directory with -L (e.g. -L ${target.linux.defaultSysroot})`,
         );
       }
       const ielf = parseElf(ibytes, elf.interp);

@@ -68,5 +68,6 @@ export const memorySyscalls: SyscallTable = {
   mlockall: () => 0,
   munlockall: () => 0,
   membarrier: () => 0,
-  riscv_flush_icache: flushCode,
+  /** flushes all translated code, whatever range is asked for */
+  cacheflush: flushCode,
 };

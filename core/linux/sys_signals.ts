@@ -33,23 +33,22 @@ function sigaction(p: LinuxProcess, a: bigint[]): number {
   if (a[3] !== 8n) throw new SysError(E.EINVAL);
   const act = p.signals.actions[sig];
   let next = null;
+  const layout = p.abi.sigaction;
   if (a[1] !== 0n) {
-    // struct sigaction (no sa_restorer on riscv): handler, flags, mask.
     if (sig === SIG.SIGKILL || sig === SIG.SIGSTOP) throw new SysError(E.EINVAL);
-    const dv = new DataView(get(p, a[1], 24).buffer);
+    const dv = new DataView(get(p, a[1], layout.size).buffer);
     next = {
-      handler: dv.getBigUint64(0, true),
-      flags: Number(dv.getBigUint64(8, true) & 0xffffffffn),
-      mask: dv.getBigUint64(16, true) & ~UNBLOCKABLE,
-      restorer: 0n,
+      handler: dv.getBigUint64(layout.handler, true),
+      flags: Number(dv.getBigUint64(layout.flags, true) & 0xffffffffn),
+      mask: dv.getBigUint64(layout.mask, true) & ~UNBLOCKABLE,
+      restorer: layout.restorer === undefined ? 0n : dv.getBigUint64(layout.restorer, true),
     };
   }
   if (a[2] !== 0n) {
-    put(
-      p,
-      a[2],
-      new StructWriter(24).u64(0, act.handler).u64(8, act.flags).u64(16, act.mask).bytes,
-    );
+    const old = new StructWriter(layout.size).u64(layout.handler, act.handler)
+      .u64(layout.flags, act.flags).u64(layout.mask, act.mask);
+    if (layout.restorer !== undefined) old.u64(layout.restorer, act.restorer);
+    put(p, a[2], old.bytes);
   }
   if (next) Object.assign(act, next);
   return 0;

@@ -72,7 +72,7 @@ export function restorePageTable(mem: GuestMemory, s: PageTableSnapshot): void {
     const page = mem.pages.get(pn)!;
     const changed = s.image.copyBack(mem.host, f, page.hasCode);
     // Translated code survives unless the bytes it came from differ.
-    if (changed && page.hasCode) mem.onCodeWrite(pn);
+    if (changed) mem.contentsReplaced(pn);
   }
   markClean(mem, s);
 }
@@ -90,11 +90,11 @@ function relayout(mem: GuestMemory, s: PageTableSnapshot): void {
   for (const [pn, p] of [...mem.pages]) {
     const want = s.pages.get(pn);
     if (want && want.frame === p.frame && want.mmio === p.mmio) {
-      if (p.hasCode && !(want.perms & Perm.X)) mem.onCodeWrite(pn);
+      if (!(want.perms & Perm.X)) mem.contentsReplaced(pn);
       p.perms = want.perms;
       continue;
     }
-    if (p.hasCode) mem.onCodeWrite(pn);
+    mem.contentsReplaced(pn);
     mem.pages.delete(pn);
     if (p.frame >= 0 && !owned.has(p.frame)) host.freeFrame(p.frame);
   }

@@ -51,6 +51,26 @@ export interface DmaView {
 }
 
 /**
+ * Sees changes to physical memory that caches of it must follow.
+ *
+ * @example
+ * ```ts
+ * import type { BusObserver } from "./bus.ts";
+ * const log: BusObserver = { onCodeWrite: (pn) => console.log("code written on page", pn) };
+ * ```
+ */
+export interface BusObserver {
+  /** A loader or DMA wrote physical page `pageNumber`, which holds translated code. */
+  onCodeWrite?(pageNumber: number): void;
+}
+
+/** An image a loader put into physical memory (restored on machine reset). */
+export interface LoadedImage {
+  readonly addr: bigint;
+  readonly data: Uint8Array;
+}
+
+/**
  * The physical memory map.
  *
  * @example
@@ -68,6 +88,9 @@ export class PhysicalBus implements DmaView {
   /** regions sorted by base */
   readonly #regions: BusRegion[] = [];
   readonly #pages = new Map<number, Page>();
+  readonly #images: LoadedImage[] = [];
+  /** Caches of physical memory (system memory's code tracking). */
+  readonly observers: BusObserver[] = [];
 
   constructor(readonly host: HostMemory) {}
 
@@ -273,16 +296,30 @@ export class PhysicalBus implements DmaView {
   }
 
   /**
-   * Called with the page number of every page holding translated code that a
-   * loader or DMA wrote (set by the run loop to invalidate TBs).
+   * Loads an image (firmware, kernel, initrd, device tree, ROM code) into
+   * physical memory, ROM included, and remembers it for {@linkcode reloadImages}.
    */
-  onCodeWrite: (pageNumber: number) => void = () => {};
+  loadImage(addr: bigint, data: Uint8Array): void {
+    this.writeBytes(addr, data);
+    this.#images.push({ addr, data: data.slice() });
+  }
+
+  /** The images loaded so far, in load order. */
+  get images(): readonly LoadedImage[] {
+    return this.#images;
+  }
+
+  /** Writes every loaded image again, in load order (machine reset). */
+  reloadImages(): void {
+    for (const { addr, data } of this.#images) this.writeBytes(addr, data);
+  }
 
   #touched(addr: bigint, length: number): void {
     if (length === 0) return;
     const first = Number(addr / PAGE), last = Number((addr + BigInt(length) - 1n) / PAGE);
     for (let pn = first; pn <= last; pn++) {
-      if (this.#pages.get(pn)?.hasCode) this.onCodeWrite(pn);
+      if (!this.#pages.get(pn)?.hasCode) continue;
+      for (const o of this.observers) o.onCodeWrite?.(pn);
     }
   }
 }

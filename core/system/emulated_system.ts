@@ -20,7 +20,8 @@ import { EmuError } from "../errors.ts";
 import { HostMemory } from "../host_memory.ts";
 import { JitBackend } from "../jit/jit_backend.ts";
 import { loadMachinePlugin, targetForCpu } from "../plugin.ts";
-import type { SystemHart, TargetArch } from "../target.ts";
+import type { TargetArch } from "../target.ts";
+import { type SystemHart, systemSupport } from "./system_target.ts";
 import { PhysicalBus } from "./bus.ts";
 import { SerialConsole } from "./console.ts";
 import { EventQueue } from "./events.ts";
@@ -78,9 +79,6 @@ export interface SystemConfig extends MachineOptions {
  * ```
  */
 export class EmulatedSystem {
-  /** images the board wrote into memory, replayed on reset */
-  readonly #images: [bigint, Uint8Array][];
-
   private constructor(
     readonly target: TargetArch,
     readonly cpu: CpuCore,
@@ -92,9 +90,7 @@ export class EmulatedSystem {
     readonly loop: SystemRunLoop,
     /** the instrumentation API on this machine's CPU (traps and interrupts are discontinuities) */
     readonly hooks: Hooks,
-    images: [bigint, Uint8Array][],
   ) {
-    this.#images = images;
     this.#breakpoints = new Breakpoints(hooks);
     loop.onReset = () => this.reset();
     loop.pauseRequested = () => this.#breakpoints.hit !== null || this.#pausing;
@@ -103,18 +99,18 @@ export class EmulatedSystem {
   /** Builds the machine described by `config`. */
   static async create(config: SystemConfig): Promise<EmulatedSystem> {
     const target = await targetForCpu(config.cpu);
-    if (!target.system) {
+    const system = systemSupport(target);
+    if (!system) {
       throw new EmuError(`-cpu ${config.cpu}: target ${target.name} has no system mode`);
     }
     const board = await loadMachinePlugin(config.machineName);
     const bus = new PhysicalBus(new HostMemory());
     const memory = new SystemMemory(bus);
     const cpu = new CpuCore(target, memory);
-    memory.bindTbCache(cpu.tbs);
     if (config.accel === "jit") cpu.backend = new JitBackend(cpu);
     const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
     const clock = new VirtualClock(() => cpu.icount + cpu.inFlight, 1n << BigInt(shift));
-    const hart = target.system.attach(cpu, {
+    const hart = system.attach(cpu, {
       bus,
       memory,
       clock,
@@ -122,22 +118,11 @@ export class EmulatedSystem {
     });
     const events = new EventQueue();
     const console = config.console ?? new SerialConsole(events, clock);
-    // Record what the board loads, to restore it on reset.
-    const images: [bigint, Uint8Array][] = [];
-    const writeBytes = bus.writeBytes.bind(bus);
-    bus.writeBytes = (addr, data) => {
-      images.push([addr, data.slice()]);
-      writeBytes(addr, data);
-    };
-    let machine: BuiltMachine;
-    try {
-      machine = await board.build(
-        { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
-        config,
-      );
-    } finally {
-      bus.writeBytes = writeBytes;
-    }
+    // The board loads its images with bus.loadImage, which keeps them for reset.
+    const machine = await board.build(
+      { bus, events, clock, interrupts: hart, console, seed: config.seed, ...config.env },
+      config,
+    );
     const hooks = new Hooks(cpu);
     const loop = new SystemRunLoop(cpu, hart, { events, clock, control: machine.control }, {
       ...config.runLoop,
@@ -153,7 +138,6 @@ export class EmulatedSystem {
       machine,
       loop,
       hooks,
-      images,
     );
     sys.#start();
     return sys;
@@ -174,19 +158,17 @@ export class EmulatedSystem {
     const { cpu, target, machine } = this;
     target.reset(cpu);
     this.hart.reset();
-    if (target.xlen === 64) cpu.pc = machine.entryPc;
+    const { entryXlen } = machine;
+    if (entryXlen === undefined || entryXlen === target.xlen) cpu.pc = machine.entryPc;
     else {
-      // The board's reset ROM is RV64 code: start where it would jump, with its registers.
-      cpu.pc = machine.boot.pc;
-      cpu.setGlobal(10, machine.boot.a0);
-      cpu.setGlobal(11, machine.boot.a1);
-      cpu.setGlobal(12, machine.boot.a2);
+      // The board's reset code is for another register width: start where it would jump.
+      this.hart.bootAt(machine.boot.pc, machine.boot.args);
     }
   }
 
   /** Machine reset: images restored, devices and hart reset, back to the reset vector. */
   reset(): void {
-    for (const [addr, data] of this.#images) this.bus.writeBytes(addr, data);
+    this.bus.reloadImages();
     for (const d of this.machine.devices) d.reset?.();
     this.#start();
   }

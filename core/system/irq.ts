@@ -7,27 +7,9 @@
  */
 
 /**
- * Bit numbers of the RISC-V `mip` register, as used by
- * {@linkcode InterruptSink.setPending}.
- */
-export const MipBit = {
-  /** supervisor software interrupt */
-  SSIP: 1,
-  /** machine software interrupt */
-  MSIP: 3,
-  /** supervisor timer interrupt */
-  STIP: 5,
-  /** machine timer interrupt */
-  MTIP: 7,
-  /** supervisor external interrupt */
-  SEIP: 9,
-  /** machine external interrupt */
-  MEIP: 11,
-} as const;
-
-/**
  * The CPU side of interrupt delivery: a controller sets or clears one
- * pending bit (a {@linkcode MipBit}) of a hart. The CPU implements it.
+ * pending bit of a hart, numbered as the target's architecture numbers its
+ * interrupts (RISC-V: the bits of `mip`). The CPU implements it.
  */
 export interface InterruptSink {
   setPending(bit: number, level: boolean): void;
@@ -39,26 +21,26 @@ export interface InterruptSink {
  *
  * @example
  * ```ts
- * import { MipBit, RecordingInterruptSink } from "./irq.ts";
+ * import { RecordingInterruptSink } from "./irq.ts";
  * const sink = new RecordingInterruptSink();
- * sink.setPending(MipBit.MTIP, true);
- * console.log(sink.isPending(MipBit.MTIP), sink.mip); // true 128
+ * sink.setPending(7, true);
+ * console.log(sink.isPending(7), sink.pending); // true 128
  * ```
  */
 export class RecordingInterruptSink implements InterruptSink {
-  /** the pending bits, as a mip value */
-  mip = 0;
+  /** the pending bits, as a mask */
+  pending = 0;
   /** every call, in order */
   readonly log: { bit: number; level: boolean }[] = [];
 
   setPending(bit: number, level: boolean): void {
     this.log.push({ bit, level });
-    this.mip = level ? this.mip | (1 << bit) : this.mip & ~(1 << bit);
+    this.pending = level ? this.pending | (1 << bit) : this.pending & ~(1 << bit);
   }
 
   /** Whether `bit` is currently pending. */
   isPending(bit: number): boolean {
-    return (this.mip & (1 << bit)) !== 0;
+    return (this.pending & (1 << bit)) !== 0;
   }
 }
 

@@ -11,7 +11,7 @@
 import type { VirtualClock } from "../clock.ts";
 import { EmuError } from "../errors.ts";
 import type { MmioHandler } from "../guest_memory.ts";
-import { SeededRandom } from "../linux/random.ts";
+import { SeededRandom } from "../random.ts";
 import type { PhysicalBus } from "./bus.ts";
 import type { SerialConsole } from "./console.ts";
 import type {
@@ -110,11 +110,14 @@ export interface BuiltMachine {
   fdtAddress: bigint;
   /** the device tree blob */
   fdt: Uint8Array;
+  /** register width the reset code at `entryPc` is written for (undefined: any) */
+  entryXlen?: 32 | 64;
   /**
-   * The register values the reset code leaves (hart id, FDT address, ...),
-   * with the pc it then jumps to: lets a run loop skip the reset ROM.
+   * The pc the reset code jumps to, with the arguments it passes (hart id,
+   * FDT address, ...; see `SystemHart.bootAt`): lets a CPU that cannot run
+   * the reset code start there directly.
    */
-  boot: { pc: bigint; a0: bigint; a1: bigint; a2: bigint };
+  boot: { pc: bigint; args: readonly bigint[] };
   devices: Device[];
   /** serial port 0 */
   console: SerialConsole;

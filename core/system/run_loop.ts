@@ -15,7 +15,7 @@
 
 import type { VirtualClock } from "../clock.ts";
 import type { CpuCore } from "../cpu_core.ts";
-import type { SystemHart } from "../target.ts";
+import type { SystemHart } from "./system_target.ts";
 import type { EventQueue } from "./events.ts";
 import type { MachineControl } from "./machine.ts";
 import type { HookEvents } from "../hooks/events.ts";

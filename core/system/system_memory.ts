@@ -12,7 +12,6 @@
 
 import { type AccessType } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
-import type { TbCache } from "../tb.ts";
 import type { PhysicalBus } from "./bus.ts";
 
 /**
@@ -39,29 +38,22 @@ export class SystemMemory extends GuestMemory {
   physicalPage: (vpn: number, access: AccessType) => number | undefined = (vpn) => vpn;
   readonly #vpnsByPpn = new Map<number, Set<number>>();
   readonly #ppnByVpn = new Map<number, number>();
-  #dropVirtual: (vpn: number) => void = () => {};
 
   constructor(readonly bus: PhysicalBus) {
     super(bus.host);
     this.resolve = bus.resolver();
-    bus.onCodeWrite = (ppn) => this.#codeWritten(ppn);
+    bus.observers.push({ onCodeWrite: (ppn) => this.#physicalCodeWritten(ppn) });
   }
 
-  /**
-   * Connects the TB cache (call once, after the CPU is created): stores to
-   * code pages then invalidate its TBs by physical page.
-   */
-  bindTbCache(tbs: TbCache): void {
-    this.#dropVirtual = (vpn) => tbs.invalidatePage(vpn);
-    this.onCodeWrite = (vpn) => {
-      const ppn = this.#ppnByVpn.get(vpn) ?? this.physicalPage(vpn, "write");
-      if (ppn !== undefined) this.#codeWritten(ppn);
-    };
+  /** A store through virtual page `vpn` hit code: every alias of its physical page is stale. */
+  protected override codeWritten(vpn: number): void {
+    const ppn = this.#ppnByVpn.get(vpn) ?? this.physicalPage(vpn, "write");
+    if (ppn !== undefined) this.#physicalCodeWritten(ppn);
   }
 
-  #codeWritten(ppn: number): void {
+  #physicalCodeWritten(ppn: number): void {
     const vpns = this.#vpnsByPpn.get(ppn);
-    if (vpns) { for (const vpn of [...vpns]) this.#dropVirtual(vpn); }
+    if (vpns) { for (const vpn of [...vpns]) super.codeWritten(vpn); }
     const page = this.bus.page(ppn);
     if (page && !this.#vpnsByPpn.has(ppn)) page.hasCode = false;
   }

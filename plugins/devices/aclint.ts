@@ -23,7 +23,6 @@ import {
   type EventQueue,
   type InterruptSink,
   loadVmState,
-  MipBit,
   PLUGIN_API_VERSION,
   saveVmState,
   type Timer,
@@ -33,6 +32,8 @@ import {
 } from "../../mod.ts";
 
 const MSIP = 0x0, MTIMECMP = 0x4000, MTIME = 0xbff8;
+/** The hart's `mip` bits the CLINT drives. */
+const MSIP_BIT = 3, MTIP_BIT = 7;
 /** Size of the CLINT window. */
 export const CLINT_SIZE = 0x10000n;
 const NS_PER_S = 1_000_000_000n;
@@ -86,7 +87,7 @@ export class Clint {
   #updateTimer(): void {
     this.#timer.cancel();
     const due = this.mtime() >= this.mtimecmp;
-    this.cpu.setPending(MipBit.MTIP, due);
+    this.cpu.setPending(MTIP_BIT, due);
     if (due || this.mtimecmp === U64) return;
     // First ns at which ticks(ns) + offset >= mtimecmp.
     const ticks = this.mtimecmp - this.mtimeOffset;
@@ -107,7 +108,7 @@ export class Clint {
     const v = BigInt(value >>> 0);
     if (offset === MSIP) {
       this.msip = value & 1;
-      this.cpu.setPending(MipBit.MSIP, this.msip === 1);
+      this.cpu.setPending(MSIP_BIT, this.msip === 1);
     } else if (offset === MTIMECMP) {
       this.mtimecmp = (this.mtimecmp & ~0xffffffffn) | v;
       this.#updateTimer();
@@ -127,7 +128,7 @@ export class Clint {
     this.msip = 0;
     this.mtimecmp = U64;
     this.mtimeOffset = 0n;
-    this.cpu.setPending(MipBit.MSIP, false);
+    this.cpu.setPending(MSIP_BIT, false);
     this.#updateTimer();
   }
 }
@@ -154,7 +155,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
     node: "clint",
     compatible: ["sifive,clint0", "riscv,clint0"],
     reg: [{ base, size: CLINT_SIZE }],
-    props: { "interrupts-extended": [intc, MipBit.MSIP, intc, MipBit.MTIP] },
+    props: { "interrupts-extended": [intc, MSIP_BIT, intc, MTIP_BIT] },
   });
   return {
     name: ctx.id,

@@ -27,7 +27,6 @@ import {
   type InterruptSink,
   IrqLine,
   loadVmState,
-  MipBit,
   PLUGIN_API_VERSION,
   saveVmState,
   type VmStateDescription,
@@ -39,8 +38,10 @@ const ENABLE_BASE = 0x2000, ENABLE_STRIDE = 0x80;
 const CONTEXT_BASE = 0x200000, CONTEXT_STRIDE = 0x1000;
 /** priorities are 3 bits wide, as QEMU virt's PLIC */
 const PRIORITY_MASK = 7;
+/** The hart's `mip` bits the contexts drive: MEIP (context 0) and SEIP (context 1). */
+const MEIP = 11, SEIP = 9;
 /** the interrupt bit each context drives */
-const CONTEXT_BITS = [MipBit.MEIP, MipBit.SEIP];
+const CONTEXT_BITS = [MEIP, SEIP];
 
 /**
  * The PLIC's state and logic (also usable without the plugin machinery).
@@ -230,9 +231,9 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
       "interrupt-controller": true,
       "interrupts-extended": [
         { phandle: cpuIntcLabel(0) },
-        MipBit.MEIP,
+        MEIP,
         { phandle: cpuIntcLabel(0) },
-        MipBit.SEIP,
+        SEIP,
       ],
       "riscv,ndev": [ndev],
     },

@@ -25,3 +25,28 @@ export const Cause = {
   LOAD_PAGE_FAULT: 13,
   STORE_PAGE_FAULT: 15,
 } as const;
+
+/**
+ * Bit numbers of the `mip` register: what devices pass to
+ * `InterruptSink.setPending` on a RISC-V hart.
+ *
+ * @example
+ * ```ts
+ * import { MipBit } from "./causes.ts";
+ * console.log(1 << MipBit.MTIP); // 128
+ * ```
+ */
+export const MipBit = {
+  /** supervisor software interrupt */
+  SSIP: 1,
+  /** machine software interrupt */
+  MSIP: 3,
+  /** supervisor timer interrupt */
+  STIP: 5,
+  /** machine timer interrupt */
+  MTIP: 7,
+  /** supervisor external interrupt */
+  SEIP: 9,
+  /** machine external interrupt */
+  MEIP: 11,
+} as const;

@@ -16,7 +16,7 @@ import {
   type DecodeTableData,
   type FieldFunction,
   parseDecodeTree,
-} from "./decodetree.ts";
+} from "../../mod.ts";
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
 import PARSED from "./decode_tables.json" with { type: "json" };

@@ -18,7 +18,7 @@
  */
 
 import { decodeRiscv } from "./decode.ts";
-import type { Decoded } from "./decodetree.ts";
+import type { Decoded } from "../../mod.ts";
 import { csrName, FPR_ABI_NAMES, GPR_ABI_NAMES, ROUNDING_MODE_NAMES } from "./names.ts";
 
 type OperandPrinter = (args: Record<string, number>, pc: bigint, xlen: 32 | 64) => string | null;

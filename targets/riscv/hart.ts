@@ -23,11 +23,14 @@ import type {
   VmStateDescription,
 } from "../../mod.ts";
 import { loadVmState, saveVmState, TrapKind } from "../../mod.ts";
-import { Cause } from "./causes.ts";
+import { Cause, MipBit } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";
 import { Pmp } from "./pmp.ts";
 import { RiscvState } from "./state.ts";
+
+/** x10 (a0): the first argument register. */
+const REG_A0 = 10;
 
 /** mstatus bits. */
 export const Mstatus = {
@@ -228,7 +231,7 @@ export class RiscvHart implements SystemHart {
 
   /** mip as software reads it (the external SEIP line ORed in). */
   get mipValue(): number {
-    return this.mip | (this.seipLine ? 1 << 9 : 0);
+    return this.mip | (this.seipLine ? 1 << MipBit.SEIP : 0);
   }
 
   reset(): void {
@@ -281,6 +284,12 @@ export class RiscvHart implements SystemHart {
     this.regimeChanged(true);
   }
 
+  /** The boot protocol of RISC-V firmware: a0 = hart id, a1 = FDT, a2 = firmware info. */
+  bootAt(pc: bigint, args: readonly bigint[]): void {
+    this.cpu.pc = pc;
+    args.forEach((v, i) => this.cpu.setGlobal(REG_A0 + i, v));
+  }
+
   /**
    * Drops cached translations when what they depend on changed (or always
    * with `force`: satp writes, sfence.vma).
@@ -309,7 +318,7 @@ export class RiscvHart implements SystemHart {
   }
 
   setPending(bit: number, level: boolean): void {
-    if (bit === 9) this.seipLine = level;
+    if (bit === MipBit.SEIP) this.seipLine = level;
     else this.mip = level ? this.mip | (1 << bit) : this.mip & ~(1 << bit);
     if (level) this.interruptsChanged();
   }

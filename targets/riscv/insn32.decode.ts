@@ -1,6 +1,6 @@
 /**
  * The 32-bit RISC-V encodings (RV32/RV64 I, M, A, F, D, Zicsr, Zifencei) in
- * decodetree syntax (see `decodetree.ts`).
+ * decodetree syntax (see `core/decodetree/decodetree.ts`).
  *
  * Tags select patterns per CPU: `X` is extension X on both XLENs, `X64` is
  * RV64-only, `I32` is the RV32 form of an RV64 encoding. `!trans=` (absent
@@ -50,7 +50,7 @@ export const RISCV_ARG_SETS = `
  * @example
  * ```ts
  * import { INSN32_DECODE } from "./insn32.decode.ts";
- * import { parseDecodeTree } from "./decodetree.ts";
+ * import { parseDecodeTree } from "../../mod.ts";
  * import { RISCV_FIELD_FUNCTIONS } from "./decode.ts";
  * const table = parseDecodeTree(INSN32_DECODE, { width: 32, functions: RISCV_FIELD_FUNCTIONS });
  * ```

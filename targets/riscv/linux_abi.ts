@@ -166,6 +166,10 @@ export const riscvLinuxAbi: LinuxAbi = {
   spReg: REG_SP,
   syscallInsnSize: 4,
   hwcap: hwcapOf("IMAFDC"),
+  defaultSysroot: "/usr/riscv64-linux-gnu",
+  syscallAliases: { riscv_flush_icache: "cacheflush" },
+  // No sa_restorer on RISC-V: handler, flags, mask.
+  sigaction: { size: 24, handler: 0, flags: 8, mask: 16 },
   syscallNames: RISCV64_SYSCALLS,
   // li a7, 139 (rt_sigreturn); ecall
   sigreturnTrampoline: le32(0x08b00893, 0x00000073),

@@ -19,12 +19,11 @@ import {
   EmuError,
   PLUGIN_API_VERSION,
   type RegisterAccess,
-  type TargetArch,
+  type SystemCapableTarget,
   type TargetPlugin,
 } from "../../mod.ts";
 import { Cause } from "./causes.ts";
 import { csrHelpers } from "./csr.ts";
-import { riscvInsnLength } from "./decode.ts";
 import { disassembleRiscv } from "./disas.ts";
 import { fpuHelpers } from "./fpu_helpers.ts";
 import { HelperRegistry } from "./helpers.ts";
@@ -71,7 +70,7 @@ const FAULT_CAUSES: Record<AccessType, { fault: number; misaligned: number }> = 
  * console.log(createRiscvTarget("rv32").xlen); // 32
  * ```
  */
-export function createRiscvTarget(cpu: string): TargetArch {
+export function createRiscvTarget(cpu: string): SystemCapableTarget {
   if (cpu !== "rv64" && cpu !== "rv32") {
     throw new EmuError(`riscv: unknown CPU model "${cpu}"`, "use -cpu rv64 or -cpu rv32");
   }
@@ -97,7 +96,6 @@ export function createRiscvTarget(cpu: string): TargetArch {
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
-    insnLength: riscvInsnLength,
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
     system: { attach: (cpu, binding) => new RiscvHart(cpu, xlen, binding) },

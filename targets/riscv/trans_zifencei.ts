@@ -21,6 +21,8 @@ export const FENCE_I_HELPER: HelperDef = {
   name: "fence_i",
   fn: (cpu: CpuCore) => cpu.tbs.flush(),
   hasResult: false,
+  // Compiled code must leave after it: the code that follows may be stale.
+  flags: { mayExit: true },
 };
 
 /**

@@ -73,7 +73,6 @@ export function toyTarget(blocks: number): TargetArch {
     }],
     reset() {},
     tbFlags: () => 0,
-    insnLength: () => 4,
     disassemble: () => "toy",
     translate(ctx) {
       const r = rng(Number(ctx.pc) * 7919 + 1);

@@ -40,7 +40,7 @@ function isElf(bytes: Uint8Array): boolean {
 
 function write(bus: PhysicalBus, what: string, addr: bigint, data: Uint8Array): void {
   try {
-    bus.writeBytes(addr, data);
+    bus.loadImage(addr, data);
   } catch (e) {
     if (!(e instanceof GuestFault)) throw e;
     throw new EmuError(

@@ -215,7 +215,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
           "raise -m",
         );
       }
-      env.bus.writeBytes(at, data);
+      env.bus.loadImage(at, data);
       initrd = { start: at, end: at + BigInt(data.length) };
     }
 
@@ -237,17 +237,19 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
     const fdt = encodeFdt(tree);
 
     const fdtAddr = fdtAddress(VIRT_MAP.dram + ram, fdt.length);
-    env.bus.writeBytes(fdtAddr, fdt);
+    env.bus.loadImage(fdtAddr, fdt);
     const rom = VIRT_MAP.mrom.base;
-    env.bus.writeBytes(rom, resetVector(start, fdtAddr));
+    env.bus.loadImage(rom, resetVector(start, fdtAddr));
     const infoAddr = rom + BigInt(RESET_VECTOR_SIZE);
-    env.bus.writeBytes(infoAddr, fwDynamicInfo(kernel?.low ?? 0n));
+    env.bus.loadImage(infoAddr, fwDynamicInfo(kernel?.low ?? 0n));
 
     const built: BuiltMachine = {
       entryPc: rom,
       fdtAddress: fdtAddr,
       fdt,
-      boot: { pc: start, a0: 0n, a1: fdtAddr, a2: infoAddr },
+      // The reset vector is RV64 code (see boot.ts); RV32 CPUs start at `boot`.
+      entryXlen: 64,
+      boot: { pc: start, args: [0n, fdtAddr, infoAddr] },
       devices: devs.created.map((c) => c.device),
       console,
       control: devs.control,
