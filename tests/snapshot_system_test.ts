@@ -1,7 +1,8 @@
 // System-mode snapshots: OpenSBI + U-Boot at the prompt, snapshot, type
 // `version`, restore, type `version` again: both answers equal what
 // qemu-system-riscv64 printed (tests/system_expected/uboot_qemu.txt), and so
-// does a fresh machine that loads the snapshot from a file.
+// does a fresh machine that loads the snapshot from a file. Translated code
+// survives the restore.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { DeviceOptions, EmulatedSystem } from "../mod.ts";
@@ -63,7 +64,10 @@ for (const accel of ["jit", "interp"] as const) {
         await converse(sys, "x", /=> /);
         const s = sys.snapshot();
         const first = await converse(sys, "version\r", /=> /);
+        const translated = [...sys.cpu.tbs.blocks()];
         sys.restore(s);
+        // Translated code survives: the run changed no code and no address space.
+        assert.ok(translated.length > 0 && translated.every((tb) => tb.valid));
         const second = await converse(sys, "version\r", /=> /);
         assert.equal(first.slice(0, -3), QEMU_VERSION);
         assert.equal(second, first);

@@ -314,6 +314,14 @@ export class PhysicalBus implements DmaView {
     for (const { addr, data } of this.#images) this.writeBytes(addr, data);
   }
 
+  /**
+   * The contents of physical page `pn` were replaced behind the bus's back (a
+   * snapshot restore): translated code made from it is dropped.
+   */
+  contentsReplaced(pn: number): void {
+    if (this.#pages.get(pn)?.hasCode) { for (const o of this.observers) o.onCodeWrite?.(pn); }
+  }
+
   #touched(addr: bigint, length: number): void {
     if (length === 0) return;
     const first = Number(addr / PAGE), last = Number((addr + BigInt(length) - 1n) / PAGE);

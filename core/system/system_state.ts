@@ -4,8 +4,11 @@
  * and RAM by dirty frames (a restore copies back only the frames written
  * since, see `core/dirty_frames.ts`).
  *
- * Translated code is dropped at a system restore: TBs are keyed by virtual
- * address, and restored page tables may map code differently.
+ * Translated code survives a restore to the snapshot the machine last took or
+ * restored when no TB flush happened since (TBs are keyed by virtual address:
+ * a flush means the address space changed, satp or sfence.vma); TBs made from
+ * RAM pages whose bytes the restore changes are dropped. Otherwise every TB
+ * is dropped.
  *
  * @module
  */
@@ -67,20 +70,51 @@ export function captureSystem(sys: EmulatedSystem): SystemSnapshot {
     ram: FrameImage.capture(sys.bus.host, ramFrames(sys)),
     portable: () => portableSystem(sys, s),
   };
+  markClean(sys, s);
+  return s;
+}
+
+function markClean(sys: EmulatedSystem, s: SystemSnapshot): void {
   sys.bus.host.dirty.clean();
   sys.bus.host.dirty.base = s;
-  return s;
+  flushWatch(sys).seen = false;
+}
+
+/** Whether the TB cache was flushed since the last clean point, per machine. */
+const flushWatches = new WeakMap<EmulatedSystem, { seen: boolean }>();
+
+function flushWatch(sys: EmulatedSystem): { seen: boolean } {
+  let w = flushWatches.get(sys);
+  if (!w) {
+    const watch = w = { seen: true };
+    sys.cpu.tbs.observers.push({ onFlush: () => watch.seen = true });
+    flushWatches.set(sys, w);
+  }
+  return w;
+}
+
+/** Host frame -> physical page number, for the RAM regions. */
+function framePages(sys: EmulatedSystem): (frame: number) => number | undefined {
+  const regions = ramRegions(sys);
+  return (f) => {
+    const r = regions.find((r) => f >= r.host && f < r.host + Number(r.size));
+    return r && Number(r.base / BigInt(PAGE_SIZE)) + (f - r.host) / PAGE_SIZE;
+  };
 }
 
 /** Puts `sys` back as `snap` saved it (or as a snapshot file of the same machine holds it). */
 export function restoreSystem(sys: EmulatedSystem, snap: SystemSnapshot | PortableSnapshot): void {
   const s = "kind" in snap ? materializeSystem(sys, snap) : snap;
-  const host = sys.bus.host, dirty = host.dirty;
-  const frames = dirty.base === s ? dirty.list : s.ram.frames();
-  for (const f of frames) s.ram.copyBack(host, f);
-  dirty.clean();
-  dirty.base = s;
-  sys.cpu.tbs.flush();
+  const host = sys.bus.host, dirty = host.dirty, flushes = flushWatch(sys);
+  const sameBase = dirty.base === s;
+  if (!sameBase || flushes.seen) sys.cpu.tbs.flush();
+  const pageOf = framePages(sys);
+  for (const f of sameBase ? dirty.list : s.ram.frames()) {
+    const ppn = pageOf(f);
+    const code = ppn !== undefined && sys.bus.page(ppn)?.hasCode === true;
+    if (s.ram.copyBack(host, f, code) && code) sys.bus.contentsReplaced(ppn);
+  }
+  markClean(sys, s);
   restoreCpu(sys.cpu, sys.clock, s.cpu);
   sys.hart.load!(s.hart);
   for (const d of sys.machine.devices) {
