@@ -90,3 +90,22 @@ for (const accel of ["interp", "jit", "lockstep"] as const) {
     }
   });
 }
+
+Deno.test("jit: two snapshots (the second shares clean pages with the first) restore in any order", async () => {
+  const { p, out } = await start("signals.static.O2", "jit");
+  toSyscall(p, 5);
+  const s1 = p.snapshot();
+  toSyscall(p, 20);
+  const s2 = p.snapshot();
+  const fromS2 = finish(p, out);
+  p.restore(s1);
+  toSyscall(p, 15);
+  const s1Run = finish(p, out);
+  p.restore(s2);
+  assertEquals(finish(p, out), fromS2);
+  p.restore(s1);
+  toSyscall(p, 15);
+  assertEquals(finish(p, out), s1Run);
+  p.restore(s2);
+  assertEquals(finish(p, out), fromS2);
+});

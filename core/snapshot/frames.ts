@@ -2,6 +2,10 @@
  * Copies of host frames taken at a snapshot, and the restore that copies back
  * only the frames written since (see `core/dirty_frames.ts`).
  *
+ * A snapshot taken while memory still equals an earlier snapshot outside the
+ * dirty frames (the usual case: snapshot, run, snapshot again) copies only
+ * the dirty frames and shares the rest with the earlier image.
+ *
  * @module
  */
 
@@ -26,38 +30,49 @@ import { PAGE_SIZE } from "../host_memory.ts";
  */
 export class FrameImage {
   private constructor(
-    /** frame host offset -> byte offset in `data` */
-    readonly index: ReadonlyMap<number, number>,
-    readonly data: Uint8Array,
+    /** frame host offset -> its saved bytes (shared between images when unchanged) */
+    readonly saved: ReadonlyMap<number, Uint8Array>,
   ) {}
 
-  /** Copies `frames` (host offsets) out of `host`. */
-  static capture(host: HostMemory, frames: Iterable<number>): FrameImage {
+  /**
+   * Copies `frames` (host offsets) out of `host`. With `earlier`, an image
+   * memory still equals outside the host's dirty frames, clean frames share
+   * its copies.
+   */
+  static capture(host: HostMemory, frames: Iterable<number>, earlier?: FrameImage): FrameImage {
     const list = [...frames];
-    const data = new Uint8Array(list.length * PAGE_SIZE);
-    const index = new Map<number, number>();
+    const saved = new Map<number, Uint8Array>();
+    const fresh: number[] = [];
+    for (const f of list) {
+      const old = earlier && !host.dirty.isDirty(f) ? earlier.saved.get(f) : undefined;
+      if (old) saved.set(f, old);
+      else fresh.push(f);
+    }
+    const data = new Uint8Array(fresh.length * PAGE_SIZE);
     const u8 = host.u8;
-    list.forEach((f, i) => {
-      data.set(u8.subarray(f, f + PAGE_SIZE), i * PAGE_SIZE);
-      index.set(f, i * PAGE_SIZE);
+    fresh.forEach((f, i) => {
+      const copy = data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      copy.set(u8.subarray(f, f + PAGE_SIZE));
+      saved.set(f, copy);
     });
-    return new FrameImage(index, data);
+    return new FrameImage(saved);
   }
 
   /** Builds an image from stored frame contents (a snapshot file). */
   static fromData(frames: number[], data: Uint8Array): FrameImage {
-    return new FrameImage(new Map(frames.map((f, i) => [f, i * PAGE_SIZE])), data);
+    return new FrameImage(
+      new Map(frames.map((f, i) => [f, data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)])),
+    );
   }
 
   /** The frames this image holds. */
   frames(): IterableIterator<number> {
-    return this.index.keys();
+    return this.saved.keys();
   }
 
   /** The saved contents of `frame`, or undefined when the image does not hold it. */
   contents(frame: number): Uint8Array | undefined {
-    const at = this.index.get(frame);
-    return at === undefined ? undefined : this.data.subarray(at, at + PAGE_SIZE);
+    return this.saved.get(frame);
   }
 
   /**
@@ -66,9 +81,8 @@ export class FrameImage {
    * Frames the image does not hold are left alone (false).
    */
   copyBack(host: HostMemory, frame: number, compare = false): boolean {
-    const at = this.index.get(frame);
-    if (at === undefined) return false;
-    const saved = this.data.subarray(at, at + PAGE_SIZE);
+    const saved = this.saved.get(frame);
+    if (saved === undefined) return false;
     const u8 = host.u8;
     if (compare && sameBytes(u8, frame, saved)) return false;
     u8.set(saved, frame);

@@ -53,7 +53,9 @@ export function capturePageTable(mem: GuestMemory): PageTableSnapshot {
     pages.set(pn, { frame: p.frame, perms: p.perms, mmio: p.mmio, mmioBase: p.mmioBase });
     if (p.frame >= 0) pageOfFrame.set(p.frame, pn);
   }
-  const image = FrameImage.capture(mem.host, pageOfFrame.keys());
+  const base = mem.host.dirty.base as PageTableSnapshot | null;
+  const earlier = base && "pageOfFrame" in base ? base.image : undefined;
+  const image = FrameImage.capture(mem.host, pageOfFrame.keys(), earlier);
   const s: PageTableSnapshot = { pages, image, pageOfFrame, cleanLayout: 0 };
   markClean(mem, s);
   return s;

@@ -67,11 +67,17 @@ export function captureSystem(sys: EmulatedSystem): SystemSnapshot {
     hart: sys.hart.save(),
     devices,
     events: sys.events.save(),
-    ram: FrameImage.capture(sys.bus.host, ramFrames(sys)),
+    ram: FrameImage.capture(sys.bus.host, ramFrames(sys), earlierRam(sys)),
     portable: () => portableSystem(sys, s),
   };
   markClean(sys, s);
   return s;
+}
+
+/** The RAM image memory equals outside the dirty frames, if the last clean point was a snapshot. */
+function earlierRam(sys: EmulatedSystem): FrameImage | undefined {
+  const base = sys.bus.host.dirty.base as SystemSnapshot | null;
+  return base && "ram" in base ? base.ram : undefined;
 }
 
 function markClean(sys: EmulatedSystem, s: SystemSnapshot): void {
