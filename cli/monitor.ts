@@ -66,6 +66,7 @@ export class Monitor {
   #resume: (() => void) | null = null;
   #queue: Promise<void> = Promise.resolve();
 
+  /** A monitor for `sys`, whose snapshot files carry `identity`, printing through `write`. */
   constructor(
     readonly sys: EmulatedSystem,
     readonly identity: SnapshotIdentity,

@@ -20,6 +20,7 @@ const MAX_FRAMES = 1 << 20;
 
 /** Told when the dirty set is cleared (the soft TLB revokes its write tags). */
 export interface DirtyObserver {
+  /** The dirty set was just cleared. */
   onClean(): void;
 }
 

@@ -25,12 +25,17 @@ export const PROCESS_SNAPSHOT_KIND = "linux-process";
 
 /** A descriptor as a file records it. */
 export interface SavedFd {
+  /** the descriptor number */
   fd: number;
+  /** FD_CLOEXEC */
   cloexec: boolean;
   /** "std": keep the loading process's stream at this fd */
   kind: "std" | "file";
+  /** host files: the guest path they were opened by */
   guestPath?: string;
+  /** host files: O_ACCMODE, O_APPEND and O_NONBLOCK */
   flags?: number;
+  /** host files: the file offset */
   offset?: number;
 }
 

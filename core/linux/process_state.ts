@@ -30,27 +30,40 @@ import type { PendingSignal, SigAction } from "./signals.ts";
  * fields, handed over by the process itself).
  */
 export interface ProcessRunState {
+  /** a syscall reported but not yet run */
   readonly pending: Extract<ProcessEvent, { kind: "syscall" }> | null;
+  /** the return value a script chose for it */
   readonly pendingSkip: bigint | null;
+  /** a fault reported but not yet acted on */
   readonly deferredFault: Trap | null;
+  /** vcpu_init was emitted */
   readonly started: boolean;
+  /** events queued for the next steps */
   readonly events: readonly ProcessEvent[];
 }
 
 /** A process at one moment, for {@linkcode LinuxProcess.restore}. */
 export interface ProcessSnapshot {
+  /** the CPU state block, icount and clock */
   readonly cpu: CpuSnapshot;
+  /** the page table and frame contents */
   readonly memory: PageTableSnapshot;
+  /** the program break and where mmap searches start */
   readonly brk: { readonly start: bigint; readonly brk: bigint; readonly mmapBase: bigint };
+  /** puts the descriptor table and its files' offsets back */
   readonly restoreFds: () => void;
+  /** dispositions, mask, pending signals, alternate stack */
   readonly signals: {
     readonly actions: readonly SigAction[];
     readonly blocked: bigint;
     readonly pending: readonly PendingSignal[];
     readonly altStack: { sp: bigint; flags: number; size: bigint };
   };
+  /** the guest's working directory */
   readonly cwd: string;
+  /** the seeded generator's position */
   readonly random: bigint;
+  /** the process fields a run changes */
   readonly process: {
     readonly umask: number;
     readonly clearChildTid: bigint;
@@ -58,6 +71,7 @@ export interface ProcessSnapshot {
     readonly exitSignal: number | null;
     readonly restoreMaskAfterSignal: bigint | null;
   };
+  /** where the process stands in its event sequence */
   readonly run: ProcessRunState;
   /** The snapshot as plain data (for a snapshot file). */
   portable(): PortableSnapshot;

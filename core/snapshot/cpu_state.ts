@@ -14,7 +14,9 @@ import { STATE_BASE } from "../host_memory.ts";
 export interface CpuSnapshot {
   /** the target state block's bytes */
   readonly state: Uint8Array;
+  /** instructions retired */
   readonly icount: number;
+  /** virtual time skipped while idle */
   readonly skippedNs: bigint;
 }
 

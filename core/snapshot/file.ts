@@ -37,7 +37,9 @@ export type SnapshotIdentity = Readonly<Record<string, string>>;
 export interface PortableSnapshot {
   /** what produced it ("linux-process", "system") */
   readonly kind: string;
+  /** the state as JSON-able data (bigints and typed arrays allowed) */
   readonly meta: unknown;
+  /** large byte data (memory, state blocks), stored compressed */
   readonly blobs: Readonly<Record<string, Uint8Array>>;
 }
 

@@ -14,15 +14,21 @@ import { FrameImage } from "./frames.ts";
 
 /** One page of a saved page table. */
 export interface SavedPage {
+  /** host offset of the frame (-1 for MMIO) */
   frame: number;
+  /** Perm bits */
   perms: number;
+  /** the device, for MMIO pages */
   mmio?: MmioHandler;
+  /** guest address of the MMIO region's start */
   mmioBase?: bigint;
 }
 
 /** An address space at one moment. */
 export interface PageTableSnapshot {
+  /** page number -> page */
   readonly pages: ReadonlyMap<number, SavedPage>;
+  /** the contents of the RAM frames */
   readonly image: FrameImage;
   /** frame -> page number, for the frames the image holds */
   readonly pageOfFrame: ReadonlyMap<number, number>;

@@ -28,11 +28,15 @@ export const SYSTEM_SNAPSHOT_KIND = "system";
 
 /** A machine at one moment, for {@linkcode EmulatedSystem.restore}. */
 export interface SystemSnapshot {
+  /** the CPU state block, icount and clock */
   readonly cpu: CpuSnapshot;
+  /** the hart's privileged state */
   readonly hart: DeviceState;
   /** device id -> state, for the devices that have state */
   readonly devices: Readonly<Record<string, DeviceState>>;
+  /** the event queue's timers */
   readonly events: SavedEvents;
+  /** every RAM and ROM frame */
   readonly ram: FrameImage;
   /** The snapshot as plain data (for a snapshot file). */
   portable(): PortableSnapshot;

@@ -11,15 +11,21 @@ import { EmuError } from "../errors.ts";
 
 /** What a device declares: its state's name, version and fields. */
 export interface VmStateDescription<T> {
+  /** the state's name (a load checks it) */
   readonly name: string;
+  /** bumped whenever the fields change meaning (a load checks it) */
   readonly version: number;
+  /** the properties that make up the state */
   readonly fields: readonly (keyof T & string)[];
 }
 
 /** A device's saved state: plain data (numbers, bigints, arrays, typed arrays). */
 export interface DeviceState {
+  /** the description's name */
   readonly name: string;
+  /** the description's version */
   readonly version: number;
+  /** field name -> saved value */
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
