@@ -8,6 +8,8 @@
 import { EmuError } from "../core/errors.ts";
 import { userCommand } from "./user.ts";
 import { systemCommand } from "./system.ts";
+import { fuzzCommand } from "./fuzz.ts";
+import { cminCommand, tminCommand } from "./fuzz_tools.ts";
 
 /** One `emu` command. */
 export interface Command {
@@ -23,12 +25,15 @@ export interface Command {
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user", "system" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
   user: { summary: "run a Linux program (like qemu-riscv64)", run: userCommand },
   system: { summary: "boot a machine (like qemu-system-riscv64)", run: systemCommand },
+  fuzz: { summary: "fuzz a Linux program (AFL++'s flags and output)", run: fuzzCommand },
+  tmin: { summary: "minimise a crashing input (like afl-tmin)", run: tminCommand },
+  cmin: { summary: "minimise a corpus (like afl-cmin)", run: cminCommand },
 };
 
 function help(): string {

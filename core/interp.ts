@@ -277,6 +277,12 @@ function executeOps(
         case Op.TRACE:
           cpu.traceCallback?.(Number(o.imm));
           break;
+        case Op.COUNTER_INC8: {
+          const u8 = cpu.host.u8, at = Number(o.imm) + Number(t[o.a]);
+          const v = u8[at] + 1;
+          u8[at] = v + (v >> 8);
+          break;
+        }
         case Op.COUNTER_ADD: {
           const at = Number(o.imm);
           cpu.host.dv.setBigInt64(

@@ -145,6 +145,12 @@ export const Op = {
    * (cheap instrumentation that never interrupts generated code).
    */
   TRACE: 54,
+  /**
+   * `host u8[imm + a] += 1`, skipping 0 when it wraps (AFL++'s NeverZero): a
+   * byte counter indexed by a temp (fuzzing's edge map). The emitter keeps
+   * `a` inside the block it allocated; generated code does no bounds check.
+   */
+  COUNTER_INC8: 55,
 } as const;
 /** An IR opcode. */
 export type Op = typeof Op[keyof typeof Op];
@@ -217,6 +223,7 @@ export function visitOperands(o: IrOp, read: (t: Temp) => void): Temp {
       return -1;
     case Op.STORE_HOST:
     case Op.GOTO_PTR:
+    case Op.COUNTER_INC8:
       read(o.a);
       return -1;
     case Op.RAISE:
@@ -559,6 +566,11 @@ export class IrBuilder {
     const o = this.#emit(Op.COUNTER_ADD);
     o.imm = BigInt(hostAddr);
     o.pc = delta;
+  }
+
+  /** `host u8[hostAddr + index] += 1`, never wrapping to 0 (see `Op.COUNTER_INC8`). */
+  counterInc8(hostAddr: number, index: Temp): void {
+    this.#emit(Op.COUNTER_INC8, 0, index).imm = BigInt(hostAddr);
   }
 
   /** Records callback `id` in the trace buffer (see `Op.TRACE`). */

@@ -87,6 +87,8 @@ export interface LinuxAbi {
   returnReg: number;
   /** stack pointer global */
   spReg: number;
+  /** global holding a call's return address (a function called with it set returns there) */
+  linkReg: number;
   /** length of the syscall instruction (pc advances by it after a syscall) */
   syscallInsnSize: number;
   /** AT_HWCAP value */

@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import { cpuUsage } from "node:process";
 import { DeviceOptions, EmulatedSystem, type Hooks, JitBackend, LinuxProcess } from "../mod.ts";
+import { benchFuzz } from "./bench_fuzz.ts";
 import { benchSnapshots } from "./bench_snapshot.ts";
 
 const { values: flags } = parseArgs({
@@ -227,7 +228,7 @@ if (ucBlock) {
 console.log("\nSnapshots (user mode, hello.static.O2 at its first syscall, mean)");
 Object.assign(
   results,
-  await benchSnapshots(`${ROOT}tests/guests/bin/hello.static.O2`, row, flags.quick ? 200 : 2000),
+  await benchSnapshots(HELLO, row, flags.quick ? 200 : 2000),
 );
 
 // The commands alternate so that all see the same machine state.
@@ -333,5 +334,8 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   await child.status;
   return seconds;
 }
+
+console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
+await benchFuzz({ row, results }, flags.quick ?? false);
 
 if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");

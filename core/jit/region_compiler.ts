@@ -450,6 +450,15 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           c.localGet(l).i64Const(o.pc).op(W.i64Add).localSet(l);
           break;
         }
+        case Op.COUNTER_INC8:
+          // v = u8[imm + a] + 1; u8[imm + a] = v + (v >> 8): 255 wraps to 1, not 0
+          c.localGet(loc(o.a)).op(W.i32WrapI64).localTee(L_ENT).localGet(L_ENT)
+            .mem(W.i64Load8U, Number(o.imm)).i64Const(1n).op(W.i64Add).localTee(L_ADDR)
+            .localGet(L_ADDR).i64Const(8n).op(W.i64ShrU).op(W.i64Add).mem(
+              W.i64Store8,
+              Number(o.imm),
+            );
+          break;
         case Op.TRACE: {
           // *ptr = id; ptr += 4; a full buffer is drained through JS (callbacks may stop the run)
           const ptr = env.ctrl + CTRL.tracePtr;

@@ -164,6 +164,7 @@ export const riscvLinuxAbi: LinuxAbi = {
   argRegs: [10, 11, 12, 13, 14, 15],
   returnReg: 10,
   spReg: REG_SP,
+  linkReg: REG_RA,
   syscallInsnSize: 4,
   hwcap: hwcapOf("IMAFDC"),
   defaultSysroot: "/usr/riscv64-linux-gnu",

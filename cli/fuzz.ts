@@ -1,0 +1,335 @@
+/**
+ * `emu fuzz`: coverage-guided fuzzing of a Linux program, with AFL++'s flags
+ * (`-i -o -V -x -t -s -M -S`) and output directory.
+ *
+ * ```text
+ * emu fuzz -i IN -o OUT [options] -- prog [args...]   (@@ = the input file)
+ * ```
+ *
+ * @module
+ */
+
+import { type Accel, parseAccel } from "../core/accel.ts";
+import { EmuError } from "../core/errors.ts";
+import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
+import { loadDictionary } from "../core/fuzz/dictionary.ts";
+import { Fuzzer } from "../core/fuzz/fuzzer.ts";
+import { OutputDir } from "../core/fuzz/output.ts";
+import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
+import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
+import { SyncDir } from "../core/fuzz/sync.ts";
+import { readOption } from "./options.ts";
+import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
+
+const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
+
+  -i dir          seed inputs (- resumes the campaign in -o)
+  -o dir          output directory (AFL++'s layout: OUT/NAME/queue, crashes, hangs...)
+  -V seconds      stop after this long (default: until Ctrl-C)
+  -x file|dir     dictionary in AFL's format (repeatable)
+  -t insns        timeout in guest instructions (default: from the seeds' runs)
+  -s seed         random seed (default 0): one worker with -s is reproducible
+  -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
+  -M name|-S name this worker's name in OUT (default "default"); -M makes it AFL++'s main node
+  -j N            run N workers on this machine (-M NAME, -S NAME2...; they sync through OUT)
+  --map-size N    coverage map bytes (power of two, default 65536)
+  --entry SYM|ADDR  in-memory harness: the function called with (data, size)
+  --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
+  --whole-program run the whole program per input even if it defines LLVMFuzzerTestOneInput
+  -L path, -E VAR=val, --root dir, -accel jit|interp   as for emu user
+
+@@ in the program's arguments is the input file (served from memory); without
+@@ the input is the program's stdin.`;
+
+/** What each option sets; the options that take a value are those with two parameters. */
+const SETTERS: Record<string, (a: FuzzArgs, v: string) => void> = {
+  i: (a, v) => a.input = v,
+  o: (a, v) => a.output = v,
+  V: (a, v) => a.seconds = number("V", v),
+  x: (a, v) => a.dictionaries.push(v),
+  t: (a, v) => a.timeout = number("t", v),
+  s: (a, v) => a.seed = number("s", v),
+  c: (a, v) => a.cmplog = cmplogFlag(v),
+  M: (a, v) => {
+    a.name = v;
+    a.mainNode = true;
+  },
+  S: (a, v) => a.name = v,
+  "map-size": (a, v) => a.mapSize = checkMapSize(number("map-size", v)),
+  entry: (a, v) => a.entry = v,
+  "persistent-addr": (a, v) => a.persistentAddr = address("persistent-addr", v),
+  "persistent-ret": (a, v) => a.persistentRet = address("persistent-ret", v),
+  "whole-program": (a) => a.wholeProgram = true,
+  L: (a, v) => a.sysroot = v,
+  E: (a, v) => a.env.push(v),
+  root: (a, v) => a.root = v,
+  accel: (a, v) => a.accel = parseAccel(v),
+  j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
+};
+const WITH_VALUE = new Set(Object.keys(SETTERS).filter((k) => SETTERS[k].length === 2)); // deno-fmt-ignore
+
+/** Parsed `emu fuzz` arguments. */
+export interface FuzzArgs {
+  input: string;
+  output: string;
+  seconds: number | null;
+  dictionaries: string[];
+  timeout?: number;
+  seed: number;
+  cmplog: boolean;
+  name: string;
+  /** `-M`: AFL++'s main node, which `-S` instances sync from */
+  mainNode: boolean;
+  /** `-j`: workers on this machine */
+  jobs: number;
+  mapSize: number;
+  entry?: string;
+  persistentAddr?: bigint;
+  persistentRet?: bigint;
+  wholeProgram: boolean;
+  sysroot?: string;
+  env: string[];
+  root?: string;
+  accel: Accel;
+  program: string;
+  args: string[];
+}
+
+function number(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new EmuError(`-${name} ${v}: not a number`);
+  return n;
+}
+
+function cmplogFlag(v: string): boolean {
+  if (v === "0" || v === "-") return true;
+  throw new EmuError(
+    `-c ${v}: Denemu logs comparisons of the fuzzed program itself`,
+    "pass -c 0 (no separate cmplog build is needed)",
+  );
+}
+
+function address(name: string, v: string): bigint {
+  try {
+    return BigInt(v);
+  } catch {
+    throw new EmuError(`--${name} ${v}: not an address (use 0x...)`);
+  }
+}
+
+/**
+ * Reads `emu fuzz` arguments.
+ *
+ * @example
+ * ```ts
+ * import { parseFuzzArgs } from "./fuzz.ts";
+ * const a = parseFuzzArgs(["-i", "in", "-o", "out", "--", "prog", "@@"]);
+ * console.log(a.program, a.args); // "prog [ "@@" ]"
+ * ```
+ */
+export function parseFuzzArgs(argv: string[]): FuzzArgs {
+  const a: Partial<FuzzArgs> & { dictionaries: string[]; env: string[] } = {
+    dictionaries: [],
+    env: [],
+    seed: 0,
+    name: "default",
+    mapSize: DEFAULT_MAP_SIZE,
+    wholeProgram: false,
+    cmplog: false,
+    mainNode: false,
+    jobs: 1,
+    accel: "jit",
+    seconds: null,
+  };
+  let i = 0;
+  while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
+    const o = readOption(argv, i, WITH_VALUE, "fuzz");
+    i = o.next;
+    const set = SETTERS[o.name];
+    if (!set) throw new EmuError(`unknown option -${o.name}`, "see emu fuzz -h");
+    set(a as FuzzArgs, o.value!);
+  }
+  if (argv[i] === "--") i++;
+  if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
+  if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
+  if (i >= argv.length) throw new EmuError("no program to fuzz", "end with -- prog [args...]");
+  return { ...a, program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
+}
+
+/** The seed files of `-i DIR` (sorted by name), with a clear error when there are none. */
+export function readSeeds(dir: string): { name: string; data: Uint8Array }[] {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new EmuError(`-i ${dir}: no such directory`);
+    if (e instanceof Deno.errors.NotADirectory) throw new EmuError(`-i ${dir}: not a directory`);
+    throw new EmuError(`-i ${dir}: cannot read (${(e as Error).message.split("\n")[0]})`);
+  }
+  const seeds: { name: string; data: Uint8Array }[] = [];
+  for (const e of entries.filter((x) => x.isFile && !x.name.startsWith(".")).sort(byName)) {
+    try {
+      seeds.push({ name: e.name, data: Deno.readFileSync(`${dir}/${e.name}`) });
+    } catch {
+      throw new EmuError(`-i ${dir}/${e.name}: cannot read this input`);
+    }
+  }
+  if (seeds.length === 0) throw new EmuError(`-i ${dir}: no input files`, "add a seed file");
+  return seeds;
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Runs `emu fuzz`; resolves to the exit status. */
+export async function fuzzCommand(argv: string[]): Promise<number> {
+  if (argv.includes("-h") || argv.includes("--help")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const a = parseFuzzArgs(argv);
+  if (a.jobs > 1) return await parallelWorkers(argv, a);
+  const commandLine = ["emu", "fuzz", ...argv].join(" ");
+  const resume = a.input === "-";
+  const seeds = resume ? [] : readSeeds(a.input);
+  Deno.mkdirSync(a.output, { recursive: true });
+  const out = OutputDir.open(a.output, a.name, { resume, commandLine, mainNode: a.mainNode });
+  const dir = `${a.output}/${a.name}`;
+  const harnessOptions: UserHarnessOptions = {
+    program: a.program,
+    args: a.args,
+    inputPath: Deno.realPathSync(dir) + "/.cur_input",
+    mapSize: a.mapSize,
+    accel: a.accel,
+    entry: a.entry,
+    persistentAddr: a.persistentAddr,
+    persistentRet: a.persistentRet,
+    wholeProgram: a.wholeProgram,
+    env: a.env,
+    sysroot: a.sysroot,
+    root: a.root,
+  };
+  const harness = await createUserHarness(harnessOptions);
+  const fuzzer = new Fuzzer(harness, {
+    seed: a.seed,
+    timeout: a.timeout,
+    dictionary: a.dictionaries.flatMap(loadDictionary),
+    out,
+    banner: a.program.split("/").pop()!,
+    commandLine,
+    log: (line) => console.error(`emu fuzz: ${line}`),
+    cmplog: a.cmplog ? await createCmplogHarness(harnessOptions) : undefined,
+  });
+  await fuzzer.addSeeds(resume ? out.resumed : seeds);
+  if (resume) await fuzzer.knownCrashes(out.saved("crashes"));
+  return await campaign(fuzzer, out, a, harness.kind, dir);
+}
+
+/** `argv` without the options named in `drop` (and their values). */
+function withoutOptions(argv: string[], drop: Set<string>): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
+    const o = readOption(argv, i, WITH_VALUE, "fuzz");
+    if (!drop.has(o.name)) out.push(...argv.slice(i, o.next));
+    i = o.next;
+  }
+  return [...out, ...argv.slice(i)];
+}
+
+/**
+ * `-j N`: N worker processes in one sync directory, the first `-M NAME`
+ * (it shows the status), the others `-S NAME2...` with seeds `-s`+k.
+ */
+async function parallelWorkers(argv: string[], a: FuzzArgs): Promise<number> {
+  const rest = withoutOptions(argv, new Set(["j", "M", "S", "s"]));
+  const mod = new URL("../mod.ts", import.meta.url).pathname;
+  const workers = Array.from({ length: a.jobs }, (_, k) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        ...[
+          "run",
+          "-A",
+          mod,
+          "fuzz",
+          k === 0 ? "-M" : "-S",
+          k === 0 ? a.name : `${a.name}${k + 1}`,
+        ],
+        ...["-s", String(a.seed + k), ...rest],
+      ],
+      stdout: k === 0 ? "inherit" : "null",
+      stderr: "inherit",
+    }).spawn());
+  const stop = () => workers.forEach((w) => w.kill("SIGINT"));
+  Deno.addSignalListener("SIGINT", stop);
+  try {
+    const codes = await Promise.all(workers.map(async (w) => (await w.status).code));
+    return Math.max(...codes);
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+  }
+}
+
+/** Milliseconds between `fuzzer_stats`/`plot_data` updates, status lines, screens, syncs. */
+const STATS_EVERY_MS = 2000, LINE_EVERY_MS = 5000, SCREEN_EVERY_MS = 250, SYNC_EVERY_MS = 5000;
+
+async function campaign(
+  fuzzer: Fuzzer,
+  out: OutputDir,
+  a: FuzzArgs,
+  harnessKind: string,
+  dir: string,
+): Promise<number> {
+  const tty = Deno.stdout.isTerminal();
+  const stop = () => fuzzer.stopRequested = true;
+  Deno.addSignalListener("SIGINT", stop);
+  const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
+  let lastStats = 0, lastLine = Date.now(), lastScreen = 0, lastExecs = 0, lastRate = Date.now();
+  let rate = 0, lastSync = 0;
+  const sync = new SyncDir(a.output, a.name);
+  const syncNow = async () => {
+    lastSync = Date.now();
+    await fuzzer.importInputs(sync.collect());
+  };
+  const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
+  const report = (final: boolean) => {
+    const now = Date.now();
+    if (now - lastRate >= 1000 || final) {
+      const lifetime = fuzzer.execs / Math.max(0.001, (now - fuzzer.startTime) / 1000);
+      rate = final ? lifetime : (fuzzer.execs - lastExecs) * 1000 / (now - lastRate);
+      lastExecs = fuzzer.execs;
+      lastRate = now;
+    }
+    const s = fuzzer.stats(rate);
+    if (final || now - lastStats >= STATS_EVERY_MS) {
+      lastStats = now;
+      out.writeStats(s);
+      out.plot(s);
+    }
+    if (tty && (final || now - lastScreen >= SCREEN_EVERY_MS)) {
+      lastScreen = now;
+      write(`\x1b[H${statusScreen(s, harnessKind)}\x1b[J`);
+    } else if (!tty && now - lastLine >= LINE_EVERY_MS) {
+      lastLine = now;
+      console.log(statusLine(s));
+    }
+    return s;
+  };
+  if (tty) write("\x1b[2J");
+  try {
+    report(true);
+    await syncNow();
+    await fuzzer.run(() => Date.now() >= deadline, async () => {
+      report(false);
+      if (Date.now() - lastSync >= SYNC_EVERY_MS) await syncNow();
+      // let Ctrl-C and timers in
+      await new Promise((r) => setTimeout(r, 0));
+    });
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+  }
+  const s = report(true);
+  console.log(`${tty ? "\n" : ""}${summary(s, dir)}`);
+  return 0;
+}

@@ -1,0 +1,79 @@
+/**
+ * `emu tmin` and `emu cmin`: afl-tmin and afl-cmin on Denemu's harnesses.
+ *
+ * ```text
+ * emu tmin -i crashfile -o smaller [-t insns] -- prog [args...]   (@@ = the input file)
+ * emu cmin -i corpus -o smaller_corpus [-t insns] -- prog [args...]
+ * ```
+ *
+ * @module
+ */
+
+import { EmuError } from "../core/errors.ts";
+import { cmin, tmin } from "../core/fuzz/minimize.ts";
+import { createUserHarness } from "../core/linux/fuzz_harness.ts";
+import { readSeeds } from "./fuzz.ts";
+import { readOption } from "./options.ts";
+
+/** Default budget per run (afl-tmin's default timeout is 1 s; this is about as long). */
+const DEFAULT_BUDGET = 1_000_000_000;
+
+interface ToolArgs {
+  input: string;
+  output: string;
+  budget: number;
+  program: string;
+  args: string[];
+}
+
+function parse(argv: string[], command: string): ToolArgs {
+  const a: Partial<ToolArgs> = { budget: DEFAULT_BUDGET };
+  let i = 0;
+  while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
+    const o = readOption(argv, i, new Set(["i", "o", "t"]), command);
+    i = o.next;
+    if (o.name === "i") a.input = o.value;
+    else if (o.name === "o") a.output = o.value;
+    else if (o.name === "t" && Number(o.value) > 0) a.budget = Number(o.value);
+    else throw new EmuError(`-${o.name}: not an option of emu ${command}`, "use -i, -o, -t");
+  }
+  if (argv[i] === "--") i++;
+  if (!a.input || !a.output || i >= argv.length) {
+    throw new EmuError(`usage: emu ${command} -i IN -o OUT [-t insns] -- prog [args...]`);
+  }
+  return { ...a, program: argv[i], args: argv.slice(i + 1) } as ToolArgs;
+}
+
+function harness(a: ToolArgs) {
+  return createUserHarness({
+    program: a.program,
+    args: a.args,
+    inputPath: "/.denemu/cur_input",
+  });
+}
+
+/** `emu tmin`; resolves to the exit status. */
+export async function tminCommand(argv: string[]): Promise<number> {
+  const a = parse(argv, "tmin");
+  let input: Uint8Array;
+  try {
+    input = Deno.readFileSync(a.input);
+  } catch {
+    throw new EmuError(`-i ${a.input}: cannot read this file`);
+  }
+  const { data, kind } = await tmin(await harness(a), input, a.budget);
+  Deno.writeFileSync(a.output, data);
+  console.log(`emu tmin: ${input.length} -> ${data.length} bytes (${kind} kept), in ${a.output}`);
+  return 0;
+}
+
+/** `emu cmin`; resolves to the exit status. */
+export async function cminCommand(argv: string[]): Promise<number> {
+  const a = parse(argv, "cmin");
+  const inputs = readSeeds(a.input);
+  const kept = await cmin(await harness(a), inputs, a.budget);
+  Deno.mkdirSync(a.output, { recursive: true });
+  for (const name of kept) Deno.copyFileSync(`${a.input}/${name}`, `${a.output}/${name}`);
+  console.log(`emu cmin: ${inputs.length} -> ${kept.length} inputs, in ${a.output}`);
+  return 0;
+}

@@ -1,0 +1,142 @@
+/**
+ * Comparison logging (AFL++'s cmplog) for a separate pass over an input:
+ * before every conditional branch, compare-and-set and conditional move of
+ * guest code, a helper call records the two operands; at the entry of
+ * `memcmp`-like and `strcmp`-like functions, a hook records the bytes they
+ * compare. Only the cmplog pass pays for these calls; the fuzzing runs use
+ * a CPU without them.
+ *
+ * @module
+ */
+
+import type { CpuCore } from "../cpu_core.ts";
+import type { Hooks } from "../hooks/hooks.ts";
+import { type IrBlock, IrBuilder, type IrOp, Op } from "../ir.ts";
+
+/** Two integers a guest compared. */
+export interface IntCompare {
+  kind: "int";
+  a: bigint;
+  b: bigint;
+}
+
+/** Two byte strings a guest compared (memcmp, strcmp...). */
+export interface BytesCompare {
+  kind: "bytes";
+  a: Uint8Array;
+  b: Uint8Array;
+}
+
+/** One logged comparison. */
+export type Compare = IntCompare | BytesCompare;
+
+/** Most comparisons kept per execution (AFL++ keeps 32 per site in a 64K-site table). */
+const MAX_LOG = 4096;
+/** Longest string compared that is logged. */
+const MAX_STRING = 64;
+
+/** The string comparison functions hooked by symbol: how many bytes they compare. */
+export const STRING_COMPARES: Record<string, "n" | "nul" | "nul-n"> = {
+  memcmp: "n",
+  bcmp: "n",
+  __memcmpeq: "n",
+  strcmp: "nul",
+  strcasecmp: "nul",
+  strncmp: "nul-n",
+  strncasecmp: "nul-n",
+};
+
+const COMPARE_OPS = new Set<number>([Op.BRCOND, Op.SETCOND, Op.MOVCOND]);
+
+/**
+ * The comparison log of one CPU.
+ *
+ * @example
+ * ```ts ignore
+ * const log = new CmpLog(process.cpu);
+ * log.hookStringCompare(hooks, memcmpAddr, "n", (i) => process.cpu.getGlobal(abi.argRegs[i]));
+ * log.clear();
+ * process.runToExit();
+ * console.log(log.entries.length, "comparisons");
+ * ```
+ */
+export class CmpLog {
+  readonly entries: Compare[] = [];
+  #seen = new Set<string>();
+
+  constructor(readonly cpu: CpuCore) {
+    const helper = cpu.addHelper({
+      name: "cmplog_int",
+      hasResult: false,
+      flags: {},
+      fn: (_cpu: CpuCore, a: bigint, b: bigint) => this.#int(a, b),
+    });
+    const numGlobals = cpu.target.state.globals.length;
+    cpu.tbs.observers.push({ instrument: (ir) => instrumentCompares(ir, helper, numGlobals) });
+    cpu.tbs.flush();
+    cpu.exitRequest = true;
+  }
+
+  /** Forgets the log (before each cmplog run). */
+  clear(): void {
+    this.entries.length = 0;
+    this.#seen.clear();
+  }
+
+  #add(key: string, c: Compare): void {
+    if (this.entries.length >= MAX_LOG || this.#seen.has(key)) return;
+    this.#seen.add(key);
+    this.entries.push(c);
+  }
+
+  #int(a: bigint, b: bigint): void {
+    if (a !== b) this.#add(`${a},${b}`, { kind: "int", a, b });
+  }
+
+  /**
+   * Logs the arguments of the string comparison function at `entry`;
+   * `arg(i)` reads its i-th integer argument when it is called.
+   */
+  hookStringCompare(
+    hooks: Hooks,
+    entry: bigint,
+    kind: "n" | "nul" | "nul-n",
+    arg: (i: number) => bigint,
+  ): void {
+    hooks.addInsnHook(() => {
+      const n = kind === "nul" ? MAX_STRING : Math.min(MAX_STRING, Number(arg(2) & 0xffffn));
+      const a = this.#read(arg(0), n, kind !== "n"), b = this.#read(arg(1), n, kind !== "n");
+      if (a.length && b.length) this.#add(`${a}|${b}`, { kind: "bytes", a, b });
+    }, { begin: entry, end: entry, regs: "read" });
+  }
+
+  /** Up to `n` guest bytes at `addr` (to the NUL if `nul`), stopping at unmapped memory. */
+  #read(addr: bigint, n: number, nul: boolean): Uint8Array {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let b: number;
+      try {
+        b = this.cpu.mem.readBytes(addr + BigInt(i), 1)[0];
+      } catch {
+        break;
+      }
+      if (nul && b === 0) break;
+      out.push(b);
+    }
+    return Uint8Array.from(out);
+  }
+}
+
+/** Inserts a logging call before each comparison op of `ir`. */
+function instrumentCompares(ir: IrBlock, helper: number, numGlobals: number): void {
+  const out: IrOp[] = [];
+  for (const o of ir.ops) {
+    if (COMPARE_OPS.has(o.op)) {
+      const b = new IrBuilder(numGlobals, ir.numTemps, ir.numLabels);
+      b.call(-1, helper, [o.a, o.b]);
+      out.push(...b.finish().ops);
+    }
+    out.push(o);
+  }
+  ir.ops = out;
+}

@@ -1,0 +1,250 @@
+/**
+ * The output directory in AFL++'s layout, which other tools read
+ * (afl-whatsup, afl-plot, afl-showmap, afl-cmin, other fuzzers syncing):
+ * `OUT/NAME/{queue,crashes,hangs}/id:NNNNNN,...`, `crashes/README.txt`,
+ * `fuzzer_stats` (AFL++ 4's field names, `name : value` lines), `plot_data`
+ * (AFL++ 4's columns) and `cmdline`.
+ *
+ * @module
+ */
+
+import { EmuError } from "../errors.ts";
+
+/** What `fuzzer_stats` and `plot_data` report. */
+export interface FuzzStats {
+  startTime: number;
+  lastUpdate: number;
+  cyclesDone: number;
+  cyclesWoFinds: number;
+  execsDone: number;
+  execsPerSec: number;
+  corpusCount: number;
+  corpusFavored: number;
+  corpusFound: number;
+  corpusImported: number;
+  maxDepth: number;
+  curItem: number;
+  pendingFavs: number;
+  pendingTotal: number;
+  stability: number;
+  edgesFound: number;
+  mapSize: number;
+  savedCrashes: number;
+  savedHangs: number;
+  totalTmout: number;
+  /** times in ms since the epoch, 0 = never */
+  lastFind: number;
+  lastCrash: number;
+  lastHang: number;
+  execsSinceCrash: number;
+  /** `-t`, in guest instructions */
+  execTimeout: number;
+  dictEntries: number;
+  banner: string;
+  commandLine: string;
+}
+
+const PLOT_HEADER = "# relative_time, cycles_done, cur_item, corpus_count, pending_total, " +
+  "pending_favs, map_size, saved_crashes, saved_hangs, max_depth, execs_per_sec, " +
+  "total_execs, edges_found\n";
+
+const CRASH_README = `Command line used to find this crash:
+
+%CMD%
+
+If you can't reproduce a bug outside of Denemu, the crash depends on emulated
+state (memory left by earlier runs in the in-memory or persistent harness).
+Reproduce one with: deno task emu user PROGRAM crashes/id:...
+
+Found any cool bugs in open-source tools using Denemu? Tell the project.
+`;
+
+/** The id part of a file name: `id:000042`. */
+export function idName(n: number): string {
+  return `id:${String(n).padStart(6, "0")}`;
+}
+
+/** The text of `fuzzer_stats`. */
+export function formatStats(s: FuzzStats): string {
+  const sec = (ms: number) => Math.floor(ms / 1000);
+  const fields: [string, string | number][] = [
+    ["start_time", sec(s.startTime)],
+    ["last_update", sec(s.lastUpdate)],
+    ["run_time", sec(s.lastUpdate - s.startTime)],
+    ["fuzzer_pid", Deno.pid],
+    ["cycles_done", s.cyclesDone],
+    ["cycles_wo_finds", s.cyclesWoFinds],
+    ["execs_done", s.execsDone],
+    ["execs_per_sec", s.execsPerSec.toFixed(2)],
+    ["execs_ps_last_min", s.execsPerSec.toFixed(2)],
+    ["corpus_count", s.corpusCount],
+    ["corpus_favored", s.corpusFavored],
+    ["corpus_found", s.corpusFound],
+    ["corpus_imported", s.corpusImported],
+    ["corpus_variable", 0],
+    ["max_depth", s.maxDepth],
+    ["cur_item", s.curItem],
+    ["pending_favs", s.pendingFavs],
+    ["pending_total", s.pendingTotal],
+    ["stability", `${s.stability.toFixed(2)}%`],
+    ["bitmap_cvg", `${(s.edgesFound * 100 / s.mapSize).toFixed(2)}%`],
+    ["saved_crashes", s.savedCrashes],
+    ["saved_hangs", s.savedHangs],
+    ["total_tmout", s.totalTmout],
+    ["last_find", sec(s.lastFind)],
+    ["last_crash", sec(s.lastCrash)],
+    ["last_hang", sec(s.lastHang)],
+    ["execs_since_crash", s.execsSinceCrash],
+    ["exec_timeout", s.execTimeout],
+    ["slowest_exec_ms", 0],
+    ["peak_rss_mb", Math.round(Deno.memoryUsage().rss / (1 << 20))],
+    ["cpu_affinity", -1],
+    ["edges_found", s.edgesFound],
+    ["total_edges", s.mapSize],
+    ["var_byte_count", 0],
+    ["havoc_expansion", 0],
+    ["auto_dict_entries", s.dictEntries],
+    ["testcache_size", 0],
+    ["testcache_count", 0],
+    ["testcache_evict", 0],
+    ["afl_banner", s.banner],
+    ["afl_version", "denemu"],
+    ["target_mode", "qemu"],
+    ["command_line", s.commandLine],
+  ];
+  return fields.map(([k, v]) => `${k.padEnd(18)}: ${v}\n`).join("");
+}
+
+/** One `plot_data` row. */
+export function formatPlotRow(s: FuzzStats): string {
+  const cvg = (s.edgesFound * 100 / s.mapSize).toFixed(2);
+  return `${Math.floor((s.lastUpdate - s.startTime) / 1000)}, ${s.cyclesDone}, ${s.curItem}, ` +
+    `${s.corpusCount}, ${s.pendingTotal}, ${s.pendingFavs}, ${cvg}%, ${s.savedCrashes}, ` +
+    `${s.savedHangs}, ${s.maxDepth}, ${s.execsPerSec.toFixed(2)}, ${s.execsDone}, ` +
+    `${s.edgesFound}\n`;
+}
+
+/** Whether process `pid` exists (Linux: its /proc entry; AFL uses kill(pid, 0)). */
+function pidAlive(pid: number): boolean {
+  return exists(`/proc/${pid}`);
+}
+
+/**
+ * One fuzzer's directory `OUT/NAME`.
+ *
+ * @example
+ * ```ts ignore
+ * const dir = OutputDir.open("out", "default", { resume: false, commandLine: "emu fuzz ..." });
+ * dir.save("queue", "id:000000,time:0,execs:0,orig:seed", bytes);
+ * ```
+ */
+export class OutputDir {
+  /** inputs of the interrupted campaign (`-i -`) */
+  readonly resumed: { name: string; data: Uint8Array }[] = [];
+
+  private constructor(readonly path: string) {}
+
+  /**
+   * Creates (or, with `resume`, takes over) `OUT/NAME`. Refuses a directory
+   * a live fuzzer uses, and old results unless resuming. `mainNode` marks it
+   * as AFL++'s `-M` directory.
+   */
+  static open(
+    out: string,
+    name: string,
+    opts: { resume: boolean; commandLine: string; mainNode?: boolean },
+  ): OutputDir {
+    const path = `${out}/${name}`;
+    const dir = new OutputDir(path);
+    const stats = readStats(`${path}/fuzzer_stats`);
+    const pid = Number(stats?.fuzzer_pid);
+    if (pid && pid !== Deno.pid && pidAlive(pid)) {
+      throw new EmuError(`${path} is in use by a fuzzer (pid ${pid})`, "pick another -o or -S");
+    }
+    const hasQueue = exists(`${path}/queue`);
+    if (opts.resume) {
+      if (!hasQueue) throw new EmuError(`-i -: ${path}/queue does not exist: nothing to resume`);
+      for (const e of [...Deno.readDirSync(`${path}/queue`)].sort(byName)) {
+        if (e.isFile) {
+          dir.resumed.push({ name: e.name, data: Deno.readFileSync(`${path}/queue/${e.name}`) });
+        }
+      }
+      Deno.removeSync(`${path}/queue`, { recursive: true });
+    } else if (hasQueue) {
+      throw new EmuError(
+        `${path} holds the results of an earlier campaign`,
+        "resume it with -i -, or remove the directory",
+      );
+    }
+    for (const sub of ["queue", "crashes", "hangs"]) {
+      Deno.mkdirSync(`${path}/${sub}`, { recursive: true });
+    }
+    Deno.writeTextFileSync(`${path}/cmdline`, opts.commandLine.split(" ").join("\n") + "\n");
+    Deno.writeTextFileSync(
+      `${path}/crashes/README.txt`,
+      CRASH_README.replace("%CMD%", opts.commandLine),
+    );
+    if (!exists(`${path}/plot_data`)) Deno.writeTextFileSync(`${path}/plot_data`, PLOT_HEADER);
+    // AFL++'s -S instances import only from the directory that has this file (-M).
+    if (opts.mainNode) Deno.writeTextFileSync(`${path}/is_main_node`, "");
+    return dir;
+  }
+
+  /** Files already in `crashes/` or `hangs/` (numbering continues after them). */
+  count(sub: "crashes" | "hangs"): number {
+    return [...Deno.readDirSync(`${this.path}/${sub}`)].filter((e) => e.name.startsWith("id:"))
+      .length;
+  }
+
+  /** The inputs saved in `crashes/` or `hangs/`. */
+  saved(sub: "crashes" | "hangs"): Uint8Array[] {
+    return [...Deno.readDirSync(`${this.path}/${sub}`)].filter((e) => e.name.startsWith("id:"))
+      .sort(byName).map((e) => Deno.readFileSync(`${this.path}/${sub}/${e.name}`));
+  }
+
+  /** Writes one input file. */
+  save(sub: "queue" | "crashes" | "hangs", name: string, data: Uint8Array): void {
+    Deno.writeFileSync(`${this.path}/${sub}/${name}`, data);
+  }
+
+  /** Rewrites `fuzzer_stats` (atomically: readers never see half a file). */
+  writeStats(s: FuzzStats): void {
+    const tmp = `${this.path}/.fuzzer_stats_tmp`;
+    Deno.writeTextFileSync(tmp, formatStats(s));
+    Deno.renameSync(tmp, `${this.path}/fuzzer_stats`);
+  }
+
+  /** Appends a `plot_data` row. */
+  plot(s: FuzzStats): void {
+    Deno.writeTextFileSync(`${this.path}/plot_data`, formatPlotRow(s), { append: true });
+  }
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The `name : value` pairs of a `fuzzer_stats` file, or null. */
+export function readStats(path: string): Record<string, string> | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const i = line.indexOf(":");
+    if (i > 0) out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+  }
+  return out;
+}

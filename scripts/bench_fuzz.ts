@@ -1,0 +1,193 @@
+/**
+ * The fuzzing section of `deno task bench`: execs/s of the in-memory and the
+ * whole-program `@@` harnesses, where the time goes (guest runs vs the
+ * fuzzer's JS), and the time to each planted bug of `tests/fuzz` with and
+ * without comparison feedback, beside afl-fuzz on native afl-clang-fast
+ * builds (persistent through AFL++'s libAFLDriver, with and without cmplog),
+ * one configuration at a time, from one uninteresting seed.
+ *
+ * @module
+ */
+
+import { cpuUsage } from "node:process";
+import { Fuzzer } from "../core/fuzz/fuzzer.ts";
+import { OutputDir } from "../core/fuzz/output.ts";
+import type { FuzzTarget } from "../core/fuzz/target.ts";
+import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
+import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
+import { FUZZ_TARGETS } from "./build_fuzz_targets.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const SEED = new TextEncoder().encode("AAAAAAAA");
+
+/** Where the bench prints and stores its figures. */
+export interface BenchOutput {
+  row(name: string, value: string): void;
+  results: Record<string, unknown>;
+}
+
+function options(name: string, wholeProgram = false): UserHarnessOptions {
+  return {
+    program: `${ROOT}tests/fuzz/bin/${name}`,
+    args: ["@@"],
+    inputPath: "/.denemu/cur_input",
+    wholeProgram,
+  };
+}
+
+/** Wraps a harness to measure the wall time spent in guest runs. */
+function timed(t: FuzzTarget): FuzzTarget & { ms: number } {
+  const w = {
+    ms: 0,
+    trace: t.trace,
+    get readsInput() {
+      return t.readsInput;
+    },
+    async run(input: Uint8Array, budget: number) {
+      const t0 = performance.now();
+      const r = await t.run(input, budget);
+      w.ms += performance.now() - t0;
+      return r;
+    },
+  };
+  return w;
+}
+
+/** A campaign of at most `seconds` on target `name`; the time to its first crash. */
+async function denemuCampaign(name: string, cmplog: boolean, seconds: number, whole = false) {
+  const out = await Deno.makeTempDir();
+  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "bench" });
+  const target = timed(await createUserHarness(options(name, whole)));
+  const f = new Fuzzer(target, {
+    seed: 1,
+    dictionary: [],
+    out: dir,
+    banner: name,
+    commandLine: "bench",
+    log: () => {},
+    cmplog: cmplog ? await createCmplogHarness(options(name, whole)) : undefined,
+  });
+  const t0 = performance.now(), c0 = cpuUsage();
+  await f.addSeeds([{ name: "seed", data: SEED }]);
+  const deadline = t0 + seconds * 1000;
+  await f.run(() => f.savedCrashes > 0 || performance.now() > deadline, () => {});
+  const wall = (performance.now() - t0) / 1000, c1 = cpuUsage(c0);
+  await Deno.remove(out, { recursive: true });
+  return {
+    found: f.savedCrashes > 0 ? wall : null,
+    execsPerSec: f.execs / wall,
+    /** execs per second of this process's CPU time (other load on the machine skews it less) */
+    execsPerCpuSec: f.execs / ((c1.user + c1.system) / 1e6),
+    guestShare: target.ms / 1000 / wall,
+  };
+}
+
+async function tool(name: string): Promise<boolean> {
+  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" })
+    .output();
+  return r.success;
+}
+
+/** Native afl-clang-fast build of a target (persistent, AFL++'s libFuzzer driver). */
+async function aflBuild(name: string, dir: string, cmplog: boolean): Promise<string> {
+  const out = `${dir}/${name}${cmplog ? ".cmplog" : ""}`;
+  const r = await new Deno.Command("afl-clang-fast", {
+    args: ["-O1", "-DNO_MAIN", "-fsanitize=fuzzer", "-o", out, `${ROOT}tests/fuzz/src/${name}.c`],
+    env: cmplog ? { AFL_LLVM_CMPLOG: "1", AFL_QUIET: "1" } : { AFL_QUIET: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
+  return out;
+}
+
+/** afl-fuzz until the first crash or `seconds`; time to the crash and execs/s. */
+async function aflCampaign(name: string, cmplog: boolean, seconds: number) {
+  const dir = await Deno.makeTempDir();
+  const bin = await aflBuild(name, dir, false);
+  const cmplogArgs = cmplog ? ["-c", await aflBuild(name, dir, true)] : [];
+  await Deno.mkdir(`${dir}/in`);
+  await Deno.writeFile(`${dir}/in/seed`, SEED);
+  const t0 = performance.now();
+  await new Deno.Command("afl-fuzz", {
+    args: [
+      "-i",
+      `${dir}/in`,
+      "-o",
+      `${dir}/out`,
+      "-V",
+      String(seconds),
+      "-s",
+      "1",
+      ...cmplogArgs,
+      "--",
+      bin,
+    ],
+    env: {
+      AFL_NO_UI: "1",
+      AFL_SKIP_CPUFREQ: "1",
+      AFL_BENCH_UNTIL_CRASH: "1",
+      AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1",
+      AFL_NO_AFFINITY: "1",
+    },
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  const wall = (performance.now() - t0) / 1000;
+  const stats = Deno.readTextFileSync(`${dir}/out/default/fuzzer_stats`);
+  const field = (k: string) => Number(new RegExp(`^${k}\\s*:\\s*([\\d.]+)`, "m").exec(stats)?.[1]);
+  await Deno.remove(dir, { recursive: true });
+  return { found: field("saved_crashes") > 0 ? wall : null, execsPerSec: field("execs_per_sec") };
+}
+
+const secs = (v: number | null) => v === null ? "not found" : `${v.toFixed(2)} s`;
+
+/** Runs the fuzzing benchmarks; `quick` shortens every limit. */
+export async function benchFuzz(out: BenchOutput, quick: boolean): Promise<void> {
+  const limit = quick ? 10 : 120;
+  const speed = await denemuCampaign("magic32", false, quick ? 3 : 10);
+  out.row(
+    "fuzz: in-memory harness (magic32)",
+    `${speed.execsPerSec.toFixed(0)} execs/s, ${speed.execsPerCpuSec.toFixed(0)} per CPU second`,
+  );
+  out.row(
+    "  guest runs / fuzzer JS",
+    `${(speed.guestShare * 100).toFixed(0)} % / ${(100 - speed.guestShare * 100).toFixed(0)} %`,
+  );
+  const whole = await denemuCampaign("magic32", false, quick ? 3 : 10, true);
+  out.row("fuzz: whole-program @@ harness (magic32)", `${whole.execsPerSec.toFixed(1)} execs/s`);
+  const fuzz: Record<string, unknown> = {
+    inMemoryExecsPerSec: speed.execsPerSec,
+    inMemoryGuestShare: speed.guestShare,
+    wholeProgramExecsPerSec: whole.execsPerSec,
+  };
+  const afl = await tool("afl-clang-fast") && await tool("afl-fuzz");
+  if (!afl) out.row("afl-fuzz", "skipped: afl++ (afl-clang-fast, afl-fuzz) not installed");
+  for (const name of FUZZ_TARGETS) {
+    for (const cmplog of [false, true]) {
+      const tag = `${name}${cmplog ? " cmplog" : ""}`;
+      const d = await denemuCampaign(name, cmplog, limit);
+      out.row(
+        `fuzz: time to bug ${tag} (denemu)`,
+        `${secs(d.found)}  (${d.execsPerSec.toFixed(0)} execs/s)`,
+      );
+      fuzz[`denemu ${tag}`] = d;
+      if (!afl) continue;
+      const a = await aflCampaign(name, cmplog, limit);
+      out.row(
+        `fuzz: time to bug ${tag} (afl-fuzz)`,
+        `${secs(a.found)}  (${a.execsPerSec.toFixed(0)} execs/s)`,
+      );
+      fuzz[`afl ${tag}`] = a;
+    }
+  }
+  out.results.fuzz = fuzz;
+}
+
+if (import.meta.main) {
+  const results: Record<string, unknown> = {};
+  await benchFuzz({
+    row: (n, v) => console.log(`${n.padEnd(52)} ${v}`),
+    results,
+  }, Deno.args.includes("--quick"));
+}

@@ -1,0 +1,69 @@
+// AFL++'s sync directory: a Denemu main node (-M) and an afl-fuzz secondary
+// (-S, a native afl-clang-fast build of the same target) in one -o import each
+// other's finds. Skipped, with the reason, when afl++ is not installed.
+import assert from "node:assert/strict";
+
+async function has(tool: string): Promise<boolean> {
+  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+    .output();
+  return r.success;
+}
+
+const missing = [];
+for (const t of ["afl-clang-fast", "afl-fuzz"]) if (!(await has(t))) missing.push(t);
+if (missing.length) console.warn(`fuzz_sync_test: SKIPPING: ${missing} not installed (afl++)`);
+
+const AFL_ENV = {
+  AFL_NO_UI: "1",
+  AFL_SKIP_CPUFREQ: "1",
+  AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1",
+  AFL_NO_AFFINITY: "1",
+  AFL_AUTORESUME: "1",
+  AFL_QUIET: "1",
+};
+
+async function run(cmd: string, args: string[]) {
+  const r = await new Deno.Command(cmd, { args, env: AFL_ENV, stdout: "piped", stderr: "piped" })
+    .output();
+  assert(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+}
+
+const queue = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name);
+
+Deno.test({
+  name: `emu fuzz -M and afl-fuzz -S import each other's finds${
+    missing.length ? ` (skipped: ${missing} not installed)` : ""
+  }`,
+  ignore: missing.length > 0,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.mkdir(`${dir}/in`);
+    await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
+    const bin = `${dir}/state`;
+    await run("afl-clang-fast", [
+      "-O1",
+      "-DNO_MAIN",
+      "-fsanitize=fuzzer",
+      "-o",
+      bin,
+      "tests/fuzz/src/state.c",
+    ]);
+    const afl = (secs: number) => [
+      ...["-i", `${dir}/in`, "-o", `${dir}/out`, "-S", "afl", "-V", `${secs}`, "--", bin],
+    ];
+    await run("afl-fuzz", afl(2));
+    // -c 0 reaches deeper states of the state machine than afl-fuzz's first seconds: new to it
+    const den = ["fuzz", "-i", `${dir}/in`, "-o", `${dir}/out`, "-M", "den", "-V", "6", "-c", "0"];
+    await run(Deno.execPath(), ["run", "-A", "mod.ts", ...den, "--", "tests/fuzz/bin/state", "@@"]);
+    assert(
+      queue(`${dir}/out/den/queue`).some((n) => n.includes(",sync:afl,")),
+      "Denemu imported nothing",
+    );
+    await Deno.stat(`${dir}/out/den/is_main_node`);
+    // afl-fuzz syncs between queue entries, not at once: on a loaded machine that can take a while
+    const imported = () => queue(`${dir}/out/afl/queue`).some((n) => n.includes(",sync:den,"));
+    for (let round = 0; round < 3 && !imported(); round++) await run("afl-fuzz", afl(10));
+    assert(imported(), `afl-fuzz imported nothing (${dir})`);
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -1,0 +1,155 @@
+// The fuzzing engine on the planted-bug targets of tests/fuzz: harness
+// outcomes, finding the easy bug quickly with a fixed seed, reproducibility of
+// a seeded campaign, and the crash file reproducing under `emu user`.
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { Fuzzer } from "../core/fuzz/fuzzer.ts";
+import { OutputDir } from "../core/fuzz/output.ts";
+import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
+import { LinuxProcess } from "../core/linux/process.ts";
+import { parseElf, readSymbols } from "../core/elf.ts";
+import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
+
+const BIN = "tests/fuzz/bin";
+const enc = new TextEncoder();
+
+function harnessOptions(name: string, extra: Partial<UserHarnessOptions> = {}) {
+  return {
+    program: `${BIN}/${name}`,
+    args: ["@@"],
+    inputPath: "/nonexistent/.cur_input",
+    ...extra,
+  };
+}
+
+async function campaign(name: string, seed: number, until: (f: Fuzzer) => boolean) {
+  const out = await Deno.makeTempDir();
+  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
+  const h = await createUserHarness(harnessOptions(name));
+  const f = new Fuzzer(h, {
+    seed,
+    dictionary: [],
+    out: dir,
+    banner: name,
+    commandLine: "t",
+    log: () => {},
+  });
+  await f.addSeeds([{ name: "seed", data: enc.encode("AAAAAAAA") }]);
+  await f.run(() => until(f), () => {});
+  return { out: `${out}/default`, fuzzer: f };
+}
+
+const show = (o: unknown) => JSON.stringify(o, (_k, v) => typeof v === "bigint" ? `${v}` : v);
+
+function files(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.startsWith("id:")).sort();
+}
+
+Deno.test("harnesses: in-memory and whole-program runs end ok, crash with the signal, or hang", async () => {
+  for (const wholeProgram of [false, true]) {
+    const h = await createUserHarness(harnessOptions("bytes", { wholeProgram }));
+    assertEquals(h.kind, wholeProgram ? "whole-program" : "in-memory");
+    assertEquals((await h.run(enc.encode("AAAA"), 1e8)).outcome.kind, "ok");
+    const crash = (await h.run(enc.encode("FUZZ"), 1e8)).outcome;
+    assert(crash.kind === "crash" && crash.signal === 6, show(crash));
+    assertEquals((await h.run(enc.encode("FUZZ"), 5)).outcome.kind, "hang");
+    assert(h.readsInput);
+  }
+  // stdin instead of @@
+  const h = await createUserHarness(harnessOptions("state", { args: [], wholeProgram: true }));
+  const fpe = (await h.run(enc.encode("xhello!!"), 1e8)).outcome;
+  assert(fpe.kind === "crash" && fpe.signal === 8, show(fpe));
+});
+
+Deno.test("finds the byte-by-byte compare bug within 200k executions (seed 1), and the crash reproduces", async () => {
+  const { out, fuzzer } = await campaign(
+    "bytes",
+    1,
+    (f) => f.savedCrashes > 0 || f.execs > 200_000,
+  );
+  const crashes = files(`${out}/crashes`);
+  assert(crashes.length === 1, `crashes: ${crashes} after ${fuzzer.execs} execs`);
+  assert(crashes[0].startsWith("id:000000,sig:06,"), crashes[0]);
+  // `emu user prog crashfile` dies of the same signal
+  const p = await LinuxProcess.create({
+    program: `${BIN}/bytes`,
+    args: [`${out}/crashes/${crashes[0]}`],
+    stdout: () => {},
+    stderr: () => {},
+  });
+  p.runToExit();
+  assertEquals(p.exitSignal, 6);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("a campaign with -s is reproducible: same queue, same order", async () => {
+  const names = async () => {
+    const { out } = await campaign("state", 7, (f) => f.execs >= 20_000);
+    const list = files(`${out}/queue`).map((n) => n.replace(/time:\d+,/, ""));
+    await Deno.remove(out, { recursive: true });
+    return list;
+  };
+  const a = await names(), b = await names();
+  assert(a.length > 2, `the campaign found little: ${a}`);
+  assertEquals(b, a);
+});
+
+async function cmplogCampaign(name: string, maxExecs: number) {
+  const out = await Deno.makeTempDir();
+  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
+  const opts = harnessOptions(name);
+  const f = new Fuzzer(await createUserHarness(opts), {
+    seed: 1,
+    dictionary: [],
+    out: dir,
+    banner: name,
+    commandLine: "t",
+    log: () => {},
+    cmplog: await createCmplogHarness(opts),
+  });
+  await f.addSeeds([{ name: "seed", data: enc.encode("AAAAAAAA") }]);
+  await f.run(() => f.savedCrashes > 0 || f.execs > maxExecs, () => {});
+  const crashes = files(`${out}/default/crashes`);
+  await Deno.remove(out, { recursive: true });
+  return { crashes, execs: f.execs };
+}
+
+Deno.test("with cmplog, the magic, string, checksum and state-machine bugs fall within 50k executions", async () => {
+  const signals: Record<string, string> = {
+    magic32: "11",
+    strcmp: "06",
+    checksum: "04",
+    state: "08",
+  };
+  for (const [name, sig] of Object.entries(signals)) {
+    const { crashes, execs } = await cmplogCampaign(name, 50_000);
+    assert(crashes.length === 1, `${name}: no crash after ${execs} execs`);
+    assert(crashes[0].includes(`,sig:${sig},`), `${name}: ${crashes[0]}`);
+  }
+});
+
+Deno.test("cmplog logs the same comparisons on both engines, including memcmp and strcmp arguments", async () => {
+  const logs = [];
+  for (const accel of ["interp", "jit"] as const) {
+    const c = await createCmplogHarness(harnessOptions("strcmp", { accel }));
+    logs.push(await c.log(enc.encode("KEY:open-sesamX......"), 1e7));
+  }
+  assertEquals(logs[1], logs[0]);
+  const strings = logs[0].filter((c) => c.kind === "bytes").map((c) =>
+    c.kind === "bytes" ? new TextDecoder().decode(c.b) : ""
+  );
+  assert(strings.includes("KEY:"), show(strings));
+  assert(strings.includes("open-sesame"), show(strings));
+});
+
+Deno.test("persistent harness (--persistent-addr main): each input reopens the in-memory @@ file", async () => {
+  const elf = parseElf(Deno.readFileSync(`${BIN}/bytes`), "bytes");
+  const main = readSymbols(elf).find((s) => s.name === "main")!.value;
+  const h = await createUserHarness(harnessOptions("bytes", { persistentAddr: main }));
+  assertEquals(h.kind, "persistent");
+  for (let i = 0; i < 3; i++) {
+    assertEquals((await h.run(enc.encode("AAAA"), 1e8)).outcome.kind, "ok");
+    const o = (await h.run(enc.encode("FUZZ"), 1e8)).outcome;
+    assert(o.kind === "crash" && o.signal === 6, show(o));
+  }
+  assert(h.readsInput);
+});
