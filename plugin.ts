@@ -136,3 +136,10 @@ export {
   type ModuleObserver,
   type ModuleSegment,
 } from "./core/modules.ts";
+export {
+  type DeviceState,
+  loadVmState,
+  saveVmState,
+  type VmStateDescription,
+} from "./core/system/vmstate.ts";
+export type { SavedEvents, Timer } from "./core/system/events.ts";

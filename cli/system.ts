@@ -11,6 +11,7 @@ import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { helpList, readOption } from "./options.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
+import { Monitor } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
 import { parseOptionList, parseSize } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
@@ -47,8 +48,10 @@ Options:
   -s                     gdb server on tcp::1234 (same as -gdb tcp::1234)
   -gdb tcp::PORT         gdb server on 127.0.0.1:PORT
   -S                     do not start the CPU: wait for gdb to continue (implied by -s/-gdb)
+  -loadvm FILE           start from a snapshot file (saved by the monitor's savevm)
 
-Serial escapes (Ctrl-A then): x quit, h help, c monitor (none: ignored), Ctrl-A send Ctrl-A.
+Serial escapes (Ctrl-A then): x quit, h help, c monitor (savevm FILE, loadvm FILE,
+info registers, stop, cont, quit), Ctrl-A send Ctrl-A.
 A guest poweroff through the SiFive test device sets the exit status.`;
 
 /** Parsed `emu system` command line. */
@@ -83,6 +86,8 @@ export interface SystemArgs {
   gdbWait?: boolean;
   log: Set<string>;
   logFile?: string;
+  /** `-loadvm FILE`: start from a snapshot file */
+  loadvm?: string;
 }
 
 const WITH_VALUE = new Set([
@@ -106,6 +111,7 @@ const WITH_VALUE = new Set([
   "serial",
   "plugin",
   "gdb",
+  "loadvm",
 ]);
 /** An `-accel` value of system mode, where there is no lockstep engine. */
 
@@ -225,6 +231,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         r.gdbPort = Number(m[1]);
         break;
       }
+      case "loadvm":
+        r.loadvm = value;
+        break;
       case "S":
         r.gdbWait = true;
         break;
@@ -237,7 +246,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
 
 const CTRL_A = 1;
 const ESCAPE_HELP = "\r\nC-a h    print this help\r\nC-a x    exit emulator\r\n" +
-  "C-a c    switch between console and monitor (Denemu has no monitor: ignored)\r\n" +
+  "C-a c    switch between console and monitor\r\n" +
   "C-a C-a  sends C-a\r\n";
 
 /**
@@ -362,6 +371,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
     log: { categories: a.log, write: log },
     plugins: a.plugins,
     pluginOutput: (text) => log(text.replace(/\n$/, "")),
+    loadvm: a.loadvm,
   });
   try {
     const dumped = (machineDriver(m) as SystemDriver).sys.machine.dumpedDtb;
@@ -370,10 +380,11 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       return 0;
     }
     stdoutSink(m.serial);
-    const stopInput = startInput(m);
+    const monitor = new Monitor(m, (t) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
+    const stopInput = startInput(m, monitor);
     try {
       if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort, `-gdb tcp::${a.gdbPort}`);
-      return await m.runToExit();
+      return await monitor.run();
     } finally {
       stopInput();
     }
@@ -383,18 +394,21 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
 }
 
 /** Feeds stdin to the guest (raw mode on a terminal); returns a function that stops it. */
-function startInput(m: Machine): () => void {
+function startInput(m: Machine, monitor: Monitor): () => void {
   const tty = Deno.stdin.isTerminal();
   if (tty) Deno.stdin.setRaw(true);
   const escapes = new EscapeReader((key) => {
     if (key === "x") {
       Deno.stderr.writeSync(new TextEncoder().encode("QEMU: Terminated\r\n"));
-      m.stop();
+      monitor.quit();
     } else if (key === "h") Deno.stderr.writeSync(new TextEncoder().encode(ESCAPE_HELP));
     else if (key === "c") {
-      Deno.stderr.writeSync(new TextEncoder().encode("\r\n(Denemu has no monitor)\r\n"));
+      inMonitor = !inMonitor;
+      if (inMonitor) monitor.enter();
+      else Deno.stderr.writeSync(new TextEncoder().encode("\r\n"));
     }
   });
+  let inMonitor = false;
   const reader = Deno.stdin.readable.getReader();
   (async () => {
     try {
@@ -402,7 +416,8 @@ function startInput(m: Machine): () => void {
         const { value, done } = await reader.read();
         if (done) break;
         const bytes = escapes.feed(value);
-        if (bytes.length) m.serial.write(bytes);
+        if (inMonitor) monitor.feed(bytes);
+        else if (bytes.length) m.serial.write(bytes);
       }
     } catch {
       // stdin closed

@@ -49,6 +49,7 @@ Options:
   -D logfile         write logs to logfile instead of stderr
   -seed N            seed for AT_RANDOM and getrandom (default 0)
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
+  -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
   -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
   --root DIR         make DIR the guest's root directory; no path leaves it
@@ -88,6 +89,8 @@ export interface UserArgs {
   argv0?: string;
   /** `-g`: the gdb stub's TCP port */
   gdbPort?: number;
+  /** `-loadvm FILE`: continue from a snapshot file of the same program */
+  loadvm?: string;
 }
 
 const WITH_VALUE = new Set([
@@ -104,6 +107,7 @@ const WITH_VALUE = new Set([
   "0",
   "plugin",
   "g",
+  "loadvm",
 ]);
 
 /**
@@ -191,6 +195,9 @@ export function parseUserArgs(argv: string[]): UserArgs {
       case "plugin":
         if (value === "help" || value === "?") r.pluginHelp = true;
         else r.plugins.push(value!);
+        break;
+      case "loadvm":
+        r.loadvm = value;
         break;
       case "seed":
         if (!/^(0x[0-9a-f]+|\d+)$/i.test(value!)) {
@@ -306,6 +313,7 @@ export async function userCommand(argv: string[]): Promise<number> {
   const writeLog = (line: string) => writeText(line + "\n");
   const opts: UserOptions = {
     program: a.program,
+    loadvm: a.loadvm,
     args: a.args,
     argv0: a.argv0,
     env: guestEnv(hostEnv(), a),

@@ -96,7 +96,7 @@ export class GuestMemory {
   /** The user-mode page table: page number -> page. */
   readonly pages: Map<number, Page> = new Map();
   /** The page table's keys as runs, for {@linkcode findFree}. */
-  readonly #mapped = new PageRanges();
+  #mapped = new PageRanges();
   /** Looks pages up; defaults to the page table. */
   resolve: PageResolver;
   /** The caches that follow this address space (the TB cache, soft TLBs). */
@@ -108,6 +108,8 @@ export class GuestMemory {
    * to `resolve`.
    */
   probe?: PageResolver;
+  /** Bumped whenever a page is mapped, unmapped or re-protected (snapshots compare it). */
+  layoutGeneration = 0;
   #lastRead = -1;
   #lastReadPage: Page | undefined;
 
@@ -126,12 +128,31 @@ export class GuestMemory {
   }
 
   /**
+   * The contents of page `pn` were replaced behind the memory's back (a
+   * snapshot restore): translated code made from it is dropped.
+   */
+  contentsReplaced(pn: number): void {
+    if (this.pages.get(pn)?.hasCode) this.codeWritten(pn);
+  }
+
+  /**
    * A store (or unmap, or loss of execute permission) hit page `pn`, which
    * holds translated code: tells the observers which pages' code is stale.
    * System memory maps the page to its physical page and its aliases.
    */
   protected codeWritten(pn: number): void {
     for (const o of this.observers) o.onCodeWrite?.(pn);
+  }
+
+  #relaid(pn: number): void {
+    this.layoutGeneration++;
+    this.#changed(pn);
+  }
+
+  /** Rebuilds the index of mapped pages after `pages` was replaced wholesale (a snapshot's restore). */
+  reindexMapped(): void {
+    this.#mapped = new PageRanges();
+    for (const pn of this.pages.keys()) this.#mapped.add(pn, 1);
   }
 
   /**
@@ -149,7 +170,7 @@ export class GuestMemory {
     for (let pn = first; pn < first + count; pn++) {
       this.#drop(pn);
       this.pages.set(pn, { frame: this.host.allocFrame(), perms, hasCode: false });
-      this.#changed(pn);
+      this.#relaid(pn);
     }
     this.#mapped.add(first, count);
   }
@@ -166,7 +187,7 @@ export class GuestMemory {
         mmioBase: addr,
         hasCode: false,
       });
-      this.#changed(pn);
+      this.#relaid(pn);
     }
     this.#mapped.add(first, count);
   }
@@ -184,7 +205,7 @@ export class GuestMemory {
     if (p.frame >= 0) this.host.freeFrame(p.frame);
     this.pages.delete(pn);
     this.#mapped.remove(pn, 1);
-    this.#changed(pn);
+    this.#relaid(pn);
   }
 
   /** Changes permissions of mapped pages in `[addr, addr+length)`. Returns false if any page is unmapped. */
@@ -195,7 +216,7 @@ export class GuestMemory {
       const p = this.pages.get(pn)!;
       if (p.hasCode && !(perms & Perm.X)) this.codeWritten(pn);
       p.perms = perms;
-      this.#changed(pn);
+      this.#relaid(pn);
     }
     return true;
   }
@@ -295,6 +316,7 @@ export class GuestMemory {
       return;
     }
     if (p.hasCode) this.codeWritten(pageNumber(addr));
+    this.host.dirty.mark(p.frame);
     const dv = this.host.dv, h = p.frame + off;
     switch (size) {
       case 1:
@@ -353,6 +375,7 @@ export class GuestMemory {
         for (let i = 0; i < n; i++) this.store(a + BigInt(i), 1, BigInt(data[done + i]));
       } else {
         if (p.hasCode) this.codeWritten(pageNumber(a));
+        this.host.dirty.mark(p.frame);
         this.host.u8.set(data.subarray(done, done + n), p.frame + off);
       }
       done += n;

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { DirtyFrames } from "./dirty_frames.ts";
+
 /** Host offset of the CPU state block. */
 export const STATE_BASE = 0x1000;
 /** Bytes reserved for the CPU state block. */
@@ -49,6 +51,8 @@ export class HostMemory {
   u8!: Uint8Array;
   dv!: DataView;
   i64!: BigInt64Array;
+  /** frames written since the last snapshot point */
+  readonly dirty: DirtyFrames = new DirtyFrames();
   #top = HEAP_BASE;
   #freeFrames: number[] = [];
 
@@ -91,9 +95,17 @@ export class HostMemory {
     const f = this.#freeFrames.pop();
     if (f !== undefined) {
       this.u8.fill(0, f, f + PAGE_SIZE);
+      this.dirty.mark(f);
       return f;
     }
-    return this.allocate(PAGE_SIZE, PAGE_SIZE);
+    const fresh = this.allocate(PAGE_SIZE, PAGE_SIZE);
+    this.dirty.mark(fresh);
+    return fresh;
+  }
+
+  /** Takes `frames` (host offsets) out of the free list: a restored page table owns them again. */
+  reclaimFrames(frames: ReadonlySet<number>): void {
+    this.#freeFrames = this.#freeFrames.filter((f) => !frames.has(f));
   }
 
   /** Returns a frame to the allocator. */

@@ -23,6 +23,15 @@ export class SeededRandom {
     this.#state = BigInt.asUintN(64, seed);
   }
 
+  /** The generator's position (snapshots save and restore it). */
+  get state(): bigint {
+    return this.#state;
+  }
+
+  set state(v: bigint) {
+    this.#state = BigInt.asUintN(64, v);
+  }
+
   /** The next 64-bit value. */
   next64(): bigint {
     this.#state = (this.#state + 0x9e3779b97f4a7c15n) & MASK;

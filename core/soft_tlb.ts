@@ -4,8 +4,8 @@
  *
  * Entry `i` (for guest page numbers `pn` with `pn % TLB_ENTRIES == i`) is four
  * i64 words: the page base address if the page may be read, else -1; the same
- * for writes (never set for MMIO pages or pages holding translated code, so
- * those stores take the slow path); the same for fetches; and the addend that
+ * for writes (never set for MMIO pages, pages holding translated code or
+ * frames not yet dirty, so those stores take the slow path); the same for fetches; and the addend that
  * turns a guest address into a host offset. The JIT compares the tag against
  * the page of the access's last byte, which also catches page-crossing accesses.
  *
@@ -35,12 +35,34 @@ export const TLB_ADDEND = 24;
  * ```
  */
 export class SoftTlb {
+  /** i64 indices of the write tags granted since the last clean point */
+  #granted: number[] = [];
+  /** more grants than entries: revoke by sweeping every entry instead */
+  #grantsOverflowed = false;
+
   constructor(readonly mem: GuestMemory) {
     this.flushAll();
     mem.observers.push({
       onMappingChange: (pn) => this.flushPage(pn),
       onTranslationFlush: () => this.flushAll(),
     });
+    mem.host.dirty.observers.push({ onClean: () => this.#revokeWrites() });
+  }
+
+  #grant(slot: number): void {
+    if (this.#granted.length < TLB_ENTRIES) this.#granted.push(slot);
+    else this.#grantsOverflowed = true;
+  }
+
+  /** Clean frames must take the slow path again, which marks them dirty. */
+  #revokeWrites(): void {
+    const i64 = this.mem.host.i64, granted = this.#granted;
+    if (this.#grantsOverflowed) {
+      const first = TLB_BASE >> 3, end = first + TLB_ENTRIES * (TLB_ENTRY_SIZE >> 3);
+      for (let e = first + (TLB_WRITE >> 3); e < end; e += TLB_ENTRY_SIZE >> 3) i64[e] = -1n;
+    } else for (let i = 0; i < granted.length; i++) i64[granted[i]] = -1n;
+    granted.length = 0;
+    this.#grantsOverflowed = false;
   }
 
   #entry(pn: number): number {
@@ -51,6 +73,8 @@ export class SoftTlb {
   flushAll(): void {
     const i64 = this.mem.host.i64;
     i64.fill(-1n, TLB_BASE >> 3, (TLB_BASE + TLB_ENTRIES * TLB_ENTRY_SIZE) >> 3);
+    this.#granted.length = 0;
+    this.#grantsOverflowed = false;
   }
 
   /** Invalidates the entry that may hold page `pn`. */
@@ -76,7 +100,10 @@ export class SoftTlb {
     const e = this.#entry(pn) >> 3;
     const i64 = mem.host.i64;
     i64[e] = r === page ? tag : -1n;
-    i64[e + 1] = w === page && !page.hasCode ? tag : -1n;
+    // Writes go inline only to frames already dirty (see dirty_frames.ts).
+    const writable = w === page && !page.hasCode && mem.host.dirty.isDirty(page.frame);
+    i64[e + 1] = writable ? tag : -1n;
+    if (writable) this.#grant(e + 1);
     i64[e + 2] = x === page ? tag : -1n;
     i64[e + 3] = BigInt.asIntN(64, BigInt(page.frame) - base);
   }

@@ -19,6 +19,7 @@ import { JitBackend } from "../core/jit/jit_backend.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { benchFuzz } from "./bench_fuzz.ts";
 import { benchReal } from "./bench_real.ts";
+import { benchSnapshots } from "./bench_snapshot.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -221,6 +222,13 @@ if (ucBlock) {
 
 // 3. Start-up: a static hello world against an empty `deno run`, wall time
 // (what "finishes in" means; /usr/bin/time's CPU figures are too coarse here).
+// Snapshots: what the fuzzer pays per execution.
+console.log("\nSnapshots (user mode, hello.static.O2 at its first syscall, mean)");
+Object.assign(
+  results,
+  await benchSnapshots(HELLO, row, flags.quick ? 200 : 2000),
+);
+
 // The commands alternate so that all see the same machine state.
 const STARTUP_RUNS = 11;
 console.log(`\nStart-up (wall time, median of ${STARTUP_RUNS})`);

@@ -2,8 +2,11 @@
  * The instrumentation hook API: QEMU TCG plugin style (translation-time
  * callbacks that attach exec/memory callbacks and inline operations to
  * instructions) and Unicorn style (block, instruction and memory hooks with
- * address ranges), on one mechanism. Adding or removing a hook flushes
- * translated code, so it applies at once, also to code already translated.
+ * address ranges), on one mechanism. Adding or removing a hook drops the
+ * translated code it affects, so it applies at once, also to code already
+ * translated: a block or instruction hook limited to an address range drops
+ * only the blocks on the pages of that range (fuzzers toggle hooks often);
+ * other hooks flush all translated code.
  *
  * @module
  */
@@ -13,6 +16,7 @@ import { EmuError, GuestFault } from "../errors.ts";
 import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
 import type { BlockPart } from "../tb.ts";
+import { pageNumber } from "../guest_memory.ts";
 import {
   type CallbackHelpers,
   emptyPoint,
@@ -185,6 +189,14 @@ function callEntry(id: number, opts?: CallbackOptions) {
   return { id, regs, deferred: opts?.deferred };
 }
 
+/** Ranges over more pages than this flush everything (cheaper than visiting each page). */
+const MAX_RANGE_PAGES = 256;
+/**
+ * Callbacks of dropped TBs stay in the callback table until a full flush;
+ * past this many, a range change flushes to reclaim them.
+ */
+const MAX_STALE_CALLBACKS = 1 << 16;
+
 function inRange(r: HookRange, a: bigint): boolean {
   return (r.begin === undefined || a >= r.begin) && (r.end === undefined || a <= r.end);
 }
@@ -210,6 +222,8 @@ export class Hooks {
    */
   readonly events: HookEvents = new HookEvents();
   #translate = new Map<HookId, TranslateCb>();
+  /** the address range a translate callback is limited to (absent: everything) */
+  readonly #ranges = new Map<HookId, HookRange>();
   #nextId = 1;
   /** callback table indexed by the ids baked into generated code */
   #callbacks: ((vcpu: Vcpu) => void)[] = [];
@@ -296,10 +310,15 @@ export class Hooks {
   }
 
   /** Registers a translation-time callback (QEMU's `register_vcpu_tb_trans_cb`). */
-  onTranslate(cb: (tb: TbHandle) => void): HookId {
+  onTranslate(cb: TranslateCb): HookId {
+    return this.#addTranslate(cb);
+  }
+
+  #addTranslate(cb: TranslateCb, range?: HookRange): HookId {
     const id = this.#nextId++;
     this.#translate.set(id, cb);
-    this.#changed();
+    if (range) this.#ranges.set(id, range);
+    this.#changed(range);
     return id;
   }
 
@@ -308,9 +327,9 @@ export class Hooks {
     cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
     opts: HookRange & CallbackOptions = {},
   ): HookId {
-    return this.onTranslate((tb) => {
+    return this.#addTranslate((tb) => {
       if (inRange(opts, tb.pc)) tb.onExec((v) => cb(v, tb.pc, tb.size), opts);
-    });
+    }, opts);
   }
 
   /** Unicorn's UC_HOOK_CODE: `cb` before every instruction in `range`. */
@@ -318,9 +337,9 @@ export class Hooks {
     cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
     opts: HookRange & CallbackOptions = {},
   ): HookId {
-    return this.onTranslate((tb) => {
+    return this.#addTranslate((tb) => {
       for (const i of tb.insns) if (inRange(opts, i.pc)) i.onExec((v) => cb(v, i.pc, i.size), opts);
-    });
+    }, opts);
   }
 
   /** Unicorn's UC_HOOK_MEM_READ/WRITE: `cb` after accesses whose address is in `range`. */
@@ -342,10 +361,14 @@ export class Hooks {
     return -this.events.on(name, cb);
   }
 
-  /** Removes a hook; translated code is flushed so it stops at once. */
+  /** Removes a hook; the translated code it affects is dropped so it stops at once. */
   remove(id: HookId): void {
     if (id < 0) this.events.off(-id);
-    else if (this.#translate.delete(id)) this.#changed();
+    else if (this.#translate.delete(id)) {
+      const range = this.#ranges.get(id);
+      this.#ranges.delete(id);
+      this.#changed(range);
+    }
   }
 
   /** Whether any hook is registered. */
@@ -353,9 +376,18 @@ export class Hooks {
     return this.#translate.size > 0;
   }
 
-  #changed(): void {
-    this.cpu.tbs.flush();
+  /** Drops the TBs a hook limited to `range` affects (all of them without a range). */
+  #changed(range?: HookRange): void {
     this.cpu.exitRequest = true;
+    const tbs = this.cpu.tbs;
+    if (range?.begin === undefined || range.end === undefined || range.end < range.begin) {
+      return tbs.flush();
+    }
+    const first = pageNumber(range.begin), last = pageNumber(range.end);
+    if (last - first >= MAX_RANGE_PAGES || this.#callbacks.length > MAX_STALE_CALLBACKS) {
+      return tbs.flush();
+    }
+    for (let pn = first; pn <= last; pn++) tbs.invalidatePage(pn);
   }
 
   /** The plan of a whole block, kept for the parts of it that budgets cut (see `#partPlan`). */

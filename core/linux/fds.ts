@@ -127,6 +127,11 @@ export interface OpenFile {
   /** getdents64 position (directories only) */
   dirPos?: number;
   close(): void;
+  /**
+   * Saves what a snapshot needs (offsets, buffered bytes) and returns the
+   * function that puts it back. Files without it have no such state.
+   */
+  capture?(): () => void;
 }
 
 function spipe(): never {
@@ -161,6 +166,8 @@ function syntheticStat(mode: number): StatInfo {
  */
 export class HostFile implements OpenFile {
   isTty = false;
+  /** a snapshot holds it: a guest close keeps the host file open for a restore */
+  #pinned = false;
   constructor(readonly file: Deno.FsFile, public statusFlags: number, readonly guestPath: string) {}
   read(buf: Uint8Array): number {
     return this.file.readSync(buf) ?? 0;
@@ -203,7 +210,16 @@ export class HostFile implements OpenFile {
   truncate(len: number): void {
     this.file.truncateSync(len);
   }
+  capture(): () => void {
+    this.#pinned = true;
+    const offset = this.file.seekSync(0, Deno.SeekMode.Current), flags = this.statusFlags;
+    return () => {
+      this.file.seekSync(offset, Deno.SeekMode.Start);
+      this.statusFlags = flags;
+    };
+  }
   close(): void {
+    if (this.#pinned) return;
     try {
       this.file.close();
     } catch {
@@ -236,6 +252,10 @@ export class DirFile implements OpenFile {
   }
   stat(): StatInfo {
     return this.info;
+  }
+  capture(): () => void {
+    const pos = this.dirPos;
+    return () => this.dirPos = pos;
   }
   close(): void {}
 }
@@ -289,6 +309,14 @@ export class PipeEnd implements OpenFile {
   stat(): StatInfo {
     return syntheticStat(S_IF.FIFO | 0o600);
   }
+  capture(): () => void {
+    const b = this.buffer, chunks = [...b.chunks], readers = b.readers, writers = b.writers;
+    return () => {
+      b.chunks = [...chunks];
+      b.readers = readers;
+      b.writers = writers;
+    };
+  }
   close(): void {
     if (this.writer) this.buffer.writers--;
     else this.buffer.readers--;
@@ -313,6 +341,10 @@ export class InputStream implements OpenFile {
     buf.set(this.source.subarray(this.#pos, this.#pos + n));
     this.#pos += n;
     return n;
+  }
+  capture(): () => void {
+    const pos = this.#pos;
+    return () => this.#pos = pos;
   }
   write(): number {
     throw new SysError(E.EBADF);
@@ -431,6 +463,29 @@ export class FdTable {
   setCloexec(fd: number, on: boolean): void {
     this.get(fd);
     this.#fds[fd]!.cloexec = on;
+  }
+
+  /**
+   * Saves the table and the state of its open files; returns the function
+   * that puts them back (files closed since are reinstated, not reopened:
+   * a captured host file stays open).
+   */
+  capture(): () => void {
+    const entries = this.#fds.map((e) => e && { ...e });
+    const refs = new Map(this.#refs);
+    const files = [...refs.keys()].flatMap((f) => f.capture ? [f.capture()] : []);
+    return () => {
+      this.#fds.length = 0;
+      entries.forEach((e, fd) => this.#fds[fd] = e && { ...e });
+      this.#refs.clear();
+      for (const [f, n] of refs) this.#refs.set(f, n);
+      for (const restore of files) restore();
+    };
+  }
+
+  /** The open descriptors in fd order. */
+  list(): { fd: number; file: OpenFile; cloexec: boolean }[] {
+    return this.#fds.flatMap((e, fd) => e ? [{ fd, file: e.file, cloexec: e.cloexec }] : []);
   }
 
   /** Closes every descriptor (process exit). */

@@ -179,6 +179,7 @@ export class AddressSpace {
       const a = to + BigInt(i) * PAGE;
       const p = this.mem.pages.get(pageNumber(a))!;
       this.mem.host.u8.set(s.data, p.frame);
+      this.mem.host.dirty.mark(p.frame);
       p.perms = s.perms;
     });
     return to;

@@ -7,6 +7,7 @@
  */
 
 import { CpuCore } from "../cpu_core.ts";
+import { registerRows } from "../register_dump.ts";
 import { type Accel, useAccel } from "../accel.ts";
 import { type ElfFile, ET_DYN, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
@@ -45,6 +46,13 @@ import {
 } from "./signals.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
 import { formatReturn, formatSyscall } from "./strace.ts";
+import type { PortableSnapshot } from "../snapshot/file.ts";
+import {
+  captureProcess,
+  type ProcessRunState,
+  type ProcessSnapshot,
+  restoreProcess,
+} from "./process_state.ts";
 import { SYSCALLS } from "./sys_table.ts";
 
 /** Options for {@linkcode LinuxProcess.create}. */
@@ -350,6 +358,37 @@ export class LinuxProcess {
     }
   }
 
+  /**
+   * Saves the whole process (CPU, memory, files, signals, clock, random
+   * state); {@linkcode restore} puts it back, copying only the pages written
+   * since. Translated code is kept.
+   */
+  snapshot(): ProcessSnapshot {
+    return captureProcess(this, {
+      pending: this.#pending,
+      pendingSkip: this.#pendingSkip,
+      deferredFault: this.#deferredFault,
+      started: this.#started,
+      events: [...this.#events],
+    });
+  }
+
+  /**
+   * Puts the process back as {@linkcode snapshot} saved it (also after it
+   * exited), or as a snapshot file of the same program holds it.
+   */
+  restore(s: ProcessSnapshot | PortableSnapshot): void {
+    this.#setRunState(restoreProcess(this, s));
+  }
+
+  #setRunState(r: ProcessRunState): void {
+    this.#pending = r.pending;
+    this.#pendingSkip = r.pendingSkip;
+    this.#deferredFault = r.deferredFault;
+    this.#started = r.started;
+    this.#events.splice(0, this.#events.length, ...r.events);
+  }
+
   /** Whether the process has exited. */
   get exited(): boolean {
     return this.exitStatus !== null;
@@ -616,15 +655,7 @@ export function hostIds(): { uid: number; gid: number } {
 }
 
 function dumpRegisters(cpu: CpuCore): string {
-  const regs = cpu.target.state.registers.filter((r) => r.kind !== "fp");
-  const cells = regs.map((r) =>
-    `${(r.aliases?.[0] ?? r.name).padEnd(4)} ${
-      BigInt.asUintN(64, cpu.getState(r.offset)).toString(16).padStart(16, "0")
-    }`
-  );
-  const rows: string[] = [];
-  for (let i = 0; i < cells.length; i += 4) rows.push(" " + cells.slice(i, i + 4).join(" "));
-  return rows.join("\n");
+  return registerRows(cpu).join("\n");
 }
 
 /** The auxiliary vector of a fresh stack at `sp`: after argc, argv, envp, up to and with AT_NULL. */

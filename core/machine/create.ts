@@ -20,6 +20,7 @@ import { Machine, machineDriver } from "./machine.ts";
 import { SystemDriver } from "./system.ts";
 import { UserDriver } from "./user.ts";
 import { loadSnapshot } from "./snapshots.ts";
+import type { SnapshotIdentity } from "../snapshot/file.ts";
 
 /**
  * What both modes accept.
@@ -171,7 +172,7 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   const out = opts.pluginOutput ??
     ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
   for (const spec of opts.plugins ?? []) await installTool(machine, spec, out);
-  if (opts.loadvm !== undefined) await loadSnapshot(driver.state, opts.loadvm);
+  if (opts.loadvm !== undefined) await loadSnapshot(driver.state, opts.loadvm, driver.identity);
   return machine;
 }
 
@@ -245,7 +246,20 @@ async function systemDriver(opts: SystemOptions): Promise<MachineDriver> {
     ? await EmulatedSystem.create(config("interp", true))
     : undefined;
   const images = [s.bios, s.kernel].filter((p): p is string => p !== undefined && p !== "none");
-  return new SystemDriver(sys, images, shadow);
+  const c = config("jit", false);
+  const identity: SnapshotIdentity = {
+    mode: "system",
+    machine: name,
+    machineOptions: JSON.stringify(board.values),
+    cpu: c.cpu,
+    ram: c.ramSize.toString(),
+    bios: s.bios ?? "",
+    kernel: s.kernel ?? "",
+    initrd: s.initrd ?? "",
+    devices: c.devices.map((d) => d.name).join(","),
+    drives: String(c.drives.length),
+  };
+  return new SystemDriver(sys, images, identity, shadow);
 }
 
 /**

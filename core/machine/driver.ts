@@ -7,6 +7,7 @@
  */
 
 import type { ModuleList } from "../modules.ts";
+import type { SnapshotIdentity } from "../snapshot/file.ts";
 import type { CpuCore } from "../cpu_core.ts";
 import type { Hooks } from "../hooks/hooks.ts";
 import type { Vcpu } from "../hooks/vcpu.ts";
@@ -51,6 +52,8 @@ export interface MachineDriver {
   end(status: number, signal: number | null): void;
   /** The loaded ELF images: program, ld.so and libraries, or the -bios/-kernel files. */
   readonly modules: ModuleList;
+  /** What a snapshot file of this machine must match (machine, target, options). */
+  readonly identity: SnapshotIdentity;
   /** The auxiliary vector the program started with (user mode, for gdb). */
   readonly auxv?: Uint8Array;
   /** The program's path as the guest sees it (user mode, for gdb). */

@@ -20,7 +20,7 @@ import type { HookId, Hooks } from "../hooks/hooks.ts";
 import type { SerialConsole } from "../system/console.ts";
 import type { MachineDriver, ModeSnapshot } from "./driver.ts";
 import type { RunEvent } from "./events.ts";
-import { restoreSnapshot, saveSnapshot, takeSnapshot } from "./snapshots.ts";
+import { loadSnapshot, restoreSnapshot, saveSnapshot, takeSnapshot } from "./snapshots.ts";
 
 /** Instructions per slice of an awaited run. */
 const SLICE = 1_000_000;
@@ -364,7 +364,22 @@ export class Machine {
 
   /** Writes a snapshot file (QEMU's `savevm`); `createMachine({ loadvm })` reads it. */
   save(path: string): Promise<void> {
-    return saveSnapshot(this.#driver.state, path);
+    return saveSnapshot(this.#driver.state, path, this.#driver.identity);
+  }
+
+  /**
+   * Loads a snapshot file of this machine (QEMU's `loadvm`), as
+   * `createMachine({ loadvm })` does at start.
+   *
+   * @example
+   * ```ts ignore
+   * await m.save("vm.snap");
+   * await m.runToExit();
+   * await m.load("vm.snap"); // back to where the file was saved
+   * ```
+   */
+  load(path: string): Promise<void> {
+    return loadSnapshot(this.#driver.state, path, this.#driver.identity);
   }
 
   /** Runs the tools' exit callbacks and releases host resources (files, disk images). */

@@ -9,6 +9,12 @@
 
 import { EmuError } from "../errors.ts";
 import type { ModeSnapshot } from "./driver.ts";
+import {
+  loadSnapshotFile,
+  type SavableSnapshot,
+  saveSnapshotFile,
+  type SnapshotIdentity,
+} from "../snapshot/file.ts";
 
 /** What the machine calls on a mode's state object. */
 export interface Snapshottable {
@@ -46,11 +52,19 @@ export function restoreSnapshot(
 }
 
 /** Writes the state of `state` to the snapshot file `path`. */
-export function saveSnapshot(_state: object, _path: string): Promise<void> {
-  return Promise.reject(new EmuError("snapshots not available yet", "cannot save a snapshot file"));
+export function saveSnapshot(
+  state: object,
+  path: string,
+  identity: SnapshotIdentity,
+): Promise<void> {
+  return saveSnapshotFile(path, snapshottable(state).snapshot() as SavableSnapshot, identity);
 }
 
-/** Loads the snapshot file `path` into `state`. */
-export function loadSnapshot(_state: object, _path: string): Promise<void> {
-  return Promise.reject(new EmuError("snapshots not available yet", "cannot load a snapshot file"));
+/** Restores `state` from the snapshot file at `path`, which must carry `identity`. */
+export async function loadSnapshot(
+  state: object,
+  path: string,
+  identity: SnapshotIdentity,
+): Promise<void> {
+  snapshottable(state).restore(await loadSnapshotFile(path, identity));
 }

@@ -8,6 +8,7 @@
  */
 
 import type { ModuleList } from "../modules.ts";
+import type { SnapshotIdentity } from "../snapshot/file.ts";
 import type { ElfSymbol } from "../elf.ts";
 import { parseElf } from "../elf.ts";
 import { EmuError, InternalError } from "../errors.ts";
@@ -43,7 +44,12 @@ export class SystemDriver implements MachineDriver {
   readonly #images: LoadedElf[];
 
   /** `images`: the host paths of the -bios and -kernel files (ELF ones give symbols). */
-  constructor(readonly sys: EmulatedSystem, images: string[], readonly shadow?: EmulatedSystem) {
+  constructor(
+    readonly sys: EmulatedSystem,
+    images: string[],
+    readonly identity: SnapshotIdentity,
+    readonly shadow?: EmulatedSystem,
+  ) {
     this.#images = images.flatMap((path) => elfImage(path));
     sys.serial.onInput(() => sys.loop.wake()); // typed input wakes an idle hart
     if (shadow) sys.serial.onInput((bytes) => shadow.serial.write(bytes));

@@ -7,6 +7,8 @@
  */
 
 import type { ModuleList } from "../modules.ts";
+import type { SnapshotIdentity } from "../snapshot/file.ts";
+import { processSnapshotIdentity } from "../linux/process_file.ts";
 import type { LinuxProcess } from "../linux/process.ts";
 import type { ToolBinary } from "../plugin.ts";
 import { TrapKind } from "../trap.ts";
@@ -93,6 +95,10 @@ export class UserDriver implements MachineDriver {
 
   get modules(): ModuleList {
     return this.process.modules;
+  }
+
+  get identity(): SnapshotIdentity {
+    return processSnapshotIdentity(this.process);
   }
 
   get auxv(): Uint8Array {

@@ -259,6 +259,7 @@ export class PhysicalBus implements DmaView {
       else if (size === 2) dv.setUint16(h, Number(value & 0xffffn), true);
       else if (size === 4) dv.setUint32(h, Number(value & 0xffffffffn), true);
       else dv.setBigUint64(h, BigInt.asUintN(64, value), true);
+      this.host.dirty.markRange(h, size);
       this.#touched(addr, size);
       return;
     }
@@ -287,6 +288,7 @@ export class PhysicalBus implements DmaView {
     const r = this.#ram(addr, data.length, "write");
     if (r) {
       this.host.u8.set(data, r.host + Number(addr - r.base));
+      this.host.dirty.markRange(r.host + Number(addr - r.base), data.length);
       this.#touched(addr, data.length);
       return;
     }
@@ -310,6 +312,14 @@ export class PhysicalBus implements DmaView {
   /** Writes every loaded image again, in load order (machine reset). */
   reloadImages(): void {
     for (const { addr, data } of this.#images) this.writeBytes(addr, data);
+  }
+
+  /**
+   * The contents of physical page `pn` were replaced behind the bus's back (a
+   * snapshot restore): translated code made from it is dropped.
+   */
+  contentsReplaced(pn: number): void {
+    if (this.#pages.get(pn)?.hasCode) { for (const o of this.observers) o.onCodeWrite?.(pn); }
   }
 
   #touched(addr: bigint, length: number): void {

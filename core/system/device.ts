@@ -17,6 +17,7 @@ import type { EventQueue } from "./events.ts";
 import { FdtNode, type FdtPropValue, u64Cells } from "./fdt.ts";
 import type { InterruptController, InterruptSink, IrqLine } from "./irq.ts";
 import type { VirtioMmioTransport } from "./virtio.ts";
+import type { DeviceState } from "./vmstate.ts";
 
 /** Something that happened to the whole machine (from a test/poweroff device, say). */
 export type MachineEvent =
@@ -129,6 +130,10 @@ export interface Device {
   readonly interruptController?: InterruptController;
   /** Returns to the power-on state (machine reset). */
   reset?(): void;
+  /** Saves the device's state for a snapshot (devices without state leave it out). */
+  save?(): DeviceState;
+  /** Loads state from {@linkcode save}; throws EmuError for another device or version. */
+  load?(state: DeviceState): void;
   /** Releases host resources (files). */
   close?(): void | Promise<void>;
 }

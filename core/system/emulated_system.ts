@@ -13,6 +13,8 @@
  */
 
 import { type Accel, useAccel } from "../accel.ts";
+import type { PortableSnapshot } from "../snapshot/file.ts";
+import { captureSystem, restoreSystem, type SystemSnapshot } from "./system_state.ts";
 import { VirtualClock } from "../clock.ts";
 import { CpuCore } from "../cpu_core.ts";
 import { EmuError } from "../errors.ts";
@@ -170,6 +172,19 @@ export class EmulatedSystem {
     this.bus.reloadImages();
     for (const d of this.machine.devices) d.reset?.();
     this.#start();
+  }
+
+  /**
+   * Saves the whole machine (CPU, RAM, devices, timers); {@linkcode restore}
+   * puts it back, copying only the RAM pages written since.
+   */
+  snapshot(): SystemSnapshot {
+    return captureSystem(this);
+  }
+
+  /** Puts the machine back as {@linkcode snapshot} saved it, or as a snapshot file holds it. */
+  restore(s: SystemSnapshot | PortableSnapshot): void {
+    restoreSystem(this, s);
   }
 
   /** Releases host resources (disk images). */

@@ -7,8 +7,16 @@
  * {@linkcode EventQueue.runDue}. Ordering is deterministic: by time, then by
  * the order of scheduling.
  *
+ * Machine state lives in {@linkcode Timer}s: named events a device creates
+ * once and re-arms (QEMU's timers). Their deadlines are plain data, so
+ * {@linkcode EventQueue.save} and {@linkcode EventQueue.load} carry the
+ * queue through snapshots; one-off callbacks (a script waiting for serial
+ * output) are host-side and are not saved.
+ *
  * @module
  */
+
+import { EmuError } from "../errors.ts";
 
 /** A scheduled event, returned by {@linkcode EventQueue.schedule}. */
 export interface EventHandle {
@@ -23,6 +31,24 @@ export interface EventHandle {
 interface Entry extends EventHandle {
   callback: (nowNs: bigint) => void;
   live: boolean;
+}
+
+/** A named, re-armable event whose deadline is machine state. */
+export interface Timer {
+  /** unique in its queue ("aclint@2000000/mtimecmp") */
+  readonly key: string;
+  /** The deadline, or null when not armed. */
+  readonly deadline: bigint | null;
+  /** Arms (or re-arms) the timer for virtual time `atNs`. */
+  arm(atNs: bigint): void;
+  /** Disarms the timer. */
+  cancel(): void;
+}
+
+/** The saved deadlines of a queue's timers. */
+export interface SavedEvents {
+  readonly seq: number;
+  readonly timers: readonly { key: string; atNs: bigint; seq: number }[];
 }
 
 /**
@@ -44,6 +70,7 @@ export class EventQueue {
   #heap: Entry[] = [];
   #seq = 0;
   #live = 0;
+  readonly #timers = new Map<string, { entry: Entry | null; callback: (nowNs: bigint) => void }>();
 
   /** Number of pending (not cancelled, not yet run) events. */
   get size(): number {
@@ -52,7 +79,74 @@ export class EventQueue {
 
   /** Runs `callback(nowNs)` once virtual time reaches `atNs`. */
   schedule(atNs: bigint, callback: (nowNs: bigint) => void, label = "event"): EventHandle {
-    const e: Entry = { atNs, seq: this.#seq++, label, callback, live: true };
+    return this.#push({ atNs, seq: this.#seq++, label, callback, live: true });
+  }
+
+  /**
+   * Creates the timer `key` (once per key): `callback` runs when an armed
+   * deadline is reached.
+   *
+   * @example
+   * ```ts
+   * import { EventQueue } from "./events.ts";
+   * const q = new EventQueue();
+   * const t = q.timer("dev/tick", (now) => console.log("tick at", now));
+   * t.arm(100n);
+   * const saved = q.save();
+   * q.runDue(200n); // tick at 200n
+   * q.load(saved);
+   * console.log(t.deadline); // 100n
+   * ```
+   */
+  timer(key: string, callback: (nowNs: bigint) => void): Timer {
+    if (this.#timers.has(key)) throw new EmuError(`event timer ${key} exists twice`);
+    const slot: { entry: Entry | null; callback: (nowNs: bigint) => void } = {
+      entry: null,
+      callback: (now) => {
+        slot.entry = null;
+        callback(now);
+      },
+    };
+    this.#timers.set(key, slot);
+    return {
+      key,
+      get deadline() {
+        return slot.entry?.live ? slot.entry.atNs : null;
+      },
+      arm: (atNs) => {
+        this.cancel(slot.entry);
+        slot.entry = this.schedule(atNs, slot.callback, key) as Entry;
+      },
+      cancel: () => {
+        this.cancel(slot.entry);
+        slot.entry = null;
+      },
+    };
+  }
+
+  /** The armed timers' deadlines (one-off callbacks are not machine state). */
+  save(): SavedEvents {
+    const timers = [...this.#timers].flatMap(([key, t]) =>
+      t.entry?.live ? [{ key, atNs: t.entry.atNs, seq: t.entry.seq }] : []
+    );
+    return { seq: this.#seq, timers };
+  }
+
+  /** Re-arms every timer as `saved` had it (timers it does not name are disarmed). */
+  load(saved: SavedEvents): void {
+    for (const t of this.#timers.values()) {
+      this.cancel(t.entry);
+      t.entry = null;
+    }
+    for (const { key, atNs, seq } of saved.timers) {
+      const t = this.#timers.get(key);
+      if (!t) throw new EmuError(`snapshot: no event timer ${key} on this machine`);
+      t.entry = this.#push({ atNs, seq, label: key, callback: t.callback, live: true });
+    }
+    this.#seq = Math.max(this.#seq, saved.seq);
+  }
+
+  #push(e: Entry): Entry {
     const h = this.#heap;
     h.push(e);
     let i = h.length - 1;

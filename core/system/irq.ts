@@ -77,6 +77,11 @@ export class IrqLine {
   }
 
   /** Raises then lowers the line (an edge for edge-triggered receivers). */
+  /** Sets the level without telling anyone (a snapshot load, where both ends are restored). */
+  restore(level: boolean): void {
+    this.#level = level;
+  }
+
   pulse(): void {
     this.set(true);
     this.set(false);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { DeviceState } from "./vmstate.ts";
 import type { VirtualClock } from "../clock.ts";
 import type { CpuCore } from "../cpu_core.ts";
 import type { TargetArch } from "../target.ts";
@@ -45,6 +46,10 @@ export interface SystemHart extends InterruptSink {
   takeInterrupt(): boolean;
   /** Whether the hart sleeps in `wfi` (no enabled interrupt pending to wake it). */
   readonly waiting: boolean;
+  /** Saves the privileged state the CPU state block does not hold (CSRs kept in JS). */
+  save?(): DeviceState;
+  /** Loads what `save` returned. */
+  load?(state: DeviceState): void;
 }
 
 /**

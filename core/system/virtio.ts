@@ -13,6 +13,7 @@ import type { DmaView } from "./bus.ts";
 import type { DeviceContext } from "./device.ts";
 import type { IrqLine } from "./irq.ts";
 import type { DeviceOptions } from "./options.ts";
+import type { DeviceState } from "./vmstate.ts";
 import { SplitVirtqueue, type VirtqChain, VirtqueueError } from "./virtqueue.ts";
 
 /** VIRTIO_F_VERSION_1: the device is a modern (1.x) device. */
@@ -267,6 +268,37 @@ export class VirtioMmioTransport implements MmioHandler {
       }
     }
     this.#status = v;
+  }
+
+  /** Saves the transport's registers and its queues (backends keep no state between requests). */
+  save(): DeviceState {
+    const regs = [this.#deviceFeaturesSel, this.#driverFeaturesSel, this.#queueSel, this.#status];
+    return {
+      name: "virtio-mmio",
+      version: 1,
+      fields: {
+        regs: [...regs, this.#interruptStatus],
+        driverFeatures: this.#driverFeatures,
+        queues: this.#queues.map((q) => q.save()),
+      },
+    };
+  }
+
+  /** Loads what {@linkcode save} returned (into a transport with the same backend). */
+  load(s: DeviceState): void {
+    const f = s.fields as {
+      regs: number[];
+      driverFeatures: bigint;
+      queues: (number | bigint | boolean)[][];
+    };
+    if (s.name !== "virtio-mmio" || s.version !== 1 || f.queues.length !== this.#queues.length) {
+      throw new EmuError(`snapshot: ${s.name} state does not fit this virtio-mmio transport`);
+    }
+    [this.#deviceFeaturesSel, this.#driverFeaturesSel, this.#queueSel, this.#status] = f.regs;
+    this.#interruptStatus = f.regs[4];
+    this.#driverFeatures = f.driverFeatures;
+    f.queues.forEach((q, i) => this.#queues[i].load(q));
+    this.irq.restore(this.#interruptStatus !== 0);
   }
 
   /** Device reset: queues, features, status and interrupts back to zero. */

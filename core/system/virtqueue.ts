@@ -109,6 +109,25 @@ export class SplitVirtqueue {
 
   constructor(readonly dma: DmaView, readonly maxSize: number) {}
 
+  /** The queue's configuration and ring positions, for a snapshot. */
+  save(): (number | bigint | boolean)[] {
+    const { size, ready, descAddr, driverAddr, deviceAddr } = this;
+    return [size, ready, descAddr, driverAddr, deviceAddr, this.#lastAvail, this.#usedIdx];
+  }
+
+  /** Loads what {@linkcode save} returned. */
+  load(s: readonly (number | bigint | boolean)[]): void {
+    [this.size, this.ready, this.descAddr, this.driverAddr, this.deviceAddr] = s as [
+      number,
+      boolean,
+      bigint,
+      bigint,
+      bigint,
+    ];
+    this.#lastAvail = s[5] as number;
+    this.#usedIdx = s[6] as number;
+  }
+
   /** Forgets the configuration (device reset). */
   reset(): void {
     this.size = 0;

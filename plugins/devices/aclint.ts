@@ -18,11 +18,15 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   EmuError,
-  type EventHandle,
   type EventQueue,
   type InterruptSink,
+  loadVmState,
+  saveVmState,
+  type Timer,
   type VirtualClock,
+  type VmStateDescription,
   wordRegisters,
 } from "../../plugin.ts";
 
@@ -56,14 +60,18 @@ export class Clint {
   mtimecmp = U64;
   /** ticks added to the clock-derived count (set by writes to mtime) */
   mtimeOffset = 0n;
-  #timer: EventHandle | null = null;
+  readonly #timer: Timer;
 
   constructor(
     readonly clock: VirtualClock,
     readonly events: EventQueue,
     readonly cpu: InterruptSink,
     readonly timebaseHz = 10_000_000n,
-  ) {}
+    /** instance name (keys its timer in the event queue) */
+    name = "clint",
+  ) {
+    this.#timer = events.timer(`${name}/mtimecmp`, () => this.#updateTimer());
+  }
 
   #ticks(ns: bigint): bigint {
     return ns * this.timebaseHz / NS_PER_S;
@@ -76,15 +84,14 @@ export class Clint {
 
   /** Re-evaluates MTIP and schedules the moment mtime reaches mtimecmp. */
   #updateTimer(): void {
-    this.events.cancel(this.#timer);
-    this.#timer = null;
+    this.#timer.cancel();
     const due = this.mtime() >= this.mtimecmp;
     this.cpu.setPending(MTIP_BIT, due);
     if (due || this.mtimecmp === U64) return;
     // First ns at which ticks(ns) + offset >= mtimecmp.
     const ticks = this.mtimecmp - this.mtimeOffset;
     const at = (ticks * NS_PER_S + this.timebaseHz - 1n) / this.timebaseHz;
-    this.#timer = this.events.schedule(at, () => this.#updateTimer(), "clint mtimecmp");
+    this.#timer.arm(at);
   }
 
   readWord(offset: number): number {
@@ -125,11 +132,18 @@ export class Clint {
   }
 }
 
+/** The CLINT's saved state (its timer deadline is saved with the event queue). */
+const CLINT_STATE: VmStateDescription<Clint> = {
+  name: "aclint",
+  version: 1,
+  fields: ["msip", "mtimecmp", "mtimeOffset"],
+};
+
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr", 0x2000000n);
   const hz = options.address("timebase", 10_000_000n);
   if (hz === 0n) throw new EmuError("aclint: timebase must not be 0");
-  const clint = new Clint(ctx.clock, ctx.events, ctx.cpuInterrupts, hz);
+  const clint = new Clint(ctx.clock, ctx.events, ctx.cpuInterrupts, hz, ctx.id);
   ctx.mapMmio(
     base,
     CLINT_SIZE,
@@ -142,7 +156,12 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
     reg: [{ base, size: CLINT_SIZE }],
     props: { "interrupts-extended": [intc, MSIP_BIT, intc, MTIP_BIT] },
   });
-  return { name: ctx.id, reset: () => clint.reset() };
+  return {
+    name: ctx.id,
+    reset: () => clint.reset(),
+    save: () => saveVmState(CLINT_STATE, clint),
+    load: (s: DeviceState) => loadVmState(CLINT_STATE, clint, s),
+  };
 }
 
 /** The CLINT device plugin. */

@@ -21,7 +21,11 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   type IrqLine,
+  loadVmState,
+  saveVmState,
+  type VmStateDescription,
   wordRegisters,
 } from "../../plugin.ts";
 
@@ -64,6 +68,13 @@ export class ReadCounter {
   }
 }
 
+/** What a snapshot saves of the counter (QEMU's vmstate: declared fields and a version). */
+const COUNTER_STATE: VmStateDescription<ReadCounter> = {
+  name: "example_counter",
+  version: 1,
+  fields: ["count", "threshold"],
+};
+
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr");
   const irq = options.int("irq");
@@ -80,6 +91,11 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
     reset() {
       counter.count = counter.threshold = 0;
       counter.irq.set(false);
+    },
+    save: () => saveVmState(COUNTER_STATE, counter),
+    load(s: DeviceState) {
+      loadVmState(COUNTER_STATE, counter, s);
+      counter.irq.restore(counter.threshold !== 0 && counter.count >= counter.threshold);
     },
   };
 }

@@ -17,11 +17,15 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   EmuError,
-  type EventHandle,
   type EventQueue,
   type IrqLine,
+  loadVmState,
+  saveVmState,
+  type Timer,
   type VirtualClock,
+  type VmStateDescription,
   wordRegisters,
 } from "../../plugin.ts";
 
@@ -57,9 +61,22 @@ export class GoldfishRtc {
   alarmHigh = 0;
   irqEnabled = false;
   irqPending = false;
-  #alarm: EventHandle | null = null;
+  readonly #alarm: Timer;
 
-  constructor(readonly clock: VirtualClock, readonly events: EventQueue, readonly irq: IrqLine) {}
+  constructor(
+    readonly clock: VirtualClock,
+    readonly events: EventQueue,
+    readonly irq: IrqLine,
+    /** instance name (keys its alarm in the event queue) */
+    name = "rtc",
+  ) {
+    this.#alarm = events.timer(`${name}/alarm`, () => this.#fire());
+  }
+
+  #fire(): void {
+    this.irqPending = true;
+    this.#update();
+  }
 
   /** The RTC's current time in ns since the Unix epoch. */
   nowNs(): bigint {
@@ -71,15 +88,10 @@ export class GoldfishRtc {
   }
 
   #armAlarm(atNs: bigint): void {
-    this.events.cancel(this.#alarm);
+    this.#alarm.cancel();
     const wait = atNs - this.nowNs();
-    const fire = () => {
-      this.#alarm = null;
-      this.irqPending = true;
-      this.#update();
-    };
-    if (wait <= 0n) return fire();
-    this.#alarm = this.events.schedule(this.clock.monotonicNs() + wait, fire, "goldfish-rtc alarm");
+    if (wait <= 0n) return this.#fire();
+    this.#alarm.arm(this.clock.monotonicNs() + wait);
   }
 
   readWord(offset: number): number {
@@ -96,7 +108,7 @@ export class GoldfishRtc {
       case RtcReg.IRQ_ENABLED:
         return this.irqEnabled ? 1 : 0;
       case RtcReg.ALARM_STATUS:
-        return this.events.isPending(this.#alarm) ? 1 : 0;
+        return this.#alarm.deadline !== null ? 1 : 0;
     }
     return 0;
   }
@@ -121,8 +133,7 @@ export class GoldfishRtc {
         this.irqEnabled = (value & 1) === 1;
         break;
       case RtcReg.CLEAR_ALARM:
-        this.events.cancel(this.#alarm);
-        this.#alarm = null;
+        this.#alarm.cancel();
         break;
       case RtcReg.CLEAR_INTERRUPT:
         this.irqPending = false;
@@ -133,8 +144,7 @@ export class GoldfishRtc {
 
   /** Power-on state (the time offset is kept, as a battery-backed clock keeps time). */
   reset(): void {
-    this.events.cancel(this.#alarm);
-    this.#alarm = null;
+    this.#alarm.cancel();
     this.irqEnabled = this.irqPending = false;
     this.alarmHigh = this.timeHighLatch = 0;
     this.#update();
@@ -161,10 +171,17 @@ function baseOffset(ctx: DeviceContext, base: string | undefined): bigint {
 
 const SIZE = 0x1000n;
 
+/** The RTC's saved state (its alarm deadline is saved with the event queue). */
+const RTC_STATE: VmStateDescription<GoldfishRtc> = {
+  name: "goldfish_rtc",
+  version: 1,
+  fields: ["offsetNs", "timeHighLatch", "alarmHigh", "irqEnabled", "irqPending"],
+};
+
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr", 0x101000n);
   const irq = options.int("irq", 11);
-  const rtc = new GoldfishRtc(ctx.clock, ctx.events, ctx.irq(irq));
+  const rtc = new GoldfishRtc(ctx.clock, ctx.events, ctx.irq(irq), ctx.id);
   rtc.offsetNs = baseOffset(ctx, options.has("base") ? options.string("base") : undefined);
   ctx.mapMmio(
     base,
@@ -177,7 +194,12 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
     reg: [{ base, size: SIZE }],
     interrupts: [irq],
   });
-  return { name: ctx.id, reset: () => rtc.reset() };
+  return {
+    name: ctx.id,
+    reset: () => rtc.reset(),
+    save: () => saveVmState(RTC_STATE, rtc),
+    load: (s: DeviceState) => loadVmState(RTC_STATE, rtc, s),
+  };
 }
 
 /** The Goldfish RTC device plugin. */

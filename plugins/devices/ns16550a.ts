@@ -14,15 +14,19 @@
  * @module
  */
 
-import type {
-  DeviceContext,
-  DeviceOptions,
-  DevicePlugin,
-  EventHandle,
-  EventQueue,
-  IrqLine,
-  SerialBackend,
-  VirtualClock,
+import {
+  type DeviceContext,
+  type DeviceOptions,
+  type DevicePlugin,
+  type DeviceState,
+  type EventQueue,
+  type IrqLine,
+  loadVmState,
+  saveVmState,
+  type SerialBackend,
+  type Timer,
+  type VirtualClock,
+  type VmStateDescription,
 } from "../../plugin.ts";
 
 /** Register offsets (DLAB selects DLL/DLM at 0/1). */
@@ -80,7 +84,7 @@ export class Uart16550 {
   timeoutInterrupt = false;
   msrDelta = 0;
   readonly rx: number[] = [];
-  #timeout: EventHandle | null = null;
+  readonly #timeout: Timer;
 
   constructor(
     readonly backend: SerialBackend,
@@ -88,8 +92,14 @@ export class Uart16550 {
     readonly clock: VirtualClock,
     readonly events: EventQueue,
     readonly clockHz = 3_686_400,
+    /** instance name (keys its timer in the event queue) */
+    name = "uart",
   ) {
     backend.onInput(() => this.#pull());
+    this.#timeout = events.timer(`${name}/rx-timeout`, () => {
+      if (this.rx.length > 0) this.timeoutInterrupt = true;
+      this.#update();
+    });
   }
 
   #capacity(): number {
@@ -121,16 +131,11 @@ export class Uart16550 {
   }
 
   #restartTimeout(): void {
-    this.events.cancel(this.#timeout);
-    this.#timeout = null;
+    this.#timeout.cancel();
     this.timeoutInterrupt = false;
     if (!this.fifoEnabled || this.rx.length === 0) return;
     const at = this.clock.monotonicNs() + 4n * this.charTimeNs();
-    this.#timeout = this.events.schedule(at, () => {
-      this.#timeout = null;
-      if (this.rx.length > 0) this.timeoutInterrupt = true;
-      this.#update();
-    }, "ns16550a rx timeout");
+    this.#timeout.arm(at);
   }
 
   #lsr(): number {
@@ -269,13 +274,33 @@ export class Uart16550 {
         false;
     this.trigger = 1;
     this.rx.length = 0;
-    this.events.cancel(this.#timeout);
+    this.#timeout.cancel();
     this.#pull();
   }
 }
 
 /** Size of the UART's MMIO window on QEMU virt. */
 export const UART_SIZE = 0x100n;
+
+/** The UART's saved state (its timeout deadline is saved with the event queue). */
+const UART_STATE: VmStateDescription<Uart16550> = {
+  name: "ns16550a",
+  version: 1,
+  fields: [
+    "ier",
+    "lcr",
+    "mcr",
+    "scr",
+    "divisor",
+    "fifoEnabled",
+    "trigger",
+    "overrun",
+    "thrInterrupt",
+    "timeoutInterrupt",
+    "msrDelta",
+    "rx",
+  ],
+};
 
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr", 0x10000000n);
@@ -287,6 +312,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
     ctx.clock,
     ctx.events,
     clockHz,
+    ctx.id,
   );
   ctx.mapMmio(base, UART_SIZE, {
     read: (offset, size) => (offset < 8n ? BigInt(uart.read(Number(offset))) : 0n) & mask(size),
@@ -301,7 +327,12 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
     interrupts: [irq],
     props: { "clock-frequency": [clockHz] },
   });
-  return { name: ctx.id, reset: () => uart.reset() };
+  return {
+    name: ctx.id,
+    reset: () => uart.reset(),
+    save: () => saveVmState(UART_STATE, uart),
+    load: (s: DeviceState) => loadVmState(UART_STATE, uart, s),
+  };
 }
 
 function mask(size: number): bigint {

@@ -21,10 +21,14 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   EmuError,
   type InterruptController,
   type InterruptSink,
   IrqLine,
+  loadVmState,
+  saveVmState,
+  type VmStateDescription,
   wordRegisters,
 } from "../../plugin.ts";
 
@@ -179,6 +183,12 @@ export class Plic implements InterruptController {
     if (this.level[s]) this.pending[s] = 1;
   }
 
+  /** Loads saved state, and the input lines' levels with it. */
+  load(s: DeviceState): void {
+    loadVmState(PLIC_STATE, this, s);
+    for (const [n, line] of this.#lines) line.restore(this.level[n] === 1);
+  }
+
   /** Power-on state: everything zero (line levels are kept). */
   reset(): void {
     this.priority.fill(0);
@@ -189,6 +199,13 @@ export class Plic implements InterruptController {
     this.#update();
   }
 }
+
+/** The PLIC's saved state. */
+const PLIC_STATE: VmStateDescription<Plic> = {
+  name: "plic",
+  version: 1,
+  fields: ["priority", "level", "pending", "claimed", "enable", "threshold"],
+};
 
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr", 0xc000000n);
@@ -220,7 +237,13 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
       "riscv,ndev": [ndev],
     },
   });
-  return { name: ctx.id, interruptController: plic, reset: () => plic.reset() };
+  return {
+    name: ctx.id,
+    interruptController: plic,
+    reset: () => plic.reset(),
+    save: () => saveVmState(PLIC_STATE, plic),
+    load: (s: DeviceState) => plic.load(s),
+  };
 }
 
 /** The PLIC device plugin. */

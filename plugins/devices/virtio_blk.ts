@@ -23,6 +23,7 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   EmuError,
   openImage,
   type VirtioBackend,
@@ -145,7 +146,13 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
   const serial = options.string("serial", "");
   try {
     const transport = attachVirtio(ctx, options, new BlkBackend(disk, readOnly, serial));
-    return { name: ctx.id, reset: () => transport.reset(), close: () => disk.close() };
+    return {
+      name: ctx.id,
+      reset: () => transport.reset(),
+      save: () => transport.save(),
+      load: (s: DeviceState) => transport.load(s),
+      close: () => disk.close(),
+    };
   } catch (e) {
     disk.close();
     throw e;

@@ -14,12 +14,18 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
 } from "../../plugin.ts";
 
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const transport = createVirtioMmio(ctx, options.address("addr"), options.int("irq"));
   ctx.offerVirtioSlot(transport);
-  return { name: ctx.id, reset: () => transport.reset() };
+  return {
+    name: ctx.id,
+    reset: () => transport.reset(),
+    save: () => transport.save(),
+    load: (s: DeviceState) => transport.load(s),
+  };
 }
 
 /** The virtio-mmio slot device plugin. */

@@ -14,6 +14,7 @@ import {
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
+  type DeviceState,
   type RandomSource,
   type VirtioBackend,
   type VirtqChain,
@@ -54,7 +55,12 @@ export class RngBackend implements VirtioBackend {
 
 function create(ctx: DeviceContext, options: DeviceOptions) {
   const transport = attachVirtio(ctx, options, new RngBackend(ctx.random));
-  return { name: ctx.id, reset: () => transport.reset() };
+  return {
+    name: ctx.id,
+    reset: () => transport.reset(),
+    save: () => transport.save(),
+    load: (s: DeviceState) => transport.load(s),
+  };
 }
 
 /** The virtio-rng device plugin. */

@@ -14,13 +14,15 @@
 
 import type {
   CpuCore,
+  DeviceState,
   PhysicalBus,
   SystemBinding,
   SystemHart,
   SystemMemory,
   Trap,
+  VmStateDescription,
 } from "../../plugin.ts";
-import { TrapKind } from "../../plugin.ts";
+import { loadVmState, saveVmState, TrapKind } from "../../plugin.ts";
 import { Cause, MipBit } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";
@@ -116,6 +118,39 @@ export function misaValue(xlen: 32 | 64): bigint {
   for (const c of letters) ext |= 1n << BigInt(c.charCodeAt(0) - 97);
   return BigInt.asIntN(xlen, (xlen === 64 ? 2n : 1n) << BigInt(xlen - 2) | ext);
 }
+
+/** The hart's saved CSRs (QEMU's vmstate_riscv_cpu, in spirit). */
+const HART_STATE: VmStateDescription<RiscvHart> = {
+  name: "riscv-hart",
+  version: 1,
+  fields: [
+    "mstatus",
+    "medeleg",
+    "mideleg",
+    "mie",
+    "mip",
+    "seipLine",
+    "mtvec",
+    "stvec",
+    "mepc",
+    "sepc",
+    "mcause",
+    "scause",
+    "mtval",
+    "stval",
+    "mscratch",
+    "sscratch",
+    "satp",
+    "mcounteren",
+    "scounteren",
+    "menvcfg",
+    "senvcfg",
+    "mcountinhibit",
+    "cycleOffset",
+    "instretOffset",
+    "wfi",
+  ],
+};
 
 /**
  * A RISC-V hart in system mode.
@@ -241,6 +276,24 @@ export class RiscvHart implements SystemHart {
   /** Mirrors mstatus.FS = Off into the state block, where the TB flags read it. */
   fpStateChanged(): void {
     this.cpu.setState(RiscvState.FP_OFF, (this.mstatus & Mstatus.FS) === 0n ? 1n : 0n);
+  }
+
+  /** Saves the privileged state (CSRs, PMP, wfi; the registers live in the CPU state block). */
+  save(): DeviceState {
+    const s = saveVmState(HART_STATE, this);
+    return {
+      ...s,
+      fields: { ...s.fields, pmpCfg: this.pmp.cfg.slice(), pmpAddr: [...this.pmp.addr] },
+    };
+  }
+
+  /** Loads what {@linkcode save} returned; cached address translations are dropped. */
+  load(s: DeviceState): void {
+    loadVmState(HART_STATE, this, s);
+    const f = s.fields as { pmpCfg: Uint8Array; pmpAddr: bigint[] };
+    this.pmp.load(f.pmpCfg, f.pmpAddr);
+    this.fpStateChanged();
+    this.regimeChanged(true);
   }
 
   /** The boot protocol of RISC-V firmware: a0 = hart id, a1 = FDT, a2 = firmware info. */

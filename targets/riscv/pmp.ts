@@ -57,6 +57,13 @@ export class Pmp {
     this.#update();
   }
 
+  /** Loads saved entries (a snapshot). */
+  load(cfg: ArrayLike<number>, addr: readonly bigint[]): void {
+    this.cfg.set(cfg);
+    addr.forEach((a, i) => this.addr[i] = a);
+    this.#update();
+  }
+
   /** pmpcfg`n` (RV64: even `n` only, 8 entries each; RV32: 4 entries each). */
   readCfg(n: number): bigint {
     const per = this.xlen / 8, first = n * 4;

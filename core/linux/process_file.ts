@@ -1,0 +1,167 @@
+/**
+ * Process snapshots as plain data, for snapshot files (`-loadvm`): the
+ * conversion to a {@linkcode PortableSnapshot} and back into a snapshot of a
+ * fresh process of the same program.
+ *
+ * Memory is stored sparsely (zero pages are not stored). Descriptors: the
+ * standard streams stay those of the process that loads the file; host files
+ * are reopened by their guest path and put at their saved offset. Open
+ * directories and pipes cannot be saved to a file.
+ *
+ * @module
+ */
+
+import { EmuError } from "../errors.ts";
+import { PAGE_SIZE } from "../host_memory.ts";
+import type { PortableSnapshot, SnapshotIdentity } from "../snapshot/file.ts";
+import { FrameImage } from "../snapshot/frames.ts";
+import type { PageTableSnapshot, SavedPage } from "../snapshot/page_table.ts";
+import { DirFile, HostFile, InputStream, O, OutputStream } from "./fds.ts";
+import type { LinuxProcess } from "./process.ts";
+import type { ProcessSnapshot } from "./process_state.ts";
+
+/** The kind tag of a process snapshot file. */
+export const PROCESS_SNAPSHOT_KIND = "linux-process";
+
+/** A descriptor as a file records it. */
+export interface SavedFd {
+  /** the descriptor number */
+  fd: number;
+  /** FD_CLOEXEC */
+  cloexec: boolean;
+  /** "std": keep the loading process's stream at this fd */
+  kind: "std" | "file";
+  /** host files: the guest path they were opened by */
+  guestPath?: string;
+  /** host files: O_ACCMODE, O_APPEND and O_NONBLOCK */
+  flags?: number;
+  /** host files: the file offset */
+  offset?: number;
+}
+
+/**
+ * Which process a snapshot file belongs to: the same program (by its real
+ * path) on the same CPU model.
+ *
+ * @example
+ * ```ts ignore
+ * await saveSnapshotFile("vm.snap", p.snapshot(), processSnapshotIdentity(p));
+ * ```
+ */
+export function processSnapshotIdentity(p: LinuxProcess): SnapshotIdentity {
+  return { mode: "user", program: p.programPath, cpu: p.cpu.target.name };
+}
+
+/** Describes the descriptors of `p` (at snapshot time, for a later file). */
+export function describeFds(p: LinuxProcess): SavedFd[] | string {
+  const out: SavedFd[] = [];
+  for (const { fd, file, cloexec } of p.fds.list()) {
+    if (file instanceof InputStream || file instanceof OutputStream) {
+      out.push({ fd, cloexec, kind: "std" });
+    } else if (file instanceof HostFile) {
+      const offset = file.file.seekSync(0, Deno.SeekMode.Current);
+      out.push({
+        fd,
+        cloexec,
+        kind: "file",
+        guestPath: file.guestPath,
+        flags: file.statusFlags,
+        offset,
+      });
+    } else return `fd ${fd} is a ${file instanceof DirFile ? "directory" : "pipe"}`;
+  }
+  return out;
+}
+
+/** `s` as plain data; throws EmuError when it holds what a file cannot (pipes). */
+export function portableProcess(s: ProcessSnapshot, fds: SavedFd[] | string): PortableSnapshot {
+  if (typeof fds === "string") {
+    throw new EmuError(`cannot save the process to a file: ${fds}`, "close it before saving");
+  }
+  const pages: [number, number, number][] = [];
+  const stored: Uint8Array[] = [];
+  for (const [pn, page] of s.memory.pages) {
+    if (page.mmio) throw new EmuError("cannot save the process to a file: it maps MMIO");
+    const data = s.memory.image.contents(page.frame)!;
+    const zero = data.every((b) => b === 0);
+    pages.push([pn, page.perms, zero ? -1 : stored.length]);
+    if (!zero) stored.push(data);
+  }
+  const memory = new Uint8Array(stored.length * PAGE_SIZE);
+  stored.forEach((d, i) => memory.set(d, i * PAGE_SIZE));
+  const { cpu, memory: _m, restoreFds: _f, portable: _p, ...rest } = s;
+  return {
+    kind: PROCESS_SNAPSHOT_KIND,
+    meta: { ...rest, icount: cpu.icount, skippedNs: cpu.skippedNs, pages, fds },
+    blobs: { state: cpu.state, memory },
+  };
+}
+
+type ProcessMeta = Omit<ProcessSnapshot, "cpu" | "memory" | "restoreFds" | "portable"> & {
+  icount: number;
+  skippedNs: bigint;
+  pages: [number, number, number][];
+  fds: SavedFd[];
+};
+
+/** A snapshot of `p` made from a file's data (frames allocated in `p`). */
+export function materializeProcess(p: LinuxProcess, f: PortableSnapshot): ProcessSnapshot {
+  if (f.kind !== PROCESS_SNAPSHOT_KIND) {
+    throw new EmuError(`a ${f.kind} snapshot cannot be loaded into a user-mode process`);
+  }
+  const meta = f.meta as ProcessMeta;
+  const host = p.mem.host;
+  const pages = new Map<number, SavedPage>(), pageOfFrame = new Map<number, number>();
+  const frames: number[] = [];
+  const data = new Uint8Array(meta.pages.length * PAGE_SIZE);
+  meta.pages.forEach(([pn, perms, at], i) => {
+    const frame = host.allocFrame();
+    pages.set(pn, { frame, perms });
+    pageOfFrame.set(frame, pn);
+    frames.push(frame);
+    if (at >= 0) {
+      data.set(f.blobs.memory.subarray(at * PAGE_SIZE, (at + 1) * PAGE_SIZE), i * PAGE_SIZE);
+    }
+  });
+  const memory: PageTableSnapshot = {
+    pages,
+    pageOfFrame,
+    image: FrameImage.fromData(frames, data),
+    cleanLayout: -1,
+  };
+  const { icount, skippedNs, pages: _p, fds, ...rest } = meta;
+  return {
+    ...rest,
+    cpu: { state: f.blobs.state, icount, skippedNs },
+    memory,
+    restoreFds: () => reopenFds(p, fds),
+    portable: () => portableProcess(materializeProcess(p, f), fds),
+  };
+}
+
+function reopenFds(p: LinuxProcess, fds: SavedFd[]): void {
+  const keep = new Map(p.fds.list().map((e) => [e.fd, e.file]));
+  for (const { fd } of p.fds.list()) if (fds.every((s) => s.fd !== fd)) p.fds.close(fd);
+  for (const s of fds) {
+    if (s.kind === "std") {
+      const file = keep.get(s.fd);
+      if (!file) throw new EmuError(`snapshot: fd ${s.fd} is a standard stream this process lacks`);
+      p.fds.installAt(s.fd, file, s.cloexec);
+      continue;
+    }
+    const host = p.paths.toHost(s.guestPath!);
+    try {
+      const acc = s.flags! & O.ACCMODE;
+      const file = Deno.openSync(host, { read: acc !== O.WRONLY, write: acc !== O.RDONLY });
+      file.seekSync(s.offset!, Deno.SeekMode.Start);
+      p.fds.installAt(s.fd, new HostFile(file, s.flags!, s.guestPath!), s.cloexec);
+    } catch (e) {
+      if (e instanceof EmuError) throw e;
+      throw new EmuError(
+        `snapshot: cannot reopen ${s.guestPath} as fd ${s.fd} (${
+          (e as Error).message.split("\n")[0]
+        })`,
+      );
+    }
+  }
+}

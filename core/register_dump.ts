@@ -1,0 +1,28 @@
+/**
+ * The integer register dump of `-d cpu` and the monitor's `info registers`:
+ * four `name value` cells per row, as QEMU prints them.
+ *
+ * @module
+ */
+
+import type { CpuCore } from "./cpu_core.ts";
+
+/**
+ * The rows of the integer register dump of `cpu`.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(registerRows(cpu).join("\n"));
+ * ```
+ */
+export function registerRows(cpu: CpuCore): string[] {
+  const regs = cpu.target.state.registers.filter((r) => r.kind !== "fp");
+  const cells = regs.map((r) =>
+    `${(r.aliases?.[0] ?? r.name).padEnd(4)} ${
+      BigInt.asUintN(64, cpu.getState(r.offset)).toString(16).padStart(16, "0")
+    }`
+  );
+  const rows: string[] = [];
+  for (let i = 0; i < cells.length; i += 4) rows.push(" " + cells.slice(i, i + 4).join(" "));
+  return rows;
+}

@@ -1,0 +1,96 @@
+/**
+ * Copies of host frames taken at a snapshot, and the restore that copies back
+ * only the frames written since (see `core/dirty_frames.ts`).
+ *
+ * A snapshot taken while memory still equals an earlier snapshot outside the
+ * dirty frames (the usual case: snapshot, run, snapshot again) copies only
+ * the dirty frames and shares the rest with the earlier image.
+ *
+ * @module
+ */
+
+import type { HostMemory } from "../host_memory.ts";
+import { PAGE_SIZE } from "../host_memory.ts";
+
+/**
+ * The contents of a set of host frames at one moment.
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { FrameImage } from "./frames.ts";
+ * const host = new HostMemory();
+ * const f = host.allocFrame();
+ * host.u8[f] = 7;
+ * const image = FrameImage.capture(host, [f]);
+ * host.u8[f] = 9;
+ * image.copyBack(host, f);
+ * console.log(host.u8[f]); // 7
+ * ```
+ */
+export class FrameImage {
+  private constructor(
+    /** frame host offset -> its saved bytes (shared between images when unchanged) */
+    readonly saved: ReadonlyMap<number, Uint8Array>,
+  ) {}
+
+  /**
+   * Copies `frames` (host offsets) out of `host`. With `earlier`, an image
+   * memory still equals outside the host's dirty frames, clean frames share
+   * its copies.
+   */
+  static capture(host: HostMemory, frames: Iterable<number>, earlier?: FrameImage): FrameImage {
+    const list = [...frames];
+    const saved = new Map<number, Uint8Array>();
+    const fresh: number[] = [];
+    for (const f of list) {
+      const old = earlier && !host.dirty.isDirty(f) ? earlier.saved.get(f) : undefined;
+      if (old) saved.set(f, old);
+      else fresh.push(f);
+    }
+    const data = new Uint8Array(fresh.length * PAGE_SIZE);
+    const u8 = host.u8;
+    fresh.forEach((f, i) => {
+      const copy = data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      copy.set(u8.subarray(f, f + PAGE_SIZE));
+      saved.set(f, copy);
+    });
+    return new FrameImage(saved);
+  }
+
+  /** Builds an image from stored frame contents (a snapshot file). */
+  static fromData(frames: number[], data: Uint8Array): FrameImage {
+    return new FrameImage(
+      new Map(frames.map((f, i) => [f, data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)])),
+    );
+  }
+
+  /** The frames this image holds. */
+  frames(): IterableIterator<number> {
+    return this.saved.keys();
+  }
+
+  /** The saved contents of `frame`, or undefined when the image does not hold it. */
+  contents(frame: number): Uint8Array | undefined {
+    return this.saved.get(frame);
+  }
+
+  /**
+   * Copies the saved `frame` back. With `compare`, returns whether the live
+   * contents differed (for frames holding translated code); otherwise true.
+   * Frames the image does not hold are left alone (false).
+   */
+  copyBack(host: HostMemory, frame: number, compare = false): boolean {
+    const saved = this.saved.get(frame);
+    if (saved === undefined) return false;
+    const u8 = host.u8;
+    if (compare && sameBytes(u8, frame, saved)) return false;
+    u8.set(saved, frame);
+    return true;
+  }
+}
+
+function sameBytes(u8: Uint8Array, at: number, saved: Uint8Array): boolean {
+  for (let i = 0; i < PAGE_SIZE; i++) if (u8[at + i] !== saved[i]) return false;
+  return true;
+}

@@ -1,0 +1,189 @@
+/**
+ * Snapshots of an emulated system: the CPU state block and clock, the hart's
+ * privileged state, every device's versioned state, the event queue's timers,
+ * and RAM by dirty frames (a restore copies back only the frames written
+ * since, see `core/dirty_frames.ts`).
+ *
+ * Translated code survives a restore to the snapshot the machine last took or
+ * restored when no TB flush happened since (TBs are keyed by virtual address:
+ * a flush means the address space changed, satp or sfence.vma); TBs made from
+ * RAM pages whose bytes the restore changes are dropped. Otherwise every TB
+ * is dropped.
+ *
+ * @module
+ */
+
+import { EmuError } from "../errors.ts";
+import { PAGE_SIZE } from "../host_memory.ts";
+import { captureCpu, type CpuSnapshot, restoreCpu } from "../snapshot/cpu_state.ts";
+import type { PortableSnapshot } from "../snapshot/file.ts";
+import { FrameImage } from "../snapshot/frames.ts";
+import type { RamRegion } from "./bus.ts";
+import type { SavedEvents } from "./events.ts";
+import type { EmulatedSystem } from "./emulated_system.ts";
+import type { DeviceState } from "./vmstate.ts";
+
+/** The kind tag of a system snapshot file. */
+export const SYSTEM_SNAPSHOT_KIND = "system";
+
+/** A machine at one moment, for {@linkcode EmulatedSystem.restore}. */
+export interface SystemSnapshot {
+  /** the CPU state block, icount and clock */
+  readonly cpu: CpuSnapshot;
+  /** the hart's privileged state */
+  readonly hart: DeviceState;
+  /** device id -> state, for the devices that have state */
+  readonly devices: Readonly<Record<string, DeviceState>>;
+  /** the event queue's timers */
+  readonly events: SavedEvents;
+  /** every RAM and ROM frame */
+  readonly ram: FrameImage;
+  /** The snapshot as plain data (for a snapshot file). */
+  portable(): PortableSnapshot;
+}
+
+function ramRegions(sys: EmulatedSystem): RamRegion[] {
+  return sys.bus.regions.filter((r): r is RamRegion => r.kind === "ram");
+}
+
+function* ramFrames(sys: EmulatedSystem): Generator<number> {
+  for (const r of ramRegions(sys)) {
+    for (let f = r.host; f < r.host + Number(r.size); f += PAGE_SIZE) yield f;
+  }
+}
+
+/**
+ * Saves `sys` (called by {@linkcode EmulatedSystem.snapshot}).
+ *
+ * @example
+ * ```ts ignore
+ * const s = sys.snapshot();
+ * sys.serial.write("version\n");
+ * sys.restore(s);
+ * ```
+ */
+export function captureSystem(sys: EmulatedSystem): SystemSnapshot {
+  if (!sys.hart.save) throw new EmuError(`target ${sys.target.name} cannot save its hart state`);
+  const devices: Record<string, DeviceState> = {};
+  for (const d of sys.machine.devices) if (d.save) devices[d.name] = d.save();
+  const s: SystemSnapshot = {
+    cpu: captureCpu(sys.cpu, sys.clock),
+    hart: sys.hart.save(),
+    devices,
+    events: sys.events.save(),
+    ram: FrameImage.capture(sys.bus.host, ramFrames(sys), earlierRam(sys)),
+    portable: () => portableSystem(sys, s),
+  };
+  markClean(sys, s);
+  return s;
+}
+
+/** The RAM image memory equals outside the dirty frames, if the last clean point was a snapshot. */
+function earlierRam(sys: EmulatedSystem): FrameImage | undefined {
+  const base = sys.bus.host.dirty.base as SystemSnapshot | null;
+  return base && "ram" in base ? base.ram : undefined;
+}
+
+function markClean(sys: EmulatedSystem, s: SystemSnapshot): void {
+  sys.bus.host.dirty.clean();
+  sys.bus.host.dirty.base = s;
+  flushWatch(sys).seen = false;
+}
+
+/** Whether the TB cache was flushed since the last clean point, per machine. */
+const flushWatches = new WeakMap<EmulatedSystem, { seen: boolean }>();
+
+function flushWatch(sys: EmulatedSystem): { seen: boolean } {
+  let w = flushWatches.get(sys);
+  if (!w) {
+    const watch = w = { seen: true };
+    sys.cpu.tbs.observers.push({ onFlush: () => watch.seen = true });
+    flushWatches.set(sys, w);
+  }
+  return w;
+}
+
+/** Host frame -> physical page number, for the RAM regions. */
+function framePages(sys: EmulatedSystem): (frame: number) => number | undefined {
+  const regions = ramRegions(sys);
+  return (f) => {
+    const r = regions.find((r) => f >= r.host && f < r.host + Number(r.size));
+    return r && Number(r.base / BigInt(PAGE_SIZE)) + (f - r.host) / PAGE_SIZE;
+  };
+}
+
+/** Puts `sys` back as `snap` saved it (or as a snapshot file of the same machine holds it). */
+export function restoreSystem(sys: EmulatedSystem, snap: SystemSnapshot | PortableSnapshot): void {
+  const s = "kind" in snap ? materializeSystem(sys, snap) : snap;
+  const host = sys.bus.host, dirty = host.dirty, flushes = flushWatch(sys);
+  const sameBase = dirty.base === s;
+  if (!sameBase || flushes.seen) sys.cpu.tbs.flush();
+  const pageOf = framePages(sys);
+  for (const f of sameBase ? dirty.list : s.ram.frames()) {
+    const ppn = pageOf(f);
+    const code = ppn !== undefined && sys.bus.page(ppn)?.hasCode === true;
+    if (s.ram.copyBack(host, f, code) && code) sys.bus.contentsReplaced(ppn);
+  }
+  markClean(sys, s);
+  restoreCpu(sys.cpu, sys.clock, s.cpu);
+  sys.hart.load!(s.hart);
+  for (const d of sys.machine.devices) {
+    const saved = s.devices[d.name];
+    if (d.load && saved) d.load(saved);
+    else if (d.load || saved) throw new EmuError(`snapshot: device ${d.name} does not match`);
+  }
+  sys.events.load(s.events);
+}
+
+/** `s` as plain data: RAM as the non-zero pages of each region. */
+function portableSystem(sys: EmulatedSystem, s: SystemSnapshot): PortableSnapshot {
+  const pages: number[] = [];
+  const stored: Uint8Array[] = [];
+  let i = 0;
+  for (const f of ramFrames(sys)) {
+    const data = s.ram.contents(f)!;
+    if (data.some((b) => b !== 0)) {
+      pages.push(i);
+      stored.push(data);
+    }
+    i++;
+  }
+  const ram = new Uint8Array(stored.length * PAGE_SIZE);
+  stored.forEach((d, k) => ram.set(d, k * PAGE_SIZE));
+  const { cpu, hart, devices, events } = s;
+  return {
+    kind: SYSTEM_SNAPSHOT_KIND,
+    meta: { icount: cpu.icount, skippedNs: cpu.skippedNs, hart, devices, events, pages },
+    blobs: { state: cpu.state, ram },
+  };
+}
+
+/** A snapshot of `sys` from a file's data (the file's identity says it is the same machine). */
+function materializeSystem(sys: EmulatedSystem, f: PortableSnapshot): SystemSnapshot {
+  if (f.kind !== SYSTEM_SNAPSHOT_KIND) {
+    throw new EmuError(`a ${f.kind} snapshot cannot be loaded into a system`);
+  }
+  const meta = f.meta as {
+    icount: number;
+    skippedNs: bigint;
+    hart: DeviceState;
+    devices: Record<string, DeviceState>;
+    events: SavedEvents;
+    pages: number[];
+  };
+  const frames = [...ramFrames(sys)];
+  const data = new Uint8Array(frames.length * PAGE_SIZE);
+  meta.pages.forEach((page, k) => {
+    if (page >= frames.length) throw new EmuError("snapshot: RAM larger than this machine's");
+    data.set(f.blobs.ram.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE), page * PAGE_SIZE);
+  });
+  const s: SystemSnapshot = {
+    cpu: { state: f.blobs.state, icount: meta.icount, skippedNs: meta.skippedNs },
+    hart: meta.hart,
+    devices: meta.devices,
+    events: meta.events,
+    ram: FrameImage.fromData(frames, data),
+    portable: () => portableSystem(sys, s),
+  };
+  return s;
+}

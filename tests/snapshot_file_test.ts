@@ -1,0 +1,99 @@
+// Snapshot files: a process saved to a file and loaded into a fresh process
+// of the same program runs on exactly as the original did; files for another
+// machine, truncated and corrupted files are refused with a one-line EmuError.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { EmuError } from "../core/errors.ts";
+import { LinuxProcess } from "../core/linux/process.ts";
+import { loadSnapshotFile, saveSnapshotFile } from "../core/snapshot/file.ts";
+import { processSnapshotIdentity } from "../core/linux/process_file.ts";
+
+const PROG = new URL("./guests/bin/signals.static.O2", import.meta.url).pathname;
+const ID = { mode: "user", program: PROG, cpu: "rv64" };
+
+async function start(accel: "interp" | "jit") {
+  const out: number[] = [];
+  const p = await LinuxProcess.create({ program: PROG, accel, stdout: (b) => out.push(...b) });
+  return { p, out };
+}
+
+function finish(p: LinuxProcess, out: number[]) {
+  const from = out.length, kinds: string[] = [];
+  for (let ev = p.step();; ev = p.step()) {
+    kinds.push(`${ev.kind}@${p.cpu.icount}`);
+    if (ev.kind === "exit") break;
+  }
+  return { kinds, out: new TextDecoder().decode(new Uint8Array(out.slice(from))), pc: p.cpu.pc };
+}
+
+async function savedAtSyscall(n: number, path: string) {
+  const { p, out } = await start("jit");
+  let seen = 0;
+  while (seen < n) if (p.step().kind === "syscall") seen++;
+  await saveSnapshotFile(path, p.snapshot(), ID);
+  return finish(p, out);
+}
+
+for (const accel of ["interp", "jit"] as const) {
+  Deno.test(`${accel}: a snapshot file loaded into a fresh process runs on identically`, async () => {
+    const path = Deno.makeTempFileSync();
+    try {
+      const original = await savedAtSyscall(12, path);
+      const { p, out } = await start(accel);
+      p.restore(await loadSnapshotFile(path, ID));
+      assertEquals(finish(p, out), original);
+    } finally {
+      Deno.removeSync(path);
+    }
+  });
+}
+
+Deno.test("snapshot files: wrong machine, truncated, corrupted, not a snapshot", async () => {
+  const path = Deno.makeTempFileSync();
+  try {
+    await savedAtSyscall(3, path);
+    const good = Deno.readFileSync(path);
+    const oneLine = (re: RegExp) => (e: unknown) =>
+      e instanceof EmuError && re.test(e.message) && !e.message.includes("\n");
+    await rejects(loadSnapshotFile(path, { ...ID, cpu: "rv32" }), oneLine(/another machine/));
+    Deno.writeFileSync(path, good.subarray(0, good.length - 100));
+    await rejects(loadSnapshotFile(path, ID), oneLine(/damaged|truncated/));
+    Deno.writeFileSync(path, good.subarray(0, 12));
+    await rejects(loadSnapshotFile(path, ID), oneLine(/truncated|not a Denemu/));
+    const bad = good.slice();
+    bad[bad.length >> 1] ^= 0x40;
+    Deno.writeFileSync(path, bad);
+    await rejects(loadSnapshotFile(path, ID), oneLine(/damaged/));
+    Deno.writeFileSync(path, new TextEncoder().encode("hello"));
+    await rejects(loadSnapshotFile(path, ID), oneLine(/not a Denemu snapshot/));
+    await rejects(loadSnapshotFile(path + ".missing", ID), oneLine(/cannot read/));
+  } finally {
+    Deno.removeSync(path);
+  }
+});
+
+Deno.test("emu user -loadvm FILE continues the saved process", async () => {
+  const path = Deno.makeTempFileSync();
+  try {
+    const { p, out } = await start("jit");
+    let seen = 0;
+    while (seen < 12) if (p.step().kind === "syscall") seen++;
+    await saveSnapshotFile(path, p.snapshot(), processSnapshotIdentity(p));
+    const rest = finish(p, out).out;
+    const mod = new URL("../mod.ts", import.meta.url).pathname;
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "user", "-loadvm", path, PROG],
+      stdin: "null",
+    }).output();
+    assertEquals(new TextDecoder().decode(r.stdout), rest);
+    assertEquals(r.code, p.exitStatus);
+    const other = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "user", "-loadvm", path, PROG.replace("signals", "hello")],
+      stdin: "null",
+    }).output();
+    assertEquals(other.code, 1);
+    assertEquals(new TextDecoder().decode(other.stderr).trim().split("\n").length, 1);
+  } finally {
+    Deno.removeSync(path);
+  }
+});

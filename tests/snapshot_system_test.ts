@@ -1,0 +1,76 @@
+// System-mode snapshots: OpenSBI + U-Boot at the prompt, snapshot, type
+// `version`, restore, type `version` again: both answers equal what
+// qemu-system-riscv64 printed (tests/system_expected/uboot_qemu.txt), and so
+// does a fresh machine that loads the snapshot from a file. Translated code
+// survives the restore.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { createMachine, type Machine } from "../mod.ts";
+import { machineDriver } from "../core/machine/machine.ts";
+import { FW_JUMP, UBOOT } from "../scripts/record_uboot_qemu.ts";
+
+const present = await Promise.all(
+  [FW_JUMP, UBOOT].map((f) => Deno.stat(f).then(() => true, () => false)),
+);
+const missing = present.includes(false);
+if (missing) console.log("opensbi or u-boot-qemu not installed: system snapshot tests skipped");
+const qemu = await Deno.readTextFile(new URL("./system_expected/uboot_qemu.txt", import.meta.url));
+const SECOND = 1_000_000_000n;
+
+function boot(accel: "jit" | "interp" | "lockstep", loadvm?: string): Promise<Machine> {
+  return createMachine({ system: { bios: FW_JUMP, kernel: UBOOT }, accel, loadvm });
+}
+
+/** Runs `m` until `pattern` after typing `input`; returns the output since. */
+async function converse(m: Machine, input: string, pattern: RegExp): Promise<string> {
+  const from = m.stdout.length;
+  const running = m.runToExit();
+  try {
+    if (input) m.serial.write(input);
+    await m.serial.expect(pattern, { timeoutNs: 5n * SECOND });
+  } finally {
+    m.stop();
+    await running;
+  }
+  return m.stdout.slice(from).replaceAll("\r\n", "\n");
+}
+
+/** `version`'s answer as QEMU printed it. */
+const QEMU_VERSION = (() => {
+  const at = qemu.indexOf("=> version\n");
+  return qemu.slice(at + 3, qemu.indexOf("=> ", at + 3));
+})();
+
+for (const accel of ["jit", "interp", "lockstep"] as const) {
+  Deno.test({
+    name: `${accel}: U-Boot at the prompt: snapshot, version, restore, version; then from a file`,
+    ignore: missing,
+    fn: async () => {
+      const sys = await boot(accel);
+      const path = Deno.makeTempFileSync();
+      try {
+        await converse(sys, "", /Hit any key to stop autoboot/);
+        await converse(sys, "x", /=> /);
+        const s = sys.snapshot();
+        await sys.save(path);
+        const first = await converse(sys, "version\r", /=> /);
+        const translated = [...machineDriver(sys).cpu.tbs.blocks()];
+        sys.restore(s);
+        // Translated code survives: the run changed no code and no address space.
+        assert.ok(translated.length > 0 && translated.every((tb) => tb.valid));
+        const second = await converse(sys, "version\r", /=> /);
+        assert.equal(first.slice(0, -3), QEMU_VERSION);
+        assert.equal(second, first);
+        const fresh = await boot(accel, path);
+        try {
+          assert.equal(await converse(fresh, "version\r", /=> /), first);
+        } finally {
+          await fresh.close();
+        }
+      } finally {
+        await sys.close();
+        Deno.removeSync(path);
+      }
+    },
+  });
+}
