@@ -51,8 +51,8 @@ for (const accel of ["jit", "interp", "lockstep"] as const) {
       try {
         await converse(sys, "", /Hit any key to stop autoboot/);
         await converse(sys, "x", /=> /);
-        const s = sys.snapshot();
         await sys.save(path);
+        const s = sys.snapshot();
         const first = await converse(sys, "version\r", /=> /);
         const translated = [...machineDriver(sys).cpu.tbs.blocks()];
         sys.restore(s);

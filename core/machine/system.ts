@@ -8,6 +8,7 @@
  */
 
 import type { ModuleList } from "../modules.ts";
+import type { SystemSnapshot } from "../system/system_state.ts";
 import type { SnapshotIdentity } from "../snapshot/file.ts";
 import type { ElfSymbol } from "../elf.ts";
 import { parseElf } from "../elf.ts";
@@ -160,8 +161,18 @@ export class SystemDriver implements MachineDriver {
   /** Signals are a user-mode notion: gdb's continue-with-signal does nothing here. */
   sendSignal(): void {}
 
+  /** What snapshots capture: the machine, and in lockstep its shadow too. */
   get state(): object {
-    return this.sys;
+    const { sys, shadow } = this;
+    if (!shadow) return sys;
+    return {
+      // the file form is the main machine's; a shadow restored from a file follows it
+      snapshot: () => Object.assign(sys.snapshot(), { shadow: shadow.snapshot() }),
+      restore: (s: Parameters<EmulatedSystem["restore"]>[0] & { shadow?: SystemSnapshot }) => {
+        sys.restore(s);
+        shadow.restore(s.shadow ?? s);
+      },
+    };
   }
 
   async close(): Promise<void> {
