@@ -18,6 +18,7 @@ import { type Accel, createMachine, type Hooks, type Machine } from "../mod.ts";
 import { JitBackend } from "../core/jit/jit_backend.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { benchFuzz } from "./bench_fuzz.ts";
+import { benchReal } from "./bench_real.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -313,6 +314,9 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   await child.status;
   return seconds;
 }
+
+console.log("\nReal programs (tests/real, Debian sources; CPU s incl. start-up, best of 2)");
+await benchReal({ row, results }, flags.quick ?? false);
 
 console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
 await benchFuzz({ row, results }, flags.quick ?? false);

@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
+import { LinuxProcess } from "../core/linux/process.ts";
 import type { TranslationBlock } from "../core/tb.ts";
 import { A, CODE, i, machine, X } from "./riscv/asm.ts";
 
@@ -44,4 +45,25 @@ Deno.test("jit: the targets an indirect jump took join its region", () => {
   for (const handler of [20n, 28n]) {
     assertEquals(region.includes(handler), true, `handler at +${handler} in ${region}`);
   }
+});
+
+Deno.test("jit: a TB whose jump-cache slot a colliding TB took is re-published when JS enters it", async () => {
+  // Lua's interpreter has more hot TBs than the jump cache has slots: without refilling the
+  // cache on entry, regions exit to JS at every jump to a TB that lost its slot (one entry
+  // per ~180 guest instructions here, against over 1,000 with the refill).
+  const script = `local t, s = {}, 0
+    for i = 1, 20000 do t[#t + 1] = string.format("%d", i * 7) end
+    for _, v in ipairs(t) do s = s + #v + math.floor(math.sqrt(tonumber(v))) end
+    print(s)`;
+  let out = "";
+  const p = await LinuxProcess.create({
+    program: new URL("real/bin/lua", import.meta.url).pathname,
+    args: ["-e", script],
+    accel: "jit",
+    stdout: (b) => out += new TextDecoder().decode(b),
+  });
+  assertEquals(p.runToExit(), 0);
+  assertEquals(out, "5083165\n");
+  const perEntry = p.cpu.icount / (p.cpu.backend as JitBackend).stats.regionCalls;
+  assertEquals(perEntry > 700, true, `${perEntry.toFixed(0)} guest instructions per region entry`);
 });

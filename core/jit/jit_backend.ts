@@ -191,6 +191,9 @@ export class JitBackend implements Backend {
       entry = this.#compile(tb);
       if (!entry) return this.#interpret(cpu, tb);
     }
+    // Refill the jump cache, as QEMU's tb_jmp_cache fills on lookup: a colliding TB may have
+    // taken this TB's slot, and regions then exit to JS at every jump here.
+    if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, entry.region.slot, entry.index);
     const dv = cpu.host.dv, ctrl = this.#ctrl;
     dv.setInt32(ctrl + CTRL.fault, 0, true);
     dv.setInt32(ctrl + CTRL.invalidated, 0, true);
