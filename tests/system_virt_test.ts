@@ -229,6 +229,17 @@ const QEMU_ONLY_PROPS = new Set([
   "riscv,isa-extensions",
 ]);
 
+/** Properties whose values do not depend on phandle numbering or randomness. */
+const VALUES_COMPARED = [
+  "reg",
+  "interrupts",
+  "compatible",
+  "#address-cells",
+  "riscv,ndev",
+  "offset",
+  "value",
+];
+
 Deno.test({
   name: `virt: our DTB has QEMU's nodes and properties for the devices both have${
     haveQemu ? "" : " (skipped: qemu-system-riscv64 is not installed)"
@@ -254,14 +265,17 @@ Deno.test({
         const want = [...qemu.get(p)!].filter((x) => !QEMU_ONLY_PROPS.has(x)).sort();
         assert.deepEqual([...ours.get(p)!].sort(), want, `properties of ${p}`);
       }
-      // Values that do not depend on phandle numbering or randomness.
       for (const p of qemuPaths) {
-        for (const name of ["reg", "interrupts", "compatible", "#address-cells", "riscv,ndev"]) {
+        for (const name of VALUES_COMPARED) {
           const a = ours.get(p)!.has(name) ? prop(tree.find(p), name) : undefined;
           const b = qemu.get(p)!.has(name) ? prop(qemuTree.find(p), name) : undefined;
           assert.deepEqual(a, b, `${p} ${name}`);
         }
       }
+      // Linux and U-Boot number virtio devices in tree order.
+      const virtioOrder = (t: FdtNode) =>
+        t.find("/soc")!.children.map((n) => n.name).filter((n) => n.startsWith("virtio_mmio@"));
+      assert.deepEqual(virtioOrder(tree), virtioOrder(qemuTree));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -78,7 +78,8 @@ class Driver {
 async function machine(devices: [string, Record<string, string | number | bigint>][], seed = 0n) {
   const env = testEnv(seed);
   env.bus.addRam("dram", RAM, 0x10000n);
-  const slots: [string, Record<string, string | number | bigint>][] = [0, 1].map((
+  // Highest first, as the virt board offers them.
+  const slots: [string, Record<string, string | number | bigint>][] = [1, 0].map((
     i,
   ) => ["virtio_mmio", { addr: SLOT + BigInt(i) * 0x1000n, irq: i + 1 }]);
   const built = await withDevices(env, [["plic", { addr: PLIC }], ...slots, ...devices]);
@@ -119,7 +120,7 @@ Deno.test("virtio-blk: read, write (to the file), flush, get-id, errors, interru
       file: path,
       serial: "disk-7",
     }]]);
-    const d = new Driver(env, SLOT + 0x1000n); // the last free slot is taken first
+    const d = new Driver(env, SLOT + 0x1000n); // the first offered (highest) slot is taken first
     assert.equal(new Driver(env, SLOT).r(R.DeviceID), 0n);
     assert.equal(d.r(R.DeviceID), 2n);
     const f = d.features();

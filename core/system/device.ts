@@ -119,7 +119,7 @@ export interface DeviceContext {
   machineEvent(event: MachineEvent): void;
   /** Offers a free virtio-mmio transport for later virtio devices. */
   offerVirtioSlot(transport: VirtioMmioTransport): void;
-  /** Takes a free virtio-mmio transport (the last offered first, as QEMU fills the highest). */
+  /** Takes a free virtio-mmio transport, the first offered first (virt offers the highest first, as QEMU fills it). */
   claimVirtioSlot(): VirtioMmioTransport | undefined;
 }
 

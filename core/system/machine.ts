@@ -228,7 +228,7 @@ export class MachineDevices {
       describe: (d: DeviceDescription) => out.push(d),
       machineEvent: (e: MachineEvent) => this.control.raise(e),
       offerVirtioSlot: (t: VirtioMmioTransport) => this.#slots.push(t),
-      claimVirtioSlot: () => this.#slots.pop(),
+      claimVirtioSlot: () => this.#slots.shift(),
     };
   }
 

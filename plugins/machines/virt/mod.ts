@@ -109,7 +109,8 @@ async function createDevices(
   await addDevice(devs, "goldfish_rtc", opts("-rtc", rtc));
   const uart = { addr: hex(m.uart0.base), irq: String(m.uart0.irq) };
   await addDevice(devs, "ns16550a", opts("ns16550a", uart));
-  for (let i = 0; i < m.virtio.count; i++) {
+  // Highest address first, as QEMU lists them: Linux numbers devices in tree order.
+  for (let i = m.virtio.count - 1; i >= 0; i--) {
     const addr = m.virtio.base + BigInt(i) * m.virtio.stride;
     const irq = String(m.virtio.firstIrq + i);
     await addDevice(devs, "virtio_mmio", opts("virtio_mmio", { addr: hex(addr), irq }));
