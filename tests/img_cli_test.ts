@@ -253,3 +253,28 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "emu img convert -c: 1-bit refcounts start a new cluster instead of overflowing",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const text = new TextEncoder().encode("compressible line of text\n".repeat(40000));
+    await Deno.writeFile(`${dir}/t.raw`, text);
+    const opts = ["-c", "-O", "qcow2", "-o", "refcount_bits=1", "t.raw"];
+    const r = await emuImg(["convert", ...opts, "e.qcow2"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match((await qemuImg(["check", "e.qcow2"], dir)).stdout, /No errors were found/);
+    assert.equal((await qemuImg(["compare", "t.raw", "e.qcow2"], dir)).code, 0);
+    const img = await openImage(`${dir}/e.qcow2`) as Qcow2Image;
+    try {
+      assert.throws(
+        () => img.refcounts.set(0, 2),
+        /^EmuError: .*refcount overflow at cluster 0[^\n]*$/,
+      );
+    } finally {
+      img.close();
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
