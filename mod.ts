@@ -31,7 +31,7 @@ export type {
 export { Machine, type Snapshot } from "./core/machine/machine.ts";
 export type { FaultRunEvent, RunEvent, SyscallRunEvent } from "./core/machine/events.ts";
 export type { Accel } from "./core/accel.ts";
-export type { ElfSymbol } from "./core/elf.ts";
+export type { ElfFile, ElfSegment, ElfSymbol } from "./core/elf.ts";
 export { EmuError, GuestFault } from "./core/errors.ts";
 export type { AccessType } from "./core/errors.ts";
 export { Hooks, Scoreboard } from "./core/hooks/hooks.ts";
@@ -55,6 +55,8 @@ export { ExpectTimeout, SerialConsole } from "./core/system/console.ts";
 export type { ExpectOptions, SerialBackend } from "./core/system/console.ts";
 
 // No top-level await: plugins import this module, so it must finish evaluating first.
+export type { LoadedModule, ModuleList, ModuleObserver, ModuleSegment } from "./core/modules.ts";
+
 if (import.meta.main) {
   import("./cli/main.ts").then(async ({ main }) => Deno.exit(await main(Deno.args)));
 }

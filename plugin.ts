@@ -27,6 +27,8 @@
 
 export * from "./mod.ts";
 export {
+  builtinPlugins,
+  builtinTargets,
   type DevicePlugin,
   loadDevicePlugin,
   type MachinePlugin,
@@ -128,3 +130,9 @@ export {
 export * from "./core/block.ts";
 export { SparseMap } from "./core/host_seek.ts";
 export { concatBytes } from "./core/bytes.ts";
+export {
+  LoadedModule,
+  ModuleList,
+  type ModuleObserver,
+  type ModuleSegment,
+} from "./core/modules.ts";

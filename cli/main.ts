@@ -11,6 +11,10 @@ import { systemCommand } from "./system.ts";
 import { fuzzCommand } from "./fuzz.ts";
 import { cminCommand, tminCommand } from "./fuzz_tools.ts";
 import { imgCommand } from "./img/main.ts";
+import config from "../deno.json" with { type: "json" };
+
+/** Denemu's version (from deno.json), as `emu --version` prints it. */
+export const VERSION: string = config.version;
 
 /** One `emu` command. */
 export interface Command {
@@ -64,6 +68,10 @@ export async function main(args: string[]): Promise<number> {
   if (!name || name === "-h" || name === "--help" || name === "help") {
     console.log(help());
     return name ? 0 : 1;
+  }
+  if (name === "--version" || name === "-version") {
+    console.log(`emu version ${VERSION} (Denemu, a QEMU-like emulator in TypeScript)`);
+    return 0;
   }
   const cmd = COMMANDS[name];
   try {

@@ -45,3 +45,17 @@ export function readOption(
   }
   return { name, value: argv[i + 1], next: i + 2 };
 }
+
+/**
+ * Lines of a `help` listing (`-d help`, `-accel help`): a title, then each name and what it is.
+ *
+ * @example
+ * ```ts
+ * import { helpList } from "./options.ts";
+ * console.log(helpList("Log items (comma separated):", { int: "traps and interrupts" }));
+ * ```
+ */
+export function helpList(title: string, items: Record<string, string>): string {
+  const width = Math.max(...Object.keys(items).map((k) => k.length)) + 1;
+  return [title, ...Object.entries(items).map(([k, v]) => `${k.padEnd(width)} ${v}`)].join("\n");
+}

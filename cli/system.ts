@@ -7,9 +7,9 @@
  * @module
  */
 
-import { type Accel, parseAccel } from "../core/accel.ts";
+import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { readOption } from "./options.ts";
+import { helpList, readOption } from "./options.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
 import type { SerialConsole } from "../core/system/console.ts";
 import { parseOptionList, parseSize } from "../core/system/options.ts";
@@ -54,6 +54,8 @@ A guest poweroff through the SiFive test device sets the exit status.`;
 /** Parsed `emu system` command line. */
 export interface SystemArgs {
   help: boolean;
+  /** `-d help` or `-accel help` */
+  helpTopic?: "log" | "accel";
   /** `-M`: the board's name and options, as given */
   machine: string;
   ramSize: bigint;
@@ -105,7 +107,13 @@ const WITH_VALUE = new Set([
   "plugin",
   "gdb",
 ]);
-const LOG_ITEMS = new Set(["int", "in_asm"]);
+/** An `-accel` value of system mode, where there is no lockstep engine. */
+
+/** `-d` log items. */
+const LOG_ITEMS: Record<string, string> = {
+  int: "show traps and interrupts",
+  in_asm: "show the guest code of each translated block",
+};
 
 /**
  * Parses `emu system` arguments (QEMU's single-dash flags).
@@ -154,7 +162,8 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         r.cpu = value;
         break;
       case "accel":
-        r.accel = parseAccel(value!);
+        if (value === "help" || value === "?") r.helpTopic = "accel";
+        else r.accel = parseAccel(value!);
         break;
       case "bios":
       case "kernel":
@@ -191,10 +200,10 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
       }
       case "d":
         for (const item of value!.split(",")) {
-          if (!LOG_ITEMS.has(item)) {
+          if (item === "help" || item === "?") r.helpTopic = "log";
+          else if (!(item in LOG_ITEMS)) {
             throw new EmuError(`-d ${item}: unknown log item`, "use int and/or in_asm");
-          }
-          r.log.add(item);
+          } else r.log.add(item);
         }
         break;
       case "D":
@@ -292,6 +301,13 @@ export async function systemCommand(argv: string[]): Promise<number> {
     console.log(SYSTEM_HELP);
     return 0;
   }
+  if (a.helpTopic === "log") console.log(helpList("Log items (comma separated):", LOG_ITEMS));
+  if (a.helpTopic === "accel") {
+    console.log(
+      helpList("Engines (-accel name):", ACCEL_HELP),
+    );
+  }
+  if (a.helpTopic) return 0;
   // QEMU's -M help and -device help: the built-in plugins and what they are.
   if (parseOptionList(a.machine, true).name === "help") {
     for (const name of builtinPlugins("plugins/machines")) {

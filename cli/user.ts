@@ -4,9 +4,9 @@
  * @module
  */
 
-import { type Accel, parseAccel } from "../core/accel.ts";
+import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { readOption } from "./options.ts";
+import { helpList, readOption } from "./options.ts";
 import { parseSize } from "../core/system/options.ts";
 import {
   builtinPlugins,
@@ -20,8 +20,10 @@ import { debugWithGdb } from "./gdb.ts";
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
   in_asm: "show the guest code of each translated block",
-  cpu: "show the CPU registers before each executed block",
-  exec: "show a trace line for each executed block",
+  cpu: "show the CPU registers before each block the run loop enters (see exec)",
+  exec: "show a trace line for each block the run loop enters: every block with -accel interp; " +
+    "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
+  nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
   int: "show traps and interrupts",
   unimp: "log unimplemented syscalls",
   strace: "log syscalls (same as -strace)",
@@ -35,8 +37,9 @@ Runs a riscv64 Linux program, like qemu-riscv64.
 Options:
   -h                 print this help and exit
   -L path            guest library prefix (default /usr/riscv64-linux-gnu if present)
-  -E VAR=value       set a variable in the guest environment (repeatable)
-  -U VAR             remove a variable from the guest environment (repeatable)
+  -E VAR=value       set a variable in the guest environment (repeatable);
+                     -E VAR passes the host's VAR
+  -U VAR             remove a variable set by -E (repeatable)
   -cpu model         CPU model (rv64, rv32; "-cpu help" lists them)
   -strace            log system calls to stderr (QEMU's format)
   -d item[,...]      log categories ("-d help" lists them)
@@ -52,13 +55,16 @@ Options:
   -0 argv0           argv[0] for the program (default: the program path)
   -g port            wait for gdb on 127.0.0.1:port before the first instruction
 
-The guest environment is the host's, edited by -E and -U.`;
+The guest environment is empty but for what -E sets (unlike qemu-riscv64, which passes the
+host's), so a run does not depend on who starts it; the API's env option is the same.`;
 
 /** Parsed `emu user` command line. */
 export interface UserArgs {
   help: boolean;
   cpuHelp: boolean;
   logHelp: boolean;
+  /** `-accel help` */
+  accelHelp: boolean;
   pluginHelp: boolean;
   /** `-plugin` specs, in order */
   plugins: string[];
@@ -66,7 +72,9 @@ export interface UserArgs {
   args: string[];
   sysroot?: string;
   root?: string;
-  set: [string, string][];
+  /** `-E`: a name and its value (undefined: the host's value) */
+  set: [string, string | undefined][];
+  /** `-U` */
   unset: string[];
   cpu?: string;
   strace: boolean;
@@ -114,6 +122,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
     help: false,
     cpuHelp: false,
     logHelp: false,
+    accelHelp: false,
     pluginHelp: false,
     plugins: [],
     args: [],
@@ -157,8 +166,8 @@ export function parseUserArgs(argv: string[]): UserArgs {
         break;
       case "E": {
         const k = value!.indexOf("=");
-        if (k <= 0) throw new EmuError(`-E ${value}: expected VAR=value`);
-        r.set.push([value!.slice(0, k), value!.slice(k + 1)]);
+        if (k === 0) throw new EmuError(`-E ${value}: expected VAR=value or VAR`);
+        r.set.push(k < 0 ? [value!, undefined] : [value!.slice(0, k), value!.slice(k + 1)]);
         break;
       }
       case "U":
@@ -193,7 +202,8 @@ export function parseUserArgs(argv: string[]): UserArgs {
         r.maxMemory = parseSize(value!, "--max-memory");
         break;
       case "accel":
-        r.accel = parseAccel(value!);
+        if (value === "help" || value === "?") r.accelHelp = true;
+        else r.accel = parseAccel(value!);
         break;
       case "g":
         if (!/^\d+$/.test(value!) || Number(value) > 65535) {
@@ -212,17 +222,24 @@ export function parseUserArgs(argv: string[]): UserArgs {
   return r;
 }
 
-/** The host environment the guest inherits: empty without --allow-env (add with -E). */
+/** The host environment `-E VAR` reads from: empty without --allow-env. */
 function hostEnv(): Record<string, string> {
   const granted = Deno.permissions.querySync({ name: "env" }).state === "granted";
   return granted ? Deno.env.toObject() : {};
 }
 
-/** The guest environment: the host's, with `-U` removals and `-E` settings applied. */
+/**
+ * The guest environment: what `-E` sets (`-E VAR` takes `host`'s value),
+ * less what `-U` removes. Nothing else of the host's: a run is the same
+ * whoever starts it (a shell, `deno task`, a test), as with the API.
+ */
 export function guestEnv(host: Record<string, string>, a: UserArgs): string[] {
-  const env = new Map(Object.entries(host));
+  const env = new Map<string, string>();
+  for (const [k, v] of a.set) {
+    const value = v ?? host[k];
+    if (value !== undefined) env.set(k, value);
+  }
   for (const u of a.unset) env.delete(u);
-  for (const [k, v] of a.set) env.set(k, v);
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
@@ -254,8 +271,11 @@ export async function userCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (a.logHelp) {
-    print("Log items (comma separated):");
-    for (const [k, v] of Object.entries(LOG_CATEGORIES)) print(`${k.padEnd(8)} ${v}`);
+    print(helpList("Log items (comma separated):", LOG_CATEGORIES));
+    return 0;
+  }
+  if (a.accelHelp) {
+    print(helpList("Engines (-accel name):", ACCEL_HELP));
     return 0;
   }
   if (a.pluginHelp) {

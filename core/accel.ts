@@ -44,6 +44,14 @@ export function useAccel(cpu: CpuCore, accel: Accel): void {
     : interpreterBackend;
 }
 
+/** What each engine is, for `-accel help`. */
+export const ACCEL_HELP: Record<Accel, string> = {
+  jit:
+    "WebAssembly JIT (default; tcg is accepted for it): hot blocks compiled into chained regions",
+  interp: "the reference IR interpreter: one block at a time",
+  lockstep: "both, compared block by block (user mode)",
+};
+
 /** Parses an `-accel` value; throws EmuError naming the choices. */
 export function parseAccel(name: string): Accel {
   const a = ACCELS[name];

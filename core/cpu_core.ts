@@ -74,6 +74,8 @@ export class CpuCore implements RegisterAccess {
   readonly extraHelpers: HelperDef[] = [];
   readonly #globalSlots: Int32Array;
   readonly #pcSlot: number;
+  /** Where the block that the last run cut short goes on, if it does. */
+  #resume: { whole: TranslationBlock; first: number; pc: bigint } | null = null;
 
   constructor(readonly target: TargetArch, readonly mem: GuestMemory) {
     this.host = mem.host;
@@ -152,7 +154,8 @@ export class CpuCore implements RegisterAccess {
   /**
    * Runs until a trap, until exactly `budget` more instructions
    * have retired, or until a stop is requested. Budgets are exact: the last
-   * TB is cut short when needed.
+   * TB is cut short when needed, and the next run goes on with the rest of
+   * that block, so hooks see one block either way.
    */
   run(budget: number): RunExit {
     const stopAt = this.icount + budget;
@@ -160,9 +163,12 @@ export class CpuCore implements RegisterAccess {
     this.stopRequested = false;
     while (this.icount < stopAt) {
       const flags = this.target.tbFlags(this);
-      let tb = tbs.lookup(this.#pcKey(), flags) ?? tbs.get(this.pc, flags);
       const left = stopAt - this.icount;
-      if (tb.insns.length > left) tb = tbs.translateOnce(tb.pc, flags, left);
+      let tb = this.#rest(flags, left);
+      if (!tb) {
+        tb = tbs.lookup(this.#pcKey(), flags) ?? tbs.get(this.pc, flags);
+        if (tb.insns.length > left) tb = this.#cut(tb, 0, left);
+      }
       tb.execCount++;
       this.icount += this.backend.exec(this, tb, left);
       this.inFlight = 0;
@@ -170,10 +176,32 @@ export class CpuCore implements RegisterAccess {
       const trap = this.trap;
       if (trap) {
         this.trap = null;
+        this.#resume = null;
         return { reason: "trap", trap };
       }
       if (this.stopRequested) return { reason: "stop" };
     }
     return { reason: "budget" };
+  }
+
+  /** The rest (at most `left` instructions) of the block the last run cut, when the pc is there. */
+  #rest(flags: number, left: number): TranslationBlock | undefined {
+    const r = this.#resume;
+    if (!r) return undefined;
+    this.#resume = null;
+    if (r.whole.flags !== flags || this.pc !== r.pc) return undefined;
+    const whole = r.whole.valid ? r.whole : this.tbs.get(r.whole.pc, flags);
+    if (whole.insns[r.first]?.pc !== r.pc) return undefined;
+    return this.#cut(whole, r.first, Math.min(left, whole.insns.length - r.first));
+  }
+
+  /** A TB of `count` instructions of `whole` from `first`; remembers where the rest starts. */
+  #cut(whole: TranslationBlock, first: number, count: number): TranslationBlock {
+    const part = this.tbs.translatePart(whole, first, count);
+    const next = first + part.insns.length;
+    this.#resume = next < whole.insns.length
+      ? { whole, first: next, pc: whole.insns[next].pc }
+      : null;
+    return part;
   }
 }

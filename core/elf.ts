@@ -16,12 +16,19 @@ export const PF_X = 1, PF_W = 2, PF_R = 4;
 
 /** One program header. */
 export interface ElfSegment {
+  /** p_type (1 = PT_LOAD) */
   type: number;
+  /** p_flags: PF_X, PF_W, PF_R */
   flags: number;
+  /** p_offset: where its bytes start in the file */
   offset: number;
+  /** p_vaddr: its address before relocation */
   vaddr: bigint;
+  /** p_filesz: bytes from the file */
   filesz: number;
+  /** p_memsz: bytes in memory (the rest is zero) */
   memsz: bigint;
+  /** p_align */
   align: bigint;
 }
 
@@ -52,12 +59,19 @@ export interface ElfFile {
   elfClass: 1 | 2;
   /** e_type: {@linkcode ET_EXEC} or {@linkcode ET_DYN} */
   type: number;
+  /** e_machine (243 = RISC-V) */
   machine: number;
+  /** e_flags */
   flags: number;
+  /** e_entry */
   entry: bigint;
+  /** e_phoff: where the program headers start */
   phoff: number;
+  /** e_phentsize: the size of one program header */
   phentsize: number;
+  /** e_phnum: how many program headers there are */
   phnum: number;
+  /** every program header */
   segments: ElfSegment[];
   /** the PT_LOAD segments, in address order */
   loads: ElfSegment[];

@@ -14,11 +14,13 @@
 import { EmuError } from "./errors.ts";
 import type { TargetArch } from "./target.ts";
 import type { Hooks } from "./hooks/hooks.ts";
+import type { ModuleList } from "./modules.ts";
 import type { Vcpu } from "./hooks/vcpu.ts";
 import type { Device, DeviceContext } from "./system/device.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./system/machine.ts";
 import type { DeviceOptions } from "./system/options.ts";
 import type { BlockFormatPlugin } from "./block.ts";
+import PLUGIN_INDEX from "./plugin_index.json" with { type: "json" };
 
 /**
  * The plugin API version this build of Denemu implements. Version 2: one
@@ -138,6 +140,8 @@ export interface ToolContext {
    * its executable segments and its entry point.
    */
   binary?: ToolBinary;
+  /** The loaded modules (program, libraries; kernel and firmware images in system mode). */
+  modules?: ModuleList;
   /**
    * Ends the guest now with exit status `status`, as a QEMU plugin calling
    * `exit()` does; exit callbacks still run. From a callback registered with
@@ -258,9 +262,9 @@ export async function installToolPlugin(spec: string, ctx: ToolContext): Promise
 }
 
 /**
- * The names of the plugins shipped in `folder` of the project: its folders
- * (targets, machines) or its `.ts` files not starting with `_` (devices,
- * tools), sorted.
+ * The names of the plugins shipped in `folder` of the project, sorted, from
+ * the generated index `core/plugin_index.json` (`deno task plugins`), so that
+ * they are found without listing a directory (also when imported from a URL).
  *
  * @example
  * ```ts
@@ -271,14 +275,7 @@ export async function installToolPlugin(spec: string, ctx: ToolContext): Promise
 export function builtinPlugins(
   folder: "targets" | "plugins/machines" | "plugins/devices" | "plugins/tools" | "plugins/block",
 ): string[] {
-  const names: string[] = [];
-  for (const e of Deno.readDirSync(new URL(`${folder}/`, ROOT))) {
-    if (e.isDirectory) names.push(e.name);
-    else if (e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_")) {
-      names.push(e.name.slice(0, -3));
-    }
-  }
-  return names.sort();
+  return [...PLUGIN_INDEX[folder]];
 }
 
 /** Targets shipped with Denemu: the folders of `targets/`. */

@@ -32,6 +32,20 @@ export interface TranslationBlock {
    * their own data per TB (a `WeakMap` keyed by the TB).
    */
   valid: boolean;
+  /** Set when this TB runs only part of a block (see {@linkcode TbCache.translatePart}). */
+  readonly part?: BlockPart;
+}
+
+/**
+ * Where a partial TB sits in the whole block it was cut from: the run loop
+ * cuts a block where an instruction budget ends and runs the rest later, and
+ * instrumentation sees the whole block so that the cut stays invisible.
+ */
+export interface BlockPart {
+  /** the whole (cached) block */
+  readonly whole: TranslationBlock;
+  /** index in `whole.insns` of the part's first instruction */
+  readonly first: number;
 }
 
 /**
@@ -41,8 +55,11 @@ export interface TranslationBlock {
  * rely on running before or after another.
  */
 export interface TranslationObserver {
-  /** Before the TB is created: may add ops to `ir` (and raise `ir.numTemps`). */
-  instrument?(ir: IrBlock, insns: InsnInfo[], pc: bigint): void;
+  /**
+   * Before the TB is created: may add ops to `ir` (and raise `ir.numTemps`).
+   * `part` is set when the TB runs only part of a block.
+   */
+  instrument?(ir: IrBlock, insns: InsnInfo[], pc: bigint, part?: BlockPart): void;
   /** After the TB is built. */
   onBlock?(tb: TranslationBlock): void;
   /** After a cached TB was dropped (its code was written): free what belongs to it. */
@@ -118,11 +135,11 @@ export class TbCache {
   }
 
   /**
-   * Translates a TB of at most `maxInsns` instructions without caching it
-   * (exact instruction budgets, single steps).
+   * Translates `count` instructions of `whole` from its instruction `first`
+   * without caching them (exact instruction budgets, single steps).
    */
-  translateOnce(pc: bigint, flags: number, maxInsns: number): TranslationBlock {
-    return this.#build(pc, flags, maxInsns);
+  translatePart(whole: TranslationBlock, first: number, count: number): TranslationBlock {
+    return this.#build(whole.insns[first].pc, whole.flags, count, { whole, first });
   }
 
   #translate(pc: bigint, flags: number): TranslationBlock {
@@ -139,7 +156,7 @@ export class TbCache {
     return tb;
   }
 
-  #build(pc: bigint, flags: number, maxInsns: number): TranslationBlock {
+  #build(pc: bigint, flags: number, maxInsns: number, part?: BlockPart): TranslationBlock {
     const ir = new IrBuilder(this.target.state.globals.length);
     const insns: InsnInfo[] = [];
     const firstPage = pageNumber(pc);
@@ -186,7 +203,7 @@ export class TbCache {
     };
     this.target.translate(ctx);
     const block = ir.finish();
-    for (const o of observers) o.instrument?.(block, insns, pc);
+    for (const o of observers) o.instrument?.(block, insns, pc, part);
     const tb: TranslationBlock = {
       pc,
       flags,
@@ -195,6 +212,7 @@ export class TbCache {
       pages,
       execCount: 0,
       valid: true,
+      part,
     };
     this.translated++;
     for (const o of observers) o.onBlock?.(tb);

@@ -97,7 +97,8 @@ if (import.meta.main) {
   });
   const status = await m.runToExit();
   const ran = [...blocks.values()].filter((b) => b.sb.get() > 0n);
-  const funcs = functionCoverage(m.symbols, ran.map((b) => [b.pc, b.size]));
+  const symbols = m.modules.list[0]?.symbols ?? []; // the program's, at their run-time (PIE) addresses
+  const funcs = functionCoverage(symbols, ran.map((b) => [b.pc, b.size]));
   const reached = funcs.filter((f) => f.covered > 0);
   const pct = (a: number, b: number) => (b ? (100 * a / b).toFixed(1) : "0.0");
   const codeBytes = ran.reduce((n, b) => n + b.size, 0);

@@ -23,6 +23,7 @@ import {
   unescapeBinary,
 } from "../core/gdb/packet.ts";
 import { gdbToLinuxSignal, linuxToGdbSignal } from "../core/gdb/signals.ts";
+import { installed } from "./util/installed.ts";
 
 const BIN = new URL("./guests/bin/", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -382,7 +383,8 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     assertEquals((await c.next()).kind, "nack");
     assertEquals(
       await c.request("qSupported:swbreak+"),
-      "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;swbreak+;vContSupported+",
+      "PacketSize=4000;qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;" +
+        "QStartNoAckMode+;swbreak+;vContSupported+",
     );
     assertEquals(await c.request("QStartNoAckMode"), "OK");
     c.noAck = true;
@@ -426,15 +428,6 @@ Deno.test("server: detach lets the guest run on; a closed listener ends serve()"
 });
 
 // ---- real gdb ----
-
-function installed(cmd: string): boolean {
-  try {
-    return new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 const GDB = installed("gdb-multiarch");
 const QEMU = installed("qemu-riscv64");
@@ -541,6 +534,38 @@ Deno.test({
     const stops = (s: string) => s.split("\n").filter((l) => /signal|exited/.test(l));
     assertEquals(stops(ours.gdb), stops(qemu.gdb));
     assert(ours.gdb.includes("Program terminated with signal SIGSEGV"), ours.gdb);
+  },
+});
+
+Deno.test({
+  name:
+    "gdb-multiarch: a dynamic PIE program: break in main and in libc, bt, info sharedlibrary, as with qemu-riscv64 -g",
+  ignore: !GDB || !QEMU,
+  async fn() {
+    const sysroot = "/usr/riscv64-linux-gnu";
+    const cmds = [
+      `set sysroot ${sysroot}`,
+      "break main",
+      "continue",
+      "bt",
+      "info sharedlibrary",
+      "break puts",
+      "continue",
+      "bt",
+      "continue",
+    ];
+    const prog = `${BIN}hello.dynamic.O2`;
+    const ours = await gdbSession(EMU, prog, cmds);
+    const qemu = await gdbSession(["qemu-riscv64", "-L", sysroot, "-g", "PORT"], prog, cmds);
+    const lines = (s: string) =>
+      s.replace(/\(process 1\)|\(Remote target\)/, "").split("\n").filter((l) =>
+        /^(Breakpoint|#\d|0x|\[Inferior)/.test(l)
+      );
+    assert(ours.gdb.includes("Breakpoint 1, main ()"), ours.gdb);
+    assert(/in puts \(\) from .*libc\.so\.6/.test(ours.gdb), ours.gdb);
+    assert(/libc\.so\.6$/m.test(ours.gdb), ours.gdb);
+    assertEquals(lines(ours.gdb), lines(qemu.gdb));
+    assertEquals(ours.emuOut, "Hello, world!\n");
   },
 });
 

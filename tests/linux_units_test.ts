@@ -215,7 +215,22 @@ Deno.test("emu user: QEMU-style flags", () => {
   assertEquals(a.root, "/tmp");
   assertEquals(a.program, "prog");
   assertEquals(a.args, ["-L", "x"]);
-  assertEquals(guestEnv({ HOME: "/h", B: "2" }, a), ["B=2", "A=1=2"]);
+  // the guest environment is what -E sets, nothing of the host's unless asked (-E VAR)
+  assertEquals(guestEnv({ HOME: "/h", B: "2" }, a), ["A=1=2"]);
+  const b = parseUserArgs([
+    "-E",
+    "B",
+    "-E",
+    "C=3",
+    "-E",
+    "NOT_ON_HOST",
+    "-E",
+    "D=4",
+    "-U",
+    "D",
+    "p",
+  ]);
+  assertEquals(guestEnv({ HOME: "/h", B: "2" }, b), ["B=2", "C=3"]);
   throws(() => parseUserArgs(["-nope"]), EmuError);
   throws(() => parseUserArgs(["-d", "bogus", "p"]), EmuError);
   throws(() => parseUserArgs(["-L"]), EmuError);

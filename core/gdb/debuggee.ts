@@ -61,4 +61,11 @@ export interface Debuggee extends RegisterFile {
   detach(): void;
   /** Whether the program is over. */
   readonly exited: boolean;
+  /**
+   * The auxiliary vector the program started with (user mode): gdb finds a
+   * PIE program's load address (AT_ENTRY) and the dynamic loader (AT_BASE) in it.
+   */
+  auxv?(): Uint8Array;
+  /** The path of the program (user mode), for gdb's `qXfer:exec-file:read`. */
+  execFile?(): string;
 }

@@ -241,7 +241,9 @@ export class GdbHandler {
   #query(cmd: string): string | Uint8Array {
     if (cmd.startsWith("qSupported")) {
       this.#swbreak = cmd.includes("swbreak+");
+      const d = this.debuggee;
       return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;` +
+        (d.auxv ? "qXfer:auxv:read+;" : "") + (d.execFile ? "qXfer:exec-file:read+;" : "") +
         "QStartNoAckMode+;swbreak+;vContSupported+";
     }
     if (cmd === "QStartNoAckMode") {
@@ -249,6 +251,13 @@ export class GdbHandler {
       return "OK";
     }
     if (cmd.startsWith("qXfer:features:read:")) return this.#features(cmd.slice(20));
+    const [, object, annex, range] = /^qXfer:(auxv|exec-file):read:([^:]*):(.*)$/.exec(cmd) ?? [];
+    if (object === "auxv" && this.debuggee.auxv && annex === "") {
+      return xferChunk(this.debuggee.auxv(), range);
+    }
+    if (object === "exec-file" && this.debuggee.execFile) {
+      return xferChunk(new TextEncoder().encode(this.debuggee.execFile()), range);
+    }
     // 0: the stub started the process, so gdb kills it on quit (as with qemu-user)
     if (cmd === "qAttached" || cmd.startsWith("qAttached:")) return "0";
     if (cmd === "qC") return `QC${THREAD}`;
@@ -262,16 +271,22 @@ export class GdbHandler {
   #features(arg: string): string | Uint8Array {
     const colon = arg.lastIndexOf(":");
     if (arg.slice(0, colon) !== "target.xml") return "E00";
-    const [offset, length] = arg.slice(colon + 1).split(",").map((x) => parseInt(x, 16));
     this.#xml ??= new TextEncoder().encode(targetXml(this.debuggee.target, this.registers));
-    const chunk = this.#xml.subarray(offset, offset + Math.min(length, PACKET_SIZE - 8));
-    const last = offset + chunk.length >= this.#xml.length;
-    const esc = escapeBinary(chunk);
-    const out = new Uint8Array(esc.length + 1);
-    out[0] = last ? 0x6c : 0x6d; // "l" or "m"
-    out.set(esc, 1);
-    return out;
+    return xferChunk(this.#xml, arg.slice(colon + 1));
   }
+}
+
+/** The reply to a qXfer read of `data` at "offset,length": "m" or "l" (last) and the bytes. */
+function xferChunk(data: Uint8Array, range: string): Uint8Array {
+  const [offset, length] = range.split(",").map((x) => parseInt(x, 16));
+  if (!(offset >= 0) || !(length >= 0)) throw new RangeError(`bad qXfer range "${range}"`);
+  const chunk = data.subarray(offset, offset + Math.min(length, PACKET_SIZE - 8));
+  const last = offset + chunk.length >= data.length;
+  const esc = escapeBinary(chunk);
+  const out = new Uint8Array(esc.length + 1);
+  out[0] = last ? 0x6c : 0x6d; // "l" or "m"
+  out.set(esc, 1);
+  return out;
 }
 
 /** Parses "addr,length" (hex). */

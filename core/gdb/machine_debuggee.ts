@@ -57,6 +57,16 @@ export class MachineDebuggee implements Debuggee {
     return this.#exitStatus;
   }
 
+  /** The auxiliary vector the program started with (empty in system mode). */
+  auxv(): Uint8Array {
+    return machineDriver(this.machine).auxv ?? new Uint8Array(0);
+  }
+
+  /** The program's path (empty in system mode). */
+  execFile(): string {
+    return machineDriver(this.machine).exePath ?? "";
+  }
+
   /** Reads a register by canonical name. */
   readReg(name: string): bigint {
     return this.machine.readReg(name);

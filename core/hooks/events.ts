@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { LoadedModule } from "../modules.ts";
+
 /**
  * A system call about to run. `skip(ret)` suppresses it and sets its return value.
  *
@@ -87,6 +89,8 @@ export interface HookEventMap {
   flush: Record<string, never>;
   /** the guest exited or powered off with `status` */
   exit: { status: number };
+  /** an ELF image was mapped (user mode: the program, ld.so, each shared library) */
+  module_load: { module: LoadedModule };
 }
 
 /**

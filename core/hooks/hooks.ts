@@ -12,6 +12,7 @@ import type { CpuCore } from "../cpu_core.ts";
 import { EmuError, GuestFault } from "../errors.ts";
 import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
+import type { BlockPart } from "../tb.ts";
 import {
   type CallbackHelpers,
   emptyPoint,
@@ -214,6 +215,8 @@ export class Hooks {
   #callbacks: ((vcpu: Vcpu) => void)[] = [];
   #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
   readonly #helpers: CallbackHelpers;
+  /** The instrumentation of each translated block, by its instruction list. */
+  #plans = new WeakMap<InsnInfo[], InjectionPlan | null>();
   /** Names code addresses for `InsnHandle.symbol` (set by the run layer that knows the program). */
   symbolizer: (pc: bigint) => string | undefined = () => undefined;
 
@@ -275,8 +278,8 @@ export class Hooks {
     };
     cpu.traceCallback = (id) => this.#callbacks[id](vcpu);
     cpu.tbs.observers.push({
-      instrument: (ir, insns, pc) => {
-        const plan = this.#plan(insns, pc);
+      instrument: (ir, insns, pc, part) => {
+        const plan = part ? this.#partPlan(part, insns.length) : this.#wholePlan(insns, pc);
         if (plan) injectInstrumentation(ir, plan, this.#helpers, cpu.target.state.globals.length);
       },
       onFlush: () => {
@@ -353,6 +356,35 @@ export class Hooks {
   #changed(): void {
     this.cpu.tbs.flush();
     this.cpu.exitRequest = true;
+  }
+
+  /** The plan of a whole block, kept for the parts of it that budgets cut (see `#partPlan`). */
+  #wholePlan(insns: InsnInfo[], pc: bigint): InjectionPlan | null {
+    const plan = this.#plan(insns, pc);
+    this.#plans.set(insns, plan);
+    return plan;
+  }
+
+  /**
+   * The plan of `count` instructions of a block from its instruction `first`:
+   * the whole block's, cut to those instructions (block entry: in the first
+   * part only). Hooks saw the whole block once, so a cut is invisible to them.
+   */
+  #partPlan({ whole, first }: BlockPart, count: number): InjectionPlan | null {
+    const plan = this.#plans.has(whole.insns)
+      ? this.#plans.get(whole.insns)!
+      : this.#wholePlan(whole.insns, whole.pc);
+    if (!plan) return null;
+    const cut = <T>(points: Map<number, T>) => {
+      const out = new Map<number, T>();
+      for (const [i, p] of points) {
+        if (i === -1 ? first === 0 : i >= first && i < first + count) {
+          out.set(i === -1 ? -1 : i - first, p);
+        }
+      }
+      return out;
+    };
+    return { before: cut(plan.before), mem: cut(plan.mem) };
   }
 
   #plan(insns: InsnInfo[], pc: bigint): InjectionPlan | null {

@@ -13,6 +13,7 @@ import { Hooks } from "../hooks/hooks.ts";
 import { EmuError, GuestFault, hex } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
 import { VirtualClock } from "../clock.ts";
+import { ModuleList } from "../modules.ts";
 import { targetForCpu, targetForElf } from "../plugin.ts";
 import type { LinuxAbi, TargetArch } from "../target.ts";
 import { type Trap, TrapKind } from "../trap.ts";
@@ -54,7 +55,7 @@ export interface LinuxProcessOptions {
   args?: string[];
   /** argv[0] (default: `program` as given) */
   argv0?: string;
-  /** the environment as "NAME=value" strings (default: none) */
+  /** the environment as "NAME=value" strings (default: none; the CLI's `-E` sets the same) */
   env?: string[];
   /** host directory the guest starts in (default: Deno.cwd(); "/" under `root`) */
   cwd?: string;
@@ -159,6 +160,10 @@ export class LinuxProcess {
   programPath = "";
   /** what was added to the program's ELF addresses when it was loaded (non-zero for PIE) */
   loadBias = 0n;
+  /** The ELF images mapped: the program, its dynamic loader, the shared libraries. */
+  readonly modules: ModuleList = new ModuleList();
+  /** The auxiliary vector given to the program, as the bytes on its stack (gdb reads it). */
+  auxv: Uint8Array = new Uint8Array();
   #pending: Extract<ProcessEvent, { kind: "syscall" }> | null = null;
   #pendingSkip: bigint | null = null;
   /**
@@ -244,6 +249,10 @@ export class LinuxProcess {
     const as = p.as;
     const main = elf.type === ET_DYN ? loadAnywhere(as, elf, as.mmapBase) : loadImage(as, elf, 0n);
     p.loadBias = main.bias;
+    p.modules.observers.push({
+      onLoad: (module) => p.hooks.events.emit("module_load", { module }),
+    });
+    p.modules.add(realProg, elf, main.bias);
     as.brkStart = as.brk = pageUp(main.end);
     if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
     const stackTop = mapStack(as, as.mmapBase);
@@ -265,6 +274,7 @@ export class LinuxProcess {
       }
       const img = loadAnywhere(as, ielf, as.mmapBase);
       interpBase = img.bias;
+      p.modules.add(ipath, ielf, img.bias);
       entry = img.entry;
     }
     p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline, as.mmapBase);
@@ -293,6 +303,7 @@ export class LinuxProcess {
       auxv,
     });
     p.cpu.setGlobal(p.abi.spReg, sp);
+    p.auxv = readAuxv(p.mem, sp, target.xlen / 8);
     p.cpu.pc = entry;
     p.#setupStdio(opts);
     p.#setupLogging();
@@ -325,13 +336,15 @@ export class LinuxProcess {
     if (!log) return;
     const inner = this.cpu.backend;
     const exec = log.categories.has("exec"), cpuRegs = log.categories.has("cpu");
-    if (exec || cpuRegs) {
+    const nochain = log.categories.has("nochain");
+    if (exec || cpuRegs || nochain) {
       this.cpu.backend = {
         name: inner.name,
         exec: (cpu, tb, budget) => {
-          if (exec) log.write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
+          if (exec && !tb.part?.first) log.write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
           if (cpuRegs) log.write(dumpRegisters(cpu));
-          return inner.exec(cpu, tb, budget);
+          // nochain: a budget of one block makes the JIT come back after each block.
+          return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insns.length) : budget);
         },
       };
     }
@@ -612,4 +625,14 @@ function dumpRegisters(cpu: CpuCore): string {
   const rows: string[] = [];
   for (let i = 0; i < cells.length; i += 4) rows.push(" " + cells.slice(i, i + 4).join(" "));
   return rows.join("\n");
+}
+
+/** The auxiliary vector of a fresh stack at `sp`: after argc, argv, envp, up to and with AT_NULL. */
+function readAuxv(mem: GuestMemory, sp: bigint, ptrSize: number): Uint8Array {
+  const word = (at: bigint) => mem.load(at, ptrSize, false);
+  let at = sp + BigInt(ptrSize) * (word(sp) + 2n); // argc, argv[], NULL
+  while (word(at) !== 0n) at += BigInt(ptrSize); // envp[]
+  const start = at += BigInt(ptrSize);
+  while (word(at) !== 0n) at += BigInt(2 * ptrSize);
+  return mem.readBytes(start, Number(at - start) + 2 * ptrSize);
 }

@@ -6,6 +6,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
+import { type ElfFile, parseElf } from "../elf.ts";
 import { MAP, PAGE } from "./mm.ts";
 import { int, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -27,7 +28,30 @@ function mmap(p: LinuxProcess, a: bigint[]): bigint {
     contents = new Uint8Array(n);
     if (n) f.pread(contents, Number(offset));
   }
-  return p.as.mmap(addr, length, prot, flags, contents);
+  const at = p.as.mmap(addr, length, prot, flags, contents);
+  const path = flags & MAP.ANONYMOUS ? undefined : p.fds.get(fd).guestPath;
+  if (prot & PROT_EXEC && path) noteExecMapping(p, path, at, offset);
+  return at;
+}
+
+const PROT_EXEC = 4;
+
+/**
+ * Records the module of an executable file mapping (the dynamic loader
+ * mapping a shared library's code): its load bias is where the PT_LOAD
+ * segment at file `offset` landed. Files that are not ELF images are no module.
+ */
+function noteExecMapping(p: LinuxProcess, guestPath: string, at: bigint, offset: bigint): void {
+  let host: string, elf: ElfFile;
+  try {
+    host = Deno.realPathSync(p.paths.toHost(guestPath));
+    if (p.modules.list.some((m) => m.path === host)) return;
+    elf = parseElf(Deno.readFileSync(host), guestPath);
+  } catch {
+    return;
+  }
+  const seg = elf.loads.find((s) => (BigInt(s.offset) & ~(PAGE - 1n)) === offset);
+  if (seg) p.modules.add(host, elf, at - (seg.vaddr & ~(PAGE - 1n)));
 }
 
 function flushCode(p: LinuxProcess): number {

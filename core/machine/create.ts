@@ -191,7 +191,9 @@ async function userDriver(opts: UserOptions, machine: () => Machine): Promise<Ma
     ...rest,
     accel: opts.accel ?? "jit",
     seed: seed === undefined ? undefined : BigInt(seed),
-    stdin: typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
+    stdin: typeof stdin === "string" && stdin !== "inherit"
+      ? new TextEncoder().encode(stdin)
+      : stdin,
     stdout: sink(stdout, 1, machine),
     stderr: sink(stderr, 2, machine),
     log: log && { categories: new Set(log.categories), write: log.write },
@@ -266,6 +268,7 @@ export function installTool(m: Machine, spec: string, out: (text: string) => voi
     onExit: (cb) => m.onExit(cb),
     symbol: (pc) => m.symbolAt(pc),
     binary: d.binary(),
+    modules: d.modules,
     exit: (status) => {
       d.end(status, null);
       vcpu.stop();

@@ -6,8 +6,8 @@
  * @module
  */
 
+import type { ModuleList } from "../modules.ts";
 import type { CpuCore } from "../cpu_core.ts";
-import type { ElfSymbol } from "../elf.ts";
 import type { Hooks } from "../hooks/hooks.ts";
 import type { Vcpu } from "../hooks/vcpu.ts";
 import type { SerialConsole } from "../system/console.ts";
@@ -49,8 +49,12 @@ export interface MachineDriver {
   wake(): void;
   /** Ends the guest with `status` (a tool's exit, gdb's kill). */
   end(status: number, signal: number | null): void;
-  /** The guest's ELF symbols (values as loaded). */
-  symbols(): ElfSymbol[];
+  /** The loaded ELF images: program, ld.so and libraries, or the -bios/-kernel files. */
+  readonly modules: ModuleList;
+  /** The auxiliary vector the program started with (user mode, for gdb). */
+  readonly auxv?: Uint8Array;
+  /** The program's path as the guest sees it (user mode, for gdb). */
+  readonly exePath?: string;
   /** The main program (user mode) or kernel image, for tools. */
   binary(): ToolBinary | undefined;
   /** Maps zeroed memory (user mode). */

@@ -38,5 +38,8 @@ export function logInAsm(
   symbolAt: (pc: bigint) => string | undefined,
   write: (text: string) => void,
 ): void {
-  cpu.tbs.observers.push({ onBlock: (tb) => write(formatInAsm(tb, cpu.target, symbolAt)) });
+  // The rest of a block that an instruction budget cut is logged with its whole block.
+  cpu.tbs.observers.push({
+    onBlock: (tb) => tb.part || write(formatInAsm(tb, cpu.target, symbolAt)),
+  });
 }

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { ModuleList } from "../modules.ts";
 import { concatBytes } from "../bytes.ts";
 import type { ElfSymbol } from "../elf.ts";
 import { EmuError } from "../errors.ts";
@@ -19,7 +20,6 @@ import type { HookId, Hooks } from "../hooks/hooks.ts";
 import type { SerialConsole } from "../system/console.ts";
 import type { MachineDriver, ModeSnapshot } from "./driver.ts";
 import type { RunEvent } from "./events.ts";
-import { symbolAt } from "./symbols.ts";
 import { restoreSnapshot, saveSnapshot, takeSnapshot } from "./snapshots.ts";
 
 /** Instructions per slice of an awaited run. */
@@ -76,7 +76,6 @@ export class Machine {
   #watches = new Map<number, Watch>();
   #nextWatch = 1;
   #atExit: (() => void)[] = [];
-  #symbols: ElfSymbol[] | null = null;
   #finished = false;
   #stopping = false;
 
@@ -162,23 +161,29 @@ export class Machine {
     this.#driver.mapMemory(addr, length, p);
   }
 
-  /** The named ELF symbols of the program (user mode) or the -bios/-kernel ELF files, as loaded. */
+  /**
+   * The loaded ELF images, each with its path, load base, segments and
+   * symbols: in user mode the program, its dynamic loader and each shared
+   * library as it is mapped (`hooks.on("module_load")` tells when); in system
+   * mode the -bios and -kernel ELF files.
+   */
+  get modules(): ModuleList {
+    return this.#driver.modules;
+  }
+
+  /** The named ELF symbols of every module, at their run-time addresses. */
   get symbols(): readonly ElfSymbol[] {
-    return this.#symbolTable();
+    return this.modules.list.flatMap((m) => m.symbols);
   }
 
-  /** The address of ELF symbol `name` (the program, or the -bios/-kernel ELF files). */
+  /** The address of ELF symbol `name`: in the program, else the first module that has it. */
   symbol(name: string): bigint | undefined {
-    return this.#symbolTable().find((s) => s.name === name)?.value;
+    return this.modules.symbol(name);
   }
 
-  /** The function symbol containing `pc`, as `name+0xoff`, if known. */
+  /** The symbol containing `pc` in any module, as `name` or `name+0xoff`, if known. */
   symbolAt(pc: bigint): string | undefined {
-    return symbolAt(this.#symbolTable(), pc);
-  }
-
-  #symbolTable(): ElfSymbol[] {
-    return this.#symbols ??= this.#driver.symbols();
+    return this.modules.symbolAt(pc);
   }
 
   /** Stops before the instruction at `pc` runs (any privilege mode in system mode). */

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ModuleList } from "../modules.ts";
 import type { ElfSymbol } from "../elf.ts";
 import { parseElf } from "../elf.ts";
 import { EmuError, InternalError } from "../errors.ts";
@@ -134,8 +135,8 @@ export class SystemDriver implements MachineDriver {
     this.wake();
   }
 
-  symbols(): ElfSymbol[] {
-    return this.#images.flatMap((i) => i.symbols);
+  get modules(): ModuleList {
+    return this.sys.modules;
   }
 
   /** The kernel (the last ELF image given), as tools see the main program. */

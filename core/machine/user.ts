@@ -6,13 +6,13 @@
  * @module
  */
 
-import type { ElfSymbol } from "../elf.ts";
+import type { ModuleList } from "../modules.ts";
 import type { LinuxProcess } from "../linux/process.ts";
 import type { ToolBinary } from "../plugin.ts";
 import { TrapKind } from "../trap.ts";
 import type { MachineDriver } from "./driver.ts";
 import type { RunEvent } from "./events.ts";
-import { loadedBounds, loadedSymbols } from "./symbols.ts";
+import { loadedBounds } from "./symbols.ts";
 
 /** A {@linkcode MachineDriver} over a {@linkcode LinuxProcess}. */
 export class UserDriver implements MachineDriver {
@@ -91,9 +91,16 @@ export class UserDriver implements MachineDriver {
     this.process.exit(status, signal);
   }
 
-  symbols(): ElfSymbol[] {
-    const { elf, loadBias } = this.process;
-    return elf ? loadedSymbols(elf, loadBias) : [];
+  get modules(): ModuleList {
+    return this.process.modules;
+  }
+
+  get auxv(): Uint8Array {
+    return this.process.auxv;
+  }
+
+  get exePath(): string {
+    return this.process.exePath;
   }
 
   binary(): ToolBinary | undefined {

@@ -24,6 +24,7 @@ import { PhysicalBus } from "./bus.ts";
 import { SerialConsole } from "./console.ts";
 import { EventQueue } from "./events.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./machine.ts";
+import { ModuleList } from "../modules.ts";
 import { SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 import { Hooks } from "../hooks/hooks.ts";
@@ -74,6 +75,8 @@ export class EmulatedSystem {
     readonly loop: SystemRunLoop,
     /** the instrumentation API on this machine's CPU (traps and interrupts are discontinuities) */
     readonly hooks: Hooks,
+    /** the ELF images the board loaded (`-bios`, `-kernel`), for symbols and coverage tools */
+    readonly modules: ModuleList,
   ) {
     loop.onReset = () => this.reset();
   }
@@ -101,6 +104,7 @@ export class EmulatedSystem {
     const events = new EventQueue();
     const console = config.console ?? new SerialConsole(events, clock);
     // The board loads its images with bus.loadImage, which keeps them for reset.
+    const modules = new ModuleList();
     const machine = await board.build(
       {
         bus,
@@ -110,6 +114,7 @@ export class EmulatedSystem {
         console,
         seed: config.seed,
         isa: target.isa,
+        modules,
         ...config.env,
       },
       config,
@@ -131,6 +136,7 @@ export class EmulatedSystem {
       machine,
       loop,
       hooks,
+      modules,
     );
     sys.#start();
     return sys;

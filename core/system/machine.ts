@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { ModuleList } from "../modules.ts";
 import type { VirtualClock } from "../clock.ts";
 import { EmuError } from "../errors.ts";
 import type { MmioHandler } from "../guest_memory.ts";
@@ -81,6 +82,8 @@ export interface MachineEnv {
   readFile?: (path: string) => Promise<Uint8Array>;
   /** writes a file (dumpdtb; default: `Deno.writeFile`) */
   writeFile?: (path: string, data: Uint8Array) => Promise<void>;
+  /** where the board lists the ELF images it loads (`-bios`, `-kernel`) */
+  modules?: ModuleList;
 }
 
 /** The system-mode command line, as a board sees it. */

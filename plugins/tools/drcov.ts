@@ -3,41 +3,46 @@
  * QEMU's contrib/plugins/drcov.c does, for Lighthouse, bncov or Cartographer.
  *
  * The file: a text header (`DRCOV VERSION: 2`, `DRCOV FLAVOR: drcov-64`),
- * a module table with the main program (`0, base, end, entry, path`),
- * `BB Table: N bbs`, then N binary entries of 8 bytes, little-endian:
- * u32 start (offset from the module base), u16 size, u16 module id.
- * Blocks outside the program (e.g. the signal trampoline) are left out.
+ * a module table with every loaded module (`id, base, end, entry, path`: the
+ * program, the dynamic loader and each shared library in user mode, the
+ * `-bios`/`-kernel` ELF images in system mode), `BB Table: N bbs`, then N
+ * binary entries of 8 bytes, little-endian: u32 start (offset from the
+ * module's base), u16 size, u16 module id. Blocks outside every module (the
+ * signal trampoline, raw binary images) are left out.
  *
  * Arguments: `filename=PATH` (default `file.drcov.trace`, like QEMU).
  *
  * @module
  */
 
-import { EmuError, type ToolBinary, type ToolContext, type ToolPlugin } from "../../plugin.ts";
+import { EmuError, type LoadedModule, type ToolContext, type ToolPlugin } from "../../plugin.ts";
 import { checkArgs, type Counter, CounterPool } from "./_util.ts";
 
-/** A translated block of the program and its execution counter. */
-interface CoveredBlock {
+/** A block of a module, as a drcov entry. */
+export interface DrcovBlock {
+  /** module id */
+  module: number;
+  /** offset from the module's base */
   offset: number;
   size: number;
-  counter: Counter;
 }
 
 /**
- * Encodes a drcov log: header, one-module table, and the block entries.
+ * Encodes a drcov log: header, module table, and the block entries.
  *
  * @example
  * ```ts ignore
- * const bytes = encodeDrcov(ctx.binary!, [{ offset: 0x544, size: 12 }]);
+ * const bytes = encodeDrcov(ctx.modules!.list, [{ module: 0, offset: 0x544, size: 12 }]);
  * ```
  */
-export function encodeDrcov(bin: ToolBinary, blocks: { offset: number; size: number }[]) {
+export function encodeDrcov(modules: readonly LoadedModule[], blocks: DrcovBlock[]): Uint8Array {
+  const hex = (v: bigint) => `0x${v.toString(16)}`;
   const header = "DRCOV VERSION: 2\n" +
     "DRCOV FLAVOR: drcov-64\n" +
-    "Module Table: version 2, count 1\n" +
+    `Module Table: version 2, count ${modules.length}\n` +
     "Columns: id, base, end, entry, path\n" +
-    `0, 0x${bin.start.toString(16)}, 0x${bin.end.toString(16)}, 0x${bin.entry.toString(16)}, ` +
-    `${bin.path}\n` +
+    modules.map((m) => `${m.id}, ${hex(m.start)}, ${hex(m.end)}, ${hex(m.entry)}, ${m.path}\n`)
+      .join("") +
     `BB Table: ${blocks.length} bbs\n`;
   const head = new TextEncoder().encode(header);
   const out = new Uint8Array(head.length + blocks.length * 8);
@@ -46,7 +51,7 @@ export function encodeDrcov(bin: ToolBinary, blocks: { offset: number; size: num
   blocks.forEach((b, i) => {
     dv.setUint32(i * 8, b.offset, true);
     dv.setUint16(i * 8 + 4, b.size, true);
-    dv.setUint16(i * 8 + 6, 0, true);
+    dv.setUint16(i * 8 + 6, b.module, true);
   });
   return out;
 }
@@ -54,24 +59,26 @@ export function encodeDrcov(bin: ToolBinary, blocks: { offset: number; size: num
 function install(ctx: ToolContext, args: Record<string, string>): void {
   checkArgs(args, ["filename"]);
   const filename = args.filename ?? "file.drcov.trace";
-  const bin = ctx.binary;
-  if (!bin) throw new EmuError("drcov: no program to cover (no main binary)");
+  const modules = ctx.modules;
+  if (!modules) throw new EmuError("drcov: this machine has no module list to cover");
   const pool = new CounterPool(ctx.hooks);
-  const blocks = new Map<string, CoveredBlock>();
+  const blocks = new Map<string, DrcovBlock & { counter: Counter }>();
   ctx.hooks.onTranslate((tb) => {
-    if (tb.pc < bin.start || tb.pc + BigInt(tb.size) > bin.end) return;
+    const m = modules.at(tb.pc);
+    if (!m || tb.pc < m.start || tb.pc + BigInt(tb.size) > m.end) return;
     const key = `${tb.pc}:${tb.size}`;
     let b = blocks.get(key);
     if (!b) {
-      b = { offset: Number(tb.pc - bin.start), size: tb.size, counter: pool.take() };
+      const offset = Number(tb.pc - m.start);
+      b = { module: m.id, offset, size: tb.size, counter: pool.take() };
       blocks.set(key, b);
     }
     tb.inlineAdd(b.counter.sb, 1n, b.counter.entry);
   });
   ctx.onExit(() => {
     const ran = [...blocks.values()].filter((b) => pool.get(b.counter) > 0n);
-    ran.sort((a, b) => a.offset - b.offset || a.size - b.size);
-    Deno.writeFileSync(filename, encodeDrcov(bin, ran));
+    ran.sort((a, b) => a.module - b.module || a.offset - b.offset || a.size - b.size);
+    Deno.writeFileSync(filename, encodeDrcov(modules.list, ran));
   });
 }
 

@@ -7,7 +7,14 @@
  * @module
  */
 
-import { EmuError, GuestFault, hex, parseElf, type PhysicalBus } from "../../../plugin.ts";
+import {
+  EmuError,
+  GuestFault,
+  hex,
+  type ModuleList,
+  parseElf,
+  type PhysicalBus,
+} from "../../../plugin.ts";
 
 const MiB = 1n << 20n;
 const EM_RISCV = 243;
@@ -54,7 +61,8 @@ function write(bus: PhysicalBus, what: string, addr: bigint, data: Uint8Array): 
 
 /**
  * Loads an ELF by its PT_LOAD segments (zeroing the rest of each segment),
- * or a raw image at `rawAddr`.
+ * or a raw image at `rawAddr`. An ELF image is added to `image.modules`
+ * (as file `image.path`).
  *
  * @example
  * ```ts ignore
@@ -67,6 +75,7 @@ export function loadImage(
   bytes: Uint8Array,
   what: string,
   rawAddr: bigint,
+  image?: { path: string; modules?: ModuleList },
 ): LoadedImage {
   if (!isElf(bytes)) {
     write(bus, what, rawAddr, bytes);
@@ -78,6 +87,7 @@ export function loadImage(
   if (elf.machine !== EM_RISCV) {
     throw new EmuError(`${what}: not a RISC-V ELF (e_machine ${elf.machine})`);
   }
+  if (image) image.modules?.add(image.path, elf, 0n);
   let low = -1n, high = 0n;
   for (const s of elf.loads) {
     if (s.memsz === 0n) continue;

@@ -132,14 +132,20 @@ function loadImages(
   const dram: bigint = VIRT_MAP.dram;
   let start = dram, firmwareEnd = dram;
   if (o.bios !== undefined && o.bios !== "none") {
-    const fw = loadImage(env.bus, files.get(o.bios)!, `-bios ${o.bios}`, dram);
+    const fw = loadImage(env.bus, files.get(o.bios)!, `-bios ${o.bios}`, dram, {
+      path: o.bios,
+      modules: env.modules,
+    });
     start = fw.entry;
     firmwareEnd = fw.high;
   }
   let kernel: LoadedImage | null = null;
   if (o.kernel !== undefined) {
     const at = o.bios === "none" ? dram : kernelStart(firmwareEnd);
-    kernel = loadImage(env.bus, files.get(o.kernel)!, `-kernel ${o.kernel}`, at);
+    kernel = loadImage(env.bus, files.get(o.kernel)!, `-kernel ${o.kernel}`, at, {
+      path: o.kernel,
+      modules: env.modules,
+    });
     if (o.bios === "none") start = kernel.entry;
   }
   return { start, kernel };

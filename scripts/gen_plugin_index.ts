@@ -1,0 +1,55 @@
+/**
+ * `deno task plugins`: writes `core/plugin_index.json`, the names of the built-in
+ * plugins (targets, machines, devices, tools). Denemu reads this index instead
+ * of listing its own folders, so it also runs when imported from an http URL,
+ * where there is no directory to list. Run it after adding or removing a
+ * built-in plugin; a test fails while the file is out of date.
+ *
+ * @module
+ */
+
+/** The folders that hold built-in plugins, as `builtinPlugins` names them. */
+export const PLUGIN_FOLDERS = [
+  "targets",
+  "plugins/machines",
+  "plugins/devices",
+  "plugins/tools",
+  "plugins/block",
+] as const;
+
+const ROOT = new URL("../", import.meta.url);
+
+/**
+ * The plugins in `folder`: its folders (targets, machines) or its `.ts` files
+ * not starting with `_` (devices, tools), sorted.
+ */
+function listFolder(folder: string): string[] {
+  const names: string[] = [];
+  for (const e of Deno.readDirSync(new URL(`${folder}/`, ROOT))) {
+    if (e.isDirectory) names.push(e.name);
+    else if (e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_")) {
+      names.push(e.name.slice(0, -3));
+    }
+  }
+  return [...new Set(names)].sort(); // a plugin file may have a helper folder of its name
+}
+
+/**
+ * The text of `core/plugin_index.json` for the files on disk now.
+ *
+ * @example
+ * ```ts
+ * import { pluginIndexJson } from "./gen_plugin_index.ts";
+ * console.log(JSON.parse(pluginIndexJson())["plugins/machines"]); // [ "virt" ]
+ * ```
+ */
+export function pluginIndexJson(): string {
+  const index = Object.fromEntries(PLUGIN_FOLDERS.map((f) => [f, listFolder(f)]));
+  return JSON.stringify(index, null, 2) + "\n";
+}
+
+if (import.meta.main) {
+  const out = new URL("core/plugin_index.json", ROOT);
+  Deno.writeTextFileSync(out, pluginIndexJson());
+  console.log(`wrote ${out.pathname}`);
+}
