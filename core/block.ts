@@ -134,6 +134,8 @@ export interface BlockOpenOptions {
   snapshot?: boolean;
   /** the format, else probed from the first bytes */
   format?: string;
+  /** opened by a checker (QEMU's BDRV_O_CHECK): a dirty image is not repaired on open */
+  check?: boolean;
   /** do not open the backing file (qemu-img's `-U`-free `info` of a broken chain) */
   noBacking?: boolean;
   /** paths already open below this image, to refuse a backing chain loop */

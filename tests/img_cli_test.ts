@@ -253,3 +253,57 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "emu img convert -c: 1-bit refcounts start a new cluster instead of overflowing",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const text = new TextEncoder().encode("compressible line of text\n".repeat(40000));
+    await Deno.writeFile(`${dir}/t.raw`, text);
+    const opts = ["-c", "-O", "qcow2", "-o", "refcount_bits=1", "t.raw"];
+    const r = await emuImg(["convert", ...opts, "e.qcow2"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match((await qemuImg(["check", "e.qcow2"], dir)).stdout, /No errors were found/);
+    assert.equal((await qemuImg(["compare", "t.raw", "e.qcow2"], dir)).code, 0);
+    const img = await openImage(`${dir}/e.qcow2`) as Qcow2Image;
+    try {
+      assert.throws(
+        () => img.refcounts.set(0, 2),
+        /^EmuError: .*refcount overflow at cluster 0[^\n]*$/,
+      );
+    } finally {
+      img.close();
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "qcow2: a data write onto metadata is refused in one line and marks the image corrupt",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "q.qcow2", "8M"], dir);
+    await run("qemu-io", ["-c", "write -P 1 0 64k", `${dir}/q.qcow2`]);
+    // the L2 entry of guest cluster 0 (L2 table at 0x40000) now points at the L1 table (0x30000)
+    await poke(`${dir}/q.qcow2`, 0x40000, [0x80, 0, 0, 0, 0, 0x03, 0, 0]);
+    await Deno.copyFile(`${dir}/q.qcow2`, `${dir}/e.qcow2`);
+    const qemu = await run("qemu-io", ["-c", "write -P 2 0 4k", `${dir}/q.qcow2`]);
+    assert.match(qemu.stderr + qemu.stdout, /Marking image as corrupt/);
+    const img = await openImage(`${dir}/e.qcow2`);
+    try {
+      assert.throws(
+        () => img.write(0, new Uint8Array(4096).fill(2)),
+        /^EmuError: .*overlaps metadata; the image is now marked corrupt[^\n]*$/,
+      );
+    } finally {
+      img.close();
+    }
+    for (const name of ["q.qcow2", "e.qcow2"]) {
+      const info = JSON.parse((await qemuImg(["info", "--output=json", name], dir)).stdout);
+      assert.equal(info["format-specific"].data.corrupt, true, name);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -4,7 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { createImage, openImage } from "../plugin.ts";
-import { QEMU_IMG_MISSING, qemuImg, qemuOverlay, run } from "./util/qemu_img.ts";
+import { emuImg, QEMU_IMG_MISSING, qemuImg, qemuOverlay, run } from "./util/qemu_img.ts";
 
 const ignore = !!QEMU_IMG_MISSING;
 
@@ -150,6 +150,34 @@ Deno.test({
       const r = await qemuImg(["check", `${dir}/cut.qcow2`], undefined, [0, 3]);
       assert.ok(r.code === 0 || r.code === 3, `crash after write ${n}: ${r.stdout}${r.stderr}`);
     }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "qcow2: a dirty image (lazy refcounts, crashed) is repaired on opening for writing",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const [emu, qemu] = [`${dir}/e.qcow2`, `${dir}/q.qcow2`];
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", emu, "8M"]);
+    await run("qemu-io", ["-c", "write -P 1 0 1M", "-c", "abort", emu]); // leaves it dirty
+    await Deno.copyFile(emu, qemu);
+    const checked = await emuImg(["check", "e.qcow2"], dir);
+    const qemuChecked = await qemuImg(["check", "e.qcow2"], dir, [2]);
+    assert.deepEqual(
+      [checked.code, checked.stdout],
+      [2, qemuChecked.stdout],
+      "check does not repair",
+    );
+    await run("qemu-io", ["-c", "write -P 2 1M 4k", qemu]);
+    const img = await openImage(emu);
+    img.write(1 << 20, new Uint8Array(4096).fill(2));
+    img.close();
+    for (const path of [emu, qemu]) {
+      assert.match((await qemuImg(["check", path])).stdout, /No errors were found/, path);
+    }
+    assert.equal((await qemuImg(["compare", emu, qemu])).code, 0);
     await Deno.remove(dir, { recursive: true });
   },
 });

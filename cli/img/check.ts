@@ -73,7 +73,12 @@ export async function checkCommand(argv: string[]): Promise<number> {
     throw new EmuError(`Unknown option value for -r (expecting 'leaks' or 'all'): ${mode}`);
   }
   const quiet = args.has("q");
-  const img = await openImage(path, { readOnly: !mode, noBacking: true, format: args.get("f") });
+  const img = await openImage(path, {
+    readOnly: !mode,
+    noBacking: true,
+    check: true,
+    format: args.get("f"),
+  });
   try {
     if (!img.check) {
       console.error(`qemu-img: This image format does not support checks`);

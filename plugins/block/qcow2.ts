@@ -29,16 +29,28 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
       "repair it with emu img check -r all",
     );
   }
-  if (writable && header.incompatible & Incompat.DIRTY) {
-    throw new EmuError(
-      `${file.path}: the image is dirty (its refcounts were not written)`,
-      "repair it with emu img check -r all",
-    );
-  }
   const backing = header.backingFile && !options.noBacking
     ? await ctx.openBacking(header.backingFile, header.backingFormat)
     : undefined;
-  return new Qcow2Image(file, header, backing, writable);
+  const img = new Qcow2Image(file, header, backing, writable);
+  if (writable && !options.check && header.incompatible & Incompat.DIRTY) repairDirty(img);
+  return img;
+}
+
+/**
+ * Recounts the refcounts of an image left dirty by lazy refcounts, as QEMU
+ * does on opening it for writing; the check clears the dirty bit once no
+ * corruption is left.
+ */
+function repairDirty(img: Qcow2Image): void {
+  const result = img.check("all", () => {});
+  if (result.corruptions) {
+    img.close();
+    throw new EmuError(
+      `${img.file.path}: the image is dirty and ${result.corruptions} corruptions could not be repaired`,
+      "inspect it with emu img check",
+    );
+  }
 }
 
 /** The qcow2 format plugin. */

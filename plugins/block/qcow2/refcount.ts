@@ -256,12 +256,15 @@ export class Refcounts {
   /**
    * Allocates `size` bytes (at most a cluster) for compressed data, packed
    * after the previous allocation while they fit in its cluster; each
-   * cluster holding compressed data counts one reference per piece.
+   * cluster holding compressed data counts one reference per piece; a piece
+   * whose reference would overflow the refcount starts a new cluster, as
+   * QEMU's qcow2_alloc_bytes does.
    */
   allocBytes(size: number): number {
     const cs = this.clusterSize;
     let at = this.#bytesAt;
-    if (at % cs !== 0 && (at % cs) + size <= cs && this.get(Math.floor(at / cs)) > 0) {
+    const refs = this.get(Math.floor(at / cs));
+    if (at % cs !== 0 && (at % cs) + size <= cs && refs > 0 && refs < this.max) {
       this.update(at - (at % cs), 1, 1);
     } else at = this.alloc(1);
     this.#bytesAt = at + size;
