@@ -310,7 +310,7 @@ export class Hooks {
   }
 
   /** Registers a translation-time callback (QEMU's `register_vcpu_tb_trans_cb`). */
-  onTranslate(cb: TranslateCb): HookId {
+  onTranslate(cb: (tb: TbHandle) => void): HookId {
     return this.#addTranslate(cb);
   }
 
