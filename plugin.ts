@@ -42,6 +42,7 @@ export {
 
 // Targets: the IR they translate to, the CPU state, traps, soft float.
 export * from "./core/ir.ts";
+export { IrBuilder } from "./core/ir_builder.ts";
 export * from "./core/trap.ts";
 export type * from "./core/target.ts";
 export { hex } from "./core/errors.ts";

@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { HelperDef, IrBuilder } from "./ir.ts";
+import type { HelperDef } from "./ir.ts";
+import type { IrBuilder } from "./ir_builder.ts";
 
 /** One architectural register, for debuggers, hooks and `-d cpu`. */
 export interface RegisterInfo {

@@ -9,7 +9,8 @@
 import { GuestFault } from "./errors.ts";
 import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
-import { type IrBlock, IrBuilder } from "./ir.ts";
+import type { IrBlock } from "./ir.ts";
+import { IrBuilder } from "./ir_builder.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 
 const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);

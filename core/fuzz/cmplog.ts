@@ -11,7 +11,8 @@
 
 import type { CpuCore } from "../cpu_core.ts";
 import type { Hooks } from "../hooks/hooks.ts";
-import { type IrBlock, IrBuilder, type IrOp, Op } from "../ir.ts";
+import { type IrBlock, type IrOp, Op } from "../ir.ts";
+import { IrBuilder } from "../ir_builder.ts";
 
 /** Two integers a guest compared. */
 export interface IntCompare {

@@ -11,7 +11,8 @@
 
 import type { CpuCore } from "../cpu_core.ts";
 import { EmuError } from "../errors.ts";
-import { type IrBlock, IrBuilder, Op } from "../ir.ts";
+import { type IrBlock, Op } from "../ir.ts";
+import { IrBuilder } from "../ir_builder.ts";
 
 /** AFL's default map size (64 KiB). */
 export const DEFAULT_MAP_SIZE = 1 << 16;

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Cond, INTEGER_ALU_OPS, type IrBlock, IrBuilder, type IrOp, Op } from "../ir.ts";
+import { Cond, INTEGER_ALU_OPS, type IrBlock, type IrOp, Op } from "../ir.ts";
+import { IrBuilder } from "../ir_builder.ts";
 
 /**
  * How a callback may touch registers (QEMU's NO_REGS / R_REGS / RW_REGS).

@@ -9,7 +9,7 @@
 import { CpuCore } from "../cpu_core.ts";
 import { registerRows } from "../register_dump.ts";
 import { type Accel, useAccel } from "../accel.ts";
-import { type ElfFile, ET_DYN, parseElf } from "../elf.ts";
+import { type ElfFile, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
 import { EmuError, GuestFault, hex } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
@@ -20,17 +20,8 @@ import type { LinuxAbi, TargetArch } from "../target.ts";
 import { type Trap, TrapKind } from "../trap.ts";
 import { E, errnoOf, SysError } from "./errno.ts";
 import { FdTable, InputStream, type OutputSink, OutputStream, statFromDeno } from "./fds.ts";
-import {
-  AT,
-  BRK_RESERVE,
-  buildStack,
-  loadAnywhere,
-  loadImage,
-  mapStack,
-  mapTrampoline,
-  mmapBaseFor,
-} from "./loader.ts";
-import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE, pageUp } from "./mm.ts";
+import { mmapBaseFor } from "./loader.ts";
+import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
 import { PathResolver } from "./paths.ts";
 import { SeededRandom } from "../random.ts";
 import {
@@ -54,6 +45,7 @@ import {
   restoreProcess,
 } from "./process_state.ts";
 import { SYSCALLS } from "./sys_table.ts";
+import { loadProgram } from "./program_load.ts";
 
 /** Options for {@linkcode LinuxProcess.create}. */
 export interface LinuxProcessOptions {
@@ -252,67 +244,7 @@ export class LinuxProcess {
     p.exePath = p.paths.toGuest(realProg);
     p.programPath = realProg;
     p.elf = elf;
-
-    // Program, break, stack, interpreter, trampoline.
-    const as = p.as;
-    const main = elf.type === ET_DYN ? loadAnywhere(as, elf, as.mmapBase) : loadImage(as, elf, 0n);
-    p.loadBias = main.bias;
-    p.modules.observers.push({
-      onLoad: (module) => p.hooks.events.emit("module_load", { module }),
-    });
-    p.modules.add(realProg, elf, main.bias);
-    as.brkStart = as.brk = pageUp(main.end);
-    if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
-    const stackTop = mapStack(as, as.mmapBase);
-    let entry = main.entry, interpBase = 0n;
-    if (elf.interp) {
-      const ipath = p.paths.toHost(elf.interp);
-      let ibytes: Uint8Array;
-      try {
-        ibytes = Deno.readFileSync(ipath);
-      } catch {
-        throw new EmuError(
-          `${name}: cannot open its interpreter ${elf.interp}`,
-          `pass the guest's library directory with -L (e.g. -L ${target.linux.defaultSysroot})`,
-        );
-      }
-      const ielf = parseElf(ibytes, elf.interp);
-      if (ielf.machine !== elf.machine || ielf.elfClass !== elf.elfClass) {
-        throw new EmuError(`${elf.interp}: interpreter is for a different machine`);
-      }
-      const img = loadAnywhere(as, ielf, as.mmapBase);
-      interpBase = img.bias;
-      p.modules.add(ipath, ielf, img.bias);
-      entry = img.entry;
-    }
-    p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline, as.mmapBase);
-
-    const ids = hostIds();
-    const auxv: [number, bigint][] = [
-      [AT.PHDR, main.phdr],
-      [AT.PHENT, BigInt(elf.phentsize)],
-      [AT.PHNUM, BigInt(elf.phnum)],
-      [AT.PAGESZ, 4096n],
-      [AT.BASE, interpBase],
-      [AT.FLAGS, 0n],
-      [AT.ENTRY, main.entry],
-      [AT.UID, BigInt(ids.uid)],
-      [AT.EUID, BigInt(ids.uid)],
-      [AT.GID, BigInt(ids.gid)],
-      [AT.EGID, BigInt(ids.gid)],
-      [AT.HWCAP, p.abi.hwcap],
-      [AT.CLKTCK, 100n],
-    ];
-    const sp = buildStack(p.mem, stackTop, target.xlen === 64 ? 8 : 4, {
-      argv: [opts.argv0 ?? name, ...(opts.args ?? [])],
-      env: opts.env ?? [],
-      execfn: name,
-      random: p.random.bytes(16),
-      auxv,
-    });
-    p.cpu.setGlobal(p.abi.spReg, sp);
-    p.auxv = readAuxv(p.mem, sp, target.xlen / 8);
-    p.cpu.pc = entry;
+    loadProgram(p, elf, realProg, opts);
     p.#setupStdio(opts);
     p.#setupLogging();
     return p;
@@ -637,33 +569,6 @@ function readProgram(name: string): Uint8Array {
   }
 }
 
-/** The id a guest sees when Deno may not read the host's (Linux's overflowuid). */
-const OVERFLOW_ID = 65534;
-
-/**
- * The host's uid/gid (QEMU passes them through); without `--allow-sys`
- * Denemu does not ask for them and reports 65534 (nobody), as Linux does
- * for ids it cannot map.
- */
-export function hostIds(): { uid: number; gid: number } {
-  const granted = (kind: "uid" | "gid") =>
-    Deno.permissions.querySync({ name: "sys", kind }).state === "granted";
-  return {
-    uid: granted("uid") ? Deno.uid() ?? 0 : OVERFLOW_ID,
-    gid: granted("gid") ? Deno.gid() ?? 0 : OVERFLOW_ID,
-  };
-}
-
 function dumpRegisters(cpu: CpuCore): string {
   return registerRows(cpu).join("\n");
-}
-
-/** The auxiliary vector of a fresh stack at `sp`: after argc, argv, envp, up to and with AT_NULL. */
-function readAuxv(mem: GuestMemory, sp: bigint, ptrSize: number): Uint8Array {
-  const word = (at: bigint) => mem.load(at, ptrSize, false);
-  let at = sp + BigInt(ptrSize) * (word(sp) + 2n); // argc, argv[], NULL
-  while (word(at) !== 0n) at += BigInt(ptrSize); // envp[]
-  const start = at += BigInt(ptrSize);
-  while (word(at) !== 0n) at += BigInt(2 * ptrSize);
-  return mem.readBytes(start, Number(at - start) + 2 * ptrSize);
 }

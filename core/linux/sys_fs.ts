@@ -10,7 +10,8 @@ import { type DirEntry, DirFile, HostFile, O, statFromDeno, type StatInfo } from
 import { PathFile } from "./path_file.ts";
 import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
-import { hostIds, type LinuxProcess } from "./process.ts";
+import type { LinuxProcess } from "./process.ts";
+import { hostIds } from "./program_load.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;

@@ -8,7 +8,8 @@
 
 import { E, SysError } from "./errno.ts";
 import { get, int, len, NO_RETURN, put, StructWriter, type SyscallTable } from "./syscall.ts";
-import { hostIds, type LinuxProcess } from "./process.ts";
+import type { LinuxProcess } from "./process.ts";
+import { hostIds } from "./program_load.ts";
 
 /**
  * The kernel release `uname` reports. QEMU reports the host's; Denemu

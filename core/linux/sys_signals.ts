@@ -8,7 +8,8 @@
 import { E, SysError } from "./errno.ts";
 import { NSIG, SIG, sigBit, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from "./signals.ts";
 import { get, int, NO_RETURN, put, StructWriter, type SyscallTable } from "./syscall.ts";
-import { hostIds, type LinuxProcess } from "./process.ts";
+import type { LinuxProcess } from "./process.ts";
+import { hostIds } from "./program_load.ts";
 
 /** Smallest alternate stack (MINSIGSTKSZ). */
 const MINSIGSTKSZ = 2048n;

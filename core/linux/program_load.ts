@@ -1,0 +1,130 @@
+/**
+ * Loading a Linux program into a fresh process, as the kernel's ELF loader
+ * does: the program's segments, the break, the stack with argv, envp and
+ * the auxiliary vector, the dynamic loader (PT_INTERP), and the
+ * signal-return trampoline.
+ *
+ * @module
+ */
+
+import { EmuError } from "../errors.ts";
+import { type ElfFile, ET_DYN, parseElf } from "../elf.ts";
+import type { GuestMemory } from "../guest_memory.ts";
+import {
+  AT,
+  BRK_RESERVE,
+  buildStack,
+  loadAnywhere,
+  loadImage,
+  mapStack,
+  mapTrampoline,
+} from "./loader.ts";
+import { pageUp } from "./mm.ts";
+import type { LinuxProcess, LinuxProcessOptions } from "./process.ts";
+
+/**
+ * Maps `elf` (at host path `realProg`) and its interpreter into `p`, builds
+ * the initial stack and points the CPU at the entry.
+ *
+ * @example
+ * ```ts ignore
+ * loadProgram(p, parseElf(bytes, name), "/abs/prog", { program: name, args: [] });
+ * ```
+ */
+export function loadProgram(
+  p: LinuxProcess,
+  elf: ElfFile,
+  realProg: string,
+  opts: LinuxProcessOptions,
+): void {
+  const name = opts.program;
+  const target = p.cpu.target;
+
+  // Program, break, stack, interpreter, trampoline.
+  const as = p.as;
+  const main = elf.type === ET_DYN ? loadAnywhere(as, elf, as.mmapBase) : loadImage(as, elf, 0n);
+  p.loadBias = main.bias;
+  p.modules.observers.push({
+    onLoad: (module) => p.hooks.events.emit("module_load", { module }),
+  });
+  p.modules.add(realProg, elf, main.bias);
+  as.brkStart = as.brk = pageUp(main.end);
+  if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
+  const stackTop = mapStack(as, as.mmapBase);
+  let entry = main.entry, interpBase = 0n;
+  if (elf.interp) {
+    const ipath = p.paths.toHost(elf.interp);
+    let ibytes: Uint8Array;
+    try {
+      ibytes = Deno.readFileSync(ipath);
+    } catch {
+      throw new EmuError(
+        `${name}: cannot open its interpreter ${elf.interp}`,
+        `pass the guest's library directory with -L (e.g. -L ${p.abi.defaultSysroot})`,
+      );
+    }
+    const ielf = parseElf(ibytes, elf.interp);
+    if (ielf.machine !== elf.machine || ielf.elfClass !== elf.elfClass) {
+      throw new EmuError(`${elf.interp}: interpreter is for a different machine`);
+    }
+    const img = loadAnywhere(as, ielf, as.mmapBase);
+    interpBase = img.bias;
+    p.modules.add(ipath, ielf, img.bias);
+    entry = img.entry;
+  }
+  p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline, as.mmapBase);
+
+  const ids = hostIds();
+  const auxv: [number, bigint][] = [
+    [AT.PHDR, main.phdr],
+    [AT.PHENT, BigInt(elf.phentsize)],
+    [AT.PHNUM, BigInt(elf.phnum)],
+    [AT.PAGESZ, 4096n],
+    [AT.BASE, interpBase],
+    [AT.FLAGS, 0n],
+    [AT.ENTRY, main.entry],
+    [AT.UID, BigInt(ids.uid)],
+    [AT.EUID, BigInt(ids.uid)],
+    [AT.GID, BigInt(ids.gid)],
+    [AT.EGID, BigInt(ids.gid)],
+    [AT.HWCAP, p.abi.hwcap],
+    [AT.CLKTCK, 100n],
+  ];
+  const sp = buildStack(p.mem, stackTop, target.xlen === 64 ? 8 : 4, {
+    argv: [opts.argv0 ?? name, ...(opts.args ?? [])],
+    env: opts.env ?? [],
+    execfn: name,
+    random: p.random.bytes(16),
+    auxv,
+  });
+  p.cpu.setGlobal(p.abi.spReg, sp);
+  p.auxv = readAuxv(p.mem, sp, target.xlen / 8);
+  p.cpu.pc = entry;
+}
+
+/** The id a guest sees when Deno may not read the host's (Linux's overflowuid). */
+const OVERFLOW_ID = 65534;
+
+/**
+ * The host's uid/gid (QEMU passes them through); without `--allow-sys`
+ * Denemu does not ask for them and reports 65534 (nobody), as Linux does
+ * for ids it cannot map.
+ */
+export function hostIds(): { uid: number; gid: number } {
+  const granted = (kind: "uid" | "gid") =>
+    Deno.permissions.querySync({ name: "sys", kind }).state === "granted";
+  return {
+    uid: granted("uid") ? Deno.uid() ?? 0 : OVERFLOW_ID,
+    gid: granted("gid") ? Deno.gid() ?? 0 : OVERFLOW_ID,
+  };
+}
+
+/** The auxiliary vector of a fresh stack at `sp`: after argc, argv, envp, up to and with AT_NULL. */
+function readAuxv(mem: GuestMemory, sp: bigint, ptrSize: number): Uint8Array {
+  const word = (at: bigint) => mem.load(at, ptrSize, false);
+  let at = sp + BigInt(ptrSize) * (word(sp) + 2n); // argc, argv[], NULL
+  while (word(at) !== 0n) at += BigInt(ptrSize); // envp[]
+  const start = at += BigInt(ptrSize);
+  while (word(at) !== 0n) at += BigInt(2 * ptrSize);
+  return mem.readBytes(start, Number(at - start) + 2 * ptrSize);
+}
