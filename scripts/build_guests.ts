@@ -104,6 +104,14 @@ export const PROGRAMS: Program[] = [
     cases: [],
     description: "the --root sandbox suite: symlinks, O_NOFOLLOW, O_PATH, *at() across the root",
   },
+  {
+    name: "fsscript",
+    kind: "c",
+    // Runs a script of file syscalls from stdin: the `sandbox` self-fuzzer generates them.
+    cases: [],
+    description:
+      "file-syscall interpreter for the sandbox self-fuzzer (scripts/selffuzz/sandbox.ts)",
+  },
   { name: "signals", kind: "c", cases: one, description: "sigaction, masks, SIGSEGV recovery" },
   {
     name: "argv_env",

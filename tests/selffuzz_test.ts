@@ -43,3 +43,12 @@ Deno.test("selffuzz: a failing case is counted and saved as a reproducer", async
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("selffuzz mmio: a case closes its disk image (a long run ran out of fds)", async () => {
+  const mmio = SELF_FUZZERS.find((f) => f.name === "mmio")!;
+  const openFds = () => [...Deno.readDirSync("/proc/self/fd")].length;
+  await mmio.runCase(1);
+  const before = openFds();
+  for (let seed = 2; seed < 12; seed++) await mmio.runCase(seed);
+  assertEquals(openFds(), before);
+});

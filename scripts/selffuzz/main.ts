@@ -13,9 +13,16 @@ import { insnFuzzer } from "./insn.ts";
 import { elfFuzzer } from "./elf.ts";
 import { gdbFuzzer } from "./gdb.ts";
 import { mmioFuzzer } from "./mmio.ts";
+import { sandboxFuzzer } from "./sandbox.ts";
 
 /** Every self-fuzzer by name; a new one (snapshot, replay, disk image) is added here. */
-export const SELF_FUZZERS: SelfFuzzer[] = [insnFuzzer, elfFuzzer, gdbFuzzer, mmioFuzzer];
+export const SELF_FUZZERS: SelfFuzzer[] = [
+  insnFuzzer,
+  elfFuzzer,
+  gdbFuzzer,
+  mmioFuzzer,
+  sandboxFuzzer,
+];
 
 const USAGE = `usage: deno task selffuzz <name|all> [--seconds N] [--seed N] [--cases N] [--out DIR]
        deno task selffuzz <name> --replay FILE

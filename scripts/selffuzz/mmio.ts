@@ -93,10 +93,10 @@ function mmioAccess(env: TestEnv, rnd: Rnd) {
   else env.bus.load(addr, width);
 }
 
-async function board(rnd: Rnd, image: string): Promise<TestEnv> {
+async function board(rnd: Rnd, image: string): Promise<{ env: TestEnv; close(): Promise<void> }> {
   const env = testEnv(BigInt(rnd(1 << 30)));
   env.bus.addRam("dram", RAM, RAM_SIZE);
-  await withDevices(env, [
+  const { devs } = await withDevices(env, [
     ["plic", { addr: PLIC }],
     ["ns16550a", { addr: UART }],
     ["goldfish_rtc", { addr: RTC }],
@@ -105,7 +105,7 @@ async function board(rnd: Rnd, image: string): Promise<TestEnv> {
     ["virtio_blk", { file: image }],
     ["virtio_rng", {}],
   ]);
-  return env;
+  return { env, close: () => devs.close() };
 }
 
 /** Runs the traffic of `seed`; null when it ends cleanly and the disk directory is intact. */
@@ -116,15 +116,12 @@ async function check(seed: number): Promise<string | null> {
   await Deno.writeFile(image, new Uint8Array(IMAGE_SIZE).fill(0x5a));
   await Deno.writeFile(neighbour, new Uint8Array(512).fill(0xa5));
   try {
-    const env = await board(rnd, image);
-    for (let k = 0; k < OPS; k++) {
-      try {
-        if (rnd(16) === 0) virtqueueTraffic(env, rnd, SLOT + 0x1000n * BigInt(rnd(2)));
-        else mmioAccess(env, rnd);
-        if (rnd(32) === 0) env.advanceTo(BigInt(k) * 1_000_000n);
-      } catch (e) {
-        if (!(e instanceof GuestFault)) return `op ${k}: ${describeError(e)}`;
-      }
+    const { env, close } = await board(rnd, image);
+    try {
+      const failure = traffic(env, rnd);
+      if (failure) return failure;
+    } finally {
+      await close();
     }
     return await diskIntact(dir, image, neighbour);
   } catch (e) {
@@ -132,6 +129,20 @@ async function check(seed: number): Promise<string | null> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** The random accesses of one case; the first failure, or null. */
+function traffic(env: TestEnv, rnd: Rnd): string | null {
+  for (let k = 0; k < OPS; k++) {
+    try {
+      if (rnd(16) === 0) virtqueueTraffic(env, rnd, SLOT + 0x1000n * BigInt(rnd(2)));
+      else mmioAccess(env, rnd);
+      if (rnd(32) === 0) env.advanceTo(BigInt(k) * 1_000_000n);
+    } catch (e) {
+      if (!(e instanceof GuestFault)) return `op ${k}: ${describeError(e)}`;
+    }
+  }
+  return null;
 }
 
 async function diskIntact(dir: string, image: string, neighbour: string): Promise<string | null> {
