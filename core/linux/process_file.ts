@@ -18,7 +18,11 @@ import { FrameImage } from "../snapshot/frames.ts";
 import type { PageTableSnapshot, SavedPage } from "../snapshot/page_table.ts";
 import { DirFile, HostFile, InputStream, O, OutputStream } from "./fds.ts";
 import type { LinuxProcess } from "./process.ts";
-import type { ProcessSnapshot } from "./process_state.ts";
+import { osState, type ProcessSnapshot } from "./process_state.ts";
+import { shapeMismatch } from "../snapshot/shape.ts";
+
+/** The highest descriptor number a snapshot file may hold (Linux's default hard limit). */
+const MAX_SAVED_FD = 1 << 20;
 
 /** The kind tag of a process snapshot file. */
 export const PROCESS_SNAPSHOT_KIND = "linux-process";
@@ -109,7 +113,7 @@ export function materializeProcess(p: LinuxProcess, f: PortableSnapshot): Proces
   if (f.kind !== PROCESS_SNAPSHOT_KIND) {
     throw new EmuError(`a ${f.kind} snapshot cannot be loaded into a user-mode process`);
   }
-  const meta = f.meta as ProcessMeta;
+  const meta = checkedMeta(p, f);
   const host = p.mem.host;
   const pages = new Map<number, SavedPage>(), pageOfFrame = new Map<number, number>();
   const frames: number[] = [];
@@ -137,6 +141,38 @@ export function materializeProcess(p: LinuxProcess, f: PortableSnapshot): Proces
     restoreFds: () => reopenFds(p, fds),
     portable: () => portableProcess(materializeProcess(p, f), fds),
   };
+}
+
+/** The file's state, once it has this process's shape and fits in it (else EmuError). */
+function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
+  const like = { ...osState(p), run: null, icount: 0, skippedNs: 0n, pages: [[0, 0, 0]], fds: [] };
+  const blobs = { state: new Uint8Array(p.cpu.target.state.size), memory: null };
+  const bad = (what: string) => new EmuError(`snapshot: damaged state (${what})`);
+  const mismatch = shapeMismatch(f.meta, like, "meta") ?? shapeMismatch(f.blobs, blobs, "blobs");
+  if (mismatch) throw bad(mismatch);
+  const meta = f.meta as ProcessMeta;
+  const stored = f.blobs.memory.length / PAGE_SIZE, seen = new Set<number>();
+  const lastPage = Number(p.as.limit / BigInt(PAGE_SIZE));
+  if (meta.pages.length > Number(p.as.memoryLimit / BigInt(PAGE_SIZE))) {
+    throw bad("more pages than the memory ceiling");
+  }
+  for (const [pn, perms, at] of meta.pages) {
+    if (pn < 0 || pn >= lastPage || seen.has(pn)) throw bad(`page ${pn}`);
+    if (perms < 0 || perms > 7 || at < -1 || at >= stored) throw bad(`page ${pn}`);
+    seen.add(pn);
+  }
+  if (!Number.isInteger(stored)) throw bad("memory data not in whole pages");
+  for (const s of meta.fds) if (!validFd(s)) throw bad(`fd ${JSON.stringify(s)}`);
+  return meta;
+}
+
+function validFd(s: SavedFd): boolean {
+  const int = (n: unknown, max: number) =>
+    Number.isSafeInteger(n) && 0 <= (n as number) && (n as number) <= max;
+  if (!s || !int(s.fd, MAX_SAVED_FD) || typeof s.cloexec !== "boolean") return false;
+  if (s.kind === "std") return true;
+  return s.kind === "file" && typeof s.guestPath === "string" && int(s.flags, 0xffffffff) &&
+    int(s.offset, Number.MAX_SAFE_INTEGER);
 }
 
 function reopenFds(p: LinuxProcess, fds: SavedFd[]): void {

@@ -88,13 +88,23 @@ export interface ProcessSnapshot {
  * ```
  */
 export function captureProcess(p: LinuxProcess, run: ProcessRunState): ProcessSnapshot {
-  const sig = p.signals;
   const fds = describeFds(p);
   const s: ProcessSnapshot = {
     cpu: captureCpu(p.cpu, p.clock),
     memory: capturePageTable(p.mem),
-    brk: { start: p.as.brkStart, brk: p.as.brk, mmapBase: p.as.mmapBase },
     restoreFds: p.fds.capture(),
+    ...osState(p),
+    run,
+    portable: () => portableProcess(s, fds),
+  };
+  return s;
+}
+
+/** The OS side of a process that a snapshot keeps: brk, signals, cwd, random state, ids. */
+export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
+  const sig = p.signals;
+  return {
+    brk: { start: p.as.brkStart, brk: p.as.brk, mmapBase: p.as.mmapBase },
     signals: {
       actions: sig.actions.map((a) => ({ ...a })),
       blocked: sig.blocked,
@@ -110,11 +120,10 @@ export function captureProcess(p: LinuxProcess, run: ProcessRunState): ProcessSn
       exitSignal: p.exitSignal,
       restoreMaskAfterSignal: p.restoreMaskAfterSignal,
     },
-    run,
-    portable: () => portableProcess(s, fds),
   };
-  return s;
 }
+
+type OsStateField = "brk" | "signals" | "cwd" | "random" | "process";
 
 /**
  * Puts `p` back as `snap` saved it (called by {@linkcode LinuxProcess.restore});

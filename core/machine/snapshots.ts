@@ -60,11 +60,25 @@ export function saveSnapshot(
   return saveSnapshotFile(path, snapshottable(state).snapshot() as SavableSnapshot, identity);
 }
 
-/** Restores `state` from the snapshot file at `path`, which must carry `identity`. */
+/**
+ * Restores `state` from the snapshot file at `path`, which must carry
+ * `identity`. A file whose state cannot be put back leaves `state` as it was
+ * and gets a one-line EmuError.
+ */
 export async function loadSnapshot(
   state: object,
   path: string,
   identity: SnapshotIdentity,
 ): Promise<void> {
-  snapshottable(state).restore(await loadSnapshotFile(path, identity));
+  const s = snapshottable(state);
+  const file = await loadSnapshotFile(path, identity);
+  const before = s.snapshot();
+  try {
+    s.restore(file);
+  } catch (e) {
+    s.restore(before);
+    if (e instanceof EmuError) throw e;
+    const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    throw new EmuError(`${path}: damaged snapshot file (${why})`, "take the snapshot again");
+  }
 }

@@ -22,6 +22,7 @@ import type { RamRegion } from "./bus.ts";
 import type { SavedEvents } from "./events.ts";
 import type { EmulatedSystem } from "./emulated_system.ts";
 import type { DeviceState } from "./vmstate.ts";
+import { shapeMismatch } from "../snapshot/shape.ts";
 
 /** The kind tag of a system snapshot file. */
 export const SYSTEM_SNAPSHOT_KIND = "system";
@@ -40,6 +41,14 @@ export interface SystemSnapshot {
   readonly ram: FrameImage;
   /** The snapshot as plain data (for a snapshot file). */
   portable(): PortableSnapshot;
+}
+
+/** The hart's, the devices' and the event queue's state, as a snapshot holds them. */
+function deviceStates(sys: EmulatedSystem): Pick<SystemSnapshot, "hart" | "devices" | "events"> {
+  if (!sys.hart.save) throw new EmuError(`target ${sys.target.name} cannot save its hart state`);
+  const devices: Record<string, DeviceState> = {};
+  for (const d of sys.machine.devices) if (d.save) devices[d.name] = d.save();
+  return { hart: sys.hart.save(), devices, events: sys.events.save() };
 }
 
 function ramRegions(sys: EmulatedSystem): RamRegion[] {
@@ -63,14 +72,9 @@ function* ramFrames(sys: EmulatedSystem): Generator<number> {
  * ```
  */
 export function captureSystem(sys: EmulatedSystem): SystemSnapshot {
-  if (!sys.hart.save) throw new EmuError(`target ${sys.target.name} cannot save its hart state`);
-  const devices: Record<string, DeviceState> = {};
-  for (const d of sys.machine.devices) if (d.save) devices[d.name] = d.save();
   const s: SystemSnapshot = {
     cpu: captureCpu(sys.cpu, sys.clock),
-    hart: sys.hart.save(),
-    devices,
-    events: sys.events.save(),
+    ...deviceStates(sys),
     ram: FrameImage.capture(sys.bus.host, ramFrames(sys), earlierRam(sys)),
     portable: () => portableSystem(sys, s),
   };
@@ -163,18 +167,10 @@ function materializeSystem(sys: EmulatedSystem, f: PortableSnapshot): SystemSnap
   if (f.kind !== SYSTEM_SNAPSHOT_KIND) {
     throw new EmuError(`a ${f.kind} snapshot cannot be loaded into a system`);
   }
-  const meta = f.meta as {
-    icount: number;
-    skippedNs: bigint;
-    hart: DeviceState;
-    devices: Record<string, DeviceState>;
-    events: SavedEvents;
-    pages: number[];
-  };
   const frames = [...ramFrames(sys)];
+  const meta = checkedMeta(sys, f, frames.length);
   const data = new Uint8Array(frames.length * PAGE_SIZE);
   meta.pages.forEach((page, k) => {
-    if (page >= frames.length) throw new EmuError("snapshot: RAM larger than this machine's");
     data.set(f.blobs.ram.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE), page * PAGE_SIZE);
   });
   const s: SystemSnapshot = {
@@ -186,4 +182,30 @@ function materializeSystem(sys: EmulatedSystem, f: PortableSnapshot): SystemSnap
     portable: () => portableSystem(sys, s),
   };
   return s;
+}
+
+interface SystemMeta {
+  icount: number;
+  skippedNs: bigint;
+  hart: DeviceState;
+  devices: Record<string, DeviceState>;
+  events: SavedEvents;
+  pages: number[];
+}
+
+/** The file's state, once it has this machine's shape and its pages fit (else EmuError). */
+function checkedMeta(sys: EmulatedSystem, f: PortableSnapshot, ramPages: number): SystemMeta {
+  const like: SystemMeta = { icount: 0, skippedNs: 0n, ...deviceStates(sys), pages: [0] };
+  const blobs = { state: new Uint8Array(sys.target.state.size), ram: null };
+  const mismatch = shapeMismatch(f.meta, like, "meta") ??
+    shapeMismatch(f.blobs, blobs, "blobs");
+  if (mismatch) throw new EmuError(`snapshot: damaged state (${mismatch})`);
+  const meta = f.meta as SystemMeta;
+  if (meta.pages.some((page) => page < 0 || page >= ramPages)) {
+    throw new EmuError("snapshot: RAM larger than this machine's");
+  }
+  if (f.blobs.ram.length !== meta.pages.length * PAGE_SIZE) {
+    throw new EmuError("snapshot: damaged state (RAM data and page list differ in size)");
+  }
+  return meta;
 }

@@ -14,6 +14,7 @@ import { elfFuzzer } from "./elf.ts";
 import { gdbFuzzer } from "./gdb.ts";
 import { mmioFuzzer } from "./mmio.ts";
 import { sandboxFuzzer } from "./sandbox.ts";
+import { snapshotFuzzer } from "./snapshot.ts";
 
 /** Every self-fuzzer by name; a new one (snapshot, replay, disk image) is added here. */
 export const SELF_FUZZERS: SelfFuzzer[] = [
@@ -22,6 +23,7 @@ export const SELF_FUZZERS: SelfFuzzer[] = [
   gdbFuzzer,
   mmioFuzzer,
   sandboxFuzzer,
+  snapshotFuzzer,
 ];
 
 const USAGE = `usage: deno task selffuzz <name|all> [--seconds N] [--seed N] [--cases N] [--out DIR]

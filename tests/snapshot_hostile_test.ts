@@ -1,0 +1,90 @@
+// Snapshot files written by a hostile author (the checksum recomputed, as the `snapshot`
+// self-fuzzer does): state of the wrong shape or out of range is refused with a one-line
+// EmuError, and the machine that tried to load it runs on as before. Each case below was a host
+// exception (RangeError, TypeError) found by the fuzzer, or an Object.assign onto the process.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { createMachine, EmuError, type Machine } from "../mod.ts";
+import { editSnapshot, type Parts } from "../scripts/selffuzz/snapshot.ts";
+
+const BIN = new URL("./", import.meta.url).pathname;
+const userMachine = () =>
+  createMachine({ program: `${BIN}guests/bin/hello.static.O2`, stdout: () => {} });
+const systemMachine = () =>
+  createMachine({
+    system: { memory: "4M", bios: "none", kernel: `${BIN}baremetal/bin/timer.elf` },
+  });
+
+type Meta = Record<string, Record<string, unknown>>;
+const meta = (p: Parts) => p.header.meta as Meta;
+
+/** Saves `make()` after a few instructions, edits the file, and loads it into a fresh machine. */
+async function loadEdited(make: () => Promise<Machine>, edit: (p: Parts) => void, why: RegExp) {
+  const path = await Deno.makeTempFile();
+  try {
+    const saver = await make();
+    saver.next(20_000);
+    await saver.save(path);
+    await saver.close();
+    await Deno.writeFile(path, await editSnapshot(await Deno.readFile(path), edit));
+    const m = await make();
+    const pc = m.pc;
+    await rejects(
+      m.load(path),
+      (e) => e instanceof EmuError && why.test(e.message) && !e.message.includes("\n"),
+    );
+    assertEquals(m.pc, pc, "a refused file left the machine as it was");
+    await m.close();
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+async function deflate(data: Uint8Array): Promise<Uint8Array> {
+  const packed = new Blob([new Uint8Array(data)]).stream()
+    .pipeThrough(new CompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(packed).arrayBuffer());
+}
+
+Deno.test("hostile snapshot: a CPU state block of the wrong size (was a RangeError)", async () => {
+  const state = await deflate(new Uint8Array(1 << 20));
+  await loadEdited(systemMachine, (p) => {
+    const k = p.header.blobs.findIndex((b) => b.name === "state");
+    p.blobs[k] = state;
+    p.header.blobs[k].length = state.length;
+  }, /damaged state \(blobs\.state: a Uint8Array of 1048576 bytes, expected a Uint8Array of/);
+});
+
+Deno.test("hostile snapshot: a PMP address as a string (was a TypeError in Pmp)", async () => {
+  await loadEdited(systemMachine, (p) => {
+    (meta(p).hart.fields as Record<string, unknown[]>).pmpAddr[0] = "x";
+  }, /damaged state \(meta\.hart\.fields\.pmpAddr\[0\]: a string, expected a bigint\)/);
+});
+
+Deno.test("hostile snapshot: page numbers as bigints (was a TypeError in PageRanges)", async () => {
+  await loadEdited(userMachine, (p) => {
+    (meta(p).pages as unknown as unknown[][])[0][0] = { $n: "1" };
+  }, /damaged state \(meta\.pages\[0\]\[0\]: a bigint, expected a number\)/);
+});
+
+Deno.test("hostile snapshot: pages outside the address space or duplicated", async () => {
+  await loadEdited(userMachine, (p) => {
+    (meta(p).pages as unknown as number[][])[0][0] = 2 ** 52;
+  }, /damaged state \(page 4503599627370496\)/);
+  await loadEdited(userMachine, (p) => {
+    const pages = meta(p).pages as unknown as number[][];
+    pages[1][0] = pages[0][0];
+  }, /damaged state \(page \d+\)/);
+});
+
+Deno.test("hostile snapshot: no field beyond the process's own (was Object.assign onto it)", async () => {
+  await loadEdited(userMachine, (p) => {
+    meta(p).process.paths = { root: null };
+  }, /unknown field "paths"/);
+});
+
+Deno.test("hostile snapshot: a descriptor number out of range", async () => {
+  await loadEdited(userMachine, (p) => {
+    (meta(p).fds as unknown as { fd: number }[])[0].fd = -5;
+  }, /damaged state \(fd /);
+});
