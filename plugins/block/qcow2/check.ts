@@ -38,6 +38,17 @@ class Census {
       this.stats.errors++;
       return;
     }
+    // As QEMU: the last cluster may be partly past the end of the file, no more (a reference far
+    // past it would also make the refcount comparison walk billions of clusters).
+    if (offset + n * cs - this.img.file.size >= cs) {
+      this.log(
+        `ERROR: counting reference for region exceeding the end of the file by one cluster or more: offset 0x${
+          offset.toString(16)
+        } size 0x${(n * cs).toString(16)}`,
+      );
+      this.stats.errors++;
+      return;
+    }
     for (let c = Math.floor(offset / cs); c < Math.floor(offset / cs) + n; c++) {
       this.refs.set(c, (this.refs.get(c) ?? 0) + 1);
     }
