@@ -5,12 +5,18 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { SELF_FUZZERS } from "../scripts/selffuzz/main.ts";
 import { runCampaign } from "../scripts/selffuzz/runner.ts";
+import { checkHostile, runQemu } from "../scripts/selffuzz/sandbox.ts";
+import { installed } from "./util/installed.ts";
 
 const SECONDS = Number(Deno.env.get("SELFFUZZ_SECONDS") ?? 4);
 const SEED = Number(Deno.env.get("SELFFUZZ_SEED") ?? 1);
 
 for (const fuzzer of SELF_FUZZERS) {
-  Deno.test(`selffuzz ${fuzzer.name}: a ${SECONDS} s run finds nothing`, async () => {
+  const skip = fuzzer.notInCi ? ` (skipped: ${fuzzer.notInCi})` : "";
+  Deno.test({
+    name: `selffuzz ${fuzzer.name}: a ${SECONDS} s run finds nothing${skip}`,
+    ignore: !!skip,
+  }, async () => {
     const out = await Deno.makeTempDir({ prefix: `denemu-selffuzz-${fuzzer.name}-` });
     try {
       const r = await runCampaign(fuzzer, { seconds: SECONDS, seed: SEED, out });
@@ -51,4 +57,27 @@ Deno.test("selffuzz mmio: a case closes its disk image (a long run ran out of fd
   const before = openFds();
   for (let seed = 2; seed < 12; seed++) await mmio.runCase(seed);
   assertEquals(openFds(), before);
+});
+
+const haveQemu = installed("qemu-riscv64");
+Deno.test({
+  name: `selffuzz sandbox: its checks see each kind of escape (on qemu-riscv64, no sandbox)${
+    haveQemu ? "" : " (skipped: no qemu-riscv64)"
+  }`,
+  ignore: !haveQemu,
+  fn: async () => {
+    const escapes: [string, RegExp][] = [
+      ["open -100 out-abs 0 0\nread 0 100", /^outside the root changed:\n.*canary-entry-p/], // atime
+      ["open -100 out-dir 0200000 0\ngetdents 0", /^listed outside the root/],
+      ["statx -100 out-tmp 0", /^an inode from outside the root/],
+      ["truncate out-rel 0", /^outside the root changed/],
+      ["chmod -100 out-up 0777", /^outside the root changed/],
+      ["mkdir -100 /tmp/denemu-selffuzz-escape 0755", /^outside the root changed/],
+    ];
+    for (const [script, found] of escapes) {
+      const failure = await checkHostile(`#hostile\n${script}\n`, runQemu);
+      assert(found.test(failure ?? ""), `${script}: ${failure}`);
+      assertEquals(await checkHostile(`#hostile\n${script}\n`), null, script);
+    }
+  },
 });

@@ -88,3 +88,12 @@ Deno.test("hostile snapshot: a descriptor number out of range", async () => {
     (meta(p).fds as unknown as { fd: number }[])[0].fd = -5;
   }, /damaged state \(fd /);
 });
+
+Deno.test("hostile snapshot: a compression bomb stops at the machine's RAM size", async () => {
+  const bomb = await deflate(new Uint8Array(64 << 20));
+  await loadEdited(systemMachine, (p) => {
+    const k = p.header.blobs.findIndex((b) => b.name === "ram");
+    p.blobs[k] = bomb;
+    p.header.blobs[k].length = bomb.length;
+  }, /damaged snapshot data \(larger than this machine's \d+ bytes\)/);
+});

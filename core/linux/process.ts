@@ -305,6 +305,11 @@ export class LinuxProcess {
     });
   }
 
+  /** The most a snapshot file's blob may inflate to: the memory ceiling. */
+  get snapshotBlobLimit(): number {
+    return Number(this.as.memoryLimit);
+  }
+
   /**
    * Puts the process back as {@linkcode snapshot} saved it (also after it
    * exited), or as a snapshot file of the same program holds it.

@@ -20,6 +20,8 @@ import {
 export interface Snapshottable {
   snapshot(): unknown;
   restore(state: unknown): void;
+  /** the most bytes a blob of a snapshot file may inflate to (the machine's memory) */
+  readonly snapshotBlobLimit?: number;
 }
 
 function unavailable(): never {
@@ -71,7 +73,7 @@ export async function loadSnapshot(
   identity: SnapshotIdentity,
 ): Promise<void> {
   const s = snapshottable(state);
-  const file = await loadSnapshotFile(path, identity);
+  const file = await loadSnapshotFile(path, identity, s.snapshotBlobLimit);
   const before = s.snapshot();
   try {
     s.restore(file);

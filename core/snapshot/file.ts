@@ -96,12 +96,14 @@ export async function saveSnapshotFile(
 
 /**
  * Reads a snapshot file written by {@linkcode saveSnapshotFile}; throws
- * {@linkcode EmuError} when it is not one, is damaged, or belongs to another
- * machine than `expected`.
+ * {@linkcode EmuError} when it is not one, is damaged, belongs to another
+ * machine than `expected`, or holds a blob that inflates past `maxBlobBytes`
+ * (the loading machine's memory).
  */
 export async function loadSnapshotFile(
   path: string,
   expected: SnapshotIdentity,
+  maxBlobBytes = Number.MAX_SAFE_INTEGER,
 ): Promise<PortableSnapshot> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
@@ -133,7 +135,7 @@ export async function loadSnapshotFile(
   let at = fixed + headerLength;
   for (const b of header.blobs) {
     if (at + b.length > body.length) throw bad("truncated snapshot file");
-    blobs[b.name] = await inflate(body.subarray(at, at + b.length), bad);
+    blobs[b.name] = await inflate(body.subarray(at, at + b.length), maxBlobBytes, bad);
     at += b.length;
   }
   return { kind: header.kind, meta: header.meta, blobs };
@@ -211,16 +213,27 @@ async function deflate(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** Inflates `data`, stopping as soon as it grows past `max` bytes (a compression bomb). */
 async function inflate(
   data: Uint8Array<ArrayBuffer>,
+  max: number,
   bad: (what: string) => EmuError,
 ): Promise<Uint8Array> {
+  const reader = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate-raw"))
+    .getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
-    const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch {
-    throw bad("damaged snapshot data");
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      size += r.value.length;
+      if (size > max) throw bad(`damaged snapshot data (larger than this machine's ${max} bytes)`);
+      chunks.push(r.value);
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw e instanceof EmuError ? e : bad("damaged snapshot data");
   }
+  return concatBytes(chunks);
 }
 
 function u32(v: number): Uint8Array {

@@ -182,6 +182,11 @@ export class EmulatedSystem {
     return captureSystem(this);
   }
 
+  /** The most a snapshot file's blob may inflate to: the RAM's size. */
+  get snapshotBlobLimit(): number {
+    return this.bus.regions.reduce((n, r) => n + (r.kind === "ram" ? Number(r.size) : 0), 0);
+  }
+
   /** Puts the machine back as {@linkcode snapshot} saved it, or as a snapshot file holds it. */
   restore(s: SystemSnapshot | PortableSnapshot): void {
     restoreSystem(this, s);

@@ -13,7 +13,7 @@ import { insnFuzzer } from "./insn.ts";
 import { elfFuzzer } from "./elf.ts";
 import { gdbFuzzer } from "./gdb.ts";
 import { mmioFuzzer } from "./mmio.ts";
-import { sandboxFuzzer } from "./sandbox.ts";
+import { fsopsFuzzer, sandboxFuzzer } from "./sandbox.ts";
 import { snapshotFuzzer } from "./snapshot.ts";
 import { imageFuzzer } from "./image.ts";
 
@@ -24,6 +24,7 @@ export const SELF_FUZZERS: SelfFuzzer[] = [
   gdbFuzzer,
   mmioFuzzer,
   sandboxFuzzer,
+  fsopsFuzzer,
   snapshotFuzzer,
   imageFuzzer,
 ];

@@ -182,7 +182,8 @@ async function runDenemu(tree: SandboxTree, script: string): Promise<string> {
   }
 }
 
-async function runQemu(tree: SandboxTree, script: string): Promise<string> {
+/** Runs the script on qemu-riscv64 in the root (which it cannot confine): the guest's output. */
+export async function runQemu(tree: SandboxTree, script: string): Promise<string> {
   const child = new Deno.Command("qemu-riscv64", {
     args: [tree.program],
     cwd: tree.root,
@@ -230,11 +231,16 @@ function leaks(output: string, inodes: Set<number>): string | null {
   return null;
 }
 
-async function checkHostile(script: string): Promise<string | null> {
+/**
+ * Runs a hostile script (on Denemu under `--root`, or on qemu-riscv64, which
+ * has no sandbox, to show that the checks see an escape); null when nothing
+ * outside the root was touched or shown.
+ */
+export async function checkHostile(script: string, on = runDenemu): Promise<string | null> {
   const tree = makeSandboxTree(GUEST, true);
   try {
     const before = fingerprintOutside(tree), inodes = outsideInodes(tree);
-    const output = await runDenemu(tree, placeTree(script.slice(script.indexOf("\n") + 1), tree));
+    const output = await on(tree, placeTree(script.slice(script.indexOf("\n") + 1), tree));
     const after = fingerprintOutside(tree);
     if (after !== before) return `outside the root changed:\n${lineDiff(before, after)}`;
     return leaks(output, inodes);
@@ -300,8 +306,12 @@ export const sandboxFuzzer: SelfFuzzer = fuzzer(
 );
 
 /** The `fsops` self-fuzzer: scripts that stay inside, compared with qemu-riscv64. */
-export const fsopsFuzzer: SelfFuzzer = fuzzer(
-  "fsops",
-  false,
-  "random file syscalls inside --root, compared with qemu-riscv64 (needs it)",
-);
+export const fsopsFuzzer: SelfFuzzer = {
+  ...fuzzer(
+    "fsops",
+    false,
+    "random file syscalls inside --root, compared with qemu-riscv64 (needs it)",
+  ),
+  notInCi: "it still finds Linux differences in the *at() calls (issue 13: errno order, " +
+    "trailing slashes, RENAME_EXCHANGE, O_TMPFILE)",
+};
