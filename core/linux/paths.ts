@@ -119,6 +119,7 @@ export class PathResolver {
 
   /** Resolves `path` to a canonical guest directory (for chdir). */
   canonicalDir(path: string, base = this.cwd): string {
+    if (path === "") throw new SysError(E.ENOENT);
     if (this.root) return this.walk(this.absolute(path, base));
     return Deno.realPathSync(this.toHost(path, base));
   }

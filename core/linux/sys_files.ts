@@ -288,9 +288,10 @@ export const fileSyscalls: SyscallTable = {
   },
   getdents64,
   ftruncate: (p, a) => {
-    const f = p.fds.get(int(a[0]));
     const n = Number(BigInt.asIntN(64, a[1]));
-    if (n < 0 || !f.truncate) throw new SysError(E.EINVAL);
+    if (n < 0) throw new SysError(E.EINVAL); // before the fd, as Linux
+    const f = p.fds.get(int(a[0]));
+    if (!f.truncate) throw new SysError(E.EINVAL);
     f.truncate(n);
     return 0;
   },

@@ -19,6 +19,7 @@ const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
 
 /** Host path of `path` relative to directory fd `dirfd`. */
 export function resolveAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
+  if (path === "") throw new SysError(E.ENOENT); // before dirfd, as Linux
   return p.paths.toHost(path, baseOf(p, dirfd, path), follow);
 }
 
@@ -87,8 +88,8 @@ function openTarget(p: LinuxProcess, host: string, flags: number): Deno.FileInfo
 
 function openat(p: LinuxProcess, a: bigint[]): number {
   const dirfd = int(a[0]), path = readString(p, a[1]), flags = int(a[2]);
-  const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
   const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
+  const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
   const cloexec = (flags & O.CLOEXEC) !== 0;
   const info = openTarget(p, host, flags);
   if (flags & O.PATH) {
@@ -301,8 +302,10 @@ export const fsSyscalls: SyscallTable = {
     return 0;
   },
   utimensat: (p, a) => {
-    const follow = !(int(a[3]) & AT_SYMLINK_NOFOLLOW);
-    if (a[1] !== 0n) Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1]), follow));
+    const follow = !(int(a[3]) & AT_SYMLINK_NOFOLLOW), path = a[1] ? readString(p, a[1]) : "";
+    if (path === "" && (a[1] === 0n || int(a[3]) & AT_EMPTY_PATH)) {
+      if (int(a[0]) !== AT_FDCWD) p.fds.get(int(a[0]));
+    } else Deno.lstatSync(resolveAt(p, int(a[0]), path, follow));
     if (a[2] !== 0n) get(p, a[2], 32);
     return 0;
   },

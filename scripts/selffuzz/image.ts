@@ -27,7 +27,7 @@ import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
 import { describeError, type SelfFuzzer } from "./runner.ts";
 import { mutateImage } from "./image_mutation.ts";
 
-const SLOW_MS = 20_000;
+const SLOW_MS = 120_000;
 const MAX_RSS = 2 ** 31;
 /** Images compared with qemu-img only up to this virtual size. */
 const COMPARE_SIZE = 16 << 20;
