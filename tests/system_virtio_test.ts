@@ -252,6 +252,24 @@ Deno.test("virtio-rng: bytes are determined by the seed", async () => {
   assert.ok(new Set(a).size > 8, "not constant");
 });
 
+Deno.test("virtio-rng: a restored device hands out the same bytes again", async () => {
+  // Before: the state held the transport only, so the stream went on after a restore.
+  const { env, devs } = await machine([["virtio_rng", {}]]);
+  const rng = devs.created.find((c) => c.id.startsWith("virtio_rng"))!.device;
+  const base = SLOT + 0x1000n;
+  new Driver(env, base).init(VERSION_1);
+  const saved = rng.save!();
+  const read = () => {
+    new Driver(env, base).submit([{ addr: DATA, len: 32, write: true }]);
+    return [...env.bus.readBytes(DATA, 32)];
+  };
+  const first = read();
+  rng.load!(saved);
+  assert.deepEqual(read(), first);
+  rng.load!(saved);
+  assert.deepEqual(read(), first, "a second restore too");
+});
+
 Deno.test({
   name:
     "virtio-blk: format=qcow2 writes allocate clusters (qemu-img check and compare agree); snapshot=on",
