@@ -56,7 +56,12 @@ export function capturePageTable(mem: GuestMemory): PageTableSnapshot {
   const pages = new Map<number, SavedPage>();
   const pageOfFrame = new Map<number, number>();
   for (const [pn, p] of mem.pages) {
-    pages.set(pn, { frame: p.frame, perms: p.perms, mmio: p.mmio, mmioPageOffset: p.mmioPageOffset });
+    pages.set(pn, {
+      frame: p.frame,
+      perms: p.perms,
+      mmio: p.mmio,
+      mmioPageOffset: p.mmioPageOffset,
+    });
     if (p.frame >= 0) pageOfFrame.set(p.frame, pn);
   }
   const base = mem.host.dirty.base as PageTableSnapshot | null;
