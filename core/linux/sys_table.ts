@@ -13,6 +13,7 @@ import { miscSyscalls } from "./sys_misc.ts";
 import { processSyscalls } from "./sys_process.ts";
 import { signalSyscalls } from "./sys_signals.ts";
 import { timeSyscalls } from "./sys_time.ts";
+import { threadSyscalls } from "./sys_thread.ts";
 
 /**
  * The complete handler table.
@@ -31,4 +32,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...processSyscalls,
   ...signalSyscalls,
   ...timeSyscalls,
+  ...threadSyscalls,
 };

@@ -31,7 +31,8 @@ function timespec(ns: bigint): Uint8Array {
   return new StructWriter(16).u64(0, ns / BILLION).u64(8, ns % BILLION).bytes;
 }
 
-function readTimespec(p: LinuxProcess, addr: bigint): bigint {
+/** Reads a `struct timespec` as nanoseconds (EINVAL when out of range). */
+export function readTimespec(p: LinuxProcess, addr: bigint): bigint {
   const dv = new DataView(get(p, addr, 16).buffer);
   const sec = dv.getBigInt64(0, true), nsec = dv.getBigInt64(8, true);
   if (sec < 0n || nsec < 0n || nsec >= BILLION) throw new SysError(E.EINVAL);
