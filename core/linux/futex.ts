@@ -78,6 +78,11 @@ export class FutexTable {
     if (q && !q.length) this.#queues.delete(addr);
   }
 
+  /** Forgets every waiter (the threads were discarded). */
+  clear(): void {
+    this.#queues.clear();
+  }
+
   /** Whether threads wait on `addr`. */
   has(addr: bigint): boolean {
     return this.#queues.has(addr);
@@ -119,12 +124,6 @@ export class FutexTable {
     const w = q?.shift();
     if (q && !q.length) this.#queues.delete(addr);
     return w;
-  }
-
-  /** Whether `thread` waits on some futex (for the deadlock report). */
-  addressOf(thread: GuestThread): bigint | undefined {
-    for (const [addr, q] of this.#queues) if (q.some((w) => w.thread === thread)) return addr;
-    return undefined;
   }
 }
 

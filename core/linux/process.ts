@@ -295,6 +295,7 @@ export class LinuxProcess {
    * since. Translated code is kept.
    */
   snapshot(): ProcessSnapshot {
+    this.threads.checkSingle("snapshot");
     return captureProcess(this, {
       pending: this.#pending,
       pendingSkip: this.#pendingSkip,

@@ -57,7 +57,16 @@ export interface ProcessSnapshot {
     readonly actions: readonly SigAction[];
     readonly blocked: bigint;
     readonly pending: readonly PendingSignal[];
+    readonly threadPending: readonly PendingSignal[];
     readonly altStack: { sp: bigint; flags: number; size: bigint };
+  };
+  /** the one thread (snapshots of several threads are refused) and the scheduler */
+  readonly thread: {
+    readonly tid: number;
+    readonly robustList: bigint;
+    /** the scheduler's generator and what is left of the thread's quantum */
+    readonly sched: bigint;
+    readonly quantumLeft: number;
   };
   /** the guest's working directory */
   readonly cwd: string;
@@ -99,7 +108,14 @@ export function captureProcess(p: LinuxProcess, run: ProcessRunState): ProcessSn
       actions: sig.actions.map((a) => ({ ...a })),
       blocked: sig.blocked,
       pending: sig.pending.map((s) => ({ ...s })),
+      threadPending: sig.threadPending.map((s) => ({ ...s })),
       altStack: { ...sig.altStack },
+    },
+    thread: {
+      tid: p.tid,
+      robustList: p.threads.current.robustList,
+      sched: p.threads.scheduler.state,
+      quantumLeft: p.threads.quantumLeft,
     },
     cwd: p.paths.cwd,
     random: p.random.state,
@@ -137,7 +153,12 @@ export function restoreProcess(
   if (sig.pending.length || s.signals.pending.length) {
     sig.pending.splice(0, sig.pending.length, ...s.signals.pending.map((q) => ({ ...q })));
   }
-  Object.assign(sig.altStack, s.signals.altStack);
+  sig.threadPending = s.signals.threadPending.map((q) => ({ ...q }));
+  sig.altStack = { ...s.signals.altStack };
+  p.threads.reset(s.thread.tid);
+  p.threads.current.robustList = s.thread.robustList;
+  p.threads.scheduler.state = s.thread.sched;
+  p.threads.quantumLeft = s.thread.quantumLeft;
   p.paths.cwd = s.cwd;
   p.random.state = s.random;
   Object.assign(p, s.process);

@@ -77,6 +77,28 @@ export class ThreadGroup {
     this.quantumLeft = this.scheduler.quantum();
   }
 
+  /**
+   * Throws unless one thread runs (snapshots hold one thread).
+   */
+  checkSingle(what: string): void {
+    if (this.all.length === 1) return;
+    throw new EmuError(
+      `${what}: the process runs ${this.all.length} threads; ` +
+        "snapshots of threaded processes are not supported yet",
+      "take it before the first thread is created or after the others exited",
+    );
+  }
+
+  /** Leaves one thread, `tid`, running the state in the CPU (a snapshot restored). */
+  reset(tid: number): void {
+    this.current = new GuestThread(tid);
+    this.all.splice(0, this.all.length, this.current);
+    this.#currentGone = false;
+    this.yieldRequested = false;
+    this.p.futexes.clear();
+    this.#nextTid = Math.max(this.#nextTid, tid + 1);
+  }
+
   /** The live thread `tid`, if any. */
   find(tid: number): GuestThread | undefined {
     return this.all.find((t) => t.tid === tid);
