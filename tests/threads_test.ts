@@ -1,6 +1,7 @@
 // Guest threads on the deterministic scheduler: a pthread program compared with qemu-riscv64
 // under several schedules, the same seed giving the same run, a planted race found under
 // `-sched random`, LR/SC kept atomic across switches, a deadlock reported, snapshots refused.
+// threads.c also reads a pipe a sleeping producer thread fills (a read waits for the data).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine, EmuError } from "../mod.ts";
@@ -21,13 +22,21 @@ interface Run {
   strace: string[];
 }
 
-async function run(prog: string, opts: { sched?: string; seed?: number; args?: string[] } = {}) {
+interface RunOptions {
+  sched?: string;
+  seed?: number;
+  args?: string[];
+  accel?: "jit" | "interp";
+}
+
+async function run(prog: string, opts: RunOptions = {}) {
   const strace: string[] = [];
   const m = await createMachine({
     program: BIN + prog,
     args: opts.args,
     sched: opts.sched,
     seed: opts.seed,
+    accel: opts.accel,
     strace: (l) => strace.push(l),
   });
   const status = await m.runToExit();
@@ -77,6 +86,7 @@ Deno.test("threads: the same seed gives the same interleaving, another seed anot
   const clones = a.strace.filter((l) => /^1000 clone\(CLONE_VM\|/.test(l));
   assert(clones.length >= 8, `${clones.length} clones`);
   assert(a.strace.some((l) => /^100[1-9] futex\(/.test(l)), "threads other than main call futex");
+  assertEquals(await run("threads.static.O2", { ...opts, accel: "interp" }), a, "interp vs jit");
   const c = await run("threads.static.O2", { ...opts, seed: 8 });
   assertEquals(c.stdout, a.stdout);
   assert(c.strace.join("\n") !== a.strace.join("\n"), "seed 8 interleaves like seed 7");

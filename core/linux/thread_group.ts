@@ -166,17 +166,17 @@ export class ThreadGroup {
   schedule(): { thread: GuestThread; result: bigint | number | null } {
     this.yieldRequested = false;
     for (;;) {
-      const results = new Map<GuestThread, bigint | number>();
-      const ready = this.all.filter((t) => {
-        if (!t.wait) return true;
-        const r = this.#waitResult(t);
-        if (r !== null) results.set(t, r);
-        return r !== null;
-      });
+      // A result found is kept until its thread runs: finding it may have had effects (a read).
+      for (const t of this.all) {
+        if (t.wait && t.waitResult === null) t.waitResult = this.#waitResult(t);
+      }
+      const ready = this.all.filter((t) => !t.wait || t.waitResult !== null);
       if (ready.length) {
         const t = ready.length === 1 ? ready[0] : this.scheduler.pick(ready, this.current);
         this.#switchTo(t);
-        return { thread: t, result: results.get(t) ?? null };
+        const result = t.waitResult;
+        t.waitResult = null;
+        return { thread: t, result };
       }
       const deadlines = this.all.map((t) => t.wait!.blocking.options.deadlineNs)
         .filter((d) => d !== undefined);

@@ -93,6 +93,8 @@ export class GuestThread {
   robustList = 0n;
   /** the blocking syscall the thread is in */
   wait: ThreadWait | null = null;
+  /** its result, once known (the thread is then ready to run) */
+  waitResult: bigint | number | null = null;
   /** the signal state while another thread runs */
   signals: ThreadSignals = {
     blocked: 0n,

@@ -1,7 +1,8 @@
 // Threads: a pool of workers fed through a mutex and condition variables,
 // thread-local storage, a barrier, per-thread and process signals, a robust
 // mutex whose owner dies, a priority-inheritance mutex, and a main thread that
-// leaves with pthread_exit while another thread finishes the process.
+// leaves with pthread_exit while another thread finishes the process, and a
+// pipe from a producer thread (which sleeps now and then) to a reader.
 // The output does not depend on the interleaving.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -168,6 +169,35 @@ static void pi_mutex(void) {
   printf("pi mutex: %ld increments\n", pi_count);
 }
 
+static int pipefd[2];
+
+static void *producer(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 200; i++) {
+    char m[16];
+    int n = snprintf(m, sizeof m, "%d,", i);
+    write(pipefd[1], m, n);
+    if (i % 50 == 0) usleep(1000);
+  }
+  close(pipefd[1]);
+  return NULL;
+}
+
+static void pipe_between_threads(void) {
+  pipe(pipefd);
+  pthread_t t;
+  pthread_create(&t, NULL, producer, NULL);
+  long bytes = 0, sum = 0;
+  char buf[64];
+  ssize_t n;
+  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) {
+    bytes += n;
+    for (ssize_t i = 0; i < n; i++) sum += buf[i];
+  }
+  pthread_join(t, NULL);
+  printf("pipe: %ld bytes, checksum %ld, last read %zd\n", bytes, sum, n);
+}
+
 static void *last_thread(void *arg) {
   pthread_join(*(pthread_t *)arg, NULL);
   printf("last thread: main has gone, exiting with 0\n");
@@ -181,6 +211,7 @@ int main(void) {
   signals();
   robust_mutex();
   pi_mutex();
+  pipe_between_threads();
   static pthread_t self, t;
   self = pthread_self();
   pthread_create(&t, NULL, last_thread, &self);
