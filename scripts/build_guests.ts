@@ -159,6 +159,13 @@ export const PROGRAMS: Program[] = [
     description: "pthread pool (mutex, condvars), TLS, barrier, thread signals, robust/PI mutexes",
   },
   {
+    name: "fork",
+    kind: "c",
+    cases: one,
+    description:
+      "fork, a pipe between processes, dup2, waitpid statuses, kill, SIGCHLD, SA_RESTART",
+  },
+  {
     name: "deadlock",
     kind: "c",
     // It never ends on qemu-riscv64: no recorded case (tests/threads_test.ts runs it).

@@ -405,7 +405,22 @@ export const MAX_FDS = 1024;
  */
 export class FdTable {
   readonly #fds: (FdEntry | undefined)[] = [];
-  readonly #refs = new Map<OpenFile, number>();
+  readonly #refs: Map<OpenFile, number>;
+
+  /**
+   * `refs` counts the descriptors of each open file description in every
+   * table that shares them (tables copied by fork share one count).
+   */
+  constructor(refs: Map<OpenFile, number> = new Map()) {
+    this.#refs = refs;
+  }
+
+  /** A copy of the table for a child process: the same descriptions, counted once more. */
+  fork(): FdTable {
+    const t = new FdTable(this.#refs);
+    this.#fds.forEach((e, fd) => e && t.#set(fd, e.file, e.cloexec));
+    return t;
+  }
 
   /** The open file of `fd`, or throws EBADF. */
   get(fd: number): OpenFile {

@@ -27,8 +27,10 @@ import { SeededRandom } from "../random.ts";
 import { type PendingSignal, SignalState } from "./signals.ts";
 import { deliverSignals, faultSignal } from "./signal_delivery.ts";
 import { FutexTable } from "./futex.ts";
-import { ThreadGroup } from "./thread_group.ts";
-import { Blocking, DEFAULT_SCHED, type SchedOptions, type ThreadWait } from "./threads.ts";
+import { type NewThreadRegisters, ThreadGroup } from "./thread_group.ts";
+import { ProcessWorld } from "./world.ts";
+import { childExited, copyForFork } from "./fork.ts";
+import { Blocking, DEFAULT_SCHED, RESTART, type SchedOptions, type ThreadWait } from "./threads.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
 import { formatReturn, formatSyscall } from "./strace.ts";
 import type { PortableSnapshot } from "../snapshot/file.ts";
@@ -124,7 +126,7 @@ export class LinuxProcess {
   readonly cpu: CpuCore;
   readonly abi: LinuxAbi;
   readonly as: AddressSpace;
-  readonly fds = new FdTable();
+  readonly fds: FdTable;
   readonly paths: PathResolver;
   readonly signals = new SignalState();
   readonly clock: VirtualClock;
@@ -137,6 +139,8 @@ export class LinuxProcess {
   /** exit status once exited (128+N after a fatal signal) */
   exitStatus: number | null = null;
   exitSignal: number | null = null;
+  /** every process of the run (this one, its parent, its children) */
+  readonly world: ProcessWorld;
   /** the guest threads and which one runs */
   readonly threads: ThreadGroup;
   /** futex wait queues of the address space */
@@ -174,20 +178,29 @@ export class LinuxProcess {
   #started = false;
   readonly #events: ProcessEvent[] = [];
 
-  private constructor(target: TargetArch, opts: LinuxProcessOptions, cwd: string) {
+  private constructor(
+    target: TargetArch,
+    readonly options: Readonly<LinuxProcessOptions>,
+    cwd: string,
+    /** the process that forked this one (null: the program started) */
+    public parent: LinuxProcess | null = null,
+  ) {
+    const opts = options;
     this.abi = target.linux!;
     for (const [name, generic] of Object.entries(this.abi.syscallAliases ?? {})) {
       if (SYSCALLS[generic]) this.syscalls[name] = SYSCALLS[generic];
     }
-    this.pid = opts.pid ?? 1000;
+    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000);
+    this.pid = parent ? this.world.allocId() : opts.pid ?? 1000;
     this.threads = new ThreadGroup(this, this.pid, opts.sched ?? DEFAULT_SCHED, opts.seed ?? 0n);
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
     useAccel(this.cpu, opts.accel ?? "interp");
     this.hooks = new Hooks(this.cpu);
     this.realtime = opts.realtime ?? false;
-    this.clock = new VirtualClock(() => this.cpu.icount);
-    this.random = new SeededRandom(opts.seed ?? 0n);
+    this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
+    this.random = new SeededRandom(parent ? parent.random.next64() : opts.seed ?? 0n);
+    this.fds = parent ? parent.fds.fork() : new FdTable();
     this.strace = opts.strace;
     this.log = opts.log;
     const limit = target.xlen === 64 ? 1n << 47n : 0xfffff000n;
@@ -346,6 +359,7 @@ export class LinuxProcess {
     this.exitStatus = status;
     this.exitSignal = signal;
     this.fds.closeAll();
+    if (this.parent) childExited(this.parent, this);
     this.#events.push({ kind: "exit", status, signal });
     this.hooks.events.emit("vcpu_exit", { index: 0 });
     this.hooks.events.emit("exit", { status });
@@ -381,7 +395,7 @@ export class LinuxProcess {
     const stopAt = this.cpu.icount + budget;
     for (;;) {
       if (this.threads.mustSwitch) {
-        this.#reschedule();
+        if (!this.#reschedule()) return { kind: "budget" };
         if (this.#events.length) return this.#events.shift()!;
       }
       const left = stopAt - this.cpu.icount;
@@ -396,14 +410,54 @@ export class LinuxProcess {
   }
 
   /** Hands the CPU to the next thread; finishes the syscall it was blocked in. */
-  #reschedule(): void {
-    const { thread, result } = this.threads.schedule();
+  /**
+   * Hands the CPU to the next thread; finishes the syscall it was blocked
+   * in. The root process first lets the other processes take a turn, and
+   * while none of its threads can run, runs them, skips time or reports a
+   * deadlock; another process returns false when none of its threads can run.
+   */
+  #reschedule(): boolean {
+    const root = this.world.root === this;
+    if (root) this.world.runOthers();
+    let next = this.threads.schedule();
+    while (!next) {
+      if (!root) return false;
+      if (!this.world.runOthers()) this.world.skipOrDeadlock();
+      next = this.threads.schedule();
+    }
+    const { thread, result } = next;
     const w = thread.wait;
     if (w && result !== null) {
       thread.wait = null;
-      this.#finishSyscall(w, BigInt(result));
+      // Restarted: the syscall instruction runs again once the handler returns.
+      if (result === RESTART) this.cpu.pc = w.pc;
+      else this.#finishSyscall(w, BigInt(result));
     }
     this.#deliverSignals();
+    return true;
+  }
+
+  /**
+   * Runs this process (not the root) for about one quantum, its events
+   * handled here; returns whether it ran at all.
+   */
+  runTurn(): boolean {
+    const start = this.cpu.icount, quantum = this.threads.scheduler.options.quantum;
+    let ran = false;
+    for (let left = quantum; left > 0 && !this.exited; left = quantum - (this.cpu.icount - start)) {
+      const ev = this.step(left);
+      if (ev.kind === "budget" || ev.kind === "stop") break;
+      ran = true;
+    }
+    return ran || this.cpu.icount !== start;
+  }
+
+  /** A child process that is a copy of this one (fork), its thread returning 0 from the syscall. */
+  fork(regs: NewThreadRegisters): LinuxProcess {
+    const child = new LinuxProcess(this.cpu.target, this.options, this.paths.cwd, this);
+    copyForFork(this, child, regs);
+    this.world.add(child);
+    return child;
   }
 
   /** The event of a trap: a syscall to report, or a fault. */

@@ -246,6 +246,15 @@ export class SignalState {
     return own ? this.threadPending.splice(t, 1)[0] : this.pending.splice(q, 1)[0];
   }
 
+  /** Whether signal `n` does something when delivered (a handler, or a default that is not to ignore). */
+  acts(n: number): boolean {
+    const h = this.actions[n].handler;
+    if (h === SIG_IGN) return false;
+    if (h !== SIG_DFL) return true;
+    const d = defaultAction(n);
+    return d !== "ignore" && d !== "stop";
+  }
+
   /** Whether a signal is pending that `mask` does not block. */
   hasDeliverable(mask: bigint = this.blocked): boolean {
     const set = ~mask | UNBLOCKABLE;

@@ -85,7 +85,7 @@ function attempt(io: () => number): number | null {
 function orWait(p: LinuxProcess, f: OpenFile, io: () => number): number | Blocking {
   const r = attempt(io);
   if (r !== null) return r;
-  if ((f.statusFlags & O.NONBLOCK) || p.threads.all.length === 1) throw new SysError(E.EAGAIN);
+  if ((f.statusFlags & O.NONBLOCK) || p.world.liveThreads() === 1) throw new SysError(E.EAGAIN);
   return new Blocking("data to read", () => attempt(io));
 }
 

@@ -86,7 +86,6 @@ const ids = () => hostIds();
 export const processSyscalls: SyscallTable = {
   exit_group: exit,
   getpid: (p) => p.pid,
-  getppid: (p) => p.pid - 1,
   getpgid: (p) => p.pid,
   getsid: (p) => p.pid,
   setsid: () => -E.EPERM,

@@ -99,10 +99,15 @@ function sigaltstack(p: LinuxProcess, a: bigint[]): number {
   return 0;
 }
 
-function toSelf(p: LinuxProcess, pid: number, sig: number, code: number): number {
-  if (pid !== p.pid && pid !== 0 && pid !== -1 && pid !== -p.pid) throw new SysError(E.ESRCH);
+/** kill: to a process of the run by pid; 0, -1 and -pid (groups) reach the caller's own process. */
+function kill(p: LinuxProcess, pid: number, sig: number, code: number): number {
+  const other = pid > 0 && pid !== p.pid ? p.world.find(pid) : p;
+  if (!other || other.exited) throw new SysError(E.ESRCH);
+  if (other === p && pid !== p.pid && pid !== 0 && pid !== -1 && pid !== -p.pid) {
+    throw new SysError(E.ESRCH);
+  }
   checkSig(sig, true);
-  if (sig) p.sendSignal({ signal: sig, code, pid: p.pid, uid: hostIds().uid });
+  if (sig) other.sendSignal({ signal: sig, code, pid: p.pid, uid: hostIds().uid });
   return 0;
 }
 
@@ -133,9 +138,9 @@ export const signalSyscalls: SyscallTable = {
     p.signals.blocked = set & ~UNBLOCKABLE;
     if (!p.signals.hasDeliverable()) {
       // Other threads may send one: wait for it (EINTR when it comes).
-      if (p.threads.all.length > 1) {
+      if (p.world.liveThreads() > 1) {
         p.restoreMaskAfterSignal = old;
-        return new Blocking("a signal", () => null);
+        return new Blocking("a signal", () => null, { restartable: false });
       }
       p.signals.blocked = old;
       throw new SysError(E.EINTR);
@@ -151,5 +156,5 @@ export const signalSyscalls: SyscallTable = {
     return s.signal;
   },
   sigaltstack,
-  kill: (p, a) => toSelf(p, int(a[0]), int(a[1]), SI_USER),
+  kill: (p, a) => kill(p, int(a[0]), int(a[1]), SI_USER),
 };

@@ -14,6 +14,7 @@ import { processSyscalls } from "./sys_process.ts";
 import { signalSyscalls } from "./sys_signals.ts";
 import { timeSyscalls } from "./sys_time.ts";
 import { threadSyscalls } from "./sys_thread.ts";
+import { childSyscalls } from "./sys_children.ts";
 
 /**
  * The complete handler table.
@@ -33,4 +34,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...signalSyscalls,
   ...timeSyscalls,
   ...threadSyscalls,
+  ...childSyscalls,
 };

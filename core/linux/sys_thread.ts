@@ -3,8 +3,7 @@
  * pthread_create, exit (one thread) versus exit_group, gettid,
  * set_tid_address, robust lists, tkill and tgkill, futex, sched_yield.
  *
- * A clone without CLONE_THREAD (a new process) is not supported yet: it fails
- * with ENOSYS, which glibc's fork reports as such.
+ * A clone without CLONE_THREAD makes a new process (fork.ts).
  *
  * @module
  */
@@ -48,12 +47,27 @@ function cloneThread(p: LinuxProcess, req: CloneRequest): number {
   const f = req.flags;
   if ((f & CLONE.THREAD) && !(f & CLONE.SIGHAND)) throw new SysError(E.EINVAL);
   if ((f & CLONE.SIGHAND) && !(f & CLONE.VM)) throw new SysError(E.EINVAL);
-  if (!(f & CLONE.THREAD) || (f & CLONE.VFORK)) throw new SysError(E.ENOSYS);
+  if (!(f & CLONE.THREAD)) return forkChild(p, req);
   const t = p.threads.spawn({ sp: req.sp, tls: f & CLONE.SETTLS ? req.tls : undefined });
   if (f & CLONE.PARENT_SETTID) putU32(p, req.parentTid, t.tid);
   if (f & CLONE.CHILD_SETTID) putU32(p, req.childTid, t.tid);
   if (f & CLONE.CHILD_CLEARTID) t.clearChildTid = req.childTid;
   return t.tid;
+}
+
+/**
+ * A new process (fork, vfork, posix_spawn's clone): a copy of the caller.
+ * vfork's shared memory is a copy too, and the parent goes on at once; a
+ * vfork child may only exec or _exit, which a copy serves as well.
+ */
+function forkChild(p: LinuxProcess, req: CloneRequest): number {
+  const f = req.flags;
+  if ((f & CLONE.VM) && !(f & CLONE.VFORK)) throw new SysError(E.ENOSYS);
+  const child = p.fork({ sp: req.sp, tls: f & CLONE.SETTLS ? req.tls : undefined });
+  if (f & CLONE.PARENT_SETTID) putU32(p, req.parentTid, child.pid);
+  if (f & CLONE.CHILD_SETTID) putU32(child, req.childTid, child.pid);
+  if (f & CLONE.CHILD_CLEARTID) child.threads.current.clearChildTid = req.childTid;
+  return child.pid;
 }
 
 /** clone3: reads `struct clone_args`; the stack is given as its lowest address and size. */

@@ -46,9 +46,13 @@ export function readTimespec(p: LinuxProcess, addr: bigint): bigint {
  */
 function sleep(p: LinuxProcess, ns: bigint): Blocking | null {
   if (ns <= 0n) return null;
-  if (p.threads.all.length > 1 && !p.realtime) {
+  if (p.world.liveThreads() > 1 && !p.realtime) {
     const deadlineNs = p.clock.monotonicNs() + ns;
-    return new Blocking("the end of a sleep", () => null, { deadlineNs, timeoutResult: 0 });
+    return new Blocking("the end of a sleep", () => null, {
+      deadlineNs,
+      timeoutResult: 0,
+      restartable: false,
+    });
   }
   if (p.realtime) {
     const ms = Number(ns / 1_000_000n);

@@ -14,9 +14,9 @@ import { E } from "./errno.ts";
 import { FUTEX_OWNER_DIED, FUTEX_WAITERS } from "./futex.ts";
 import type { LinuxProcess } from "./process.ts";
 import type { PendingSignal } from "./signals.ts";
-import { SS_DISABLE, UNBLOCKABLE } from "./signals.ts";
+import { SA, SIG_DFL, SIG_IGN, sigBit, SS_DISABLE, UNBLOCKABLE } from "./signals.ts";
 import { formatSyscall } from "./strace.ts";
-import { GuestThread, type SchedOptions, Scheduler } from "./threads.ts";
+import { GuestThread, RESTART, type SchedOptions, Scheduler, type WaitResult } from "./threads.ts";
 
 /** Robust-list entries walked at most at a thread's exit (the kernel's ROBUST_LIST_LIMIT). */
 const ROBUST_LIST_LIMIT = 2048;
@@ -67,12 +67,10 @@ export class ThreadGroup {
   #currentGone = false;
   /** sched_yield asked for a switch */
   yieldRequested = false;
-  #nextTid: number;
 
   constructor(readonly p: LinuxProcess, mainTid: number, sched: SchedOptions, seed: bigint) {
     this.current = new GuestThread(mainTid);
     this.all = [this.current];
-    this.#nextTid = mainTid + 1;
     this.scheduler = new Scheduler(sched, seed);
     this.quantumLeft = this.scheduler.quantum();
   }
@@ -96,7 +94,6 @@ export class ThreadGroup {
     this.#currentGone = false;
     this.yieldRequested = false;
     this.p.futexes.clear();
-    this.#nextTid = Math.max(this.#nextTid, tid + 1);
   }
 
   /** The live thread `tid`, if any. */
@@ -113,7 +110,7 @@ export class ThreadGroup {
   /** Creates a thread with the running thread's registers but for `regs` and a 0 result. */
   spawn(regs: NewThreadRegisters): GuestThread {
     const { cpu, abi } = this.p;
-    const t = new GuestThread(this.#nextTid++);
+    const t = new GuestThread(this.p.world.allocId());
     const saved = this.#stateBlock().slice();
     cpu.setGlobal(abi.returnReg, 0n);
     if (regs.sp !== 0n) cpu.setGlobal(abi.spReg, regs.sp);
@@ -159,35 +156,35 @@ export class ThreadGroup {
 
   /**
    * Switches to the next thread to run (possibly the same one) and returns
-   * it with the result of the syscall it was blocked in, if it was. When
-   * every thread sleeps until a deadline, virtual time skips to the
-   * earliest; when they all wait forever, throws {@linkcode DeadlockError}.
+   * it with the result of the syscall it was blocked in, if it was; null
+   * when every thread waits (the {@linkcode ProcessWorld} then runs other
+   * processes, skips time or reports a deadlock).
    */
-  schedule(): { thread: GuestThread; result: bigint | number | null } {
+  schedule(): { thread: GuestThread; result: WaitResult | null } | null {
     this.yieldRequested = false;
-    for (;;) {
-      // A result found is kept until its thread runs: finding it may have had effects (a read).
-      for (const t of this.all) {
-        if (t.wait && t.waitResult === null) t.waitResult = this.#waitResult(t);
-      }
-      const ready = this.all.filter((t) => !t.wait || t.waitResult !== null);
-      if (ready.length) {
-        const t = ready.length === 1 ? ready[0] : this.scheduler.pick(ready, this.current);
-        this.#switchTo(t);
-        const result = t.waitResult;
-        t.waitResult = null;
-        return { thread: t, result };
-      }
-      const deadlines = this.all.map((t) => t.wait!.blocking.options.deadlineNs)
-        .filter((d) => d !== undefined);
-      if (!deadlines.length) throw new DeadlockError(this.#report());
-      const first = deadlines.reduce((a, b) => a < b ? a : b);
-      this.p.clock.skip(first - this.p.clock.monotonicNs());
+    // A result found is kept until its thread runs: finding it may have had effects (a read).
+    for (const t of this.all) {
+      if (t.wait && t.waitResult === null) t.waitResult = this.#waitResult(t);
     }
+    const ready = this.all.filter((t) => !t.wait || t.waitResult !== null);
+    if (!ready.length) return null;
+    const t = ready.length === 1 ? ready[0] : this.scheduler.pick(ready, this.current);
+    this.#switchTo(t);
+    const result = t.waitResult;
+    t.waitResult = null;
+    return { thread: t, result };
+  }
+
+  /** The virtual times at which waiting threads time out. */
+  deadlines(): bigint[] {
+    return this.all.flatMap((t) => {
+      const d = t.wait?.blocking.options.deadlineNs;
+      return d === undefined ? [] : [d];
+    });
   }
 
   /** The result that ends `t`'s wait now (woken, timed out, interrupted), or null. */
-  #waitResult(t: GuestThread): bigint | number | null {
+  #waitResult(t: GuestThread): WaitResult | null {
     const b = t.wait!.blocking;
     const r = b.poll();
     if (r !== null) return r;
@@ -196,19 +193,23 @@ export class ThreadGroup {
       cancel?.();
       return timeoutResult ?? -E.ETIMEDOUT;
     }
-    if (this.#signalWaiting(t)) {
-      cancel?.();
-      return -E.EINTR;
-    }
-    return null;
+    const sig = this.#signalWaiting(t);
+    if (!sig) return null;
+    cancel?.();
+    const act = this.p.signals.actions[sig];
+    const handled = act.handler !== SIG_DFL && act.handler !== SIG_IGN;
+    const restart = handled && (act.flags & SA.RESTART) && b.options.restartable !== false;
+    return restart ? RESTART : -E.EINTR;
   }
 
-  /** Whether a signal `t` does not block is pending for it or its process. */
-  #signalWaiting(t: GuestThread): boolean {
-    const s = this.p.signals;
-    if (t === this.current && !this.#currentGone) return s.hasDeliverable();
-    const set = ~t.signals.blocked | UNBLOCKABLE;
-    return [...t.signals.pending, ...s.pending].some((q) => set & (1n << BigInt(q.signal - 1)));
+  /** The lowest signal that `t` does not block and that acts, pending for it or its process (0: none). */
+  #signalWaiting(t: GuestThread): number {
+    const s = this.p.signals, running = t === this.current && !this.#currentGone;
+    const set = ~(running ? s.blocked : t.signals.blocked) | UNBLOCKABLE;
+    const own = running ? s.threadPending : t.signals.pending;
+    const sigs = [...own, ...s.pending].map((q) => q.signal)
+      .filter((n) => (set & sigBit(n)) && s.acts(n));
+    return sigs.length ? Math.min(...sigs) : 0;
   }
 
   #stateBlock(): Uint8Array {
@@ -266,12 +267,14 @@ export class ThreadGroup {
     if (v & FUTEX_WAITERS) futexes.wake(addr, 1);
   }
 
-  /** One line per thread: its id, the syscall it waits in, what for. */
-  #report(): string[] {
-    return this.all.map((t) => {
-      const w = t.wait!;
+  /** One line per waiting thread: its id (and process), the syscall it waits in, what for. */
+  report(withProcess: boolean): string[] {
+    return this.all.flatMap((t) => {
+      const w = t.wait;
+      if (!w) return [];
       const call = formatSyscall(this.p, w.name, w.nr, w.args).replace(/^\d+ /, "");
-      return `  thread ${t.tid}: ${call} waiting on ${w.blocking.reason}`;
+      const who = withProcess ? `thread ${t.tid} (process ${this.p.pid})` : `thread ${t.tid}`;
+      return [`  ${who}: ${call} waiting on ${w.blocking.reason}`];
     });
   }
 }

@@ -23,6 +23,15 @@ import type { PendingSignal } from "./signals.ts";
 import { SS_DISABLE } from "./signals.ts";
 
 /**
+ * The result of a wait a signal handler with SA_RESTART interrupted: the
+ * syscall runs again after the handler (the kernel's ERESTARTSYS).
+ */
+export const RESTART: unique symbol = Symbol("restart");
+
+/** What ends a wait: the syscall's result, or {@linkcode RESTART}. */
+export type WaitResult = bigint | number | typeof RESTART;
+
+/**
  * Returned by a syscall handler that must wait (futex, a sleep in a threaded
  * process): the thread stops running until {@linkcode poll} gives a result,
  * the deadline passes, or a signal interrupts it (EINTR).
@@ -49,6 +58,8 @@ export class Blocking {
       timeoutResult?: number;
       /** called when the wait ends by timeout or signal (leave a wait queue) */
       cancel?: () => void;
+      /** whether an SA_RESTART handler restarts the call (default true; sleeps: false) */
+      restartable?: boolean;
     } = {},
   ) {}
 }
@@ -94,7 +105,7 @@ export class GuestThread {
   /** the blocking syscall the thread is in */
   wait: ThreadWait | null = null;
   /** its result, once known (the thread is then ready to run) */
-  waitResult: bigint | number | null = null;
+  waitResult: WaitResult | null = null;
   /** the signal state while another thread runs */
   signals: ThreadSignals = {
     blocked: 0n,
