@@ -67,6 +67,8 @@ export interface ProcessSnapshot {
     /** the scheduler's generator and what is left of the thread's quantum */
     readonly sched: bigint;
     readonly quantumLeft: number;
+    /** instructions of the processes already reaped (the virtual clock counts them) */
+    readonly retired: number;
   };
   /** the guest's working directory */
   readonly cwd: string;
@@ -116,6 +118,7 @@ export function captureProcess(p: LinuxProcess, run: ProcessRunState): ProcessSn
       robustList: p.threads.current.robustList,
       sched: p.threads.scheduler.state,
       quantumLeft: p.threads.quantumLeft,
+      retired: p.world.retired,
     },
     cwd: p.paths.cwd,
     random: p.random.state,
@@ -153,12 +156,15 @@ export function restoreProcess(
   if (sig.pending.length || s.signals.pending.length) {
     sig.pending.splice(0, sig.pending.length, ...s.signals.pending.map((q) => ({ ...q })));
   }
-  sig.threadPending = s.signals.threadPending.map((q) => ({ ...q }));
+  // Files written before threads existed have no thread fields: one thread, nothing pending.
+  sig.threadPending = (s.signals.threadPending ?? []).map((q) => ({ ...q }));
   sig.altStack = { ...s.signals.altStack };
-  p.threads.reset(s.thread.tid);
-  p.threads.current.robustList = s.thread.robustList;
-  p.threads.scheduler.state = s.thread.sched;
-  p.threads.quantumLeft = s.thread.quantumLeft;
+  const t = s.thread ?? { tid: p.pid, robustList: 0n, sched: 0n, quantumLeft: 0, retired: 0 };
+  p.threads.reset(t.tid);
+  p.threads.current.robustList = t.robustList;
+  p.threads.scheduler.state = t.sched;
+  p.threads.quantumLeft = t.quantumLeft;
+  p.world.retired = t.retired;
   p.paths.cwd = s.cwd;
   p.random.state = s.random;
   Object.assign(p, s.process);

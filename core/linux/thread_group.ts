@@ -79,11 +79,14 @@ export class ThreadGroup {
    * Throws unless one thread runs (snapshots hold one thread).
    */
   checkSingle(what: string): void {
-    if (this.all.length === 1) return;
+    const others = this.p.world.processes.length - 1;
+    if (this.all.length === 1 && others === 0) return;
+    const running = others
+      ? `${others} other process${others > 1 ? "es" : ""} of the run exist`
+      : `the process runs ${this.all.length} threads`;
     throw new EmuError(
-      `${what}: the process runs ${this.all.length} threads; ` +
-        "snapshots of threaded processes are not supported yet",
-      "take it before the first thread is created or after the others exited",
+      `${what}: ${running}; snapshots of several threads or processes are not supported yet`,
+      "take it before the first thread or child is created, or after they are gone",
     );
   }
 
