@@ -166,6 +166,15 @@ export const PROGRAMS: Program[] = [
       "fork, a pipe between processes, dup2, waitpid statuses, kill, SIGCHLD, SA_RESTART",
   },
   {
+    name: "exec",
+    kind: "c",
+    // qemu-riscv64 runs an exec'd riscv program only through binfmt_misc: no recorded case
+    // (tests/processes_test.ts runs it).
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "execve and posix_spawn of itself; runs a given program or #! script",
+  },
+  {
     name: "deadlock",
     kind: "c",
     // It never ends on qemu-riscv64: no recorded case (tests/threads_test.ts runs it).

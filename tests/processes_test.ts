@@ -68,3 +68,63 @@ Deno.test("processes: a snapshot while children exist is refused in one message"
   );
   await m.close();
 });
+
+Deno.test("processes: execve and posix_spawn start a riscv program in the child", async () => {
+  for (const prog of ["exec.static.O2", "exec.dynamic.O2"]) {
+    const m = await createMachine({ program: BIN + prog, argv0: BIN + prog });
+    assertEquals(await m.runToExit(), 0);
+    assertEquals(
+      m.stdout,
+      `child: [${BIN}${prog}] [child] [via-execve] FOO=bar\nexecve: exit 7\n` +
+        `child: [${BIN}${prog}] [child] [via-posix_spawn] FOO=(unset)\nposix_spawn: 0, exit 7\n`,
+    );
+    await m.close();
+  }
+});
+
+Deno.test("processes: #! interpreters resolve under --root, and nothing leaves it", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/bin`);
+    await Deno.copyFile(`${BIN}exec.static.O2`, `${root}/bin/exec`);
+    await Deno.writeTextFile(`${root}/bin/script`, "#!/bin/exec child\n", { mode: 0o755 });
+    await Deno.writeTextFile(`${root}/bin/nested`, "#!/bin/script\n", { mode: 0o755 });
+    await Deno.writeTextFile(`${root}/bin/escape`, "#!/usr/bin/env sh\n", { mode: 0o755 });
+    await Deno.writeTextFile(`${root}/bin/plain`, "not a program\n", { mode: 0o644 });
+    const out = async (...args: string[]) => {
+      const m = await createMachine({
+        program: `${root}/bin/exec`,
+        argv0: "/bin/exec",
+        root,
+        args,
+      });
+      const status = await m.runToExit();
+      await m.close();
+      return [status, m.stdout];
+    };
+    assertEquals(await out("run", "/bin/script", "a"), [
+      7,
+      "child: [/bin/exec] [child] [/bin/script] [a] FOO=(unset)\n",
+    ]);
+    assertEquals(await out("run", "/bin/nested"), [
+      7,
+      "child: [/bin/exec] [child] [/bin/script] [/bin/nested] FOO=(unset)\n",
+    ]);
+    // The host has /usr/bin/env and this program; the guest's root has neither.
+    assertEquals(await out("run", "/bin/escape"), [
+      126,
+      "execv /bin/escape: No such file or directory\n",
+    ]);
+    assertEquals(await out("run", `/../../..${BIN}exec.static.O2`), [
+      126,
+      `execv /../../..${BIN}exec.static.O2: No such file or directory\n`,
+    ]);
+    assertEquals(await out("run", "/bin/plain"), [126, "execv /bin/plain: Permission denied\n"]);
+    const m = await createMachine({ program: `${root}/bin/exec`, argv0: "/bin/exec", root });
+    assertEquals(await m.runToExit(), 0);
+    assert(m.stdout.startsWith("child: [/bin/exec] [child] [via-execve] FOO=bar\n"), m.stdout);
+    await m.close();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

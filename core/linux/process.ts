@@ -19,7 +19,8 @@ import { targetForCpu, targetForElf } from "../plugin.ts";
 import type { LinuxAbi, TargetArch } from "../target.ts";
 import { type Trap, TrapKind } from "../trap.ts";
 import { E, errnoOf, SysError } from "./errno.ts";
-import { FdTable, InputStream, type OutputSink, OutputStream, statFromDeno } from "./fds.ts";
+import { FdTable, InputStream, type OutputSink, OutputStream } from "./fds.ts";
+import { hostOutput, hostStat, isHostError, readProgram } from "./host_io.ts";
 import { mmapBaseFor } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
 import { PathResolver } from "./paths.ts";
@@ -94,22 +95,6 @@ export type ProcessEvent =
   | { kind: "exit"; status: number; signal: number | null }
   | { kind: "budget" }
   | { kind: "stop" };
-
-function hostOutput(fd: 1 | 2): OutputSink {
-  const w = fd === 1 ? Deno.stdout : Deno.stderr;
-  return (b) => {
-    let done = 0;
-    while (done < b.length) done += w.writeSync(b.subarray(done));
-  };
-}
-
-function hostStat(path: string) {
-  try {
-    return statFromDeno(Deno.statSync(path));
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A running Linux program.
@@ -256,6 +241,9 @@ export class LinuxProcess {
     p.exePath = p.paths.toGuest(realProg);
     p.programPath = realProg;
     p.elf = elf;
+    p.modules.observers.push({
+      onLoad: (module) => p.hooks.events.emit("module_load", { module }),
+    });
     loadProgram(p, elf, realProg, opts);
     p.#setupStdio(opts);
     p.#setupLogging();
@@ -565,26 +553,6 @@ export class LinuxProcess {
 
   #deliverSignals(): void {
     deliverSignals(this, (ev) => this.#events.push(ev));
-  }
-}
-
-/** Whether `e` is a host OS error (from a Deno API), as opposed to a bug. */
-function isHostError(e: unknown): boolean {
-  if (typeof (e as { code?: unknown })?.code === "string") return true;
-  return e instanceof Error && e.constructor !== TypeError && e.constructor !== RangeError &&
-    e.constructor !== ReferenceError && e.constructor !== SyntaxError;
-}
-
-function readProgram(name: string): Uint8Array {
-  try {
-    const st = Deno.statSync(name);
-    if (st.isDirectory) throw new EmuError(`${name}: is a directory`);
-    return Deno.readFileSync(name);
-  } catch (e) {
-    if (e instanceof EmuError) throw e;
-    if (e instanceof Deno.errors.NotFound) throw new EmuError(`${name}: no such file`);
-    if (e instanceof Deno.errors.PermissionDenied) throw new EmuError(`${name}: permission denied`);
-    throw new EmuError(`${name}: cannot read (${(e as Error).message.split("\n")[0]})`);
   }
 }
 

@@ -15,6 +15,7 @@ import { signalSyscalls } from "./sys_signals.ts";
 import { timeSyscalls } from "./sys_time.ts";
 import { threadSyscalls } from "./sys_thread.ts";
 import { childSyscalls } from "./sys_children.ts";
+import { execSyscalls } from "./sys_exec.ts";
 
 /**
  * The complete handler table.
@@ -35,4 +36,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...timeSyscalls,
   ...threadSyscalls,
   ...childSyscalls,
+  ...execSyscalls,
 };
