@@ -166,6 +166,12 @@ export const PROGRAMS: Program[] = [
       "fork, a pipe between processes, dup2, waitpid statuses, kill, SIGCHLD, SA_RESTART",
   },
   {
+    name: "poll",
+    kind: "c",
+    cases: one,
+    description: "epoll echo over socketpairs to forked clients, eventfd, ppoll, O_NONBLOCK",
+  },
+  {
     name: "exec",
     kind: "c",
     // qemu-riscv64 runs an exec'd riscv program only through binfmt_misc: no recorded case

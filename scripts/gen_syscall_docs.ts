@@ -26,6 +26,11 @@ export const PARTIAL: Record<string, string> = {
   setpgid: "accepted, without effect",
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",
+  ppoll: "the signal mask argument is not applied",
+  epoll_pwait: "the signal mask argument is not applied; EPOLLET behaves as level-triggered",
+  socketpair: "AF_UNIX SOCK_STREAM only",
+  timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",
+  socket: "no network: AF_INET/AF_INET6 fail with EACCES (no -net host yet), others EAFNOSUPPORT",
 };
 
 /** The Markdown text of docs/syscalls.md. */

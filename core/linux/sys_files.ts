@@ -79,14 +79,16 @@ function attempt(io: () => number): number | null {
 /**
  * Runs the transfer `io` on `f`. When it would block (EAGAIN) on a
  * descriptor without O_NONBLOCK and other threads run that may supply the
- * data, the thread waits and retries instead. Alone, the process gets EAGAIN:
- * nothing could ever come.
+ * data, or the file is a timer that will, the thread waits and retries
+ * instead. Otherwise the process gets EAGAIN: nothing could ever come.
  */
 function orWait(p: LinuxProcess, f: OpenFile, io: () => number): number | Blocking {
   const r = attempt(io);
   if (r !== null) return r;
-  if ((f.statusFlags & O.NONBLOCK) || p.world.liveThreads() === 1) throw new SysError(E.EAGAIN);
-  return new Blocking("data to read", () => attempt(io));
+  const deadlineNs = f.nextEventNs?.(); // a timer: time brings the data
+  const alone = p.world.liveThreads() === 1 && deadlineNs === undefined;
+  if ((f.statusFlags & O.NONBLOCK) || alone) throw new SysError(E.EAGAIN);
+  return new Blocking("data to read", () => attempt(io), { deadlineNs, timeoutResult: -E.EAGAIN });
 }
 
 function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: number): number {

@@ -16,6 +16,7 @@ import { timeSyscalls } from "./sys_time.ts";
 import { threadSyscalls } from "./sys_thread.ts";
 import { childSyscalls } from "./sys_children.ts";
 import { execSyscalls } from "./sys_exec.ts";
+import { pollSyscalls } from "./sys_poll.ts";
 
 /**
  * The complete handler table.
@@ -37,4 +38,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...threadSyscalls,
   ...childSyscalls,
   ...execSyscalls,
+  ...pollSyscalls,
 };
