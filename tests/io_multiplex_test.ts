@@ -4,45 +4,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
-import { installed } from "./util/installed.ts";
+import { GUEST_BIN, runGuest, testAgainstQemu } from "./util/guest_runs.ts";
 
-const BIN = new URL("./guests/bin/", import.meta.url).pathname;
-const SYSROOT = "/usr/riscv64-linux-gnu";
-const haveQemu = installed("qemu-riscv64");
+const BIN = GUEST_BIN;
+const run = runGuest;
 
-async function run(prog: string, opts: { sched?: string; seed?: number; args?: string[] } = {}) {
-  const strace: string[] = [];
-  const m = await createMachine({ program: BIN + prog, ...opts, strace: (l) => strace.push(l) });
-  const status = await m.runToExit();
-  const r = { status, stdout: m.stdout, strace };
-  await m.close();
-  return r;
-}
-
-for (const prog of ["poll.static.O2", "poll.dynamic.O2"]) {
-  Deno.test({
-    name: `io: ${prog} prints what qemu-riscv64 prints, on every schedule`,
-    ignore: !haveQemu,
-    async fn() {
-      const o = new Deno.Command("qemu-riscv64", {
-        args: ["-L", SYSROOT, BIN + prog],
-        stdout: "piped",
-        stderr: "null",
-      }).outputSync();
-      const peer = { status: o.code, stdout: new TextDecoder().decode(o.stdout) };
-      assertEquals(peer.status, 0);
-      assert(peer.stdout.startsWith("epoll echo: 75 bytes echoed"), peer.stdout);
-      for (const s of [{}, { sched: "random,quantum=100", seed: 9 }]) {
-        const r = await run(prog, s);
-        assertEquals({ status: r.status, stdout: r.stdout }, peer, JSON.stringify(s));
-      }
-    },
-  });
-}
-
-Deno.test("io: qemu-riscv64 is installed for the comparisons", { ignore: haveQemu }, () => {
-  console.warn("skipped: qemu-riscv64 is not installed (apt-get install qemu-user)");
-});
+testAgainstQemu(
+  "io",
+  ["poll.static.O2", "poll.dynamic.O2"],
+  [{}, { sched: "random,quantum=100", seed: 9 }],
+  (out) => out.startsWith("epoll echo: 75 bytes echoed"),
+);
 
 Deno.test("io: the same seed gives the same epoll run", async () => {
   const opts = { sched: "random,quantum=120", seed: 5 };

@@ -4,48 +4,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine, EmuError } from "../mod.ts";
-import { installed } from "./util/installed.ts";
+import { GUEST_BIN, runGuest, testAgainstQemu } from "./util/guest_runs.ts";
 
-const BIN = new URL("./guests/bin/", import.meta.url).pathname;
-const SYSROOT = "/usr/riscv64-linux-gnu";
-const haveQemu = installed("qemu-riscv64");
-const dec = new TextDecoder();
+const BIN = GUEST_BIN;
+const run = runGuest;
 
-async function run(prog: string, opts: { sched?: string; seed?: number } = {}) {
-  const strace: string[] = [];
-  const m = await createMachine({ program: BIN + prog, ...opts, strace: (l) => strace.push(l) });
-  const status = await m.runToExit();
-  const r = { status, stdout: m.stdout, strace };
-  await m.close();
-  return r;
-}
-
-for (const prog of ["fork.static.O2", "fork.dynamic.O2"]) {
-  Deno.test({
-    name: `processes: ${prog} prints what qemu-riscv64 prints, on every schedule`,
-    ignore: !haveQemu,
-    async fn() {
-      const o = new Deno.Command("qemu-riscv64", {
-        args: ["-L", SYSROOT, BIN + prog],
-        stdout: "piped",
-        stderr: "null",
-      }).outputSync();
-      const peer = { status: o.code, stdout: dec.decode(o.stdout) };
-      assertEquals(peer.status, 0);
-      for (const s of [{}, { sched: "random,quantum=100", seed: 4 }, { sched: "rr,quantum=64" }]) {
-        const r = await run(prog, s);
-        assertEquals({ status: r.status, stdout: r.stdout }, peer, JSON.stringify(s));
-      }
-      assert(peer.stdout.includes("read across SIGCHLD: 1 x"));
-    },
-  });
-}
-
-Deno.test("processes: qemu-riscv64 is installed for the comparisons", {
-  ignore: haveQemu,
-}, () => {
-  console.warn("skipped: qemu-riscv64 is not installed (apt-get install qemu-user)");
-});
+testAgainstQemu(
+  "processes",
+  ["fork.static.O2", "fork.dynamic.O2"],
+  [{}, { sched: "random,quantum=100", seed: 4 }, { sched: "rr,quantum=64" }],
+  (out) => out.includes("read across SIGCHLD: 1 x"),
+);
 
 Deno.test("processes: the same seed gives the same run, in every process", async () => {
   const opts = { sched: "random,quantum=150", seed: 11 };

@@ -5,78 +5,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine, EmuError } from "../mod.ts";
-import { installed } from "./util/installed.ts";
+import { GUEST_BIN, runGuest, testAgainstQemu } from "./util/guest_runs.ts";
 import { DEFAULT_SCHED, parseSched } from "../core/linux/threads.ts";
 import { FutexTable } from "../core/linux/futex.ts";
 import { GuestThread } from "../core/linux/threads.ts";
 
-const BIN = new URL("./guests/bin/", import.meta.url).pathname;
-const SYSROOT = "/usr/riscv64-linux-gnu";
-const haveQemu = installed("qemu-riscv64");
-const dec = new TextDecoder();
+const BIN = GUEST_BIN;
+const run = runGuest;
 
-interface Run {
-  status: number;
-  stdout: string;
-  /** the -strace lines: which thread made which call, in order */
-  strace: string[];
-}
-
-interface RunOptions {
-  sched?: string;
-  seed?: number;
-  args?: string[];
-  accel?: "jit" | "interp";
-}
-
-async function run(prog: string, opts: RunOptions = {}) {
-  const strace: string[] = [];
-  const m = await createMachine({
-    program: BIN + prog,
-    args: opts.args,
-    sched: opts.sched,
-    seed: opts.seed,
-    accel: opts.accel,
-    strace: (l) => strace.push(l),
-  });
-  const status = await m.runToExit();
-  const r: Run = { status, stdout: m.stdout, strace };
-  await m.close();
-  return r;
-}
-
-function qemu(prog: string, args: string[] = []): { status: number; stdout: string } {
-  const o = new Deno.Command("qemu-riscv64", {
-    args: ["-L", SYSROOT, BIN + prog, ...args],
-    stdout: "piped",
-    stderr: "null",
-  }).outputSync();
-  return { status: o.code, stdout: dec.decode(o.stdout) };
-}
-
-for (const prog of ["threads.static.O2", "threads.dynamic.O2"]) {
-  Deno.test({
-    name: `threads: ${prog} prints what qemu-riscv64 prints, on every schedule`,
-    ignore: !haveQemu,
-    async fn() {
-      const peer = qemu(prog);
-      assertEquals(peer.status, 0);
-      for (
-        const s of [{}, { sched: "random,quantum=200", seed: 1 }, { sched: "random", seed: 2 }]
-      ) {
-        const r = await run(prog, s);
-        assertEquals({ status: r.status, stdout: r.stdout }, peer, JSON.stringify(s));
-      }
-      assert(peer.stdout.includes("robust: lock after the owner died: EOWNERDEAD"));
-    },
-  });
-}
-
-Deno.test("threads: qemu-riscv64 is installed for the comparisons", {
-  ignore: haveQemu,
-}, () => {
-  console.warn("skipped: qemu-riscv64 is not installed (apt-get install qemu-user)");
-});
+testAgainstQemu(
+  "threads",
+  ["threads.static.O2", "threads.dynamic.O2"],
+  [{}, { sched: "random,quantum=200", seed: 1 }, { sched: "random", seed: 2 }],
+  (out) => out.includes("robust: lock after the owner died: EOWNERDEAD"),
+);
 
 Deno.test("threads: the same seed gives the same interleaving, another seed another", async () => {
   const opts = { sched: "random,quantum=100", seed: 7 };
@@ -140,7 +82,11 @@ Deno.test("threads: the CLI reports a deadlock in one message and exits 1", asyn
     stderr: "piped",
   }).output();
   assertEquals(o.code, 1);
-  assert(/^emu: deadlock: .*\n {2}thread 1000: .*\n {2}thread 1001: /.test(dec.decode(o.stderr)));
+  assert(
+    /^emu: deadlock: .*\n {2}thread 1000: .*\n {2}thread 1001: /.test(
+      new TextDecoder().decode(o.stderr),
+    ),
+  );
 });
 
 Deno.test("threads: a snapshot with several threads is refused in one message", async () => {

@@ -13,8 +13,27 @@ import { O, type OpenFile, PipeBuffer, POLL, S_IF, type StatInfo, syntheticStat 
 const EFD_SEMAPHORE = 1;
 const COUNTER_MAX = 0xfffffffffffffffen;
 
-function espipe(): never {
-  throw new SysError(E.ESPIPE);
+/**
+ * What the files here share: no host file, not seekable, no tty, nothing to
+ * release at close; reading and writing fail with EINVAL unless a subclass
+ * says otherwise.
+ */
+abstract class GuestOnlyFile implements OpenFile {
+  isTty = false;
+  constructor(public statusFlags: number) {}
+  read(_buf: Uint8Array): number {
+    throw new SysError(E.EINVAL);
+  }
+  write(_buf: Uint8Array): number {
+    throw new SysError(E.EINVAL);
+  }
+  seek(): number {
+    throw new SysError(E.ESPIPE);
+  }
+  stat(): StatInfo {
+    return syntheticStat(0o600);
+  }
+  close(): void {}
 }
 
 /**
@@ -29,12 +48,11 @@ function espipe(): never {
  * console.log(e.read(b), b[0]); // 8 2
  * ```
  */
-export class EventFd implements OpenFile {
-  isTty = false;
-  constructor(public counter: bigint, readonly flags: number, public statusFlags: number) {
-    this.statusFlags |= O.RDWR;
+export class EventFd extends GuestOnlyFile {
+  constructor(public counter: bigint, readonly flags: number, statusFlags: number) {
+    super(statusFlags | O.RDWR);
   }
-  read(buf: Uint8Array): number {
+  override read(buf: Uint8Array): number {
     if (buf.length < 8) throw new SysError(E.EINVAL);
     if (this.counter === 0n) throw new SysError(E.EAGAIN);
     const v = this.flags & EFD_SEMAPHORE ? 1n : this.counter;
@@ -42,7 +60,7 @@ export class EventFd implements OpenFile {
     new DataView(buf.buffer, buf.byteOffset).setBigUint64(0, v, true);
     return 8;
   }
-  write(buf: Uint8Array): number {
+  override write(buf: Uint8Array): number {
     if (buf.length < 8) throw new SysError(E.EINVAL);
     const v = new DataView(buf.buffer, buf.byteOffset).getBigUint64(0, true);
     if (v > COUNTER_MAX) throw new SysError(E.EINVAL);
@@ -50,13 +68,6 @@ export class EventFd implements OpenFile {
     this.counter += v;
     return 8;
   }
-  seek(): number {
-    return espipe();
-  }
-  stat(): StatInfo {
-    return syntheticStat(0o600);
-  }
-  close(): void {}
   capture(): () => void {
     const c = this.counter;
     return () => this.counter = c;
@@ -79,32 +90,28 @@ export class EventFd implements OpenFile {
  * console.log(b.read(got), got[0]); // 1 7
  * ```
  */
-export class SocketEnd implements OpenFile {
-  isTty = false;
+export class SocketEnd extends GuestOnlyFile {
   #open = true;
-  constructor(readonly inbox: PipeBuffer, readonly outbox: PipeBuffer, public statusFlags: number) {
+  constructor(readonly inbox: PipeBuffer, readonly outbox: PipeBuffer, statusFlags: number) {
+    super(statusFlags | O.RDWR);
     inbox.readers++;
     outbox.writers++;
-    this.statusFlags |= O.RDWR;
   }
   /** Two connected ends. */
   static pair(flags: number): [SocketEnd, SocketEnd] {
     const ab = new PipeBuffer(), ba = new PipeBuffer();
     return [new SocketEnd(ba, ab, flags), new SocketEnd(ab, ba, flags)];
   }
-  read(buf: Uint8Array): number {
+  override read(buf: Uint8Array): number {
     return this.inbox.take(buf);
   }
-  write(buf: Uint8Array): number {
+  override write(buf: Uint8Array): number {
     return this.outbox.give(buf);
   }
-  seek(): number {
-    return espipe();
-  }
-  stat(): StatInfo {
+  override stat(): StatInfo {
     return syntheticStat(S_IF.SOCK | 0o777);
   }
-  close(): void {
+  override close(): void {
     if (!this.#open) return;
     this.#open = false;
     this.inbox.readers--;
@@ -133,11 +140,12 @@ export class SocketEnd implements OpenFile {
  * console.log(t.readiness(), t.expirations()); // 1 3n
  * ```
  */
-export class TimerFd implements OpenFile {
-  isTty = false;
+export class TimerFd extends GuestOnlyFile {
   #next: bigint | undefined;
   #interval = 0n;
-  constructor(readonly now: () => bigint, public statusFlags: number) {}
+  constructor(readonly now: () => bigint, statusFlags: number) {
+    super(statusFlags);
+  }
   /** Arms the timer to first expire at monotonic time `at` (undefined: disarms it). */
   arm(at: bigint | undefined, interval: bigint): void {
     this.#next = at;
@@ -155,7 +163,7 @@ export class TimerFd implements OpenFile {
     if (next === undefined || now < next) return 0n;
     return this.#interval ? 1n + (now - next) / this.#interval : 1n;
   }
-  read(buf: Uint8Array): number {
+  override read(buf: Uint8Array): number {
     if (buf.length < 8) throw new SysError(E.EINVAL);
     const n = this.expirations();
     if (n === 0n) throw new SysError(E.EAGAIN);
@@ -163,16 +171,6 @@ export class TimerFd implements OpenFile {
     new DataView(buf.buffer, buf.byteOffset).setBigUint64(0, n, true);
     return 8;
   }
-  write(): number {
-    throw new SysError(E.EINVAL);
-  }
-  seek(): number {
-    return espipe();
-  }
-  stat(): StatInfo {
-    return syntheticStat(0o600);
-  }
-  close(): void {}
   readiness(): number {
     return this.expirations() > 0n ? POLL.IN : 0;
   }
@@ -198,23 +196,8 @@ export interface EpollInterest {
  * console.log(new EpollFile(0).interests.size); // 0
  * ```
  */
-export class EpollFile implements OpenFile {
-  isTty = false;
+export class EpollFile extends GuestOnlyFile {
   readonly interests = new Map<number, EpollInterest>();
-  constructor(public statusFlags: number) {}
-  read(): number {
-    throw new SysError(E.EINVAL);
-  }
-  write(): number {
-    throw new SysError(E.EINVAL);
-  }
-  seek(): number {
-    return espipe();
-  }
-  stat(): StatInfo {
-    return syntheticStat(0o600);
-  }
-  close(): void {}
   readiness(): number {
     for (const i of this.interests.values()) if (readinessOf(i.file) & i.events) return POLL.IN;
     return 0;
