@@ -348,6 +348,8 @@ export class LinuxProcess {
     this.exitSignal = signal;
     this.fds.closeAll();
     if (this.parent) childExited(this.parent, this);
+    // The run ends with the program started: the files its children hold close with it.
+    else for (const q of this.world.processes) q.fds.closeAll();
     this.#events.push({ kind: "exit", status, signal });
     this.hooks.events.emit("vcpu_exit", { index: 0 });
     this.hooks.events.emit("exit", { status });

@@ -82,7 +82,7 @@ export class ThreadGroup {
     const others = this.p.world.processes.length - 1;
     if (this.all.length === 1 && others === 0) return;
     const running = others
-      ? `${others} other process${others > 1 ? "es" : ""} of the run exist`
+      ? `${others} other process${others > 1 ? "es of the run exist" : " of the run exists"}`
       : `the process runs ${this.all.length} threads`;
     throw new EmuError(
       `${what}: ${running}; snapshots of several threads or processes are not supported yet`,
