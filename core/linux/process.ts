@@ -390,9 +390,11 @@ export class LinuxProcess {
       }
       const left = stopAt - this.cpu.icount;
       if (left <= 0) return { kind: "budget" };
+      // Alone in the run, a thread has no one to take turns with: quanta would only cut blocks.
+      const alone = this.world.processes.length === 1 && this.threads.all.length === 1;
       const before = this.cpu.icount;
-      const r = this.cpu.run(Math.min(left, this.threads.quantumLeft));
-      this.threads.quantumLeft -= this.cpu.icount - before;
+      const r = this.cpu.run(alone ? left : Math.min(left, this.threads.quantumLeft));
+      if (!alone) this.threads.quantumLeft -= this.cpu.icount - before;
       if (r.reason === "budget") continue;
       if (r.reason === "stop") return { kind: "stop" };
       return this.#trapEvent(r.trap);
