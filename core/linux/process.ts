@@ -401,7 +401,6 @@ export class LinuxProcess {
     }
   }
 
-  /** Hands the CPU to the next thread; finishes the syscall it was blocked in. */
   /**
    * Hands the CPU to the next thread; finishes the syscall it was blocked
    * in. The root process first lets the other processes take a turn, and
