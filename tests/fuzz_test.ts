@@ -153,3 +153,37 @@ Deno.test("persistent harness (--persistent-addr main): each input reopens the i
   }
   assert(h.readsInput);
 });
+
+Deno.test("every harness restores its snapshot: a global set by one input does not reach the next", async () => {
+  const elf = parseElf(Deno.readFileSync(`${BIN}/leak`), "leak");
+  const main = readSymbols(elf).find((s) => s.name === "main")!.value;
+  for (
+    const extra of [{}, { wholeProgram: true }, { args: [], wholeProgram: true }, {
+      persistentAddr: main,
+    }]
+  ) {
+    const h = await createUserHarness(harnessOptions("leak", extra));
+    for (let i = 0; i < 5; i++) {
+      const o = (await h.run(enc.encode(`input ${i}`), 1e8)).outcome;
+      assertEquals(o.kind, "ok", `${h.kind} ${show(extra)}, execution ${i}: ${show(o)}`);
+    }
+  }
+});
+
+Deno.test("the whole-program harness creates its process once and starts each execution at the read of its input", async () => {
+  for (const args of [["@@"], []]) {
+    let processes = 0;
+    const h = await createUserHarness(
+      harnessOptions("bytes", { args, wholeProgram: true, setup: () => processes++ }),
+    );
+    const runs = [];
+    for (const input of ["AAAA", "FUZZ", "FUZ", "FUZZ"]) {
+      runs.push(await h.run(enc.encode(input), 1e8));
+    }
+    assertEquals(runs.map((r) => r.outcome.kind), ["ok", "crash", "ok", "crash"]);
+    assertEquals(processes, 1);
+    // start-up (the loader, libc init, fopen's path) is not run again: a few hundred instructions are left
+    assert(runs[0].insns < 2000, `${args}: ${runs[0].insns} instructions per execution`);
+    assert(h.readsInput);
+  }
+});
