@@ -146,3 +146,50 @@ Deno.test("emu cov: a program without a line table is reported by function; bad 
   await Deno.remove(corpus, { recursive: true });
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("emu fuzz --cov writes the queue's coverage at the end, with the campaign's plots", async () => {
+  const seeds = await Deno.makeTempDir(), out = await Deno.makeTempDir();
+  Deno.writeTextFileSync(`${seeds}/a`, "AAAAAAAA");
+  const r = await emu(
+    ..."fuzz -i SEEDS -o OUT -V 2 -s 1 --cov OUT/cov --".split(" ").map((a) =>
+      a.replace("SEEDS", seeds).replace("OUT", out)
+    ),
+    `${BIN}/state.dwarf5`,
+    "@@",
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /emu cov: \d+ of \d+ lines in 2 source files/);
+  const index = Deno.readTextFileSync(`${out}/cov/index.html`);
+  assert.match(index, /<svg[^>]*aria-label="edges found"/);
+  assert.match(index, /<svg[^>]*aria-label="execs\/s"/);
+  await Deno.remove(seeds, { recursive: true });
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("emu cov: the HTML report renders in headless chromium", async () => {
+  if (!installed("chromium")) {
+    console.warn("cov_test: SKIPPING the browser check: chromium not installed (Debian chromium)");
+    return;
+  }
+  const corpus = await Deno.makeTempDir(), out = await Deno.makeTempDir();
+  Deno.writeTextFileSync(`${corpus}/a`, "hhel");
+  const r = await emu("cov", "-i", corpus, "-o", out, "--", `${BIN}/state.dwarf5`, "@@");
+  assert.equal(r.code, 0, r.err);
+  const page = `file://${await Deno.realPath(out)}/files/1.html`;
+  const shot = await new Deno.Command("chromium", {
+    args: [
+      ...["--headless", "--no-sandbox", "--disable-gpu", "--window-size=900,700"],
+      ...[`--screenshot=${out}/shot.png`, "--dump-dom", page],
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const dom = dec.decode(shot.stdout);
+  // the browser parsed the page: the source and its counts are in its DOM
+  assert.match(dom, /<tr class="hit"><td class="n">7<\/td><td class="n">\d+<\/td>/);
+  assert.match(dom, /<tr class="miss"><td class="n">17<\/td>/);
+  const png = Deno.readFileSync(`${out}/shot.png`);
+  assertEquals([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+  await Deno.remove(corpus, { recursive: true });
+  await Deno.remove(out, { recursive: true });
+});

@@ -18,7 +18,7 @@ export interface ReportPage {
 
 const STYLE = `body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}
 td,th{padding:2px 8px;text-align:left}th{background:#dde}tr:nth-child(even){background:#f4f4f8}
-.hit{background:#cfc}.miss{background:#fcc}pre{margin:0}.src td{font-family:monospace;padding:0 6px}
+tr.hit td{background:#cfc}tr.miss td{background:#fcc}pre{margin:0}.src td{font-family:monospace;padding:0 6px}
 .n{text-align:right;color:#555}.bar{display:inline-block;height:10px;background:#6a6}
 svg{border:1px solid #ccc;margin:0 1em 1em 0}`;
 
