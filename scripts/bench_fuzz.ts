@@ -32,13 +32,19 @@ function options(name: string, wholeProgram = false): UserHarnessOptions {
     args: ["@@"],
     inputPath: "/.denemu/cur_input",
     wholeProgram,
+    timeRestores: true,
   };
 }
 
-/** Wraps a harness to measure the wall time spent in guest runs. */
-function timed(t: FuzzTarget): FuzzTarget & { ms: number } {
+/** Wraps a harness to measure the wall time spent in its runs (restore + guest). */
+function timed(
+  t: FuzzTarget & { restoreMs: number },
+): FuzzTarget & { ms: number; restoreMs: number } {
   const w = {
     ms: 0,
+    get restoreMs() {
+      return t.restoreMs;
+    },
     trace: t.trace,
     get readsInput() {
       return t.readsInput;
@@ -78,7 +84,8 @@ async function denemuCampaign(name: string, cmplog: boolean, seconds: number, wh
     execsPerSec: f.execs / wall,
     /** execs per second of this process's CPU time (other load on the machine skews it less) */
     execsPerCpuSec: f.execs / ((c1.user + c1.system) / 1e6),
-    guestShare: target.ms / 1000 / wall,
+    guestShare: (target.ms - target.restoreMs) / 1000 / wall,
+    restoreShare: target.restoreMs / 1000 / wall,
   };
 }
 
@@ -140,6 +147,14 @@ async function aflCampaign(name: string, cmplog: boolean, seconds: number) {
   return { found: field("saved_crashes") > 0 ? wall : null, execsPerSec: field("execs_per_sec") };
 }
 
+/** Where a campaign's wall time went. */
+function shares(c: { restoreShare: number; guestShare: number }): string {
+  const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+  return `${pct(c.restoreShare)} / ${pct(c.guestShare)} / ${
+    pct(1 - c.restoreShare - c.guestShare)
+  }`;
+}
+
 const secs = (v: number | null) => v === null ? "not found" : `${v.toFixed(2)} s`;
 
 /** Runs the fuzzing benchmarks; `quick` shortens every limit. */
@@ -150,17 +165,14 @@ export async function benchFuzz(out: BenchOutput, quick: boolean): Promise<void>
     "fuzz: in-memory harness (magic32)",
     `${speed.execsPerSec.toFixed(0)} execs/s, ${speed.execsPerCpuSec.toFixed(0)} per CPU second`,
   );
-  out.row(
-    "  guest runs / fuzzer JS",
-    `${(speed.guestShare * 100).toFixed(0)} % / ${(100 - speed.guestShare * 100).toFixed(0)} %`,
-  );
+  out.row("  restore / guest / fuzzer JS", shares(speed));
   const whole = await denemuCampaign("magic32", false, quick ? 3 : 10, true);
-  out.row("fuzz: whole-program @@ harness (magic32)", `${whole.execsPerSec.toFixed(1)} execs/s`);
-  const fuzz: Record<string, unknown> = {
-    inMemoryExecsPerSec: speed.execsPerSec,
-    inMemoryGuestShare: speed.guestShare,
-    wholeProgramExecsPerSec: whole.execsPerSec,
-  };
+  out.row(
+    "fuzz: whole-program @@ harness (magic32)",
+    `${whole.execsPerSec.toFixed(0)} execs/s, ${whole.execsPerCpuSec.toFixed(0)} per CPU second`,
+  );
+  out.row("  restore / guest / fuzzer JS", shares(whole));
+  const fuzz: Record<string, unknown> = { inMemory: speed, wholeProgram: whole };
   const afl = await tool("afl-clang-fast") && await tool("afl-fuzz");
   if (!afl) out.row("afl-fuzz", "skipped: afl++ (afl-clang-fast, afl-fuzz) not installed");
   for (const name of FUZZ_TARGETS) {

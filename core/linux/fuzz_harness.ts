@@ -66,6 +66,8 @@ export interface UserHarnessOptions {
   root?: string | null;
   /** called with each process the harness creates, once it is at its start point */
   setup?: (p: LinuxProcess) => void;
+  /** measure the time restores take ({@linkcode SnapshotHarness.restoreMs}; for benchmarks) */
+  timeRestores?: boolean;
 }
 
 /** Which harness {@linkcode createUserHarness} picked. */
@@ -82,7 +84,7 @@ export type HarnessKind = "in-memory" | "persistent" | "whole-program";
  */
 export async function createUserHarness(
   opts: UserHarnessOptions,
-): Promise<FuzzTarget & { kind: HarnessKind }> {
+): Promise<FuzzTarget & { kind: HarnessKind; restoreMs: number }> {
   if (opts.persistentAddr !== undefined) return await persistent(opts, opts.persistentAddr);
   if (!opts.wholeProgram) {
     const probe = await newProcess(opts, [], new Uint8Array());
@@ -134,6 +136,7 @@ interface StartPoint {
   deliver(input: Uint8Array): void;
   /** whether a fault or a stop ends the execution normally */
   readonly isEnd: EndCheck;
+  readonly timeRestores?: boolean;
 }
 
 /**
@@ -144,6 +147,8 @@ interface StartPoint {
  */
 class SnapshotHarness implements FuzzTarget {
   readonly kind: HarnessKind;
+  /** host milliseconds spent restoring the snapshot (with `timeRestores`) */
+  restoreMs = 0;
   readonly trace: TraceArea;
   readonly #start: ProcessSnapshot;
   readonly #code: [bigint, bigint][];
@@ -162,7 +167,11 @@ class SnapshotHarness implements FuzzTarget {
   run(input: Uint8Array, budget: number): ExecResult {
     const { p, isEnd } = this.start;
     if (input.length > MAX_INPUT) input = input.subarray(0, MAX_INPUT);
-    p.restore(this.#start);
+    if (this.start.timeRestores) {
+      const t0 = performance.now();
+      p.restore(this.#start);
+      this.restoreMs += performance.now() - t0;
+    } else p.restore(this.#start);
     this.input.current = input;
     this.start.deliver(input);
     this.cov.reset();
@@ -193,6 +202,7 @@ function inMemory(p: LinuxProcess, opts: UserHarnessOptions, fn: bigint): Snapsh
   return new SnapshotHarness(
     {
       kind: "in-memory",
+      timeRestores: opts.timeRestores,
       p,
       deliver(input) {
         cpu.mem.writeBytes(buffer, input);
@@ -228,6 +238,7 @@ async function persistent(opts: UserHarnessOptions, addr: bigint): Promise<Snaps
   return new SnapshotHarness(
     {
       kind: "persistent",
+      timeRestores: opts.timeRestores,
       p,
       deliver(input) {
         if (retAt === null) p.cpu.setGlobal(p.abi.linkReg, retPage);
@@ -259,6 +270,7 @@ async function wholeProgram(opts: UserHarnessOptions): Promise<SnapshotHarness> 
   return new SnapshotHarness(
     {
       kind: "whole-program",
+      timeRestores: opts.timeRestores,
       p,
       deliver: (input) => setStdin(p, opts, input),
       isEnd: () => false,
