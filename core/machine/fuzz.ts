@@ -146,7 +146,8 @@ class MachineTarget implements FuzzTarget {
  *   endAt: [m.readReg("ra")], // parse's return
  *   crashAt: [m.symbol("m_trap_entry")!],
  *   seed: 1,
- *   until: (p) => p.crashes > 0 || p.execs > 100_000,
+ *   seconds: 120,
+ *   until: (p) => p.crashes > 0,
  * });
  * console.log(report.crashes); // 1
  * await Deno.remove(report.output, { recursive: true });
