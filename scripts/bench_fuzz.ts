@@ -45,6 +45,9 @@ function timed(
     get restoreMs() {
       return t.restoreMs;
     },
+    get autoTokens() {
+      return t.autoTokens;
+    },
     trace: t.trace,
     get readsInput() {
       return t.readsInput;

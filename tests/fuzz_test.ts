@@ -187,3 +187,21 @@ Deno.test("the whole-program harness creates its process once and starts each ex
     assert(h.readsInput);
   }
 });
+
+Deno.test("tokens from the binary (compare constants, strings it uses) find the magic and string bugs without cmplog", async () => {
+  const h = await createUserHarness(harnessOptions("strcmp"));
+  await h.run(enc.encode("KEY:open-sesamX......"), 1e7);
+  const strings = (h.autoTokens ?? []).map((t) => new TextDecoder().decode(t));
+  assert(strings.includes("KEY:") && strings.includes("open-sesame"), show(strings));
+  for (const name of ["magic32", "strcmp"]) {
+    const { out, fuzzer } = await campaign(name, 1, (f) => f.savedCrashes > 0 || f.execs > 20_000);
+    assertEquals(fuzzer.savedCrashes, 1, `${name}: no crash after ${fuzzer.execs} execs`);
+    await Deno.remove(out, { recursive: true });
+  }
+  const magic = await createUserHarness(harnessOptions("magic32"));
+  await magic.run(enc.encode("AAAAAAAA"), 1e7);
+  assert(
+    magic.autoTokens?.some((t) => t.join() === "239,190,173,222"),
+    "0xdeadbeef, little-endian",
+  );
+});

@@ -29,6 +29,7 @@ import { LinuxProcess } from "./process.ts";
 import type { ProcessSnapshot } from "./process_state.ts";
 import { readString } from "./syscall.ts";
 import { MAP } from "./mm.ts";
+import { AutoTokens } from "../fuzz/auto_tokens.ts";
 import { EdgeCoverage } from "../fuzz/coverage.ts";
 import { serveInputFile } from "./fuzz_input_file.ts";
 import type { ExecResult, FuzzTarget, TraceArea } from "../fuzz/target.ts";
@@ -153,15 +154,23 @@ class SnapshotHarness implements FuzzTarget {
   readonly #start: ProcessSnapshot;
   readonly #code: [bigint, bigint][];
 
+  readonly #tokens: AutoTokens;
+
   constructor(readonly start: StartPoint, readonly cov: EdgeCoverage, readonly input: InputState) {
     this.kind = start.kind;
     this.trace = { host: start.p.cpu.host, address: cov.map, size: cov.size };
     this.#code = codeRanges(start.p);
+    this.#tokens = new AutoTokens(start.p.cpu, () => start.p.modules.list);
     this.#start = start.p.snapshot();
   }
 
   get readsInput(): boolean {
     return this.input.read;
+  }
+
+  /** Tokens from the code run since the start point (compare constants, strings). */
+  get autoTokens(): readonly Uint8Array[] {
+    return this.#tokens.tokens;
   }
 
   run(input: Uint8Array, budget: number): ExecResult {
