@@ -6,6 +6,9 @@
  * builds (persistent through AFL++'s libAFLDriver, with and without cmplog),
  * one configuration at a time, from one uninteresting seed.
  *
+ * `deno run -A scripts/bench_fuzz.ts [--quick] [TARGET...]` (targets: only
+ * the time to their bugs).
+ *
  * @module
  */
 
@@ -62,8 +65,17 @@ function timed(
   return w;
 }
 
-/** A campaign of at most `seconds` on target `name`; the time to its first crash. */
-async function denemuCampaign(name: string, cmplog: boolean, seconds: number, whole = false) {
+/**
+ * A campaign of at most `seconds` on target `name`; the time to its first
+ * crash. `speed` campaigns run the whole time (finding the bug does not end them).
+ */
+async function denemuCampaign(
+  name: string,
+  cmplog: boolean,
+  seconds: number,
+  opts: { whole?: boolean; speed?: boolean } = {},
+) {
+  const whole = opts.whole ?? false;
   const out = await Deno.makeTempDir();
   const dir = OutputDir.open(out, "default", { resume: false, commandLine: "bench" });
   const target = timed(await createUserHarness(options(name, whole)));
@@ -79,7 +91,8 @@ async function denemuCampaign(name: string, cmplog: boolean, seconds: number, wh
   const t0 = performance.now(), c0 = cpuUsage();
   await f.addSeeds([{ name: "seed", data: SEED }]);
   const deadline = t0 + seconds * 1000;
-  await f.run(() => f.savedCrashes > 0 || performance.now() > deadline, () => {});
+  const found = () => !opts.speed && f.savedCrashes > 0;
+  await f.run(() => found() || performance.now() > deadline, () => {});
   const wall = (performance.now() - t0) / 1000, c1 = cpuUsage(c0);
   await Deno.remove(out, { recursive: true });
   return {
@@ -160,25 +173,40 @@ function shares(c: { restoreShare: number; guestShare: number }): string {
 
 const secs = (v: number | null) => v === null ? "not found" : `${v.toFixed(2)} s`;
 
-/** Runs the fuzzing benchmarks; `quick` shortens every limit. */
-export async function benchFuzz(out: BenchOutput, quick: boolean): Promise<void> {
-  const limit = quick ? 10 : 120;
-  const speed = await denemuCampaign("magic32", false, quick ? 3 : 10);
+/** The execs/s of the in-memory and whole-program harnesses, and where their time goes. */
+async function benchSpeed(out: BenchOutput, quick: boolean): Promise<Record<string, unknown>> {
+  const speed = await denemuCampaign("magic32", false, quick ? 3 : 10, { speed: true });
   out.row(
     "fuzz: in-memory harness (magic32)",
     `${speed.execsPerSec.toFixed(0)} execs/s, ${speed.execsPerCpuSec.toFixed(0)} per CPU second`,
   );
   out.row("  restore / guest / fuzzer JS", shares(speed));
-  const whole = await denemuCampaign("magic32", false, quick ? 3 : 10, true);
+  const whole = await denemuCampaign("magic32", false, quick ? 3 : 10, {
+    whole: true,
+    speed: true,
+  });
   out.row(
     "fuzz: whole-program @@ harness (magic32)",
     `${whole.execsPerSec.toFixed(0)} execs/s, ${whole.execsPerCpuSec.toFixed(0)} per CPU second`,
   );
   out.row("  restore / guest / fuzzer JS", shares(whole));
-  const fuzz: Record<string, unknown> = { inMemory: speed, wholeProgram: whole };
+  return { inMemory: speed, wholeProgram: whole };
+}
+
+/**
+ * Runs the fuzzing benchmarks; `quick` shortens every limit. With `targets`,
+ * only the time to their bugs (no execs/s runs).
+ */
+export async function benchFuzz(
+  out: BenchOutput,
+  quick: boolean,
+  targets?: string[],
+): Promise<void> {
+  const limit = quick ? 10 : 120;
+  const fuzz = targets ? {} : await benchSpeed(out, quick);
   const afl = await tool("afl-clang-fast") && await tool("afl-fuzz");
   if (!afl) out.row("afl-fuzz", "skipped: afl++ (afl-clang-fast, afl-fuzz) not installed");
-  for (const name of FUZZ_TARGETS) {
+  for (const name of targets ?? FUZZ_TARGETS) {
     for (const cmplog of [false, true]) {
       const tag = `${name}${cmplog ? " cmplog" : ""}`;
       const d = await denemuCampaign(name, cmplog, limit);
@@ -201,8 +229,13 @@ export async function benchFuzz(out: BenchOutput, quick: boolean): Promise<void>
 
 if (import.meta.main) {
   const results: Record<string, unknown> = {};
-  await benchFuzz({
-    row: (n, v) => console.log(`${n.padEnd(52)} ${v}`),
-    results,
-  }, Deno.args.includes("--quick"));
+  const only = Deno.args.filter((a) => !a.startsWith("--"));
+  await benchFuzz(
+    {
+      row: (n, v) => console.log(`${n.padEnd(52)} ${v}`),
+      results,
+    },
+    Deno.args.includes("--quick"),
+    only.length ? only : undefined,
+  );
 }

@@ -8,7 +8,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const CC = "riscv64-linux-gnu-gcc";
 
 /** The targets: one planted bug each (see the comment at the top of each source). */
-export const FUZZ_TARGETS = ["bytes", "magic32", "strcmp", "checksum", "state"];
+export const FUZZ_TARGETS = ["bytes", "magic32", "strcmp", "checksum", "state", "switch"];
 /** Targets the harness tests use (no planted bug; see each source). */
 export const HARNESS_TARGETS = ["leak"];
 /**

@@ -113,12 +113,13 @@ async function cmplogCampaign(name: string, maxExecs: number) {
   return { crashes, execs: f.execs };
 }
 
-Deno.test("with cmplog, the magic, string, checksum and state-machine bugs fall within 50k executions", async () => {
+Deno.test("with cmplog, the magic, string, checksum, state-machine and switch bugs fall within 50k executions", async () => {
   const signals: Record<string, string> = {
     magic32: "11",
     strcmp: "06",
     checksum: "04",
     state: "08",
+    switch: "07", // behind two jump tables: found through their bounds checks' case values
   };
   for (const [name, sig] of Object.entries(signals)) {
     const { crashes, execs } = await cmplogCampaign(name, 50_000);

@@ -20,7 +20,8 @@
 
 import type { CpuCore } from "../cpu_core.ts";
 import { readSections } from "../elf_sections.ts";
-import { type IrBlock, type IrOp, Op, visitOperands } from "../ir.ts";
+import { type IrBlock, Op, visitOperands } from "../ir.ts";
+import { evaluate } from "./ir_constants.ts";
 import type { LoadedModule } from "../modules.ts";
 
 /** Tokens kept at most (AFL++'s MAX_AUTO_EXTRAS is 256 as well). */
@@ -138,36 +139,5 @@ export class AutoTokens {
       );
     }
     return this.#ranges;
-  }
-}
-
-/** The value `o` writes when its operands are known constants, else undefined. */
-function evaluate(o: IrOp, known: Map<number, bigint>): bigint | undefined {
-  if (o.op === Op.MOVI) return o.imm;
-  const a = known.get(o.a), b = known.get(o.b);
-  if (o.op === Op.MOV) return a;
-  if (a === undefined || b === undefined) return undefined;
-  const s32 = (x: bigint) => BigInt.asIntN(64, BigInt.asIntN(32, x));
-  switch (o.op) {
-    case Op.ADD:
-      return BigInt.asIntN(64, a + b);
-    case Op.SUB:
-      return BigInt.asIntN(64, a - b);
-    case Op.ADD32:
-      return s32(a + b);
-    case Op.SUB32:
-      return s32(a - b);
-    case Op.OR:
-      return a | b;
-    case Op.XOR:
-      return a ^ b;
-    case Op.AND:
-      return a & b;
-    case Op.SHL:
-      return BigInt.asIntN(64, a << (b & 63n));
-    case Op.SHL32:
-      return s32(a << (b & 31n));
-    default:
-      return undefined;
   }
 }
