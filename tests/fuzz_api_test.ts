@@ -6,6 +6,14 @@ import { createMachine, fuzz, type Machine } from "../mod.ts";
 
 const enc = new TextEncoder();
 
+/** An inject function: the input at `buffer` (at most `max` bytes), its length in a1. */
+function injectAt(buffer: bigint, max: number) {
+  return (m: Machine, data: Uint8Array) => {
+    m.writeMemory(buffer, data.subarray(0, max));
+    m.writeReg("a1", BigInt(Math.min(data.length, max)));
+  };
+}
+
 async function bareMetal(seed: number, maxExecs: number) {
   const m = await createMachine({
     system: { memory: "16M", bios: "none", kernel: "tests/baremetal/bin/fuzzme.elf" },
@@ -13,10 +21,7 @@ async function bareMetal(seed: number, maxExecs: number) {
   m.runUntil(m.symbol("parse")!);
   const input = m.symbol("input")!;
   const report = await fuzz(m, {
-    inject: (m: Machine, data: Uint8Array) => {
-      m.writeMemory(input, data.subarray(0, 256));
-      m.writeReg("a1", BigInt(Math.min(data.length, 256)));
-    },
+    inject: injectAt(input, 256),
     seeds: [enc.encode("AAAA")],
     endAt: [m.readReg("ra")],
     crashAt: [m.symbol("m_trap_entry")!],
@@ -46,10 +51,7 @@ Deno.test("fuzz(): a function of a Linux program, the input injected at its call
   m.runUntil(m.symbol("LLVMFuzzerTestOneInput")!); // main read an empty stdin
   const buffer = m.readReg("a0");
   const report = await fuzz(m, {
-    inject: (m: Machine, data: Uint8Array) => {
-      m.writeMemory(buffer, data.subarray(0, 4096));
-      m.writeReg("a1", BigInt(Math.min(data.length, 4096)));
-    },
+    inject: injectAt(buffer, 4096),
     seeds: [enc.encode("AAAAAAAA")],
     endAt: [m.readReg("ra")],
     seed: 1,

@@ -165,20 +165,21 @@ export class DwarfReader {
         this.#need(16);
         return null;
       case DW_FORM.block1:
-        this.#need(this.u8());
-        return null;
       case DW_FORM.block2:
-        this.#need(this.u16());
-        return null;
       case DW_FORM.block4:
-        this.#need(this.u32());
-        return null;
       case DW_FORM.block:
-        this.#need(this.uleb());
+        this.#need(this.#blockLength(form));
         return null;
       default:
         throw this.error(`form ${hex(form)} is not supported in a line table header`);
     }
+  }
+
+  /** The length field of a block form. */
+  #blockLength(form: number): number {
+    if (form === DW_FORM.block1) return this.u8();
+    if (form === DW_FORM.block2) return this.u16();
+    return form === DW_FORM.block4 ? this.u32() : this.uleb();
   }
 
   #stringAt(section: Uint8Array | null | undefined, off: number, name: string): string {
