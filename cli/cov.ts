@@ -19,6 +19,7 @@ import { EmuError } from "../core/errors.ts";
 import { htmlReport } from "../core/cov/html.ts";
 import { lcovInfo } from "../core/cov/lcov.ts";
 import { BlockCounts, type CoverageReport, lineCoverage } from "../core/cov/line_coverage.ts";
+import { BranchCounts } from "../core/cov/branches.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
 import type { LinuxProcess } from "../core/linux/process.ts";
 import { readSeeds } from "./fuzz.ts";
@@ -45,16 +46,24 @@ export interface CovOptions {
   plotData: string | null;
 }
 
-/** Runs every input of the corpus and counts the blocks each runs. */
-async function countCorpus(o: CovOptions): Promise<{ p: LinuxProcess; counts: BlockCounts }> {
+/** The process the corpus ran in, and its counts. */
+interface Counted {
+  p: LinuxProcess;
+  counts: BlockCounts;
+  branches: BranchCounts;
+}
+
+/** Runs every input of the corpus and counts the blocks and branches each runs. */
+async function countCorpus(o: CovOptions): Promise<Counted> {
   const inputs = readSeeds(o.corpus);
-  let got: { p: LinuxProcess; counts: BlockCounts } | null = null;
+  let got: Counted | null = null;
   const harness = await createUserHarness({
     program: o.program,
     args: o.args,
     inputPath: "/.denemu/cur_input",
     wholeProgram: true,
-    setup: (p) => got = { p, counts: new BlockCounts(p.hooks) },
+    setup: (p) =>
+      got = { p, counts: new BlockCounts(p.hooks), branches: new BranchCounts(p.hooks) },
   });
   for (const input of inputs) await harness.run(input.data, o.budget);
   return got!;
@@ -78,7 +87,7 @@ function resolveSources(report: CoverageReport): Map<string, string | null> {
 async function genhtml(info: string, dir: string): Promise<string> {
   try {
     const r = await new Deno.Command("genhtml", {
-      args: ["--quiet", "--output-directory", dir, info],
+      args: ["--quiet", "--branch-coverage", "--output-directory", dir, info],
       stdout: "null",
       stderr: "piped",
     }).output();
@@ -101,8 +110,8 @@ async function genhtml(info: string, dir: string): Promise<string> {
  * ```
  */
 export async function coverageReport(o: CovOptions): Promise<string> {
-  const { p, counts } = await countCorpus(o);
-  const report = lineCoverage(p.modules.list, counts);
+  const { p, counts, branches } = await countCorpus(o);
+  const report = lineCoverage(p.modules.list, counts, branches.branches());
   const sources = resolveSources(report);
   Deno.mkdirSync(`${o.output}/files`, { recursive: true });
   const readable = report.files.filter((f) => sources.get(f.path) !== null);

@@ -97,6 +97,9 @@ Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders
     [...record.matchAll(/^DA:(\d+),(\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]),
   );
   assert.match(record, /^FNDA:3,LLVMFuzzerTestOneInput$/m);
+  // the loop's condition (line 7) went both ways; the branch to the bug (line 17) never ran
+  assert.match(record, /^BRDA:7,\d+,0,[1-9]\d*\nBRDA:7,\d+,1,[1-9]\d*$/m);
+  assert.match(record, /^BRF:\d+\nBRH:\d+$/m);
   assert(Deno.readTextFileSync(`${out}/index.html`).includes("state.c"));
   if (!installed("gcov") || !installed("gcc")) {
     console.warn("cov_test: SKIPPING the gcov comparison: gcc or gcov not installed");
@@ -120,12 +123,13 @@ Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders
     assert.match(r.out, /genhtml\/index\.html/);
     const html = await Deno.makeTempDir();
     const g = await new Deno.Command("genhtml", {
-      args: ["-o", html, `${out}/coverage.info`],
+      args: ["--branch-coverage", "-o", html, `${out}/coverage.info`],
       stdout: "piped",
       stderr: "piped",
     }).output();
     assert(g.success, dec.decode(g.stderr));
     assert.match(dec.decode(g.stdout), /lines\.*: [\d.]+% \(\d+ of \d+ lines\)/);
+    assert.match(dec.decode(g.stdout), /branches\.*: [\d.]+% \(\d+ of \d+ branches\)/);
     await Deno.remove(html, { recursive: true });
   }
   await Deno.remove(corpus, { recursive: true });

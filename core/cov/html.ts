@@ -2,7 +2,7 @@
  * `emu cov`'s own HTML report (no genhtml needed): an index with the totals,
  * plots of a campaign's coverage and speed over time (from AFL++'s
  * `plot_data`), a table of files and of the functions of modules without
- * line tables; and one page per source file with each line's count. Plain
+ * line tables; and one page per source file with each line's count and branches taken. Plain
  * HTML and inline SVG: no script, nothing fetched.
  *
  * @module
@@ -130,13 +130,16 @@ function filePage(f: FileCoverage, source: string | null): string {
   const t = totals(f);
   const text = source?.split("\n") ?? [];
   const last = Math.max(text.length, ...f.lines.keys());
+  const branches = new Map<number, bigint[]>();
+  for (const b of f.branches) branches.set(b.line, [...branches.get(b.line) ?? [], ...b.taken]);
   const rows: string[] = [];
   for (let line = 1; line <= last; line++) {
-    const n = f.lines.get(line);
+    const n = f.lines.get(line), ways = branches.get(line);
     const cls = n === undefined ? "" : n > 0n ? "hit" : "miss";
+    const taken = ways ? `${ways.filter((w) => w > 0n).length} / ${ways.length}` : "";
     rows.push(
       `<tr class="${cls}"><td class="n">${line}</td><td class="n">${n ?? ""}</td>` +
-        `<td><pre>${esc(text[line - 1] ?? "")}</pre></td></tr>`,
+        `<td class="n">${taken}</td><td><pre>${esc(text[line - 1] ?? "")}</pre></td></tr>`,
     );
   }
   const fns = [...f.functions].sort((a, b) => a.line - b.line).map((fn) =>
@@ -149,7 +152,7 @@ function filePage(f: FileCoverage, source: string | null): string {
       `<p>Lines: ${t.linesHit} of ${t.lines} (${percent(t.linesHit, t.lines)}).` +
       `${source === null ? " The source file could not be read." : ""}</p>` +
       `<table><tr><th>function</th><th>line</th><th>calls</th></tr>${fns}</table><br>` +
-      `<table class="src"><tr><th>line</th><th>count</th><th>source</th></tr>${
+      `<table class="src"><tr><th>line</th><th>count</th><th>branches taken</th><th>source</th></tr>${
         rows.join("")
       }</table>`,
   );

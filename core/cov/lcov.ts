@@ -1,7 +1,8 @@
 /**
  * The lcov tracefile format (`.info`, as `geninfo` writes it and `genhtml`
  * reads it; see lcov's geninfo(1) man page): one record per source file with
- * its functions (`FN`, `FNDA`, `FNF`, `FNH`) and lines (`DA`, `LF`, `LH`).
+ * its functions (`FN`, `FNDA`, `FNF`, `FNH`), branches (`BRDA`, `BRF`, `BRH`)
+ * and lines (`DA`, `LF`, `LH`).
  *
  * @module
  */
@@ -14,7 +15,8 @@ import type { FileCoverage } from "./line_coverage.ts";
  * @example
  * ```ts
  * import { lcovInfo } from "./lcov.ts";
- * const info = lcovInfo([{ path: "/src/a.c", lines: new Map([[3, 2n], [4, 0n]]), functions: [] }]);
+ * const lines = new Map([[3, 2n], [4, 0n]]);
+ * const info = lcovInfo([{ path: "/src/a.c", lines, functions: [], branches: [] }]);
  * console.log(info.includes("DA:3,2\nDA:4,0\nLF:2\nLH:1")); // true
  * ```
  */
@@ -26,6 +28,14 @@ export function lcovInfo(files: readonly FileCoverage[], name = ""): string {
     for (const fn of fns) out.push(`FN:${fn.line},${fn.name}`);
     for (const fn of fns) out.push(`FNDA:${fn.count},${fn.name}`);
     out.push(`FNF:${fns.length}`, `FNH:${fns.filter((fn) => fn.count > 0n).length}`);
+    const branches = [...f.branches].sort((a, b) => a.line - b.line);
+    let found = 0, hit = 0;
+    branches.forEach((b, block) => {
+      b.taken.forEach((n, i) => out.push(`BRDA:${b.line},${block},${i},${n}`));
+      found += b.taken.length;
+      hit += b.taken.filter((n) => n > 0n).length;
+    });
+    if (found) out.push(`BRF:${found}`, `BRH:${hit}`);
     const lines = [...f.lines].sort((a, b) => a[0] - b[0]);
     for (const [line, n] of lines) out.push(`DA:${line},${n}`);
     out.push(`LF:${lines.length}`, `LH:${lines.filter(([, n]) => n > 0n).length}`);

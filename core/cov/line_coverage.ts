@@ -3,7 +3,8 @@
  * an inline counter (a scoreboard entry, no call into JS), the counts are
  * spread over the block's instructions, and each instruction's address is
  * looked up in its module's DWARF line table. A line's count is the largest
- * count of its instructions; a function's is the count of its entry.
+ * count of its instructions; a function's is the count of its entry; a
+ * conditional branch's are the counts of its block's two exits.
  * Modules without a line table are reported by symbol: functions and the
  * blocks reached in them.
  *
@@ -15,6 +16,7 @@ import { sectionBytes } from "../elf_sections.ts";
 import type { Hooks } from "../hooks/hooks.ts";
 import type { Scoreboard } from "../hooks/scoreboard.ts";
 import type { LoadedModule } from "../modules.ts";
+import type { BranchCount } from "./branches.ts";
 
 /** STT_FUNC. */
 const FUNCTION = 2;
@@ -73,6 +75,8 @@ export interface FileCoverage {
   /** line -> count, for every line that has code (0: never ran) */
   lines: Map<number, bigint>;
   functions: { name: string; line: number; count: bigint }[];
+  /** conditional branches: the line of the branching instruction, the times each way was taken */
+  branches: { line: number; taken: bigint[] }[];
 }
 
 /** A module without a line table: its functions by symbol. */
@@ -109,6 +113,7 @@ export function moduleLineTable(m: LoadedModule): LineTable | null {
 export function lineCoverage(
   modules: readonly LoadedModule[],
   counts: BlockCounts,
+  branches: readonly BranchCount[] = [],
 ): CoverageReport {
   const insns = counts.instructions(), blocks = counts.blocks();
   const files = new Map<string, FileCoverage>();
@@ -121,7 +126,7 @@ export function lineCoverage(
     }
     const file = (path: string) => {
       let f = files.get(path);
-      if (!f) files.set(path, f = { path, lines: new Map(), functions: [] });
+      if (!f) files.set(path, f = { path, lines: new Map(), functions: [], branches: [] });
       return f;
     };
     // every line with code, hit or not
@@ -132,6 +137,11 @@ export function lineCoverage(
         const lines = file(at.file).lines;
         if (n > (lines.get(at.line) ?? 0n)) lines.set(at.line, n);
       }
+    }
+    for (const b of branches) {
+      if (b.at < m.start || b.at >= m.end) continue;
+      const at = linesAt(table, b.at - m.bias).at(-1);
+      if (at) file(at.file).branches.push({ line: at.line, taken: b.taken });
     }
     for (const s of m.symbols) {
       if (s.type !== FUNCTION || s.size === 0n) continue;
