@@ -47,6 +47,7 @@ export interface FuzzOptions {
 
 /** A campaign's progress. */
 export interface FuzzProgress {
+  /** executions so far */
   execs: number;
   /** distinct crashes saved */
   crashes: number;
