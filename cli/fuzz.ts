@@ -260,10 +260,13 @@ function withoutOptions(argv: string[], drop: Set<string>): string[] {
 
 /**
  * `-j N`: N worker processes in one sync directory, the first `-M NAME`
- * (it shows the status), the others `-S NAME2...` with seeds `-s`+k.
+ * (it shows the status and writes the `--cov` report), the others `-S
+ * NAME2...` with seeds `-s`+k.
  */
 async function parallelWorkers(argv: string[], a: FuzzArgs): Promise<number> {
   const rest = withoutOptions(argv, new Set(["j", "M", "S", "s"]));
+  // only the main worker writes the --cov report
+  const secondary = withoutOptions(rest, new Set(["cov"]));
   const mod = new URL("../mod.ts", import.meta.url).pathname;
   const workers = Array.from({ length: a.jobs }, (_, k) =>
     new Deno.Command(Deno.execPath(), {
@@ -276,7 +279,7 @@ async function parallelWorkers(argv: string[], a: FuzzArgs): Promise<number> {
           k === 0 ? "-M" : "-S",
           k === 0 ? a.name : `${a.name}${k + 1}`,
         ],
-        ...["-s", String(a.seed + k), ...rest],
+        ...["-s", String(a.seed + k), ...(k === 0 ? rest : secondary)],
       ],
       stdout: k === 0 ? "inherit" : "null",
       stderr: "inherit",
