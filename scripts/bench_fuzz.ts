@@ -174,7 +174,10 @@ function shares(c: { restoreShare: number; guestShare: number }): string {
 const secs = (v: number | null) => v === null ? "not found" : `${v.toFixed(2)} s`;
 
 /** The execs/s of the in-memory and whole-program harnesses, and where their time goes. */
-export async function benchSpeed(out: BenchOutput, quick: boolean): Promise<Record<string, unknown>> {
+export async function benchSpeed(
+  out: BenchOutput,
+  quick: boolean,
+): Promise<Record<string, unknown>> {
   const speed = await denemuCampaign("magic32", false, quick ? 3 : 10, { speed: true });
   out.row(
     "fuzz: in-memory harness (magic32)",
