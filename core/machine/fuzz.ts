@@ -7,11 +7,13 @@
  * at an `endAt` address, an exit or a poweroff, and is a crash at a
  * `crashAt` address (a trap handler, an assertion routine), on a fault the
  * guest does not handle, or when it stops itself. The engine is `emu
- * fuzz`'s, with the same AFL++ output directory.
+ * fuzz`'s (tokens from the code that runs included), with the same AFL++
+ * output directory.
  *
  * @module
  */
 
+import { AutoTokens } from "../fuzz/auto_tokens.ts";
 import { EdgeCoverage } from "../fuzz/coverage.ts";
 import { Fuzzer } from "../fuzz/fuzzer.ts";
 import { OutputDir } from "../fuzz/output.ts";
@@ -73,6 +75,7 @@ class MachineTarget implements FuzzTarget {
   readonly #start: Snapshot;
   readonly #end: Set<bigint>;
   readonly #crash: Set<bigint>;
+  readonly #tokens: AutoTokens;
 
   constructor(readonly m: Machine, readonly opts: FuzzOptions) {
     const cpu = m.hooks.cpu;
@@ -81,7 +84,13 @@ class MachineTarget implements FuzzTarget {
     this.#end = new Set(opts.endAt ?? []);
     this.#crash = new Set(opts.crashAt ?? []);
     for (const pc of [...this.#end, ...this.#crash]) m.addBreakpoint(pc);
+    this.#tokens = new AutoTokens(cpu, () => m.modules.list);
     this.#start = m.snapshot();
+  }
+
+  /** Tokens from the code run (compare constants, strings; see `auto_tokens.ts`). */
+  get autoTokens(): readonly Uint8Array[] {
+    return this.#tokens.tokens;
   }
 
   run(input: Uint8Array, budget: number): ExecResult {
