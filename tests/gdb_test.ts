@@ -384,7 +384,7 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     assertEquals(
       await c.request("qSupported:swbreak+"),
       "PacketSize=4000;qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;" +
-        "QStartNoAckMode+;swbreak+;vContSupported+",
+        "QStartNoAckMode+;swbreak+;vContSupported+;ReverseStep+;ReverseContinue+",
     );
     assertEquals(await c.request("QStartNoAckMode"), "OK");
     c.noAck = true;
