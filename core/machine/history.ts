@@ -27,7 +27,7 @@
 
 import { EmuError } from "../errors.ts";
 import type { RunEvent } from "./events.ts";
-import type { Machine, Snapshot } from "./machine.ts";
+import { type Machine, machineDriver, type Snapshot } from "./machine.ts";
 
 /** Options of an {@linkcode ExecutionHistory}. */
 export interface HistoryOptions {
@@ -86,6 +86,8 @@ export class ExecutionHistory {
   #syscalls = 0;
   /** the last event was a syscall that has not run yet */
   #syscallPending = false;
+  /** the furthest position reached: output before it was seen already */
+  #frontier = 0;
 
   /** Starts the history at the machine's current state. */
   constructor(machine: Machine, options: HistoryOptions = {}) {
@@ -115,9 +117,15 @@ export class ExecutionHistory {
     return this.#syscallPending;
   }
 
+  /** The furthest position the run has reached (the present, unless it went back). */
+  get frontier(): number {
+    return this.#frontier;
+  }
+
   /**
    * Runs forward as {@linkcode Machine.next} does (until an event, or
-   * `budget` instructions), taking checkpoints at the front of the run.
+   * `budget` instructions), taking checkpoints at the front of the run. The
+   * guest's output up to the {@linkcode frontier} is not output again.
    */
   next(budget = 10_000_000): RunEvent {
     const stopAt = this.#m.icount + budget;
@@ -125,7 +133,12 @@ export class ExecutionHistory {
       const front = this.#checkpoints.at(-1)!;
       const due = front.position + this.#interval;
       const beyond = this.position >= front.position;
-      const until = beyond ? Math.min(stopAt, this.#m.icount + due - this.position) : stopAt;
+      // stop at the next checkpoint due, and at the frontier (output resumes there)
+      const to = Math.min(
+        beyond ? due : Infinity,
+        this.#frontier > this.position ? this.#frontier : Infinity,
+      );
+      const until = Math.min(stopAt, this.#m.icount + to - this.position);
       const ev = this.#advance(Math.max(0, until - this.#m.icount));
       if (ev.type !== "budget") return ev;
       if (beyond && this.position >= due) this.#add(this.position);
@@ -205,7 +218,7 @@ export class ExecutionHistory {
    * memory), which makes a new future.
    */
   rewrite(): void {
-    const here = this.position;
+    const here = this.#frontier = this.position;
     const cps = this.#checkpoints;
     while (cps.length > 1 && cps.at(-1)!.position >= here) cps.pop();
     if (cps[0].position === here) cps[0].snapshot = this.#m.snapshot();
@@ -214,11 +227,18 @@ export class ExecutionHistory {
 
   /** Runs the machine on `budget` instructions, counting the syscalls that complete. */
   #advance(budget: number): RunEvent {
+    const driver = machineDriver(this.#m);
+    driver.muteOutput(this.position < this.#frontier);
     if (this.#syscallPending) this.#syscalls++;
     this.#syscallPending = false;
-    const ev = this.#m.next(budget);
-    this.#syscallPending = ev.type === "syscall";
-    return ev;
+    try {
+      const ev = this.#m.next(budget);
+      this.#syscallPending = ev.type === "syscall";
+      return ev;
+    } finally {
+      driver.muteOutput(false);
+      this.#frontier = Math.max(this.#frontier, this.position);
+    }
   }
 
   /** Runs forward to exactly `position`, reporting breakpoint and watchpoint hits with theirs. */

@@ -1,0 +1,254 @@
+// Reverse execution: the ExecutionHistory engine (steps back compared with the states a
+// forward run recorded, back to breakpoints and watchpoints, across syscalls, interrupts and
+// wfi idling), then gdb-multiarch's reverse-stepi, reverse-continue, reverse-finish,
+// reverse-next and reverse-step against `emu user -g` and `emu system -gdb`.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createMachine, ExecutionHistory, type Machine } from "../mod.ts";
+import { gdbBatch } from "./util/gdb_batch.ts";
+import { installed } from "./util/installed.ts";
+import { emuSystemArgs } from "./util/emu_system.ts";
+
+const BIN = new URL("./guests/bin/", import.meta.url).pathname;
+const HELLO = `${BIN}hello.static.O2`;
+const SORT = `${BIN}sort.static.O0`;
+const TIMER = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+
+/** Every integer register and the pc, as one comparable string. */
+function registers(m: Machine): string {
+  const names = ["pc", ...Array.from({ length: 31 }, (_, i) => `x${i + 1}`)];
+  return names.map((n) => m.readReg(n).toString(16)).join(" ");
+}
+
+function timerMachine(): Promise<Machine> {
+  return createMachine({ system: { kernel: TIMER, bios: "none", memory: "128M" } });
+}
+
+/** Steps `n` times recording the registers, then steps back comparing them. */
+function stepBackAndCompare(m: Machine, h: ExecutionHistory, n: number): bigint[] {
+  const seen: { position: number; regs: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    seen.push({ position: h.position, regs: registers(m) });
+    const ev = h.stepForward();
+    if (ev.type === "exit" || ev.type === "poweroff") break;
+  }
+  const pcs: bigint[] = [];
+  for (const want of seen.reverse()) {
+    assert(h.reverseStep(), `reverse step to ${want.position}`);
+    assertEquals({ position: h.position, regs: registers(m) }, want);
+    pcs.push(m.pc);
+  }
+  return pcs;
+}
+
+Deno.test("history (user): 3000 steps back equal the forward run, across syscalls and thinned checkpoints", async () => {
+  const m = await createMachine({ program: HELLO });
+  const h = new ExecutionHistory(m, { interval: 200, maxCheckpoints: 6 });
+  stepBackAndCompare(m, h, 3000);
+  assertEquals(h.position, 0);
+  assertEquals(h.reverseStep(), false);
+  assert(h.checkpoints.length <= 6, `${h.checkpoints}`);
+  // forward again from the start: the same run; its output is not repeated
+  for (let ev = h.next(); ev.type !== "exit"; ev = h.next());
+  assertEquals(m.stdout, "Hello, world!\n");
+  const end = h.position;
+  h.seek(end - 50);
+  for (let ev = h.next(); ev.type !== "exit"; ev = h.next());
+  assertEquals([h.position, m.stdout], [end, "Hello, world!\n"]);
+  await m.close();
+});
+
+Deno.test("history (user): reverseContinue stops at each earlier breakpoint hit, then at the start", async () => {
+  const m = await createMachine({ program: SORT });
+  const h = new ExecutionHistory(m, { interval: 10_000 });
+  m.addBreakpoint(m.symbol("next")!);
+  const hits: number[] = [];
+  while (hits.length < 5) {
+    const ev = h.next();
+    if (ev.type === "breakpoint") hits.push(h.position);
+  }
+  const back: number[] = [];
+  for (;;) {
+    const stop = h.reverseContinue();
+    if (stop.type === "history_begin") break;
+    assertEquals(stop.type, "breakpoint");
+    assertEquals(m.pc, m.symbol("next"));
+    back.push(h.position);
+  }
+  assertEquals(back, hits.slice(0, -1).reverse());
+  assertEquals(h.position, 0);
+  await m.close();
+});
+
+Deno.test("history (user): reverseContinue stops before the store a watchpoint saw", async () => {
+  const m = await createMachine({ program: SORT });
+  const h = new ExecutionHistory(m, { interval: 5_000 });
+  const rng = m.symbol("rng")!;
+  m.addWatchpoint(rng, 4, "write");
+  const values: bigint[] = [];
+  let last = 0;
+  while (values.length < 3) {
+    const ev = h.next();
+    if (ev.type === "watchpoint") {
+      values.push(ev.value);
+      last = h.position;
+    }
+  }
+  const word = () => new DataView(m.readMemory(rng, 4).buffer).getUint32(0, true);
+  // back from just after the third store: before it, rng holds the second value
+  const stop = h.reverseContinue();
+  assertEquals(stop.type, "watchpoint");
+  assertEquals(h.position, last - 1);
+  assertEquals(BigInt(word()), values[1]);
+  h.reverseContinue();
+  assertEquals(BigInt(word()), values[0]);
+  await m.close();
+});
+
+Deno.test("history (system): steps back across interrupts and wfi equal the forward run; back from the poweroff", async () => {
+  const m = await timerMachine();
+  const h = new ExecutionHistory(m, { interval: 1000, maxCheckpoints: 8 });
+  m.addBreakpoint(m.symbol("main")!);
+  assertEquals(h.next().type, "breakpoint");
+  m.removeBreakpoint(m.symbol("main")!);
+  const pcs = stepBackAndCompare(m, h, 2500);
+  assert(pcs.includes(m.symbol("on_m_irq")!), "the steps went through the interrupt handler");
+  let ev = h.next();
+  while (ev.type !== "poweroff") ev = h.next();
+  const end = h.position, output = m.stdout;
+  // before: a restore left the board powered off for good
+  assert(h.reverseStep());
+  assertEquals(h.stepForward().type, "poweroff");
+  assertEquals([h.position, m.stdout], [end, output]);
+  await m.close();
+});
+
+Deno.test("system: a poweroff happens at the same instruction count however the run is sliced", async () => {
+  // before: the run loop saw the poweroff only at the end of its chunk, so a guest spinning
+  // after the poweroff store went on for the rest of the slice (4596 or 100000000 here)
+  const at: number[] = [];
+  for (const slice of [1e8, 1000, 1]) {
+    const m = await timerMachine();
+    while (m.next(slice).type !== "poweroff");
+    at.push(m.icount);
+    await m.close();
+  }
+  assertEquals(new Set(at).size, 1, `${at}`);
+});
+
+// ---- gdb-multiarch ----
+
+const GDB = installed("gdb-multiarch");
+if (!GDB) console.log("reverse_debug_test: gdb-multiarch is not installed: skipping the gdb tests");
+const REGS = "info registers pc ra sp a0 a5";
+const N = 12;
+
+/** `stepi` N times showing the registers, then `reverse-stepi` N times showing them. */
+function stepsThereAndBack(): string[] {
+  const forward = Array.from({ length: N }, () => [REGS, "stepi"]).flat();
+  const back = Array.from({ length: N }, () => ["reverse-stepi", REGS]).flat();
+  return [...forward, ...back];
+}
+
+/** The register blocks gdb printed, in order (one string per `info registers`). */
+function registerBlocks(out: string): string[] {
+  const lines = [...out.matchAll(/^(pc|ra|sp|a0|a5)\s+(0x[0-9a-f]+)/gm)].map((x) => x[0]);
+  const blocks: string[] = [];
+  for (let i = 0; i + 5 <= lines.length; i += 5) blocks.push(lines.slice(i, i + 5).join("\n"));
+  return blocks;
+}
+
+function assertStepsBack(out: string): void {
+  const blocks = registerBlocks(out);
+  assert(blocks.length >= 2 * N, out);
+  const forward = blocks.slice(0, N), back = blocks.slice(N, 2 * N);
+  assertEquals(back, forward.slice().reverse());
+}
+
+Deno.test({
+  name: "gdb-multiarch (user): reverse-stepi, reverse-finish, reverse-next, reverse-continue",
+  ignore: !GDB,
+  async fn() {
+    const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", HELLO];
+    const r = await gdbBatch(emu, HELLO, [
+      "break main",
+      "continue",
+      ...stepsThereAndBack(),
+      "break puts",
+      "continue",
+      "reverse-finish",
+      "info registers pc",
+      "x/i $pc",
+      "delete 2",
+      "next",
+      "reverse-next",
+      "info registers pc",
+      "reverse-continue",
+      "reverse-continue",
+      "info registers pc",
+      "delete",
+      "continue",
+    ]);
+    assertStepsBack(r.gdb);
+    const m = await createMachine({ program: HELLO });
+    const main = m.symbol("main")!;
+    const pcs = [...r.gdb.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
+    // reverse-finish: out of puts, back onto its call in main
+    const call = pcs.at(-3)!;
+    assert(call > main && call < main + 32n, r.gdb);
+    assert(/=> 0x[0-9a-f]+ <main\+\d+>:\s+jal\s/.test(r.gdb), r.gdb);
+    // next goes to line 7; reverse-next back over the call of puts, into line 6
+    const after = r.gdb.slice(r.gdb.indexOf("Breakpoint 2, "));
+    assert(
+      /\n7\t {2}return 0;\n(0x[0-9a-f]+\t)?6\t {2}puts\("Hello, world!"\);\npc/.test(after),
+      r.gdb,
+    );
+    assert(pcs.at(-2)! >= main && pcs.at(-2)! <= call, r.gdb);
+    // reverse-continue: to the breakpoint in main, then to the start of the history
+    assert(/Breakpoint 1, main \(\)[^]*No more reverse-execution history/.test(after), r.gdb);
+    assertEquals(pcs.at(-1), m.pc);
+    assert(r.gdb.includes("[Inferior 1 (Remote target) exited normally]"), r.gdb);
+    // what was re-executed is not printed again
+    assertEquals(r.emuOut, "Hello, world!\n");
+    await m.close();
+  },
+});
+
+Deno.test({
+  name:
+    "gdb-multiarch (system): reverse-stepi, reverse-continue into an interrupt handler, reverse-finish",
+  ignore: !GDB,
+  async fn() {
+    const emu = [Deno.execPath(), ...emuSystemArgs(TIMER, ["-gdb", "tcp::PORT", "-S"])];
+    const r = await gdbBatch(emu, TIMER, [
+      "break main",
+      "continue",
+      ...stepsThereAndBack(),
+      "break on_m_irq",
+      "continue",
+      "continue",
+      "reverse-continue",
+      "info registers pc",
+      "reverse-finish",
+      "info registers pc",
+      "x/i $pc",
+      "reverse-continue",
+      "info registers pc",
+      "delete",
+      "continue",
+    ]);
+    assertStepsBack(r.gdb);
+    const m = await timerMachine();
+    const pcs = [...r.gdb.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
+    assertEquals(pcs.at(-3), m.symbol("on_m_irq"));
+    // reverse-finish: out of the handler, back onto its call in the trap code
+    const trap = pcs.at(-2)!;
+    assert(trap >= m.symbol("m_trap")! && trap < m.symbol("s_trap")!, r.gdb);
+    assert(/=> 0x[0-9a-f]+ <m_trap\+\d+>:\s+jalr\s/.test(r.gdb), r.gdb);
+    const after = r.gdb.slice(r.gdb.indexOf("<m_trap+"));
+    assert(/Breakpoint 1, 0x[0-9a-f]+ in main/.test(after), r.gdb);
+    assert(r.gdb.includes("exited normally"), r.gdb);
+    await m.close();
+  },
+});
