@@ -1,7 +1,7 @@
 /**
  * `deno task bench`: guest MIPS of both backends beside qemu-riscv64 and
  * Unicorn on the same binary, measured in the same run; JIT translation-time
- * share; the cost of each hook kind; start-up time.
+ * share; the cost of each hook kind; snapshots and reverse steps; start-up time.
  *
  * Speeds are computed from CPU time (user + system, of this process for
  * Denemu, of the child for qemu-riscv64 and Unicorn via /usr/bin/time), so
