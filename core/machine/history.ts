@@ -67,9 +67,9 @@ const MIN_SPLIT = 4096;
  * const m = await createMachine({ program: "tests/guests/bin/hello.static.O2" });
  * const h = new ExecutionHistory(m);
  * m.addBreakpoint(m.symbol("main")!);
- * h.next(); // stops at main
+ * while (h.next().type !== "breakpoint"); // through the syscalls before main
  * const at = h.position;
- * h.next(100); // on into main
+ * for (let i = 0; i < 100; i++) h.stepForward();
  * h.reverseStep(); // one step back
  * console.log(h.position === at + 99); // true
  * console.log(h.reverseContinue().type, m.pc === m.symbol("main")); // breakpoint true
