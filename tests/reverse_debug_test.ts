@@ -167,7 +167,8 @@ function assertStepsBack(out: string): void {
 }
 
 Deno.test({
-  name: "gdb-multiarch (user): reverse-stepi, reverse-finish, reverse-next, reverse-continue",
+  name:
+    "gdb-multiarch (user): reverse-stepi, reverse-finish, reverse-next, reverse-step, reverse-continue",
   ignore: !GDB,
   async fn() {
     const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", HELLO];
@@ -184,6 +185,9 @@ Deno.test({
       "next",
       "reverse-next",
       "info registers pc",
+      "next",
+      "reverse-step",
+      "info registers pc",
       "reverse-continue",
       "reverse-continue",
       "info registers pc",
@@ -195,7 +199,7 @@ Deno.test({
     const main = m.symbol("main")!;
     const pcs = [...r.gdb.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
     // reverse-finish: out of puts, back onto its call in main
-    const call = pcs.at(-3)!;
+    const call = pcs.at(-4)!;
     assert(call > main && call < main + 32n, r.gdb);
     assert(/=> 0x[0-9a-f]+ <main\+\d+>:\s+jal\s/.test(r.gdb), r.gdb);
     // next goes to line 7; reverse-next back over the call of puts, into line 6
@@ -204,7 +208,9 @@ Deno.test({
       /\n7\t {2}return 0;\n(0x[0-9a-f]+\t)?6\t {2}puts\("Hello, world!"\);\npc/.test(after),
       r.gdb,
     );
-    assert(pcs.at(-2)! >= main && pcs.at(-2)! <= call, r.gdb);
+    assert(pcs.at(-3)! >= main && pcs.at(-3)! <= call, r.gdb);
+    // reverse-step from line 7 also steps back over puts (no line information) into line 6
+    assertEquals(pcs.at(-2), pcs.at(-3));
     // reverse-continue: to the breakpoint in main, then to the start of the history
     assert(/Breakpoint 1, main \(\)[^]*No more reverse-execution history/.test(after), r.gdb);
     assertEquals(pcs.at(-1), m.pc);
@@ -212,6 +218,36 @@ Deno.test({
     // what was re-executed is not printed again
     assertEquals(r.emuOut, "Hello, world!\n");
     await m.close();
+  },
+});
+
+Deno.test({
+  name:
+    "gdb-multiarch (user): reverse-continue to a watchpoint sees the stores undone; reverse-nexti",
+  ignore: !GDB,
+  async fn() {
+    const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", SORT];
+    const r = await gdbBatch(emu, SORT, [
+      "watch *(unsigned*)&rng",
+      "continue",
+      "continue",
+      "continue",
+      "reverse-continue",
+      "reverse-continue",
+      "info registers pc",
+      "reverse-nexti",
+      "info registers pc",
+      "kill",
+    ]);
+    const changes = [...r.gdb.matchAll(/Old value = (\d+)\nNew value = (\d+)/g)].map((x) => [
+      x[1],
+      x[2],
+    ]);
+    assertEquals(changes.length, 5, r.gdb);
+    // backwards, each store is undone: the values of the forward stores, swapped, in reverse order
+    assertEquals(changes.slice(3), changes.slice(1, 3).reverse().map(([a, b]) => [b, a]));
+    const pcs = [...r.gdb.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
+    assert(pcs[1] < pcs[0], r.gdb);
   },
 });
 
