@@ -25,7 +25,8 @@ export interface GdbRun {
 /**
  * Runs the stub (`emu`: argv where a final "PORT" in an argument is replaced by a free port) and
  * `gdb-multiarch -nx -batch` with `cmds` against it, both within 60 s.
- * gdb retries a refused connection until the stub listens.
+ * gdb retries a refused connection until the stub listens (30 s: a loaded
+ * machine starts Deno slowly); the stub gets 10 s more after gdb is done.
  */
 export async function gdbBatch(emu: string[], program: string, cmds: string[]): Promise<GdbRun> {
   const port = freePort();
@@ -44,7 +45,7 @@ export async function gdbBatch(emu: string[], program: string, cmds: string[]): 
       "-ex",
       "set architecture riscv:rv64",
       "-ex",
-      "set tcp connect-timeout 60",
+      "set tcp connect-timeout 30",
       "-ex",
       `target remote 127.0.0.1:${port}`,
       ...cmds.flatMap((c) => ["-ex", c]),
@@ -55,7 +56,16 @@ export async function gdbBatch(emu: string[], program: string, cmds: string[]): 
     stdin: "null",
     signal,
   }).output();
+  // a stub gdb never reached (qemu-riscv64 -g ignores SIGTERM while it waits) must not hang the test
+  const reaper = setTimeout(() => {
+    try {
+      stub.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, 10_000);
   const out = await stub.output();
+  clearTimeout(reaper);
   const dec = (b: Uint8Array) => new TextDecoder().decode(b);
   return {
     gdb: dec(gdb.stdout) + dec(gdb.stderr),
