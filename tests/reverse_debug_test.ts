@@ -5,6 +5,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine, ExecutionHistory, type Machine } from "../mod.ts";
+import type { Debuggee } from "../core/gdb/debuggee.ts";
+import { GdbHandler } from "../core/gdb/handler.ts";
+import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
 import { gdbBatch } from "./util/gdb_batch.ts";
 import { installed } from "./util/installed.ts";
 import { emuSystemArgs } from "./util/emu_system.ts";
@@ -137,6 +140,30 @@ Deno.test("system: a poweroff happens at the same instruction count however the 
   assertEquals(new Set(at).size, 1, `${at}`);
 });
 
+Deno.test("gdb stub: bs and bc packets, ReverseStep+ in qSupported, replaylog:begin at the start", async () => {
+  const m = await createMachine({ program: HELLO });
+  const d = new MachineDebuggee(m);
+  const h = new GdbHandler(d);
+  const sup = h.handle("qSupported:swbreak+");
+  assert(sup.kind === "reply" && /;ReverseStep\+;ReverseContinue\+$/.test(`${sup.body}`));
+  assertEquals(h.handle("bs"), { kind: "resume", step: true, signal: 0, reverse: true });
+  assertEquals(h.handle("bc"), { kind: "resume", step: false, signal: 0, reverse: true });
+  assertEquals(h.handle("bx"), { kind: "reply", body: "" });
+  const pc0 = m.pc;
+  assertEquals(d.reverse({ step: true }), { kind: "history_begin" });
+  assertEquals(h.stopReply({ kind: "history_begin" }), "T05replaylog:begin;thread:01;");
+  for (let i = 0; i < 5; i++) d.resume({ step: true, signal: 0, budget: 1 });
+  assertEquals(d.reverse({ step: true }), { kind: "step" });
+  assertEquals(d.reverse({ step: false }), { kind: "history_begin" });
+  assertEquals([d.history.position, m.pc], [0, pc0]);
+  // a stub without a history does not offer reverse execution
+  const plain = new GdbHandler({ target: d.target } as unknown as Debuggee);
+  const sup2 = plain.handle("qSupported:swbreak+");
+  assert(sup2.kind === "reply" && !`${sup2.body}`.includes("Reverse"));
+  assertEquals(plain.handle("bs"), { kind: "reply", body: "" });
+  await m.close();
+});
+
 // ---- gdb-multiarch ----
 
 const GDB = installed("gdb-multiarch");
@@ -159,6 +186,20 @@ function registerBlocks(out: string): string[] {
   return blocks;
 }
 
+/** The pcs `info registers pc` printed, in order. */
+function pcsOf(out: string): bigint[] {
+  return [...out.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
+}
+
+/** gdb-multiarch -batch with `cmds` against `emu user -g PORT program`. */
+function userGdb(program: string, cmds: string[]) {
+  return gdbBatch(
+    [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", program],
+    program,
+    cmds,
+  );
+}
+
 function assertStepsBack(out: string): void {
   const blocks = registerBlocks(out);
   assert(blocks.length >= 2 * N, out);
@@ -171,8 +212,7 @@ Deno.test({
     "gdb-multiarch (user): reverse-stepi, reverse-finish, reverse-next, reverse-step, reverse-continue",
   ignore: !GDB,
   async fn() {
-    const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", HELLO];
-    const r = await gdbBatch(emu, HELLO, [
+    const r = await userGdb(HELLO, [
       "break main",
       "continue",
       ...stepsThereAndBack(),
@@ -197,7 +237,7 @@ Deno.test({
     assertStepsBack(r.gdb);
     const m = await createMachine({ program: HELLO });
     const main = m.symbol("main")!;
-    const pcs = [...r.gdb.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
+    const pcs = pcsOf(r.gdb);
     // reverse-finish: out of puts, back onto its call in main
     const call = pcs.at(-4)!;
     assert(call > main && call < main + 32n, r.gdb);
@@ -226,8 +266,7 @@ Deno.test({
     "gdb-multiarch (user): reverse-continue to a watchpoint sees the stores undone; reverse-nexti",
   ignore: !GDB,
   async fn() {
-    const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", SORT];
-    const r = await gdbBatch(emu, SORT, [
+    const r = await userGdb(SORT, [
       "watch *(unsigned*)&rng",
       "continue",
       "continue",
@@ -246,7 +285,7 @@ Deno.test({
     assertEquals(changes.length, 5, r.gdb);
     // backwards, each store is undone: the values of the forward stores, swapped, in reverse order
     assertEquals(changes.slice(3), changes.slice(1, 3).reverse().map(([a, b]) => [b, a]));
-    const pcs = [...r.gdb.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
+    const pcs = pcsOf(r.gdb);
     assert(pcs[1] < pcs[0], r.gdb);
   },
 });
@@ -276,7 +315,7 @@ Deno.test({
     ]);
     assertStepsBack(r.gdb);
     const m = await timerMachine();
-    const pcs = [...r.gdb.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
+    const pcs = pcsOf(r.gdb);
     assertEquals(pcs.at(-3), m.symbol("on_m_irq"));
     // reverse-finish: out of the handler, back onto its call in the trap code
     const trap = pcs.at(-2)!;
