@@ -109,6 +109,21 @@ Deno.test("history (user): reverseContinue stops before the store a watchpoint s
   await m.close();
 });
 
+Deno.test("history (user): a re-execution that goes another way (outside input) is refused in one line", async () => {
+  const m = await createMachine({ program: HELLO });
+  const h = new ExecutionHistory(m, { interval: 200 });
+  let writes = 0; // outside input: the first write returns 14, later ones 1
+  m.hooks.on("syscall", (e) => e.name === "write" && e.skip(writes++ === 0 ? 14n : 1n));
+  for (let ev = h.next(); ev.type !== "exit"; ev = h.next());
+  assert.throws(
+    () => h.reverseContinue(),
+    (e: Error) =>
+      e.name === "EmuError" &&
+      /went another way before position \d+ \(the registers/.test(e.message),
+  );
+  await m.close();
+});
+
 Deno.test("history (system): steps back across interrupts and wfi equal the forward run; back from the poweroff", async () => {
   const m = await timerMachine();
   const h = new ExecutionHistory(m, { interval: 1000, maxCheckpoints: 8 });

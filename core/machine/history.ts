@@ -46,7 +46,12 @@ export type ReverseStop = StopEvent | { type: "history_begin" };
 interface Checkpoint {
   position: number;
   snapshot: Snapshot;
+  /** every register's value there, to catch a re-execution that went another way */
+  registers: string;
 }
+
+const OUTSIDE_INPUT_HINT = "a run that reads outside input (stdin, serial input, -realtime) " +
+  "re-executes differently: only record/replay (-icount rr=...) can take it backwards";
 
 /** Re-executions shorter than this leave no checkpoint behind (a restore costs more). */
 const MIN_SPLIT = 4096;
@@ -94,7 +99,7 @@ export class ExecutionHistory {
     this.#m = machine;
     this.#interval = Math.max(1, options.interval ?? 1 << 22);
     this.#max = Math.max(2, options.maxCheckpoints ?? 64);
-    this.#checkpoints.push({ position: 0, snapshot: machine.snapshot() });
+    this.#checkpoints.push(this.#checkpoint(0));
   }
 
   /** The current position: instructions retired plus syscalls completed. */
@@ -203,10 +208,13 @@ export class ExecutionHistory {
       if (to < from) continue;
       this.#restore(cps[i]);
       let last: { position: number; event: StopEvent } | null = null;
-      this.#runTo(to + 1, (event, at) => {
+      const onStop = (event: StopEvent, at: number) => {
         // a breakpoint at the checkpoint itself is found from the checkpoint before
         if (at <= to && (at > from || event.type === "watchpoint")) last = { position: at, event };
-      });
+      };
+      this.#runTo(to, onStop);
+      if (cps[i + 1]?.position === to) this.#verify(cps[i + 1]);
+      this.#runTo(to + 1, onStop);
       if (last) return last;
     }
     return null;
@@ -221,7 +229,7 @@ export class ExecutionHistory {
     const here = this.#frontier = this.position;
     const cps = this.#checkpoints;
     while (cps.length > 1 && cps.at(-1)!.position >= here) cps.pop();
-    if (cps[0].position === here) cps[0].snapshot = this.#m.snapshot();
+    if (cps[0].position === here) cps[0] = this.#checkpoint(here);
     else this.#add(here);
   }
 
@@ -258,8 +266,7 @@ export class ExecutionHistory {
         throw new EmuError(
           `history: re-executing the run went another way at position ${this.position} ` +
             `(${ev.type} before position ${position})`,
-          "a run that reads outside input (stdin, serial input, -realtime) re-executes " +
-            "differently: only record/replay (-icount rr=...) can take it backwards",
+          OUTSIDE_INPUT_HINT,
         );
       }
     }
@@ -284,8 +291,27 @@ export class ExecutionHistory {
     let i = cps.length;
     while (i > 0 && cps[i - 1].position >= position) i--;
     if (cps[i]?.position === position) return;
-    cps.splice(i, 0, { position, snapshot: this.#m.snapshot() });
+    cps.splice(i, 0, this.#checkpoint(position));
     if (cps.length > this.#max) this.#thin(position);
+  }
+
+  #checkpoint(position: number): Checkpoint {
+    return { position, snapshot: this.#m.snapshot(), registers: this.#registers() };
+  }
+
+  #registers(): string {
+    const m = this.#m;
+    return machineDriver(m).target.state.registers.map((r) => m.readReg(r.name)).join(",");
+  }
+
+  /** Throws when the re-execution reached `c`'s position in another state than the first run. */
+  #verify(c: Checkpoint): void {
+    if (this.#registers() === c.registers) return;
+    throw new EmuError(
+      `history: re-executing the run went another way before position ${c.position} ` +
+        `(the registers differ from the first run's)`,
+      OUTSIDE_INPUT_HINT,
+    );
   }
 
   /** Drops the checkpoint whose gap, relative to its distance from `now`, is smallest. */
