@@ -81,6 +81,12 @@ Deno.test("history (user): reverseContinue stops at each earlier breakpoint hit,
   }
   assertEquals(back, hits.slice(0, -1).reverse());
   assertEquals(h.position, 0);
+  // a hit exactly at a checkpoint (rewrite() takes one here) is found too
+  while (h.next().type !== "breakpoint");
+  const at = h.position;
+  h.rewrite();
+  for (let i = 0; i < 50; i++) h.stepForward();
+  assertEquals([h.reverseContinue().type, h.position], ["breakpoint", at]);
   await m.close();
 });
 

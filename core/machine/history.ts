@@ -214,6 +214,9 @@ export class ExecutionHistory {
       };
       this.#runTo(to, onStop);
       if (cps[i + 1]?.position === to) this.#verify(cps[i + 1]);
+      // going on from here runs a breakpoint's instruction without stopping: look first
+      const m = this.#m;
+      if (to > from && m.hasBreakpoint(m.pc)) onStop({ type: "breakpoint", pc: m.pc }, to);
       this.#runTo(to + 1, onStop);
       if (last) return last;
     }
