@@ -9,12 +9,13 @@
 
 import { cpuUsage } from "node:process";
 import { createMachine, ExecutionHistory, type Machine } from "../mod.ts";
+import { DEFAULT_INTERVAL } from "../core/machine/history.ts";
 
 /** Prints a row (the bench's table writer). */
 export type RowWriter = (name: string, value: string) => void;
 
 /** Instructions per call of a plain run: the history's checkpoint interval, so only checkpoints differ. */
-const CHUNK = 1 << 22;
+const CHUNK = DEFAULT_INTERVAL;
 
 /** Runs `m` (through `h` when given) for `n` instructions; returns the CPU ms it took. */
 function runFor(m: Machine, n: number, h?: ExecutionHistory): number {

@@ -31,7 +31,7 @@ import { type Machine, machineDriver, type Snapshot } from "./machine.ts";
 
 /** Options of an {@linkcode ExecutionHistory}. */
 export interface HistoryOptions {
-  /** instructions between checkpoints at the front of the run (default 2^22) */
+  /** instructions between checkpoints at the front of the run (default 2^24) */
   interval?: number;
   /** the most checkpoints kept (default 64, at least 2) */
   maxCheckpoints?: number;
@@ -49,6 +49,13 @@ interface Checkpoint {
   /** every register's value there, to catch a re-execution that went another way */
   registers: string;
 }
+
+/**
+ * Instructions between checkpoints by default: at about 1 G instructions a
+ * second, a checkpoint every ~15 ms keeps snapshots (a few ms each) to a few
+ * percent of a run, and a step back re-executes at most that much.
+ */
+export const DEFAULT_INTERVAL = 1 << 24;
 
 const OUTSIDE_INPUT_HINT = "a run that reads outside input (stdin, serial input, -realtime) " +
   "re-executes differently: only record/replay (-icount rr=...) can take it backwards";
@@ -97,7 +104,7 @@ export class ExecutionHistory {
   /** Starts the history at the machine's current state. */
   constructor(machine: Machine, options: HistoryOptions = {}) {
     this.#m = machine;
-    this.#interval = Math.max(1, options.interval ?? 1 << 22);
+    this.#interval = Math.max(1, options.interval ?? DEFAULT_INTERVAL);
     this.#max = Math.max(2, options.maxCheckpoints ?? 64);
     this.#checkpoints.push(this.#checkpoint(0));
   }
