@@ -59,6 +59,7 @@ Deno.test("history (user): 3000 steps back equal the forward run, across syscall
   h.seek(end - 50);
   for (let ev = h.next(); ev.type !== "exit"; ev = h.next());
   assertEquals([h.position, m.stdout], [end, "Hello, world!\n"]);
+
   await m.close();
 });
 
@@ -146,6 +147,19 @@ Deno.test("history (system): steps back across interrupts and wfi equal the forw
   assertEquals(h.stepForward().type, "poweroff");
   assertEquals([h.position, m.stdout], [end, output]);
   await m.close();
+});
+
+Deno.test("history (system): a seek back and then past the frontier prints the new serial output once", async () => {
+  const plain = await timerMachine();
+  while (plain.next().type !== "poweroff");
+  const m = await timerMachine();
+  const h = new ExecutionHistory(m, { interval: 1000 });
+  h.seek(1000);
+  h.seek(10);
+  h.seek(plain.icount - 1); // before: one muted run from 10 on, losing the output after 1000
+  assertEquals(h.stepForward().type, "poweroff");
+  assertEquals(m.stdout, plain.stdout);
+  await Promise.all([m.close(), plain.close()]);
 });
 
 Deno.test("system: a first snapshot shares one zero frame for RAM never written, and restores it", async () => {

@@ -267,7 +267,9 @@ export class ExecutionHistory {
         continue;
       }
       const before = this.position;
-      const ev = this.#advance(position - this.position);
+      // output resumes at the frontier, so a run past it stops there first
+      const end = before < this.#frontier ? Math.min(position, this.#frontier) : position;
+      const ev = this.#advance(end - before);
       if (ev.type === "breakpoint") onStop?.(ev, this.position);
       else if (ev.type === "watchpoint") onStop?.(ev, this.position - 1);
       const ended = ev.type === "exit" || ev.type === "poweroff";
