@@ -116,6 +116,11 @@ export class LinuxProcess {
   readonly signals = new SignalState();
   readonly clock: VirtualClock;
   readonly random: SeededRandom;
+  /**
+   * While true, what the guest writes to stdout and stderr is dropped: the
+   * host already saw it (a history re-executing the run, `history.ts`).
+   */
+  outputMuted = false;
   readonly realtime: boolean;
   /** absolute guest path of the program (readlink /proc/self/exe) */
   exePath = "";
@@ -260,9 +265,10 @@ export class LinuxProcess {
       )
       : new InputStream(opts.stdin instanceof Uint8Array ? opts.stdin : new Uint8Array());
     this.fds.install(stdin, false);
+    const unlessMuted = (sink: OutputSink): OutputSink => (b) => this.outputMuted || sink(b);
     const out = (sink: OutputSink | undefined, fd: 1 | 2) =>
-      sink ? new OutputStream(sink) : new OutputStream(
-        hostOutput(fd),
+      sink ? new OutputStream(unlessMuted(sink)) : new OutputStream(
+        unlessMuted(hostOutput(fd)),
         (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
         hostStat(fd === 1 ? "/dev/stdout" : "/dev/stderr"),
         true,
