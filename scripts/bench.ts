@@ -21,6 +21,7 @@ import { benchFuzz } from "./bench_fuzz.ts";
 import { benchReal } from "./bench_real.ts";
 import { benchSnapshots } from "./bench_snapshot.ts";
 import { benchReverse } from "./bench_reverse.ts";
+import { benchLinux } from "./bench_linux.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -328,6 +329,9 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   await child.status;
   return seconds;
 }
+
+console.log("\nSystem mode: Linux (tests/linux) from OpenSBI to init and poweroff (wall time)");
+Object.assign(results, await benchLinux(row));
 
 console.log("\nReal programs (tests/real, Debian sources; CPU s incl. start-up, best of 2)");
 await benchReal({ row, results }, flags.quick ?? false);
