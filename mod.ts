@@ -29,6 +29,13 @@ export type {
   UserOptions,
 } from "./core/machine/create.ts";
 export { Machine, type Snapshot } from "./core/machine/machine.ts";
+export { fuzz, type FuzzOptions, type FuzzProgress, type FuzzReport } from "./core/machine/fuzz.ts";
+export {
+  ExecutionHistory,
+  type HistoryOptions,
+  type ReverseStop,
+  type StopEvent,
+} from "./core/machine/history.ts";
 export type { FaultRunEvent, RunEvent, SyscallRunEvent } from "./core/machine/events.ts";
 export type { Accel } from "./core/accel.ts";
 export type { ElfFile, ElfSegment, ElfSymbol } from "./core/elf.ts";

@@ -19,6 +19,7 @@ import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_h
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
 import { readOption } from "./options.ts";
+import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
 
 const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
@@ -36,6 +37,7 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   --entry SYM|ADDR  in-memory harness: the function called with (data, size)
   --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
   --whole-program run the whole program per input even if it defines LLVMFuzzerTestOneInput
+  --cov dir       at the end, write the source coverage of the queue there (as emu cov)
   -L path, -E VAR=val, --root dir, -accel jit|interp   as for emu user
 
 @@ in the program's arguments is the input file (served from memory); without
@@ -60,6 +62,7 @@ const SETTERS: Record<string, (a: FuzzArgs, v: string) => void> = {
   "persistent-addr": (a, v) => a.persistentAddr = address("persistent-addr", v),
   "persistent-ret": (a, v) => a.persistentRet = address("persistent-ret", v),
   "whole-program": (a) => a.wholeProgram = true,
+  cov: (a, v) => a.covReport = v,
   L: (a, v) => a.sysroot = v,
   E: (a, v) => a.env.push(v),
   root: (a, v) => a.root = v,
@@ -67,6 +70,9 @@ const SETTERS: Record<string, (a: FuzzArgs, v: string) => void> = {
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
 };
 const WITH_VALUE = new Set(Object.keys(SETTERS).filter((k) => SETTERS[k].length === 2)); // deno-fmt-ignore
+
+/** Instructions each queue entry may run for `--cov` (the whole program runs, not the harness). */
+const COV_BUDGET = 1_000_000_000;
 
 /** Parsed `emu fuzz` arguments. */
 export interface FuzzArgs {
@@ -87,6 +93,8 @@ export interface FuzzArgs {
   persistentAddr?: bigint;
   persistentRet?: bigint;
   wholeProgram: boolean;
+  /** `--cov DIR`: write `emu cov`'s report of the queue there at the end */
+  covReport?: string;
   sysroot?: string;
   env: string[];
   root?: string;
@@ -223,7 +231,19 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   });
   await fuzzer.addSeeds(resume ? out.resumed : seeds);
   if (resume) await fuzzer.knownCrashes(out.saved("crashes"));
-  return await campaign(fuzzer, out, a, harness.kind, dir);
+  const status = await campaign(fuzzer, out, a, harness.kind, dir);
+  if (a.covReport !== undefined) {
+    const line = await coverageReport({
+      corpus: `${dir}/queue`,
+      output: a.covReport,
+      program: a.program,
+      args: a.args,
+      budget: COV_BUDGET,
+      plotData: Deno.readTextFileSync(`${dir}/plot_data`),
+    });
+    console.log(`emu cov: ${line}`);
+  }
+  return status;
 }
 
 /** `argv` without the options named in `drop` (and their values). */
@@ -240,10 +260,13 @@ function withoutOptions(argv: string[], drop: Set<string>): string[] {
 
 /**
  * `-j N`: N worker processes in one sync directory, the first `-M NAME`
- * (it shows the status), the others `-S NAME2...` with seeds `-s`+k.
+ * (it shows the status and writes the `--cov` report), the others `-S
+ * NAME2...` with seeds `-s`+k.
  */
 async function parallelWorkers(argv: string[], a: FuzzArgs): Promise<number> {
   const rest = withoutOptions(argv, new Set(["j", "M", "S", "s"]));
+  // only the main worker writes the --cov report
+  const secondary = withoutOptions(rest, new Set(["cov"]));
   const mod = new URL("../mod.ts", import.meta.url).pathname;
   const workers = Array.from({ length: a.jobs }, (_, k) =>
     new Deno.Command(Deno.execPath(), {
@@ -256,7 +279,7 @@ async function parallelWorkers(argv: string[], a: FuzzArgs): Promise<number> {
           k === 0 ? "-M" : "-S",
           k === 0 ? a.name : `${a.name}${k + 1}`,
         ],
-        ...["-s", String(a.seed + k), ...rest],
+        ...["-s", String(a.seed + k), ...(k === 0 ? rest : secondary)],
       ],
       stdout: k === 0 ? "inherit" : "null",
       stderr: "inherit",

@@ -10,6 +10,7 @@ import { userCommand } from "./user.ts";
 import { systemCommand } from "./system.ts";
 import { fuzzCommand } from "./fuzz.ts";
 import { cminCommand, tminCommand } from "./fuzz_tools.ts";
+import { covCommand } from "./cov.ts";
 import { imgCommand } from "./img/main.ts";
 import config from "../deno.json" with { type: "json" };
 
@@ -30,7 +31,7 @@ export interface Command {
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "img" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "cov", "img" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
@@ -39,6 +40,7 @@ export const COMMANDS: Record<string, Command> = {
   fuzz: { summary: "fuzz a Linux program (AFL++'s flags and output)", run: fuzzCommand },
   tmin: { summary: "minimise a crashing input (like afl-tmin)", run: tminCommand },
   cmin: { summary: "minimise a corpus (like afl-cmin)", run: cminCommand },
+  cov: { summary: "source coverage of a corpus (lcov .info and HTML)", run: covCommand },
   img: { summary: "create, inspect and convert disk images (like qemu-img)", run: imgCommand },
 };
 

@@ -36,6 +36,7 @@ Options:
   -append text           kernel command line (/chosen/bootargs)
   -dtb file              use this device tree instead of the generated one
   -drive file=F,format=raw|qcow2,if=virtio[,snapshot=on]   a virtio disk
+  -snapshot              keep every drive's writes in memory (snapshot=on unless a drive says)
   -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them)
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
@@ -69,7 +70,7 @@ export interface SystemArgs {
   initrd?: string;
   append?: string;
   dtb?: string;
-  /** `-drive` values, as given */
+  /** `-drive` values, with `snapshot=on` added by `-snapshot` */
   drives: string[];
   /** `-device` values, as given */
   devices: string[];
@@ -144,6 +145,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     plugins: [],
     log: new Set(),
   };
+  let snapshot = false;
   for (let i = 0; i < argv.length;) {
     const a = argv[i];
     if (!a.startsWith("-")) throw new EmuError(`unexpected argument "${a}"`, "see emu system -h");
@@ -182,6 +184,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         break;
       case "drive":
         r.drives.push(value!);
+        break;
+      case "snapshot":
+        snapshot = true;
         break;
       case "device":
         r.devices.push(value!);
@@ -241,6 +246,8 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         throw new EmuError(`unknown option ${a}`, "see emu system -h");
     }
   }
+  // QEMU's -snapshot: the default of every drive's snapshot option.
+  if (snapshot) r.drives = r.drives.map((d) => /(^|,)snapshot=/.test(d) ? d : `${d},snapshot=on`);
   return r;
 }
 

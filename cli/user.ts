@@ -16,6 +16,7 @@ import {
 } from "../core/plugin.ts";
 import { createMachine, type UserOptions } from "../core/machine/create.ts";
 import { debugWithGdb } from "./gdb.ts";
+import { parseSched } from "../core/linux/threads.ts";
 
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
@@ -47,7 +48,10 @@ Options:
                      load a tool plugin (repeatable; "-plugin help" lists the tools;
                      a path loads a plugin module); its output goes to stderr or -D
   -D logfile         write logs to logfile instead of stderr
-  -seed N            seed for AT_RANDOM and getrandom (default 0)
+  -seed N            seed for AT_RANDOM, getrandom and -sched random (default 0)
+  -sched rr|random[,quantum=N]
+                     how guest threads take turns: in order (default) or drawn from
+                     -seed; N guest instructions per turn (default 10000, at least 64)
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
@@ -82,6 +86,8 @@ export interface UserArgs {
   log: Set<string>;
   logFile?: string;
   seed: bigint;
+  /** `-sched`: the thread scheduler's policy and quantum */
+  sched?: string;
   /** `--max-memory`: the guest's memory ceiling in bytes */
   maxMemory?: bigint;
   realtime: boolean;
@@ -101,6 +107,7 @@ const WITH_VALUE = new Set([
   "d",
   "D",
   "seed",
+  "sched",
   "max-memory",
   "accel",
   "root",
@@ -204,6 +211,10 @@ export function parseUserArgs(argv: string[]): UserArgs {
           throw new EmuError(`-seed ${value}: not a number`);
         }
         r.seed = BigInt(value!);
+        break;
+      case "sched":
+        parseSched(value!);
+        r.sched = value;
         break;
       case "max-memory":
         r.maxMemory = parseSize(value!, "--max-memory");
@@ -320,6 +331,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     root: a.root,
     cpu: a.cpu,
     seed: a.seed,
+    sched: a.sched,
     maxMemory: a.maxMemory,
     realtime: a.realtime,
     stdin: "inherit",

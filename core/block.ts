@@ -82,6 +82,12 @@ export interface BlockDriver {
    * per problem with `log`; `repair` fixes leaks, or leaks and errors.
    */
   check?(repair: "leaks" | "all" | undefined, log: (line: string) => void): CheckResult;
+  /** Takes an internal snapshot named `name` at `date` (formats that have them: `snapshot -c`). */
+  createSnapshot?(name: string, date: Date): void;
+  /** Reverts the disk to internal snapshot `idOrName` (an id, else a name); false if none. */
+  applySnapshot?(idOrName: string): boolean;
+  /** Deletes the first internal snapshot named `name`; false if there is none. */
+  deleteSnapshot?(name: string): boolean;
   /** Flushes and closes the image and its backing chain. */
   close(): void;
 }

@@ -88,6 +88,8 @@ export interface LinuxAbi {
   returnReg: number;
   /** stack pointer global */
   spReg: number;
+  /** thread pointer global (clone's CLONE_SETTLS sets it) */
+  tlsReg: number;
   /** global holding a call's return address (a function called with it set returns there) */
   linkReg: number;
   /** length of the syscall instruction (pc advances by it after a syscall) */
@@ -116,6 +118,12 @@ export interface LinuxAbi {
   setupSignalFrame(frame: SignalFrameRequest): void;
   /** Restores the CPU from the frame at the stack pointer (rt_sigreturn). Returns the saved mask. */
   restoreSignalFrame(access: RegisterAccess): bigint;
+  /**
+   * Drops the load reservation (LR/SC) of the state loaded in `access`: called
+   * when another guest thread is switched in, so that a store of that thread
+   * to the reserved word cannot go unnoticed by a later SC.
+   */
+  breakReservation(access: RegisterAccess): void;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `deno task bench`: guest MIPS of both backends beside qemu-riscv64 and
  * Unicorn on the same binary, measured in the same run; JIT translation-time
- * share; the cost of each hook kind; start-up time.
+ * share; the cost of each hook kind; snapshots and reverse steps; start-up time.
  *
  * Speeds are computed from CPU time (user + system, of this process for
  * Denemu, of the child for qemu-riscv64 and Unicorn via /usr/bin/time), so
@@ -20,6 +20,8 @@ import { machineDriver } from "../core/machine/machine.ts";
 import { benchFuzz } from "./bench_fuzz.ts";
 import { benchReal } from "./bench_real.ts";
 import { benchSnapshots } from "./bench_snapshot.ts";
+import { benchReverse } from "./bench_reverse.ts";
+import { benchLinux } from "./bench_linux.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -229,6 +231,11 @@ Object.assign(
   await benchSnapshots(HELLO, row, flags.quick ? 200 : 2000),
 );
 
+// Reverse execution: what gdb's reverse-stepi costs after a long run.
+const REVERSE_INSNS = flags.quick ? 1e7 : 1e8;
+console.log(`\nReverse execution (compute.static.O2, a history of ${REVERSE_INSNS} instructions)`);
+results.reverse = await benchReverse(GUEST, ["5000"], row, REVERSE_INSNS);
+
 // The commands alternate so that all see the same machine state.
 const STARTUP_RUNS = 11;
 console.log(`\nStart-up (wall time, median of ${STARTUP_RUNS})`);
@@ -322,6 +329,9 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   await child.status;
   return seconds;
 }
+
+console.log("\nSystem mode: Linux (tests/linux) from OpenSBI to init and poweroff (wall time)");
+Object.assign(results, await benchLinux(row));
 
 console.log("\nReal programs (tests/real, Debian sources; CPU s incl. start-up, best of 2)");
 await benchReal({ row, results }, flags.quick ?? false);

@@ -6,6 +6,9 @@
  * builds (persistent through AFL++'s libAFLDriver, with and without cmplog),
  * one configuration at a time, from one uninteresting seed.
  *
+ * `deno run -A scripts/bench_fuzz.ts [--quick] [TARGET...]` (targets: only
+ * the time to their bugs).
+ *
  * @module
  */
 
@@ -32,13 +35,22 @@ function options(name: string, wholeProgram = false): UserHarnessOptions {
     args: ["@@"],
     inputPath: "/.denemu/cur_input",
     wholeProgram,
+    timeRestores: true,
   };
 }
 
-/** Wraps a harness to measure the wall time spent in guest runs. */
-function timed(t: FuzzTarget): FuzzTarget & { ms: number } {
+/** Wraps a harness to measure the wall time spent in its runs (restore + guest). */
+function timed(
+  t: FuzzTarget & { restoreMs: number },
+): FuzzTarget & { ms: number; restoreMs: number } {
   const w = {
     ms: 0,
+    get restoreMs() {
+      return t.restoreMs;
+    },
+    get autoTokens() {
+      return t.autoTokens;
+    },
     trace: t.trace,
     get readsInput() {
       return t.readsInput;
@@ -53,8 +65,17 @@ function timed(t: FuzzTarget): FuzzTarget & { ms: number } {
   return w;
 }
 
-/** A campaign of at most `seconds` on target `name`; the time to its first crash. */
-async function denemuCampaign(name: string, cmplog: boolean, seconds: number, whole = false) {
+/**
+ * A campaign of at most `seconds` on target `name`; the time to its first
+ * crash. `speed` campaigns run the whole time (finding the bug does not end them).
+ */
+async function denemuCampaign(
+  name: string,
+  cmplog: boolean,
+  seconds: number,
+  opts: { whole?: boolean; speed?: boolean } = {},
+) {
+  const whole = opts.whole ?? false;
   const out = await Deno.makeTempDir();
   const dir = OutputDir.open(out, "default", { resume: false, commandLine: "bench" });
   const target = timed(await createUserHarness(options(name, whole)));
@@ -70,7 +91,8 @@ async function denemuCampaign(name: string, cmplog: boolean, seconds: number, wh
   const t0 = performance.now(), c0 = cpuUsage();
   await f.addSeeds([{ name: "seed", data: SEED }]);
   const deadline = t0 + seconds * 1000;
-  await f.run(() => f.savedCrashes > 0 || performance.now() > deadline, () => {});
+  const found = () => !opts.speed && f.savedCrashes > 0;
+  await f.run(() => found() || performance.now() > deadline, () => {});
   const wall = (performance.now() - t0) / 1000, c1 = cpuUsage(c0);
   await Deno.remove(out, { recursive: true });
   return {
@@ -78,7 +100,8 @@ async function denemuCampaign(name: string, cmplog: boolean, seconds: number, wh
     execsPerSec: f.execs / wall,
     /** execs per second of this process's CPU time (other load on the machine skews it less) */
     execsPerCpuSec: f.execs / ((c1.user + c1.system) / 1e6),
-    guestShare: target.ms / 1000 / wall,
+    guestShare: (target.ms - target.restoreMs) / 1000 / wall,
+    restoreShare: target.restoreMs / 1000 / wall,
   };
 }
 
@@ -140,30 +163,53 @@ async function aflCampaign(name: string, cmplog: boolean, seconds: number) {
   return { found: field("saved_crashes") > 0 ? wall : null, execsPerSec: field("execs_per_sec") };
 }
 
+/** Where a campaign's wall time went. */
+function shares(c: { restoreShare: number; guestShare: number }): string {
+  const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+  return `${pct(c.restoreShare)} / ${pct(c.guestShare)} / ${
+    pct(1 - c.restoreShare - c.guestShare)
+  }`;
+}
+
 const secs = (v: number | null) => v === null ? "not found" : `${v.toFixed(2)} s`;
 
-/** Runs the fuzzing benchmarks; `quick` shortens every limit. */
-export async function benchFuzz(out: BenchOutput, quick: boolean): Promise<void> {
-  const limit = quick ? 10 : 120;
-  const speed = await denemuCampaign("magic32", false, quick ? 3 : 10);
+/** The execs/s of the in-memory and whole-program harnesses, and where their time goes. */
+export async function benchSpeed(
+  out: BenchOutput,
+  quick: boolean,
+): Promise<Record<string, unknown>> {
+  const speed = await denemuCampaign("magic32", false, quick ? 3 : 10, { speed: true });
   out.row(
     "fuzz: in-memory harness (magic32)",
     `${speed.execsPerSec.toFixed(0)} execs/s, ${speed.execsPerCpuSec.toFixed(0)} per CPU second`,
   );
+  out.row("  restore / guest / fuzzer JS", shares(speed));
+  const whole = await denemuCampaign("magic32", false, quick ? 3 : 10, {
+    whole: true,
+    speed: true,
+  });
   out.row(
-    "  guest runs / fuzzer JS",
-    `${(speed.guestShare * 100).toFixed(0)} % / ${(100 - speed.guestShare * 100).toFixed(0)} %`,
+    "fuzz: whole-program @@ harness (magic32)",
+    `${whole.execsPerSec.toFixed(0)} execs/s, ${whole.execsPerCpuSec.toFixed(0)} per CPU second`,
   );
-  const whole = await denemuCampaign("magic32", false, quick ? 3 : 10, true);
-  out.row("fuzz: whole-program @@ harness (magic32)", `${whole.execsPerSec.toFixed(1)} execs/s`);
-  const fuzz: Record<string, unknown> = {
-    inMemoryExecsPerSec: speed.execsPerSec,
-    inMemoryGuestShare: speed.guestShare,
-    wholeProgramExecsPerSec: whole.execsPerSec,
-  };
+  out.row("  restore / guest / fuzzer JS", shares(whole));
+  return { inMemory: speed, wholeProgram: whole };
+}
+
+/**
+ * Runs the fuzzing benchmarks; `quick` shortens every limit. With `targets`,
+ * only the time to their bugs (no execs/s runs).
+ */
+export async function benchFuzz(
+  out: BenchOutput,
+  quick: boolean,
+  targets?: string[],
+): Promise<void> {
+  const limit = quick ? 10 : 120;
+  const fuzz = targets ? {} : await benchSpeed(out, quick);
   const afl = await tool("afl-clang-fast") && await tool("afl-fuzz");
   if (!afl) out.row("afl-fuzz", "skipped: afl++ (afl-clang-fast, afl-fuzz) not installed");
-  for (const name of FUZZ_TARGETS) {
+  for (const name of targets ?? FUZZ_TARGETS) {
     for (const cmplog of [false, true]) {
       const tag = `${name}${cmplog ? " cmplog" : ""}`;
       const d = await denemuCampaign(name, cmplog, limit);
@@ -186,8 +232,13 @@ export async function benchFuzz(out: BenchOutput, quick: boolean): Promise<void>
 
 if (import.meta.main) {
   const results: Record<string, unknown> = {};
-  await benchFuzz({
-    row: (n, v) => console.log(`${n.padEnd(52)} ${v}`),
-    results,
-  }, Deno.args.includes("--quick"));
+  const only = Deno.args.filter((a) => !a.startsWith("--"));
+  await benchFuzz(
+    {
+      row: (n, v) => console.log(`${n.padEnd(52)} ${v}`),
+      results,
+    },
+    Deno.args.includes("--quick"),
+    only.length ? only : undefined,
+  );
 }

@@ -56,6 +56,8 @@ interface Program {
   staticPie?: boolean;
   /** Extra compiler flags / libraries. */
   extra?: string[];
+  /** the builds wanted, when not all of C_VARIANTS */
+  variants?: string[];
   /** `-march` when not rv64gc (optional extensions), and the `-cpu` both emulators then need */
   march?: string;
   cpu?: string;
@@ -158,6 +160,50 @@ export const PROGRAMS: Program[] = [
     description: "F/D ops in all 5 rounding modes with fflags",
   },
   { name: "smc", kind: "c", cases: one, description: "self-modifying code + cache flush" },
+  {
+    name: "threads",
+    kind: "c",
+    cases: one,
+    description: "pthread pool (mutex, condvars), TLS, barrier, thread signals, robust/PI mutexes",
+  },
+  {
+    name: "fork",
+    kind: "c",
+    cases: one,
+    description:
+      "fork, a pipe between processes, dup2, waitpid statuses, kill, SIGCHLD, SA_RESTART",
+  },
+  {
+    name: "poll",
+    kind: "c",
+    cases: one,
+    description: "epoll echo over socketpairs to forked clients, eventfd, ppoll, O_NONBLOCK",
+  },
+  {
+    name: "exec",
+    kind: "c",
+    // qemu-riscv64 runs an exec'd riscv program only through binfmt_misc: no recorded case
+    // (tests/processes_test.ts runs it).
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "execve and posix_spawn of itself; runs a given program or #! script",
+  },
+  {
+    name: "deadlock",
+    kind: "c",
+    // It never ends on qemu-riscv64: no recorded case (tests/threads_test.ts runs it).
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "two threads take two mutexes in opposite orders: a deadlock on purpose",
+  },
+  {
+    name: "race",
+    kind: "c",
+    // Its result depends on the interleaving: no recorded case (tests/threads_test.ts runs it).
+    variants: ["static.O2"],
+    cases: [],
+    description: "a planted race on a counter (exit 1 when an update was lost)",
+  },
   { name: "rv64i", kind: "isa", cases: one, description: "RV64I instructions (no libc)" },
   { name: "rv64m", kind: "isa", cases: one, description: "RV64M instructions (no libc)" },
   { name: "rv64a", kind: "isa", cases: one, description: "RV64A LR/SC and AMOs (no libc)" },
@@ -204,7 +250,7 @@ export const PROGRAMS: Program[] = [
 export const C_VARIANTS = ["static.O0", "static.O2", "dynamic.O0", "dynamic.O2"];
 
 export function variantsOf(p: Program): string[] {
-  if (p.kind === "c") return C_VARIANTS;
+  if (p.kind === "c") return p.variants ?? C_VARIANTS;
   return p.staticPie ? ["static.O2", "staticpie.O2"] : ["static.O2"];
 }
 

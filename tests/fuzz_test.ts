@@ -113,12 +113,13 @@ async function cmplogCampaign(name: string, maxExecs: number) {
   return { crashes, execs: f.execs };
 }
 
-Deno.test("with cmplog, the magic, string, checksum and state-machine bugs fall within 50k executions", async () => {
+Deno.test("with cmplog, the magic, string, checksum, state-machine and switch bugs fall within 50k executions", async () => {
   const signals: Record<string, string> = {
     magic32: "11",
     strcmp: "06",
     checksum: "04",
     state: "08",
+    switch: "07", // behind two jump tables: found through their bounds checks' case values
   };
   for (const [name, sig] of Object.entries(signals)) {
     const { crashes, execs } = await cmplogCampaign(name, 50_000);
@@ -152,4 +153,56 @@ Deno.test("persistent harness (--persistent-addr main): each input reopens the i
     assert(o.kind === "crash" && o.signal === 6, show(o));
   }
   assert(h.readsInput);
+});
+
+Deno.test("every harness restores its snapshot: a global set by one input does not reach the next", async () => {
+  const elf = parseElf(Deno.readFileSync(`${BIN}/leak`), "leak");
+  const main = readSymbols(elf).find((s) => s.name === "main")!.value;
+  for (
+    const extra of [{}, { wholeProgram: true }, { args: [], wholeProgram: true }, {
+      persistentAddr: main,
+    }]
+  ) {
+    const h = await createUserHarness(harnessOptions("leak", extra));
+    for (let i = 0; i < 5; i++) {
+      const o = (await h.run(enc.encode(`input ${i}`), 1e8)).outcome;
+      assertEquals(o.kind, "ok", `${h.kind} ${show(extra)}, execution ${i}: ${show(o)}`);
+    }
+  }
+});
+
+Deno.test("the whole-program harness creates its process once and starts each execution at the read of its input", async () => {
+  for (const args of [["@@"], []]) {
+    let processes = 0;
+    const h = await createUserHarness(
+      harnessOptions("bytes", { args, wholeProgram: true, setup: () => processes++ }),
+    );
+    const runs = [];
+    for (const input of ["AAAA", "FUZZ", "FUZ", "FUZZ"]) {
+      runs.push(await h.run(enc.encode(input), 1e8));
+    }
+    assertEquals(runs.map((r) => r.outcome.kind), ["ok", "crash", "ok", "crash"]);
+    assertEquals(processes, 1);
+    // start-up (the loader, libc init, fopen's path) is not run again: a few hundred instructions are left
+    assert(runs[0].insns < 2000, `${args}: ${runs[0].insns} instructions per execution`);
+    assert(h.readsInput);
+  }
+});
+
+Deno.test("tokens from the binary (compare constants, strings it uses) find the magic and string bugs without cmplog", async () => {
+  const h = await createUserHarness(harnessOptions("strcmp"));
+  await h.run(enc.encode("KEY:open-sesamX......"), 1e7);
+  const strings = (h.autoTokens ?? []).map((t) => new TextDecoder().decode(t));
+  assert(strings.includes("KEY:") && strings.includes("open-sesame"), show(strings));
+  for (const name of ["magic32", "strcmp"]) {
+    const { out, fuzzer } = await campaign(name, 1, (f) => f.savedCrashes > 0 || f.execs > 20_000);
+    assertEquals(fuzzer.savedCrashes, 1, `${name}: no crash after ${fuzzer.execs} execs`);
+    await Deno.remove(out, { recursive: true });
+  }
+  const magic = await createUserHarness(harnessOptions("magic32"));
+  await magic.run(enc.encode("AAAAAAAA"), 1e7);
+  assert(
+    magic.autoTokens?.some((t) => t.join() === "239,190,173,222"),
+    "0xdeadbeef, little-endian",
+  );
 });

@@ -24,6 +24,7 @@ import {
 } from "../core/gdb/packet.ts";
 import { gdbToLinuxSignal, linuxToGdbSignal } from "../core/gdb/signals.ts";
 import { installed } from "./util/installed.ts";
+import { gdbBatch } from "./util/gdb_batch.ts";
 
 const BIN = new URL("./guests/bin/", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -384,7 +385,7 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     assertEquals(
       await c.request("qSupported:swbreak+"),
       "PacketSize=4000;qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;" +
-        "QStartNoAckMode+;swbreak+;vContSupported+",
+        "QStartNoAckMode+;swbreak+;vContSupported+;ReverseStep+;ReverseContinue+",
     );
     assertEquals(await c.request("QStartNoAckMode"), "OK");
     c.noAck = true;
@@ -433,59 +434,9 @@ const GDB = installed("gdb-multiarch");
 const QEMU = installed("qemu-riscv64");
 if (!GDB) console.log("gdb_test: gdb-multiarch is not installed: skipping the real-gdb tests");
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
-interface Run {
-  gdb: string;
-  emuOut: string;
-  emuStatus: number;
-}
-
-/** Runs `emu` (argv with PORT) and gdb-multiarch -batch with `cmds` against it, both bounded. */
-async function gdbSession(
-  emu: string[],
-  program: string,
-  cmds: string[],
-  args: string[] = [],
-): Promise<Run> {
-  const port = freePort();
-  const signal = AbortSignal.timeout(60_000);
-  const stub = new Deno.Command(emu[0], {
-    args: [...emu.slice(1).map((a) => a === "PORT" ? `${port}` : a), program, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-    signal,
-  }).spawn();
-  const gdb = await new Deno.Command("gdb-multiarch", {
-    args: [
-      "-nx",
-      "-batch",
-      "-ex",
-      "set architecture riscv:rv64",
-      "-ex",
-      `target remote 127.0.0.1:${port}`,
-      ...cmds.flatMap((c) => ["-ex", c]),
-      program,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-    signal,
-  }).output();
-  const out = await stub.output();
-  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    gdb: dec(gdb.stdout) + dec(gdb.stderr),
-    emuOut: dec(out.stdout),
-    emuStatus: out.code,
-  };
+/** Runs `emu` (argv with PORT) on `program` and gdb-multiarch -batch with `cmds` against it. */
+function gdbSession(emu: string[], program: string, cmds: string[], args: string[] = []) {
+  return gdbBatch([...emu, program, ...args], program, cmds);
 }
 
 const EMU = [Deno.execPath(), "run", "-A", `${ROOT}mod.ts`, "user", "-g", "PORT"];

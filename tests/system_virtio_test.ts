@@ -2,7 +2,14 @@
 // virtqueue built by hand in bus memory.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { VIRTIO_VENDOR_QEMU, VirtioMmioReg as R, VirtioStatus as S } from "../plugin.ts";
+import {
+  type Device,
+  EmuError,
+  type MachineDevices,
+  VIRTIO_VENDOR_QEMU,
+  VirtioMmioReg as R,
+  VirtioStatus as S,
+} from "../plugin.ts";
 import { type TestEnv, testEnv, withDevices } from "./system_env.ts";
 import { installed, qemuImg } from "./util/qemu_img.ts";
 import { RNG_MAX_REQUEST } from "../plugins/devices/virtio_rng.ts";
@@ -201,6 +208,59 @@ Deno.test("virtio-blk: snapshot=on keeps writes in memory, the file is unchanged
   }
 });
 
+/** The device `name` of a test machine. */
+function device(devs: MachineDevices, name: string): Device {
+  return devs.created.find((c) => c.id.startsWith(name))!.device;
+}
+
+/**
+ * One request on sector `sector` through a fresh driver (its ring index starts
+ * at 0, as a reset or restored device's does); returns the sector's first byte.
+ */
+function sectorRequest(env: TestEnv, sector: bigint, write?: number): number {
+  if (write !== undefined) env.bus.writeBytes(DATA, new Uint8Array(512).fill(write));
+  blkHeader(env, write === undefined ? 0 : 1, sector);
+  new Driver(env, SLOT + 0x1000n).submit([HDR, { addr: DATA, len: 512, write: !write }, STATUS]);
+  assert.equal(env.bus.load(STATUS.addr, 1), 0n);
+  return env.bus.readBytes(DATA, 1)[0];
+}
+
+Deno.test("virtio-blk: snapshot=on drives are restored with the machine; writable ones refuse", async () => {
+  // Before: the state held the transport only, so a restored guest read the newer writes.
+  const path = await diskImage();
+  try {
+    const { env, devs } = await machine([["virtio_blk", { file: path, snapshot: "on" }]]);
+    const blk = device(devs, "virtio_blk");
+    writeThenRead(env); // sectors 6..7 hold 0x5a
+    new Driver(env, SLOT + 0x1000n).init(VERSION_1);
+    const saved = blk.save!();
+    sectorRequest(env, 6n, 0x33);
+    new Driver(env, SLOT + 0x1000n).init(VERSION_1);
+    assert.equal(sectorRequest(env, 6n), 0x33);
+    blk.load!(saved);
+    assert.equal(sectorRequest(env, 6n), 0x5a);
+    blk.load!(saved);
+    sectorRequest(env, 6n, 0x44); // writes a copy: the saved page stays as it was
+    blk.load!(saved);
+    assert.equal(sectorRequest(env, 6n), 0x5a);
+    await devs.close();
+
+    const writable = await machine([["virtio_blk", { file: path }]]);
+    assert.throws(() => device(writable.devs, "virtio_blk").save!(), (e: unknown) => {
+      assert.ok(e instanceof EmuError);
+      assert.match(e.message, /^snapshot: drive virtio_blk\S* \(.*\) is writable/);
+      assert.match(e.hint!, /snapshot=on/);
+      return true;
+    });
+    await writable.devs.close();
+    const readOnly = await machine([["virtio_blk", { file: path, readonly: "on" }]]);
+    device(readOnly.devs, "virtio_blk").save!();
+    await readOnly.devs.close();
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("virtio-blk: a driver that refuses VERSION_1 is not accepted; a missing file is an error", async () => {
   const path = await diskImage();
   try {
@@ -250,6 +310,24 @@ Deno.test("virtio-rng: bytes are determined by the seed", async () => {
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
   assert.ok(new Set(a).size > 8, "not constant");
+});
+
+Deno.test("virtio-rng: a restored device hands out the same bytes again", async () => {
+  // Before: the state held the transport only, so the stream went on after a restore.
+  const { env, devs } = await machine([["virtio_rng", {}]]);
+  const rng = device(devs, "virtio_rng");
+  const base = SLOT + 0x1000n;
+  new Driver(env, base).init(VERSION_1);
+  const saved = rng.save!();
+  const read = () => {
+    new Driver(env, base).submit([{ addr: DATA, len: 32, write: true }]);
+    return [...env.bus.readBytes(DATA, 32)];
+  };
+  const first = read();
+  rng.load!(saved);
+  assert.deepEqual(read(), first);
+  rng.load!(saved);
+  assert.deepEqual(read(), first, "a second restore too");
 });
 
 Deno.test({

@@ -32,7 +32,10 @@ const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise
   },
   map: { usage: "map [-f fmt] --output=json filename", run: mapCommand },
   info: { usage: "info [-f fmt] [--output=ofmt] [--backing-chain] filename", run: infoCommand },
-  snapshot: { usage: "snapshot [-l] [-f fmt] filename", run: snapshotCommand },
+  snapshot: {
+    usage: "snapshot [-f fmt] [-l | -a snapshot | -c snapshot | -d snapshot] filename",
+    run: snapshotCommand,
+  },
   resize: { usage: "resize [--shrink] [-f fmt] filename [+ | -]size", run: resizeCommand },
 };
 

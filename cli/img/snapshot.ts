@@ -1,7 +1,8 @@
 /**
- * `emu img snapshot -l`: lists a qcow2 image's internal snapshots in
- * qemu-img's table. Creating, applying and deleting (`-c`, `-a`, `-d`) are
- * refused with a pointer to qemu-img for now.
+ * `emu img snapshot`: lists (`-l`), creates (`-c`), applies (`-a`) and
+ * deletes (`-d`) a qcow2 image's internal snapshots, with qemu-img's table,
+ * messages and exit codes. With no action it opens the image and does
+ * nothing, as qemu-img does.
  *
  * @module
  */
@@ -11,24 +12,52 @@ import { EmuError } from "../../core/errors.ts";
 import { oneImage, parseImgArgs } from "./args.ts";
 import { snapshotTable } from "./info.ts";
 
+/** The actions, by flag. */
+const ACTIONS = ["l", "a", "c", "d"] as const;
+
 /** Runs `emu img snapshot`. */
 export async function snapshotCommand(argv: string[]): Promise<number> {
   const args = parseImgArgs("snapshot", argv, "la:c:d:f:hqU", {
     "object": true,
     "force-share": false,
+    "image-opts": false,
   });
   const path = oneImage(args);
-  for (const op of ["a", "c", "d"]) {
-    if (args.has(op)) {
-      throw new EmuError(`snapshot -${op} is not supported yet`, `use qemu-img snapshot -${op}`);
-    }
+  const given = ACTIONS.filter((a) => args.has(a));
+  if (given.length > 1) {
+    throw new EmuError("Cannot mix '-l', '-a', '-c', '-d'", "give one of them");
   }
-  const img = await openImage(path, { readOnly: true, noBacking: true, format: args.get("f") });
+  const action = given[0];
+  const writes = action !== undefined && action !== "l";
+  const img = await openImage(path, { readOnly: !writes, noBacking: true, format: args.get("f") });
   try {
-    const list = img.describe?.().snapshots ?? [];
-    console.log(`Snapshot list:\n${snapshotTable(list)}`);
+    if (action === "l") {
+      const list = img.describe?.().snapshots ?? [];
+      if (list.length) console.log(`Snapshot list:\n${snapshotTable(list)}`);
+      return 0;
+    }
+    if (!writes) return 0;
+    const name = args.get(action)!;
+    if (!img.createSnapshot || !img.applySnapshot || !img.deleteSnapshot) {
+      throw new EmuError(
+        `Could not ${verb(action)} snapshot '${name}': the ${img.format} format has no snapshots`,
+        "convert the image to qcow2",
+      );
+    }
+    if (action === "c") img.createSnapshot(name, new Date());
+    else if (action === "a" && !img.applySnapshot(name)) {
+      throw new EmuError(
+        `Could not apply snapshot '${name}': Failed to load snapshot: No such file or directory`,
+      );
+    } else if (action === "d" && !img.deleteSnapshot(name)) {
+      throw new EmuError(`Could not delete snapshot '${name}': snapshot not found`);
+    }
   } finally {
     img.close();
   }
   return 0;
+}
+
+function verb(action: "a" | "c" | "d"): string {
+  return { a: "apply", c: "create", d: "delete" }[action];
 }

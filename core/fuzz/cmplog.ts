@@ -13,6 +13,7 @@ import type { CpuCore } from "../cpu_core.ts";
 import type { Hooks } from "../hooks/hooks.ts";
 import { type IrBlock, type IrOp, Op } from "../ir.ts";
 import { IrBuilder } from "../ir_builder.ts";
+import { switchChecks } from "./switch_cases.ts";
 
 /** Two integers a guest compared. */
 export interface IntCompare {
@@ -128,16 +129,32 @@ export class CmpLog {
   }
 }
 
-/** Inserts a logging call before each comparison op of `ir`. */
+/**
+ * Inserts a logging call before each comparison op of `ir`, and before each
+ * jump-table bounds check one per case value (see `switch_cases.ts`).
+ */
 function instrumentCompares(ir: IrBlock, helper: number, numGlobals: number): void {
+  const switches = new Map(switchChecks(ir).map((s) => [s.at, s]));
   const out: IrOp[] = [];
-  for (const o of ir.ops) {
+  let numTemps = ir.numTemps;
+  ir.ops.forEach((o, at) => {
     if (COMPARE_OPS.has(o.op)) {
-      const b = new IrBuilder(numGlobals, ir.numTemps, ir.numLabels);
+      const b = new IrBuilder(numGlobals, numTemps, ir.numLabels);
       b.call(-1, helper, [o.a, o.b]);
-      out.push(...b.finish().ops);
+      const s = switches.get(at);
+      if (s) {
+        // x = checked - offset, in the check's width
+        const x = b.temp();
+        b.binop(Op.SUB, x, s.checked, b.constant(s.offset));
+        if (s.width < 64) b.binop(Op.AND, x, x, b.constant((1n << BigInt(s.width)) - 1n));
+        for (const v of s.values) b.call(-1, helper, [x, b.constant(v)]);
+      }
+      const fin = b.finish();
+      out.push(...fin.ops);
+      numTemps = fin.numTemps;
     }
     out.push(o);
-  }
+  });
   ir.ops = out;
+  ir.numTemps = numTemps;
 }

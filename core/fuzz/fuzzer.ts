@@ -63,6 +63,8 @@ export class Fuzzer {
   #totalTmout = 0;
   #found = 0;
   #imported = 0;
+  /** how many of the target's auto tokens are in the dictionary */
+  #autoTaken = 0;
   /** map entries whose hit count differed between two runs of one input */
   #varBytes: Uint8Array;
   #varCount = 0;
@@ -162,6 +164,7 @@ export class Fuzzer {
     while (!this.stopRequested && !until()) {
       const e = this.queue.next(this.random);
       this.#noteCycle();
+      this.#takeAutoTokens();
       if (!e.fuzzed) {
         await this.#trim(e);
         if (this.opts.cmplog) await this.#inputToState(e, this.opts.cmplog);
@@ -213,6 +216,15 @@ export class Fuzzer {
       for (const d of deeper) await solve(d, depth + 1);
     };
     await solve(e.data, 1);
+  }
+
+  /** Adds the tokens the target learnt since the last call to the dictionary. */
+  #takeAutoTokens(): void {
+    const learnt = this.target.autoTokens;
+    if (!learnt || learnt.length === this.#autoTaken) return;
+    const dict = this.opts.dictionary, known = new Set(dict.map((t) => t.join()));
+    for (const t of learnt.slice(this.#autoTaken)) if (!known.has(t.join())) dict.push(t);
+    this.#autoTaken = learnt.length;
   }
 
   #noteCycle(): void {

@@ -51,6 +51,8 @@ export interface FuzzTarget {
   run(input: Uint8Array, budget: number): ExecResult | Promise<ExecResult>;
   /** Whether the program read its input in the runs so far (false: fuzzing it is pointless). */
   readonly readsInput: boolean;
+  /** Tokens the harness learnt from the program (a list that grows; see `auto_tokens.ts`). */
+  readonly autoTokens?: readonly Uint8Array[];
 }
 
 /** A harness that can run an input in a separate pass and log its comparisons (cmplog). */

@@ -25,7 +25,9 @@ export type DebugStop =
   /** the program exited with `status` */
   | { kind: "exited"; status: number }
   /** the program was killed by `signal` */
-  | { kind: "killed"; signal: number };
+  | { kind: "killed"; signal: number }
+  /** going backwards reached the start of the recorded history (gdb's `replaylog:begin`) */
+  | { kind: "history_begin" };
 
 /**
  * A debuggable guest.
@@ -55,6 +57,12 @@ export interface Debuggee extends RegisterFile {
    * stopped, or null when the budget ran out.
    */
   resume(opts: { step: boolean; signal: number; budget: number }): DebugStop | null;
+  /**
+   * Goes backwards (gdb's `bs` and `bc`): one instruction with `step`, else to
+   * the last breakpoint or watchpoint hit before the current point, or to the
+   * start of the history. Absent when the guest cannot go backwards.
+   */
+  reverse?(opts: { step: boolean }): DebugStop;
   /** Ends the guest (gdb's `k`). */
   kill(): void;
   /** Removes every breakpoint and watchpoint (gdb's `D`: the guest runs on alone). */

@@ -28,8 +28,11 @@ const THREAD = "01";
 export type GdbAction =
   /** send `body` (a string, or binary that is already escaped) */
   | { kind: "reply"; body: string | Uint8Array }
-  /** run the guest (`signal`: GDB's number to pass it, 0 for none), then send the stop reply */
-  | { kind: "resume"; step: boolean; signal: number }
+  /**
+   * run the guest (`signal`: GDB's number to pass it, 0 for none; `reverse`:
+   * backwards, gdb's `bs`/`bc`), then send the stop reply
+   */
+  | { kind: "resume"; step: boolean; signal: number; reverse?: boolean }
   /** reply OK and end the session; the guest runs on */
   | { kind: "detach" }
   /** end the guest and the session (`k` has no reply; `vKill` gets OK) */
@@ -79,6 +82,8 @@ export class GdbHandler {
         return `W${stop.status.toString(16).padStart(2, "0")}`;
       case "killed":
         return `X${stop.signal.toString(16).padStart(2, "0")}`;
+      case "history_begin":
+        return t(GdbSignal.TRAP, "replaylog:begin;");
     }
   }
 
@@ -118,6 +123,9 @@ export class GdbHandler {
           this.#setPc(addr ?? "");
           return { kind: "resume", step: cmd[0] === "S", signal: parseInt(sig, 16) };
         }
+        case "b":
+          if (!this.debuggee.reverse || (cmd !== "bs" && cmd !== "bc")) return reply("");
+          return { kind: "resume", step: cmd === "bs", signal: 0, reverse: true };
         case "k":
           return { kind: "kill" };
         case "D":
@@ -244,7 +252,8 @@ export class GdbHandler {
       const d = this.debuggee;
       return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;` +
         (d.auxv ? "qXfer:auxv:read+;" : "") + (d.execFile ? "qXfer:exec-file:read+;" : "") +
-        "QStartNoAckMode+;swbreak+;vContSupported+";
+        "QStartNoAckMode+;swbreak+;vContSupported+" +
+        (d.reverse ? ";ReverseStep+;ReverseContinue+" : "");
     }
     if (cmd === "QStartNoAckMode") {
       this.noAck = true;

@@ -2,12 +2,14 @@
  * The gdb stub's view of a {@linkcode Machine}, in either mode: Machine
  * breakpoints and watchpoints (in any privilege mode in system mode),
  * syscalls and machine resets run through, user-mode faults reported as
- * their (GDB-numbered) signals, poweroff as the exit.
+ * their (GDB-numbered) signals, poweroff as the exit. The run is recorded in
+ * an {@linkcode ExecutionHistory}, so gdb can also go backwards.
  *
  * @module
  */
 
 import type { RunEvent } from "../machine/events.ts";
+import { ExecutionHistory, type HistoryOptions } from "../machine/history.ts";
 import { type Machine, machineDriver } from "../machine/machine.ts";
 import type { TargetArch } from "../target.ts";
 import type { Debuggee, DebugStop, WatchKind } from "./debuggee.ts";
@@ -39,8 +41,13 @@ export class MachineDebuggee implements Debuggee {
   /** the Linux signal of a fault reported to gdb and not yet delivered */
   #faultSignal = 0;
   #exitStatus: number | null = null;
+  /** what gdb's reverse execution goes back through */
+  readonly history: ExecutionHistory;
 
-  constructor(readonly machine: Machine) {}
+  /** Debugs `machine` from its current state on (`history`: how its run is recorded). */
+  constructor(readonly machine: Machine, history: HistoryOptions = {}) {
+    this.history = new ExecutionHistory(machine, history);
+  }
 
   /** The machine's target. */
   get target(): TargetArch {
@@ -72,9 +79,10 @@ export class MachineDebuggee implements Debuggee {
     return this.machine.readReg(name);
   }
 
-  /** Writes a register by canonical name. */
+  /** Writes a register by canonical name (the run's future starts again from here). */
   writeReg(name: string, value: bigint): void {
     this.machine.writeReg(name, value);
+    this.history.rewrite();
   }
 
   /** Reads guest memory (throws on unreadable memory). */
@@ -82,9 +90,10 @@ export class MachineDebuggee implements Debuggee {
     return this.machine.readMemory(addr, length);
   }
 
-  /** Writes guest memory, ignoring protections. */
+  /** Writes guest memory, ignoring protections (the run's future starts again from here). */
   writeMemory(addr: bigint, data: Uint8Array): void {
     this.machine.writeMemory(addr, data);
+    this.history.rewrite();
   }
 
   /** Adds a software breakpoint. */
@@ -130,19 +139,25 @@ export class MachineDebuggee implements Debuggee {
   /** Runs a slice (or one instruction with `step`); see {@linkcode Debuggee.resume}. */
   resume(opts: { step: boolean; signal: number; budget: number }): DebugStop | null {
     this.#applySignal(opts.signal);
-    const m = this.machine;
-    if (opts.step) {
-      let ev = m.next(1);
-      if (ev.type === "syscall") ev = m.next(0); // the ecall is the step: run the syscall
-      return this.#stop(ev) ?? { kind: "step" };
-    }
-    const stopAt = m.icount + opts.budget;
+    const h = this.history;
+    // the ecall is the step: it runs the syscall
+    if (opts.step) return this.#stop(h.stepForward()) ?? { kind: "step" };
+    const stopAt = this.machine.icount + opts.budget;
     for (;;) {
-      const ev = m.next(Math.max(0, stopAt - m.icount));
+      const ev = h.next(Math.max(0, stopAt - this.machine.icount));
       const stop = this.#stop(ev);
       if (stop) return stop;
       if (ev.type === "budget") return null; // used up, or a system guest idles for input
     }
+  }
+
+  /** Goes back one instruction, or to the last breakpoint or watchpoint hit (gdb's `bs`, `bc`). */
+  reverse(opts: { step: boolean }): DebugStop {
+    this.#faultSignal = 0; // the fault, if any, is in the future now
+    const h = this.history;
+    if (opts.step) return h.reverseStep() ? { kind: "step" } : { kind: "history_begin" };
+    const stop = h.reverseContinue();
+    return stop.type === "history_begin" ? { kind: "history_begin" } : this.#stop(stop)!;
   }
 
   /** What gdb passes on resuming decides the fate of a reported fault. */

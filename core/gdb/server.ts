@@ -208,7 +208,9 @@ export class GdbServer {
           if (action.reply) await link.send(action.reply);
           return "kill";
         case "resume": {
-          const stop = await this.#run(link, action.step, action.signal);
+          const stop = action.reverse
+            ? this.debuggee.reverse!({ step: action.step })
+            : await this.#run(link, action.step, action.signal);
           await link.send(h.stopReply(stop));
           if (stop.kind === "exited" || stop.kind === "killed") {
             await this.#drain(link, h);

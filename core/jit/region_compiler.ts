@@ -45,7 +45,14 @@ import {
   type WasmFunctionSpec,
 } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
-import { CTRL, JUMP_CACHE_ENTRIES, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
+import {
+  CTRL,
+  JUMP_CACHE_ENTRIES,
+  JUMP_CACHE_FOLD,
+  jumpCacheSlot,
+  MAX_CHAIN_FLAGS,
+  Status,
+} from "./region_abi.ts";
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -293,7 +300,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     /** Target pc in L_ADDR (or the constant `constPc`): if the jump cache knows it, tail-call there. */
     const chain = (constPc?: bigint) => {
       if (constPc === undefined) {
-        c.localGet(L_ADDR).i64Const(1n).op(W.i64ShrU).localGet(L_ADDR).i64Const(13n).op(W.i64ShrU)
+        c.localGet(L_ADDR).i64Const(1n).op(W.i64ShrU).localGet(L_ADDR)
+          .i64Const(BigInt(JUMP_CACHE_FOLD)).op(W.i64ShrU)
           .op(W.i64Xor).op(W.i32WrapI64).i32Const(JUMP_CACHE_ENTRIES - 1).op(W.i32And).i32Const(4)
           .op(W.i32Shl);
       } else c.i32Const(jumpCacheSlot(constPc));

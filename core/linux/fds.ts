@@ -132,13 +132,21 @@ export interface OpenFile {
    * function that puts it back. Files without it have no such state.
    */
   capture?(): () => void;
+  /** poll's POLLIN/POLLOUT/POLLHUP/POLLERR bits now (default: readable and writable) */
+  readiness?(): number;
+  /** the virtual monotonic time at which it becomes readable by itself (an armed timer) */
+  nextEventNs?(): bigint | undefined;
 }
+
+/** poll(2) event bits. */
+export const POLL = { IN: 1, PRI: 2, OUT: 4, ERR: 8, HUP: 16, NVAL: 32 } as const;
 
 function spipe(): never {
   throw new SysError(E.ESPIPE);
 }
 
-function syntheticStat(mode: number): StatInfo {
+/** A `struct stat` for a file with no host file behind it (pipes, sockets, event files). */
+export function syntheticStat(mode: number): StatInfo {
   return {
     dev: 0n,
     ino: 0n,
@@ -260,14 +268,43 @@ export class DirFile implements OpenFile {
   close(): void {}
 }
 
-/** The shared buffer of a pipe. */
-class PipeBuffer {
+/** The shared buffer of a pipe (one direction of a socket pair, too). */
+export class PipeBuffer {
   chunks: Uint8Array[] = [];
   readers = 0;
   writers = 0;
+
+  /** Moves buffered bytes into `buf`: 0 at end of file, EAGAIN when empty with writers left. */
+  take(buf: Uint8Array): number {
+    if (this.chunks.length === 0) {
+      if (this.writers === 0) return 0;
+      throw new SysError(E.EAGAIN);
+    }
+    let done = 0;
+    while (done < buf.length && this.chunks.length) {
+      const c = this.chunks[0];
+      const n = Math.min(c.length, buf.length - done);
+      buf.set(c.subarray(0, n), done);
+      done += n;
+      if (n === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(n);
+    }
+    return done;
+  }
+
+  /** Appends a copy of `buf`; EPIPE when no reader is left. */
+  give(buf: Uint8Array): number {
+    if (this.readers === 0) throw new SysError(E.EPIPE);
+    this.chunks.push(buf.slice());
+    return buf.length;
+  }
 }
 
-/** One end of an in-process pipe (single-threaded: a read of an empty pipe returns EAGAIN). */
+/**
+ * One end of an in-process pipe. A read of an empty pipe fails with EAGAIN;
+ * the read syscall turns that into a wait when another thread or process
+ * may write.
+ */
 export class PipeEnd implements OpenFile {
   isTty = false;
   constructor(readonly buffer: PipeBuffer, readonly writer: boolean, public statusFlags: number) {
@@ -281,27 +318,11 @@ export class PipeEnd implements OpenFile {
   }
   read(buf: Uint8Array): number {
     if (this.writer) throw new SysError(E.EBADF);
-    const b = this.buffer;
-    if (b.chunks.length === 0) {
-      if (b.writers === 0) return 0;
-      throw new SysError(E.EAGAIN);
-    }
-    let done = 0;
-    while (done < buf.length && b.chunks.length) {
-      const c = b.chunks[0];
-      const n = Math.min(c.length, buf.length - done);
-      buf.set(c.subarray(0, n), done);
-      done += n;
-      if (n === c.length) b.chunks.shift();
-      else b.chunks[0] = c.subarray(n);
-    }
-    return done;
+    return this.buffer.take(buf);
   }
   write(buf: Uint8Array): number {
     if (!this.writer) throw new SysError(E.EBADF);
-    if (this.buffer.readers === 0) throw new SysError(E.EPIPE);
-    this.buffer.chunks.push(buf.slice());
-    return buf.length;
+    return this.buffer.give(buf);
   }
   seek(): number {
     return spipe();
@@ -320,6 +341,11 @@ export class PipeEnd implements OpenFile {
   close(): void {
     if (this.writer) this.buffer.writers--;
     else this.buffer.readers--;
+  }
+  readiness(): number {
+    const b = this.buffer;
+    if (this.writer) return b.readers ? POLL.OUT : POLL.OUT | POLL.ERR;
+    return (b.chunks.length ? POLL.IN : 0) | (b.writers ? 0 : POLL.HUP);
   }
 }
 
@@ -405,7 +431,22 @@ export const MAX_FDS = 1024;
  */
 export class FdTable {
   readonly #fds: (FdEntry | undefined)[] = [];
-  readonly #refs = new Map<OpenFile, number>();
+  readonly #refs: Map<OpenFile, number>;
+
+  /**
+   * `refs` counts the descriptors of each open file description in every
+   * table that shares them (tables copied by fork share one count).
+   */
+  constructor(refs: Map<OpenFile, number> = new Map()) {
+    this.#refs = refs;
+  }
+
+  /** A copy of the table for a child process: the same descriptions, counted once more. */
+  fork(): FdTable {
+    const t = new FdTable(this.#refs);
+    this.#fds.forEach((e, fd) => e && t.#set(fd, e.file, e.cloexec));
+    return t;
+  }
 
   /** The open file of `fd`, or throws EBADF. */
   get(fd: number): OpenFile {

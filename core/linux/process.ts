@@ -19,22 +19,19 @@ import { targetForCpu, targetForElf } from "../plugin.ts";
 import type { LinuxAbi, TargetArch } from "../target.ts";
 import { type Trap, TrapKind } from "../trap.ts";
 import { E, errnoOf, SysError } from "./errno.ts";
-import { FdTable, InputStream, type OutputSink, OutputStream, statFromDeno } from "./fds.ts";
+import { FdTable, InputStream, type OutputSink, OutputStream } from "./fds.ts";
+import { hostOutput, hostStat, isHostError, readProgram } from "./host_io.ts";
 import { mmapBaseFor } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
 import { PathResolver } from "./paths.ts";
 import { SeededRandom } from "../random.ts";
-import {
-  defaultAction,
-  type PendingSignal,
-  SA,
-  SIG,
-  SIG_DFL,
-  SIG_IGN,
-  sigBit,
-  signalDescription,
-  SignalState,
-} from "./signals.ts";
+import { type PendingSignal, SignalState } from "./signals.ts";
+import { deliverSignals, faultSignal } from "./signal_delivery.ts";
+import { FutexTable } from "./futex.ts";
+import { type NewThreadRegisters, ThreadGroup } from "./thread_group.ts";
+import { ProcessWorld } from "./world.ts";
+import { childExited, copyForFork } from "./fork.ts";
+import { Blocking, DEFAULT_SCHED, RESTART, type SchedOptions, type ThreadWait } from "./threads.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
 import { formatReturn, formatSyscall } from "./strace.ts";
 import type { PortableSnapshot } from "../snapshot/file.ts";
@@ -86,6 +83,8 @@ export interface LinuxProcessOptions {
   pid?: number;
   /** execution engine: the IR interpreter (default) or the wasm JIT */
   accel?: Accel;
+  /** `-sched`: how guest threads take turns (default: round robin, 10,000 instructions) */
+  sched?: SchedOptions;
 }
 
 /** What {@linkcode LinuxProcess.step} reports. */
@@ -96,22 +95,6 @@ export type ProcessEvent =
   | { kind: "exit"; status: number; signal: number | null }
   | { kind: "budget" }
   | { kind: "stop" };
-
-function hostOutput(fd: 1 | 2): OutputSink {
-  const w = fd === 1 ? Deno.stdout : Deno.stderr;
-  return (b) => {
-    let done = 0;
-    while (done < b.length) done += w.writeSync(b.subarray(done));
-  };
-}
-
-function hostStat(path: string) {
-  try {
-    return statFromDeno(Deno.statSync(path));
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A running Linux program.
@@ -128,11 +111,16 @@ export class LinuxProcess {
   readonly cpu: CpuCore;
   readonly abi: LinuxAbi;
   readonly as: AddressSpace;
-  readonly fds = new FdTable();
+  readonly fds: FdTable;
   readonly paths: PathResolver;
   readonly signals = new SignalState();
   readonly clock: VirtualClock;
   readonly random: SeededRandom;
+  /**
+   * While true, what the guest writes to stdout and stderr is dropped: the
+   * host already saw it (a history re-executing the run, `history.ts`).
+   */
+  outputMuted = false;
   readonly realtime: boolean;
   /** absolute guest path of the program (readlink /proc/self/exe) */
   exePath = "";
@@ -141,8 +129,12 @@ export class LinuxProcess {
   /** exit status once exited (128+N after a fatal signal) */
   exitStatus: number | null = null;
   exitSignal: number | null = null;
-  /** clear_child_tid address from set_tid_address */
-  clearChildTid = 0n;
+  /** every process of the run (this one, its parent, its children) */
+  readonly world: ProcessWorld;
+  /** the guest threads and which one runs */
+  readonly threads: ThreadGroup;
+  /** futex wait queues of the address space */
+  readonly futexes = new FutexTable();
   umask = 0o022;
   /** rt_sigsuspend: the mask the next handler frame saves (restored by rt_sigreturn) */
   restoreMaskAfterSignal: bigint | null = null;
@@ -176,19 +168,29 @@ export class LinuxProcess {
   #started = false;
   readonly #events: ProcessEvent[] = [];
 
-  private constructor(target: TargetArch, opts: LinuxProcessOptions, cwd: string) {
+  private constructor(
+    target: TargetArch,
+    readonly options: Readonly<LinuxProcessOptions>,
+    cwd: string,
+    /** the process that forked this one (null: the program started) */
+    public parent: LinuxProcess | null = null,
+  ) {
+    const opts = options;
     this.abi = target.linux!;
     for (const [name, generic] of Object.entries(this.abi.syscallAliases ?? {})) {
       if (SYSCALLS[generic]) this.syscalls[name] = SYSCALLS[generic];
     }
-    this.pid = opts.pid ?? 1000;
+    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000);
+    this.pid = parent ? this.world.allocId() : opts.pid ?? 1000;
+    this.threads = new ThreadGroup(this, this.pid, opts.sched ?? DEFAULT_SCHED, opts.seed ?? 0n);
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
     useAccel(this.cpu, opts.accel ?? "interp");
     this.hooks = new Hooks(this.cpu);
     this.realtime = opts.realtime ?? false;
-    this.clock = new VirtualClock(() => this.cpu.icount);
-    this.random = new SeededRandom(opts.seed ?? 0n);
+    this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
+    this.random = new SeededRandom(parent ? parent.random.next64() : opts.seed ?? 0n);
+    this.fds = parent ? parent.fds.fork() : new FdTable();
     this.strace = opts.strace;
     this.log = opts.log;
     const limit = target.xlen === 64 ? 1n << 47n : 0xfffff000n;
@@ -244,6 +246,9 @@ export class LinuxProcess {
     p.exePath = p.paths.toGuest(realProg);
     p.programPath = realProg;
     p.elf = elf;
+    p.modules.observers.push({
+      onLoad: (module) => p.hooks.events.emit("module_load", { module }),
+    });
     loadProgram(p, elf, realProg, opts);
     p.#setupStdio(opts);
     p.#setupLogging();
@@ -260,9 +265,10 @@ export class LinuxProcess {
       )
       : new InputStream(opts.stdin instanceof Uint8Array ? opts.stdin : new Uint8Array());
     this.fds.install(stdin, false);
+    const unlessMuted = (sink: OutputSink): OutputSink => (b) => this.outputMuted || sink(b);
     const out = (sink: OutputSink | undefined, fd: 1 | 2) =>
-      sink ? new OutputStream(sink) : new OutputStream(
-        hostOutput(fd),
+      sink ? new OutputStream(unlessMuted(sink)) : new OutputStream(
+        unlessMuted(hostOutput(fd)),
         (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
         hostStat(fd === 1 ? "/dev/stdout" : "/dev/stderr"),
         true,
@@ -296,6 +302,7 @@ export class LinuxProcess {
    * since. Translated code is kept.
    */
   snapshot(): ProcessSnapshot {
+    this.threads.checkSingle("snapshot");
     return captureProcess(this, {
       pending: this.#pending,
       pendingSkip: this.#pendingSkip,
@@ -331,12 +338,29 @@ export class LinuxProcess {
     return this.exitStatus !== null;
   }
 
+  /** The id of the running thread (gettid). */
+  get tid(): number {
+    return this.threads.current.tid;
+  }
+
+  /** The running thread's clear_child_tid address (set_tid_address). */
+  get clearChildTid(): bigint {
+    return this.threads.current.clearChildTid;
+  }
+
+  set clearChildTid(v: bigint) {
+    this.threads.current.clearChildTid = v;
+  }
+
   /** Ends the process with `status` (exit_group). */
   exit(status: number, signal: number | null = null): void {
     if (this.exited) return;
     this.exitStatus = status;
     this.exitSignal = signal;
     this.fds.closeAll();
+    if (this.parent) childExited(this.parent, this);
+    // The run ends with the program started: the files its children hold close with it.
+    else for (const q of this.world.processes) q.fds.closeAll();
     this.#events.push({ kind: "exit", status, signal });
     this.hooks.events.emit("vcpu_exit", { index: 0 });
     this.hooks.events.emit("exit", { status });
@@ -344,7 +368,8 @@ export class LinuxProcess {
 
   /**
    * Runs until the next event. A `syscall` event is reported before the
-   * syscall runs; it runs at the start of the next call.
+   * syscall runs; it runs at the start of the next call. Guest threads take
+   * turns inside one call; where they switch does not depend on `budget`.
    */
   step(budget = 10_000_000): ProcessEvent {
     if (!this.#started) {
@@ -365,12 +390,80 @@ export class LinuxProcess {
       this.#pending = null;
       this.#runSyscall(s.name, s.nr, s.args, s.pc, this.#pendingSkip);
       this.#pendingSkip = null;
-      this.#deliverSignals();
+      if (!this.threads.mustSwitch) this.#deliverSignals();
       if (this.#events.length) return this.#events.shift()!;
     }
-    const r = this.cpu.run(budget);
-    if (r.reason !== "trap") return { kind: r.reason };
-    const trap = r.trap;
+    const stopAt = this.cpu.icount + budget;
+    for (;;) {
+      if (this.threads.mustSwitch) {
+        if (!this.#reschedule()) return { kind: "budget" };
+        if (this.#events.length) return this.#events.shift()!;
+      }
+      const left = stopAt - this.cpu.icount;
+      if (left <= 0) return { kind: "budget" };
+      // Alone in the run, a thread has no one to take turns with: quanta would only cut blocks.
+      const alone = this.world.processes.length === 1 && this.threads.all.length === 1;
+      const before = this.cpu.icount;
+      const r = this.cpu.run(alone ? left : Math.min(left, this.threads.quantumLeft));
+      if (!alone) this.threads.quantumLeft -= this.cpu.icount - before;
+      if (r.reason === "budget") continue;
+      if (r.reason === "stop") return { kind: "stop" };
+      return this.#trapEvent(r.trap);
+    }
+  }
+
+  /**
+   * Hands the CPU to the next thread; finishes the syscall it was blocked
+   * in. The root process first lets the other processes take a turn, and
+   * while none of its threads can run, runs them, skips time or reports a
+   * deadlock; another process returns false when none of its threads can run.
+   */
+  #reschedule(): boolean {
+    const root = this.world.root === this;
+    if (root) this.world.runOthers();
+    let next = this.threads.schedule();
+    while (!next) {
+      if (!root) return false;
+      if (!this.world.runOthers()) this.world.skipOrDeadlock();
+      next = this.threads.schedule();
+    }
+    const { thread, result } = next;
+    const w = thread.wait;
+    if (w && result !== null) {
+      thread.wait = null;
+      // Restarted: the syscall instruction runs again once the handler returns.
+      if (result === RESTART) this.cpu.pc = w.pc;
+      else this.#finishSyscall(w, BigInt(result));
+    }
+    this.#deliverSignals();
+    return true;
+  }
+
+  /**
+   * Runs this process (not the root) for about one quantum, its events
+   * handled here; returns whether it ran at all.
+   */
+  runTurn(): boolean {
+    const start = this.cpu.icount, quantum = this.threads.scheduler.options.quantum;
+    let ran = false;
+    for (let left = quantum; left > 0 && !this.exited; left = quantum - (this.cpu.icount - start)) {
+      const ev = this.step(left);
+      if (ev.kind === "budget" || ev.kind === "stop") break;
+      ran = true;
+    }
+    return ran || this.cpu.icount !== start;
+  }
+
+  /** A child process that is a copy of this one (fork), its thread returning 0 from the syscall. */
+  fork(regs: NewThreadRegisters): LinuxProcess {
+    const child = new LinuxProcess(this.cpu.target, this.options, this.paths.cwd, this);
+    copyForFork(this, child, regs);
+    this.world.add(child);
+    return child;
+  }
+
+  /** The event of a trap: a syscall to report, or a fault. */
+  #trapEvent(trap: Trap): ProcessEvent {
     if (trap.kind === TrapKind.SYSCALL) {
       const nr = Number(this.cpu.getGlobal(this.abi.syscallNumberReg));
       const args = this.abi.argRegs.map((g) => this.cpu.getGlobal(g));
@@ -410,7 +503,7 @@ export class LinuxProcess {
 
   #runSyscall(name: string, nr: number, args: bigint[], pc: bigint, skip: bigint | null): void {
     const h = this.syscalls[name];
-    const line = this.strace ? formatSyscall(this, name, nr, args) : "";
+    const straceLine = this.strace ? formatSyscall(this, name, nr, args) : "";
     this.cpu.pc = pc + BigInt(this.abi.syscallInsnSize);
     let ret: bigint | typeof NO_RETURN;
     let skipped: bigint | null = skip;
@@ -430,6 +523,10 @@ export class LinuxProcess {
     } else {
       try {
         const r = h(this, args);
+        if (r instanceof Blocking) {
+          this.threads.current.wait = { blocking: r, name, nr, args, pc, straceLine };
+          return;
+        }
         ret = typeof r === "number" ? BigInt(r) : r;
       } catch (e) {
         if (e instanceof SysError) ret = BigInt(-e.errno);
@@ -439,15 +536,22 @@ export class LinuxProcess {
         else throw e;
       }
     }
+    this.#finishSyscall({ name, nr, args, pc, straceLine }, ret);
+  }
+
+  /** Sets the result of a syscall (now, or when its thread stops waiting) and reports it. */
+  #finishSyscall(s: Omit<ThreadWait, "blocking">, ret: bigint | typeof NO_RETURN): void {
+    const { name, nr, args } = s;
     if (ret !== NO_RETURN) {
       this.cpu.setGlobal(this.abi.returnReg, ret);
       this.hooks.events.emit("syscall_return", { number: nr, name, args, ret });
     }
     // A syscall is a call into the host (QEMU's hostcall discontinuity).
     if (!this.exited && this.hooks.events.has("discontinuity")) {
-      this.hooks.events.emit("discontinuity", { kind: "hostcall", from: pc, to: this.cpu.pc });
+      this.hooks.events.emit("discontinuity", { kind: "hostcall", from: s.pc, to: this.cpu.pc });
     }
     if (this.strace) {
+      const line = s.straceLine;
       this.strace(ret === NO_RETURN ? line : `${line} = ${formatReturn(name, ret, args)}`);
     }
   }
@@ -462,115 +566,7 @@ export class LinuxProcess {
   }
 
   #deliverSignals(): void {
-    const s = this.signals;
-    for (let next = s.next(); next && !this.exited; next = s.next()) {
-      const act = s.actions[next.signal];
-      if (act.handler === SIG_IGN) continue;
-      if (act.handler === SIG_DFL) {
-        const what = defaultAction(next.signal);
-        if (what === "ignore" || what === "stop") continue;
-        if (what === "core") {
-          this.stderr(
-            new TextEncoder().encode(
-              `qemu: uncaught target signal ${next.signal} (${
-                signalDescription(next.signal)
-              }) - core dumped\n`,
-            ),
-          );
-        }
-        if (this.strace) this.strace(`--- ${this.#sigLine(next)} ---`);
-        this.exit(128 + next.signal, next.signal);
-        return;
-      }
-      if (this.strace) this.strace(`--- ${this.#sigLine(next)} ---`);
-      this.#enterHandler(next);
-    }
-    if (this.restoreMaskAfterSignal !== null) {
-      s.blocked = this.restoreMaskAfterSignal;
-      this.restoreMaskAfterSignal = null;
-    }
-  }
-
-  #sigLine(p: PendingSignal): string {
-    const name = Object.entries(SIG).find(([, v]) => v === p.signal)?.[0] ?? `${p.signal}`;
-    return `${name} {si_signo=${name}, si_code=${p.code}, si_addr=${hex(p.addr ?? 0n)}}`;
-  }
-
-  #enterHandler(p: PendingSignal): void {
-    const s = this.signals, act = s.actions[p.signal];
-    const regs = this.cpu;
-    const pcBefore = regs.pc;
-    let sp = BigInt.asUintN(64, regs.getGlobal(this.abi.spReg));
-    const alt = { ...s.altStack };
-    if ((act.flags & SA.ONSTACK) && !(alt.flags & 2) && !s.onAltStack(sp)) sp = alt.sp + alt.size;
-    if (s.onAltStack(sp)) alt.flags |= 1;
-    try {
-      this.abi.setupSignalFrame({
-        regs,
-        signal: p.signal,
-        siginfo: SignalState.encodeSiginfo(p),
-        handler: act.handler,
-        restorer: act.flags & SA.RESTORER ? act.restorer : 0n,
-        trampoline: this.trampoline,
-        siginfoFlag: (act.flags & SA.SIGINFO) !== 0,
-        savedMask: this.restoreMaskAfterSignal ?? s.blocked,
-        sp,
-        altStack: alt,
-      });
-    } catch (e) {
-      if (!(e instanceof GuestFault)) throw e;
-      // No room for the frame: the kernel kills the process with SIGSEGV.
-      this.exit(128 + SIG.SIGSEGV, SIG.SIGSEGV);
-      return;
-    }
-    if (this.restoreMaskAfterSignal !== null) {
-      s.blocked = this.restoreMaskAfterSignal;
-      this.restoreMaskAfterSignal = null;
-    }
-    s.blocked |= act.mask | (act.flags & SA.NODEFER ? 0n : sigBit(p.signal));
-    const handler = act.handler;
-    if (act.flags & SA.RESETHAND) act.handler = SIG_DFL;
-    this.hooks.events.emit("discontinuity", {
-      kind: p.fault ? "exception" : "interrupt",
-      from: pcBefore,
-      to: handler,
-    });
-    this.#events.push({ kind: "signal", signal: p.signal, handler });
-  }
-}
-
-/** The signal a guest trap raises (SEGV_MAPERR vs SEGV_ACCERR by whether the page is mapped). */
-function faultSignal(trap: Trap, mapped = false): PendingSignal {
-  const addr = trap.data;
-  switch (trap.kind) {
-    case TrapKind.MEMORY:
-      return { signal: SIG.SIGSEGV, code: mapped ? 2 : 1, addr, fault: true };
-    case TrapKind.MISALIGNED:
-      return { signal: SIG.SIGBUS, code: 1, addr, fault: true };
-    case TrapKind.BREAKPOINT:
-      return { signal: SIG.SIGTRAP, code: 1, addr: trap.pc, fault: true };
-    default:
-      return { signal: SIG.SIGILL, code: 1, addr: trap.pc, fault: true };
-  }
-}
-
-/** Whether `e` is a host OS error (from a Deno API), as opposed to a bug. */
-function isHostError(e: unknown): boolean {
-  if (typeof (e as { code?: unknown })?.code === "string") return true;
-  return e instanceof Error && e.constructor !== TypeError && e.constructor !== RangeError &&
-    e.constructor !== ReferenceError && e.constructor !== SyntaxError;
-}
-
-function readProgram(name: string): Uint8Array {
-  try {
-    const st = Deno.statSync(name);
-    if (st.isDirectory) throw new EmuError(`${name}: is a directory`);
-    return Deno.readFileSync(name);
-  } catch (e) {
-    if (e instanceof EmuError) throw e;
-    if (e instanceof Deno.errors.NotFound) throw new EmuError(`${name}: no such file`);
-    if (e instanceof Deno.errors.PermissionDenied) throw new EmuError(`${name}: permission denied`);
-    throw new EmuError(`${name}: cannot read (${(e as Error).message.split("\n")[0]})`);
+    deliverSignals(this, (ev) => this.#events.push(ev));
   }
 }
 

@@ -197,6 +197,8 @@ function reopenFds(p: LinuxProcess, fds: SavedFd[]): void {
         `snapshot: cannot reopen ${s.guestPath} as fd ${s.fd} (${
           (e as Error).message.split("\n")[0]
         })`,
+        "a snapshot holds host files' offsets, not their contents: the file must be there, " +
+          "under the same --root, when the snapshot is loaded",
       );
     }
   }

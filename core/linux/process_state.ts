@@ -57,7 +57,18 @@ export interface ProcessSnapshot {
     readonly actions: readonly SigAction[];
     readonly blocked: bigint;
     readonly pending: readonly PendingSignal[];
+    readonly threadPending: readonly PendingSignal[];
     readonly altStack: { sp: bigint; flags: number; size: bigint };
+  };
+  /** the one thread (snapshots of several threads are refused) and the scheduler */
+  readonly thread: {
+    readonly tid: number;
+    readonly robustList: bigint;
+    /** the scheduler's generator and what is left of the thread's quantum */
+    readonly sched: bigint;
+    readonly quantumLeft: number;
+    /** instructions of the processes already reaped (the virtual clock counts them) */
+    readonly retired: number;
   };
   /** the guest's working directory */
   readonly cwd: string;
@@ -109,7 +120,15 @@ export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
       actions: sig.actions.map((a) => ({ ...a })),
       blocked: sig.blocked,
       pending: sig.pending.map((s) => ({ ...s })),
+      threadPending: sig.threadPending.map((s) => ({ ...s })),
       altStack: { ...sig.altStack },
+    },
+    thread: {
+      tid: p.tid,
+      robustList: p.threads.current.robustList,
+      sched: p.threads.scheduler.state,
+      quantumLeft: p.threads.quantumLeft,
+      retired: p.world.retired,
     },
     cwd: p.paths.cwd,
     random: p.random.state,
@@ -146,7 +165,15 @@ export function restoreProcess(
   if (sig.pending.length || s.signals.pending.length) {
     sig.pending.splice(0, sig.pending.length, ...s.signals.pending.map((q) => ({ ...q })));
   }
-  Object.assign(sig.altStack, s.signals.altStack);
+  // Files written before threads existed have no thread fields: one thread, nothing pending.
+  sig.threadPending = (s.signals.threadPending ?? []).map((q) => ({ ...q }));
+  sig.altStack = { ...s.signals.altStack };
+  const t = s.thread ?? { tid: p.pid, robustList: 0n, sched: 0n, quantumLeft: 0, retired: 0 };
+  p.threads.reset(t.tid);
+  p.threads.current.robustList = t.robustList;
+  p.threads.scheduler.state = t.sched;
+  p.threads.quantumLeft = t.quantumLeft;
+  p.world.retired = t.retired;
   p.paths.cwd = s.cwd;
   p.random.state = s.random;
   Object.assign(p, s.process);

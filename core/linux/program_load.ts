@@ -44,9 +44,6 @@ export function loadProgram(
   const as = p.as;
   const main = elf.type === ET_DYN ? loadAnywhere(as, elf, as.mmapBase) : loadImage(as, elf, 0n);
   p.loadBias = main.bias;
-  p.modules.observers.push({
-    onLoad: (module) => p.hooks.events.emit("module_load", { module }),
-  });
   p.modules.add(realProg, elf, main.bias);
   as.brkStart = as.brk = pageUp(main.end);
   if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);

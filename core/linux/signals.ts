@@ -154,6 +154,23 @@ export interface PendingSignal {
   fault?: boolean;
 }
 
+/** Queues `p` on `list`, once for a standard signal. */
+function queue(list: PendingSignal[], p: PendingSignal): void {
+  if (p.signal < 32 && list.some((q) => q.signal === p.signal)) return;
+  list.push(p);
+}
+
+/** The index of the lowest-numbered signal of `list` in `set`, or -1. */
+function lowestIn(list: readonly PendingSignal[], set: bigint): number {
+  let best = -1;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i].signal;
+    if (!(set & sigBit(s))) continue;
+    if (best < 0 || s < list[best].signal) best = i;
+  }
+  return best;
+}
+
 /** The bit of signal `n` in a sigset. */
 export function sigBit(n: number): bigint {
   return 1n << BigInt(n - 1);
@@ -163,7 +180,9 @@ export function sigBit(n: number): bigint {
 export const UNBLOCKABLE = sigBit(SIG.SIGKILL) | sigBit(SIG.SIGSTOP);
 
 /**
- * Per-process signal state.
+ * The signal state a thread sees: the process's dispositions and
+ * process-directed signals, and the running thread's mask, alternate stack
+ * and thread-directed signals (swapped at each thread switch).
  *
  * @example
  * ```ts
@@ -178,20 +197,27 @@ export class SignalState {
     { length: NSIG + 1 },
     () => ({ handler: SIG_DFL, flags: 0, mask: 0n, restorer: 0n }),
   );
-  /** blocked signals */
+  /** the running thread's blocked signals */
   blocked = 0n;
+  /** signals sent to the process (kill), taken by whichever thread does not block them */
   readonly pending: PendingSignal[] = [];
+  /** signals sent to the running thread (tgkill, faults) */
+  threadPending: PendingSignal[] = [];
   altStack = { sp: 0n, flags: SS_DISABLE, size: 0n };
 
-  /** The bitmask of pending signals. */
+  /** The bitmask of signals pending for the running thread or the process. */
   pendingMask(): bigint {
-    return this.pending.reduce((m, p) => m | sigBit(p.signal), 0n);
+    return [...this.pending, ...this.threadPending].reduce((m, p) => m | sigBit(p.signal), 0n);
   }
 
-  /** Queues a signal (standard signals are not queued twice). */
+  /** Queues a signal for the process (standard signals are not queued twice). */
   raise(p: PendingSignal): void {
-    if (p.signal < 32 && this.pending.some((q) => q.signal === p.signal)) return;
-    this.pending.push(p);
+    queue(this.pending, p);
+  }
+
+  /** Queues a signal for the running thread. */
+  raiseThread(p: PendingSignal): void {
+    queue(this.threadPending, p);
   }
 
   /**
@@ -206,19 +232,33 @@ export class SignalState {
       a.handler = SIG_DFL;
     }
     // The fault comes first: put it ahead of anything already pending.
-    this.pending.unshift(p);
+    this.threadPending.unshift(p);
   }
 
-  /** Removes and returns the next deliverable signal, lowest number first. */
-  next(): PendingSignal | null {
-    let best = -1;
-    for (let i = 0; i < this.pending.length; i++) {
-      const s = this.pending[i].signal;
-      if (this.blocked & sigBit(s) & ~UNBLOCKABLE) continue;
-      if (best < 0 || s < this.pending[best].signal) best = i;
-    }
-    if (best < 0) return null;
-    return this.pending.splice(best, 1)[0];
+  /**
+   * Removes and returns the next deliverable signal, lowest number first
+   * (the thread's own before the process's), among those in `set` if given.
+   */
+  next(set: bigint = ~this.blocked | UNBLOCKABLE): PendingSignal | null {
+    const t = lowestIn(this.threadPending, set), q = lowestIn(this.pending, set);
+    if (t < 0 && q < 0) return null;
+    const own = t >= 0 && (q < 0 || this.threadPending[t].signal <= this.pending[q].signal);
+    return own ? this.threadPending.splice(t, 1)[0] : this.pending.splice(q, 1)[0];
+  }
+
+  /** Whether signal `n` does something when delivered (a handler, or a default that is not to ignore). */
+  acts(n: number): boolean {
+    const h = this.actions[n].handler;
+    if (h === SIG_IGN) return false;
+    if (h !== SIG_DFL) return true;
+    const d = defaultAction(n);
+    return d !== "ignore" && d !== "stop";
+  }
+
+  /** Whether a signal is pending that `mask` does not block. */
+  hasDeliverable(mask: bigint = this.blocked): boolean {
+    const set = ~mask | UNBLOCKABLE;
+    return lowestIn(this.threadPending, set) >= 0 || lowestIn(this.pending, set) >= 0;
   }
 
   /** Whether `sp` is on the alternate signal stack. */

@@ -24,7 +24,9 @@ type Kind =
   | "acc"
   | "at"
   | "x"
-  | "ioctl";
+  | "ioctl"
+  | "futex"
+  | "clone";
 
 const IOCTLS: Record<number, string> = {
   0x5401: "TCGETS",
@@ -79,7 +81,54 @@ const SPECS: Record<string, Kind[]> = {
   getdents64: ["d", "p", "d"],
   clock_gettime: ["d", "p"],
   nanosleep: ["p", "p"],
+  futex: ["p", "futex", "d", "p", "p", "d"],
+  clone: ["clone", "p", "p", "p", "p"],
+  set_tid_address: ["p"],
+  set_robust_list: ["p", "d"],
+  tkill: ["d", "sig"],
 };
+
+const FUTEX_OPS = [
+  "FUTEX_WAIT",
+  "FUTEX_WAKE",
+  "FUTEX_FD",
+  "FUTEX_REQUEUE",
+  "FUTEX_CMP_REQUEUE",
+  "FUTEX_WAKE_OP",
+  "FUTEX_LOCK_PI",
+  "FUTEX_UNLOCK_PI",
+  "FUTEX_TRYLOCK_PI",
+  "FUTEX_WAIT_BITSET",
+  "FUTEX_WAKE_BITSET",
+  "FUTEX_WAIT_REQUEUE_PI",
+  "FUTEX_CMP_REQUEUE_PI",
+  "FUTEX_LOCK_PI2",
+];
+const CLONE_FLAGS: [number, string][] = [
+  [0x100, "CLONE_VM"],
+  [0x200, "CLONE_FS"],
+  [0x400, "CLONE_FILES"],
+  [0x800, "CLONE_SIGHAND"],
+  [0x1000, "CLONE_PIDFD"],
+  [0x4000, "CLONE_VFORK"],
+  [0x8000, "CLONE_PARENT"],
+  [0x10000, "CLONE_THREAD"],
+  [0x40000, "CLONE_SYSVSEM"],
+  [0x80000, "CLONE_SETTLS"],
+  [0x100000, "CLONE_PARENT_SETTID"],
+  [0x200000, "CLONE_CHILD_CLEARTID"],
+  [0x400000, "CLONE_DETACHED"],
+  [0x1000000, "CLONE_CHILD_SETTID"],
+];
+
+/** A futex op as QEMU prints it: FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME|FUTEX_WAIT. */
+function futexOp(i: number): string {
+  const parts = [];
+  if (i & 128) parts.push("FUTEX_PRIVATE_FLAG");
+  if (i & 256) parts.push("FUTEX_CLOCK_REALTIME");
+  parts.push(FUTEX_OPS[i & 127] ?? `${i & 127}`);
+  return parts.join("|");
+}
 
 const O_FLAGS: [number, string][] = [
   [0x40, "O_CREAT"],
@@ -166,6 +215,13 @@ function arg(p: LinuxProcess, k: Kind, v: bigint): string {
       return v === 0n ? "0" : `0x${BigInt.asUintN(64, v).toString(16)}`;
     case "ioctl":
       return IOCTLS[i] ?? `0x${(i >>> 0).toString(16)}`;
+    case "futex":
+      return futexOp(i);
+    case "clone": {
+      const sig = i & 0xff;
+      const f = flags(i & ~0xff, CLONE_FLAGS, "");
+      return sig ? (f ? `${f}|${signalName(sig)}` : signalName(sig)) : f || "0";
+    }
   }
 }
 
@@ -185,7 +241,7 @@ export function formatSyscall(p: LinuxProcess, name: string, _nr: number, a: big
     const used = name === "openat" && !(Number(a[2]) & 0x40) ? spec.slice(0, 3) : spec;
     args = used.map((k, i) => arg(p, k, a[i]));
   }
-  return `${p.pid} ${name}(${args.join(",")})`;
+  return `${p.tid} ${name}(${args.join(",")})`;
 }
 
 /**

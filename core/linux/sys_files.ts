@@ -11,6 +11,8 @@ import { encodeStat } from "./stat.ts";
 import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
+import { Blocking } from "./threads.ts";
+import { GuestFault } from "../errors.ts";
 
 /** Largest single read/write transfer (short transfers are allowed). */
 const MAX_IO = 16 << 20;
@@ -61,6 +63,32 @@ function readInto(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: n
   else throw new SysError(E.ESPIPE);
   if (got > 0) p.mem.writeBytes(addr, buf.subarray(0, got));
   return got;
+}
+
+/** The result of `io`, or -errno when it fails (EAGAIN: null, not yet). */
+function attempt(io: () => number): number | null {
+  try {
+    return io();
+  } catch (e) {
+    if (e instanceof SysError) return e.errno === E.EAGAIN ? null : -e.errno;
+    if (e instanceof GuestFault) return -E.EFAULT;
+    throw e;
+  }
+}
+
+/**
+ * Runs the transfer `io` on `f`. When it would block (EAGAIN) on a
+ * descriptor without O_NONBLOCK and other threads run that may supply the
+ * data, or the file is a timer that will, the thread waits and retries
+ * instead. Otherwise the process gets EAGAIN: nothing could ever come.
+ */
+function orWait(p: LinuxProcess, f: OpenFile, io: () => number): number | Blocking {
+  const r = attempt(io);
+  if (r !== null) return r;
+  const deadlineNs = f.nextEventNs?.(); // a timer: time brings the data
+  const alone = p.world.liveThreads() === 1 && deadlineNs === undefined;
+  if ((f.statusFlags & O.NONBLOCK) || alone) throw new SysError(E.EAGAIN);
+  return new Blocking("data to read", () => attempt(io), { deadlineNs, timeoutResult: -E.EAGAIN });
 }
 
 function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: number): number {
@@ -237,7 +265,10 @@ function getdents64(p: LinuxProcess, a: bigint[]): number {
  * ```
  */
 export const fileSyscalls: SyscallTable = {
-  read: (p, a) => readInto(p, p.fds.get(int(a[0])), a[1], len(a[2])),
+  read: (p, a) => {
+    const f = p.fds.get(int(a[0])), n = len(a[2]);
+    return orWait(p, f, () => readInto(p, f, a[1], n));
+  },
   write: (p, a) => writeFrom(p, p.fds.get(int(a[0])), a[1], len(a[2])),
   pread64: (p, a) => {
     const pos = Number(BigInt.asIntN(64, a[3]));
@@ -249,7 +280,8 @@ export const fileSyscalls: SyscallTable = {
     if (pos < 0) throw new SysError(E.EINVAL);
     return writeFrom(p, p.fds.get(int(a[0])), a[1], len(a[2]), pos);
   },
-  readv: (p, a) => vectored(p, a, (f, b, n) => readInto(p, f, b, n), false),
+  readv: (p, a) =>
+    orWait(p, p.fds.get(int(a[0])), () => vectored(p, a, (f, b, n) => readInto(p, f, b, n), false)),
   writev: (p, a) => vectored(p, a, (f, b, n) => writeFrom(p, f, b, n), false),
   preadv: (p, a) => vectored(p, a, (f, b, n, pos) => readInto(p, f, b, n, pos), true),
   pwritev: (p, a) => vectored(p, a, (f, b, n, pos) => writeFrom(p, f, b, n, pos), true),

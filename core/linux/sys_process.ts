@@ -1,7 +1,6 @@
 /**
- * Process and identity syscalls: exit, ids, uname, resource limits,
- * sysinfo, set_tid_address, robust lists, rseq, prctl and the scheduler
- * queries a single-threaded process answers alone.
+ * Process and identity syscalls: exit_group, ids, uname, resource limits,
+ * sysinfo, rseq, prctl and the scheduler queries.
  *
  * @module
  */
@@ -67,6 +66,7 @@ function utsField(s: string): Uint8Array {
   return b;
 }
 
+/** exit_group: ends the process and all its threads. */
 function exit(p: LinuxProcess, a: bigint[]): typeof NO_RETURN {
   p.exit(int(a[0]) & 0xff);
   return NO_RETURN;
@@ -84,11 +84,8 @@ const ids = () => hostIds();
  * ```
  */
 export const processSyscalls: SyscallTable = {
-  exit,
   exit_group: exit,
   getpid: (p) => p.pid,
-  gettid: (p) => p.pid,
-  getppid: (p) => p.pid - 1,
   getpgid: (p) => p.pid,
   getsid: (p) => p.pid,
   setsid: () => -E.EPERM,
@@ -117,13 +114,7 @@ export const processSyscalls: SyscallTable = {
     put(p, a[0], buf);
     return 0;
   },
-  set_tid_address: (p, a) => {
-    p.clearChildTid = a[0];
-    return p.pid;
-  },
-  // QEMU 7.2 does not implement these; glibc copes.
-  set_robust_list: () => -E.ENOSYS,
-  get_robust_list: () => -E.ENOSYS,
+  // QEMU 7.2 does not implement it; glibc copes.
   rseq: () => -E.ENOSYS,
   prlimit64: (p, a) => prlimit(p, int(a[0]), int(a[1]), a[2], a[3]),
   getrlimit: (p, a) => prlimit(p, 0, int(a[0]), 0n, a[1]),
@@ -142,7 +133,6 @@ export const processSyscalls: SyscallTable = {
     return 8;
   },
   sched_setaffinity: () => 0,
-  sched_yield: () => 0,
   sched_getscheduler: () => 0,
   sched_getparam: (p, a) => (put(p, a[1], new Uint8Array(4)), 0),
   sched_get_priority_max: () => 0,

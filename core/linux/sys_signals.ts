@@ -1,19 +1,21 @@
 /**
  * Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigreturn,
- * rt_sigpending, rt_sigsuspend, rt_sigtimedwait, sigaltstack, kill, tkill, tgkill.
+ * rt_sigpending, rt_sigsuspend, rt_sigtimedwait, sigaltstack, kill (tkill and
+ * tgkill are thread syscalls: sys_thread.ts).
  *
  * @module
  */
 
 import { E, SysError } from "./errno.ts";
-import { NSIG, SIG, sigBit, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from "./signals.ts";
+import { NSIG, SIG, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from "./signals.ts";
 import { get, int, NO_RETURN, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
+import { Blocking } from "./threads.ts";
 
 /** Smallest alternate stack (MINSIGSTKSZ). */
 const MINSIGSTKSZ = 2048n;
-const SI_USER = 0, SI_TKILL = -6;
+const SI_USER = 0;
 
 function checkSig(sig: number, allowZero = false): number {
   if ((sig === 0 && allowZero) || (sig >= 1 && sig <= NSIG)) return sig;
@@ -97,10 +99,15 @@ function sigaltstack(p: LinuxProcess, a: bigint[]): number {
   return 0;
 }
 
-function toSelf(p: LinuxProcess, pid: number, sig: number, code: number): number {
-  if (pid !== p.pid && pid !== 0 && pid !== -1 && pid !== -p.pid) throw new SysError(E.ESRCH);
+/** kill: to a process of the run by pid; 0, -1 and -pid (groups) reach the caller's own process. */
+function kill(p: LinuxProcess, pid: number, sig: number, code: number): number {
+  const other = pid > 0 && pid !== p.pid ? p.world.find(pid) : p;
+  if (!other || other.exited) throw new SysError(E.ESRCH);
+  if (other === p && pid !== p.pid && pid !== 0 && pid !== -1 && pid !== -p.pid) {
+    throw new SysError(E.ESRCH);
+  }
   checkSig(sig, true);
-  if (sig) p.sendSignal({ signal: sig, code, pid: p.pid, uid: hostIds().uid });
+  if (sig) other.sendSignal({ signal: sig, code, pid: p.pid, uid: hostIds().uid });
   return 0;
 }
 
@@ -129,7 +136,12 @@ export const signalSyscalls: SyscallTable = {
     // The handler's frame must restore the old mask; deliver with the temporary one.
     const old = p.signals.blocked;
     p.signals.blocked = set & ~UNBLOCKABLE;
-    if (!p.signals.pending.some((s) => !(p.signals.blocked & sigBit(s.signal)))) {
+    if (!p.signals.hasDeliverable()) {
+      // Other threads may send one: wait for it (EINTR when it comes).
+      if (p.world.liveThreads() > 1) {
+        p.restoreMaskAfterSignal = old;
+        return new Blocking("a signal", () => null, { restartable: false });
+      }
       p.signals.blocked = old;
       throw new SysError(E.EINTR);
     }
@@ -138,17 +150,11 @@ export const signalSyscalls: SyscallTable = {
   },
   rt_sigtimedwait: (p, a) => {
     const set = readSet(p, a[0], a[3]);
-    const i = p.signals.pending.findIndex((s) => set & sigBit(s.signal));
-    if (i < 0) throw new SysError(E.EAGAIN);
-    const [s] = p.signals.pending.splice(i, 1);
+    const s = p.signals.next(set);
+    if (!s) throw new SysError(E.EAGAIN);
     if (a[1] !== 0n) put(p, a[1], new StructWriter(128).u32(0, s.signal).u32(8, s.code).bytes);
     return s.signal;
   },
   sigaltstack,
-  kill: (p, a) => toSelf(p, int(a[0]), int(a[1]), SI_USER),
-  tkill: (p, a) => toSelf(p, int(a[0]), int(a[1]), SI_TKILL),
-  tgkill: (p, a) => {
-    if (int(a[0]) !== p.pid) throw new SysError(E.ESRCH);
-    return toSelf(p, int(a[1]), int(a[2]), SI_TKILL);
-  },
+  kill: (p, a) => kill(p, int(a[0]), int(a[1]), SI_USER),
 };

@@ -13,6 +13,10 @@ import { miscSyscalls } from "./sys_misc.ts";
 import { processSyscalls } from "./sys_process.ts";
 import { signalSyscalls } from "./sys_signals.ts";
 import { timeSyscalls } from "./sys_time.ts";
+import { threadSyscalls } from "./sys_thread.ts";
+import { childSyscalls } from "./sys_children.ts";
+import { execSyscalls } from "./sys_exec.ts";
+import { pollSyscalls } from "./sys_poll.ts";
 
 /**
  * The complete handler table.
@@ -31,4 +35,8 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...processSyscalls,
   ...signalSyscalls,
   ...timeSyscalls,
+  ...threadSyscalls,
+  ...childSyscalls,
+  ...execSyscalls,
+  ...pollSyscalls,
 };

@@ -9,6 +9,7 @@
 import { E, SysError } from "./errno.ts";
 import { get, int, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
+import { Blocking } from "./threads.ts";
 
 const BILLION = 1_000_000_000n;
 const CLOCK_REALTIME = 0, CLOCK_REALTIME_COARSE = 5, CLOCK_TAI = 11, CLOCK_REALTIME_ALARM = 8;
@@ -31,20 +32,34 @@ function timespec(ns: bigint): Uint8Array {
   return new StructWriter(16).u64(0, ns / BILLION).u64(8, ns % BILLION).bytes;
 }
 
-function readTimespec(p: LinuxProcess, addr: bigint): bigint {
+/** Reads a `struct timespec` as nanoseconds (EINVAL when out of range). */
+export function readTimespec(p: LinuxProcess, addr: bigint): bigint {
   const dv = new DataView(get(p, addr, 16).buffer);
   const sec = dv.getBigInt64(0, true), nsec = dv.getBigInt64(8, true);
   if (sec < 0n || nsec < 0n || nsec >= BILLION) throw new SysError(E.EINVAL);
   return sec * BILLION + nsec;
 }
 
-function sleep(p: LinuxProcess, ns: bigint): void {
-  if (ns <= 0n) return;
+/**
+ * Sleeps `ns` of guest time. Alone, the process skips that much virtual time;
+ * with other threads, the thread blocks until then so that they run meanwhile.
+ */
+function sleep(p: LinuxProcess, ns: bigint): Blocking | null {
+  if (ns <= 0n) return null;
+  if (p.world.liveThreads() > 1 && !p.realtime) {
+    const deadlineNs = p.clock.monotonicNs() + ns;
+    return new Blocking("the end of a sleep", () => null, {
+      deadlineNs,
+      timeoutResult: 0,
+      restartable: false,
+    });
+  }
   if (p.realtime) {
     const ms = Number(ns / 1_000_000n);
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   }
   p.clock.skip(ns);
+  return null;
 }
 
 /**
@@ -75,16 +90,15 @@ export const timeSyscalls: SyscallTable = {
     return 0;
   },
   nanosleep: (p, a) => {
-    sleep(p, readTimespec(p, a[0]));
+    const wait = sleep(p, readTimespec(p, a[0]));
     if (a[1] !== 0n) put(p, a[1], timespec(0n));
-    return 0;
+    return wait ?? 0;
   },
   clock_nanosleep: (p, a) => {
     const clk = int(a[0]);
     const now = clockNs(p, clk);
     const t = readTimespec(p, a[2]);
-    sleep(p, int(a[1]) & TIMER_ABSTIME ? t - now : t);
-    return 0;
+    return sleep(p, int(a[1]) & TIMER_ABSTIME ? t - now : t) ?? 0;
   },
   times: (p, a) => {
     const ticks = p.clock.monotonicNs() / 10_000_000n;

@@ -8,14 +8,16 @@
 import type { LinuxProcess } from "./process.ts";
 import { E, SysError } from "./errno.ts";
 import { GuestFault } from "../errors.ts";
+import type { Blocking } from "./threads.ts";
 
 /** Returned by handlers that set the registers themselves (rt_sigreturn, exit). */
 export const NO_RETURN: unique symbol = Symbol("no return");
 
 /**
  * A syscall implementation: gets the process and the six raw argument
- * registers; returns the result (negative errno on failure) or throws
- * {@linkcode SysError} (and GuestFault for bad pointers, turned into EFAULT).
+ * registers; returns the result (negative errno on failure), throws
+ * {@linkcode SysError} (and GuestFault for bad pointers, turned into EFAULT),
+ * or returns a {@linkcode Blocking} when the calling thread must wait.
  *
  * @example
  * ```ts
@@ -26,7 +28,7 @@ export const NO_RETURN: unique symbol = Symbol("no return");
 export type SyscallHandler = (
   p: LinuxProcess,
   a: bigint[],
-) => bigint | number | typeof NO_RETURN;
+) => bigint | number | typeof NO_RETURN | Blocking;
 
 /** A table of handlers by generic syscall name. */
 export type SyscallTable = Record<string, SyscallHandler>;

@@ -9,6 +9,7 @@
 
 import type { Accel } from "../accel.ts";
 import { EmuError } from "../errors.ts";
+import { parseSched } from "../linux/threads.ts";
 import { LinuxProcess } from "../linux/process.ts";
 import type { OutputSink } from "../linux/fds.ts";
 import { installToolPlugin } from "../plugin.ts";
@@ -87,6 +88,11 @@ export interface UserOptions extends CommonOptions {
   stderr?: "capture" | "inherit" | ((bytes: Uint8Array) => void);
   /** receives `-strace` lines (QEMU's format, without newline) */
   strace?: (line: string) => void;
+  /**
+   * `-sched`: how guest threads take turns: "rr" (default) or "random", with
+   * ",quantum=N" instructions per turn (default 10000); random draws from `seed`
+   */
+  sched?: string;
 }
 
 /**
@@ -187,11 +193,12 @@ function sink(
 }
 
 async function userDriver(opts: UserOptions, machine: () => Machine): Promise<MachineDriver> {
-  const { stdin, stdout, stderr, seed, log, ...rest } = opts;
+  const { stdin, stdout, stderr, seed, log, sched, ...rest } = opts;
   const process = await LinuxProcess.create({
     ...rest,
     accel: opts.accel ?? "jit",
     seed: seed === undefined ? undefined : BigInt(seed),
+    sched: sched === undefined ? undefined : parseSched(sched),
     stdin: typeof stdin === "string" && stdin !== "inherit"
       ? new TextEncoder().encode(stdin)
       : stdin,

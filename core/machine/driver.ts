@@ -66,6 +66,12 @@ export interface MachineDriver {
   dropFault(): void;
   /** Queues a signal for the guest (gdb's continue-with-signal; user mode). */
   sendSignal(signal: number): void;
+  /**
+   * Drops (true) or passes on (false) the guest's output to the host (stdout
+   * and stderr, serial port 0), while a history re-executes a run the host
+   * already saw.
+   */
+  muteOutput(on: boolean): void;
   /** The mode's state object, which snapshots capture (`snapshots.ts`). */
   readonly state: object;
   close(): Promise<void>;

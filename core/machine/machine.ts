@@ -191,6 +191,11 @@ export class Machine {
     this.#breakpoints.add(pc);
   }
 
+  /** Whether there is a breakpoint at `pc`. */
+  hasBreakpoint(pc: bigint): boolean {
+    return this.#breakpoints.has(pc);
+  }
+
   /** Removes the breakpoint at `pc`. */
   removeBreakpoint(pc: bigint): void {
     this.#breakpoints.remove(pc);

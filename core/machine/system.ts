@@ -161,16 +161,24 @@ export class SystemDriver implements MachineDriver {
   /** Signals are a user-mode notion: gdb's continue-with-signal does nothing here. */
   sendSignal(): void {}
 
-  /** What snapshots capture: the machine, and in lockstep its shadow too. */
+  muteOutput(on: boolean): void {
+    this.sys.serial.outputMuted = on;
+  }
+
+  /**
+   * What snapshots capture: the machine, and in lockstep its shadow too. A
+   * restore brings a machine that powered off since back to life.
+   */
   get state(): object {
     const { sys, shadow } = this;
-    if (!shadow) return sys;
     return {
       // the file form is the main machine's; a shadow restored from a file follows it
-      snapshot: () => Object.assign(sys.snapshot(), { shadow: shadow.snapshot() }),
+      snapshot: () =>
+        shadow ? Object.assign(sys.snapshot(), { shadow: shadow.snapshot() }) : sys.snapshot(),
       restore: (s: Parameters<EmulatedSystem["restore"]>[0] & { shadow?: SystemSnapshot }) => {
         sys.restore(s);
-        shadow.restore(s.shadow ?? s);
+        shadow?.restore(s.shadow ?? s);
+        this.#endStatus = null;
       },
     };
   }

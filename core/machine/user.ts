@@ -126,6 +126,10 @@ export class UserDriver implements MachineDriver {
     this.process.sendSignal({ signal, code: 0 });
   }
 
+  muteOutput(on: boolean): void {
+    this.process.outputMuted = on;
+  }
+
   get state(): object {
     return this.process;
   }

@@ -43,8 +43,11 @@ export class FrameImage {
     const list = [...frames];
     const saved = new Map<number, Uint8Array>();
     const fresh: number[] = [];
+    // Never cleaned: a frame not written since the memory was made is still zero (wasm memory
+    // grows zeroed; a reused frame is zeroed and marked), so it shares one zero copy.
+    const unwritten = earlier ?? (host.dirty.base === null ? ZERO_IMAGE : undefined);
     for (const f of list) {
-      const old = earlier && !host.dirty.isDirty(f) ? earlier.saved.get(f) : undefined;
+      const old = unwritten && !host.dirty.isDirty(f) ? unwritten.contents(f) : undefined;
       if (old) saved.set(f, old);
       else fresh.push(f);
     }
@@ -89,6 +92,10 @@ export class FrameImage {
     return true;
   }
 }
+
+const ZERO_FRAME = new Uint8Array(PAGE_SIZE);
+/** What memory held before anything was written: zero frames. */
+const ZERO_IMAGE = { contents: (_frame: number): Uint8Array => ZERO_FRAME };
 
 function sameBytes(u8: Uint8Array, at: number, saved: Uint8Array): boolean {
   for (let i = 0; i < PAGE_SIZE; i++) if (u8[at + i] !== saved[i]) return false;

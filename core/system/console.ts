@@ -109,6 +109,11 @@ interface Waiter {
 export class SerialConsole implements SerialBackend {
   /** all guest output so far, decoded as UTF-8 */
   output = "";
+  /**
+   * While true, guest output is dropped (not in {@linkcode output}, not
+   * passed to listeners): the host already saw it (a history re-executing the run).
+   */
+  outputMuted = false;
   #matchFrom = 0;
   #decoder = new TextDecoder();
   #input: number[] = [];
@@ -126,6 +131,7 @@ export class SerialConsole implements SerialBackend {
   // ---- device side ----
 
   transmit(byte: number): void {
+    if (this.outputMuted) return;
     this.output += this.#decoder.decode(new Uint8Array([byte & 0xff]), { stream: true });
     for (const l of this.#outputListeners) l(byte & 0xff);
     if (this.#waiters.length) this.#check();

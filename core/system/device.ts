@@ -41,8 +41,12 @@ export function cpuIntcLabel(hart = 0): string {
 
 /** A deterministic random source (seeded from the machine's seed). */
 export interface RandomSource {
+  /** The next 64-bit value. */
   next64(): bigint;
+  /** `n` random bytes. */
   bytes(n: number): Uint8Array;
+  /** The generator's position: a device saves and loads it with its state. */
+  state: bigint;
 }
 
 /**

@@ -60,7 +60,14 @@ export class SystemRunLoop {
     readonly machine: RunLoopMachine,
     /** where traps and interrupts are reported as discontinuities (the hook API's events) */
     readonly hookEvents?: HookEvents,
-  ) {}
+  ) {
+    // A poweroff or reset ends the chunk right after the instruction that asked for it, so it
+    // happens at the same instruction count however the run is sliced (deterministic).
+    machine.control.onEvent(() => {
+      cpu.exitRequest = true;
+      cpu.stopRequested = true;
+    });
+  }
 
   /** Wakes a hart idling with no timer pending (new input arrived). */
   wake(): void {

@@ -4,8 +4,11 @@
  * reads, writes, flush and get-id.
  *
  * Writes reach the image file as in QEMU. With `snapshot=on` they stay in
- * memory and the file is never changed; with `readonly=on` the guest sees a
- * read-only disk. The guest can touch no file but the image (backing files
+ * memory (a {@linkcode DriveOverlay}) and the file is never changed; with
+ * `readonly=on` the guest sees a read-only disk. Machine snapshots hold the
+ * in-memory writes, so a restore puts the disk back with RAM; a writable
+ * drive without `snapshot=on` refuses snapshots, as QEMU's savevm refuses a
+ * drive that cannot hold one. The guest can touch no file but the image (backing files
  * are opened read-only). A request the image cannot serve (broken metadata)
  * completes with an I/O error status.
  *
@@ -18,12 +21,14 @@
 
 import {
   attachVirtio,
-  type BlockDriver,
   type Device,
   type DeviceContext,
   type DeviceOptions,
   type DevicePlugin,
   type DeviceState,
+  type DriveBytes,
+  DriveOverlay,
+  type DriveOverlayState,
   EmuError,
   openImage,
   type VirtioBackend,
@@ -57,7 +62,7 @@ export class BlkBackend implements VirtioBackend {
   readonly configSize = 24;
   readonly #config: DataView;
 
-  constructor(readonly disk: BlockDriver, readonly readOnly: boolean, readonly serial = "") {
+  constructor(readonly disk: DriveBytes, readonly readOnly: boolean, readonly serial = "") {
     this.features = F_SEG_MAX | F_BLK_SIZE | F_FLUSH | (readOnly ? F_RO : 0n);
     const c = new DataView(new ArrayBuffer(this.configSize));
     c.setBigUint64(0, BigInt(Math.floor(disk.size / SECTOR)), true); // capacity
@@ -138,25 +143,59 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
   const format = options.string("format", "");
   options.string("id", "");
   const readOnly = options.bool("readonly", false);
-  const disk = await openImage(path, {
+  const snapshot = options.bool("snapshot", false);
+  // With snapshot=on the image is only read: the overlay above its format keeps the writes.
+  const image = await openImage(path, {
     format: format || undefined,
-    snapshot: options.bool("snapshot", false),
-    readOnly,
+    readOnly: readOnly || snapshot,
   });
+  const overlay = snapshot ? new DriveOverlay(image) : undefined;
   const serial = options.string("serial", "");
   try {
-    const transport = attachVirtio(ctx, options, new BlkBackend(disk, readOnly, serial));
+    const transport = attachVirtio(
+      ctx,
+      options,
+      new BlkBackend(overlay ?? image, readOnly, serial),
+    );
     return {
       name: ctx.id,
       reset: () => transport.reset(),
-      save: () => transport.save(),
-      load: (s: DeviceState) => transport.load(s),
-      close: () => disk.close(),
+      save: () => {
+        if (!overlay && !readOnly) throw unsnapshottable(ctx.id, path);
+        return {
+          ...VMSTATE,
+          fields: { transport: transport.save(), disk: overlay?.save() ?? null },
+        };
+      },
+      load: (s: DeviceState) => {
+        const f = s.fields as { transport?: DeviceState; disk?: DriveOverlayState | null };
+        if (s.name !== VMSTATE.name || s.version !== VMSTATE.version || !f.transport) {
+          throw new EmuError(`snapshot: ${s.name} state cannot be loaded into ${ctx.id}`);
+        }
+        if (!f.disk !== !overlay) {
+          const was = f.disk ? "on" : "off";
+          throw new EmuError(`snapshot: ${ctx.id}: the snapshot was taken with snapshot=${was}`);
+        }
+        transport.load(f.transport);
+        if (overlay && f.disk) overlay.load(f.disk);
+      },
+      close: () => image.close(),
     };
   } catch (e) {
-    disk.close();
+    image.close();
     throw e;
   }
+}
+
+/** The state's name and version (a load checks both). */
+const VMSTATE = { name: "virtio-blk", version: 1 };
+
+function unsnapshottable(id: string, path: string): EmuError {
+  return new EmuError(
+    `snapshot: drive ${id} (${path}) is writable, so its contents would not follow a restore`,
+    "add snapshot=on to the drive (or -snapshot) to keep its writes in memory and in snapshots, " +
+      "or readonly=on",
+  );
 }
 
 /** The virtio-blk device plugin. */

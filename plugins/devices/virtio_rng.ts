@@ -15,9 +15,12 @@ import {
   type DeviceOptions,
   type DevicePlugin,
   type DeviceState,
+  loadVmState,
   type RandomSource,
+  saveVmState,
   type VirtioBackend,
   type VirtqChain,
+  type VmStateDescription,
 } from "../../plugin.ts";
 
 const VIRTIO_ID_ENTROPY = 4;
@@ -54,12 +57,33 @@ export class RngBackend implements VirtioBackend {
 }
 
 function create(ctx: DeviceContext, options: DeviceOptions) {
-  const transport = attachVirtio(ctx, options, new RngBackend(ctx.random));
+  const random = ctx.random;
+  const transport = attachVirtio(ctx, options, new RngBackend(random));
+  // The stream's position is state: a restored guest reads the same bytes again.
+  const state = {
+    get transport(): DeviceState {
+      return transport.save();
+    },
+    set transport(s: DeviceState) {
+      transport.load(s);
+    },
+    get random(): bigint {
+      return random.state;
+    },
+    set random(v: bigint) {
+      random.state = v;
+    },
+  };
+  const vmstate: VmStateDescription<typeof state> = {
+    name: "virtio-rng",
+    version: 1,
+    fields: ["transport", "random"],
+  };
   return {
     name: ctx.id,
     reset: () => transport.reset(),
-    save: () => transport.save(),
-    load: (s: DeviceState) => transport.load(s),
+    save: () => saveVmState(vmstate, state),
+    load: (s: DeviceState) => loadVmState(vmstate, state, s),
   };
 }
 

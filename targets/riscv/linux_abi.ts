@@ -10,9 +10,10 @@
  */
 
 import type { LinuxAbi, RegisterAccess, SignalFrameRequest } from "../../plugin.ts";
+import { RiscvState } from "./state.ts";
 
 const FCSR_OFFSET = 520;
-const REG_RA = 1, REG_SP = 2, REG_A0 = 10, REG_A1 = 11, REG_A2 = 12;
+const REG_RA = 1, REG_SP = 2, REG_TP = 4, REG_A0 = 10, REG_A1 = 11, REG_A2 = 12;
 const FP_BASE = 32;
 
 /** rt_sigframe offsets (siginfo 128 bytes, then the ucontext). */
@@ -164,6 +165,7 @@ export const riscvLinuxAbi: LinuxAbi = {
   argRegs: [10, 11, 12, 13, 14, 15],
   returnReg: 10,
   spReg: REG_SP,
+  tlsReg: REG_TP,
   linkReg: REG_RA,
   syscallInsnSize: 4,
   hwcap: hwcapOf("IMAFDC"),
@@ -182,6 +184,7 @@ export const riscvLinuxAbi: LinuxAbi = {
   },
   setupSignalFrame,
   restoreSignalFrame,
+  breakReservation: (r) => r.setState(RiscvState.RESERVATION_VALID, 0n),
 };
 
 /** Size of the riscv64 rt_sigframe in bytes (exported for tests). */

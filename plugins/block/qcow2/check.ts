@@ -16,7 +16,7 @@ import { be64, HeaderField, Incompat } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { compressedClusters, decodeEntry } from "./l2.ts";
 import { entryAt } from "./refcount.ts";
-import { readSnapshots } from "./snapshot.ts";
+import { readSnapshots, snapshotTableEnd } from "./snapshot.ts";
 
 /** Counted references, and what the walk found on the way. */
 class Census {
@@ -193,21 +193,11 @@ function countReferences(img: Qcow2Image, log: (line: string) => void): Census {
   census.l1(h.l1TableOffset, h.l1Size, true);
   if (h.nbSnapshots) {
     const snaps = readSnapshots(img.file, h.snapshotsOffset, h.nbSnapshots);
-    const end = snapshotTableEnd(img, h.snapshotsOffset, h.nbSnapshots);
+    const end = snapshotTableEnd(img.file, h.snapshotsOffset, h.nbSnapshots);
     census.add(h.snapshotsOffset, Math.ceil((end - h.snapshotsOffset) / cs), "snapshot table");
     for (const s of snaps) census.l1(s.l1TableOffset, s.l1Size, false);
   }
   census.add(rc.tableOffset, rc.tableClusters, "refcount table");
   for (const b of rc.table) if (b) census.add(b, 1, "refcount block");
   return census;
-}
-
-/** The first byte after the snapshot table. */
-export function snapshotTableEnd(img: Qcow2Image, offset: number, count: number): number {
-  let at = offset;
-  for (let i = 0; i < count; i++) {
-    const v = new DataView(img.file.read(at, 40).buffer);
-    at += (40 + v.getUint32(36) + v.getUint16(12) + v.getUint16(14) + 7) & ~7;
-  }
-  return at;
 }

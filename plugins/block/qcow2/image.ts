@@ -21,6 +21,7 @@ import {
   type ImageDescription,
 } from "../../../plugin.ts";
 import { readSnapshots } from "./snapshot.ts";
+import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { be64, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
@@ -184,14 +185,15 @@ export class Qcow2Image implements BlockDriver {
 
   /**
    * The L2 table of L1 entry `l1Index`, allocated (filled with zeros) or
-   * copied (if shared with a snapshot) first when needed.
+   * copied (if shared with a snapshot) first when needed. A copy keeps the
+   * data refcounts as they are: QEMU counts a data cluster once per L1 table
+   * that reaches it, and the copy and the old table are each reached by one.
    */
   #writableL2(l1Index: number): Uint8Array {
     if (l1Index >= this.l1.length) throw this.#bad(`write past the L1 table (entry ${l1Index})`);
     const old = this.l1[l1Index];
     if (old && this.l1Copied[l1Index]) return this.l2Table(old);
     const contents = old ? this.l2Table(old).slice() : new Uint8Array(this.clusterSize);
-    if (old) this.#shareEntries(contents);
     const offset = this.refcounts.alloc();
     this.file.write(offset, contents);
     this.#l2Cache.set(offset, contents);
@@ -202,20 +204,6 @@ export class Qcow2Image implements BlockDriver {
     this.file.write(this.header.l1TableOffset + l1Index * 8, entry);
     if (old) this.refcounts.update(old, 1, -1);
     return contents;
-  }
-
-  /** A copied L2 table adds one reference to each cluster it maps (clears COPIED). */
-  #shareEntries(table: Uint8Array): void {
-    for (let at = 0; at < table.length; at += 8) {
-      const m = decodeEntry(table, at, this.clusterBits);
-      if (m.kind === "compressed") {
-        const [first, n] = compressedClusters(m, this.clusterSize);
-        this.refcounts.update(first, n, 1);
-      } else if (m.host) {
-        this.refcounts.update(m.host, 1, 1);
-        table[at] &= 0x7f;
-      }
-    }
   }
 
   /** Drops the reference an old mapping held. */
@@ -395,7 +383,7 @@ export class Qcow2Image implements BlockDriver {
     this.#checkWritable();
     const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
     if (size < this.size) this.#discardFrom(Math.ceil(size / this.clusterSize));
-    if (needL1 > this.l1.length) this.#growL1(needL1);
+    if (needL1 > this.l1.length) this.growL1(needL1);
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
   }
@@ -415,7 +403,7 @@ export class Qcow2Image implements BlockDriver {
   }
 
   /** Moves the L1 table to a larger place; the header switches in one write. */
-  #growL1(entries: number): void {
+  growL1(entries: number): void {
     const bytes = entries * 8;
     const clusters = Math.ceil(bytes / this.clusterSize);
     const offset = this.refcounts.alloc(clusters);
@@ -471,6 +459,21 @@ export class Qcow2Image implements BlockDriver {
 
   check(repair: "leaks" | "all" | undefined, log: (line: string) => void): CheckResult {
     return checkQcow2(this, repair, log);
+  }
+
+  createSnapshot(name: string, date: Date): void {
+    this.#checkWritable();
+    createSnapshot(this, name, date);
+  }
+
+  applySnapshot(idOrName: string): boolean {
+    this.#checkWritable();
+    return applySnapshot(this, idOrName);
+  }
+
+  deleteSnapshot(name: string): boolean {
+    this.#checkWritable();
+    return deleteSnapshot(this, name);
   }
 
   flush(): void {

@@ -59,14 +59,18 @@ export function readSnapshots(file: HostFile, offset: number, count: number): Qc
   return out;
 }
 
-/** Encodes the snapshot table (with QEMU's 24 bytes of extra data per entry). */
+/**
+ * Encodes the snapshot table (with QEMU's 24 bytes of extra data per entry).
+ * Entries start 8-aligned; the table ends right after the last name, as
+ * QEMU sizes it.
+ */
 export function encodeSnapshots(list: Qcow2Snapshot[], imageSize: number): Uint8Array {
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
-  for (const s of list) {
+  for (const [i, s] of list.entries()) {
     const id = enc.encode(s.id), name = enc.encode(s.name);
-    const len = (FIXED + 24 + id.length + name.length + 7) & ~7;
-    const b = new Uint8Array(len);
+    const used = FIXED + 24 + id.length + name.length;
+    const b = new Uint8Array(i === list.length - 1 ? used : (used + 7) & ~7);
     const v = new DataView(b.buffer);
     b.set(be64(s.l1TableOffset), 0);
     v.setUint32(8, s.l1Size);
@@ -85,4 +89,15 @@ export function encodeSnapshots(list: Qcow2Snapshot[], imageSize: number): Uint8
     parts.push(b);
   }
   return concatBytes(parts);
+}
+
+/** The first byte after the `count` entries of the snapshot table at `offset` (no final padding). */
+export function snapshotTableEnd(file: HostFile, offset: number, count: number): number {
+  let at = offset, end = offset;
+  for (let i = 0; i < count; i++) {
+    const v = new DataView(file.read(at, FIXED).buffer);
+    end = at + FIXED + v.getUint32(36) + v.getUint16(12) + v.getUint16(14);
+    at = (end + 7) & ~7;
+  }
+  return end;
 }

@@ -1,0 +1,248 @@
+/**
+ * Futexes between the guest threads of a process: FUTEX_WAIT/WAKE, their
+ * bitset forms, REQUEUE and CMP_REQUEUE, WAKE_OP, and the priority
+ * inheritance lock (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI) as glibc's
+ * PTHREAD_PRIO_INHERIT mutexes use it. Semantics: futex(2) and
+ * Documentation/locking/pi-futex.rst. The check of the futex word and the
+ * queueing are one step (guest threads do not run meanwhile), which is the
+ * atomicity the kernel provides with its hash-bucket lock.
+ *
+ * There is one host thread, so priorities do not exist: a PI lock is a
+ * FIFO handover of ownership (the word becomes the new owner's tid).
+ *
+ * @module
+ */
+
+import { hex } from "../errors.ts";
+import { E, SysError } from "./errno.ts";
+import { int } from "./syscall.ts";
+import type { LinuxProcess } from "./process.ts";
+import { Blocking, type GuestThread } from "./threads.ts";
+import { readTimespec } from "./sys_time.ts";
+
+const FUTEX = {
+  WAIT: 0,
+  WAKE: 1,
+  REQUEUE: 3,
+  CMP_REQUEUE: 4,
+  WAKE_OP: 5,
+  LOCK_PI: 6,
+  UNLOCK_PI: 7,
+  TRYLOCK_PI: 8,
+  WAIT_BITSET: 9,
+  WAKE_BITSET: 10,
+  LOCK_PI2: 13,
+} as const;
+const FUTEX_CLOCK_REALTIME = 256;
+const BITSET_ALL = 0xffffffff;
+/** Bits of a PI or robust futex word. */
+export const FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000;
+const TID_MASK = 0x3fffffff;
+
+/** A thread queued on a futex word. */
+interface Waiter {
+  readonly thread: GuestThread;
+  readonly bitset: number;
+  woken: boolean;
+}
+
+/**
+ * The futex wait queues of one address space, by guest address.
+ *
+ * @example
+ * ```ts
+ * import { FutexTable } from "./futex.ts";
+ * import { GuestThread } from "./threads.ts";
+ * const f = new FutexTable();
+ * const w = f.enqueue(0x1000n, new GuestThread(1001), 0xffffffff);
+ * console.log(f.wake(0x1000n, 1), w.woken); // 1 true
+ * ```
+ */
+export class FutexTable {
+  readonly #queues = new Map<bigint, Waiter[]>();
+
+  /** Queues `thread` on `addr`. */
+  enqueue(addr: bigint, thread: GuestThread, bitset: number): Waiter {
+    const w: Waiter = { thread, bitset, woken: false };
+    const q = this.#queues.get(addr);
+    if (q) q.push(w);
+    else this.#queues.set(addr, [w]);
+    return w;
+  }
+
+  /** Takes `w` off `addr`'s queue (a timeout or a signal ended its wait). */
+  remove(addr: bigint, w: Waiter): void {
+    const q = this.#queues.get(addr);
+    const i = q?.indexOf(w) ?? -1;
+    if (i >= 0) q!.splice(i, 1);
+    if (q && !q.length) this.#queues.delete(addr);
+  }
+
+  /** Forgets every waiter (the threads were discarded). */
+  clear(): void {
+    this.#queues.clear();
+  }
+
+  /** Whether threads wait on `addr`. */
+  has(addr: bigint): boolean {
+    return this.#queues.has(addr);
+  }
+
+  /** Wakes up to `n` waiters of `addr` whose bitset meets `bitset`, first come first; returns how many. */
+  wake(addr: bigint, n: number, bitset = BITSET_ALL): number {
+    const q = this.#queues.get(addr);
+    if (!q) return 0;
+    let woken = 0;
+    for (let i = 0; i < q.length && woken < n;) {
+      if (!(q[i].bitset & bitset)) {
+        i++;
+        continue;
+      }
+      q[i].woken = true;
+      q.splice(i, 1);
+      woken++;
+    }
+    if (!q.length) this.#queues.delete(addr);
+    return woken;
+  }
+
+  /** Moves up to `n` waiters from `from` to `to`; returns how many. */
+  requeue(from: bigint, to: bigint, n: number): number {
+    const q = this.#queues.get(from);
+    if (!q || n <= 0) return 0;
+    const moved = q.splice(0, n);
+    if (!q.length) this.#queues.delete(from);
+    const dest = this.#queues.get(to) ?? [];
+    dest.push(...moved);
+    this.#queues.set(to, dest);
+    return moved.length;
+  }
+
+  /** The first waiter of `addr`, removed. */
+  shift(addr: bigint): Waiter | undefined {
+    const q = this.#queues.get(addr);
+    const w = q?.shift();
+    if (q && !q.length) this.#queues.delete(addr);
+    return w;
+  }
+}
+
+function load32(p: LinuxProcess, addr: bigint): number {
+  if (addr & 3n) throw new SysError(E.EINVAL);
+  return Number(p.mem.load(addr, 4, false));
+}
+
+function store32(p: LinuxProcess, addr: bigint, v: number): void {
+  p.mem.store(addr, 4, BigInt(v >>> 0));
+}
+
+/** The virtual monotonic deadline of a futex timeout, or undefined for none. */
+function deadline(
+  p: LinuxProcess,
+  ts: bigint,
+  absolute: boolean,
+  realtime: boolean,
+): bigint | undefined {
+  if (ts === 0n) return undefined;
+  const t = readTimespec(p, ts);
+  const now = p.clock.monotonicNs();
+  if (!absolute) return now + t;
+  return realtime ? t - (p.clock.realtimeNs() - now) : t;
+}
+
+/** Queues the running thread on `addr` and blocks it until woken, timed out or interrupted. */
+function wait(p: LinuxProcess, addr: bigint, bitset: number, deadlineNs?: bigint): Blocking {
+  const w = p.futexes.enqueue(addr, p.threads.current, bitset);
+  return new Blocking(`futex ${hex(addr)}`, () => w.woken ? 0 : null, {
+    deadlineNs,
+    cancel: () => p.futexes.remove(addr, w),
+  });
+}
+
+/** FUTEX_WAKE_OP: `*uaddr2 = op(old, oparg)`, wake on uaddr, and on uaddr2 if cmp(old, cmparg). */
+function wakeOp(p: LinuxProcess, a: bigint[], n: number, n2: number, code: number): number {
+  const op = (code >>> 28) & 7, cmp = (code >>> 24) & 15;
+  let oparg = (code << 8) >> 20; // sign-extended 12 bits
+  const cmparg = (code << 20) >> 20;
+  if (code & (8 << 28)) oparg = 1 << (oparg & 31);
+  const old = load32(p, a[4]);
+  const ops = [oparg, old + oparg, old | oparg, old & ~oparg, old ^ oparg];
+  if (op >= ops.length) throw new SysError(E.ENOSYS);
+  store32(p, a[4], ops[op]);
+  const o = old | 0;
+  const tests = [o === cmparg, o !== cmparg, o < cmparg, o <= cmparg, o > cmparg, o >= cmparg];
+  if (cmp >= tests.length) throw new SysError(E.ENOSYS);
+  return p.futexes.wake(a[0], n) + (tests[cmp] ? p.futexes.wake(a[4], n2) : 0);
+}
+
+/** FUTEX_LOCK_PI(2) and TRYLOCK_PI: take the word if free, else queue behind its owner. */
+function lockPi(p: LinuxProcess, addr: bigint, until: bigint | undefined, tryOnly: boolean) {
+  const tid = p.tid, v = load32(p, addr);
+  const owner = v & TID_MASK;
+  if (owner === 0) {
+    store32(p, addr, tid | (v & FUTEX_WAITERS));
+    return 0;
+  }
+  if (owner === tid) throw new SysError(E.EDEADLK);
+  if (tryOnly) throw new SysError(E.EAGAIN);
+  if (!p.threads.find(owner)) throw new SysError(E.ESRCH);
+  store32(p, addr, v | FUTEX_WAITERS);
+  return wait(p, addr, BITSET_ALL, until);
+}
+
+/** FUTEX_UNLOCK_PI: hand the word to the first waiter, or free it. */
+function unlockPi(p: LinuxProcess, addr: bigint): number {
+  if ((load32(p, addr) & TID_MASK) !== p.tid) throw new SysError(E.EPERM);
+  const next = p.futexes.shift(addr);
+  if (next) next.woken = true;
+  const more = p.futexes.has(addr) ? FUTEX_WAITERS : 0;
+  store32(p, addr, next ? next.thread.tid | more : 0);
+  return 0;
+}
+
+/**
+ * The futex syscall.
+ *
+ * @example
+ * ```ts ignore
+ * const r = futex(p, [addr, 1n, 1n, 0n, 0n, 0n]); // FUTEX_WAKE one
+ * ```
+ */
+export function futex(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const op = int(a[1]), cmd = op & 0x7f, realtime = (op & FUTEX_CLOCK_REALTIME) !== 0;
+  const val = Number(BigInt.asUintN(32, a[2])), val3 = Number(BigInt.asUintN(32, a[5]));
+  const n = int(a[2]), n2 = int(a[3]);
+  switch (cmd) {
+    case FUTEX.WAIT:
+    case FUTEX.WAIT_BITSET: {
+      const bitset = cmd === FUTEX.WAIT ? BITSET_ALL : val3;
+      if (bitset === 0) throw new SysError(E.EINVAL);
+      if (load32(p, a[0]) !== val) throw new SysError(E.EAGAIN);
+      return wait(p, a[0], bitset, deadline(p, a[3], cmd === FUTEX.WAIT_BITSET, realtime));
+    }
+    case FUTEX.WAKE:
+    case FUTEX.WAKE_BITSET: {
+      const bitset = cmd === FUTEX.WAKE ? BITSET_ALL : val3;
+      if (bitset === 0) throw new SysError(E.EINVAL);
+      load32(p, a[0]);
+      return p.futexes.wake(a[0], n, bitset);
+    }
+    case FUTEX.CMP_REQUEUE:
+      if (load32(p, a[0]) !== val3) throw new SysError(E.EAGAIN);
+    /* falls through */
+    case FUTEX.REQUEUE:
+      if (n < 0 || n2 < 0) throw new SysError(E.EINVAL);
+      return p.futexes.wake(a[0], n) + p.futexes.requeue(a[0], a[4], n2);
+    case FUTEX.WAKE_OP:
+      return wakeOp(p, a, n, n2, val3);
+    case FUTEX.LOCK_PI:
+    case FUTEX.LOCK_PI2:
+      return lockPi(p, a[0], deadline(p, a[3], true, cmd === FUTEX.LOCK_PI || realtime), false);
+    case FUTEX.TRYLOCK_PI:
+      return lockPi(p, a[0], undefined, true);
+    case FUTEX.UNLOCK_PI:
+      return unlockPi(p, a[0]);
+    default:
+      throw new SysError(E.ENOSYS);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Signal delivery to the running thread of a Linux process: the default
+ * actions (terminate, core, ignore), entering a handler through the target's
+ * signal frame, and the signal a guest trap raises.
+ *
+ * @module
+ */
+
+import { GuestFault, hex } from "../errors.ts";
+import { type Trap, TrapKind } from "../trap.ts";
+import type { LinuxProcess, ProcessEvent } from "./process.ts";
+import {
+  defaultAction,
+  type PendingSignal,
+  SA,
+  SIG,
+  SIG_DFL,
+  SIG_IGN,
+  sigBit,
+  signalDescription,
+  SignalState,
+} from "./signals.ts";
+
+/**
+ * Delivers the running thread's deliverable signals: a default action that
+ * ends the process ends it, a handler gets a frame; `report` receives the
+ * `signal` events.
+ *
+ * @example
+ * ```ts ignore
+ * deliverSignals(p, (ev) => events.push(ev));
+ * ```
+ */
+export function deliverSignals(p: LinuxProcess, report: (ev: ProcessEvent) => void): void {
+  const s = p.signals;
+  for (let next = s.next(); next && !p.exited; next = s.next()) {
+    const act = s.actions[next.signal];
+    if (act.handler === SIG_IGN) continue;
+    if (act.handler === SIG_DFL) {
+      const what = defaultAction(next.signal);
+      if (what === "ignore" || what === "stop") continue;
+      if (what === "core") {
+        p.stderr(
+          new TextEncoder().encode(
+            `qemu: uncaught target signal ${next.signal} (${
+              signalDescription(next.signal)
+            }) - core dumped\n`,
+          ),
+        );
+      }
+      if (p.strace) p.strace(`--- ${sigLine(next)} ---`);
+      p.exit(128 + next.signal, next.signal);
+      return;
+    }
+    if (p.strace) p.strace(`--- ${sigLine(next)} ---`);
+    enterHandler(p, next, report);
+  }
+  if (p.restoreMaskAfterSignal !== null) {
+    s.blocked = p.restoreMaskAfterSignal;
+    p.restoreMaskAfterSignal = null;
+  }
+}
+
+function sigLine(p: PendingSignal): string {
+  const name = Object.entries(SIG).find(([, v]) => v === p.signal)?.[0] ?? `${p.signal}`;
+  return `${name} {si_signo=${name}, si_code=${p.code}, si_addr=${hex(p.addr ?? 0n)}}`;
+}
+
+function enterHandler(
+  p: LinuxProcess,
+  sig: PendingSignal,
+  report: (ev: ProcessEvent) => void,
+): void {
+  const s = p.signals, act = s.actions[sig.signal];
+  const regs = p.cpu;
+  const pcBefore = regs.pc;
+  let sp = BigInt.asUintN(64, regs.getGlobal(p.abi.spReg));
+  const alt = { ...s.altStack };
+  if ((act.flags & SA.ONSTACK) && !(alt.flags & 2) && !s.onAltStack(sp)) sp = alt.sp + alt.size;
+  if (s.onAltStack(sp)) alt.flags |= 1;
+  try {
+    p.abi.setupSignalFrame({
+      regs,
+      signal: sig.signal,
+      siginfo: SignalState.encodeSiginfo(sig),
+      handler: act.handler,
+      restorer: act.flags & SA.RESTORER ? act.restorer : 0n,
+      trampoline: p.trampoline,
+      siginfoFlag: (act.flags & SA.SIGINFO) !== 0,
+      savedMask: p.restoreMaskAfterSignal ?? s.blocked,
+      sp,
+      altStack: alt,
+    });
+  } catch (e) {
+    if (!(e instanceof GuestFault)) throw e;
+    // No room for the frame: the kernel kills the process with SIGSEGV.
+    p.exit(128 + SIG.SIGSEGV, SIG.SIGSEGV);
+    return;
+  }
+  if (p.restoreMaskAfterSignal !== null) {
+    s.blocked = p.restoreMaskAfterSignal;
+    p.restoreMaskAfterSignal = null;
+  }
+  s.blocked |= act.mask | (act.flags & SA.NODEFER ? 0n : sigBit(sig.signal));
+  const handler = act.handler;
+  if (act.flags & SA.RESETHAND) act.handler = SIG_DFL;
+  p.hooks.events.emit("discontinuity", {
+    kind: sig.fault ? "exception" : "interrupt",
+    from: pcBefore,
+    to: handler,
+  });
+  report({ kind: "signal", signal: sig.signal, handler });
+}
+
+/**
+ * The signal a guest trap raises (SEGV_MAPERR vs SEGV_ACCERR by whether the
+ * page is mapped).
+ *
+ * @example
+ * ```ts ignore
+ * const sig = faultSignal(trap, p.mem.pages.has(pageNumber(trap.data)));
+ * ```
+ */
+export function faultSignal(trap: Trap, mapped = false): PendingSignal {
+  const addr = trap.data;
+  switch (trap.kind) {
+    case TrapKind.MEMORY:
+      return { signal: SIG.SIGSEGV, code: mapped ? 2 : 1, addr, fault: true };
+    case TrapKind.MISALIGNED:
+      return { signal: SIG.SIGBUS, code: 1, addr, fault: true };
+    case TrapKind.BREAKPOINT:
+      return { signal: SIG.SIGTRAP, code: 1, addr: trap.pc, fault: true };
+    default:
+      return { signal: SIG.SIGILL, code: 1, addr: trap.pc, fault: true };
+  }
+}

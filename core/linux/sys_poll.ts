@@ -1,0 +1,226 @@
+/**
+ * I/O multiplexing and guest-only files: ppoll, epoll_create1/ctl/pwait,
+ * eventfd2, socketpair (AF_UNIX streams), and socket, which has no network
+ * to offer: AF_INET and AF_INET6 fail with EACCES (there is no `-net host`
+ * yet), other families with EAFNOSUPPORT.
+ *
+ * A wait (ppoll, epoll_pwait) blocks the thread until a descriptor is ready
+ * or the timeout passes on the virtual clock; a signal ends it with EINTR.
+ * The signal masks of ppoll and epoll_pwait are not applied.
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+import { EpollFile, EventFd, firstEvent, readinessOf, SocketEnd, TimerFd } from "./event_files.ts";
+import { O, type OpenFile, POLL } from "./fds.ts";
+import { clockNs } from "./sys_time.ts";
+import type { LinuxProcess } from "./process.ts";
+import { readTimespec } from "./sys_time.ts";
+import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
+import { Blocking } from "./threads.ts";
+
+const POLLFD_SIZE = 8, EPOLL_EVENT_SIZE = 16;
+const EPOLL_CTL = { ADD: 1, DEL: 2, MOD: 3 } as const;
+const EPOLLONESHOT = 1 << 30;
+const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+const SOCK_STREAM = 1, SOCK_TYPE_MASK = 0xf;
+const E_AFNOSUPPORT = 97, E_OPNOTSUPP = 95;
+
+/** Runs `once` now; when it finds nothing and may wait, blocks until it does or `timeoutNs` passes. */
+function waitFor(
+  p: LinuxProcess,
+  what: string,
+  once: () => number,
+  timeoutNs: bigint | null,
+  watched: OpenFile[],
+): number | Blocking {
+  const now = once();
+  if (now > 0 || timeoutNs === 0n) return now;
+  const poll = () => {
+    try {
+      const r = once();
+      return r > 0 ? r : null;
+    } catch (e) {
+      if (e instanceof SysError) return -e.errno;
+      throw e;
+    }
+  };
+  // A timer among the files wakes the wait up when it expires (its result is then the count).
+  const timer = firstEvent(watched);
+  let deadlineNs = timeoutNs === null ? undefined : p.clock.monotonicNs() + timeoutNs;
+  if (timer !== undefined && (deadlineNs === undefined || timer < deadlineNs)) deadlineNs = timer;
+  return new Blocking(what, poll, { deadlineNs, timeoutResult: 0, restartable: false });
+}
+
+/** One pass of ppoll over the pollfd array: stores revents, returns how many are ready. */
+function pollOnce(p: LinuxProcess, addr: bigint, n: number): number {
+  const raw = get(p, addr, n * POLLFD_SIZE);
+  const dv = new DataView(raw.buffer, raw.byteOffset);
+  let ready = 0;
+  for (let i = 0; i < n; i++) {
+    const fd = dv.getInt32(i * POLLFD_SIZE, true);
+    const events = dv.getUint16(i * POLLFD_SIZE + 4, true);
+    let revents = 0;
+    if (fd >= 0) {
+      revents = p.fds.has(fd)
+        ? readinessOf(p.fds.get(fd)) & (events | POLL.ERR | POLL.HUP)
+        : POLL.NVAL;
+    }
+    dv.setUint16(i * POLLFD_SIZE + 6, revents, true);
+    if (revents) ready++;
+  }
+  put(p, addr, raw);
+  return ready;
+}
+
+function ppoll(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const n = len(a[1]);
+  if (n > 1024) throw new SysError(E.EINVAL);
+  const timeout = a[2] === 0n ? null : readTimespec(p, a[2]);
+  const dv = new DataView(get(p, a[0], n * POLLFD_SIZE).buffer);
+  const files = Array.from({ length: n }, (_, i) => dv.getInt32(i * POLLFD_SIZE, true))
+    .filter((fd) => p.fds.has(fd)).map((fd) => p.fds.get(fd));
+  return waitFor(p, "a descriptor to poll", () => pollOnce(p, a[0], n), timeout, files);
+}
+
+function epollOf(p: LinuxProcess, fd: number): EpollFile {
+  const f = p.fds.get(fd);
+  if (!(f instanceof EpollFile)) throw new SysError(E.EINVAL);
+  return f;
+}
+
+function epollCtl(p: LinuxProcess, a: bigint[]): number {
+  const ep = epollOf(p, int(a[0])), op = int(a[1]), fd = int(a[2]);
+  const file = p.fds.get(fd);
+  if (file === ep) throw new SysError(E.EINVAL);
+  const known = ep.interests.get(fd);
+  if (op === EPOLL_CTL.DEL) {
+    if (!known) throw new SysError(E.ENOENT);
+    ep.interests.delete(fd);
+    return 0;
+  }
+  const ev = new DataView(get(p, a[3], EPOLL_EVENT_SIZE).buffer);
+  const events = ev.getUint32(0, true), data = ev.getBigUint64(8, true);
+  if (op === EPOLL_CTL.ADD) {
+    if (known) throw new SysError(E.EEXIST);
+    ep.interests.set(fd, { file, events, data });
+  } else if (op === EPOLL_CTL.MOD) {
+    if (!known) throw new SysError(E.ENOENT);
+    Object.assign(known, { events, data });
+  } else throw new SysError(E.EINVAL);
+  return 0;
+}
+
+/** One pass of epoll_pwait: stores up to `max` ready events, returns how many. */
+function epollOnce(p: LinuxProcess, ep: EpollFile, addr: bigint, max: number): number {
+  const out: Uint8Array[] = [];
+  for (const [fd, i] of ep.interests) {
+    if (out.length >= max) break;
+    // A descriptor closed (or reused) since it was added no longer reports.
+    if (!p.fds.has(fd) || p.fds.get(fd) !== i.file) continue;
+    const revents = readinessOf(i.file) & (i.events | POLL.ERR | POLL.HUP);
+    if (!revents) continue;
+    out.push(new StructWriter(EPOLL_EVENT_SIZE).u32(0, revents).u64(8, i.data).bytes);
+    if (i.events & EPOLLONESHOT) i.events = 0;
+  }
+  out.forEach((b, k) => put(p, addr + BigInt(k * EPOLL_EVENT_SIZE), b));
+  return out.length;
+}
+
+function epollPwait(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const ep = epollOf(p, int(a[0])), max = int(a[2]), ms = int(a[3]);
+  if (max <= 0) throw new SysError(E.EINVAL);
+  const timeout = ms < 0 ? null : BigInt(ms) * 1_000_000n;
+  return waitFor(p, "an epoll event", () => epollOnce(p, ep, a[1], max), timeout, [ep]);
+}
+
+const CLOCK_MONOTONIC = 1, CLOCK_BOOTTIME = 7, TFD_TIMER_ABSTIME = 1, BILLION = 1_000_000_000n;
+/** Whether a timerfd's absolute times are on the realtime clock. */
+const realtimeTimers = new WeakMap<TimerFd, boolean>();
+
+function timerOf(p: LinuxProcess, fd: number): TimerFd {
+  const f = p.fds.get(fd);
+  if (!(f instanceof TimerFd)) throw new SysError(E.EINVAL);
+  return f;
+}
+
+function itimerspec(s: { value: bigint; interval: bigint }): Uint8Array {
+  const { value, interval } = s;
+  return new StructWriter(32).u64(0, interval / BILLION).u64(8, interval % BILLION)
+    .u64(16, value / BILLION).u64(24, value % BILLION).bytes;
+}
+
+function timerfdSettime(p: LinuxProcess, a: bigint[]): number {
+  const t = timerOf(p, int(a[0])), flags = int(a[1]);
+  const interval = readTimespec(p, a[2]), value = readTimespec(p, a[2] + 16n);
+  if (a[3] !== 0n) put(p, a[3], itimerspec(t.setting()));
+  const now = p.clock.monotonicNs();
+  let at: bigint | undefined;
+  if (value !== 0n) {
+    const offset = realtimeTimers.get(t) ? p.clock.realtimeNs() - now : 0n;
+    at = flags & TFD_TIMER_ABSTIME ? value - offset : now + value;
+  }
+  t.arm(at, interval);
+  return 0;
+}
+
+function socketpair(p: LinuxProcess, a: bigint[]): number {
+  const domain = int(a[0]), type = int(a[1]);
+  if (domain !== AF_UNIX) throw new SysError(E_AFNOSUPPORT);
+  if ((type & SOCK_TYPE_MASK) !== SOCK_STREAM) throw new SysError(E_OPNOTSUPP);
+  const [x, y] = SocketEnd.pair(type & O.NONBLOCK);
+  const cloexec = (type & O.CLOEXEC) !== 0;
+  const fx = p.fds.install(x, cloexec), fy = p.fds.install(y, cloexec);
+  put(p, a[3], new StructWriter(8).u32(0, fx).u32(4, fy).bytes);
+  return 0;
+}
+
+function socket(p: LinuxProcess, a: bigint[]): number {
+  const domain = int(a[0]);
+  if (domain === AF_INET || domain === AF_INET6) {
+    p.strace?.(`${p.tid} socket: no network for the guest (there is no -net host): EACCES`);
+    throw new SysError(E.EACCES);
+  }
+  throw new SysError(E_AFNOSUPPORT);
+}
+
+/**
+ * Polling and guest-only file syscalls by name.
+ *
+ * @example
+ * ```ts
+ * import { pollSyscalls } from "./sys_poll.ts";
+ * console.log("epoll_pwait" in pollSyscalls); // true
+ * ```
+ */
+export const pollSyscalls: SyscallTable = {
+  ppoll,
+  epoll_create1: (p, a) => {
+    const flags = int(a[0]);
+    if (flags & ~O.CLOEXEC) throw new SysError(E.EINVAL);
+    return p.fds.install(new EpollFile(O.RDWR), (flags & O.CLOEXEC) !== 0);
+  },
+  epoll_ctl: epollCtl,
+  epoll_pwait: epollPwait,
+  eventfd2: (p, a) => {
+    const flags = int(a[1]);
+    const file = new EventFd(BigInt.asUintN(32, a[0]), flags, flags & O.NONBLOCK);
+    return p.fds.install(file, (flags & O.CLOEXEC) !== 0);
+  },
+  socketpair,
+  socket,
+  timerfd_create: (p, a) => {
+    const clk = int(a[0]), flags = int(a[1]);
+    clockNs(p, clk); // EINVAL for an unknown clock
+    // Kept on the monotonic clock: a CLOCK_REALTIME timer differs by a constant offset.
+    const file = new TimerFd(() => p.clock.monotonicNs(), flags & O.NONBLOCK);
+    realtimeTimers.set(file, clk !== CLOCK_MONOTONIC && clk !== CLOCK_BOOTTIME);
+    return p.fds.install(file, (flags & O.CLOEXEC) !== 0);
+  },
+  timerfd_settime: timerfdSettime,
+  timerfd_gettime: (p, a) => {
+    put(p, a[1], itimerspec(timerOf(p, int(a[0])).setting()));
+    return 0;
+  },
+};

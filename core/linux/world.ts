@@ -1,0 +1,97 @@
+/**
+ * The guest processes of one run: the program started (the root, which the
+ * Machine API drives and observes) and the children fork makes, each with
+ * its own address space and CPU, all on the one host thread.
+ *
+ * Turns: whenever the root's scheduler is asked (a quantum ends, a thread
+ * blocks), every other process runs one quantum first, in pid order. Time:
+ * one virtual clock for all, counting the instructions of every process, so
+ * a child's sleep and its parent's clock agree. When no thread of any
+ * process can run, time skips to the first deadline, or the run ends with a
+ * {@linkcode DeadlockError} naming every thread and what it waits for.
+ *
+ * @module
+ */
+
+import type { LinuxProcess } from "./process.ts";
+import { DeadlockError } from "./thread_group.ts";
+
+/**
+ * Every process of a run that has not been reaped, and the pid counter.
+ *
+ * @example
+ * ```ts ignore
+ * const child = p.world.find(pid);
+ * ```
+ */
+export class ProcessWorld {
+  /** processes not yet reaped, the root first, then by pid */
+  readonly processes: LinuxProcess[];
+  #nextId: number;
+  /** instructions retired by processes already reaped */
+  retired = 0;
+
+  constructor(readonly root: LinuxProcess, rootPid: number) {
+    this.processes = [root];
+    this.#nextId = rootPid + 1;
+  }
+
+  /** A new pid or tid (they share one space, as in Linux). */
+  allocId(): number {
+    return this.#nextId++;
+  }
+
+  /** Guest instructions retired by every process so far (the virtual clock's count). */
+  instructions(): number {
+    let n = this.retired;
+    for (const p of this.processes) n += p.cpu.icount;
+    return n;
+  }
+
+  /** The process `pid`, if it has not been reaped. */
+  find(pid: number): LinuxProcess | undefined {
+    return this.processes.find((p) => p.pid === pid);
+  }
+
+  /** Adds a forked process. */
+  add(child: LinuxProcess): void {
+    this.processes.push(child);
+  }
+
+  /** Forgets an exited process whose status its parent collected (wait4). */
+  reap(p: LinuxProcess): void {
+    const i = this.processes.indexOf(p);
+    if (i <= 0) return;
+    this.processes.splice(i, 1);
+    this.retired += p.cpu.icount;
+    for (const orphan of this.processes) if (orphan.parent === p) orphan.parent = this.root;
+  }
+
+  /** Guest threads alive in every process. */
+  liveThreads(): number {
+    return this.processes.reduce((n, p) => n + (p.exited ? 0 : p.threads.all.length), 0);
+  }
+
+  /** Gives every process but the root one turn; whether any of them ran. */
+  runOthers(): boolean {
+    let ran = false;
+    for (const p of [...this.processes]) {
+      if (p !== this.root && !p.exited && p.runTurn()) ran = true;
+    }
+    return ran;
+  }
+
+  /**
+   * Nothing can run: skips virtual time to the first deadline a thread waits
+   * for, or throws {@linkcode DeadlockError} when none does.
+   */
+  skipOrDeadlock(): void {
+    const live = this.processes.filter((p) => !p.exited);
+    const deadlines = live.flatMap((p) => p.threads.deadlines());
+    if (!deadlines.length) {
+      throw new DeadlockError(live.flatMap((p) => p.threads.report(p !== this.root)));
+    }
+    const first = deadlines.reduce((a, b) => a < b ? a : b);
+    this.root.clock.skip(first - this.root.clock.monotonicNs());
+  }
+}

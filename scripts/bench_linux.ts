@@ -1,0 +1,98 @@
+/**
+ * The Linux boot bench: the test kernel (tests/linux) from OpenSBI to init
+ * and poweroff, with its virtio disk, under Denemu (JIT, in-process) and
+ * qemu-system-riscv64 with the same command line; wall seconds and peak RSS.
+ *
+ * @example
+ * ```ts ignore
+ * import { benchLinux } from "./bench_linux.ts";
+ * await benchLinux((name, value) => console.log(name, value));
+ * ```
+ *
+ * @module
+ */
+
+import { createMachine } from "../mod.ts";
+
+const DIR = new URL("../tests/linux/", import.meta.url).pathname;
+const FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
+const DEVICES = ["virtio-rng-device", "virtio-blk-device,drive=d0"];
+const drive = (file: string) => `if=none,id=d0,file=${file},format=raw,snapshot=on`;
+
+/** Wall seconds of one boot to poweroff under qemu-system-riscv64, or null without it. */
+async function qemuBoot(disk: string): Promise<{ seconds: number; rssMiB: number } | null> {
+  const args = [
+    "-f",
+    "%M",
+    "qemu-system-riscv64",
+    "-M",
+    "virt",
+    "-m",
+    "128M",
+    "-nographic",
+    "-bios",
+    FW,
+    "-kernel",
+    `${DIR}Image`,
+    "-initrd",
+    `${DIR}initramfs.cpio.gz`,
+    "-append",
+    "console=ttyS0",
+    "-drive",
+    drive(disk),
+  ];
+  for (const d of DEVICES) args.push("-device", d);
+  const t0 = performance.now();
+  try {
+    const r = await new Deno.Command("/usr/bin/time", {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    })
+      .output();
+    if (!r.success) return null;
+    const lines = new TextDecoder().decode(r.stderr).trim().split("\n");
+    return { seconds: (performance.now() - t0) / 1000, rssMiB: Number(lines.at(-1)) / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** Boots Linux under both and writes the rows; returns the figures for `--json`. */
+export async function benchLinux(
+  row: (name: string, value: string) => void,
+): Promise<Record<string, number>> {
+  if (!await Deno.stat(FW).then(() => true, () => false)) {
+    row("linux boot", "skipped: the opensbi package is not installed");
+    return {};
+  }
+  const disk = `${DIR}disk.ext2`;
+  const t0 = performance.now();
+  const m = await createMachine({
+    system: {
+      bios: FW,
+      kernel: `${DIR}Image`,
+      initrd: `${DIR}initramfs.cpio.gz`,
+      append: "console=ttyS0",
+      drives: [drive(disk)],
+      devices: DEVICES,
+    },
+  });
+  await m.runToExit();
+  const ours = (performance.now() - t0) / 1000;
+  await m.close();
+  const rss = Deno.memoryUsage().rss / 2 ** 20;
+  row(
+    "denemu system (jit)",
+    `${ours.toFixed(2)} s  (${m.icount} insns; process RSS now ${rss.toFixed(0)} MiB)`,
+  );
+  const q = await qemuBoot(disk);
+  if (!q) {
+    row("qemu-system-riscv64", "skipped: not installed (or /usr/bin/time missing)");
+    return { linuxBootSeconds: ours };
+  }
+  row("qemu-system-riscv64", `${q.seconds.toFixed(2)} s  (peak RSS ${q.rssMiB.toFixed(0)} MiB)`);
+  row("denemu / qemu-system-riscv64 time", `${(ours / q.seconds).toFixed(1)}x`);
+  return { linuxBootSeconds: ours, qemuLinuxBootSeconds: q.seconds, qemuLinuxBootRssMiB: q.rssMiB };
+}
