@@ -97,3 +97,9 @@ Deno.test("hostile snapshot: a compression bomb stops at the machine's RAM size"
     p.header.blobs[k].length = bomb.length;
   }, /damaged snapshot data \(larger than this machine's \d+ bytes\)/);
 });
+
+Deno.test("hostile snapshot: a blob length as a bigint (was a TypeError in the file reader)", async () => {
+  await loadEdited(userMachine, (p) => {
+    (p.header.blobs[0] as unknown as { length: unknown }).length = { $n: "5" };
+  }, /damaged snapshot header/);
+});

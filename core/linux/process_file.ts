@@ -146,6 +146,11 @@ export function materializeProcess(p: LinuxProcess, f: PortableSnapshot): Proces
 /** The file's state, once it has this process's shape and fits in it (else EmuError). */
 function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
   const like = { ...osState(p), run: null, icount: 0, skippedNs: 0n, pages: [[0, 0, 0]], fds: [] };
+  // Files written before threads existed lack the thread fields (restoreProcess fills them in).
+  const old = f.meta as { thread?: unknown; signals?: { threadPending?: unknown } } | null;
+  const optional = like as { thread?: unknown; signals: { threadPending?: unknown } };
+  if (old?.thread === undefined) delete optional.thread;
+  if (old?.signals?.threadPending === undefined) delete optional.signals.threadPending;
   const blobs = { state: new Uint8Array(p.cpu.target.state.size), memory: null };
   const bad = (what: string) => new EmuError(`snapshot: damaged state (${what})`);
   const mismatch = shapeMismatch(f.meta, like, "meta") ?? shapeMismatch(f.blobs, blobs, "blobs");

@@ -142,7 +142,7 @@ export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
   };
 }
 
-type OsStateField = "brk" | "signals" | "cwd" | "random" | "process";
+type OsStateField = "brk" | "signals" | "thread" | "cwd" | "random" | "process";
 
 /**
  * Puts `p` back as `snap` saved it (called by {@linkcode LinuxProcess.restore});

@@ -180,6 +180,7 @@ export class SystemDriver implements MachineDriver {
         shadow?.restore(s.shadow ?? s);
         this.#endStatus = null;
       },
+      snapshotBlobLimit: sys.snapshotBlobLimit,
     };
   }
 

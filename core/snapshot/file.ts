@@ -157,6 +157,9 @@ function parseHeader(bytes: Uint8Array, bad: (what: string) => EmuError): Header
     if (typeof h?.kind !== "string" || !Array.isArray(h.blobs) || typeof h.identity !== "object") {
       throw new Error("fields");
     }
+    const blob = (b: { name?: unknown; length?: unknown } | null) =>
+      typeof b?.name === "string" && Number.isSafeInteger(b.length) && (b.length as number) >= 0;
+    if (!h.blobs.every(blob)) throw new Error("blob list");
     return h;
   } catch {
     throw bad("damaged snapshot header");
