@@ -15,7 +15,7 @@ import { gdbFuzzer } from "./gdb.ts";
 import { mmioFuzzer } from "./mmio.ts";
 import { fsopsFuzzer, sandboxFuzzer } from "./sandbox.ts";
 import { snapshotFuzzer } from "./snapshot.ts";
-import { imageFuzzer } from "./image.ts";
+import { imageFuzzer, imgdiffFuzzer } from "./image.ts";
 
 /** Every self-fuzzer by name; a new one (snapshot, replay, disk image) is added here. */
 export const SELF_FUZZERS: SelfFuzzer[] = [
@@ -27,6 +27,7 @@ export const SELF_FUZZERS: SelfFuzzer[] = [
   fsopsFuzzer,
   snapshotFuzzer,
   imageFuzzer,
+  imgdiffFuzzer,
 ];
 
 const USAGE = `usage: deno task selffuzz <name|all> [--seconds N] [--seed N] [--cases N] [--out DIR]
