@@ -11,10 +11,10 @@ import { systemCommand } from "./system.ts";
 import { fuzzCommand } from "./fuzz.ts";
 import { cminCommand, tminCommand } from "./fuzz_tools.ts";
 import { imgCommand } from "./img/main.ts";
-import config from "../deno.json" with { type: "json" };
+import { VERSION } from "../core/version.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
-export const VERSION: string = config.version;
+export { VERSION };
 
 /** One `emu` command. */
 export interface Command {

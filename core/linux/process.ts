@@ -45,6 +45,8 @@ import {
   restoreProcess,
 } from "./process_state.ts";
 import { SYSCALLS } from "./sys_table.ts";
+import type { InputLog } from "../replay/input_log.ts";
+import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
 
 /** Options for {@linkcode LinuxProcess.create}. */
@@ -86,6 +88,8 @@ export interface LinuxProcessOptions {
   pid?: number;
   /** execution engine: the IR interpreter (default) or the wasm JIT */
   accel?: Accel;
+  /** record/replay: the log the outside world's inputs go through (stdin, time, files) */
+  inputLog?: InputLog;
 }
 
 /** What {@linkcode LinuxProcess.step} reports. */
@@ -134,6 +138,8 @@ export class LinuxProcess {
   readonly clock: VirtualClock;
   readonly random: SeededRandom;
   readonly realtime: boolean;
+  /** record/replay: where stdin, host time and host files are read through (see `recorded_inputs.ts`) */
+  readonly inputLog?: InputLog;
   /** absolute guest path of the program (readlink /proc/self/exe) */
   exePath = "";
   /** address of the signal-return trampoline */
@@ -188,6 +194,8 @@ export class LinuxProcess {
     this.hooks = new Hooks(this.cpu);
     this.realtime = opts.realtime ?? false;
     this.clock = new VirtualClock(() => this.cpu.icount);
+    this.inputLog = opts.inputLog;
+    this.inputLog?.attach(this.clock);
     this.random = new SeededRandom(opts.seed ?? 0n);
     this.strace = opts.strace;
     this.log = opts.log;
@@ -251,24 +259,24 @@ export class LinuxProcess {
   }
 
   #setupStdio(opts: LinuxProcessOptions): void {
-    const inherit = opts.stdin === "inherit";
-    const stdin = inherit
-      ? new InputStream(
-        (buf) => Deno.stdin.readSync(buf) ?? 0,
-        Deno.stdin.isTerminal(),
-        hostStat("/dev/stdin"),
-      )
+    const host = [opts.stdin === "inherit", !opts.stdout, !opts.stderr];
+    const paths = ["/dev/stdin", "/dev/stdout", "/dev/stderr"];
+    const std = [Deno.stdin, Deno.stdout, Deno.stderr];
+    const live = host.map((h, fd) => ({
+      isTty: h && std[fd].isTerminal(),
+      info: h ? hostStat(paths[fd]) : undefined,
+    }));
+    const log = this.inputLog;
+    const [i, o, e] = log ? recordedStdStreams(log, live) : live;
+    let stdin = host[0]
+      ? new InputStream((buf) => Deno.stdin.readSync(buf) ?? 0, i.isTty, i.info)
       : new InputStream(opts.stdin instanceof Uint8Array ? opts.stdin : new Uint8Array());
+    if (log) stdin = recordedStdin(log, stdin, i.isTty, () => this.clock.instructions());
     this.fds.install(stdin, false);
-    const out = (sink: OutputSink | undefined, fd: 1 | 2) =>
-      sink ? new OutputStream(sink) : new OutputStream(
-        hostOutput(fd),
-        (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
-        hostStat(fd === 1 ? "/dev/stdout" : "/dev/stderr"),
-        true,
-      );
-    this.fds.install(out(opts.stdout, 1), false);
-    this.fds.install(out(opts.stderr, 2), false);
+    const out = (sink: OutputSink | undefined, fd: 1 | 2, s: StdStreamInfo) =>
+      sink ? new OutputStream(sink) : new OutputStream(hostOutput(fd), s.isTty, s.info, true);
+    this.fds.install(out(opts.stdout, 1, o), false);
+    this.fds.install(out(opts.stderr, 2, e), false);
   }
 
   #setupLogging(): void {

@@ -30,6 +30,7 @@ import { ModuleList } from "../modules.ts";
 import { SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 import { Hooks } from "../hooks/hooks.ts";
+import { type InputLog, takeTime } from "../replay/input_log.ts";
 
 /** Default `-icount shift`: 8 ns of virtual time per instruction. */
 export const DEFAULT_ICOUNT_SHIFT = 3;
@@ -59,6 +60,8 @@ export interface SystemConfig extends MachineOptions {
   logInterrupt?: (line: string) => void;
   /** `MachineEnv` extras (file access, host time) */
   env?: Partial<Pick<MachineEnv, "readFile" | "writeFile" | "hostTimeNs">>;
+  /** record/replay: the log serial input and host time (`-rtc base=utc`) go through */
+  inputLog?: InputLog;
 }
 
 /**
@@ -105,6 +108,12 @@ export class EmulatedSystem {
     });
     const events = new EventQueue();
     const console = config.console ?? new SerialConsole(events, clock);
+    const log = config.inputLog;
+    const hostTimeNs = config.env?.hostTimeNs ?? (() => BigInt(Date.now()) * 1_000_000n);
+    if (log) {
+      log.attach(clock);
+      console.useInputLog(log);
+    }
     // The board loads its images with bus.loadImage, which keeps them for reset.
     const modules = new ModuleList();
     const machine = await board.build(
@@ -118,6 +127,7 @@ export class EmulatedSystem {
         isa: target.isa,
         modules,
         ...config.env,
+        hostTimeNs: log ? () => takeTime(log, hostTimeNs) : hostTimeNs,
       },
       config,
     );
