@@ -22,7 +22,7 @@ import { UserDriver } from "./user.ts";
 import { loadSnapshot } from "./snapshots.ts";
 import type { SnapshotIdentity } from "../snapshot/file.ts";
 import type { InputLog, RecordReplayOptions } from "../replay/input_log.ts";
-import { endRunLogWithGuest, openRunLog } from "./record_replay.ts";
+import { endRunLogWithGuest, openRunLog, stopWhereRecordingStopped } from "./record_replay.ts";
 
 /**
  * What both modes accept.
@@ -173,7 +173,10 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   const inputLog = opts.rr && openRunLog({ ...opts, rr: opts.rr });
   const machine: Machine = new Machine(await modeDriver(opts, () => machine, inputLog));
   const driver = machineDriver(machine);
-  if (inputLog) machine.onExit(() => inputLog.close());
+  if (inputLog) {
+    stopWhereRecordingStopped(driver, inputLog, () => machine.stop());
+    machine.onExit(() => inputLog.close());
+  }
   const log = opts.log && new Set(opts.log.categories);
   if (log?.has("in_asm")) {
     logInAsm(driver.cpu, (pc) => machine.symbolAt(pc), (t) => opts.log!.write(t));

@@ -13,6 +13,7 @@ import { type InputLog, openInputLog, type RecordReplayOptions } from "../replay
 import { VERSION } from "../version.ts";
 import type { CreateMachineOptions } from "./create.ts";
 import type { MachineDriver } from "./driver.ts";
+import { SystemDriver } from "./system.ts";
 
 function fileHash(path: string | undefined): string {
   if (path === undefined || path === "none") return "";
@@ -91,4 +92,24 @@ export function openRunLog(opts: CreateMachineOptions & { rr: RecordReplayOption
  */
 export function endRunLogWithGuest(driver: MachineDriver, log: InputLog): void {
   driver.hooks.events.on("exit", (e) => log.end(e.status));
+}
+
+/**
+ * Replaying a system-mode run that was closed before the guest ended (an
+ * interactive session quit): calls `stop` when the replay gets there, so the
+ * replay ends where the recording did.
+ *
+ * @example
+ * ```ts ignore
+ * stopWhereRecordingStopped(driver, log, () => machine.stop());
+ * ```
+ */
+export function stopWhereRecordingStopped(
+  driver: MachineDriver,
+  log: InputLog,
+  stop: () => void,
+): void {
+  const end = log.upcoming("end");
+  if (!end || end.bytes.length > 0 || !(driver instanceof SystemDriver)) return;
+  driver.sys.events.schedule(end.timeNs, stop, "end of the recording");
 }

@@ -107,7 +107,11 @@ export interface InputLog {
   upcoming(kind: InputKind): InputEntry | undefined;
   /** The guest is over with `status`: record appends it, replay checks it and that nothing is left. */
   end(status: number): void;
-  /** Writes what is buffered (record) and releases the file. */
+  /**
+   * Writes what is buffered and releases the file. Recording: a run closed
+   * before the guest ended (a session quit, a script's stop) ends with an
+   * `end` entry without a status, where a replay can stop too.
+   */
   close(): void;
 }
 
@@ -144,6 +148,7 @@ export class RecordLog implements InputLog {
   #position?: LogPosition;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
+  #ended = false;
   #file: Deno.FsFile | null;
 
   private constructor(readonly header: LogHeader, file: Deno.FsFile) {
@@ -192,10 +197,13 @@ export class RecordLog implements InputLog {
 
   end(status: number): void {
     this.take("end", () => encodeI64(BigInt(status)));
+    this.#ended = true;
     this.#flush();
   }
 
   close(): void {
+    if (!this.#ended && this.#file) this.take("end", () => new Uint8Array());
+    this.#ended = true;
     this.#flush();
     this.#file?.close();
     this.#file = null;
@@ -302,6 +310,12 @@ export class ReplayLog implements InputLog {
       throw new ReplayDivergence(
         icount,
         `the guest ended (status ${status}), the recording did not`,
+      );
+    }
+    if (recorded.bytes.length === 0) {
+      throw new ReplayDivergence(
+        icount,
+        `the guest ended (status ${status}); the recording was stopped at instruction ${recorded.icount}`,
       );
     }
     const was = Number(decodeI64(recorded.bytes));
