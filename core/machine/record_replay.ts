@@ -18,7 +18,7 @@ import { SystemDriver } from "./system.ts";
 function fileHash(path: string | undefined): string {
   if (path === undefined || path === "none") return "";
   try {
-    return createHash("sha256").update(Deno.readFileSync(path)).digest("hex");
+    return `sha256:${createHash("sha256").update(Deno.readFileSync(path)).digest("hex")}`;
   } catch (e) {
     throw new EmuError(`${path}: cannot read (${(e as Error).message.split("\n")[0]})`);
   }

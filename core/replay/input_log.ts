@@ -273,7 +273,7 @@ export class ReplayLog implements InputLog {
         );
       }
     }
-    return new ReplayLog(header, entries);
+    return new ReplayLog(header, entries());
   }
 
   attach(position: LogPosition): void {
@@ -340,7 +340,10 @@ export class ReplayLog implements InputLog {
   close(): void {}
 }
 
-function parseLog(path: string, data: Uint8Array): { header: LogHeader; entries: InputEntry[] } {
+function parseLog(
+  path: string,
+  data: Uint8Array,
+): { header: LogHeader; entries: () => InputEntry[] } {
   const bad = (why: string) =>
     new EmuError(`rrfile=${path}: not a Denemu record/replay log (${why})`, "record it again");
   const magic = new TextEncoder().encode(MAGIC);
@@ -356,9 +359,13 @@ function parseLog(path: string, data: Uint8Array): { header: LogHeader; entries:
   if (typeof header?.denemu !== "string" || typeof header.identity !== "object") {
     throw bad("bad header");
   }
+  return { header, entries: () => parseEntries(data, nl + 1, bad) };
+}
+
+function parseEntries(data: Uint8Array, from: number, bad: (why: string) => Error): InputEntry[] {
   const entries: InputEntry[] = [];
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let at = nl + 1; at < data.length;) {
+  for (let at = from; at < data.length;) {
     if (at + ENTRY_HEAD > data.length) throw bad(`truncated at byte ${at}`);
     const kind = KINDS[view.getUint8(at)];
     const length = view.getUint32(at + 1, true);
@@ -371,7 +378,7 @@ function parseLog(path: string, data: Uint8Array): { header: LogHeader; entries:
     });
     at += ENTRY_HEAD + length;
   }
-  return { header, entries };
+  return entries;
 }
 
 /**
