@@ -45,6 +45,7 @@ import {
   restoreProcess,
 } from "./process_state.ts";
 import { SYSCALLS } from "./sys_table.ts";
+import { readInputFile, realInputPath, statInputFile } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
@@ -244,7 +245,7 @@ export class LinuxProcess {
     const hostProg = name.startsWith("/") ? name : `${hostCwd}/${name}`;
     const realProg = (() => {
       try {
-        return Deno.realPathSync(hostProg);
+        return realInputPath(hostProg);
       } catch {
         return hostProg;
       }
@@ -566,9 +567,9 @@ function isHostError(e: unknown): boolean {
 
 function readProgram(name: string): Uint8Array {
   try {
-    const st = Deno.statSync(name);
+    const st = statInputFile(name);
     if (st.isDirectory) throw new EmuError(`${name}: is a directory`);
-    return Deno.readFileSync(name);
+    return readInputFile(name);
   } catch (e) {
     if (e instanceof EmuError) throw e;
     if (e instanceof Deno.errors.NotFound) throw new EmuError(`${name}: no such file`);

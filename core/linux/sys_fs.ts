@@ -13,6 +13,8 @@ import { get, int, len, put, readString, StructWriter, type SyscallTable } from 
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
 import { recordedOpen, recordedOpenHere } from "./recorded_inputs.ts";
+import { embeddedFile } from "../host_files.ts";
+import { MemoryFile } from "./memory_file.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -95,6 +97,12 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   const open = (info: Deno.FileInfo | null) =>
     openHostFile(p, host, guest, info, flags, Number(a[3] & 0o7777n));
   const reading = (flags & (O.ACCMODE | O.PATH | O.DIRECTORY | O.CREAT | O.TRUNC)) === O.RDONLY;
+  const embedded = embeddedFile(host);
+  if (embedded) {
+    // a file of an experiment bundle: read-only, served from memory
+    if (!reading) throw new SysError(E.EROFS);
+    return p.fds.install(new MemoryFile(embedded, guest), cloexec);
+  }
   if (log && reading && recordedOpenHere(log, icount)) {
     // replay: the recording read a file here; it may be served from the log
     const f = recordedOpen(log, icount, guest, host, () => open(openTarget(p, host, flags)));

@@ -9,6 +9,7 @@
 
 import { createHash } from "node:crypto";
 import { EmuError } from "../errors.ts";
+import { readInputFile } from "../host_files.ts";
 import { type InputLog, openInputLog, type RecordReplayOptions } from "../replay/input_log.ts";
 import { VERSION } from "../version.ts";
 import type { CreateMachineOptions } from "./create.ts";
@@ -18,7 +19,7 @@ import { SystemDriver } from "./system.ts";
 function fileHash(path: string | undefined): string {
   if (path === undefined || path === "none") return "";
   try {
-    return `sha256:${createHash("sha256").update(Deno.readFileSync(path)).digest("hex")}`;
+    return `sha256:${createHash("sha256").update(readInputFile(path)).digest("hex")}`;
   } catch (e) {
     throw new EmuError(`${path}: cannot read (${(e as Error).message.split("\n")[0]})`);
   }

@@ -30,6 +30,7 @@ import { ModuleList } from "../modules.ts";
 import { SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 import { Hooks } from "../hooks/hooks.ts";
+import { readInputFile } from "../host_files.ts";
 import { type InputLog, takeTime } from "../replay/input_log.ts";
 
 /** Default `-icount shift`: 8 ns of virtual time per instruction. */
@@ -126,6 +127,7 @@ export class EmulatedSystem {
         seed: config.seed,
         isa: target.isa,
         modules,
+        readFile: (path: string) => Promise.resolve(readInputFile(path)),
         ...config.env,
         hostTimeNs: log ? () => takeTime(log, hostTimeNs) : hostTimeNs,
       },
