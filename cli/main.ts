@@ -11,6 +11,7 @@ import { systemCommand } from "./system.ts";
 import { fuzzCommand } from "./fuzz.ts";
 import { cminCommand, tminCommand } from "./fuzz_tools.ts";
 import { imgCommand } from "./img/main.ts";
+import { bundleCommand } from "./bundle.ts";
 import { VERSION } from "../core/version.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
@@ -30,7 +31,7 @@ export interface Command {
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "img" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "img", "bundle" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
@@ -40,6 +41,7 @@ export const COMMANDS: Record<string, Command> = {
   tmin: { summary: "minimise a crashing input (like afl-tmin)", run: tminCommand },
   cmin: { summary: "minimise a corpus (like afl-cmin)", run: cminCommand },
   img: { summary: "create, inspect and convert disk images (like qemu-img)", run: imgCommand },
+  bundle: { summary: "write an experiment as one JavaScript file", run: bundleCommand },
 };
 
 /** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */

@@ -8,11 +8,35 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+
 const embedded = new Map<string, Uint8Array>();
 const bundleTime = new Date(0);
+let experimentDirectory: string | null = null;
+
+/**
+ * The directory relative input paths are read from, and a user-mode guest
+ * starts in: the current directory, or in an experiment bundle the
+ * directory it was bundled in (so a guest sees the same paths, and runs
+ * the same instructions, wherever the bundle runs).
+ *
+ * @example
+ * ```ts
+ * import { inputDirectory } from "./host_files.ts";
+ * console.log(inputDirectory() === Deno.cwd()); // true (outside a bundle)
+ * ```
+ */
+export function inputDirectory(): string {
+  return experimentDirectory ?? Deno.cwd();
+}
+
+/** Makes `dir` the {@linkcode inputDirectory} (an experiment bundle, before its script runs). */
+export function setInputDirectory(dir: string): void {
+  experimentDirectory = dir;
+}
 
 function absolute(path: string): string {
-  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  const abs = path.startsWith("/") ? path : `${inputDirectory()}/${path}`;
   const out: string[] = [];
   for (const part of abs.split("/")) {
     if (part === "" || part === ".") continue;
@@ -23,8 +47,9 @@ function absolute(path: string): string {
 }
 
 /**
- * Serves `files` (path as a script names it, relative to the current
- * directory or absolute, and contents) in front of the host's files.
+ * Serves `files` (path as a script names it, relative to the
+ * {@linkcode inputDirectory} or absolute, and contents) in front of the
+ * host's files.
  *
  * @example
  * ```ts
@@ -87,4 +112,17 @@ export function statInputFile(path: string): Deno.FileInfo {
 /** Deno.realPathSync of `path`; an embedded file is its own real path. */
 export function realInputPath(path: string): string {
   return embeddedFile(path) ? absolute(path) : Deno.realPathSync(path);
+}
+
+/**
+ * The SHA-256 of `data`, hex (input files in record/replay logs and bundle manifests).
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./host_files.ts";
+ * console.log(sha256Hex(new Uint8Array()).slice(0, 8)); // e3b0c442
+ * ```
+ */
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
 }

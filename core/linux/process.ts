@@ -45,7 +45,7 @@ import {
   restoreProcess,
 } from "./process_state.ts";
 import { SYSCALLS } from "./sys_table.ts";
-import { readInputFile, realInputPath, statInputFile } from "../host_files.ts";
+import { inputDirectory, readInputFile, realInputPath, statInputFile } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
@@ -60,7 +60,7 @@ export interface LinuxProcessOptions {
   argv0?: string;
   /** the environment as "NAME=value" strings (default: none; the CLI's `-E` sets the same) */
   env?: string[];
-  /** host directory the guest starts in (default: Deno.cwd(); "/" under `root`) */
+  /** host directory the guest starts in (default: the current directory; "/" under `root`) */
   cwd?: string;
   /** `--root`: the guest's whole file system view */
   root?: string | null;
@@ -240,7 +240,7 @@ export class LinuxProcess {
     let sysroot = opts.sysroot;
     const defaultSysroot = target.linux.defaultSysroot;
     if (sysroot === undefined) sysroot = hostStat(defaultSysroot) ? defaultSysroot : null;
-    const hostCwd = opts.cwd ?? Deno.cwd();
+    const hostCwd = opts.cwd ?? inputDirectory();
     const p = new LinuxProcess(target, { ...opts, root, sysroot }, root ? "/" : hostCwd);
     const hostProg = name.startsWith("/") ? name : `${hostCwd}/${name}`;
     const realProg = (() => {

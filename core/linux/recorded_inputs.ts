@@ -10,7 +10,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { readInputFile, sha256Hex as sha256 } from "../host_files.ts";
 import { type InputLog, ReplayDivergence } from "../replay/input_log.ts";
 import { InputStream, type OpenFile, type StatInfo } from "./fds.ts";
 import { MemoryFile } from "./memory_file.ts";
@@ -78,10 +78,6 @@ interface FileRecord {
   stat?: Record<string, string | number>;
 }
 
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 function encodeFileRecord(rec: FileRecord, contents: Uint8Array | null): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(rec));
   const out = new Uint8Array(4 + json.length + (contents?.length ?? 0));
@@ -146,7 +142,7 @@ export function recordedOpen(
   if (log.mode === "record") {
     const f = open();
     log.take("file", () => {
-      const data = Deno.readFileSync(host);
+      const data = readInputFile(host);
       const store = log.header.storeFiles;
       const rec: FileRecord = { path: guest, sha256: sha256(data) };
       if (store) rec.stat = statToJson(f.stat());
@@ -169,7 +165,7 @@ export function recordedOpen(
     const why = (e as Error).message.split("\n")[0];
     throw new ReplayDivergence(icount, `${guest} cannot be opened (${why}); the recording read it`);
   }
-  if (sha256(Deno.readFileSync(host)) !== rec.sha256) {
+  if (sha256(readInputFile(host)) !== rec.sha256) {
     f.close();
     throw new ReplayDivergence(icount, `${guest} differs from the file the recording read`);
   }

@@ -7,9 +7,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { EmuError } from "../errors.ts";
-import { readInputFile } from "../host_files.ts";
+import { readInputFile, sha256Hex } from "../host_files.ts";
 import { type InputLog, openInputLog, type RecordReplayOptions } from "../replay/input_log.ts";
 import { VERSION } from "../version.ts";
 import type { CreateMachineOptions } from "./create.ts";
@@ -19,7 +18,7 @@ import { SystemDriver } from "./system.ts";
 function fileHash(path: string | undefined): string {
   if (path === undefined || path === "none") return "";
   try {
-    return `sha256:${createHash("sha256").update(readInputFile(path)).digest("hex")}`;
+    return `sha256:${sha256Hex(readInputFile(path))}`;
   } catch (e) {
     throw new EmuError(`${path}: cannot read (${(e as Error).message.split("\n")[0]})`);
   }
