@@ -69,21 +69,23 @@ export function embeddedFile(path: string): Uint8Array | undefined {
 
 /**
  * Reads the input file `path` (embedded or on the host); host errors are
- * Deno's (NotFound, PermissionDenied...).
+ * Deno's (NotFound, PermissionDenied...). Scripts read their own input
+ * files with it, so that an experiment bundle serves them too.
  *
  * @example
- * ```ts ignore
- * const elf = parseElf(readInputFile(program), program);
+ * ```ts
+ * import { readInputFile } from "./mod.ts";
+ * console.log(readInputFile("deno.json").length > 0); // true
  * ```
  */
 export function readInputFile(path: string): Uint8Array {
-  return embeddedFile(path) ?? Deno.readFileSync(path);
+  return embeddedFile(path) ?? Deno.readFileSync(absolute(path));
 }
 
 /** Deno.statSync of `path`, or the stat of an embedded file (a read-only regular file). */
 export function statInputFile(path: string): Deno.FileInfo {
   const data = embeddedFile(path);
-  if (!data) return Deno.statSync(path);
+  if (!data) return Deno.statSync(absolute(path));
   return {
     isFile: true,
     isDirectory: false,
@@ -111,7 +113,7 @@ export function statInputFile(path: string): Deno.FileInfo {
 
 /** Deno.realPathSync of `path`; an embedded file is its own real path. */
 export function realInputPath(path: string): string {
-  return embeddedFile(path) ? absolute(path) : Deno.realPathSync(path);
+  return embeddedFile(path) ? absolute(path) : Deno.realPathSync(absolute(path));
 }
 
 /**
