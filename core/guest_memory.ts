@@ -39,8 +39,12 @@ export interface Page {
   perms: number;
   /** the device, for MMIO pages */
   mmio?: MmioHandler;
-  /** guest address of the MMIO region's start */
-  mmioBase?: bigint;
+  /**
+   * Offset of this page's first byte inside its MMIO region. It is relative
+   * to the page, not to a guest address, so a device mapped at any virtual
+   * address sees the offsets of its physical registers.
+   */
+  mmioPageOffset?: bigint;
   /** translated code was made from this page */
   hasCode: boolean;
 }
@@ -184,7 +188,7 @@ export class GuestMemory {
         frame: -1,
         perms: Perm.R | Perm.W,
         mmio: handler,
-        mmioBase: addr,
+        mmioPageOffset: (BigInt(pn) << 12n) - addr,
         hasCode: false,
       });
       this.#relaid(pn);
@@ -274,7 +278,7 @@ export class GuestMemory {
     if (off + size > PAGE_SIZE) return this.#loadSplit(addr, size, signed, access);
     const p = this.page(addr, access);
     if (p.mmio) {
-      const v = p.mmio.read(BigInt.asUintN(64, addr) - p.mmioBase!, size);
+      const v = p.mmio.read(p.mmioPageOffset! + BigInt(off), size);
       return extend(v, size, signed);
     }
     const dv = this.host.dv, h = p.frame + off;
@@ -312,7 +316,7 @@ export class GuestMemory {
     }
     const p = this.page(addr, "write");
     if (p.mmio) {
-      p.mmio.write(BigInt.asUintN(64, addr) - p.mmioBase!, size, BigInt.asUintN(size * 8, value));
+      p.mmio.write(p.mmioPageOffset! + BigInt(off), size, BigInt.asUintN(size * 8, value));
       return;
     }
     if (p.hasCode) this.codeWritten(pageNumber(addr));

@@ -20,8 +20,8 @@ export interface SavedPage {
   perms: number;
   /** the device, for MMIO pages */
   mmio?: MmioHandler;
-  /** guest address of the MMIO region's start */
-  mmioBase?: bigint;
+  /** offset of the page inside its MMIO region */
+  mmioPageOffset?: bigint;
 }
 
 /** An address space at one moment. */
@@ -56,7 +56,12 @@ export function capturePageTable(mem: GuestMemory): PageTableSnapshot {
   const pages = new Map<number, SavedPage>();
   const pageOfFrame = new Map<number, number>();
   for (const [pn, p] of mem.pages) {
-    pages.set(pn, { frame: p.frame, perms: p.perms, mmio: p.mmio, mmioBase: p.mmioBase });
+    pages.set(pn, {
+      frame: p.frame,
+      perms: p.perms,
+      mmio: p.mmio,
+      mmioPageOffset: p.mmioPageOffset,
+    });
     if (p.frame >= 0) pageOfFrame.set(p.frame, pn);
   }
   const base = mem.host.dirty.base as PageTableSnapshot | null;

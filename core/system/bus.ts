@@ -202,7 +202,7 @@ export class PhysicalBus implements DmaView {
         frame: -1,
         perms: Perm.R | Perm.W,
         mmio: whole ? first.handler : pageHandler(inside as MmioRegion[], base),
-        mmioBase: whole ? first.base : base,
+        mmioPageOffset: whole ? base - first.base : 0n,
         hasCode: false,
       };
     }

@@ -45,6 +45,13 @@ export interface CsrDef {
   read(cpu: CpuCore, xlen: 32 | 64, insnIndex: number): bigint;
   /** writes it; absent for read-only CSRs */
   write?(cpu: CpuCore, value: bigint, xlen: 32 | 64): void;
+  /**
+   * The value csrrs/csrrc combine with their source, when it differs from
+   * what they read: mip's SEIP as read includes the external interrupt line,
+   * but only the software-writable bit takes part in the read-modify-write
+   * (privileged spec, mip).
+   */
+  readForModify?(cpu: CpuCore, xlen: 32 | 64): bigint;
   /** the TB must end after a write (it changes how later code translates) */
   endsTb?: boolean;
   /** an FP CSR: illegal while mstatus.FS is Off */
@@ -188,7 +195,8 @@ export function csrLegal(num: number, priv: number, writes: boolean, xlen: 32 | 
 }
 
 /**
- * The CSR helpers for an XLEN: `csr_read(num, insnIndex, bits)` and
+ * The CSR helpers for an XLEN: `csr_read(num, insnIndex, bits, modify)`
+ * (`modify` 1: the value a csrrs/csrrc modifies) and
  * `csr_write(num, value, bits)` (`bits`: the instruction, for the
  * illegal-instruction trap of a refused access). They may trap and touch
  * state the TB flags depend on, so backends sync around them.
@@ -203,8 +211,12 @@ export function csrHelpers(xlen: 32 | 64): HelperDef[] {
   return [
     {
       name: "csr_read",
-      fn: (cpu: CpuCore, num: bigint, insnIndex: bigint, bits: bigint) =>
-        guarded(bits, () => table.get(Number(num))!.read(cpu, xlen, Number(insnIndex))),
+      fn: (cpu: CpuCore, num: bigint, insnIndex: bigint, bits: bigint, modify: bigint) =>
+        guarded(bits, () => {
+          const def = table.get(Number(num))!;
+          if (modify && def.readForModify) return def.readForModify(cpu, xlen);
+          return def.read(cpu, xlen, Number(insnIndex));
+        }),
       hasResult: true,
       flags: { readsState: true, writesState: true, mayTrap: true },
     },

@@ -22,6 +22,8 @@ export interface HartCsr {
   priv: number;
   read(h: RiscvHart, xlen: 32 | 64): bigint;
   write?(h: RiscvHart, value: bigint, xlen: 32 | 64): void;
+  /** what csrrs/csrrc modify, when it differs from what they read (see {@linkcode CsrDef}) */
+  readForModify?(h: RiscvHart, xlen: 32 | 64): bigint;
   /** end the TB after a write (it may enable an interrupt or change translation) */
   endsTb?: boolean;
   /** RV32 only (the high halves) */
@@ -43,7 +45,7 @@ export function defineHartCsr(c: HartCsr): void {
     if (!h || (c.rv32Only && h.xlen !== 32)) throw new CsrIllegal();
     return h;
   };
-  const write = c.write;
+  const write = c.write, readForModify = c.readForModify;
   defineCsr({
     num: c.num,
     name: c.name,
@@ -51,6 +53,9 @@ export function defineHartCsr(c: HartCsr): void {
     endsTb: c.endsTb,
     read: (cpu, xlen) => BigInt.asIntN(xlen, c.read(hart(cpu), xlen)),
     write: write ? (cpu, v, xlen) => write(hart(cpu), BigInt.asIntN(xlen, v), xlen) : undefined,
+    readForModify: readForModify
+      ? (cpu, xlen) => BigInt.asIntN(xlen, readForModify(hart(cpu), xlen))
+      : undefined,
   });
 }
 
@@ -157,6 +162,8 @@ defineHartCsr({
   name: "mip",
   priv: Priv.M,
   read: (h) => BigInt(h.mipValue),
+  // The external SEIP line is seen by reads but never latched by csrrs/csrrc.
+  readForModify: (h) => BigInt(h.mip),
   write: (h, v) => {
     h.mip = (h.mip & ~S_INTERRUPTS) | (Number(v & 0xfffn) & S_INTERRUPTS);
     h.interruptsChanged();

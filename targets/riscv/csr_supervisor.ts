@@ -43,6 +43,7 @@ defineHartCsr({
   name: "sip",
   priv: Priv.S,
   read: (h) => BigInt(h.mipValue & h.mideleg),
+  readForModify: (h) => BigInt(h.mip & h.mideleg),
   write: (h, v) => {
     const writable = h.mideleg & 0x2; // only SSIP, when delegated
     h.mip = (h.mip & ~writable) | (Number(v & 0xfffn) & writable);

@@ -34,15 +34,18 @@ function csrOp(kind: CsrKind, immediate: boolean): TransFn {
     const num = imm(ctx, a.csr);
     let old: Temp = -1;
     const bits = imm(ctx, ctx.bits >>> 0);
-    if (reads) old = callHelper(ctx, "csr_read", [num, imm(ctx, ctx.insnIndex), bits]);
+    const read = (modify: number) =>
+      callHelper(ctx, "csr_read", [num, imm(ctx, ctx.insnIndex), bits, imm(ctx, modify)]);
+    if (reads) old = read(0);
     if (writes) {
       let value = src;
       if (kind !== "rw") {
+        const base = csrDef(a.csr)?.readForModify ? read(1) : old;
         value = ir.temp();
-        if (kind === "rs") ir.binop(Op.OR, value, old, src);
+        if (kind === "rs") ir.binop(Op.OR, value, base, src);
         else {
           ir.binop(Op.XOR, value, src, imm(ctx, -1));
-          ir.binop(Op.AND, value, value, old);
+          ir.binop(Op.AND, value, value, base);
         }
       }
       ir.call(-1, ctx.helpers.index("csr_write"), [num, value, bits]);

@@ -1,8 +1,11 @@
-/* CLINT timer and software interrupts, wfi idling, vectored mtvec, STIP/SSIP for S. */
+/* CLINT timer and software interrupts, wfi idling, vectored mtvec, STIP/SSIP for S,
+ * the PLIC's SEIP line in mip. */
 #include "rt.h"
 #define MSIP ((volatile unsigned int *)0x2000000)
 #define MTIMECMP ((volatile unsigned long long *)0x2004000)
 #define MTIME ((volatile unsigned long long *)0x200bff8)
+#define PLIC ((volatile unsigned int *)0xc000000)
+#define UART_IER (*(volatile unsigned char *)0x10000001)
 
 static volatile int timer_hits, soft_hits, s_hits;
 static long on_m_irq(ulong *frame, ulong cause) {
@@ -70,6 +73,18 @@ int main(void) {
   /* time CSR and mtime agree (10 MHz) */
   ulong a = csr_read(time); unsigned long long b = *MTIME;
   put("time<=mtime", a <= b);
+  /* SEIP: reads of mip see the PLIC's line, but csrs/csrc never latch it. */
+  UART_IER = 2;                      /* THR empty: the UART's line goes up */
+  PLIC[10] = 1;                      /* priority of source 10 (UART) */
+  PLIC[0x2080 / 4] = 1 << 10;        /* enabled for context 1: hart 0, S-mode */
+  PLIC[0x201000 / 4] = 0;            /* its threshold */
+  put("mip.SEIP from the line", (csr_read(mip) >> 9) & 1);
+  csr_clear(mip, 1 << 1);            /* a read-modify-write while the line is up */
+  unsigned claim = PLIC[0x201004 / 4];
+  UART_IER = 0;
+  PLIC[0x201004 / 4] = claim;
+  put("claimed", claim);
+  put("mip.SEIP after complete", (csr_read(mip) >> 9) & 1);
   puts_("done\n");
   return 0;
 }

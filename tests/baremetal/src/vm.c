@@ -91,6 +91,14 @@ static void s_tests(void) {
 #if __riscv_xlen == 64
   (void)*(volatile ulong *)(1UL << 62); report("non-canonical");
 #endif
+  /* The UART seen at another virtual address: registers go by physical offset. */
+  *test_pte = PTE(0x10000000UL, V | Rb | W | A | D);
+  __asm__ volatile("sfence.vma");
+  volatile unsigned char *alias = (volatile unsigned char *)TEST_VA;
+  put("uart lsr via alias", alias[5] & 0x60);
+  alias[0] = 'O'; alias[0] = 'K'; alias[0] = '\n';
+  *test_pte = PTE(page(7), V | Rb | W | A | D);
+  __asm__ volatile("sfence.vma");
   back();
 }
 
