@@ -4,8 +4,8 @@
  * built-in target and plugin, the plugins named with `--plugin`, the
  * embedded files and a manifest), so that `deno run -A exp.js` in an empty
  * directory prints what `deno run -A script.ts` printed. Bundled with
- * `npm:esbuild-wasm` (imported here only, so nothing else downloads it);
- * Denemu's own npm dependency comes from Deno's npm cache.
+ * `npm:esbuild-wasm` in a subprocess (`bundle_build.ts`), so that nothing
+ * else downloads it.
  *
  * The manifest lists the files the script names in string literals that
  * exist when bundling: embedded ones (`--embed`) are served from the bundle
@@ -21,10 +21,10 @@ import { builtinPlugins } from "../core/plugin.ts";
 import type { BundledFile, BundleManifest } from "../core/bundle.ts";
 import { VERSION } from "../core/version.ts";
 import { readOption } from "./options.ts";
+import type { BuildRequest } from "./bundle_build.ts";
 
-/** The esbuild that bundles (the one version the project pins). */
-const ESBUILD = "npm:esbuild-wasm@0.28.2";
 const ROOT = new URL("../", import.meta.url);
+const BUILD_STEP = new URL("bundle_build.ts", import.meta.url).pathname;
 
 /** `emu bundle -h` text. */
 export const BUNDLE_HELP =
@@ -141,39 +141,22 @@ function entrySource(
   return lines.join("\n");
 }
 
-/** esbuild's resolver for `npm:name@version`: the package in Deno's npm cache. */
-async function npmCacheResolver() {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
-  const cache = JSON.parse(new TextDecoder().decode(out.stdout)).npmCache as string;
-  return {
-    name: "deno-npm",
-    setup(build: EsbuildPluginBuild) {
-      build.onResolve({ filter: /^npm:/ }, (args) => {
-        const m = /^npm:((?:@[^/]+\/)?[^@/]+)@([^/]+)(\/.*)?$/.exec(args.path);
-        if (!m) throw new EmuError(`bundle: cannot read the specifier ${args.path}`);
-        const dir = `${cache}/registry.npmjs.org/${m[1]}/${m[2]}`;
-        const pkg = JSON.parse(new TextDecoder().decode(readInput(`${dir}/package.json`, "npm")));
-        const main = m[3]
-          ? `.${m[3]}`
-          : pkg.exports?.import ?? pkg.module ?? pkg.main ?? "index.js";
-        return { path: `${dir}/${main}` };
-      });
-    },
-  };
-}
-
-/** The parts of esbuild's plugin API used here. */
-interface EsbuildPluginBuild {
-  onResolve(
-    opts: { filter: RegExp },
-    cb: (args: { path: string }) => { path: string },
-  ): void;
-}
-
-/** The parts of esbuild's API used here. */
-interface Esbuild {
-  build(opts: Record<string, unknown>): Promise<{ outputFiles: { contents: Uint8Array }[] }>;
-  stop?(): void | Promise<void>;
+/** Runs the esbuild step (`bundle_build.ts`) in a subprocess that writes no lock file. */
+async function esbuild(req: BuildRequest): Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", "--no-config", "-A", "--quiet", BUILD_STEP],
+    stdin: "piped",
+    stdout: "inherit",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(JSON.stringify(req)));
+  await w.close();
+  const o = await child.output();
+  if (!o.success) {
+    const why = new TextDecoder().decode(o.stderr).trim().split("\n")[0];
+    throw new EmuError(`bundle: ${why}`);
+  }
 }
 
 /**
@@ -215,36 +198,12 @@ export async function bundleCommand(argv: string[]): Promise<number> {
     seeds: [...new TextDecoder().decode(source).matchAll(/\bseed:\s*(\d+)n?\b/g)].map((m) => m[1]),
     plugins: [...plugins.keys()],
   };
-  const spec = ESBUILD; // not a literal import: only this command loads esbuild
-  const esbuild = (await import(spec)) as Esbuild;
-  try {
-    const result = await esbuild.build({
-      stdin: {
-        contents: entrySource(manifest, Deno.realPathSync(a.script), embedded, plugins),
-        resolveDir: Deno.cwd(),
-        loader: "ts",
-        sourcefile: "bundle-entry.ts",
-      },
-      bundle: true,
-      write: false,
-      format: "esm",
-      platform: "neutral",
-      target: "esnext",
-      define: { "import.meta.main": "false" },
-      external: ["node:*"], // Deno provides them
-      plugins: [await npmCacheResolver()],
-      logLevel: "silent",
-      banner: {
-        js: `// Denemu ${VERSION} experiment bundle: deno run -A ${a.output.split("/").pop()}`,
-      },
-    });
-    Deno.writeFileSync(a.output, result.outputFiles[0].contents);
-  } catch (e) {
-    const first = (e as { errors?: { text: string }[] }).errors?.[0]?.text;
-    throw new EmuError(`bundle: ${first ?? (e as Error).message.split("\n")[0]}`);
-  } finally {
-    await esbuild.stop?.();
-  }
+  await esbuild({
+    entry: entrySource(manifest, Deno.realPathSync(a.script), embedded, plugins),
+    resolveDir: Deno.cwd(),
+    output: a.output,
+    banner: `// Denemu ${VERSION} experiment bundle: deno run -A ${a.output.split("/").pop()}`,
+  });
   const size = Deno.statSync(a.output).size;
   console.error(
     `${a.output}: ${(size / 1024).toFixed(0)} KiB, ${files.length} input file(s) ` +
