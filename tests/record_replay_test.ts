@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { createMachine, EmuError, type RunEvent } from "../mod.ts";
 import { parseIcount } from "../cli/options.ts";
 import { FW_JUMP, UBOOT } from "../scripts/record_uboot_qemu.ts";
-import type { RecordReplayOptions } from "../core/replay/input_log.ts";
+import { RecordLog, type RecordReplayOptions, ReplayLog } from "../core/replay/input_log.ts";
 
 const WORLD = new URL("./guests/bin/world.dynamic.O2", import.meta.url).pathname;
 const WORLD_STATIC = new URL("./guests/bin/world.static.O2", import.meta.url).pathname;
@@ -222,4 +222,44 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("input log: after a rewind (re-execution from a snapshot) inputs are taken again as logged", () => {
+  const dir = tempDir();
+  try {
+    const file = `${dir}/unit.rr`;
+    let icount = 0, reads = 0;
+    const at = { instructions: () => icount, monotonicNs: () => BigInt(icount) };
+    const live = () => new Uint8Array([++reads]);
+    const rec = RecordLog.create(file, {
+      denemu: "t",
+      identity: {},
+      commandLine: [],
+      storeFiles: false,
+    });
+    rec.attach(at);
+    icount = 10;
+    assert.deepEqual(rec.take("stdin", live), new Uint8Array([1]));
+    icount = 20;
+    assert.deepEqual(rec.take("stdin", live), new Uint8Array([2]));
+    rec.rewind(15); // back before the second read: it comes from the log, not the world
+    assert.deepEqual(rec.take("stdin", live), new Uint8Array([2]));
+    icount = 30;
+    assert.deepEqual(rec.take("stdin", live), new Uint8Array([3]));
+    assert.equal(reads, 3);
+    rec.end(0);
+    rec.close();
+    const rep = ReplayLog.open(file, "t", {});
+    rep.attach(at);
+    icount = 10;
+    assert.deepEqual(rep.take("stdin"), new Uint8Array([1]));
+    assert.throws(
+      () => rep.take("stdin"),
+      /^ReplayDivergence: replay diverged at instruction 10: the guest read stdin, the log has its next stdin input at instruction 20$/,
+    );
+    rep.rewind(0);
+    assert.deepEqual(rep.take("stdin"), new Uint8Array([1]));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -105,6 +105,13 @@ export interface InputLog {
   take(kind: InputKind, live: () => Uint8Array): Uint8Array;
   /** Replay: the next input of `kind` not yet taken (to schedule pushed inputs). */
   upcoming(kind: InputKind): InputEntry | undefined;
+  /**
+   * The guest went back to instruction `icount` (a snapshot restored to
+   * re-execute, as a reverse debugger does): inputs from there on are taken
+   * again as they were logged, also while recording (which reads the world
+   * again only past what it has logged).
+   */
+  rewind(icount: number): void;
   /** The guest is over with `status`: record appends it, replay checks it and that nothing is left. */
   end(status: number): void;
   /**
@@ -132,6 +139,58 @@ function positionOf(p: LogPosition | undefined): { icount: number; timeNs: bigin
   return { icount: p.instructions(), timeNs: p.monotonicNs() };
 }
 
+/** The logged inputs, per kind in order, and how far the guest has taken them. */
+class InputHistory {
+  readonly #entries = new Map<InputKind, InputEntry[]>(KINDS.map((k) => [k, []]));
+  readonly #taken = new Map<InputKind, number>(KINDS.map((k) => [k, 0]));
+
+  constructor(entries: InputEntry[], taken: boolean) {
+    for (const e of entries) this.#entries.get(e.kind)!.push(e);
+    if (taken) { for (const [k, q] of this.#entries) this.#taken.set(k, q.length); }
+  }
+
+  /** The next logged input of `kind` not taken yet. */
+  peek(kind: InputKind): InputEntry | undefined {
+    return this.#entries.get(kind)![this.#taken.get(kind)!];
+  }
+
+  /** Takes the next input of `kind`, which must be logged at `icount`. */
+  take(kind: InputKind, icount: number): Uint8Array {
+    const e = this.peek(kind);
+    if (!e) throw new ReplayDivergence(icount, `the guest read ${kind}, the log has no more`);
+    if (e.icount !== icount) {
+      throw new ReplayDivergence(
+        icount,
+        `the guest read ${kind}, the log has its next ${kind} input at instruction ${e.icount}`,
+      );
+    }
+    this.#taken.set(kind, this.#taken.get(kind)! + 1);
+    return e.bytes;
+  }
+
+  /** Logs a new input, taken. */
+  push(e: InputEntry): void {
+    this.#entries.get(e.kind)!.push(e);
+    this.#taken.set(e.kind, this.#entries.get(e.kind)!.length);
+  }
+
+  rewind(icount: number): void {
+    for (const [k, q] of this.#entries) {
+      const at = q.findIndex((e) => e.icount >= icount);
+      this.#taken.set(k, at < 0 ? q.length : at);
+    }
+  }
+
+  /** The first kind with inputs not taken: [kind, how many, the next]. */
+  left(): [InputKind, number, InputEntry] | undefined {
+    for (const [k, q] of this.#entries) {
+      const n = q.length - this.#taken.get(k)!;
+      if (n > 0) return [k, n, this.peek(k)!];
+    }
+    return undefined;
+  }
+}
+
 /**
  * Records inputs to a file: entries are buffered and written in chunks, and
  * at {@linkcode end} and {@linkcode close}.
@@ -150,6 +209,7 @@ export class RecordLog implements InputLog {
   #buffered = 0;
   #ended = false;
   #file: Deno.FsFile | null;
+  readonly #history = new InputHistory([], true);
 
   private constructor(readonly header: LogHeader, file: Deno.FsFile) {
     this.#file = file;
@@ -173,14 +233,20 @@ export class RecordLog implements InputLog {
   }
 
   take(kind: InputKind, live: () => Uint8Array): Uint8Array {
-    const bytes = live();
     const { icount, timeNs } = positionOf(this.#position);
+    if (this.#history.peek(kind)) return this.#history.take(kind, icount); // re-executing
+    const bytes = live();
     this.append(kind, icount, bytes, timeNs);
     return bytes;
   }
 
+  rewind(icount: number): void {
+    this.#history.rewind(icount);
+  }
+
   /** Appends one input seen at `icount` (and virtual time `timeNs`). */
   append(kind: InputKind, icount: number, bytes: Uint8Array, timeNs = 0n): void {
+    this.#history.push({ kind, icount, timeNs, bytes: bytes.slice() });
     const head = new DataView(new ArrayBuffer(ENTRY_HEAD));
     head.setUint8(0, KINDS.indexOf(kind));
     head.setUint32(1, bytes.length, true);
@@ -191,8 +257,8 @@ export class RecordLog implements InputLog {
     if (this.#buffered >= 1 << 20) this.#flush();
   }
 
-  upcoming(): undefined {
-    return undefined;
+  upcoming(kind: InputKind): InputEntry | undefined {
+    return this.#history.peek(kind);
   }
 
   end(status: number): void {
@@ -230,7 +296,7 @@ export class RecordLog implements InputLog {
  *
  * @example
  * ```ts ignore
- * const log = ReplayLog.open("run.rr", identity);
+ * const log = ReplayLog.open("run.rr", "0.3.0", identity);
  * log.attach(clock);
  * const bytes = log.next("stdin", clock.instructions());
  * ```
@@ -238,12 +304,10 @@ export class RecordLog implements InputLog {
 export class ReplayLog implements InputLog {
   readonly mode = "replay";
   #position?: LogPosition;
-  readonly #queues = new Map<InputKind, InputEntry[]>();
+  readonly #history: InputHistory;
 
   private constructor(readonly header: LogHeader, entries: InputEntry[]) {
-    for (const k of KINDS) this.#queues.set(k, []);
-    for (const e of entries) this.#queues.get(e.kind)!.push(e);
-    for (const q of this.#queues.values()) q.reverse(); // pop() takes the oldest
+    this.#history = new InputHistory(entries, false);
   }
 
   /**
@@ -286,26 +350,20 @@ export class ReplayLog implements InputLog {
 
   /** The recorded input of `kind` the guest reads now, at `icount`. */
   next(kind: InputKind, icount: number): Uint8Array {
-    const q = this.#queues.get(kind)!;
-    const e = q.at(-1);
-    if (!e) throw new ReplayDivergence(icount, `the guest read ${kind}, the log has no more`);
-    if (e.icount !== icount) {
-      throw new ReplayDivergence(
-        icount,
-        `the guest read ${kind}, the log has its next ${kind} input at instruction ${e.icount}`,
-      );
-    }
-    q.pop();
-    return e.bytes;
+    return this.#history.take(kind, icount);
   }
 
   upcoming(kind: InputKind): InputEntry | undefined {
-    return this.#queues.get(kind)!.at(-1);
+    return this.#history.peek(kind);
+  }
+
+  rewind(icount: number): void {
+    this.#history.rewind(icount);
   }
 
   end(status: number): void {
     const icount = positionOf(this.#position).icount;
-    const recorded = this.#queues.get("end")!.at(-1);
+    const recorded = this.#history.peek("end");
     if (!recorded) {
       throw new ReplayDivergence(
         icount,
@@ -325,15 +383,15 @@ export class ReplayLog implements InputLog {
         `the guest ended with status ${status}; recorded: status ${was} at instruction ${recorded.icount}`,
       );
     }
-    this.#queues.get("end")!.pop();
-    for (const [kind, q] of this.#queues) {
-      const left = q.at(-1);
-      if (left) {
-        throw new ReplayDivergence(
-          icount,
-          `the guest ended, but the log has ${q.length} more ${kind} input(s) (the next at instruction ${left.icount})`,
-        );
-      }
+    this.#history.take("end", icount);
+    const left = this.#history.left();
+    if (left) {
+      throw new ReplayDivergence(
+        icount,
+        `the guest ended, but the log has ${left[1]} more ${
+          left[0]
+        } input(s) (the next at instruction ${left[2].icount})`,
+      );
     }
   }
 
