@@ -20,12 +20,30 @@ const m = await createMachine({
   args: ["data.txt"],
   stdin: notes + "\\n",
   seed: 7,
-  plugins: ["insn"],
+  plugins: ["insn", "./count_syscalls.ts"],
   pluginOutput: (text) => console.log("plugin:", text.trim()),
 });
 console.log("status", await m.runToExit(), "icount", m.icount);
 console.log(m.stdout);
 await m.close();
+`;
+
+/** A tool plugin of the experiment's own, loaded by path (bundled with --plugin). */
+const TOOL = `import { PLUGIN_API_VERSION, type ToolPlugin } from "${
+  new URL("../plugin.ts", import.meta.url).pathname
+}";
+let n = 0;
+const tool: ToolPlugin = {
+  kind: "tool",
+  name: "count_syscalls",
+  apiVersion: { min: PLUGIN_API_VERSION, cur: PLUGIN_API_VERSION },
+  description: "counts syscalls",
+  install(ctx) {
+    ctx.hooks.on("syscall", () => n++);
+    ctx.onExit(() => ctx.out(\`syscalls: \${n}\n\`));
+  },
+};
+export default tool;
 `;
 
 async function deno(args: string[], cwd: string) {
@@ -43,13 +61,15 @@ Deno.test("a bundle copied alone to an empty directory prints what the script pr
     Deno.writeTextFileSync(`${here}/data.txt`, "the data the guest reads\n");
     Deno.writeTextFileSync(`${here}/notes.txt`, "a note the script reads\n");
     Deno.writeTextFileSync(`${here}/exp.ts`, SCRIPT);
+    Deno.writeTextFileSync(`${here}/count_syscalls.ts`, TOOL);
     const direct = await deno(["run", "-A", "exp.ts"], here);
     assert.equal(direct.code, 0, direct.stderr);
     assert.match(
       direct.stdout,
-      /plugin: cpu 0 insns: \d+\ntotal insns: \d+\nstatus 1 icount \d+\nstdin 1: a note/,
+      /plugin: cpu 0 insns: \d+\ntotal insns: \d+\nplugin: syscalls: \d+\nstatus 1 icount \d+\nstdin 1: a note/,
     );
     const args = ["bundle", "exp.ts", "-o", "exp.js", "--embed", "world", "--embed", "data.txt"];
+    args.push("--plugin", "./count_syscalls.ts");
     const built = await deno(["run", "-A", MOD, ...args], here);
     assert.equal(built.code, 0, built.stderr);
     Deno.copyFileSync(`${here}/exp.js`, `${there}/exp.js`);
