@@ -246,14 +246,15 @@ export class RecordLog implements InputLog {
 
   /** Appends one input seen at `icount` (and virtual time `timeNs`). */
   append(kind: InputKind, icount: number, bytes: Uint8Array, timeNs = 0n): void {
-    this.#history.push({ kind, icount, timeNs, bytes: bytes.slice() });
+    const copy = bytes.slice(); // the caller may reuse its buffer
+    this.#history.push({ kind, icount, timeNs, bytes: copy });
     const head = new DataView(new ArrayBuffer(ENTRY_HEAD));
     head.setUint8(0, KINDS.indexOf(kind));
     head.setUint32(1, bytes.length, true);
     head.setBigUint64(5, BigInt(icount), true);
     head.setBigUint64(13, timeNs, true);
     this.#push(new Uint8Array(head.buffer));
-    this.#push(bytes.slice());
+    this.#push(copy);
     if (this.#buffered >= 1 << 20) this.#flush();
   }
 
