@@ -59,6 +59,8 @@ export { Vcpu } from "./core/hooks/vcpu.ts";
 export { Cond } from "./core/ir.ts";
 export { type Trap, TrapKind } from "./core/trap.ts";
 export { ExpectTimeout, SerialConsole } from "./core/system/console.ts";
+export { readInputFile } from "./core/host_files.ts";
+export type { RecordReplayOptions } from "./core/replay/input_log.ts";
 export type { ExpectOptions, SerialBackend } from "./core/system/console.ts";
 
 // No top-level await: plugins import this module, so it must finish evaluating first.

@@ -12,10 +12,11 @@ import { fuzzCommand } from "./fuzz.ts";
 import { cminCommand, tminCommand } from "./fuzz_tools.ts";
 import { covCommand } from "./cov.ts";
 import { imgCommand } from "./img/main.ts";
-import config from "../deno.json" with { type: "json" };
+import { bundleCommand } from "./bundle.ts";
+import { VERSION } from "../core/version.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
-export const VERSION: string = config.version;
+export { VERSION };
 
 /** One `emu` command. */
 export interface Command {
@@ -31,7 +32,7 @@ export interface Command {
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "cov", "img" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "cov", "img", "bundle" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
@@ -42,6 +43,7 @@ export const COMMANDS: Record<string, Command> = {
   cmin: { summary: "minimise a corpus (like afl-cmin)", run: cminCommand },
   cov: { summary: "source coverage of a corpus (lcov .info and HTML)", run: covCommand },
   img: { summary: "create, inspect and convert disk images (like qemu-img)", run: imgCommand },
+  bundle: { summary: "write an experiment as one JavaScript file", run: bundleCommand },
 };
 
 /** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */

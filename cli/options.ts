@@ -7,6 +7,7 @@
  */
 
 import { EmuError } from "../core/errors.ts";
+import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 
 /** One option read from the command line. */
 export interface ReadOption {
@@ -59,3 +60,63 @@ export function helpList(title: string, items: Record<string, string>): string {
   const width = Math.max(...Object.keys(items).map((k) => k.length)) + 1;
   return [title, ...Object.entries(items).map(([k, v]) => `${k.padEnd(width)} ${v}`)].join("\n");
 }
+
+/** What `-icount` says: the time per instruction and record/replay. */
+export interface IcountOption {
+  /** `shift=N`: 2^N ns of virtual time per instruction */
+  shift?: number;
+  /** `rr=record|replay,rrfile=FILE[,rrfiles=hash|store]` */
+  rr?: RecordReplayOptions;
+}
+
+/**
+ * Parses an `-icount` value in QEMU's syntax:
+ * `[shift=]N,rr=record|replay,rrfile=FILE`, plus Denemu's
+ * `rrfiles=store` (keep the contents of the host files the guest reads in
+ * the log, not just their hashes). `shift` only where `allowShift`.
+ *
+ * @example
+ * ```ts
+ * import { parseIcount } from "./options.ts";
+ * console.log(parseIcount("shift=4,rr=record,rrfile=run.rr", true));
+ * // { shift: 4, rr: { mode: "record", file: "run.rr", storeFiles: false } }
+ * ```
+ */
+export function parseIcount(value: string, allowShift: boolean): IcountOption {
+  const out: IcountOption = {};
+  const fields = new Map<string, string>();
+  for (const part of value.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 && /^\d+$/.test(part)) fields.set("shift", part);
+    else if (eq > 0) fields.set(part.slice(0, eq), part.slice(eq + 1));
+    else throw new EmuError(`-icount ${value}: cannot read "${part}"`, ICOUNT_HINT);
+  }
+  for (const [key, v] of fields) {
+    if (key === "shift") {
+      if (!allowShift) {
+        throw new EmuError(`-icount shift: user mode runs at 1 ns per instruction`, ICOUNT_HINT);
+      }
+      if (!/^\d+$/.test(v) || Number(v) > 10) {
+        throw new EmuError(`-icount ${value}: expected shift=N with N from 0 to 10`);
+      }
+      out.shift = Number(v);
+    } else if (!["rr", "rrfile", "rrfiles"].includes(key)) {
+      throw new EmuError(`-icount ${value}: unknown option ${key}`, ICOUNT_HINT);
+    }
+  }
+  const rr = fields.get("rr"), file = fields.get("rrfile"), files = fields.get("rrfiles");
+  if (rr !== undefined && rr !== "record" && rr !== "replay") {
+    throw new EmuError(`-icount rr=${rr}: expected rr=record or rr=replay`, ICOUNT_HINT);
+  }
+  if (files !== undefined && files !== "hash" && files !== "store") {
+    throw new EmuError(`-icount rrfiles=${files}: expected hash or store`, ICOUNT_HINT);
+  }
+  if ((rr === undefined) !== (file === undefined) || (files !== undefined && rr === undefined)) {
+    throw new EmuError(`-icount ${value}: rr= and rrfile= go together`, ICOUNT_HINT);
+  }
+  if (rr) out.rr = { mode: rr, file: file!, storeFiles: files === "store" };
+  return out;
+}
+
+const ICOUNT_HINT = "e.g. -icount rr=record,rrfile=run.rr[,rrfiles=store]" +
+  " (system mode also shift=N)";

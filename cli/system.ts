@@ -9,7 +9,8 @@
 
 import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { helpList, readOption } from "./options.ts";
+import { helpList, parseIcount, readOption } from "./options.ts";
+import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
 import { Monitor } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
@@ -41,6 +42,9 @@ Options:
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
   -icount shift=N        2^N ns of virtual time per instruction (default 3)
+  -icount rr=record|replay,rrfile=FILE[,rrfiles=store]
+                         record the run's inputs (serial input, host time) to FILE, or
+                         replay them from it; may be combined with shift=N
   -plugin tool[,arg=val] load a tool plugin (repeatable), as with emu user
   -nographic             no display: serial on stdio (always the case here)
   -serial stdio          serial port 0 on stdio (the only choice)
@@ -79,6 +83,8 @@ export interface SystemArgs {
   seed: bigint;
   /** `-icount shift=N`: 2^N ns of virtual time per instruction */
   icountShift?: number;
+  /** `-icount rr=record|replay,rrfile=FILE`: record/replay */
+  rr?: RecordReplayOptions;
   /** `-plugin` specs, in order */
   plugins: string[];
   /** `-s` / `-gdb tcp::PORT`: the gdb stub's port */
@@ -202,11 +208,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         r.plugins.push(value!);
         break;
       case "icount": {
-        const m = /^(?:shift=)?(\d+)$/.exec(value!);
-        if (!m || Number(m[1]) > 10) {
-          throw new EmuError(`-icount ${value}: expected shift=N with N from 0 to 10`);
-        }
-        r.icountShift = Number(m[1]);
+        const icount = parseIcount(value!, true);
+        r.icountShift = icount.shift ?? r.icountShift;
+        if (icount.rr) r.rr = { ...icount.rr, commandLine: ["system", ...argv] };
         break;
       }
       case "d":
@@ -379,6 +383,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
     plugins: a.plugins,
     pluginOutput: (text) => log(text.replace(/\n$/, "")),
     loadvm: a.loadvm,
+    rr: a.rr,
   });
   try {
     const dumped = (machineDriver(m) as SystemDriver).sys.machine.dumpedDtb;

@@ -6,7 +6,8 @@
 
 import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { helpList, readOption } from "./options.ts";
+import { helpList, parseIcount, readOption } from "./options.ts";
+import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { parseSize } from "../core/system/options.ts";
 import {
   builtinPlugins,
@@ -55,6 +56,10 @@ Options:
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
+  -icount rr=record|replay,rrfile=FILE[,rrfiles=store]
+                     record every input from the outside world (stdin, host time, the files
+                     the guest reads: their hashes, or with rrfiles=store their contents) to
+                     FILE, or replay a recorded run from it, bit for bit
   -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
   --root DIR         make DIR the guest's root directory; no path leaves it
   -0 argv0           argv[0] for the program (default: the program path)
@@ -97,6 +102,8 @@ export interface UserArgs {
   gdbPort?: number;
   /** `-loadvm FILE`: continue from a snapshot file of the same program */
   loadvm?: string;
+  /** `-icount rr=record|replay,rrfile=FILE`: record/replay */
+  rr?: RecordReplayOptions;
 }
 
 const WITH_VALUE = new Set([
@@ -115,6 +122,7 @@ const WITH_VALUE = new Set([
   "plugin",
   "g",
   "loadvm",
+  "icount",
 ]);
 
 /**
@@ -206,6 +214,11 @@ export function parseUserArgs(argv: string[]): UserArgs {
       case "loadvm":
         r.loadvm = value;
         break;
+      case "icount": {
+        const { rr } = parseIcount(value!, false);
+        if (rr) r.rr = { ...rr, commandLine: ["user", ...argv] };
+        break;
+      }
       case "seed":
         if (!/^(0x[0-9a-f]+|\d+)$/i.test(value!)) {
           throw new EmuError(`-seed ${value}: not a number`);
@@ -342,6 +355,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     accel: a.accel,
     plugins: a.plugins,
     pluginOutput: writeText,
+    rr: a.rr,
   };
   if (a.sysroot !== undefined) opts.sysroot = a.sysroot;
   if (a.root) {

@@ -323,6 +323,32 @@ export function resolvePluginUrl(ref: string, folder: string, layout: "dir" | "f
   return new URL(layout === "dir" ? `${folder}/${ref}/mod.ts` : `${folder}/${ref}.ts`, ROOT);
 }
 
+/** Plugin modules compiled into an experiment bundle, by project path or by reference. */
+const bundledPlugins = new Map<string, unknown>();
+
+/**
+ * Registers plugin modules that an experiment bundle (`emu bundle`) holds,
+ * each under the path of a built-in plugin relative to the project root
+ * (`targets/riscv/mod.ts`, `plugins/devices/ns16550a.ts`) or under the
+ * reference a script passes for its own plugin (`./my_tool.ts`). Loading a
+ * plugin takes a registered module before importing one.
+ *
+ * @example
+ * ```ts ignore
+ * import * as riscv from "../targets/riscv/mod.ts";
+ * registerBundledPlugins({ "targets/riscv/mod.ts": riscv });
+ * ```
+ */
+export function registerBundledPlugins(modules: Record<string, unknown>): void {
+  for (const [key, mod] of Object.entries(modules)) bundledPlugins.set(key, mod);
+}
+
+function bundledPlugin(url: URL, ref: string): unknown {
+  if (!bundledPlugins.size) return undefined;
+  const inRoot = url.href.startsWith(ROOT.href) ? url.href.slice(ROOT.href.length) : undefined;
+  return (inRoot !== undefined && bundledPlugins.get(inRoot)) || bundledPlugins.get(ref);
+}
+
 async function importPlugin<T extends { kind: string; name: string; apiVersion: PluginApiRange }>(
   url: URL,
   kind: string,
@@ -331,7 +357,7 @@ async function importPlugin<T extends { kind: string; name: string; apiVersion: 
 ): Promise<T> {
   let mod: { default?: T };
   try {
-    mod = await import(url.href);
+    mod = (bundledPlugin(url, ref) as { default?: T } | undefined) ?? await import(url.href);
   } catch (e) {
     throw new EmuError(
       `cannot load ${kind} plugin ${ref}: ${(e as Error).message.split("\n")[0]}`,

@@ -1,7 +1,8 @@
 /**
  * `deno task bench`: guest MIPS of both backends beside qemu-riscv64 and
  * Unicorn on the same binary, measured in the same run; JIT translation-time
- * share; the cost of each hook kind; snapshots and reverse steps; start-up time.
+ * share; the cost of each hook kind; snapshots and reverse steps; start-up time; the cost of
+ * recording (record/replay, `bench_rr.ts`).
  *
  * Speeds are computed from CPU time (user + system, of this process for
  * Denemu, of the child for qemu-riscv64 and Unicorn via /usr/bin/time), so
@@ -22,6 +23,7 @@ import { benchReal } from "./bench_real.ts";
 import { benchSnapshots } from "./bench_snapshot.ts";
 import { benchReverse } from "./bench_reverse.ts";
 import { benchLinux } from "./bench_linux.ts";
+import { benchRecordReplay } from "./bench_rr.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -335,6 +337,9 @@ Object.assign(results, await benchLinux(row));
 
 console.log("\nReal programs (tests/real, Debian sources; CPU s incl. start-up, best of 2)");
 await benchReal({ row, results }, flags.quick ?? false);
+
+console.log(`\nRecord/replay (compute, iterations ${HOOKED}, CPU time, best of 3)`);
+await benchRecordReplay({ row, results }, flags.quick ?? false);
 
 console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
 await benchFuzz({ row, results }, flags.quick ?? false);

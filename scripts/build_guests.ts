@@ -132,6 +132,13 @@ export const PROGRAMS: Program[] = [
   },
   { name: "stack", kind: "c", cases: one, description: "deep recursion + 4 MB stack array" },
   {
+    name: "world",
+    kind: "c",
+    // Its output depends on stdin, host time and a file: tests/record_replay_test.ts runs it.
+    cases: [],
+    description: "record/replay: prints stdin, the host time and a file's checksum",
+  },
+  {
     name: "crash",
     kind: "c",
     cases: [

@@ -7,55 +7,10 @@
  * @module
  */
 
-import { E, SysError } from "./errno.ts";
-import { O, type OpenFile, S_IF, type StatInfo } from "./fds.ts";
+import { O } from "./fds.ts";
+import { MemoryFile } from "./memory_file.ts";
 import type { LinuxProcess } from "./process.ts";
 import { readString } from "./syscall.ts";
-
-/** A read-only regular file over bytes. */
-export class MemoryFile implements OpenFile {
-  statusFlags = O.RDONLY;
-  isTty = false;
-  #pos = 0;
-  constructor(readonly data: Uint8Array, readonly guestPath: string) {}
-  read(buf: Uint8Array): number {
-    const n = this.pread(buf, this.#pos);
-    this.#pos += n;
-    return n;
-  }
-  pread(buf: Uint8Array, pos: number): number {
-    const n = Math.max(0, Math.min(buf.length, this.data.length - pos));
-    buf.set(this.data.subarray(pos, pos + n));
-    return n;
-  }
-  write(): number {
-    throw new SysError(E.EBADF);
-  }
-  seek(offset: number, whence: number): number {
-    const base = whence === 0 ? 0 : whence === 1 ? this.#pos : whence === 2 ? this.data.length : -1;
-    if (base < 0 || base + offset < 0) throw new SysError(E.EINVAL);
-    return this.#pos = base + offset;
-  }
-  stat(): StatInfo {
-    const size = BigInt(this.data.length);
-    return {
-      dev: 0n,
-      ino: 1n,
-      mode: S_IF.REG | 0o600,
-      nlink: 1,
-      uid: 0,
-      gid: 0,
-      rdev: 0n,
-      size,
-      blksize: 4096,
-      blocks: (size + 511n) / 512n,
-      atimeNs: 0n,
-      mtimeNs: 0n,
-      ctimeNs: 0n,
-    };
-  }
-  close(): void {}
-}
 
 /**
  * Serves `input()` at absolute guest path `guestPath` in process `p`: an

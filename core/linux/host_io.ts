@@ -6,6 +6,7 @@
  * @module
  */
 
+import { readInputFile, statInputFile } from "../host_files.ts";
 import { EmuError } from "../errors.ts";
 import { type OutputSink, statFromDeno, type StatInfo } from "./fds.ts";
 
@@ -37,9 +38,9 @@ export function isHostError(e: unknown): boolean {
 /** The bytes of the program file `name`, or an EmuError saying why not. */
 export function readProgram(name: string): Uint8Array {
   try {
-    const st = Deno.statSync(name);
+    const st = statInputFile(name);
     if (st.isDirectory) throw new EmuError(`${name}: is a directory`);
-    return Deno.readFileSync(name);
+    return readInputFile(name);
   } catch (e) {
     if (e instanceof EmuError) throw e;
     if (e instanceof Deno.errors.NotFound) throw new EmuError(`${name}: no such file`);

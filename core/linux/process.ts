@@ -42,6 +42,9 @@ import {
   restoreProcess,
 } from "./process_state.ts";
 import { SYSCALLS } from "./sys_table.ts";
+import { inputDirectory, realInputPath } from "../host_files.ts";
+import type { InputLog } from "../replay/input_log.ts";
+import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
 
 /** Options for {@linkcode LinuxProcess.create}. */
@@ -54,7 +57,7 @@ export interface LinuxProcessOptions {
   argv0?: string;
   /** the environment as "NAME=value" strings (default: none; the CLI's `-E` sets the same) */
   env?: string[];
-  /** host directory the guest starts in (default: Deno.cwd(); "/" under `root`) */
+  /** host directory the guest starts in (default: the current directory; "/" under `root`) */
   cwd?: string;
   /** `--root`: the guest's whole file system view */
   root?: string | null;
@@ -83,6 +86,8 @@ export interface LinuxProcessOptions {
   pid?: number;
   /** execution engine: the IR interpreter (default) or the wasm JIT */
   accel?: Accel;
+  /** record/replay: the log the outside world's inputs go through (stdin, time, files) */
+  inputLog?: InputLog;
   /** `-sched`: how guest threads take turns (default: round robin, 10,000 instructions) */
   sched?: SchedOptions;
 }
@@ -122,6 +127,8 @@ export class LinuxProcess {
    */
   outputMuted = false;
   readonly realtime: boolean;
+  /** record/replay: where stdin, host time and host files are read through (see `recorded_inputs.ts`) */
+  readonly inputLog?: InputLog;
   /** absolute guest path of the program (readlink /proc/self/exe) */
   exePath = "";
   /** address of the signal-return trampoline */
@@ -189,6 +196,8 @@ export class LinuxProcess {
     this.hooks = new Hooks(this.cpu);
     this.realtime = opts.realtime ?? false;
     this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
+    this.inputLog = parent ? parent.inputLog : opts.inputLog;
+    if (!parent) this.inputLog?.attach(this.clock);
     this.random = new SeededRandom(parent ? parent.random.next64() : opts.seed ?? 0n);
     this.fds = parent ? parent.fds.fork() : new FdTable();
     this.strace = opts.strace;
@@ -233,12 +242,12 @@ export class LinuxProcess {
     let sysroot = opts.sysroot;
     const defaultSysroot = target.linux.defaultSysroot;
     if (sysroot === undefined) sysroot = hostStat(defaultSysroot) ? defaultSysroot : null;
-    const hostCwd = opts.cwd ?? Deno.cwd();
+    const hostCwd = opts.cwd ?? inputDirectory();
     const p = new LinuxProcess(target, { ...opts, root, sysroot }, root ? "/" : hostCwd);
     const hostProg = name.startsWith("/") ? name : `${hostCwd}/${name}`;
     const realProg = (() => {
       try {
-        return Deno.realPathSync(hostProg);
+        return realInputPath(hostProg);
       } catch {
         return hostProg;
       }
@@ -256,25 +265,25 @@ export class LinuxProcess {
   }
 
   #setupStdio(opts: LinuxProcessOptions): void {
-    const inherit = opts.stdin === "inherit";
-    const stdin = inherit
-      ? new InputStream(
-        (buf) => Deno.stdin.readSync(buf) ?? 0,
-        Deno.stdin.isTerminal(),
-        hostStat("/dev/stdin"),
-      )
+    const host = [opts.stdin === "inherit", !opts.stdout, !opts.stderr];
+    const paths = ["/dev/stdin", "/dev/stdout", "/dev/stderr"];
+    const std = [Deno.stdin, Deno.stdout, Deno.stderr];
+    const live = host.map((h, fd) => ({
+      isTty: h && std[fd].isTerminal(),
+      info: h ? hostStat(paths[fd]) : undefined,
+    }));
+    const log = this.inputLog;
+    const [i, o, e] = log ? recordedStdStreams(log, live) : live;
+    let stdin = host[0]
+      ? new InputStream((buf) => Deno.stdin.readSync(buf) ?? 0, i.isTty, i.info)
       : new InputStream(opts.stdin instanceof Uint8Array ? opts.stdin : new Uint8Array());
+    if (log) stdin = recordedStdin(log, stdin, i.isTty, () => this.clock.instructions());
     this.fds.install(stdin, false);
     const unlessMuted = (sink: OutputSink): OutputSink => (b) => this.outputMuted || sink(b);
-    const out = (sink: OutputSink | undefined, fd: 1 | 2) =>
-      sink ? new OutputStream(unlessMuted(sink)) : new OutputStream(
-        unlessMuted(hostOutput(fd)),
-        (fd === 1 ? Deno.stdout : Deno.stderr).isTerminal(),
-        hostStat(fd === 1 ? "/dev/stdout" : "/dev/stderr"),
-        true,
-      );
-    this.fds.install(out(opts.stdout, 1), false);
-    this.fds.install(out(opts.stderr, 2), false);
+    const out = (sink: OutputSink | undefined, fd: 1 | 2, s: StdStreamInfo) =>
+      new OutputStream(unlessMuted(sink ?? hostOutput(fd)), s.isTty, s.info, !sink);
+    this.fds.install(out(opts.stdout, 1, o), false);
+    this.fds.install(out(opts.stderr, 2, e), false);
   }
 
   #setupLogging(): void {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readInputFile } from "../host_files.ts";
 import { EmuError } from "../errors.ts";
 import { type ElfFile, ET_DYN, parseElf } from "../elf.ts";
 import type { GuestMemory } from "../guest_memory.ts";
@@ -53,7 +54,7 @@ export function loadProgram(
     const ipath = p.paths.toHost(elf.interp);
     let ibytes: Uint8Array;
     try {
-      ibytes = Deno.readFileSync(ipath);
+      ibytes = readInputFile(ipath);
     } catch {
       throw new EmuError(
         `${name}: cannot open its interpreter ${elf.interp}`,

@@ -12,6 +12,9 @@ import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
+import { recordedOpen, recordedOpenHere } from "./recorded_inputs.ts";
+import { embeddedFile } from "../host_files.ts";
+import { MemoryFile } from "./memory_file.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -91,6 +94,21 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
   const cloexec = (flags & O.CLOEXEC) !== 0;
+  const log = p.inputLog, icount = p.clock.instructions();
+  const open = (info: Deno.FileInfo | null) =>
+    openHostFile(p, host, guest, info, flags, Number(a[3] & 0o7777n));
+  const reading = (flags & (O.ACCMODE | O.PATH | O.DIRECTORY | O.CREAT | O.TRUNC)) === O.RDONLY;
+  const embedded = embeddedFile(host);
+  if (embedded) {
+    // a file of an experiment bundle: read-only, served from memory
+    if (!reading) throw new SysError(E.EROFS);
+    return p.fds.install(new MemoryFile(embedded, guest), cloexec);
+  }
+  if (log && reading && recordedOpenHere(log, icount)) {
+    // replay: the recording read a file here; it may be served from the log
+    const f = recordedOpen(log, icount, guest, host, () => open(openTarget(p, host, flags)));
+    return p.fds.install(f, cloexec);
+  }
   const info = openTarget(p, host, flags);
   if (flags & O.PATH) {
     if (!info) throw new SysError(E.ENOENT);
@@ -106,7 +124,10 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
-  return p.fds.install(openHostFile(p, host, guest, info, flags, Number(a[3] & 0o7777n)), cloexec);
+  if (log && reading && info?.isFile) {
+    return p.fds.install(recordedOpen(log, icount, guest, host, () => open(info)), cloexec);
+  }
+  return p.fds.install(open(info), cloexec);
 }
 
 /** Opens a regular file (or device) `host` that {@linkcode openTarget} checked. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readInputFile, realInputPath } from "../host_files.ts";
 import { E, SysError } from "./errno.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
 import { MAP, PAGE } from "./mm.ts";
@@ -44,9 +45,9 @@ const PROT_EXEC = 4;
 function noteExecMapping(p: LinuxProcess, guestPath: string, at: bigint, offset: bigint): void {
   let host: string, elf: ElfFile;
   try {
-    host = Deno.realPathSync(p.paths.toHost(guestPath));
+    host = realInputPath(p.paths.toHost(guestPath));
     if (p.modules.list.some((m) => m.path === host)) return;
-    elf = parseElf(Deno.readFileSync(host), guestPath);
+    elf = parseElf(readInputFile(host), guestPath);
   } catch {
     return;
   }

@@ -10,6 +10,7 @@ import { E, SysError } from "./errno.ts";
 import { get, int, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { Blocking } from "./threads.ts";
+import { takeTime } from "../replay/input_log.ts";
 
 const BILLION = 1_000_000_000n;
 const CLOCK_REALTIME = 0, CLOCK_REALTIME_COARSE = 5, CLOCK_TAI = 11, CLOCK_REALTIME_ALARM = 8;
@@ -22,8 +23,10 @@ export function clockNs(p: LinuxProcess, clk: number): bigint {
   const real = clk === CLOCK_REALTIME || clk === CLOCK_REALTIME_COARSE || clk === CLOCK_TAI ||
     clk === CLOCK_REALTIME_ALARM;
   if (p.realtime) {
-    if (real) return BigInt(Date.now()) * 1_000_000n;
-    return BigInt(Math.round((performance.now() - hostStart) * 1e6)) + p.clock.skippedNs;
+    const host = real
+      ? () => BigInt(Date.now()) * 1_000_000n
+      : () => BigInt(Math.round((performance.now() - hostStart) * 1e6)) + p.clock.skippedNs;
+    return p.inputLog ? takeTime(p.inputLog, host) : host();
   }
   return real ? p.clock.realtimeNs() : p.clock.monotonicNs();
 }

@@ -22,6 +22,8 @@ import { SystemDriver } from "./system.ts";
 import { UserDriver } from "./user.ts";
 import { loadSnapshot } from "./snapshots.ts";
 import type { SnapshotIdentity } from "../snapshot/file.ts";
+import type { InputLog, RecordReplayOptions } from "../replay/input_log.ts";
+import { endRunLogWithGuest, openRunLog, stopWhereRecordingStopped } from "./record_replay.ts";
 
 /**
  * What both modes accept.
@@ -44,6 +46,13 @@ export interface CommonOptions {
   log?: { categories: Iterable<string>; write: (line: string) => void };
   /** start from this snapshot file (QEMU's `-loadvm`), written by {@linkcode Machine.save} */
   loadvm?: string;
+  /**
+   * Record/replay (QEMU's `-icount rr=record|replay,rrfile=FILE`): record
+   * every input from the outside world (stdin, serial input, host time, host
+   * files) into `file`, or replay a recorded run from it, bit for bit. The
+   * log is complete once the guest exits or the machine is closed.
+   */
+  rr?: RecordReplayOptions;
 }
 
 /**
@@ -167,10 +176,13 @@ export type CreateMachineOptions = UserOptions | SystemOptions;
  * ```
  */
 export async function createMachine(opts: CreateMachineOptions): Promise<Machine> {
-  const machine: Machine = new Machine(
-    "system" in opts ? await systemDriver(opts) : await userDriver(opts, () => machine),
-  );
+  const inputLog = opts.rr && openRunLog({ ...opts, rr: opts.rr });
+  const machine: Machine = new Machine(await modeDriver(opts, () => machine, inputLog));
   const driver = machineDriver(machine);
+  if (inputLog) {
+    stopWhereRecordingStopped(driver, inputLog, () => machine.stop());
+    machine.onExit(() => inputLog.close());
+  }
   const log = opts.log && new Set(opts.log.categories);
   if (log?.has("in_asm")) {
     logInAsm(driver.cpu, (pc) => machine.symbolAt(pc), (t) => opts.log!.write(t));
@@ -180,6 +192,25 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   for (const spec of opts.plugins ?? []) await installTool(machine, spec, out);
   if (opts.loadvm !== undefined) await loadSnapshot(driver.state, opts.loadvm, driver.identity);
   return machine;
+}
+
+/** The driver of `opts`'s mode, its input log (if any) told of the guest's end. */
+async function modeDriver(
+  opts: CreateMachineOptions,
+  machine: () => Machine,
+  inputLog: InputLog | undefined,
+): Promise<MachineDriver> {
+  try {
+    const driver = "system" in opts
+      ? await systemDriver(opts, inputLog)
+      : await userDriver(opts, machine, inputLog);
+    // before the Machine's own exit listener, which closes the log
+    if (inputLog) endRunLogWithGuest(driver, inputLog);
+    return driver;
+  } catch (e) {
+    inputLog?.close();
+    throw e;
+  }
 }
 
 function sink(
@@ -192,8 +223,12 @@ function sink(
   return (b) => machine().capture(fd, b);
 }
 
-async function userDriver(opts: UserOptions, machine: () => Machine): Promise<MachineDriver> {
-  const { stdin, stdout, stderr, seed, log, sched, ...rest } = opts;
+async function userDriver(
+  opts: UserOptions,
+  machine: () => Machine,
+  inputLog: InputLog | undefined,
+): Promise<MachineDriver> {
+  const { stdin, stdout, stderr, seed, log, sched, rr: _rr, ...rest } = opts;
   const process = await LinuxProcess.create({
     ...rest,
     accel: opts.accel ?? "jit",
@@ -205,11 +240,15 @@ async function userDriver(opts: UserOptions, machine: () => Machine): Promise<Ma
     stdout: sink(stdout, 1, machine),
     stderr: sink(stderr, 2, machine),
     log: log && { categories: new Set(log.categories), write: log.write },
+    inputLog,
   });
   return new UserDriver(process);
 }
 
-async function systemDriver(opts: SystemOptions): Promise<MachineDriver> {
+async function systemDriver(
+  opts: SystemOptions,
+  inputLog: InputLog | undefined,
+): Promise<MachineDriver> {
   const s = opts.system;
   const board = parseOptionList(s.machine ?? "virt", true);
   const name = board.name || "virt";
@@ -245,6 +284,7 @@ async function systemDriver(opts: SystemOptions): Promise<MachineDriver> {
     seed: BigInt(opts.seed ?? 0),
     icountShift: s.icountShift,
     logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
+    inputLog: shadow ? undefined : inputLog,
   });
   // lockstep: the machine runs on the JIT, a shadow machine on the interpreter behind it
   const accel = opts.accel ?? "jit";

@@ -19,6 +19,7 @@ import type { EmulatedSystem } from "../system/emulated_system.ts";
 import type { MachineDriver } from "./driver.ts";
 import type { RunEvent } from "./events.ts";
 import { loadedBounds, loadedSymbols } from "./symbols.ts";
+import { readInputFile } from "../host_files.ts";
 
 /** An ELF image the board loaded (firmware or kernel), for symbols. */
 interface LoadedElf {
@@ -209,7 +210,7 @@ function stateDifference(a: EmulatedSystem, b: EmulatedSystem): string {
 function elfImage(path: string): LoadedElf[] {
   let bytes: Uint8Array;
   try {
-    bytes = Deno.readFileSync(path);
+    bytes = readInputFile(path);
   } catch {
     return [];
   }

@@ -10,6 +10,7 @@
 import { EmuError } from "../errors.ts";
 import type { VirtualClock } from "../clock.ts";
 import type { EventQueue } from "./events.ts";
+import type { InputLog } from "../replay/input_log.ts";
 
 /**
  * What a character device (a UART) sees of its backend.
@@ -121,6 +122,7 @@ export class SerialConsole implements SerialBackend {
   #inputListeners: ((bytes: Uint8Array) => void)[] = [];
   #outputListeners: ((byte: number) => void)[] = [];
   #waiters: Waiter[] = [];
+  #log?: InputLog;
 
   /** @internal a board makes its consoles */
   constructor(
@@ -162,11 +164,40 @@ export class SerialConsole implements SerialBackend {
     this.#outputListeners.push(listener);
   }
 
-  /** Types `text` (UTF-8) or raw bytes into the guest's receive side. */
+  /**
+   * Types `text` (UTF-8) or raw bytes into the guest's receive side. While
+   * a recorded run is replayed the input comes from the log instead, and
+   * this does nothing.
+   */
   write(text: string | Uint8Array): void {
     const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+    if (this.#log?.mode === "replay") return;
+    if (this.#log) this.#log.take("serial", () => bytes);
+    this.#deliver(bytes);
+  }
+
+  #deliver(bytes: Uint8Array): void {
     for (const b of bytes) this.#input.push(b);
     for (const l of this.#inputListeners) l(bytes);
+  }
+
+  /**
+   * @internal Record/replay: recording logs every {@linkcode write} with the
+   * instruction count; replaying delivers the logged input at the recorded
+   * virtual time instead (an event on the machine's queue).
+   */
+  useInputLog(log: InputLog): void {
+    this.#log = log;
+    if (log.mode === "replay") this.#scheduleReplay();
+  }
+
+  #scheduleReplay(): void {
+    const next = this.#log!.upcoming("serial");
+    if (!next) return;
+    this.events.schedule(next.timeNs, () => {
+      this.#deliver(this.#log!.take("serial", () => new Uint8Array()));
+      this.#scheduleReplay();
+    }, "replayed serial input");
   }
 
   /**

@@ -30,6 +30,8 @@ import { ModuleList } from "../modules.ts";
 import { SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 import { Hooks } from "../hooks/hooks.ts";
+import { readInputFile } from "../host_files.ts";
+import { type InputLog, takeTime } from "../replay/input_log.ts";
 
 /** Default `-icount shift`: 8 ns of virtual time per instruction. */
 export const DEFAULT_ICOUNT_SHIFT = 3;
@@ -59,6 +61,8 @@ export interface SystemConfig extends MachineOptions {
   logInterrupt?: (line: string) => void;
   /** `MachineEnv` extras (file access, host time) */
   env?: Partial<Pick<MachineEnv, "readFile" | "writeFile" | "hostTimeNs">>;
+  /** record/replay: the log serial input and host time (`-rtc base=utc`) go through */
+  inputLog?: InputLog;
 }
 
 /**
@@ -105,6 +109,12 @@ export class EmulatedSystem {
     });
     const events = new EventQueue();
     const console = config.console ?? new SerialConsole(events, clock);
+    const log = config.inputLog;
+    const hostTimeNs = config.env?.hostTimeNs ?? (() => BigInt(Date.now()) * 1_000_000n);
+    if (log) {
+      log.attach(clock);
+      console.useInputLog(log);
+    }
     // The board loads its images with bus.loadImage, which keeps them for reset.
     const modules = new ModuleList();
     const machine = await board.build(
@@ -117,7 +127,9 @@ export class EmulatedSystem {
         seed: config.seed,
         isa: target.isa,
         modules,
+        readFile: (path: string) => Promise.resolve(readInputFile(path)),
         ...config.env,
+        hostTimeNs: log ? () => takeTime(log, hostTimeNs) : hostTimeNs,
       },
       config,
     );

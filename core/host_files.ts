@@ -1,0 +1,130 @@
+/**
+ * The one point where Denemu reads the input files a run names: the
+ * program and its interpreter, the libraries the guest opens, firmware and
+ * kernel images, files hashed for record/replay. Normally these are host
+ * files; an experiment bundle (`emu bundle --embed FILE`) adds files of its
+ * own, served at the paths the script names, before the script runs.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+
+const embedded = new Map<string, Uint8Array>();
+const bundleTime = new Date(0);
+let experimentDirectory: string | null = null;
+
+/**
+ * The directory relative input paths are read from, and a user-mode guest
+ * starts in: the current directory, or in an experiment bundle the
+ * directory it was bundled in (so a guest sees the same paths, and runs
+ * the same instructions, wherever the bundle runs).
+ *
+ * @example
+ * ```ts
+ * import { inputDirectory } from "./host_files.ts";
+ * console.log(inputDirectory() === Deno.cwd()); // true (outside a bundle)
+ * ```
+ */
+export function inputDirectory(): string {
+  return experimentDirectory ?? Deno.cwd();
+}
+
+/** Makes `dir` the {@linkcode inputDirectory} (an experiment bundle, before its script runs). */
+export function setInputDirectory(dir: string): void {
+  experimentDirectory = dir;
+}
+
+function absolute(path: string): string {
+  const abs = path.startsWith("/") ? path : `${inputDirectory()}/${path}`;
+  const out: string[] = [];
+  for (const part of abs.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return "/" + out.join("/");
+}
+
+/**
+ * Serves `files` (path as a script names it, relative to the
+ * {@linkcode inputDirectory} or absolute, and contents) in front of the
+ * host's files.
+ *
+ * @example
+ * ```ts
+ * import { embedFiles, readInputFile } from "./host_files.ts";
+ * embedFiles(new Map([["greeting.txt", new TextEncoder().encode("hi")]]));
+ * console.log(new TextDecoder().decode(readInputFile("greeting.txt"))); // hi
+ * ```
+ */
+export function embedFiles(files: Map<string, Uint8Array>): void {
+  for (const [path, data] of files) embedded.set(absolute(path), data);
+}
+
+/** The embedded contents at host path `path`, if a bundle embeds it. */
+export function embeddedFile(path: string): Uint8Array | undefined {
+  return embedded.size ? embedded.get(absolute(path)) : undefined;
+}
+
+/**
+ * Reads the input file `path` (embedded or on the host); host errors are
+ * Deno's (NotFound, PermissionDenied...). Scripts read their own input
+ * files with it, so that an experiment bundle serves them too.
+ *
+ * @example
+ * ```ts
+ * import { readInputFile } from "./mod.ts";
+ * console.log(readInputFile("deno.json").length > 0); // true
+ * ```
+ */
+export function readInputFile(path: string): Uint8Array {
+  return embeddedFile(path) ?? Deno.readFileSync(absolute(path));
+}
+
+/** Deno.statSync of `path`, or the stat of an embedded file (a read-only regular file). */
+export function statInputFile(path: string): Deno.FileInfo {
+  const data = embeddedFile(path);
+  if (!data) return Deno.statSync(absolute(path));
+  return {
+    isFile: true,
+    isDirectory: false,
+    isSymlink: false,
+    size: data.length,
+    mtime: bundleTime,
+    atime: bundleTime,
+    birthtime: bundleTime,
+    ctime: bundleTime,
+    dev: 0,
+    ino: 0,
+    mode: 0o100444,
+    nlink: 1,
+    uid: 0,
+    gid: 0,
+    rdev: 0,
+    blksize: 4096,
+    blocks: Math.ceil(data.length / 512),
+    isBlockDevice: false,
+    isCharDevice: false,
+    isFifo: false,
+    isSocket: false,
+  };
+}
+
+/** Deno.realPathSync of `path`; an embedded file is its own real path. */
+export function realInputPath(path: string): string {
+  return embeddedFile(path) ? absolute(path) : Deno.realPathSync(absolute(path));
+}
+
+/**
+ * The SHA-256 of `data`, hex (input files in record/replay logs and bundle manifests).
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./host_files.ts";
+ * console.log(sha256Hex(new Uint8Array()).slice(0, 8)); // e3b0c442
+ * ```
+ */
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}

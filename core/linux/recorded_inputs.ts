@@ -1,0 +1,181 @@
+/**
+ * Where a Linux process reads the outside world, through its input log
+ * (record/replay, `core/replay/input_log.ts`): stdin bytes, whether the
+ * standard streams are terminals, and the
+ * host files the guest opens for reading (their SHA-256, or their contents
+ * and stat with `storeFiles`). Each is one function called at the one place
+ * the process reads that input; without a log they are not called. Host time
+ * (`-realtime`) goes through the log's own `takeTime` in `sys_time.ts`.
+ *
+ * @module
+ */
+
+import { readInputFile, sha256Hex as sha256 } from "../host_files.ts";
+import { type InputLog, ReplayDivergence } from "../replay/input_log.ts";
+import { InputStream, type OpenFile, type StatInfo } from "./fds.ts";
+import { MemoryFile } from "./memory_file.ts";
+
+/**
+ * Stdin through the log: recording reads `live` and logs what the guest got;
+ * replaying never reads it.
+ *
+ * @example
+ * ```ts ignore
+ * this.fds.install(recordedStdin(log, stdin, stdin.isTty, () => clock.instructions()), false);
+ * ```
+ */
+export function recordedStdin(
+  log: InputLog,
+  live: InputStream,
+  isTty: boolean,
+  icount: () => number,
+): InputStream {
+  return new InputStream(
+    (buf) => {
+      const got = log.take("stdin", () => buf.slice(0, live.read(buf)));
+      if (got.length > buf.length) {
+        throw new ReplayDivergence(
+          icount(),
+          `the guest read up to ${buf.length} stdin bytes, the log has ${got.length}`,
+        );
+      }
+      buf.set(got);
+      return got.length;
+    },
+    isTty,
+    live.info,
+  );
+}
+
+/** What the guest sees of a standard stream's host side. */
+export interface StdStreamInfo {
+  isTty: boolean;
+  /** its fstat (undefined: a synthetic pipe) */
+  info?: StatInfo;
+}
+
+/**
+ * What stdin, stdout and stderr are on the host (terminals? pipes? the C
+ * library buffers by it): as recorded when replaying.
+ */
+export function recordedStdStreams(log: InputLog, live: StdStreamInfo[]): StdStreamInfo[] {
+  const bytes = log.take("tty", () => {
+    const json = live.map((s) => ({ isTty: s.isTty, info: s.info && statToJson(s.info) }));
+    return new TextEncoder().encode(JSON.stringify(json));
+  });
+  const saved = JSON.parse(new TextDecoder().decode(bytes)) as {
+    isTty: boolean;
+    info?: Record<string, string | number>;
+  }[];
+  return saved.map((s) => ({ isTty: s.isTty, info: s.info && statFromJson(s.info) }));
+}
+
+/** What a "file" entry holds about a host file the guest opened for reading. */
+interface FileRecord {
+  path: string;
+  sha256: string;
+  /** its stat, when the contents are stored (bigints as strings) */
+  stat?: Record<string, string | number>;
+}
+
+function encodeFileRecord(rec: FileRecord, contents: Uint8Array | null): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(rec));
+  const out = new Uint8Array(4 + json.length + (contents?.length ?? 0));
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(json, 4);
+  if (contents) out.set(contents, 4 + json.length);
+  return out;
+}
+
+function decodeFileRecord(b: Uint8Array): { rec: FileRecord; contents: Uint8Array | null } {
+  const n = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
+  const rec = JSON.parse(new TextDecoder().decode(b.subarray(4, 4 + n))) as FileRecord;
+  return { rec, contents: rec.stat ? b.subarray(4 + n) : null };
+}
+
+function statToJson(s: StatInfo): Record<string, string | number> {
+  return Object.fromEntries(
+    Object.entries(s).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]),
+  );
+}
+
+function statFromJson(j: Record<string, string | number>): StatInfo {
+  const big = (k: string) => BigInt(j[k]);
+  const num = (k: string) => Number(j[k]);
+  return {
+    dev: big("dev"),
+    ino: big("ino"),
+    mode: num("mode"),
+    nlink: num("nlink"),
+    uid: num("uid"),
+    gid: num("gid"),
+    rdev: big("rdev"),
+    size: big("size"),
+    blksize: num("blksize"),
+    blocks: big("blocks"),
+    atimeNs: big("atimeNs"),
+    mtimeNs: big("mtimeNs"),
+    ctimeNs: big("ctimeNs"),
+  };
+}
+
+/**
+ * A read-only open of regular file `guest` (host path `host`) through the
+ * log. Recording: `open()` opens it, and its hash (and with `storeFiles` its
+ * contents and stat) is logged. Replaying: when the recording stored the
+ * file, it is served from the log without touching the host; otherwise the
+ * host file is opened and must have the recorded hash. `icount` says where
+ * the guest is, to know whether the recording opened a file here.
+ *
+ * @example
+ * ```ts ignore
+ * const f = recordedOpen(p.inputLog, p.cpu.icount, guest, host, () => openHostFile(...));
+ * ```
+ */
+export function recordedOpen(
+  log: InputLog,
+  icount: number,
+  guest: string,
+  host: string,
+  open: () => OpenFile,
+): OpenFile {
+  if (log.mode === "record") {
+    const f = open();
+    log.take("file", () => {
+      const data = readInputFile(host);
+      const store = log.header.storeFiles;
+      const rec: FileRecord = { path: guest, sha256: sha256(data) };
+      if (store) rec.stat = statToJson(f.stat());
+      return encodeFileRecord(rec, store ? data : null);
+    });
+    return f;
+  }
+  if (log.upcoming("file")?.icount !== icount) {
+    throw new ReplayDivergence(icount, `the guest opened ${guest}, which the recording did not`);
+  }
+  const { rec, contents } = decodeFileRecord(log.take("file", () => new Uint8Array()));
+  if (rec.path !== guest) {
+    throw new ReplayDivergence(icount, `the guest opened ${guest}, the recording ${rec.path}`);
+  }
+  if (contents) return new MemoryFile(contents, guest, statFromJson(rec.stat!));
+  let f: OpenFile;
+  try {
+    f = open();
+  } catch (e) {
+    const why = (e as Error).message.split("\n")[0];
+    throw new ReplayDivergence(icount, `${guest} cannot be opened (${why}); the recording read it`);
+  }
+  if (sha256(readInputFile(host)) !== rec.sha256) {
+    f.close();
+    throw new ReplayDivergence(icount, `${guest} differs from the file the recording read`);
+  }
+  return f;
+}
+
+/**
+ * Replay: whether the recording opened a file for reading at `icount` (then
+ * the open goes through {@linkcode recordedOpen} even if the host file is gone).
+ */
+export function recordedOpenHere(log: InputLog, icount: number): boolean {
+  return log.mode === "replay" && log.upcoming("file")?.icount === icount;
+}
