@@ -16,15 +16,23 @@ import { createMachine } from "../mod.ts";
 
 const DIR = new URL("../tests/linux/", import.meta.url).pathname;
 const FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
-const DEVICES = ["virtio-rng-device", "virtio-blk-device,drive=d0"];
-const drive = (file: string) => `if=none,id=d0,file=${file},format=raw,snapshot=on`;
+/** The test kernel's devices besides the board's: virtio-rng and a virtio-mmio disk `d0`. */
+export const LINUX_DEVICES = ["virtio-rng-device", "virtio-blk-device,drive=d0"];
+/** The `-drive` value of disk `d0` on `file` (`extra`: more options, e.g. ",snapshot=on"). */
+export const linuxDrive = (file: string, extra = "") =>
+  `if=none,id=d0,file=${file},format=raw${extra}`;
 
-/** Wall seconds of one boot to poweroff under qemu-system-riscv64, or null without it. */
-async function qemuBoot(disk: string): Promise<{ seconds: number; rssMiB: number } | null> {
+/**
+ * qemu-system-riscv64's arguments booting the test kernel with disk `file`.
+ *
+ * @example
+ * ```ts
+ * import { qemuLinuxArgs } from "./bench_linux.ts";
+ * console.log(qemuLinuxArgs("disk.img").includes("-kernel")); // true
+ * ```
+ */
+export function qemuLinuxArgs(file: string, extra = ""): string[] {
   const args = [
-    "-f",
-    "%M",
-    "qemu-system-riscv64",
     "-M",
     "virt",
     "-m",
@@ -39,9 +47,15 @@ async function qemuBoot(disk: string): Promise<{ seconds: number; rssMiB: number
     "-append",
     "console=ttyS0",
     "-drive",
-    drive(disk),
+    linuxDrive(file, extra),
   ];
-  for (const d of DEVICES) args.push("-device", d);
+  for (const d of LINUX_DEVICES) args.push("-device", d);
+  return args;
+}
+
+/** Wall seconds of one boot to poweroff under qemu-system-riscv64, or null without it. */
+async function qemuBoot(disk: string): Promise<{ seconds: number; rssMiB: number } | null> {
+  const args = ["-f", "%M", "qemu-system-riscv64", ...qemuLinuxArgs(disk, ",snapshot=on")];
   const t0 = performance.now();
   try {
     const r = await new Deno.Command("/usr/bin/time", {
@@ -75,8 +89,8 @@ export async function benchLinux(
       kernel: `${DIR}Image`,
       initrd: `${DIR}initramfs.cpio.gz`,
       append: "console=ttyS0",
-      drives: [drive(disk)],
-      devices: DEVICES,
+      drives: [linuxDrive(disk, ",snapshot=on")],
+      devices: LINUX_DEVICES,
     },
   });
   await m.runToExit();

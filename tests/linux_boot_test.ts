@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 import { FW_JUMP } from "../scripts/record_uboot_qemu.ts";
 import { which } from "../scripts/build_guests.ts";
+import { LINUX_DEVICES, linuxDrive, qemuLinuxArgs } from "../scripts/bench_linux.ts";
 
 const DIR = new URL("./linux/", import.meta.url).pathname;
 const KERNEL = `${DIR}Image`, INITRD = `${DIR}initramfs.cpio.gz`;
@@ -37,28 +38,8 @@ function normalise(text: string): string {
     .filter((l) => !KNOWN.some((k) => k.test(l))).join("\n");
 }
 
-const DEVICES = ["virtio-rng-device", "virtio-blk-device,drive=d0"];
-const drive = (file: string, extra = "") => `if=none,id=d0,file=${file},format=raw${extra}`;
-
 async function qemuConsole(disk: string): Promise<string> {
-  const args = [
-    "-M",
-    "virt",
-    "-m",
-    "128M",
-    "-nographic",
-    "-bios",
-    FW_JUMP,
-    "-kernel",
-    KERNEL,
-    "-initrd",
-    INITRD,
-    "-append",
-    "console=ttyS0",
-    "-drive",
-    drive(disk),
-  ];
-  for (const d of DEVICES) args.push("-device", d);
+  const args = qemuLinuxArgs(disk);
   const child = new Deno.Command("qemu-system-riscv64", { args, stdin: "null", stdout: "piped" })
     .spawn();
   const timer = setTimeout(() => child.kill(), 60_000);
@@ -87,8 +68,8 @@ Deno.test({
         kernel: KERNEL,
         initrd: INITRD,
         append: "console=ttyS0",
-        drives: [drive(disk)],
-        devices: DEVICES,
+        drives: [linuxDrive(disk)],
+        devices: LINUX_DEVICES,
       },
     });
     const events = [];
@@ -134,8 +115,8 @@ Deno.test({
         kernel: KERNEL,
         initrd: INITRD,
         append: "console=ttyS0 shell",
-        drives: [drive(disk, ",snapshot=on")],
-        devices: DEVICES,
+        drives: [linuxDrive(disk, ",snapshot=on")],
+        devices: LINUX_DEVICES,
       },
     });
     const con = m.serial;
