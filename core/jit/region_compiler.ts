@@ -29,7 +29,7 @@
  * @module
  */
 
-import { type Cond, Cond as C, type IrOp, markGlobals, Op } from "../ir.ts";
+import { type Cond, type IrOp, markGlobals, Op } from "../ir.ts";
 import type { HelperDef } from "../ir.ts";
 import { STATE_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "../host_memory.ts";
 import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
@@ -45,6 +45,7 @@ import {
   type WasmFunctionSpec,
 } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
+import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
 import {
   CTRL,
   JUMP_CACHE_ENTRIES,
@@ -85,58 +86,6 @@ export interface CompiledRegion {
 
 // Import function indices (fixed order).
 const IMP_LOAD = 0, IMP_STORE = 1, IMP_DRAIN = 2, NUM_FIXED_IMPORTS = 3;
-
-const CMP: Record<number, number> = {
-  [C.EQ]: W.i64Eq,
-  [C.NE]: W.i64Ne,
-  [C.LT]: W.i64LtS,
-  [C.GE]: W.i64GeS,
-  [C.LTU]: W.i64LtU,
-  [C.GEU]: W.i64GeU,
-  [C.LE]: W.i64LeS,
-  [C.GT]: W.i64GtS,
-  [C.LEU]: W.i64LeU,
-  [C.GTU]: W.i64GtU,
-};
-
-const SIMPLE: Partial<Record<Op, number[]>> = {
-  [Op.ADD]: [W.i64Add],
-  [Op.SUB]: [W.i64Sub],
-  [Op.MUL]: [W.i64Mul],
-  [Op.AND]: [W.i64And],
-  [Op.OR]: [W.i64Or],
-  [Op.XOR]: [W.i64Xor],
-  [Op.SHL]: [W.i64Shl],
-  [Op.SHR]: [W.i64ShrU],
-  [Op.SAR]: [W.i64ShrS],
-  [Op.ADD32]: [W.i64Add, W.i64Extend32S],
-  [Op.SUB32]: [W.i64Sub, W.i64Extend32S],
-  [Op.MUL32]: [W.i64Mul, W.i64Extend32S],
-};
-
-const FLOAT: Partial<Record<Op, number>> = {
-  [Op.FADD64]: W.f64Add,
-  [Op.FSUB64]: W.f64Sub,
-  [Op.FMUL64]: W.f64Mul,
-  [Op.FDIV64]: W.f64Div,
-};
-
-const LOAD_OPS: Record<string, number> = {
-  "1s": W.i64Load8S,
-  "1u": W.i64Load8U,
-  "2s": W.i64Load16S,
-  "2u": W.i64Load16U,
-  "4s": W.i64Load32S,
-  "4u": W.i64Load32U,
-  "8s": W.i64Load,
-  "8u": W.i64Load,
-};
-const STORE_OPS: Record<number, number> = {
-  1: W.i64Store8,
-  2: W.i64Store16,
-  4: W.i64Store32,
-  8: W.i64Store,
-};
 
 /**
  * The memory slow paths every region calls out of line: they record where
