@@ -45,7 +45,7 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
 function repairDirty(img: Qcow2Image): void {
   const result = img.check("all", () => {});
   if (result.corruptions) {
-    img.close();
+    img.backing?.close(); // the caller closes the file
     throw new EmuError(
       `${img.file.path}: the image is dirty and ${result.corruptions} corruptions could not be repaired`,
       "inspect it with emu img check",

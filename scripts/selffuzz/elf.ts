@@ -154,6 +154,7 @@ async function check(elf: Uint8Array): Promise<string | null> {
 /** The `elf` self-fuzzer. */
 export const elfFuzzer: SelfFuzzer = {
   name: "elf",
+  ciCases: 300,
   extension: "elf",
   description: "mutated ELF files through the loader: EmuError, exit or fault only",
   async runCase(seed) {

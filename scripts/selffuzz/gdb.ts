@@ -141,6 +141,7 @@ async function handleOne(h: GdbHandler, packet: Uint8Array): Promise<string | nu
 /** The `gdb` self-fuzzer. */
 export const gdbFuzzer: SelfFuzzer = {
   name: "gdb",
+  ciCases: 20,
   extension: "bin",
   description: "malformed gdb remote protocol packets against the stub",
   async runCase(seed) {

@@ -203,6 +203,7 @@ function makeImageFuzzer(name: string, withQemu: boolean, description: string): 
   return {
     name,
     extension: "img",
+    ciCases: 600,
     description,
     async runCase(seed) {
       const input = await imageCase(seed);

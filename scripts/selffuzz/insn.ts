@@ -116,6 +116,7 @@ function deserialize(input: Uint8Array): { seed: number; plan: Round[] } {
 /** The `insn` self-fuzzer. */
 export const insnFuzzer: SelfFuzzer = {
   name: "insn",
+  ciCases: 40,
   extension: "json",
   description: "random instruction sequences: interpreter vs JIT (hotThreshold 0 and default)",
   runCase(seed) {

@@ -157,6 +157,7 @@ async function diskIntact(dir: string, image: string, neighbour: string): Promis
 /** The `mmio` self-fuzzer (the reproducer is the seed: `--seed S --cases 1`). */
 export const mmioFuzzer: SelfFuzzer = {
   name: "mmio",
+  ciCases: 600,
   extension: "seed",
   description: "random MMIO and virtqueue traffic on the virt devices; disk image checked",
   async runCase(seed) {

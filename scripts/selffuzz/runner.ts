@@ -35,6 +35,11 @@ export interface SelfFuzzer {
   replay(input: Uint8Array): Promise<string | null> | string | null;
   /** why CI does not run it yet (known differences it still finds), if so */
   notInCi?: string;
+  /**
+   * how many cases `deno task test` runs (seeds 1..N, the same on every
+   * host), about four seconds' worth on a 2-core machine
+   */
+  ciCases: number;
 }
 
 /** How long and from where to run. */

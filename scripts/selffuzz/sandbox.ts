@@ -285,10 +285,16 @@ async function check(input: Uint8Array): Promise<string | null> {
   }
 }
 
-function fuzzer(name: string, hostile: boolean, description: string): SelfFuzzer {
+function fuzzer(
+  name: string,
+  hostile: boolean,
+  description: string,
+  ciCases: number,
+): SelfFuzzer {
   return {
     name,
     extension: "fss",
+    ciCases,
     description,
     async runCase(seed) {
       const input = new TextEncoder().encode(new ScriptWriter(prng(seed), hostile).script());
@@ -303,6 +309,7 @@ export const sandboxFuzzer: SelfFuzzer = fuzzer(
   "sandbox",
   true,
   "random file syscalls escaping --root: nothing outside it is read, listed or changed",
+  30,
 );
 
 /** The `fsops` self-fuzzer: scripts that stay inside, compared with qemu-riscv64. */
@@ -311,6 +318,7 @@ export const fsopsFuzzer: SelfFuzzer = {
     "fsops",
     false,
     "random file syscalls inside --root, compared with qemu-riscv64 (needs it)",
+    30,
   ),
   notInCi: "it still finds Linux differences in the *at() calls (issue 13: errno order, " +
     "trailing slashes, RENAME_EXCHANGE, O_TMPFILE)",

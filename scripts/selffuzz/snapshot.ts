@@ -219,6 +219,7 @@ async function check(which: number, file: Uint8Array): Promise<string | null> {
 /** The `snapshot` self-fuzzer; a reproducer is the seed machine's number, a newline, the file. */
 export const snapshotFuzzer: SelfFuzzer = {
   name: "snapshot",
+  ciCases: 8,
   extension: "snap",
   description: "mutated snapshot files through m.load / -loadvm: EmuError or a clean run only",
   async runCase(seed) {
