@@ -69,16 +69,56 @@ Deno.test("riscv rv32 bit manipulation keeps registers sign-extended", () => {
   }
 });
 
+Deno.test("riscv rv32 Zbkb and Zbkx: zip, unzip, pack, brev8, xperm keep registers sign-extended", () => {
+  const ZBK = 0b0000100, XPERM = 0b0010100;
+  const cases: [string, number, bigint, bigint, bigint][] = [
+    // name, instruction (rd = a2, rs1 = a0, rs2 = a1), a0, a1, expected a2
+    ["zip low", i(0x08f, a0, 1, a2, 0x13), 0x0000ffffn, 0n, 0x55555555n],
+    ["zip high", i(0x08f, a0, 1, a2, 0x13), -0x10000n, 0n, -0x55555556n],
+    ["unzip odd", i(0x08f, a0, 5, a2, 0x13), -0x55555556n, 0n, -0x10000n],
+    ["unzip even", i(0x08f, a0, 5, a2, 0x13), 0x55555555n, 0n, 0xffffn],
+    ["pack", r(ZBK, a1, a0, 4, a2, 0x33), 0x12345678n, 0xf000n, -0x0fffa988n],
+    ["pack x0 (zext.h)", r(ZBK, 0, a0, 4, a2, 0x33), -0x1234n, 0n, 0xedccn],
+    ["packh", r(ZBK, a1, a0, 7, a2, 0x33), 0x1234n, -0x100n, 0x34n],
+    ["brev8", i(0x687, a0, 5, a2, 0x13), 0x01000001n, 0n, -0x7fffff80n],
+    ["xperm8", r(XPERM, a1, a0, 4, a2, 0x33), 0x44332211n, 0x00010203n, 0x11223344n],
+    ["xperm8 past XLEN", r(XPERM, a1, a0, 4, a2, 0x33), 0x44332211n, 0x04000000n, 0x00111111n],
+    ["xperm4", r(XPERM, a1, a0, 2, a2, 0x33), 0x76543210n, 0x01234567n, 0x01234567n],
+    ["xperm4 sign", r(XPERM, a1, a0, 2, a2, 0x33), 0x7654321fn, 0n, -1n],
+  ];
+  for (const [name, insn, x, y, want] of cases) {
+    for (const m of runBoth([insn], { [a0]: x, [a1]: y }, "rv32,zbkb=on,zbkx=on")) {
+      assert.equal(reg(m, a2), want, name);
+    }
+  }
+});
+
+const illegal = (exit: ReturnType<typeof runBoth>[number]["exit"]) =>
+  exit.reason === "trap" && exit.trap.kind === TrapKind.ILLEGAL;
+
 Deno.test("riscv: an instruction of a disabled extension is illegal", () => {
   const sh1add = r(0b0010000, a1, a0, 2, a2, 0x33);
   for (const cpu of ["rv64", "rv64,zba=off", "rva22u64,zba=false"]) {
     for (const m of runBoth([sh1add], {}, cpu)) {
-      assert.ok(m.exit.reason === "trap" && m.exit.trap.kind === TrapKind.ILLEGAL, cpu);
+      assert.ok(illegal(m.exit), cpu);
     }
   }
   for (const m of runBoth([sh1add], { [a0]: 5n, [a1]: 1n }, "rva22u64")) {
     assert.equal(reg(m, a2), 11n);
   }
+  // Zbkb has andn but not clz; Zbkc has clmul but not clmulr
+  const andn = r(0b0100000, a1, a0, 7, a2, 0x33), clz = r(0x30, 0, a0, 1, a2, 0x13);
+  const clmulr = r(5, a1, a0, 2, a2, 0x33);
+  for (
+    const [insn, cpu, legal] of [[andn, "rv64,zbkb=on", true], [
+      clz,
+      "rv64,zbkb=on",
+      false,
+    ]] as const
+  ) {
+    for (const m of runBoth([insn], {}, cpu)) assert.equal(!illegal(m.exit), legal, cpu);
+  }
+  for (const m of runBoth([clmulr], {}, "rv64,zbkc=on")) assert.ok(illegal(m.exit));
 });
 
 Deno.test("riscv -cpu: QEMU's extension properties and profile names", () => {
@@ -88,6 +128,10 @@ Deno.test("riscv -cpu: QEMU's extension properties and profile names", () => {
   );
   assert.deepEqual([...parseRiscvCpu("rva22s64").extensions], ["zba", "zbb", "zbs"]);
   assert.equal(parseRiscvCpu("rv32,zicond=on").isaString, "rv32imafdc_zicsr_zifencei_zicond");
+  assert.equal(
+    parseRiscvCpu("rv64,zbkx=on,zbs=on,zbkb=on").isaString,
+    "rv64imafdc_zicsr_zifencei_zbkb_zbkx_zbs",
+  );
   assert.equal(parseRiscvCpu("rv64,zicsr=on,v=off").extensions.size, 0);
   assert.throws(() => parseRiscvCpu("rva23u64"), /RVA23 requires V.*not implemented/);
   assert.throws(() => parseRiscvCpu("rv64,v=true"), /vector extension V is not implemented/);

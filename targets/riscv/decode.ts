@@ -16,6 +16,7 @@ import {
   type DecodeTableData,
   type FieldFunction,
   parseDecodeTree,
+  tagAlternatives,
 } from "../../plugin.ts";
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
@@ -116,7 +117,7 @@ export function riscvDecoders(
   let d = cache.get(key);
   if (!d) {
     const tags = new Set([...XLEN_TAGS[xlen], ...extensionTags]);
-    const accept = (p: { tag: string }) => tags.has(p.tag);
+    const accept = (p: { tag: string }) => tagAlternatives(p.tag).some((t) => tags.has(t));
     d = { xlen, insn32: TABLE32.decoder(accept), insn16: TABLE16.decoder(accept) };
     cache.set(key, d);
   }

@@ -1,11 +1,12 @@
 /**
  * The 32-bit RISC-V encodings (RV32/RV64 I, M, A, F, D, Zicsr, Zifencei, and
- * the optional Zicond, Zba, Zbb, Zbc, Zbs) in decodetree syntax (see
+ * the optional Zicond, Zba, Zbb, Zbc, Zbs, Zbkb, Zbkc, Zbkx) in decodetree syntax (see
  * `core/decodetree/decodetree.ts`).
  *
  * Tags select patterns per CPU: `X` is extension X on both XLENs, `X64` is
  * RV64-only, `I32` is the RV32 form of an RV64 encoding (optional extensions
- * likewise: `Zbb`, `Zbb64`, `Zbb32`; `isa.ts` enables them). `!trans=` (absent
+ * likewise: `Zbb`, `Zbb64`, `Zbb32`; `isa.ts` enables them; `Zbb|Zbkb` is in
+ * either). `!trans=` (absent
  * here) names the translation function when it differs from the pattern name;
  * `!asm=` is the operand template the disassembler prints (see `disas.ts`).
  *
@@ -298,10 +299,11 @@ sh2add.uw 0010000 ..... ..... 100 ..... 0111011 @r  Zba64
 sh3add.uw 0010000 ..... ..... 110 ..... 0111011 @r  Zba64
 slli.uw   000010 ...... ..... 001 ..... 0011011 @sh Zba64
 
-# Zbb
-andn      0100000 ..... ..... 111 ..... 0110011 @r  Zbb
-orn       0100000 ..... ..... 110 ..... 0110011 @r  Zbb
-xnor      0100000 ..... ..... 100 ..... 0110011 @r  Zbb
+# Zbb (Zbkb, the crypto subset, shares its logic, rotations and rev8; zext.h is
+# pack/packw with rs2 = x0, so it is tried first)
+andn      0100000 ..... ..... 111 ..... 0110011 @r  Zbb|Zbkb
+orn       0100000 ..... ..... 110 ..... 0110011 @r  Zbb|Zbkb
+xnor      0100000 ..... ..... 100 ..... 0110011 @r  Zbb|Zbkb
 clz       0110000 00000 ..... 001 ..... 0010011 @r2 Zbb
 ctz       0110000 00001 ..... 001 ..... 0010011 @r2 Zbb
 cpop      0110000 00010 ..... 001 ..... 0010011 @r2 Zbb
@@ -311,26 +313,42 @@ max       0000101 ..... ..... 110 ..... 0110011 @r  Zbb
 maxu      0000101 ..... ..... 111 ..... 0110011 @r  Zbb
 min       0000101 ..... ..... 100 ..... 0110011 @r  Zbb
 minu      0000101 ..... ..... 101 ..... 0110011 @r  Zbb
-rol       0110000 ..... ..... 001 ..... 0110011 @r  Zbb
-ror       0110000 ..... ..... 101 ..... 0110011 @r  Zbb
+rol       0110000 ..... ..... 001 ..... 0110011 @r  Zbb|Zbkb
+ror       0110000 ..... ..... 101 ..... 0110011 @r  Zbb|Zbkb
 orc.b     0010100 00111 ..... 101 ..... 0010011 @r2 Zbb
+{
 zext.h    0000100 00000 ..... 100 ..... 0110011 @r2 Zbb32
-rev8      0110100 11000 ..... 101 ..... 0010011 @r2 Zbb32
-rori      0110000 ..... ..... 101 ..... 0010011 @sh Zbb32
+pack      0000100 ..... ..... 100 ..... 0110011 @r  Zbkb
+}
+rev8      0110100 11000 ..... 101 ..... 0010011 @r2 Zbb32|Zbkb32
+rori      0110000 ..... ..... 101 ..... 0010011 @sh Zbb32|Zbkb32
+{
 zext.h    0000100 00000 ..... 100 ..... 0111011 @r2 Zbb64
-rev8      0110101 11000 ..... 101 ..... 0010011 @r2 Zbb64
-rori      011000 ...... ..... 101 ..... 0010011 @sh Zbb64
+packw     0000100 ..... ..... 100 ..... 0111011 @r  Zbkb64
+}
+rev8      0110101 11000 ..... 101 ..... 0010011 @r2 Zbb64|Zbkb64
+rori      011000 ...... ..... 101 ..... 0010011 @sh Zbb64|Zbkb64
 clzw      0110000 00000 ..... 001 ..... 0011011 @r2 Zbb64
 ctzw      0110000 00001 ..... 001 ..... 0011011 @r2 Zbb64
 cpopw     0110000 00010 ..... 001 ..... 0011011 @r2 Zbb64
-rolw      0110000 ..... ..... 001 ..... 0111011 @r  Zbb64
-rorw      0110000 ..... ..... 101 ..... 0111011 @r  Zbb64
-roriw     0110000 ..... ..... 101 ..... 0011011 @sh Zbb64
+rolw      0110000 ..... ..... 001 ..... 0111011 @r  Zbb64|Zbkb64
+rorw      0110000 ..... ..... 101 ..... 0111011 @r  Zbb64|Zbkb64
+roriw     0110000 ..... ..... 101 ..... 0011011 @sh Zbb64|Zbkb64
 
-# Zbc
-clmul     0000101 ..... ..... 001 ..... 0110011 @r  Zbc
+# Zbkb's own
+packh     0000100 ..... ..... 111 ..... 0110011 @r  Zbkb
+brev8     0110100 00111 ..... 101 ..... 0010011 @r2 Zbkb
+zip       0000100 01111 ..... 001 ..... 0010011 @r2 Zbkb32
+unzip     0000100 01111 ..... 101 ..... 0010011 @r2 Zbkb32
+
+# Zbc (Zbkc has clmul and clmulh)
+clmul     0000101 ..... ..... 001 ..... 0110011 @r  Zbc|Zbkc
 clmulr    0000101 ..... ..... 010 ..... 0110011 @r  Zbc
-clmulh    0000101 ..... ..... 011 ..... 0110011 @r  Zbc
+clmulh    0000101 ..... ..... 011 ..... 0110011 @r  Zbc|Zbkc
+
+# Zbkx (crossbar permutations)
+xperm4    0010100 ..... ..... 010 ..... 0110011 @r  Zbkx
+xperm8    0010100 ..... ..... 100 ..... 0110011 @r  Zbkx
 
 # Zbs (the immediate forms take a 5-bit shift amount on RV32)
 bclr      0100100 ..... ..... 001 ..... 0110011 @r  Zbs

@@ -15,7 +15,16 @@
 import { EmuError } from "../../plugin.ts";
 
 /** The optional extensions Denemu implements, by QEMU's property name, in canonical ISA-string order. */
-export const OPTIONAL_EXTENSIONS = ["zicond", "zba", "zbb", "zbc", "zbs"] as const;
+export const OPTIONAL_EXTENSIONS = [
+  "zicond",
+  "zba",
+  "zbb",
+  "zbc",
+  "zbkb",
+  "zbkc",
+  "zbkx",
+  "zbs",
+] as const;
 
 /** One optional extension's name. */
 export type OptionalExtension = typeof OPTIONAL_EXTENSIONS[number];

@@ -30,6 +30,7 @@ import { ZICOND_TRANS } from "./trans_zicond.ts";
 import { ZBA_TRANS } from "./trans_zba.ts";
 import { ZBB_TRANS } from "./trans_zbb.ts";
 import { ZBC_TRANS } from "./trans_zbc.ts";
+import { ZBK_TRANS } from "./trans_zbk.ts";
 import { ZBS_TRANS } from "./trans_zbs.ts";
 
 /** `table` with every function illegal while mstatus.FS is Off (QEMU's REQUIRE_FPU). */
@@ -61,6 +62,7 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...ZBA_TRANS,
   ...ZBB_TRANS,
   ...ZBC_TRANS,
+  ...ZBK_TRANS,
   ...ZBS_TRANS,
 };
 
