@@ -42,6 +42,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "fs", source: "fs.c", xlen: 64, isa: "imafdc_zicsr" },
   { name: "triggers", source: "triggers.c", xlen: 64 },
   { name: "fuzzme", source: "fuzzme.c", xlen: 64 },
+  { name: "sstc", source: "sstc.c", xlen: 64 },
 ];
 
 const ROOT = new URL("../tests/baremetal/", import.meta.url).pathname;

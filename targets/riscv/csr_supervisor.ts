@@ -1,8 +1,9 @@
 /**
  * Supervisor-level CSRs: the sstatus/sie/sip views of their machine
  * registers, the S trap registers, satp (Bare, Sv39, Sv48 on RV64; Bare,
- * Sv32 on RV32; TVM makes it M-only) and scounteren/senvcfg. Importing this
- * module registers them.
+ * Sv32 on RV32; TVM makes it M-only), scounteren/senvcfg, and Sstc's
+ * stimecmp (with RV32's stimecmph; see `sstc.ts`). Importing this module
+ * registers them.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { CsrIllegal, Priv } from "./csr.ts";
 import { defineHartCsr, mstatusRead, mstatusWrite } from "./csr_machine.ts";
 import { Mstatus, type RiscvHart } from "./hart.ts";
 import { satpScheme } from "./mmu.ts";
+import { MENVCFG_STCE } from "./sstc.ts";
 
 /** The sstatus view of mstatus: SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL, SD. */
 function sstatusMask(xlen: 32 | 64): bigint {
@@ -120,4 +122,45 @@ defineHartCsr({
     h.regimeChanged(true);
   },
   endsTb: true,
+});
+
+/** Sstc's stimecmp, QEMU's predicate: Sstc present; from S-mode, mcounteren.TM and STCE too. */
+function checkAccess(h: RiscvHart): void {
+  if (!h.sstc) throw new CsrIllegal();
+  if (h.priv === Priv.M) return;
+  if ((h.mcounteren & 2n) === 0n || (h.menvcfg & MENVCFG_STCE) === 0n) throw new CsrIllegal();
+}
+
+defineHartCsr({
+  num: 0x14d,
+  name: "stimecmp",
+  priv: Priv.S,
+  read: (h, xlen) => {
+    checkAccess(h);
+    return xlen === 32 ? h.stimecmp & 0xffffffffn : h.stimecmp;
+  },
+  write: (h, v, xlen) => {
+    checkAccess(h);
+    h.stimecmp = xlen === 32
+      ? (h.stimecmp & ~0xffffffffn) | BigInt.asUintN(32, v)
+      : BigInt.asUintN(64, v);
+    h.supervisorTimer.update();
+  },
+  endsTb: true,
+});
+defineHartCsr({
+  num: 0x15d,
+  name: "stimecmph",
+  priv: Priv.S,
+  read: (h) => {
+    checkAccess(h);
+    return h.stimecmp >> 32n;
+  },
+  write: (h, v) => {
+    checkAccess(h);
+    h.stimecmp = (h.stimecmp & 0xffffffffn) | (BigInt.asUintN(32, v) << 32n);
+    h.supervisorTimer.update();
+  },
+  endsTb: true,
+  rv32Only: true,
 });

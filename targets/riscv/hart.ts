@@ -27,6 +27,7 @@ import { Cause, MipBit } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";
 import { Pmp } from "./pmp.ts";
+import { SupervisorTimer } from "./sstc.ts";
 import { RiscvState } from "./state.ts";
 import { DebugTriggers } from "./triggers.ts";
 
@@ -122,7 +123,7 @@ export function misaValue(xlen: 32 | 64): bigint {
 /** The hart's saved CSRs (QEMU's vmstate_riscv_cpu, in spirit). */
 const HART_STATE: VmStateDescription<RiscvHart> = {
   name: "riscv-hart",
-  version: 1,
+  version: 2,
   fields: [
     "mstatus",
     "medeleg",
@@ -146,6 +147,7 @@ const HART_STATE: VmStateDescription<RiscvHart> = {
     "menvcfg",
     "senvcfg",
     "mcountinhibit",
+    "stimecmp",
     "cycleOffset",
     "instretOffset",
     "wfi",
@@ -157,7 +159,7 @@ const HART_STATE: VmStateDescription<RiscvHart> = {
  *
  * @example
  * ```ts ignore
- * const hart = new RiscvHart(cpu, 64, { bus, memory, clock });
+ * const hart = new RiscvHart(cpu, 64, { bus, memory, clock, events }, { sstc: true });
  * hart.reset();
  * ```
  */
@@ -186,6 +188,8 @@ export class RiscvHart implements SystemHart {
   menvcfg = 0n;
   senvcfg = 0n;
   mcountinhibit = 0n;
+  /** Sstc's compare value (see `sstc.ts`) */
+  stimecmp = 0n;
   /** added to the instruction count for mcycle / minstret (writes set them) */
   cycleOffset = 0n;
   instretOffset = 0n;
@@ -195,12 +199,23 @@ export class RiscvHart implements SystemHart {
   /** Sdtrig triggers; a change drops translated code, which checks them at translation */
   readonly triggers: DebugTriggers;
   readonly mmu: RiscvMmu;
+  /** Sstc is enabled (`-cpu rv64,sstc=off` turns it off) */
+  readonly sstc: boolean;
+  readonly supervisorTimer: SupervisorTimer;
   readonly bus: PhysicalBus;
   readonly memory: SystemMemory;
   #regimeKey = "";
   #pmpGeneration = -1;
 
-  constructor(readonly cpu: CpuCore, readonly xlen: 32 | 64, readonly binding: SystemBinding) {
+  constructor(
+    readonly cpu: CpuCore,
+    readonly xlen: 32 | 64,
+    readonly binding: SystemBinding,
+    options: { sstc: boolean },
+  ) {
+    this.sstc = options.sstc;
+    const wakeUp = binding.events.timer("hart0/stimecmp", () => this.supervisorTimer.update());
+    this.supervisorTimer = new SupervisorTimer(this, wakeUp);
     this.bus = binding.bus;
     this.memory = binding.memory;
     this.pmp = new Pmp(xlen);
@@ -263,7 +278,9 @@ export class RiscvHart implements SystemHart {
       this.menvcfg =
       this.senvcfg =
       this.mcountinhibit =
+      this.stimecmp =
         0n;
+    this.supervisorTimer.update();
     this.cycleOffset = this.instretOffset = 0n;
     this.wfi = false;
     this.pmp.reset();

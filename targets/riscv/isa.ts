@@ -4,6 +4,8 @@
  * (`rva22u64`, `rva22s64`). Each optional extension's patterns carry its
  * name as their decode-table tag (`Zba`, and `Zba64` for RV64-only forms),
  * so an instruction of a disabled extension does not decode: it is illegal.
+ * As in QEMU 7.2, `rv64` and `rv32` have Zba, Zbb, Zbc, Zbs and Sstc on
+ * unless a property turns them off (`rv64,zba=off`).
  *
  * Profiles map to the extensions Denemu implements. RVA23 makes the vector
  * extension mandatory, which Denemu does not implement yet, so its names are
@@ -24,6 +26,7 @@ export const OPTIONAL_EXTENSIONS = [
   "zbkc",
   "zbkx",
   "zbs",
+  "sstc",
 ] as const;
 
 /** One optional extension's name. */
@@ -31,6 +34,9 @@ export type OptionalExtension = typeof OPTIONAL_EXTENSIONS[number];
 
 /** Extensions that are always present: `=on` is accepted, `=off` refused. */
 const ALWAYS = new Set(["i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zihintpause"]);
+
+/** What the generic models enable by default, as QEMU 7.2's `rv64`/`rv32` do. */
+const MODEL_DEFAULTS: OptionalExtension[] = ["zba", "zbb", "zbc", "zbs", "sstc"];
 
 /** What each profile enables on top of RV64GC (its mandatory extensions that Denemu has). */
 const PROFILES: Record<string, OptionalExtension[]> = {
@@ -49,8 +55,8 @@ const MISSING: Record<string, string> = {
  * @example
  * ```ts
  * import { parseRiscvCpu } from "./isa.ts";
- * const isa = parseRiscvCpu("rv64,zba=on,zbb=true");
- * console.log(isa.xlen, isa.isaString); // 64 "rv64imafdc_zicsr_zifencei_zba_zbb"
+ * const isa = parseRiscvCpu("rv64,zbc=off,zbs=false,zbkb=on");
+ * console.log(isa.xlen, isa.isaString); // 64 "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbkb"
  * ```
  */
 export interface RiscvIsa {
@@ -83,7 +89,7 @@ function flag(cpu: string, key: string, value: string | undefined): boolean {
  */
 export function parseRiscvCpu(cpu: string): RiscvIsa {
   const [model, ...props] = cpu.split(",");
-  const extensions = new Set<OptionalExtension>(PROFILES[model] ?? []);
+  const extensions = new Set<OptionalExtension>(PROFILES[model] ?? MODEL_DEFAULTS);
   let xlen: 32 | 64;
   if (model === "rv64" || model in PROFILES) xlen = 64;
   else if (model === "rv32") xlen = 32;
@@ -117,7 +123,7 @@ export function parseRiscvCpu(cpu: string): RiscvIsa {
   return {
     xlen,
     extensions: new Set(optional),
-    isaString: [`rv${xlen}imafdc_zicsr_zifencei`, ...optional].join("_"),
+    isaString: [`rv${xlen}imafdc_zicsr_zifencei_zihintpause`, ...optional].join("_"),
   };
 }
 

@@ -106,7 +106,12 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
-    system: { attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding)) },
+    system: {
+      attach: (
+        cpu,
+        binding,
+      ) => (hart = new RiscvHart(cpu, xlen, binding, { sstc: isa.extensions.has("sstc") })),
+    },
     gdb: riscvGdbArch(xlen),
   };
 }
