@@ -241,6 +241,14 @@ export const PROGRAMS: Program[] = [
     description: "Zbkb, Zbkc, Zbkx instructions (no libc)",
   },
   {
+    name: "zfh",
+    kind: "isa",
+    cases: one,
+    march: "rv64gc_zfh",
+    cpu: "rv64,Zfh=true",
+    description: "Zfh half precision with static rm, conversions, NaN boxing (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,

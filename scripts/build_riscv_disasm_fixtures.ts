@@ -40,6 +40,7 @@ const withExtensions = (flags: string[], extensions: string) =>
   flags.map((f) => f.startsWith("-march=") ? `${f}${extensions}` : f);
 const zb = (flags: string[]) => withExtensions(flags, "_zba_zbb_zbc_zbs");
 const zbk = (flags: string[]) => withExtensions(flags, "_zbb_zbkb_zbkc_zbkx");
+const zfh = (flags: string[]) => withExtensions(flags, "_zfh");
 
 /**
  * The fixtures, shared with the test.
@@ -57,6 +58,8 @@ export const DISASM_FIXTURES: DisasmFixture[] = [
   { source: "zb_forms.S", object: "zb_forms.rv32.o", xlen: 32, flags: zb(RV32) },
   { source: "zbk_forms.S", object: "zbk_forms.rv64.o", xlen: 64, flags: zbk(RV64) },
   { source: "zbk_forms.S", object: "zbk_forms.rv32.o", xlen: 32, flags: zbk(RV32) },
+  { source: "zfh_forms.S", object: "zfh_forms.rv64.o", xlen: 64, flags: zfh(RV64) },
+  { source: "zfh_forms.S", object: "zfh_forms.rv32.o", xlen: 32, flags: zfh(RV32) },
   {
     source: "disasm_sample.c",
     object: "disasm_sample.rv64.o",

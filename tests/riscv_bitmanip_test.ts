@@ -113,28 +113,39 @@ Deno.test("riscv: an instruction of a disabled extension is illegal", () => {
   for (const m of runBoth([andn], {}, zbkbOnly)) assert.ok(!illegal(m.exit), "andn");
   for (const m of runBoth([clz], {}, zbkbOnly)) assert.ok(illegal(m.exit), "clz");
   for (const m of runBoth([clmulr], {}, "rv64,zbc=off,zbkc=on")) assert.ok(illegal(m.exit));
+  // Zfhmin has half moves and conversions, not half arithmetic; Zfh has both
+  const faddH = 0x04000053, fmvXH = 0xe4000553;
+  for (const m of runBoth([fmvXH], {}, "rv64,zfhmin=on")) assert.ok(!illegal(m.exit), "fmv.x.h");
+  for (const m of runBoth([faddH], {}, "rv64,zfhmin=on")) assert.ok(illegal(m.exit), "fadd.h");
+  for (const m of runBoth([faddH], {}, "rv64,Zfh=true")) assert.ok(!illegal(m.exit), "fadd.h");
+  for (const m of runBoth([fmvXH], {}, "rv64")) assert.ok(illegal(m.exit), "fmv.x.h");
 });
 
 Deno.test("riscv -cpu: QEMU's extension properties and profile names", () => {
-  // QEMU 7.2's rv64 has Zba, Zbb, Zbc and Zbs on by default
+  // QEMU 7.2's rv64 has Zba, Zbb, Zbc, Zbs and Sstc on by default
   assert.equal(
     parseRiscvCpu("rv64").isaString,
-    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs",
+    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc",
   );
   assert.equal(
     parseRiscvCpu("rv64,zbb=off,zbs=on,zba=true,zbc=yes").isaString,
-    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbc_zbs",
+    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbc_zbs_sstc",
   );
   assert.deepEqual([...parseRiscvCpu("rva22s64").extensions], ["zba", "zbb", "zbs"]);
   assert.equal(
     parseRiscvCpu("rv32,zicond=on,zba=off,zbb=off,zbc=off,zbs=off").isaString,
-    "rv32imafdc_zicsr_zifencei_zihintpause_zicond",
+    "rv32imafdc_zicsr_zifencei_zihintpause_zicond_sstc",
   );
   assert.equal(
     parseRiscvCpu("rv64,zbkx=on,zbkb=on").isaString,
-    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbkb_zbkx_zbs",
+    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbkb_zbkx_zbs_sstc",
   );
-  assert.equal(parseRiscvCpu("rv64,zicsr=on,v=off").extensions.size, 4);
+  assert.equal(parseRiscvCpu("rv64,zicsr=on,v=off").extensions.size, 5);
+  // QEMU spells it Zfh; Zfh implies Zfhmin
+  assert.equal(
+    parseRiscvCpu("rv64,Zfh=true,zbc=off").isaString,
+    "rv64imafdc_zicsr_zifencei_zihintpause_zfh_zfhmin_zba_zbb_zbs_sstc",
+  );
   assert.throws(() => parseRiscvCpu("rva23u64"), /RVA23 requires V.*not implemented/);
   assert.throws(() => parseRiscvCpu("rv64,v=true"), /vector extension V is not implemented/);
   assert.throws(() => parseRiscvCpu("rv64,zbq=on"), /unknown property "zbq"/);

@@ -1,6 +1,6 @@
 /**
  * The 32-bit RISC-V encodings (RV32/RV64 I, M, A, F, D, Zicsr, Zifencei, and
- * the optional Zicond, Zba, Zbb, Zbc, Zbs, Zbkb, Zbkc, Zbkx) in decodetree syntax (see
+ * the optional Zfh, Zfhmin, Zicond, Zba, Zbb, Zbc, Zbs, Zbkb, Zbkc, Zbkx) in decodetree syntax (see
  * `core/decodetree/decodetree.ts`).
  *
  * Tags select patterns per CPU: `X` is extension X on both XLENs, `X64` is
@@ -288,6 +288,42 @@ fmv.d.x   1111001 00000 ..... 000 ..... 1010011 @r2_fx D64
 # Zicond
 czero.eqz 0000111 ..... ..... 101 ..... 0110011 @r  Zicond
 czero.nez 0000111 ..... ..... 111 ..... 0110011 @r  Zicond
+
+# Zfh (half precision); Zfhmin has its loads, stores, moves and conversions
+flh       ............ ..... 001 ..... 0000111 @fload  Zfh|Zfhmin
+fsh       ....... ..... ..... 001 ..... 0100111 @fstore Zfh|Zfhmin
+fmv.x.h   1110010 00000 ..... 000 ..... 1010011 @r2_xf Zfh|Zfhmin
+fmv.h.x   1111010 00000 ..... 000 ..... 1010011 @r2_fx Zfh|Zfhmin
+fcvt.s.h  0100000 00010 ..... ... ..... 1010011 @r2_rm Zfh|Zfhmin !asm=f:rd,f:rs1
+fcvt.h.s  0100010 00000 ..... ... ..... 1010011 @r2_rm Zfh|Zfhmin
+fcvt.d.h  0100001 00010 ..... ... ..... 1010011 @r2_rm Zfh|Zfhmin !asm=f:rd,f:rs1
+fcvt.h.d  0100010 00001 ..... ... ..... 1010011 @r2_rm Zfh|Zfhmin
+fmadd.h   ..... 10 ..... ..... ... ..... 1000011 @r4_rm Zfh
+fmsub.h   ..... 10 ..... ..... ... ..... 1000111 @r4_rm Zfh
+fnmsub.h  ..... 10 ..... ..... ... ..... 1001011 @r4_rm Zfh
+fnmadd.h  ..... 10 ..... ..... ... ..... 1001111 @r4_rm Zfh
+fadd.h    0000010 ..... ..... ... ..... 1010011 @r_rm  Zfh
+fsub.h    0000110 ..... ..... ... ..... 1010011 @r_rm  Zfh
+fmul.h    0001010 ..... ..... ... ..... 1010011 @r_rm  Zfh
+fdiv.h    0001110 ..... ..... ... ..... 1010011 @r_rm  Zfh
+fsqrt.h   0101110 00000 ..... ... ..... 1010011 @r2_rm Zfh
+fsgnj.h   0010010 ..... ..... 000 ..... 1010011 @r_fff Zfh
+fsgnjn.h  0010010 ..... ..... 001 ..... 1010011 @r_fff Zfh
+fsgnjx.h  0010010 ..... ..... 010 ..... 1010011 @r_fff Zfh
+fmin.h    0010110 ..... ..... 000 ..... 1010011 @r_fff Zfh
+fmax.h    0010110 ..... ..... 001 ..... 1010011 @r_fff Zfh
+fcvt.w.h  1100010 00000 ..... ... ..... 1010011 @r2_rm_xf Zfh
+fcvt.wu.h 1100010 00001 ..... ... ..... 1010011 @r2_rm_xf Zfh
+feq.h     1010010 ..... ..... 010 ..... 1010011 @r_xff Zfh
+flt.h     1010010 ..... ..... 001 ..... 1010011 @r_xff Zfh
+fle.h     1010010 ..... ..... 000 ..... 1010011 @r_xff Zfh
+fclass.h  1110010 00000 ..... 001 ..... 1010011 @r2_xf Zfh
+fcvt.h.w  1101010 00000 ..... ... ..... 1010011 @r2_rm_fx Zfh
+fcvt.h.wu 1101010 00001 ..... ... ..... 1010011 @r2_rm_fx Zfh
+fcvt.l.h  1100010 00010 ..... ... ..... 1010011 @r2_rm_xf Zfh64
+fcvt.lu.h 1100010 00011 ..... ... ..... 1010011 @r2_rm_xf Zfh64
+fcvt.h.l  1101010 00010 ..... ... ..... 1010011 @r2_rm_fx Zfh64
+fcvt.h.lu 1101010 00011 ..... ... ..... 1010011 @r2_rm_fx Zfh64
 
 # Zba
 sh1add    0010000 ..... ..... 010 ..... 0110011 @r  Zba

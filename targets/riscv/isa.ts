@@ -19,6 +19,8 @@ import { EmuError } from "../../plugin.ts";
 /** The optional extensions Denemu implements, by QEMU's property name, in canonical ISA-string order. */
 export const OPTIONAL_EXTENSIONS = [
   "zicond",
+  "zfh",
+  "zfhmin",
   "zba",
   "zbb",
   "zbc",
@@ -56,7 +58,7 @@ const MISSING: Record<string, string> = {
  * ```ts
  * import { parseRiscvCpu } from "./isa.ts";
  * const isa = parseRiscvCpu("rv64,zbc=off,zbs=false,zbkb=on");
- * console.log(isa.xlen, isa.isaString); // 64 "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbkb"
+ * console.log(isa.xlen, isa.isaString); // 64 "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbkb_sstc"
  * ```
  */
 export interface RiscvIsa {
@@ -119,6 +121,7 @@ export function parseRiscvCpu(cpu: string): RiscvIsa {
       );
     }
   }
+  if (extensions.has("zfh")) extensions.add("zfhmin"); // as QEMU: Zfh implies Zfhmin
   const optional = OPTIONAL_EXTENSIONS.filter((e) => extensions.has(e));
   return {
     xlen,

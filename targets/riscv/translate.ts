@@ -20,6 +20,7 @@ import type { HelperRegistry } from "./helpers.ts";
 import type { DebugTriggers } from "./triggers.ts";
 import { RVA_TRANS } from "./trans_rva.ts";
 import { RVD_TRANS } from "./trans_rvd.ts";
+import { ZFH_TRANS } from "./trans_zfh.ts";
 import { RVF_TRANS } from "./trans_rvf.ts";
 import { RVI_TRANS } from "./trans_rvi.ts";
 import { RVM_TRANS } from "./trans_rvm.ts";
@@ -55,6 +56,7 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...RVA_TRANS,
   ...requireFpu(RVF_TRANS),
   ...requireFpu(RVD_TRANS),
+  ...requireFpu(ZFH_TRANS),
   ...ZICSR_TRANS,
   ...ZIFENCEI_TRANS,
   ...PRIV_TRANS,
