@@ -193,7 +193,11 @@ export function sqrtSlow(f: FmtInfo, a: bigint, env: FloatEnv): bigint {
  * ```
  */
 export function fadd(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): bigint {
-  const r = fmt === "f64" ? addF64Fast(a, b, env) : fmt === "f32" ? addF32Fast(a, b, env) : undefined;
+  const r = fmt === "f64"
+    ? addF64Fast(a, b, env)
+    : fmt === "f32"
+    ? addF32Fast(a, b, env)
+    : undefined;
   return r ?? addSlow(info(fmt), a, b, env);
 }
 
@@ -227,7 +231,11 @@ export function fsub(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): big
  * ```
  */
 export function fmul(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): bigint {
-  const r = fmt === "f64" ? mulF64Fast(a, b, env) : fmt === "f32" ? mulF32Fast(a, b, env) : undefined;
+  const r = fmt === "f64"
+    ? mulF64Fast(a, b, env)
+    : fmt === "f32"
+    ? mulF32Fast(a, b, env)
+    : undefined;
   return r ?? mulSlow(info(fmt), a, b, env);
 }
 
@@ -241,7 +249,11 @@ export function fmul(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): big
  * ```
  */
 export function fdiv(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): bigint {
-  const r = fmt === "f64" ? divF64Fast(a, b, env) : fmt === "f32" ? divF32Fast(a, b, env) : undefined;
+  const r = fmt === "f64"
+    ? divF64Fast(a, b, env)
+    : fmt === "f32"
+    ? divF32Fast(a, b, env)
+    : undefined;
   return r ?? divSlow(info(fmt), a, b, env);
 }
 
