@@ -115,7 +115,7 @@ defineHartCsr({
     checkTvm(h);
     const value = BigInt.asUintN(xlen, v);
     const mode = xlen === 32 ? value >> 31n : value >> 60n;
-    // An unsupported mode leaves satp unchanged (Sv57 is not implemented).
+    // An unsupported mode leaves satp unchanged.
     if (mode !== 0n && satpScheme(value, xlen) === null) return;
     h.satp = value;
     h.cpu.tbs.flush();

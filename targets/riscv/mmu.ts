@@ -1,5 +1,5 @@
 /**
- * The RISC-V MMU: Sv32 (RV32), Sv39 and Sv48 (RV64) page-table walks over
+ * The RISC-V MMU: Sv32 (RV32), Sv39, Sv48 and Sv57 (RV64) page-table walks over
  * the physical bus, MPRV/SUM/MXR, PMP, and hardware accessed/dirty bit
  * updates (as QEMU 7.2 does: A on any access, D on writes, written back to
  * the PTE). M-mode accesses (without MPRV) and satp.MODE = Bare are
@@ -50,6 +50,7 @@ const SCHEMES: Record<string, Scheme> = {
   sv32: { levels: 2, pteSize: 4, vaBits: 32 },
   sv39: { levels: 3, pteSize: 8, vaBits: 39 },
   sv48: { levels: 4, pteSize: 8, vaBits: 48 },
+  sv57: { levels: 5, pteSize: 8, vaBits: 57 },
 };
 
 /**
@@ -61,11 +62,14 @@ const SCHEMES: Record<string, Scheme> = {
  * console.log(satpScheme(8n << 60n, 64), satpScheme(0n, 64)); // "sv39" null
  * ```
  */
-export function satpScheme(satp: bigint, xlen: 32 | 64): "sv32" | "sv39" | "sv48" | null {
+export function satpScheme(satp: bigint, xlen: 32 | 64): keyof typeof SCHEMES | null {
   if (xlen === 32) return (satp >> 31n) & 1n ? "sv32" : null;
   const mode = Number((satp >> 60n) & 0xfn);
-  return mode === 8 ? "sv39" : mode === 9 ? "sv48" : null;
+  return RV64_MODES[mode] ?? null;
 }
+
+/** satp.MODE values of RV64's paging schemes. */
+const RV64_MODES: Record<number, keyof typeof SCHEMES> = { 8: "sv39", 9: "sv48", 10: "sv57" };
 
 interface Translation {
   ppn: number;
