@@ -1,10 +1,15 @@
 // Bare-metal privileged-architecture programs (traps, delegation, CLINT interrupts, wfi, PMP,
-// Sv39/Sv48/Sv57/Sv32 paging, Sstc) on both backends, compared with what qemu-system-riscv64/32 printed
+// Sv39/Sv48/Sv57/Sv32 paging, Svnapot/Svpbmt/Svinval, Sstc) on both backends, compared with what qemu-system-riscv64/32 printed
 // (tests/baremetal/expected, recorded by `deno run -A scripts/build_baremetal.ts --record`).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { type Accel, createMachine } from "../mod.ts";
-import { BAREMETAL_PROGRAMS, programImage, runQemu } from "../scripts/build_baremetal.ts";
+import {
+  BAREMETAL_PROGRAMS,
+  programCpu,
+  programImage,
+  runQemu,
+} from "../scripts/build_baremetal.ts";
 import { which } from "../scripts/build_guests.ts";
 
 const EXPECTED = new URL("./baremetal/expected/", import.meta.url).pathname;
@@ -26,7 +31,7 @@ for (const p of BAREMETAL_PROGRAMS) {
   for (const accel of ["jit", "interp", "lockstep"] as const) {
     Deno.test(`baremetal ${p.name} (${accel}) prints what QEMU printed`, async () => {
       const expected = await Deno.readTextFile(`${EXPECTED}${p.name}.txt`);
-      const { out, events } = await runDenemu(programImage(p), `rv${p.xlen}`, accel);
+      const { out, events } = await runDenemu(programImage(p), programCpu(p), accel);
       assert.deepEqual(events, [{ type: "poweroff", status: 0 }]);
       assert.equal(out, expected);
     });
@@ -35,7 +40,7 @@ for (const p of BAREMETAL_PROGRAMS) {
     name: `baremetal ${p.name}: QEMU still prints the recorded output`,
     ignore: !hasQemu,
     fn: async () => {
-      const { out } = await runQemu(programImage(p), p.xlen);
+      const { out } = await runQemu(p);
       assert.equal(out, await Deno.readTextFile(`${EXPECTED}${p.name}.txt`));
     },
   });

@@ -212,9 +212,14 @@ defineHartCsr({
   rv32Only: true,
 });
 
-/** menvcfg keeps FIOM, and STCE when Sstc is on; STCE hands STIP to the timer. */
+/** What senvcfg keeps, as QEMU 7.2: FIOM, CBIE, CBCFE, CBZE. */
+export const SENVCFG_WRITABLE = 0xf1n;
+/** menvcfg keeps PBMTE and STCE too (QEMU 7.2, whether or not Svpbmt/Sstc are on). */
+const MENVCFG_WRITABLE = SENVCFG_WRITABLE | (1n << 62n) | MENVCFG_STCE;
+
+/** A write to menvcfg; STCE hands STIP to Sstc's timer. */
 function menvcfgWrite(h: RiscvHart, v: bigint): void {
-  h.menvcfg = v & (1n | (h.sstc ? MENVCFG_STCE : 0n));
+  h.menvcfg = v & MENVCFG_WRITABLE;
   h.supervisorTimer.update();
   h.interruptsChanged();
 }

@@ -9,7 +9,7 @@
  */
 
 import { CsrIllegal, Priv } from "./csr.ts";
-import { defineHartCsr, mstatusRead, mstatusWrite } from "./csr_machine.ts";
+import { defineHartCsr, mstatusRead, mstatusWrite, SENVCFG_WRITABLE } from "./csr_machine.ts";
 import { Mstatus, type RiscvHart } from "./hart.ts";
 import { satpScheme } from "./mmu.ts";
 import { MENVCFG_STCE } from "./sstc.ts";
@@ -77,7 +77,7 @@ defineHartCsr({
   priv: Priv.S,
   read: (h) => h.senvcfg,
   write: (h, v) => {
-    h.senvcfg = v & 1n;
+    h.senvcfg = v & SENVCFG_WRITABLE;
   },
 });
 for (

@@ -154,12 +154,20 @@ const HART_STATE: VmStateDescription<RiscvHart> = {
   ],
 };
 
+/** The optional privileged extensions a hart has (from `-cpu`). */
+export interface HartFeatures {
+  sstc: boolean;
+  svnapot: boolean;
+  svpbmt: boolean;
+}
+
 /**
  * A RISC-V hart in system mode.
  *
  * @example
  * ```ts ignore
- * const hart = new RiscvHart(cpu, 64, { bus, memory, clock, events }, { sstc: true });
+ * const features = { sstc: true, svnapot: false, svpbmt: false };
+ * const hart = new RiscvHart(cpu, 64, { bus, memory, clock, events }, features);
  * hart.reset();
  * ```
  */
@@ -201,6 +209,9 @@ export class RiscvHart implements SystemHart {
   readonly mmu: RiscvMmu;
   /** Sstc is enabled (`-cpu rv64,sstc=off` turns it off) */
   readonly sstc: boolean;
+  /** Svnapot and Svpbmt are enabled (the page-table walk reads them) */
+  readonly svnapot: boolean;
+  readonly svpbmt: boolean;
   readonly supervisorTimer: SupervisorTimer;
   readonly bus: PhysicalBus;
   readonly memory: SystemMemory;
@@ -211,9 +222,9 @@ export class RiscvHart implements SystemHart {
     readonly cpu: CpuCore,
     readonly xlen: 32 | 64,
     readonly binding: SystemBinding,
-    options: { sstc: boolean },
+    features: HartFeatures,
   ) {
-    this.sstc = options.sstc;
+    ({ sstc: this.sstc, svnapot: this.svnapot, svpbmt: this.svpbmt } = features);
     const wakeUp = binding.events.timer("hart0/stimecmp", () => this.supervisorTimer.update());
     this.supervisorTimer = new SupervisorTimer(this, wakeUp);
     this.bus = binding.bus;

@@ -169,6 +169,11 @@ sret       0001000 00010 00000 000 00000 1110011 &empty !asm=              Priv
 wfi        0001000 00101 00000 000 00000 1110011 &empty !asm=              Priv
 sfence.vma 0001001 ..... ..... 000 00000 1110011 @sfence Priv
 
+# Svinval: sinval.vma is sfence.vma; the two fences around it order nothing here
+sinval.vma      0001011 ..... ..... 000 00000 1110011 @sfence !trans=sfence.vma Svinval
+sfence.w.inval  0001100 00000 00000 000 00000 1110011 &empty  !asm=              Svinval
+sfence.inval.ir 0001100 00001 00000 000 00000 1110011 &empty  !asm=              Svinval
+
 # Zifencei
 fence.i  ------------ ----- 001 ----- 0001111 &empty !asm=               Zifencei
 

@@ -29,6 +29,9 @@ export const OPTIONAL_EXTENSIONS = [
   "zbkx",
   "zbs",
   "sstc",
+  "svinval",
+  "svnapot",
+  "svpbmt",
 ] as const;
 
 /** One optional extension's name. */

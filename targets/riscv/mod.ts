@@ -29,7 +29,7 @@ import { HelperRegistry } from "./helpers.ts";
 import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
 import { tbFlags, translateRiscv } from "./translate.ts";
-import { extensionTags, parseRiscvCpu } from "./isa.ts";
+import { extensionTags, type OptionalExtension, parseRiscvCpu } from "./isa.ts";
 import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
@@ -84,6 +84,8 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   helpers.add(TRIGGER_WATCH_HELPER);
   helpers.addAll(BITMANIP_HELPERS);
   const tags = extensionTags(xlen, isa.extensions);
+  const has = (e: OptionalExtension) => isa.extensions.has(e);
+  const features = { sstc: has("sstc"), svnapot: has("svnapot"), svpbmt: has("svpbmt") };
   // The hart in system mode (one per target): the translator checks its debug triggers.
   let hart: RiscvHart | undefined;
   return {
@@ -107,10 +109,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
     system: {
-      attach: (
-        cpu,
-        binding,
-      ) => (hart = new RiscvHart(cpu, xlen, binding, { sstc: isa.extensions.has("sstc") })),
+      attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding, features)),
     },
     gdb: riscvGdbArch(xlen),
   };
