@@ -41,6 +41,7 @@ const withExtensions = (flags: string[], extensions: string) =>
 const zb = (flags: string[]) => withExtensions(flags, "_zba_zbb_zbc_zbs");
 const zbk = (flags: string[]) => withExtensions(flags, "_zbb_zbkb_zbkc_zbkx");
 const zfh = (flags: string[]) => withExtensions(flags, "_zfh");
+const cmo = (flags: string[]) => withExtensions(flags, "_zihintpause_zicbom_zicboz_zicbop");
 
 /**
  * The fixtures, shared with the test.
@@ -60,6 +61,7 @@ export const DISASM_FIXTURES: DisasmFixture[] = [
   { source: "zbk_forms.S", object: "zbk_forms.rv32.o", xlen: 32, flags: zbk(RV32) },
   { source: "zfh_forms.S", object: "zfh_forms.rv64.o", xlen: 64, flags: zfh(RV64) },
   { source: "zfh_forms.S", object: "zfh_forms.rv32.o", xlen: 32, flags: zfh(RV32) },
+  { source: "cmo_forms.S", object: "cmo_forms.rv64.o", xlen: 64, flags: cmo(RV64) },
   {
     source: "disasm_sample.c",
     object: "disasm_sample.rv64.o",

@@ -28,5 +28,8 @@ Deno.test("virt: riscv,isa lists the extensions -cpu enabled", async () => {
     await dtbIsa("rv64,zbc=off,zbs=no"),
     "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_sstc",
   );
-  assert.equal(await dtbIsa("rva22s64"), "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbs");
+  assert.equal(
+    await dtbIsa("rva22s64"),
+    "rv64imafdc_zicsr_zifencei_zihintpause_zicbom_zicbop_zicboz_zfhmin_zba_zbb_zbs_svinval_svpbmt",
+  );
 });

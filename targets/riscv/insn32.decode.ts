@@ -74,6 +74,7 @@ export const INSN32_DECODE = String.raw`
 %imm_b     31:s1 7:1 25:6 8:4     !function=ex_shift_1
 %imm_j     31:s1 12:8 20:1 21:10  !function=ex_shift_1
 %imm_u     12:s20                 !function=ex_shift_12
+%imm_cbop  25:s7                  !function=ex_shift_5
 
 ${RISCV_ARG_SETS}
 # Formats (one per operand shape the disassembler prints)
@@ -102,6 +103,8 @@ ${RISCV_ARG_SETS}
 @r2_xf    ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=x:rd,f:rs1
 @r2       ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=x:rd,x:rs1
 @r2_fx    ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=f:rd,x:rs1
+@cbo      ....... ..... ..... ... ..... .......  &r  rd=0 %rs1 rs2=0       !asm=a:rs1
+@prefetch ....... ..... ..... ... ..... .......  &i  imm=%imm_cbop %rs1 rd=0 !asm=m:imm:rs1
 
 # RV32I / RV64I
 lui      .................... ..... 0110111  @u      I
@@ -129,7 +132,13 @@ addi     ............ ..... 000 ..... 0010011 @i     I
 slti     ............ ..... 010 ..... 0010011 @i     I
 sltiu    ............ ..... 011 ..... 0010011 @i     I
 xori     ............ ..... 100 ..... 0010011 @i     I
-ori      ............ ..... 110 ..... 0010011 @i     I
+{
+  # Zicbop: prefetch hints are ORIs to x0
+  prefetch.i ....... 00000 ..... 110 00000 0010011 @prefetch Zicbop
+  prefetch.r ....... 00001 ..... 110 00000 0010011 @prefetch Zicbop
+  prefetch.w ....... 00011 ..... 110 00000 0010011 @prefetch Zicbop
+  ori      ............ ..... 110 ..... 0010011 @i     I
+}
 andi     ............ ..... 111 ..... 0010011 @i     I
 slli     000000 ...... ..... 001 ..... 0010011 @sh   I64
 srli     000000 ...... ..... 101 ..... 0010011 @sh   I64
@@ -157,6 +166,7 @@ sllw     0000000 ..... ..... 001 ..... 0111011 @r    I64
 srlw     0000000 ..... ..... 101 ..... 0111011 @r    I64
 sraw     0100000 ..... ..... 101 ..... 0111011 @r    I64
 {
+  pause     0000 0001 0000 00000 000 00000 0001111 &empty !asm=           Zihintpause
   fence.tso 1000 0011 0011 ----- 000 ----- 0001111 &empty !asm=           I
   fence     ---- pred:4 succ:4 ----- 000 ----- 0001111 &fence !asm=fence:pred,fence:succ I
 }
@@ -173,6 +183,12 @@ sfence.vma 0001001 ..... ..... 000 00000 1110011 @sfence Priv
 sinval.vma      0001011 ..... ..... 000 00000 1110011 @sfence !trans=sfence.vma Svinval
 sfence.w.inval  0001100 00000 00000 000 00000 1110011 &empty  !asm=              Svinval
 sfence.inval.ir 0001100 00001 00000 000 00000 1110011 &empty  !asm=              Svinval
+
+# Zicbom, Zicboz: cache-block operations
+cbo.inval 000000000000 ..... 010 00000 0001111 @cbo Zicbom
+cbo.clean 000000000001 ..... 010 00000 0001111 @cbo Zicbom
+cbo.flush 000000000010 ..... 010 00000 0001111 @cbo Zicbom
+cbo.zero  000000000100 ..... 010 00000 0001111 @cbo Zicboz
 
 # Zifencei
 fence.i  ------------ ----- 001 ----- 0001111 &empty !asm=               Zifencei

@@ -18,6 +18,9 @@ import { EmuError } from "../../plugin.ts";
 
 /** The optional extensions Denemu implements, by QEMU's property name, in canonical ISA-string order. */
 export const OPTIONAL_EXTENSIONS = [
+  "zicbom",
+  "zicbop",
+  "zicboz",
   "zicond",
   "zfh",
   "zfhmin",
@@ -44,9 +47,10 @@ const ALWAYS = new Set(["i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zihi
 const MODEL_DEFAULTS: OptionalExtension[] = ["zba", "zbb", "zbc", "zbs", "sstc"];
 
 /** What each profile enables on top of RV64GC (its mandatory extensions that Denemu has). */
+const RVA22U64: OptionalExtension[] = ["zicbom", "zicbop", "zicboz", "zfhmin", "zba", "zbb", "zbs"];
 const PROFILES: Record<string, OptionalExtension[]> = {
-  rva22u64: ["zba", "zbb", "zbs"],
-  rva22s64: ["zba", "zbb", "zbs"],
+  rva22u64: RVA22U64,
+  rva22s64: [...RVA22U64, "svinval", "svpbmt"],
 };
 
 /** Extensions Denemu does not implement, with what the user can do instead. */
@@ -89,7 +93,7 @@ function flag(cpu: string, key: string, value: string | undefined): boolean {
  * @example
  * ```ts
  * import { parseRiscvCpu } from "./isa.ts";
- * console.log([...parseRiscvCpu("rva22u64").extensions]); // ["zba", "zbb", "zbs"]
+ * console.log(parseRiscvCpu("rva22u64").extensions.has("zicboz")); // true
  * ```
  */
 export function parseRiscvCpu(cpu: string): RiscvIsa {

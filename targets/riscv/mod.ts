@@ -36,6 +36,7 @@ import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
+import { CBO_HELPER } from "./trans_zicbo.ts";
 import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
 import { BITMANIP_HELPERS } from "./bitmanip_helpers.ts";
 
@@ -83,6 +84,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   helpers.addAll(PRIV_HELPERS);
   helpers.add(TRIGGER_WATCH_HELPER);
   helpers.addAll(BITMANIP_HELPERS);
+  helpers.add(CBO_HELPER);
   const tags = extensionTags(xlen, isa.extensions);
   const has = (e: OptionalExtension) => isa.extensions.has(e);
   const features = { sstc: has("sstc"), svnapot: has("svnapot"), svpbmt: has("svpbmt") };

@@ -21,6 +21,7 @@ import type { DebugTriggers } from "./triggers.ts";
 import { RVA_TRANS } from "./trans_rva.ts";
 import { RVD_TRANS } from "./trans_rvd.ts";
 import { ZFH_TRANS } from "./trans_zfh.ts";
+import { ZICBO_TRANS } from "./trans_zicbo.ts";
 import { RVF_TRANS } from "./trans_rvf.ts";
 import { RVI_TRANS } from "./trans_rvi.ts";
 import { RVM_TRANS } from "./trans_rvm.ts";
@@ -57,6 +58,7 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...requireFpu(RVF_TRANS),
   ...requireFpu(RVD_TRANS),
   ...requireFpu(ZFH_TRANS),
+  ...ZICBO_TRANS,
   ...ZICSR_TRANS,
   ...ZIFENCEI_TRANS,
   ...PRIV_TRANS,
