@@ -1,7 +1,7 @@
 /**
  * The RISC-V MMU: Sv32 (RV32), Sv39, Sv48 and Sv57 (RV64) page-table walks over
  * the physical bus, Svnapot's 64 KiB pages, Svpbmt's (ignored) memory types,
- * MPRV/SUM/MXR, PMP, and hardware accessed/dirty bit
+ * MPRV/SUM/MXR, PMP (per byte on pages an entry only partly covers), and hardware accessed/dirty bit
  * updates (as QEMU 7.2 does: A on any access, D on writes, written back to
  * the PTE). M-mode accesses (without MPRV) and satp.MODE = Bare are
  * physical.
@@ -17,7 +17,7 @@
  */
 
 import type { AccessType, Page, PhysicalBus } from "../../plugin.ts";
-import { Perm } from "../../plugin.ts";
+import { GuestFault, Perm } from "../../plugin.ts";
 import { Priv } from "./csr.ts";
 import type { Pmp } from "./pmp.ts";
 
@@ -154,10 +154,40 @@ export class RiscvMmu {
       if (typeof r === "string") return r;
       ppn = r;
     }
-    if (!this.ctx.pmp.allows(ppn, access, priv)) return "access";
+    const pmp = this.ctx.pmp.pageAccess(ppn, access, priv);
+    if (pmp === "deny") return "access";
     const page = this.ctx.bus.page(ppn);
     if (!page || !(page.perms & NEED[access])) return "access";
-    return { ppn, page };
+    return {
+      ppn,
+      page: pmp === "allow" ? page : this.#pmpCheckedPage(vpn, ppn, page, access, priv),
+    };
+  }
+
+  /**
+   * Page `ppn` as seen through a PMP entry that starts or ends inside it:
+   * each access goes through a handler that checks its bytes (QEMU 7.2's
+   * 4-byte granularity) and faults with an access fault, or reaches the bus.
+   */
+  #pmpCheckedPage(vpn: number, ppn: number, page: Page, access: AccessType, priv: number): Page {
+    const { bus, pmp } = this.ctx;
+    const physical = BigInt(ppn) << 12n, virtual = BigInt(vpn) << 12n;
+    const check = (offset: bigint, size: number) => {
+      if (pmp.allowsBytes(physical + offset, size, access, priv)) return;
+      this.lastFault = "access";
+      throw new GuestFault(virtual + offset, access, "protection");
+    };
+    const mmio = {
+      read: (
+        offset: bigint,
+        size: number,
+      ) => (check(offset, size), bus.load(physical + offset, size)),
+      write: (offset: bigint, size: number, value: bigint) => {
+        check(offset, size);
+        bus.store(physical + offset, size, value);
+      },
+    };
+    return { frame: -1, perms: page.perms, mmio, mmioPageOffset: 0n, hasCode: false };
   }
 
   /** Walks the page table; returns the physical page number or the fault. */
@@ -180,7 +210,7 @@ export class RiscvMmu {
     for (let level = s.levels - 1; level >= 0; level--) {
       const index = Math.floor(vpn / 2 ** (bitsPerLevel * level)) % 2 ** bitsPerLevel;
       const pteAddr = table + BigInt(index * s.pteSize);
-      if (!pmp.allows(Number(pteAddr >> 12n), "read", Priv.S) || !bus.findRegion(pteAddr)) {
+      if (!pmp.allowsBytes(pteAddr, s.pteSize, "read", Priv.S) || !bus.findRegion(pteAddr)) {
         return "access";
       }
       let pte = bus.load(pteAddr, s.pteSize);
