@@ -41,7 +41,7 @@ const withExtensions = (flags: string[], extensions: string) =>
 const zb = (flags: string[]) => withExtensions(flags, "_zba_zbb_zbc_zbs");
 const zbk = (flags: string[]) => withExtensions(flags, "_zbb_zbkb_zbkc_zbkx");
 const zfh = (flags: string[]) => withExtensions(flags, "_zfh");
-const cmo = (flags: string[]) => withExtensions(flags, "_zihintpause_zicbom_zicboz_zicbop");
+const cmo = (flags: string[]) => withExtensions(flags, "_zihintpause_zicbom_zicboz_zicbop_zawrs");
 
 /**
  * The fixtures, shared with the test.

@@ -1,5 +1,5 @@
-// The cache-block operations (Zicbom, Zicboz, Zicbop) and Zihintpause's pause, on both engines.
-// QEMU 7.2 predates the CMO extensions, so these are checked against the specification.
+// The cache-block operations (Zicbom, Zicboz, Zicbop), Zihintpause's pause and Zawrs, on both
+// engines. QEMU 7.2 predates CMO and Zawrs, so these are checked against the specification.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { TrapKind } from "../mod.ts";
@@ -56,6 +56,14 @@ Deno.test("riscv zicbom/zicbop/zihintpause: no-ops where enabled, illegal where 
   // Without Zicbop a prefetch is the ORI to x0 it is encoded as
   for (const m of runBoth([PREFETCH_W(64, a0), A.addi(a1, 0, 7)], "rv64", () => {})) {
     assert.equal(reg(m, a1), 7n);
+  }
+});
+
+Deno.test("riscv zawrs: wrs.nto and wrs.sto return at once (one hart never waits)", () => {
+  const program = [0x00d00073, 0x01d00073, A.addi(a1, 0, 7)];
+  for (const m of runBoth(program, "rv64,zawrs=on", () => {})) assert.equal(reg(m, a1), 7n);
+  for (const m of runBoth(program, "rv64", () => {})) {
+    assert.ok(m.exit.reason === "trap" && m.exit.trap.kind === TrapKind.ILLEGAL);
   }
 });
 

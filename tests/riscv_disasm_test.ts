@@ -136,7 +136,7 @@ async function assembleInsns(dir: string, xlen: 32 | 64, insns: string[]) {
   const src = `${dir}/insns${xlen}.S`, obj = `${dir}/insns${xlen}.o`;
   await Deno.writeTextFile(src, [".text", ...insns.map((i) => ` .insn ${i}`)].join("\n") + "\n");
   // The disassembler knows every optional extension, as objdump does when the object says so.
-  const zb = "_zihintpause_zicbom_zicboz_zicbop_zfh_zba_zbb_zbc_zbs_zbkb_zbkc_zbkx";
+  const zb = "_zihintpause_zicbom_zicboz_zicbop_zawrs_zfh_zba_zbb_zbc_zbs_zbkb_zbkc_zbkx";
   const flags = xlen === 64 ? [`-march=rv64gc${zb}`] : [`-march=rv32gc${zb}`, "-mabi=ilp32d"];
   const cc = await new Deno.Command("riscv64-linux-gnu-gcc", {
     args: [...flags, "-c", src, "-o", obj],

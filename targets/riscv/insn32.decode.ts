@@ -179,6 +179,10 @@ sret       0001000 00010 00000 000 00000 1110011 &empty !asm=              Priv
 wfi        0001000 00101 00000 000 00000 1110011 &empty !asm=              Priv
 sfence.vma 0001001 ..... ..... 000 00000 1110011 @sfence Priv
 
+# Zawrs: waits on a reservation set; one hart never waits
+wrs.nto    000000001101 00000 000 00000 1110011 &empty !asm=              Zawrs
+wrs.sto    000000011101 00000 000 00000 1110011 &empty !asm=              Zawrs
+
 # Svinval: sinval.vma is sfence.vma; the two fences around it order nothing here
 sinval.vma      0001011 ..... ..... 000 00000 1110011 @sfence !trans=sfence.vma Svinval
 sfence.w.inval  0001100 00000 00000 000 00000 1110011 &empty  !asm=              Svinval

@@ -22,6 +22,7 @@ export const OPTIONAL_EXTENSIONS = [
   "zicbop",
   "zicboz",
   "zicond",
+  "zawrs",
   "zfh",
   "zfhmin",
   "zba",

@@ -1,4 +1,4 @@
-# Zicbom, Zicboz, Zicbop and Zihintpause forms, for the disassembler differential test.
+# Zicbom, Zicboz, Zicbop, Zihintpause and Zawrs forms, for the disassembler differential test.
         .text
         .globl  _start
 _start:
@@ -16,3 +16,5 @@ _start:
         pause
         fence   w, r
         fence   rw, rw
+        wrs.nto
+        wrs.sto
