@@ -98,6 +98,11 @@ export interface RiscvDecoders {
 }
 
 const cache = new Map<string, RiscvDecoders>();
+/** The same, by the identity of a target's tag list: decoding looks them up per instruction. */
+const byTagList = {
+  32: new WeakMap<object, RiscvDecoders>(),
+  64: new WeakMap<object, RiscvDecoders>(),
+};
 
 /**
  * The decoders for `xlen` with the optional extensions whose tags are
@@ -114,6 +119,8 @@ export function riscvDecoders(
   xlen: 32 | 64,
   extensionTags: readonly string[] = [],
 ): RiscvDecoders {
+  const known = byTagList[xlen].get(extensionTags);
+  if (known) return known;
   const key = `${xlen}:${extensionTags.join(",")}`;
   let d = cache.get(key);
   if (!d) {
@@ -122,6 +129,7 @@ export function riscvDecoders(
     d = { xlen, insn32: TABLE32.decoder(accept), insn16: TABLE16.decoder(accept) };
     cache.set(key, d);
   }
+  byTagList[xlen].set(extensionTags, d);
   return d;
 }
 
