@@ -109,3 +109,42 @@ Deno.test("jit: two snapshots (the second shares clean pages with the first) res
   p.restore(s2);
   assertEquals(finish(p, out), fromS2);
 });
+
+/** Counts the blocks `p` translates from now on. */
+function countTranslations(p: LinuxProcess): { n: number } {
+  const count = { n: 0 };
+  p.cpu.tbs.observers.push({ onBlock: () => count.n++ });
+  return count;
+}
+
+for (const accel of ["interp", "jit", "lockstep"] as const) {
+  Deno.test(`${accel}: restoring an older snapshot keeps the translated code`, async () => {
+    const { p, out } = await start("hello.static.O2", accel);
+    toSyscall(p, 1);
+    const older = p.snapshot();
+    const first = finish(p, out);
+    p.restore(older);
+    toSyscall(p, 3);
+    p.snapshot();
+    finish(p, out);
+    const translations = countTranslations(p);
+    p.restore(older);
+    assertEquals(finish(p, out), first);
+    assertEquals(translations.n, 0);
+  });
+
+  Deno.test(`${accel}: smc: restoring an older snapshot drops code whose bytes changed`, async () => {
+    const { p, out } = await start("smc.static.O2", accel);
+    toSyscall(p, 1);
+    const older = p.snapshot();
+    const first = finish(p, out);
+    p.restore(older);
+    toSyscall(p, 12);
+    p.snapshot();
+    finish(p, out);
+    const translations = countTranslations(p);
+    p.restore(older);
+    assertEquals(finish(p, out), first);
+    assertEquals(translations.n > 0, true);
+  });
+}
