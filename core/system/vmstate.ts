@@ -75,6 +75,13 @@ function assignArray(live: unknown, saved: unknown, name: string, field: string)
     }
     throw new EmuError(`snapshot: ${name} field ${field} has the wrong size`);
   }
+  if (
+    ArrayBuffer.isView(live) && ArrayBuffer.isView(saved) && live.constructor === saved.constructor
+  ) {
+    // One bulk copy: a restore loads interrupt controllers' per-source arrays every time.
+    (live as unknown as { set(a: unknown): void }).set(saved);
+    return;
+  }
   for (let i = 0; i < to.length; i++) to[i] = copy(from[i]);
 }
 

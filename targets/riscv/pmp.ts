@@ -57,11 +57,18 @@ export class Pmp {
     this.#update();
   }
 
-  /** Loads saved entries (a snapshot). */
+  /** Loads saved entries (a snapshot); the same entries again cost no rebuild. */
   load(cfg: ArrayLike<number>, addr: readonly bigint[]): void {
+    if (this.#holds(cfg, addr)) return;
     this.cfg.set(cfg);
     addr.forEach((a, i) => this.addr[i] = a);
     this.#update();
+  }
+
+  #holds(cfg: ArrayLike<number>, addr: readonly bigint[]): boolean {
+    for (let i = 0; i < this.cfg.length; i++) if (this.cfg[i] !== cfg[i]) return false;
+    for (let i = 0; i < this.addr.length; i++) if (this.addr[i] !== addr[i]) return false;
+    return true;
   }
 
   /** pmpcfg`n` (RV64: even `n` only, 8 entries each; RV32: 4 entries each). */
