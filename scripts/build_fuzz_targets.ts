@@ -20,6 +20,8 @@ export const DEBUG_TARGETS: Record<string, string[]> = {
   "state.dwarf5": ["-O0", "-g"],
   "state.dwarf4": ["-O0", "-gdwarf-4"],
 };
+/** Dynamic builds: their `strcmp` and `memcmp` are libc.so's (cmplog hooks them by symbol there). */
+export const DYNAMIC_TARGETS: Record<string, string[]> = { "strcmp.dynamic": ["-O1"] };
 /**
  * A dynamic program whose fuzzed function is in a shared library of its
  * own, both `-O0 -g`: `emu cov` reads the library's line table. The library
@@ -59,11 +61,11 @@ async function buildShared(name: string): Promise<void> {
 async function build(name: string): Promise<void> {
   if (SHARED_TARGETS[name]) return buildShared(name);
   const [source, flavour] = name.split(".");
-  const flags = flavour ? DEBUG_TARGETS[name] : ["-O1"];
+  const flags = flavour ? DEBUG_TARGETS[name] ?? DYNAMIC_TARGETS[name] : ["-O1"];
   if (!flags) throw new Error(`${name}: not a fuzz target`);
   await cc(name, [
     ...flags,
-    "-static",
+    ...DYNAMIC_TARGETS[name] ? [] : ["-static"],
     "-o",
     `tests/fuzz/bin/${name}`,
     `tests/fuzz/src/${source}.c`,
