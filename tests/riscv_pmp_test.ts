@@ -42,3 +42,19 @@ Deno.test("pmp: the first entry overlapping a page decides for it", () => {
   assertEquals(pmp.allows(page(0x90000000), "read", Priv.S), false); // no entry: S/U denied
   assertEquals(pmp.allows(page(0x90000000), "read", Priv.M), true);
 });
+
+Deno.test("pmp: loading saved entries applies them; loading the entries it holds changes nothing", () => {
+  const saved = new Pmp(64);
+  saved.writeAddr(0, (0x80000000n >> 2n) | 0x3fffn);
+  saved.writeCfg(0, BigInt(NAPOT | R));
+  const pmp = new Pmp(64);
+  const page = 0x80000000 / 4096;
+  assertEquals(pmp.allows(page, "read", Priv.S), false);
+  pmp.load(saved.cfg, saved.addr);
+  assertEquals(pmp.allows(page, "read", Priv.S), true);
+  const g = pmp.generation;
+  pmp.load(saved.cfg, saved.addr); // a fuzzer restoring the same snapshot again
+  assertEquals(pmp.generation, g);
+  pmp.load(new Uint8Array(16), new Array(16).fill(0n));
+  assertEquals([pmp.allows(page, "read", Priv.S), pmp.generation > g], [false, true]);
+});

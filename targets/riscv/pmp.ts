@@ -57,11 +57,23 @@ export class Pmp {
     this.#update();
   }
 
-  /** Loads saved entries (a snapshot). */
+  /**
+   * Loads saved entries (a snapshot). Entries equal to the current ones (a
+   * fuzzer restoring the same snapshot before each input) cost no update.
+   */
   load(cfg: ArrayLike<number>, addr: readonly bigint[]): void {
+    if (this.#holds(cfg, addr)) return;
     this.cfg.set(cfg);
     addr.forEach((a, i) => this.addr[i] = a);
     this.#update();
+  }
+
+  #holds(cfg: ArrayLike<number>, addr: readonly bigint[]): boolean {
+    if (cfg.length !== this.cfg.length || addr.length !== this.addr.length) return false;
+    for (let i = 0; i < cfg.length; i++) {
+      if (cfg[i] !== this.cfg[i] || addr[i] !== this.addr[i]) return false;
+    }
+    return true;
   }
 
   /** pmpcfg`n` (RV64: even `n` only, 8 entries each; RV32: 4 entries each). */
