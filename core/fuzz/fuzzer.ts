@@ -61,6 +61,8 @@ export class Fuzzer {
   #savedCrashes: number;
   #savedHangs: number;
   #totalTmout = 0;
+  /** guest instructions of the fuzzing executions (for `exec_timeout` in ms) */
+  #insns = 0;
   #found = 0;
   #imported = 0;
   /** how many of the target's auto tokens are in the dictionary */
@@ -238,6 +240,7 @@ export class Fuzzer {
   async execute(data: Uint8Array, parent: QueueEntry, op: string): Promise<ExecResult> {
     const r = await this.target.run(data, this.timeout);
     this.execs++;
+    this.#insns += r.insns;
     const trace = this.target.trace.address;
     const o = r.outcome;
     const from = `src:${String(parent.id).padStart(6, "0")},time:${this.#elapsed()},` +
@@ -328,6 +331,12 @@ export class Fuzzer {
     }
   }
 
+  /** `-t` in ms at the guest speed of the fuzzing runs so far (AFL's default 1000 before any). */
+  #timeoutMs(): number {
+    if (this.#insns === 0) return 1000;
+    return Math.max(1, Math.ceil(this.timeout * this.#elapsed() / this.#insns));
+  }
+
   #elapsed(): number {
     return Date.now() - this.startTime;
   }
@@ -366,6 +375,7 @@ export class Fuzzer {
       lastHang: this.#lastHang,
       execsSinceCrash: this.execs - this.#lastCrashExecs,
       execTimeout: this.timeout,
+      execTimeoutMs: this.#timeoutMs(),
       dictEntries: this.opts.dictionary.length,
       banner: this.opts.banner,
       commandLine: this.opts.commandLine,
