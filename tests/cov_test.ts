@@ -108,12 +108,18 @@ async function assertLinesAgreeWithGcov(record: string, source: string, inputs: 
   }
 }
 
-Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders the lcov file", async () => {
+/** `emu cov` of a build of state.c on three inputs: its output, the corpus and the report dir. */
+async function covOfState(program: string) {
   const corpus = await Deno.makeTempDir(), out = await Deno.makeTempDir();
   const inputs = { a: "AAAA", b: "hhel", c: "xhello.." };
   for (const [k, v] of Object.entries(inputs)) Deno.writeTextFileSync(`${corpus}/${k}`, v);
-  const r = await emu("cov", "-i", corpus, "-o", out, "--", `${BIN}/state.dwarf5`, "@@");
+  const r = await emu("cov", "-i", corpus, "-o", out, "--", `${BIN}/${program}`, "@@");
   assert.equal(r.code, 0, r.err);
+  return { r, corpus, out, inputs: Object.keys(inputs).map((k) => `${corpus}/${k}`) };
+}
+
+Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders the lcov file", async () => {
+  const { r, corpus, out, inputs } = await covOfState("state.dwarf5");
   assert.match(r.out, /emu cov: \d+ of \d+ lines in 2 source files/);
   const info = Deno.readTextFileSync(`${out}/coverage.info`);
   const record = info.split("end_of_record").find((rec) => rec.includes("state.c"))!;
@@ -122,11 +128,7 @@ Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders
   assert.match(record, /^BRDA:7,\d+,0,[1-9]\d*\nBRDA:7,\d+,1,[1-9]\d*$/m);
   assert.match(record, /^BRF:\d+\nBRH:\d+$/m);
   assert(Deno.readTextFileSync(`${out}/index.html`).includes("state.c"));
-  await assertLinesAgreeWithGcov(
-    record,
-    "state.c",
-    Object.keys(inputs).map((k) => `${corpus}/${k}`),
-  );
+  await assertLinesAgreeWithGcov(record, "state.c", inputs);
   if (!installed("genhtml")) {
     console.warn("cov_test: SKIPPING the genhtml check: lcov not installed");
   } else {
@@ -147,12 +149,8 @@ Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders
 });
 
 Deno.test("emu cov: the line table of a shared library built with -g; its lines agree with gcov", async () => {
-  const corpus = await Deno.makeTempDir(), out = await Deno.makeTempDir();
-  const inputs = { a: "AAAA", b: "hhel", c: "xhello.." };
-  for (const [k, v] of Object.entries(inputs)) Deno.writeTextFileSync(`${corpus}/${k}`, v);
   // state.shared's main (harness.h) calls LLVMFuzzerTestOneInput in libstate.so (state.c)
-  const r = await emu("cov", "-i", corpus, "-o", out, "--", `${BIN}/state.shared`, "@@");
-  assert.equal(r.code, 0, r.err);
+  const { corpus, out, inputs } = await covOfState("state.shared");
   const records = Deno.readTextFileSync(`${out}/coverage.info`).split("end_of_record");
   const record = records.find((rec) => /^SF:.*\/tests\/fuzz\/src\/state\.c$/m.test(rec));
   assert(record, "no record of the library's source");
@@ -161,11 +159,7 @@ Deno.test("emu cov: the line table of a shared library built with -g; its lines 
     records.some((rec) => /^SF:.*harness\.h$/m.test(rec)),
     "no record of the program's source",
   );
-  await assertLinesAgreeWithGcov(
-    record,
-    "state.c",
-    Object.keys(inputs).map((k) => `${corpus}/${k}`),
-  );
+  await assertLinesAgreeWithGcov(record, "state.c", inputs);
   await Deno.remove(corpus, { recursive: true });
   await Deno.remove(out, { recursive: true });
 });
