@@ -23,14 +23,14 @@ Deno.test("vmstate: typed arrays load in place, and loading again after writes g
   d.counts.set([7n, 8n]);
   d.mode = 9;
   const saved = saveVmState(VM, d);
-  const level = d.level;
+  const level = d.level, enabled = d.enable[0];
   for (let run = 0; run < 2; run++) {
     d.level.fill(0xff);
     d.enable[0].fill(0);
     d.counts.fill(0n);
     d.mode = 0;
     loadVmState(VM, d, saved);
-    assert(d.level === level, "the live array is filled in place");
+    assert(d.level === level && d.enable[0] === enabled, "live arrays are filled in place");
     assertEquals([...d.level], [1, 2, 3, 4]);
     assertEquals([...d.enable[0]], [5, 6]);
     assertEquals([...d.counts], [7n, 8n]);
