@@ -61,8 +61,8 @@ export class Fuzzer {
   #savedCrashes: number;
   #savedHangs: number;
   #totalTmout = 0;
-  /** guest instructions of the fuzzing executions (for `exec_timeout` in ms) */
-  #insns = 0;
+  /** how long executions take by their instruction count (for `exec_timeout` in ms) */
+  #speed = new RunSpeed();
   #found = 0;
   #imported = 0;
   /** how many of the target's auto tokens are in the dictionary */
@@ -238,9 +238,10 @@ export class Fuzzer {
 
   /** Runs one input and keeps it if it is interesting. */
   async execute(data: Uint8Array, parent: QueueEntry, op: string): Promise<ExecResult> {
+    const t0 = performance.now();
     const r = await this.target.run(data, this.timeout);
+    this.#speed.add(r.insns, performance.now() - t0);
     this.execs++;
-    this.#insns += r.insns;
     const trace = this.target.trace.address;
     const o = r.outcome;
     const from = `src:${String(parent.id).padStart(6, "0")},time:${this.#elapsed()},` +
@@ -331,12 +332,6 @@ export class Fuzzer {
     }
   }
 
-  /** `-t` in ms at the guest speed of the fuzzing runs so far (AFL's default 1000 before any). */
-  #timeoutMs(): number {
-    if (this.#insns === 0) return 1000;
-    return Math.max(1, Math.ceil(this.timeout * this.#elapsed() / this.#insns));
-  }
-
   #elapsed(): number {
     return Date.now() - this.startTime;
   }
@@ -375,10 +370,42 @@ export class Fuzzer {
       lastHang: this.#lastHang,
       execsSinceCrash: this.execs - this.#lastCrashExecs,
       execTimeout: this.timeout,
-      execTimeoutMs: this.#timeoutMs(),
+      execTimeoutMs: this.#speed.msFor(this.timeout),
       dictEntries: this.opts.dictionary.length,
       banner: this.opts.banner,
       commandLine: this.opts.commandLine,
     };
+  }
+}
+
+/**
+ * Host time of executions as a line, ms = overhead + insns * per-instruction
+ * (least squares over the runs so far), so `-t` can be given in ms: the
+ * fixed cost of a run (restore, coverage) does not inflate the guest's speed.
+ */
+class RunSpeed {
+  #n = 0;
+  #x = 0;
+  #y = 0;
+  #xx = 0;
+  #xy = 0;
+
+  add(insns: number, ms: number): void {
+    this.#n++;
+    this.#x += insns;
+    this.#y += ms;
+    this.#xx += insns * insns;
+    this.#xy += insns * ms;
+  }
+
+  /** The ms a run of `insns` instructions takes (AFL's default, 1000, before any run). */
+  msFor(insns: number): number {
+    const n = this.#n;
+    if (n === 0 || this.#x === 0) return 1000;
+    const variance = n * this.#xx - this.#x * this.#x;
+    let perInsn = variance > 0 ? (n * this.#xy - this.#x * this.#y) / variance : 0;
+    if (!(perInsn > 0)) perInsn = this.#y / this.#x; // one length only, or noise: the mean
+    const overhead = Math.max(0, (this.#y - perInsn * this.#x) / n);
+    return Math.max(1, Math.ceil(overhead + perInsn * insns));
   }
 }
