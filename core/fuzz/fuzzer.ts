@@ -380,8 +380,9 @@ export class Fuzzer {
 
 /**
  * Host time of executions as a line, ms = overhead + insns * per-instruction
- * (least squares over the runs so far), so `-t` can be given in ms: the
- * fixed cost of a run (restore, coverage) does not inflate the guest's speed.
+ * (least squares over the runs so far, the slope bounded for runs of nearly
+ * one length), so `-t` can be given in ms: the fixed cost of a run (restore,
+ * coverage) does not inflate the guest's speed.
  */
 class RunSpeed {
   #n = 0;
@@ -403,8 +404,12 @@ class RunSpeed {
     const n = this.#n;
     if (n === 0 || this.#x === 0) return 1000;
     const variance = n * this.#xx - this.#x * this.#x;
-    let perInsn = variance > 0 ? (n * this.#xy - this.#x * this.#y) / variance : 0;
-    if (!(perInsn > 0)) perInsn = this.#y / this.#x; // one length only, or noise: the mean
+    // the mean cost spread over at least the shortest run the default -t is TIMEOUT_FACTOR
+    // times: a bound, since a tiny run's cost is mostly its restore
+    const bound = this.#y / Math.max(this.#x, n * MIN_TIMEOUT / TIMEOUT_FACTOR);
+    // the slope of the line, when the runs' lengths differ enough to show one
+    const slope = variance > 0 ? (n * this.#xy - this.#x * this.#y) / variance : 0;
+    const perInsn = slope > 0 ? Math.min(slope, bound) : bound;
     const overhead = Math.max(0, (this.#y - perInsn * this.#x) / n);
     return Math.max(1, Math.ceil(overhead + perInsn * insns));
   }
