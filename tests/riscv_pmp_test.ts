@@ -49,3 +49,19 @@ Deno.test("pmp: the first entry covering a page decides for it; one ending insid
   assertEquals(pmp.allowsBytes(0x9000000cn, 4, "read", Priv.S), false); // no entry
   assertEquals(pmp.allowsBytes(0x9000000cn, 4, "read", Priv.M), true);
 });
+
+Deno.test("pmp: loading saved entries applies them; loading the entries it holds changes nothing", () => {
+  const saved = new Pmp(64);
+  saved.writeAddr(0, (0x80000000n >> 2n) | 0x3fffn);
+  saved.writeCfg(0, BigInt(NAPOT | R));
+  const pmp = new Pmp(64);
+  const page = 0x80000000 / 4096;
+  assertEquals(pmp.pageAccess(page, "read", Priv.S), "deny");
+  pmp.load(saved.cfg, saved.addr);
+  assertEquals(pmp.pageAccess(page, "read", Priv.S), "allow");
+  const g = pmp.generation;
+  pmp.load(saved.cfg, saved.addr); // a fuzzer restoring the same snapshot again
+  assertEquals(pmp.generation, g);
+  pmp.load(new Uint8Array(16), new Array(16).fill(0n));
+  assertEquals([pmp.pageAccess(page, "read", Priv.S), pmp.generation > g], ["deny", true]);
+});

@@ -57,7 +57,10 @@ export class Pmp {
     this.#update();
   }
 
-  /** Loads saved entries (a snapshot); the same entries again cost no rebuild. */
+  /**
+   * Loads saved entries (a snapshot). Entries equal to the current ones (a
+   * fuzzer restoring the same snapshot before each input) cost no update.
+   */
   load(cfg: ArrayLike<number>, addr: readonly bigint[]): void {
     if (this.#holds(cfg, addr)) return;
     this.cfg.set(cfg);
@@ -66,8 +69,10 @@ export class Pmp {
   }
 
   #holds(cfg: ArrayLike<number>, addr: readonly bigint[]): boolean {
-    for (let i = 0; i < this.cfg.length; i++) if (this.cfg[i] !== cfg[i]) return false;
-    for (let i = 0; i < this.addr.length; i++) if (this.addr[i] !== addr[i]) return false;
+    if (cfg.length !== this.cfg.length || addr.length !== this.addr.length) return false;
+    for (let i = 0; i < cfg.length; i++) {
+      if (cfg[i] !== this.cfg[i] || addr[i] !== this.addr[i]) return false;
+    }
     return true;
   }
 
