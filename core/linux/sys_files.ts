@@ -224,6 +224,7 @@ function fcntl(p: LinuxProcess, a: bigint[]): number {
 
 function getdents64(p: LinuxProcess, a: bigint[]): number {
   const f = p.fds.get(int(a[0]));
+  if (f.statusFlags & O.PATH) throw new SysError(E.EBADF);
   if (!f.entries) throw new SysError(E.ENOTDIR);
   const max = len(a[2]);
   const enc = new TextEncoder();
@@ -323,6 +324,7 @@ export const fileSyscalls: SyscallTable = {
     const n = Number(BigInt.asIntN(64, a[1]));
     if (n < 0) throw new SysError(E.EINVAL); // before the fd, as Linux
     const f = p.fds.get(int(a[0]));
+    if (f.statusFlags & O.PATH) throw new SysError(E.EBADF);
     if (!f.truncate) throw new SysError(E.EINVAL);
     f.truncate(n);
     return 0;

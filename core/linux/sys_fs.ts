@@ -6,7 +6,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { type DirEntry, DirFile, HostFile, O, statFromDeno, type StatInfo } from "./fds.ts";
+import { type DirEntry, DirFile, HostFile, O, S_IF, statFromDeno, type StatInfo } from "./fds.ts";
 import { PathFile } from "./path_file.ts";
 import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
@@ -139,6 +139,11 @@ function openTmpfile(
 function openat(p: LinuxProcess, a: bigint[]): number {
   const flags = openFlags(int(a[2]));
   const dirfd = int(a[0]), path = readString(p, a[1]);
+  if ((flags & O.CREAT) && path.endsWith("/")) {
+    // O_CREAT with a trailing slash: EISDIR once the parents are walked
+    p.paths.toHost(path.replace(/\/+$/, "") || "/", baseOf(p, dirfd, path), false);
+    throw new SysError(E.EISDIR);
+  }
   const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
   const cloexec = (flags & O.CLOEXEC) !== 0;
@@ -196,7 +201,7 @@ function openHostFile(
   const file = Deno.openSync(host, {
     read: acc !== O.WRONLY,
     write: acc !== O.RDONLY || creating || (flags & O.TRUNC) !== 0,
-    create: (flags & O.CREAT) !== 0,
+    create: creating,
     // Under --root nothing was there when checked: a symlink planted since is refused.
     createNew: creating && (p.paths.root !== null || (flags & O.EXCL) !== 0),
     truncate: (flags & O.TRUNC) !== 0 && acc !== O.RDONLY,
@@ -227,6 +232,15 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
   return statFromDeno(info);
 }
 
+/** readlinkat with an empty path: the symlink an `O_PATH|O_NOFOLLOW` fd names, else ENOENT. */
+function fdSymlink(p: LinuxProcess, dirfd: number): string {
+  const f = dirfd === AT_FDCWD ? null : p.fds.get(dirfd);
+  if (!(f instanceof PathFile) || (f.info.mode & 0o170000) !== S_IF.LNK) {
+    throw new SysError(E.ENOENT);
+  }
+  return Deno.readLinkSync(p.paths.toHost(f.guestPath, "/", false));
+}
+
 function readlinkat(p: LinuxProcess, a: bigint[]): number {
   const dirfd = int(a[0]), path = readString(p, a[1]), size = len(a[3]);
   if (size <= 0) throw new SysError(E.EINVAL);
@@ -234,7 +248,8 @@ function readlinkat(p: LinuxProcess, a: bigint[]): number {
   const fdLink = /^\/proc\/(self|\d+)\/fd\/(\d+)$/.exec(path);
   const self = /^\/proc\/(self|\d+)\//.exec(path);
   if (self && self[1] !== "self" && Number(self[1]) !== p.pid) throw new SysError(E.ENOENT);
-  if (self && /\/exe$/.test(path)) text = p.exePath;
+  if (path === "") text = fdSymlink(p, dirfd);
+  else if (self && /\/exe$/.test(path)) text = p.exePath;
   else if (fdLink) {
     const f = p.fds.get(Number(fdLink[2]));
     text = f.guestPath ?? `pipe:[${fdLink[2]}]`;

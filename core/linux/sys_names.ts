@@ -120,9 +120,10 @@ function linkat(p: LinuxProcess, a: bigint[]): number {
 export const nameSyscalls: SyscallTable = {
   mkdirat: (p, a) => {
     const host = creationAt(p, int(a[0]), readString(p, a[1]), true);
-    const mode = Number(a[2] & 0o7777n) & ~p.umask;
+    // setuid and setgid are not given by mkdir; setgid is inherited from the parent
+    const mode = Number(a[2] & 0o1777n) & ~p.umask;
     Deno.mkdirSync(host, { mode });
-    Deno.chmodSync(host, mode);
+    Deno.chmodSync(host, mode | ((Deno.lstatSync(host).mode ?? 0) & 0o2000));
     return 0;
   },
   renameat: (p, a) => rename(p, a, 0),
