@@ -19,7 +19,7 @@ import { clockNs } from "./sys_time.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
-const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
+const AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
 
 /**
  * Host path of `path` relative to directory fd `dirfd`. A path ending in `/`
@@ -280,18 +280,6 @@ function access(p: LinuxProcess, dirfd: number, pathAddr: bigint, mode: number, 
   return 0;
 }
 
-function unlinkat(p: LinuxProcess, a: bigint[]): number {
-  const flags = int(a[2]);
-  if (flags & ~AT_REMOVEDIR) throw new SysError(E.EINVAL);
-  const host = resolveAt(p, int(a[0]), readString(p, a[1]), false);
-  const st = Deno.lstatSync(host);
-  if (flags & AT_REMOVEDIR) {
-    if (!st.isDirectory) throw new SysError(E.ENOTDIR);
-  } else if (st.isDirectory) throw new SysError(E.EISDIR);
-  Deno.removeSync(host);
-  return 0;
-}
-
 const UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
 
 /** One of utimensat's two times, in seconds: `times` null is now; UTIME_OMIT keeps `old`. */
@@ -374,7 +362,6 @@ export const fsSyscalls: SyscallTable = {
   readlinkat,
   faccessat: (p, a) => access(p, int(a[0]), a[1], int(a[2]), 0),
   faccessat2: (p, a) => access(p, int(a[0]), a[1], int(a[2]), int(a[3])),
-  unlinkat,
   fchmodat: (p, a) => {
     Deno.chmodSync(resolveAt(p, int(a[0]), readString(p, a[1])), Number(a[2] & 0o7777n));
     return 0;

@@ -1,6 +1,6 @@
 /**
- * Syscalls that make or change names: mkdirat, symlinkat, linkat,
- * renameat2. Each checks in Linux's order (flags, then the parents of the
+ * Syscalls that make, change or remove names: mkdirat, symlinkat, linkat,
+ * renameat2, unlinkat. Each checks in Linux's order (flags, then the parents of the
  * old name and of the new one, then the names themselves), so a guest sees
  * the errno Linux gives.
  *
@@ -12,14 +12,15 @@ import { int, readString, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { baseOf, lstatOrNull, resolveAt } from "./sys_fs.ts";
 
-const AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
+const AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
 const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
 
 /** A path's last component as Linux's parent lookup sees it. */
 interface NameAt {
   /** host path of the last component, not followed */
   host: string;
-  /** `.`, `..` or the root: not a name that can be made or moved */
+  /** the last component: `.`, `..` and `""` (the root) are not names that can be made or moved */
+  last: string;
   special: boolean;
   /** the path ends in `/` */
   slash: boolean;
@@ -31,7 +32,12 @@ function nameAt(p: LinuxProcess, dirfd: number, path: string): NameAt {
   const trimmed = path.replace(/\/+$/, "");
   const last = trimmed.slice(trimmed.lastIndexOf("/") + 1);
   const host = p.paths.toHost(trimmed || "/", baseOf(p, dirfd, path), false);
-  return { host, special: last === "" || last === "." || last === "..", slash: trimmed !== path };
+  return {
+    host,
+    last,
+    special: last === "" || last === "." || last === "..",
+    slash: trimmed !== path,
+  };
 }
 
 /** The host path where a new name is made (filename_create): EEXIST if it is taken. */
@@ -108,6 +114,23 @@ function linkat(p: LinuxProcess, a: bigint[]): number {
   return 0;
 }
 
+/** unlinkat: a file, or a directory with AT_REMOVEDIR, in do_unlinkat's and do_rmdir's order. */
+function unlinkat(p: LinuxProcess, a: bigint[]): number {
+  const flags = int(a[2]), path = readString(p, a[1]);
+  if (flags & ~AT_REMOVEDIR) throw new SysError(E.EINVAL);
+  const at = nameAt(p, int(a[0]), path), rmdir = (flags & AT_REMOVEDIR) !== 0;
+  if (at.special && !rmdir) throw new SysError(E.EISDIR);
+  if (at.special) {
+    throw new SysError(at.last === ".." ? E.ENOTEMPTY : at.last === "." ? E.EINVAL : E.EBUSY);
+  }
+  const st = lstatOrNull(at.host);
+  if (!st) throw new SysError(E.ENOENT);
+  if (rmdir ? !st.isDirectory : at.slash && !st.isDirectory) throw new SysError(E.ENOTDIR);
+  if (!rmdir && st.isDirectory) throw new SysError(E.EISDIR);
+  Deno.removeSync(at.host);
+  return 0;
+}
+
 /**
  * Name syscalls by name.
  *
@@ -135,4 +158,5 @@ export const nameSyscalls: SyscallTable = {
     return 0;
   },
   linkat,
+  unlinkat,
 };
