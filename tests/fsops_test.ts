@@ -116,5 +116,8 @@ Deno.test({
       "open -100 inside 010000000 00",
       "ftruncate 2 3",
       "getdents 2",
+      "open -100 d1 010000000 00",
+      "fchdir 3",
+      "getcwd",
     ]),
 });

@@ -6,7 +6,16 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { type DirEntry, DirFile, HostFile, O, S_IF, statFromDeno, type StatInfo } from "./fds.ts";
+import {
+  type DirEntry,
+  DirFile,
+  HostFile,
+  O,
+  type OpenFile,
+  S_IF,
+  statFromDeno,
+  type StatInfo,
+} from "./fds.ts";
 import { PathFile } from "./path_file.ts";
 import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
@@ -39,9 +48,13 @@ export function resolveAt(p: LinuxProcess, dirfd: number, path: string, follow =
 export function baseOf(p: LinuxProcess, dirfd: number, path: string): string {
   if (path.startsWith("/") || dirfd === AT_FDCWD) return p.paths.cwd;
   const f = p.fds.get(dirfd);
-  const isDir = f.entries !== undefined || (f instanceof PathFile && f.isDirectory);
-  if (!isDir || !f.guestPath) throw new SysError(E.ENOTDIR);
+  if (!isDirectoryFd(f) || !f.guestPath) throw new SysError(E.ENOTDIR);
   return f.guestPath;
+}
+
+/** An fd on a directory: opened for reading, or with O_PATH. */
+function isDirectoryFd(f: OpenFile): boolean {
+  return f.entries !== undefined || (f instanceof PathFile && f.isDirectory);
 }
 
 function dtype(e: { isFile: boolean; isDirectory: boolean; isSymlink: boolean }): number {
@@ -390,7 +403,7 @@ export const fsSyscalls: SyscallTable = {
   chdir: (p, a) => chdirTo(p, readString(p, a[0])),
   fchdir: (p, a) => {
     const f = p.fds.get(int(a[0]));
-    if (!f.entries || !f.guestPath) throw new SysError(E.ENOTDIR);
+    if (!isDirectoryFd(f) || !f.guestPath) throw new SysError(E.ENOTDIR);
     return chdirTo(p, f.guestPath);
   },
   statfs: (p, a) => (Deno.statSync(resolveAt(p, AT_FDCWD, readString(p, a[0]))), statfs(p, a[1])),
