@@ -119,5 +119,8 @@ Deno.test({
       "open -100 d1 010000000 00",
       "fchdir 3",
       "getcwd",
+      "open -100 f 01100 07777",
+      "ftruncate 4 0",
+      "fstat 4",
     ]),
 });

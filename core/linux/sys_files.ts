@@ -325,7 +325,7 @@ export const fileSyscalls: SyscallTable = {
     if (n < 0) throw new SysError(E.EINVAL); // before the fd, as Linux
     const f = p.fds.get(int(a[0]));
     if (f.statusFlags & O.PATH) throw new SysError(E.EBADF);
-    if (!f.truncate) throw new SysError(E.EINVAL);
+    if (!f.truncate || (f.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EINVAL);
     f.truncate(n);
     return 0;
   },

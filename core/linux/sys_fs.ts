@@ -217,7 +217,7 @@ function openHostFile(
     create: creating,
     // Under --root nothing was there when checked: a symlink planted since is refused.
     createNew: creating && (p.paths.root !== null || (flags & O.EXCL) !== 0),
-    truncate: (flags & O.TRUNC) !== 0 && acc !== O.RDONLY,
+    truncate: (flags & O.TRUNC) !== 0, // even read-only, as Linux
     mode: mode & ~p.umask,
   });
   if (creating) {
