@@ -124,3 +124,18 @@ Deno.test({
       "fstat 4",
     ]),
 });
+
+Deno.test({
+  name: `fsops: a directory fd lists and stats the directory as it is now; O_TRUNC on one${
+    haveQemu ? "" : " (skipped: no qemu-riscv64)"
+  }`,
+  ignore: !haveQemu,
+  fn: () =>
+    sameAsQemu([
+      "open -100 d1 00 00",
+      "mkdir -100 d1/c 0755",
+      "getdents 0",
+      "fstat 0",
+      "open -100 d1 03000 0600",
+    ]),
+});

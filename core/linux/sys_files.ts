@@ -226,6 +226,7 @@ function getdents64(p: LinuxProcess, a: bigint[]): number {
   const f = p.fds.get(int(a[0]));
   if (f.statusFlags & O.PATH) throw new SysError(E.EBADF);
   if (!f.entries) throw new SysError(E.ENOTDIR);
+  if (f.dirPos === 0) f.relist?.();
   const max = len(a[2]);
   const enc = new TextEncoder();
   const out: Uint8Array[] = [];

@@ -186,10 +186,12 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   }
   if (info && (flags & O.CREAT) && (flags & O.EXCL)) throw new SysError(E.EEXIST);
   if (info?.isDirectory) {
-    if ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.CREAT)) throw new SysError(E.EISDIR);
+    if ((flags & O.ACCMODE) !== O.RDONLY || (flags & (O.CREAT | O.TRUNC))) {
+      throw new SysError(E.EISDIR);
+    }
     const st = statFromDeno(info);
-    const entries = listDir(host, p.paths.toHost(`${guest}/..`), st);
-    return p.fds.install(new DirFile(guest, host, entries, st), cloexec);
+    const list = () => listDir(host, p.paths.toHost(`${guest}/..`), st);
+    return p.fds.install(new DirFile(guest, host, list(), st, list), cloexec);
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
