@@ -139,3 +139,11 @@ Deno.test({
       "open -100 d1 03000 0600",
     ]),
 });
+
+Deno.test({
+  name: `fsops: fstat of an O_PATH fd shows the file as it is now${
+    haveQemu ? "" : " (skipped: no qemu-riscv64)"
+  }`,
+  ignore: !haveQemu,
+  fn: () => sameAsQemu(["open -100 inside 010000000 00", "truncate inside 5", "fstat 0"]),
+});

@@ -182,7 +182,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   if (flags & O.PATH) {
     if (!info) throw new SysError(E.ENOENT);
     if ((flags & O.DIRECTORY) && !info.isDirectory) throw new SysError(E.ENOTDIR);
-    return p.fds.install(new PathFile(guest, statFromDeno(info)), cloexec);
+    return p.fds.install(new PathFile(guest, statFromDeno(info), host), cloexec);
   }
   if (info && (flags & O.CREAT) && (flags & O.EXCL)) throw new SysError(E.EEXIST);
   if (info?.isDirectory) {
