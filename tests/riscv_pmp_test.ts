@@ -65,3 +65,18 @@ Deno.test("pmp: loading saved entries applies them; loading the entries it holds
   pmp.load(new Uint8Array(16), new Array(16).fill(0n));
   assertEquals([pmp.pageAccess(page, "read", Priv.S), pmp.generation > g], ["deny", true]);
 });
+
+Deno.test("pmp: entries loaded from a snapshot are legalized as writes (a negative address hung)", () => {
+  const pmp = new Pmp(64);
+  const cfg = new Uint8Array(16);
+  cfg[1] = 0x7f; // reserved bits 5-6 set
+  cfg[2] = 0x02; // W without R: reserved
+  pmp.load(cfg, [-1n, 1n << 60n]);
+  assertEquals(pmp.readAddr(0), (1n << 54n) - 1n);
+  assertEquals(pmp.readAddr(1), 0n);
+  assertEquals([...pmp.cfg.subarray(0, 3)], [0, 0x1f, 0]);
+  // NAPOT over the whole address space with every address bit set: the size search ends
+  cfg[15] = NAPOT | R | X;
+  pmp.load(cfg, new Array(16).fill(-1n));
+  assertEquals(pmp.allows(0x80000, "read", 3), true);
+});

@@ -22,6 +22,12 @@ const R = 1, W = 2, X = 4, A_SHIFT = 3, L = 0x80;
 const OFF = 0, TOR = 1, NA4 = 2; // 3: NAPOT
 const NEED: Record<AccessType, number> = { read: R, write: W, fetch: X };
 
+/** A pmpcfg byte as written: the reserved bits clear, and R=0 W=1 (reserved) with W clear, as QEMU. */
+function legalCfg(byte: number): number {
+  const b = byte & 0x9f;
+  return (b & (R | W)) === W ? b & ~W : b;
+}
+
 /**
  * The PMP registers of one hart and the permission check.
  *
@@ -58,13 +64,17 @@ export class Pmp {
   }
 
   /**
-   * Loads saved entries (a snapshot). Entries equal to the current ones (a
-   * fuzzer restoring the same snapshot before each input) cost no update.
+   * Loads saved entries (a snapshot), legalized as writes of those values
+   * would be (a file may hold anything: a negative address made the NAPOT
+   * size search loop forever). Entries equal to the current ones (a fuzzer
+   * restoring the same snapshot before each input) cost no update.
    */
   load(cfg: ArrayLike<number>, addr: readonly bigint[]): void {
     if (this.#holds(cfg, addr)) return;
-    this.cfg.set(cfg);
-    addr.forEach((a, i) => this.addr[i] = a);
+    for (let i = 0; i < PMP_ENTRIES; i++) {
+      this.cfg[i] = legalCfg(cfg[i] ?? 0);
+      this.addr[i] = BigInt.asUintN(64, addr[i] ?? 0n) & this.#addrMask;
+    }
     this.#update();
   }
 
@@ -89,9 +99,7 @@ export class Pmp {
     const per = this.xlen / 8, first = n * 4;
     for (let i = 0; i < per && first + i < PMP_ENTRIES; i++) {
       if (this.cfg[first + i] & L) continue;
-      let b = Number((value >> BigInt(8 * i)) & 0xffn) & 0x9f;
-      if ((b & (R | W)) === W) b &= ~W; // R=0 W=1 is reserved: QEMU keeps W clear
-      this.cfg[first + i] = b;
+      this.cfg[first + i] = legalCfg(Number((value >> BigInt(8 * i)) & 0xffn));
     }
     this.#update();
   }
