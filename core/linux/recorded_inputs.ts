@@ -122,10 +122,11 @@ function statFromJson(j: Record<string, string | number>): StatInfo {
 /**
  * A read-only open of regular file `guest` (host path `host`) through the
  * log. Recording: `open()` opens it, and its hash (and with `storeFiles` its
- * contents and stat) is logged. Replaying: when the recording stored the
- * file, it is served from the log without touching the host; otherwise the
- * host file is opened and must have the recorded hash. `icount` says where
- * the guest is, to know whether the recording opened a file here.
+ * contents and stat) is logged. Where the log has the open already (a
+ * replay, or a re-execution from a snapshot): when the file was stored, it
+ * is served from the log without touching the host; otherwise the host file
+ * is opened and must have the logged hash. `icount` says where the guest
+ * is, to know whether the log has an open here.
  *
  * @example
  * ```ts ignore
@@ -139,20 +140,29 @@ export function recordedOpen(
   host: string,
   open: () => OpenFile,
 ): OpenFile {
-  if (log.mode === "record") {
-    const f = open();
-    log.take("file", () => {
-      const data = readInputFile(host);
-      const store = log.header.storeFiles;
-      const rec: FileRecord = { path: guest, sha256: sha256(data) };
-      if (store) rec.stat = statToJson(f.stat());
-      return encodeFileRecord(rec, store ? data : null);
-    });
-    return f;
-  }
-  if (log.upcoming("file")?.icount !== icount) {
+  if (recordedOpenHere(log, icount)) return loggedOpen(log, icount, guest, host, open);
+  if (log.mode === "replay") {
     throw new ReplayDivergence(icount, `the guest opened ${guest}, which the recording did not`);
   }
+  const f = open();
+  log.take("file", () => {
+    const data = readInputFile(host);
+    const store = log.header.storeFiles;
+    const rec: FileRecord = { path: guest, sha256: sha256(data) };
+    if (store) rec.stat = statToJson(f.stat());
+    return encodeFileRecord(rec, store ? data : null);
+  });
+  return f;
+}
+
+/** The open the log has at `icount`: the stored file, or the host's, checked against its hash. */
+function loggedOpen(
+  log: InputLog,
+  icount: number,
+  guest: string,
+  host: string,
+  open: () => OpenFile,
+): OpenFile {
   const { rec, contents } = decodeFileRecord(log.take("file", () => new Uint8Array()));
   if (rec.path !== guest) {
     throw new ReplayDivergence(icount, `the guest opened ${guest}, the recording ${rec.path}`);
@@ -173,9 +183,10 @@ export function recordedOpen(
 }
 
 /**
- * Replay: whether the recording opened a file for reading at `icount` (then
- * the open goes through {@linkcode recordedOpen} even if the host file is gone).
+ * Whether the log has an open for reading at `icount` (a replay, or a
+ * re-execution): then the open goes through {@linkcode recordedOpen} even if
+ * the host file is gone.
  */
 export function recordedOpenHere(log: InputLog, icount: number): boolean {
-  return log.mode === "replay" && log.upcoming("file")?.icount === icount;
+  return log.upcoming("file")?.icount === icount;
 }

@@ -105,7 +105,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     return p.fds.install(new MemoryFile(embedded, guest), cloexec);
   }
   if (log && reading && recordedOpenHere(log, icount)) {
-    // replay: the recording read a file here; it may be served from the log
+    // the log has this open (a replay, a re-execution): the file may be served from it
     const f = recordedOpen(log, icount, guest, host, () => open(openTarget(p, host, flags)));
     return p.fds.install(f, cloexec);
   }

@@ -12,7 +12,11 @@
  * scheduled from {@linkcode InputLog.upcoming} during a replay.
  *
  * The interface is mode- and target-independent, so other components (a
- * reverse debugger re-executing from a snapshot) can reuse a log.
+ * reverse debugger re-executing from a snapshot) can reuse a log: a
+ * {@linkcode LogMark} taken with a snapshot, and given back to
+ * {@linkcode InputLog.rewind} with its restore, makes the re-execution take
+ * the same inputs again. A recording log without a file keeps its inputs in
+ * memory only, for that.
  *
  * File format (all integers little-endian):
  * - the line `DENEMU-RR 1\n`;
@@ -47,6 +51,29 @@ export interface InputEntry {
 export interface LogPosition {
   instructions(): number;
   monotonicNs(): bigint;
+}
+
+/**
+ * How far the guest has taken a log's inputs, and the state of the host-side
+ * input buffers that go back with it ({@linkcode InputTracker}): taken with
+ * a snapshot, given back to {@linkcode InputLog.rewind} with its restore.
+ */
+export interface LogMark {
+  /** inputs taken, per kind */
+  readonly taken: ReadonlyMap<InputKind, number>;
+  /** what each tracker saved, in the order they were added */
+  readonly tracked: readonly unknown[];
+}
+
+/**
+ * Host-side input state that is not machine state but goes back with the
+ * log (the serial console's bytes typed and not received yet), and what
+ * happens when the log is rewound (a console schedules the logged input).
+ */
+export interface InputTracker {
+  save(): unknown;
+  /** The log went back to where `saved` was saved. */
+  load(saved: unknown): void;
 }
 
 /** The first lines of a log file. */
@@ -105,13 +132,17 @@ export interface InputLog {
   take(kind: InputKind, live: () => Uint8Array): Uint8Array;
   /** Replay: the next input of `kind` not yet taken (to schedule pushed inputs). */
   upcoming(kind: InputKind): InputEntry | undefined;
+  /** Where the guest is in the log now (with a snapshot, to {@linkcode rewind} to it). */
+  mark(): LogMark;
   /**
-   * The guest went back to instruction `icount` (a snapshot restored to
-   * re-execute, as a reverse debugger does): inputs from there on are taken
-   * again as they were logged, also while recording (which reads the world
-   * again only past what it has logged).
+   * The guest went back to `mark` (a snapshot restored to re-execute, as a
+   * reverse debugger does): inputs from there on are taken again as they
+   * were logged, also while recording (which reads the world again only
+   * past what it has logged).
    */
-  rewind(icount: number): void;
+  rewind(mark: LogMark): void;
+  /** Makes `tracker`'s state part of every {@linkcode mark}. */
+  track(tracker: InputTracker): void;
   /** The guest is over with `status`: record appends it, replay checks it and that nothing is left. */
   end(status: number): void;
   /**
@@ -126,8 +157,8 @@ export interface InputLog {
 export interface RecordReplayOptions {
   /** "record" or "replay" */
   mode: "record" | "replay";
-  /** the log file (QEMU's `rrfile`) */
-  file: string;
+  /** the log file (QEMU's `rrfile`); recording without one keeps the log in memory */
+  file?: string;
   /** record: store the contents of the host files the guest reads, not just their hashes */
   storeFiles?: boolean;
   /** record: the command line kept in the header (informational) */
@@ -174,11 +205,19 @@ class InputHistory {
     this.#taken.set(e.kind, this.#entries.get(e.kind)!.length);
   }
 
-  rewind(icount: number): void {
-    for (const [k, q] of this.#entries) {
-      const at = q.findIndex((e) => e.icount >= icount);
-      this.#taken.set(k, at < 0 ? q.length : at);
-    }
+  readonly #trackers: InputTracker[] = [];
+
+  mark(): LogMark {
+    return { taken: new Map(this.#taken), tracked: this.#trackers.map((t) => t.save()) };
+  }
+
+  rewind(mark: LogMark): void {
+    for (const [k, n] of mark.taken) this.#taken.set(k, n);
+    this.#trackers.forEach((t, i) => t.load(mark.tracked[i]));
+  }
+
+  track(tracker: InputTracker): void {
+    this.#trackers.push(tracker);
   }
 
   /** The first kind with inputs not taken: [kind, how many, the next]. */
@@ -193,7 +232,8 @@ class InputHistory {
 
 /**
  * Records inputs to a file: entries are buffered and written in chunks, and
- * at {@linkcode end} and {@linkcode close}.
+ * at {@linkcode end} and {@linkcode close}. Without a file it keeps them in
+ * memory only (what a reverse debugger re-executes with).
  *
  * @example
  * ```ts ignore
@@ -211,8 +251,13 @@ export class RecordLog implements InputLog {
   #file: Deno.FsFile | null;
   readonly #history = new InputHistory([], true);
 
-  private constructor(readonly header: LogHeader, file: Deno.FsFile) {
+  private constructor(readonly header: LogHeader, file: Deno.FsFile | null) {
     this.#file = file;
+  }
+
+  /** A log kept in memory only. */
+  static inMemory(header: LogHeader): RecordLog {
+    return new RecordLog(header, null);
   }
 
   /** Creates (truncates) `path` and writes the header. */
@@ -240,8 +285,16 @@ export class RecordLog implements InputLog {
     return bytes;
   }
 
-  rewind(icount: number): void {
-    this.#history.rewind(icount);
+  mark(): LogMark {
+    return this.#history.mark();
+  }
+
+  rewind(mark: LogMark): void {
+    this.#history.rewind(mark);
+  }
+
+  track(tracker: InputTracker): void {
+    this.#history.track(tracker);
   }
 
   /** Appends one input seen at `icount` (and virtual time `timeNs`). */
@@ -269,7 +322,7 @@ export class RecordLog implements InputLog {
   }
 
   close(): void {
-    if (!this.#ended && this.#file) this.take("end", () => new Uint8Array());
+    if (!this.#ended) this.take("end", () => new Uint8Array());
     this.#ended = true;
     this.#flush();
     this.#file?.close();
@@ -277,6 +330,7 @@ export class RecordLog implements InputLog {
   }
 
   #push(b: Uint8Array): void {
+    if (!this.#file) return;
     this.#chunks.push(b);
     this.#buffered += b.length;
   }
@@ -358,8 +412,16 @@ export class ReplayLog implements InputLog {
     return this.#history.peek(kind);
   }
 
-  rewind(icount: number): void {
-    this.#history.rewind(icount);
+  mark(): LogMark {
+    return this.#history.mark();
+  }
+
+  rewind(mark: LogMark): void {
+    this.#history.rewind(mark);
+  }
+
+  track(tracker: InputTracker): void {
+    this.#history.track(tracker);
   }
 
   end(status: number): void {
@@ -453,13 +515,24 @@ export function openInputLog(
   version: string,
   identity: Record<string, string>,
 ): InputLog {
-  if (opts.mode === "replay") return ReplayLog.open(opts.file, version, identity);
-  return RecordLog.create(opts.file, {
+  const header = {
     denemu: version,
     identity,
     commandLine: opts.commandLine ?? [],
     storeFiles: opts.storeFiles ?? false,
-  });
+  };
+  if (opts.mode === "record") {
+    return opts.file === undefined
+      ? RecordLog.inMemory(header)
+      : RecordLog.create(opts.file, header);
+  }
+  if (opts.file === undefined) {
+    throw new EmuError(
+      "record/replay: a replay needs its log file",
+      "e.g. rr=replay,rrfile=run.rr",
+    );
+  }
+  return ReplayLog.open(opts.file, version, identity);
 }
 
 /**

@@ -27,17 +27,28 @@ export interface GdbRun {
  * `gdb-multiarch -nx -batch` with `cmds` against it, both within 60 s.
  * gdb retries a refused connection until the stub listens (30 s: a loaded
  * machine starts Deno slowly); the stub gets 10 s more after gdb is done.
+ * `stdin`: what the stub reads on its stdin (else nothing).
  */
-export async function gdbBatch(emu: string[], program: string, cmds: string[]): Promise<GdbRun> {
+export async function gdbBatch(
+  emu: string[],
+  program: string,
+  cmds: string[],
+  stdin?: string,
+): Promise<GdbRun> {
   const port = freePort();
   const signal = AbortSignal.timeout(60_000);
   const stub = new Deno.Command(emu[0], {
     args: emu.slice(1).map((a) => a.replace(/PORT$/, `${port}`)),
     stdout: "piped",
     stderr: "piped",
-    stdin: "null",
+    stdin: stdin === undefined ? "null" : "piped",
     signal,
   }).spawn();
+  if (stdin !== undefined) {
+    const w = stub.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
   const gdb = await new Deno.Command(GDB, {
     args: [
       "-nx",
