@@ -6,6 +6,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { gdbBatch } from "./util/gdb_batch.ts";
 import { installed } from "./util/installed.ts";
+import { FW_JUMP, UBOOT } from "../scripts/record_uboot_qemu.ts";
 
 const BIN = new URL("./guests/bin/", import.meta.url).pathname;
 const WORLD = `${BIN}world.static.O2`;
@@ -72,7 +73,7 @@ Deno.test({
         ...SHOW,
         "delete",
         "continue",
-      ], "a\nb\n");
+      ], { text: "a\nb\n" });
       const seen = blocks(r.gdb);
       assertStepsBack(seen);
       // the read returned the 4 bytes of stdin, going forwards and backwards
@@ -88,5 +89,41 @@ Deno.test({
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
+  },
+});
+
+const haveUboot = [FW_JUMP, UBOOT].every((f) => {
+  try {
+    return Deno.statSync(f).isFile;
+  } catch {
+    return false;
+  }
+});
+if (!haveUboot) console.log("reverse_input_test: opensbi or u-boot-qemu not installed: skipping");
+
+Deno.test({
+  name: "gdb-multiarch (system): reverse-stepi and reverse-continue over a key typed into U-Boot " +
+    "give the registers of the forward run",
+  ignore: !GDB || !haveUboot,
+  async fn() {
+    const emu = [Deno.execPath(), "run", "-A", MOD, "system", "-M", "virt", "-m", "256M"];
+    const boot = ["-bios", FW_JUMP, "-kernel", UBOOT, "-nographic", "-gdb", "tcp::PORT", "-S"];
+    const r = await gdbBatch([...emu, ...boot], "", [
+      "rwatch *(unsigned char *)0x10000000", // the UART's receive register
+      "continue", // OpenSBI reads it once at start
+      "continue", // U-Boot reads the key typed at its countdown
+      ...stepsThereAndBack(),
+      "reverse-continue",
+      "reverse-continue", // back before OpenSBI's read: before the key was typed
+      "continue",
+      "continue", // the key again, from the log
+      ...SHOW,
+      "kill",
+    ], { text: "x", after: /Hit any key/ });
+    const seen = blocks(r.gdb);
+    assertStepsBack(seen);
+    assert(/ a[0-7]=0x78 | t[0-6]=0x78 | s\d+=0x78 /.test(seen[0]), r.gdb); // "x" was read
+    assertEquals(seen.length, 2 * N + 1, r.gdb);
+    assertEquals(seen[2 * N], seen[0]);
   },
 });
