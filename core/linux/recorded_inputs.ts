@@ -10,9 +10,9 @@
  * @module
  */
 
-import { readInputFile, sha256Hex as sha256 } from "../host_files.ts";
+import { readInputFile, sha256Hex as sha256, statInputFile } from "../host_files.ts";
 import { type InputLog, ReplayDivergence } from "../replay/input_log.ts";
-import { InputStream, type OpenFile, type StatInfo } from "./fds.ts";
+import { InputStream, type OpenFile, statFromDeno, type StatInfo } from "./fds.ts";
 import { MemoryFile } from "./memory_file.ts";
 
 /**
@@ -145,14 +145,18 @@ export function recordedOpen(
     throw new ReplayDivergence(icount, `the guest opened ${guest}, which the recording did not`);
   }
   const f = open();
+  logFile(log, guest, readInputFile(host), () => f.stat());
+  return f;
+}
+
+/** Logs that the guest read `data` from file `guest` (with `storeFiles`, its contents and stat). */
+function logFile(log: InputLog, guest: string, data: Uint8Array, stat: () => StatInfo): void {
   log.take("file", () => {
-    const data = readInputFile(host);
     const store = log.header.storeFiles;
     const rec: FileRecord = { path: guest, sha256: sha256(data) };
-    if (store) rec.stat = statToJson(f.stat());
+    if (store) rec.stat = statToJson(stat());
     return encodeFileRecord(rec, store ? data : null);
   });
-  return f;
 }
 
 /** The open the log has at `icount`: the stored file, or the host's, checked against its hash. */
@@ -163,23 +167,82 @@ function loggedOpen(
   host: string,
   open: () => OpenFile,
 ): OpenFile {
-  const { rec, contents } = decodeFileRecord(log.take("file", () => new Uint8Array()));
-  if (rec.path !== guest) {
-    throw new ReplayDivergence(icount, `the guest opened ${guest}, the recording ${rec.path}`);
-  }
+  const { rec, contents } = takeLogged(log, icount, guest);
   if (contents) return new MemoryFile(contents, guest, statFromJson(rec.stat!));
-  let f: OpenFile;
+  const f = hostOrDivergence(icount, guest, open);
+  checkHash(icount, guest, readInputFile(host), rec, () => f.close());
+  return f;
+}
+
+/** The "file" entry at `icount`, which must be of `guest`. */
+function takeLogged(
+  log: InputLog,
+  icount: number,
+  guest: string,
+): { rec: FileRecord; contents: Uint8Array | null } {
+  const logged = decodeFileRecord(log.take("file", () => new Uint8Array()));
+  if (logged.rec.path !== guest) {
+    throw new ReplayDivergence(
+      icount,
+      `the guest opened ${guest}, the recording ${logged.rec.path}`,
+    );
+  }
+  return logged;
+}
+
+function hostOrDivergence<T>(icount: number, guest: string, get: () => T): T {
   try {
-    f = open();
+    return get();
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];
     throw new ReplayDivergence(icount, `${guest} cannot be opened (${why}); the recording read it`);
   }
-  if (sha256(readInputFile(host)) !== rec.sha256) {
-    f.close();
-    throw new ReplayDivergence(icount, `${guest} differs from the file the recording read`);
+}
+
+function checkHash(
+  icount: number,
+  guest: string,
+  data: Uint8Array,
+  rec: FileRecord,
+  release = () => {},
+): void {
+  if (sha256(data) === rec.sha256) return;
+  release();
+  throw new ReplayDivergence(icount, `${guest} differs from the file the recording read`);
+}
+
+/**
+ * The whole of input file `guest` (host path `host`), read by `read()`,
+ * through the log, as {@linkcode recordedOpen} does for an open (a program
+ * a guest execs): its hash (and with `storeFiles` its contents) is logged;
+ * where the log has it, a stored file is served from the log, else the
+ * host's must have the logged hash.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = recordedRead(p.inputLog, icount, "/bin/prog", host, () => readInputFile(host));
+ * ```
+ */
+export function recordedRead(
+  log: InputLog,
+  icount: number,
+  guest: string,
+  host: string,
+  read: () => Uint8Array,
+): Uint8Array {
+  if (recordedOpenHere(log, icount)) {
+    const { rec, contents } = takeLogged(log, icount, guest);
+    if (contents) return contents;
+    const data = hostOrDivergence(icount, guest, read);
+    checkHash(icount, guest, data, rec);
+    return data;
   }
-  return f;
+  if (log.mode === "replay") {
+    throw new ReplayDivergence(icount, `the guest opened ${guest}, which the recording did not`);
+  }
+  const data = read();
+  logFile(log, guest, data, () => statFromDeno(statInputFile(host)));
+  return data;
 }
 
 /**
