@@ -11,6 +11,7 @@ import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 const BIN = new URL("./guests/bin/", import.meta.url).pathname;
 const EXEC = `${BIN}exec.static.O2`;
 const HELLO = `${BIN}hello.static.O2`;
+const FSSCRIPT = `${BIN}fsscript.static.O2`;
 
 interface Outcome {
   stdout: string;
@@ -74,6 +75,37 @@ Deno.test("exec: a program the guest execs is served from an experiment bundle's
     assert.equal(await m.runToExit(), 0);
     assert.equal(m.stdout, "Hello, world!\n");
     await m.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("stat and directory listings by path: a replay sees what the recording saw after the directory changed", async () => {
+  const dir = tempDir();
+  try {
+    const data = `${dir}/data`;
+    Deno.mkdirSync(data);
+    Deno.writeTextFileSync(`${data}/a.txt`, "first\n");
+    const script = [
+      `statx -100 ${data}/a.txt 0`,
+      `statx -100 ${data}/b.txt 0`,
+      `open -100 ${data} 0x10000 0`, // O_DIRECTORY
+      "getdents 0",
+    ].join("\n") + "\n";
+    const file = `${dir}/fs.rr`;
+    const session = async (stdin: string, mode: "record" | "replay") => {
+      const m = await createMachine({ program: FSSCRIPT, stdin, rr: { mode, file } });
+      try {
+        return { status: await m.runToExit(), stdout: m.stdout, icount: m.icount };
+      } finally {
+        await m.close();
+      }
+    };
+    const rec = await session(script, "record");
+    assert.match(rec.stdout, /1 statx: ok .*\n2 statx: -1 ENOENT\n.*\n4 getdents: ok .*a\.txt/);
+    Deno.removeSync(`${data}/a.txt`);
+    Deno.writeTextFileSync(`${data}/b.txt`, "second, longer\n");
+    assert.deepEqual(await session("", "replay"), rec);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -2,8 +2,9 @@
  * Where a Linux process reads the outside world, through its input log
  * (record/replay, `core/replay/input_log.ts`): stdin bytes, whether the
  * standard streams are terminals, and the
- * host files the guest opens for reading (their SHA-256, or their contents
- * and stat with `storeFiles`). Each is one function called at the one place
+ * host files the guest opens for reading or runs (their SHA-256, or their
+ * contents and stat with `storeFiles`), and what it sees of the host's file
+ * system by path (stat results, directory listings). Each is one function called at the one place
  * the process reads that input; without a log they are not called. Host time
  * (`-realtime`) goes through the log's own `takeTime` in `sys_time.ts`.
  *
@@ -12,7 +13,9 @@
 
 import { readInputFile, sha256Hex as sha256, statInputFile } from "../host_files.ts";
 import { type InputLog, ReplayDivergence } from "../replay/input_log.ts";
-import { InputStream, type OpenFile, statFromDeno, type StatInfo } from "./fds.ts";
+import { errnoOf, SysError } from "./errno.ts";
+import { type DirEntry, InputStream, type OpenFile, statFromDeno, type StatInfo } from "./fds.ts";
+import { isHostError } from "./host_io.ts";
 import { MemoryFile } from "./memory_file.ts";
 
 /**
@@ -252,4 +255,97 @@ export function recordedRead(
  */
 export function recordedOpenHere(log: InputLog, icount: number): boolean {
   return log.upcoming("file")?.icount === icount;
+}
+
+/** How a looked-up value goes into a log entry (JSON) and back. */
+interface LookupCodec<T> {
+  save(value: T): unknown;
+  load(saved: unknown): T;
+}
+
+/**
+ * A look at the host's file system by path (a stat, a directory listing)
+ * through the log: recording runs `live` and logs what it returned, or the
+ * errno it failed with; where the log has it (a replay, a re-execution),
+ * that is returned or thrown again without touching the host.
+ */
+function recordedLookup<T>(
+  log: InputLog,
+  kind: "stat" | "dir",
+  live: () => T,
+  codec: LookupCodec<T>,
+): T {
+  const bytes = log.take(kind, () => {
+    let saved: { value: unknown } | { errno: number };
+    try {
+      saved = { value: codec.save(live()) };
+    } catch (e) {
+      if (!(e instanceof SysError) && !isHostError(e)) throw e;
+      saved = { errno: errnoOf(e) };
+    }
+    return new TextEncoder().encode(JSON.stringify(saved));
+  });
+  const saved = JSON.parse(new TextDecoder().decode(bytes));
+  if (typeof saved.errno === "number") throw new SysError(saved.errno);
+  return codec.load(saved.value);
+}
+
+const STAT_CODEC: LookupCodec<StatInfo> = {
+  save: statToJson,
+  load: (saved) => statFromJson(saved as Record<string, string | number>),
+};
+
+/**
+ * A stat of the host's file system by path (`live`), through `log` when
+ * there is one: a replay sees what the recording saw.
+ *
+ * @example
+ * ```ts ignore
+ * const st = recordedStat(p.inputLog, () => statFromDeno(Deno.statSync(host)));
+ * ```
+ */
+export function recordedStat(log: InputLog | undefined, live: () => StatInfo): StatInfo {
+  return log ? recordedLookup(log, "stat", live, STAT_CODEC) : live();
+}
+
+/** A directory the guest opened: its stat and its entries. */
+export interface DirListing {
+  stat: StatInfo;
+  entries: DirEntry[];
+}
+
+const DIR_CODEC: LookupCodec<DirListing> = {
+  save: ({ stat, entries }) => ({
+    stat: statToJson(stat),
+    entries: entries.map((e) => [e.name, e.ino.toString(), e.type]),
+  }),
+  load: (saved) => {
+    const s = saved as {
+      stat: Record<string, string | number>;
+      entries: [string, string, number][];
+    };
+    return {
+      stat: statFromJson(s.stat),
+      entries: s.entries.map(([name, ino, type]) => ({ name, ino: BigInt(ino), type })),
+    };
+  },
+};
+
+/**
+ * A directory the guest opens, listed by `live`, through `log` when there
+ * is one: a replay lists what the recording listed, even where the host's
+ * directory differs or is gone.
+ *
+ * @example
+ * ```ts ignore
+ * const { stat, entries } = recordedListing(p.inputLog, () => listHostDir(host));
+ * ```
+ */
+export function recordedListing(log: InputLog | undefined, live: () => DirListing): DirListing {
+  return log ? recordedLookup(log, "dir", live, DIR_CODEC) : live();
+}
+
+/** Whether the log has a directory opened at `icount` (a replay, a re-execution). */
+export function recordedListingHere(log: InputLog | undefined, icount: number): boolean {
+  return log?.upcoming("dir")?.icount === icount;
 }

@@ -12,7 +12,13 @@ import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
-import { recordedOpen, recordedOpenHere } from "./recorded_inputs.ts";
+import {
+  recordedListing,
+  recordedListingHere,
+  recordedOpen,
+  recordedOpenHere,
+  recordedStat,
+} from "./recorded_inputs.ts";
 import { embeddedFile } from "../host_files.ts";
 import { MemoryFile } from "./memory_file.ts";
 
@@ -104,6 +110,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     if (!reading) throw new SysError(E.EROFS);
     return p.fds.install(new MemoryFile(embedded, guest), cloexec);
   }
+  if (recordedListingHere(log, icount)) return p.fds.install(openDir(p, guest, host), cloexec);
   if (log && reading && recordedOpenHere(log, icount)) {
     // the log has this open (a replay, a re-execution): the file may be served from it
     const f = recordedOpen(log, icount, guest, host, () => open(openTarget(p, host, flags)));
@@ -118,9 +125,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   if (info && (flags & O.CREAT) && (flags & O.EXCL)) throw new SysError(E.EEXIST);
   if (info?.isDirectory) {
     if ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.CREAT)) throw new SysError(E.EISDIR);
-    const st = statFromDeno(info);
-    const entries = listDir(host, p.paths.toHost(`${guest}/..`), st);
-    return p.fds.install(new DirFile(guest, host, entries, st), cloexec);
+    return p.fds.install(openDir(p, guest, host, info), cloexec);
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
@@ -128,6 +133,18 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     return p.fds.install(recordedOpen(log, icount, guest, host, () => open(info)), cloexec);
   }
   return p.fds.install(open(info), cloexec);
+}
+
+/**
+ * Directory `guest` (host path `host`, whose stat is `info`) opened for
+ * listing, through the input log: a replay lists what the recording did.
+ */
+function openDir(p: LinuxProcess, guest: string, host: string, info?: Deno.FileInfo): DirFile {
+  const { stat, entries } = recordedListing(p.inputLog, () => {
+    const st = statFromDeno(info ?? Deno.statSync(host));
+    return { stat: st, entries: listDir(host, p.paths.toHost(`${guest}/..`), st) };
+  });
+  return new DirFile(guest, host, entries, stat);
 }
 
 /** Opens a regular file (or device) `host` that {@linkcode openTarget} checked. */
@@ -171,9 +188,11 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
     return p.fds.get(dirfd).stat();
   }
-  const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
-  const info = flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host);
-  return statFromDeno(info);
+  // what the guest sees of the host by path: as recorded when replaying
+  return recordedStat(p.inputLog, () => {
+    const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+    return statFromDeno(flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host));
+  });
 }
 
 function readlinkat(p: LinuxProcess, a: bigint[]): number {

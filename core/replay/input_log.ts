@@ -31,9 +31,18 @@
 import { EmuError } from "../errors.ts";
 
 /** What kind of input an entry holds. */
-export type InputKind = "stdin" | "serial" | "time" | "file" | "tty" | "end";
+export type InputKind = "stdin" | "serial" | "time" | "file" | "tty" | "end" | "stat" | "dir";
 
-const KINDS: readonly InputKind[] = ["stdin", "serial", "time", "file", "tty", "end"];
+const KINDS: readonly InputKind[] = [
+  "stdin",
+  "serial",
+  "time",
+  "file",
+  "tty",
+  "end",
+  "stat",
+  "dir",
+];
 const MAGIC = "DENEMU-RR 1\n";
 const ENTRY_HEAD = 1 + 4 + 8 + 8;
 
