@@ -152,6 +152,11 @@ export interface InputLog {
   rewind(mark: LogMark): void;
   /** Makes `tracker`'s state part of every {@linkcode mark}. */
   track(tracker: InputTracker): void;
+  /**
+   * A log that replays this one's inputs, as they are logged, to a second
+   * machine running the same guest behind this one (a lockstep shadow).
+   */
+  follower(): InputLog;
   /** The guest is over with `status`: record appends it, replay checks it and that nothing is left. */
   end(status: number): void;
   /**
@@ -181,12 +186,19 @@ function positionOf(p: LogPosition | undefined): { icount: number; timeNs: bigin
 
 /** The logged inputs, per kind in order, and how far the guest has taken them. */
 class InputHistory {
-  readonly #entries = new Map<InputKind, InputEntry[]>(KINDS.map((k) => [k, []]));
+  readonly #entries: Map<InputKind, InputEntry[]>;
   readonly #taken = new Map<InputKind, number>(KINDS.map((k) => [k, 0]));
 
-  constructor(entries: InputEntry[], taken: boolean) {
+  /** `shared`: the entries of another history, seen as they grow (a follower's). */
+  constructor(entries: InputEntry[], taken: boolean, shared?: Map<InputKind, InputEntry[]>) {
+    this.#entries = shared ?? new Map(KINDS.map((k) => [k, []]));
     for (const e of entries) this.#entries.get(e.kind)!.push(e);
     if (taken) { for (const [k, q] of this.#entries) this.#taken.set(k, q.length); }
+  }
+
+  /** A history over the same entries, none taken yet. */
+  follower(): InputHistory {
+    return new InputHistory([], false, this.#entries);
   }
 
   /** The next logged input of `kind` not taken yet. */
@@ -306,6 +318,10 @@ export class RecordLog implements InputLog {
     this.#history.track(tracker);
   }
 
+  follower(): InputLog {
+    return ReplayLog.following(this.header, this.#history);
+  }
+
   /** Appends one input seen at `icount` (and virtual time `timeNs`). */
   append(kind: InputKind, icount: number, bytes: Uint8Array, timeNs = 0n): void {
     const copy = bytes.slice(); // the caller may reuse its buffer
@@ -370,8 +386,13 @@ export class ReplayLog implements InputLog {
   #position?: LogPosition;
   readonly #history: InputHistory;
 
-  private constructor(readonly header: LogHeader, entries: InputEntry[]) {
-    this.#history = new InputHistory(entries, false);
+  private constructor(readonly header: LogHeader, history: InputHistory) {
+    this.#history = history;
+  }
+
+  /** @internal a replay of `history`'s entries (a follower) */
+  static following(header: LogHeader, history: InputHistory): ReplayLog {
+    return new ReplayLog(header, history.follower());
   }
 
   /**
@@ -401,7 +422,7 @@ export class ReplayLog implements InputLog {
         );
       }
     }
-    return new ReplayLog(header, entries());
+    return new ReplayLog(header, new InputHistory(entries(), false));
   }
 
   attach(position: LogPosition): void {
@@ -431,6 +452,10 @@ export class ReplayLog implements InputLog {
 
   track(tracker: InputTracker): void {
     this.#history.track(tracker);
+  }
+
+  follower(): InputLog {
+    return ReplayLog.following(this.header, this.#history);
   }
 
   end(status: number): void {

@@ -167,12 +167,17 @@ export class SerialConsole implements SerialBackend {
 
   /**
    * Types `text` (UTF-8) or raw bytes into the guest's receive side. While
-   * a recorded run is replayed the input comes from the log instead, and
-   * this does nothing.
+   * a recorded run is replayed the input comes from the log instead (where
+   * it may just have been logged: a lockstep shadow follows the machine that
+   * logs it), and this only schedules what the log has next.
    */
   write(text: string | Uint8Array): void {
     const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-    if (this.#log?.mode === "replay") return;
+    if (this.#log?.mode === "replay") {
+      // a lockstep shadow hears of input its machine just logged: due now, it is delivered now
+      if (this.#log.upcoming("serial")?.icount === this.clock.instructions()) this.#takeLogged();
+      return this.#scheduleLogged();
+    }
     if (this.#log) this.#log.take("serial", () => bytes);
     this.#deliver(bytes);
   }
@@ -208,9 +213,13 @@ export class SerialConsole implements SerialBackend {
     const next = this.#log!.upcoming("serial");
     if (!next) return;
     this.#loggedDelivery = this.events.schedule(next.timeNs, () => {
-      this.#deliver(this.#log!.take("serial", () => new Uint8Array()));
+      this.#takeLogged();
       this.#scheduleLogged();
     }, "logged serial input");
+  }
+
+  #takeLogged(): void {
+    this.#deliver(this.#log!.take("serial", () => new Uint8Array()));
   }
 
   /**
