@@ -143,7 +143,14 @@ export function recordedOpen(
   host: string,
   open: () => OpenFile,
 ): OpenFile {
-  if (recordedOpenHere(log, icount)) return loggedOpen(log, icount, guest, host, open);
+  if (recordedOpenHere(log, icount)) {
+    // the stored file, or the host's, checked against the logged hash
+    const { rec, contents } = takeLogged(log, icount, guest);
+    if (contents) return new MemoryFile(contents, guest, statFromJson(rec.stat!));
+    const f = hostOrDivergence(icount, guest, open);
+    checkHash(icount, guest, readInputFile(host), rec, () => f.close());
+    return f;
+  }
   if (log.mode === "replay") {
     throw new ReplayDivergence(icount, `the guest opened ${guest}, which the recording did not`);
   }
@@ -160,21 +167,6 @@ function logFile(log: InputLog, guest: string, data: Uint8Array, stat: () => Sta
     if (store) rec.stat = statToJson(stat());
     return encodeFileRecord(rec, store ? data : null);
   });
-}
-
-/** The open the log has at `icount`: the stored file, or the host's, checked against its hash. */
-function loggedOpen(
-  log: InputLog,
-  icount: number,
-  guest: string,
-  host: string,
-  open: () => OpenFile,
-): OpenFile {
-  const { rec, contents } = takeLogged(log, icount, guest);
-  if (contents) return new MemoryFile(contents, guest, statFromJson(rec.stat!));
-  const f = hostOrDivergence(icount, guest, open);
-  checkHash(icount, guest, readInputFile(host), rec, () => f.close());
-  return f;
 }
 
 /** The "file" entry at `icount`, which must be of `guest`. */

@@ -252,6 +252,40 @@ class InputHistory {
 }
 
 /**
+ * What both logs do with their inputs' history: where the guest is, what
+ * comes next, marks and rewinds, followers.
+ */
+abstract class LogWithHistory {
+  protected position?: LogPosition;
+
+  constructor(readonly header: LogHeader, protected readonly history: InputHistory) {}
+
+  attach(position: LogPosition): void {
+    this.position = position;
+  }
+
+  upcoming(kind: InputKind): InputEntry | undefined {
+    return this.history.peek(kind);
+  }
+
+  mark(): LogMark {
+    return this.history.mark();
+  }
+
+  rewind(mark: LogMark): void {
+    this.history.rewind(mark);
+  }
+
+  track(tracker: InputTracker): void {
+    this.history.track(tracker);
+  }
+
+  follower(): InputLog {
+    return ReplayLog.following(this.header, this.history);
+  }
+}
+
+/**
  * Records inputs to a file: entries are buffered and written in chunks, and
  * at {@linkcode end} and {@linkcode close}. Without a file it keeps them in
  * memory only (what a reverse debugger re-executes with).
@@ -263,16 +297,15 @@ class InputHistory {
  * log.append("stdin", clock.instructions(), bytes);
  * ```
  */
-export class RecordLog implements InputLog {
+export class RecordLog extends LogWithHistory implements InputLog {
   readonly mode = "record";
-  #position?: LogPosition;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #ended = false;
   #file: Deno.FsFile | null;
-  readonly #history = new InputHistory([], true);
 
-  private constructor(readonly header: LogHeader, file: Deno.FsFile | null) {
+  private constructor(header: LogHeader, file: Deno.FsFile | null) {
+    super(header, new InputHistory([], true));
     this.#file = file;
   }
 
@@ -294,38 +327,18 @@ export class RecordLog implements InputLog {
     return log;
   }
 
-  attach(position: LogPosition): void {
-    this.#position = position;
-  }
-
   take(kind: InputKind, live: () => Uint8Array): Uint8Array {
-    const { icount, timeNs } = positionOf(this.#position);
-    if (this.#history.peek(kind)) return this.#history.take(kind, icount); // re-executing
+    const { icount, timeNs } = positionOf(this.position);
+    if (this.history.peek(kind)) return this.history.take(kind, icount); // re-executing
     const bytes = live();
     this.append(kind, icount, bytes, timeNs);
     return bytes;
   }
 
-  mark(): LogMark {
-    return this.#history.mark();
-  }
-
-  rewind(mark: LogMark): void {
-    this.#history.rewind(mark);
-  }
-
-  track(tracker: InputTracker): void {
-    this.#history.track(tracker);
-  }
-
-  follower(): InputLog {
-    return ReplayLog.following(this.header, this.#history);
-  }
-
   /** Appends one input seen at `icount` (and virtual time `timeNs`). */
   append(kind: InputKind, icount: number, bytes: Uint8Array, timeNs = 0n): void {
     const copy = bytes.slice(); // the caller may reuse its buffer
-    this.#history.push({ kind, icount, timeNs, bytes: copy });
+    this.history.push({ kind, icount, timeNs, bytes: copy });
     const head = new DataView(new ArrayBuffer(ENTRY_HEAD));
     head.setUint8(0, KINDS.indexOf(kind));
     head.setUint32(1, bytes.length, true);
@@ -334,10 +347,6 @@ export class RecordLog implements InputLog {
     this.#push(new Uint8Array(head.buffer));
     this.#push(copy);
     if (this.#buffered >= 1 << 20) this.#flush();
-  }
-
-  upcoming(kind: InputKind): InputEntry | undefined {
-    return this.#history.peek(kind);
   }
 
   end(status: number): void {
@@ -381,13 +390,10 @@ export class RecordLog implements InputLog {
  * const bytes = log.next("stdin", clock.instructions());
  * ```
  */
-export class ReplayLog implements InputLog {
+export class ReplayLog extends LogWithHistory implements InputLog {
   readonly mode = "replay";
-  #position?: LogPosition;
-  readonly #history: InputHistory;
-
-  private constructor(readonly header: LogHeader, history: InputHistory) {
-    this.#history = history;
+  private constructor(header: LogHeader, history: InputHistory) {
+    super(header, history);
   }
 
   /** @internal a replay of `history`'s entries (a follower) */
@@ -425,42 +431,18 @@ export class ReplayLog implements InputLog {
     return new ReplayLog(header, new InputHistory(entries(), false));
   }
 
-  attach(position: LogPosition): void {
-    this.#position = position;
-  }
-
   take(kind: InputKind): Uint8Array {
-    return this.next(kind, positionOf(this.#position).icount);
+    return this.next(kind, positionOf(this.position).icount);
   }
 
   /** The recorded input of `kind` the guest reads now, at `icount`. */
   next(kind: InputKind, icount: number): Uint8Array {
-    return this.#history.take(kind, icount);
-  }
-
-  upcoming(kind: InputKind): InputEntry | undefined {
-    return this.#history.peek(kind);
-  }
-
-  mark(): LogMark {
-    return this.#history.mark();
-  }
-
-  rewind(mark: LogMark): void {
-    this.#history.rewind(mark);
-  }
-
-  track(tracker: InputTracker): void {
-    this.#history.track(tracker);
-  }
-
-  follower(): InputLog {
-    return ReplayLog.following(this.header, this.#history);
+    return this.history.take(kind, icount);
   }
 
   end(status: number): void {
-    const icount = positionOf(this.#position).icount;
-    const recorded = this.#history.peek("end");
+    const icount = positionOf(this.position).icount;
+    const recorded = this.history.peek("end");
     if (!recorded) {
       throw new ReplayDivergence(
         icount,
@@ -480,8 +462,8 @@ export class ReplayLog implements InputLog {
         `the guest ended with status ${status}; recorded: status ${was} at instruction ${recorded.icount}`,
       );
     }
-    this.#history.take("end", icount);
-    const left = this.#history.left();
+    this.history.take("end", icount);
+    const left = this.history.left();
     if (left) {
       throw new ReplayDivergence(
         icount,
