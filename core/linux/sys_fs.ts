@@ -21,7 +21,13 @@ import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
-import { recordedOpen, recordedOpenHere } from "./recorded_inputs.ts";
+import {
+  recordedListing,
+  recordedListingHere,
+  recordedOpen,
+  recordedOpenHere,
+  recordedStat,
+} from "./recorded_inputs.ts";
 import { embeddedFile } from "../host_files.ts";
 import { MemoryFile } from "./memory_file.ts";
 import { clockNs } from "./sys_time.ts";
@@ -170,8 +176,9 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     if (!reading) throw new SysError(E.EROFS);
     return p.fds.install(new MemoryFile(embedded, guest), cloexec);
   }
+  if (recordedListingHere(log, icount)) return p.fds.install(openDir(p, guest, host), cloexec);
   if (log && reading && recordedOpenHere(log, icount)) {
-    // replay: the recording read a file here; it may be served from the log
+    // the log has this open (a replay, a re-execution): the file may be served from it
     const f = recordedOpen(log, icount, guest, host, () => open(openTarget(p, host, flags)));
     return p.fds.install(f, cloexec);
   }
@@ -189,9 +196,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     if ((flags & O.ACCMODE) !== O.RDONLY || (flags & (O.CREAT | O.TRUNC))) {
       throw new SysError(E.EISDIR);
     }
-    const st = statFromDeno(info);
-    const list = () => listDir(host, p.paths.toHost(`${guest}/..`), st);
-    return p.fds.install(new DirFile(guest, host, list(), st, list), cloexec);
+    return p.fds.install(openDir(p, guest, host, info), cloexec);
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
@@ -199,6 +204,21 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     return p.fds.install(recordedOpen(log, icount, guest, host, () => open(info)), cloexec);
   }
   return p.fds.install(open(info), cloexec);
+}
+
+/**
+ * Directory `guest` (host path `host`, whose stat is `info`) opened for
+ * listing, through the input log: a replay lists what the recording did.
+ */
+function openDir(p: LinuxProcess, guest: string, host: string, info?: Deno.FileInfo): DirFile {
+  // each listing (at open, and again when getdents starts over) is an input the log keeps
+  const listing = (at?: Deno.FileInfo) =>
+    recordedListing(p.inputLog, () => {
+      const st = statFromDeno(at ?? Deno.statSync(host));
+      return { stat: st, entries: listDir(host, p.paths.toHost(`${guest}/..`), st) };
+    });
+  const { stat, entries } = listing(info);
+  return new DirFile(guest, host, entries, stat, () => listing().entries);
 }
 
 /** Opens a regular file (or device) `host` that {@linkcode openTarget} checked. */
@@ -242,9 +262,11 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
     return p.fds.get(dirfd).stat();
   }
-  const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
-  const info = flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host);
-  return statFromDeno(info);
+  // what the guest sees of the host by path: as recorded when replaying
+  return recordedStat(p.inputLog, () => {
+    const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+    return statFromDeno(flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host));
+  });
 }
 
 /** readlinkat with an empty path: the symlink an `O_PATH|O_NOFOLLOW` fd names, else ENOENT. */
