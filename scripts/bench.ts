@@ -24,6 +24,7 @@ import { benchSnapshots } from "./bench_snapshot.ts";
 import { benchReverse } from "./bench_reverse.ts";
 import { benchLinux } from "./bench_linux.ts";
 import { benchRecordReplay } from "./bench_rr.ts";
+import { benchMachine } from "./bench_machine.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -116,7 +117,7 @@ async function unicorn(args: string[], hook: "none" | "block") {
 const mips = (icount: number, s: number) => icount / s / 1e6;
 const fmt = (v: number) => v.toFixed(1).padStart(8);
 const rows: [string, string][] = [];
-const results: Record<string, unknown> = {};
+const results: Record<string, unknown> = { machine: await benchMachine() };
 const row = (name: string, value: string) => {
   rows.push([name, value]);
   console.log(`${name.padEnd(52)} ${value}`);
@@ -391,4 +392,6 @@ async function hostileGuest(): Promise<void> {
   await Deno.remove(big);
 }
 
+// The load at the end tells whether other jobs shared the machine during the run.
+(results.machine as { loadAverageEnd: number[] }).loadAverageEnd = Deno.loadavg();
 if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");
