@@ -141,6 +141,7 @@ row(
     stats.emitMs.toFixed(0)
   } ms, wasm compile ${stats.wasmCompileMs.toFixed(0)} ms, ${stats.regionsCompiled} regions)`,
 );
+results.jitTranslationPercent = translateMs / 10 / jit.seconds;
 const qemuRuns = [
   await host("qemu-riscv64", [GUEST, FULL]),
   await host("qemu-riscv64", [GUEST, FULL]),
@@ -175,6 +176,7 @@ const best = async (setup?: (m: Machine) => void) => {
 };
 const baseMips = await best();
 row("jit, no hooks", `${fmt(baseMips)} MIPS`);
+results.hookBaseMips = baseMips;
 const hookRuns: [string, (h: Hooks) => void][] = [
   ["inline counter per block (scoreboard)", (h) => {
     const sb = h.scoreboard();
