@@ -8,7 +8,8 @@
  * Denemu, of the child for qemu-riscv64 and Unicorn via /usr/bin/time), so
  * that other load on the machine skews the ratios less; wall times are shown too.
  *
- * Flags: `--quick` (smaller workloads), `--json FILE` (also write the figures, kept up to date after each section).
+ * Flags: `--quick` (smaller workloads), `--json FILE` (also write the figures, kept up to date
+ * after each section).
  *
  * @module
  */
