@@ -173,7 +173,8 @@ Deno.test("virt: -drive if=virtio is virtio-blk-pci, -device virtio-*-device tak
         parseDeviceSpec("virtio-rng-device"),
       ],
     });
-    const ecam = (slot: number, reg: number) => env.bus.load(0x30000000n + BigInt(slot << 15 | reg), 4);
+    const ecam = (slot: number, reg: number) =>
+      env.bus.load(0x30000000n + BigInt(slot << 15 | reg), 4);
     assert.equal(ecam(0, 0), 0x00081b36n, "00.0: the host bridge");
     assert.equal(ecam(1, 0), 0x10421af4n, "01.0: virtio-blk-pci (modern)");
     assert.equal(ecam(2, 0), 0xffffffffn, "no slot 2");
