@@ -97,7 +97,7 @@ export class PciFunction {
     c.setUint8(PciConfig.INTERRUPT_PIN, spec.interruptPin);
     const w = new DataView(this.#writable.buffer);
     w.setUint16(PciConfig.COMMAND, COMMAND_WRITABLE, true);
-    w.setUint16(0x0c, 0xffff, true); // cache line size, latency timer
+    w.setUint8(0x0c, 0xff); // cache line size (PCIe has no latency timer)
     w.setUint8(PciConfig.INTERRUPT_LINE, 0xff);
     for (const b of spec.bars) this.#setUpBar(c, w, b);
     this.#setUpCapabilities(c, spec.capabilities ?? []);

@@ -3,8 +3,9 @@
  * function with vendor 0x1af4 and device 0x1040 + the virtio id, whose
  * vendor-specific capabilities point into one 64-bit memory BAR (BAR 4, as
  * QEMU places it) holding the common configuration, the ISR, the device
- * configuration and the notification area. Interrupts are INTx (pin A):
- * reading the ISR returns and clears the interrupt status.
+ * configuration and the notification area, and an MSI-X table in BAR 1
+ * that is never used (the board has no MSI controller). Interrupts are
+ * INTx (pin A): reading the ISR returns and clears the interrupt status.
  *
  * The registers decode into the same {@linkcode VirtioCore} the
  * virtio-mmio transport uses, so every virtio back-end works behind both.
@@ -39,6 +40,7 @@ const NOTIFY_MULTIPLIER = 4;
 /** virtio_pci_cap cfg_type values. */
 const CapType = { COMMON: 1, NOTIFY: 2, ISR: 3, DEVICE: 4 } as const;
 const CAP_VENDOR = 0x09;
+const CAP_MSIX = 0x11, MSIX_BAR = 1, MSIX_BAR_SIZE = 0x1000n, MSIX_PBA = 0x800;
 /** "No MSI-X vector": this transport has only INTx. */
 const NO_VECTOR = 0xffffn;
 
@@ -95,7 +97,7 @@ export class VirtioPciTransport implements VirtioTransport {
       read: (offset, size) => this.#read(Number(offset), size),
       write: (offset, size, value) => this.#write(Number(offset), size, value),
     };
-    const R = VirtioPciRegion;
+    const R = VirtioPciRegion, vectors = backend.queueMaxSizes.length + 1;
     this.function = new PciFunction({
       vendorId: VIRTIO_PCI_VENDOR,
       deviceId: VIRTIO_PCI_DEVICE_BASE + backend.deviceId,
@@ -104,12 +106,16 @@ export class VirtioPciTransport implements VirtioTransport {
       subsystemVendorId: VIRTIO_PCI_VENDOR,
       subsystemId: SUBSYSTEM_QEMU,
       interruptPin: 1,
-      bars: [{ index: BAR_INDEX, kind: "mem64", prefetchable: true, size: BAR_SIZE, handler: bar }],
+      bars: [
+        { index: MSIX_BAR, kind: "mem32", size: MSIX_BAR_SIZE, handler: msixTable(vectors) },
+        { index: BAR_INDEX, kind: "mem64", prefetchable: true, size: BAR_SIZE, handler: bar },
+      ],
       capabilities: [
         capability(CapType.COMMON, R.COMMON, REGION_SIZE),
         capability(CapType.ISR, R.ISR, REGION_SIZE),
         capability(CapType.DEVICE, R.DEVICE, REGION_SIZE),
         capability(CapType.NOTIFY, R.NOTIFY, REGION_SIZE, [NOTIFY_MULTIPLIER]),
+        msixCapability(vectors),
       ],
     });
     this.core = new VirtioCore(dma, this.function.intx);
@@ -172,8 +178,8 @@ export class VirtioPciTransport implements VirtioTransport {
         return 0n;
       case C.QUEUE_SELECT:
         return BigInt(c.queueSel);
-      case C.QUEUE_SIZE:
-        return BigInt(q?.size ?? 0);
+      case C.QUEUE_SIZE: // the maximum until the driver picks a size
+        return BigInt(q ? q.size || q.maxSize : 0);
       case C.QUEUE_ENABLE:
         return q?.ready ? 1n : 0n;
       case C.QUEUE_NOTIFY_OFF:
@@ -218,6 +224,7 @@ export class VirtioPciTransport implements VirtioTransport {
       case C.QUEUE_SIZE:
         return q.setSize(v & 0xffff);
       case C.QUEUE_ENABLE:
+        if (q.size === 0) q.setSize(q.maxSize);
         q.ready = (v & 1) === 1;
         return;
       case C.QUEUE_DESC:
@@ -252,6 +259,41 @@ export class VirtioPciTransport implements VirtioTransport {
   reset(): void {
     this.core.reset();
   }
+}
+
+/**
+ * The MSI-X capability QEMU gives virtio functions (one vector per queue
+ * plus one for configuration changes), table at 0 and pending bits at 0x800
+ * of BAR 1. Its enable bit is read-only: the board has no MSI controller,
+ * so drivers fall back to INTx, as Linux does on QEMU's virt without AIA.
+ */
+function msixCapability(vectors: number) {
+  const body = new Uint8Array(10);
+  const v = new DataView(body.buffer);
+  v.setUint16(0, vectors - 1, true);
+  v.setUint32(2, MSIX_BAR, true);
+  v.setUint32(6, MSIX_PBA | MSIX_BAR, true);
+  return { id: CAP_MSIX, body };
+}
+
+/** BAR 1: the MSI-X table as plain storage (nothing is ever delivered), pending bits read 0. */
+function msixTable(vectors: number): MmioHandler {
+  const table = new Uint8Array(vectors * 16);
+  const inTable = (offset: bigint, size: number) => Number(offset) + size <= table.length;
+  return {
+    read: (offset, size) => {
+      if (!inTable(offset, size)) return 0n;
+      let v = 0n;
+      for (let i = size - 1; i >= 0; i--) v = v << 8n | BigInt(table[Number(offset) + i]);
+      return v;
+    },
+    write: (offset, size, value) => {
+      if (!inTable(offset, size)) return;
+      for (let i = 0; i < size; i++) {
+        table[Number(offset) + i] = Number(value >> BigInt(8 * i) & 0xffn);
+      }
+    },
+  };
 }
 
 /** QEMU's PCI class for each virtio device id (block: storage, entropy: "other"). */

@@ -155,12 +155,13 @@ async function createDevices(
       irq: String(p.firstIrq),
     }),
   );
+  // QEMU creates -device devices first, then the disks of -drive if=virtio (PCI slot order).
+  for (const spec of options.devices) {
+    await addDevice(devs, spec.name, withDrive(spec, options.drives));
+  }
   for (const d of options.drives) {
     const blk = driveToBlk(d);
     if (blk) await addDevice(devs, "virtio_blk", blk);
-  }
-  for (const spec of options.devices) {
-    await addDevice(devs, spec.name, withDrive(spec, options.drives));
   }
 }
 
