@@ -14,13 +14,7 @@ import type { DmaView } from "./bus.ts";
 import type { DeviceContext } from "./device.ts";
 import type { IrqLine } from "./irq.ts";
 import type { DeviceOptions } from "./options.ts";
-import type { DeviceState } from "./vmstate.ts";
-import {
-  type VirtioBackend,
-  VirtioCore,
-  type VirtioCoreState,
-  type VirtioTransport,
-} from "./virtio_core.ts";
+import { type VirtioBackend, VirtioCore, type VirtioTransport } from "./virtio_core.ts";
 import { VirtioPciTransport } from "./virtio_pci.ts";
 
 /** QEMU's name of a PCIe host bridge's root bus, as `-device ...,bus=` gives it. */
@@ -70,12 +64,12 @@ export const VIRTIO_MMIO_SIZE = 0x1000n;
  * t.plug(myBackend);
  * ```
  */
-export class VirtioMmioTransport implements MmioHandler, VirtioTransport {
+export class VirtioMmioTransport implements MmioHandler {
   /** The device state behind the registers. */
   readonly core: VirtioCore;
 
   constructor(readonly dma: DmaView, readonly irq: IrqLine) {
-    this.core = new VirtioCore(dma, irq);
+    this.core = new VirtioCore(dma, irq, "virtio-mmio");
   }
 
   /** The plugged backend (null for an empty slot). */
@@ -190,24 +184,6 @@ export class VirtioMmioTransport implements MmioHandler, VirtioTransport {
         return;
     }
   }
-
-  /** Saves the transport's registers and its queues. */
-  save(): DeviceState {
-    return { name: "virtio-mmio", version: 1, fields: { ...this.core.save() } };
-  }
-
-  /** Loads what {@linkcode save} returned (into a transport with the same backend). */
-  load(s: DeviceState): void {
-    const f = s.fields as unknown as VirtioCoreState;
-    if (s.name !== "virtio-mmio" || s.version !== 1 || !this.core.load(f)) {
-      throw new EmuError(`snapshot: ${s.name} state does not fit this virtio-mmio transport`);
-    }
-  }
-
-  /** Device reset: queues, features, status and interrupts back to zero. */
-  reset(): void {
-    this.core.reset();
-  }
 }
 
 function half(v: bigint, which: number): bigint {
@@ -277,7 +253,7 @@ export function attachVirtio(
     );
   }
   t.plug(backend);
-  return t;
+  return t.core;
 }
 
 function attachVirtioPci(
@@ -294,5 +270,5 @@ function attachVirtioPci(
     );
   }
   const slot = options.has("addr") ? options.int("addr") : undefined;
-  return new VirtioPciTransport(ctx.dma, host, backend, slot);
+  return new VirtioPciTransport(ctx.dma, host, backend, slot).core;
 }

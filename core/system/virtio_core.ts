@@ -62,7 +62,7 @@ export interface VirtioBackend {
 
 /**
  * What a device plugin keeps of its transport (mmio or pci): machine reset
- * and snapshots.
+ * and snapshots. A transport's {@linkcode VirtioCore} is one.
  *
  * @example
  * ```ts ignore
@@ -76,8 +76,8 @@ export interface VirtioTransport {
   load(state: DeviceState): void;
 }
 
-/** The fields {@linkcode VirtioCore.save} returns. */
-export interface VirtioCoreState {
+/** The fields of the state {@linkcode VirtioCore.save} returns. */
+interface VirtioCoreState {
   /** device/driver feature selectors, queue selector, status, interrupt status */
   regs: number[];
   driverFeatures: bigint;
@@ -89,12 +89,12 @@ export interface VirtioCoreState {
  *
  * @example
  * ```ts ignore
- * const core = new VirtioCore(bus, plic.line(1));
+ * const core = new VirtioCore(bus, plic.line(1), "virtio-mmio");
  * core.plug(new RngBackend(random));
  * core.setStatus(VirtioStatus.ACKNOWLEDGE);
  * ```
  */
-export class VirtioCore {
+export class VirtioCore implements VirtioTransport {
   #backend: VirtioBackend | null = null;
   #queues: SplitVirtqueue[] = [];
   /** which 32-bit word of the device features the driver reads */
@@ -107,7 +107,8 @@ export class VirtioCore {
   #status = 0;
   #interruptStatus = 0;
 
-  constructor(readonly dma: DmaView, readonly irq: IrqLine) {}
+  /** `stateName` names the transport in snapshots ("virtio-mmio", "virtio-pci"). */
+  constructor(readonly dma: DmaView, readonly irq: IrqLine, readonly stateName: string) {}
 
   /** The plugged backend (null for an empty slot). */
   get backend(): VirtioBackend | null {
@@ -217,24 +218,29 @@ export class VirtioCore {
     this.irq.set(false);
   }
 
-  /** The state a transport saves (backends keep no state between requests). */
-  save(): VirtioCoreState {
+  /** The transport's state (backends keep no state between requests). */
+  save(): DeviceState {
+    const name = this.stateName;
     const regs = [this.deviceFeaturesSel, this.driverFeaturesSel, this.queueSel, this.#status];
-    return {
+    const fields: VirtioCoreState = {
       regs: [...regs, this.#interruptStatus],
       driverFeatures: this.#driverFeatures,
       queues: this.#queues.map((q) => q.save()),
     };
+    return { name, version: 1, fields: { ...fields } };
   }
 
-  /** Loads what {@linkcode save} returned; false when the queue count differs. */
-  load(f: VirtioCoreState): boolean {
-    if (f.queues.length !== this.#queues.length) return false;
+  /** Loads what {@linkcode save} returned (into a transport with the same backend). */
+  load(s: DeviceState): void {
+    const name = this.stateName;
+    const f = s.fields as unknown as VirtioCoreState;
+    if (s.name !== name || s.version !== 1 || f.queues?.length !== this.#queues.length) {
+      throw new EmuError(`snapshot: ${s.name} state does not fit this ${name} transport`);
+    }
     [this.deviceFeaturesSel, this.driverFeaturesSel, this.queueSel, this.#status] = f.regs;
     this.#interruptStatus = f.regs[4];
     this.#driverFeatures = f.driverFeatures;
     f.queues.forEach((q, i) => this.#queues[i].load(q));
     this.irq.restore(this.#interruptStatus !== 0);
-    return true;
   }
 }

@@ -13,17 +13,10 @@
  * @module
  */
 
-import { EmuError } from "../errors.ts";
 import type { MmioHandler } from "../guest_memory.ts";
 import type { DmaView } from "./bus.ts";
 import { PciFunction, type PciHost } from "./pci.ts";
-import {
-  type VirtioBackend,
-  VirtioCore,
-  type VirtioCoreState,
-  type VirtioTransport,
-} from "./virtio_core.ts";
-import type { DeviceState } from "./vmstate.ts";
+import { type VirtioBackend, VirtioCore } from "./virtio_core.ts";
 
 /** PCI vendor id of virtio devices (Red Hat / Qumranet). */
 export const VIRTIO_PCI_VENDOR = 0x1af4;
@@ -86,7 +79,7 @@ function capability(type: number, offset: number, length: number, extra: number[
  * console.log(t.slot); // 1: the first slot after the host bridge
  * ```
  */
-export class VirtioPciTransport implements VirtioTransport {
+export class VirtioPciTransport {
   readonly core: VirtioCore;
   readonly function: PciFunction;
   /** The slot on the root bus. */
@@ -118,7 +111,7 @@ export class VirtioPciTransport implements VirtioTransport {
         msixCapability(vectors),
       ],
     });
-    this.core = new VirtioCore(dma, this.function.intx);
+    this.core = new VirtioCore(dma, this.function.intx, "virtio-pci");
     this.core.plug(backend);
     this.slot = host.attach(this.function, slot);
   }
@@ -240,24 +233,6 @@ export class VirtioPciTransport implements VirtioTransport {
         q.deviceAddr = half(q.deviceAddr, C.QUEUE_DEVICE);
         return;
     }
-  }
-
-  /** Saves the virtio state (the PCI host saves the configuration space). */
-  save(): DeviceState {
-    return { name: "virtio-pci", version: 1, fields: { ...this.core.save() } };
-  }
-
-  /** Loads what {@linkcode save} returned. */
-  load(s: DeviceState): void {
-    const f = s.fields as unknown as VirtioCoreState;
-    if (s.name !== "virtio-pci" || s.version !== 1 || !this.core.load(f)) {
-      throw new EmuError(`snapshot: ${s.name} state does not fit this virtio-pci transport`);
-    }
-  }
-
-  /** Device reset (the PCI host resets the configuration space). */
-  reset(): void {
-    this.core.reset();
   }
 }
 
