@@ -159,6 +159,14 @@ Deno.test("virt: missing -bios, unreadable files and bad options say what to do"
     build({ bios: "none", machine: new DeviceOptions("virt", { "mmu-type": "sv32" }) }),
     /not one of sv39, sv48, sv57/,
   );
+  await assert.rejects(
+    build({ bios: "none", devices: [parseDeviceSpec("virtio-rng-pci,bus=pcie.1")] }),
+    /bus=pcie.1: the machine has no such PCI bus/,
+  );
+  await assert.rejects(
+    build({ bios: "none", devices: [parseDeviceSpec("virtio-rng-pci,addr=0")] }),
+    /PCI slot 0 is already in use/,
+  );
 });
 
 Deno.test("virt: -drive if=virtio is virtio-blk-pci, -device virtio-*-device takes the last mmio slot", async () => {
@@ -167,17 +175,24 @@ Deno.test("virt: -drive if=virtio is virtio-blk-pci, -device virtio-*-device tak
   try {
     const { env, m, tree } = await build({
       bios: "none",
-      drives: [new DeviceOptions("-drive", { file: img, format: "raw", if: "virtio" })],
+      drives: [
+        new DeviceOptions("-drive", { file: img, format: "raw", if: "virtio" }),
+        new DeviceOptions("-drive", { file: img, format: "raw", if: "none", id: "d1" }),
+      ],
       devices: [
         parseDeviceSpec("./plugins/devices/example_counter.ts,addr=0x10010000,irq=9"),
         parseDeviceSpec("virtio-rng-device"),
+        parseDeviceSpec("virtio-blk-pci,drive=d1,addr=5,readonly=on"),
+        parseDeviceSpec("virtio-rng-pci"),
       ],
     });
     const ecam = (slot: number, reg: number) =>
       env.bus.load(0x30000000n + BigInt(slot << 15 | reg), 4);
     assert.equal(ecam(0, 0), 0x00081b36n, "00.0: the host bridge");
-    assert.equal(ecam(1, 0), 0x10421af4n, "01.0: virtio-blk-pci (modern)");
-    assert.equal(ecam(2, 0), 0xffffffffn, "no slot 2");
+    assert.equal(ecam(5, 0), 0x10421af4n, "05.0: -device virtio-blk-pci,addr=5 (modern)");
+    assert.equal(ecam(1, 0), 0x10441af4n, "01.0: virtio-rng-pci, the next -device");
+    assert.equal(ecam(2, 0), 0x10421af4n, "02.0: -drive if=virtio, after the -device ones");
+    assert.equal(ecam(3, 0), 0xffffffffn, "no slot 3");
     assert.equal(env.bus.load(0x10008008n, 4), 4n, "virtio-rng at 0x10008000");
     assert.equal(env.bus.load(0x10007008n, 4), 0n);
     const counter = tree.find("/soc/counter@10010000");
