@@ -7,6 +7,7 @@
  * ```ts ignore
  * import { benchLinux } from "./bench_linux.ts";
  * await benchLinux((name, value) => console.log(name, value));
+ * // or: deno run -A scripts/bench_linux.ts
  * ```
  *
  * @module
@@ -116,4 +117,10 @@ export async function benchLinux(
   row("qemu-system-riscv64", `${q.seconds.toFixed(2)} s  (peak RSS ${q.rssMiB.toFixed(0)} MiB)`);
   row("denemu / qemu-system-riscv64 time", `${(ours / q.seconds).toFixed(1)}x`);
   return { linuxBootSeconds: ours, qemuLinuxBootSeconds: q.seconds, qemuLinuxBootRssMiB: q.rssMiB };
+}
+
+if (import.meta.main) {
+  const load = (await Deno.readTextFile("/proc/loadavg").catch(() => "?")).split(" ")[0];
+  console.log(`load average before: ${load}`);
+  await benchLinux((name, value) => console.log(`${name.padEnd(36)} ${value}`));
 }
