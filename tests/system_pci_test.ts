@@ -17,7 +17,7 @@ import {
 import { PhysicalBus } from "../core/system/bus.ts";
 import { HostMemory } from "../core/host_memory.ts";
 import { RngBackend } from "../plugins/devices/virtio_rng.ts";
-import { createMachine } from "../mod.ts";
+import { createMachine, type Machine } from "../mod.ts";
 import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboot_qemu.ts";
 import { which } from "../scripts/build_guests.ts";
 
@@ -194,5 +194,54 @@ Deno.test({
     assert.match(ours, /00\.02\.00 +0x1af4 +0x1042 +Mass storage controller/);
     assert.match(ours, /Device 0: 1af4 VirtIO Block Device/);
     assert.equal(ours, answers(qemu));
+  },
+});
+
+Deno.test({
+  name: `pci: a snapshot keeps the assigned BARs and the virtio-pci queues${
+    haveUBoot ? "" : " (skipped: opensbi or u-boot-qemu is not installed)"
+  }`,
+  ignore: !haveUBoot,
+  async fn() {
+    const disk = new URL("./linux/disk.ext2", import.meta.url).pathname;
+    const system = {
+      bios: FW_JUMP,
+      kernel: UBOOT,
+      drives: [`file=${disk},format=raw,if=virtio,snapshot=on`],
+      devices: ["virtio-rng-pci"],
+    };
+    const SECOND = 1_000_000_000n;
+    const converse = async (m: Machine, input: string, pattern: RegExp) => {
+      const from = m.stdout.length;
+      const running = m.runToExit();
+      try {
+        if (input) m.serial.write(input);
+        await m.serial.expect(pattern, { timeoutNs: 5n * SECOND });
+      } finally {
+        m.stop();
+        await running;
+      }
+      return m.stdout.slice(from);
+    };
+    const path = await Deno.makeTempFile();
+    const m = await createMachine({ system });
+    let before: string;
+    try {
+      await converse(m, "", /Hit any key to stop autoboot/);
+      await converse(m, "x", /=> /);
+      await converse(m, "virtio scan\r", /=> /);
+      await m.save(path);
+      before = await converse(m, "virtio info; pci header 0.2.0\r", /=> /);
+    } finally {
+      await m.close();
+    }
+    assert.match(before, /VirtIO Block Device[\s\S]*base address 4 = +0x4000c00c/);
+    const restored = await createMachine({ system, loadvm: path });
+    try {
+      assert.equal(await converse(restored, "virtio info; pci header 0.2.0\r", /=> /), before);
+    } finally {
+      await restored.close();
+      await Deno.remove(path);
+    }
   },
 });
