@@ -17,67 +17,94 @@ export const FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
 /** The U-Boot image the test boots. */
 export const UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
 
-/** One step of a conversation with U-Boot: what to type, then what to wait for. */
-interface Step {
-  type: string;
-  until: RegExp;
-}
+/** qemu-system-riscv64's arguments booting OpenSBI + U-Boot on virt with 256 MiB and `extra`. */
+export const qemuUBootArgs = (extra: string[] = []): string[] => [
+  "-M",
+  "virt",
+  "-m",
+  "256M",
+  "-nographic",
+  "-bios",
+  FW_JUMP,
+  "-kernel",
+  UBOOT,
+  ...extra,
+];
 
 /**
- * Boots OpenSBI + U-Boot in a live qemu-system-riscv64, types each step's
- * input and waits for its pattern; returns everything QEMU printed (with
- * "\n" line ends). Throws when QEMU exits or stays silent for 60 s.
+ * Boots U-Boot under qemu-system-riscv64 with `args`, stops autoboot with a
+ * key, and types each command, waiting for its prompt (the last command may
+ * instead wait for `until`). Returns the console output ("\n" line ends).
+ *
+ * @example
+ * ```ts ignore
+ * const out = await qemuUBoot(qemuUBootArgs(), ["version"]);
+ * ```
  */
-export async function converseWithQemu(steps: readonly Step[]): Promise<string> {
+export async function qemuUBoot(
+  args: string[],
+  commands: string[],
+  until?: RegExp,
+): Promise<string> {
   const child = new Deno.Command("qemu-system-riscv64", {
-    args: ["-M", "virt", "-m", "256M", "-nographic", "-bios", FW_JUMP, "-kernel", UBOOT],
+    args,
     stdin: "piped",
     stdout: "piped",
     stderr: "null",
   }).spawn();
+  const timer = setTimeout(() => child.kill(), 60_000);
   const w = child.stdin.getWriter();
+  const enc = new TextEncoder(), dec = new TextDecoder();
   const reader = child.stdout.getReader();
-  const dec = new TextDecoder();
-  let out = "", at = 0;
-  const silence = setTimeout(() => child.kill(), 60_000);
-  try {
-    for (const step of steps) {
-      await w.write(new TextEncoder().encode(step.type));
-      while (!step.until.test(out.slice(at))) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`qemu-system-riscv64 exited waiting for ${step.until}`);
-        out += dec.decode(value);
-      }
-      at = out.length;
+  let out = "";
+  const waitFor = async (re: RegExp, from: number) => {
+    while (!re.test(out.slice(from))) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`qemu exited before ${re}`);
+      out += dec.decode(value);
     }
+    return out.length;
+  };
+  try {
+    let at = await waitFor(/Hit any key/, 0);
+    await w.write(enc.encode("x"));
+    at = await waitFor(/=> /, at);
+    for (const [i, c] of commands.entries()) {
+      await w.write(enc.encode(`${c}\r`));
+      at = await waitFor(i === commands.length - 1 && until ? until : /=> /, at);
+    }
+    await w.write(enc.encode("\x01x"));
   } finally {
-    clearTimeout(silence);
+    clearTimeout(timer);
     child.kill();
     await child.status;
+    await reader.cancel().catch(() => {});
   }
   return out.replaceAll("\r\n", "\n");
 }
 
-/** U-Boot's prompt, then `version`: what QEMU answers, from "version" to the next prompt. */
+/**
+ * U-Boot's prompt, then `version`: what QEMU answers, from "version" to the next prompt.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(await qemuUbootVersion()); // "version\nU-Boot 2023.01..."
+ * ```
+ */
 export async function qemuUbootVersion(): Promise<string> {
-  const out = await converseWithQemu([
-    { type: "", until: /Hit any key/ },
-    { type: "x", until: /=> / },
-    { type: "version\r", until: /=> / },
-  ]);
+  const out = await qemuUBoot(qemuUBootArgs(), ["version"]);
   const at = out.indexOf("=> version\n") + 3;
   return out.slice(at, out.indexOf("=> ", at));
 }
 
 if (import.meta.main) {
   const t0 = performance.now();
-  const out = await converseWithQemu([
-    { type: "", until: /Hit any key/ },
-    { type: "x", until: /=> / },
-    { type: "version\r", until: /=> / },
-    { type: "md.l 0x80000000 4\r", until: /resetting \.\.\.[\s\S]*OpenSBI/ },
-  ]);
-  console.log(`recorded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const out = await qemuUBoot(
+    qemuUBootArgs(),
+    ["version", "md.l 0x80000000 4"],
+    /resetting \.\.\.[\s\S]*OpenSBI/,
+  );
+  console.log(`done after ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   await Deno.writeTextFile(
     new URL("../tests/system_expected/uboot_qemu.txt", import.meta.url),
     out,
