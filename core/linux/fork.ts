@@ -46,6 +46,8 @@ export function copyForFork(
   child.as.brkStart = parent.as.brkStart;
   child.as.brk = parent.as.brk;
   child.as.mmapBase = parent.as.mmapBase;
+  child.as.stack = parent.as.stack;
+  for (const [pn, source] of parent.as.sources) child.as.sources.set(pn, source);
   const size = parent.cpu.target.state.size;
   child.cpu.host.u8.set(parent.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size), STATE_BASE);
   const abi = child.abi;
@@ -61,6 +63,7 @@ export function copyForFork(
   child.elf = parent.elf;
   child.loadBias = parent.loadBias;
   child.auxv = parent.auxv;
+  child.cmdline = parent.cmdline;
   child.trampoline = parent.trampoline;
   child.umask = parent.umask;
   for (const m of parent.modules.list) child.modules.add(m.path, m.elf, m.bias);

@@ -30,6 +30,21 @@ export const MAP = {
   FIXED_NOREPLACE: 0x100000,
 } as const;
 
+/**
+ * What `/proc/self/maps` shows of a file-backed page besides its
+ * permissions: the file, its device and inode, and the page's offset in it.
+ */
+export interface PageSource {
+  /** the guest path of the file */
+  name: string;
+  dev: bigint;
+  ino: bigint;
+  /** offset in the file of this page */
+  offset: bigint;
+  /** a MAP_SHARED mapping */
+  shared: boolean;
+}
+
 /** Default cap on mapped guest memory (2 GiB; `emu user --max-memory` changes it). */
 export const DEFAULT_MEMORY_LIMIT = 2n << 30n;
 
@@ -54,6 +69,10 @@ export const MAX_MEMORY_LIMIT = 3n << 30n;
 export class AddressSpace {
   brkStart = 0n;
   brk = 0n;
+  /** the main thread's stack `[lo, hi)` (named `[stack]` in /proc/self/maps) */
+  stack = { lo: 0n, hi: 0n };
+  /** the file behind each file-backed page, by page number */
+  readonly sources = new Map<number, PageSource>();
   constructor(
     readonly mem: GuestMemory,
     /** where address searches for mmap start */
@@ -83,6 +102,31 @@ export class AddressSpace {
     }
   }
 
+  /** Says which file (from `source.offset` on) backs `[addr, addr+len)`; null: anonymous memory. */
+  setSource(addr: bigint, len: bigint, source: PageSource | null): void {
+    const first = pageNumber(addr), pages = Number(pageUp(len) / PAGE);
+    for (let i = 0; i < pages; i++) {
+      if (source) {
+        this.sources.set(first + i, { ...source, offset: source.offset + BigInt(i) * PAGE });
+      } else this.sources.delete(first + i);
+    }
+  }
+
+  /** Unmaps `[addr, addr+len)` (page-aligned) and forgets its files. */
+  #unmap(addr: bigint, len: bigint): void {
+    this.mem.unmap(addr, len);
+    this.setSource(addr, len, null);
+  }
+
+  /** Unmaps everything and forgets the break and the stack (execve). */
+  clear(mmapBase: bigint): void {
+    for (const pn of [...this.mem.pages.keys()]) this.mem.unmap(BigInt(pn) * PAGE, PAGE);
+    this.sources.clear();
+    this.brkStart = this.brk = 0n;
+    this.stack = { lo: 0n, hi: 0n };
+    this.mmapBase = mmapBase;
+  }
+
   /** Whether no page of `[addr, addr+len)` is mapped. */
   isFree(addr: bigint, len: bigint): boolean {
     const first = pageNumber(addr), last = pageNumber(addr + len - 1n);
@@ -99,9 +143,16 @@ export class AddressSpace {
 
   /**
    * mmap: returns the mapped address. `contents` (file-backed mappings)
-   * fills the start of the mapping.
+   * fills the start of the mapping, and `source` names its file.
    */
-  mmap(addr: bigint, length: bigint, prot: number, flags: number, contents?: Uint8Array): bigint {
+  mmap(
+    addr: bigint,
+    length: bigint,
+    prot: number,
+    flags: number,
+    contents?: Uint8Array,
+    source: PageSource | null = null,
+  ): bigint {
     if (length <= 0n) throw new SysError(E.EINVAL);
     addr = BigInt.asUintN(64, addr); // a hint or MAP_FIXED above the task size is not negative
     const len = pageUp(length);
@@ -122,6 +173,7 @@ export class AddressSpace {
       at = this.findFree(len);
     }
     this.mapPages(at, len, prot & 7);
+    this.setSource(at, len, source);
     if (contents?.length) this.mem.writeBytes(at, contents.subarray(0, Number(len)), true);
     return at;
   }
@@ -130,7 +182,7 @@ export class AddressSpace {
   munmap(addr: bigint, length: bigint): void {
     if ((addr & (PAGE - 1n)) || length <= 0n) throw new SysError(E.EINVAL);
     if (BigInt.asUintN(64, addr) + length > this.limit) throw new SysError(E.EINVAL);
-    this.mem.unmap(addr, pageUp(length));
+    this.#unmap(addr, pageUp(length));
   }
 
   /** mprotect. */
@@ -151,7 +203,7 @@ export class AddressSpace {
       return this.#move(old, ol, nl, newAddr, perms);
     }
     if (nl <= ol) {
-      if (nl < ol) this.mem.unmap(old + nl, ol - nl);
+      if (nl < ol) this.#unmap(old + nl, ol - nl);
       return old;
     }
     if (old + nl <= this.limit && this.isFree(old + ol, nl - ol)) {
@@ -165,15 +217,15 @@ export class AddressSpace {
   #move(old: bigint, ol: bigint, nl: bigint, to: bigint, perms: number): bigint {
     this.#checkBudget(nl);
     const keep = ol < nl ? ol : nl;
-    const saved: { data: Uint8Array; perms: number }[] = [];
+    const saved: { data: Uint8Array; perms: number; source?: PageSource }[] = [];
     for (let a = 0n; a < keep; a += PAGE) {
       const p = this.mem.pages.get(pageNumber(old + a));
       const data = p && p.frame >= 0
         ? this.mem.host.u8.slice(p.frame, p.frame + PAGE_SIZE)
         : new Uint8Array(PAGE_SIZE);
-      saved.push({ data, perms: p?.perms ?? perms });
+      saved.push({ data, perms: p?.perms ?? perms, source: this.sources.get(pageNumber(old + a)) });
     }
-    this.mem.unmap(old, ol);
+    this.#unmap(old, ol);
     this.mapPages(to, nl, perms);
     saved.forEach((s, i) => {
       const a = to + BigInt(i) * PAGE;
@@ -181,6 +233,7 @@ export class AddressSpace {
       this.mem.host.u8.set(s.data, p.frame);
       this.mem.host.dirty.mark(p.frame);
       p.perms = s.perms;
+      if (s.source) this.sources.set(pageNumber(a), s.source);
     });
     return to;
   }
@@ -197,7 +250,7 @@ export class AddressSpace {
         return this.brk;
       }
     } else if (newTop < oldTop) {
-      this.mem.unmap(newTop, oldTop - newTop);
+      this.#unmap(newTop, oldTop - newTop);
     }
     this.brk = want;
     return want;

@@ -163,6 +163,8 @@ export class LinuxProcess {
   readonly modules: ModuleList = new ModuleList();
   /** The auxiliary vector given to the program, as the bytes on its stack (gdb reads it). */
   auxv: Uint8Array = new Uint8Array();
+  /** argv as /proc/self/cmdline shows it: each string NUL-terminated */
+  cmdline: Uint8Array = new Uint8Array();
   #pending: Extract<ProcessEvent, { kind: "syscall" }> | null = null;
   #pendingSkip: bigint | null = null;
   /**

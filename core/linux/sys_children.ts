@@ -58,5 +58,10 @@ function wait4(p: LinuxProcess, a: bigint[]): number | Blocking {
 export const childSyscalls: SyscallTable = {
   wait4,
   // The program started has no parent in the guest world: it reports pid - 1, as before.
-  getppid: (p) => p.parent ? p.parent.pid : p.pid - 1,
+  getppid: parentPid,
 };
+
+/** The parent's pid as the guest sees it (the first process's parent is pid - 1, outside the run). */
+export function parentPid(p: LinuxProcess): number {
+  return p.parent ? p.parent.pid : p.pid - 1;
+}

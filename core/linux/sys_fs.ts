@@ -15,6 +15,7 @@ import { hostIds } from "./program_load.ts";
 import { recordedOpen, recordedOpenHere } from "./recorded_inputs.ts";
 import { embeddedFile } from "../host_files.ts";
 import { MemoryFile } from "./memory_file.ts";
+import { openProc, procAlias, procLink } from "./proc_files.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -22,8 +23,15 @@ const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
 
 /** Host path of `path` relative to directory fd `dirfd`. */
 export function resolveAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
+  const guest = guestAt(p, dirfd, path, follow), base = baseOf(p, dirfd, path);
+  // unaliased, the path resolves as given (a relative one is not looked up in the -L sysroot)
+  return p.paths.toHost(guest === p.paths.absolute(path, base) ? path : guest, base, follow);
+}
+
+/** The absolute guest path of `path` relative to `dirfd`, through /proc/self's magic links. */
+function guestAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
   if (path === "") throw new SysError(E.ENOENT); // before dirfd, as Linux
-  return p.paths.toHost(path, baseOf(p, dirfd, path), follow);
+  return procAlias(p, p.paths.absolute(path, baseOf(p, dirfd, path)), follow);
 }
 
 function baseOf(p: LinuxProcess, dirfd: number, path: string): string {
@@ -92,8 +100,10 @@ function openTarget(p: LinuxProcess, host: string, flags: number): Deno.FileInfo
 function openat(p: LinuxProcess, a: bigint[]): number {
   const dirfd = int(a[0]), path = readString(p, a[1]), flags = int(a[2]);
   const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
-  const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
+  const guest = guestAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const cloexec = (flags & O.CLOEXEC) !== 0;
+  const proc = openProc(p, guest, flags);
+  if (proc) return p.fds.install(proc, cloexec);
   const log = p.inputLog, icount = p.clock.instructions();
   const open = (info: Deno.FileInfo | null) =>
     openHostFile(p, host, guest, info, flags, Number(a[3] & 0o7777n));
@@ -171,6 +181,8 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
     return p.fds.get(dirfd).stat();
   }
+  const proc = openProc(p, guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW)), 0);
+  if (proc) return proc.stat();
   const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
   const info = flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host);
   return statFromDeno(info);
@@ -179,15 +191,8 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
 function readlinkat(p: LinuxProcess, a: bigint[]): number {
   const dirfd = int(a[0]), path = readString(p, a[1]), size = len(a[3]);
   if (size <= 0) throw new SysError(E.EINVAL);
-  let text: string;
-  const fdLink = /^\/proc\/(self|\d+)\/fd\/(\d+)$/.exec(path);
-  const self = /^\/proc\/(self|\d+)\//.exec(path);
-  if (self && self[1] !== "self" && Number(self[1]) !== p.pid) throw new SysError(E.ENOENT);
-  if (self && /\/exe$/.test(path)) text = p.exePath;
-  else if (fdLink) {
-    const f = p.fds.get(Number(fdLink[2]));
-    text = f.guestPath ?? `pipe:[${fdLink[2]}]`;
-  } else text = Deno.readLinkSync(resolveAt(p, dirfd, path, false));
+  const text = procLink(p, guestAt(p, dirfd, path, false)) ??
+    Deno.readLinkSync(resolveAt(p, dirfd, path, false));
   const bytes = new TextEncoder().encode(text).subarray(0, size);
   put(p, a[2], bytes);
   return bytes.length;

@@ -8,7 +8,7 @@
 import { readInputFile, realInputPath } from "../host_files.ts";
 import { E, SysError } from "./errno.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
-import { MAP, PAGE } from "./mm.ts";
+import { MAP, PAGE, type PageSource } from "./mm.ts";
 import { int, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 
@@ -21,21 +21,27 @@ function mmap(p: LinuxProcess, a: bigint[]): bigint {
   if (!(flags & (MAP.SHARED | MAP.PRIVATE))) throw new SysError(E.EINVAL);
   if (length > p.as.limit) throw new SysError(E.ENOMEM);
   let contents: Uint8Array | undefined;
+  const shared = (flags & MAP.SHARED) !== 0;
+  let source: PageSource | null = shared ? { ...SHARED_ZERO, shared } : null;
   if (!(flags & MAP.ANONYMOUS)) {
     const f = p.fds.get(fd);
     if (!f.pread) throw new SysError(f.entries ? E.ENODEV : E.EACCES);
-    const size = f.stat().size;
-    const n = size > offset ? Number(size - offset < length ? size - offset : length) : 0;
+    const st = f.stat();
+    const n = st.size > offset ? Number(st.size - offset < length ? st.size - offset : length) : 0;
     contents = new Uint8Array(n);
     if (n) f.pread(contents, Number(offset));
+    source = { name: f.guestPath ?? "", dev: st.dev, ino: st.ino, offset, shared };
   }
-  const at = p.as.mmap(addr, length, prot, flags, contents);
+  const at = p.as.mmap(addr, length, prot, flags, contents, source);
   const path = flags & MAP.ANONYMOUS ? undefined : p.fds.get(fd).guestPath;
   if (prot & PROT_EXEC && path) noteExecMapping(p, path, at, offset);
   return at;
 }
 
 const PROT_EXEC = 4;
+
+/** What /proc/self/maps names shared anonymous memory (Linux backs it by a deleted shmem file). */
+const SHARED_ZERO = { name: "/dev/zero (deleted)", dev: 1n, ino: 0n, offset: 0n };
 
 /**
  * Records the module of an executable file mapping (the dynamic loader
