@@ -226,6 +226,14 @@ export const PROGRAMS: Program[] = [
     cases: [],
     description: "gcc nested functions: trampolines on an executable stack (PT_GNU_STACK RWX)",
   },
+  {
+    name: "mmap_shared",
+    kind: "c",
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "MAP_SHARED write-back and sharing across fork, mremap, MADV_DONTNEED, MAP_FIXED_NOREPLACE",
+  },
   { name: "rv64i", kind: "isa", cases: one, description: "RV64I instructions (no libc)" },
   { name: "rv64m", kind: "isa", cases: one, description: "RV64M instructions (no libc)" },
   { name: "rv64a", kind: "isa", cases: one, description: "RV64A LR/SC and AMOs (no libc)" },

@@ -47,7 +47,7 @@ export function copyForFork(
   child.as.brk = parent.as.brk;
   child.as.mmapBase = parent.as.mmapBase;
   child.as.stack = parent.as.stack;
-  for (const [pn, source] of parent.as.sources) child.as.sources.set(pn, source);
+  child.as.inherit(parent.as);
   const size = parent.cpu.target.state.size;
   child.cpu.host.u8.set(parent.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size), STATE_BASE);
   const abi = child.abi;

@@ -368,10 +368,16 @@ export class LinuxProcess {
     if (this.exited) return;
     this.exitStatus = status;
     this.exitSignal = signal;
+    this.as.releaseShared();
     this.fds.closeAll();
     if (this.parent) childExited(this.parent, this);
     // The run ends with the program started: the files its children hold close with it.
-    else for (const q of this.world.processes) q.fds.closeAll();
+    else {
+      for (const q of this.world.processes) {
+        q.as.releaseShared();
+        q.fds.closeAll();
+      }
+    }
     this.#events.push({ kind: "exit", status, signal });
     this.hooks.events.emit("vcpu_exit", { index: 0 });
     this.hooks.events.emit("exit", { status });

@@ -72,12 +72,21 @@ export class ProcessWorld {
     return this.processes.reduce((n, p) => n + (p.exited ? 0 : p.threads.all.length), 0);
   }
 
-  /** Gives every process but the root one turn; whether any of them ran. */
+  /**
+   * Gives every process but the root one turn; whether any of them ran.
+   * MAP_SHARED pages follow the turns: copied out of the process that
+   * stops, into the one that runs.
+   */
   runOthers(): boolean {
     let ran = false;
+    this.root.as.syncShared("out");
     for (const p of [...this.processes]) {
-      if (p !== this.root && !p.exited && p.runTurn()) ran = true;
+      if (p === this.root || p.exited) continue;
+      p.as.syncShared("in");
+      if (p.runTurn()) ran = true;
+      p.as.syncShared("out");
     }
+    this.root.as.syncShared("in");
     return ran;
   }
 
