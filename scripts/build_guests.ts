@@ -234,6 +234,13 @@ export const PROGRAMS: Program[] = [
     description:
       "MAP_SHARED write-back and sharing across fork, mremap, MADV_DONTNEED, MAP_FIXED_NOREPLACE",
   },
+  {
+    name: "groups",
+    kind: "c",
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "process groups, setsid, kill(-pgid), waitid, getppid, pselect6, signalfd",
+  },
   { name: "rv64i", kind: "isa", cases: one, description: "RV64I instructions (no libc)" },
   { name: "rv64m", kind: "isa", cases: one, description: "RV64M instructions (no libc)" },
   { name: "rv64a", kind: "isa", cases: one, description: "RV64A LR/SC and AMOs (no libc)" },

@@ -69,8 +69,9 @@ export function copyForFork(
   for (const m of parent.modules.list) child.modules.add(m.path, m.elf, m.bias);
 }
 
-/** Tells `parent` that `child` ended: SIGCHLD (its status waits for wait4). */
+/** Tells `parent` that `child` ended: SIGCHLD (its status waits for wait4); an orphan is reaped. */
 export function childExited(parent: LinuxProcess, child: LinuxProcess): void {
+  if (child.world.orphans.has(child)) return child.world.reap(child); // init reaps it
   if (parent.exited) return;
   parent.signals.raise({
     signal: SIG.SIGCHLD,

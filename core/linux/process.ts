@@ -143,6 +143,9 @@ export class LinuxProcess {
   /** futex wait queues of the address space */
   readonly futexes = new FutexTable();
   umask = 0o022;
+  /** process group and session (the first process's are its parent's, outside the run: pid - 1) */
+  pgid: number;
+  sid: number;
   /** rt_sigsuspend: the mask the next handler frame saves (restored by rt_sigreturn) */
   restoreMaskAfterSignal: bigint | null = null;
   /** `-strace` output, if enabled */
@@ -191,6 +194,8 @@ export class LinuxProcess {
     }
     this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000);
     this.pid = parent ? this.world.allocId() : opts.pid ?? 1000;
+    this.pgid = parent ? parent.pgid : this.pid - 1;
+    this.sid = parent ? parent.sid : this.pid - 1;
     this.threads = new ThreadGroup(this, this.pid, opts.sched ?? DEFAULT_SCHED, opts.seed ?? 0n);
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);

@@ -87,10 +87,6 @@ const ids = () => hostIds();
 export const processSyscalls: SyscallTable = {
   exit_group: exit,
   getpid: (p) => p.pid,
-  getpgid: (p) => p.pid,
-  getsid: (p) => p.pid,
-  setsid: () => -E.EPERM,
-  setpgid: () => 0,
   getuid: () => ids().uid,
   geteuid: () => ids().uid,
   getgid: () => ids().gid,

@@ -17,6 +17,7 @@ import { threadSyscalls } from "./sys_thread.ts";
 import { childSyscalls } from "./sys_children.ts";
 import { execSyscalls } from "./sys_exec.ts";
 import { pollSyscalls } from "./sys_poll.ts";
+import { groupSyscalls } from "./sys_groups.ts";
 
 /**
  * The complete handler table.
@@ -39,4 +40,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...childSyscalls,
   ...execSyscalls,
   ...pollSyscalls,
+  ...groupSyscalls,
 };
