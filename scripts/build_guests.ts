@@ -263,6 +263,22 @@ export const PROGRAMS: Program[] = [
     description: "Zba, Zbb, Zbc, Zbs instructions (no libc)",
   },
   {
+    name: "zbk",
+    kind: "isa",
+    cases: one,
+    march: "rv64gc_zbkb_zbkc_zbkx",
+    cpu: "rv64,zbkb=true,zbkc=true,zbkx=true",
+    description: "Zbkb, Zbkc, Zbkx instructions (no libc)",
+  },
+  {
+    name: "zfh",
+    kind: "isa",
+    cases: one,
+    march: "rv64gc_zfh",
+    cpu: "rv64,Zfh=true",
+    description: "Zfh half precision with static rm, conversions, NaN boxing (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,

@@ -20,12 +20,11 @@ if (hasFirmware && !hasQemu) {
   console.log("qemu-system-riscv64 not installed: Linux console not compared");
 }
 
-/** Lines where Denemu's board differs from QEMU 7.2's on purpose (no H, Sstc or mhpmcounters). */
+/** Lines where Denemu's board differs from QEMU 7.2's on purpose (no H or mhpmcounters). */
 const KNOWN = [
-  /^Boot HART (Base ISA|ISA Extensions|MHPM Count)/,
+  /^Boot HART (Base ISA|MHPM Count)/,
   /^riscv: base ISA/,
   /^Memory: /,
-  /sstc extension/,
 ];
 
 /** The console without timestamps, addresses, dates and known differences. */

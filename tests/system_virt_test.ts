@@ -196,7 +196,10 @@ Deno.test("virt: dumpdtb writes the blob; -dtb uses a given one with /chosen pat
   assert.deepEqual(written["out.dtb"], m.fdt);
   const cpu = decodeFdt(m.fdt).root.find("/cpus/cpu@0");
   assert.equal(fdtString(prop(cpu, "mmu-type")), "riscv,sv39");
-  assert.equal(fdtString(prop(cpu, "riscv,isa")), "rv64imafdc_zicsr_zifencei");
+  assert.equal(
+    fdtString(prop(cpu, "riscv,isa")),
+    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc",
+  );
 
   const given = decodeFdt(m.fdt).root;
   given.set("model", "custom");

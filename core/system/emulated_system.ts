@@ -101,13 +101,14 @@ export class EmulatedSystem {
     useAccel(cpu, config.accel);
     const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
     const clock = new VirtualClock(() => cpu.icount + cpu.inFlight, 1n << BigInt(shift));
+    const events = new EventQueue();
     const hart = system.attach(cpu, {
       bus,
       memory,
       clock,
+      events,
       logInterrupt: config.logInterrupt,
     });
-    const events = new EventQueue();
     const console = config.console ?? new SerialConsole(events, clock);
     const log = config.inputLog;
     const hostTimeNs = config.env?.hostTimeNs ?? (() => BigInt(Date.now()) * 1_000_000n);

@@ -35,7 +35,7 @@ function illegalIf(cond: boolean, bits: bigint): void {
  * @example
  * ```ts
  * import { PRIV_HELPERS } from "./trans_priv.ts";
- * console.log(PRIV_HELPERS.map((h) => h.name)); // ["mret", "sret", "wfi", "sfence_vma"]
+ * console.log(PRIV_HELPERS.map((h) => h.name)); // ["mret", "sret", "wfi", "wrs_nto", "sfence_vma"]
  * ```
  */
 export const PRIV_HELPERS: HelperDef[] = [
@@ -67,6 +67,15 @@ export const PRIV_HELPERS: HelperDef[] = [
     flags: SYNC,
   },
   {
+    name: "wrs_nto",
+    fn: (cpu: CpuCore, bits: bigint) => {
+      const h = hartOf(cpu);
+      illegalIf(h !== undefined && (h.mstatus & Mstatus.TW) !== 0n, bits);
+    },
+    hasResult: false,
+    flags: { readsState: true, mayTrap: true },
+  },
+  {
     name: "sfence_vma",
     fn: (cpu: CpuCore, bits: bigint) => {
       const h = hart(cpu, bits);
@@ -86,7 +95,7 @@ export const PRIV_HELPERS: HelperDef[] = [
  * @example
  * ```ts
  * import { PRIV_TRANS } from "./trans_priv.ts";
- * console.log(Object.keys(PRIV_TRANS)); // ["mret", "sret", "wfi", "sfence.vma"]
+ * console.log(Object.keys(PRIV_TRANS).length); // 8
  * ```
  */
 export const PRIV_TRANS: TransTable = {
@@ -114,4 +123,16 @@ export const PRIV_TRANS: TransTable = {
     ctx.endAfter = true;
     return true;
   },
+  // Zawrs: the reservation set can only change by this hart's own stores, so no wait ends
+  // sooner than now; below M-mode, mstatus.TW makes the unbounded wait illegal (as wfi).
+  "wrs.nto"(ctx) {
+    if (ctx.priv < Priv.M) {
+      ctx.ir.call(-1, ctx.helpers.index("wrs_nto"), [imm(ctx, ctx.bits >>> 0)]);
+    }
+    return true;
+  },
+  "wrs.sto": () => true,
+  // Svinval's ordering fences: translations are never cached across sinval.vma (QEMU: no-ops)
+  "sfence.w.inval": () => true,
+  "sfence.inval.ir": () => true,
 };

@@ -54,7 +54,7 @@ export const VIRT_MAP = {
 } as const;
 
 /** Default `riscv,isa` string of the cpu node. */
-export const DEFAULT_ISA = "rv64imafdc_zicsr_zifencei";
+export const DEFAULT_ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc";
 const TIMEBASE_HZ = 10_000_000;
 /** QEMU's names for virtio devices on the virtio-mmio bus. */
 const DEVICE_ALIASES: Record<string, string> = {
