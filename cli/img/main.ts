@@ -12,6 +12,7 @@ import { convertCommand } from "./convert.ts";
 import { createCommand, resizeCommand } from "./create.ts";
 import { infoCommand } from "./info.ts";
 import { compareCommand, mapCommand } from "./map.ts";
+import { measureCommand } from "./measure.ts";
 import { snapshotCommand } from "./snapshot.ts";
 
 /** The img subcommands, by qemu-img's names. */
@@ -31,6 +32,11 @@ const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise
     run: compareCommand,
   },
   map: { usage: "map [-f fmt] --output=json filename", run: mapCommand },
+  measure: {
+    usage:
+      "measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]",
+    run: measureCommand,
+  },
   info: { usage: "info [-f fmt] [--output=ofmt] [--backing-chain] filename", run: infoCommand },
   snapshot: {
     usage: "snapshot [-f fmt] [-l | -a snapshot | -c snapshot | -d snapshot] filename",
