@@ -10,7 +10,13 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     await qemuImg(["create", "-q", "-f", "qcow2", "a.qcow2", "100M"], dir);
-    await run("qemu-io", ["-c", "write -P 1 0 3M", "-c", "write -c -P 2 50M 64k", `${dir}/a.qcow2`]);
+    await run("qemu-io", [
+      "-c",
+      "write -P 1 0 3M",
+      "-c",
+      "write -c -P 2 50M 64k",
+      `${dir}/a.qcow2`,
+    ]);
     await run("qemu-io", ["-c", "write -z 60M 1M", "-c", "write -P 3 99M 5k", `${dir}/a.qcow2`]);
     await qemuImg(["create", "-q", "-f", "qcow2", "-o", "compat=0.10", "v2.qcow2", "7M"], dir);
     await qemuImg(["convert", "-O", "raw", "a.qcow2", "a.raw"], dir);

@@ -33,8 +33,7 @@ const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise
   },
   map: { usage: "map [-f fmt] --output=json filename", run: mapCommand },
   measure: {
-    usage:
-      "measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]",
+    usage: "measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]",
     run: measureCommand,
   },
   info: { usage: "info [-f fmt] [--output=ofmt] [--backing-chain] filename", run: infoCommand },

@@ -78,7 +78,10 @@ export function measureQcow2(
   if (source) required = o.backing_file ? virtualSize : dataClusterBytes(source, cs);
   if (s.preallocation === "full" || s.preallocation === "falloc") required = virtualSize;
   const fullyAllocated = fullyAllocatedSize(virtualSize, cs, s.refcountOrder);
-  const result: BlockMeasure = { required: fullyAllocated - virtualSize + required, fullyAllocated };
+  const result: BlockMeasure = {
+    required: fullyAllocated - virtualSize + required,
+    fullyAllocated,
+  };
   if (s.version >= 3 && source instanceof Qcow2Image && source.header.version >= 3) {
     result.bitmaps = 0; // persistent dirty bitmaps are not kept
   }
