@@ -88,6 +88,10 @@ export interface BlockDriver {
   applySnapshot?(idOrName: string): boolean;
   /** Deletes the first internal snapshot named `name`; false if there is none. */
   deleteSnapshot?(name: string): boolean;
+  /** Unmaps every cluster, so that all reads fall through to the backing file (`commit`). */
+  makeEmpty?(): void;
+  /** Stores backing file `name` and its `format` in the image; "" removes it (`rebase`). */
+  setBacking?(name: string, format: string | undefined): void;
   /** Flushes and closes the image and its backing chain. */
   close(): void;
 }

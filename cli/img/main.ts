@@ -7,6 +7,7 @@
 
 import { EmuError } from "../../core/errors.ts";
 import { builtinPlugins } from "../../core/plugin.ts";
+import { commitCommand, rebaseCommand } from "./chain.ts";
 import { checkCommand } from "./check.ts";
 import { convertCommand } from "./convert.ts";
 import { createCommand, resizeCommand } from "./create.ts";
@@ -26,6 +27,14 @@ const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise
     usage:
       "convert [-c] [-p] [-n] [-f fmt] [-O output_fmt] [-B backing_file] [-o options] filename [filename2 [...]] output_filename",
     run: convertCommand,
+  },
+  commit: {
+    usage: "commit [-q] [-f fmt] [-b base] [-d] [-p] filename",
+    run: commitCommand,
+  },
+  rebase: {
+    usage: "rebase [-f fmt] [-p] [-u] -b backing_file [-F backing_fmt] filename",
+    run: rebaseCommand,
   },
   compare: {
     usage: "compare [-f fmt] [-F fmt] [-q] [-s] filename1 filename2",

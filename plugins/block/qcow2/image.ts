@@ -24,7 +24,7 @@ import { readSnapshots } from "./snapshot.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { be64, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
+import { be64, HeaderField, Incompat, type Qcow2Header, serializeHeader } from "./header.ts";
 import {
   type ClusterMapping,
   compressedClusters,
@@ -474,6 +474,28 @@ export class Qcow2Image implements BlockDriver {
   deleteSnapshot(name: string): boolean {
     this.#checkWritable();
     return deleteSnapshot(this, name);
+  }
+
+  /** Unmaps every guest cluster (what `commit` leaves in the top image). */
+  makeEmpty(): void {
+    this.#checkWritable();
+    this.#discardFrom(0);
+  }
+
+  /** Stores backing file name `name` and format `format` in the header ("" for none). */
+  setBacking(name: string, format: string | undefined): void {
+    this.#checkWritable();
+    const h = {
+      ...this.header,
+      backingFile: name || undefined,
+      backingFormat: name ? format : undefined,
+    };
+    const bytes = serializeHeader(h);
+    const old = this.header.backingFileOffset + this.header.backingFileSize;
+    const cluster = new Uint8Array(Math.max(bytes.length, old));
+    cluster.set(bytes);
+    this.file.write(0, cluster);
+    Object.assign(this.header, h);
   }
 
   flush(): void {
