@@ -108,9 +108,15 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
   };
   if (version === 3) {
     if (head.length < 104) throw bad("truncated qcow2 header");
-    h.incompatible = u64(v, 72);
-    h.compatible = u64(v, 80);
-    h.autoclear = u64(v, 88);
+    const highIncompatible = v.getUint32(72);
+    if (highIncompatible) {
+      throw bad(`unsupported qcow2 feature bits 0x${highIncompatible.toString(16)}00000000`);
+    }
+    // every feature bit defined so far is in the low word; unknown compatible and autoclear
+    // bits are ignored, as QEMU ignores them
+    h.incompatible = v.getUint32(76);
+    h.compatible = v.getUint32(84);
+    h.autoclear = v.getUint32(92);
     h.refcountOrder = v.getUint32(96);
     h.headerLength = v.getUint32(100);
     if (h.headerLength < 104 || h.headerLength > head.length) throw bad("bad header length");
