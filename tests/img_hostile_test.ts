@@ -110,3 +110,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `img check/convert: a truncated file whose last tables end less than a cluster past it${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  } (imgdiff seed 6160)`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", "d.qcow2", "1M"], dir);
+      await Deno.truncate(`${dir}/d.qcow2`, 11322); // the L1 table at 0x3000 is past the end
+      const theirs = await qemuImg(["check", "d.qcow2"], dir);
+      const ours = await emuImg(["check", "d.qcow2"], dir);
+      assertEquals([ours.code, ours.stdout, ours.stderr], [
+        theirs.code,
+        theirs.stdout,
+        theirs.stderr,
+      ]);
+      await convertBoth(dir, "d.qcow2");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -151,7 +151,9 @@ function checkHeader(h: Qcow2Header, fileSize: number, bad: (w: string, h?: stri
     throw bad(`unsupported qcow2 feature bits 0x${(h.incompatible & ~known).toString(16)}`);
   }
   const cs = 2 ** h.clusterBits;
-  const inFile = (off: number, len: number) => off % cs === 0 && off + len <= fileSize;
+  // as qemu-img check: a table may end less than one cluster past the end of a truncated file
+  // (the missing bytes read as zero)
+  const inFile = (off: number, len: number) => off % cs === 0 && off + len - fileSize < cs;
   if (h.l1Size * 8 > MAX_L1_BYTES) throw bad("L1 table is too large");
   if (h.l1Size * 8 * (cs / 8) * cs < h.size) throw bad("L1 table is too small for the image size");
   if (h.l1Size && !inFile(h.l1TableOffset, h.l1Size * 8)) {

@@ -108,7 +108,7 @@ export class Qcow2Image implements BlockDriver {
   l2Table(offset: number): Uint8Array {
     let t = this.#l2Cache.get(offset);
     if (t) return t;
-    if (offset % this.clusterSize || offset + this.clusterSize > this.file.size || offset === 0) {
+    if (offset % this.clusterSize || offset >= this.file.size || offset === 0) {
       throw this.#bad(
         `L2 table offset 0x${offset.toString(16)} invalid (past the end of the file)`,
       );
