@@ -134,3 +134,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `img check: an unaligned data cluster offset just below a refcount block's end${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  } (imgdiff seed 20471, was a RangeError)`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "1M"], dir);
+      await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/d.qcow2`]);
+      const file = await Deno.readFile(`${dir}/d.qcow2`);
+      const view = new DataView(file.buffer);
+      const l2 = Number(view.getBigUint64(Number(view.getBigUint64(40))) & 0xffffffffff00n);
+      await poke(`${dir}/d.qcow2`, l2, 8, 0x7ffffe00n | (1n << 63n)); // cluster 32767.99
+      const theirs = await qemuImg(["check", "d.qcow2"], dir, [2]);
+      const ours = await emuImg(["check", "d.qcow2"], dir);
+      assertEquals([ours.code, ours.stderr.includes("Error")], [theirs.code, false]);
+      assertEquals(/errors were found on the image/.test(ours.stdout), true);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -158,7 +158,7 @@ function checkCopiedFlags(img: Qcow2Image, fix: boolean, log: (line: string) => 
   const rc = img.refcounts, cs = img.clusterSize, h = img.header;
   let mismatches = 0;
   const verdict = (at: number, what: string, entry: Uint8Array, clusterOffset: number) => {
-    const refcount = rc.get(clusterOffset / cs);
+    const refcount = rc.get(Math.floor(clusterOffset / cs)); // as QEMU: offset >> cluster_bits
     if ((refcount === 1) === ((entry[0] & 0x80) !== 0)) return false;
     const hex = new DataView(entry.buffer, entry.byteOffset).getBigUint64(0).toString(16);
     log(`${fix ? "Repairing" : "ERROR"} OFLAG_COPIED ${what}=${hex} refcount=${refcount}`);
