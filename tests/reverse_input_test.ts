@@ -108,18 +108,24 @@ Deno.test({
   async fn() {
     const emu = [Deno.execPath(), "run", "-A", MOD, "system", "-M", "virt", "-m", "256M"];
     const boot = ["-bios", FW_JUMP, "-kernel", UBOOT, "-nographic", "-gdb", "tcp::PORT", "-S"];
-    const r = await gdbBatch([...emu, ...boot], "", [
-      "rwatch *(unsigned char *)0x10000000", // the UART's receive register
-      "continue", // OpenSBI reads it once at start
-      "continue", // U-Boot reads the key typed at its countdown
-      ...stepsThereAndBack(),
-      "reverse-continue",
-      "reverse-continue", // back before OpenSBI's read: before the key was typed
-      "continue",
-      "continue", // the key again, from the log
-      ...SHOW,
-      "kill",
-    ], { text: "x", after: /Hit any key/ });
+    const r = await gdbBatch(
+      [...emu, ...boot],
+      "",
+      [
+        "rwatch *(unsigned char *)0x10000000", // the UART's receive register
+        "continue", // OpenSBI reads it once at start
+        "continue", // U-Boot reads the key typed at its countdown
+        ...stepsThereAndBack(),
+        "reverse-continue",
+        "reverse-continue", // back before OpenSBI's read: before the key was typed
+        "continue",
+        "continue", // the key again, from the log
+        ...SHOW,
+        "kill",
+      ],
+      { text: "x", after: /Hit any key/ },
+      300_000,
+    ); // U-Boot runs 5·10^7 instructions, on a busy host
     const seen = blocks(r.gdb);
     assertStepsBack(seen);
     assert(/ a[0-7]=0x78 | t[0-6]=0x78 | s\d+=0x78 /.test(seen[0]), r.gdb); // "x" was read

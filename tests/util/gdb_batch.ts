@@ -30,7 +30,7 @@ export interface StubInput {
 
 /**
  * Runs the stub (`emu`: argv where a final "PORT" in an argument is replaced by a free port) and
- * `gdb-multiarch -nx -batch` with `cmds` against it, both within 60 s.
+ * `gdb-multiarch -nx -batch` with `cmds` against it, both within `limitMs` (60 s).
  * gdb retries a refused connection until the stub listens (30 s: a loaded
  * machine starts Deno slowly); the stub gets 10 s more after gdb is done.
  * `program`: the file gdb reads symbols from ("" for none); `input`: what
@@ -41,9 +41,10 @@ export async function gdbBatch(
   program: string,
   cmds: string[],
   input?: StubInput,
+  limitMs = 60_000,
 ): Promise<GdbRun> {
   const port = freePort();
-  const signal = AbortSignal.timeout(60_000);
+  const signal = AbortSignal.timeout(limitMs);
   const stub = new Deno.Command(emu[0], {
     args: emu.slice(1).map((a) => a.replace(/PORT$/, `${port}`)),
     stdout: "piped",
