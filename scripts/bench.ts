@@ -21,7 +21,7 @@ import { JitBackend } from "../core/jit/jit_backend.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { benchFuzz } from "./bench_fuzz.ts";
 import { benchReal } from "./bench_real.ts";
-import { benchSnapshots } from "./bench_snapshot.ts";
+import { benchSnapshots, benchSystemSnapshots } from "./bench_snapshot.ts";
 import { benchReverse } from "./bench_reverse.ts";
 import { benchLinux } from "./bench_linux.ts";
 import { benchRecordReplay } from "./bench_rr.ts";
@@ -240,6 +240,12 @@ await section("Snapshots (user mode, hello.static.O2 at its first syscall, mean)
 Object.assign(
   results,
   await benchSnapshots(HELLO, row, flags.quick ? 200 : 2000),
+);
+console.log("\nSnapshots (system mode, virt with 128 MiB running a bare-metal program, mean)");
+results.system = await benchSystemSnapshots(
+  new URL("../tests/baremetal/bin/traps.elf", import.meta.url).pathname,
+  row,
+  flags.quick ? 200 : 2000,
 );
 
 // Reverse execution: what gdb's reverse-stepi costs after a long run.

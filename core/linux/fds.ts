@@ -126,6 +126,8 @@ export interface OpenFile {
   entries?: DirEntry[];
   /** getdents64 position (directories only) */
   dirPos?: number;
+  /** lists the directory again (getdents64 from position 0 reads it as it is now, as Linux) */
+  relist?(): void;
   close(): void;
   /**
    * Saves what a snapshot needs (offsets, buffered bytes) and returns the
@@ -244,9 +246,13 @@ export class DirFile implements OpenFile {
   constructor(
     readonly guestPath: string,
     readonly hostPath: string,
-    readonly entries: DirEntry[],
+    public entries: DirEntry[],
     readonly info: StatInfo,
+    private readonly list: () => DirEntry[] = () => entries,
   ) {}
+  relist(): void {
+    this.entries = this.list();
+  }
   read(): number {
     throw new SysError(E.EISDIR);
   }
@@ -258,8 +264,14 @@ export class DirFile implements OpenFile {
     this.dirPos = offset;
     return offset;
   }
+  /** The directory's stat now (its links and times change); as opened if it is gone or swapped. */
   stat(): StatInfo {
-    return this.info;
+    try {
+      const now = Deno.lstatSync(this.hostPath);
+      return now.isDirectory ? statFromDeno(now) : this.info;
+    } catch {
+      return this.info;
+    }
   }
   capture(): () => void {
     const pos = this.dirPos;

@@ -24,8 +24,9 @@ import { pageUp } from "./mm.ts";
 import type { LinuxProcess, LinuxProcessOptions } from "./process.ts";
 
 /**
- * Maps `elf` (at host path `realProg`) and its interpreter into `p`, builds
- * the initial stack and points the CPU at the entry.
+ * Maps `elf` (at host path `realProg`) and its interpreter (`interpBytes`,
+ * else read from its path) into `p`, builds the initial stack and points
+ * the CPU at the entry.
  *
  * @example
  * ```ts ignore
@@ -37,6 +38,7 @@ export function loadProgram(
   elf: ElfFile,
   realProg: string,
   opts: LinuxProcessOptions,
+  interpBytes?: Uint8Array,
 ): void {
   const name = opts.program;
   const target = p.cpu.target;
@@ -54,7 +56,7 @@ export function loadProgram(
     const ipath = p.paths.toHost(elf.interp);
     let ibytes: Uint8Array;
     try {
-      ibytes = readInputFile(ipath);
+      ibytes = interpBytes ?? readInputFile(ipath);
     } catch {
       throw new EmuError(
         `${name}: cannot open its interpreter ${elf.interp}`,

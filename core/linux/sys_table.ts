@@ -8,6 +8,7 @@
 import type { SyscallTable } from "./syscall.ts";
 import { fileSyscalls } from "./sys_files.ts";
 import { fsSyscalls } from "./sys_fs.ts";
+import { nameSyscalls } from "./sys_names.ts";
 import { memorySyscalls } from "./sys_memory.ts";
 import { miscSyscalls } from "./sys_misc.ts";
 import { processSyscalls } from "./sys_process.ts";
@@ -30,6 +31,7 @@ import { pollSyscalls } from "./sys_poll.ts";
 export const SYSCALLS: Readonly<SyscallTable> = {
   ...fileSyscalls,
   ...fsSyscalls,
+  ...nameSyscalls,
   ...memorySyscalls,
   ...miscSyscalls,
   ...processSyscalls,
