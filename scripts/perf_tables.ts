@@ -108,9 +108,10 @@ function hookTable(r: BenchResults): string[] {
 function startupAndSystemTable(r: BenchResults): string[] {
   const empty = num(r, "startupEmptyMs");
   const ms = (key: string) => [fixed(num(r, key)), times(num(r, key) / empty, 1)];
+  const secs = (key: string) => Number.isFinite(num(r, key)) ? `${fixed(num(r, key), 2)} s` : "-";
   const peer = (ours: string, theirs: string) => [
-    `${fixed(num(r, ours), 2)} s`,
-    `${fixed(num(r, theirs), 2)} s`,
+    secs(ours),
+    secs(theirs),
     times(num(r, ours) / num(r, theirs), 1),
   ];
   return [

@@ -44,6 +44,7 @@ Deno.test("perf tables: every figure comes from the run, with its machine and lo
   // A peer the run did not measure shows as "-", never as NaN.
   assert(md.includes("| Unicorn (python3-unicorn), no hooks | - | - |"), md);
   assert(!md.includes("NaN"), md);
+  assert(md.includes("| Linux (tests/linux) to init and poweroff | - | - | - |"), md);
 });
 
 Deno.test("perf tables: only the marked section of the README is replaced", () => {
