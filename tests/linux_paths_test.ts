@@ -58,7 +58,14 @@ Deno.test("--root: symlinks cannot escape", async () => {
         `/../../${outside}/secret`,
       ]
     ) {
-      const host = r.toHost(p);
+      // a missing parent stops the walk, as on Linux (ENOENT): nothing outside is named either
+      let host: string;
+      try {
+        host = r.toHost(p);
+      } catch (e) {
+        assert(e instanceof SysError && e.errno === 2, `${p}: ${e}`);
+        continue;
+      }
       assert(inside(root, host), `${p} -> ${host}`);
       assert(!host.startsWith(outside), `${p} -> ${host}`);
     }
