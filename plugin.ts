@@ -71,6 +71,7 @@ export { type EventHandle, EventQueue } from "./core/system/events.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
 export * from "./core/system/system_target.ts";
 export * from "./core/decodetree/decodetree.ts";
+export * from "./core/decodetree/tags.ts";
 export {
   type InterruptController,
   type InterruptSink,
@@ -114,14 +115,36 @@ export {
 export {
   attachVirtio,
   createVirtioMmio,
-  VIRTIO_F_VERSION_1,
+  PCI_ROOT_BUS,
   VIRTIO_MMIO_SIZE,
   VIRTIO_VENDOR_QEMU,
-  type VirtioBackend,
   VirtioMmioReg,
   VirtioMmioTransport,
-  VirtioStatus,
 } from "./core/system/virtio.ts";
+export {
+  VIRTIO_F_VERSION_1,
+  type VirtioBackend,
+  VirtioCore,
+  VirtioIsr,
+  VirtioStatus,
+  type VirtioTransport,
+} from "./core/system/virtio_core.ts";
+export {
+  VIRTIO_PCI_DEVICE_BASE,
+  VIRTIO_PCI_VENDOR,
+  VirtioPciCommon,
+  VirtioPciRegion,
+  VirtioPciTransport,
+} from "./core/system/virtio_pci.ts";
+export {
+  PCI_SLOTS,
+  type PciBarSpec,
+  PciCommand,
+  PciConfig,
+  PciFunction,
+  type PciFunctionSpec,
+  PciHost,
+} from "./core/system/pci.ts";
 export {
   SplitVirtqueue,
   type VirtqBuffer,

@@ -27,6 +27,8 @@ export interface BaremetalProgram {
   ldflags?: string[];
   /** the ISA extensions after the base (default "imac_zicsr") */
   isa?: string;
+  /** the `-cpu` both emulators run it with (default `rv64`/`rv32`) */
+  cpu?: string;
 }
 
 /** Every program the tests run. */
@@ -35,14 +37,34 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "timer", source: "timer.c", xlen: 64 },
   { name: "vm_sv39", source: "vm.c", xlen: 64, defines: ["LEVELS=3"] },
   { name: "vm_sv48", source: "vm.c", xlen: 64, defines: ["LEVELS=4"] },
+  { name: "vm_sv57", source: "vm.c", xlen: 64, defines: ["LEVELS=5"] },
   { name: "pmp", source: "pmp.c", xlen: 64 },
+  { name: "pmp_bytes", source: "pmp_bytes.c", xlen: 64 },
   { name: "vm_sv32", source: "vm.c", xlen: 32, defines: ["LEVELS=2"] },
   // Linked with -N (OMAGIC): PT_LOAD file offsets are not page-congruent; QEMU boots it anyway.
   { name: "traps_omagic", source: "traps.c", xlen: 64, ldflags: ["-Wl,-N"] },
   { name: "fs", source: "fs.c", xlen: 64, isa: "imafdc_zicsr" },
   { name: "triggers", source: "triggers.c", xlen: 64 },
   { name: "fuzzme", source: "fuzzme.c", xlen: 64 },
+  { name: "sstc", source: "sstc.c", xlen: 64 },
+  { name: "svext", source: "svext.c", xlen: 64, cpu: "rv64,svnapot=on,svpbmt=on,svinval=on" },
+  { name: "svext_pbmt", source: "svext.c", xlen: 64, cpu: "rv64,svpbmt=on" },
+  { name: "svext_napot", source: "svext.c", xlen: 64, cpu: "rv64,svnapot=on" },
+  { name: "svext_off", source: "svext.c", xlen: 64 },
 ];
+
+/**
+ * The `-cpu` a program runs with.
+ *
+ * @example
+ * ```ts
+ * import { BAREMETAL_PROGRAMS, programCpu } from "./build_baremetal.ts";
+ * console.log(programCpu(BAREMETAL_PROGRAMS[0])); // "rv64"
+ * ```
+ */
+export function programCpu(p: BaremetalProgram): string {
+  return p.cpu ?? `rv${p.xlen}`;
+}
 
 const ROOT = new URL("../tests/baremetal/", import.meta.url).pathname;
 
@@ -59,10 +81,12 @@ export function programImage(p: BaremetalProgram): string {
   return `${ROOT}bin/${p.name}.elf`;
 }
 
-/** Runs QEMU on `elf` and returns what the guest printed (and its exit status). */
-export async function runQemu(elf: string, xlen: 32 | 64): Promise<{ out: string; code: number }> {
-  const cmd = new Deno.Command(`qemu-system-riscv${xlen}`, {
-    args: ["-M", "virt", "-bios", "none", "-kernel", elf, "-nographic", "-m", "128M"],
+/** Runs QEMU on program `p` and returns what the guest printed (and its exit status). */
+export async function runQemu(p: BaremetalProgram): Promise<{ out: string; code: number }> {
+  const elf = programImage(p);
+  const cmd = new Deno.Command(`qemu-system-riscv${p.xlen}`, {
+    args: ["-M", "virt", "-bios", "none", "-cpu", programCpu(p), "-kernel", elf, "-nographic"]
+      .concat(["-m", "128M"]),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -112,7 +136,7 @@ if (import.meta.main) {
     await build(p);
     console.log(`built ${p.name}.elf`);
     if (Deno.args.includes("--record")) {
-      const { out, code } = await runQemu(programImage(p), p.xlen);
+      const { out, code } = await runQemu(p);
       await Deno.writeTextFile(`${ROOT}expected/${p.name}.txt`, out);
       console.log(`  recorded QEMU output (exit ${code})`);
     }

@@ -36,8 +36,12 @@ const RV64 = ["-march=rv64gc", "-mabi=lp64d"];
 const RV32 = ["-march=rv32gc", "-mabi=ilp32d"];
 const C_FLAGS = ["-O2", "-ffreestanding", "-fno-ident"];
 /** `flags` with the bit-manipulation extensions added to -march. */
-const zb = (flags: string[]) =>
-  flags.map((f) => f.startsWith("-march=") ? `${f}_zba_zbb_zbc_zbs` : f);
+const withExtensions = (flags: string[], extensions: string) =>
+  flags.map((f) => f.startsWith("-march=") ? `${f}${extensions}` : f);
+const zb = (flags: string[]) => withExtensions(flags, "_zba_zbb_zbc_zbs");
+const zbk = (flags: string[]) => withExtensions(flags, "_zbb_zbkb_zbkc_zbkx");
+const zfh = (flags: string[]) => withExtensions(flags, "_zfh");
+const cmo = (flags: string[]) => withExtensions(flags, "_zihintpause_zicbom_zicboz_zicbop_zawrs");
 
 /**
  * The fixtures, shared with the test.
@@ -53,6 +57,11 @@ export const DISASM_FIXTURES: DisasmFixture[] = [
   { source: "rv32gc_forms.S", object: "rv32gc_forms.o", xlen: 32, flags: RV32 },
   { source: "zb_forms.S", object: "zb_forms.rv64.o", xlen: 64, flags: zb(RV64) },
   { source: "zb_forms.S", object: "zb_forms.rv32.o", xlen: 32, flags: zb(RV32) },
+  { source: "zbk_forms.S", object: "zbk_forms.rv64.o", xlen: 64, flags: zbk(RV64) },
+  { source: "zbk_forms.S", object: "zbk_forms.rv32.o", xlen: 32, flags: zbk(RV32) },
+  { source: "zfh_forms.S", object: "zfh_forms.rv64.o", xlen: 64, flags: zfh(RV64) },
+  { source: "zfh_forms.S", object: "zfh_forms.rv32.o", xlen: 32, flags: zfh(RV32) },
+  { source: "cmo_forms.S", object: "cmo_forms.rv64.o", xlen: 64, flags: cmo(RV64) },
   {
     source: "disasm_sample.c",
     object: "disasm_sample.rv64.o",

@@ -69,26 +69,85 @@ Deno.test("riscv rv32 bit manipulation keeps registers sign-extended", () => {
   }
 });
 
+Deno.test("riscv rv32 Zbkb and Zbkx: zip, unzip, pack, brev8, xperm keep registers sign-extended", () => {
+  const ZBK = 0b0000100, XPERM = 0b0010100;
+  const cases: [string, number, bigint, bigint, bigint][] = [
+    // name, instruction (rd = a2, rs1 = a0, rs2 = a1), a0, a1, expected a2
+    ["zip low", i(0x08f, a0, 1, a2, 0x13), 0x0000ffffn, 0n, 0x55555555n],
+    ["zip high", i(0x08f, a0, 1, a2, 0x13), -0x10000n, 0n, -0x55555556n],
+    ["unzip odd", i(0x08f, a0, 5, a2, 0x13), -0x55555556n, 0n, -0x10000n],
+    ["unzip even", i(0x08f, a0, 5, a2, 0x13), 0x55555555n, 0n, 0xffffn],
+    ["pack", r(ZBK, a1, a0, 4, a2, 0x33), 0x12345678n, 0xf000n, -0x0fffa988n],
+    ["pack x0 (zext.h)", r(ZBK, 0, a0, 4, a2, 0x33), -0x1234n, 0n, 0xedccn],
+    ["packh", r(ZBK, a1, a0, 7, a2, 0x33), 0x1234n, -0x100n, 0x34n],
+    ["brev8", i(0x687, a0, 5, a2, 0x13), 0x01000001n, 0n, -0x7fffff80n],
+    ["xperm8", r(XPERM, a1, a0, 4, a2, 0x33), 0x44332211n, 0x00010203n, 0x11223344n],
+    ["xperm8 past XLEN", r(XPERM, a1, a0, 4, a2, 0x33), 0x44332211n, 0x04000000n, 0x00111111n],
+    ["xperm4", r(XPERM, a1, a0, 2, a2, 0x33), 0x76543210n, 0x01234567n, 0x01234567n],
+    ["xperm4 sign", r(XPERM, a1, a0, 2, a2, 0x33), 0x7654321fn, 0n, -1n],
+  ];
+  for (const [name, insn, x, y, want] of cases) {
+    for (const m of runBoth([insn], { [a0]: x, [a1]: y }, "rv32,zbkb=on,zbkx=on")) {
+      assert.equal(reg(m, a2), want, name);
+    }
+  }
+});
+
+const illegal = (exit: ReturnType<typeof runBoth>[number]["exit"]) =>
+  exit.reason === "trap" && exit.trap.kind === TrapKind.ILLEGAL;
+
 Deno.test("riscv: an instruction of a disabled extension is illegal", () => {
   const sh1add = r(0b0010000, a1, a0, 2, a2, 0x33);
-  for (const cpu of ["rv64", "rv64,zba=off", "rva22u64,zba=false"]) {
+  for (const cpu of ["rv64,zba=off", "rva22u64,zba=false", "rv64,zbb=on,zbs=on,zba=no"]) {
     for (const m of runBoth([sh1add], {}, cpu)) {
-      assert.ok(m.exit.reason === "trap" && m.exit.trap.kind === TrapKind.ILLEGAL, cpu);
+      assert.ok(illegal(m.exit), cpu);
     }
   }
   for (const m of runBoth([sh1add], { [a0]: 5n, [a1]: 1n }, "rva22u64")) {
     assert.equal(reg(m, a2), 11n);
   }
+  // Zbkb has andn but not clz; Zbkc has clmul but not clmulr
+  const andn = r(0b0100000, a1, a0, 7, a2, 0x33), clz = r(0x30, 0, a0, 1, a2, 0x13);
+  const clmulr = r(5, a1, a0, 2, a2, 0x33);
+  const zbkbOnly = "rv64,zbb=off,zbkb=on";
+  for (const m of runBoth([andn], {}, zbkbOnly)) assert.ok(!illegal(m.exit), "andn");
+  for (const m of runBoth([clz], {}, zbkbOnly)) assert.ok(illegal(m.exit), "clz");
+  for (const m of runBoth([clmulr], {}, "rv64,zbc=off,zbkc=on")) assert.ok(illegal(m.exit));
+  // Zfhmin has half moves and conversions, not half arithmetic; Zfh has both
+  const faddH = 0x04000053, fmvXH = 0xe4000553;
+  for (const m of runBoth([fmvXH], {}, "rv64,zfhmin=on")) assert.ok(!illegal(m.exit), "fmv.x.h");
+  for (const m of runBoth([faddH], {}, "rv64,zfhmin=on")) assert.ok(illegal(m.exit), "fadd.h");
+  for (const m of runBoth([faddH], {}, "rv64,Zfh=true")) assert.ok(!illegal(m.exit), "fadd.h");
+  for (const m of runBoth([fmvXH], {}, "rv64")) assert.ok(illegal(m.exit), "fmv.x.h");
 });
 
 Deno.test("riscv -cpu: QEMU's extension properties and profile names", () => {
+  // QEMU 7.2's rv64 has Zba, Zbb, Zbc, Zbs and Sstc on by default
   assert.equal(
-    parseRiscvCpu("rv64,zbs=on,zba=true,zbc=yes").isaString,
-    "rv64imafdc_zicsr_zifencei_zba_zbc_zbs",
+    parseRiscvCpu("rv64").isaString,
+    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc",
   );
-  assert.deepEqual([...parseRiscvCpu("rva22s64").extensions], ["zba", "zbb", "zbs"]);
-  assert.equal(parseRiscvCpu("rv32,zicond=on").isaString, "rv32imafdc_zicsr_zifencei_zicond");
-  assert.equal(parseRiscvCpu("rv64,zicsr=on,v=off").extensions.size, 0);
+  assert.equal(
+    parseRiscvCpu("rv64,zbb=off,zbs=on,zba=true,zbc=yes").isaString,
+    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbc_zbs_sstc",
+  );
+  assert.ok(
+    ["zba", "zbb", "zbs"].every((e) => parseRiscvCpu("rva22s64").extensions.has(e as never)),
+  );
+  assert.equal(
+    parseRiscvCpu("rv32,zicond=on,zba=off,zbb=off,zbc=off,zbs=off").isaString,
+    "rv32imafdc_zicsr_zifencei_zihintpause_zicond_sstc",
+  );
+  assert.equal(
+    parseRiscvCpu("rv64,zbkx=on,zbkb=on").isaString,
+    "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbkb_zbkx_zbs_sstc",
+  );
+  assert.equal(parseRiscvCpu("rv64,zicsr=on,v=off").extensions.size, 5);
+  // QEMU spells it Zfh; Zfh implies Zfhmin
+  assert.equal(
+    parseRiscvCpu("rv64,Zfh=true,zbc=off").isaString,
+    "rv64imafdc_zicsr_zifencei_zihintpause_zfh_zfhmin_zba_zbb_zbs_sstc",
+  );
   assert.throws(() => parseRiscvCpu("rva23u64"), /RVA23 requires V.*not implemented/);
   assert.throws(() => parseRiscvCpu("rv64,v=true"), /vector extension V is not implemented/);
   assert.throws(() => parseRiscvCpu("rv64,zbq=on"), /unknown property "zbq"/);

@@ -1,6 +1,6 @@
 // Random-program differential test: generated RV64 instruction sequences
 // (integer, M, memory, forward branches, F/D arithmetic in every rounding mode;
-// a second mix adds Zba/Zbb/Zbc/Zbs, run with -cpu rv64,zba=true,...)
+// a second mix adds Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx, run with -cpu rv64,zba=true,...)
 // run on the interpreter, on the JIT and on qemu-riscv64; the final integer and
 // FP registers, fcsr and the scratch memory must be identical.
 // RANDOM_DIFF_SEED=N and RANDOM_DIFF_COUNT=N explore other programs.
@@ -102,13 +102,13 @@ if (!qemu) {
   );
 }
 
-/** The instruction mixes: RV64GC, and RV64GC with one in three instructions from Zba/Zbb/Zbc/Zbs. */
+/** The instruction mixes: RV64GC, and RV64GC with one in three instructions from bit manipulation. */
 const MIXES = [
   { name: "RV64GC", bitmanip: false, cpu: undefined },
   {
-    name: "RV64GC + Zba/Zbb/Zbc/Zbs",
+    name: "RV64GC + Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx",
     bitmanip: true,
-    cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true",
+    cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true,zbkb=true,zbkx=true",
   },
 ];
 

@@ -25,7 +25,9 @@
  * - `!key=value` attributes, opaque to this module (a pattern inherits its
  *   format's attributes and may override them);
  * - a trailing bare word on a pattern line: its tag (e.g. the ISA extension),
- *   used to select which patterns a decoder includes.
+ *   used to select which patterns a decoder includes; `A|B` names
+ *   alternatives (an instruction two extensions share), which
+ *   `tagAlternatives` (`tags.ts`) splits.
  *
  * @module
  */
@@ -457,7 +459,7 @@ export function parseDecodeTree(text: string, options: DecodeTreeOptions): Decod
         } else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(src)) {
           assigns.set(arg, { value: Number(src) });
         } else fail(`bad assignment ${tok}`);
-      } else if (!isFormat && /^[A-Za-z]\w*$/.test(tok)) tag = tok;
+      } else if (!isFormat && /^[A-Za-z]\w*(\|[A-Za-z]\w*)*$/.test(tok)) tag = tok;
       else fail(`unexpected token ${tok}`);
     }
 

@@ -21,10 +21,17 @@ import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
-import { recordedOpen, recordedOpenHere } from "./recorded_inputs.ts";
+import {
+  recordedListing,
+  recordedListingHere,
+  recordedOpen,
+  recordedOpenHere,
+  recordedStat,
+} from "./recorded_inputs.ts";
 import { embeddedFile } from "../host_files.ts";
 import { MemoryFile } from "./memory_file.ts";
 import { clockNs } from "./sys_time.ts";
+import { openProc, procAlias, procLink } from "./proc_files.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -35,13 +42,20 @@ const AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
  * names a directory: an existing non-directory there is ENOTDIR.
  */
 export function resolveAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
-  if (path === "") throw new SysError(E.ENOENT); // before dirfd, as Linux
-  const host = p.paths.toHost(path, baseOf(p, dirfd, path), follow);
+  const guest = guestAt(p, dirfd, path, follow), base = baseOf(p, dirfd, path);
+  // unaliased, the path resolves as given (a relative one is not looked up in the -L sysroot)
+  const host = p.paths.toHost(guest === p.paths.absolute(path, base) ? path : guest, base, follow);
   if (path.endsWith("/")) {
     const info = lstatOrNull(host);
     if (info && !info.isDirectory) throw new SysError(E.ENOTDIR);
   }
   return host;
+}
+
+/** The absolute guest path of `path` relative to `dirfd`, through /proc/self's magic links. */
+function guestAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
+  if (path === "") throw new SysError(E.ENOENT); // before dirfd, as Linux
+  return procAlias(p, p.paths.absolute(path, baseOf(p, dirfd, path)), follow);
 }
 
 /** The guest directory a relative `path` at `dirfd` starts from (EBADF, ENOTDIR). */
@@ -157,9 +171,11 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     p.paths.toHost(path.replace(/\/+$/, "") || "/", baseOf(p, dirfd, path), false);
     throw new SysError(E.EISDIR);
   }
-  const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
-  const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
+  const guest = guestAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const cloexec = (flags & O.CLOEXEC) !== 0;
+  const proc = openProc(p, guest, flags); // the guest's /proc is no host path
+  if (proc) return p.fds.install(proc, cloexec);
+  const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const log = p.inputLog, icount = p.clock.instructions();
   const open = (info: Deno.FileInfo | null) =>
     openHostFile(p, host, guest, info, flags, Number(a[3] & 0o7777n));
@@ -170,8 +186,9 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     if (!reading) throw new SysError(E.EROFS);
     return p.fds.install(new MemoryFile(embedded, guest), cloexec);
   }
+  if (recordedListingHere(log, icount)) return p.fds.install(openDir(p, guest, host), cloexec);
   if (log && reading && recordedOpenHere(log, icount)) {
-    // replay: the recording read a file here; it may be served from the log
+    // the log has this open (a replay, a re-execution): the file may be served from it
     const f = recordedOpen(log, icount, guest, host, () => open(openTarget(p, host, flags)));
     return p.fds.install(f, cloexec);
   }
@@ -189,9 +206,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     if ((flags & O.ACCMODE) !== O.RDONLY || (flags & (O.CREAT | O.TRUNC))) {
       throw new SysError(E.EISDIR);
     }
-    const st = statFromDeno(info);
-    const list = () => listDir(host, p.paths.toHost(`${guest}/..`), st);
-    return p.fds.install(new DirFile(guest, host, list(), st, list), cloexec);
+    return p.fds.install(openDir(p, guest, host, info), cloexec);
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
@@ -199,6 +214,21 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     return p.fds.install(recordedOpen(log, icount, guest, host, () => open(info)), cloexec);
   }
   return p.fds.install(open(info), cloexec);
+}
+
+/**
+ * Directory `guest` (host path `host`, whose stat is `info`) opened for
+ * listing, through the input log: a replay lists what the recording did.
+ */
+function openDir(p: LinuxProcess, guest: string, host: string, info?: Deno.FileInfo): DirFile {
+  // each listing (at open, and again when getdents starts over) is an input the log keeps
+  const listing = (at?: Deno.FileInfo) =>
+    recordedListing(p.inputLog, () => {
+      const st = statFromDeno(at ?? Deno.statSync(host));
+      return { stat: st, entries: listDir(host, p.paths.toHost(`${guest}/..`), st) };
+    });
+  const { stat, entries } = listing(info);
+  return new DirFile(guest, host, entries, stat, () => listing().entries);
 }
 
 /** Opens a regular file (or device) `host` that {@linkcode openTarget} checked. */
@@ -242,9 +272,13 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
     return p.fds.get(dirfd).stat();
   }
-  const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
-  const info = flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host);
-  return statFromDeno(info);
+  const proc = openProc(p, guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW)), 0);
+  if (proc) return proc.stat();
+  // what the guest sees of the host by path: as recorded when replaying
+  return recordedStat(p.inputLog, () => {
+    const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+    return statFromDeno(flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host));
+  });
 }
 
 /** readlinkat with an empty path: the symlink an `O_PATH|O_NOFOLLOW` fd names, else ENOENT. */
@@ -259,16 +293,8 @@ function fdSymlink(p: LinuxProcess, dirfd: number): string {
 function readlinkat(p: LinuxProcess, a: bigint[]): number {
   const dirfd = int(a[0]), path = readString(p, a[1]), size = len(a[3]);
   if (size <= 0) throw new SysError(E.EINVAL);
-  let text: string;
-  const fdLink = /^\/proc\/(self|\d+)\/fd\/(\d+)$/.exec(path);
-  const self = /^\/proc\/(self|\d+)\//.exec(path);
-  if (self && self[1] !== "self" && Number(self[1]) !== p.pid) throw new SysError(E.ENOENT);
-  if (path === "") text = fdSymlink(p, dirfd);
-  else if (self && /\/exe$/.test(path)) text = p.exePath;
-  else if (fdLink) {
-    const f = p.fds.get(Number(fdLink[2]));
-    text = f.guestPath ?? `pipe:[${fdLink[2]}]`;
-  } else text = Deno.readLinkSync(resolveAt(p, dirfd, path, false));
+  const text = path === "" ? fdSymlink(p, dirfd) : procLink(p, guestAt(p, dirfd, path, false)) ??
+    Deno.readLinkSync(resolveAt(p, dirfd, path, false));
   const bytes = new TextEncoder().encode(text).subarray(0, size);
   put(p, a[2], bytes);
   return bytes.length;

@@ -193,7 +193,11 @@ export function sqrtSlow(f: FmtInfo, a: bigint, env: FloatEnv): bigint {
  * ```
  */
 export function fadd(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): bigint {
-  const r = fmt === "f64" ? addF64Fast(a, b, env) : addF32Fast(a, b, env);
+  const r = fmt === "f64"
+    ? addF64Fast(a, b, env)
+    : fmt === "f32"
+    ? addF32Fast(a, b, env)
+    : undefined;
   return r ?? addSlow(info(fmt), a, b, env);
 }
 
@@ -209,7 +213,11 @@ export function fadd(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): big
 export function fsub(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): bigint {
   const f = info(fmt);
   const nb = b ^ f.signBit;
-  const r = fmt === "f64" ? addF64Fast(a, nb, env) : addF32Fast(a, nb, env);
+  const r = fmt === "f64"
+    ? addF64Fast(a, nb, env)
+    : fmt === "f32"
+    ? addF32Fast(a, nb, env)
+    : undefined;
   return r ?? addSlow(f, a, nb, env);
 }
 
@@ -223,7 +231,11 @@ export function fsub(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): big
  * ```
  */
 export function fmul(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): bigint {
-  const r = fmt === "f64" ? mulF64Fast(a, b, env) : mulF32Fast(a, b, env);
+  const r = fmt === "f64"
+    ? mulF64Fast(a, b, env)
+    : fmt === "f32"
+    ? mulF32Fast(a, b, env)
+    : undefined;
   return r ?? mulSlow(info(fmt), a, b, env);
 }
 
@@ -237,7 +249,11 @@ export function fmul(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): big
  * ```
  */
 export function fdiv(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): bigint {
-  const r = fmt === "f64" ? divF64Fast(a, b, env) : divF32Fast(a, b, env);
+  const r = fmt === "f64"
+    ? divF64Fast(a, b, env)
+    : fmt === "f32"
+    ? divF32Fast(a, b, env)
+    : undefined;
   return r ?? divSlow(info(fmt), a, b, env);
 }
 
@@ -251,6 +267,6 @@ export function fdiv(fmt: FloatFormat, a: bigint, b: bigint, env: FloatEnv): big
  * ```
  */
 export function fsqrt(fmt: FloatFormat, a: bigint, env: FloatEnv): bigint {
-  const r = fmt === "f64" ? sqrtF64Fast(a, env) : sqrtF32Fast(a, env);
+  const r = fmt === "f64" ? sqrtF64Fast(a, env) : fmt === "f32" ? sqrtF32Fast(a, env) : undefined;
   return r ?? sqrtSlow(info(fmt), a, env);
 }

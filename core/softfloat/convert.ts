@@ -6,8 +6,6 @@
  */
 
 import {
-  F32,
-  F64,
   type FloatEnv,
   FloatFlag,
   type FloatFormat,
@@ -37,6 +35,7 @@ export function fcvtToIntFast(
   signed: boolean,
   env: FloatEnv,
 ): bigint | undefined {
+  if (fmt === "f16") return undefined;
   const x = fmt === "f64" ? bitsToF64(a) : bitsToF32(a);
   if (!(Math.abs(x) < TWO53)) return undefined; // also rejects NaN and infinities
   let r = Math.trunc(x);
@@ -186,13 +185,13 @@ export function fcvtFromInt(
   signed: boolean,
   env: FloatEnv,
 ): bigint {
-  const f = fmt === "f32" ? F32 : F64;
+  const f = info(fmt);
   const v = signed ? BigInt.asIntN(bits, x) : BigInt.asUintN(bits, x);
   if (v === 0n) return 0n;
   // Fast path: integers that convert exactly.
   if (fmt === "f64") {
     if (v >= -9007199254740992n && v <= 9007199254740992n) return f64ToBits(Number(v));
-  } else if (v >= -16777216n && v <= 16777216n) {
+  } else if (fmt === "f32" && v >= -16777216n && v <= 16777216n) {
     return f32ToBits(Number(v));
   }
   const sign = v < 0n;

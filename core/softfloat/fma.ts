@@ -47,7 +47,9 @@ export function fmuladd(
 ): bigint {
   const r = fmt === "f64"
     ? fmaF64Fast(a, b, c, negateProduct, negateAddend, env)
-    : fmaF32Fast(a, b, c, negateProduct, negateAddend, env);
+    : fmt === "f32"
+    ? fmaF32Fast(a, b, c, negateProduct, negateAddend, env)
+    : undefined;
   return r ?? fmuladdSlow(fmt, a, b, c, env, negateProduct, negateAddend);
 }
 

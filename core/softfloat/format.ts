@@ -9,8 +9,8 @@
  * @module
  */
 
-/** Floating-point storage format: IEEE-754 binary32 or binary64. */
-export type FloatFormat = "f32" | "f64";
+/** Floating-point storage format: IEEE-754 binary16, binary32 or binary64. */
+export type FloatFormat = "f16" | "f32" | "f64";
 
 /** Rounding modes, numbered as RISC-V encodes them in frm. */
 export const RoundingMode = { RNE: 0, RTZ: 1, RDN: 2, RUP: 3, RMM: 4 } as const;
@@ -81,6 +81,8 @@ function makeInfo(fracBits: number, expBits: number): FmtInfo {
   };
 }
 
+/** binary16 parameters. */
+export const F16: FmtInfo = makeInfo(10, 5);
 /** binary32 parameters. */
 export const F32: FmtInfo = makeInfo(23, 8);
 /** binary64 parameters. */
@@ -88,9 +90,11 @@ export const F64: FmtInfo = makeInfo(52, 11);
 
 /** Look up the parameters of a format. */
 export function info(fmt: FloatFormat): FmtInfo {
-  return fmt === "f32" ? F32 : F64;
+  return fmt === "f32" ? F32 : fmt === "f64" ? F64 : F16;
 }
 
+/** Canonical (default) NaN of binary16. */
+export const CANONICAL_NAN_F16 = 0x7e00n;
 /** Canonical (default) NaN of binary32. */
 export const CANONICAL_NAN_F32 = 0x7fc00000n;
 /** Canonical (default) NaN of binary64. */
@@ -181,4 +185,32 @@ export function nanBox32(bits: bigint): bigint {
  */
 export function unboxF32(reg64: bigint): bigint {
   return (reg64 & BOX_HIGH) === BOX_HIGH ? reg64 & 0xffffffffn : CANONICAL_NAN_F32;
+}
+
+const BOX_HIGH_16 = 0xffffffffffff0000n;
+
+/**
+ * NaN-box a binary16 pattern into a 64-bit register value (upper 48 bits all ones).
+ *
+ * @example
+ * ```ts
+ * nanBox16(0x3c00n); // 0xffffffffffff3c00n
+ * ```
+ */
+export function nanBox16(bits: bigint): bigint {
+  return BOX_HIGH_16 | (bits & 0xffffn);
+}
+
+/**
+ * Read a binary16 value out of a 64-bit register: a properly NaN-boxed value
+ * yields its low 16 bits, anything else the canonical NaN 0x7e00.
+ *
+ * @example
+ * ```ts
+ * unboxF16(0xffffffffffff3c00n); // 0x3c00n
+ * unboxF16(0xffffffff00003c00n); // 0x7e00n
+ * ```
+ */
+export function unboxF16(reg64: bigint): bigint {
+  return (reg64 & BOX_HIGH_16) === BOX_HIGH_16 ? reg64 & 0xffffn : CANONICAL_NAN_F16;
 }

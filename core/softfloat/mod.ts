@@ -1,5 +1,5 @@
 /**
- * Bit-exact IEEE-754 binary32/binary64 software floating point with RISC-V
+ * Bit-exact IEEE-754 binary16/binary32/binary64 software floating point with RISC-V
  * (QEMU softfloat) semantics: canonical NaNs, tininess after rounding,
  * RISC-V fflags bit layout and all five frm rounding modes.
  *
@@ -14,13 +14,16 @@
  */
 
 export {
+  CANONICAL_NAN_F16,
   CANONICAL_NAN_F32,
   CANONICAL_NAN_F64,
   type FloatEnv,
   FloatFlag,
   type FloatFormat,
+  nanBox16,
   nanBox32,
   RoundingMode,
+  unboxF16,
   unboxF32,
 } from "./format.ts";
 export { fadd, fdiv, fmul, fsqrt, fsub } from "./arith.ts";

@@ -83,6 +83,8 @@ export class EmulatedSystem {
     readonly hooks: Hooks,
     /** the ELF images the board loaded (`-bios`, `-kernel`), for symbols and coverage tools */
     readonly modules: ModuleList,
+    /** record/replay: the log serial input and host time go through */
+    readonly inputLog: InputLog | undefined,
   ) {
     loop.onReset = () => this.reset();
   }
@@ -101,13 +103,14 @@ export class EmulatedSystem {
     useAccel(cpu, config.accel);
     const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
     const clock = new VirtualClock(() => cpu.icount + cpu.inFlight, 1n << BigInt(shift));
+    const events = new EventQueue();
     const hart = system.attach(cpu, {
       bus,
       memory,
       clock,
+      events,
       logInterrupt: config.logInterrupt,
     });
-    const events = new EventQueue();
     const console = config.console ?? new SerialConsole(events, clock);
     const log = config.inputLog;
     const hostTimeNs = config.env?.hostTimeNs ?? (() => BigInt(Date.now()) * 1_000_000n);
@@ -151,6 +154,7 @@ export class EmulatedSystem {
       loop,
       hooks,
       modules,
+      log,
     );
     sys.#start();
     return sys;

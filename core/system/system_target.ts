@@ -12,6 +12,7 @@ import type { CpuCore } from "../cpu_core.ts";
 import type { TargetArch } from "../target.ts";
 import type { Trap } from "../trap.ts";
 import type { PhysicalBus } from "./bus.ts";
+import type { EventQueue } from "./events.ts";
 import type { InterruptSink } from "./irq.ts";
 import type { SystemMemory } from "./system_memory.ts";
 
@@ -23,6 +24,8 @@ export interface SystemBinding {
   memory: SystemMemory;
   /** virtual time (the target's time counters) */
   clock: VirtualClock;
+  /** the machine's virtual-time events (a hart's own timers, e.g. RISC-V's stimecmp) */
+  events: EventQueue;
   /** `-d int`: called with one line per trap or interrupt taken */
   logInterrupt?: (line: string) => void;
 }
@@ -50,6 +53,12 @@ export interface SystemHart extends InterruptSink {
   save?(): DeviceState;
   /** Loads what `save` returned. */
   load?(state: DeviceState): void;
+  /**
+   * Drops cached address translations (the MMU's and the soft TLB), as a
+   * snapshot does so that a run after it and a run after its restore walk the
+   * same page tables.
+   */
+  dropTranslations?(): void;
 }
 
 /**
@@ -57,7 +66,7 @@ export interface SystemHart extends InterruptSink {
  *
  * @example
  * ```ts ignore
- * const hart = systemSupport(target)!.attach(cpu, { bus, memory, clock });
+ * const hart = systemSupport(target)!.attach(cpu, { bus, memory, clock, events });
  * if (!hart.takeInterrupt()) cpu.run(1000);
  * ```
  */

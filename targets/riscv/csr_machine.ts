@@ -4,16 +4,17 @@
  * table; they act on the hart of the accessing CPU ({@linkcode hartOf}).
  *
  * Not implemented (illegal, as on QEMU 7.2's default CPU unless noted):
- * mseccfg (no Smepmp), mhpmcounter/mhpmevent, and
- * Sstc's stimecmp (QEMU 7.2 has it; OpenSBI then lists "sstc").
+ * mseccfg (no Smepmp) and mhpmcounter/mhpmevent. Sstc's stimecmp is in `csr_supervisor.ts`.
  *
  * @module
  */
 
 import type { CpuCore } from "../../plugin.ts";
+import { MipBit } from "./causes.ts";
 import { csrDef, CsrIllegal, defineCsr, Priv } from "./csr.ts";
 import { hartOf, misaValue, Mstatus, type RiscvHart } from "./hart.ts";
 import { PMP_ENTRIES } from "./pmp.ts";
+import { MENVCFG_STCE } from "./sstc.ts";
 
 /** A CSR defined in terms of the hart. */
 export interface HartCsr {
@@ -165,7 +166,9 @@ defineHartCsr({
   // The external SEIP line is seen by reads but never latched by csrrs/csrrc.
   readForModify: (h) => BigInt(h.mip),
   write: (h, v) => {
-    h.mip = (h.mip & ~S_INTERRUPTS) | (Number(v & 0xfffn) & S_INTERRUPTS);
+    // Sstc: while its timer drives STIP, software cannot write it
+    const writable = h.supervisorTimer.enabled ? S_INTERRUPTS & ~(1 << MipBit.STIP) : S_INTERRUPTS;
+    h.mip = (h.mip & ~writable) | (Number(v & 0xfffn) & writable);
     h.interruptsChanged();
   },
   endsTb: true,
@@ -197,19 +200,29 @@ defineHartCsr({
   num: 0x30a,
   name: "menvcfg",
   priv: Priv.M,
-  read: (h) => h.menvcfg,
-  write: (h, v) => {
-    h.menvcfg = v & 1n;
-  },
+  read: (h, xlen) => xlen === 32 ? h.menvcfg & 0xffffffffn : h.menvcfg,
+  write: (h, v, xlen) => menvcfgWrite(h, xlen === 32 ? (h.menvcfg & ~0xffffffffn) | v : v),
 });
 defineHartCsr({
   num: 0x31a,
   name: "menvcfgh",
   priv: Priv.M,
-  read: () => 0n,
-  write: () => {},
+  read: (h) => h.menvcfg >> 32n,
+  write: (h, v) => menvcfgWrite(h, (h.menvcfg & 0xffffffffn) | (BigInt.asUintN(32, v) << 32n)),
   rv32Only: true,
 });
+
+/** What senvcfg keeps, as QEMU 7.2: FIOM, CBIE, CBCFE, CBZE. */
+export const SENVCFG_WRITABLE = 0xf1n;
+/** menvcfg keeps PBMTE and STCE too (QEMU 7.2, whether or not Svpbmt/Sstc are on). */
+const MENVCFG_WRITABLE = SENVCFG_WRITABLE | (1n << 62n) | MENVCFG_STCE;
+
+/** A write to menvcfg; STCE hands STIP to Sstc's timer. */
+function menvcfgWrite(h: RiscvHart, v: bigint): void {
+  h.menvcfg = v & MENVCFG_WRITABLE;
+  h.supervisorTimer.update();
+  h.interruptsChanged();
+}
 defineHartCsr({
   num: 0x320,
   name: "mcountinhibit",

@@ -1,16 +1,18 @@
 /**
  * Supervisor-level CSRs: the sstatus/sie/sip views of their machine
  * registers, the S trap registers, satp (Bare, Sv39, Sv48 on RV64; Bare,
- * Sv32 on RV32; TVM makes it M-only) and scounteren/senvcfg. Importing this
- * module registers them.
+ * Sv32 on RV32; TVM makes it M-only), scounteren/senvcfg, and Sstc's
+ * stimecmp (with RV32's stimecmph; see `sstc.ts`). Importing this module
+ * registers them.
  *
  * @module
  */
 
 import { CsrIllegal, Priv } from "./csr.ts";
-import { defineHartCsr, mstatusRead, mstatusWrite } from "./csr_machine.ts";
+import { defineHartCsr, mstatusRead, mstatusWrite, SENVCFG_WRITABLE } from "./csr_machine.ts";
 import { Mstatus, type RiscvHart } from "./hart.ts";
 import { satpScheme } from "./mmu.ts";
+import { MENVCFG_STCE } from "./sstc.ts";
 
 /** The sstatus view of mstatus: SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL, SD. */
 function sstatusMask(xlen: 32 | 64): bigint {
@@ -75,7 +77,7 @@ defineHartCsr({
   priv: Priv.S,
   read: (h) => h.senvcfg,
   write: (h, v) => {
-    h.senvcfg = v & 1n;
+    h.senvcfg = v & SENVCFG_WRITABLE;
   },
 });
 for (
@@ -113,11 +115,52 @@ defineHartCsr({
     checkTvm(h);
     const value = BigInt.asUintN(xlen, v);
     const mode = xlen === 32 ? value >> 31n : value >> 60n;
-    // An unsupported mode leaves satp unchanged (Sv57 is not implemented).
+    // An unsupported mode leaves satp unchanged.
     if (mode !== 0n && satpScheme(value, xlen) === null) return;
     h.satp = value;
-    h.cpu.tbs.flush();
     h.regimeChanged(true);
+    h.memory.remapped();
   },
   endsTb: true,
+});
+
+/** Sstc's stimecmp, QEMU's predicate: Sstc present; from S-mode, mcounteren.TM and STCE too. */
+function checkAccess(h: RiscvHart): void {
+  if (!h.sstc) throw new CsrIllegal();
+  if (h.priv === Priv.M) return;
+  if ((h.mcounteren & 2n) === 0n || (h.menvcfg & MENVCFG_STCE) === 0n) throw new CsrIllegal();
+}
+
+defineHartCsr({
+  num: 0x14d,
+  name: "stimecmp",
+  priv: Priv.S,
+  read: (h, xlen) => {
+    checkAccess(h);
+    return xlen === 32 ? h.stimecmp & 0xffffffffn : h.stimecmp;
+  },
+  write: (h, v, xlen) => {
+    checkAccess(h);
+    h.stimecmp = xlen === 32
+      ? (h.stimecmp & ~0xffffffffn) | BigInt.asUintN(32, v)
+      : BigInt.asUintN(64, v);
+    h.supervisorTimer.update();
+  },
+  endsTb: true,
+});
+defineHartCsr({
+  num: 0x15d,
+  name: "stimecmph",
+  priv: Priv.S,
+  read: (h) => {
+    checkAccess(h);
+    return h.stimecmp >> 32n;
+  },
+  write: (h, v) => {
+    checkAccess(h);
+    h.stimecmp = (h.stimecmp & 0xffffffffn) | (BigInt.asUintN(32, v) << 32n);
+    h.supervisorTimer.update();
+  },
+  endsTb: true,
+  rv32Only: true,
 });

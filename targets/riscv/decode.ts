@@ -16,6 +16,7 @@ import {
   type DecodeTableData,
   type FieldFunction,
   parseDecodeTree,
+  tagAlternatives,
 } from "../../plugin.ts";
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
@@ -35,6 +36,7 @@ export const RISCV_FIELD_FUNCTIONS: Record<string, FieldFunction> = {
   ex_shift_2: (v) => v * 4,
   ex_shift_3: (v) => v * 8,
   ex_shift_4: (v) => v * 16,
+  ex_shift_5: (v) => v * 32,
   // `<<` keeps the result a sign-extended 32-bit value, which is what lui wants.
   ex_shift_12: (v) => v << 12,
   /** compressed 3-bit register numbers name x8..x15 / f8..f15 */
@@ -52,9 +54,9 @@ export const RISCV_FIELD_FUNCTIONS: Record<string, FieldFunction> = {
  */
 export const XLEN_TAGS: Record<32 | 64, ReadonlySet<string>> = {
   64: new Set(["I", "I64", "M", "M64", "A", "A64", "F", "F64", "D", "D64", "Zicsr", "Zifencei"]
-    .concat(["C", "C64", "CD", "Priv"])),
+    .concat(["Zihintpause", "C", "C64", "CD", "Priv"])),
   32: new Set(["I", "I32", "M", "A", "F", "D", "Zicsr", "Zifencei", "C", "C32", "CD", "CF32"]
-    .concat(["Priv"])),
+    .concat(["Zihintpause", "Priv"])),
 };
 
 /**
@@ -96,6 +98,11 @@ export interface RiscvDecoders {
 }
 
 const cache = new Map<string, RiscvDecoders>();
+/** The same, by the identity of a target's tag list: decoding looks them up per instruction. */
+const byTagList = {
+  32: new WeakMap<object, RiscvDecoders>(),
+  64: new WeakMap<object, RiscvDecoders>(),
+};
 
 /**
  * The decoders for `xlen` with the optional extensions whose tags are
@@ -112,14 +119,17 @@ export function riscvDecoders(
   xlen: 32 | 64,
   extensionTags: readonly string[] = [],
 ): RiscvDecoders {
+  const known = byTagList[xlen].get(extensionTags);
+  if (known) return known;
   const key = `${xlen}:${extensionTags.join(",")}`;
   let d = cache.get(key);
   if (!d) {
     const tags = new Set([...XLEN_TAGS[xlen], ...extensionTags]);
-    const accept = (p: { tag: string }) => tags.has(p.tag);
+    const accept = (p: { tag: string }) => tagAlternatives(p.tag).some((t) => tags.has(t));
     d = { xlen, insn32: TABLE32.decoder(accept), insn16: TABLE16.decoder(accept) };
     cache.set(key, d);
   }
+  byTagList[xlen].set(extensionTags, d);
   return d;
 }
 

@@ -1,11 +1,11 @@
 /**
- * Floating-point helpers: the F and D operations that need soft-float, built
+ * Floating-point helpers: the Zfh, F and D operations that need soft-float, built
  * from tables so every (operation, format) pair is one generated helper.
  *
  * Conventions:
- * - operands arrive as raw 64-bit register values; single-precision operands
- *   are unboxed (an improperly NaN-boxed value reads as the canonical NaN) and
- *   single-precision results are NaN-boxed;
+ * - operands arrive as raw 64-bit register values; half- and single-precision
+ *   operands are unboxed (an improperly NaN-boxed value reads as the canonical
+ *   NaN) and their results are NaN-boxed;
  * - helpers with a rounding mode take the instruction bits as their last
  *   argument and read rm from bits 14:12; rm 7 means frm, and a reserved
  *   rounding mode (5, 6, or dynamic with frm >= 5) raises an illegal
@@ -39,23 +39,25 @@ import {
   fsub,
   GuestTrap,
   type HelperDef,
+  nanBox16,
   nanBox32,
   TrapKind,
+  unboxF16,
   unboxF32,
 } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 
 /**
- * Both FP formats, in F then D order.
+ * The FP formats: Zfh's half, F's single and D's double.
  *
  * @example
  * ```ts
  * import { FP_FORMATS } from "./fpu_helpers.ts";
- * console.log(FP_FORMATS.join(",")); // "f32,f64"
+ * console.log(FP_FORMATS.join(",")); // "f16,f32,f64"
  * ```
  */
-export const FP_FORMATS: readonly FloatFormat[] = ["f32", "f64"];
+export const FP_FORMATS: readonly FloatFormat[] = ["f16", "f32", "f64"];
 
 /**
  * An integer operand/result of a conversion: RISC-V's w, wu, l, lu.
@@ -84,14 +86,16 @@ export const INT_KINDS = {
  */
 export type IntKind = keyof typeof INT_KINDS;
 
-/** Reads an FP operand of format `fmt` out of a 64-bit register value. */
+/** Reads an FP operand of format `fmt` out of a 64-bit register value (NaN-boxing). */
 function operand(fmt: FloatFormat, reg: bigint): bigint {
-  return fmt === "f32" ? unboxF32(reg) : BigInt.asUintN(64, reg);
+  if (fmt === "f64") return BigInt.asUintN(64, reg);
+  return fmt === "f32" ? unboxF32(reg) : unboxF16(reg);
 }
 
 /** Packs an FP result of format `fmt` into a 64-bit register value. */
 function result(fmt: FloatFormat, v: bigint): bigint {
-  return fmt === "f32" ? nanBox32(v) : v;
+  if (fmt === "f64") return v;
+  return fmt === "f32" ? nanBox32(v) : nanBox16(v);
 }
 
 /**
@@ -227,7 +231,13 @@ function formatHelpers(fmt: FloatFormat): HelperDef[] {
 export function fpuHelpers(): HelperDef[] {
   return [
     ...FP_FORMATS.flatMap(formatHelpers),
-    rounding("fcvt_f32_f64", (env, a) => nanBox32(fcvtFF("f64", "f32", operand("f64", a), env))),
-    rounding("fcvt_f64_f32", (env, a) => fcvtFF("f32", "f64", operand("f32", a), env)),
+    ...FP_FORMATS.flatMap((to) =>
+      FP_FORMATS.filter((from) => from !== to).map((from) =>
+        rounding(
+          `fcvt_${to}_${from}`,
+          (env, a) => result(to, fcvtFF(from, to, operand(from, a), env)),
+        )
+      )
+    ),
   ];
 }

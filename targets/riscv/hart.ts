@@ -27,6 +27,7 @@ import { Cause, MipBit } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";
 import { Pmp } from "./pmp.ts";
+import { SupervisorTimer } from "./sstc.ts";
 import { RiscvState } from "./state.ts";
 import { DebugTriggers } from "./triggers.ts";
 
@@ -122,7 +123,7 @@ export function misaValue(xlen: 32 | 64): bigint {
 /** The hart's saved CSRs (QEMU's vmstate_riscv_cpu, in spirit). */
 const HART_STATE: VmStateDescription<RiscvHart> = {
   name: "riscv-hart",
-  version: 1,
+  version: 2,
   fields: [
     "mstatus",
     "medeleg",
@@ -146,18 +147,27 @@ const HART_STATE: VmStateDescription<RiscvHart> = {
     "menvcfg",
     "senvcfg",
     "mcountinhibit",
+    "stimecmp",
     "cycleOffset",
     "instretOffset",
     "wfi",
   ],
 };
 
+/** The optional privileged extensions a hart has (from `-cpu`). */
+export interface HartFeatures {
+  sstc: boolean;
+  svnapot: boolean;
+  svpbmt: boolean;
+}
+
 /**
  * A RISC-V hart in system mode.
  *
  * @example
  * ```ts ignore
- * const hart = new RiscvHart(cpu, 64, { bus, memory, clock });
+ * const features = { sstc: true, svnapot: false, svpbmt: false };
+ * const hart = new RiscvHart(cpu, 64, { bus, memory, clock, events }, features);
  * hart.reset();
  * ```
  */
@@ -186,6 +196,8 @@ export class RiscvHart implements SystemHart {
   menvcfg = 0n;
   senvcfg = 0n;
   mcountinhibit = 0n;
+  /** Sstc's compare value (see `sstc.ts`) */
+  stimecmp = 0n;
   /** added to the instruction count for mcycle / minstret (writes set them) */
   cycleOffset = 0n;
   instretOffset = 0n;
@@ -195,12 +207,26 @@ export class RiscvHart implements SystemHart {
   /** Sdtrig triggers; a change drops translated code, which checks them at translation */
   readonly triggers: DebugTriggers;
   readonly mmu: RiscvMmu;
+  /** Sstc is enabled (`-cpu rv64,sstc=off` turns it off) */
+  readonly sstc: boolean;
+  /** Svnapot and Svpbmt are enabled (the page-table walk reads them) */
+  readonly svnapot: boolean;
+  readonly svpbmt: boolean;
+  readonly supervisorTimer: SupervisorTimer;
   readonly bus: PhysicalBus;
   readonly memory: SystemMemory;
   #regimeKey = "";
   #pmpGeneration = -1;
 
-  constructor(readonly cpu: CpuCore, readonly xlen: 32 | 64, readonly binding: SystemBinding) {
+  constructor(
+    readonly cpu: CpuCore,
+    readonly xlen: 32 | 64,
+    readonly binding: SystemBinding,
+    features: HartFeatures,
+  ) {
+    ({ sstc: this.sstc, svnapot: this.svnapot, svpbmt: this.svpbmt } = features);
+    const wakeUp = binding.events.timer("hart0/stimecmp", () => this.supervisorTimer.update());
+    this.supervisorTimer = new SupervisorTimer(this, wakeUp);
     this.bus = binding.bus;
     this.memory = binding.memory;
     this.pmp = new Pmp(xlen);
@@ -263,7 +289,9 @@ export class RiscvHart implements SystemHart {
       this.menvcfg =
       this.senvcfg =
       this.mcountinhibit =
+      this.stimecmp =
         0n;
+    this.supervisorTimer.update();
     this.cycleOffset = this.instretOffset = 0n;
     this.wfi = false;
     this.pmp.reset();
@@ -316,6 +344,11 @@ export class RiscvHart implements SystemHart {
     this.#pmpGeneration = this.pmp.generation;
     this.mmu.flush();
     this.memory.flushTranslations();
+  }
+
+  /** Drops cached address translations (a snapshot was taken). */
+  dropTranslations(): void {
+    this.regimeChanged(true);
   }
 
   /** Leaves generated code at the next instruction boundary so the run loop can take an interrupt. */

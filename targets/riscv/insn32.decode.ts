@@ -1,11 +1,12 @@
 /**
  * The 32-bit RISC-V encodings (RV32/RV64 I, M, A, F, D, Zicsr, Zifencei, and
- * the optional Zicond, Zba, Zbb, Zbc, Zbs) in decodetree syntax (see
+ * the optional Zfh, Zfhmin, Zicond, Zba, Zbb, Zbc, Zbs, Zbkb, Zbkc, Zbkx) in decodetree syntax (see
  * `core/decodetree/decodetree.ts`).
  *
  * Tags select patterns per CPU: `X` is extension X on both XLENs, `X64` is
  * RV64-only, `I32` is the RV32 form of an RV64 encoding (optional extensions
- * likewise: `Zbb`, `Zbb64`, `Zbb32`; `isa.ts` enables them). `!trans=` (absent
+ * likewise: `Zbb`, `Zbb64`, `Zbb32`; `isa.ts` enables them; `Zbb|Zbkb` is in
+ * either). `!trans=` (absent
  * here) names the translation function when it differs from the pattern name;
  * `!asm=` is the operand template the disassembler prints (see `disas.ts`).
  *
@@ -73,6 +74,7 @@ export const INSN32_DECODE = String.raw`
 %imm_b     31:s1 7:1 25:6 8:4     !function=ex_shift_1
 %imm_j     31:s1 12:8 20:1 21:10  !function=ex_shift_1
 %imm_u     12:s20                 !function=ex_shift_12
+%imm_cbop  25:s7                  !function=ex_shift_5
 
 ${RISCV_ARG_SETS}
 # Formats (one per operand shape the disassembler prints)
@@ -101,6 +103,8 @@ ${RISCV_ARG_SETS}
 @r2_xf    ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=x:rd,f:rs1
 @r2       ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=x:rd,x:rs1
 @r2_fx    ....... ..... ..... ... ..... .......  &r  %rd %rs1 rs2=0       !asm=f:rd,x:rs1
+@cbo      ....... ..... ..... ... ..... .......  &r  rd=0 %rs1 rs2=0       !asm=a:rs1
+@prefetch ....... ..... ..... ... ..... .......  &i  imm=%imm_cbop %rs1 rd=0 !asm=m:imm:rs1
 
 # RV32I / RV64I
 lui      .................... ..... 0110111  @u      I
@@ -128,7 +132,13 @@ addi     ............ ..... 000 ..... 0010011 @i     I
 slti     ............ ..... 010 ..... 0010011 @i     I
 sltiu    ............ ..... 011 ..... 0010011 @i     I
 xori     ............ ..... 100 ..... 0010011 @i     I
-ori      ............ ..... 110 ..... 0010011 @i     I
+{
+  # Zicbop: prefetch hints are ORIs to x0
+  prefetch.i ....... 00000 ..... 110 00000 0010011 @prefetch Zicbop
+  prefetch.r ....... 00001 ..... 110 00000 0010011 @prefetch Zicbop
+  prefetch.w ....... 00011 ..... 110 00000 0010011 @prefetch Zicbop
+  ori      ............ ..... 110 ..... 0010011 @i     I
+}
 andi     ............ ..... 111 ..... 0010011 @i     I
 slli     000000 ...... ..... 001 ..... 0010011 @sh   I64
 srli     000000 ...... ..... 101 ..... 0010011 @sh   I64
@@ -156,6 +166,7 @@ sllw     0000000 ..... ..... 001 ..... 0111011 @r    I64
 srlw     0000000 ..... ..... 101 ..... 0111011 @r    I64
 sraw     0100000 ..... ..... 101 ..... 0111011 @r    I64
 {
+  pause     0000 0001 0000 00000 000 00000 0001111 &empty !asm=           Zihintpause
   fence.tso 1000 0011 0011 ----- 000 ----- 0001111 &empty !asm=           I
   fence     ---- pred:4 succ:4 ----- 000 ----- 0001111 &fence !asm=fence:pred,fence:succ I
 }
@@ -167,6 +178,21 @@ mret       0011000 00010 00000 000 00000 1110011 &empty !asm=              Priv
 sret       0001000 00010 00000 000 00000 1110011 &empty !asm=              Priv
 wfi        0001000 00101 00000 000 00000 1110011 &empty !asm=              Priv
 sfence.vma 0001001 ..... ..... 000 00000 1110011 @sfence Priv
+
+# Zawrs: waits on a reservation set; one hart never waits
+wrs.nto    000000001101 00000 000 00000 1110011 &empty !asm=              Zawrs
+wrs.sto    000000011101 00000 000 00000 1110011 &empty !asm=              Zawrs
+
+# Svinval: sinval.vma is sfence.vma; the two fences around it order nothing here
+sinval.vma      0001011 ..... ..... 000 00000 1110011 @sfence !trans=sfence.vma Svinval
+sfence.w.inval  0001100 00000 00000 000 00000 1110011 &empty  !asm=              Svinval
+sfence.inval.ir 0001100 00001 00000 000 00000 1110011 &empty  !asm=              Svinval
+
+# Zicbom, Zicboz: cache-block operations
+cbo.inval 000000000000 ..... 010 00000 0001111 @cbo Zicbom
+cbo.clean 000000000001 ..... 010 00000 0001111 @cbo Zicbom
+cbo.flush 000000000010 ..... 010 00000 0001111 @cbo Zicbom
+cbo.zero  000000000100 ..... 010 00000 0001111 @cbo Zicboz
 
 # Zifencei
 fence.i  ------------ ----- 001 ----- 0001111 &empty !asm=               Zifencei
@@ -288,6 +314,42 @@ fmv.d.x   1111001 00000 ..... 000 ..... 1010011 @r2_fx D64
 czero.eqz 0000111 ..... ..... 101 ..... 0110011 @r  Zicond
 czero.nez 0000111 ..... ..... 111 ..... 0110011 @r  Zicond
 
+# Zfh (half precision); Zfhmin has its loads, stores, moves and conversions
+flh       ............ ..... 001 ..... 0000111 @fload  Zfh|Zfhmin
+fsh       ....... ..... ..... 001 ..... 0100111 @fstore Zfh|Zfhmin
+fmv.x.h   1110010 00000 ..... 000 ..... 1010011 @r2_xf Zfh|Zfhmin
+fmv.h.x   1111010 00000 ..... 000 ..... 1010011 @r2_fx Zfh|Zfhmin
+fcvt.s.h  0100000 00010 ..... ... ..... 1010011 @r2_rm Zfh|Zfhmin !asm=f:rd,f:rs1
+fcvt.h.s  0100010 00000 ..... ... ..... 1010011 @r2_rm Zfh|Zfhmin
+fcvt.d.h  0100001 00010 ..... ... ..... 1010011 @r2_rm Zfh|Zfhmin !asm=f:rd,f:rs1
+fcvt.h.d  0100010 00001 ..... ... ..... 1010011 @r2_rm Zfh|Zfhmin
+fmadd.h   ..... 10 ..... ..... ... ..... 1000011 @r4_rm Zfh
+fmsub.h   ..... 10 ..... ..... ... ..... 1000111 @r4_rm Zfh
+fnmsub.h  ..... 10 ..... ..... ... ..... 1001011 @r4_rm Zfh
+fnmadd.h  ..... 10 ..... ..... ... ..... 1001111 @r4_rm Zfh
+fadd.h    0000010 ..... ..... ... ..... 1010011 @r_rm  Zfh
+fsub.h    0000110 ..... ..... ... ..... 1010011 @r_rm  Zfh
+fmul.h    0001010 ..... ..... ... ..... 1010011 @r_rm  Zfh
+fdiv.h    0001110 ..... ..... ... ..... 1010011 @r_rm  Zfh
+fsqrt.h   0101110 00000 ..... ... ..... 1010011 @r2_rm Zfh
+fsgnj.h   0010010 ..... ..... 000 ..... 1010011 @r_fff Zfh
+fsgnjn.h  0010010 ..... ..... 001 ..... 1010011 @r_fff Zfh
+fsgnjx.h  0010010 ..... ..... 010 ..... 1010011 @r_fff Zfh
+fmin.h    0010110 ..... ..... 000 ..... 1010011 @r_fff Zfh
+fmax.h    0010110 ..... ..... 001 ..... 1010011 @r_fff Zfh
+fcvt.w.h  1100010 00000 ..... ... ..... 1010011 @r2_rm_xf Zfh
+fcvt.wu.h 1100010 00001 ..... ... ..... 1010011 @r2_rm_xf Zfh
+feq.h     1010010 ..... ..... 010 ..... 1010011 @r_xff Zfh
+flt.h     1010010 ..... ..... 001 ..... 1010011 @r_xff Zfh
+fle.h     1010010 ..... ..... 000 ..... 1010011 @r_xff Zfh
+fclass.h  1110010 00000 ..... 001 ..... 1010011 @r2_xf Zfh
+fcvt.h.w  1101010 00000 ..... ... ..... 1010011 @r2_rm_fx Zfh
+fcvt.h.wu 1101010 00001 ..... ... ..... 1010011 @r2_rm_fx Zfh
+fcvt.l.h  1100010 00010 ..... ... ..... 1010011 @r2_rm_xf Zfh64
+fcvt.lu.h 1100010 00011 ..... ... ..... 1010011 @r2_rm_xf Zfh64
+fcvt.h.l  1101010 00010 ..... ... ..... 1010011 @r2_rm_fx Zfh64
+fcvt.h.lu 1101010 00011 ..... ... ..... 1010011 @r2_rm_fx Zfh64
+
 # Zba
 sh1add    0010000 ..... ..... 010 ..... 0110011 @r  Zba
 sh2add    0010000 ..... ..... 100 ..... 0110011 @r  Zba
@@ -298,10 +360,11 @@ sh2add.uw 0010000 ..... ..... 100 ..... 0111011 @r  Zba64
 sh3add.uw 0010000 ..... ..... 110 ..... 0111011 @r  Zba64
 slli.uw   000010 ...... ..... 001 ..... 0011011 @sh Zba64
 
-# Zbb
-andn      0100000 ..... ..... 111 ..... 0110011 @r  Zbb
-orn       0100000 ..... ..... 110 ..... 0110011 @r  Zbb
-xnor      0100000 ..... ..... 100 ..... 0110011 @r  Zbb
+# Zbb (Zbkb, the crypto subset, shares its logic, rotations and rev8; zext.h is
+# pack/packw with rs2 = x0, so it is tried first)
+andn      0100000 ..... ..... 111 ..... 0110011 @r  Zbb|Zbkb
+orn       0100000 ..... ..... 110 ..... 0110011 @r  Zbb|Zbkb
+xnor      0100000 ..... ..... 100 ..... 0110011 @r  Zbb|Zbkb
 clz       0110000 00000 ..... 001 ..... 0010011 @r2 Zbb
 ctz       0110000 00001 ..... 001 ..... 0010011 @r2 Zbb
 cpop      0110000 00010 ..... 001 ..... 0010011 @r2 Zbb
@@ -311,26 +374,42 @@ max       0000101 ..... ..... 110 ..... 0110011 @r  Zbb
 maxu      0000101 ..... ..... 111 ..... 0110011 @r  Zbb
 min       0000101 ..... ..... 100 ..... 0110011 @r  Zbb
 minu      0000101 ..... ..... 101 ..... 0110011 @r  Zbb
-rol       0110000 ..... ..... 001 ..... 0110011 @r  Zbb
-ror       0110000 ..... ..... 101 ..... 0110011 @r  Zbb
+rol       0110000 ..... ..... 001 ..... 0110011 @r  Zbb|Zbkb
+ror       0110000 ..... ..... 101 ..... 0110011 @r  Zbb|Zbkb
 orc.b     0010100 00111 ..... 101 ..... 0010011 @r2 Zbb
+{
 zext.h    0000100 00000 ..... 100 ..... 0110011 @r2 Zbb32
-rev8      0110100 11000 ..... 101 ..... 0010011 @r2 Zbb32
-rori      0110000 ..... ..... 101 ..... 0010011 @sh Zbb32
+pack      0000100 ..... ..... 100 ..... 0110011 @r  Zbkb
+}
+rev8      0110100 11000 ..... 101 ..... 0010011 @r2 Zbb32|Zbkb32
+rori      0110000 ..... ..... 101 ..... 0010011 @sh Zbb32|Zbkb32
+{
 zext.h    0000100 00000 ..... 100 ..... 0111011 @r2 Zbb64
-rev8      0110101 11000 ..... 101 ..... 0010011 @r2 Zbb64
-rori      011000 ...... ..... 101 ..... 0010011 @sh Zbb64
+packw     0000100 ..... ..... 100 ..... 0111011 @r  Zbkb64
+}
+rev8      0110101 11000 ..... 101 ..... 0010011 @r2 Zbb64|Zbkb64
+rori      011000 ...... ..... 101 ..... 0010011 @sh Zbb64|Zbkb64
 clzw      0110000 00000 ..... 001 ..... 0011011 @r2 Zbb64
 ctzw      0110000 00001 ..... 001 ..... 0011011 @r2 Zbb64
 cpopw     0110000 00010 ..... 001 ..... 0011011 @r2 Zbb64
-rolw      0110000 ..... ..... 001 ..... 0111011 @r  Zbb64
-rorw      0110000 ..... ..... 101 ..... 0111011 @r  Zbb64
-roriw     0110000 ..... ..... 101 ..... 0011011 @sh Zbb64
+rolw      0110000 ..... ..... 001 ..... 0111011 @r  Zbb64|Zbkb64
+rorw      0110000 ..... ..... 101 ..... 0111011 @r  Zbb64|Zbkb64
+roriw     0110000 ..... ..... 101 ..... 0011011 @sh Zbb64|Zbkb64
 
-# Zbc
-clmul     0000101 ..... ..... 001 ..... 0110011 @r  Zbc
+# Zbkb's own
+packh     0000100 ..... ..... 111 ..... 0110011 @r  Zbkb
+brev8     0110100 00111 ..... 101 ..... 0010011 @r2 Zbkb
+zip       0000100 01111 ..... 001 ..... 0010011 @r2 Zbkb32
+unzip     0000100 01111 ..... 101 ..... 0010011 @r2 Zbkb32
+
+# Zbc (Zbkc has clmul and clmulh)
+clmul     0000101 ..... ..... 001 ..... 0110011 @r  Zbc|Zbkc
 clmulr    0000101 ..... ..... 010 ..... 0110011 @r  Zbc
-clmulh    0000101 ..... ..... 011 ..... 0110011 @r  Zbc
+clmulh    0000101 ..... ..... 011 ..... 0110011 @r  Zbc|Zbkc
+
+# Zbkx (crossbar permutations)
+xperm4    0010100 ..... ..... 010 ..... 0110011 @r  Zbkx
+xperm8    0010100 ..... ..... 100 ..... 0110011 @r  Zbkx
 
 # Zbs (the immediate forms take a 5-bit shift amount on RV32)
 bclr      0100100 ..... ..... 001 ..... 0110011 @r  Zbs

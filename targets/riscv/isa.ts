@@ -4,6 +4,8 @@
  * (`rva22u64`, `rva22s64`). Each optional extension's patterns carry its
  * name as their decode-table tag (`Zba`, and `Zba64` for RV64-only forms),
  * so an instruction of a disabled extension does not decode: it is illegal.
+ * As in QEMU 7.2, `rv64` and `rv32` have Zba, Zbb, Zbc, Zbs and Sstc on
+ * unless a property turns them off (`rv64,zba=off`).
  *
  * Profiles map to the extensions Denemu implements. RVA23 makes the vector
  * extension mandatory, which Denemu does not implement yet, so its names are
@@ -15,7 +17,26 @@
 import { EmuError } from "../../plugin.ts";
 
 /** The optional extensions Denemu implements, by QEMU's property name, in canonical ISA-string order. */
-export const OPTIONAL_EXTENSIONS = ["zicond", "zba", "zbb", "zbc", "zbs"] as const;
+export const OPTIONAL_EXTENSIONS = [
+  "zicbom",
+  "zicbop",
+  "zicboz",
+  "zicond",
+  "zawrs",
+  "zfh",
+  "zfhmin",
+  "zba",
+  "zbb",
+  "zbc",
+  "zbkb",
+  "zbkc",
+  "zbkx",
+  "zbs",
+  "sstc",
+  "svinval",
+  "svnapot",
+  "svpbmt",
+] as const;
 
 /** One optional extension's name. */
 export type OptionalExtension = typeof OPTIONAL_EXTENSIONS[number];
@@ -23,10 +44,14 @@ export type OptionalExtension = typeof OPTIONAL_EXTENSIONS[number];
 /** Extensions that are always present: `=on` is accepted, `=off` refused. */
 const ALWAYS = new Set(["i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zihintpause"]);
 
+/** What the generic models enable by default, as QEMU 7.2's `rv64`/`rv32` do. */
+const MODEL_DEFAULTS: OptionalExtension[] = ["zba", "zbb", "zbc", "zbs", "sstc"];
+
 /** What each profile enables on top of RV64GC (its mandatory extensions that Denemu has). */
+const RVA22U64: OptionalExtension[] = ["zicbom", "zicbop", "zicboz", "zfhmin", "zba", "zbb", "zbs"];
 const PROFILES: Record<string, OptionalExtension[]> = {
-  rva22u64: ["zba", "zbb", "zbs"],
-  rva22s64: ["zba", "zbb", "zbs"],
+  rva22u64: RVA22U64,
+  rva22s64: [...RVA22U64, "svinval", "svpbmt"],
 };
 
 /** Extensions Denemu does not implement, with what the user can do instead. */
@@ -40,8 +65,8 @@ const MISSING: Record<string, string> = {
  * @example
  * ```ts
  * import { parseRiscvCpu } from "./isa.ts";
- * const isa = parseRiscvCpu("rv64,zba=on,zbb=true");
- * console.log(isa.xlen, isa.isaString); // 64 "rv64imafdc_zicsr_zifencei_zba_zbb"
+ * const isa = parseRiscvCpu("rv64,zbc=off,zbs=false,zbkb=on");
+ * console.log(isa.xlen, isa.isaString); // 64 "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbkb_sstc"
  * ```
  */
 export interface RiscvIsa {
@@ -69,12 +94,12 @@ function flag(cpu: string, key: string, value: string | undefined): boolean {
  * @example
  * ```ts
  * import { parseRiscvCpu } from "./isa.ts";
- * console.log([...parseRiscvCpu("rva22u64").extensions]); // ["zba", "zbb", "zbs"]
+ * console.log(parseRiscvCpu("rva22u64").extensions.has("zicboz")); // true
  * ```
  */
 export function parseRiscvCpu(cpu: string): RiscvIsa {
   const [model, ...props] = cpu.split(",");
-  const extensions = new Set<OptionalExtension>(PROFILES[model] ?? []);
+  const extensions = new Set<OptionalExtension>(PROFILES[model] ?? MODEL_DEFAULTS);
   let xlen: 32 | 64;
   if (model === "rv64" || model in PROFILES) xlen = 64;
   else if (model === "rv32") xlen = 32;
@@ -104,11 +129,12 @@ export function parseRiscvCpu(cpu: string): RiscvIsa {
       );
     }
   }
+  if (extensions.has("zfh")) extensions.add("zfhmin"); // as QEMU: Zfh implies Zfhmin
   const optional = OPTIONAL_EXTENSIONS.filter((e) => extensions.has(e));
   return {
     xlen,
     extensions: new Set(optional),
-    isaString: [`rv${xlen}imafdc_zicsr_zifencei`, ...optional].join("_"),
+    isaString: [`rv${xlen}imafdc_zicsr_zifencei_zihintpause`, ...optional].join("_"),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The RISC-V MMU: Sv32 (RV32), Sv39 and Sv48 (RV64) page-table walks over
- * the physical bus, MPRV/SUM/MXR, PMP, and hardware accessed/dirty bit
+ * The RISC-V MMU: Sv32 (RV32), Sv39, Sv48 and Sv57 (RV64) page-table walks over
+ * the physical bus, Svnapot's 64 KiB pages, Svpbmt's (ignored) memory types,
+ * MPRV/SUM/MXR, PMP (per byte on pages an entry only partly covers), and hardware accessed/dirty bit
  * updates (as QEMU 7.2 does: A on any access, D on writes, written back to
  * the PTE). M-mode accesses (without MPRV) and satp.MODE = Bare are
  * physical.
@@ -16,7 +17,7 @@
  */
 
 import type { AccessType, Page, PhysicalBus } from "../../plugin.ts";
-import { Perm } from "../../plugin.ts";
+import { GuestFault, Perm } from "../../plugin.ts";
 import { Priv } from "./csr.ts";
 import type { Pmp } from "./pmp.ts";
 
@@ -29,12 +30,19 @@ export interface MmuContext {
   readonly satp: bigint;
   readonly bus: PhysicalBus;
   readonly pmp: Pmp;
+  /** Svnapot: a level-0 leaf with N and ppn ...1000 maps 64 KiB */
+  readonly svnapot: boolean;
+  /** Svpbmt: the memory-type bits 62:61 are allowed (and have no effect here) */
+  readonly svpbmt: boolean;
 }
 
 /** Why a translation failed: a page fault (12/13/15) or an access fault (1/5/7). */
 export type FaultKind = "page" | "access";
 
 const PTE_V = 1n, PTE_R = 2n, PTE_W = 4n, PTE_X = 8n, PTE_U = 16n, PTE_A = 64n, PTE_D = 128n;
+const PTE_PBMT = 3n << 61n, PTE_N = 1n << 63n;
+/** Bits a table pointer must not have (QEMU 7.2 faults on each). */
+const NOT_IN_TABLE_POINTER = PTE_D | PTE_A | PTE_U | PTE_PBMT | PTE_N;
 const MSTATUS_MPRV = 1n << 17n, MSTATUS_SUM = 1n << 18n, MSTATUS_MXR = 1n << 19n;
 const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: Perm.X };
 
@@ -50,6 +58,7 @@ const SCHEMES: Record<string, Scheme> = {
   sv32: { levels: 2, pteSize: 4, vaBits: 32 },
   sv39: { levels: 3, pteSize: 8, vaBits: 39 },
   sv48: { levels: 4, pteSize: 8, vaBits: 48 },
+  sv57: { levels: 5, pteSize: 8, vaBits: 57 },
 };
 
 /**
@@ -61,11 +70,14 @@ const SCHEMES: Record<string, Scheme> = {
  * console.log(satpScheme(8n << 60n, 64), satpScheme(0n, 64)); // "sv39" null
  * ```
  */
-export function satpScheme(satp: bigint, xlen: 32 | 64): "sv32" | "sv39" | "sv48" | null {
+export function satpScheme(satp: bigint, xlen: 32 | 64): keyof typeof SCHEMES | null {
   if (xlen === 32) return (satp >> 31n) & 1n ? "sv32" : null;
   const mode = Number((satp >> 60n) & 0xfn);
-  return mode === 8 ? "sv39" : mode === 9 ? "sv48" : null;
+  return RV64_MODES[mode] ?? null;
 }
+
+/** satp.MODE values of RV64's paging schemes. */
+const RV64_MODES: Record<number, keyof typeof SCHEMES> = { 8: "sv39", 9: "sv48", 10: "sv57" };
 
 interface Translation {
   ppn: number;
@@ -142,10 +154,40 @@ export class RiscvMmu {
       if (typeof r === "string") return r;
       ppn = r;
     }
-    if (!this.ctx.pmp.allows(ppn, access, priv)) return "access";
+    const pmp = this.ctx.pmp.pageAccess(ppn, access, priv);
+    if (pmp === "deny") return "access";
     const page = this.ctx.bus.page(ppn);
     if (!page || !(page.perms & NEED[access])) return "access";
-    return { ppn, page };
+    return {
+      ppn,
+      page: pmp === "allow" ? page : this.#pmpCheckedPage(vpn, ppn, page, access, priv),
+    };
+  }
+
+  /**
+   * Page `ppn` as seen through a PMP entry that starts or ends inside it:
+   * each access goes through a handler that checks its bytes (QEMU 7.2's
+   * 4-byte granularity) and faults with an access fault, or reaches the bus.
+   */
+  #pmpCheckedPage(vpn: number, ppn: number, page: Page, access: AccessType, priv: number): Page {
+    const { bus, pmp } = this.ctx;
+    const physical = BigInt(ppn) << 12n, virtual = BigInt(vpn) << 12n;
+    const check = (offset: bigint, size: number) => {
+      if (pmp.allowsBytes(physical + offset, size, access, priv)) return;
+      this.lastFault = "access";
+      throw new GuestFault(virtual + offset, access, "protection");
+    };
+    const mmio = {
+      read: (
+        offset: bigint,
+        size: number,
+      ) => (check(offset, size), bus.load(physical + offset, size)),
+      write: (offset: bigint, size: number, value: bigint) => {
+        check(offset, size);
+        bus.store(physical + offset, size, value);
+      },
+    };
+    return { frame: -1, perms: page.perms, mmio, mmioPageOffset: 0n, hasCode: false };
   }
 
   /** Walks the page table; returns the physical page number or the fault. */
@@ -168,15 +210,15 @@ export class RiscvMmu {
     for (let level = s.levels - 1; level >= 0; level--) {
       const index = Math.floor(vpn / 2 ** (bitsPerLevel * level)) % 2 ** bitsPerLevel;
       const pteAddr = table + BigInt(index * s.pteSize);
-      if (!pmp.allows(Number(pteAddr >> 12n), "read", Priv.S) || !bus.findRegion(pteAddr)) {
+      if (!pmp.allowsBytes(pteAddr, s.pteSize, "read", Priv.S) || !bus.findRegion(pteAddr)) {
         return "access";
       }
       let pte = bus.load(pteAddr, s.pteSize);
       if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W))) return "page";
-      if (xlen === 64 && (pte >> 54n) !== 0n) return "page"; // reserved, Svpbmt, Svnapot
+      if (xlen === 64 && this.#reservedHighBits(pte)) return "page";
       const ptePpn = (pte >> 10n) & ((1n << ppnBits) - 1n);
       if (!(pte & (PTE_R | PTE_X))) {
-        if (level === 0) return "page";
+        if (level === 0 || (pte & NOT_IN_TABLE_POINTER)) return "page";
         table = ptePpn << 12n;
         continue;
       }
@@ -189,8 +231,14 @@ export class RiscvMmu {
       if (access === "fetch" ? !(pte & PTE_X) : access === "write" ? !(pte & PTE_W) : !readable) {
         return "page";
       }
-      const span = 2 ** (bitsPerLevel * level);
-      const base = Number(ptePpn);
+      let span = 2 ** (bitsPerLevel * level);
+      let base = Number(ptePpn);
+      if (this.ctx.svnapot && (pte & PTE_N)) {
+        // Svnapot's only size: 64 KiB, a level-0 leaf whose ppn ends in 1000
+        if (level !== 0 || (base & 0xf) !== 8) return "page";
+        base &= ~0xf;
+        span = 16;
+      }
       if (base % span !== 0) return "page"; // misaligned superpage
       const want = PTE_A | (access === "write" ? PTE_D : 0n);
       if ((pte & want) !== want) {
@@ -201,5 +249,16 @@ export class RiscvMmu {
       return base + (vpn % span);
     }
     return "page";
+  }
+
+  /**
+   * Bits 54-63 of an RV64 PTE that fault, as QEMU 7.2 treats them: all of
+   * them without Svnapot and Svpbmt; with either, only PBMT when Svpbmt is
+   * off (the other bits are then ignored).
+   */
+  #reservedHighBits(pte: bigint): boolean {
+    const { svnapot, svpbmt } = this.ctx;
+    if (!svnapot && !svpbmt) return (pte >> 54n) !== 0n;
+    return !svpbmt && (pte & PTE_PBMT) !== 0n;
   }
 }

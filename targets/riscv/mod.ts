@@ -29,13 +29,14 @@ import { HelperRegistry } from "./helpers.ts";
 import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
 import { tbFlags, translateRiscv } from "./translate.ts";
-import { extensionTags, parseRiscvCpu } from "./isa.ts";
+import { extensionTags, type OptionalExtension, parseRiscvCpu } from "./isa.ts";
 import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
+import { CBO_HELPER } from "./trans_zicbo.ts";
 import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
 import { BITMANIP_HELPERS } from "./bitmanip_helpers.ts";
 
@@ -83,7 +84,10 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   helpers.addAll(PRIV_HELPERS);
   helpers.add(TRIGGER_WATCH_HELPER);
   helpers.addAll(BITMANIP_HELPERS);
+  helpers.add(CBO_HELPER);
   const tags = extensionTags(xlen, isa.extensions);
+  const has = (e: OptionalExtension) => isa.extensions.has(e);
+  const features = { sstc: has("sstc"), svnapot: has("svnapot"), svpbmt: has("svpbmt") };
   // The hart in system mode (one per target): the translator checks its debug triggers.
   let hart: RiscvHart | undefined;
   return {
@@ -106,7 +110,9 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
-    system: { attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding)) },
+    system: {
+      attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding, features)),
+    },
     gdb: riscvGdbArch(xlen),
   };
 }

@@ -37,7 +37,7 @@ function legalCfg(byte: number): number {
  * const pmp = new Pmp(64);
  * pmp.writeAddr(0, (0x80000000n >> 2n) | 0x3fffn); // NAPOT 128 KiB at 0x80000000
  * pmp.writeCfg(0, 0x18n); // A=NAPOT, no permissions
- * console.log(pmp.allows(0x80000, "read", 1), pmp.allows(0x80000, "read", 3)); // false true
+ * console.log(pmp.pageAccess(0x80000, "read", 1), pmp.pageAccess(0x80000, "read", 3)); // "deny" "allow"
  * ```
  */
 export class Pmp {
@@ -66,14 +66,24 @@ export class Pmp {
   /**
    * Loads saved entries (a snapshot), legalized as writes of those values
    * would be (a file may hold anything: a negative address made the NAPOT
-   * size search loop forever).
+   * size search loop forever). Entries equal to the current ones (a fuzzer
+   * restoring the same snapshot before each input) cost no update.
    */
   load(cfg: ArrayLike<number>, addr: readonly bigint[]): void {
+    if (this.#holds(cfg, addr)) return;
     for (let i = 0; i < PMP_ENTRIES; i++) {
       this.cfg[i] = legalCfg(cfg[i] ?? 0);
       this.addr[i] = BigInt.asUintN(64, addr[i] ?? 0n) & this.#addrMask;
     }
     this.#update();
+  }
+
+  #holds(cfg: ArrayLike<number>, addr: readonly bigint[]): boolean {
+    if (cfg.length !== this.cfg.length || addr.length !== this.addr.length) return false;
+    for (let i = 0; i < cfg.length; i++) {
+      if (cfg[i] !== this.cfg[i] || addr[i] !== this.addr[i]) return false;
+    }
+    return true;
   }
 
   /** pmpcfg`n` (RV64: even `n` only, 8 entries each; RV32: 4 entries each). */
@@ -123,15 +133,24 @@ export class Pmp {
   }
 
   /**
-   * Recomputes each entry's range as the page numbers `[first, end)` it
-   * overlaps (null when off; page numbers fit in a JS number, so the
-   * per-page check needs no bigints) and bumps `generation` if they or the
-   * permissions changed.
+   * Recomputes each entry's byte range, and the page numbers `[first, end)`
+   * it touches and `[wholeFirst, wholeEnd)` it covers whole (null when off;
+   * page numbers fit in a JS number, so the per-page check needs no
+   * bigints), and bumps `generation` if they or the permissions changed.
    */
   #update(): void {
-    const pages = Array.from(this.cfg, (_, i) => {
-      const r = this.#range(i);
-      return r && { first: Number(r[0] >> 12n), end: Number((r[1] + 4095n) >> 12n) };
+    this.#bytes = Array.from(this.cfg, (_, i) => this.#range(i));
+    const pages = this.#bytes.map((r) => {
+      if (!r) return null;
+      // pages it touches, and those it covers whole
+      const wholeFirst = Number((r[0] + 4095n) >> 12n), wholeEnd = Number(r[1] >> 12n);
+      return {
+        first: Number(r[0] >> 12n),
+        end: Number((r[1] + 4095n) >> 12n),
+        whole: wholeEnd > wholeFirst,
+        wholeFirst,
+        wholeEnd,
+      };
     });
     const key = pages.map((r, i) => r ? `${r.first}-${r.end}:${this.cfg[i]}` : "").join();
     this.#pages = pages;
@@ -140,18 +159,46 @@ export class Pmp {
       this.generation++;
     }
   }
-  #pages: ({ first: number; end: number } | null)[] = [];
+  #pages: (
+    { first: number; end: number; whole: boolean; wholeFirst: number; wholeEnd: number } | null
+  )[] = [];
+  #bytes: ([bigint, bigint] | null)[] = [];
   #key = "";
 
-  /** Whether `priv` may make `access` accesses to physical page `ppn`. */
-  allows(ppn: number, access: AccessType, priv: number): boolean {
+  /**
+   * Whether `priv` may make `access` accesses to all of physical page `ppn`
+   * ("allow"), to none of it ("deny"), or whether it depends on the bytes
+   * ("bytes": an entry that decides part of the page starts or ends inside
+   * it; see {@linkcode allowsBytes}).
+   */
+  pageAccess(ppn: number, access: AccessType, priv: number): "allow" | "deny" | "bytes" {
     for (let i = 0; i < PMP_ENTRIES; i++) {
       const r = this.#pages[i];
       if (!r || ppn < r.first || ppn >= r.end) continue;
-      const c = this.cfg[i];
-      if (priv === Priv.M && !(c & L)) return true;
-      return (c & NEED[access]) !== 0;
+      if (!r.whole || ppn < r.wholeFirst || ppn >= r.wholeEnd) return "bytes";
+      return this.#permits(i, access, priv) ? "allow" : "deny";
     }
-    return priv === Priv.M; // S/U need a matching entry (QEMU 7.2 too, even with none active)
+    return priv === Priv.M ? "allow" : "deny"; // S/U need a matching entry (QEMU 7.2 too)
+  }
+
+  /**
+   * Whether `priv` may make an `access` of `size` bytes at physical `addr`:
+   * the first entry that matches any of them must match all of them and
+   * permit it (a partial match fails, as the privileged spec says).
+   */
+  allowsBytes(addr: bigint, size: number, access: AccessType, priv: number): boolean {
+    const end = addr + BigInt(size);
+    for (let i = 0; i < PMP_ENTRIES; i++) {
+      const r = this.#bytes[i];
+      if (!r || end <= r[0] || addr >= r[1]) continue;
+      return addr >= r[0] && end <= r[1] && this.#permits(i, access, priv);
+    }
+    return priv === Priv.M;
+  }
+
+  #permits(i: number, access: AccessType, priv: number): boolean {
+    const c = this.cfg[i];
+    if (priv === Priv.M && !(c & L)) return true;
+    return (c & NEED[access]) !== 0;
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The translation functions F and D share, generated per format: loads and
- * stores, arithmetic through helpers, sign injection and moves as pure bit
- * operations in IR (with NaN-boxing rules for single precision).
+ * The translation functions Zfh, F and D share, generated per format: loads
+ * and stores, arithmetic through helpers, sign injection and moves as pure
+ * bit operations in IR (with NaN-boxing rules for half and single precision).
  *
  * @module
  */
@@ -23,16 +23,48 @@ import { WatchKind } from "./triggers.ts";
 import { FMA_KINDS, INT_KINDS } from "./fpu_helpers.ts";
 import { emitFastF64, emitIntToF64, type FastKind } from "./fp_fast.ts";
 
-/** The upper 32 bits of a NaN-boxed single. */
-const BOX = -1n << 32n;
-/** The canonical single-precision NaN, boxed. */
-const BOXED_CANONICAL_NAN = BOX | 0x7fc00000n;
-
-/** Per-format facts: the mnemonic suffix, the width, and the sign bit. */
+/**
+ * Per-format facts: the mnemonic suffixes, the load and store names, the
+ * width, the sign bit, and for the narrow formats the bits that NaN-box a
+ * value in a 64-bit register and the boxed canonical NaN.
+ */
 const FORMAT_INFO = {
-  f32: { suffix: "s", mvSuffix: "w", size: 4, signBit: 1n << 31n },
-  f64: { suffix: "d", mvSuffix: "d", size: 8, signBit: 1n << 63n },
+  f16: {
+    suffix: "h",
+    mvSuffix: "h",
+    load: "flh",
+    store: "fsh",
+    size: 2,
+    signBit: 1n << 15n,
+    box: -1n << 16n,
+    boxedNaN: (-1n << 16n) | 0x7e00n,
+  },
+  f32: {
+    suffix: "s",
+    mvSuffix: "w",
+    load: "flw",
+    store: "fsw",
+    size: 4,
+    signBit: 1n << 31n,
+    box: -1n << 32n,
+    boxedNaN: (-1n << 32n) | 0x7fc00000n,
+  },
+  f64: {
+    suffix: "d",
+    mvSuffix: "d",
+    load: "fld",
+    store: "fsd",
+    size: 8,
+    signBit: 1n << 63n,
+    box: 0n,
+    boxedNaN: 0n,
+  },
 } as const;
+
+/** The zero-extension of a narrow format's bits. */
+const ZERO_EXTEND = { 2: Op.EXT16U, 4: Op.EXT32U } as const;
+/** The sign-extension of a narrow format's bits (fmv.x.h, fmv.x.w). */
+const SIGN_EXTEND = { 2: Op.EXT16S, 4: Op.EXT32S } as const;
 
 /** Whether the static rounding mode is reserved (5 or 6): an illegal encoding. */
 function reservedRm(a: Record<string, number>): boolean {
@@ -45,21 +77,22 @@ function insnBits(ctx: DisasContext): Temp {
 }
 
 /**
- * FP register `r` read as format `fmt`, still as a 64-bit value: a single
- * that is not properly NaN-boxed reads as the boxed canonical NaN.
+ * FP register `r` read as format `fmt`, still as a 64-bit value: a half or
+ * single that is not properly NaN-boxed reads as the boxed canonical NaN.
  */
 function readBoxed(ctx: DisasContext, fmt: FloatFormat, r: number): Temp {
   if (fmt === "f64") return fpr(r);
   const { ir } = ctx;
+  const { size, boxedNaN } = FORMAT_INFO[fmt];
   const high = ir.temp(), v = ir.temp();
-  const allOnes = imm(ctx, 0xffffffffn), nan = imm(ctx, BOXED_CANONICAL_NAN);
-  ir.binop(Op.SHR, high, fpr(r), imm(ctx, 32));
-  ir.movcond(Cond.EQ, v, high, allOnes, fpr(r), nan);
+  const allOnes = imm(ctx, (1n << BigInt(64 - 8 * size)) - 1n);
+  ir.binop(Op.SHR, high, fpr(r), imm(ctx, 8 * size));
+  ir.movcond(Cond.EQ, v, high, allOnes, fpr(r), imm(ctx, boxedNaN));
   return v;
 }
 
 function load(fmt: FloatFormat): TransFn {
-  const { size } = FORMAT_INFO[fmt];
+  const { size, box } = FORMAT_INFO[fmt];
   return (ctx, a) => {
     const { base, offset } = guestAddress(ctx, a.rs1, a.imm);
     watchAccess(ctx, base, offset, size, WatchKind.LOAD);
@@ -67,8 +100,8 @@ function load(fmt: FloatFormat): TransFn {
     if (size === 8) ctx.ir.load(d, base, offset, 8, false);
     else {
       const t = ctx.ir.temp();
-      ctx.ir.load(t, base, offset, 4, false);
-      ctx.ir.binop(Op.OR, d, t, imm(ctx, BOX));
+      ctx.ir.load(t, base, offset, size, false);
+      ctx.ir.binop(Op.OR, d, t, imm(ctx, box));
     }
     return true;
   };
@@ -152,33 +185,35 @@ function signInject(fmt: FloatFormat, mode: "copy" | "negate" | "xor"): TransFn 
   };
 }
 
-/** fmv.x.w / fmv.x.d: the raw bits to an integer register (singles sign-extended). */
+/** fmv.x.h / fmv.x.w / fmv.x.d: the raw bits to an integer register (narrow ones sign-extended). */
 function moveToInt(fmt: FloatFormat): TransFn {
+  const { size } = FORMAT_INFO[fmt];
   return (ctx, a) => {
     const d = gprDest(ctx, a.rd);
-    if (fmt === "f32") ctx.ir.binop(Op.EXT32S, d, fpr(a.rs1));
-    else ctx.ir.mov(d, fpr(a.rs1));
+    if (size === 8) ctx.ir.mov(d, fpr(a.rs1));
+    else ctx.ir.binop(SIGN_EXTEND[size], d, fpr(a.rs1));
     return true;
   };
 }
 
-/** fmv.w.x / fmv.d.x: the raw bits from an integer register (singles NaN-boxed). */
+/** fmv.h.x / fmv.w.x / fmv.d.x: the raw bits from an integer register (narrow ones NaN-boxed). */
 function moveFromInt(fmt: FloatFormat): TransFn {
+  const { size, box } = FORMAT_INFO[fmt];
   return (ctx, a) => {
     const { ir } = ctx;
-    if (fmt === "f64") ir.mov(fpr(a.rd), gpr(ctx, a.rs1));
+    if (size === 8) ir.mov(fpr(a.rd), gpr(ctx, a.rs1));
     else {
       const t = ir.temp();
-      ir.binop(Op.EXT32U, t, gpr(ctx, a.rs1));
-      ir.binop(Op.OR, fpr(a.rd), t, imm(ctx, BOX));
+      ir.binop(ZERO_EXTEND[size], t, gpr(ctx, a.rs1));
+      ir.binop(Op.OR, fpr(a.rd), t, imm(ctx, box));
     }
     return true;
   };
 }
 
 /**
- * The translation functions of one FP format (`f32` for F, `f64` for D),
- * keyed by mnemonic (`fadd.s`, `fcvt.w.d`, `fmv.x.w`...).
+ * The translation functions of one FP format (`f16` for Zfh, `f32` for F,
+ * `f64` for D), keyed by mnemonic (`fadd.s`, `fcvt.w.d`, `fmv.x.h`...).
  *
  * @example
  * ```ts
@@ -187,10 +222,10 @@ function moveFromInt(fmt: FloatFormat): TransFn {
  * ```
  */
 export function fpTrans(fmt: FloatFormat): TransTable {
-  const { suffix: s, mvSuffix } = FORMAT_INFO[fmt];
+  const { suffix: s, mvSuffix, load: loadName, store: storeName } = FORMAT_INFO[fmt];
   const out: TransTable = {
-    [mvSuffix === "w" ? "flw" : "fld"]: load(fmt),
-    [mvSuffix === "w" ? "fsw" : "fsd"]: store(fmt),
+    [loadName]: load(fmt),
+    [storeName]: store(fmt),
     [`fsqrt.${s}`]: fpViaHelper(`fsqrt_${fmt}`, ["rs1"], true),
     [`fclass.${s}`]: fpViaHelper(`fclass_${fmt}`, ["rs1"], false, true),
     [`fsgnj.${s}`]: signInject(fmt, "copy"),

@@ -13,7 +13,7 @@
 
 import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
-import { callHelper, imm, raiseIllegal, type TransTable } from "./context.ts";
+import { callHelper, gpr, imm, raiseIllegal, type TransTable } from "./context.ts";
 import { Priv } from "./csr.ts";
 import { hartOf, Mstatus, type RiscvHart } from "./hart.ts";
 
@@ -35,7 +35,7 @@ function illegalIf(cond: boolean, bits: bigint): void {
  * @example
  * ```ts
  * import { PRIV_HELPERS } from "./trans_priv.ts";
- * console.log(PRIV_HELPERS.map((h) => h.name)); // ["mret", "sret", "wfi", "sfence_vma"]
+ * console.log(PRIV_HELPERS.map((h) => h.name)); // ["mret", "sret", "wfi", "wrs_nto", "sfence_vma"]
  * ```
  */
 export const PRIV_HELPERS: HelperDef[] = [
@@ -67,13 +67,23 @@ export const PRIV_HELPERS: HelperDef[] = [
     flags: SYNC,
   },
   {
-    name: "sfence_vma",
+    name: "wrs_nto",
     fn: (cpu: CpuCore, bits: bigint) => {
+      const h = hartOf(cpu);
+      illegalIf(h !== undefined && (h.mstatus & Mstatus.TW) !== 0n, bits);
+    },
+    hasResult: false,
+    flags: { readsState: true, mayTrap: true },
+  },
+  {
+    name: "sfence_vma",
+    fn: (cpu: CpuCore, bits: bigint, address: bigint) => {
       const h = hart(cpu, bits);
       illegalIf(h.priv === Priv.S && (h.mstatus & Mstatus.TVM) !== 0n, bits);
-      // Simple and correct: every translation and every TB (they are keyed by virtual pc).
-      cpu.tbs.flush();
+      // Cached translations go; translated code only where its page now maps elsewhere.
       h.regimeChanged(true);
+      const rs1 = Number((bits >> 15n) & 31n);
+      h.memory.remapped(rs1 === 0 ? undefined : Number(BigInt.asUintN(h.xlen, address) >> 12n));
     },
     hasResult: false,
     flags: SYNC,
@@ -86,7 +96,7 @@ export const PRIV_HELPERS: HelperDef[] = [
  * @example
  * ```ts
  * import { PRIV_TRANS } from "./trans_priv.ts";
- * console.log(Object.keys(PRIV_TRANS)); // ["mret", "sret", "wfi", "sfence.vma"]
+ * console.log(Object.keys(PRIV_TRANS).length); // 8
  * ```
  */
 export const PRIV_TRANS: TransTable = {
@@ -108,10 +118,22 @@ export const PRIV_TRANS: TransTable = {
     ctx.endAfter = true;
     return true;
   },
-  "sfence.vma"(ctx) {
+  "sfence.vma"(ctx, a) {
     if (ctx.priv === Priv.U) return raiseIllegal(ctx), true;
-    ctx.ir.call(-1, ctx.helpers.index("sfence_vma"), [imm(ctx, ctx.bits >>> 0)]);
+    ctx.ir.call(-1, ctx.helpers.index("sfence_vma"), [imm(ctx, ctx.bits >>> 0), gpr(ctx, a.rs1)]);
     ctx.endAfter = true;
     return true;
   },
+  // Zawrs: the reservation set can only change by this hart's own stores, so no wait ends
+  // sooner than now; below M-mode, mstatus.TW makes the unbounded wait illegal (as wfi).
+  "wrs.nto"(ctx) {
+    if (ctx.priv < Priv.M) {
+      ctx.ir.call(-1, ctx.helpers.index("wrs_nto"), [imm(ctx, ctx.bits >>> 0)]);
+    }
+    return true;
+  },
+  "wrs.sto": () => true,
+  // Svinval's ordering fences: translations are never cached across sinval.vma (QEMU: no-ops)
+  "sfence.w.inval": () => true,
+  "sfence.inval.ir": () => true,
 };

@@ -164,6 +164,7 @@ export const RVI_TRANS: TransTable = {
   ...aluImmTrans(IMM_OPS),
   fence: () => true,
   "fence.tso": () => true,
+  pause: () => true, // Zihintpause: a hint, and one hart never needs to yield
   ecall(ctx) {
     ctx.ir.raise(TrapKind.SYSCALL, Cause.ECALL_U + ctx.priv); // 8, 9 or 11 by privilege
     ctx.ended = true;

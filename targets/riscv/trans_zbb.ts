@@ -51,8 +51,15 @@ function unaryHelper(name: string, word: boolean, extra?: (ctx: DisasContext) =>
 const count = (name: string, word: boolean) =>
   unaryHelper(name, word, (ctx) => (word ? 32 : ctx.xlen));
 
-/** A byte-wise helper; on RV32 `fix` puts the low word's result back in sign-extended form. */
-function bytewise(
+/**
+ * A byte-wise helper; on RV32 `fix` puts the low word's result back in sign-extended form.
+ *
+ * @example
+ * ```ts ignore
+ * const brev8 = bytewise("brev8", (ir, d, r) => ir.binop(Op.EXT32S, d, r));
+ * ```
+ */
+export function bytewise(
   name: string,
   fix32: (ir: IrBuilder, d: Temp, r: Temp, ctx: DisasContext) => void,
 ): AluSpec {

@@ -20,6 +20,8 @@ import type { HelperRegistry } from "./helpers.ts";
 import type { DebugTriggers } from "./triggers.ts";
 import { RVA_TRANS } from "./trans_rva.ts";
 import { RVD_TRANS } from "./trans_rvd.ts";
+import { ZFH_TRANS } from "./trans_zfh.ts";
+import { ZICBO_TRANS } from "./trans_zicbo.ts";
 import { RVF_TRANS } from "./trans_rvf.ts";
 import { RVI_TRANS } from "./trans_rvi.ts";
 import { RVM_TRANS } from "./trans_rvm.ts";
@@ -30,6 +32,7 @@ import { ZICOND_TRANS } from "./trans_zicond.ts";
 import { ZBA_TRANS } from "./trans_zba.ts";
 import { ZBB_TRANS } from "./trans_zbb.ts";
 import { ZBC_TRANS } from "./trans_zbc.ts";
+import { ZBK_TRANS } from "./trans_zbk.ts";
 import { ZBS_TRANS } from "./trans_zbs.ts";
 
 /** `table` with every function illegal while mstatus.FS is Off (QEMU's REQUIRE_FPU). */
@@ -54,6 +57,8 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...RVA_TRANS,
   ...requireFpu(RVF_TRANS),
   ...requireFpu(RVD_TRANS),
+  ...requireFpu(ZFH_TRANS),
+  ...ZICBO_TRANS,
   ...ZICSR_TRANS,
   ...ZIFENCEI_TRANS,
   ...PRIV_TRANS,
@@ -61,6 +66,7 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...ZBA_TRANS,
   ...ZBB_TRANS,
   ...ZBC_TRANS,
+  ...ZBK_TRANS,
   ...ZBS_TRANS,
 };
 

@@ -24,7 +24,7 @@ const ALUW = [[0, 0], [0x20, 0], [0, 1], [0, 5], [0x20, 5], [1, 0], [1, 4], [1, 
 const RMS = [0, 1, 2, 3, 4, 7];
 const FP_BINARY = [0x01, 0x05, 0x09, 0x0d, 0x00, 0x04, 0x08, 0x0c]; // add/sub/mul/div .d then .s
 
-/** Zba/Zbb/Zbc/Zbs register-register forms: funct7, funct3, opcode. */
+/** Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx register-register forms: funct7, funct3, opcode. */
 const BITMANIP_RR = [
   [0x10, 2, 0x33],
   [0x10, 4, 0x33],
@@ -51,10 +51,15 @@ const BITMANIP_RR = [
   [0x24, 5, 0x33],
   [0x34, 1, 0x33],
   [0x14, 1, 0x33],
+  [4, 4, 0x33], // pack
+  [4, 7, 0x33], // packh
+  [4, 4, 0x3b], // packw
+  [0x14, 2, 0x33], // xperm4
+  [0x14, 4, 0x33], // xperm8
 ];
 /**
  * Unary forms: funct7, rs2, funct3, opcode (clz, ctz, cpop, clzw, cpopw, sext.b/h, zext.h,
- * orc.b, rev8). Not ctzw: QEMU 7.2 counts the whole register when the low word is zero.
+ * orc.b, rev8, brev8). Not ctzw: QEMU 7.2 counts the whole register when the low word is zero.
  */
 const BITMANIP_UNARY = [
   [0x30, 0, 1, 0x13],
@@ -67,6 +72,7 @@ const BITMANIP_UNARY = [
   [4, 0, 4, 0x3b],
   [0x14, 7, 5, 0x13],
   [0x35, 0x18, 5, 0x13],
+  [0x34, 7, 5, 0x13], // brev8
 ];
 /** Shift-amount forms: imm[11:6] (or [11:5] with `word`), funct3, opcode. */
 const BITMANIP_IMM: [number, number, number, boolean][] = [
@@ -79,7 +85,7 @@ const BITMANIP_IMM: [number, number, number, boolean][] = [
   [0x280, 1, 0x13, false],
 ];
 
-/** One random Zba/Zbb/Zbc/Zbs instruction. */
+/** One random Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx instruction. */
 export function randomBitmanip(rnd: Rnd, rd: number, rs1: number, rs2: number) {
   const k = rnd(3);
   if (k === 0) {
@@ -98,7 +104,7 @@ export function randomBitmanip(rnd: Rnd, rd: number, rs1: number, rs2: number) {
  * One random RV64GC instruction (integer, M, F/D in every rounding mode,
  * loads and stores at offsets 0-0x3ff from {@linkcode DATA_BASE_REG}, or a
  * short forward branch); it never writes {@linkcode DATA_BASE_REG}. With
- * `bitmanip`, one instruction in three is from Zba/Zbb/Zbc/Zbs.
+ * `bitmanip`, one instruction in three is from Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx.
  */
 export function randomInsn(rnd: Rnd, bitmanip = false): number {
   const rd = () => {

@@ -69,6 +69,10 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     .set("compatible", "riscv")
     .set("riscv,isa", p.isa)
     .set("mmu-type", p.mmuType);
+  // The cache-block size of Zicbom and Zicboz, where the ISA has them (as QEMU 8 writes it)
+  const extensions = p.isa.split("_");
+  if (extensions.includes("zicbom")) cpu.set("riscv,cbom-block-size", [64]);
+  if (extensions.includes("zicboz")) cpu.set("riscv,cboz-block-size", [64]);
   cpu.label = "cpu0";
   const intc = cpu.add("interrupt-controller")
     .set("#interrupt-cells", [1])

@@ -1,4 +1,4 @@
-/* Paging: Sv39 / Sv48 (RV64, LEVELS 3 or 4) and Sv32 (RV32, LEVELS 2) page tables built
+/* Paging: Sv39 / Sv48 / Sv57 (RV64, LEVELS 3, 4 or 5) and Sv32 (RV32, LEVELS 2) page tables built
  * here, A/D bits set by hardware, page faults with xtval, SUM and MXR, sfence.vma. */
 #include "rt.h"
 #define V 1
@@ -10,7 +10,7 @@
 #define D 128
 #if __riscv_xlen == 64
 #define BITS 9
-#define SATP_MODE ((ulong)(LEVELS == 3 ? 8 : 9) << 60)
+#define SATP_MODE ((ulong)(LEVELS + 5) << 60)
 #define TEST_VA (LEVELS == 3 ? 0x4000000000UL - 0x200000UL : 0x7f0000000000UL)
 #else
 #define BITS 10
@@ -25,16 +25,16 @@ static ulong *test_pte; /* leaf PTE of TEST_VA */
 static ulong vpn(ulong va, int level) { return (va >> (12 + BITS * level)) & (ENTRIES - 1); }
 
 static void build(void) {
-  for (int i = 0; i < 8; i++) for (ulong j = 0; j < ENTRIES; j++) page(i)[j] = 0;
+  for (int i = 0; i < 10; i++) for (ulong j = 0; j < ENTRIES; j++) page(i)[j] = 0;
   ulong *root = page(0);
   /* Identity superpages at the top level-1 for RAM and devices (S code runs there). */
   ulong *top = root;
   int level = LEVELS - 1;
-#if LEVELS == 4
-  root[vpn(0x80000000UL, 3)] = PTE(page(1), V);
-  top = page(1);
-  level = 2;
-#endif
+  /* Sv48 and Sv57: tables down to level 2 first (pages 1, 8) */
+  for (int next = 1; level > 2; level--, next = 8) {
+    top[vpn(0x80000000UL, level)] = PTE(page(next), V);
+    top = page(next);
+  }
   ulong span = 1UL << (12 + BITS * level);
   top[vpn(0x80000000UL, level)] = PTE(0x80000000UL & ~(span - 1), V | Rb | W | X | A | D);
   top[vpn(0x10000000UL, level)] = PTE(0x10000000UL & ~(span - 1), V | Rb | W | A | D);
@@ -117,8 +117,8 @@ int main(void) {
   csr_clear(mstatus, (1UL << 17) | (3UL << 11) | (1UL << 18));
   put("MPRV read", v);
 #if __riscv_xlen == 64
-  csr_write(satp, (10UL << 60) | 5);   /* Sv57: unsupported, write ignored */
-  put("satp after sv57", csr_read(satp) >> 60);
+  csr_write(satp, (11UL << 60) | 5);   /* Sv64: unsupported, write ignored */
+  put("satp after sv64", csr_read(satp) >> 60);
 #endif
   puts_("done\n");
   return 0;
