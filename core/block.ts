@@ -88,6 +88,10 @@ export interface BlockDriver {
   applySnapshot?(idOrName: string): boolean;
   /** Deletes the first internal snapshot named `name`; false if there is none. */
   deleteSnapshot?(name: string): boolean;
+  /** Unmaps every cluster, so that all reads fall through to the backing file (`commit`). */
+  makeEmpty?(): void;
+  /** Stores backing file `name` and its `format` in the image; "" removes it (`rebase`). */
+  setBacking?(name: string, format: string | undefined): void;
   /** Flushes and closes the image and its backing chain. */
   close(): void;
 }
@@ -194,6 +198,22 @@ export interface BlockFormatPlugin {
   open(ctx: BlockOpenContext): Promise<BlockDriver>;
   /** Creates an image at `path` (the file is created or truncated). */
   create(path: string, options: BlockCreateOptions): Promise<void>;
+  /**
+   * The file size an image of this format needs (`emu img measure`): for
+   * `-o` options `options` and either a virtual `size` or the contents of
+   * `source`.
+   */
+  measure?(options: Record<string, string>, size: number, source?: BlockDriver): BlockMeasure;
+}
+
+/** What `emu img measure` reports, in bytes (qemu-img's BlockMeasureInfo). */
+export interface BlockMeasure {
+  /** the file size for the data the source holds */
+  required: number;
+  /** the file size with every cluster allocated */
+  fullyAllocated: number;
+  /** room for persistent dirty bitmaps, for formats that store them */
+  bitmaps?: number;
 }
 
 const PAGE = 4096;

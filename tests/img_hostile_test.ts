@@ -2,7 +2,7 @@
 // each compared with qemu-img in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { emuImg, QEMU_IMG_MISSING, qemuImg } from "./util/qemu_img.ts";
+import { emuImg, QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
 
 const ignore = !!QEMU_IMG_MISSING;
 
@@ -41,6 +41,118 @@ Deno.test({
       const theirs = await qemuImg(["check", "--output=json", "x.qcow2"], dir, [2]);
       const ours = await emuImg(["check", "--output=json", "x.qcow2"], dir);
       assertEquals([ours.code, JSON.parse(ours.stdout)], [theirs.code, JSON.parse(theirs.stdout)]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Converts `name` in `dir` to raw with both tools: the two raw images and their maps. */
+async function convertBoth(dir: string, name: string) {
+  await qemuImg(["convert", "-O", "raw", name, "theirs.raw"], dir);
+  const ours = await emuImg(["convert", "-O", "raw", name, "ours.raw"], dir);
+  assertEquals([ours.code, ours.stderr], [0, ""]);
+  const map = async (cmd: typeof emuImg) =>
+    JSON.parse((await cmd(["map", "--output=json", name], dir)).stdout);
+  assertEquals(await map(emuImg), await map(qemuImg));
+  assertEquals(await Deno.readFile(`${dir}/ours.raw`), await Deno.readFile(`${dir}/theirs.raw`));
+}
+
+Deno.test({
+  name: `img convert: unknown compatible feature bits above bit 31 are ignored, as qemu-img does${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  }`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "1M"], dir);
+      await run("qemu-io", ["-c", "write -P 5 64k 100k", `${dir}/d.qcow2`]);
+      await poke(`${dir}/d.qcow2`, 80, 8, 1n << 63n); // compatible_features (imgdiff seed 69)
+      await convertBoth(dir, "d.qcow2");
+      await poke(`${dir}/d.qcow2`, 72, 8, 1n << 40n); // an unknown incompatible bit: refused
+      const refused = await emuImg(["info", "d.qcow2"], dir);
+      assertEquals([refused.code, refused.stderr.split("\n").length], [1, 2]);
+      assertEquals(/unsupported qcow2 feature bits 0x10000000000/.test(refused.stderr), true);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `img convert/map: 64k clusters over a backing file with 4k clusters (imgdiff seed 263)${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  }`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await qemuImg(
+        ["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "b.qcow2", "1M"],
+        dir,
+      );
+      await run("qemu-io", [
+        "-c",
+        "write -P 1 28k 4k",
+        "-c",
+        "write -P 2 56k 6k",
+        `${dir}/b.qcow2`,
+      ]);
+      await qemuImg(
+        ["create", "-q", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "t.qcow2"],
+        dir,
+      );
+      await run("qemu-io", ["-c", "write -P 3 128k 64k", `${dir}/t.qcow2`]);
+      await convertBoth(dir, "t.qcow2");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `img check/convert: a truncated file whose last tables end less than a cluster past it${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  } (imgdiff seed 6160)`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", "d.qcow2", "1M"], dir);
+      await Deno.truncate(`${dir}/d.qcow2`, 11322); // the L1 table at 0x3000 is past the end
+      const theirs = await qemuImg(["check", "d.qcow2"], dir);
+      const ours = await emuImg(["check", "d.qcow2"], dir);
+      assertEquals([ours.code, ours.stdout, ours.stderr], [
+        theirs.code,
+        theirs.stdout,
+        theirs.stderr,
+      ]);
+      await convertBoth(dir, "d.qcow2");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `img check: an unaligned data cluster offset just below a refcount block's end${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  } (imgdiff seed 20471, was a RangeError)`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "1M"], dir);
+      await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/d.qcow2`]);
+      const file = await Deno.readFile(`${dir}/d.qcow2`);
+      const view = new DataView(file.buffer);
+      const l2 = Number(view.getBigUint64(Number(view.getBigUint64(40))) & 0xffffffffff00n);
+      await poke(`${dir}/d.qcow2`, l2, 8, 0x7ffffe00n | (1n << 63n)); // cluster 32767.99
+      const theirs = await qemuImg(["check", "d.qcow2"], dir, [2]);
+      const ours = await emuImg(["check", "d.qcow2"], dir);
+      assertEquals([ours.code, ours.stderr.includes("Error")], [theirs.code, false]);
+      assertEquals(/errors were found on the image/.test(ours.stdout), true);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -7,11 +7,13 @@
 
 import { EmuError } from "../../core/errors.ts";
 import { builtinPlugins } from "../../core/plugin.ts";
+import { commitCommand, rebaseCommand } from "./chain.ts";
 import { checkCommand } from "./check.ts";
 import { convertCommand } from "./convert.ts";
 import { createCommand, resizeCommand } from "./create.ts";
 import { infoCommand } from "./info.ts";
 import { compareCommand, mapCommand } from "./map.ts";
+import { measureCommand } from "./measure.ts";
 import { snapshotCommand } from "./snapshot.ts";
 
 /** The img subcommands, by qemu-img's names. */
@@ -26,11 +28,23 @@ const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise
       "convert [-c] [-p] [-n] [-f fmt] [-O output_fmt] [-B backing_file] [-o options] filename [filename2 [...]] output_filename",
     run: convertCommand,
   },
+  commit: {
+    usage: "commit [-q] [-f fmt] [-b base] [-d] [-p] filename",
+    run: commitCommand,
+  },
+  rebase: {
+    usage: "rebase [-f fmt] [-p] [-u] -b backing_file [-F backing_fmt] filename",
+    run: rebaseCommand,
+  },
   compare: {
     usage: "compare [-f fmt] [-F fmt] [-q] [-s] filename1 filename2",
     run: compareCommand,
   },
   map: { usage: "map [-f fmt] --output=json filename", run: mapCommand },
+  measure: {
+    usage: "measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]",
+    run: measureCommand,
+  },
   info: { usage: "info [-f fmt] [--output=ofmt] [--backing-chain] filename", run: infoCommand },
   snapshot: {
     usage: "snapshot [-f fmt] [-l | -a snapshot | -c snapshot | -d snapshot] filename",

@@ -498,11 +498,24 @@ export class FdTable {
     const e = this.#fds[fd];
     if (!e || fd < 0) throw new SysError(E.EBADF);
     this.#fds[fd] = undefined;
-    const n = (this.#refs.get(e.file) ?? 1) - 1;
-    if (n > 0) this.#refs.set(e.file, n);
+    this.#unref(e.file);
+  }
+
+  /**
+   * Keeps `file` open as one more descriptor would (a MAP_SHARED mapping of
+   * it); returns what lets it go, closing it if no descriptor is left.
+   */
+  hold(file: OpenFile): () => void {
+    this.#refs.set(file, (this.#refs.get(file) ?? 0) + 1);
+    return () => this.#unref(file);
+  }
+
+  #unref(file: OpenFile): void {
+    const n = (this.#refs.get(file) ?? 1) - 1;
+    if (n > 0) this.#refs.set(file, n);
     else {
-      this.#refs.delete(e.file);
-      e.file.close();
+      this.#refs.delete(file);
+      file.close();
     }
   }
 

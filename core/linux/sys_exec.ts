@@ -113,9 +113,7 @@ function resolveImage(p: LinuxProcess, path: string, argv: string[]): ExecImage 
 /** Empties the caller's image: other threads, memory, caught signals, close-on-exec fds. */
 function dropImage(p: LinuxProcess): void {
   p.threads.reset(p.pid);
-  for (const pn of [...p.mem.pages.keys()]) p.mem.unmap(BigInt(pn) << 12n, 4096n);
-  p.as.brkStart = p.as.brk = 0n;
-  p.as.mmapBase = mmapBaseFor(p.cpu.target.elfClass === 2 ? 2 : 1);
+  p.as.clear(mmapBaseFor(p.cpu.target.elfClass === 2 ? 2 : 1));
   for (const a of p.signals.actions) {
     if (a.handler !== SIG_IGN) Object.assign(a, { handler: SIG_DFL, flags: 0, mask: 0n });
   }

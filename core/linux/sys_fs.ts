@@ -31,6 +31,7 @@ import {
 import { embeddedFile } from "../host_files.ts";
 import { MemoryFile } from "./memory_file.ts";
 import { clockNs } from "./sys_time.ts";
+import { openProc, procAlias, procLink } from "./proc_files.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -41,13 +42,20 @@ const AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
  * names a directory: an existing non-directory there is ENOTDIR.
  */
 export function resolveAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
-  if (path === "") throw new SysError(E.ENOENT); // before dirfd, as Linux
-  const host = p.paths.toHost(path, baseOf(p, dirfd, path), follow);
+  const guest = guestAt(p, dirfd, path, follow), base = baseOf(p, dirfd, path);
+  // unaliased, the path resolves as given (a relative one is not looked up in the -L sysroot)
+  const host = p.paths.toHost(guest === p.paths.absolute(path, base) ? path : guest, base, follow);
   if (path.endsWith("/")) {
     const info = lstatOrNull(host);
     if (info && !info.isDirectory) throw new SysError(E.ENOTDIR);
   }
   return host;
+}
+
+/** The absolute guest path of `path` relative to `dirfd`, through /proc/self's magic links. */
+function guestAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
+  if (path === "") throw new SysError(E.ENOENT); // before dirfd, as Linux
+  return procAlias(p, p.paths.absolute(path, baseOf(p, dirfd, path)), follow);
 }
 
 /** The guest directory a relative `path` at `dirfd` starts from (EBADF, ENOTDIR). */
@@ -163,9 +171,11 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     p.paths.toHost(path.replace(/\/+$/, "") || "/", baseOf(p, dirfd, path), false);
     throw new SysError(E.EISDIR);
   }
-  const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
-  const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
+  const guest = guestAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const cloexec = (flags & O.CLOEXEC) !== 0;
+  const proc = openProc(p, guest, flags); // the guest's /proc is no host path
+  if (proc) return p.fds.install(proc, cloexec);
+  const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const log = p.inputLog, icount = p.clock.instructions();
   const open = (info: Deno.FileInfo | null) =>
     openHostFile(p, host, guest, info, flags, Number(a[3] & 0o7777n));
@@ -262,6 +272,8 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
     return p.fds.get(dirfd).stat();
   }
+  const proc = openProc(p, guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW)), 0);
+  if (proc) return proc.stat();
   // what the guest sees of the host by path: as recorded when replaying
   return recordedStat(p.inputLog, () => {
     const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
@@ -281,16 +293,8 @@ function fdSymlink(p: LinuxProcess, dirfd: number): string {
 function readlinkat(p: LinuxProcess, a: bigint[]): number {
   const dirfd = int(a[0]), path = readString(p, a[1]), size = len(a[3]);
   if (size <= 0) throw new SysError(E.EINVAL);
-  let text: string;
-  const fdLink = /^\/proc\/(self|\d+)\/fd\/(\d+)$/.exec(path);
-  const self = /^\/proc\/(self|\d+)\//.exec(path);
-  if (self && self[1] !== "self" && Number(self[1]) !== p.pid) throw new SysError(E.ENOENT);
-  if (path === "") text = fdSymlink(p, dirfd);
-  else if (self && /\/exe$/.test(path)) text = p.exePath;
-  else if (fdLink) {
-    const f = p.fds.get(Number(fdLink[2]));
-    text = f.guestPath ?? `pipe:[${fdLink[2]}]`;
-  } else text = Deno.readLinkSync(resolveAt(p, dirfd, path, false));
+  const text = path === "" ? fdSymlink(p, dirfd) : procLink(p, guestAt(p, dirfd, path, false)) ??
+    Deno.readLinkSync(resolveAt(p, dirfd, path, false));
   const bytes = new TextEncoder().encode(text).subarray(0, size);
   put(p, a[2], bytes);
   return bytes.length;

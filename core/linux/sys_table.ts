@@ -18,6 +18,7 @@ import { threadSyscalls } from "./sys_thread.ts";
 import { childSyscalls } from "./sys_children.ts";
 import { execSyscalls } from "./sys_exec.ts";
 import { pollSyscalls } from "./sys_poll.ts";
+import { groupSyscalls } from "./sys_groups.ts";
 
 /**
  * The complete handler table.
@@ -41,4 +42,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...childSyscalls,
   ...execSyscalls,
   ...pollSyscalls,
+  ...groupSyscalls,
 };

@@ -15,6 +15,7 @@ import {
 import { Incompat, parseHeader, QCOW2_MAGIC } from "./qcow2/header.ts";
 import { Qcow2Image } from "./qcow2/image.ts";
 import { createQcow2 } from "./qcow2/create.ts";
+import { measureQcow2 } from "./qcow2/measure.ts";
 
 async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   const { file, options } = ctx;
@@ -66,5 +67,6 @@ const plugin: BlockFormatPlugin = {
       : 0,
   open,
   create: createQcow2,
+  measure: measureQcow2,
 };
 export default plugin;

@@ -11,6 +11,7 @@ import {
   type BlockDriver,
   type BlockExtent,
   type BlockFormatPlugin,
+  type BlockMeasure,
   EmuError,
   HostFile,
   isZero,
@@ -109,6 +110,12 @@ function create(path: string, options: BlockCreateOptions): Promise<void> {
   return Promise.resolve();
 }
 
+/** A raw image's size is its virtual size (whole sectors when given as a number). */
+function measure(_o: Record<string, string>, size: number, source?: BlockDriver): BlockMeasure {
+  const required = source ? source.size : Math.ceil(size / 512) * 512;
+  return { required, fullyAllocated: required };
+}
+
 /** The raw format plugin. */
 const plugin: BlockFormatPlugin = {
   kind: "block",
@@ -118,5 +125,6 @@ const plugin: BlockFormatPlugin = {
   probe: () => 1,
   open: (ctx) => Promise.resolve(new RawImage(ctx.file)),
   create,
+  measure,
 };
 export default plugin;

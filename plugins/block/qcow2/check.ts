@@ -27,7 +27,7 @@ class Census {
   constructor(readonly img: Qcow2Image, readonly log: (line: string) => void) {}
 
   /** Counts one reference to each of `n` clusters from host offset `offset`. */
-  add(offset: number, n: number, what: string): void {
+  add(offset: number, n: number, what: string, bytes = n * this.img.clusterSize): void {
     const cs = this.img.clusterSize;
     if (offset % cs && what !== "compressed") {
       this.log(
@@ -40,11 +40,11 @@ class Census {
     }
     // As QEMU: the last cluster may be partly past the end of the file, no more (a reference far
     // past it would also make the refcount comparison walk billions of clusters).
-    if (offset + n * cs - this.img.file.size >= cs) {
+    if (offset + bytes - this.img.file.size >= cs) {
       this.log(
         `ERROR: counting reference for region exceeding the end of the file by one cluster or more: offset 0x${
           offset.toString(16)
-        } size 0x${(n * cs).toString(16)}`,
+        } size 0x${bytes.toString(16)}`,
       );
       this.stats.errors++;
       return;
@@ -57,13 +57,13 @@ class Census {
   /** Walks one L1 table (the active one or a snapshot's). */
   l1(offset: number, size: number, active: boolean): void {
     const img = this.img, cs = img.clusterSize;
-    this.add(offset, Math.ceil((size * 8) / cs), "L1 table");
+    this.add(offset, Math.ceil((size * 8) / cs), "L1 table", size * 8);
     const raw = img.file.read(offset, size * 8);
     for (let i = 0; i < size; i++) {
       const e = entryAt(raw, i * 8), l2 = e - (e % 512);
       if (!l2) continue;
       this.add(l2, 1, "L2 table");
-      if (l2 + cs > img.file.size) {
+      if (l2 >= img.file.size) {
         this.log(`ERROR l2_offset=${l2.toString(16)}: L2 table is past the end of the file`);
         this.stats.errors++;
         continue;
@@ -158,7 +158,7 @@ function checkCopiedFlags(img: Qcow2Image, fix: boolean, log: (line: string) => 
   const rc = img.refcounts, cs = img.clusterSize, h = img.header;
   let mismatches = 0;
   const verdict = (at: number, what: string, entry: Uint8Array, clusterOffset: number) => {
-    const refcount = rc.get(clusterOffset / cs);
+    const refcount = rc.get(Math.floor(clusterOffset / cs)); // as QEMU: offset >> cluster_bits
     if ((refcount === 1) === ((entry[0] & 0x80) !== 0)) return false;
     const hex = new DataView(entry.buffer, entry.byteOffset).getBigUint64(0).toString(16);
     log(`${fix ? "Repairing" : "ERROR"} OFLAG_COPIED ${what}=${hex} refcount=${refcount}`);

@@ -108,9 +108,15 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
   };
   if (version === 3) {
     if (head.length < 104) throw bad("truncated qcow2 header");
-    h.incompatible = u64(v, 72);
-    h.compatible = u64(v, 80);
-    h.autoclear = u64(v, 88);
+    const highIncompatible = v.getUint32(72);
+    if (highIncompatible) {
+      throw bad(`unsupported qcow2 feature bits 0x${highIncompatible.toString(16)}00000000`);
+    }
+    // every feature bit defined so far is in the low word; unknown compatible and autoclear
+    // bits are ignored, as QEMU ignores them
+    h.incompatible = v.getUint32(76);
+    h.compatible = v.getUint32(84);
+    h.autoclear = v.getUint32(92);
     h.refcountOrder = v.getUint32(96);
     h.headerLength = v.getUint32(100);
     if (h.headerLength < 104 || h.headerLength > head.length) throw bad("bad header length");
@@ -145,7 +151,9 @@ function checkHeader(h: Qcow2Header, fileSize: number, bad: (w: string, h?: stri
     throw bad(`unsupported qcow2 feature bits 0x${(h.incompatible & ~known).toString(16)}`);
   }
   const cs = 2 ** h.clusterBits;
-  const inFile = (off: number, len: number) => off % cs === 0 && off + len <= fileSize;
+  // as qemu-img check: a table may end less than one cluster past the end of a truncated file
+  // (the missing bytes read as zero)
+  const inFile = (off: number, len: number) => off % cs === 0 && off + len - fileSize < cs;
   if (h.l1Size * 8 > MAX_L1_BYTES) throw bad("L1 table is too large");
   if (h.l1Size * 8 * (cs / 8) * cs < h.size) throw bad("L1 table is too small for the image size");
   if (h.l1Size && !inFile(h.l1TableOffset, h.l1Size * 8)) {

@@ -24,7 +24,7 @@ import { readSnapshots } from "./snapshot.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { be64, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
+import { be64, HeaderField, Incompat, type Qcow2Header, serializeHeader } from "./header.ts";
 import {
   type ClusterMapping,
   compressedClusters,
@@ -108,7 +108,7 @@ export class Qcow2Image implements BlockDriver {
   l2Table(offset: number): Uint8Array {
     let t = this.#l2Cache.get(offset);
     if (t) return t;
-    if (offset % this.clusterSize || offset + this.clusterSize > this.file.size || offset === 0) {
+    if (offset % this.clusterSize || offset >= this.file.size || offset === 0) {
       throw this.#bad(
         `L2 table offset 0x${offset.toString(16)} invalid (past the end of the file)`,
       );
@@ -344,29 +344,32 @@ export class Qcow2Image implements BlockDriver {
   }
 
   status(offset: number, length: number): BlockExtent {
-    const cs = this.clusterSize;
-    const first = this.#clusterStatus(offset);
-    let pos = Math.min(offset + cs - (offset % cs), offset + length, this.size);
-    while (pos < offset + length && pos < this.size) {
-      const next = this.#clusterStatus(pos);
+    const end = Math.min(offset + length, this.size);
+    const first = this.#clusterStatus(offset, end);
+    let pos = offset + first.length;
+    while (pos < end) {
+      const next = this.#clusterStatus(pos, end);
       const contiguous = first.hostOffset === undefined
         ? next.hostOffset === undefined
         : next.hostOffset === first.hostOffset + (pos - offset);
       if (
         next.data !== first.data || next.zero !== first.zero || next.depth !== first.depth ||
-        next.present !== first.present ||
-        next.present !== first.present ||
-        !contiguous || !!next.compressed !== !!first.compressed
+        next.present !== first.present || !contiguous || !!next.compressed !== !!first.compressed
       ) break;
-      pos = Math.min(pos + cs, offset + length, this.size);
+      pos += next.length;
     }
     return { ...first, start: offset, length: pos - offset };
   }
 
-  #clusterStatus(pos: number): BlockExtent {
+  /**
+   * The status of the bytes from `pos` to the end of its cluster or `end`;
+   * shorter where a backing file with smaller clusters changes status.
+   */
+  #clusterStatus(pos: number, end: number): BlockExtent {
     const m = this.lookup(Math.floor(pos / this.clusterSize));
     const inCluster = pos % this.clusterSize;
-    const base = { start: pos, length: this.clusterSize - inCluster, depth: 0, present: true };
+    const length = Math.max(1, Math.min(this.clusterSize - inCluster, end - pos));
+    const base = { start: pos, length, depth: 0, present: true };
     if (m.kind === "data") {
       return { ...base, data: true, zero: false, hostOffset: m.host + inCluster };
     }
@@ -375,8 +378,8 @@ export class Qcow2Image implements BlockDriver {
     if (!this.backing || pos >= this.backing.size) {
       return { ...base, present: false, data: false, zero: true };
     }
-    const below = this.backing.status(pos, base.length);
-    return { ...below, start: pos, depth: below.depth + 1 };
+    const below = this.backing.status(pos, Math.min(length, this.backing.size - pos));
+    return { ...below, start: pos, length: Math.max(1, below.length), depth: below.depth + 1 };
   }
 
   resize(size: number): void {
@@ -474,6 +477,28 @@ export class Qcow2Image implements BlockDriver {
   deleteSnapshot(name: string): boolean {
     this.#checkWritable();
     return deleteSnapshot(this, name);
+  }
+
+  /** Unmaps every guest cluster (what `commit` leaves in the top image). */
+  makeEmpty(): void {
+    this.#checkWritable();
+    this.#discardFrom(0);
+  }
+
+  /** Stores backing file name `name` and format `format` in the header ("" for none). */
+  setBacking(name: string, format: string | undefined): void {
+    this.#checkWritable();
+    const h = {
+      ...this.header,
+      backingFile: name || undefined,
+      backingFormat: name ? format : undefined,
+    };
+    const bytes = serializeHeader(h);
+    const old = this.header.backingFileOffset + this.header.backingFileSize;
+    const cluster = new Uint8Array(Math.max(bytes.length, old));
+    cluster.set(bytes);
+    this.file.write(0, cluster);
+    Object.assign(this.header, h);
   }
 
   flush(): void {

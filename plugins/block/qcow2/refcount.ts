@@ -61,7 +61,8 @@ export class Refcounts {
   #block(offset: number): Uint8Array {
     let b = this.#blocks.get(offset);
     if (!b) {
-      if (offset + this.clusterSize > this.file.size || offset % this.clusterSize) {
+      // a block that starts in the file reads as zero past its end, as in QEMU
+      if (offset >= this.file.size || offset % this.clusterSize) {
         throw new EmuError(
           `${this.file.path}: refcount block offset 0x${
             offset.toString(16)
