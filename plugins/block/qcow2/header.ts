@@ -97,7 +97,8 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
     refcountTableOffset: u64(v, 48),
     refcountTableClusters: v.getUint32(56),
     nbSnapshots: v.getUint32(60),
-    snapshotsOffset: u64(v, 64),
+    // as QEMU, the offset of an empty snapshot table is not looked at
+    snapshotsOffset: v.getUint32(60) ? u64(v, 64) : 0,
     incompatible: 0,
     compatible: 0,
     autoclear: 0,
