@@ -114,14 +114,36 @@ export {
 export {
   attachVirtio,
   createVirtioMmio,
-  VIRTIO_F_VERSION_1,
+  PCI_ROOT_BUS,
   VIRTIO_MMIO_SIZE,
   VIRTIO_VENDOR_QEMU,
-  type VirtioBackend,
   VirtioMmioReg,
   VirtioMmioTransport,
-  VirtioStatus,
 } from "./core/system/virtio.ts";
+export {
+  VIRTIO_F_VERSION_1,
+  type VirtioBackend,
+  VirtioCore,
+  VirtioIsr,
+  VirtioStatus,
+  type VirtioTransport,
+} from "./core/system/virtio_core.ts";
+export {
+  VIRTIO_PCI_DEVICE_BASE,
+  VIRTIO_PCI_VENDOR,
+  VirtioPciCommon,
+  VirtioPciRegion,
+  VirtioPciTransport,
+} from "./core/system/virtio_pci.ts";
+export {
+  PCI_SLOTS,
+  type PciBarSpec,
+  PciCommand,
+  PciConfig,
+  PciFunction,
+  type PciFunctionSpec,
+  PciHost,
+} from "./core/system/pci.ts";
 export {
   SplitVirtqueue,
   type VirtqBuffer,

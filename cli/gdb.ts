@@ -9,6 +9,25 @@ import { EmuError } from "../core/errors.ts";
 import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
 import { GdbServer } from "../core/gdb/server.ts";
 import type { Machine } from "../core/machine/machine.ts";
+import type { RecordReplayOptions } from "../core/replay/input_log.ts";
+
+/**
+ * The input log of a run: `-icount rr=...`'s, or under the gdb stub (port
+ * `gdbPort`) one kept in memory, with the files the guest reads, so gdb can
+ * go backwards over the guest's outside input (stdin, serial, host time).
+ *
+ * @example
+ * ```ts
+ * import { runInputLog } from "./gdb.ts";
+ * console.log(runInputLog(undefined, 1234)); // { mode: "record", storeFiles: true }
+ * ```
+ */
+export function runInputLog(
+  rr: RecordReplayOptions | undefined,
+  gdbPort: number | undefined,
+): RecordReplayOptions | undefined {
+  return rr ?? (gdbPort === undefined ? undefined : { mode: "record", storeFiles: true });
+}
 
 /**
  * Serves gdb on 127.0.0.1:`port` until it detaches, kills the guest or the

@@ -18,7 +18,7 @@ import { parseOptionList, parseSize } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
-import { debugWithGdb } from "./gdb.ts";
+import { debugWithGdb, runInputLog } from "./gdb.ts";
 
 /** `emu system -h` text. */
 export const SYSTEM_HELP = `usage: emu system [options]
@@ -383,7 +383,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
     plugins: a.plugins,
     pluginOutput: (text) => log(text.replace(/\n$/, "")),
     loadvm: a.loadvm,
-    rr: a.rr,
+    rr: runInputLog(a.rr, a.gdbPort),
   });
   try {
     const dumped = (machineDriver(m) as SystemDriver).sys.machine.dumpedDtb;

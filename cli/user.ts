@@ -16,7 +16,7 @@ import {
   loadToolPlugin,
 } from "../core/plugin.ts";
 import { createMachine, type UserOptions } from "../core/machine/create.ts";
-import { debugWithGdb } from "./gdb.ts";
+import { debugWithGdb, runInputLog } from "./gdb.ts";
 import { parseSched } from "../core/linux/threads.ts";
 
 /** `-d` log categories. */
@@ -355,7 +355,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     accel: a.accel,
     plugins: a.plugins,
     pluginOutput: writeText,
-    rr: a.rr,
+    rr: runInputLog(a.rr, a.gdbPort),
   };
   if (a.sysroot !== undefined) opts.sysroot = a.sysroot;
   if (a.root) {

@@ -82,7 +82,7 @@ export function readInputFile(path: string): Uint8Array {
   return embeddedFile(path) ?? Deno.readFileSync(absolute(path));
 }
 
-/** Deno.statSync of `path`, or the stat of an embedded file (a read-only regular file). */
+/** Deno.statSync of `path`, or the stat of an embedded file (a read-only regular file, runnable). */
 export function statInputFile(path: string): Deno.FileInfo {
   const data = embeddedFile(path);
   if (!data) return Deno.statSync(absolute(path));
@@ -97,7 +97,7 @@ export function statInputFile(path: string): Deno.FileInfo {
     ctime: bundleTime,
     dev: 0,
     ino: 0,
-    mode: 0o100444,
+    mode: 0o100555, // read-only; runnable, as a program a guest execs
     nlink: 1,
     uid: 0,
     gid: 0,

@@ -109,6 +109,8 @@ export interface LinuxAbi {
    * loader maps on its own page; handlers return to it when there is no sa_restorer.
    */
   sigreturnTrampoline: Uint8Array;
+  /** `/proc/cpuinfo` as this machine's Linux prints it, for a CPU with ISA string `isa` */
+  cpuinfo?(isa: string): string;
   /** ELF e_flags check: returns an error string when the flags are unsupported */
   checkElfFlags?(flags: number): string | null;
   /**

@@ -8,7 +8,8 @@
  * Denemu, of the child for qemu-riscv64 and Unicorn via /usr/bin/time), so
  * that other load on the machine skews the ratios less; wall times are shown too.
  *
- * Flags: `--quick` (smaller workloads), `--json FILE` (also write the figures).
+ * Flags: `--quick` (smaller workloads), `--json FILE` (also write the figures, kept up to date
+ * after each section).
  *
  * @module
  */
@@ -20,10 +21,11 @@ import { JitBackend } from "../core/jit/jit_backend.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { benchFuzz } from "./bench_fuzz.ts";
 import { benchReal } from "./bench_real.ts";
-import { benchSnapshots } from "./bench_snapshot.ts";
+import { benchSnapshots, benchSystemSnapshots } from "./bench_snapshot.ts";
 import { benchReverse } from "./bench_reverse.ts";
 import { benchLinux } from "./bench_linux.ts";
 import { benchRecordReplay } from "./bench_rr.ts";
+import { benchMachine } from "./bench_machine.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -116,7 +118,12 @@ async function unicorn(args: string[], hook: "none" | "block") {
 const mips = (icount: number, s: number) => icount / s / 1e6;
 const fmt = (v: number) => v.toFixed(1).padStart(8);
 const rows: [string, string][] = [];
-const results: Record<string, unknown> = {};
+const results: Record<string, unknown> = { machine: await benchMachine() };
+/** Writes the figures so far (a long run cut short keeps them), then starts a section. */
+const section = async (title: string) => {
+  if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");
+  console.log(`\n${title}`);
+};
 const row = (name: string, value: string) => {
   rows.push([name, value]);
   console.log(`${name.padEnd(52)} ${value}`);
@@ -140,6 +147,7 @@ row(
     stats.emitMs.toFixed(0)
   } ms, wasm compile ${stats.wasmCompileMs.toFixed(0)} ms, ${stats.regionsCompiled} regions)`,
 );
+results.jitTranslationPercent = translateMs / 10 / jit.seconds;
 const qemuRuns = [
   await host("qemu-riscv64", [GUEST, FULL]),
   await host("qemu-riscv64", [GUEST, FULL]),
@@ -166,7 +174,7 @@ Object.assign(results, { interpMips: mips(interp.icount, interp.seconds), jitMip
 // 2. Hook costs (smaller workload), each against the unhooked JIT on the same workload. One
 // warm-up run first, then the best of two runs per configuration: the first runs in a process
 // are slower while V8 optimizes Denemu's own code, which would otherwise skew the comparison.
-console.log(`\nHook costs (iterations ${HOOKED}, best of 2)`);
+await section(`Hook costs (iterations ${HOOKED}, best of 2)`);
 const base = await denemu([HOOKED], "jit"); // warm-up; its icount is the workload's size
 const best = async (setup?: (m: Machine) => void) => {
   const a = await denemu([HOOKED], "jit", setup), b = await denemu([HOOKED], "jit", setup);
@@ -174,6 +182,7 @@ const best = async (setup?: (m: Machine) => void) => {
 };
 const baseMips = await best();
 row("jit, no hooks", `${fmt(baseMips)} MIPS`);
+results.hookBaseMips = baseMips;
 const hookRuns: [string, (h: Hooks) => void][] = [
   ["inline counter per block (scoreboard)", (h) => {
     const sb = h.scoreboard();
@@ -227,20 +236,26 @@ if (ucBlock) {
 // 3. Start-up: a static hello world against an empty `deno run`, wall time
 // (what "finishes in" means; /usr/bin/time's CPU figures are too coarse here).
 // Snapshots: what the fuzzer pays per execution.
-console.log("\nSnapshots (user mode, hello.static.O2 at its first syscall, mean)");
+await section("Snapshots (user mode, hello.static.O2 at its first syscall, mean)");
 Object.assign(
   results,
   await benchSnapshots(HELLO, row, flags.quick ? 200 : 2000),
 );
+console.log("\nSnapshots (system mode, virt with 128 MiB running a bare-metal program, mean)");
+results.system = await benchSystemSnapshots(
+  new URL("../tests/baremetal/bin/traps.elf", import.meta.url).pathname,
+  row,
+  flags.quick ? 200 : 2000,
+);
 
 // Reverse execution: what gdb's reverse-stepi costs after a long run.
 const REVERSE_INSNS = flags.quick ? 1e7 : 1e8;
-console.log(`\nReverse execution (compute.static.O2, a history of ${REVERSE_INSNS} instructions)`);
+await section(`Reverse execution (compute.static.O2, a history of ${REVERSE_INSNS} instructions)`);
 results.reverse = await benchReverse(GUEST, ["5000"], row, REVERSE_INSNS);
 
 // The commands alternate so that all see the same machine state.
 const STARTUP_RUNS = 11;
-console.log(`\nStart-up (wall time, median of ${STARTUP_RUNS})`);
+await section(`Start-up (wall time, median of ${STARTUP_RUNS})`);
 const empty = await Deno.makeTempFile({ suffix: ".ts" });
 const wallMs = async (args: string[]) => {
   const t0 = performance.now();
@@ -277,7 +292,7 @@ Object.assign(results, {
 });
 
 // 4. System mode: OpenSBI + U-Boot to the prompt, autoboot interrupted by a key at "Hit any key".
-console.log("\nSystem mode: OpenSBI + U-Boot to the prompt (wall time)");
+await section("System mode: OpenSBI + U-Boot to the prompt (wall time)");
 const FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
 const UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
 if (await exists(FW) && await exists(UBOOT)) {
@@ -332,16 +347,16 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   return seconds;
 }
 
-console.log("\nSystem mode: Linux (tests/linux) from OpenSBI to init and poweroff (wall time)");
+await section("System mode: Linux (tests/linux) from OpenSBI to init and poweroff (wall time)");
 Object.assign(results, await benchLinux(row));
 
-console.log("\nReal programs (tests/real, Debian sources; CPU s incl. start-up, best of 2)");
+await section("Real programs (tests/real, Debian sources; CPU s incl. start-up, best of 2)");
 await benchReal({ row, results }, flags.quick ?? false);
 
-console.log(`\nRecord/replay (compute, iterations ${HOOKED}, CPU time, best of 3)`);
+await section(`Record/replay (compute, iterations ${HOOKED}, CPU time, best of 3)`);
 await benchRecordReplay({ row, results }, flags.quick ?? false);
 
-console.log("\nFuzzing (tests/fuzz targets, one core, seed 1)");
+await section("Fuzzing (tests/fuzz targets, one core, seed 1)");
 await benchFuzz({ row, results }, flags.quick ?? false);
 
 results.imgConvert = await (await import("./bench_img.ts")).benchImg(flags.quick);
@@ -391,4 +406,6 @@ async function hostileGuest(): Promise<void> {
   await Deno.remove(big);
 }
 
-if (flags.json) await Deno.writeTextFile(flags.json, JSON.stringify(results, null, 2) + "\n");
+// The load at the end tells whether other jobs shared the machine during the run.
+(results.machine as { loadAverageEnd: number[] }).loadAverageEnd = Deno.loadavg();
+await section("Done.");

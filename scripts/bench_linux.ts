@@ -7,6 +7,7 @@
  * ```ts ignore
  * import { benchLinux } from "./bench_linux.ts";
  * await benchLinux((name, value) => console.log(name, value));
+ * // or: deno run -A scripts/bench_linux.ts
  * ```
  *
  * @module
@@ -16,11 +17,18 @@ import { createMachine } from "../mod.ts";
 
 const DIR = new URL("../tests/linux/", import.meta.url).pathname;
 const FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
-/** The test kernel's devices besides the board's: virtio-rng and a virtio-mmio disk `d0`. */
-export const LINUX_DEVICES = ["virtio-rng-device", "virtio-blk-device,drive=d0"];
-/** The `-drive` value of disk `d0` on `file` (`extra`: more options, e.g. ",snapshot=on"). */
-export const linuxDrive = (file: string, extra = "") =>
-  `if=none,id=d0,file=${file},format=raw${extra}`;
+/** The test kernel's devices besides the board's and its disk: a virtio-rng-pci. */
+export const LINUX_DEVICES = ["virtio-rng-pci"];
+/**
+ * The `-drive` value of the disk on `file` (`extra`: more options, e.g.
+ * ",snapshot=on"): QEMU's default `if=virtio`, a virtio-blk-pci.
+ */
+export const linuxDrive = (file: string, extra = "") => `file=${file},format=raw,if=virtio${extra}`;
+/**
+ * What QEMU needs besides the same command line to build the same board:
+ * its virtio-pci functions are transitional by default, Denemu's modern only.
+ */
+export const QEMU_MODERN_VIRTIO = ["-global", "virtio-pci.disable-legacy=on"];
 
 /**
  * qemu-system-riscv64's arguments booting the test kernel with disk `file`.
@@ -50,7 +58,7 @@ export function qemuLinuxArgs(file: string, extra = ""): string[] {
     linuxDrive(file, extra),
   ];
   for (const d of LINUX_DEVICES) args.push("-device", d);
-  return args;
+  return [...args, ...QEMU_MODERN_VIRTIO];
 }
 
 /** Wall seconds of one boot to poweroff under qemu-system-riscv64, or null without it. */
@@ -109,4 +117,10 @@ export async function benchLinux(
   row("qemu-system-riscv64", `${q.seconds.toFixed(2)} s  (peak RSS ${q.rssMiB.toFixed(0)} MiB)`);
   row("denemu / qemu-system-riscv64 time", `${(ours / q.seconds).toFixed(1)}x`);
   return { linuxBootSeconds: ours, qemuLinuxBootSeconds: q.seconds, qemuLinuxBootRssMiB: q.rssMiB };
+}
+
+if (import.meta.main) {
+  const load = (await Deno.readTextFile("/proc/loadavg").catch(() => "?")).split(" ")[0];
+  console.log(`load average before: ${load}`);
+  await benchLinux((name, value) => console.log(`${name.padEnd(36)} ${value}`));
 }

@@ -1,6 +1,6 @@
 // `emu cov` and the DWARF line tables under it: rows equal to binutils'
 // objdump on DWARF 5 and DWARF 4 builds, line counts that agree with gcov on
-// a native build of the same source, an lcov file genhtml renders, and a
+// a native build of the same source (in the program and in a shared library), an lcov file genhtml renders, and a
 // one-line error for a malformed line table. Peers missing: the check is
 // skipped with the reason.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
@@ -84,39 +84,51 @@ async function gcovCounts(source: string, inputs: string[]): Promise<Map<number,
   return counts;
 }
 
-Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders the lcov file", async () => {
-  const corpus = await Deno.makeTempDir(), out = await Deno.makeTempDir();
-  const inputs = { a: "AAAA", b: "hhel", c: "xhello.." };
-  for (const [k, v] of Object.entries(inputs)) Deno.writeTextFileSync(`${corpus}/${k}`, v);
-  const r = await emu("cov", "-i", corpus, "-o", out, "--", `${BIN}/state.dwarf5`, "@@");
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /emu cov: \d+ of \d+ lines in 2 source files/);
-  const info = Deno.readTextFileSync(`${out}/coverage.info`);
-  const record = info.split("end_of_record").find((rec) => rec.includes("state.c"))!;
+/** Checks that the lines an lcov `record` of `source` says ran are those gcov counts for `inputs`. */
+async function assertLinesAgreeWithGcov(record: string, source: string, inputs: string[]) {
+  if (!installed("gcov") || !installed("gcc")) {
+    console.warn("cov_test: SKIPPING the gcov comparison: gcc or gcov not installed");
+    return;
+  }
   const ours = new Map(
     [...record.matchAll(/^DA:(\d+),(\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]),
   );
+  assert(ours.size > 0, record);
+  const theirs = await gcovCounts(source, inputs);
+  for (const [line, n] of theirs) {
+    if (n === null) continue;
+    assertEquals(
+      (ours.get(line) ?? 0) > 0,
+      n > 0,
+      `${source}:${line}: gcov ${n}, emu cov ${ours.get(line)}`,
+    );
+  }
+  for (const [line, n] of ours) {
+    if (n > 0) assert(theirs.get(line) !== 0, `${source}:${line}: gcov never ran it, emu cov ${n}`);
+  }
+}
+
+/** `emu cov` of a build of state.c on three inputs: its output, the corpus and the report dir. */
+async function covOfState(program: string) {
+  const corpus = await Deno.makeTempDir(), out = await Deno.makeTempDir();
+  const inputs = { a: "AAAA", b: "hhel", c: "xhello.." };
+  for (const [k, v] of Object.entries(inputs)) Deno.writeTextFileSync(`${corpus}/${k}`, v);
+  const r = await emu("cov", "-i", corpus, "-o", out, "--", `${BIN}/${program}`, "@@");
+  assert.equal(r.code, 0, r.err);
+  return { r, corpus, out, inputs: Object.keys(inputs).map((k) => `${corpus}/${k}`) };
+}
+
+Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders the lcov file", async () => {
+  const { r, corpus, out, inputs } = await covOfState("state.dwarf5");
+  assert.match(r.out, /emu cov: \d+ of \d+ lines in 2 source files/);
+  const info = Deno.readTextFileSync(`${out}/coverage.info`);
+  const record = info.split("end_of_record").find((rec) => rec.includes("state.c"))!;
   assert.match(record, /^FNDA:3,LLVMFuzzerTestOneInput$/m);
   // the loop's condition (line 7) went both ways; the branch to the bug (line 17) never ran
   assert.match(record, /^BRDA:7,\d+,0,[1-9]\d*\nBRDA:7,\d+,1,[1-9]\d*$/m);
   assert.match(record, /^BRF:\d+\nBRH:\d+$/m);
   assert(Deno.readTextFileSync(`${out}/index.html`).includes("state.c"));
-  if (!installed("gcov") || !installed("gcc")) {
-    console.warn("cov_test: SKIPPING the gcov comparison: gcc or gcov not installed");
-  } else {
-    const theirs = await gcovCounts("state.c", Object.keys(inputs).map((k) => `${corpus}/${k}`));
-    for (const [line, n] of theirs) {
-      if (n === null) continue;
-      assertEquals(
-        (ours.get(line) ?? 0) > 0,
-        n > 0,
-        `state.c:${line}: gcov ${n}, emu cov ${ours.get(line)}`,
-      );
-    }
-    for (const [line, n] of ours) {
-      if (n > 0) assert(theirs.get(line) !== 0, `state.c:${line}: gcov never ran it, emu cov ${n}`);
-    }
-  }
+  await assertLinesAgreeWithGcov(record, "state.c", inputs);
   if (!installed("genhtml")) {
     console.warn("cov_test: SKIPPING the genhtml check: lcov not installed");
   } else {
@@ -132,6 +144,22 @@ Deno.test("emu cov: lines hit agree with gcov on a native build; genhtml renders
     assert.match(dec.decode(g.stdout), /branches\.*: [\d.]+% \(\d+ of \d+ branches\)/);
     await Deno.remove(html, { recursive: true });
   }
+  await Deno.remove(corpus, { recursive: true });
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("emu cov: the line table of a shared library built with -g; its lines agree with gcov", async () => {
+  // state.shared's main (harness.h) calls LLVMFuzzerTestOneInput in libstate.so (state.c)
+  const { corpus, out, inputs } = await covOfState("state.shared");
+  const records = Deno.readTextFileSync(`${out}/coverage.info`).split("end_of_record");
+  const record = records.find((rec) => /^SF:.*\/tests\/fuzz\/src\/state\.c$/m.test(rec));
+  assert(record, "no record of the library's source");
+  assert.match(record, /^FNDA:3,LLVMFuzzerTestOneInput$/m);
+  assert(
+    records.some((rec) => /^SF:.*harness\.h$/m.test(rec)),
+    "no record of the program's source",
+  );
+  await assertLinesAgreeWithGcov(record, "state.c", inputs);
   await Deno.remove(corpus, { recursive: true });
   await Deno.remove(out, { recursive: true });
 });

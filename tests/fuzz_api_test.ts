@@ -1,6 +1,7 @@
 // The fuzz() scripting API on a Machine: a bare-metal routine on the virt
 // board (system mode) and a function of a Linux program (user mode), each
-// with its planted bug found, and a seeded campaign replayed exactly.
+// with its planted bug found, a seeded campaign replayed exactly, and a
+// bug behind a checksum and a 32-bit magic found only with cmplog.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine, fuzz, type Machine } from "../mod.ts";
 
@@ -46,21 +47,38 @@ Deno.test("fuzz(): a bare-metal routine on the virt board; its store fault is fo
   assertEquals(b.queue, a.queue);
 });
 
-Deno.test("fuzz(): a function of a Linux program, the input injected at its call", async () => {
-  const m = await createMachine({ program: "tests/fuzz/bin/bytes" });
+/** fuzz() on LLVMFuzzerTestOneInput of fuzz target `name`, the input injected at its call. */
+async function userFunction(name: string, seed: string, maxExecs: number, cmplog = false) {
+  const m = await createMachine({ program: `tests/fuzz/bin/${name}` });
   m.runUntil(m.symbol("LLVMFuzzerTestOneInput")!); // main read an empty stdin
   const buffer = m.readReg("a0");
   const report = await fuzz(m, {
     inject: injectAt(buffer, 4096),
-    seeds: [enc.encode("AAAAAAAA")],
+    seeds: [enc.encode(seed)],
     endAt: [m.readReg("ra")],
     seed: 1,
     seconds: 60,
-    until: (p) => p.crashes > 0 || p.execs > 200_000,
+    cmplog,
+    until: (p) => p.crashes > 0 || p.execs >= maxExecs,
   });
   await m.close();
+  await Deno.remove(report.output, { recursive: true });
+  return report;
+}
+
+Deno.test("fuzz(): a function of a Linux program, the input injected at its call", async () => {
+  const report = await userFunction("bytes", "AAAAAAAA", 200_000);
   assertEquals(report.crashes, 1, `${report.execs} execs`);
   const [name] = report.crashInputs.keys();
   assert(name.startsWith("id:000000,sig:06,"), name);
-  await Deno.remove(report.output, { recursive: true });
+});
+
+Deno.test("fuzz(): cmplog solves a checksum guarding a 32-bit magic that havoc alone does not", async () => {
+  const seed = "A".repeat(20), execs = 30_000;
+  const without = await userFunction("checksum", seed, execs);
+  assertEquals(without.crashes, 0, `found without cmplog in ${without.execs} execs`);
+  const withLog = await userFunction("checksum", seed, execs, true);
+  assertEquals(withLog.crashes, 1, `${withLog.execs} execs`);
+  const [name] = withLog.crashInputs.keys();
+  assert(/^id:000000,sig:04,.*op:i2s$/.test(name), name); // SIGILL, from the cmplog stage
 });

@@ -128,18 +128,22 @@ Deno.test("with cmplog, the magic, string, checksum, state-machine and switch bu
   }
 });
 
-Deno.test("cmplog logs the same comparisons on both engines, including memcmp and strcmp arguments", async () => {
-  const logs = [];
+Deno.test("cmplog logs the same comparisons on both engines, including memcmp and strcmp arguments, in static and dynamic programs", async () => {
+  const logs = [], input = enc.encode("KEY:open-sesamX......");
   for (const accel of ["interp", "jit"] as const) {
     const c = await createCmplogHarness(harnessOptions("strcmp", { accel }));
-    logs.push(await c.log(enc.encode("KEY:open-sesamX......"), 1e7));
+    logs.push(await c.log(input, 1e7));
   }
   assertEquals(logs[1], logs[0]);
-  const strings = logs[0].filter((c) => c.kind === "bytes").map((c) =>
-    c.kind === "bytes" ? new TextDecoder().decode(c.b) : ""
-  );
-  assert(strings.includes("KEY:"), show(strings));
-  assert(strings.includes("open-sesame"), show(strings));
+  // the same source built dynamic: memcmp and strcmp are libc.so's
+  logs.push(await (await createCmplogHarness(harnessOptions("strcmp.dynamic"))).log(input, 1e7));
+  for (const log of [logs[0], logs[2]]) {
+    const strings = log.filter((c) => c.kind === "bytes").map((c) =>
+      c.kind === "bytes" ? new TextDecoder().decode(c.b) : ""
+    );
+    assert(strings.includes("KEY:"), show(strings));
+    assert(strings.includes("open-sesame"), show(strings));
+  }
 });
 
 Deno.test("persistent harness (--persistent-addr main): each input reopens the in-memory @@ file", async () => {

@@ -1,6 +1,6 @@
 // End to end: OpenSBI boots the test kernel (tests/linux, `deno task linux`) to its init, which
-// mounts an ext2 virtio disk, reads a file, writes one, reads the RTC and /dev/hwrng, and powers
-// off. The console has the lines of a live qemu-system-riscv64's with the same command line, except
+// lists the PCI functions, mounts the ext2 disk of `-drive if=virtio` (a virtio-blk-pci), reads a
+// file, writes one, reads the RTC and /dev/hwrng (a virtio-rng-pci), and powers off. The console has the lines of a live qemu-system-riscv64's with the same command line, except
 // for timestamps, addresses, dates and the known differences below. A second boot drives init's
 // shell over the serial port.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -57,7 +57,8 @@ const written = (image: Uint8Array) =>
   new TextDecoder("latin1").decode(image).includes("written by the guest\n");
 
 Deno.test({
-  name: "Linux boots to init, uses the virtio disk, RTC and hwrng, powers off like QEMU (jit)",
+  name:
+    "Linux boots to init, uses the virtio-pci disk and hwrng and the RTC, powers off like QEMU (jit)",
   ignore: !hasFirmware,
   fn: async () => {
     const disk = await freshDisk();
@@ -78,6 +79,9 @@ Deno.test({
     const out = m.stdout;
     for (
       const line of [
+        "init: pci 0000:00:00.0 1b36:0008 class 0x060000 driver none",
+        "init: pci 0000:00:01.0 1af4:1044 class 0x00ff00 driver virtio-pci",
+        "init: pci 0000:00:02.0 1af4:1042 class 0x010000 driver virtio-pci",
         "init: /mnt/hello.txt says: hello from the ext2 disk",
         "init: wrote /mnt/written.txt",
         "init: rtc year >= 2000: yes",

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { PathResolver } from "../core/linux/paths.ts";
-import { SysError } from "../core/linux/errno.ts";
+import { E, SysError } from "../core/linux/errno.ts";
 
 async function sandbox() {
   const root = Deno.realPathSync(await Deno.makeTempDir({ prefix: "denemu-root-" }));
@@ -58,7 +58,14 @@ Deno.test("--root: symlinks cannot escape", async () => {
         `/../../${outside}/secret`,
       ]
     ) {
-      const host = r.toHost(p);
+      let host: string;
+      try {
+        host = r.toHost(p);
+      } catch (e) {
+        // a missing directory on the way (the root has no /proc) stops the walk: as safe
+        if (e instanceof SysError && e.errno === E.ENOENT) continue;
+        throw e;
+      }
       assert(inside(root, host), `${p} -> ${host}`);
       assert(!host.startsWith(outside), `${p} -> ${host}`);
     }

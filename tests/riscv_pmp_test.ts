@@ -49,3 +49,34 @@ Deno.test("pmp: the first entry covering a page decides for it; one ending insid
   assertEquals(pmp.allowsBytes(0x9000000cn, 4, "read", Priv.S), false); // no entry
   assertEquals(pmp.allowsBytes(0x9000000cn, 4, "read", Priv.M), true);
 });
+
+Deno.test("pmp: loading saved entries applies them; loading the entries it holds changes nothing", () => {
+  const saved = new Pmp(64);
+  saved.writeAddr(0, (0x80000000n >> 2n) | 0x3fffn);
+  saved.writeCfg(0, BigInt(NAPOT | R));
+  const pmp = new Pmp(64);
+  const page = 0x80000000 / 4096;
+  assertEquals(pmp.pageAccess(page, "read", Priv.S), "deny");
+  pmp.load(saved.cfg, saved.addr);
+  assertEquals(pmp.pageAccess(page, "read", Priv.S), "allow");
+  const g = pmp.generation;
+  pmp.load(saved.cfg, saved.addr); // a fuzzer restoring the same snapshot again
+  assertEquals(pmp.generation, g);
+  pmp.load(new Uint8Array(16), new Array(16).fill(0n));
+  assertEquals([pmp.pageAccess(page, "read", Priv.S), pmp.generation > g], ["deny", true]);
+});
+
+Deno.test("pmp: entries loaded from a snapshot are legalized as writes (a negative address hung)", () => {
+  const pmp = new Pmp(64);
+  const cfg = new Uint8Array(16);
+  cfg[1] = 0x7f; // reserved bits 5-6 set
+  cfg[2] = 0x02; // W without R: reserved
+  pmp.load(cfg, [-1n, 1n << 60n]);
+  assertEquals(pmp.readAddr(0), (1n << 54n) - 1n);
+  assertEquals(pmp.readAddr(1), 0n);
+  assertEquals([...pmp.cfg.subarray(0, 3)], [0, 0x1f, 0]);
+  // NAPOT over the whole address space with every address bit set: the size search ends
+  cfg[15] = NAPOT | R | X;
+  pmp.load(cfg, new Array(16).fill(-1n));
+  assertEquals(pmp.pageAccess(0x80000, "read", 3), "allow");
+});

@@ -109,3 +109,39 @@ Deno.test("jit: two snapshots (the second shares clean pages with the first) res
   p.restore(s2);
   assertEquals(finish(p, out), fromS2);
 });
+
+/** Counts the blocks `p` translates from now on. */
+function countTranslations(p: LinuxProcess): { n: number } {
+  const count = { n: 0 };
+  p.cpu.tbs.observers.push({ onBlock: () => count.n++ });
+  return count;
+}
+
+/**
+ * Older snapshots: one at the first syscall, one at syscall `later`; restoring
+ * the first must redo the run exactly, translating again only code whose
+ * bytes changed in between (`retranslates`: whether the guest changes any).
+ */
+const OLDER_CASES = [
+  { prog: "hello.static.O2", later: 3, retranslates: false, what: "keeps the translated code" },
+  { prog: "smc.static.O2", later: 12, retranslates: true, what: "drops code whose bytes changed" },
+];
+
+for (const accel of ["interp", "jit", "lockstep"] as const) {
+  for (const c of OLDER_CASES) {
+    Deno.test(`${accel}: ${c.prog}: restoring an older snapshot ${c.what}`, async () => {
+      const { p, out } = await start(c.prog, accel);
+      toSyscall(p, 1);
+      const older = p.snapshot();
+      const first = finish(p, out);
+      p.restore(older);
+      toSyscall(p, c.later);
+      p.snapshot();
+      finish(p, out);
+      const translations = countTranslations(p);
+      p.restore(older);
+      assertEquals(finish(p, out), first);
+      assertEquals(translations.n > 0, c.retranslates);
+    });
+  }
+}

@@ -159,23 +159,42 @@ Deno.test("virt: missing -bios, unreadable files and bad options say what to do"
     build({ bios: "none", machine: new DeviceOptions("virt", { "mmu-type": "sv32" }) }),
     /not one of sv39, sv48, sv57/,
   );
+  await assert.rejects(
+    build({ bios: "none", devices: [parseDeviceSpec("virtio-rng-pci,bus=pcie.1")] }),
+    /bus=pcie.1: the machine has no such PCI bus/,
+  );
+  await assert.rejects(
+    build({ bios: "none", devices: [parseDeviceSpec("virtio-rng-pci,addr=0")] }),
+    /PCI slot 0 is already in use/,
+  );
 });
 
-Deno.test("virt: -drive if=virtio takes the last slot, -device plugins appear in the tree", async () => {
+Deno.test("virt: -drive if=virtio is virtio-blk-pci, -device virtio-*-device takes the last mmio slot", async () => {
   const img = await Deno.makeTempFile();
   await Deno.writeFile(img, new Uint8Array(4096));
   try {
     const { env, m, tree } = await build({
       bios: "none",
-      drives: [new DeviceOptions("-drive", { file: img, format: "raw", if: "virtio" })],
+      drives: [
+        new DeviceOptions("-drive", { file: img, format: "raw", if: "virtio" }),
+        new DeviceOptions("-drive", { file: img, format: "raw", if: "none", id: "d1" }),
+      ],
       devices: [
         parseDeviceSpec("./plugins/devices/example_counter.ts,addr=0x10010000,irq=9"),
         parseDeviceSpec("virtio-rng-device"),
+        parseDeviceSpec("virtio-blk-pci,drive=d1,addr=5,readonly=on"),
+        parseDeviceSpec("virtio-rng-pci"),
       ],
     });
-    assert.equal(env.bus.load(0x10008008n, 4), 2n, "virtio-blk at 0x10008000");
-    assert.equal(env.bus.load(0x10007008n, 4), 4n, "virtio-rng at 0x10007000");
-    assert.equal(env.bus.load(0x10001008n, 4), 0n);
+    const ecam = (slot: number, reg: number) =>
+      env.bus.load(0x30000000n + BigInt(slot << 15 | reg), 4);
+    assert.equal(ecam(0, 0), 0x00081b36n, "00.0: the host bridge");
+    assert.equal(ecam(5, 0), 0x10421af4n, "05.0: -device virtio-blk-pci,addr=5 (modern)");
+    assert.equal(ecam(1, 0), 0x10441af4n, "01.0: virtio-rng-pci, the next -device");
+    assert.equal(ecam(2, 0), 0x10421af4n, "02.0: -drive if=virtio, after the -device ones");
+    assert.equal(ecam(3, 0), 0xffffffffn, "no slot 3");
+    assert.equal(env.bus.load(0x10008008n, 4), 4n, "virtio-rng at 0x10008000");
+    assert.equal(env.bus.load(0x10007008n, 4), 0n);
     const counter = tree.find("/soc/counter@10010000");
     assert.deepEqual(fdtStrings(prop(counter, "compatible")), ["denemu,example-counter"]);
     assert.deepEqual(fdtCells(prop(counter, "interrupts")), [9]);
@@ -223,7 +242,7 @@ function shape(root: FdtNode): Map<string, Set<string>> {
 
 const haveQemu = await which("qemu-system-riscv64");
 /** QEMU nodes for devices this board does not have. */
-const QEMU_ONLY = /^\/(pmu|fw-cfg@|flash@|platform-bus@|soc\/pci@)/;
+const QEMU_ONLY = /^\/(pmu|fw-cfg@|flash@|platform-bus@)/;
 /** Properties newer QEMUs add that the board leaves out. */
 const QEMU_ONLY_PROPS = new Set([
   "riscv,cbom-block-size",
@@ -241,7 +260,23 @@ const VALUES_COMPARED = [
   "riscv,ndev",
   "offset",
   "value",
+  "ranges",
+  "interrupt-map-mask",
+  "bus-range",
+  "linux,pci-domain",
+  "device_type",
+  "#interrupt-cells",
+  "#size-cells",
+  "dma-coherent",
 ];
+
+/** A bridge's interrupt-map with the interrupt controller's phandle replaced by 0. */
+function interruptMap(tree: FdtNode, path: string): number[] {
+  const phandle = fdtCells(prop(tree.find("/soc/plic@c000000"), "phandle"))[0];
+  const cells = fdtCells(prop(tree.find(path), "interrupt-map"));
+  // entries: 3 address cells, 1 pin, the parent's phandle, 1 source
+  return cells.map((c, i) => (i % 6 === 4 && c === phandle ? 0 : c));
+}
 
 Deno.test({
   name: `virt: our DTB has QEMU's nodes and properties for the devices both have${
@@ -275,6 +310,10 @@ Deno.test({
           assert.deepEqual(a, b, `${p} ${name}`);
         }
       }
+      assert.deepEqual(
+        interruptMap(tree, "/soc/pci@30000000"),
+        interruptMap(qemuTree, "/soc/pci@30000000"),
+      );
       // Linux and U-Boot number virtio devices in tree order.
       const virtioOrder = (t: FdtNode) =>
         t.find("/soc")!.children.map((n) => n.name).filter((n) => n.startsWith("virtio_mmio@"));

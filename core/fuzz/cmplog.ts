@@ -3,8 +3,10 @@
  * before every conditional branch, compare-and-set and conditional move of
  * guest code, a helper call records the two operands; at the entry of
  * `memcmp`-like and `strcmp`-like functions, a hook records the bytes they
- * compare. Only the cmplog pass pays for these calls; the fuzzing runs use
- * a CPU without them.
+ * compare. Only the cmplog pass pays for these calls: either the fuzzing
+ * runs use another CPU without them (`emu fuzz -c 0`), or the log is
+ * switched off between cmplog runs, which drops the translated code
+ * (`fuzz()` on one machine).
  *
  * @module
  */
@@ -13,6 +15,7 @@ import type { CpuCore } from "../cpu_core.ts";
 import type { Hooks } from "../hooks/hooks.ts";
 import { type IrBlock, type IrOp, Op } from "../ir.ts";
 import { IrBuilder } from "../ir_builder.ts";
+import type { LoadedModule, ModuleList } from "../modules.ts";
 import { switchChecks } from "./switch_cases.ts";
 
 /** Two integers a guest compared. */
@@ -49,6 +52,8 @@ export const STRING_COMPARES: Record<string, "n" | "nul" | "nul-n"> = {
 };
 
 const COMPARE_OPS = new Set<number>([Op.BRCOND, Op.SETCOND, Op.MOVCOND]);
+/** STT_GNU_IFUNC: the symbol's address is a resolver, not the function. */
+const STT_GNU_IFUNC = 10;
 
 /**
  * The comparison log of one CPU.
@@ -56,7 +61,7 @@ const COMPARE_OPS = new Set<number>([Op.BRCOND, Op.SETCOND, Op.MOVCOND]);
  * @example
  * ```ts ignore
  * const log = new CmpLog(process.cpu);
- * log.hookStringCompare(hooks, memcmpAddr, "n", (i) => process.cpu.getGlobal(abi.argRegs[i]));
+ * log.hookStringCompares(hooks, process.modules, (i) => process.cpu.getGlobal(abi.argRegs[i]));
  * log.clear();
  * process.runToExit();
  * console.log(log.entries.length, "comparisons");
@@ -65,6 +70,8 @@ const COMPARE_OPS = new Set<number>([Op.BRCOND, Op.SETCOND, Op.MOVCOND]);
 export class CmpLog {
   readonly entries: Compare[] = [];
   #seen = new Set<string>();
+  #active = true;
+  readonly #hooked = new Set<bigint>();
 
   constructor(readonly cpu: CpuCore) {
     const helper = cpu.addHelper({
@@ -74,9 +81,28 @@ export class CmpLog {
       fn: (_cpu: CpuCore, a: bigint, b: bigint) => this.#int(a, b),
     });
     const numGlobals = cpu.target.state.globals.length;
-    cpu.tbs.observers.push({ instrument: (ir) => instrumentCompares(ir, helper, numGlobals) });
-    cpu.tbs.flush();
-    cpu.exitRequest = true;
+    cpu.tbs.observers.push({
+      instrument: (ir) => {
+        if (this.#active) instrumentCompares(ir, helper, numGlobals);
+      },
+    });
+    this.#retranslate();
+  }
+
+  /** Whether comparisons are logged (switching drops the translated code). */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  set active(on: boolean) {
+    if (on === this.#active) return;
+    this.#active = on;
+    this.#retranslate();
+  }
+
+  #retranslate(): void {
+    this.cpu.tbs.flush();
+    this.cpu.exitRequest = true;
   }
 
   /** Forgets the log (before each cmplog run). */
@@ -96,16 +122,34 @@ export class CmpLog {
   }
 
   /**
-   * Logs the arguments of the string comparison function at `entry`;
-   * `arg(i)` reads its i-th integer argument when it is called.
+   * Logs the arguments of the string comparison functions
+   * ({@linkcode STRING_COMPARES}) of every module in `modules`, by symbol,
+   * and of every module loaded later; `arg(i)` reads the i-th integer
+   * argument of a call.
    */
-  hookStringCompare(
+  hookStringCompares(hooks: Hooks, modules: ModuleList, arg: (i: number) => bigint): void {
+    const hookModule = (m: LoadedModule) => {
+      for (const s of m.symbols) {
+        const kind = STRING_COMPARES[s.name];
+        if (!kind || s.value === 0n || s.type === STT_GNU_IFUNC || this.#hooked.has(s.value)) {
+          continue;
+        }
+        this.#hooked.add(s.value);
+        this.#hookStringCompare(hooks, s.value, kind, arg);
+      }
+    };
+    modules.list.forEach(hookModule);
+    modules.observers.push({ onLoad: hookModule });
+  }
+
+  #hookStringCompare(
     hooks: Hooks,
     entry: bigint,
     kind: "n" | "nul" | "nul-n",
     arg: (i: number) => bigint,
   ): void {
     hooks.addInsnHook(() => {
+      if (!this.#active) return;
       const n = kind === "nul" ? MAX_STRING : Math.min(MAX_STRING, Number(arg(2) & 0xffffn));
       const a = this.#read(arg(0), n, kind !== "n"), b = this.#read(arg(1), n, kind !== "n");
       if (a.length && b.length) this.#add(`${a}|${b}`, { kind: "bytes", a, b });

@@ -61,6 +61,8 @@ export class Fuzzer {
   #savedCrashes: number;
   #savedHangs: number;
   #totalTmout = 0;
+  /** how long executions take by their instruction count (for `exec_timeout` in ms) */
+  #speed = new RunSpeed();
   #found = 0;
   #imported = 0;
   /** how many of the target's auto tokens are in the dictionary */
@@ -236,7 +238,9 @@ export class Fuzzer {
 
   /** Runs one input and keeps it if it is interesting. */
   async execute(data: Uint8Array, parent: QueueEntry, op: string): Promise<ExecResult> {
+    const t0 = performance.now();
     const r = await this.target.run(data, this.timeout);
+    this.#speed.add(r.insns, performance.now() - t0);
     this.execs++;
     const trace = this.target.trace.address;
     const o = r.outcome;
@@ -366,9 +370,47 @@ export class Fuzzer {
       lastHang: this.#lastHang,
       execsSinceCrash: this.execs - this.#lastCrashExecs,
       execTimeout: this.timeout,
+      execTimeoutMs: this.#speed.msFor(this.timeout),
       dictEntries: this.opts.dictionary.length,
       banner: this.opts.banner,
       commandLine: this.opts.commandLine,
     };
+  }
+}
+
+/**
+ * Host time of executions as a line, ms = overhead + insns * per-instruction
+ * (least squares over the runs so far, the slope bounded for runs of nearly
+ * one length), so `-t` can be given in ms: the fixed cost of a run (restore,
+ * coverage) does not inflate the guest's speed.
+ */
+class RunSpeed {
+  #n = 0;
+  #x = 0;
+  #y = 0;
+  #xx = 0;
+  #xy = 0;
+
+  add(insns: number, ms: number): void {
+    this.#n++;
+    this.#x += insns;
+    this.#y += ms;
+    this.#xx += insns * insns;
+    this.#xy += insns * ms;
+  }
+
+  /** The ms a run of `insns` instructions takes (AFL's default, 1000, before any run). */
+  msFor(insns: number): number {
+    const n = this.#n;
+    if (n === 0 || this.#x === 0) return 1000;
+    const variance = n * this.#xx - this.#x * this.#x;
+    // the mean cost spread over at least the shortest run the default -t is TIMEOUT_FACTOR
+    // times: a bound, since a tiny run's cost is mostly its restore
+    const bound = this.#y / Math.max(this.#x, n * MIN_TIMEOUT / TIMEOUT_FACTOR);
+    // the slope of the line, when the runs' lengths differ enough to show one
+    const slope = variance > 0 ? (n * this.#xy - this.#x * this.#y) / variance : 0;
+    const perInsn = slope > 0 ? Math.min(slope, bound) : bound;
+    const overhead = Math.max(0, (this.#y - perInsn * this.#x) / n);
+    return Math.max(1, Math.ceil(overhead + perInsn * insns));
   }
 }

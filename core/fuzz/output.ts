@@ -39,6 +39,12 @@ export interface FuzzStats {
   execsSinceCrash: number;
   /** `-t`, in guest instructions */
   execTimeout: number;
+  /**
+   * `-t` in milliseconds at the campaign's guest speed so far: `exec_timeout`
+   * is in ms for AFL++'s tools (afl-whatsup warns when it is large beside
+   * `execs_done`)
+   */
+  execTimeoutMs: number;
   dictEntries: number;
   banner: string;
   commandLine: string;
@@ -95,7 +101,7 @@ export function formatStats(s: FuzzStats): string {
     ["last_crash", sec(s.lastCrash)],
     ["last_hang", sec(s.lastHang)],
     ["execs_since_crash", s.execsSinceCrash],
-    ["exec_timeout", s.execTimeout],
+    ["exec_timeout", s.execTimeoutMs],
     ["slowest_exec_ms", 0],
     ["peak_rss_mb", Math.round(Deno.memoryUsage().rss / (1 << 20))],
     ["cpu_affinity", -1],

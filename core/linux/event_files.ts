@@ -9,6 +9,7 @@
 
 import { E, SysError } from "./errno.ts";
 import { O, type OpenFile, PipeBuffer, POLL, S_IF, type StatInfo, syntheticStat } from "./fds.ts";
+import type { SignalState } from "./signals.ts";
 
 const EFD_SEMAPHORE = 1;
 const COUNTER_MAX = 0xfffffffffffffffen;
@@ -220,4 +221,47 @@ export function firstEvent(files: OpenFile[]): bigint | undefined {
 /** poll bits of `f` now. */
 export function readinessOf(f: OpenFile): number {
   return f.readiness ? f.readiness() : POLL.IN | POLL.OUT;
+}
+
+/** sizeof(struct signalfd_siginfo) */
+const SIGINFO_SIZE = 128;
+
+/**
+ * A signalfd: reading takes the pending signals of `mask` (which the
+ * program blocks), one `struct signalfd_siginfo` each; none pending: EAGAIN.
+ *
+ * @example
+ * ```ts
+ * import { SignalFd } from "./event_files.ts";
+ * import { SignalState } from "./signals.ts";
+ * const s = new SignalState();
+ * s.raise({ signal: 10, code: 0, pid: 7 });
+ * const buf = new Uint8Array(128);
+ * console.log(new SignalFd(s, 1n << 9n, 0).read(buf), buf[0]); // 128 10
+ * ```
+ */
+export class SignalFd extends GuestOnlyFile {
+  constructor(readonly signals: SignalState, public mask: bigint, statusFlags: number) {
+    super(statusFlags | O.RDONLY);
+  }
+  override read(buf: Uint8Array): number {
+    if (buf.length < SIGINFO_SIZE) throw new SysError(E.EINVAL);
+    let n = 0;
+    for (; n + SIGINFO_SIZE <= buf.length; n += SIGINFO_SIZE) {
+      const s = this.signals.next(this.mask);
+      if (!s) break;
+      const dv = new DataView(buf.buffer, buf.byteOffset + n, SIGINFO_SIZE);
+      buf.fill(0, n, n + SIGINFO_SIZE);
+      dv.setUint32(0, s.signal, true);
+      dv.setInt32(8, s.code, true);
+      dv.setUint32(12, s.pid ?? 0, true);
+      dv.setUint32(16, s.uid ?? 0, true);
+      dv.setBigUint64(72, s.addr ?? 0n, true);
+    }
+    if (!n) throw new SysError(E.EAGAIN);
+    return n;
+  }
+  readiness(): number {
+    return this.signals.pendingMask() & this.mask ? POLL.IN : 0;
+  }
 }

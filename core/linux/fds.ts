@@ -126,6 +126,8 @@ export interface OpenFile {
   entries?: DirEntry[];
   /** getdents64 position (directories only) */
   dirPos?: number;
+  /** lists the directory again (getdents64 from position 0 reads it as it is now, as Linux) */
+  relist?(): void;
   close(): void;
   /**
    * Saves what a snapshot needs (offsets, buffered bytes) and returns the
@@ -244,9 +246,13 @@ export class DirFile implements OpenFile {
   constructor(
     readonly guestPath: string,
     readonly hostPath: string,
-    readonly entries: DirEntry[],
+    public entries: DirEntry[],
     readonly info: StatInfo,
+    private readonly list: () => DirEntry[] = () => entries,
   ) {}
+  relist(): void {
+    this.entries = this.list();
+  }
   read(): number {
     throw new SysError(E.EISDIR);
   }
@@ -258,8 +264,14 @@ export class DirFile implements OpenFile {
     this.dirPos = offset;
     return offset;
   }
+  /** The directory's stat now (its links and times change); as opened if it is gone or swapped. */
   stat(): StatInfo {
-    return this.info;
+    try {
+      const now = Deno.lstatSync(this.hostPath);
+      return now.isDirectory ? statFromDeno(now) : this.info;
+    } catch {
+      return this.info;
+    }
   }
   capture(): () => void {
     const pos = this.dirPos;
@@ -486,11 +498,24 @@ export class FdTable {
     const e = this.#fds[fd];
     if (!e || fd < 0) throw new SysError(E.EBADF);
     this.#fds[fd] = undefined;
-    const n = (this.#refs.get(e.file) ?? 1) - 1;
-    if (n > 0) this.#refs.set(e.file, n);
+    this.#unref(e.file);
+  }
+
+  /**
+   * Keeps `file` open as one more descriptor would (a MAP_SHARED mapping of
+   * it); returns what lets it go, closing it if no descriptor is left.
+   */
+  hold(file: OpenFile): () => void {
+    this.#refs.set(file, (this.#refs.get(file) ?? 0) + 1);
+    return () => this.#unref(file);
+  }
+
+  #unref(file: OpenFile): void {
+    const n = (this.#refs.get(file) ?? 1) - 1;
+    if (n > 0) this.#refs.set(file, n);
     else {
-      this.#refs.delete(e.file);
-      e.file.close();
+      this.#refs.delete(file);
+      file.close();
     }
   }
 

@@ -46,6 +46,8 @@ export function copyForFork(
   child.as.brkStart = parent.as.brkStart;
   child.as.brk = parent.as.brk;
   child.as.mmapBase = parent.as.mmapBase;
+  child.as.stack = parent.as.stack;
+  child.as.inherit(parent.as);
   const size = parent.cpu.target.state.size;
   child.cpu.host.u8.set(parent.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size), STATE_BASE);
   const abi = child.abi;
@@ -61,13 +63,15 @@ export function copyForFork(
   child.elf = parent.elf;
   child.loadBias = parent.loadBias;
   child.auxv = parent.auxv;
+  child.cmdline = parent.cmdline;
   child.trampoline = parent.trampoline;
   child.umask = parent.umask;
   for (const m of parent.modules.list) child.modules.add(m.path, m.elf, m.bias);
 }
 
-/** Tells `parent` that `child` ended: SIGCHLD (its status waits for wait4). */
+/** Tells `parent` that `child` ended: SIGCHLD (its status waits for wait4); an orphan is reaped. */
 export function childExited(parent: LinuxProcess, child: LinuxProcess): void {
+  if (child.world.orphans.has(child)) return child.world.reap(child); // init reaps it
   if (parent.exited) return;
   parent.signals.raise({
     signal: SIG.SIGCHLD,

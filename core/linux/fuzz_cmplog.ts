@@ -7,24 +7,15 @@
  * @module
  */
 
-import { readSymbols } from "../elf.ts";
 import type { LinuxProcess } from "./process.ts";
-import { CmpLog, type Compare, STRING_COMPARES } from "../fuzz/cmplog.ts";
+import { CmpLog, type Compare } from "../fuzz/cmplog.ts";
 import type { CmplogTarget } from "../fuzz/target.ts";
 import { createUserHarness, type UserHarnessOptions } from "./fuzz_harness.ts";
 
 /** Attaches a comparison log to `p`, with its string comparison functions hooked. */
 export function attachCmpLog(p: LinuxProcess): CmpLog {
   const log = new CmpLog(p.cpu);
-  const arg = (i: number) => p.cpu.getGlobal(p.abi.argRegs[i]);
-  const hooked = new Set<bigint>();
-  for (const s of p.elf ? readSymbols(p.elf) : []) {
-    const kind = STRING_COMPARES[s.name];
-    const at = s.value + p.loadBias;
-    if (!kind || s.value === 0n || hooked.has(at)) continue;
-    hooked.add(at);
-    log.hookStringCompare(p.hooks, at, kind, arg);
-  }
+  log.hookStringCompares(p.hooks, p.modules, (i) => p.cpu.getGlobal(p.abi.argRegs[i]));
   return log;
 }
 

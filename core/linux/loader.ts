@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type ElfFile, ET_DYN, PF_R, PF_W, PF_X, PT_PHDR } from "../elf.ts";
+import { type ElfFile, ET_DYN, PF_R, PF_W, PF_X, PT_GNU_STACK, PT_PHDR } from "../elf.ts";
 import { type GuestMemory, Perm } from "../guest_memory.ts";
 import { PAGE, pageDown, pageUp } from "./mm.ts";
 import type { AddressSpace } from "./mm.ts";
@@ -80,7 +80,12 @@ function permsOf(flags: number): number {
  * const img = loadImage(addressSpace, parseElf(bytes, "prog"), 0n);
  * ```
  */
-export function loadImage(as: AddressSpace, elf: ElfFile, bias: bigint): LoadedImage {
+export function loadImage(
+  as: AddressSpace,
+  elf: ElfFile,
+  bias: bigint,
+  file: ImageFile | null = null,
+): LoadedImage {
   const mem = as.mem;
   const pagePerms = new Map<bigint, number>();
   for (const s of elf.loads) {
@@ -91,6 +96,9 @@ export function loadImage(as: AddressSpace, elf: ElfFile, bias: bigint): LoadedI
     }
     if (s.filesz > 0) {
       mem.writeBytes(s.vaddr + bias, elf.bytes.subarray(s.offset, s.offset + s.filesz), true);
+      const fileEnd = pageUp(s.vaddr + bias + BigInt(s.filesz));
+      const offset = BigInt(s.offset) & ~(PAGE - 1n);
+      if (file) as.setSource(start, fileEnd - start, { ...file, offset, shared: false });
     }
   }
   for (const [a, p] of pagePerms) mem.protect(a, PAGE, p);
@@ -107,6 +115,24 @@ export function loadImage(as: AddressSpace, elf: ElfFile, bias: bigint): LoadedI
   return { bias, entry: elf.entry + bias, phdr, end: last.vaddr + last.memsz + bias };
 }
 
+/** The file an image is loaded from, as /proc/self/maps names it. */
+export interface ImageFile {
+  /** its guest path */
+  name: string;
+  dev: bigint;
+  ino: bigint;
+}
+
+/** The {@linkcode ImageFile} of host file `host`, known to the guest as `name`. */
+export function imageFile(name: string, host: string): ImageFile {
+  try {
+    const st = Deno.statSync(host);
+    return { name, dev: BigInt(st.dev ?? 0), ino: BigInt(st.ino ?? 0) };
+  } catch {
+    return { name, dev: 0n, ino: 0n };
+  }
+}
+
 /** The span of address space an image needs and its largest alignment. */
 export function imageSpan(elf: ElfFile): { lo: bigint; size: bigint; align: bigint } {
   const lo = pageDown(elf.loads[0].vaddr);
@@ -119,14 +145,19 @@ export function imageSpan(elf: ElfFile): { lo: bigint; size: bigint; align: bigi
  * Loads an ELF at a free, suitably aligned place at or above `from`
  * (ET_DYN) or at its link address (ET_EXEC).
  */
-export function loadAnywhere(as: AddressSpace, elf: ElfFile, from: bigint): LoadedImage {
-  if (elf.type !== ET_DYN) return loadImage(as, elf, 0n);
+export function loadAnywhere(
+  as: AddressSpace,
+  elf: ElfFile,
+  from: bigint,
+  file: ImageFile | null = null,
+): LoadedImage {
+  if (elf.type !== ET_DYN) return loadImage(as, elf, 0n, file);
   const { lo, size, align } = imageSpan(elf);
   const a = align > PAGE ? align : PAGE;
   let at = as.findFree(size, (from + a - 1n) & ~(a - 1n));
   // Keep the alignment the segments ask for (first fit, then round).
   while ((at & (a - 1n)) !== 0n) at = as.findFree(size, (at + a - 1n) & ~(a - 1n));
-  return loadImage(as, elf, at - lo);
+  return loadImage(as, elf, at - lo, file);
 }
 
 /** Everything the initial stack holds. */
@@ -199,12 +230,25 @@ function order(k: number): number {
   return i < 0 ? ORDER.length - 1 : i;
 }
 
-/** Maps the 8 MiB stack (plus a PROT_NONE guard page) at the first free place from `from`. */
-export function mapStack(as: AddressSpace, from: bigint): bigint {
+/**
+ * Maps the 8 MiB stack (plus a PROT_NONE guard page) at the first free place
+ * from `from`, executable when `exec` (the program's PT_GNU_STACK asks).
+ */
+export function mapStack(as: AddressSpace, from: bigint, exec = false): bigint {
   const base = as.findFree(STACK_SIZE + PAGE, from);
   as.mapPages(base, PAGE, 0);
-  as.mapPages(base + PAGE, STACK_SIZE, Perm.R | Perm.W);
-  return base + PAGE + STACK_SIZE;
+  as.mapPages(base + PAGE, STACK_SIZE, Perm.R | Perm.W | (exec ? Perm.X : 0));
+  as.stack = { lo: base + PAGE, hi: base + PAGE + STACK_SIZE };
+  return as.stack.hi;
+}
+
+/**
+ * Whether `elf` asks for an executable stack: its PT_GNU_STACK has PF_X (no
+ * PT_GNU_STACK: not executable, riscv's default).
+ */
+export function wantsExecStack(elf: ElfFile): boolean {
+  const s = elf.segments.find((s) => s.type === PT_GNU_STACK);
+  return s !== undefined && (s.flags & PF_X) !== 0;
 }
 
 /** Maps one read+execute page holding `code`; returns its address. */

@@ -8,6 +8,7 @@
 import { type GuestMemory, pageNumber } from "../guest_memory.ts";
 import { PAGE_SIZE } from "../host_memory.ts";
 import { E, SysError } from "./errno.ts";
+import type { SharedRegion } from "./shared_memory.ts";
 
 /** Page rounding helpers. */
 export const PAGE = BigInt(PAGE_SIZE);
@@ -29,6 +30,23 @@ export const MAP = {
   NORESERVE: 0x4000,
   FIXED_NOREPLACE: 0x100000,
 } as const;
+
+/**
+ * What `/proc/self/maps` shows of a file-backed page besides its
+ * permissions: the file, its device and inode, and the page's offset in it.
+ */
+export interface PageSource {
+  /** the guest path of the file */
+  name: string;
+  dev: bigint;
+  ino: bigint;
+  /** offset in the file of this page */
+  offset: bigint;
+  /** a MAP_SHARED mapping */
+  shared: boolean;
+  /** where a MAP_SHARED mapping's bytes are shared between processes */
+  region?: SharedRegion;
+}
 
 /** Default cap on mapped guest memory (2 GiB; `emu user --max-memory` changes it). */
 export const DEFAULT_MEMORY_LIMIT = 2n << 30n;
@@ -54,6 +72,12 @@ export const MAX_MEMORY_LIMIT = 3n << 30n;
 export class AddressSpace {
   brkStart = 0n;
   brk = 0n;
+  /** the main thread's stack `[lo, hi)` (named `[stack]` in /proc/self/maps) */
+  stack = { lo: 0n, hi: 0n };
+  /** the file behind each file-backed page, by page number */
+  readonly sources = new Map<number, PageSource>();
+  /** the pages of MAP_SHARED mappings (a subset of `sources`) */
+  readonly #shared = new Map<number, PageSource>();
   constructor(
     readonly mem: GuestMemory,
     /** where address searches for mmap start */
@@ -83,6 +107,102 @@ export class AddressSpace {
     }
   }
 
+  /** Says which file (from `source.offset` on) backs `[addr, addr+len)`; null: anonymous memory. */
+  setSource(addr: bigint, len: bigint, source: PageSource | null): void {
+    const first = pageNumber(addr), pages = Number(pageUp(len) / PAGE);
+    for (let i = 0; i < pages; i++) {
+      this.#setPage(
+        first + i,
+        source ? { ...source, offset: source.offset + BigInt(i) * PAGE } : null,
+      );
+    }
+  }
+
+  #setPage(pn: number, source: PageSource | null): void {
+    const old = this.sources.get(pn);
+    if (source) this.sources.set(pn, source);
+    else this.sources.delete(pn);
+    if (source?.region) {
+      this.#shared.set(pn, source);
+      source.region.addUser();
+    } else this.#shared.delete(pn);
+    old?.region?.removeUser();
+  }
+
+  /** Takes the files and shared regions of a parent's pages (fork; the pages are copied already). */
+  inherit(parent: AddressSpace): void {
+    for (const [pn, source] of parent.sources) this.#setPage(pn, source);
+  }
+
+  /**
+   * Copies this process's MAP_SHARED pages out to their regions (`out`: it
+   * stops running) or in from them (`in`: it runs next). Only the pages
+   * `pns` when given.
+   */
+  syncShared(direction: "in" | "out", pns: Iterable<number> = this.#shared.keys()): void {
+    for (const pn of pns) {
+      const source = this.#shared.get(pn), page = this.mem.pages.get(pn);
+      if (!source?.region || !page || page.frame < 0) continue;
+      const region = source.region, index = Number((source.offset - region.offset) / PAGE);
+      const frame = this.mem.host.u8.subarray(page.frame, page.frame + PAGE_SIZE);
+      if (direction === "out") region.store(index, frame);
+      else if (region.differs(index, frame)) {
+        this.mem.writeBytes(BigInt(pn) * PAGE, region.page(index), true);
+      }
+    }
+  }
+
+  /** msync: writes the MAP_SHARED pages of `[addr, addr+len)` back to their files. */
+  writeBack(addr: bigint, len: bigint): void {
+    const first = pageNumber(addr), pages = Number(pageUp(len) / PAGE);
+    const pns = Array.from({ length: pages }, (_, i) => first + i).filter((pn) =>
+      this.#shared.has(pn)
+    );
+    this.syncShared("out", pns);
+    for (const r of new Set(pns.map((pn) => this.#shared.get(pn)!.region!))) r.writeBack();
+  }
+
+  /**
+   * madvise(MADV_DONTNEED): private anonymous pages of `[addr, addr+len)`
+   * read as zeros again; shared pages keep their data. (Private file pages
+   * keep theirs too, where Linux would read the file again.)
+   */
+  dropPages(addr: bigint, len: bigint): void {
+    if (len === 0n) return;
+    const first = pageNumber(addr), pages = Number(pageUp(len) / PAGE);
+    if (!this.mem.isMapped(addr, pageUp(len) || PAGE)) throw new SysError(E.ENOMEM);
+    const zeros = new Uint8Array(PAGE_SIZE);
+    for (let pn = first; pn < first + pages; pn++) {
+      if (!this.sources.has(pn)) this.mem.writeBytes(BigInt(pn) * PAGE, zeros, true);
+    }
+  }
+
+  /** Writes every MAP_SHARED page back and lets go of its region (exit, exec). */
+  releaseShared(): void {
+    this.syncShared("out");
+    for (const source of new Set([...this.#shared.values()].map((s) => s.region!))) {
+      source.writeBack();
+    }
+    for (const pn of [...this.#shared.keys()]) this.#setPage(pn, null);
+  }
+
+  /** Unmaps `[addr, addr+len)` (page-aligned), writing shared pages back, and forgets its files. */
+  #unmap(addr: bigint, len: bigint): void {
+    this.writeBack(addr, len);
+    this.mem.unmap(addr, len);
+    this.setSource(addr, len, null);
+  }
+
+  /** Unmaps everything and forgets the break and the stack (execve). */
+  clear(mmapBase: bigint): void {
+    this.releaseShared();
+    for (const pn of [...this.mem.pages.keys()]) this.mem.unmap(BigInt(pn) * PAGE, PAGE);
+    this.sources.clear();
+    this.brkStart = this.brk = 0n;
+    this.stack = { lo: 0n, hi: 0n };
+    this.mmapBase = mmapBase;
+  }
+
   /** Whether no page of `[addr, addr+len)` is mapped. */
   isFree(addr: bigint, len: bigint): boolean {
     const first = pageNumber(addr), last = pageNumber(addr + len - 1n);
@@ -99,9 +219,16 @@ export class AddressSpace {
 
   /**
    * mmap: returns the mapped address. `contents` (file-backed mappings)
-   * fills the start of the mapping.
+   * fills the start of the mapping, and `source` names its file.
    */
-  mmap(addr: bigint, length: bigint, prot: number, flags: number, contents?: Uint8Array): bigint {
+  mmap(
+    addr: bigint,
+    length: bigint,
+    prot: number,
+    flags: number,
+    contents?: Uint8Array,
+    source: PageSource | null = null,
+  ): bigint {
     if (length <= 0n) throw new SysError(E.EINVAL);
     addr = BigInt.asUintN(64, addr); // a hint or MAP_FIXED above the task size is not negative
     const len = pageUp(length);
@@ -110,7 +237,7 @@ export class AddressSpace {
     if (flags & (MAP.FIXED | MAP.FIXED_NOREPLACE)) {
       if (addr & (PAGE - 1n)) throw new SysError(E.EINVAL);
       if (addr + len > this.limit) throw new SysError(E.ENOMEM);
-      if ((flags & MAP.FIXED_NOREPLACE) && !(flags & MAP.FIXED) && !this.isFree(addr, len)) {
+      if ((flags & MAP.FIXED_NOREPLACE) && !this.isFree(addr, len)) {
         throw new SysError(E.EEXIST);
       }
       at = addr;
@@ -122,6 +249,7 @@ export class AddressSpace {
       at = this.findFree(len);
     }
     this.mapPages(at, len, prot & 7);
+    this.setSource(at, len, source);
     if (contents?.length) this.mem.writeBytes(at, contents.subarray(0, Number(len)), true);
     return at;
   }
@@ -130,7 +258,7 @@ export class AddressSpace {
   munmap(addr: bigint, length: bigint): void {
     if ((addr & (PAGE - 1n)) || length <= 0n) throw new SysError(E.EINVAL);
     if (BigInt.asUintN(64, addr) + length > this.limit) throw new SysError(E.EINVAL);
-    this.mem.unmap(addr, pageUp(length));
+    this.#unmap(addr, pageUp(length));
   }
 
   /** mprotect. */
@@ -148,10 +276,13 @@ export class AddressSpace {
     const perms = this.mem.pages.get(pageNumber(old))!.perms;
     if (flags & 2) {
       if (!(flags & 1) || (newAddr & (PAGE - 1n))) throw new SysError(E.EINVAL);
+      if (newAddr < old + ol && old < newAddr + nl) throw new SysError(E.EINVAL);
+      if (newAddr + nl > this.limit) throw new SysError(E.EINVAL);
+      this.#unmap(newAddr, nl);
       return this.#move(old, ol, nl, newAddr, perms);
     }
     if (nl <= ol) {
-      if (nl < ol) this.mem.unmap(old + nl, ol - nl);
+      if (nl < ol) this.#unmap(old + nl, ol - nl);
       return old;
     }
     if (old + nl <= this.limit && this.isFree(old + ol, nl - ol)) {
@@ -164,24 +295,19 @@ export class AddressSpace {
 
   #move(old: bigint, ol: bigint, nl: bigint, to: bigint, perms: number): bigint {
     this.#checkBudget(nl);
-    const keep = ol < nl ? ol : nl;
-    const saved: { data: Uint8Array; perms: number }[] = [];
-    for (let a = 0n; a < keep; a += PAGE) {
-      const p = this.mem.pages.get(pageNumber(old + a));
-      const data = p && p.frame >= 0
-        ? this.mem.host.u8.slice(p.frame, p.frame + PAGE_SIZE)
-        : new Uint8Array(PAGE_SIZE);
-      saved.push({ data, perms: p?.perms ?? perms });
-    }
-    this.mem.unmap(old, ol);
     this.mapPages(to, nl, perms);
-    saved.forEach((s, i) => {
-      const a = to + BigInt(i) * PAGE;
-      const p = this.mem.pages.get(pageNumber(a))!;
-      this.mem.host.u8.set(s.data, p.frame);
-      this.mem.host.dirty.mark(p.frame);
-      p.perms = s.perms;
-    });
+    const keep = ol < nl ? ol : nl;
+    for (let a = 0n; a < keep; a += PAGE) {
+      const from = this.mem.pages.get(pageNumber(old + a));
+      const p = this.mem.pages.get(pageNumber(to + a))!;
+      if (from && from.frame >= 0) {
+        this.mem.host.u8.copyWithin(p.frame, from.frame, from.frame + PAGE_SIZE);
+        this.mem.host.dirty.mark(p.frame);
+      }
+      p.perms = from?.perms ?? perms;
+      this.#setPage(pageNumber(to + a), this.sources.get(pageNumber(old + a)) ?? null);
+    }
+    this.#unmap(old, ol);
     return to;
   }
 
@@ -197,7 +323,7 @@ export class AddressSpace {
         return this.brk;
       }
     } else if (newTop < oldTop) {
-      this.mem.unmap(newTop, oldTop - newTop);
+      this.#unmap(newTop, oldTop - newTop);
     }
     this.brk = want;
     return want;

@@ -7,7 +7,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, type OpenFile, S_IF, type StatInfo } from "./fds.ts";
+import { O, type OpenFile, S_IF, statFromDeno, type StatInfo } from "./fds.ts";
 
 /**
  * An open file description made by `open(path, O_PATH)`.
@@ -23,7 +23,12 @@ import { O, type OpenFile, S_IF, type StatInfo } from "./fds.ts";
 export class PathFile implements OpenFile {
   isTty = false;
   statusFlags: number = O.PATH;
-  constructor(readonly guestPath: string, readonly info: StatInfo) {}
+  /** `hostPath`, when given, is where {@linkcode stat} looks for the file as it is now */
+  constructor(
+    readonly guestPath: string,
+    readonly info: StatInfo,
+    private readonly hostPath?: string,
+  ) {}
   /** whether it names a directory (then it can be a dirfd) */
   get isDirectory(): boolean {
     return (this.info.mode & 0o170000) === S_IF.DIR;
@@ -37,8 +42,15 @@ export class PathFile implements OpenFile {
   seek(): number {
     throw new SysError(E.EBADF);
   }
+  /** The file's stat now (its size and times change); as opened if its name went to another file. */
   stat(): StatInfo {
-    return this.info;
+    if (!this.hostPath) return this.info;
+    try {
+      const now = statFromDeno(Deno.lstatSync(this.hostPath));
+      return now.ino === this.info.ino ? now : this.info;
+    } catch {
+      return this.info;
+    }
   }
   close(): void {}
 }

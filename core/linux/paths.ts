@@ -83,17 +83,12 @@ export class PathResolver {
         stack.pop();
         continue;
       }
-      const last = !todo.some((t) => t !== "" && t !== ".");
+      const last = !todo.some((t) => t !== "");
       const trailingSlash = last && todo.length > 0;
       const host = `${root}/${[...stack, c].join("/")}`;
       let target: string | null = null;
-      if (!last || followLast || trailingSlash) {
-        try {
-          if (Deno.lstatSync(host).isSymlink) target = Deno.readLinkSync(host);
-        } catch {
-          // missing: the operation itself reports it
-        }
-      }
+      if (!last) target = intermediate(host);
+      else if (followLast || trailingSlash) target = symlinkTarget(host);
       if (target === null) {
         stack.push(c);
         continue;
@@ -123,6 +118,33 @@ export class PathResolver {
     if (this.root) return this.walk(this.absolute(path, base));
     return Deno.realPathSync(this.toHost(path, base));
   }
+}
+
+/** The target of `host` if it is a symlink, else null (also when it is missing: the operation reports it). */
+function symlinkTarget(host: string): string | null {
+  try {
+    return Deno.lstatSync(host).isSymlink ? Deno.readLinkSync(host) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A component with more after it (`.` and `..` included), as Linux walks it:
+ * missing is ENOENT, not a directory ENOTDIR; a symlink's target is returned.
+ */
+function intermediate(host: string): string | null {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(host);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new SysError(E.ENOENT);
+    if (e instanceof Deno.errors.NotADirectory) throw new SysError(E.ENOTDIR);
+    throw e;
+  }
+  if (info.isSymlink) return Deno.readLinkSync(host);
+  if (!info.isDirectory) throw new SysError(E.ENOTDIR);
+  return null;
 }
 
 function trimSlash(p: string): string {

@@ -143,6 +143,9 @@ export class LinuxProcess {
   /** futex wait queues of the address space */
   readonly futexes = new FutexTable();
   umask = 0o022;
+  /** process group and session (the first process's are its parent's, outside the run: pid - 1) */
+  pgid: number;
+  sid: number;
   /** rt_sigsuspend: the mask the next handler frame saves (restored by rt_sigreturn) */
   restoreMaskAfterSignal: bigint | null = null;
   /** `-strace` output, if enabled */
@@ -163,6 +166,8 @@ export class LinuxProcess {
   readonly modules: ModuleList = new ModuleList();
   /** The auxiliary vector given to the program, as the bytes on its stack (gdb reads it). */
   auxv: Uint8Array = new Uint8Array();
+  /** argv as /proc/self/cmdline shows it: each string NUL-terminated */
+  cmdline: Uint8Array = new Uint8Array();
   #pending: Extract<ProcessEvent, { kind: "syscall" }> | null = null;
   #pendingSkip: bigint | null = null;
   /**
@@ -189,6 +194,8 @@ export class LinuxProcess {
     }
     this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000);
     this.pid = parent ? this.world.allocId() : opts.pid ?? 1000;
+    this.pgid = parent ? parent.pgid : this.pid - 1;
+    this.sid = parent ? parent.sid : this.pid - 1;
     this.threads = new ThreadGroup(this, this.pid, opts.sched ?? DEFAULT_SCHED, opts.seed ?? 0n);
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
@@ -366,10 +373,16 @@ export class LinuxProcess {
     if (this.exited) return;
     this.exitStatus = status;
     this.exitSignal = signal;
+    this.as.releaseShared();
     this.fds.closeAll();
     if (this.parent) childExited(this.parent, this);
     // The run ends with the program started: the files its children hold close with it.
-    else for (const q of this.world.processes) q.fds.closeAll();
+    else {
+      for (const q of this.world.processes) {
+        q.as.releaseShared();
+        q.fds.closeAll();
+      }
+    }
     this.#events.push({ kind: "exit", status, signal });
     this.hooks.events.emit("vcpu_exit", { index: 0 });
     this.hooks.events.emit("exit", { status });

@@ -15,17 +15,20 @@ import {
   AT,
   BRK_RESERVE,
   buildStack,
+  imageFile,
   loadAnywhere,
   loadImage,
   mapStack,
   mapTrampoline,
+  wantsExecStack,
 } from "./loader.ts";
 import { pageUp } from "./mm.ts";
 import type { LinuxProcess, LinuxProcessOptions } from "./process.ts";
 
 /**
- * Maps `elf` (at host path `realProg`) and its interpreter into `p`, builds
- * the initial stack and points the CPU at the entry.
+ * Maps `elf` (at host path `realProg`) and its interpreter (`interpBytes`,
+ * else read from its path) into `p`, builds the initial stack and points
+ * the CPU at the entry.
  *
  * @example
  * ```ts ignore
@@ -37,24 +40,28 @@ export function loadProgram(
   elf: ElfFile,
   realProg: string,
   opts: LinuxProcessOptions,
+  interpBytes?: Uint8Array,
 ): void {
   const name = opts.program;
   const target = p.cpu.target;
 
   // Program, break, stack, interpreter, trampoline.
   const as = p.as;
-  const main = elf.type === ET_DYN ? loadAnywhere(as, elf, as.mmapBase) : loadImage(as, elf, 0n);
+  const file = imageFile(p.paths.toGuest(realProg), realProg);
+  const main = elf.type === ET_DYN
+    ? loadAnywhere(as, elf, as.mmapBase, file)
+    : loadImage(as, elf, 0n, file);
   p.loadBias = main.bias;
   p.modules.add(realProg, elf, main.bias);
   as.brkStart = as.brk = pageUp(main.end);
   if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
-  const stackTop = mapStack(as, as.mmapBase);
+  const stackTop = mapStack(as, as.mmapBase, wantsExecStack(elf));
   let entry = main.entry, interpBase = 0n;
   if (elf.interp) {
     const ipath = p.paths.toHost(elf.interp);
     let ibytes: Uint8Array;
     try {
-      ibytes = readInputFile(ipath);
+      ibytes = interpBytes ?? readInputFile(ipath);
     } catch {
       throw new EmuError(
         `${name}: cannot open its interpreter ${elf.interp}`,
@@ -65,7 +72,7 @@ export function loadProgram(
     if (ielf.machine !== elf.machine || ielf.elfClass !== elf.elfClass) {
       throw new EmuError(`${elf.interp}: interpreter is for a different machine`);
     }
-    const img = loadAnywhere(as, ielf, as.mmapBase);
+    const img = loadAnywhere(as, ielf, as.mmapBase, imageFile(elf.interp, ipath));
     interpBase = img.bias;
     p.modules.add(ipath, ielf, img.bias);
     entry = img.entry;
@@ -88,8 +95,10 @@ export function loadProgram(
     [AT.HWCAP, p.abi.hwcap],
     [AT.CLKTCK, 100n],
   ];
+  const argv = [opts.argv0 ?? name, ...(opts.args ?? [])];
+  p.cmdline = new TextEncoder().encode(argv.map((a) => a + "\0").join(""));
   const sp = buildStack(p.mem, stackTop, target.xlen === 64 ? 8 : 4, {
-    argv: [opts.argv0 ?? name, ...(opts.args ?? [])],
+    argv,
     env: opts.env ?? [],
     execfn: name,
     random: p.random.bytes(16),

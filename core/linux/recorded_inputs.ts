@@ -2,17 +2,20 @@
  * Where a Linux process reads the outside world, through its input log
  * (record/replay, `core/replay/input_log.ts`): stdin bytes, whether the
  * standard streams are terminals, and the
- * host files the guest opens for reading (their SHA-256, or their contents
- * and stat with `storeFiles`). Each is one function called at the one place
+ * host files the guest opens for reading or runs (their SHA-256, or their
+ * contents and stat with `storeFiles`), and what it sees of the host's file
+ * system by path (stat results, directory listings). Each is one function called at the one place
  * the process reads that input; without a log they are not called. Host time
  * (`-realtime`) goes through the log's own `takeTime` in `sys_time.ts`.
  *
  * @module
  */
 
-import { readInputFile, sha256Hex as sha256 } from "../host_files.ts";
+import { readInputFile, sha256Hex as sha256, statInputFile } from "../host_files.ts";
 import { type InputLog, ReplayDivergence } from "../replay/input_log.ts";
-import { InputStream, type OpenFile, type StatInfo } from "./fds.ts";
+import { errnoOf, SysError } from "./errno.ts";
+import { type DirEntry, InputStream, type OpenFile, statFromDeno, type StatInfo } from "./fds.ts";
+import { isHostError } from "./host_io.ts";
 import { MemoryFile } from "./memory_file.ts";
 
 /**
@@ -122,10 +125,11 @@ function statFromJson(j: Record<string, string | number>): StatInfo {
 /**
  * A read-only open of regular file `guest` (host path `host`) through the
  * log. Recording: `open()` opens it, and its hash (and with `storeFiles` its
- * contents and stat) is logged. Replaying: when the recording stored the
- * file, it is served from the log without touching the host; otherwise the
- * host file is opened and must have the recorded hash. `icount` says where
- * the guest is, to know whether the recording opened a file here.
+ * contents and stat) is logged. Where the log has the open already (a
+ * replay, or a re-execution from a snapshot): when the file was stored, it
+ * is served from the log without touching the host; otherwise the host file
+ * is opened and must have the logged hash. `icount` says where the guest
+ * is, to know whether the log has an open here.
  *
  * @example
  * ```ts ignore
@@ -139,43 +143,201 @@ export function recordedOpen(
   host: string,
   open: () => OpenFile,
 ): OpenFile {
-  if (log.mode === "record") {
-    const f = open();
-    log.take("file", () => {
-      const data = readInputFile(host);
-      const store = log.header.storeFiles;
-      const rec: FileRecord = { path: guest, sha256: sha256(data) };
-      if (store) rec.stat = statToJson(f.stat());
-      return encodeFileRecord(rec, store ? data : null);
-    });
+  if (recordedOpenHere(log, icount)) {
+    // the stored file, or the host's, checked against the logged hash
+    const { rec, contents } = takeLogged(log, icount, guest);
+    if (contents) return new MemoryFile(contents, guest, statFromJson(rec.stat!));
+    const f = hostOrDivergence(icount, guest, open);
+    checkHash(icount, guest, readInputFile(host), rec, () => f.close());
     return f;
   }
-  if (log.upcoming("file")?.icount !== icount) {
+  if (log.mode === "replay") {
     throw new ReplayDivergence(icount, `the guest opened ${guest}, which the recording did not`);
   }
-  const { rec, contents } = decodeFileRecord(log.take("file", () => new Uint8Array()));
-  if (rec.path !== guest) {
-    throw new ReplayDivergence(icount, `the guest opened ${guest}, the recording ${rec.path}`);
+  const f = open();
+  logFile(log, guest, readInputFile(host), () => f.stat());
+  return f;
+}
+
+/** Logs that the guest read `data` from file `guest` (with `storeFiles`, its contents and stat). */
+function logFile(log: InputLog, guest: string, data: Uint8Array, stat: () => StatInfo): void {
+  log.take("file", () => {
+    const store = log.header.storeFiles;
+    const rec: FileRecord = { path: guest, sha256: sha256(data) };
+    if (store) rec.stat = statToJson(stat());
+    return encodeFileRecord(rec, store ? data : null);
+  });
+}
+
+/** The "file" entry at `icount`, which must be of `guest`. */
+function takeLogged(
+  log: InputLog,
+  icount: number,
+  guest: string,
+): { rec: FileRecord; contents: Uint8Array | null } {
+  const logged = decodeFileRecord(log.take("file", () => new Uint8Array()));
+  if (logged.rec.path !== guest) {
+    throw new ReplayDivergence(
+      icount,
+      `the guest opened ${guest}, the recording ${logged.rec.path}`,
+    );
   }
-  if (contents) return new MemoryFile(contents, guest, statFromJson(rec.stat!));
-  let f: OpenFile;
+  return logged;
+}
+
+function hostOrDivergence<T>(icount: number, guest: string, get: () => T): T {
   try {
-    f = open();
+    return get();
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];
     throw new ReplayDivergence(icount, `${guest} cannot be opened (${why}); the recording read it`);
   }
-  if (sha256(readInputFile(host)) !== rec.sha256) {
-    f.close();
-    throw new ReplayDivergence(icount, `${guest} differs from the file the recording read`);
-  }
-  return f;
+}
+
+function checkHash(
+  icount: number,
+  guest: string,
+  data: Uint8Array,
+  rec: FileRecord,
+  release = () => {},
+): void {
+  if (sha256(data) === rec.sha256) return;
+  release();
+  throw new ReplayDivergence(icount, `${guest} differs from the file the recording read`);
 }
 
 /**
- * Replay: whether the recording opened a file for reading at `icount` (then
- * the open goes through {@linkcode recordedOpen} even if the host file is gone).
+ * The whole of input file `guest` (host path `host`), read by `read()`,
+ * through the log, as {@linkcode recordedOpen} does for an open (a program
+ * a guest execs): its hash (and with `storeFiles` its contents) is logged;
+ * where the log has it, a stored file is served from the log, else the
+ * host's must have the logged hash.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = recordedRead(p.inputLog, icount, "/bin/prog", host, () => readInputFile(host));
+ * ```
+ */
+export function recordedRead(
+  log: InputLog,
+  icount: number,
+  guest: string,
+  host: string,
+  read: () => Uint8Array,
+): Uint8Array {
+  if (recordedOpenHere(log, icount)) {
+    const { rec, contents } = takeLogged(log, icount, guest);
+    if (contents) return contents;
+    const data = hostOrDivergence(icount, guest, read);
+    checkHash(icount, guest, data, rec);
+    return data;
+  }
+  if (log.mode === "replay") {
+    throw new ReplayDivergence(icount, `the guest opened ${guest}, which the recording did not`);
+  }
+  const data = read();
+  logFile(log, guest, data, () => statFromDeno(statInputFile(host)));
+  return data;
+}
+
+/**
+ * Whether the log has an open for reading at `icount` (a replay, or a
+ * re-execution): then the open goes through {@linkcode recordedOpen} even if
+ * the host file is gone.
  */
 export function recordedOpenHere(log: InputLog, icount: number): boolean {
-  return log.mode === "replay" && log.upcoming("file")?.icount === icount;
+  return log.upcoming("file")?.icount === icount;
+}
+
+/** How a looked-up value goes into a log entry (JSON) and back. */
+interface LookupCodec<T> {
+  save(value: T): unknown;
+  load(saved: unknown): T;
+}
+
+/**
+ * A look at the host's file system by path (a stat, a directory listing)
+ * through the log: recording runs `live` and logs what it returned, or the
+ * errno it failed with; where the log has it (a replay, a re-execution),
+ * that is returned or thrown again without touching the host.
+ */
+function recordedLookup<T>(
+  log: InputLog,
+  kind: "stat" | "dir",
+  live: () => T,
+  codec: LookupCodec<T>,
+): T {
+  const bytes = log.take(kind, () => {
+    let saved: { value: unknown } | { errno: number };
+    try {
+      saved = { value: codec.save(live()) };
+    } catch (e) {
+      if (!(e instanceof SysError) && !isHostError(e)) throw e;
+      saved = { errno: errnoOf(e) };
+    }
+    return new TextEncoder().encode(JSON.stringify(saved));
+  });
+  const saved = JSON.parse(new TextDecoder().decode(bytes));
+  if (typeof saved.errno === "number") throw new SysError(saved.errno);
+  return codec.load(saved.value);
+}
+
+const STAT_CODEC: LookupCodec<StatInfo> = {
+  save: statToJson,
+  load: (saved) => statFromJson(saved as Record<string, string | number>),
+};
+
+/**
+ * A stat of the host's file system by path (`live`), through `log` when
+ * there is one: a replay sees what the recording saw.
+ *
+ * @example
+ * ```ts ignore
+ * const st = recordedStat(p.inputLog, () => statFromDeno(Deno.statSync(host)));
+ * ```
+ */
+export function recordedStat(log: InputLog | undefined, live: () => StatInfo): StatInfo {
+  return log ? recordedLookup(log, "stat", live, STAT_CODEC) : live();
+}
+
+/** A directory the guest opened: its stat and its entries. */
+export interface DirListing {
+  stat: StatInfo;
+  entries: DirEntry[];
+}
+
+const DIR_CODEC: LookupCodec<DirListing> = {
+  save: ({ stat, entries }) => ({
+    stat: statToJson(stat),
+    entries: entries.map((e) => [e.name, e.ino.toString(), e.type]),
+  }),
+  load: (saved) => {
+    const s = saved as {
+      stat: Record<string, string | number>;
+      entries: [string, string, number][];
+    };
+    return {
+      stat: statFromJson(s.stat),
+      entries: s.entries.map(([name, ino, type]) => ({ name, ino: BigInt(ino), type })),
+    };
+  },
+};
+
+/**
+ * A directory the guest opens, listed by `live`, through `log` when there
+ * is one: a replay lists what the recording listed, even where the host's
+ * directory differs or is gone.
+ *
+ * @example
+ * ```ts ignore
+ * const { stat, entries } = recordedListing(p.inputLog, () => listHostDir(host));
+ * ```
+ */
+export function recordedListing(log: InputLog | undefined, live: () => DirListing): DirListing {
+  return log ? recordedLookup(log, "dir", live, DIR_CODEC) : live();
+}
+
+/** Whether the log has a directory opened at `icount` (a replay, a re-execution). */
+export function recordedListingHere(log: InputLog | undefined, icount: number): boolean {
+  return log?.upcoming("dir")?.icount === icount;
 }

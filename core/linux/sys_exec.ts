@@ -14,10 +14,12 @@
 
 import { EmuError } from "../errors.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
+import { readInputFile, statInputFile } from "../host_files.ts";
 import { E, SysError } from "./errno.ts";
 import { mmapBaseFor } from "./loader.ts";
 import type { LinuxProcess } from "./process.ts";
 import { loadProgram } from "./program_load.ts";
+import { recordedOpenHere, recordedRead } from "./recorded_inputs.ts";
 import { SIG, SIG_DFL, SIG_IGN, SS_DISABLE } from "./signals.ts";
 import { get, NO_RETURN, readString, type SyscallTable } from "./syscall.ts";
 
@@ -34,6 +36,8 @@ interface ExecImage {
   hostPath: string;
   guestPath: string;
   argv: string[];
+  /** its interpreter's file (ld.so), if it has one */
+  interp?: Uint8Array;
 }
 
 /** Reads a NULL-terminated array of guest strings. */
@@ -48,22 +52,35 @@ function strings(p: LinuxProcess, addr: bigint): string[] {
   }
 }
 
-/** The host file of guest path `path`, readable and executable, as bytes. */
+/**
+ * The file of guest path `path`, readable and executable, as bytes: read
+ * through the host-files point (so a bundle serves it) and the process's
+ * input log (so a replay reproduces it, or refuses a file that changed).
+ */
 function readExecutable(p: LinuxProcess, path: string): { host: string; bytes: Uint8Array } {
   const host = p.paths.toHost(path);
+  const guest = p.paths.absolute(path);
+  const log = p.inputLog, icount = p.clock.instructions();
+  const read = () => {
+    try {
+      return readInputFile(host);
+    } catch {
+      throw new SysError(E.EACCES);
+    }
+  };
+  // the log has this read (a replay, a re-execution): the recording checked the file
+  if (log && recordedOpenHere(log, icount)) {
+    return { host, bytes: recordedRead(log, icount, guest, host, read) };
+  }
   let st: Deno.FileInfo;
   try {
-    st = Deno.statSync(host);
+    st = statInputFile(host);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new SysError(E.ENOENT);
     throw new SysError(E.EACCES);
   }
   if (st.isDirectory || !((st.mode ?? 0o755) & 0o111)) throw new SysError(E.EACCES);
-  try {
-    return { host, bytes: Deno.readFileSync(host) };
-  } catch {
-    throw new SysError(E.EACCES);
-  }
+  return { host, bytes: log ? recordedRead(log, icount, guest, host, read) : read() };
 }
 
 /** Follows `#!` lines from `path` to an ELF of this machine; argv as the kernel rewrites it. */
@@ -87,8 +104,8 @@ function resolveImage(p: LinuxProcess, path: string, argv: string[]): ExecImage 
     }
     const t = p.cpu.target;
     if (elf.machine !== t.elfMachine || elf.elfClass !== t.elfClass) throw new SysError(E.ENOEXEC);
-    if (elf.interp) readExecutable(p, elf.interp);
-    return { elf, hostPath: host, guestPath: path, argv };
+    const interp = elf.interp === null ? undefined : readExecutable(p, elf.interp).bytes;
+    return { elf, hostPath: host, guestPath: path, argv, interp };
   }
   throw new SysError(E.ELOOP);
 }
@@ -96,9 +113,7 @@ function resolveImage(p: LinuxProcess, path: string, argv: string[]): ExecImage 
 /** Empties the caller's image: other threads, memory, caught signals, close-on-exec fds. */
 function dropImage(p: LinuxProcess): void {
   p.threads.reset(p.pid);
-  for (const pn of [...p.mem.pages.keys()]) p.mem.unmap(BigInt(pn) << 12n, 4096n);
-  p.as.brkStart = p.as.brk = 0n;
-  p.as.mmapBase = mmapBaseFor(p.cpu.target.elfClass === 2 ? 2 : 1);
+  p.as.clear(mmapBaseFor(p.cpu.target.elfClass === 2 ? 2 : 1));
   for (const a of p.signals.actions) {
     if (a.handler !== SIG_IGN) Object.assign(a, { handler: SIG_DFL, flags: 0, mask: 0n });
   }
@@ -118,7 +133,7 @@ function execve(p: LinuxProcess, a: bigint[]): typeof NO_RETURN {
       argv0: img.argv[0] ?? img.guestPath,
       args: img.argv.slice(1),
       env,
-    });
+    }, img.interp);
   } catch (e) {
     if (!(e instanceof EmuError || e instanceof SysError)) throw e;
     // Past the point of no return: the kernel kills the process.

@@ -224,7 +224,9 @@ function fcntl(p: LinuxProcess, a: bigint[]): number {
 
 function getdents64(p: LinuxProcess, a: bigint[]): number {
   const f = p.fds.get(int(a[0]));
+  if (f.statusFlags & O.PATH) throw new SysError(E.EBADF);
   if (!f.entries) throw new SysError(E.ENOTDIR);
+  if (f.dirPos === 0) f.relist?.();
   const max = len(a[2]);
   const enc = new TextEncoder();
   const out: Uint8Array[] = [];
@@ -323,7 +325,8 @@ export const fileSyscalls: SyscallTable = {
     const n = Number(BigInt.asIntN(64, a[1]));
     if (n < 0) throw new SysError(E.EINVAL); // before the fd, as Linux
     const f = p.fds.get(int(a[0]));
-    if (!f.truncate) throw new SysError(E.EINVAL);
+    if (f.statusFlags & O.PATH) throw new SysError(E.EBADF);
+    if (!f.truncate || (f.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EINVAL);
     f.truncate(n);
     return 0;
   },

@@ -6,32 +6,69 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { type DirEntry, DirFile, HostFile, O, statFromDeno, type StatInfo } from "./fds.ts";
+import {
+  type DirEntry,
+  DirFile,
+  HostFile,
+  O,
+  type OpenFile,
+  S_IF,
+  statFromDeno,
+  type StatInfo,
+} from "./fds.ts";
 import { PathFile } from "./path_file.ts";
 import { encodeStat, encodeStatx } from "./stat.ts";
 import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
-import { recordedOpen, recordedOpenHere } from "./recorded_inputs.ts";
+import {
+  recordedListing,
+  recordedListingHere,
+  recordedOpen,
+  recordedOpenHere,
+  recordedStat,
+} from "./recorded_inputs.ts";
 import { embeddedFile } from "../host_files.ts";
 import { MemoryFile } from "./memory_file.ts";
+import { clockNs } from "./sys_time.ts";
+import { openProc, procAlias, procLink } from "./proc_files.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
-const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
+const AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
 
-/** Host path of `path` relative to directory fd `dirfd`. */
+/**
+ * Host path of `path` relative to directory fd `dirfd`. A path ending in `/`
+ * names a directory: an existing non-directory there is ENOTDIR.
+ */
 export function resolveAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
-  if (path === "") throw new SysError(E.ENOENT); // before dirfd, as Linux
-  return p.paths.toHost(path, baseOf(p, dirfd, path), follow);
+  const guest = guestAt(p, dirfd, path, follow), base = baseOf(p, dirfd, path);
+  // unaliased, the path resolves as given (a relative one is not looked up in the -L sysroot)
+  const host = p.paths.toHost(guest === p.paths.absolute(path, base) ? path : guest, base, follow);
+  if (path.endsWith("/")) {
+    const info = lstatOrNull(host);
+    if (info && !info.isDirectory) throw new SysError(E.ENOTDIR);
+  }
+  return host;
 }
 
-function baseOf(p: LinuxProcess, dirfd: number, path: string): string {
+/** The absolute guest path of `path` relative to `dirfd`, through /proc/self's magic links. */
+function guestAt(p: LinuxProcess, dirfd: number, path: string, follow = true): string {
+  if (path === "") throw new SysError(E.ENOENT); // before dirfd, as Linux
+  return procAlias(p, p.paths.absolute(path, baseOf(p, dirfd, path)), follow);
+}
+
+/** The guest directory a relative `path` at `dirfd` starts from (EBADF, ENOTDIR). */
+export function baseOf(p: LinuxProcess, dirfd: number, path: string): string {
   if (path.startsWith("/") || dirfd === AT_FDCWD) return p.paths.cwd;
   const f = p.fds.get(dirfd);
-  const isDir = f.entries !== undefined || (f instanceof PathFile && f.isDirectory);
-  if (!isDir || !f.guestPath) throw new SysError(E.ENOTDIR);
+  if (!isDirectoryFd(f) || !f.guestPath) throw new SysError(E.ENOTDIR);
   return f.guestPath;
+}
+
+/** An fd on a directory: opened for reading, or with O_PATH. */
+function isDirectoryFd(f: OpenFile): boolean {
+  return f.entries !== undefined || (f instanceof PathFile && f.isDirectory);
 }
 
 function dtype(e: { isFile: boolean; isDirectory: boolean; isSymlink: boolean }): number {
@@ -58,8 +95,8 @@ function listDir(host: string, parent: string, info: StatInfo): DirEntry[] {
   return out;
 }
 
-/** lstat of `host`, or null when it does not exist; other failures (EACCES...) propagate. */
-function lstatOrNull(host: string): Deno.FileInfo | null {
+/** lstat of `host` (a path ending in `/` follows a last symlink), or null when it does not exist; other failures (EACCES...) propagate. */
+export function lstatOrNull(host: string): Deno.FileInfo | null {
   try {
     return Deno.lstatSync(host);
   } catch (e) {
@@ -89,11 +126,56 @@ function openTarget(p: LinuxProcess, host: string, flags: number): Deno.FileInfo
   }
 }
 
+/** `__O_TMPFILE`: with O_DIRECTORY, an unnamed file in that directory. */
+const O_TMPFILE = 0x400000;
+
+/** The open flags Linux acts on (build_open_flags): EINVAL for a combination it refuses. */
+function openFlags(flags: number): number {
+  if (flags & O.PATH) return flags & (O.PATH | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC);
+  if ((flags & O.DIRECTORY) && (flags & O.CREAT)) throw new SysError(E.EINVAL);
+  if ((flags & O_TMPFILE) && (!(flags & O.DIRECTORY) || (flags & O.ACCMODE) === O.RDONLY)) {
+    throw new SysError(E.EINVAL);
+  }
+  return flags;
+}
+
+/** O_TMPFILE: a file made in directory `host` and unlinked at once, so it has no name. */
+function openTmpfile(
+  p: LinuxProcess,
+  host: string,
+  info: Deno.FileInfo | null,
+  flags: number,
+  mode: number,
+) {
+  if (!info) throw new SysError(E.ENOENT);
+  if (!info.isDirectory) throw new SysError(E.ENOTDIR);
+  const name = `${host}/.denemu-tmpfile-${crypto.randomUUID()}`;
+  const file = Deno.openSync(name, { read: true, write: true, createNew: true, mode });
+  try {
+    Deno.chmodSync(name, mode & ~p.umask);
+  } finally {
+    Deno.removeSync(name);
+  }
+  return new HostFile(
+    file,
+    flags & (O.ACCMODE | O.APPEND | O.NONBLOCK),
+    `${host}/#tmpfile (deleted)`,
+  );
+}
+
 function openat(p: LinuxProcess, a: bigint[]): number {
-  const dirfd = int(a[0]), path = readString(p, a[1]), flags = int(a[2]);
-  const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
-  const guest = p.paths.absolute(path, baseOf(p, dirfd, path));
+  const flags = openFlags(int(a[2]));
+  const dirfd = int(a[0]), path = readString(p, a[1]);
+  if ((flags & O.CREAT) && path.endsWith("/")) {
+    // O_CREAT with a trailing slash: EISDIR once the parents are walked
+    p.paths.toHost(path.replace(/\/+$/, "") || "/", baseOf(p, dirfd, path), false);
+    throw new SysError(E.EISDIR);
+  }
+  const guest = guestAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const cloexec = (flags & O.CLOEXEC) !== 0;
+  const proc = openProc(p, guest, flags); // the guest's /proc is no host path
+  if (proc) return p.fds.install(proc, cloexec);
+  const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const log = p.inputLog, icount = p.clock.instructions();
   const open = (info: Deno.FileInfo | null) =>
     openHostFile(p, host, guest, info, flags, Number(a[3] & 0o7777n));
@@ -104,23 +186,27 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     if (!reading) throw new SysError(E.EROFS);
     return p.fds.install(new MemoryFile(embedded, guest), cloexec);
   }
+  if (recordedListingHere(log, icount)) return p.fds.install(openDir(p, guest, host), cloexec);
   if (log && reading && recordedOpenHere(log, icount)) {
-    // replay: the recording read a file here; it may be served from the log
+    // the log has this open (a replay, a re-execution): the file may be served from it
     const f = recordedOpen(log, icount, guest, host, () => open(openTarget(p, host, flags)));
     return p.fds.install(f, cloexec);
   }
   const info = openTarget(p, host, flags);
+  if (flags & O_TMPFILE) {
+    return p.fds.install(openTmpfile(p, host, info, flags, Number(a[3] & 0o7777n)), cloexec);
+  }
   if (flags & O.PATH) {
     if (!info) throw new SysError(E.ENOENT);
     if ((flags & O.DIRECTORY) && !info.isDirectory) throw new SysError(E.ENOTDIR);
-    return p.fds.install(new PathFile(guest, statFromDeno(info)), cloexec);
+    return p.fds.install(new PathFile(guest, statFromDeno(info), host), cloexec);
   }
   if (info && (flags & O.CREAT) && (flags & O.EXCL)) throw new SysError(E.EEXIST);
   if (info?.isDirectory) {
-    if ((flags & O.ACCMODE) !== O.RDONLY || (flags & O.CREAT)) throw new SysError(E.EISDIR);
-    const st = statFromDeno(info);
-    const entries = listDir(host, p.paths.toHost(`${guest}/..`), st);
-    return p.fds.install(new DirFile(guest, host, entries, st), cloexec);
+    if ((flags & O.ACCMODE) !== O.RDONLY || (flags & (O.CREAT | O.TRUNC))) {
+      throw new SysError(E.EISDIR);
+    }
+    return p.fds.install(openDir(p, guest, host, info), cloexec);
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
@@ -128,6 +214,21 @@ function openat(p: LinuxProcess, a: bigint[]): number {
     return p.fds.install(recordedOpen(log, icount, guest, host, () => open(info)), cloexec);
   }
   return p.fds.install(open(info), cloexec);
+}
+
+/**
+ * Directory `guest` (host path `host`, whose stat is `info`) opened for
+ * listing, through the input log: a replay lists what the recording did.
+ */
+function openDir(p: LinuxProcess, guest: string, host: string, info?: Deno.FileInfo): DirFile {
+  // each listing (at open, and again when getdents starts over) is an input the log keeps
+  const listing = (at?: Deno.FileInfo) =>
+    recordedListing(p.inputLog, () => {
+      const st = statFromDeno(at ?? Deno.statSync(host));
+      return { stat: st, entries: listDir(host, p.paths.toHost(`${guest}/..`), st) };
+    });
+  const { stat, entries } = listing(info);
+  return new DirFile(guest, host, entries, stat, () => listing().entries);
 }
 
 /** Opens a regular file (or device) `host` that {@linkcode openTarget} checked. */
@@ -145,10 +246,10 @@ function openHostFile(
   const file = Deno.openSync(host, {
     read: acc !== O.WRONLY,
     write: acc !== O.RDONLY || creating || (flags & O.TRUNC) !== 0,
-    create: (flags & O.CREAT) !== 0,
+    create: creating,
     // Under --root nothing was there when checked: a symlink planted since is refused.
     createNew: creating && (p.paths.root !== null || (flags & O.EXCL) !== 0),
-    truncate: (flags & O.TRUNC) !== 0 && acc !== O.RDONLY,
+    truncate: (flags & O.TRUNC) !== 0, // even read-only, as Linux
     mode: mode & ~p.umask,
   });
   if (creating) {
@@ -171,23 +272,29 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
     return p.fds.get(dirfd).stat();
   }
-  const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
-  const info = flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host);
-  return statFromDeno(info);
+  const proc = openProc(p, guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW)), 0);
+  if (proc) return proc.stat();
+  // what the guest sees of the host by path: as recorded when replaying
+  return recordedStat(p.inputLog, () => {
+    const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+    return statFromDeno(flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host));
+  });
+}
+
+/** readlinkat with an empty path: the symlink an `O_PATH|O_NOFOLLOW` fd names, else ENOENT. */
+function fdSymlink(p: LinuxProcess, dirfd: number): string {
+  const f = dirfd === AT_FDCWD ? null : p.fds.get(dirfd);
+  if (!(f instanceof PathFile) || (f.info.mode & 0o170000) !== S_IF.LNK) {
+    throw new SysError(E.ENOENT);
+  }
+  return Deno.readLinkSync(p.paths.toHost(f.guestPath, "/", false));
 }
 
 function readlinkat(p: LinuxProcess, a: bigint[]): number {
   const dirfd = int(a[0]), path = readString(p, a[1]), size = len(a[3]);
   if (size <= 0) throw new SysError(E.EINVAL);
-  let text: string;
-  const fdLink = /^\/proc\/(self|\d+)\/fd\/(\d+)$/.exec(path);
-  const self = /^\/proc\/(self|\d+)\//.exec(path);
-  if (self && self[1] !== "self" && Number(self[1]) !== p.pid) throw new SysError(E.ENOENT);
-  if (self && /\/exe$/.test(path)) text = p.exePath;
-  else if (fdLink) {
-    const f = p.fds.get(Number(fdLink[2]));
-    text = f.guestPath ?? `pipe:[${fdLink[2]}]`;
-  } else text = Deno.readLinkSync(resolveAt(p, dirfd, path, false));
+  const text = path === "" ? fdSymlink(p, dirfd) : procLink(p, guestAt(p, dirfd, path, false)) ??
+    Deno.readLinkSync(resolveAt(p, dirfd, path, false));
   const bytes = new TextEncoder().encode(text).subarray(0, size);
   put(p, a[2], bytes);
   return bytes.length;
@@ -214,25 +321,37 @@ function access(p: LinuxProcess, dirfd: number, pathAddr: bigint, mode: number, 
   return 0;
 }
 
-function unlinkat(p: LinuxProcess, a: bigint[]): number {
-  const flags = int(a[2]);
-  if (flags & ~AT_REMOVEDIR) throw new SysError(E.EINVAL);
-  const host = resolveAt(p, int(a[0]), readString(p, a[1]), false);
-  const st = Deno.lstatSync(host);
-  if (flags & AT_REMOVEDIR) {
-    if (!st.isDirectory) throw new SysError(E.ENOTDIR);
-  } else if (st.isDirectory) throw new SysError(E.EISDIR);
-  Deno.removeSync(host);
-  return 0;
+const UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
+
+/** One of utimensat's two times, in seconds: `times` null is now; UTIME_OMIT keeps `old`. */
+function timeOf(p: LinuxProcess, times: bigint, k: number, old: Date | null): number {
+  const now = Number(clockNs(p, 0)) / 1e9; // CLOCK_REALTIME, virtual by default
+  if (times === 0n) return now;
+  const t = get(p, times + BigInt(16 * k), 16), v = new DataView(t.buffer, t.byteOffset);
+  const sec = Number(v.getBigInt64(0, true)), nsec = Number(v.getBigInt64(8, true));
+  if (nsec === UTIME_NOW) return now;
+  if (nsec === UTIME_OMIT) return (old?.getTime() ?? 0) / 1000;
+  if (nsec < 0 || nsec > 999_999_999) throw new SysError(E.EINVAL);
+  return sec + nsec / 1e9;
 }
 
-function rename(p: LinuxProcess, a: bigint[], flags: number): number {
-  if (flags & ~1) throw new SysError(E.EINVAL);
-  const from = resolveAt(p, int(a[0]), readString(p, a[1]), false);
-  const to = resolveAt(p, int(a[2]), readString(p, a[3]), false);
-  Deno.lstatSync(from);
-  if ((flags & 1) && lstatOrNull(to)) throw new SysError(E.EEXIST);
-  Deno.renameSync(from, to);
+/**
+ * utimensat: sets the times of a file, or of the fd's file when the path is
+ * null or empty with AT_EMPTY_PATH. A symlink's own times are left as they
+ * are (Deno can only set a symlink's target's, which may be outside the root).
+ */
+function utimensat(p: LinuxProcess, a: bigint[]): number {
+  const flags = int(a[3]), path = a[1] ? readString(p, a[1]) : "";
+  let host: string | null = null, file: Deno.FsFile | null = null;
+  if (path === "" && (a[1] === 0n || flags & AT_EMPTY_PATH)) {
+    const f = int(a[0]) === AT_FDCWD ? null : p.fds.get(int(a[0]));
+    if (f instanceof HostFile) file = f.file;
+    else host = p.paths.toHost(f?.guestPath ?? ".");
+  } else host = resolveAt(p, int(a[0]), path, !(flags & AT_SYMLINK_NOFOLLOW));
+  const info = file ? file.statSync() : Deno.lstatSync(host!);
+  const atime = timeOf(p, a[2], 0, info.atime), mtime = timeOf(p, a[2], 1, info.mtime);
+  if (file) file.utimeSync(atime, mtime);
+  else if (!info.isSymlink) Deno.utimeSync(host!, atime, mtime);
   return 0;
 }
 
@@ -284,26 +403,6 @@ export const fsSyscalls: SyscallTable = {
   readlinkat,
   faccessat: (p, a) => access(p, int(a[0]), a[1], int(a[2]), 0),
   faccessat2: (p, a) => access(p, int(a[0]), a[1], int(a[2]), int(a[3])),
-  unlinkat,
-  mkdirat: (p, a) => {
-    const host = resolveAt(p, int(a[0]), readString(p, a[1]), false);
-    const mode = Number(a[2] & 0o7777n) & ~p.umask;
-    Deno.mkdirSync(host, { mode });
-    Deno.chmodSync(host, mode);
-    return 0;
-  },
-  renameat: (p, a) => rename(p, a, 0),
-  renameat2: (p, a) => rename(p, a, int(a[4])),
-  symlinkat: (p, a) => {
-    const target = readString(p, a[0]);
-    Deno.symlinkSync(target, resolveAt(p, int(a[1]), readString(p, a[2]), false));
-    return 0;
-  },
-  linkat: (p, a) => {
-    const from = resolveAt(p, int(a[0]), readString(p, a[1]), (int(a[4]) & 0x400) !== 0);
-    Deno.linkSync(from, resolveAt(p, int(a[2]), readString(p, a[3]), false));
-    return 0;
-  },
   fchmodat: (p, a) => {
     Deno.chmodSync(resolveAt(p, int(a[0]), readString(p, a[1])), Number(a[2] & 0o7777n));
     return 0;
@@ -322,14 +421,7 @@ export const fsSyscalls: SyscallTable = {
     Deno.truncateSync(resolveAt(p, AT_FDCWD, readString(p, a[0])), n);
     return 0;
   },
-  utimensat: (p, a) => {
-    const follow = !(int(a[3]) & AT_SYMLINK_NOFOLLOW), path = a[1] ? readString(p, a[1]) : "";
-    if (path === "" && (a[1] === 0n || int(a[3]) & AT_EMPTY_PATH)) {
-      if (int(a[0]) !== AT_FDCWD) p.fds.get(int(a[0]));
-    } else Deno.lstatSync(resolveAt(p, int(a[0]), path, follow));
-    if (a[2] !== 0n) get(p, a[2], 32);
-    return 0;
-  },
+  utimensat,
   umask: (p, a) => {
     const old = p.umask;
     p.umask = Number(a[0] & 0o777n);
@@ -339,7 +431,7 @@ export const fsSyscalls: SyscallTable = {
   chdir: (p, a) => chdirTo(p, readString(p, a[0])),
   fchdir: (p, a) => {
     const f = p.fds.get(int(a[0]));
-    if (!f.entries || !f.guestPath) throw new SysError(E.ENOTDIR);
+    if (!isDirectoryFd(f) || !f.guestPath) throw new SysError(E.ENOTDIR);
     return chdirTo(p, f.guestPath);
   },
   statfs: (p, a) => (Deno.statSync(resolveAt(p, AT_FDCWD, readString(p, a[0]))), statfs(p, a[1])),

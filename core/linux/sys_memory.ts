@@ -8,7 +8,9 @@
 import { readInputFile, realInputPath } from "../host_files.ts";
 import { E, SysError } from "./errno.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
-import { MAP, PAGE } from "./mm.ts";
+import { O } from "./fds.ts";
+import { MAP, PAGE, type PageSource, pageUp } from "./mm.ts";
+import { SharedRegion } from "./shared_memory.ts";
 import { int, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 
@@ -20,22 +22,50 @@ function mmap(p: LinuxProcess, a: bigint[]): bigint {
   if (offset < 0n || (offset & (PAGE - 1n))) throw new SysError(E.EINVAL);
   if (!(flags & (MAP.SHARED | MAP.PRIVATE))) throw new SysError(E.EINVAL);
   if (length > p.as.limit) throw new SysError(E.ENOMEM);
-  let contents: Uint8Array | undefined;
-  if (!(flags & MAP.ANONYMOUS)) {
-    const f = p.fds.get(fd);
-    if (!f.pread) throw new SysError(f.entries ? E.ENODEV : E.EACCES);
-    const size = f.stat().size;
-    const n = size > offset ? Number(size - offset < length ? size - offset : length) : 0;
-    contents = new Uint8Array(n);
-    if (n) f.pread(contents, Number(offset));
+  const shared = (flags & MAP.SHARED) !== 0;
+  if (flags & MAP.ANONYMOUS) {
+    const region = shared ? new SharedRegion(Number(pageUp(length)), 0n, null) : undefined;
+    return p.as.mmap(
+      addr,
+      length,
+      prot,
+      flags,
+      undefined,
+      region ? { ...SHARED_ZERO, region } : null,
+    );
   }
-  const at = p.as.mmap(addr, length, prot, flags, contents);
-  const path = flags & MAP.ANONYMOUS ? undefined : p.fds.get(fd).guestPath;
-  if (prot & PROT_EXEC && path) noteExecMapping(p, path, at, offset);
+  const f = p.fds.get(fd);
+  if (!f.pread) throw new SysError(f.entries ? E.ENODEV : E.EACCES);
+  if ((f.statusFlags & O.ACCMODE) === O.WRONLY) throw new SysError(E.EACCES);
+  if (shared && (prot & PROT_WRITE) && (f.statusFlags & O.ACCMODE) !== O.RDWR) {
+    throw new SysError(E.EACCES);
+  }
+  const st = f.stat();
+  const n = st.size > offset ? Number(st.size - offset < length ? st.size - offset : length) : 0;
+  const contents = new Uint8Array(n);
+  if (n) f.pread(contents, Number(offset));
+  const source: PageSource = { name: f.guestPath ?? "", dev: st.dev, ino: st.ino, offset, shared };
+  let release: (() => void) | null = null;
+  if (shared) {
+    release = p.fds.hold(f);
+    source.region = new SharedRegion(Number(pageUp(length)), offset, { file: f, release });
+    source.region.bytes.set(contents);
+  }
+  let at: bigint;
+  try {
+    at = p.as.mmap(addr, length, prot, flags, contents, source);
+  } catch (e) {
+    release?.();
+    throw e;
+  }
+  if (prot & PROT_EXEC && f.guestPath) noteExecMapping(p, f.guestPath, at, offset);
   return at;
 }
 
-const PROT_EXEC = 4;
+const PROT_WRITE = 2, PROT_EXEC = 4, MADV_DONTNEED = 4;
+
+/** What /proc/self/maps names shared anonymous memory (Linux backs it by a deleted shmem file). */
+const SHARED_ZERO = { name: "/dev/zero (deleted)", dev: 1n, ino: 0n, offset: 0n, shared: true };
 
 /**
  * Records the module of an executable file mapping (the dynamic loader
@@ -79,13 +109,17 @@ export const memorySyscalls: SyscallTable = {
     return 0;
   },
   mremap: (p, a) => p.as.mremap(a[0], a[1], a[2], int(a[3]), a[4]),
-  madvise: (_p, a) => {
+  madvise: (p, a) => {
     if (a[0] & (PAGE - 1n)) throw new SysError(E.EINVAL);
+    if (int(a[2]) === MADV_DONTNEED) p.as.dropPages(a[0], a[1]);
     return 0;
   },
   msync: (p, a) => {
-    if (a[0] & (PAGE - 1n)) throw new SysError(E.EINVAL);
+    if ((a[0] & (PAGE - 1n)) || (int(a[2]) & ~7) || (int(a[2]) & 5) === 5) {
+      throw new SysError(E.EINVAL);
+    }
     if (!p.mem.isMapped(a[0], a[1] || 1n)) throw new SysError(E.ENOMEM);
+    p.as.writeBack(a[0], a[1]);
     return 0;
   },
   mlock: () => 0,

@@ -1,12 +1,12 @@
 /**
- * I/O multiplexing and guest-only files: ppoll, epoll_create1/ctl/pwait,
+ * I/O multiplexing and guest-only files: ppoll, pselect6, epoll_create1/ctl/pwait,
  * eventfd2, socketpair (AF_UNIX streams), and socket, which has no network
  * to offer: AF_INET and AF_INET6 fail with EACCES (there is no `-net host`
  * yet), other families with EAFNOSUPPORT.
  *
  * A wait (ppoll, epoll_pwait) blocks the thread until a descriptor is ready
  * or the timeout passes on the virtual clock; a signal ends it with EINTR.
- * The signal masks of ppoll and epoll_pwait are not applied.
+ * The signal masks of ppoll, pselect6 and epoll_pwait are not applied.
  *
  * @module
  */
@@ -82,6 +82,48 @@ function ppoll(p: LinuxProcess, a: bigint[]): number | Blocking {
   const files = Array.from({ length: n }, (_, i) => dv.getInt32(i * POLLFD_SIZE, true))
     .filter((fd) => p.fds.has(fd)).map((fd) => p.fds.get(fd));
   return waitFor(p, "a descriptor to poll", () => pollOnce(p, a[0], n), timeout, files);
+}
+
+/** What makes a descriptor ready in each of select's sets (read, write, except), as Linux's POLLIN_SET... */
+const SELECT_SETS = [POLL.IN | POLL.HUP | POLL.ERR, POLL.OUT | POLL.ERR, POLL.PRI];
+
+/** One pass of pselect6 over the fd_sets at `addrs` (0: none): rewrites them, returns the count. */
+function selectOnce(p: LinuxProcess, n: number, addrs: bigint[], wanted: Uint8Array[]): number {
+  let ready = 0;
+  const out = wanted.map((w) => new Uint8Array(w.length));
+  for (let fd = 0; fd < n; fd++) {
+    const bit = 1 << (fd & 7), byte = fd >> 3;
+    if (!wanted.some((w) => w[byte] & bit)) continue;
+    const r = readinessOf(p.fds.get(fd));
+    wanted.forEach((w, k) => {
+      if (!(w[byte] & bit) || !(r & SELECT_SETS[k])) return;
+      out[k][byte] |= bit;
+      ready++;
+    });
+  }
+  if (ready) out.forEach((o, k) => addrs[k] && put(p, addrs[k], o));
+  return ready;
+}
+
+/** pselect6: select over descriptors below `nfds`; the sets are rewritten when it returns. */
+function pselect6(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const n = int(a[0]);
+  if (n < 0 || n > 1024) throw new SysError(E.EINVAL);
+  const bytes = ((n + 63) >> 6) * 8;
+  const addrs = [a[1], a[2], a[3]];
+  const wanted = addrs.map((x) => x ? get(p, x, bytes) : new Uint8Array(bytes));
+  const timeout = a[4] === 0n ? null : readTimespec(p, a[4]);
+  const files: OpenFile[] = [];
+  for (let fd = 0; fd < n; fd++) {
+    if (wanted.some((w) => w[fd >> 3] & (1 << (fd & 7)))) files.push(p.fds.get(fd)); // EBADF
+  }
+  const once = () => {
+    const ready = selectOnce(p, n, addrs, wanted);
+    // nothing ready when it returns (timeout): the sets come back empty
+    if (!ready) addrs.forEach((x) => x && put(p, x, new Uint8Array(bytes)));
+    return ready;
+  };
+  return waitFor(p, "a descriptor to select", once, timeout, files);
 }
 
 function epollOf(p: LinuxProcess, fd: number): EpollFile {
@@ -196,6 +238,7 @@ function socket(p: LinuxProcess, a: bigint[]): number {
  */
 export const pollSyscalls: SyscallTable = {
   ppoll,
+  pselect6,
   epoll_create1: (p, a) => {
     const flags = int(a[0]);
     if (flags & ~O.CLOEXEC) throw new SysError(E.EINVAL);

@@ -9,6 +9,7 @@ import { E, SysError } from "./errno.ts";
 import { get, int, len, NO_RETURN, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
+import { FREE_RAM, TOTAL_RAM } from "./proc_files.ts";
 
 /**
  * The kernel release `uname` reports. QEMU reports the host's; Denemu
@@ -86,10 +87,6 @@ const ids = () => hostIds();
 export const processSyscalls: SyscallTable = {
   exit_group: exit,
   getpid: (p) => p.pid,
-  getpgid: (p) => p.pid,
-  getsid: (p) => p.pid,
-  setsid: () => -E.EPERM,
-  setpgid: () => 0,
   getuid: () => ids().uid,
   geteuid: () => ids().uid,
   getgid: () => ids().gid,
@@ -122,7 +119,7 @@ export const processSyscalls: SyscallTable = {
   sysinfo: (p, a) => {
     const w = new StructWriter(112);
     w.u64(0, p.clock.monotonicNs() / 1_000_000_000n);
-    w.u64(32, 4n << 30n).u64(40, 2n << 30n).u16(80, 1).u32(104, 1);
+    w.u64(32, TOTAL_RAM).u64(40, FREE_RAM).u16(80, 1).u32(104, 1);
     put(p, a[0], w.bytes);
     return 0;
   },

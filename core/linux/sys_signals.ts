@@ -1,6 +1,6 @@
 /**
  * Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigreturn,
- * rt_sigpending, rt_sigsuspend, rt_sigtimedwait, sigaltstack, kill (tkill and
+ * rt_sigpending, rt_sigsuspend, rt_sigtimedwait, sigaltstack, kill, signalfd4 (tkill and
  * tgkill are thread syscalls: sys_thread.ts).
  *
  * @module
@@ -10,6 +10,9 @@ import { E, SysError } from "./errno.ts";
 import { NSIG, SIG, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from "./signals.ts";
 import { get, int, NO_RETURN, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
+import { killTargets } from "./sys_groups.ts";
+import { SignalFd } from "./event_files.ts";
+import { O } from "./fds.ts";
 import { hostIds } from "./program_load.ts";
 import { Blocking } from "./threads.ts";
 
@@ -99,16 +102,31 @@ function sigaltstack(p: LinuxProcess, a: bigint[]): number {
   return 0;
 }
 
-/** kill: to a process of the run by pid; 0, -1 and -pid (groups) reach the caller's own process. */
+/** kill: to a process of the run by pid, to a process group (0, -pgid) or to all (-1). */
 function kill(p: LinuxProcess, pid: number, sig: number, code: number): number {
-  const other = pid > 0 && pid !== p.pid ? p.world.find(pid) : p;
-  if (!other || other.exited) throw new SysError(E.ESRCH);
-  if (other === p && pid !== p.pid && pid !== 0 && pid !== -1 && pid !== -p.pid) {
-    throw new SysError(E.ESRCH);
-  }
   checkSig(sig, true);
-  if (sig) other.sendSignal({ signal: sig, code, pid: p.pid, uid: hostIds().uid });
+  const targets = killTargets(p, pid);
+  for (const q of targets) {
+    if (sig) q.sendSignal({ signal: sig, code, pid: p.pid, uid: hostIds().uid });
+  }
   return 0;
+}
+
+/** signalfd4: a new signalfd (fd -1) or a new mask for one. */
+function signalfd4(p: LinuxProcess, a: bigint[]): number {
+  const fd = int(a[0]), flags = int(a[3]);
+  if (flags & ~(O.NONBLOCK | O.CLOEXEC)) throw new SysError(E.EINVAL);
+  const mask = readSet(p, a[1], a[2]) & ~UNBLOCKABLE;
+  if (fd !== -1) {
+    const f = p.fds.get(fd);
+    if (!(f instanceof SignalFd)) throw new SysError(E.EINVAL);
+    f.mask = mask;
+    return fd;
+  }
+  return p.fds.install(
+    new SignalFd(p.signals, mask, flags & O.NONBLOCK),
+    (flags & O.CLOEXEC) !== 0,
+  );
 }
 
 /**
@@ -157,4 +175,5 @@ export const signalSyscalls: SyscallTable = {
   },
   sigaltstack,
   kill: (p, a) => kill(p, int(a[0]), int(a[1]), SI_USER),
+  signalfd4,
 };

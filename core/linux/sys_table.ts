@@ -8,6 +8,7 @@
 import type { SyscallTable } from "./syscall.ts";
 import { fileSyscalls } from "./sys_files.ts";
 import { fsSyscalls } from "./sys_fs.ts";
+import { nameSyscalls } from "./sys_names.ts";
 import { memorySyscalls } from "./sys_memory.ts";
 import { miscSyscalls } from "./sys_misc.ts";
 import { processSyscalls } from "./sys_process.ts";
@@ -17,6 +18,7 @@ import { threadSyscalls } from "./sys_thread.ts";
 import { childSyscalls } from "./sys_children.ts";
 import { execSyscalls } from "./sys_exec.ts";
 import { pollSyscalls } from "./sys_poll.ts";
+import { groupSyscalls } from "./sys_groups.ts";
 
 /**
  * The complete handler table.
@@ -30,6 +32,7 @@ import { pollSyscalls } from "./sys_poll.ts";
 export const SYSCALLS: Readonly<SyscallTable> = {
   ...fileSyscalls,
   ...fsSyscalls,
+  ...nameSyscalls,
   ...memorySyscalls,
   ...miscSyscalls,
   ...processSyscalls,
@@ -39,4 +42,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...childSyscalls,
   ...execSyscalls,
   ...pollSyscalls,
+  ...groupSyscalls,
 };

@@ -30,6 +30,8 @@ export class ProcessWorld {
   #nextId: number;
   /** instructions retired by processes already reaped */
   retired = 0;
+  /** processes whose parent was reaped: their parent is init now (getppid 1), not the root */
+  readonly orphans = new Set<LinuxProcess>();
 
   constructor(readonly root: LinuxProcess, rootPid: number) {
     this.processes = [root];
@@ -64,7 +66,13 @@ export class ProcessWorld {
     if (i <= 0) return;
     this.processes.splice(i, 1);
     this.retired += p.cpu.icount;
-    for (const orphan of this.processes) if (orphan.parent === p) orphan.parent = this.root;
+    for (const orphan of this.processes.filter((q) => q.parent === p)) {
+      // Adopted by init, which is outside the run: the root runs them, init reaps them.
+      orphan.parent = this.root;
+      this.orphans.add(orphan);
+      if (orphan.exited) this.reap(orphan);
+    }
+    this.orphans.delete(p);
   }
 
   /** Guest threads alive in every process. */
@@ -72,12 +80,21 @@ export class ProcessWorld {
     return this.processes.reduce((n, p) => n + (p.exited ? 0 : p.threads.all.length), 0);
   }
 
-  /** Gives every process but the root one turn; whether any of them ran. */
+  /**
+   * Gives every process but the root one turn; whether any of them ran.
+   * MAP_SHARED pages follow the turns: copied out of the process that
+   * stops, into the one that runs.
+   */
   runOthers(): boolean {
     let ran = false;
+    this.root.as.syncShared("out");
     for (const p of [...this.processes]) {
-      if (p !== this.root && !p.exited && p.runTurn()) ran = true;
+      if (p === this.root || p.exited) continue;
+      p.as.syncShared("in");
+      if (p.runTurn()) ran = true;
+      p.as.syncShared("out");
     }
+    this.root.as.syncShared("in");
     return ran;
   }
 

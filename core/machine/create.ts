@@ -284,7 +284,8 @@ async function systemDriver(
     seed: BigInt(opts.seed ?? 0),
     icountShift: s.icountShift,
     logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
-    inputLog: shadow ? undefined : inputLog,
+    // a shadow machine takes the inputs the main one logged, at the same instructions
+    inputLog: shadow ? inputLog?.follower() : inputLog,
   });
   // lockstep: the machine runs on the JIT, a shadow machine on the interpreter behind it
   const accel = opts.accel ?? "jit";

@@ -15,6 +15,7 @@ import type { SerialConsole } from "../system/console.ts";
 import type { ToolBinary } from "../plugin.ts";
 import type { TargetArch } from "../target.ts";
 import type { RunEvent } from "./events.ts";
+import type { InputLog } from "../replay/input_log.ts";
 
 /** The opaque in-memory state a mode captures (its own type; scripts only pass it back). */
 export interface ModeSnapshot {
@@ -72,6 +73,11 @@ export interface MachineDriver {
    * already saw.
    */
   muteOutput(on: boolean): void;
+  /**
+   * The log the guest's outside input goes through (record/replay, or kept
+   * in memory for a history to re-execute with), if any.
+   */
+  readonly inputLog?: InputLog;
   /** The mode's state object, which snapshots capture (`snapshots.ts`). */
   readonly state: object;
   close(): Promise<void>;

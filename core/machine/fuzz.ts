@@ -7,18 +7,25 @@
  * at an `endAt` address, an exit or a poweroff, and is a crash at a
  * `crashAt` address (a trap handler, an assertion routine), on a fault the
  * guest does not handle, or when it stops itself. The engine is `emu
- * fuzz`'s (tokens from the code that runs included), with the same AFL++
- * output directory.
+ * fuzz`'s (tokens from the code that runs included, and with `cmplog` its
+ * input-to-state stage), with the same AFL++ output directory.
  *
  * @module
  */
 
 import { AutoTokens } from "../fuzz/auto_tokens.ts";
+import { CmpLog, type Compare } from "../fuzz/cmplog.ts";
 import { EdgeCoverage } from "../fuzz/coverage.ts";
 import { Fuzzer } from "../fuzz/fuzzer.ts";
 import { OutputDir } from "../fuzz/output.ts";
-import { type ExecResult, type FuzzTarget, hashWords, type Outcome } from "../fuzz/target.ts";
-import type { Machine, Snapshot } from "./machine.ts";
+import {
+  type CmplogTarget,
+  type ExecResult,
+  type FuzzTarget,
+  hashWords,
+  type Outcome,
+} from "../fuzz/target.ts";
+import { type Machine, machineDriver, type Snapshot } from "./machine.ts";
 import type { RunEvent } from "./events.ts";
 
 /** Options of {@linkcode fuzz}. */
@@ -45,6 +52,13 @@ export interface FuzzOptions {
   dictionary?: Uint8Array[];
   /** coverage map bytes (default 65536) */
   mapSize?: number;
+  /**
+   * comparison feedback (AFL++'s cmplog, `emu fuzz -c 0`): each new queue
+   * entry is run once more with its comparisons (and the arguments of
+   * `memcmp`, `strcmp`... by symbol) logged, and compared values found in
+   * the input are replaced by the other side (default false)
+   */
+  cmplog?: boolean;
 }
 
 /** A campaign's progress. */
@@ -67,8 +81,12 @@ export interface FuzzReport extends FuzzProgress {
   crashInputs: Map<string, Uint8Array>;
 }
 
-/** A {@linkcode FuzzTarget} over a machine and its start snapshot. */
-class MachineTarget implements FuzzTarget {
+/**
+ * A {@linkcode FuzzTarget} over a machine and its start snapshot; with
+ * `cmplog`, its {@linkcode CmplogTarget} runs the same machine with the
+ * comparison log switched on.
+ */
+class MachineTarget implements FuzzTarget, CmplogTarget {
   readonly trace;
   readsInput = true;
   readonly #cov: EdgeCoverage;
@@ -76,6 +94,7 @@ class MachineTarget implements FuzzTarget {
   readonly #end: Set<bigint>;
   readonly #crash: Set<bigint>;
   readonly #tokens: AutoTokens;
+  readonly #cmplog: CmpLog | null = null;
 
   constructor(readonly m: Machine, readonly opts: FuzzOptions) {
     const cpu = m.hooks.cpu;
@@ -85,7 +104,20 @@ class MachineTarget implements FuzzTarget {
     this.#crash = new Set(opts.crashAt ?? []);
     for (const pc of [...this.#end, ...this.#crash]) m.addBreakpoint(pc);
     this.#tokens = new AutoTokens(cpu, () => m.modules.list);
+    if (opts.cmplog) this.#cmplog = attachCmpLog(m);
     this.#start = m.snapshot();
+  }
+
+  async log(input: Uint8Array, budget: number): Promise<Compare[]> {
+    const log = this.#cmplog!;
+    log.clear();
+    log.active = true;
+    try {
+      await this.run(input, budget);
+    } finally {
+      log.active = false;
+    }
+    return [...log.entries];
   }
 
   /** Tokens from the code run (compare constants, strings; see `auto_tokens.ts`). */
@@ -135,6 +167,15 @@ class MachineTarget implements FuzzTarget {
   }
 }
 
+/** A comparison log on `m`'s CPU, off until a cmplog run. */
+function attachCmpLog(m: Machine): CmpLog {
+  const cpu = m.hooks.cpu, log = new CmpLog(cpu);
+  log.active = false;
+  const argRegs = machineDriver(m).target.linux?.argRegs;
+  if (argRegs) log.hookStringCompares(m.hooks, m.modules, (i) => cpu.getGlobal(argRegs[i]));
+  return log;
+}
+
 /**
  * Fuzzes the code `opts.inject` feeds, from the machine's current state.
  *
@@ -167,7 +208,8 @@ export async function fuzz(m: Machine, opts: FuzzOptions): Promise<FuzzReport> {
   const base = opts.output ?? await Deno.makeTempDir({ prefix: "denemu-fuzz-" });
   Deno.mkdirSync(base, { recursive: true });
   const out = OutputDir.open(base, "default", { resume: false, commandLine: "fuzz()" });
-  const f = new Fuzzer(new MachineTarget(m, opts), {
+  const target = new MachineTarget(m, opts);
+  const f = new Fuzzer(target, {
     seed: opts.seed ?? 0,
     timeout: opts.timeout,
     dictionary: opts.dictionary ?? [],
@@ -175,6 +217,7 @@ export async function fuzz(m: Machine, opts: FuzzOptions): Promise<FuzzReport> {
     banner: "fuzz()",
     commandLine: "fuzz()",
     log: () => {},
+    cmplog: opts.cmplog ? target : undefined,
   });
   const t0 = Date.now(), deadline = t0 + (opts.seconds ?? 10) * 1000;
   const progress = (): FuzzProgress => ({

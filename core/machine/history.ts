@@ -4,9 +4,13 @@
  * any earlier point by restoring the nearest checkpoint before it and running
  * forward again. Runs are deterministic, so the re-execution passes through
  * exactly the states the first run did (this is QEMU's record/replay reverse
- * debugging, without the log: Denemu's guests see no outside input unless
- * told to). Runs that read input from outside (stdin, the serial console,
- * `-realtime`) re-execute differently; they need record/replay (issue 15).
+ * debugging). Where the guest read the outside world (stdin, the serial
+ * console, host time, host files), the re-execution takes the same input
+ * again from the machine's input log: each checkpoint keeps the log's
+ * {@linkcode LogMark}, and a restore rewinds the log to it. A machine
+ * created with `rr` has one (`rr: { mode: "record" }` without a file keeps
+ * it in memory; the gdb stub of the command line does that); without one, a
+ * run that read outside input cannot be re-executed.
  *
  * **Positions.** A point of the run is its *position*: the instructions
  * retired plus the syscalls completed (a syscall is reported before it runs,
@@ -26,6 +30,7 @@
  */
 
 import { EmuError } from "../errors.ts";
+import type { LogMark } from "../replay/input_log.ts";
 import type { RunEvent } from "./events.ts";
 import { type Machine, machineDriver, type Snapshot } from "./machine.ts";
 
@@ -48,6 +53,8 @@ interface Checkpoint {
   snapshot: Snapshot;
   /** every register's value there, to catch a re-execution that went another way */
   registers: string;
+  /** how far the guest had taken its input log there */
+  inputs?: LogMark;
 }
 
 /**
@@ -58,7 +65,8 @@ interface Checkpoint {
 export const DEFAULT_INTERVAL = 1 << 24;
 
 const OUTSIDE_INPUT_HINT = "a run that reads outside input (stdin, serial input, -realtime) " +
-  "re-executes differently: only record/replay (-icount rr=...) can take it backwards";
+  "re-executes differently without an input log: create the machine with rr " +
+  '(e.g. rr: { mode: "record" }, kept in memory) or run with -icount rr=record,rrfile=FILE';
 
 /** Re-executions shorter than this leave no checkpoint behind (a restore costs more). */
 const MIN_SPLIT = 4096;
@@ -293,6 +301,7 @@ export class ExecutionHistory {
 
   #restore(c: Checkpoint): void {
     this.#m.restore(c.snapshot);
+    if (c.inputs) machineDriver(this.#m).inputLog!.rewind(c.inputs);
     this.#syscalls = c.position - this.#m.icount;
     this.#syscallPending = false;
   }
@@ -308,7 +317,12 @@ export class ExecutionHistory {
   }
 
   #checkpoint(position: number): Checkpoint {
-    return { position, snapshot: this.#m.snapshot(), registers: this.#registers() };
+    return {
+      position,
+      snapshot: this.#m.snapshot(),
+      registers: this.#registers(),
+      inputs: machineDriver(this.#m).inputLog?.mark(),
+    };
   }
 
   #registers(): string {

@@ -72,12 +72,6 @@ export function runIdentity(opts: CreateMachineOptions): Record<string, string> 
  * ```
  */
 export function openRunLog(opts: CreateMachineOptions & { rr: RecordReplayOptions }): InputLog {
-  if (opts.accel === "lockstep" && "system" in opts) {
-    throw new EmuError(
-      "record/replay does not run on a system-mode lockstep machine",
-      "use -accel jit or interp",
-    );
-  }
   return openInputLog(opts.rr, VERSION, runIdentity(opts));
 }
 

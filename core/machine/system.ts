@@ -77,6 +77,10 @@ export class SystemDriver implements MachineDriver {
     return this.sys.serial;
   }
 
+  get inputLog() {
+    return this.sys.inputLog;
+  }
+
   get exited(): boolean {
     return this.#endStatus !== null;
   }

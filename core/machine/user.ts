@@ -37,6 +37,10 @@ export class UserDriver implements MachineDriver {
     return this.process.cpu.target;
   }
 
+  get inputLog() {
+    return this.process.inputLog;
+  }
+
   get exited(): boolean {
     return this.process.exited;
   }

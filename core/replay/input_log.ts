@@ -12,7 +12,11 @@
  * scheduled from {@linkcode InputLog.upcoming} during a replay.
  *
  * The interface is mode- and target-independent, so other components (a
- * reverse debugger re-executing from a snapshot) can reuse a log.
+ * reverse debugger re-executing from a snapshot) can reuse a log: a
+ * {@linkcode LogMark} taken with a snapshot, and given back to
+ * {@linkcode InputLog.rewind} with its restore, makes the re-execution take
+ * the same inputs again. A recording log without a file keeps its inputs in
+ * memory only, for that.
  *
  * File format (all integers little-endian):
  * - the line `DENEMU-RR 1\n`;
@@ -27,9 +31,18 @@
 import { EmuError } from "../errors.ts";
 
 /** What kind of input an entry holds. */
-export type InputKind = "stdin" | "serial" | "time" | "file" | "tty" | "end";
+export type InputKind = "stdin" | "serial" | "time" | "file" | "tty" | "end" | "stat" | "dir";
 
-const KINDS: readonly InputKind[] = ["stdin", "serial", "time", "file", "tty", "end"];
+const KINDS: readonly InputKind[] = [
+  "stdin",
+  "serial",
+  "time",
+  "file",
+  "tty",
+  "end",
+  "stat",
+  "dir",
+];
 const MAGIC = "DENEMU-RR 1\n";
 const ENTRY_HEAD = 1 + 4 + 8 + 8;
 
@@ -47,6 +60,29 @@ export interface InputEntry {
 export interface LogPosition {
   instructions(): number;
   monotonicNs(): bigint;
+}
+
+/**
+ * How far the guest has taken a log's inputs, and the state of the host-side
+ * input buffers that go back with it ({@linkcode InputTracker}): taken with
+ * a snapshot, given back to {@linkcode InputLog.rewind} with its restore.
+ */
+export interface LogMark {
+  /** inputs taken, per kind */
+  readonly taken: ReadonlyMap<InputKind, number>;
+  /** what each tracker saved, in the order they were added */
+  readonly tracked: readonly unknown[];
+}
+
+/**
+ * Host-side input state that is not machine state but goes back with the
+ * log (the serial console's bytes typed and not received yet), and what
+ * happens when the log is rewound (a console schedules the logged input).
+ */
+export interface InputTracker {
+  save(): unknown;
+  /** The log went back to where `saved` was saved. */
+  load(saved: unknown): void;
 }
 
 /** The first lines of a log file. */
@@ -105,13 +141,22 @@ export interface InputLog {
   take(kind: InputKind, live: () => Uint8Array): Uint8Array;
   /** Replay: the next input of `kind` not yet taken (to schedule pushed inputs). */
   upcoming(kind: InputKind): InputEntry | undefined;
+  /** Where the guest is in the log now (with a snapshot, to {@linkcode rewind} to it). */
+  mark(): LogMark;
   /**
-   * The guest went back to instruction `icount` (a snapshot restored to
-   * re-execute, as a reverse debugger does): inputs from there on are taken
-   * again as they were logged, also while recording (which reads the world
-   * again only past what it has logged).
+   * The guest went back to `mark` (a snapshot restored to re-execute, as a
+   * reverse debugger does): inputs from there on are taken again as they
+   * were logged, also while recording (which reads the world again only
+   * past what it has logged).
    */
-  rewind(icount: number): void;
+  rewind(mark: LogMark): void;
+  /** Makes `tracker`'s state part of every {@linkcode mark}. */
+  track(tracker: InputTracker): void;
+  /**
+   * A log that replays this one's inputs, as they are logged, to a second
+   * machine running the same guest behind this one (a lockstep shadow).
+   */
+  follower(): InputLog;
   /** The guest is over with `status`: record appends it, replay checks it and that nothing is left. */
   end(status: number): void;
   /**
@@ -126,8 +171,8 @@ export interface InputLog {
 export interface RecordReplayOptions {
   /** "record" or "replay" */
   mode: "record" | "replay";
-  /** the log file (QEMU's `rrfile`) */
-  file: string;
+  /** the log file (QEMU's `rrfile`); recording without one keeps the log in memory */
+  file?: string;
   /** record: store the contents of the host files the guest reads, not just their hashes */
   storeFiles?: boolean;
   /** record: the command line kept in the header (informational) */
@@ -141,12 +186,19 @@ function positionOf(p: LogPosition | undefined): { icount: number; timeNs: bigin
 
 /** The logged inputs, per kind in order, and how far the guest has taken them. */
 class InputHistory {
-  readonly #entries = new Map<InputKind, InputEntry[]>(KINDS.map((k) => [k, []]));
+  readonly #entries: Map<InputKind, InputEntry[]>;
   readonly #taken = new Map<InputKind, number>(KINDS.map((k) => [k, 0]));
 
-  constructor(entries: InputEntry[], taken: boolean) {
+  /** `shared`: the entries of another history, seen as they grow (a follower's). */
+  constructor(entries: InputEntry[], taken: boolean, shared?: Map<InputKind, InputEntry[]>) {
+    this.#entries = shared ?? new Map(KINDS.map((k) => [k, []]));
     for (const e of entries) this.#entries.get(e.kind)!.push(e);
     if (taken) { for (const [k, q] of this.#entries) this.#taken.set(k, q.length); }
+  }
+
+  /** A history over the same entries, none taken yet. */
+  follower(): InputHistory {
+    return new InputHistory([], false, this.#entries);
   }
 
   /** The next logged input of `kind` not taken yet. */
@@ -174,11 +226,19 @@ class InputHistory {
     this.#taken.set(e.kind, this.#entries.get(e.kind)!.length);
   }
 
-  rewind(icount: number): void {
-    for (const [k, q] of this.#entries) {
-      const at = q.findIndex((e) => e.icount >= icount);
-      this.#taken.set(k, at < 0 ? q.length : at);
-    }
+  readonly #trackers: InputTracker[] = [];
+
+  mark(): LogMark {
+    return { taken: new Map(this.#taken), tracked: this.#trackers.map((t) => t.save()) };
+  }
+
+  rewind(mark: LogMark): void {
+    for (const [k, n] of mark.taken) this.#taken.set(k, n);
+    this.#trackers.forEach((t, i) => t.load(mark.tracked[i]));
+  }
+
+  track(tracker: InputTracker): void {
+    this.#trackers.push(tracker);
   }
 
   /** The first kind with inputs not taken: [kind, how many, the next]. */
@@ -192,8 +252,43 @@ class InputHistory {
 }
 
 /**
+ * What both logs do with their inputs' history: where the guest is, what
+ * comes next, marks and rewinds, followers.
+ */
+abstract class LogWithHistory {
+  protected position?: LogPosition;
+
+  constructor(readonly header: LogHeader, protected readonly history: InputHistory) {}
+
+  attach(position: LogPosition): void {
+    this.position = position;
+  }
+
+  upcoming(kind: InputKind): InputEntry | undefined {
+    return this.history.peek(kind);
+  }
+
+  mark(): LogMark {
+    return this.history.mark();
+  }
+
+  rewind(mark: LogMark): void {
+    this.history.rewind(mark);
+  }
+
+  track(tracker: InputTracker): void {
+    this.history.track(tracker);
+  }
+
+  follower(): InputLog {
+    return ReplayLog.following(this.header, this.history);
+  }
+}
+
+/**
  * Records inputs to a file: entries are buffered and written in chunks, and
- * at {@linkcode end} and {@linkcode close}.
+ * at {@linkcode end} and {@linkcode close}. Without a file it keeps them in
+ * memory only (what a reverse debugger re-executes with).
  *
  * @example
  * ```ts ignore
@@ -202,17 +297,21 @@ class InputHistory {
  * log.append("stdin", clock.instructions(), bytes);
  * ```
  */
-export class RecordLog implements InputLog {
+export class RecordLog extends LogWithHistory implements InputLog {
   readonly mode = "record";
-  #position?: LogPosition;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #ended = false;
   #file: Deno.FsFile | null;
-  readonly #history = new InputHistory([], true);
 
-  private constructor(readonly header: LogHeader, file: Deno.FsFile) {
+  private constructor(header: LogHeader, file: Deno.FsFile | null) {
+    super(header, new InputHistory([], true));
     this.#file = file;
+  }
+
+  /** A log kept in memory only. */
+  static inMemory(header: LogHeader): RecordLog {
+    return new RecordLog(header, null);
   }
 
   /** Creates (truncates) `path` and writes the header. */
@@ -228,26 +327,18 @@ export class RecordLog implements InputLog {
     return log;
   }
 
-  attach(position: LogPosition): void {
-    this.#position = position;
-  }
-
   take(kind: InputKind, live: () => Uint8Array): Uint8Array {
-    const { icount, timeNs } = positionOf(this.#position);
-    if (this.#history.peek(kind)) return this.#history.take(kind, icount); // re-executing
+    const { icount, timeNs } = positionOf(this.position);
+    if (this.history.peek(kind)) return this.history.take(kind, icount); // re-executing
     const bytes = live();
     this.append(kind, icount, bytes, timeNs);
     return bytes;
   }
 
-  rewind(icount: number): void {
-    this.#history.rewind(icount);
-  }
-
   /** Appends one input seen at `icount` (and virtual time `timeNs`). */
   append(kind: InputKind, icount: number, bytes: Uint8Array, timeNs = 0n): void {
     const copy = bytes.slice(); // the caller may reuse its buffer
-    this.#history.push({ kind, icount, timeNs, bytes: copy });
+    this.history.push({ kind, icount, timeNs, bytes: copy });
     const head = new DataView(new ArrayBuffer(ENTRY_HEAD));
     head.setUint8(0, KINDS.indexOf(kind));
     head.setUint32(1, bytes.length, true);
@@ -258,10 +349,6 @@ export class RecordLog implements InputLog {
     if (this.#buffered >= 1 << 20) this.#flush();
   }
 
-  upcoming(kind: InputKind): InputEntry | undefined {
-    return this.#history.peek(kind);
-  }
-
   end(status: number): void {
     this.take("end", () => encodeI64(BigInt(status)));
     this.#ended = true;
@@ -269,7 +356,7 @@ export class RecordLog implements InputLog {
   }
 
   close(): void {
-    if (!this.#ended && this.#file) this.take("end", () => new Uint8Array());
+    if (!this.#ended) this.take("end", () => new Uint8Array());
     this.#ended = true;
     this.#flush();
     this.#file?.close();
@@ -277,6 +364,7 @@ export class RecordLog implements InputLog {
   }
 
   #push(b: Uint8Array): void {
+    if (!this.#file) return;
     this.#chunks.push(b);
     this.#buffered += b.length;
   }
@@ -302,13 +390,15 @@ export class RecordLog implements InputLog {
  * const bytes = log.next("stdin", clock.instructions());
  * ```
  */
-export class ReplayLog implements InputLog {
+export class ReplayLog extends LogWithHistory implements InputLog {
   readonly mode = "replay";
-  #position?: LogPosition;
-  readonly #history: InputHistory;
+  private constructor(header: LogHeader, history: InputHistory) {
+    super(header, history);
+  }
 
-  private constructor(readonly header: LogHeader, entries: InputEntry[]) {
-    this.#history = new InputHistory(entries, false);
+  /** @internal a replay of `history`'s entries (a follower) */
+  static following(header: LogHeader, history: InputHistory): ReplayLog {
+    return new ReplayLog(header, history.follower());
   }
 
   /**
@@ -338,33 +428,21 @@ export class ReplayLog implements InputLog {
         );
       }
     }
-    return new ReplayLog(header, entries());
-  }
-
-  attach(position: LogPosition): void {
-    this.#position = position;
+    return new ReplayLog(header, new InputHistory(entries(), false));
   }
 
   take(kind: InputKind): Uint8Array {
-    return this.next(kind, positionOf(this.#position).icount);
+    return this.next(kind, positionOf(this.position).icount);
   }
 
   /** The recorded input of `kind` the guest reads now, at `icount`. */
   next(kind: InputKind, icount: number): Uint8Array {
-    return this.#history.take(kind, icount);
-  }
-
-  upcoming(kind: InputKind): InputEntry | undefined {
-    return this.#history.peek(kind);
-  }
-
-  rewind(icount: number): void {
-    this.#history.rewind(icount);
+    return this.history.take(kind, icount);
   }
 
   end(status: number): void {
-    const icount = positionOf(this.#position).icount;
-    const recorded = this.#history.peek("end");
+    const icount = positionOf(this.position).icount;
+    const recorded = this.history.peek("end");
     if (!recorded) {
       throw new ReplayDivergence(
         icount,
@@ -384,8 +462,8 @@ export class ReplayLog implements InputLog {
         `the guest ended with status ${status}; recorded: status ${was} at instruction ${recorded.icount}`,
       );
     }
-    this.#history.take("end", icount);
-    const left = this.#history.left();
+    this.history.take("end", icount);
+    const left = this.history.left();
     if (left) {
       throw new ReplayDivergence(
         icount,
@@ -453,13 +531,24 @@ export function openInputLog(
   version: string,
   identity: Record<string, string>,
 ): InputLog {
-  if (opts.mode === "replay") return ReplayLog.open(opts.file, version, identity);
-  return RecordLog.create(opts.file, {
+  const header = {
     denemu: version,
     identity,
     commandLine: opts.commandLine ?? [],
     storeFiles: opts.storeFiles ?? false,
-  });
+  };
+  if (opts.mode === "record") {
+    return opts.file === undefined
+      ? RecordLog.inMemory(header)
+      : RecordLog.create(opts.file, header);
+  }
+  if (opts.file === undefined) {
+    throw new EmuError(
+      "record/replay: a replay needs its log file",
+      "e.g. rr=replay,rrfile=run.rr",
+    );
+  }
+  return ReplayLog.open(opts.file, version, identity);
 }
 
 /**

@@ -79,6 +79,23 @@ export class FrameImage {
   }
 
   /**
+   * The frames of this image live memory may differ from, given that memory
+   * equals `base` outside the host's dirty frames (`base` undefined: unknown,
+   * every frame). Images share the copies of frames unchanged between them,
+   * so restoring an older snapshot visits only what changed since.
+   */
+  framesToRestore(host: HostMemory, base: FrameImage | undefined): Iterable<number> {
+    const dirty = host.dirty;
+    if (base === this) return dirty.list;
+    if (base === undefined) return this.saved.keys();
+    const frames: number[] = [];
+    for (const [f, bytes] of this.saved) {
+      if (dirty.isDirty(f) || base.saved.get(f) !== bytes) frames.push(f);
+    }
+    return frames;
+  }
+
+  /**
    * Copies the saved `frame` back. With `compare`, returns whether the live
    * contents differed (for frames holding translated code); otherwise true.
    * Frames the image does not hold are left alone (false).

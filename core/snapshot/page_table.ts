@@ -64,9 +64,7 @@ export function capturePageTable(mem: GuestMemory): PageTableSnapshot {
     });
     if (p.frame >= 0) pageOfFrame.set(p.frame, pn);
   }
-  const base = mem.host.dirty.base as PageTableSnapshot | null;
-  const earlier = base && "pageOfFrame" in base ? base.image : undefined;
-  const image = FrameImage.capture(mem.host, pageOfFrame.keys(), earlier);
+  const image = FrameImage.capture(mem.host, pageOfFrame.keys(), earlierImage(mem));
   const s: PageTableSnapshot = { pages, image, pageOfFrame, cleanLayout: 0 };
   markClean(mem, s);
   return s;
@@ -78,8 +76,7 @@ export function restorePageTable(mem: GuestMemory, s: PageTableSnapshot): void {
   const sameBase = dirty.base === s;
   if (!sameBase || mem.layoutGeneration !== s.cleanLayout) relayout(mem, s);
   // Outside the dirty frames, memory still equals the snapshot it was last cleaned at.
-  const frames = sameBase ? dirty.list : s.image.frames();
-  for (const f of frames) {
+  for (const f of s.image.framesToRestore(mem.host, earlierImage(mem))) {
     const pn = s.pageOfFrame.get(f);
     if (pn === undefined) continue;
     const page = mem.pages.get(pn)!;
@@ -88,6 +85,12 @@ export function restorePageTable(mem: GuestMemory, s: PageTableSnapshot): void {
     if (changed) mem.contentsReplaced(pn);
   }
   markClean(mem, s);
+}
+
+/** The image memory equals outside the dirty frames, if the last clean point was a snapshot. */
+function earlierImage(mem: GuestMemory): FrameImage | undefined {
+  const base = mem.host.dirty.base as PageTableSnapshot | null;
+  return base && "pageOfFrame" in base ? base.image : undefined;
 }
 
 function markClean(mem: GuestMemory, s: PageTableSnapshot): void {

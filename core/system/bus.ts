@@ -298,8 +298,16 @@ export class PhysicalBus implements DmaView {
   /**
    * Loads an image (firmware, kernel, initrd, device tree, ROM code) into
    * physical memory, ROM included, and remembers it for {@linkcode reloadImages}.
+   * Throws GuestFault when part of it is not RAM or ROM (unmapped, or a device).
    */
   loadImage(addr: bigint, data: Uint8Array): void {
+    // An image over a device window would poke the device's registers: it is not memory.
+    const end = addr + BigInt(data.length);
+    for (let at = addr; at < end;) {
+      const r = this.findRegion(at);
+      if (!r || r.kind === "mmio") throw new GuestFault(at, "write", "unmapped");
+      at = r.base + r.size;
+    }
     this.writeBytes(addr, data);
     this.#images.push({ addr, data: data.slice() });
   }

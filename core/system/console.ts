@@ -9,7 +9,7 @@
 
 import { EmuError } from "../errors.ts";
 import type { VirtualClock } from "../clock.ts";
-import type { EventQueue } from "./events.ts";
+import type { EventHandle, EventQueue } from "./events.ts";
 import type { InputLog } from "../replay/input_log.ts";
 
 /**
@@ -123,6 +123,7 @@ export class SerialConsole implements SerialBackend {
   #outputListeners: ((byte: number) => void)[] = [];
   #waiters: Waiter[] = [];
   #log?: InputLog;
+  #loggedDelivery: EventHandle | null = null;
 
   /** @internal a board makes its consoles */
   constructor(
@@ -166,12 +167,17 @@ export class SerialConsole implements SerialBackend {
 
   /**
    * Types `text` (UTF-8) or raw bytes into the guest's receive side. While
-   * a recorded run is replayed the input comes from the log instead, and
-   * this does nothing.
+   * a recorded run is replayed the input comes from the log instead (where
+   * it may just have been logged: a lockstep shadow follows the machine that
+   * logs it), and this only schedules what the log has next.
    */
   write(text: string | Uint8Array): void {
     const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-    if (this.#log?.mode === "replay") return;
+    if (this.#log?.mode === "replay") {
+      // a lockstep shadow hears of input its machine just logged: due now, it is delivered now
+      if (this.#log.upcoming("serial")?.icount === this.clock.instructions()) this.#takeLogged();
+      return this.#scheduleLogged();
+    }
     if (this.#log) this.#log.take("serial", () => bytes);
     this.#deliver(bytes);
   }
@@ -184,20 +190,36 @@ export class SerialConsole implements SerialBackend {
   /**
    * @internal Record/replay: recording logs every {@linkcode write} with the
    * instruction count; replaying delivers the logged input at the recorded
-   * virtual time instead (an event on the machine's queue).
+   * virtual time instead (an event on the machine's queue). The bytes typed
+   * and not received yet go back with the log (a reverse debugger's
+   * re-execution), and logged input is delivered again from there.
    */
   useInputLog(log: InputLog): void {
     this.#log = log;
-    if (log.mode === "replay") this.#scheduleReplay();
+    log.track({
+      save: () => this.#input.slice(this.#inputHead),
+      load: (pending) => {
+        this.#input = [...pending as number[]];
+        this.#inputHead = 0;
+        this.#scheduleLogged();
+      },
+    });
+    this.#scheduleLogged();
   }
 
-  #scheduleReplay(): void {
+  /** Schedules the delivery of the next logged input not taken yet (replaying, or re-executing). */
+  #scheduleLogged(): void {
+    this.events.cancel(this.#loggedDelivery);
     const next = this.#log!.upcoming("serial");
     if (!next) return;
-    this.events.schedule(next.timeNs, () => {
-      this.#deliver(this.#log!.take("serial", () => new Uint8Array()));
-      this.#scheduleReplay();
-    }, "replayed serial input");
+    this.#loggedDelivery = this.events.schedule(next.timeNs, () => {
+      this.#takeLogged();
+      this.#scheduleLogged();
+    }, "logged serial input");
+  }
+
+  #takeLogged(): void {
+    this.#deliver(this.#log!.take("serial", () => new Uint8Array()));
   }
 
   /**

@@ -16,6 +16,7 @@ import type { SerialBackend } from "./console.ts";
 import type { EventQueue } from "./events.ts";
 import { FdtNode, type FdtPropValue, u64Cells } from "./fdt.ts";
 import type { InterruptController, InterruptSink, IrqLine } from "./irq.ts";
+import type { PciHost } from "./pci.ts";
 import type { VirtioMmioTransport } from "./virtio.ts";
 import type { DeviceState } from "./vmstate.ts";
 
@@ -78,6 +79,12 @@ export interface DeviceDescription {
   reg?: { base: bigint; size: bigint }[];
   /** source numbers on the machine's interrupt controller */
   interrupts?: number[];
+  /**
+   * `interrupt-map` entries (a bus bridge's children): the child unit
+   * address cells, the child's interrupt specifier cells, and the source on
+   * the machine's interrupt controller they map to
+   */
+  interruptMap?: { child: number[]; childInterrupt: number[]; source: number }[];
   /** label other nodes use to refer to this node's phandle */
   label?: string;
   /** more properties, in order */
@@ -125,6 +132,10 @@ export interface DeviceContext {
   offerVirtioSlot(transport: VirtioMmioTransport): void;
   /** Takes a free virtio-mmio transport, the first offered first (virt offers the highest first, as QEMU fills it). */
   claimVirtioSlot(): VirtioMmioTransport | undefined;
+  /** Makes `host` the machine's PCI root bus, for PCI devices created later. */
+  offerPciHost(host: PciHost): void;
+  /** The machine's PCI root bus (undefined when no host bridge was created before). */
+  pciHost(): PciHost | undefined;
 }
 
 /** A created device instance. */
@@ -169,6 +180,13 @@ export function descriptionToNode(
   if (d.interrupts?.length) {
     node.set("interrupts", d.interrupts);
     if (interruptParent) node.set("interrupt-parent", [{ phandle: interruptParent }]);
+  }
+  if (d.interruptMap && interruptParent) {
+    const parent = { phandle: interruptParent };
+    node.set(
+      "interrupt-map",
+      d.interruptMap.flatMap((e) => [...e.child, ...e.childInterrupt, parent, e.source]),
+    );
   }
   if (d.reg) {
     const cells = (v: bigint, n: 1 | 2) => (n === 2 ? u64Cells(v) : [Number(v & 0xffffffffn)]);

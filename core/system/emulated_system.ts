@@ -83,6 +83,8 @@ export class EmulatedSystem {
     readonly hooks: Hooks,
     /** the ELF images the board loaded (`-bios`, `-kernel`), for symbols and coverage tools */
     readonly modules: ModuleList,
+    /** record/replay: the log serial input and host time go through */
+    readonly inputLog: InputLog | undefined,
   ) {
     loop.onReset = () => this.reset();
   }
@@ -152,6 +154,7 @@ export class EmulatedSystem {
       loop,
       hooks,
       modules,
+      log,
     );
     sys.#start();
     return sys;

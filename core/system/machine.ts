@@ -25,6 +25,7 @@ import type {
 import type { EventQueue } from "./events.ts";
 import type { InterruptController, InterruptSink } from "./irq.ts";
 import type { DeviceOptions, DeviceSpec } from "./options.ts";
+import type { PciHost } from "./pci.ts";
 import type { VirtioMmioTransport } from "./virtio.ts";
 
 /**
@@ -162,6 +163,7 @@ export class MachineDevices {
   readonly control = new MachineControl();
   #controller: { ic: InterruptController; label: string } | null = null;
   #slots: VirtioMmioTransport[] = [];
+  #pciHost: PciHost | undefined;
   #perName = new Map<string, number>();
 
   constructor(readonly env: MachineEnv, readonly serials: SerialConsole[]) {}
@@ -229,6 +231,11 @@ export class MachineDevices {
       machineEvent: (e: MachineEvent) => this.control.raise(e),
       offerVirtioSlot: (t: VirtioMmioTransport) => this.#slots.push(t),
       claimVirtioSlot: () => this.#slots.shift(),
+      offerPciHost: (host: PciHost) => {
+        if (this.#pciHost) throw new EmuError(`${id}: the machine already has a PCI host bridge`);
+        this.#pciHost = host;
+      },
+      pciHost: () => this.#pciHost,
     };
   }
 

@@ -78,6 +78,25 @@ export class SystemMemory extends GuestMemory {
     }
   }
 
+  /**
+   * The guest changed its address translation (RISC-V's sfence.vma or a
+   * satp write): translated code of virtual page `vpn` (or of every page)
+   * stays only while the page still translates, for fetches under the
+   * current regime, to the physical page it was made from. QEMU keeps its
+   * TBs across such flushes too (it finds them by physical address); this
+   * keeps a kernel's code translated across the guest's TLB flushes.
+   */
+  remapped(vpn?: number): void {
+    const pages = vpn === undefined
+      ? [...this.#ppnByVpn]
+      : this.#ppnByVpn.has(vpn)
+      ? [[vpn, this.#ppnByVpn.get(vpn)!] as const]
+      : [];
+    for (const [v, ppn] of pages) {
+      if (this.physicalPage(v, "fetch") !== ppn) super.codeWritten(v);
+    }
+  }
+
   /** Virtual page `vpn` no longer has TBs. */
   override clearCode(vpn: number): void {
     const ppn = this.#ppnByVpn.get(vpn);

@@ -4,11 +4,15 @@
  * and RAM by dirty frames (a restore copies back only the frames written
  * since, see `core/dirty_frames.ts`).
  *
- * Translated code survives a restore to the snapshot the machine last took or
- * restored when no TB flush happened since (TBs are keyed by virtual address:
- * a flush means the address space changed, satp or sfence.vma); TBs made from
- * RAM pages whose bytes the restore changes are dropped. Otherwise every TB
- * is dropped.
+ * Translated code survives a restore when the snapshot belongs to the
+ * current translation epoch: TBs are keyed by virtual address, and a TB flush
+ * (satp, sfence.vma, PMP) starts a new epoch, since the address space may have
+ * changed. Snapshots are tagged with the epoch they were taken in, so
+ * restoring an older snapshot of the same epoch keeps every TB except those
+ * made from RAM pages whose bytes differ; one of another epoch drops every TB.
+ * Cached address translations (the soft TLB and the MMU's) are dropped when a
+ * snapshot is taken and when one is restored, so a run after either starts
+ * from the page tables in memory, as QEMU's loadvm does.
  *
  * @module
  */
@@ -78,6 +82,8 @@ export function captureSystem(sys: EmulatedSystem): SystemSnapshot {
     ram: FrameImage.capture(sys.bus.host, ramFrames(sys), earlierRam(sys)),
     portable: () => portableSystem(sys, s),
   };
+  epochs.set(s, currentEpoch(sys));
+  sys.hart.dropTranslations?.();
   markClean(sys, s);
   return s;
 }
@@ -91,20 +97,32 @@ function earlierRam(sys: EmulatedSystem): FrameImage | undefined {
 function markClean(sys: EmulatedSystem, s: SystemSnapshot): void {
   sys.bus.host.dirty.clean();
   sys.bus.host.dirty.base = s;
-  flushWatch(sys).seen = false;
 }
 
-/** Whether the TB cache was flushed since the last clean point, per machine. */
-const flushWatches = new WeakMap<EmulatedSystem, { seen: boolean }>();
+/** The translation epoch of each machine, and the epoch each snapshot was taken in. */
+const epochs = new WeakMap<EmulatedSystem | SystemSnapshot, number>();
+let lastEpoch = 0;
 
-function flushWatch(sys: EmulatedSystem): { seen: boolean } {
-  let w = flushWatches.get(sys);
-  if (!w) {
-    const watch = w = { seen: true };
-    sys.cpu.tbs.observers.push({ onFlush: () => watch.seen = true });
-    flushWatches.set(sys, w);
+/** The machine's current translation epoch (a TB flush starts a new one). */
+function currentEpoch(sys: EmulatedSystem): number {
+  let epoch = epochs.get(sys);
+  if (epoch === undefined) {
+    epochs.set(sys, epoch = ++lastEpoch);
+    sys.cpu.tbs.observers.push({ onFlush: () => epochs.set(sys, ++lastEpoch) });
   }
-  return w;
+  return epoch;
+}
+
+/**
+ * Drops the TBs that may not hold for `s`: all of them unless `s` was taken in
+ * the current epoch; after a flush, TBs are made under `s`'s address space, so
+ * the machine joins `s`'s epoch.
+ */
+function keepTranslationsFor(sys: EmulatedSystem, s: SystemSnapshot): void {
+  const epoch = epochs.get(s);
+  if (epoch === currentEpoch(sys)) return;
+  sys.cpu.tbs.flush();
+  if (epoch !== undefined) epochs.set(sys, epoch);
 }
 
 /** Host frame -> physical page number, for the RAM regions. */
@@ -119,11 +137,10 @@ function framePages(sys: EmulatedSystem): (frame: number) => number | undefined 
 /** Puts `sys` back as `snap` saved it (or as a snapshot file of the same machine holds it). */
 export function restoreSystem(sys: EmulatedSystem, snap: SystemSnapshot | PortableSnapshot): void {
   const s = "kind" in snap ? materializeSystem(sys, snap) : snap;
-  const host = sys.bus.host, dirty = host.dirty, flushes = flushWatch(sys);
-  const sameBase = dirty.base === s;
-  if (!sameBase || flushes.seen) sys.cpu.tbs.flush();
+  const host = sys.bus.host;
+  keepTranslationsFor(sys, s);
   const pageOf = framePages(sys);
-  for (const f of sameBase ? dirty.list : s.ram.frames()) {
+  for (const f of s.ram.framesToRestore(host, earlierRam(sys))) {
     const ppn = pageOf(f);
     const code = ppn !== undefined && sys.bus.page(ppn)?.hasCode === true;
     if (s.ram.copyBack(host, f, code) && code) sys.bus.contentsReplaced(ppn);

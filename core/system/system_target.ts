@@ -53,6 +53,12 @@ export interface SystemHart extends InterruptSink {
   save?(): DeviceState;
   /** Loads what `save` returned. */
   load?(state: DeviceState): void;
+  /**
+   * Drops cached address translations (the MMU's and the soft TLB), as a
+   * snapshot does so that a run after it and a run after its restore walk the
+   * same page tables.
+   */
+  dropTranslations?(): void;
 }
 
 /**

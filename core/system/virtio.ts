@@ -1,8 +1,9 @@
 /**
  * The virtio-mmio transport (virtio 1.x, "modern", register layout
- * version 2) and the interface of the device backends behind it
- * (virtio-blk, virtio-rng, ...). A transport without a backend is an empty
- * slot (DeviceID 0), as QEMU's virt board has eight of them.
+ * version 2), and {@linkcode attachVirtio}, which puts a device back-end
+ * (virtio-blk, virtio-rng, ...) behind virtio-mmio or virtio-pci. A
+ * transport without a backend is an empty slot (DeviceID 0), as QEMU's
+ * virt board has eight of them.
  *
  * @module
  */
@@ -13,21 +14,11 @@ import type { DmaView } from "./bus.ts";
 import type { DeviceContext } from "./device.ts";
 import type { IrqLine } from "./irq.ts";
 import type { DeviceOptions } from "./options.ts";
-import type { DeviceState } from "./vmstate.ts";
-import { SplitVirtqueue, type VirtqChain, VirtqueueError } from "./virtqueue.ts";
+import { type VirtioBackend, VirtioCore, type VirtioTransport } from "./virtio_core.ts";
+import { VirtioPciTransport } from "./virtio_pci.ts";
 
-/** VIRTIO_F_VERSION_1: the device is a modern (1.x) device. */
-export const VIRTIO_F_VERSION_1 = 1n << 32n;
-
-/** Device status bits. */
-export const VirtioStatus = {
-  ACKNOWLEDGE: 1,
-  DRIVER: 2,
-  DRIVER_OK: 4,
-  FEATURES_OK: 8,
-  DEVICE_NEEDS_RESET: 64,
-  FAILED: 128,
-} as const;
+/** QEMU's name of a PCIe host bridge's root bus, as `-device ...,bus=` gives it. */
+export const PCI_ROOT_BUS = "pcie.0";
 
 /** virtio-mmio register offsets. */
 export const VirtioMmioReg = {
@@ -64,35 +55,6 @@ export const VIRTIO_VENDOR_QEMU = 0x554d4551;
 export const VIRTIO_MMIO_SIZE = 0x1000n;
 
 /**
- * A virtio device behind a transport.
- *
- * @example
- * ```ts ignore
- * const rng: VirtioBackend = {
- *   deviceId: 4, features: 0n, queueMaxSizes: [64], configSize: 0,
- *   readConfig: () => 0n,
- *   handle: (_q, chain) => chain.write(0, random.bytes(chain.writableLength)),
- * };
- * ```
- */
-export interface VirtioBackend {
-  /** virtio device id (2 = block, 4 = entropy) */
-  readonly deviceId: number;
-  /** device-specific feature bits (the transport adds VIRTIO_F_VERSION_1) */
-  readonly features: bigint;
-  /** the largest size of each queue */
-  readonly queueMaxSizes: number[];
-  /** bytes of device configuration space */
-  readonly configSize: number;
-  readConfig(offset: number, size: number): bigint;
-  writeConfig?(offset: number, size: number, value: bigint): void;
-  /** Handles one chain from queue `queue`; returns the bytes written into it. */
-  handle(queue: number, chain: VirtqChain): number;
-  /** Called when the driver resets the device. */
-  reset?(): void;
-}
-
-/**
  * A virtio-mmio window. Plug a backend before the guest probes it.
  *
  * @example
@@ -103,50 +65,27 @@ export interface VirtioBackend {
  * ```
  */
 export class VirtioMmioTransport implements MmioHandler {
-  #backend: VirtioBackend | null = null;
-  #queues: SplitVirtqueue[] = [];
-  #deviceFeaturesSel = 0;
-  #driverFeaturesSel = 0;
-  #driverFeatures = 0n;
-  #queueSel = 0;
-  #status = 0;
-  #interruptStatus = 0;
+  /** The device state behind the registers. */
+  readonly core: VirtioCore;
 
-  constructor(readonly dma: DmaView, readonly irq: IrqLine) {}
+  constructor(readonly dma: DmaView, readonly irq: IrqLine) {
+    this.core = new VirtioCore(dma, irq, "virtio-mmio");
+  }
 
   /** The plugged backend (null for an empty slot). */
   get backend(): VirtioBackend | null {
-    return this.#backend;
-  }
-
-  /** The feature bits the driver accepted. */
-  get driverFeatures(): bigint {
-    return this.#driverFeatures;
-  }
-
-  /** The device status register. */
-  get status(): number {
-    return this.#status;
+    return this.core.backend;
   }
 
   /** Connects a backend; throws if the slot is taken. */
   plug(backend: VirtioBackend): void {
-    if (this.#backend) throw new EmuError("virtio-mmio slot is already in use");
-    this.#backend = backend;
-    this.#queues = backend.queueMaxSizes.map((max) => new SplitVirtqueue(this.dma, max));
-  }
-
-  #offered(): bigint {
-    return this.#backend ? this.#backend.features | VIRTIO_F_VERSION_1 : 0n;
-  }
-
-  #queue(): SplitVirtqueue | undefined {
-    return this.#queues[this.#queueSel];
+    if (this.core.backend) throw new EmuError("virtio-mmio slot is already in use");
+    this.core.plug(backend);
   }
 
   read(offset: bigint, size: number): bigint {
     const off = Number(offset);
-    const be = this.#backend;
+    const c = this.core, be = c.backend;
     if (off >= VirtioMmioReg.Config) {
       if (!be || off - VirtioMmioReg.Config + size > be.configSize) return 0n;
       return be.readConfig(off - VirtioMmioReg.Config, size);
@@ -162,21 +101,19 @@ export class VirtioMmioTransport implements MmioHandler {
       case R.VendorID:
         return BigInt(VIRTIO_VENDOR_QEMU);
       case R.DeviceFeatures:
-        return this.#deviceFeaturesSel > 1
-          ? 0n
-          : (this.#offered() >> BigInt(32 * this.#deviceFeaturesSel)) & 0xffffffffn;
+        return c.deviceFeatureWord();
       case R.QueueNumMax:
-        return BigInt(this.#queue()?.maxSize ?? 0);
+        return BigInt(c.queue()?.maxSize ?? 0);
       case R.QueueReady:
-        return this.#queue()?.ready ? 1n : 0n;
+        return c.queue()?.ready ? 1n : 0n;
       case R.InterruptStatus:
-        return BigInt(this.#interruptStatus);
+        return BigInt(c.interruptStatus);
       case R.Status:
-        return BigInt(this.#status);
+        return BigInt(c.status);
       case R.ConfigGeneration:
         return 0n;
     }
-    const q = this.#queue();
+    const q = c.queue();
     if (!q) return 0n;
     switch (off) {
       case R.QueueNum:
@@ -196,7 +133,7 @@ export class VirtioMmioTransport implements MmioHandler {
 
   write(offset: bigint, size: number, value: bigint): void {
     const off = Number(offset);
-    const be = this.#backend;
+    const c = this.core, be = c.backend;
     if (!be) return;
     if (off >= VirtioMmioReg.Config) {
       if (off - VirtioMmioReg.Config + size <= be.configSize) {
@@ -206,40 +143,30 @@ export class VirtioMmioTransport implements MmioHandler {
     }
     const R = VirtioMmioReg;
     const v32 = Number(value & 0xffffffffn);
-    const q = this.#queue();
     switch (off) {
       case R.DeviceFeaturesSel:
-        this.#deviceFeaturesSel = v32;
+        c.deviceFeaturesSel = v32;
         return;
       case R.DriverFeaturesSel:
-        this.#driverFeaturesSel = v32;
+        c.driverFeaturesSel = v32;
         return;
       case R.DriverFeatures:
-        if (this.#driverFeaturesSel <= 1) {
-          const shift = BigInt(32 * this.#driverFeaturesSel);
-          this.#driverFeatures = (this.#driverFeatures & ~(0xffffffffn << shift)) |
-            (BigInt(v32) << shift);
-        }
-        return;
+        return c.setDriverFeatureWord(v32);
       case R.QueueSel:
-        this.#queueSel = v32;
+        c.queueSel = v32;
         return;
       case R.QueueNotify:
-        this.#notify(v32 & 0xffff);
-        return;
+        return c.notify(v32 & 0xffff);
       case R.InterruptACK:
-        this.#interruptStatus &= ~v32;
-        this.irq.set(this.#interruptStatus !== 0);
-        return;
+        return c.acknowledge(v32);
       case R.Status:
-        this.#setStatus(v32);
-        return;
+        return c.setStatus(v32);
     }
+    const q = c.queue();
     if (!q || q.ready && off !== R.QueueReady) return;
     switch (off) {
       case R.QueueNum:
-        if (v32 > 0 && v32 <= q.maxSize && (v32 & (v32 - 1)) === 0) q.size = v32;
-        return;
+        return q.setSize(v32);
       case R.QueueReady:
         q.ready = (v32 & 1) === 1;
         return;
@@ -255,82 +182,6 @@ export class VirtioMmioTransport implements MmioHandler {
       case R.QueueDeviceHigh:
         q.deviceAddr = setHalf(q.deviceAddr, off - R.QueueDeviceLow, v32);
         return;
-    }
-  }
-
-  #setStatus(v: number): void {
-    if (v === 0) return this.reset();
-    if ((v & VirtioStatus.FEATURES_OK) && !(this.#status & VirtioStatus.FEATURES_OK)) {
-      // Accept only a subset of what we offered, including VERSION_1.
-      const f = this.#driverFeatures;
-      if ((f & ~this.#offered()) !== 0n || !(f & VIRTIO_F_VERSION_1)) {
-        v &= ~VirtioStatus.FEATURES_OK;
-      }
-    }
-    this.#status = v;
-  }
-
-  /** Saves the transport's registers and its queues (backends keep no state between requests). */
-  save(): DeviceState {
-    const regs = [this.#deviceFeaturesSel, this.#driverFeaturesSel, this.#queueSel, this.#status];
-    return {
-      name: "virtio-mmio",
-      version: 1,
-      fields: {
-        regs: [...regs, this.#interruptStatus],
-        driverFeatures: this.#driverFeatures,
-        queues: this.#queues.map((q) => q.save()),
-      },
-    };
-  }
-
-  /** Loads what {@linkcode save} returned (into a transport with the same backend). */
-  load(s: DeviceState): void {
-    const f = s.fields as {
-      regs: number[];
-      driverFeatures: bigint;
-      queues: (number | bigint | boolean)[][];
-    };
-    if (s.name !== "virtio-mmio" || s.version !== 1 || f.queues.length !== this.#queues.length) {
-      throw new EmuError(`snapshot: ${s.name} state does not fit this virtio-mmio transport`);
-    }
-    [this.#deviceFeaturesSel, this.#driverFeaturesSel, this.#queueSel, this.#status] = f.regs;
-    this.#interruptStatus = f.regs[4];
-    this.#driverFeatures = f.driverFeatures;
-    f.queues.forEach((q, i) => this.#queues[i].load(q));
-    this.irq.restore(this.#interruptStatus !== 0);
-  }
-
-  /** Device reset: queues, features, status and interrupts back to zero. */
-  reset(): void {
-    for (const q of this.#queues) q.reset();
-    this.#backend?.reset?.();
-    this.#deviceFeaturesSel = this.#driverFeaturesSel = this.#queueSel = 0;
-    this.#driverFeatures = 0n;
-    this.#status = 0;
-    this.#interruptStatus = 0;
-    this.irq.set(false);
-  }
-
-  #notify(index: number): void {
-    const q = this.#queues[index], be = this.#backend;
-    if (!q || !be || !(this.#status & VirtioStatus.DRIVER_OK)) return;
-    let used = false;
-    try {
-      for (let chain = q.pop(); chain; chain = q.pop()) {
-        q.push(chain, be.handle(index, chain));
-        used = true;
-      }
-    } catch (e) {
-      if (!(e instanceof VirtqueueError)) throw e;
-      this.#status |= VirtioStatus.DEVICE_NEEDS_RESET;
-      this.#interruptStatus |= 2; // configuration change
-      this.irq.set(true);
-      return;
-    }
-    if (used && q.wantsInterrupt()) {
-      this.#interruptStatus |= 1;
-      this.irq.set(true);
     }
   }
 }
@@ -372,8 +223,10 @@ export function createVirtioMmio(
 }
 
 /**
- * Connects a virtio backend: into a new window when the options give
- * `addr=` (and `irq=`), else into the machine's next free virtio-mmio slot.
+ * Connects a virtio backend: as a virtio-pci function when the options
+ * give `bus=pcie.0` (QEMU's root bus name; `addr=SLOT` picks the slot),
+ * else into a new virtio-mmio window when they give `addr=` (and `irq=`),
+ * else into the machine's next free virtio-mmio slot.
  *
  * @example
  * ```ts ignore
@@ -387,7 +240,9 @@ export function attachVirtio(
   ctx: DeviceContext,
   options: DeviceOptions,
   backend: VirtioBackend,
-): VirtioMmioTransport {
+): VirtioTransport {
+  const bus = options.string("bus", "");
+  if (bus !== "") return attachVirtioPci(ctx, options, bus, backend);
   let t: VirtioMmioTransport | undefined;
   if (options.has("addr")) t = createVirtioMmio(ctx, options.address("addr"), options.int("irq"));
   else t = ctx.claimVirtioSlot();
@@ -398,5 +253,22 @@ export function attachVirtio(
     );
   }
   t.plug(backend);
-  return t;
+  return t.core;
+}
+
+function attachVirtioPci(
+  ctx: DeviceContext,
+  options: DeviceOptions,
+  bus: string,
+  backend: VirtioBackend,
+): VirtioTransport {
+  const host = ctx.pciHost();
+  if (bus !== PCI_ROOT_BUS || !host) {
+    throw new EmuError(
+      `${ctx.id}: bus=${bus}: the machine has no such PCI bus`,
+      `use bus=${PCI_ROOT_BUS} on a board with a PCI host bridge`,
+    );
+  }
+  const slot = options.has("addr") ? options.int("addr") : undefined;
+  return new VirtioPciTransport(ctx.dma, host, backend, slot).core;
 }

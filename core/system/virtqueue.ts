@@ -128,6 +128,11 @@ export class SplitVirtqueue {
     this.#usedIdx = s[6] as number;
   }
 
+  /** A driver's size write: kept only when it is a power of two no larger than the maximum. */
+  setSize(v: number): void {
+    if (v > 0 && v <= this.maxSize && (v & (v - 1)) === 0) this.size = v;
+  }
+
   /** Forgets the configuration (device reset). */
   reset(): void {
     this.size = 0;

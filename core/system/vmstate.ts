@@ -75,7 +75,24 @@ function assignArray(live: unknown, saved: unknown, name: string, field: string)
     }
     throw new EmuError(`snapshot: ${name} field ${field} has the wrong size`);
   }
-  for (let i = 0; i < to.length; i++) to[i] = copy(from[i]);
+  if (setTypedArray(live, saved)) return;
+  for (let i = 0; i < to.length; i++) {
+    if (!setTypedArray(to[i], from[i])) to[i] = copy(from[i]);
+  }
+}
+
+/**
+ * Copies `saved` into `live` in one go when both are typed arrays of one type
+ * and length (a PLIC's 97-entry arrays, restored before each fuzz input).
+ */
+function setTypedArray(live: unknown, saved: unknown): boolean {
+  if (!ArrayBuffer.isView(live) || live instanceof DataView || !ArrayBuffer.isView(saved)) {
+    return false;
+  }
+  const to = live as Uint8Array, from = saved as Uint8Array;
+  if (from.constructor !== to.constructor || from.length !== to.length) return false;
+  to.set(from);
+  return true;
 }
 
 function copyArray(a: unknown[]): unknown[] {

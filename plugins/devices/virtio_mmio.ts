@@ -22,9 +22,9 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
   ctx.offerVirtioSlot(transport);
   return {
     name: ctx.id,
-    reset: () => transport.reset(),
-    save: () => transport.save(),
-    load: (s: DeviceState) => transport.load(s),
+    reset: () => transport.core.reset(),
+    save: () => transport.core.save(),
+    load: (s: DeviceState) => transport.core.load(s),
   };
 }
 

@@ -25,6 +25,7 @@ import { createMachine } from "../../mod.ts";
 import { GUESTS } from "../build_guests.ts";
 import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
 import { describeError, type SelfFuzzer } from "./runner.ts";
+import { installed } from "../../tests/util/installed.ts";
 import {
   CANARY_NAME,
   CANARY_TEXT,
@@ -54,6 +55,11 @@ const OPEN_FLAGS = [
   0o10000000, // O_PATH
 ];
 const O_TMPFILE = 0o20200000;
+/**
+ * renameat2 flags: none, NOREPLACE, EXCHANGE, and invalid sets (EINVAL). A
+ * valid RENAME_WHITEOUT is left out: Denemu cannot make the whiteout device.
+ */
+const RENAME_FLAGS = [0, 0, 1, 2, 3, 6, 8];
 
 const PORTABLE_NAMES = ["a", "b", "c", "d1", "d2", "f", "inside", ".", "d1/f", "a/b"];
 const HOSTILE_NAMES = [
@@ -116,7 +122,8 @@ class ScriptWriter {
     const { rnd } = this;
     let flags = rnd(3);
     for (const f of OPEN_FLAGS) if (rnd(5) === 0) flags |= f;
-    if (rnd(12) === 0) flags = (flags & ~O_TMPFILE) | O_TMPFILE | (1 + rnd(2));
+    // O_TMPFILE writable (an access mode of 3 is not portable: qemu-riscv64 passes it as O_RDONLY)
+    if (rnd(12) === 0) flags = (flags & ~(O_TMPFILE | 3)) | O_TMPFILE | (1 + rnd(2));
     return flags;
   }
 
@@ -139,7 +146,7 @@ class ScriptWriter {
       () => `ftruncate ${s()} ${pick(rnd, [0, 3, 100000, -1])}`,
       () => `symlink ${p()} ${d()} ${p()}`,
       () => `link ${d()} ${p()} ${d()} ${p()} ${at(AT_SYMLINK_FOLLOW, AT_EMPTY_PATH)}`,
-      () => `rename ${d()} ${p()} ${d()} ${p()} ${pick(rnd, [0, 0, 1, 2, 4, 3])}`,
+      () => `rename ${d()} ${p()} ${d()} ${p()} ${pick(rnd, RENAME_FLAGS)}`,
       () => `unlink ${d()} ${p()} ${at(AT_REMOVEDIR)}`,
       () => `mkdir ${d()} ${p()} ${mode()}`,
       () => `mkdir ${d()} ${p()} ${mode()}`,
@@ -312,14 +319,18 @@ export const sandboxFuzzer: SelfFuzzer = fuzzer(
   30,
 );
 
-/** The `fsops` self-fuzzer: scripts that stay inside, compared with qemu-riscv64. */
+/**
+ * The `fsops` self-fuzzer: scripts that stay inside, compared with
+ * qemu-riscv64 (CI skips it, saying so, where that is not installed).
+ */
 export const fsopsFuzzer: SelfFuzzer = {
   ...fuzzer(
     "fsops",
     false,
     "random file syscalls inside --root, compared with qemu-riscv64 (needs it)",
-    30,
+    5,
   ),
-  notInCi: "it still finds Linux differences in the *at() calls (issue 13: errno order, " +
-    "trailing slashes, RENAME_EXCHANGE, O_TMPFILE)",
+  get notInCi() {
+    return installed("qemu-riscv64") ? undefined : "qemu-riscv64 is not installed";
+  },
 };

@@ -118,8 +118,8 @@ defineHartCsr({
     // An unsupported mode leaves satp unchanged.
     if (mode !== 0n && satpScheme(value, xlen) === null) return;
     h.satp = value;
-    h.cpu.tbs.flush();
     h.regimeChanged(true);
+    h.memory.remapped();
   },
   endsTb: true,
 });

@@ -346,6 +346,11 @@ export class RiscvHart implements SystemHart {
     this.memory.flushTranslations();
   }
 
+  /** Drops cached address translations (a snapshot was taken). */
+  dropTranslations(): void {
+    this.regimeChanged(true);
+  }
+
   /** Leaves generated code at the next instruction boundary so the run loop can take an interrupt. */
   requestExit(): void {
     this.cpu.exitRequest = true;

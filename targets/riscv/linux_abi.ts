@@ -176,6 +176,10 @@ export const riscvLinuxAbi: LinuxAbi = {
   syscallNames: RISCV64_SYSCALLS,
   // li a7, 139 (rt_sigreturn); ecall
   sigreturnTrampoline: le32(0x08b00893, 0x00000073),
+  // Linux's arch/riscv/kernel/cpu.c layout, for one hart with an Sv39 MMU.
+  cpuinfo: (isa) =>
+    `processor\t: 0\nhart\t\t: 0\nisa\t\t: ${isa}\nmmu\t\t: sv39\n` +
+    "uarch\t\t: denemu\nmvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\n\n",
   checkElfFlags(flags: number): string | null {
     // EF_RISCV_RVE (0x8) is an RV32E/RV64E binary; float ABI 3 (quad) is unsupported.
     if (flags & 0x8) return "RVE binaries are not supported";

@@ -22,6 +22,12 @@ const R = 1, W = 2, X = 4, A_SHIFT = 3, L = 0x80;
 const OFF = 0, TOR = 1, NA4 = 2; // 3: NAPOT
 const NEED: Record<AccessType, number> = { read: R, write: W, fetch: X };
 
+/** A pmpcfg byte as written: the reserved bits clear, and R=0 W=1 (reserved) with W clear, as QEMU. */
+function legalCfg(byte: number): number {
+  const b = byte & 0x9f;
+  return (b & (R | W)) === W ? b & ~W : b;
+}
+
 /**
  * The PMP registers of one hart and the permission check.
  *
@@ -57,11 +63,27 @@ export class Pmp {
     this.#update();
   }
 
-  /** Loads saved entries (a snapshot). */
+  /**
+   * Loads saved entries (a snapshot), legalized as writes of those values
+   * would be (a file may hold anything: a negative address made the NAPOT
+   * size search loop forever). Entries equal to the current ones (a fuzzer
+   * restoring the same snapshot before each input) cost no update.
+   */
   load(cfg: ArrayLike<number>, addr: readonly bigint[]): void {
-    this.cfg.set(cfg);
-    addr.forEach((a, i) => this.addr[i] = a);
+    if (this.#holds(cfg, addr)) return;
+    for (let i = 0; i < PMP_ENTRIES; i++) {
+      this.cfg[i] = legalCfg(cfg[i] ?? 0);
+      this.addr[i] = BigInt.asUintN(64, addr[i] ?? 0n) & this.#addrMask;
+    }
     this.#update();
+  }
+
+  #holds(cfg: ArrayLike<number>, addr: readonly bigint[]): boolean {
+    if (cfg.length !== this.cfg.length || addr.length !== this.addr.length) return false;
+    for (let i = 0; i < cfg.length; i++) {
+      if (cfg[i] !== this.cfg[i] || addr[i] !== this.addr[i]) return false;
+    }
+    return true;
   }
 
   /** pmpcfg`n` (RV64: even `n` only, 8 entries each; RV32: 4 entries each). */
@@ -77,9 +99,7 @@ export class Pmp {
     const per = this.xlen / 8, first = n * 4;
     for (let i = 0; i < per && first + i < PMP_ENTRIES; i++) {
       if (this.cfg[first + i] & L) continue;
-      let b = Number((value >> BigInt(8 * i)) & 0xffn) & 0x9f;
-      if ((b & (R | W)) === W) b &= ~W; // R=0 W=1 is reserved: QEMU keeps W clear
-      this.cfg[first + i] = b;
+      this.cfg[first + i] = legalCfg(Number((value >> BigInt(8 * i)) & 0xffn));
     }
     this.#update();
   }

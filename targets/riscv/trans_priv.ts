@@ -13,7 +13,7 @@
 
 import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
-import { callHelper, imm, raiseIllegal, type TransTable } from "./context.ts";
+import { callHelper, gpr, imm, raiseIllegal, type TransTable } from "./context.ts";
 import { Priv } from "./csr.ts";
 import { hartOf, Mstatus, type RiscvHart } from "./hart.ts";
 
@@ -77,12 +77,13 @@ export const PRIV_HELPERS: HelperDef[] = [
   },
   {
     name: "sfence_vma",
-    fn: (cpu: CpuCore, bits: bigint) => {
+    fn: (cpu: CpuCore, bits: bigint, address: bigint) => {
       const h = hart(cpu, bits);
       illegalIf(h.priv === Priv.S && (h.mstatus & Mstatus.TVM) !== 0n, bits);
-      // Simple and correct: every translation and every TB (they are keyed by virtual pc).
-      cpu.tbs.flush();
+      // Cached translations go; translated code only where its page now maps elsewhere.
       h.regimeChanged(true);
+      const rs1 = Number((bits >> 15n) & 31n);
+      h.memory.remapped(rs1 === 0 ? undefined : Number(BigInt.asUintN(h.xlen, address) >> 12n));
     },
     hasResult: false,
     flags: SYNC,
@@ -117,9 +118,9 @@ export const PRIV_TRANS: TransTable = {
     ctx.endAfter = true;
     return true;
   },
-  "sfence.vma"(ctx) {
+  "sfence.vma"(ctx, a) {
     if (ctx.priv === Priv.U) return raiseIllegal(ctx), true;
-    ctx.ir.call(-1, ctx.helpers.index("sfence_vma"), [imm(ctx, ctx.bits >>> 0)]);
+    ctx.ir.call(-1, ctx.helpers.index("sfence_vma"), [imm(ctx, ctx.bits >>> 0), gpr(ctx, a.rs1)]);
     ctx.endAfter = true;
     return true;
   },

@@ -1,5 +1,6 @@
-/* PID 1 of Denemu's test kernel: mounts the pseudo file systems, uses the
- * virtio disk (/dev/vda, ext2), the RTC and /dev/hwrng, then powers off.
+/* PID 1 of Denemu's test kernel: mounts the pseudo file systems, lists the
+ * PCI functions, uses the virtio disk (/dev/vda, ext2), the RTC and
+ * /dev/hwrng, then powers off.
  * With "shell" on the kernel command line it runs a tiny shell on the console
  * instead of powering off: echo, cat, ls, poweroff.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -59,6 +60,38 @@ static void hwrng(void) {
   if (fd >= 0) close(fd);
 }
 
+/* The first line of `dir`/`name`, without its newline, into `out`. */
+static void line_of(const char *dir, const char *name, char *out, size_t size) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  int fd = open(path, O_RDONLY);
+  ssize_t n = fd < 0 ? 0 : read(fd, out, size - 1);
+  out[n > 0 ? n : 0] = 0;
+  out[strcspn(out, "\n")] = 0;
+  if (fd >= 0) close(fd);
+}
+
+/* An lspci -n: slot, vendor:device, class and the driver bound to each PCI function. */
+static void pci(void) {
+  DIR *d = opendir("/sys/bus/pci/devices");
+  if (!d) { printf("init: no PCI\n"); return; }
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char dir[300], vendor[16], device[16], class[16], driver[64] = "none";
+    snprintf(dir, sizeof dir, "/sys/bus/pci/devices/%s", e->d_name);
+    line_of(dir, "vendor", vendor, sizeof vendor);
+    line_of(dir, "device", device, sizeof device);
+    line_of(dir, "class", class, sizeof class);
+    char path[320], link[256];
+    snprintf(path, sizeof path, "%s/driver", dir);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n > 0) { link[n] = 0; snprintf(driver, sizeof driver, "%s", strrchr(link, '/') + 1); }
+    printf("init: pci %s %s:%s class %s driver %s\n", e->d_name, vendor + 2, device + 2, class, driver);
+  }
+  closedir(d);
+}
+
 static void shell(void) {
   char line[256];
   for (;;) {
@@ -81,6 +114,7 @@ int main(void) {
   mount("sysfs", "/sys", "sysfs", 0, 0);
   mount("devtmpfs", "/dev", "devtmpfs", 0, 0);
   printf("init: hello from pid %d\n", getpid());
+  pci();
   disk();
   rtc();
   hwrng();

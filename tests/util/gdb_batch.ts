@@ -22,22 +22,44 @@ export interface GdbRun {
   emuStatus: number;
 }
 
+/** What the stub reads on its stdin: `text`, once its stdout matches `after` (if given). */
+export interface StubInput {
+  text: string;
+  after?: RegExp;
+}
+
 /**
  * Runs the stub (`emu`: argv where a final "PORT" in an argument is replaced by a free port) and
  * `gdb-multiarch -nx -batch` with `cmds` against it, both within 60 s.
  * gdb retries a refused connection until the stub listens (30 s: a loaded
  * machine starts Deno slowly); the stub gets 10 s more after gdb is done.
+ * `program`: the file gdb reads symbols from ("" for none); `input`: what
+ * the stub reads on its stdin (else nothing).
  */
-export async function gdbBatch(emu: string[], program: string, cmds: string[]): Promise<GdbRun> {
+export async function gdbBatch(
+  emu: string[],
+  program: string,
+  cmds: string[],
+  input?: StubInput,
+): Promise<GdbRun> {
   const port = freePort();
   const signal = AbortSignal.timeout(60_000);
   const stub = new Deno.Command(emu[0], {
     args: emu.slice(1).map((a) => a.replace(/PORT$/, `${port}`)),
     stdout: "piped",
     stderr: "piped",
-    stdin: "null",
+    stdin: input === undefined ? "null" : "piped",
     signal,
   }).spawn();
+  const stdin = input && stub.stdin.getWriter();
+  let typed = false;
+  const type = (out: string) => {
+    if (!stdin || typed || (input!.after && !input!.after.test(out))) return;
+    typed = true;
+    stdin.write(new TextEncoder().encode(input!.text)).then(() => stdin.close()).catch(() => {});
+  };
+  type("");
+  const emuOut = collect(stub.stdout, type), emuErr = collect(stub.stderr);
   const gdb = await new Deno.Command(GDB, {
     args: [
       "-nx",
@@ -49,7 +71,7 @@ export async function gdbBatch(emu: string[], program: string, cmds: string[]): 
       "-ex",
       `target remote 127.0.0.1:${port}`,
       ...cmds.flatMap((c) => ["-ex", c]),
-      program,
+      ...(program ? [program] : []),
     ],
     stdout: "piped",
     stderr: "piped",
@@ -64,13 +86,28 @@ export async function gdbBatch(emu: string[], program: string, cmds: string[]): 
       // already gone
     }
   }, 10_000);
-  const out = await stub.output();
+  const status = await stub.status;
   clearTimeout(reaper);
+  if (stdin && !typed) await stdin.close().catch(() => {});
   const dec = (b: Uint8Array) => new TextDecoder().decode(b);
   return {
     gdb: dec(gdb.stdout) + dec(gdb.stderr),
-    emuOut: dec(out.stdout),
-    emuErr: dec(out.stderr),
-    emuStatus: out.code,
+    emuOut: await emuOut,
+    emuErr: await emuErr,
+    emuStatus: status.code,
   };
+}
+
+/** All of `stream` as text; `seen` gets the text so far after each chunk. */
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  seen?: (text: string) => void,
+): Promise<string> {
+  const dec = new TextDecoder();
+  let text = "";
+  for await (const chunk of stream) {
+    text += dec.decode(chunk, { stream: true });
+    seen?.(text);
+  }
+  return text;
 }

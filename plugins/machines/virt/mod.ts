@@ -1,8 +1,9 @@
 /**
  * QEMU's RISC-V `virt` board: mask ROM with the reset vector at 0x1000,
  * SiFive test finisher, Goldfish RTC, CLINT, PLIC, an NS16550A UART, eight
- * virtio-mmio slots and DRAM at 0x80000000, plus any `-device` and
- * `-drive if=virtio`. Firmware (`-bios`) goes at the start of DRAM, the
+ * virtio-mmio slots, a PCIe host bridge (ECAM at 0x30000000) and DRAM at
+ * 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
+ * as in QEMU; `-device virtio-blk-device` gives virtio-mmio). Firmware (`-bios`) goes at the start of DRAM, the
  * kernel where QEMU puts it, the device tree near the end of DRAM.
  *
  * Machine options (`-M virt,key=val`): `dumpdtb=FILE` (write the device
@@ -27,6 +28,7 @@ import {
   type MachineEnv,
   type MachineOptions,
   type MachinePlugin,
+  PCI_ROOT_BUS,
   SerialConsole,
 } from "../../../plugin.ts";
 import {
@@ -50,24 +52,42 @@ export const VIRT_MAP = {
   plic: { base: 0xc000000n, size: 0x600000n },
   uart0: { base: 0x10000000n, irq: 10 },
   virtio: { base: 0x10001000n, stride: 0x1000n, count: 8, firstIrq: 1 },
+  pcie: {
+    io: { base: 0x3000000n, size: 0x10000n },
+    ecam: { base: 0x30000000n, size: 0x10000000n },
+    mmio: { base: 0x40000000n, size: 0x40000000n },
+    /** the 64-bit window's size; its base is the first multiple of it above RAM */
+    mmio64Size: 0x400000000n,
+    firstIrq: 32,
+  },
   dram: 0x80000000n,
 } as const;
 
 /** Default `riscv,isa` string of the cpu node. */
 export const DEFAULT_ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc";
 const TIMEBASE_HZ = 10_000_000;
-/** QEMU's names for virtio devices on the virtio-mmio bus. */
-const DEVICE_ALIASES: Record<string, string> = {
-  "virtio-blk-device": "virtio_blk",
-  "virtio-rng-device": "virtio_rng",
+/** QEMU's names for virtio devices: `-device` on the virtio-mmio bus, `-pci` on the PCIe root bus. */
+const DEVICE_ALIASES: Record<string, { plugin: string; pci: boolean }> = {
+  "virtio-blk-device": { plugin: "virtio_blk", pci: false },
+  "virtio-rng-device": { plugin: "virtio_rng", pci: false },
+  "virtio-blk-pci": { plugin: "virtio_blk", pci: true },
+  "virtio-rng-pci": { plugin: "virtio_rng", pci: true },
 };
 
 async function addDevice(devs: MachineDevices, ref: string, options: DeviceOptions): Promise<void> {
-  const plugin = await loadDevicePlugin(DEVICE_ALIASES[ref] ?? ref);
-  await devs.add(plugin.name, plugin.create, options);
+  const alias = DEVICE_ALIASES[ref];
+  const plugin = await loadDevicePlugin(alias?.plugin ?? ref);
+  const onPci = alias?.pci && !options.has("bus");
+  const own = onPci
+    ? new DeviceOptions(options.owner, { ...options.values, bus: PCI_ROOT_BUS })
+    : options;
+  await devs.add(plugin.name, plugin.create, own);
 }
 
-/** Turns `-drive` options into virtio_blk options (without `if`), or null for `if=none`. */
+/**
+ * Turns `-drive` options into the options of a virtio-blk-pci (without
+ * `if`), as QEMU's `if=virtio` does, or null for `if=none`.
+ */
 function driveToBlk(drive: DeviceOptions): DeviceOptions | null {
   const where = drive.string("if", "virtio");
   if (where === "none") return null;
@@ -75,7 +95,7 @@ function driveToBlk(drive: DeviceOptions): DeviceOptions | null {
     throw new EmuError(`-drive if=${where}: this board has only virtio disks`, "use if=virtio");
   }
   const { if: _if, ...rest } = drive.values;
-  return new DeviceOptions("virtio_blk", rest);
+  return new DeviceOptions("virtio_blk", { ...rest, bus: PCI_ROOT_BUS });
 }
 
 /** `-device virtio_blk,drive=ID` takes the options of `-drive if=none,id=ID`. */
@@ -93,6 +113,10 @@ function withDrive(spec: DeviceSpec, drives: DeviceOptions[]): DeviceOptions {
   const { drive: _drive, ...own } = o.values;
   const { if: _if, ...fromDrive } = d.values;
   return new DeviceOptions(o.owner, { ...fromDrive, ...own });
+}
+
+function roundUp(v: bigint, to: bigint): bigint {
+  return (v + to - 1n) / to * to;
 }
 
 async function createDevices(
@@ -115,12 +139,29 @@ async function createDevices(
     const irq = String(m.virtio.firstIrq + i);
     await addDevice(devs, "virtio_mmio", opts("virtio_mmio", { addr: hex(addr), irq }));
   }
+  const p = m.pcie, mmio64 = roundUp(m.dram + options.ramSize, p.mmio64Size);
+  await addDevice(
+    devs,
+    "gpex_pcihost",
+    opts("gpex_pcihost", {
+      ecam: hex(p.ecam.base),
+      "ecam-size": hex(p.ecam.size),
+      mmio: hex(p.mmio.base),
+      "mmio-size": hex(p.mmio.size),
+      mmio64: hex(mmio64),
+      "mmio64-size": hex(p.mmio64Size),
+      io: hex(p.io.base),
+      "io-size": hex(p.io.size),
+      irq: String(p.firstIrq),
+    }),
+  );
+  // QEMU creates -device devices first, then the disks of -drive if=virtio (PCI slot order).
+  for (const spec of options.devices) {
+    await addDevice(devs, spec.name, withDrive(spec, options.drives));
+  }
   for (const d of options.drives) {
     const blk = driveToBlk(d);
     if (blk) await addDevice(devs, "virtio_blk", blk);
-  }
-  for (const spec of options.devices) {
-    await addDevice(devs, spec.name, withDrive(spec, options.drives));
   }
 }
 

@@ -1,0 +1,230 @@
+/**
+ * The guest's `/proc`: what a program reads about itself is made from the
+ * emulated process, never from the host's `/proc` (which describes Deno):
+ * `/proc/self/{maps,auxv,cmdline,status,stat,fd/}`, `/proc/cpuinfo`,
+ * `/proc/meminfo`, and the magic links `exe`, `cwd`, `root` and `fd/N`.
+ *
+ * `/proc/self/root` is the guest's `/`, so a lookup through it stays under
+ * `--root`. Other `/proc` paths resolve as any path does (the host's `/proc`
+ * without `--root`, nothing under it).
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+import { type DirEntry, DirFile, type OpenFile, S_IF, syntheticStat } from "./fds.ts";
+import { MemoryFile } from "./memory_file.ts";
+import { PAGE } from "./mm.ts";
+import type { LinuxProcess } from "./process.ts";
+import { parentPid } from "./sys_children.ts";
+
+/** What `sysinfo` and `/proc/meminfo` report: 4 GiB of RAM, 2 GiB free. */
+export const TOTAL_RAM = 4n << 30n, FREE_RAM = 2n << 30n;
+
+/** The part of `/proc/self/...` (or `/proc/<own pid>/...`) after the pid, or null. */
+function selfPart(p: LinuxProcess, abs: string): string | null {
+  const m = /^\/+proc\/+(self|thread-self|\d+)(\/.*)?$/.exec(abs);
+  if (!m) return null;
+  if (/^\d+$/.test(m[1]) && Number(m[1]) !== p.pid) return null;
+  return (m[2] ?? "").replace(/\/+/g, "/").replace(/^\/|\/$/g, "");
+}
+
+/**
+ * Rewrites a guest path through the magic links of `/proc/self`: `root/X`
+ * is `/X`, `cwd/X` is the cwd's `X`, `exe` is the program, `fd/N` the file
+ * of descriptor N (when it has a path). Other paths come back unchanged.
+ *
+ * @example
+ * ```ts ignore
+ * procAlias(p, "/proc/self/root/etc/passwd"); // "/etc/passwd", inside --root
+ * ```
+ */
+export function procAlias(p: LinuxProcess, abs: string, followLast = true): string {
+  const part = selfPart(p, abs);
+  if (part === null || (!followLast && procLinkNames.test(part))) return abs;
+  const [head, ...rest] = part.split("/");
+  const tail = rest.length ? "/" + rest.join("/") : "";
+  if (head === "root") return "/" + rest.join("/");
+  if (head === "cwd") return p.paths.cwd + tail;
+  if (head === "exe" && !tail) return p.exePath;
+  const fd = /^fd\/(\d+)$/.exec(part);
+  if (fd && p.fds.has(Number(fd[1]))) return p.fds.get(Number(fd[1])).guestPath ?? abs;
+  return abs;
+}
+
+const procLinkNames = /^(exe|root|cwd|fd\/\d+)$/;
+
+/** The target of a `/proc/self` magic link (readlink), or null when `abs` is none. */
+export function procLink(p: LinuxProcess, abs: string): string | null {
+  const part = selfPart(p, abs);
+  if (part === "exe") return p.exePath;
+  if (part === "root") return "/";
+  if (part === "cwd") return p.paths.cwd;
+  const fd = part && /^fd\/(\d+)$/.exec(part);
+  if (!fd) return null;
+  if (!p.fds.has(Number(fd[1]))) throw new SysError(E.ENOENT);
+  const f = p.fds.get(Number(fd[1]));
+  return f.guestPath ?? `${f.entries ? "anon_inode" : "pipe"}:[${fd[1]}]`;
+}
+
+/**
+ * Opens a file of the guest's `/proc`; null when `abs` is not one (the
+ * caller opens it as any path). Writing to one fails with EACCES.
+ */
+export function openProc(p: LinuxProcess, abs: string, flags: number): OpenFile | null {
+  const part = selfPart(p, abs);
+  const text = part === null ? globalFile(p, abs) : selfFile(p, part);
+  if (text === null && part === "fd") return fdDirectory(p, abs);
+  if (text === null) return null;
+  if (flags & 3) throw new SysError(E.EACCES);
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  const info = { ...syntheticStat(S_IF.REG | 0o444), ino: 1n };
+  return new MemoryFile(bytes, abs, info);
+}
+
+function globalFile(p: LinuxProcess, abs: string): string | null {
+  const path = abs.replace(/\/+/g, "/");
+  if (path === "/proc/cpuinfo") return p.abi.cpuinfo?.(p.cpu.target.isa ?? "") ?? null;
+  if (path === "/proc/meminfo") return meminfo();
+  return null;
+}
+
+function selfFile(p: LinuxProcess, part: string): string | Uint8Array | null {
+  switch (part) {
+    case "maps":
+      return maps(p);
+    case "auxv":
+      return p.auxv;
+    case "cmdline":
+      return p.cmdline;
+    case "status":
+      return status(p);
+    case "stat":
+      return stat(p);
+    case "comm":
+      return commOf(p) + "\n";
+    default:
+      return null;
+  }
+}
+
+function commOf(p: LinuxProcess): string {
+  return p.exePath.slice(p.exePath.lastIndexOf("/") + 1).slice(0, 15);
+}
+
+/** `/proc/self/fd` as a directory: one symlink entry per open descriptor. */
+function fdDirectory(p: LinuxProcess, abs: string): DirFile {
+  const entries: DirEntry[] = [{ name: ".", ino: 1n, type: 4 }, { name: "..", ino: 1n, type: 4 }];
+  for (const { fd } of p.fds.list()) entries.push({ name: String(fd), ino: 1n, type: 10 });
+  return new DirFile(abs, "", entries, { ...syntheticStat(S_IF.DIR | 0o500), ino: 1n });
+}
+
+const PERM_CHARS = ["r", "w", "x"];
+
+/** One line of /proc/self/maps, padded as Linux pads it (the name at column 73). */
+function mapsLine(lo: bigint, hi: bigint, perms: string, src: MapsSource): string {
+  const dev = src.dev;
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  const hex = (v: bigint, w: number) => v.toString(16).padStart(w, "0");
+  const head = `${hex(lo, 8)}-${hex(hi, 8)} ${perms} ${hex(src.offset, 8)} ` +
+    `${hex(major, 2)}:${hex(minor, 2)} ${src.ino}`;
+  return src.name ? `${head.padEnd(72)} ${src.name}\n` : `${head}\n`;
+}
+
+interface MapsSource {
+  name: string;
+  dev: bigint;
+  ino: bigint;
+  offset: bigint;
+  shared: boolean;
+}
+
+/** The name and file of page `pn` as /proc/self/maps shows it. */
+function sourceOf(p: LinuxProcess, pn: number): MapsSource {
+  const file = p.as.sources.get(pn);
+  if (file) return file;
+  const a = BigInt(pn) * PAGE, as = p.as;
+  let name = "";
+  if (a >= as.stack.lo && a < as.stack.hi) name = "[stack]";
+  else if (a === p.trampoline) name = "[vdso]";
+  else if (as.brk > as.brkStart && a >= as.brkStart - (as.brkStart % PAGE) && a < as.brk) {
+    name = "[heap]";
+  }
+  return { name, dev: 0n, ino: 0n, offset: 0n, shared: false };
+}
+
+/** `/proc/self/maps`: runs of pages with the same permissions and source, in address order. */
+function maps(p: LinuxProcess): string {
+  const pns = [...p.mem.pages.keys()].sort((x, y) => x - y);
+  const out: string[] = [];
+  let i = 0;
+  while (i < pns.length) {
+    const first = pns[i], perms = p.mem.pages.get(first)!.perms, src = sourceOf(p, first);
+    let j = i + 1;
+    while (j < pns.length && pns[j] === pns[j - 1] + 1) {
+      const next = sourceOf(p, pns[j]);
+      const sameFile = next.name === src.name && next.ino === src.ino &&
+        next.shared === src.shared &&
+        (!src.ino || next.offset === src.offset + BigInt(j - i) * PAGE);
+      if (p.mem.pages.get(pns[j])!.perms !== perms || !sameFile) break;
+      j++;
+    }
+    const rwx = PERM_CHARS.map((c, b) => perms & (1 << b) ? c : "-").join("");
+    const lo = BigInt(first) * PAGE, hi = BigInt(pns[j - 1] + 1) * PAGE;
+    out.push(mapsLine(lo, hi, rwx + (src.shared ? "s" : "p"), src));
+    i = j;
+  }
+  return out.join("");
+}
+
+function kb(bytes: bigint): string {
+  return `${String(bytes / 1024n).padStart(8)} kB`;
+}
+
+function status(p: LinuxProcess): string {
+  const sig = (v: bigint) => v.toString(16).padStart(16, "0");
+  const vm = p.as.mappedBytes;
+  const stack = p.as.stack.hi - p.as.stack.lo;
+  return [
+    `Name:\t${commOf(p)}`,
+    `Umask:\t${p.umask.toString(8).padStart(4, "0")}`,
+    "State:\tR (running)",
+    `Tgid:\t${p.pid}`,
+    `Pid:\t${p.pid}`,
+    `PPid:\t${parentPid(p)}`,
+    "TracerPid:\t0",
+    `FDSize:\t${p.fds.list().length <= 64 ? 64 : 1024}`,
+    `VmPeak:\t${kb(vm)}`,
+    `VmSize:\t${kb(vm)}`,
+    `VmRSS:\t${kb(vm)}`,
+    `VmStk:\t${kb(stack)}`,
+    `Threads:\t${p.threads.all.length}`,
+    `SigBlk:\t${sig(p.signals.blocked)}`,
+    "Cpus_allowed:\t1",
+    "Cpus_allowed_list:\t0",
+    "",
+  ].join("\n");
+}
+
+/** `/proc/self/stat`: the fields up to `vsize`, which programs parse most. */
+function stat(p: LinuxProcess): string {
+  const fields = [p.pid, `(${commOf(p)})`, "R", parentPid(p), p.pid, p.pid, 0, -1, 0];
+  fields.push(0, 0, 0, 0, 0, 0, 0, 0, 20, 0, p.threads.all.length, 0, 0);
+  fields.push(Number(p.as.mappedBytes));
+  return fields.join(" ") + "\n";
+}
+
+function meminfo(): string {
+  const line = (k: string, v: bigint) => `${(k + ":").padEnd(16)}${kb(v)}`;
+  return [
+    line("MemTotal", TOTAL_RAM),
+    line("MemFree", FREE_RAM),
+    line("MemAvailable", FREE_RAM),
+    line("Buffers", 0n),
+    line("Cached", 0n),
+    line("SwapTotal", 0n),
+    line("SwapFree", 0n),
+    "",
+  ].join("\n");
+}

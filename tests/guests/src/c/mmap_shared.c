@@ -1,0 +1,141 @@
+// MAP_SHARED and friends: a shared file mapping written back on msync, munmap
+// and exit (never growing the file), shared anonymous and file memory between
+// fork'd processes (a private mapping stays a copy), mremap growing, shrinking
+// and moving with the data, madvise(MADV_DONTNEED) zero-filling private
+// anonymous memory only, and MAP_FIXED_NOREPLACE refusing a used range.
+// With argument "linux" it also prints what qemu-riscv64 7.2 gets wrong (it
+// maps over a used range with MAP_FIXED_NOREPLACE; its madvise ignores
+// unmapped ranges), which tests/mmap_shared_test.ts checks against the man pages.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PG 4096
+static char name[64];
+
+static void file_says(int fd, long at, const char *what) {
+  char buf[32] = {0};
+  pread(fd, buf, 16, at);
+  struct stat st;
+  fstat(fd, &st);
+  printf("%s: file at %ld reads \"%s\", size %ld\n", what, at, buf, (long)st.st_size);
+}
+
+static void shared_file(void) {
+  int fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  char zero[2 * PG + 100];
+  memset(zero, '.', sizeof zero);
+  write(fd, zero, sizeof zero);
+  char *m = mmap(0, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  strcpy(m + 10, "via-msync");
+  msync(m, PG, MS_SYNC);
+  file_says(fd, 10, "msync");
+  strcpy(m + PG + 5, "via-munmap");
+  strcpy(m + 2 * PG + 98, "past the end");
+  munmap(m, 3 * PG);
+  file_says(fd, PG + 5, "munmap");
+  file_says(fd, 2 * PG + 98, "the end");
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    char *c = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
+    strcpy(c + 200, "child-exit");
+    _exit(0);  // no munmap, no msync: the exit writes it back
+  }
+  waitpid(pid, 0, 0);
+  file_says(fd, PG + 200, "child exit");
+
+  char *p = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  pid = fork();
+  if (pid == 0) {
+    strcpy(p + 300, "child wrote");
+    _exit(0);
+  }
+  waitpid(pid, 0, 0);
+  printf("parent sees the child's write in the file mapping: %s\n", p + 300);
+  munmap(p, PG);
+  close(fd);
+  unlink(name);
+}
+
+static void shared_anon(void) {
+  int *shared = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  int *private = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  shared[0] = private[0] = 1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    while (shared[1] != 1) usleep(100);  // the parent's write after the fork
+    shared[0] = 42, private[0] = 42;
+    shared[2] = 1;
+    _exit(0);
+  }
+  shared[1] = 1;
+  while (shared[2] != 1) usleep(100);
+  waitpid(pid, 0, 0);
+  printf("shared anonymous: %d, private anonymous: %d\n", shared[0], private[0]);
+  printf("fork then MAP_SHARED across both ways: %s\n", shared[0] == 42 ? "yes" : "no");
+}
+
+static void remap(void) {
+  char *a = mmap(0, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  strcpy(a, "first"), strcpy(a + PG, "second");
+  char *b = mremap(a, 2 * PG, 64 * PG, MREMAP_MAYMOVE);
+  b[63 * PG] = 'z';
+  printf("mremap grow: %s %s %c\n", b, b + PG, b[63 * PG]);
+  char *c = mremap(b, 64 * PG, PG, 0);
+  printf("mremap shrink in place: %s, tail unmapped: %s\n", c == b ? "yes" : "no",
+         msync(b + PG, PG, MS_ASYNC) == -1 && errno == ENOMEM ? "yes" : "no");
+  char *want = mmap(0, 4 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(want, 4 * PG);
+  char *d = mremap(c, PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, want + PG);
+  printf("mremap fixed: at the address %s, %s\n", d == want + PG ? "yes" : "no", d);
+  errno = 0;
+  void *e = mremap(d, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, d + PG);
+  printf("mremap fixed onto itself: %s\n", e == MAP_FAILED ? strerror(errno) : "moved");
+  munmap(d, 2 * PG);
+}
+
+static void dontneed(int linux_only) {
+  char *priv = mmap(0, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *shr = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  memset(priv, 'p', 2 * PG);
+  memset(shr, 's', PG);
+  madvise(priv, PG, MADV_DONTNEED);
+  madvise(shr, PG, MADV_DONTNEED);
+  printf("MADV_DONTNEED: private %d then %c, shared %c\n", priv[0], priv[PG], shr[0]);
+  munmap(priv + PG, PG);
+  int r = madvise(priv + PG, PG, MADV_DONTNEED);
+  if (linux_only) printf("MADV_DONTNEED unmapped: %s\n", r ? strerror(errno) : "ok");
+}
+
+static void noreplace(int linux_only) {
+  char *a = mmap(0, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(a + 2 * PG, PG);
+  if (linux_only) {
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+    void *r = mmap(a + PG, PG, PROT_READ, flags, -1, 0);
+    printf("MAP_FIXED_NOREPLACE on a used page: %s\n", r == MAP_FAILED ? strerror(errno) : "mapped");
+    r = mmap(a + PG, PG, PROT_READ, flags | MAP_FIXED, -1, 0);
+    printf("MAP_FIXED|MAP_FIXED_NOREPLACE on a used page: %s\n",
+           r == MAP_FAILED ? strerror(errno) : "mapped");
+  }
+  void *r = mmap(a + 2 * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  printf("MAP_FIXED_NOREPLACE on a free page: %s\n", r == a + 2 * PG ? "at the address" : "elsewhere");
+}
+
+int main(int argc, char **argv) {
+  int linux_only = argc > 1 && strcmp(argv[1], "linux") == 0;
+  snprintf(name, sizeof name, "mmap_shared-%d.bin", getpid());
+  shared_file();
+  shared_anon();
+  remap();
+  dontneed(linux_only);
+  noreplace(linux_only);
+  return 0;
+}

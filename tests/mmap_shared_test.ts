@@ -1,0 +1,29 @@
+// MAP_SHARED mappings (core/linux/shared_memory.ts): written back to their file on msync,
+// munmap and exit, shared between fork'd processes on every schedule; mremap, MADV_DONTNEED and
+// MAP_FIXED_NOREPLACE. Compared with qemu-riscv64, except where qemu 7.2 departs from Linux.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { runGuest, testAgainstQemu } from "./util/guest_runs.ts";
+
+testAgainstQemu(
+  "mmap_shared",
+  ["mmap_shared.static.O2", "mmap_shared.dynamic.O2"],
+  [{}, { sched: "random,quantum=100", seed: 4 }, { accel: "jit" }],
+  (out) => out.includes('child exit: file at 4296 reads "child-exit"') && !out.includes(": no"),
+);
+
+Deno.test("mmap_shared: MAP_FIXED_NOREPLACE and MADV_DONTNEED as the Linux man pages say", async () => {
+  const r = await runGuest("mmap_shared.static.O2", { args: ["linux"] });
+  assertEquals(r.status, 0);
+  // mmap(2): "If the requested range would collide with an existing mapping, then this call
+  // fails with the error EEXIST"; madvise(2): ENOMEM "Addresses in the specified range are not
+  // currently mapped".
+  assertEquals(
+    r.stdout.split("\n").filter((l) => /NOREPLACE on a used|^MADV_DONTNEED unmapped/.test(l)),
+    [
+      "MADV_DONTNEED unmapped: Cannot allocate memory",
+      "MAP_FIXED_NOREPLACE on a used page: File exists",
+      "MAP_FIXED|MAP_FIXED_NOREPLACE on a used page: File exists",
+    ],
+  );
+});

@@ -1,0 +1,86 @@
+// The guest's /proc (core/linux/proc_files.ts) and PT_GNU_STACK: /proc/self/maps parsed by a
+// guest as pmap-style code does and the other /proc/self files, compared with qemu-riscv64; gcc
+// nested-function trampolines on an executable stack; /proc/self/root lookups stay in --root.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createMachine } from "../mod.ts";
+import { GUEST_BIN, runGuest, testAgainstQemu } from "./util/guest_runs.ts";
+
+testAgainstQemu(
+  "procfs",
+  ["procfs.static.O2", "procfs.dynamic.O2"],
+  [{}],
+  (out) => out.includes("/proc/self/root reaches the same file: yes") && !out.includes(": no"),
+);
+
+testAgainstQemu(
+  "execstack",
+  ["execstack.static.O2", "execstack.dynamic.O2"],
+  [{}, { accel: "jit" }],
+  (out) => out.includes("stack: rwxp") && out.includes("depth 3: 67"),
+);
+
+Deno.test("procfs: without PT_GNU_STACK's X the stack is not executable", async () => {
+  const r = await runGuest("procfs.static.O2");
+  assert(r.stdout.includes("stack: rw-p\n"), r.stdout);
+});
+
+/** Runs the fsscript guest (one file syscall a line) under `--root` with `script` on stdin. */
+async function underRoot(script: string[]): Promise<string[]> {
+  const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "denemu-procroot-" }));
+  try {
+    Deno.writeTextFileSync(`${root}/inside`, "inside");
+    Deno.copyFileSync(`${GUEST_BIN}fsscript.static.O2`, `${root}/fs`);
+    const m = await createMachine({
+      program: `${root}/fs`,
+      root,
+      stdin: script.join("\n") + "\n",
+    });
+    assertEquals(await m.runToExit(), 0);
+    await m.close();
+    return m.stdout.trimEnd().split("\n");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+}
+
+Deno.test("procfs: /proc/self/root and /proc/self/cwd lookups stay in --root", async () => {
+  const hostname = Deno.readTextFileSync("/etc/hostname").slice(0, 8);
+  const out = await underRoot([
+    "open -100 /proc/self/root/../../../etc/hostname 0 0",
+    "readlink -100 /proc/self/root",
+    "open -100 /proc/self/root/inside 0 0",
+    "read 0 64",
+    "open -100 /proc/self/cwd/../../inside 0 0",
+    "readlink -100 /proc/self/exe",
+    "open -100 /proc/1/root/etc/hostname 0 0",
+  ]);
+  assertEquals(out, [
+    "1 open: -1 ENOENT",
+    "2 readlink: ok /",
+    "3 open: ok 0",
+    "4 read: ok 6 inside",
+    "5 open: ok 1",
+    "6 readlink: ok /fs",
+    "7 open: -1 ENOENT",
+  ]);
+  assert(!out.join("\n").includes(hostname));
+});
+
+Deno.test("procfs: /proc/cpuinfo and /proc/meminfo describe the emulated machine", async () => {
+  const out = await underRoot([
+    "open -100 /proc/cpuinfo 0 0",
+    "read 0 38",
+    "open -100 /proc/meminfo 0 0",
+    "read 1 40",
+    "open -100 /proc/cpuinfo 1 0",
+  ]);
+  assertEquals(out, [
+    "1 open: ok 0",
+    "2 read: ok 38 processor\\x09:\\x200\\x0ahart\\x09\\x09:\\x200\\x0aisa\\x09\\x09:\\x20rv64ima",
+    "3 open: ok 1",
+    "4 read: ok 40 MemTotal:\\x20\\x20\\x20\\x20\\x20\\x20\\x20\\x204194304\\x20kB\\x0a" +
+    "MemFree:\\x20\\x20\\x20\\x20",
+    "5 open: -1 EACCES",
+  ]);
+});
