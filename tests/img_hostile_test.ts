@@ -183,3 +183,21 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `img convert: a backing file name that starts with a NUL is no backing file${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  } (imgdiff seed 40387)`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await qemuImg(["create", "-q", "-f", "qcow2", "n.qcow2", "1M"], dir);
+      await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/n.qcow2`]);
+      await poke(`${dir}/n.qcow2`, 8, 12, (9n << 32n) | 10n); // the name is header bytes 9..18
+      await convertBoth(dir, "n.qcow2");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -128,7 +128,9 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
   if (h.backingFileOffset) {
     const end = h.backingFileOffset + h.backingFileSize;
     if (h.backingFileSize > 1023 || end > head.length) throw bad("backing file name too long");
-    h.backingFile = new TextDecoder().decode(head.subarray(h.backingFileOffset, end));
+    // a C string to QEMU: the name ends at the first NUL, and an empty name is no backing file
+    const name = new TextDecoder().decode(head.subarray(h.backingFileOffset, end)).split("\0")[0];
+    h.backingFile = name || undefined;
   }
   return h;
 }
