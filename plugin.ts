@@ -71,6 +71,7 @@ export { type EventHandle, EventQueue } from "./core/system/events.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
 export * from "./core/system/system_target.ts";
 export * from "./core/decodetree/decodetree.ts";
+export * from "./core/decodetree/tags.ts";
 export {
   type InterruptController,
   type InterruptSink,

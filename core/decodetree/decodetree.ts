@@ -27,7 +27,7 @@
  * - a trailing bare word on a pattern line: its tag (e.g. the ISA extension),
  *   used to select which patterns a decoder includes; `A|B` names
  *   alternatives (an instruction two extensions share), which
- *   {@linkcode tagAlternatives} splits.
+ *   `tagAlternatives` (`tags.ts`) splits.
  *
  * @module
  */
@@ -377,20 +377,6 @@ function checkOverlaps(ps: DecodePattern[]): void {
       }
     }
   }
-}
-
-/**
- * The alternatives a pattern's tag names: `"Zbb|Zbkb"` belongs to either
- * extension, `"I"` to one, `""` (no tag) to none.
- *
- * @example
- * ```ts
- * import { tagAlternatives } from "./decodetree.ts";
- * console.log(tagAlternatives("Zbb|Zbkb")); // ["Zbb", "Zbkb"]
- * ```
- */
-export function tagAlternatives(tag: string): string[] {
-  return tag === "" ? [] : tag.split("|");
 }
 
 /**
