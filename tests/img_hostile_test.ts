@@ -158,3 +158,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `img convert: a huge offset of an empty snapshot table, a size not in whole sectors${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  } (imgdiff seeds 20130, 20232)`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const [name, at, value] of [["s.qcow2", 64, 1n << 62n], ["z.qcow2", 24, 0xfffffn]]) {
+        await qemuImg(["create", "-q", "-f", "qcow2", name as string, "1M"], dir);
+        await run("qemu-io", ["-c", "write -P 5 960k 64k", `${dir}/${name}`]);
+        await poke(`${dir}/${name}`, at as number, 8, value as bigint);
+        await convertBoth(dir, name as string);
+        const size = async (cmd: typeof emuImg) =>
+          JSON.parse(
+            (await cmd(["info", "--output=json", name as string], dir)).stdout,
+          )["virtual-size"];
+        assertEquals(await size(emuImg), await size(qemuImg));
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `img convert: a backing file name that starts with a NUL is no backing file${
+    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
+  } (imgdiff seed 40387)`,
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await qemuImg(["create", "-q", "-f", "qcow2", "n.qcow2", "1M"], dir);
+      await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/n.qcow2`]);
+      await poke(`${dir}/n.qcow2`, 8, 12, (9n << 32n) | 10n); // the name is header bytes 9..18
+      await convertBoth(dir, "n.qcow2");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

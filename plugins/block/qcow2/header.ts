@@ -97,7 +97,8 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
     refcountTableOffset: u64(v, 48),
     refcountTableClusters: v.getUint32(56),
     nbSnapshots: v.getUint32(60),
-    snapshotsOffset: u64(v, 64),
+    // as QEMU, the offset of an empty snapshot table is not looked at
+    snapshotsOffset: v.getUint32(60) ? u64(v, 64) : 0,
     incompatible: 0,
     compatible: 0,
     autoclear: 0,
@@ -127,7 +128,9 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
   if (h.backingFileOffset) {
     const end = h.backingFileOffset + h.backingFileSize;
     if (h.backingFileSize > 1023 || end > head.length) throw bad("backing file name too long");
-    h.backingFile = new TextDecoder().decode(head.subarray(h.backingFileOffset, end));
+    // a C string to QEMU: the name ends at the first NUL, and an empty name is no backing file
+    const name = new TextDecoder().decode(head.subarray(h.backingFileOffset, end)).split("\0")[0];
+    h.backingFile = name || undefined;
   }
   return h;
 }

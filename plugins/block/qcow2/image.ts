@@ -95,9 +95,9 @@ export class Qcow2Image implements BlockDriver {
     this.#l2Cache.clear();
   }
 
-  /** Virtual size in bytes. */
+  /** Virtual size in bytes: whole sectors, as QEMU rounds the header's size down. */
   get size(): number {
-    return this.header.size;
+    return this.header.size - (this.header.size % 512);
   }
 
   #bad(what: string): EmuError {
