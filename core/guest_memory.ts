@@ -71,6 +71,12 @@ export interface MemoryObserver {
   onMappingChange?(pageNumber: number): void;
   /** Every cached address translation is stale ({@linkcode GuestMemory.flushTranslations}). */
   onTranslationFlush?(): void;
+  /**
+   * The guest changed its address space (RISC-V's satp write or sfence.vma,
+   * system mode): what was translated under the old one is checked against
+   * the new one, and state saved under the old one no longer describes it.
+   */
+  onRemap?(): void;
 }
 
 /** Maps a guest page number to its page for an access, or returns why not. */

@@ -9,6 +9,7 @@ import { createMachine, type Machine } from "../mod.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { FW_JUMP, qemuUbootVersion, UBOOT } from "../scripts/record_uboot_qemu.ts";
 import { which } from "../scripts/build_guests.ts";
+import { converse } from "./util/serial.ts";
 
 const present = await Promise.all(
   [FW_JUMP, UBOOT].map((f) => Deno.stat(f).then(() => true, () => false)),
@@ -21,24 +22,9 @@ if (missing) {
 }
 /** `version`'s answer as a live QEMU prints it. */
 const QEMU_VERSION = missing ? "" : await qemuUbootVersion();
-const SECOND = 1_000_000_000n;
 
 function boot(accel: "jit" | "interp" | "lockstep", loadvm?: string): Promise<Machine> {
   return createMachine({ system: { bios: FW_JUMP, kernel: UBOOT }, accel, loadvm });
-}
-
-/** Runs `m` until `pattern` after typing `input`; returns the output since. */
-async function converse(m: Machine, input: string, pattern: RegExp): Promise<string> {
-  const from = m.stdout.length;
-  const running = m.runToExit();
-  try {
-    if (input) m.serial.write(input);
-    await m.serial.expect(pattern, { timeoutNs: 5n * SECOND });
-  } finally {
-    m.stop();
-    await running;
-  }
-  return m.stdout.slice(from).replaceAll("\r\n", "\n");
 }
 
 for (const accel of ["jit", "interp", "lockstep"] as const) {

@@ -17,9 +17,10 @@ import {
 import { PhysicalBus } from "../core/system/bus.ts";
 import { HostMemory } from "../core/host_memory.ts";
 import { RngBackend } from "../plugins/devices/virtio_rng.ts";
-import { createMachine, type Machine } from "../mod.ts";
+import { createMachine } from "../mod.ts";
 import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboot_qemu.ts";
 import { which } from "../scripts/build_guests.ts";
+import { converse } from "./util/serial.ts";
 
 const silent = { read: () => 0n, write: () => {} };
 
@@ -209,19 +210,6 @@ Deno.test({
       kernel: UBOOT,
       drives: [`file=${disk},format=raw,if=virtio,snapshot=on`],
       devices: ["virtio-rng-pci"],
-    };
-    const SECOND = 1_000_000_000n;
-    const converse = async (m: Machine, input: string, pattern: RegExp) => {
-      const from = m.stdout.length;
-      const running = m.runToExit();
-      try {
-        if (input) m.serial.write(input);
-        await m.serial.expect(pattern, { timeoutNs: 5n * SECOND });
-      } finally {
-        m.stop();
-        await running;
-      }
-      return m.stdout.slice(from);
     };
     const path = await Deno.makeTempFile();
     const m = await createMachine({ system });

@@ -87,6 +87,7 @@ export class SystemMemory extends GuestMemory {
    * keeps a kernel's code translated across the guest's TLB flushes.
    */
   remapped(vpn?: number): void {
+    for (const o of this.observers) o.onRemap?.();
     const pages = vpn === undefined
       ? [...this.#ppnByVpn]
       : this.#ppnByVpn.has(vpn)

@@ -6,8 +6,8 @@
  *
  * Translated code survives a restore when the snapshot belongs to the
  * current translation epoch: TBs are keyed by virtual address, and a TB flush
- * (satp, sfence.vma, PMP) starts a new epoch, since the address space may have
- * changed. Snapshots are tagged with the epoch they were taken in, so
+ * or a remap (satp, sfence.vma) starts a new epoch, since the address space may
+ * have changed. Snapshots are tagged with the epoch they were taken in, so
  * restoring an older snapshot of the same epoch keeps every TB except those
  * made from RAM pages whose bytes differ; one of another epoch drops every TB.
  * Cached address translations (the soft TLB and the MMU's) are dropped when a
@@ -103,12 +103,16 @@ function markClean(sys: EmulatedSystem, s: SystemSnapshot): void {
 const epochs = new WeakMap<EmulatedSystem | SystemSnapshot, number>();
 let lastEpoch = 0;
 
-/** The machine's current translation epoch (a TB flush starts a new one). */
+/** The machine's current translation epoch (a TB flush or a remap starts a new one). */
 function currentEpoch(sys: EmulatedSystem): number {
   let epoch = epochs.get(sys);
   if (epoch === undefined) {
     epochs.set(sys, epoch = ++lastEpoch);
-    sys.cpu.tbs.observers.push({ onFlush: () => epochs.set(sys, ++lastEpoch) });
+    const next = () => epochs.set(sys, ++lastEpoch);
+    sys.cpu.tbs.observers.push({ onFlush: next });
+    // TBs stay across a remap where their pages map as before, but a snapshot from before
+    // it may map them elsewhere
+    sys.cpu.mem.observers.push({ onRemap: next });
   }
   return epoch;
 }

@@ -1,0 +1,22 @@
+// Talking to a system-mode guest over its serial port, as a user at the console would.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import type { Machine } from "../../mod.ts";
+
+const SECOND = 1_000_000_000n;
+
+/**
+ * Runs `m` until `pattern` shows on the console after typing `input` (5 s of
+ * virtual time at most); returns the output since, with "\n" line ends.
+ */
+export async function converse(m: Machine, input: string, pattern: RegExp): Promise<string> {
+  const from = m.stdout.length;
+  const running = m.runToExit();
+  try {
+    if (input) m.serial.write(input);
+    await m.serial.expect(pattern, { timeoutNs: 5n * SECOND });
+  } finally {
+    m.stop();
+    await running;
+  }
+  return m.stdout.slice(from).replaceAll("\r\n", "\n");
+}
