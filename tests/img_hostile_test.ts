@@ -16,35 +16,40 @@ async function poke(path: string, at: number, size: number, value: bigint) {
   f.close();
 }
 
-Deno.test({
-  name: `img check: an L2 table far past the end of the file (was a hang)${
-    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
-  }`,
-  ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await qemuImg(
-        ["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "d.qcow2", "1M"],
-        dir,
-      );
-      await qemuImg(
-        ["convert", "-O", "qcow2", "-o", "cluster_size=4096", "d.qcow2", "x.qcow2"],
-        dir,
-      );
-      const info = JSON.parse((await qemuImg(["info", "--output=json", "x.qcow2"], dir)).stdout);
-      assertEquals(info["cluster-size"], 4096);
-      // L1 entry 0 (the L1 table is at the offset in header bytes 40..47) -> 0x1aab83687000
-      const header = await Deno.readFile(`${dir}/x.qcow2`);
-      const l1 = Number(new DataView(header.buffer).getBigUint64(40));
-      await poke(`${dir}/x.qcow2`, l1, 8, 0x1aab83687000n | (1n << 63n));
-      const theirs = await qemuImg(["check", "--output=json", "x.qcow2"], dir, [2]);
-      const ours = await emuImg(["check", "--output=json", "x.qcow2"], dir);
-      assertEquals([ours.code, JSON.parse(ours.stdout)], [theirs.code, JSON.parse(theirs.stdout)]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+/** A test on images in a temporary directory `dir`, skipped (saying so) without qemu-img. */
+function imageTest(name: string, body: (dir: string) => Promise<void>): void {
+  Deno.test({
+    name: `${name}${ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""}`,
+    ignore,
+    async fn() {
+      const dir = await Deno.makeTempDir();
+      try {
+        await body(dir);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+imageTest(`img check: an L2 table far past the end of the file (was a hang)`, async (dir) => {
+  await qemuImg(
+    ["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "d.qcow2", "1M"],
+    dir,
+  );
+  await qemuImg(
+    ["convert", "-O", "qcow2", "-o", "cluster_size=4096", "d.qcow2", "x.qcow2"],
+    dir,
+  );
+  const info = JSON.parse((await qemuImg(["info", "--output=json", "x.qcow2"], dir)).stdout);
+  assertEquals(info["cluster-size"], 4096);
+  // L1 entry 0 (the L1 table is at the offset in header bytes 40..47) -> 0x1aab83687000
+  const header = await Deno.readFile(`${dir}/x.qcow2`);
+  const l1 = Number(new DataView(header.buffer).getBigUint64(40));
+  await poke(`${dir}/x.qcow2`, l1, 8, 0x1aab83687000n | (1n << 63n));
+  const theirs = await qemuImg(["check", "--output=json", "x.qcow2"], dir, [2]);
+  const ours = await emuImg(["check", "--output=json", "x.qcow2"], dir);
+  assertEquals([ours.code, JSON.parse(ours.stdout)], [theirs.code, JSON.parse(theirs.stdout)]);
 });
 
 /** Converts `name` in `dir` to raw with both tools: the two raw images and their maps. */
@@ -58,146 +63,98 @@ async function convertBoth(dir: string, name: string) {
   assertEquals(await Deno.readFile(`${dir}/ours.raw`), await Deno.readFile(`${dir}/theirs.raw`));
 }
 
-Deno.test({
-  name: `img convert: unknown compatible feature bits above bit 31 are ignored, as qemu-img does${
-    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
-  }`,
-  ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "1M"], dir);
-      await run("qemu-io", ["-c", "write -P 5 64k 100k", `${dir}/d.qcow2`]);
-      await poke(`${dir}/d.qcow2`, 80, 8, 1n << 63n); // compatible_features (imgdiff seed 69)
-      await convertBoth(dir, "d.qcow2");
-      await poke(`${dir}/d.qcow2`, 72, 8, 1n << 40n); // an unknown incompatible bit: refused
-      const refused = await emuImg(["info", "d.qcow2"], dir);
-      assertEquals([refused.code, refused.stderr.split("\n").length], [1, 2]);
-      assertEquals(/unsupported qcow2 feature bits 0x10000000000/.test(refused.stderr), true);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+imageTest(
+  `img convert: unknown compatible feature bits above bit 31 are ignored, as qemu-img does`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write -P 5 64k 100k", `${dir}/d.qcow2`]);
+    await poke(`${dir}/d.qcow2`, 80, 8, 1n << 63n); // compatible_features (imgdiff seed 69)
+    await convertBoth(dir, "d.qcow2");
+    await poke(`${dir}/d.qcow2`, 72, 8, 1n << 40n); // an unknown incompatible bit: refused
+    const refused = await emuImg(["info", "d.qcow2"], dir);
+    assertEquals([refused.code, refused.stderr.split("\n").length], [1, 2]);
+    assertEquals(/unsupported qcow2 feature bits 0x10000000000/.test(refused.stderr), true);
   },
-});
+);
 
-Deno.test({
-  name: `img convert/map: 64k clusters over a backing file with 4k clusters (imgdiff seed 263)${
-    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
-  }`,
-  ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await qemuImg(
-        ["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "b.qcow2", "1M"],
-        dir,
-      );
-      await run("qemu-io", [
-        "-c",
-        "write -P 1 28k 4k",
-        "-c",
-        "write -P 2 56k 6k",
-        `${dir}/b.qcow2`,
-      ]);
-      await qemuImg(
-        ["create", "-q", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "t.qcow2"],
-        dir,
-      );
-      await run("qemu-io", ["-c", "write -P 3 128k 64k", `${dir}/t.qcow2`]);
-      await convertBoth(dir, "t.qcow2");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+imageTest(
+  `img convert/map: 64k clusters over a backing file with 4k clusters (imgdiff seed 263)`,
+  async (dir) => {
+    await qemuImg(
+      ["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "b.qcow2", "1M"],
+      dir,
+    );
+    await run("qemu-io", [
+      "-c",
+      "write -P 1 28k 4k",
+      "-c",
+      "write -P 2 56k 6k",
+      `${dir}/b.qcow2`,
+    ]);
+    await qemuImg(
+      ["create", "-q", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "t.qcow2"],
+      dir,
+    );
+    await run("qemu-io", ["-c", "write -P 3 128k 64k", `${dir}/t.qcow2`]);
+    await convertBoth(dir, "t.qcow2");
   },
-});
+);
 
-Deno.test({
-  name: `img check/convert: a truncated file whose last tables end less than a cluster past it${
-    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
-  } (imgdiff seed 6160)`,
-  ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", "d.qcow2", "1M"], dir);
-      await Deno.truncate(`${dir}/d.qcow2`, 11322); // the L1 table at 0x3000 is past the end
-      const theirs = await qemuImg(["check", "d.qcow2"], dir);
-      const ours = await emuImg(["check", "d.qcow2"], dir);
-      assertEquals([ours.code, ours.stdout, ours.stderr], [
-        theirs.code,
-        theirs.stdout,
-        theirs.stderr,
-      ]);
-      await convertBoth(dir, "d.qcow2");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+imageTest(
+  `img check/convert: a truncated file whose last tables end less than a cluster past it (imgdiff seed 6160)`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", "d.qcow2", "1M"], dir);
+    await Deno.truncate(`${dir}/d.qcow2`, 11322); // the L1 table at 0x3000 is past the end
+    const theirs = await qemuImg(["check", "d.qcow2"], dir);
+    const ours = await emuImg(["check", "d.qcow2"], dir);
+    assertEquals([ours.code, ours.stdout, ours.stderr], [
+      theirs.code,
+      theirs.stdout,
+      theirs.stderr,
+    ]);
+    await convertBoth(dir, "d.qcow2");
   },
-});
+);
 
-Deno.test({
-  name: `img check: an unaligned data cluster offset just below a refcount block's end${
-    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
-  } (imgdiff seed 20471, was a RangeError)`,
-  ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "1M"], dir);
-      await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/d.qcow2`]);
-      const file = await Deno.readFile(`${dir}/d.qcow2`);
-      const view = new DataView(file.buffer);
-      const l2 = Number(view.getBigUint64(Number(view.getBigUint64(40))) & 0xffffffffff00n);
-      await poke(`${dir}/d.qcow2`, l2, 8, 0x7ffffe00n | (1n << 63n)); // cluster 32767.99
-      const theirs = await qemuImg(["check", "d.qcow2"], dir, [2]);
-      const ours = await emuImg(["check", "d.qcow2"], dir);
-      assertEquals([ours.code, ours.stderr.includes("Error")], [theirs.code, false]);
-      assertEquals(/errors were found on the image/.test(ours.stdout), true);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+imageTest(
+  `img check: an unaligned data cluster offset just below a refcount block's end (imgdiff seed 20471, was a RangeError)`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/d.qcow2`]);
+    const file = await Deno.readFile(`${dir}/d.qcow2`);
+    const view = new DataView(file.buffer);
+    const l2 = Number(view.getBigUint64(Number(view.getBigUint64(40))) & 0xffffffffff00n);
+    await poke(`${dir}/d.qcow2`, l2, 8, 0x7ffffe00n | (1n << 63n)); // cluster 32767.99
+    const theirs = await qemuImg(["check", "d.qcow2"], dir, [2]);
+    const ours = await emuImg(["check", "d.qcow2"], dir);
+    assertEquals([ours.code, ours.stderr.includes("Error")], [theirs.code, false]);
+    assertEquals(/errors were found on the image/.test(ours.stdout), true);
   },
-});
+);
 
-Deno.test({
-  name: `img convert: a huge offset of an empty snapshot table, a size not in whole sectors${
-    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
-  } (imgdiff seeds 20130, 20232)`,
-  ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      for (const [name, at, value] of [["s.qcow2", 64, 1n << 62n], ["z.qcow2", 24, 0xfffffn]]) {
-        await qemuImg(["create", "-q", "-f", "qcow2", name as string, "1M"], dir);
-        await run("qemu-io", ["-c", "write -P 5 960k 64k", `${dir}/${name}`]);
-        await poke(`${dir}/${name}`, at as number, 8, value as bigint);
-        await convertBoth(dir, name as string);
-        const size = async (cmd: typeof emuImg) =>
-          JSON.parse(
-            (await cmd(["info", "--output=json", name as string], dir)).stdout,
-          )["virtual-size"];
-        assertEquals(await size(emuImg), await size(qemuImg));
-      }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+imageTest(
+  `img convert: a huge offset of an empty snapshot table, a size not in whole sectors (imgdiff seeds 20130, 20232)`,
+  async (dir) => {
+    for (const [name, at, value] of [["s.qcow2", 64, 1n << 62n], ["z.qcow2", 24, 0xfffffn]]) {
+      await qemuImg(["create", "-q", "-f", "qcow2", name as string, "1M"], dir);
+      await run("qemu-io", ["-c", "write -P 5 960k 64k", `${dir}/${name}`]);
+      await poke(`${dir}/${name}`, at as number, 8, value as bigint);
+      await convertBoth(dir, name as string);
+      const size = async (cmd: typeof emuImg) =>
+        JSON.parse(
+          (await cmd(["info", "--output=json", name as string], dir)).stdout,
+        )["virtual-size"];
+      assertEquals(await size(emuImg), await size(qemuImg));
     }
   },
-});
+);
 
-Deno.test({
-  name: `img convert: a backing file name that starts with a NUL is no backing file${
-    ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""
-  } (imgdiff seed 40387)`,
-  ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      await qemuImg(["create", "-q", "-f", "qcow2", "n.qcow2", "1M"], dir);
-      await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/n.qcow2`]);
-      await poke(`${dir}/n.qcow2`, 8, 12, (9n << 32n) | 10n); // the name is header bytes 9..18
-      await convertBoth(dir, "n.qcow2");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+imageTest(
+  `img convert: a backing file name that starts with a NUL is no backing file (imgdiff seed 40387)`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "n.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/n.qcow2`]);
+    await poke(`${dir}/n.qcow2`, 8, 12, (9n << 32n) | 10n); // the name is header bytes 9..18
+    await convertBoth(dir, "n.qcow2");
   },
-});
+);
