@@ -1,0 +1,184 @@
+/**
+ * The A64 disassembler, driven by the decode table: each pattern's `!asm=`
+ * attribute is an operand template, printed as `objdump -d -M no-aliases`
+ * prints it (branch targets as bare hex addresses, without objdump's
+ * `<symbol>` and `//` comments).
+ *
+ * Template operands (comma-separated; `[` and `]` / `]!` wrap a memory operand):
+ * - `x:F`, `w:F` a 64- or 32-bit register (31 is xzr/wzr); `r:F` either by `sf`;
+ *   `rs:F` either by `sf` with 31 as sp/wsp; `xs:F` x with 31 as sp; `tb:F` by the tested bit;
+ *   `vN:F` an FP/SIMD register of 2^N bytes (b, h, s, d, q)
+ * - `u:F` `#` and decimal, `h:F` `#` and hex, `i:F` signed decimal, `o:F` the same but
+ *   omitted when 0, `uN:F` an unsigned offset scaled by 2^N (omitted when 0)
+ * - `p:F` pc + F, `pg:F` the 4 KiB page of pc + F pages
+ * - `lsl12:F`, `lsl16:F` an optional `lsl #12` / `lsl #(16 F)`; `shift:F` a shifted
+ *   register's shift; `xr:F`/`xt:F` an extended register and its extension; `extN:F`
+ *   a register offset
+ * - `bm:F` a bitmask immediate, `cond:F` a condition, `hint:F`, `barrier:F`,
+ *   `sys:F`, `sysreg:F`, `pstate:F`, `prf:F`, `pairN:F` a pair's address, `atomic:F`
+ *
+ * @module
+ */
+
+import { decodeBitMasks } from "./bitmasks.ts";
+import { decodeA64 } from "./decode.ts";
+
+type Args = Record<string, number>;
+type Printer = (a: Args, pc: bigint) => string | null;
+
+const COND_NAMES = "eq ne cs cc mi pl vs vc hi ls ge lt gt le al nv".split(" ");
+const BARRIERS: Record<number, string> = {
+  1: "oshld",
+  2: "oshst",
+  3: "osh",
+  5: "nshld",
+  6: "nshst",
+  7: "nsh",
+  9: "ishld",
+  10: "ishst",
+  11: "ish",
+  13: "ld",
+  14: "st",
+  15: "sy",
+}; // deno-fmt-ignore
+const SYSREG_NAMES: Record<number, string> = {
+  0x5a10: "nzcv", 0x5a20: "fpcr", 0x5a21: "fpsr", 0x5e82: "tpidr_el0", 0x5e83: "tpidrro_el0",
+  0x5f00: "cntfrq_el0", 0x5f02: "cntvct_el0", 0x5801: "ctr_el0", 0x5807: "dczid_el0",
+  0x4000: "midr_el1",
+}; // deno-fmt-ignore
+const EXTENDS = "uxtb uxth uxtw uxtx sxtb sxth sxtw sxtx".split(" ");
+const SHIFTS = ["lsl", "lsr", "asr", "ror"];
+
+const hex = (v: number | bigint) => "0x" + v.toString(16);
+const gpr = (n: number, x: boolean, sp = false) =>
+  n === 31 ? (sp ? (x ? "sp" : "wsp") : (x ? "xzr" : "wzr")) : `${x ? "x" : "w"}${n}`;
+
+/** The `sysreg` field's name, or Arm's generic `s<op0>_<op1>_c<n>_c<m>_<op2>`. */
+function sysregName(r: number): string {
+  return SYSREG_NAMES[r] ??
+    `s${2 + (r >> 14)}_${(r >> 11) & 7}_c${(r >> 7) & 15}_c${(r >> 3) & 15}_${r & 7}`;
+}
+
+/** A register offset `rm` with its extension, for an access of 2^sz bytes. */
+function registerOffset(a: Args, sz: number): string {
+  const name = gpr(a.rm, (a.opt & 1) === 1);
+  const amount = a.s ? ` #${sz}` : "";
+  if (a.opt === 3) return a.s ? `${name}, lsl #${sz}` : name;
+  return `${name}, ${EXTENDS[a.opt]}${amount}`;
+}
+
+/** A pair's address: `[rn, #off]`, `[rn, #off]!` or `[rn], #off`. */
+function pairAddress(a: Args, sz: number): string {
+  const off = a.imm * (1 << sz), base = gpr(a.rn, true, true);
+  if (a.op === 1) return `[${base}], #${off}`;
+  if (a.op === 3) return `[${base}, #${off}]!`;
+  return off === 0 ? `[${base}]` : `[${base}, #${off}]`;
+}
+
+/** The LSE atomic's mnemonic and registers. */
+function atomicText(a: Args): string {
+  const ops = "ldadd ldclr ldeor ldset ldsmax ldsmin ldumax ldumin".split(" ");
+  const base = a.o3 ? "swp" : ops[a.opc];
+  const order = (a.a ? "a" : "") + (a.r ? "l" : "");
+  const size = ["b", "h", "", ""][a.sz];
+  const x = a.sz === 3;
+  return `${base}${order}${size}\t${gpr(a.rs, x)}, ${gpr(a.rt, x)}, [${gpr(a.rn, true, true)}]`;
+}
+
+/** The printer of one template operand `kind:field`. */
+function printer(kind: string, f: string): Printer {
+  const scaled = /^(u|v|ext|pair)(\d)$/.exec(kind);
+  if (scaled) {
+    const n = Number(scaled[2]);
+    if (scaled[1] === "u") return (a) => (a[f] === 0 ? null : `#${a[f] * (1 << n)}`);
+    if (scaled[1] === "v") return (a) => `${"bhsdq"[n]}${a[f]}`;
+    if (scaled[1] === "ext") return (a) => registerOffset(a, n);
+    return (a) => pairAddress(a, n);
+  }
+  const printers: Record<string, Printer> = {
+    x: (a) => gpr(a[f], true),
+    w: (a) => gpr(a[f], false),
+    r: (a) => gpr(a[f], a.sf === 1),
+    rs: (a) => gpr(a[f], a.sf === 1, true),
+    xs: (a) => gpr(a[f], true, true),
+    tb: (a) => gpr(a[f], a.bit >= 32),
+    u: (a) => `#${a[f]}`,
+    h: (a) => `#${hex(a[f])}`,
+    i: (a) => `#${a[f]}`,
+    o: (a) => (a[f] === 0 ? null : `#${a[f]}`),
+    p: (a, pc) => BigInt.asUintN(64, pc + BigInt(a[f])).toString(16),
+    pg: (a, pc) => BigInt.asUintN(64, (pc & ~0xfffn) + (BigInt(a[f]) << 12n)).toString(16),
+    lsl12: (a) => (a[f] ? "lsl #12" : null),
+    lsl16: (a) => (a[f] ? `lsl #${16 * a[f]}` : null),
+    shift: (a) => (a[f] || a.shift ? `${SHIFTS[a.shift]} #${a[f]}` : null),
+    xr: (a) => gpr(a[f], (a.opt & 3) === 3),
+    xt: (a) => {
+      const lsl = (a.rd === 31 || a.rn === 31) && a.opt === (a.sf ? 3 : 2);
+      if (lsl) return a.sa ? `lsl #${a.sa}` : null;
+      return a.sa ? `${EXTENDS[a.opt]} #${a.sa}` : EXTENDS[a.opt];
+    },
+    bm: (a) => `#${hex(decodeBitMasks(a.n, a.imms, a.immr, true, a.sf ? 64 : 32)?.wmask ?? 0n)}`,
+    cond: (a) => COND_NAMES[a[f]],
+    hint: (a) => `#${hex((a.crm << 3) | a.op2)}`,
+    barrier: (a) => BARRIERS[a[f]] ?? `#${hex(a[f])}`,
+    sys: (a) => `#${a.op1}, C${a.crn}, C${a.crm}, #${a.op2}`,
+    sysreg: (a) => sysregName(a[f]),
+    pstate: (a) => `${sysregName((a.op1 << 11) | (4 << 7) | (a.crm << 3) | a.op2)}`,
+    prf: (a) => {
+      const t = a[f];
+      return `${["pld", "pli", "pst"][t >> 3] ?? "#"}l${((t >> 1) & 3) + 1}${
+        t & 1 ? "strm" : "keep"
+      }`;
+    },
+  };
+  return printers[kind] ?? (() => `?${kind}`);
+}
+
+/** Renders an `!asm=` template for `a` at `pc`. */
+function render(template: string, a: Args, pc: bigint): string {
+  const parts: string[] = [];
+  let open = false;
+  for (const raw of template.split(",").filter((t) => t !== "")) {
+    const starts = raw.startsWith("[");
+    const close = /\]!?$/.exec(raw)?.[0] ?? "";
+    const spec = raw.slice(starts ? 1 : 0, raw.length - close.length);
+    const [kind, field] = spec.split(":");
+    const text = printer(kind, field)(a, pc);
+    if (starts) {
+      parts.push("[" + (text ?? ""));
+      open = true;
+    } else if (text !== null) parts.push(text);
+    if (close) {
+      parts[parts.length - 1] += close;
+      open = false;
+    }
+  }
+  return parts.join(", ");
+}
+
+/** The mnemonic of a pattern: its name without the table's `_i`/`_r`/`_x`/`_lit` suffixes. */
+function mnemonic(name: string, a: Args): string {
+  if (name === "b_cond") return `b.${COND_NAMES[a.cond]}`;
+  if ((name === "stp" || name === "ldp") && a.op === 0) return name.replace("p", "np");
+  return name.replace(/_(i|r|x|lit)$/, "");
+}
+
+/**
+ * Disassembles one instruction (`.inst 0x...` for one Denemu does not implement).
+ *
+ * @example
+ * ```ts
+ * import { disassembleA64 } from "./disas.ts";
+ * console.log(disassembleA64(0xa9bf7bfd)); // "stp\tx29, x30, [sp, #-16]!"
+ * ```
+ */
+export function disassembleA64(bits: number, pc = 0n): string {
+  const d = decodeA64(bits);
+  if (!d) return `.inst\t${hex(bits >>> 0)}`;
+  const a = d.args;
+  if (d.pattern.name === "atomic") return atomicText(a);
+  if (d.pattern.name === "ret" && a.rn === 30) return "ret";
+  const operands = render(d.pattern.attrs.asm ?? "", a, pc);
+  const name = mnemonic(d.pattern.name, a);
+  return operands ? `${name}\t${operands}` : name;
+}
