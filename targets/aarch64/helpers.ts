@@ -6,6 +6,7 @@
  */
 
 import type { CpuCore, HelperDef } from "../../plugin.ts";
+import { SIMD_HELPER } from "./simd_helpers.ts";
 
 /** Count of leading zeros of a 64-bit value. */
 function clz64(x: bigint): bigint {
@@ -33,6 +34,7 @@ export const A64_HELPERS: HelperDef[] = [
     smallArgs: true,
     hasResult: true,
   },
+  SIMD_HELPER,
 ];
 
 /**
@@ -44,4 +46,4 @@ export const A64_HELPERS: HelperDef[] = [
  * console.log(A64_HELPER.CNTVCT); // 1
  * ```
  */
-export const A64_HELPER = { CLZ: 0, CNTVCT: 1 } as const;
+export const A64_HELPER = { CLZ: 0, CNTVCT: 1, VEC: 2 } as const;

@@ -1,0 +1,206 @@
+/**
+ * AdvSIMD and FP register moves: ld1/st1 (multiple structures, 1 to 4
+ * registers), dup (general), the bitwise vector operations (and, bic, orr,
+ * orn, eor, bsl, bit, bif, not) on the two 64-bit halves in IR, the
+ * modified-immediate moves (movi, mvni, orr, bic, fmov), fmov between general
+ * and FP registers, and the lane-wise operations through the `a64_vec`
+ * helper (`simd_helpers.ts`).
+ *
+ * A 64-bit (Q = 0) operation zeroes the upper half of its destination.
+ *
+ * @module
+ */
+
+import { Op, type Temp } from "../../plugin.ts";
+import { type A64Context, imm, reg, regSp, setReg, tmp, type TransTable } from "./context.ts";
+import { A64_HELPER } from "./helpers.ts";
+import { VecOp } from "./simd_helpers.ts";
+import { A64 } from "./state.ts";
+
+type Args = Record<string, number>;
+
+/** Registers ld1/st1 transfer, by the opcode field (other opcodes interleave: ld2-ld4). */
+const LD1_REGISTERS: Record<number, number> = { 0b0111: 1, 0b1010: 2, 0b0110: 3, 0b0010: 4 };
+
+/** Calls the lane-wise helper. */
+function vecCall(ctx: A64Context, op: number, a: Args, size: number, extra = 0): void {
+  const info = size | (a.q << 2) | (extra << 3);
+  const args = [op, a.rd, a.rn, a.rm ?? 0, info].map((v) => imm(ctx, v));
+  ctx.ir.call(-1, A64_HELPER.VEC, args);
+}
+
+/** Writes `lo` (and `hi`, or zero when Q = 0) to Vd. */
+function setVec(ctx: A64Context, d: number, q: number, lo: Temp, hi: Temp): void {
+  ctx.ir.mov(A64.vLow(d), lo);
+  ctx.ir.mov(A64.vHigh(d), q ? hi : imm(ctx, 0));
+}
+
+/** A bitwise vector operation: `f` combines the halves of Vd, Vn, Vm. */
+function bitwise(f: (ctx: A64Context, d: Temp, n: Temp, m: Temp) => Temp) {
+  return (ctx: A64Context, a: Args) => {
+    const lo = f(ctx, A64.vLow(a.rd), A64.vLow(a.rn), A64.vLow(a.rm));
+    const hi = a.q ? f(ctx, A64.vHigh(a.rd), A64.vHigh(a.rn), A64.vHigh(a.rm)) : 0;
+    setVec(ctx, a.rd, a.q, lo, hi);
+    return true;
+  };
+}
+
+const not = (ctx: A64Context, x: Temp) => tmp(ctx, Op.XOR, x, imm(ctx, -1));
+/** `(x & sel) | (y & ~sel)` */
+const select = (ctx: A64Context, sel: Temp, x: Temp, y: Temp) =>
+  tmp(ctx, Op.OR, tmp(ctx, Op.AND, x, sel), tmp(ctx, Op.AND, y, not(ctx, sel)));
+
+/** Each bit of the 8-bit `v` as a byte of ones or zeros. */
+function bitsToBytes(v: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < 8; i++) if (v & (1 << i)) out |= 0xffn << BigInt(8 * i);
+  return out;
+}
+
+/** `v` (of `bits` bits) repeated over 64 bits. */
+function repeat(v: bigint, bits: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < 64; i += bits) out |= v << BigInt(i);
+  return out;
+}
+
+/**
+ * The Arm ARM's AdvSIMDExpandImm: the 64-bit pattern of a modified
+ * immediate (`op`, `cmode`, the 8-bit `imm8`).
+ *
+ * @example
+ * ```ts
+ * import { expandImm } from "./trans_simd.ts";
+ * console.log(expandImm(0, 0b1110, 0x20).toString(16)); // "2020202020202020"
+ * ```
+ */
+export function expandImm(op: number, cmode: number, imm8: number): bigint {
+  const v = BigInt(imm8);
+  switch (cmode >> 1) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return repeat(v << BigInt(8 * (cmode >> 1)), 32);
+    case 4:
+    case 5:
+      return repeat(v << BigInt(8 * ((cmode >> 1) & 1)), 16);
+    case 6:
+      return repeat(cmode & 1 ? (v << 16n) | 0xffffn : (v << 8n) | 0xffn, 32);
+  }
+  if ((cmode & 1) === 0) return op ? bitsToBytes(imm8) : repeat(v, 8);
+  const sign = BigInt(imm8 >> 7), b6 = (imm8 >> 6) & 1, low6 = BigInt(imm8 & 0x3f);
+  if (op === 0) {
+    const exp = BigInt((b6 ? 0 : 0x20) | (b6 ? 0x1f : 0));
+    return repeat((sign << 31n) | (exp << 25n) | (low6 << 19n), 32);
+  }
+  const exp = BigInt(b6 ? 0xff : 0x100);
+  return (sign << 63n) | (exp << 54n) | (low6 << 48n);
+}
+
+/**
+ * The translation functions of this group.
+ *
+ * @example
+ * ```ts
+ * import { SIMD_TRANS } from "./trans_simd.ts";
+ * console.log("ldst_vec" in SIMD_TRANS); // true
+ * ```
+ */
+export const SIMD_TRANS: TransTable = {
+  ldst_vec(ctx, a) {
+    const count = LD1_REGISTERS[a.opc];
+    if (!count) return false;
+    const { ir } = ctx;
+    const base = regSp(a.rn), bytes = a.q ? 16 : 8;
+    for (let i = 0; i < count; i++) {
+      const t = (a.rt + i) % 32, off = BigInt(i * bytes);
+      if (a.l) {
+        ir.load(A64.vLow(t), base, off, 8, false);
+        if (a.q) ir.load(A64.vHigh(t), base, off + 8n, 8, false);
+        else ir.movi(A64.vHigh(t), 0n);
+      } else {
+        ir.store(base, off, A64.vLow(t), 8);
+        if (a.q) ir.store(base, off + 8n, A64.vHigh(t), 8);
+      }
+    }
+    if (a.post) {
+      const step = a.rm === 31 ? imm(ctx, count * bytes) : reg(ctx, a.rm);
+      ir.binop(Op.ADD, a.rn, base, step);
+    }
+    return true;
+  },
+  dup_g(ctx, a) {
+    const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+    if (size > 3 || (size === 3 && !a.q)) return false;
+    const bits = 8 << size;
+    const value = bits === 64
+      ? reg(ctx, a.rn)
+      : tmp(ctx, Op.AND, reg(ctx, a.rn), imm(ctx, (1n << BigInt(bits)) - 1n));
+    const lo = tmp(ctx, Op.MUL, value, imm(ctx, repeat(1n, bits)));
+    setVec(ctx, a.rd, a.q, lo, lo);
+    return true;
+  },
+  vec3(ctx, a) {
+    if (a.size === 3 && !a.q) return false;
+    vecCall(ctx, a.op, a, a.size);
+    return true;
+  },
+  vec2(ctx, a) {
+    const across = a.op === VecOp.UMAXV || a.op === VecOp.UMINV || a.op === VecOp.ADDV;
+    if (a.size === 3 && (!a.q || across) || (across && a.size === 2 && !a.q)) return false;
+    vecCall(ctx, a.op, a, a.size);
+    return true;
+  },
+  and_v: bitwise((ctx, _d, n, m) => tmp(ctx, Op.AND, n, m)),
+  bic_v: bitwise((ctx, _d, n, m) => tmp(ctx, Op.AND, n, not(ctx, m))),
+  orr_v: bitwise((ctx, _d, n, m) => tmp(ctx, Op.OR, n, m)),
+  orn_v: bitwise((ctx, _d, n, m) => tmp(ctx, Op.OR, n, not(ctx, m))),
+  eor_v: bitwise((ctx, _d, n, m) => tmp(ctx, Op.XOR, n, m)),
+  bsl_v: bitwise((ctx, d, n, m) => select(ctx, d, n, m)),
+  bit_v: bitwise((ctx, d, n, m) => select(ctx, m, n, d)),
+  bif_v: bitwise((ctx, d, n, m) => select(ctx, m, d, n)),
+  not_v: bitwise((ctx, _d, n) => not(ctx, n)),
+  ext(ctx, a) {
+    if (!a.q && a.imm4 >= 8) return false;
+    vecCall(ctx, VecOp.EXT, a, 0, a.imm4);
+    return true;
+  },
+  shrn(ctx, a) {
+    if (a.immh === 0 || a.immh >= 8) return false;
+    const size = 31 - Math.clz32(a.immh);
+    const shift = 2 * (8 << size) - ((a.immh << 3) | a.immb);
+    vecCall(ctx, VecOp.SHRN, { ...a, rm: 0 }, size, shift);
+    return true;
+  },
+  movi(ctx, a) {
+    if (a.o2 || (a.cmode === 15 && a.op && !a.q)) return false;
+    const value = expandImm(a.op, a.cmode, (a.abc << 5) | a.defgh);
+    const orrBic = a.cmode < 12 && (a.cmode & 1) === 1;
+    const invert = a.op === 1 && a.cmode < 14;
+    const k = imm(ctx, invert ? ~value : value);
+    if (!orrBic) {
+      setVec(ctx, a.rd, a.q, k, k);
+      return true;
+    }
+    const f = (half: Temp) => tmp(ctx, a.op ? Op.AND : Op.OR, half, k);
+    setVec(ctx, a.rd, a.q, f(A64.vLow(a.rd)), a.q ? f(A64.vHigh(a.rd)) : 0);
+    return true;
+  },
+  fmov_to_gpr(ctx, a) {
+    const high = (ctx.bits >> 16 & 3) === 1;
+    const v = high ? A64.vHigh(a.rn) : A64.vLow(a.rn);
+    setReg(ctx, a.rd, v, ctx.bits >>> 31);
+    return true;
+  },
+  fmov_to_vec(ctx, a) {
+    const { ir } = ctx;
+    const x = reg(ctx, a.rn);
+    if ((ctx.bits >> 16 & 3) === 1) ir.mov(A64.vHigh(a.rd), x);
+    else {
+      ir.binop(ctx.bits >>> 31 ? Op.MOV : Op.EXT32U, A64.vLow(a.rd), x);
+      ir.movi(A64.vHigh(a.rd), 0n);
+    }
+    return true;
+  },
+};
