@@ -137,7 +137,6 @@ function printer(kind: string, f: string): Printer {
 /** Renders an `!asm=` template for `a` at `pc`. */
 function render(template: string, a: Args, pc: bigint): string {
   const parts: string[] = [];
-  let open = false;
   for (const raw of template.split(",").filter((t) => t !== "")) {
     const starts = raw.startsWith("[");
     const close = /\]!?$/.exec(raw)?.[0] ?? "";
@@ -146,11 +145,9 @@ function render(template: string, a: Args, pc: bigint): string {
     const text = printer(kind, field)(a, pc);
     if (starts) {
       parts.push("[" + (text ?? ""));
-      open = true;
     } else if (text !== null) parts.push(text);
     if (close) {
       parts[parts.length - 1] += close;
-      open = false;
     }
   }
   return parts.join(", ");
