@@ -242,10 +242,10 @@ adc      sf:1 0 0 11010000 rm:5 000000 rn:5 rd:5 !asm=r:rd,r:rn,r:rm A64
 adcs     sf:1 0 1 11010000 rm:5 000000 rn:5 rd:5 !asm=r:rd,r:rn,r:rm A64
 sbc      sf:1 1 0 11010000 rm:5 000000 rn:5 rd:5 !asm=r:rd,r:rn,r:rm A64
 sbcs     sf:1 1 1 11010000 rm:5 000000 rn:5 rd:5 !asm=r:rd,r:rn,r:rm A64
-ccmn     sf:1 0 1 11010010 rm:5 cond:4 0 0 rn:5 0 nzcv:4 imm=0 !trans=ccmp !asm=r:rn,r:rm,h:nzcv,cond:cond A64
-ccmp     sf:1 1 1 11010010 rm:5 cond:4 0 0 rn:5 0 nzcv:4 imm=0 !trans=ccmp !asm=r:rn,r:rm,h:nzcv,cond:cond A64
-ccmn     sf:1 0 1 11010010 rm:5 cond:4 1 0 rn:5 0 nzcv:4 imm=1 !trans=ccmp !asm=r:rn,h:rm,h:nzcv,cond:cond A64
-ccmp     sf:1 1 1 11010010 rm:5 cond:4 1 0 rn:5 0 nzcv:4 imm=1 !trans=ccmp !asm=r:rn,h:rm,h:nzcv,cond:cond A64
+ccmn     sf:1 0 1 11010010 rm:5 cond:4 0 0 rn:5 0 nzcv:4 imm=0 !asm=r:rn,r:rm,h:nzcv,cond:cond A64
+ccmp     sf:1 1 1 11010010 rm:5 cond:4 0 0 rn:5 0 nzcv:4 imm=0 !asm=r:rn,r:rm,h:nzcv,cond:cond A64
+ccmn     sf:1 0 1 11010010 rm:5 cond:4 1 0 rn:5 0 nzcv:4 imm=1 !asm=r:rn,h:rm,h:nzcv,cond:cond A64
+ccmp     sf:1 1 1 11010010 rm:5 cond:4 1 0 rn:5 0 nzcv:4 imm=1 !asm=r:rn,h:rm,h:nzcv,cond:cond A64
 csel     sf:1 0 0 11010100 rm:5 cond:4 00 rn:5 rd:5 !asm=r:rd,r:rn,r:rm,cond:cond A64
 csinc    sf:1 0 0 11010100 rm:5 cond:4 01 rn:5 rd:5 !asm=r:rd,r:rn,r:rm,cond:cond A64
 csinv    sf:1 1 0 11010100 rm:5 cond:4 00 rn:5 rd:5 !asm=r:rd,r:rn,r:rm,cond:cond A64

@@ -280,3 +280,25 @@ export function raiseUndefined(ctx: A64Context): void {
   ctx.ir.raise(TrapKind.ILLEGAL, 0, t);
   ctx.ended = true;
 }
+
+/**
+ * A load of `bytes` bytes, sign-extended when `signed`, else zero-extended.
+ * An 8-byte load is always a signed one: IR values are signed 64-bit
+ * numbers, and an unsigned 8-byte load would give a different bigint for the
+ * same bits (a comparison with a register would then fail).
+ *
+ * @example
+ * ```ts ignore
+ * load(ctx, d, base, 0n, 8, false);
+ * ```
+ */
+export function load(
+  ctx: A64Context,
+  d: Temp,
+  base: Temp,
+  offset: bigint,
+  bytes: number,
+  signed: boolean,
+): void {
+  ctx.ir.load(d, base, offset, bytes, signed || bytes === 8);
+}

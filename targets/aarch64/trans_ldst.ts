@@ -17,6 +17,7 @@ import {
   type A64Context,
   extended,
   imm,
+  load,
   reg,
   regSp,
   setReg,
@@ -38,8 +39,8 @@ function access(ctx: A64Context, a: Args, rt: number, base: Temp, offset: bigint
   if (a.fp) {
     const lo = A64.vLow(rt), hi = A64.vHigh(rt);
     if (a.load) {
-      ir.load(lo, base, offset, bytes, false);
-      if (a.sz === 4) ir.load(hi, base, offset + 8n, 8, false);
+      load(ctx, lo, base, offset, bytes, false);
+      if (a.sz === 4) load(ctx, hi, base, offset + 8n, 8, false);
       else ir.movi(hi, 0n);
     } else {
       ir.store(base, offset, lo, bytes);
@@ -49,7 +50,7 @@ function access(ctx: A64Context, a: Args, rt: number, base: Temp, offset: bigint
   }
   if (a.load) {
     const d = rt === 31 ? ir.temp() : rt;
-    ir.load(d, base, offset, bytes, a.sign === 1);
+    load(ctx, d, base, offset, bytes, a.sign === 1);
     if (a.w && a.sign) ir.binop(Op.EXT32U, d, d);
   } else ir.store(base, offset, reg(ctx, rt), bytes);
 }
@@ -162,7 +163,7 @@ export const LDST_TRANS: TransTable = {
     const { ir } = ctx;
     const addr = regSp(a.rn);
     ir.mov(A64.EXCL_ADDR, addr);
-    ir.load(A64.EXCL_VAL, addr, 0n, 1 << a.sz, false);
+    load(ctx, A64.EXCL_VAL, addr, 0n, 1 << a.sz, false);
     setReg(ctx, a.rt, A64.EXCL_VAL, 1);
     return true;
   },
@@ -175,7 +176,7 @@ export const LDST_TRANS: TransTable = {
   },
   ldar(ctx, a) {
     const d = ctx.ir.temp();
-    ctx.ir.load(d, regSp(a.rn), 0n, 1 << a.sz, false);
+    load(ctx, d, regSp(a.rn), 0n, 1 << a.sz, false);
     setReg(ctx, a.rt, d, 1);
     return true;
   },
@@ -189,7 +190,7 @@ export const LDST_TRANS: TransTable = {
     const expected = a.sf ? reg(ctx, a.rs) : tmp(ctx, Op.EXT32U, reg(ctx, a.rs));
     const value = reg(ctx, a.rt);
     const old = ir.temp();
-    ir.load(old, addr, 0n, bytes, false);
+    load(ctx, old, addr, 0n, bytes, false);
     const differ = ir.label();
     ir.brcond(Cond.NE, old, expected, differ);
     ir.store(addr, 0n, value, bytes);
@@ -205,7 +206,7 @@ export const LDST_TRANS: TransTable = {
     const addr = regSp(a.rn), bytes = 1 << a.sz;
     const rs = reg(ctx, a.rs);
     const old = ir.temp();
-    ir.load(old, addr, 0n, bytes, false);
+    load(ctx, old, addr, 0n, bytes, false);
     ir.store(addr, 0n, f(ctx, old, rs, a.sz), bytes);
     setReg(ctx, a.rt, old, 1);
     return true;

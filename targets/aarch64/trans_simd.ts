@@ -12,7 +12,7 @@
  */
 
 import { Op, type Temp } from "../../plugin.ts";
-import { type A64Context, imm, reg, regSp, setReg, tmp, type TransTable } from "./context.ts";
+import { type A64Context, imm, load, reg, regSp, setReg, tmp, type TransTable } from "./context.ts";
 import { A64_HELPER } from "./helpers.ts";
 import { VecOp } from "./simd_helpers.ts";
 import { A64 } from "./state.ts";
@@ -116,8 +116,8 @@ export const SIMD_TRANS: TransTable = {
     for (let i = 0; i < count; i++) {
       const t = (a.rt + i) % 32, off = BigInt(i * bytes);
       if (a.l) {
-        ir.load(A64.vLow(t), base, off, 8, false);
-        if (a.q) ir.load(A64.vHigh(t), base, off + 8n, 8, false);
+        load(ctx, A64.vLow(t), base, off, 8, false);
+        if (a.q) load(ctx, A64.vHigh(t), base, off + 8n, 8, false);
         else ir.movi(A64.vHigh(t), 0n);
       } else {
         ir.store(base, off, A64.vLow(t), 8);
