@@ -22,6 +22,7 @@
 
 import { decodeBitMasks } from "./bitmasks.ts";
 import { decodeA64 } from "./decode.ts";
+import { expandImm } from "./trans_simd.ts";
 
 type Args = Record<string, number>;
 type Printer = (a: Args, pc: bigint) => string | null;
@@ -46,6 +47,7 @@ const SYSREG_NAMES: Record<number, string> = {
   0x5f00: "cntfrq_el0", 0x5f02: "cntvct_el0", 0x5801: "ctr_el0", 0x5807: "dczid_el0",
   0x4000: "midr_el1",
 }; // deno-fmt-ignore
+const ARRANGEMENTS = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d"];
 const EXTENDS = "uxtb uxth uxtw uxtx sxtb sxth sxtw sxtx".split(" ");
 const SHIFTS = ["lsl", "lsr", "asr", "ror"];
 
@@ -96,6 +98,25 @@ function printer(kind: string, f: string): Printer {
     return (a) => pairAddress(a, n);
   }
   const printers: Record<string, Printer> = {
+    vt: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}`,
+    vb: (a) => `v${a[f]}.${ARRANGEMENTS[a.q]}`,
+    vsz: (a) => `${"bhsd"[a.size]}${a[f]}`,
+    vd1: (a) => `v${a[f]}.d[1]`,
+    vdup: (a) => {
+      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+      return `v${a[f]}.${ARRANGEMENTS[2 * size + a.q]}`;
+    },
+    rdup: (a) => gpr(a[f], (a.imm5 & 15) === 8),
+    vlist: (a) => {
+      const count = { 7: 1, 10: 2, 6: 3, 2: 4 }[a.opc] ?? 1;
+      const t = ARRANGEMENTS[2 * a.size + a.q];
+      return `{${Array.from({ length: count }, (_, i) => `v${(a[f] + i) % 32}.${t}`).join(", ")}}`;
+    },
+    vpost: (a) => {
+      const count = { 7: 1, 10: 2, 6: 3, 2: 4 }[a.opc] ?? 1;
+      return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
+    },
+    zero: () => "#0",
     x: (a) => gpr(a[f], true),
     w: (a) => gpr(a[f], false),
     r: (a) => gpr(a[f], a.sf === 1),
@@ -153,11 +174,49 @@ function render(template: string, a: Args, pc: bigint): string {
   return parts.join(", ");
 }
 
-/** The mnemonic of a pattern: its name without the table's `_i`/`_r`/`_x`/`_lit` suffixes. */
+/** The mnemonic of a pattern: its name up to the table's `_` suffix (`add_i`, `fmov_xd`). */
 function mnemonic(name: string, a: Args): string {
   if (name === "b_cond") return `b.${COND_NAMES[a.cond]}`;
   if ((name === "stp" || name === "ldp") && a.op === 0) return name.replace("p", "np");
-  return name.replace(/_(i|r|x|lit)$/, "");
+  return name.split("_")[0];
+}
+
+/** The modified-immediate moves: movi, mvni, orr, bic and fmov, by op and cmode. */
+function modifiedImmediate(a: Args): string {
+  const imm8 = (a.abc << 5) | a.defgh, c = a.cmode;
+  const d = `v${a.rd}`;
+  if (c === 15) {
+    const v = expandImm(a.op, c, imm8);
+    const value = a.op
+      ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
+      : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
+    const text = Number.isInteger(value) ? value.toFixed(1) : String(value);
+    return `fmov\t${d}.${a.op ? "2d" : a.q ? "4s" : "2s"}, #${text}`;
+  }
+  if (c === 14) {
+    if (a.op) return `movi\t${a.q ? `${d}.2d` : `d${a.rd}`}, #${hex(expandImm(1, 14, imm8))}`;
+    return `movi\t${d}.${a.q ? "16b" : "8b"}, #${hex(imm8)}`;
+  }
+  const halves = c >= 8 && c < 12;
+  const t = halves ? (a.q ? "8h" : "4h") : (a.q ? "4s" : "2s");
+  const orrBic = c < 12 && (c & 1) === 1;
+  const name = orrBic ? (a.op ? "bic" : "orr") : (a.op ? "mvni" : "movi");
+  const shift = c >= 12
+    ? `, msl #${c & 1 ? 16 : 8}`
+    : ((c >> 1) & (halves ? 1 : 3))
+    ? `, lsl #${8 * ((c >> 1) & (halves ? 1 : 3))}`
+    : "";
+  return `${name}\t${d}.${t}, #${hex(imm8)}${shift}`;
+}
+
+/** shrn/shrn2: the narrowed arrangement, the source's and the shift. */
+function shiftNarrow(a: Args): string {
+  const size = 31 - Math.clz32(a.immh);
+  const shift = 2 * (8 << size) - ((a.immh << 3) | a.immb);
+  const name = a.q ? "shrn2" : "shrn";
+  return `${name}\tv${a.rd}.${ARRANGEMENTS[2 * size + a.q]}, v${a.rn}.${
+    ARRANGEMENTS[2 * size + 3]
+  }, #${shift}`;
 }
 
 /**
@@ -175,6 +234,8 @@ export function disassembleA64(bits: number, pc = 0n): string {
   const a = d.args;
   if (d.pattern.name === "atomic") return atomicText(a);
   if (d.pattern.name === "ret" && a.rn === 30) return "ret";
+  if (d.pattern.name === "movi") return modifiedImmediate(a);
+  if (d.pattern.name === "shrn") return shiftNarrow(a);
   const operands = render(d.pattern.attrs.asm ?? "", a, pc);
   const name = mnemonic(d.pattern.name, a);
   return operands ? `${name}\t${operands}` : name;
