@@ -1,4 +1,5 @@
-// Builds every riscv64 guest test program under tests/guests/src/ into tests/guests/bin/ and
+// Builds every riscv64 guest test program under tests/guests/src/ into tests/guests/bin/ (and the
+// aarch64 ones into tests/guests/bin/aarch64/: scripts/build_guests_a64.ts) and
 // records the expected results by running each case on qemu-riscv64, writing
 // tests/guests/expected/ and tests/guests/manifest.json.
 //
@@ -12,6 +13,7 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SIG } from "../core/linux/signals.ts";
+import { buildA64Guests } from "./build_guests_a64.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GUESTS = join(REPO, "tests/guests");
@@ -535,6 +537,7 @@ async function main() {
       }
     }
   }
+  if (!noBuild) await buildA64Guests();
   const manifest: Manifest = {
     description:
       "riscv64 Linux guest test cases with results recorded from qemu-riscv64; see tests/guests/README.md",

@@ -278,6 +278,10 @@ ld1      0 q:1 0011000 1 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=1 !trans=ld
 st1      0 q:1 0011001 0 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=0 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64
 ld1      0 q:1 0011001 1 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=1 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64
 dup_g    0 q:1 0 01110000 imm5:5 0 0001 1 rn:5 rd:5 !asm=vdup:rd,rdup:rn A64
+dup_e    0 q:1 0 01110000 imm5:5 0 0000 1 rn:5 rd:5 !asm=vdup:rd,velem:rn A64
+umov     0 q:1 0 01110000 imm5:5 0 0111 1 rn:5 rd:5 sign=0 !trans=mov_to_gpr !asm=rq:rd,velem:rn A64
+smov     0 q:1 0 01110000 imm5:5 0 0101 1 rn:5 rd:5 sign=1 !trans=mov_to_gpr !asm=rq:rd,velem:rn A64
+ins_g    0 1 0 01110000 imm5:5 0 0011 1 rn:5 rd:5 !asm=velem:rd,rdup:rn A64
 cmeq_v   0 q:1 1 01110 size:2 1 rm:5 10001 1 rn:5 rd:5 op=0 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 cmhs_v   0 q:1 1 01110 size:2 1 rm:5 00111 1 rn:5 rd:5 op=1 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 cmhi_v   0 q:1 1 01110 size:2 1 rm:5 00110 1 rn:5 rd:5 op=2 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64

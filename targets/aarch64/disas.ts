@@ -117,6 +117,11 @@ function printer(kind: string, f: string): Printer {
       return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
     },
     zero: () => "#0",
+    rq: (a) => gpr(a[f], a.q === 1),
+    velem: (a) => {
+      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+      return `v${a[f]}.${"bhsd"[size]}[${a.imm5 >> (size + 1)}]`;
+    },
     x: (a) => gpr(a[f], true),
     w: (a) => gpr(a[f], false),
     r: (a) => gpr(a[f], a.sf === 1),

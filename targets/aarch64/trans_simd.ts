@@ -98,6 +98,38 @@ export function expandImm(op: number, cmode: number, imm8: number): bigint {
   return (sign << 63n) | (exp << 54n) | (low6 << 48n);
 }
 
+/** The element of `imm5` (dup, umov, ins): its size (log2 bytes), the half it is in, its shift. */
+function element(imm5: number): { size: number; high: boolean; shift: number } | null {
+  const size = 31 - Math.clz32(imm5 & -imm5);
+  if (size > 3) return null;
+  const offset = (imm5 >> (size + 1)) << size;
+  return { size, high: offset >= 8, shift: 8 * (offset & 7) };
+}
+
+/** The value of element `e` of Vn, zero- or sign-extended. */
+function readElement(
+  ctx: A64Context,
+  n: number,
+  e: { size: number; high: boolean; shift: number },
+  signed: boolean,
+): Temp {
+  const half = e.high ? A64.vHigh(n) : A64.vLow(n);
+  if (e.size === 3) return half;
+  const shifted = e.shift ? tmp(ctx, Op.SHR, half, imm(ctx, e.shift)) : half;
+  const ext = signed
+    ? [Op.EXT8S, Op.EXT16S, Op.EXT32S][e.size]
+    : [Op.EXT8U, Op.EXT16U, Op.EXT32U][e.size];
+  return tmp(ctx, ext, shifted);
+}
+
+/** `x` (of `2^size` bytes) repeated over 64 bits. */
+function replicate(ctx: A64Context, x: Temp, size: number): Temp {
+  const bits = 8 << size;
+  if (bits === 64) return x;
+  const low = tmp(ctx, Op.AND, x, imm(ctx, (1n << BigInt(bits)) - 1n));
+  return tmp(ctx, Op.MUL, low, imm(ctx, repeat(1n, bits)));
+}
+
 /**
  * The translation functions of this group.
  *
@@ -131,14 +163,46 @@ export const SIMD_TRANS: TransTable = {
     return true;
   },
   dup_g(ctx, a) {
-    const size = 31 - Math.clz32(a.imm5 & -a.imm5);
-    if (size > 3 || (size === 3 && !a.q)) return false;
-    const bits = 8 << size;
-    const value = bits === 64
-      ? reg(ctx, a.rn)
-      : tmp(ctx, Op.AND, reg(ctx, a.rn), imm(ctx, (1n << BigInt(bits)) - 1n));
-    const lo = tmp(ctx, Op.MUL, value, imm(ctx, repeat(1n, bits)));
+    const e = element(a.imm5);
+    if (!e || (e.size === 3 && !a.q)) return false;
+    const lo = replicate(ctx, reg(ctx, a.rn), e.size);
     setVec(ctx, a.rd, a.q, lo, lo);
+    return true;
+  },
+  dup_e(ctx, a) {
+    const e = element(a.imm5);
+    if (!e || (e.size === 3 && !a.q)) return false;
+    const lo = replicate(ctx, readElement(ctx, a.rn, e, false), e.size);
+    setVec(ctx, a.rd, a.q, lo, lo);
+    return true;
+  },
+  mov_to_gpr(ctx, a) {
+    const e = element(a.imm5);
+    // umov: to W but for D elements (Q = 1); smov: B and H to W or X, S to X only.
+    const ok = a.sign
+      ? e && e.size < 3 && (a.q ? true : e.size < 2)
+      : e && (e.size === 3) === (a.q === 1);
+    if (!e || !ok) return false;
+    setReg(ctx, a.rd, readElement(ctx, a.rn, e, a.sign === 1), a.q);
+    return true;
+  },
+  ins_g(ctx, a) {
+    const e = element(a.imm5);
+    if (!e) return false;
+    const half = e.high ? A64.vHigh(a.rd) : A64.vLow(a.rd);
+    if (e.size === 3) {
+      ctx.ir.mov(half, reg(ctx, a.rn));
+      return true;
+    }
+    const mask = ((1n << BigInt(8 << e.size)) - 1n) << BigInt(e.shift);
+    const kept = tmp(ctx, Op.AND, half, imm(ctx, ~mask));
+    const value = tmp(
+      ctx,
+      Op.AND,
+      tmp(ctx, Op.SHL, reg(ctx, a.rn), imm(ctx, e.shift)),
+      imm(ctx, mask),
+    );
+    ctx.ir.binop(Op.OR, half, kept, value);
     return true;
   },
   vec3(ctx, a) {
