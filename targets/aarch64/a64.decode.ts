@@ -313,10 +313,27 @@ not      0 q:1 1 01110 00 10000 00101 10 rn:5 rd:5 !trans=not_v !asm=vb:rd,vb:rn
 umaxv    0 q:1 1 01110 size:2 11000 01010 10 rn:5 rd:5 op=19 rm=0 !trans=vec2 !asm=vsz:rd,vt:rn A64
 uminv    0 q:1 1 01110 size:2 11000 11010 10 rn:5 rd:5 op=20 rm=0 !trans=vec2 !asm=vsz:rd,vt:rn A64
 addv     0 q:1 0 01110 size:2 11000 11011 10 rn:5 rd:5 op=21 rm=0 !trans=vec2 !asm=vsz:rd,vt:rn A64
+mla_v    0 q:1 0 01110 size:2 1 rm:5 10010 1 rn:5 rd:5 op=31 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+mls_v    0 q:1 1 01110 size:2 1 rm:5 10010 1 rn:5 rd:5 op=32 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+mul_v    0 q:1 0 01110 size:2 1 rm:5 10011 1 rn:5 rd:5 op=30 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+uzp1     0 q:1 001110 size:2 0 rm:5 0 001 10 rn:5 rd:5 op=24 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+trn1     0 q:1 001110 size:2 0 rm:5 0 010 10 rn:5 rd:5 op=25 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+zip1     0 q:1 001110 size:2 0 rm:5 0 011 10 rn:5 rd:5 op=26 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+uzp2     0 q:1 001110 size:2 0 rm:5 0 101 10 rn:5 rd:5 op=27 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+trn2     0 q:1 001110 size:2 0 rm:5 0 110 10 rn:5 rd:5 op=28 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+zip2     0 q:1 001110 size:2 0 rm:5 0 111 10 rn:5 rd:5 op=29 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+umull    0 q:1 1 01110 size:2 1 rm:5 1100 00 rn:5 rd:5 op=33 !trans=vec_long !asm=vlong:rd A64
+smull    0 q:1 0 01110 size:2 1 rm:5 1100 00 rn:5 rd:5 op=34 !trans=vec_long !asm=vlong:rd A64
+shl_s    01 0 111110 immh:4 immb:3 01010 1 rn:5 rd:5 !asm=vshift:rd A64
 ext      0 q:1 101110 000 rm:5 0 imm4:4 0 rn:5 rd:5 !asm=vb:rd,vb:rn,vb:rm,u:imm4 A64
 {
   movi   0 q:1 op:1 0111100000 abc:3 cmode:4 o2:1 1 defgh:5 rd:5 !asm=vimm:rd A64
   shrn   0 q:1 0 011110 immh:4 immb:3 100001 rn:5 rd:5 !asm=vshrn:rd A64
+  ushr   0 q:1 1 011110 immh:4 immb:3 000001 rn:5 rd:5 op=35 !trans=vec_shift !asm=vshift:rd A64
+  sshr   0 q:1 0 011110 immh:4 immb:3 000001 rn:5 rd:5 op=36 !trans=vec_shift !asm=vshift:rd A64
+  shl    0 q:1 0 011110 immh:4 immb:3 010101 rn:5 rd:5 op=37 !trans=vec_shift !asm=vshift:rd A64
+  ushll  0 q:1 1 011110 immh:4 immb:3 101001 rn:5 rd:5 op=38 !trans=vec_shift !asm=vshift:rd A64
+  sshll  0 q:1 0 011110 immh:4 immb:3 101001 rn:5 rd:5 op=39 !trans=vec_shift !asm=vshift:rd A64
 }
 fmov_xd  1 00 11110 01 1 00 110 000000 rn:5 rd:5 !trans=fmov_to_gpr !asm=x:rd,v3:rn A64
 fmov_dx  1 00 11110 01 1 00 111 000000 rn:5 rd:5 !trans=fmov_to_vec !asm=v3:rd,x:rn A64

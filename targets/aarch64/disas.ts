@@ -22,7 +22,7 @@
 
 import { decodeBitMasks } from "./bitmasks.ts";
 import { decodeA64 } from "./decode.ts";
-import { expandImm } from "./trans_simd.ts";
+import { expandImm, shiftImmediate } from "./trans_simd.ts";
 
 type Args = Record<string, number>;
 type Printer = (a: Args, pc: bigint) => string | null;
@@ -214,6 +214,27 @@ function modifiedImmediate(a: Args): string {
   return `${name}\t${d}.${t}, #${hex(imm8)}${shift}`;
 }
 
+/** The shifts by immediate: `ushr v0.8h, v1.8h, #3`, `ushll2 v0.4s, v1.8h, #0`, `shl d0, d1, #32`. */
+function shiftImmediateText(name: string, a: Args): string {
+  const op = { ushr: 35, sshr: 36, shl: 37, shl_s: 37, ushll: 38, sshll: 39 }[name] ?? 37;
+  const { size, amount } = shiftImmediate({ ...a, op })!;
+  if (name === "shl_s") return `shl\td${a.rd}, d${a.rn}, #${amount}`;
+  if (op >= 38) {
+    const wide = ARRANGEMENTS[2 * size + 3];
+    return `${name}${a.q ? "2" : ""}\tv${a.rd}.${wide}, v${a.rn}.${
+      ARRANGEMENTS[2 * size + a.q]
+    }, #${amount}`;
+  }
+  const t = ARRANGEMENTS[2 * size + a.q];
+  return `${name}\tv${a.rd}.${t}, v${a.rn}.${t}, #${amount}`;
+}
+
+/** umull/smull and their `2` forms. */
+function longText(name: string, a: Args): string {
+  const wide = ARRANGEMENTS[2 * a.size + 3], narrow = ARRANGEMENTS[2 * a.size + a.q];
+  return `${name}${a.q ? "2" : ""}\tv${a.rd}.${wide}, v${a.rn}.${narrow}, v${a.rm}.${narrow}`;
+}
+
 /** shrn/shrn2: the narrowed arrangement, the source's and the shift. */
 function shiftNarrow(a: Args): string {
   const size = 31 - Math.clz32(a.immh);
@@ -241,6 +262,8 @@ export function disassembleA64(bits: number, pc = 0n): string {
   if (d.pattern.name === "ret" && a.rn === 30) return "ret";
   if (d.pattern.name === "movi") return modifiedImmediate(a);
   if (d.pattern.name === "shrn") return shiftNarrow(a);
+  if (d.pattern.attrs.asm === "vshift:rd") return shiftImmediateText(d.pattern.name, a);
+  if (d.pattern.attrs.asm === "vlong:rd") return longText(d.pattern.name, a);
   const operands = render(d.pattern.attrs.asm ?? "", a, pc);
   const name = mnemonic(d.pattern.name, a);
   return operands ? `${name}\t${operands}` : name;

@@ -44,6 +44,22 @@ export const VecOp = {
   ADDV: 21,
   EXT: 22,
   SHRN: 23,
+  UZP1: 24,
+  TRN1: 25,
+  ZIP1: 26,
+  UZP2: 27,
+  TRN2: 28,
+  ZIP2: 29,
+  MUL: 30,
+  MLA: 31,
+  MLS: 32,
+  UMULL: 33,
+  SMULL: 34,
+  USHR: 35,
+  SSHR: 36,
+  SHL: 37,
+  USHLL: 38,
+  SSHLL: 39,
 } as const;
 
 /** The lanes of Vn, `esize` bytes each, as unsigned bigints. */
@@ -91,6 +107,58 @@ const ELEMENTWISE: Partial<Record<number, LaneFn>> = {
   [VecOp.CNT]: (x) => BigInt([...x.toString(2)].filter((c) => c === "1").length),
 };
 
+/** Permutations of the lanes of Vn and Vm: the source lane of each result lane. */
+const PERMUTES: Partial<Record<number, (i: number, count: number) => [0 | 1, number]>> = {
+  [VecOp.UZP1]: (i, c) => (2 * i < c ? [0, 2 * i] : [1, 2 * i - c]),
+  [VecOp.UZP2]: (i, c) => (2 * i < c ? [0, 2 * i + 1] : [1, 2 * i - c + 1]),
+  [VecOp.TRN1]: (i) => [(i & 1) as 0 | 1, i & ~1],
+  [VecOp.TRN2]: (i) => [(i & 1) as 0 | 1, i | 1],
+  [VecOp.ZIP1]: (i) => [(i & 1) as 0 | 1, i >> 1],
+  [VecOp.ZIP2]: (i, c) => [(i & 1) as 0 | 1, (c >> 1) + (i >> 1)],
+};
+
+/** Element-wise operations that also read the destination (multiply-accumulate). */
+const ACCUMULATING: Partial<Record<number, (acc: bigint, p: bigint) => bigint>> = {
+  [VecOp.MLA]: (acc, p) => acc + p,
+  [VecOp.MLS]: (acc, p) => acc - p,
+};
+
+/** Shifts by an immediate (`shift`, the amount), element-wise on Vn. */
+const SHIFTS: Partial<Record<number, (x: bigint, shift: number, esize: number) => bigint>> = {
+  [VecOp.USHR]: (x, s) => x >> BigInt(s),
+  [VecOp.SSHR]: (x, s, e) => signed(x, e) >> BigInt(s),
+  [VecOp.SHL]: (x, s) => x << BigInt(s),
+};
+
+/** Long operations: each result lane is twice as wide; Q (the `2` forms) reads the upper half. */
+function long(
+  cpu: CpuCore,
+  op: number,
+  d: number,
+  n: number,
+  m: number,
+  sz: number,
+  q: number,
+  extra: number,
+) {
+  const esize = 1 << sz, half = 8 / esize;
+  const pick = (v: bigint[]) => v.slice(q ? half : 0, (q ? half : 0) + half);
+  const x = pick(lanes(cpu, n, esize)), y = pick(lanes(cpu, m, esize));
+  const out = x.map((v, i) => {
+    switch (op) {
+      case VecOp.UMULL:
+        return v * y[i];
+      case VecOp.SMULL:
+        return signed(v, esize) * signed(y[i], esize);
+      case VecOp.USHLL:
+        return v << BigInt(extra);
+      default:
+        return signed(v, esize) << BigInt(extra);
+    }
+  });
+  setLanes(cpu, d, 2 * esize, out);
+}
+
 /** Pairwise and across-lane operations. */
 const REDUCING: Partial<Record<number, LaneFn>> = {
   [VecOp.ADDP]: (x, y) => x + y,
@@ -119,7 +187,31 @@ function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
     const kept = q ? lanes(cpu, d, esize).slice(0, 8 / esize) : [];
     return setLanes(cpu, d, esize, [...kept, ...src]);
   }
+  if (op >= VecOp.UMULL && op !== VecOp.USHR && op !== VecOp.SSHR && op !== VecOp.SHL) {
+    return long(cpu, op, d, n, m, sz, q, extra);
+  }
   const x = lanes(cpu, n, esize).slice(0, count), y = lanes(cpu, m, esize).slice(0, count);
+  const permute = PERMUTES[op];
+  if (permute) {
+    const src = [x, y];
+    return setLanes(
+      cpu,
+      d,
+      esize,
+      x.map((_, i) => {
+        const [which, lane] = permute(i, count);
+        return src[which][lane];
+      }),
+    );
+  }
+  const shift = SHIFTS[op];
+  if (shift) return setLanes(cpu, d, esize, x.map((v) => shift(v, extra, esize)));
+  const acc = ACCUMULATING[op];
+  if (acc) {
+    const dst = lanes(cpu, d, esize);
+    return setLanes(cpu, d, esize, x.map((v, i) => acc(dst[i], v * y[i])));
+  }
+  if (op === VecOp.MUL) return setLanes(cpu, d, esize, x.map((v, i) => v * y[i]));
   const f = ELEMENTWISE[op];
   if (f) return setLanes(cpu, d, esize, x.map((v, i) => f(v, y[i], esize)));
   const g = REDUCING[op]!;

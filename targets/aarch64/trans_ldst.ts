@@ -154,8 +154,10 @@ export const LDST_TRANS: TransTable = {
     const step = 1n << BigInt(a.sz);
     addressed(ctx, a.rn, BigInt(a.imm) << BigInt(a.sz), mode, (base, off) => {
       const pair = { ...a, w: a.sign ? 0 : 1 };
-      access(ctx, pair, a.rt, base, off);
-      access(ctx, pair, a.rt2, base, off + step);
+      // The first load may overwrite the base register (ldp x0, x1, [x0]): keep the address.
+      const kept = a.load ? tmp(ctx, Op.MOV, base) : base;
+      access(ctx, pair, a.rt, kept, off);
+      access(ctx, pair, a.rt2, kept, off + step);
     });
     return true;
   },

@@ -131,6 +131,24 @@ function replicate(ctx: A64Context, x: Temp, size: number): Temp {
 }
 
 /**
+ * The element size (log2 bytes) and shift amount of a shift by immediate:
+ * right shifts count down from twice the element size, left shifts up from it.
+ *
+ * @example
+ * ```ts
+ * import { shiftImmediate } from "./trans_simd.ts";
+ * console.log(shiftImmediate({ immh: 0b0010, immb: 0b011, op: 35 })); // { size: 1, amount: 13 }
+ * ```
+ */
+export function shiftImmediate(a: Args): { size: number; amount: number } | null {
+  if (a.immh === 0) return null;
+  const size = 31 - Math.clz32(a.immh);
+  const v = (a.immh << 3) | a.immb, bits = 8 << size;
+  const right = a.op === VecOp.USHR || a.op === VecOp.SSHR;
+  return { size, amount: right ? 2 * bits - v : v - bits };
+}
+
+/**
  * The translation functions of this group.
  *
  * @example
@@ -225,6 +243,26 @@ export const SIMD_TRANS: TransTable = {
   bit_v: bitwise((ctx, d, n, m) => select(ctx, m, n, d)),
   bif_v: bitwise((ctx, d, n, m) => select(ctx, m, d, n)),
   not_v: bitwise((ctx, _d, n) => not(ctx, n)),
+  vec_long(ctx, a) {
+    if (a.size === 3) return false;
+    vecCall(ctx, a.op, a, a.size);
+    return true;
+  },
+  vec_shift(ctx, a) {
+    const shift = shiftImmediate(a);
+    if (!shift || (shift.size === 3 && !a.q) || (a.op >= VecOp.USHLL && shift.size === 3)) {
+      return false;
+    }
+    vecCall(ctx, a.op, { ...a, rm: 0 }, shift.size, shift.amount);
+    return true;
+  },
+  shl_s(ctx, a) {
+    const shift = shiftImmediate({ ...a, op: VecOp.SHL });
+    if (!shift || shift.size !== 3) return false;
+    ctx.ir.binop(Op.SHL, A64.vLow(a.rd), A64.vLow(a.rn), imm(ctx, shift.amount));
+    ctx.ir.movi(A64.vHigh(a.rd), 0n);
+    return true;
+  },
   ext(ctx, a) {
     if (!a.q && a.imm4 >= 8) return false;
     vecCall(ctx, VecOp.EXT, a, 0, a.imm4);

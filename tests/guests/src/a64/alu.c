@@ -101,6 +101,9 @@ __attribute__((noinline)) static void memory(u64 *p, u64 a) {
   put("ldp.post", x ^ y ^ (u64)(q - pair));
   __asm__ volatile("ldr %0, [%1, #8]!" : "=&r"(x), "+r"(q));
   put("ldr.pre", x ^ (u64)(q - pair));
+  u64 *base = pair;
+  __asm__ volatile("ldp %0, %1, [%0]" : "+r"(base), "=&r"(y));
+  put("ldp.base", (u64)base ^ y);
   put("ldrsh", (u64)(i64)((short *)pair)[3]);
   put("ldrsb.idx", (u64)(i64)((signed char *)pair)[a & 7]);
   put("ldrh.reg", ((unsigned short *)pair)[a & 3]);
