@@ -341,4 +341,55 @@ fmov_ws  0 00 11110 00 1 00 110 000000 rn:5 rd:5 !trans=fmov_to_gpr !asm=w:rd,v2
 fmov_sw  0 00 11110 00 1 00 111 000000 rn:5 rd:5 !trans=fmov_to_vec !asm=v2:rd,w:rn A64
 fmov_xv  1 00 11110 10 1 01 110 000000 rn:5 rd:5 !trans=fmov_to_gpr !asm=x:rd,vd1:rn A64
 fmov_vx  1 00 11110 10 1 01 111 000000 rn:5 rd:5 !trans=fmov_to_vec !asm=vd1:rd,x:rn A64
+
+# Scalar floating point (single and double; fp_helpers.ts)
+fmul_s    000 11110 type:2 1 rm:5 0000 10 rn:5 rd:5 op=2 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fdiv_s    000 11110 type:2 1 rm:5 0001 10 rn:5 rd:5 op=3 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fadd_s    000 11110 type:2 1 rm:5 0010 10 rn:5 rd:5 op=0 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fsub_s    000 11110 type:2 1 rm:5 0011 10 rn:5 rd:5 op=1 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fmax_s    000 11110 type:2 1 rm:5 0100 10 rn:5 rd:5 op=4 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fmin_s    000 11110 type:2 1 rm:5 0101 10 rn:5 rd:5 op=5 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fmaxnm_s  000 11110 type:2 1 rm:5 0110 10 rn:5 rd:5 op=6 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fminnm_s  000 11110 type:2 1 rm:5 0111 10 rn:5 rd:5 op=7 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fnmul_s   000 11110 type:2 1 rm:5 1000 10 rn:5 rd:5 op=8 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+fmov_s    000 11110 type:2 1 000000 10000 rn:5 rd:5 !trans=fmov_reg !asm=vf:rd,vf:rn A64
+fabs_s    000 11110 type:2 1 000001 10000 rn:5 rd:5 !trans=fabs !asm=vf:rd,vf:rn A64
+fneg_s    000 11110 type:2 1 000010 10000 rn:5 rd:5 !trans=fneg !asm=vf:rd,vf:rn A64
+fsqrt_s   000 11110 type:2 1 000011 10000 rn:5 rd:5 op=9 !trans=fp2 rm=0 !asm=vf:rd,vf:rn A64
+fcvt_s    000 11110 type:2 1 0001 opc:2 10000 rn:5 rd:5 !trans=fcvt !asm=vcvt:rd,vf:rn A64
+frintn_s  000 11110 type:2 1 001000 10000 rn:5 rd:5 round=0 !trans=frint !asm=vf:rd,vf:rn A64
+frintp_s  000 11110 type:2 1 001001 10000 rn:5 rd:5 round=1 !trans=frint !asm=vf:rd,vf:rn A64
+frintm_s  000 11110 type:2 1 001010 10000 rn:5 rd:5 round=2 !trans=frint !asm=vf:rd,vf:rn A64
+frintz_s  000 11110 type:2 1 001011 10000 rn:5 rd:5 round=3 !trans=frint !asm=vf:rd,vf:rn A64
+frinta_s  000 11110 type:2 1 001100 10000 rn:5 rd:5 round=4 !trans=frint !asm=vf:rd,vf:rn A64
+frintx_s  000 11110 type:2 1 001110 10000 rn:5 rd:5 round=6 !trans=frint !asm=vf:rd,vf:rn A64
+frinti_s  000 11110 type:2 1 001111 10000 rn:5 rd:5 round=5 !trans=frint !asm=vf:rd,vf:rn A64
+fcmp_s    000 11110 type:2 1 rm:5 00 1000 rn:5 00000 op=12 zero=0 !trans=fcmp !asm=vf:rn,vf:rm A64
+fcmp_z    000 11110 type:2 1 00000 00 1000 rn:5 01000 op=12 zero=1 rm=0 !trans=fcmp !asm=vf:rn,fzero:rn A64
+fcmpe_s   000 11110 type:2 1 rm:5 00 1000 rn:5 10000 op=13 zero=0 !trans=fcmp !asm=vf:rn,vf:rm A64
+fcmpe_z   000 11110 type:2 1 00000 00 1000 rn:5 11000 op=13 zero=1 rm=0 !trans=fcmp !asm=vf:rn,fzero:rn A64
+fccmp     000 11110 type:2 1 rm:5 cond:4 01 rn:5 0 nzcv:4 op=12 !asm=vf:rn,vf:rm,h:nzcv,cond:cond A64
+fccmpe    000 11110 type:2 1 rm:5 cond:4 01 rn:5 1 nzcv:4 op=13 !trans=fccmp !asm=vf:rn,vf:rm,h:nzcv,cond:cond A64
+fcsel     000 11110 type:2 1 rm:5 cond:4 11 rn:5 rd:5 !asm=vf:rd,vf:rn,vf:rm,cond:cond A64
+fmov_i    000 11110 type:2 1 imm8:8 100 00000 rd:5 !asm=vf:rd,fimm:imm8 A64
+fmadd     000 11111 type:2 0 rm:5 0 ra:5 rn:5 rd:5 op=14 !trans=fp3 !asm=vf:rd,vf:rn,vf:rm,vf:ra A64
+fmsub     000 11111 type:2 0 rm:5 1 ra:5 rn:5 rd:5 op=15 !trans=fp3 !asm=vf:rd,vf:rn,vf:rm,vf:ra A64
+fnmadd    000 11111 type:2 1 rm:5 0 ra:5 rn:5 rd:5 op=16 !trans=fp3 !asm=vf:rd,vf:rn,vf:rm,vf:ra A64
+fnmsub    000 11111 type:2 1 rm:5 1 ra:5 rn:5 rd:5 op=17 !trans=fp3 !asm=vf:rd,vf:rn,vf:rm,vf:ra A64
+scvtf_g   sf:1 00 11110 type:2 1 00 010 000000 rn:5 rd:5 op=18 scale=64 !trans=cvtf !asm=vf:rd,r:rn A64
+ucvtf_g   sf:1 00 11110 type:2 1 00 011 000000 rn:5 rd:5 op=19 scale=64 !trans=cvtf !asm=vf:rd,r:rn A64
+scvtf_x   sf:1 00 11110 type:2 0 00 010 scale:6 rn:5 rd:5 op=18 !trans=cvtf !asm=vf:rd,r:rn,fbits:scale A64
+ucvtf_x   sf:1 00 11110 type:2 0 00 011 scale:6 rn:5 rd:5 op=19 !trans=cvtf !asm=vf:rd,r:rn,fbits:scale A64
+fcvtns_g  sf:1 00 11110 type:2 1 00 000 000000 rn:5 rd:5 op=20 round=0 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtnu_g  sf:1 00 11110 type:2 1 00 001 000000 rn:5 rd:5 op=21 round=0 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtps_g  sf:1 00 11110 type:2 1 01 000 000000 rn:5 rd:5 op=20 round=1 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtpu_g  sf:1 00 11110 type:2 1 01 001 000000 rn:5 rd:5 op=21 round=1 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtms_g  sf:1 00 11110 type:2 1 10 000 000000 rn:5 rd:5 op=20 round=2 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtmu_g  sf:1 00 11110 type:2 1 10 001 000000 rn:5 rd:5 op=21 round=2 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtzs_g  sf:1 00 11110 type:2 1 11 000 000000 rn:5 rd:5 op=20 round=3 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtzu_g  sf:1 00 11110 type:2 1 11 001 000000 rn:5 rd:5 op=21 round=3 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtas_g  sf:1 00 11110 type:2 1 00 100 000000 rn:5 rd:5 op=20 round=4 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtau_g  sf:1 00 11110 type:2 1 00 101 000000 rn:5 rd:5 op=21 round=4 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
+fcvtzs_x  sf:1 00 11110 type:2 0 11 000 scale:6 rn:5 rd:5 op=20 round=3 !trans=fcvt_int !asm=r:rd,vf:rn,fbits:scale A64
+fcvtzu_x  sf:1 00 11110 type:2 0 11 001 scale:6 rn:5 rd:5 op=21 round=3 !trans=fcvt_int !asm=r:rd,vf:rn,fbits:scale A64
 `;

@@ -6,6 +6,7 @@
  */
 
 import type { CpuCore, HelperDef } from "../../plugin.ts";
+import { FP_HELPER } from "./fp_helpers.ts";
 import { SIMD_HELPER } from "./simd_helpers.ts";
 
 /** Count of leading zeros of a 64-bit value. */
@@ -35,6 +36,7 @@ export const A64_HELPERS: HelperDef[] = [
     hasResult: true,
   },
   SIMD_HELPER,
+  FP_HELPER,
 ];
 
 /**
@@ -46,4 +48,4 @@ export const A64_HELPERS: HelperDef[] = [
  * console.log(A64_HELPER.CNTVCT); // 1
  * ```
  */
-export const A64_HELPER = { CLZ: 0, CNTVCT: 1, VEC: 2 } as const;
+export const A64_HELPER = { CLZ: 0, CNTVCT: 1, VEC: 2, FP: 3 } as const;

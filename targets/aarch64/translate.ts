@@ -17,6 +17,7 @@ import { BRANCH_TRANS } from "./trans_branch.ts";
 import { DP_IMM_TRANS } from "./trans_dp_imm.ts";
 import { DP_REG_TRANS } from "./trans_dp_reg.ts";
 import { LDST_TRANS } from "./trans_ldst.ts";
+import { FP_TRANS } from "./trans_fp.ts";
 import { SIMD_TRANS } from "./trans_simd.ts";
 import { SYSTEM_TRANS } from "./trans_system.ts";
 
@@ -36,6 +37,7 @@ export const A64_TRANS: Readonly<TransTable> = {
   ...SYSTEM_TRANS,
   ...LDST_TRANS,
   ...SIMD_TRANS,
+  ...FP_TRANS,
 };
 
 /** Cause of a fetch fault (the IR's memory trap carries the address). */
