@@ -4,6 +4,7 @@
 //
 // - hello_asm: tests/guests/src/a64/hello.S, two svc calls and nothing else;
 // - alu.O0, alu.O2: tests/guests/src/a64/alu.c, freestanding (-nostdlib), armv8.1-a for LSE;
+// - fp.O0, fp.O2: tests/guests/src/a64/fp.c, freestanding FP in every rounding mode;
 // - <name>.static.O2 / .O0 and .dynamic.O2: C guests shared with riscv (tests/guests/src/c).
 //
 // Needs aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu); a missing compiler is reported
@@ -25,6 +26,15 @@ const FREESTANDING = [
   "-fno-stack-protector",
 ];
 
+/** Freestanding, but with gcc's builtins (sqrt, fma, lround inline as single instructions). */
+const FP_FREESTANDING = [
+  "-nostdlib",
+  "-static",
+  "-ffreestanding",
+  "-fno-stack-protector",
+  "-fno-math-errno",
+];
+
 /** One build: output name, source (under tests/guests/src) and flags, and how the tests run it. */
 export interface Build {
   name: string;
@@ -43,6 +53,11 @@ const RUNS: Record<string, Pick<Build, "args" | "mkdirs">> = {
 /** The C guests that run on aarch64 today, and the builds of each. */
 const C_GUESTS: [string, string[]][] = [
   ["hello", ["static.O2", "static.O0", "dynamic.O2"]],
+  ["printf_float", ["static.O2"]],
+  ["signals", ["static.O2"]],
+  ["strings", ["static.O2"]],
+  ["sort", ["static.O2"]],
+  ["setjmp", ["static.O2"]],
   ["atomics", ["static.O2"]],
   ["stack", ["static.O2"]],
   ["fileio", ["static.O2"]],
@@ -63,6 +78,8 @@ export function a64Builds(): Build[] {
     { name: "hello_asm", source: "a64/hello.S", flags: FREESTANDING },
     { name: "alu.O0", source: "a64/alu.c", flags: [...FREESTANDING, "-O0", "-march=armv8.1-a"] },
     { name: "alu.O2", source: "a64/alu.c", flags: [...FREESTANDING, "-O2", "-march=armv8.1-a"] },
+    { name: "fp.O2", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O2"] },
+    { name: "fp.O0", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O0"] },
   ];
   for (const [prog, variants] of C_GUESTS) {
     for (const v of variants) {

@@ -392,4 +392,16 @@ fcvtas_g  sf:1 00 11110 type:2 1 00 100 000000 rn:5 rd:5 op=20 round=4 scale=64 
 fcvtau_g  sf:1 00 11110 type:2 1 00 101 000000 rn:5 rd:5 op=21 round=4 scale=64 !trans=fcvt_int !asm=r:rd,vf:rn A64
 fcvtzs_x  sf:1 00 11110 type:2 0 11 000 scale:6 rn:5 rd:5 op=20 round=3 !trans=fcvt_int !asm=r:rd,vf:rn,fbits:scale A64
 fcvtzu_x  sf:1 00 11110 type:2 0 11 001 scale:6 rn:5 rd:5 op=21 round=3 !trans=fcvt_int !asm=r:rd,vf:rn,fbits:scale A64
+scvtf_v   01 0 11110 0 type:1 10000 11101 10 rn:5 rd:5 op=18 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+ucvtf_v   01 1 11110 0 type:1 10000 11101 10 rn:5 rd:5 op=19 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtns_v  01 0 11110 0 type:1 10000 11010 10 rn:5 rd:5 op=20 round=0 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtnu_v  01 1 11110 0 type:1 10000 11010 10 rn:5 rd:5 op=21 round=0 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtms_v  01 0 11110 0 type:1 10000 11011 10 rn:5 rd:5 op=20 round=2 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtmu_v  01 1 11110 0 type:1 10000 11011 10 rn:5 rd:5 op=21 round=2 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtas_v  01 0 11110 0 type:1 10000 11100 10 rn:5 rd:5 op=20 round=4 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtau_v  01 1 11110 0 type:1 10000 11100 10 rn:5 rd:5 op=21 round=4 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtps_v  01 0 11110 1 type:1 10000 11010 10 rn:5 rd:5 op=20 round=1 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtpu_v  01 1 11110 1 type:1 10000 11010 10 rn:5 rd:5 op=21 round=1 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtzs_v  01 0 11110 1 type:1 10000 11011 10 rn:5 rd:5 op=20 round=3 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+fcvtzu_v  01 1 11110 1 type:1 10000 11011 10 rn:5 rd:5 op=21 round=3 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
 `;

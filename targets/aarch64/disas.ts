@@ -117,6 +117,18 @@ function printer(kind: string, f: string): Printer {
       return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
     },
     zero: () => "#0",
+    vf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
+    vsf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
+    vcvt: (a) => `${a.opc ? "d" : "s"}${a[f]}`,
+    fzero: () => "#0.0",
+    fbits: (a) => `#${64 - a[f]}`,
+    fimm: (a) => {
+      const v = expandImm(a.type, 15, a[f]);
+      const x = a.type
+        ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
+        : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
+      return `#${x.toExponential(18).replace(/e([+-])(\d)$/, "e$10$2")}`;
+    },
     rq: (a) => gpr(a[f], a.q === 1),
     velem: (a) => {
       const size = 31 - Math.clz32(a.imm5 & -a.imm5);

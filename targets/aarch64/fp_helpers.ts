@@ -9,9 +9,8 @@
  * quietened, else the first quiet NaN; the default NaN when FPCR.DN is
  * set) instead of becoming the canonical NaN; fmin/fmax propagate NaNs
  * (fminnm/fmaxnm are IEEE minNum/maxNum); conversions to integers give 0
- * for NaN and saturate. Not done: FPCR.FZ (flush to zero) and Arm's
- * tininess-before-rounding (softfloat detects it after rounding, so an
- * underflow flag can differ on results just below the normal range).
+ * for NaN and saturate; Arm detects tininess before rounding
+ * (`tinyBeforeRounding`). Not done: FPCR.FZ (flush to zero).
  *
  * @module
  */
@@ -83,12 +82,14 @@ export const FpRound = { RN: 0, RP: 1, RM: 2, RZ: 3, RA: 4, FPCR: 5, EXACT: 6 } 
  * ```
  */
 export function fpInfo(
-  f: { double: number; ra?: number; round?: number; sf?: number; fbits?: number },
-) {
+  f: { double: number; ra?: number; round?: number; sf?: number; fbits?: number; vreg?: number },
+): number {
   return f.double | ((f.ra ?? 0) << 1) | ((f.round ?? FpRound.FPCR) << 6) | ((f.sf ?? 0) << 9) |
-    ((f.fbits ?? 0) << 10);
+    ((f.fbits ?? 0) << 10) | ((f.vreg ?? 0) << 17);
 }
 
+/** Softfloat's round-toward-zero. */
+const RTZ = 1;
 /** Softfloat's rounding mode for an Arm one (RA is RMM). */
 const SOFTFLOAT_RM = [0, 3, 2, 1, 4];
 
@@ -233,7 +234,9 @@ function convert(from: Fmt, to: Fmt, a: bigint, env: FloatEnv, dn: boolean): big
     const exp = ((1n << BigInt(to.bits - 1 - to.mantissa)) - 1n) << BigInt(to.mantissa);
     return (sign << BigInt(to.bits - 1)) | exp | moved | to.quiet;
   }
-  return fcvtFF(from.name, to.name, a, env);
+  const r = fcvtFF(from.name, to.name, a, env);
+  tinyBeforeRounding(to, r, env, () => fcvtFF(from.name, to.name, a, { rm: RTZ, flags: 0 }));
+  return r;
 }
 
 /** The low `f.bits` of Vn. */
@@ -283,19 +286,37 @@ function arith(
     if (nan !== null) return nan;
     const negProduct = op === FpOp.MSUB || op === FpOp.NMADD;
     const negAddend = op === FpOp.NMADD || op === FpOp.NMSUB;
-    return fmuladd(f.name, a, b, addend, env, negProduct, negAddend);
+    const fma = (e: FloatEnv) => fmuladd(f.name, a, b, addend, e, negProduct, negAddend);
+    const r = fma(env);
+    tinyBeforeRounding(f, r, env, () => fma({ rm: RTZ, flags: 0 }));
+    return r;
   }
   if (op >= FpOp.MAX && op <= FpOp.MINNM) return minMax(f, op, a, b, env, dn);
   const nan = processNaNs(f, env, dn, [a, b]);
   if (nan !== null) return nan;
   const r = ARITH[op]!(f.name, a, b, env);
+  tinyBeforeRounding(f, r, env, () => ARITH[op]!(f.name, a, b, { rm: RTZ, flags: 0 }));
   return op === FpOp.NMUL ? r ^ (1n << BigInt(f.bits - 1)) : r;
+}
+
+/**
+ * Arm detects tininess before rounding, softfloat after: they differ only when
+ * a result rounds to the smallest normal magnitude. Then the exact value was
+ * tiny if rounding it toward zero (`towardZero`) gives a subnormal.
+ */
+function tinyBeforeRounding(f: Fmt, r: bigint, env: FloatEnv, towardZero: () => bigint): void {
+  const magnitude = r & ((1n << BigInt(f.bits - 1)) - 1n);
+  if (magnitude !== 1n << BigInt(f.mantissa) || !(env.flags & FloatFlag.NX)) return;
+  const z = towardZero() & ((1n << BigInt(f.bits - 1)) - 1n);
+  if (z < 1n << BigInt(f.mantissa)) env.flags |= FloatFlag.UF;
 }
 
 /** The `a64_fp` helper: operation `op` on Vd/Xd from Vn/Xn and Vm (see {@linkcode fpInfo}). */
 function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: number): void {
   const f = info & 1 ? F64 : F32;
   const round = (info >> 6) & 7, sf = (info >> 9) & 1, fbits = (info >> 10) & 127;
+  // The integer is in a V register (the AdvSIMD scalar forms), not a general one.
+  const vreg = (info >> 17) & 1;
   const fpcr = Number(cpu.getState(A64.FPCR));
   const armMode = round >= FpRound.FPCR ? (fpcr >> 22) & 3 : round;
   const env: FloatEnv = { rm: SOFTFLOAT_RM[armMode], flags: 0 };
@@ -324,7 +345,7 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
     }
     case FpOp.SCVTF:
     case FpOp.UCVTF: {
-      const x = n === 32 ? 0n : cpu.getGlobal(n);
+      const x = vreg ? cpu.getGlobal(A64.vLow(n)) : n === 32 ? 0n : cpu.getGlobal(n);
       const bits = sf ? 64 : 32;
       let r = fcvtFromInt(f.name, x, bits, op === FpOp.SCVTF, env);
       if (fbits) r = fromNumber(f, toNumber(f, r) / 2 ** fbits);
@@ -342,7 +363,9 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
         armMode,
         env,
       );
-      if (d !== 31) cpu.setGlobal(d, sf ? BigInt.asIntN(64, v) : BigInt.asUintN(32, v));
+      const value = sf ? BigInt.asIntN(64, v) : BigInt.asUintN(32, v);
+      if (vreg) setResult(cpu, d, value);
+      else if (d !== 31) cpu.setGlobal(d, value);
       break;
     }
     default:

@@ -120,6 +120,11 @@ export const FP_TRANS: TransTable = {
     fpCall(ctx, a.op, a.rd, n, 0, fpInfo({ double: a.type, sf: a.sf, fbits: 64 - a.scale }));
     return true;
   },
+  cvt_vreg(ctx, a) {
+    const info = fpInfo({ double: a.type, sf: a.type, round: a.round ?? 5, vreg: 1 });
+    fpCall(ctx, a.op, a.rd, a.rn, 0, info);
+    return true;
+  },
   fcvt_int(ctx, a) {
     if (!supported(a) || (!a.sf && a.scale < 32)) return false;
     const info = fpInfo({ double: a.type, sf: a.sf, fbits: 64 - a.scale, round: a.round });

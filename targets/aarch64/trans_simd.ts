@@ -290,7 +290,7 @@ export const SIMD_TRANS: TransTable = {
     return true;
   },
   fmov_to_gpr(ctx, a) {
-    const high = (ctx.bits >> 16 & 3) === 1;
+    const high = ((ctx.bits >> 19) & 3) === 1;
     const v = high ? A64.vHigh(a.rn) : A64.vLow(a.rn);
     setReg(ctx, a.rd, v, ctx.bits >>> 31);
     return true;
@@ -298,7 +298,7 @@ export const SIMD_TRANS: TransTable = {
   fmov_to_vec(ctx, a) {
     const { ir } = ctx;
     const x = reg(ctx, a.rn);
-    if ((ctx.bits >> 16 & 3) === 1) ir.mov(A64.vHigh(a.rd), x);
+    if (((ctx.bits >> 19) & 3) === 1) ir.mov(A64.vHigh(a.rd), x);
     else {
       ir.binop(ctx.bits >>> 31 ? Op.MOV : Op.EXT32U, A64.vLow(a.rd), x);
       ir.movi(A64.vHigh(a.rd), 0n);
