@@ -40,15 +40,8 @@ for (const { name, args = [], mkdirs } of a64Builds()) {
       const peer = await run("qemu-aarch64", ["-L", SYSROOT, BIN + name, ...args], mkdirs);
       assert(peer.stdout.length > 0, "qemu-aarch64 printed nothing");
       for (const accel of ["jit", "interp"]) {
-        const ours = await run(Deno.execPath(), [
-          "run",
-          "-A",
-          MOD,
-          "user",
-          "-accel",
-          accel,
-          BIN + name,
-        ]);
+        const emu = ["run", "-A", MOD, "user", "-accel", accel, BIN + name, ...args];
+        const ours = await run(Deno.execPath(), emu, mkdirs);
         assertEquals(ours, peer, accel);
       }
     },
