@@ -58,6 +58,7 @@ const C_GUESTS: [string, string[]][] = [
   ["strings", ["static.O2"]],
   ["sort", ["static.O2"]],
   ["setjmp", ["static.O2"]],
+  ["math", ["static.O2"]],
   ["atomics", ["static.O2"]],
   ["stack", ["static.O2"]],
   ["fileio", ["static.O2"]],

@@ -404,4 +404,10 @@ fcvtps_v  01 0 11110 1 type:1 10000 11010 10 rn:5 rd:5 op=20 round=1 !trans=cvt_
 fcvtpu_v  01 1 11110 1 type:1 10000 11010 10 rn:5 rd:5 op=21 round=1 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
 fcvtzs_v  01 0 11110 1 type:1 10000 11011 10 rn:5 rd:5 op=20 round=3 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
 fcvtzu_v  01 1 11110 1 type:1 10000 11011 10 rn:5 rd:5 op=21 round=3 !trans=cvt_vreg !asm=vsf:rd,vsf:rn A64
+cmgt_zs   01 0 11110 11 10000 01000 10 rn:5 rd:5 cond=7 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
+cmge_zs   01 1 11110 11 10000 01000 10 rn:5 rd:5 cond=3 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
+cmeq_zs   01 0 11110 11 10000 01001 10 rn:5 rd:5 cond=0 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
+cmle_zs   01 1 11110 11 10000 01001 10 rn:5 rd:5 cond=6 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
+cmlt_zs   01 0 11110 11 10000 01010 10 rn:5 rd:5 cond=2 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
+fabd_s    01 1 11110 1 type:1 1 rm:5 11010 1 rn:5 rd:5 op=22 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
 `;

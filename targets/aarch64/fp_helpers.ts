@@ -64,7 +64,8 @@ export const FpOp = {
   UCVTF: 19,
   TO_SINT: 20,
   TO_UINT: 21,
-} as const; // deno-fmt-ignore
+  ABD: 22,
+} as const;
 
 /**
  * Rounding of `info`'s mode field: the Arm modes, `FPCR` for FPCR.RMode,
@@ -264,6 +265,7 @@ const ARITH: Partial<Record<number, typeof fadd>> = {
   [FpOp.MUL]: fmul,
   [FpOp.DIV]: fdiv,
   [FpOp.NMUL]: fmul,
+  [FpOp.ABD]: fsub,
 };
 
 /** The result of a rounding operation on Vn, Vm (and Va), before NaN processing. */
@@ -296,7 +298,8 @@ function arith(
   if (nan !== null) return nan;
   const r = ARITH[op]!(f.name, a, b, env);
   tinyBeforeRounding(f, r, env, () => ARITH[op]!(f.name, a, b, { rm: RTZ, flags: 0 }));
-  return op === FpOp.NMUL ? r ^ (1n << BigInt(f.bits - 1)) : r;
+  const sign = 1n << BigInt(f.bits - 1);
+  return op === FpOp.NMUL ? r ^ sign : op === FpOp.ABD ? r & ~sign : r;
 }
 
 /**

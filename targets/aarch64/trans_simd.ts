@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Op, type Temp } from "../../plugin.ts";
+import { type Cond, Op, type Temp } from "../../plugin.ts";
 import { type A64Context, imm, load, reg, regSp, setReg, tmp, type TransTable } from "./context.ts";
 import { A64_HELPER } from "./helpers.ts";
 import { VecOp } from "./simd_helpers.ts";
@@ -254,6 +254,14 @@ export const SIMD_TRANS: TransTable = {
       return false;
     }
     vecCall(ctx, a.op, { ...a, rm: 0 }, shift.size, shift.amount);
+    return true;
+  },
+  cmp_zero_scalar(ctx, a) {
+    const { ir } = ctx;
+    const bit = ir.temp();
+    ir.setcond(a.cond as Cond, bit, A64.vLow(a.rn), imm(ctx, 0));
+    ir.binop(Op.SUB, A64.vLow(a.rd), imm(ctx, 0), bit);
+    ir.movi(A64.vHigh(a.rd), 0n);
     return true;
   },
   shl_s(ctx, a) {
