@@ -40,6 +40,8 @@ export interface Build {
   name: string;
   source: string;
   flags: string[];
+  /** libraries, which the link wants after the source */
+  libs?: string[];
   /** arguments, and directories to make in the fresh working directory first */
   args?: string[];
   mkdirs?: string[];
@@ -76,7 +78,8 @@ const C_GUESTS: [string, string[]][] = [
  */
 export function a64Builds(): Build[] {
   const builds: Build[] = [
-    { name: "hello_asm", source: "a64/hello.S", flags: FREESTANDING },
+    // Stripped: the assembler names its temporary file in the symbol table, which changes per build.
+    { name: "hello_asm", source: "a64/hello.S", flags: [...FREESTANDING, "-s"] },
     { name: "alu.O0", source: "a64/alu.c", flags: [...FREESTANDING, "-O0", "-march=armv8.1-a"] },
     { name: "alu.O2", source: "a64/alu.c", flags: [...FREESTANDING, "-O2", "-march=armv8.1-a"] },
     { name: "fp.O2", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O2"] },
@@ -86,7 +89,8 @@ export function a64Builds(): Build[] {
     for (const v of variants) {
       const [link, opt] = v.split(".");
       const flags = [`-${opt}`, ...(link === "static" ? ["-static"] : []), "-pthread"];
-      builds.push({ name: `${prog}.${v}`, source: `c/${prog}.c`, flags, ...RUNS[prog] });
+      const c = { name: `${prog}.${v}`, source: `c/${prog}.c`, flags, libs: ["-lm"] };
+      builds.push({ ...c, ...RUNS[prog] });
     }
   }
   return builds;
@@ -96,7 +100,8 @@ export function a64Builds(): Build[] {
 export async function buildA64Guests(): Promise<void> {
   await Deno.mkdir(OUT, { recursive: true });
   for (const b of a64Builds()) {
-    const args = [...BASE, ...b.flags, "-o", join(OUT, b.name), join(GUESTS, "src", b.source)];
+    const source = join(GUESTS, "src", b.source);
+    const args = [...BASE, ...b.flags, "-o", join(OUT, b.name), source, ...(b.libs ?? [])];
     const r = await new Deno.Command(CC, { args, cwd: REPO, stderr: "piped" }).output();
     if (!r.success) throw new Error(`${CC} ${b.name}: ${new TextDecoder().decode(r.stderr)}`);
     console.log(`built bin/aarch64/${b.name}`);
