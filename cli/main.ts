@@ -6,13 +6,6 @@
  */
 
 import { EmuError } from "../core/errors.ts";
-import { userCommand } from "./user.ts";
-import { systemCommand } from "./system.ts";
-import { fuzzCommand } from "./fuzz.ts";
-import { cminCommand, tminCommand } from "./fuzz_tools.ts";
-import { covCommand } from "./cov.ts";
-import { imgCommand } from "./img/main.ts";
-import { bundleCommand } from "./bundle.ts";
 import { VERSION } from "../core/version.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
@@ -27,7 +20,9 @@ export interface Command {
 }
 
 /**
- * The command table; other commands register here.
+ * The command table; other commands register here. Each command's module is
+ * imported when it runs, so a start-up loads only the command it runs (the
+ * modules of all commands cost about 50 ms of CPU to load).
  *
  * @example
  * ```ts
@@ -36,14 +31,38 @@ export interface Command {
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
-  user: { summary: "run a Linux program (like qemu-riscv64)", run: userCommand },
-  system: { summary: "boot a machine (like qemu-system-riscv64)", run: systemCommand },
-  fuzz: { summary: "fuzz a Linux program (AFL++'s flags and output)", run: fuzzCommand },
-  tmin: { summary: "minimise a crashing input (like afl-tmin)", run: tminCommand },
-  cmin: { summary: "minimise a corpus (like afl-cmin)", run: cminCommand },
-  cov: { summary: "source coverage of a corpus (lcov .info and HTML)", run: covCommand },
-  img: { summary: "create, inspect and convert disk images (like qemu-img)", run: imgCommand },
-  bundle: { summary: "write an experiment as one JavaScript file", run: bundleCommand },
+  user: {
+    summary: "run a Linux program (like qemu-riscv64)",
+    run: async (args) => (await import("./user.ts")).userCommand(args),
+  },
+  system: {
+    summary: "boot a machine (like qemu-system-riscv64)",
+    run: async (args) => (await import("./system.ts")).systemCommand(args),
+  },
+  fuzz: {
+    summary: "fuzz a Linux program (AFL++'s flags and output)",
+    run: async (args) => (await import("./fuzz.ts")).fuzzCommand(args),
+  },
+  tmin: {
+    summary: "minimise a crashing input (like afl-tmin)",
+    run: async (args) => (await import("./fuzz_tools.ts")).tminCommand(args),
+  },
+  cmin: {
+    summary: "minimise a corpus (like afl-cmin)",
+    run: async (args) => (await import("./fuzz_tools.ts")).cminCommand(args),
+  },
+  cov: {
+    summary: "source coverage of a corpus (lcov .info and HTML)",
+    run: async (args) => (await import("./cov.ts")).covCommand(args),
+  },
+  img: {
+    summary: "create, inspect and convert disk images (like qemu-img)",
+    run: async (args) => (await import("./img/main.ts")).imgCommand(args),
+  },
+  bundle: {
+    summary: "write an experiment as one JavaScript file",
+    run: async (args) => (await import("./bundle.ts")).bundleCommand(args),
+  },
 };
 
 /** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */

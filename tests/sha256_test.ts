@@ -8,7 +8,11 @@ Deno.test("sha256: equals node:crypto's digest at every length around the paddin
   const bytes = new SeededRandom(16n).bytes(300);
   for (let length = 0; length <= bytes.length; length++) {
     const data = bytes.subarray(0, length);
-    assertEquals(sha256Hex(data), createHash("sha256").update(data).digest("hex"), `length ${length}`);
+    assertEquals(
+      sha256Hex(data),
+      createHash("sha256").update(data).digest("hex"),
+      `length ${length}`,
+    );
   }
 });
 
