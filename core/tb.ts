@@ -145,6 +145,10 @@ export class TbCache {
 
   #translate(pc: bigint, flags: number): TranslationBlock {
     const tb = this.#build(pc, flags, this.maxInsns);
+    // No instruction: the first fetch faulted, and the TB only raises that fault. It is not
+    // kept (QEMU makes no TB there either): nothing would drop it once the page is mapped,
+    // which a guest kernel may do without any TLB or instruction-cache flush.
+    if (tb.insns.length === 0) return tb;
     const old = this.#byPc.get(pcKey(pc));
     if (old) this.#drop(old);
     this.#byPc.set(pcKey(pc), tb);
