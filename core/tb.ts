@@ -1,7 +1,7 @@
 /**
  * Translation blocks: guest code decoded once into IR, cached by pc, and
  * dropped when the code they came from is written (self-modifying code) or
- * the cache is flushed (`fence.i`).
+ * the cache is flushed (breakpoint and hook changes).
  *
  * @module
  */
@@ -65,7 +65,7 @@ export interface TranslationObserver {
   onBlock?(tb: TranslationBlock): void;
   /** After a cached TB was dropped (its code was written): free what belongs to it. */
   onInvalidate?(tb: TranslationBlock): void;
-  /** After every TB was dropped at once (`fence.i`, hook changes). */
+  /** After every TB was dropped at once (breakpoint and hook changes). */
   onFlush?(): void;
 }
 
@@ -241,7 +241,7 @@ export class TbCache {
     this.memory.clearCode(pn);
   }
 
-  /** Drops every TB (`fence.i`, breakpoint changes, hook changes). */
+  /** Drops every TB (breakpoint changes, hook changes). */
   flush(): void {
     for (const tb of this.#byPc.values()) tb.valid = false;
     this.generation++;

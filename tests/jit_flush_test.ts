@@ -21,7 +21,7 @@ for (const jit of [false, true]) {
   const name = jit ? "jit" : "interp";
 
   Deno.test(`${name}: a loop that runs fence.i and then rewrites its code runs the new code`, () => {
-    // The loop's region is compiled while T is valid; then fence.i flushes
+    // The loop's region is compiled while T is valid; then fence.i runs
     // inside it, and a store rewrites T on the next trip round the loop.
     const T = CODE + 0x1000n;
     const loop = [

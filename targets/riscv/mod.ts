@@ -30,7 +30,6 @@ import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
 import { tbFlags, translateRiscv } from "./translate.ts";
 import { extensionTags, type OptionalExtension, parseRiscvCpu } from "./isa.ts";
-import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
@@ -80,7 +79,6 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   const helpers = new HelperRegistry();
   helpers.addAll(fpuHelpers());
   helpers.addAll(csrHelpers(xlen));
-  helpers.add(FENCE_I_HELPER);
   helpers.addAll(PRIV_HELPERS);
   helpers.add(TRIGGER_WATCH_HELPER);
   helpers.addAll(BITMANIP_HELPERS);
