@@ -31,39 +31,44 @@ export interface Command {
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
-  user: {
-    summary: "run a Linux program (like qemu-riscv64)",
-    run: async (args) => (await import("./user.ts")).userCommand(args),
-  },
-  system: {
-    summary: "boot a machine (like qemu-system-riscv64)",
-    run: async (args) => (await import("./system.ts")).systemCommand(args),
-  },
-  fuzz: {
-    summary: "fuzz a Linux program (AFL++'s flags and output)",
-    run: async (args) => (await import("./fuzz.ts")).fuzzCommand(args),
-  },
-  tmin: {
-    summary: "minimise a crashing input (like afl-tmin)",
-    run: async (args) => (await import("./fuzz_tools.ts")).tminCommand(args),
-  },
-  cmin: {
-    summary: "minimise a corpus (like afl-cmin)",
-    run: async (args) => (await import("./fuzz_tools.ts")).cminCommand(args),
-  },
-  cov: {
-    summary: "source coverage of a corpus (lcov .info and HTML)",
-    run: async (args) => (await import("./cov.ts")).covCommand(args),
-  },
-  img: {
-    summary: "create, inspect and convert disk images (like qemu-img)",
-    run: async (args) => (await import("./img/main.ts")).imgCommand(args),
-  },
-  bundle: {
-    summary: "write an experiment as one JavaScript file",
-    run: async (args) => (await import("./bundle.ts")).bundleCommand(args),
-  },
+  user: lazy(
+    "run a Linux program (like qemu-riscv64)",
+    async () => (await import("./user.ts")).userCommand,
+  ),
+  system: lazy(
+    "boot a machine (like qemu-system-riscv64)",
+    async () => (await import("./system.ts")).systemCommand,
+  ),
+  fuzz: lazy(
+    "fuzz a Linux program (AFL++'s flags and output)",
+    async () => (await import("./fuzz.ts")).fuzzCommand,
+  ),
+  tmin: lazy(
+    "minimise a crashing input (like afl-tmin)",
+    async () => (await import("./fuzz_tools.ts")).tminCommand,
+  ),
+  cmin: lazy(
+    "minimise a corpus (like afl-cmin)",
+    async () => (await import("./fuzz_tools.ts")).cminCommand,
+  ),
+  cov: lazy(
+    "source coverage of a corpus (lcov .info and HTML)",
+    async () => (await import("./cov.ts")).covCommand,
+  ),
+  img: lazy(
+    "create, inspect and convert disk images (like qemu-img)",
+    async () => (await import("./img/main.ts")).imgCommand,
+  ),
+  bundle: lazy(
+    "write an experiment as one JavaScript file",
+    async () => (await import("./bundle.ts")).bundleCommand,
+  ),
 };
+
+/** A command whose module is imported when it runs. */
+function lazy(summary: string, load: () => Promise<Command["run"]>): Command {
+  return { summary, run: async (args) => (await load())(args) };
+}
 
 /** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */
 function debugWanted(): boolean {
