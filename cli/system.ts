@@ -14,7 +14,7 @@ import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
 import { Monitor } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
-import { parseOptionList, parseSize } from "../core/system/options.ts";
+import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
@@ -30,6 +30,7 @@ Options:
                          "-M help" lists the machines)
   -m size                RAM size (default 128M; suffixes K, M, G)
   -cpu model             rv64 (default) or rv32
+  -smp N                 N harts (default 1), taking turns of 10000 instructions on one thread
   -accel engine          jit (default), interp (the reference) or lockstep (both, compared per TB)
   -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
   -kernel file           kernel image (ELF or raw)
@@ -83,6 +84,8 @@ export interface SystemArgs {
   seed: bigint;
   /** `-icount shift=N`: 2^N ns of virtual time per instruction */
   icountShift?: number;
+  /** `-smp N`: the number of harts */
+  smp?: number;
   /** `-icount rr=record|replay,rrfile=FILE`: record/replay */
   rr?: RecordReplayOptions;
   /** `-plugin` specs, in order */
@@ -113,6 +116,7 @@ const WITH_VALUE = new Set([
   "rtc",
   "seed",
   "icount",
+  "smp",
   "d",
   "D",
   "serial",
@@ -127,6 +131,29 @@ const LOG_ITEMS: Record<string, string> = {
   int: "show traps and interrupts",
   in_asm: "show the guest code of each translated block",
 };
+
+/**
+ * Parses QEMU's `-smp [cpus=]N[,maxcpus=N,sockets=1,cores=N,threads=1]`:
+ * the number of harts (one socket, cluster and thread per core, as virt's
+ * cpu-map lists them; no hot-plug, so maxcpus is N).
+ */
+function parseSmp(value: string): number {
+  const list = parseOptionList(value.replace(/^(\d+)/, "cpus=$1"), false);
+  const o = new DeviceOptions("-smp", list.values);
+  const n = o.int("cpus");
+  const topology = { maxcpus: n, sockets: 1, dies: 1, clusters: 1, cores: n, threads: 1 };
+  for (const [key, want] of Object.entries(topology)) {
+    if (o.has(key) && o.int(key) !== want) {
+      throw new EmuError(
+        `-smp ${value}: ${key}=${o.values[key]} is not supported`,
+        `Denemu's harts are ${n} cores of one socket, without hot-plug: leave ${key} out`,
+      );
+    }
+  }
+  o.rejectUnused();
+  if (n < 1) throw new EmuError(`-smp ${value}: at least one CPU`);
+  return n;
+}
 
 /**
  * Parses `emu system` arguments (QEMU's single-dash flags).
@@ -213,6 +240,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         if (icount.rr) r.rr = { ...icount.rr, commandLine: ["system", ...argv] };
         break;
       }
+      case "smp":
+        r.smp = parseSmp(value!);
+        break;
       case "d":
         for (const item of value!.split(",")) {
           if (item === "help" || item === "?") r.helpTopic = "log";
@@ -376,6 +406,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       drives: a.drives,
       rtc: a.rtc,
       icountShift: a.icountShift,
+      smp: a.smp,
     },
     accel: a.accel,
     seed: a.seed,
