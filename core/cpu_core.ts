@@ -133,6 +133,16 @@ export class CpuCore implements RegisterAccess {
     this.#parked = null;
   }
 
+  /**
+   * The target's state block (registers, pc, ...) as bytes, wherever it is
+   * (in host memory, or aside while parked): a view, valid until the CPU is
+   * parked or unparked, or the memory grows.
+   */
+  stateBlock(): Uint8Array {
+    const u8 = this.#parked?.u8 ?? this.host.u8;
+    return u8.subarray(STATE_BASE, STATE_BASE + this.target.state.size);
+  }
+
   get #i64(): BigInt64Array {
     return this.#parked?.i64 ?? this.host.i64;
   }

@@ -1,5 +1,5 @@
 // Bare-metal privileged-architecture programs (traps, delegation, CLINT interrupts, wfi, PMP,
-// Sv39/Sv48/Sv57/Sv32 paging, Svnapot/Svpbmt/Svinval, Sstc) on both backends, compared with what qemu-system-riscv64/32 printed
+// Sv39/Sv48/Sv57/Sv32 paging, Svnapot/Svpbmt/Svinval, Sstc, two harts) on both backends, compared with what qemu-system-riscv64/32 printed
 // (tests/baremetal/expected, recorded by `deno run -A scripts/build_baremetal.ts --record`).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
@@ -14,8 +14,8 @@ import { which } from "../scripts/build_guests.ts";
 
 const EXPECTED = new URL("./baremetal/expected/", import.meta.url).pathname;
 
-async function runDenemu(image: string, cpu: string, accel: Accel) {
-  const m = await createMachine({ system: { cpu, bios: "none", kernel: image }, accel });
+async function runDenemu(image: string, cpu: string, accel: Accel, smp = 1) {
+  const m = await createMachine({ system: { cpu, bios: "none", kernel: image, smp }, accel });
   const timer = setTimeout(() => m.stop(), 20000);
   const events = [];
   for await (const ev of m.run()) events.push(ev);
@@ -31,7 +31,7 @@ for (const p of BAREMETAL_PROGRAMS) {
   for (const accel of ["jit", "interp", "lockstep"] as const) {
     Deno.test(`baremetal ${p.name} (${accel}) prints what QEMU printed`, async () => {
       const expected = await Deno.readTextFile(`${EXPECTED}${p.name}.txt`);
-      const { out, events } = await runDenemu(programImage(p), programCpu(p), accel);
+      const { out, events } = await runDenemu(programImage(p), programCpu(p), accel, p.smp);
       assert.deepEqual(events, [{ type: "poweroff", status: 0 }]);
       assert.equal(out, expected);
     });

@@ -49,6 +49,12 @@ export interface SystemSnapshot {
 
 /** The hart's, the devices' and the event queue's state, as a snapshot holds them. */
 function deviceStates(sys: EmulatedSystem): Pick<SystemSnapshot, "hart" | "devices" | "events"> {
+  if (sys.harts.length > 1) {
+    throw new EmuError(
+      `snapshots of a machine with ${sys.harts.length} harts are not supported yet`,
+      "take snapshots with -smp 1",
+    );
+  }
   if (!sys.hart.save) throw new EmuError(`target ${sys.target.name} cannot save its hart state`);
   const devices: Record<string, DeviceState> = {};
   for (const d of sys.machine.devices) if (d.save) devices[d.name] = d.save();
