@@ -60,6 +60,11 @@ export class SystemDriver implements MachineDriver {
     return this.sys.cpu;
   }
 
+  /** Instructions retired by all harts. */
+  get icount(): number {
+    return this.sys.loop.icount;
+  }
+
   get hooks() {
     return this.sys.hooks;
   }
