@@ -11,7 +11,9 @@ import {
   RecordingInterruptSink,
   VirtualClock,
 } from "../plugin.ts";
-import { createMachine } from "../mod.ts";
+import { createMachine, type Machine } from "../mod.ts";
+import { machineDriver } from "../core/machine/machine.ts";
+import type { SystemDriver } from "../core/machine/system.ts";
 import { Clint } from "../plugins/devices/aclint.ts";
 import { Plic } from "../plugins/devices/plic.ts";
 import { parseSystemArgs } from "../cli/system.ts";
@@ -202,5 +204,37 @@ Deno.test({
       assert.deepEqual(normalise(m.stdout).sort(), normalise(qemu).sort());
     }
     await Deno.remove(disk);
+  },
+});
+
+/** Runs `m` for `budget` instructions; returns what it printed meanwhile and every hart's pc. */
+async function runFor(m: Machine, budget: number) {
+  const before = m.stdout.length;
+  for await (const _ of m.run({ budget })) { /* runs to the budget */ }
+  const harts = (machineDriver(m) as SystemDriver).sys.harts;
+  return { out: m.stdout.slice(before), pcs: harts.map((h) => h.cpu.pc) };
+}
+
+Deno.test({
+  name: "-smp 4: a snapshot, in memory and through a file, brings back every hart and the schedule",
+  ignore: !hasFirmware,
+  fn: async () => {
+    const path = await Deno.makeTempFile();
+    const m = await createMachine({ system: { bios: FW_JUMP, smp: 4 } });
+    await runFor(m, 14_000_000);
+    const s = m.snapshot();
+    await m.save(path);
+    const after = await runFor(m, 30_000_000);
+    assert.match(after.out, /Platform HART Count +: 4/);
+    m.restore(s);
+    assert.deepEqual(await runFor(m, 30_000_000), after);
+    await m.close();
+    const fresh = await createMachine({ system: { bios: FW_JUMP, smp: 4 }, loadvm: path });
+    assert.deepEqual(await runFor(fresh, 30_000_000), after);
+    await fresh.close();
+    const other = await createMachine({ system: { bios: FW_JUMP, smp: 2 } });
+    await assert.rejects(() => other.load(path), /snapshot/);
+    await other.close();
+    await Deno.remove(path);
   },
 });

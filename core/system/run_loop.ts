@@ -112,6 +112,21 @@ export class SystemRunLoop {
     return this.harts.every((h) => h.hart.waiting);
   }
 
+  /** Which hart runs and how much of its turn is left (saved by snapshots). */
+  get position(): { current: number; quantumLeft: number } {
+    return { current: this.#current, quantumLeft: this.#quantumLeft };
+  }
+
+  /** Puts the schedule back as {@linkcode position} read it (the harts' state is loaded after). */
+  set position(p: { current: number; quantumLeft: number }) {
+    if (p.current !== this.#current) {
+      this.harts[this.#current].cpu.park();
+      this.harts[p.current].cpu.unpark();
+      this.#current = p.current;
+    }
+    this.#quantumLeft = p.quantumLeft;
+  }
+
   /** A turn's length: unbounded with one hart, so one-hart runs are chunked as before. */
   #turn(): number {
     return this.harts.length > 1 ? this.quantum : Infinity;
