@@ -42,7 +42,7 @@ Options:
   -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them)
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
-  -icount shift=N        2^N ns of virtual time per instruction (default 3)
+  -icount shift=N|auto   2^N ns of virtual time per instruction (default and auto: 3, fixed)
   -icount rr=record|replay,rrfile=FILE[,rrfiles=store]
                          record the run's inputs (serial input, host time) to FILE, or
                          replay them from it; may be combined with shift=N
