@@ -34,6 +34,8 @@ Options:
   -accel engine          jit (default), interp (the reference) or lockstep (both, compared per TB)
   -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
   -kernel file           kernel image (ELF or raw)
+  --symbols file         an ELF file (vmlinux) whose symbols name addresses in -d in_asm, plugins
+                         and gdb; nothing is loaded from it (repeatable)
   -initrd file           initial ramdisk
   -append text           kernel command line (/chosen/bootargs)
   -dtb file              use this device tree instead of the generated one
@@ -86,6 +88,8 @@ export interface SystemArgs {
   icountShift?: number;
   /** `-smp N`: the number of harts */
   smp?: number;
+  /** `--symbols FILE` (repeatable): ELF files that name guest addresses */
+  symbols: string[];
   /** `-icount rr=record|replay,rrfile=FILE`: record/replay */
   rr?: RecordReplayOptions;
   /** `-plugin` specs, in order */
@@ -117,6 +121,7 @@ const WITH_VALUE = new Set([
   "seed",
   "icount",
   "smp",
+  "symbols",
   "d",
   "D",
   "serial",
@@ -176,6 +181,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     devices: [],
     seed: 0n,
     plugins: [],
+    symbols: [],
     log: new Set(),
   };
   let snapshot = false;
@@ -242,6 +248,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
       }
       case "smp":
         r.smp = parseSmp(value!);
+        break;
+      case "symbols":
+        r.symbols.push(value!);
         break;
       case "d":
         for (const item of value!.split(",")) {
@@ -407,6 +416,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       rtc: a.rtc,
       icountShift: a.icountShift,
       smp: a.smp,
+      symbols: a.symbols,
     },
     accel: a.accel,
     seed: a.seed,

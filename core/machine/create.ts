@@ -145,6 +145,8 @@ export interface SystemOptions extends CommonOptions {
     smp?: number;
     /** instructions a hart runs before the next hart's turn (default 10000) */
     quantum?: number;
+    /** ELF files whose symbols name guest addresses (`--symbols vmlinux`); nothing is loaded */
+    symbols?: string[];
   };
 }
 
@@ -289,6 +291,7 @@ async function systemDriver(
     icountShift: s.icountShift,
     smp: s.smp,
     quantum: s.quantum,
+    symbols: s.symbols,
     logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
     // a shadow machine takes the inputs the main one logged, at the same instructions
     inputLog: shadow ? inputLog?.follower() : inputLog,

@@ -35,6 +35,7 @@ import { type LoopHart, SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 import { Hooks } from "../hooks/hooks.ts";
 import { readInputFile } from "../host_files.ts";
+import { type ElfFile, parseElf } from "../elf.ts";
 import { type InputLog, takeTime } from "../replay/input_log.ts";
 
 /** Default `-icount shift`: 8 ns of virtual time per instruction. */
@@ -71,6 +72,11 @@ export interface SystemConfig extends MachineOptions {
   smp?: number;
   /** `-smp`: instructions a hart runs before the next one's turn (default `DEFAULT_HART_QUANTUM`) */
   quantum?: number;
+  /**
+   * `--symbols FILE`: ELF files whose symbols name guest addresses (a
+   * `vmlinux` for a kernel booted from its raw `Image`); nothing is loaded
+   */
+  symbols?: string[];
 }
 
 /** The most harts a machine may have (QEMU's virt allows 512; each hart here costs a TB cache). */
@@ -166,6 +172,7 @@ export class EmulatedSystem {
       },
       config,
     );
+    for (const path of config.symbols ?? []) modules.add(path, readSymbolFile(path), 0n);
     const hooks = new Hooks(cpus[0]);
     const loop = new SystemRunLoop(
       harts,
@@ -253,4 +260,15 @@ export class EmulatedSystem {
   close(): Promise<void> {
     return this.machine.close();
   }
+}
+
+/** The ELF file of `--symbols PATH`, or a one-line error. */
+function readSymbolFile(path: string): ElfFile {
+  let bytes: Uint8Array;
+  try {
+    bytes = readInputFile(path);
+  } catch (e) {
+    throw new EmuError(`--symbols ${path}: cannot read: ${(e as Error).message}`);
+  }
+  return parseElf(bytes, `--symbols ${path}`);
 }
