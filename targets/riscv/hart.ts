@@ -123,7 +123,7 @@ export function misaValue(xlen: 32 | 64): bigint {
 /** The hart's saved CSRs (QEMU's vmstate_riscv_cpu, in spirit). */
 const HART_STATE: VmStateDescription<RiscvHart> = {
   name: "riscv-hart",
-  version: 2,
+  version: 3,
   fields: [
     "mstatus",
     "medeleg",
@@ -146,6 +146,7 @@ const HART_STATE: VmStateDescription<RiscvHart> = {
     "scounteren",
     "menvcfg",
     "senvcfg",
+    "mstateen",
     "mcountinhibit",
     "stimecmp",
     "cycleOffset",
@@ -159,6 +160,7 @@ export interface HartFeatures {
   sstc: boolean;
   svnapot: boolean;
   svpbmt: boolean;
+  smstateen: boolean;
 }
 
 /**
@@ -166,7 +168,7 @@ export interface HartFeatures {
  *
  * @example
  * ```ts ignore
- * const features = { sstc: true, svnapot: false, svpbmt: false };
+ * const features = { sstc: true, svnapot: false, svpbmt: false, smstateen: false };
  * const hart = new RiscvHart(cpu, 64, { bus, memory, clock, events }, features);
  * hart.reset();
  * ```
@@ -195,6 +197,8 @@ export class RiscvHart implements SystemHart {
   scounteren = 0n;
   menvcfg = 0n;
   senvcfg = 0n;
+  /** Smstateen's mstateen0-3 (see `smstateen.ts`) */
+  readonly mstateen: bigint[] = [0n, 0n, 0n, 0n];
   mcountinhibit = 0n;
   /** Sstc's compare value (see `sstc.ts`) */
   stimecmp = 0n;
@@ -212,9 +216,13 @@ export class RiscvHart implements SystemHart {
   /** Svnapot and Svpbmt are enabled (the page-table walk reads them) */
   readonly svnapot: boolean;
   readonly svpbmt: boolean;
+  /** Smstateen is enabled (the state-enable CSRs exist) */
+  readonly smstateen: boolean;
   readonly supervisorTimer: SupervisorTimer;
   readonly bus: PhysicalBus;
   readonly memory: SystemMemory;
+  /** `mhartid`: this hart's number on the machine (0 on a one-hart machine) */
+  readonly hartId: number;
   #regimeKey = "";
   #pmpGeneration = -1;
 
@@ -225,7 +233,12 @@ export class RiscvHart implements SystemHart {
     features: HartFeatures,
   ) {
     ({ sstc: this.sstc, svnapot: this.svnapot, svpbmt: this.svpbmt } = features);
-    const wakeUp = binding.events.timer("hart0/stimecmp", () => this.supervisorTimer.update());
+    this.smstateen = features.smstateen;
+    this.hartId = binding.hartId ?? 0;
+    const wakeUp = binding.events.timer(
+      `hart${this.hartId}/stimecmp`,
+      () => this.supervisorTimer.update(),
+    );
     this.supervisorTimer = new SupervisorTimer(this, wakeUp);
     this.bus = binding.bus;
     this.memory = binding.memory;
@@ -291,6 +304,7 @@ export class RiscvHart implements SystemHart {
       this.mcountinhibit =
       this.stimecmp =
         0n;
+    this.mstateen.fill(0n);
     this.supervisorTimer.update();
     this.cycleOffset = this.instretOffset = 0n;
     this.wfi = false;
@@ -349,6 +363,10 @@ export class RiscvHart implements SystemHart {
   /** Drops cached address translations (a snapshot was taken). */
   dropTranslations(): void {
     this.regimeChanged(true);
+  }
+
+  breakReservation(): void {
+    this.cpu.setState(RiscvState.RESERVATION_VALID, 0n);
   }
 
   /** Leaves generated code at the next instruction boundary so the run loop can take an interrupt. */
@@ -442,7 +460,7 @@ export class RiscvHart implements SystemHart {
     this.cpu.pc = interrupt && (tvec & 3n) === 1n ? base + 4n * BigInt(cause) : base;
     this.wfi = false;
     this.binding.logInterrupt?.(
-      `riscv_cpu_do_interrupt: hart:0, async:${interrupt ? 1 : 0}, cause:${
+      `riscv_cpu_do_interrupt: hart:${this.hartId}, async:${interrupt ? 1 : 0}, cause:${
         hex(BigInt(cause), 16)
       }, epc:0x${hex(epc, 16)}, tval:0x${hex(tval, 16)}, desc=${
         (interrupt ? INTERRUPT_NAMES : EXCEPTION_NAMES)[cause] ?? "reserved"

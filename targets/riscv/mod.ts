@@ -30,12 +30,12 @@ import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
 import { tbFlags, translateRiscv } from "./translate.ts";
 import { extensionTags, type OptionalExtension, parseRiscvCpu } from "./isa.ts";
-import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
+import "./smstateen.ts";
 import { CBO_HELPER } from "./trans_zicbo.ts";
 import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
 import { BITMANIP_HELPERS } from "./bitmanip_helpers.ts";
@@ -80,15 +80,19 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   const helpers = new HelperRegistry();
   helpers.addAll(fpuHelpers());
   helpers.addAll(csrHelpers(xlen));
-  helpers.add(FENCE_I_HELPER);
   helpers.addAll(PRIV_HELPERS);
   helpers.add(TRIGGER_WATCH_HELPER);
   helpers.addAll(BITMANIP_HELPERS);
   helpers.add(CBO_HELPER);
   const tags = extensionTags(xlen, isa.extensions);
   const has = (e: OptionalExtension) => isa.extensions.has(e);
-  const features = { sstc: has("sstc"), svnapot: has("svnapot"), svpbmt: has("svpbmt") };
-  // The hart in system mode (one per target): the translator checks its debug triggers.
+  const features = {
+    sstc: has("sstc"),
+    svnapot: has("svnapot"),
+    svpbmt: has("svpbmt"),
+    smstateen: has("smstateen"),
+  };
+  // Hart 0 in system mode: the translator checks its debug triggers (other harts' are not).
   let hart: RiscvHart | undefined;
   return {
     name: `riscv${xlen}`,
@@ -111,7 +115,11 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
     system: {
-      attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding, features)),
+      attach: (cpu, binding) => {
+        const h = new RiscvHart(cpu, xlen, binding, features);
+        if (h.hartId === 0) hart = h;
+        return h;
+      },
     },
     gdb: riscvGdbArch(xlen),
   };
