@@ -16,6 +16,7 @@
 
 import type { TargetArch, TargetPlugin } from "../../plugin.ts";
 import { disassembleA64 } from "./disas.ts";
+import { aarch64GdbArch } from "./gdb.ts";
 import { A64_HELPERS } from "./helpers.ts";
 import { aarch64LinuxAbi } from "./linux_abi.ts";
 import { A64, aarch64StateLayout } from "./state.ts";
@@ -63,6 +64,7 @@ export function createAarch64Target(_cpu: string): TargetArch {
     translate: translateA64,
     disassemble: (bits, _size, pc) => disassembleA64(bits, pc),
     linux: aarch64LinuxAbi,
+    gdb: aarch64GdbArch,
   };
 }
 

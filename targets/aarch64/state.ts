@@ -72,7 +72,7 @@ const SCALAR_GLOBALS = [
 
 /**
  * The state layout: globals and the registers users see (x0-x30, sp, pc,
- * the V registers as two 64-bit halves `v0` / `v0_hi`, fpcr, fpsr, tpidr_el0).
+ * the V registers as two 64-bit halves `v0` / `v0_hi`, the flags, fpcr, fpsr, tpidr_el0).
  *
  * @example
  * ```ts
@@ -109,6 +109,13 @@ export function aarch64StateLayout(): StateLayout {
       offset: 8 * A64.vHigh(n),
       bits: 64,
       kind: "fp",
+    })),
+    // The flags as the state keeps them (see the module doc); gdb sees them packed as cpsr.
+    ...["nf", "zf", "cf", "vf"].map((name, i): RegisterInfo => ({
+      name,
+      offset: 8 * (A64.NF + i),
+      bits: 64,
+      kind: "csr",
     })),
     { name: "fpsr", offset: A64.FPSR, bits: 32, kind: "csr" },
     { name: "fpcr", offset: A64.FPCR, bits: 32, kind: "csr" },
