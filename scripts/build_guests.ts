@@ -10,13 +10,12 @@
 // qemu-riscv64. Missing tools are reported and the script exits 1.
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative, resolve } from "node:path";
 import { SIG } from "../core/linux/signals.ts";
 import { buildA64Guests } from "./build_guests_a64.ts";
+import { GUESTS, REPO } from "./guest_paths.ts";
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const GUESTS = join(REPO, "tests/guests");
+export { GUESTS, REPO };
 export const SYSROOT = "/usr/riscv64-linux-gnu";
 const CC = "riscv64-linux-gnu-gcc";
 const OBJDUMP = "riscv64-linux-gnu-objdump";

@@ -12,7 +12,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 import { join } from "node:path";
-import { GUESTS, REPO } from "./build_guests.ts";
+import { GUESTS, REPO } from "./guest_paths.ts";
 
 const CC = "aarch64-linux-gnu-gcc";
 const OUT = join(GUESTS, "bin/aarch64");
