@@ -170,7 +170,25 @@ export interface TbHandle {
  */
 export type HookId = number;
 
-type TranslateCb = (tb: TbHandle) => void;
+/**
+ * Registers `cb` at injection point `index` of the TB being translated (-1: TB entry), called
+ * with that block's or instruction's pc and size.
+ */
+type ExecAt = (index: number, cb: ExecCb, opts?: CallbackOptions) => void;
+type TranslateCb = (tb: TbHandle, execAt: ExecAt) => void;
+
+/** A Unicorn-style exec callback: the vCPU, then the address and size of its block or instruction. */
+type ExecCb = (vcpu: Vcpu, pc: bigint, size: number) => void;
+
+/**
+ * An exec callback baked into generated code by its index, with its arguments: block and
+ * instruction hooks are called straight from the table, without a closure per TB between.
+ */
+interface ExecCall {
+  cb: ExecCb;
+  pc: bigint;
+  size: number;
+}
 
 /**
  * A guest fault inside a callback that cannot raise guest traps (`regs` none
@@ -226,7 +244,7 @@ export class Hooks {
   readonly #ranges = new Map<HookId, HookRange>();
   #nextId = 1;
   /** callback table indexed by the ids baked into generated code */
-  #callbacks: ((vcpu: Vcpu) => void)[] = [];
+  #callbacks: ExecCall[] = [];
   #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
   readonly #helpers: CallbackHelpers;
   /** The instrumentation of each translated block, by its instruction list. */
@@ -257,14 +275,16 @@ export class Hooks {
           ? (_cpu: CpuCore, id: number) => {
             vcpu.inCallback = true;
             try {
-              this.#callbacks[id](vcpu);
+              const call = this.#callbacks[id];
+              call.cb(vcpu, call.pc, call.size);
             } finally {
               vcpu.inCallback = false;
             }
           }
           : (_cpu: CpuCore, id: number) => {
             try {
-              this.#callbacks[id](vcpu);
+              const call = this.#callbacks[id];
+              call.cb(vcpu, call.pc, call.size);
             } catch (e) {
               throw callbackError(e);
             }
@@ -290,7 +310,10 @@ export class Hooks {
       exec: { none: exec("none"), read: exec("read"), write: exec("write") },
       mem: { none: mem("none"), read: mem("read"), write: mem("write") },
     };
-    cpu.traceCallback = (id) => this.#callbacks[id](vcpu);
+    cpu.traceCallback = (id) => {
+      const call = this.#callbacks[id];
+      call.cb(vcpu, call.pc, call.size);
+    };
     cpu.tbs.observers.push({
       instrument: (ir, insns, pc, part) => {
         const plan = part ? this.#partPlan(part, insns.length) : this.#wholePlan(insns, pc);
@@ -311,7 +334,7 @@ export class Hooks {
 
   /** Registers a translation-time callback (QEMU's `register_vcpu_tb_trans_cb`). */
   onTranslate(cb: (tb: TbHandle) => void): HookId {
-    return this.#addTranslate(cb);
+    return this.#addTranslate((tb) => cb(tb));
   }
 
   #addTranslate(cb: TranslateCb, range?: HookRange): HookId {
@@ -327,8 +350,8 @@ export class Hooks {
     cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
     opts: HookRange & CallbackOptions = {},
   ): HookId {
-    return this.#addTranslate((tb) => {
-      if (inRange(opts, tb.pc)) tb.onExec((v) => cb(v, tb.pc, tb.size), opts);
+    return this.#addTranslate((tb, execAt) => {
+      if (inRange(opts, tb.pc)) execAt(-1, cb, opts);
     }, opts);
   }
 
@@ -337,8 +360,8 @@ export class Hooks {
     cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
     opts: HookRange & CallbackOptions = {},
   ): HookId {
-    return this.#addTranslate((tb) => {
-      for (const i of tb.insns) if (inRange(opts, i.pc)) i.onExec((v) => cb(v, i.pc, i.size), opts);
+    return this.#addTranslate((tb, execAt) => {
+      tb.insns.forEach((i, index) => inRange(opts, i.pc) && execAt(index, cb, opts));
     }, opts);
   }
 
@@ -430,7 +453,13 @@ export class Hooks {
       return p;
     };
     const vcpu = this.vcpu;
-    const addCall = (cb: (v: Vcpu) => void) => this.#callbacks.push(cb) - 1;
+    const size = insns.reduce((n, i) => n + i.size, 0);
+    const addCall = (cb: ExecCb, at = -1) =>
+      this.#callbacks.push(
+        at < 0 ? { cb, pc, size } : { cb, pc: insns[at].pc, size: insns[at].size },
+      ) - 1;
+    const execAt: ExecAt = (index, cb, opts) =>
+      point(index).calls.push(callEntry(addCall(cb, index), opts));
     const target = this.cpu.target;
     const symbolizer = this.symbolizer;
     const insnHandles: InsnHandle[] = insns.map((info, index) => ({
@@ -446,7 +475,7 @@ export class Hooks {
       get symbol() {
         return symbolizer(info.pc);
       },
-      onExec: (cb, opts) => point(index).calls.push(callEntry(addCall(cb), opts)),
+      onExec: (cb, opts) => execAt(index, (v) => cb(v), opts),
       inlineAdd: (sb, delta, entry = 0) =>
         point(index).adds.push({ host: sb.address(entry), delta }),
       onExecIf: (sb, cond, value, cb, opts) =>
@@ -454,7 +483,7 @@ export class Hooks {
           host: sb.address(opts?.entry ?? 0),
           cond,
           value,
-          id: addCall(cb),
+          id: addCall((v) => cb(v)),
           regs: opts?.regs ?? "write",
         }),
       onMem: (cb, opts) => {
@@ -479,15 +508,14 @@ export class Hooks {
         });
       },
     }));
-    const size = insns.reduce((n, i) => n + i.size, 0);
     const tb: TbHandle = {
       pc,
       insns: insnHandles,
       size,
-      onExec: (cb, opts) => point(-1).calls.push(callEntry(addCall(cb), opts)),
+      onExec: (cb, opts) => execAt(-1, (v) => cb(v), opts),
       inlineAdd: (sb, delta, entry = 0) => point(-1).adds.push({ host: sb.address(entry), delta }),
     };
-    for (const cb of this.#translate.values()) cb(tb);
+    for (const cb of this.#translate.values()) cb(tb, execAt);
     return plan.before.size || plan.mem.size ? plan : null;
   }
 }
