@@ -187,6 +187,14 @@ export const PROGRAMS: Program[] = [
     description: "epoll echo over socketpairs to forked clients, eventfd, ppoll, O_NONBLOCK",
   },
   {
+    name: "net",
+    kind: "c",
+    // Needs a peer on the host network: tests/net_test.ts runs it with qemu-riscv64.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "TCP client and server (a thread in accept) and UDP over -net host",
+  },
+  {
     name: "exec",
     kind: "c",
     // qemu-riscv64 runs an exec'd riscv program only through binfmt_misc: no recorded case

@@ -44,6 +44,7 @@ import {
 import { SYSCALLS } from "./sys_table.ts";
 import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
+import type { HostNetwork } from "./net_link.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
 
@@ -90,6 +91,8 @@ export interface LinuxProcessOptions {
   inputLog?: InputLog;
   /** `-sched`: how guest threads take turns (default: round robin, 10,000 instructions) */
   sched?: SchedOptions;
+  /** `-net host`: the host network the guest's AF_INET/AF_INET6 sockets use (default: none) */
+  net?: HostNetwork;
 }
 
 /** What {@linkcode LinuxProcess.step} reports. */
@@ -129,6 +132,8 @@ export class LinuxProcess {
   readonly realtime: boolean;
   /** record/replay: where stdin, host time and host files are read through (see `recorded_inputs.ts`) */
   readonly inputLog?: InputLog;
+  /** `-net host`: the host network (none: AF_INET sockets fail with EACCES) */
+  readonly net?: HostNetwork;
   /** absolute guest path of the program (readlink /proc/self/exe) */
   exePath = "";
   /** address of the signal-return trampoline */
@@ -204,6 +209,7 @@ export class LinuxProcess {
     this.realtime = opts.realtime ?? false;
     this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
     this.inputLog = parent ? parent.inputLog : opts.inputLog;
+    this.net = parent ? parent.net : opts.net;
     if (!parent) this.inputLog?.attach(this.clock);
     this.random = new SeededRandom(parent ? parent.random.next64() : opts.seed ?? 0n);
     this.fds = parent ? parent.fds.fork() : new FdTable();

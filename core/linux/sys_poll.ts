@@ -1,8 +1,7 @@
 /**
  * I/O multiplexing and guest-only files: ppoll, pselect6, epoll_create1/ctl/pwait,
- * eventfd2, socketpair (AF_UNIX streams), and socket, which has no network
- * to offer: AF_INET and AF_INET6 fail with EACCES (there is no `-net host`
- * yet), other families with EAFNOSUPPORT.
+ * eventfd2 and socketpair (AF_UNIX streams); sockets on the host network
+ * are in `sys_net.ts`.
  *
  * A wait (ppoll, epoll_pwait) blocks the thread until a descriptor is ready
  * or the timeout passes on the virtual clock; a signal ends it with EINTR.
@@ -23,9 +22,8 @@ import { Blocking } from "./threads.ts";
 const POLLFD_SIZE = 8, EPOLL_EVENT_SIZE = 16;
 const EPOLL_CTL = { ADD: 1, DEL: 2, MOD: 3 } as const;
 const EPOLLONESHOT = 1 << 30;
-const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+const AF_UNIX = 1;
 const SOCK_STREAM = 1, SOCK_TYPE_MASK = 0xf;
-const E_AFNOSUPPORT = 97, E_OPNOTSUPP = 95;
 
 /** Runs `once` now; when it finds nothing and may wait, blocks until it does or `timeoutNs` passes. */
 function waitFor(
@@ -50,7 +48,8 @@ function waitFor(
   const timer = firstEvent(watched);
   let deadlineNs = timeoutNs === null ? undefined : p.clock.monotonicNs() + timeoutNs;
   if (timer !== undefined && (deadlineNs === undefined || timer < deadlineNs)) deadlineNs = timer;
-  return new Blocking(what, poll, { deadlineNs, timeoutResult: 0, restartable: false });
+  const outside = watched.some((f) => f.outside === true); // the network may make one ready
+  return new Blocking(what, poll, { deadlineNs, timeoutResult: 0, restartable: false, outside });
 }
 
 /** One pass of ppoll over the pollfd array: stores revents, returns how many are ready. */
@@ -209,22 +208,13 @@ function timerfdSettime(p: LinuxProcess, a: bigint[]): number {
 
 function socketpair(p: LinuxProcess, a: bigint[]): number {
   const domain = int(a[0]), type = int(a[1]);
-  if (domain !== AF_UNIX) throw new SysError(E_AFNOSUPPORT);
-  if ((type & SOCK_TYPE_MASK) !== SOCK_STREAM) throw new SysError(E_OPNOTSUPP);
+  if (domain !== AF_UNIX) throw new SysError(E.EAFNOSUPPORT);
+  if ((type & SOCK_TYPE_MASK) !== SOCK_STREAM) throw new SysError(E.EOPNOTSUPP);
   const [x, y] = SocketEnd.pair(type & O.NONBLOCK);
   const cloexec = (type & O.CLOEXEC) !== 0;
   const fx = p.fds.install(x, cloexec), fy = p.fds.install(y, cloexec);
   put(p, a[3], new StructWriter(8).u32(0, fx).u32(4, fy).bytes);
   return 0;
-}
-
-function socket(p: LinuxProcess, a: bigint[]): number {
-  const domain = int(a[0]);
-  if (domain === AF_INET || domain === AF_INET6) {
-    p.strace?.(`${p.tid} socket: no network for the guest (there is no -net host): EACCES`);
-    throw new SysError(E.EACCES);
-  }
-  throw new SysError(E_AFNOSUPPORT);
 }
 
 /**
@@ -252,7 +242,6 @@ export const pollSyscalls: SyscallTable = {
     return p.fds.install(file, (flags & O.CLOEXEC) !== 0);
   },
   socketpair,
-  socket,
   timerfd_create: (p, a) => {
     const clk = int(a[0]), flags = int(a[1]);
     clockNs(p, clk); // EINVAL for an unknown clock

@@ -178,6 +178,11 @@ export class ThreadGroup {
     return { thread: t, result };
   }
 
+  /** Whether a thread waits for what the outside world (the host network) may bring. */
+  waitsOutside(): boolean {
+    return this.all.some((t) => t.wait?.blocking.options.outside === true);
+  }
+
   /** The virtual times at which waiting threads time out. */
   deadlines(): bigint[] {
     return this.all.flatMap((t) => {

@@ -60,6 +60,8 @@ export class Blocking {
       cancel?: () => void;
       /** whether an SA_RESTART handler restarts the call (default true; sleeps: false) */
       restartable?: boolean;
+      /** the outside world (the host network) may end the wait: it is never a deadlock */
+      outside?: boolean;
     } = {},
   ) {}
 }

@@ -16,6 +16,9 @@
 import type { LinuxProcess } from "./process.ts";
 import { DeadlockError } from "./thread_group.ts";
 
+/** The longest one host sleep for the network lasts (the run loop looks again after it). */
+const NET_WAIT_SLICE_MS = 1000;
+
 /**
  * Every process of a run that has not been reaped, and the pid counter.
  *
@@ -100,15 +103,25 @@ export class ProcessWorld {
 
   /**
    * Nothing can run: skips virtual time to the first deadline a thread waits
-   * for, or throws {@linkcode DeadlockError} when none does.
+   * for, or throws {@linkcode DeadlockError} when none does. When a thread
+   * waits for the host network, the host sleeps first until something
+   * arrives (the threads then look again) or the deadline's time has passed
+   * on the host too: a network wait lasts host time.
    */
   skipOrDeadlock(): void {
     const live = this.processes.filter((p) => !p.exited);
     const deadlines = live.flatMap((p) => p.threads.deadlines());
-    if (!deadlines.length) {
+    const now = this.root.clock.monotonicNs();
+    const first = deadlines.length ? deadlines.reduce((a, b) => a < b ? a : b) : undefined;
+    const net = this.root.net;
+    if (net && live.some((p) => p.threads.waitsOutside())) {
+      const leftMs = first === undefined ? Infinity : Number((first - now) / 1_000_000n);
+      const ms = Math.max(0, Math.min(leftMs, NET_WAIT_SLICE_MS));
+      if (net.call({ op: "wait", ms }).reply.woken || leftMs > ms) return;
+    }
+    if (first === undefined) {
       throw new DeadlockError(live.flatMap((p) => p.threads.report(p !== this.root)));
     }
-    const first = deadlines.reduce((a, b) => a < b ? a : b);
-    this.root.clock.skip(first - this.root.clock.monotonicNs());
+    this.root.clock.skip(first - now);
   }
 }
