@@ -33,7 +33,19 @@ export const PARTIAL: Record<string, string> = {
   epoll_pwait: "the signal mask argument is not applied; EPOLLET behaves as level-triggered",
   socketpair: "AF_UNIX SOCK_STREAM only",
   timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",
-  socket: "no network: AF_INET/AF_INET6 fail with EACCES (no -net host yet), others EAFNOSUPPORT",
+  socket: "AF_INET/AF_INET6 TCP and UDP with -net host (without it EACCES); " +
+    "other families EAFNOSUPPORT (AF_UNIX: socketpair only)",
+  connect: "a TCP connect completes before it returns, also on a non-blocking socket " +
+    "(never EINPROGRESS)",
+  bind: "a TCP socket binds when it listens (a port taken shows then, as EADDRINUSE)",
+  setsockopt: "options are kept and read back by getsockopt; the host socket keeps its defaults",
+  getsockopt: "SO_TYPE, SO_ERROR (always 0), SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN; " +
+    "other options read back what setsockopt set, or 0",
+  sendto: "flags other than MSG_NOSIGNAL are ignored; a TCP send is queued at once " +
+    "(an error shows at a later call)",
+  recvfrom: "MSG_DONTWAIT and MSG_PEEK; other flags are ignored",
+  sendmsg: "as sendto; ancillary data (msg_control) is ignored",
+  recvmsg: "as recvfrom; no ancillary data comes back",
 };
 
 /** The Markdown text of docs/syscalls.md. */

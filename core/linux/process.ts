@@ -132,8 +132,6 @@ export class LinuxProcess {
   readonly realtime: boolean;
   /** record/replay: where stdin, host time and host files are read through (see `recorded_inputs.ts`) */
   readonly inputLog?: InputLog;
-  /** `-net host`: the host network (none: AF_INET sockets fail with EACCES) */
-  readonly net?: HostNetwork;
   /** absolute guest path of the program (readlink /proc/self/exe) */
   exePath = "";
   /** address of the signal-return trampoline */
@@ -197,7 +195,7 @@ export class LinuxProcess {
     for (const [name, generic] of Object.entries(this.abi.syscallAliases ?? {})) {
       if (SYSCALLS[generic]) this.syscalls[name] = SYSCALLS[generic];
     }
-    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000);
+    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000, opts.net);
     this.pid = parent ? this.world.allocId() : opts.pid ?? 1000;
     this.pgid = parent ? parent.pgid : this.pid - 1;
     this.sid = parent ? parent.sid : this.pid - 1;
@@ -209,7 +207,6 @@ export class LinuxProcess {
     this.realtime = opts.realtime ?? false;
     this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
     this.inputLog = parent ? parent.inputLog : opts.inputLog;
-    this.net = parent ? parent.net : opts.net;
     if (!parent) this.inputLog?.attach(this.clock);
     this.random = new SeededRandom(parent ? parent.random.next64() : opts.seed ?? 0n);
     this.fds = parent ? parent.fds.fork() : new FdTable();

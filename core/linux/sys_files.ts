@@ -121,7 +121,15 @@ function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: 
   }
 }
 
-function iovecs(p: LinuxProcess, addr: bigint, count: bigint): [bigint, number][] {
+/**
+ * The (base, length) pairs of the guest's `struct iovec` array at `addr`.
+ *
+ * @example
+ * ```ts ignore
+ * for (const [base, n] of iovecs(p, a[1], a[2])) total += n;
+ * ```
+ */
+export function iovecs(p: LinuxProcess, addr: bigint, count: bigint): [bigint, number][] {
   const n = len(count);
   if (n > 1024) throw new SysError(E.EINVAL);
   const raw = get(p, addr, n * 16);

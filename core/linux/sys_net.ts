@@ -1,7 +1,7 @@
 /**
  * Sockets on the host network (`-net host`): socket, bind, listen, accept,
- * accept4, connect, getsockname, getpeername, sendto, recvfrom, setsockopt,
- * getsockopt and shutdown for AF_INET/AF_INET6 TCP and UDP (see
+ * accept4, connect, getsockname, getpeername, sendto, recvfrom, sendmsg,
+ * recvmsg, setsockopt, getsockopt and shutdown for AF_INET/AF_INET6 TCP and UDP (see
  * `net_socket.ts`). Without `-net host`, socket(AF_INET...) fails with
  * EACCES and `-strace` says why; AF_UNIX sockets other than socketpair's
  * are not offered (EAFNOSUPPORT).
@@ -19,8 +19,8 @@ import { AF, decodeSockaddr, encodeSockaddr, InetSocket, SOCK } from "./net_sock
 import type { NetAddr } from "./net_protocol.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
-import { orWait } from "./sys_files.ts";
-import { get, int, len, put, putU32, type SyscallTable } from "./syscall.ts";
+import { iovecs, orWait } from "./sys_files.ts";
+import { get, int, len, put, putU32, putU64, type SyscallTable } from "./syscall.ts";
 import type { Blocking } from "./threads.ts";
 
 const SOCK_TYPE_MASK = 0xf, S_IFMT = 0o170000;
@@ -30,11 +30,13 @@ const SO = { TYPE: 3, ERROR: 4, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39 } as co
 const MSG = { PEEK: 2, DONTWAIT: 0x40, NOSIGNAL: 0x4000 } as const;
 /** The most one send or receive moves (the worker's reply buffer holds a little more). */
 const MAX_TRANSFER = 256 << 10;
+const MSGHDR_SIZE = 56;
 
 function socket(p: LinuxProcess, a: bigint[]): number {
   const domain = int(a[0]), type = int(a[1]), protocol = int(a[2]);
   if (domain !== AF.INET && domain !== AF.INET6) throw new SysError(E.EAFNOSUPPORT);
-  if (!p.net) {
+  const net = p.world.net;
+  if (!net) {
     p.strace?.(`${p.tid} socket: no network for the guest (run with -net host): EACCES`);
     throw new SysError(E.EACCES);
   }
@@ -42,7 +44,7 @@ function socket(p: LinuxProcess, a: bigint[]): number {
   const proto = kind === SOCK.STREAM ? IPPROTO.TCP : kind === SOCK.DGRAM ? IPPROTO.UDP : -1;
   if (proto < 0) throw new SysError(E.EINVAL);
   if (protocol !== 0 && protocol !== proto) throw new SysError(E.EPROTONOSUPPORT);
-  const s = new InetSocket(p.net, domain, kind, type & O.NONBLOCK);
+  const s = new InetSocket(net, domain, kind, type & O.NONBLOCK);
   return p.fds.install(s, (type & O.CLOEXEC) !== 0);
 }
 
@@ -81,17 +83,59 @@ function accept4(p: LinuxProcess, a: bigint[]): number | Blocking {
   });
 }
 
-function sendto(p: LinuxProcess, a: bigint[]): number {
+/** sendto; `data`: the bytes already gathered (sendmsg) instead of those at a[1]. */
+function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number {
   const s = inetOf(p, a[0]), n = Math.min(len(a[2]), MAX_TRANSFER), flags = int(a[3]);
   const to = a[4] !== 0n && s.type === SOCK.DGRAM ? addrIn(p, s, a[4], a[5]) : undefined;
   try {
-    return s.send(get(p, a[1], n), to);
+    return s.send(data ?? get(p, a[1], n), to);
   } catch (e) {
     if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
       p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
     }
     throw e;
   }
+}
+
+/** A guest `struct msghdr` (64-bit layout): its name, iovecs and where its fields are. */
+function msghdr(p: LinuxProcess, addr: bigint) {
+  const dv = new DataView(get(p, addr, MSGHDR_SIZE).buffer);
+  const u64 = (at: number) => dv.getBigUint64(at, true);
+  return { name: u64(0), nameLen: dv.getUint32(8, true), iov: iovecs(p, u64(16), u64(24)) };
+}
+
+/** sendmsg: sendto of the iovecs gathered (ancillary data is ignored). */
+function sendmsg(p: LinuxProcess, a: bigint[]): number {
+  const m = msghdr(p, a[1]);
+  const total = Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER);
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const [base, n] of m.iov) {
+    if (at >= total) break;
+    data.set(get(p, base, Math.min(n, total - at)), at);
+    at += n;
+  }
+  return sendto(p, [a[0], 0n, BigInt(total), a[2], m.name, BigInt(m.nameLen)], data);
+}
+
+/** recvmsg: recvfrom scattered over the iovecs; no ancillary data comes back. */
+function recvmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const s = inetOf(p, a[0]), flags = int(a[2]), m = msghdr(p, a[1]);
+  const buf = new Uint8Array(Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER));
+  return orWait(p, s, () => {
+    const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
+    let at = 0;
+    for (const [base, n] of m.iov) {
+      if (at >= r.n) break;
+      put(p, base, buf.subarray(at, Math.min(r.n, at + n)));
+      at += n;
+    }
+    if (r.from && m.name) addrOut(p, s, r.from, m.name, a[1] + 8n);
+    else putU32(p, a[1] + 8n, 0);
+    putU64(p, a[1] + 40n, 0n); // msg_controllen: no ancillary data
+    putU32(p, a[1] + 48n, 0); // msg_flags
+    return r.n;
+  }, (flags & MSG.DONTWAIT) !== 0);
 }
 
 function recvfrom(p: LinuxProcess, a: bigint[]): number | Blocking {
@@ -177,8 +221,10 @@ export const netSyscalls: SyscallTable = {
     addrOut(p, s, s.peer, a[1], a[2]);
     return 0;
   },
-  sendto,
+  sendto: (p, a) => sendto(p, a),
   recvfrom,
+  sendmsg,
+  recvmsg,
   getsockopt,
   setsockopt,
   shutdown: (p, a) => {

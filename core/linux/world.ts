@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { HostNetwork } from "./net_link.ts";
 import type { LinuxProcess } from "./process.ts";
 import { DeadlockError } from "./thread_group.ts";
 
@@ -36,7 +37,12 @@ export class ProcessWorld {
   /** processes whose parent was reaped: their parent is init now (getppid 1), not the root */
   readonly orphans = new Set<LinuxProcess>();
 
-  constructor(readonly root: LinuxProcess, rootPid: number) {
+  constructor(
+    readonly root: LinuxProcess,
+    rootPid: number,
+    /** `-net host`: the host network of every process's sockets (none: EACCES) */
+    readonly net?: HostNetwork,
+  ) {
     this.processes = [root];
     this.#nextId = rootPid + 1;
   }
@@ -113,7 +119,7 @@ export class ProcessWorld {
     const deadlines = live.flatMap((p) => p.threads.deadlines());
     const now = this.root.clock.monotonicNs();
     const first = deadlines.length ? deadlines.reduce((a, b) => a < b ? a : b) : undefined;
-    const net = this.root.net;
+    const net = this.net;
     if (net && live.some((p) => p.threads.waitsOutside())) {
       const leftMs = first === undefined ? Infinity : Number((first - now) / 1_000_000n);
       const ms = Math.max(0, Math.min(leftMs, NET_WAIT_SLICE_MS));

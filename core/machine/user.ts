@@ -140,7 +140,7 @@ export class UserDriver implements MachineDriver {
 
   close(): Promise<void> {
     if (!this.process.exited) this.process.fds.closeAll();
-    this.process.net?.close();
+    this.process.world.net?.close();
     return Promise.resolve();
   }
 }

@@ -6,7 +6,7 @@
 //   server: listens on PORT; a second thread accepts one connection (while the main thread
 //           waits in pthread_join) and sends back what it reads, upper-cased, until EOF
 //   udp:    sends three datagrams with sendto and reads the replies with recvfrom, then
-//           connect()s and does one more with send and recv
+//           connect()s and does one more with send and recv, and one with sendmsg and recvmsg
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static int family;
@@ -154,6 +155,16 @@ static int udp(int port) {
   send(s, "connected ping", 14, 0);
   int r = recv(s, buf, sizeof buf, 0);
   printf("after connect: %.*s\n", r < 0 ? 0 : r, buf);
+  char head[] = "gathered ", tail[] = "ping", one[8], two[64];
+  struct iovec out[2] = {{head, 9}, {tail, 4}}, in[2] = {{one, sizeof one}, {two, sizeof two}};
+  struct msghdr m = {.msg_iov = out, .msg_iovlen = 2};
+  sendmsg(s, &m, 0);
+  struct sockaddr_storage from;
+  m = (struct msghdr){.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = in,
+                      .msg_iovlen = 2};
+  r = recvmsg(s, &m, 0);
+  printf("recvmsg %d bytes from the server's port %s: %.8s|%.*s\n", r,
+         port_of(&from) == port ? "yes" : "no", one, r > 8 ? r - 8 : 0, two);
   close(s);
   return 0;
 }
