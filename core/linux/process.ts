@@ -203,7 +203,7 @@ export class LinuxProcess {
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
     useAccel(this.cpu, opts.accel ?? "interp");
-    this.hooks = new Hooks(this.cpu);
+    this.hooks = new Hooks(this.cpu, parent?.hooks);
     this.realtime = opts.realtime ?? false;
     this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
     this.inputLog = parent ? parent.inputLog : opts.inputLog;
@@ -371,7 +371,7 @@ export class LinuxProcess {
     this.threads.current.clearChildTid = v;
   }
 
-  /** Ends the process with `status` (exit_group). */
+  /** Ends the process with `status` (exit_group); a child's CPU leaves the hooks (`exit`: the root's). */
   exit(status: number, signal: number | null = null): void {
     if (this.exited) return;
     this.exitStatus = status;
@@ -387,8 +387,9 @@ export class LinuxProcess {
       }
     }
     this.#events.push({ kind: "exit", status, signal });
-    this.hooks.events.emit("vcpu_exit", { index: 0 });
-    this.hooks.events.emit("exit", { status });
+    this.hooks.events.emit("vcpu_exit", { index: this.hooks.index });
+    if (this.world.root === this) this.hooks.events.emit("exit", { status });
+    else this.hooks.leave();
   }
 
   /**
@@ -399,7 +400,7 @@ export class LinuxProcess {
   step(budget = 10_000_000): ProcessEvent {
     if (!this.#started) {
       this.#started = true;
-      this.hooks.events.emit("vcpu_init", { index: 0 });
+      this.hooks.events.emit("vcpu_init", { index: this.hooks.index });
     }
     if (this.#events.length) return this.#events.shift()!;
     if (this.exited) return { kind: "exit", status: this.exitStatus!, signal: this.exitSignal };
