@@ -187,6 +187,14 @@ export const PROGRAMS: Program[] = [
     description: "epoll echo over socketpairs to forked clients, eventfd, ppoll, O_NONBLOCK",
   },
   {
+    name: "pshared",
+    kind: "c",
+    // tests/processes_test.ts compares it with qemu-riscv64 on several schedules.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "process-shared mutex, condvar and semaphore in MAP_SHARED memory across fork",
+  },
+  {
     name: "net",
     kind: "c",
     // Needs a peer on the host network: tests/net_test.ts runs it with qemu-riscv64.

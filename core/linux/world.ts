@@ -92,7 +92,9 @@ export class ProcessWorld {
   /**
    * Gives every process but the root one turn; whether any of them ran.
    * MAP_SHARED pages follow the turns: copied out of the process that
-   * stops, into the one that runs.
+   * stops, into the one that runs. A process that resumes has lost its
+   * LR/SC reservation, as a thread does at a switch: another process may
+   * have stored to the word.
    */
   runOthers(): boolean {
     let ran = false;
@@ -100,10 +102,12 @@ export class ProcessWorld {
     for (const p of [...this.processes]) {
       if (p === this.root || p.exited) continue;
       p.as.syncShared("in");
+      p.abi.breakReservation(p.cpu);
       if (p.runTurn()) ran = true;
       p.as.syncShared("out");
     }
     this.root.as.syncShared("in");
+    if (ran) this.root.abi.breakReservation(this.root.cpu);
     return ran;
   }
 
