@@ -187,6 +187,14 @@ export const PROGRAMS: Program[] = [
     description: "epoll echo over socketpairs to forked clients, eventfd, ppoll, O_NONBLOCK",
   },
   {
+    name: "sigmask_wait",
+    kind: "c",
+    // tests/io_multiplex_test.ts compares it with qemu-riscv64.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "signal masks of pselect6, ppoll and epoll_pwait; the time select leaves",
+  },
+  {
     name: "pshared",
     kind: "c",
     // tests/processes_test.ts compares it with qemu-riscv64 on several schedules.

@@ -14,7 +14,9 @@ export const PARTIAL: Record<string, string> = {
     "a vfork child gets a copy of the memory and the parent does not wait",
   clone3: "as clone",
   futex:
-    "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in FIFO order",
+    "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in FIFO order " +
+    "and only between the threads of a process (the others also between processes, on " +
+    "MAP_SHARED memory: two mmaps of one file are two regions, which do not share a futex)",
   wait4: "no rusage figures (zeros)",
   waitid: "WEXITED only (no process stops); no rusage figures (zeros)",
   signalfd4: "the signals of the process that made it, not of the reader",
@@ -28,9 +30,7 @@ export const PARTIAL: Record<string, string> = {
   prctl: "PR_SET_NAME and PR_GET_NAME only",
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",
-  ppoll: "the signal mask argument is not applied",
-  pselect6: "the signal mask argument is not applied; the timeout is not updated",
-  epoll_pwait: "the signal mask argument is not applied; EPOLLET behaves as level-triggered",
+  epoll_pwait: "EPOLLET behaves as level-triggered",
   socketpair: "AF_UNIX SOCK_STREAM only",
   timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",
   socket: "AF_INET/AF_INET6 TCP and UDP with -net host (without it EACCES); " +

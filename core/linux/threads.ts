@@ -62,6 +62,12 @@ export class Blocking {
       restartable?: boolean;
       /** the outside world (the host network) may end the wait: it is never a deadlock */
       outside?: boolean;
+      /**
+       * the signal mask before a call that waits with its own (ppoll, pselect6,
+       * epoll_pwait): back when the wait ends, or after the handler of the
+       * signal that interrupted it
+       */
+      savedMask?: bigint;
     } = {},
   ) {}
 }
