@@ -8,7 +8,7 @@
 
 import { CpuCore } from "../cpu_core.ts";
 import { registerRows } from "../register_dump.ts";
-import { type Accel, useAccel } from "../accel.ts";
+import { useAccel } from "../accel.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
 import { EmuError, GuestFault, hex } from "../errors.ts";
@@ -31,7 +31,7 @@ import { FutexTable } from "./futex.ts";
 import { type NewThreadRegisters, ThreadGroup } from "./thread_group.ts";
 import { ProcessWorld } from "./world.ts";
 import { childExited, copyForFork } from "./fork.ts";
-import { Blocking, DEFAULT_SCHED, RESTART, type SchedOptions, type ThreadWait } from "./threads.ts";
+import { Blocking, DEFAULT_SCHED, RESTART, type ThreadWait } from "./threads.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
 import { formatReturn, formatSyscall } from "./strace.ts";
 import type { PortableSnapshot } from "../snapshot/file.ts";
@@ -44,56 +44,11 @@ import {
 import { SYSCALLS } from "./sys_table.ts";
 import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
-import type { HostNetwork } from "./net_link.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
 
-/** Options for {@linkcode LinuxProcess.create}. */
-export interface LinuxProcessOptions {
-  /** host path of the program */
-  program: string;
-  /** argv[1..] */
-  args?: string[];
-  /** argv[0] (default: `program` as given) */
-  argv0?: string;
-  /** the environment as "NAME=value" strings (default: none; the CLI's `-E` sets the same) */
-  env?: string[];
-  /** host directory the guest starts in (default: the current directory; "/" under `root`) */
-  cwd?: string;
-  /** `--root`: the guest's whole file system view */
-  root?: string | null;
-  /** `-L`: where the interpreter and libraries are found (default: the target's `defaultSysroot` if present) */
-  sysroot?: string | null;
-  /** `-cpu` model (default: chosen from the ELF header) */
-  cpu?: string;
-  /** an already created target (overrides `cpu`) */
-  target?: TargetArch;
-  /** seed for AT_RANDOM and getrandom */
-  seed?: bigint;
-  /** most bytes the guest may map (default 2 GiB, at most 3 GiB); beyond, mmap/brk fail with ENOMEM */
-  maxMemory?: bigint;
-  /** host time instead of virtual time */
-  realtime?: boolean;
-  /** stdin bytes, or "inherit" for the host's stdin (default: empty) */
-  stdin?: Uint8Array | "inherit";
-  /** where fd 1 / fd 2 output goes (default: the host's stdout / stderr) */
-  stdout?: OutputSink;
-  stderr?: OutputSink;
-  /** receives `-strace` lines (without newline) */
-  strace?: (line: string) => void;
-  /** `-d` logging: categories and where lines go */
-  log?: { categories: Set<string>; write: (line: string) => void };
-  /** guest pid (default 1000) */
-  pid?: number;
-  /** execution engine: the IR interpreter (default) or the wasm JIT */
-  accel?: Accel;
-  /** record/replay: the log the outside world's inputs go through (stdin, time, files) */
-  inputLog?: InputLog;
-  /** `-sched`: how guest threads take turns (default: round robin, 10,000 instructions) */
-  sched?: SchedOptions;
-  /** `-net host`: the host network the guest's AF_INET/AF_INET6 sockets use (default: none) */
-  net?: HostNetwork;
-}
+export type { LinuxProcessOptions } from "./process_options.ts";
+import type { LinuxProcessOptions } from "./process_options.ts";
 
 /** What {@linkcode LinuxProcess.step} reports. */
 export type ProcessEvent =
