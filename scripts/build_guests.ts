@@ -195,6 +195,15 @@ export const PROGRAMS: Program[] = [
     description: "signal masks of pselect6, ppoll and epoll_pwait; the time select leaves",
   },
   {
+    name: "jobctl",
+    kind: "c",
+    // tests/processes_test.ts compares it with qemu-riscv64 on several schedules.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "SIGSTOP/SIGTSTP/SIGCONT of a child; waitpid WUNTRACED/WCONTINUED, waitid WSTOPPED",
+  },
+  {
     name: "pshared",
     kind: "c",
     // tests/processes_test.ts compares it with qemu-riscv64 on several schedules.

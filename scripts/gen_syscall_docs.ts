@@ -18,7 +18,7 @@ export const PARTIAL: Record<string, string> = {
     "and only between the threads of a process (the others also between processes, on " +
     "MAP_SHARED memory: two mmaps of one file are two regions, which do not share a futex)",
   wait4: "no rusage figures (zeros)",
-  waitid: "WEXITED only (no process stops); no rusage figures (zeros)",
+  waitid: "no rusage figures (zeros); the program started itself never stops",
   signalfd4: "the signals of the process that made it, not of the reader",
   madvise: "MADV_DONTNEED re-zeroes private anonymous pages only (private file pages keep theirs)",
   mmap: "a MAP_SHARED write reaches the file on msync, munmap, exec or exit, " +

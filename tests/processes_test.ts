@@ -1,6 +1,7 @@
 // Guest processes on the deterministic scheduler: fork, a pipe between processes, dup2,
 // waitpid statuses, kill, SIGCHLD and SA_RESTART, compared with qemu-riscv64 under several
-// schedules; futexes shared between processes (process-shared mutex, condvar, semaphore);
+// schedules; futexes shared between processes (process-shared mutex, condvar, semaphore); job
+// control (stop, continue, waitpid WUNTRACED/WCONTINUED, waitid WSTOPPED/WCONTINUED);
 // the same seed gives the same run; snapshots refused while children exist.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
@@ -22,6 +23,13 @@ testAgainstQemu(
   ["pshared.static.O2", "pshared.dynamic.O2"],
   [{}, { sched: "random,quantum=100", seed: 3 }, { sched: "random,quantum=64", seed: 8 }],
   (out) => out.startsWith("counted 6000 of 6000\nchild 0 has its turn\n"),
+);
+
+testAgainstQemu(
+  "processes, job control",
+  ["jobctl.static.O2", "jobctl.dynamic.O2"],
+  [{}, { sched: "random,quantum=100", seed: 5 }],
+  (out) => out.endsWith("SIGCHLD: 3 stops, 2 continues, 1 exits\n"),
 );
 
 Deno.test("processes: the same seed gives the same run, in every process", async () => {

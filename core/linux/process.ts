@@ -46,6 +46,7 @@ import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
+import { JobState, signalSent } from "./job_control.ts";
 
 export type { LinuxProcessOptions } from "./process_options.ts";
 import type { LinuxProcessOptions } from "./process_options.ts";
@@ -106,6 +107,8 @@ export class LinuxProcess {
   sid: number;
   /** rt_sigsuspend: the mask the next handler frame saves (restored by rt_sigreturn) */
   restoreMaskAfterSignal: bigint | null = null;
+  /** job control: whether a stop signal stopped it, and what its parent has not collected */
+  readonly job: JobState = new JobState();
   /** `-strace` output, if enabled */
   readonly strace?: (line: string) => void;
   readonly log?: { categories: Set<string>; write: (line: string) => void };
@@ -376,6 +379,7 @@ export class LinuxProcess {
     }
     const stopAt = this.cpu.icount + budget;
     for (;;) {
+      if (this.job.stopped !== null) return { kind: "budget" }; // until SIGCONT
       if (this.threads.mustSwitch) {
         if (!this.#reschedule()) return { kind: "budget" };
         if (this.#events.length) return this.#events.shift()!;
@@ -427,6 +431,7 @@ export class LinuxProcess {
   runTurn(): boolean {
     const start = this.cpu.icount, quantum = this.threads.scheduler.options.quantum;
     let ran = false;
+    if (this.job.stopped !== null) return false;
     for (let left = quantum; left > 0 && !this.exited; left = quantum - (this.cpu.icount - start)) {
       const ev = this.step(left);
       if (ev.kind === "budget" || ev.kind === "stop") break;
@@ -479,6 +484,7 @@ export class LinuxProcess {
 
   /** Queues a signal for the process (kill/tgkill to self). */
   sendSignal(p: PendingSignal): void {
+    signalSent(this, p.signal); // SIGCONT continues a stopped process, SIGKILL ends one
     this.signals.raise(p);
   }
 
