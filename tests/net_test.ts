@@ -163,3 +163,18 @@ Deno.test("net: a recorded run replays without the network (client, and server i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("net: what Deno's --allow-net does not permit is EACCES in the guest", async () => {
+  const server = echoServer("4");
+  try {
+    const prog = GUEST_BIN + "net.static.O2";
+    const args = ["client", "4", `${server.port}`];
+    const user = ["run", "--allow-read", MOD, "user", "-net", "host", prog, ...args];
+    assertEquals(await run(Deno.execPath(), user), {
+      status: 1,
+      stdout: "connect: Permission denied\n",
+    });
+  } finally {
+    server.close();
+  }
+});
