@@ -1,4 +1,5 @@
-// User mode on the host network (-net host): a guest TCP client against an echo server of the
+// User mode on the host network (-net host): a guest TCP client (a thread waiting in recv while
+// the main thread sends) against an echo server of the
 // test, a guest TCP server (accepting in a second thread) for a client of the test, and UDP,
 // over IPv4 and IPv6, each compared with qemu-riscv64 running the same guest against the same
 // peer; EACCES without the flag; and a recorded run replayed with the peer gone.

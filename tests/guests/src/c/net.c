@@ -1,8 +1,9 @@
 // TCP and UDP on the host network (`emu user -net host`), against a server or client the test
 // runs on the host; the output does not depend on ports or timing, so it is compared with
 // qemu-riscv64's. Arguments: MODE FAMILY PORT, FAMILY 4 (127.0.0.1) or 6 (::1).
-//   client: connects, checks getpeername, finds nothing to read yet (MSG_DONTWAIT), sends three
-//           lines and reads each echo back (poll, then recv), shuts its side and reads to EOF
+//   client: connects, checks getpeername, finds nothing to read yet (MSG_DONTWAIT); a thread
+//           waits in recv while the main thread sends; then it sends three lines and reads each
+//           echo back (poll, then recv), shuts its side and reads to EOF
 //   server: listens on PORT; a second thread accepts one connection (while the main thread
 //           waits in pthread_join) and sends back what it reads, upper-cased, until EOF
 //   udp:    sends three datagrams with sendto and reads the replies with recvfrom, then
@@ -15,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,20 @@ static int open_socket(int type) {
   return s;
 }
 
+static int conn;
+static char heard[64];
+
+// Waits in recv for the echo of what the main thread sends after starting it.
+static void *read_echo(void *arg) {
+  int have = 0, want = *(int *)arg;
+  while (have < want) {
+    int r = recv(conn, heard + have, want - have, 0);
+    if (r <= 0) break;
+    have += r;
+  }
+  return NULL;
+}
+
 static int client(int port) {
   int s = open_socket(SOCK_STREAM), one = 1;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -72,6 +88,15 @@ static int client(int port) {
   char buf[256];
   int r = recv(s, buf, sizeof buf, MSG_DONTWAIT);
   printf("nothing to read yet: %s\n", r < 0 && errno == EAGAIN ? "EAGAIN" : "data?");
+  conn = s;
+  const char *first = "from the main thread\n";
+  int len1 = strlen(first);
+  pthread_t t;
+  pthread_create(&t, NULL, read_echo, &len1);
+  for (int i = 0; i < 3; i++) sched_yield(); // the reader is in recv by now
+  send(s, first, len1, 0);
+  pthread_join(t, NULL);
+  printf("a thread waiting in recv got the echo of the main thread's send: %s", heard);
   const char *lines[] = {"hello network\n", "second line\n", "third and last\n"};
   for (int i = 0; i < 3; i++) {
     int n = strlen(lines[i]);
