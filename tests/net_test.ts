@@ -1,8 +1,8 @@
 // User mode on the host network (-net host): a guest TCP client (a thread waiting in recv while
-// the main thread sends) against an echo server of the
-// test, a guest TCP server (accepting in a second thread) for a client of the test, and UDP,
-// over IPv4 and IPv6, each compared with qemu-riscv64 running the same guest against the same
-// peer; EACCES without the flag; and a recorded run replayed with the peer gone.
+// the main thread sends) against an echo server of the test, a guest TCP server (accepting in a
+// second thread) for a client of the test, and UDP, over IPv4 and IPv6, each compared with
+// qemu-riscv64 running the same guest against the same peer; EACCES without the flag or where
+// --allow-net does not reach; and a recorded run replayed with the peer gone.
 // The guest runs in a subprocess: the emulator's thread sleeps in Atomics.wait while the
 // network works, so a peer on this test's event loop could not answer an in-process guest.
 // SPDX-License-Identifier: GPL-3.0-or-later
