@@ -38,7 +38,10 @@ export class Scoreboard {
     return this.addressIn(this.host, i);
   }
 
-  /** Host address of entry `i` in the copy of `memory` (made, zeroed, on first use). */
+  /**
+   * Host address of entry `i` in the copy of `memory` (made, zeroed, on first use).
+   * @internal generated code of each CPU counts in its own memory
+   */
   addressIn(memory: HostMemory, i = 0): number {
     if (i < 0 || i >= this.entries) throw new RangeError(`scoreboard entry ${i} out of range`);
     let base = this.#bases.get(memory);
