@@ -11,6 +11,7 @@ import type { Accel } from "../accel.ts";
 import { EmuError } from "../errors.ts";
 import { parseSched } from "../linux/threads.ts";
 import { LinuxProcess } from "../linux/process.ts";
+import { hostNetwork } from "../linux/net_link.ts";
 import type { OutputSink } from "../linux/fds.ts";
 import { installToolPlugin } from "../plugin.ts";
 import { EmulatedSystem, type SystemConfig } from "../system/emulated_system.ts";
@@ -102,6 +103,12 @@ export interface UserOptions extends CommonOptions {
    * ",quantum=N" instructions per turn (default 10000); random draws from `seed`
    */
   sched?: string;
+  /**
+   * `-net host`: "host" gives AF_INET/AF_INET6 TCP and UDP sockets on the host
+   * network, reaching what Deno's `--allow-net` permits (default "none":
+   * socket() fails with EACCES). Recording logs what the network returned.
+   */
+  net?: "none" | "host";
 }
 
 /**
@@ -234,7 +241,7 @@ async function userDriver(
   machine: () => Machine,
   inputLog: InputLog | undefined,
 ): Promise<MachineDriver> {
-  const { stdin, stdout, stderr, seed, log, sched, rr: _rr, ...rest } = opts;
+  const { stdin, stdout, stderr, seed, log, sched, net, rr: _rr, ...rest } = opts;
   const process = await LinuxProcess.create({
     ...rest,
     accel: opts.accel ?? "jit",
@@ -247,6 +254,7 @@ async function userDriver(
     stderr: sink(stderr, 2, machine),
     log: log && { categories: new Set(log.categories), write: log.write },
     inputLog,
+    net: net === "host" ? hostNetwork(inputLog) : undefined,
   });
   return new UserDriver(process);
 }
