@@ -220,7 +220,26 @@ function inRange(r: HookRange, a: bigint): boolean {
 }
 
 /**
- * The hook registry of one CPU.
+ * What the hooks of the CPUs of one run share (the processes of a user-mode
+ * run: a fork's child gets the hooks its parent has, as QEMU's user-mode
+ * plugins follow a fork): the registrations, the event subscribers, the
+ * symbolizer, and the vCPU indices handed out.
+ */
+class HookFamily {
+  readonly translate = new Map<HookId, TranslateCb>();
+  /** the address range a translate callback is limited to (absent: everything) */
+  readonly ranges = new Map<HookId, HookRange>();
+  readonly events: HookEvents = new HookEvents();
+  /** the hooks of CPUs that still run: a registration drops their translated code */
+  readonly members = new Set<Hooks>();
+  nextId = 1;
+  nextIndex = 0;
+  symbolizer: (pc: bigint) => string | undefined = () => undefined;
+}
+
+/**
+ * The hook registry of one CPU, shared with the CPUs of the processes it
+ * forks (the constructor's `parent`).
  *
  * @example
  * ```ts ignore
@@ -238,11 +257,10 @@ export class Hooks {
    * Non-instruction events (syscalls, discontinuities, exit...), emitted by the run layer.
    * @internal subscribe with {@linkcode Hooks.on}
    */
-  readonly events: HookEvents = new HookEvents();
-  #translate = new Map<HookId, TranslateCb>();
-  /** the address range a translate callback is limited to (absent: everything) */
-  readonly #ranges = new Map<HookId, HookRange>();
-  #nextId = 1;
+  readonly events: HookEvents;
+  /** this CPU's vCPU index in the run (0: the first; a forked process gets the next one) */
+  readonly index: number;
+  readonly #family: HookFamily;
   /** callback table indexed by the ids baked into generated code */
   #callbacks: ExecCall[] = [];
   #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
@@ -250,10 +268,22 @@ export class Hooks {
   /** The instrumentation of each translated block, by its instruction list. */
   #plans = new WeakMap<InsnInfo[], InjectionPlan | null>();
   /** Names code addresses for `InsnHandle.symbol` (set by the run layer that knows the program). */
-  symbolizer: (pc: bigint) => string | undefined = () => undefined;
+  get symbolizer(): (pc: bigint) => string | undefined {
+    return this.#family.symbolizer;
+  }
+  set symbolizer(f: (pc: bigint) => string | undefined) {
+    this.#family.symbolizer = f;
+  }
 
-  /** @internal a machine makes its hooks */
-  constructor(/** @internal */ readonly cpu: CpuCore) {
+  /**
+   * @internal a machine makes its hooks; `parent`: the hooks of the process
+   * this CPU's process was forked from, whose registrations apply here too
+   */
+  constructor(/** @internal */ readonly cpu: CpuCore, parent?: Hooks) {
+    this.#family = parent ? parent.#family : new HookFamily();
+    this.events = this.#family.events;
+    this.index = this.#family.nextIndex++;
+    this.#family.members.add(this);
     this.vcpu = new Vcpu(cpu);
     const vcpu = this.vcpu;
     // Callbacks that may change registers may also move the pc (a PcRedirect, like a trap);
@@ -327,6 +357,11 @@ export class Hooks {
     });
   }
 
+  /** This CPU no longer runs (its process exited): registrations leave its code alone. */
+  leave(): void {
+    this.#family.members.delete(this);
+  }
+
   /** A fresh scoreboard of `entries` 64-bit counters in host memory. */
   scoreboard(entries = 1): Scoreboard {
     return new Scoreboard(this.cpu.host, entries);
@@ -338,10 +373,10 @@ export class Hooks {
   }
 
   #addTranslate(cb: TranslateCb, range?: HookRange): HookId {
-    const id = this.#nextId++;
-    this.#translate.set(id, cb);
-    if (range) this.#ranges.set(id, range);
-    this.#changed(range);
+    const f = this.#family, id = f.nextId++;
+    f.translate.set(id, cb);
+    if (range) f.ranges.set(id, range);
+    for (const h of f.members) h.#changed(range);
     return id;
   }
 
@@ -386,17 +421,18 @@ export class Hooks {
 
   /** Removes a hook; the translated code it affects is dropped so it stops at once. */
   remove(id: HookId): void {
+    const f = this.#family;
     if (id < 0) this.events.off(-id);
-    else if (this.#translate.delete(id)) {
-      const range = this.#ranges.get(id);
-      this.#ranges.delete(id);
-      this.#changed(range);
+    else if (f.translate.delete(id)) {
+      const range = f.ranges.get(id);
+      f.ranges.delete(id);
+      for (const h of f.members) h.#changed(range);
     }
   }
 
   /** Whether any hook is registered. */
   get active(): boolean {
-    return this.#translate.size > 0;
+    return this.#family.translate.size > 0;
   }
 
   /** Drops the TBs a hook limited to `range` affects (all of them without a range). */
@@ -417,7 +453,7 @@ export class Hooks {
   #wholePlan(insns: InsnInfo[], pc: bigint): InjectionPlan | null {
     // Without translate callbacks there is nothing to remember: a WeakMap entry per TB was
     // 0.5 % of a Linux boot's CPU, besides the garbage collector's work on the map.
-    if (this.#translate.size === 0) return null;
+    if (this.#family.translate.size === 0) return null;
     const plan = this.#plan(insns, pc);
     this.#plans.set(insns, plan);
     return plan;
@@ -460,7 +496,7 @@ export class Hooks {
       ) - 1;
     const execAt: ExecAt = (index, cb, opts) =>
       point(index).calls.push(callEntry(addCall(cb, index), opts));
-    const target = this.cpu.target;
+    const target = this.cpu.target, host = this.cpu.host;
     const symbolizer = this.symbolizer;
     const insnHandles: InsnHandle[] = insns.map((info, index) => ({
       pc: info.pc,
@@ -477,10 +513,10 @@ export class Hooks {
       },
       onExec: (cb, opts) => execAt(index, (v) => cb(v), opts),
       inlineAdd: (sb, delta, entry = 0) =>
-        point(index).adds.push({ host: sb.address(entry), delta }),
+        point(index).adds.push({ host: sb.addressIn(host, entry), delta }),
       onExecIf: (sb, cond, value, cb, opts) =>
         point(index).conds.push({
-          host: sb.address(opts?.entry ?? 0),
+          host: sb.addressIn(host, opts?.entry ?? 0),
           cond,
           value,
           id: addCall((v) => cb(v)),
@@ -513,9 +549,10 @@ export class Hooks {
       insns: insnHandles,
       size,
       onExec: (cb, opts) => execAt(-1, (v) => cb(v), opts),
-      inlineAdd: (sb, delta, entry = 0) => point(-1).adds.push({ host: sb.address(entry), delta }),
+      inlineAdd: (sb, delta, entry = 0) =>
+        point(-1).adds.push({ host: sb.addressIn(host, entry), delta }),
     };
-    for (const cb of this.#translate.values()) cb(tb, execAt);
+    for (const cb of this.#family.translate.values()) cb(tb, execAt);
     return plan.before.size || plan.mem.size ? plan : null;
   }
 }

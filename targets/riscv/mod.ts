@@ -92,7 +92,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     svpbmt: has("svpbmt"),
     smstateen: has("smstateen"),
   };
-  // The hart in system mode (one per target): the translator checks its debug triggers.
+  // Hart 0 in system mode: the translator checks its debug triggers (other harts' are not).
   let hart: RiscvHart | undefined;
   return {
     name: `riscv${xlen}`,
@@ -115,7 +115,11 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
     system: {
-      attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding, features)),
+      attach: (cpu, binding) => {
+        const h = new RiscvHart(cpu, xlen, binding, features);
+        if (h.hartId === 0) hart = h;
+        return h;
+      },
     },
     gdb: riscvGdbArch(xlen),
   };
