@@ -134,6 +134,11 @@ export interface CheckResult {
   allocatedClusters: number;
   fragmentedClusters: number;
   compressedClusters: number;
+  /**
+   * set when the check could not finish (qemu-img: "Check failed: <this>"):
+   * the errno text, e.g. "Input/output error"; the numbers are then not shown
+   */
+  failure?: string;
 }
 
 /** How to open an image. */

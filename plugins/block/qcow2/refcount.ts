@@ -43,14 +43,21 @@ export class Refcounts {
     this.bits = 1 << refcountOrder;
     this.perBlock = (2 ** clusterBits * 8) / this.bits;
     this.max = this.bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** this.bits - 1;
-    this.tableOffset = tableOffset;
-    this.tableClusters = tableClusters;
-    const raw = file.read(tableOffset, tableClusters * this.clusterSize);
+    [this.table, this.tableOffset, this.tableClusters] = [[], tableOffset, tableClusters];
+    this.replaceTable(tableOffset, tableClusters);
+  }
+
+  /** Switches to the refcount table at `offset`, `clusters` long, and reads it (after a rebuild). */
+  replaceTable(offset: number, clusters: number): void {
+    [this.tableOffset, this.tableClusters] = [offset, clusters];
+    const raw = this.file.read(offset, clusters * this.clusterSize);
     this.table = [];
     for (let i = 0; i < raw.length; i += 8) {
       const e = entryAt(raw, i);
       this.table.push(e - (e % 512));
     }
+    this.#blocks.clear();
+    this.#freeHint = 0;
   }
 
   /** Bytes per cluster. */

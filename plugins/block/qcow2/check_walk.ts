@@ -1,0 +1,363 @@
+/**
+ * The first half of qcow2 `check`: counting, in memory, every reference to
+ * every host cluster (the header, L1 and L2 tables of the image and of its
+ * snapshots, data and compressed clusters, the snapshot table and the
+ * refcount structures), with the checks and repairs QEMU's
+ * `calculate_refcounts` makes on the way, in its words and order. The
+ * counts go to an {@linkcode Imrt}, QEMU's in-memory refcount table.
+ *
+ * Every array here is bounded by the file's size: a reference that ends a
+ * cluster or more past the end of the file is an error, not a count.
+ *
+ * @module
+ */
+
+import type { CheckResult } from "../../../plugin.ts";
+import type { Qcow2Image } from "./image.ts";
+import { decodeEntry } from "./l2.ts";
+import { readSnapshots, snapshotTableEnd } from "./snapshot.ts";
+
+/** `check -r` modes, as QEMU's BdrvCheckMode bits. */
+export interface FixMode {
+  leaks: boolean;
+  errors: boolean;
+}
+
+/** No repair. */
+export const NO_FIX: FixMode = { leaks: false, errors: false };
+
+/** A check that cannot go on (QEMU's negative return): the errno text qemu-img prints. */
+export class CheckAborted extends Error {}
+
+/** QEMU's in-memory refcount table: counted references per host cluster. */
+export class Imrt {
+  #counts = new Float64Array(64);
+  /** clusters covered (QEMU's nb_clusters) */
+  size: number;
+
+  constructor(size: number) {
+    this.size = 0;
+    this.ensure(size);
+  }
+
+  /** Grows the table to cover at least `n` clusters (new ones count 0). */
+  ensure(n: number): void {
+    if (n <= this.size) return;
+    if (n > this.#counts.length) {
+      const grown = new Float64Array(Math.max(n, this.#counts.length * 2));
+      grown.set(this.#counts);
+      this.#counts = grown;
+    }
+    this.size = n;
+  }
+
+  get(c: number): number {
+    return c < this.size ? this.#counts[c] : 0;
+  }
+
+  set(c: number, v: number): void {
+    this.ensure(c + 1);
+    this.#counts[c] = v;
+  }
+
+  /** Forgets every count, keeping the size. */
+  clear(): void {
+    this.#counts.fill(0);
+  }
+}
+
+/** The two 32-bit halves of the big-endian u64 at byte `at` of `b`. */
+export function halves(b: Uint8Array, at: number): [number, number] {
+  const v = new DataView(b.buffer, b.byteOffset);
+  return [v.getUint32(at), v.getUint32(at + 4)];
+}
+
+/** A u64 from its halves, in hex without a prefix (QEMU's PRIx64). */
+export function hex64(hi: number, lo: number): string {
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString(16);
+}
+
+/** Bits 9..55 of an entry (L1E_OFFSET_MASK, L2E_OFFSET_MASK, REFT_OFFSET_MASK below 2^56). */
+export function offsetOf(hi: number, lo: number): number {
+  return (hi & 0xffffff) * 0x100000000 + ((lo & 0xfffffe00) >>> 0);
+}
+
+const COPIED = 0x80000000, COMPRESSED = 0x40000000, ZERO = 1;
+
+/** An empty result; `totalClusters` is the virtual size in clusters. */
+export function emptyResult(totalClusters = 0): CheckResult {
+  return {
+    corruptions: 0,
+    leaks: 0,
+    checkErrors: 0,
+    corruptionsFixed: 0,
+    leaksFixed: 0,
+    imageEndOffset: 0,
+    totalClusters,
+    allocatedClusters: 0,
+    fragmentedClusters: 0,
+    compressedClusters: 0,
+  };
+}
+
+/** One pass of QEMU's `calculate_refcounts` over `img`. */
+export class RefcountWalk {
+  /** a refcount structure is broken beyond per-cluster repair */
+  rebuild = false;
+  readonly #cs: number;
+
+  constructor(
+    readonly img: Qcow2Image,
+    readonly res: CheckResult,
+    readonly fix: FixMode,
+    readonly imrt: Imrt,
+    readonly log: (line: string) => void,
+  ) {
+    this.#cs = img.clusterSize;
+  }
+
+  /** Counts everything, as calculate_refcounts does. */
+  run(): void {
+    const img = this.img, h = img.header, rc = img.refcounts;
+    this.inc(0, this.#cs);
+    this.l1(h.l1TableOffset, h.l1Size, true);
+    let snapshotsSize = 0;
+    if (h.nbSnapshots) {
+      for (const s of readSnapshots(img.file, h.snapshotsOffset, h.nbSnapshots)) {
+        if (s.l1TableOffset % this.#cs) {
+          this.#corrupt(
+            `ERROR snapshot ${s.id} (${s.name}) l1_offset=0x${s.l1TableOffset.toString(16)}: ` +
+              "L1 table is not cluster aligned; snapshot table entry corrupted",
+          );
+        } else this.l1(s.l1TableOffset, s.l1Size, false);
+      }
+      snapshotsSize = snapshotTableEnd(img.file, h.snapshotsOffset, h.nbSnapshots) -
+        h.snapshotsOffset;
+    }
+    this.inc(h.snapshotsOffset, snapshotsSize);
+    this.inc(rc.tableOffset, rc.tableClusters * this.#cs);
+    this.refblocks();
+  }
+
+  #corrupt(line: string): void {
+    this.log(line);
+    this.res.corruptions++;
+  }
+
+  /** Counts one reference to each cluster of bytes [offset, offset+size) (qcow2_inc_refcounts_imrt). */
+  inc(offset: number, size: number): void {
+    if (size <= 0) return;
+    const cs = this.#cs;
+    // the last cluster may be partly past the end of the file, no more
+    if (offset + size - this.img.file.size >= cs) {
+      this.#corrupt(
+        "ERROR: counting reference for region exceeding the end of the file by one cluster or " +
+          `more: offset 0x${offset.toString(16)} size 0x${size.toString(16)}`,
+      );
+      return;
+    }
+    const max = this.img.refcounts.max;
+    for (let c = Math.floor(offset / cs); c <= Math.floor((offset + size - 1) / cs); c++) {
+      const n = this.imrt.get(c);
+      if (n === max) {
+        this.#corrupt(`ERROR: overflow cluster offset=0x${(c * cs).toString(16)}`);
+        this.log(
+          "Use qemu-img amend to increase the refcount entry width or qemu-img convert to " +
+            "create a clean copy if the image cannot be opened for writing",
+        );
+        continue;
+      }
+      this.imrt.set(c, n + 1);
+    }
+  }
+
+  /** An L1 table and the L2 tables it points to (check_refcounts_l1). */
+  l1(offset: number, entries: number, active: boolean): void {
+    if (!entries) return;
+    this.inc(offset, entries * 8);
+    const raw = this.img.file.read(offset, entries * 8);
+    for (let i = 0; i < entries; i++) {
+      const [hi, lo] = halves(raw, i * 8);
+      if (!hi && !lo) continue;
+      if (hi & 0x7f000000 || lo & 0x1ff) {
+        this.#corrupt(`ERROR found L1 entry with reserved bits set: ${hex64(hi, lo)}`);
+      }
+      const l2 = offsetOf(hi, lo);
+      this.inc(l2, this.#cs);
+      if (l2 % this.#cs) {
+        this.#corrupt(
+          `ERROR l2_offset=${l2.toString(16)}: Table is not cluster aligned; L1 entry corrupted`,
+        );
+      }
+      this.l2(l2, active);
+    }
+  }
+
+  /** One L2 table's entries (check_refcounts_l2); `active` counts fragmentation. */
+  l2(offset: number, active: boolean): void {
+    const cs = this.#cs, table = this.img.file.read(offset, cs);
+    let nextContiguous = 0;
+    for (let at = 0; at < cs; at += 8) {
+      const [hi, lo] = halves(table, at);
+      if (!(hi & COMPRESSED) && (hi & 0x3f000000 || lo & 0x1fe)) {
+        this.#corrupt(`ERROR found l2 entry with reserved bits set: ${hex64(hi, lo)}`);
+      }
+      if (hi & COMPRESSED) {
+        this.#compressed(hi, table, at, active);
+        continue;
+      }
+      const host = offsetOf(hi, lo);
+      if (!host) continue; // unallocated, or zero without a preallocated cluster
+      if (host % cs) {
+        this.res.corruptions++;
+        if (lo & ZERO) {
+          if (this.#preallocatedMisaligned(offset, at, host)) continue;
+        } else {
+          this.log(
+            `ERROR offset=${host.toString(16)}: Data cluster is not properly aligned; ` +
+              "L2 entry corrupted.",
+          );
+        }
+      }
+      if (active) {
+        this.res.allocatedClusters++;
+        if (nextContiguous && host !== nextContiguous) this.res.fragmentedClusters++;
+        nextContiguous = host + cs;
+      }
+      this.inc(host, cs);
+    }
+  }
+
+  #compressed(hi: number, table: Uint8Array, at: number, active: boolean): void {
+    const m = decodeEntry(table, at, this.img.clusterBits);
+    if (hi & COPIED) {
+      this.#corrupt(
+        `ERROR: coffset=0x${m.host.toString(16)}: copied flag must never be set for ` +
+          "compressed clusters",
+      );
+    }
+    this.inc(m.host, m.compressedSize);
+    if (!active) return;
+    this.res.allocatedClusters++;
+    this.res.compressedClusters++;
+    this.res.fragmentedClusters++; // compressed clusters are fragmented by nature, as in QEMU
+  }
+
+  /**
+   * A zero entry with an unaligned preallocated cluster: with `-r all` it
+   * becomes a plain zero entry (fix_l2_entry_by_zero). True if repaired.
+   */
+  #preallocatedMisaligned(l2Offset: number, at: number, host: number): boolean {
+    const fix = this.fix.errors;
+    this.log(
+      `${fix ? "Repairing" : "ERROR"} offset=${host.toString(16)}: Preallocated cluster is not ` +
+        "properly aligned; L2 entry corrupted.",
+    );
+    if (!fix) return false;
+    const entry = new Uint8Array(8);
+    entry[7] = ZERO;
+    const overlap = metadataAt(this.img, l2Offset + at);
+    if (overlap) {
+      this.log(
+        `qcow2: Marking image as corrupt: Preventing invalid write on metadata (overlaps with ` +
+          `${overlap}); further corruption events will be suppressed`,
+      );
+      this.img.markCorrupt();
+      this.log("ERROR: Overlap check failed");
+      this.res.checkErrors++;
+      throw new CheckAborted("Input/output error");
+    }
+    this.img.file.write(l2Offset + at, entry);
+    this.res.corruptions--;
+    this.res.corruptionsFixed++;
+    return true;
+  }
+
+  /** The refcount blocks: each aligned, inside the file, and counted once (check_refblocks). */
+  refblocks(): void {
+    const cs = this.#cs, raw = reftable(this.img), table = refblockOffsets(raw);
+    for (let i = 0; i < table.length; i++) {
+      const offset = table[i], cluster = Math.floor(offset / cs);
+      if (raw[i * 8 + 7] & 0xff || raw[i * 8 + 6] & 1) {
+        this.#corrupt(`ERROR refcount table entry ${i} has reserved bits set`);
+        this.rebuild = true;
+      } else if (offset % cs) {
+        this.#corrupt(
+          `ERROR refcount block ${i} is not cluster aligned; refcount table entry corrupted`,
+        );
+        this.rebuild = true;
+      } else if (cluster >= this.imrt.size) {
+        this.#outside(i, offset);
+      } else if (offset) {
+        this.inc(offset, cs);
+        const n = this.imrt.get(cluster);
+        if (n !== 1) {
+          this.#corrupt(`ERROR refcount block ${i} refcount=${n}`);
+          this.rebuild = true;
+        }
+      }
+    }
+  }
+
+  /** A refcount block past the end of the file: `-r all` grows the file to hold it. */
+  #outside(i: number, offset: number): void {
+    const fix = this.fix.errors, cs = this.#cs;
+    this.#corrupt(`${fix ? "Repairing" : "ERROR"} refcount block ${i} is outside image`);
+    if (!fix) return;
+    const file = this.img.file, size = file.size;
+    try {
+      file.truncate(offset + cs);
+    } catch (e) {
+      const why = (e as Error).message.replace(/ \(os error \d+\)$/, "");
+      this.log(`qemu-img: Could not resize file: ${why}`);
+      this.rebuild = true;
+      this.log(`ERROR could not resize image: ${why}`);
+      return;
+    }
+    // QEMU would then need memory for counts over the whole grown file; this much, no more
+    if (offset + cs > size + MAX_GROWTH) {
+      file.truncate(size);
+      this.rebuild = true;
+      this.log("ERROR could not resize image: Cannot allocate memory");
+      return;
+    }
+    this.imrt.ensure(Math.ceil(this.img.file.size / cs));
+    this.res.corruptions--;
+    this.res.corruptionsFixed++;
+    this.inc(offset, cs);
+  }
+}
+
+/** The refcount table's bytes. */
+export function reftable(img: Qcow2Image): Uint8Array {
+  const rc = img.refcounts;
+  return img.file.read(rc.tableOffset, rc.tableClusters * img.clusterSize);
+}
+
+/** The entries of refcount table `raw` as host offsets (REFT_OFFSET_MASK: all 64 bits). */
+export function refblockOffsets(raw: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let at = 0; at < raw.length; at += 8) {
+    const [hi, lo] = halves(raw, at);
+    out.push(hi * 0x100000000 + ((lo & 0xfffffe00) >>> 0));
+  }
+  return out;
+}
+
+/** How far a repair may grow the file to reach a refcount block past its end. */
+const MAX_GROWTH = 1 << 30;
+
+/**
+ * The metadata (other than L2 tables) that byte `offset` of the file belongs
+ * to, in QEMU's overlap-check names, or "" for none.
+ */
+function metadataAt(img: Qcow2Image, offset: number): string {
+  const cs = img.clusterSize, h = img.header, rc = img.refcounts;
+  const cluster = offset - (offset % cs);
+  const within = (start: number, bytes: number) =>
+    bytes > 0 && cluster + cs > start && cluster < start + bytes;
+  if (offset < cs) return "qcow2_header";
+  if (within(h.l1TableOffset, h.l1Size * 8)) return "active L1 table";
+  if (within(rc.tableOffset, rc.tableClusters * cs)) return "refcount table";
+  return rc.table.includes(cluster) ? "refcount block" : "";
+}
