@@ -134,3 +134,17 @@ checkTest(
     for (const mode of MODES) await sameCheck(img.path, mode);
   },
 );
+
+checkTest(
+  "img check/snapshot: a snapshot L1 table of 2^32 entries is an error, not 32 GiB of memory (image seed 1530)",
+  async (dir) => {
+    const img = await makeImage(dir);
+    await qemuImg(["snapshot", "-c", "s1", img.path]);
+    const snapshots = peek(await Deno.readFile(img.path), 64, 8);
+    await poke(img.path, snapshots + 8, 4, 0xffffffffn); // the snapshot's l1_size
+    for (const mode of MODES) await sameCheck(img.path, mode);
+    const apply = await emuImg(["snapshot", "-a", "s1", img.path]);
+    assertEquals([apply.code, apply.stderr.trim().split("\n").length], [1, 1]);
+    assertEquals(/L1 table is too large/.test(apply.stderr), true);
+  },
+);

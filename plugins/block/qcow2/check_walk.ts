@@ -124,10 +124,16 @@ export class RefcountWalk {
     let snapshotsSize = 0;
     if (h.nbSnapshots) {
       for (const s of readSnapshots(img.file, h.snapshotsOffset, h.nbSnapshots)) {
+        const what = `ERROR snapshot ${s.id} (${s.name})`;
         if (s.l1TableOffset % this.#cs) {
           this.#corrupt(
-            `ERROR snapshot ${s.id} (${s.name}) l1_offset=0x${s.l1TableOffset.toString(16)}: ` +
+            `${what} l1_offset=${alternate(s.l1TableOffset)}: ` +
               "L1 table is not cluster aligned; snapshot table entry corrupted",
+          );
+        } else if (s.l1Size > MAX_L1_ENTRIES) {
+          this.#corrupt(
+            `${what} l1_size=${alternate(s.l1Size)}: ` +
+              "L1 table is too large; snapshot table entry corrupted",
           );
         } else this.l1(s.l1TableOffset, s.l1Size, false);
       }
@@ -175,8 +181,10 @@ export class RefcountWalk {
   l1(offset: number, entries: number, active: boolean): void {
     if (!entries) return;
     this.inc(offset, entries * 8);
-    const raw = this.img.file.read(offset, entries * 8);
-    for (let i = 0; i < entries; i++) {
+    // entries past the end of the file read as zero: only those before it are read and walked
+    const inFile = Math.max(0, Math.min(entries, Math.ceil((this.img.file.size - offset) / 8)));
+    const raw = this.img.file.read(offset, inFile * 8);
+    for (let i = 0; i < inFile; i++) {
       const [hi, lo] = halves(raw, i * 8);
       if (!hi && !lo) continue;
       if (hi & 0x7f000000 || lo & 0x1ff) {
@@ -342,6 +350,14 @@ export function refblockOffsets(raw: Uint8Array): number[] {
     out.push(hi * 0x100000000 + ((lo & 0xfffffe00) >>> 0));
   }
   return out;
+}
+
+/** QCOW_MAX_L1_SIZE in entries. */
+const MAX_L1_ENTRIES = (32 << 20) / 8;
+
+/** `n` as C's `%#x` prints it: "0", else "0x..." */
+function alternate(n: number): string {
+  return n ? `0x${n.toString(16)}` : "0";
 }
 
 /** How far a repair may grow the file to reach a refcount block past its end. */
