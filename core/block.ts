@@ -60,6 +60,11 @@ export interface BlockDriver {
   readonly clusterSize?: number;
   /** Reads `length` guest bytes at `offset` (past the end reads as zero). */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Fills `out` with the guest bytes at `offset`, as `read` does but into a
+   * buffer the caller reuses (bulk copies: fresh buffers cost page faults)
+   */
+  readInto?(offset: number, out: Uint8Array): void;
   /** Writes guest bytes at `offset`. */
   write(offset: number, data: Uint8Array): void;
   /** Makes the range read as zero, keeping it sparse where the format can. */

@@ -113,7 +113,8 @@ async function asDrive(path: string, format: string, rnd: Rnd): Promise<void> {
   try {
     for (let k = 0; k < 16; k++) {
       const size = disk.size;
-      const offset = size > 0 ? Math.floor((rnd(1 << 30) / (1 << 30)) * size) & ~511 : 0;
+      const at = Math.floor((rnd(1 << 30) / (1 << 30)) * size);
+      const offset = at - (at % 512); // not `& ~511`: sizes reach past 2^31
       const length = Math.min(512 * (1 + rnd(16)), Math.max(0, size - offset));
       const pick = rnd(4);
       if (pick === 0) disk.write(offset, new Uint8Array(length).fill(k));

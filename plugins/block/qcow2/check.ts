@@ -24,14 +24,15 @@ import {
   CheckAborted,
   emptyResult,
   type FixMode,
-  halves,
   hex64,
   Imrt,
   NO_FIX,
   offsetOf,
+  readCluster,
   refblockOffsets,
   RefcountWalk,
   reftable,
+  view,
 } from "./check_walk.ts";
 
 /** Checks (and with `repair`, fixes) the refcounts of `img`. */
@@ -86,6 +87,8 @@ const MAX_SNAPSHOTS = 65536;
 class RefcountCheck {
   readonly #cs: number;
   #signalled = false;
+  /** the L2 table being looked at (one buffer: fresh ones cost page faults) */
+  #table: Uint8Array | undefined;
   /** the refcount blocks' offsets, read when first needed and again after a rebuild */
   #refblocks: number[] | undefined;
 
@@ -207,9 +210,10 @@ class RefcountCheck {
     const { img, res, fix } = this, h = img.header, cs = this.#cs;
     const repair = fix.errors ||
       (fix.leaks && !res.checkErrors && !res.corruptions && !res.leaks);
-    const l1 = img.file.read(h.l1TableOffset, h.l1Size * 8);
+    const l1View = view(img.file.read(h.l1TableOffset, h.l1Size * 8));
     for (let i = 0; i < h.l1Size; i++) {
-      const [hi, lo] = halves(l1, i * 8), l2 = offsetOf(hi, lo);
+      const hi = l1View.getUint32(i * 8), lo = l1View.getUint32(i * 8 + 4);
+      const l2 = offsetOf(hi, lo);
       if (!l2) continue;
       const refcount = this.stored(Math.floor(l2 / cs));
       if (refcount === null) continue;
@@ -231,10 +235,11 @@ class RefcountCheck {
 
   #copiedInL2(l2: number, repair: boolean): void {
     const { img, res } = this, cs = this.#cs;
-    const table = img.file.read(l2, cs);
+    this.#table ??= new Uint8Array(cs);
+    const table = readCluster(img, l2, this.#table), v = view(table);
     let dirty = 0;
     for (let at = 0; at < cs; at += 8) {
-      const [hi, lo] = halves(table, at), host = offsetOf(hi, lo);
+      const hi = v.getUint32(at), lo = v.getUint32(at + 4), host = offsetOf(hi, lo);
       if (hi & 0x40000000 || !host) continue; // compressed, unallocated or plain zero
       const refcount = this.stored(Math.floor(host / cs));
       if (refcount === null || !this.#flagWrong(hi, refcount)) continue;

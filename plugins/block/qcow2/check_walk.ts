@@ -66,10 +66,9 @@ export class Imrt {
   }
 }
 
-/** The two 32-bit halves of the big-endian u64 at byte `at` of `b`. */
-export function halves(b: Uint8Array, at: number): [number, number] {
-  const v = new DataView(b.buffer, b.byteOffset);
-  return [v.getUint32(at), v.getUint32(at + 4)];
+/** A DataView on `b`, to read big-endian table entries as two 32-bit halves. */
+export function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** A u64 from its halves, in hex without a prefix (QEMU's PRIx64). */
@@ -104,6 +103,14 @@ export function emptyResult(totalClusters = 0): CheckResult {
 export class RefcountWalk {
   /** a refcount structure is broken beyond per-cluster repair */
   rebuild = false;
+  /** L2 tables walked without a word, by offset and kind: the clusters they counted */
+  readonly #walked = new Map<string, L2Walk>();
+  /** clusters kept in {@linkcode #walked} */
+  #recorded = 0;
+  /** the L2 table being walked (one buffer: fresh ones cost page faults) */
+  readonly #table: Uint8Array;
+  /** where the walk of an L2 table notes the clusters it counts */
+  #recording: number[] | undefined;
   readonly #cs: number;
 
   constructor(
@@ -114,6 +121,7 @@ export class RefcountWalk {
     readonly log: (line: string) => void,
   ) {
     this.#cs = img.clusterSize;
+    this.#table = new Uint8Array(this.#cs);
   }
 
   /** Counts everything, as calculate_refcounts does. */
@@ -162,19 +170,24 @@ export class RefcountWalk {
       );
       return;
     }
-    const max = this.img.refcounts.max;
     for (let c = Math.floor(offset / cs); c <= Math.floor((offset + size - 1) / cs); c++) {
-      const n = this.imrt.get(c);
-      if (n === max) {
-        this.#corrupt(`ERROR: overflow cluster offset=0x${(c * cs).toString(16)}`);
-        this.log(
-          "Use qemu-img amend to increase the refcount entry width or qemu-img convert to " +
-            "create a clean copy if the image cannot be opened for writing",
-        );
-        continue;
-      }
-      this.imrt.set(c, n + 1);
+      this.#count(c);
     }
+  }
+
+  /** One more reference to cluster `c`, unless its count would overflow the refcount width. */
+  #count(c: number): void {
+    const n = this.imrt.get(c);
+    if (n === this.img.refcounts.max) {
+      this.#corrupt(`ERROR: overflow cluster offset=0x${(c * this.#cs).toString(16)}`);
+      this.log(
+        "Use qemu-img amend to increase the refcount entry width or qemu-img convert to " +
+          "create a clean copy if the image cannot be opened for writing",
+      );
+      return;
+    }
+    this.imrt.set(c, n + 1);
+    this.#recording?.push(c);
   }
 
   /** An L1 table and the L2 tables it points to (check_refcounts_l1). */
@@ -183,9 +196,9 @@ export class RefcountWalk {
     this.inc(offset, entries * 8);
     // entries past the end of the file read as zero: only those before it are read and walked
     const inFile = Math.max(0, Math.min(entries, Math.ceil((this.img.file.size - offset) / 8)));
-    const raw = this.img.file.read(offset, inFile * 8);
+    const v = view(this.img.file.read(offset, inFile * 8));
     for (let i = 0; i < inFile; i++) {
-      const [hi, lo] = halves(raw, i * 8);
+      const hi = v.getUint32(i * 8), lo = v.getUint32(i * 8 + 4);
       if (!hi && !lo) continue;
       if (hi & 0x7f000000 || lo & 0x1ff) {
         this.#corrupt(`ERROR found L1 entry with reserved bits set: ${hex64(hi, lo)}`);
@@ -201,12 +214,48 @@ export class RefcountWalk {
     }
   }
 
-  /** One L2 table's entries (check_refcounts_l2); `active` counts fragmentation. */
+  /**
+   * One L2 table's entries (check_refcounts_l2); `active` counts
+   * fragmentation. A table walked before without a word is counted again
+   * from what it counted then, so an L1 table whose entries all point to one
+   * L2 table costs its entries, not entries times the table's size in reads.
+   */
   l2(offset: number, active: boolean): void {
-    const cs = this.#cs, table = this.img.file.read(offset, cs);
+    const key = `${offset}/${active}`, res = this.res, done = this.#walked.get(key);
+    if (done) {
+      for (const c of done.clusters) this.#count(c);
+      res.allocatedClusters += done.allocated;
+      res.fragmentedClusters += done.fragmented;
+      res.compressedClusters += done.compressed;
+      return;
+    }
+    const before = { ...res };
+    const counted: number[] = this.#recording = [];
+    try {
+      this.#walkL2(offset, active);
+    } finally {
+      this.#recording = undefined;
+    }
+    if (
+      res.corruptions !== before.corruptions || res.corruptionsFixed !== before.corruptionsFixed
+    ) {
+      return; // it said something: a second walk must say it again
+    }
+    if (this.#recorded + counted.length > MAX_RECORDED) return;
+    this.#recorded += counted.length;
+    this.#walked.set(key, {
+      clusters: Float64Array.from(counted),
+      allocated: res.allocatedClusters - before.allocatedClusters,
+      fragmented: res.fragmentedClusters - before.fragmentedClusters,
+      compressed: res.compressedClusters - before.compressedClusters,
+    });
+  }
+
+  #walkL2(offset: number, active: boolean): void {
+    const cs = this.#cs, table = readCluster(this.img, offset, this.#table), v = view(table);
     let nextContiguous = 0;
     for (let at = 0; at < cs; at += 8) {
-      const [hi, lo] = halves(table, at);
+      const hi = v.getUint32(at), lo = v.getUint32(at + 4);
       if (!(hi & COMPRESSED) && (hi & 0x3f000000 || lo & 0x1fe)) {
         this.#corrupt(`ERROR found l2 entry with reserved bits set: ${hex64(hi, lo)}`);
       }
@@ -336,6 +385,13 @@ export class RefcountWalk {
   }
 }
 
+/** Reads the cluster at `offset` into `into` (zeros past the end of the file); returns `into`. */
+export function readCluster(img: Qcow2Image, offset: number, into: Uint8Array): Uint8Array {
+  if (offset + into.length > img.file.size) into.fill(0);
+  img.file.readInto(offset, into);
+  return into;
+}
+
 /** The refcount table's bytes. */
 export function reftable(img: Qcow2Image): Uint8Array {
   const rc = img.refcounts;
@@ -344,13 +400,24 @@ export function reftable(img: Qcow2Image): Uint8Array {
 
 /** The entries of refcount table `raw` as host offsets (REFT_OFFSET_MASK: all 64 bits). */
 export function refblockOffsets(raw: Uint8Array): number[] {
-  const out: number[] = [];
+  const out: number[] = [], v = view(raw);
   for (let at = 0; at < raw.length; at += 8) {
-    const [hi, lo] = halves(raw, at);
+    const hi = v.getUint32(at), lo = v.getUint32(at + 4);
     out.push(hi * 0x100000000 + ((lo & 0xfffffe00) >>> 0));
   }
   return out;
 }
+
+/** What a walk of one L2 table counted. */
+interface L2Walk {
+  clusters: Float64Array;
+  allocated: number;
+  fragmented: number;
+  compressed: number;
+}
+
+/** Clusters of L2 walks kept to count again (8 bytes each). */
+const MAX_RECORDED = 1 << 22;
 
 /** QCOW_MAX_L1_SIZE in entries. */
 const MAX_L1_ENTRIES = (32 << 20) / 8;

@@ -107,6 +107,23 @@ export class Refcounts {
     if (value === 0 && index < this.#freeHint) this.#freeHint = index;
   }
 
+  /** Sets the refcounts of clusters [first, first+n) to `value`: one write per refcount block. */
+  #setRun(first: number, n: number, value: number): void {
+    for (let i = first; i < first + n;) {
+      const bi = Math.floor(i / this.perBlock);
+      const end = Math.min(first + n, (bi + 1) * this.perBlock);
+      if (!this.table[bi]) this.#newBlock(bi);
+      const offset = this.table[bi], block = this.#block(offset);
+      let from = Infinity, to = 0;
+      for (let c = i; c < end; c++) {
+        const r = writeRefcount(block, c % this.perBlock, this.bits, value);
+        [from, to] = [Math.min(from, r.at), Math.max(to, r.at + r.length)];
+      }
+      this.file.write(offset + from, block.subarray(from, to));
+      i = end;
+    }
+  }
+
   /** Adds `delta` to the refcounts of `n` clusters from host offset `offset`. */
   update(offset: number, n: number, delta: number): void {
     const first = offset / this.clusterSize;
@@ -221,7 +238,7 @@ export class Refcounts {
   alloc(n = 1): number {
     const first = this.#findFree(n);
     const blocks = this.#coverRun(first, n);
-    for (let i = first; i < first + n; i++) this.set(i, 1);
+    this.#setRun(first, n, 1);
     for (const b of blocks) this.set(b, 1);
     this.#pending = [0, 0];
     if (first === this.#freeHint) this.#freeHint = first + n;
