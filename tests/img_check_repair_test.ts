@@ -2,25 +2,13 @@
 // run: the same report lines (stdout and stderr, in order), exit codes, and repaired bytes.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { emuImg, QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
-
-const ignore = !!QEMU_IMG_MISSING;
+import { emuImg, imageTest, poke, qemuImg, run } from "./util/qemu_img.ts";
 
 /** The big-endian value of `size` bytes at `at` of `bytes`. */
 function peek(bytes: Uint8Array, at: number, size: number): number {
   let v = 0;
   for (let k = 0; k < size; k++) v = v * 256 + bytes[at + k];
   return v;
-}
-
-/** Writes big-endian `value` (`size` bytes) at `at` of the file. */
-async function poke(path: string, at: number, size: number, value: bigint) {
-  const f = await Deno.open(path, { read: true, write: true });
-  const b = new Uint8Array(size);
-  for (let k = size - 1; k >= 0; k--, value >>= 8n) b[k] = Number(value & 0xffn);
-  await f.seek(at, Deno.SeekMode.Start);
-  await f.write(b);
-  f.close();
 }
 
 /** A qemu-img-made 8 MiB qcow2 with 256 KiB of data: its path and header numbers. */
@@ -64,25 +52,9 @@ async function sameCheck(path: string, mode: string[]) {
 /** Names `x.qcow2` after the tool (the outputs name the file, so both use the same length). */
 const name = (tool: string) => (a: string) => a === "x.qcow2" ? `${tool}.qcow2` : a;
 
-/** A test on a temporary directory, skipped (saying so) without qemu-img. */
-function checkTest(title: string, body: (dir: string) => Promise<void>): void {
-  Deno.test({
-    name: `${title}${ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""}`,
-    ignore,
-    async fn() {
-      const dir = await Deno.makeTempDir();
-      try {
-        await body(dir);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    },
-  });
-}
-
 const MODES = [[], ["-r", "leaks"], ["-r", "all"]];
 
-checkTest(
+imageTest(
   "img check -r: an unaligned preallocated zero cluster with reserved bits (image seed 20471)",
   async (dir) => {
     const img = await makeImage(dir);
@@ -94,7 +66,7 @@ checkTest(
   },
 );
 
-checkTest(
+imageTest(
   "img check -r: a cluster in use with refcount 0 needs a rebuild of the refcount structure",
   async (dir) => {
     const img = await makeImage(dir);
@@ -105,7 +77,7 @@ checkTest(
   },
 );
 
-checkTest(
+imageTest(
   "img check -r: leaks are reported, then repaired; a wrong COPIED flag; a refcount of 2",
   async (dir) => {
     const img = await makeImage(dir);
@@ -122,7 +94,7 @@ checkTest(
   },
 );
 
-checkTest(
+imageTest(
   "img check -r: refcount blocks outside the image, unaligned, or with reserved bits",
   async (dir) => {
     const img = await makeImage(dir);
@@ -135,7 +107,7 @@ checkTest(
   },
 );
 
-checkTest(
+imageTest(
   "img check/snapshot: a snapshot L1 table of 2^32 entries is an error, not 32 GiB of memory (image seed 1530)",
   async (dir) => {
     const img = await makeImage(dir);
