@@ -337,11 +337,24 @@ export class HostFile {
   write(offset: number, data: Uint8Array): void {
     if (this.readOnly) throw new EmuError(`${this.path}: the image is open read-only`);
     for (const o of this.writeObservers) o(offset, data);
+    if (this.#pages) {
+      this.#size = Math.max(this.#size, offset + data.length);
+      return this.#writePages(offset, data);
+    }
+    try {
+      this.handle.seekSync(offset, Deno.SeekMode.Start);
+      let done = 0;
+      while (done < data.length) done += this.handle.writeSync(data.subarray(done));
+    } catch (e) {
+      // e.g. an offset from a bad table past what the host file system allows
+      throw new EmuError(
+        `${this.path}: cannot write at offset 0x${offset.toString(16)}: ${
+          (e as Error).message.replace(/ \(os error \d+\)$/, "")
+        }`,
+        "check the image with emu img check",
+      );
+    }
     this.#size = Math.max(this.#size, offset + data.length);
-    if (this.#pages) return this.#writePages(offset, data);
-    this.handle.seekSync(offset, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < data.length) done += this.handle.writeSync(data.subarray(done));
   }
 
   #writePages(offset: number, data: Uint8Array): void {

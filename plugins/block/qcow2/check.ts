@@ -130,7 +130,7 @@ class RefcountCheck {
     const { img, res, log } = this;
     const old = { ...res };
     log("Rebuilding refcount structure");
-    rebuildRefcounts(img, imrt);
+    rebuildRefcounts(img, imrt, log);
     this.#refblocks = undefined;
     res.corruptions = res.leaks = 0;
     imrt.clear();

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Imrt } from "./check_walk.ts";
+import { CheckAborted, type Imrt, refuseOverlap } from "./check_walk.ts";
 import { be64, HeaderField } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { writeRefcount } from "./refcount.ts";
@@ -42,7 +42,13 @@ function allocInImrt(imrt: Imrt, count: number, from: { at: number }): number {
  * Writes the refblocks covering the counted clusters in [first, end); returns
  * true if the table had to grow (rebuild_refcounts_write_refblocks).
  */
-function writeRefblocks(img: Qcow2Image, imrt: Imrt, table: Reftable, first: number, end: number) {
+function writeRefblocks(
+  img: Qcow2Image,
+  imrt: Imrt,
+  table: Reftable,
+  [first, end]: [number, number],
+  log: Log,
+) {
   const rc = img.refcounts, cs = img.clusterSize;
   let grown = false;
   const free = { at: 0 };
@@ -65,24 +71,39 @@ function writeRefblocks(img: Qcow2Image, imrt: Imrt, table: Reftable, first: num
       const n = imrt.get(blockStart + i);
       if (n) writeRefcount(block, i, rc.bits, n);
     }
-    img.file.write(table[bi], block);
+    writeChecked(img, table[bi], block, "refblock", log);
     cluster = blockStart + rc.perBlock - 1;
   }
   return grown;
 }
 
+/**
+ * Writes `data` at `offset` unless it would overwrite metadata the old
+ * structures point to: then the check fails, as in QEMU.
+ */
+function writeChecked(img: Qcow2Image, offset: number, data: Uint8Array, what: string, log: Log) {
+  if (refuseOverlap(img, offset, data.length, log)) {
+    log(`qemu-img: ERROR writing ${what}: Input/output error`);
+    throw new CheckAborted("Input/output error");
+  }
+  img.file.write(offset, data);
+}
+
+/** Where check messages go. */
+type Log = (line: string) => void;
+
 /** Replaces the refcount structures of `img` with ones built from `imrt`. */
-export function rebuildRefcounts(img: Qcow2Image, imrt: Imrt): void {
+export function rebuildRefcounts(img: Qcow2Image, imrt: Imrt, log: Log): void {
   const cs = img.clusterSize, table: Reftable = [];
-  writeRefblocks(img, imrt, table, 0, imrt.size);
+  writeRefblocks(img, imrt, table, [0, imrt.size], log);
   let tableAt: number, tableClusters: number;
   do {
     tableClusters = Math.ceil((table.length * 8) / cs);
     tableAt = allocInImrt(imrt, tableClusters, { at: 0 });
-  } while (writeRefblocks(img, imrt, table, tableAt, tableAt + tableClusters));
+  } while (writeRefblocks(img, imrt, table, [tableAt, tableAt + tableClusters], log));
   const raw = new Uint8Array(table.length * 8);
   table.forEach((offset, i) => raw.set(be64(offset), i * 8));
-  img.file.write(tableAt * cs, raw);
+  writeChecked(img, tableAt * cs, raw, "reftable", log);
   const field = new Uint8Array(12);
   field.set(be64(tableAt * cs));
   new DataView(field.buffer).setUint32(8, tableClusters);

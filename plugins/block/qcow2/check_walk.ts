@@ -268,7 +268,7 @@ export class RefcountWalk {
       if (host % cs) {
         this.res.corruptions++;
         if (lo & ZERO) {
-          if (this.#preallocatedMisaligned(offset, at, host)) continue;
+          if (this.#preallocatedMisaligned(offset, at, host, active)) continue;
         } else {
           this.log(
             `ERROR offset=${host.toString(16)}: Data cluster is not properly aligned; ` +
@@ -304,7 +304,7 @@ export class RefcountWalk {
    * A zero entry with an unaligned preallocated cluster: with `-r all` it
    * becomes a plain zero entry (fix_l2_entry_by_zero). True if repaired.
    */
-  #preallocatedMisaligned(l2Offset: number, at: number, host: number): boolean {
+  #preallocatedMisaligned(l2Offset: number, at: number, host: number, active: boolean): boolean {
     const fix = this.fix.errors;
     this.log(
       `${fix ? "Repairing" : "ERROR"} offset=${host.toString(16)}: Preallocated cluster is not ` +
@@ -313,13 +313,7 @@ export class RefcountWalk {
     if (!fix) return false;
     const entry = new Uint8Array(8);
     entry[7] = ZERO;
-    const overlap = metadataAt(this.img, l2Offset + at);
-    if (overlap) {
-      this.log(
-        `qcow2: Marking image as corrupt: Preventing invalid write on metadata (overlaps with ` +
-          `${overlap}); further corruption events will be suppressed`,
-      );
-      this.img.markCorrupt();
+    if (refuseOverlap(this.img, l2Offset + at, 8, this.log, { activeL2: active })) {
       this.log("ERROR: Overlap check failed");
       this.res.checkErrors++;
       throw new CheckAborted("Input/output error");
@@ -362,6 +356,11 @@ export class RefcountWalk {
     this.#corrupt(`${fix ? "Repairing" : "ERROR"} refcount block ${i} is outside image`);
     if (!fix) return;
     const file = this.img.file, size = file.size;
+    if (offset > 2 ** 63 - cs) {
+      this.rebuild = true;
+      this.log("ERROR could not resize image: Invalid argument");
+      return;
+    }
     try {
       file.truncate(offset + cs);
     } catch (e) {
@@ -431,10 +430,36 @@ function alternate(n: number): string {
 const MAX_GROWTH = 1 << 30;
 
 /**
+ * QEMU's overlap check before a repair writes `length` bytes at `offset`:
+ * true (the image now marked corrupt, in QEMU's words) if they would land on
+ * metadata (`ignore.activeL2`: active L2 tables are the target, as when
+ * repairing an entry).
+ */
+export function refuseOverlap(
+  img: Qcow2Image,
+  offset: number,
+  length: number,
+  log: (line: string) => void,
+  ignore = { activeL2: false },
+): boolean {
+  for (let at = offset; at < offset + length; at += img.clusterSize) {
+    const overlap = metadataAt(img, at, ignore.activeL2);
+    if (!overlap) continue;
+    log(
+      `qcow2: Marking image as corrupt: Preventing invalid write on metadata (overlaps with ` +
+        `${overlap}); further corruption events will be suppressed`,
+    );
+    img.markCorrupt();
+    return true;
+  }
+  return false;
+}
+
+/**
  * The metadata (other than L2 tables) that byte `offset` of the file belongs
  * to, in QEMU's overlap-check names, or "" for none.
  */
-function metadataAt(img: Qcow2Image, offset: number): string {
+function metadataAt(img: Qcow2Image, offset: number, ignoreActiveL2: boolean): string {
   const cs = img.clusterSize, h = img.header, rc = img.refcounts;
   const cluster = offset - (offset % cs);
   const within = (start: number, bytes: number) =>
@@ -442,5 +467,6 @@ function metadataAt(img: Qcow2Image, offset: number): string {
   if (offset < cs) return "qcow2_header";
   if (within(h.l1TableOffset, h.l1Size * 8)) return "active L1 table";
   if (within(rc.tableOffset, rc.tableClusters * cs)) return "refcount table";
+  if (!ignoreActiveL2 && img.l1.includes(cluster)) return "active L2 table";
   return rc.table.includes(cluster) ? "refcount block" : "";
 }
