@@ -31,7 +31,16 @@
 import { EmuError } from "../errors.ts";
 
 /** What kind of input an entry holds. */
-export type InputKind = "stdin" | "serial" | "time" | "file" | "tty" | "end" | "stat" | "dir";
+export type InputKind =
+  | "stdin"
+  | "serial"
+  | "time"
+  | "file"
+  | "tty"
+  | "end"
+  | "stat"
+  | "dir"
+  | "net";
 
 const KINDS: readonly InputKind[] = [
   "stdin",
@@ -42,6 +51,7 @@ const KINDS: readonly InputKind[] = [
   "end",
   "stat",
   "dir",
+  "net",
 ];
 const MAGIC = "DENEMU-RR 1\n";
 const ENTRY_HEAD = 1 + 4 + 8 + 8;
