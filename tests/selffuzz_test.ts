@@ -72,6 +72,16 @@ Deno.test("selffuzz image: a dirty qcow2 that cannot be repaired is refused, its
   assertEquals(outcome.failure, null);
 });
 
+Deno.test("selffuzz image: drive offsets on a disk of 4 GiB stay positive (imgdiff seed 3037, was a RangeError)", async () => {
+  const image = SELF_FUZZERS.find((f) => f.name === "image")!;
+  assertEquals((await image.runCase(3037)).failure, null);
+});
+
+Deno.test("selffuzz image: a header extension past a short file's first bytes (image seed 35215, was a RangeError)", async () => {
+  const image = SELF_FUZZERS.find((f) => f.name === "image")!;
+  assertEquals((await image.runCase(35215)).failure, null);
+});
+
 const haveQemu = installed("qemu-riscv64");
 Deno.test({
   name: `selffuzz sandbox: its checks see each kind of escape (on qemu-riscv64, no sandbox)${
