@@ -103,3 +103,39 @@ Deno.test("hostile snapshot: a blob length as a bigint (was a TypeError in the f
     (p.header.blobs[0] as unknown as { length: unknown }).length = { $n: "5" };
   }, /damaged snapshot header/);
 });
+
+Deno.test("-loadvm of a snapshot of another board: PCI devices in another slot, missing or added", async () => {
+  const board = (devices: string[]) => () =>
+    createMachine({
+      system: { memory: "4M", bios: "none", kernel: `${BIN}baremetal/bin/timer.elf`, devices },
+    });
+  const path = await Deno.makeTempFile();
+  try {
+    const pairs: [string[], string[]][] = [
+      [["virtio-rng-pci,addr=5"], ["virtio-rng-pci"]], // was "damaged state" (slot 5 vs slot 1)
+      [["virtio-rng-pci"], ["virtio-rng-pci,addr=5"]],
+      [["virtio-rng-pci"], []],
+      [[], ["virtio-rng-pci"]],
+      [["virtio-rng-pci"], ["virtio-rng-device"]],
+    ];
+    for (const [saved, loading] of pairs) {
+      const saver = await board(saved)();
+      saver.next(20_000);
+      await saver.save(path);
+      await saver.close();
+      const m = await board(loading)();
+      try {
+        await rejects(m.load(path), (e) => {
+          const ok = e instanceof EmuError && /: snapshot of another machine \(/.test(e.message);
+          if (!ok) throw new Error(`${saved} -> ${loading}: ${e}`);
+          return !e.message.includes("\n");
+        });
+        assertEquals(m.next(1000).type, "budget", "the machine runs on");
+      } finally {
+        await m.close();
+      }
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
