@@ -19,9 +19,9 @@
 
 import { join } from "node:path";
 import { createMachine, EmuError } from "../../mod.ts";
-import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
+import type { Rnd } from "../../tests/riscv/random_programs.ts";
 import { concatBytes } from "../../core/bytes.ts";
-import { describeError, type SelfFuzzer } from "./runner.ts";
+import { describeError, mutatedFileFuzzer, type SelfFuzzer } from "./runner.ts";
 import { mutateJson } from "./json_mutation.ts";
 
 const BIN = new URL("../../tests/guests/bin/", import.meta.url).pathname;
@@ -275,21 +275,12 @@ async function replayLog(which: number, log: Uint8Array): Promise<string | null>
 }
 
 /** The `replay` self-fuzzer. */
-export const replayFuzzer: SelfFuzzer = {
+export const replayFuzzer: SelfFuzzer = mutatedFileFuzzer({
   name: "replay",
   ciCases: 40,
   extension: "rr",
   description: "mutated record/replay logs through rr=replay: a one-line EmuError or a clean run",
-  async runCase(seed) {
-    const rnd = prng(seed);
-    const logs = await seeds();
-    const which = rnd(logs.length);
-    let log = logs[which];
-    for (let n = 1 + rnd(2); n > 0; n--) log = mutate(log, rnd);
-    return {
-      input: concatBytes([new Uint8Array([which]), log]),
-      failure: await replayLog(which, log),
-    };
-  },
-  replay: (input) => replayLog(input[0], input.subarray(1)),
-};
+  seeds,
+  mutate,
+  check: replayLog,
+});

@@ -12,6 +12,8 @@
  */
 
 import { join } from "node:path";
+import type { Rnd } from "../../tests/riscv/random_programs.ts";
+import { concatBytes } from "../../core/bytes.ts";
 
 /** One case's input and what became of it. */
 export interface CaseOutcome {
@@ -134,4 +136,49 @@ async function saveReproducer(
   await Deno.writeFile(`${base}.${fuzzer.extension}`, outcome.input);
   await Deno.writeTextFile(`${base}.txt`, `${outcome.failure}\n`);
   return `${base}.${fuzzer.extension}`;
+}
+
+/** What a fuzzer of mutated files is made of (see {@linkcode mutatedFileFuzzer}). */
+export interface MutatedFileSpec {
+  name: string;
+  ciCases: number;
+  extension: string;
+  description: string;
+  /** the well-formed files to start from (made once per process) */
+  seeds(): Promise<Uint8Array[]>;
+  /** one mutant of `file` */
+  mutate(file: Uint8Array, rnd: Rnd): Uint8Array | Promise<Uint8Array>;
+  /** runs `file` as seed `which` would be; null when that went cleanly */
+  check(which: number, file: Uint8Array): Promise<string | null>;
+}
+
+/**
+ * A fuzzer of mutated files (snapshots, replay logs): each case mutates one
+ * of the seed files once or twice and checks the result. A reproducer is the
+ * seed's number (one byte) followed by the mutant.
+ *
+ * @example
+ * ```ts ignore
+ * export const logFuzzer = mutatedFileFuzzer({ name: "log", ciCases: 8, extension: "log",
+ *   description: "mutated logs", seeds, mutate, check });
+ * ```
+ */
+export function mutatedFileFuzzer(spec: MutatedFileSpec): SelfFuzzer {
+  const { name, ciCases, extension, description } = spec;
+  return {
+    name,
+    ciCases,
+    extension,
+    description,
+    async runCase(seed) {
+      const rnd = prng(seed);
+      const files = await spec.seeds();
+      const which = rnd(files.length);
+      let file = files[which];
+      for (let n = 1 + rnd(2); n > 0; n--) file = await spec.mutate(file, rnd);
+      const input = concatBytes([new Uint8Array([which]), file]);
+      return { input, failure: await spec.check(which, file) };
+    },
+    replay: (input) => spec.check(input[0], input.subarray(1)),
+  };
 }

@@ -17,9 +17,9 @@
 
 import { join } from "node:path";
 import { createMachine, EmuError, type Machine } from "../../mod.ts";
-import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
+import type { Rnd } from "../../tests/riscv/random_programs.ts";
 import { concatBytes } from "../../core/bytes.ts";
-import { describeError, type SelfFuzzer } from "./runner.ts";
+import { describeError, mutatedFileFuzzer, type SelfFuzzer } from "./runner.ts";
 import { mutateJson } from "./json_mutation.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
@@ -216,22 +216,13 @@ async function check(which: number, file: Uint8Array): Promise<string | null> {
   return rss > MAX_RSS ? `huge allocation: resident size ${rss} bytes` : null;
 }
 
-/** The `snapshot` self-fuzzer; a reproducer is the seed machine's number, a newline, the file. */
-export const snapshotFuzzer: SelfFuzzer = {
+/** The `snapshot` self-fuzzer; a reproducer is the seed machine's number (a byte), the file. */
+export const snapshotFuzzer: SelfFuzzer = mutatedFileFuzzer({
   name: "snapshot",
   ciCases: 8,
   extension: "snap",
   description: "mutated snapshot files through m.load / -loadvm: EmuError or a clean run only",
-  async runCase(seed) {
-    const rnd = prng(seed);
-    const files = await seeds();
-    const which = rnd(files.length);
-    let file = files[which];
-    for (let n = 1 + rnd(2); n > 0; n--) file = await mutate(file, rnd);
-    const input = new Uint8Array(file.length + 1);
-    input[0] = which;
-    input.set(file, 1);
-    return { input, failure: await check(which, file) };
-  },
-  replay: (input) => check(input[0], input.subarray(1)),
-};
+  seeds,
+  mutate,
+  check,
+});
