@@ -83,6 +83,31 @@ export function describeError(e: unknown): string {
   return `${e.name}: ${e.message} ${stack}`;
 }
 
+/** Linux's clock ticks per second in /proc (USER_HZ). */
+const USER_HZ = 100;
+
+/**
+ * Milliseconds of CPU this process has used (Linux: /proc/self/stat), for
+ * telling a hung case from one that waited on a loaded host (a 137 s "slow"
+ * snapshot case took 0.3 s of CPU); wall time where /proc is not there.
+ *
+ * @example
+ * ```ts ignore
+ * const start = cpuMs();
+ * await runOneCase();
+ * if (cpuMs() - start > SLOW_MS) console.log("slow");
+ * ```
+ */
+export function cpuMs(): number {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3, state
+    return (Number(fields[11]) + Number(fields[12])) * 1000 / USER_HZ; // utime + stime
+  } catch {
+    return performance.now();
+  }
+}
+
 /**
  * Runs `fuzzer` for `opts.seconds` (or `opts.cases` cases).
  *
