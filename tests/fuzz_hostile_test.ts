@@ -4,7 +4,7 @@
 // case was a host exception ("internal error") or lost the queue before its fix.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { parseDictionary } from "../core/fuzz/dictionary.ts";
+import { loadDictionary, parseDictionary } from "../core/fuzz/dictionary.ts";
 import { EmuError } from "../mod.ts";
 
 const TARGET = "tests/fuzz/bin/bytes";
@@ -119,4 +119,11 @@ Deno.test("-x: lines that are not AFL's dictionary format are refused, naming th
   assert.deepEqual(good.map((t) => [...t]), [[0x61, 0x22, 0x62, 0x5c, 0], [
     ...new TextEncoder().encode("plain"),
   ]]);
+});
+
+Deno.test("-x: a device is refused (/dev/zero was read until memory ran out)", () => {
+  assert.throws(
+    () => loadDictionary("/dev/zero"),
+    (e) => e instanceof EmuError && /^-x \/dev\/zero: not a file or a directory$/.test(e.message),
+  );
 });
