@@ -32,6 +32,7 @@ export const OPTIONAL_EXTENSIONS = [
   "zbkc",
   "zbkx",
   "zbs",
+  "smstateen",
   "sstc",
   "svinval",
   "svnapot",

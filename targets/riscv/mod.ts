@@ -36,6 +36,7 @@ import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
+import "./smstateen.ts";
 import { CBO_HELPER } from "./trans_zicbo.ts";
 import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
 import { BITMANIP_HELPERS } from "./bitmanip_helpers.ts";
@@ -87,7 +88,12 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   helpers.add(CBO_HELPER);
   const tags = extensionTags(xlen, isa.extensions);
   const has = (e: OptionalExtension) => isa.extensions.has(e);
-  const features = { sstc: has("sstc"), svnapot: has("svnapot"), svpbmt: has("svpbmt") };
+  const features = {
+    sstc: has("sstc"),
+    svnapot: has("svnapot"),
+    svpbmt: has("svpbmt"),
+    smstateen: has("smstateen"),
+  };
   // The hart in system mode (one per target): the translator checks its debug triggers.
   let hart: RiscvHart | undefined;
   return {
