@@ -147,6 +147,12 @@ export interface SystemOptions extends CommonOptions {
     rtc?: string;
     /** `-icount shift=N`: 2^N ns of virtual time per instruction (default 3) */
     icountShift?: number;
+    /** `-smp N`: the number of harts (default 1); they take turns of `quantum` instructions */
+    smp?: number;
+    /** instructions a hart runs before the next hart's turn (default 10000) */
+    quantum?: number;
+    /** ELF files whose symbols name guest addresses (`--symbols vmlinux`); nothing is loaded */
+    symbols?: string[];
   };
 }
 
@@ -289,6 +295,9 @@ async function systemDriver(
       : new DeviceOptions("-rtc", parseOptionList(s.rtc, false).values),
     seed: BigInt(opts.seed ?? 0),
     icountShift: s.icountShift,
+    smp: s.smp,
+    quantum: s.quantum,
+    symbols: s.symbols,
     logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
     // a shadow machine takes the inputs the main one logged, at the same instructions
     inputLog: shadow ? inputLog?.follower() : inputLog,
@@ -312,6 +321,7 @@ async function systemDriver(
     initrd: s.initrd ?? "",
     devices: c.devices.map(deviceShape).join(" "),
     drives: String(c.drives.length),
+    ...(s.smp && s.smp > 1 ? { smp: String(s.smp) } : {}),
   };
   return new SystemDriver(sys, images, identity, shadow);
 }
