@@ -18,8 +18,16 @@ const systemMachine = () =>
 type Meta = Record<string, Record<string, unknown>>;
 const meta = (p: Parts) => p.header.meta as Meta;
 
-/** Saves `make()` after a few instructions, edits the file, and loads it into a fresh machine. */
-async function loadEdited(make: () => Promise<Machine>, edit: (p: Parts) => void, why: RegExp) {
+/**
+ * Saves `make()` after a few instructions, edits the file, and loads it into a fresh machine
+ * (`loader()`, by default another `make()`).
+ */
+async function loadEdited(
+  make: () => Promise<Machine>,
+  edit: (p: Parts) => void,
+  why: RegExp,
+  loader = make,
+) {
   const path = await Deno.makeTempFile();
   try {
     const saver = await make();
@@ -27,7 +35,7 @@ async function loadEdited(make: () => Promise<Machine>, edit: (p: Parts) => void
     await saver.save(path);
     await saver.close();
     await Deno.writeFile(path, await editSnapshot(await Deno.readFile(path), edit));
-    const m = await make();
+    const m = await loader();
     const pc = m.pc;
     await rejects(
       m.load(path),
@@ -137,5 +145,21 @@ Deno.test("-loadvm of a snapshot of another board: PCI devices in another slot, 
     }
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("-loadvm of a snapshot of another -smp: refused, also with the identity edited to match", async () => {
+  const harts = (smp: number) => () =>
+    createMachine({
+      system: { memory: "4M", bios: "none", kernel: `${BIN}baremetal/bin/timer.elf`, smp },
+    });
+  for (const [saved, loading] of [[2, 1], [1, 2], [4, 2]]) {
+    await loadEdited(harts(saved), () => {}, /: snapshot of another machine \(/, harts(loading));
+    const claim = (p: Parts) => {
+      const identity = p.header.identity as Record<string, string>;
+      if (loading > 1) identity.smp = String(loading);
+      else delete identity.smp;
+    };
+    await loadEdited(harts(saved), claim, /damaged state|another number of harts/, harts(loading));
   }
 });
