@@ -15,7 +15,13 @@ import { hostNetwork } from "../linux/net_link.ts";
 import type { OutputSink } from "../linux/fds.ts";
 import { installToolPlugin } from "../plugin.ts";
 import { EmulatedSystem, type SystemConfig } from "../system/emulated_system.ts";
-import { DeviceOptions, parseDeviceSpec, parseOptionList, parseSize } from "../system/options.ts";
+import {
+  DeviceOptions,
+  type DeviceSpec,
+  parseDeviceSpec,
+  parseOptionList,
+  parseSize,
+} from "../system/options.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
 import { Machine, machineDriver } from "./machine.ts";
@@ -321,11 +327,22 @@ async function systemDriver(
     bios: s.bios ?? "",
     kernel: s.kernel ?? "",
     initrd: s.initrd ?? "",
-    devices: c.devices.map((d) => d.name).join(","),
+    devices: c.devices.map(deviceShape).join(" "),
     drives: String(c.drives.length),
     ...(s.smp && s.smp > 1 ? { smp: String(s.smp) } : {}),
   };
   return new SystemDriver(sys, images, identity, shadow);
+}
+
+/** Options that say where a device sits on the board (a snapshot's state is laid out by them). */
+const PLACEMENT = ["bus", "addr", "irq"];
+
+/** A device as a snapshot must match it: its name and placement, e.g. "virtio-rng-pci,addr=5". */
+function deviceShape(d: DeviceSpec): string {
+  const placed = PLACEMENT.filter((k) => d.options.has(k)).map((k) =>
+    `${k}=${d.options.values[k]}`
+  );
+  return [d.name, ...placed].join(",");
 }
 
 /**

@@ -503,10 +503,16 @@ function parseLog(
   } catch {
     throw bad("bad header");
   }
-  if (typeof header?.denemu !== "string" || typeof header.identity !== "object") {
+  if (typeof header?.denemu !== "string" || !isStringRecord(header.identity)) {
     throw bad("bad header");
   }
   return { header, entries: () => parseEntries(data, nl + 1, bad) };
+}
+
+/** Whether `v` is an object whose values are all strings (a run's identity). */
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === "string");
 }
 
 function parseEntries(data: Uint8Array, from: number, bad: (why: string) => Error): InputEntry[] {
