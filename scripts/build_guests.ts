@@ -188,6 +188,39 @@ export const PROGRAMS: Program[] = [
     description: "epoll echo over socketpairs to forked clients, eventfd, ppoll, O_NONBLOCK",
   },
   {
+    name: "sigmask_wait",
+    kind: "c",
+    // tests/io_multiplex_test.ts compares it with qemu-riscv64.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "signal masks of pselect6, ppoll and epoll_pwait; the time select leaves",
+  },
+  {
+    name: "jobctl",
+    kind: "c",
+    // tests/processes_test.ts compares it with qemu-riscv64 on several schedules.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "SIGSTOP/SIGTSTP/SIGCONT of a child; waitpid WUNTRACED/WCONTINUED, waitid WSTOPPED",
+  },
+  {
+    name: "pshared",
+    kind: "c",
+    // tests/processes_test.ts compares it with qemu-riscv64 on several schedules.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "process-shared mutex, condvar and semaphore in MAP_SHARED memory across fork",
+  },
+  {
+    name: "net",
+    kind: "c",
+    // Needs a peer on the host network: tests/net_test.ts runs it with qemu-riscv64.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "TCP client and server (a thread in accept) and UDP over -net host",
+  },
+  {
     name: "exec",
     kind: "c",
     // qemu-riscv64 runs an exec'd riscv program only through binfmt_misc: no recorded case
