@@ -137,7 +137,7 @@ async function assembleInsns(dir: string, xlen: 32 | 64, insns: string[]) {
   await Deno.writeTextFile(src, [".text", ...insns.map((i) => ` .insn ${i}`)].join("\n") + "\n");
   // The disassembler knows every optional extension, as objdump does when the object says so.
   const zb = "_zihintpause_zicbom_zicboz_zicbop_zawrs_zfh_zba_zbb_zbc_zbs_zbkb_zbkc_zbkx";
-  const flags = xlen === 64 ? [`-march=rv64gc${zb}`] : [`-march=rv32gc${zb}`, "-mabi=ilp32d"];
+  const flags = xlen === 64 ? [`-march=rv64gcv${zb}`] : [`-march=rv32gcv${zb}`, "-mabi=ilp32d"];
   const cc = await new Deno.Command("riscv64-linux-gnu-gcc", {
     args: [...flags, "-c", src, "-o", obj],
   })
@@ -158,6 +158,16 @@ async function assembleInsns(dir: string, xlen: 32 | 64, insns: string[]) {
 function acceptedButUnprinted(want: string, got: string): boolean {
   return want.startsWith(".4byte") &&
     /^(fence|fcvt\.d\.(s|w|wu)\t|czero\.|sinval\.vma|sfence\.(w\.inval|inval\.ir))/.test(got);
+}
+
+/**
+ * The vector instructions Denemu does not decode yet (FP, mask logic,
+ * reductions, permutations: issue 20): listed as a known gap, nothing else.
+ */
+function vectorNotYetDecoded(want: string, got: string): boolean {
+  return got.startsWith(".4byte") &&
+    /^(vf|vmf|vred|vwred|vm(and|or|xor|nand|nor|xnor|andn|orn)\.|vcpop|vfirst|vms[bio]f|viota|vid|vslide|vrgather|vcompress|vmv\d?r|vmv\.[xs])/
+      .test(want);
 }
 
 Deno.test({
@@ -182,7 +192,9 @@ Deno.test({
           const want = listing.get(k * 4)!;
           const got = normalise(disassembleRiscv(xlen, w, 4, BigInt(k * 4)));
           if (
-            got !== want && !acceptedButUnprinted(want, got) && !reservedButPrinted(w, xlen, want)
+            got !== want && !acceptedButUnprinted(want, got) &&
+            !reservedButPrinted(w, xlen, want) &&
+            !vectorNotYetDecoded(want, got)
           ) {
             mismatches.push(`RV${xlen} 0x${w.toString(16)}: ${want} / ${got}`);
           }

@@ -1,0 +1,225 @@
+/**
+ * The vector extension's encodings (V 1.0) in decodetree syntax, appended to
+ * the 32-bit table. The arithmetic part is generated from a list of
+ * (funct6, name, forms) because every instruction comes in up to three
+ * operand forms with the same funct6: `.vv` (funct3 OPIVV/OPMVV), `.vx`
+ * (OPIVX/OPMVX) and `.vi` (OPIVI). Every pattern has the tag `V`.
+ *
+ * Operand order in `!asm=` is objdump's: `vd, vs2, vs1` for most, `vd, vs1,
+ * vs2` for the multiply-adds; `vm:vm` prints `v0.t` when masked.
+ *
+ * @example
+ * ```ts
+ * import { INSN_RVV_DECODE } from "./insn_rvv.decode.ts";
+ * console.log(INSN_RVV_DECODE.includes("vadd.vi")); // true
+ * ```
+ *
+ * @module
+ */
+
+/** funct3 of the OPI (integer) and OPM (multiply, mask, reduction) operand forms. */
+const FUNCT3 = {
+  I: { vv: "000", vx: "100", vi: "011" },
+  M: { vv: "010", vx: "110" },
+} as const;
+
+/**
+ * The OPI instructions: funct6, name, forms (`v` vv, `x` vx, `i` vi, `u` vi
+ * with an unsigned immediate), and `w` for narrowing names (`.wv`).
+ */
+const OPI = `
+000000 vadd vxi
+000010 vsub vx
+000011 vrsub xi
+000100 vminu vx
+000101 vmin vx
+000110 vmaxu vx
+000111 vmax vx
+001001 vand vxi
+001010 vor vxi
+001011 vxor vxi
+011000 vmseq vxi
+011001 vmsne vxi
+011010 vmsltu vx
+011011 vmslt vx
+011100 vmsleu vxi
+011101 vmsle vxi
+011110 vmsgtu xi
+011111 vmsgt xi
+100000 vsaddu vxi
+100001 vsadd vxi
+100010 vssubu vx
+100011 vssub vx
+100101 vsll vxu
+100111 vsmul vx
+101000 vsrl vxu
+101001 vsra vxu
+101010 vssrl vxu
+101011 vssra vxu
+101100 vnsrl vxuw
+101101 vnsra vxuw
+101110 vnclipu vxuw
+101111 vnclip vxuw
+`;
+
+/** The OPM instructions (forms as OPI's; `r` marks the multiply-adds, printed vd, vs1, vs2). */
+const OPM = `
+001000 vaaddu vx
+001001 vaadd vx
+001010 vasubu vx
+001011 vasub vx
+100000 vdivu vx
+100001 vdiv vx
+100010 vremu vx
+100011 vrem vx
+100100 vmulhu vx
+100101 vmul vx
+100110 vmulhsu vx
+100111 vmulh vx
+101001 vmadd vxr
+101011 vnmsub vxr
+101101 vmacc vxr
+101111 vnmsac vxr
+110000 vwaddu vx
+110001 vwadd vx
+110010 vwsubu vx
+110011 vwsub vx
+110100 vwaddu.w vx
+110101 vwadd.w vx
+110110 vwsubu.w vx
+110111 vwsub.w vx
+111000 vwmulu vx
+111010 vwmulsu vx
+111011 vwmul vx
+111100 vwmaccu vxr
+111101 vwmacc vxr
+111110 vwmaccus xr
+111111 vwmaccsu vxr
+`;
+
+/** The decode lines of one arithmetic list. */
+function arithmeticLines(list: string, kind: "I" | "M"): string[] {
+  const lines: string[] = [];
+  for (const line of list.trim().split("\n")) {
+    const [funct6, name, forms] = line.split(" ");
+    const narrow = forms.includes("w"), madd = forms.includes("r");
+    const [base, w] = name.endsWith(".w") ? [name.slice(0, -2), "w"] : [name, narrow ? "w" : "v"];
+    const emit = (form: "vv" | "vx" | "vi", format: string) => {
+      const f3 = (FUNCT3[kind] as Record<string, string>)[form];
+      const mnemonic = `${base}.${w}${form[1]}`;
+      lines.push(`${mnemonic} ${funct6} . ..... ..... ${f3} ..... 1010111 ${format} V`);
+    };
+    if (forms.includes("v")) emit("vv", madd ? "@vmadd_vv" : "@vv");
+    if (forms.includes("x")) emit("vx", madd ? "@vmadd_vx" : "@vx");
+    if (forms.includes("i")) emit("vi", "@vi");
+    if (forms.includes("u")) emit("vi", "@vu");
+  }
+  return lines;
+}
+
+/** Unit-stride, strided and indexed loads and stores for each element width. */
+function memoryLines(): string[] {
+  const lines: string[] = [];
+  const widths = [["8", "000"], ["16", "101"], ["32", "110"], ["64", "111"]];
+  for (const [eew, f3] of widths) {
+    for (let nf = 1; nf <= 8; nf++) {
+      const nfBits = (nf - 1).toString(2).padStart(3, "0"), seg = nf === 1 ? "" : `seg${nf}`;
+      lines.push(`vl${seg}e${eew}.v ${nfBits} 0 00 . 00000 ..... ${f3} ..... 0000111 @vl V`);
+      lines.push(`vl${seg}e${eew}ff.v ${nfBits} 0 00 . 10000 ..... ${f3} ..... 0000111 @vl V`);
+      lines.push(`vs${seg}e${eew}.v ${nfBits} 0 00 . 00000 ..... ${f3} ..... 0100111 @vl V`);
+      lines.push(`vls${seg}e${eew}.v ${nfBits} 0 10 . ..... ..... ${f3} ..... 0000111 @vls V`);
+      lines.push(`vss${seg}e${eew}.v ${nfBits} 0 10 . ..... ..... ${f3} ..... 0100111 @vls V`);
+      for (const [mop, order] of [["01", "u"], ["11", "o"]]) {
+        const name = `${seg}ei${eew}.v`;
+        lines.push(
+          `vl${order}x${name} ${nfBits} 0 ${mop} . ..... ..... ${f3} ..... 0000111 @vlx V`,
+        );
+        lines.push(
+          `vs${order}x${name} ${nfBits} 0 ${mop} . ..... ..... ${f3} ..... 0100111 @vlx V`,
+        );
+      }
+    }
+    for (const nf of [1, 2, 4, 8]) {
+      const nfBits = (nf - 1).toString(2).padStart(3, "0");
+      lines.push(`vl${nf}re${eew}.v ${nfBits} 0 00 1 01000 ..... ${f3} ..... 0000111 @vlr V`);
+      if (eew === "8") {
+        lines.push(`vs${nf}r.v ${nfBits} 0 00 1 01000 ..... 000 ..... 0100111 @vlr V`);
+      }
+    }
+  }
+  lines.push("vlm.v 000 0 00 1 01011 ..... 000 ..... 0000111 @vlr V");
+  lines.push("vsm.v 000 0 00 1 01011 ..... 000 ..... 0100111 @vlr V");
+  return lines;
+}
+
+/**
+ * The vector table's text.
+ *
+ * @example
+ * ```ts
+ * import { INSN_RVV_DECODE } from "./insn_rvv.decode.ts";
+ * console.log(INSN_RVV_DECODE.includes("vsetvli")); // true
+ * ```
+ */
+export const INSN_RVV_DECODE = String.raw`
+# V: vector extension
+%simm5     15:s5
+%zimm11    20:11
+%zimm10    20:10
+&rmrr      vm rd rs1 rs2
+&vset      rd rs1 rs2
+@vv       ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,v:rs2,v:rs1,vm:vm
+@vx       ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,v:rs2,x:rs1,vm:vm
+@vi       ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 rs1=%simm5 %rd !asm=v:rd,v:rs2,i:rs1,vm:vm
+@vu       ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,v:rs2,u:rs1,vm:vm
+@vmadd_vv ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,v:rs1,v:rs2,vm:vm
+@vmadd_vx ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,x:rs1,v:rs2,vm:vm
+@vvm      ...... 0 ..... ..... ... ..... ....... &rmrr vm=0 %rs2 %rs1 %rd    !asm=v:rd,v:rs2,v:rs1,v0
+@vxm      ...... 0 ..... ..... ... ..... ....... &rmrr vm=0 %rs2 %rs1 %rd    !asm=v:rd,v:rs2,x:rs1,v0
+@vim      ...... 0 ..... ..... ... ..... ....... &rmrr vm=0 %rs2 rs1=%simm5 %rd !asm=v:rd,v:rs2,i:rs1,v0
+@vv1      ...... 1 ..... ..... ... ..... ....... &rmrr vm=1 %rs2 %rs1 %rd    !asm=v:rd,v:rs2,v:rs1
+@vx1      ...... 1 ..... ..... ... ..... ....... &rmrr vm=1 %rs2 %rs1 %rd    !asm=v:rd,v:rs2,x:rs1
+@vi1      ...... 1 ..... ..... ... ..... ....... &rmrr vm=1 %rs2 rs1=%simm5 %rd !asm=v:rd,v:rs2,i:rs1
+@vmv_v    ...... 1 00000 ..... ... ..... ....... &rmrr vm=1 rs2=0 %rs1 %rd   !asm=v:rd,v:rs1
+@vmv_x    ...... 1 00000 ..... ... ..... ....... &rmrr vm=1 rs2=0 %rs1 %rd   !asm=v:rd,x:rs1
+@vmv_i    ...... 1 00000 ..... ... ..... ....... &rmrr vm=1 rs2=0 rs1=%simm5 %rd !asm=v:rd,i:rs1
+@vl       ... ... vm:1 ..... ..... ... ..... ....... &rmrr %rs1 rs2=0 %rd  !asm=v:rd,a:rs1,vm:vm
+@vls      ... ... vm:1 ..... ..... ... ..... ....... &rmrr %rs1 %rs2 %rd   !asm=v:rd,a:rs1,x:rs2,vm:vm
+@vlx      ... ... vm:1 ..... ..... ... ..... ....... &rmrr %rs1 %rs2 %rd   !asm=v:rd,a:rs1,v:rs2,vm:vm
+@vunary   ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 rs1=0 %rd      !asm=v:rd,v:rs2,vm:vm
+@vlr      ... ... 1 ..... ..... ... ..... ....... &rmrr vm=1 %rs1 rs2=0 %rd !asm=v:rd,a:rs1
+
+vsetvli  0 ........... ..... 111 ..... 1010111 &vset %rd %rs1 rs2=%zimm11 !asm=x:rd,x:rs1,vtype:rs2 V
+vsetivli 11 .......... ..... 111 ..... 1010111 &vset %rd %rs1 rs2=%zimm10 !asm=x:rd,u:rs1,vtype:rs2 V
+vsetvl   1000000 ..... ..... 111 ..... 1010111 &vset %rd %rs1 %rs2 !asm=x:rd,x:rs1,x:rs2 V
+${arithmeticLines(OPI, "I").join("\n")}
+${arithmeticLines(OPM, "M").join("\n")}
+vadc.vvm   010000 0 ..... ..... 000 ..... 1010111 @vvm V
+vadc.vxm   010000 0 ..... ..... 100 ..... 1010111 @vxm V
+vadc.vim   010000 0 ..... ..... 011 ..... 1010111 @vim V
+vmadc.vvm  010001 0 ..... ..... 000 ..... 1010111 @vvm V
+vmadc.vxm  010001 0 ..... ..... 100 ..... 1010111 @vxm V
+vmadc.vim  010001 0 ..... ..... 011 ..... 1010111 @vim V
+vmadc.vv   010001 1 ..... ..... 000 ..... 1010111 @vv1 V
+vmadc.vx   010001 1 ..... ..... 100 ..... 1010111 @vx1 V
+vmadc.vi   010001 1 ..... ..... 011 ..... 1010111 @vi1 V
+vsbc.vvm   010010 0 ..... ..... 000 ..... 1010111 @vvm V
+vsbc.vxm   010010 0 ..... ..... 100 ..... 1010111 @vxm V
+vmsbc.vvm  010011 0 ..... ..... 000 ..... 1010111 @vvm V
+vmsbc.vxm  010011 0 ..... ..... 100 ..... 1010111 @vxm V
+vmsbc.vv   010011 1 ..... ..... 000 ..... 1010111 @vv1 V
+vmsbc.vx   010011 1 ..... ..... 100 ..... 1010111 @vx1 V
+vmerge.vvm 010111 0 ..... ..... 000 ..... 1010111 @vvm V
+vmerge.vxm 010111 0 ..... ..... 100 ..... 1010111 @vxm V
+vmerge.vim 010111 0 ..... ..... 011 ..... 1010111 @vim V
+vmv.v.v    010111 1 00000 ..... 000 ..... 1010111 @vmv_v V
+vmv.v.x    010111 1 00000 ..... 100 ..... 1010111 @vmv_x V
+vmv.v.i    010111 1 00000 ..... 011 ..... 1010111 @vmv_i V
+vzext.vf8  010010 . ..... 00010 010 ..... 1010111 @vunary V
+vsext.vf8  010010 . ..... 00011 010 ..... 1010111 @vunary V
+vzext.vf4  010010 . ..... 00100 010 ..... 1010111 @vunary V
+vsext.vf4  010010 . ..... 00101 010 ..... 1010111 @vunary V
+vzext.vf2  010010 . ..... 00110 010 ..... 1010111 @vunary V
+vsext.vf2  010010 . ..... 00111 010 ..... 1010111 @vunary V
+${memoryLines().join("\n")}
+`;
