@@ -279,6 +279,14 @@ export const PROGRAMS: Program[] = [
     description: "Zfh half precision with static rm, conversions, NaN boxing (no libc)",
   },
   {
+    name: "rvv_int",
+    kind: "isa",
+    cases: one,
+    march: "rv64gcv",
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description: "V: vsetvl, loads and stores, integer and fixed-point arithmetic (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,
