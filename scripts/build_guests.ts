@@ -287,6 +287,14 @@ export const PROGRAMS: Program[] = [
     description: "V: vsetvl, loads and stores, integer and fixed-point arithmetic (no libc)",
   },
   {
+    name: "rvv_perm",
+    kind: "isa",
+    cases: one,
+    march: "rv64gcv",
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description: "V: mask logic, reductions, slides, gathers, compress, moves (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,

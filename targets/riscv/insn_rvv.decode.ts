@@ -5,6 +5,10 @@
  * operand forms with the same funct6: `.vv` (funct3 OPIVV/OPMVV), `.vx`
  * (OPIVX/OPMVX) and `.vi` (OPIVI). Every pattern has the tag `V`.
  *
+ * Forms: `v` `.vv`, `x` `.vx`, `i` `.vi`, `u` `.vi` with an unsigned
+ * immediate, `s` `.vs` (reductions), `w` narrowing (`.wv`), `r` the
+ * multiply-adds (printed `vd, vs1, vs2`).
+ *
  * Operand order in `!asm=` is objdump's: `vd, vs2, vs1` for most, `vd, vs1,
  * vs2` for the multiply-adds; `vm:vm` prints `v0.t` when masked.
  *
@@ -38,6 +42,9 @@ const OPI = `
 001001 vand vxi
 001010 vor vxi
 001011 vxor vxi
+001100 vrgather vxu
+001110 vslideup xu
+001111 vslidedown xu
 011000 vmseq vxi
 011001 vmsne vxi
 011010 vmsltu vx
@@ -60,14 +67,26 @@ const OPI = `
 101101 vnsra vxuw
 101110 vnclipu vxuw
 101111 vnclip vxuw
+110000 vwredsumu s
+110001 vwredsum s
 `;
 
 /** The OPM instructions (forms as OPI's; `r` marks the multiply-adds, printed vd, vs1, vs2). */
 const OPM = `
+000000 vredsum s
+000001 vredand s
+000010 vredor s
+000011 vredxor s
+000100 vredminu s
+000101 vredmin s
+000110 vredmaxu s
+000111 vredmax s
 001000 vaaddu vx
 001001 vaadd vx
 001010 vasubu vx
 001011 vasub vx
+001110 vslide1up x
+001111 vslide1down x
 100000 vdivu vx
 100001 vdiv vx
 100010 vremu vx
@@ -109,6 +128,9 @@ function arithmeticLines(list: string, kind: "I" | "M"): string[] {
       const mnemonic = `${base}.${w}${form[1]}`;
       lines.push(`${mnemonic} ${funct6} . ..... ..... ${f3} ..... 1010111 ${format} V`);
     };
+    if (forms.includes("s")) {
+      lines.push(`${base}.vs ${funct6} . ..... ..... ${FUNCT3[kind].vv} ..... 1010111 @vv V`);
+    }
     if (forms.includes("v")) emit("vv", madd ? "@vmadd_vv" : "@vv");
     if (forms.includes("x")) emit("vx", madd ? "@vmadd_vx" : "@vx");
     if (forms.includes("i")) emit("vi", "@vi");
@@ -166,6 +188,7 @@ export const INSN_RVV_DECODE = String.raw`
 %simm5     15:s5
 %zimm11    20:11
 %zimm10    20:10
+%vm        25:1
 &rmrr      vm rd rs1 rs2
 &vset      rd rs1 rs2
 @vv       ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,v:rs2,v:rs1,vm:vm
@@ -187,6 +210,7 @@ export const INSN_RVV_DECODE = String.raw`
 @vls      ... ... vm:1 ..... ..... ... ..... ....... &rmrr %rs1 %rs2 %rd   !asm=v:rd,a:rs1,x:rs2,vm:vm
 @vlx      ... ... vm:1 ..... ..... ... ..... ....... &rmrr %rs1 %rs2 %rd   !asm=v:rd,a:rs1,v:rs2,vm:vm
 @vunary   ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 rs1=0 %rd      !asm=v:rd,v:rs2,vm:vm
+@vwhole   ...... 1 ..... ..... ... ..... ....... &rmrr vm=1 %rs2 rs1=0 %rd !asm=v:rd,v:rs2
 @vlr      ... ... 1 ..... ..... ... ..... ....... &rmrr vm=1 %rs1 rs2=0 %rd !asm=v:rd,a:rs1
 
 vsetvli  0 ........... ..... 111 ..... 1010111 &vset %rd %rs1 rs2=%zimm11 !asm=x:rd,x:rs1,vtype:rs2 V
@@ -221,5 +245,28 @@ vzext.vf4  010010 . ..... 00100 010 ..... 1010111 @vunary V
 vsext.vf4  010010 . ..... 00101 010 ..... 1010111 @vunary V
 vzext.vf2  010010 . ..... 00110 010 ..... 1010111 @vunary V
 vsext.vf2  010010 . ..... 00111 010 ..... 1010111 @vunary V
+vrgatherei16.vv 001110 . ..... ..... 000 ..... 1010111 @vv V
+vmandn.mm  011000 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmand.mm   011001 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmor.mm    011010 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmxor.mm   011011 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmorn.mm   011100 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmnand.mm  011101 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmnor.mm   011110 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmxnor.mm  011111 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmv.x.s    010000 1 ..... 00000 010 ..... 1010111 &rmrr vm=1 %rs2 rs1=0 %rd !asm=x:rd,v:rs2 V
+vcpop.m    010000 . ..... 10000 010 ..... 1010111 &rmrr vm=%vm %rs2 rs1=0 %rd !asm=x:rd,v:rs2,vm:vm V
+vfirst.m   010000 . ..... 10001 010 ..... 1010111 &rmrr vm=%vm %rs2 rs1=0 %rd !asm=x:rd,v:rs2,vm:vm V
+vmv.s.x    010000 1 00000 ..... 110 ..... 1010111 &rmrr vm=1 rs2=0 %rs1 %rd !asm=v:rd,x:rs1 V
+vmsbf.m    010100 . ..... 00001 010 ..... 1010111 @vunary V
+vmsof.m    010100 . ..... 00010 010 ..... 1010111 @vunary V
+vmsif.m    010100 . ..... 00011 010 ..... 1010111 @vunary V
+viota.m    010100 . ..... 10000 010 ..... 1010111 @vunary V
+vid.v      010100 . 00000 10001 010 ..... 1010111 &rmrr vm=%vm rs2=0 rs1=0 %rd !asm=v:rd,vm:vm V
+vcompress.vm 010111 1 ..... ..... 010 ..... 1010111 @vv1 V
+vmv1r.v    100111 1 ..... 00000 011 ..... 1010111 @vwhole V
+vmv2r.v    100111 1 ..... 00001 011 ..... 1010111 @vwhole V
+vmv4r.v    100111 1 ..... 00011 011 ..... 1010111 @vwhole V
+vmv8r.v    100111 1 ..... 00111 011 ..... 1010111 @vwhole V
 ${memoryLines().join("\n")}
 `;
