@@ -295,6 +295,15 @@ export const PROGRAMS: Program[] = [
     description: "V: mask logic, reductions, slides, gathers, compress, moves (no libc)",
   },
   {
+    name: "rvv_fp",
+    kind: "isa",
+    cases: one,
+    march: "rv64gcv",
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description:
+      "V: floating point in every rounding mode with fflags: arithmetic, FMA, compares, widening, conversions, reductions (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,

@@ -160,14 +160,6 @@ function acceptedButUnprinted(want: string, got: string): boolean {
     /^(fence|fcvt\.d\.(s|w|wu)\t|czero\.|sinval\.vma|sfence\.(w\.inval|inval\.ir))/.test(got);
 }
 
-/**
- * The vector instructions Denemu does not decode yet (the FP ones: issue
- * 20): listed as a known gap, nothing else.
- */
-function vectorNotYetDecoded(want: string, got: string): boolean {
-  return got.startsWith(".4byte") && /^(vf|vmf)/.test(want);
-}
-
 Deno.test({
   name: "riscv disassembler matches objdump on random 32-bit encodings",
   ignore: !HAVE_TOOLCHAIN,
@@ -191,8 +183,7 @@ Deno.test({
           const got = normalise(disassembleRiscv(xlen, w, 4, BigInt(k * 4)));
           if (
             got !== want && !acceptedButUnprinted(want, got) &&
-            !reservedButPrinted(w, xlen, want) &&
-            !vectorNotYetDecoded(want, got)
+            !reservedButPrinted(w, xlen, want)
           ) {
             mismatches.push(`RV${xlen} 0x${w.toString(16)}: ${want} / ${got}`);
           }

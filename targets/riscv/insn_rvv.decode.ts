@@ -116,6 +116,99 @@ const OPM = `
 111111 vwmaccsu vxr
 `;
 
+/** The OPF instructions (`f`: the `.vf` form, funct3 OPFVF). */
+const OPF = `
+000000 vfadd vf
+000001 vfredusum s
+000010 vfsub vf
+000011 vfredosum s
+000100 vfmin vf
+000101 vfredmin s
+000110 vfmax vf
+000111 vfredmax s
+001000 vfsgnj vf
+001001 vfsgnjn vf
+001010 vfsgnjx vf
+001110 vfslide1up f
+001111 vfslide1down f
+011000 vmfeq vf
+011001 vmfle vf
+011011 vmflt vf
+011100 vmfne vf
+011101 vmfgt f
+011111 vmfge f
+100000 vfdiv vf
+100001 vfrdiv f
+100100 vfmul vf
+100111 vfrsub f
+101000 vfmadd vfr
+101001 vfnmadd vfr
+101010 vfmsub vfr
+101011 vfnmsub vfr
+101100 vfmacc vfr
+101101 vfnmacc vfr
+101110 vfmsac vfr
+101111 vfnmsac vfr
+110000 vfwadd vf
+110001 vfwredusum s
+110010 vfwsub vf
+110011 vfwredosum s
+110100 vfwadd.w vf
+110110 vfwsub.w vf
+111000 vfwmul vf
+111100 vfwmacc vfr
+111101 vfwnmacc vfr
+111110 vfwmsac vfr
+111111 vfwnmsac vfr
+`;
+
+/** The VFUNARY0 (funct6 010010) and VFUNARY1 (010011) instructions, by their vs1 selector. */
+const FP_UNARY_LINES = `
+010010 00000 vfcvt.xu.f.v
+010010 00001 vfcvt.x.f.v
+010010 00010 vfcvt.f.xu.v
+010010 00011 vfcvt.f.x.v
+010010 00110 vfcvt.rtz.xu.f.v
+010010 00111 vfcvt.rtz.x.f.v
+010010 01000 vfwcvt.xu.f.v
+010010 01001 vfwcvt.x.f.v
+010010 01010 vfwcvt.f.xu.v
+010010 01011 vfwcvt.f.x.v
+010010 01100 vfwcvt.f.f.v
+010010 01110 vfwcvt.rtz.xu.f.v
+010010 01111 vfwcvt.rtz.x.f.v
+010010 10000 vfncvt.xu.f.w
+010010 10001 vfncvt.x.f.w
+010010 10010 vfncvt.f.xu.w
+010010 10011 vfncvt.f.x.w
+010010 10100 vfncvt.f.f.w
+010010 10101 vfncvt.rod.f.f.w
+010010 10110 vfncvt.rtz.xu.f.w
+010010 10111 vfncvt.rtz.x.f.w
+010011 00000 vfsqrt.v
+010011 10000 vfclass.v
+`;
+
+/** The decode lines of the FP list and the FP unary instructions. */
+function fpLines(): string[] {
+  const lines: string[] = [];
+  for (const line of OPF.trim().split("\n")) {
+    const [funct6, name, forms] = line.split(" ");
+    const madd = forms.includes("r");
+    const [base, w] = name.endsWith(".w") ? [name.slice(0, -2), "w"] : [name, "v"];
+    const at = (f3: string, fmt: string, mnemonic: string) =>
+      lines.push(`${mnemonic} ${funct6} . ..... ..... ${f3} ..... 1010111 ${fmt} V`);
+    if (forms.includes("s")) at("001", "@vv", `${base}.vs`);
+    if (forms.includes("v")) at("001", madd ? "@vmadd_vv" : "@vv", `${base}.${w}v`);
+    if (forms.includes("f")) at("101", madd ? "@vmadd_vf" : "@vf", `${base}.${w}f`);
+  }
+  for (const line of FP_UNARY_LINES.trim().split("\n")) {
+    const [funct6, vs1, name] = line.split(" ");
+    lines.push(`${name} ${funct6} . ..... ${vs1} 001 ..... 1010111 @vunary V`);
+  }
+  return lines;
+}
+
 /** The decode lines of one arithmetic list. */
 function arithmeticLines(list: string, kind: "I" | "M"): string[] {
   const lines: string[] = [];
@@ -196,6 +289,8 @@ export const INSN_RVV_DECODE = String.raw`
 @vi       ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 rs1=%simm5 %rd !asm=v:rd,v:rs2,i:rs1,vm:vm
 @vu       ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,v:rs2,u:rs1,vm:vm
 @vmadd_vv ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,v:rs1,v:rs2,vm:vm
+@vf       ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,v:rs2,f:rs1,vm:vm
+@vmadd_vf ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,f:rs1,v:rs2,vm:vm
 @vmadd_vx ...... vm:1 ..... ..... ... ..... ....... &rmrr %rs2 %rs1 %rd      !asm=v:rd,x:rs1,v:rs2,vm:vm
 @vvm      ...... 0 ..... ..... ... ..... ....... &rmrr vm=0 %rs2 %rs1 %rd    !asm=v:rd,v:rs2,v:rs1,v0
 @vxm      ...... 0 ..... ..... ... ..... ....... &rmrr vm=0 %rs2 %rs1 %rd    !asm=v:rd,v:rs2,x:rs1,v0
@@ -245,6 +340,11 @@ vzext.vf4  010010 . ..... 00100 010 ..... 1010111 @vunary V
 vsext.vf4  010010 . ..... 00101 010 ..... 1010111 @vunary V
 vzext.vf2  010010 . ..... 00110 010 ..... 1010111 @vunary V
 vsext.vf2  010010 . ..... 00111 010 ..... 1010111 @vunary V
+${fpLines().join("\n")}
+vfmv.f.s   010000 1 ..... 00000 001 ..... 1010111 &rmrr vm=1 %rs2 rs1=0 %rd !asm=f:rd,v:rs2 V
+vfmv.s.f   010000 1 00000 ..... 101 ..... 1010111 &rmrr vm=1 rs2=0 %rs1 %rd !asm=v:rd,f:rs1 V
+vfmerge.vfm 010111 0 ..... ..... 101 ..... 1010111 &rmrr vm=0 %rs2 %rs1 %rd !asm=v:rd,v:rs2,f:rs1,v0 V
+vfmv.v.f   010111 1 00000 ..... 101 ..... 1010111 &rmrr vm=1 rs2=0 %rs1 %rd !asm=v:rd,f:rs1 V
 vrgatherei16.vv 001110 . ..... ..... 000 ..... 1010111 @vv V
 vmandn.mm  011000 1 ..... ..... 010 ..... 1010111 @vv1 V
 vmand.mm   011001 1 ..... ..... 010 ..... 1010111 @vv1 V

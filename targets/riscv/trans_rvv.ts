@@ -14,12 +14,13 @@
  */
 
 import type { CpuCore, HelperDef, RegisterAccess } from "../../plugin.ts";
-import { callHelper, gpr, gprDest, imm, type TransFn, type TransTable } from "./context.ts";
+import { callHelper, fpr, gpr, gprDest, imm, type TransFn, type TransTable } from "./context.ts";
 import { defineCsr, Priv } from "./csr.ts";
 import { INSN_RVV_DECODE } from "./insn_rvv.decode.ts";
 import { RiscvState } from "./state.ts";
 import { extensionHelpers, intHelper } from "./vector_int.ts";
 import { memoryHelper } from "./vector_mem.ts";
+import { fpHelper } from "./vector_fp.ts";
 import { permutationHelper } from "./vector_perm.ts";
 import { decodeVtype, setVill, setVstart } from "./vector_unit.ts";
 
@@ -30,7 +31,7 @@ const MNEMONICS = INSN_RVV_DECODE.split("\n").map((l) => l.split(" ")[0])
 /** The helper of a vector instruction other than vset{i}vl{i}. */
 function helperFor(mnemonic: string): HelperDef {
   const h = intHelper(mnemonic) ?? memoryHelper(mnemonic) ?? permutationHelper(mnemonic) ??
-    extensionHelpers().find((e) => e.name === mnemonic);
+    fpHelper(mnemonic) ?? extensionHelpers().find((e) => e.name === mnemonic);
   if (!h) throw new Error(`vector: no helper for ${mnemonic}`);
   return h;
 }
@@ -105,12 +106,23 @@ function vset(kind: "vli" | "ivli" | "vl"): TransFn {
   };
 }
 
-/** A vector instruction: its helper with the bits and the rs1/rs2 register values. */
+/** Whether a vector mnemonic is an FP instruction (also illegal while mstatus.FS is Off). */
+const isFp = (m: string) => /^vm?f(?!irst)/.test(m);
+/** Whether its rs1 field names an FP register. */
+const fpScalar = (m: string) => /\.[vw]fm?$|^vfmv\.[sv]\.f$/.test(m);
+
+/**
+ * A vector instruction: its helper with the bits and the register values
+ * named by rs1 (an FP register for the `.vf` forms) and rs2.
+ */
 function vectorOp(helper: HelperDef): TransFn {
+  const m = helper.name, fp = isFp(m), fpRs1 = fpScalar(m), fpRd = m === "vfmv.f.s";
   return (ctx) => {
+    if (fp && ctx.fpOff) return false;
     const rs1 = (ctx.bits >>> 15) & 31, rs2 = (ctx.bits >>> 20) & 31, rd = (ctx.bits >>> 7) & 31;
-    const args = [imm(ctx, ctx.bits >>> 0), gpr(ctx, rs1), gpr(ctx, rs2)];
-    const d = helper.hasResult ? gprDest(ctx, rd) : -1;
+    const x1 = fpRs1 ? fpr(rs1) : gpr(ctx, rs1);
+    const args = [imm(ctx, ctx.bits >>> 0), x1, gpr(ctx, rs2)];
+    const d = !helper.hasResult ? -1 : fpRd ? fpr(rd) : gprDest(ctx, rd);
     ctx.ir.call(d, ctx.helpers.index(helper.name), args);
     return true;
   };

@@ -9,6 +9,7 @@
 import type { CpuCore, HelperDef } from "../../plugin.ts";
 import { RiscvState } from "./state.ts";
 import { sx } from "./vector_int_ops.ts";
+import { FP_FORMAT, unboxScalar } from "./vector_fp_ops.ts";
 import {
   active,
   illegal,
@@ -160,9 +161,12 @@ function scalarOperand(name: string, f: VectorFields, x1: bigint): bigint {
   return name.endsWith(".vi") ? BigInt(f.vs1) : u(64, x1);
 }
 
-/** vslideup/vslidedown (.vx, .vi) and vslide1up/vslide1down (.vx, the scalar slides in). */
+/**
+ * vslideup/vslidedown (.vx, .vi) and vslide1up/vslide1down (.vx; vfslide1up
+ * and vfslide1down .vf: the scalar slides in).
+ */
 function slide(name: string): HelperDef {
-  const up = name.includes("up"), one = name.startsWith("vslide1");
+  const up = name.includes("up"), one = /^vf?slide1/.test(name);
   return helper(name, (v, f, x1) => {
     requireGroup(v, f.vd, v.lmul);
     requireGroup(v, f.vs2, v.lmul);
@@ -170,6 +174,9 @@ function slide(name: string): HelperDef {
     if (up && f.vd === f.vs2) throw illegal(v.bits);
     if (v.vl === 0) return;
     const cpu = v.cpu, off = one ? 1n : scalarOperand(name, f, x1);
+    const fp = name.startsWith("vf");
+    if (fp && !FP_FORMAT[v.sew]) throw illegal(v.bits);
+    if (fp) x1 = unboxScalar(x1, v.sew);
     const src = Array.from({ length: v.vlmax }, (_, i) => readElem(cpu, f.vs2, v.sew, i));
     for (let i = v.vstart; i < v.vl; i++) {
       if (!active(cpu, f.vm, i)) continue;
@@ -264,7 +271,7 @@ export function permutationHelper(mnemonic: string): HelperDef | undefined {
   if (mnemonic === "vcpop.m" || mnemonic === "vfirst.m") return maskScalar(mnemonic);
   if (/^vms[bio]f\.m$/.test(mnemonic)) return setFirst(mnemonic);
   if (mnemonic === "viota.m" || mnemonic === "vid.v") return iota(mnemonic);
-  if (/^vslide/.test(mnemonic)) return slide(mnemonic);
+  if (/^vf?slide/.test(mnemonic)) return slide(mnemonic);
   if (/^vrgather/.test(mnemonic)) return gather(mnemonic);
   if (/^vmv\dr\.v$/.test(mnemonic)) return wholeMove(mnemonic);
   if (mnemonic === "vcompress.vm") return COMPRESS;
