@@ -304,6 +304,15 @@ export const PROGRAMS: Program[] = [
       "V: floating point in every rounding mode with fflags: arithmetic, FMA, compares, widening, conversions, reductions (no libc)",
   },
   {
+    name: "rvv_est",
+    kind: "isa",
+    cases: one,
+    march: "rv64gcv",
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description:
+      "V: vfrec7.v and vfrsqrt7.v on every table index, edges and rounding modes (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,

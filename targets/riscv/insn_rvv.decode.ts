@@ -186,6 +186,8 @@ const FP_UNARY_LINES = `
 010010 10110 vfncvt.rtz.xu.f.w
 010010 10111 vfncvt.rtz.x.f.w
 010011 00000 vfsqrt.v
+010011 00100 vfrsqrt7.v
+010011 00101 vfrec7.v
 010011 10000 vfclass.v
 `;
 

@@ -31,6 +31,7 @@ import {
   unboxF16,
   unboxF32,
 } from "../../plugin.ts";
+import { frec7, frsqrt7 } from "./vector_fp_estimate.ts";
 
 /**
  * The scalar f[rs1] (a raw 64-bit register) as an element of SEW bits: a
@@ -181,6 +182,8 @@ function roundToOdd(x: bigint, from: FloatFormat, to: FloatFormat, env: FloatEnv
 export const FP_UNARY: Record<string, FpUnary> = {
   "vfsqrt.v": { src: 1, dst: 1, fn: (x, s, e) => fsqrt(F(s), x, e) },
   "vfclass.v": { src: 1, dst: 1, fn: (x, s) => fclass(F(s), x) },
+  "vfrec7.v": { src: 1, dst: 1, fn: (x, s, e) => frec7(F(s), x, e) },
+  "vfrsqrt7.v": { src: 1, dst: 1, fn: (x, s, e) => frsqrt7(F(s), x, e) },
   "vfcvt.xu.f.v": { src: 1, dst: 1, fn: (x, s, e) => toInt(F(s), x, s, false, e) },
   "vfcvt.x.f.v": { src: 1, dst: 1, fn: (x, s, e) => toInt(F(s), x, s, true, e) },
   "vfcvt.rtz.xu.f.v": {
