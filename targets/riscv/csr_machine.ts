@@ -113,7 +113,7 @@ defineHartCsr({
   name: "mstatus",
   priv: Priv.M,
   read: mstatusRead,
-  write: (h, v) => mstatusWrite(h, v, MSTATUS_WRITABLE),
+  write: (h, v) => mstatusWrite(h, v, MSTATUS_WRITABLE | Mstatus.VS),
   endsTb: true,
 });
 defineHartCsr({
