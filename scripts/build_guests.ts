@@ -326,6 +326,15 @@ export const PROGRAMS: Program[] = [
     description: "benchmark: argv[1] iterations (default 700), prints checksum",
   },
   {
+    name: "vcompute",
+    kind: "bench",
+    cases: [{ id: "quick", args: ["2"] }],
+    variants: ["static.O2"],
+    extra: ["-march=rv64gcv"],
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description: "vector benchmark: argv[1] iterations (default 200) of RVV loops, prints checksum",
+  },
+  {
     name: "hostile",
     kind: "bench",
     // Timed by scripts/bench.ts against qemu-riscv64; no recorded case.
