@@ -63,24 +63,56 @@ function elementAccess(name: string, addressing: Addressing): HelperDef {
       if (!f.store) requireVm(v, f);
       if (v.vl === 0) return;
       const bytes = dataBits / 8, fieldRegs = Math.max(emul, 1);
-      for (let i = v.vstart; i < v.vl; i++) {
-        if (!active(cpu, f.vm, i)) continue;
-        setVstart(cpu, i);
-        let addr: bigint;
-        if (addressing === "strided") addr = base + BigInt.asIntN(64, stride) * BigInt(i);
-        else if (indexed) addr = base + readElem(cpu, f.vs2, f.eew, i);
-        else addr = base + BigInt(i * f.nf * bytes);
-        for (let k = 0; k < f.nf; k++) {
-          const at = BigInt.asUintN(64, addr + BigInt(k * bytes)), reg = f.vd + k * fieldRegs;
-          if (f.store) cpu.store(at, bytes, readElem(cpu, reg, dataBits, i));
-          else if (addressing === "first" && i > 0) {
-            if (!tryLoad(cpu, at, bytes, reg, dataBits, i)) return cutVl(cpu, i);
-          } else writeElem(cpu, reg, dataBits, i, cpu.load(at, bytes, false));
+      if (addressing === "unit" && f.vm === 1 && f.nf === 1 && bulk(cpu, f, base, v, bytes)) {
+        return setVstart(cpu, 0);
+      }
+      let i = v.vstart;
+      try {
+        for (; i < v.vl; i++) {
+          if (!active(cpu, f.vm, i)) continue;
+          let addr: bigint;
+          if (addressing === "strided") addr = base + BigInt.asIntN(64, stride) * BigInt(i);
+          else if (indexed) addr = base + readElem(cpu, f.vs2, f.eew, i);
+          else addr = base + BigInt(i * f.nf * bytes);
+          for (let k = 0; k < f.nf; k++) {
+            const at = BigInt.asUintN(64, addr + BigInt(k * bytes)), reg = f.vd + k * fieldRegs;
+            if (f.store) cpu.store(at, bytes, readElem(cpu, reg, dataBits, i));
+            else if (addressing === "first" && i > 0) {
+              if (!tryLoad(cpu, at, bytes, reg, dataBits, i)) return cutVl(cpu, i);
+            } else writeElem(cpu, reg, dataBits, i, cpu.load(at, bytes, false));
+          }
         }
+      } catch (e) {
+        setVstart(cpu, i); // precise: the elements before i are done
+        throw e;
       }
       setVstart(cpu, 0);
     },
   };
+}
+
+/**
+ * An unmasked unit-stride access of one field moved as one block of bytes;
+ * false (nothing done, or only a prefix of a store written) when part of it
+ * faults, and the element loop then finds the precise element.
+ */
+function bulk(
+  cpu: CpuCore,
+  f: { vd: number; store: boolean },
+  base: bigint,
+  v: { vstart: number; vl: number },
+  bytes: number,
+): boolean {
+  const from = v.vstart * bytes, length = (v.vl - v.vstart) * bytes;
+  const regs = vregBytes(cpu, f.vd, 8).subarray(from, from + length);
+  const addr = BigInt.asUintN(64, base + BigInt(from));
+  try {
+    if (f.store) cpu.writeBytes(addr, regs);
+    else regs.set(cpu.readBytes(addr, length));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A fault-only-first element load past the first: false when it would fault. */

@@ -112,9 +112,17 @@ export function setVstart(cpu: CpuCore, i: number): void {
   cpu.setState(RiscvState.VSTART, BigInt(i));
 }
 
+/** VLEN/8 of each CPU: fixed at reset, read per element (cheaper than the state block's bigint). */
+const vlenbOf = new WeakMap<CpuCore, number>();
+
 /** The host byte offset of byte `at` of vector register `reg` (groups are contiguous). */
 function vregByte(cpu: CpuCore, reg: number, at: number): number {
-  return STATE_BASE + RiscvState.VREGS + reg * Number(cpu.getState(RiscvState.VLENB)) + at;
+  let vlenb = vlenbOf.get(cpu);
+  if (vlenb === undefined) {
+    vlenb = Number(cpu.getState(RiscvState.VLENB));
+    vlenbOf.set(cpu, vlenb);
+  }
+  return STATE_BASE + RiscvState.VREGS + reg * vlenb + at;
 }
 
 /**
