@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type CpuCore, type FloatEnv, type HelperDef, nanBox16, nanBox32 } from "../../plugin.ts";
+import { type FloatEnv, type HelperDef, nanBox16, nanBox32 } from "../../plugin.ts";
 import { accrueFlags } from "./fpu_helpers.ts";
 import { RiscvState } from "./state.ts";
 import {
@@ -34,23 +34,20 @@ import {
   setMaskBit,
   setVstart,
   type VectorConfig,
-  vectorConfig,
-  vectorFields,
+  vectorHelper,
   writeElem,
 } from "./vector_unit.ts";
 
 /** The float environment of a vector FP instruction: frm, or illegal when frm is reserved. */
-function frmEnv(cpu: CpuCore, bits: number): FloatEnv {
-  const rm = Number((cpu.getState(RiscvState.FCSR) >> 5n) & 7n);
-  if (rm > 4) throw illegal(bits);
+function frmEnv(v: VectorConfig): FloatEnv {
+  const rm = Number((v.cpu.getState(RiscvState.FCSR) >> 5n) & 7n);
+  if (rm > 4) throw illegal(v.bits);
   return { rm, flags: 0 };
 }
 
-/** The configuration of an FP instruction whose elements are SEW (and `wide` times SEW) wide. */
-function fpConfig(cpu: CpuCore, bits: number, wide = 1): VectorConfig {
-  const v = vectorConfig(cpu, bits);
-  if (!FP_FORMAT[v.sew] || !FP_FORMAT[v.sew * wide]) throw illegal(bits);
-  return v;
+/** Checks that elements of SEW (and of `wide` times SEW) are floats: no 8-bit FP. */
+function requireFloat(v: VectorConfig, wide = 1): void {
+  if (!FP_FORMAT[v.sew] || !FP_FORMAT[v.sew * wide]) throw illegal(v.bits);
 }
 
 type Shape = "single" | "mask" | "widen" | "widenW";
@@ -66,69 +63,55 @@ function fpElementwise(name: string, shape: Shape, fn: FpElemFn): HelperDef {
   const { dst, src2 } = WIDTHS[shape];
   const scalar = /\.[vw]f/.test(name) || name === "vfmv.v.f";
   const merge = name.startsWith("vfmerge") || name === "vfmv.v.f";
-  return {
-    name,
-    hasResult: false,
-    flags: { mayTrap: true },
-    fn: (cpu: CpuCore, bitsArg: bigint, x1: bigint) => {
-      const bits = Number(bitsArg), env = frmEnv(cpu, bits);
-      const v = fpConfig(cpu, bits, Math.max(dst, 1)), f = vectorFields(bits), sew = v.sew;
-      if (dst !== 0) {
-        requireGroup(v, f.vd, v.lmul * dst);
-        if (!merge) requireVm(v, f);
+  return vectorHelper(name, (v, f, x1) => {
+    const env = frmEnv(v), cpu = v.cpu, sew = v.sew;
+    requireFloat(v, Math.max(dst, 1));
+    if (dst !== 0) {
+      requireGroup(v, f.vd, v.lmul * dst);
+      if (!merge) requireVm(v, f);
+    }
+    requireGroup(v, f.vs2, v.lmul * src2);
+    if (!scalar) requireGroup(v, f.vs1, v.lmul);
+    if (v.vl === 0) return;
+    const fmt = FP_FORMAT[sew], b0 = scalar ? unboxScalar(x1, sew) : 0n;
+    for (let i = v.vstart; i < v.vl; i++) {
+      if (merge) {
+        if (f.vm === 0 && !maskBit(cpu, 0, i)) {
+          writeElem(cpu, f.vd, sew, i, readElem(cpu, f.vs2, sew, i));
+        } else writeElem(cpu, f.vd, sew, i, b0);
+        continue;
       }
-      requireGroup(v, f.vs2, v.lmul * src2);
-      if (!scalar) requireGroup(v, f.vs1, v.lmul);
-      if (v.vl === 0) return;
-      const fmt = FP_FORMAT[sew], b0 = scalar ? unboxScalar(x1, sew) : 0n;
-      for (let i = v.vstart; i < v.vl; i++) {
-        if (merge) {
-          if (f.vm === 0 && !maskBit(cpu, 0, i)) {
-            writeElem(cpu, f.vd, sew, i, readElem(cpu, f.vs2, sew, i));
-          } else writeElem(cpu, f.vd, sew, i, b0);
-          continue;
-        }
-        if (!active(cpu, f.vm, i)) continue;
-        const a = readElem(cpu, f.vs2, sew * src2, i);
-        const b = scalar ? b0 : readElem(cpu, f.vs1, sew, i);
-        if (dst === 0) setMaskBit(cpu, f.vd, i, fn(a, b, 0n, fmt, env) === 1n);
-        else {writeElem(
-            cpu,
-            f.vd,
-            sew * dst,
-            i,
-            fn(a, b, readElem(cpu, f.vd, sew * dst, i), fmt, env),
-          );}
+      if (!active(cpu, f.vm, i)) continue;
+      const a = readElem(cpu, f.vs2, sew * src2, i);
+      const b = scalar ? b0 : readElem(cpu, f.vs1, sew, i);
+      if (dst === 0) setMaskBit(cpu, f.vd, i, fn(a, b, 0n, fmt, env) === 1n);
+      else {
+        const d = readElem(cpu, f.vd, sew * dst, i);
+        writeElem(cpu, f.vd, sew * dst, i, fn(a, b, d, fmt, env));
       }
-      accrueFlags(cpu, env);
-      setVstart(cpu, 0);
-    },
-  };
+    }
+    accrueFlags(cpu, env);
+    setVstart(cpu, 0);
+  });
 }
 
 /** A conversion, square root or class (vs2 only). */
 function fpUnary(name: string): HelperDef {
   const { src, dst, fn } = FP_UNARY[name];
-  return {
-    name,
-    hasResult: false,
-    flags: { mayTrap: true },
-    fn: (cpu: CpuCore, bitsArg: bigint) => {
-      const bits = Number(bitsArg), env = frmEnv(cpu, bits);
-      const v = vectorConfig(cpu, bits), f = vectorFields(bits), sew = v.sew;
-      if (!unaryLegal(name, sew)) throw illegal(bits);
-      requireGroup(v, f.vd, v.lmul * dst);
-      requireGroup(v, f.vs2, v.lmul * src);
-      requireVm(v, f);
-      if (v.vl === 0) return;
-      for (let i = v.vstart; i < v.vl; i++) {
-        if (!active(cpu, f.vm, i)) continue;
-        writeElem(cpu, f.vd, sew * dst, i, fn(readElem(cpu, f.vs2, sew * src, i), sew, env));
-      }
-      accrueFlags(cpu, env);
-      setVstart(cpu, 0);
-    },
-  };
+  return vectorHelper(name, (v, f) => {
+    const env = frmEnv(v), cpu = v.cpu, sew = v.sew;
+    if (!unaryLegal(name, sew)) throw illegal(v.bits);
+    requireGroup(v, f.vd, v.lmul * dst);
+    requireGroup(v, f.vs2, v.lmul * src);
+    requireVm(v, f);
+    if (v.vl === 0) return;
+    for (let i = v.vstart; i < v.vl; i++) {
+      if (!active(cpu, f.vm, i)) continue;
+      writeElem(cpu, f.vd, sew * dst, i, fn(readElem(cpu, f.vs2, sew * src, i), sew, env));
+    }
+    accrueFlags(cpu, env);
+    setVstart(cpu, 0);
+  });
 }
 
 /** Whether every float format a unary operation names exists at this SEW (no 8-bit floats). */
@@ -142,26 +125,16 @@ function unaryLegal(name: string, sew: number): boolean {
 
 /** vfmv.f.s (f[rd] = vs2[0], NaN-boxed) and vfmv.s.f (vd[0] = f[rs1] when vstart < vl). */
 const FP_MOVES: HelperDef[] = [
-  {
-    name: "vfmv.f.s",
-    hasResult: true,
-    flags: { mayTrap: true },
-    fn: (cpu: CpuCore, bitsArg: bigint) => {
-      const bits = Number(bitsArg), v = fpConfig(cpu, bits), f = vectorFields(bits);
-      const x = readElem(cpu, f.vs2, v.sew, 0);
-      return v.sew === 16 ? nanBox16(x) : v.sew === 32 ? nanBox32(x) : x;
-    },
-  },
-  {
-    name: "vfmv.s.f",
-    hasResult: false,
-    flags: { mayTrap: true },
-    fn: (cpu: CpuCore, bitsArg: bigint, x1: bigint) => {
-      const bits = Number(bitsArg), v = fpConfig(cpu, bits), f = vectorFields(bits);
-      if (v.vl > 0 && v.vstart < v.vl) writeElem(cpu, f.vd, v.sew, 0, unboxScalar(x1, v.sew));
-      setVstart(cpu, 0);
-    },
-  },
+  vectorHelper("vfmv.f.s", (v, f) => {
+    requireFloat(v);
+    const x = readElem(v.cpu, f.vs2, v.sew, 0);
+    return v.sew === 16 ? nanBox16(x) : v.sew === 32 ? nanBox32(x) : x;
+  }, true),
+  vectorHelper("vfmv.s.f", (v, f, x1) => {
+    requireFloat(v);
+    if (v.vl > 0 && v.vstart < v.vl) writeElem(v.cpu, f.vd, v.sew, 0, unboxScalar(x1, v.sew));
+    setVstart(v.cpu, 0);
+  }),
 ];
 
 /** vd[0] = fold(vs1[0], active vs2[i]) in element order; widening sums fold at 2*SEW. */
@@ -174,27 +147,22 @@ function fpReduction(name: string): HelperDef {
     : widen
     ? FP_WIDENING["vfwadd.w"]
     : FP_SINGLE.vfadd;
-  return {
-    name,
-    hasResult: false,
-    flags: { mayTrap: true },
-    fn: (cpu: CpuCore, bitsArg: bigint) => {
-      const bits = Number(bitsArg), env = frmEnv(cpu, bits);
-      const v = fpConfig(cpu, bits, widen ? 2 : 1), f = vectorFields(bits), sew = v.sew;
-      requireGroup(v, f.vs2, v.lmul);
-      if (v.vl === 0) return;
-      const fmt = FP_FORMAT[sew], wide = widen ? 2 * sew : sew;
-      let acc = readElem(cpu, f.vs1, wide, 0);
-      for (let i = v.vstart; i < v.vl; i++) {
-        if (!active(cpu, f.vm, i)) continue;
-        // vfwadd.w's function takes the wide accumulator first, the SEW element second.
-        acc = op(acc, readElem(cpu, f.vs2, sew, i), 0n, fmt, env);
-      }
-      writeElem(cpu, f.vd, wide, 0, acc);
-      accrueFlags(cpu, env);
-      setVstart(cpu, 0);
-    },
-  };
+  return vectorHelper(name, (v, f) => {
+    const env = frmEnv(v), cpu = v.cpu, sew = v.sew;
+    requireFloat(v, widen ? 2 : 1);
+    requireGroup(v, f.vs2, v.lmul);
+    if (v.vl === 0) return;
+    const fmt = FP_FORMAT[sew], wide = widen ? 2 * sew : sew;
+    let acc = readElem(cpu, f.vs1, wide, 0);
+    for (let i = v.vstart; i < v.vl; i++) {
+      if (!active(cpu, f.vm, i)) continue;
+      // vfwadd.w's function takes the wide accumulator first, the SEW element second.
+      acc = op(acc, readElem(cpu, f.vs2, sew, i), 0n, fmt, env);
+    }
+    writeElem(cpu, f.vd, wide, 0, acc);
+    accrueFlags(cpu, env);
+    setVstart(cpu, 0);
+  });
 }
 
 /** A mnemonic's base and suffix (`vfwadd.wf`: `vfwadd`, `wf`). */

@@ -19,29 +19,12 @@ import {
   requireVm,
   setMaskBit,
   setVstart,
-  type VectorConfig,
-  vectorConfig,
   type VectorFields,
   vectorFields,
+  vectorHelper,
   vregBytes,
   writeElem,
 } from "./vector_unit.ts";
-
-/** The body of a helper: the configuration, the fields and the two scalar operands. */
-type Body = (v: VectorConfig, f: VectorFields, x1: bigint, x2: bigint) => bigint | void;
-
-/** A helper running `body` after reading the configuration (illegal while vill). */
-function helper(name: string, body: Body, hasResult = false): HelperDef {
-  return {
-    name,
-    hasResult,
-    flags: { mayTrap: true },
-    fn: (cpu: CpuCore, bits: bigint, x1: bigint, x2: bigint) => {
-      const b = Number(bits);
-      return body(vectorConfig(cpu, b), vectorFields(b), x1, x2) ?? (hasResult ? 0n : undefined);
-    },
-  };
-}
 
 const u = BigInt.asUintN;
 /** Reductions: the fold, on operands zero-extended from SEW (`bits`). */
@@ -61,7 +44,7 @@ function reduction(name: string): HelperDef {
   const base = name.slice(0, name.indexOf(".")), widen = base.startsWith("vw");
   const signed = base === "vwredsum";
   const fold = widen ? REDUCTIONS.vredsum : REDUCTIONS[base];
-  return helper(name, (v, f) => {
+  return vectorHelper(name, (v, f) => {
     const cpu = v.cpu, wide = widen ? 2 * v.sew : v.sew;
     if (widen && v.sew === 64) throw illegal(v.bits);
     requireGroup(v, f.vs2, v.lmul);
@@ -91,7 +74,7 @@ const MASK_LOGIC: Record<string, (a: boolean, b: boolean) => boolean> = {
 
 function maskLogic(name: string): HelperDef {
   const op = MASK_LOGIC[name];
-  return helper(name, (v, f) => {
+  return vectorHelper(name, (v, f) => {
     for (let i = v.vstart; i < v.vl; i++) {
       setMaskBit(v.cpu, f.vd, i, op(maskBit(v.cpu, f.vs2, i), maskBit(v.cpu, f.vs1, i)));
     }
@@ -101,7 +84,7 @@ function maskLogic(name: string): HelperDef {
 
 /** vcpop.m and vfirst.m: a count or an index into rd. */
 function maskScalar(name: string): HelperDef {
-  return helper(name, (v, f) => {
+  return vectorHelper(name, (v, f) => {
     let count = 0n;
     for (let i = v.vstart; i < v.vl; i++) {
       if (!active(v.cpu, f.vm, i) || !maskBit(v.cpu, f.vs2, i)) continue;
@@ -116,7 +99,7 @@ function maskScalar(name: string): HelperDef {
 /** vmsbf.m, vmsif.m, vmsof.m: bits before, including, only at the first set active bit. */
 function setFirst(name: string): HelperDef {
   const before = name !== "vmsof.m", at = name !== "vmsbf.m";
-  return helper(name, (v, f) => {
+  return vectorHelper(name, (v, f) => {
     if (f.vd === f.vs2 || (f.vm === 0 && f.vd === 0)) throw illegal(v.bits);
     let found = false;
     for (let i = v.vstart; i < v.vl; i++) {
@@ -131,7 +114,7 @@ function setFirst(name: string): HelperDef {
 
 /** viota.m (prefix counts of vs2's active bits) and vid.v (element indices). */
 function iota(name: string): HelperDef {
-  return helper(name, (v, f) => {
+  return vectorHelper(name, (v, f) => {
     requireGroup(v, f.vd, v.lmul);
     requireVm(v, f);
     let sum = 0n;
@@ -149,8 +132,8 @@ function iota(name: string): HelperDef {
 
 /** vmv.x.s: rd = vs2[0] sign-extended (any vl); vmv.s.x: vd[0] = rs1 when vstart < vl. */
 const MOVES: HelperDef[] = [
-  helper("vmv.x.s", (v, f) => sx(readElem(v.cpu, f.vs2, v.sew, 0), v.sew), true),
-  helper("vmv.s.x", (v, f, x1) => {
+  vectorHelper("vmv.x.s", (v, f) => sx(readElem(v.cpu, f.vs2, v.sew, 0), v.sew), true),
+  vectorHelper("vmv.s.x", (v, f, x1) => {
     if (v.vl > 0 && v.vstart < v.vl) writeElem(v.cpu, f.vd, v.sew, 0, x1);
     setVstart(v.cpu, 0);
   }),
@@ -167,7 +150,7 @@ function scalarOperand(name: string, f: VectorFields, x1: bigint): bigint {
  */
 function slide(name: string): HelperDef {
   const up = name.includes("up"), one = /^vf?slide1/.test(name);
-  return helper(name, (v, f, x1) => {
+  return vectorHelper(name, (v, f, x1) => {
     requireGroup(v, f.vd, v.lmul);
     requireGroup(v, f.vs2, v.lmul);
     requireVm(v, f);
@@ -200,7 +183,7 @@ function slide(name: string): HelperDef {
 /** vrgather (.vv, .vx, .vi) and vrgatherei16.vv: vd[i] = vs2[index], 0 past VLMAX. */
 function gather(name: string): HelperDef {
   const ei16 = name === "vrgatherei16.vv", vv = name.endsWith(".vv");
-  return helper(name, (v, f, x1) => {
+  return vectorHelper(name, (v, f, x1) => {
     const indexBits = ei16 ? 16 : v.sew;
     requireGroup(v, f.vd, v.lmul);
     requireGroup(v, f.vs2, v.lmul);
@@ -220,7 +203,7 @@ function gather(name: string): HelperDef {
 }
 
 /** vcompress.vm: the vs2 elements whose vs1 mask bit is set, packed from vd[0]. */
-const COMPRESS = helper("vcompress.vm", (v, f) => {
+const COMPRESS = vectorHelper("vcompress.vm", (v, f) => {
   requireGroup(v, f.vd, v.lmul);
   requireGroup(v, f.vs2, v.lmul);
   if (f.vd === f.vs2 || f.vd === f.vs1) throw illegal(v.bits);

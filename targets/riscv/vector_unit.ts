@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type CpuCore, GuestTrap, STATE_BASE, TrapKind } from "../../plugin.ts";
+import { type CpuCore, GuestTrap, type HelperDef, STATE_BASE, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 
@@ -232,4 +232,33 @@ export function requireVm(v: VectorConfig, f: VectorFields): void {
 /** Whether element `i` is active: unmasked, or its v0 bit set. */
 export function active(cpu: CpuCore, vm: number, i: number): boolean {
   return vm === 1 || maskBit(cpu, 0, i);
+}
+
+/** The body of a vector helper: the configuration, the fields and the rs1/rs2 operand values. */
+export type VectorBody = (
+  v: VectorConfig,
+  f: VectorFields,
+  x1: bigint,
+  x2: bigint,
+) => bigint | void;
+
+/**
+ * A helper named `name` (a mnemonic) that decodes the instruction bits, reads
+ * the configuration (an illegal-instruction trap while vill) and runs `body`.
+ *
+ * @example
+ * ```ts ignore
+ * const vid = vectorHelper("vid.v", (v, f) => { ... });
+ * ```
+ */
+export function vectorHelper(name: string, body: VectorBody, hasResult = false): HelperDef {
+  return {
+    name,
+    hasResult,
+    flags: { mayTrap: true },
+    fn: (cpu: CpuCore, bits: bigint, x1: bigint, x2: bigint) => {
+      const b = Number(bits);
+      return body(vectorConfig(cpu, b), vectorFields(b), x1, x2) ?? (hasResult ? 0n : undefined);
+    },
+  };
 }
