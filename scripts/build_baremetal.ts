@@ -29,6 +29,11 @@ export interface BaremetalProgram {
   isa?: string;
   /** the `-cpu` both emulators run it with (default `rv64`/`rv32`) */
   cpu?: string;
+  /**
+   * Why QEMU cannot run it (an extension newer than QEMU 7.2): its expected
+   * output is then written from the specification, not recorded.
+   */
+  noQemu?: string;
 }
 
 /** Every program the tests run. */
@@ -52,6 +57,13 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "svext_pbmt", source: "svext.c", xlen: 64, cpu: "rv64,svpbmt=on" },
   { name: "svext_napot", source: "svext.c", xlen: 64, cpu: "rv64,svnapot=on" },
   { name: "svext_off", source: "svext.c", xlen: 64 },
+  ...["on", "off"].map((state) => ({
+    name: `smstateen_${state}`,
+    source: "smstateen.c",
+    xlen: 64 as const,
+    cpu: `rv64,smstateen=${state}`,
+    noQemu: "QEMU 7.2 has no Smstateen",
+  })),
 ];
 
 /**
@@ -136,7 +148,9 @@ if (import.meta.main) {
     if (only.length && !only.includes(p.name)) continue;
     await build(p);
     console.log(`built ${p.name}.elf`);
-    if (Deno.args.includes("--record")) {
+    if (Deno.args.includes("--record") && p.noQemu) {
+      console.log(`  not recorded: ${p.noQemu}; expected/${p.name}.txt follows the specification`);
+    } else if (Deno.args.includes("--record")) {
       const { out, code } = await runQemu(p);
       await Deno.writeTextFile(`${ROOT}expected/${p.name}.txt`, out);
       console.log(`  recorded QEMU output (exit ${code})`);

@@ -45,6 +45,19 @@ Deno.test("riscv zicboz: cbo.zero on an unmapped page is a memory fault", () => 
   }
 });
 
+Deno.test("riscv zicbom: cbo.clean/flush/inval of an inaccessible block fault as a store, at the block", () => {
+  for (const op of [0, 1, 2]) {
+    const at = (m: ReturnType<typeof machine>) => m.cpu.setGlobal(a0, 0x40000n + 70n);
+    for (const m of runBoth([CBO(op, a0)], "rv64,zicbom=on", at)) {
+      assert.equal(m.exit.reason, "trap");
+      if (m.exit.reason !== "trap") continue;
+      assert.equal(m.exit.trap.kind, TrapKind.MEMORY);
+      assert.equal(m.exit.trap.access, "write");
+      assert.equal(m.exit.trap.data, 0x40040n);
+    }
+  }
+});
+
 Deno.test("riscv zicbom/zicbop/zihintpause: no-ops where enabled, illegal where not", () => {
   const program = [CBO_CLEAN(a0), PREFETCH_W(64, a0), PAUSE, A.addi(a1, 0, 7)];
   for (const m of runBoth(program, "rv64,zicbom=on,zicbop=on", (m) => m.cpu.setGlobal(a0, DATA))) {

@@ -12,6 +12,7 @@ import { CsrIllegal, Priv } from "./csr.ts";
 import { defineHartCsr, mstatusRead, mstatusWrite, SENVCFG_WRITABLE } from "./csr_machine.ts";
 import { Mstatus, type RiscvHart } from "./hart.ts";
 import { satpScheme } from "./mmu.ts";
+import { requireStateEnabled, STATEEN0_ENVCFG } from "./smstateen.ts";
 import { MENVCFG_STCE } from "./sstc.ts";
 
 /** The sstatus view of mstatus: SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL, SD. */
@@ -75,8 +76,12 @@ defineHartCsr({
   num: 0x10a,
   name: "senvcfg",
   priv: Priv.S,
-  read: (h) => h.senvcfg,
+  read: (h) => {
+    requireStateEnabled(h, 0, STATEEN0_ENVCFG);
+    return h.senvcfg;
+  },
   write: (h, v) => {
+    requireStateEnabled(h, 0, STATEEN0_ENVCFG);
     h.senvcfg = v & SENVCFG_WRITABLE;
   },
 });

@@ -124,7 +124,7 @@ export function misaValue(xlen: 32 | 64): bigint {
 /** The hart's saved CSRs (QEMU's vmstate_riscv_cpu, in spirit). */
 const HART_STATE: VmStateDescription<RiscvHart> = {
   name: "riscv-hart",
-  version: 2,
+  version: 3,
   fields: [
     "mstatus",
     "medeleg",
@@ -147,6 +147,7 @@ const HART_STATE: VmStateDescription<RiscvHart> = {
     "scounteren",
     "menvcfg",
     "senvcfg",
+    "mstateen",
     "mcountinhibit",
     "stimecmp",
     "cycleOffset",
@@ -160,6 +161,7 @@ export interface HartFeatures {
   sstc: boolean;
   svnapot: boolean;
   svpbmt: boolean;
+  smstateen: boolean;
 }
 
 /**
@@ -167,7 +169,7 @@ export interface HartFeatures {
  *
  * @example
  * ```ts ignore
- * const features = { sstc: true, svnapot: false, svpbmt: false };
+ * const features = { sstc: true, svnapot: false, svpbmt: false, smstateen: false };
  * const hart = new RiscvHart(cpu, 64, { bus, memory, clock, events }, features);
  * hart.reset();
  * ```
@@ -196,6 +198,8 @@ export class RiscvHart implements SystemHart {
   scounteren = 0n;
   menvcfg = 0n;
   senvcfg = 0n;
+  /** Smstateen's mstateen0-3 (see `smstateen.ts`) */
+  readonly mstateen: bigint[] = [0n, 0n, 0n, 0n];
   mcountinhibit = 0n;
   /** Sstc's compare value (see `sstc.ts`) */
   stimecmp = 0n;
@@ -213,6 +217,8 @@ export class RiscvHart implements SystemHart {
   /** Svnapot and Svpbmt are enabled (the page-table walk reads them) */
   readonly svnapot: boolean;
   readonly svpbmt: boolean;
+  /** Smstateen is enabled (the state-enable CSRs exist) */
+  readonly smstateen: boolean;
   readonly supervisorTimer: SupervisorTimer;
   readonly bus: PhysicalBus;
   readonly memory: SystemMemory;
@@ -226,6 +232,7 @@ export class RiscvHart implements SystemHart {
     features: HartFeatures,
   ) {
     ({ sstc: this.sstc, svnapot: this.svnapot, svpbmt: this.svpbmt } = features);
+    this.smstateen = features.smstateen;
     const wakeUp = binding.events.timer("hart0/stimecmp", () => this.supervisorTimer.update());
     this.supervisorTimer = new SupervisorTimer(this, wakeUp);
     this.bus = binding.bus;
@@ -292,6 +299,7 @@ export class RiscvHart implements SystemHart {
       this.mcountinhibit =
       this.stimecmp =
         0n;
+    this.mstateen.fill(0n);
     this.supervisorTimer.update();
     this.cycleOffset = this.instretOffset = 0n;
     this.wfi = false;

@@ -33,6 +33,7 @@ export const OPTIONAL_EXTENSIONS = [
   "zbkc",
   "zbkx",
   "zbs",
+  "smstateen",
   "sstc",
   "svinval",
   "svnapot",
@@ -55,7 +56,7 @@ const PROFILES: Record<string, OptionalExtension[]> = {
   rva22u64: RVA22U64,
   rva22s64: [...RVA22U64, "svinval", "svpbmt"],
   rva23u64: RVA23U64,
-  rva23s64: [...RVA23U64, "svinval", "svpbmt", "svnapot", "sstc"],
+  rva23s64: [...RVA23U64, "svinval", "svpbmt", "svnapot", "sstc", "smstateen"],
 };
 
 /** VLEN when `vlen=` is not given, as QEMU 7.2. */

@@ -36,6 +36,7 @@ import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
 import "./csr_supervisor.ts";
+import "./smstateen.ts";
 import { CBO_HELPER } from "./trans_zicbo.ts";
 import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
 import { BITMANIP_HELPERS } from "./bitmanip_helpers.ts";
@@ -89,7 +90,12 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   helpers.addAll(vectorHelpers(xlen));
   const tags = extensionTags(xlen, isa.extensions);
   const has = (e: OptionalExtension) => isa.extensions.has(e);
-  const features = { sstc: has("sstc"), svnapot: has("svnapot"), svpbmt: has("svpbmt") };
+  const features = {
+    sstc: has("sstc"),
+    svnapot: has("svnapot"),
+    svpbmt: has("svpbmt"),
+    smstateen: has("smstateen"),
+  };
   // The hart in system mode (one per target): the translator checks its debug triggers.
   let hart: RiscvHart | undefined;
   return {
@@ -130,14 +136,14 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
  * @example
  * ```ts
  * import riscv from "./mod.ts";
- * console.log(riscv.cpus); // ["rv64", "rv32", "rva22u64", "rva22s64"]
+ * console.log(riscv.cpus); // ["rv64", "rv32", "rva22u64", "rva22s64", "rva23u64", "rva23s64"]
  * ```
  */
 const plugin: TargetPlugin = {
   kind: "target",
   name: "riscv",
   apiVersion: { min: 2, cur: 2 },
-  cpus: ["rv64", "rv32", "rva22u64", "rva22s64"],
+  cpus: ["rv64", "rv32", "rva22u64", "rva22s64", "rva23u64", "rva23s64"],
   elfMachines: [
     { machine: EM_RISCV, elfClass: 2, cpu: "rv64" },
     { machine: EM_RISCV, elfClass: 1, cpu: "rv32" },
