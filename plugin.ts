@@ -72,6 +72,7 @@ export { SystemMemory } from "./core/system/system_memory.ts";
 export * from "./core/system/system_target.ts";
 export * from "./core/decodetree/decodetree.ts";
 export * from "./core/decodetree/tags.ts";
+export { GENERIC_SYSCALLS } from "./core/linux/generic_syscalls.ts";
 export {
   type InterruptController,
   type InterruptSink,

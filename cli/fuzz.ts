@@ -14,7 +14,8 @@ import { EmuError } from "../core/errors.ts";
 import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
 import { loadDictionary } from "../core/fuzz/dictionary.ts";
 import { Fuzzer } from "../core/fuzz/fuzzer.ts";
-import { OutputDir } from "../core/fuzz/output.ts";
+import { OutputDir, readInput } from "../core/fuzz/output.ts";
+import { MAX_FILE } from "../core/fuzz/mutate.ts";
 import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
@@ -176,11 +177,16 @@ export function readSeeds(dir: string): { name: string; data: Uint8Array }[] {
   }
   const seeds: { name: string; data: Uint8Array }[] = [];
   for (const e of entries.filter((x) => x.isFile && !x.name.startsWith(".")).sort(byName)) {
+    let input;
     try {
-      seeds.push({ name: e.name, data: Deno.readFileSync(`${dir}/${e.name}`) });
+      input = readInput(`${dir}/${e.name}`);
     } catch {
       throw new EmuError(`-i ${dir}/${e.name}: cannot read this input`);
     }
+    if (input.truncated) {
+      console.error(`emu fuzz: -i ${dir}/${e.name} is over ${MAX_FILE} bytes: partial reading`);
+    }
+    seeds.push({ name: e.name, data: input.data });
   }
   if (seeds.length === 0) throw new EmuError(`-i ${dir}: no input files`, "add a seed file");
   return seeds;
@@ -201,7 +207,6 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   const commandLine = ["emu", "fuzz", ...argv].join(" ");
   const resume = a.input === "-";
   const seeds = resume ? [] : readSeeds(a.input);
-  Deno.mkdirSync(a.output, { recursive: true });
   const out = OutputDir.open(a.output, a.name, { resume, commandLine, mainNode: a.mainNode });
   const dir = `${a.output}/${a.name}`;
   const harnessOptions: UserHarnessOptions = {
@@ -230,7 +235,10 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     cmplog: a.cmplog ? await createCmplogHarness(harnessOptions) : undefined,
   });
   await fuzzer.addSeeds(resume ? out.resumed : seeds);
-  if (resume) await fuzzer.knownCrashes(out.saved("crashes"));
+  if (resume) {
+    out.finishResume();
+    await fuzzer.knownCrashes(out.saved("crashes"));
+  }
   const status = await campaign(fuzzer, out, a, harness.kind, dir);
   if (a.covReport !== undefined) {
     const line = await coverageReport({

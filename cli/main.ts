@@ -6,13 +6,6 @@
  */
 
 import { EmuError } from "../core/errors.ts";
-import { userCommand } from "./user.ts";
-import { systemCommand } from "./system.ts";
-import { fuzzCommand } from "./fuzz.ts";
-import { cminCommand, tminCommand } from "./fuzz_tools.ts";
-import { covCommand } from "./cov.ts";
-import { imgCommand } from "./img/main.ts";
-import { bundleCommand } from "./bundle.ts";
 import { VERSION } from "../core/version.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
@@ -27,7 +20,9 @@ export interface Command {
 }
 
 /**
- * The command table; other commands register here.
+ * The command table; other commands register here. Each command's module is
+ * imported when it runs, so a start-up loads only the command it runs (the
+ * modules of all commands cost about 50 ms of CPU to load).
  *
  * @example
  * ```ts
@@ -36,15 +31,44 @@ export interface Command {
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
-  user: { summary: "run a Linux program (like qemu-riscv64)", run: userCommand },
-  system: { summary: "boot a machine (like qemu-system-riscv64)", run: systemCommand },
-  fuzz: { summary: "fuzz a Linux program (AFL++'s flags and output)", run: fuzzCommand },
-  tmin: { summary: "minimise a crashing input (like afl-tmin)", run: tminCommand },
-  cmin: { summary: "minimise a corpus (like afl-cmin)", run: cminCommand },
-  cov: { summary: "source coverage of a corpus (lcov .info and HTML)", run: covCommand },
-  img: { summary: "create, inspect and convert disk images (like qemu-img)", run: imgCommand },
-  bundle: { summary: "write an experiment as one JavaScript file", run: bundleCommand },
+  user: lazy(
+    "run a Linux program (like qemu-riscv64)",
+    async () => (await import("./user.ts")).userCommand,
+  ),
+  system: lazy(
+    "boot a machine (like qemu-system-riscv64)",
+    async () => (await import("./system.ts")).systemCommand,
+  ),
+  fuzz: lazy(
+    "fuzz a Linux program (AFL++'s flags and output)",
+    async () => (await import("./fuzz.ts")).fuzzCommand,
+  ),
+  tmin: lazy(
+    "minimise a crashing input (like afl-tmin)",
+    async () => (await import("./fuzz_tools.ts")).tminCommand,
+  ),
+  cmin: lazy(
+    "minimise a corpus (like afl-cmin)",
+    async () => (await import("./fuzz_tools.ts")).cminCommand,
+  ),
+  cov: lazy(
+    "source coverage of a corpus (lcov .info and HTML)",
+    async () => (await import("./cov.ts")).covCommand,
+  ),
+  img: lazy(
+    "create, inspect and convert disk images (like qemu-img)",
+    async () => (await import("./img/main.ts")).imgCommand,
+  ),
+  bundle: lazy(
+    "write an experiment as one JavaScript file",
+    async () => (await import("./bundle.ts")).bundleCommand,
+  ),
 };
+
+/** A command whose module is imported when it runs. */
+function lazy(summary: string, load: () => Promise<Command["run"]>): Command {
+  return { summary, run: async (args) => (await load())(args) };
+}
 
 /** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */
 function debugWanted(): boolean {

@@ -71,9 +71,12 @@ export interface IcountOption {
 
 /**
  * Parses an `-icount` value in QEMU's syntax:
- * `[shift=]N,rr=record|replay,rrfile=FILE`, plus Denemu's
+ * `[shift=]N|auto,sleep=off,align=off,rr=record|replay,rrfile=FILE`, plus Denemu's
  * `rrfiles=store` (keep the contents of the host files the guest reads in
- * the log, not just their hashes). `shift` only where `allowShift`.
+ * the log, not just their hashes). `shift` only where `allowShift`. QEMU's
+ * `shift=auto` retunes the shift to the host's speed as it runs; here it is the
+ * fixed default, so that virtual time never depends on the host, and virtual
+ * time never waits for host time (`sleep` and `align` may only be off).
  *
  * @example
  * ```ts
@@ -96,10 +99,21 @@ export function parseIcount(value: string, allowShift: boolean): IcountOption {
       if (!allowShift) {
         throw new EmuError(`-icount shift: user mode runs at 1 ns per instruction`, ICOUNT_HINT);
       }
+      // QEMU's auto tunes the shift to the host's speed as it runs; here virtual time must not
+      // depend on the host, so auto is the fixed default (8 ns per instruction)
+      if (v === "auto") continue;
       if (!/^\d+$/.test(v) || Number(v) > 10) {
-        throw new EmuError(`-icount ${value}: expected shift=N with N from 0 to 10`);
+        throw new EmuError(`-icount ${value}: expected shift=N with N from 0 to 10, or auto`);
       }
       out.shift = Number(v);
+    } else if (key === "sleep" || key === "align") {
+      // Denemu never sleeps for virtual time an idle guest skips, nor aligns it with host time
+      if (v !== "off") {
+        throw new EmuError(
+          `-icount ${key}=${v}: virtual time never waits for host time here`,
+          `leave it out or say ${key}=off`,
+        );
+      }
     } else if (!["rr", "rrfile", "rrfiles"].includes(key)) {
       throw new EmuError(`-icount ${value}: unknown option ${key}`, ICOUNT_HINT);
     }
@@ -119,4 +133,4 @@ export function parseIcount(value: string, allowShift: boolean): IcountOption {
 }
 
 const ICOUNT_HINT = "e.g. -icount rr=record,rrfile=run.rr[,rrfiles=store]" +
-  " (system mode also shift=N)";
+  " (system mode also shift=N|auto)";

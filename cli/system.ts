@@ -14,7 +14,7 @@ import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
 import { Monitor } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
-import { parseOptionList, parseSize } from "../core/system/options.ts";
+import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
@@ -30,9 +30,12 @@ Options:
                          "-M help" lists the machines)
   -m size                RAM size (default 128M; suffixes K, M, G)
   -cpu model             rv64 (default) or rv32
+  -smp N                 N harts (default 1), taking turns of 10000 instructions on one thread
   -accel engine          jit (default), interp (the reference) or lockstep (both, compared per TB)
   -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
   -kernel file           kernel image (ELF or raw)
+  --symbols file         an ELF file (vmlinux) whose symbols name addresses in -d in_asm, plugins
+                         and gdb; nothing is loaded from it (repeatable)
   -initrd file           initial ramdisk
   -append text           kernel command line (/chosen/bootargs)
   -dtb file              use this device tree instead of the generated one
@@ -41,7 +44,7 @@ Options:
   -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them)
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
-  -icount shift=N        2^N ns of virtual time per instruction (default 3)
+  -icount shift=N|auto   2^N ns of virtual time per instruction (default and auto: 3, fixed)
   -icount rr=record|replay,rrfile=FILE[,rrfiles=store]
                          record the run's inputs (serial input, host time) to FILE, or
                          replay them from it; may be combined with shift=N
@@ -83,6 +86,10 @@ export interface SystemArgs {
   seed: bigint;
   /** `-icount shift=N`: 2^N ns of virtual time per instruction */
   icountShift?: number;
+  /** `-smp N`: the number of harts */
+  smp?: number;
+  /** `--symbols FILE` (repeatable): ELF files that name guest addresses */
+  symbols: string[];
   /** `-icount rr=record|replay,rrfile=FILE`: record/replay */
   rr?: RecordReplayOptions;
   /** `-plugin` specs, in order */
@@ -113,6 +120,8 @@ const WITH_VALUE = new Set([
   "rtc",
   "seed",
   "icount",
+  "smp",
+  "symbols",
   "d",
   "D",
   "serial",
@@ -127,6 +136,29 @@ const LOG_ITEMS: Record<string, string> = {
   int: "show traps and interrupts",
   in_asm: "show the guest code of each translated block",
 };
+
+/**
+ * Parses QEMU's `-smp [cpus=]N[,maxcpus=N,sockets=1,cores=N,threads=1]`:
+ * the number of harts (one socket, cluster and thread per core, as virt's
+ * cpu-map lists them; no hot-plug, so maxcpus is N).
+ */
+function parseSmp(value: string): number {
+  const list = parseOptionList(value.replace(/^(\d+)/, "cpus=$1"), false);
+  const o = new DeviceOptions("-smp", list.values);
+  const n = o.int("cpus");
+  const topology = { maxcpus: n, sockets: 1, dies: 1, clusters: 1, cores: n, threads: 1 };
+  for (const [key, want] of Object.entries(topology)) {
+    if (o.has(key) && o.int(key) !== want) {
+      throw new EmuError(
+        `-smp ${value}: ${key}=${o.values[key]} is not supported`,
+        `Denemu's harts are ${n} cores of one socket, without hot-plug: leave ${key} out`,
+      );
+    }
+  }
+  o.rejectUnused();
+  if (n < 1) throw new EmuError(`-smp ${value}: at least one CPU`);
+  return n;
+}
 
 /**
  * Parses `emu system` arguments (QEMU's single-dash flags).
@@ -149,6 +181,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     devices: [],
     seed: 0n,
     plugins: [],
+    symbols: [],
     log: new Set(),
   };
   let snapshot = false;
@@ -213,6 +246,12 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
         if (icount.rr) r.rr = { ...icount.rr, commandLine: ["system", ...argv] };
         break;
       }
+      case "smp":
+        r.smp = parseSmp(value!);
+        break;
+      case "symbols":
+        r.symbols.push(value!);
+        break;
       case "d":
         for (const item of value!.split(",")) {
           if (item === "help" || item === "?") r.helpTopic = "log";
@@ -376,6 +415,8 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       drives: a.drives,
       rtc: a.rtc,
       icountShift: a.icountShift,
+      smp: a.smp,
+      symbols: a.symbols,
     },
     accel: a.accel,
     seed: a.seed,

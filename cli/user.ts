@@ -56,6 +56,8 @@ Options:
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
+  -net host|none     host: the guest's TCP and UDP sockets reach the host network, as far as
+                     Deno's --allow-net permits; none (default): socket(AF_INET) fails EACCES
   -icount rr=record|replay,rrfile=FILE[,rrfiles=store]
                      record every input from the outside world (stdin, host time, the files
                      the guest reads: their hashes, or with rrfiles=store their contents) to
@@ -96,6 +98,8 @@ export interface UserArgs {
   /** `--max-memory`: the guest's memory ceiling in bytes */
   maxMemory?: bigint;
   realtime: boolean;
+  /** `-net host`: sockets on the host network */
+  net: "none" | "host";
   accel: Accel;
   argv0?: string;
   /** `-g`: the gdb stub's TCP port */
@@ -123,6 +127,7 @@ const WITH_VALUE = new Set([
   "g",
   "loadvm",
   "icount",
+  "net",
 ]);
 
 /**
@@ -151,6 +156,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
     log: new Set(),
     seed: 0n,
     realtime: false,
+    net: "none",
     accel: "jit",
   };
   let i = 0;
@@ -228,6 +234,15 @@ export function parseUserArgs(argv: string[]): UserArgs {
       case "sched":
         parseSched(value!);
         r.sched = value;
+        break;
+      case "net":
+        if (value !== "host" && value !== "none") {
+          throw new EmuError(
+            `-net ${value}: not a user-mode network`,
+            "use -net host or -net none",
+          );
+        }
+        r.net = value;
         break;
       case "max-memory":
         r.maxMemory = parseSize(value!, "--max-memory");
@@ -347,6 +362,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     sched: a.sched,
     maxMemory: a.maxMemory,
     realtime: a.realtime,
+    net: a.net,
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",

@@ -60,6 +60,11 @@ export interface BlockDriver {
   readonly clusterSize?: number;
   /** Reads `length` guest bytes at `offset` (past the end reads as zero). */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Fills `out` with the guest bytes at `offset`, as `read` does but into a
+   * buffer the caller reuses (bulk copies: fresh buffers cost page faults)
+   */
+  readInto?(offset: number, out: Uint8Array): void;
   /** Writes guest bytes at `offset`. */
   write(offset: number, data: Uint8Array): void;
   /** Makes the range read as zero, keeping it sparse where the format can. */
@@ -134,6 +139,11 @@ export interface CheckResult {
   allocatedClusters: number;
   fragmentedClusters: number;
   compressedClusters: number;
+  /**
+   * set when the check could not finish (qemu-img: "Check failed: <this>"):
+   * the errno text, e.g. "Input/output error"; the numbers are then not shown
+   */
+  failure?: string;
 }
 
 /** How to open an image. */
@@ -327,11 +337,24 @@ export class HostFile {
   write(offset: number, data: Uint8Array): void {
     if (this.readOnly) throw new EmuError(`${this.path}: the image is open read-only`);
     for (const o of this.writeObservers) o(offset, data);
+    if (this.#pages) {
+      this.#size = Math.max(this.#size, offset + data.length);
+      return this.#writePages(offset, data);
+    }
+    try {
+      this.handle.seekSync(offset, Deno.SeekMode.Start);
+      let done = 0;
+      while (done < data.length) done += this.handle.writeSync(data.subarray(done));
+    } catch (e) {
+      // e.g. an offset from a bad table past what the host file system allows
+      throw new EmuError(
+        `${this.path}: cannot write at offset 0x${offset.toString(16)}: ${
+          (e as Error).message.replace(/ \(os error \d+\)$/, "")
+        }`,
+        "check the image with emu img check",
+      );
+    }
     this.#size = Math.max(this.#size, offset + data.length);
-    if (this.#pages) return this.#writePages(offset, data);
-    this.handle.seekSync(offset, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < data.length) done += this.handle.writeSync(data.subarray(done));
   }
 
   #writePages(offset: number, data: Uint8Array): void {

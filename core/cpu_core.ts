@@ -76,6 +76,13 @@ export class CpuCore implements RegisterAccess {
   readonly #pcSlot: number;
   /** Where the block that the last run cut short goes on, if it does. */
   #resume: { whole: TranslationBlock; first: number; pc: bigint } | null = null;
+  /**
+   * The state block while this CPU is parked (see {@linkcode park}): several
+   * CPUs share one host memory, whose state block only the running one holds.
+   */
+  #parked: { i64: BigInt64Array; dv: DataView; u8: Uint8Array } | null = null;
+  /** The buffer {@linkcode park} uses, made once (laid out as the host memory, so slots match). */
+  #aside: { i64: BigInt64Array; dv: DataView; u8: Uint8Array } | null = null;
 
   constructor(readonly target: TargetArch, readonly mem: GuestMemory) {
     this.host = mem.host;
@@ -96,24 +103,72 @@ export class CpuCore implements RegisterAccess {
     return this.target.helpers.length + this.extraHelpers.length - 1;
   }
 
+  /** Whether this CPU's state block is aside (another CPU on the same host memory runs). */
+  get parked(): boolean {
+    return this.#parked !== null;
+  }
+
+  /**
+   * Moves the state block aside so that another CPU on the same host memory
+   * can run (a multi-hart machine switching harts). Registers stay readable
+   * and writable; {@linkcode unpark} puts them back before this CPU runs.
+   */
+  park(): void {
+    if (this.#parked) return;
+    if (!this.#aside) {
+      const buf = new ArrayBuffer(STATE_BASE + STATE_SIZE);
+      this.#aside = { i64: new BigInt64Array(buf), dv: new DataView(buf), u8: new Uint8Array(buf) };
+    }
+    const end = STATE_BASE + this.target.state.size;
+    this.#aside.u8.set(this.host.u8.subarray(STATE_BASE, end), STATE_BASE);
+    this.#parked = this.#aside;
+    this.#resume = null;
+  }
+
+  /** Loads the state block {@linkcode park} moved aside: this CPU may run again. */
+  unpark(): void {
+    const p = this.#parked;
+    if (!p) return;
+    this.host.u8.set(p.u8.subarray(STATE_BASE, STATE_BASE + this.target.state.size), STATE_BASE);
+    this.#parked = null;
+  }
+
+  /**
+   * The target's state block (registers, pc, ...) as bytes, wherever it is
+   * (in host memory, or aside while parked): a view, valid until the CPU is
+   * parked or unparked, or the memory grows.
+   */
+  stateBlock(): Uint8Array {
+    const u8 = this.#parked?.u8 ?? this.host.u8;
+    return u8.subarray(STATE_BASE, STATE_BASE + this.target.state.size);
+  }
+
+  get #i64(): BigInt64Array {
+    return this.#parked?.i64 ?? this.host.i64;
+  }
+
+  get #dv(): DataView {
+    return this.#parked?.dv ?? this.host.dv;
+  }
+
   /** Global `i` (a guest register as the IR sees it). */
   getGlobal(i: number): bigint {
-    return this.host.i64[this.#globalSlots[i]];
+    return this.#i64[this.#globalSlots[i]];
   }
 
   /** Sets global `i`. */
   setGlobal(i: number, v: bigint): void {
-    this.host.i64[this.#globalSlots[i]] = BigInt.asIntN(64, v);
+    this.#i64[this.#globalSlots[i]] = BigInt.asIntN(64, v);
   }
 
   /** The 64-bit state slot at byte `offset` of the state block. */
   getState(offset: number): bigint {
-    return this.host.dv.getBigInt64(STATE_BASE + offset, true);
+    return this.#dv.getBigInt64(STATE_BASE + offset, true);
   }
 
   /** Sets the 64-bit state slot at byte `offset`. */
   setState(offset: number, v: bigint): void {
-    this.host.dv.setBigInt64(STATE_BASE + offset, BigInt.asIntN(64, v), true);
+    this.#dv.setBigInt64(STATE_BASE + offset, BigInt.asIntN(64, v), true);
   }
 
   /** The pc as a TB cache key (see {@linkcode TbCache.lookup}), read without a bigint. */
@@ -124,11 +179,11 @@ export class CpuCore implements RegisterAccess {
 
   /** The guest pc (unsigned). */
   get pc(): bigint {
-    return BigInt.asUintN(64, this.host.i64[this.#pcSlot]);
+    return BigInt.asUintN(64, this.#i64[this.#pcSlot]);
   }
 
   set pc(v: bigint) {
-    this.host.i64[this.#pcSlot] = BigInt.asIntN(64, v);
+    this.#i64[this.#pcSlot] = BigInt.asIntN(64, v);
   }
 
   /** A guest load as the running code does it (permission-checked, may throw GuestFault). */
@@ -158,6 +213,7 @@ export class CpuCore implements RegisterAccess {
    * that block, so hooks see one block either way.
    */
   run(budget: number): RunExit {
+    if (this.#parked) throw new EmuError("internal: a parked CPU was asked to run");
     const stopAt = this.icount + budget;
     const tbs = this.tbs;
     this.stopRequested = false;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.ts";
 
 const embedded = new Map<string, Uint8Array>();
 const bundleTime = new Date(0);
@@ -116,15 +116,5 @@ export function realInputPath(path: string): string {
   return embeddedFile(path) ? absolute(path) : Deno.realPathSync(absolute(path));
 }
 
-/**
- * The SHA-256 of `data`, hex (input files in record/replay logs and bundle manifests).
- *
- * @example
- * ```ts
- * import { sha256Hex } from "./host_files.ts";
- * console.log(sha256Hex(new Uint8Array()).slice(0, 8)); // e3b0c442
- * ```
- */
-export function sha256Hex(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
+/** The SHA-256 of input files (record/replay logs, bundle manifests); see `sha256.ts`. */
+export { sha256Hex };

@@ -433,22 +433,26 @@ export function loadTargetPlugin(ref: string): Promise<TargetPlugin> {
   );
 }
 
-/** Finds the built-in target whose CPU list has `cpu`. */
+/** The index's summary of each built-in target (written by `deno task plugins`). */
+const TARGET_SUMMARIES: Record<string, Pick<TargetPlugin, "cpus" | "elfMachines">> = PLUGIN_INDEX
+  .targetSummaries as Record<string, Pick<TargetPlugin, "cpus" | "elfMachines">>;
+
+/** Finds the built-in target whose CPU list has `cpu` (only that target's plugin is loaded). */
 export async function targetForCpu(cpu: string): Promise<TargetArch> {
-  for (const name of builtinTargets()) {
-    const p = await loadTargetPlugin(name);
-    // "-cpu model,prop=value,...": the model selects the target, which parses the properties.
-    if (p.cpus.includes(cpu.split(",")[0])) return p.create(cpu);
-  }
-  throw new EmuError(`unknown CPU model "${cpu}"`, "try -cpu help");
+  // "-cpu model,prop=value,...": the model selects the target, which parses the properties.
+  const model = cpu.split(",")[0];
+  const name = builtinTargets().find((n) => TARGET_SUMMARIES[n]?.cpus.includes(model));
+  if (!name) throw new EmuError(`unknown CPU model "${cpu}"`, "try -cpu help");
+  return (await loadTargetPlugin(name)).create(cpu);
 }
 
-/** Finds the built-in target for an ELF file's machine and class. */
+/** Finds the built-in target for an ELF file's machine and class (only that one is loaded). */
 export async function targetForElf(machine: number, elfClass: number): Promise<TargetArch | null> {
+  const isIt = (m: TargetPlugin["elfMachines"][number]) =>
+    m.machine === machine && m.elfClass === elfClass;
   for (const name of builtinTargets()) {
-    const p = await loadTargetPlugin(name);
-    const hit = p.elfMachines.find((m) => m.machine === machine && m.elfClass === elfClass);
-    if (hit) return p.create(hit.cpu);
+    const hit = TARGET_SUMMARIES[name]?.elfMachines.find(isIt);
+    if (hit) return (await loadTargetPlugin(name)).create(hit.cpu);
   }
   return null;
 }

@@ -192,6 +192,23 @@ export interface GdbFieldRegister {
 }
 
 /**
+ * A register gdb sees that packs several state registers (AArch64's cpsr, from
+ * the flags the target keeps apart): `read` gets the values of `from`, in
+ * order, and `write` splits a value into them.
+ */
+export interface GdbComputedRegister {
+  /** gdb's name, e.g. "cpsr" */
+  name: string;
+  /** the canonical name of the register it follows in gdb's numbering */
+  after: string;
+  bits: number;
+  /** canonical names of the registers it is made of */
+  from: string[];
+  read(values: bigint[]): bigint;
+  write(value: bigint): bigint[];
+}
+
+/**
  * How gdb names a target's registers (the `gdb` field of {@linkcode TargetArch}).
  * The stub builds target.xml from `state.registers`: each feature takes the
  * registers of its kinds, in state order; field registers go just before
@@ -218,6 +235,8 @@ export interface GdbArch {
   regType?(r: RegisterInfo): string | undefined;
   /** extra registers that are bit fields of state registers */
   fields?: GdbFieldRegister[];
+  /** extra registers computed from state registers */
+  computed?: GdbComputedRegister[];
 }
 
 /**

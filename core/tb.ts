@@ -1,7 +1,7 @@
 /**
  * Translation blocks: guest code decoded once into IR, cached by pc, and
  * dropped when the code they came from is written (self-modifying code) or
- * the cache is flushed (`fence.i`).
+ * the cache is flushed (breakpoint and hook changes).
  *
  * @module
  */
@@ -65,7 +65,7 @@ export interface TranslationObserver {
   onBlock?(tb: TranslationBlock): void;
   /** After a cached TB was dropped (its code was written): free what belongs to it. */
   onInvalidate?(tb: TranslationBlock): void;
-  /** After every TB was dropped at once (`fence.i`, hook changes). */
+  /** After every TB was dropped at once (breakpoint and hook changes). */
   onFlush?(): void;
 }
 
@@ -145,6 +145,10 @@ export class TbCache {
 
   #translate(pc: bigint, flags: number): TranslationBlock {
     const tb = this.#build(pc, flags, this.maxInsns);
+    // No instruction: the first fetch faulted, and the TB only raises that fault. It is not
+    // kept (QEMU makes no TB there either): nothing would drop it once the page is mapped,
+    // which a guest kernel may do without any TLB or instruction-cache flush.
+    if (tb.insns.length === 0) return tb;
     const old = this.#byPc.get(pcKey(pc));
     if (old) this.#drop(old);
     this.#byPc.set(pcKey(pc), tb);
@@ -237,7 +241,7 @@ export class TbCache {
     this.memory.clearCode(pn);
   }
 
-  /** Drops every TB (`fence.i`, breakpoint changes, hook changes). */
+  /** Drops every TB (breakpoint changes, hook changes). */
   flush(): void {
     for (const tb of this.#byPc.values()) tb.valid = false;
     this.generation++;

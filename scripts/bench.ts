@@ -360,6 +360,7 @@ await benchRecordReplay({ row, results }, flags.quick ?? false);
 await section("Fuzzing (tests/fuzz targets, one core, seed 1)");
 await benchFuzz({ row, results }, flags.quick ?? false);
 
+await section("Disk images: emu img convert beside qemu-img convert (best wall of 3, its CPU)");
 results.imgConvert = await (await import("./bench_img.ts")).benchImg(flags.quick);
 
 // 5. What a hostile guest can make slow (issue 13), wall time of whole runs beside qemu-riscv64.

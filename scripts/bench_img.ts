@@ -2,7 +2,8 @@
  * `emu img convert` beside `qemu-img convert` in the same run: a 256 MiB
  * dense image and a 4 GiB sparse one, raw to qcow2 and qcow2 to raw. Both
  * tools run as child processes (Denemu's time includes Deno's start-up);
- * each figure is the best wall time of a few runs.
+ * each figure is the best wall time of a few runs, with the CPU time (user +
+ * system) of that run.
  *
  * Run alone (`deno run -A scripts/bench_img.ts [--quick]`) or from
  * `deno task bench`.
@@ -12,25 +13,43 @@
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
-/** One conversion timed with both tools. */
+/** One conversion timed with both tools: best wall time, and the CPU time of that run. */
 export interface ImgBenchRow {
   name: string;
   emuSeconds: number;
   qemuSeconds: number;
+  emuCpuSeconds: number;
+  qemuCpuSeconds: number;
 }
 
-async function wall(cmd: string, args: string[]): Promise<number> {
-  const t0 = performance.now();
+/** CPU seconds (user + system) of the children this process has waited for (Linux /proc). */
+function childrenCpu(): number {
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime in 1/100 s ticks
+}
+
+/** Runs `cmd args`: its wall and CPU seconds. */
+async function timed(cmd: string, args: string[]): Promise<{ wall: number; cpu: number }> {
+  const [t0, c0] = [performance.now(), childrenCpu()];
   const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
   if (!r.success) {
     throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
   }
-  return (performance.now() - t0) / 1000;
+  return { wall: (performance.now() - t0) / 1000, cpu: childrenCpu() - c0 };
 }
 
-async function best(runs: number, cmd: string, args: string[]): Promise<number> {
-  let t = Infinity;
-  for (let i = 0; i < runs; i++) t = Math.min(t, await wall(cmd, args));
+async function wall(cmd: string, args: string[]): Promise<number> {
+  return (await timed(cmd, args)).wall;
+}
+
+/** The run with the best wall time of `runs`. */
+async function best(runs: number, cmd: string, args: string[]) {
+  let t = { wall: Infinity, cpu: Infinity };
+  for (let i = 0; i < runs; i++) {
+    const r = await timed(cmd, args);
+    if (r.wall < t.wall) t = r;
+  }
   return t;
 }
 
@@ -89,17 +108,25 @@ export async function benchImg(quick = false): Promise<ImgBenchRow[]> {
       ["sparse 4 GiB qcow2 -> raw", "sparse.qcow2", "raw"],
     ];
     console.log(
-      `${"img convert".padEnd(28)} ${"emu img".padStart(9)} ${"qemu-img".padStart(9)}  ratio`,
+      `${"img convert (wall / CPU s)".padEnd(28)} ${"emu img".padStart(13)} ${
+        "qemu-img".padStart(13)
+      }  wall ratio`,
     );
     for (const [name, src, fmt] of cases) {
       const args = ["convert", "-O", fmt, `${dir}/${src}`, `${dir}/out.${fmt}`];
-      const emuSeconds = await best(runs, Deno.execPath(), ["run", "-A", MOD, "img", ...args]);
-      const qemuSeconds = await best(runs, "qemu-img", args);
-      rows.push({ name, emuSeconds, qemuSeconds });
+      const emu = await best(runs, Deno.execPath(), ["run", "-A", MOD, "img", ...args]);
+      const qemu = await best(runs, "qemu-img", args);
+      rows.push({
+        name,
+        emuSeconds: emu.wall,
+        qemuSeconds: qemu.wall,
+        emuCpuSeconds: emu.cpu,
+        qemuCpuSeconds: qemu.cpu,
+      });
+      const pair = (t: { wall: number; cpu: number }) =>
+        `${t.wall.toFixed(2)} / ${t.cpu.toFixed(2)}`.padStart(13);
       console.log(
-        `${name.padEnd(28)} ${emuSeconds.toFixed(3).padStart(8)}s ${
-          qemuSeconds.toFixed(3).padStart(8)
-        }s  ${(emuSeconds / qemuSeconds).toFixed(2)}x`,
+        `${name.padEnd(28)} ${pair(emu)} ${pair(qemu)}  ${(emu.wall / qemu.wall).toFixed(2)}x`,
       );
     }
   } finally {

@@ -29,6 +29,8 @@ export interface BaremetalProgram {
   isa?: string;
   /** the `-cpu` both emulators run it with (default `rv64`/`rv32`) */
   cpu?: string;
+  /** `-smp`: the harts both emulators run it with (default 1; more defines SMP for crt.S) */
+  smp?: number;
   /**
    * Why QEMU cannot run it (an extension newer than QEMU 7.2): its expected
    * output is then written from the specification, not recorded.
@@ -57,6 +59,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "svext_pbmt", source: "svext.c", xlen: 64, cpu: "rv64,svpbmt=on" },
   { name: "svext_napot", source: "svext.c", xlen: 64, cpu: "rv64,svnapot=on" },
   { name: "svext_off", source: "svext.c", xlen: 64 },
+  { name: "smp", source: "smp.c", xlen: 64, isa: "imac_zicsr_zifencei", smp: 2 },
   ...["on", "off"].map((state) => ({
     name: `smstateen_${state}`,
     source: "smstateen.c",
@@ -99,7 +102,7 @@ export async function runQemu(p: BaremetalProgram): Promise<{ out: string; code:
   const elf = programImage(p);
   const cmd = new Deno.Command(`qemu-system-riscv${p.xlen}`, {
     args: ["-M", "virt", "-bios", "none", "-cpu", programCpu(p), "-kernel", elf, "-nographic"]
-      .concat(["-m", "128M"]),
+      .concat(["-m", "128M", "-smp", String(p.smp ?? 1)]),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -127,6 +130,7 @@ async function build(p: BaremetalProgram): Promise<void> {
     "-T",
     `${src}link.ld`,
     ...(p.defines ?? []).map((d) => `-D${d}`),
+    ...(p.smp ?? 1) > 1 ? ["-DSMP"] : [],
     ...(p.ldflags ?? []),
     "-o",
     `${ROOT}bin/${p.name}.elf`,

@@ -1,4 +1,5 @@
-// Builds every riscv64 guest test program under tests/guests/src/ into tests/guests/bin/ and
+// Builds every riscv64 guest test program under tests/guests/src/ into tests/guests/bin/ (and the
+// aarch64 ones into tests/guests/bin/aarch64/: scripts/build_guests_a64.ts) and
 // records the expected results by running each case on qemu-riscv64, writing
 // tests/guests/expected/ and tests/guests/manifest.json.
 //
@@ -9,12 +10,12 @@
 // qemu-riscv64. Missing tools are reported and the script exits 1.
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative, resolve } from "node:path";
 import { SIG } from "../core/linux/signals.ts";
+import { buildA64Guests } from "./build_guests_a64.ts";
+import { GUESTS, REPO } from "./guest_paths.ts";
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const GUESTS = join(REPO, "tests/guests");
+export { GUESTS, REPO };
 export const SYSROOT = "/usr/riscv64-linux-gnu";
 const CC = "riscv64-linux-gnu-gcc";
 const OBJDUMP = "riscv64-linux-gnu-objdump";
@@ -185,6 +186,39 @@ export const PROGRAMS: Program[] = [
     kind: "c",
     cases: one,
     description: "epoll echo over socketpairs to forked clients, eventfd, ppoll, O_NONBLOCK",
+  },
+  {
+    name: "sigmask_wait",
+    kind: "c",
+    // tests/io_multiplex_test.ts compares it with qemu-riscv64.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "signal masks of pselect6, ppoll and epoll_pwait; the time select leaves",
+  },
+  {
+    name: "jobctl",
+    kind: "c",
+    // tests/processes_test.ts compares it with qemu-riscv64 on several schedules.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "SIGSTOP/SIGTSTP/SIGCONT of a child; waitpid WUNTRACED/WCONTINUED, waitid WSTOPPED",
+  },
+  {
+    name: "pshared",
+    kind: "c",
+    // tests/processes_test.ts compares it with qemu-riscv64 on several schedules.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "process-shared mutex, condvar and semaphore in MAP_SHARED memory across fork",
+  },
+  {
+    name: "net",
+    kind: "c",
+    // Needs a peer on the host network: tests/net_test.ts runs it with qemu-riscv64.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description: "TCP client and server (a thread in accept) and UDP over -net host",
   },
   {
     name: "exec",
@@ -578,6 +612,7 @@ async function main() {
       }
     }
   }
+  if (!noBuild) await buildA64Guests();
   const manifest: Manifest = {
     description:
       "riscv64 Linux guest test cases with results recorded from qemu-riscv64; see tests/guests/README.md",

@@ -14,9 +14,11 @@ export const PARTIAL: Record<string, string> = {
     "a vfork child gets a copy of the memory and the parent does not wait",
   clone3: "as clone",
   futex:
-    "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in FIFO order",
+    "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in FIFO order " +
+    "and only between the threads of a process (the others also between processes, on " +
+    "MAP_SHARED memory: two mmaps of one file are two regions, which do not share a futex)",
   wait4: "no rusage figures (zeros)",
-  waitid: "WEXITED only (no process stops); no rusage figures (zeros)",
+  waitid: "no rusage figures (zeros); the program started itself never stops",
   signalfd4: "the signals of the process that made it, not of the reader",
   madvise: "MADV_DONTNEED re-zeroes private anonymous pages only (private file pages keep theirs)",
   mmap: "a MAP_SHARED write reaches the file on msync, munmap, exec or exit, " +
@@ -28,12 +30,22 @@ export const PARTIAL: Record<string, string> = {
   prctl: "PR_SET_NAME and PR_GET_NAME only",
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",
-  ppoll: "the signal mask argument is not applied",
-  pselect6: "the signal mask argument is not applied; the timeout is not updated",
-  epoll_pwait: "the signal mask argument is not applied; EPOLLET behaves as level-triggered",
+  epoll_pwait: "EPOLLET behaves as level-triggered",
   socketpair: "AF_UNIX SOCK_STREAM only",
   timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",
-  socket: "no network: AF_INET/AF_INET6 fail with EACCES (no -net host yet), others EAFNOSUPPORT",
+  socket: "AF_INET/AF_INET6 TCP and UDP with -net host (without it EACCES); " +
+    "other families EAFNOSUPPORT (AF_UNIX: socketpair only)",
+  connect: "a TCP connect completes before it returns, also on a non-blocking socket " +
+    "(never EINPROGRESS)",
+  bind: "a TCP socket binds when it listens (a port taken shows then, as EADDRINUSE)",
+  setsockopt: "options are kept and read back by getsockopt; the host socket keeps its defaults",
+  getsockopt: "SO_TYPE, SO_ERROR (always 0), SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN; " +
+    "other options read back what setsockopt set, or 0",
+  sendto: "flags other than MSG_NOSIGNAL are ignored; a TCP send is queued at once " +
+    "(an error shows at a later call)",
+  recvfrom: "MSG_DONTWAIT and MSG_PEEK; other flags are ignored",
+  sendmsg: "as sendto; ancillary data (msg_control) is ignored",
+  recvmsg: "as recvfrom; no ancillary data comes back",
 };
 
 /** The Markdown text of docs/syscalls.md. */

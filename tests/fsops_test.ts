@@ -147,3 +147,30 @@ Deno.test({
   ignore: !haveQemu,
   fn: () => sameAsQemu(["open -100 inside 010000000 00", "truncate inside 5", "fstat 0"]),
 });
+
+Deno.test({
+  name: `fsops seed 5073: fstat of an O_PATH|O_NOFOLLOW directory fd shows a later chmod${
+    haveQemu ? "" : " (skipped: no qemu-riscv64)"
+  }`,
+  ignore: !haveQemu,
+  // the seed's script cut to the lines that matter: the old code kept the mode seen at the open
+  fn: () => sameAsQemu(["open -100 d1 010401000 07777", "chmod -100 ././d1 0644", "fstat 0"]),
+});
+
+Deno.test({
+  name: `fsops seed 6969: O_CREAT on a path ending in "./" or "/" is EEXIST with O_EXCL${
+    haveQemu ? "" : " (skipped: no qemu-riscv64)"
+  }`,
+  ignore: !haveQemu,
+  // a last component "." is no name to create: Linux opens the directory, so O_EXCL is EEXIST
+  fn: () =>
+    sameAsQemu([
+      "open -100 ./ 0300 0755",
+      "open -100 ./ 0100 0755",
+      "open -100 d1/./ 0300 0755",
+      "open -100 d1/.// 0302 0755",
+      "open -100 d1/ 0300 0755",
+      "open -100 nope/./ 0300 0755",
+      "open 0 ./ 0300 0755",
+    ]),
+});

@@ -2,35 +2,7 @@
 // each compared with qemu-img in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { emuImg, QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
-
-const ignore = !!QEMU_IMG_MISSING;
-
-/** Writes big-endian `value` at `at` in the file. */
-async function poke(path: string, at: number, size: number, value: bigint) {
-  const f = await Deno.open(path, { read: true, write: true });
-  const b = new Uint8Array(size);
-  for (let k = size - 1; k >= 0; k--, value >>= 8n) b[k] = Number(value & 0xffn);
-  await f.seek(at, Deno.SeekMode.Start);
-  await f.write(b);
-  f.close();
-}
-
-/** A test on images in a temporary directory `dir`, skipped (saying so) without qemu-img. */
-function imageTest(name: string, body: (dir: string) => Promise<void>): void {
-  Deno.test({
-    name: `${name}${ignore ? ` (skipped: ${QEMU_IMG_MISSING})` : ""}`,
-    ignore,
-    async fn() {
-      const dir = await Deno.makeTempDir();
-      try {
-        await body(dir);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
-    },
-  });
-}
+import { emuImg, imageTest, poke, qemuImg, run } from "./util/qemu_img.ts";
 
 imageTest(`img check: an L2 table far past the end of the file (was a hang)`, async (dir) => {
   await qemuImg(

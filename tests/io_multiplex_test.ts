@@ -1,6 +1,7 @@
 // I/O multiplexing in user mode: an epoll echo server over socketpairs to forked clients, an
 // eventfd between threads, ppoll timeouts on the virtual clock and O_NONBLOCK, compared with
-// qemu-riscv64 on several schedules; socket(AF_INET) refused with EACCES, and -strace says why.
+// qemu-riscv64 on several schedules; the signal masks of pselect6, ppoll and epoll_pwait and the
+// time select leaves; socket(AF_INET) refused with EACCES, and -strace says why.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
@@ -14,6 +15,13 @@ testAgainstQemu(
   ["poll.static.O2", "poll.dynamic.O2"],
   [{}, { sched: "random,quantum=100", seed: 9 }],
   (out) => out.startsWith("epoll echo: 75 bytes echoed"),
+);
+
+testAgainstQemu(
+  "io, signal masks of waits",
+  ["sigmask_wait.static.O2", "sigmask_wait.dynamic.O2"],
+  [{}, { sched: "random,quantum=100", seed: 2 }],
+  (out) => out.includes("epoll_pwait with an empty mask: -1 (Interrupted system call)"),
 );
 
 Deno.test("io: the same seed gives the same epoll run", async () => {

@@ -5,6 +5,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Hooks } from "../mod.ts";
+import { Perm, TrapKind } from "../plugin.ts";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { A, CODE, DATA, encode, i, machine, type TestMachine, X } from "./riscv/asm.ts";
 import { FLUSH_REGS as REGS, flushProgram, prng, runSliced } from "./riscv/random_programs.ts";
@@ -20,7 +21,7 @@ for (const jit of [false, true]) {
   const name = jit ? "jit" : "interp";
 
   Deno.test(`${name}: a loop that runs fence.i and then rewrites its code runs the new code`, () => {
-    // The loop's region is compiled while T is valid; then fence.i flushes
+    // The loop's region is compiled while T is valid; then fence.i runs
     // inside it, and a store rewrites T on the next trip round the loop.
     const T = CODE + 0x1000n;
     const loop = [
@@ -66,6 +67,22 @@ for (const jit of [false, true]) {
     m.mem.writeBytes(CODE, encode(second), true); // as Machine.writeMemory does
     assertEquals(runSliced(m, CODE, [3, 20]), "trap 8 (0x0) at 0x10014");
     assertEquals([m.cpu.getGlobal(a0), m.cpu.getGlobal(a1)], [6n, 36n]);
+  });
+}
+
+for (const jit of [false, true]) {
+  Deno.test(`${jit ? "jit" : "interp"}: code on a page mapped after a fetch fault there runs`, () => {
+    // A guest kernel maps the page in its fault handler and returns to the same pc, with no
+    // TLB or instruction-cache flush (Linux at /init): the fault must not be remembered.
+    const T = 0x40000n;
+    const m = machine([A.jal(0, Number(T - CODE))], "rv64", jit);
+    const first = m.cpu.run(1000);
+    assertEquals(first.reason === "trap" && [first.trap.kind, m.cpu.pc], [TrapKind.MEMORY, T]);
+    m.mem.map(T, 0x1000n, Perm.R | Perm.X);
+    m.mem.writeBytes(T, encode([A.addi(a0, 0, 7), A.ecall]), true);
+    const second = m.cpu.run(1000);
+    assertEquals(second.reason === "trap" && second.trap.kind, TrapKind.SYSCALL);
+    assertEquals(m.cpu.getGlobal(a0), 7n);
   });
 }
 

@@ -1,6 +1,8 @@
 // Guest processes on the deterministic scheduler: fork, a pipe between processes, dup2,
 // waitpid statuses, kill, SIGCHLD and SA_RESTART, compared with qemu-riscv64 under several
-// schedules; the same seed gives the same run; snapshots refused while children exist.
+// schedules; futexes shared between processes (process-shared mutex, condvar, semaphore); job
+// control (stop, continue, waitpid WUNTRACED/WCONTINUED, waitid WSTOPPED/WCONTINUED);
+// the same seed gives the same run; snapshots refused while children exist.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine, EmuError } from "../mod.ts";
@@ -14,6 +16,20 @@ testAgainstQemu(
   ["fork.static.O2", "fork.dynamic.O2"],
   [{}, { sched: "random,quantum=100", seed: 4 }, { sched: "rr,quantum=64" }],
   (out) => out.includes("read across SIGCHLD: 1 x"),
+);
+
+testAgainstQemu(
+  "processes, shared futexes",
+  ["pshared.static.O2", "pshared.dynamic.O2"],
+  [{}, { sched: "random,quantum=100", seed: 3 }, { sched: "random,quantum=64", seed: 8 }],
+  (out) => out.startsWith("counted 6000 of 6000\nchild 0 has its turn\n"),
+);
+
+testAgainstQemu(
+  "processes, job control",
+  ["jobctl.static.O2", "jobctl.dynamic.O2"],
+  [{}, { sched: "random,quantum=100", seed: 5 }],
+  (out) => out.endsWith("SIGCHLD: 3 stops, 2 continues, 1 exits\n"),
 );
 
 Deno.test("processes: the same seed gives the same run, in every process", async () => {

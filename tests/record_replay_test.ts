@@ -180,7 +180,11 @@ Deno.test("-icount: QEMU's syntax, shift only in system mode", () => {
   assert.throws(() => parseIcount("shift=3", false), /user mode runs at 1 ns per instruction/);
   assert.throws(() => parseIcount("rr=record", true), /rr= and rrfile= go together/);
   assert.throws(() => parseIcount("rr=play,rrfile=x", true), /expected rr=record or rr=replay/);
-  assert.throws(() => parseIcount("sleep=on", true), /unknown option sleep/);
+  assert.throws(() => parseIcount("sleep=on", true), /sleep=on: virtual time never waits/);
+  assert.throws(() => parseIcount("bogus=1", true), /unknown option bogus/);
+  // auto: the default shift, fixed, so virtual time does not depend on the host's speed
+  assert.deepEqual(parseIcount("shift=auto,sleep=off,align=off", true), {});
+  assert.throws(() => parseIcount("shift=auto", false), /user mode runs at 1 ns/);
 });
 
 const present = await Promise.all(

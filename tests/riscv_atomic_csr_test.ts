@@ -148,10 +148,10 @@ Deno.test("riscv: counters increase; writes to them and unknown CSRs are illegal
   assert.equal(reg(r32, a0), 0n);
 });
 
-Deno.test("riscv: fence.i flushes translated code and ends the TB", () => {
+Deno.test("riscv: fence.i ends the TB and keeps translated code (as QEMU)", () => {
   const m = run([A.fenceI, A.ecall]);
   assert.ok(m.exit.reason === "trap" && m.exit.trap.kind === TrapKind.SYSCALL);
-  // The fence.i TB was dropped by the flush: only the ecall's TB is cached.
-  assert.equal(m.cpu.tbs.peek(CODE), undefined);
+  // Code writes drop stale code when they happen, so fence.i flushes nothing.
+  assert.equal(m.cpu.tbs.peek(CODE)?.insns.length, 1);
   assert.ok(m.cpu.tbs.peek(CODE + 4n));
 });

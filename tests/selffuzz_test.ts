@@ -4,7 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { SELF_FUZZERS } from "../scripts/selffuzz/main.ts";
-import { runCampaign } from "../scripts/selffuzz/runner.ts";
+import { cpuMs, runCampaign } from "../scripts/selffuzz/runner.ts";
 import { checkHostile, runQemu } from "../scripts/selffuzz/sandbox.ts";
 import { ESCAPE_PATH } from "../scripts/selffuzz/sandbox_tree.ts";
 import { installed } from "./util/installed.ts";
@@ -72,6 +72,16 @@ Deno.test("selffuzz image: a dirty qcow2 that cannot be repaired is refused, its
   assertEquals(outcome.failure, null);
 });
 
+Deno.test("selffuzz image: drive offsets on a disk of 4 GiB stay positive (imgdiff seed 3037, was a RangeError)", async () => {
+  const image = SELF_FUZZERS.find((f) => f.name === "image")!;
+  assertEquals((await image.runCase(3037)).failure, null);
+});
+
+Deno.test("selffuzz image: a header extension past a short file's first bytes (image seed 35215, was a RangeError)", async () => {
+  const image = SELF_FUZZERS.find((f) => f.name === "image")!;
+  assertEquals((await image.runCase(35215)).failure, null);
+});
+
 const haveQemu = installed("qemu-riscv64");
 Deno.test({
   name: `selffuzz sandbox: its checks see each kind of escape (on qemu-riscv64, no sandbox)${
@@ -94,4 +104,14 @@ Deno.test({
       assertEquals(await checkHostile(`#hostile\n${script}\n`), null, script);
     }
   },
+});
+
+Deno.test("selffuzz cpuMs: time spent waiting is not counted (a loaded host made good cases 'slow')", async () => {
+  const start = cpuMs(), wall = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert(performance.now() - wall >= 490);
+  assert(cpuMs() - start < 250, `${cpuMs() - start} ms of CPU while sleeping`);
+  const busy = cpuMs(), until = performance.now() + 20_000; // however loaded the host is
+  while (cpuMs() - busy < 50 && performance.now() < until) { /* work */ }
+  assert(cpuMs() - busy >= 50, "work is counted");
 });

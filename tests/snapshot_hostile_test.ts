@@ -18,8 +18,16 @@ const systemMachine = () =>
 type Meta = Record<string, Record<string, unknown>>;
 const meta = (p: Parts) => p.header.meta as Meta;
 
-/** Saves `make()` after a few instructions, edits the file, and loads it into a fresh machine. */
-async function loadEdited(make: () => Promise<Machine>, edit: (p: Parts) => void, why: RegExp) {
+/**
+ * Saves `make()` after a few instructions, edits the file, and loads it into a fresh machine
+ * (`loader()`, by default another `make()`).
+ */
+async function loadEdited(
+  make: () => Promise<Machine>,
+  edit: (p: Parts) => void,
+  why: RegExp,
+  loader = make,
+) {
   const path = await Deno.makeTempFile();
   try {
     const saver = await make();
@@ -27,7 +35,7 @@ async function loadEdited(make: () => Promise<Machine>, edit: (p: Parts) => void
     await saver.save(path);
     await saver.close();
     await Deno.writeFile(path, await editSnapshot(await Deno.readFile(path), edit));
-    const m = await make();
+    const m = await loader();
     const pc = m.pc;
     await rejects(
       m.load(path),
@@ -102,4 +110,56 @@ Deno.test("hostile snapshot: a blob length as a bigint (was a TypeError in the f
   await loadEdited(userMachine, (p) => {
     (p.header.blobs[0] as unknown as { length: unknown }).length = { $n: "5" };
   }, /damaged snapshot header/);
+});
+
+Deno.test("-loadvm of a snapshot of another board: PCI devices in another slot, missing or added", async () => {
+  const board = (devices: string[]) => () =>
+    createMachine({
+      system: { memory: "4M", bios: "none", kernel: `${BIN}baremetal/bin/timer.elf`, devices },
+    });
+  const path = await Deno.makeTempFile();
+  try {
+    const pairs: [string[], string[]][] = [
+      [["virtio-rng-pci,addr=5"], ["virtio-rng-pci"]], // was "damaged state" (slot 5 vs slot 1)
+      [["virtio-rng-pci"], ["virtio-rng-pci,addr=5"]],
+      [["virtio-rng-pci"], []],
+      [[], ["virtio-rng-pci"]],
+      [["virtio-rng-pci"], ["virtio-rng-device"]],
+    ];
+    for (const [saved, loading] of pairs) {
+      const saver = await board(saved)();
+      saver.next(20_000);
+      await saver.save(path);
+      await saver.close();
+      const m = await board(loading)();
+      try {
+        await rejects(m.load(path), (e) => {
+          const ok = e instanceof EmuError && /: snapshot of another machine \(/.test(e.message);
+          if (!ok) throw new Error(`${saved} -> ${loading}: ${e}`);
+          return !e.message.includes("\n");
+        });
+        assertEquals(m.next(1000).type, "budget", "the machine runs on");
+      } finally {
+        await m.close();
+      }
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("-loadvm of a snapshot of another -smp: refused, also with the identity edited to match", async () => {
+  const harts = (smp: number) => () =>
+    createMachine({
+      system: { memory: "4M", bios: "none", kernel: `${BIN}baremetal/bin/timer.elf`, smp },
+    });
+  for (const [saved, loading] of [[2, 1], [1, 2], [4, 2]]) {
+    await loadEdited(harts(saved), () => {}, /: snapshot of another machine \(/, harts(loading));
+    const claim = (p: Parts) => {
+      const identity = p.header.identity as Record<string, string>;
+      if (loading > 1) identity.smp = String(loading);
+      else delete identity.smp;
+    };
+    await loadEdited(harts(saved), claim, /damaged state|another number of harts/, harts(loading));
+  }
 });

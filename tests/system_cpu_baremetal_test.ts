@@ -1,7 +1,7 @@
 // Bare-metal privileged-architecture programs (traps, delegation, CLINT interrupts, wfi, PMP,
-// Sv39/Sv48/Sv57/Sv32 paging, Svnapot/Svpbmt/Svinval, Sstc, Smstateen) on both backends, compared with what
-// qemu-system-riscv64/32 printed (tests/baremetal/expected, recorded by
-// `deno run -A scripts/build_baremetal.ts --record`), or, for extensions newer than QEMU 7.2,
+// Sv39/Sv48/Sv57/Sv32 paging, Svnapot/Svpbmt/Svinval, Sstc, Smstateen, two harts) on both
+// backends, compared with what qemu-system-riscv64/32 printed (tests/baremetal/expected, recorded
+// by `deno run -A scripts/build_baremetal.ts --record`), or, for extensions newer than QEMU 7.2,
 // with output written from the specification.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
@@ -16,8 +16,8 @@ import { which } from "../scripts/build_guests.ts";
 
 const EXPECTED = new URL("./baremetal/expected/", import.meta.url).pathname;
 
-async function runDenemu(image: string, cpu: string, accel: Accel) {
-  const m = await createMachine({ system: { cpu, bios: "none", kernel: image }, accel });
+async function runDenemu(image: string, cpu: string, accel: Accel, smp = 1) {
+  const m = await createMachine({ system: { cpu, bios: "none", kernel: image, smp }, accel });
   const timer = setTimeout(() => m.stop(), 20000);
   const events = [];
   for await (const ev of m.run()) events.push(ev);
@@ -34,7 +34,7 @@ for (const p of BAREMETAL_PROGRAMS) {
     const reference = p.noQemu ? "the specification says" : "QEMU printed";
     Deno.test(`baremetal ${p.name} (${accel}) prints what ${reference}`, async () => {
       const expected = await Deno.readTextFile(`${EXPECTED}${p.name}.txt`);
-      const { out, events } = await runDenemu(programImage(p), programCpu(p), accel);
+      const { out, events } = await runDenemu(programImage(p), programCpu(p), accel, p.smp);
       assert.deepEqual(events, [{ type: "poweroff", status: 0 }]);
       assert.equal(out, expected);
     });

@@ -138,6 +138,11 @@ Deno.test("virtio-pci: capabilities, queue setup in BAR 4, notify, ISR read clea
   assert.equal(r(0x1000, 1), 1n, "ISR: queue interrupt");
   assert.equal(lines[0].level, false, "reading the ISR lowered the line");
   assert.equal(r(0x1000, 1), 0n);
+  // QEMU takes the queue as the offset divided by the multiplier: a write at +2 notifies it too
+  bus.store(0x80002006n, 2, 0n);
+  bus.store(0x80002002n, 2, 2n);
+  w(0x3000 + 4 * Number(r(C.QUEUE_NOTIFY_OFF, 2)) + 2, 2, 0n);
+  assert.equal(bus.load(0x80003002n, 2), 2n, "a notify at +2 of the queue's address");
 });
 
 const haveUBoot = await Promise.all([FW_JUMP, UBOOT].map((f) => Deno.stat(f))).then(

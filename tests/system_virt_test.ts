@@ -167,6 +167,13 @@ Deno.test("virt: missing -bios, unreadable files and bad options say what to do"
     build({ bios: "none", devices: [parseDeviceSpec("virtio-rng-pci,addr=0")] }),
     /PCI slot 0 is already in use/,
   );
+  // QEMU's addr=SLOT[.FN] is hex; a slot past 1f was "the PCI bus has no free slot"
+  for (const [addr, why] of [["20", /addr=20 is not a PCI slot/], ["3.1", /only function 0/]]) {
+    await assert.rejects(
+      build({ bios: "none", devices: [parseDeviceSpec(`virtio-rng-pci,addr=${addr}`)] }),
+      why as RegExp,
+    );
+  }
 });
 
 Deno.test("virt: -drive if=virtio is virtio-blk-pci, -device virtio-*-device takes the last mmio slot", async () => {
@@ -183,6 +190,7 @@ Deno.test("virt: -drive if=virtio is virtio-blk-pci, -device virtio-*-device tak
         parseDeviceSpec("./plugins/devices/example_counter.ts,addr=0x10010000,irq=9"),
         parseDeviceSpec("virtio-rng-device"),
         parseDeviceSpec("virtio-blk-pci,drive=d1,addr=5,readonly=on"),
+        parseDeviceSpec("virtio-rng-pci,addr=10.0"),
         parseDeviceSpec("virtio-rng-pci"),
       ],
     });
@@ -190,6 +198,7 @@ Deno.test("virt: -drive if=virtio is virtio-blk-pci, -device virtio-*-device tak
       env.bus.load(0x30000000n + BigInt(slot << 15 | reg), 4);
     assert.equal(ecam(0, 0), 0x00081b36n, "00.0: the host bridge");
     assert.equal(ecam(5, 0), 0x10421af4n, "05.0: -device virtio-blk-pci,addr=5 (modern)");
+    assert.equal(ecam(16, 0), 0x10441af4n, "10.0: addr is hex, as QEMU's");
     assert.equal(ecam(1, 0), 0x10441af4n, "01.0: virtio-rng-pci, the next -device");
     assert.equal(ecam(2, 0), 0x10421af4n, "02.0: -drive if=virtio, after the -device ones");
     assert.equal(ecam(3, 0), 0xffffffffn, "no slot 3");

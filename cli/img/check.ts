@@ -86,7 +86,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     }
     const log = (line: string) => console.error(line);
     let r = img.check(mode, log);
-    if (mode && (r.leaksFixed || r.corruptionsFixed)) {
+    if (r.failure === undefined && (r.leaksFixed || r.corruptionsFixed)) {
       if (output === "human" && !quiet) {
         console.log(
           `The following inconsistencies were found and repaired:\n\n` +
@@ -97,9 +97,15 @@ export async function checkCommand(argv: string[]): Promise<number> {
       const fixed = img.check(undefined, log);
       r = { ...fixed, leaksFixed: r.leaksFixed, corruptionsFixed: r.corruptionsFixed };
     }
-    if (output === "json") console.log(json(r, path, img.format));
-    else if (!quiet) console.log(human(r));
-    return r.checkErrors ? 1 : r.corruptions ? 2 : r.leaks ? 3 : 0;
+    if (r.failure === undefined) {
+      if (output === "json") console.log(json(r, path, img.format));
+      else if (!quiet) console.log(human(r));
+    }
+    if (r.failure !== undefined || r.checkErrors) {
+      console.error(`qemu-img: Check failed${r.failure ? `: ${r.failure}` : ""}`);
+      return 1;
+    }
+    return r.corruptions ? 2 : r.leaks ? 3 : 0;
   } finally {
     img.close();
   }

@@ -54,6 +54,7 @@ function copyImage(
   progress: (n: number) => void,
 ): void {
   const grain = dst.clusterSize ?? 4096;
+  const buffer = new Uint8Array(Math.min(CHUNK, src.size));
   let pos = 0;
   while (pos < src.size) {
     const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
@@ -62,10 +63,17 @@ function copyImage(
       // left to the output's backing file
     } else if (ext.zero && !ext.data) {
       if (!mode.zeroInit) dst.writeZeroes(base + pos, n);
-    } else copyData(src.read(pos, n), dst, base + pos, grain, mode);
+    } else copyData(readChunk(src, pos, buffer.subarray(0, n)), dst, base + pos, grain, mode);
     pos += n;
     progress(n);
   }
+}
+
+/** The bytes of `src` at `pos`, in `into` where the driver can read into a buffer. */
+function readChunk(src: BlockDriver, pos: number, into: Uint8Array): Uint8Array {
+  if (!src.readInto) return src.read(pos, into.length);
+  src.readInto(pos, into);
+  return into;
 }
 
 /** Writes `data` to `dst` at `at`, skipping all-zero grains (or zeroing them). */

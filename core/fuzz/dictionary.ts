@@ -62,7 +62,8 @@ export function loadDictionary(path: string): Uint8Array[] {
   } catch {
     throw new EmuError(`-x ${path}: no such file or directory`);
   }
-  if (!info.isDirectory) return parseDictionary(Deno.readTextFileSync(path), path);
+  if (info.isFile) return parseDictionary(Deno.readTextFileSync(path), path);
+  if (!info.isDirectory) throw new EmuError(`-x ${path}: not a file or a directory`); // /dev/zero
   const out: Uint8Array[] = [];
   for (const e of [...Deno.readDirSync(path)].sort((a, b) => a.name < b.name ? -1 : 1)) {
     if (!e.isFile) continue;

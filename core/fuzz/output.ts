@@ -9,6 +9,7 @@
  */
 
 import { EmuError } from "../errors.ts";
+import { MAX_FILE } from "./mutate.ts";
 
 /** What `fuzzer_stats` and `plot_data` report. */
 export interface FuzzStats {
@@ -167,24 +168,16 @@ export class OutputDir {
     if (pid && pid !== Deno.pid && pidAlive(pid)) {
       throw new EmuError(`${path} is in use by a fuzzer (pid ${pid})`, "pick another -o or -S");
     }
-    const hasQueue = exists(`${path}/queue`);
-    if (opts.resume) {
-      if (!hasQueue) throw new EmuError(`-i -: ${path}/queue does not exist: nothing to resume`);
-      for (const e of [...Deno.readDirSync(`${path}/queue`)].sort(byName)) {
-        if (e.isFile) {
-          dir.resumed.push({ name: e.name, data: Deno.readFileSync(`${path}/queue/${e.name}`) });
-        }
-      }
-      Deno.removeSync(`${path}/queue`, { recursive: true });
-    } else if (hasQueue) {
+    ensureDirectory(path);
+    const hasQueue = isDirectory(`${path}/queue`, true);
+    if (opts.resume) dir.#takeOverQueue(hasQueue);
+    else if (hasQueue) {
       throw new EmuError(
         `${path} holds the results of an earlier campaign`,
         "resume it with -i -, or remove the directory",
       );
     }
-    for (const sub of ["queue", "crashes", "hangs"]) {
-      Deno.mkdirSync(`${path}/${sub}`, { recursive: true });
-    }
+    for (const sub of ["queue", "crashes", "hangs"]) ensureDirectory(`${path}/${sub}`);
     Deno.writeTextFileSync(`${path}/cmdline`, opts.commandLine.split(" ").join("\n") + "\n");
     Deno.writeTextFileSync(
       `${path}/crashes/README.txt`,
@@ -196,16 +189,36 @@ export class OutputDir {
     return dir;
   }
 
+  /**
+   * `-i -`: the queue of the interrupted campaign moves to `_resume` (as in
+   * AFL++), where it stays until {@linkcode finishResume}, so a resume that
+   * fails (every input crashes now, the wrong program) loses nothing and
+   * can be tried again.
+   */
+  #takeOverQueue(hasQueue: boolean): void {
+    const queue = `${this.path}/queue`, resume = `${this.path}/_resume`;
+    if (isDirectory(resume, true)) {
+      if (hasQueue) Deno.removeSync(queue, { recursive: true }); // a failed resume's new queue
+    } else if (hasQueue) Deno.renameSync(queue, resume);
+    else throw new EmuError(`-i -: ${queue} does not exist: nothing to resume`);
+    for (const name of inputFiles(resume, true)) {
+      this.resumed.push({ name, data: readInput(`${resume}/${name}`).data });
+    }
+  }
+
+  /** Forgets the interrupted campaign's queue once its inputs are back in the new one. */
+  finishResume(): void {
+    Deno.removeSync(`${this.path}/_resume`, { recursive: true });
+  }
+
   /** Files already in `crashes/` or `hangs/` (numbering continues after them). */
   count(sub: "crashes" | "hangs"): number {
-    return [...Deno.readDirSync(`${this.path}/${sub}`)].filter((e) => e.name.startsWith("id:"))
-      .length;
+    return inputFiles(`${this.path}/${sub}`).length;
   }
 
   /** The inputs saved in `crashes/` or `hangs/`. */
   saved(sub: "crashes" | "hangs"): Uint8Array[] {
-    return [...Deno.readDirSync(`${this.path}/${sub}`)].filter((e) => e.name.startsWith("id:"))
-      .sort(byName).map((e) => Deno.readFileSync(`${this.path}/${sub}/${e.name}`));
+    return inputFiles(`${this.path}/${sub}`).map((n) => readInput(`${this.path}/${sub}/${n}`).data);
   }
 
   /** Writes one input file. */
@@ -228,6 +241,56 @@ export class OutputDir {
 
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * The `id:` files of an output subdirectory by name (anything else there is
+ * not ours), or with `all` every file whose name does not start with a dot.
+ */
+function inputFiles(dir: string, all = false): string[] {
+  const wanted = (name: string) => all ? !name.startsWith(".") : name.startsWith("id:");
+  return [...Deno.readDirSync(dir)].filter((e) => e.isFile && wanted(e.name)).sort(byName)
+    .map((e) => e.name);
+}
+
+/** Whether `path` is a directory; with `required`, something else there is an error. */
+function isDirectory(path: string, required = false): boolean {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch {
+    return false;
+  }
+  if (!info.isDirectory && required) {
+    throw new EmuError(`${path} is not a directory`, "remove it, or pick another -o");
+  }
+  return info.isDirectory;
+}
+
+/** Makes directory `path` (and its parents) unless it is there; anything else there is an error. */
+function ensureDirectory(path: string): void {
+  if (isDirectory(path, true)) return;
+  try {
+    Deno.mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new EmuError(`${path}: cannot create (${(e as Error).message.split("\n")[0]})`);
+  }
+}
+
+/**
+ * An input file, at most {@linkcode MAX_FILE} bytes of it (AFL++ reads a
+ * longer one partially), and whether it was longer.
+ */
+export function readInput(path: string): { data: Uint8Array; truncated: boolean } {
+  const f = Deno.openSync(path);
+  try {
+    const data = new Uint8Array(MAX_FILE + 1);
+    let n = 0;
+    for (let got = 0; n < data.length && (got = f.readSync(data.subarray(n)) ?? 0) > 0;) n += got;
+    return { data: data.slice(0, Math.min(n, MAX_FILE)), truncated: n > MAX_FILE };
+  } finally {
+    f.close();
+  }
 }
 
 function exists(path: string): boolean {

@@ -3,10 +3,13 @@
  * machines sharing a filesystem (`-M`/`-S`): every fuzzer writes
  * `OUT/NAME/queue/`, and periodically reads the queues of the others,
  * remembering in `OUT/NAME/.synced/OTHER` the last id it imported. Denemu
- * workers and afl-fuzz instances in one `OUT` import each other's finds.
+ * workers and afl-fuzz instances in one `OUT` import each other's finds
+ * (inputs over AFL's MAX_FILE are skipped, as AFL++ skips them).
  *
  * @module
  */
+
+import { readInput } from "./output.ts";
 
 /** An input another fuzzer found. */
 export interface SyncedInput {
@@ -33,9 +36,11 @@ export class SyncDir {
     return `${this.root}/${this.self}/.synced/${other}`;
   }
 
+  /** The last id imported from `other` (-1: none yet, or a marker that is not a number). */
   #last(other: string): number {
     try {
-      return Number(Deno.readTextFileSync(this.#marker(other)).trim());
+      const id = Number(Deno.readTextFileSync(this.#marker(other)).trim());
+      return Number.isSafeInteger(id) ? id : -1;
     } catch {
       return -1;
     }
@@ -59,7 +64,8 @@ export class SyncDir {
         .filter(({ f, id }) => f.isFile && id > last).sort((a, b) => a.id - b.id);
       for (const { f, id } of fresh) {
         try {
-          out.push({ from: d.name, id, data: Deno.readFileSync(`${queue}/${f.name}`) });
+          const input = readInput(`${queue}/${f.name}`);
+          if (!input.truncated) out.push({ from: d.name, id, data: input.data }); // as AFL++
         } catch {
           continue; // being written or removed
         }

@@ -83,6 +83,17 @@ export function gdbRegisters(target: TargetArch): GdbRegister[] {
         read: (regs) => regs.readReg(r.name),
         write: (regs, v) => regs.writeReg(r.name, v),
       });
+      for (const c of arch.computed ?? []) {
+        if (c.after !== r.name) continue;
+        add({
+          name: c.name,
+          bits: c.bits,
+          type: "int",
+          feature: feature.name,
+          read: (regs) => c.read(c.from.map((n) => regs.readReg(n))),
+          write: (regs, v) => c.write(v).forEach((x, i) => regs.writeReg(c.from[i], x)),
+        });
+      }
     }
   }
   return out;

@@ -170,7 +170,25 @@ export interface TbHandle {
  */
 export type HookId = number;
 
-type TranslateCb = (tb: TbHandle) => void;
+/**
+ * Registers `cb` at injection point `index` of the TB being translated (-1: TB entry), called
+ * with that block's or instruction's pc and size.
+ */
+type ExecAt = (index: number, cb: ExecCb, opts?: CallbackOptions) => void;
+type TranslateCb = (tb: TbHandle, execAt: ExecAt) => void;
+
+/** A Unicorn-style exec callback: the vCPU, then the address and size of its block or instruction. */
+type ExecCb = (vcpu: Vcpu, pc: bigint, size: number) => void;
+
+/**
+ * An exec callback baked into generated code by its index, with its arguments: block and
+ * instruction hooks are called straight from the table, without a closure per TB between.
+ */
+interface ExecCall {
+  cb: ExecCb;
+  pc: bigint;
+  size: number;
+}
 
 /**
  * A guest fault inside a callback that cannot raise guest traps (`regs` none
@@ -202,7 +220,26 @@ function inRange(r: HookRange, a: bigint): boolean {
 }
 
 /**
- * The hook registry of one CPU.
+ * What the hooks of the CPUs of one run share (the processes of a user-mode
+ * run: a fork's child gets the hooks its parent has, as QEMU's user-mode
+ * plugins follow a fork): the registrations, the event subscribers, the
+ * symbolizer, and the vCPU indices handed out.
+ */
+class HookFamily {
+  readonly translate = new Map<HookId, TranslateCb>();
+  /** the address range a translate callback is limited to (absent: everything) */
+  readonly ranges = new Map<HookId, HookRange>();
+  readonly events: HookEvents = new HookEvents();
+  /** the hooks of CPUs that still run: a registration drops their translated code */
+  readonly members = new Set<Hooks>();
+  nextId = 1;
+  nextIndex = 0;
+  symbolizer: (pc: bigint) => string | undefined = () => undefined;
+}
+
+/**
+ * The hook registry of one CPU, shared with the CPUs of the processes it
+ * forks (the constructor's `parent`).
  *
  * @example
  * ```ts ignore
@@ -220,22 +257,33 @@ export class Hooks {
    * Non-instruction events (syscalls, discontinuities, exit...), emitted by the run layer.
    * @internal subscribe with {@linkcode Hooks.on}
    */
-  readonly events: HookEvents = new HookEvents();
-  #translate = new Map<HookId, TranslateCb>();
-  /** the address range a translate callback is limited to (absent: everything) */
-  readonly #ranges = new Map<HookId, HookRange>();
-  #nextId = 1;
+  readonly events: HookEvents;
+  /** this CPU's vCPU index in the run (0: the first; a forked process gets the next one) */
+  readonly index: number;
+  readonly #family: HookFamily;
   /** callback table indexed by the ids baked into generated code */
-  #callbacks: ((vcpu: Vcpu) => void)[] = [];
+  #callbacks: ExecCall[] = [];
   #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
   readonly #helpers: CallbackHelpers;
   /** The instrumentation of each translated block, by its instruction list. */
   #plans = new WeakMap<InsnInfo[], InjectionPlan | null>();
   /** Names code addresses for `InsnHandle.symbol` (set by the run layer that knows the program). */
-  symbolizer: (pc: bigint) => string | undefined = () => undefined;
+  get symbolizer(): (pc: bigint) => string | undefined {
+    return this.#family.symbolizer;
+  }
+  set symbolizer(f: (pc: bigint) => string | undefined) {
+    this.#family.symbolizer = f;
+  }
 
-  /** @internal a machine makes its hooks */
-  constructor(/** @internal */ readonly cpu: CpuCore) {
+  /**
+   * @internal a machine makes its hooks; `parent`: the hooks of the process
+   * this CPU's process was forked from, whose registrations apply here too
+   */
+  constructor(/** @internal */ readonly cpu: CpuCore, parent?: Hooks) {
+    this.#family = parent ? parent.#family : new HookFamily();
+    this.events = this.#family.events;
+    this.index = this.#family.nextIndex++;
+    this.#family.members.add(this);
     this.vcpu = new Vcpu(cpu);
     const vcpu = this.vcpu;
     // Callbacks that may change registers may also move the pc (a PcRedirect, like a trap);
@@ -257,14 +305,16 @@ export class Hooks {
           ? (_cpu: CpuCore, id: number) => {
             vcpu.inCallback = true;
             try {
-              this.#callbacks[id](vcpu);
+              const call = this.#callbacks[id];
+              call.cb(vcpu, call.pc, call.size);
             } finally {
               vcpu.inCallback = false;
             }
           }
           : (_cpu: CpuCore, id: number) => {
             try {
-              this.#callbacks[id](vcpu);
+              const call = this.#callbacks[id];
+              call.cb(vcpu, call.pc, call.size);
             } catch (e) {
               throw callbackError(e);
             }
@@ -290,7 +340,10 @@ export class Hooks {
       exec: { none: exec("none"), read: exec("read"), write: exec("write") },
       mem: { none: mem("none"), read: mem("read"), write: mem("write") },
     };
-    cpu.traceCallback = (id) => this.#callbacks[id](vcpu);
+    cpu.traceCallback = (id) => {
+      const call = this.#callbacks[id];
+      call.cb(vcpu, call.pc, call.size);
+    };
     cpu.tbs.observers.push({
       instrument: (ir, insns, pc, part) => {
         const plan = part ? this.#partPlan(part, insns.length) : this.#wholePlan(insns, pc);
@@ -304,6 +357,11 @@ export class Hooks {
     });
   }
 
+  /** This CPU no longer runs (its process exited): registrations leave its code alone. */
+  leave(): void {
+    this.#family.members.delete(this);
+  }
+
   /** A fresh scoreboard of `entries` 64-bit counters in host memory. */
   scoreboard(entries = 1): Scoreboard {
     return new Scoreboard(this.cpu.host, entries);
@@ -311,14 +369,14 @@ export class Hooks {
 
   /** Registers a translation-time callback (QEMU's `register_vcpu_tb_trans_cb`). */
   onTranslate(cb: (tb: TbHandle) => void): HookId {
-    return this.#addTranslate(cb);
+    return this.#addTranslate((tb) => cb(tb));
   }
 
   #addTranslate(cb: TranslateCb, range?: HookRange): HookId {
-    const id = this.#nextId++;
-    this.#translate.set(id, cb);
-    if (range) this.#ranges.set(id, range);
-    this.#changed(range);
+    const f = this.#family, id = f.nextId++;
+    f.translate.set(id, cb);
+    if (range) f.ranges.set(id, range);
+    for (const h of f.members) h.#changed(range);
     return id;
   }
 
@@ -327,8 +385,8 @@ export class Hooks {
     cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
     opts: HookRange & CallbackOptions = {},
   ): HookId {
-    return this.#addTranslate((tb) => {
-      if (inRange(opts, tb.pc)) tb.onExec((v) => cb(v, tb.pc, tb.size), opts);
+    return this.#addTranslate((tb, execAt) => {
+      if (inRange(opts, tb.pc)) execAt(-1, cb, opts);
     }, opts);
   }
 
@@ -337,8 +395,8 @@ export class Hooks {
     cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
     opts: HookRange & CallbackOptions = {},
   ): HookId {
-    return this.#addTranslate((tb) => {
-      for (const i of tb.insns) if (inRange(opts, i.pc)) i.onExec((v) => cb(v, i.pc, i.size), opts);
+    return this.#addTranslate((tb, execAt) => {
+      tb.insns.forEach((i, index) => inRange(opts, i.pc) && execAt(index, cb, opts));
     }, opts);
   }
 
@@ -363,17 +421,18 @@ export class Hooks {
 
   /** Removes a hook; the translated code it affects is dropped so it stops at once. */
   remove(id: HookId): void {
+    const f = this.#family;
     if (id < 0) this.events.off(-id);
-    else if (this.#translate.delete(id)) {
-      const range = this.#ranges.get(id);
-      this.#ranges.delete(id);
-      this.#changed(range);
+    else if (f.translate.delete(id)) {
+      const range = f.ranges.get(id);
+      f.ranges.delete(id);
+      for (const h of f.members) h.#changed(range);
     }
   }
 
   /** Whether any hook is registered. */
   get active(): boolean {
-    return this.#translate.size > 0;
+    return this.#family.translate.size > 0;
   }
 
   /** Drops the TBs a hook limited to `range` affects (all of them without a range). */
@@ -392,6 +451,9 @@ export class Hooks {
 
   /** The plan of a whole block, kept for the parts of it that budgets cut (see `#partPlan`). */
   #wholePlan(insns: InsnInfo[], pc: bigint): InjectionPlan | null {
+    // Without translate callbacks there is nothing to remember: a WeakMap entry per TB was
+    // 0.5 % of a Linux boot's CPU, besides the garbage collector's work on the map.
+    if (this.#family.translate.size === 0) return null;
     const plan = this.#plan(insns, pc);
     this.#plans.set(insns, plan);
     return plan;
@@ -420,7 +482,6 @@ export class Hooks {
   }
 
   #plan(insns: InsnInfo[], pc: bigint): InjectionPlan | null {
-    if (this.#translate.size === 0) return null;
     const plan: InjectionPlan = { before: new Map(), mem: new Map() };
     const point = (i: number): InjectionPoint => {
       let p = plan.before.get(i);
@@ -428,8 +489,14 @@ export class Hooks {
       return p;
     };
     const vcpu = this.vcpu;
-    const addCall = (cb: (v: Vcpu) => void) => this.#callbacks.push(cb) - 1;
-    const target = this.cpu.target;
+    const size = insns.reduce((n, i) => n + i.size, 0);
+    const addCall = (cb: ExecCb, at = -1) =>
+      this.#callbacks.push(
+        at < 0 ? { cb, pc, size } : { cb, pc: insns[at].pc, size: insns[at].size },
+      ) - 1;
+    const execAt: ExecAt = (index, cb, opts) =>
+      point(index).calls.push(callEntry(addCall(cb, index), opts));
+    const target = this.cpu.target, host = this.cpu.host;
     const symbolizer = this.symbolizer;
     const insnHandles: InsnHandle[] = insns.map((info, index) => ({
       pc: info.pc,
@@ -444,15 +511,15 @@ export class Hooks {
       get symbol() {
         return symbolizer(info.pc);
       },
-      onExec: (cb, opts) => point(index).calls.push(callEntry(addCall(cb), opts)),
+      onExec: (cb, opts) => execAt(index, (v) => cb(v), opts),
       inlineAdd: (sb, delta, entry = 0) =>
-        point(index).adds.push({ host: sb.address(entry), delta }),
+        point(index).adds.push({ host: sb.addressIn(host, entry), delta }),
       onExecIf: (sb, cond, value, cb, opts) =>
         point(index).conds.push({
-          host: sb.address(opts?.entry ?? 0),
+          host: sb.addressIn(host, opts?.entry ?? 0),
           cond,
           value,
-          id: addCall(cb),
+          id: addCall((v) => cb(v)),
           regs: opts?.regs ?? "write",
         }),
       onMem: (cb, opts) => {
@@ -477,15 +544,15 @@ export class Hooks {
         });
       },
     }));
-    const size = insns.reduce((n, i) => n + i.size, 0);
     const tb: TbHandle = {
       pc,
       insns: insnHandles,
       size,
-      onExec: (cb, opts) => point(-1).calls.push(callEntry(addCall(cb), opts)),
-      inlineAdd: (sb, delta, entry = 0) => point(-1).adds.push({ host: sb.address(entry), delta }),
+      onExec: (cb, opts) => execAt(-1, (v) => cb(v), opts),
+      inlineAdd: (sb, delta, entry = 0) =>
+        point(-1).adds.push({ host: sb.addressIn(host, entry), delta }),
     };
-    for (const cb of this.#translate.values()) cb(tb);
+    for (const cb of this.#family.translate.values()) cb(tb, execAt);
     return plan.before.size || plan.mem.size ? plan : null;
   }
 }

@@ -121,6 +121,8 @@ export class JitBackend implements Backend {
   /** the budget the running region was entered with */
   #allowed = 0;
   readonly #data = new WeakMap<TranslationBlock, JitTbData>();
+  /** the helper imports, by helper and arity (see {@linkcode #helperShim}) */
+  readonly #shims = new WeakMap<HelperDef, ((...args: (bigint | number)[]) => bigint)[]>();
 
   constructor(readonly cpu: CpuCore) {
     this.tlb = new SoftTlb(cpu.mem);
@@ -339,7 +341,14 @@ export class JitBackend implements Backend {
     return this.#data.get(hot)!.entry;
   }
 
-  #helperShim({ fn, name, flags }: HelperDef, arity: number) {
+  /** The import that calls `helper` with `arity` arguments, made once per helper and arity. */
+  #helperShim(helper: HelperDef, arity: number): (...args: (bigint | number)[]) => bigint {
+    let byArity = this.#shims.get(helper);
+    if (!byArity) this.#shims.set(helper, byArity = []);
+    return byArity[arity] ??= this.#makeHelperShim(helper, arity);
+  }
+
+  #makeHelperShim({ fn, name, flags }: HelperDef, arity: number) {
     const cpu = this.cpu, ctrl = this.#ctrl;
     const dv = () => cpu.host.dv;
     const tracksPc = flags?.mayTrap || flags?.readsState || flags?.writesState;

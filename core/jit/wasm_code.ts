@@ -124,8 +124,13 @@ export const W = {
  * ```
  */
 export class WasmCode {
-  #buf = new Uint8Array(256);
+  #buf: Uint8Array;
   #len = 0;
+
+  /** `capacity`: the bytes it holds before it grows (a good guess saves copies). */
+  constructor(capacity = 256) {
+    this.#buf = new Uint8Array(capacity);
+  }
 
   /** The bytes emitted so far. */
   get bytes(): Uint8Array {

@@ -55,8 +55,22 @@ export const E = {
   ENODATA: 61,
   EOVERFLOW: 75,
   ENOTSOCK: 88,
+  EDESTADDRREQ: 89,
+  ENOPROTOOPT: 92,
+  EPROTONOSUPPORT: 93,
   EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+  ENETUNREACH: 101,
+  ECONNABORTED: 103,
+  ECONNRESET: 104,
+  EISCONN: 106,
+  ENOTCONN: 107,
   ETIMEDOUT: 110,
+  ECONNREFUSED: 111,
+  EHOSTUNREACH: 113,
+  EINPROGRESS: 115,
 } as const;
 
 const MESSAGES: Record<number, string> = {
@@ -89,6 +103,13 @@ const MESSAGES: Record<number, string> = {
   39: "Directory not empty",
   40: "Too many levels of symbolic links",
   95: "Operation not supported",
+  97: "Address family not supported by protocol",
+  98: "Address already in use",
+  99: "Cannot assign requested address",
+  104: "Connection reset by peer",
+  107: "Transport endpoint is not connected",
+  110: "Connection timed out",
+  111: "Connection refused",
 };
 
 /**
@@ -135,6 +156,13 @@ const BY_CLASS: [unknown, number][] = [
   [Deno.errors.Busy, E.EBUSY],
   [Deno.errors.BrokenPipe, E.EPIPE],
   [Deno.errors.NotSupported, E.EOPNOTSUPP],
+  [Deno.errors.ConnectionRefused, E.ECONNREFUSED],
+  [Deno.errors.ConnectionReset, E.ECONNRESET],
+  [Deno.errors.ConnectionAborted, E.ECONNABORTED],
+  [Deno.errors.NotConnected, E.ENOTCONN],
+  [Deno.errors.AddrInUse, E.EADDRINUSE],
+  [Deno.errors.AddrNotAvailable, E.EADDRNOTAVAIL],
+  [Deno.errors.TimedOut, E.ETIMEDOUT],
 ];
 
 /**

@@ -206,6 +206,10 @@ export class EpollFile extends GuestOnlyFile {
   nextEventNs(): bigint | undefined {
     return firstEvent([...this.interests.values()].map((i) => i.file));
   }
+  /** whether the host network may make one of its files ready */
+  get outside(): boolean {
+    return [...this.interests.values()].some((i) => i.file.outside === true);
+  }
 }
 
 /** The earliest time one of `files` becomes readable by itself, if any will. */

@@ -138,6 +138,8 @@ export interface OpenFile {
   readiness?(): number;
   /** the virtual monotonic time at which it becomes readable by itself (an armed timer) */
   nextEventNs?(): bigint | undefined;
+  /** true: the outside world (the host network) may make it ready at any time */
+  readonly outside?: boolean;
 }
 
 /** poll(2) event bits. */

@@ -2,7 +2,11 @@
  * Futexes between the guest threads of a process: FUTEX_WAIT/WAKE, their
  * bitset forms, REQUEUE and CMP_REQUEUE, WAKE_OP, and the priority
  * inheritance lock (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI) as glibc's
- * PTHREAD_PRIO_INHERIT mutexes use it. Semantics: futex(2) and
+ * PTHREAD_PRIO_INHERIT mutexes use it. A futex without FUTEX_PRIVATE_FLAG on
+ * MAP_SHARED memory is one between processes (glibc's PTHREAD_PROCESS_SHARED
+ * objects, `sem_init(s, 1, n)`): its waiters queue by the shared region and
+ * offset, as Linux keys them by the shared page, so processes that map the
+ * region at other addresses meet there; the PI operations stay per process. Semantics: futex(2) and
  * Documentation/locking/pi-futex.rst. The check of the futex word and the
  * queueing are one step (guest threads do not run meanwhile), which is the
  * atomicity the kernel provides with its hash-bucket lock.
@@ -19,6 +23,7 @@ import { int } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { Blocking, type GuestThread } from "./threads.ts";
 import { readTimespec } from "./sys_time.ts";
+import type { SharedRegion } from "./shared_memory.ts";
 
 const FUTEX = {
   WAIT: 0,
@@ -33,7 +38,7 @@ const FUTEX = {
   WAKE_BITSET: 10,
   LOCK_PI2: 13,
 } as const;
-const FUTEX_CLOCK_REALTIME = 256;
+const FUTEX_CLOCK_REALTIME = 256, FUTEX_PRIVATE_FLAG = 128;
 const BITSET_ALL = 0xffffffff;
 /** Bits of a PI or robust futex word. */
 export const FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000;
@@ -106,15 +111,15 @@ export class FutexTable {
     return woken;
   }
 
-  /** Moves up to `n` waiters from `from` to `to`; returns how many. */
-  requeue(from: bigint, to: bigint, n: number): number {
+  /** Moves up to `n` waiters from `from` to `to` of table `into` (default: this one); returns how many. */
+  requeue(from: bigint, to: bigint, n: number, into: FutexTable = this): number {
     const q = this.#queues.get(from);
     if (!q || n <= 0) return 0;
     const moved = q.splice(0, n);
     if (!q.length) this.#queues.delete(from);
-    const dest = this.#queues.get(to) ?? [];
+    const dest = into.#queues.get(to) ?? [];
     dest.push(...moved);
-    this.#queues.set(to, dest);
+    into.#queues.set(to, dest);
     return moved.length;
   }
 
@@ -125,6 +130,24 @@ export class FutexTable {
     if (q && !q.length) this.#queues.delete(addr);
     return w;
   }
+}
+
+/** Where the waiters of one futex word queue: a table and the word's key in it. */
+interface FutexSlot {
+  readonly table: FutexTable;
+  readonly key: bigint;
+}
+
+/** The futex tables of shared regions (by offset in the region). */
+const regionTables = new WeakMap<SharedRegion, FutexTable>();
+
+/** The slot of the word at `addr` for operation `op` (see the module doc). */
+function slotOf(p: LinuxProcess, addr: bigint, op: number): FutexSlot {
+  const shared = op & FUTEX_PRIVATE_FLAG ? null : p.as.sharedAt(addr);
+  if (!shared) return { table: p.futexes, key: addr };
+  let table = regionTables.get(shared.region);
+  if (!table) regionTables.set(shared.region, table = new FutexTable());
+  return { table, key: shared.offset };
 }
 
 function load32(p: LinuxProcess, addr: bigint): number {
@@ -151,16 +174,23 @@ function deadline(
 }
 
 /** Queues the running thread on `addr` and blocks it until woken, timed out or interrupted. */
-function wait(p: LinuxProcess, addr: bigint, bitset: number, deadlineNs?: bigint): Blocking {
-  const w = p.futexes.enqueue(addr, p.threads.current, bitset);
+function wait(
+  p: LinuxProcess,
+  addr: bigint,
+  bitset: number,
+  deadlineNs?: bigint,
+  { table, key }: FutexSlot = { table: p.futexes, key: addr },
+): Blocking {
+  const w = table.enqueue(key, p.threads.current, bitset);
   return new Blocking(`futex ${hex(addr)}`, () => w.woken ? 0 : null, {
     deadlineNs,
-    cancel: () => p.futexes.remove(addr, w),
+    cancel: () => table.remove(key, w),
   });
 }
 
 /** FUTEX_WAKE_OP: `*uaddr2 = op(old, oparg)`, wake on uaddr, and on uaddr2 if cmp(old, cmparg). */
 function wakeOp(p: LinuxProcess, a: bigint[], n: number, n2: number, code: number): number {
+  const s1 = slotOf(p, a[0], int(a[1])), s2 = slotOf(p, a[4], int(a[1]));
   const op = (code >>> 28) & 7, cmp = (code >>> 24) & 15;
   let oparg = (code << 8) >> 20; // sign-extended 12 bits
   const cmparg = (code << 20) >> 20;
@@ -172,7 +202,7 @@ function wakeOp(p: LinuxProcess, a: bigint[], n: number, n2: number, code: numbe
   const o = old | 0;
   const tests = [o === cmparg, o !== cmparg, o < cmparg, o <= cmparg, o > cmparg, o >= cmparg];
   if (cmp >= tests.length) throw new SysError(E.ENOSYS);
-  return p.futexes.wake(a[0], n) + (tests[cmp] ? p.futexes.wake(a[4], n2) : 0);
+  return s1.table.wake(s1.key, n) + (tests[cmp] ? s2.table.wake(s2.key, n2) : 0);
 }
 
 /** FUTEX_LOCK_PI(2) and TRYLOCK_PI: take the word if free, else queue behind its owner. */
@@ -200,6 +230,11 @@ function unlockPi(p: LinuxProcess, addr: bigint): number {
   return 0;
 }
 
+/** FUTEX_REQUEUE: wakes `n` waiters of `from` and moves up to `n2` others to `to`. */
+function requeue(from: FutexSlot, to: FutexSlot, n: number, n2: number): number {
+  return from.table.wake(from.key, n) + from.table.requeue(from.key, to.key, n2, to.table);
+}
+
 /**
  * The futex syscall.
  *
@@ -212,27 +247,30 @@ export function futex(p: LinuxProcess, a: bigint[]): number | Blocking {
   const op = int(a[1]), cmd = op & 0x7f, realtime = (op & FUTEX_CLOCK_REALTIME) !== 0;
   const val = Number(BigInt.asUintN(32, a[2])), val3 = Number(BigInt.asUintN(32, a[5]));
   const n = int(a[2]), n2 = int(a[3]);
+  const slot = () => slotOf(p, a[0], op);
   switch (cmd) {
     case FUTEX.WAIT:
     case FUTEX.WAIT_BITSET: {
       const bitset = cmd === FUTEX.WAIT ? BITSET_ALL : val3;
       if (bitset === 0) throw new SysError(E.EINVAL);
       if (load32(p, a[0]) !== val) throw new SysError(E.EAGAIN);
-      return wait(p, a[0], bitset, deadline(p, a[3], cmd === FUTEX.WAIT_BITSET, realtime));
+      const until = deadline(p, a[3], cmd === FUTEX.WAIT_BITSET, realtime);
+      return wait(p, a[0], bitset, until, slot());
     }
     case FUTEX.WAKE:
     case FUTEX.WAKE_BITSET: {
       const bitset = cmd === FUTEX.WAKE ? BITSET_ALL : val3;
       if (bitset === 0) throw new SysError(E.EINVAL);
       load32(p, a[0]);
-      return p.futexes.wake(a[0], n, bitset);
+      const { table, key } = slot();
+      return table.wake(key, n, bitset);
     }
     case FUTEX.CMP_REQUEUE:
       if (load32(p, a[0]) !== val3) throw new SysError(E.EAGAIN);
     /* falls through */
     case FUTEX.REQUEUE:
       if (n < 0 || n2 < 0) throw new SysError(E.EINVAL);
-      return p.futexes.wake(a[0], n) + p.futexes.requeue(a[0], a[4], n2);
+      return requeue(slot(), slotOf(p, a[4], op), n, n2);
     case FUTEX.WAKE_OP:
       return wakeOp(p, a, n, n2, val3);
     case FUTEX.LOCK_PI:

@@ -129,6 +129,13 @@ export class AddressSpace {
     old?.region?.removeUser();
   }
 
+  /** The MAP_SHARED region behind `addr` and `addr`'s offset in it (null: not shared memory). */
+  sharedAt(addr: bigint): { region: SharedRegion; offset: bigint } | null {
+    const source = this.#shared.get(pageNumber(addr));
+    if (!source?.region) return null;
+    return { region: source.region, offset: source.offset - source.region.offset + addr % PAGE };
+  }
+
   /** Takes the files and shared regions of a parent's pages (fork; the pages are copied already). */
   inherit(parent: AddressSpace): void {
     for (const [pn, source] of parent.sources) this.#setPage(pn, source);

@@ -8,7 +8,7 @@
 
 import { CpuCore } from "../cpu_core.ts";
 import { registerRows } from "../register_dump.ts";
-import { type Accel, useAccel } from "../accel.ts";
+import { useAccel } from "../accel.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
 import { EmuError, GuestFault, hex } from "../errors.ts";
@@ -31,7 +31,7 @@ import { FutexTable } from "./futex.ts";
 import { type NewThreadRegisters, ThreadGroup } from "./thread_group.ts";
 import { ProcessWorld } from "./world.ts";
 import { childExited, copyForFork } from "./fork.ts";
-import { Blocking, DEFAULT_SCHED, RESTART, type SchedOptions, type ThreadWait } from "./threads.ts";
+import { Blocking, DEFAULT_SCHED, RESTART, type ThreadWait } from "./threads.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
 import { formatReturn, formatSyscall } from "./strace.ts";
 import type { PortableSnapshot } from "../snapshot/file.ts";
@@ -46,51 +46,10 @@ import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
+import { JobState, signalSent } from "./job_control.ts";
 
-/** Options for {@linkcode LinuxProcess.create}. */
-export interface LinuxProcessOptions {
-  /** host path of the program */
-  program: string;
-  /** argv[1..] */
-  args?: string[];
-  /** argv[0] (default: `program` as given) */
-  argv0?: string;
-  /** the environment as "NAME=value" strings (default: none; the CLI's `-E` sets the same) */
-  env?: string[];
-  /** host directory the guest starts in (default: the current directory; "/" under `root`) */
-  cwd?: string;
-  /** `--root`: the guest's whole file system view */
-  root?: string | null;
-  /** `-L`: where the interpreter and libraries are found (default: the target's `defaultSysroot` if present) */
-  sysroot?: string | null;
-  /** `-cpu` model (default: chosen from the ELF header) */
-  cpu?: string;
-  /** an already created target (overrides `cpu`) */
-  target?: TargetArch;
-  /** seed for AT_RANDOM and getrandom */
-  seed?: bigint;
-  /** most bytes the guest may map (default 2 GiB, at most 3 GiB); beyond, mmap/brk fail with ENOMEM */
-  maxMemory?: bigint;
-  /** host time instead of virtual time */
-  realtime?: boolean;
-  /** stdin bytes, or "inherit" for the host's stdin (default: empty) */
-  stdin?: Uint8Array | "inherit";
-  /** where fd 1 / fd 2 output goes (default: the host's stdout / stderr) */
-  stdout?: OutputSink;
-  stderr?: OutputSink;
-  /** receives `-strace` lines (without newline) */
-  strace?: (line: string) => void;
-  /** `-d` logging: categories and where lines go */
-  log?: { categories: Set<string>; write: (line: string) => void };
-  /** guest pid (default 1000) */
-  pid?: number;
-  /** execution engine: the IR interpreter (default) or the wasm JIT */
-  accel?: Accel;
-  /** record/replay: the log the outside world's inputs go through (stdin, time, files) */
-  inputLog?: InputLog;
-  /** `-sched`: how guest threads take turns (default: round robin, 10,000 instructions) */
-  sched?: SchedOptions;
-}
+export type { LinuxProcessOptions } from "./process_options.ts";
+import type { LinuxProcessOptions } from "./process_options.ts";
 
 /** What {@linkcode LinuxProcess.step} reports. */
 export type ProcessEvent =
@@ -148,6 +107,8 @@ export class LinuxProcess {
   sid: number;
   /** rt_sigsuspend: the mask the next handler frame saves (restored by rt_sigreturn) */
   restoreMaskAfterSignal: bigint | null = null;
+  /** job control: whether a stop signal stopped it, and what its parent has not collected */
+  readonly job: JobState = new JobState();
   /** `-strace` output, if enabled */
   readonly strace?: (line: string) => void;
   readonly log?: { categories: Set<string>; write: (line: string) => void };
@@ -192,7 +153,7 @@ export class LinuxProcess {
     for (const [name, generic] of Object.entries(this.abi.syscallAliases ?? {})) {
       if (SYSCALLS[generic]) this.syscalls[name] = SYSCALLS[generic];
     }
-    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000);
+    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000, opts.net);
     this.pid = parent ? this.world.allocId() : opts.pid ?? 1000;
     this.pgid = parent ? parent.pgid : this.pid - 1;
     this.sid = parent ? parent.sid : this.pid - 1;
@@ -200,7 +161,7 @@ export class LinuxProcess {
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
     useAccel(this.cpu, opts.accel ?? "interp");
-    this.hooks = new Hooks(this.cpu);
+    this.hooks = new Hooks(this.cpu, parent?.hooks);
     this.realtime = opts.realtime ?? false;
     this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
     this.inputLog = parent ? parent.inputLog : opts.inputLog;
@@ -368,7 +329,7 @@ export class LinuxProcess {
     this.threads.current.clearChildTid = v;
   }
 
-  /** Ends the process with `status` (exit_group). */
+  /** Ends the process with `status` (exit_group); a child's CPU leaves the hooks (`exit`: the root's). */
   exit(status: number, signal: number | null = null): void {
     if (this.exited) return;
     this.exitStatus = status;
@@ -384,8 +345,9 @@ export class LinuxProcess {
       }
     }
     this.#events.push({ kind: "exit", status, signal });
-    this.hooks.events.emit("vcpu_exit", { index: 0 });
-    this.hooks.events.emit("exit", { status });
+    this.hooks.events.emit("vcpu_exit", { index: this.hooks.index });
+    if (this.world.root === this) this.hooks.events.emit("exit", { status });
+    else this.hooks.leave();
   }
 
   /**
@@ -396,7 +358,7 @@ export class LinuxProcess {
   step(budget = 10_000_000): ProcessEvent {
     if (!this.#started) {
       this.#started = true;
-      this.hooks.events.emit("vcpu_init", { index: 0 });
+      this.hooks.events.emit("vcpu_init", { index: this.hooks.index });
     }
     if (this.#events.length) return this.#events.shift()!;
     if (this.exited) return { kind: "exit", status: this.exitStatus!, signal: this.exitSignal };
@@ -417,6 +379,7 @@ export class LinuxProcess {
     }
     const stopAt = this.cpu.icount + budget;
     for (;;) {
+      if (this.job.stopped !== null) return { kind: "budget" }; // until SIGCONT
       if (this.threads.mustSwitch) {
         if (!this.#reschedule()) return { kind: "budget" };
         if (this.#events.length) return this.#events.shift()!;
@@ -468,6 +431,7 @@ export class LinuxProcess {
   runTurn(): boolean {
     const start = this.cpu.icount, quantum = this.threads.scheduler.options.quantum;
     let ran = false;
+    if (this.job.stopped !== null) return false;
     for (let left = quantum; left > 0 && !this.exited; left = quantum - (this.cpu.icount - start)) {
       const ev = this.step(left);
       if (ev.kind === "budget" || ev.kind === "stop") break;
@@ -520,6 +484,7 @@ export class LinuxProcess {
 
   /** Queues a signal for the process (kill/tgkill to self). */
   sendSignal(p: PendingSignal): void {
+    signalSent(this, p.signal); // SIGCONT continues a stopped process, SIGKILL ends one
     this.signals.raise(p);
   }
 

@@ -17,6 +17,21 @@ import { errnoOf, SysError } from "./errno.ts";
 import { type DirEntry, InputStream, type OpenFile, statFromDeno, type StatInfo } from "./fds.ts";
 import { isHostError } from "./host_io.ts";
 import { MemoryFile } from "./memory_file.ts";
+import {
+  corruptedEntry,
+  dirEntriesFromJson,
+  dirEntriesToJson,
+  entryArray,
+  entryInteger,
+  entryObject,
+  entryString,
+  parseEntryJson,
+  statFromJson,
+  statToJson,
+} from "./recorded_json.ts";
+
+/** Linux's largest errno (a syscall's -errno lies in the last 4095 values). */
+const MAX_ERRNO = 4095;
 
 /**
  * Stdin through the log: recording reads `live` and logs what the guest got;
@@ -66,23 +81,26 @@ export function recordedStdStreams(log: InputLog, live: StdStreamInfo[]): StdStr
     const json = live.map((s) => ({ isTty: s.isTty, info: s.info && statToJson(s.info) }));
     return new TextEncoder().encode(JSON.stringify(json));
   });
-  const saved = JSON.parse(new TextDecoder().decode(bytes)) as {
-    isTty: boolean;
-    info?: Record<string, string | number>;
-  }[];
-  return saved.map((s) => ({ isTty: s.isTty, info: s.info && statFromJson(s.info) }));
+  const saved = entryArray("tty", parseEntryJson("tty", bytes), "the streams");
+  if (saved.length !== live.length) throw corruptedEntry("tty", `${saved.length} streams`);
+  return saved.map((json) => {
+    const s = entryObject("tty", json, "a stream");
+    if (typeof s.isTty !== "boolean") throw corruptedEntry("tty", "isTty is not true or false");
+    return { isTty: s.isTty, info: s.info === undefined ? undefined : statFromJson("tty", s.info) };
+  });
 }
 
 /** What a "file" entry holds about a host file the guest opened for reading. */
 interface FileRecord {
   path: string;
   sha256: string;
-  /** its stat, when the contents are stored (bigints as strings) */
-  stat?: Record<string, string | number>;
+  /** its stat, when the contents are stored */
+  stat?: StatInfo;
 }
 
 function encodeFileRecord(rec: FileRecord, contents: Uint8Array | null): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(rec));
+  const saved = { ...rec, stat: rec.stat && statToJson(rec.stat) };
+  const json = new TextEncoder().encode(JSON.stringify(saved));
   const out = new Uint8Array(4 + json.length + (contents?.length ?? 0));
   new DataView(out.buffer).setUint32(0, json.length, true);
   out.set(json, 4);
@@ -91,35 +109,16 @@ function encodeFileRecord(rec: FileRecord, contents: Uint8Array | null): Uint8Ar
 }
 
 function decodeFileRecord(b: Uint8Array): { rec: FileRecord; contents: Uint8Array | null } {
-  const n = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(0, true);
-  const rec = JSON.parse(new TextDecoder().decode(b.subarray(4, 4 + n))) as FileRecord;
-  return { rec, contents: rec.stat ? b.subarray(4 + n) : null };
-}
-
-function statToJson(s: StatInfo): Record<string, string | number> {
-  return Object.fromEntries(
-    Object.entries(s).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]),
-  );
-}
-
-function statFromJson(j: Record<string, string | number>): StatInfo {
-  const big = (k: string) => BigInt(j[k]);
-  const num = (k: string) => Number(j[k]);
-  return {
-    dev: big("dev"),
-    ino: big("ino"),
-    mode: num("mode"),
-    nlink: num("nlink"),
-    uid: num("uid"),
-    gid: num("gid"),
-    rdev: big("rdev"),
-    size: big("size"),
-    blksize: num("blksize"),
-    blocks: big("blocks"),
-    atimeNs: big("atimeNs"),
-    mtimeNs: big("mtimeNs"),
-    ctimeNs: big("ctimeNs"),
+  const n = b.length >= 4 ? new DataView(b.buffer, b.byteOffset).getUint32(0, true) : -1;
+  if (n < 0 || 4 + n > b.length) throw corruptedEntry("file", `its record is cut at ${b.length}`);
+  const json = entryObject("file", parseEntryJson("file", b.subarray(4, 4 + n)), "the record");
+  const rec: FileRecord = {
+    path: entryString("file", json.path, "the path"),
+    sha256: entryString("file", json.sha256, "the hash"),
   };
+  if (json.stat === undefined) return { rec, contents: null };
+  rec.stat = statFromJson("file", json.stat);
+  return { rec, contents: b.subarray(4 + n) };
 }
 
 /**
@@ -146,7 +145,7 @@ export function recordedOpen(
   if (recordedOpenHere(log, icount)) {
     // the stored file, or the host's, checked against the logged hash
     const { rec, contents } = takeLogged(log, icount, guest);
-    if (contents) return new MemoryFile(contents, guest, statFromJson(rec.stat!));
+    if (contents) return new MemoryFile(contents, guest, rec.stat!);
     const f = hostOrDivergence(icount, guest, open);
     checkHash(icount, guest, readInputFile(host), rec, () => f.close());
     return f;
@@ -164,7 +163,7 @@ function logFile(log: InputLog, guest: string, data: Uint8Array, stat: () => Sta
   log.take("file", () => {
     const store = log.header.storeFiles;
     const rec: FileRecord = { path: guest, sha256: sha256(data) };
-    if (store) rec.stat = statToJson(stat());
+    if (store) rec.stat = stat();
     return encodeFileRecord(rec, store ? data : null);
   });
 }
@@ -277,14 +276,18 @@ function recordedLookup<T>(
     }
     return new TextEncoder().encode(JSON.stringify(saved));
   });
-  const saved = JSON.parse(new TextDecoder().decode(bytes));
-  if (typeof saved.errno === "number") throw new SysError(saved.errno);
+  const saved = entryObject(kind, parseEntryJson(kind, bytes), "the result");
+  if (saved.errno !== undefined) {
+    const errno = entryInteger(kind, saved.errno, "the errno");
+    if (errno < 1 || errno > MAX_ERRNO) throw corruptedEntry(kind, `errno ${errno}`);
+    throw new SysError(errno);
+  }
   return codec.load(saved.value);
 }
 
 const STAT_CODEC: LookupCodec<StatInfo> = {
   save: statToJson,
-  load: (saved) => statFromJson(saved as Record<string, string | number>),
+  load: (saved) => statFromJson("stat", saved),
 };
 
 /**
@@ -309,17 +312,11 @@ export interface DirListing {
 const DIR_CODEC: LookupCodec<DirListing> = {
   save: ({ stat, entries }) => ({
     stat: statToJson(stat),
-    entries: entries.map((e) => [e.name, e.ino.toString(), e.type]),
+    entries: dirEntriesToJson(entries),
   }),
   load: (saved) => {
-    const s = saved as {
-      stat: Record<string, string | number>;
-      entries: [string, string, number][];
-    };
-    return {
-      stat: statFromJson(s.stat),
-      entries: s.entries.map(([name, ino, type]) => ({ name, ino: BigInt(ino), type })),
-    };
+    const s = entryObject("dir", saved, "the listing");
+    return { stat: statFromJson("dir", s.stat), entries: dirEntriesFromJson("dir", s.entries) };
   },
 };
 

@@ -20,6 +20,7 @@ import {
   signalDescription,
   SignalState,
 } from "./signals.ts";
+import { stopProcess } from "./job_control.ts";
 
 /**
  * Delivers the running thread's deliverable signals: a default action that
@@ -38,6 +39,7 @@ export function deliverSignals(p: LinuxProcess, report: (ev: ProcessEvent) => vo
     if (act.handler === SIG_IGN) continue;
     if (act.handler === SIG_DFL) {
       const what = defaultAction(next.signal);
+      if (what === "stop" && stopProcess(p, next.signal)) return; // it takes no more turns
       if (what === "ignore" || what === "stop") continue;
       if (what === "core") {
         p.stderr(

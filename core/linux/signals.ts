@@ -152,6 +152,8 @@ export interface PendingSignal {
   uid?: number;
   /** raised by a guest fault (a synchronous exception) rather than sent */
   fault?: boolean;
+  /** SIGCHLD: the child's si_status (its exit code or the signal) */
+  status?: number;
 }
 
 /** Queues `p` on `list`, once for a standard signal. */
@@ -277,6 +279,7 @@ export class SignalState {
     else {
       dv.setInt32(16, p.pid ?? 0, true);
       dv.setInt32(20, p.uid ?? 0, true);
+      if (p.status !== undefined) dv.setInt32(24, p.status, true);
     }
     return b;
   }

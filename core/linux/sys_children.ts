@@ -1,6 +1,7 @@
 /**
- * Syscalls about child processes: wait4 and getppid (fork itself is clone
- * without CLONE_THREAD: sys_thread.ts).
+ * Syscalls about child processes: wait4 and waitid (exited children, and
+ * stopped and continued ones: `job_control.ts`) and getppid (fork itself is
+ * clone without CLONE_THREAD: sys_thread.ts).
  *
  * @module
  */
@@ -13,8 +14,9 @@ import { hostIds } from "./program_load.ts";
 import { SIG } from "./signals.ts";
 import { int, put, putU32, StructWriter, type SyscallTable } from "./syscall.ts";
 import { Blocking } from "./threads.ts";
+import { CLD_CONTINUED, CLD_STOPPED } from "./job_control.ts";
 
-const WNOHANG = 1;
+const WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
 /** sizeof(struct rusage) */
 const RUSAGE_SIZE = 144;
 
@@ -27,14 +29,32 @@ function selected(p: LinuxProcess, pid: number): LinuxProcess[] {
   );
 }
 
-/** Collects one exited child: stores its status and usage, forgets it; its pid, or null. */
+/**
+ * The first of `children` with something for a waiter that wants `stopped`
+ * and `continued` changes too: it exited, or stopped or continued since the
+ * last such wait.
+ */
+function changed(children: LinuxProcess[], stopped: boolean, continued: boolean) {
+  return children.find((q) => {
+    const c = q.job.change?.kind;
+    return q.exited || (stopped && c === "stopped") || (continued && c === "continued");
+  });
+}
+
+/** Collects one child (see `changed`): stores its status and usage; its pid, or null. */
 function reap(p: LinuxProcess, a: bigint[]): number | null {
-  const dead = selected(p, int(a[0])).find((q) => q.exited);
-  if (!dead) return null;
-  if (a[1] !== 0n) putU32(p, a[1], waitStatus(dead));
+  const options = int(a[2]);
+  const q = changed(selected(p, int(a[0])), !!(options & WUNTRACED), !!(options & WCONTINUED));
+  if (!q) return null;
+  const change = q.job.change;
+  // as Linux encodes them: exit code or signal, 0x7f under a stop signal, 0xffff continued
+  let status = waitStatus(q);
+  if (!q.exited) status = change!.kind === "stopped" ? (change!.signal << 8) | 0x7f : 0xffff;
+  if (a[1] !== 0n) putU32(p, a[1], status);
   if (a[3] !== 0n) put(p, a[3], new Uint8Array(RUSAGE_SIZE));
-  p.world.reap(dead);
-  return dead.pid;
+  if (q.exited) p.world.reap(q);
+  else q.job.change = null;
+  return q.pid;
 }
 
 function wait4(p: LinuxProcess, a: bigint[]): number | Blocking {
@@ -55,7 +75,20 @@ function wait4(p: LinuxProcess, a: bigint[]): number | Blocking {
 const P_ALL = 0, P_PID = 1, P_PGID = 2;
 const WEXITED = 4, WNOWAIT = 0x01000000, CLD_EXITED = 1, CLD_KILLED = 2;
 
-/** waitid for exited children (WEXITED): fills the siginfo; stopped/continued ones never come. */
+/** The siginfo waitid stores for child `q`: how it exited, or stopped, or continued. */
+function childInfo(q: LinuxProcess): StructWriter {
+  const info = new StructWriter(128).u32(0, SIG.SIGCHLD).u32(16, q.pid).u32(20, hostIds().uid);
+  const change = q.job.change;
+  if (!q.exited) {
+    const code = change!.kind === "stopped" ? CLD_STOPPED : CLD_CONTINUED;
+    return info.u32(8, code).u32(24, change!.signal);
+  }
+  const killed = q.exitSignal !== null;
+  return info.u32(8, killed ? CLD_KILLED : CLD_EXITED)
+    .u32(24, killed ? q.exitSignal! : q.exitStatus! & 0xff);
+}
+
+/** waitid: exited (WEXITED), stopped (WSTOPPED) or continued (WCONTINUED) children. */
 function waitid(p: LinuxProcess, a: bigint[]): number | Blocking {
   const type = int(a[0]), id = int(a[1]), options = int(a[3]);
   if (!(options & 0xe) || (options & ~(0xf | WNOWAIT | 0xe0000000))) throw new SysError(E.EINVAL);
@@ -63,15 +96,14 @@ function waitid(p: LinuxProcess, a: bigint[]): number | Blocking {
   if (Number.isNaN(pid) || (type === P_PGID && id < 0)) throw new SysError(E.EINVAL);
   if (!selected(p, pid).length) throw new SysError(E.ECHILD);
   const collect = (): number | null => {
-    const dead = options & WEXITED ? selected(p, pid).find((q) => q.exited) : undefined;
-    if (!dead) return null;
-    const info = new StructWriter(128).u32(0, SIG.SIGCHLD);
-    const killed = dead.exitSignal !== null;
-    info.u32(8, killed ? CLD_KILLED : CLD_EXITED).u32(16, dead.pid).u32(20, hostIds().uid);
-    info.u32(24, killed ? dead.exitSignal! : dead.exitStatus! & 0xff);
-    if (a[2] !== 0n) put(p, a[2], info.bytes);
+    const children = selected(p, pid).filter((q) => !q.exited || options & WEXITED);
+    const q = changed(children, !!(options & WUNTRACED), !!(options & WCONTINUED));
+    if (!q) return null;
+    if (a[2] !== 0n) put(p, a[2], childInfo(q).bytes);
     if (a[4] !== 0n) put(p, a[4], new Uint8Array(RUSAGE_SIZE));
-    if (!(options & WNOWAIT)) p.world.reap(dead);
+    if (options & WNOWAIT) return 0;
+    if (q.exited) p.world.reap(q);
+    else q.job.change = null;
     return 0;
   };
   const now = collect();

@@ -79,16 +79,29 @@ function attempt(io: () => number): number | null {
 /**
  * Runs the transfer `io` on `f`. When it would block (EAGAIN) on a
  * descriptor without O_NONBLOCK and other threads run that may supply the
- * data, or the file is a timer that will, the thread waits and retries
- * instead. Otherwise the process gets EAGAIN: nothing could ever come.
+ * data, or the file is a timer or a host socket that will, the thread waits
+ * and retries instead. Otherwise (or with `dontWait`, recv's MSG_DONTWAIT)
+ * the process gets EAGAIN: nothing could ever come.
+ *
+ * @example
+ * ```ts ignore
+ * return orWait(p, file, () => readInto(p, file, addr, n));
+ * ```
  */
-function orWait(p: LinuxProcess, f: OpenFile, io: () => number): number | Blocking {
+export function orWait(
+  p: LinuxProcess,
+  f: OpenFile,
+  io: () => number,
+  dontWait = false,
+): number | Blocking {
   const r = attempt(io);
   if (r !== null) return r;
   const deadlineNs = f.nextEventNs?.(); // a timer: time brings the data
-  const alone = p.world.liveThreads() === 1 && deadlineNs === undefined;
-  if ((f.statusFlags & O.NONBLOCK) || alone) throw new SysError(E.EAGAIN);
-  return new Blocking("data to read", () => attempt(io), { deadlineNs, timeoutResult: -E.EAGAIN });
+  const outside = f.outside === true; // the network may bring it
+  const alone = p.world.liveThreads() === 1 && deadlineNs === undefined && !outside;
+  if ((f.statusFlags & O.NONBLOCK) || alone || dontWait) throw new SysError(E.EAGAIN);
+  const options = { deadlineNs, timeoutResult: -E.EAGAIN, outside };
+  return new Blocking(outside ? "the network" : "data to read", () => attempt(io), options);
 }
 
 function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: number): number {
@@ -108,7 +121,15 @@ function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: 
   }
 }
 
-function iovecs(p: LinuxProcess, addr: bigint, count: bigint): [bigint, number][] {
+/**
+ * The (base, length) pairs of the guest's `struct iovec` array at `addr`.
+ *
+ * @example
+ * ```ts ignore
+ * for (const [base, n] of iovecs(p, a[1], a[2])) total += n;
+ * ```
+ */
+export function iovecs(p: LinuxProcess, addr: bigint, count: bigint): [bigint, number][] {
   const n = len(count);
   if (n > 1024) throw new SysError(E.EINVAL);
   const raw = get(p, addr, n * 16);

@@ -166,9 +166,11 @@ function openTmpfile(
 function openat(p: LinuxProcess, a: bigint[]): number {
   const flags = openFlags(int(a[2]));
   const dirfd = int(a[0]), path = readString(p, a[1]);
-  if ((flags & O.CREAT) && path.endsWith("/")) {
-    // O_CREAT with a trailing slash: EISDIR once the parents are walked
-    p.paths.toHost(path.replace(/\/+$/, "") || "/", baseOf(p, dirfd, path), false);
+  const trimmed = path.replace(/\/+$/, ""), last = trimmed.slice(trimmed.lastIndexOf("/") + 1);
+  if ((flags & O.CREAT) && path.endsWith("/") && ![".", "..", ""].includes(last)) {
+    // O_CREAT with a trailing slash after a name: EISDIR once the parents are walked (after
+    // "." or ".." or at "/", Linux opens the directory: O_EXCL is EEXIST, as below)
+    p.paths.toHost(trimmed, baseOf(p, dirfd, path), false);
     throw new SysError(E.EISDIR);
   }
   const guest = guestAt(p, dirfd, path, !(flags & O.NOFOLLOW));

@@ -1,12 +1,15 @@
 /**
  * I/O multiplexing and guest-only files: ppoll, pselect6, epoll_create1/ctl/pwait,
- * eventfd2, socketpair (AF_UNIX streams), and socket, which has no network
- * to offer: AF_INET and AF_INET6 fail with EACCES (there is no `-net host`
- * yet), other families with EAFNOSUPPORT.
+ * eventfd2 and socketpair (AF_UNIX streams); sockets on the host network
+ * are in `sys_net.ts`.
  *
- * A wait (ppoll, epoll_pwait) blocks the thread until a descriptor is ready
- * or the timeout passes on the virtual clock; a signal ends it with EINTR.
- * The signal masks of ppoll, pselect6 and epoll_pwait are not applied.
+ * A wait (ppoll, pselect6, epoll_pwait) blocks the thread until a descriptor
+ * is ready or the timeout passes on the virtual clock; a signal ends it with
+ * EINTR. Their signal mask argument is the thread's mask while they run (a
+ * signal it lets through ends the wait, and its handler runs with it); the
+ * old mask is back when they return, or after that handler. ppoll and
+ * pselect6 write the time left back to their timeout, as Linux does (glibc's
+ * select returns it).
  *
  * @module
  */
@@ -19,24 +22,56 @@ import type { LinuxProcess } from "./process.ts";
 import { readTimespec } from "./sys_time.ts";
 import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import { Blocking } from "./threads.ts";
+import { UNBLOCKABLE } from "./signals.ts";
 
-const POLLFD_SIZE = 8, EPOLL_EVENT_SIZE = 16;
+const POLLFD_SIZE = 8, EPOLL_EVENT_SIZE = 16, BILLION = 1_000_000_000n;
 const EPOLL_CTL = { ADD: 1, DEL: 2, MOD: 3 } as const;
 const EPOLLONESHOT = 1 << 30;
-const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+const AF_UNIX = 1;
 const SOCK_STREAM = 1, SOCK_TYPE_MASK = 0xf;
-const E_AFNOSUPPORT = 97, E_OPNOTSUPP = 95;
 
-/** Runs `once` now; when it finds nothing and may wait, blocks until it does or `timeoutNs` passes. */
+/** How a multiplexing call waits. */
+interface WaitSpec {
+  /** null: no timeout */
+  timeoutNs: bigint | null;
+  /** the files it looks at (their timers and host sockets may end the wait) */
+  watched: OpenFile[];
+  /** the signal mask while it runs (undefined: the thread's) */
+  mask?: bigint;
+  /** where its timeout is: the time left is written back there (0: not written) */
+  timeoutAddr?: bigint;
+}
+
+/**
+ * Runs `once` now; when it finds nothing and may wait, blocks until it does
+ * or the timeout passes (see the module doc for the mask and the timeout).
+ */
 function waitFor(
   p: LinuxProcess,
   what: string,
-  once: () => number,
-  timeoutNs: bigint | null,
-  watched: OpenFile[],
+  check: () => number,
+  spec: WaitSpec,
 ): number | Blocking {
-  const now = once();
-  if (now > 0 || timeoutNs === 0n) return now;
+  const { timeoutNs, watched, mask, timeoutAddr = 0n } = spec;
+  const start = p.clock.monotonicNs(), saved = p.signals.blocked;
+  const once = () => {
+    const r = check();
+    if (timeoutAddr && timeoutNs !== null) {
+      const left = start + timeoutNs - p.clock.monotonicNs();
+      put(p, timeoutAddr, timespec(left > 0n ? left : 0n));
+    }
+    return r;
+  };
+  if (mask !== undefined) p.signals.blocked = mask & ~UNBLOCKABLE;
+  const now = tryOrRestore(p, saved, once);
+  if (now > 0 || timeoutNs === 0n) {
+    p.signals.blocked = saved;
+    return now;
+  }
+  if (mask !== undefined && p.signals.hasDeliverable()) {
+    p.restoreMaskAfterSignal = saved; // the handler runs with the call's mask
+    throw new SysError(E.EINTR);
+  }
   const poll = () => {
     try {
       const r = once();
@@ -50,7 +85,37 @@ function waitFor(
   const timer = firstEvent(watched);
   let deadlineNs = timeoutNs === null ? undefined : p.clock.monotonicNs() + timeoutNs;
   if (timer !== undefined && (deadlineNs === undefined || timer < deadlineNs)) deadlineNs = timer;
-  return new Blocking(what, poll, { deadlineNs, timeoutResult: 0, restartable: false });
+  const outside = watched.some((f) => f.outside === true); // the network may make one ready
+  const savedMask = mask === undefined ? undefined : saved;
+  return new Blocking(what, poll, {
+    deadlineNs,
+    timeoutResult: 0,
+    restartable: false,
+    outside,
+    savedMask,
+  });
+}
+
+/** `once()`, with the signal mask back to `saved` if it fails. */
+function tryOrRestore(p: LinuxProcess, saved: bigint, once: () => number): number {
+  try {
+    return once();
+  } catch (e) {
+    p.signals.blocked = saved;
+    throw e;
+  }
+}
+
+/** A `struct timespec` of `ns`. */
+function timespec(ns: bigint): Uint8Array {
+  return new StructWriter(16).u64(0, ns / BILLION).u64(8, ns % BILLION).bytes;
+}
+
+/** The signal mask at `addr` of `size` bytes (0: none, the thread's). */
+function maskArg(p: LinuxProcess, addr: bigint, size: bigint): bigint | undefined {
+  if (addr === 0n) return undefined;
+  if (size !== 8n) throw new SysError(E.EINVAL);
+  return new DataView(get(p, addr, 8).buffer).getBigUint64(0, true);
 }
 
 /** One pass of ppoll over the pollfd array: stores revents, returns how many are ready. */
@@ -81,7 +146,12 @@ function ppoll(p: LinuxProcess, a: bigint[]): number | Blocking {
   const dv = new DataView(get(p, a[0], n * POLLFD_SIZE).buffer);
   const files = Array.from({ length: n }, (_, i) => dv.getInt32(i * POLLFD_SIZE, true))
     .filter((fd) => p.fds.has(fd)).map((fd) => p.fds.get(fd));
-  return waitFor(p, "a descriptor to poll", () => pollOnce(p, a[0], n), timeout, files);
+  return waitFor(p, "a descriptor to poll", () => pollOnce(p, a[0], n), {
+    timeoutNs: timeout,
+    watched: files,
+    mask: maskArg(p, a[3], a[4]),
+    timeoutAddr: a[2],
+  });
 }
 
 /** What makes a descriptor ready in each of select's sets (read, write, except), as Linux's POLLIN_SET... */
@@ -123,7 +193,17 @@ function pselect6(p: LinuxProcess, a: bigint[]): number | Blocking {
     if (!ready) addrs.forEach((x) => x && put(p, x, new Uint8Array(bytes)));
     return ready;
   };
-  return waitFor(p, "a descriptor to select", once, timeout, files);
+  let mask: bigint | undefined;
+  if (a[5] !== 0n) { // { const sigset_t *ss; size_t ss_len; }
+    const dv = new DataView(get(p, a[5], 16).buffer);
+    mask = maskArg(p, dv.getBigUint64(0, true), dv.getBigUint64(8, true));
+  }
+  return waitFor(p, "a descriptor to select", once, {
+    timeoutNs: timeout,
+    watched: files,
+    mask,
+    timeoutAddr: a[4],
+  });
 }
 
 function epollOf(p: LinuxProcess, fd: number): EpollFile {
@@ -174,10 +254,14 @@ function epollPwait(p: LinuxProcess, a: bigint[]): number | Blocking {
   const ep = epollOf(p, int(a[0])), max = int(a[2]), ms = int(a[3]);
   if (max <= 0) throw new SysError(E.EINVAL);
   const timeout = ms < 0 ? null : BigInt(ms) * 1_000_000n;
-  return waitFor(p, "an epoll event", () => epollOnce(p, ep, a[1], max), timeout, [ep]);
+  return waitFor(p, "an epoll event", () => epollOnce(p, ep, a[1], max), {
+    timeoutNs: timeout,
+    watched: [ep],
+    mask: maskArg(p, a[4], a[5]),
+  });
 }
 
-const CLOCK_MONOTONIC = 1, CLOCK_BOOTTIME = 7, TFD_TIMER_ABSTIME = 1, BILLION = 1_000_000_000n;
+const CLOCK_MONOTONIC = 1, CLOCK_BOOTTIME = 7, TFD_TIMER_ABSTIME = 1;
 /** Whether a timerfd's absolute times are on the realtime clock. */
 const realtimeTimers = new WeakMap<TimerFd, boolean>();
 
@@ -209,22 +293,13 @@ function timerfdSettime(p: LinuxProcess, a: bigint[]): number {
 
 function socketpair(p: LinuxProcess, a: bigint[]): number {
   const domain = int(a[0]), type = int(a[1]);
-  if (domain !== AF_UNIX) throw new SysError(E_AFNOSUPPORT);
-  if ((type & SOCK_TYPE_MASK) !== SOCK_STREAM) throw new SysError(E_OPNOTSUPP);
+  if (domain !== AF_UNIX) throw new SysError(E.EAFNOSUPPORT);
+  if ((type & SOCK_TYPE_MASK) !== SOCK_STREAM) throw new SysError(E.EOPNOTSUPP);
   const [x, y] = SocketEnd.pair(type & O.NONBLOCK);
   const cloexec = (type & O.CLOEXEC) !== 0;
   const fx = p.fds.install(x, cloexec), fy = p.fds.install(y, cloexec);
   put(p, a[3], new StructWriter(8).u32(0, fx).u32(4, fy).bytes);
   return 0;
-}
-
-function socket(p: LinuxProcess, a: bigint[]): number {
-  const domain = int(a[0]);
-  if (domain === AF_INET || domain === AF_INET6) {
-    p.strace?.(`${p.tid} socket: no network for the guest (there is no -net host): EACCES`);
-    throw new SysError(E.EACCES);
-  }
-  throw new SysError(E_AFNOSUPPORT);
 }
 
 /**
@@ -252,7 +327,6 @@ export const pollSyscalls: SyscallTable = {
     return p.fds.install(file, (flags & O.CLOEXEC) !== 0);
   },
   socketpair,
-  socket,
   timerfd_create: (p, a) => {
     const clk = int(a[0]), flags = int(a[1]);
     clockNs(p, clk); // EINVAL for an unknown clock

@@ -19,6 +19,7 @@ import { childSyscalls } from "./sys_children.ts";
 import { execSyscalls } from "./sys_exec.ts";
 import { pollSyscalls } from "./sys_poll.ts";
 import { groupSyscalls } from "./sys_groups.ts";
+import { netSyscalls } from "./sys_net.ts";
 
 /**
  * The complete handler table.
@@ -43,4 +44,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...execSyscalls,
   ...pollSyscalls,
   ...groupSyscalls,
+  ...netSyscalls,
 };

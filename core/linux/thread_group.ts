@@ -175,7 +175,20 @@ export class ThreadGroup {
     this.#switchTo(t);
     const result = t.waitResult;
     t.waitResult = null;
+    const saved = t.wait?.blocking.options.savedMask;
+    if (saved !== undefined && result !== null) this.#restoreMask(saved, result);
     return { thread: t, result };
+  }
+
+  /** Ends a wait with a temporary signal mask: at once, or after an interrupting signal's handler. */
+  #restoreMask(saved: bigint, result: WaitResult): void {
+    if (result === RESTART || result === -E.EINTR) this.p.restoreMaskAfterSignal = saved;
+    else this.p.signals.blocked = saved;
+  }
+
+  /** Whether a thread waits for what the outside world (the host network) may bring. */
+  waitsOutside(): boolean {
+    return this.all.some((t) => t.wait?.blocking.options.outside === true);
   }
 
   /** The virtual times at which waiting threads time out. */

@@ -60,6 +60,14 @@ export class Blocking {
       cancel?: () => void;
       /** whether an SA_RESTART handler restarts the call (default true; sleeps: false) */
       restartable?: boolean;
+      /** the outside world (the host network) may end the wait: it is never a deadlock */
+      outside?: boolean;
+      /**
+       * the signal mask before a call that waits with its own (ppoll, pselect6,
+       * epoll_pwait): back when the wait ends, or after the handler of the
+       * signal that interrupted it
+       */
+      savedMask?: bigint;
     } = {},
   ) {}
 }

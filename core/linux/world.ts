@@ -13,8 +13,12 @@
  * @module
  */
 
+import type { HostNetwork } from "./net_link.ts";
 import type { LinuxProcess } from "./process.ts";
 import { DeadlockError } from "./thread_group.ts";
+
+/** The longest one host sleep for the network lasts (the run loop looks again after it). */
+const NET_WAIT_SLICE_MS = 1000;
 
 /**
  * Every process of a run that has not been reaped, and the pid counter.
@@ -33,7 +37,12 @@ export class ProcessWorld {
   /** processes whose parent was reaped: their parent is init now (getppid 1), not the root */
   readonly orphans = new Set<LinuxProcess>();
 
-  constructor(readonly root: LinuxProcess, rootPid: number) {
+  constructor(
+    readonly root: LinuxProcess,
+    rootPid: number,
+    /** `-net host`: the host network of every process's sockets (none: EACCES) */
+    readonly net?: HostNetwork,
+  ) {
     this.processes = [root];
     this.#nextId = rootPid + 1;
   }
@@ -83,7 +92,9 @@ export class ProcessWorld {
   /**
    * Gives every process but the root one turn; whether any of them ran.
    * MAP_SHARED pages follow the turns: copied out of the process that
-   * stops, into the one that runs.
+   * stops, into the one that runs. A process that resumes has lost its
+   * LR/SC reservation, as a thread does at a switch: another process may
+   * have stored to the word.
    */
   runOthers(): boolean {
     let ran = false;
@@ -91,24 +102,36 @@ export class ProcessWorld {
     for (const p of [...this.processes]) {
       if (p === this.root || p.exited) continue;
       p.as.syncShared("in");
+      p.abi.breakReservation(p.cpu);
       if (p.runTurn()) ran = true;
       p.as.syncShared("out");
     }
     this.root.as.syncShared("in");
+    if (ran) this.root.abi.breakReservation(this.root.cpu);
     return ran;
   }
 
   /**
    * Nothing can run: skips virtual time to the first deadline a thread waits
-   * for, or throws {@linkcode DeadlockError} when none does.
+   * for, or throws {@linkcode DeadlockError} when none does. When a thread
+   * waits for the host network, the host sleeps first until something
+   * arrives (the threads then look again) or the deadline's time has passed
+   * on the host too: a network wait lasts host time.
    */
   skipOrDeadlock(): void {
     const live = this.processes.filter((p) => !p.exited);
     const deadlines = live.flatMap((p) => p.threads.deadlines());
-    if (!deadlines.length) {
+    const now = this.root.clock.monotonicNs();
+    const first = deadlines.length ? deadlines.reduce((a, b) => a < b ? a : b) : undefined;
+    const net = this.net;
+    if (net && live.some((p) => p.threads.waitsOutside())) {
+      const leftMs = first === undefined ? Infinity : Number((first - now) / 1_000_000n);
+      const ms = Math.max(0, Math.min(leftMs, NET_WAIT_SLICE_MS));
+      if (net.call({ op: "wait", ms }).reply.woken || leftMs > ms) return;
+    }
+    if (first === undefined) {
       throw new DeadlockError(live.flatMap((p) => p.threads.report(p !== this.root)));
     }
-    const first = deadlines.reduce((a, b) => a < b ? a : b);
-    this.root.clock.skip(first - this.root.clock.monotonicNs());
+    this.root.clock.skip(first - now);
   }
 }

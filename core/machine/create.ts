@@ -11,10 +11,17 @@ import type { Accel } from "../accel.ts";
 import { EmuError } from "../errors.ts";
 import { parseSched } from "../linux/threads.ts";
 import { LinuxProcess } from "../linux/process.ts";
+import { hostNetwork } from "../linux/net_link.ts";
 import type { OutputSink } from "../linux/fds.ts";
 import { installToolPlugin } from "../plugin.ts";
 import { EmulatedSystem, type SystemConfig } from "../system/emulated_system.ts";
-import { DeviceOptions, parseDeviceSpec, parseOptionList, parseSize } from "../system/options.ts";
+import {
+  DeviceOptions,
+  type DeviceSpec,
+  parseDeviceSpec,
+  parseOptionList,
+  parseSize,
+} from "../system/options.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
 import { Machine, machineDriver } from "./machine.ts";
@@ -102,6 +109,12 @@ export interface UserOptions extends CommonOptions {
    * ",quantum=N" instructions per turn (default 10000); random draws from `seed`
    */
   sched?: string;
+  /**
+   * `-net host`: "host" gives AF_INET/AF_INET6 TCP and UDP sockets on the host
+   * network, reaching what Deno's `--allow-net` permits (default "none":
+   * socket() fails with EACCES). Recording logs what the network returned.
+   */
+  net?: "none" | "host";
 }
 
 /**
@@ -141,6 +154,12 @@ export interface SystemOptions extends CommonOptions {
     rtc?: string;
     /** `-icount shift=N`: 2^N ns of virtual time per instruction (default 3) */
     icountShift?: number;
+    /** `-smp N`: the number of harts (default 1); they take turns of `quantum` instructions */
+    smp?: number;
+    /** instructions a hart runs before the next hart's turn (default 10000) */
+    quantum?: number;
+    /** ELF files whose symbols name guest addresses (`--symbols vmlinux`); nothing is loaded */
+    symbols?: string[];
   };
 }
 
@@ -228,7 +247,7 @@ async function userDriver(
   machine: () => Machine,
   inputLog: InputLog | undefined,
 ): Promise<MachineDriver> {
-  const { stdin, stdout, stderr, seed, log, sched, rr: _rr, ...rest } = opts;
+  const { stdin, stdout, stderr, seed, log, sched, net, rr: _rr, ...rest } = opts;
   const process = await LinuxProcess.create({
     ...rest,
     accel: opts.accel ?? "jit",
@@ -241,6 +260,7 @@ async function userDriver(
     stderr: sink(stderr, 2, machine),
     log: log && { categories: new Set(log.categories), write: log.write },
     inputLog,
+    net: net === "host" ? hostNetwork(inputLog) : undefined,
   });
   return new UserDriver(process);
 }
@@ -283,6 +303,9 @@ async function systemDriver(
       : new DeviceOptions("-rtc", parseOptionList(s.rtc, false).values),
     seed: BigInt(opts.seed ?? 0),
     icountShift: s.icountShift,
+    smp: s.smp,
+    quantum: s.quantum,
+    symbols: s.symbols,
     logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
     // a shadow machine takes the inputs the main one logged, at the same instructions
     inputLog: shadow ? inputLog?.follower() : inputLog,
@@ -304,10 +327,22 @@ async function systemDriver(
     bios: s.bios ?? "",
     kernel: s.kernel ?? "",
     initrd: s.initrd ?? "",
-    devices: c.devices.map((d) => d.name).join(","),
+    devices: c.devices.map(deviceShape).join(" "),
     drives: String(c.drives.length),
+    ...(s.smp && s.smp > 1 ? { smp: String(s.smp) } : {}),
   };
   return new SystemDriver(sys, images, identity, shadow);
+}
+
+/** Options that say where a device sits on the board (a snapshot's state is laid out by them). */
+const PLACEMENT = ["bus", "addr", "irq"];
+
+/** A device as a snapshot must match it: its name and placement, e.g. "virtio-rng-pci,addr=5". */
+function deviceShape(d: DeviceSpec): string {
+  const placed = PLACEMENT.filter((k) => d.options.has(k)).map((k) =>
+    `${k}=${d.options.values[k]}`
+  );
+  return [d.name, ...placed].join(",");
 }
 
 /**

@@ -27,6 +27,8 @@ export interface ModeSnapshot {
 export interface MachineDriver {
   readonly mode: "user" | "system";
   readonly cpu: CpuCore;
+  /** Instructions retired by every CPU (system mode: all harts); default `cpu.icount`. */
+  readonly icount?: number;
   readonly hooks: Hooks;
   readonly target: TargetArch;
   /** A second machine that must see the script's register and memory writes (lockstep). */

@@ -140,7 +140,7 @@ export class Machine {
 
   /** Guest instructions retired so far. */
   get icount(): number {
-    return this.#driver.cpu.icount;
+    return this.#driver.icount ?? this.#driver.cpu.icount;
   }
 
   /** Reads memory at a virtual address, as the CPU would now. */

@@ -59,6 +59,7 @@ export function runIdentity(opts: CreateMachineOptions): Record<string, string> 
     env: JSON.stringify(opts.env ?? []),
     cpu: opts.cpu ?? "",
     realtime: String(opts.realtime ?? false),
+    net: opts.net ?? "none",
     seed,
   };
 }

@@ -13,7 +13,6 @@ import type { SnapshotIdentity } from "../snapshot/file.ts";
 import type { ElfSymbol } from "../elf.ts";
 import { parseElf } from "../elf.ts";
 import { EmuError, InternalError } from "../errors.ts";
-import { STATE_BASE } from "../host_memory.ts";
 import type { ToolBinary } from "../plugin.ts";
 import type { EmulatedSystem } from "../system/emulated_system.ts";
 import type { MachineDriver } from "./driver.ts";
@@ -61,6 +60,11 @@ export class SystemDriver implements MachineDriver {
     return this.sys.cpu;
   }
 
+  /** Instructions retired by all harts. */
+  get icount(): number {
+    return this.sys.loop.icount;
+  }
+
   get hooks() {
     return this.sys.hooks;
   }
@@ -86,7 +90,7 @@ export class SystemDriver implements MachineDriver {
   }
 
   get idle(): boolean {
-    return this.sys.hart.waiting && this.sys.events.nextDeadline() === null;
+    return this.sys.loop.waiting && this.sys.events.nextDeadline() === null;
   }
 
   slice(budget: number, paused: () => boolean): RunEvent | null {
@@ -96,7 +100,7 @@ export class SystemDriver implements MachineDriver {
       this.hooks.events.emit("vcpu_init", { index: 0 });
     }
     this.sys.loop.pauseRequested = paused;
-    const from = this.cpu.icount;
+    const from = this.sys.loop.icount;
     const r = this.sys.loop.runSlice(budget);
     if (this.shadow) this.#follow(this.shadow, from);
     if (this.#endStatus !== null) return { type: "exit", status: this.#endStatus, signal: null };
@@ -110,18 +114,18 @@ export class SystemDriver implements MachineDriver {
 
   /** Runs the shadow machine up to the main one's instruction count and compares them. */
   #follow(shadow: EmulatedSystem, from: number): void {
-    const icount = this.cpu.icount;
-    while (shadow.cpu.icount < icount) {
-      const r = shadow.loop.runSlice(icount - shadow.cpu.icount);
+    const icount = this.sys.loop.icount;
+    while (shadow.loop.icount < icount) {
+      const r = shadow.loop.runSlice(icount - shadow.loop.icount);
       if (r?.kind === "poweroff") break;
-      if (!r && shadow.hart.waiting && shadow.events.nextDeadline() === null) break;
+      if (!r && shadow.loop.waiting && shadow.events.nextDeadline() === null) break;
     }
     const diff = stateDifference(this.sys, shadow);
-    if (shadow.cpu.icount !== icount || diff) {
+    if (shadow.loop.icount !== icount || diff) {
       throw new InternalError(
         `lockstep: between instructions ${from} and ${icount} the JIT and the interpreter ` +
-          `differ (interp at ${shadow.cpu.icount}): ${diff || "instruction count"}`,
-        this.cpu.pc,
+          `differ (interp at ${shadow.loop.icount}): ${diff || "instruction count"}`,
+        this.sys.loop.cpu.pc,
       );
     }
   }
@@ -142,8 +146,9 @@ export class SystemDriver implements MachineDriver {
 
   end(status: number): void {
     if (this.#endStatus === null) this.#finish(status);
-    this.cpu.stopRequested = true;
-    this.cpu.exitRequest = true;
+    const running = this.sys.loop.cpu;
+    running.stopRequested = true;
+    running.exitRequest = true;
     this.wake();
   }
 
@@ -195,19 +200,22 @@ export class SystemDriver implements MachineDriver {
   }
 }
 
-/** The registers that differ between two machines, as "name jit/interp", or "". */
+/** The registers that differ between two machines, as "name jit/interp" (with the hart), or "". */
 function stateDifference(a: EmulatedSystem, b: EmulatedSystem): string {
-  const size = a.target.state.size;
-  const sa = a.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size);
-  const sb = b.cpu.host.u8.subarray(STATE_BASE, STATE_BASE + size);
-  if (sa.every((x, i) => x === sb[i])) return "";
-  const regs = a.target.state.registers.filter((r) =>
-    a.cpu.getState(r.offset) !== b.cpu.getState(r.offset)
-  );
-  const shown = regs.map((r) =>
-    `${r.name} ${a.cpu.getState(r.offset).toString(16)}/${b.cpu.getState(r.offset).toString(16)}`
-  );
-  return shown.length ? shown.join(", ") : "state outside the registers";
+  for (const [h, { cpu }] of a.harts.entries()) {
+    const other = b.harts[h].cpu;
+    const sa = cpu.stateBlock(), sb = other.stateBlock();
+    if (sa.every((x, i) => x === sb[i])) continue;
+    const regs = a.target.state.registers.filter((r) =>
+      cpu.getState(r.offset) !== other.getState(r.offset)
+    );
+    const shown = regs.map((r) =>
+      `${r.name} ${cpu.getState(r.offset).toString(16)}/${other.getState(r.offset).toString(16)}`
+    );
+    const hart = a.harts.length > 1 ? `hart ${h}: ` : "";
+    return hart + (shown.length ? shown.join(", ") : "state outside the registers");
+  }
+  return "";
 }
 
 /** The symbols of `path` when it is an ELF file; nothing for raw images. */

@@ -140,6 +140,7 @@ export class UserDriver implements MachineDriver {
 
   close(): Promise<void> {
     if (!this.process.exited) this.process.fds.closeAll();
+    this.process.world.net?.close();
     return Promise.resolve();
   }
 }

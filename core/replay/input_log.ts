@@ -31,7 +31,16 @@
 import { EmuError } from "../errors.ts";
 
 /** What kind of input an entry holds. */
-export type InputKind = "stdin" | "serial" | "time" | "file" | "tty" | "end" | "stat" | "dir";
+export type InputKind =
+  | "stdin"
+  | "serial"
+  | "time"
+  | "file"
+  | "tty"
+  | "end"
+  | "stat"
+  | "dir"
+  | "net";
 
 const KINDS: readonly InputKind[] = [
   "stdin",
@@ -42,6 +51,7 @@ const KINDS: readonly InputKind[] = [
   "end",
   "stat",
   "dir",
+  "net",
 ];
 const MAGIC = "DENEMU-RR 1\n";
 const ENTRY_HEAD = 1 + 4 + 8 + 8;
@@ -493,10 +503,16 @@ function parseLog(
   } catch {
     throw bad("bad header");
   }
-  if (typeof header?.denemu !== "string" || typeof header.identity !== "object") {
+  if (typeof header?.denemu !== "string" || !isStringRecord(header.identity)) {
     throw bad("bad header");
   }
   return { header, entries: () => parseEntries(data, nl + 1, bad) };
+}
+
+/** Whether `v` is an object whose values are all strings (a run's identity). */
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === "string");
 }
 
 function parseEntries(data: Uint8Array, from: number, bad: (why: string) => Error): InputEntry[] {

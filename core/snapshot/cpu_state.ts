@@ -8,7 +8,6 @@
 
 import type { VirtualClock } from "../clock.ts";
 import type { CpuCore } from "../cpu_core.ts";
-import { STATE_BASE } from "../host_memory.ts";
 
 /** A CPU at one moment. */
 export interface CpuSnapshot {
@@ -31,9 +30,8 @@ export interface CpuSnapshot {
  * ```
  */
 export function captureCpu(cpu: CpuCore, clock: VirtualClock): CpuSnapshot {
-  const size = cpu.target.state.size;
   return {
-    state: cpu.host.u8.slice(STATE_BASE, STATE_BASE + size),
+    state: cpu.stateBlock().slice(),
     icount: cpu.icount,
     skippedNs: clock.skippedNs,
   };
@@ -41,7 +39,7 @@ export function captureCpu(cpu: CpuCore, clock: VirtualClock): CpuSnapshot {
 
 /** Puts the CPU state and the clock back as `s` saved them. */
 export function restoreCpu(cpu: CpuCore, clock: VirtualClock, s: CpuSnapshot): void {
-  cpu.host.u8.set(s.state, STATE_BASE);
+  cpu.stateBlock().set(s.state);
   cpu.icount = s.icount;
   cpu.inFlight = 0;
   cpu.trap = null;

@@ -324,7 +324,8 @@ export class PhysicalBus implements DmaView {
 
   /**
    * The contents of physical page `pn` were replaced behind the bus's back (a
-   * snapshot restore): translated code made from it is dropped.
+   * snapshot restore), or a CPU stored to it: translated code made from it is
+   * dropped, by every CPU on the bus.
    */
   contentsReplaced(pn: number): void {
     if (this.#pages.get(pn)?.hasCode) { for (const o of this.observers) o.onCodeWrite?.(pn); }

@@ -112,8 +112,10 @@ export interface DeviceContext {
   mapMmio(base: bigint, size: bigint, handler: MmioHandler): void;
   /** Input line `n` of the machine's interrupt controller. */
   irq(n: number): IrqLine;
-  /** The CPU's pending-interrupt bits (for interrupt controllers and timers). */
+  /** Hart 0's pending-interrupt bits (for interrupt controllers and timers). */
   readonly cpuInterrupts: InterruptSink;
+  /** Every hart's pending-interrupt bits, by hart id (`-smp N`: N of them; `[0]` is `cpuInterrupts`). */
+  readonly harts: readonly InterruptSink[];
   readonly clock: VirtualClock;
   readonly events: EventQueue;
   /** Physical memory as bus masters see it. */

@@ -4,10 +4,14 @@
  * plugin) with its devices and images, and the run loop. `createMachine`
  * builds machines with {@linkcode EmulatedSystem.create}.
  *
+ * With `smp: N` there are N harts (CPUs), each with its own memory view
+ * (MMU, TB cache) over the one bus, run in turns by the run loop; the
+ * virtual clock counts the instructions of all of them.
+ *
  * Machine reset (e.g. the guest's SBI reset through the SiFive test device)
  * restores what the board loaded (firmware, kernel, device tree, reset ROM),
- * as QEMU's ROM reset does, resets the devices and the hart, and restarts at
- * the reset vector. RAM is otherwise kept, and virtual time goes on.
+ * as QEMU's ROM reset does, resets the devices and the harts, and restarts
+ * them at the reset vector. RAM is otherwise kept, and virtual time goes on.
  *
  * @module
  */
@@ -27,10 +31,11 @@ import { SerialConsole } from "./console.ts";
 import { EventQueue } from "./events.ts";
 import type { BuiltMachine, MachineEnv, MachineOptions } from "./machine.ts";
 import { ModuleList } from "../modules.ts";
-import { SystemRunLoop } from "./run_loop.ts";
+import { type LoopHart, SystemRunLoop } from "./run_loop.ts";
 import { SystemMemory } from "./system_memory.ts";
 import { Hooks } from "../hooks/hooks.ts";
 import { readInputFile } from "../host_files.ts";
+import { type ElfFile, parseElf } from "../elf.ts";
 import { type InputLog, takeTime } from "../replay/input_log.ts";
 
 /** Default `-icount shift`: 8 ns of virtual time per instruction. */
@@ -63,7 +68,19 @@ export interface SystemConfig extends MachineOptions {
   env?: Partial<Pick<MachineEnv, "readFile" | "writeFile" | "hostTimeNs">>;
   /** record/replay: the log serial input and host time (`-rtc base=utc`) go through */
   inputLog?: InputLog;
+  /** `-smp N`: the number of harts (default 1) */
+  smp?: number;
+  /** `-smp`: instructions a hart runs before the next one's turn (default `DEFAULT_HART_QUANTUM`) */
+  quantum?: number;
+  /**
+   * `--symbols FILE`: ELF files whose symbols name guest addresses (a
+   * `vmlinux` for a kernel booted from its raw `Image`); nothing is loaded
+   */
+  symbols?: string[];
 }
+
+/** The most harts a machine may have (QEMU's virt allows 512; each hart here costs a TB cache). */
+export const MAX_HARTS = 64;
 
 /**
  * A built machine: the parts system mode runs. Scripts get one through
@@ -72,8 +89,8 @@ export interface SystemConfig extends MachineOptions {
 export class EmulatedSystem {
   private constructor(
     readonly target: TargetArch,
-    readonly cpu: CpuCore,
-    readonly hart: SystemHart,
+    /** the harts (CPUs and their privileged state), by hart id */
+    readonly harts: readonly LoopHart[],
     readonly bus: PhysicalBus,
     readonly events: EventQueue,
     readonly clock: VirtualClock,
@@ -97,20 +114,38 @@ export class EmulatedSystem {
       throw new EmuError(`-cpu ${config.cpu}: target ${target.name} has no system mode`);
     }
     const board = await loadMachinePlugin(config.machineName);
+    const smp = config.smp ?? 1;
+    if (!Number.isInteger(smp) || smp < 1 || smp > MAX_HARTS) {
+      throw new EmuError(`-smp ${smp}: the number of harts must be within 1..${MAX_HARTS}`);
+    }
     const bus = new PhysicalBus(new HostMemory());
-    const memory = new SystemMemory(bus);
-    const cpu = new CpuCore(target, memory);
-    useAccel(cpu, config.accel);
+    const cpus: CpuCore[] = [];
+    // one running CPU holds the state block at a time: the others are parked from the start
+    for (let h = 0; h < smp; h++) {
+      cpus[h - 1]?.park();
+      cpus.push(new CpuCore(target, new SystemMemory(bus)));
+      useAccel(cpus[h], config.accel);
+    }
+    cpus.at(-1)!.park();
+    cpus[0].unpark();
     const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
-    const clock = new VirtualClock(() => cpu.icount + cpu.inFlight, 1n << BigInt(shift));
+    const clock = new VirtualClock(() => {
+      let n = 0;
+      for (const c of cpus) n += c.icount + c.inFlight;
+      return n;
+    }, 1n << BigInt(shift));
     const events = new EventQueue();
-    const hart = system.attach(cpu, {
-      bus,
-      memory,
-      clock,
-      events,
-      logInterrupt: config.logInterrupt,
-    });
+    const harts = cpus.map((cpu, hartId) => ({
+      cpu,
+      hart: system.attach(cpu, {
+        bus,
+        memory: cpu.mem as SystemMemory,
+        clock,
+        events,
+        logInterrupt: config.logInterrupt,
+        hartId,
+      }),
+    }));
     const console = config.console ?? new SerialConsole(events, clock);
     const log = config.inputLog;
     const hostTimeNs = config.env?.hostTimeNs ?? (() => BigInt(Date.now()) * 1_000_000n);
@@ -125,7 +160,8 @@ export class EmulatedSystem {
         bus,
         events,
         clock,
-        interrupts: hart,
+        interrupts: harts[0].hart,
+        harts: harts.map((h) => h.hart),
         console,
         seed: config.seed,
         isa: target.isa,
@@ -136,17 +172,17 @@ export class EmulatedSystem {
       },
       config,
     );
-    const hooks = new Hooks(cpu);
+    for (const path of config.symbols ?? []) modules.add(path, readSymbolFile(path), 0n);
+    const hooks = new Hooks(cpus[0]);
     const loop = new SystemRunLoop(
-      cpu,
-      hart,
+      harts,
       { events, clock, control: machine.control },
       hooks.events,
+      config.quantum,
     );
     const sys = new EmulatedSystem(
       target,
-      cpu,
-      hart,
+      harts,
       bus,
       events,
       clock,
@@ -160,6 +196,16 @@ export class EmulatedSystem {
     return sys;
   }
 
+  /** Hart 0's CPU (the one hooks, the gdb stub and snapshots see). */
+  get cpu(): CpuCore {
+    return this.harts[0].cpu;
+  }
+
+  /** Hart 0's privileged state. */
+  get hart(): SystemHart {
+    return this.harts[0].hart;
+  }
+
   /** The serial console of port 0. */
   get console(): SerialConsole {
     return this.machine.console;
@@ -170,17 +216,19 @@ export class EmulatedSystem {
     return this.machine.console;
   }
 
-  /** Power-on state of the hart at the reset vector. */
+  /** Power-on state of the harts at the reset vector. */
   #start(): void {
-    const { cpu, target, machine } = this;
-    target.reset(cpu);
-    this.hart.reset();
+    const { target, machine } = this;
     const { entryXlen } = machine;
-    if (entryXlen === undefined || entryXlen === target.xlen) cpu.pc = machine.entryPc;
-    else {
-      // The board's reset code is for another register width: start where it would jump.
-      this.hart.bootAt(machine.boot.pc, machine.boot.args);
-    }
+    this.harts.forEach(({ cpu, hart }, hartId) => {
+      target.reset(cpu);
+      hart.reset();
+      if (entryXlen === undefined || entryXlen === target.xlen) cpu.pc = machine.entryPc;
+      else {
+        // The board's reset code is for another register width: start where it would jump.
+        hart.bootAt(machine.boot.pc, [BigInt(hartId), ...machine.boot.args.slice(1)]);
+      }
+    });
   }
 
   /** Machine reset: images restored, devices and hart reset, back to the reset vector. */
@@ -212,4 +260,15 @@ export class EmulatedSystem {
   close(): Promise<void> {
     return this.machine.close();
   }
+}
+
+/** The ELF file of `--symbols PATH`, or a one-line error. */
+function readSymbolFile(path: string): ElfFile {
+  let bytes: Uint8Array;
+  try {
+    bytes = readInputFile(path);
+  } catch (e) {
+    throw new EmuError(`--symbols ${path}: cannot read: ${(e as Error).message}`);
+  }
+  return parseElf(bytes, `--symbols ${path}`);
 }

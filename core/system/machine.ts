@@ -71,6 +71,8 @@ export interface MachineEnv {
   clock: VirtualClock;
   /** the CPU's interrupt-pending bits (hart 0) */
   interrupts: InterruptSink;
+  /** every hart's interrupt-pending bits, by hart id (default: `[interrupts]`, one hart) */
+  harts?: readonly InterruptSink[];
   /** serial port 0's console (the board makes one when absent) */
   console?: SerialConsole;
   /** seed of every device's random stream (default 0) */
@@ -217,6 +219,7 @@ export class MachineDevices {
         return this.#controller.ic.line(line);
       },
       cpuInterrupts: env.interrupts,
+      harts: env.harts ?? [env.interrupts],
       clock: env.clock,
       events: env.events,
       dma: env.bus,

@@ -5,7 +5,9 @@
  * Translated code is tracked by *physical* page, as QEMU does, while TBs stay
  * keyed by virtual pc: a store to a physical page holding code (through any
  * virtual alias, or by DMA and loaders through the bus) drops the TBs of
- * every virtual page translated from it.
+ * every virtual page translated from it. Several CPUs (harts) on one bus each
+ * have a memory of their own; a store through any of them drops the TBs of
+ * all, and a page stays marked as code while any of them has code there.
  *
  * @module
  */
@@ -13,6 +15,9 @@
 import type { AccessType } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
 import type { PhysicalBus } from "./bus.ts";
+
+/** The memories of the CPUs on each bus (the harts of one machine). */
+const memoriesOf = new WeakMap<PhysicalBus, SystemMemory[]>();
 
 /**
  * Guest memory over a physical bus, with physical code-page tracking.
@@ -43,19 +48,32 @@ export class SystemMemory extends GuestMemory {
     super(bus.host);
     this.resolve = bus.resolver();
     bus.observers.push({ onCodeWrite: (ppn) => this.#physicalCodeWritten(ppn) });
+    const siblings = memoriesOf.get(bus);
+    if (siblings) siblings.push(this);
+    else memoriesOf.set(bus, [this]);
   }
 
-  /** A store through virtual page `vpn` hit code: every alias of its physical page is stale. */
+  /**
+   * A store through virtual page `vpn` hit code: every alias of its physical
+   * page is stale, in this memory and in those of the other CPUs on the bus.
+   */
   protected override codeWritten(vpn: number): void {
     const ppn = this.#ppnByVpn.get(vpn) ?? this.physicalPage(vpn, "write");
-    if (ppn !== undefined) this.#physicalCodeWritten(ppn);
+    if (ppn !== undefined) this.bus.contentsReplaced(ppn);
   }
 
   #physicalCodeWritten(ppn: number): void {
     const vpns = this.#vpnsByPpn.get(ppn);
     if (vpns) { for (const vpn of [...vpns]) super.codeWritten(vpn); }
+    this.#releasePage(ppn);
+  }
+
+  /** Physical page `ppn` is no longer code once no CPU on the bus has translated code from it. */
+  #releasePage(ppn: number): void {
     const page = this.bus.page(ppn);
-    if (page && !this.#vpnsByPpn.has(ppn)) page.hasCode = false;
+    if (!page || this.#vpnsByPpn.has(ppn)) return;
+    if (memoriesOf.get(this.bus)!.some((m) => m.#vpnsByPpn.has(ppn))) return;
+    page.hasCode = false;
   }
 
   /** Marks the physical page behind `addr` (a fetch translation) as holding code. */
@@ -110,8 +128,7 @@ export class SystemMemory extends GuestMemory {
     set?.delete(vpn);
     if (set && set.size === 0) {
       this.#vpnsByPpn.delete(ppn);
-      const page = this.bus.page(ppn);
-      if (page) page.hasCode = false;
+      this.#releasePage(ppn);
     }
   }
 }

@@ -2,7 +2,9 @@
  * Snapshots of an emulated system: the CPU state block and clock, the hart's
  * privileged state, every device's versioned state, the event queue's timers,
  * and RAM by dirty frames (a restore copies back only the frames written
- * since, see `core/dirty_frames.ts`).
+ * since, see `core/dirty_frames.ts`). With several harts (`-smp N`), the
+ * other harts' state and the schedule (which hart runs, how much of its turn
+ * is left) too.
  *
  * Translated code survives a restore when the snapshot belongs to the
  * current translation epoch: TBs are keyed by virtual address, and a TB flush
@@ -43,8 +45,39 @@ export interface SystemSnapshot {
   readonly events: SavedEvents;
   /** every RAM and ROM frame */
   readonly ram: FrameImage;
+  /** the harts after the first and the schedule, on a machine with several harts */
+  readonly smp?: SmpState;
   /** The snapshot as plain data (for a snapshot file). */
   portable(): PortableSnapshot;
+}
+
+/** A multi-hart machine's harts after hart 0, and its schedule. */
+export interface SmpState {
+  /** harts 1..N-1: the CPU state block and icount, and the privileged state */
+  readonly harts: readonly { readonly cpu: CpuSnapshot; readonly hart: DeviceState }[];
+  /** the hart that runs */
+  readonly current: number;
+  /** instructions left in its turn */
+  readonly quantumLeft: number;
+}
+
+function captureSmp(sys: EmulatedSystem): SmpState | undefined {
+  if (sys.harts.length === 1) return undefined;
+  const harts = sys.harts.slice(1).map(({ cpu, hart }) => ({
+    cpu: captureCpu(cpu, sys.clock),
+    hart: hart.save!(),
+  }));
+  return { harts, ...sys.loop.position };
+}
+
+function restoreSmp(sys: EmulatedSystem, s: SmpState | undefined): void {
+  if (!s) return;
+  sys.loop.position = { current: s.current, quantumLeft: s.quantumLeft };
+  s.harts.forEach((saved, i) => {
+    const { cpu, hart } = sys.harts[i + 1];
+    restoreCpu(cpu, sys.clock, saved.cpu);
+    hart.load!(saved.hart);
+  });
 }
 
 /** The hart's, the devices' and the event queue's state, as a snapshot holds them. */
@@ -80,10 +113,11 @@ export function captureSystem(sys: EmulatedSystem): SystemSnapshot {
     cpu: captureCpu(sys.cpu, sys.clock),
     ...deviceStates(sys),
     ram: FrameImage.capture(sys.bus.host, ramFrames(sys), earlierRam(sys)),
+    smp: captureSmp(sys),
     portable: () => portableSystem(sys, s),
   };
   epochs.set(s, currentEpoch(sys));
-  sys.hart.dropTranslations?.();
+  for (const { hart } of sys.harts) hart.dropTranslations?.();
   markClean(sys, s);
   return s;
 }
@@ -109,10 +143,12 @@ function currentEpoch(sys: EmulatedSystem): number {
   if (epoch === undefined) {
     epochs.set(sys, epoch = ++lastEpoch);
     const next = () => epochs.set(sys, ++lastEpoch);
-    sys.cpu.tbs.observers.push({ onFlush: next });
-    // TBs stay across a remap where their pages map as before, but a snapshot from before
-    // it may map them elsewhere
-    sys.cpu.mem.observers.push({ onRemap: next });
+    for (const { cpu } of sys.harts) {
+      cpu.tbs.observers.push({ onFlush: next });
+      // TBs stay across a remap where their pages map as before, but a snapshot from before
+      // it may map them elsewhere
+      cpu.mem.observers.push({ onRemap: next });
+    }
   }
   return epoch;
 }
@@ -125,7 +161,7 @@ function currentEpoch(sys: EmulatedSystem): number {
 function keepTranslationsFor(sys: EmulatedSystem, s: SystemSnapshot): void {
   const epoch = epochs.get(s);
   if (epoch === currentEpoch(sys)) return;
-  sys.cpu.tbs.flush();
+  for (const { cpu } of sys.harts) cpu.tbs.flush();
   if (epoch !== undefined) epochs.set(sys, epoch);
 }
 
@@ -141,6 +177,9 @@ function framePages(sys: EmulatedSystem): (frame: number) => number | undefined 
 /** Puts `sys` back as `snap` saved it (or as a snapshot file of the same machine holds it). */
 export function restoreSystem(sys: EmulatedSystem, snap: SystemSnapshot | PortableSnapshot): void {
   const s = "kind" in snap ? materializeSystem(sys, snap) : snap;
+  if ((s.smp?.harts.length ?? 0) !== sys.harts.length - 1) {
+    throw new EmuError("snapshot: taken on a machine with another number of harts (-smp)");
+  }
   const host = sys.bus.host;
   keepTranslationsFor(sys, s);
   const pageOf = framePages(sys);
@@ -150,6 +189,7 @@ export function restoreSystem(sys: EmulatedSystem, snap: SystemSnapshot | Portab
     if (s.ram.copyBack(host, f, code) && code) sys.bus.contentsReplaced(ppn);
   }
   markClean(sys, s);
+  restoreSmp(sys, s.smp);
   restoreCpu(sys.cpu, sys.clock, s.cpu);
   sys.hart.load!(s.hart);
   for (const d of sys.machine.devices) {
@@ -175,12 +215,50 @@ function portableSystem(sys: EmulatedSystem, s: SystemSnapshot): PortableSnapsho
   }
   const ram = new Uint8Array(stored.length * PAGE_SIZE);
   stored.forEach((d, k) => ram.set(d, k * PAGE_SIZE));
-  const { cpu, hart, devices, events } = s;
+  const { cpu, hart, devices, events, smp } = s;
+  const meta = { icount: cpu.icount, skippedNs: cpu.skippedNs, hart, devices, events, pages };
+  if (!smp) return { kind: SYSTEM_SNAPSHOT_KIND, meta, blobs: { state: cpu.state, ram } };
+  const smpMeta: SmpMeta = {
+    current: smp.current,
+    quantumLeft: smp.quantumLeft,
+    harts: smp.harts.map((h) => ({ icount: h.cpu.icount, hart: h.hart })),
+  };
+  const smpStates = new Uint8Array(smp.harts.length * cpu.state.length);
+  smp.harts.forEach((h, i) => smpStates.set(h.cpu.state, i * cpu.state.length));
   return {
     kind: SYSTEM_SNAPSHOT_KIND,
-    meta: { icount: cpu.icount, skippedNs: cpu.skippedNs, hart, devices, events, pages },
-    blobs: { state: cpu.state, ram },
+    meta: { ...meta, smp: smpMeta },
+    blobs: { state: cpu.state, ram, smpStates },
   };
+}
+
+/** {@linkcode SmpState} in a file: the state blocks are in the `smpStates` blob. */
+interface SmpMeta {
+  current: number;
+  quantumLeft: number;
+  harts: { icount: number; hart: DeviceState }[];
+}
+
+/** The other harts' state from a file's data. */
+function materializeSmp(f: PortableSnapshot, meta: SystemMeta): SmpState | undefined {
+  const m = meta.smp;
+  if (!m) return undefined;
+  const size = f.blobs.state.length, states = f.blobs.smpStates;
+  if (m.quantumLeft < 0 || m.current < 0 || m.current > m.harts.length) {
+    throw new EmuError("snapshot: damaged state (hart schedule)");
+  }
+  if (states.length !== m.harts.length * size) {
+    throw new EmuError("snapshot: damaged state (hart states and hart list differ in size)");
+  }
+  const harts = m.harts.map((h, i) => ({
+    cpu: {
+      state: states.slice(i * size, (i + 1) * size),
+      icount: h.icount,
+      skippedNs: meta.skippedNs,
+    },
+    hart: h.hart,
+  }));
+  return { harts, current: m.current, quantumLeft: m.quantumLeft };
 }
 
 /** A snapshot of `sys` from a file's data (the file's identity says it is the same machine). */
@@ -200,6 +278,7 @@ function materializeSystem(sys: EmulatedSystem, f: PortableSnapshot): SystemSnap
     devices: meta.devices,
     events: meta.events,
     ram: FrameImage.fromData(frames, data),
+    smp: materializeSmp(f, meta),
     portable: () => portableSystem(sys, s),
   };
   return s;
@@ -212,12 +291,19 @@ interface SystemMeta {
   devices: Record<string, DeviceState>;
   events: SavedEvents;
   pages: number[];
+  smp?: SmpMeta;
 }
 
 /** The file's state, once it has this machine's shape and its pages fit (else EmuError). */
 function checkedMeta(sys: EmulatedSystem, f: PortableSnapshot, ramPages: number): SystemMeta {
   const like: SystemMeta = { icount: 0, skippedNs: 0n, ...deviceStates(sys), pages: [0] };
-  const blobs = { state: new Uint8Array(sys.target.state.size), ram: null };
+  const state = new Uint8Array(sys.target.state.size);
+  const blobs: Record<string, Uint8Array | null> = { state, ram: null };
+  if (sys.harts.length > 1) {
+    const harts = sys.harts.slice(1).map(({ hart }) => ({ icount: 0, hart: hart.save!() }));
+    like.smp = { current: 0, quantumLeft: 0, harts };
+    blobs.smpStates = null;
+  }
   const mismatch = shapeMismatch(f.meta, like, "meta") ??
     shapeMismatch(f.blobs, blobs, "blobs");
   if (mismatch) throw new EmuError(`snapshot: damaged state (${mismatch})`);

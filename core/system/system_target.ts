@@ -28,6 +28,8 @@ export interface SystemBinding {
   events: EventQueue;
   /** `-d int`: called with one line per trap or interrupt taken */
   logInterrupt?: (line: string) => void;
+  /** the hart's number on the machine (RISC-V's `mhartid`; default 0) */
+  hartId?: number;
 }
 
 /**
@@ -47,6 +49,11 @@ export interface SystemHart extends InterruptSink {
   deliverTrap(trap: Trap): void;
   /** Takes the highest-priority pending and enabled interrupt, if any; returns whether it did. */
   takeInterrupt(): boolean;
+  /**
+   * Drops the hart's load reservation (RISC-V LR/SC): called when it stops
+   * running so another hart runs, whose stores it would not see.
+   */
+  breakReservation(): void;
   /** Whether the hart sleeps in `wfi` (no enabled interrupt pending to wake it). */
   readonly waiting: boolean;
   /** Saves the privileged state the CPU state block does not hold (CSRs kept in JS). */

@@ -16,6 +16,7 @@ import type { IrqLine } from "./irq.ts";
 import type { DeviceOptions } from "./options.ts";
 import { type VirtioBackend, VirtioCore, type VirtioTransport } from "./virtio_core.ts";
 import { VirtioPciTransport } from "./virtio_pci.ts";
+import { PCI_SLOTS } from "./pci.ts";
 
 /** QEMU's name of a PCIe host bridge's root bus, as `-device ...,bus=` gives it. */
 export const PCI_ROOT_BUS = "pcie.0";
@@ -269,6 +270,22 @@ function attachVirtioPci(
       `use bus=${PCI_ROOT_BUS} on a board with a PCI host bridge`,
     );
   }
-  const slot = options.has("addr") ? options.int("addr") : undefined;
+  const slot = options.has("addr") ? pciSlot(ctx.id, options.string("addr")) : undefined;
   return new VirtioPciTransport(ctx.dma, host, backend, slot).core;
+}
+
+/**
+ * QEMU's PCI `addr=SLOT[.FN]`, both in hex ("addr=10" is slot 0x10); only
+ * function 0 is emulated.
+ */
+function pciSlot(id: string, addr: string): number {
+  const m = /^(?:0x)?([0-9a-f]{1,2})(?:\.([0-7]))?$/i.exec(addr);
+  const slot = m ? parseInt(m[1], 16) : NaN;
+  if (!m || slot >= PCI_SLOTS) {
+    throw new EmuError(`${id}: addr=${addr} is not a PCI slot`, "give SLOT[.FN] in hex, 0 to 1f");
+  }
+  if (m[2] && m[2] !== "0") {
+    throw new EmuError(`${id}: addr=${addr}: only function 0 is emulated`, `use addr=${m[1]}`);
+  }
+  return slot;
 }

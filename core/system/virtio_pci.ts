@@ -142,7 +142,7 @@ export class VirtioPciTransport {
       return;
     }
     if (region === R.DEVICE && off + size <= be.configSize) be.writeConfig?.(off, size, value);
-    if (region === R.NOTIFY) this.core.notify(off / NOTIFY_MULTIPLIER);
+    if (region === R.NOTIFY) this.core.notify(Math.floor(off / NOTIFY_MULTIPLIER)); // as QEMU
   }
 
   #readCommon(off: number, size: number): bigint {

@@ -45,7 +45,7 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
  */
 function repairDirty(img: Qcow2Image): void {
   const result = img.check("all", () => {});
-  if (result.corruptions) {
+  if (result.corruptions || result.checkErrors || result.failure !== undefined) {
     img.backing?.close(); // the caller closes the file
     throw new EmuError(
       `${img.file.path}: the image is dirty and ${result.corruptions} corruptions could not be repaired`,
@@ -62,7 +62,7 @@ const plugin: BlockFormatPlugin = {
   description: "QEMU copy-on-write image, versions 2 and 3",
   probe: (head) =>
     head.length >= 8 && new DataView(head.buffer, head.byteOffset).getUint32(0) === QCOW2_MAGIC &&
-      head[7] >= 2
+      new DataView(head.buffer, head.byteOffset).getUint32(4) >= 2
       ? 100
       : 0,
   open,

@@ -46,6 +46,11 @@ export class RawImage implements BlockDriver {
     return this.file.read(offset, length);
   }
 
+  readInto(offset: number, out: Uint8Array): void {
+    this.file.readInto(offset, out);
+    out.fill(0, Math.max(0, this.size - offset));
+  }
+
   write(offset: number, data: Uint8Array): void {
     if (offset + data.length > this.size) {
       throw new EmuError(`${this.file.path}: write past the end of the disk`);

@@ -1,12 +1,13 @@
 /**
- * The SiFive CLINT (QEMU virt's default ACLINT layout) for hart 0: the
- * software-interrupt bit `msip` at +0x0 (drives MSIP), the timer compare
- * `mtimecmp` at +0x4000 and the timer `mtime` at +0xbff8 (both 64-bit).
+ * The SiFive CLINT (QEMU virt's default ACLINT layout) for every hart of the
+ * machine: hart N's software-interrupt bit `msip` at +0x0 + 4N (drives its
+ * MSIP), its timer compare `mtimecmp` at +0x4000 + 8N, and the timer `mtime`
+ * shared by all at +0xbff8 (both 64-bit).
  *
  * `mtime` counts at the timebase frequency (10 MHz: one tick per 100 ns of
- * virtual time). MTIP is asserted exactly when `mtime >= mtimecmp`, through
- * an event scheduled on the virtual-time queue; `mtimecmp` starts at its
- * maximum so no timer interrupt is pending before software programs it.
+ * virtual time). A hart's MTIP is asserted exactly when `mtime >= mtimecmp`,
+ * through an event scheduled on the virtual-time queue; `mtimecmp` starts at
+ * its maximum so no timer interrupt is pending before software programs it.
  *
  * Options: `addr` (default 0x2000000), `timebase` (Hz, default 10000000).
  *
@@ -31,6 +32,8 @@ import {
 } from "../../plugin.ts";
 
 const MSIP = 0x0, MTIMECMP = 0x4000, MTIME = 0xbff8;
+/** Bytes per hart of the msip and mtimecmp arrays. */
+const MSIP_STRIDE = 4, MTIMECMP_STRIDE = 8;
 /** The hart's `mip` bits the CLINT drives. */
 const MSIP_BIT = 3, MTIP_BIT = 7;
 /** Size of the CLINT window. */
@@ -47,8 +50,8 @@ const U64 = (1n << 64n) - 1n;
  * import { Clint } from "./aclint.ts";
  * let icount = 0;
  * const events = new EventQueue(), sink = new RecordingInterruptSink();
- * const clint = new Clint(new VirtualClock(() => icount), events, sink);
- * clint.writeWord(0x4000, 5); // mtimecmp = 5 ticks = 500 ns
+ * const clint = new Clint(new VirtualClock(() => icount), events, [sink]);
+ * clint.writeWord(0x4000, 5); // hart 0's mtimecmp = 5 ticks = 500 ns
  * clint.writeWord(0x4004, 0);
  * icount = 500;
  * events.runDue(500n);
@@ -56,21 +59,29 @@ const U64 = (1n << 64n) - 1n;
  * ```
  */
 export class Clint {
-  msip = 0;
-  mtimecmp = U64;
+  /** each hart's msip bit */
+  readonly msip: number[];
+  /** each hart's timer compare */
+  readonly mtimecmp: bigint[];
   /** ticks added to the clock-derived count (set by writes to mtime) */
   mtimeOffset = 0n;
-  readonly #timer: Timer;
+  readonly #timers: Timer[];
 
   constructor(
     readonly clock: VirtualClock,
     readonly events: EventQueue,
-    readonly cpu: InterruptSink,
+    /** the harts, by hart id */
+    readonly harts: readonly InterruptSink[],
     readonly timebaseHz = 10_000_000n,
-    /** instance name (keys its timer in the event queue) */
+    /** instance name (keys its timers in the event queue) */
     name = "clint",
   ) {
-    this.#timer = events.timer(`${name}/mtimecmp`, () => this.#updateTimer());
+    this.msip = harts.map(() => 0);
+    this.mtimecmp = harts.map(() => U64);
+    // hart 0's timer keeps the one-hart name, so snapshots of one-hart machines still load
+    this.#timers = harts.map((_, h) =>
+      events.timer(`${name}/mtimecmp${h ? h : ""}`, () => this.#updateTimer(h))
+    );
   }
 
   #ticks(ns: bigint): bigint {
@@ -82,60 +93,73 @@ export class Clint {
     return BigInt.asUintN(64, this.#ticks(this.clock.monotonicNs()) + this.mtimeOffset);
   }
 
-  /** Re-evaluates MTIP and schedules the moment mtime reaches mtimecmp. */
-  #updateTimer(): void {
-    this.#timer.cancel();
-    const due = this.mtime() >= this.mtimecmp;
-    this.cpu.setPending(MTIP_BIT, due);
-    if (due || this.mtimecmp === U64) return;
-    // First ns at which ticks(ns) + offset >= mtimecmp.
-    const ticks = this.mtimecmp - this.mtimeOffset;
+  /** Re-evaluates hart `h`'s MTIP and schedules the moment mtime reaches its mtimecmp. */
+  #updateTimer(h: number): void {
+    const timer = this.#timers[h], compare = this.mtimecmp[h];
+    timer.cancel();
+    const due = this.mtime() >= compare;
+    this.harts[h].setPending(MTIP_BIT, due);
+    if (due || compare === U64) return;
+    const ticks = compare - this.mtimeOffset;
     const at = (ticks * NS_PER_S + this.timebaseHz - 1n) / this.timebaseHz;
-    this.#timer.arm(at);
+    timer.arm(at);
+  }
+
+  /** The hart whose array element `offset` is in (`stride` bytes each), or -1. */
+  #hartAt(offset: number, base: number, stride: number): number {
+    const h = Math.floor((offset - base) / stride);
+    return offset >= base && h < this.harts.length ? h : -1;
   }
 
   readWord(offset: number): number {
-    if (offset === MSIP) return this.msip;
-    if (offset === MTIMECMP) return Number(this.mtimecmp & 0xffffffffn);
-    if (offset === MTIMECMP + 4) return Number(this.mtimecmp >> 32n);
     if (offset === MTIME) return Number(this.mtime() & 0xffffffffn);
     if (offset === MTIME + 4) return Number(this.mtime() >> 32n);
-    return 0;
+    const m = this.#hartAt(offset, MSIP, MSIP_STRIDE);
+    if (m >= 0 && offset < MTIMECMP) return (offset & 3) ? 0 : this.msip[m];
+    const t = this.#hartAt(offset, MTIMECMP, MTIMECMP_STRIDE);
+    if (t < 0 || offset >= MTIME) return 0;
+    const compare = this.mtimecmp[t];
+    return Number((offset & 4 ? compare >> 32n : compare) & 0xffffffffn);
   }
 
   writeWord(offset: number, value: number): void {
-    const v = BigInt(value >>> 0);
-    if (offset === MSIP) {
-      this.msip = value & 1;
-      this.cpu.setPending(MSIP_BIT, this.msip === 1);
-    } else if (offset === MTIMECMP) {
-      this.mtimecmp = (this.mtimecmp & ~0xffffffffn) | v;
-      this.#updateTimer();
-    } else if (offset === MTIMECMP + 4) {
-      this.mtimecmp = (this.mtimecmp & 0xffffffffn) | (v << 32n);
-      this.#updateTimer();
-    } else if (offset === MTIME || offset === MTIME + 4) {
-      const old = this.mtime();
+    if (offset === MTIME || offset === MTIME + 4) {
+      const old = this.mtime(), v = BigInt(value >>> 0);
       const wanted = offset === MTIME ? (old & ~0xffffffffn) | v : (old & 0xffffffffn) | (v << 32n);
       this.mtimeOffset += wanted - old;
-      this.#updateTimer();
+      this.harts.forEach((_, h) => this.#updateTimer(h));
+      return;
     }
+    const m = this.#hartAt(offset, MSIP, MSIP_STRIDE);
+    if (m >= 0 && offset < MTIMECMP) {
+      if (offset & 3) return;
+      this.msip[m] = value & 1;
+      this.harts[m].setPending(MSIP_BIT, this.msip[m] === 1);
+      return;
+    }
+    const t = this.#hartAt(offset, MTIMECMP, MTIMECMP_STRIDE);
+    if (t < 0 || offset >= MTIME) return;
+    const v = BigInt(value >>> 0), old = this.mtimecmp[t];
+    this.mtimecmp[t] = offset & 4 ? (old & 0xffffffffn) | (v << 32n) : (old & ~0xffffffffn) | v;
+    this.#updateTimer(t);
   }
 
   /** Power-on state. */
   reset(): void {
-    this.msip = 0;
-    this.mtimecmp = U64;
+    this.msip.fill(0);
+    this.mtimecmp.fill(U64);
     this.mtimeOffset = 0n;
-    this.cpu.setPending(MSIP_BIT, false);
-    this.#updateTimer();
+    this.harts.forEach((hart, h) => {
+      hart.setPending(MSIP_BIT, false);
+      this.#updateTimer(h);
+    });
   }
 }
 
 /** The CLINT's saved state (its timer deadline is saved with the event queue). */
 const CLINT_STATE: VmStateDescription<Clint> = {
   name: "aclint",
-  version: 1,
+  version: 2,
   fields: ["msip", "mtimecmp", "mtimeOffset"],
 };
 
@@ -143,18 +167,21 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr", 0x2000000n);
   const hz = options.address("timebase", 10_000_000n);
   if (hz === 0n) throw new EmuError("aclint: timebase must not be 0");
-  const clint = new Clint(ctx.clock, ctx.events, ctx.cpuInterrupts, hz, ctx.id);
+  const clint = new Clint(ctx.clock, ctx.events, ctx.harts, hz, ctx.id);
   ctx.mapMmio(
     base,
     CLINT_SIZE,
     wordRegisters({ read: (o) => clint.readWord(o), write: (o, v) => clint.writeWord(o, v) }),
   );
-  const intc = { phandle: cpuIntcLabel(0) };
+  const lines = ctx.harts.flatMap((_, h) => {
+    const intc = { phandle: cpuIntcLabel(h) };
+    return [intc, MSIP_BIT, intc, MTIP_BIT];
+  });
   ctx.describe({
     node: "clint",
     compatible: ["sifive,clint0", "riscv,clint0"],
     reg: [{ base, size: CLINT_SIZE }],
-    props: { "interrupts-extended": [intc, MSIP_BIT, intc, MTIP_BIT] },
+    props: { "interrupts-extended": lines },
   });
   return {
     name: ctx.id,
@@ -169,7 +196,7 @@ const plugin: DevicePlugin = {
   kind: "device",
   name: "aclint",
   apiVersion: { min: 2, cur: 2 },
-  description: "SiFive CLINT / ACLINT mtimer+mswi for hart 0 (msip, mtimecmp, mtime)",
+  description: "SiFive CLINT / ACLINT mtimer+mswi for every hart (msip, mtimecmp, mtime)",
   create,
 };
 export default plugin;

@@ -1,7 +1,7 @@
 /**
  * The SiFive/RISC-V PLIC (platform-level interrupt controller) with QEMU
- * virt's layout for one hart: context 0 is hart 0 in M-mode (drives MEIP),
- * context 1 is hart 0 in S-mode (drives SEIP).
+ * virt's layout: two contexts per hart, context 2N is hart N in M-mode
+ * (drives its MEIP), context 2N+1 is hart N in S-mode (drives its SEIP).
  *
  * Registers: source priorities at 0x0 + 4*source; pending bits at 0x1000;
  * enable bits at 0x2000 + 0x80*context; threshold at 0x200000 +
@@ -37,10 +37,10 @@ const ENABLE_BASE = 0x2000, ENABLE_STRIDE = 0x80;
 const CONTEXT_BASE = 0x200000, CONTEXT_STRIDE = 0x1000;
 /** priorities are 3 bits wide, as QEMU virt's PLIC */
 const PRIORITY_MASK = 7;
-/** The hart's `mip` bits the contexts drive: MEIP (context 0) and SEIP (context 1). */
+/** The hart's `mip` bits its two contexts drive: MEIP (M-mode) and SEIP (S-mode). */
 const MEIP = 11, SEIP = 9;
-/** the interrupt bit each context drives */
-const CONTEXT_BITS = [MEIP, SEIP];
+/** the interrupt bit each of a hart's contexts drives, in context order */
+const HART_CONTEXT_BITS = [MEIP, SEIP];
 
 /**
  * The PLIC's state and logic (also usable without the plugin machinery).
@@ -50,7 +50,7 @@ const CONTEXT_BITS = [MEIP, SEIP];
  * import { RecordingInterruptSink } from "../../plugin.ts";
  * import { Plic } from "./plic.ts";
  * const sink = new RecordingInterruptSink();
- * const plic = new Plic(sink, 96);
+ * const plic = new Plic([sink], 96);
  * plic.writeWord(4 * 10, 1); // priority of source 10
  * plic.writeWord(0x2000, 1 << 10); // enable it for context 0 (M-mode)
  * plic.line(10).set(true);
@@ -66,16 +66,23 @@ export class Plic implements InterruptController {
   readonly threshold: number[];
   readonly #lines = new Map<number, IrqLine>();
   readonly #words: number;
+  /** what each context drives: a hart's sink and one of its interrupt bits */
+  readonly #contexts: { hart: InterruptSink; bit: number }[];
 
-  constructor(readonly cpu: InterruptSink, readonly sources: number) {
+  constructor(
+    /** the harts, by hart id */
+    harts: readonly InterruptSink[],
+    readonly sources: number,
+  ) {
+    this.#contexts = harts.flatMap((hart) => HART_CONTEXT_BITS.map((bit) => ({ hart, bit })));
     const n = sources + 1; // source 0 does not exist
     this.priority = new Uint8Array(n);
     this.level = new Uint8Array(n);
     this.pending = new Uint8Array(n);
     this.claimed = new Uint8Array(n);
     this.#words = Math.ceil(n / 32);
-    this.enable = CONTEXT_BITS.map(() => new Uint32Array(this.#words));
-    this.threshold = CONTEXT_BITS.map(() => 0);
+    this.enable = this.#contexts.map(() => new Uint32Array(this.#words));
+    this.threshold = this.#contexts.map(() => 0);
   }
 
   line(n: number): IrqLine {
@@ -116,7 +123,7 @@ export class Plic implements InterruptController {
   }
 
   #update(): void {
-    CONTEXT_BITS.forEach((bit, ctx) => this.cpu.setPending(bit, this.#best(ctx) !== 0));
+    this.#contexts.forEach((c, ctx) => c.hart.setPending(c.bit, this.#best(ctx) !== 0));
   }
 
   /** Reads the register word at `offset`. */
@@ -134,10 +141,10 @@ export class Plic implements InterruptController {
     if (offset < CONTEXT_BASE) {
       const ctx = Math.floor((offset - ENABLE_BASE) / ENABLE_STRIDE);
       const w = ((offset - ENABLE_BASE) % ENABLE_STRIDE) >> 2;
-      return ctx < CONTEXT_BITS.length && w < this.#words ? this.enable[ctx][w] : 0;
+      return ctx < this.#contexts.length && w < this.#words ? this.enable[ctx][w] : 0;
     }
     const ctx = Math.floor((offset - CONTEXT_BASE) / CONTEXT_STRIDE);
-    if (ctx >= CONTEXT_BITS.length) return 0;
+    if (ctx >= this.#contexts.length) return 0;
     const reg = (offset - CONTEXT_BASE) % CONTEXT_STRIDE;
     if (reg === 0) return this.threshold[ctx];
     if (reg === 4) return this.#claim(ctx);
@@ -164,11 +171,11 @@ export class Plic implements InterruptController {
     } else if (offset < CONTEXT_BASE) {
       const ctx = Math.floor((offset - ENABLE_BASE) / ENABLE_STRIDE);
       const w = ((offset - ENABLE_BASE) % ENABLE_STRIDE) >> 2;
-      if (ctx >= CONTEXT_BITS.length || w >= this.#words) return;
+      if (ctx >= this.#contexts.length || w >= this.#words) return;
       this.enable[ctx][w] = w === 0 ? value & ~1 : value; // source 0 does not exist
     } else {
       const ctx = Math.floor((offset - CONTEXT_BASE) / CONTEXT_STRIDE);
-      if (ctx >= CONTEXT_BITS.length) return;
+      if (ctx >= this.#contexts.length) return;
       const reg = (offset - CONTEXT_BASE) % CONTEXT_STRIDE;
       if (reg === 0) this.threshold[ctx] = value & PRIORITY_MASK;
       else if (reg === 4) this.#complete(ctx, value);
@@ -213,7 +220,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
   const ndev = options.int("ndev", 96);
   if (ndev < 1 || ndev > 1023) throw new EmuError(`plic: ndev=${ndev} is not within 1..1023`);
   const label = options.string("label", "plic");
-  const plic = new Plic(ctx.cpuInterrupts, ndev);
+  const plic = new Plic(ctx.harts, ndev);
   ctx.mapMmio(
     base,
     size,
@@ -228,12 +235,9 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
       "#address-cells": [0],
       "#interrupt-cells": [1],
       "interrupt-controller": true,
-      "interrupts-extended": [
-        { phandle: cpuIntcLabel(0) },
-        MEIP,
-        { phandle: cpuIntcLabel(0) },
-        SEIP,
-      ],
+      "interrupts-extended": ctx.harts.flatMap((_, h) =>
+        HART_CONTEXT_BITS.flatMap((bit) => [{ phandle: cpuIntcLabel(h) }, bit])
+      ),
       "riscv,ndev": [ndev],
     },
   });
@@ -251,7 +255,8 @@ const plugin: DevicePlugin = {
   kind: "device",
   name: "plic",
   apiVersion: { min: 2, cur: 2 },
-  description: "SiFive PLIC interrupt controller (QEMU virt layout, hart 0 M and S contexts)",
+  description:
+    "SiFive PLIC interrupt controller (QEMU virt layout, M and S contexts of every hart)",
   create,
 };
 export default plugin;

@@ -13,7 +13,8 @@
  * completes with an I/O error status.
  *
  * Options: `file` (required), `format` (raw, qcow2..., probed if absent), `snapshot`, `readonly`,
- * `serial` (the get-id string, at most 20 bytes), `id` (ignored), and
+ * `serial` (the get-id string, at most 20 bytes), `id` (ignored), `num-queues` (request
+ * queues; default, as QEMU's: one per hart on PCI, one on virtio-mmio), and
  * `addr`/`irq` for a window of its own instead of a free virtio-mmio slot.
  *
  * @module
@@ -43,6 +44,9 @@ export const BlkRequest = { IN: 0, OUT: 1, FLUSH: 4, GET_ID: 8 } as const;
 /** Request status codes (the last byte of each request). */
 export const BlkStatus = { OK: 0, IOERR: 1, UNSUPP: 2 } as const;
 const F_SEG_MAX = 1n << 2n, F_RO = 1n << 5n, F_BLK_SIZE = 1n << 6n, F_FLUSH = 1n << 9n;
+/** VIRTIO_BLK_F_MQ: several request queues, their number at config offset 34 */
+const F_MQ = 1n << 12n;
+const NUM_QUEUES_AT = 34;
 const QUEUE_SIZE = 256;
 const SEG_MAX = QUEUE_SIZE - 2;
 
@@ -58,13 +62,23 @@ const SEG_MAX = QUEUE_SIZE - 2;
 export class BlkBackend implements VirtioBackend {
   readonly deviceId = VIRTIO_ID_BLOCK;
   readonly features: bigint;
-  readonly queueMaxSizes = [QUEUE_SIZE];
-  readonly configSize = 24;
+  readonly queueMaxSizes: number[];
+  readonly configSize: number;
   readonly #config: DataView;
 
-  constructor(readonly disk: DriveBytes, readonly readOnly: boolean, readonly serial = "") {
-    this.features = F_SEG_MAX | F_BLK_SIZE | F_FLUSH | (readOnly ? F_RO : 0n);
+  constructor(
+    readonly disk: DriveBytes,
+    readonly readOnly: boolean,
+    readonly serial = "",
+    /** request queues (more than one: VIRTIO_BLK_F_MQ, as QEMU's num-queues) */
+    queues = 1,
+  ) {
+    this.features = F_SEG_MAX | F_BLK_SIZE | F_FLUSH | (readOnly ? F_RO : 0n) |
+      (queues > 1 ? F_MQ : 0n);
+    this.queueMaxSizes = Array.from({ length: queues }, () => QUEUE_SIZE);
+    this.configSize = queues > 1 ? NUM_QUEUES_AT + 2 : 24;
     const c = new DataView(new ArrayBuffer(this.configSize));
+    if (queues > 1) c.setUint16(NUM_QUEUES_AT, queues, true);
     c.setBigUint64(0, BigInt(Math.floor(disk.size / SECTOR)), true); // capacity
     c.setUint32(8, 0, true); // size_max (not offered)
     c.setUint32(12, SEG_MAX, true);
@@ -151,11 +165,16 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
   });
   const overlay = snapshot ? new DriveOverlay(image) : undefined;
   const serial = options.string("serial", "");
+  // QEMU's virtio-blk-pci has a request queue per vCPU; virtio-blk-device has one
+  const queues = options.int("num-queues", options.string("bus", "") ? ctx.harts.length : 1);
+  if (queues < 1 || queues > 16) {
+    throw new EmuError(`${ctx.id}: num-queues=${queues} is not within 1..16`);
+  }
   try {
     const transport = attachVirtio(
       ctx,
       options,
-      new BlkBackend(overlay ?? image, readOnly, serial),
+      new BlkBackend(overlay ?? image, readOnly, serial, queues),
     );
     return {
       name: ctx.id,

@@ -15,6 +15,7 @@ import { gdbFuzzer } from "./gdb.ts";
 import { mmioFuzzer } from "./mmio.ts";
 import { fsopsFuzzer, sandboxFuzzer } from "./sandbox.ts";
 import { snapshotFuzzer } from "./snapshot.ts";
+import { replayFuzzer } from "./replay.ts";
 import { imageFuzzer, imgdiffFuzzer } from "./image.ts";
 
 /** Every self-fuzzer by name; a new one (snapshot, replay, disk image) is added here. */
@@ -26,6 +27,7 @@ export const SELF_FUZZERS: SelfFuzzer[] = [
   sandboxFuzzer,
   fsopsFuzzer,
   snapshotFuzzer,
+  replayFuzzer,
   imageFuzzer,
   imgdiffFuzzer,
 ];

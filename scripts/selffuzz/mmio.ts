@@ -1,13 +1,14 @@
 /**
  * `mmio`: random MMIO and virtqueue traffic against the virt board's devices
- * (PLIC, UART, RTC, virtio-mmio with virtio-blk and virtio-rng), issued on the
- * physical bus as a bare-metal driver would: random loads and stores of every
- * size in the device windows, and driver-like virtqueue set-ups with random
- * descriptor chains (addresses in and out of RAM, huge lengths, loops,
- * indirect flags) and block requests (any type, any sector). Afterwards the
- * disk image must have its size, and nothing beside it in its directory may
- * have changed. A guest fault (an access to nothing) is fine; any other
- * exception is a failure.
+ * (PLIC, UART, RTC, virtio-mmio with virtio-blk and virtio-rng, and a PCIe
+ * host bridge with virtio-blk-pci and virtio-rng-pci: see mmio_pci.ts),
+ * issued on the physical bus as a bare-metal driver would: random loads and
+ * stores of every size in the device windows, and driver-like virtqueue
+ * set-ups with random descriptor chains (addresses in and out of RAM, huge
+ * lengths, loops, indirect flags) and block requests (any type, any sector).
+ * Afterwards the disk images must have their size, and nothing beside them in
+ * their directory may have changed. A guest fault (an access to nothing) is
+ * fine; any other exception is a failure.
  *
  * @module
  */
@@ -18,8 +19,9 @@ import { VirtioMmioReg as R, VirtioStatus as S } from "../../plugin.ts";
 import { type TestEnv, testEnv, withDevices } from "../../tests/system_env.ts";
 import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
 import { describeError, type SelfFuzzer } from "./runner.ts";
+import { postChains, RAM, RAM_SIZE, value } from "./mmio_dma.ts";
+import { pciDevices, pciOp } from "./mmio_pci.ts";
 
-const RAM = 0x80000000n, RAM_SIZE = 0x10000n;
 const UART = 0x10000000n, RTC = 0x101000n, PLIC = 0xc000000n, SLOT = 0x10001000n;
 const WINDOWS: [bigint, number][] = [[UART, 0x100], [RTC, 0x1000], [PLIC, 0x4000], [
   SLOT,
@@ -27,25 +29,8 @@ const WINDOWS: [bigint, number][] = [[UART, 0x100], [RTC, 0x1000], [PLIC, 0x4000
 ]];
 const OPS = 300;
 const IMAGE_SIZE = 16 * 512;
-const NEIGHBOUR = "neighbour.bin";
-
-/** A value of `size` bytes, biased toward boundaries. */
-function value(rnd: Rnd, size: number): bigint {
-  const bits = BigInt(8 * size);
-  const pick = rnd(4);
-  if (pick === 0) return (1n << bits) - 1n;
-  if (pick === 1) return BigInt(rnd(16));
-  const v = (BigInt(rnd(1 << 30)) << 32n) | BigInt(rnd(1 << 30));
-  return BigInt.asUintN(Number(bits), v);
-}
-
-/** An address for a descriptor: mostly RAM, sometimes off its end or nowhere. */
-function dmaAddress(rnd: Rnd): bigint {
-  const pick = rnd(8);
-  if (pick === 0) return BigInt(rnd(1 << 30)) << BigInt(rnd(34));
-  if (pick === 1) return RAM + RAM_SIZE - BigInt(rnd(64));
-  return RAM + BigInt(rnd(Number(RAM_SIZE)));
-}
+/** The images of the virtio-mmio and the virtio-pci disk, and a file beside them. */
+const IMAGES = ["disk.img", "disk-pci.img"], NEIGHBOUR = "neighbour.bin";
 
 /** Brings queue `q` of the slot at `base` up, with random twists, and posts random chains. */
 function virtqueueTraffic(env: TestEnv, rnd: Rnd, base: bigint) {
@@ -65,23 +50,7 @@ function virtqueueTraffic(env: TestEnv, rnd: Rnd, base: bigint) {
   w(R.QueueDeviceLow, rnd(8) ? used & 0xffffffffn : value(rnd, 4));
   w(R.QueueReady, 1);
   w(R.Status, S.ACKNOWLEDGE | S.DRIVER | S.FEATURES_OK | S.DRIVER_OK);
-  for (let k = 0; k < 8; k++) {
-    const d = desc + BigInt(16 * k);
-    env.bus.store(d, 8, dmaAddress(rnd));
-    env.bus.store(d + 8n, 4, rnd(4) ? BigInt(rnd(1024)) : value(rnd, 4));
-    env.bus.store(d + 12n, 2, BigInt(rnd(8))); // NEXT, WRITE, INDIRECT in any mix
-    env.bus.store(d + 14n, 2, BigInt(rnd(4) ? (k + 1) % 8 : rnd(1 << 16)));
-  }
-  // a block request header in RAM where descriptors may point: any type, any sector
-  const hdr = RAM + 0x9000n;
-  env.bus.store(hdr, 4, BigInt([0, 1, 4, 8, 11, 13, rnd(1 << 16)][rnd(7)]));
-  env.bus.store(hdr + 8n, 8, rnd(2) ? BigInt(rnd(20)) : value(rnd, 8));
-  env.bus.store(desc, 8, hdr);
-  for (let n = 1 + rnd(4); n > 0; n--) {
-    env.bus.store(avail + 4n + BigInt(2 * rnd(8)), 2, BigInt(rnd(8)));
-    env.bus.store(avail + 2n, 2, value(rnd, 2));
-    w(R.QueueNotify, rnd(8) ? 0 : rnd(8));
-  }
+  postChains(env, rnd, desc, avail, () => w(R.QueueNotify, rnd(8) ? 0 : rnd(8)));
 }
 
 /** One random access in a device window. */
@@ -93,7 +62,7 @@ function mmioAccess(env: TestEnv, rnd: Rnd) {
   else env.bus.load(addr, width);
 }
 
-async function board(rnd: Rnd, image: string): Promise<{ env: TestEnv; close(): Promise<void> }> {
+async function board(rnd: Rnd, dir: string): Promise<{ env: TestEnv; close(): Promise<void> }> {
   const env = testEnv(BigInt(rnd(1 << 30)));
   env.bus.addRam("dram", RAM, RAM_SIZE);
   const { devs } = await withDevices(env, [
@@ -102,8 +71,9 @@ async function board(rnd: Rnd, image: string): Promise<{ env: TestEnv; close(): 
     ["goldfish_rtc", { addr: RTC }],
     ["virtio_mmio", { addr: SLOT, irq: 1 }],
     ["virtio_mmio", { addr: SLOT + 0x1000n, irq: 2 }],
-    ["virtio_blk", { file: image }],
+    ["virtio_blk", { file: join(dir, IMAGES[0]) }],
     ["virtio_rng", {}],
+    ...pciDevices(join(dir, IMAGES[1])),
   ]);
   return { env, close: () => devs.close() };
 }
@@ -112,18 +82,19 @@ async function board(rnd: Rnd, image: string): Promise<{ env: TestEnv; close(): 
 async function check(seed: number): Promise<string | null> {
   const rnd = prng(seed);
   const dir = await Deno.makeTempDir({ prefix: "denemu-selffuzz-mmio-" });
-  const image = join(dir, "disk.img"), neighbour = join(dir, NEIGHBOUR);
-  await Deno.writeFile(image, new Uint8Array(IMAGE_SIZE).fill(0x5a));
-  await Deno.writeFile(neighbour, new Uint8Array(512).fill(0xa5));
+  for (const image of IMAGES) {
+    await Deno.writeFile(join(dir, image), new Uint8Array(IMAGE_SIZE).fill(0x5a));
+  }
+  await Deno.writeFile(join(dir, NEIGHBOUR), new Uint8Array(512).fill(0xa5));
   try {
-    const { env, close } = await board(rnd, image);
+    const { env, close } = await board(rnd, dir);
     try {
       const failure = traffic(env, rnd);
       if (failure) return failure;
     } finally {
       await close();
     }
-    return await diskIntact(dir, image, neighbour);
+    return await diskIntact(dir);
   } catch (e) {
     return describeError(e);
   } finally {
@@ -135,7 +106,9 @@ async function check(seed: number): Promise<string | null> {
 function traffic(env: TestEnv, rnd: Rnd): string | null {
   for (let k = 0; k < OPS; k++) {
     try {
-      if (rnd(16) === 0) virtqueueTraffic(env, rnd, SLOT + 0x1000n * BigInt(rnd(2)));
+      const pick = rnd(16);
+      if (pick === 0) virtqueueTraffic(env, rnd, SLOT + 0x1000n * BigInt(rnd(2)));
+      else if (pick < 6) pciOp(env, rnd);
       else mmioAccess(env, rnd);
       if (rnd(32) === 0) env.advanceTo(BigInt(k) * 1_000_000n);
     } catch (e) {
@@ -145,12 +118,15 @@ function traffic(env: TestEnv, rnd: Rnd): string | null {
   return null;
 }
 
-async function diskIntact(dir: string, image: string, neighbour: string): Promise<string | null> {
-  const size = (await Deno.stat(image)).size;
-  if (size !== IMAGE_SIZE) return `the image grew or shrank: ${size} bytes`;
+async function diskIntact(dir: string): Promise<string | null> {
+  for (const image of IMAGES) {
+    const size = (await Deno.stat(join(dir, image))).size;
+    if (size !== IMAGE_SIZE) return `${image} grew or shrank: ${size} bytes`;
+  }
   const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-  if (names.join() !== `disk.img,${NEIGHBOUR}`) return `files beside the image: ${names}`;
-  const n = await Deno.readFile(neighbour);
+  const expected = [...IMAGES, NEIGHBOUR].sort();
+  if (names.join() !== expected.join()) return `files beside the images: ${names}`;
+  const n = await Deno.readFile(join(dir, NEIGHBOUR));
   return n.every((b) => b === 0xa5) ? null : "the file beside the image changed";
 }
 
@@ -159,7 +135,7 @@ export const mmioFuzzer: SelfFuzzer = {
   name: "mmio",
   ciCases: 600,
   extension: "seed",
-  description: "random MMIO and virtqueue traffic on the virt devices; disk image checked",
+  description: "random MMIO, PCI and virtqueue traffic on the virt devices; disk images checked",
   async runCase(seed) {
     return { input: new TextEncoder().encode(`${seed}\n`), failure: await check(seed) };
   },

@@ -12,6 +12,8 @@
  */
 
 import { join } from "node:path";
+import type { Rnd } from "../../tests/riscv/random_programs.ts";
+import { concatBytes } from "../../core/bytes.ts";
 
 /** One case's input and what became of it. */
 export interface CaseOutcome {
@@ -81,6 +83,31 @@ export function describeError(e: unknown): string {
   return `${e.name}: ${e.message} ${stack}`;
 }
 
+/** Linux's clock ticks per second in /proc (USER_HZ). */
+const USER_HZ = 100;
+
+/**
+ * Milliseconds of CPU this process has used (Linux: /proc/self/stat), for
+ * telling a hung case from one that waited on a loaded host (a 137 s "slow"
+ * snapshot case took 0.3 s of CPU); wall time where /proc is not there.
+ *
+ * @example
+ * ```ts ignore
+ * const start = cpuMs();
+ * await runOneCase();
+ * if (cpuMs() - start > SLOW_MS) console.log("slow");
+ * ```
+ */
+export function cpuMs(): number {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3, state
+    return (Number(fields[11]) + Number(fields[12])) * 1000 / USER_HZ; // utime + stime
+  } catch {
+    return performance.now();
+  }
+}
+
 /**
  * Runs `fuzzer` for `opts.seconds` (or `opts.cases` cases).
  *
@@ -134,4 +161,49 @@ async function saveReproducer(
   await Deno.writeFile(`${base}.${fuzzer.extension}`, outcome.input);
   await Deno.writeTextFile(`${base}.txt`, `${outcome.failure}\n`);
   return `${base}.${fuzzer.extension}`;
+}
+
+/** What a fuzzer of mutated files is made of (see {@linkcode mutatedFileFuzzer}). */
+export interface MutatedFileSpec {
+  name: string;
+  ciCases: number;
+  extension: string;
+  description: string;
+  /** the well-formed files to start from (made once per process) */
+  seeds(): Promise<Uint8Array[]>;
+  /** one mutant of `file` */
+  mutate(file: Uint8Array, rnd: Rnd): Uint8Array | Promise<Uint8Array>;
+  /** runs `file` as seed `which` would be; null when that went cleanly */
+  check(which: number, file: Uint8Array): Promise<string | null>;
+}
+
+/**
+ * A fuzzer of mutated files (snapshots, replay logs): each case mutates one
+ * of the seed files once or twice and checks the result. A reproducer is the
+ * seed's number (one byte) followed by the mutant.
+ *
+ * @example
+ * ```ts ignore
+ * export const logFuzzer = mutatedFileFuzzer({ name: "log", ciCases: 8, extension: "log",
+ *   description: "mutated logs", seeds, mutate, check });
+ * ```
+ */
+export function mutatedFileFuzzer(spec: MutatedFileSpec): SelfFuzzer {
+  const { name, ciCases, extension, description } = spec;
+  return {
+    name,
+    ciCases,
+    extension,
+    description,
+    async runCase(seed) {
+      const rnd = prng(seed);
+      const files = await spec.seeds();
+      const which = rnd(files.length);
+      let file = files[which];
+      for (let n = 1 + rnd(2); n > 0; n--) file = await spec.mutate(file, rnd);
+      const input = concatBytes([new Uint8Array([which]), file]);
+      return { input, failure: await spec.check(which, file) };
+    },
+    replay: (input) => spec.check(input[0], input.subarray(1)),
+  };
 }

@@ -256,12 +256,13 @@ for (
 }
 for (
   const [num, name] of [[0xf11, "mvendorid"], [0xf12, "marchid"], [0xf13, "mimpid"], [
-    0xf14,
-    "mhartid",
-  ], [0xf15, "mconfigptr"]] as const
+    0xf15,
+    "mconfigptr",
+  ]] as const
 ) {
   defineHartCsr({ num, name, priv: Priv.M, read: () => 0n });
 }
+defineHartCsr({ num: 0xf14, name: "mhartid", priv: Priv.M, read: (h) => BigInt(h.hartId) });
 
 // PMP: pmpcfg0..3 (RV64: 0 and 2), pmpaddr0..15.
 for (let n = 0; n < PMP_ENTRIES / 4; n++) {

@@ -222,6 +222,8 @@ export class RiscvHart implements SystemHart {
   readonly supervisorTimer: SupervisorTimer;
   readonly bus: PhysicalBus;
   readonly memory: SystemMemory;
+  /** `mhartid`: this hart's number on the machine (0 on a one-hart machine) */
+  readonly hartId: number;
   #regimeKey = "";
   #pmpGeneration = -1;
 
@@ -233,7 +235,11 @@ export class RiscvHart implements SystemHart {
   ) {
     ({ sstc: this.sstc, svnapot: this.svnapot, svpbmt: this.svpbmt } = features);
     this.smstateen = features.smstateen;
-    const wakeUp = binding.events.timer("hart0/stimecmp", () => this.supervisorTimer.update());
+    this.hartId = binding.hartId ?? 0;
+    const wakeUp = binding.events.timer(
+      `hart${this.hartId}/stimecmp`,
+      () => this.supervisorTimer.update(),
+    );
     this.supervisorTimer = new SupervisorTimer(this, wakeUp);
     this.bus = binding.bus;
     this.memory = binding.memory;
@@ -367,6 +373,10 @@ export class RiscvHart implements SystemHart {
     this.regimeChanged(true);
   }
 
+  breakReservation(): void {
+    this.cpu.setState(RiscvState.RESERVATION_VALID, 0n);
+  }
+
   /** Leaves generated code at the next instruction boundary so the run loop can take an interrupt. */
   requestExit(): void {
     this.cpu.exitRequest = true;
@@ -458,7 +468,7 @@ export class RiscvHart implements SystemHart {
     this.cpu.pc = interrupt && (tvec & 3n) === 1n ? base + 4n * BigInt(cause) : base;
     this.wfi = false;
     this.binding.logInterrupt?.(
-      `riscv_cpu_do_interrupt: hart:0, async:${interrupt ? 1 : 0}, cause:${
+      `riscv_cpu_do_interrupt: hart:${this.hartId}, async:${interrupt ? 1 : 0}, cause:${
         hex(BigInt(cause), 16)
       }, epc:0x${hex(epc, 16)}, tval:0x${hex(tval, 16)}, desc=${
         (interrupt ? INTERRUPT_NAMES : EXCEPTION_NAMES)[cause] ?? "reserved"

@@ -30,7 +30,6 @@ import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
 import { tbFlags, translateRiscv } from "./translate.ts";
 import { extensionTags, type OptionalExtension, parseRiscvCpu } from "./isa.ts";
-import { FENCE_I_HELPER } from "./trans_zifencei.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
@@ -82,7 +81,6 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   const helpers = new HelperRegistry();
   helpers.addAll(fpuHelpers());
   helpers.addAll(csrHelpers(xlen));
-  helpers.add(FENCE_I_HELPER);
   helpers.addAll(PRIV_HELPERS);
   helpers.add(TRIGGER_WATCH_HELPER);
   helpers.addAll(BITMANIP_HELPERS);
@@ -96,7 +94,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     svpbmt: has("svpbmt"),
     smstateen: has("smstateen"),
   };
-  // The hart in system mode (one per target): the translator checks its debug triggers.
+  // Hart 0 in system mode: the translator checks its debug triggers (other harts' are not).
   let hart: RiscvHart | undefined;
   return {
     name: `riscv${xlen}`,
@@ -124,7 +122,11 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     // The Linux ABI in linux_abi.ts is riscv64's (lp64d); RV32 has no Linux ABI yet.
     linux: xlen === 64 ? riscvLinuxAbi : undefined,
     system: {
-      attach: (cpu, binding) => (hart = new RiscvHart(cpu, xlen, binding, features)),
+      attach: (cpu, binding) => {
+        const h = new RiscvHart(cpu, xlen, binding, features);
+        if (h.hartId === 0) hart = h;
+        return h;
+      },
     },
     gdb: riscvGdbArch(xlen),
   };

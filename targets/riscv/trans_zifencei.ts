@@ -1,29 +1,16 @@
 /**
- * Translation of Zifencei: `fence.i` drops every translated block (so
- * modified code is retranslated) and ends the TB.
+ * Translation of Zifencei: `fence.i` ends the TB and does nothing else, as in
+ * QEMU. Stale translated code never runs without it: a store (or DMA, or a
+ * loader) to a page holding code drops that code at once (see `core/tb.ts`
+ * and `core/system/system_memory.ts`), and the store's own region leaves.
+ * Flushing every TB here, as Denemu once did, cost a Linux boot about 200
+ * full flushes and their retranslation, and hid a bug (a cached fetch-fault
+ * TB) that made Linux hang at /init without the flush.
  *
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../plugin.ts";
 import type { TransTable } from "./context.ts";
-
-/**
- * The `fence_i` helper: flushes the CPU's TB cache.
- *
- * @example
- * ```ts
- * import { FENCE_I_HELPER } from "./trans_zifencei.ts";
- * console.log(FENCE_I_HELPER.name); // "fence_i"
- * ```
- */
-export const FENCE_I_HELPER: HelperDef = {
-  name: "fence_i",
-  fn: (cpu: CpuCore) => cpu.tbs.flush(),
-  hasResult: false,
-  // Compiled code must leave after it: the code that follows may be stale.
-  flags: { mayExit: true },
-};
 
 /**
  * The Zifencei translation functions.
@@ -36,7 +23,6 @@ export const FENCE_I_HELPER: HelperDef = {
  */
 export const ZIFENCEI_TRANS: TransTable = {
   "fence.i"(ctx) {
-    ctx.ir.call(-1, ctx.helpers.index("fence_i"), []);
     ctx.endAfter = true;
     return true;
   },

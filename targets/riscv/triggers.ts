@@ -61,6 +61,11 @@ export class DebugTriggers {
   /** the trigger `tdata1`-`tdata3` access */
   select = 0;
   readonly triggers: Trigger[] = [];
+  /**
+   * Bit `p` set: some trigger is armed for execution at privilege `p`. Translation asks
+   * {@linkcode execHit} for every instruction; this answers for the common case of none.
+   */
+  #execPrivs = 0;
 
   /** `changed` is called after every change that affects matching (the hart flushes TBs). */
   constructor(readonly xlen: 32 | 64, readonly changed: () => void) {
@@ -74,6 +79,7 @@ export class DebugTriggers {
     for (let i = 0; i < DebugTriggers.COUNT; i++) {
       this.triggers.push({ tdata1: this.#typeBits(MCONTROL), tdata2: 0n });
     }
+    this.#execPrivs = 0;
   }
 
   /** Selects a trigger; values out of range leave the selection unchanged. */
@@ -100,6 +106,10 @@ export class DebugTriggers {
       t.tdata1 = this.#typeBits(type) | (v & (modes | LOAD | STORE | EXEC)) |
         (v & this.#sizeField(type, v));
     }
+    this.#execPrivs = 0;
+    for (let priv = 0; priv < 4; priv++) {
+      if (this.triggers.some((t) => this.#armed(t, EXEC, priv))) this.#execPrivs |= 1 << priv;
+    }
     this.changed();
   }
 
@@ -116,6 +126,7 @@ export class DebugTriggers {
 
   /** Whether an execute trigger fires before the instruction at `pc` runs at privilege `priv`. */
   execHit(pc: bigint, priv: number): boolean {
+    if (!((this.#execPrivs >> priv) & 1)) return false;
     return this.triggers.some((t) => this.#armed(t, EXEC, priv) && t.tdata2 === pc);
   }
 

@@ -1,22 +1,31 @@
-// Writes a minimal static riscv64 Linux ELF: a code segment (R+X) at 0x10000
-// and a data segment (R+W) at 0x20000, entry at the start of the code.
+// Writes a minimal static 64-bit Linux ELF (riscv64 or aarch64): a code segment (R+X) at
+// 0x10000 and a data segment (R+W) at 0x20000, entry at the start of the code.
 
 const CODE_VADDR = 0x10000n;
 /** Where the data segment is mapped. */
 export const DATA_VADDR = 0x20000n;
 
-/** Builds the ELF file bytes for `code` and `data`. */
+/** Builds the riscv64 ELF file bytes for `code` and `data`. */
 export function riscvElf(code: Uint8Array, data: Uint8Array): Uint8Array {
+  return staticElf(code, data, 243, 0x5); // EM_RISCV; e_flags: RVC | double-float ABI
+}
+
+/** Builds the aarch64 ELF file bytes for `code` and `data`. */
+export function aarch64Elf(code: Uint8Array, data: Uint8Array): Uint8Array {
+  return staticElf(code, data, 183, 0); // EM_AARCH64
+}
+
+function staticElf(code: Uint8Array, data: Uint8Array, machine: number, flags: number) {
   const codeOff = 0x1000, dataOff = codeOff + Math.ceil(code.length / 0x1000) * 0x1000;
   const out = new Uint8Array(dataOff + data.length);
   const dv = new DataView(out.buffer);
   out.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]); // ELF64, little-endian, version 1, SYSV
   dv.setUint16(16, 2, true); // ET_EXEC
-  dv.setUint16(18, 243, true); // EM_RISCV
+  dv.setUint16(18, machine, true);
   dv.setUint32(20, 1, true);
   dv.setBigUint64(24, CODE_VADDR, true); // entry
   dv.setBigUint64(32, 64n, true); // phoff
-  dv.setUint32(48, 0x5, true); // e_flags: RVC | double-float ABI
+  dv.setUint32(48, flags, true);
   dv.setUint16(52, 64, true); // ehsize
   dv.setUint16(54, 56, true); // phentsize
   dv.setUint16(56, 2, true); // phnum

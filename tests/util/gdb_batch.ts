@@ -34,7 +34,7 @@ export interface StubInput {
  * gdb retries a refused connection until the stub listens (30 s: a loaded
  * machine starts Deno slowly); the stub gets 10 s more after gdb is done.
  * `program`: the file gdb reads symbols from ("" for none); `input`: what
- * the stub reads on its stdin (else nothing).
+ * the stub reads on its stdin (else nothing); `arch`: gdb's architecture.
  */
 export async function gdbBatch(
   emu: string[],
@@ -42,6 +42,7 @@ export async function gdbBatch(
   cmds: string[],
   input?: StubInput,
   limitMs = 60_000,
+  arch = "riscv:rv64",
 ): Promise<GdbRun> {
   const port = freePort();
   const signal = AbortSignal.timeout(limitMs);
@@ -66,7 +67,7 @@ export async function gdbBatch(
       "-nx",
       "-batch",
       "-ex",
-      "set architecture riscv:rv64",
+      `set architecture ${arch}`,
       "-ex",
       "set tcp connect-timeout 30",
       "-ex",

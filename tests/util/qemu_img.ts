@@ -51,3 +51,29 @@ export const QEMU_IMG_MISSING = installed("qemu-img") && installed("qemu-io")
 if (QEMU_IMG_MISSING) {
   console.log(`img tests: SKIPPING the comparisons with qemu-img: ${QEMU_IMG_MISSING}`);
 }
+
+/** Writes big-endian `value` (`size` bytes) at byte `at` of the file at `path`. */
+export async function poke(path: string, at: number, size: number, value: bigint): Promise<void> {
+  const f = await Deno.open(path, { read: true, write: true });
+  const b = new Uint8Array(size);
+  for (let k = size - 1; k >= 0; k--, value >>= 8n) b[k] = Number(value & 0xffn);
+  await f.seek(at, Deno.SeekMode.Start);
+  await f.write(b);
+  f.close();
+}
+
+/** A test on images in a temporary directory `dir`, skipped (saying so) without qemu-img. */
+export function imageTest(name: string, body: (dir: string) => Promise<void>): void {
+  Deno.test({
+    name: `${name}${QEMU_IMG_MISSING ? ` (skipped: ${QEMU_IMG_MISSING})` : ""}`,
+    ignore: !!QEMU_IMG_MISSING,
+    async fn() {
+      const dir = await Deno.makeTempDir();
+      try {
+        await body(dir);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}

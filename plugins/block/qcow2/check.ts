@@ -1,12 +1,17 @@
 /**
- * `check` for qcow2: counts every reference to every host cluster (header,
- * L1 and L2 tables of the image and of its snapshots, data and compressed
- * clusters, the refcount structures themselves) and compares the counts with
- * the stored refcounts, as QEMU's qcow2_check_refcounts does, in its wording:
- * "Leaked cluster N refcount=R reference=F", "ERROR cluster N ...".
+ * `check` for qcow2, as QEMU's `qcow2_check_refcounts` does it and in its
+ * words: count every reference in memory ({@linkcode RefcountWalk}), compare
+ * the counts with the stored refcounts ("Leaked cluster N refcount=R
+ * reference=F", "ERROR cluster N ..."), then check the COPIED flags.
  *
- * Repairs set the stored refcount to the counted one. New refcount blocks a
- * repair needs go past the end of the file, where no data can be.
+ * Repairs follow QEMU's order too: the comparison runs once without
+ * repairing, and again with `-r` ("Repairing cluster N ..."). A cluster in
+ * use whose stored refcount is 0 means the refcount structures cannot be
+ * trusted: `-r all` rebuilds them ("Rebuilding refcount structure"), `-r
+ * leaks` gives up with an I/O error, as qemu-img does.
+ *
+ * Everything is linear in the file's size: the in-memory counts cover the
+ * clusters of the file and no more.
  *
  * @module
  */
@@ -14,86 +19,21 @@
 import type { CheckResult } from "../../../plugin.ts";
 import { be64, HeaderField, Incompat } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
-import { compressedClusters, decodeEntry } from "./l2.ts";
-import { entryAt } from "./refcount.ts";
-import { readSnapshots, snapshotTableEnd } from "./snapshot.ts";
-
-/** Counted references, and what the walk found on the way. */
-class Census {
-  readonly refs = new Map<number, number>();
-  readonly stats = { allocated: 0, fragmented: 0, compressed: 0, errors: 0 };
-  #nextContiguous = 0;
-
-  constructor(readonly img: Qcow2Image, readonly log: (line: string) => void) {}
-
-  /** Counts one reference to each of `n` clusters from host offset `offset`. */
-  add(offset: number, n: number, what: string, bytes = n * this.img.clusterSize): void {
-    const cs = this.img.clusterSize;
-    if (offset % cs && what !== "compressed") {
-      this.log(
-        `ERROR ${what} offset=${
-          offset.toString(16)
-        }: Cluster is not properly aligned; L2 entry corrupted.`,
-      );
-      this.stats.errors++;
-      return;
-    }
-    // As QEMU: the last cluster may be partly past the end of the file, no more (a reference far
-    // past it would also make the refcount comparison walk billions of clusters).
-    if (offset + bytes - this.img.file.size >= cs) {
-      this.log(
-        `ERROR: counting reference for region exceeding the end of the file by one cluster or more: offset 0x${
-          offset.toString(16)
-        } size 0x${bytes.toString(16)}`,
-      );
-      this.stats.errors++;
-      return;
-    }
-    for (let c = Math.floor(offset / cs); c < Math.floor(offset / cs) + n; c++) {
-      this.refs.set(c, (this.refs.get(c) ?? 0) + 1);
-    }
-  }
-
-  /** Walks one L1 table (the active one or a snapshot's). */
-  l1(offset: number, size: number, active: boolean): void {
-    const img = this.img, cs = img.clusterSize;
-    this.add(offset, Math.ceil((size * 8) / cs), "L1 table", size * 8);
-    const raw = img.file.read(offset, size * 8);
-    for (let i = 0; i < size; i++) {
-      const e = entryAt(raw, i * 8), l2 = e - (e % 512);
-      if (!l2) continue;
-      this.add(l2, 1, "L2 table");
-      if (l2 >= img.file.size) {
-        this.log(`ERROR l2_offset=${l2.toString(16)}: L2 table is past the end of the file`);
-        this.stats.errors++;
-        continue;
-      }
-      this.l2(img.file.read(l2, cs), active);
-    }
-  }
-
-  l2(table: Uint8Array, active: boolean): void {
-    const cs = this.img.clusterSize;
-    this.#nextContiguous = 0; // QEMU counts fragmentation within each L2 table
-    for (let at = 0; at < table.length; at += 8) {
-      const m = decodeEntry(table, at, this.img.clusterBits);
-      if (m.kind === "compressed") {
-        const [first, n] = compressedClusters(m, cs);
-        this.add(first, n, "compressed");
-        if (!active) continue;
-        this.stats.allocated++;
-        this.stats.compressed++;
-        this.stats.fragmented++;
-      } else if (m.host) {
-        this.add(m.host, 1, "L2 entry");
-        if (!active || m.kind !== "data") continue;
-        this.stats.allocated++;
-        if (this.#nextContiguous && m.host !== this.#nextContiguous) this.stats.fragmented++;
-        this.#nextContiguous = m.host + cs;
-      }
-    }
-  }
-}
+import { rebuildRefcounts } from "./check_rebuild.ts";
+import {
+  CheckAborted,
+  emptyResult,
+  type FixMode,
+  hex64,
+  Imrt,
+  NO_FIX,
+  offsetOf,
+  readCluster,
+  refblockOffsets,
+  RefcountWalk,
+  reftable,
+  view,
+} from "./check_walk.ts";
 
 /** Checks (and with `repair`, fixes) the refcounts of `img`. */
 export function checkQcow2(
@@ -101,103 +41,232 @@ export function checkQcow2(
   repair: "leaks" | "all" | undefined,
   log: (line: string) => void,
 ): CheckResult {
-  const census = countReferences(img, log);
-  const rc = img.refcounts, cs = img.clusterSize;
-  const fileClusters = Math.ceil(img.file.size / cs);
-  const result: CheckResult = {
-    corruptions: census.stats.errors,
-    leaks: 0,
-    checkErrors: 0,
-    corruptionsFixed: 0,
-    leaksFixed: 0,
-    imageEndOffset: 0,
-    totalClusters: Math.ceil(img.size / cs),
-    allocatedClusters: census.stats.allocated,
-    fragmentedClusters: census.stats.fragmented,
-    compressedClusters: census.stats.compressed,
-  };
-  // As QEMU: stored refcounts past the end of the file are not looked at.
-  let last = fileClusters - 1;
-  for (const c of census.refs.keys()) last = Math.max(last, c);
-  if (repair) rc.searchFrom(last + 1);
-  let highest = -1;
-  const fixes: [number, number][] = [];
-  for (let c = 0; c <= last; c++) {
-    const stored = c < rc.table.length * rc.perBlock ? rc.get(c) : 0,
-      counted = census.refs.get(c) ?? 0;
-    if (stored || counted) highest = c;
-    if (stored === counted) continue;
-    const fixable = stored > counted ? repair !== undefined : repair === "all";
-    const word = fixable ? "Repairing" : stored < counted ? "ERROR" : "Leaked";
-    log(`${word} cluster ${c} refcount=${stored} reference=${counted}`);
-    if (fixable) fixes.push([c, counted]);
-    const key = stored < counted
-      ? (fixable ? "corruptionsFixed" : "corruptions")
-      : (fixable ? "leaksFixed" : "leaks");
-    result[key]++;
+  const fix = { leaks: repair !== undefined, errors: repair === "all" };
+  const res = emptyResult(Math.ceil(img.size / img.clusterSize));
+  try {
+    snapshotTablePointer(img, log);
+    new RefcountCheck(img, res, fix, log).run();
+  } catch (e) {
+    if (e instanceof CheckAborted) return { ...res, failure: e.message };
+    throw e;
+  } finally {
+    if (fix.leaks) img.reload();
   }
-  for (const [c, counted] of fixes) rc.set(c, counted);
-  const flags = checkCopiedFlags(img, repair === "all", log);
-  result[repair === "all" ? "corruptionsFixed" : "corruptions"] += flags;
-  if (
-    repair && img.header.incompatible & (Incompat.DIRTY | Incompat.CORRUPT) && !result.corruptions
+  if (fix.leaks && !res.checkErrors && !res.corruptions) {
+    const h = img.header;
+    if (h.incompatible & (Incompat.DIRTY | Incompat.CORRUPT)) {
+      h.incompatible &= ~(Incompat.DIRTY | Incompat.CORRUPT);
+      img.file.write(HeaderField.INCOMPAT, be64(h.incompatible));
+    }
+  }
+  return res;
+}
+
+/** QEMU's qcow2_validate_table on the snapshot table pointer, which its check rereads. */
+function snapshotTablePointer(img: Qcow2Image, log: (line: string) => void): void {
+  const v = new DataView(img.file.read(HeaderField.SNAPSHOTS, 12).buffer);
+  const count = v.getUint32(0), offset = Number(v.getBigUint64(4));
+  if (count > MAX_SNAPSHOTS) {
+    log("qemu-img: ERROR snapshot table too large");
+    log(
+      `You can force-remove all ${count - MAX_SNAPSHOTS} overhanging snapshots with ` +
+        "qemu-img check -r all",
+    );
+    throw new CheckAborted("File too large");
+  }
+  if (offset % img.clusterSize || offset > 2 ** 63 - count * 40) {
+    log("qemu-img: ERROR snapshot table offset invalid");
+    throw new CheckAborted("Invalid argument");
+  }
+}
+
+/** QCOW_MAX_SNAPSHOTS */
+const MAX_SNAPSHOTS = 65536;
+
+/** One check of one image: the walk, the comparison, repairs and the COPIED flags. */
+class RefcountCheck {
+  readonly #cs: number;
+  #signalled = false;
+  /** the L2 table being looked at (one buffer: fresh ones cost page faults) */
+  #table: Uint8Array | undefined;
+  /** the refcount blocks' offsets, read when first needed and again after a rebuild */
+  #refblocks: number[] | undefined;
+
+  constructor(
+    readonly img: Qcow2Image,
+    readonly res: CheckResult,
+    readonly fix: FixMode,
+    readonly log: (line: string) => void,
   ) {
-    img.header.incompatible &= ~(Incompat.DIRTY | Incompat.CORRUPT);
-    img.file.write(HeaderField.INCOMPAT, be64(img.header.incompatible));
+    this.#cs = img.clusterSize;
   }
-  result.imageEndOffset = (highest + 1) * cs;
-  return result;
-}
 
-/**
- * Compares the COPIED flag of each active L1 and L2 entry with its cluster's
- * refcount (set exactly when the refcount is 1); with `fix`, rewrites the
- * entries that disagree. Returns the number of mismatches.
- */
-function checkCopiedFlags(img: Qcow2Image, fix: boolean, log: (line: string) => void): number {
-  const rc = img.refcounts, cs = img.clusterSize, h = img.header;
-  let mismatches = 0;
-  const verdict = (at: number, what: string, entry: Uint8Array, clusterOffset: number) => {
-    const refcount = rc.get(Math.floor(clusterOffset / cs)); // as QEMU: offset >> cluster_bits
-    if ((refcount === 1) === ((entry[0] & 0x80) !== 0)) return false;
-    const hex = new DataView(entry.buffer, entry.byteOffset).getBigUint64(0).toString(16);
-    log(`${fix ? "Repairing" : "ERROR"} OFLAG_COPIED ${what}=${hex} refcount=${refcount}`);
-    mismatches++;
-    if (fix) {
-      entry[0] = refcount === 1 ? entry[0] | 0x80 : entry[0] & 0x7f;
-      img.file.write(at, entry);
+  run(): void {
+    const { img, res, fix, log } = this;
+    const imrt = new Imrt(Math.ceil(img.file.size / this.#cs));
+    const walk = new RefcountWalk(img, res, fix, imrt, log);
+    walk.run();
+    const before = { ...res };
+    let compared = this.compare(imrt, res, NO_FIX);
+    if ((walk.rebuild || compared.rebuild) && fix.errors) {
+      compared = this.rebuild(imrt);
+    } else if (fix.leaks) {
+      if (walk.rebuild || compared.rebuild) {
+        log("ERROR need to rebuild refcount structures");
+        res.checkErrors++;
+        throw new CheckAborted("Input/output error");
+      }
+      if (res.leaks || res.corruptions) {
+        Object.assign(res, before);
+        compared = this.compare(imrt, res, fix);
+      }
     }
-    return true;
-  };
-  const l1 = img.file.read(h.l1TableOffset, h.l1Size * 8);
-  for (let i = 0; i < h.l1Size; i++) {
-    const e = entryAt(l1, i * 8), l2 = e - (e % 512);
-    if (!l2 || l2 + cs > img.file.size) continue;
-    const entry = l1.slice(i * 8, i * 8 + 8);
-    verdict(h.l1TableOffset + i * 8, `L2 cluster: l1_index=${i} l1_entry`, entry, l2);
-    const table = img.file.read(l2, cs);
+    this.copiedFlags();
+    res.imageEndOffset = (compared.highest + 1) * this.#cs;
+  }
+
+  /** Rebuilds the refcount structures, then repairs the leaks that leaves behind. */
+  rebuild(imrt: Imrt): { highest: number; rebuild: boolean } {
+    const { img, res, log } = this;
+    const old = { ...res };
+    log("Rebuilding refcount structure");
+    rebuildRefcounts(img, imrt, log);
+    this.#refblocks = undefined;
+    res.corruptions = res.leaks = 0;
+    imrt.clear();
+    new RefcountWalk(img, res, NO_FIX, imrt, log).run();
+    const leftover = emptyResult();
+    const compared = this.compare(imrt, leftover, { leaks: true, errors: false });
+    if (compared.rebuild) log("ERROR rebuilt refcount structure is still broken");
+    if (res.corruptions < old.corruptions) {
+      res.corruptionsFixed += old.corruptions - res.corruptions;
+    }
+    if (res.leaks < old.leaks) res.leaksFixed += old.leaks - res.leaks;
+    res.leaks += leftover.leaks; // made by the rebuild and not repaired
+    return compared;
+  }
+
+  /** The stored refcount of cluster `c`, or null when its refcount block is unaligned. */
+  stored(c: number): number | null {
+    const rc = this.img.refcounts, bi = Math.floor(c / rc.perBlock);
+    this.#refblocks ??= refblockOffsets(reftable(this.img));
+    const block = this.#refblocks[bi] ?? 0;
+    if (!block || block >= this.img.file.size) return 0; // past the end of the file reads as zero
+    if (block % this.#cs === 0) return rc.get(c);
+    if (!this.#signalled) {
+      this.#signalled = true;
+      const what = `Refblock offset 0x${block.toString(16)} unaligned (reftable index: 0x${
+        bi.toString(16)
+      })`;
+      this.log(
+        this.img.writable
+          ? `qcow2: Marking image as corrupt: ${what}; further corruption events will be suppressed`
+          : `qcow2: Image is corrupt: ${what}; further non-fatal corruption events will be suppressed`,
+      );
+      if (this.img.writable) this.img.markCorrupt();
+    }
+    return null;
+  }
+
+  /** Compares stored and counted refcounts, repairing as `fix` allows (compare_refcounts). */
+  compare(imrt: Imrt, res: CheckResult, fix: FixMode): { highest: number; rebuild: boolean } {
+    let highest = 0, rebuild = false;
+    for (let c = 0; c < imrt.size; c++) {
+      const stored = this.stored(c), counted = imrt.get(c);
+      if (stored === null) {
+        this.log(`Can't get refcount for cluster ${c}: Input/output error`);
+        res.checkErrors++;
+        continue;
+      }
+      if (stored || counted) highest = c;
+      if (stored === counted) continue;
+      let fixed: "leaksFixed" | "corruptionsFixed" | undefined;
+      if (stored === 0) rebuild = true;
+      else if (stored > counted && fix.leaks) fixed = "leaksFixed";
+      else if (stored < counted && fix.errors) fixed = "corruptionsFixed";
+      const word = fixed ? "Repairing" : stored < counted ? "ERROR" : "Leaked";
+      this.log(`${word} cluster ${c} refcount=${stored} reference=${counted}`);
+      if (fixed) {
+        this.img.refcounts.set(c, counted);
+        if (!counted) this.#discard(c);
+        res[fixed]++;
+      } else res[stored < counted ? "corruptions" : "leaks"]++;
+    }
+    return { highest, rebuild };
+  }
+
+  /** A cluster freed by a repair reads as zeros after it, as QEMU discards it. */
+  #discard(c: number): void {
+    const file = this.img.file, at = c * this.#cs;
+    if (at < file.size) file.write(at, new Uint8Array(Math.min(this.#cs, file.size - at)));
+  }
+
+  /**
+   * The COPIED flag of each active L1 and L2 entry must be set exactly when
+   * its cluster's refcount is 1 (check_oflag_copied); repaired with `-r
+   * all`, or with `-r leaks` when nothing else is wrong.
+   */
+  copiedFlags(): void {
+    const { img, res, fix } = this, h = img.header, cs = this.#cs;
+    const repair = fix.errors ||
+      (fix.leaks && !res.checkErrors && !res.corruptions && !res.leaks);
+    const l1View = view(img.file.read(h.l1TableOffset, h.l1Size * 8));
+    for (let i = 0; i < h.l1Size; i++) {
+      const hi = l1View.getUint32(i * 8), lo = l1View.getUint32(i * 8 + 4);
+      const l2 = offsetOf(hi, lo);
+      if (!l2) continue;
+      const refcount = this.stored(Math.floor(l2 / cs));
+      if (refcount === null) continue;
+      if (this.#flagWrong(hi, refcount)) {
+        res.corruptions++;
+        this.log(
+          `${repair ? "Repairing" : "ERROR"} OFLAG_COPIED L2 cluster: l1_index=${i} ` +
+            `l1_entry=${hex64(hi, lo)} refcount=${refcount}`,
+        );
+        if (repair) {
+          img.file.write(h.l1TableOffset + i * 8, this.#withFlag(hi, lo, refcount));
+          res.corruptions--;
+          res.corruptionsFixed++;
+        }
+      }
+      this.#copiedInL2(l2, repair);
+    }
+  }
+
+  #copiedInL2(l2: number, repair: boolean): void {
+    const { img, res } = this, cs = this.#cs;
+    this.#table ??= new Uint8Array(cs);
+    const table = readCluster(img, l2, this.#table), v = view(table);
+    let dirty = 0;
     for (let at = 0; at < cs; at += 8) {
-      const m = decodeEntry(table, at, img.clusterBits);
-      if (m.kind !== "data" && !(m.kind === "zero" && m.host)) continue;
-      verdict(l2 + at, "data cluster: l2_entry", table.slice(at, at + 8), m.host);
+      const hi = v.getUint32(at), lo = v.getUint32(at + 4), host = offsetOf(hi, lo);
+      if (hi & 0x40000000 || !host) continue; // compressed, unallocated or plain zero
+      const refcount = this.stored(Math.floor(host / cs));
+      if (refcount === null || !this.#flagWrong(hi, refcount)) continue;
+      res.corruptions++;
+      this.log(
+        `${repair ? "Repairing" : "ERROR"} OFLAG_COPIED data cluster: ` +
+          `l2_entry=${hex64(hi, lo)} refcount=${refcount}`,
+      );
+      if (repair) {
+        table.set(this.#withFlag(hi, lo, refcount), at);
+        dirty++;
+      }
     }
+    if (!dirty) return;
+    img.file.write(l2, table);
+    res.corruptions -= dirty;
+    res.corruptionsFixed += dirty;
   }
-  if (fix && mismatches) img.reload();
-  return mismatches;
-}
 
-function countReferences(img: Qcow2Image, log: (line: string) => void): Census {
-  const census = new Census(img, log);
-  const h = img.header, rc = img.refcounts, cs = img.clusterSize;
-  census.add(0, 1, "header");
-  census.l1(h.l1TableOffset, h.l1Size, true);
-  if (h.nbSnapshots) {
-    const snaps = readSnapshots(img.file, h.snapshotsOffset, h.nbSnapshots);
-    const end = snapshotTableEnd(img.file, h.snapshotsOffset, h.nbSnapshots);
-    census.add(h.snapshotsOffset, Math.ceil((end - h.snapshotsOffset) / cs), "snapshot table");
-    for (const s of snaps) census.l1(s.l1TableOffset, s.l1Size, false);
+  #flagWrong(hi: number, refcount: number): boolean {
+    return (refcount === 1) !== ((hi & 0x80000000) !== 0);
   }
-  census.add(rc.tableOffset, rc.tableClusters, "refcount table");
-  for (const b of rc.table) if (b) census.add(b, 1, "refcount block");
-  return census;
+
+  #withFlag(hi: number, lo: number, refcount: number): Uint8Array {
+    const entry = new Uint8Array(8), v = new DataView(entry.buffer);
+    v.setUint32(0, refcount === 1 ? (hi | 0x80000000) >>> 0 : hi & 0x7fffffff);
+    v.setUint32(4, lo);
+    return entry;
+  }
 }

@@ -172,7 +172,8 @@ function checkHeader(h: Qcow2Header, fileSize: number, bad: (w: string, h?: stri
 
 function readExtensions(h: Qcow2Header, v: DataView, bad: (w: string) => Error): void {
   let at = h.headerLength;
-  const limit = h.backingFileOffset || v.byteLength;
+  // the backing file name may start past what was read (a short file): stop there
+  const limit = Math.min(h.backingFileOffset || v.byteLength, v.byteLength);
   while (at + 8 <= limit) {
     const type = v.getUint32(at), len = v.getUint32(at + 4);
     at += 8;

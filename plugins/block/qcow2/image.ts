@@ -135,22 +135,45 @@ export class Qcow2Image implements BlockDriver {
 
   read(offset: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    const cs = this.clusterSize;
+    this.readInto(offset, out);
+    return out;
+  }
+
+  /** Fills `out` with the guest bytes at `offset`; data contiguous on the host is read at once. */
+  readInto(offset: number, out: Uint8Array): void {
+    const cs = this.clusterSize, end = Math.min(offset + out.length, this.size);
     let pos = offset;
-    while (pos < offset + length && pos < this.size) {
+    while (pos < end) {
       const index = Math.floor(pos / cs), inCluster = pos % cs;
-      const n = Math.min(cs - inCluster, offset + length - pos, this.size - pos);
-      const dst = out.subarray(pos - offset, pos - offset + n);
+      let n = Math.min(cs - inCluster, end - pos);
       const m = this.lookup(index);
+      if (m.kind === "data") n = this.#hostRun(index, m.host, pos + n, end) - pos;
+      const dst = out.subarray(pos - offset, pos - offset + n);
       if (m.kind === "data") this.file.readInto(m.host + inCluster, dst);
       else if (m.kind === "compressed") {
         dst.set(this.#decompress(m).subarray(inCluster, inCluster + n));
       } else if (m.kind === "unallocated" && this.backing && pos < this.backing.size) {
-        dst.set(this.backing.read(pos, Math.min(n, this.backing.size - pos)));
-      }
+        const below = Math.min(n, this.backing.size - pos);
+        dst.set(this.backing.read(pos, below));
+        dst.fill(0, below);
+      } else dst.fill(0);
       pos += n;
     }
-    return out;
+    out.fill(0, Math.max(0, end - offset));
+  }
+
+  /**
+   * The guest offset where the host-contiguous data run that starts at
+   * cluster `index` (host `host`) ends, from `from` and at most to `end`.
+   */
+  #hostRun(index: number, host: number, from: number, end: number): number {
+    const cs = this.clusterSize;
+    for (let c = index + 1; from < end; c++) {
+      const m = this.lookup(c);
+      if (m.kind !== "data" || m.host !== host + (c - index) * cs) break;
+      from = Math.min(from + cs, end);
+    }
+    return from;
   }
 
   #decompress(m: ClusterMapping): Uint8Array {
@@ -216,7 +239,9 @@ export class Qcow2Image implements BlockDriver {
 
   write(offset: number, data: Uint8Array): void {
     this.#checkWritable();
-    if (offset + data.length > this.size) throw this.#bad("write past the end of the disk");
+    if (offset < 0 || offset + data.length > this.size) {
+      throw this.#bad("write past the end of the disk");
+    }
     const cs = this.clusterSize;
     let pos = offset;
     while (pos < offset + data.length) {
@@ -245,14 +270,15 @@ export class Qcow2Image implements BlockDriver {
 
   /**
    * Writes whole clusters that have no host cluster yet in one go: one
-   * contiguous allocation, one data write, then the L2 entries in one write.
+   * contiguous allocation (after the L2 table, as QEMU lays it out), one
+   * data write, then the L2 entries in one write.
    */
   #writeFresh(index: number, data: Uint8Array): void {
     const n = data.length / this.clusterSize;
+    const l1Index = Math.floor(index / this.l2Entries);
+    const table = this.#writableL2(l1Index); // the L2 table first, as QEMU: the same layout
     const host = this.refcounts.alloc(n);
     this.file.write(host, data);
-    const l1Index = Math.floor(index / this.l2Entries);
-    const table = this.#writableL2(l1Index);
     const at = (index % this.l2Entries) * 8;
     for (let k = 0; k < n; k++) {
       encodeEntry(table, at + k * 8, host + k * this.clusterSize, { copied: true });
@@ -271,6 +297,7 @@ export class Qcow2Image implements BlockDriver {
       contents = this.read(index * this.clusterSize, this.clusterSize);
       contents.set(part, inCluster);
     }
+    this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
     const host = this.refcounts.alloc();
     this.file.write(host, contents);
     this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));

@@ -43,14 +43,21 @@ export class Refcounts {
     this.bits = 1 << refcountOrder;
     this.perBlock = (2 ** clusterBits * 8) / this.bits;
     this.max = this.bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** this.bits - 1;
-    this.tableOffset = tableOffset;
-    this.tableClusters = tableClusters;
-    const raw = file.read(tableOffset, tableClusters * this.clusterSize);
+    [this.table, this.tableOffset, this.tableClusters] = [[], tableOffset, tableClusters];
+    this.replaceTable(tableOffset, tableClusters);
+  }
+
+  /** Switches to the refcount table at `offset`, `clusters` long, and reads it (after a rebuild). */
+  replaceTable(offset: number, clusters: number): void {
+    [this.tableOffset, this.tableClusters] = [offset, clusters];
+    const raw = this.file.read(offset, clusters * this.clusterSize);
     this.table = [];
     for (let i = 0; i < raw.length; i += 8) {
       const e = entryAt(raw, i);
       this.table.push(e - (e % 512));
     }
+    this.#blocks.clear();
+    this.#freeHint = 0;
   }
 
   /** Bytes per cluster. */
@@ -98,6 +105,23 @@ export class Refcounts {
     const byte = writeRefcount(block, index % this.perBlock, this.bits, value);
     this.file.write(offset + byte.at, block.subarray(byte.at, byte.at + byte.length));
     if (value === 0 && index < this.#freeHint) this.#freeHint = index;
+  }
+
+  /** Sets the refcounts of clusters [first, first+n) to `value`: one write per refcount block. */
+  #setRun(first: number, n: number, value: number): void {
+    for (let i = first; i < first + n;) {
+      const bi = Math.floor(i / this.perBlock);
+      const end = Math.min(first + n, (bi + 1) * this.perBlock);
+      if (!this.table[bi]) this.#newBlock(bi);
+      const offset = this.table[bi], block = this.#block(offset);
+      let from = Infinity, to = 0;
+      for (let c = i; c < end; c++) {
+        const r = writeRefcount(block, c % this.perBlock, this.bits, value);
+        [from, to] = [Math.min(from, r.at), Math.max(to, r.at + r.length)];
+      }
+      this.file.write(offset + from, block.subarray(from, to));
+      i = end;
+    }
   }
 
   /** Adds `delta` to the refcounts of `n` clusters from host offset `offset`. */
@@ -214,7 +238,7 @@ export class Refcounts {
   alloc(n = 1): number {
     const first = this.#findFree(n);
     const blocks = this.#coverRun(first, n);
-    for (let i = first; i < first + n; i++) this.set(i, 1);
+    this.#setRun(first, n, 1);
     for (const b of blocks) this.set(b, 1);
     this.#pending = [0, 0];
     if (first === this.#freeHint) this.#freeHint = first + n;

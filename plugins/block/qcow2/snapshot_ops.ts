@@ -162,6 +162,16 @@ export function createSnapshot(img: Qcow2Image, name: string, date: Date): void 
   writeSnapshotTable(img, list);
 }
 
+/** Refuses a snapshot whose L1 table is larger than QEMU allows (QCOW_MAX_L1_SIZE, 32 MiB). */
+function checkL1Size(img: Qcow2Image, sn: Qcow2Snapshot): void {
+  if (sn.l1Size * 8 > 32 << 20) {
+    throw new EmuError(
+      `${img.file.path}: snapshot ${sn.id} (${sn.name}): L1 table is too large`,
+      "inspect it with emu img check",
+    );
+  }
+}
+
 /**
  * Makes the disk read as it did when snapshot `idOrName` (an id first, else
  * a name) was taken (qcow2_snapshot_goto): the size is set back, the
@@ -173,6 +183,7 @@ export function applySnapshot(img: Qcow2Image, idOrName: string): boolean {
   const list = listSnapshots(img);
   const sn = list.find((s) => s.id === idOrName) ?? list.find((s) => s.name === idOrName);
   if (!sn) return false;
+  checkL1Size(img, sn);
   if (sn.diskSize !== undefined && sn.diskSize !== img.size) img.resize(sn.diskSize);
   if (sn.l1Size > img.l1.length) img.growL1(sn.l1Size);
   const h = img.header;
@@ -197,6 +208,7 @@ export function deleteSnapshot(img: Qcow2Image, name: string): boolean {
   const at = list.findIndex((s) => s.name === name);
   if (at < 0) return false;
   const [sn] = list.splice(at, 1);
+  checkL1Size(img, sn);
   writeSnapshotTable(img, list);
   updateSnapshotRefcounts(img, sn.l1TableOffset, sn.l1Size, -1);
   freeBytes(img, sn.l1TableOffset, sn.l1Size * 8);

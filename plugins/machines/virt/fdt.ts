@@ -22,6 +22,8 @@ export interface VirtTreeParams {
   /** "riscv,sv39", "riscv,sv48", ... */
   mmuType: string;
   timebaseHz: number;
+  /** the number of harts (`-smp`): one cpu node each */
+  harts: number;
   descriptions: DeviceDescription[];
   /** label of the interrupt controller node */
   interruptParent?: string;
@@ -41,7 +43,7 @@ export interface ChosenParams {
  * @example
  * ```ts ignore
  * const root = virtDeviceTree({ ramBase: 0x80000000n, ramSize: 256n << 20n, isa: "rv64imafdc",
- *   mmuType: "riscv,sv48", timebaseHz: 10_000_000, descriptions, interruptParent: "plic",
+ *   mmuType: "riscv,sv48", timebaseHz: 10_000_000, harts: 1, descriptions, interruptParent: "plic",
  *   rngSeed: new Uint8Array(32) });
  * ```
  */
@@ -62,24 +64,9 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     .set("#address-cells", [1])
     .set("#size-cells", [0])
     .set("timebase-frequency", [p.timebaseHz]);
-  const cpu = cpus.add("cpu@0")
-    .set("device_type", "cpu")
-    .set("reg", [0])
-    .set("status", "okay")
-    .set("compatible", "riscv")
-    .set("riscv,isa", p.isa)
-    .set("mmu-type", p.mmuType);
-  // The cache-block size of Zicbom and Zicboz, where the ISA has them (as QEMU 8 writes it)
-  const extensions = p.isa.split("_");
-  if (extensions.includes("zicbom")) cpu.set("riscv,cbom-block-size", [64]);
-  if (extensions.includes("zicboz")) cpu.set("riscv,cboz-block-size", [64]);
-  cpu.label = "cpu0";
-  const intc = cpu.add("interrupt-controller")
-    .set("#interrupt-cells", [1])
-    .set("interrupt-controller", true)
-    .set("compatible", "riscv,cpu-intc");
-  intc.label = cpuIntcLabel(0);
-  cpus.add("cpu-map").add("cluster0").add("core0").set("cpu", [{ phandle: "cpu0" }]);
+  for (let h = 0; h < p.harts; h++) addCpu(cpus, h, p);
+  const cluster = cpus.add("cpu-map").add("cluster0");
+  for (let h = 0; h < p.harts; h++) cluster.add(`core${h}`).set("cpu", [{ phandle: `cpu${h}` }]);
 
   const soc = root.add("soc")
     .set("#address-cells", [2])
@@ -96,6 +83,27 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     }
   }
   return root;
+}
+
+/** Adds hart `h`'s cpu node, with its interrupt controller, as QEMU writes it. */
+function addCpu(cpus: FdtNode, h: number, p: VirtTreeParams): void {
+  const cpu = cpus.add(`cpu@${h}`)
+    .set("device_type", "cpu")
+    .set("reg", [h])
+    .set("status", "okay")
+    .set("compatible", "riscv")
+    .set("riscv,isa", p.isa)
+    .set("mmu-type", p.mmuType);
+  // The cache-block size of Zicbom and Zicboz, where the ISA has them (as QEMU 8 writes it)
+  const extensions = p.isa.split("_");
+  if (extensions.includes("zicbom")) cpu.set("riscv,cbom-block-size", [64]);
+  if (extensions.includes("zicboz")) cpu.set("riscv,cboz-block-size", [64]);
+  cpu.label = `cpu${h}`;
+  const intc = cpu.add("interrupt-controller")
+    .set("#interrupt-cells", [1])
+    .set("interrupt-controller", true)
+    .set("compatible", "riscv,cpu-intc");
+  intc.label = cpuIntcLabel(h);
 }
 
 /**

@@ -275,6 +275,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
         isa,
         mmuType: `riscv,${mmu}`,
         timebaseHz: TIMEBASE_HZ,
+        harts: (env.harts ?? [env.interrupts]).length,
         descriptions: devs.descriptions,
         interruptParent: devs.interruptParentLabel,
         rngSeed: devs.random("chosen/rng-seed").bytes(32),

@@ -13,6 +13,10 @@
   .section .text.start
   .globl _start
 _start:
+#ifdef SMP
+  csrr t0, mhartid      /* -smp: harts other than 0 go to the program's secondary_start */
+  bnez t0, secondary_start
+#endif
   la sp, _m_stack       /* M trap frames */
   csrw mscratch, sp
   la sp, _main_stack

@@ -1,0 +1,236 @@
+/**
+ * Sockets on the host network (`-net host`): socket, bind, listen, accept,
+ * accept4, connect, getsockname, getpeername, sendto, recvfrom, sendmsg,
+ * recvmsg, setsockopt, getsockopt and shutdown for AF_INET/AF_INET6 TCP and UDP (see
+ * `net_socket.ts`). Without `-net host`, socket(AF_INET...) fails with
+ * EACCES and `-strace` says why; AF_UNIX sockets other than socketpair's
+ * are not offered (EAFNOSUPPORT).
+ *
+ * A blocking accept or receive parks the guest thread: the scheduler runs
+ * the others and looks again, and when every thread waits, sleeps until the
+ * network brings something. MSG_DONTWAIT and O_NONBLOCK give EAGAIN instead.
+ *
+ * @module
+ */
+
+import { E, SysError } from "./errno.ts";
+import { O, S_IF } from "./fds.ts";
+import { AF, decodeSockaddr, encodeSockaddr, InetSocket, SOCK } from "./net_socket.ts";
+import type { NetAddr } from "./net_protocol.ts";
+import type { LinuxProcess } from "./process.ts";
+import { SIG } from "./signals.ts";
+import { iovecs, orWait } from "./sys_files.ts";
+import { get, int, len, put, putU32, putU64, type SyscallTable } from "./syscall.ts";
+import type { Blocking } from "./threads.ts";
+
+const SOCK_TYPE_MASK = 0xf, S_IFMT = 0o170000;
+const IPPROTO = { IP: 0, TCP: 6, UDP: 17, IPV6: 41 } as const;
+const SOL_SOCKET = 1;
+const SO = { TYPE: 3, ERROR: 4, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39 } as const;
+const MSG = { PEEK: 2, DONTWAIT: 0x40, NOSIGNAL: 0x4000 } as const;
+/** The most one send or receive moves (the worker's reply buffer holds a little more). */
+const MAX_TRANSFER = 256 << 10;
+const MSGHDR_SIZE = 56;
+
+function socket(p: LinuxProcess, a: bigint[]): number {
+  const domain = int(a[0]), type = int(a[1]), protocol = int(a[2]);
+  if (domain !== AF.INET && domain !== AF.INET6) throw new SysError(E.EAFNOSUPPORT);
+  const net = p.world.net;
+  if (!net) {
+    p.strace?.(`${p.tid} socket: no network for the guest (run with -net host): EACCES`);
+    throw new SysError(E.EACCES);
+  }
+  const kind = type & SOCK_TYPE_MASK;
+  const proto = kind === SOCK.STREAM ? IPPROTO.TCP : kind === SOCK.DGRAM ? IPPROTO.UDP : -1;
+  if (proto < 0) throw new SysError(E.EINVAL);
+  if (protocol !== 0 && protocol !== proto) throw new SysError(E.EPROTONOSUPPORT);
+  const s = new InetSocket(net, domain, kind, type & O.NONBLOCK);
+  return p.fds.install(s, (type & O.CLOEXEC) !== 0);
+}
+
+function inetOf(p: LinuxProcess, fd: bigint): InetSocket {
+  const f = p.fds.get(int(fd));
+  if (f instanceof InetSocket) return f;
+  const isSocket = (f.stat().mode & S_IFMT) === S_IF.SOCK; // a socketpair's end
+  throw new SysError(isSocket ? E.EOPNOTSUPP : E.ENOTSOCK);
+}
+
+function addrIn(p: LinuxProcess, s: InetSocket, addr: bigint, size: bigint): NetAddr {
+  return decodeSockaddr(get(p, addr, Math.min(len(size), 128)), s.family);
+}
+
+/** Stores `a` at `addr` (at most *lenp bytes) and its size at `lenp`; nothing when `addr` is 0. */
+function addrOut(p: LinuxProcess, s: InetSocket, a: NetAddr, addr: bigint, lenp: bigint): void {
+  if (addr === 0n) return;
+  const room = new DataView(get(p, lenp, 4).buffer).getInt32(0, true);
+  if (room < 0) throw new SysError(E.EINVAL);
+  const bytes = encodeSockaddr(a, s.family);
+  put(p, addr, bytes.subarray(0, room));
+  putU32(p, lenp, bytes.length);
+}
+
+function anyAddr(s: InetSocket): NetAddr {
+  return { host: s.family === AF.INET ? "0.0.0.0" : "::", port: 0 };
+}
+
+function accept4(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const s = inetOf(p, a[0]), flags = int(a[3] ?? 0n);
+  if (flags & ~(O.NONBLOCK | O.CLOEXEC)) throw new SysError(E.EINVAL);
+  return orWait(p, s, () => {
+    const c = s.accept(flags);
+    addrOut(p, s, c.peer ?? anyAddr(s), a[1], a[2]);
+    return p.fds.install(c, (flags & O.CLOEXEC) !== 0);
+  });
+}
+
+/** sendto; `data`: the bytes already gathered (sendmsg) instead of those at a[1]. */
+function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number {
+  const s = inetOf(p, a[0]), n = Math.min(len(a[2]), MAX_TRANSFER), flags = int(a[3]);
+  const to = a[4] !== 0n && s.type === SOCK.DGRAM ? addrIn(p, s, a[4], a[5]) : undefined;
+  try {
+    return s.send(data ?? get(p, a[1], n), to);
+  } catch (e) {
+    if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
+      p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
+    }
+    throw e;
+  }
+}
+
+/** A guest `struct msghdr` (64-bit layout): its name, iovecs and where its fields are. */
+function msghdr(p: LinuxProcess, addr: bigint) {
+  const dv = new DataView(get(p, addr, MSGHDR_SIZE).buffer);
+  const u64 = (at: number) => dv.getBigUint64(at, true);
+  return { name: u64(0), nameLen: dv.getUint32(8, true), iov: iovecs(p, u64(16), u64(24)) };
+}
+
+/** sendmsg: sendto of the iovecs gathered (ancillary data is ignored). */
+function sendmsg(p: LinuxProcess, a: bigint[]): number {
+  const m = msghdr(p, a[1]);
+  const total = Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER);
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const [base, n] of m.iov) {
+    if (at >= total) break;
+    data.set(get(p, base, Math.min(n, total - at)), at);
+    at += n;
+  }
+  return sendto(p, [a[0], 0n, BigInt(total), a[2], m.name, BigInt(m.nameLen)], data);
+}
+
+/** recvmsg: recvfrom scattered over the iovecs; no ancillary data comes back. */
+function recvmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const s = inetOf(p, a[0]), flags = int(a[2]), m = msghdr(p, a[1]);
+  const buf = new Uint8Array(Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER));
+  return orWait(p, s, () => {
+    const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
+    let at = 0;
+    for (const [base, n] of m.iov) {
+      if (at >= r.n) break;
+      put(p, base, buf.subarray(at, Math.min(r.n, at + n)));
+      at += n;
+    }
+    if (r.from && m.name) addrOut(p, s, r.from, m.name, a[1] + 8n);
+    else putU32(p, a[1] + 8n, 0);
+    putU64(p, a[1] + 40n, 0n); // msg_controllen: no ancillary data
+    putU32(p, a[1] + 48n, 0); // msg_flags
+    return r.n;
+  }, (flags & MSG.DONTWAIT) !== 0);
+}
+
+function recvfrom(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const s = inetOf(p, a[0]), flags = int(a[3]);
+  const buf = new Uint8Array(Math.min(len(a[2]), MAX_TRANSFER));
+  return orWait(p, s, () => {
+    const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
+    if (r.n) put(p, a[1], buf.subarray(0, r.n));
+    if (r.from) addrOut(p, s, r.from, a[4], a[5]);
+    return r.n;
+  }, (flags & MSG.DONTWAIT) !== 0);
+}
+
+/** getsockopt's answer for what the socket is rather than what was set. */
+function fixedOption(s: InetSocket, level: number, name: number): number | undefined {
+  if (level !== SOL_SOCKET) return undefined;
+  if (name === SO.TYPE) return s.type;
+  if (name === SO.ERROR) return 0;
+  if (name === SO.DOMAIN) return s.family;
+  if (name === SO.ACCEPTCONN) return s.listening ? 1 : 0;
+  if (name === SO.PROTOCOL) return s.type === SOCK.STREAM ? IPPROTO.TCP : IPPROTO.UDP;
+  return undefined;
+}
+
+const OPTION_LEVELS: number[] = [SOL_SOCKET, IPPROTO.IP, IPPROTO.TCP, IPPROTO.UDP, IPPROTO.IPV6];
+
+function getsockopt(p: LinuxProcess, a: bigint[]): number {
+  const s = inetOf(p, a[0]), level = int(a[1]), name = int(a[2]);
+  const fixed = fixedOption(s, level, name);
+  let value = s.options.get(`${level}:${name}`);
+  if (fixed !== undefined) value = new Uint8Array(new Int32Array([fixed]).buffer);
+  if (!value && !OPTION_LEVELS.includes(level)) throw new SysError(E.ENOPROTOOPT);
+  value ??= new Uint8Array(4); // an option never set reads as 0
+  const room = new DataView(get(p, a[4], 4).buffer).getInt32(0, true);
+  if (room < 0) throw new SysError(E.EINVAL);
+  put(p, a[3], value.subarray(0, room));
+  putU32(p, a[4], Math.min(room, value.length));
+  return 0;
+}
+
+function setsockopt(p: LinuxProcess, a: bigint[]): number {
+  const s = inetOf(p, a[0]), level = int(a[1]), name = int(a[2]);
+  if (!OPTION_LEVELS.includes(level)) throw new SysError(E.ENOPROTOOPT);
+  s.options.set(`${level}:${name}`, get(p, a[3], Math.min(len(a[4]), 256)));
+  return 0;
+}
+
+/**
+ * Host-network socket syscalls by name.
+ *
+ * @example
+ * ```ts
+ * import { netSyscalls } from "./sys_net.ts";
+ * console.log("recvfrom" in netSyscalls); // true
+ * ```
+ */
+export const netSyscalls: SyscallTable = {
+  socket,
+  bind: (p, a) => {
+    const s = inetOf(p, a[0]);
+    s.bind(addrIn(p, s, a[1], a[2]));
+    return 0;
+  },
+  listen: (p, a) => {
+    inetOf(p, a[0]).listen();
+    return 0;
+  },
+  accept: (p, a) => accept4(p, [a[0], a[1], a[2], 0n]),
+  accept4,
+  connect: (p, a) => {
+    const s = inetOf(p, a[0]);
+    s.connect(addrIn(p, s, a[1], a[2]));
+    return 0;
+  },
+  getsockname: (p, a) => {
+    const s = inetOf(p, a[0]);
+    addrOut(p, s, s.local ?? anyAddr(s), a[1], a[2]);
+    return 0;
+  },
+  getpeername: (p, a) => {
+    const s = inetOf(p, a[0]);
+    if (!s.peer) throw new SysError(E.ENOTCONN);
+    addrOut(p, s, s.peer, a[1], a[2]);
+    return 0;
+  },
+  sendto: (p, a) => sendto(p, a),
+  recvfrom,
+  sendmsg,
+  recvmsg,
+  getsockopt,
+  setsockopt,
+  shutdown: (p, a) => {
+    const how = int(a[1]);
+    if (how < 0 || how > 2) throw new SysError(E.EINVAL);
+    inetOf(p, a[0]).shutdown(how);
+    return 0;
+  },
+};

@@ -1,0 +1,118 @@
+// Builds the aarch64 guest programs into tests/guests/bin/aarch64/ (part of `deno task guests`,
+// or alone: deno run -A scripts/build_guests_a64.ts). Their results are not recorded: the
+// tests run each one on qemu-aarch64 in the same run and compare.
+//
+// - hello_asm: tests/guests/src/a64/hello.S, two svc calls and nothing else;
+// - alu.O0, alu.O2: tests/guests/src/a64/alu.c, freestanding (-nostdlib), armv8.1-a for LSE;
+// - fp.O0, fp.O2: tests/guests/src/a64/fp.c, freestanding FP in every rounding mode;
+// - <name>.static.O2 / .O0 and .dynamic.O2: C guests shared with riscv (tests/guests/src/c).
+//
+// Needs aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu); a missing compiler is reported
+// and the script exits 1.
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+import { join } from "node:path";
+import { GUESTS, REPO } from "./guest_paths.ts";
+
+const CC = "aarch64-linux-gnu-gcc";
+const OUT = join(GUESTS, "bin/aarch64");
+/** Flags of every build, pinned so rebuilds are reproducible. */
+const BASE = ["-fno-ident", `-ffile-prefix-map=${REPO}=.`, "-Wl,--build-id=none"];
+const FREESTANDING = [
+  "-nostdlib",
+  "-static",
+  "-ffreestanding",
+  "-fno-builtin",
+  "-fno-stack-protector",
+];
+
+/** Freestanding, but with gcc's builtins (sqrt, fma, lround inline as single instructions). */
+const FP_FREESTANDING = [
+  "-nostdlib",
+  "-static",
+  "-ffreestanding",
+  "-fno-stack-protector",
+  "-fno-math-errno",
+];
+
+/** One build: output name, source (under tests/guests/src) and flags, and how the tests run it. */
+export interface Build {
+  name: string;
+  source: string;
+  flags: string[];
+  /** libraries, which the link wants after the source */
+  libs?: string[];
+  /** arguments, and directories to make in the fresh working directory first */
+  args?: string[];
+  mkdirs?: string[];
+}
+
+/** The C guests whose run needs arguments or directories. */
+const RUNS: Record<string, Pick<Build, "args" | "mkdirs">> = {
+  fileio: { args: ["tmpdir"], mkdirs: ["tmpdir"] },
+};
+
+/** The C guests that run on aarch64 today, and the builds of each. */
+const C_GUESTS: [string, string[]][] = [
+  ["hello", ["static.O2", "static.O0", "dynamic.O2"]],
+  ["printf_float", ["static.O2"]],
+  ["signals", ["static.O2"]],
+  ["strings", ["static.O2"]],
+  ["sort", ["static.O2"]],
+  ["setjmp", ["static.O2"]],
+  ["math", ["static.O2"]],
+  ["atomics", ["static.O2"]],
+  ["stack", ["static.O2"]],
+  ["fileio", ["static.O2"]],
+  ["race", ["static.O2"]],
+];
+
+/**
+ * Every build.
+ *
+ * @example
+ * ```ts
+ * import { a64Builds } from "./build_guests_a64.ts";
+ * console.log(a64Builds()[0].name); // "hello_asm"
+ * ```
+ */
+export function a64Builds(): Build[] {
+  const builds: Build[] = [
+    // Stripped: the assembler names its temporary file in the symbol table, which changes per build.
+    { name: "hello_asm", source: "a64/hello.S", flags: [...FREESTANDING, "-s"] },
+    { name: "alu.O0", source: "a64/alu.c", flags: [...FREESTANDING, "-O0", "-march=armv8.1-a"] },
+    { name: "alu.O2", source: "a64/alu.c", flags: [...FREESTANDING, "-O2", "-march=armv8.1-a"] },
+    { name: "fp.O2", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O2"] },
+    { name: "fp.O0", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O0"] },
+  ];
+  for (const [prog, variants] of C_GUESTS) {
+    for (const v of variants) {
+      const [link, opt] = v.split(".");
+      const flags = [`-${opt}`, ...(link === "static" ? ["-static"] : []), "-pthread"];
+      const c = { name: `${prog}.${v}`, source: `c/${prog}.c`, flags, libs: ["-lm"] };
+      builds.push({ ...c, ...RUNS[prog] });
+    }
+  }
+  return builds;
+}
+
+/** Builds every aarch64 guest; throws when the compiler fails. */
+export async function buildA64Guests(): Promise<void> {
+  await Deno.mkdir(OUT, { recursive: true });
+  for (const b of a64Builds()) {
+    const source = join(GUESTS, "src", b.source);
+    const args = [...BASE, ...b.flags, "-o", join(OUT, b.name), source, ...(b.libs ?? [])];
+    const r = await new Deno.Command(CC, { args, cwd: REPO, stderr: "piped" }).output();
+    if (!r.success) throw new Error(`${CC} ${b.name}: ${new TextDecoder().decode(r.stderr)}`);
+    console.log(`built bin/aarch64/${b.name}`);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await buildA64Guests();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The A64 disassembler, driven by the decode table: each pattern's `!asm=`
+ * attribute is an operand template, printed as `objdump -d -M no-aliases`
+ * prints it (branch targets as bare hex addresses, without objdump's
+ * `<symbol>` and `//` comments).
+ *
+ * Template operands (comma-separated; `[` and `]` / `]!` wrap a memory operand):
+ * - `x:F`, `w:F` a 64- or 32-bit register (31 is xzr/wzr); `r:F` either by `sf`;
+ *   `rs:F` either by `sf` with 31 as sp/wsp; `xs:F` x with 31 as sp; `tb:F` by the tested bit;
+ *   `vN:F` an FP/SIMD register of 2^N bytes (b, h, s, d, q)
+ * - `u:F` `#` and decimal, `h:F` `#` and hex, `i:F` signed decimal, `o:F` the same but
+ *   omitted when 0, `uN:F` an unsigned offset scaled by 2^N (omitted when 0)
+ * - `p:F` pc + F, `pg:F` the 4 KiB page of pc + F pages
+ * - `lsl12:F`, `lsl16:F` an optional `lsl #12` / `lsl #(16 F)`; `shift:F` a shifted
+ *   register's shift; `xr:F`/`xt:F` an extended register and its extension; `extN:F`
+ *   a register offset
+ * - `bm:F` a bitmask immediate, `cond:F` a condition, `hint:F`, `barrier:F`,
+ *   `sys:F`, `sysreg:F`, `pstate:F`, `prf:F`, `pairN:F` a pair's address, `atomic:F`
+ *
+ * @module
+ */
+
+import { decodeBitMasks } from "./bitmasks.ts";
+import { decodeA64 } from "./decode.ts";
+import { expandImm, shiftImmediate } from "./trans_simd.ts";
+
+type Args = Record<string, number>;
+type Printer = (a: Args, pc: bigint) => string | null;
+
+const COND_NAMES = "eq ne cs cc mi pl vs vc hi ls ge lt gt le al nv".split(" ");
+const BARRIERS: Record<number, string> = {
+  1: "oshld",
+  2: "oshst",
+  3: "osh",
+  5: "nshld",
+  6: "nshst",
+  7: "nsh",
+  9: "ishld",
+  10: "ishst",
+  11: "ish",
+  13: "ld",
+  14: "st",
+  15: "sy",
+}; // deno-fmt-ignore
+const SYSREG_NAMES: Record<number, string> = {
+  0x5a10: "nzcv", 0x5a20: "fpcr", 0x5a21: "fpsr", 0x5e82: "tpidr_el0", 0x5e83: "tpidrro_el0",
+  0x5f00: "cntfrq_el0", 0x5f02: "cntvct_el0", 0x5801: "ctr_el0", 0x5807: "dczid_el0",
+  0x4000: "midr_el1",
+}; // deno-fmt-ignore
+const ARRANGEMENTS = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d"];
+const EXTENDS = "uxtb uxth uxtw uxtx sxtb sxth sxtw sxtx".split(" ");
+const SHIFTS = ["lsl", "lsr", "asr", "ror"];
+
+const hex = (v: number | bigint) => "0x" + v.toString(16);
+const gpr = (n: number, x: boolean, sp = false) =>
+  n === 31 ? (sp ? (x ? "sp" : "wsp") : (x ? "xzr" : "wzr")) : `${x ? "x" : "w"}${n}`;
+
+/** The `sysreg` field's name, or Arm's generic `s<op0>_<op1>_c<n>_c<m>_<op2>`. */
+function sysregName(r: number): string {
+  return SYSREG_NAMES[r] ??
+    `s${2 + (r >> 14)}_${(r >> 11) & 7}_c${(r >> 7) & 15}_c${(r >> 3) & 15}_${r & 7}`;
+}
+
+/** A register offset `rm` with its extension, for an access of 2^sz bytes. */
+function registerOffset(a: Args, sz: number): string {
+  const name = gpr(a.rm, (a.opt & 1) === 1);
+  const amount = a.s ? ` #${sz}` : "";
+  if (a.opt === 3) return a.s ? `${name}, lsl #${sz}` : name;
+  return `${name}, ${EXTENDS[a.opt]}${amount}`;
+}
+
+/** A pair's address: `[rn, #off]`, `[rn, #off]!` or `[rn], #off`. */
+function pairAddress(a: Args, sz: number): string {
+  const off = a.imm * (1 << sz), base = gpr(a.rn, true, true);
+  if (a.op === 1) return `[${base}], #${off}`;
+  if (a.op === 3) return `[${base}, #${off}]!`;
+  return off === 0 ? `[${base}]` : `[${base}, #${off}]`;
+}
+
+/** The LSE atomic's mnemonic and registers. */
+function atomicText(a: Args): string {
+  const ops = "ldadd ldclr ldeor ldset ldsmax ldsmin ldumax ldumin".split(" ");
+  const base = a.o3 ? "swp" : ops[a.opc];
+  const order = (a.a ? "a" : "") + (a.r ? "l" : "");
+  const size = ["b", "h", "", ""][a.sz];
+  const x = a.sz === 3;
+  return `${base}${order}${size}\t${gpr(a.rs, x)}, ${gpr(a.rt, x)}, [${gpr(a.rn, true, true)}]`;
+}
+
+/** The printer of one template operand `kind:field`. */
+function printer(kind: string, f: string): Printer {
+  const scaled = /^(u|v|ext|pair)(\d)$/.exec(kind);
+  if (scaled) {
+    const n = Number(scaled[2]);
+    if (scaled[1] === "u") return (a) => (a[f] === 0 ? null : `#${a[f] * (1 << n)}`);
+    if (scaled[1] === "v") return (a) => `${"bhsdq"[n]}${a[f]}`;
+    if (scaled[1] === "ext") return (a) => registerOffset(a, n);
+    return (a) => pairAddress(a, n);
+  }
+  const printers: Record<string, Printer> = {
+    vt: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}`,
+    vb: (a) => `v${a[f]}.${ARRANGEMENTS[a.q]}`,
+    vsz: (a) => `${"bhsd"[a.size]}${a[f]}`,
+    vd1: (a) => `v${a[f]}.d[1]`,
+    vdup: (a) => {
+      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+      return `v${a[f]}.${ARRANGEMENTS[2 * size + a.q]}`;
+    },
+    rdup: (a) => gpr(a[f], (a.imm5 & 15) === 8),
+    vlist: (a) => {
+      const count = { 7: 1, 10: 2, 6: 3, 2: 4 }[a.opc] ?? 1;
+      const t = ARRANGEMENTS[2 * a.size + a.q];
+      return `{${Array.from({ length: count }, (_, i) => `v${(a[f] + i) % 32}.${t}`).join(", ")}}`;
+    },
+    vpost: (a) => {
+      const count = { 7: 1, 10: 2, 6: 3, 2: 4 }[a.opc] ?? 1;
+      return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
+    },
+    zero: () => "#0",
+    vf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
+    vsf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
+    vcvt: (a) => `${a.opc ? "d" : "s"}${a[f]}`,
+    fzero: () => "#0.0",
+    fbits: (a) => `#${64 - a[f]}`,
+    fimm: (a) => {
+      const v = expandImm(a.type, 15, a[f]);
+      const x = a.type
+        ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
+        : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
+      return `#${x.toExponential(18).replace(/e([+-])(\d)$/, "e$10$2")}`;
+    },
+    rq: (a) => gpr(a[f], a.q === 1),
+    velem: (a) => {
+      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+      return `v${a[f]}.${"bhsd"[size]}[${a.imm5 >> (size + 1)}]`;
+    },
+    x: (a) => gpr(a[f], true),
+    w: (a) => gpr(a[f], false),
+    r: (a) => gpr(a[f], a.sf === 1),
+    rs: (a) => gpr(a[f], a.sf === 1, true),
+    xs: (a) => gpr(a[f], true, true),
+    tb: (a) => gpr(a[f], a.bit >= 32),
+    u: (a) => `#${a[f]}`,
+    h: (a) => `#${hex(a[f])}`,
+    i: (a) => `#${a[f]}`,
+    o: (a) => (a[f] === 0 ? null : `#${a[f]}`),
+    p: (a, pc) => BigInt.asUintN(64, pc + BigInt(a[f])).toString(16),
+    pg: (a, pc) => BigInt.asUintN(64, (pc & ~0xfffn) + (BigInt(a[f]) << 12n)).toString(16),
+    lsl12: (a) => (a[f] ? "lsl #12" : null),
+    lsl16: (a) => (a[f] ? `lsl #${16 * a[f]}` : null),
+    shift: (a) => (a[f] || a.shift ? `${SHIFTS[a.shift]} #${a[f]}` : null),
+    xr: (a) => gpr(a[f], (a.opt & 3) === 3),
+    xt: (a) => {
+      const lsl = (a.rd === 31 || a.rn === 31) && a.opt === (a.sf ? 3 : 2);
+      if (lsl) return a.sa ? `lsl #${a.sa}` : null;
+      return a.sa ? `${EXTENDS[a.opt]} #${a.sa}` : EXTENDS[a.opt];
+    },
+    bm: (a) => `#${hex(decodeBitMasks(a.n, a.imms, a.immr, true, a.sf ? 64 : 32)?.wmask ?? 0n)}`,
+    cond: (a) => COND_NAMES[a[f]],
+    hint: (a) => `#${hex((a.crm << 3) | a.op2)}`,
+    barrier: (a) => BARRIERS[a[f]] ?? `#${hex(a[f])}`,
+    sys: (a) => `#${a.op1}, C${a.crn}, C${a.crm}, #${a.op2}`,
+    sysreg: (a) => sysregName(a[f]),
+    pstate: (a) => `${sysregName((a.op1 << 11) | (4 << 7) | (a.crm << 3) | a.op2)}`,
+    prf: (a) => {
+      const t = a[f];
+      return `${["pld", "pli", "pst"][t >> 3] ?? "#"}l${((t >> 1) & 3) + 1}${
+        t & 1 ? "strm" : "keep"
+      }`;
+    },
+  };
+  return printers[kind] ?? (() => `?${kind}`);
+}
+
+/** Renders an `!asm=` template for `a` at `pc`. */
+function render(template: string, a: Args, pc: bigint): string {
+  const parts: string[] = [];
+  for (const raw of template.split(",").filter((t) => t !== "")) {
+    const starts = raw.startsWith("[");
+    const close = /\]!?$/.exec(raw)?.[0] ?? "";
+    const spec = raw.slice(starts ? 1 : 0, raw.length - close.length);
+    const [kind, field] = spec.split(":");
+    const text = printer(kind, field)(a, pc);
+    if (starts) {
+      parts.push("[" + (text ?? ""));
+    } else if (text !== null) parts.push(text);
+    if (close) {
+      parts[parts.length - 1] += close;
+    }
+  }
+  return parts.join(", ");
+}
+
+/** The mnemonic of a pattern: its name up to the table's `_` suffix (`add_i`, `fmov_xd`). */
+function mnemonic(name: string, a: Args): string {
+  if (name === "b_cond") return `b.${COND_NAMES[a.cond]}`;
+  if ((name === "stp" || name === "ldp") && a.op === 0) return name.replace("p", "np");
+  return name.split("_")[0];
+}
+
+/** The modified-immediate moves: movi, mvni, orr, bic and fmov, by op and cmode. */
+function modifiedImmediate(a: Args): string {
+  const imm8 = (a.abc << 5) | a.defgh, c = a.cmode;
+  const d = `v${a.rd}`;
+  if (c === 15) {
+    const v = expandImm(a.op, c, imm8);
+    const value = a.op
+      ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
+      : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
+    const text = Number.isInteger(value) ? value.toFixed(1) : String(value);
+    return `fmov\t${d}.${a.op ? "2d" : a.q ? "4s" : "2s"}, #${text}`;
+  }
+  if (c === 14) {
+    if (a.op) return `movi\t${a.q ? `${d}.2d` : `d${a.rd}`}, #${hex(expandImm(1, 14, imm8))}`;
+    return `movi\t${d}.${a.q ? "16b" : "8b"}, #${hex(imm8)}`;
+  }
+  const halves = c >= 8 && c < 12;
+  const t = halves ? (a.q ? "8h" : "4h") : (a.q ? "4s" : "2s");
+  const orrBic = c < 12 && (c & 1) === 1;
+  const name = orrBic ? (a.op ? "bic" : "orr") : (a.op ? "mvni" : "movi");
+  const shift = c >= 12
+    ? `, msl #${c & 1 ? 16 : 8}`
+    : ((c >> 1) & (halves ? 1 : 3))
+    ? `, lsl #${8 * ((c >> 1) & (halves ? 1 : 3))}`
+    : "";
+  return `${name}\t${d}.${t}, #${hex(imm8)}${shift}`;
+}
+
+/** The shifts by immediate: `ushr v0.8h, v1.8h, #3`, `ushll2 v0.4s, v1.8h, #0`, `shl d0, d1, #32`. */
+function shiftImmediateText(name: string, a: Args): string {
+  const op = { ushr: 35, sshr: 36, shl: 37, shl_s: 37, ushll: 38, sshll: 39 }[name] ?? 37;
+  const { size, amount } = shiftImmediate({ ...a, op })!;
+  if (name === "shl_s") return `shl\td${a.rd}, d${a.rn}, #${amount}`;
+  if (op >= 38) {
+    const wide = ARRANGEMENTS[2 * size + 3];
+    return `${name}${a.q ? "2" : ""}\tv${a.rd}.${wide}, v${a.rn}.${
+      ARRANGEMENTS[2 * size + a.q]
+    }, #${amount}`;
+  }
+  const t = ARRANGEMENTS[2 * size + a.q];
+  return `${name}\tv${a.rd}.${t}, v${a.rn}.${t}, #${amount}`;
+}
+
+/** umull/smull and their `2` forms. */
+function longText(name: string, a: Args): string {
+  const wide = ARRANGEMENTS[2 * a.size + 3], narrow = ARRANGEMENTS[2 * a.size + a.q];
+  return `${name}${a.q ? "2" : ""}\tv${a.rd}.${wide}, v${a.rn}.${narrow}, v${a.rm}.${narrow}`;
+}
+
+/** shrn/shrn2: the narrowed arrangement, the source's and the shift. */
+function shiftNarrow(a: Args): string {
+  const size = 31 - Math.clz32(a.immh);
+  const shift = 2 * (8 << size) - ((a.immh << 3) | a.immb);
+  const name = a.q ? "shrn2" : "shrn";
+  return `${name}\tv${a.rd}.${ARRANGEMENTS[2 * size + a.q]}, v${a.rn}.${
+    ARRANGEMENTS[2 * size + 3]
+  }, #${shift}`;
+}
+
+/**
+ * Disassembles one instruction (`.inst 0x...` for one Denemu does not implement).
+ *
+ * @example
+ * ```ts
+ * import { disassembleA64 } from "./disas.ts";
+ * console.log(disassembleA64(0xa9bf7bfd)); // "stp\tx29, x30, [sp, #-16]!"
+ * ```
+ */
+export function disassembleA64(bits: number, pc = 0n): string {
+  const d = decodeA64(bits);
+  if (!d) return `.inst\t${hex(bits >>> 0)}`;
+  const a = d.args;
+  if (d.pattern.name === "atomic") return atomicText(a);
+  if (d.pattern.name === "ret" && a.rn === 30) return "ret";
+  if (d.pattern.name === "movi") return modifiedImmediate(a);
+  if (d.pattern.name === "shrn") return shiftNarrow(a);
+  if (d.pattern.attrs.asm === "vshift:rd") return shiftImmediateText(d.pattern.name, a);
+  if (d.pattern.attrs.asm === "vlong:rd") return longText(d.pattern.name, a);
+  const operands = render(d.pattern.attrs.asm ?? "", a, pc);
+  const name = mnemonic(d.pattern.name, a);
+  return operands ? `${name}\t${operands}` : name;
+}

@@ -1,0 +1,395 @@
+/**
+ * Scalar floating point (single and double), through `core/softfloat` for
+ * everything that rounds: one helper, `a64_fp`, reads its operands from the
+ * V registers, honours FPCR (the rounding mode, DN) and ORs the exceptions
+ * into FPSR's cumulative flags.
+ *
+ * What Arm does differently from the RISC-V semantics softfloat implements,
+ * and is done here: NaN operands propagate (the first signalling NaN,
+ * quietened, else the first quiet NaN; the default NaN when FPCR.DN is
+ * set) instead of becoming the canonical NaN; fmin/fmax propagate NaNs
+ * (fminnm/fmaxnm are IEEE minNum/maxNum); conversions to integers give 0
+ * for NaN and saturate; Arm detects tininess before rounding
+ * (`tinyBeforeRounding`). Not done: FPCR.FZ (flush to zero).
+ *
+ * @module
+ */
+
+import {
+  type CpuCore,
+  fadd,
+  fcvtFF,
+  fcvtFromInt,
+  fdiv,
+  type FloatEnv,
+  FloatFlag,
+  type FloatFormat,
+  fmul,
+  fmuladd,
+  fsqrt,
+  fsub,
+  type HelperDef,
+} from "../../plugin.ts";
+import { A64 } from "./state.ts";
+
+/**
+ * The operations, by `a64_fp`'s first argument.
+ *
+ * @example
+ * ```ts
+ * import { FpOp } from "./fp_helpers.ts";
+ * console.log(FpOp.DIV); // 3
+ * ```
+ */
+export const FpOp = {
+  ADD: 0,
+  SUB: 1,
+  MUL: 2,
+  DIV: 3,
+  MAX: 4,
+  MIN: 5,
+  MAXNM: 6,
+  MINNM: 7,
+  NMUL: 8,
+  SQRT: 9,
+  CVT: 10,
+  FRINT: 11,
+  CMP: 12,
+  CMPE: 13,
+  MADD: 14,
+  MSUB: 15,
+  NMADD: 16,
+  NMSUB: 17,
+  SCVTF: 18,
+  UCVTF: 19,
+  TO_SINT: 20,
+  TO_UINT: 21,
+  ABD: 22,
+} as const;
+
+/**
+ * Rounding of `info`'s mode field: the Arm modes, `FPCR` for FPCR.RMode,
+ * `EXACT` for FPCR.RMode raising inexact (frintx).
+ */
+export const FpRound = { RN: 0, RP: 1, RM: 2, RZ: 3, RA: 4, FPCR: 5, EXACT: 6 } as const;
+
+/**
+ * Packs `a64_fp`'s info argument.
+ *
+ * @example
+ * ```ts
+ * import { fpInfo, FpRound } from "./fp_helpers.ts";
+ * console.log(fpInfo({ double: 1, round: FpRound.RZ })); // 193
+ * ```
+ */
+export function fpInfo(
+  f: { double: number; ra?: number; round?: number; sf?: number; fbits?: number; vreg?: number },
+): number {
+  return f.double | ((f.ra ?? 0) << 1) | ((f.round ?? FpRound.FPCR) << 6) | ((f.sf ?? 0) << 9) |
+    ((f.fbits ?? 0) << 10) | ((f.vreg ?? 0) << 17);
+}
+
+/** Softfloat's round-toward-zero. */
+const RTZ = 1;
+/** Softfloat's rounding mode for an Arm one (RA is RMM). */
+const SOFTFLOAT_RM = [0, 3, 2, 1, 4];
+
+/** FPSR's cumulative bits for softfloat's flags. */
+function fpsrBits(flags: number): bigint {
+  let v = 0;
+  if (flags & FloatFlag.NV) v |= 1;
+  if (flags & FloatFlag.DZ) v |= 2;
+  if (flags & FloatFlag.OF) v |= 4;
+  if (flags & FloatFlag.UF) v |= 8;
+  if (flags & FloatFlag.NX) v |= 16;
+  return BigInt(v);
+}
+
+interface Fmt {
+  name: FloatFormat;
+  bits: number;
+  mantissa: number;
+  quiet: bigint;
+  defaultNaN: bigint;
+}
+const F32: Fmt = { name: "f32", bits: 32, mantissa: 23, quiet: 1n << 22n, defaultNaN: 0x7fc00000n };
+const F64: Fmt = {
+  name: "f64",
+  bits: 64,
+  mantissa: 52,
+  quiet: 1n << 51n,
+  defaultNaN: 0x7ff8000000000000n,
+};
+
+const isNaN = (f: Fmt, v: bigint) => {
+  const expMask = ((1n << BigInt(f.bits - 1 - f.mantissa)) - 1n) << BigInt(f.mantissa);
+  return (v & expMask) === expMask && (v & ((1n << BigInt(f.mantissa)) - 1n)) !== 0n;
+};
+const isSignalling = (f: Fmt, v: bigint) => isNaN(f, v) && (v & f.quiet) === 0n;
+
+/** Arm's NaN processing of `ops`: null when none is a NaN. */
+function processNaNs(f: Fmt, env: FloatEnv, dn: boolean, ops: bigint[]): bigint | null {
+  const snan = ops.find((v) => isSignalling(f, v));
+  const nan = snan ?? ops.find((v) => isNaN(f, v));
+  if (nan === undefined) return null;
+  if (snan !== undefined) env.flags |= FloatFlag.NV;
+  return dn ? f.defaultNaN : nan | f.quiet;
+}
+
+/** The value of a format's bits as a JS number (exact). */
+function toNumber(f: Fmt, v: bigint): number {
+  const dv = new DataView(new ArrayBuffer(8));
+  if (f.bits === 64) {
+    dv.setBigUint64(0, v);
+    return dv.getFloat64(0);
+  }
+  dv.setUint32(0, Number(v));
+  return dv.getFloat32(0);
+}
+
+/** A number as a format's bits (exact for values of that format). */
+function fromNumber(f: Fmt, x: number): bigint {
+  const dv = new DataView(new ArrayBuffer(8));
+  if (f.bits === 64) {
+    dv.setFloat64(0, x);
+    return dv.getBigUint64(0);
+  }
+  dv.setFloat32(0, x);
+  return BigInt(dv.getUint32(0));
+}
+
+/** `x` rounded to an integral value in Arm mode `mode` (RN, RP, RM, RZ, RA). */
+function roundIntegral(x: number, mode: number): number {
+  const r = [roundEven, Math.ceil, Math.floor, Math.trunc, roundAway][mode](x);
+  return r === 0 ? (Object.is(x, -0) || x < 0 ? -0 : 0) : r;
+}
+function roundEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(r - x) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+function roundAway(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x));
+}
+
+/** fmax/fmin (NaNs propagate) and fmaxnm/fminnm (a quiet NaN loses to a number). */
+function minMax(f: Fmt, op: number, a: bigint, b: bigint, env: FloatEnv, dn: boolean): bigint {
+  const numeric = op === FpOp.MAXNM || op === FpOp.MINNM;
+  if (numeric && !isSignalling(f, a) && !isSignalling(f, b)) {
+    if (isNaN(f, a) && !isNaN(f, b)) return b;
+    if (isNaN(f, b) && !isNaN(f, a)) return a;
+  }
+  const nan = processNaNs(f, env, dn, [a, b]);
+  if (nan !== null) return nan;
+  const x = toNumber(f, a), y = toNumber(f, b);
+  const max = op === FpOp.MAX || op === FpOp.MAXNM;
+  if (x === y) return max ? a & b : a | b; // +0 and -0: the sign bit of the larger one
+  return (x > y) === max ? a : b;
+}
+
+/** NZCV of a comparison: unordered 0011, equal 0110, less 1000, greater 0010. */
+function compare(f: Fmt, a: bigint, b: bigint, env: FloatEnv, signalAll: boolean): number {
+  if (isNaN(f, a) || isNaN(f, b)) {
+    if (signalAll || isSignalling(f, a) || isSignalling(f, b)) env.flags |= FloatFlag.NV;
+    return 0b0011;
+  }
+  const x = toNumber(f, a), y = toNumber(f, b);
+  return x === y ? 0b0110 : x < y ? 0b1000 : 0b0010;
+}
+
+/** Conversion to a `bits`-bit integer (signed or not) of `x * 2^fbits`, Arm's saturation. */
+function toInt(
+  f: Fmt,
+  a: bigint,
+  signed: boolean,
+  bits: number,
+  fbits: number,
+  mode: number,
+  env: FloatEnv,
+) {
+  if (isNaN(f, a)) {
+    env.flags |= FloatFlag.NV;
+    return 0n;
+  }
+  const x = toNumber(f, a) * 2 ** fbits;
+  const r = roundIntegral(x, mode);
+  const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+  if (!Number.isFinite(r) || BigInt(r) < min || BigInt(r) > max) {
+    env.flags |= FloatFlag.NV;
+    return r > 0 ? max : min;
+  }
+  if (r !== x) env.flags |= FloatFlag.NX;
+  return BigInt(r);
+}
+
+/** fcvt between single and double; NaNs keep their payload (quietened), as Arm converts them. */
+function convert(from: Fmt, to: Fmt, a: bigint, env: FloatEnv, dn: boolean): bigint {
+  if (isNaN(from, a)) {
+    if (isSignalling(from, a)) env.flags |= FloatFlag.NV;
+    if (dn) return to.defaultNaN;
+    const sign = a >> BigInt(from.bits - 1);
+    const payload = a & ((1n << BigInt(from.mantissa)) - 1n);
+    const moved = to.mantissa > from.mantissa
+      ? payload << BigInt(to.mantissa - from.mantissa)
+      : payload >> BigInt(from.mantissa - to.mantissa);
+    const exp = ((1n << BigInt(to.bits - 1 - to.mantissa)) - 1n) << BigInt(to.mantissa);
+    return (sign << BigInt(to.bits - 1)) | exp | moved | to.quiet;
+  }
+  const r = fcvtFF(from.name, to.name, a, env);
+  tinyBeforeRounding(to, r, env, () => fcvtFF(from.name, to.name, a, { rm: RTZ, flags: 0 }));
+  return r;
+}
+
+/** The low `f.bits` of Vn. */
+function operand(cpu: CpuCore, f: Fmt, n: number): bigint {
+  return BigInt.asUintN(f.bits, cpu.getGlobal(A64.vLow(n)));
+}
+
+/** Writes a scalar result to Vd (the rest of the register is zeroed). */
+function setResult(cpu: CpuCore, d: number, v: bigint): void {
+  cpu.setGlobal(A64.vLow(d), BigInt.asIntN(64, v));
+  cpu.setGlobal(A64.vHigh(d), 0n);
+}
+
+/** Sets the flag globals from NZCV (bits 3..0 of `nzcv`). */
+function setNzcv(cpu: CpuCore, nzcv: number): void {
+  cpu.setGlobal(A64.NF, nzcv & 8 ? -1n : 0n);
+  cpu.setGlobal(A64.ZF, nzcv & 4 ? 0n : 1n);
+  cpu.setGlobal(A64.CF, BigInt((nzcv >> 1) & 1));
+  cpu.setGlobal(A64.VF, nzcv & 1 ? -1n : 0n);
+}
+
+const ARITH: Partial<Record<number, typeof fadd>> = {
+  [FpOp.ADD]: fadd,
+  [FpOp.SUB]: fsub,
+  [FpOp.MUL]: fmul,
+  [FpOp.DIV]: fdiv,
+  [FpOp.NMUL]: fmul,
+  [FpOp.ABD]: fsub,
+};
+
+/** The result of a rounding operation on Vn, Vm (and Va), before NaN processing. */
+function arith(
+  cpu: CpuCore,
+  op: number,
+  f: Fmt,
+  n: number,
+  m: number,
+  ra: number,
+  env: FloatEnv,
+  dn: boolean,
+): bigint {
+  const a = operand(cpu, f, n), b = operand(cpu, f, m);
+  if (op === FpOp.SQRT) return processNaNs(f, env, dn, [a]) ?? fsqrt(f.name, a, env);
+  if (op >= FpOp.MADD && op <= FpOp.NMSUB) {
+    // d = ±a' ± n*m: msub negates the product, fnmadd both, fnmsub the addend.
+    const addend = operand(cpu, f, ra);
+    const nan = processNaNs(f, env, dn, [addend, a, b]);
+    if (nan !== null) return nan;
+    const negProduct = op === FpOp.MSUB || op === FpOp.NMADD;
+    const negAddend = op === FpOp.NMADD || op === FpOp.NMSUB;
+    const fma = (e: FloatEnv) => fmuladd(f.name, a, b, addend, e, negProduct, negAddend);
+    const r = fma(env);
+    tinyBeforeRounding(f, r, env, () => fma({ rm: RTZ, flags: 0 }));
+    return r;
+  }
+  if (op >= FpOp.MAX && op <= FpOp.MINNM) return minMax(f, op, a, b, env, dn);
+  const nan = processNaNs(f, env, dn, [a, b]);
+  if (nan !== null) return nan;
+  const r = ARITH[op]!(f.name, a, b, env);
+  tinyBeforeRounding(f, r, env, () => ARITH[op]!(f.name, a, b, { rm: RTZ, flags: 0 }));
+  const sign = 1n << BigInt(f.bits - 1);
+  return op === FpOp.NMUL ? r ^ sign : op === FpOp.ABD ? r & ~sign : r;
+}
+
+/**
+ * Arm detects tininess before rounding, softfloat after: they differ only when
+ * a result rounds to the smallest normal magnitude. Then the exact value was
+ * tiny if rounding it toward zero (`towardZero`) gives a subnormal.
+ */
+function tinyBeforeRounding(f: Fmt, r: bigint, env: FloatEnv, towardZero: () => bigint): void {
+  const magnitude = r & ((1n << BigInt(f.bits - 1)) - 1n);
+  if (magnitude !== 1n << BigInt(f.mantissa) || !(env.flags & FloatFlag.NX)) return;
+  const z = towardZero() & ((1n << BigInt(f.bits - 1)) - 1n);
+  if (z < 1n << BigInt(f.mantissa)) env.flags |= FloatFlag.UF;
+}
+
+/** The `a64_fp` helper: operation `op` on Vd/Xd from Vn/Xn and Vm (see {@linkcode fpInfo}). */
+function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: number): void {
+  const f = info & 1 ? F64 : F32;
+  const round = (info >> 6) & 7, sf = (info >> 9) & 1, fbits = (info >> 10) & 127;
+  // The integer is in a V register (the AdvSIMD scalar forms), not a general one.
+  const vreg = (info >> 17) & 1;
+  const fpcr = Number(cpu.getState(A64.FPCR));
+  const armMode = round >= FpRound.FPCR ? (fpcr >> 22) & 3 : round;
+  const env: FloatEnv = { rm: SOFTFLOAT_RM[armMode], flags: 0 };
+  const dn = ((fpcr >> 25) & 1) === 1;
+  switch (op) {
+    case FpOp.CMP:
+    case FpOp.CMPE: {
+      const b = m === 32 ? 0n : operand(cpu, f, m);
+      setNzcv(cpu, compare(f, operand(cpu, f, n), b, env, op === FpOp.CMPE));
+      break;
+    }
+    case FpOp.CVT: {
+      const to = f === F64 ? F32 : F64;
+      setResult(cpu, d, convert(f, to, operand(cpu, f, n), env, dn));
+      break;
+    }
+    case FpOp.FRINT: {
+      const a = operand(cpu, f, n);
+      const nan = processNaNs(f, env, dn, [a]);
+      const x = toNumber(f, a), r = roundIntegral(x, armMode);
+      if (nan === null && round === FpRound.EXACT && r !== x && Number.isFinite(x)) {
+        env.flags |= FloatFlag.NX;
+      }
+      setResult(cpu, d, nan ?? (Number.isFinite(x) ? fromNumber(f, r) : a));
+      break;
+    }
+    case FpOp.SCVTF:
+    case FpOp.UCVTF: {
+      const x = vreg ? cpu.getGlobal(A64.vLow(n)) : n === 32 ? 0n : cpu.getGlobal(n);
+      const bits = sf ? 64 : 32;
+      let r = fcvtFromInt(f.name, x, bits, op === FpOp.SCVTF, env);
+      if (fbits) r = fromNumber(f, toNumber(f, r) / 2 ** fbits);
+      setResult(cpu, d, r);
+      break;
+    }
+    case FpOp.TO_SINT:
+    case FpOp.TO_UINT: {
+      const v = toInt(
+        f,
+        operand(cpu, f, n),
+        op === FpOp.TO_SINT,
+        sf ? 64 : 32,
+        fbits,
+        armMode,
+        env,
+      );
+      const value = sf ? BigInt.asIntN(64, v) : BigInt.asUintN(32, v);
+      if (vreg) setResult(cpu, d, value);
+      else if (d !== 31) cpu.setGlobal(d, value);
+      break;
+    }
+    default:
+      setResult(cpu, d, arith(cpu, op, f, n, m, (info >> 1) & 31, env, dn));
+  }
+  if (env.flags) cpu.setState(A64.FPSR, cpu.getState(A64.FPSR) | fpsrBits(env.flags));
+}
+
+/**
+ * The scalar FP helper.
+ *
+ * @example
+ * ```ts
+ * import { FP_HELPER } from "./fp_helpers.ts";
+ * console.log(FP_HELPER.name); // "a64_fp"
+ * ```
+ */
+export const FP_HELPER: HelperDef = {
+  name: "a64_fp",
+  fn: fp,
+  smallArgs: true,
+  hasResult: false,
+  flags: { readsState: true, writesState: true },
+};

@@ -1,0 +1,51 @@
+/**
+ * The A64 helpers: what the IR has no op for. `CALL` ops name them by their
+ * index in {@linkcode A64_HELPERS}.
+ *
+ * @module
+ */
+
+import type { CpuCore, HelperDef } from "../../plugin.ts";
+import { FP_HELPER } from "./fp_helpers.ts";
+import { SIMD_HELPER } from "./simd_helpers.ts";
+
+/** Count of leading zeros of a 64-bit value. */
+function clz64(x: bigint): bigint {
+  const v = BigInt.asUintN(64, x);
+  const hi = Number(v >> 32n);
+  return BigInt(hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(Number(v & 0xffffffffn)));
+}
+
+/**
+ * The helpers, in index order.
+ *
+ * @example
+ * ```ts
+ * import { A64_HELPERS } from "./helpers.ts";
+ * console.log(A64_HELPERS[0].fn(null, 1n)); // 63n
+ * ```
+ */
+export const A64_HELPERS: HelperDef[] = [
+  { name: "a64_clz", fn: (_cpu, x: bigint) => clz64(x), hasResult: true },
+  {
+    // CNTVCT_EL0: the virtual clock counts retired instructions, like riscv's `time` in user
+    // mode: `icount` counts whole TBs, the instruction's index in its TB makes it exact.
+    name: "a64_cntvct",
+    fn: (cpu: CpuCore, insnIndex: number) => BigInt(cpu.icount + insnIndex),
+    smallArgs: true,
+    hasResult: true,
+  },
+  SIMD_HELPER,
+  FP_HELPER,
+];
+
+/**
+ * Helper indices by name.
+ *
+ * @example
+ * ```ts
+ * import { A64_HELPER } from "./helpers.ts";
+ * console.log(A64_HELPER.CNTVCT); // 1
+ * ```
+ */
+export const A64_HELPER = { CLZ: 0, CNTVCT: 1, VEC: 2, FP: 3 } as const;

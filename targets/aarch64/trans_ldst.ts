@@ -1,0 +1,216 @@
+/**
+ * Loads and stores: single registers in every addressing mode (unscaled,
+ * post- and pre-index, unsigned scaled offset, register offset, literal),
+ * pairs, exclusives (ldxr/stxr and their acquire/release forms), ldar/stlr,
+ * and the LSE atomics (ldadd, ldclr, ldeor, ldset, ld[su]max, ld[su]min,
+ * swp, cas).
+ *
+ * Guest threads take turns between instructions on one host thread, so an
+ * atomic is a load and a store; the exclusive monitor is an address that a
+ * thread switch clears (`breakReservation`), as RISC-V's LR/SC.
+ *
+ * @module
+ */
+
+import { Cond, Op, type Temp } from "../../plugin.ts";
+import {
+  type A64Context,
+  extended,
+  imm,
+  load,
+  reg,
+  regSp,
+  setReg,
+  tmp,
+  type TransTable,
+} from "./context.ts";
+import { A64 } from "./state.ts";
+
+type Args = Record<string, number>;
+
+/**
+ * The access of one register at `base + offset`: `a.sz` (log2 bytes; 4 is a
+ * Q register), `a.fp`, `a.load` (0 store, 1 load, 2 prefetch), `a.sign`, `a.w`.
+ */
+function access(ctx: A64Context, a: Args, rt: number, base: Temp, offset: bigint): void {
+  const { ir } = ctx;
+  if (a.load === 2) return;
+  const bytes = Math.min(8, 1 << a.sz);
+  if (a.fp) {
+    const lo = A64.vLow(rt), hi = A64.vHigh(rt);
+    if (a.load) {
+      load(ctx, lo, base, offset, bytes, false);
+      if (a.sz === 4) load(ctx, hi, base, offset + 8n, 8, false);
+      else ir.movi(hi, 0n);
+    } else {
+      ir.store(base, offset, lo, bytes);
+      if (a.sz === 4) ir.store(base, offset + 8n, hi, 8);
+    }
+    return;
+  }
+  if (a.load) {
+    const d = rt === 31 ? ir.temp() : rt;
+    load(ctx, d, base, offset, bytes, a.sign === 1);
+    if (a.w && a.sign) ir.binop(Op.EXT32U, d, d);
+  } else ir.store(base, offset, reg(ctx, rt), bytes);
+}
+
+/**
+ * Where an access goes in addressing mode `mode` (0 offset, 1 post-index,
+ * 2 pre-index), running `body` with the address and writing the base back.
+ */
+function addressed(
+  ctx: A64Context,
+  rn: number,
+  offset: bigint,
+  mode: number,
+  body: (base: Temp, offset: bigint) => void,
+): void {
+  const { ir } = ctx;
+  const base = regSp(rn);
+  if (mode === 0) return body(base, offset);
+  const addr = ir.temp();
+  ir.binop(Op.ADD, addr, base, imm(ctx, offset));
+  body(mode === 2 ? addr : base, 0n);
+  ir.mov(rn, addr);
+}
+
+/** The 0/1 status temp of a store-exclusive to `addr`: stores `value` if the monitor holds `addr`. */
+function storeExclusive(ctx: A64Context, addr: Temp, store: () => void): Temp {
+  const { ir } = ctx;
+  const status = ir.temp();
+  const one = imm(ctx, 1), zero = imm(ctx, 0);
+  const fail = ir.label(), done = ir.label();
+  ir.brcond(Cond.NE, A64.EXCL_ADDR, addr, fail);
+  store();
+  ir.mov(status, zero);
+  ir.br(done);
+  ir.setLabel(fail);
+  ir.mov(status, one);
+  ir.setLabel(done);
+  ir.movi(A64.EXCL_ADDR, -1n);
+  return status;
+}
+
+/** The LSE atomic operations by `o3:opc`: the new memory value from the old one and rs. */
+const ATOMIC_OPS: Record<number, (ctx: A64Context, old: Temp, rs: Temp, sz: number) => Temp> = {
+  0: (ctx, old, rs) => tmp(ctx, Op.ADD, old, rs),
+  1: (ctx, old, rs) => tmp(ctx, Op.AND, old, tmp(ctx, Op.XOR, rs, imm(ctx, -1))),
+  2: (ctx, old, rs) => tmp(ctx, Op.XOR, old, rs),
+  3: (ctx, old, rs) => tmp(ctx, Op.OR, old, rs),
+  4: (ctx, old, rs, sz) => pick(ctx, Cond.GT, old, rs, sz, true),
+  5: (ctx, old, rs, sz) => pick(ctx, Cond.LT, old, rs, sz, true),
+  6: (ctx, old, rs, sz) => pick(ctx, Cond.GTU, old, rs, sz, false),
+  7: (ctx, old, rs, sz) => pick(ctx, Cond.LTU, old, rs, sz, false),
+  8: (_ctx, _old, rs) => rs,
+};
+
+/** `old cond rs ? old : rs` on `2^sz`-byte values (max and min). */
+function pick(ctx: A64Context, cond: Cond, old: Temp, rs: Temp, sz: number, signed: boolean) {
+  const ext = [
+    signed ? Op.EXT8S : Op.EXT8U,
+    signed ? Op.EXT16S : Op.EXT16U,
+    signed ? Op.EXT32S : Op.EXT32U,
+    Op.MOV,
+  ][sz];
+  const x = tmp(ctx, ext, old), y = tmp(ctx, ext, rs);
+  const d = ctx.ir.temp();
+  ctx.ir.movcond(cond, d, x, y, x, y);
+  return d;
+}
+
+/**
+ * The translation functions of this group.
+ *
+ * @example
+ * ```ts
+ * import { LDST_TRANS } from "./trans_ldst.ts";
+ * console.log("ldstp" in LDST_TRANS); // true
+ * ```
+ */
+export const LDST_TRANS: TransTable = {
+  ldst_imm(ctx, a) {
+    addressed(ctx, a.rn, BigInt(a.imm), a.mode, (base, off) => access(ctx, a, a.rt, base, off));
+    return true;
+  },
+  ldst_uimm(ctx, a) {
+    access(ctx, a, a.rt, regSp(a.rn), BigInt(a.imm) << BigInt(a.sz));
+    return true;
+  },
+  ldst_reg(ctx, a) {
+    if ((a.opt & 2) === 0) return false;
+    const offset = extended(ctx, reg(ctx, a.rm), a.opt, a.s ? a.sz : 0);
+    access(ctx, a, a.rt, tmp(ctx, Op.ADD, regSp(a.rn), offset), 0n);
+    return true;
+  },
+  ldr_lit(ctx, a) {
+    access(ctx, { ...a, load: 1, w: 0 }, a.rt, imm(ctx, ctx.pc + BigInt(a.imm)), 0n);
+    return true;
+  },
+  prfm_lit: () => true,
+  ldstp(ctx, a) {
+    if (a.load && a.fp === 0 && a.rt === a.rt2) return false;
+    const mode = [0, 1, 0, 2][a.op];
+    const step = 1n << BigInt(a.sz);
+    addressed(ctx, a.rn, BigInt(a.imm) << BigInt(a.sz), mode, (base, off) => {
+      const pair = { ...a, w: a.sign ? 0 : 1 };
+      // The first load may overwrite the base register (ldp x0, x1, [x0]): keep the address.
+      const kept = a.load ? tmp(ctx, Op.MOV, base) : base;
+      access(ctx, pair, a.rt, kept, off);
+      access(ctx, pair, a.rt2, kept, off + step);
+    });
+    return true;
+  },
+  ldxr(ctx, a) {
+    const { ir } = ctx;
+    const addr = regSp(a.rn);
+    ir.mov(A64.EXCL_ADDR, addr);
+    load(ctx, A64.EXCL_VAL, addr, 0n, 1 << a.sz, false);
+    setReg(ctx, a.rt, A64.EXCL_VAL, 1);
+    return true;
+  },
+  stxr(ctx, a) {
+    const addr = regSp(a.rn);
+    const value = reg(ctx, a.rt);
+    const status = storeExclusive(ctx, addr, () => ctx.ir.store(addr, 0n, value, 1 << a.sz));
+    setReg(ctx, a.rs, status, 0);
+    return true;
+  },
+  ldar(ctx, a) {
+    const d = ctx.ir.temp();
+    load(ctx, d, regSp(a.rn), 0n, 1 << a.sz, false);
+    setReg(ctx, a.rt, d, 1);
+    return true;
+  },
+  stlr(ctx, a) {
+    ctx.ir.store(regSp(a.rn), 0n, reg(ctx, a.rt), 1 << a.sz);
+    return true;
+  },
+  cas(ctx, a) {
+    const { ir } = ctx;
+    const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;
+    const expected = a.sf ? reg(ctx, a.rs) : tmp(ctx, Op.EXT32U, reg(ctx, a.rs));
+    const value = reg(ctx, a.rt);
+    const old = ir.temp();
+    load(ctx, old, addr, 0n, bytes, false);
+    const differ = ir.label();
+    ir.brcond(Cond.NE, old, expected, differ);
+    ir.store(addr, 0n, value, bytes);
+    ir.setLabel(differ);
+    setReg(ctx, a.rs, old, 1);
+    return true;
+  },
+  atomic(ctx, a) {
+    const kind = a.o3 ? (a.opc === 0 ? 8 : -1) : a.opc;
+    const f = ATOMIC_OPS[kind];
+    if (!f) return false;
+    const { ir } = ctx;
+    const addr = regSp(a.rn), bytes = 1 << a.sz;
+    const rs = reg(ctx, a.rs);
+    const old = ir.temp();
+    load(ctx, old, addr, 0n, bytes, false);
+    ir.store(addr, 0n, f(ctx, old, rs, a.sz), bytes);
+    setReg(ctx, a.rt, old, 1);
+    return true;
+  },
+};

@@ -1,0 +1,48 @@
+// gdb-multiarch against `emu user -g` on an aarch64 program, beside qemu-aarch64 -g in the same
+// run: the same breakpoint, stop and step addresses, and x0-x30, sp, pc and cpsr by gdb's names.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { gdbBatch } from "./util/gdb_batch.ts";
+import { installed } from "./util/installed.ts";
+
+const HELLO = new URL("./guests/bin/aarch64/hello.static.O2", import.meta.url).pathname;
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+const READY = installed("gdb-multiarch") && installed("qemu-aarch64");
+
+Deno.test({
+  name: "aarch64 gdb: break main, stepi and the core registers as with qemu-aarch64 -g",
+  ignore: !READY,
+  async fn() {
+    const cmds = [
+      "break main",
+      "continue",
+      "info registers",
+      "stepi",
+      "info registers pc",
+      "continue",
+    ];
+    const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", HELLO];
+    const ours = await gdbBatch(emu, HELLO, cmds, undefined, 60_000, "aarch64");
+    const qemu = await gdbBatch(
+      ["qemu-aarch64", "-g", "PORT", HELLO],
+      HELLO,
+      cmds,
+      undefined,
+      60_000,
+      "aarch64",
+    );
+    const pcs = (s: string) => [...s.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((m) => m[1]);
+    const names = (s: string) => [...s.matchAll(/^([a-z][a-z0-9]*)\s+0x/gm)].map((m) => m[1]);
+    assertEquals(pcs(ours.gdb), pcs(qemu.gdb));
+    assertEquals(pcs(ours.gdb).length, 2, ours.gdb);
+    const core = (s: string) => names(s).filter((n) => /^(x\d+|sp|pc|cpsr)$/.test(n));
+    assertEquals(core(ours.gdb), core(qemu.gdb));
+    assert(ours.gdb.includes("[Inferior 1 (Remote target) exited normally]"), ours.gdb);
+    assertEquals(ours.emuOut, "Hello, world!\n");
+  },
+});
+Deno.test("aarch64 gdb: gdb-multiarch and qemu-aarch64 are installed", { ignore: READY }, () => {
+  console.warn(
+    "skipped: gdb-multiarch or qemu-aarch64 is missing (apt-get install gdb-multiarch qemu-user)",
+  );
+});

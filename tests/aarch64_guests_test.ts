@@ -1,0 +1,95 @@
+// The aarch64 target against qemu-aarch64, in the same run: every guest of tests/guests/bin/aarch64
+// (built by scripts/build_guests_a64.ts) prints the same stdout and exits with the same status on
+// Denemu's JIT and interpreter as on qemu-aarch64; the decode table is current; and every
+// instruction of the guests that Denemu decodes disassembles as `objdump -d -M no-aliases` prints it.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { a64TablesJson } from "../targets/aarch64/gen_decode_tables.ts";
+import { decodeA64 } from "../targets/aarch64/decode.ts";
+import { disassembleA64 } from "../targets/aarch64/disas.ts";
+import { a64Builds } from "../scripts/build_guests_a64.ts";
+import { installed } from "./util/installed.ts";
+
+const BIN = new URL("./guests/bin/aarch64/", import.meta.url).pathname;
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+const SYSROOT = "/usr/aarch64-linux-gnu";
+const QEMU = installed("qemu-aarch64");
+const OBJDUMP = "aarch64-linux-gnu-objdump";
+
+/** Runs `cmd args` in a fresh directory holding `mkdirs`; its stdout and exit status. */
+async function run(
+  cmd: string,
+  args: string[],
+  mkdirs: string[] = [],
+): Promise<{ status: number; stdout: string }> {
+  const cwd = await Deno.makeTempDir();
+  try {
+    for (const d of mkdirs) await Deno.mkdir(`${cwd}/${d}`);
+    const o = await new Deno.Command(cmd, { args, cwd, stdin: "null", stderr: "piped" }).output();
+    return { status: o.code, stdout: new TextDecoder().decode(o.stdout) };
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+}
+
+for (const { name, args = [], mkdirs } of a64Builds()) {
+  Deno.test({
+    name: `aarch64: ${name} prints and exits as on qemu-aarch64, on the JIT and the interpreter`,
+    ignore: !QEMU,
+    async fn() {
+      const peer = await run("qemu-aarch64", ["-L", SYSROOT, BIN + name, ...args], mkdirs);
+      assert(peer.stdout.length > 0, "qemu-aarch64 printed nothing");
+      for (const accel of ["jit", "interp"]) {
+        const emu = ["run", "-A", MOD, "user", "-accel", accel, BIN + name, ...args];
+        const ours = await run(Deno.execPath(), emu, mkdirs);
+        assertEquals(ours, peer, accel);
+      }
+    },
+  });
+}
+Deno.test("aarch64: qemu-aarch64 is installed for the comparisons", { ignore: QEMU }, () => {
+  console.warn("skipped: qemu-aarch64 is not installed (apt-get install qemu-user)");
+});
+
+Deno.test("aarch64: decode_tables.json is the parse of a64.decode.ts", () => {
+  const committed = Deno.readTextFileSync(
+    new URL("../targets/aarch64/decode_tables.json", import.meta.url),
+  );
+  assert.equal(committed, a64TablesJson(), "run `deno task decoders` to regenerate it");
+});
+
+const HAVE_OBJDUMP = installed(OBJDUMP);
+Deno.test({
+  name: "aarch64: every decoded instruction of the guests disassembles as objdump -M no-aliases",
+  ignore: !HAVE_OBJDUMP,
+  async fn() {
+    let checked = 0;
+    const wrong: string[] = [];
+    for (const name of ["hello.static.O2", "alu.O2", "alu.O0", "hello.dynamic.O2"]) {
+      const args = ["-d", "-M", "no-aliases", BIN + name];
+      const out = new TextDecoder().decode(
+        (await new Deno.Command(OBJDUMP, { args }).output()).stdout,
+      );
+      for (const m of out.matchAll(/^\s*([0-9a-f]+):\s+([0-9a-f]{8})\s+(.*)$/gm)) {
+        const bits = parseInt(m[2], 16);
+        if (!decodeA64(bits)) continue;
+        // objdump's comments: `<symbol+offset>` after an address, `// b.any` after a condition.
+        const want = m[3].replace(/\s*\/\/.*$/, "").replace(/ <[^>]*>/g, "").trim();
+        const got = disassembleA64(bits, BigInt("0x" + m[1]));
+        checked++;
+        if (got !== want && wrong.length < 20) wrong.push(`${m[2]}: ${want} | ${got}`);
+      }
+    }
+    assertEquals(wrong, []);
+    assert(checked > 80000, `only ${checked} instructions checked`);
+  },
+});
+Deno.test(
+  "aarch64: objdump is installed for the disassembler check",
+  { ignore: HAVE_OBJDUMP },
+  () => {
+    console.warn(
+      `skipped: ${OBJDUMP} is not installed (apt-get install binutils-aarch64-linux-gnu)`,
+    );
+  },
+);
