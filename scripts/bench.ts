@@ -2,7 +2,7 @@
  * `deno task bench`: guest MIPS of both backends beside qemu-riscv64 and
  * Unicorn on the same binary, measured in the same run; JIT translation-time
  * share; the cost of each hook kind; snapshots and reverse steps; start-up time; the cost of
- * recording (record/replay, `bench_rr.ts`).
+ * recording (record/replay, `bench_rr.ts`); a vector (RVV) loop (`bench_vector.ts`).
  *
  * Speeds are computed from CPU time (user + system, of this process for
  * Denemu, of the child for qemu-riscv64 and Unicorn via /usr/bin/time), so
@@ -26,6 +26,7 @@ import { benchReverse } from "./bench_reverse.ts";
 import { benchLinux } from "./bench_linux.ts";
 import { benchRecordReplay } from "./bench_rr.ts";
 import { benchMachine } from "./bench_machine.ts";
+import { benchVector } from "./bench_vector.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -364,6 +365,9 @@ results.imgConvert = await (await import("./bench_img.ts")).benchImg(flags.quick
 
 // 5. What a hostile guest can make slow (issue 13), wall time of whole runs beside qemu-riscv64.
 await hostileGuest();
+
+// 6. A vectorised compute loop (RVV) beside qemu-riscv64.
+await benchVector({ row, results }, flags.quick ?? false);
 
 /**
  * Wall seconds of `emu user` and qemu-riscv64 running tests/guests/bin/hostile.static.O2:

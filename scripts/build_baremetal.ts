@@ -52,6 +52,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "traps_omagic", source: "traps.c", xlen: 64, ldflags: ["-Wl,-N"] },
   { name: "fs", source: "fs.c", xlen: 64, isa: "imafdc_zicsr" },
   { name: "triggers", source: "triggers.c", xlen: 64 },
+  { name: "vs", source: "vs.c", xlen: 64, isa: "imafdcv_zicsr", cpu: "rv64,v=true,vlen=128" },
   { name: "fuzzme", source: "fuzzme.c", xlen: 64 },
   { name: "sstc", source: "sstc.c", xlen: 64 },
   { name: "svext", source: "svext.c", xlen: 64, cpu: "rv64,svnapot=on,svpbmt=on,svinval=on" },

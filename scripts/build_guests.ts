@@ -313,6 +313,40 @@ export const PROGRAMS: Program[] = [
     description: "Zfh half precision with static rm, conversions, NaN boxing (no libc)",
   },
   {
+    name: "rvv_int",
+    kind: "isa",
+    cases: one,
+    march: "rv64gcv",
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description: "V: vsetvl, loads and stores, integer and fixed-point arithmetic (no libc)",
+  },
+  {
+    name: "rvv_perm",
+    kind: "isa",
+    cases: one,
+    march: "rv64gcv",
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description: "V: mask logic, reductions, slides, gathers, compress, moves (no libc)",
+  },
+  {
+    name: "rvv_fp",
+    kind: "isa",
+    cases: one,
+    march: "rv64gcv",
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description:
+      "V: floating point in every rounding mode with fflags: arithmetic, FMA, compares, widening, conversions, reductions (no libc)",
+  },
+  {
+    name: "rvv_est",
+    kind: "isa",
+    cases: one,
+    march: "rv64gcv",
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description:
+      "V: vfrec7.v and vfrsqrt7.v on every table index, edges and rounding modes (no libc)",
+  },
+  {
     name: "exit42",
     kind: "isa",
     staticPie: true,
@@ -324,6 +358,15 @@ export const PROGRAMS: Program[] = [
     kind: "bench",
     cases: [{ id: "", timeoutMs: 120_000 }, { id: "quick", args: ["3"] }],
     description: "benchmark: argv[1] iterations (default 700), prints checksum",
+  },
+  {
+    name: "vcompute",
+    kind: "bench",
+    cases: [{ id: "quick", args: ["2"] }],
+    variants: ["static.O2"],
+    extra: ["-march=rv64gcv"],
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    description: "vector benchmark: argv[1] iterations (default 200) of RVV loops, prints checksum",
   },
   {
     name: "hostile",

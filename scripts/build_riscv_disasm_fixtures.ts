@@ -62,6 +62,7 @@ export const DISASM_FIXTURES: DisasmFixture[] = [
   { source: "zfh_forms.S", object: "zfh_forms.rv64.o", xlen: 64, flags: zfh(RV64) },
   { source: "zfh_forms.S", object: "zfh_forms.rv32.o", xlen: 32, flags: zfh(RV32) },
   { source: "cmo_forms.S", object: "cmo_forms.rv64.o", xlen: 64, flags: cmo(RV64) },
+  { source: "rvv_forms.S", object: "rvv_forms.rv64.o", xlen: 64, flags: withExtensions(RV64, "v") },
   {
     source: "disasm_sample.c",
     object: "disasm_sample.rv64.o",

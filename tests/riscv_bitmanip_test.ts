@@ -148,8 +148,9 @@ Deno.test("riscv -cpu: QEMU's extension properties and profile names", () => {
     parseRiscvCpu("rv64,Zfh=true,zbc=off").isaString,
     "rv64imafdc_zicsr_zifencei_zihintpause_zfh_zfhmin_zba_zbb_zbs_sstc",
   );
-  assert.throws(() => parseRiscvCpu("rva23u64"), /RVA23 requires V.*not implemented/);
-  assert.throws(() => parseRiscvCpu("rv64,v=true"), /vector extension V is not implemented/);
+  assert.ok(parseRiscvCpu("rva23u64").extensions.has("v"));
+  assert.equal(parseRiscvCpu("rv64,v=true,vlen=256,elen=64,vext_spec=v1.0").vlen, 256);
+  assert.throws(() => parseRiscvCpu("rv64,v=true,vlen=1024"), /vlen=1024 is not supported/);
   assert.throws(() => parseRiscvCpu("rv64,zbq=on"), /unknown property "zbq"/);
   assert.throws(() => parseRiscvCpu("rv64,zba=maybe"), /zba=maybe is not on or off/);
   assert.throws(() => parseRiscvCpu("rv64,m=off"), /m cannot be disabled/);

@@ -137,7 +137,7 @@ async function assembleInsns(dir: string, xlen: 32 | 64, insns: string[]) {
   await Deno.writeTextFile(src, [".text", ...insns.map((i) => ` .insn ${i}`)].join("\n") + "\n");
   // The disassembler knows every optional extension, as objdump does when the object says so.
   const zb = "_zihintpause_zicbom_zicboz_zicbop_zawrs_zfh_zba_zbb_zbc_zbs_zbkb_zbkc_zbkx";
-  const flags = xlen === 64 ? [`-march=rv64gc${zb}`] : [`-march=rv32gc${zb}`, "-mabi=ilp32d"];
+  const flags = xlen === 64 ? [`-march=rv64gcv${zb}`] : [`-march=rv32gcv${zb}`, "-mabi=ilp32d"];
   const cc = await new Deno.Command("riscv64-linux-gnu-gcc", {
     args: [...flags, "-c", src, "-o", obj],
   })
@@ -182,7 +182,8 @@ Deno.test({
           const want = listing.get(k * 4)!;
           const got = normalise(disassembleRiscv(xlen, w, 4, BigInt(k * 4)));
           if (
-            got !== want && !acceptedButUnprinted(want, got) && !reservedButPrinted(w, xlen, want)
+            got !== want && !acceptedButUnprinted(want, got) &&
+            !reservedButPrinted(w, xlen, want)
           ) {
             mismatches.push(`RV${xlen} 0x${w.toString(16)}: ${want} / ${got}`);
           }

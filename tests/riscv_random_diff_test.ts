@@ -1,8 +1,10 @@
 // Random-program differential test: generated RV64 instruction sequences
 // (integer, M, memory, forward branches, F/D arithmetic in every rounding mode;
-// a second mix adds Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx, run with -cpu rv64,zba=true,...)
+// a second mix adds Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx, run with -cpu rv64,zba=true,...; a third
+// is random vector code, see riscv/random_vector.ts, run with -cpu rv64,v=true,vlen=128)
 // run on the interpreter, on the JIT and on qemu-riscv64; the final integer and
-// FP registers, fcsr and the scratch memory must be identical.
+// FP registers, fcsr and the scratch memory (and for V the vector registers, vl, vtype,
+// vcsr) must be identical.
 // RANDOM_DIFF_SEED=N and RANDOM_DIFF_COUNT=N explore other programs.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
@@ -13,6 +15,7 @@ import { machineDriver } from "../core/machine/machine.ts";
 import { A, encode, i, s, u } from "./riscv/asm.ts";
 import { DATA_BASE_REG as BASE, prng, randomInsn } from "./riscv/random_programs.ts";
 import { riscvElf } from "./util/elf_writer.ts";
+import { VECTOR_DUMP_SIZE, vectorProgram } from "./riscv/random_vector.ts";
 
 const SEED = Number(Deno.env.get("RANDOM_DIFF_SEED") ?? 1);
 const COUNT = Number(Deno.env.get("RANDOM_DIFF_COUNT") ?? 24);
@@ -102,13 +105,24 @@ if (!qemu) {
   );
 }
 
-/** The instruction mixes: RV64GC, and RV64GC with one in three instructions from bit manipulation. */
+/**
+ * The instruction mixes: RV64GC, RV64GC with one in three instructions from
+ * bit manipulation, and vector code; each builds a program per seed and
+ * knows how many bytes its program writes.
+ */
 const MIXES = [
-  { name: "RV64GC", bitmanip: false, cpu: undefined },
+  { name: "RV64GC", build: (seed: number) => program(seed, false), dump: 0x608, cpu: undefined },
   {
     name: "RV64GC + Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx",
-    bitmanip: true,
+    build: (seed: number) => program(seed, true),
+    dump: 0x608,
     cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true,zbkb=true,zbkx=true",
+  },
+  {
+    name: "RVV",
+    build: (seed: number) => vectorProgram(seed, LENGTH),
+    dump: VECTOR_DUMP_SIZE,
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
   },
 ];
 
@@ -119,7 +133,7 @@ for (const mix of MIXES) {
       for (let k = 0; k < COUNT; k++) {
         const seed = SEED + k;
         const path = `${dir}/prog${seed}`;
-        await Deno.writeFile(path, program(seed, mix.bitmanip), { mode: 0o755 });
+        await Deno.writeFile(path, mix.build(seed), { mode: 0o755 });
         const out: Uint8Array[] = [];
         const im = await createMachine({
           program: path,
@@ -130,7 +144,7 @@ for (const mix of MIXES) {
         const interp = { status: await im.runToExit(), stdout: concatBytes(out) };
         const jit = await runCompiled(path, mix.cpu);
         assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
-        assertEquals(interp.stdout.length, 0x608, `seed ${seed}: dump size`);
+        assertEquals(interp.stdout.length, mix.dump, `seed ${seed}: dump size`);
         assertEquals(jit, interp.stdout, `seed ${seed}: JIT differs from the interpreter`);
         if (qemu) {
           const args = [...(mix.cpu ? ["-cpu", mix.cpu] : []), path];

@@ -43,6 +43,8 @@ export interface DisasContext {
   readonly watch: number;
   /** mstatus.FS is Off: FP instructions and FP CSRs are illegal */
   readonly fpOff: boolean;
+  /** V is absent or mstatus.VS is Off: vector instructions and vector CSRs are illegal */
+  readonly vecOff: boolean;
   /** set when the instruction ended the TB itself (jump, trap) */
   ended: boolean;
   /** set to end the TB after this instruction, falling through to nextPc */

@@ -56,6 +56,8 @@ export interface CsrDef {
   endsTb?: boolean;
   /** an FP CSR: illegal while mstatus.FS is Off */
   fp?: boolean;
+  /** a vector CSR: illegal without V or while mstatus.VS is Off */
+  vec?: boolean;
 }
 
 const table = new Map<number, CsrDef>();

@@ -72,8 +72,9 @@ export const S_INTERRUPTS = 0x222;
 const DELEGABLE_EXCEPTIONS = 0xb3ff;
 
 /**
- * mstatus as read: SD summarises FS (FS is not tracked per instruction:
- * once enabled it reads as Dirty, so kernels always save the FP state).
+ * mstatus as read: SD summarises FS and VS (neither is tracked per
+ * instruction: once enabled each reads as Dirty, so kernels always save the
+ * FP and vector state).
  *
  * @example
  * ```ts ignore
@@ -83,7 +84,10 @@ const DELEGABLE_EXCEPTIONS = 0xb3ff;
 export function mstatusRead(h: RiscvHart): bigint {
   let v = h.mstatus;
   if (v & Mstatus.FS) v |= Mstatus.FS;
-  if ((v & Mstatus.FS) === Mstatus.FS) v |= 1n << BigInt(h.xlen - 1);
+  if (v & Mstatus.VS) v |= Mstatus.VS;
+  if ((v & Mstatus.FS) === Mstatus.FS || (v & Mstatus.VS) === Mstatus.VS) {
+    v |= 1n << BigInt(h.xlen - 1);
+  }
   return v;
 }
 
@@ -96,7 +100,7 @@ export function mstatusRead(h: RiscvHart): bigint {
  * ```
  */
 export function mstatusWrite(h: RiscvHart, value: bigint, mask: bigint): void {
-  let m = mask & MSTATUS_WRITABLE;
+  let m = mask & (h.hasVector ? MSTATUS_WRITABLE | Mstatus.VS : MSTATUS_WRITABLE);
   if (((value >> 11n) & 3n) === 2n) m &= ~Mstatus.MPP;
   h.mstatus = (h.mstatus & ~m) | (value & m);
   h.fpStateChanged();
@@ -109,7 +113,7 @@ defineHartCsr({
   name: "mstatus",
   priv: Priv.M,
   read: mstatusRead,
-  write: (h, v) => mstatusWrite(h, v, MSTATUS_WRITABLE),
+  write: (h, v) => mstatusWrite(h, v, MSTATUS_WRITABLE | Mstatus.VS),
   endsTb: true,
 });
 defineHartCsr({
@@ -124,7 +128,7 @@ defineHartCsr({
   num: 0x301,
   name: "misa",
   priv: Priv.M,
-  read: (h) => misaValue(h.xlen),
+  read: (h) => misaValue(h.xlen) | (h.hasVector ? 1n << 21n : 0n), // V is bit 21
   write: () => {},
 });
 defineHartCsr({

@@ -20,6 +20,7 @@ import {
 } from "../../plugin.ts";
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
+import { INSN_RVV_DECODE } from "./insn_rvv.decode.ts";
 import PARSED from "./decode_tables.json" with { type: "json" };
 
 /**
@@ -71,7 +72,7 @@ export const XLEN_TAGS: Record<32 | 64, ReadonlySet<string>> = {
 export function parseRiscvTables(): { insn32: DecodeTableData; insn16: DecodeTableData } {
   const functions = RISCV_FIELD_FUNCTIONS;
   return {
-    insn32: parseDecodeTree(INSN32_DECODE, { width: 32, functions }).toData(),
+    insn32: parseDecodeTree(INSN32_DECODE + INSN_RVV_DECODE, { width: 32, functions }).toData(),
     insn16: parseDecodeTree(INSN16_DECODE, { width: 16, functions }).toData(),
   };
 }

@@ -13,6 +13,8 @@
  * - `csr:F` a CSR name, `rm:F` a rounding mode (omitted when dynamic)
  * - `fence:F` fence predecessor/successor bits (`iorw`)
  * - `.aqrl` (first) appends `.aq`, `.rl` or `.aqrl` to the mnemonic
+ * - `v:F` a vector register, `vm:F` ` v0.t` when F is 0 (masked), `v0` the
+ *   literal v0 (carry and merge operands), `vtype:F` a vtype (`e32,m1,ta,mu`)
  *
  * @module
  */
@@ -33,6 +35,15 @@ function hex(v: number | bigint): string {
 function fenceBits(v: number): string {
   const s = ["i", "o", "r", "w"].filter((_, i) => v & (8 >> i)).join("");
   return s === "" ? "0" : s;
+}
+
+const LMUL_NAMES = ["m1", "m2", "m4", "m8", "", "mf8", "mf4", "mf2"];
+
+/** A vtype immediate as objdump prints it: `e32,m1,ta,mu`, or a number when reserved bits are set. */
+function vtypeName(v: number): string {
+  const sew = (v >> 3) & 7, lmul = v & 7;
+  if (v >> 8 || sew > 3 || lmul === 4) return String(v);
+  return `e${8 << sew},${LMUL_NAMES[lmul]},${v & 64 ? "ta" : "tu"},${v & 128 ? "ma" : "mu"}`;
 }
 
 function operandPrinter(spec: string): OperandPrinter {
@@ -62,6 +73,14 @@ function operandPrinter(spec: string): OperandPrinter {
       return (a) => (a[field] === 7 ? null : ROUNDING_MODE_NAMES[a[field]]);
     case "fence":
       return (a) => fenceBits(a[field]);
+    case "v":
+      return (a) => `v${a[field]}`;
+    case "vm":
+      return (a) => (a[field] === 0 ? "v0.t" : null);
+    case "v0":
+      return () => "v0";
+    case "vtype":
+      return (a) => vtypeName(a[field]);
     default:
       throw new Error(`disassembler: unknown operand kind in template "${spec}"`);
   }

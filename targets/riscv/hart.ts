@@ -43,6 +43,7 @@ export const Mstatus = {
   SPP: 1n << 8n,
   MPP: 3n << 11n,
   FS: 3n << 13n,
+  VS: 3n << 9n,
   XS: 3n << 15n,
   MPRV: 1n << 17n,
   SUM: 1n << 18n,
@@ -315,9 +316,16 @@ export class RiscvHart implements SystemHart {
     this.regimeChanged(true);
   }
 
-  /** Mirrors mstatus.FS = Off into the state block, where the TB flags read it. */
+  /** Mirrors mstatus.FS and VS = Off into the state block, where the TB flags read them. */
   fpStateChanged(): void {
     this.cpu.setState(RiscvState.FP_OFF, (this.mstatus & Mstatus.FS) === 0n ? 1n : 0n);
+    const vecOff = !this.hasVector || (this.mstatus & Mstatus.VS) === 0n;
+    this.cpu.setState(RiscvState.VEC_OFF, vecOff ? 1n : 0n);
+  }
+
+  /** Whether the CPU has V (its VLENB is set at reset). */
+  get hasVector(): boolean {
+    return this.cpu.getState(RiscvState.VLENB) !== 0n;
   }
 
   /** Saves the privileged state (CSRs, PMP, wfi; the registers live in the CPU state block). */

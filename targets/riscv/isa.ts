@@ -8,8 +8,8 @@
  * unless a property turns them off (`rv64,zba=off`).
  *
  * Profiles map to the extensions Denemu implements. RVA23 makes the vector
- * extension mandatory, which Denemu does not implement yet, so its names are
- * refused with that reason.
+ * extension mandatory: `rva23u64` and `rva23s64` enable V with VLEN 128
+ * (`vlen=256` and `vlen=512` change it, as on `rv64,v=on,vlen=N`).
  *
  * @module
  */
@@ -18,6 +18,7 @@ import { EmuError } from "../../plugin.ts";
 
 /** The optional extensions Denemu implements, by QEMU's property name, in canonical ISA-string order. */
 export const OPTIONAL_EXTENSIONS = [
+  "v",
   "zicbom",
   "zicbop",
   "zicboz",
@@ -50,15 +51,18 @@ const MODEL_DEFAULTS: OptionalExtension[] = ["zba", "zbb", "zbc", "zbs", "sstc"]
 
 /** What each profile enables on top of RV64GC (its mandatory extensions that Denemu has). */
 const RVA22U64: OptionalExtension[] = ["zicbom", "zicbop", "zicboz", "zfhmin", "zba", "zbb", "zbs"];
+const RVA23U64: OptionalExtension[] = [...RVA22U64, "v", "zicond", "zfh", "zawrs", "zbc"];
 const PROFILES: Record<string, OptionalExtension[]> = {
   rva22u64: RVA22U64,
   rva22s64: [...RVA22U64, "svinval", "svpbmt"],
+  rva23u64: RVA23U64,
+  rva23s64: [...RVA23U64, "svinval", "svpbmt", "svnapot", "sstc", "smstateen"],
 };
 
-/** Extensions Denemu does not implement, with what the user can do instead. */
-const MISSING: Record<string, string> = {
-  v: "the vector extension V is not implemented yet",
-};
+/** VLEN when `vlen=` is not given, as QEMU 7.2. */
+const DEFAULT_VLEN = 128;
+/** The VLENs the state block has room for. */
+const VLENS = [128, 256, 512];
 
 /**
  * A parsed `-cpu` option.
@@ -76,6 +80,8 @@ export interface RiscvIsa {
   readonly extensions: ReadonlySet<OptionalExtension>;
   /** the ISA string the device tree and /proc/cpuinfo show */
   readonly isaString: string;
+  /** the vector register width in bits (meaningful when V is enabled) */
+  readonly vlen: number;
 }
 
 const isOptional = (name: string): name is OptionalExtension =>
@@ -104,25 +110,26 @@ export function parseRiscvCpu(cpu: string): RiscvIsa {
   let xlen: 32 | 64;
   if (model === "rv64" || model in PROFILES) xlen = 64;
   else if (model === "rv32") xlen = 32;
-  else if (/^rva23[us]64$/.test(model)) {
-    throw new EmuError(`-cpu ${model}: RVA23 requires V; ${MISSING.v}`, "use -cpu rva22u64");
-  } else {
+  else {
     throw new EmuError(
       `riscv: unknown CPU model "${model}"`,
-      "use -cpu rv64, rv32, rva22u64 or rva22s64",
+      `use -cpu rv64, rv32, ${Object.keys(PROFILES).join(", ")}`,
     );
   }
+  let vlen = DEFAULT_VLEN;
   for (const prop of props) {
     const [key, value] = prop.split("=", 2);
     const name = key.toLowerCase();
+    if (name in VECTOR_PROPERTIES) {
+      vlen = VECTOR_PROPERTIES[name](cpu, value) ?? vlen;
+      continue;
+    }
     const on = flag(cpu, key, value);
     if (isOptional(name)) {
       if (on) extensions.add(name);
       else extensions.delete(name);
     } else if (ALWAYS.has(name)) {
       if (!on) throw new EmuError(`-cpu ${cpu}: ${key} cannot be disabled`);
-    } else if (name in MISSING) {
-      if (on) throw new EmuError(`-cpu ${cpu}: ${MISSING[name]}`);
     } else {
       throw new EmuError(
         `-cpu ${cpu}: unknown property "${key}"`,
@@ -131,13 +138,44 @@ export function parseRiscvCpu(cpu: string): RiscvIsa {
     }
   }
   if (extensions.has("zfh")) extensions.add("zfhmin"); // as QEMU: Zfh implies Zfhmin
-  const optional = OPTIONAL_EXTENSIONS.filter((e) => extensions.has(e));
+  const optional = OPTIONAL_EXTENSIONS.filter((e) => extensions.has(e) && e !== "v");
+  const letters = extensions.has("v") ? "imafdcv" : "imafdc";
   return {
     xlen,
-    extensions: new Set(optional),
-    isaString: [`rv${xlen}imafdc_zicsr_zifencei_zihintpause`, ...optional].join("_"),
+    extensions: new Set(OPTIONAL_EXTENSIONS.filter((e) => extensions.has(e))),
+    isaString: [`rv${xlen}${letters}_zicsr_zifencei_zihintpause`, ...optional].join("_"),
+    vlen,
   };
 }
+
+/**
+ * The vector properties QEMU 7.2 spells beside `v=on`: `vlen=N` (returned),
+ * `elen=64` and `vext_spec=v1.0` (checked: the only values Denemu has).
+ */
+const VECTOR_PROPERTIES: Record<string, (cpu: string, value?: string) => number | undefined> = {
+  vlen: (cpu, value) => {
+    const n = Number(value);
+    if (!VLENS.includes(n)) {
+      throw new EmuError(
+        `-cpu ${cpu}: vlen=${value} is not supported`,
+        `use vlen=${VLENS.join("|")}`,
+      );
+    }
+    return n;
+  },
+  elen: (cpu, value) => {
+    if (value !== "64") {
+      throw new EmuError(`-cpu ${cpu}: elen=${value} is not supported`, "use elen=64");
+    }
+    return undefined;
+  },
+  vext_spec: (cpu, value) => {
+    if (value !== "v1.0") {
+      throw new EmuError(`-cpu ${cpu}: vext_spec=${value} is not supported`, "use vext_spec=v1.0");
+    }
+    return undefined;
+  },
+};
 
 /**
  * The decode-table tags of `extensions` at an XLEN (all optional extensions

@@ -39,6 +39,7 @@ import "./smstateen.ts";
 import { CBO_HELPER } from "./trans_zicbo.ts";
 import { TRIGGER_WATCH_HELPER } from "./csr_debug.ts";
 import { BITMANIP_HELPERS } from "./bitmanip_helpers.ts";
+import { resetVector, vectorHelpers } from "./trans_rvv.ts";
 
 export { decodeRiscv, riscvDecoders } from "./decode.ts";
 export { disassembleRiscv } from "./disas.ts";
@@ -84,6 +85,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   helpers.add(TRIGGER_WATCH_HELPER);
   helpers.addAll(BITMANIP_HELPERS);
   helpers.add(CBO_HELPER);
+  helpers.addAll(vectorHelpers(xlen));
   const tags = extensionTags(xlen, isa.extensions);
   const has = (e: OptionalExtension) => isa.extensions.has(e);
   const features = {
@@ -104,9 +106,14 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     helpers: helpers.defs,
     reset(regs: RegisterAccess) {
       for (let off = 0; off < RiscvState.SIZE; off += 8) regs.setState(off, 0n);
+      resetVector(regs, has("v") ? isa.vlen : 0);
     },
     tbFlags: (regs) =>
-      tbFlags(Number(regs.getState(RiscvState.PRIV)), regs.getState(RiscvState.FP_OFF) !== 0n),
+      tbFlags(
+        Number(regs.getState(RiscvState.PRIV)),
+        regs.getState(RiscvState.FP_OFF) !== 0n,
+        regs.getState(RiscvState.VEC_OFF) !== 0n,
+      ),
     translate: (ctx) =>
       translateRiscv(ctx, { xlen, helpers, extensionTags: tags, triggers: hart?.triggers }),
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
@@ -131,14 +138,14 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
  * @example
  * ```ts
  * import riscv from "./mod.ts";
- * console.log(riscv.cpus); // ["rv64", "rv32", "rva22u64", "rva22s64"]
+ * console.log(riscv.cpus); // ["rv64", "rv32", "rva22u64", "rva22s64", "rva23u64", "rva23s64"]
  * ```
  */
 const plugin: TargetPlugin = {
   kind: "target",
   name: "riscv",
   apiVersion: { min: 2, cur: 2 },
-  cpus: ["rv64", "rv32", "rva22u64", "rva22s64"],
+  cpus: ["rv64", "rv32", "rva22u64", "rva22s64", "rva23u64", "rva23s64"],
   elfMachines: [
     { machine: EM_RISCV, elfClass: 2, cpu: "rv64" },
     { machine: EM_RISCV, elfClass: 1, cpu: "rv32" },

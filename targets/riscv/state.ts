@@ -8,6 +8,9 @@
  * - LR/SC reservation address at 528, reservation valid flag at 536
  * - the privilege level at 544 (system mode; 0 = U in user mode), part of the TB flags
  * - at 552, 1 while mstatus.FS is Off (system mode; always 0 in user mode), part of the TB flags
+ * - vector CSRs at 560..615 (vstart, vl, vtype, vxrm, vxsat, vlenb) and at 616 the vector-off
+ *   flag (1 while V is absent or mstatus.VS is Off), part of the TB flags
+ * - v0..v31 from 1024, `vlenb` bytes each (at most 64: VLEN 512), elements little-endian
  *
  * @module
  */
@@ -40,8 +43,24 @@ export const RiscvState = {
   PRIV: 544,
   /** 1 while mstatus.FS is Off (FP instructions and FP CSRs are illegal); kept by `hart.ts` */
   FP_OFF: 552,
-  /** bytes used by the state block */
-  SIZE: 560,
+  /** vstart: the first element a vector instruction executes */
+  VSTART: 560,
+  /** vl: the vector length set by vset{i}vl{i} */
+  VL: 568,
+  /** vtype: vlmul, vsew, vta, vma; bit 63 is vill */
+  VTYPE: 576,
+  /** vxrm: the fixed-point rounding mode */
+  VXRM: 584,
+  /** vxsat: the fixed-point saturation flag */
+  VXSAT: 592,
+  /** VLEN / 8, fixed by the `-cpu` option and set at reset */
+  VLENB: 600,
+  /** 1 while vector instructions and CSRs are illegal (no V, or mstatus.VS Off); kept by `hart.ts` */
+  VEC_OFF: 608,
+  /** v0: vector register `n` is at `VREGS + n * vlenb` */
+  VREGS: 1024,
+  /** bytes used by the state block (vector registers of VLEN 512 included) */
+  SIZE: 3072,
 } as const;
 
 /**

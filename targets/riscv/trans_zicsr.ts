@@ -26,7 +26,10 @@ function csrOp(kind: CsrKind, immediate: boolean): TransFn {
     // csrrs/csrrc with a zero source do not write; csrrw with rd=x0 does not read.
     const writes = kind === "rw" || a.rs1 !== 0;
     const reads = kind !== "rw" || a.rd !== 0;
-    if (!csrLegal(a.csr, ctx.priv, writes, ctx.xlen) || (ctx.fpOff && csrDef(a.csr)?.fp)) {
+    if (
+      !csrLegal(a.csr, ctx.priv, writes, ctx.xlen) || (ctx.fpOff && csrDef(a.csr)?.fp) ||
+      (ctx.vecOff && csrDef(a.csr)?.vec)
+    ) {
       raiseIllegal(ctx);
       return true;
     }

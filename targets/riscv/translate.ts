@@ -34,13 +34,16 @@ import { ZBB_TRANS } from "./trans_zbb.ts";
 import { ZBC_TRANS } from "./trans_zbc.ts";
 import { ZBK_TRANS } from "./trans_zbk.ts";
 import { ZBS_TRANS } from "./trans_zbs.ts";
+import { RVV_TRANS } from "./trans_rvv.ts";
 
-/** `table` with every function illegal while mstatus.FS is Off (QEMU's REQUIRE_FPU). */
-function requireFpu(table: TransTable): TransTable {
+/** `table` with every function illegal while `off(ctx)` (QEMU's REQUIRE_FPU, require_rvv). */
+function requireUnit(table: TransTable, off: (ctx: DisasContext) => boolean): TransTable {
   return Object.fromEntries(
-    Object.entries(table).map(([name, fn]) => [name, (ctx, a) => !ctx.fpOff && fn(ctx, a)]),
+    Object.entries(table).map(([name, fn]) => [name, (ctx, a) => !off(ctx) && fn(ctx, a)]),
   );
 }
+
+const fpOff = (ctx: DisasContext) => ctx.fpOff;
 
 /**
  * Every translation function, by the name the decode tables use.
@@ -55,9 +58,9 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...RVI_TRANS,
   ...RVM_TRANS,
   ...RVA_TRANS,
-  ...requireFpu(RVF_TRANS),
-  ...requireFpu(RVD_TRANS),
-  ...requireFpu(ZFH_TRANS),
+  ...requireUnit(RVF_TRANS, fpOff),
+  ...requireUnit(RVD_TRANS, fpOff),
+  ...requireUnit(ZFH_TRANS, fpOff),
   ...ZICBO_TRANS,
   ...ZICSR_TRANS,
   ...ZIFENCEI_TRANS,
@@ -68,6 +71,7 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...ZBC_TRANS,
   ...ZBK_TRANS,
   ...ZBS_TRANS,
+  ...requireUnit(RVV_TRANS, (ctx) => ctx.vecOff),
 };
 
 /** Fetches the instruction at `pc`: its bits and size, or the faulting address. */
@@ -88,6 +92,8 @@ function fetchInsn(
 
 /** TB-flag bit set while mstatus.FS is Off (the privilege level is in bits 0-1). */
 const FP_OFF_FLAG = 4;
+/** TB-flag bit set while the vector unit is off (no V, or mstatus.VS is Off). */
+const VEC_OFF_FLAG = 8;
 
 /**
  * The TB flags: what translated code depends on besides the pc, so that
@@ -96,11 +102,11 @@ const FP_OFF_FLAG = 4;
  * @example
  * ```ts
  * import { tbFlags } from "./translate.ts";
- * console.log(tbFlags(3, true)); // 7: M-mode, FP off
+ * console.log(tbFlags(3, true, true)); // 15: M-mode, FP off, vector off
  * ```
  */
-export function tbFlags(priv: number, fpOff: boolean): number {
-  return priv | (fpOff ? FP_OFF_FLAG : 0);
+export function tbFlags(priv: number, fpOff: boolean, vecOff: boolean): number {
+  return priv | (fpOff ? FP_OFF_FLAG : 0) | (vecOff ? VEC_OFF_FLAG : 0);
 }
 
 /**
@@ -160,6 +166,7 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
       priv,
       watch,
       fpOff: (flags & FP_OFF_FLAG) !== 0,
+      vecOff: (flags & VEC_OFF_FLAG) !== 0,
       ended: false,
       endAfter: false,
     };
