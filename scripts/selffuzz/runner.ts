@@ -87,9 +87,12 @@ export function describeError(e: unknown): string {
 const USER_HZ = 100;
 
 /**
- * Milliseconds of CPU this process has used (Linux: /proc/self/stat), for
- * telling a hung case from one that waited on a loaded host (a 137 s "slow"
- * snapshot case took 0.3 s of CPU); wall time where /proc is not there.
+ * Milliseconds of CPU the calling thread has used (Linux:
+ * /proc/thread-self/stat), for telling a hung case from one that waited on a
+ * loaded host (a 137 s "slow" snapshot case took 0.3 s of CPU); wall time
+ * where /proc is not there. The thread's, not the process's: other work in
+ * the process (`deno test --parallel` runs other test files on other
+ * threads) must not count against a case.
  *
  * @example
  * ```ts ignore
@@ -100,7 +103,7 @@ const USER_HZ = 100;
  */
 export function cpuMs(): number {
   try {
-    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const stat = Deno.readTextFileSync("/proc/thread-self/stat");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3, state
     return (Number(fields[11]) + Number(fields[12])) * 1000 / USER_HZ; // utime + stime
   } catch {
