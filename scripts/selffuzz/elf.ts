@@ -1,6 +1,6 @@
 /**
  * `elf`: mutated ELF files through the loader and a bounded run. Seeds are
- * small guests from tests/guests/bin and the hand-made bad files in
+ * small RISC-V and AArch64 guests from tests/guests/bin and the hand-made bad files in
  * tests/malformed; mutations are bit flips, truncation, ELF header and
  * program header fields set to boundary values, and garbage in PT_INTERP and
  * PT_DYNAMIC. The outcome must be an {@linkcode EmuError}, a guest exit or a
@@ -17,14 +17,17 @@ import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
 import { describeError, type SelfFuzzer } from "./runner.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
-/** The first SEEDS are valid programs; the rest are tests/malformed. */
-const VALID_SEEDS = 5;
+/** The first SEEDS are valid programs (RISC-V and AArch64); the rest are tests/malformed. */
+const VALID_SEEDS = 8;
 const SEEDS = [
   "tests/guests/bin/exit42.static.O2",
   "tests/guests/bin/exit42.staticpie.O2",
   "tests/guests/bin/rv64c.static.O2",
   "tests/guests/bin/hello.dynamic.O2",
   "tests/guests/bin/crash.dynamic.O2",
+  "tests/guests/bin/aarch64/hello_asm",
+  "tests/guests/bin/aarch64/hello.static.O2",
+  "tests/guests/bin/aarch64/hello.dynamic.O2",
   ...[...Deno.readDirSync(join(REPO, "tests/malformed"))]
     .filter((e) => e.name.endsWith(".elf")).map((e) => `tests/malformed/${e.name}`).sort(),
 ].map((path) => Deno.readFileSync(join(REPO, path)));
