@@ -109,3 +109,23 @@ Deno.test("riscv V: -cpu properties and the RVA23 profiles", () => {
   assert.throws(() => parseRiscvCpu("rv64,v=on,elen=32"), /elen=32 is not supported/);
   assert.throws(() => parseRiscvCpu("rv64,v=on,vext_spec=v0.7.1"), /vext_spec=v0.7.1/);
 });
+
+Deno.test("riscv V: widening with SEW 64, or vd over the low part of a source, is illegal", () => {
+  const vwadd = (vd: number, vs2: number, vs1: number) => opv(0b110001, 1, vs2, vs1, 2, vd);
+  const [E32_M2, E64_M1] = [0b010_001, 0b011_000];
+  const cases: [number, number, boolean][] = [
+    [E32_M2, vwadd(4, 4, 6), true], // vd v4-v7 over vs2 v4-v5, its low part
+    [E32_M2, vwadd(4, 2, 4), true], // over vs1, its low part
+    [E64_M1, vwadd(2, 4, 6), true], // 2 * SEW > ELEN
+    [E32_M2, vwadd(4, 6, 8), false], // vs2 in vd's high part: allowed
+    [E32_M2, vwadd(4, 8, 10), false],
+  ];
+  for (const [vtype, insn, illegal] of cases) {
+    for (const m of runBoth([vsetivli(0, 4, vtype), insn], () => {})) {
+      assert.equal(m.exit.reason, "trap");
+      if (m.exit.reason === "trap") {
+        assert.equal(m.exit.trap.kind === TrapKind.ILLEGAL, illegal, insn.toString(16));
+      }
+    }
+  }
+});

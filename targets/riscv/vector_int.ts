@@ -16,6 +16,7 @@ import {
   maskBit,
   readElem,
   requireGroup,
+  requireNoOverlap,
   requireVm,
   setMaskBit,
   setVstart,
@@ -57,9 +58,7 @@ const WIDTHS: Record<Shape, { dst: number; src2: number }> = {
 /** Checks the register groups of a shape (QEMU's `require_align`, `require_vm`). */
 function checkShape(v: VectorConfig, bits: number, shape: Shape, form: OperandForm, base: string) {
   const f = vectorFields(bits), { dst, src2 } = WIDTHS[shape];
-  if (dst !== 1 && src2 !== 1 || shape === "narrow") {
-    if (v.sew === 64) throw illegal(bits);
-  }
+  if ((dst === 2 || src2 === 2) && v.sew === 64) throw illegal(bits); // 2 * SEW > ELEN
   if (dst === 0) {
     if (base === "vmadc" || base === "vmsbc") requireGroup(v, f.vd, 1);
   } else {
@@ -68,6 +67,10 @@ function checkShape(v: VectorConfig, bits: number, shape: Shape, form: OperandFo
   }
   requireGroup(v, f.vs2, v.lmul * src2);
   if (form === "vv") requireGroup(v, f.vs1, v.lmul);
+  if (shape === "widen") requireNoOverlap(v, f.vd, v.lmul * 2, f.vs2, v.lmul);
+  if (shape.startsWith("widen") && form === "vv") {
+    requireNoOverlap(v, f.vd, v.lmul * 2, f.vs1, v.lmul);
+  }
   if ((base === "vadc" || base === "vsbc") && (f.vm === 1 || f.vd === 0)) throw illegal(bits);
 }
 

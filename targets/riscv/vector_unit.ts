@@ -224,6 +224,35 @@ export function requireGroup(v: VectorConfig, reg: number, emul: number): void {
   if (emul > 1 && (reg % emul !== 0 || reg + emul > 32)) throw illegal(v.bits);
 }
 
+/** Whether the register groups [a, a + aSize) and [b, b + bSize) share a register. */
+function overlaps(a: number, aSize: number, b: number, bSize: number): boolean {
+  return a < b + bSize && b < a + aSize;
+}
+
+/**
+ * Checks that the group of `wide` registers at `wideReg` (EMUL `wideEmul`) and the
+ * narrower one at `narrowReg` do not overlap, except in the wide group's highest
+ * part when the narrow group is at least one register; an illegal instruction
+ * otherwise, as QEMU's `require_noover` (spec 5.2).
+ *
+ * @example
+ * ```ts ignore
+ * requireNoOverlap(v, f.vd, v.lmul * 2, f.vs2, v.lmul); // a widening destination and source
+ * ```
+ */
+export function requireNoOverlap(
+  v: VectorConfig,
+  wideReg: number,
+  wideEmul: number,
+  narrowReg: number,
+  narrowEmul: number,
+): void {
+  const wide = Math.max(1, wideEmul), narrow = Math.max(1, narrowEmul);
+  const inHighestPart = wide > narrow && wideReg < narrowReg && narrowEmul >= 1 &&
+    !overlaps(wideReg, wide, narrowReg + narrow, narrow);
+  if (overlaps(wideReg, wide, narrowReg, narrow) && !inHighestPart) throw illegal(v.bits);
+}
+
 /** A masked instruction whose destination is not a mask may not write v0 (QEMU's `require_vm`). */
 export function requireVm(v: VectorConfig, f: VectorFields): void {
   if (f.vm === 0 && f.vd === 0) throw illegal(v.bits);
