@@ -129,3 +129,17 @@ Deno.test("riscv V: widening with SEW 64, or vd over the low part of a source, i
     }
   }
 });
+
+Deno.test("riscv V: a reduction or vcompress with vstart not 0 is illegal, as on QEMU", () => {
+  const csrwVstart = i(0x008, a0, 1, 0, 0x73);
+  const vredsum = opv(0, 1, 2, 3, 2, 1), vcompress = opv(0b010111, 1, 2, 3, 2, 1);
+  for (const insn of [vredsum, vcompress]) {
+    for (const [vstart, illegal] of [[2n, true], [0n, false]] as const) {
+      const insns = [vsetivli(0, 4, E32_M1), csrwVstart, insn];
+      for (const m of runBoth(insns, (m) => m.cpu.setGlobal(a0, vstart))) {
+        assert.equal(m.exit.reason, "trap");
+        if (m.exit.reason === "trap") assert.equal(m.exit.trap.kind === TrapKind.ILLEGAL, illegal);
+      }
+    }
+  }
+});

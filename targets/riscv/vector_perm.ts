@@ -46,7 +46,7 @@ function reduction(name: string): HelperDef {
   const fold = widen ? REDUCTIONS.vredsum : REDUCTIONS[base];
   return vectorHelper(name, (v, f) => {
     const cpu = v.cpu, wide = widen ? 2 * v.sew : v.sew;
-    if (widen && v.sew === 64) throw illegal(v.bits);
+    if (widen && v.sew === 64 || v.vstart !== 0) throw illegal(v.bits); // as QEMU
     requireGroup(v, f.vs2, v.lmul);
     if (v.vl === 0) return;
     let acc = readElem(cpu, f.vs1, wide, 0);
@@ -206,7 +206,7 @@ function gather(name: string): HelperDef {
 const COMPRESS = vectorHelper("vcompress.vm", (v, f) => {
   requireGroup(v, f.vd, v.lmul);
   requireGroup(v, f.vs2, v.lmul);
-  if (f.vd === f.vs2 || f.vd === f.vs1) throw illegal(v.bits);
+  if (f.vd === f.vs2 || f.vd === f.vs1 || v.vstart !== 0) throw illegal(v.bits);
   if (v.vl === 0) return;
   let j = 0;
   for (let i = 0; i < v.vl; i++) {
