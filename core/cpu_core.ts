@@ -70,6 +70,14 @@ export class CpuCore implements RegisterAccess {
   exitRequest = false;
   /** Runs a deferred instrumentation callback recorded by a TRACE op (set by the hook API). */
   traceCallback: ((id: number) => void) | null = null;
+  /**
+   * Reports each access a helper makes through {@linkcode load} and
+   * {@linkcode store} (`info`: size, | 0x100 for a store, | 0x200 for a
+   * signed load), as memory hooks see a LOAD or STORE op's. Instrumentation
+   * arms it around helpers flagged `accessesMemory` (vector loads and
+   * stores, as QEMU's plugins see each element); a trap disarms it.
+   */
+  helperAccessWatch: ((addr: bigint, value: bigint, info: number) => void) | null = null;
   /** Helpers added by instrumentation; numbered after the target's. */
   readonly extraHelpers: HelperDef[] = [];
   readonly #globalSlots: Int32Array;
@@ -188,20 +196,26 @@ export class CpuCore implements RegisterAccess {
 
   /** A guest load as the running code does it (permission-checked, may throw GuestFault). */
   load(addr: bigint, size: number, signed: boolean): bigint {
-    return this.mem.load(addr, size, signed);
+    const value = this.mem.load(addr, size, signed);
+    this.helperAccessWatch?.(addr, value, size | (signed ? 0x200 : 0));
+    return value;
   }
 
   /** A guest store as the running code does it. */
   store(addr: bigint, size: number, value: bigint): void {
     this.mem.store(addr, size, value);
+    this.helperAccessWatch?.(addr, value, size | 0x100);
   }
 
-  /** Reads guest memory (permission-checked). */
+  /**
+   * Reads guest memory (permission-checked), unseen by
+   * {@linkcode helperAccessWatch}: helpers use {@linkcode load} while it is set.
+   */
   readBytes(addr: bigint, length: number): Uint8Array {
     return this.mem.readBytes(addr, length);
   }
 
-  /** Writes guest memory (permission-checked). */
+  /** Writes guest memory (permission-checked), unseen by {@linkcode helperAccessWatch}. */
   writeBytes(addr: bigint, data: Uint8Array): void {
     this.mem.writeBytes(addr, data);
   }
@@ -233,6 +247,7 @@ export class CpuCore implements RegisterAccess {
       if (trap) {
         this.trap = null;
         this.#resume = null;
+        this.helperAccessWatch = null;
         return { reason: "trap", trap };
       }
       if (this.stopRequested) return { reason: "stop" };

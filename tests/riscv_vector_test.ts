@@ -3,10 +3,10 @@
 // fault-only-first load that stops at an unmapped page, and -cpu parsing. Both engines.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { TrapKind } from "../mod.ts";
+import { Hooks, type MemAccess, TrapKind } from "../mod.ts";
 import { RiscvState } from "../targets/riscv/state.ts";
 import { parseRiscvCpu } from "../targets/riscv/isa.ts";
-import { A, DATA, i, machine, reg, X } from "./riscv/asm.ts";
+import { A, CODE, DATA, i, machine, reg, X } from "./riscv/asm.ts";
 
 const { a0, a1, t0 } = X;
 const ENGINES = [false, true];
@@ -21,6 +21,9 @@ const vsetivli = (rd: number, avl: number, vtype: number) =>
 /** A unit-stride load (`lumop` 0, or 16 for fault-only-first) of EEW 32 into vd from (rs1). */
 const vle32 = (vd: number, rs1: number, lumop = 0) =>
   ((1 << 25) | (lumop << 20) | (rs1 << 15) | (6 << 12) | (vd << 7) | 0x07) >>> 0;
+/** vsse32.v vs3, (rs1), rs2: a strided store of EEW 32. */
+const vsse32 = (vs3: number, rs1: number, rs2: number) =>
+  ((2 << 26) | (1 << 25) | (rs2 << 20) | (rs1 << 15) | (6 << 12) | (vs3 << 7) | 0x27) >>> 0;
 /** fsrm rs1 (csrrw x0, frm, rs1). */
 const fsrm = (rs1: number) => i(2, rs1, 1, 0, 0x73);
 const E32_M1 = 0b010_000;
@@ -99,6 +102,47 @@ Deno.test("riscv V: an element fault leaves vstart at that element; vle32ff stop
     assert.equal(m.exit.reason, "trap"); // the ecall
     assert.equal(reg(m, a1), 2n); // vl trimmed to the elements before the fault
     assert.equal(m.cpu.getState(RiscvState.VSTART), 0n);
+  }
+});
+
+Deno.test("riscv V: memory hooks see each element of vector loads and stores", () => {
+  // vle32 v1, (a0) then vsse32 v1, (a1), t0 (stride 8): 4 loads, then 4 stores.
+  const insns = [vsetivli(0, 4, E32_M1), vle32(1, a0), vsse32(1, a1, t0)];
+  const words = [0x11111111n, 0x22222222n, 0x33333333n, 0x44444444n];
+  const logs = runBoth(insns, (m) => {
+    words.forEach((w, k) => m.cpu.mem.store(DATA + BigInt(4 * k), 4, w));
+    m.cpu.setGlobal(a0, DATA);
+    m.cpu.setGlobal(a1, DATA + 0x100n);
+    m.cpu.setGlobal(t0, 8n);
+    const log: MemAccess[] = [];
+    new Hooks(m.cpu).addMemHook((_v, a) => log.push(a), { regs: "none" });
+    Object.assign(m, { log });
+  }).map((m) => (m as unknown as { log: MemAccess[] }).log);
+  const expected = [
+    ...words.map((value, k) => ({ at: DATA + BigInt(4 * k), value, write: false })),
+    ...words.map((value, k) => ({ at: DATA + 0x100n + BigInt(8 * k), value, write: true })),
+  ];
+  for (const log of logs) {
+    assert.deepEqual(
+      log.map((a) => ({ at: a.address, value: a.value, write: a.write, size: a.size })),
+      expected.map((e) => ({ ...e, size: 4 })),
+    );
+    assert.ok(log.every((a) => a.pc === CODE + (a.write ? 8n : 4n)));
+  }
+});
+
+Deno.test("riscv V: a watchpoint on one element stops after the vector store", () => {
+  const insns = [vsetivli(0, 4, E32_M1), vsse32(1, a1, t0), A.addi(0, 0, 0)];
+  for (
+    const m of runBoth(insns, (m) => {
+      m.cpu.setGlobal(a1, DATA);
+      m.cpu.setGlobal(t0, 8n);
+      const hooks = new Hooks(m.cpu);
+      hooks.addMemHook((v) => v.stop(), { begin: DATA + 16n, end: DATA + 19n, regs: "none" });
+    })
+  ) {
+    assert.equal(m.exit.reason, "stop");
+    assert.equal(m.cpu.pc, CODE + 8n); // after the store, all of whose elements are written
   }
 });
 

@@ -13,7 +13,7 @@
 
 import type { CpuCore } from "../cpu_core.ts";
 import { EmuError, GuestFault } from "../errors.ts";
-import type { Cond } from "../ir.ts";
+import type { Cond, HelperFlags } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
 import type { BlockPart } from "../tb.ts";
 import { pageNumber } from "../guest_memory.ts";
@@ -339,6 +339,7 @@ export class Hooks {
     this.#helpers = {
       exec: { none: exec("none"), read: exec("read"), write: exec("write") },
       mem: { none: mem("none"), read: mem("read"), write: mem("write") },
+      ...this.#helperAccessArming(flags),
     };
     cpu.traceCallback = (id) => {
       const call = this.#callbacks[id];
@@ -355,6 +356,56 @@ export class Hooks {
         this.events.emit("flush", {});
       },
     });
+  }
+
+  /**
+   * The helpers that arm memory callbacks around a helper accessing guest
+   * memory itself (vector loads and stores): each of its accesses reaches
+   * the callbacks through `CpuCore.helperAccessWatch`, as a LOAD's would.
+   */
+  #helperAccessArming(flags: (regs: RegsAccess) => HelperFlags) {
+    const cpu = this.cpu, vcpu = this.vcpu;
+    const armed: { id: number; kinds: number; regs: RegsAccess }[] = [];
+    const report = (addr: bigint, value: bigint, info: number) => {
+      const kind = info & 0x100 ? 2 : 1;
+      for (const a of armed) {
+        if (!(a.kinds & kind)) continue;
+        vcpu.inMemCallback = true;
+        try {
+          this.#memCallbacks[a.id](addr, value, info);
+        } catch (e) {
+          throw a.regs === "write" ? e : callbackError(e);
+        } finally {
+          vcpu.inMemCallback = false;
+        }
+      }
+    };
+    const arm = (regs: RegsAccess) =>
+      cpu.addHelper({
+        name: `hook_mem_arm_${regs}`,
+        hasResult: false,
+        flags: flags(regs),
+        fn: (_cpu: CpuCore, id: bigint, kinds: bigint) => {
+          if (cpu.helperAccessWatch !== report) armed.length = 0; // a trap disarmed the last ones
+          armed.push({ id: Number(id), kinds: Number(kinds), regs });
+          cpu.helperAccessWatch = report;
+        },
+      });
+    const disarm = cpu.addHelper({
+      name: "hook_mem_disarm",
+      hasResult: false,
+      flags: flags("write"),
+      fn: () => {
+        armed.length = 0;
+        cpu.helperAccessWatch = null;
+      },
+    });
+    const helpers = cpu.target.helpers;
+    return {
+      memArm: { none: arm("none"), read: arm("read"), write: arm("write") },
+      memDisarm: disarm,
+      accessesMemory: (index: number) => helpers[index]?.flags?.accessesMemory === true,
+    };
   }
 
   /** This CPU no longer runs (its process exited): registrations leave its code alone. */

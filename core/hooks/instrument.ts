@@ -42,6 +42,24 @@ export interface MemInjection {
 export interface CallbackHelpers {
   exec: Record<RegsAccess, number>;
   mem: Record<RegsAccess, number>;
+  /** arms a memory callback (id, 1 loads | 2 stores) for the accesses of the next helper */
+  memArm: Record<RegsAccess, number>;
+  /** disarms them after that helper */
+  memDisarm: number;
+  /** whether helper `index` accesses guest memory itself (`HelperFlags.accessesMemory`) */
+  accessesMemory: (index: number) => boolean;
+}
+
+/** Arms `list` around a CALL of a helper that accesses memory itself (vector loads and stores). */
+function armAround(b: IrBuilder, list: MemInjection[], helpers: CallbackHelpers): boolean {
+  let armed = false;
+  for (const m of list) {
+    const kinds = (m.loads ? 1n : 0n) | (m.stores ? 2n : 0n);
+    if (!kinds) continue;
+    b.call(-1, helpers.memArm[m.regs], [b.constant(BigInt(m.id)), b.constant(kinds)]);
+    armed = true;
+  }
+  return armed;
 }
 
 /** What to inject into one TB: points per instruction index (-1 = TB entry). */
@@ -156,7 +174,12 @@ export function injectInstrumentation(
     if (o.op === Op.CALL) sawCall = true;
     const memHere = insn >= 0 ? plan.mem.get(insn) : undefined;
     const isLoad = o.op === Op.LOAD, isStore = o.op === Op.STORE;
-    let addrTemp = -1;
+    let addrTemp = -1, armed = false;
+    if (memHere && o.op === Op.CALL && helpers.accessesMemory(Number(o.imm))) {
+      const b = fresh();
+      armed = armAround(b, memHere, helpers);
+      flush(b);
+    }
     if (memHere && (isLoad || isStore)) {
       // The address before the access (the load may overwrite its base register).
       const b = fresh();
@@ -165,6 +188,11 @@ export function injectInstrumentation(
       flush(b);
     }
     out.push(o);
+    if (armed) {
+      const b = fresh();
+      b.call(-1, helpers.memDisarm, []);
+      flush(b);
+    }
     if (o.op === Op.INSN_START) {
       insn = o.size;
       const b = fresh();

@@ -3,6 +3,10 @@
  * strided, indexed (ordered and unordered: both in element order), segment
  * (`nf` fields per element), fault-only-first, whole-register and mask.
  *
+ * Every element access goes through `cpu.load`/`cpu.store`, so memory hooks,
+ * watchpoints and tool plugins see each element as QEMU's plugins do; only
+ * an unobserved unmasked unit-stride access moves as one block.
+ *
  * Faults are precise as in QEMU 7.2: elements are accessed in order and
  * vstart counts them, so a fault leaves vstart at the faulting element and
  * the elements before it done. A fault-only-first load that faults on an
@@ -51,7 +55,7 @@ function elementAccess(name: string, addressing: Addressing): HelperDef {
   return {
     name,
     hasResult: false,
-    flags: { mayTrap: true },
+    flags: { mayTrap: true, accessesMemory: true },
     fn: (cpu: CpuCore, bitsArg: bigint, base: bigint, stride: bigint) => {
       const bits = Number(bitsArg), v = vectorConfig(cpu, bits), f = memFields(bits);
       const indexed = addressing === "indexed";
@@ -63,7 +67,8 @@ function elementAccess(name: string, addressing: Addressing): HelperDef {
       if (!f.store) requireVm(v, f);
       if (v.vl === 0) return;
       const bytes = dataBits / 8, fieldRegs = Math.max(emul, 1);
-      if (addressing === "unit" && f.vm === 1 && f.nf === 1 && bulk(cpu, f, base, v, bytes)) {
+      const whole = addressing === "unit" && f.vm === 1 && f.nf === 1;
+      if (whole && !cpu.helperAccessWatch && bulk(cpu, f, base, v, bytes)) {
         return setVstart(cpu, 0);
       }
       let i = v.vstart;
@@ -142,7 +147,7 @@ function wholeAccess(name: string, mask: boolean): HelperDef {
   return {
     name,
     hasResult: false,
-    flags: { mayTrap: true },
+    flags: { mayTrap: true, accessesMemory: true },
     fn: (cpu: CpuCore, bitsArg: bigint, base: bigint) => {
       const bits = Number(bitsArg), f = memFields(bits);
       let count: number, eewBytes: number;
