@@ -51,7 +51,12 @@ export interface CallbackHelpers {
 }
 
 /** Arms `list` around a CALL of a helper that accesses memory itself (vector loads and stores). */
-function armAround(b: IrBuilder, list: MemInjection[], helpers: CallbackHelpers): boolean {
+function armAround(
+  b: IrBuilder,
+  list: MemInjection[],
+  helpers: CallbackHelpers,
+  flush: (b: IrBuilder) => void,
+): boolean {
   let armed = false;
   for (const m of list) {
     const kinds = (m.loads ? 1n : 0n) | (m.stores ? 2n : 0n);
@@ -59,6 +64,7 @@ function armAround(b: IrBuilder, list: MemInjection[], helpers: CallbackHelpers)
     b.call(-1, helpers.memArm[m.regs], [b.constant(BigInt(m.id)), b.constant(kinds)]);
     armed = true;
   }
+  flush(b);
   return armed;
 }
 
@@ -174,12 +180,9 @@ export function injectInstrumentation(
     if (o.op === Op.CALL) sawCall = true;
     const memHere = insn >= 0 ? plan.mem.get(insn) : undefined;
     const isLoad = o.op === Op.LOAD, isStore = o.op === Op.STORE;
-    let addrTemp = -1, armed = false;
-    if (memHere && o.op === Op.CALL && helpers.accessesMemory(Number(o.imm))) {
-      const b = fresh();
-      armed = armAround(b, memHere, helpers);
-      flush(b);
-    }
+    let addrTemp = -1;
+    const armed = memHere && o.op === Op.CALL && helpers.accessesMemory(Number(o.imm)) &&
+      armAround(fresh(), memHere, helpers, flush);
     if (memHere && (isLoad || isStore)) {
       // The address before the access (the load may overwrite its base register).
       const b = fresh();
