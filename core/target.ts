@@ -264,6 +264,11 @@ export interface GdbArch {
   fields?: GdbFieldRegister[];
   /** extra registers computed from state registers */
   computed?: GdbComputedRegister[];
+  /**
+   * Watchpoints stop before the access, at the accessing instruction, and gdb
+   * steps over it (QEMU's `gdb_stop_before_watchpoint`, set for RISC-V); else after.
+   */
+  stopBeforeWatchpoint?: boolean;
   /** features of registers outside `state.registers`, numbered after the others */
   stateFeatures?: GdbStateFeature[];
 }

@@ -1,11 +1,14 @@
 // System mode under a real gdb: `emu system ... -gdb tcp::PORT -S`, a breakpoint in a bare-metal
-// program, a single step, and the machine's poweroff seen as the inferior's exit.
+// program, a single step, and the machine's poweroff seen as the inferior's exit; hardware
+// breakpoints and watchpoints compared with qemu-system-riscv64's.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { parseElf, readSymbols } from "../plugin.ts";
 import { emuSystemArgs } from "./util/emu_system.ts";
+import { gdbBatch } from "./util/gdb_batch.ts";
 
 const ELF = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
+const GDB_ARGS = ["-gdb", "tcp::PORT", "-S"];
 
 async function which(cmd: string): Promise<boolean> {
   try {
@@ -88,5 +91,38 @@ Deno.test({
         emu.kill();
       } catch { /* already exited */ }
     }
+  },
+});
+
+const hasQemu = await which("qemu-system-riscv64");
+
+Deno.test({
+  name: "system mode: gdb hbreak, watch, rwatch and awatch stop where qemu-system-riscv64's do",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    const cmds = [
+      "hbreak main",
+      "continue",
+      "info registers pc",
+      "delete",
+      "watch *(int *)&timer_hits",
+      "continue",
+      "delete",
+      "rwatch *(int *)&timer_hits",
+      "continue",
+      "delete",
+      "awatch *(int *)&soft_hits",
+      "continue",
+      "continue",
+      "delete",
+    ];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(ELF, GDB_ARGS)], ELF, cmds);
+    const theirs = await gdbBatch([...qemu, "-kernel", ELF, "-nographic", ...GDB_ARGS], ELF, cmds);
+    // the stops (a watchpoint stops right after the accessing instruction) and the values
+    const stops = (s: string) =>
+      s.split("\n").filter((l) => /^(0x|Breakpoint|pc |Hardware|Old|New|Value)/.test(l));
+    assert.equal(stops(ours.gdb).filter((l) => /^Hardware .*watchpoint/.test(l)).length, 7);
+    assert.deepEqual(stops(ours.gdb), stops(theirs.gdb));
   },
 });

@@ -121,7 +121,8 @@ export class MachineDebuggee implements Debuggee {
 
   /** Adds a watchpoint on `[addr, addr+length)`. */
   addWatchpoint(addr: bigint, length: number, kind: WatchKind): void {
-    const id = this.machine.addWatchpoint(addr, Math.max(1, length), kind);
+    const before = this.target.gdb?.stopBeforeWatchpoint ?? false;
+    const id = this.machine.addWatchpoint(addr, Math.max(1, length), kind, { before });
     this.#watches.push({ addr, length, kind, id });
   }
 

@@ -36,7 +36,12 @@ export interface MemInjection {
   regs: RegsAccess;
   loads: boolean;
   stores: boolean;
+  /** called before the access (its `info` has {@linkcode BEFORE_ACCESS}), else after */
+  before: boolean;
 }
+
+/** The `info` bit of a memory callback called before its access. */
+export const BEFORE_ACCESS = 0x400;
 
 /** Helper indices of the generic callback helpers, per register access. */
 export interface CallbackHelpers {
@@ -143,6 +148,31 @@ function invert(c: Cond): Cond {
   return INVERSE[c];
 }
 
+/** The calls of the memory callbacks of LOAD or STORE `o` (at `addr`), before or after it. */
+function memCalls(
+  b: IrBuilder,
+  o: IrOp,
+  addr: number,
+  list: MemInjection[],
+  helpers: CallbackHelpers,
+  before: boolean,
+): IrBuilder {
+  const isLoad = o.op === Op.LOAD;
+  const value = before && isLoad ? b.constant(0n) : isLoad ? o.d : o.b;
+  const info = o.size | (isLoad ? 0 : 0x100) | (o.signed ? 0x200 : 0) |
+    (before ? BEFORE_ACCESS : 0);
+  for (const m of list) {
+    if (m.before !== before || (isLoad ? !m.loads : !m.stores)) continue;
+    b.call(-1, helpers.mem[m.regs], [
+      b.constant(BigInt(m.id)),
+      addr,
+      value,
+      b.constant(BigInt(info)),
+    ]);
+  }
+  return b;
+}
+
 /**
  * Rewrites `block` in place according to `plan`.
  *
@@ -190,6 +220,7 @@ export function injectInstrumentation(
       b.binop(Op.ADD, addrTemp, o.a, b.constant(o.imm));
       flush(b);
     }
+    if (addrTemp >= 0 && memHere) flush(memCalls(fresh(), o, addrTemp, memHere, helpers, true));
     out.push(o);
     if (armed) {
       const b = fresh();
@@ -210,21 +241,7 @@ export function injectInstrumentation(
       }
       flush(b);
     }
-    if (addrTemp >= 0 && memHere) {
-      const b = fresh();
-      const value = isLoad ? o.d : o.b;
-      const info = BigInt(o.size | (isStore ? 0x100 : 0) | (o.signed ? 0x200 : 0));
-      for (const m of memHere) {
-        if ((isLoad && !m.loads) || (isStore && !m.stores)) continue;
-        b.call(-1, helpers.mem[m.regs], [
-          b.constant(BigInt(m.id)),
-          addrTemp,
-          value,
-          b.constant(info),
-        ]);
-      }
-      flush(b);
-    }
+    if (addrTemp >= 0 && memHere) flush(memCalls(fresh(), o, addrTemp, memHere, helpers, false));
   }
   block.ops = out;
   block.numTemps = nextTemp;

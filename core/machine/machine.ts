@@ -74,6 +74,11 @@ export class Machine {
   readonly #breakpoints: Breakpoints;
   readonly #output: Uint8Array[][] = [[], []];
   #watches = new Map<number, Watch>();
+  /**
+   * The instruction a watchpoint last stopped before: a run that starts there
+   * lets its accesses pass once (as breakpoints do; see `Breakpoints.resume`).
+   */
+  #watchPass: { pc: bigint; icount: number } | null = null;
   #nextWatch = 1;
   #atExit: (() => void)[] = [];
   #finished = false;
@@ -201,25 +206,44 @@ export class Machine {
     this.#breakpoints.remove(pc);
   }
 
-  /** Stops after an instruction accesses `[address, address+length)`; returns an id. */
+  /**
+   * Stops after an instruction accesses `[address, address+length)`, or with
+   * `before` before it does (the pc at that instruction, which has not run;
+   * the accesses of helpers, such as vector elements, still stop after);
+   * returns an id.
+   */
   addWatchpoint(
     address: bigint,
     length: number,
     access: "read" | "write" | "rw" = "write",
+    { before = false } = {},
   ): number {
     const key = this.#nextWatch++;
     const w: Watch = { id: 0, hit: null };
     w.id = this.hooks.addMemHook((v, a) => {
-      w.hit = { type: "watchpoint", ...a };
+      if (a.before && this.#resumedAt(a.pc)) return;
+      const { before: _, ...access } = a;
+      w.hit = { type: "watchpoint", ...access };
       v.stop();
+      if (!a.before) return;
+      const cpu = this.#driver.cpu;
+      this.#watchPass = { pc: a.pc, icount: cpu.icount + cpu.inFlight };
+      v.setPc(a.pc);
     }, {
       begin: address,
       end: address + BigInt(Math.max(1, length) - 1),
       access,
-      regs: "none",
+      regs: before ? "write" : "none",
+      before,
     });
     this.#watches.set(key, w);
     return key;
+  }
+
+  /** Whether the instruction at `pc` running now is the one a watchpoint last stopped before. */
+  #resumedAt(pc: bigint): boolean {
+    const cpu = this.#driver.cpu, pass = this.#watchPass;
+    return pass !== null && pass.pc === pc && cpu.icount + cpu.inFlight === pass.icount;
   }
 
   /** Removes a watchpoint. */
@@ -263,7 +287,10 @@ export class Machine {
       this.#stopping = false;
       return { type: "stop" };
     }
-    this.#breakpoints.resume(this.#driver.cpu.pc);
+    const cpu = this.#driver.cpu;
+    this.#breakpoints.resume(cpu.pc);
+    const pass = this.#watchPass;
+    if (pass && (pass.pc !== cpu.pc || pass.icount !== cpu.icount)) this.#watchPass = null;
     const ev = this.#driver.slice(budget, this.#paused);
     if (ev?.type !== "stop") return ev;
     const bp = this.#breakpoints.hit;

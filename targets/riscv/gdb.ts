@@ -41,5 +41,6 @@ export function riscvGdbArch(xlen: 32 | 64, vlen = 0): GdbArch {
       { name: "frm", of: "fcsr", shift: 5, width: 3 },
     ],
     stateFeatures: vectorGdbFeatures(xlen, vlen),
+    stopBeforeWatchpoint: true,
   };
 }
