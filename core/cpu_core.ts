@@ -208,11 +208,12 @@ export class CpuCore implements RegisterAccess {
   }
 
   /**
-   * Reads guest memory (permission-checked), unseen by
+   * Reads guest memory (permission-checked) into `out` (when given: the
+   * pages before a fault are copied) or a new array, unseen by
    * {@linkcode helperAccessWatch}: helpers use {@linkcode load} while it is set.
    */
-  readBytes(addr: bigint, length: number): Uint8Array {
-    return this.mem.readBytes(addr, length);
+  readBytes(addr: bigint, length: number, out?: Uint8Array): Uint8Array {
+    return this.mem.readBytes(addr, length, "read", out);
   }
 
   /** Writes guest memory (permission-checked), unseen by {@linkcode helperAccessWatch}. */

@@ -98,8 +98,8 @@ function elementAccess(name: string, addressing: Addressing): HelperDef {
 
 /**
  * An unmasked unit-stride access of one field moved as one block of bytes;
- * false (nothing done, or only a prefix of a store written) when part of it
- * faults, and the element loop then finds the precise element.
+ * false (nothing done, or only a prefix written: elements before the fault)
+ * when part of it faults, and the element loop then finds the precise element.
  */
 function bulk(
   cpu: CpuCore,
@@ -113,7 +113,7 @@ function bulk(
   const addr = BigInt.asUintN(64, base + BigInt(from));
   try {
     if (f.store) cpu.writeBytes(addr, regs);
-    else regs.set(cpu.readBytes(addr, length));
+    else cpu.readBytes(addr, length, regs); // a fault leaves only elements before it loaded
     return true;
   } catch {
     return false;
