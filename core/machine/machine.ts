@@ -11,6 +11,7 @@
  */
 
 import type { ModuleList } from "../modules.ts";
+import type { CpuCore } from "../cpu_core.ts";
 import { concatBytes } from "../bytes.ts";
 import type { ElfSymbol } from "../elf.ts";
 import { EmuError } from "../errors.ts";
@@ -78,7 +79,7 @@ export class Machine {
    * The instruction a watchpoint last stopped before: a run that starts there
    * lets its accesses pass once (as breakpoints do; see `Breakpoints.resume`).
    */
-  #watchPass: { pc: bigint; icount: number } | null = null;
+  #watchPass: { cpu: CpuCore; pc: bigint; icount: number } | null = null;
   #nextWatch = 1;
   #atExit: (() => void)[] = [];
   #finished = false;
@@ -221,13 +222,12 @@ export class Machine {
     const key = this.#nextWatch++;
     const w: Watch = { id: 0, hit: null };
     w.id = this.hooks.addMemHook((v, a) => {
-      if (a.before && this.#resumedAt(a.pc)) return;
+      if (a.before && this.#resumedAt(v.cpu, a.pc)) return;
       const { before: _, ...access } = a;
       w.hit = { type: "watchpoint", ...access };
       v.stop();
       if (!a.before) return;
-      const cpu = this.#driver.cpu;
-      this.#watchPass = { pc: a.pc, icount: cpu.icount + cpu.inFlight };
+      this.#watchPass = { cpu: v.cpu, pc: a.pc, icount: v.cpu.icount + v.cpu.inFlight };
       v.setPc(a.pc);
     }, {
       begin: address,
@@ -241,9 +241,9 @@ export class Machine {
   }
 
   /** Whether the instruction at `pc` running now is the one a watchpoint last stopped before. */
-  #resumedAt(pc: bigint): boolean {
-    const cpu = this.#driver.cpu, pass = this.#watchPass;
-    return pass !== null && pass.pc === pc && cpu.icount + cpu.inFlight === pass.icount;
+  #resumedAt(cpu: CpuCore, pc: bigint): boolean {
+    const pass = this.#watchPass;
+    return pass?.cpu === cpu && pass.pc === pc && cpu.icount + cpu.inFlight === pass.icount;
   }
 
   /** Removes a watchpoint. */
@@ -287,10 +287,11 @@ export class Machine {
       this.#stopping = false;
       return { type: "stop" };
     }
-    const cpu = this.#driver.cpu;
-    this.#breakpoints.resume(cpu.pc);
+    this.#breakpoints.resume(this.#driver.cpu.pc);
     const pass = this.#watchPass;
-    if (pass && (pass.pc !== cpu.pc || pass.icount !== cpu.icount)) this.#watchPass = null;
+    if (pass && (pass.cpu.pc !== pass.pc || pass.cpu.icount !== pass.icount)) {
+      this.#watchPass = null; // the hart went on since (or another way: a restore)
+    }
     const ev = this.#driver.slice(budget, this.#paused);
     if (ev?.type !== "stop") return ev;
     const bp = this.#breakpoints.hit;
