@@ -195,8 +195,8 @@ export function setMaskBit(cpu: CpuCore, reg: number, i: number, on: boolean): v
 
 /** The raw bytes of `count` registers from `reg` (whole-register moves, loads and stores). */
 export function vregBytes(cpu: CpuCore, reg: number, count: number): Uint8Array {
-  const vlenb = Number(cpu.getState(RiscvState.VLENB));
-  return cpu.host.u8.subarray(vregByte(cpu, reg, 0), vregByte(cpu, reg, 0) + count * vlenb);
+  const start = vregByte(cpu, reg, 0); // also caches this CPU's VLEN/8 in lastVlenb
+  return cpu.host.u8.subarray(start, start + count * lastVlenb);
 }
 
 /** The fields every vector encoding has. */
