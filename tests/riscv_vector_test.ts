@@ -3,7 +3,7 @@
 // fault-only-first load that stops at an unmapped page, and -cpu parsing. Both engines.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { Hooks, type MemAccess, TrapKind } from "../mod.ts";
+import { createMachine, Hooks, type MemAccess, TrapKind } from "../mod.ts";
 import { RiscvState } from "../targets/riscv/state.ts";
 import { parseRiscvCpu } from "../targets/riscv/isa.ts";
 import { A, CODE, DATA, i, machine, reg, X } from "./riscv/asm.ts";
@@ -152,4 +152,28 @@ Deno.test("riscv V: -cpu properties and the RVA23 profiles", () => {
   assert.match(parseRiscvCpu("rv64,v=on").isaString, /^rv64imafdcv_zicsr/);
   assert.throws(() => parseRiscvCpu("rv64,v=on,elen=32"), /elen=32 is not supported/);
   assert.throws(() => parseRiscvCpu("rv64,v=on,vext_spec=v0.7.1"), /vext_spec=v0.7.1/);
+});
+
+Deno.test("riscv V: memtrace lists every element a vector store writes", async () => {
+  // vcompute 1: main fills ys[4096] with scalar stores, then saxpy stores it again with vse32.v
+  const program = new URL("./guests/bin/vcompute.static.O2", import.meta.url).pathname;
+  for (const accel of ["interp", "jit"] as const) {
+    let out = "";
+    const m = await createMachine({
+      program,
+      args: ["1"],
+      accel,
+      cpu: V,
+      plugins: ["memtrace,track=w"],
+      pluginOutput: (t) => out += t,
+    });
+    assert.equal(await m.runToExit(), 0);
+    const ys = m.symbol("ys")!;
+    const stores = out.split("\n").map((l) => l.split(",")).filter((f) =>
+      f[5] === "store" && BigInt(f[2]) >= ys && BigInt(f[2]) < ys + 4n * 4096n
+    );
+    assert.equal(stores.length, 2 * 4096, accel);
+    assert.ok(stores.every((f) => f[4] === "32"));
+    await m.close();
+  }
 });
