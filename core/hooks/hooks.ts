@@ -13,7 +13,7 @@
 
 import type { CpuCore } from "../cpu_core.ts";
 import { EmuError, GuestFault } from "../errors.ts";
-import type { Cond, HelperFlags } from "../ir.ts";
+import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
 import type { BlockPart } from "../tb.ts";
 import { pageNumber } from "../guest_memory.ts";
@@ -26,6 +26,7 @@ import {
   type InjectionPoint,
   type RegsAccess,
 } from "./instrument.ts";
+import { helperAccessArming } from "./helper_access.ts";
 import { Scoreboard } from "./scoreboard.ts";
 import { type HookEventMap, HookEvents } from "./events.ts";
 import { Vcpu } from "./vcpu.ts";
@@ -357,7 +358,7 @@ export class Hooks {
     this.#helpers = {
       exec: { none: exec("none"), read: exec("read"), write: exec("write") },
       mem: { none: mem("none"), read: mem("read"), write: mem("write") },
-      ...this.#helperAccessArming(flags),
+      ...helperAccessArming(cpu, vcpu, flags, (id) => this.#memCallbacks[id], callbackError),
     };
     cpu.traceCallback = (id) => {
       const call = this.#callbacks[id];
@@ -374,57 +375,6 @@ export class Hooks {
         this.events.emit("flush", {});
       },
     });
-  }
-
-  /**
-   * The helpers that arm memory callbacks around a helper accessing guest
-   * memory itself (vector loads and stores): each of its accesses reaches
-   * the callbacks through `CpuCore.helperAccessWatch`, as a LOAD's would.
-   */
-  #helperAccessArming(flags: (regs: RegsAccess) => HelperFlags) {
-    const cpu = this.cpu, vcpu = this.vcpu;
-    const armed: { id: number; kinds: number; regs: RegsAccess }[] = [];
-    // before-access callbacks are armed too: a helper's accesses are seen after they happen
-    const report = (addr: bigint, value: bigint, info: number) => {
-      const kind = info & 0x100 ? 2 : 1;
-      for (const a of armed) {
-        if (!(a.kinds & kind)) continue;
-        vcpu.inMemCallback = true;
-        try {
-          this.#memCallbacks[a.id](addr, value, info);
-        } catch (e) {
-          throw a.regs === "write" ? e : callbackError(e);
-        } finally {
-          vcpu.inMemCallback = false;
-        }
-      }
-    };
-    const arm = (regs: RegsAccess) =>
-      cpu.addHelper({
-        name: `hook_mem_arm_${regs}`,
-        hasResult: false,
-        flags: flags(regs),
-        fn: (_cpu: CpuCore, id: bigint, kinds: bigint) => {
-          if (cpu.helperAccessWatch !== report) armed.length = 0; // a trap disarmed the last ones
-          armed.push({ id: Number(id), kinds: Number(kinds), regs });
-          cpu.helperAccessWatch = report;
-        },
-      });
-    const disarm = cpu.addHelper({
-      name: "hook_mem_disarm",
-      hasResult: false,
-      flags: flags("write"),
-      fn: () => {
-        armed.length = 0;
-        cpu.helperAccessWatch = null;
-      },
-    });
-    const helpers = cpu.target.helpers;
-    return {
-      memArm: { none: arm("none"), read: arm("read"), write: arm("write") },
-      memDisarm: disarm,
-      accessesMemory: (index: number) => helpers[index]?.flags?.accessesMemory === true,
-    };
   }
 
   /** This CPU no longer runs (its process exited): registrations leave its code alone. */
