@@ -30,6 +30,12 @@ export const interpreterBackend: Backend = {
   exec: (cpu, tb) => interpretBlock(cpu, tb),
 };
 
+/**
+ * The bit of a memory access report's `info` that says the access has not
+ * happened yet (memory hooks called before it; see `MemCallbackOptions.before`).
+ */
+export const BEFORE_ACCESS = 0x400;
+
 /** Why {@linkcode CpuCore.run} returned. */
 export type RunExit =
   | { reason: "trap"; trap: Trap }
@@ -72,10 +78,12 @@ export class CpuCore implements RegisterAccess {
   traceCallback: ((id: number) => void) | null = null;
   /**
    * Reports each access a helper makes through {@linkcode load} and
-   * {@linkcode store} (`info`: size, | 0x100 for a store, | 0x200 for a
-   * signed load), as memory hooks see a LOAD or STORE op's. Instrumentation
-   * arms it around helpers flagged `accessesMemory` (vector loads and
-   * stores, as QEMU's plugins see each element); a trap disarms it.
+   * {@linkcode store}, before it (`info` has {@linkcode BEFORE_ACCESS}; a
+   * load's value is 0) and after it (`info`: size, | 0x100 for a store,
+   * | 0x200 for a signed load), as memory hooks see a LOAD or STORE op's.
+   * Instrumentation arms it around helpers flagged `accessesMemory` (vector
+   * loads and stores, as QEMU's plugins see each element); leaving the TB
+   * (a trap, a callback's redirect) disarms it.
    */
   helperAccessWatch: ((addr: bigint, value: bigint, info: number) => void) | null = null;
   /** Helpers added by instrumentation; numbered after the target's. */
@@ -196,15 +204,19 @@ export class CpuCore implements RegisterAccess {
 
   /** A guest load as the running code does it (permission-checked, may throw GuestFault). */
   load(addr: bigint, size: number, signed: boolean): bigint {
+    const watch = this.helperAccessWatch, info = size | (signed ? 0x200 : 0);
+    watch?.(addr, 0n, info | BEFORE_ACCESS);
     const value = this.mem.load(addr, size, signed);
-    this.helperAccessWatch?.(addr, value, size | (signed ? 0x200 : 0));
+    watch?.(addr, value, info);
     return value;
   }
 
   /** A guest store as the running code does it. */
   store(addr: bigint, size: number, value: bigint): void {
+    const watch = this.helperAccessWatch;
+    watch?.(addr, value, size | 0x100 | BEFORE_ACCESS);
     this.mem.store(addr, size, value);
-    this.helperAccessWatch?.(addr, value, size | 0x100);
+    watch?.(addr, value, size | 0x100);
   }
 
   /**
@@ -243,12 +255,12 @@ export class CpuCore implements RegisterAccess {
       tb.execCount++;
       this.icount += this.backend.exec(this, tb, left);
       this.inFlight = 0;
+      this.helperAccessWatch = null; // armed within one instruction: a trap or redirect left it
       this.exitRequest = false;
       const trap = this.trap;
       if (trap) {
         this.trap = null;
         this.#resume = null;
-        this.helperAccessWatch = null;
         return { reason: "trap", trap };
       }
       if (this.stopRequested) return { reason: "stop" };

@@ -146,6 +146,31 @@ Deno.test("riscv V: a watchpoint on one element stops after the vector store", (
   }
 });
 
+Deno.test("riscv V: a watch before an element's access stops there with vstart at it", () => {
+  // vsse32 v1, (a1), t0 (stride 8): a callback before element 2's store abandons the instruction
+  const insns = [vsetivli(0, 4, E32_M1), vsse32(1, a1, t0), A.ecall];
+  for (const jit of ENGINES) {
+    const m = machine(insns, V, jit);
+    m.cpu.host.u8.fill(0xab, 0x1000 + RiscvState.VREGS + 16, 0x1000 + RiscvState.VREGS + 32);
+    m.cpu.setGlobal(a1, DATA);
+    m.cpu.setGlobal(t0, 8n);
+    const hooks = new Hooks(m.cpu);
+    const id = hooks.addMemHook((v, a) => {
+      v.stop();
+      v.setPc(a.pc);
+    }, { begin: DATA + 16n, end: DATA + 19n, regs: "write", before: true });
+    assert.equal(m.cpu.run(100).reason, "stop");
+    assert.equal(m.cpu.pc, CODE + 4n);
+    assert.equal(m.cpu.getState(RiscvState.VSTART), 2n);
+    const word = (k: number) => m.cpu.mem.load(DATA + BigInt(8 * k), 4, false);
+    assert.deepEqual([0, 1, 2, 3].map(word), [0xababababn, 0xababababn, 0n, 0n]);
+    hooks.remove(id);
+    assert.equal(m.cpu.run(100).reason, "trap"); // the store goes on from element 2
+    assert.deepEqual([0, 1, 2, 3].map(word), Array(4).fill(0xababababn));
+    assert.equal(m.cpu.getState(RiscvState.VSTART), 0n);
+  }
+});
+
 Deno.test("riscv V: -cpu properties and the RVA23 profiles", () => {
   assert.equal(parseRiscvCpu("rv64,v=true,vlen=512").vlen, 512);
   assert.ok(parseRiscvCpu("rva23s64").extensions.has("v"));

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { CpuCore } from "../cpu_core.ts";
+import { BEFORE_ACCESS, type CpuCore } from "../cpu_core.ts";
 import type { HelperFlags } from "../ir.ts";
 import type { CallbackHelpers, RegsAccess } from "./instrument.ts";
 import type { Vcpu } from "./vcpu.ts";
@@ -19,8 +19,8 @@ type MemCallback = (addr: bigint, value: bigint, info: number) => void;
 
 /**
  * Registers the arming helpers on `cpu`: their indices and the predicate
- * instrumentation uses to find helpers that access memory. Callbacks run
- * after each access (before-access ones too: the access has happened).
+ * instrumentation uses to find helpers that access memory. Each callback
+ * runs before or after each access, as it asked.
  *
  * @example
  * ```ts ignore
@@ -36,16 +36,18 @@ export function helperAccessArming(
 ): Pick<CallbackHelpers, "memArm" | "memDisarm" | "accessesMemory"> {
   const armed: { id: number; kinds: number; regs: RegsAccess }[] = [];
   const report = (addr: bigint, value: bigint, info: number) => {
-    const kind = info & 0x100 ? 2 : 1;
+    const kind = info & 0x100 ? 2 : 1, before = info & BEFORE_ACCESS ? 4 : 0;
     for (const a of armed) {
-      if (!(a.kinds & kind)) continue;
-      vcpu.inMemCallback = true;
+      if (!(a.kinds & kind) || (a.kinds & 4) !== before) continue;
+      // before the access a callback may abandon the instruction (setPc): vstart keeps its place
+      if (before) vcpu.inCallback = a.regs === "write";
+      else vcpu.inMemCallback = true;
       try {
         callback(a.id)(addr, value, info);
       } catch (e) {
         throw a.regs === "write" ? e : wrapError(e);
       } finally {
-        vcpu.inMemCallback = false;
+        vcpu.inMemCallback = vcpu.inCallback = false;
       }
     }
   };
@@ -55,7 +57,7 @@ export function helperAccessArming(
       hasResult: false,
       flags: flags(regs),
       fn: (_cpu: CpuCore, id: bigint, kinds: bigint) => {
-        if (cpu.helperAccessWatch !== report) armed.length = 0; // a trap disarmed the last ones
+        if (cpu.helperAccessWatch !== report) armed.length = 0; // leaving the TB disarmed them
         armed.push({ id: Number(id), kinds: Number(kinds), regs });
         cpu.helperAccessWatch = report;
       },

@@ -11,14 +11,13 @@
  * @module
  */
 
-import type { CpuCore } from "../cpu_core.ts";
+import { BEFORE_ACCESS, type CpuCore } from "../cpu_core.ts";
 import { EmuError, GuestFault } from "../errors.ts";
 import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
 import type { BlockPart } from "../tb.ts";
 import { pageNumber } from "../guest_memory.ts";
 import {
-  BEFORE_ACCESS,
   type CallbackHelpers,
   emptyPoint,
   injectInstrumentation,

@@ -9,6 +9,7 @@
 
 import { Cond, INTEGER_ALU_OPS, type IrBlock, type IrOp, Op } from "../ir.ts";
 import { IrBuilder } from "../ir_builder.ts";
+import { BEFORE_ACCESS } from "../cpu_core.ts";
 
 /**
  * How a callback may touch registers (QEMU's NO_REGS / R_REGS / RW_REGS).
@@ -40,14 +41,11 @@ export interface MemInjection {
   before: boolean;
 }
 
-/** The `info` bit of a memory callback called before its access. */
-export const BEFORE_ACCESS = 0x400;
-
 /** Helper indices of the generic callback helpers, per register access. */
 export interface CallbackHelpers {
   exec: Record<RegsAccess, number>;
   mem: Record<RegsAccess, number>;
-  /** arms a memory callback (id, 1 loads | 2 stores) for the accesses of the next helper */
+  /** arms a memory callback (id, 1 loads | 2 stores | 4 before) for the accesses of the next helper */
   memArm: Record<RegsAccess, number>;
   /** disarms them after that helper */
   memDisarm: number;
@@ -64,8 +62,8 @@ function armAround(
 ): boolean {
   let armed = false;
   for (const m of list) {
-    const kinds = (m.loads ? 1n : 0n) | (m.stores ? 2n : 0n);
-    if (!kinds) continue;
+    const kinds = (m.loads ? 1n : 0n) | (m.stores ? 2n : 0n) | (m.before ? 4n : 0n);
+    if (!(kinds & 3n)) continue;
     b.call(-1, helpers.memArm[m.regs], [b.constant(BigInt(m.id)), b.constant(kinds)]);
     armed = true;
   }

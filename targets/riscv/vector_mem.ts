@@ -5,7 +5,8 @@
  *
  * Every element access goes through `cpu.load`/`cpu.store`, so memory hooks,
  * watchpoints and tool plugins see each element as QEMU's plugins do; only
- * an unobserved unmasked unit-stride access moves as one block.
+ * an unobserved unmasked unit-stride access moves as one block. A watchpoint
+ * that stops before an element leaves vstart there, as a fault does.
  *
  * Faults are precise as in QEMU 7.2: elements are accessed in order and
  * vstart counts them, so a fault leaves vstart at the faulting element and
@@ -15,7 +16,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../plugin.ts";
+import { type CpuCore, type HelperDef, PcRedirect } from "../../plugin.ts";
 import { RiscvState } from "./state.ts";
 import {
   active,
@@ -125,7 +126,8 @@ function tryLoad(cpu: CpuCore, at: bigint, bytes: number, reg: number, bits: num
   let x: bigint;
   try {
     x = cpu.load(at, bytes, false);
-  } catch {
+  } catch (e) {
+    if (e instanceof PcRedirect) throw e; // a watchpoint before the access, not a fault
     return false;
   }
   writeElem(cpu, reg, bits, i, x);
