@@ -98,7 +98,7 @@ export interface MemAccess {
   /**
    * The callback runs before the access (registered with `before: true`): it
    * has not happened (a load's `value` is 0), and `vcpu.setPc` skips the
-   * instruction. Accesses helpers make (vector elements) are seen after.
+   * instruction (a vector load or store then keeps vstart at the element).
    */
   before: boolean;
 }

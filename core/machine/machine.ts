@@ -209,9 +209,8 @@ export class Machine {
 
   /**
    * Stops after an instruction accesses `[address, address+length)`, or with
-   * `before` before it does (the pc at that instruction, which has not run;
-   * the accesses of helpers, such as vector elements, still stop after);
-   * returns an id.
+   * `before` before it does (the pc at that instruction, which has not run,
+   * or for a vector load or store, has run up to vstart); returns an id.
    */
   addWatchpoint(
     address: bigint,
