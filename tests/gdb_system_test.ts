@@ -126,3 +126,34 @@ Deno.test({
     assert.deepEqual(stops(ours.gdb), stops(theirs.gdb));
   },
 });
+
+Deno.test({
+  name: "system mode: a gdb watchpoint on a vector store's element stops as qemu-system-riscv64's",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    // vs.elf's main: vse32.v v2, (data) writes data[0..3]; the watch is on data[2]
+    const vs = new URL("./baremetal/bin/vs.elf", import.meta.url).pathname;
+    const cpu = ["-cpu", "rv64,v=true,vlen=128"];
+    const cmds = [
+      "hbreak main",
+      "continue",
+      "delete",
+      "watch *(unsigned int *)((long)&data + 8)",
+      "continue",
+      "info registers pc",
+      "p $vstart",
+      "x/4wx &data",
+      "delete",
+    ];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none", ...cpu];
+    const ours = await gdbBatch(
+      [Deno.execPath(), ...emuSystemArgs(vs, [...cpu, ...GDB_ARGS])],
+      vs,
+      cmds,
+    );
+    const theirs = await gdbBatch([...qemu, "-kernel", vs, "-nographic", ...GDB_ARGS], vs, cmds);
+    const stops = (s: string) => s.split("\n").filter((l) => /^(0x|pc |Old|New|\$\d)/.test(l));
+    assert(/New value = 6/.test(ours.gdb), ours.gdb + ours.emuErr);
+    assert.deepEqual(stops(ours.gdb), stops(theirs.gdb));
+  },
+});
