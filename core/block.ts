@@ -160,6 +160,11 @@ export interface BlockOpenOptions {
   noBacking?: boolean;
   /** paths already open below this image, to refuse a backing chain loop */
   chain?: string[];
+  /**
+   * QEMU's cache mode: `unsafe` ignores flushes (qemu-img convert's default
+   * for its output), the others make `flush` and `close` write to disk.
+   */
+  cache?: "writeback" | "writethrough" | "none" | "directsync" | "unsafe";
 }
 
 /** What a format gets to open an image. */
@@ -253,13 +258,17 @@ export class HostFile {
     readonly handle: Deno.FsFile,
     readonly readOnly: boolean,
     overlay: boolean,
+    readonly ignoreFlushes = false,
   ) {
     this.#size = handle.statSync().size;
     this.#pages = overlay ? new Map() : undefined;
   }
 
   /** Opens `path`; errors name the file and say what to check. */
-  static open(path: string, mode: { readOnly: boolean; overlay?: boolean }): HostFile {
+  static open(
+    path: string,
+    mode: { readOnly: boolean; overlay?: boolean; ignoreFlushes?: boolean },
+  ): HostFile {
     const write = !mode.readOnly && !mode.overlay;
     try {
       return new HostFile(
@@ -267,6 +276,7 @@ export class HostFile {
         Deno.openSync(path, { read: true, write }),
         mode.readOnly,
         !!mode.overlay,
+        mode.ignoreFlushes,
       );
     } catch (e) {
       throw new EmuError(
@@ -382,9 +392,9 @@ export class HostFile {
     this.#size = size;
   }
 
-  /** Makes written data durable. */
+  /** Makes written data durable (unless opened with QEMU's `cache=unsafe`). */
   sync(): void {
-    if (!this.readOnly && !this.#pages) this.handle.syncDataSync();
+    if (!this.readOnly && !this.#pages && !this.ignoreFlushes) this.handle.syncDataSync();
   }
 
   /** Closes the file. */
@@ -487,6 +497,7 @@ export async function openImage(
   const file = HostFile.open(path, {
     readOnly: !!options.readOnly && !options.snapshot,
     overlay: options.snapshot,
+    ignoreFlushes: options.cache === "unsafe",
   });
   const ctx: BlockOpenContext = {
     file,

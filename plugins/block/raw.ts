@@ -16,7 +16,7 @@ import {
   HostFile,
   isZero,
   SparseMap,
-} from "../../plugin.ts";
+} from "../../plugin_block.ts";
 
 /** Granularity of raw block status where holes cannot be asked for. */
 const STATUS_GRAIN = 65536;

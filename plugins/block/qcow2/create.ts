@@ -10,7 +10,12 @@
  * @module
  */
 
-import { type BlockCreateOptions, EmuError, HostFile, parseImageSize } from "../../../plugin.ts";
+import {
+  type BlockCreateOptions,
+  EmuError,
+  HostFile,
+  parseImageSize,
+} from "../../../plugin_block.ts";
 import { be64, Compat, type Qcow2Header, serializeHeader, V3_HEADER_LENGTH } from "./header.ts";
 import { Qcow2Image } from "./image.ts";
 

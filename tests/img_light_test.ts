@@ -1,0 +1,54 @@
+// `emu img` loads none of the emulator: the modules `deno task emu img` evaluates (the static
+// imports of the CLI entry, the img commands and the block formats) are a short list.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Modules evaluated when `entry` loads: its static imports, not type-only or dynamic ones. */
+async function staticGraph(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL(entry, ROOT).pathname],
+    stdout: "piped",
+  }).output();
+  assert.ok(out.success, `deno info ${entry} failed`);
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const deps = new Map(graph.modules.map((m) => [
+    m.specifier,
+    (m.dependencies ?? []).flatMap((d) => d.code && !d.isDynamic ? [d.code.specifier] : []),
+  ]));
+  const seen = new Set<string>();
+  const todo = [...graph.roots];
+  while (todo.length) {
+    const s = todo.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    todo.push(...(deps.get(s) ?? []));
+  }
+  return [...seen].map((s) => s.slice(ROOT.href.length)).sort();
+}
+
+Deno.test("emu img: the CLI entry, img commands and block formats load no emulator module", async () => {
+  for (
+    const entry of [
+      "cli/run.ts",
+      "cli/img/main.ts",
+      "plugins/block/raw.ts",
+      "plugins/block/qcow2.ts",
+    ]
+  ) {
+    const loaded = await staticGraph(entry);
+    const heavy = loaded.filter((m) =>
+      m === "mod.ts" || m === "plugin.ts" ||
+      /^(targets|core\/(machine|softfloat|jit|system|linux))\//.test(m)
+    );
+    assert.deepEqual(heavy, [], `${entry} loads ${heavy.join(", ")}`);
+    assert.ok(loaded.length < 40, `${entry} loads ${loaded.length} modules: ${loaded.join(" ")}`);
+  }
+});
