@@ -1,11 +1,12 @@
-// `emu img` loads none of the emulator: the modules `deno task emu img` evaluates (the static
-// imports of the CLI entry, the img commands and the block formats) are a short list.
+// `emu img` loads none of the emulator: the modules `deno task emu img` reads (the CLI entry's
+// graph, which `deno run` loads with every literal `import()`, the img commands and the block
+// formats) are a short list.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 
 const ROOT = new URL("../", import.meta.url);
 
-/** Modules evaluated when `entry` loads: its static imports, not type-only or dynamic ones. */
+/** Modules `deno run` reads to start `entry`: its imports and literal `import()`s, not type-only ones. */
 async function staticGraph(entry: string): Promise<string[]> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", new URL(entry, ROOT).pathname],
@@ -16,12 +17,12 @@ async function staticGraph(entry: string): Promise<string[]> {
     roots: string[];
     modules: {
       specifier: string;
-      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+      dependencies?: { code?: { specifier: string } }[];
     }[];
   };
   const deps = new Map(graph.modules.map((m) => [
     m.specifier,
-    (m.dependencies ?? []).flatMap((d) => d.code && !d.isDynamic ? [d.code.specifier] : []),
+    (m.dependencies ?? []).flatMap((d) => d.code ? [d.code.specifier] : []),
   ]));
   const seen = new Set<string>();
   const todo = [...graph.roots];
