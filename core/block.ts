@@ -187,6 +187,8 @@ export interface BlockCreateOptions {
   backingFile?: string;
   /** backing file format */
   backingFormat?: string;
+  /** the cache mode to write with (`unsafe`: no flush when done, as qemu-img convert) */
+  cache?: BlockOpenOptions["cache"];
 }
 
 /**
@@ -286,11 +288,11 @@ export class HostFile {
     }
   }
 
-  /** Creates (or truncates) `path` for writing. */
-  static create(path: string): HostFile {
+  /** Creates (or truncates) `path` for writing; `cache` as {@linkcode BlockOpenOptions}. */
+  static create(path: string, cache?: BlockOpenOptions["cache"]): HostFile {
     try {
       const h = Deno.openSync(path, { read: true, write: true, create: true, truncate: true });
-      return new HostFile(path, h, false, false);
+      return new HostFile(path, h, false, false, cache === "unsafe");
     } catch (e) {
       throw new EmuError(`${path}: cannot create: ${(e as Error).message.split("\n")[0]}`);
     }

@@ -155,6 +155,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
         options: o,
         backingFile: backing,
         backingFormat: backing ? o.backing_fmt ?? args.get("F") : undefined,
+        cache,
       });
     }
     const dst = await openImage(out, { format: outFormat, cache });

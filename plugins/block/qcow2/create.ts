@@ -126,7 +126,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     backingFormat: options.backingFormat,
     otherExtensions: [],
   };
-  const file = HostFile.create(path);
+  const file = HostFile.create(path, options.cache);
   file.write(0, serializeHeader(header));
   file.write(cs, be64(2 * cs));
   const block = new Uint8Array(cs);
