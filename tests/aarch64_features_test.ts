@@ -1,7 +1,8 @@
 // Denemu's features on the aarch64 target, unchanged: a snapshot of a running aarch64 process,
 // saved to a file and loaded into a fresh process, runs on exactly as the original did, on both
 // engines; and a run recorded with `-icount rr=record` (stdin, -realtime host time, a file whose
-// contents are stored) replays bit for bit with stdin empty and the file gone.
+// contents are stored) replays bit for bit with stdin empty and the file gone; and the insn, bb and
+// memtrace tool plugins count what the machine's icount and independent hooks count.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
@@ -13,6 +14,7 @@ import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 const BIN = new URL("./guests/bin/aarch64/", import.meta.url).pathname;
 const SIGNALS = BIN + "signals.static.O2";
 const WORLD = BIN + "world.static.O2";
+const HELLO = BIN + "hello.static.O2";
 
 async function start(accel: "interp" | "jit") {
   const out: number[] = [];
@@ -83,3 +85,39 @@ Deno.test("aarch64: a replay with stdin empty, the file gone and later host time
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+/** The number after `label` in the plugins' output. */
+function num(out: string, label: RegExp): number {
+  const m = out.match(label);
+  assert(m, `no ${label} in:\n${out}`);
+  return Number(m[1]);
+}
+
+for (const accel of ["interp", "jit"] as const) {
+  Deno.test(`aarch64 ${accel}: the insn, bb and memtrace plugins agree with icount and memory hooks`, async () => {
+    let out = "";
+    const plugins = ["insn", "bb,inline=on", "memtrace"];
+    const m = await createMachine({
+      program: HELLO,
+      accel,
+      plugins,
+      pluginOutput: (t) => out += t,
+    });
+    let accesses = 0, syscalls = 0, status = -1;
+    m.hooks.addMemHook(() => accesses++, { regs: "none" });
+    for await (const ev of m.run()) {
+      if (ev.type === "syscall") syscalls++;
+      if (ev.type === "exit") status = ev.status;
+    }
+    assertEquals(status, 0);
+    assert.match(m.stdout, /hello/i);
+    // svc traps, so the core does not retire it; the plugin saw it start
+    const total = num(out, /total insns: (\d+)/);
+    assertEquals(total, m.icount + syscalls);
+    assertEquals(num(out, /Total: bb's: \d+, insns: (\d+)/), total);
+    assertEquals(num(out, /mem accesses: (\d+)/), accesses);
+    const trace = out.split("\n").filter((l) => /^0x[0-9a-f]+,[^,]*,0x/.test(l));
+    assertEquals(trace.length, accesses);
+    assert(accesses > 1000, `only ${accesses} accesses`);
+  });
+}
