@@ -2,7 +2,8 @@
 // saved to a file and loaded into a fresh process, runs on exactly as the original did, on both
 // engines; and a run recorded with `-icount rr=record` (stdin, -realtime host time, a file whose
 // contents are stored) replays bit for bit with stdin empty and the file gone; and the insn, bb and
-// memtrace tool plugins count what the machine's icount and independent hooks count.
+// memtrace tool plugins count what the machine's icount and independent hooks count; and `emu fuzz`
+// finds magic32's planted bug (a `cmp` with a 32-bit constant) and writes AFL++'s output directory.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
@@ -15,6 +16,8 @@ const BIN = new URL("./guests/bin/aarch64/", import.meta.url).pathname;
 const SIGNALS = BIN + "signals.static.O2";
 const WORLD = BIN + "world.static.O2";
 const HELLO = BIN + "hello.static.O2";
+const MAGIC32 = BIN + "magic32";
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
 async function start(accel: "interp" | "jit") {
   const out: number[] = [];
@@ -121,3 +124,31 @@ for (const accel of ["interp", "jit"] as const) {
     assert(accesses > 1000, `only ${accesses} accesses`);
   });
 }
+
+Deno.test("aarch64: emu fuzz finds the 32-bit magic from the cmp's constant, in AFL++'s output layout", async () => {
+  const seeds = Deno.makeTempDirSync(), out = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${seeds}/seed`, "AAAAAAAA");
+    const args = ["run", "-A", MOD, "fuzz", "-i", seeds, "-o", out, "-V", "6", "-s", "1"];
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [...args, "--", MAGIC32, "@@"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+    assertEquals(r.code, 0, text);
+    assert.match(text, /emu fuzz: .* execs .* 1 crashes/);
+    for (const f of ["fuzzer_stats", "plot_data", "cmdline", "crashes/README.txt", "queue"]) {
+      Deno.statSync(`${out}/default/${f}`);
+    }
+    const crash = [...Deno.readDirSync(`${out}/default/crashes`)].find((e) =>
+      e.name !== "README.txt"
+    );
+    assert(crash, "no crash file");
+    const bytes = Deno.readFileSync(`${out}/default/crashes/${crash.name}`);
+    assertEquals(new DataView(bytes.buffer).getUint32(4, true), 0xdeadbeef);
+  } finally {
+    Deno.removeSync(seeds, { recursive: true });
+    Deno.removeSync(out, { recursive: true });
+  }
+});
