@@ -1,60 +1,18 @@
-// Denemu's features on the aarch64 target, unchanged: a snapshot of a running aarch64 process,
-// saved to a file and loaded into a fresh process, runs on exactly as the original did, on both
-// engines; and a run recorded with `-icount rr=record` (stdin, -realtime host time, a file whose
+// Denemu's features on the aarch64 target, unchanged (snapshot files: tests/snapshot_file_test.ts):
+// a run recorded with `-icount rr=record` (stdin, -realtime host time, a file whose
 // contents are stored) replays bit for bit with stdin empty and the file gone; and the insn, bb and
 // memtrace tool plugins count what the machine's icount and independent hooks count; and `emu fuzz`
 // finds magic32's planted bug (a `cmp` with a 32-bit constant) and writes AFL++'s output directory.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
-import { LinuxProcess } from "../core/linux/process.ts";
-import { loadSnapshotFile, saveSnapshotFile } from "../core/snapshot/file.ts";
-import { processSnapshotIdentity } from "../core/linux/process_file.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 
 const BIN = new URL("./guests/bin/aarch64/", import.meta.url).pathname;
-const SIGNALS = BIN + "signals.static.O2";
 const WORLD = BIN + "world.static.O2";
 const HELLO = BIN + "hello.static.O2";
 const MAGIC32 = BIN + "magic32";
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
-
-async function start(accel: "interp" | "jit") {
-  const out: number[] = [];
-  const p = await LinuxProcess.create({ program: SIGNALS, accel, stdout: (b) => out.push(...b) });
-  return { p, out };
-}
-
-/** Runs `p` to its exit: the events with their instruction counts, the output since, the last pc. */
-function finish(p: LinuxProcess, out: number[]) {
-  const from = out.length, kinds: string[] = [];
-  for (let ev = p.step();; ev = p.step()) {
-    kinds.push(`${ev.kind}@${p.cpu.icount}`);
-    if (ev.kind === "exit") break;
-  }
-  return { kinds, out: new TextDecoder().decode(new Uint8Array(out.slice(from))), pc: p.cpu.pc };
-}
-
-for (const accel of ["interp", "jit"] as const) {
-  Deno.test(`aarch64 ${accel}: a snapshot file of a running process, loaded into a fresh one, runs on identically`, async () => {
-    const path = Deno.makeTempFileSync();
-    try {
-      const first = await start("jit");
-      let seen = 0;
-      while (seen < 12) if (first.p.step().kind === "syscall") seen++;
-      const id = processSnapshotIdentity(first.p);
-      assert.match(id.cpu, /./);
-      await saveSnapshotFile(path, first.p.snapshot(), id);
-      const original = finish(first.p, first.out);
-      assert.match(original.out, /./, "the guest printed nothing after the snapshot");
-      const { p, out } = await start(accel);
-      p.restore(await loadSnapshotFile(path, id));
-      assertEquals(finish(p, out), original);
-    } finally {
-      Deno.removeSync(path);
-    }
-  });
-}
 
 /** Runs the world guest on `file` with `stdin`, recording or replaying through `rr`. */
 async function runWorld(file: string, stdin: string, rr: RecordReplayOptions) {
