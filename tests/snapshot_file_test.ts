@@ -1,8 +1,8 @@
 // Snapshot files: a process saved to a file and loaded into a fresh process
 // of the same program runs on exactly as the original did; files for another
-// machine, truncated and corrupted files are refused with a one-line EmuError.
+// machine, truncated and corrupted files are refused with a one-line EmuError. Also on aarch64.
 // SPDX-License-Identifier: GPL-3.0-or-later
-import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { EmuError } from "../core/errors.ts";
 import { LinuxProcess } from "../core/linux/process.ts";
 import { loadSnapshotFile, saveSnapshotFile } from "../core/snapshot/file.ts";
@@ -10,10 +10,11 @@ import { processSnapshotIdentity } from "../core/linux/process_file.ts";
 
 const PROG = new URL("./guests/bin/signals.static.O2", import.meta.url).pathname;
 const ID = { mode: "user", program: PROG, cpu: "rv64" };
+const A64_PROG = new URL("./guests/bin/aarch64/signals.static.O2", import.meta.url).pathname;
 
-async function start(accel: "interp" | "jit") {
+async function start(accel: "interp" | "jit", program = PROG) {
   const out: number[] = [];
-  const p = await LinuxProcess.create({ program: PROG, accel, stdout: (b) => out.push(...b) });
+  const p = await LinuxProcess.create({ program, accel, stdout: (b) => out.push(...b) });
   return { p, out };
 }
 
@@ -41,6 +42,27 @@ for (const accel of ["interp", "jit"] as const) {
       const original = await savedAtSyscall(12, path);
       const { p, out } = await start(accel);
       p.restore(await loadSnapshotFile(path, ID));
+      assertEquals(finish(p, out), original);
+    } finally {
+      Deno.removeSync(path);
+    }
+  });
+}
+
+// The same on the aarch64 target: the identity (its CPU model) comes from the process.
+for (const accel of ["interp", "jit"] as const) {
+  Deno.test(`aarch64 ${accel}: a snapshot file loaded into a fresh process runs on identically`, async () => {
+    const path = Deno.makeTempFileSync();
+    try {
+      const first = await start("jit", A64_PROG);
+      let seen = 0;
+      while (seen < 12) if (first.p.step().kind === "syscall") seen++;
+      const id = processSnapshotIdentity(first.p);
+      await saveSnapshotFile(path, first.p.snapshot(), id);
+      const original = finish(first.p, first.out);
+      assert.match(original.out, /./, "the guest printed nothing after the snapshot");
+      const { p, out } = await start(accel, A64_PROG);
+      p.restore(await loadSnapshotFile(path, id));
       assertEquals(finish(p, out), original);
     } finally {
       Deno.removeSync(path);
