@@ -238,3 +238,30 @@ Deno.test({
     await Deno.remove(path);
   },
 });
+
+Deno.test({
+  name: "-smp 4: hooks, vcpu_init and -d in_asm see every hart's blocks, with the hart as vCPU index",
+  ignore: !hasFirmware,
+  fn: async () => {
+    let inAsm = "";
+    const m = await createMachine({
+      system: { bios: FW_JUMP, smp: 4 },
+      log: { categories: ["in_asm"], write: (t) => inAsm += t },
+    });
+    const inits: number[] = [];
+    m.hooks.on("vcpu_init", (e) => inits.push(e.index));
+    const blocks = [0, 0, 0, 0];
+    const entered = new Set<number>(); // harts that ran OpenSBI's first block (0x80000000)
+    m.hooks.addBlockHook((vcpu, pc) => {
+      blocks[vcpu.index]++;
+      if (pc === 0x8000_0000n) entered.add(vcpu.index);
+    }, { regs: "read" });
+    for await (const _ of m.run({ budget: 2_000_000 })) { /* runs to the budget */ }
+    await m.close();
+    assert.deepEqual(inits, [0, 1, 2, 3]);
+    assert.deepEqual([...entered].sort(), [0, 1, 2, 3]);
+    assert.ok(blocks.every((n) => n > 0), `blocks per hart: ${blocks}`);
+    // each hart translates the reset ROM's block into its own cache
+    assert.equal(inAsm.split("0x0000000000001000:").length - 1, 4);
+  },
+});
