@@ -240,7 +240,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "-smp 4: hooks, vcpu_init and -d in_asm see every hart's blocks, with the hart as vCPU index",
+  name: "-smp 4: hooks, vcpu_init and -d in_asm see every hart's blocks (vCPU index = hart)",
   ignore: !hasFirmware,
   fn: async () => {
     let inAsm = "";
