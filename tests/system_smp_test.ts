@@ -265,3 +265,25 @@ Deno.test({
     assert.equal(inAsm.split("0x0000000000001000:").length - 1, 4);
   },
 });
+
+Deno.test({
+  name: "-smp 4: m.stop() from a hook on hart 2 ends the run at once",
+  ignore: !hasFirmware,
+  fn: async () => {
+    const m = await createMachine({ system: { bios: FW_JUMP, smp: 4 } });
+    let stopped = false, blocksAfter = 0;
+    m.hooks.addBlockHook((vcpu) => {
+      if (stopped) blocksAfter++;
+      else if (vcpu.index === 2) {
+        stopped = true;
+        m.stop();
+      }
+    }, { regs: "none" });
+    const events = [];
+    for await (const e of m.run({ budget: 2_000_000 })) events.push(e.type);
+    await m.close();
+    assert.ok(stopped);
+    assert.deepEqual(events, ["stop"]);
+    assert.equal(blocksAfter, 0);
+  },
+});
