@@ -243,10 +243,12 @@ Deno.test({
   name: "-smp 4: hooks, vcpu_init and -d in_asm see every hart's blocks (vCPU index = hart)",
   ignore: !hasFirmware,
   fn: async () => {
-    let inAsm = "";
+    let inAsm = "", execlog = "";
     const m = await createMachine({
       system: { bios: FW_JUMP, smp: 4 },
       log: { categories: ["in_asm"], write: (t) => inAsm += t },
+      plugins: ["execlog,afilter=80000000"],
+      pluginOutput: (t) => execlog += t,
     });
     const inits: number[] = [];
     m.hooks.on("vcpu_init", (e) => inits.push(e.index));
@@ -263,6 +265,9 @@ Deno.test({
     assert.ok(blocks.every((n) => n > 0), `blocks per hart: ${blocks}`);
     // each hart translates the reset ROM's block into its own cache
     assert.equal(inAsm.split("0x0000000000001000:").length - 1, 4);
+    // execlog's lines start with the vCPU index, as QEMU's
+    const entries = execlog.split("\n").filter((l) => l.includes(", 0x80000000, "));
+    assert.deepEqual(entries.map((l) => l.split(",")[0]).sort(), ["0", "1", "2", "3"]);
   },
 });
 
