@@ -1,7 +1,7 @@
 /**
- * The `emu` program (`deno task emu`): runs the CLI without loading the
- * scripting API of `mod.ts`, so a command loads only its own modules
- * (`emu img` none of the emulator). `deno run -A mod.ts` runs the same CLI.
+ * The `emu` CLI without the scripting API: `deno task emu` and `deno run -A
+ * mod.ts` load all of `mod.ts` first; this entry loads only the command's own
+ * modules (`img` none of the emulator), about half the start-up.
  *
  * @example
  * ```sh
