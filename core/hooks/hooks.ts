@@ -254,7 +254,7 @@ class HookFamily {
 
 /**
  * The hook registry of one CPU, shared with the CPUs of the processes it
- * forks (the constructor's `parent`).
+ * forks or the other harts of its machine (the constructor's `parent`).
  *
  * @example
  * ```ts ignore
@@ -273,7 +273,10 @@ export class Hooks {
    * @internal subscribe with {@linkcode Hooks.on}
    */
   readonly events: HookEvents;
-  /** this CPU's vCPU index in the run (0: the first; a forked process gets the next one) */
+  /**
+   * this CPU's vCPU index in the run (0: the first; in user mode a forked
+   * process gets the next one, in system mode hart N's hooks have index N)
+   */
   readonly index: number;
   readonly #family: HookFamily;
   /** callback table indexed by the ids baked into generated code */
@@ -299,7 +302,7 @@ export class Hooks {
     this.events = this.#family.events;
     this.index = this.#family.nextIndex++;
     this.#family.members.add(this);
-    this.vcpu = new Vcpu(cpu);
+    this.vcpu = new Vcpu(cpu, this.index);
     const vcpu = this.vcpu;
     // Callbacks that may change registers may also move the pc (a PcRedirect, like a trap);
     // the others can only ask to stop, which needs no pc bookkeeping before the call.

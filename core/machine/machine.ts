@@ -270,7 +270,12 @@ export class Machine {
    */
   stop(): void {
     this.#stopping = true;
-    this.hooks.vcpu.stop();
+    // whichever CPU runs (a hook on hart 2 calls this while hart 2 runs); a parked one's
+    // request is dropped when it next runs
+    for (const cpu of this.#driver.cpus ?? [this.#driver.cpu]) {
+      cpu.stopRequested = true;
+      cpu.exitRequest = true;
+    }
     this.#driver.wake();
   }
 
