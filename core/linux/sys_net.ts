@@ -14,7 +14,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, S_IF } from "./fds.ts";
+import { O, S_IF, S_IFMT } from "./fds.ts";
 import { AF, decodeSockaddr, encodeSockaddr, InetSocket, SOCK } from "./net_socket.ts";
 import type { NetAddr } from "./net_protocol.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -23,7 +23,7 @@ import { iovecs, orWait } from "./sys_files.ts";
 import { get, int, len, put, putU32, putU64, type SyscallTable } from "./syscall.ts";
 import type { Blocking } from "./threads.ts";
 
-const SOCK_TYPE_MASK = 0xf, S_IFMT = 0o170000;
+const SOCK_TYPE_MASK = 0xf;
 const IPPROTO = { IP: 0, TCP: 6, UDP: 17, IPV6: 41 } as const;
 const SOL_SOCKET = 1;
 const SO = { TYPE: 3, ERROR: 4, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39 } as const;
