@@ -7,6 +7,10 @@ import { EmuError } from "../core/errors.ts";
 import { LinuxProcess } from "../core/linux/process.ts";
 import { loadSnapshotFile, saveSnapshotFile } from "../core/snapshot/file.ts";
 import { processSnapshotIdentity } from "../core/linux/process_file.ts";
+import { EventFd, SocketEnd } from "../core/linux/event_files.ts";
+import { type OpenFile, PipeEnd } from "../core/linux/fds.ts";
+import type { HostNetwork } from "../core/linux/net_link.ts";
+import { AF, InetSocket, SOCK } from "../core/linux/net_socket.ts";
 
 const PROG = new URL("./guests/bin/signals.static.O2", import.meta.url).pathname;
 const ID = { mode: "user", program: PROG, cpu: "rv64" };
@@ -117,5 +121,32 @@ Deno.test("emu user -loadvm FILE continues the saved process", async () => {
     assertEquals(new TextDecoder().decode(other.stderr).trim().split("\n").length, 1);
   } finally {
     Deno.removeSync(path);
+  }
+});
+
+Deno.test("a snapshot file is refused in one line naming the fd of a socket, pipe or eventfd", async () => {
+  const { p } = await start("interp");
+  while (p.step().kind !== "syscall");
+  const net = {} as HostNetwork; // never called: the socket has no host side yet
+  const open: [OpenFile, RegExp][] = [
+    [new InetSocket(net, AF.INET, SOCK.STREAM, 0), /fd \d+ is a socket on the host network/],
+    [SocketEnd.pair(0)[0], /fd \d+ is a socket \(socketpair\)/],
+    [PipeEnd.pair(0)[0], /fd \d+ is a pipe/],
+    [new EventFd(0n, 0, 0), /fd \d+ is an eventfd/],
+  ];
+  for (const [file, re] of open) {
+    const fd = p.fds.install(file, false);
+    const path = Deno.makeTempFileSync();
+    try {
+      await rejects(
+        saveSnapshotFile(path, p.snapshot(), ID),
+        (e: unknown) =>
+          e instanceof EmuError && re.test(e.message) && e.message.includes(`fd ${fd} `) &&
+          !e.message.includes("\n"),
+      );
+    } finally {
+      Deno.removeSync(path);
+      p.fds.close(fd);
+    }
   }
 });
