@@ -247,6 +247,12 @@ async function userDriver(
   machine: () => Machine,
   inputLog: InputLog | undefined,
 ): Promise<MachineDriver> {
+  if (typeof opts.program !== "string" || opts.program === "") {
+    throw new EmuError(
+      "createMachine: no program to run",
+      "pass `program` (a Linux executable, user mode) or `system` (a board to boot)",
+    );
+  }
   const { stdin, stdout, stderr, seed, log, sched, net, rr: _rr, ...rest } = opts;
   const process = await LinuxProcess.create({
     ...rest,

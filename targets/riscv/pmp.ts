@@ -4,10 +4,10 @@
  * (locked entries also bind M-mode and ignore writes). Granularity is 4
  * bytes for the registers (pmpaddr holds 54 bits on RV64, 32 on RV32).
  *
- * Checks are made per 4 KiB page (the MMU and the soft TLB work in pages):
- * the first entry overlapping the page decides for the whole page. Entries
- * that cover only part of a page therefore apply to all of it (QEMU checks
- * exact byte ranges and skips the TLB for such pages).
+ * Checks are made per 4 KiB page where one entry decides for the whole page
+ * (the MMU and the soft TLB work in pages). A page that an entry starts or
+ * ends inside is checked byte by byte on every access, as QEMU checks exact
+ * ranges and skips its TLB for such pages (see {@linkcode Pmp.pageAccess}).
  *
  * @module
  */

@@ -231,13 +231,13 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
   // Read every file first, so a missing one fails before anything is built.
   const readFile = env.readFile ?? ((p: string) => Deno.readFile(p));
   const files = new Map<string, Uint8Array>();
-  for (
-    const [flag, path] of [["-bios", o.bios], ["-kernel", o.kernel], ["-initrd", o.initrd], [
-      "-dtb",
-      o.dtb,
-    ]]
-  ) {
-    if (path === undefined || path === "none" && flag === "-bios") continue;
+  const named = [["-bios", o.bios], ["-kernel", o.kernel], ["-initrd", o.initrd], ["-dtb", o.dtb]]
+    .filter(([flag, path]) => path !== undefined && !(path === "none" && flag === "-bios"));
+  const unnamed = named.find(([, path]) => path === "");
+  if (unnamed) {
+    throw new EmuError(`${unnamed[0]}: needs a file name`, "pass the path of the file to load");
+  }
+  for (const [flag, path] of named as [string, string][]) {
     try {
       files.set(path, await readFile(path));
     } catch (e) {
