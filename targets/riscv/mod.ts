@@ -129,7 +129,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
         return h;
       },
     },
-    gdb: riscvGdbArch(xlen),
+    gdb: riscvGdbArch(xlen, has("v") ? isa.vlen : 0),
   };
 }
 
