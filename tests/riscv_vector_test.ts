@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { createMachine, Hooks, type MemAccess, TrapKind } from "../mod.ts";
 import { RiscvState } from "../targets/riscv/state.ts";
 import { parseRiscvCpu } from "../targets/riscv/isa.ts";
+import { createRiscvTarget } from "../targets/riscv/mod.ts";
+import { riscvDecoders } from "../targets/riscv/decode.ts";
 import { A, CODE, DATA, i, machine, reg, X } from "./riscv/asm.ts";
 
 const { a0, a1, t0 } = X;
@@ -177,6 +179,14 @@ Deno.test("riscv V: -cpu properties and the RVA23 profiles", () => {
   assert.match(parseRiscvCpu("rv64,v=on").isaString, /^rv64imafdcv_zicsr/);
   assert.throws(() => parseRiscvCpu("rv64,v=on,elen=32"), /elen=32 is not supported/);
   assert.throws(() => parseRiscvCpu("rv64,v=on,vext_spec=v0.7.1"), /vext_spec=v0.7.1/);
+});
+
+Deno.test("riscv V: only a CPU with V builds the vector helpers and decode patterns", () => {
+  const names = (cpu: string) => new Set(createRiscvTarget(cpu).helpers.map((h) => h.name));
+  assert.ok(!names("rv64").has("vle32.v") && !names("rv64").has("vsetvl"));
+  assert.ok(names(V).has("vle32.v") && names(V).has("vsetvl"));
+  assert.equal(riscvDecoders(64).insn32.decode(vle32(1, a0)), null);
+  assert.equal(riscvDecoders(64, ["V"]).insn32.decode(vle32(1, a0))?.pattern.name, "vle32.v");
 });
 
 Deno.test("riscv V: memtrace lists every element a vector store writes", async () => {
