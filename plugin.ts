@@ -152,10 +152,8 @@ export {
   VirtqChain,
   VirtqueueError,
 } from "./core/system/virtqueue.ts";
-export * from "./core/block.ts";
+export * from "./plugin_block.ts";
 export * from "./core/drive_overlay.ts";
-export { SparseMap } from "./core/host_seek.ts";
-export { concatBytes } from "./core/bytes.ts";
 export {
   LoadedModule,
   ModuleList,

@@ -33,41 +33,57 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   user: lazy(
     "run a Linux program (like qemu-riscv64)",
-    async () => (await import("./user.ts")).userCommand,
+    "./user.ts",
+    (m: typeof import("./user.ts")) => m.userCommand,
   ),
   system: lazy(
     "boot a machine (like qemu-system-riscv64)",
-    async () => (await import("./system.ts")).systemCommand,
+    "./system.ts",
+    (m: typeof import("./system.ts")) => m.systemCommand,
   ),
   fuzz: lazy(
     "fuzz a Linux program (AFL++'s flags and output)",
-    async () => (await import("./fuzz.ts")).fuzzCommand,
+    "./fuzz.ts",
+    (m: typeof import("./fuzz.ts")) => m.fuzzCommand,
   ),
   tmin: lazy(
     "minimise a crashing input (like afl-tmin)",
-    async () => (await import("./fuzz_tools.ts")).tminCommand,
+    "./fuzz_tools.ts",
+    (m: typeof import("./fuzz_tools.ts")) => m.tminCommand,
   ),
   cmin: lazy(
     "minimise a corpus (like afl-cmin)",
-    async () => (await import("./fuzz_tools.ts")).cminCommand,
+    "./fuzz_tools.ts",
+    (m: typeof import("./fuzz_tools.ts")) => m.cminCommand,
   ),
   cov: lazy(
     "source coverage of a corpus (lcov .info and HTML)",
-    async () => (await import("./cov.ts")).covCommand,
+    "./cov.ts",
+    (m: typeof import("./cov.ts")) => m.covCommand,
   ),
   img: lazy(
     "create, inspect and convert disk images (like qemu-img)",
-    async () => (await import("./img/main.ts")).imgCommand,
+    "./img/main.ts",
+    (m: typeof import("./img/main.ts")) => m.imgCommand,
   ),
   bundle: lazy(
     "write an experiment as one JavaScript file",
-    async () => (await import("./bundle.ts")).bundleCommand,
+    "./bundle.ts",
+    (m: typeof import("./bundle.ts")) => m.bundleCommand,
   ),
 };
 
-/** A command whose module is imported when it runs. */
-function lazy(summary: string, load: () => Promise<Command["run"]>): Command {
-  return { summary, run: async (args) => (await load())(args) };
+/**
+ * A command whose module (`path`, relative to this file) is imported when it
+ * runs. The specifier is computed: `deno run` reads every module a literal
+ * `import()` names before it starts, which cost `emu img` the emulator's
+ * sources (about 100 ms).
+ */
+function lazy<M>(summary: string, path: string, pick: (module: M) => Command["run"]): Command {
+  return {
+    summary,
+    run: async (args) => pick(await import(new URL(path, import.meta.url).href))(args),
+  };
 }
 
 /** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */

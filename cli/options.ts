@@ -7,6 +7,7 @@
  */
 
 import { EmuError } from "../core/errors.ts";
+import { builtinTargets, loadTargetPlugin } from "../core/plugin.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 
 /** One option read from the command line. */
@@ -59,6 +60,23 @@ export function readOption(
 export function helpList(title: string, items: Record<string, string>): string {
   const width = Math.max(...Object.keys(items).map((k) => k.length)) + 1;
   return [title, ...Object.entries(items).map(([k, v]) => `${k.padEnd(width)} ${v}`)].join("\n");
+}
+
+/**
+ * What `-cpu help` prints, in both modes: each built-in target's CPU models.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(await cpuHelp()); // "Available CPUs (riscv):\n  rv64\n  rv32..."
+ * ```
+ */
+export async function cpuHelp(): Promise<string> {
+  const lists: string[] = [];
+  for (const t of builtinTargets()) {
+    const p = await loadTargetPlugin(t);
+    lists.push(`Available CPUs (${p.name}):\n${p.cpus.map((c) => `  ${c}`).join("\n")}`);
+  }
+  return lists.join("\n");
 }
 
 /** What `-icount` says: the time per instruction and record/replay. */

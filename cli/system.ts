@@ -9,7 +9,7 @@
 
 import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { helpList, parseIcount, readOption } from "./options.ts";
+import { cpuHelp, helpList, parseIcount, readOption } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
 import { Monitor } from "./monitor.ts";
@@ -29,7 +29,8 @@ Options:
   -M virt[,key=val...]   machine (virt; dumpdtb=FILE writes the device tree and exits;
                          "-M help" lists the machines)
   -m size                RAM size (default 128M; suffixes K, M, G)
-  -cpu model             rv64 (default) or rv32
+  -cpu model[,props]     rv64 (default), rv32 or a profile, with QEMU's properties
+                         (e.g. rv64,v=true,vlen=256 or rva23s64; "-cpu help" lists them)
   -smp N                 N harts (default 1), taking turns of 10000 instructions on one thread
   -accel engine          jit (default), interp (the reference) or lockstep (both, compared per TB)
   -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
@@ -66,7 +67,7 @@ A guest poweroff through the SiFive test device sets the exit status.`;
 export interface SystemArgs {
   help: boolean;
   /** `-d help` or `-accel help` */
-  helpTopic?: "log" | "accel";
+  helpTopic?: "log" | "accel" | "cpu";
   /** `-M`: the board's name and options, as given */
   machine: string;
   ramSize: bigint;
@@ -202,11 +203,9 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
       case "m":
         r.ramSize = parseSize(value!, "-m", 1n << 20n);
         break;
-      case "cpu":
-        if (value !== "rv64" && value !== "rv32") {
-          throw new EmuError(`-cpu ${value}: unknown CPU model`, "use rv64 or rv32");
-        }
-        r.cpu = value;
+      case "cpu": // model[,prop=value...]: the target checks it when the machine is made
+        if (value === "help" || value === "?") r.helpTopic = "cpu";
+        else r.cpu = value!;
         break;
       case "accel":
         if (value === "help" || value === "?") r.helpTopic = "accel";
@@ -366,6 +365,7 @@ export async function systemCommand(argv: string[]): Promise<number> {
       helpList("Engines (-accel name):", ACCEL_HELP),
     );
   }
+  if (a.helpTopic === "cpu") console.log(await cpuHelp());
   if (a.helpTopic) return 0;
   // QEMU's -M help and -device help: the built-in plugins and what they are.
   if (parseOptionList(a.machine, true).name === "help") {

@@ -6,15 +6,10 @@
 
 import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { helpList, parseIcount, readOption } from "./options.ts";
+import { cpuHelp, helpList, parseIcount, readOption } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { parseSize } from "../core/system/options.ts";
-import {
-  builtinPlugins,
-  builtinTargets,
-  loadTargetPlugin,
-  loadToolPlugin,
-} from "../core/plugin.ts";
+import { builtinPlugins, loadToolPlugin } from "../core/plugin.ts";
 import { createMachine, type UserOptions } from "../core/machine/create.ts";
 import { debugWithGdb, runInputLog } from "./gdb.ts";
 import { parseSched } from "../core/linux/threads.ts";
@@ -310,10 +305,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (a.cpuHelp) {
-    for (const t of builtinTargets()) {
-      const p = await loadTargetPlugin(t);
-      print(`Available CPUs (${p.name}):\n${p.cpus.map((c) => `  ${c}`).join("\n")}`);
-    }
+    print(await cpuHelp());
     return 0;
   }
   if (a.logHelp) {

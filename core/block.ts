@@ -160,6 +160,11 @@ export interface BlockOpenOptions {
   noBacking?: boolean;
   /** paths already open below this image, to refuse a backing chain loop */
   chain?: string[];
+  /**
+   * QEMU's cache mode: `unsafe` ignores flushes (qemu-img convert's default
+   * for its output), the others make `flush` and `close` write to disk.
+   */
+  cache?: "writeback" | "writethrough" | "none" | "directsync" | "unsafe";
 }
 
 /** What a format gets to open an image. */
@@ -182,6 +187,8 @@ export interface BlockCreateOptions {
   backingFile?: string;
   /** backing file format */
   backingFormat?: string;
+  /** the cache mode to write with (`unsafe`: no flush when done, as qemu-img convert) */
+  cache?: BlockOpenOptions["cache"];
 }
 
 /**
@@ -253,13 +260,17 @@ export class HostFile {
     readonly handle: Deno.FsFile,
     readonly readOnly: boolean,
     overlay: boolean,
+    readonly ignoreFlushes = false,
   ) {
     this.#size = handle.statSync().size;
     this.#pages = overlay ? new Map() : undefined;
   }
 
   /** Opens `path`; errors name the file and say what to check. */
-  static open(path: string, mode: { readOnly: boolean; overlay?: boolean }): HostFile {
+  static open(
+    path: string,
+    mode: { readOnly: boolean; overlay?: boolean; ignoreFlushes?: boolean },
+  ): HostFile {
     const write = !mode.readOnly && !mode.overlay;
     try {
       return new HostFile(
@@ -267,6 +278,7 @@ export class HostFile {
         Deno.openSync(path, { read: true, write }),
         mode.readOnly,
         !!mode.overlay,
+        mode.ignoreFlushes,
       );
     } catch (e) {
       throw new EmuError(
@@ -276,11 +288,11 @@ export class HostFile {
     }
   }
 
-  /** Creates (or truncates) `path` for writing. */
-  static create(path: string): HostFile {
+  /** Creates (or truncates) `path` for writing; `cache` as {@linkcode BlockOpenOptions}. */
+  static create(path: string, cache?: BlockOpenOptions["cache"]): HostFile {
     try {
       const h = Deno.openSync(path, { read: true, write: true, create: true, truncate: true });
-      return new HostFile(path, h, false, false);
+      return new HostFile(path, h, false, false, cache === "unsafe");
     } catch (e) {
       throw new EmuError(`${path}: cannot create: ${(e as Error).message.split("\n")[0]}`);
     }
@@ -382,9 +394,9 @@ export class HostFile {
     this.#size = size;
   }
 
-  /** Makes written data durable. */
+  /** Makes written data durable (unless opened with QEMU's `cache=unsafe`). */
   sync(): void {
-    if (!this.readOnly && !this.#pages) this.handle.syncDataSync();
+    if (!this.readOnly && !this.#pages && !this.ignoreFlushes) this.handle.syncDataSync();
   }
 
   /** Closes the file. */
@@ -487,6 +499,7 @@ export async function openImage(
   const file = HostFile.open(path, {
     readOnly: !!options.readOnly && !options.snapshot,
     overlay: options.snapshot,
+    ignoreFlushes: options.cache === "unsafe",
   });
   const ctx: BlockOpenContext = {
     file,

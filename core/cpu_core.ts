@@ -30,6 +30,12 @@ export const interpreterBackend: Backend = {
   exec: (cpu, tb) => interpretBlock(cpu, tb),
 };
 
+/**
+ * The bit of a memory access report's `info` that says the access has not
+ * happened yet (memory hooks called before it; see `MemCallbackOptions.before`).
+ */
+export const BEFORE_ACCESS = 0x400;
+
 /** Why {@linkcode CpuCore.run} returned. */
 export type RunExit =
   | { reason: "trap"; trap: Trap }
@@ -70,6 +76,16 @@ export class CpuCore implements RegisterAccess {
   exitRequest = false;
   /** Runs a deferred instrumentation callback recorded by a TRACE op (set by the hook API). */
   traceCallback: ((id: number) => void) | null = null;
+  /**
+   * Reports each access a helper makes through {@linkcode load} and
+   * {@linkcode store}, before it (`info` has {@linkcode BEFORE_ACCESS}; a
+   * load's value is 0) and after it (`info`: size, | 0x100 for a store,
+   * | 0x200 for a signed load), as memory hooks see a LOAD or STORE op's.
+   * Instrumentation arms it around helpers flagged `accessesMemory` (vector
+   * loads and stores, as QEMU's plugins see each element); leaving the TB
+   * (a trap, a callback's redirect) disarms it.
+   */
+  helperAccessWatch: ((addr: bigint, value: bigint, info: number) => void) | null = null;
   /** Helpers added by instrumentation; numbered after the target's. */
   readonly extraHelpers: HelperDef[] = [];
   readonly #globalSlots: Int32Array;
@@ -188,20 +204,31 @@ export class CpuCore implements RegisterAccess {
 
   /** A guest load as the running code does it (permission-checked, may throw GuestFault). */
   load(addr: bigint, size: number, signed: boolean): bigint {
-    return this.mem.load(addr, size, signed);
+    const watch = this.helperAccessWatch, info = size | (signed ? 0x200 : 0);
+    watch?.(addr, 0n, info | BEFORE_ACCESS);
+    const value = this.mem.load(addr, size, signed);
+    watch?.(addr, value, info);
+    return value;
   }
 
   /** A guest store as the running code does it. */
   store(addr: bigint, size: number, value: bigint): void {
+    const watch = this.helperAccessWatch;
+    watch?.(addr, value, size | 0x100 | BEFORE_ACCESS);
     this.mem.store(addr, size, value);
+    watch?.(addr, value, size | 0x100);
   }
 
-  /** Reads guest memory (permission-checked). */
-  readBytes(addr: bigint, length: number): Uint8Array {
-    return this.mem.readBytes(addr, length);
+  /**
+   * Reads guest memory (permission-checked) into `out` (when given: the
+   * pages before a fault are copied) or a new array, unseen by
+   * {@linkcode helperAccessWatch}: helpers use {@linkcode load} while it is set.
+   */
+  readBytes(addr: bigint, length: number, out?: Uint8Array): Uint8Array {
+    return this.mem.readBytes(addr, length, "read", out);
   }
 
-  /** Writes guest memory (permission-checked). */
+  /** Writes guest memory (permission-checked), unseen by {@linkcode helperAccessWatch}. */
   writeBytes(addr: bigint, data: Uint8Array): void {
     this.mem.writeBytes(addr, data);
   }
@@ -228,6 +255,7 @@ export class CpuCore implements RegisterAccess {
       tb.execCount++;
       this.icount += this.backend.exec(this, tb, left);
       this.inFlight = 0;
+      this.helperAccessWatch = null; // armed within one instruction: a trap or redirect left it
       this.exitRequest = false;
       const trap = this.trap;
       if (trap) {

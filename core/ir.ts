@@ -399,6 +399,12 @@ export interface HelperFlags {
    * (`fence.i`), without trapping.
    */
   mayExit?: boolean;
+  /**
+   * The helper reads or writes guest memory itself, through `CpuCore.load`
+   * and `CpuCore.store` (vector loads and stores): memory hooks on its
+   * instruction are armed around the call (see `CpuCore.helperAccessWatch`).
+   */
+  accessesMemory?: boolean;
 }
 
 /**

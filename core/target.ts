@@ -209,6 +209,33 @@ export interface GdbComputedRegister {
 }
 
 /**
+ * A register only gdb sees, kept in the state block apart from
+ * `state.registers` (RISC-V's vector registers, wider than 64 bits, and
+ * its vector CSRs): read from and written to the state block's bytes.
+ */
+export interface GdbStateRegister {
+  /** gdb's name, e.g. "v1" */
+  name: string;
+  bits: number;
+  /** a standard gdb type, or one the feature's `types` define */
+  type: string;
+  /** gdb's register group, e.g. "vector" (`info registers vector`) */
+  group?: string;
+  /** the value, from the state block `state` */
+  read(state: Uint8Array): bigint;
+  write(state: Uint8Array, value: bigint): void;
+}
+
+/** A target description feature of registers only gdb sees (after the `features`). */
+export interface GdbStateFeature {
+  /** e.g. "org.gnu.gdb.riscv.vector" */
+  name: string;
+  /** the XML type definitions (`<vector>`, `<union>`) its registers use */
+  types?: string;
+  regs: GdbStateRegister[];
+}
+
+/**
  * How gdb names a target's registers (the `gdb` field of {@linkcode TargetArch}).
  * The stub builds target.xml from `state.registers`: each feature takes the
  * registers of its kinds, in state order; field registers go just before
@@ -237,6 +264,13 @@ export interface GdbArch {
   fields?: GdbFieldRegister[];
   /** extra registers computed from state registers */
   computed?: GdbComputedRegister[];
+  /**
+   * Watchpoints stop before the access, at the accessing instruction, and gdb
+   * steps over it (QEMU's `gdb_stop_before_watchpoint`, set for RISC-V); else after.
+   */
+  stopBeforeWatchpoint?: boolean;
+  /** features of registers outside `state.registers`, numbered after the others */
+  stateFeatures?: GdbStateFeature[];
 }
 
 /**

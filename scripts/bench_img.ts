@@ -11,7 +11,8 @@
  * @module
  */
 
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
+/** The CLI entry of `deno task emu`. */
+const CLI = new URL("../cli/run.ts", import.meta.url).pathname;
 
 /** One conversion timed with both tools: best wall time, and the CPU time of that run. */
 export interface ImgBenchRow {
@@ -53,7 +54,25 @@ async function best(runs: number, cmd: string, args: string[]) {
   return t;
 }
 
-/** Writes the test images into `dir`: dense (pseudo-random, incompressible) and sparse. */
+/** Writes `mib` MiB of numbered text lines (compressible, as a file system's text is). */
+async function makeText(path: string, mib: number): Promise<void> {
+  const f = await Deno.open(path, { write: true, create: true, truncate: true });
+  const enc = new TextEncoder();
+  let line = 0;
+  for (let m = 0; m < mib; m++) {
+    const chunk = new Uint8Array(1 << 20);
+    for (let at = 0; at < chunk.length;) {
+      at += enc.encodeInto(
+        `line ${line++}: the quick brown fox jumps over the lazy dog\n`,
+        chunk.subarray(at),
+      ).written;
+    }
+    await f.write(chunk);
+  }
+  f.close();
+}
+
+/** Writes the test images into `dir`: dense (pseudo-random, incompressible), text and sparse. */
 async function makeImages(dir: string, denseMiB: number): Promise<void> {
   const f = await Deno.open(`${dir}/dense.raw`, { write: true, create: true, truncate: true });
   const chunk = new Uint8Array(1 << 20);
@@ -69,6 +88,7 @@ async function makeImages(dir: string, denseMiB: number): Promise<void> {
     await f.write(chunk);
   }
   f.close();
+  await makeText(`${dir}/text.raw`, denseMiB);
   const s = await Deno.open(`${dir}/sparse.raw`, { write: true, create: true, truncate: true });
   await s.truncate(4 * 2 ** 30);
   for (const at of [0, 2 ** 30, 3 * 2 ** 30, 4 * 2 ** 30 - (1 << 20)]) {
@@ -101,20 +121,22 @@ export async function benchImg(quick = false): Promise<ImgBenchRow[]> {
   const rows: ImgBenchRow[] = [];
   try {
     await makeImages(dir, quick ? 64 : 256);
-    const cases: [string, string, string][] = [
-      [`dense ${quick ? 64 : 256} MiB raw -> qcow2`, "dense.raw", "qcow2"],
-      [`dense ${quick ? 64 : 256} MiB qcow2 -> raw`, "dense.qcow2", "raw"],
-      ["sparse 4 GiB raw -> qcow2", "sparse.raw", "qcow2"],
-      ["sparse 4 GiB qcow2 -> raw", "sparse.qcow2", "raw"],
+    const mib = quick ? 64 : 256;
+    const cases: [string, string, string, string[]][] = [
+      [`dense ${mib} MiB raw -> qcow2`, "dense.raw", "qcow2", []],
+      [`dense ${mib} MiB qcow2 -> raw`, "dense.qcow2", "raw", []],
+      [`text ${mib} MiB raw -> qcow2 -c`, "text.raw", "qcow2", ["-c"]],
+      ["sparse 4 GiB raw -> qcow2", "sparse.raw", "qcow2", []],
+      ["sparse 4 GiB qcow2 -> raw", "sparse.qcow2", "raw", []],
     ];
     console.log(
       `${"img convert (wall / CPU s)".padEnd(28)} ${"emu img".padStart(13)} ${
         "qemu-img".padStart(13)
       }  wall ratio`,
     );
-    for (const [name, src, fmt] of cases) {
-      const args = ["convert", "-O", fmt, `${dir}/${src}`, `${dir}/out.${fmt}`];
-      const emu = await best(runs, Deno.execPath(), ["run", "-A", MOD, "img", ...args]);
+    for (const [name, src, fmt, flags] of cases) {
+      const args = ["convert", ...flags, "-O", fmt, `${dir}/${src}`, `${dir}/out.${fmt}`];
+      const emu = await best(runs, Deno.execPath(), ["run", "-A", CLI, "img", ...args]);
       const qemu = await best(runs, "qemu-img", args);
       rows.push({
         name,

@@ -5,7 +5,9 @@
 // - hello_asm: tests/guests/src/a64/hello.S, two svc calls and nothing else;
 // - alu.O0, alu.O2: tests/guests/src/a64/alu.c, freestanding (-nostdlib), armv8.1-a for LSE;
 // - fp.O0, fp.O2: tests/guests/src/a64/fp.c, freestanding FP in every rounding mode;
+// - magic32: the fuzz target tests/fuzz/src/magic32.c, as scripts/build_fuzz_targets.ts builds it;
 // - <name>.static.O2 / .O0 and .dynamic.O2: C guests shared with riscv (tests/guests/src/c).
+//   (world.static.O2 prints host time: tests/aarch64_features_test.ts records and replays it.)
 //
 // Needs aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu); a missing compiler is reported
 // and the script exits 1.
@@ -45,11 +47,14 @@ export interface Build {
   /** arguments, and directories to make in the fresh working directory first */
   args?: string[];
   mkdirs?: string[];
+  /** why the test does not compare its run with qemu-aarch64's (the feature tests run it) */
+  notCompared?: string;
 }
 
-/** The C guests whose run needs arguments or directories. */
-const RUNS: Record<string, Pick<Build, "args" | "mkdirs">> = {
+/** The C guests whose run needs arguments or directories, or is not compared with qemu-aarch64. */
+const RUNS: Record<string, Pick<Build, "args" | "mkdirs" | "notCompared">> = {
   fileio: { args: ["tmpdir"], mkdirs: ["tmpdir"] },
+  world: { notCompared: "prints host time; tests/aarch64_features_test.ts records and replays it" },
 };
 
 /** The C guests that run on aarch64 today, and the builds of each. */
@@ -65,6 +70,7 @@ const C_GUESTS: [string, string[]][] = [
   ["stack", ["static.O2"]],
   ["fileio", ["static.O2"]],
   ["race", ["static.O2"]],
+  ["world", ["static.O2"]],
 ];
 
 /**
@@ -84,6 +90,12 @@ export function a64Builds(): Build[] {
     { name: "alu.O2", source: "a64/alu.c", flags: [...FREESTANDING, "-O2", "-march=armv8.1-a"] },
     { name: "fp.O2", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O2"] },
     { name: "fp.O0", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O0"] },
+    {
+      name: "magic32",
+      source: "../../fuzz/src/magic32.c",
+      flags: ["-O1", "-static"],
+      notCompared: "a fuzz target with a planted bug: tests/aarch64_features_test.ts fuzzes it",
+    },
   ];
   for (const [prog, variants] of C_GUESTS) {
     for (const v of variants) {

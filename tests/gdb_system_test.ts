@@ -1,11 +1,14 @@
 // System mode under a real gdb: `emu system ... -gdb tcp::PORT -S`, a breakpoint in a bare-metal
-// program, a single step, and the machine's poweroff seen as the inferior's exit.
+// program, a single step, and the machine's poweroff seen as the inferior's exit; hardware
+// breakpoints and watchpoints compared with qemu-system-riscv64's.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { parseElf, readSymbols } from "../plugin.ts";
 import { emuSystemArgs } from "./util/emu_system.ts";
+import { gdbBatch } from "./util/gdb_batch.ts";
 
 const ELF = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
+const GDB_ARGS = ["-gdb", "tcp::PORT", "-S"];
 
 async function which(cmd: string): Promise<boolean> {
   try {
@@ -88,5 +91,69 @@ Deno.test({
         emu.kill();
       } catch { /* already exited */ }
     }
+  },
+});
+
+const hasQemu = await which("qemu-system-riscv64");
+
+Deno.test({
+  name: "system mode: gdb hbreak, watch, rwatch and awatch stop where qemu-system-riscv64's do",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    const cmds = [
+      "hbreak main",
+      "continue",
+      "info registers pc",
+      "delete",
+      "watch *(int *)&timer_hits",
+      "continue",
+      "delete",
+      "rwatch *(int *)&timer_hits",
+      "continue",
+      "delete",
+      "awatch *(int *)&soft_hits",
+      "continue",
+      "continue",
+      "delete",
+    ];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(ELF, GDB_ARGS)], ELF, cmds);
+    const theirs = await gdbBatch([...qemu, "-kernel", ELF, "-nographic", ...GDB_ARGS], ELF, cmds);
+    // the stops (a watchpoint stops right after the accessing instruction) and the values
+    const stops = (s: string) =>
+      s.split("\n").filter((l) => /^(0x|Breakpoint|pc |Hardware|Old|New|Value)/.test(l));
+    assert.equal(stops(ours.gdb).filter((l) => /^Hardware .*watchpoint/.test(l)).length, 7);
+    assert.deepEqual(stops(ours.gdb), stops(theirs.gdb));
+  },
+});
+
+Deno.test({
+  name: "system mode: a gdb watchpoint on a vector store's element stops as qemu-system-riscv64's",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    // vs.elf's main: vse32.v v2, (data) writes data[0..3]; the watch is on data[2]
+    const vs = new URL("./baremetal/bin/vs.elf", import.meta.url).pathname;
+    const cpu = ["-cpu", "rv64,v=true,vlen=128"];
+    const cmds = [
+      "hbreak main",
+      "continue",
+      "delete",
+      "watch *(unsigned int *)((long)&data + 8)",
+      "continue",
+      "info registers pc",
+      "p $vstart",
+      "x/4wx &data",
+      "delete",
+    ];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none", ...cpu];
+    const ours = await gdbBatch(
+      [Deno.execPath(), ...emuSystemArgs(vs, [...cpu, ...GDB_ARGS])],
+      vs,
+      cmds,
+    );
+    const theirs = await gdbBatch([...qemu, "-kernel", vs, "-nographic", ...GDB_ARGS], vs, cmds);
+    const stops = (s: string) => s.split("\n").filter((l) => /^(0x|pc |Old|New|\$\d)/.test(l));
+    assert(/New value = 6/.test(ours.gdb), ours.gdb + ours.emuErr);
+    assert.deepEqual(stops(ours.gdb), stops(theirs.gdb));
   },
 });

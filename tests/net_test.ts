@@ -16,6 +16,7 @@ const MOD = new URL("../mod.ts", import.meta.url).pathname;
 const SYSROOT = "/usr/riscv64-linux-gnu";
 const haveQemu = installed("qemu-riscv64");
 type Family = "4" | "6";
+const NET = ["-net", "host"];
 const LOOPBACK = { "4": "127.0.0.1", "6": "::1" } as const;
 
 /** Whether this host can listen on ::1 (a container may have no IPv6). */
@@ -41,7 +42,7 @@ async function run(cmd: string, args: string[]): Promise<Outcome> {
 }
 
 /** The guest in Denemu (a subprocess) with `flags`. */
-function emu(prog: string, args: string[], flags = ["-net", "host"]): Promise<Outcome> {
+function emu(prog: string, args: string[], flags = NET): Promise<Outcome> {
   return run(Deno.execPath(), ["run", "-A", MOD, "user", ...flags, GUEST_BIN + prog, ...args]);
 }
 
@@ -117,14 +118,22 @@ async function withPeer(
 for (const prog of ["net.static.O2", "net.dynamic.O2"]) {
   for (const mode of ["client", "server", "udp"] as const) {
     Deno.test({
-      name: `net: ${prog} ${mode} prints what qemu-riscv64 prints (IPv${families.join(", IPv")})`,
+      name: `net: ${prog} ${mode} prints what qemu-riscv64 prints (IPv${
+        families.join(", IPv")
+      }, jit and interp)`,
       ignore: !haveQemu,
       async fn() {
         for (const family of families) {
           const peer = await withPeer(mode, family, (a) => qemu(prog, a));
           assertEquals(peer.status, 0, peer.stdout);
-          const ours = await withPeer(mode, family, (a) => emu(prog, a));
-          assertEquals({ ...ours, args: [] }, { ...peer, args: [] }, `IPv${family}`);
+          for (const accel of ["jit", "interp"]) {
+            const ours = await withPeer(
+              mode,
+              family,
+              (a) => emu(prog, a, [...NET, "-accel", accel]),
+            );
+            assertEquals({ ...ours, args: [] }, { ...peer, args: [] }, `IPv${family} ${accel}`);
+          }
         }
       },
     });

@@ -3,10 +3,12 @@
 // fault-only-first load that stops at an unmapped page, and -cpu parsing. Both engines.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { TrapKind } from "../mod.ts";
+import { createMachine, Hooks, type MemAccess, TrapKind } from "../mod.ts";
 import { RiscvState } from "../targets/riscv/state.ts";
 import { parseRiscvCpu } from "../targets/riscv/isa.ts";
-import { A, DATA, i, machine, reg, X } from "./riscv/asm.ts";
+import { createRiscvTarget } from "../targets/riscv/mod.ts";
+import { riscvDecoders } from "../targets/riscv/decode.ts";
+import { A, CODE, DATA, i, machine, reg, X } from "./riscv/asm.ts";
 
 const { a0, a1, t0 } = X;
 const ENGINES = [false, true];
@@ -21,6 +23,9 @@ const vsetivli = (rd: number, avl: number, vtype: number) =>
 /** A unit-stride load (`lumop` 0, or 16 for fault-only-first) of EEW 32 into vd from (rs1). */
 const vle32 = (vd: number, rs1: number, lumop = 0) =>
   ((1 << 25) | (lumop << 20) | (rs1 << 15) | (6 << 12) | (vd << 7) | 0x07) >>> 0;
+/** vsse32.v vs3, (rs1), rs2: a strided store of EEW 32. */
+const vsse32 = (vs3: number, rs1: number, rs2: number) =>
+  ((2 << 26) | (1 << 25) | (rs2 << 20) | (rs1 << 15) | (6 << 12) | (vs3 << 7) | 0x27) >>> 0;
 /** fsrm rs1 (csrrw x0, frm, rs1). */
 const fsrm = (rs1: number) => i(2, rs1, 1, 0, 0x73);
 const E32_M1 = 0b010_000;
@@ -102,6 +107,72 @@ Deno.test("riscv V: an element fault leaves vstart at that element; vle32ff stop
   }
 });
 
+Deno.test("riscv V: memory hooks see each element of vector loads and stores", () => {
+  // vle32 v1, (a0) then vsse32 v1, (a1), t0 (stride 8): 4 loads, then 4 stores.
+  const insns = [vsetivli(0, 4, E32_M1), vle32(1, a0), vsse32(1, a1, t0)];
+  const words = [0x11111111n, 0x22222222n, 0x33333333n, 0x44444444n];
+  const logs = runBoth(insns, (m) => {
+    words.forEach((w, k) => m.cpu.mem.store(DATA + BigInt(4 * k), 4, w));
+    m.cpu.setGlobal(a0, DATA);
+    m.cpu.setGlobal(a1, DATA + 0x100n);
+    m.cpu.setGlobal(t0, 8n);
+    const log: MemAccess[] = [];
+    new Hooks(m.cpu).addMemHook((_v, a) => log.push(a), { regs: "none" });
+    Object.assign(m, { log });
+  }).map((m) => (m as unknown as { log: MemAccess[] }).log);
+  const expected = [
+    ...words.map((value, k) => ({ at: DATA + BigInt(4 * k), value, write: false })),
+    ...words.map((value, k) => ({ at: DATA + 0x100n + BigInt(8 * k), value, write: true })),
+  ];
+  for (const log of logs) {
+    assert.deepEqual(
+      log.map((a) => ({ at: a.address, value: a.value, write: a.write, size: a.size })),
+      expected.map((e) => ({ ...e, size: 4 })),
+    );
+    assert.ok(log.every((a) => a.pc === CODE + (a.write ? 8n : 4n)));
+  }
+});
+
+Deno.test("riscv V: a watchpoint on one element stops after the vector store", () => {
+  const insns = [vsetivli(0, 4, E32_M1), vsse32(1, a1, t0), A.addi(0, 0, 0)];
+  for (
+    const m of runBoth(insns, (m) => {
+      m.cpu.setGlobal(a1, DATA);
+      m.cpu.setGlobal(t0, 8n);
+      const hooks = new Hooks(m.cpu);
+      hooks.addMemHook((v) => v.stop(), { begin: DATA + 16n, end: DATA + 19n, regs: "none" });
+    })
+  ) {
+    assert.equal(m.exit.reason, "stop");
+    assert.equal(m.cpu.pc, CODE + 8n); // after the store, all of whose elements are written
+  }
+});
+
+Deno.test("riscv V: a watch before an element's access stops there with vstart at it", () => {
+  // vsse32 v1, (a1), t0 (stride 8): a callback before element 2's store abandons the instruction
+  const insns = [vsetivli(0, 4, E32_M1), vsse32(1, a1, t0), A.ecall];
+  for (const jit of ENGINES) {
+    const m = machine(insns, V, jit);
+    m.cpu.host.u8.fill(0xab, 0x1000 + RiscvState.VREGS + 16, 0x1000 + RiscvState.VREGS + 32);
+    m.cpu.setGlobal(a1, DATA);
+    m.cpu.setGlobal(t0, 8n);
+    const hooks = new Hooks(m.cpu);
+    const id = hooks.addMemHook((v, a) => {
+      v.stop();
+      v.setPc(a.pc);
+    }, { begin: DATA + 16n, end: DATA + 19n, regs: "write", before: true });
+    assert.equal(m.cpu.run(100).reason, "stop");
+    assert.equal(m.cpu.pc, CODE + 4n);
+    assert.equal(m.cpu.getState(RiscvState.VSTART), 2n);
+    const word = (k: number) => m.cpu.mem.load(DATA + BigInt(8 * k), 4, false);
+    assert.deepEqual([0, 1, 2, 3].map(word), [0xababababn, 0xababababn, 0n, 0n]);
+    hooks.remove(id);
+    assert.equal(m.cpu.run(100).reason, "trap"); // the store goes on from element 2
+    assert.deepEqual([0, 1, 2, 3].map(word), Array(4).fill(0xababababn));
+    assert.equal(m.cpu.getState(RiscvState.VSTART), 0n);
+  }
+});
+
 Deno.test("riscv V: -cpu properties and the RVA23 profiles", () => {
   assert.equal(parseRiscvCpu("rv64,v=true,vlen=512").vlen, 512);
   assert.ok(parseRiscvCpu("rva23s64").extensions.has("v"));
@@ -141,5 +212,37 @@ Deno.test("riscv V: a reduction or vcompress with vstart not 0 is illegal, as on
         if (m.exit.reason === "trap") assert.equal(m.exit.trap.kind === TrapKind.ILLEGAL, illegal);
       }
     }
+  }
+});
+
+Deno.test("riscv V: only a CPU with V builds the vector helpers and decode patterns", () => {
+  const names = (cpu: string) => new Set(createRiscvTarget(cpu).helpers.map((h) => h.name));
+  assert.ok(!names("rv64").has("vle32.v") && !names("rv64").has("vsetvl"));
+  assert.ok(names(V).has("vle32.v") && names(V).has("vsetvl"));
+  assert.equal(riscvDecoders(64).insn32.decode(vle32(1, a0)), null);
+  assert.equal(riscvDecoders(64, ["V"]).insn32.decode(vle32(1, a0))?.pattern.name, "vle32.v");
+});
+
+Deno.test("riscv V: memtrace lists every element a vector store writes", async () => {
+  // vcompute 1: main fills ys[4096] with scalar stores, then saxpy stores it again with vse32.v
+  const program = new URL("./guests/bin/vcompute.static.O2", import.meta.url).pathname;
+  for (const accel of ["interp", "jit"] as const) {
+    let out = "";
+    const m = await createMachine({
+      program,
+      args: ["1"],
+      accel,
+      cpu: V,
+      plugins: ["memtrace,track=w"],
+      pluginOutput: (t) => out += t,
+    });
+    assert.equal(await m.runToExit(), 0);
+    const ys = m.symbol("ys")!;
+    const stores = out.split("\n").map((l) => l.split(",")).filter((f) =>
+      f[5] === "store" && BigInt(f[2]) >= ys && BigInt(f[2]) < ys + 4n * 4096n
+    );
+    assert.equal(stores.length, 2 * 4096, accel);
+    assert.ok(stores.every((f) => f[4] === "32"));
+    await m.close();
   }
 });

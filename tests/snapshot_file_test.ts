@@ -1,19 +1,24 @@
 // Snapshot files: a process saved to a file and loaded into a fresh process
 // of the same program runs on exactly as the original did; files for another
-// machine, truncated and corrupted files are refused with a one-line EmuError.
+// machine, truncated and corrupted files are refused with a one-line EmuError. Also on aarch64.
 // SPDX-License-Identifier: GPL-3.0-or-later
-import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { EmuError } from "../core/errors.ts";
 import { LinuxProcess } from "../core/linux/process.ts";
 import { loadSnapshotFile, saveSnapshotFile } from "../core/snapshot/file.ts";
 import { processSnapshotIdentity } from "../core/linux/process_file.ts";
+import { EventFd, SocketEnd } from "../core/linux/event_files.ts";
+import { type OpenFile, PipeEnd } from "../core/linux/fds.ts";
+import type { HostNetwork } from "../core/linux/net_link.ts";
+import { AF, InetSocket, SOCK } from "../core/linux/net_socket.ts";
 
 const PROG = new URL("./guests/bin/signals.static.O2", import.meta.url).pathname;
 const ID = { mode: "user", program: PROG, cpu: "rv64" };
+const A64_PROG = new URL("./guests/bin/aarch64/signals.static.O2", import.meta.url).pathname;
 
-async function start(accel: "interp" | "jit") {
+async function start(accel: "interp" | "jit", program = PROG) {
   const out: number[] = [];
-  const p = await LinuxProcess.create({ program: PROG, accel, stdout: (b) => out.push(...b) });
+  const p = await LinuxProcess.create({ program, accel, stdout: (b) => out.push(...b) });
   return { p, out };
 }
 
@@ -41,6 +46,27 @@ for (const accel of ["interp", "jit"] as const) {
       const original = await savedAtSyscall(12, path);
       const { p, out } = await start(accel);
       p.restore(await loadSnapshotFile(path, ID));
+      assertEquals(finish(p, out), original);
+    } finally {
+      Deno.removeSync(path);
+    }
+  });
+}
+
+// The same on the aarch64 target: the identity (its CPU model) comes from the process.
+for (const accel of ["interp", "jit"] as const) {
+  Deno.test(`aarch64 ${accel}: a snapshot file loaded into a fresh process runs on identically`, async () => {
+    const path = Deno.makeTempFileSync();
+    try {
+      const first = await start("jit", A64_PROG);
+      let seen = 0;
+      while (seen < 12) if (first.p.step().kind === "syscall") seen++;
+      const id = processSnapshotIdentity(first.p);
+      await saveSnapshotFile(path, first.p.snapshot(), id);
+      const original = finish(first.p, first.out);
+      assert.match(original.out, /./, "the guest printed nothing after the snapshot");
+      const { p, out } = await start(accel, A64_PROG);
+      p.restore(await loadSnapshotFile(path, id));
       assertEquals(finish(p, out), original);
     } finally {
       Deno.removeSync(path);
@@ -95,5 +121,32 @@ Deno.test("emu user -loadvm FILE continues the saved process", async () => {
     assertEquals(new TextDecoder().decode(other.stderr).trim().split("\n").length, 1);
   } finally {
     Deno.removeSync(path);
+  }
+});
+
+Deno.test("a snapshot file is refused in one line naming the fd of a socket, pipe or eventfd", async () => {
+  const { p } = await start("interp");
+  while (p.step().kind !== "syscall");
+  const net = {} as HostNetwork; // never called: the socket has no host side yet
+  const open: [OpenFile, RegExp][] = [
+    [new InetSocket(net, AF.INET, SOCK.STREAM, 0), /fd \d+ is a socket on the host network/],
+    [SocketEnd.pair(0)[0], /fd \d+ is a socket \(socketpair\)/],
+    [PipeEnd.pair(0)[0], /fd \d+ is a pipe/],
+    [new EventFd(0n, 0, 0), /fd \d+ is an eventfd/],
+  ];
+  for (const [file, re] of open) {
+    const fd = p.fds.install(file, false);
+    const path = Deno.makeTempFileSync();
+    try {
+      await rejects(
+        saveSnapshotFile(path, p.snapshot(), ID),
+        (e: unknown) =>
+          e instanceof EmuError && re.test(e.message) && e.message.includes(`fd ${fd} `) &&
+          !e.message.includes("\n"),
+      );
+    } finally {
+      Deno.removeSync(path);
+      p.fds.close(fd);
+    }
   }
 });

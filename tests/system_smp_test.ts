@@ -238,3 +238,57 @@ Deno.test({
     await Deno.remove(path);
   },
 });
+
+Deno.test({
+  name: "-smp 4: hooks, vcpu_init and -d in_asm see every hart's blocks (vCPU index = hart)",
+  ignore: !hasFirmware,
+  fn: async () => {
+    let inAsm = "", execlog = "";
+    const m = await createMachine({
+      system: { bios: FW_JUMP, smp: 4 },
+      log: { categories: ["in_asm"], write: (t) => inAsm += t },
+      plugins: ["execlog,afilter=80000000"],
+      pluginOutput: (t) => execlog += t,
+    });
+    const inits: number[] = [];
+    m.hooks.on("vcpu_init", (e) => inits.push(e.index));
+    const blocks = [0, 0, 0, 0];
+    const entered = new Set<number>(); // harts that ran OpenSBI's first block (0x80000000)
+    m.hooks.addBlockHook((vcpu, pc) => {
+      blocks[vcpu.index]++;
+      if (pc === 0x8000_0000n) entered.add(vcpu.index);
+    }, { regs: "read" });
+    for await (const _ of m.run({ budget: 2_000_000 })) { /* runs to the budget */ }
+    await m.close();
+    assert.deepEqual(inits, [0, 1, 2, 3]);
+    assert.deepEqual([...entered].sort(), [0, 1, 2, 3]);
+    assert.ok(blocks.every((n) => n > 0), `blocks per hart: ${blocks}`);
+    // each hart translates the reset ROM's block into its own cache
+    assert.equal(inAsm.split("0x0000000000001000:").length - 1, 4);
+    // execlog's lines start with the vCPU index, as QEMU's
+    const entries = execlog.split("\n").filter((l) => l.includes(", 0x80000000, "));
+    assert.deepEqual(entries.map((l) => l.split(",")[0]).sort(), ["0", "1", "2", "3"]);
+  },
+});
+
+Deno.test({
+  name: "-smp 4: m.stop() from a hook on hart 2 ends the run at once",
+  ignore: !hasFirmware,
+  fn: async () => {
+    const m = await createMachine({ system: { bios: FW_JUMP, smp: 4 } });
+    let stopped = false, blocksAfter = 0;
+    m.hooks.addBlockHook((vcpu) => {
+      if (stopped) blocksAfter++;
+      else if (vcpu.index === 2) {
+        stopped = true;
+        m.stop();
+      }
+    }, { regs: "none" });
+    const events = [];
+    for await (const e of m.run({ budget: 2_000_000 })) events.push(e.type);
+    await m.close();
+    assert.ok(stopped);
+    assert.deepEqual(events, ["stop"]);
+    assert.equal(blocksAfter, 0);
+  },
+});

@@ -372,6 +372,8 @@ Deno.test("emu system: QEMU-style flags, -M help and -device help", async () => 
   assert.equal(a.ramSize, 256n * MiB);
   assert.equal(a.cpu, "rv32");
   assert.deepEqual(a.devices, ["help"]);
+  assert.equal(parseSystemArgs(["-cpu", "rv64,v=true,vlen=256"]).cpu, "rv64,v=true,vlen=256");
+  assert.equal(parseSystemArgs(["-cpu", "help"]).helpTopic, "cpu");
   assert.throws(() => parseSystemArgs(["-m"]), /option -m needs a value/);
   assert.throws(() => parseSystemArgs(["kernel.elf"]), /unexpected argument/);
 

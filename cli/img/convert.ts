@@ -8,12 +8,27 @@
  * @module
  */
 
-import { type BlockDriver, createImage, isZero, openImage } from "../../core/block.ts";
+import {
+  type BlockDriver,
+  type BlockOpenOptions,
+  createImage,
+  isZero,
+  openImage,
+} from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
 
 /** Bytes copied per step. */
 const CHUNK = 4 << 20;
+
+const CACHE_MODES = ["none", "writeback", "writethrough", "directsync", "unsafe"] as const;
+
+/** The output's cache mode from `-t` (qemu-img convert's default is `unsafe`: no flush). */
+function cacheMode(text = "unsafe"): BlockOpenOptions["cache"] {
+  const mode = CACHE_MODES.find((m) => m === text);
+  if (!mode) throw new EmuError(`Invalid cache option: ${text}`);
+  return mode;
+}
 
 /** qemu-img's progress line ("    (42.00/100%)"), printed at each whole percent. */
 export class Progress {
@@ -127,6 +142,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
   if (args.has("n") && (Object.keys(o).length || backing)) {
     throw new EmuError("-o and -B cannot be used with -n (the output image already exists)");
   }
+  const cache = cacheMode(args.get("t"));
   const sources: BlockDriver[] = [];
   try {
     for (const p of srcPaths) {
@@ -139,9 +155,10 @@ export async function convertCommand(argv: string[]): Promise<number> {
         options: o,
         backingFile: backing,
         backingFormat: backing ? o.backing_fmt ?? args.get("F") : undefined,
+        cache,
       });
     }
-    const dst = await openImage(out, { format: outFormat });
+    const dst = await openImage(out, { format: outFormat, cache });
     const progress = new Progress(args.has("p") && !args.has("q"), total);
     let done = 0, base = 0;
     try {

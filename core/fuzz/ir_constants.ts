@@ -25,8 +25,10 @@ export function evaluate(o: IrOp, known: Map<number, bigint>): bigint | undefine
   if (o.op === Op.MOVI) return o.imm;
   const a = known.get(o.a), b = known.get(o.b);
   if (o.op === Op.MOV) return a;
-  if (a === undefined || b === undefined) return undefined;
   const s32 = (x: bigint) => BigInt.asIntN(64, BigInt.asIntN(32, x));
+  if (a !== undefined && o.op === Op.EXT32U) return BigInt.asUintN(32, a);
+  if (a !== undefined && o.op === Op.EXT32S) return s32(a);
+  if (a === undefined || b === undefined) return undefined;
   switch (o.op) {
     case Op.ADD:
       return BigInt.asIntN(64, a + b);

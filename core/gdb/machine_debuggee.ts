@@ -79,6 +79,17 @@ export class MachineDebuggee implements Debuggee {
     return this.machine.readReg(name);
   }
 
+  /** The state block of the CPU gdb looks at (registers only gdb sees live there). */
+  stateBlock(): Uint8Array {
+    return this.machine.hooks.cpu.stateBlock();
+  }
+
+  /** Changes the state block (the run's future starts again from here). */
+  writeState(change: (state: Uint8Array) => void): void {
+    change(this.stateBlock());
+    this.history.rewrite();
+  }
+
   /** Writes a register by canonical name (the run's future starts again from here). */
   writeReg(name: string, value: bigint): void {
     this.machine.writeReg(name, value);
@@ -110,7 +121,8 @@ export class MachineDebuggee implements Debuggee {
 
   /** Adds a watchpoint on `[addr, addr+length)`. */
   addWatchpoint(addr: bigint, length: number, kind: WatchKind): void {
-    const id = this.machine.addWatchpoint(addr, Math.max(1, length), kind);
+    const before = this.target.gdb?.stopBeforeWatchpoint ?? false;
+    const id = this.machine.addWatchpoint(addr, Math.max(1, length), kind, { before });
     this.#watches.push({ addr, length, kind, id });
   }
 

@@ -12,6 +12,10 @@ import type { GdbArch, RegisterInfo, TargetArch } from "../target.ts";
 export interface RegisterFile {
   readReg(name: string): bigint;
   writeReg(name: string, value: bigint): void;
+  /** The state block of the CPU whose registers these are (see `CpuCore.stateBlock`). */
+  stateBlock(): Uint8Array;
+  /** Changes the state block with `change` (registers only gdb sees live there). */
+  writeState(change: (state: Uint8Array) => void): void;
 }
 
 /** One register in gdb's numbering. */
@@ -25,6 +29,8 @@ export interface GdbRegister {
   type: string;
   /** the target.xml feature it belongs to */
   feature: string;
+  /** gdb's register group, when not the default */
+  group?: string;
   read(regs: RegisterFile): bigint;
   write(regs: RegisterFile, value: bigint): void;
 }
@@ -96,6 +102,19 @@ export function gdbRegisters(target: TargetArch): GdbRegister[] {
       }
     }
   }
+  for (const feature of arch.stateFeatures ?? []) {
+    for (const r of feature.regs) {
+      add({
+        name: r.name,
+        bits: r.bits,
+        type: r.type,
+        group: r.group,
+        feature: feature.name,
+        read: (regs) => r.read(regs.stateBlock()),
+        write: (regs, v) => regs.writeState((state) => r.write(state, v)),
+      });
+    }
+  }
   return out;
 }
 
@@ -120,15 +139,17 @@ export function targetXml(target: TargetArch, regs: GdbRegister[]): string {
     '<target version="1.0">',
   ];
   if (arch.arch) parts.push(`<architecture>${escapeXml(arch.arch)}</architecture>`);
-  for (const feature of arch.features) {
+  for (const feature of [...arch.features, ...arch.stateFeatures ?? []]) {
     const mine = regs.filter((r) => r.feature === feature.name);
     if (!mine.length) continue;
     parts.push(`<feature name="${escapeXml(feature.name)}">`);
+    if ("types" in feature && feature.types) parts.push(feature.types);
     for (const r of mine) {
+      const group = r.group ? ` group="${escapeXml(r.group)}"` : "";
       parts.push(
         `<reg name="${
           escapeXml(r.name)
-        }" bitsize="${r.bits}" type="${r.type}" regnum="${r.regnum}"/>`,
+        }" bitsize="${r.bits}" type="${r.type}" regnum="${r.regnum}"${group}/>`,
       );
     }
     parts.push("</feature>");

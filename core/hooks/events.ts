@@ -64,6 +64,8 @@ export interface DiscontinuityEvent {
   from: bigint;
   /** pc where execution continues */
   to: bigint;
+  /** the vCPU it happened on (QEMU's `vcpu_index`: system mode, the hart id) */
+  vcpu: number;
 }
 
 /**

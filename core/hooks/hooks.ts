@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { CpuCore } from "../cpu_core.ts";
+import { BEFORE_ACCESS, type CpuCore } from "../cpu_core.ts";
 import { EmuError, GuestFault } from "../errors.ts";
 import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
@@ -25,6 +25,7 @@ import {
   type InjectionPoint,
   type RegsAccess,
 } from "./instrument.ts";
+import { helperAccessArming } from "./helper_access.ts";
 import { Scoreboard } from "./scoreboard.ts";
 import { type HookEventMap, HookEvents } from "./events.ts";
 import { Vcpu } from "./vcpu.ts";
@@ -94,6 +95,23 @@ export interface MemAccess {
   write: boolean;
   /** a sign-extending load */
   signed: boolean;
+  /**
+   * The callback runs before the access (registered with `before: true`): it
+   * has not happened (a load's `value` is 0), and `vcpu.setPc` skips the
+   * instruction (a vector load or store then keeps vstart at the element).
+   */
+  before: boolean;
+}
+
+/** Options of memory callbacks. */
+export interface MemCallbackOptions extends CallbackOptions {
+  access?: "read" | "write" | "rw";
+  /**
+   * Call before each access instead of after (as QEMU's gdb watchpoints on
+   * targets that stop before the access); with `regs: "write"` the callback
+   * may then skip the instruction with `vcpu.setPc`.
+   */
+  before?: boolean;
 }
 
 /**
@@ -121,11 +139,8 @@ export interface InsnHandle {
   readonly symbol: string | undefined;
   /** Calls `cb` each time the instruction is about to run. */
   onExec(cb: (vcpu: Vcpu) => void, opts?: CallbackOptions): void;
-  /** Calls `cb` after each of the instruction's memory accesses. */
-  onMem(
-    cb: (vcpu: Vcpu, access: MemAccess) => void,
-    opts?: CallbackOptions & { access?: "read" | "write" | "rw" },
-  ): void;
+  /** Calls `cb` after (or with `before`, before) each of the instruction's memory accesses. */
+  onMem(cb: (vcpu: Vcpu, access: MemAccess) => void, opts?: MemCallbackOptions): void;
   /** Adds `delta` to scoreboard entry `entry` each time the instruction runs (inline, no call). */
   inlineAdd(sb: Scoreboard, delta: bigint, entry?: number): void;
   /** Calls `cb` when scoreboard entry `entry` compares `cond` to `value` (QEMU's conditional callbacks). */
@@ -239,7 +254,7 @@ class HookFamily {
 
 /**
  * The hook registry of one CPU, shared with the CPUs of the processes it
- * forks (the constructor's `parent`).
+ * forks or the other harts of its machine (the constructor's `parent`).
  *
  * @example
  * ```ts ignore
@@ -258,7 +273,10 @@ export class Hooks {
    * @internal subscribe with {@linkcode Hooks.on}
    */
   readonly events: HookEvents;
-  /** this CPU's vCPU index in the run (0: the first; a forked process gets the next one) */
+  /**
+   * this CPU's vCPU index in the run (0: the first; in user mode a forked
+   * process gets the next one, in system mode hart N's hooks have index N)
+   */
   readonly index: number;
   readonly #family: HookFamily;
   /** callback table indexed by the ids baked into generated code */
@@ -284,7 +302,7 @@ export class Hooks {
     this.events = this.#family.events;
     this.index = this.#family.nextIndex++;
     this.#family.members.add(this);
-    this.vcpu = new Vcpu(cpu);
+    this.vcpu = new Vcpu(cpu, this.index);
     const vcpu = this.vcpu;
     // Callbacks that may change registers may also move the pc (a PcRedirect, like a trap);
     // the others can only ask to stop, which needs no pc bookkeeping before the call.
@@ -326,19 +344,23 @@ export class Hooks {
         hasResult: false,
         flags: flags(regs),
         fn: (_cpu: CpuCore, id: bigint, addr: bigint, value: bigint, info: bigint) => {
-          vcpu.inMemCallback = true;
+          // before the access, a callback may skip the instruction (setPc), as an exec one
+          const before = (Number(info) & BEFORE_ACCESS) !== 0 && regs === "write";
+          if (before) vcpu.inCallback = true;
+          else vcpu.inMemCallback = true;
           try {
             this.#memCallbacks[Number(id)](addr, value, Number(info));
           } catch (e) {
             throw regs === "write" ? e : callbackError(e);
           } finally {
-            vcpu.inMemCallback = false;
+            vcpu.inMemCallback = vcpu.inCallback = false;
           }
         },
       });
     this.#helpers = {
       exec: { none: exec("none"), read: exec("read"), write: exec("write") },
       mem: { none: mem("none"), read: mem("read"), write: mem("write") },
+      ...helperAccessArming(cpu, vcpu, flags, (id) => this.#memCallbacks[id], callbackError),
     };
     cpu.traceCallback = (id) => {
       const call = this.#callbacks[id];
@@ -403,7 +425,7 @@ export class Hooks {
   /** Unicorn's UC_HOOK_MEM_READ/WRITE: `cb` after accesses whose address is in `range`. */
   addMemHook(
     cb: (vcpu: Vcpu, access: MemAccess) => void,
-    opts: HookRange & CallbackOptions & { access?: "read" | "write" | "rw" } = {},
+    opts: HookRange & MemCallbackOptions = {},
   ): HookId {
     return this.onTranslate((tb) => {
       for (const i of tb.insns) {
@@ -532,6 +554,7 @@ export class Hooks {
             value: BigInt.asUintN((info & 0xff) * 8, value),
             write: (info & 0x100) !== 0,
             signed: (info & 0x200) !== 0,
+            before: (info & BEFORE_ACCESS) !== 0,
           })
         ) - 1;
         let list = plan.mem.get(index);
@@ -541,6 +564,7 @@ export class Hooks {
           regs: opts?.regs ?? "write",
           loads: access !== "write",
           stores: access !== "read",
+          before: opts?.before ?? false,
         });
       },
     }));

@@ -9,6 +9,7 @@
 
 import { Cond, INTEGER_ALU_OPS, type IrBlock, type IrOp, Op } from "../ir.ts";
 import { IrBuilder } from "../ir_builder.ts";
+import { BEFORE_ACCESS } from "../cpu_core.ts";
 
 /**
  * How a callback may touch registers (QEMU's NO_REGS / R_REGS / RW_REGS).
@@ -36,12 +37,38 @@ export interface MemInjection {
   regs: RegsAccess;
   loads: boolean;
   stores: boolean;
+  /** called before the access (its `info` has {@linkcode BEFORE_ACCESS}), else after */
+  before: boolean;
 }
 
 /** Helper indices of the generic callback helpers, per register access. */
 export interface CallbackHelpers {
   exec: Record<RegsAccess, number>;
   mem: Record<RegsAccess, number>;
+  /** arms a memory callback (id, 1 loads | 2 stores | 4 before) for the accesses of the next helper */
+  memArm: Record<RegsAccess, number>;
+  /** disarms them after that helper */
+  memDisarm: number;
+  /** whether helper `index` accesses guest memory itself (`HelperFlags.accessesMemory`) */
+  accessesMemory: (index: number) => boolean;
+}
+
+/** Arms `list` around a CALL of a helper that accesses memory itself (vector loads and stores). */
+function armAround(
+  b: IrBuilder,
+  list: MemInjection[],
+  helpers: CallbackHelpers,
+  flush: (b: IrBuilder) => void,
+): boolean {
+  let armed = false;
+  for (const m of list) {
+    const kinds = (m.loads ? 1n : 0n) | (m.stores ? 2n : 0n) | (m.before ? 4n : 0n);
+    if (!(kinds & 3n)) continue;
+    b.call(-1, helpers.memArm[m.regs], [b.constant(BigInt(m.id)), b.constant(kinds)]);
+    armed = true;
+  }
+  flush(b);
+  return armed;
 }
 
 /** What to inject into one TB: points per instruction index (-1 = TB entry). */
@@ -119,6 +146,31 @@ function invert(c: Cond): Cond {
   return INVERSE[c];
 }
 
+/** The calls of the memory callbacks of LOAD or STORE `o` (at `addr`), before or after it. */
+function memCalls(
+  b: IrBuilder,
+  o: IrOp,
+  addr: number,
+  list: MemInjection[],
+  helpers: CallbackHelpers,
+  before: boolean,
+): IrBuilder {
+  const isLoad = o.op === Op.LOAD;
+  const value = before && isLoad ? b.constant(0n) : isLoad ? o.d : o.b;
+  const info = o.size | (isLoad ? 0 : 0x100) | (o.signed ? 0x200 : 0) |
+    (before ? BEFORE_ACCESS : 0);
+  for (const m of list) {
+    if (m.before !== before || (isLoad ? !m.loads : !m.stores)) continue;
+    b.call(-1, helpers.mem[m.regs], [
+      b.constant(BigInt(m.id)),
+      addr,
+      value,
+      b.constant(BigInt(info)),
+    ]);
+  }
+  return b;
+}
+
 /**
  * Rewrites `block` in place according to `plan`.
  *
@@ -157,6 +209,8 @@ export function injectInstrumentation(
     const memHere = insn >= 0 ? plan.mem.get(insn) : undefined;
     const isLoad = o.op === Op.LOAD, isStore = o.op === Op.STORE;
     let addrTemp = -1;
+    const armed = memHere && o.op === Op.CALL && helpers.accessesMemory(Number(o.imm)) &&
+      armAround(fresh(), memHere, helpers, flush);
     if (memHere && (isLoad || isStore)) {
       // The address before the access (the load may overwrite its base register).
       const b = fresh();
@@ -164,7 +218,13 @@ export function injectInstrumentation(
       b.binop(Op.ADD, addrTemp, o.a, b.constant(o.imm));
       flush(b);
     }
+    if (addrTemp >= 0 && memHere) flush(memCalls(fresh(), o, addrTemp, memHere, helpers, true));
     out.push(o);
+    if (armed) {
+      const b = fresh();
+      b.call(-1, helpers.memDisarm, []);
+      flush(b);
+    }
     if (o.op === Op.INSN_START) {
       insn = o.size;
       const b = fresh();
@@ -179,21 +239,7 @@ export function injectInstrumentation(
       }
       flush(b);
     }
-    if (addrTemp >= 0 && memHere) {
-      const b = fresh();
-      const value = isLoad ? o.d : o.b;
-      const info = BigInt(o.size | (isStore ? 0x100 : 0) | (o.signed ? 0x200 : 0));
-      for (const m of memHere) {
-        if ((isLoad && !m.loads) || (isStore && !m.stores)) continue;
-        b.call(-1, helpers.mem[m.regs], [
-          b.constant(BigInt(m.id)),
-          addrTemp,
-          value,
-          b.constant(info),
-        ]);
-      }
-      flush(b);
-    }
+    if (addrTemp >= 0 && memHere) flush(memCalls(fresh(), o, addrTemp, memHere, helpers, false));
   }
   block.ops = out;
   block.numTemps = nextTemp;

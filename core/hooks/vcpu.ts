@@ -17,7 +17,7 @@ import { PcRedirect } from "../trap.ts";
  * @example
  * ```ts ignore
  * hooks.addInsnHook((vcpu) => {
- *   if (vcpu.readReg("a0") === 0n) vcpu.stop();
+ *   if (vcpu.index === 1 && vcpu.readReg("a0") === 0n) vcpu.stop();
  * });
  * ```
  */
@@ -28,8 +28,11 @@ export class Vcpu {
   /** True while a memory callback runs (the pc cannot change there). */
   inMemCallback = false;
 
-  /** @internal a machine's hooks make it */
-  constructor(/** @internal */ readonly cpu: CpuCore) {
+  /**
+   * @internal a machine's hooks make it; `index`: the vCPU's index in the run
+   * (QEMU's `vcpu_index`: system mode, the hart id; user mode, one per process)
+   */
+  constructor(/** @internal */ readonly cpu: CpuCore, readonly index = 0) {
     for (const r of cpu.target.state.registers) {
       this.#regs.set(r.name, r);
       for (const a of r.aliases ?? []) this.#regs.set(a, r);

@@ -37,6 +37,9 @@ export const S_IF = {
   SOCK: 0o140000,
 } as const;
 
+/** The file-type bits of a mode (`S_IF` values). */
+export const S_IFMT = 0o170000;
+
 /** A normalized `struct stat`. Times are nanoseconds since the epoch. */
 export interface StatInfo {
   dev: bigint;

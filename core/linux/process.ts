@@ -535,7 +535,12 @@ export class LinuxProcess {
     }
     // A syscall is a call into the host (QEMU's hostcall discontinuity).
     if (!this.exited && this.hooks.events.has("discontinuity")) {
-      this.hooks.events.emit("discontinuity", { kind: "hostcall", from: s.pc, to: this.cpu.pc });
+      this.hooks.events.emit("discontinuity", {
+        kind: "hostcall",
+        from: s.pc,
+        to: this.cpu.pc,
+        vcpu: this.hooks.index,
+      });
     }
     if (this.strace) {
       const line = s.straceLine;

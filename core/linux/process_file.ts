@@ -6,7 +6,8 @@
  * Memory is stored sparsely (zero pages are not stored). Descriptors: the
  * standard streams stay those of the process that loads the file; host files
  * are reopened by their guest path and put at their saved offset. Open
- * directories and pipes cannot be saved to a file.
+ * directories, pipes, sockets and event files cannot be saved to a file: the
+ * refusal names the descriptor and what it is.
  *
  * @module
  */
@@ -16,7 +17,16 @@ import { PAGE_SIZE } from "../host_memory.ts";
 import type { PortableSnapshot, SnapshotIdentity } from "../snapshot/file.ts";
 import { FrameImage } from "../snapshot/frames.ts";
 import type { PageTableSnapshot, SavedPage } from "../snapshot/page_table.ts";
-import { DirFile, HostFile, InputStream, O, OutputStream } from "./fds.ts";
+import {
+  DirFile,
+  HostFile,
+  InputStream,
+  O,
+  type OpenFile,
+  OutputStream,
+  S_IF,
+  S_IFMT,
+} from "./fds.ts";
 import type { LinuxProcess } from "./process.ts";
 import { osState, type ProcessSnapshot } from "./process_state.ts";
 import { shapeMismatch } from "../snapshot/shape.ts";
@@ -72,12 +82,22 @@ export function describeFds(p: LinuxProcess): SavedFd[] | string {
         flags: file.statusFlags,
         offset,
       });
-    } else return `fd ${fd} is a ${file instanceof DirFile ? "directory" : "pipe"}`;
+    } else return `fd ${fd} is ${unsavedKind(file)}`;
   }
   return out;
 }
 
-/** `s` as plain data; throws EmuError when it holds what a file cannot (pipes). */
+/** What an open file that a snapshot file cannot hold is, for the refusal. */
+function unsavedKind(file: OpenFile): string {
+  if (file instanceof DirFile) return "a directory";
+  const type = file.stat().mode & S_IFMT;
+  if (type === S_IF.SOCK) {
+    return file.outside ? "a socket on the host network (-net host)" : "a socket (socketpair)";
+  }
+  return type === S_IF.FIFO ? "a pipe" : "an eventfd, timerfd, signalfd or epoll instance";
+}
+
+/** `s` as plain data; throws EmuError when it holds what a file cannot (pipes, sockets...). */
 export function portableProcess(s: ProcessSnapshot, fds: SavedFd[] | string): PortableSnapshot {
   if (typeof fds === "string") {
     throw new EmuError(`cannot save the process to a file: ${fds}`, "close it before saving");

@@ -110,6 +110,7 @@ function enterHandler(
     kind: sig.fault ? "exception" : "interrupt",
     from: pcBefore,
     to: handler,
+    vcpu: p.hooks.index,
   });
   report({ kind: "signal", signal: sig.signal, handler });
 }

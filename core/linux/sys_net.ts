@@ -1,7 +1,7 @@
 /**
  * Sockets on the host network (`-net host`): socket, bind, listen, accept,
  * accept4, connect, getsockname, getpeername, sendto, recvfrom, sendmsg,
- * recvmsg, setsockopt, getsockopt and shutdown for AF_INET/AF_INET6 TCP and UDP (see
+ * recvmsg, sendmmsg, recvmmsg, setsockopt, getsockopt and shutdown for AF_INET/AF_INET6 TCP and UDP (see
  * `net_socket.ts`). Without `-net host`, socket(AF_INET...) fails with
  * EACCES and `-strace` says why; AF_UNIX sockets other than socketpair's
  * are not offered (EAFNOSUPPORT).
@@ -14,7 +14,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, S_IF } from "./fds.ts";
+import { O, S_IF, S_IFMT } from "./fds.ts";
 import { AF, decodeSockaddr, encodeSockaddr, InetSocket, SOCK } from "./net_socket.ts";
 import type { NetAddr } from "./net_protocol.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -23,14 +23,14 @@ import { iovecs, orWait } from "./sys_files.ts";
 import { get, int, len, put, putU32, putU64, type SyscallTable } from "./syscall.ts";
 import type { Blocking } from "./threads.ts";
 
-const SOCK_TYPE_MASK = 0xf, S_IFMT = 0o170000;
+const SOCK_TYPE_MASK = 0xf;
 const IPPROTO = { IP: 0, TCP: 6, UDP: 17, IPV6: 41 } as const;
 const SOL_SOCKET = 1;
 const SO = { TYPE: 3, ERROR: 4, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39 } as const;
-const MSG = { PEEK: 2, DONTWAIT: 0x40, NOSIGNAL: 0x4000 } as const;
+const MSG = { PEEK: 2, DONTWAIT: 0x40, NOSIGNAL: 0x4000, WAITFORONE: 0x10000 } as const;
 /** The most one send or receive moves (the worker's reply buffer holds a little more). */
 const MAX_TRANSFER = 256 << 10;
-const MSGHDR_SIZE = 56;
+const MSGHDR_SIZE = 56, MMSGHDR_SIZE = 64, UIO_MAXIOV = 1024;
 
 function socket(p: LinuxProcess, a: bigint[]): number {
   const domain = int(a[0]), type = int(a[1]), protocol = int(a[2]);
@@ -118,24 +118,73 @@ function sendmsg(p: LinuxProcess, a: bigint[]): number {
   return sendto(p, [a[0], 0n, BigInt(total), a[2], m.name, BigInt(m.nameLen)], data);
 }
 
+/** Receives one message into the guest msghdr at `hdr`; EAGAIN when none is there yet. */
+function recvOne(p: LinuxProcess, s: InetSocket, hdr: bigint, flags: number): number {
+  const m = msghdr(p, hdr);
+  const buf = new Uint8Array(Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER));
+  const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
+  let at = 0;
+  for (const [base, n] of m.iov) {
+    if (at >= r.n) break;
+    put(p, base, buf.subarray(at, Math.min(r.n, at + n)));
+    at += n;
+  }
+  if (r.from && m.name) addrOut(p, s, r.from, m.name, hdr + 8n);
+  else putU32(p, hdr + 8n, 0);
+  putU64(p, hdr + 40n, 0n); // msg_controllen: no ancillary data
+  putU32(p, hdr + 48n, 0); // msg_flags
+  return r.n;
+}
+
 /** recvmsg: recvfrom scattered over the iovecs; no ancillary data comes back. */
 function recvmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
-  const s = inetOf(p, a[0]), flags = int(a[2]), m = msghdr(p, a[1]);
-  const buf = new Uint8Array(Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER));
-  return orWait(p, s, () => {
-    const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
-    let at = 0;
-    for (const [base, n] of m.iov) {
-      if (at >= r.n) break;
-      put(p, base, buf.subarray(at, Math.min(r.n, at + n)));
-      at += n;
+  const s = inetOf(p, a[0]), flags = int(a[2]);
+  return orWait(p, s, () => recvOne(p, s, a[1], flags), (flags & MSG.DONTWAIT) !== 0);
+}
+
+/** The guest vector of `struct mmsghdr` of sendmmsg/recvmmsg: at most UIO_MAXIOV entries. */
+function mmsgCount(vlen: bigint): number {
+  return Math.min(len(vlen), UIO_MAXIOV);
+}
+
+/** sendmmsg: sendmsg of each entry, its msg_len set; stops at the first error after one sent. */
+function sendmmsg(p: LinuxProcess, a: bigint[]): number {
+  const count = mmsgCount(a[2]);
+  for (let i = 0; i < count; i++) {
+    const hdr = a[1] + BigInt(i * MMSGHDR_SIZE);
+    try {
+      putU32(p, hdr + BigInt(MSGHDR_SIZE), sendmsg(p, [a[0], hdr, a[3]]));
+    } catch (e) {
+      if (i === 0) throw e;
+      return i;
     }
-    if (r.from && m.name) addrOut(p, s, r.from, m.name, a[1] + 8n);
-    else putU32(p, a[1] + 8n, 0);
-    putU64(p, a[1] + 40n, 0n); // msg_controllen: no ancillary data
-    putU32(p, a[1] + 48n, 0); // msg_flags
-    return r.n;
-  }, (flags & MSG.DONTWAIT) !== 0);
+  }
+  return count;
+}
+
+/**
+ * recvmmsg: recvmsg into each entry. Blocking, it waits until all came
+ * (MSG_WAITFORONE: until one did, then takes what is there); the timeout
+ * argument is not applied.
+ */
+function recvmmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const s = inetOf(p, a[0]), count = mmsgCount(a[2]), flags = int(a[3]);
+  const dontWait = (flags & MSG.DONTWAIT) !== 0;
+  let done = 0; // kept across the retries of a blocked call
+  return orWait(p, s, () => {
+    for (; done < count; done++) {
+      const hdr = a[1] + BigInt(done * MMSGHDR_SIZE);
+      try {
+        putU32(p, hdr + BigInt(MSGHDR_SIZE), recvOne(p, s, hdr, flags));
+      } catch (e) {
+        const partial = done > 0 && (dontWait || (flags & MSG.WAITFORONE) ||
+          (s.statusFlags & O.NONBLOCK));
+        if (partial && e instanceof SysError && e.errno === E.EAGAIN) return done;
+        throw e;
+      }
+    }
+    return done;
+  }, dontWait);
 }
 
 function recvfrom(p: LinuxProcess, a: bigint[]): number | Blocking {
@@ -225,6 +274,8 @@ export const netSyscalls: SyscallTable = {
   recvfrom,
   sendmsg,
   recvmsg,
+  sendmmsg,
+  recvmmsg,
   getsockopt,
   setsockopt,
   shutdown: (p, a) => {

@@ -204,7 +204,9 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   }
   const log = opts.log && new Set(opts.log.categories);
   if (log?.has("in_asm")) {
-    logInAsm(driver.cpu, (pc) => machine.symbolAt(pc), (t) => opts.log!.write(t));
+    for (const cpu of driver.cpus ?? [driver.cpu]) {
+      logInAsm(cpu, (pc) => machine.symbolAt(pc), (t) => opts.log!.write(t));
+    }
   }
   const out = opts.pluginOutput ??
     ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));

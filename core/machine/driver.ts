@@ -27,6 +27,8 @@ export interface ModeSnapshot {
 export interface MachineDriver {
   readonly mode: "user" | "system";
   readonly cpu: CpuCore;
+  /** Every CPU that runs guest code (system mode: the harts, by hart id); default `[cpu]`. */
+  readonly cpus?: readonly CpuCore[];
   /** Instructions retired by every CPU (system mode: all harts); default `cpu.icount`. */
   readonly icount?: number;
   readonly hooks: Hooks;

@@ -279,7 +279,10 @@ export class ExecutionHistory {
       const end = before < this.#frontier ? Math.min(position, this.#frontier) : position;
       const ev = this.#advance(end - before);
       if (ev.type === "breakpoint") onStop?.(ev, this.position);
-      else if (ev.type === "watchpoint") onStop?.(ev, this.position - 1);
+      // a watchpoint stops after the accessing instruction, or before it (the pc still there)
+      else if (ev.type === "watchpoint") {
+        onStop?.(ev, ev.pc === this.#m.pc ? this.position : this.position - 1);
+      }
       const ended = ev.type === "exit" || ev.type === "poweroff";
       const idle = ev.type === "budget" && this.position === before;
       if ((ended || idle) && this.position < position) {

@@ -11,6 +11,7 @@
  */
 
 import type { ModuleList } from "../modules.ts";
+import type { CpuCore } from "../cpu_core.ts";
 import { concatBytes } from "../bytes.ts";
 import type { ElfSymbol } from "../elf.ts";
 import { EmuError } from "../errors.ts";
@@ -74,6 +75,11 @@ export class Machine {
   readonly #breakpoints: Breakpoints;
   readonly #output: Uint8Array[][] = [[], []];
   #watches = new Map<number, Watch>();
+  /**
+   * The instruction a watchpoint last stopped before: a run that starts there
+   * lets its accesses pass once (as breakpoints do; see `Breakpoints.resume`).
+   */
+  #watchPass: { cpu: CpuCore; pc: bigint; icount: number } | null = null;
   #nextWatch = 1;
   #atExit: (() => void)[] = [];
   #finished = false;
@@ -201,25 +207,42 @@ export class Machine {
     this.#breakpoints.remove(pc);
   }
 
-  /** Stops after an instruction accesses `[address, address+length)`; returns an id. */
+  /**
+   * Stops after an instruction accesses `[address, address+length)`, or with
+   * `before` before it does (the pc at that instruction, which has not run,
+   * or for a vector load or store, has run up to vstart); returns an id.
+   */
   addWatchpoint(
     address: bigint,
     length: number,
     access: "read" | "write" | "rw" = "write",
+    { before = false } = {},
   ): number {
     const key = this.#nextWatch++;
     const w: Watch = { id: 0, hit: null };
     w.id = this.hooks.addMemHook((v, a) => {
-      w.hit = { type: "watchpoint", ...a };
+      if (a.before && this.#resumedAt(v.cpu, a.pc)) return;
+      const { before: _, ...access } = a;
+      w.hit = { type: "watchpoint", ...access };
       v.stop();
+      if (!a.before) return;
+      this.#watchPass = { cpu: v.cpu, pc: a.pc, icount: v.cpu.icount + v.cpu.inFlight };
+      v.setPc(a.pc);
     }, {
       begin: address,
       end: address + BigInt(Math.max(1, length) - 1),
       access,
-      regs: "none",
+      regs: before ? "write" : "none",
+      before,
     });
     this.#watches.set(key, w);
     return key;
+  }
+
+  /** Whether the instruction at `pc` running now is the one a watchpoint last stopped before. */
+  #resumedAt(cpu: CpuCore, pc: bigint): boolean {
+    const pass = this.#watchPass;
+    return pass?.cpu === cpu && pass.pc === pc && cpu.icount + cpu.inFlight === pass.icount;
   }
 
   /** Removes a watchpoint. */
@@ -247,7 +270,12 @@ export class Machine {
    */
   stop(): void {
     this.#stopping = true;
-    this.hooks.vcpu.stop();
+    // whichever CPU runs (a hook on hart 2 calls this while hart 2 runs); a parked one's
+    // request is dropped when it next runs
+    for (const cpu of this.#driver.cpus ?? [this.#driver.cpu]) {
+      cpu.stopRequested = true;
+      cpu.exitRequest = true;
+    }
     this.#driver.wake();
   }
 
@@ -264,6 +292,10 @@ export class Machine {
       return { type: "stop" };
     }
     this.#breakpoints.resume(this.#driver.cpu.pc);
+    const pass = this.#watchPass;
+    if (pass && (pass.cpu.pc !== pass.pc || pass.cpu.icount !== pass.icount)) {
+      this.#watchPass = null; // the hart went on since (or another way: a restore)
+    }
     const ev = this.#driver.slice(budget, this.#paused);
     if (ev?.type !== "stop") return ev;
     const bp = this.#breakpoints.hit;

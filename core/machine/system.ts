@@ -60,6 +60,10 @@ export class SystemDriver implements MachineDriver {
     return this.sys.cpu;
   }
 
+  get cpus() {
+    return this.sys.harts.map((h) => h.cpu);
+  }
+
   /** Instructions retired by all harts. */
   get icount(): number {
     return this.sys.loop.icount;
@@ -97,7 +101,7 @@ export class SystemDriver implements MachineDriver {
     if (this.#endStatus !== null) return { type: "exit", status: this.#endStatus, signal: null };
     if (!this.#started) {
       this.#started = true;
-      this.hooks.events.emit("vcpu_init", { index: 0 });
+      for (const h of this.sys.hartHooks) h.events.emit("vcpu_init", { index: h.index });
     }
     this.sys.loop.pauseRequested = paused;
     const from = this.sys.loop.icount;
@@ -132,7 +136,7 @@ export class SystemDriver implements MachineDriver {
 
   #finish(status: number): void {
     this.#endStatus = status;
-    this.hooks.events.emit("vcpu_exit", { index: 0 });
+    for (const h of this.sys.hartHooks) h.events.emit("vcpu_exit", { index: h.index });
     this.hooks.events.emit("exit", { status });
   }
 

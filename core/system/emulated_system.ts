@@ -96,8 +96,12 @@ export class EmulatedSystem {
     readonly clock: VirtualClock,
     readonly machine: BuiltMachine,
     readonly loop: SystemRunLoop,
-    /** the instrumentation API on this machine's CPU (traps and interrupts are discontinuities) */
-    readonly hooks: Hooks,
+    /**
+     * the hooks of each hart, by hart id, sharing their registrations (a hook
+     * added through any of them instruments every hart; callbacks get the
+     * hart's vCPU, whose `index` is the hart id)
+     */
+    readonly hartHooks: readonly Hooks[],
     /** the ELF images the board loaded (`-bios`, `-kernel`), for symbols and coverage tools */
     readonly modules: ModuleList,
     /** record/replay: the log serial input and host time go through */
@@ -173,11 +177,12 @@ export class EmulatedSystem {
       config,
     );
     for (const path of config.symbols ?? []) modules.add(path, readSymbolFile(path), 0n);
-    const hooks = new Hooks(cpus[0]);
+    const hartHooks: Hooks[] = [];
+    for (const cpu of cpus) hartHooks.push(new Hooks(cpu, hartHooks[0]));
     const loop = new SystemRunLoop(
       harts,
       { events, clock, control: machine.control },
-      hooks.events,
+      hartHooks[0].events,
       config.quantum,
     );
     const sys = new EmulatedSystem(
@@ -188,7 +193,7 @@ export class EmulatedSystem {
       clock,
       machine,
       loop,
-      hooks,
+      hartHooks,
       modules,
       log,
     );
@@ -196,9 +201,17 @@ export class EmulatedSystem {
     return sys;
   }
 
-  /** Hart 0's CPU (the one hooks, the gdb stub and snapshots see). */
+  /** Hart 0's CPU (the one the gdb stub sees). */
   get cpu(): CpuCore {
     return this.harts[0].cpu;
+  }
+
+  /**
+   * The instrumentation API (traps and interrupts are discontinuities): hart
+   * 0's hooks, whose registrations apply to every hart.
+   */
+  get hooks(): Hooks {
+    return this.hartHooks[0];
   }
 
   /** Hart 0's privileged state. */

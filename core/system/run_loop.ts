@@ -194,7 +194,12 @@ export class SystemRunLoop {
     const before = cpu.pc;
     if (hart.takeInterrupt()) {
       this.stats.interrupts++;
-      this.hookEvents?.emit("discontinuity", { kind: "interrupt", from: before, to: cpu.pc });
+      this.hookEvents?.emit("discontinuity", {
+        kind: "interrupt",
+        from: before,
+        to: cpu.pc,
+        vcpu: this.#current,
+      });
     }
     const deadline = events.nextDeadline();
     if (hart.waiting) {
@@ -219,6 +224,7 @@ export class SystemRunLoop {
           kind: "exception",
           from: exit.trap.pc,
           to: cpu.pc,
+          vcpu: this.#current,
         });
       }
       // a stop the hart asked for (to take an interrupt) just ends the chunk; one from a

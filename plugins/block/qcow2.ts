@@ -11,7 +11,7 @@ import {
   type BlockFormatPlugin,
   type BlockOpenContext,
   EmuError,
-} from "../../plugin.ts";
+} from "../../plugin_block.ts";
 import { Incompat, parseHeader, QCOW2_MAGIC } from "./qcow2/header.ts";
 import { Qcow2Image } from "./qcow2/image.ts";
 import { createQcow2 } from "./qcow2/create.ts";

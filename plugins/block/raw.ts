@@ -16,7 +16,7 @@ import {
   HostFile,
   isZero,
   SparseMap,
-} from "../../plugin.ts";
+} from "../../plugin_block.ts";
 
 /** Granularity of raw block status where holes cannot be asked for. */
 const STATUS_GRAIN = 65536;
@@ -102,7 +102,7 @@ function create(path: string, options: BlockCreateOptions): Promise<void> {
     if (k !== "preallocation") throw new EmuError(`Invalid parameter '${k}'`);
   }
   if (options.backingFile) throw new EmuError("raw images have no backing file (-b)");
-  const file = HostFile.create(path);
+  const file = HostFile.create(path, options.cache);
   const pre = options.options.preallocation ?? "off";
   if (pre === "full") {
     const zeros = new Uint8Array(Math.min(options.size, 16 << 20));

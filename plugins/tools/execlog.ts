@@ -91,14 +91,14 @@ function install(ctx: ToolContext, args: Record<string, string>): void {
       }
       const check = checkThis;
       if (log) {
-        const text = `0, 0x${insn.pc.toString(16)}, 0x${insn.bits.toString(16)}, "${disas}"`;
+        const text = `0x${insn.pc.toString(16)}, 0x${insn.bits.toString(16)}, "${disas}"`;
         insn.onMem((_v, a) => {
           line += `, ${a.write ? "store" : "load"}, 0x${a.address.toString(16).padStart(8, "0")}`;
         }, { regs: "none" });
         insn.onExec((v) => {
           if (line && check) checkRegs(v);
           flush();
-          line = text;
+          line = `${v.index}, ${text}`; // QEMU's execlog starts with the vCPU index
         }, { regs: check ? "read" : "none" });
       } else if (check) {
         insn.onExec((v) => {

@@ -201,6 +201,35 @@ export function addWithCarry(
   return r;
 }
 
+/**
+ * `a - m` on 64 or 32 bits, setting NZCV as `addWithCarry(a, ~m, 1)` does, but with C as the
+ * comparison `a >= m` (unsigned): fewer ops, and a `cmp` with a constant shows the constant to
+ * whoever reads the IR's comparisons (the fuzzer's compare tokens). Returns the result as
+ * `addWithCarry` does.
+ *
+ * @example
+ * ```ts ignore
+ * subWithFlags(ctx, x, imm(ctx, 0xdeadbeef), 0); // cmp wN, ...
+ * ```
+ */
+export function subWithFlags(ctx: A64Context, a: Temp, m: Temp, sf: number): Temp {
+  const { ir } = ctx;
+  const notM = tmp(ctx, Op.XOR, m, imm(ctx, -1));
+  let r: Temp;
+  if (sf) {
+    r = tmp(ctx, Op.SUB, a, m);
+    ir.setcond(Cond.GEU, A64.CF, a, m);
+    overflow(ctx, r, a, notM);
+  } else {
+    ir.setcond(Cond.GEU, A64.CF, tmp(ctx, Op.EXT32U, a), tmp(ctx, Op.EXT32U, m));
+    r = tmp(ctx, Op.EXT32S, tmp(ctx, Op.SUB, a, m));
+    overflow(ctx, r, tmp(ctx, Op.EXT32S, a), tmp(ctx, Op.EXT32S, notM));
+  }
+  ir.mov(A64.NF, r);
+  ir.mov(A64.ZF, r);
+  return r;
+}
+
 /** VF = (r ^ a) & (r ^ b): negative when the sum `r` of `a` and `b` overflowed. */
 function overflow(ctx: A64Context, r: Temp, a: Temp, b: Temp): void {
   ctx.ir.binop(Op.AND, A64.VF, tmp(ctx, Op.XOR, r, a), tmp(ctx, Op.XOR, r, b));

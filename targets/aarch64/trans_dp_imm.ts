@@ -17,6 +17,7 @@ import {
   setLogicFlags,
   setReg,
   setRegSp,
+  subWithFlags,
   tmp,
   type TransTable,
 } from "./context.ts";
@@ -26,9 +27,11 @@ function addSubImm(sub: boolean, flags: boolean) {
   return (ctx: A64Context, a: Record<string, number>) => {
     const value = BigInt(a.imm) << BigInt(12 * a.sh);
     const rn = regSp(a.rn);
-    const r = flags
-      ? addWithCarry(ctx, rn, imm(ctx, sub ? ~value : value), imm(ctx, sub ? 1 : 0), a.sf, true)
-      : tmp(ctx, sub ? Op.SUB : Op.ADD, rn, imm(ctx, value));
+    const r = !flags
+      ? tmp(ctx, sub ? Op.SUB : Op.ADD, rn, imm(ctx, value))
+      : sub
+      ? subWithFlags(ctx, rn, imm(ctx, value), a.sf)
+      : addWithCarry(ctx, rn, imm(ctx, value), imm(ctx, 0), a.sf, true);
     if (flags) setReg(ctx, a.rd, r, a.sf);
     else setRegSp(ctx, a.rd, r, a.sf);
     return true;

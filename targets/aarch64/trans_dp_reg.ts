@@ -19,6 +19,7 @@ import {
   setLogicFlags,
   setReg,
   setRegSp,
+  subWithFlags,
   tmp,
   type TransTable,
 } from "./context.ts";
@@ -62,8 +63,7 @@ function logicReg(op: Op, flags: boolean) {
 /** `rn + m` or `rn - m`, with flags or not; returns the result. */
 function addSub(ctx: A64Context, rn: Temp, m: Temp, sub: boolean, flags: boolean, sf: number) {
   if (!flags) return tmp(ctx, sub ? Op.SUB : Op.ADD, rn, m);
-  const b = sub ? tmp(ctx, Op.XOR, m, imm(ctx, -1)) : m;
-  return addWithCarry(ctx, rn, b, imm(ctx, sub ? 1 : 0), sf, true);
+  return sub ? subWithFlags(ctx, rn, m, sf) : addWithCarry(ctx, rn, m, imm(ctx, 0), sf, true);
 }
 
 /** Add/sub (shifted register). */

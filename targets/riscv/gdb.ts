@@ -1,12 +1,13 @@
 /**
  * How gdb sees RISC-V registers: the standard `org.gnu.gdb.riscv.cpu` and
- * `org.gnu.gdb.riscv.fpu` features with ABI register names, and fflags/frm
- * as fields of fcsr (as in gdb's own riscv feature files).
+ * `org.gnu.gdb.riscv.fpu` features with ABI register names, fflags/frm
+ * as fields of fcsr (as in gdb's own riscv feature files), and the vector unit.
  *
  * @module
  */
 
 import type { GdbArch, RegisterInfo } from "../../plugin.ts";
+import { vectorGdbFeatures } from "./gdb_vector.ts";
 
 const POINTER_TYPES: Record<string, string> = {
   ra: "code_ptr",
@@ -16,7 +17,8 @@ const POINTER_TYPES: Record<string, string> = {
 };
 
 /**
- * The gdb description of the RISC-V target at `xlen`.
+ * The gdb description of the RISC-V target at `xlen`, with the vector unit
+ * when `vlen` is not 0 (see `gdb_vector.ts`).
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@ const POINTER_TYPES: Record<string, string> = {
  * console.log(riscvGdbArch(64).arch); // "riscv:rv64"
  * ```
  */
-export function riscvGdbArch(xlen: 32 | 64): GdbArch {
+export function riscvGdbArch(xlen: 32 | 64, vlen = 0): GdbArch {
   const abiName = (r: RegisterInfo) => r.aliases?.[0] ?? r.name;
   return {
     arch: `riscv:rv${xlen}`,
@@ -38,5 +40,7 @@ export function riscvGdbArch(xlen: 32 | 64): GdbArch {
       { name: "fflags", of: "fcsr", shift: 0, width: 5 },
       { name: "frm", of: "fcsr", shift: 5, width: 3 },
     ],
+    stateFeatures: vectorGdbFeatures(xlen, vlen),
+    stopBeforeWatchpoint: true,
   };
 }

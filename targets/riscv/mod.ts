@@ -85,9 +85,10 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
   helpers.add(TRIGGER_WATCH_HELPER);
   helpers.addAll(BITMANIP_HELPERS);
   helpers.add(CBO_HELPER);
-  helpers.addAll(vectorHelpers(xlen));
-  const tags = extensionTags(xlen, isa.extensions);
   const has = (e: OptionalExtension) => isa.extensions.has(e);
+  // Only a CPU with V decodes vector instructions; building their helpers is ~10 ms of start-up.
+  if (has("v")) helpers.addAll(vectorHelpers(xlen));
+  const tags = extensionTags(xlen, isa.extensions);
   const features = {
     sstc: has("sstc"),
     svnapot: has("svnapot"),
@@ -128,7 +129,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
         return h;
       },
     },
-    gdb: riscvGdbArch(xlen),
+    gdb: riscvGdbArch(xlen, has("v") ? isa.vlen : 0),
   };
 }
 

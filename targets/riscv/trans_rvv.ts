@@ -112,18 +112,20 @@ const isFp = (m: string) => /^vm?f(?!irst)/.test(m);
 const fpScalar = (m: string) => /\.[vw]fm?$|^vfmv\.[sv]\.f$/.test(m);
 
 /**
- * A vector instruction: its helper with the bits and the register values
- * named by rs1 (an FP register for the `.vf` forms) and rs2.
+ * A vector instruction: its helper (registered by {@linkcode vectorHelpers})
+ * with the bits and the register values named by rs1 (an FP register for the
+ * `.vf` forms) and rs2.
  */
-function vectorOp(helper: HelperDef): TransFn {
-  const m = helper.name, fp = isFp(m), fpRs1 = fpScalar(m), fpRd = m === "vfmv.f.s";
+function vectorOp(m: string): TransFn {
+  const fp = isFp(m), fpRs1 = fpScalar(m), fpRd = m === "vfmv.f.s";
   return (ctx) => {
     if (fp && ctx.fpOff) return false;
     const rs1 = (ctx.bits >>> 15) & 31, rs2 = (ctx.bits >>> 20) & 31, rd = (ctx.bits >>> 7) & 31;
     const x1 = fpRs1 ? fpr(rs1) : gpr(ctx, rs1);
     const args = [imm(ctx, ctx.bits >>> 0), x1, gpr(ctx, rs2)];
-    const d = !helper.hasResult ? -1 : fpRd ? fpr(rd) : gprDest(ctx, rd);
-    ctx.ir.call(d, ctx.helpers.index(helper.name), args);
+    const helper = ctx.helpers.index(m);
+    const d = !ctx.helpers.defs[helper].hasResult ? -1 : fpRd ? fpr(rd) : gprDest(ctx, rd);
+    ctx.ir.call(d, helper, args);
     return true;
   };
 }
@@ -141,7 +143,7 @@ export const RVV_TRANS: TransTable = {
   vsetvli: vset("vli"),
   vsetivli: vset("ivli"),
   vsetvl: vset("vl"),
-  ...Object.fromEntries(MNEMONICS.map((m) => [m, vectorOp(helperFor(m))])),
+  ...Object.fromEntries(MNEMONICS.map((m) => [m, vectorOp(m)])),
 };
 
 /** A read/write vector CSR kept in the state block, with the bits a write keeps. */

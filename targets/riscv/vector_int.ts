@@ -74,15 +74,12 @@ function checkShape(v: VectorConfig, bits: number, shape: Shape, form: OperandFo
   if ((base === "vadc" || base === "vsbc") && (f.vm === 1 || f.vd === 0)) throw illegal(bits);
 }
 
-/** The second operand's value at SEW: from vs1, the scalar or the immediate. */
-function operandB(form: OperandForm, base: string, bits: number, scalar: bigint) {
-  if (form === "vx") return () => scalar;
+/** The second operand's value at SEW when it is the same for every element: the scalar or the immediate. */
+function operandB(form: OperandForm, base: string, bits: number, scalar: bigint, sew: number) {
+  if (form === "vx") return scalar;
+  if (form !== "vi") return null;
   const f = vectorFields(bits);
-  if (form === "vi") {
-    const imm = BigInt(UNSIGNED_IMM.has(base) ? f.vs1 : f.simm5);
-    return () => imm;
-  }
-  return null;
+  return BigInt.asUintN(sew, BigInt(UNSIGNED_IMM.has(base) ? f.vs1 : f.simm5));
 }
 
 /** Builds the helper `name` of `base` in `form` with element function `fn`. */
@@ -104,13 +101,13 @@ function elementwise(
       checkShape(v, bits, shape, form, base);
       if (v.vl === 0) return;
       const f = vectorFields(bits), sew = v.sew;
-      const fixed = operandB(form, base, bits, BigInt.asUintN(sew, scalarArg));
+      const fixed = operandB(form, base, bits, BigInt.asUintN(sew, scalarArg), sew);
       const v0Operand = V0_OPERAND.has(base), mergeAll = base === "vmerge" && f.vm === 1;
       const c = elemContext(cpu, sew);
       for (let i = v.vstart; i < v.vl; i++) {
         if (!v0Operand && !active(cpu, f.vm, i)) continue;
         const a = readElem(cpu, f.vs2, sew * src2, i);
-        const b = fixed ? BigInt.asUintN(sew, fixed()) : readElem(cpu, f.vs1, sew, i);
+        const b = fixed ?? readElem(cpu, f.vs1, sew, i);
         c.m = mergeAll || (f.vm === 0 && v0Operand && maskBit(cpu, 0, i));
         if (dst === 0) {
           setMaskBit(cpu, f.vd, i, (fn(a, b, c) & 1n) === 1n);

@@ -3,6 +3,11 @@
  * strided, indexed (ordered and unordered: both in element order), segment
  * (`nf` fields per element), fault-only-first, whole-register and mask.
  *
+ * Every element access goes through `cpu.load`/`cpu.store`, so memory hooks,
+ * watchpoints and tool plugins see each element as QEMU's plugins do; only
+ * an unobserved unmasked unit-stride access moves as one block. A watchpoint
+ * that stops before an element leaves vstart there, as a fault does.
+ *
  * Faults are precise as in QEMU 7.2: elements are accessed in order and
  * vstart counts them, so a fault leaves vstart at the faulting element and
  * the elements before it done. A fault-only-first load that faults on an
@@ -11,7 +16,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../plugin.ts";
+import { type CpuCore, type HelperDef, PcRedirect } from "../../plugin.ts";
 import { RiscvState } from "./state.ts";
 import {
   active,
@@ -51,7 +56,7 @@ function elementAccess(name: string, addressing: Addressing): HelperDef {
   return {
     name,
     hasResult: false,
-    flags: { mayTrap: true },
+    flags: { mayTrap: true, accessesMemory: true },
     fn: (cpu: CpuCore, bitsArg: bigint, base: bigint, stride: bigint) => {
       const bits = Number(bitsArg), v = vectorConfig(cpu, bits), f = memFields(bits);
       const indexed = addressing === "indexed";
@@ -63,7 +68,8 @@ function elementAccess(name: string, addressing: Addressing): HelperDef {
       if (!f.store) requireVm(v, f);
       if (v.vl === 0) return;
       const bytes = dataBits / 8, fieldRegs = Math.max(emul, 1);
-      if (addressing === "unit" && f.vm === 1 && f.nf === 1 && bulk(cpu, f, base, v, bytes)) {
+      const whole = addressing === "unit" && f.vm === 1 && f.nf === 1;
+      if (whole && !cpu.helperAccessWatch && bulk(cpu, f, base, v, bytes)) {
         return setVstart(cpu, 0);
       }
       let i = v.vstart;
@@ -93,8 +99,8 @@ function elementAccess(name: string, addressing: Addressing): HelperDef {
 
 /**
  * An unmasked unit-stride access of one field moved as one block of bytes;
- * false (nothing done, or only a prefix of a store written) when part of it
- * faults, and the element loop then finds the precise element.
+ * false (nothing done, or only a prefix written: elements before the fault)
+ * when part of it faults, and the element loop then finds the precise element.
  */
 function bulk(
   cpu: CpuCore,
@@ -108,7 +114,7 @@ function bulk(
   const addr = BigInt.asUintN(64, base + BigInt(from));
   try {
     if (f.store) cpu.writeBytes(addr, regs);
-    else regs.set(cpu.readBytes(addr, length));
+    else cpu.readBytes(addr, length, regs); // a fault leaves only elements before it loaded
     return true;
   } catch {
     return false;
@@ -120,7 +126,8 @@ function tryLoad(cpu: CpuCore, at: bigint, bytes: number, reg: number, bits: num
   let x: bigint;
   try {
     x = cpu.load(at, bytes, false);
-  } catch {
+  } catch (e) {
+    if (e instanceof PcRedirect) throw e; // a watchpoint before the access, not a fault
     return false;
   }
   writeElem(cpu, reg, bits, i, x);
@@ -142,7 +149,7 @@ function wholeAccess(name: string, mask: boolean): HelperDef {
   return {
     name,
     hasResult: false,
-    flags: { mayTrap: true },
+    flags: { mayTrap: true, accessesMemory: true },
     fn: (cpu: CpuCore, bitsArg: bigint, base: bigint) => {
       const bits = Number(bitsArg), f = memFields(bits);
       let count: number, eewBytes: number;

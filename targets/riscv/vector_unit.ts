@@ -62,6 +62,20 @@ const LMULS = [1, 2, 4, 8, 0, 1 / 8, 1 / 4, 1 / 2];
  * ```
  */
 export function decodeVtype(vtype: bigint, xlen: 32 | 64): { sew: number; lmul: number } | null {
+  if (vtype === lastVtype.vtype && xlen === lastVtype.xlen) return lastVtype.decoded;
+  const decoded = decodeVtypeBits(vtype, xlen);
+  lastVtype = { vtype, xlen, decoded };
+  return decoded;
+}
+
+/** The last vtype decoded: every vector instruction decodes vtype, which rarely changes. */
+let lastVtype: {
+  vtype: bigint;
+  xlen: number;
+  decoded: { sew: number; lmul: number } | null;
+} = { vtype: -1n, xlen: 0, decoded: null };
+
+function decodeVtypeBits(vtype: bigint, xlen: 32 | 64): { sew: number; lmul: number } | null {
   const vlmul = Number(vtype & 7n), sew = 8 << Number((vtype >> 3n) & 7n);
   const reserved = BigInt.asUintN(xlen, vtype) >> 8n; // vediv, reserved bits and vill
   if (reserved !== 0n || sew > ELEN || vlmul === 4) return null;
@@ -114,15 +128,21 @@ export function setVstart(cpu: CpuCore, i: number): void {
 
 /** VLEN/8 of each CPU: fixed at reset, read per element (cheaper than the state block's bigint). */
 const vlenbOf = new WeakMap<CpuCore, number>();
+/** The last CPU {@linkcode vregByte} served and its VLEN/8: the common case skips the map. */
+let lastCpu: CpuCore | null = null, lastVlenb = 0;
 
 /** The host byte offset of byte `at` of vector register `reg` (groups are contiguous). */
 function vregByte(cpu: CpuCore, reg: number, at: number): number {
-  let vlenb = vlenbOf.get(cpu);
-  if (vlenb === undefined) {
-    vlenb = Number(cpu.getState(RiscvState.VLENB));
-    vlenbOf.set(cpu, vlenb);
+  if (cpu !== lastCpu) {
+    let vlenb = vlenbOf.get(cpu);
+    if (vlenb === undefined) {
+      vlenb = Number(cpu.getState(RiscvState.VLENB));
+      vlenbOf.set(cpu, vlenb);
+    }
+    lastCpu = cpu;
+    lastVlenb = vlenb;
   }
-  return STATE_BASE + RiscvState.VREGS + reg * vlenb + at;
+  return STATE_BASE + RiscvState.VREGS + reg * lastVlenb + at;
 }
 
 /**
@@ -175,8 +195,8 @@ export function setMaskBit(cpu: CpuCore, reg: number, i: number, on: boolean): v
 
 /** The raw bytes of `count` registers from `reg` (whole-register moves, loads and stores). */
 export function vregBytes(cpu: CpuCore, reg: number, count: number): Uint8Array {
-  const vlenb = Number(cpu.getState(RiscvState.VLENB));
-  return cpu.host.u8.subarray(vregByte(cpu, reg, 0), vregByte(cpu, reg, 0) + count * vlenb);
+  const start = vregByte(cpu, reg, 0); // also caches this CPU's VLEN/8 in lastVlenb
+  return cpu.host.u8.subarray(start, start + count * lastVlenb);
 }
 
 /** The fields every vector encoding has. */

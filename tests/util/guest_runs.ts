@@ -38,14 +38,40 @@ export async function runGuest(prog: string, opts: GuestRunOptions = {}): Promis
   return r;
 }
 
-/** Runs guest program `prog` on qemu-riscv64 (with the Debian sysroot). */
-export function runOnQemu(prog: string, args: string[] = []): { status: number; stdout: string } {
-  const o = new Deno.Command("qemu-riscv64", {
-    args: ["-L", SYSROOT, GUEST_BIN + prog, ...args],
-    stdout: "piped",
-    stderr: "null",
-  }).outputSync();
-  return { status: o.code, stdout: new TextDecoder().decode(o.stdout) };
+/** How long one qemu-riscv64 run may take, and how often a hung one is tried again. */
+const PEER_LIMIT_MS = 60_000, PEER_ATTEMPTS = 3;
+
+/**
+ * Runs guest program `prog` on qemu-riscv64 (with the Debian sysroot). QEMU's user mode runs
+ * guest processes on host processes and can livelock (jobctl once spun for an hour in CI): a run
+ * past the limit is killed with every process it forked (its own session), and tried again.
+ */
+export async function runOnQemu(
+  prog: string,
+  args: string[] = [],
+): Promise<{ status: number; stdout: string }> {
+  for (let attempt = 1;; attempt++) {
+    const child = new Deno.Command("setsid", {
+      args: ["qemu-riscv64", "-L", SYSROOT, GUEST_BIN + prog, ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      Deno.kill(-child.pid, "SIGKILL");
+    }, PEER_LIMIT_MS);
+    const o = await child.output();
+    clearTimeout(timer);
+    if (!hung) return { status: o.code, stdout: new TextDecoder().decode(o.stdout) };
+    if (attempt === PEER_ATTEMPTS) {
+      throw new Error(
+        `qemu-riscv64 ${prog} ran past ${PEER_LIMIT_MS / 1000} s ${PEER_ATTEMPTS} times: ` +
+          "QEMU hangs on this program; run the test again",
+      );
+    }
+  }
 }
 
 /**
@@ -65,7 +91,7 @@ export function testAgainstQemu(
       name: `${area}: ${prog} prints what qemu-riscv64 prints, on every schedule`,
       ignore: !haveQemu,
       async fn() {
-        const peer = runOnQemu(prog);
+        const peer = await runOnQemu(prog);
         assertEquals(peer.status, 0);
         assert(check(peer.stdout), peer.stdout);
         for (const s of schedules) {

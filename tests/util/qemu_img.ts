@@ -15,11 +15,11 @@ export async function run(cmd: string, args: string[], cwd?: string): Promise<Ra
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+const CLI = new URL("../../cli/run.ts", import.meta.url).pathname;
 
-/** Runs `emu img args...` in a child process (as a user would). */
+/** Runs `emu img args...` in a child process, as `deno task emu img` does. */
 export function emuImg(args: string[], cwd?: string): Promise<Ran> {
-  return run(Deno.execPath(), ["run", "-A", MOD, "img", ...args], cwd);
+  return run(Deno.execPath(), ["run", "-A", CLI, "img", ...args], cwd);
 }
 
 /** Runs qemu-img and fails the test with its stderr if it fails with an unexpected status. */

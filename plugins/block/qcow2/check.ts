@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { CheckResult } from "../../../plugin.ts";
+import type { CheckResult } from "../../../plugin_block.ts";
 import { be64, HeaderField, Incompat } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { rebuildRefcounts } from "./check_rebuild.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { CheckResult } from "../../../plugin.ts";
+import type { CheckResult } from "../../../plugin_block.ts";
 import type { Qcow2Image } from "./image.ts";
 import { decodeEntry } from "./l2.ts";
 import { readSnapshots, snapshotTableEnd } from "./snapshot.ts";

@@ -10,7 +10,12 @@
  * @module
  */
 
-import { type BlockCreateOptions, EmuError, HostFile, parseImageSize } from "../../../plugin.ts";
+import {
+  type BlockCreateOptions,
+  EmuError,
+  HostFile,
+  parseImageSize,
+} from "../../../plugin_block.ts";
 import { be64, Compat, type Qcow2Header, serializeHeader, V3_HEADER_LENGTH } from "./header.ts";
 import { Qcow2Image } from "./image.ts";
 
@@ -121,7 +126,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     backingFormat: options.backingFormat,
     otherExtensions: [],
   };
-  const file = HostFile.create(path);
+  const file = HostFile.create(path, options.cache);
   file.write(0, serializeHeader(header));
   file.write(cs, be64(2 * cs));
   const block = new Uint8Array(cs);

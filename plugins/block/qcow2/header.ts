@@ -9,7 +9,7 @@
  * @module
  */
 
-import { EmuError } from "../../../plugin.ts";
+import { EmuError } from "../../../plugin_block.ts";
 
 /** "QFI\xfb" */
 export const QCOW2_MAGIC = 0x514649fb;

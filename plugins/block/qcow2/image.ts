@@ -19,7 +19,7 @@ import {
   EmuError,
   type HostFile,
   type ImageDescription,
-} from "../../../plugin.ts";
+} from "../../../plugin_block.ts";
 import { readSnapshots } from "./snapshot.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";

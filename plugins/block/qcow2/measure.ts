@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BlockDriver, BlockMeasure } from "../../../plugin.ts";
+import type { BlockDriver, BlockMeasure } from "../../../plugin_block.ts";
 import { qcow2Settings } from "./create.ts";
 import { Qcow2Image } from "./image.ts";
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { EmuError, type HostFile } from "../../../plugin.ts";
+import { EmuError, type HostFile } from "../../../plugin_block.ts";
 import { be64, HeaderField } from "./header.ts";
 
 /** Reads a big-endian u64 table entry (offsets below 2^53) from `b` at byte `at`. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concatBytes, EmuError, type HostFile } from "../../../plugin.ts";
+import { concatBytes, EmuError, type HostFile } from "../../../plugin_block.ts";
 import { be64 } from "./header.ts";
 import { entryAt } from "./refcount.ts";
 

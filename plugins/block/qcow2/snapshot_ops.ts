@@ -12,7 +12,7 @@
  * @module
  */
 
-import { EmuError } from "../../../plugin.ts";
+import { EmuError } from "../../../plugin_block.ts";
 import { be64, HeaderField } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { compressedClusters, decodeEntry } from "./l2.ts";

@@ -35,10 +35,15 @@ int main(void) {
   sigaction(SIGCHLD, &sa, NULL);
   volatile long *counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                                 -1, 0);
+  /* The child leads a process group of its own whose parent is in the same session, so the group
+     is not orphaned and SIGTSTP stops it, whatever session the test runs in (Linux discards
+     SIGTSTP to an orphaned group, as under setsid). */
   pid_t child = fork();
   if (child == 0) {
+    setpgid(0, 0);
     for (;;) (*counter)++;
   }
+  setpgid(child, child);
   while (*counter == 0) sched_yield();
   int st;
   kill(child, SIGSTOP);

@@ -7,7 +7,8 @@
 //   server: listens on PORT; a second thread accepts one connection (while the main thread
 //           waits in pthread_join) and sends back what it reads, upper-cased, until EOF
 //   udp:    sends three datagrams with sendto and reads the replies with recvfrom, then
-//           connect()s and does one more with send and recv, and one with sendmsg and recvmsg
+//           connect()s and does one more with send and recv, and one with sendmsg and recvmsg,
+//           then two with one sendmmsg and one recvmmsg
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -190,6 +191,18 @@ static int udp(int port) {
   r = recvmsg(s, &m, 0);
   printf("recvmsg %d bytes from the server's port %s: %.8s|%.*s\n", r,
          port_of(&from) == port ? "yes" : "no", one, r > 8 ? r - 8 : 0, two);
+  // Two datagrams with one sendmmsg; one blocking recvmmsg waits for both replies.
+  char p0[] = "batch ping 0", p1[] = "batch ping one", r0[64], r1[64];
+  struct iovec o[2] = {{p0, sizeof p0 - 1}, {p1, sizeof p1 - 1}}, i[2] = {{r0, 64}, {r1, 64}};
+  struct mmsghdr mm[2] = {{.msg_hdr = {.msg_iov = &o[0], .msg_iovlen = 1}},
+                          {.msg_hdr = {.msg_iov = &o[1], .msg_iovlen = 1}}};
+  r = sendmmsg(s, mm, 2, 0);
+  printf("sendmmsg %d: %u and %u bytes\n", r, mm[0].msg_len, mm[1].msg_len);
+  memset(mm, 0, sizeof mm);
+  mm[0].msg_hdr = (struct msghdr){.msg_iov = &i[0], .msg_iovlen = 1};
+  mm[1].msg_hdr = (struct msghdr){.msg_iov = &i[1], .msg_iovlen = 1};
+  r = recvmmsg(s, mm, 2, 0, NULL);
+  printf("recvmmsg %d: %.*s|%.*s\n", r, (int)mm[0].msg_len, r0, (int)mm[1].msg_len, r1);
   close(s);
   return 0;
 }

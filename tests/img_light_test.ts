@@ -1,0 +1,78 @@
+// `emu img` loads none of the emulator: the modules `deno task emu img` reads (the CLI entry's
+// graph, which `deno run` loads with every literal `import()`, the img commands and the block
+// formats) are a short list. And convert writes without flushes, as qemu-img does.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { openImage } from "../plugin_block.ts";
+import { emuImg, QEMU_IMG_MISSING, qemuImg } from "./util/qemu_img.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Modules `deno run` reads to start `entry`: its imports and literal `import()`s, not type-only ones. */
+async function staticGraph(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL(entry, ROOT).pathname],
+    stdout: "piped",
+  }).output();
+  assert.ok(out.success, `deno info ${entry} failed`);
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string } }[];
+    }[];
+  };
+  const deps = new Map(graph.modules.map((m) => [
+    m.specifier,
+    (m.dependencies ?? []).flatMap((d) => d.code ? [d.code.specifier] : []),
+  ]));
+  const seen = new Set<string>();
+  const todo = [...graph.roots];
+  while (todo.length) {
+    const s = todo.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    todo.push(...(deps.get(s) ?? []));
+  }
+  return [...seen].map((s) => s.slice(ROOT.href.length)).sort();
+}
+
+Deno.test("emu img: the CLI entry, img commands and block formats load no emulator module", async () => {
+  for (
+    const entry of [
+      "cli/run.ts",
+      "cli/img/main.ts",
+      "plugins/block/raw.ts",
+      "plugins/block/qcow2.ts",
+    ]
+  ) {
+    const loaded = await staticGraph(entry);
+    const heavy = loaded.filter((m) =>
+      m === "mod.ts" || m === "plugin.ts" ||
+      /^(targets|core\/(machine|softfloat|jit|system|linux))\//.test(m)
+    );
+    assert.deepEqual(heavy, [], `${entry} loads ${heavy.join(", ")}`);
+    assert.ok(loaded.length < 40, `${entry} loads ${loaded.length} modules: ${loaded.join(" ")}`);
+  }
+});
+
+Deno.test({
+  name: "emu img convert: writes as qemu-img's default cache=unsafe (no flush); -t as qemu-img",
+  ignore: !!QEMU_IMG_MISSING,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.writeFile(`${dir}/a.raw`, new Uint8Array(1 << 16).fill(7));
+    const unsafe = await openImage(`${dir}/a.raw`, { cache: "unsafe" });
+    const writeback = await openImage(`${dir}/a.raw`, { cache: "writeback" });
+    assert.deepEqual([unsafe.file.ignoreFlushes, writeback.file.ignoreFlushes], [true, false]);
+    unsafe.close();
+    writeback.close();
+    for (const t of ["bad", "writeback", "none"]) {
+      const args = ["convert", "-t", t, "-O", "qcow2", "a.raw", `${t}.qcow2`];
+      const [emu, qemu] = [await emuImg(args, dir), await qemuImg(args, dir, [0, 1])];
+      assert.equal(emu.code, qemu.code, `-t ${t}: ${emu.stderr}`);
+      assert.equal(emu.stderr.replace(/^emu: /, ""), qemu.stderr.replace(/^qemu-img: /, ""));
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
