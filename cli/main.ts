@@ -82,8 +82,18 @@ export const COMMANDS: Record<string, Command> = {
 function lazy<M>(summary: string, path: string, pick: (module: M) => Command["run"]): Command {
   return {
     summary,
-    run: async (args) => pick(await import(new URL(path, import.meta.url).href))(args),
+    run: async (args) => pick(await importCommand<M>(new URL(path, import.meta.url)))(args),
   };
+}
+
+/** Imports a command's module; without read access to it, the NotCapable error the handler reports. */
+async function importCommand<M>(url: URL): Promise<M> {
+  try {
+    return await import(url.href);
+  } catch (e) {
+    if (Deno.permissions.querySync({ name: "read", path: url }).state === "granted") throw e;
+    throw new Deno.errors.NotCapable((e as Error).message.split("\n")[0]);
+  }
 }
 
 /** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */
