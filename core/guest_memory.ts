@@ -346,12 +346,15 @@ export class GuestMemory {
   /**
    * Copies `length` guest bytes out, checking `access` permission on each
    * page, into `out` (a reused buffer saves an allocation per call) or a new array.
+   * With `devices` "zero", device (MMIO) bytes read as 0 and no device is
+   * touched: a debugger's look must not pop a UART's receive FIFO.
    */
   readBytes(
     addr: bigint,
     length: number,
     access: AccessType = "read",
     out: Uint8Array = new Uint8Array(length),
+    devices: "read" | "zero" = "read",
   ): Uint8Array {
     let done = 0;
     while (done < length) {
@@ -359,7 +362,8 @@ export class GuestMemory {
       const off = Number(a & PAGE_MASK);
       const n = Math.min(length - done, PAGE_SIZE - off);
       const p = this.page(a, access);
-      if (p.mmio) {
+      if (p.mmio && devices === "zero") out.fill(0, done, done + n);
+      else if (p.mmio) {
         for (let i = 0; i < n; i++) out[done + i] = Number(this.load(a + BigInt(i), 1, false));
       } else out.set(this.host.u8.subarray(p.frame + off, p.frame + off + n), done);
       done += n;

@@ -98,7 +98,7 @@ export class MachineDebuggee implements Debuggee {
 
   /** Reads guest memory (throws on unreadable memory). */
   readMemory(addr: bigint, length: number): Uint8Array {
-    return this.machine.readMemory(addr, length);
+    return this.machine.peekMemory(addr, length);
   }
 
   /** Writes guest memory, ignoring protections (the run's future starts again from here). */

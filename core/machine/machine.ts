@@ -154,6 +154,15 @@ export class Machine {
     return this.hooks.vcpu.readMemory(addr, length);
   }
 
+  /**
+   * Reads memory as a debugger looks at it: like {@linkcode readMemory}, but
+   * device registers read as 0 and no device sees the read (a read of a
+   * UART's receive register would take a byte the guest has not read yet).
+   */
+  peekMemory(addr: bigint, length: number): Uint8Array {
+    return this.hooks.vcpu.cpu.mem.readBytes(addr, length, "read", undefined, "zero");
+  }
+
   /** Writes memory at a virtual address (ignoring page protection, like a debugger). */
   writeMemory(addr: bigint, data: Uint8Array): void {
     this.hooks.vcpu.writeMemory(addr, data);
