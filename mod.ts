@@ -50,6 +50,7 @@ export type {
   HookRange,
   InsnHandle,
   MemAccess,
+  MemCallbackOptions,
   RegsAccess,
   SyscallEvent,
   SyscallReturnEvent,
