@@ -105,6 +105,7 @@ export interface MemAccess {
 
 /** Options of memory callbacks. */
 export interface MemCallbackOptions extends CallbackOptions {
+  /** which accesses call back: loads, stores or both (default "rw") */
   access?: "read" | "write" | "rw";
   /**
    * Call before each access instead of after (as QEMU's gdb watchpoints on
