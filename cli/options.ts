@@ -9,6 +9,7 @@
 import { EmuError } from "../core/errors.ts";
 import { builtinTargets, loadTargetPlugin } from "../core/plugin.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
+import { systemSupport } from "../core/system/system_target.ts";
 
 /** One option read from the command line. */
 export interface ReadOption {
@@ -63,17 +64,19 @@ export function helpList(title: string, items: Record<string, string>): string {
 }
 
 /**
- * What `-cpu help` prints, in both modes: each built-in target's CPU models.
+ * What `-cpu help` prints: each built-in target's CPU models, in system mode
+ * only those of targets that have a system mode.
  *
  * @example
  * ```ts ignore
- * console.log(await cpuHelp()); // "Available CPUs (riscv):\n  rv64\n  rv32..."
+ * console.log(await cpuHelp("system")); // "Available CPUs (riscv):\n  rv64\n  rv32..."
  * ```
  */
-export async function cpuHelp(): Promise<string> {
+export async function cpuHelp(mode: "user" | "system"): Promise<string> {
   const lists: string[] = [];
   for (const t of builtinTargets()) {
     const p = await loadTargetPlugin(t);
+    if (mode === "system" && !systemSupport(p.create(p.cpus[0]))) continue;
     lists.push(`Available CPUs (${p.name}):\n${p.cpus.map((c) => `  ${c}`).join("\n")}`);
   }
   return lists.join("\n");

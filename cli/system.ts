@@ -365,7 +365,7 @@ export async function systemCommand(argv: string[]): Promise<number> {
       helpList("Engines (-accel name):", ACCEL_HELP),
     );
   }
-  if (a.helpTopic === "cpu") console.log(await cpuHelp());
+  if (a.helpTopic === "cpu") console.log(await cpuHelp("system"));
   if (a.helpTopic) return 0;
   // QEMU's -M help and -device help: the built-in plugins and what they are.
   if (parseOptionList(a.machine, true).name === "help") {

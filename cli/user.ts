@@ -305,7 +305,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (a.cpuHelp) {
-    print(await cpuHelp());
+    print(await cpuHelp("user"));
     return 0;
   }
   if (a.logHelp) {

@@ -152,6 +152,8 @@ Deno.test("riscv -cpu: QEMU's extension properties and profile names", () => {
   assert.equal(parseRiscvCpu("rv64,v=true,vlen=256,elen=64,vext_spec=v1.0").vlen, 256);
   assert.throws(() => parseRiscvCpu("rv64,v=true,vlen=1024"), /vlen=1024 is not supported/);
   assert.throws(() => parseRiscvCpu("rv64,zbq=on"), /unknown property "zbq"/);
+  // a property nobody knows is named as such whatever its value (was "foo=bar is not on or off")
+  assert.throws(() => parseRiscvCpu("rv64,foo=bar"), /unknown property "foo"/);
   assert.throws(() => parseRiscvCpu("rv64,zba=maybe"), /zba=maybe is not on or off/);
   assert.throws(() => parseRiscvCpu("rv64,m=off"), /m cannot be disabled/);
   assert.throws(() => parseRiscvCpu("rv128"), /unknown CPU model "rv128"/);

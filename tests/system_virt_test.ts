@@ -393,4 +393,9 @@ Deno.test("emu system: QEMU-style flags, -M help and -device help", async () => 
   for (const d of ["aclint", "goldfish_rtc", "ns16550a", "plic", "sifive_test", "virtio_blk"]) {
     assert.match(devices.stdout, new RegExp(`^${d} +\\S`, "m"));
   }
+  // only targets with a system mode: aarch64 is user mode only
+  const cpus = await emu("-cpu", "help");
+  assert.equal(cpus.code, 0);
+  assert.match(cpus.stdout, /^Available CPUs \(riscv\):\n {2}rv64\n/);
+  assert.doesNotMatch(cpus.stdout, /aarch64|cortex/);
 });

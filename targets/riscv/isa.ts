@@ -124,18 +124,17 @@ export function parseRiscvCpu(cpu: string): RiscvIsa {
       vlen = VECTOR_PROPERTIES[name](cpu, value) ?? vlen;
       continue;
     }
-    const on = flag(cpu, key, value);
-    if (isOptional(name)) {
-      if (on) extensions.add(name);
-      else extensions.delete(name);
-    } else if (ALWAYS.has(name)) {
-      if (!on) throw new EmuError(`-cpu ${cpu}: ${key} cannot be disabled`);
-    } else {
+    if (!isOptional(name) && !ALWAYS.has(name)) {
       throw new EmuError(
         `-cpu ${cpu}: unknown property "${key}"`,
         `known extensions: ${OPTIONAL_EXTENSIONS.join(", ")}`,
       );
     }
+    const on = flag(cpu, key, value);
+    if (isOptional(name)) {
+      if (on) extensions.add(name);
+      else extensions.delete(name);
+    } else if (!on) throw new EmuError(`-cpu ${cpu}: ${key} cannot be disabled`);
   }
   if (extensions.has("zfh")) extensions.add("zfhmin"); // as QEMU: Zfh implies Zfhmin
   const optional = OPTIONAL_EXTENSIONS.filter((e) => extensions.has(e) && e !== "v");
