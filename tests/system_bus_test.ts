@@ -121,3 +121,28 @@ Deno.test("bus: loaded images are written again by reloadImages, in load order",
   assert.deepEqual([...bus.readBytes(0x1000n, 4)], [1, 2, 9, 4]);
   assert.deepEqual(bus.images.map((i) => i.addr), [0x1000n, 0x1002n]);
 });
+
+Deno.test("bus: DMA over more than a page of device windows is refused before any device access", () => {
+  // selffuzz mmio seed 17705: a 4 GiB descriptor over the PCI window made 2^32 device reads (a hang)
+  const bus = new PhysicalBus(new HostMemory());
+  bus.addRam("ram", 0x80000000n, 0x10000n);
+  let reads = 0, writes = 0;
+  const h: MmioHandler = {
+    read: () => {
+      if (++reads > 10_000) throw new Error("the device was read byte by byte");
+      return 0xffn;
+    },
+    write: () => void writes++,
+  };
+  bus.addMmio("pci-window", 0x400000000n, 0x400000000n, h);
+  for (const at of [0x66dc45d00n, 0x400000000n]) {
+    assert.throws(() => bus.readBytes(at, 0xffffffff), GuestFault);
+    assert.throws(() => bus.writeBytes(at, new Uint8Array(4097)), GuestFault);
+  }
+  assert.deepEqual([reads, writes], [0, 0]);
+  // a page of it is still copied (QEMU bounces DMA to MMIO through one page), and RAM spans are fast
+  assert.equal(bus.readBytes(0x400000000n, 4096).length, 4096);
+  assert.equal(reads, 4096);
+  assert.equal(bus.readBytes(0x80000000n, 0x10000).length, 0x10000);
+  assert.throws(() => bus.readBytes(0x8000f000n, 0x2000), GuestFault); // runs off RAM into nothing
+});

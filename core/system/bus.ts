@@ -278,6 +278,7 @@ export class PhysicalBus implements DmaView {
       const h = r.host + Number(addr - r.base);
       return this.host.u8.slice(h, h + length);
     }
+    this.#checkDeviceSpan(addr, length, "read");
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) out[i] = Number(this.load(addr + BigInt(i), 1));
     return out;
@@ -292,7 +293,27 @@ export class PhysicalBus implements DmaView {
       this.#touched(addr, data.length);
       return;
     }
+    this.#checkDeviceSpan(addr, data.length, "write");
     for (let i = 0; i < data.length; i++) this.store(addr + BigInt(i), 1, BigInt(data[i]));
+  }
+
+  /**
+   * A copy that is not all RAM goes byte by byte: refuse one that is unmapped
+   * or covers more than a page of device windows (QEMU bounces DMA to MMIO
+   * through one page), before a hostile descriptor of 4 GiB over the PCI
+   * window costs 2^32 device reads.
+   */
+  #checkDeviceSpan(addr: bigint, length: number, access: AccessType): void {
+    const end = addr + BigInt(length);
+    let device = 0n;
+    for (let at = addr; at < end;) {
+      const r = this.findRegion(at);
+      if (!r) throw new GuestFault(at, access, "unmapped");
+      const stop = r.base + r.size < end ? r.base + r.size : end;
+      if (r.kind === "mmio") device += stop - at;
+      at = stop;
+    }
+    if (device > BigInt(PAGE_SIZE)) throw new GuestFault(addr, access, "protection");
   }
 
   /**
