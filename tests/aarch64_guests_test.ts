@@ -39,7 +39,8 @@ for (const { name, args = [], mkdirs, notCompared } of a64Builds()) {
     ignore: !QEMU,
     async fn() {
       const peer = await run("qemu-aarch64", ["-L", SYSROOT, BIN + name, ...args], mkdirs);
-      assert(peer.stdout.length > 0, "qemu-aarch64 printed nothing");
+      const hint = `no sysroot at ${SYSROOT}? (apt-get install gcc-aarch64-linux-gnu)`;
+      assert(peer.stdout.length > 0, `qemu-aarch64 printed nothing: ${hint}`);
       for (const accel of ["jit", "interp"]) {
         const emu = ["run", "-A", MOD, "user", "-accel", accel, BIN + name, ...args];
         const ours = await run(Deno.execPath(), emu, mkdirs);

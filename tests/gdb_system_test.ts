@@ -116,7 +116,10 @@ Deno.test({
       "continue",
       "delete",
     ];
+    // QEMU's timer runs on host time unless -icount: under load its 100 us timer could fire
+    // before main's first read of timer_hits; with -icount it fires in the wfi loop, as ours does
     const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    qemu.push("-icount", "shift=0");
     const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(ELF, GDB_ARGS)], ELF, cmds);
     const theirs = await gdbBatch([...qemu, "-kernel", ELF, "-nographic", ...GDB_ARGS], ELF, cmds);
     // the stops (a watchpoint stops right after the accessing instruction) and the values

@@ -62,8 +62,10 @@ Deno.test("selffuzz mmio: a case closes its disk image (a long run ran out of fd
   const openFds = () => [...Deno.readDirSync("/proc/self/fd")].length;
   await mmio.runCase(1);
   const before = openFds();
-  for (let seed = 2; seed < 12; seed++) await mmio.runCase(seed);
-  assertEquals(openFds(), before);
+  for (let seed = 2; seed < 22; seed++) await mmio.runCase(seed);
+  // a leak is one fd per case (20 here); Deno's runtime may open one or two of its own meanwhile
+  const grown = openFds() - before;
+  assert(grown < 5, `${grown} more fds open after 20 cases`);
 });
 
 Deno.test("selffuzz image: a dirty qcow2 that cannot be repaired is refused, its file closed once", async () => {
