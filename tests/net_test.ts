@@ -1,7 +1,8 @@
 // User mode on the host network (-net host): a guest TCP client (a thread waiting in recv while
 // the main thread sends) against an echo server of the test, a guest TCP server (accepting in a
 // second thread) for a client of the test, and UDP, over IPv4 and IPv6, each compared with
-// qemu-riscv64 running the same guest against the same peer; EACCES without the flag or where
+// qemu-riscv64 running the same guest against the same peer; the errnos of bad lengths and
+// pointers, as qemu-riscv64 gives them; EACCES without the flag or where
 // --allow-net does not reach; and a recorded run replayed with the peer gone.
 // The guest runs in a subprocess: the emulator's thread sleeps in Atomics.wait while the
 // network works, so a peer on this test's event loop could not answer an in-process guest.
@@ -139,6 +140,23 @@ for (const prog of ["net.static.O2", "net.dynamic.O2"]) {
     });
   }
 }
+
+Deno.test({
+  name:
+    "net: bad socket lengths and pointers give qemu-riscv64's errnos (EINVAL, EMSGSIZE, EFAULT)",
+  ignore: !haveQemu,
+  async fn() {
+    for (const family of families) {
+      const args = ["errnos", family, "0"];
+      const peer = await qemu("net.static.O2", args);
+      assertEquals(peer.stdout.split("\n").length, 15, peer.stdout);
+      for (const accel of ["jit", "interp"]) {
+        const ours = await emu("net.static.O2", args, [...NET, "-accel", accel]);
+        assertEquals(ours, peer, `IPv${family} ${accel}`);
+      }
+    }
+  },
+});
 
 Deno.test("net: qemu-riscv64 is installed, and IPv6 on loopback", () => {
   if (!haveQemu) console.warn("skipped: qemu-riscv64 is not installed (apt-get install qemu-user)");

@@ -30,7 +30,7 @@ const SO = { TYPE: 3, ERROR: 4, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39 } as co
 const MSG = { PEEK: 2, DONTWAIT: 0x40, NOSIGNAL: 0x4000, WAITFORONE: 0x10000 } as const;
 /** The most one send or receive moves (the worker's reply buffer holds a little more). */
 const MAX_TRANSFER = 256 << 10;
-const MSGHDR_SIZE = 56, MMSGHDR_SIZE = 64, UIO_MAXIOV = 1024;
+const MSGHDR_SIZE = 56, MMSGHDR_SIZE = 64, UIO_MAXIOV = 1024, SOCKADDR_STORAGE = 128;
 
 function socket(p: LinuxProcess, a: bigint[]): number {
   const domain = int(a[0]), type = int(a[1]), protocol = int(a[2]);
@@ -55,8 +55,15 @@ function inetOf(p: LinuxProcess, fd: bigint): InetSocket {
   throw new SysError(isSocket ? E.EOPNOTSUPP : E.ENOTSOCK);
 }
 
+/** The guest's sockaddr bytes at `addr`, as Linux copies them: EINVAL past sockaddr_storage. */
+function sockaddrBytes(p: LinuxProcess, addr: bigint, size: bigint): Uint8Array {
+  const n = int(size);
+  if (n < 0 || n > SOCKADDR_STORAGE) throw new SysError(E.EINVAL);
+  return get(p, addr, n);
+}
+
 function addrIn(p: LinuxProcess, s: InetSocket, addr: bigint, size: bigint): NetAddr {
-  return decodeSockaddr(get(p, addr, Math.min(len(size), 128)), s.family);
+  return decodeSockaddr(sockaddrBytes(p, addr, size), s.family);
 }
 
 /** Stores `a` at `addr` (at most *lenp bytes) and its size at `lenp`; nothing when `addr` is 0. */
@@ -86,7 +93,9 @@ function accept4(p: LinuxProcess, a: bigint[]): number | Blocking {
 /** sendto; `data`: the bytes already gathered (sendmsg) instead of those at a[1]. */
 function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number {
   const s = inetOf(p, a[0]), n = Math.min(len(a[2]), MAX_TRANSFER), flags = int(a[3]);
-  const to = a[4] !== 0n && s.type === SOCK.DGRAM ? addrIn(p, s, a[4], a[5]) : undefined;
+  // Linux copies the address in first, whatever the socket; TCP then ignores it
+  const name = a[4] !== 0n ? sockaddrBytes(p, a[4], a[5]) : undefined;
+  const to = name?.length && s.type === SOCK.DGRAM ? decodeSockaddr(name, s.family) : undefined;
   try {
     return s.send(data ?? get(p, a[1], n), to);
   } catch (e) {
@@ -101,7 +110,12 @@ function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number {
 function msghdr(p: LinuxProcess, addr: bigint) {
   const dv = new DataView(get(p, addr, MSGHDR_SIZE).buffer);
   const u64 = (at: number) => dv.getBigUint64(at, true);
-  return { name: u64(0), nameLen: dv.getUint32(8, true), iov: iovecs(p, u64(16), u64(24)) };
+  const name = u64(0), nameLen = dv.getInt32(8, true), iovLen = u64(24);
+  if (name !== 0n && nameLen < 0) throw new SysError(E.EINVAL);
+  if (iovLen > BigInt(UIO_MAXIOV)) throw new SysError(E.EMSGSIZE);
+  // a name longer than a sockaddr_storage is cut to one, as Linux does
+  const size = name === 0n ? 0 : Math.min(nameLen, SOCKADDR_STORAGE);
+  return { name, nameLen: size, iov: iovecs(p, u64(16), iovLen) };
 }
 
 /** sendmsg: sendto of the iovecs gathered (ancillary data is ignored). */
@@ -228,6 +242,8 @@ function getsockopt(p: LinuxProcess, a: bigint[]): number {
 function setsockopt(p: LinuxProcess, a: bigint[]): number {
   const s = inetOf(p, a[0]), level = int(a[1]), name = int(a[2]);
   if (!OPTION_LEVELS.includes(level)) throw new SysError(E.ENOPROTOOPT);
+  // every option but some of IPPROTO_IP's takes an int at least
+  if (level !== IPPROTO.IP && int(a[4]) < 4) throw new SysError(E.EINVAL);
   s.options.set(`${level}:${name}`, get(p, a[3], Math.min(len(a[4]), 256)));
   return 0;
 }

@@ -9,6 +9,7 @@
 //   udp:    sends three datagrams with sendto and reads the replies with recvfrom, then
 //           connect()s and does one more with send and recv, and one with sendmsg and recvmsg,
 //           then two with one sendmmsg and one recvmmsg
+//   errnos: the error each socket call gives for a bad length or pointer (no peer; PORT unused)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -207,10 +208,47 @@ static int udp(int port) {
   return 0;
 }
 
+static void expect_error(const char *what, long r) {
+  printf("%s: %ld %s\n", what, r, r < 0 ? strerror(errno) : "ok");
+}
+
+/* Lengths and pointers Linux refuses before it looks at the socket's state. */
+static int errnos(void) {
+  int tcp = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  int udp = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+  char big[256] = {0}, byte = 1, x = 'x';
+  void *bad = (void *)8;
+  memcpy(big, &peer, sizeof peer);
+  expect_error("bind addrlen 200", bind(tcp, (struct sockaddr *)big, 200));
+  expect_error("bind addrlen -1", bind(tcp, (struct sockaddr *)big, (socklen_t)-1));
+  expect_error("bind bad addr", bind(tcp, bad, peer_len));
+  expect_error("connect bad addr", connect(tcp, bad, peer_len));
+  expect_error("SO_REUSEADDR optlen 1", setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &byte, 1));
+  expect_error("TCP_NODELAY optlen 2", setsockopt(tcp, IPPROTO_TCP, TCP_NODELAY, &byte, 2));
+  expect_error("SO_REUSEADDR bad optval", setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, bad, 4));
+  struct iovec iov = {.iov_base = &x, .iov_len = 1};
+  struct msghdr m = {.msg_name = &peer, .msg_namelen = peer_len, .msg_iov = &iov,
+                     .msg_iovlen = 2000};
+  expect_error("sendmsg iovlen 2000", sendmsg(udp, &m, 0));
+  m.msg_iovlen = 1;
+  m.msg_iov = bad;
+  expect_error("sendmsg bad iov", sendmsg(udp, &m, 0));
+  m.msg_iov = &iov;
+  m.msg_name = bad;
+  expect_error("sendmsg bad name", sendmsg(udp, &m, 0));
+  expect_error("sendmsg bad msghdr", sendmsg(udp, bad, 0));
+  expect_error("sendto tcp bad addr", sendto(tcp, &x, 1, 0, bad, peer_len));
+  expect_error("sendto udp bad addr", sendto(udp, &x, 1, 0, bad, peer_len));
+  expect_error("sendto tcp addrlen 200", sendto(tcp, &x, 1, 0, (struct sockaddr *)big, 200));
+  close(tcp);
+  close(udp);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 4) {
-    fprintf(stderr, "usage: net client|server|udp 4|6 PORT\n");
+    fprintf(stderr, "usage: net client|server|udp|errnos 4|6 PORT\n");
     return 2;
   }
   family = atoi(argv[2]);
@@ -219,5 +257,6 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "client") == 0) return client(port);
   if (strcmp(argv[1], "server") == 0) return server(port);
   if (strcmp(argv[1], "udp") == 0) return udp(port);
+  if (strcmp(argv[1], "errnos") == 0) return errnos();
   return 2;
 }
