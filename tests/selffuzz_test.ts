@@ -68,6 +68,24 @@ Deno.test("selffuzz mmio: a case closes its disk image (a long run ran out of fd
   assert(grown < 5, `${grown} more fds open after 20 cases`);
 });
 
+Deno.test("selffuzz: a case that spins is stopped by the watchdog, saved as a hang, and the campaign goes on", async () => {
+  const out = await Deno.makeTempDir();
+  const module = new URL("./util/spinning_fuzzer.ts", import.meta.url).href;
+  const { spinningFuzzer } = await import(module);
+  const r = await runCampaign(spinningFuzzer, {
+    seconds: 120,
+    seed: 1,
+    cases: 3,
+    out,
+    watchdog: { module, cpuSeconds: 1 },
+  });
+  assertEquals([r.cases, r.failures.map((f) => f.seed)], [3, [2]]);
+  assert(r.failures[0].failure.startsWith("hang: more than 1 s of CPU"), r.failures[0].failure);
+  assert(r.failures[0].file.endsWith(",seed:2.seed"), r.failures[0].file);
+  assertEquals(await Deno.readTextFile(r.failures[0].file), "2\n");
+  await Deno.remove(out, { recursive: true });
+});
+
 Deno.test("selffuzz image: a dirty qcow2 that cannot be repaired is refused, its file closed once", async () => {
   const image = SELF_FUZZERS.find((f) => f.name === "image")!;
   const outcome = await image.runCase(836); // was BadResource from a second close

@@ -33,7 +33,10 @@ export const SELF_FUZZERS: SelfFuzzer[] = [
 ];
 
 const USAGE = `usage: deno task selffuzz <name|all> [--seconds N] [--seed N] [--cases N] [--out DIR]
+                                    [--case-cpu-limit SECONDS]
        deno task selffuzz <name> --replay FILE
+each case runs in a worker and a case that uses more than --case-cpu-limit seconds of CPU
+(default 60; 0: no watchdog, cases run in the main thread) is saved as a hang (a .seed file)
 fuzzers:
 ${SELF_FUZZERS.map((f) => `  ${f.name.padEnd(8)} ${f.description}`).join("\n")}`;
 
@@ -47,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       cases: { type: "string" },
       out: { type: "string", default: "selffuzz-out" },
       replay: { type: "string" },
+      "case-cpu-limit": { type: "string", default: "60" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -57,11 +61,16 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (values.replay) {
-    const failure = await chosen[0].replay(await Deno.readFile(values.replay));
+    const input = await Deno.readFile(values.replay);
+    const failure = values.replay.endsWith(".seed")
+      ? (await chosen[0].runCase(Number(new TextDecoder().decode(input)))).failure
+      : await chosen[0].replay(input);
     console.log(failure ?? "passes");
     return failure ? 1 : 0;
   }
   let failures = 0;
+  const cpuSeconds = Number(values["case-cpu-limit"]);
+  const module = import.meta.url;
   for (const fuzzer of chosen) {
     const r = await runCampaign(fuzzer, {
       seconds: Number(values.seconds),
@@ -69,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
       cases: values.cases ? Number(values.cases) : undefined,
       out: join(values.out, fuzzer.name),
       log: (line) => console.log(line),
+      watchdog: cpuSeconds > 0 ? { module, cpuSeconds } : undefined,
     });
     console.log(
       `selffuzz ${r.name}: ${r.cases} cases, ${r.failures.length} failures in ${

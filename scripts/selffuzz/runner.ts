@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import type { Rnd } from "../../tests/riscv/random_programs.ts";
 import { concatBytes } from "../../core/bytes.ts";
+import { CaseWatchdog } from "./watchdog.ts";
 
 /** One case's input and what became of it. */
 export interface CaseOutcome {
@@ -21,6 +22,11 @@ export interface CaseOutcome {
   input: Uint8Array;
   /** null when the case passed, else what went wrong (one line or a short diff) */
   failure: string | null;
+  /**
+   * the input is only the seed, as text (a hang, or a host error outside the
+   * case): saved as `.seed`, re-run with `--replay FILE` or `--seed N --cases 1`
+   */
+  seedOnly?: boolean;
 }
 
 /** A fuzzer: makes and checks one case per seed. */
@@ -54,6 +60,11 @@ export interface CampaignOptions {
   out: string;
   /** progress lines (default: none) */
   log?: (line: string) => void;
+  /**
+   * run each case in a worker and stop it after `cpuSeconds` of CPU, a hang
+   * (`module` exports the fuzzer, alone or in an array); default: in this thread
+   */
+  watchdog?: { module: string; cpuSeconds: number };
 }
 
 /** What a campaign found. */
@@ -128,15 +139,12 @@ export async function runCampaign(
   const deadline = start + opts.seconds * 1000;
   const report: CampaignReport = { name: fuzzer.name, cases: 0, failures: [], seconds: 0 };
   let lastLog = start;
+  const dog = opts.watchdog &&
+    new CaseWatchdog(opts.watchdog.module, fuzzer.name, opts.watchdog.cpuSeconds);
   while (performance.now() < deadline && report.cases < (opts.cases ?? Infinity)) {
     const seed = opts.seed + report.cases;
     report.cases++;
-    let outcome: CaseOutcome;
-    try {
-      outcome = await fuzzer.runCase(seed);
-    } catch (e) {
-      outcome = { input: new Uint8Array(), failure: `runner: ${describeError(e)}` };
-    }
+    const outcome = dog ? await dog.run(seed) : await runHere(fuzzer, seed);
     if (outcome.failure !== null) {
       const file = await saveReproducer(fuzzer, opts.out, report.failures.length, seed, outcome);
       report.failures.push({ seed, failure: outcome.failure, file });
@@ -147,8 +155,18 @@ export async function runCampaign(
       opts.log?.(`${fuzzer.name}: ${report.cases} cases, ${report.failures.length} failures`);
     }
   }
+  dog?.close();
   report.seconds = (performance.now() - start) / 1000;
   return report;
+}
+
+async function runHere(fuzzer: SelfFuzzer, seed: number): Promise<CaseOutcome> {
+  try {
+    return await fuzzer.runCase(seed);
+  } catch (e) {
+    const input = new TextEncoder().encode(`${seed}\n`);
+    return { input, failure: `runner: ${describeError(e)}`, seedOnly: true };
+  }
 }
 
 async function saveReproducer(
@@ -161,9 +179,10 @@ async function saveReproducer(
   const dir = join(out, "crashes");
   await Deno.mkdir(dir, { recursive: true });
   const base = join(dir, `id:${String(index).padStart(6, "0")},seed:${seed}`);
-  await Deno.writeFile(`${base}.${fuzzer.extension}`, outcome.input);
+  const file = `${base}.${outcome.seedOnly ? "seed" : fuzzer.extension}`;
+  await Deno.writeFile(file, outcome.input);
   await Deno.writeTextFile(`${base}.txt`, `${outcome.failure}\n`);
-  return `${base}.${fuzzer.extension}`;
+  return file;
 }
 
 /** What a fuzzer of mutated files is made of (see {@linkcode mutatedFileFuzzer}). */
