@@ -1,13 +1,13 @@
 /**
- * `emu img map --output=json` and `emu img compare`: walk images by block
- * status, as qemu-img does, and print in its formats.
+ * `emu img map` and `emu img compare`: walk images by block status, as
+ * qemu-img does, and print in its formats.
  *
  * @module
  */
 
-import { type BlockExtent, openImage } from "../../core/block.ts";
+import { type BlockDriver, type BlockExtent, openImage, parseImageSize } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
-import { oneImage, outputFormat, parseImgArgs } from "./args.ts";
+import { oneImage, outputFormat, type ParsedArgs, parseImgArgs } from "./args.ts";
 
 /** Bytes asked for per block status query. */
 const STEP = 1 << 30;
@@ -26,7 +26,73 @@ function jsonEntry(e: BlockExtent): string {
     `"zero": ${e.zero}, "data": ${e.data}${offset}}`;
 }
 
-/** Runs `emu img map --output=json`. */
+/** `%#-16x` of C's printf: 0 as "0", others with 0x, left-justified in 16 columns. */
+function hex16(n: number): string {
+  return (n ? `0x${n.toString(16)}` : "0").padEnd(16);
+}
+
+/**
+ * qemu-img's human map: the runs stored as data, with the file holding each
+ * (`files[depth]`); an error for data with no plain host offset.
+ */
+function humanMap(entries: BlockExtent[], files: string[]): string {
+  const lines = [`${"Offset".padEnd(16)}${"Length".padEnd(16)}${"Mapped to".padEnd(16)}File`];
+  for (const e of entries) {
+    if (e.data && e.hostOffset === undefined) {
+      console.log(lines.join("\n"));
+      throw new EmuError("File contains external, encrypted or compressed clusters.");
+    }
+    if (!e.data || e.zero) continue;
+    lines.push(`${hex16(e.start)}${hex16(e.length)}${hex16(e.hostOffset ?? 0)}${files[e.depth]}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The runs of `img` from `start` to `end`, merged as qemu-img merges them;
+ * `human`: as its human format, where what follows a printed run counts as
+ * zero whenever it is not data, so that more of it merges.
+ */
+function mapEntries(img: BlockDriver, start: number, end: number, human: boolean): BlockExtent[] {
+  const entries: BlockExtent[] = [];
+  let curr: BlockExtent | undefined;
+  for (let pos = start; pos < end;) {
+    const next = { ...img.status(pos, Math.min(STEP, end - pos)) };
+    pos += Math.max(1, next.length);
+    if (curr && sameKind(curr, next)) {
+      curr.length += next.length;
+      continue;
+    }
+    if (curr) entries.push(curr);
+    if (curr && human && (!next.data || next.zero)) [next.data, next.zero] = [false, true];
+    curr = next;
+  }
+  if (curr) entries.push(curr);
+  return entries;
+}
+
+/** A size option of `args` (`--start-offset`, `--max-length`), as qemu-img reads it. */
+function sizeOption(args: ParsedArgs, name: string, what: string, fallback: number): number {
+  const text = args.get(name);
+  if (text === undefined) return fallback;
+  try {
+    return parseImageSize(text);
+  } catch {
+    throw new EmuError(
+      `Invalid ${what} specified. You may use k, M, G, T, P or E suffixes for ` +
+        "kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.",
+    );
+  }
+}
+
+/** The file names of `img`'s chain, by depth. */
+function chainFiles(img: BlockDriver): string[] {
+  const files: string[] = [];
+  for (let b: BlockDriver | undefined = img; b; b = b.backing) files.push(b.file.path);
+  return files;
+}
+
+/** Runs `emu img map [--output=human|json] [--start-offset N] [--max-length N]`. */
 export async function mapCommand(argv: string[]): Promise<number> {
   const args = parseImgArgs("map", argv, "f:hU", {
     "output": true,
@@ -36,21 +102,17 @@ export async function mapCommand(argv: string[]): Promise<number> {
     "image-opts": false,
     "object": true,
   });
-  if (outputFormat(args) !== "json") throw new EmuError("map: only --output=json is supported");
+  const human = outputFormat(args) === "human";
+  const start = sizeOption(args, "start-offset", "start offset", 0);
+  const maxLength = sizeOption(args, "max-length", "max length", Infinity);
   const img = await openImage(oneImage(args), { readOnly: true, format: args.get("f") });
-  const entries: BlockExtent[] = [];
   try {
-    for (let pos = 0; pos < img.size;) {
-      const e = img.status(pos, Math.min(STEP, img.size - pos));
-      const last = entries.at(-1);
-      if (last && sameKind(last, e)) last.length += e.length;
-      else entries.push({ ...e });
-      pos += Math.max(1, e.length);
-    }
+    const entries = mapEntries(img, start, Math.min(start + maxLength, img.size), human);
+    if (human) console.log(humanMap(entries, chainFiles(img)));
+    else console.log(`[${entries.map(jsonEntry).join(",\n")}]`);
   } finally {
     img.close();
   }
-  console.log(`[${entries.map(jsonEntry).join(",\n")}]`);
   return 0;
 }
 

@@ -22,7 +22,7 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   const first = file.read(0, 512);
   const bits = first[23];
   const head = bits >= 9 && bits <= 21 ? file.read(0, Math.min(2 ** bits, file.size)) : first;
-  const header = parseHeader(head, file.size, file.path);
+  const header = parseHeader(head, file.path);
   const writable = !options.readOnly || !!options.snapshot;
   if (writable && header.incompatible & Incompat.CORRUPT) {
     throw new EmuError(

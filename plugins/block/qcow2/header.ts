@@ -68,6 +68,16 @@ function u64(v: DataView, at: number): number {
   return hi * 0x100000000 + lo;
 }
 
+/**
+ * A table offset: past 2^53 too when a number holds it exactly (an aligned
+ * offset far past the end of the file opens in QEMU, and `check` reports it).
+ */
+function offset64(v: DataView, at: number): number {
+  const big = v.getBigUint64(at), n = Number(big);
+  if (BigInt(n) !== big) throw new EmuError(`qcow2 header field at byte ${at} is too large`);
+  return n;
+}
+
 function setU64(v: DataView, at: number, n: number): void {
   v.setUint32(at, Math.floor(n / 0x100000000));
   v.setUint32(at + 4, n >>> 0);
@@ -75,10 +85,11 @@ function setU64(v: DataView, at: number, n: number): void {
 
 /**
  * Reads and checks the header at the start of `head` (the first cluster or
- * more of the file); `fileSize` bounds the tables. Errors name the file and
- * the field at fault in one line.
+ * more of the file). Errors name the file and the field at fault in one
+ * line. A table past the end of the file is no error here, as in QEMU: its
+ * bytes read as zero and `check` reports it.
  */
-export function parseHeader(head: Uint8Array, fileSize: number, name: string): Qcow2Header {
+export function parseHeader(head: Uint8Array, name: string): Qcow2Header {
   const bad = (what: string, hint?: string) => new EmuError(`${name}: ${what}`, hint);
   if (head.length < V2_HEADER_LENGTH) throw bad("truncated qcow2 header");
   const v = new DataView(head.buffer, head.byteOffset, head.length);
@@ -93,12 +104,12 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
     size: u64(v, 24),
     cryptMethod: v.getUint32(32),
     l1Size: v.getUint32(36),
-    l1TableOffset: u64(v, 40),
-    refcountTableOffset: u64(v, 48),
+    l1TableOffset: offset64(v, 40),
+    refcountTableOffset: offset64(v, 48),
     refcountTableClusters: v.getUint32(56),
     nbSnapshots: v.getUint32(60),
     // as QEMU, the offset of an empty snapshot table is not looked at
-    snapshotsOffset: v.getUint32(60) ? u64(v, 64) : 0,
+    snapshotsOffset: v.getUint32(60) ? offset64(v, 64) : 0,
     incompatible: 0,
     compatible: 0,
     autoclear: 0,
@@ -123,7 +134,7 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
     if (h.headerLength < 104 || h.headerLength > head.length) throw bad("bad header length");
     if (h.headerLength > 104) h.compressionType = v.getUint8(104);
   }
-  checkHeader(h, fileSize, bad);
+  checkHeader(h, bad);
   readExtensions(h, v, bad);
   if (h.backingFileOffset) {
     const end = h.backingFileOffset + h.backingFileSize;
@@ -135,7 +146,7 @@ export function parseHeader(head: Uint8Array, fileSize: number, name: string): Q
   return h;
 }
 
-function checkHeader(h: Qcow2Header, fileSize: number, bad: (w: string, h?: string) => Error) {
+function checkHeader(h: Qcow2Header, bad: (w: string, h?: string) => Error) {
   if (h.clusterBits < 9 || h.clusterBits > 21) throw bad(`bad cluster size 2^${h.clusterBits}`);
   if (h.refcountOrder > 6) throw bad(`bad refcount order ${h.refcountOrder}`);
   if (h.cryptMethod) {
@@ -154,20 +165,18 @@ function checkHeader(h: Qcow2Header, fileSize: number, bad: (w: string, h?: stri
     throw bad(`unsupported qcow2 feature bits 0x${(h.incompatible & ~known).toString(16)}`);
   }
   const cs = 2 ** h.clusterBits;
-  // as qemu-img check: a table may end less than one cluster past the end of a truncated file
-  // (the missing bytes read as zero)
-  const inFile = (off: number, len: number) => off % cs === 0 && off + len - fileSize < cs;
+  // as QEMU: a table must be cluster-aligned and end below 2^63; one past the end of the file
+  // opens (its bytes read as zero) and `check` reports it
+  const valid = (off: number, len: number) => off % cs === 0 && off + len < 2 ** 63;
   if (h.l1Size * 8 > MAX_L1_BYTES) throw bad("L1 table is too large");
   if (h.l1Size * 8 * (cs / 8) * cs < h.size) throw bad("L1 table is too small for the image size");
-  if (h.l1Size && !inFile(h.l1TableOffset, h.l1Size * 8)) {
-    throw bad("L1 table offset invalid (past the end of the file or unaligned)");
+  if (h.l1Size && !valid(h.l1TableOffset, h.l1Size * 8)) {
+    throw bad("Active L1 table offset invalid");
   }
   const rtBytes = h.refcountTableClusters * cs;
   if (rtBytes > MAX_REFTABLE_BYTES || rtBytes === 0) throw bad("bad refcount table size");
-  if (!inFile(h.refcountTableOffset, rtBytes)) {
-    throw bad("refcount table offset invalid (past the end of the file or unaligned)");
-  }
-  if (h.nbSnapshots && !inFile(h.snapshotsOffset, 0)) throw bad("snapshot table offset invalid");
+  if (!valid(h.refcountTableOffset, rtBytes)) throw bad("Reference count table offset invalid");
+  if (h.nbSnapshots && !valid(h.snapshotsOffset, 0)) throw bad("Snapshot table offset invalid");
 }
 
 function readExtensions(h: Qcow2Header, v: DataView, bad: (w: string) => Error): void {
