@@ -158,7 +158,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "emu img resize: grow, and shrink only with --shrink",
+  name: "emu img resize: grow, and shrink only with --shrink (by a size or by -N)",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir();
@@ -173,6 +173,7 @@ Deno.test({
     const refused = await emuImg(["resize", "r.qcow2", "512k"], dir);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /--shrink/);
+    assert.equal((await emuImg(["resize", "--shrink", "r.qcow2", "-1024M"], dir)).code, 0);
     assert.equal((await emuImg(["resize", "--shrink", "r.qcow2", "512k"], dir)).code, 0);
     assert.match((await qemuImg(["check", "r.qcow2"], dir, [0, 3])).stderr, /^$/);
     await qemuImg(["create", "-q", "-f", "raw", "ref.raw", "512k"], dir);
@@ -343,4 +344,12 @@ Deno.test({
     }
     await Deno.remove(dir, { recursive: true });
   },
+});
+
+Deno.test("emu img --version and -V print the version, as qemu-img's do", async () => {
+  const { VERSION } = await import("../core/version.ts");
+  for (const flag of ["--version", "-V"]) {
+    const r = await emuImg([flag], Deno.cwd());
+    assert.deepEqual([r.code, r.stdout], [0, `emu img version ${VERSION} (Denemu)\n`]);
+  }
 });

@@ -63,12 +63,15 @@ export async function createCommand(argv: string[]): Promise<number> {
 
 /** Runs `emu img resize [--shrink] [-f fmt] file [+|-]size`. */
 export async function resizeCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("resize", argv, "f:hqU", {
+  // as qemu-img: a last argument such as -512M is the size, not an option
+  const negative = /^-\d/.test(argv.at(-1) ?? "") ? argv.at(-1) : undefined;
+  const args = parseImgArgs("resize", negative ? argv.slice(0, -1) : argv, "f:hqU", {
     "shrink": false,
     "preallocation": true,
     "object": true,
     "image-opts": false,
   });
+  if (negative) args.positional.push(negative);
   if (args.positional.length !== 2) throw new EmuError("Expecting image file name and size");
   const [path, sizeText] = args.positional;
   const img = await openImage(path, { format: args.get("f") });

@@ -7,6 +7,7 @@
 
 import { EmuError } from "../../core/errors.ts";
 import { builtinPlugins } from "../../core/plugin.ts";
+import { VERSION } from "../../core/version.ts";
 import { commitCommand, rebaseCommand } from "./chain.ts";
 import { checkCommand } from "./check.ts";
 import { convertCommand } from "./convert.ts";
@@ -72,6 +73,10 @@ export async function imgCommand(args: string[]): Promise<number> {
   if (!name || name === "-h" || name === "--help" || name === "help") {
     console.log(help());
     return name ? 0 : 1;
+  }
+  if (name === "-V" || name === "--version") {
+    console.log(`emu img version ${VERSION} (Denemu)`);
+    return 0;
   }
   const cmd = IMG_COMMANDS[name];
   if (!cmd) throw new EmuError(`Command not found: ${name}`, "run emu img --help for the list");
