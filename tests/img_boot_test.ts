@@ -1,0 +1,102 @@
+// qcow2 drives in system mode, as a QEMU user runs them: U-Boot reads a file from an ext2 disk in
+// a qcow2 image (answers equal to a live qemu-system-riscv64's on the same image), and the test
+// kernel (tests/linux) boots with its disk as `format=qcow2`, writes a file and powers off; the
+// image then passes `qemu-img check` and holds the new file.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { createMachine } from "../mod.ts";
+import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboot_qemu.ts";
+import { LINUX_DEVICES } from "../scripts/bench_linux.ts";
+import { which } from "../scripts/build_guests.ts";
+import { QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
+
+const DIR = new URL("./linux/", import.meta.url).pathname;
+const SECOND = 1_000_000_000n;
+const haveUBoot = await Promise.all([FW_JUMP, UBOOT].map((f) => Deno.stat(f))).then(
+  () => true,
+  () => false,
+);
+const haveQemu = haveUBoot && !QEMU_IMG_MISSING && await which("qemu-system-riscv64");
+const why = haveQemu
+  ? ""
+  : " (skipped: opensbi, u-boot-qemu, qemu-utils or qemu-system-misc is missing)";
+
+/** disk.ext2 converted to a qcow2 image by qemu-img, in a fresh directory. */
+async function qcow2Disk(): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  await qemuImg(["convert", "-f", "raw", "-O", "qcow2", `${DIR}disk.ext2`, `${dir}/disk.qcow2`]);
+  return `${dir}/disk.qcow2`;
+}
+
+Deno.test({
+  name: `qcow2: U-Boot reads a file from a qcow2 drive as on qemu-system-riscv64${why}`,
+  ignore: !haveQemu,
+  async fn() {
+    const disk = await qcow2Disk();
+    const drive = `file=${disk},format=qcow2,if=virtio`;
+    const commands = [
+      "virtio scan",
+      "ext2ls virtio 0",
+      "ext2load virtio 0 0x84000000 hello.txt",
+      "md.b 0x84000000 0x1c",
+    ];
+    const m = await createMachine({
+      system: { memory: "256M", bios: FW_JUMP, kernel: UBOOT, drives: [drive] },
+    });
+    const con = m.serial;
+    const running = m.runToExit();
+    try {
+      await con.expect(/Hit any key to stop autoboot/, { timeoutNs: 5n * SECOND });
+      con.write("x");
+      await con.expect(/=> /, { timeoutNs: 5n * SECOND });
+      for (const c of commands) {
+        con.write(`${c}\r`);
+        await con.expect(/=> /, { timeoutNs: 5n * SECOND });
+      }
+    } finally {
+      m.stop();
+      await running;
+      await m.close();
+    }
+    const qemu = await qemuUBoot(
+      qemuUBootArgs(["-drive", drive, "-global", "virtio-pci.disable-legacy=on"]),
+      commands,
+    );
+    // the load's time and rate are the host's
+    const answers = (out: string) =>
+      out.slice(out.indexOf("=> virtio scan\n")).replace(/ in \d+ ms \([^)]*\)/, "");
+    const ours = answers(con.output.replaceAll("\r\n", "\n"));
+    assert.match(ours, /25 bytes read\n[\s\S]*hello from the e/);
+    assert.equal(ours, answers(qemu));
+    await Deno.remove(disk.replace(/\/disk\.qcow2$/, ""), { recursive: true });
+  },
+});
+
+Deno.test({
+  name: `qcow2: Linux writes to a qcow2 drive; qemu-img check finds it clean${why}`,
+  ignore: !haveQemu,
+  async fn() {
+    const disk = await qcow2Disk();
+    const m = await createMachine({
+      system: {
+        bios: FW_JUMP,
+        kernel: `${DIR}Image`,
+        initrd: `${DIR}initramfs.cpio.gz`,
+        append: "console=ttyS0",
+        drives: [`file=${disk},format=qcow2,if=virtio`],
+        devices: LINUX_DEVICES,
+      },
+    });
+    const events = [];
+    for await (const ev of m.run()) events.push(ev);
+    await m.close();
+    assert.deepEqual(events.at(-1), { type: "poweroff", status: 0 });
+    assert.ok(m.stdout.includes("init: wrote /mnt/written.txt"), m.stdout);
+    assert.equal((await run("qemu-img", ["check", disk])).code, 0);
+    const raw = `${disk}.raw`;
+    await qemuImg(["convert", "-O", "raw", disk, raw]);
+    const text = new TextDecoder("latin1").decode(await Deno.readFile(raw));
+    assert.ok(text.includes("written by the guest\n"), "the new file is in the image");
+    await Deno.remove(disk.replace(/\/disk\.qcow2$/, ""), { recursive: true });
+  },
+});
