@@ -23,7 +23,7 @@ import {
 import { readSnapshots } from "./snapshot.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { deflateCluster, inflateCluster } from "./deflate.ts";
 import { be64, HeaderField, Incompat, type Qcow2Header, serializeHeader } from "./header.ts";
 import {
   type ClusterMapping,
@@ -181,7 +181,7 @@ export class Qcow2Image implements BlockDriver {
     const raw = this.file.read(m.host, m.compressedSize);
     let data: Uint8Array;
     try {
-      data = new Uint8Array(inflateRawSync(raw, { finishFlush: 2 /* Z_SYNC_FLUSH */ }));
+      data = inflateCluster(raw);
     } catch {
       throw this.#bad(`compressed cluster at 0x${m.host.toString(16)} does not inflate`);
     }
@@ -340,7 +340,7 @@ export class Qcow2Image implements BlockDriver {
   writeCompressed(offset: number, cluster: Uint8Array): void {
     this.#checkWritable();
     const index = offset / this.clusterSize;
-    const packed = deflateRawSync(cluster, { level: 6 });
+    const packed = deflateCluster(cluster);
     if (packed.length >= this.clusterSize - 512) {
       return this.write(index * this.clusterSize, cluster);
     }
