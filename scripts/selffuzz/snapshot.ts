@@ -2,7 +2,7 @@
  * `snapshot`: mutated snapshot files through `m.load` (the code behind
  * `-loadvm`), then a bounded run. Seeds are files saved by user-mode
  * machines (hello, signals) and system-mode ones (bare-metal timer and traps
- * kernels). Mutations: bit flips and truncation (the checksum must catch
+ * kernels, and the timer kernel on two harts). Mutations: bit flips and truncation (the checksum must catch
  * them), and, with the SHA-256 recomputed as a hostile author would: header
  * JSON values set to boundary values, wrong types, removed or duplicated, blob
  * lengths changed, blob contents flipped, cut, or inflated to a huge size.
@@ -41,11 +41,16 @@ const user = (prog: string, warmup: number): SeedMachine => ({
   make: () => createMachine({ program: join(REPO, "tests/guests/bin", prog), stdout: () => {} }),
   warmup,
 });
-const system = (kernel: string, warmup: number): SeedMachine => ({
+const system = (kernel: string, warmup: number, smp = 1): SeedMachine => ({
   make: () =>
     createMachine({
       // 4 MiB of RAM: saving and loading 128 MiB takes seconds
-      system: { memory: "4M", bios: "none", kernel: join(REPO, "tests/baremetal/bin", kernel) },
+      system: {
+        memory: "4M",
+        bios: "none",
+        kernel: join(REPO, "tests/baremetal/bin", kernel),
+        smp,
+      },
     }),
   warmup,
 });
@@ -54,6 +59,7 @@ const MACHINES = [
   user("signals.static.O2", 200_000),
   system("timer.elf", 50_000),
   system("traps.elf", 20_000),
+  system("timer.elf", 50_000, 2), // two harts: per-hart state and its count are mutated too
 ];
 
 let seedFiles: Uint8Array[] | null = null;
