@@ -321,18 +321,19 @@ export class HostFile {
     return out;
   }
 
-  /** Fills `out` with the bytes at `offset`. */
+  /** Fills `out` with the bytes at `offset` (zeros past the end of the file). */
   readInto(offset: number, out: Uint8Array): void {
     const end = Math.min(offset + out.length, this.#size);
+    let done = 0;
     if (end > offset) {
       this.handle.seekSync(offset, Deno.SeekMode.Start);
-      let done = 0;
       while (done < end - offset) {
         const n = this.handle.readSync(out.subarray(done, end - offset));
         if (n === null || n === 0) break;
         done += n;
       }
     }
+    out.fill(0, done); // a reused buffer must not keep the last read's bytes there
     if (this.#pages) this.#readPages(offset, out);
   }
 

@@ -92,6 +92,16 @@ Deno.test("selffuzz image: a dirty qcow2 that cannot be repaired is refused, its
   assertEquals(outcome.failure, null);
 });
 
+Deno.test({
+  name: "selffuzz imgdiff: a data cluster cut off by the end of the file reads as zeros there, " +
+    "not as a reused buffer's last bytes (seed 29631)",
+  ignore: !installed("qemu-img"),
+  async fn() {
+    const imgdiff = SELF_FUZZERS.find((f) => f.name === "imgdiff")!;
+    assertEquals((await imgdiff.runCase(29631)).failure, null);
+  },
+});
+
 Deno.test("selffuzz image: drive offsets on a disk of 4 GiB stay positive (imgdiff seed 3037, was a RangeError)", async () => {
   const image = SELF_FUZZERS.find((f) => f.name === "image")!;
   assertEquals((await image.runCase(3037)).failure, null);
