@@ -87,3 +87,24 @@ Deno.test("lockstep in system mode reports where the JIT machine leaves the inte
   });
   await m.close();
 });
+
+for (const accel of ["jit", "interp", "lockstep"] as const) {
+  Deno.test(`${accel}: a guest whose trap vector faults does not hold next() or run() (selffuzz snapshot seed 9243)`, async () => {
+    const m = await createMachine({ system: { bios: "none", kernel: ELF }, accel });
+    m.next(5_000);
+    // zeros (illegal) at the pc and over the whole trap handler: every trap traps again at once
+    const mtvec = m.symbol("m_trap_entry")!;
+    m.writeMemory(mtvec, new Uint8Array(256));
+    m.writeMemory(m.readReg("pc"), new Uint8Array(4));
+    const icount = m.icount;
+    assertEquals(m.next(1_000), { type: "budget", icount });
+    let slices = 0;
+    setTimeout(() => m.stop(), 0);
+    for await (const ev of m.run()) {
+      slices++;
+      assertEquals(ev, { type: "stop" });
+    }
+    assertEquals([slices, m.icount], [1, icount]);
+    await m.close();
+  });
+}

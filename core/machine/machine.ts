@@ -326,14 +326,18 @@ export class Machine {
   /**
    * Runs until the next event, or `budget` instructions (then `budget`),
    * synchronously. A system-mode guest idling for input also gives
-   * `budget`: only an awaited {@linkcode run} waits for input.
+   * `budget`: only an awaited {@linkcode run} waits for input. So does one
+   * that traps over and over without retiring an instruction (a trap vector
+   * that faults): each such trap counts as one instruction of the budget.
    */
   next(budget = 10_000_000): RunEvent {
     const stopAt = this.icount + budget;
     for (;;) {
-      const ev = this.#slice(Math.max(0, stopAt - this.icount));
+      const from = this.icount;
+      const ev = this.#slice(Math.max(0, stopAt - from));
       if (ev) return ev;
-      if (this.icount >= stopAt || this.#driver.idle) {
+      // a slice that retired nothing spent its budget otherwise (a guest trapping in a loop)
+      if (this.icount >= stopAt || this.icount === from || this.#driver.idle) {
         return { type: "budget", icount: this.icount };
       }
     }

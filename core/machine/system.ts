@@ -118,9 +118,13 @@ export class SystemDriver implements MachineDriver {
 
   /** Runs the shadow machine up to the main one's instruction count and compares them. */
   #follow(shadow: EmulatedSystem, from: number): void {
-    const icount = this.sys.loop.icount;
-    while (shadow.loop.icount < icount) {
-      const r = shadow.loop.runSlice(icount - shadow.loop.icount);
+    const icount = this.sys.loop.icount, traps = this.sys.loop.stats.traps;
+    // then as many traps that retire nothing (a trap vector that faults) as the main one took
+    const behind = () =>
+      shadow.loop.icount < icount ||
+      (shadow.loop.icount === icount && shadow.loop.stats.traps < traps);
+    while (behind()) {
+      const r = shadow.loop.runSlice(Math.max(1, icount - shadow.loop.icount));
       if (r?.kind === "poweroff") break;
       if (!r && shadow.loop.waiting && shadow.events.nextDeadline() === null) break;
     }

@@ -152,10 +152,16 @@ export class SystemRunLoop {
    */
   runSlice(budget: number): RunLoopResult | null {
     const stopAt = this.icount + budget;
-    for (let now = this.icount; now < stopAt; now = this.icount) {
-      const r = this.#iteration(stopAt - now);
+    // A turn that neither retires an instruction nor moves the clock (a trap whose handler
+    // faults again at once, a hostile or broken guest's loop) uses one unit of the budget:
+    // else such a guest would hold the caller forever.
+    let stuckTurns = 0;
+    for (let now = this.icount; now + stuckTurns < stopAt; now = this.icount) {
+      const ns = this.machine.clock.monotonicNs();
+      const r = this.#iteration(stopAt - now - stuckTurns);
       if (r === "idle") return null;
       if (r) return r;
+      if (this.icount === now && this.machine.clock.monotonicNs() === ns) stuckTurns++;
     }
     return null;
   }
