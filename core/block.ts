@@ -253,6 +253,8 @@ export class HostFile {
    */
   readonly writeObservers: ((offset: number, data?: Uint8Array) => void)[] = [];
   #size: number;
+  /** the host file's size when opened (with an overlay it never changes) */
+  readonly #fileSize: number;
   readonly #pages: Map<number, Uint8Array> | undefined;
 
   private constructor(
@@ -262,7 +264,7 @@ export class HostFile {
     overlay: boolean,
     readonly ignoreFlushes = false,
   ) {
-    this.#size = handle.statSync().size;
+    this.#size = this.#fileSize = handle.statSync().size;
     this.#pages = overlay ? new Map() : undefined;
   }
 
@@ -375,8 +377,12 @@ export class HostFile {
       let page = this.#pages!.get(p);
       if (!page) {
         page = new Uint8Array(PAGE);
-        this.handle.seekSync(p * PAGE, Deno.SeekMode.Start);
-        this.handle.readSync(page);
+        // past the end of the file a page is zeros: no seek there (a bad table's offset may be
+        // past what the host file system allows)
+        if (p * PAGE < this.#fileSize) {
+          this.handle.seekSync(p * PAGE, Deno.SeekMode.Start);
+          this.handle.readSync(page);
+        }
         this.#pages!.set(p, page);
       }
       const from = Math.max(offset, p * PAGE), to = Math.min(offset + data.length, (p + 1) * PAGE);
