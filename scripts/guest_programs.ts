@@ -340,6 +340,17 @@ export const PROGRAMS: Program[] = [
     cases: [],
     description: "benchmark: mmap N / write MIB to stdout / read FILE, as a hostile guest would",
   },
+  {
+    // Issue 20's "done when" program (gcc 12 and QEMU 7.2 have no Zicond; see its source).
+    name: "rva23mix",
+    kind: "c",
+    cases: one,
+    variants: ["static.O3"],
+    extra: ["-march=rv64gcv_zba_zbb_zbs_zfh", "-ftree-vectorize"],
+    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0,zba=true,zbb=true,zbs=true,Zfh=true",
+    description:
+      "real code for -march=rv64gcv_zba_zbb_zbs_zfh -O3: vectorisable loops, RVV strip-mining, bit manipulation, half precision, glibc strings",
+  },
 ];
 
 export const C_VARIANTS = ["static.O0", "static.O2", "dynamic.O0", "dynamic.O2"];

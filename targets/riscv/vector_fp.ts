@@ -30,6 +30,8 @@ import {
   maskBit,
   readElem,
   requireGroup,
+  requireNarrowDest,
+  requireNoOverlap,
   requireVm,
   setMaskBit,
   setVstart,
@@ -72,6 +74,8 @@ function fpElementwise(name: string, shape: Shape, fn: FpElemFn): HelperDef {
     }
     requireGroup(v, f.vs2, v.lmul * src2);
     if (!scalar) requireGroup(v, f.vs1, v.lmul);
+    if (shape === "widen") requireNoOverlap(v, f.vd, v.lmul * 2, f.vs2, v.lmul);
+    if (shape.startsWith("widen") && !scalar) requireNoOverlap(v, f.vd, v.lmul * 2, f.vs1, v.lmul);
     if (v.vl === 0) return;
     const fmt = FP_FORMAT[sew], b0 = scalar ? unboxScalar(x1, sew) : 0n;
     for (let i = v.vstart; i < v.vl; i++) {
@@ -103,6 +107,8 @@ function fpUnary(name: string): HelperDef {
     if (!unaryLegal(name, sew)) throw illegal(v.bits);
     requireGroup(v, f.vd, v.lmul * dst);
     requireGroup(v, f.vs2, v.lmul * src);
+    if (src === 2 && dst === 1) requireNarrowDest(v, f.vd, f.vs2);
+    if (src === 1 && dst === 2) requireNoOverlap(v, f.vd, v.lmul * 2, f.vs2, v.lmul);
     requireVm(v, f);
     if (v.vl === 0) return;
     for (let i = v.vstart; i < v.vl; i++) {
@@ -150,6 +156,7 @@ function fpReduction(name: string): HelperDef {
   return vectorHelper(name, (v, f) => {
     const env = frmEnv(v), cpu = v.cpu, sew = v.sew;
     requireFloat(v, widen ? 2 : 1);
+    if (v.vstart !== 0) throw illegal(v.bits); // as QEMU, like the integer reductions
     requireGroup(v, f.vs2, v.lmul);
     if (v.vl === 0) return;
     const fmt = FP_FORMAT[sew], wide = widen ? 2 * sew : sew;

@@ -16,6 +16,7 @@ import {
   maskBit,
   readElem,
   requireGroup,
+  requireNarrowDest,
   requireNoOverlap,
   requireVm,
   setMaskBit,
@@ -67,6 +68,7 @@ function checkShape(v: VectorConfig, bits: number, shape: Shape, form: OperandFo
   }
   requireGroup(v, f.vs2, v.lmul * src2);
   if (form === "vv") requireGroup(v, f.vs1, v.lmul);
+  if (shape === "narrow") requireNarrowDest(v, f.vd, f.vs2);
   if (shape === "widen") requireNoOverlap(v, f.vd, v.lmul * 2, f.vs2, v.lmul);
   if (shape.startsWith("widen") && form === "vv") {
     requireNoOverlap(v, f.vd, v.lmul * 2, f.vs1, v.lmul);

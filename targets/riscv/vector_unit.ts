@@ -273,6 +273,21 @@ export function requireNoOverlap(
   if (overlaps(wideReg, wide, narrowReg, narrow) && !inHighestPart) throw illegal(v.bits);
 }
 
+/**
+ * A narrowing destination may be the source group's first register or lie outside
+ * it, never overlap it elsewhere; an illegal instruction otherwise, as QEMU's
+ * `vext_check_sd`.
+ *
+ * @example
+ * ```ts ignore
+ * requireNarrowDest(v, f.vd, f.vs2); // vnsrl.wi v5, v4, 1 at LMUL 1 is illegal
+ * ```
+ */
+export function requireNarrowDest(v: VectorConfig, vd: number, vs2: number): void {
+  const narrow = Math.max(1, v.lmul), wide = Math.max(1, 2 * v.lmul);
+  if (vd !== vs2 && overlaps(vd, narrow, vs2, wide)) throw illegal(v.bits);
+}
+
 /** A masked instruction whose destination is not a mask may not write v0 (QEMU's `require_vm`). */
 export function requireVm(v: VectorConfig, f: VectorFields): void {
   if (f.vm === 0 && f.vd === 0) throw illegal(v.bits);
