@@ -2,7 +2,8 @@
  * `deno task bench`: guest MIPS of both backends beside qemu-riscv64 and
  * Unicorn on the same binary, measured in the same run; JIT translation-time
  * share; the cost of each hook kind; snapshots and reverse steps; start-up time; the cost of
- * recording (record/replay, `bench_rr.ts`); a vector (RVV) loop (`bench_vector.ts`).
+ * recording (record/replay, `bench_rr.ts`); a vector (RVV) loop (`bench_vector.ts`); the same
+ * compute guest built for aarch64 beside qemu-aarch64 (`bench_peer.ts`).
  *
  * Speeds are computed from CPU time (user + system, of this process for
  * Denemu, of the child for qemu-riscv64 and Unicorn via /usr/bin/time), so
@@ -27,6 +28,7 @@ import { benchLinux } from "./bench_linux.ts";
 import { benchRecordReplay } from "./bench_rr.ts";
 import { benchMachine } from "./bench_machine.ts";
 import { benchVector } from "./bench_vector.ts";
+import { benchBesidePeer } from "./bench_peer.ts";
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, json: { type: "string" } },
@@ -368,6 +370,17 @@ await hostileGuest();
 
 // 6. A vectorised compute loop (RVV) beside qemu-riscv64.
 await benchVector({ row, results }, flags.quick ?? false);
+
+// 7. The compute guest built for aarch64 (issue 21) beside qemu-aarch64.
+const A64_ITERATIONS = flags.quick ? "10" : "100";
+await section(`AArch64 compute guest (compute ${A64_ITERATIONS}, CPU seconds)`);
+await benchBesidePeer({ row, results }, {
+  name: "aarch64 compute",
+  key: "aarch64",
+  guest: `${ROOT}tests/guests/bin/aarch64/compute.static.O2`,
+  args: [A64_ITERATIONS],
+  peer: "qemu-aarch64",
+});
 
 /**
  * Wall seconds of `emu user` and qemu-riscv64 running tests/guests/bin/hostile.static.O2:

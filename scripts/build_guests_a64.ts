@@ -8,6 +8,8 @@
 // - magic32: the fuzz target tests/fuzz/src/magic32.c, as scripts/build_fuzz_targets.ts builds it;
 // - <name>.static.O2 / .O0 and .dynamic.O2: C guests shared with riscv (tests/guests/src/c).
 //   (world.static.O2 prints host time: tests/aarch64_features_test.ts records and replays it.)
+// - compute.static.O2: the bench guest tests/guests/src/bench/compute.c (`deno task bench`), with
+//   -fno-tree-vectorize until the vector forms gcc emits for it (scvtf .2d, ...) are implemented.
 //
 // Needs aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu); a missing compiler is reported
 // and the script exits 1.
@@ -95,6 +97,12 @@ export function a64Builds(): Build[] {
       source: "../../fuzz/src/magic32.c",
       flags: ["-O1", "-static"],
       notCompared: "a fuzz target with a planted bug: tests/aarch64_features_test.ts fuzzes it",
+    },
+    {
+      name: "compute.static.O2",
+      source: "bench/compute.c",
+      flags: ["-O2", "-fno-tree-vectorize", "-static"],
+      args: ["20"],
     },
   ];
   for (const [prog, variants] of C_GUESTS) {

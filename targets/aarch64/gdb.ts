@@ -1,13 +1,13 @@
 /**
  * How gdb sees AArch64 registers: gdb's `org.gnu.gdb.aarch64.core` feature
- * (x0-x30, sp, pc, and cpsr packed from the flags the state keeps apart).
- * The FP/SIMD feature is not described yet: gdb wants V0-V31 as 128-bit
- * registers, which the state holds as two 64-bit halves.
+ * (x0-x30, sp, pc, and cpsr packed from the flags the state keeps apart),
+ * then `org.gnu.gdb.aarch64.fpu` (v0-v31, fpsr, fpcr: `gdb_fpu.ts`).
  *
  * @module
  */
 
 import type { GdbArch } from "../../plugin.ts";
+import { aarch64FpuFeature } from "./gdb_fpu.ts";
 
 /**
  * The gdb description of the AArch64 target.
@@ -37,4 +37,5 @@ export const aarch64GdbArch: GdbArch = {
       v & (1n << 28n) ? -1n : 0n,
     ],
   }],
+  stateFeatures: [aarch64FpuFeature()],
 };
