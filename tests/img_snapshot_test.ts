@@ -155,3 +155,35 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name:
+    "emu img snapshot: a VM state past 4 GiB is read from vm_state_size_large and kept when the table is rewritten, as qemu-img",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "q.qcow2", "4M"], dir);
+    await qemuImg(["snapshot", "-c", "s1", "q.qcow2"], dir);
+    const f = await Deno.open(`${dir}/q.qcow2`, { read: true, write: true });
+    const header = new Uint8Array(72);
+    await f.read(header);
+    const table = Number(new DataView(header.buffer).getBigUint64(64));
+    const sizes = new Uint8Array(16), v = new DataView(sizes.buffer);
+    v.setUint32(0, 2 ** 30); // vm_state_size: the low 32 bits
+    v.setUint32(4, 24); // extra_data_size, as qemu-img wrote it
+    v.setBigUint64(8, 5n << 30n); // vm_state_size_large, the first extra data
+    await f.seek(table + 32, Deno.SeekMode.Start);
+    await f.write(sizes);
+    f.close();
+    await Deno.copyFile(`${dir}/q.qcow2`, `${dir}/e.qcow2`);
+    await qemuImg(["snapshot", "-c", "s2", "q.qcow2"], dir);
+    assert.equal((await emuImg(["snapshot", "-c", "s2", "e.qcow2"], dir)).code, 0);
+    for (const args of [["snapshot", "-l"], ["info", "--output=json"]]) {
+      const ours = await emuImg([...args, "e.qcow2"], dir);
+      const theirs = await qemuImg([...args, "q.qcow2"], dir);
+      const same = (out: string) => undated(out).replace(/"(date-nsec|actual-size)": \d+/g, "$1");
+      assert.equal(same(ours.stdout.replaceAll("e.qcow2", "q.qcow2")), same(theirs.stdout));
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -120,7 +120,7 @@ export function readSnapshotTable(
       dateSec: v.getUint32(16),
       dateNsec: v.getUint32(20),
       vmClockNsec: entryAt(fixed, 24),
-      vmStateSize: v.getUint32(32),
+      vmStateSize: extraLen >= 8 ? entryAt(extra, 0) : v.getUint32(32),
       diskSize: extraLen >= 16 ? entryAt(extra, 8) : undefined,
       icount: extraLen >= 24 && ev.getInt32(16) !== -1 ? entryAt(extra, 16) : undefined,
       extraDataSize: extraLen,
@@ -169,6 +169,7 @@ export function encodeSnapshots(list: Qcow2Snapshot[], imageSize: number): Uint8
     b.set(be64(s.vmClockNsec), 24);
     v.setUint32(32, s.vmStateSize);
     v.setUint32(36, extra);
+    b.set(be64(s.vmStateSize), FIXED); // vm_state_size_large (the field above keeps 32 bits)
     b.set(be64(s.diskSize ?? imageSize), FIXED + 8);
     if (s.icount === undefined) v.setBigInt64(FIXED + 16, -1n);
     else b.set(be64(s.icount), FIXED + 16);
