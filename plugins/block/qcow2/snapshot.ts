@@ -45,8 +45,8 @@ const INT_MAX = 2 ** 31 - 1;
  * is qemu-img's wording, `hint` its second line.
  */
 export class SnapshotTableError extends EmuError {
-  constructor(path: string, readonly reason: string, override readonly hint: string) {
-    super(`${path}: ${reason}\n${hint}`);
+  constructor(path: string, readonly reason: string, hint: string) {
+    super(`${path}: ${reason}`, hint);
   }
 }
 
