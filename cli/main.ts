@@ -5,7 +5,7 @@
  * @module
  */
 
-import { EmuError } from "../core/errors.ts";
+import { EmuError, errorLine } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
@@ -133,7 +133,7 @@ export async function main(args: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof EmuError) {
-      console.error(`emu: ${e.message}${e.hint ? ` (${e.hint})` : ""}`);
+      console.error(errorLine(e));
       return 1;
     }
     // Output piped into a reader that went away (`emu ... | head`): stop quietly, like cat.

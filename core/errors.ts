@@ -63,6 +63,19 @@ export class EmuError extends Error {
 }
 
 /**
+ * The CLI's one line for `e`: `emu: MESSAGE (HINT)`.
+ *
+ * @example
+ * ```ts
+ * import { EmuError, errorLine } from "./errors.ts";
+ * console.error(errorLine(new EmuError("disk.img: no such file", "check the path")));
+ * ```
+ */
+export function errorLine(e: EmuError): string {
+  return `emu: ${e.message}${e.hint ? ` (${e.hint})` : ""}`;
+}
+
+/**
  * An internal inconsistency detected while running guest code at `pc`
  * (a bug in Denemu, not in the guest). Reported with the guest pc.
  */

@@ -120,3 +120,35 @@ imageTest(
     assertEquals(/L1 table is too large/.test(apply.stderr), true);
   },
 );
+
+imageTest(
+  "img check -r all: a snapshot entry with more than 1 KiB of extra data is cut, the next entry completed and the table rewritten, as qemu-img; info refuses it with qemu-img's hint",
+  async (dir) => {
+    const img = await makeImage(dir);
+    await qemuImg(["snapshot", "-c", "s1", img.path]);
+    await qemuImg(["snapshot", "-c", "s2", img.path]);
+    const snapshots = peek(await Deno.readFile(img.path), 64, 8);
+    await poke(img.path, snapshots + 36, 4, 2000n); // entry 0's extra_data_size
+    const theirs = await qemuImg(["info", img.path], dir, [1]);
+    const ours = await emuImg(["info", img.path]);
+    assertEquals(ours.code, 1);
+    for (const line of theirs.stderr.trim().split("\n")) {
+      assertEquals(ours.stderr.includes(line.replace(/^.*': /, "")), true, ours.stderr);
+    }
+    for (const mode of MODES) await sameCheck(img.path, mode);
+    const listed = await emuImg(["snapshot", "-l", "e.qcow2"], dir);
+    assertEquals(listed.stdout, (await qemuImg(["snapshot", "-l", "q.qcow2"], dir)).stdout);
+  },
+);
+
+imageTest(
+  "img check -r all: version 3 snapshot entries with less than 16 bytes of extra data are completed, as qemu-img",
+  async (dir) => {
+    const img = await makeImage(dir);
+    await qemuImg(["snapshot", "-c", "s1", img.path]);
+    const snapshots = peek(await Deno.readFile(img.path), 64, 8);
+    await poke(img.path, snapshots + 36, 4, 0n); // extra_data_size; id and name follow at once
+    await poke(img.path, snapshots + 40, 4, 0x3173_3100n); // "1s1"
+    for (const mode of MODES) await sameCheck(img.path, mode);
+  },
+);

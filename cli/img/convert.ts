@@ -10,6 +10,7 @@
 
 import {
   type BlockDriver,
+  type BlockExtent,
   type BlockOpenOptions,
   createImage,
   isZero,
@@ -30,26 +31,47 @@ function cacheMode(text = "unsafe"): BlockOpenOptions["cache"] {
   return mode;
 }
 
-/** qemu-img's progress line ("    (42.00/100%)"), printed at each whole percent. */
+/**
+ * qemu-img's progress line ("    (42.00/100%)\r"): the share of the data
+ * runs copied, in QEMU's 2 MiB steps, drawn at 0, at 100 and when it moved
+ * by more than one percent since last drawn (qemu_progress_print).
+ */
 export class Progress {
-  #shown = -1;
-  constructor(readonly enabled: boolean, readonly total: number) {}
+  #last = 0;
+  #done = 0;
+  constructor(readonly enabled: boolean, readonly total: number) {
+    this.#draw(0);
+  }
 
-  /** Reports `done` of `total` bytes. */
+  /** Reports `n` more bytes of data copied. */
+  add(n: number): void {
+    for (let left = n; left > 0; left -= PROGRESS_STEP) {
+      this.update(this.#done + Math.min(left, PROGRESS_STEP));
+    }
+  }
+
+  /** Reports `done` bytes copied in all (rebase and commit walk the whole image). */
   update(done: number): void {
-    const pct = this.total ? (done * 100) / this.total : 100;
-    if (!this.enabled || Math.floor(pct) === this.#shown) return;
-    this.#shown = Math.floor(pct);
+    this.#done = done;
+    const pct = Math.min(100, (done * 100) / this.total);
+    if (Math.abs(pct - this.#last) > 1 || pct === 100) this.#draw(pct);
+  }
+
+  /** Draws 100% and ends the line. */
+  end(): void {
+    this.#draw(100);
+    if (this.enabled) Deno.stdout.writeSync(new TextEncoder().encode("\n"));
+  }
+
+  #draw(pct: number): void {
+    this.#last = pct;
+    if (!this.enabled) return;
     Deno.stdout.writeSync(new TextEncoder().encode(`    (${pct.toFixed(2)}/100%)\r`));
   }
-
-  /** Ends the line. */
-  end(): void {
-    if (!this.enabled) return;
-    this.update(this.total);
-    Deno.stdout.writeSync(new TextEncoder().encode("\n"));
-  }
 }
+
+/** The bytes per progress step (QEMU's convert buffer, IO_BUF_SIZE). */
+const PROGRESS_STEP = 2 << 20;
 
 /** How the copy treats zeros and the source's backing chain. */
 interface CopyMode {
@@ -74,14 +96,30 @@ function copyImage(
   while (pos < src.size) {
     const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
     const n = Math.max(1, ext.length);
-    if (mode.topOnly && ext.depth > 0) {
-      // left to the output's backing file
-    } else if (ext.zero && !ext.data) {
-      if (!mode.zeroInit) dst.writeZeroes(base + pos, n);
-    } else copyData(readChunk(src, pos, buffer.subarray(0, n)), dst, base + pos, grain, mode);
+    if (isData(ext, mode)) {
+      copyData(readChunk(src, pos, buffer.subarray(0, n)), dst, base + pos, grain, mode);
+      progress(n);
+    } else if (!(mode.topOnly && ext.depth > 0) && !mode.zeroInit) {
+      dst.writeZeroes(base + pos, n); // zeros; a run below the top is left to -B's backing file
+    }
     pos += n;
-    progress(n);
   }
+}
+
+/** Whether `copyImage` copies the run `ext` as data (what qemu-img's progress counts). */
+function isData(ext: BlockExtent, mode: CopyMode): boolean {
+  return !(mode.topOnly && ext.depth > 0) && !(ext.zero && !ext.data);
+}
+
+/** The bytes of `src` that `copyImage` copies as data. */
+function dataBytes(src: BlockDriver, mode: CopyMode): number {
+  let n = 0;
+  for (let pos = 0; pos < src.size;) {
+    const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
+    if (isData(ext, mode)) n += ext.length;
+    pos += Math.max(1, ext.length);
+  }
+  return n;
 }
 
 /** The bytes of `src` at `pos`, in `into` where the driver can read into a buffer. */
@@ -116,7 +154,7 @@ function copyData(data: Uint8Array, dst: BlockDriver, at: number, grain: number,
 
 /** Runs `emu img convert`. */
 export async function convertCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("convert", argv, "hf:O:B:Cco:l:S:pt:T:qnm:WUr:", {
+  const args = parseImgArgs("convert", argv, "hf:F:O:B:Cco:l:S:pt:T:qnm:WUr:", {
     "object": true,
     "image-opts": false,
     "target-image-opts": false,
@@ -159,12 +197,14 @@ export async function convertCommand(argv: string[]): Promise<number> {
       });
     }
     const dst = await openImage(out, { format: outFormat, cache });
-    const progress = new Progress(args.has("p") && !args.has("q"), total);
-    let done = 0, base = 0;
+    const mode = { zeroInit: !args.has("n") && !backing, topOnly: !!backing, compress };
+    const drawn = args.has("p") && !args.has("q");
+    const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode), 0) : 0;
+    const progress = new Progress(drawn, data);
+    let base = 0;
     try {
-      const mode = { zeroInit: !args.has("n") && !backing, topOnly: !!backing, compress };
       for (const src of sources) {
-        copyImage(src, dst, base, mode, (n) => progress.update(done += n));
+        copyImage(src, dst, base, mode, (n) => progress.add(n));
         base += src.size;
       }
     } finally {

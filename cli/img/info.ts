@@ -15,12 +15,12 @@ export function imageInfo(img: BlockDriver, path: string): Record<string, unknow
   const d = img.describe?.() ?? { dirty: false };
   const info: Record<string, unknown> = {};
   if (d.backingFormat) info["backing-filename-format"] = d.backingFormat;
+  if (d.snapshots) info["snapshots"] = d.snapshots;
   info["virtual-size"] = img.size;
   info["filename"] = path;
   if (img.clusterSize) info["cluster-size"] = img.clusterSize;
   info["format"] = img.format;
   info["actual-size"] = img.file.allocatedBytes();
-  if (d.snapshots) info["snapshots"] = d.snapshots;
   if (d.formatSpecific) info["format-specific"] = d.formatSpecific;
   if (d.backingFile) {
     info["full-backing-filename"] = backingPath(path, d.backingFile);

@@ -13,7 +13,8 @@ import { checkCommand } from "./check.ts";
 import { convertCommand } from "./convert.ts";
 import { createCommand, resizeCommand } from "./create.ts";
 import { infoCommand } from "./info.ts";
-import { compareCommand, mapCommand } from "./map.ts";
+import { compareCommand } from "./compare.ts";
+import { mapCommand } from "./map.ts";
 import { measureCommand } from "./measure.ts";
 import { snapshotCommand } from "./snapshot.ts";
 

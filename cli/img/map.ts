@@ -1,6 +1,6 @@
 /**
- * `emu img map` and `emu img compare`: walk images by block status, as
- * qemu-img does, and print in its formats.
+ * `emu img map`: walks an image by block status, as qemu-img does, and
+ * prints in its formats.
  *
  * @module
  */
@@ -113,44 +113,5 @@ export async function mapCommand(argv: string[]): Promise<number> {
   } finally {
     img.close();
   }
-  return 0;
-}
-
-/** Runs `emu img compare`: exit 0 identical, 1 different, 2 on errors (as qemu-img). */
-export async function compareCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("compare", argv, "hf:F:T:pqsU", {
-    "object": true,
-    "force-share": false,
-  });
-  if (args.positional.length !== 2) throw new EmuError("Expecting two image file names");
-  const [p1, p2] = args.positional;
-  const a = await openImage(p1, { readOnly: true, format: args.get("f") });
-  const b = await openImage(p2, { readOnly: true, format: args.get("F") ?? args.get("f") });
-  const say = (s: string) => {
-    if (!args.has("q")) console.log(s);
-  };
-  try {
-    if (a.size !== b.size) {
-      if (args.has("s")) {
-        say("Strict mode: Image size mismatch!");
-        return 1;
-      }
-      say("Warning: Image size mismatch!");
-    }
-    const end = Math.max(a.size, b.size), chunk = 4 << 20;
-    for (let pos = 0; pos < end; pos += chunk) {
-      const n = Math.min(chunk, end - pos);
-      const x = a.read(pos, n), y = b.read(pos, n);
-      for (let i = 0; i < n; i++) {
-        if (x[i] === y[i]) continue;
-        say(`Content mismatch at offset ${pos + i}!`);
-        return 1;
-      }
-    }
-  } finally {
-    a.close();
-    b.close();
-  }
-  say("Images are identical.");
   return 0;
 }

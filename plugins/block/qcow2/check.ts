@@ -20,6 +20,8 @@ import type { CheckResult } from "../../../plugin_block.ts";
 import { be64, HeaderField, Incompat } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { rebuildRefcounts } from "./check_rebuild.ts";
+import { type Qcow2Snapshot, readSnapshotTable, SnapshotTableError } from "./snapshot.ts";
+import { writeSnapshotTable } from "./snapshot_ops.ts";
 import {
   CheckAborted,
   emptyResult,
@@ -43,15 +45,25 @@ export function checkQcow2(
 ): CheckResult {
   const fix = { leaks: repair !== undefined, errors: repair === "all" };
   const res = emptyResult(Math.ceil(img.size / img.clusterSize));
+  // the snapshot table's findings are counted apart, as in QEMU's qcow2_co_check_locked:
+  // a refcount rebuild resets the refcount check's counts, not these
+  const snap = emptyResult();
   try {
-    snapshotTablePointer(img, log);
+    const snapshots = readSnapshotTableForCheck(img, snap, fix, log);
     new RefcountCheck(img, res, fix, log).run();
+    if (snap.corruptions && fix.errors) {
+      img.reload();
+      writeSnapshotTable(img, snapshots); // qcow2_check_fix_snapshot_table
+      snap.corruptionsFixed += snap.corruptions;
+      snap.corruptions = 0;
+    }
   } catch (e) {
-    if (e instanceof CheckAborted) return { ...res, failure: e.message };
+    if (e instanceof CheckAborted) return { ...addCounts(res, snap), failure: e.message };
     throw e;
   } finally {
     if (fix.leaks) img.reload();
   }
+  addCounts(res, snap);
   if (fix.leaks && !res.checkErrors && !res.corruptions) {
     const h = img.header;
     if (h.incompatible & (Incompat.DIRTY | Incompat.CORRUPT)) {
@@ -62,11 +74,39 @@ export function checkQcow2(
   return res;
 }
 
-/** QEMU's qcow2_validate_table on the snapshot table pointer, which its check rereads. */
-function snapshotTablePointer(img: Qcow2Image, log: (line: string) => void): void {
+/** Adds the counts of `more` to `res` (qcow2_add_check_result); returns `res`. */
+function addCounts(res: CheckResult, more: CheckResult): CheckResult {
+  res.corruptions += more.corruptions;
+  res.leaks += more.leaks;
+  res.checkErrors += more.checkErrors;
+  res.corruptionsFixed += more.corruptionsFixed;
+  res.leaksFixed += more.leaksFixed;
+  return res;
+}
+
+/**
+ * QEMU's qcow2_check_read_snapshot_table: validates the table pointer
+ * (which check rereads), reads the table (cutting what `-r all` repairs:
+ * overhanging snapshots, too much extra data) and reports version 3 entries
+ * with less than 16 bytes of extra data.
+ */
+function readSnapshotTableForCheck(
+  img: Qcow2Image,
+  res: CheckResult,
+  fix: FixMode,
+  log: (line: string) => void,
+): Qcow2Snapshot[] {
   const v = new DataView(img.file.read(HeaderField.SNAPSHOTS, 12).buffer);
-  const count = v.getUint32(0), offset = Number(v.getBigUint64(4));
+  let count = v.getUint32(0);
+  const offset = Number(v.getBigUint64(4));
+  let reduced = 0;
+  if (count > MAX_SNAPSHOTS && fix.errors) {
+    log(`Discarding ${count - MAX_SNAPSHOTS} overhanging snapshots`);
+    reduced = count - MAX_SNAPSHOTS;
+    count = MAX_SNAPSHOTS;
+  }
   if (count > MAX_SNAPSHOTS) {
+    res.checkErrors++;
     log("qemu-img: ERROR snapshot table too large");
     log(
       `You can force-remove all ${count - MAX_SNAPSHOTS} overhanging snapshots with ` +
@@ -75,9 +115,37 @@ function snapshotTablePointer(img: Qcow2Image, log: (line: string) => void): voi
     throw new CheckAborted("File too large");
   }
   if (offset % img.clusterSize || offset > 2 ** 63 - count * 40) {
+    res.checkErrors++;
     log("qemu-img: ERROR snapshot table offset invalid");
     throw new CheckAborted("Invalid argument");
   }
+  let table;
+  try {
+    table = readSnapshotTable(img.file, offset, count, fix.errors ? log : undefined);
+  } catch (e) {
+    if (!(e instanceof SnapshotTableError)) throw e;
+    res.checkErrors++;
+    log(`qemu-img: ERROR failed to read the snapshot table: ${e.reason}`);
+    log(e.hint!);
+    throw new CheckAborted("File too large");
+  }
+  reduced += table.discarded;
+  res.corruptions += table.extraDropped;
+  if (reduced) {
+    const n = new Uint8Array(4);
+    new DataView(n.buffer).setUint32(0, table.list.length);
+    img.file.write(HeaderField.SNAPSHOTS, n);
+    img.header.nbSnapshots = table.list.length;
+    res.corruptionsFixed += reduced;
+  }
+  if (img.header.version >= 3) {
+    for (const [i, s] of table.list.entries()) {
+      if ((s.extraDataSize ?? 0) >= 16) continue;
+      res.corruptions++;
+      log(`${fix.errors ? "Repairing" : "ERROR"} snapshot table entry ${i} is incomplete`);
+    }
+  }
+  return table.list;
 }
 
 /** QCOW_MAX_SNAPSHOTS */

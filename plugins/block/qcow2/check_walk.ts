@@ -15,7 +15,7 @@
 import type { CheckResult } from "../../../plugin_block.ts";
 import type { Qcow2Image } from "./image.ts";
 import { decodeEntry } from "./l2.ts";
-import { readSnapshots, snapshotTableEnd } from "./snapshot.ts";
+import { readSnapshotTable } from "./snapshot.ts";
 
 /** `check -r` modes, as QEMU's BdrvCheckMode bits. */
 export interface FixMode {
@@ -131,7 +131,9 @@ export class RefcountWalk {
     this.l1(h.l1TableOffset, h.l1Size, true);
     let snapshotsSize = 0;
     if (h.nbSnapshots) {
-      for (const s of readSnapshots(img.file, h.snapshotsOffset, h.nbSnapshots)) {
+      // check has read the table first, reporting what a repairing read cuts
+      const table = readSnapshotTable(img.file, h.snapshotsOffset, h.nbSnapshots, () => {});
+      for (const s of table.list) {
         const what = `ERROR snapshot ${s.id} (${s.name})`;
         if (s.l1TableOffset % this.#cs) {
           this.#corrupt(
@@ -145,8 +147,7 @@ export class RefcountWalk {
           );
         } else this.l1(s.l1TableOffset, s.l1Size, false);
       }
-      snapshotsSize = snapshotTableEnd(img.file, h.snapshotsOffset, h.nbSnapshots) -
-        h.snapshotsOffset;
+      snapshotsSize = table.end - h.snapshotsOffset;
     }
     this.inc(h.snapshotsOffset, snapshotsSize);
     this.inc(rc.tableOffset, rc.tableClusters * this.#cs);

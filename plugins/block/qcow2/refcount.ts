@@ -131,6 +131,22 @@ export class Refcounts {
   }
 
   /**
+   * Drops one reference to each of `n` clusters from host offset `offset`;
+   * those left unused read as zeros afterwards, as QEMU discards clusters
+   * that snapshot operations free (its pass-discard-snapshot default).
+   */
+  release(offset: number, n: number): void {
+    const first = offset / this.clusterSize;
+    for (let i = first; i < first + n; i++) {
+      const left = this.get(i) - 1;
+      this.set(i, left);
+      const at = i * this.clusterSize;
+      if (left || at >= this.file.size) continue;
+      this.file.write(at, new Uint8Array(Math.min(this.clusterSize, this.file.size - at)));
+    }
+  }
+
+  /**
    * Creates the refcount block for block index `bi`: placed in the lowest
    * free cluster if that one is already counted, else in the range it covers
    * (counting itself). The table entry is written last.

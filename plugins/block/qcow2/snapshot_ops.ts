@@ -16,7 +16,7 @@ import { EmuError } from "../../../plugin_block.ts";
 import { be64, HeaderField } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { compressedClusters, decodeEntry } from "./l2.ts";
-import { entryAt } from "./refcount.ts";
+import { entryAt, type Refcounts } from "./refcount.ts";
 import {
   encodeSnapshots,
   type Qcow2Snapshot,
@@ -59,7 +59,7 @@ export function updateSnapshotRefcounts(
     if (!l2) continue;
     const table = img.l2Table(l2);
     if (updateL2(img, table, addend)) img.file.write(l2, table);
-    if (addend) img.refcounts.update(l2, 1, addend);
+    change(img.refcounts, l2, 1, addend);
     const one = img.refcounts.get(l2 / img.clusterSize) === 1;
     if (one !== copied[i]) [copied[i], modified] = [one, true];
   }
@@ -78,7 +78,7 @@ function l2Offset(l1: Uint8Array, i: number): number {
 }
 
 /** The refcount and COPIED step for one L2 table; true if an entry's flag changed. */
-function updateL2(img: Qcow2Image, table: Uint8Array, addend: number): boolean {
+function updateL2(img: Qcow2Image, table: Uint8Array, addend: -1 | 0 | 1): boolean {
   const rc = img.refcounts, cs = img.clusterSize;
   let modified = false;
   for (let at = 0; at < table.length; at += 8) {
@@ -86,10 +86,10 @@ function updateL2(img: Qcow2Image, table: Uint8Array, addend: number): boolean {
     let refcount = 0;
     if (m.kind === "compressed") {
       const [first, n] = compressedClusters(m, cs);
-      if (addend) rc.update(first, n, addend);
+      change(rc, first, n, addend);
       refcount = 2; // compressed clusters are never written in place
     } else if (m.host) {
-      if (addend) rc.update(m.host, 1, addend);
+      change(rc, m.host, 1, addend);
       refcount = rc.get(m.host / cs);
     }
     const flag = refcount === 1 ? COPIED : 0;
@@ -105,7 +105,7 @@ function updateL2(img: Qcow2Image, table: Uint8Array, addend: number): boolean {
  * switches the header to it in one write, then frees the old table (QEMU's
  * qcow2_write_snapshots).
  */
-function writeSnapshotTable(img: Qcow2Image, list: Qcow2Snapshot[]): void {
+export function writeSnapshotTable(img: Qcow2Image, list: Qcow2Snapshot[]): void {
   const h = img.header, cs = img.clusterSize;
   const bytes = list.length ? encodeSnapshots(list, img.size) : new Uint8Array(0);
   if (bytes.length > MAX_TABLE_BYTES) {
@@ -127,7 +127,13 @@ function writeSnapshotTable(img: Qcow2Image, list: Qcow2Snapshot[]): void {
 function freeBytes(img: Qcow2Image, offset: number, bytes: number): void {
   if (bytes <= 0) return;
   const cs = img.clusterSize, first = offset - (offset % cs);
-  img.refcounts.update(first, Math.ceil((offset + bytes - first) / cs), -1);
+  img.refcounts.release(first, Math.ceil((offset + bytes - first) / cs));
+}
+
+/** Adds `addend` to `n` refcounts from `offset`; clusters a -1 frees are discarded. */
+function change(rc: Refcounts, offset: number, n: number, addend: -1 | 0 | 1): void {
+  if (addend === -1) rc.release(offset, n);
+  else if (addend) rc.update(offset, n, addend);
 }
 
 /**
