@@ -33,8 +33,10 @@ export interface MachineDriver {
   readonly icount?: number;
   readonly hooks: Hooks;
   readonly target: TargetArch;
-  /** A second machine that must see the script's register and memory writes (lockstep). */
-  readonly mirror?: Vcpu;
+  /** Every CPU's registers and memory as scripts see them (system mode: by hart id); default `[hooks.vcpu]`. */
+  readonly vcpus?: readonly Vcpu[];
+  /** A second machine that must see the script's register and memory writes (lockstep), by vCPU index. */
+  readonly mirrors?: readonly Vcpu[];
   /** Serial port 0 (system mode). */
   readonly serial?: SerialConsole;
   /** Whether the guest is over (exited, powered off, killed). */

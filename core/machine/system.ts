@@ -77,8 +77,12 @@ export class SystemDriver implements MachineDriver {
     return this.sys.target;
   }
 
-  get mirror() {
-    return this.shadow?.hooks.vcpu;
+  get vcpus() {
+    return this.sys.hartHooks.map((h) => h.vcpu);
+  }
+
+  get mirrors() {
+    return this.shadow?.hartHooks.map((h) => h.vcpu);
   }
 
   get serial() {
