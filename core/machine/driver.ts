@@ -29,6 +29,8 @@ export interface MachineDriver {
   readonly cpu: CpuCore;
   /** Every CPU that runs guest code (system mode: the harts, by hart id); default `[cpu]`. */
   readonly cpus?: readonly CpuCore[];
+  /** The index in {@linkcode cpus} of the CPU that runs now (or ran last); default 0. */
+  readonly currentCpu?: number;
   /** Instructions retired by every CPU (system mode: all harts); default `cpu.icount`. */
   readonly icount?: number;
   readonly hooks: Hooks;

@@ -64,6 +64,10 @@ export class SystemDriver implements MachineDriver {
     return this.sys.harts.map((h) => h.cpu);
   }
 
+  get currentCpu() {
+    return this.sys.loop.position.current;
+  }
+
   /** Instructions retired by all harts. */
   get icount(): number {
     return this.sys.loop.icount;
