@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { GuestMemory } from "./guest_memory.ts";
 import type { HelperDef } from "./ir.ts";
 import type { IrBuilder } from "./ir_builder.ts";
 
@@ -61,6 +62,8 @@ export interface TranslateContext {
   readonly maxInsns: number;
   /** the instructions translated so far */
   readonly insns: InsnInfo[];
+  /** the memory of the CPU it translates for (names the hart, on a machine with several) */
+  readonly memory: GuestMemory;
   /**
    * Reads `size` (2 or 4) bytes of code at `addr` as an unsigned number, or
    * returns null when the fetch faults (the target then ends the TB, or

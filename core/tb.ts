@@ -176,6 +176,7 @@ export class TbCache {
       ir,
       maxInsns,
       insns,
+      memory: this.memory,
       fetch(addr, size) {
         const pn = pageNumber(addr), off = Number(addr & PAGE_OFFSET_MASK);
         try {

@@ -160,3 +160,42 @@ Deno.test({
     assert.deepEqual(stops(ours.gdb), stops(theirs.gdb));
   },
 });
+
+Deno.test({
+  name: "system mode -smp 2: gdb sees one thread per hart, as on qemu-system-riscv64",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    // smp.elf: hart 1 runs secondary_main while hart 0 spins in main; the breakpoint stops
+    // on hart 1, `thread N` reads each hart's registers, stepi moves the stopped hart only
+    const smp = new URL("./baremetal/bin/smp.elf", import.meta.url).pathname;
+    const cmds = [
+      "info threads",
+      "hbreak secondary_main",
+      "continue",
+      "info threads",
+      "thread 1",
+      "info registers pc",
+      "thread 2",
+      "info registers pc",
+      "stepi",
+      "info threads",
+    ];
+    const args = [...GDB_ARGS, "-smp", "2"];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    qemu.push("-icount", "shift=0", "-kernel", smp, "-nographic", ...args);
+    const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(smp, args)], smp, cmds);
+    const theirs = await gdbBatch(qemu, smp, cmds);
+    // hart 0 spins in main: where in the loop it is depends on the interleaving
+    const lines = (s: string) =>
+      s.replace(/0x[0-9a-f]+( in main \(\))/g, "ADDR$1").replace(
+        /(pc +)0x[0-9a-f]+\s+0x[0-9a-f]+ <main\+\d+>/g,
+        "$1MAIN",
+      )
+        .split("\n").filter((l) => /Thread|thread|^pc |^#0|^0x/.test(l));
+    assert.match(
+      ours.gdb,
+      /\* 2 +Thread 1\.2 \(CPU#1 \[running\]\) 0x0+80000470 in secondary_main/,
+    );
+    assert.deepEqual(lines(ours.gdb), lines(theirs.gdb));
+  },
+});

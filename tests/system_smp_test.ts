@@ -17,6 +17,7 @@ import type { SystemDriver } from "../core/machine/system.ts";
 import { Clint } from "../plugins/devices/aclint.ts";
 import { Plic } from "../plugins/devices/plic.ts";
 import { parseSystemArgs } from "../cli/system.ts";
+import { BAREMETAL_PROGRAMS, programCpu, programImage } from "../scripts/build_baremetal.ts";
 import { FW_JUMP } from "../scripts/record_uboot_qemu.ts";
 import { which } from "../scripts/build_guests.ts";
 import { LINUX_DEVICES, linuxDrive, qemuLinuxArgs } from "../scripts/bench_linux.ts";
@@ -291,4 +292,19 @@ Deno.test({
     assert.deepEqual(events, ["stop"]);
     assert.equal(blocksAfter, 0);
   },
+});
+
+Deno.test("-smp 2: m.readReg / m.writeReg take a hart id; a hart past -smp is refused", async () => {
+  const smp = BAREMETAL_PROGRAMS.find((p) => p.name === "smp")!;
+  const m = await createMachine({
+    system: { cpu: programCpu(smp), bios: "none", kernel: programImage(smp), smp: 2 },
+    accel: "lockstep",
+  });
+  m.writeReg("s11", 0x1234n, 1);
+  m.writeReg("s10", 0x99n);
+  for await (const _ of m.run({ budget: 40 })) { /* runs on, lockstep compares with the mirror */ }
+  assert.deepEqual([m.readReg("s11"), m.readReg("s11", 0), m.readReg("s11", 1)], [0n, 0n, 0x1234n]);
+  assert.deepEqual([m.readReg("s10", 0), m.readReg("s10", 1)], [0x99n, 0n]);
+  assert.throws(() => m.readReg("pc", 2), /no vCPU 2: this machine has 2/);
+  await m.close();
 });

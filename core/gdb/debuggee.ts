@@ -63,6 +63,12 @@ export interface Debuggee extends RegisterFile {
    * start of the history. Absent when the guest cannot go backwards.
    */
   reverse?(opts: { step: boolean }): DebugStop;
+  /** How many threads gdb sees (system mode: one per hart, as QEMU's stub); absent: one. */
+  readonly threadCount?: number;
+  /** The thread (0-based) whose registers {@linkcode readReg} and friends use: gdb's `Hg`. */
+  thread?: number;
+  /** The thread (0-based) that was running when the guest last stopped. */
+  readonly stoppedThread?: number;
   /** Ends the guest (gdb's `k`). */
   kill(): void;
   /** Removes every breakpoint and watchpoint (gdb's `D`: the guest runs on alone). */

@@ -21,8 +21,6 @@ import { type GdbRegister, gdbRegisters, targetXml } from "./registers.ts";
 import { GdbSignal } from "./signals.ts";
 
 export { PACKET_SIZE };
-/** The one thread the stub reports. */
-const THREAD = "01";
 
 /** What to do with a packet. */
 export type GdbAction =
@@ -58,6 +56,8 @@ export class GdbHandler {
   readonly registers: GdbRegister[];
   #xml: Uint8Array | null = null;
   #swbreak = false;
+  /** gdb offered multiprocess+ and there are several threads: ids are "p01.NN", as QEMU's */
+  #multiprocess = false;
   #lastStop: DebugStop = { kind: "signal", signal: GdbSignal.TRAP };
 
   constructor(readonly debuggee: Debuggee) {
@@ -67,8 +67,10 @@ export class GdbHandler {
   /** The stop reply for `stop` (and remembers it for `?`). */
   stopReply(stop: DebugStop): string {
     this.#lastStop = stop;
+    const thread = this.debuggee.stoppedThread ?? 0;
+    this.debuggee.thread = thread; // gdb switches to the thread that stopped
     const t = (sig: number, extra = "") =>
-      `T${sig.toString(16).padStart(2, "0")}${extra}thread:${THREAD};`;
+      `T${sig.toString(16).padStart(2, "0")}${extra}thread:${this.#threadId(thread)};`;
     switch (stop.kind) {
       case "breakpoint":
         return t(GdbSignal.TRAP, this.#swbreak ? "swbreak:;" : "");
@@ -131,8 +133,9 @@ export class GdbHandler {
         case "D":
           return { kind: "detach" };
         case "H":
+          return reply(this.#selectThread(cmd));
         case "T":
-          return reply("OK");
+          return reply(this.#parseThread(cmd.slice(1)) === undefined ? ERROR : "OK");
         case "v":
           return this.#vPacket(cmd);
         case "q":
@@ -145,6 +148,32 @@ export class GdbHandler {
       if (e instanceof RangeError || e instanceof SyntaxError) return reply(ERROR);
       throw e;
     }
+  }
+
+  /** A thread's id as gdb reads it: "01" for the first, "p01.01" with multiprocess. */
+  #threadId(index: number): string {
+    const tid = (index + 1).toString(16).padStart(2, "0");
+    return this.#multiprocess ? `p01.${tid}` : tid;
+  }
+
+  /**
+   * The 0-based thread a gdb thread id names ("2", "p1.2"; "0" and "-1", any
+   * or all, name the first), or undefined when there is no such thread.
+   */
+  #parseThread(id: string): number | undefined {
+    const m = /^(?:p[0-9a-fA-F]+\.)?(-1|[0-9a-fA-F]+)$/.exec(id);
+    if (!m) return undefined;
+    const tid = m[1] === "-1" ? 0 : parseInt(m[1], 16);
+    const index = Math.max(tid, 1) - 1;
+    return index < (this.debuggee.threadCount ?? 1) ? index : undefined;
+  }
+
+  /** Hg selects the thread whose registers gdb reads; Hc (what continues) is every hart. */
+  #selectThread(cmd: string): string {
+    const index = this.#parseThread(cmd.slice(2));
+    if (index === undefined) return ERROR;
+    if (cmd[1] === "g") this.debuggee.thread = index;
+    return "OK";
   }
 
   #register(hexNum: string): GdbRegister | undefined {
@@ -250,9 +279,10 @@ export class GdbHandler {
     if (cmd.startsWith("qSupported")) {
       this.#swbreak = cmd.includes("swbreak+");
       const d = this.debuggee;
+      this.#multiprocess = cmd.includes("multiprocess+") && (d.threadCount ?? 1) > 1;
       return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;` +
         (d.auxv ? "qXfer:auxv:read+;" : "") + (d.execFile ? "qXfer:exec-file:read+;" : "") +
-        "QStartNoAckMode+;swbreak+;vContSupported+" +
+        "QStartNoAckMode+;swbreak+;vContSupported+" + (this.#multiprocess ? ";multiprocess+" : "") +
         (d.reverse ? ";ReverseStep+;ReverseContinue+" : "");
     }
     if (cmd === "QStartNoAckMode") {
@@ -269,9 +299,19 @@ export class GdbHandler {
     }
     // 0: the stub started the process, so gdb kills it on quit (as with qemu-user)
     if (cmd === "qAttached" || cmd.startsWith("qAttached:")) return "0";
-    if (cmd === "qC") return `QC${THREAD}`;
-    if (cmd === "qfThreadInfo") return `m${THREAD}`;
+    if (cmd === "qC") return `QC${this.#threadId(this.debuggee.thread ?? 0)}`;
+    if (cmd === "qfThreadInfo") {
+      const ids = Array.from(
+        { length: this.debuggee.threadCount ?? 1 },
+        (_, i) => this.#threadId(i),
+      );
+      return `m${ids.join(",")}`;
+    }
     if (cmd === "qsThreadInfo") return "l";
+    if (cmd.startsWith("qThreadExtraInfo,")) {
+      const i = this.#parseThread(cmd.slice(17));
+      return i === undefined ? ERROR : toHex(new TextEncoder().encode(`CPU#${i} [running]`));
+    }
     if (cmd.startsWith("qSymbol")) return "OK";
     return "";
   }

@@ -41,6 +41,8 @@ export class MachineDebuggee implements Debuggee {
   /** the Linux signal of a fault reported to gdb and not yet delivered */
   #faultSignal = 0;
   #exitStatus: number | null = null;
+  /** the CPU whose registers gdb reads and writes (its `Hg`) */
+  thread = 0;
   /** what gdb's reverse execution goes back through */
   readonly history: ExecutionHistory;
 
@@ -74,14 +76,25 @@ export class MachineDebuggee implements Debuggee {
     return machineDriver(this.machine).exePath ?? "";
   }
 
-  /** Reads a register by canonical name. */
+  /** One thread per CPU (system mode: per hart). */
+  get threadCount(): number {
+    return machineDriver(this.machine).cpus?.length ?? 1;
+  }
+
+  /** The CPU that was running when the guest stopped. */
+  get stoppedThread(): number {
+    return machineDriver(this.machine).currentCpu ?? 0;
+  }
+
+  /** Reads a register of the selected thread by canonical name. */
   readReg(name: string): bigint {
-    return this.machine.readReg(name);
+    return this.machine.readReg(name, this.thread);
   }
 
   /** The state block of the CPU gdb looks at (registers only gdb sees live there). */
   stateBlock(): Uint8Array {
-    return this.machine.hooks.cpu.stateBlock();
+    const cpus = machineDriver(this.machine).cpus;
+    return (cpus?.[this.thread] ?? this.machine.hooks.cpu).stateBlock();
   }
 
   /** Changes the state block (the run's future starts again from here). */
@@ -92,7 +105,7 @@ export class MachineDebuggee implements Debuggee {
 
   /** Writes a register by canonical name (the run's future starts again from here). */
   writeReg(name: string, value: bigint): void {
-    this.machine.writeReg(name, value);
+    this.machine.writeReg(name, value, this.thread);
     this.history.rewrite();
   }
 

@@ -29,12 +29,16 @@ export interface MachineDriver {
   readonly cpu: CpuCore;
   /** Every CPU that runs guest code (system mode: the harts, by hart id); default `[cpu]`. */
   readonly cpus?: readonly CpuCore[];
+  /** The index in {@linkcode cpus} of the CPU that runs now (or ran last); default 0. */
+  readonly currentCpu?: number;
   /** Instructions retired by every CPU (system mode: all harts); default `cpu.icount`. */
   readonly icount?: number;
   readonly hooks: Hooks;
   readonly target: TargetArch;
-  /** A second machine that must see the script's register and memory writes (lockstep). */
-  readonly mirror?: Vcpu;
+  /** Every CPU's registers and memory as scripts see them (system mode: by hart id); default `[hooks.vcpu]`. */
+  readonly vcpus?: readonly Vcpu[];
+  /** A second machine that must see the script's register and memory writes (lockstep), by vCPU index. */
+  readonly mirrors?: readonly Vcpu[];
   /** Serial port 0 (system mode). */
   readonly serial?: SerialConsole;
   /** Whether the guest is over (exited, powered off, killed). */

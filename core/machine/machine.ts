@@ -18,6 +18,7 @@ import { EmuError } from "../errors.ts";
 import { Perm } from "../guest_memory.ts";
 import { Breakpoints } from "../hooks/breakpoints.ts";
 import type { HookId, Hooks } from "../hooks/hooks.ts";
+import type { Vcpu } from "../hooks/vcpu.ts";
 import type { SerialConsole } from "../system/console.ts";
 import type { MachineDriver, ModeSnapshot } from "./driver.ts";
 import type { RunEvent } from "./events.ts";
@@ -124,15 +125,35 @@ export class Machine {
     throw new EmuError("a user-mode machine has no serial port", "read m.stdout instead");
   }
 
-  /** Reads a register by name ("a0", "x10", "pc", "f1", "fcsr"). */
-  readReg(name: string): bigint {
-    return this.hooks.vcpu.readReg(name);
+  /**
+   * Reads a register by name ("a0", "x10", "pc", "f1", "fcsr") of vCPU
+   * `vcpu`: in system mode the hart id (default 0, as QEMU's `vcpu_index`).
+   *
+   * @example
+   * ```ts ignore
+   * const m = await createMachine({ system: { bios: "none", kernel: "smp.elf", smp: 2 } });
+   * m.step(1000);
+   * console.log(m.readReg("pc", 1)); // hart 1's pc
+   * ```
+   */
+  readReg(name: string, vcpu = 0): bigint {
+    return this.#vcpu(vcpu).readReg(name);
   }
 
-  /** Writes a register by name. */
-  writeReg(name: string, value: bigint): void {
-    this.hooks.vcpu.writeReg(name, value);
-    this.#driver.mirror?.writeReg(name, value);
+  /** Writes a register by name, of vCPU `vcpu` (system mode: the hart id; default 0). */
+  writeReg(name: string, value: bigint, vcpu = 0): void {
+    this.#vcpu(vcpu).writeReg(name, value);
+    this.#driver.mirrors?.[vcpu].writeReg(name, value);
+  }
+
+  #vcpu(index: number): Vcpu {
+    const vcpus = this.#driver.vcpus ?? [this.hooks.vcpu];
+    const v = vcpus[index];
+    if (v) return v;
+    throw new EmuError(
+      `no vCPU ${index}: this machine has ${vcpus.length}`,
+      `pass a hart id from 0 to ${vcpus.length - 1} (-smp sets how many)`,
+    );
   }
 
   /** The guest pc. */
@@ -166,7 +187,7 @@ export class Machine {
   /** Writes memory at a virtual address (ignoring page protection, like a debugger). */
   writeMemory(addr: bigint, data: Uint8Array): void {
     this.hooks.vcpu.writeMemory(addr, data);
-    this.#driver.mirror?.writeMemory(addr, data);
+    this.#driver.mirrors?.[0].writeMemory(addr, data);
   }
 
   /** Maps fresh zeroed memory (user mode; `perms` from "rwx" letters). */

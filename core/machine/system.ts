@@ -64,6 +64,10 @@ export class SystemDriver implements MachineDriver {
     return this.sys.harts.map((h) => h.cpu);
   }
 
+  get currentCpu() {
+    return this.sys.loop.position.current;
+  }
+
   /** Instructions retired by all harts. */
   get icount(): number {
     return this.sys.loop.icount;
@@ -77,8 +81,12 @@ export class SystemDriver implements MachineDriver {
     return this.sys.target;
   }
 
-  get mirror() {
-    return this.shadow?.hooks.vcpu;
+  get vcpus() {
+    return this.sys.hartHooks.map((h) => h.vcpu);
+  }
+
+  get mirrors() {
+    return this.shadow?.hartHooks.map((h) => h.vcpu);
   }
 
   get serial() {

@@ -21,6 +21,7 @@ import type {
   SystemCapableTarget,
   TargetPlugin,
 } from "../../plugin.ts";
+import type { GuestMemory } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import { csrHelpers } from "./csr.ts";
 import { disassembleRiscv } from "./disas.ts";
@@ -96,7 +97,8 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     smstateen: has("smstateen"),
   };
   // Hart 0 in system mode: the translator checks its debug triggers (other harts' are not).
-  let hart: RiscvHart | undefined;
+  /** each hart by the memory its CPU fetches through (a translation's `ctx.memory`) */
+  const harts = new WeakMap<GuestMemory, RiscvHart>();
   return {
     name: `riscv${xlen}`,
     xlen,
@@ -116,7 +118,12 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
         regs.getState(RiscvState.VEC_OFF) !== 0n,
       ),
     translate: (ctx) =>
-      translateRiscv(ctx, { xlen, helpers, extensionTags: tags, triggers: hart?.triggers }),
+      translateRiscv(ctx, {
+        xlen,
+        helpers,
+        extensionTags: tags,
+        triggers: harts.get(ctx.memory)?.triggers,
+      }),
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>
       reason === "misaligned" ? FAULT_CAUSES[access].misaligned : FAULT_CAUSES[access].fault,
@@ -125,7 +132,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
     system: {
       attach: (cpu, binding) => {
         const h = new RiscvHart(cpu, xlen, binding, features);
-        if (h.hartId === 0) hart = h;
+        harts.set(cpu.mem, h);
         return h;
       },
     },
