@@ -9,6 +9,7 @@ import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboo
 import { LINUX_DEVICES } from "../scripts/bench_linux.ts";
 import { which } from "../scripts/build_guests.ts";
 import { QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
+import { ubootCommands } from "./util/serial.ts";
 
 const DIR = new URL("./linux/", import.meta.url).pathname;
 const SECOND = 1_000_000_000n;
@@ -43,19 +44,10 @@ Deno.test({
     const m = await createMachine({
       system: { memory: "256M", bios: FW_JUMP, kernel: UBOOT, drives: [drive] },
     });
-    const con = m.serial;
-    const running = m.runToExit();
+    let output: string;
     try {
-      await con.expect(/Hit any key to stop autoboot/, { timeoutNs: 5n * SECOND });
-      con.write("x");
-      await con.expect(/=> /, { timeoutNs: 5n * SECOND });
-      for (const c of commands) {
-        con.write(`${c}\r`);
-        await con.expect(/=> /, { timeoutNs: 5n * SECOND });
-      }
+      output = await ubootCommands(m, commands);
     } finally {
-      m.stop();
-      await running;
       await m.close();
     }
     const qemu = await qemuUBoot(
@@ -65,7 +57,7 @@ Deno.test({
     // the load's time and rate are the host's
     const answers = (out: string) =>
       out.slice(out.indexOf("=> virtio scan\n")).replace(/ in \d+ ms \([^)]*\)/, "");
-    const ours = answers(con.output.replaceAll("\r\n", "\n"));
+    const ours = answers(output.replaceAll("\r\n", "\n"));
     assert.match(ours, /25 bytes read\n[\s\S]*hello from the e/);
     assert.equal(ours, answers(qemu));
     await Deno.remove(disk.replace(/\/disk\.qcow2$/, ""), { recursive: true });

@@ -20,7 +20,7 @@ import { RngBackend } from "../plugins/devices/virtio_rng.ts";
 import { createMachine } from "../mod.ts";
 import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboot_qemu.ts";
 import { which } from "../scripts/build_guests.ts";
-import { converse } from "./util/serial.ts";
+import { converse, ubootCommands } from "./util/serial.ts";
 
 const silent = { read: () => 0n, write: () => {} };
 
@@ -169,19 +169,10 @@ Deno.test({
         devices: ["virtio-rng-pci"],
       },
     });
-    const con = sys.serial, SECOND = 1_000_000_000n;
-    const running = sys.runToExit();
+    let output: string;
     try {
-      await con.expect(/Hit any key to stop autoboot/, { timeoutNs: 5n * SECOND });
-      con.write("x");
-      await con.expect(/=> /, { timeoutNs: 5n * SECOND });
-      for (const c of commands) {
-        con.write(`${c}\r`);
-        await con.expect(/=> /, { timeoutNs: 5n * SECOND });
-      }
+      output = await ubootCommands(sys, commands);
     } finally {
-      sys.stop();
-      await running;
       await sys.close();
     }
     const qemu = await qemuUBoot(
@@ -196,7 +187,7 @@ Deno.test({
       commands,
     );
     const answers = (out: string) => out.slice(out.indexOf("=> pci\n"));
-    const ours = answers(con.output.replaceAll("\r\n", "\n"));
+    const ours = answers(output.replaceAll("\r\n", "\n"));
     assert.match(ours, /00\.02\.00 +0x1af4 +0x1042 +Mass storage controller/);
     assert.match(ours, /Device 0: 1af4 VirtIO Block Device/);
     assert.equal(ours, answers(qemu));

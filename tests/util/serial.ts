@@ -20,3 +20,25 @@ export async function converse(m: Machine, input: string, pattern: RegExp): Prom
   }
   return m.stdout.slice(from).replaceAll("\r\n", "\n");
 }
+
+/**
+ * Stops U-Boot's autoboot on `m`'s console, then types each of `commands` at its prompt and
+ * waits for the next one; the machine is stopped after. Returns the whole console output.
+ */
+export async function ubootCommands(m: Machine, commands: string[]): Promise<string> {
+  const con = m.serial;
+  const running = m.runToExit();
+  try {
+    await con.expect(/Hit any key to stop autoboot/, { timeoutNs: 5n * SECOND });
+    con.write("x");
+    await con.expect(/=> /, { timeoutNs: 5n * SECOND });
+    for (const c of commands) {
+      con.write(`${c}\r`);
+      await con.expect(/=> /, { timeoutNs: 5n * SECOND });
+    }
+  } finally {
+    m.stop();
+    await running;
+  }
+  return con.output;
+}
