@@ -12,7 +12,6 @@ import { QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
 import { ubootCommands } from "./util/serial.ts";
 
 const DIR = new URL("./linux/", import.meta.url).pathname;
-const SECOND = 1_000_000_000n;
 const haveUBoot = await Promise.all([FW_JUMP, UBOOT].map((f) => Deno.stat(f))).then(
   () => true,
   () => false,
