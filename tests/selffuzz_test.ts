@@ -107,6 +107,11 @@ Deno.test("selffuzz image: a snapshot=on drive writes tables far past the end of
   assertEquals((await image.runCase(9109042)).failure, null);
 });
 
+Deno.test("selffuzz snapshot: a guest deadlock (its error lists each thread, one per line) is a clean end (seed 9206811)", async () => {
+  const snapshot = SELF_FUZZERS.find((f) => f.name === "snapshot")!;
+  assertEquals((await snapshot.runCase(9206811)).failure, null);
+});
+
 Deno.test("selffuzz image: drive offsets on a disk of 4 GiB stay positive (imgdiff seed 3037, was a RangeError)", async () => {
   const image = SELF_FUZZERS.find((f) => f.name === "image")!;
   assertEquals((await image.runCase(3037)).failure, null);

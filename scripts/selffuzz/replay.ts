@@ -9,8 +9,8 @@
  * flipped, cut, grown, or its JSON mutated; an entry's kind, length,
  * instruction count or time changed; entries dropped, repeated or swapped.
  *
- * The outcome must be an {@linkcode EmuError} (one line: a refused log, a
- * divergence) or a run to an exit, a fault or the budget; any other
+ * The outcome must be a one-line `EmuError` (a refused log, a divergence), a
+ * guest deadlock, or a run to an exit, a fault or the budget; any other
  * exception, a case over {@linkcode SLOW_MS}, or a change to the tree is a
  * failure. A reproducer is the seed recording's number, a newline, the log.
  *
@@ -18,10 +18,16 @@
  */
 
 import { join } from "node:path";
-import { createMachine, EmuError } from "../../mod.ts";
+import { createMachine } from "../../mod.ts";
 import type { Rnd } from "../../tests/riscv/random_programs.ts";
 import { concatBytes } from "../../core/bytes.ts";
-import { cpuMs, describeError, mutatedFileFuzzer, type SelfFuzzer } from "./runner.ts";
+import {
+  cpuMs,
+  describeError,
+  isCleanError,
+  mutatedFileFuzzer,
+  type SelfFuzzer,
+} from "./runner.ts";
 import { mutateJson } from "./json_mutation.ts";
 
 const BIN = new URL("../../tests/guests/bin/", import.meta.url).pathname;
@@ -266,7 +272,7 @@ async function replayLog(which: number, log: Uint8Array): Promise<string | null>
     const changed = await run(r, "replay", path);
     if (changed) return changed;
   } catch (e) {
-    if (!(e instanceof EmuError) || e.message.includes("\n")) return describeError(e);
+    if (!isCleanError(e)) return describeError(e);
   } finally {
     Deno.removeSync(path);
   }

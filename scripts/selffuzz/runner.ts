@@ -14,6 +14,8 @@
 import { join } from "node:path";
 import type { Rnd } from "../../tests/riscv/random_programs.ts";
 import { concatBytes } from "../../core/bytes.ts";
+import { EmuError } from "../../core/errors.ts";
+import { DeadlockError } from "../../core/linux/thread_group.ts";
 import { CaseWatchdog } from "./watchdog.ts";
 
 /** One case's input and what became of it. */
@@ -92,6 +94,20 @@ export function describeError(e: unknown): string {
   if (!(e instanceof Error)) return `non-Error thrown: ${String(e)}`;
   const stack = (e.stack ?? "").split("\n").slice(1, 4).map((l) => l.trim()).join(" | ");
   return `${e.name}: ${e.message} ${stack}`;
+}
+
+/**
+ * Whether `e` is an error a hostile input may end in: a one-line
+ * {@linkcode EmuError}, or a guest deadlock, whose message lists each
+ * thread on a line of its own by design.
+ *
+ * @example
+ * ```ts ignore
+ * try { m.next(STEP_BUDGET); } catch (e) { if (!isCleanError(e)) return describeError(e); }
+ * ```
+ */
+export function isCleanError(e: unknown): boolean {
+  return e instanceof DeadlockError || (e instanceof EmuError && !e.message.includes("\n"));
 }
 
 /** Linux's clock ticks per second in /proc (USER_HZ). */
