@@ -347,9 +347,10 @@ export class Machine {
   /**
    * Runs until the next event, or `budget` instructions (then `budget`),
    * synchronously. A system-mode guest idling for input also gives
-   * `budget`: only an awaited {@linkcode run} waits for input. So does one
-   * that traps over and over without retiring an instruction (a trap vector
-   * that faults): each such trap counts as one instruction of the budget.
+   * `budget`: only an awaited {@linkcode run} waits for input. So does a
+   * slice that retires nothing (a guest trapping over and over at a trap
+   * vector that faults, each trap counted as one instruction of the budget):
+   * `budget` then comes before that many instructions ran.
    */
   next(budget = 10_000_000): RunEvent {
     const stopAt = this.icount + budget;
