@@ -19,8 +19,9 @@
  * end
  * write back the globals the region writes; return status
  * ```
- * A direct jump to a TB inside the region sets `next` and branches to
- * `$dispatch`; a jump the jump cache knows branches to `$chain`; a slow path
+ * A direct jump to a later TB of the region branches straight to the end of
+ * that TB's block, where its code starts; one to an earlier TB sets `next`
+ * and branches to `$dispatch`; a jump the jump cache knows branches to `$chain`; a slow path
  * or helper that trapped branches to `$trap`; every other exit stores the pc
  * and branches to `$exit`. Guest loads and stores check the soft TLB inline
  * and call an out-of-line slow path on a miss. Each TB entry checks and
@@ -216,6 +217,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     const toChain = () => baseDispatch + 1 + depth;
     const toTrap = () => baseDispatch + 2 + depth;
     const toExit = () => baseDispatch + 3 + depth;
+    // TB j > k starts right after the end of block $tbj, which is still open here.
+    const toLaterTb = (j: number) => j - k - 1 + depth;
     const exitWith = (status: number) => {
       c.i32Const(status).localSet(L_STATUS).br(toExit());
     };
@@ -466,7 +469,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         case Op.GOTO_TB: {
           checkInvalidated(o.pc, len);
           const j = entryOf.get(o.pc);
-          if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(toDispatch());
+          if (j !== undefined && j > k) c.br(toLaterTb(j));
+          else if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(toDispatch());
           else {
             c.i64Const(o.pc).localSet(L_ADDR);
             if (chainable) chain(o.pc);
