@@ -10,7 +10,7 @@
  *
  * Outcome: every command ends with an exit status or a one-line
  * {@linkcode EmuError}; any other exception, a step slower than
- * {@linkcode SLOW_MS}, a resident size over {@linkcode MAX_RSS}, or a file
+ * {@linkcode SLOW_MS}, heap and buffers over {@linkcode MAX_HELD}, or a file
  * beside the image created or changed is a failure. With qemu-img installed,
  * an image that `qemu-img check` finds clean and small must convert to the
  * same raw bytes with both.
@@ -24,11 +24,11 @@ import { imgCommand } from "../../cli/img/main.ts";
 import { openImage } from "../../core/block.ts";
 import { which } from "../build_guests.ts";
 import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
-import { describeError, type SelfFuzzer } from "./runner.ts";
+import { describeError, isolateBytes, type SelfFuzzer } from "./runner.ts";
 import { mutateImage } from "./image_mutation.ts";
 
 const SLOW_MS = 120_000;
-const MAX_RSS = 2 ** 31;
+const MAX_HELD = 2 ** 31;
 /** Images compared with qemu-img only up to this virtual size. */
 const COMPARE_SIZE = 16 << 20;
 const HAVE_QEMU_IMG = await which("qemu-img");
@@ -103,8 +103,8 @@ async function step(what: string, fn: () => Promise<unknown>): Promise<string | 
   }
   const ms = performance.now() - started;
   if (ms > SLOW_MS) return `${what}: slow (${Math.round(ms)} ms)`;
-  const rss = Deno.memoryUsage().rss;
-  return rss > MAX_RSS ? `${what}: huge allocation (resident size ${rss})` : null;
+  const held = isolateBytes();
+  return held > MAX_HELD ? `${what}: huge allocation (${held} bytes of heap and buffers)` : null;
 }
 
 /** Reads, writes and zeroes at random places as a virtio-blk drive would, writes in memory. */

@@ -139,6 +139,22 @@ export function cpuMs(): number {
 }
 
 /**
+ * Bytes this isolate holds: its JS heap plus the buffers outside it (wasm
+ * memories, ArrayBuffers). Unlike the process's resident size, other test
+ * modules running in the same process do not count.
+ *
+ * @example
+ * ```ts
+ * import { isolateBytes } from "./runner.ts";
+ * console.log(isolateBytes() > 0); // true
+ * ```
+ */
+export function isolateBytes(): number {
+  const m = Deno.memoryUsage();
+  return m.heapTotal + m.external;
+}
+
+/**
  * Runs `fuzzer` for `opts.seconds` (or `opts.cases` cases).
  *
  * @example

@@ -9,7 +9,7 @@
  *
  * The outcome must be a one-line `EmuError` (or a guest deadlock), or a load that
  * runs on to an exit, a fault or the budget; any other exception, a case over
- * {@linkcode SLOW_MS}, or a resident size over {@linkcode MAX_RSS} is a
+ * {@linkcode SLOW_MS}, or heap and buffers over {@linkcode MAX_HELD} is a
  * failure.
  *
  * @module
@@ -23,6 +23,7 @@ import {
   cpuMs,
   describeError,
   isCleanError,
+  isolateBytes,
   mutatedFileFuzzer,
   type SelfFuzzer,
 } from "./runner.ts";
@@ -33,8 +34,8 @@ const MAGIC_LENGTH = 10;
 const STEPS = 20, STEP_BUDGET = 20_000;
 /** CPU time (cpuMs) over which a case counts as a hang (a good one takes well under 1 s). */
 const SLOW_MS = 30_000;
-/** Resident size that counts as a huge allocation. */
-const MAX_RSS = 2 ** 31;
+/** Heap and buffer bytes (see isolateBytes) that count as a huge allocation. */
+const MAX_HELD = 2 ** 31;
 
 /** A machine that saves a seed file and loads the mutants. */
 interface SeedMachine {
@@ -218,14 +219,14 @@ async function loadAndRun(which: number, file: Uint8Array): Promise<string | nul
   }
 }
 
-/** {@linkcode loadAndRun}, also failing a case that is slow or leaves a huge resident size. */
+/** {@linkcode loadAndRun}, also failing a case that is slow or leaves a huge allocation behind. */
 async function check(which: number, file: Uint8Array): Promise<string | null> {
   const started = cpuMs();
   const failure = await loadAndRun(which, file);
-  const ms = cpuMs() - started, rss = Deno.memoryUsage().rss;
+  const ms = cpuMs() - started, held = isolateBytes();
   if (failure) return failure;
   if (ms > SLOW_MS) return `slow: ${Math.round(ms)} ms of CPU`;
-  return rss > MAX_RSS ? `huge allocation: resident size ${rss} bytes` : null;
+  return held > MAX_HELD ? `huge allocation: ${held} bytes of heap and buffers` : null;
 }
 
 /** The `snapshot` self-fuzzer; a reproducer is the seed machine's number (a byte), the file. */
