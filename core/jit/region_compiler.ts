@@ -46,6 +46,7 @@ import {
   type WasmFunctionSpec,
 } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
+import { packTemps } from "./temp_locals.ts";
 import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
 import {
   CTRL,
@@ -128,12 +129,10 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const G = env.numGlobals;
   // Which globals the region uses and writes.
   const isUsed = new Uint8Array(G), isWritten = new Uint8Array(G);
-  let maxTemps = G;
   const helperArity = new Map<number, number>();
   /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
   let usesInternal = false;
   for (const tb of tbs) {
-    maxTemps = Math.max(maxTemps, tb.ir.numTemps);
     markGlobals(tb.ir.ops, G, isUsed, isWritten);
     for (const o of tb.ir.ops) {
       if (o.op === Op.CALL) helperArity.set(Number(o.imm), o.args.length);
@@ -164,9 +163,13 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       }
     }
   }
+  // Temps share a pool of locals (see temp_locals.ts).
   const tempBase = nextLocal;
-  for (let t = G; t < maxTemps; t++) localTypes.push(I64);
-  const loc = (t: number) => (t < G ? globalLocal[t] : tempBase + t - G);
+  const tempSlots = tbs.map((tb) => packTemps(tb.ir.ops, G, tb.ir.numTemps));
+  const poolSize = tempSlots.reduce((n, s) => Math.max(n, s.size), 0);
+  for (let i = 0; i < poolSize; i++) localTypes.push(I64);
+  let slotOf = tempSlots[0]?.slot;
+  const loc = (t: number) => (t < G ? globalLocal[t] : tempBase + slotOf[t - G]);
 
   const helperList = [...helperArity.keys()].sort((a, b) => a - b);
   const helperFn = new Map(helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
@@ -210,6 +213,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
 
   tbs.forEach((tb, k) => {
     c.op(W.end); // end of block $tbk: TB k's code follows
+    slotOf = tempSlots[k].slot;
     // Depth of $dispatch and $exit from TB k's top level.
     const baseDispatch = tbs.length - 1 - k;
     let depth = 0; // extra blocks opened inside the TB (labels, ifs)

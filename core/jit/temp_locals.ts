@@ -1,0 +1,72 @@
+/**
+ * Packs a TB's IR temps into a few reusable wasm locals.
+ *
+ * The IR takes a fresh temp for every value, so a TB of 30 instructions
+ * names a hundred or more of them, while only a handful are live at once.
+ * Giving each its own wasm local made V8 carry every one of them through
+ * the region's dispatch loop and through every merge: its optimising tier
+ * spent more CPU compiling regions than the guest spent running them. A temp
+ * here lives from its first to its last mention in op order; control flow
+ * inside a TB only jumps forward, so no path reads a temp outside that span.
+ *
+ * @module
+ */
+
+import { type IrOp, visitOperands } from "../ir.ts";
+
+/** Where each temp of a TB lives: `local[t - numGlobals]` is its slot in the pool. */
+export interface TempSlots {
+  /** pool slot of each temp (index `t - numGlobals`), -1 if the TB never names it */
+  slot: Int32Array;
+  /** pool slots the TB needs */
+  size: number;
+}
+
+/**
+ * Assigns the temps of `ops` (those at or above `numGlobals`) to pool slots,
+ * reusing a slot once its temp is dead. A temp keeps its slot from its first
+ * mention to its last, and an op's result never shares a slot with one of
+ * its own sources.
+ *
+ * @example
+ * ```ts
+ * import { Op } from "../ir.ts";
+ * import { IrBuilder } from "../ir_builder.ts";
+ * import { packTemps } from "./temp_locals.ts";
+ * const b = new IrBuilder(2);
+ * const t1 = b.temp(), t2 = b.temp(), t3 = b.temp();
+ * b.binop(Op.ADD, t1, 0, 1);
+ * b.binop(Op.ADD, t2, t1, 1); // t1 dies here
+ * b.binop(Op.ADD, t3, t2, t2); // t2 dies here; t3 takes t1's slot
+ * const { size } = packTemps(b.ops, 2, b.finish().numTemps);
+ * console.log(size); // 2
+ * ```
+ */
+export function packTemps(ops: readonly IrOp[], numGlobals: number, numTemps: number): TempSlots {
+  const n = Math.max(0, numTemps - numGlobals);
+  const first = new Int32Array(n).fill(-1), last = new Int32Array(n);
+  ops.forEach((o, i) => {
+    const mention = (t: number) => {
+      if (t < numGlobals) return;
+      const k = t - numGlobals;
+      if (first[k] < 0) first[k] = i;
+      last[k] = i;
+    };
+    mention(visitOperands(o, mention));
+  });
+  // Temps by the op that mentions them first, and by the op that mentions them last.
+  const startsAt: number[][] = ops.map(() => []), endsAt: number[][] = ops.map(() => []);
+  for (let k = 0; k < n; k++) {
+    if (first[k] < 0) continue;
+    startsAt[first[k]].push(k);
+    endsAt[last[k]].push(k);
+  }
+  const slot = new Int32Array(n).fill(-1);
+  const free: number[] = [];
+  let size = 0;
+  for (let i = 0; i < ops.length; i++) {
+    for (const k of startsAt[i]) slot[k] = free.pop() ?? size++;
+    for (const k of endsAt[i]) free.push(slot[k]);
+  }
+  return { slot, size };
+}
