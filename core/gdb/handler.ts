@@ -28,9 +28,10 @@ export type GdbAction =
   | { kind: "reply"; body: string | Uint8Array }
   /**
    * run the guest (`signal`: GDB's number to pass it, 0 for none; `reverse`:
-   * backwards, gdb's `bs`/`bc`), then send the stop reply
+   * backwards, gdb's `bs`/`bc`; `thread`: the only thread, 0-based, that
+   * runs, the others staying stopped), then send the stop reply
    */
-  | { kind: "resume"; step: boolean; signal: number; reverse?: boolean }
+  | { kind: "resume"; step: boolean; signal: number; reverse?: boolean; thread?: number }
   /** reply OK and end the session; the guest runs on */
   | { kind: "detach" }
   /** end the guest and the session (`k` has no reply; `vKill` gets OK) */
@@ -59,6 +60,8 @@ export class GdbHandler {
   /** gdb offered multiprocess+ and there are several threads: ids are "p01.NN", as QEMU's */
   #multiprocess = false;
   #lastStop: DebugStop = { kind: "signal", signal: GdbSignal.TRAP };
+  /** the thread `s` steps (gdb's `Hc`; a stop selects the thread that stopped, as QEMU's stub) */
+  #stepThread = 0;
 
   constructor(readonly debuggee: Debuggee) {
     this.registers = gdbRegisters(debuggee.target);
@@ -68,7 +71,7 @@ export class GdbHandler {
   stopReply(stop: DebugStop): string {
     this.#lastStop = stop;
     const thread = this.debuggee.stoppedThread ?? 0;
-    this.debuggee.thread = thread; // gdb switches to the thread that stopped
+    this.debuggee.thread = this.#stepThread = thread; // gdb switches to the thread that stopped
     const t = (sig: number, extra = "") =>
       `T${sig.toString(16).padStart(2, "0")}${extra}thread:${this.#threadId(thread)};`;
     switch (stop.kind) {
@@ -118,12 +121,12 @@ export class GdbHandler {
         case "c":
         case "s":
           this.#setPc(cmd.slice(1));
-          return { kind: "resume", step: cmd[0] === "s", signal: 0 };
+          return this.#resume(cmd[0] === "s", 0);
         case "C":
         case "S": {
           const [sig, addr] = cmd.slice(1).split(";");
           this.#setPc(addr ?? "");
-          return { kind: "resume", step: cmd[0] === "S", signal: parseInt(sig, 16) };
+          return this.#resume(cmd[0] === "S", parseInt(sig, 16));
         }
         case "b":
           if (!this.debuggee.reverse || (cmd !== "bs" && cmd !== "bc")) return reply("");
@@ -168,12 +171,52 @@ export class GdbHandler {
     return index < (this.debuggee.threadCount ?? 1) ? index : undefined;
   }
 
-  /** Hg selects the thread whose registers gdb reads; Hc (what continues) is every hart. */
+  /**
+   * Hg selects the thread whose registers and memory gdb reads; Hc the
+   * thread `s` steps (`c` continues every thread, as in QEMU).
+   */
   #selectThread(cmd: string): string {
     const index = this.#parseThread(cmd.slice(2));
     if (index === undefined) return ERROR;
     if (cmd[1] === "g") this.debuggee.thread = index;
+    if (cmd[1] === "c" && !isAnyThread(cmd.slice(2))) this.#stepThread = index;
     return "OK";
+  }
+
+  /** `c` runs every thread; `s` steps the thread of `Hc` alone. */
+  #resume(step: boolean, signal: number): GdbAction {
+    return { kind: "resume", step, signal, ...step ? this.#alone(this.#stepThread) : {} };
+  }
+
+  /** `{ thread }` when the guest has several threads, for a resume of that one alone. */
+  #alone(thread: number): { thread?: number } {
+    return (this.debuggee.threadCount ?? 1) > 1 ? { thread } : {};
+  }
+
+  /**
+   * vCont;action[:thread]...: a step steps its thread alone (the stopped one
+   * without a thread id); a continue of one thread runs it alone; any other
+   * continue runs every thread (a set of several harts is not one QEMU's
+   * system mode runs either: it resumes them all).
+   */
+  #vCont(actions: string[]): GdbAction {
+    let signal = 0, all = false;
+    const running = new Set<number>();
+    for (const action of actions) {
+      const [act, id] = action.split(":");
+      if (!/^[cCsS]([0-9a-fA-F]{2})?$/.test(act)) return { kind: "reply", body: ERROR };
+      const thread = id === undefined || isAnyThread(id) ? null : this.#parseThread(id);
+      if (thread === undefined) return { kind: "reply", body: ERROR };
+      signal ||= act.length > 1 ? parseInt(act.slice(1), 16) : 0;
+      if (act[0] === "s" || act[0] === "S") {
+        return { kind: "resume", step: true, signal, ...this.#alone(thread ?? this.#stepThread) };
+      }
+      if (thread === null) all = true;
+      else running.add(thread);
+    }
+    const [only] = running;
+    const alone = !all && running.size === 1 ? this.#alone(only) : {};
+    return { kind: "resume", step: false, signal, ...alone };
   }
 
   #register(hexNum: string): GdbRegister | undefined {
@@ -263,14 +306,7 @@ export class GdbHandler {
   #vPacket(cmd: string): GdbAction {
     const reply = (body: string): GdbAction => ({ kind: "reply", body });
     if (cmd === "vCont?") return reply("vCont;c;C;s;S");
-    if (cmd.startsWith("vCont;")) {
-      // One thread: the first action applies to it.
-      const action = cmd.slice(6).split(";")[0].split(":")[0];
-      const signal = action.length > 1 ? parseInt(action.slice(1), 16) : 0;
-      if (action[0] === "c" || action[0] === "C") return { kind: "resume", step: false, signal };
-      if (action[0] === "s" || action[0] === "S") return { kind: "resume", step: true, signal };
-      return reply(ERROR);
-    }
+    if (cmd.startsWith("vCont;")) return this.#vCont(cmd.slice(6).split(";"));
     if (cmd.startsWith("vKill")) return { kind: "kill", reply: "OK" };
     return reply(""); // vMustReplyEmpty, vFile, vRun...: not supported
   }
@@ -336,6 +372,11 @@ function xferChunk(data: Uint8Array, range: string): Uint8Array {
   out[0] = last ? 0x6c : 0x6d; // "l" or "m"
   out.set(esc, 1);
   return out;
+}
+
+/** Whether a thread id names every thread or any ("-1", "0", "p1.-1"). */
+function isAnyThread(id: string): boolean {
+  return /^(p[0-9a-fA-F]+\.)?(-1|0+)$/.test(id);
 }
 
 /** Parses "addr,length" (hex). */

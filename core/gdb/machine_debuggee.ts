@@ -12,7 +12,7 @@ import type { RunEvent } from "../machine/events.ts";
 import { ExecutionHistory, type HistoryOptions } from "../machine/history.ts";
 import { type Machine, machineDriver } from "../machine/machine.ts";
 import type { TargetArch } from "../target.ts";
-import type { Debuggee, DebugStop, WatchKind } from "./debuggee.ts";
+import type { Debuggee, DebugStop, ResumeOptions, WatchKind } from "./debuggee.ts";
 import { GdbSignal, gdbToLinuxSignal, linuxToGdbSignal } from "./signals.ts";
 
 interface Watch {
@@ -109,14 +109,17 @@ export class MachineDebuggee implements Debuggee {
     this.history.rewrite();
   }
 
-  /** Reads guest memory (throws on unreadable memory). */
+  /** Reads guest memory through the selected thread's translation (throws when unreadable). */
   readMemory(addr: bigint, length: number): Uint8Array {
-    return this.machine.peekMemory(addr, length);
+    return this.machine.peekMemory(addr, length, this.thread);
   }
 
-  /** Writes guest memory, ignoring protections (the run's future starts again from here). */
+  /**
+   * Writes guest memory as the selected thread sees it, ignoring protections
+   * (the run's future starts again from here).
+   */
   writeMemory(addr: bigint, data: Uint8Array): void {
-    this.machine.writeMemory(addr, data);
+    this.machine.writeMemory(addr, data, this.thread);
     this.history.rewrite();
   }
 
@@ -162,9 +165,10 @@ export class MachineDebuggee implements Debuggee {
   }
 
   /** Runs a slice (or one instruction with `step`); see {@linkcode Debuggee.resume}. */
-  resume(opts: { step: boolean; signal: number; budget: number }): DebugStop | null {
+  resume(opts: ResumeOptions): DebugStop | null {
     this.#applySignal(opts.signal);
     const h = this.history;
+    h.soloCpu = opts.thread ?? null;
     // the ecall is the step: it runs the syscall
     if (opts.step) return this.#stop(h.stepForward()) ?? { kind: "step" };
     const stopAt = this.machine.icount + opts.budget;
