@@ -1,6 +1,6 @@
 // The gdb stub with -smp 2, hart by hart: memory read through the selected hart's page tables,
-// stepi and continue of the one hart gdb resumes, in gdb-multiarch sessions against `emu system`
-// and qemu-system-riscv64 that must print the same.
+// stepi and continue of the one hart gdb resumes, and each hart's CSRs (mhartid, satp, priv), in
+// gdb-multiarch sessions against `emu system` and qemu-system-riscv64 that must print the same.
 // gdb_smp.elf: hart 0 runs in S-mode under Sv39 at an alias of RAM (0xc0000000 + offset), hart 1
 // in M-mode, bare. `set scheduler-locking on` makes gdb resume only the selected hart, so the
 // sessions do not depend on how the harts interleave.
@@ -82,6 +82,18 @@ Deno.test({
       "info threads",
     ]);
     assert(ours.some((l) => /^\* 1 .*0x00000000c0000462 in \?\? \(\)$/.test(l)), ours.join("\n"));
+    assertEquals(ours, theirs);
+  },
+});
+
+Deno.test({
+  name:
+    `gdb -smp 2: each hart's mhartid, priv and satp, as qemu-system-riscv64 shows them${skipped}`,
+  ignore: skipped !== "",
+  async fn() {
+    const regs = ["p $mhartid", "info registers mhartid", "p $priv", "p/x $satp"];
+    const [ours, theirs] = await bothSessions(["thread 1", ...regs, "thread 2", ...regs]);
+    assert(ours.includes("mhartid        0x1\t1"), ours.join("\n"));
     assertEquals(ours, theirs);
   },
 });

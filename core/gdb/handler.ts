@@ -55,6 +55,10 @@ export class GdbHandler {
   /** true once gdb asked for QStartNoAckMode (acks stop after the OK) */
   noAck = false;
   readonly registers: GdbRegister[];
+  /** the registers by regnum (the numbers may leave gaps) */
+  readonly #byNum: Map<number, GdbRegister>;
+  /** the registers of `g` and `G` */
+  readonly #gRegisters: GdbRegister[];
   #xml: Uint8Array | null = null;
   #swbreak = false;
   /** gdb offered multiprocess+ and there are several threads: ids are "p01.NN", as QEMU's */
@@ -64,7 +68,9 @@ export class GdbHandler {
   #stepThread = 0;
 
   constructor(readonly debuggee: Debuggee) {
-    this.registers = gdbRegisters(debuggee.target);
+    this.registers = gdbRegisters(debuggee.target, debuggee);
+    this.#byNum = new Map(this.registers.map((r) => [r.regnum, r]));
+    this.#gRegisters = this.registers.filter((r) => !r.alone);
   }
 
   /** The stop reply for `stop` (and remembers it for `?`). */
@@ -102,7 +108,7 @@ export class GdbHandler {
         case "?":
           return reply(this.stopReply(this.#lastStop));
         case "g":
-          return reply(this.registers.map((r) => leHex(r.read(this.debuggee), r.bits)).join(""));
+          return reply(this.#gRegisters.map((r) => leHex(r.read(this.debuggee), r.bits)).join(""));
         case "G":
           return reply(this.#writeAll(cmd.slice(1)));
         case "p":
@@ -220,7 +226,7 @@ export class GdbHandler {
   }
 
   #register(hexNum: string): GdbRegister | undefined {
-    return this.registers[parseInt(hexNum, 16)];
+    return this.#byNum.get(parseInt(hexNum, 16));
   }
 
   #readOne(arg: string): string {
@@ -238,7 +244,7 @@ export class GdbHandler {
 
   #writeAll(hex: string): string {
     let at = 0;
-    for (const r of this.registers) {
+    for (const r of this.#gRegisters) {
       const n = r.bits / 4;
       if (at + n > hex.length) break;
       r.write(this.debuggee, parseLeHex(hex.slice(at, at + n)));

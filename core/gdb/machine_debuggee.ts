@@ -11,6 +11,7 @@
 import type { RunEvent } from "../machine/events.ts";
 import { ExecutionHistory, type HistoryOptions } from "../machine/history.ts";
 import { type Machine, machineDriver } from "../machine/machine.ts";
+import type { CpuCore } from "../cpu_core.ts";
 import type { TargetArch } from "../target.ts";
 import type { Debuggee, DebugStop, ResumeOptions, WatchKind } from "./debuggee.ts";
 import { GdbSignal, gdbToLinuxSignal, linuxToGdbSignal } from "./signals.ts";
@@ -91,10 +92,20 @@ export class MachineDebuggee implements Debuggee {
     return this.machine.readReg(name, this.thread);
   }
 
+  /** The CPU gdb looks at (its `Hg`). */
+  cpu(): CpuCore {
+    return machineDriver(this.machine).cpus?.[this.thread] ?? this.machine.hooks.cpu;
+  }
+
+  /** Changes the CPU gdb looks at (the run's future starts again from here). */
+  writeCpu(change: (cpu: CpuCore) => void): void {
+    change(this.cpu());
+    this.history.rewrite();
+  }
+
   /** The state block of the CPU gdb looks at (registers only gdb sees live there). */
   stateBlock(): Uint8Array {
-    const cpus = machineDriver(this.machine).cpus;
-    return (cpus?.[this.thread] ?? this.machine.hooks.cpu).stateBlock();
+    return this.cpu().stateBlock();
   }
 
   /** Changes the state block (the run's future starts again from here). */
