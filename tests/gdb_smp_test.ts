@@ -87,6 +87,23 @@ Deno.test({
 });
 
 Deno.test({
+  name: `gdb -smp 2: vCont;s:TID (maint packet) steps that hart alone${skipped}`,
+  ignore: skipped !== "",
+  async fn() {
+    // gdb steps RISC-V in software (a breakpoint and vCont;c:TID): send the step packet itself
+    const step = (tid: string) => [`maint packet vCont;s:${tid}`, "maint flush register-cache"];
+    const [ours, theirs] = await bothSessions([
+      ...step("p1.2"),
+      "info threads",
+      ...step("p1.1"),
+      "info threads",
+    ]);
+    assert(ours.includes('received: "T05thread:p01.01;"'), ours.join("\n"));
+    assertEquals(ours, theirs);
+  },
+});
+
+Deno.test({
   name:
     `gdb -smp 2: each hart's mhartid, priv and satp, as qemu-system-riscv64 shows them${skipped}`,
   ignore: skipped !== "",
