@@ -183,3 +183,21 @@ Deno.test("-smp 2: a run goes on past the breakpoint hart 1 stopped at", async (
     await m.close();
   }
 });
+
+Deno.test("gdb -smp 2, lockstep: a CSR gdb writes is written on both engines' hart", async () => {
+  const m = await createMachine({
+    system: { bios: "none", kernel: ELF, smp: 2, quantum: 100 },
+    accel: "lockstep",
+  });
+  try {
+    const d = new MachineDebuggee(m), h = new GdbHandler(d);
+    const priv = h.registers.find((r) => r.name === "priv")!.regnum.toString(16);
+    assertEquals(h.handle("Hg2"), { kind: "reply", body: "OK" });
+    assertEquals(h.handle(`P${priv}=0100000000000000`), { kind: "reply", body: "OK" });
+    assertEquals(h.handle(`p${priv}`), { kind: "reply", body: "0100000000000000" });
+    // hart 1 runs on in S-mode (its reset ROM traps at once); lockstep compares the engines
+    assertEquals(d.resume({ step: false, signal: 0, budget: 3000 }), null);
+  } finally {
+    await m.close();
+  }
+});

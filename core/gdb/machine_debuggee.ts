@@ -97,9 +97,14 @@ export class MachineDebuggee implements Debuggee {
     return machineDriver(this.machine).cpus?.[this.thread] ?? this.machine.hooks.cpu;
   }
 
-  /** Changes the CPU gdb looks at (the run's future starts again from here). */
+  /**
+   * Changes the CPU gdb looks at, and its mirror in lockstep (the run's
+   * future starts again from here).
+   */
   writeCpu(change: (cpu: CpuCore) => void): void {
     change(this.cpu());
+    const mirror = machineDriver(this.machine).mirrors?.[this.thread];
+    if (mirror) change(mirror.cpu);
     this.history.rewrite();
   }
 
