@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { CpuCore } from "./cpu_core.ts";
 import type { GuestMemory } from "./guest_memory.ts";
 import type { HelperDef } from "./ir.ts";
 import type { IrBuilder } from "./ir_builder.ts";
@@ -181,19 +182,6 @@ export interface RegisterAccess {
   writeBytes(addr: bigint, data: Uint8Array): void;
 }
 
-/** A register gdb sees that is a bit field of a state register (RISC-V fflags and frm of fcsr). */
-export interface GdbFieldRegister {
-  /** gdb's name, e.g. "fflags" */
-  name: string;
-  /** canonical name of the register holding it, e.g. "fcsr" */
-  of: string;
-  /** lowest bit and width of the field */
-  shift: number;
-  width: number;
-  /** bits gdb transfers (default 32) */
-  bits?: number;
-}
-
 /**
  * A register gdb sees that packs several state registers (AArch64's cpsr, from
  * the flags the target keeps apart): `read` gets the values of `from`, in
@@ -239,6 +227,31 @@ export interface GdbStateFeature {
 }
 
 /**
+ * A register gdb reads from the CPU through the target (RISC-V's privilege
+ * level and CSRs in system mode), numbered from its feature's first regnum
+ * by `offset`: the numbers may leave gaps, as QEMU numbers RISC-V's CSRs by
+ * CSR number.
+ */
+export interface GdbCpuRegister {
+  /** gdb's name, e.g. "mhartid" */
+  name: string;
+  bits: number;
+  /** its regnum minus its feature's first (a RISC-V CSR's: the CSR number) */
+  offset: number;
+  /** whether `cpu` has it (the CSRs of an extension it lacks are left out) */
+  present?(cpu: CpuCore): boolean;
+  read(cpu: CpuCore): bigint;
+  write(cpu: CpuCore, value: bigint): void;
+}
+
+/** A target description feature of registers read from the CPU (after every other feature). */
+export interface GdbCpuFeature {
+  /** e.g. "org.gnu.gdb.riscv.csr" */
+  name: string;
+  regs: GdbCpuRegister[];
+}
+
+/**
  * How gdb names a target's registers (the `gdb` field of {@linkcode TargetArch}).
  * The stub builds target.xml from `state.registers`: each feature takes the
  * registers of its kinds, in state order; field registers go just before
@@ -263,8 +276,6 @@ export interface GdbArch {
   regName?(r: RegisterInfo): string;
   /** gdb's type of a register (default by kind: int, code_ptr, ieee_single or ieee_double) */
   regType?(r: RegisterInfo): string | undefined;
-  /** extra registers that are bit fields of state registers */
-  fields?: GdbFieldRegister[];
   /** extra registers computed from state registers */
   computed?: GdbComputedRegister[];
   /**
@@ -274,6 +285,12 @@ export interface GdbArch {
   stopBeforeWatchpoint?: boolean;
   /** features of registers outside `state.registers`, numbered after the others */
   stateFeatures?: GdbStateFeature[];
+  /**
+   * features of registers read from the CPU, numbered after the state
+   * features, each from the first free regnum; gdb reads them with `p`
+   * alone (QEMU's `g` holds the core registers only)
+   */
+  cpuFeatures?: GdbCpuFeature[];
 }
 
 /**

@@ -61,6 +61,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "svext_off", source: "svext.c", xlen: 64 },
   { name: "smp", source: "smp.c", xlen: 64, isa: "imac_zicsr_zifencei", smp: 2 },
   { name: "triggers_smp", source: "triggers_smp.c", xlen: 64, smp: 2 },
+  { name: "gdb_smp", source: "gdb_smp.c", xlen: 64, smp: 2 },
   ...["on", "off"].map((state) => ({
     name: `smstateen_${state}`,
     source: "smstateen.c",

@@ -186,18 +186,21 @@ Deno.test("handler: target.xml from the target's registers, read in chunks", asy
   assertEquals(names.slice(0, 4), ["zero", "ra", "sp", "gp"]);
   assertEquals(names.slice(30, 33), ["t5", "t6", "pc"]);
   assertEquals(names.slice(33, 35), ["ft0", "ft1"]);
-  assertEquals(names.slice(-3), ["fflags", "frm", "fcsr"]);
-  assertEquals(regs.map((r) => Number(r[3])), names.map((_, i) => i));
-  assertEquals(regs.length, machineDriver(m).target.state.registers.length + 2);
+  // then, as QEMU numbers them, priv and the CSRs a user-mode program has (66 + the CSR number)
+  assertEquals(names.slice(65), ["priv", "fflags", "frm", "fcsr", "cycle", "time", "instret"]);
+  const numbers = regs.map((r) => Number(r[3]));
+  assertEquals(numbers.slice(0, 66), names.slice(0, 66).map((_, i) => i));
+  assertEquals(numbers.slice(66), [67, 68, 69, 3138, 3139, 3140]);
+  assertEquals(regs.length, machineDriver(m).target.state.registers.length - 1 + 7);
   assert(xml.includes('name="sp" bitsize="64" type="data_ptr"'), xml);
   assert(xml.includes('name="ft0" bitsize="64" type="ieee_double"'), xml);
   assertEquals(reply("qXfer:features:read:other.xml:0,100"), "E00");
 });
 
-Deno.test("handler: g/G, p/P, and fflags/frm as fields of fcsr", async () => {
+Deno.test("handler: g/G, p/P, and QEMU's virtual and csr features (priv, fflags, frm, fcsr)", async () => {
   const { m, h, reply } = await session();
   const g = reply("g");
-  assertEquals(g.length, (33 * 64 + 32 * 64 + 3 * 32) / 4);
+  assertEquals(g.length, (33 * 64 + 32 * 64) / 4); // the CSRs are read with p, as QEMU's
   assertEquals(g.slice(32 * 16, 33 * 16), leHex(m.pc, 64));
   assertEquals(g.slice(2 * 16, 3 * 16), leHex(m.readReg("sp"), 64));
   assertEquals(reply(`p${regnum(h, "pc")}`), leHex(m.pc, 64));
@@ -205,10 +208,14 @@ Deno.test("handler: g/G, p/P, and fflags/frm as fields of fcsr", async () => {
   assertEquals(m.readReg("a0"), 0x1234n);
   assertEquals(reply(`P${regnum(h, "zero")}=${leHex(5n, 64)}`), "OK");
   assertEquals(m.readReg("x0"), 0n);
-  assertEquals(reply(`P${regnum(h, "fcsr")}=${leHex(0xffn, 32)}`), "OK");
-  assertEquals(reply(`p${regnum(h, "fflags")}`), leHex(0x1fn, 32));
-  assertEquals(reply(`p${regnum(h, "frm")}`), leHex(0x7n, 32));
-  assertEquals(reply(`P${regnum(h, "frm")}=${leHex(2n, 32)}`), "OK");
+  // QEMU's numbers: priv 65, then 66 + the CSR number
+  const numbers = ["priv", "fflags", "frm", "fcsr", "cycle", "instret"].map((n) => regnum(h, n));
+  assertEquals(numbers, ["41", "43", "44", "45", "c42", "c44"]);
+  assertEquals(reply(`p${regnum(h, "priv")}`), leHex(0n, 64));
+  assertEquals(reply(`P${regnum(h, "fcsr")}=${leHex(0xffn, 64)}`), "OK");
+  assertEquals(reply(`p${regnum(h, "fflags")}`), leHex(0x1fn, 64));
+  assertEquals(reply(`p${regnum(h, "frm")}`), leHex(0x7n, 64));
+  assertEquals(reply(`P${regnum(h, "frm")}=${leHex(2n, 64)}`), "OK");
   assertEquals(m.readReg("fcsr"), 0x5fn);
   assertEquals(reply("p1ff"), "E01");
   assertEquals(reply(`P${regnum(h, "a0")}=12`), "E01");
@@ -217,7 +224,9 @@ Deno.test("handler: g/G, p/P, and fflags/frm as fields of fcsr", async () => {
   assertEquals(reply(`G${g.slice(0, a1)}${leHex(77n, 64)}${g.slice(a1 + 16)}`), "OK");
   assertEquals(m.readReg("a1"), 77n);
   assertEquals(m.readReg("a0"), parseLeHex(g.slice(10 * 16, 11 * 16)));
-  assertEquals(gdbRegisters(machineDriver(m).target).length, 68);
+  // user mode has none of a hart's CSRs
+  assertEquals(h.registers.length, 33 + 32 + 1 + 6);
+  assert(gdbRegisters(machineDriver(m).target).some((r) => r.name === "mhartid"));
 });
 
 Deno.test("handler: m/M/X memory, with errors for unmapped memory", async () => {
@@ -478,10 +487,8 @@ Deno.test({
     const crash = `${BIN}crash.static.O2`;
     const ours = await gdbSession(EMU, crash, cmds, ["segv"]);
     const qemu = await gdbSession(["qemu-riscv64", "-g", "PORT"], crash, cmds, ["segv"]);
-    // qemu adds the cycle/time/instret CSRs and its virtual "priv" register
-    const extra = new Set(["cycle", "time", "instret", "priv"]);
-    assertEquals(names(ours.gdb), names(qemu.gdb).filter((n) => !extra.has(n!)));
-    assertEquals(names(ours.gdb).length, 68 + 1); // + the pc of "info registers pc"
+    assertEquals(names(ours.gdb), names(qemu.gdb));
+    assertEquals(names(ours.gdb).length, 72 + 1); // + the pc of "info registers pc"
     const stops = (s: string) => s.split("\n").filter((l) => /signal|exited/.test(l));
     assertEquals(stops(ours.gdb), stops(qemu.gdb));
     assert(ours.gdb.includes("Program terminated with signal SIGSEGV"), ours.gdb);

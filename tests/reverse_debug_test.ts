@@ -204,7 +204,7 @@ Deno.test("gdb stub: bs and bc packets, ReverseStep+ in qSupported, replaylog:be
   assertEquals(d.reverse({ step: false }), { kind: "history_begin" });
   assertEquals([d.history.position, m.pc], [0, pc0]);
   // a stub without a history does not offer reverse execution
-  const plain = new GdbHandler({ target: d.target } as unknown as Debuggee);
+  const plain = new GdbHandler({ target: d.target, cpu: () => d.cpu() } as unknown as Debuggee);
   const sup2 = plain.handle("qSupported:swbreak+");
   assert(sup2.kind === "reply" && !`${sup2.body}`.includes("Reverse"));
   assertEquals(plain.handle("bs"), { kind: "reply", body: "" });

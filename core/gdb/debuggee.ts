@@ -29,6 +29,15 @@ export type DebugStop =
   /** going backwards reached the start of the recorded history (gdb's `replaylog:begin`) */
   | { kind: "history_begin" };
 
+/** How {@linkcode Debuggee.resume} runs the guest. */
+export interface ResumeOptions {
+  step: boolean;
+  signal: number;
+  budget: number;
+  /** the only thread (0-based) that runs; absent: every thread */
+  thread?: number;
+}
+
 /**
  * A debuggable guest.
  *
@@ -54,9 +63,10 @@ export interface Debuggee extends RegisterFile {
    * Runs at most `budget` instructions, or exactly one with `step`. `signal`
    * (GDB's number, 0 for none) is what gdb passes to the guest: with 0 a
    * pending fault is dropped and the instruction runs again. Returns why it
-   * stopped, or null when the budget ran out.
+   * stopped, or null when the budget ran out. With `thread` (0-based) only
+   * that thread runs (or steps), the others stay stopped.
    */
-  resume(opts: { step: boolean; signal: number; budget: number }): DebugStop | null;
+  resume(opts: ResumeOptions): DebugStop | null;
   /**
    * Goes backwards (gdb's `bs` and `bc`): one instruction with `step`, else to
    * the last breakpoint or watchpoint hit before the current point, or to the

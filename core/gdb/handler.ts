@@ -28,9 +28,10 @@ export type GdbAction =
   | { kind: "reply"; body: string | Uint8Array }
   /**
    * run the guest (`signal`: GDB's number to pass it, 0 for none; `reverse`:
-   * backwards, gdb's `bs`/`bc`), then send the stop reply
+   * backwards, gdb's `bs`/`bc`; `thread`: the only thread, 0-based, that
+   * runs, the others staying stopped), then send the stop reply
    */
-  | { kind: "resume"; step: boolean; signal: number; reverse?: boolean }
+  | { kind: "resume"; step: boolean; signal: number; reverse?: boolean; thread?: number }
   /** reply OK and end the session; the guest runs on */
   | { kind: "detach" }
   /** end the guest and the session (`k` has no reply; `vKill` gets OK) */
@@ -54,21 +55,29 @@ export class GdbHandler {
   /** true once gdb asked for QStartNoAckMode (acks stop after the OK) */
   noAck = false;
   readonly registers: GdbRegister[];
+  /** the registers by regnum (the numbers may leave gaps) */
+  readonly #byNum: Map<number, GdbRegister>;
+  /** the registers of `g` and `G` */
+  readonly #gRegisters: GdbRegister[];
   #xml: Uint8Array | null = null;
   #swbreak = false;
   /** gdb offered multiprocess+ and there are several threads: ids are "p01.NN", as QEMU's */
   #multiprocess = false;
   #lastStop: DebugStop = { kind: "signal", signal: GdbSignal.TRAP };
+  /** the thread `s` steps (gdb's `Hc`; a stop selects the thread that stopped, as QEMU's stub) */
+  #stepThread = 0;
 
   constructor(readonly debuggee: Debuggee) {
-    this.registers = gdbRegisters(debuggee.target);
+    this.registers = gdbRegisters(debuggee.target, debuggee);
+    this.#byNum = new Map(this.registers.map((r) => [r.regnum, r]));
+    this.#gRegisters = this.registers.filter((r) => !r.alone);
   }
 
   /** The stop reply for `stop` (and remembers it for `?`). */
   stopReply(stop: DebugStop): string {
     this.#lastStop = stop;
     const thread = this.debuggee.stoppedThread ?? 0;
-    this.debuggee.thread = thread; // gdb switches to the thread that stopped
+    this.debuggee.thread = this.#stepThread = thread; // gdb switches to the thread that stopped
     const t = (sig: number, extra = "") =>
       `T${sig.toString(16).padStart(2, "0")}${extra}thread:${this.#threadId(thread)};`;
     switch (stop.kind) {
@@ -99,7 +108,7 @@ export class GdbHandler {
         case "?":
           return reply(this.stopReply(this.#lastStop));
         case "g":
-          return reply(this.registers.map((r) => leHex(r.read(this.debuggee), r.bits)).join(""));
+          return reply(this.#gRegisters.map((r) => leHex(r.read(this.debuggee), r.bits)).join(""));
         case "G":
           return reply(this.#writeAll(cmd.slice(1)));
         case "p":
@@ -118,12 +127,12 @@ export class GdbHandler {
         case "c":
         case "s":
           this.#setPc(cmd.slice(1));
-          return { kind: "resume", step: cmd[0] === "s", signal: 0 };
+          return this.#resume(cmd[0] === "s", 0);
         case "C":
         case "S": {
           const [sig, addr] = cmd.slice(1).split(";");
           this.#setPc(addr ?? "");
-          return { kind: "resume", step: cmd[0] === "S", signal: parseInt(sig, 16) };
+          return this.#resume(cmd[0] === "S", parseInt(sig, 16));
         }
         case "b":
           if (!this.debuggee.reverse || (cmd !== "bs" && cmd !== "bc")) return reply("");
@@ -168,16 +177,56 @@ export class GdbHandler {
     return index < (this.debuggee.threadCount ?? 1) ? index : undefined;
   }
 
-  /** Hg selects the thread whose registers gdb reads; Hc (what continues) is every hart. */
+  /**
+   * Hg selects the thread whose registers and memory gdb reads; Hc the
+   * thread `s` steps (`c` continues every thread, as in QEMU).
+   */
   #selectThread(cmd: string): string {
     const index = this.#parseThread(cmd.slice(2));
     if (index === undefined) return ERROR;
     if (cmd[1] === "g") this.debuggee.thread = index;
+    if (cmd[1] === "c" && !isAnyThread(cmd.slice(2))) this.#stepThread = index;
     return "OK";
   }
 
+  /** `c` runs every thread; `s` steps the thread of `Hc` alone. */
+  #resume(step: boolean, signal: number): GdbAction {
+    return { kind: "resume", step, signal, ...step ? this.#alone(this.#stepThread) : {} };
+  }
+
+  /** `{ thread }` when the guest has several threads, for a resume of that one alone. */
+  #alone(thread: number): { thread?: number } {
+    return (this.debuggee.threadCount ?? 1) > 1 ? { thread } : {};
+  }
+
+  /**
+   * vCont;action[:thread]...: a step steps its thread alone (the stopped one
+   * without a thread id); a continue of one thread runs it alone; any other
+   * continue runs every thread (a set of several harts is not one QEMU's
+   * system mode runs either: it resumes them all).
+   */
+  #vCont(actions: string[]): GdbAction {
+    let signal = 0, all = false;
+    const running = new Set<number>();
+    for (const action of actions) {
+      const [act, id] = action.split(":");
+      if (!/^[cCsS]([0-9a-fA-F]{2})?$/.test(act)) return { kind: "reply", body: ERROR };
+      const thread = id === undefined || isAnyThread(id) ? null : this.#parseThread(id);
+      if (thread === undefined) return { kind: "reply", body: ERROR };
+      signal ||= act.length > 1 ? parseInt(act.slice(1), 16) : 0;
+      if (act[0] === "s" || act[0] === "S") {
+        return { kind: "resume", step: true, signal, ...this.#alone(thread ?? this.#stepThread) };
+      }
+      if (thread === null) all = true;
+      else running.add(thread);
+    }
+    const [only] = running;
+    const alone = !all && running.size === 1 ? this.#alone(only) : {};
+    return { kind: "resume", step: false, signal, ...alone };
+  }
+
   #register(hexNum: string): GdbRegister | undefined {
-    return this.registers[parseInt(hexNum, 16)];
+    return this.#byNum.get(parseInt(hexNum, 16));
   }
 
   #readOne(arg: string): string {
@@ -195,7 +244,7 @@ export class GdbHandler {
 
   #writeAll(hex: string): string {
     let at = 0;
-    for (const r of this.registers) {
+    for (const r of this.#gRegisters) {
       const n = r.bits / 4;
       if (at + n > hex.length) break;
       r.write(this.debuggee, parseLeHex(hex.slice(at, at + n)));
@@ -263,14 +312,7 @@ export class GdbHandler {
   #vPacket(cmd: string): GdbAction {
     const reply = (body: string): GdbAction => ({ kind: "reply", body });
     if (cmd === "vCont?") return reply("vCont;c;C;s;S");
-    if (cmd.startsWith("vCont;")) {
-      // One thread: the first action applies to it.
-      const action = cmd.slice(6).split(";")[0].split(":")[0];
-      const signal = action.length > 1 ? parseInt(action.slice(1), 16) : 0;
-      if (action[0] === "c" || action[0] === "C") return { kind: "resume", step: false, signal };
-      if (action[0] === "s" || action[0] === "S") return { kind: "resume", step: true, signal };
-      return reply(ERROR);
-    }
+    if (cmd.startsWith("vCont;")) return this.#vCont(cmd.slice(6).split(";"));
     if (cmd.startsWith("vKill")) return { kind: "kill", reply: "OK" };
     return reply(""); // vMustReplyEmpty, vFile, vRun...: not supported
   }
@@ -336,6 +378,11 @@ function xferChunk(data: Uint8Array, range: string): Uint8Array {
   out[0] = last ? 0x6c : 0x6d; // "l" or "m"
   out.set(esc, 1);
   return out;
+}
+
+/** Whether a thread id names every thread or any ("-1", "0", "p1.-1"). */
+function isAnyThread(id: string): boolean {
+  return /^(p[0-9a-fA-F]+\.)?(-1|0+)$/.test(id);
 }
 
 /** Parses "addr,length" (hex). */

@@ -11,8 +11,9 @@
 import type { RunEvent } from "../machine/events.ts";
 import { ExecutionHistory, type HistoryOptions } from "../machine/history.ts";
 import { type Machine, machineDriver } from "../machine/machine.ts";
+import type { CpuCore } from "../cpu_core.ts";
 import type { TargetArch } from "../target.ts";
-import type { Debuggee, DebugStop, WatchKind } from "./debuggee.ts";
+import type { Debuggee, DebugStop, ResumeOptions, WatchKind } from "./debuggee.ts";
 import { GdbSignal, gdbToLinuxSignal, linuxToGdbSignal } from "./signals.ts";
 
 interface Watch {
@@ -91,10 +92,25 @@ export class MachineDebuggee implements Debuggee {
     return this.machine.readReg(name, this.thread);
   }
 
+  /** The CPU gdb looks at (its `Hg`). */
+  cpu(): CpuCore {
+    return machineDriver(this.machine).cpus?.[this.thread] ?? this.machine.hooks.cpu;
+  }
+
+  /**
+   * Changes the CPU gdb looks at, and its mirror in lockstep (the run's
+   * future starts again from here).
+   */
+  writeCpu(change: (cpu: CpuCore) => void): void {
+    change(this.cpu());
+    const mirror = machineDriver(this.machine).mirrors?.[this.thread];
+    if (mirror) change(mirror.cpu);
+    this.history.rewrite();
+  }
+
   /** The state block of the CPU gdb looks at (registers only gdb sees live there). */
   stateBlock(): Uint8Array {
-    const cpus = machineDriver(this.machine).cpus;
-    return (cpus?.[this.thread] ?? this.machine.hooks.cpu).stateBlock();
+    return this.cpu().stateBlock();
   }
 
   /** Changes the state block (the run's future starts again from here). */
@@ -109,14 +125,17 @@ export class MachineDebuggee implements Debuggee {
     this.history.rewrite();
   }
 
-  /** Reads guest memory (throws on unreadable memory). */
+  /** Reads guest memory through the selected thread's translation (throws when unreadable). */
   readMemory(addr: bigint, length: number): Uint8Array {
-    return this.machine.peekMemory(addr, length);
+    return this.machine.peekMemory(addr, length, this.thread);
   }
 
-  /** Writes guest memory, ignoring protections (the run's future starts again from here). */
+  /**
+   * Writes guest memory as the selected thread sees it, ignoring protections
+   * (the run's future starts again from here).
+   */
   writeMemory(addr: bigint, data: Uint8Array): void {
-    this.machine.writeMemory(addr, data);
+    this.machine.writeMemory(addr, data, this.thread);
     this.history.rewrite();
   }
 
@@ -162,9 +181,10 @@ export class MachineDebuggee implements Debuggee {
   }
 
   /** Runs a slice (or one instruction with `step`); see {@linkcode Debuggee.resume}. */
-  resume(opts: { step: boolean; signal: number; budget: number }): DebugStop | null {
+  resume(opts: ResumeOptions): DebugStop | null {
     this.#applySignal(opts.signal);
     const h = this.history;
+    h.soloCpu = opts.thread ?? null;
     // the ecall is the step: it runs the syscall
     if (opts.step) return this.#stop(h.stepForward()) ?? { kind: "step" };
     const stopAt = this.machine.icount + opts.budget;

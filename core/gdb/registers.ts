@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { CpuCore } from "../cpu_core.ts";
 import type { GdbArch, RegisterInfo, TargetArch } from "../target.ts";
 
 /** Register access by canonical name (a Machine, a Vcpu...). */
@@ -16,6 +17,10 @@ export interface RegisterFile {
   stateBlock(): Uint8Array;
   /** Changes the state block with `change` (registers only gdb sees live there). */
   writeState(change: (state: Uint8Array) => void): void;
+  /** The CPU whose registers these are (registers the target reads from it, e.g. CSRs). */
+  cpu(): CpuCore;
+  /** Changes the CPU's state with `change` (registers the target writes to it). */
+  writeCpu(change: (cpu: CpuCore) => void): void;
 }
 
 /** One register in gdb's numbering. */
@@ -31,6 +36,8 @@ export interface GdbRegister {
   feature: string;
   /** gdb's register group, when not the default */
   group?: string;
+  /** left out of `g` and `G`: gdb reads and writes it with `p` and `P` */
+  alone?: boolean;
   read(regs: RegisterFile): bigint;
   write(regs: RegisterFile, value: bigint): void;
 }
@@ -50,7 +57,8 @@ function fallbackArch(target: TargetArch): GdbArch {
 }
 
 /**
- * gdb's register list for `target`, in regnum order.
+ * gdb's register list for `target`, in regnum order. `regs` says which
+ * registers of the CPU features its CPU has (without it: all).
  *
  * @example
  * ```ts ignore
@@ -58,29 +66,13 @@ function fallbackArch(target: TargetArch): GdbArch {
  * console.log(regs[32].name, regs[32].read(machine)); // "pc" 0x10558n
  * ```
  */
-export function gdbRegisters(target: TargetArch): GdbRegister[] {
+export function gdbRegisters(target: TargetArch, regs?: RegisterFile): GdbRegister[] {
   const arch = target.gdb ?? fallbackArch(target);
   const out: GdbRegister[] = [];
   const add = (r: Omit<GdbRegister, "regnum">) => out.push({ ...r, regnum: out.length });
   for (const feature of arch.features) {
     for (const r of target.state.registers) {
       if (!feature.kinds.includes(r.kind)) continue;
-      for (const f of arch.fields ?? []) {
-        if (f.of !== r.name) continue;
-        const mask = (1n << BigInt(f.width)) - 1n, shift = BigInt(f.shift);
-        add({
-          name: f.name,
-          bits: f.bits ?? 32,
-          type: "int",
-          feature: feature.name,
-          read: (regs) => (regs.readReg(r.name) >> shift) & mask,
-          write: (regs, v) =>
-            regs.writeReg(
-              r.name,
-              (regs.readReg(r.name) & ~(mask << shift)) | ((v & mask) << shift),
-            ),
-        });
-      }
       add({
         name: arch.regName?.(r) ?? r.name,
         bits: r.bits,
@@ -115,6 +107,23 @@ export function gdbRegisters(target: TargetArch): GdbRegister[] {
       });
     }
   }
+  const cpu = arch.cpuFeatures?.length ? regs?.cpu() : undefined;
+  for (const feature of arch.cpuFeatures ?? []) {
+    const base = (out.at(-1)?.regnum ?? -1) + 1;
+    for (const r of feature.regs) {
+      if (cpu && r.present && !r.present(cpu)) continue;
+      out.push({
+        regnum: base + r.offset,
+        name: r.name,
+        bits: r.bits,
+        type: "int",
+        feature: feature.name,
+        alone: true,
+        read: (regs) => r.read(regs.cpu()),
+        write: (regs, v) => regs.writeCpu((cpu) => r.write(cpu, v)),
+      });
+    }
+  }
   return out;
 }
 
@@ -139,7 +148,9 @@ export function targetXml(target: TargetArch, regs: GdbRegister[]): string {
     '<target version="1.0">',
   ];
   if (arch.arch) parts.push(`<architecture>${escapeXml(arch.arch)}</architecture>`);
-  for (const feature of [...arch.features, ...arch.stateFeatures ?? []]) {
+  for (
+    const feature of [...arch.features, ...arch.stateFeatures ?? [], ...arch.cpuFeatures ?? []]
+  ) {
     const mine = regs.filter((r) => r.feature === feature.name);
     if (!mine.length) continue;
     parts.push(`<feature name="${escapeXml(feature.name)}">`);

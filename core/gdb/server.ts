@@ -210,7 +210,7 @@ export class GdbServer {
         case "resume": {
           const stop = action.reverse
             ? this.debuggee.reverse!({ step: action.step })
-            : await this.#run(link, action.step, action.signal);
+            : await this.#run(link, action);
           await link.send(h.stopReply(stop));
           if (stop.kind === "exited" || stop.kind === "killed") {
             await this.#drain(link, h);
@@ -222,11 +222,15 @@ export class GdbServer {
   }
 
   /** Runs the guest in slices until it stops, gdb interrupts, or gdb goes away. */
-  async #run(link: Link, step: boolean, signal: number): Promise<DebugStop> {
+  async #run(
+    link: Link,
+    { step, signal, thread }: { step: boolean; signal: number; thread?: number },
+  ): Promise<DebugStop> {
     link.interrupted = false;
     let last = performance.now();
     for (let first = true;; first = false) {
-      const stop = this.debuggee.resume({ step, signal: first ? signal : 0, budget: this.#slice });
+      const budget = this.#slice, sig = first ? signal : 0;
+      const stop = this.debuggee.resume({ step, signal: sig, budget, thread });
       if (stop) return stop;
       if (performance.now() - last >= YIELD_MS) {
         await new Promise((r) => setTimeout(r, 0)); // lets the socket deliver a Ctrl-C

@@ -31,6 +31,11 @@ export interface MachineDriver {
   readonly cpus?: readonly CpuCore[];
   /** The index in {@linkcode cpus} of the CPU that runs now (or ran last); default 0. */
   readonly currentCpu?: number;
+  /**
+   * Runs only CPU `index` from the next slice on, the others stopped (a
+   * debugger resuming one hart), or every CPU again with null. Absent: one CPU.
+   */
+  runAlone?(index: number | null): void;
   /** Instructions retired by every CPU (system mode: all harts); default `cpu.icount`. */
   readonly icount?: number;
   readonly hooks: Hooks;

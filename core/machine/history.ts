@@ -17,6 +17,10 @@
  * with the same instruction count as after; it is one step of its own, as gdb
  * sees it).
  *
+ * **One CPU alone.** A debugger may run one CPU (a hart) alone, the others
+ * stopped ({@linkcode ExecutionHistory.soloCpu}): the history records where
+ * it did, and a re-execution runs the same CPUs at the same positions.
+ *
  * **Bounded cost.** A checkpoint is taken every `interval` instructions at
  * the front of the run. Past `maxCheckpoints`, the one whose removal leaves the
  * smallest gap relative to its distance from the present is dropped: recent
@@ -108,6 +112,14 @@ export class ExecutionHistory {
   #syscallPending = false;
   /** the furthest position reached: output before it was seen already */
   #frontier = 0;
+  readonly #solo = new SoloRuns();
+  /**
+   * The CPU that runs alone, the others stopped, when the run goes past the
+   * {@linkcode frontier} (system mode: a hart id; a debugger resuming one
+   * hart), or null for every CPU. Set before the present, a choice other
+   * than the recorded run's makes a new future, as {@linkcode rewrite} does.
+   */
+  soloCpu: number | null = null;
 
   /** Starts the history at the machine's current state. */
   constructor(machine: Machine, options: HistoryOptions = {}) {
@@ -148,15 +160,20 @@ export class ExecutionHistory {
    * guest's output up to the {@linkcode frontier} is not output again.
    */
   next(budget = 10_000_000): RunEvent {
+    if (this.position < this.#frontier && this.#solo.at(this.position).cpu !== this.soloCpu) {
+      this.rewrite();
+    }
     const stopAt = this.#m.icount + budget;
     for (;;) {
       const front = this.#checkpoints.at(-1)!;
       const due = front.position + this.#interval;
       const beyond = this.position >= front.position;
-      // stop at the next checkpoint due, and at the frontier (output resumes there)
+      // stop at the next checkpoint due, at the frontier (output resumes there), and where
+      // the recorded run started or stopped running one CPU alone
       const to = Math.min(
         beyond ? due : Infinity,
         this.#frontier > this.position ? this.#frontier : Infinity,
+        this.#solo.at(this.position).until,
       );
       const until = Math.min(stopAt, this.#m.icount + to - this.position);
       const ev = this.#advance(Math.max(0, until - this.#m.icount));
@@ -245,24 +262,33 @@ export class ExecutionHistory {
    */
   rewrite(): void {
     const here = this.#frontier = this.position;
+    this.#solo.truncate(here);
     const cps = this.#checkpoints;
     while (cps.length > 1 && cps.at(-1)!.position >= here) cps.pop();
     if (cps[0].position === here) cps[0] = this.#checkpoint(here);
     else this.#add(here);
   }
 
-  /** Runs the machine on `budget` instructions, counting the syscalls that complete. */
+  /**
+   * Runs the machine on `budget` instructions (fewer where the CPUs that run
+   * change), counting the syscalls that complete.
+   */
   #advance(budget: number): RunEvent {
     const driver = machineDriver(this.#m);
-    driver.muteOutput(this.position < this.#frontier);
+    const from = this.position, replay = from < this.#frontier;
+    const solo = replay ? this.#solo.at(from) : { cpu: this.soloCpu, until: Infinity };
+    driver.muteOutput(replay);
+    driver.runAlone?.(solo.cpu);
     if (this.#syscallPending) this.#syscalls++;
     this.#syscallPending = false;
     try {
-      const ev = this.#m.next(budget);
+      const ev = this.#m.next(Math.min(budget, solo.until - from));
       this.#syscallPending = ev.type === "syscall";
       return ev;
     } finally {
       driver.muteOutput(false);
+      driver.runAlone?.(null);
+      if (!replay) this.#solo.record(from, this.position, solo.cpu);
       this.#frontier = Math.max(this.#frontier, this.position);
     }
   }
@@ -353,5 +379,34 @@ export class ExecutionHistory {
       if (cost < bestCost) [best, bestCost] = [i, cost];
     }
     cps.splice(best, 1);
+  }
+}
+
+/** Where in a run one CPU ran alone (a debugger resumed one hart), by position, in order. */
+class SoloRuns {
+  #runs: { from: number; to: number; cpu: number }[] = [];
+
+  /** The CPU that ran alone at `position` (null: every CPU), and where that changes. */
+  at(position: number): { cpu: number | null; until: number } {
+    for (const r of this.#runs) {
+      if (position < r.from) return { cpu: null, until: r.from };
+      if (position < r.to) return { cpu: r.cpu, until: r.to };
+    }
+    return { cpu: null, until: Infinity };
+  }
+
+  /** Records that `cpu` (null: every CPU) ran from `from` to `to`, at the front of the run. */
+  record(from: number, to: number, cpu: number | null): void {
+    if (cpu === null || to <= from) return;
+    const last = this.#runs.at(-1);
+    if (last?.to === from && last.cpu === cpu) last.to = to;
+    else this.#runs.push({ from, to, cpu });
+  }
+
+  /** Forgets the run after `position`. */
+  truncate(position: number): void {
+    this.#runs = this.#runs.filter((r) => r.from < position);
+    const last = this.#runs.at(-1);
+    if (last && last.to > position) last.to = position;
   }
 }

@@ -179,15 +179,20 @@ export class Machine {
    * Reads memory as a debugger looks at it: like {@linkcode readMemory}, but
    * device registers read as 0 and no device sees the read (a read of a
    * UART's receive register would take a byte the guest has not read yet).
+   * `vcpu` (system mode: the hart id, default 0) is whose address translation
+   * the address goes through.
    */
-  peekMemory(addr: bigint, length: number): Uint8Array {
-    return this.hooks.vcpu.cpu.mem.readBytes(addr, length, "read", undefined, "zero");
+  peekMemory(addr: bigint, length: number, vcpu = 0): Uint8Array {
+    return this.#vcpu(vcpu).cpu.mem.readBytes(addr, length, "read", undefined, "zero");
   }
 
-  /** Writes memory at a virtual address (ignoring page protection, like a debugger). */
-  writeMemory(addr: bigint, data: Uint8Array): void {
-    this.hooks.vcpu.writeMemory(addr, data);
-    this.#driver.mirrors?.[0].writeMemory(addr, data);
+  /**
+   * Writes memory at a virtual address of vCPU `vcpu` (system mode: the hart
+   * id, default 0), ignoring page protection, like a debugger.
+   */
+  writeMemory(addr: bigint, data: Uint8Array, vcpu = 0): void {
+    this.#vcpu(vcpu).writeMemory(addr, data);
+    this.#driver.mirrors?.[vcpu].writeMemory(addr, data);
   }
 
   /** Maps fresh zeroed memory (user mode; `perms` from "rwx" letters). */
@@ -321,7 +326,9 @@ export class Machine {
       this.#stopping = false;
       return { type: "stop" };
     }
-    this.#breakpoints.resume(this.#driver.cpu.pc);
+    const d = this.#driver;
+    // a breakpoint the CPU that runs on is stopped at lets its instruction run once
+    this.#breakpoints.resume((d.cpus?.[d.currentCpu ?? 0] ?? d.cpu).pc);
     const pass = this.#watchPass;
     if (pass && (pass.cpu.pc !== pass.pc || pass.cpu.icount !== pass.icount)) {
       this.#watchPass = null; // the hart went on since (or another way: a restore)

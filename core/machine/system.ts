@@ -68,6 +68,11 @@ export class SystemDriver implements MachineDriver {
     return this.sys.loop.position.current;
   }
 
+  runAlone(index: number | null): void {
+    this.sys.loop.only = index;
+    if (this.shadow) this.shadow.loop.only = index;
+  }
+
   /** Instructions retired by all harts. */
   get icount(): number {
     return this.sys.loop.icount;

@@ -20,7 +20,9 @@
  * ran (see `CpuCore.park`), drops its LR/SC reservation (so an SC never
  * succeeds over another hart's stores) and empties the soft TLB. An
  * interrupt raised for a hart that is not running is taken when its turn
- * comes, at most a quantum later.
+ * comes, at most a quantum later. A debugger may run one hart alone
+ * ({@linkcode SystemRunLoop.only}): the others stay stopped, as QEMU's
+ * gdbstub leaves the vCPUs a `vCont` does not resume.
  *
  * @module
  */
@@ -69,6 +71,7 @@ export class SystemRunLoop {
   onReset: () => void = () => {};
   /** Whether a hook's stop (a breakpoint) should end the run rather than just the chunk. */
   pauseRequested: () => boolean = () => false;
+  #only: number | null = null;
   /** Chunks run, traps and interrupts taken, idle skips and hart switches so far. */
   readonly stats = { chunks: 0, traps: 0, interrupts: 0, idleSkips: 0, switches: 0 };
   #wakers: (() => void)[] = [];
@@ -98,6 +101,20 @@ export class SystemRunLoop {
   /** The CPU of the hart that runs now. */
   get cpu(): CpuCore {
     return this.harts[this.#current].cpu;
+  }
+
+  /**
+   * The hart (index in `harts`) that runs alone, its turn never ending, or
+   * null for all in turn (a debugger resuming one hart). Setting a hart
+   * makes it the running one at once.
+   */
+  get only(): number | null {
+    return this.#only;
+  }
+
+  set only(index: number | null) {
+    this.#only = index;
+    if (index !== null && index !== this.#current) this.#switchTo(index);
   }
 
   /** Instructions retired by all harts. */
@@ -168,11 +185,12 @@ export class SystemRunLoop {
 
   /**
    * Hands the CPU to the next hart in order that is not waiting, when the
-   * running one used its quantum or waits (it keeps running when no other can).
+   * running one used its quantum or waits (it keeps running when no other can);
+   * never while one hart runs {@linkcode only}.
    */
   #schedule(): void {
     const n = this.harts.length;
-    if (n === 1) return;
+    if (n === 1 || this.#only !== null) return;
     const here = this.harts[this.#current];
     if (this.#quantumLeft > 0 && !here.hart.waiting) return;
     this.#quantumLeft = this.quantum;
@@ -213,7 +231,7 @@ export class SystemRunLoop {
       clock.skip(deadline - clock.monotonicNs());
       this.stats.idleSkips++;
     } else {
-      let budget = Math.min(maxInsns, this.#quantumLeft);
+      let budget = this.#only === null ? Math.min(maxInsns, this.#quantumLeft) : maxInsns;
       if (deadline !== null) {
         const ns = deadline - clock.monotonicNs();
         const insns = Number((ns + clock.nsPerInsn - 1n) / clock.nsPerInsn);

@@ -115,6 +115,19 @@ export function csrDef(num: number): CsrDef | undefined {
 }
 
 /**
+ * Every CSR defined, by number.
+ *
+ * @example
+ * ```ts
+ * import { csrDefs } from "./csr.ts";
+ * console.log(csrDefs()[0].name); // "fflags"
+ * ```
+ */
+export function csrDefs(): CsrDef[] {
+  return [...table.values()].sort((a, b) => a.num - b.num);
+}
+
+/**
  * Whether an access to CSR `num` at privilege `priv` is legal.
  *
  * @example
