@@ -52,7 +52,8 @@ export function decodeTablesJson(): string {
     `{"width":${t.width},"patterns":[\n` + lines(t.patterns, JSON.stringify) + "\n]}";
   const base = { width: tables.insn32.width, patterns: all.slice(0, firstVector) };
   const vector = lines(all.slice(firstVector), (p) => JSON.stringify(JSON.stringify(p)));
-  return `{"insn32":${table(base)},\n"insn16":${table(tables.insn16)},\n"vector":[\n${vector}\n]}\n`;
+  const insn16 = table(tables.insn16);
+  return `{"insn32":${table(base)},\n"insn16":${insn16},\n"vector":[\n${vector}\n]}\n`;
 }
 
 if (import.meta.main) {
