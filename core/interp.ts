@@ -6,7 +6,7 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, type IrBlock, markGlobals, Op } from "./ir.ts";
+import { Cond, type IrBlock, Op, type Temp, visitOperands } from "./ir.ts";
 import type { TranslationBlock } from "./tb.ts";
 import { GuestTrap, PcRedirect, type Trap, TrapKind } from "./trap.ts";
 import type { CpuCore } from "./cpu_core.ts";
@@ -16,24 +16,37 @@ const MIN32 = -(1n << 31n);
 
 /** Per-TB data the interpreter computes once: label positions and used globals. */
 interface Plan {
-  labels: Int32Array;
+  /** the op index of each label */
+  labels: number[];
   /** globals read or written by the TB */
   used: number[];
   /** globals written by the TB */
   written: number[];
 }
 
+/** How a TB uses a global, in {@linkcode plan}. */
+const READ = 1, WRITTEN = 2;
+
+/**
+ * The plan of a TB, in one pass over its ops with plain arrays: most TBs run a few times, and
+ * typed arrays and a second pass made planning cost as much as running them (docs/perf.md).
+ */
 function plan(ir: IrBlock, numGlobals: number): Plan {
-  const labels = new Int32Array(ir.numLabels).fill(-1);
-  ir.ops.forEach((o, i) => {
+  const labels: number[] = [], use: number[] = [];
+  const read = (t: Temp) => {
+    if (t >= 0 && t < numGlobals) use[t] |= READ;
+  };
+  const ops = ir.ops;
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i];
     if (o.op === Op.LABEL) labels[o.label] = i;
-  });
-  const isUsed = new Uint8Array(numGlobals), isWritten = new Uint8Array(numGlobals);
-  markGlobals(ir.ops, numGlobals, isUsed, isWritten);
+    const w = visitOperands(o, read);
+    if (w >= 0 && w < numGlobals) use[w] |= WRITTEN;
+  }
   const used: number[] = [], written: number[] = [];
-  for (let g = 0; g < numGlobals; g++) {
-    if (isUsed[g]) used.push(g);
-    if (isWritten[g]) written.push(g);
+  for (let g = 0; g < use.length; g++) {
+    if (use[g]) used.push(g);
+    if (use[g] & WRITTEN) written.push(g);
   }
   return { labels, used, written };
 }

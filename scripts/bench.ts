@@ -1,7 +1,8 @@
 /**
  * `deno task bench`: guest MIPS of both backends beside qemu-riscv64 and
  * Unicorn on the same binary, measured in the same run; JIT translation-time
- * share; the cost of each hook kind; snapshots and reverse steps; start-up time; the cost of
+ * share; the cost of each hook kind; snapshots and reverse steps; start-up time; cold code
+ * (`bench_cold.ts`); the cost of
  * recording (record/replay, `bench_rr.ts`); a vector (RVV) loop (`bench_vector.ts`); the same
  * compute guest built for aarch64 beside qemu-aarch64 (`bench_peer.ts`).
  *
@@ -22,6 +23,7 @@ import { JitBackend } from "../core/jit/jit_backend.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { benchFuzz } from "./bench_fuzz.ts";
 import { benchReal } from "./bench_real.ts";
+import { benchCold } from "./bench_cold.ts";
 import { benchSnapshots, benchSystemSnapshots } from "./bench_snapshot.ts";
 import { benchReverse } from "./bench_reverse.ts";
 import { benchLinux } from "./bench_linux.ts";
@@ -236,7 +238,7 @@ if (ucBlock) {
   results.unicornBlockHookMips = m;
 }
 
-// 3. Start-up: a static hello world against an empty `deno run`, wall time
+// 3. Start-up: a static and a dynamic hello world against an empty `deno run`, wall time
 // (what "finishes in" means; /usr/bin/time's CPU figures are too coarse here).
 // Snapshots: what the fuzzer pays per execution.
 await section("Snapshots (user mode, hello.static.O2 at its first syscall, mean)");
@@ -275,6 +277,7 @@ const startupRuns: [string, string[]][] = [
   ["emu --help (Denemu's modules load)", emu("--help")],
   ["emu user -cpu help (and the RISC-V target)", emu("user", "-cpu", "help")],
   ["emu user hello.static.O2", emu("user", HELLO)],
+  ["emu user hello.dynamic.O2", emu("user", HELLO.replace(".static.", ".dynamic."))],
 ];
 const startupMs: number[][] = startupRuns.map(() => []);
 for (let i = 0; i < STARTUP_RUNS; i++) {
@@ -292,6 +295,7 @@ Object.assign(results, {
   startupModulesMs: median(startupMs[1]),
   startupTargetMs: median(startupMs[2]),
   startupHelloMs: median(startupMs[3]),
+  startupDynamicHelloMs: median(startupMs[4]),
 });
 
 // 4. System mode: OpenSBI + U-Boot to the prompt, autoboot interrupted by a key at "Hit any key".
@@ -352,6 +356,9 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
 
 await section("System mode: Linux (tests/linux) from OpenSBI to init and poweroff (wall time)");
 Object.assign(results, await benchLinux(row));
+
+await section("Cold code (cold.static.O2: 21,000 blocks run a few times; CPU, best of 3)");
+await benchCold({ row, results }, flags.quick ?? false);
 
 await section("Real programs (tests/real, Debian sources; CPU s incl. start-up, best of 2)");
 await benchReal({ row, results }, flags.quick ?? false);

@@ -48,14 +48,15 @@ const CASES: RealCase[] = [
   },
 ];
 
-interface Timed {
+/** What {@linkcode timed} measured of one process. */
+export interface Timed {
   seconds: number;
   rssKiB: number;
   stdout: Uint8Array;
 }
 
 /** Runs `cmd` under /usr/bin/time; returns its CPU seconds, peak RSS and stdout. */
-async function timed(cmd: string[]): Promise<Timed> {
+export async function timed(cmd: string[]): Promise<Timed> {
   const r = await new Deno.Command("/usr/bin/time", {
     args: ["-f", "@@cpu %U %S %M", ...cmd],
     stdin: "null",

@@ -140,7 +140,7 @@ async function run(cmd: string, args: string[]): Promise<string> {
 async function build(p: Program, variant: string): Promise<string> {
   const out = join(GUESTS, "bin", `${p.name}.${variant}`);
   const [link, opt] = variant.split(".");
-  let args: string[];
+  let args: string[], src: string | undefined;
   if (p.kind === "isa") {
     const linkFlags = link === "staticpie"
       ? ["-fPIE", "-static-pie", "-Wl,--no-dynamic-linker"]
@@ -155,9 +155,7 @@ async function build(p: Program, variant: string): Promise<string> {
       join(GUESTS, "src/isa", `${p.name}.c`),
     ];
   } else {
-    const src = p.kind === "bench"
-      ? join(GUESTS, "src/bench", `${p.name}.c`)
-      : join(GUESTS, "src/c", `${p.name}.c`);
+    src = join(GUESTS, p.kind === "bench" ? "src/bench" : "src/c", `${p.name}.c`);
     args = [
       ...BASE_FLAGS,
       `-${opt}`,
@@ -169,7 +167,13 @@ async function build(p: Program, variant: string): Promise<string> {
       ...(p.libs ?? []),
     ];
   }
-  await run(CC, args);
+  // A generated source goes where a written one would be (the binary names its path) until built.
+  if (p.source) await Deno.writeTextFile(src!, p.source());
+  try {
+    await run(CC, args);
+  } finally {
+    if (p.source) await Deno.remove(src!);
+  }
   return out;
 }
 

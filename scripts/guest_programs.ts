@@ -2,6 +2,8 @@
 // (scripts/build_guests.ts builds and records them).
 // SPDX-License-Identifier: GPL-3.0-or-later
 
+import { coldGuestSource } from "./gen_cold_guest.ts";
+
 export interface CaseSpec {
   /** Case id, unique within a program ("" for the single default case). */
   id: string;
@@ -28,6 +30,8 @@ export interface Program {
   march?: string;
   cpu?: string;
   libs?: string[];
+  /** the C source, when a script generates it (written to a temporary file to build) */
+  source?: () => string;
   cases: CaseSpec[];
   description: string;
 }
@@ -332,6 +336,14 @@ export const PROGRAMS: Program[] = [
     extra: ["-march=rv64gcv"],
     cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
     description: "vector benchmark: argv[1] iterations (default 200) of RVV loops, prints checksum",
+  },
+  {
+    name: "cold",
+    kind: "bench",
+    source: () => coldGuestSource(),
+    cases: [{ id: "quick", args: ["2"] }],
+    description: "cold-code benchmark: 7,000 generated functions (about 21,000 blocks), called " +
+      "once per pass, argv[1] passes (default 4), prints checksum",
   },
   {
     name: "hostile",

@@ -122,7 +122,16 @@ function startupAndSystemTable(r: BenchResults): string[] {
       ["`emu --help` (Denemu's modules load)", ...ms("startupModulesMs")],
       ["`emu user -cpu help` (and the RISC-V target)", ...ms("startupTargetMs")],
       ["`emu user hello.static.O2`", ...ms("startupHelloMs")],
+      ["`emu user hello.dynamic.O2`", ...ms("startupDynamicHelloMs")],
     ]),
+    "Cold code (`cold.static.O2`: about 21,000 blocks, each run a few times; CPU time per executed" +
+    " block):",
+    "",
+    ...table(["Denemu µs", "qemu-riscv64 µs", "Denemu time / QEMU's"], [[
+      fixed(num(r, "coldUsPerBlock"), 2),
+      fixed(num(r, "qemuColdUsPerBlock"), 2),
+      times(num(r, "coldUsPerBlock") / num(r, "qemuColdUsPerBlock"), 1),
+    ]]),
     "System mode (wall time):",
     "",
     ...table(["Boot", "Denemu", "qemu-system-riscv64", "Denemu time / QEMU's"], [

@@ -24,6 +24,8 @@ const RUN: BenchResults = {
   hookBaseMips: 1000,
   unicornBlockHookMips: 10,
   "hook: TS block hook (regs none)": 300,
+  coldUsPerBlock: 30,
+  qemuColdUsPerBlock: 1.5,
   "real lua fib.lua": {
     denemuSeconds: 2,
     qemuSeconds: 0.5,
@@ -41,6 +43,7 @@ Deno.test("perf tables: every figure comes from the run, with its machine and lo
   assert(md.includes("**0.60x**"), md);
   assert(md.includes("| TS block hook (regs none) | 300 | 30 | 30.0x |"), md);
   assert(md.includes("| `lua fib.lua` | 2.00 | 0.50 | **0.25x** | 120 / 15 |"), md);
+  assert(md.includes("| 30.00 | 1.50 | 20.0x |"), md);
   // A peer the run did not measure shows as "-", never as NaN.
   assert(md.includes("| Unicorn (python3-unicorn), no hooks | - | - |"), md);
   assert(!md.includes("NaN"), md);

@@ -8,7 +8,8 @@ import { decodeRiscv, riscvDecoders, transName } from "../targets/riscv/decode.t
 import { extensionTags } from "../targets/riscv/isa.ts";
 import { disassembleRiscv } from "../targets/riscv/disas.ts";
 import { decodeTablesJson } from "../targets/riscv/gen_decode_tables.ts";
-import { RISCV_TRANS } from "../targets/riscv/translate.ts";
+import { RISCV_TRANS, riscvTrans } from "../targets/riscv/translate.ts";
+import { rvvTrans } from "../targets/riscv/trans_rvv.ts";
 import { A, b, CODE, i, j, machine, s, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, ra, sp, zero } = X;
@@ -89,11 +90,12 @@ Deno.test("riscv decode tables: every pattern has a translation and every transl
       if (p.name === "illegal") continue;
       const name = p.attrs.trans ?? p.name;
       used.add(name);
-      assert.ok(RISCV_TRANS[name], `no translation for ${p.name} (${name})`);
+      assert.ok(riscvTrans(name), `no translation for ${p.name} (${name})`);
       assert.ok(p.attrs.asm !== undefined, `no disassembly template for ${p.name}`);
     }
   }
-  assert.deepEqual(Object.keys(RISCV_TRANS).filter((n) => !used.has(n)), []);
+  const all = [...Object.keys(RISCV_TRANS), ...Object.keys(rvvTrans())];
+  assert.deepEqual(all.filter((n) => !used.has(n)), []);
 });
 
 Deno.test("riscv decode: compressed instructions expand to their 32-bit equivalents", () => {
@@ -174,7 +176,7 @@ Deno.test("riscv decode: every 16-bit value decodes or is illegal, never a host 
       const d = decodeRiscv(xlen, v, 2);
       if (d) {
         legal++;
-        assert.ok(RISCV_TRANS[transName(d)]);
+        assert.ok(riscvTrans(transName(d)));
       }
       assert.equal(typeof disassembleRiscv(xlen, v, 2, 0x1000n), "string");
     }

@@ -2,9 +2,11 @@
  * The RISC-V decoders: the 32-bit and compressed tables, with one decoder
  * pair per XLEN selected by extension tags.
  *
- * The tables are written in `insn32.decode.ts` and `insn16.decode.ts`; what
- * loads at run time is their parsed form, `decode_tables.json`, which
- * `deno task decoders` regenerates (a test checks that it is current).
+ * The tables are written in `insn32.decode.ts`, `insn_rvv.decode.ts` and
+ * `insn16.decode.ts`; what loads at run time is their parsed form,
+ * `decode_tables.json`, which `deno task decoders` regenerates (a test checks
+ * that it is current). The vector patterns, two thirds of the file, are kept
+ * there as strings and parsed only for a CPU with V.
  *
  * @module
  */
@@ -15,12 +17,8 @@ import {
   DecodeTable,
   type DecodeTableData,
   type FieldFunction,
-  parseDecodeTree,
   tagAlternatives,
 } from "../../plugin.ts";
-import { INSN16_DECODE } from "./insn16.decode.ts";
-import { INSN32_DECODE } from "./insn32.decode.ts";
-import { INSN_RVV_DECODE } from "./insn_rvv.decode.ts";
 import PARSED from "./decode_tables.json" with { type: "json" };
 
 /**
@@ -60,25 +58,35 @@ export const XLEN_TAGS: Record<32 | 64, ReadonlySet<string>> = {
     .concat(["Zihintpause", "Priv"])),
 };
 
+/** The decode-table tag of the vector extension's patterns. */
+export const VECTOR_TAG = "V";
+
 /**
- * Parses the decode tables' text (what `decode_tables.json` holds).
- *
- * @example
- * ```ts
- * import { parseRiscvTables } from "./decode.ts";
- * console.log(parseRiscvTables().insn16.width); // 16
- * ```
+ * The form of `decode_tables.json`: the vector patterns (the last ones of the 32-bit table) are
+ * each a JSON string, since parsing them cost about 10 ms of a start-up that seldom needs them.
  */
-export function parseRiscvTables(): { insn32: DecodeTableData; insn16: DecodeTableData } {
-  const functions = RISCV_FIELD_FUNCTIONS;
-  return {
-    insn32: parseDecodeTree(INSN32_DECODE + INSN_RVV_DECODE, { width: 32, functions }).toData(),
-    insn16: parseDecodeTree(INSN16_DECODE, { width: 16, functions }).toData(),
-  };
+export interface StoredRiscvTables {
+  insn32: DecodeTableData;
+  insn16: DecodeTableData;
+  vector: string[];
 }
 
 // JSON imports get literal types; the generator guarantees the shape.
-const TABLES = PARSED as unknown as { insn32: DecodeTableData; insn16: DecodeTableData };
+const TABLES = PARSED as unknown as StoredRiscvTables;
+let vectorPatterns: DecodeTableData["patterns"] | undefined;
+
+/**
+ * The vector extension's decode patterns, in table order (parsed at the first call).
+ *
+ * @example
+ * ```ts
+ * import { rvvPatterns } from "./decode.ts";
+ * console.log(rvvPatterns()[0].name); // "vsetvli"
+ * ```
+ */
+export function rvvPatterns(): DecodeTableData["patterns"] {
+  return vectorPatterns ??= TABLES.vector.map((p) => JSON.parse(p));
+}
 
 /**
  * The table of `data` with only the patterns `accept` selects: rebuilding the
@@ -135,7 +143,11 @@ export function riscvDecoders(
   if (!d) {
     const tags = new Set([...XLEN_TAGS[xlen], ...extensionTags]);
     const accept = (tag: string) => tagAlternatives(tag).some((t) => tags.has(t));
-    const insn32 = tableOf(TABLES.insn32, accept).decoder();
+    const base = TABLES.insn32;
+    const all = tags.has(VECTOR_TAG)
+      ? { width: base.width, patterns: [...base.patterns, ...rvvPatterns()] }
+      : base;
+    const insn32 = tableOf(all, accept).decoder();
     d = { xlen, insn32, insn16: tableOf(TABLES.insn16, accept).decoder() };
     cache.set(key, d);
   }

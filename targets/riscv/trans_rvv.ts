@@ -16,7 +16,7 @@
 import type { CpuCore, HelperDef, RegisterAccess } from "../../plugin.ts";
 import { callHelper, fpr, gpr, gprDest, imm, type TransFn, type TransTable } from "./context.ts";
 import { defineCsr, Priv } from "./csr.ts";
-import { INSN_RVV_DECODE } from "./insn_rvv.decode.ts";
+import { rvvPatterns } from "./decode.ts";
 import { RiscvState } from "./state.ts";
 import { extensionHelpers, intHelper } from "./vector_int.ts";
 import { memoryHelper } from "./vector_mem.ts";
@@ -24,9 +24,10 @@ import { fpHelper } from "./vector_fp.ts";
 import { permutationHelper } from "./vector_perm.ts";
 import { decodeVtype, setVill, setVstart } from "./vector_unit.ts";
 
-/** Every vector mnemonic of the decode table (the first word of each pattern line). */
-const MNEMONICS = INSN_RVV_DECODE.split("\n").map((l) => l.split(" ")[0])
-  .filter((w) => /^v[a-z0-9.]+$/.test(w) && !w.startsWith("vset"));
+/** Every vector mnemonic of the decode table but vset{i}vl{i}, in table order. */
+function mnemonics(): string[] {
+  return rvvPatterns().map((p) => p.name).filter((m) => !m.startsWith("vset"));
+}
 
 /** The helper of a vector instruction other than vset{i}vl{i}. */
 function helperFor(mnemonic: string): HelperDef {
@@ -72,7 +73,7 @@ function vsetvlHelper(xlen: 32 | 64): HelperDef {
  * ```
  */
 export function vectorHelpers(xlen: 32 | 64): HelperDef[] {
-  return [vsetvlHelper(xlen), ...MNEMONICS.map(helperFor)];
+  return [vsetvlHelper(xlen), ...mnemonics().map(helperFor)];
 }
 
 /**
@@ -131,20 +132,24 @@ function vectorOp(m: string): TransFn {
 }
 
 /**
- * The vector translation functions, by mnemonic.
+ * The vector translation functions, by mnemonic: built at the first call, since only a CPU with V
+ * decodes vector instructions.
  *
  * @example
  * ```ts
- * import { RVV_TRANS } from "./trans_rvv.ts";
- * console.log("vadd.vv" in RVV_TRANS, "vsetvli" in RVV_TRANS); // true true
+ * import { rvvTrans } from "./trans_rvv.ts";
+ * console.log("vadd.vv" in rvvTrans(), "vsetvli" in rvvTrans()); // true true
  * ```
  */
-export const RVV_TRANS: TransTable = {
-  vsetvli: vset("vli"),
-  vsetivli: vset("ivli"),
-  vsetvl: vset("vl"),
-  ...Object.fromEntries(MNEMONICS.map((m) => [m, vectorOp(m)])),
-};
+export function rvvTrans(): TransTable {
+  return rvvTable ??= {
+    vsetvli: vset("vli"),
+    vsetivli: vset("ivli"),
+    vsetvl: vset("vl"),
+    ...Object.fromEntries(mnemonics().map((m) => [m, vectorOp(m)])),
+  };
+}
+let rvvTable: TransTable | undefined;
 
 /** A read/write vector CSR kept in the state block, with the bits a write keeps. */
 function stateCsr(num: number, name: string, offset: number, mask: (cpu: CpuCore) => bigint) {

@@ -14,7 +14,7 @@
 
 import { type TranslateContext, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
-import { type DisasContext, raiseIllegal, type TransTable } from "./context.ts";
+import { type DisasContext, raiseIllegal, type TransFn, type TransTable } from "./context.ts";
 import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import type { DebugTriggers } from "./triggers.ts";
@@ -34,7 +34,7 @@ import { ZBB_TRANS } from "./trans_zbb.ts";
 import { ZBC_TRANS } from "./trans_zbc.ts";
 import { ZBK_TRANS } from "./trans_zbk.ts";
 import { ZBS_TRANS } from "./trans_zbs.ts";
-import { RVV_TRANS } from "./trans_rvv.ts";
+import { rvvTrans } from "./trans_rvv.ts";
 
 /** `table` with every function illegal while `off(ctx)` (QEMU's REQUIRE_FPU, require_rvv). */
 function requireUnit(table: TransTable, off: (ctx: DisasContext) => boolean): TransTable {
@@ -46,7 +46,8 @@ function requireUnit(table: TransTable, off: (ctx: DisasContext) => boolean): Tr
 const fpOff = (ctx: DisasContext) => ctx.fpOff;
 
 /**
- * Every translation function, by the name the decode tables use.
+ * Every translation function but the vector ones (see {@linkcode riscvTrans}), by the name the
+ * decode tables use.
  *
  * @example
  * ```ts
@@ -71,8 +72,22 @@ export const RISCV_TRANS: Readonly<TransTable> = {
   ...ZBC_TRANS,
   ...ZBK_TRANS,
   ...ZBS_TRANS,
-  ...requireUnit(RVV_TRANS, (ctx) => ctx.vecOff),
 };
+let vectorTable: TransTable | undefined;
+
+/**
+ * The translation function of the instruction the decode tables name `name`. The vector ones
+ * are built at their first use: only a CPU with V decodes them.
+ *
+ * @example
+ * ```ts
+ * import { riscvTrans } from "./translate.ts";
+ * console.log(typeof riscvTrans("addi"), typeof riscvTrans("vadd.vv")); // function function
+ * ```
+ */
+export function riscvTrans(name: string): TransFn | undefined {
+  return RISCV_TRANS[name] ?? (vectorTable ??= requireUnit(rvvTrans(), (ctx) => ctx.vecOff))[name];
+}
 
 /** Fetches the instruction at `pc`: its bits and size, or the faulting address. */
 function fetchInsn(
@@ -171,7 +186,7 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
       endAfter: false,
     };
     const decoded = decodeRiscv(xlen, bits, size, setup.extensionTags);
-    const trans = decoded ? RISCV_TRANS[transName(decoded)] : undefined;
+    const trans = decoded ? riscvTrans(transName(decoded)) : undefined;
     if (!decoded || !trans || !trans(dc, decoded.args)) raiseIllegal(dc);
     if (dc.ended) return;
     pc = dc.nextPc;
