@@ -31,10 +31,9 @@ export const PARTIAL: Record<string, string> = {
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",
   epoll_pwait: "EPOLLET behaves as level-triggered",
-  socketpair: "AF_UNIX SOCK_STREAM only",
   timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",
   socket: "AF_INET/AF_INET6 TCP and UDP with -net host (without it EACCES); " +
-    "other families EAFNOSUPPORT (AF_UNIX: socketpair only)",
+    "AF_UNIX inside the guest world; other families EAFNOSUPPORT",
   connect: "a TCP connect completes before it returns, also on a non-blocking socket " +
     "(never EINPROGRESS)",
   bind: "a TCP socket binds when it listens (a port taken shows then, as EADDRINUSE)",
@@ -44,8 +43,10 @@ export const PARTIAL: Record<string, string> = {
   sendto: "flags other than MSG_NOSIGNAL are ignored; a TCP send is queued at once " +
     "(an error shows at a later call)",
   recvfrom: "MSG_DONTWAIT and MSG_PEEK; other flags are ignored",
-  sendmsg: "as sendto; ancillary data (msg_control) is ignored",
-  recvmsg: "as recvfrom; no ancillary data comes back",
+  sendmsg: "as sendto; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
+  recvmsg: "as recvfrom; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
+  sendmmsg: "not on AF_UNIX sockets (EOPNOTSUPP)",
+  recvmmsg: "not on AF_UNIX sockets (EOPNOTSUPP)",
 };
 
 /** The Markdown text of docs/syscalls.md. */

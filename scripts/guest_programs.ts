@@ -234,6 +234,14 @@ export const PROGRAMS: Program[] = [
       "MAP_SHARED write-back and sharing across fork, mremap, MADV_DONTNEED, MAP_FIXED_NOREPLACE",
   },
   {
+    name: "unix",
+    kind: "c",
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "AF_UNIX: socketpair types, path and abstract names, fork'd and threaded peers, SCM_RIGHTS",
+  },
+  {
     name: "groups",
     kind: "c",
     variants: ["static.O2", "dynamic.O2"],

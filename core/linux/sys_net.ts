@@ -3,8 +3,8 @@
  * accept4, connect, getsockname, getpeername, sendto, recvfrom, sendmsg,
  * recvmsg, sendmmsg, recvmmsg, setsockopt, getsockopt and shutdown for AF_INET/AF_INET6 TCP and UDP (see
  * `net_socket.ts`). Without `-net host`, socket(AF_INET...) fails with
- * EACCES and `-strace` says why; AF_UNIX sockets other than socketpair's
- * are not offered (EAFNOSUPPORT).
+ * EACCES and `-strace` says why. AF_UNIX sockets are in `sys_unix.ts`,
+ * which sends the calls of the other families here.
  *
  * A blocking accept or receive parks the guest thread: the scheduler runs
  * the others and looks again, and when every thread waits, sleeps until the
@@ -25,9 +25,28 @@ import type { Blocking } from "./threads.ts";
 
 const SOCK_TYPE_MASK = 0xf;
 const IPPROTO = { IP: 0, TCP: 6, UDP: 17, IPV6: 41 } as const;
-const SOL_SOCKET = 1;
-const SO = { TYPE: 3, ERROR: 4, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39 } as const;
-const MSG = { PEEK: 2, DONTWAIT: 0x40, NOSIGNAL: 0x4000, WAITFORONE: 0x10000 } as const;
+/** `SOL_SOCKET`, the level of the socket options every family has. */
+export const SOL_SOCKET = 1;
+/** SOL_SOCKET option names. */
+export const SO = {
+  TYPE: 3,
+  ERROR: 4,
+  PASSCRED: 16,
+  PEERCRED: 17,
+  ACCEPTCONN: 30,
+  PROTOCOL: 38,
+  DOMAIN: 39,
+} as const;
+/** send and recv flags. */
+export const MSG = {
+  PEEK: 2,
+  CTRUNC: 8,
+  TRUNC: 0x20,
+  DONTWAIT: 0x40,
+  NOSIGNAL: 0x4000,
+  WAITFORONE: 0x10000,
+  CMSG_CLOEXEC: 0x40000000,
+} as const;
 /** The most one send or receive moves (the worker's reply buffer holds a little more). */
 const MAX_TRANSFER = 256 << 10;
 const MSGHDR_SIZE = 56, MMSGHDR_SIZE = 64, UIO_MAXIOV = 1024, SOCKADDR_STORAGE = 128;
@@ -107,7 +126,7 @@ function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number {
 }
 
 /** A guest `struct msghdr` (64-bit layout): its name, iovecs and where its fields are. */
-function msghdr(p: LinuxProcess, addr: bigint) {
+export function msghdr(p: LinuxProcess, addr: bigint) {
   const dv = new DataView(get(p, addr, MSGHDR_SIZE).buffer);
   const u64 = (at: number) => dv.getBigUint64(at, true);
   const name = u64(0), nameLen = dv.getInt32(8, true), iovLen = u64(24);
@@ -115,20 +134,37 @@ function msghdr(p: LinuxProcess, addr: bigint) {
   if (iovLen > BigInt(UIO_MAXIOV)) throw new SysError(E.EMSGSIZE);
   // a name longer than a sockaddr_storage is cut to one, as Linux does
   const size = name === 0n ? 0 : Math.min(nameLen, SOCKADDR_STORAGE);
-  return { name, nameLen: size, iov: iovecs(p, u64(16), iovLen) };
+  const control = u64(32), controlLen = u64(40);
+  return { name, nameLen: size, iov: iovecs(p, u64(16), iovLen), control, controlLen };
+}
+
+/** The bytes of the iovecs `iov`, at most `max` of them. */
+export function gather(p: LinuxProcess, iov: [bigint, number][], max = MAX_TRANSFER): Uint8Array {
+  const total = Math.min(iov.reduce((n, [, l]) => n + l, 0), max);
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const [base, n] of iov) {
+    if (at >= total) break;
+    data.set(get(p, base, Math.min(n, total - at)), at);
+    at += n;
+  }
+  return data;
+}
+
+/** Copies `data` over the iovecs `iov` (as much as they hold). */
+export function scatter(p: LinuxProcess, iov: [bigint, number][], data: Uint8Array): void {
+  let at = 0;
+  for (const [base, n] of iov) {
+    if (at >= data.length) break;
+    put(p, base, data.subarray(at, Math.min(data.length, at + n)));
+    at += n;
+  }
 }
 
 /** sendmsg: sendto of the iovecs gathered (ancillary data is ignored). */
 function sendmsg(p: LinuxProcess, a: bigint[]): number {
   const m = msghdr(p, a[1]);
-  const total = Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER);
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const [base, n] of m.iov) {
-    if (at >= total) break;
-    data.set(get(p, base, Math.min(n, total - at)), at);
-    at += n;
-  }
+  const data = gather(p, m.iov), total = data.length;
   return sendto(p, [a[0], 0n, BigInt(total), a[2], m.name, BigInt(m.nameLen)], data);
 }
 
@@ -137,12 +173,7 @@ function recvOne(p: LinuxProcess, s: InetSocket, hdr: bigint, flags: number): nu
   const m = msghdr(p, hdr);
   const buf = new Uint8Array(Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER));
   const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
-  let at = 0;
-  for (const [base, n] of m.iov) {
-    if (at >= r.n) break;
-    put(p, base, buf.subarray(at, Math.min(r.n, at + n)));
-    at += n;
-  }
+  scatter(p, m.iov, buf.subarray(0, r.n));
   if (r.from && m.name) addrOut(p, s, r.from, m.name, hdr + 8n);
   else putU32(p, hdr + 8n, 0);
   putU64(p, hdr + 40n, 0n); // msg_controllen: no ancillary data

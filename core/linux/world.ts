@@ -16,6 +16,7 @@
 import type { HostNetwork } from "./net_link.ts";
 import type { LinuxProcess } from "./process.ts";
 import { DeadlockError } from "./thread_group.ts";
+import { UnixNames } from "./unix_socket.ts";
 
 /** The longest one host sleep for the network lasts (the run loop looks again after it). */
 const NET_WAIT_SLICE_MS = 1000;
@@ -36,6 +37,8 @@ export class ProcessWorld {
   retired = 0;
   /** processes whose parent was reaped: their parent is init now (getppid 1), not the root */
   readonly orphans = new Set<LinuxProcess>();
+  /** the names AF_UNIX sockets are bound to, seen by every process */
+  readonly unixNames = new UnixNames();
 
   constructor(
     readonly root: LinuxProcess,
