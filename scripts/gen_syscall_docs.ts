@@ -34,11 +34,9 @@ export const PARTIAL: Record<string, string> = {
   timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",
   socket: "AF_INET/AF_INET6 TCP and UDP with -net host (without it EACCES); " +
     "AF_UNIX inside the guest world; other families EAFNOSUPPORT",
-  connect: "a TCP connect completes before it returns, also on a non-blocking socket " +
-    "(never EINPROGRESS)",
   bind: "a TCP socket binds when it listens (a port taken shows then, as EADDRINUSE)",
   setsockopt: "options are kept and read back by getsockopt; the host socket keeps its defaults",
-  getsockopt: "SO_TYPE, SO_ERROR (always 0), SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN; " +
+  getsockopt: "SO_TYPE, SO_ERROR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_PEERCRED; " +
     "other options read back what setsockopt set, or 0",
   sendto: "flags other than MSG_NOSIGNAL are ignored; a TCP send is queued at once " +
     "(an error shows at a later call)",
@@ -46,7 +44,8 @@ export const PARTIAL: Record<string, string> = {
   sendmsg: "as sendto; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
   recvmsg: "as recvfrom; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
   sendmmsg: "not on AF_UNIX sockets (EOPNOTSUPP)",
-  recvmmsg: "not on AF_UNIX sockets (EOPNOTSUPP)",
+  recvmmsg: "not on AF_UNIX sockets (EOPNOTSUPP); past its timeout, returns what came " +
+    "without waiting for one more datagram as Linux does",
 };
 
 /** The Markdown text of docs/syscalls.md. */

@@ -186,6 +186,14 @@ export const PROGRAMS: Program[] = [
     description: "TCP client and server (a thread in accept) and UDP over -net host",
   },
   {
+    name: "net_async",
+    kind: "c",
+    // Needs peers on the host network: tests/net_test.ts runs it with qemu-riscv64.
+    variants: ["static.O2"],
+    cases: [],
+    description: "non-blocking connect (EINPROGRESS, POLLOUT, SO_ERROR), recvmmsg's timeout",
+  },
+  {
     name: "exec",
     kind: "c",
     // qemu-riscv64 runs an exec'd riscv program only through binfmt_misc: no recorded case

@@ -3,11 +3,12 @@
 // second thread) for a client of the test, and UDP, over IPv4 and IPv6, each compared with
 // qemu-riscv64 running the same guest against the same peer; the errnos of bad lengths and
 // pointers, as qemu-riscv64 gives them; EACCES without the flag or where
-// --allow-net does not reach; and a recorded run replayed with the peer gone.
+// --allow-net does not reach; a recorded run replayed with the peer gone; a non-blocking
+// connect (EINPROGRESS, POLLOUT, SO_ERROR) as qemu-riscv64 has it; recvmmsg's timeout.
 // The guest runs in a subprocess: the emulator's thread sleeps in Atomics.wait while the
 // network works, so a peer on this test's event loop could not answer an in-process guest.
 // SPDX-License-Identifier: GPL-3.0-or-later
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import dgram from "node:dgram";
 import { createMachine } from "../mod.ts";
 import { GUEST_BIN } from "./util/guest_runs.ts";
@@ -201,6 +202,42 @@ Deno.test("net: what Deno's --allow-net does not permit is EACCES in the guest",
     assertEquals(await run(Deno.execPath(), user), {
       status: 1,
       stdout: "connect: Permission denied\n",
+    });
+  } finally {
+    server.close();
+  }
+});
+
+Deno.test({
+  name: "net: a non-blocking connect is EINPROGRESS, then POLLOUT and SO_ERROR, as qemu-riscv64",
+  ignore: !haveQemu,
+  async fn() {
+    const listener = Deno.listen({ hostname: LOOPBACK["4"], port: 0 });
+    const accepting = (async () => {
+      for await (const c of listener) c.readable.cancel().catch(() => {});
+    })().catch(() => {});
+    try {
+      const args = ["connect", `${listener.addr.port}`, `${freePort("4")}`];
+      const peer = await qemu("net_async.static.O2", args);
+      assert(peer.stdout.includes("closed port: SO_ERROR Connection refused"), peer.stdout);
+      assertEquals(await emu("net_async.static.O2", args), peer);
+    } finally {
+      listener.close();
+      await accepting;
+    }
+  },
+});
+
+Deno.test("net: recvmmsg returns at its timeout with the datagrams that came", async () => {
+  // Linux checks the timeout only after each datagram (recvmmsg(2), BUGS): with a third that
+  // never comes it would wait forever, so there is no qemu-riscv64 run to compare with.
+  const server = await udpServer("4");
+  try {
+    const r = await emu("net_async.static.O2", ["mmsg", `${server.port}`]);
+    assertEquals(r, {
+      status: 0,
+      stdout: "recvmmsg with a 200 ms timeout: 2 datagrams\n  pong: one\n  pong: two\n" +
+        "time left: less\n",
     });
   } finally {
     server.close();

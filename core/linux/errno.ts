@@ -74,6 +74,7 @@ export const E = {
   ETIMEDOUT: 110,
   ECONNREFUSED: 111,
   EHOSTUNREACH: 113,
+  EALREADY: 114,
   EINPROGRESS: 115,
 } as const;
 

@@ -20,7 +20,8 @@ import type { NetAddr } from "./net_protocol.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
 import { iovecs, orWait } from "./sys_files.ts";
-import { get, int, len, put, putU32, putU64, type SyscallTable } from "./syscall.ts";
+import { get, int, len, put, putU32, putU64, StructWriter, type SyscallTable } from "./syscall.ts";
+import { readTimespec } from "./sys_time.ts";
 import type { Blocking } from "./threads.ts";
 
 const SOCK_TYPE_MASK = 0xf;
@@ -187,6 +188,11 @@ function recvmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
   return orWait(p, s, () => recvOne(p, s, a[1], flags), (flags & MSG.DONTWAIT) !== 0);
 }
 
+/** Writes `ns` as a guest `struct timespec` at `addr`. */
+function putTimespec(p: LinuxProcess, addr: bigint, ns: bigint): void {
+  put(p, addr, new StructWriter(16).u64(0, ns / 1_000_000_000n).u64(8, ns % 1_000_000_000n).bytes);
+}
+
 /** The guest vector of `struct mmsghdr` of sendmmsg/recvmmsg: at most UIO_MAXIOV entries. */
 function mmsgCount(vlen: bigint): number {
   return Math.min(len(vlen), UIO_MAXIOV);
@@ -209,27 +215,48 @@ function sendmmsg(p: LinuxProcess, a: bigint[]): number {
 
 /**
  * recvmmsg: recvmsg into each entry. Blocking, it waits until all came
- * (MSG_WAITFORONE: until one did, then takes what is there); the timeout
- * argument is not applied.
+ * (MSG_WAITFORONE: until one did, then takes what is there). With a
+ * timeout it stops once the time has passed after a datagram, and writes
+ * the time left back, as Linux; where Linux would go on waiting for one
+ * more datagram past the timeout (recvmmsg(2), BUGS), the call returns at
+ * the timeout with the datagrams it has. Before the first one, it waits as
+ * recvmsg does.
  */
 function recvmmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
   const s = inetOf(p, a[0]), count = mmsgCount(a[2]), flags = int(a[3]);
   const dontWait = (flags & MSG.DONTWAIT) !== 0;
+  const deadline = a[4] ? p.clock.monotonicNs() + readTimespec(p, a[4]) : undefined;
+  const timeLeft = () => {
+    const left = deadline! - p.clock.monotonicNs();
+    putTimespec(p, a[4], left > 0n ? left : 0n);
+  };
   let done = 0; // kept across the retries of a blocked call
-  return orWait(p, s, () => {
+  let wait: Blocking | undefined;
+  const arm = () => {
+    if (!wait || deadline === undefined || done === 0) return;
+    Object.assign(wait.options, { deadlineNs: deadline, timeoutResult: done, cancel: timeLeft });
+  };
+  const io = () => {
     for (; done < count; done++) {
+      if (done > 0 && deadline !== undefined && p.clock.monotonicNs() >= deadline) break;
       const hdr = a[1] + BigInt(done * MMSGHDR_SIZE);
       try {
         putU32(p, hdr + BigInt(MSGHDR_SIZE), recvOne(p, s, hdr, flags));
+        arm();
       } catch (e) {
         const partial = done > 0 && (dontWait || (flags & MSG.WAITFORONE) ||
           (s.statusFlags & O.NONBLOCK));
-        if (partial && e instanceof SysError && e.errno === E.EAGAIN) return done;
-        throw e;
+        if (!partial || !(e instanceof SysError) || e.errno !== E.EAGAIN) throw e;
+        break;
       }
     }
+    if (deadline !== undefined) timeLeft();
     return done;
-  }, dontWait);
+  };
+  const r = orWait(p, s, io, dontWait);
+  if (typeof r !== "number") wait = r;
+  arm();
+  return r;
 }
 
 function recvfrom(p: LinuxProcess, a: bigint[]): number | Blocking {
@@ -247,7 +274,7 @@ function recvfrom(p: LinuxProcess, a: bigint[]): number | Blocking {
 function fixedOption(s: InetSocket, level: number, name: number): number | undefined {
   if (level !== SOL_SOCKET) return undefined;
   if (name === SO.TYPE) return s.type;
-  if (name === SO.ERROR) return 0;
+  if (name === SO.ERROR) return s.takeError();
   if (name === SO.DOMAIN) return s.family;
   if (name === SO.ACCEPTCONN) return s.listening ? 1 : 0;
   if (name === SO.PROTOCOL) return s.type === SOCK.STREAM ? IPPROTO.TCP : IPPROTO.UDP;
