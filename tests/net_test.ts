@@ -10,7 +10,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import dgram from "node:dgram";
-import { createMachine } from "../mod.ts";
+import { createMachine, EmuError } from "../mod.ts";
 import { GUEST_BIN } from "./util/guest_runs.ts";
 import { installed } from "./util/installed.ts";
 
@@ -242,4 +242,27 @@ Deno.test("net: recvmmsg returns at its timeout with the datagrams that came", a
   } finally {
     server.close();
   }
+});
+
+Deno.test("net: a snapshot while a host socket is open is refused in one line", async () => {
+  const m = await createMachine({
+    program: GUEST_BIN + "net.static.O2",
+    args: ["udp", "4", `${freePort("4")}`],
+    net: "host",
+  });
+  const refused = (e: unknown) =>
+    e instanceof EmuError && !e.message.includes("\n") &&
+    /^snapshot: fd 3 is a socket on the host network \(-net host\), which a restore cannot/
+      .test(e.message);
+  const events = m.run();
+  for await (const ev of events) {
+    if (ev.type !== "syscall") continue;
+    if (ev.name === "sendto") m.snapshot(); // the socket has no host side yet
+    if (ev.name === "recvfrom") break; // the sendto bound it on the host
+  }
+  assert.throws(() => m.snapshot(), refused);
+  const file = await Deno.makeTempFile();
+  await assert.rejects(async () => await m.save(file), refused);
+  await Deno.remove(file);
+  await m.close();
 });

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { EmuError } from "../errors.ts";
 import { E, SysError } from "./errno.ts";
 import { O, type OpenFile, POLL, S_IF, type StatInfo, syntheticStat } from "./fds.ts";
 import type { HostNetwork } from "./net_link.ts";
@@ -291,4 +292,44 @@ export class InetSocket implements OpenFile {
     if (this.hostId !== null) this.net.call({ op: "close", id: this.hostId });
     this.hostId = null;
   }
+
+  /**
+   * Saves the guest side for a snapshot of a replay (whose log rewinds with
+   * it); a live host socket is refused before that (see
+   * {@linkcode refuseLiveHostSockets}).
+   */
+  capture(): () => void {
+    const fields = { ...this }, options = new Map(this.options);
+    const writeShut = this.#writeShut, connecting = this.#connecting;
+    return () => {
+      Object.assign(this, fields);
+      this.options.clear();
+      for (const [k, v] of options) this.options.set(k, v);
+      this.#writeShut = writeShut;
+      this.#connecting = connecting;
+    };
+  }
+}
+
+/**
+ * Throws EmuError, naming the descriptor, when one of `fds` is a live host
+ * socket, which a snapshot could not put back (the host's side goes on, or
+ * is gone); a replay's sockets answer from the log, and pass.
+ *
+ * @example
+ * ```ts
+ * import { refuseLiveHostSockets } from "./net_socket.ts";
+ * refuseLiveHostSockets([]); // nothing open: no error
+ * ```
+ */
+export function refuseLiveHostSockets(fds: { fd: number; file: OpenFile }[]): void {
+  const live = fds.find(({ file }) =>
+    file instanceof InetSocket && file.hostId !== null && !file.net.replaying
+  );
+  if (!live) return;
+  throw new EmuError(
+    `snapshot: fd ${live.fd} is a socket on the host network (-net host), which a restore ` +
+      "cannot put back",
+    "close it before the snapshot, or snapshot a replay (-icount rr=replay)",
+  );
 }
