@@ -16,13 +16,13 @@ export const PARTIAL: Record<string, string> = {
   futex:
     "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in FIFO order " +
     "and only between the threads of a process (the others also between processes, on " +
-    "MAP_SHARED memory: two mmaps of one file are two regions, which do not share a futex)",
+    "MAP_SHARED memory)",
   wait4: "no rusage figures (zeros)",
   waitid: "no rusage figures (zeros); the program started itself never stops",
   signalfd4: "the signals of the process that made it, not of the reader",
   madvise: "MADV_DONTNEED re-zeroes private anonymous pages only (private file pages keep theirs)",
-  mmap: "a MAP_SHARED write reaches the file on msync, munmap, exec or exit, " +
-    "and other processes at their next turn",
+  mmap: "a MAP_SHARED write reaches the file on msync, munmap, exec or exit (a read or write " +
+    "of the file meanwhile sees the file), and other processes at their next turn",
   execve: "riscv ELF programs and #! scripts; the module list keeps the old image's entries",
   rseq: "ENOSYS on purpose, as QEMU 7.2 (glibc copes)",
   rt_sigsuspend:
