@@ -43,9 +43,8 @@ export const PARTIAL: Record<string, string> = {
   recvfrom: "MSG_DONTWAIT and MSG_PEEK; other flags are ignored",
   sendmsg: "as sendto; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
   recvmsg: "as recvfrom; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
-  sendmmsg: "not on AF_UNIX sockets (EOPNOTSUPP)",
-  recvmmsg: "not on AF_UNIX sockets (EOPNOTSUPP); past its timeout, returns what came " +
-    "without waiting for one more datagram as Linux does",
+  recvmmsg: "past its timeout, returns what came without waiting for one more datagram " +
+    "as Linux does",
 };
 
 /** The Markdown text of docs/syscalls.md. */

@@ -14,7 +14,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, S_IF, S_IFMT } from "./fds.ts";
+import { O, type OpenFile, S_IF, S_IFMT } from "./fds.ts";
 import { AF, decodeSockaddr, encodeSockaddr, InetSocket, SOCK } from "./net_socket.ts";
 import type { NetAddr } from "./net_protocol.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -170,7 +170,7 @@ function sendmsg(p: LinuxProcess, a: bigint[]): number {
 }
 
 /** Receives one message into the guest msghdr at `hdr`; EAGAIN when none is there yet. */
-function recvOne(p: LinuxProcess, s: InetSocket, hdr: bigint, flags: number): number {
+function recvInet(p: LinuxProcess, s: InetSocket, hdr: bigint, flags: number): number {
   const m = msghdr(p, hdr);
   const buf = new Uint8Array(Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER));
   const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
@@ -185,7 +185,7 @@ function recvOne(p: LinuxProcess, s: InetSocket, hdr: bigint, flags: number): nu
 /** recvmsg: recvfrom scattered over the iovecs; no ancillary data comes back. */
 function recvmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
   const s = inetOf(p, a[0]), flags = int(a[2]);
-  return orWait(p, s, () => recvOne(p, s, a[1], flags), (flags & MSG.DONTWAIT) !== 0);
+  return orWait(p, s, () => recvInet(p, s, a[1], flags), (flags & MSG.DONTWAIT) !== 0);
 }
 
 /** Writes `ns` as a guest `struct timespec` at `addr`. */
@@ -198,13 +198,20 @@ function mmsgCount(vlen: bigint): number {
   return Math.min(len(vlen), UIO_MAXIOV);
 }
 
-/** sendmmsg: sendmsg of each entry, its msg_len set; stops at the first error after one sent. */
-function sendmmsg(p: LinuxProcess, a: bigint[]): number {
+/**
+ * sendmmsg: `sendOne` (a family's sendmsg; the host network's by default)
+ * of each entry, its msg_len set; stops at the first error after one sent.
+ */
+export function sendmmsg(
+  p: LinuxProcess,
+  a: bigint[],
+  sendOne: (hdr: bigint) => number = (hdr) => sendmsg(p, [a[0], hdr, a[3]]),
+): number {
   const count = mmsgCount(a[2]);
   for (let i = 0; i < count; i++) {
     const hdr = a[1] + BigInt(i * MMSGHDR_SIZE);
     try {
-      putU32(p, hdr + BigInt(MSGHDR_SIZE), sendmsg(p, [a[0], hdr, a[3]]));
+      putU32(p, hdr + BigInt(MSGHDR_SIZE), sendOne(hdr));
     } catch (e) {
       if (i === 0) throw e;
       return i;
@@ -214,7 +221,8 @@ function sendmmsg(p: LinuxProcess, a: bigint[]): number {
 }
 
 /**
- * recvmmsg: recvmsg into each entry. Blocking, it waits until all came
+ * recvmmsg: `recvOne` (a family's recvmsg, EAGAIN when nothing is there;
+ * the host network's by default) into each entry of socket `s`. Blocking, it waits until all came
  * (MSG_WAITFORONE: until one did, then takes what is there). With a
  * timeout it stops once the time has passed after a datagram, and writes
  * the time left back, as Linux; where Linux would go on waiting for one
@@ -222,8 +230,14 @@ function sendmmsg(p: LinuxProcess, a: bigint[]): number {
  * the timeout with the datagrams it has. Before the first one, it waits as
  * recvmsg does.
  */
-function recvmmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
-  const s = inetOf(p, a[0]), count = mmsgCount(a[2]), flags = int(a[3]);
+export function recvmmsg(
+  p: LinuxProcess,
+  a: bigint[],
+  s: OpenFile = inetOf(p, a[0]),
+  recvOne: (hdr: bigint, flags: number) => number = (hdr, flags) =>
+    recvInet(p, s as InetSocket, hdr, flags),
+): number | Blocking {
+  const count = mmsgCount(a[2]), flags = int(a[3]);
   const dontWait = (flags & MSG.DONTWAIT) !== 0;
   const deadline = a[4] ? p.clock.monotonicNs() + readTimespec(p, a[4]) : undefined;
   const timeLeft = () => {
@@ -241,7 +255,7 @@ function recvmmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
       if (done > 0 && deadline !== undefined && p.clock.monotonicNs() >= deadline) break;
       const hdr = a[1] + BigInt(done * MMSGHDR_SIZE);
       try {
-        putU32(p, hdr + BigInt(MSGHDR_SIZE), recvOne(p, s, hdr, flags));
+        putU32(p, hdr + BigInt(MSGHDR_SIZE), recvOne(hdr, flags));
         arm();
       } catch (e) {
         const partial = done > 0 && (dontWait || (flags & MSG.WAITFORONE) ||
@@ -348,8 +362,8 @@ export const netSyscalls: SyscallTable = {
   recvfrom,
   sendmsg,
   recvmsg,
-  sendmmsg,
-  recvmmsg,
+  sendmmsg: (p, a) => sendmmsg(p, a),
+  recvmmsg: (p, a) => recvmmsg(p, a),
   getsockopt,
   setsockopt,
   shutdown: (p, a) => {

@@ -18,7 +18,17 @@ import { O } from "./fds.ts";
 import type { LinuxProcess } from "./process.ts";
 import { AT_FDCWD, resolveAt } from "./sys_fs.ts";
 import { orWait } from "./sys_files.ts";
-import { gather, MSG, msghdr, netSyscalls, scatter, SO, SOL_SOCKET } from "./sys_net.ts";
+import {
+  gather,
+  MSG,
+  msghdr,
+  netSyscalls,
+  recvmmsg,
+  scatter,
+  sendmmsg,
+  SO,
+  SOL_SOCKET,
+} from "./sys_net.ts";
 import { SIG } from "./signals.ts";
 import { get, int, len, put, putU32, putU64, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { Blocking } from "./threads.ts";
@@ -204,31 +214,20 @@ function sendmsg(p: LinuxProcess, s: UnixSocket, a: bigint[]): number {
   return send(p, s, args, data, [m.control, m.controlLen]);
 }
 
-/** Receives one message or run of stream bytes into `buf`, waiting as recv does. */
-function receive(
-  p: LinuxProcess,
-  s: UnixSocket,
-  size: number,
-  flags: number,
-  done: (r: Received, buf: Uint8Array) => number,
-): number | Blocking {
-  const buf = new Uint8Array(Math.min(size, MAX_MESSAGE));
-  return orWait(
-    p,
-    s,
-    () => done(s.recv(buf, (flags & MSG.PEEK) !== 0), buf),
-    (flags & MSG.DONTWAIT) !== 0,
-  );
-}
-
 /** recv's count: with MSG_TRUNC, a datagram's whole length. */
 function received(r: Received, flags: number): number {
   return flags & MSG.TRUNC ? r.full : r.n;
 }
 
+/** Waits as recv does for `io` on `s` (EAGAIN: nothing yet). */
+function receiving(p: LinuxProcess, s: UnixSocket, flags: number, io: () => number) {
+  return orWait(p, s, io, (flags & MSG.DONTWAIT) !== 0);
+}
+
 function recvfrom(p: LinuxProcess, s: UnixSocket, a: bigint[]): number | Blocking {
-  const flags = int(a[3]);
-  return receive(p, s, len(a[2]), flags, (r, buf) => {
+  const flags = int(a[3]), buf = new Uint8Array(Math.min(len(a[2]), MAX_MESSAGE));
+  return receiving(p, s, flags, () => {
+    const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
     for (const h of r.rights) h.release();
     if (r.n) put(p, a[1], buf.subarray(0, r.n));
     if (a[4]) addrOut(p, r.from, a[4], a[5]);
@@ -236,23 +235,22 @@ function recvfrom(p: LinuxProcess, s: UnixSocket, a: bigint[]): number | Blockin
   });
 }
 
-function recvmsg(p: LinuxProcess, s: UnixSocket, a: bigint[]): number | Blocking {
-  const flags = int(a[2]), hdr = a[1];
+/** Receives one message (or run of stream bytes) into the guest msghdr at `hdr`, or EAGAIN. */
+function recvOne(p: LinuxProcess, s: UnixSocket, hdr: bigint, flags: number): number {
   const m = msghdr(p, hdr);
-  const size = m.iov.reduce((n, [, l]) => n + l, 0);
-  return receive(p, s, size, flags, (r, buf) => {
-    scatter(p, m.iov, buf.subarray(0, r.n));
-    if (m.name) {
-      put(p, m.name, r.from.subarray(0, m.nameLen));
-      putU32(p, hdr + 8n, r.from.length);
-    }
-    const control = new ControlOut(p, m.control, Number(m.controlLen));
-    if (s.passCred && r.cred) control.credentials(r.cred);
-    control.rights(r.rights, (flags & MSG.CMSG_CLOEXEC) !== 0);
-    putU64(p, hdr + 40n, BigInt(control.used));
-    putU32(p, hdr + 48n, control.flags | (r.full > r.n ? MSG.TRUNC : 0));
-    return received(r, flags);
-  });
+  const buf = new Uint8Array(Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_MESSAGE));
+  const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
+  scatter(p, m.iov, buf.subarray(0, r.n));
+  if (m.name) {
+    put(p, m.name, r.from.subarray(0, m.nameLen));
+    putU32(p, hdr + 8n, r.from.length);
+  }
+  const control = new ControlOut(p, m.control, Number(m.controlLen));
+  if (s.passCred && r.cred) control.credentials(r.cred);
+  control.rights(r.rights, (flags & MSG.CMSG_CLOEXEC) !== 0);
+  putU64(p, hdr + 40n, BigInt(control.used));
+  putU32(p, hdr + 48n, control.flags | (r.full > r.n ? MSG.TRUNC : 0));
+  return received(r, flags);
 }
 
 /** getsockopt's value for what the socket is; undefined for an option kept as set. */
@@ -306,7 +304,9 @@ const ON_UNIX: Record<string, UnixHandler> = {
   sendto: (p, s, a) => send(p, s, a, get(p, a[1], Math.min(len(a[2]), MAX_MESSAGE))),
   recvfrom,
   sendmsg,
-  recvmsg,
+  recvmsg: (p, s, a) => receiving(p, s, int(a[2]), () => recvOne(p, s, a[1], int(a[2]))),
+  sendmmsg: (p, s, a) => sendmmsg(p, a, (hdr) => sendmsg(p, s, [a[0], hdr, a[3]])),
+  recvmmsg: (p, s, a) => recvmmsg(p, a, s, (hdr, flags) => recvOne(p, s, hdr, flags)),
   getsockopt,
   setsockopt,
   shutdown: (_p, s, a) => {

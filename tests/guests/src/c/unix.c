@@ -1,6 +1,7 @@
 // AF_UNIX sockets inside the guest world, compared with qemu-riscv64 (on the host kernel):
 //   pairs:     socketpair of SOCK_STREAM (bytes run together), SOCK_DGRAM and SOCK_SEQPACKET
-//              (message boundaries kept, a long one cut with MSG_TRUNC), shutdown, close
+//              (message boundaries kept, a long one cut with MSG_TRUNC), shutdown, close,
+//              sendmmsg and recvmmsg
 //   path:      a SOCK_STREAM server bound to a path in a fresh directory (the socket file,
 //              EADDRINUSE), a fork'd client, getsockname/getpeername, SO_PEERCRED; unlink,
 //              then ENOENT, ECONNREFUSED on a plain file and on a socket file nobody holds
@@ -83,6 +84,22 @@ static void pairs(void) {
     close(sv[1]);
   }
   int sv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  char out[2][8] = {"first", "second!"}, in[3][8];
+  struct iovec iov[3];
+  struct mmsghdr mm[3];
+  memset(mm, 0, sizeof mm);
+  for (int i = 0; i < 3; i++) {
+    iov[i] = (struct iovec){i < 2 ? out[i] : in[2], i == 0 ? 5 : 7};
+    mm[i].msg_hdr.msg_iov = &iov[i];
+    mm[i].msg_hdr.msg_iovlen = 1;
+  }
+  printf("sendmmsg: %d\n", sendmmsg(sv[0], mm, 2, 0));
+  for (int i = 0; i < 3; i++) iov[i] = (struct iovec){in[i], 8};
+  int got = recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL);
+  printf("recvmmsg: %d, lengths %u %u\n", got, mm[0].msg_len, mm[1].msg_len);
+  close(sv[0]);
+  close(sv[1]);
   socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
   close(sv[1]);
   printf("stream send to a closed peer: %s\n",
