@@ -11,6 +11,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import dgram from "node:dgram";
 import { createMachine, EmuError } from "../mod.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 import { GUEST_BIN } from "./util/guest_runs.ts";
 import { installed } from "./util/installed.ts";
 
@@ -265,4 +266,33 @@ Deno.test("net: a snapshot while a host socket is open is refused in one line", 
   await assert.rejects(async () => await m.save(file), refused);
   await Deno.remove(file);
   await m.close();
+});
+
+Deno.test("net: a replay's snapshot with a socket open restores, the log rewound with it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/udp.rr`;
+    const rr = ["-net", "host", "-icount", `rr=record,rrfile=${file}`];
+    const recorded = await withPeer("udp", "4", (a) => emu("net.static.O2", a, rr));
+    assertEquals(recorded.status, 0, recorded.stdout);
+    const m = await createMachine({
+      program: GUEST_BIN + "net.static.O2",
+      args: recorded.args,
+      net: "host",
+      rr: { mode: "replay", file },
+    });
+    for await (const ev of m.run()) if (ev.type === "syscall" && ev.name === "recvfrom") break;
+    // as reverse debugging does: a snapshot (the socket answers from the log: allowed) and a mark
+    const s = m.snapshot(), log = machineDriver(m).inputLog!, mark = log.mark();
+    const before = m.stdout.length;
+    assertEquals(await m.runToExit(), 0);
+    m.restore(s);
+    log.rewind(mark);
+    assertEquals(await m.runToExit(), 0);
+    // the captured output is outside the machine: the rest of the run comes twice
+    assertEquals(m.stdout, recorded.stdout + recorded.stdout.slice(before));
+    await m.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -2,10 +2,19 @@
 // socketpair of each type, names by path and in the abstract namespace between threads and
 // fork'd processes, SCM_RIGHTS, SO_PEERCRED and SCM_CREDENTIALS, compared with qemu-riscv64
 // on several schedules; MSG_CTRUNC as Linux gives it (where qemu 7.2 does not); a bound
-// socket's file stays inside --root; the same seed gives the same run.
+// socket's file stays inside --root; the same seed gives the same run; a snapshot puts a
+// socket's state back.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
+import { E, SysError } from "../core/linux/errno.ts";
+import {
+  abstractKey,
+  UNIX_TYPE,
+  unixAddress,
+  UnixNames,
+  UnixSocket,
+} from "../core/linux/unix_socket.ts";
 import { GUEST_BIN, runGuest, testAgainstQemu } from "./util/guest_runs.ts";
 
 testAgainstQemu(
@@ -50,4 +59,25 @@ Deno.test("unix sockets: a socket file bound under --root is made inside the roo
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
+});
+
+Deno.test("unix sockets: a snapshot puts queues, shutdowns and names back", () => {
+  const names = new UnixNames(), cred = { pid: 1000, uid: 0, gid: 0 };
+  const [a, b] = UnixSocket.pair(names, UNIX_TYPE.STREAM, 0, cred);
+  const name = new Uint8Array([0, 120]), key = abstractKey(name);
+  const l = new UnixSocket(names, UNIX_TYPE.STREAM, 0, cred);
+  l.bind(unixAddress(name), key, null);
+  l.listen();
+  a.send(new TextEncoder().encode("one"), null);
+  const restores = [a, b, l].map((s) => s.capture());
+  a.send(new TextEncoder().encode("two"), null);
+  a.shutdown(1);
+  l.close();
+  assertEquals(names.find(key, null), null);
+  restores.forEach((restore) => restore());
+  const buf = new Uint8Array(8);
+  assertEquals(b.recv(buf, false).n, 3);
+  assert.throws(() => b.recv(buf, false), (e) => e instanceof SysError && e.errno === E.EAGAIN);
+  assertEquals(names.find(key, null), l);
+  assertEquals(a.send(new Uint8Array(1), null), 1, "the shutdown was undone");
 });

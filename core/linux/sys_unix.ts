@@ -106,6 +106,7 @@ function pathText(path: Uint8Array): string {
 function makeSocketFile(host: string, mode: number): number {
   if (lstatSafe(host)) throw new SysError(E.EADDRINUSE);
   const temp = `${host.slice(0, host.lastIndexOf("/") + 1)}.denemu-bind-${Deno.pid}`;
+  if (lstatSafe(temp)?.isSocket) Deno.removeSync(temp); // left by a run that was killed
   try {
     const l = Deno.listen({ transport: "unix", path: temp });
     try {

@@ -350,11 +350,12 @@ export class UnixSocket implements OpenFile {
   capture(): () => void {
     const fields = { ...this } as Record<string, unknown>;
     const inbox = this.inbox.map((m) => ({ ...m })), backlog = [...this.backlog];
-    const shut = this.#shut, closed = this.#closed;
+    const options = new Map(this.options), shut = this.#shut, closed = this.#closed;
     return () => {
       Object.assign(this, fields);
       this.inbox = inbox.map((m) => ({ ...m }));
       this.backlog = [...backlog];
+      this.options = new Map(options);
       this.#shut = shut;
       this.#closed = closed;
       if (this.key && !closed) this.names.add(this.key, this, this.#ino, true);
