@@ -1,7 +1,7 @@
 // AF_UNIX sockets inside the guest world, compared with qemu-riscv64 (on the host kernel):
 //   pairs:     socketpair of SOCK_STREAM (bytes run together), SOCK_DGRAM and SOCK_SEQPACKET
 //              (message boundaries kept, a long one cut with MSG_TRUNC), shutdown, close,
-//              sendmmsg and recvmmsg
+//              sendmmsg and recvmmsg, /proc/self/fd's link of a socket
 //   path:      a SOCK_STREAM server bound to a path in a fresh directory (the socket file,
 //              EADDRINUSE), a fork'd client, getsockname/getpeername, SO_PEERCRED; unlink,
 //              then ENOENT, ECONNREFUSED on a plain file and on a socket file nobody holds
@@ -98,6 +98,11 @@ static void pairs(void) {
   for (int i = 0; i < 3; i++) iov[i] = (struct iovec){in[i], 8};
   int got = recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL);
   printf("recvmmsg: %d, lengths %u %u\n", got, mm[0].msg_len, mm[1].msg_len);
+  char link[64], target[64] = {0};
+  snprintf(link, sizeof link, "/proc/self/fd/%d", sv[0]);
+  readlink(link, target, sizeof target - 1);
+  *strchrnul(target, '[') = 0;
+  printf("/proc/self/fd links a socket to %s\n", target);
   close(sv[0]);
   close(sv[1]);
   socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
