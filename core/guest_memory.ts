@@ -122,6 +122,8 @@ export class GuestMemory {
   layoutGeneration = 0;
   #lastRead = -1;
   #lastReadPage: Page | undefined;
+  /** frames that more than one page maps (mapAlias), with how many pages beyond the first */
+  readonly #shares = new Map<number, number>();
 
   constructor(host: HostMemory = new HostMemory()) {
     this.host = host;
@@ -162,7 +164,14 @@ export class GuestMemory {
   /** Rebuilds the index of mapped pages after `pages` was replaced wholesale (a snapshot's restore). */
   reindexMapped(): void {
     this.#mapped = new PageRanges();
-    for (const pn of this.pages.keys()) this.#mapped.add(pn, 1);
+    this.#shares.clear();
+    const seen = new Set<number>();
+    for (const [pn, p] of this.pages) {
+      this.#mapped.add(pn, 1);
+      if (p.frame < 0) continue;
+      if (seen.has(p.frame)) this.#shares.set(p.frame, (this.#shares.get(p.frame) ?? 0) + 1);
+      seen.add(p.frame);
+    }
   }
 
   /**
@@ -183,6 +192,20 @@ export class GuestMemory {
       this.#relaid(pn);
     }
     this.#mapped.add(first, count);
+  }
+
+  /**
+   * Maps page `pn` onto the frame of mapped page `of` (two mappings of one
+   * MAP_SHARED file page): a store through either is seen through both at
+   * once. The frame is freed with the last page on it.
+   */
+  mapAlias(pn: number, of: number, perms: number): void {
+    const frame = this.pages.get(of)!.frame;
+    this.#drop(pn);
+    this.pages.set(pn, { frame, perms, hasCode: false });
+    this.#shares.set(frame, (this.#shares.get(frame) ?? 0) + 1);
+    this.#relaid(pn);
+    this.#mapped.add(pn, 1);
   }
 
   /** Maps a device over `[addr, addr+length)`. */
@@ -212,7 +235,11 @@ export class GuestMemory {
     const p = this.pages.get(pn);
     if (!p) return;
     if (p.hasCode) this.codeWritten(pn);
-    if (p.frame >= 0) this.host.freeFrame(p.frame);
+    const shares = this.#shares.get(p.frame);
+    if (shares) {
+      if (shares > 1) this.#shares.set(p.frame, shares - 1);
+      else this.#shares.delete(p.frame);
+    } else if (p.frame >= 0) this.host.freeFrame(p.frame);
     this.pages.delete(pn);
     this.#mapped.remove(pn, 1);
     this.#relaid(pn);

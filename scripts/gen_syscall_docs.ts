@@ -16,13 +16,13 @@ export const PARTIAL: Record<string, string> = {
   futex:
     "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in FIFO order " +
     "and only between the threads of a process (the others also between processes, on " +
-    "MAP_SHARED memory: two mmaps of one file are two regions, which do not share a futex)",
+    "MAP_SHARED memory)",
   wait4: "no rusage figures (zeros)",
   waitid: "no rusage figures (zeros); the program started itself never stops",
   signalfd4: "the signals of the process that made it, not of the reader",
   madvise: "MADV_DONTNEED re-zeroes private anonymous pages only (private file pages keep theirs)",
-  mmap: "a MAP_SHARED write reaches the file on msync, munmap, exec or exit, " +
-    "and other processes at their next turn",
+  mmap: "a MAP_SHARED write reaches the file on msync, munmap, exec or exit (a read or write " +
+    "of the file meanwhile sees the file), and other processes at their next turn",
   execve: "riscv ELF programs and #! scripts; the module list keeps the old image's entries",
   rseq: "ENOSYS on purpose, as QEMU 7.2 (glibc copes)",
   rt_sigsuspend:
@@ -31,21 +31,20 @@ export const PARTIAL: Record<string, string> = {
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",
   epoll_pwait: "EPOLLET behaves as level-triggered",
-  socketpair: "AF_UNIX SOCK_STREAM only",
   timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",
   socket: "AF_INET/AF_INET6 TCP and UDP with -net host (without it EACCES); " +
-    "other families EAFNOSUPPORT (AF_UNIX: socketpair only)",
-  connect: "a TCP connect completes before it returns, also on a non-blocking socket " +
-    "(never EINPROGRESS)",
+    "AF_UNIX inside the guest world; other families EAFNOSUPPORT",
   bind: "a TCP socket binds when it listens (a port taken shows then, as EADDRINUSE)",
   setsockopt: "options are kept and read back by getsockopt; the host socket keeps its defaults",
-  getsockopt: "SO_TYPE, SO_ERROR (always 0), SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN; " +
+  getsockopt: "SO_TYPE, SO_ERROR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_PEERCRED; " +
     "other options read back what setsockopt set, or 0",
   sendto: "flags other than MSG_NOSIGNAL are ignored; a TCP send is queued at once " +
     "(an error shows at a later call)",
   recvfrom: "MSG_DONTWAIT and MSG_PEEK; other flags are ignored",
-  sendmsg: "as sendto; ancillary data (msg_control) is ignored",
-  recvmsg: "as recvfrom; no ancillary data comes back",
+  sendmsg: "as sendto; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
+  recvmsg: "as recvfrom; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
+  recvmmsg: "past its timeout, returns what came without waiting for one more datagram " +
+    "as Linux does",
 };
 
 /** The Markdown text of docs/syscalls.md. */

@@ -190,6 +190,14 @@ export const PROGRAMS: Program[] = [
     description: "TCP client and server (a thread in accept) and UDP over -net host",
   },
   {
+    name: "net_async",
+    kind: "c",
+    // Needs peers on the host network: tests/net_test.ts runs it with qemu-riscv64.
+    variants: ["static.O2"],
+    cases: [],
+    description: "non-blocking connect (EINPROGRESS, POLLOUT, SO_ERROR), recvmmsg's timeout",
+  },
+  {
     name: "exec",
     kind: "c",
     // qemu-riscv64 runs an exec'd riscv program only through binfmt_misc: no recorded case
@@ -236,6 +244,14 @@ export const PROGRAMS: Program[] = [
     cases: [],
     description:
       "MAP_SHARED write-back and sharing across fork, mremap, MADV_DONTNEED, MAP_FIXED_NOREPLACE",
+  },
+  {
+    name: "unix",
+    kind: "c",
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "AF_UNIX: socketpair types, path and abstract names, fork'd and threaded peers, SCM_RIGHTS",
   },
   {
     name: "groups",

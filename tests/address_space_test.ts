@@ -1,9 +1,11 @@
-// The user-mode address space refuses what Linux refuses: mappings above the task size.
+// The user-mode address space refuses what Linux refuses: mappings above the task size; two
+// pages on one frame (two MAP_SHARED mappings of one file page).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { GuestMemory, Perm } from "../core/guest_memory.ts";
 import { AddressSpace, MAP } from "../core/linux/mm.ts";
 import { E, SysError } from "../core/linux/errno.ts";
+import { capturePageTable, restorePageTable } from "../core/snapshot/page_table.ts";
 
 const enomem = (e: unknown) => e instanceof SysError && e.errno === E.ENOMEM;
 
@@ -19,4 +21,30 @@ Deno.test("mmap(MAP_FIXED) above the task size is ENOMEM, as on Linux", () => {
     );
   }
   assert.equal(as.mem.pages.size, 0);
+});
+
+Deno.test("two pages on one frame (mapAlias): stores seen through both, one frame, kept by snapshots", () => {
+  const mem = new GuestMemory(), a = 0x10000n, b = 0x20000n;
+  mem.map(a, 4096n, Perm.R | Perm.W);
+  mem.mapAlias(Number(b >> 12n), Number(a >> 12n), Perm.R | Perm.W);
+  mem.store(a + 8n, 4, 7n);
+  assert.equal(mem.load(b + 8n, 4, false), 7n);
+  const s = capturePageTable(mem);
+  mem.store(b + 8n, 4, 9n);
+  assert.equal(mem.load(a + 8n, 4, false), 9n);
+  mem.unmap(a, 4096n);
+  assert.equal(mem.load(b + 8n, 4, false), 9n, "the frame lives while a page maps it");
+  mem.unmap(b, 4096n);
+  restorePageTable(mem, s);
+  assert.equal(mem.load(a + 8n, 4, false), 7n);
+  mem.store(a + 8n, 4, 5n);
+  assert.equal(mem.load(b + 8n, 4, false), 5n, "restored as one frame");
+  mem.unmap(a, 4096n);
+  mem.unmap(b, 4096n);
+  // freed once: two fresh pages get two frames
+  mem.map(a, 8192n, Perm.R);
+  assert.notEqual(
+    mem.pages.get(Number(a >> 12n))!.frame,
+    mem.pages.get(Number(a >> 12n) + 1)!.frame,
+  );
 });

@@ -3,13 +3,15 @@
 // second thread) for a client of the test, and UDP, over IPv4 and IPv6, each compared with
 // qemu-riscv64 running the same guest against the same peer; the errnos of bad lengths and
 // pointers, as qemu-riscv64 gives them; EACCES without the flag or where
-// --allow-net does not reach; and a recorded run replayed with the peer gone.
+// --allow-net does not reach; a recorded run replayed with the peer gone; a non-blocking
+// connect (EINPROGRESS, POLLOUT, SO_ERROR) as qemu-riscv64 has it; recvmmsg's timeout.
 // The guest runs in a subprocess: the emulator's thread sleeps in Atomics.wait while the
 // network works, so a peer on this test's event loop could not answer an in-process guest.
 // SPDX-License-Identifier: GPL-3.0-or-later
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import dgram from "node:dgram";
-import { createMachine } from "../mod.ts";
+import { createMachine, EmuError } from "../mod.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 import { GUEST_BIN } from "./util/guest_runs.ts";
 import { installed } from "./util/installed.ts";
 
@@ -204,5 +206,93 @@ Deno.test("net: what Deno's --allow-net does not permit is EACCES in the guest",
     });
   } finally {
     server.close();
+  }
+});
+
+Deno.test({
+  name: "net: a non-blocking connect is EINPROGRESS, then POLLOUT and SO_ERROR, as qemu-riscv64",
+  ignore: !haveQemu,
+  async fn() {
+    const listener = Deno.listen({ hostname: LOOPBACK["4"], port: 0 });
+    const accepting = (async () => {
+      for await (const c of listener) c.readable.cancel().catch(() => {});
+    })().catch(() => {});
+    try {
+      const args = ["connect", `${listener.addr.port}`, `${freePort("4")}`];
+      const peer = await qemu("net_async.static.O2", args);
+      assert(peer.stdout.includes("closed port: SO_ERROR Connection refused"), peer.stdout);
+      assertEquals(await emu("net_async.static.O2", args), peer);
+    } finally {
+      listener.close();
+      await accepting;
+    }
+  },
+});
+
+Deno.test("net: recvmmsg returns at its timeout with the datagrams that came", async () => {
+  // Linux checks the timeout only after each datagram (recvmmsg(2), BUGS): with a third that
+  // never comes it would wait forever, so there is no qemu-riscv64 run to compare with.
+  const server = await udpServer("4");
+  try {
+    const r = await emu("net_async.static.O2", ["mmsg", `${server.port}`]);
+    assertEquals(r, {
+      status: 0,
+      stdout: "recvmmsg with a 200 ms timeout: 2 datagrams\n  pong: one\n  pong: two\n" +
+        "time left: less\n",
+    });
+  } finally {
+    server.close();
+  }
+});
+
+Deno.test("net: a snapshot while a host socket is open is refused in one line", async () => {
+  const m = await createMachine({
+    program: GUEST_BIN + "net.static.O2",
+    args: ["udp", "4", `${freePort("4")}`],
+    net: "host",
+  });
+  const refused = (e: unknown) =>
+    e instanceof EmuError && !e.message.includes("\n") &&
+    /^snapshot: fd 3 is a socket on the host network \(-net host\), which a restore cannot/
+      .test(e.message);
+  const events = m.run();
+  for await (const ev of events) {
+    if (ev.type !== "syscall") continue;
+    if (ev.name === "sendto") m.snapshot(); // the socket has no host side yet
+    if (ev.name === "recvfrom") break; // the sendto bound it on the host
+  }
+  assert.throws(() => m.snapshot(), refused);
+  const file = await Deno.makeTempFile();
+  await assert.rejects(async () => await m.save(file), refused);
+  await Deno.remove(file);
+  await m.close();
+});
+
+Deno.test("net: a replay's snapshot with a socket open restores, the log rewound with it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/udp.rr`;
+    const rr = ["-net", "host", "-icount", `rr=record,rrfile=${file}`];
+    const recorded = await withPeer("udp", "4", (a) => emu("net.static.O2", a, rr));
+    assertEquals(recorded.status, 0, recorded.stdout);
+    const m = await createMachine({
+      program: GUEST_BIN + "net.static.O2",
+      args: recorded.args,
+      net: "host",
+      rr: { mode: "replay", file },
+    });
+    for await (const ev of m.run()) if (ev.type === "syscall" && ev.name === "recvfrom") break;
+    // as reverse debugging does: a snapshot (the socket answers from the log: allowed) and a mark
+    const s = m.snapshot(), log = machineDriver(m).inputLog!, mark = log.mark();
+    const before = m.stdout.length;
+    assertEquals(await m.runToExit(), 0);
+    m.restore(s);
+    log.rewind(mark);
+    assertEquals(await m.runToExit(), 0);
+    // the captured output is outside the machine: the rest of the run comes twice
+    assertEquals(m.stdout, recorded.stdout + recorded.stdout.slice(before));
+    await m.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,14 +1,13 @@
 /**
  * Files that exist only inside the guest world: eventfd counters, timerfds
- * on the virtual clock, the two ends of a socketpair (two pipe buffers, one
- * each way) and epoll instances (an interest list, level-triggered).
- * Semantics: eventfd(2), timerfd_create(2), socketpair(2), epoll(7).
+ * on the virtual clock and epoll instances (an interest list,
+ * level-triggered). Semantics: eventfd(2), timerfd_create(2), epoll(7).
  *
  * @module
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, type OpenFile, PipeBuffer, POLL, S_IF, type StatInfo, syntheticStat } from "./fds.ts";
+import { O, type OpenFile, POLL, type StatInfo, syntheticStat } from "./fds.ts";
 import type { SignalState } from "./signals.ts";
 
 const EFD_SEMAPHORE = 1;
@@ -75,53 +74,6 @@ export class EventFd extends GuestOnlyFile {
   }
   readiness(): number {
     return (this.counter > 0n ? POLL.IN : 0) | (this.counter < COUNTER_MAX ? POLL.OUT : 0);
-  }
-}
-
-/**
- * One end of a connected AF_UNIX stream socket pair: reads from one buffer,
- * writes to the other.
- *
- * @example
- * ```ts
- * import { SocketEnd } from "./event_files.ts";
- * const [a, b] = SocketEnd.pair(0);
- * a.write(new Uint8Array([7]));
- * const got = new Uint8Array(4);
- * console.log(b.read(got), got[0]); // 1 7
- * ```
- */
-export class SocketEnd extends GuestOnlyFile {
-  #open = true;
-  constructor(readonly inbox: PipeBuffer, readonly outbox: PipeBuffer, statusFlags: number) {
-    super(statusFlags | O.RDWR);
-    inbox.readers++;
-    outbox.writers++;
-  }
-  /** Two connected ends. */
-  static pair(flags: number): [SocketEnd, SocketEnd] {
-    const ab = new PipeBuffer(), ba = new PipeBuffer();
-    return [new SocketEnd(ba, ab, flags), new SocketEnd(ab, ba, flags)];
-  }
-  override read(buf: Uint8Array): number {
-    return this.inbox.take(buf);
-  }
-  override write(buf: Uint8Array): number {
-    return this.outbox.give(buf);
-  }
-  override stat(): StatInfo {
-    return syntheticStat(S_IF.SOCK | 0o777);
-  }
-  override close(): void {
-    if (!this.#open) return;
-    this.#open = false;
-    this.inbox.readers--;
-    this.outbox.writers--;
-  }
-  readiness(): number {
-    const i = this.inbox, o = this.outbox;
-    return (i.chunks.length || !i.writers ? POLL.IN : 0) | (o.readers ? POLL.OUT : POLL.ERR) |
-      (i.writers ? 0 : POLL.HUP);
   }
 }
 

@@ -37,8 +37,15 @@ export function copyForFork(
   regs: NewThreadRegisters,
 ): void {
   const from = parent.mem, to = child.mem;
+  const pageOfFrame = new Map<number, number>(); // frames two pages share stay shared
   for (const [pn, page] of from.pages) {
     if (page.frame < 0) continue; // MMIO has no place in user mode
+    const first = pageOfFrame.get(page.frame);
+    if (first !== undefined) {
+      to.mapAlias(pn, first, page.perms);
+      continue;
+    }
+    pageOfFrame.set(page.frame, pn);
     to.map(BigInt(pn) * PAGE, PAGE, page.perms);
     const frame = to.pages.get(pn)!.frame;
     to.host.u8.set(from.host.u8.subarray(page.frame, page.frame + Number(PAGE)), frame);

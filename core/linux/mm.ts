@@ -136,6 +136,23 @@ export class AddressSpace {
     return { region: source.region, offset: source.offset - source.region.offset + addr % PAGE };
   }
 
+  /**
+   * Makes each page of `[at, at+len)` that maps a page of `region` this
+   * process maps elsewhere already one host frame with it (mmap of a file
+   * mapped shared before): stores through either are seen through both.
+   */
+  aliasShared(at: bigint, len: bigint, region: SharedRegion): void {
+    const first = pageNumber(at), count = Number(len / PAGE);
+    const byOffset = new Map<bigint, number>();
+    for (const [pn, s] of this.#shared) {
+      if (s.region === region && (pn < first || pn >= first + count)) byOffset.set(s.offset, pn);
+    }
+    for (let pn = first; pn < first + count; pn++) {
+      const other = byOffset.get(this.#shared.get(pn)!.offset);
+      if (other !== undefined) this.mem.mapAlias(pn, other, this.mem.pages.get(pn)!.perms);
+    }
+  }
+
   /** Takes the files and shared regions of a parent's pages (fork; the pages are copied already). */
   inherit(parent: AddressSpace): void {
     for (const [pn, source] of parent.sources) this.#setPage(pn, source);

@@ -45,6 +45,8 @@ export interface HostNetwork {
   call(request: NetRequest, payload?: Uint8Array): NetAnswer;
   /** Closes every socket and stops the worker. */
   close(): void;
+  /** whether the answers come from a log (a replay), not from the network */
+  readonly replaying: boolean;
 }
 
 /** How long the emulator waits for one reply before it gives up on the worker. */
@@ -53,6 +55,7 @@ const EMPTY = new Uint8Array();
 
 /** The live network: the worker, started on the first call. */
 class WorkerNetwork implements HostNetwork {
+  readonly replaying = false;
   #worker?: Worker;
   #ctrl = new Int32Array(new SharedArrayBuffer(16));
   #bytes = new Uint8Array(new SharedArrayBuffer(0));
@@ -130,6 +133,9 @@ export function decodeAnswer(bytes: Uint8Array): NetAnswer {
 class LoggedNetwork implements HostNetwork {
   #live?: WorkerNetwork;
   constructor(readonly log: InputLog) {}
+  get replaying(): boolean {
+    return this.log.mode === "replay";
+  }
   call(request: NetRequest, payload?: Uint8Array): NetAnswer {
     const live = () => {
       this.#live ??= new WorkerNetwork();

@@ -15,16 +15,19 @@ export interface NetAddr {
 
 /**
  * A request to the network worker. `id` is the worker's socket id; `wait`
- * is answered by the link itself (a sleep until something arrives).
+ * is answered by the link itself (a sleep until something arrives). A
+ * connect with `start` answers at once with the socket's id, and the
+ * connection completes (or fails, for `soerror` to tell) in the background.
  */
 export type NetRequest =
-  | { op: "connect"; to: NetAddr }
+  | { op: "connect"; to: NetAddr; start?: boolean }
   | { op: "listen"; at: NetAddr }
   | { op: "udp"; family: 4 | 6; at: NetAddr }
   | { op: "accept"; id: number }
   | { op: "recv"; id: number; max: number; peek: boolean }
   | { op: "send"; id: number; to?: NetAddr }
   | { op: "status"; id: number }
+  | { op: "soerror"; id: number }
   | { op: "shutdown"; id: number }
   | { op: "close"; id: number }
   | { op: "wait"; ms: number };
@@ -45,7 +48,7 @@ export interface NetReply {
   size?: number;
   /** recv: the peer closed its side and everything was read */
   eof?: boolean;
-  /** status: poll bits */
+  /** status: poll bits (and `local`, once a TCP connection is made) */
   bits?: number;
   /** wait: whether something arrived */
   woken?: boolean;

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { EmuError } from "../errors.ts";
 import { E, SysError } from "./errno.ts";
 import { O, type OpenFile, POLL, S_IF, type StatInfo, syntheticStat } from "./fds.ts";
 import type { HostNetwork } from "./net_link.ts";
@@ -129,6 +130,8 @@ export class InetSocket implements OpenFile {
   /** setsockopt values by "level:name", returned by getsockopt */
   readonly options = new Map<string, Uint8Array>();
   #writeShut = false;
+  /** a non-blocking connect is under way (or ended, not yet asked about) */
+  #connecting = false;
 
   constructor(
     readonly net: HostNetwork,
@@ -188,14 +191,55 @@ export class InetSocket implements OpenFile {
     return s;
   }
 
-  /** connect: TCP connects now (waiting for the host); UDP sets the default peer. */
+  /**
+   * connect: TCP connects now (waiting for the host), or, non-blocking,
+   * starts to and fails with EINPROGRESS (poll then says POLLOUT, and
+   * SO_ERROR how it went); UDP sets the default peer.
+   */
   connect(to: NetAddr): void {
     if (this.type === SOCK.DGRAM) {
       this.peer = to;
       return;
     }
+    if (this.#connecting && this.#connectAgain() === "made") return;
     if (this.hostId !== null) throw new SysError(this.listening ? E.EINVAL : E.EISCONN);
-    this.#adopt(this.#call({ op: "connect", to }).reply);
+    if (!(this.statusFlags & O.NONBLOCK)) {
+      this.#adopt(this.#call({ op: "connect", to }).reply);
+      return;
+    }
+    this.#adopt(this.#call({ op: "connect", to, start: true }).reply);
+    this.peer = to;
+    this.#connecting = true;
+    throw new SysError(E.EINPROGRESS);
+  }
+
+  /**
+   * A connect after a non-blocking one: EALREADY while it is under way; once
+   * it is made, 0 (and EISCONN from then on); a failed one gives its error
+   * and leaves the socket free to try again, as Linux.
+   */
+  #connectAgain(): "made" | "retry" {
+    const bits = this.readiness();
+    if (!bits) throw new SysError(E.EALREADY);
+    this.#connecting = false;
+    if (!(bits & POLL.ERR)) return "made";
+    const errno = this.takeError();
+    this.close();
+    if (errno) throw new SysError(errno);
+    return "retry";
+  }
+
+  /** SO_ERROR: the socket's pending error (then cleared), 0 when there is none. */
+  takeError(): number {
+    if (this.hostId === null) return 0;
+    const { error } = this.net.call({ op: "soerror", id: this.hostId }).reply;
+    if (error === undefined) return 0;
+    try {
+      checked({ error });
+    } catch (e) {
+      return (e as SysError).errno;
+    }
+    return E.EIO;
   }
 
   /** Sends `data` (to `to`, for UDP without a peer); the bytes taken. */
@@ -240,10 +284,52 @@ export class InetSocket implements OpenFile {
   }
   readiness(): number {
     if (this.hostId === null) return this.type === SOCK.DGRAM ? POLL.OUT : POLL.OUT | POLL.HUP;
-    return this.#call({ op: "status", id: this.hostId }).reply.bits!;
+    const r = this.#call({ op: "status", id: this.hostId }).reply;
+    this.local ??= r.local ?? null; // a non-blocking connect made
+    return r.bits!;
   }
   close(): void {
     if (this.hostId !== null) this.net.call({ op: "close", id: this.hostId });
     this.hostId = null;
   }
+
+  /**
+   * Saves the guest side for a snapshot of a replay (whose log rewinds with
+   * it); a live host socket is refused before that (see
+   * {@linkcode refuseLiveHostSockets}).
+   */
+  capture(): () => void {
+    const fields = { ...this }, options = new Map(this.options);
+    const writeShut = this.#writeShut, connecting = this.#connecting;
+    return () => {
+      Object.assign(this, fields);
+      this.options.clear();
+      for (const [k, v] of options) this.options.set(k, v);
+      this.#writeShut = writeShut;
+      this.#connecting = connecting;
+    };
+  }
+}
+
+/**
+ * Throws EmuError, naming the descriptor, when one of `fds` is a live host
+ * socket, which a snapshot could not put back (the host's side goes on, or
+ * is gone); a replay's sockets answer from the log, and pass.
+ *
+ * @example
+ * ```ts
+ * import { refuseLiveHostSockets } from "./net_socket.ts";
+ * refuseLiveHostSockets([]); // nothing open: no error
+ * ```
+ */
+export function refuseLiveHostSockets(fds: { fd: number; file: OpenFile }[]): void {
+  const live = fds.find(({ file }) =>
+    file instanceof InetSocket && file.hostId !== null && !file.net.replaying
+  );
+  if (!live) return;
+  throw new EmuError(
+    `snapshot: fd ${live.fd} is a socket on the host network (-net host), which a restore ` +
+      "cannot put back",
+    "close it before the snapshot, or snapshot a replay (-icount rr=replay)",
+  );
 }

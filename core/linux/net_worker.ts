@@ -41,7 +41,13 @@ interface Datagrams {
   rx: { data: Uint8Array; from: NetAddr }[];
   error?: unknown;
 }
-type HostSocket = Stream | Listener | Datagrams;
+/** A non-blocking connect still under way, or failed (`error`). */
+interface Pending {
+  kind: "pending";
+  failed: boolean;
+  error?: unknown;
+}
+type HostSocket = Stream | Listener | Datagrams | Pending;
 
 const sockets = new Map<number, HostSocket>();
 let nextId = 1;
@@ -77,9 +83,8 @@ function addrOf(a: Deno.Addr): NetAddr {
   return { host: n.hostname, port: n.port };
 }
 
-function addStream(conn: Deno.TcpConn): number {
+function addStream(conn: Deno.TcpConn, id = nextId++): number {
   const s: Stream = { kind: "tcp", conn, rx: [], eof: false, writes: Promise.resolve() };
-  const id = nextId++;
   sockets.set(id, s);
   (async () => {
     try {
@@ -98,6 +103,24 @@ function addStream(conn: Deno.TcpConn): number {
 
 function streamInfo(id: number, conn: Deno.TcpConn): NetReply {
   return { id, local: addrOf(conn.localAddr), remote: addrOf(conn.remoteAddr) };
+}
+
+/** A non-blocking connect: its id now, the connection (or its error) when the host has it. */
+function connectStart(r: Extract<NetRequest, { op: "connect" }>): NetReply {
+  const id = nextId++, pending: Pending = { kind: "pending", failed: false };
+  sockets.set(id, pending);
+  connect(r).then((done) => {
+    const conn = done.id !== undefined ? (sockets.get(done.id) as Stream) : undefined;
+    if (done.id !== undefined) sockets.delete(done.id);
+    if (sockets.get(id) !== pending) conn?.conn.close(); // closed meanwhile
+    else if (conn) sockets.set(id, conn);
+    else {
+      pending.failed = true;
+      pending.error = Object.assign(new Error(done.error), { code: done.error });
+    }
+    activity();
+  });
+  return { id };
 }
 
 async function connect(r: Extract<NetRequest, { op: "connect" }>): Promise<NetReply> {
@@ -165,6 +188,7 @@ function takeError(s: HostSocket): NetReply | undefined {
 
 function recv(s: HostSocket, max: number, peek: boolean): [NetReply, Uint8Array?] {
   if (s.kind === "listener") return [{ error: "EINVAL" }];
+  if (s.kind === "pending") return [takeError(s) ?? { error: "EAGAIN" }];
   if (s.kind === "udp") {
     const d = s.rx[0];
     if (!d) return [takeError(s) ?? { error: "EAGAIN" }];
@@ -190,6 +214,7 @@ function send(s: HostSocket, bytes: Uint8Array, to?: NetAddr): NetReply {
   const err = takeError(s);
   if (err) return err;
   if (s.kind === "listener") return { error: "ENOTCONN" };
+  if (s.kind === "pending") return { error: "EAGAIN" };
   if (s.kind === "udp") {
     if (!to) return { error: "EDESTADDRREQ" };
     s.socket.send(bytes, to.port, to.host, (e) => e && (s.error = e));
@@ -205,17 +230,23 @@ function send(s: HostSocket, bytes: Uint8Array, to?: NetAddr): NetReply {
   return { size: bytes.length };
 }
 
-/** poll bits: 1 readable, 4 writable, 8 error, 16 hung up. */
+/**
+ * poll bits: 1 readable, 4 writable, 8 error, 16 hung up. A connect under
+ * way has none; a failed one all four, as Linux's tcp_poll gives them.
+ */
 function status(s: HostSocket): NetReply {
   if (s.kind === "listener") return { bits: s.queue.length ? 1 : 0 };
+  if (s.kind === "pending") return { bits: s.failed ? 1 | 4 | 8 | 16 : 0 };
   const err = s.error !== undefined ? 8 : 0;
   if (s.kind === "udp") return { bits: (s.rx.length ? 1 : 0) | 4 | err };
-  return { bits: (s.rx.length || s.eof ? 1 : 0) | 4 | err | (s.eof ? 16 : 0) };
+  const bits = (s.rx.length || s.eof ? 1 : 0) | 4 | err | (s.eof ? 16 : 0);
+  return { bits, local: addrOf(s.conn.localAddr) };
 }
 
 function close(s: HostSocket, how: "both" | "write"): NetReply {
   if (s.kind === "listener") s.listener.close();
   else if (s.kind === "udp") s.socket.close();
+  else if (s.kind === "pending") return {};
   else {
     s.writes = s.writes.then(() => how === "write" ? s.conn.closeWrite() : s.conn.close())
       .catch(() => {});
@@ -224,7 +255,7 @@ function close(s: HostSocket, how: "both" | "write"): NetReply {
 }
 
 async function handle(r: NetRequest, payload?: Uint8Array): Promise<[NetReply, Uint8Array?]> {
-  if (r.op === "connect") return [await connect(r)];
+  if (r.op === "connect") return [r.start ? connectStart(r) : await connect(r)];
   if (r.op === "listen") return [listen(r)];
   if (r.op === "udp") return [await bindUdp(r)];
   if (r.op === "wait") return [{ error: "EINVAL" }]; // the link answers it
@@ -243,6 +274,8 @@ async function handle(r: NetRequest, payload?: Uint8Array): Promise<[NetReply, U
       return [send(s, payload ?? new Uint8Array(), r.to)];
     case "status":
       return [status(s)];
+    case "soerror":
+      return [takeError(s) ?? {}];
     case "shutdown":
       return [close(s, "write")];
     case "close":

@@ -12,7 +12,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { type DirEntry, DirFile, type OpenFile, S_IF, syntheticStat } from "./fds.ts";
+import { type DirEntry, DirFile, type OpenFile, S_IF, S_IFMT, syntheticStat } from "./fds.ts";
 import { MemoryFile } from "./memory_file.ts";
 import { PAGE } from "./mm.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -64,7 +64,8 @@ export function procLink(p: LinuxProcess, abs: string): string | null {
   if (!fd) return null;
   if (!p.fds.has(Number(fd[1]))) throw new SysError(E.ENOENT);
   const f = p.fds.get(Number(fd[1]));
-  return f.guestPath ?? `${f.entries ? "anon_inode" : "pipe"}:[${fd[1]}]`;
+  const socket = !f.entries && (f.stat().mode & S_IFMT) === S_IF.SOCK;
+  return f.guestPath ?? `${f.entries ? "anon_inode" : socket ? "socket" : "pipe"}:[${fd[1]}]`;
 }
 
 /**

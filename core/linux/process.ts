@@ -20,6 +20,7 @@ import type { LinuxAbi, TargetArch } from "../target.ts";
 import { type Trap, TrapKind } from "../trap.ts";
 import { E, errnoOf, SysError } from "./errno.ts";
 import { FdTable, InputStream, type OutputSink, OutputStream } from "./fds.ts";
+import { refuseLiveHostSockets } from "./net_socket.ts";
 import { hostOutput, hostStat, isHostError, readProgram } from "./host_io.ts";
 import { mmapBaseFor } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
@@ -280,6 +281,7 @@ export class LinuxProcess {
    */
   snapshot(): ProcessSnapshot {
     this.threads.checkSingle("snapshot");
+    refuseLiveHostSockets(this.fds.list());
     return captureProcess(this, {
       pending: this.#pending,
       pendingSkip: this.#pendingSkip,

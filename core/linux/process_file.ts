@@ -92,7 +92,7 @@ function unsavedKind(file: OpenFile): string {
   if (file instanceof DirFile) return "a directory";
   const type = file.stat().mode & S_IFMT;
   if (type === S_IF.SOCK) {
-    return file.outside ? "a socket on the host network (-net host)" : "a socket (socketpair)";
+    return file.outside ? "a socket on the host network (-net host)" : "an AF_UNIX socket";
   }
   return type === S_IF.FIFO ? "a pipe" : "an eventfd, timerfd, signalfd or epoll instance";
 }

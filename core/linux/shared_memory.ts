@@ -4,8 +4,10 @@
  * copies its pages out to the region when it stops running and in when it
  * starts (`AddressSpace.syncShared`, at every turn of the world's
  * scheduler). Processes switch only there, so every process sees the writes
- * of the others as if the pages were one. A file-backed region writes its
- * changed pages back to the file on msync, munmap, exec and exit.
+ * of the others as if the pages were one. Within one process, two mappings
+ * of one file page are one host frame (`GuestMemory.mapAlias`), so each
+ * sees the other's stores at once. A file-backed region writes its changed
+ * pages back to the file on msync, munmap, exec and exit.
  *
  * @module
  */
@@ -21,33 +23,47 @@ export interface SharedBacking {
 }
 
 /**
- * The bytes of one MAP_SHARED mapping, seen by every process that maps it.
+ * The bytes of MAP_SHARED memory, seen by every process that maps it: one
+ * anonymous mapping's, or a file's (every shared mapping of the file, in
+ * every process, is this one region; pages indexed by file offset).
  *
  * @example
  * ```ts
  * import { SharedRegion } from "./shared_memory.ts";
- * const r = new SharedRegion(4096, 0n, null);
+ * const r = new SharedRegion(0n, null);
  * r.store(0, new Uint8Array(4096).fill(7));
- * console.log(r.bytes[0], r.dirtyPages()); // 7 1
+ * console.log(r.page(0)[0], r.dirtyPages()); // 7 1
  * ```
  */
 export class SharedRegion {
-  readonly bytes: Uint8Array;
+  readonly #pages = new Map<number, Uint8Array>();
   #users = 0;
   readonly #dirty = new Set<number>();
 
   constructor(
-    size: number,
-    /** file offset of the region's first byte */
+    /** file offset of page 0 */
     readonly offset: bigint,
-    readonly backing: SharedBacking | null,
-  ) {
-    this.bytes = new Uint8Array(size);
+    /** the file written back to (a later mapping may give a writable one instead) */
+    public backing: SharedBacking | null,
+    /** called when the last page mapping it goes (a file's region leaves the world's list) */
+    readonly onIdle?: () => void,
+  ) {}
+
+  /** Whether page `index` has been mapped (its bytes are here, maybe newer than the file's). */
+  has(index: number): boolean {
+    return this.#pages.has(index);
+  }
+
+  /** Sets page `index` to the file's bytes (the first mapping of it), not marking it changed. */
+  fill(index: number, bytes: Uint8Array): void {
+    const page = this.page(index);
+    page.fill(0);
+    page.set(bytes.subarray(0, PAGE_SIZE));
   }
 
   /** Stores a process's copy of page `index`, noting it changed. */
   store(index: number, page: Uint8Array): void {
-    const at = index * PAGE_SIZE, mine = this.bytes.subarray(at, at + PAGE_SIZE);
+    const mine = this.page(index);
     if (equalBytes(mine, page)) return;
     mine.set(page);
     this.#dirty.add(index);
@@ -58,9 +74,11 @@ export class SharedRegion {
     return !equalBytes(this.page(index), page);
   }
 
-  /** The region's page `index`. */
+  /** The region's page `index` (zeros until something is stored). */
   page(index: number): Uint8Array {
-    return this.bytes.subarray(index * PAGE_SIZE, (index + 1) * PAGE_SIZE);
+    let p = this.#pages.get(index);
+    if (!p) this.#pages.set(index, p = new Uint8Array(PAGE_SIZE));
+    return p;
   }
 
   /** Pages changed since the last write-back. */
@@ -88,9 +106,18 @@ export class SharedRegion {
 
   /** A page mapping this region went away; the last one writes back and lets the file go. */
   removeUser(): void {
-    if (--this.#users > 0) return;
+    if (--this.#users === 0) this.#idle();
+  }
+
+  /** Lets the region go if no page maps it (a mapping that failed). */
+  releaseIfUnused(): void {
+    if (this.#users === 0) this.#idle();
+  }
+
+  #idle(): void {
     this.writeBack();
     this.backing?.release();
+    this.onIdle?.();
   }
 }
 

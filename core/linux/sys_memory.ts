@@ -8,7 +8,8 @@
 import { readInputFile, realInputPath } from "../host_files.ts";
 import { E, SysError } from "./errno.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
-import { O } from "./fds.ts";
+import { O, type OpenFile } from "./fds.ts";
+import { PAGE_SIZE } from "../host_memory.ts";
 import { MAP, PAGE, type PageSource, pageUp } from "./mm.ts";
 import { SharedRegion } from "./shared_memory.ts";
 import { int, type SyscallTable } from "./syscall.ts";
@@ -24,7 +25,7 @@ function mmap(p: LinuxProcess, a: bigint[]): bigint {
   if (length > p.as.limit) throw new SysError(E.ENOMEM);
   const shared = (flags & MAP.SHARED) !== 0;
   if (flags & MAP.ANONYMOUS) {
-    const region = shared ? new SharedRegion(Number(pageUp(length)), 0n, null) : undefined;
+    const region = shared ? new SharedRegion(0n, null) : undefined;
     return p.as.mmap(
       addr,
       length,
@@ -42,27 +43,61 @@ function mmap(p: LinuxProcess, a: bigint[]): bigint {
   }
   const st = f.stat();
   const n = st.size > offset ? Number(st.size - offset < length ? st.size - offset : length) : 0;
-  const contents = new Uint8Array(n);
+  let contents = new Uint8Array(n);
   if (n) f.pread(contents, Number(offset));
   const source: PageSource = { name: f.guestPath ?? "", dev: st.dev, ino: st.ino, offset, shared };
-  let release: (() => void) | null = null;
   if (shared) {
-    release = p.fds.hold(f);
-    source.region = new SharedRegion(Number(pageUp(length)), offset, { file: f, release });
-    source.region.bytes.set(contents);
+    source.region = fileRegion(p, f);
+    contents = sharedContents(source.region, offset, pageUp(length), contents);
   }
   let at: bigint;
   try {
     at = p.as.mmap(addr, length, prot, flags, contents, source);
   } catch (e) {
-    release?.();
+    source.region?.releaseIfUnused();
     throw e;
   }
+  if (source.region) p.as.aliasShared(at, pageUp(length), source.region);
   if (prot & PROT_EXEC && f.guestPath) noteExecMapping(p, f.guestPath, at, offset);
   return at;
 }
 
 const PROT_WRITE = 2, PROT_EXEC = 4, MADV_DONTNEED = 4;
+
+/**
+ * The shared region of file `f` in the guest world: one for every
+ * MAP_SHARED mapping of it, in every process, kept open by the first
+ * description mapped (or the first writable one, for the write-back).
+ */
+function fileRegion(p: LinuxProcess, f: OpenFile): SharedRegion {
+  const st = f.stat(), key = `${st.dev}:${st.ino}`, files = p.world.sharedFiles;
+  const writable = (g: OpenFile) => (g.statusFlags & O.ACCMODE) === O.RDWR;
+  let region = files.get(key);
+  if (!region) {
+    region = new SharedRegion(0n, { file: f, release: p.fds.hold(f) }, () => files.delete(key));
+    files.set(key, region);
+  } else if (region.backing && !writable(region.backing.file) && writable(f)) {
+    region.backing.release();
+    region.backing = { file: f, release: p.fds.hold(f) };
+  }
+  return region;
+}
+
+/**
+ * What a new shared mapping of `len` bytes at file `offset` holds: the
+ * region's pages that some mapping has already, the file's bytes (`file`)
+ * elsewhere, which the region takes as its own.
+ */
+function sharedContents(region: SharedRegion, offset: bigint, len: bigint, file: Uint8Array) {
+  const out = new Uint8Array(Number(len)), first = Number(offset / PAGE);
+  out.set(file);
+  for (let i = 0; i * PAGE_SIZE < out.length; i++) {
+    const page = out.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+    if (region.has(first + i)) page.set(region.page(first + i));
+    else region.fill(first + i, page);
+  }
+  return out;
+}
 
 /** What /proc/self/maps names shared anonymous memory (Linux backs it by a deleted shmem file). */
 const SHARED_ZERO = { name: "/dev/zero (deleted)", dev: 1n, ino: 0n, offset: 0n, shared: true };

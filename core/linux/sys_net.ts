@@ -3,8 +3,8 @@
  * accept4, connect, getsockname, getpeername, sendto, recvfrom, sendmsg,
  * recvmsg, sendmmsg, recvmmsg, setsockopt, getsockopt and shutdown for AF_INET/AF_INET6 TCP and UDP (see
  * `net_socket.ts`). Without `-net host`, socket(AF_INET...) fails with
- * EACCES and `-strace` says why; AF_UNIX sockets other than socketpair's
- * are not offered (EAFNOSUPPORT).
+ * EACCES and `-strace` says why. AF_UNIX sockets are in `sys_unix.ts`,
+ * which sends the calls of the other families here.
  *
  * A blocking accept or receive parks the guest thread: the scheduler runs
  * the others and looks again, and when every thread waits, sleeps until the
@@ -14,20 +14,40 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, S_IF, S_IFMT } from "./fds.ts";
+import { O, type OpenFile, S_IF, S_IFMT } from "./fds.ts";
 import { AF, decodeSockaddr, encodeSockaddr, InetSocket, SOCK } from "./net_socket.ts";
 import type { NetAddr } from "./net_protocol.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
 import { iovecs, orWait } from "./sys_files.ts";
-import { get, int, len, put, putU32, putU64, type SyscallTable } from "./syscall.ts";
+import { get, int, len, put, putU32, putU64, StructWriter, type SyscallTable } from "./syscall.ts";
+import { readTimespec } from "./sys_time.ts";
 import type { Blocking } from "./threads.ts";
 
 const SOCK_TYPE_MASK = 0xf;
 const IPPROTO = { IP: 0, TCP: 6, UDP: 17, IPV6: 41 } as const;
-const SOL_SOCKET = 1;
-const SO = { TYPE: 3, ERROR: 4, ACCEPTCONN: 30, PROTOCOL: 38, DOMAIN: 39 } as const;
-const MSG = { PEEK: 2, DONTWAIT: 0x40, NOSIGNAL: 0x4000, WAITFORONE: 0x10000 } as const;
+/** `SOL_SOCKET`, the level of the socket options every family has. */
+export const SOL_SOCKET = 1;
+/** SOL_SOCKET option names. */
+export const SO = {
+  TYPE: 3,
+  ERROR: 4,
+  PASSCRED: 16,
+  PEERCRED: 17,
+  ACCEPTCONN: 30,
+  PROTOCOL: 38,
+  DOMAIN: 39,
+} as const;
+/** send and recv flags. */
+export const MSG = {
+  PEEK: 2,
+  CTRUNC: 8,
+  TRUNC: 0x20,
+  DONTWAIT: 0x40,
+  NOSIGNAL: 0x4000,
+  WAITFORONE: 0x10000,
+  CMSG_CLOEXEC: 0x40000000,
+} as const;
 /** The most one send or receive moves (the worker's reply buffer holds a little more). */
 const MAX_TRANSFER = 256 << 10;
 const MSGHDR_SIZE = 56, MMSGHDR_SIZE = 64, UIO_MAXIOV = 1024, SOCKADDR_STORAGE = 128;
@@ -107,7 +127,7 @@ function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number {
 }
 
 /** A guest `struct msghdr` (64-bit layout): its name, iovecs and where its fields are. */
-function msghdr(p: LinuxProcess, addr: bigint) {
+export function msghdr(p: LinuxProcess, addr: bigint) {
   const dv = new DataView(get(p, addr, MSGHDR_SIZE).buffer);
   const u64 = (at: number) => dv.getBigUint64(at, true);
   const name = u64(0), nameLen = dv.getInt32(8, true), iovLen = u64(24);
@@ -115,34 +135,46 @@ function msghdr(p: LinuxProcess, addr: bigint) {
   if (iovLen > BigInt(UIO_MAXIOV)) throw new SysError(E.EMSGSIZE);
   // a name longer than a sockaddr_storage is cut to one, as Linux does
   const size = name === 0n ? 0 : Math.min(nameLen, SOCKADDR_STORAGE);
-  return { name, nameLen: size, iov: iovecs(p, u64(16), iovLen) };
+  const control = u64(32), controlLen = u64(40);
+  return { name, nameLen: size, iov: iovecs(p, u64(16), iovLen), control, controlLen };
+}
+
+/** The bytes of the iovecs `iov`, at most `max` of them. */
+export function gather(p: LinuxProcess, iov: [bigint, number][], max = MAX_TRANSFER): Uint8Array {
+  const total = Math.min(iov.reduce((n, [, l]) => n + l, 0), max);
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const [base, n] of iov) {
+    if (at >= total) break;
+    data.set(get(p, base, Math.min(n, total - at)), at);
+    at += n;
+  }
+  return data;
+}
+
+/** Copies `data` over the iovecs `iov` (as much as they hold). */
+export function scatter(p: LinuxProcess, iov: [bigint, number][], data: Uint8Array): void {
+  let at = 0;
+  for (const [base, n] of iov) {
+    if (at >= data.length) break;
+    put(p, base, data.subarray(at, Math.min(data.length, at + n)));
+    at += n;
+  }
 }
 
 /** sendmsg: sendto of the iovecs gathered (ancillary data is ignored). */
 function sendmsg(p: LinuxProcess, a: bigint[]): number {
   const m = msghdr(p, a[1]);
-  const total = Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER);
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const [base, n] of m.iov) {
-    if (at >= total) break;
-    data.set(get(p, base, Math.min(n, total - at)), at);
-    at += n;
-  }
+  const data = gather(p, m.iov), total = data.length;
   return sendto(p, [a[0], 0n, BigInt(total), a[2], m.name, BigInt(m.nameLen)], data);
 }
 
 /** Receives one message into the guest msghdr at `hdr`; EAGAIN when none is there yet. */
-function recvOne(p: LinuxProcess, s: InetSocket, hdr: bigint, flags: number): number {
+function recvInet(p: LinuxProcess, s: InetSocket, hdr: bigint, flags: number): number {
   const m = msghdr(p, hdr);
   const buf = new Uint8Array(Math.min(m.iov.reduce((n, [, l]) => n + l, 0), MAX_TRANSFER));
   const r = s.recv(buf, (flags & MSG.PEEK) !== 0);
-  let at = 0;
-  for (const [base, n] of m.iov) {
-    if (at >= r.n) break;
-    put(p, base, buf.subarray(at, Math.min(r.n, at + n)));
-    at += n;
-  }
+  scatter(p, m.iov, buf.subarray(0, r.n));
   if (r.from && m.name) addrOut(p, s, r.from, m.name, hdr + 8n);
   else putU32(p, hdr + 8n, 0);
   putU64(p, hdr + 40n, 0n); // msg_controllen: no ancillary data
@@ -153,7 +185,12 @@ function recvOne(p: LinuxProcess, s: InetSocket, hdr: bigint, flags: number): nu
 /** recvmsg: recvfrom scattered over the iovecs; no ancillary data comes back. */
 function recvmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
   const s = inetOf(p, a[0]), flags = int(a[2]);
-  return orWait(p, s, () => recvOne(p, s, a[1], flags), (flags & MSG.DONTWAIT) !== 0);
+  return orWait(p, s, () => recvInet(p, s, a[1], flags), (flags & MSG.DONTWAIT) !== 0);
+}
+
+/** Writes `ns` as a guest `struct timespec` at `addr`. */
+function putTimespec(p: LinuxProcess, addr: bigint, ns: bigint): void {
+  put(p, addr, new StructWriter(16).u64(0, ns / 1_000_000_000n).u64(8, ns % 1_000_000_000n).bytes);
 }
 
 /** The guest vector of `struct mmsghdr` of sendmmsg/recvmmsg: at most UIO_MAXIOV entries. */
@@ -161,13 +198,20 @@ function mmsgCount(vlen: bigint): number {
   return Math.min(len(vlen), UIO_MAXIOV);
 }
 
-/** sendmmsg: sendmsg of each entry, its msg_len set; stops at the first error after one sent. */
-function sendmmsg(p: LinuxProcess, a: bigint[]): number {
+/**
+ * sendmmsg: `sendOne` (a family's sendmsg; the host network's by default)
+ * of each entry, its msg_len set; stops at the first error after one sent.
+ */
+export function sendmmsg(
+  p: LinuxProcess,
+  a: bigint[],
+  sendOne: (hdr: bigint) => number = (hdr) => sendmsg(p, [a[0], hdr, a[3]]),
+): number {
   const count = mmsgCount(a[2]);
   for (let i = 0; i < count; i++) {
     const hdr = a[1] + BigInt(i * MMSGHDR_SIZE);
     try {
-      putU32(p, hdr + BigInt(MSGHDR_SIZE), sendmsg(p, [a[0], hdr, a[3]]));
+      putU32(p, hdr + BigInt(MSGHDR_SIZE), sendOne(hdr));
     } catch (e) {
       if (i === 0) throw e;
       return i;
@@ -177,28 +221,56 @@ function sendmmsg(p: LinuxProcess, a: bigint[]): number {
 }
 
 /**
- * recvmmsg: recvmsg into each entry. Blocking, it waits until all came
- * (MSG_WAITFORONE: until one did, then takes what is there); the timeout
- * argument is not applied.
+ * recvmmsg: `recvOne` (a family's recvmsg, EAGAIN when nothing is there;
+ * the host network's by default) into each entry of socket `s`. Blocking, it waits until all came
+ * (MSG_WAITFORONE: until one did, then takes what is there). With a
+ * timeout it stops once the time has passed after a datagram, and writes
+ * the time left back, as Linux; where Linux would go on waiting for one
+ * more datagram past the timeout (recvmmsg(2), BUGS), the call returns at
+ * the timeout with the datagrams it has. Before the first one, it waits as
+ * recvmsg does.
  */
-function recvmmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
-  const s = inetOf(p, a[0]), count = mmsgCount(a[2]), flags = int(a[3]);
+export function recvmmsg(
+  p: LinuxProcess,
+  a: bigint[],
+  s: OpenFile = inetOf(p, a[0]),
+  recvOne: (hdr: bigint, flags: number) => number = (hdr, flags) =>
+    recvInet(p, s as InetSocket, hdr, flags),
+): number | Blocking {
+  const count = mmsgCount(a[2]), flags = int(a[3]);
   const dontWait = (flags & MSG.DONTWAIT) !== 0;
+  const deadline = a[4] ? p.clock.monotonicNs() + readTimespec(p, a[4]) : undefined;
+  const timeLeft = () => {
+    const left = deadline! - p.clock.monotonicNs();
+    putTimespec(p, a[4], left > 0n ? left : 0n);
+  };
   let done = 0; // kept across the retries of a blocked call
-  return orWait(p, s, () => {
+  let wait: Blocking | undefined;
+  const arm = () => {
+    if (!wait || deadline === undefined || done === 0) return;
+    Object.assign(wait.options, { deadlineNs: deadline, timeoutResult: done, cancel: timeLeft });
+  };
+  const io = () => {
     for (; done < count; done++) {
+      if (done > 0 && deadline !== undefined && p.clock.monotonicNs() >= deadline) break;
       const hdr = a[1] + BigInt(done * MMSGHDR_SIZE);
       try {
-        putU32(p, hdr + BigInt(MSGHDR_SIZE), recvOne(p, s, hdr, flags));
+        putU32(p, hdr + BigInt(MSGHDR_SIZE), recvOne(hdr, flags));
+        arm();
       } catch (e) {
         const partial = done > 0 && (dontWait || (flags & MSG.WAITFORONE) ||
           (s.statusFlags & O.NONBLOCK));
-        if (partial && e instanceof SysError && e.errno === E.EAGAIN) return done;
-        throw e;
+        if (!partial || !(e instanceof SysError) || e.errno !== E.EAGAIN) throw e;
+        break;
       }
     }
+    if (deadline !== undefined) timeLeft();
     return done;
-  }, dontWait);
+  };
+  const r = orWait(p, s, io, dontWait);
+  if (typeof r !== "number") wait = r;
+  arm();
+  return r;
 }
 
 function recvfrom(p: LinuxProcess, a: bigint[]): number | Blocking {
@@ -216,7 +288,7 @@ function recvfrom(p: LinuxProcess, a: bigint[]): number | Blocking {
 function fixedOption(s: InetSocket, level: number, name: number): number | undefined {
   if (level !== SOL_SOCKET) return undefined;
   if (name === SO.TYPE) return s.type;
-  if (name === SO.ERROR) return 0;
+  if (name === SO.ERROR) return s.takeError();
   if (name === SO.DOMAIN) return s.family;
   if (name === SO.ACCEPTCONN) return s.listening ? 1 : 0;
   if (name === SO.PROTOCOL) return s.type === SOCK.STREAM ? IPPROTO.TCP : IPPROTO.UDP;
@@ -290,8 +362,8 @@ export const netSyscalls: SyscallTable = {
   recvfrom,
   sendmsg,
   recvmsg,
-  sendmmsg,
-  recvmmsg,
+  sendmmsg: (p, a) => sendmmsg(p, a),
+  recvmmsg: (p, a) => recvmmsg(p, a),
   getsockopt,
   setsockopt,
   shutdown: (p, a) => {

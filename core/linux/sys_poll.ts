@@ -1,7 +1,7 @@
 /**
  * I/O multiplexing and guest-only files: ppoll, pselect6, epoll_create1/ctl/pwait,
- * eventfd2 and socketpair (AF_UNIX streams); sockets on the host network
- * are in `sys_net.ts`.
+ * eventfd2 and timerfds; sockets are in `sys_unix.ts` (AF_UNIX) and
+ * `sys_net.ts` (the host network).
  *
  * A wait (ppoll, pselect6, epoll_pwait) blocks the thread until a descriptor
  * is ready or the timeout passes on the virtual clock; a signal ends it with
@@ -15,7 +15,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { EpollFile, EventFd, firstEvent, readinessOf, SocketEnd, TimerFd } from "./event_files.ts";
+import { EpollFile, EventFd, firstEvent, readinessOf, TimerFd } from "./event_files.ts";
 import { O, type OpenFile, POLL } from "./fds.ts";
 import { clockNs } from "./sys_time.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -27,8 +27,6 @@ import { UNBLOCKABLE } from "./signals.ts";
 const POLLFD_SIZE = 8, EPOLL_EVENT_SIZE = 16, BILLION = 1_000_000_000n;
 const EPOLL_CTL = { ADD: 1, DEL: 2, MOD: 3 } as const;
 const EPOLLONESHOT = 1 << 30;
-const AF_UNIX = 1;
-const SOCK_STREAM = 1, SOCK_TYPE_MASK = 0xf;
 
 /** How a multiplexing call waits. */
 interface WaitSpec {
@@ -291,17 +289,6 @@ function timerfdSettime(p: LinuxProcess, a: bigint[]): number {
   return 0;
 }
 
-function socketpair(p: LinuxProcess, a: bigint[]): number {
-  const domain = int(a[0]), type = int(a[1]);
-  if (domain !== AF_UNIX) throw new SysError(E.EAFNOSUPPORT);
-  if ((type & SOCK_TYPE_MASK) !== SOCK_STREAM) throw new SysError(E.EOPNOTSUPP);
-  const [x, y] = SocketEnd.pair(type & O.NONBLOCK);
-  const cloexec = (type & O.CLOEXEC) !== 0;
-  const fx = p.fds.install(x, cloexec), fy = p.fds.install(y, cloexec);
-  put(p, a[3], new StructWriter(8).u32(0, fx).u32(4, fy).bytes);
-  return 0;
-}
-
 /**
  * Polling and guest-only file syscalls by name.
  *
@@ -326,7 +313,6 @@ export const pollSyscalls: SyscallTable = {
     const file = new EventFd(BigInt.asUintN(32, a[0]), flags, flags & O.NONBLOCK);
     return p.fds.install(file, (flags & O.CLOEXEC) !== 0);
   },
-  socketpair,
   timerfd_create: (p, a) => {
     const clk = int(a[0]), flags = int(a[1]);
     clockNs(p, clk); // EINVAL for an unknown clock

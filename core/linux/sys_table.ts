@@ -19,7 +19,7 @@ import { childSyscalls } from "./sys_children.ts";
 import { execSyscalls } from "./sys_exec.ts";
 import { pollSyscalls } from "./sys_poll.ts";
 import { groupSyscalls } from "./sys_groups.ts";
-import { netSyscalls } from "./sys_net.ts";
+import { socketSyscalls } from "./sys_unix.ts";
 
 /**
  * The complete handler table.
@@ -44,5 +44,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...execSyscalls,
   ...pollSyscalls,
   ...groupSyscalls,
-  ...netSyscalls,
+  ...socketSyscalls,
 };

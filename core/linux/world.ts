@@ -16,6 +16,8 @@
 import type { HostNetwork } from "./net_link.ts";
 import type { LinuxProcess } from "./process.ts";
 import { DeadlockError } from "./thread_group.ts";
+import { UnixNames } from "./unix_socket.ts";
+import type { SharedRegion } from "./shared_memory.ts";
 
 /** The longest one host sleep for the network lasts (the run loop looks again after it). */
 const NET_WAIT_SLICE_MS = 1000;
@@ -36,6 +38,10 @@ export class ProcessWorld {
   retired = 0;
   /** processes whose parent was reaped: their parent is init now (getppid 1), not the root */
   readonly orphans = new Set<LinuxProcess>();
+  /** the names AF_UNIX sockets are bound to, seen by every process */
+  readonly unixNames = new UnixNames();
+  /** the MAP_SHARED region of each file some process maps, by "dev:ino" */
+  readonly sharedFiles = new Map<string, SharedRegion>();
 
   constructor(
     readonly root: LinuxProcess,

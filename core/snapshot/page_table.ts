@@ -102,7 +102,7 @@ function markClean(mem: GuestMemory, s: PageTableSnapshot): void {
 /** Rebuilds the page table of `s`, dropping translations of pages that changed. */
 function relayout(mem: GuestMemory, s: PageTableSnapshot): void {
   const host = mem.host;
-  const owned = new Set(s.pageOfFrame.keys());
+  const owned = new Set(s.pageOfFrame.keys()), freed = new Set<number>();
   for (const [pn, p] of [...mem.pages]) {
     const want = s.pages.get(pn);
     if (want && want.frame === p.frame && want.mmio === p.mmio) {
@@ -112,7 +112,10 @@ function relayout(mem: GuestMemory, s: PageTableSnapshot): void {
     }
     mem.contentsReplaced(pn);
     mem.pages.delete(pn);
-    if (p.frame >= 0 && !owned.has(p.frame)) host.freeFrame(p.frame);
+    if (p.frame >= 0 && !owned.has(p.frame) && !freed.has(p.frame)) {
+      host.freeFrame(p.frame);
+      freed.add(p.frame); // a frame two pages mapped (mapAlias) is freed once
+    }
   }
   host.reclaimFrames(owned);
   for (const [pn, want] of s.pages) {

@@ -1,6 +1,8 @@
 // MAP_SHARED and friends: a shared file mapping written back on msync, munmap
 // and exit (never growing the file), shared anonymous and file memory between
-// fork'd processes (a private mapping stays a copy), mremap growing, shrinking
+// fork'd processes (a private mapping stays a copy), two mappings of one file
+// seeing each other's stores at once (in one process, in two threads, and in
+// two processes that each mapped the file), mremap growing, shrinking
 // and moving with the data, madvise(MADV_DONTNEED) zero-filling private
 // anonymous memory only, and MAP_FIXED_NOREPLACE refusing a used range.
 // With argument "linux" it also prints what qemu-riscv64 7.2 gets wrong (it
@@ -8,6 +10,8 @@
 // unmapped ranges), which tests/mmap_shared_test.ts checks against the man pages.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,6 +86,57 @@ static void shared_anon(void) {
   printf("fork then MAP_SHARED across both ways: %s\n", shared[0] == 42 ? "yes" : "no");
 }
 
+static volatile int *flag_a, *flag_b;
+
+static void *bump_through_b(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 1000; i++) {
+    while (*flag_a != 2 * i + 1) sched_yield();
+    *flag_b = 2 * i + 2;  // flag_a and flag_b are one int of the file, mapped twice
+  }
+  return 0;
+}
+
+static void two_mappings(void) {
+  int fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ftruncate(fd, 2 * PG);
+  char *a = mmap(0, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  char *b = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);
+  strcpy(a + PG + 8, "through a");
+  printf("two mappings in one process: b reads \"%s\"\n", b + 8);
+  strcpy(b + 100, "through b");
+  printf("two mappings in one process: a reads \"%s\"\n", a + PG + 100);
+  flag_a = (volatile int *)(a + PG + 200), flag_b = (volatile int *)(b + 200);
+  pthread_t t;
+  pthread_create(&t, 0, bump_through_b, 0);
+  for (int i = 0; i < 1000; i++) {
+    *flag_a = 2 * i + 1;
+    while (*flag_a != 2 * i + 2) sched_yield();
+  }
+  pthread_join(t, 0);
+  printf("two threads, two mappings, 1000 round trips: %d\n", *flag_a);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int *c = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);  // mapped anew
+    for (int i = 0; i < 100; i++) {
+      while (c[75] != 2 * i + 1) usleep(10);
+      c[75] = 2 * i + 2;
+    }
+    _exit(0);
+  }
+  int *d = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PG);  // mapped anew too
+  for (int i = 0; i < 100; i++) {
+    d[75] = 2 * i + 1;
+    while (d[75] != 2 * i + 2) usleep(10);
+  }
+  waitpid(pid, 0, 0);
+  printf("two processes, each its own mapping, 100 round trips: %d, via a: %d\n", d[75],
+         *(int *)(a + PG + 300));
+  munmap(a, 2 * PG), munmap(b, PG), munmap(d, PG);
+  close(fd);
+  unlink(name);
+}
+
 static void remap(void) {
   char *a = mmap(0, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   strcpy(a, "first"), strcpy(a + PG, "second");
@@ -134,6 +189,7 @@ int main(int argc, char **argv) {
   snprintf(name, sizeof name, "mmap_shared-%d.bin", getpid());
   shared_file();
   shared_anon();
+  two_mappings();
   remap();
   dontneed(linux_only);
   noreplace(linux_only);
