@@ -11,6 +11,7 @@ import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
 import type { IrBlock } from "./ir.ts";
 import { IrBuilder } from "./ir_builder.ts";
+import { foldConstants } from "./ir_fold.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 
 const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);
@@ -209,6 +210,7 @@ export class TbCache {
     };
     this.target.translate(ctx);
     const block = ir.finish();
+    foldConstants(block, this.target.state.globals.length);
     for (const o of observers) o.instrument?.(block, insns, pc, part);
     const tb: TranslationBlock = {
       pc,
