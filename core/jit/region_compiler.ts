@@ -46,7 +46,7 @@ import {
   type WasmFunctionSpec,
 } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
-import { packTemps } from "./temp_locals.ts";
+import { constantTemps, packTemps } from "./temp_locals.ts";
 import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
 import {
   CTRL,
@@ -170,6 +170,10 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   for (let i = 0; i < poolSize; i++) localTypes.push(I64);
   let slotOf = tempSlots[0]?.slot;
   const loc = (t: number) => (t < G ? globalLocal[t] : tempBase + slotOf[t - G]);
+  // Temps written once by a MOVI are read as constants (see constantTemps).
+  const constants = tbs.map((tb) => constantTemps(tb.ir.ops, G));
+  let constOf = constants[0];
+  const src = (t: number): number | bigint => constOf.get(t) ?? loc(t);
 
   const helperList = [...helperArity.keys()].sort((a, b) => a - b);
   const helperFn = new Map(helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
@@ -214,6 +218,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   tbs.forEach((tb, k) => {
     c.op(W.end); // end of block $tbk: TB k's code follows
     slotOf = tempSlots[k].slot;
+    constOf = constants[k];
     // Depth of $dispatch and $exit from TB k's top level.
     const baseDispatch = tbs.length - 1 - k;
     let depth = 0; // extra blocks opened inside the TB (labels, ifs)
@@ -305,7 +310,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
 
     const memAccess = (o: IrOp, store: boolean) => {
       const size = o.size;
-      c.localGet(loc(o.a));
+      c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
       c.localTee(L_ADDR);
       c.i64Const(12n).op(W.i64ShrU).op(W.i32WrapI64).i32Const(TLB_ENTRIES - 1).op(W.i32And)
@@ -319,12 +324,12 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       depth++;
       c.localGet(L_ADDR).localGet(L_ENT).mem(W.i64Load, TLB_BASE + TLB_ADDEND).op(W.i64Add)
         .op(W.i32WrapI64);
-      if (store) c.localGet(loc(o.b)).mem(STORE_OPS[size], 0);
+      if (store) c.operand(src(o.b)).mem(STORE_OPS[size], 0);
       else c.mem(LOAD_OPS[`${size}${o.signed ? "s" : "u"}`], 0);
       c.op(W.else);
       // Slow path, out of line: TLB miss, MMIO, a fault, or a page holding code.
       c.localGet(L_ADDR);
-      if (store) c.localGet(loc(o.b)).i32Const(size);
+      if (store) c.operand(src(o.b)).i32Const(size);
       else c.i32Const(size | (o.signed ? 16 : 0));
       c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
       c.call(store ? FN_SLOW_STORE : FN_SLOW_LOAD);
@@ -338,27 +343,27 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     for (const o of ops) {
       switch (o.op) {
         case Op.MOV:
-          c.localGet(loc(o.a)).localSet(loc(o.d));
+          c.operand(src(o.a)).localSet(loc(o.d));
           break;
         case Op.MOVI:
-          c.i64Const(o.imm).localSet(loc(o.d));
+          if (!constOf.has(o.d)) c.i64Const(o.imm).localSet(loc(o.d));
           break;
         case Op.SHL32:
-          c.localGet(loc(o.a)).localGet(loc(o.b)).i64Const(31n).op(W.i64And).op(W.i64Shl)
+          c.operand(src(o.a)).operand(src(o.b)).i64Const(31n).op(W.i64And).op(W.i64Shl)
             .op(W.i64Extend32S).localSet(loc(o.d));
           break;
         case Op.SHR32:
-          c.localGet(loc(o.a)).i64Const(0xffffffffn).op(W.i64And).localGet(loc(o.b)).i64Const(31n)
+          c.operand(src(o.a)).i64Const(0xffffffffn).op(W.i64And).operand(src(o.b)).i64Const(31n)
             .op(W.i64And).op(W.i64ShrU).op(W.i64Extend32S).localSet(loc(o.d));
           break;
         case Op.SAR32:
-          c.localGet(loc(o.a)).op(W.i64Extend32S).localGet(loc(o.b)).i64Const(31n).op(W.i64And)
+          c.operand(src(o.a)).op(W.i64Extend32S).operand(src(o.b)).i64Const(31n).op(W.i64And)
             .op(W.i64ShrS).localSet(loc(o.d));
           break;
         case Op.EXT8S:
         case Op.EXT16S:
         case Op.EXT32S:
-          c.localGet(loc(o.a)).op(
+          c.operand(src(o.a)).op(
             o.op === Op.EXT8S
               ? W.i64Extend8S
               : o.op === Op.EXT16S
@@ -369,20 +374,20 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         case Op.EXT8U:
         case Op.EXT16U:
         case Op.EXT32U:
-          c.localGet(loc(o.a)).i64Const(
+          c.operand(src(o.a)).i64Const(
             o.op === Op.EXT8U ? 0xffn : o.op === Op.EXT16U ? 0xffffn : 0xffffffffn,
           ).op(W.i64And).localSet(loc(o.d));
           break;
         case Op.SETCOND:
-          c.localGet(loc(o.a)).localGet(loc(o.b)).op(CMP[o.cond as Cond]).op(W.i64ExtendI32U)
+          c.operand(src(o.a)).operand(src(o.b)).op(CMP[o.cond as Cond]).op(W.i64ExtendI32U)
             .localSet(loc(o.d));
           break;
         case Op.MOVCOND:
-          c.localGet(loc(o.c)).localGet(loc(o.e)).localGet(loc(o.a)).localGet(loc(o.b))
+          c.operand(src(o.c)).operand(src(o.e)).operand(src(o.a)).operand(src(o.b))
             .op(CMP[o.cond]).op(W.select).localSet(loc(o.d));
           break;
         case Op.BRCOND:
-          c.localGet(loc(o.a)).localGet(loc(o.b)).op(CMP[o.cond]).brIf(labelDepth(o.label));
+          c.operand(src(o.a)).operand(src(o.b)).op(CMP[o.cond]).brIf(labelDepth(o.label));
           break;
         case Op.BR:
           c.br(labelDepth(o.label));
@@ -406,8 +411,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         }
         case Op.STORE_HOST: {
           const l = counterLocal.get(Number(o.imm));
-          if (l !== undefined) c.localGet(loc(o.a)).localSet(l);
-          else c.i32Const(Number(o.imm)).localGet(loc(o.a)).mem(W.i64Store, 0);
+          if (l !== undefined) c.operand(src(o.a)).localSet(l);
+          else c.i32Const(Number(o.imm)).operand(src(o.a)).mem(W.i64Store, 0);
           break;
         }
         case Op.COUNTER_ADD: {
@@ -417,7 +422,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         }
         case Op.COUNTER_INC8:
           // v = u8[imm + a] + 1; u8[imm + a] = v + (v >> 8): 255 wraps to 1, not 0
-          c.localGet(loc(o.a)).op(W.i32WrapI64).localTee(L_ENT).localGet(L_ENT)
+          c.operand(src(o.a)).op(W.i32WrapI64).localTee(L_ENT).localGet(L_ENT)
             .mem(W.i64Load8U, Number(o.imm)).i64Const(1n).op(W.i64Add).localTee(L_ADDR)
             .localGet(L_ADDR).i64Const(8n).op(W.i64ShrU).op(W.i64Add).mem(
               W.i64Store8,
@@ -451,7 +456,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           else flushCounters();
           if (flagged) beforeTrap();
           for (const a of o.args) {
-            c.localGet(loc(a));
+            c.operand(src(a));
             if (h.smallArgs) c.op(W.i32WrapI64);
           }
           c.call(helperFn.get(Number(o.imm))!);
@@ -484,7 +489,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           break;
         }
         case Op.GOTO_PTR:
-          c.localGet(loc(o.a)).localSet(L_ADDR);
+          c.operand(src(o.a)).localSet(L_ADDR);
           if (chainable) chain();
           c.i32Const(statePc).localGet(L_ADDR).mem(W.i64Store, 0);
           exitWith(Status.CONTINUE);
@@ -495,7 +500,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           storeCtrl32(CTRL.trapKind, Number(o.imm));
           storeCtrl32(CTRL.trapCause, o.c);
           c.i32Const(env.ctrl + CTRL.trapData);
-          if (o.a >= 0) c.localGet(loc(o.a));
+          if (o.a >= 0) c.operand(src(o.a));
           else c.i64Const(0n);
           c.mem(W.i64Store, 0);
           exitWith(Status.RAISE);
@@ -504,15 +509,15 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         case Op.FSUB64:
         case Op.FMUL64:
         case Op.FDIV64:
-          c.localGet(loc(o.a)).op(W.f64ReinterpretI64).localGet(loc(o.b)).op(W.f64ReinterpretI64)
+          c.operand(src(o.a)).op(W.f64ReinterpretI64).operand(src(o.b)).op(W.f64ReinterpretI64)
             .op(FLOAT[o.op]!).op(W.i64ReinterpretF64).localSet(loc(o.d));
           break;
         case Op.I64_TO_F64:
-          c.localGet(loc(o.a)).op(W.f64ConvertI64S).op(W.i64ReinterpretF64).localSet(loc(o.d));
+          c.operand(src(o.a)).op(W.f64ConvertI64S).op(W.i64ReinterpretF64).localSet(loc(o.d));
           break;
         default: {
           const simple = SIMPLE[o.op];
-          c.localGet(loc(o.a)).localGet(loc(o.b));
+          c.operand(src(o.a)).operand(src(o.b));
           if (simple) simple.forEach((x) => c.op(x));
           else c.call(firstAluHelper + HELPER_OPS.indexOf(o.op));
           c.localSet(loc(o.d));

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type IrOp, visitOperands } from "../ir.ts";
+import { type IrOp, Op, visitOperands } from "../ir.ts";
 
 /** Where each temp of a TB lives: `local[t - numGlobals]` is its slot in the pool. */
 export interface TempSlots {
@@ -69,4 +69,30 @@ export function packTemps(ops: readonly IrOp[], numGlobals: number, numTemps: nu
     for (const k of endsAt[i]) free.push(slot[k]);
   }
   return { slot, size };
+}
+
+/**
+ * The temps of `ops` (at or above `numGlobals`) written exactly once, by a
+ * `MOVI`, with their value: code can use the constant wherever they are read.
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder } from "../ir_builder.ts";
+ * import { constantTemps } from "./temp_locals.ts";
+ * const b = new IrBuilder(2);
+ * const t = b.temp();
+ * b.movi(t, 7n);
+ * console.log(constantTemps(b.ops, 2)); // Map(1) { 2 => 7n }
+ * ```
+ */
+export function constantTemps(ops: readonly IrOp[], numGlobals: number): Map<number, bigint> {
+  const value = new Map<number, bigint>(), writtenTwice = new Set<number>();
+  for (const o of ops) {
+    const w = visitOperands(o, () => {});
+    if (w < numGlobals) continue;
+    if (value.has(w) || o.op !== Op.MOVI) writtenTwice.add(w);
+    else value.set(w, o.imm);
+  }
+  for (const t of writtenTwice) value.delete(t);
+  return value;
 }

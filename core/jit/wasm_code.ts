@@ -194,6 +194,11 @@ export class WasmCode {
     return this.op(W.localGet).uleb(i);
   }
 
+  /** Pushes an i64 operand: local `v`, or the constant `v` when it is a bigint. */
+  operand(v: number | bigint): this {
+    return typeof v === "bigint" ? this.i64Const(v) : this.localGet(v);
+  }
+
   localSet(i: number): this {
     return this.op(W.localSet).uleb(i);
   }
