@@ -18,6 +18,7 @@ import {
 } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
+import { ConvertProgress } from "./progress.ts";
 
 /** Bytes copied per step. */
 const CHUNK = 4 << 20;
@@ -30,48 +31,6 @@ function cacheMode(text = "unsafe"): BlockOpenOptions["cache"] {
   if (!mode) throw new EmuError(`Invalid cache option: ${text}`);
   return mode;
 }
-
-/**
- * qemu-img's progress line ("    (42.00/100%)\r"): the share of the data
- * runs copied, in QEMU's 2 MiB steps, drawn at 0, at 100 and when it moved
- * by more than one percent since last drawn (qemu_progress_print).
- */
-export class Progress {
-  #last = 0;
-  #done = 0;
-  constructor(readonly enabled: boolean, readonly total: number) {
-    this.#draw(0);
-  }
-
-  /** Reports `n` more bytes of data copied. */
-  add(n: number): void {
-    for (let left = n; left > 0; left -= PROGRESS_STEP) {
-      this.update(this.#done + Math.min(left, PROGRESS_STEP));
-    }
-  }
-
-  /** Reports `done` bytes copied in all (rebase and commit walk the whole image). */
-  update(done: number): void {
-    this.#done = done;
-    const pct = Math.min(100, (done * 100) / this.total);
-    if (Math.abs(pct - this.#last) > 1 || pct === 100) this.#draw(pct);
-  }
-
-  /** Draws 100% and ends the line. */
-  end(): void {
-    this.#draw(100);
-    if (this.enabled) Deno.stdout.writeSync(new TextEncoder().encode("\n"));
-  }
-
-  #draw(pct: number): void {
-    this.#last = pct;
-    if (!this.enabled) return;
-    Deno.stdout.writeSync(new TextEncoder().encode(`    (${pct.toFixed(2)}/100%)\r`));
-  }
-}
-
-/** The bytes per progress step (QEMU's convert buffer, IO_BUF_SIZE). */
-const PROGRESS_STEP = 2 << 20;
 
 /** How the copy treats zeros and the source's backing chain. */
 interface CopyMode {
@@ -200,7 +159,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
     const mode = { zeroInit: !args.has("n") && !backing, topOnly: !!backing, compress };
     const drawn = args.has("p") && !args.has("q");
     const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode), 0) : 0;
-    const progress = new Progress(drawn, data);
+    const progress = new ConvertProgress(drawn, data);
     let base = 0;
     try {
       for (const src of sources) {
