@@ -5,7 +5,7 @@
 // qemu-img's parallel copies finish) beside qemu-img's.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { buildChain, emuImg, imageTest, qemuImg, run } from "./util/qemu_img.ts";
+import { bothOnCopies, buildChain, emuImg, imageTest, qemuImg, run } from "./util/qemu_img.ts";
 
 imageTest("img convert -p: qemu-img's progress line, byte for byte", async (dir) => {
   const q = (...args: string[]) => qemuImg(args, dir);
@@ -29,20 +29,6 @@ imageTest("img convert -p: qemu-img's progress line, byte for byte", async (dir)
     assertEquals((await q("compare", "q.out", "e.out")).code, 0);
   }
 });
-
-/** Runs `args` with both tools on fresh copies of the images of `src`. */
-async function bothOnCopies(src: string, args: string[]) {
-  const ran = [];
-  for (const tool of [qemuImg, emuImg]) {
-    const dir = await Deno.makeTempDir();
-    for await (const f of Deno.readDir(src)) {
-      await Deno.copyFile(`${src}/${f.name}`, `${dir}/${f.name}`);
-    }
-    ran.push(await (tool === qemuImg ? qemuImg(args, dir, [0, 1]) : emuImg(args, dir)));
-    await Deno.remove(dir, { recursive: true });
-  }
-  return { theirs: ran[0], ours: ran[1] };
-}
 
 /** The chain of tests/util plus o (7M) over s (3M), and a 5M image p, written with qemu-io. */
 async function chainAndShorter(dir: string): Promise<void> {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { amendCommand } from "./amend.ts";
 import { EmuError } from "../../core/errors.ts";
 import { builtinPlugins } from "../../core/plugin.ts";
 import { VERSION } from "../../core/version.ts";
@@ -20,6 +21,10 @@ import { snapshotCommand } from "./snapshot.ts";
 
 /** The img subcommands, by qemu-img's names. */
 const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise<number> }> = {
+  amend: {
+    usage: "amend [-f fmt] [-t cache] [-p] [-q] [--force] -o options filename",
+    run: amendCommand,
+  },
   check: { usage: "check [--output=ofmt] [-r [leaks | all]] [-f fmt] filename", run: checkCommand },
   create: {
     usage: "create [-f fmt] [-b backing_file [-F backing_fmt]] [-u] [-o options] filename [size]",

@@ -94,3 +94,28 @@ export async function buildChain(dir: string): Promise<void> {
   await qemuImg(["create", "-q", "-f", "qcow2", "n.qcow2", "12M"], dir);
   await io("n.qcow2", "write -P 7 1M 3M");
 }
+
+/**
+ * Runs `qemu-img args` and `emu img args` each in a fresh copy of the files
+ * of `src`, and `inspect` on each copy after the run (qemu-img's first).
+ */
+export async function bothOnCopies<T = undefined>(
+  src: string,
+  args: string[],
+  inspect: (dir: string) => Promise<T> = () => Promise.resolve(undefined as T),
+): Promise<{ theirs: Ran; ours: Ran; seen: T[] }> {
+  const ran: Ran[] = [], seen: T[] = [];
+  for (const tool of [(d: string) => qemuImg(args, d, [0, 1]), (d: string) => emuImg(args, d)]) {
+    const dir = await Deno.makeTempDir();
+    try {
+      for await (const f of Deno.readDir(src)) {
+        await Deno.copyFile(`${src}/${f.name}`, `${dir}/${f.name}`);
+      }
+      ran.push(await tool(dir));
+      seen.push(await inspect(dir));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  return { theirs: ran[0], ours: ran[1], seen };
+}

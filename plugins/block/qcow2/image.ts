@@ -20,6 +20,7 @@ import {
   type HostFile,
   type ImageDescription,
 } from "../../../plugin_block.ts";
+import { type AmendProgress, prepareAmend } from "./amend.ts";
 import { readSnapshots } from "./snapshot.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
@@ -411,6 +412,9 @@ export class Qcow2Image implements BlockDriver {
 
   resize(size: number): void {
     this.#checkWritable();
+    if (this.header.version === 2 && this.header.nbSnapshots) {
+      throw new EmuError("Can't resize a v2 image which has snapshots");
+    }
     const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
     if (size < this.size) this.#discardFrom(Math.ceil(size / this.clusterSize));
     if (needL1 > this.l1.length) this.growL1(needL1);
@@ -512,17 +516,29 @@ export class Qcow2Image implements BlockDriver {
     this.#discardFrom(0);
   }
 
+  prepareAmend(options: Record<string, string>): (progress: AmendProgress) => void {
+    this.#checkWritable();
+    return prepareAmend(this, options);
+  }
+
   /** Stores backing file name `name` and format `format` in the header ("" for none). */
   setBacking(name: string, format: string | undefined): void {
     this.#checkWritable();
-    const h = {
-      ...this.header,
+    this.rewriteHeader({
       backingFile: name || undefined,
       backingFormat: name ? format : undefined,
-    };
+    });
+  }
+
+  /**
+   * Writes the header with `changes` in one write, over the old header's
+   * extensions and backing file name (`amend`, `rebase`).
+   */
+  rewriteHeader(changes: Partial<Qcow2Header>): void {
+    const h = { ...this.header, ...changes };
     const bytes = serializeHeader(h);
     const old = this.header.backingFileOffset + this.header.backingFileSize;
-    const cluster = new Uint8Array(Math.max(bytes.length, old));
+    const cluster = new Uint8Array(Math.max(bytes.length, old, this.header.headerLength));
     cluster.set(bytes);
     this.file.write(0, cluster);
     Object.assign(this.header, h);

@@ -27,9 +27,10 @@ export class Refcounts {
   tableOffset: number;
   tableClusters: number;
   readonly #blocks = new Map<number, Uint8Array>();
-  readonly bits: number;
-  readonly perBlock: number;
-  readonly max: number;
+  /** refcount width and the entries per block: set by the refcount order */
+  bits = 16;
+  perBlock = 0;
+  max = 0;
   /** the lowest cluster index that may be free */
   #freeHint = 0;
 
@@ -40,15 +41,18 @@ export class Refcounts {
     tableOffset: number,
     tableClusters: number,
   ) {
-    this.bits = 1 << refcountOrder;
-    this.perBlock = (2 ** clusterBits * 8) / this.bits;
-    this.max = this.bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** this.bits - 1;
     [this.table, this.tableOffset, this.tableClusters] = [[], tableOffset, tableClusters];
-    this.replaceTable(tableOffset, tableClusters);
+    this.replaceTable(tableOffset, tableClusters, refcountOrder);
   }
 
-  /** Switches to the refcount table at `offset`, `clusters` long, and reads it (after a rebuild). */
-  replaceTable(offset: number, clusters: number): void {
+  /**
+   * Switches to the refcount table at `offset`, `clusters` long, of entries
+   * `2^order` bits wide, and reads it (after a rebuild).
+   */
+  replaceTable(offset: number, clusters: number, order: number): void {
+    this.bits = 1 << order;
+    this.perBlock = (2 ** this.clusterBits * 8) / this.bits;
+    this.max = this.bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** this.bits - 1;
     [this.tableOffset, this.tableClusters] = [offset, clusters];
     const raw = this.file.read(offset, clusters * this.clusterSize);
     this.table = [];
