@@ -13,6 +13,7 @@ import { commitCommand, rebaseCommand } from "./chain.ts";
 import { checkCommand } from "./check.ts";
 import { convertCommand } from "./convert.ts";
 import { createCommand, resizeCommand } from "./create.ts";
+import { ddCommand } from "./dd.ts";
 import { infoCommand } from "./info.ts";
 import { compareCommand } from "./compare.ts";
 import { mapCommand } from "./map.ts";
@@ -46,6 +47,11 @@ const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise
   compare: {
     usage: "compare [-f fmt] [-F fmt] [-q] [-s] filename1 filename2",
     run: compareCommand,
+  },
+  dd: {
+    usage:
+      "dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] [skip=blocks] if=input of=output",
+    run: ddCommand,
   },
   map: { usage: "map [-f fmt] --output=json filename", run: mapCommand },
   measure: {
