@@ -53,7 +53,7 @@ function copyImage(
   const buffer = new Uint8Array(Math.min(CHUNK, src.size));
   let pos = 0;
   while (pos < src.size) {
-    const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
+    const ext = nextRun(src, pos, mode);
     const n = Math.max(1, ext.length);
     if (isData(ext, mode)) {
       copyData(readChunk(src, pos, buffer.subarray(0, n)), dst, base + pos, grain, mode);
@@ -65,6 +65,17 @@ function copyImage(
   }
 }
 
+/**
+ * The run of `src` at `pos`: data at most CHUNK long; a run that is not
+ * copied as data in one step however long (a 4 GiB sparse image took 1024
+ * status calls, now one per hole).
+ */
+function nextRun(src: BlockDriver, pos: number, mode: CopyMode): BlockExtent {
+  const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
+  if (isData(ext, mode) || ext.length < CHUNK) return ext;
+  return src.status(pos, src.size - pos);
+}
+
 /** Whether `copyImage` copies the run `ext` as data (what qemu-img's progress counts). */
 function isData(ext: BlockExtent, mode: CopyMode): boolean {
   return !(mode.topOnly && ext.depth > 0) && !(ext.zero && !ext.data);
@@ -74,7 +85,7 @@ function isData(ext: BlockExtent, mode: CopyMode): boolean {
 function dataBytes(src: BlockDriver, mode: CopyMode): number {
   let n = 0;
   for (let pos = 0; pos < src.size;) {
-    const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
+    const ext = nextRun(src, pos, mode);
     if (isData(ext, mode)) n += ext.length;
     pos += Math.max(1, ext.length);
   }
