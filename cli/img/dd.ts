@@ -28,10 +28,10 @@ const INT_MAX = 2 ** 31 - 1;
 function operandNumber(name: string, text: string, min: number, max: number): number {
   let n: number;
   try {
-    n = /^\s*-/.test(text) ? NaN : parseImageSize(text);
+    n = text.trim().startsWith("-") ? NaN : parseImageSize(text);
   } catch (e) {
-    if (!(e instanceof EmuError) || !/too large/.test(e.message)) n = NaN;
-    else n = Infinity;
+    // parseImageSize refuses malformed text, and sizes past 2^53 (qemu's ERANGE)
+    n = e instanceof EmuError && /too large/.test(e.message) ? Infinity : NaN;
   }
   if (Number.isNaN(n)) {
     throw new EmuError(
