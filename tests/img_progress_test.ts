@@ -5,6 +5,7 @@
 // qemu-img's parallel copies finish) beside qemu-img's.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { fixed2 } from "../cli/img/progress.ts";
 import { bothOnCopies, buildChain, emuImg, imageTest, qemuImg, run } from "./util/qemu_img.ts";
 
 imageTest("img convert -p: qemu-img's progress line, byte for byte", async (dir) => {
@@ -93,4 +94,13 @@ imageTest("img commit -p: qemu-img's progress frames, then 'Image committed.'", 
     const { theirs, ours } = await bothOnCopies(dir, ["commit", "-p", ...c]);
     assertEquals([ours.code, ours.stdout], [theirs.code, theirs.stdout], c.join(" "));
   }
+});
+
+Deno.test("progress: fixed2 rounds as C's printf %3.2f does (ties to even), beside printf(1)", async () => {
+  const values = [0.125, 0.375, 2.675, 12.5, 1.5625, 98.765625, Math.fround(100 / 3), 0, 100];
+  const theirs = await run("printf", [
+    values.map(() => "%3.2f\\n").join(""),
+    ...values.map(String),
+  ]);
+  assertEquals(values.map((v) => `${fixed2(v)}\n`).join(""), theirs.stdout);
 });

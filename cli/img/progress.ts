@@ -12,15 +12,23 @@
 const f32 = Math.fround;
 
 /**
- * `x` as C's `printf("%3.2f")` writes it: exact decimal value, ties to even
- * (JavaScript's `toFixed` rounds ties away from zero).
+ * `x` (0 or more) as C's `printf("%3.2f")` writes it: its exact decimal
+ * value rounded, ties to even (JavaScript's `toFixed(2)` is not exact on
+ * ties: it prints 0.13 for 0.125).
+ *
+ * @example
+ * ```ts
+ * import { fixed2 } from "./progress.ts";
+ * console.log(fixed2(0.125), fixed2(2.675)); // "0.12" "2.67"
+ * ```
  */
 export function fixed2(x: number): string {
-  const hundredths = x * 100; // exact: a float has 24 significant bits
-  const whole = Math.floor(hundredths);
-  const frac = hundredths - whole;
-  const n = frac > 0.5 || (frac === 0.5 && whole % 2 === 1) ? whole + 1 : whole;
-  return `${Math.floor(n / 100)}.${String(n % 100).padStart(2, "0")}`;
+  const [whole, frac] = x.toFixed(100).split("."); // exact for a double below 100
+  let hundredths = BigInt(whole + frac.slice(0, 2));
+  const rest = frac.slice(2), half = "5".padEnd(rest.length, "0");
+  if (rest > half || (rest === half && hundredths % 2n === 1n)) hundredths++;
+  const digits = hundredths.toString().padStart(3, "0");
+  return `${digits.slice(0, -2)}.${digits.slice(-2)}`;
 }
 
 /**
