@@ -23,6 +23,8 @@ async function buildImages(dir: string): Promise<void> {
   await q("snapshot", "-c", "s1", "big.qcow2");
   await io("big.qcow2", "write -z 1536M 64k");
   await q("create", "-q", "-f", "raw", "r.raw", "1M");
+  await q("create", "-q", "-f", "qcow2", "-o", "refcount_bits=8", "a8.qcow2", "10M");
+  await io("a8.qcow2", "write -P 1 0 64k", "write -z 1M 64k");
 }
 
 /** What qemu-img sees of image `name` in `dir`: info, map without host offsets, check. */
@@ -88,11 +90,12 @@ imageTest("img amend: compat, lazy_refcounts, size and their -p lines as qemu-im
 imageTest("img amend: refcount_bits rewrites the refcounts as qemu-img", async (dir) => {
   await buildImages(dir);
   const cases = [
-    ["-o", "refcount_bits=8", "a.qcow2"],
-    ["-o", "refcount_bits=64", "o.qcow2"],
+    ["-p", "-o", "refcount_bits=8", "a.qcow2"], // a progress step per refcount table entry
+    ["-p", "-o", "refcount_bits=64", "o.qcow2"],
     ["-o", "refcount_bits=2", "big.qcow2"],
     ["-o", "refcount_bits=1", "big.qcow2"], // the snapshot's clusters have a refcount of 2
-    ["-o", "compat=1.1,refcount_bits=4", "v2.qcow2"],
+    ["-p", "-o", "compat=1.1,refcount_bits=4", "v2.qcow2"], // two operations share the line
+    ["-p", "-o", "refcount_bits=16,compat=0.10", "a8.qcow2"],
   ];
   for (const c of cases) await sameAsQemu(dir, c);
 });

@@ -227,9 +227,7 @@ function amend(img: Qcow2Image, s: Settings, progress: AmendProgress): void {
       );
     }
     ops.start("refcount order");
-    ops.step(0, 1);
-    changeRefcountOrder(img, Math.log2(s.refcountBits));
-    ops.step(1, 1);
+    changeRefcountOrder(img, Math.log2(s.refcountBits), (done, total) => ops.step(done, total));
   }
   if (s.backing && (s.backingFile !== h.backingFile || s.backingFormat !== h.backingFormat)) {
     throw new EmuError("Cannot amend the backing file", "You can use 'qemu-img rebase' instead.");
@@ -346,8 +344,12 @@ function expandL2(img: Qcow2Image, offset: number, shared: number): void {
  * reference counted as `check` counts them, new structures written from the
  * counts (the old ones are counted too, so nothing lands on them), the
  * header switched in one write, then the old structures freed as leaks.
+ * Progress is reported as QEMU's qcow2_change_refcount_order reports it:
+ * each entry of the refcount table, in each of its three walks (it walks
+ * more when the first walk's allocations need refcount blocks of their
+ * own; Denemu's line then ends sooner than qemu-img's).
  */
-function changeRefcountOrder(img: Qcow2Image, order: number): void {
+function changeRefcountOrder(img: Qcow2Image, order: number, report: AmendProgress): void {
   const imrt = new Imrt(Math.ceil(img.file.size / img.clusterSize));
   const quiet = () => {};
   new RefcountWalk(img, emptyResult(), NO_FIX, imrt, quiet).run();
@@ -359,6 +361,11 @@ function changeRefcountOrder(img: Qcow2Image, order: number): void {
         (c * img.clusterSize).toString(16)
       } has a refcount of ${imrt.get(c)}`,
     );
+  }
+  const entries = img.refcounts.tableClusters * (img.clusterSize / 8), walks = 3;
+  for (let walk = 0; walk < walks; walk++) {
+    for (let i = 0; i < entries; i++) report(walk * entries + i, walks * entries);
+    report((walk + 1) * entries, walks * entries);
   }
   rebuildRefcounts(img, imrt, quiet, order);
   const result = img.check("leaks", quiet);
