@@ -7,6 +7,7 @@
 
 import { EmuError, errorLine } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
+import { lazyRun } from "./lazy.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
 export { VERSION };
@@ -75,25 +76,11 @@ export const COMMANDS: Record<string, Command> = {
 
 /**
  * A command whose module (`path`, relative to this file) is imported when it
- * runs. The specifier is computed: `deno run` reads every module a literal
- * `import()` names before it starts, which cost `emu img` the emulator's
- * sources (about 100 ms).
+ * runs (the specifier is computed: a literal `import()` cost `emu img` the
+ * emulator's sources, about 100 ms).
  */
 function lazy<M>(summary: string, path: string, pick: (module: M) => Command["run"]): Command {
-  return {
-    summary,
-    run: async (args) => pick(await importCommand<M>(new URL(path, import.meta.url)))(args),
-  };
-}
-
-/** Imports a command's module; without read access to it, the NotCapable error the handler reports. */
-async function importCommand<M>(url: URL): Promise<M> {
-  try {
-    return await import(url.href);
-  } catch (e) {
-    if (Deno.permissions.querySync({ name: "read", path: url }).state === "granted") throw e;
-    throw new Deno.errors.NotCapable((e as Error).message.split("\n")[0]);
-  }
+  return { summary, run: lazyRun(new URL(path, import.meta.url), pick) };
 }
 
 /** Whether DENEMU_DEBUG asks for stack traces (never prompting for, or failing without, --allow-env). */

@@ -95,6 +95,14 @@ export interface BlockDriver {
   deleteSnapshot?(name: string): boolean;
   /** Unmaps every cluster, so that all reads fall through to the backing file (`commit`). */
   makeEmpty?(): void;
+  /**
+   * Checks `amend` options (`-o`) and returns the change to run, which
+   * reports its progress as `done` of `total` units (formats that can
+   * change their options in place: `amend`).
+   */
+  prepareAmend?(
+    options: Record<string, string>,
+  ): (progress: (done: number, total: number) => void) => void;
   /** Stores backing file `name` and its `format` in the image; "" removes it (`rebase`). */
   setBacking?(name: string, format: string | undefined): void;
   /** Flushes and closes the image and its backing chain. */

@@ -3,23 +3,15 @@
 // qemu-img check; exit codes and error lines match.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { emuImg, QEMU_IMG_MISSING, qemuImg, type Ran, run } from "./util/qemu_img.ts";
-
-const IMAGES = ["b.qcow2", "m.qcow2", "t.qcow2", "n.qcow2"];
-
-/** Builds base b <- middle m <- top t, and an unrelated n, with qemu-img and qemu-io. */
-async function buildChain(dir: string): Promise<void> {
-  const io = (name: string, ...cmds: string[]) =>
-    run("qemu-io", [...cmds.flatMap((c) => ["-c", c]), `${dir}/${name}`]);
-  await qemuImg(["create", "-q", "-f", "qcow2", "b.qcow2", "10M"], dir);
-  await io("b.qcow2", "write -P 1 0 2M", "write -P 9 8M 1M");
-  await qemuImg(["create", "-q", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "m.qcow2"], dir);
-  await io("m.qcow2", "write -P 2 1M 1M", "write -z 8M 64k", "write -P 4 3M 700");
-  await qemuImg(["create", "-q", "-f", "qcow2", "-b", "m.qcow2", "-F", "qcow2", "t.qcow2"], dir);
-  await io("t.qcow2", "write -P 3 1536k 1M");
-  await qemuImg(["create", "-q", "-f", "qcow2", "n.qcow2", "12M"], dir);
-  await io("n.qcow2", "write -P 7 1M 3M");
-}
+import {
+  buildChain,
+  CHAIN_IMAGES as IMAGES,
+  emuImg,
+  QEMU_IMG_MISSING,
+  qemuImg,
+  type Ran,
+  run,
+} from "./util/qemu_img.ts";
 
 /** qemu-img map of `name` without host offsets (the tools may place clusters apart). */
 async function layout(dir: string, name: string): Promise<unknown> {

@@ -7,25 +7,43 @@
  * @module
  */
 
-import { backingPath, type BlockDriver, isZero, openImage } from "../../core/block.ts";
+import {
+  backingPath,
+  type BlockDriver,
+  type BlockExtent,
+  isZero,
+  openImage,
+} from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { oneImage, parseImgArgs } from "./args.ts";
-import { Progress } from "./convert.ts";
+import { QemuProgress } from "./progress.ts";
 
-/** Bytes compared or copied per step. */
+/** Rebase compares the old and new backing files in chunks of this many bytes (IO_BUF_SIZE). */
 const CHUNK = 2 << 20;
+/** Commit copies at most this many bytes at a time (the mirror job's MAX_IO_BYTES). */
+const COMMIT_IO = 1 << 20;
 /** Rebase compares the old and new backing data in sectors. */
 const SECTOR = 512;
 
-/** Writes the sectors of `old` that differ from `now` into `top` at `at`. */
-function writeDifferences(top: BlockDriver, at: number, old: Uint8Array, now: Uint8Array): void {
+/**
+ * Writes the sectors of `old` that differ from `now` into `top` at `at`,
+ * as zeroes where `old` is past the end of the old backing file.
+ */
+function writeDifferences(
+  top: BlockDriver,
+  at: number,
+  old: Uint8Array,
+  now: Uint8Array,
+  oldIsZero: boolean,
+): void {
   let runStart = -1;
   for (let off = 0; off <= old.length; off += SECTOR) {
     const end = Math.min(off + SECTOR, old.length);
     const differs = off < old.length && !sameBytes(old.subarray(off, end), now.subarray(off, end));
     if (differs && runStart < 0) runStart = off;
     if (!differs && runStart >= 0) {
-      top.write(at + runStart, old.subarray(runStart, off));
+      if (oldIsZero) top.writeZeroes(at + runStart, off - runStart);
+      else top.write(at + runStart, old.subarray(runStart, off));
       runStart = -1;
     }
   }
@@ -36,18 +54,56 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Makes `top` read the same over `newBacking` (or over nothing) as over its current chain. */
-function copyOldBacking(top: BlockDriver, newBacking: BlockDriver | undefined, p: Progress) {
-  for (let pos = 0; pos < top.size;) {
-    const ext = top.status(pos, Math.min(CHUNK, top.size - pos));
-    const n = Math.max(1, ext.length);
-    if (!(ext.present && ext.depth === 0)) {
-      const old = top.read(pos, n);
-      const now = newBacking ? newBacking.read(pos, n) : new Uint8Array(n);
-      writeDifferences(top, pos, old, now);
+/**
+ * The run at `pos` (at most `n` bytes) over which the levels `from` to
+ * `to - 1` of `img`'s chain all hold nothing, or the run one of them holds
+ * (qemu's bdrv_is_allocated_above, which decides rebase's chunks).
+ */
+function allocatedRun(img: BlockDriver, pos: number, n: number, from: number, to: number) {
+  const held = (e: BlockExtent) => e.present && e.depth >= from && e.depth < to;
+  const first = img.status(pos, n);
+  let length = Math.max(1, first.length);
+  if (held(first)) return { allocated: true, length };
+  while (length < n) {
+    const next = img.status(pos + length, n - length);
+    if (held(next)) break;
+    length += Math.max(1, next.length);
+  }
+  return { allocated: false, length };
+}
+
+/**
+ * Makes `top` read the same over `newBacking` (or over nothing) as over its
+ * current chain, chunk by chunk as qemu-img rebase walks it: chunks `top`
+ * holds are skipped, and so are chunks that no level above `prefixDepth`
+ * holds when the new backing file is that level of the chain (0: it is
+ * not). Each chunk compared moves the progress line by one step.
+ */
+function copyOldBacking(
+  top: BlockDriver,
+  newBacking: BlockDriver | undefined,
+  prefixDepth: number,
+  line: QemuProgress,
+): void {
+  const size = top.size;
+  const oldSize = top.backing?.size ?? 0;
+  const newSize = newBacking?.size ?? 0;
+  const step = size ? 100 / Math.floor(size / Math.min(size, CHUNK)) : 0;
+  for (let offset = 0, n = 0; offset < size; offset += n) {
+    const own = allocatedRun(top, offset, Math.min(CHUNK, size - offset), 0, 1);
+    n = own.length;
+    if (own.allocated) continue;
+    if (prefixDepth) {
+      const changed = allocatedRun(top, offset, n, 1, prefixDepth);
+      n = changed.length;
+      if (!changed.allocated) continue;
     }
-    pos += n;
-    p.update(pos);
+    if (offset < oldSize) n = Math.min(n, oldSize - offset);
+    if (offset < newSize) n = Math.min(n, newSize - offset);
+    const old = offset < oldSize ? top.backing!.read(offset, n) : new Uint8Array(n);
+    const now = offset < newSize ? newBacking!.read(offset, n) : new Uint8Array(n);
+    writeDifferences(top, offset, old, now, offset >= oldSize);
+    line.print(step, 100);
   }
 }
 
@@ -64,9 +120,26 @@ export async function rebaseCommand(argv: string[]): Promise<number> {
   if (name === undefined && !unsafe) {
     throw new EmuError("Must specify backing file (-b) or use unsafe mode (-u)");
   }
-  const newName = name ?? "";
-  const newFormat = args.get("F");
-  const top = await openImage(path, { format: args.get("f"), noBacking: unsafe });
+  const line = new QemuProgress(args.has("p") && !args.has("q"), 2);
+  line.print(0, 100);
+  try {
+    await rebase(path, name ?? "", args.get("F"), args.get("f"), unsafe, line);
+  } finally {
+    line.end();
+  }
+  return 0;
+}
+
+/** Rebases `path` onto `newName` (format `newFormat`; "" for none); the progress ends at 100. */
+async function rebase(
+  path: string,
+  newName: string,
+  newFormat: string | undefined,
+  format: string | undefined,
+  unsafe: boolean,
+  line: QemuProgress,
+): Promise<void> {
+  const top = await openImage(path, { format, noBacking: unsafe });
   try {
     if (!top.setBacking) {
       throw new EmuError(
@@ -80,30 +153,31 @@ export async function rebaseCommand(argv: string[]): Promise<number> {
             throw new EmuError(`Could not open new backing file '${newName}': ${e.message}`);
           })
         : undefined;
-      const progress = new Progress(args.has("p") && !args.has("q"), top.size);
       try {
-        copyOldBacking(top, newBacking, progress);
+        copyOldBacking(top, newBacking, newName ? chainDepth(top, newName, path) : 0, line);
       } finally {
         newBacking?.close();
       }
-      progress.end();
     }
-    if (newName && !newFormat) {
-      // as qemu-img 7.2, after the safe copy: the data is already there
-      throw new EmuError(
-        `Could not change the backing file to '${newName}': backing format must be specified`,
-        `pass -F with the backing file's format`,
-      );
+    try {
+      if (newName && !newFormat) {
+        // as qemu-img 7.2, after the safe copy: the data is already there
+        throw new EmuError(
+          `Could not change the backing file to '${newName}': backing format must be specified`,
+          `pass -F with the backing file's format`,
+        );
+      }
+      top.setBacking(newName, newName ? newFormat : undefined);
+    } finally {
+      line.print(100, 0); // qemu-img draws 100% whether the change worked or not
     }
-    top.setBacking(newName, newName ? newFormat : undefined);
   } finally {
     top.close();
   }
-  return 0;
 }
 
-/** The image of `top`'s chain named `name` (as stored or as a path), and its depth. */
-function findBase(top: BlockDriver, name: string, topPath: string): [BlockDriver, number] {
+/** How deep in `top`'s chain the image named `name` (as stored or as a path) is; 0 if not. */
+function chainDepth(top: BlockDriver, name: string, topPath: string): number {
   const wanted = [name, backingPath(topPath, name)].map((p) => {
     try {
       return Deno.realPathSync(p);
@@ -113,25 +187,40 @@ function findBase(top: BlockDriver, name: string, topPath: string): [BlockDriver
   });
   let depth = 1;
   for (let img = top.backing; img; img = img.backing, depth++) {
-    if (wanted.includes(Deno.realPathSync(img.file.path))) return [img, depth];
+    if (wanted.includes(Deno.realPathSync(img.file.path))) return depth;
   }
-  throw new EmuError(`Did not find '${name}' in the backing chain of '${topPath}'`);
+  return 0;
 }
 
-/** Copies what the images of `top`'s chain above `depth` hold into `base`. */
-function commitInto(top: BlockDriver, base: BlockDriver, depth: number, p: Progress) {
+/** Whether the run `ext` is held by a level of the chain above `depth` (what commit copies). */
+function committed(ext: BlockExtent, depth: number): boolean {
+  return ext.present && ext.depth < depth;
+}
+
+/**
+ * Copies what the images of `top`'s chain above `depth` hold into `base`,
+ * at most COMMIT_IO bytes at a time, and draws the share copied after each
+ * copy as qemu-img draws its commit job's progress.
+ */
+function commitInto(top: BlockDriver, base: BlockDriver, depth: number, line: QemuProgress) {
   if (base.size < top.size) base.resize(top.size);
+  const runs: BlockExtent[] = [];
   for (let pos = 0; pos < top.size;) {
-    const ext = top.status(pos, Math.min(CHUNK, top.size - pos));
-    const n = Math.max(1, ext.length);
-    if (ext.present && ext.depth < depth) {
-      const data = top.read(pos, n);
-      if (isZero(data)) base.writeZeroes(pos, n);
-      else base.write(pos, data);
-    }
-    pos += n;
-    p.update(pos);
+    const ext = top.status(pos, Math.min(COMMIT_IO, top.size - pos));
+    if (committed(ext, depth)) runs.push(ext);
+    pos += Math.max(1, ext.length);
   }
+  const total = Math.fround(runs.reduce((n, r) => n + r.length, 0));
+  let done = 0;
+  line.print(0, 0); // the job's first poll, before any copy completes
+  for (const { start, length } of runs) {
+    const data = top.read(start, length);
+    if (isZero(data)) base.writeZeroes(start, length);
+    else base.write(start, data);
+    done += length;
+    line.print(Math.fround(Math.fround(done) / total) * 100, 0);
+  }
+  line.print(100, 0);
 }
 
 /** Runs `emu img commit [-q] [-p] [-d] [-f fmt] [-b base] filename`. */
@@ -141,26 +230,41 @@ export async function commitCommand(argv: string[]): Promise<number> {
     "image-opts": false,
   });
   const path = oneImage(args);
-  const top = await openImage(path, { format: args.get("f") });
+  const line = new QemuProgress(args.has("p") && !args.has("q"), 1);
+  line.print(0, 100);
   try {
-    if (!top.backing) throw new EmuError("Image does not have a backing file");
-    const baseName = args.get("b");
-    const [below, depth] = baseName === undefined
-      ? [top.backing, 1]
-      : findBase(top, baseName, path);
-    const base = await openImage(below.file.path, { format: below.format, noBacking: true });
-    const progress = new Progress(args.has("p") && !args.has("q"), top.size);
-    try {
-      commitInto(top, base, depth, progress);
-    } finally {
-      base.close();
-    }
-    progress.end();
-    // -b implies -d: the images between the base and the top are left stale, the top stays valid
-    if (baseName === undefined && !args.has("d")) top.makeEmpty?.();
+    await commit(path, args.get("f"), args.get("b"), args.has("d"), line);
   } finally {
-    top.close();
+    line.end();
   }
   if (!args.has("q")) console.log("Image committed.");
   return 0;
+}
+
+/** Commits `path` into its backing file, or into `baseName` of its chain (which implies -d). */
+async function commit(
+  path: string,
+  format: string | undefined,
+  baseName: string | undefined,
+  keepTop: boolean,
+  line: QemuProgress,
+): Promise<void> {
+  const top = await openImage(path, { format });
+  try {
+    if (!top.backing) throw new EmuError("Image does not have a backing file");
+    const depth = baseName === undefined ? 1 : chainDepth(top, baseName, path);
+    if (!depth) throw new EmuError(`Did not find '${baseName}' in the backing chain of '${path}'`);
+    let below = top.backing;
+    for (let d = 1; d < depth; d++) below = below.backing!;
+    const base = await openImage(below.file.path, { format: below.format, noBacking: true });
+    try {
+      commitInto(top, base, depth, line);
+    } finally {
+      base.close();
+    }
+    // -b implies -d: the images between the base and the top are left stale, the top stays valid
+    if (baseName === undefined && !keepTop) top.makeEmpty?.();
+  } finally {
+    top.close();
+  }
 }

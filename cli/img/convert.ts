@@ -18,6 +18,7 @@ import {
 } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
+import { ConvertProgress } from "./progress.ts";
 
 /** Bytes copied per step. */
 const CHUNK = 4 << 20;
@@ -30,48 +31,6 @@ function cacheMode(text = "unsafe"): BlockOpenOptions["cache"] {
   if (!mode) throw new EmuError(`Invalid cache option: ${text}`);
   return mode;
 }
-
-/**
- * qemu-img's progress line ("    (42.00/100%)\r"): the share of the data
- * runs copied, in QEMU's 2 MiB steps, drawn at 0, at 100 and when it moved
- * by more than one percent since last drawn (qemu_progress_print).
- */
-export class Progress {
-  #last = 0;
-  #done = 0;
-  constructor(readonly enabled: boolean, readonly total: number) {
-    this.#draw(0);
-  }
-
-  /** Reports `n` more bytes of data copied. */
-  add(n: number): void {
-    for (let left = n; left > 0; left -= PROGRESS_STEP) {
-      this.update(this.#done + Math.min(left, PROGRESS_STEP));
-    }
-  }
-
-  /** Reports `done` bytes copied in all (rebase and commit walk the whole image). */
-  update(done: number): void {
-    this.#done = done;
-    const pct = Math.min(100, (done * 100) / this.total);
-    if (Math.abs(pct - this.#last) > 1 || pct === 100) this.#draw(pct);
-  }
-
-  /** Draws 100% and ends the line. */
-  end(): void {
-    this.#draw(100);
-    if (this.enabled) Deno.stdout.writeSync(new TextEncoder().encode("\n"));
-  }
-
-  #draw(pct: number): void {
-    this.#last = pct;
-    if (!this.enabled) return;
-    Deno.stdout.writeSync(new TextEncoder().encode(`    (${pct.toFixed(2)}/100%)\r`));
-  }
-}
-
-/** The bytes per progress step (QEMU's convert buffer, IO_BUF_SIZE). */
-const PROGRESS_STEP = 2 << 20;
 
 /** How the copy treats zeros and the source's backing chain. */
 interface CopyMode {
@@ -94,7 +53,7 @@ function copyImage(
   const buffer = new Uint8Array(Math.min(CHUNK, src.size));
   let pos = 0;
   while (pos < src.size) {
-    const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
+    const ext = nextRun(src, pos, mode);
     const n = Math.max(1, ext.length);
     if (isData(ext, mode)) {
       copyData(readChunk(src, pos, buffer.subarray(0, n)), dst, base + pos, grain, mode);
@@ -106,6 +65,17 @@ function copyImage(
   }
 }
 
+/**
+ * The run of `src` at `pos`: data at most CHUNK long; a run that is not
+ * copied as data in one step however long (a 4 GiB sparse image took 1024
+ * status calls, now one per hole).
+ */
+function nextRun(src: BlockDriver, pos: number, mode: CopyMode): BlockExtent {
+  const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
+  if (isData(ext, mode) || ext.length < CHUNK) return ext;
+  return src.status(pos, src.size - pos);
+}
+
 /** Whether `copyImage` copies the run `ext` as data (what qemu-img's progress counts). */
 function isData(ext: BlockExtent, mode: CopyMode): boolean {
   return !(mode.topOnly && ext.depth > 0) && !(ext.zero && !ext.data);
@@ -115,7 +85,7 @@ function isData(ext: BlockExtent, mode: CopyMode): boolean {
 function dataBytes(src: BlockDriver, mode: CopyMode): number {
   let n = 0;
   for (let pos = 0; pos < src.size;) {
-    const ext = src.status(pos, Math.min(CHUNK, src.size - pos));
+    const ext = nextRun(src, pos, mode);
     if (isData(ext, mode)) n += ext.length;
     pos += Math.max(1, ext.length);
   }
@@ -200,7 +170,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
     const mode = { zeroInit: !args.has("n") && !backing, topOnly: !!backing, compress };
     const drawn = args.has("p") && !args.has("q");
     const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode), 0) : 0;
-    const progress = new Progress(drawn, data);
+    const progress = new ConvertProgress(drawn, data);
     let base = 0;
     try {
       for (const src of sources) {

@@ -8,51 +8,89 @@
 import { EmuError } from "../../core/errors.ts";
 import { builtinPlugins } from "../../core/plugin.ts";
 import { VERSION } from "../../core/version.ts";
-import { commitCommand, rebaseCommand } from "./chain.ts";
-import { checkCommand } from "./check.ts";
-import { convertCommand } from "./convert.ts";
-import { createCommand, resizeCommand } from "./create.ts";
-import { infoCommand } from "./info.ts";
-import { compareCommand } from "./compare.ts";
-import { mapCommand } from "./map.ts";
-import { measureCommand } from "./measure.ts";
-import { snapshotCommand } from "./snapshot.ts";
+import { lazyRun, type RunCommand } from "../lazy.ts";
 
-/** The img subcommands, by qemu-img's names. */
-const IMG_COMMANDS: Record<string, { usage: string; run(args: string[]): Promise<number> }> = {
-  check: { usage: "check [--output=ofmt] [-r [leaks | all]] [-f fmt] filename", run: checkCommand },
-  create: {
-    usage: "create [-f fmt] [-b backing_file [-F backing_fmt]] [-u] [-o options] filename [size]",
-    run: createCommand,
-  },
-  convert: {
-    usage:
-      "convert [-c] [-p] [-n] [-f fmt] [-O output_fmt] [-B backing_file] [-o options] filename [filename2 [...]] output_filename",
-    run: convertCommand,
-  },
-  commit: {
-    usage: "commit [-q] [-f fmt] [-b base] [-d] [-p] filename",
-    run: commitCommand,
-  },
-  rebase: {
-    usage: "rebase [-f fmt] [-p] [-u] -b backing_file [-F backing_fmt] filename",
-    run: rebaseCommand,
-  },
-  compare: {
-    usage: "compare [-f fmt] [-F fmt] [-q] [-s] filename1 filename2",
-    run: compareCommand,
-  },
-  map: { usage: "map [-f fmt] --output=json filename", run: mapCommand },
-  measure: {
-    usage: "measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]",
-    run: measureCommand,
-  },
-  info: { usage: "info [-f fmt] [--output=ofmt] [--backing-chain] filename", run: infoCommand },
-  snapshot: {
-    usage: "snapshot [-f fmt] [-l | -a snapshot | -c snapshot | -d snapshot] filename",
-    run: snapshotCommand,
-  },
-  resize: { usage: "resize [--shrink] [-f fmt] filename [+ | -]size", run: resizeCommand },
+/** One img subcommand: its usage line, and its entry, imported when it runs. */
+interface ImgCommand {
+  usage: string;
+  run: RunCommand;
+}
+
+/** A subcommand whose module (`path`, relative to this file) loads when it runs. */
+function lazy<M>(usage: string, path: string, pick: (module: M) => RunCommand): ImgCommand {
+  return { usage, run: lazyRun(new URL(path, import.meta.url), pick) };
+}
+
+/**
+ * The img subcommands, by qemu-img's names. Each loads only its own module
+ * (`convert` none of the others).
+ */
+const IMG_COMMANDS: Record<string, ImgCommand> = {
+  amend: lazy(
+    "amend [-f fmt] [-t cache] [-p] [-q] [--force] -o options filename",
+    "./amend.ts",
+    (m: typeof import("./amend.ts")) => m.amendCommand,
+  ),
+  check: lazy(
+    "check [--output=ofmt] [-r [leaks | all]] [-f fmt] filename",
+    "./check.ts",
+    (m: typeof import("./check.ts")) => m.checkCommand,
+  ),
+  create: lazy(
+    "create [-f fmt] [-b backing_file [-F backing_fmt]] [-u] [-o options] filename [size]",
+    "./create.ts",
+    (m: typeof import("./create.ts")) => m.createCommand,
+  ),
+  convert: lazy(
+    "convert [-c] [-p] [-n] [-f fmt] [-O output_fmt] [-B backing_file] [-o options] filename [filename2 [...]] output_filename",
+    "./convert.ts",
+    (m: typeof import("./convert.ts")) => m.convertCommand,
+  ),
+  commit: lazy(
+    "commit [-q] [-f fmt] [-b base] [-d] [-p] filename",
+    "./chain.ts",
+    (m: typeof import("./chain.ts")) => m.commitCommand,
+  ),
+  rebase: lazy(
+    "rebase [-f fmt] [-p] [-u] -b backing_file [-F backing_fmt] filename",
+    "./chain.ts",
+    (m: typeof import("./chain.ts")) => m.rebaseCommand,
+  ),
+  compare: lazy(
+    "compare [-f fmt] [-F fmt] [-q] [-s] filename1 filename2",
+    "./compare.ts",
+    (m: typeof import("./compare.ts")) => m.compareCommand,
+  ),
+  dd: lazy(
+    "dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] [skip=blocks] if=input of=output",
+    "./dd.ts",
+    (m: typeof import("./dd.ts")) => m.ddCommand,
+  ),
+  map: lazy(
+    "map [-f fmt] --output=json filename",
+    "./map.ts",
+    (m: typeof import("./map.ts")) => m.mapCommand,
+  ),
+  measure: lazy(
+    "measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]",
+    "./measure.ts",
+    (m: typeof import("./measure.ts")) => m.measureCommand,
+  ),
+  info: lazy(
+    "info [-f fmt] [--output=ofmt] [--backing-chain] filename",
+    "./info.ts",
+    (m: typeof import("./info.ts")) => m.infoCommand,
+  ),
+  snapshot: lazy(
+    "snapshot [-f fmt] [-l | -a snapshot | -c snapshot | -d snapshot] filename",
+    "./snapshot.ts",
+    (m: typeof import("./snapshot.ts")) => m.snapshotCommand,
+  ),
+  resize: lazy(
+    "resize [--shrink] [-f fmt] filename [+ | -]size",
+    "./create.ts",
+    (m: typeof import("./create.ts")) => m.resizeCommand,
+  ),
 };
 
 function help(): string {

@@ -103,13 +103,14 @@ function create(path: string, options: BlockCreateOptions): Promise<void> {
   }
   if (options.backingFile) throw new EmuError("raw images have no backing file (-b)");
   const file = HostFile.create(path, options.cache);
+  const size = Math.ceil(options.size / 512) * 512; // QEMU counts whole sectors
   const pre = options.options.preallocation ?? "off";
   if (pre === "full") {
-    const zeros = new Uint8Array(Math.min(options.size, 16 << 20));
-    for (let at = 0; at < options.size; at += zeros.length) {
-      file.write(at, zeros.subarray(0, Math.min(zeros.length, options.size - at)));
+    const zeros = new Uint8Array(Math.min(size, 16 << 20));
+    for (let at = 0; at < size; at += zeros.length) {
+      file.write(at, zeros.subarray(0, Math.min(zeros.length, size - at)));
     }
-  } else if (pre === "off" || pre === "falloc") file.truncate(options.size);
+  } else if (pre === "off" || pre === "falloc") file.truncate(size);
   else throw new EmuError(`Invalid preallocation mode: '${pre}'`);
   file.close();
   return Promise.resolve();

@@ -77,3 +77,45 @@ export function imageTest(name: string, body: (dir: string) => Promise<void>): v
     },
   });
 }
+
+/** The images `buildChain` writes. */
+export const CHAIN_IMAGES = ["b.qcow2", "m.qcow2", "t.qcow2", "n.qcow2"];
+
+/** Builds base b <- middle m <- top t, and an unrelated n, with qemu-img and qemu-io. */
+export async function buildChain(dir: string): Promise<void> {
+  const io = (name: string, ...cmds: string[]) =>
+    run("qemu-io", [...cmds.flatMap((c) => ["-c", c]), `${dir}/${name}`]);
+  await qemuImg(["create", "-q", "-f", "qcow2", "b.qcow2", "10M"], dir);
+  await io("b.qcow2", "write -P 1 0 2M", "write -P 9 8M 1M");
+  await qemuImg(["create", "-q", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", "m.qcow2"], dir);
+  await io("m.qcow2", "write -P 2 1M 1M", "write -z 8M 64k", "write -P 4 3M 700");
+  await qemuImg(["create", "-q", "-f", "qcow2", "-b", "m.qcow2", "-F", "qcow2", "t.qcow2"], dir);
+  await io("t.qcow2", "write -P 3 1536k 1M");
+  await qemuImg(["create", "-q", "-f", "qcow2", "n.qcow2", "12M"], dir);
+  await io("n.qcow2", "write -P 7 1M 3M");
+}
+
+/**
+ * Runs `qemu-img args` and `emu img args` each in a fresh copy of the files
+ * of `src`, and `inspect` on each copy after the run (qemu-img's first).
+ */
+export async function bothOnCopies<T = undefined>(
+  src: string,
+  args: string[],
+  inspect: (dir: string) => Promise<T> = () => Promise.resolve(undefined as T),
+): Promise<{ theirs: Ran; ours: Ran; seen: T[] }> {
+  const ran: Ran[] = [], seen: T[] = [];
+  for (const tool of [(d: string) => qemuImg(args, d, [0, 1]), (d: string) => emuImg(args, d)]) {
+    const dir = await Deno.makeTempDir();
+    try {
+      for await (const f of Deno.readDir(src)) {
+        await Deno.copyFile(`${src}/${f.name}`, `${dir}/${f.name}`);
+      }
+      ran.push(await tool(dir));
+      seen.push(await inspect(dir));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  return { theirs: ran[0], ours: ran[1], seen };
+}

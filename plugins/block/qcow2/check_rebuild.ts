@@ -14,7 +14,7 @@
  */
 
 import { CheckAborted, type Imrt, refuseOverlap } from "./check_walk.ts";
-import { be64, HeaderField } from "./header.ts";
+import { be64, HeaderField, serializeHeader } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { writeRefcount } from "./refcount.ts";
 
@@ -47,14 +47,15 @@ function writeRefblocks(
   imrt: Imrt,
   table: Reftable,
   [first, end]: [number, number],
+  bits: number,
   log: Log,
 ) {
-  const rc = img.refcounts, cs = img.clusterSize;
+  const cs = img.clusterSize, perBlock = (cs * 8) / bits;
   let grown = false;
   const free = { at: 0 };
   for (let cluster = first; cluster < end; cluster++) {
     if (!imrt.get(cluster)) continue;
-    const bi = Math.floor(cluster / rc.perBlock), blockStart = bi * rc.perBlock;
+    const bi = Math.floor(cluster / perBlock), blockStart = bi * perBlock;
     if (!table[bi]) {
       free.at = Math.max(free.at, blockStart);
       const at = allocInImrt(imrt, 1, free);
@@ -67,12 +68,12 @@ function writeRefblocks(
       table[bi] = at * cs;
     }
     const block = new Uint8Array(cs);
-    for (let i = 0; i < rc.perBlock; i++) {
+    for (let i = 0; i < perBlock; i++) {
       const n = imrt.get(blockStart + i);
-      if (n) writeRefcount(block, i, rc.bits, n);
+      if (n) writeRefcount(block, i, bits, n);
     }
     writeChecked(img, table[bi], block, "refblock", log);
-    cluster = blockStart + rc.perBlock - 1;
+    cluster = blockStart + perBlock - 1;
   }
   return grown;
 }
@@ -92,23 +93,38 @@ function writeChecked(img: Qcow2Image, offset: number, data: Uint8Array, what: s
 /** Where check messages go. */
 type Log = (line: string) => void;
 
-/** Replaces the refcount structures of `img` with ones built from `imrt`. */
-export function rebuildRefcounts(img: Qcow2Image, imrt: Imrt, log: Log): void {
-  const cs = img.clusterSize, table: Reftable = [];
-  writeRefblocks(img, imrt, table, [0, imrt.size], log);
+/**
+ * Replaces the refcount structures of `img` with ones built from `imrt`,
+ * of `2^order` bits a refcount (amend's refcount_bits; the image's own by
+ * default). The header switches to them in one write.
+ */
+export function rebuildRefcounts(
+  img: Qcow2Image,
+  imrt: Imrt,
+  log: Log,
+  order = img.header.refcountOrder,
+): void {
+  const cs = img.clusterSize, table: Reftable = [], bits = 1 << order;
+  writeRefblocks(img, imrt, table, [0, imrt.size], bits, log);
   let tableAt: number, tableClusters: number;
   do {
     tableClusters = Math.ceil((table.length * 8) / cs);
     tableAt = allocInImrt(imrt, tableClusters, { at: 0 });
-  } while (writeRefblocks(img, imrt, table, [tableAt, tableAt + tableClusters], log));
+  } while (writeRefblocks(img, imrt, table, [tableAt, tableAt + tableClusters], bits, log));
   const raw = new Uint8Array(table.length * 8);
   table.forEach((offset, i) => raw.set(be64(offset), i * 8));
   writeChecked(img, tableAt * cs, raw, "reftable", log);
-  const field = new Uint8Array(12);
-  field.set(be64(tableAt * cs));
-  new DataView(field.buffer).setUint32(8, tableClusters);
-  img.file.write(HeaderField.REFTABLE_OFFSET, field);
-  img.header.refcountTableOffset = tableAt * cs;
-  img.header.refcountTableClusters = tableClusters;
-  img.refcounts.replaceTable(tableAt * cs, tableClusters);
+  const h = img.header;
+  [h.refcountTableOffset, h.refcountTableClusters, h.refcountOrder] = [
+    tableAt * cs,
+    tableClusters,
+    order,
+  ];
+  // the table's offset and size, and in version 3 the refcount order, in one write
+  const end = h.version === 3 ? HeaderField.REFCOUNT_ORDER + 4 : HeaderField.REFTABLE_OFFSET + 12;
+  img.file.write(
+    HeaderField.REFTABLE_OFFSET,
+    serializeHeader({ ...h }).subarray(HeaderField.REFTABLE_OFFSET, end),
+  );
+  img.refcounts.replaceTable(tableAt * cs, tableClusters, order);
 }

@@ -281,6 +281,7 @@ export const HeaderField = {
   SIZE: 24,
   SNAPSHOTS: 60,
   INCOMPAT: 72,
+  REFCOUNT_ORDER: 96,
 } as const;
 
 /** Big-endian bytes of a 64-bit value (offsets up to 2^53). */

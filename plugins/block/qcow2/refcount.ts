@@ -20,6 +20,27 @@ export function entryAt(b: Uint8Array, at: number): number {
   return (v.getUint32(at) & 0x1fffff) * 0x100000000 + v.getUint32(at + 4);
 }
 
+/**
+ * The offsets (bits 9 to 55) of the first `count` 8-byte entries of `raw`,
+ * an L1 or refcount table, read through one DataView: a DataView per entry
+ * was the largest item of a sparse convert's profile (a table of one 64 KiB
+ * cluster, read at each open).
+ */
+export function tableOffsets(raw: Uint8Array, count = raw.length / 8): number[] {
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  // zero is zero in either byte order: most entries of a new image's table are skipped unread
+  const words = raw.byteOffset % 4
+    ? undefined
+    : new Uint32Array(raw.buffer, raw.byteOffset, count * 2);
+  const out = new Array<number>(count).fill(0);
+  for (let i = 0; i < count; i++) {
+    if (words && !words[i * 2] && !words[i * 2 + 1]) continue;
+    out[i] = (v.getUint32(i * 8) & 0x1fffff) * 0x100000000 +
+      ((v.getUint32(i * 8 + 4) & 0xfffffe00) >>> 0);
+  }
+  return out;
+}
+
 /** Refcounts of one image, and allocation of its clusters. */
 export class Refcounts {
   /** host offsets of the refcount blocks (0: none yet) */
@@ -27,9 +48,10 @@ export class Refcounts {
   tableOffset: number;
   tableClusters: number;
   readonly #blocks = new Map<number, Uint8Array>();
-  readonly bits: number;
-  readonly perBlock: number;
-  readonly max: number;
+  /** refcount width and the entries per block: set by the refcount order */
+  bits = 16;
+  perBlock = 0;
+  max = 0;
   /** the lowest cluster index that may be free */
   #freeHint = 0;
 
@@ -40,22 +62,20 @@ export class Refcounts {
     tableOffset: number,
     tableClusters: number,
   ) {
-    this.bits = 1 << refcountOrder;
-    this.perBlock = (2 ** clusterBits * 8) / this.bits;
-    this.max = this.bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** this.bits - 1;
     [this.table, this.tableOffset, this.tableClusters] = [[], tableOffset, tableClusters];
-    this.replaceTable(tableOffset, tableClusters);
+    this.replaceTable(tableOffset, tableClusters, refcountOrder);
   }
 
-  /** Switches to the refcount table at `offset`, `clusters` long, and reads it (after a rebuild). */
-  replaceTable(offset: number, clusters: number): void {
+  /**
+   * Switches to the refcount table at `offset`, `clusters` long, of entries
+   * `2^order` bits wide, and reads it (after a rebuild).
+   */
+  replaceTable(offset: number, clusters: number, order: number): void {
+    this.bits = 1 << order;
+    this.perBlock = (2 ** this.clusterBits * 8) / this.bits;
+    this.max = this.bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** this.bits - 1;
     [this.tableOffset, this.tableClusters] = [offset, clusters];
-    const raw = this.file.read(offset, clusters * this.clusterSize);
-    this.table = [];
-    for (let i = 0; i < raw.length; i += 8) {
-      const e = entryAt(raw, i);
-      this.table.push(e - (e % 512));
-    }
+    this.table = tableOffsets(this.file.read(offset, clusters * this.clusterSize));
     this.#blocks.clear();
     this.#freeHint = 0;
   }
