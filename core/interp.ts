@@ -6,7 +6,8 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, type IrBlock, markGlobals, Op } from "./ir.ts";
+import { Cond, type IrBlock, isVectorOp, markGlobals, Op } from "./ir.ts";
+import { runVectorOp } from "./interp_vector.ts";
 import type { TranslationBlock } from "./tb.ts";
 import { GuestTrap, PcRedirect, type Trap, TrapKind } from "./trap.ts";
 import type { CpuCore } from "./cpu_core.ts";
@@ -339,7 +340,8 @@ function executeOps(
           };
           return insn;
         default:
-          t[o.d] = alu(o.op, t[o.a], t[o.b]);
+          if (isVectorOp(o.op)) runVectorOp(cpu, access, o, t);
+          else t[o.d] = alu(o.op, t[o.a], t[o.b]);
       }
     }
   } catch (e) {

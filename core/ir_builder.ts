@@ -177,6 +177,26 @@ export class IrBuilder {
     this.#emit(Op.TRACE).imm = BigInt(id);
   }
 
+  /** `slot d = splat(low size bytes of a)` (see "Vector ops" in `ir.ts`). */
+  vdup(d: number, a: Temp, size: number): void {
+    this.#emit(Op.VDUP, d, a).size = size;
+  }
+
+  /** `slot d = slot a OP slot b` (`VADD` .. `VMAXU`), or `slot a` shifted by temp `b` (`VSHL` .. `VSAR`). */
+  vbinop(op: Op, d: number, a: number, b: Temp | number, size: number): void {
+    this.#emit(op, d, a, b).size = size;
+  }
+
+  /** `slot d = guest memory[a + offset]`, 16 bytes. */
+  vld(d: number, a: Temp, offset: bigint): void {
+    this.#emit(Op.VLD, d, a).imm = offset;
+  }
+
+  /** `guest memory[a + offset] = slot b`, 16 bytes. */
+  vst(a: Temp, offset: bigint, b: number): void {
+    this.#emit(Op.VST, 0, a, b).imm = offset;
+  }
+
   /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */
   call(d: Temp, helper: number, args: readonly Temp[]): void {
     const o = this.#emit(Op.CALL, d);
