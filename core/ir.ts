@@ -187,9 +187,12 @@ export const Op = {
    * low `size` bytes of temp `a` in every lane.
    */
   VDUP: 56,
-  /** `slot d = guest memory[a + imm]`: 16 bytes, 16-aligned, as two 8-byte loads (low first). */
+  /**
+   * `slot d = guest memory[a + imm]`: 16 bytes, 16-aligned, as two 8-byte loads (low first);
+   * `size` is the element width, for memory hooks (which see one access per element).
+   */
   VLD: 57,
-  /** `guest memory[a + imm] = slot b`: 16 bytes, 16-aligned, as two 8-byte stores (low first). */
+  /** `guest memory[a + imm] = slot b`: as `VLD`, two 8-byte stores (low first). */
   VST: 58,
   /** `slot d = slot a OP slot b` in lanes of `size` bytes, wrapping. */
   VADD: 59,

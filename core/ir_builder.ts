@@ -187,14 +187,18 @@ export class IrBuilder {
     this.#emit(op, d, a, b).size = size;
   }
 
-  /** `slot d = guest memory[a + offset]`, 16 bytes. */
-  vld(d: number, a: Temp, offset: bigint): void {
-    this.#emit(Op.VLD, d, a).imm = offset;
+  /** `slot d = guest memory[a + offset]`, 16 bytes of elements of `size` bytes. */
+  vld(d: number, a: Temp, offset: bigint, size: number): void {
+    const o = this.#emit(Op.VLD, d, a);
+    o.imm = offset;
+    o.size = size;
   }
 
-  /** `guest memory[a + offset] = slot b`, 16 bytes. */
-  vst(a: Temp, offset: bigint, b: number): void {
-    this.#emit(Op.VST, 0, a, b).imm = offset;
+  /** `guest memory[a + offset] = slot b`, 16 bytes of elements of `size` bytes. */
+  vst(a: Temp, offset: bigint, b: number, size: number): void {
+    const o = this.#emit(Op.VST, 0, a, b);
+    o.imm = offset;
+    o.size = size;
   }
 
   /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */

@@ -6,9 +6,11 @@
  * rs1 and rs2 fields; the ones with a scalar result (vmv.x.s, vcpop.m,
  * vfirst.m) write rd.
  *
- * vl, vtype and vstart are read by the helpers at run time, so translated
- * code depends only on whether the vector unit is on (a TB-flag bit, as
- * QEMU's `VS` check).
+ * vl, vtype and vstart are read by the helpers at run time. Translated code
+ * depends on whether the vector unit is on (a TB-flag bit, as QEMU's `VS`
+ * check) and, for the fast path of common integer instructions
+ * (`trans_rvv_fast.ts`), on vtype (TB-flag bits, and a vsetvli's immediate
+ * for the rest of its TB).
  *
  * @module
  */
@@ -23,6 +25,7 @@ import { memoryHelper } from "./vector_mem.ts";
 import { fpHelper } from "./vector_fp.ts";
 import { permutationHelper } from "./vector_perm.ts";
 import { decodeVtype, setVill, setVstart } from "./vector_unit.ts";
+import { emitFast, fastPlan, knownAfterVset } from "./trans_rvv_fast.ts";
 
 /** Every vector mnemonic of the decode table (the first word of each pattern line). */
 const MNEMONICS = INSN_RVV_DECODE.split("\n").map((l) => l.split(" ")[0])
@@ -102,6 +105,8 @@ function vset(kind: "vli" | "ivli" | "vl"): TransFn {
     const vtype = kind === "vl" ? gpr(ctx, a.rs2) : imm(ctx, a.rs2);
     const vl = callHelper(ctx, "vsetvl", [avl, vtype, imm(ctx, keep)]);
     if (a.rd !== 0) ctx.ir.mov(gprDest(ctx, a.rd), vl);
+    ctx.vector.vtype = kind === "vl" ? null : knownAfterVset(a.rs2);
+    ctx.vector.vstartZero = true;
     return true;
   };
 }
@@ -114,18 +119,22 @@ const fpScalar = (m: string) => /\.[vw]fm?$|^vfmv\.[sv]\.f$/.test(m);
 /**
  * A vector instruction: its helper (registered by {@linkcode vectorHelpers})
  * with the bits and the register values named by rs1 (an FP register for the
- * `.vf` forms) and rs2.
+ * `.vf` forms) and rs2, after the fast path of `trans_rvv_fast.ts` where
+ * one may apply (the helper then runs only when its run-time guard fails).
  */
 function vectorOp(m: string): TransFn {
-  const fp = isFp(m), fpRs1 = fpScalar(m), fpRd = m === "vfmv.f.s";
+  const fp = isFp(m), fpRs1 = fpScalar(m), fpRd = m === "vfmv.f.s", plan = fastPlan(m);
   return (ctx) => {
     if (fp && ctx.fpOff) return false;
+    const done = plan ? emitFast(ctx, plan) : null;
     const rs1 = (ctx.bits >>> 15) & 31, rs2 = (ctx.bits >>> 20) & 31, rd = (ctx.bits >>> 7) & 31;
     const x1 = fpRs1 ? fpr(rs1) : gpr(ctx, rs1);
     const args = [imm(ctx, ctx.bits >>> 0), x1, gpr(ctx, rs2)];
     const helper = ctx.helpers.index(m);
     const d = !ctx.helpers.defs[helper].hasResult ? -1 : fpRd ? fpr(rd) : gprDest(ctx, rd);
     ctx.ir.call(d, helper, args);
+    if (done !== null) ctx.ir.setLabel(done);
+    ctx.vector.vstartZero = true; // a helper that does not trap leaves vstart at 0
     return true;
   };
 }
