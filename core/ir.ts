@@ -24,9 +24,9 @@
  * `i8x16`/`i16x8`/`i32x4`/`i64x2` op, `v128.store` (lanes wasm lacks, as
  * `i8x16.mul` and 64-bit minimum, are built from a few SIMD ops). Nothing of
  * a slot lives in a wasm local, so helpers read and write vector registers
- * without any write-back. `VLD`/`VST` move a slot from or to guest memory
- * (16-aligned, so never across a page); temps give the address, and the
- * shifts' amount. Targets emit vector ops only where they have checked the
+ * without any write-back. `VLD`/`VST` move a slot from or to guest memory;
+ * temps give the address, and the shifts' amount. The JIT's inline path
+ * takes a 16-byte access within one page (its slow path, two 8-byte ones). Targets emit vector ops only where they have checked the
  * configuration (element width, length, masking) at translation or run time.
  *
  * @module
@@ -188,7 +188,7 @@ export const Op = {
    */
   VDUP: 56,
   /**
-   * `slot d = guest memory[a + imm]`: 16 bytes, 16-aligned, as two 8-byte loads (low first);
+   * `slot d = guest memory[a + imm]`: 16 bytes as two 8-byte loads (low first);
    * `size` is the element width, for memory hooks (which see one access per element).
    */
   VLD: 57,

@@ -7,7 +7,7 @@
  * earlier in the TB) with LMUL >= 1, the instruction is unmasked, its
  * register groups are aligned, and for loads and stores the element width
  * is SEW. At run time a guard then checks vl == VLMAX and vstart == 0 (and
- * for memory a 16-aligned address whose access stays in one page), and
+ * for memory that the access stays in one page), and
  * falls back to the helper, which does everything else exactly, when any
  * does not hold. With vl = VLMAX and no mask there are no tail or inactive
  * elements, so the policies have nothing to decide; a fault of the one-page
@@ -21,7 +21,7 @@
  * @module
  */
 
-import { Cond, type Label, Op, STATE_BASE, type Temp } from "../../plugin.ts";
+import { Cond, type Label, Op, PAGE_SIZE, STATE_BASE, type Temp } from "../../plugin.ts";
 import { addressTemp, type DisasContext, gpr, imm } from "./context.ts";
 import { RiscvState } from "./state.ts";
 import { decodeVtype } from "./vector_unit.ts";
@@ -147,14 +147,13 @@ const chunk = (ctx: DisasContext, reg: number, k: number) =>
 /** The two scratch slots: a splatted scalar, a product. */
 const SPLAT = STATE_BASE + RiscvState.VSCRATCH, PRODUCT = SPLAT + 16;
 
-/** Branches to `slow` unless vl == VLMAX and vstart == 0 (and, for memory, `addr` is fine). */
+/** Branches to `slow` unless vl == VLMAX and vstart == 0 (and, for memory, `addr` + the group is in one page). */
 function guard(ctx: DisasContext, t: FastVtype, slow: Label, addr: Temp | null): void {
   const { ir } = ctx, bytes = ctx.vlenb * t.lmul;
   // constants before the first branch (see context.ts)
   const vlmax = imm(ctx, (bytes * 8) / t.sew), zero = imm(ctx, 0);
-  const low = addr === null ? -1 : imm(ctx, 15);
-  const page = addr === null || bytes <= 16 ? -1 : imm(ctx, 4095);
-  const lastStart = page < 0 ? -1 : imm(ctx, 4096 - bytes);
+  const page = addr === null ? -1 : imm(ctx, PAGE_SIZE - 1);
+  const lastStart = addr === null ? -1 : imm(ctx, PAGE_SIZE - bytes);
   const vl = ir.temp();
   ir.loadHost(vl, STATE_BASE + RiscvState.VL);
   ir.brcond(Cond.NE, vl, vlmax, slow);
@@ -164,12 +163,9 @@ function guard(ctx: DisasContext, t: FastVtype, slow: Label, addr: Temp | null):
     ir.brcond(Cond.NE, vstart, zero, slow);
   }
   if (addr === null) return;
-  const bits = ir.temp();
-  ir.binop(Op.AND, bits, addr, low);
-  ir.brcond(Cond.NE, bits, zero, slow);
-  if (page < 0) return;
-  ir.binop(Op.AND, bits, addr, page);
-  ir.brcond(Cond.GTU, bits, lastStart, slow);
+  const offset = ir.temp();
+  ir.binop(Op.AND, offset, addr, page);
+  ir.brcond(Cond.GTU, offset, lastStart, slow);
 }
 
 /** Whether every register group of the instruction starts at a multiple of LMUL. */

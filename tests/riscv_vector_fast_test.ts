@@ -1,0 +1,115 @@
+// The vector fast path (targets/riscv/trans_rvv_fast.ts): the same instructions translated to
+// the IR's vector ops and run by their helpers must leave the same registers and memory, at
+// every SEW and LMUL, on both engines; where its guard fails (vl < VLMAX, vstart != 0) the
+// helper runs. The random vector programs of riscv_random_diff_test compare it with qemu-riscv64.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { Op, STATE_BASE } from "../plugin.ts";
+import { RiscvState } from "../targets/riscv/state.ts";
+import { A, CODE, DATA, i, machine, X } from "./riscv/asm.ts";
+
+const { a0, a1, a2, a3, a4, a5, t0, t1 } = X;
+const VREGS = STATE_BASE + RiscvState.VREGS, VREGS_END = VREGS + 32 * 16;
+const V = "rv64,v=true,vlen=128";
+
+const opv = (f6: number, vm: number, vs2: number, vs1: number, f3: number, vd: number) =>
+  ((f6 << 26) | (vm << 25) | (vs2 << 20) | (vs1 << 15) | (f3 << 12) | (vd << 7) | 0x57) >>> 0;
+const [VV, VI, VX, MVV, MVX] = [0, 3, 4, 2, 6];
+/** vsetvli rd, rs1, vtype (rs1 = x0 and rd != x0: vl = VLMAX). */
+const vsetvli = (rd: number, rs1: number, vtype: number) =>
+  ((vtype << 20) | (rs1 << 15) | (7 << 12) | (rd << 7) | 0x57) >>> 0;
+/** vsetvl rd, rs1, rs2: vtype from a register, which the translation does not know. */
+const vsetvl = (rd: number, rs1: number, rs2: number) =>
+  ((0x40 << 25) | (rs2 << 20) | (rs1 << 15) | (7 << 12) | (rd << 7) | 0x57) >>> 0;
+const WIDTH: Record<number, number> = { 8: 0, 16: 5, 32: 6, 64: 7 };
+/** Unit-stride load (0x07) or store (0x27) of EEW `eew`. */
+const vmem = (op: number, eew: number, vd: number, rs1: number) =>
+  ((1 << 25) | (rs1 << 15) | (WIDTH[eew] << 12) | (vd << 7) | op) >>> 0;
+
+/** Every fast instruction form, chained through v24 from v8 and v16 (a3, a4: scalars). */
+function body(sew: number): number[] {
+  return [
+    vmem(0x07, sew, 8, a0),
+    vmem(0x07, sew, 16, a1),
+    opv(0x00, 1, 8, 16, VV, 24), // vadd.vv
+    opv(0x02, 1, 24, a3, VX, 24), // vsub.vx
+    opv(0x03, 1, 24, 0b10110, VI, 24), // vrsub.vi -10
+    opv(0x25, 1, 24, 16, MVV, 24), // vmul.vv
+    opv(0x2d, 1, 8, a3, MVX, 24), // vmacc.vx
+    vmem(0x27, sew, 24, a2),
+    opv(0x04, 1, 24, 16, VV, 24), // vminu.vv
+    opv(0x07, 1, 24, a4, VX, 24), // vmax.vx
+    opv(0x05, 1, 24, 8, VV, 24), // vmin.vv
+    opv(0x06, 1, 24, a3, VX, 24), // vmaxu.vx
+    opv(0x09, 1, 24, 0b01101, VI, 24), // vand.vi 13
+    opv(0x0a, 1, 24, 8, VV, 24), // vor.vv
+    opv(0x0b, 1, 24, a4, VX, 24), // vxor.vx
+    opv(0x25, 1, 24, a4, VX, 24), // vsll.vx
+    opv(0x29, 1, 24, 3, VI, 24), // vsra.vi
+    opv(0x28, 1, 24, a3, VX, 24), // vsrl.vx
+    opv(0x25, 1, 24, 16, VV, 24), // vsll.vv: always the helper
+    opv(0x17, 1, 0, a3, VX, 16), // vmv.v.x
+    opv(0x00, 0, 24, 16, VV, 24), // vadd.vv masked: the helper
+    opv(0x00, 1, 24, 16, VV, 24),
+    vmem(0x27, sew, 24, a5),
+  ];
+}
+
+/** Runs `insns` + ecall on one engine with the same random registers and memory. */
+function runProgram(insns: number[], jit: boolean, vtype: number) {
+  const m = machine([...insns, A.ecall], V, jit);
+  let seed = 0x2545f491;
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0);
+  for (let at = 0; at < 0x600; at++) m.mem.store(DATA + BigInt(at), 1, BigInt(next() & 0xff));
+  for (let at = 0; at < 32 * 16; at++) m.cpu.host.u8[VREGS + at] = next();
+  m.cpu.setGlobal(a0, DATA);
+  m.cpu.setGlobal(a1, DATA + 0x200n);
+  m.cpu.setGlobal(a2, DATA + 0x400n);
+  m.cpu.setGlobal(a5, DATA + 0x500n);
+  m.cpu.setGlobal(a3, 0x8765_4321_fedc_ba98n - (1n << 64n));
+  m.cpu.setGlobal(a4, 0x1234_5678_9abc_def3n);
+  m.cpu.setGlobal(t1, BigInt(vtype));
+  const exit = m.cpu.run(1000);
+  assert.equal(exit.reason, "trap"); // the ecall
+  const usesVectorOps = m.cpu.tbs.peek(CODE)!.ir.ops.some((o) => o.op === Op.VADD);
+  return {
+    usesVectorOps,
+    state: {
+      vregs: [...m.cpu.host.u8.subarray(VREGS, VREGS_END)],
+      memory: [...m.mem.readBytes(DATA, 0x600)],
+      vl: m.cpu.getState(RiscvState.VL),
+      vstart: m.cpu.getState(RiscvState.VSTART),
+    },
+  };
+}
+
+Deno.test("riscv V fast path: vector ops give what the helpers give, every SEW and LMUL", () => {
+  for (const sew of [8, 16, 32, 64]) {
+    for (const lmul of [0, 1, 2, 3]) {
+      const vtype = 0xc0 | (Math.log2(sew / 8) << 3) | lmul, what = `e${sew} m${1 << lmul}`;
+      for (const jit of [false, true]) {
+        const fast = runProgram([vsetvli(t0, 0, vtype), ...body(sew)], jit, vtype);
+        const slow = runProgram([vsetvl(t0, 0, t1), ...body(sew)], jit, vtype);
+        assert.ok(fast.usesVectorOps && !slow.usesVectorOps, `${what}: which path`);
+        assert.deepEqual(fast.state, slow.state, `${what} jit=${jit}`);
+      }
+    }
+  }
+});
+
+Deno.test("riscv V fast path: vl < VLMAX or vstart != 0 takes the helper", () => {
+  const vtype = 0xd1; // e32 m2: VLMAX 8
+  for (const jit of [false, true]) {
+    const short = [i(7, 0, 0, t0, 0x13), vsetvli(0, t0, vtype)]; // vl = 7: the tail stays
+    const fast = runProgram([...short, ...body(32)], jit, vtype);
+    const slow = runProgram([i(7, 0, 0, t0, 0x13), vsetvl(0, t0, t1), ...body(32)], jit, vtype);
+    assert.equal(fast.state.vl, 7n);
+    assert.deepEqual(fast.state, slow.state, `vl 7, jit=${jit}`);
+    // csrw vstart, 2 before a vadd.vv: elements 0 and 1 keep their values
+    const vstart = [vsetvli(t0, 0, vtype), i(2, 0, 0, t0, 0x13), i(8, t0, 1, 0, 0x73)];
+    const add = opv(0x00, 1, 8, 16, VV, 24);
+    const a = runProgram([...vstart, add], jit, vtype);
+    const b = runProgram([vsetvl(t0, 0, t1), ...vstart.slice(1), add], jit, vtype);
+    assert.deepEqual(a.state, b.state, `vstart 2, jit=${jit}`);
+  }
+});
