@@ -61,7 +61,7 @@ const LANE_OPS: Partial<Record<Op, Record<number, number>>> = {
 const BITWISE: Partial<Record<Op, number>> = { [Op.VAND]: V.and, [Op.VOR]: V.or, [Op.VXOR]: V.xor };
 
 /** Emits SIMD opcode `n`. */
-export function simd(c: WasmCode, n: number): WasmCode {
+function simd(c: WasmCode, n: number): WasmCode {
   return c.op(SIMD).uleb(n);
 }
 

@@ -134,7 +134,9 @@ function vectorOp(m: string): TransFn {
     const d = !ctx.helpers.defs[helper].hasResult ? -1 : fpRd ? fpr(rd) : gprDest(ctx, rd);
     ctx.ir.call(d, helper, args);
     if (done !== null) ctx.ir.setLabel(done);
-    ctx.vector.vstartZero = true; // a helper that does not trap leaves vstart at 0
+    // Past a fast-path instruction vstart is 0, or vl is 0 and no fast path runs before a vset
+    // (the helpers of other instructions may leave vstart alone: vmv.x.s, the vl = 0 cases).
+    if (plan) ctx.vector.vstartZero = true;
     return true;
   };
 }

@@ -45,7 +45,11 @@ export interface FastVtype {
 export interface VectorKnown {
   /** vtype when the fast path may apply (LMUL >= 1), else null */
   vtype: FastVtype | null;
-  /** vstart is 0: a vector instruction completed since the TB began */
+  /**
+   * vstart is 0 here, or vl is 0 (which the vl guard then rejects): a vset{i}vl{i}
+   * or an instruction with a fast path completed since the TB began, and no CSR
+   * instruction since
+   */
   vstartZero: boolean;
 }
 
@@ -147,7 +151,7 @@ const chunk = (ctx: DisasContext, reg: number, k: number) =>
 /** The two scratch slots: a splatted scalar, a product. */
 const SPLAT = STATE_BASE + RiscvState.VSCRATCH, PRODUCT = SPLAT + 16;
 
-/** Branches to `slow` unless vl == VLMAX and vstart == 0 (and, for memory, `addr` + the group is in one page). */
+/** Branches to `slow` unless vl == VLMAX, vstart == 0 and, for memory, the access is in one page. */
 function guard(ctx: DisasContext, t: FastVtype, slow: Label, addr: Temp | null): void {
   const { ir } = ctx, bytes = ctx.vlenb * t.lmul;
   // constants before the first branch (see context.ts)
