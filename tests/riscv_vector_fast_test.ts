@@ -1,10 +1,11 @@
 // The vector fast path (targets/riscv/trans_rvv_fast.ts): the same instructions translated to
 // the IR's vector ops and run by their helpers must leave the same registers and memory, at
-// every SEW and LMUL, on both engines; where its guard fails (vl < VLMAX, vstart != 0) the
-// helper runs. The random vector programs of riscv_random_diff_test compare it with qemu-riscv64.
+// every SEW and LMUL, on the interpreter and in lockstep (the JIT compared with it TB by TB);
+// where its guard fails (vl < VLMAX, vstart != 0) the helper runs. The random vector programs of riscv_random_diff_test compare it with qemu-riscv64.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { Op, STATE_BASE } from "../plugin.ts";
+import { LockstepBackend } from "../core/jit/lockstep.ts";
 import { RiscvState } from "../targets/riscv/state.ts";
 import { A, CODE, DATA, i, machine, X } from "./riscv/asm.ts";
 
@@ -55,9 +56,13 @@ function body(sew: number): number[] {
   ];
 }
 
-/** Runs `insns` + ecall on one engine with the same random registers and memory. */
-function runProgram(insns: number[], jit: boolean, vtype: number) {
-  const m = machine([...insns, A.ecall], V, jit);
+/**
+ * Runs `insns` + ecall with the same random registers and memory on the interpreter, or on
+ * lockstep (the JIT, compared TB by TB with the interpreter).
+ */
+function runProgram(insns: number[], lockstep: boolean, vtype: number) {
+  const m = machine([...insns, A.ecall], V);
+  if (lockstep) m.cpu.backend = new LockstepBackend(m.cpu);
   let seed = 0x2545f491;
   const next = () => (seed = (seed * 1103515245 + 12345) >>> 0);
   for (let at = 0; at < 0x600; at++) m.mem.store(DATA + BigInt(at), 1, BigInt(next() & 0xff));
@@ -71,6 +76,7 @@ function runProgram(insns: number[], jit: boolean, vtype: number) {
   m.cpu.setGlobal(t1, BigInt(vtype));
   const exit = m.cpu.run(1000);
   assert.equal(exit.reason, "trap"); // the ecall
+  if (lockstep) assert.ok((m.cpu.backend as LockstepBackend).compared > 0);
   const usesVectorOps = m.cpu.tbs.peek(CODE)!.ir.ops.some((o) => o.op === Op.VADD);
   return {
     usesVectorOps,
@@ -87,11 +93,11 @@ Deno.test("riscv V fast path: vector ops give what the helpers give, every SEW a
   for (const sew of [8, 16, 32, 64]) {
     for (const lmul of [0, 1, 2, 3]) {
       const vtype = 0xc0 | (Math.log2(sew / 8) << 3) | lmul, what = `e${sew} m${1 << lmul}`;
-      for (const jit of [false, true]) {
-        const fast = runProgram([vsetvli(t0, 0, vtype), ...body(sew)], jit, vtype);
-        const slow = runProgram([vsetvl(t0, 0, t1), ...body(sew)], jit, vtype);
+      for (const lockstep of [false, true]) {
+        const fast = runProgram([vsetvli(t0, 0, vtype), ...body(sew)], lockstep, vtype);
+        const slow = runProgram([vsetvl(t0, 0, t1), ...body(sew)], lockstep, vtype);
         assert.ok(fast.usesVectorOps && !slow.usesVectorOps, `${what}: which path`);
-        assert.deepEqual(fast.state, slow.state, `${what} jit=${jit}`);
+        assert.deepEqual(fast.state, slow.state, `${what} lockstep=${lockstep}`);
       }
     }
   }
@@ -99,17 +105,21 @@ Deno.test("riscv V fast path: vector ops give what the helpers give, every SEW a
 
 Deno.test("riscv V fast path: vl < VLMAX or vstart != 0 takes the helper", () => {
   const vtype = 0xd1; // e32 m2: VLMAX 8
-  for (const jit of [false, true]) {
+  for (const lockstep of [false, true]) {
     const short = [i(7, 0, 0, t0, 0x13), vsetvli(0, t0, vtype)]; // vl = 7: the tail stays
-    const fast = runProgram([...short, ...body(32)], jit, vtype);
-    const slow = runProgram([i(7, 0, 0, t0, 0x13), vsetvl(0, t0, t1), ...body(32)], jit, vtype);
+    const fast = runProgram([...short, ...body(32)], lockstep, vtype);
+    const slow = runProgram(
+      [i(7, 0, 0, t0, 0x13), vsetvl(0, t0, t1), ...body(32)],
+      lockstep,
+      vtype,
+    );
     assert.equal(fast.state.vl, 7n);
-    assert.deepEqual(fast.state, slow.state, `vl 7, jit=${jit}`);
+    assert.deepEqual(fast.state, slow.state, `vl 7, lockstep=${lockstep}`);
     // csrw vstart, 2 before a vadd.vv: elements 0 and 1 keep their values
     const vstart = [vsetvli(t0, 0, vtype), i(2, 0, 0, t0, 0x13), i(8, t0, 1, 0, 0x73)];
     const add = opv(0x00, 1, 8, 16, VV, 24);
-    const a = runProgram([...vstart, add], jit, vtype);
-    const b = runProgram([vsetvl(t0, 0, t1), ...vstart.slice(1), add], jit, vtype);
-    assert.deepEqual(a.state, b.state, `vstart 2, jit=${jit}`);
+    const a = runProgram([...vstart, add], lockstep, vtype);
+    const b = runProgram([vsetvl(t0, 0, t1), ...vstart.slice(1), add], lockstep, vtype);
+    assert.deepEqual(a.state, b.state, `vstart 2, lockstep=${lockstep}`);
   }
 });
