@@ -471,6 +471,14 @@ export interface HelperFlags {
    * instruction are armed around the call (see `CpuCore.helperAccessWatch`).
    */
   accessesMemory?: boolean;
+  /**
+   * The helper may change what the target's TB flags depend on without
+   * writing globals (RISC-V's vsetvl: vtype): the TB's exits then go through
+   * the run loop, which looks the next TB up with the new flags, never
+   * straight to translated code of the old flags (chaining, a jump inside
+   * the region).
+   */
+  changesTbFlags?: boolean;
 }
 
 /**

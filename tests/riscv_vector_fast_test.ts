@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Op, STATE_BASE } from "../plugin.ts";
 import { LockstepBackend } from "../core/jit/lockstep.ts";
 import { RiscvState } from "../targets/riscv/state.ts";
-import { A, CODE, DATA, i, machine, X } from "./riscv/asm.ts";
+import { A, b, CODE, DATA, i, j, machine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, a4, a5, t0, t1 } = X;
 const VREGS = STATE_BASE + RiscvState.VREGS, VREGS_END = VREGS + 32 * 16;
@@ -122,4 +122,27 @@ Deno.test("riscv V fast path: vl < VLMAX or vstart != 0 takes the helper", () =>
     const b = runProgram([vsetvl(t0, 0, t1), ...vstart.slice(1), add], lockstep, vtype);
     assert.deepEqual(a.state, b.state, `vstart 2, lockstep=${lockstep}`);
   }
+});
+
+Deno.test("riscv V fast path: a jump after a vsetvli that changed vtype does not reuse code of the old vtype", () => {
+  // e32 m4 and e8 m1 have the same VLMAX (16 at VLEN 128): only the TB flags tell them apart.
+  const [E32_M4, E8_M1] = [0xd2, 0xc0];
+  const loop = [
+    vsetvli(t0, 0, E32_M4),
+    j(12, 0), // to X, first under e32 m4
+    vsetvli(t0, 0, E8_M1), // P: entered under e32 m4, leaves e8 m1
+    j(4, 0),
+    opv(0x00, 1, 24, 16, VV, 24), // X: vadd.vv v24, v24, v16
+    i(-1, a4, 0, a4, 0x13),
+    vsetvli(t0, 0, E32_M4),
+    b(-20, 0, a4, 1), // bnez a4, P
+  ];
+  const results = [false, true].map((jit) => {
+    const m = machine([...loop, A.ecall], V, jit);
+    for (let at = 0; at < 32 * 16; at++) m.cpu.host.u8[VREGS + at] = (at * 0x9d + 7) & 0xff;
+    m.cpu.setGlobal(a4, 4n);
+    assert.equal(m.cpu.run(1000).reason, "trap");
+    return [...m.cpu.host.u8.subarray(VREGS + 24 * 16, VREGS + 28 * 16)];
+  });
+  assert.deepEqual(results[1], results[0]);
 });

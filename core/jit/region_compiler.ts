@@ -245,8 +245,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     // Jumps out of the region go through the jump cache as tail calls when the
     // TB cannot have changed the translation flags (no state-writing helper).
     // The jump cache is keyed by pc and TB flags (see jumpCacheKey).
-    const chainable = tb.flags <= MAX_CHAIN_FLAGS &&
-      !tb.ir.ops.some((o) => o.op === Op.CALL && env.helpers[Number(o.imm)].flags?.writesState);
+    const helperFlags = (o: IrOp) =>
+      o.op === Op.CALL ? env.helpers[Number(o.imm)].flags : undefined;
+    const changesFlags = tb.ir.ops.some((o) => helperFlags(o)?.changesTbFlags);
+    const chainable = tb.flags <= MAX_CHAIN_FLAGS && !changesFlags &&
+      !tb.ir.ops.some((o) => helperFlags(o)?.writesState);
     const flagsKey = BigInt.asIntN(64, BigInt(tb.flags) << 56n);
     /** Target pc in L_ADDR (or the constant `constPc`): if the jump cache knows it, tail-call there. */
     const chain = (constPc?: bigint) => {
@@ -488,7 +491,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           break;
         case Op.GOTO_TB: {
           checkInvalidated(o.pc, len);
-          const j = entryOf.get(o.pc);
+          const j = changesFlags ? undefined : entryOf.get(o.pc);
           if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(toDispatch());
           else {
             c.i64Const(o.pc).localSet(L_ADDR);

@@ -25,7 +25,7 @@ import { memoryHelper } from "./vector_mem.ts";
 import { fpHelper } from "./vector_fp.ts";
 import { permutationHelper } from "./vector_perm.ts";
 import { decodeVtype, setVill, setVstart } from "./vector_unit.ts";
-import { emitFast, fastPlan, knownAfterVset } from "./trans_rvv_fast.ts";
+import { emitFast, fastPlan, knownAfterVset, vtypeCode } from "./trans_rvv_fast.ts";
 
 /** Every vector mnemonic of the decode table (the first word of each pattern line). */
 const MNEMONICS = INSN_RVV_DECODE.split("\n").map((l) => l.split(" ")[0])
@@ -42,12 +42,14 @@ function helperFor(mnemonic: string): HelperDef {
 /**
  * Sets vl and vtype as QEMU 7.2's `vsetvl` helper: an unsupported vtype sets
  * vill and vl = 0; else vl = min(AVL, VLMAX). `keep` (rd = rs1 = x0) takes
- * the current vl as the AVL.
+ * the current vl as the AVL. The `vsetvl_flags` twin serves the vset{i}vl{i}
+ * that may change vtype's TB-flag field (as QEMU ends the TB after vsetvl).
  */
-function vsetvlHelper(xlen: 32 | 64): HelperDef {
+function vsetvlHelper(xlen: 32 | 64, changesTbFlags: boolean): HelperDef {
   return {
-    name: "vsetvl",
+    name: changesTbFlags ? "vsetvl_flags" : "vsetvl",
     hasResult: true,
+    flags: { changesTbFlags },
     fn: (cpu: CpuCore, avl: bigint, vtype: bigint, keep: bigint) => {
       const t = decodeVtype(vtype, xlen);
       if (!t) {
@@ -75,7 +77,7 @@ function vsetvlHelper(xlen: 32 | 64): HelperDef {
  * ```
  */
 export function vectorHelpers(xlen: 32 | 64): HelperDef[] {
-  return [vsetvlHelper(xlen), ...MNEMONICS.map(helperFor)];
+  return [vsetvlHelper(xlen, false), vsetvlHelper(xlen, true), ...MNEMONICS.map(helperFor)];
 }
 
 /**
@@ -103,7 +105,9 @@ function vset(kind: "vli" | "ivli" | "vl"): TransFn {
       else avl = imm(ctx, -1);
     }
     const vtype = kind === "vl" ? gpr(ctx, a.rs2) : imm(ctx, a.rs2);
-    const vl = callHelper(ctx, "vsetvl", [avl, vtype, imm(ctx, keep)]);
+    // vtype is in the TB flags: a change sends the TB's exits through the run loop
+    const same = kind !== "vl" && vtypeCode(BigInt(a.rs2)) === ctx.vector.flagsCode;
+    const vl = callHelper(ctx, same ? "vsetvl" : "vsetvl_flags", [avl, vtype, imm(ctx, keep)]);
     if (a.rd !== 0) ctx.ir.mov(gprDest(ctx, a.rd), vl);
     ctx.vector.vtype = kind === "vl" ? null : knownAfterVset(a.rs2);
     ctx.vector.vstartZero = true;

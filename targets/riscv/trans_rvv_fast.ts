@@ -39,10 +39,12 @@ export interface FastVtype {
  * @example
  * ```ts
  * import type { VectorKnown } from "./trans_rvv_fast.ts";
- * const atTbStart: VectorKnown = { vtype: { sew: 32, lmul: 1 }, vstartZero: false };
+ * const atTbStart: VectorKnown = { flagsCode: 9, vtype: { sew: 32, lmul: 1 }, vstartZero: false };
  * ```
  */
 export interface VectorKnown {
+  /** the vtype field of the TB's flags ({@linkcode vtypeCode}) */
+  readonly flagsCode: number;
   /** vtype when the fast path may apply (LMUL >= 1), else null */
   vtype: FastVtype | null;
   /**

@@ -149,7 +149,8 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
   const priv = flags & 3;
   const watch = triggers?.watches(priv) ?? 0;
   let pc = ctx.pc;
-  const vector = { vtype: vtypeOfCode(flags >> VTYPE_SHIFT), vstartZero: false };
+  const flagsCode = flags >> VTYPE_SHIFT;
+  const vector = { flagsCode, vtype: vtypeOfCode(flagsCode), vstartZero: false };
   for (let n = 0;; n++) {
     const first = n === 0;
     if (!first && (n >= ctx.maxInsns || !ctx.samePage(pc))) return ir.gotoTb(pc);
