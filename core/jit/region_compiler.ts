@@ -244,7 +244,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     };
     // Jumps out of the region go through the jump cache as tail calls when the
     // TB cannot have changed the translation flags (no state-writing helper).
-    // The jump cache is keyed by pc and TB flags (see jumpCacheKey).
+    // The jump cache is keyed by pc and TB flags (see jumpCacheKey). A TB whose
+    // helper changes the flags (changesTbFlags) does not even jump inside the
+    // region, whose TBs share its entry flags: its exits go to the run loop.
     const helperFlags = (o: IrOp) =>
       o.op === Op.CALL ? env.helpers[Number(o.imm)].flags : undefined;
     const changesFlags = tb.ir.ops.some((o) => helperFlags(o)?.changesTbFlags);
