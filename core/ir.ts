@@ -15,7 +15,7 @@
  * registers that live in the CPU state block); higher indices are TB-local
  * temps created with {@linkcode IrBuilder.temp}.
  *
- * Vector ops (`VDUP` .. `VSAR`) work on 128-bit values kept in *slots*:
+ * Vector ops (`VDUP` .. `VMASK`) work on 128-bit values kept in *slots*:
  * 16-byte areas of host memory (a target's vector registers in its state
  * block, or a scratch area there), named by host address in `d`, `a` and
  * `b` where other ops name temps. `size` is the lane width in bytes (1, 2,
@@ -210,6 +210,13 @@ export const Op = {
   VSHL: 69,
   VSHR: 70,
   VSAR: 71,
+  /**
+   * `slot d = mask lanes`: lane `i` of `size` bytes is all ones where bit
+   * `imm + i` of the bytes at host address `a` is set (a mask register), else
+   * zero; `imm` is a multiple of the lane count. With VAND/VXOR it merges a
+   * result into a destination under a mask.
+   */
+  VMASK: 72,
 } as const;
 /** An IR opcode. */
 export type Op = typeof Op[keyof typeof Op];
@@ -264,7 +271,7 @@ const UNARY: ReadonlySet<number> = new Set([
  * ```
  */
 export function isVectorOp(op: Op): boolean {
-  return op >= Op.VDUP && op <= Op.VSAR;
+  return op >= Op.VDUP && op <= Op.VMASK;
 }
 
 /**

@@ -187,6 +187,13 @@ export class IrBuilder {
     this.#emit(op, d, a, b).size = size;
   }
 
+  /** `slot d = lanes of size bytes`, all ones where bit `firstBit + i` at host address `mask` is set. */
+  vmask(d: number, mask: number, firstBit: number, size: number): void {
+    const o = this.#emit(Op.VMASK, d, mask);
+    o.imm = BigInt(firstBit);
+    o.size = size;
+  }
+
   /** `slot d = guest memory[a + offset]`, 16 bytes of elements of `size` bytes. */
   vld(d: number, a: Temp, offset: bigint, size: number): void {
     const o = this.#emit(Op.VLD, d, a);

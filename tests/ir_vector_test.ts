@@ -34,12 +34,13 @@ const VSHIFT = [Op.VSHL, Op.VSHR, Op.VSAR];
 /** One random vector instruction of TB `r`. */
 function randomVectorOp(b: IrBuilder, r: () => number): void {
   const reg = () => r() % NREGS, s = () => slot(r() % SLOTS), size = [1, 2, 4, 8][r() % 4];
-  const kind = r() % 8;
-  if (kind === 0) b.vdup(s(), reg(), size);
+  const kind = r() % 9;
+  if (kind === 8) b.vmask(s(), slot(r() % SLOTS), (r() % 8) * (16 / size), size);
+  else if (kind === 0) b.vdup(s(), reg(), size);
   else if (kind === 1) b.vbinop(VSHIFT[r() % 3], s(), s(), reg(), size);
   else if (kind === 2 || kind === 3) {
     const a = b.temp(); // an address in the data page (or across its end), or a wild one
-    b.binop(Op.AND, a, reg(), b.constant(r() % 4 ? 0xffcn : -16n));
+    b.binop(Op.AND, a, reg(), b.constant(r() % 3 ? 0xffcn : -16n));
     if (kind === 2) b.vld(s(), a, DATA, size);
     else b.vst(a, DATA, s(), size);
   } else b.vbinop(VBIN[r() % VBIN.length], s(), s(), s(), size);
@@ -166,5 +167,16 @@ Deno.test("vector IR ops: known lanes on both backends", () => {
       b.vbinop(Op.VSAR, slot(2), slot(0), 6, 2);
     });
     assertEquals(sar.slice(0, 2), [0x00, 0xc0], `jit=${jit}`);
+    // mask lanes: bits 8-15 (0b1010_0101) of slot 0 as 16-bit lanes; bits 12-15 as 32-bit ones
+    const maskBits = (size: number, first: number) =>
+      runOnce(jit, (b) => {
+        bytes(b, 0, 0xa500n);
+        b.vmask(slot(2), slot(0), first, size);
+      });
+    const ones = (n: number, on: number[]) => on.flatMap((x) => new Array(n).fill(x ? 0xff : 0));
+    assertEquals(maskBits(2, 8), ones(2, [1, 0, 1, 0, 0, 1, 0, 1]), `jit=${jit}`);
+    assertEquals(maskBits(4, 12), ones(4, [0, 1, 0, 1]), `jit=${jit}`);
+    assertEquals(maskBits(1, 0), ones(1, [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1]));
+    assertEquals(maskBits(8, 14), ones(8, [0, 1]), `jit=${jit}`);
   }
 });

@@ -50,9 +50,14 @@ function body(sew: number): number[] {
     opv(0x28, 1, 24, a3, VX, 24), // vsrl.vx
     opv(0x25, 1, 24, 16, VV, 24), // vsll.vv: always the helper
     opv(0x17, 1, 0, a3, VX, 16), // vmv.v.x
-    opv(0x00, 0, 24, 16, VV, 24), // vadd.vv masked: the helper
+    opv(0x00, 0, 24, 16, VV, 24), // masked: vadd.vv, vsub.vx, vmacc.vx, vsra.vi, vrsub.vi
+    opv(0x02, 0, 24, a3, VX, 24),
+    opv(0x2d, 0, 8, a4, MVX, 24),
+    opv(0x29, 0, 24, 5, VI, 24),
+    opv(0x03, 0, 24, 0b00111, VI, 24),
     opv(0x00, 1, 24, 16, VV, 24),
     vmem(0x27, sew, 24, a5),
+    opv(0x00, 0, 16, 8, VV, 0), // masked with vd = v0: illegal (the helper traps), last
   ];
 }
 
@@ -75,12 +80,13 @@ function runProgram(insns: number[], lockstep: boolean, vtype: number) {
   m.cpu.setGlobal(a4, 0x1234_5678_9abc_def3n);
   m.cpu.setGlobal(t1, BigInt(vtype));
   const exit = m.cpu.run(1000);
-  assert.equal(exit.reason, "trap"); // the ecall
+  assert.equal(exit.reason, "trap"); // the last instruction of body(), or the ecall
   if (lockstep) assert.ok((m.cpu.backend as LockstepBackend).compared > 0);
   const usesVectorOps = m.cpu.tbs.peek(CODE)!.ir.ops.some((o) => o.op === Op.VADD);
   return {
     usesVectorOps,
     state: {
+      trap: exit.reason === "trap" ? [exit.trap.kind, exit.trap.pc] : [],
       vregs: [...m.cpu.host.u8.subarray(VREGS, VREGS_END)],
       memory: [...m.mem.readBytes(DATA, 0x600)],
       vl: m.cpu.getState(RiscvState.VL),

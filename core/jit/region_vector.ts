@@ -34,7 +34,11 @@ export const V = {
   i16x8ExtmulHighI8x16U: 0x9f,
   i64x2LtS: 0xd8,
   i64x2GtS: 0xd9,
+  i8x16Swizzle: 0x0e,
 } as const;
+
+/** Lane-wise equality opcodes by lane size in bytes. */
+const EQ: Record<number, number> = { 1: 0x23, 2: 0x2d, 4: 0x37, 8: 0xd6 };
 
 /** Splat opcodes by lane size in bytes. */
 const SPLAT: Record<number, number> = { 1: 0x0f, 2: 0x10, 4: 0x11, 8: 0x12 };
@@ -82,6 +86,29 @@ function const64(c: WasmCode, v: bigint): WasmCode {
   return c;
 }
 
+/** Pushes a v128 constant whose lanes of `size` bytes are `lane(i)`. */
+function constLanes(c: WasmCode, size: number, lane: (i: number) => number): WasmCode {
+  simd(c, V.const);
+  for (let at = 0; at < 16; at++) c.raw([at % size === 0 ? lane(at / size) & 0xff : 0]);
+  return c;
+}
+
+/**
+ * Mask lanes: the mask bits from bit `first` (one per lane) splatted, so
+ * that every lane holds them all (i8 lanes their byte, by a swizzle), cut
+ * to the lane's own bit and compared with it.
+ */
+function maskLanes(c: WasmCode, size: number, at: number, first: number): void {
+  const bit = (i: number) => 1 << (i % 8);
+  c.i32Const(0).mem(size === 1 ? W.i32Load16U : W.i32Load8U, at + (first >> 3));
+  if (first & 7) c.i32Const(first & 7).op(W.i32ShrU);
+  if (size === 8) c.op(W.i64ExtendI32U);
+  simd(c, SPLAT[size === 1 ? 2 : size]);
+  if (size === 1) simd(constLanes(c, 1, (i) => (i < 8 ? 0 : 1)), V.i8x16Swizzle);
+  simd(constLanes(c, size, (i) => bit(i)), V.and);
+  simd(constLanes(c, size, (i) => bit(i)), EQ[size]);
+}
+
 /** i8x16 multiply: the low bytes of the 16-bit products of each half, narrowed. */
 function mul8(c: WasmCode, a: number, b: number): void {
   for (const half of [V.i16x8ExtmulLowI8x16U, V.i16x8ExtmulHighI8x16U]) {
@@ -113,7 +140,8 @@ function minMax64(c: WasmCode, op: Op, a: number, b: number): void {
  */
 export function emitVectorAlu(c: WasmCode, o: IrOp, loc: (t: number) => number): void {
   c.i32Const(0); // the destination's address, under the value
-  if (o.op === Op.VDUP) {
+  if (o.op === Op.VMASK) maskLanes(c, o.size, o.a, Number(o.imm));
+  else if (o.op === Op.VDUP) {
     c.localGet(loc(o.a));
     if (o.size < 8) c.op(W.i32WrapI64);
     simd(c, SPLAT[o.size]);

@@ -4,14 +4,16 @@
  *
  * It applies when the translation knows vtype (from the TB flags, see
  * {@linkcode vtypeCode}, or from a vset{i}vl{i} with an immediate vtype
- * earlier in the TB) with LMUL >= 1, the instruction is unmasked, its
- * register groups are aligned, and for loads and stores the element width
- * is SEW. At run time a guard then checks vl == VLMAX and vstart == 0 (and
+ * earlier in the TB) with LMUL >= 1, its register groups are aligned, and
+ * for loads and stores the element width is SEW and no mask. A masked ALU
+ * instruction computes into a scratch slot and merges it into vd under
+ * v0's bits (`VMASK`, then xor-and-xor): inactive elements stay
+ * undisturbed, as the helpers leave them under either policy. At run time a guard then checks vl == VLMAX and vstart == 0 (and
  * for memory that the access stays in one page), and
  * falls back to the helper, which does everything else exactly, when any
- * does not hold. With vl = VLMAX and no mask there are no tail or inactive
- * elements, so the policies have nothing to decide; a fault of the one-page
- * access is at element 0, where the helper would report it too.
+ * does not hold. With vl = VLMAX there are no tail elements for a policy to
+ * decide; a fault of the one-page access is at element 0, where the helper
+ * would report it too.
  *
  * Instructions: vadd, vsub, vrsub, vand, vor, vxor, vmul, vmacc, vmin(u),
  * vmax(u) (`.vv`, `.vx`, `.vi` where they exist), vsll, vsrl, vsra (`.vx`,
@@ -150,8 +152,8 @@ export function fastPlan(m: string): Plan | null {
 /** Host address of the 16-byte chunk `k` of vector register `reg` (groups are contiguous). */
 const chunk = (ctx: DisasContext, reg: number, k: number) =>
   STATE_BASE + RiscvState.VREGS + reg * ctx.vlenb + 16 * k;
-/** The two scratch slots: a splatted scalar, a product. */
-const SPLAT = STATE_BASE + RiscvState.VSCRATCH, PRODUCT = SPLAT + 16;
+/** The scratch slots: a splatted scalar, a product or masked result, mask lanes. */
+const SPLAT = STATE_BASE + RiscvState.VSCRATCH, RESULT = SPLAT + 16, MASK = SPLAT + 32;
 
 /** Branches to `slow` unless vl == VLMAX, vstart == 0 and, for memory, the access is in one page. */
 function guard(ctx: DisasContext, t: FastVtype, slow: Label, addr: Temp | null): void {
@@ -207,16 +209,24 @@ function body(ctx: DisasContext, plan: Plan, t: FastVtype, addr: Temp): void {
     return;
   }
   const second = secondOperand(ctx, plan, t.sew);
+  const masked = ((ctx.bits >>> 25) & 1) === 0;
   for (let k = 0; k < chunks; k++) {
     const d = chunk(ctx, vd, k), a = chunk(ctx, vs2, k), b = second.slot(k);
-    if (plan.kind === "move") ir.vbinop(Op.VOR, d, b, b, size);
-    else if (plan.op >= Op.VSHL) ir.vbinop(plan.op, d, a, second.scalar, size);
-    else if (plan.reversed) ir.vbinop(plan.op, d, b, a, size);
-    else if (!plan.macc) ir.vbinop(plan.op, d, a, b, size);
+    const out = masked ? RESULT : d; // masked: the result, then merged into vd under v0
+    if (plan.kind === "move") ir.vbinop(Op.VOR, out, b, b, size);
+    else if (plan.op >= Op.VSHL) ir.vbinop(plan.op, out, a, second.scalar, size);
+    else if (plan.reversed) ir.vbinop(plan.op, out, b, a, size);
+    else if (!plan.macc) ir.vbinop(plan.op, out, a, b, size);
     else {
-      ir.vbinop(Op.VMUL, PRODUCT, a, b, size);
-      ir.vbinop(Op.VADD, d, d, PRODUCT, size);
+      ir.vbinop(Op.VMUL, RESULT, a, b, size);
+      ir.vbinop(Op.VADD, out, d, RESULT, size);
     }
+    if (!masked) continue;
+    // vd ^= (result ^ vd) & mask: inactive elements stay undisturbed
+    ir.vmask(MASK, chunk(ctx, 0, 0), (k * 16) / size, size);
+    ir.vbinop(Op.VXOR, RESULT, RESULT, d, size);
+    ir.vbinop(Op.VAND, RESULT, RESULT, MASK, size);
+    ir.vbinop(Op.VXOR, d, d, RESULT, size);
   }
 }
 
@@ -234,9 +244,10 @@ function body(ctx: DisasContext, plan: Plan, t: FastVtype, addr: Temp): void {
  * ```
  */
 export function emitFast(ctx: DisasContext, plan: Plan): Label | null {
-  const t = ctx.vector.vtype, vm = (ctx.bits >>> 25) & 1;
-  if (!t || vm === 0 || !aligned(ctx, t, plan)) return null;
+  const t = ctx.vector.vtype, vm = (ctx.bits >>> 25) & 1, vd = (ctx.bits >>> 7) & 31;
+  if (!t || !aligned(ctx, t, plan)) return null;
   const memory = plan.kind === "load" || plan.kind === "store";
+  if (vm === 0 && (memory || vd === 0)) return null; // masked accesses; vd = v0 is illegal
   if (memory && (plan.eew !== t.sew || ctx.watch !== 0)) return null;
   const { ir } = ctx, slow = ir.label(), done = ir.label();
   const addr = memory ? addressTemp(ctx, (ctx.bits >>> 15) & 31) : -1;
