@@ -6,7 +6,8 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, type IrBlock, Op, type Temp, visitOperands } from "./ir.ts";
+import { Cond, type IrBlock, isVectorOp, Op, type Temp, visitOperands } from "./ir.ts";
+import { runVectorOp } from "./interp_vector.ts";
 import type { TranslationBlock } from "./tb.ts";
 import { GuestTrap, PcRedirect, type Trap, TrapKind } from "./trap.ts";
 import type { CpuCore } from "./cpu_core.ts";
@@ -352,7 +353,8 @@ function executeOps(
           };
           return insn;
         default:
-          t[o.d] = alu(o.op, t[o.a], t[o.b]);
+          if (isVectorOp(o.op)) runVectorOp(cpu, access, o, t);
+          else t[o.d] = alu(o.op, t[o.a], t[o.b]);
       }
     }
   } catch (e) {

@@ -15,6 +15,20 @@
  * registers that live in the CPU state block); higher indices are TB-local
  * temps created with {@linkcode IrBuilder.temp}.
  *
+ * Vector ops (`VDUP` .. `VMASK`) work on 128-bit values kept in *slots*:
+ * 16-byte areas of host memory (a target's vector registers in its state
+ * block, or a scratch area there), named by host address in `d`, `a` and
+ * `b` where other ops name temps. `size` is the lane width in bytes (1, 2,
+ * 4, 8); lanes are little-endian. The interpreter runs them lane by lane;
+ * the JIT maps each onto wasm SIMD: `v128.load` of the source slots, one
+ * `i8x16`/`i16x8`/`i32x4`/`i64x2` op, `v128.store` (lanes wasm lacks, as
+ * `i8x16.mul` and 64-bit minimum, are built from a few SIMD ops). Nothing of
+ * a slot lives in a wasm local, so helpers read and write vector registers
+ * without any write-back. `VLD`/`VST` move a slot from or to guest memory;
+ * temps give the address, and the shifts' amount. The JIT's inline path
+ * takes a 16-byte access within one page (its slow path, two 8-byte ones). Targets emit vector ops only where they have checked the
+ * configuration (element width, length, masking) at translation or run time.
+ *
  * @module
  */
 
@@ -168,6 +182,41 @@ export const Op = {
    * `a` inside the block it allocated; generated code does no bounds check.
    */
   COUNTER_INC8: 55,
+  /**
+   * Vector ops (see "Vector ops" in the module doc): `slot d = splat(a)`, the
+   * low `size` bytes of temp `a` in every lane.
+   */
+  VDUP: 56,
+  /**
+   * `slot d = guest memory[a + imm]`: 16 bytes as two 8-byte loads (low first);
+   * `size` is the element width, for memory hooks (which see one access per element).
+   */
+  VLD: 57,
+  /** `guest memory[a + imm] = slot b`: as `VLD`, two 8-byte stores (low first). */
+  VST: 58,
+  /** `slot d = slot a OP slot b` in lanes of `size` bytes, wrapping. */
+  VADD: 59,
+  VSUB: 60,
+  VMUL: 61,
+  VAND: 62,
+  VOR: 63,
+  VXOR: 64,
+  /** signed minimum per lane */
+  VMIN: 65,
+  VMINU: 66,
+  VMAX: 67,
+  VMAXU: 68,
+  /** `slot d = slot a << (temp b mod lane bits)` in lanes of `size` bytes */
+  VSHL: 69,
+  VSHR: 70,
+  VSAR: 71,
+  /**
+   * `slot d = mask lanes`: lane `i` of `size` bytes is all ones where bit
+   * `imm + i` of the bytes at host address `a` is set (a mask register), else
+   * zero; `imm` is a multiple of the lane count. With VAND/VXOR it merges a
+   * result into a destination under a mask.
+   */
+  VMASK: 72,
 } as const;
 /** An IR opcode. */
 export type Op = typeof Op[keyof typeof Op];
@@ -213,6 +262,19 @@ const UNARY: ReadonlySet<number> = new Set([
 ]); // deno-fmt-ignore
 
 /**
+ * Whether `op` is a vector op (they name 16-byte slots of host memory, not temps).
+ *
+ * @example
+ * ```ts
+ * import { isVectorOp, Op } from "./ir.ts";
+ * console.log(isVectorOp(Op.VADD), isVectorOp(Op.ADD)); // true false
+ * ```
+ */
+export function isVectorOp(op: Op): boolean {
+  return op >= Op.VDUP && op <= Op.VMASK;
+}
+
+/**
  * Calls `read` for each temp op `o` reads; returns the temp it writes, or -1.
  * The allocation-free form of {@linkcode operands}.
  *
@@ -246,6 +308,16 @@ export function visitOperands(o: IrOp, read: (t: Temp) => void): Temp {
     case Op.RAISE:
       if (o.a >= 0) read(o.a);
       return -1;
+    case Op.VDUP:
+    case Op.VLD:
+    case Op.VST:
+      read(o.a);
+      return -1;
+    case Op.VSHL:
+    case Op.VSHR:
+    case Op.VSAR:
+      read(o.b);
+      return -1;
     case Op.CALL:
       for (const a of o.args) read(a);
       return o.d;
@@ -263,6 +335,7 @@ export function visitOperands(o: IrOp, read: (t: Temp) => void): Temp {
     case Op.TRACE:
       return -1;
     default:
+      if (isVectorOp(o.op)) return -1; // slot to slot: no temp
       read(o.a);
       if (!UNARY.has(o.op)) read(o.b);
       return o.d;
@@ -405,6 +478,14 @@ export interface HelperFlags {
    * instruction are armed around the call (see `CpuCore.helperAccessWatch`).
    */
   accessesMemory?: boolean;
+  /**
+   * The helper may change what the target's TB flags depend on without
+   * writing globals (RISC-V's vsetvl: vtype): the TB's exits then go through
+   * the run loop, which looks the next TB up with the new flags, never
+   * straight to translated code of the old flags (chaining, a jump inside
+   * the region).
+   */
+  changesTbFlags?: boolean;
 }
 
 /**

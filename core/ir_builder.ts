@@ -177,6 +177,37 @@ export class IrBuilder {
     this.#emit(Op.TRACE).imm = BigInt(id);
   }
 
+  /** `slot d = splat(low size bytes of a)` (see "Vector ops" in `ir.ts`). */
+  vdup(d: number, a: Temp, size: number): void {
+    this.#emit(Op.VDUP, d, a).size = size;
+  }
+
+  /** `slot d = slot a OP slot b` (`VADD` .. `VMAXU`), or `slot a` shifted by temp `b` (`VSHL` .. `VSAR`). */
+  vbinop(op: Op, d: number, a: number, b: Temp | number, size: number): void {
+    this.#emit(op, d, a, b).size = size;
+  }
+
+  /** `slot d = lanes of size bytes`, all ones where bit `firstBit + i` at host address `mask` is set. */
+  vmask(d: number, mask: number, firstBit: number, size: number): void {
+    const o = this.#emit(Op.VMASK, d, mask);
+    o.imm = BigInt(firstBit);
+    o.size = size;
+  }
+
+  /** `slot d = guest memory[a + offset]`, 16 bytes of elements of `size` bytes. */
+  vld(d: number, a: Temp, offset: bigint, size: number): void {
+    const o = this.#emit(Op.VLD, d, a);
+    o.imm = offset;
+    o.size = size;
+  }
+
+  /** `guest memory[a + offset] = slot b`, 16 bytes of elements of `size` bytes. */
+  vst(a: Temp, offset: bigint, b: number, size: number): void {
+    const o = this.#emit(Op.VST, 0, a, b);
+    o.imm = offset;
+    o.size = size;
+  }
+
   /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */
   call(d: Temp, helper: number, args: readonly Temp[]): void {
     const o = this.#emit(Op.CALL, d);

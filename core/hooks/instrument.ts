@@ -7,6 +7,7 @@
  * @module
  */
 
+import { expandVectorAccesses } from "./expand_vector.ts";
 import { Cond, INTEGER_ALU_OPS, type IrBlock, type IrOp, Op } from "../ir.ts";
 import { IrBuilder } from "../ir_builder.ts";
 import { BEFORE_ACCESS } from "../cpu_core.ts";
@@ -185,6 +186,7 @@ export function injectInstrumentation(
   helpers: CallbackHelpers,
   numGlobals: number,
 ): void {
+  expandVectorAccesses(block, (insn) => plan.mem.has(insn), numGlobals);
   const out: IrOp[] = [];
   let nextTemp = block.numTemps, nextLabel = block.numLabels;
   const fresh = () => new IrBuilder(numGlobals, nextTemp, nextLabel);

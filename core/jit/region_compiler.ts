@@ -30,7 +30,7 @@
  * @module
  */
 
-import { type Cond, type IrOp, markGlobals, Op } from "../ir.ts";
+import { type Cond, type IrOp, isVectorOp, markGlobals, Op } from "../ir.ts";
 import type { HelperDef } from "../ir.ts";
 import { STATE_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "../host_memory.ts";
 import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
@@ -47,6 +47,7 @@ import {
 } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
 import { constantTemps, packTemps } from "./temp_locals.ts";
+import { emitVectorAlu, simdMem, V } from "./region_vector.ts";
 import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
 import {
   CTRL,
@@ -255,9 +256,14 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     };
     // Jumps out of the region go through the jump cache as tail calls when the
     // TB cannot have changed the translation flags (no state-writing helper).
-    // The jump cache is keyed by pc and TB flags (see jumpCacheKey).
-    const chainable = tb.flags <= MAX_CHAIN_FLAGS &&
-      !tb.ir.ops.some((o) => o.op === Op.CALL && env.helpers[Number(o.imm)].flags?.writesState);
+    // The jump cache is keyed by pc and TB flags (see jumpCacheKey). A TB whose
+    // helper changes the flags (changesTbFlags) does not even jump inside the
+    // region, whose TBs share its entry flags: its exits go to the run loop.
+    const helperFlags = (o: IrOp) =>
+      o.op === Op.CALL ? env.helpers[Number(o.imm)].flags : undefined;
+    const changesFlags = tb.ir.ops.some((o) => helperFlags(o)?.changesTbFlags);
+    const chainable = tb.flags <= MAX_CHAIN_FLAGS && !changesFlags &&
+      !tb.ir.ops.some((o) => helperFlags(o)?.writesState);
     const flagsKey = BigInt.asIntN(64, BigInt(tb.flags) << 56n);
     /** Target pc in L_ADDR (or the constant `constPc`): if the jump cache knows it, tail-call there. */
     const chain = (constPc?: bigint) => {
@@ -308,8 +314,20 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     }
     const labelDepth = (l: number) => open.length - 1 - open.indexOf(l) + (depth - open.length);
 
+    /** A slow-path access of `size` bytes at L_ADDR + `at` (a load's value left on the stack). */
+    const slowAccess = (size: number, signed: boolean, at: number, value?: () => void) => {
+      const store = value !== undefined;
+      c.localGet(L_ADDR);
+      if (at) c.i64Const(BigInt(at)).op(W.i64Add);
+      value?.();
+      c.i32Const(store ? size : size | (signed ? 16 : 0));
+      c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
+      c.call(store ? FN_SLOW_STORE : FN_SLOW_LOAD);
+      afterTrapCheck();
+    };
+    /** LOAD, STORE, VLD, VST: the soft TLB inline, the slow path out of line. */
     const memAccess = (o: IrOp, store: boolean) => {
-      const size = o.size;
+      const vector = o.op === Op.VLD || o.op === Op.VST, size = vector ? 16 : o.size;
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
       c.localTee(L_ADDR);
@@ -320,24 +338,30 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       c.localGet(L_ADDR);
       if (size > 1) c.i64Const(BigInt(size - 1)).op(W.i64Add);
       c.i64Const(-4096n).op(W.i64And).op(W.i64Eq);
-      c.if(store ? VOID : I64);
+      c.if(store || vector ? VOID : I64);
       depth++;
+      if (vector && !store) c.i32Const(0); // the slot's address, under the loaded value
       c.localGet(L_ADDR).localGet(L_ENT).mem(W.i64Load, TLB_BASE + TLB_ADDEND).op(W.i64Add)
         .op(W.i32WrapI64);
-      if (store) c.operand(src(o.b)).mem(STORE_OPS[size], 0);
+      if (vector && store) simdMem(simdMem(c.i32Const(0), V.load, o.b), V.store, 0);
+      else if (vector) simdMem(simdMem(c, V.load, 0), V.store, o.d);
+      else if (store) c.operand(src(o.b)).mem(STORE_OPS[size], 0);
       else c.mem(LOAD_OPS[`${size}${o.signed ? "s" : "u"}`], 0);
       c.op(W.else);
       // Slow path, out of line: TLB miss, MMIO, a fault, or a page holding code.
-      c.localGet(L_ADDR);
-      if (store) c.operand(src(o.b)).i32Const(size);
-      else c.i32Const(size | (o.signed ? 16 : 0));
-      c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
-      c.call(store ? FN_SLOW_STORE : FN_SLOW_LOAD);
-      afterTrapCheck(); // a load's value stays on the stack
+      if (!vector) slowAccess(size, o.signed, 0, store ? () => c.operand(src(o.b)) : undefined);
+      for (let at = 0; vector && at < 16; at += 8) {
+        if (store) slowAccess(8, false, at, () => c.i32Const(0).mem(W.i64Load, o.b + at));
+        else {
+          c.i32Const(0); // the slot's address, under the loaded value
+          slowAccess(8, false, at);
+          c.mem(W.i64Store, o.d + at);
+        }
+      }
       depth--;
       c.op(W.end);
-      if (!store) c.localSet(loc(o.d));
-      else mayInvalidate = true;
+      if (!store && !vector) c.localSet(loc(o.d));
+      if (store) mayInvalidate = true;
     };
 
     for (const o of ops) {
@@ -401,7 +425,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           memAccess(o, false);
           break;
         case Op.STORE:
+        case Op.VST:
           memAccess(o, true);
+          break;
+        case Op.VLD:
+          memAccess(o, false);
           break;
         case Op.LOAD_HOST: {
           const l = counterLocal.get(Number(o.imm));
@@ -477,7 +505,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           break;
         case Op.GOTO_TB: {
           checkInvalidated(o.pc, len);
-          const j = entryOf.get(o.pc);
+          const j = changesFlags ? undefined : entryOf.get(o.pc);
           if (j !== undefined && j > k) c.br(toLaterTb(j));
           else if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(toDispatch());
           else {
@@ -516,6 +544,10 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           c.operand(src(o.a)).op(W.f64ConvertI64S).op(W.i64ReinterpretF64).localSet(loc(o.d));
           break;
         default: {
+          if (isVectorOp(o.op)) {
+            emitVectorAlu(c, o, src);
+            break;
+          }
           const simple = SIMPLE[o.op];
           c.operand(src(o.a)).operand(src(o.b));
           if (simple) simple.forEach((x) => c.op(x));

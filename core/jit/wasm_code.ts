@@ -42,6 +42,8 @@ export const W = {
   localTee: 0x22,
   i32Load: 0x28,
   i64Load: 0x29,
+  i32Load8U: 0x2d,
+  i32Load16U: 0x2f,
   i64Load8S: 0x30,
   i64Load8U: 0x31,
   i64Load16S: 0x32,

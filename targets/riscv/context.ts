@@ -14,6 +14,7 @@ import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../plugin.ts";
 import { Cause } from "./causes.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import { RiscvState } from "./state.ts";
+import type { VectorKnown } from "./trans_rvv_fast.ts";
 
 /**
  * What a translation function sees for one instruction.
@@ -45,6 +46,10 @@ export interface DisasContext {
   readonly fpOff: boolean;
   /** V is absent or mstatus.VS is Off: vector instructions and vector CSRs are illegal */
   readonly vecOff: boolean;
+  /** VLEN / 8 (0 without V): fixed by `-cpu` */
+  readonly vlenb: number;
+  /** what the TB's translation knows of the vector state here (kept by the vector translators) */
+  readonly vector: VectorKnown;
   /** set when the instruction ended the TB itself (jump, trap) */
   ended: boolean;
   /** set to end the TB after this instruction, falling through to nextPc */

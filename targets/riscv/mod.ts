@@ -116,6 +116,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
         Number(regs.getState(RiscvState.PRIV)),
         regs.getState(RiscvState.FP_OFF) !== 0n,
         regs.getState(RiscvState.VEC_OFF) !== 0n,
+        regs.getState(RiscvState.VTYPE),
       ),
     translate: (ctx) =>
       translateRiscv(ctx, {
@@ -123,6 +124,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
         helpers,
         extensionTags: tags,
         triggers: harts.get(ctx.memory)?.triggers,
+        vlenb: has("v") ? isa.vlen / 8 : 0,
       }),
     disassemble: (bits, size, pc) => disassembleRiscv(xlen, bits, size, pc),
     memoryFaultCause: (access, reason) =>

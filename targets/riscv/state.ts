@@ -10,6 +10,7 @@
  * - at 552, 1 while mstatus.FS is Off (system mode; always 0 in user mode), part of the TB flags
  * - vector CSRs at 560..615 (vstart, vl, vtype, vxrm, vxsat, vlenb) and at 616 the vector-off
  *   flag (1 while V is absent or mstatus.VS is Off), part of the TB flags
+ * - at 976, three 16-byte scratch slots of the vector fast path (`trans_rvv_fast.ts`)
  * - v0..v31 from 1024, `vlenb` bytes each (at most 64: VLEN 512), elements little-endian
  *
  * @module
@@ -57,6 +58,8 @@ export const RiscvState = {
   VLENB: 600,
   /** 1 while vector instructions and CSRs are illegal (no V, or mstatus.VS Off); kept by `hart.ts` */
   VEC_OFF: 608,
+  /** three 16-byte scratch slots of the IR's vector ops (a splatted scalar, a result, a mask) */
+  VSCRATCH: 976,
   /** v0: vector register `n` is at `VREGS + n * vlenb` */
   VREGS: 1024,
   /** bytes used by the state block (vector registers of VLEN 512 included) */

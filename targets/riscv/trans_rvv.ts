@@ -6,9 +6,11 @@
  * rs1 and rs2 fields; the ones with a scalar result (vmv.x.s, vcpop.m,
  * vfirst.m) write rd.
  *
- * vl, vtype and vstart are read by the helpers at run time, so translated
- * code depends only on whether the vector unit is on (a TB-flag bit, as
- * QEMU's `VS` check).
+ * vl, vtype and vstart are read by the helpers at run time. Translated code
+ * depends on whether the vector unit is on (a TB-flag bit, as QEMU's `VS`
+ * check) and, for the fast path of common integer instructions
+ * (`trans_rvv_fast.ts`), on vtype (TB-flag bits, and a vsetvli's immediate
+ * for the rest of its TB).
  *
  * @module
  */
@@ -23,6 +25,7 @@ import { memoryHelper } from "./vector_mem.ts";
 import { fpHelper } from "./vector_fp.ts";
 import { permutationHelper } from "./vector_perm.ts";
 import { decodeVtype, setVill, setVstart } from "./vector_unit.ts";
+import { emitFast, fastPlan, knownAfterVset, vtypeCode } from "./trans_rvv_fast.ts";
 
 /** Every vector mnemonic of the decode table but vset{i}vl{i}, in table order. */
 function mnemonics(): string[] {
@@ -40,12 +43,14 @@ function helperFor(mnemonic: string): HelperDef {
 /**
  * Sets vl and vtype as QEMU 7.2's `vsetvl` helper: an unsupported vtype sets
  * vill and vl = 0; else vl = min(AVL, VLMAX). `keep` (rd = rs1 = x0) takes
- * the current vl as the AVL.
+ * the current vl as the AVL. The `vsetvl_flags` twin serves the vset{i}vl{i}
+ * that may change vtype's TB-flag field (as QEMU ends the TB after vsetvl).
  */
-function vsetvlHelper(xlen: 32 | 64): HelperDef {
+function vsetvlHelper(xlen: 32 | 64, changesTbFlags: boolean): HelperDef {
   return {
-    name: "vsetvl",
+    name: changesTbFlags ? "vsetvl_flags" : "vsetvl",
     hasResult: true,
+    flags: { changesTbFlags },
     fn: (cpu: CpuCore, avl: bigint, vtype: bigint, keep: bigint) => {
       const t = decodeVtype(vtype, xlen);
       if (!t) {
@@ -73,7 +78,7 @@ function vsetvlHelper(xlen: 32 | 64): HelperDef {
  * ```
  */
 export function vectorHelpers(xlen: 32 | 64): HelperDef[] {
-  return [vsetvlHelper(xlen), ...mnemonics().map(helperFor)];
+  return [vsetvlHelper(xlen, false), vsetvlHelper(xlen, true), ...mnemonics().map(helperFor)];
 }
 
 /**
@@ -101,8 +106,12 @@ function vset(kind: "vli" | "ivli" | "vl"): TransFn {
       else avl = imm(ctx, -1);
     }
     const vtype = kind === "vl" ? gpr(ctx, a.rs2) : imm(ctx, a.rs2);
-    const vl = callHelper(ctx, "vsetvl", [avl, vtype, imm(ctx, keep)]);
+    // vtype is in the TB flags: a change sends the TB's exits through the run loop
+    const same = kind !== "vl" && vtypeCode(BigInt(a.rs2)) === ctx.vector.flagsCode;
+    const vl = callHelper(ctx, same ? "vsetvl" : "vsetvl_flags", [avl, vtype, imm(ctx, keep)]);
     if (a.rd !== 0) ctx.ir.mov(gprDest(ctx, a.rd), vl);
+    ctx.vector.vtype = kind === "vl" ? null : knownAfterVset(a.rs2);
+    ctx.vector.vstartZero = true;
     return true;
   };
 }
@@ -115,18 +124,24 @@ const fpScalar = (m: string) => /\.[vw]fm?$|^vfmv\.[sv]\.f$/.test(m);
 /**
  * A vector instruction: its helper (registered by {@linkcode vectorHelpers})
  * with the bits and the register values named by rs1 (an FP register for the
- * `.vf` forms) and rs2.
+ * `.vf` forms) and rs2, after the fast path of `trans_rvv_fast.ts` where
+ * one may apply (the helper then runs only when its run-time guard fails).
  */
 function vectorOp(m: string): TransFn {
-  const fp = isFp(m), fpRs1 = fpScalar(m), fpRd = m === "vfmv.f.s";
+  const fp = isFp(m), fpRs1 = fpScalar(m), fpRd = m === "vfmv.f.s", plan = fastPlan(m);
   return (ctx) => {
     if (fp && ctx.fpOff) return false;
+    const done = plan ? emitFast(ctx, plan) : null;
     const rs1 = (ctx.bits >>> 15) & 31, rs2 = (ctx.bits >>> 20) & 31, rd = (ctx.bits >>> 7) & 31;
     const x1 = fpRs1 ? fpr(rs1) : gpr(ctx, rs1);
     const args = [imm(ctx, ctx.bits >>> 0), x1, gpr(ctx, rs2)];
     const helper = ctx.helpers.index(m);
     const d = !ctx.helpers.defs[helper].hasResult ? -1 : fpRd ? fpr(rd) : gprDest(ctx, rd);
     ctx.ir.call(d, helper, args);
+    if (done !== null) ctx.ir.setLabel(done);
+    // Past a fast-path instruction vstart is 0, or vl is 0 and no fast path runs before a vset
+    // (the helpers of other instructions may leave vstart alone: vmv.x.s, the vl = 0 cases).
+    if (plan) ctx.vector.vstartZero = true;
     return true;
   };
 }

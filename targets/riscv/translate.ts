@@ -35,6 +35,7 @@ import { ZBC_TRANS } from "./trans_zbc.ts";
 import { ZBK_TRANS } from "./trans_zbk.ts";
 import { ZBS_TRANS } from "./trans_zbs.ts";
 import { rvvTrans } from "./trans_rvv.ts";
+import { vtypeCode, vtypeOfCode } from "./trans_rvv_fast.ts";
 
 /** `table` with every function illegal while `off(ctx)` (QEMU's REQUIRE_FPU, require_rvv). */
 function requireUnit(table: TransTable, off: (ctx: DisasContext) => boolean): TransTable {
@@ -109,19 +110,25 @@ function fetchInsn(
 const FP_OFF_FLAG = 4;
 /** TB-flag bit set while the vector unit is off (no V, or mstatus.VS is Off). */
 const VEC_OFF_FLAG = 8;
+/** TB-flag bits 4-7: vtype as the vector fast path knows it (`vtypeCode`). */
+const VTYPE_SHIFT = 4;
 
 /**
  * The TB flags: what translated code depends on besides the pc, so that
- * checks on it cost nothing at run time (as QEMU's TB flags).
+ * checks on it cost nothing at run time (as QEMU's TB flags). With the
+ * vector unit on they carry vtype (SEW and LMUL, as QEMU's `VSEW` and
+ * `LMUL` flags) for the vector fast path.
  *
  * @example
  * ```ts
  * import { tbFlags } from "./translate.ts";
  * console.log(tbFlags(3, true, true)); // 15: M-mode, FP off, vector off
+ * console.log(tbFlags(0, false, false, 0xd0n)); // 144: U-mode, e32 m1
  * ```
  */
-export function tbFlags(priv: number, fpOff: boolean, vecOff: boolean): number {
-  return priv | (fpOff ? FP_OFF_FLAG : 0) | (vecOff ? VEC_OFF_FLAG : 0);
+export function tbFlags(priv: number, fpOff: boolean, vecOff: boolean, vtype = 0n): number {
+  const vector = vecOff ? VEC_OFF_FLAG : vtypeCode(vtype) << VTYPE_SHIFT;
+  return priv | (fpOff ? FP_OFF_FLAG : 0) | vector;
 }
 
 /**
@@ -139,6 +146,8 @@ export interface TranslateSetup {
   /** decode-table tags of the enabled optional extensions */
   readonly extensionTags: readonly string[];
   readonly triggers?: DebugTriggers;
+  /** VLEN / 8, 0 without V */
+  readonly vlenb: number;
 }
 
 /**
@@ -155,6 +164,8 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
   const priv = flags & 3;
   const watch = triggers?.watches(priv) ?? 0;
   let pc = ctx.pc;
+  const flagsCode = flags >> VTYPE_SHIFT;
+  const vector = { flagsCode, vtype: vtypeOfCode(flagsCode), vstartZero: false };
   for (let n = 0;; n++) {
     const first = n === 0;
     if (!first && (n >= ctx.maxInsns || !ctx.samePage(pc))) return ir.gotoTb(pc);
@@ -182,11 +193,15 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
       watch,
       fpOff: (flags & FP_OFF_FLAG) !== 0,
       vecOff: (flags & VEC_OFF_FLAG) !== 0,
+      vlenb: setup.vlenb,
+      vector,
       ended: false,
       endAfter: false,
     };
     const decoded = decodeRiscv(xlen, bits, size, setup.extensionTags);
-    const trans = decoded ? riscvTrans(transName(decoded)) : undefined;
+    const name = decoded ? transName(decoded) : "";
+    const trans = decoded ? riscvTrans(name) : undefined;
+    if (name.startsWith("csr")) vector.vstartZero = false; // csrw vstart
     if (!decoded || !trans || !trans(dc, decoded.args)) raiseIllegal(dc);
     if (dc.ended) return;
     pc = dc.nextPc;
