@@ -47,6 +47,7 @@ import {
 } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
 import { constantTemps, packTemps } from "./temp_locals.ts";
+import { fixedImports, IMP_DRAIN, NUM_FIXED_IMPORTS, slowPaths } from "./region_imports.ts";
 import { emitVectorAlu, simdMem, V } from "./region_vector.ts";
 import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
 import {
@@ -85,37 +86,6 @@ export interface CompiledRegion {
   helperImports: number[];
   /** number of arguments of each helper import */
   helperArity: number[];
-}
-
-// Import function indices (fixed order).
-const IMP_LOAD = 0, IMP_STORE = 1, IMP_DRAIN = 2, NUM_FIXED_IMPORTS = 3;
-
-/**
- * The memory slow paths every region calls out of line: they record where
- * the access is (pc, the instructions left to refund, the budget), so that a
- * fault is precise and devices see the exact instruction count, then call the
- * `load` / `store` import. The caller checks the fault flag.
- */
-function slowPaths(env: RegionEnv): WasmFunctionSpec[] {
-  const record = (pc: number, refund: number, remaining: number) =>
-    new WasmCode()
-      .i32Const(STATE_BASE + env.pcOffset).localGet(pc).mem(W.i64Store, 0)
-      .i32Const(env.ctrl + CTRL.refund).localGet(refund).mem(W.i32Store, 0)
-      .i32Const(env.ctrl + CTRL.remaining).localGet(remaining).mem(W.i32Store, 0);
-  return [
-    {
-      name: "slow_load", // (addr, how, pc, refund, remaining) -> value
-      params: [I64, I32, I64, I32, I32],
-      result: I64,
-      body: record(2, 3, 4).localGet(0).localGet(1).call(IMP_LOAD),
-    },
-    {
-      name: "slow_store", // (addr, value, size, pc, refund, remaining)
-      params: [I64, I64, I32, I64, I32, I32],
-      result: null,
-      body: record(3, 4, 5).localGet(0).localGet(1).localGet(2).call(IMP_STORE),
-    },
-  ];
 }
 
 /**
@@ -572,9 +542,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   c.localGet(L_STATUS);
 
   const imports: WasmFunctionSpec[] = [
-    { name: "load", params: [I64, I32], result: I64 },
-    { name: "store", params: [I64, I64, I32], result: null },
-    { name: "drain", params: [], result: null },
+    ...fixedImports(),
     ...helperList.map((h): WasmFunctionSpec => ({
       name: `h${h}`,
       params: new Array(helperArity.get(h)!).fill(env.helpers[h].smallArgs ? I32 : I64),

@@ -1,0 +1,65 @@
+/**
+ * The functions every region imports before its helpers (`load`, `store`,
+ * `drain`), and the two memory slow paths it defines around them.
+ *
+ * @module
+ */
+
+import { STATE_BASE } from "../host_memory.ts";
+import { I32, I64, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
+import { CTRL } from "./region_abi.ts";
+
+/** Function indices of the fixed imports; helper imports follow them. */
+export const IMP_LOAD = 0, IMP_STORE = 1, IMP_DRAIN = 2, NUM_FIXED_IMPORTS = 3;
+
+/**
+ * The fixed imports, in index order.
+ *
+ * @example
+ * ```ts
+ * import { fixedImports, IMP_DRAIN } from "./region_imports.ts";
+ * console.log(fixedImports()[IMP_DRAIN].name); // drain
+ * ```
+ */
+export function fixedImports(): WasmFunctionSpec[] {
+  return [
+    { name: "load", params: [I64, I32], result: I64 },
+    { name: "store", params: [I64, I64, I32], result: null },
+    { name: "drain", params: [], result: null },
+  ];
+}
+
+/**
+ * The memory slow paths every region calls out of line: they record where
+ * the access is (pc, the instructions left to refund, the budget), so that a
+ * fault is precise and devices see the exact instruction count, then call the
+ * `load` / `store` import. The caller checks the fault flag. `pcOffset` is
+ * the pc's offset in the state block, `ctrl` the control block's address.
+ *
+ * @example
+ * ```ts
+ * import { slowPaths } from "./region_imports.ts";
+ * console.log(slowPaths({ pcOffset: 0, ctrl: 0x2000 }).map((f) => f.name)); // [ "slow_load", "slow_store" ]
+ * ```
+ */
+export function slowPaths(env: { pcOffset: number; ctrl: number }): WasmFunctionSpec[] {
+  const record = (pc: number, refund: number, remaining: number) =>
+    new WasmCode()
+      .i32Const(STATE_BASE + env.pcOffset).localGet(pc).mem(W.i64Store, 0)
+      .i32Const(env.ctrl + CTRL.refund).localGet(refund).mem(W.i32Store, 0)
+      .i32Const(env.ctrl + CTRL.remaining).localGet(remaining).mem(W.i32Store, 0);
+  return [
+    {
+      name: "slow_load", // (addr, how, pc, refund, remaining) -> value
+      params: [I64, I32, I64, I32, I32],
+      result: I64,
+      body: record(2, 3, 4).localGet(0).localGet(1).call(IMP_LOAD),
+    },
+    {
+      name: "slow_store", // (addr, value, size, pc, refund, remaining)
+      params: [I64, I64, I32, I64, I32, I32],
+      result: null,
+      body: record(3, 4, 5).localGet(0).localGet(1).localGet(2).call(IMP_STORE),
+    },
+  ];
+}
