@@ -13,7 +13,7 @@ import {
   type TargetArch,
 } from "../plugin.ts";
 import { JitBackend } from "../core/jit/jit_backend.ts";
-import { rng } from "./util/toy_target.ts";
+import { rng, runAlike } from "./util/toy_target.ts";
 
 const NREGS = 8, SLOTS = 6, SLOT0 = 80, DATA = 0x20000n;
 const slot = (i: number) => STATE_BASE + SLOT0 + 16 * i;
@@ -107,17 +107,7 @@ const snapshot = (cpu: CpuCore) => ({
 
 Deno.test("vector IR ops: interp and jit agree on random programs", () => {
   const a = machine(false), b = machine(true);
-  let traps = 0;
-  for (let step = 0; step < 300; step++) {
-    const budget = 1 + (step * 37) % 120;
-    const ea = a.run(budget), eb = b.run(budget);
-    assertEquals(eb, ea, `exit at step ${step}`);
-    assertEquals(snapshot(b), snapshot(a), `state at step ${step}`);
-    if (ea.reason === "trap") {
-      traps++;
-      a.pc = b.pc = a.pc + 4n;
-    }
-  }
+  const traps = runAlike(a, b, 300, 120, snapshot);
   assertEquals(traps > 3, true, `wild vector accesses should fault sometimes (${traps})`);
   assertEquals((b.backend as JitBackend).stats.regionCalls > 50, true);
 });

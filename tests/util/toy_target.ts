@@ -12,6 +12,7 @@ import {
   TrapKind,
 } from "../../plugin.ts";
 import { JitBackend } from "../../core/jit/jit_backend.ts";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 
 export const NREGS = 8;
 export const DATA = 0x20000n;
@@ -135,4 +136,31 @@ export function machine(jit: boolean, blocks: number) {
   for (let i = 0; i < NREGS; i++) cpu.setGlobal(i, BigInt(i * 0x1234567) - 3n);
   cpu.pc = 0x1000n;
   return cpu;
+}
+
+/**
+ * Runs `a` (interpreter) and `b` (JIT) in slices of varying budgets for
+ * `steps` slices; after each, both must have exited alike and `state` must
+ * agree. A trap resumes both after the trapping instruction. Returns the
+ * number of traps.
+ */
+export function runAlike(
+  a: CpuCore,
+  b: CpuCore,
+  steps: number,
+  maxBudget: number,
+  state: (cpu: CpuCore) => unknown,
+): number {
+  let traps = 0;
+  for (let step = 0; step < steps; step++) {
+    const budget = 1 + (step * 37) % maxBudget;
+    const ea = a.run(budget), eb = b.run(budget);
+    assertEquals(eb, ea, `exit at step ${step}`);
+    assertEquals(state(b), state(a), `state at step ${step}`);
+    if (ea.reason === "trap") {
+      traps++;
+      a.pc = b.pc = a.pc + 4n;
+    }
+  }
+  return traps;
 }
