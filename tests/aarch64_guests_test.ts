@@ -61,13 +61,24 @@ Deno.test("aarch64: decode_tables.json is the parse of a64.decode.ts", () => {
 });
 
 const HAVE_OBJDUMP = installed(OBJDUMP);
+/** The guests the disassembler check reads: glibc, the freestanding ones, the vectorised ones. */
+const DISASSEMBLED = [
+  "hello.static.O2",
+  "hello.dynamic.O2",
+  "alu.O2",
+  "alu.O0",
+  "alu.O3",
+  "fp.O3",
+  "vec.O3",
+  "compute.static.O2",
+];
 Deno.test({
   name: "aarch64: every decoded instruction of the guests disassembles as objdump -M no-aliases",
   ignore: !HAVE_OBJDUMP,
   async fn() {
     let checked = 0;
     const wrong: string[] = [];
-    for (const name of ["hello.static.O2", "alu.O2", "alu.O0", "hello.dynamic.O2"]) {
+    for (const name of DISASSEMBLED) {
       const args = ["-d", "-M", "no-aliases", BIN + name];
       const out = new TextDecoder().decode(
         (await new Deno.Command(OBJDUMP, { args }).output()).stdout,

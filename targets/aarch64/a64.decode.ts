@@ -23,6 +23,8 @@
  * @module
  */
 
+import { shiftLines, simdLines } from "./simd.decode.ts";
+
 /** One load/store operation: mnemonic, size field, opc field and the constants it implies. */
 interface LdstOp {
   name: string;
@@ -277,11 +279,22 @@ st1      0 q:1 0011000 0 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=0 !trans=ld
 ld1      0 q:1 0011000 1 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=1 !trans=ldst_vec !asm=vlist:rt,[xs:rn] A64
 st1      0 q:1 0011001 0 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=0 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64
 ld1      0 q:1 0011001 1 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=1 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64
+{
+  ld1r     0 q:1 0011010 1 0 00000 110 0 size:2 rn:5 rt:5 rm=0 post=0 !asm=vlist1:rt,[xs:rn] A64
+ld1r     0 q:1 0011011 1 0 rm:5 110 0 size:2 rn:5 rt:5 post=1 !asm=vlist1:rt,[xs:rn],vpost1:rm A64
+st1      0 q:1 0011010 0 0 00000 opc:3 s:1 size:2 rn:5 rt:5 l=0 rm=0 post=0 !trans=ldst_lane !asm=vlane:rt,[xs:rn] A64
+ld1      0 q:1 0011010 1 0 00000 opc:3 s:1 size:2 rn:5 rt:5 l=1 rm=0 post=0 !trans=ldst_lane !asm=vlane:rt,[xs:rn] A64
+st1      0 q:1 0011011 0 0 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=0 post=1 !trans=ldst_lane !asm=vlane:rt,[xs:rn],vpost1:rm A64
+ld1      0 q:1 0011011 1 0 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=1 post=1 !trans=ldst_lane !asm=vlane:rt,[xs:rn],vpost1:rm A64
+}
 dup_g    0 q:1 0 01110000 imm5:5 0 0001 1 rn:5 rd:5 !asm=vdup:rd,rdup:rn A64
 dup_e    0 q:1 0 01110000 imm5:5 0 0000 1 rn:5 rd:5 !asm=vdup:rd,velem:rn A64
 umov     0 q:1 0 01110000 imm5:5 0 0111 1 rn:5 rd:5 sign=0 !trans=mov_to_gpr !asm=rq:rd,velem:rn A64
 smov     0 q:1 0 01110000 imm5:5 0 0101 1 rn:5 rd:5 sign=1 !trans=mov_to_gpr !asm=rq:rd,velem:rn A64
 ins_g    0 1 0 01110000 imm5:5 0 0011 1 rn:5 rd:5 !asm=velem:rd,rdup:rn A64
+ins_e    0 1 1 01110000 imm5:5 0 imm4:4 1 rn:5 rd:5 !asm=velem:rd,velem4:rn A64
+tbl      0 q:1 001110 000 rm:5 0 len:2 0 00 rn:5 rd:5 op=0 !asm=vb:rd,vtbl:rn,vb:rm A64
+tbx      0 q:1 001110 000 rm:5 0 len:2 1 00 rn:5 rd:5 op=1 !trans=tbl !asm=vb:rd,vtbl:rn,vb:rm A64
 cmeq_v   0 q:1 1 01110 size:2 1 rm:5 10001 1 rn:5 rd:5 op=0 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 cmhs_v   0 q:1 1 01110 size:2 1 rm:5 00111 1 rn:5 rd:5 op=1 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 cmhi_v   0 q:1 1 01110 size:2 1 rm:5 00110 1 rn:5 rd:5 op=2 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
@@ -329,11 +342,12 @@ ext      0 q:1 101110 000 rm:5 0 imm4:4 0 rn:5 rd:5 !asm=vb:rd,vb:rn,vb:rm,u:imm
 {
   movi   0 q:1 op:1 0111100000 abc:3 cmode:4 o2:1 1 defgh:5 rd:5 !asm=vimm:rd A64
   shrn   0 q:1 0 011110 immh:4 immb:3 100001 rn:5 rd:5 !asm=vshrn:rd A64
-  ushr   0 q:1 1 011110 immh:4 immb:3 000001 rn:5 rd:5 op=35 !trans=vec_shift !asm=vshift:rd A64
-  sshr   0 q:1 0 011110 immh:4 immb:3 000001 rn:5 rd:5 op=36 !trans=vec_shift !asm=vshift:rd A64
+  ushr   0 q:1 1 011110 immh:4 immb:3 000001 rn:5 rd:5 op=35 right=1 !trans=vec_shift !asm=vshift:rd A64
+  sshr   0 q:1 0 011110 immh:4 immb:3 000001 rn:5 rd:5 op=36 right=1 !trans=vec_shift !asm=vshift:rd A64
   shl    0 q:1 0 011110 immh:4 immb:3 010101 rn:5 rd:5 op=37 !trans=vec_shift !asm=vshift:rd A64
   ushll  0 q:1 1 011110 immh:4 immb:3 101001 rn:5 rd:5 op=38 !trans=vec_shift !asm=vshift:rd A64
   sshll  0 q:1 0 011110 immh:4 immb:3 101001 rn:5 rd:5 op=39 !trans=vec_shift !asm=vshift:rd A64
+${shiftLines()}
 }
 fmov_xd  1 00 11110 01 1 00 110 000000 rn:5 rd:5 !trans=fmov_to_gpr !asm=x:rd,v3:rn A64
 fmov_dx  1 00 11110 01 1 00 111 000000 rn:5 rd:5 !trans=fmov_to_vec !asm=v3:rd,x:rn A64
@@ -410,4 +424,7 @@ cmeq_zs   01 0 11110 11 10000 01001 10 rn:5 rd:5 cond=0 !trans=cmp_zero_scalar !
 cmle_zs   01 1 11110 11 10000 01001 10 rn:5 rd:5 cond=6 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
 cmlt_zs   01 0 11110 11 10000 01010 10 rn:5 rd:5 cond=2 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
 fabd_s    01 1 11110 1 type:1 1 rm:5 11010 1 rn:5 rd:5 op=22 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+
+# AdvSIMD through the generic lane helpers (simd.decode.ts)
+${simdLines()}
 `;

@@ -22,7 +22,7 @@
 
 import { decodeBitMasks } from "./bitmasks.ts";
 import { decodeA64 } from "./decode.ts";
-import { expandImm, shiftImmediate } from "./trans_simd.ts";
+import { expandImm, LDST_MULTIPLE, shiftImmediate, singleLane } from "./trans_simd.ts";
 
 type Args = Record<string, number>;
 type Printer = (a: Args, pc: bigint) => string | null;
@@ -87,6 +87,18 @@ function atomicText(a: Args): string {
   return `${base}${order}${size}\t${gpr(a.rs, x)}, ${gpr(a.rt, x)}, [${gpr(a.rn, true, true)}]`;
 }
 
+/** An FP immediate as objdump prints it: `#-1.500000000000000000e+00`. */
+function fpImmediate(x: number): string {
+  return `#${x.toExponential(18).replace(/e([+-])(\d)$/, "e$10$2")}`;
+}
+
+/** `{v1.16b, v2.16b}`, or objdump's `{v1.16b-v4.16b}` for three or more without wrapping. */
+function registerList(first: number, count: number, t: string): string {
+  const last = (first + count - 1) % 32;
+  if (count > 2 && last > first) return `{v${first}.${t}-v${last}.${t}}`;
+  return `{${Array.from({ length: count }, (_, i) => `v${(first + i) % 32}.${t}`).join(", ")}}`;
+}
+
 /** The printer of one template operand `kind:field`. */
 function printer(kind: string, f: string): Printer {
   const scaled = /^(u|v|ext|pair)(\d)$/.exec(kind);
@@ -101,19 +113,39 @@ function printer(kind: string, f: string): Printer {
     vt: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}`,
     vb: (a) => `v${a[f]}.${ARRANGEMENTS[a.q]}`,
     vsz: (a) => `${"bhsd"[a.size]}${a[f]}`,
+    vszw: (a) => `${"bhsd"[a.size + 1]}${a[f]}`,
+    vw: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 3]}`,
+    vp: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 2 + a.q]}`,
+    vft: (a) => `v${a[f]}.${a.type ? "2d" : a.q ? "4s" : "2s"}`,
+    vfh: (a) => `v${a[f]}.${a.q ? "4s" : "2s"}`,
+    vfp2: (a) => `v${a[f]}.${a.type ? "2d" : "2s"}`,
+    vsT: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + a.q]}`,
+    vsW: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + 3]}`,
+    vsh: (a) => `#${shiftImmediate(a)!.amount}`,
     vd1: (a) => `v${a[f]}.d[1]`,
     vdup: (a) => {
       const size = 31 - Math.clz32(a.imm5 & -a.imm5);
       return `v${a[f]}.${ARRANGEMENTS[2 * size + a.q]}`;
     },
     rdup: (a) => gpr(a[f], (a.imm5 & 15) === 8),
-    vlist: (a) => {
-      const count = { 7: 1, 10: 2, 6: 3, 2: 4 }[a.opc] ?? 1;
-      const t = ARRANGEMENTS[2 * a.size + a.q];
-      return `{${Array.from({ length: count }, (_, i) => `v${(a[f] + i) % 32}.${t}`).join(", ")}}`;
+    vlist: (a) =>
+      registerList(a[f], LDST_MULTIPLE[a.opc]?.count ?? 1, ARRANGEMENTS[2 * a.size + a.q]),
+    vlist1: (a) => `{v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}}`,
+    vlane: (a) => {
+      const lane = singleLane(a);
+      return lane ? `{v${a[f]}.${"bhsd"[lane.size]}}[${lane.index}]` : "?";
+    },
+    vpost1: (a) => {
+      const size = a.opc === undefined || a.opc === 6 ? a.size : singleLane(a)?.size ?? 0;
+      return a[f] === 31 ? `#${1 << size}` : gpr(a[f], true);
+    },
+    vtbl: (a) => registerList(a[f], a.len + 1, "16b"),
+    velem4: (a) => {
+      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+      return `v${a[f]}.${"bhsd"[size]}[${a.imm4 >> size}]`;
     },
     vpost: (a) => {
-      const count = { 7: 1, 10: 2, 6: 3, 2: 4 }[a.opc] ?? 1;
+      const count = LDST_MULTIPLE[a.opc]?.count ?? 1;
       return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
     },
     zero: () => "#0",
@@ -127,7 +159,7 @@ function printer(kind: string, f: string): Printer {
       const x = a.type
         ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
         : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
-      return `#${x.toExponential(18).replace(/e([+-])(\d)$/, "e$10$2")}`;
+      return fpImmediate(x);
     },
     rq: (a) => gpr(a[f], a.q === 1),
     velem: (a) => {
@@ -195,6 +227,10 @@ function render(template: string, a: Args, pc: bigint): string {
 function mnemonic(name: string, a: Args): string {
   if (name === "b_cond") return `b.${COND_NAMES[a.cond]}`;
   if ((name === "stp" || name === "ldp") && a.op === 0) return name.replace("p", "np");
+  const form = LDST_MULTIPLE[a.opc];
+  if ((name === "ld1" || name === "st1") && form?.interleaved) {
+    return `${name.slice(0, 2)}${form.count}`;
+  }
   return name.split("_")[0];
 }
 
@@ -207,8 +243,7 @@ function modifiedImmediate(a: Args): string {
     const value = a.op
       ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
       : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
-    const text = Number.isInteger(value) ? value.toFixed(1) : String(value);
-    return `fmov\t${d}.${a.op ? "2d" : a.q ? "4s" : "2s"}, #${text}`;
+    return `fmov\t${d}.${a.op ? "2d" : a.q ? "4s" : "2s"}, ${fpImmediate(value)}`;
   }
   if (c === 14) {
     if (a.op) return `movi\t${a.q ? `${d}.2d` : `d${a.rd}`}, #${hex(expandImm(1, 14, imm8))}`;
@@ -276,7 +311,9 @@ export function disassembleA64(bits: number, pc = 0n): string {
   if (d.pattern.name === "shrn") return shiftNarrow(a);
   if (d.pattern.attrs.asm === "vshift:rd") return shiftImmediateText(d.pattern.name, a);
   if (d.pattern.attrs.asm === "vlong:rd") return longText(d.pattern.name, a);
-  const operands = render(d.pattern.attrs.asm ?? "", a, pc);
-  const name = mnemonic(d.pattern.name, a);
+  // `q2,`: the mnemonic takes a `2` when Q is set (the upper-half forms: xtn2, saddl2).
+  const asm = d.pattern.attrs.asm ?? "", upper = asm.startsWith("q2,");
+  const operands = render(upper ? asm.slice(3) : asm, a, pc);
+  const name = mnemonic(d.pattern.name, a) + (upper && a.q ? "2" : "");
   return operands ? `${name}\t${operands}` : name;
 }

@@ -105,15 +105,24 @@ function fpsrBits(flags: number): bigint {
   return BigInt(v);
 }
 
-interface Fmt {
+/** A format: single or double precision. */
+export interface Fmt {
   name: FloatFormat;
   bits: number;
   mantissa: number;
   quiet: bigint;
   defaultNaN: bigint;
 }
-const F32: Fmt = { name: "f32", bits: 32, mantissa: 23, quiet: 1n << 22n, defaultNaN: 0x7fc00000n };
-const F64: Fmt = {
+/** Single precision. */
+export const F32: Fmt = {
+  name: "f32",
+  bits: 32,
+  mantissa: 23,
+  quiet: 1n << 22n,
+  defaultNaN: 0x7fc00000n,
+};
+/** Double precision. */
+export const F64: Fmt = {
   name: "f64",
   bits: 64,
   mantissa: 52,
@@ -127,8 +136,16 @@ const isNaN = (f: Fmt, v: bigint) => {
 };
 const isSignalling = (f: Fmt, v: bigint) => isNaN(f, v) && (v & f.quiet) === 0n;
 
+/** Whether one of `a`, `b` is an infinity and the other a zero. */
+function infTimesZero(f: Fmt, a: bigint, b: bigint): boolean {
+  const magnitude = (1n << BigInt(f.bits - 1)) - 1n,
+    inf = magnitude ^ ((1n << BigInt(f.mantissa)) - 1n);
+  const ma = a & magnitude, mb = b & magnitude;
+  return (ma === inf && mb === 0n) || (ma === 0n && mb === inf);
+}
+
 /** Arm's NaN processing of `ops`: null when none is a NaN. */
-function processNaNs(f: Fmt, env: FloatEnv, dn: boolean, ops: bigint[]): bigint | null {
+export function processNaNs(f: Fmt, env: FloatEnv, dn: boolean, ops: bigint[]): bigint | null {
   const snan = ops.find((v) => isSignalling(f, v));
   const nan = snan ?? ops.find((v) => isNaN(f, v));
   if (nan === undefined) return null;
@@ -137,7 +154,7 @@ function processNaNs(f: Fmt, env: FloatEnv, dn: boolean, ops: bigint[]): bigint 
 }
 
 /** The value of a format's bits as a JS number (exact). */
-function toNumber(f: Fmt, v: bigint): number {
+export function toNumber(f: Fmt, v: bigint): number {
   const dv = new DataView(new ArrayBuffer(8));
   if (f.bits === 64) {
     dv.setBigUint64(0, v);
@@ -172,7 +189,14 @@ function roundAway(x: number): number {
 }
 
 /** fmax/fmin (NaNs propagate) and fmaxnm/fminnm (a quiet NaN loses to a number). */
-function minMax(f: Fmt, op: number, a: bigint, b: bigint, env: FloatEnv, dn: boolean): bigint {
+export function minMax(
+  f: Fmt,
+  op: number,
+  a: bigint,
+  b: bigint,
+  env: FloatEnv,
+  dn: boolean,
+): bigint {
   const numeric = op === FpOp.MAXNM || op === FpOp.MINNM;
   if (numeric && !isSignalling(f, a) && !isSignalling(f, b)) {
     if (isNaN(f, a) && !isNaN(f, b)) return b;
@@ -187,7 +211,7 @@ function minMax(f: Fmt, op: number, a: bigint, b: bigint, env: FloatEnv, dn: boo
 }
 
 /** NZCV of a comparison: unordered 0011, equal 0110, less 1000, greater 0010. */
-function compare(f: Fmt, a: bigint, b: bigint, env: FloatEnv, signalAll: boolean): number {
+export function compare(f: Fmt, a: bigint, b: bigint, env: FloatEnv, signalAll: boolean): number {
   if (isNaN(f, a) || isNaN(f, b)) {
     if (signalAll || isSignalling(f, a) || isSignalling(f, b)) env.flags |= FloatFlag.NV;
     return 0b0011;
@@ -197,7 +221,7 @@ function compare(f: Fmt, a: bigint, b: bigint, env: FloatEnv, signalAll: boolean
 }
 
 /** Conversion to a `bits`-bit integer (signed or not) of `x * 2^fbits`, Arm's saturation. */
-function toInt(
+export function toInt(
   f: Fmt,
   a: bigint,
   signed: boolean,
@@ -223,7 +247,7 @@ function toInt(
 }
 
 /** fcvt between single and double; NaNs keep their payload (quietened), as Arm converts them. */
-function convert(from: Fmt, to: Fmt, a: bigint, env: FloatEnv, dn: boolean): bigint {
+export function convert(from: Fmt, to: Fmt, a: bigint, env: FloatEnv, dn: boolean): bigint {
   if (isNaN(from, a)) {
     if (isSignalling(from, a)) env.flags |= FloatFlag.NV;
     if (dn) return to.defaultNaN;
@@ -268,27 +292,33 @@ const ARITH: Partial<Record<number, typeof fadd>> = {
   [FpOp.ABD]: fsub,
 };
 
-/** The result of a rounding operation on Vn, Vm (and Va), before NaN processing. */
-function arith(
-  cpu: CpuCore,
+/**
+ * The result of a rounding operation on `a`, `b` (and the fused operations' addend `c`), with
+ * Arm's NaN processing.
+ */
+export function arith(
   op: number,
   f: Fmt,
-  n: number,
-  m: number,
-  ra: number,
+  a: bigint,
+  b: bigint,
+  c: bigint,
   env: FloatEnv,
   dn: boolean,
 ): bigint {
-  const a = operand(cpu, f, n), b = operand(cpu, f, m);
   if (op === FpOp.SQRT) return processNaNs(f, env, dn, [a]) ?? fsqrt(f.name, a, env);
   if (op >= FpOp.MADD && op <= FpOp.NMSUB) {
-    // d = ±a' ± n*m: msub negates the product, fnmadd both, fnmsub the addend.
-    const addend = operand(cpu, f, ra);
-    const nan = processNaNs(f, env, dn, [addend, a, b]);
+    // d = ±c ± a*b: msub negates the product (as a), fnmadd both, fnmsub the addend. Arm
+    // negates the operands first, so a negated NaN operand comes out with its sign flipped.
+    const sign = 1n << BigInt(f.bits - 1);
+    const na = op === FpOp.MSUB || op === FpOp.NMADD ? a ^ sign : a;
+    const nc = op === FpOp.NMADD || op === FpOp.NMSUB ? c ^ sign : c;
+    if (infTimesZero(f, na, b) && isNaN(f, nc) && !isSignalling(f, nc)) {
+      env.flags |= FloatFlag.NV; // Arm: 0 * inf + qNaN is invalid, the default NaN
+      return f.defaultNaN;
+    }
+    const nan = processNaNs(f, env, dn, [nc, na, b]);
     if (nan !== null) return nan;
-    const negProduct = op === FpOp.MSUB || op === FpOp.NMADD;
-    const negAddend = op === FpOp.NMADD || op === FpOp.NMSUB;
-    const fma = (e: FloatEnv) => fmuladd(f.name, a, b, addend, e, negProduct, negAddend);
+    const fma = (e: FloatEnv) => fmuladd(f.name, na, b, nc, e, false, false);
     const r = fma(env);
     tinyBeforeRounding(f, r, env, () => fma({ rm: RTZ, flags: 0 }));
     return r;
@@ -300,6 +330,56 @@ function arith(
   tinyBeforeRounding(f, r, env, () => ARITH[op]!(f.name, a, b, { rm: RTZ, flags: 0 }));
   const sign = 1n << BigInt(f.bits - 1);
   return op === FpOp.NMUL ? r ^ sign : op === FpOp.ABD ? r & ~sign : r;
+}
+
+/** `a` rounded to an integral value in Arm mode `mode`; `exact` raises inexact (frintx). */
+export function frint(
+  f: Fmt,
+  a: bigint,
+  mode: number,
+  exact: boolean,
+  env: FloatEnv,
+  dn: boolean,
+): bigint {
+  const nan = processNaNs(f, env, dn, [a]);
+  if (nan !== null) return nan;
+  const x = toNumber(f, a), r = roundIntegral(x, mode);
+  if (!Number.isFinite(x)) return a;
+  if (exact && r !== x) env.flags |= FloatFlag.NX;
+  return fromNumber(f, r);
+}
+
+/** The `bits`-bit integer `x` (signed or not) divided by 2^fbits, rounded to format `f`. */
+export function fromInt(
+  f: Fmt,
+  x: bigint,
+  bits: 32 | 64,
+  signed: boolean,
+  fbits: number,
+  env: FloatEnv,
+): bigint {
+  const r = fcvtFromInt(f.name, x, bits, signed, env);
+  return fbits ? fromNumber(f, toNumber(f, r) / 2 ** fbits) : r;
+}
+
+/** What every operation reads from FPCR: the rounding (softfloat's and Arm's mode), DN. */
+export interface FpControl {
+  env: FloatEnv;
+  /** the Arm rounding mode (FpRound.RN..RA) */
+  mode: number;
+  dn: boolean;
+}
+
+/** The control of an operation whose `round` field is `round` (FpRound), from FPCR. */
+export function fpControl(cpu: CpuCore, round: number): FpControl {
+  const fpcr = Number(cpu.getState(A64.FPCR));
+  const mode = round >= FpRound.FPCR ? (fpcr >> 22) & 3 : round;
+  return { env: { rm: SOFTFLOAT_RM[mode], flags: 0 }, mode, dn: ((fpcr >> 25) & 1) === 1 };
+}
+
+/** ORs the exceptions an operation raised into FPSR's cumulative flags. */
+export function raiseFlags(cpu: CpuCore, env: FloatEnv): void {
+  if (env.flags) cpu.setState(A64.FPSR, cpu.getState(A64.FPSR) | fpsrBits(env.flags));
 }
 
 /**
@@ -320,61 +400,41 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
   const round = (info >> 6) & 7, sf = (info >> 9) & 1, fbits = (info >> 10) & 127;
   // The integer is in a V register (the AdvSIMD scalar forms), not a general one.
   const vreg = (info >> 17) & 1;
-  const fpcr = Number(cpu.getState(A64.FPCR));
-  const armMode = round >= FpRound.FPCR ? (fpcr >> 22) & 3 : round;
-  const env: FloatEnv = { rm: SOFTFLOAT_RM[armMode], flags: 0 };
-  const dn = ((fpcr >> 25) & 1) === 1;
+  const { env, mode, dn } = fpControl(cpu, round);
+  const a = operand(cpu, f, n);
   switch (op) {
     case FpOp.CMP:
     case FpOp.CMPE: {
       const b = m === 32 ? 0n : operand(cpu, f, m);
-      setNzcv(cpu, compare(f, operand(cpu, f, n), b, env, op === FpOp.CMPE));
+      setNzcv(cpu, compare(f, a, b, env, op === FpOp.CMPE));
       break;
     }
-    case FpOp.CVT: {
-      const to = f === F64 ? F32 : F64;
-      setResult(cpu, d, convert(f, to, operand(cpu, f, n), env, dn));
+    case FpOp.CVT:
+      setResult(cpu, d, convert(f, f === F64 ? F32 : F64, a, env, dn));
       break;
-    }
-    case FpOp.FRINT: {
-      const a = operand(cpu, f, n);
-      const nan = processNaNs(f, env, dn, [a]);
-      const x = toNumber(f, a), r = roundIntegral(x, armMode);
-      if (nan === null && round === FpRound.EXACT && r !== x && Number.isFinite(x)) {
-        env.flags |= FloatFlag.NX;
-      }
-      setResult(cpu, d, nan ?? (Number.isFinite(x) ? fromNumber(f, r) : a));
+    case FpOp.FRINT:
+      setResult(cpu, d, frint(f, a, mode, round === FpRound.EXACT, env, dn));
       break;
-    }
     case FpOp.SCVTF:
     case FpOp.UCVTF: {
       const x = vreg ? cpu.getGlobal(A64.vLow(n)) : n === 32 ? 0n : cpu.getGlobal(n);
-      const bits = sf ? 64 : 32;
-      let r = fcvtFromInt(f.name, x, bits, op === FpOp.SCVTF, env);
-      if (fbits) r = fromNumber(f, toNumber(f, r) / 2 ** fbits);
-      setResult(cpu, d, r);
+      setResult(cpu, d, fromInt(f, x, sf ? 64 : 32, op === FpOp.SCVTF, fbits, env));
       break;
     }
     case FpOp.TO_SINT:
     case FpOp.TO_UINT: {
-      const v = toInt(
-        f,
-        operand(cpu, f, n),
-        op === FpOp.TO_SINT,
-        sf ? 64 : 32,
-        fbits,
-        armMode,
-        env,
-      );
+      const v = toInt(f, a, op === FpOp.TO_SINT, sf ? 64 : 32, fbits, mode, env);
       const value = sf ? BigInt.asIntN(64, v) : BigInt.asUintN(32, v);
       if (vreg) setResult(cpu, d, value);
       else if (d !== 31) cpu.setGlobal(d, value);
       break;
     }
-    default:
-      setResult(cpu, d, arith(cpu, op, f, n, m, (info >> 1) & 31, env, dn));
+    default: {
+      const b = operand(cpu, f, m), c = operand(cpu, f, (info >> 1) & 31);
+      setResult(cpu, d, arith(op, f, a, b, c, env, dn));
+    }
   }
-  if (env.flags) cpu.setState(A64.FPSR, cpu.getState(A64.FPSR) | fpsrBits(env.flags));
+  raiseFlags(cpu, env);
 }
 
 /**

@@ -63,7 +63,7 @@ export const VecOp = {
 } as const;
 
 /** The lanes of Vn, `esize` bytes each, as unsigned bigints. */
-function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
+export function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
   const whole = BigInt.asUintN(64, cpu.getGlobal(A64.vLow(n))) |
     (BigInt.asUintN(64, cpu.getGlobal(A64.vHigh(n))) << 64n);
   const bits = BigInt(esize * 8), mask = (1n << bits) - 1n;
@@ -71,7 +71,7 @@ function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
 }
 
 /** Writes `values` (lanes of `esize` bytes, the rest zero) to Vd. */
-function setLanes(cpu: CpuCore, d: number, esize: number, values: bigint[]): void {
+export function setLanes(cpu: CpuCore, d: number, esize: number, values: bigint[]): void {
   const bits = BigInt(esize * 8), mask = (1n << bits) - 1n;
   let whole = 0n;
   values.forEach((v, i) => whole |= (v & mask) << (bits * BigInt(i)));

@@ -1,0 +1,73 @@
+/**
+ * The translation of the AdvSIMD patterns of `simd.decode.ts`: each checks
+ * the element size and Q against the operation's shape (reserved encodings
+ * are undefined instructions) and calls the generic lane helper, `a64_vint`
+ * (`simd_int.ts`) or `a64_vfp` (`simd_fp.ts`).
+ *
+ * @module
+ */
+
+import { type A64Context, imm, type TransTable } from "./context.ts";
+import { A64_HELPER } from "./helpers.ts";
+import { vfpInfo } from "./simd_fp.ts";
+import { vintKind } from "./simd_int.ts";
+import { shiftImmediate } from "./trans_simd.ts";
+
+type Args = Record<string, number>;
+
+/** Calls helper `h` with the operation, the registers and `info`. */
+function call(ctx: A64Context, h: number, op: number, a: Args, m: number, info: number): void {
+  ctx.ir.call(-1, h, [op, a.rd, a.rn, m, info].map((v) => imm(ctx, v)));
+}
+
+/** Whether the element size and Q suit an integer operation of shape `kind`. */
+function intSizeOk(a: Args, size: number): boolean {
+  const kind = vintKind(a.op);
+  if (!((a.ok >> size) & 1)) return false;
+  if (size === 3 && !a.q && !a.scalar) return false;
+  return !(kind === "across" && size === 2 && !a.q);
+}
+
+/**
+ * The translation functions of this group.
+ *
+ * @example
+ * ```ts
+ * import { SIMD_LANES_TRANS } from "./trans_simd_lanes.ts";
+ * console.log("vfp" in SIMD_LANES_TRANS); // true
+ * ```
+ */
+export const SIMD_LANES_TRANS: TransTable = {
+  vint(ctx, a) {
+    if (!intSizeOk(a, a.size)) return false;
+    call(ctx, A64_HELPER.VINT, a.op, a, a.rm, a.size | (a.q << 2));
+    return true;
+  },
+  vint_shift(ctx, a) {
+    const shift = shiftImmediate(a);
+    if (!shift) return false;
+    const narrow = vintKind(a.op) === "narrow";
+    if (narrow ? shift.size === 3 : a.scalar ? shift.size !== 3 : shift.size === 3 && !a.q) {
+      return false;
+    }
+    // Register 32: the helper takes the immediate (the shift amount) for Vm.
+    call(ctx, A64_HELPER.VINT, a.op, a, 32, shift.size | (a.q << 2) | (shift.amount << 3));
+    return true;
+  },
+  vfp(ctx, a) {
+    if (a.type && !a.q && !a.scalar) return false;
+    call(ctx, A64_HELPER.VFP, a.op, a, a.rm, vfpInfo({ double: a.type, q: a.q, scalar: a.scalar }));
+    return true;
+  },
+  vfp_convert(ctx, a) {
+    call(ctx, A64_HELPER.VFP, a.op, a, 0, vfpInfo({ double: 1, q: a.q }));
+    return true;
+  },
+  vfp_fixed(ctx, a) {
+    const shift = shiftImmediate(a);
+    if (!shift || shift.size < 2 || (shift.size === 3 && !a.q)) return false;
+    const info = vfpInfo({ double: shift.size - 2, q: a.q, fbits: shift.amount });
+    call(ctx, A64_HELPER.VFP, a.op, a, 0, info);
+    return true;
+  },
+};
