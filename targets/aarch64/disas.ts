@@ -169,6 +169,7 @@ function printer(kind: string, f: string): Printer {
     x: (a) => gpr(a[f], true),
     w: (a) => gpr(a[f], false),
     r: (a) => gpr(a[f], a.sf === 1),
+    rs1: (a) => gpr(a[f] + 1, a.sf === 1),
     rs: (a) => gpr(a[f], a.sf === 1, true),
     xs: (a) => gpr(a[f], true, true),
     tb: (a) => gpr(a[f], a.bit >= 32),
@@ -261,21 +262,6 @@ function modifiedImmediate(a: Args): string {
   return `${name}\t${d}.${t}, #${hex(imm8)}${shift}`;
 }
 
-/** The shifts by immediate: `ushr v0.8h, v1.8h, #3`, `ushll2 v0.4s, v1.8h, #0`, `shl d0, d1, #32`. */
-function shiftImmediateText(name: string, a: Args): string {
-  const op = { ushr: 35, sshr: 36, shl: 37, shl_s: 37, ushll: 38, sshll: 39 }[name] ?? 37;
-  const { size, amount } = shiftImmediate({ ...a, op })!;
-  if (name === "shl_s") return `shl\td${a.rd}, d${a.rn}, #${amount}`;
-  if (op >= 38) {
-    const wide = ARRANGEMENTS[2 * size + 3];
-    return `${name}${a.q ? "2" : ""}\tv${a.rd}.${wide}, v${a.rn}.${
-      ARRANGEMENTS[2 * size + a.q]
-    }, #${amount}`;
-  }
-  const t = ARRANGEMENTS[2 * size + a.q];
-  return `${name}\tv${a.rd}.${t}, v${a.rn}.${t}, #${amount}`;
-}
-
 /** umull/smull and their `2` forms. */
 function longText(name: string, a: Args): string {
   const wide = ARRANGEMENTS[2 * a.size + 3], narrow = ARRANGEMENTS[2 * a.size + a.q];
@@ -309,7 +295,6 @@ export function disassembleA64(bits: number, pc = 0n): string {
   if (d.pattern.name === "ret" && a.rn === 30) return "ret";
   if (d.pattern.name === "movi") return modifiedImmediate(a);
   if (d.pattern.name === "shrn") return shiftNarrow(a);
-  if (d.pattern.attrs.asm === "vshift:rd") return shiftImmediateText(d.pattern.name, a);
   if (d.pattern.attrs.asm === "vlong:rd") return longText(d.pattern.name, a);
   // `q2,`: the mnemonic takes a `2` when Q is set (the upper-half forms: xtn2, saddl2).
   const asm = d.pattern.attrs.asm ?? "", upper = asm.startsWith("q2,");

@@ -94,9 +94,12 @@ const RTZ = 1;
 /** Softfloat's rounding mode for an Arm one (RA is RMM). */
 const SOFTFLOAT_RM = [0, 3, 2, 1, 4];
 
+/** FPSR.IDC (input denormal) among the flags: softfloat has no such flag. */
+const IDC = 32;
+
 /** FPSR's cumulative bits for softfloat's flags. */
 function fpsrBits(flags: number): bigint {
-  let v = 0;
+  let v = flags & IDC ? 0x80 : 0;
   if (flags & FloatFlag.NV) v |= 1;
   if (flags & FloatFlag.DZ) v |= 2;
   if (flags & FloatFlag.OF) v |= 4;
@@ -362,19 +365,51 @@ export function fromInt(
   return fbits ? fromNumber(f, toNumber(f, r) / 2 ** fbits) : r;
 }
 
-/** What every operation reads from FPCR: the rounding (softfloat's and Arm's mode), DN. */
+/** What every operation reads from FPCR: the rounding (softfloat's and Arm's mode), DN, FZ. */
 export interface FpControl {
   env: FloatEnv;
   /** the Arm rounding mode (FpRound.RN..RA) */
   mode: number;
   dn: boolean;
+  fz: boolean;
 }
 
 /** The control of an operation whose `round` field is `round` (FpRound), from FPCR. */
 export function fpControl(cpu: CpuCore, round: number): FpControl {
   const fpcr = Number(cpu.getState(A64.FPCR));
   const mode = round >= FpRound.FPCR ? (fpcr >> 22) & 3 : round;
-  return { env: { rm: SOFTFLOAT_RM[mode], flags: 0 }, mode, dn: ((fpcr >> 25) & 1) === 1 };
+  const env = { rm: SOFTFLOAT_RM[mode], flags: 0 };
+  return { env, mode, dn: ((fpcr >> 25) & 1) === 1, fz: ((fpcr >> 24) & 1) === 1 };
+}
+
+/** `v` flushed to a zero of its sign when it is a denormal (raising IDC). */
+function flushInput(f: Fmt, v: bigint, env: FloatEnv): bigint {
+  const sign = 1n << BigInt(f.bits - 1), fraction = (1n << BigInt(f.mantissa)) - 1n;
+  if ((v & ~sign & ~fraction) !== 0n || (v & fraction) === 0n) return v;
+  env.flags |= IDC;
+  return v & sign;
+}
+
+/**
+ * Runs `op` on `inputs` as FPCR.FZ = 1 does (Arm's FPUnpack and FPRound): denormal inputs are
+ * zeros, with IDC; a result `out` (its format; null when not a float) whose exact value is
+ * below the normal range is a zero of its sign, with UFC and without IXC.
+ */
+export function flushToZero(
+  f: Fmt,
+  out: Fmt | null,
+  inputs: bigint[],
+  env: FloatEnv,
+  op: (ins: bigint[], env: FloatEnv) => bigint,
+): bigint {
+  const local: FloatEnv = { rm: env.rm, flags: 0 };
+  const r = op(inputs.map((v) => flushInput(f, v, local)), local);
+  const sign = out ? 1n << BigInt(out.bits - 1) : 0n, m = r & ~sign;
+  const minNormal = out ? 1n << BigInt(out.mantissa) : 0n;
+  const tiny = out !== null && ((m !== 0n && m < minNormal) ||
+    ((m === 0n || m === minNormal) && (local.flags & FloatFlag.UF) !== 0));
+  env.flags |= tiny ? (local.flags & ~FloatFlag.NX) | FloatFlag.UF : local.flags;
+  return tiny ? r & sign : r;
 }
 
 /** ORs the exceptions an operation raised into FPSR's cumulative flags. */
@@ -400,20 +435,25 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
   const round = (info >> 6) & 7, sf = (info >> 9) & 1, fbits = (info >> 10) & 127;
   // The integer is in a V register (the AdvSIMD scalar forms), not a general one.
   const vreg = (info >> 17) & 1;
-  const { env, mode, dn } = fpControl(cpu, round);
-  const a = operand(cpu, f, n);
+  const { env, mode, dn, fz } = fpControl(cpu, round);
+  const a = operand(cpu, f, n), b = m === 32 ? 0n : operand(cpu, f, m);
+  /** `g` on the float operands `ins`, under FPCR.FZ; `out` is the result's format. */
+  const run = (out: Fmt | null, ins: bigint[], g: (ins: bigint[], e: FloatEnv) => bigint) =>
+    fz ? flushToZero(f, out, ins, env, g) : g(ins, env);
   switch (op) {
     case FpOp.CMP:
     case FpOp.CMPE: {
-      const b = m === 32 ? 0n : operand(cpu, f, m);
-      setNzcv(cpu, compare(f, a, b, env, op === FpOp.CMPE));
+      const signal = op === FpOp.CMPE;
+      setNzcv(cpu, Number(run(null, [a, b], ([x, y], e) => BigInt(compare(f, x, y, e, signal)))));
       break;
     }
-    case FpOp.CVT:
-      setResult(cpu, d, convert(f, f === F64 ? F32 : F64, a, env, dn));
+    case FpOp.CVT: {
+      const to = f === F64 ? F32 : F64;
+      setResult(cpu, d, run(to, [a], ([x], e) => convert(f, to, x, e, dn)));
       break;
+    }
     case FpOp.FRINT:
-      setResult(cpu, d, frint(f, a, mode, round === FpRound.EXACT, env, dn));
+      setResult(cpu, d, run(f, [a], ([x], e) => frint(f, x, mode, round === FpRound.EXACT, e, dn)));
       break;
     case FpOp.SCVTF:
     case FpOp.UCVTF: {
@@ -423,15 +463,16 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
     }
     case FpOp.TO_SINT:
     case FpOp.TO_UINT: {
-      const v = toInt(f, a, op === FpOp.TO_SINT, sf ? 64 : 32, fbits, mode, env);
+      const signed = op === FpOp.TO_SINT, bits = sf ? 64 : 32;
+      const v = run(null, [a], ([x], e) => toInt(f, x, signed, bits, fbits, mode, e));
       const value = sf ? BigInt.asIntN(64, v) : BigInt.asUintN(32, v);
       if (vreg) setResult(cpu, d, value);
       else if (d !== 31) cpu.setGlobal(d, value);
       break;
     }
     default: {
-      const b = operand(cpu, f, m), c = operand(cpu, f, (info >> 1) & 31);
-      setResult(cpu, d, arith(op, f, a, b, c, env, dn));
+      const c = operand(cpu, f, (info >> 1) & 31);
+      setResult(cpu, d, run(f, [a, b, c], ([x, y, z], e) => arith(op, f, x, y, z, e, dn)));
     }
   }
   raiseFlags(cpu, env);

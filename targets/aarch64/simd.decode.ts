@@ -26,7 +26,7 @@ const vfp = (name: string) => VFP_NAMES.indexOf(name.replace(/_v$/, ""));
 const BHS = 7, BHSD = 15, HS = 6;
 
 /** Integer three same: [name, U, opcode, sizes]. */
-const SAME: [string, number, number, number][] = [
+export const SAME: [string, number, number, number][] = [
   ["shadd", 0, 0b00000, BHS],
   ["uhadd", 1, 0b00000, BHS],
   ["sqadd", 0, 0b00001, BHSD],
@@ -54,7 +54,7 @@ const SAME: [string, number, number, number][] = [
 ];
 
 /** Integer two-register miscellaneous: [name, U, opcode, sizes]. */
-const MISC: [string, number, number, number][] = [
+export const MISC: [string, number, number, number][] = [
   ["rev64", 0, 0b00000, BHS],
   ["rev32", 1, 0b00000, 3],
   ["rev16", 0, 0b00001, 1],
@@ -75,7 +75,7 @@ const MISC: [string, number, number, number][] = [
 ];
 
 /** Three different: [name, U, opcode]. */
-const DIFFERENT: [string, number, number][] = [
+export const DIFFERENT: [string, number, number][] = [
   ["saddl", 0, 0b0000],
   ["uaddl", 1, 0b0000],
   ["saddw", 0, 0b0001],
@@ -99,7 +99,10 @@ const DIFFERENT: [string, number, number][] = [
 ];
 
 /** Shift by immediate: [name, U, opcode, right shift, shape: same, narrow or FP conversion]. */
-const SHIFTS: [string, number, number, number, "same" | "narrow" | "fp"][] = [
+export const SHIFTS: [string, number, number, number, "same" | "narrow" | "fp"][] = [
+  ["ushr", 1, 0b00000, 1, "same"],
+  ["sshr", 0, 0b00000, 1, "same"],
+  ["shl", 0, 0b01010, 0, "same"],
   ["ssra", 0, 0b00010, 1, "same"],
   ["usra", 1, 0b00010, 1, "same"],
   ["srshr", 0, 0b00100, 1, "same"],
@@ -122,7 +125,7 @@ const SHIFTS: [string, number, number, number, "same" | "narrow" | "fp"][] = [
 ];
 
 /** FP three same: [name, U, a (bit 23), opcode]. */
-const FP_SAME: [string, number, number, number][] = [
+export const FP_SAME: [string, number, number, number][] = [
   ["fmaxnm", 0, 0, 0b11000],
   ["fmla", 0, 0, 0b11001],
   ["fadd", 0, 0, 0b11010],
@@ -147,7 +150,7 @@ const FP_SAME: [string, number, number, number][] = [
 ];
 
 /** FP two-register miscellaneous: [name, U, a (bit 23), opcode]. */
-const FP_MISC: [string, number, number, number][] = [
+export const FP_MISC: [string, number, number, number][] = [
   ["fcmgt_z", 0, 1, 0b01100],
   ["fcmeq_z", 0, 1, 0b01101],
   ["fcmlt_z", 0, 1, 0b01110],
@@ -223,7 +226,10 @@ function integerLines(): string[] {
       ["saddlv", 0, 0b00011, "vszw"],
       ["uaddlv", 1, 0b00011, "vszw"],
       ["smaxv", 0, 0b01010, "vsz"],
+      ["umaxv", 1, 0b01010, "vsz"],
       ["sminv", 0, 0b11010, "vsz"],
+      ["uminv", 1, 0b11010, "vsz"],
+      ["addv", 0, 0b11011, "vsz"],
     ] as const
   ) {
     out.push(

@@ -21,6 +21,7 @@ import {
   convert,
   F32,
   F64,
+  flushToZero,
   type Fmt,
   fpControl,
   FpOp,
@@ -50,6 +51,10 @@ interface VfpDef {
   fn: LaneFn;
   /** the rounding mode (FpRound) when not FPCR's */
   round?: number;
+  /** what FPCR.FZ flushes: inputs and result (the default), inputs only, nothing */
+  flush?: "in" | "none";
+  /** Vd is an operand (fmla, fmls) */
+  acc?: boolean;
 }
 
 const all = (f: Fmt) => (1n << BigInt(f.bits)) - 1n;
@@ -64,6 +69,7 @@ const op2 = (op: number): VfpDef => ({
 /** A comparison: true when NZCV is one of `accept`; `signal`: any NaN raises invalid. */
 const cmp = (accept: number[], signal: boolean, absolute = false, zero = false): VfpDef => ({
   kind: zero ? "unary" : "same",
+  flush: "in",
   fn: (x, y, _a, l) => {
     const [a, b] = absolute ? [abs(l.f, x), abs(l.f, y)] : [x, zero ? 0n : y];
     return mask(accept.includes(compare(l.f, a, b, l.env, signal)), l.f);
@@ -78,11 +84,13 @@ const rint = (round: number, exact = false): VfpDef => ({
 const toInteger = (signed: boolean, round: number): VfpDef => ({
   kind: "unary",
   round,
+  flush: "in",
   fn: (x, _y, _a, l) =>
     BigInt.asUintN(l.f.bits, toInt(l.f, x, signed, l.f.bits, l.fbits, l.mode, l.env)),
 });
 const fromInteger = (signed: boolean): VfpDef => ({
   kind: "unary",
+  flush: "none",
   fn: (x, _y, _a, l) => fromInt(l.f, x, l.f.bits as 32 | 64, signed, l.fbits, l.env),
 });
 const reduce = (kind: Kind, op: number): VfpDef => ({ ...op2(op), kind });
@@ -98,8 +106,16 @@ const OPS: Record<string, VfpDef> = {
   fmaxnm: op2(FpOp.MAXNM),
   fminnm: op2(FpOp.MINNM),
   fabd: op2(FpOp.ABD),
-  fmla: { kind: "same", fn: (x, y, a, l) => arith(FpOp.MADD, l.f, x, y, a, l.env, l.dn) },
-  fmls: { kind: "same", fn: (x, y, a, l) => arith(FpOp.MSUB, l.f, x, y, a, l.env, l.dn) },
+  fmla: {
+    kind: "same",
+    acc: true,
+    fn: (x, y, a, l) => arith(FpOp.MADD, l.f, x, y, a, l.env, l.dn),
+  },
+  fmls: {
+    kind: "same",
+    acc: true,
+    fn: (x, y, a, l) => arith(FpOp.MSUB, l.f, x, y, a, l.env, l.dn),
+  },
   fcmeq: cmp([EQ], false),
   fcmge: cmp([EQ, GT], true),
   fcmgt: cmp([GT], true),
@@ -110,8 +126,8 @@ const OPS: Record<string, VfpDef> = {
   fcmgt_z: cmp([GT], true, false, true),
   fcmle_z: cmp([EQ, LT], true, false, true),
   fcmlt_z: cmp([LT], true, false, true),
-  fabs: { kind: "unary", fn: (x, _y, _a, l) => abs(l.f, x) },
-  fneg: { kind: "unary", fn: (x, _y, _a, l) => x ^ (1n << BigInt(l.f.bits - 1)) },
+  fabs: { kind: "unary", flush: "none", fn: (x, _y, _a, l) => abs(l.f, x) },
+  fneg: { kind: "unary", flush: "none", fn: (x, _y, _a, l) => x ^ (1n << BigInt(l.f.bits - 1)) },
   fsqrt: { kind: "unary", fn: (x, _y, _a, l) => arith(FpOp.SQRT, l.f, x, 0n, 0n, l.env, l.dn) },
   frintn: rint(FpRound.RN),
   frintp: rint(FpRound.RP),
@@ -181,16 +197,30 @@ function tree(v: bigint[], g: (a: bigint, b: bigint) => bigint): bigint {
 function vfp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: number): void {
   const def = DEFS[op];
   const f = info & 1 ? F64 : F32, q = (info >> 1) & 1, scalar = (info >> 2) & 1;
-  const { env, mode, dn } = fpControl(cpu, def.round ?? FpRound.FPCR);
+  const { env, mode, dn, fz } = fpControl(cpu, def.round ?? FpRound.FPCR);
   const l: Lane = { f, env, dn, mode, fbits: info >> 3 };
   const e = f.bits / 8, count = scalar ? 16 / e : (q ? 16 : 8) / e;
-  const xs = lanes(cpu, n, e).slice(0, count), g = def.fn;
+  const xs = lanes(cpu, n, e).slice(0, count);
+  const from = def.kind === "narrow" ? F64 : def.kind === "widen" ? F32 : f;
+  const outFmt = def.flush === "in"
+    ? null
+    : def.kind === "widen"
+    ? F64
+    : def.kind === "narrow"
+    ? F32
+    : f;
+  /** The lane function, under FPCR.FZ. */
+  const g: LaneFn = !fz || def.flush === "none"
+    ? def.fn
+    : (x, y, acc) =>
+      flushToZero(from, outFmt, [x, y, acc], env, ([a, b, c], local) =>
+        def.fn(a, b, c, { ...l, env: local }));
   const pair = (a: bigint, b: bigint) => g(a, b, 0n, l);
   let out: bigint[], oe = e;
   switch (def.kind) {
     case "same": {
       const ys = lanes(cpu, m, e), acc = lanes(cpu, d, e);
-      out = xs.map((x, i) => g(x, ys[i], acc[i], l));
+      out = xs.map((x, i) => g(x, ys[i], def.acc ? acc[i] : 0n, l));
       break;
     }
     case "unary":

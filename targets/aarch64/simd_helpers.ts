@@ -1,7 +1,8 @@
 /**
- * The lane-wise AdvSIMD operations, run by one helper on the V registers
- * in the state block: comparisons, pairwise and across-lane reductions,
- * `ext`, `shrn` and `cnt`. Bitwise operations and moves are IR (see
+ * The first lane-wise AdvSIMD operations, run by one helper on the V
+ * registers in the state block: comparisons, pairwise reductions,
+ * permutations, `ext`, `shrn` and `cnt` (the rest: the generic helpers of
+ * `simd_int.ts` and `simd_fp.ts`). Bitwise operations and moves are IR (see
  * `trans_simd.ts`).
  *
  * @module
@@ -39,9 +40,6 @@ export const VecOp = {
   CMLEZ: 16,
   CMLTZ: 17,
   CNT: 18,
-  UMAXV: 19,
-  UMINV: 20,
-  ADDV: 21,
   EXT: 22,
   SHRN: 23,
   UZP1: 24,
@@ -55,9 +53,6 @@ export const VecOp = {
   MLS: 32,
   UMULL: 33,
   SMULL: 34,
-  USHR: 35,
-  SSHR: 36,
-  SHL: 37,
   USHLL: 38,
   SSHLL: 39,
 } as const;
@@ -123,13 +118,6 @@ const ACCUMULATING: Partial<Record<number, (acc: bigint, p: bigint) => bigint>> 
   [VecOp.MLS]: (acc, p) => acc - p,
 };
 
-/** Shifts by an immediate (`shift`, the amount), element-wise on Vn. */
-const SHIFTS: Partial<Record<number, (x: bigint, shift: number, esize: number) => bigint>> = {
-  [VecOp.USHR]: (x, s) => x >> BigInt(s),
-  [VecOp.SSHR]: (x, s, e) => signed(x, e) >> BigInt(s),
-  [VecOp.SHL]: (x, s) => x << BigInt(s),
-};
-
 /** Long operations: each result lane is twice as wide; Q (the `2` forms) reads the upper half. */
 function long(
   cpu: CpuCore,
@@ -159,14 +147,11 @@ function long(
   setLanes(cpu, d, 2 * esize, out);
 }
 
-/** Pairwise and across-lane operations. */
+/** Pairwise operations. */
 const REDUCING: Partial<Record<number, LaneFn>> = {
   [VecOp.ADDP]: (x, y) => x + y,
   [VecOp.UMAXP]: maxOf,
   [VecOp.UMINP]: minOf,
-  [VecOp.UMAXV]: maxOf,
-  [VecOp.UMINV]: minOf,
-  [VecOp.ADDV]: (x, y) => x + y,
 };
 
 /**
@@ -187,7 +172,7 @@ function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
     const kept = q ? lanes(cpu, d, esize).slice(0, 8 / esize) : [];
     return setLanes(cpu, d, esize, [...kept, ...src]);
   }
-  if (op >= VecOp.UMULL && op !== VecOp.USHR && op !== VecOp.SSHR && op !== VecOp.SHL) {
+  if (op >= VecOp.UMULL) {
     return long(cpu, op, d, n, m, sz, q, extra);
   }
   const x = lanes(cpu, n, esize).slice(0, count), y = lanes(cpu, m, esize).slice(0, count);
@@ -204,8 +189,6 @@ function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
       }),
     );
   }
-  const shift = SHIFTS[op];
-  if (shift) return setLanes(cpu, d, esize, x.map((v) => shift(v, extra, esize)));
   const acc = ACCUMULATING[op];
   if (acc) {
     const dst = lanes(cpu, d, esize);
@@ -215,9 +198,6 @@ function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
   const f = ELEMENTWISE[op];
   if (f) return setLanes(cpu, d, esize, x.map((v, i) => f(v, y[i], esize)));
   const g = REDUCING[op]!;
-  if (op === VecOp.UMAXV || op === VecOp.UMINV || op === VecOp.ADDV) {
-    return setLanes(cpu, d, esize, [x.reduce((s, v) => g(s, v, esize))]);
-  }
   const pairs = (v: bigint[]) =>
     Array.from({ length: count / 2 }, (_, i) => g(v[2 * i], v[2 * i + 1], esize));
   setLanes(cpu, d, esize, [...pairs(x), ...pairs(y)]);

@@ -170,10 +170,13 @@ const OPS: Record<string, VintDef> = {
   uaddlv: s("across", (x, y) => x + y, true),
   smaxv: s("across", (x, y, e) => max(sx(x, e), sx(y, e))),
   sminv: s("across", (x, y, e) => min(sx(x, e), sx(y, e))),
+  umaxv: s("across", max),
+  uminv: s("across", min),
   addv: s("across", (x, y) => x + y),
   // shifts by immediate (y: the amount)
   ushr: s("same", (x, y) => x >> y),
   sshr: s("same", (x, y, e) => sx(x, e) >> y),
+  shl: s("same", (x, y) => x << y),
   ssra: s("same", (x, y, e, a) => a + shr(sx(x, e), y, false)),
   usra: s("same", (x, y, _e, a) => a + shr(x, y, false)),
   srshr: s("same", (x, y, e) => shr(sx(x, e), y, true)),

@@ -322,8 +322,7 @@ export const SIMD_TRANS: TransTable = {
     return true;
   },
   vec2(ctx, a) {
-    const across = a.op === VecOp.UMAXV || a.op === VecOp.UMINV || a.op === VecOp.ADDV;
-    if (a.size === 3 && (!a.q || across) || (across && a.size === 2 && !a.q)) return false;
+    if (a.size === 3 && !a.q) return false;
     vecCall(ctx, a.op, a, a.size);
     return true;
   },
@@ -343,9 +342,7 @@ export const SIMD_TRANS: TransTable = {
   },
   vec_shift(ctx, a) {
     const shift = shiftImmediate(a);
-    if (!shift || (shift.size === 3 && !a.q) || (a.op >= VecOp.USHLL && shift.size === 3)) {
-      return false;
-    }
+    if (!shift || shift.size === 3) return false;
     vecCall(ctx, a.op, { ...a, rm: 0 }, shift.size, shift.amount);
     return true;
   },
@@ -358,7 +355,7 @@ export const SIMD_TRANS: TransTable = {
     return true;
   },
   shl_s(ctx, a) {
-    const shift = shiftImmediate({ ...a, op: VecOp.SHL });
+    const shift = shiftImmediate(a);
     if (!shift || shift.size !== 3) return false;
     ctx.ir.binop(Op.SHL, A64.vLow(a.rd), A64.vLow(a.rn), imm(ctx, shift.amount));
     ctx.ir.movi(A64.vHigh(a.rd), 0n);

@@ -2,7 +2,8 @@
 // arithmetic over arrays, conversions between integers and floats, reductions, min/max,
 // saturating, widening and narrowing operations, shuffles (reversal, interleaving, structure
 // loads and stores). Each loop's result is hashed and printed as one hex line with the FPSR
-// cumulative flags it raised, for the comparison with qemu-aarch64.
+// cumulative flags it raised, for the comparison with qemu-aarch64. The rounds run with FPCR
+// clear, then FZ (flush denormals to zero), then FZ, DN (default NaN) and round toward zero.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report.h"
 
@@ -257,7 +258,9 @@ __attribute__((noinline)) static void shuffles(void) {
 }
 
 void _start(void) {
+  static const u64 fpcrs[] = {0, 1UL << 24, 1UL << 24 | 1UL << 25 | 3UL << 22};
   for (int round = 0; round < 3; round++) {
+    __asm__ volatile("msr fpcr, %0" : : "r"(fpcrs[round]));
     fill();
     integers();
     saturating();
