@@ -327,10 +327,12 @@ export function arith(
     return r;
   }
   if (op >= FpOp.MAX && op <= FpOp.MINNM) return minMax(f, op, a, b, env, dn);
-  const nan = processNaNs(f, env, dn, [a, b]);
-  if (nan !== null) return nan;
-  const r = ARITH[op]!(f.name, a, b, env);
-  tinyBeforeRounding(f, r, env, () => ARITH[op]!(f.name, a, b, { rm: RTZ, flags: 0 }));
+  let r = processNaNs(f, env, dn, [a, b]);
+  if (r === null) {
+    r = ARITH[op]!(f.name, a, b, env);
+    tinyBeforeRounding(f, r, env, () => ARITH[op]!(f.name, a, b, { rm: RTZ, flags: 0 }));
+  }
+  // fnmul negates and fabd takes the absolute value of the result, a NaN too.
   const sign = 1n << BigInt(f.bits - 1);
   return op === FpOp.NMUL ? r ^ sign : op === FpOp.ABD ? r & ~sign : r;
 }
@@ -436,7 +438,8 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
   // The integer is in a V register (the AdvSIMD scalar forms), not a general one.
   const vreg = (info >> 17) & 1;
   const { env, mode, dn, fz } = fpControl(cpu, round);
-  const a = operand(cpu, f, n), b = m === 32 ? 0n : operand(cpu, f, m);
+  // Register 32: zero (fcmp with #0.0; scvtf and ucvtf from xzr read general register n).
+  const a = n === 32 ? 0n : operand(cpu, f, n), b = m === 32 ? 0n : operand(cpu, f, m);
   /** `g` on the float operands `ins`, under FPCR.FZ; `out` is the result's format. */
   const run = (out: Fmt | null, ins: bigint[], g: (ins: bigint[], e: FloatEnv) => bigint) =>
     fz ? flushToZero(f, out, ins, env, g) : g(ins, env);
@@ -471,8 +474,14 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
       break;
     }
     default: {
-      const c = operand(cpu, f, (info >> 1) & 31);
-      setResult(cpu, d, run(f, [a, b, c], ([x, y, z], e) => arith(op, f, x, y, z, e, dn)));
+      // Only the operands the operation has: FPCR.FZ raises IDC for a denormal one.
+      const fused = op >= FpOp.MADD && op <= FpOp.NMSUB;
+      const ins = fused
+        ? [a, b, operand(cpu, f, (info >> 1) & 31)]
+        : op === FpOp.SQRT
+        ? [a]
+        : [a, b];
+      setResult(cpu, d, run(f, ins, ([x, y, z], e) => arith(op, f, x, y ?? 0n, z ?? 0n, e, dn)));
     }
   }
   raiseFlags(cpu, env);

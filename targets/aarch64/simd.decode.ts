@@ -193,7 +193,7 @@ function integerLines(): string[] {
     );
   }
   for (const [name, u, opc, ok] of MISC) {
-    const kind = /xtn/.test(name)
+    const kind = /xtu?n$/.test(name)
       ? "q2,vt:rd,vw:rn"
       : /lp$/.test(name)
       ? "vp:rd,vt:rn"

@@ -60,8 +60,9 @@ function satU(v: bigint, e: number, s: Sat): bigint {
 function shiftBy(x: bigint, y: bigint, e: number, signed: boolean, round: boolean): bigint {
   const s = Number(BigInt.asIntN(8, y)), v = signed ? sx(x, e) : x;
   if (s >= 0) return s >= 8 * e ? 0n : v << BigInt(s);
+  // Right shifts: exact (BigInt) arithmetic, so a count past the element width gives the sign
+  // (or zero) as Arm's infinite-precision pseudocode does.
   const r = -s;
-  if (r > 8 * e) return 0n;
   const bias = round ? 1n << BigInt(r - 1) : 0n;
   return (v + bias) >> BigInt(r);
 }
