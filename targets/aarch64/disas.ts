@@ -225,11 +225,11 @@ function render(template: string, a: Args, pc: bigint): string {
 }
 
 /** The mnemonic of a pattern: its name up to the table's `_` suffix (`add_i`, `fmov_xd`). */
-function mnemonic(name: string, a: Args): string {
+function mnemonic(name: string, trans: string | undefined, a: Args): string {
   if (name === "b_cond") return `b.${COND_NAMES[a.cond]}`;
   if ((name === "stp" || name === "ldp") && a.op === 0) return name.replace("p", "np");
   const form = LDST_MULTIPLE[a.opc];
-  if ((name === "ld1" || name === "st1") && form?.interleaved) {
+  if (trans === "ldst_vec" && form?.interleaved) {
     return `${name.slice(0, 2)}${form.count}`;
   }
   return name.split("_")[0];
@@ -299,6 +299,6 @@ export function disassembleA64(bits: number, pc = 0n): string {
   // `q2,`: the mnemonic takes a `2` when Q is set (the upper-half forms: xtn2, saddl2).
   const asm = d.pattern.attrs.asm ?? "", upper = asm.startsWith("q2,");
   const operands = render(upper ? asm.slice(3) : asm, a, pc);
-  const name = mnemonic(d.pattern.name, a) + (upper && a.q ? "2" : "");
+  const name = mnemonic(d.pattern.name, d.pattern.attrs.trans, a) + (upper && a.q ? "2" : "");
   return operands ? `${name}\t${operands}` : name;
 }

@@ -176,10 +176,42 @@ function move(rnd: Rnd, v: number): number {
   }
 }
 
+/**
+ * Loads and stores of V registers at [x28] (the scratch memory): ld1/st1 of 1-4 registers,
+ * ld2-ld4/st2-st4, ld1r and ld1/st1 of one lane; and casp on even registers.
+ */
+function memory(rnd: Rnd, v: number): number {
+  const q = rnd(2), size = q ? rnd(4) : rnd(3), rt = v & 31, base = f(28, 5);
+  switch (rnd(4)) {
+    case 0: { // multiple structures; ld2-ld4 take no 1d arrangement
+      const opc = pick(rnd, size === 3 && !q ? [7, 10, 6, 2] : [7, 10, 6, 2, 8, 4, 0]);
+      return f(q, 30) + 0x0c000000 + f(rnd(2), 22) + f(opc, 12) + f(size, 10) + base + rt;
+    }
+    case 1: // ld1r
+      return f(q, 30) + 0x0d40c000 + f(rnd(4), 10) + base + rt;
+    case 2: { // ld1/st1 of one lane: b (any index), h, s, d
+      const lane = [[0, rnd(4)], [2, 2 * rnd(2)], [4, 0], [4, 1]][rnd(4)];
+      const s = lane[1] === 1 ? 0 : rnd(2);
+      return f(q, 30) + 0x0d000000 + f(rnd(2), 22) + f(lane[0], 13) + f(s, 12) + f(lane[1], 10) +
+        base + rt;
+    }
+    default: { // casp, caspa, caspl, caspal (32- and 64-bit pairs)
+      const rs = 2 * rnd(14), t = 2 * rnd(14);
+      return f(rnd(2), 30) + 0x08207c00 + f(rnd(2), 22) + f(rs, 16) + f(rnd(2), 15) + base + t;
+    }
+  }
+}
+
 /** One random AdvSIMD or FP instruction (its 32-bit word). */
 export function randomSimdInsn(rnd: Rnd): number {
   const v = f(rnd(32), 16) + f(rnd(32), 5) + rnd(32);
-  const kind = rnd(6);
-  const w = kind < 3 ? integer(rnd, v) : kind < 5 ? float(rnd, v) : move(rnd, v);
+  const kind = rnd(7);
+  const w = kind < 3
+    ? integer(rnd, v)
+    : kind < 5
+    ? float(rnd, v)
+    : kind < 6
+    ? move(rnd, v)
+    : memory(rnd, v);
   return w >>> 0;
 }
