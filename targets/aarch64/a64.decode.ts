@@ -331,24 +331,17 @@ cmle_z   0 q:1 1 01110 size:2 10000 01001 10 rn:5 rd:5 op=16 rm=0 !trans=vec2 !a
 cmlt_z   0 q:1 0 01110 size:2 10000 01010 10 rn:5 rd:5 op=17 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
 cnt      0 q:1 0 01110 00 10000 00101 10 rn:5 rd:5 size=0 op=18 rm=0 !trans=vec2 !asm=vb:rd,vb:rn A64
 not      0 q:1 1 01110 00 10000 00101 10 rn:5 rd:5 !trans=not_v !asm=vb:rd,vb:rn A64
-mla_v    0 q:1 0 01110 size:2 1 rm:5 10010 1 rn:5 rd:5 op=31 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-mls_v    0 q:1 1 01110 size:2 1 rm:5 10010 1 rn:5 rd:5 op=32 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-mul_v    0 q:1 0 01110 size:2 1 rm:5 10011 1 rn:5 rd:5 op=30 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 uzp1     0 q:1 001110 size:2 0 rm:5 0 001 10 rn:5 rd:5 op=24 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 trn1     0 q:1 001110 size:2 0 rm:5 0 010 10 rn:5 rd:5 op=25 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 zip1     0 q:1 001110 size:2 0 rm:5 0 011 10 rn:5 rd:5 op=26 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 uzp2     0 q:1 001110 size:2 0 rm:5 0 101 10 rn:5 rd:5 op=27 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 trn2     0 q:1 001110 size:2 0 rm:5 0 110 10 rn:5 rd:5 op=28 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 zip2     0 q:1 001110 size:2 0 rm:5 0 111 10 rn:5 rd:5 op=29 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-umull    0 q:1 1 01110 size:2 1 rm:5 1100 00 rn:5 rd:5 op=33 !trans=vec_long !asm=vlong:rd A64
-smull    0 q:1 0 01110 size:2 1 rm:5 1100 00 rn:5 rd:5 op=34 !trans=vec_long !asm=vlong:rd A64
 shl_s    01 0 111110 immh:4 immb:3 01010 1 rn:5 rd:5 !asm=v3:rd,v3:rn,vsh:rd A64
 ext      0 q:1 101110 000 rm:5 0 imm4:4 0 rn:5 rd:5 !asm=vb:rd,vb:rn,vb:rm,u:imm4 A64
 {
   movi   0 q:1 op:1 0111100000 abc:3 cmode:4 o2:1 1 defgh:5 rd:5 !asm=vimm:rd A64
   shrn   0 q:1 0 011110 immh:4 immb:3 100001 rn:5 rd:5 !asm=vshrn:rd A64
-  ushll  0 q:1 1 011110 immh:4 immb:3 101001 rn:5 rd:5 op=38 !trans=vec_shift !asm=q2,vsW:rd,vsT:rn,vsh:rd A64
-  sshll  0 q:1 0 011110 immh:4 immb:3 101001 rn:5 rd:5 op=39 !trans=vec_shift !asm=q2,vsW:rd,vsT:rn,vsh:rd A64
 ${shiftLines()}
 }
 fmov_xd  1 00 11110 01 1 00 110 000000 rn:5 rd:5 !trans=fmov_to_gpr !asm=x:rd,v3:rn A64

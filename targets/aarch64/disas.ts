@@ -22,6 +22,7 @@
 
 import { decodeBitMasks } from "./bitmasks.ts";
 import { decodeA64 } from "./decode.ts";
+import { byElement } from "./trans_simd_lanes.ts";
 import { expandImm, LDST_MULTIPLE, shiftImmediate, singleLane } from "./trans_simd.ts";
 
 type Args = Record<string, number>;
@@ -116,6 +117,14 @@ function printer(kind: string, f: string): Printer {
     vszw: (a) => `${"bhsd"[a.size + 1]}${a[f]}`,
     vw: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 3]}`,
     vp: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 2 + a.q]}`,
+    vel: (a) => {
+      const e = byElement(a, a.size);
+      return e ? `v${e.reg}.${"bhsd"[a.size]}[${e.index}]` : "?";
+    },
+    velf: (a) => {
+      const e = byElement(a, 2 + a.type);
+      return e ? `v${e.reg}.${a.type ? "d" : "s"}[${e.index}]` : "?";
+    },
     vft: (a) => `v${a[f]}.${a.type ? "2d" : a.q ? "4s" : "2s"}`,
     vfh: (a) => `v${a[f]}.${a.q ? "4s" : "2s"}`,
     vfp2: (a) => `v${a[f]}.${a.type ? "2d" : "2s"}`,
@@ -262,12 +271,6 @@ function modifiedImmediate(a: Args): string {
   return `${name}\t${d}.${t}, #${hex(imm8)}${shift}`;
 }
 
-/** umull/smull and their `2` forms. */
-function longText(name: string, a: Args): string {
-  const wide = ARRANGEMENTS[2 * a.size + 3], narrow = ARRANGEMENTS[2 * a.size + a.q];
-  return `${name}${a.q ? "2" : ""}\tv${a.rd}.${wide}, v${a.rn}.${narrow}, v${a.rm}.${narrow}`;
-}
-
 /** shrn/shrn2: the narrowed arrangement, the source's and the shift. */
 function shiftNarrow(a: Args): string {
   const size = 31 - Math.clz32(a.immh);
@@ -295,7 +298,6 @@ export function disassembleA64(bits: number, pc = 0n): string {
   if (d.pattern.name === "ret" && a.rn === 30) return "ret";
   if (d.pattern.name === "movi") return modifiedImmediate(a);
   if (d.pattern.name === "shrn") return shiftNarrow(a);
-  if (d.pattern.attrs.asm === "vlong:rd") return longText(d.pattern.name, a);
   // `q2,`: the mnemonic takes a `2` when Q is set (the upper-half forms: xtn2, saddl2).
   const asm = d.pattern.attrs.asm ?? "", upper = asm.startsWith("q2,");
   const operands = render(upper ? asm.slice(3) : asm, a, pc);

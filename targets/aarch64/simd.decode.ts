@@ -47,6 +47,9 @@ export const SAME: [string, number, number, number][] = [
   ["uabd", 1, 0b01110, BHS],
   ["saba", 0, 0b01111, BHS],
   ["uaba", 1, 0b01111, BHS],
+  ["mla", 0, 0b10010, BHS],
+  ["mls", 1, 0b10010, BHS],
+  ["mul", 0, 0b10011, BHS],
   ["smaxp", 0, 0b10100, BHS],
   ["sminp", 0, 0b10101, BHS],
   ["sqdmulh", 0, 0b10110, HS],
@@ -96,10 +99,12 @@ export const DIFFERENT: [string, number, number][] = [
   ["umlal", 1, 0b1000],
   ["smlsl", 0, 0b1010],
   ["umlsl", 1, 0b1010],
+  ["smull", 0, 0b1100],
+  ["umull", 1, 0b1100],
 ];
 
 /** Shift by immediate: [name, U, opcode, right shift, shape: same, narrow or FP conversion]. */
-export const SHIFTS: [string, number, number, number, "same" | "narrow" | "fp"][] = [
+export const SHIFTS: [string, number, number, number, "same" | "narrow" | "long" | "fp"][] = [
   ["ushr", 1, 0b00000, 1, "same"],
   ["sshr", 0, 0b00000, 1, "same"],
   ["shl", 0, 0b01010, 0, "same"],
@@ -111,6 +116,8 @@ export const SHIFTS: [string, number, number, number, "same" | "narrow" | "fp"][
   ["ursra", 1, 0b00110, 1, "same"],
   ["sri", 1, 0b01000, 1, "same"],
   ["sli", 1, 0b01010, 0, "same"],
+  ["sshll", 0, 0b10100, 0, "long"],
+  ["ushll", 1, 0b10100, 0, "long"],
   ["sqshrun", 1, 0b10000, 1, "narrow"],
   ["rshrn", 0, 0b10001, 1, "narrow"],
   ["sqrshrun", 1, 0b10001, 1, "narrow"],
@@ -122,6 +129,24 @@ export const SHIFTS: [string, number, number, number, "same" | "narrow" | "fp"][
   ["ucvtf", 1, 0b11100, 1, "fp"],
   ["fcvtzs", 0, 0b11111, 1, "fp"],
   ["fcvtzu", 1, 0b11111, 1, "fp"],
+];
+
+/** Vector by element: [name, U, opcode, shape]. */
+export const BY_ELEMENT: [string, number, number, "int" | "long" | "fp"][] = [
+  ["mla", 1, 0b0000, "int"],
+  ["mls", 1, 0b0100, "int"],
+  ["mul", 0, 0b1000, "int"],
+  ["sqdmulh", 0, 0b1100, "int"],
+  ["sqrdmulh", 0, 0b1101, "int"],
+  ["smlal", 0, 0b0010, "long"],
+  ["umlal", 1, 0b0010, "long"],
+  ["smlsl", 0, 0b0110, "long"],
+  ["umlsl", 1, 0b0110, "long"],
+  ["smull", 0, 0b1010, "long"],
+  ["umull", 1, 0b1010, "long"],
+  ["fmla", 0, 0b0001, "fp"],
+  ["fmls", 0, 0b0101, "fp"],
+  ["fmul", 0, 0b1001, "fp"],
 ];
 
 /** FP three same: [name, U, a (bit 23), opcode]. */
@@ -307,10 +332,30 @@ function fpLines(): string[] {
   return out;
 }
 
+/** The vector-by-element lines (the element: H:L:M and Rm, as `byElement` reads them). */
+function elementLines(): string[] {
+  return BY_ELEMENT.map(([name, u, opc, shape]) => {
+    const fields = `l:1 m:1 rm:4 ${bin(opc, 4)} h:1 0 ${TAIL}`;
+    if (shape === "fp") {
+      return `${name}_e 0 q:1 ${u} 01111 1 type:1 ${fields} op=${
+        vfp(name)
+      } !trans=vfp_elem !asm=vft:rd,vft:rn,velf:rm A64`;
+    }
+    const asm = shape === "long" ? "q2,vw:rd,vt:rn,vel:rm" : "vt:rd,vt:rn,vel:rm";
+    return `${name}_e 0 q:1 ${u} 01111 size:2 ${fields} op=${
+      vint(name)
+    } !trans=vint_elem !asm=${asm} A64`;
+  });
+}
+
 /** The shifts by immediate (vector; they overlap movi at immh = 0, so they go in its group). */
 export function shiftLines(): string {
   return SHIFTS.map(([name, u, opc, right, shape]) => {
-    const asm = shape === "narrow" ? "q2,vsT:rd,vsW:rn,vsh:rd" : "vsT:rd,vsT:rn,vsh:rd";
+    const asm = shape === "narrow"
+      ? "q2,vsT:rd,vsW:rn,vsh:rd"
+      : shape === "long"
+      ? "q2,vsW:rd,vsT:rn,vsh:rd"
+      : "vsT:rd,vsT:rn,vsh:rd";
     const trans = shape === "fp" ? "vfp_fixed" : "vint_shift";
     const op = shape === "fp" ? vfp(name) : vint(name);
     return `  ${name} 0 q:1 ${u} 011110 immh:4 immb:3 ${
@@ -337,6 +382,7 @@ export function simdLines(): string {
   return [
     ...integerLines(),
     ...fpLines(),
+    ...elementLines(),
     ...scalarShifts,
     `addp_s 01 0 11110 11 11000 11011 10 ${TAIL} q=1 size=3 rm=0 scalar=1 op=${
       vint("addv")

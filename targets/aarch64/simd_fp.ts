@@ -182,8 +182,11 @@ const DEFS = VFP_NAMES.map((n) => OPS[n]);
  * console.log(vfpInfo({ double: 1, q: 1 })); // 3
  * ```
  */
-export function vfpInfo(i: { double: number; q: number; scalar?: number; fbits?: number }): number {
-  return i.double | (i.q << 1) | ((i.scalar ?? 0) << 2) | ((i.fbits ?? 0) << 3);
+export function vfpInfo(
+  i: { double: number; q: number; scalar?: number; fbits?: number; elem?: number },
+): number {
+  const elem = i.elem === undefined ? 0 : i.elem + 1;
+  return i.double | (i.q << 1) | ((i.scalar ?? 0) << 2) | ((i.fbits ?? 0) << 3) | (elem << 10);
 }
 
 /** Arm's Reduce: the operation over the halves, recursively. */
@@ -198,7 +201,9 @@ function vfp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
   const def = DEFS[op];
   const f = info & 1 ? F64 : F32, q = (info >> 1) & 1, scalar = (info >> 2) & 1;
   const { env, mode, dn, fz } = fpControl(cpu, def.round ?? FpRound.FPCR);
-  const l: Lane = { f, env, dn, mode, fbits: info >> 3 };
+  const l: Lane = { f, env, dn, mode, fbits: (info >> 3) & 127 };
+  // By element (fmla v0.4s, v1.4s, v2.s[1]): Vm's element `elem` for every lane.
+  const elem = (info >> 10) - 1;
   const e = f.bits / 8, count = scalar ? 16 / e : (q ? 16 : 8) / e;
   const xs = lanes(cpu, n, e).slice(0, count);
   const from = def.kind === "narrow" ? F64 : def.kind === "widen" ? F32 : f;
@@ -219,7 +224,8 @@ function vfp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
   let out: bigint[], oe = e;
   switch (def.kind) {
     case "same": {
-      const ys = lanes(cpu, m, e), acc = lanes(cpu, d, e);
+      const ys = elem >= 0 ? xs.map(() => lanes(cpu, m, e)[elem]) : lanes(cpu, m, e);
+      const acc = lanes(cpu, d, e);
       out = xs.map((x, i) => g(x, ys[i], def.acc ? acc[i] : 0n, l));
       break;
     }

@@ -48,13 +48,6 @@ export const VecOp = {
   UZP2: 27,
   TRN2: 28,
   ZIP2: 29,
-  MUL: 30,
-  MLA: 31,
-  MLS: 32,
-  UMULL: 33,
-  SMULL: 34,
-  USHLL: 38,
-  SSHLL: 39,
 } as const;
 
 /** The lanes of Vn, `esize` bytes each, as unsigned bigints. */
@@ -112,41 +105,6 @@ const PERMUTES: Partial<Record<number, (i: number, count: number) => [0 | 1, num
   [VecOp.ZIP2]: (i, c) => [(i & 1) as 0 | 1, (c >> 1) + (i >> 1)],
 };
 
-/** Element-wise operations that also read the destination (multiply-accumulate). */
-const ACCUMULATING: Partial<Record<number, (acc: bigint, p: bigint) => bigint>> = {
-  [VecOp.MLA]: (acc, p) => acc + p,
-  [VecOp.MLS]: (acc, p) => acc - p,
-};
-
-/** Long operations: each result lane is twice as wide; Q (the `2` forms) reads the upper half. */
-function long(
-  cpu: CpuCore,
-  op: number,
-  d: number,
-  n: number,
-  m: number,
-  sz: number,
-  q: number,
-  extra: number,
-) {
-  const esize = 1 << sz, half = 8 / esize;
-  const pick = (v: bigint[]) => v.slice(q ? half : 0, (q ? half : 0) + half);
-  const x = pick(lanes(cpu, n, esize)), y = pick(lanes(cpu, m, esize));
-  const out = x.map((v, i) => {
-    switch (op) {
-      case VecOp.UMULL:
-        return v * y[i];
-      case VecOp.SMULL:
-        return signed(v, esize) * signed(y[i], esize);
-      case VecOp.USHLL:
-        return v << BigInt(extra);
-      default:
-        return signed(v, esize) << BigInt(extra);
-    }
-  });
-  setLanes(cpu, d, 2 * esize, out);
-}
-
 /** Pairwise operations. */
 const REDUCING: Partial<Record<number, LaneFn>> = {
   [VecOp.ADDP]: (x, y) => x + y,
@@ -172,9 +130,6 @@ function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
     const kept = q ? lanes(cpu, d, esize).slice(0, 8 / esize) : [];
     return setLanes(cpu, d, esize, [...kept, ...src]);
   }
-  if (op >= VecOp.UMULL) {
-    return long(cpu, op, d, n, m, sz, q, extra);
-  }
   const x = lanes(cpu, n, esize).slice(0, count), y = lanes(cpu, m, esize).slice(0, count);
   const permute = PERMUTES[op];
   if (permute) {
@@ -189,12 +144,6 @@ function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
       }),
     );
   }
-  const acc = ACCUMULATING[op];
-  if (acc) {
-    const dst = lanes(cpu, d, esize);
-    return setLanes(cpu, d, esize, x.map((v, i) => acc(dst[i], v * y[i])));
-  }
-  if (op === VecOp.MUL) return setLanes(cpu, d, esize, x.map((v, i) => v * y[i]));
   const f = ELEMENTWISE[op];
   if (f) return setLanes(cpu, d, esize, x.map((v, i) => f(v, y[i], esize)));
   const g = REDUCING[op]!;

@@ -114,6 +114,9 @@ const OPS: Record<string, VintDef> = {
   uabd: s("same", absDiff),
   saba: s("same", (x, y, e, a) => a + absDiff(sx(x, e), sx(y, e))),
   uaba: s("same", (x, y, _e, a) => a + absDiff(x, y)),
+  mul: s("same", (x, y) => x * y),
+  mla: s("same", (x, y, _e, a) => a + x * y),
+  mls: s("same", (x, y, _e, a) => a - x * y),
   smaxp: s("pair", (x, y, e) => max(sx(x, e), sx(y, e))),
   sminp: s("pair", (x, y, e) => min(sx(x, e), sx(y, e))),
   sqdmulh: s("same", (x, y, e, _a, q) => satS((2n * sx(x, e) * sx(y, e)) >> bitsOf(e), e, q)),
@@ -158,6 +161,8 @@ const OPS: Record<string, VintDef> = {
   raddhn: s("narrow", (x, y, e) => (x + y + (1n << (bitsOf(e) - 1n))) >> bitsOf(e)),
   subhn: s("narrow", (x, y, e) => (x - y) >> bitsOf(e)),
   rsubhn: s("narrow", (x, y, e) => (x - y + (1n << (bitsOf(e) - 1n))) >> bitsOf(e)),
+  smull: s("long", (x, y, e) => sx(x, e) * sx(y, e)),
+  umull: s("long", (x, y) => x * y),
   sabal: s("long", (x, y, e, a) => a + absDiff(sx(x, e), sx(y, e))),
   uabal: s("long", (x, y, _e, a) => a + absDiff(x, y)),
   sabdl: s("long", (x, y, e) => absDiff(sx(x, e), sx(y, e))),
@@ -177,6 +182,8 @@ const OPS: Record<string, VintDef> = {
   // shifts by immediate (y: the amount)
   ushr: s("same", (x, y) => x >> y),
   sshr: s("same", (x, y, e) => sx(x, e) >> y),
+  sshll: s("long", (x, y, e) => sx(x, e) << y),
+  ushll: s("long", (x, y) => x << y),
   shl: s("same", (x, y) => x << y),
   ssra: s("same", (x, y, e, a) => a + shr(sx(x, e), y, false)),
   usra: s("same", (x, y, _e, a) => a + shr(x, y, false)),
@@ -226,16 +233,23 @@ function half(cpu: CpuCore, n: number, e: number, q: number): bigint[] {
   return lanes(cpu, n, e).slice(q * count, q * count + count);
 }
 
-/** Runs an operation; `info` packs the element size (bits 0-1), Q (bit 2), an immediate (3 up). */
+/**
+ * Runs an operation; `info` packs the element size (bits 0-1), Q (bit 2) and an immediate
+ * (bits 3 and up): the shift amount when `m` is 32, else the by-element index plus one (0: none).
+ */
 function vint(cpu: CpuCore, op: number, d: number, n: number, m: number, info: number): void {
   const sz = info & 3, q = (info >> 2) & 1, imm = BigInt(info >> 3);
   const e = 1 << sz, count = (q ? 16 : 8) / e;
   const def = DEFS[op], f = def.fn, sat: Sat = { qc: false };
   const y = (ys: bigint[], i: number) => (m === 32 ? imm : ys[i]);
+  // By element (mul v0.4s, v1.4s, v2.s[1]): Vm's element imm - 1 for every lane.
+  const elem = m < 32 ? Number(imm) - 1 : -1;
+  const element = elem >= 0 ? lanes(cpu, m, e)[elem] : 0n;
   let out: bigint[], oe = e;
   switch (def.kind) {
     case "same": {
-      const xs = lanes(cpu, n, e), ys = lanes(cpu, m % 32, e), acc = lanes(cpu, d, e);
+      const xs = lanes(cpu, n, e), acc = lanes(cpu, d, e);
+      const ys = elem >= 0 ? xs.map(() => element) : lanes(cpu, m % 32, e);
       out = xs.slice(0, count).map((x, i) => f(x, y(ys, i), e, acc[i], sat));
       break;
     }
@@ -243,8 +257,9 @@ function vint(cpu: CpuCore, op: number, d: number, n: number, m: number, info: n
     case "wide": {
       oe = 2 * e;
       const xs = def.kind === "long" ? half(cpu, n, e, q) : lanes(cpu, n, oe);
-      const ys = half(cpu, m, e, q), acc = lanes(cpu, d, oe);
-      out = ys.map((v, i) => f(xs[i], v, e, acc[i], sat));
+      const ys = m === 32 ? [] : elem >= 0 ? xs.map(() => element) : half(cpu, m, e, q);
+      const acc = lanes(cpu, d, oe);
+      out = xs.map((x, i) => f(x, y(ys, i), e, acc[i], sat));
       break;
     }
     case "narrow": {

@@ -335,17 +335,6 @@ export const SIMD_TRANS: TransTable = {
   bit_v: bitwise((ctx, d, n, m) => select(ctx, m, n, d)),
   bif_v: bitwise((ctx, d, n, m) => select(ctx, m, d, n)),
   not_v: bitwise((ctx, _d, n) => not(ctx, n)),
-  vec_long(ctx, a) {
-    if (a.size === 3) return false;
-    vecCall(ctx, a.op, a, a.size);
-    return true;
-  },
-  vec_shift(ctx, a) {
-    const shift = shiftImmediate(a);
-    if (!shift || shift.size === 3) return false;
-    vecCall(ctx, a.op, { ...a, rm: 0 }, shift.size, shift.amount);
-    return true;
-  },
   cmp_zero_scalar(ctx, a) {
     const { ir } = ctx;
     const bit = ir.temp();

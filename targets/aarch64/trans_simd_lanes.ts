@@ -29,6 +29,23 @@ function intSizeOk(a: Args, size: number): boolean {
 }
 
 /**
+ * The register and index of a by-element operand for element size `size` (log2 bytes): H:L:M
+ * with a 4-bit Rm for halfwords, H:L for words, H for doublewords; null for other sizes.
+ *
+ * @example
+ * ```ts
+ * import { byElement } from "./trans_simd_lanes.ts";
+ * console.log(byElement({ h: 1, l: 0, m: 1, rm: 2 }, 2)); // { reg: 18, index: 2 }
+ * ```
+ */
+export function byElement(a: Args, size: number): { reg: number; index: number } | null {
+  if (size === 1) return { reg: a.rm, index: (a.h << 2) | (a.l << 1) | a.m };
+  const reg = (a.m << 4) | a.rm;
+  if (size === 2) return { reg, index: (a.h << 1) | a.l };
+  return size === 3 && !a.l ? { reg, index: a.h } : null;
+}
+
+/**
  * The translation functions of this group.
  *
  * @example
@@ -46,12 +63,25 @@ export const SIMD_LANES_TRANS: TransTable = {
   vint_shift(ctx, a) {
     const shift = shiftImmediate(a);
     if (!shift) return false;
-    const narrow = vintKind(a.op) === "narrow";
-    if (narrow ? shift.size === 3 : a.scalar ? shift.size !== 3 : shift.size === 3 && !a.q) {
+    const kind = vintKind(a.op), halves = kind === "narrow" || kind === "long";
+    if (halves ? shift.size === 3 : a.scalar ? shift.size !== 3 : shift.size === 3 && !a.q) {
       return false;
     }
     // Register 32: the helper takes the immediate (the shift amount) for Vm.
     call(ctx, A64_HELPER.VINT, a.op, a, 32, shift.size | (a.q << 2) | (shift.amount << 3));
+    return true;
+  },
+  vint_elem(ctx, a) {
+    const e = a.size === 1 || a.size === 2 ? byElement(a, a.size) : null;
+    if (!e) return false;
+    call(ctx, A64_HELPER.VINT, a.op, a, e.reg, a.size | (a.q << 2) | ((e.index + 1) << 3));
+    return true;
+  },
+  vfp_elem(ctx, a) {
+    const e = byElement(a, 2 + a.type);
+    if (!e || (a.type && !a.q)) return false;
+    const info = vfpInfo({ double: a.type, q: a.q, elem: e.index });
+    call(ctx, A64_HELPER.VFP, a.op, a, e.reg, info);
     return true;
   },
   vfp(ctx, a) {

@@ -4,6 +4,7 @@
 // The lists of the generic groups are the decode table's own (targets/aarch64/simd.decode.ts).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import {
+  BY_ELEMENT,
   DIFFERENT,
   FP_MISC,
   FP_SAME,
@@ -52,6 +53,15 @@ function shiftField(rnd: Rnd, size: number, right: boolean): number {
   return right ? 2 * bits - (1 + rnd(bits)) : bits + rnd(bits);
 }
 
+/** A by-element operation of `shape` (BY_ELEMENT's), for element size 1 or 2, or FP type 0 or 1. */
+function byElement(rnd: Rnd, v: number, shape: "int" | "long" | "fp"): number {
+  const [, u, opc] = pick(rnd, BY_ELEMENT.filter((e) => e[3] === shape));
+  const bit = rnd(2), q = shape === "fp" && bit ? 1 : rnd(2);
+  const size = shape === "fp" ? 2 + bit : 1 + bit, l = size === 3 ? 0 : rnd(2);
+  const w = f(q, 30) + f(u, 29) + 0x0f000000 + f(size, 22) + f(l, 21) + f(rnd(32), 16);
+  return w + f(opc, 12) + f(rnd(2), 11) + (v % f(1, 16));
+}
+
 /** Vector integer instructions. */
 function integer(rnd: Rnd, v: number): number {
   switch (rnd(8)) {
@@ -81,12 +91,13 @@ function integer(rnd: Rnd, v: number): number {
     }
     case 5: { // shifts by immediate
       const [, u, opc, right, shape] = pick(rnd, SHIFTS);
-      const size = shape === "fp" ? 2 + rnd(2) : shape === "narrow" ? rnd(3) : rnd(4);
+      const size = shape === "fp" ? 2 + rnd(2) : shape === "same" ? rnd(4) : rnd(3);
       const q = size === 3 ? 1 : rnd(2);
       const w = f(q, 30) + f(u, 29) + 0x0f000400 + f(opc, 11);
       return w + f(shiftField(rnd, size, right === 1), 16) + (v % f(1, 16));
     }
-    case 6: // bitwise (and, bic, orr, orn, eor, bsl, bit, bif)
+    case 6: // bitwise (and, bic, orr, orn, eor, bsl, bit, bif), by element
+      if (rnd(2)) return byElement(rnd, v, rnd(2) ? "int" : "long");
       return f(rnd(2), 30) + f(rnd(2), 29) + 0x0e201c00 + f(rnd(4), 22) + v;
     default: { // uzp/trn/zip, ext, tbl/tbx
       const kind = rnd(3), q = rnd(2);
@@ -109,6 +120,7 @@ function float(rnd: Rnd, v: number): number {
       return f(q, 30) + f(u, 29) + 0x0e200400 + f(a, 23) + f(sz, 22) + f(opc, 11) + v;
     }
     case 1: {
+      if (rnd(4) === 0) return byElement(rnd, v, "fp");
       const [, u, a, opc] = pick(rnd, FP_MISC);
       const w = f(q, 30) + f(u, 29) + 0x0e200800 + f(a, 23) + f(sz, 22) + f(opc, 12);
       return w + (v % f(1, 16));

@@ -1,9 +1,10 @@
 // Freestanding loops for gcc's vectoriser (built at -O3 -ftree-vectorize): integer and float
 // arithmetic over arrays, conversions between integers and floats, reductions, min/max,
-// saturating, widening and narrowing operations, shuffles (reversal, interleaving, structure
-// loads and stores). Each loop's result is hashed and printed as one hex line with the FPSR
-// cumulative flags it raised, for the comparison with qemu-aarch64. The rounds run with FPCR
-// clear, then FZ (flush denormals to zero), then FZ, DN (default NaN) and round toward zero.
+// saturating, widening and narrowing operations, by-element multiplies, shuffles (reversal,
+// interleaving, structure loads and stores). Each loop's result is hashed and printed as one hex
+// line with the FPSR cumulative flags it raised, for the comparison with qemu-aarch64. The rounds
+// run with FPCR clear, then FZ (flush denormals to zero), then FZ, DN (default NaN) and round
+// toward zero.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "report.h"
 
@@ -27,6 +28,7 @@ static s64 a64[N], r64[N];
 static u64 ua64[N], ur64[N];
 static float fa[N], fb[N], fr[N];
 static double da[N], db[N], dr[N];
+static float ma[8][4][4], mb[8][4][4], mc[8][4][4];
 
 static u64 fpsr(void) {
   u64 v;
@@ -71,6 +73,10 @@ static void fill(void) {
     union d64 { double d; u64 u; } d = {.u = next() & 0xc0ffffffffffffff};
     da[i] = i % 5 == 1 ? *(double *)&dspecial[i % 8] : d.d;
     db[i] = (double)(s64)x / 1e6;
+  }
+  for (int i = 0; i < 8 * 16; i++) {
+    ma[i / 16][i / 4 % 4][i % 4] = fa[i % N];
+    mb[i / 16][i / 4 % 4][i % 4] = fb[i * 7 % N];
   }
   fpsr();
 }
@@ -229,6 +235,22 @@ __attribute__((noinline)) static void conversions(void) {
   REPORT("fcvtzs_f64_s32", r32);
 }
 
+/** Loops gcc turns into the by-element forms (fmla v0.4s, v1.4s, v2.s[1]; mul v0.8h, ...h[0]). */
+__attribute__((noinline)) static void by_element(s16 hs, s32 ws) {
+  for (int k = 0; k < 8; k++)
+    for (int i = 0; i < 4; i++)
+      for (int j = 0; j < 4; j++)
+        mc[k][i][j] = ma[k][i][0] * mb[k][0][j] + ma[k][i][1] * mb[k][1][j] +
+                      ma[k][i][2] * mb[k][2][j] + ma[k][i][3] * mb[k][3][j];
+  REPORT("fmla_elem_f32", mc);
+  for (int i = 0; i < N; i++) r16[i] = h16[i] * hs;
+  REPORT("mul_elem_s16", r16);
+  for (int i = 0; i < N; i++) r32[i] += a32[i] * ws;
+  REPORT("mla_elem_s32", r32);
+  for (int i = 0; i < N; i++) r32[i] = g16[i] * (s32)hs;
+  REPORT("smull_elem_s16", r32);
+}
+
 __attribute__((noinline)) static void shuffles(void) {
   for (int i = 0; i < N; i++) r32[i] = a32[N - 1 - i];
   REPORT("reverse_s32", r32);
@@ -269,6 +291,7 @@ void _start(void) {
     floats();
     conversions();
     shuffles();
+    by_element(h16[round], a32[round]);
   }
   put("checksum", checksum);
   sys3(93, (long)(checksum & 0x7f), 0, 0);
