@@ -158,6 +158,7 @@ function printer(kind: string, f: string): Printer {
       return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
     },
     zero: () => "#0",
+    shll: (a) => `#${8 << a.size}`,
     vf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
     vsf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
     vcvt: (a) => `${a.opc ? "d" : "s"}${a[f]}`,

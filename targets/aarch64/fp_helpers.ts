@@ -140,7 +140,7 @@ const isNaN = (f: Fmt, v: bigint) => {
 const isSignalling = (f: Fmt, v: bigint) => isNaN(f, v) && (v & f.quiet) === 0n;
 
 /** Whether one of `a`, `b` is an infinity and the other a zero. */
-function infTimesZero(f: Fmt, a: bigint, b: bigint): boolean {
+export function infTimesZero(f: Fmt, a: bigint, b: bigint): boolean {
   const magnitude = (1n << BigInt(f.bits - 1)) - 1n,
     inf = magnitude ^ ((1n << BigInt(f.mantissa)) - 1n);
   const ma = a & magnitude, mb = b & magnitude;

@@ -39,7 +39,11 @@ export const SAME: [string, number, number, number][] = [
   ["uqsub", 1, 0b00101, BHSD],
   ["sshl", 0, 0b01000, BHSD],
   ["ushl", 1, 0b01000, BHSD],
+  ["sqshl", 0, 0b01001, BHSD],
+  ["uqshl", 1, 0b01001, BHSD],
   ["srshl", 0, 0b01010, BHSD],
+  ["sqrshl", 0, 0b01011, BHSD],
+  ["uqrshl", 1, 0b01011, BHSD],
   ["urshl", 1, 0b01010, BHSD],
   ["smax", 0, 0b01100, BHS],
   ["smin", 0, 0b01101, BHS],
@@ -72,6 +76,7 @@ export const MISC: [string, number, number, number][] = [
   ["abs", 0, 0b01011, BHSD],
   ["neg", 1, 0b01011, BHSD],
   ["xtn", 0, 0b10010, BHS],
+  ["shll", 1, 0b10011, BHS],
   ["sqxtun", 1, 0b10010, BHS],
   ["sqxtn", 0, 0b10100, BHS],
   ["uqxtn", 1, 0b10100, BHS],
@@ -115,6 +120,9 @@ export const SHIFTS: [string, number, number, number, "same" | "narrow" | "long"
   ["srsra", 0, 0b00110, 1, "same"],
   ["ursra", 1, 0b00110, 1, "same"],
   ["sri", 1, 0b01000, 1, "same"],
+  ["sqshlu", 1, 0b01100, 0, "same"],
+  ["sqshl", 0, 0b01110, 0, "same"],
+  ["uqshl", 1, 0b01110, 0, "same"],
   ["sli", 1, 0b01010, 0, "same"],
   ["sshll", 0, 0b10100, 0, "long"],
   ["ushll", 1, 0b10100, 0, "long"],
@@ -163,6 +171,8 @@ export const FP_SAME: [string, number, number, number][] = [
   ["fmaxnmp", 1, 0, 0b11000],
   ["faddp", 1, 0, 0b11010],
   ["fmul", 1, 0, 0b11011],
+  ["fmulx", 0, 0, 0b11011],
+  ["frecps", 0, 0, 0b11111],
   ["fcmge", 1, 0, 0b11100],
   ["facge", 1, 0, 0b11101],
   ["fmaxp", 1, 0, 0b11110],
@@ -220,6 +230,8 @@ function integerLines(): string[] {
   for (const [name, u, opc, ok] of MISC) {
     const kind = /xtu?n$/.test(name)
       ? "q2,vt:rd,vw:rn"
+      : name === "shll"
+      ? "q2,vw:rd,vt:rn,shll:rn"
       : /lp$/.test(name)
       ? "vp:rd,vt:rn"
       : "vt:rd,vt:rn";

@@ -28,6 +28,7 @@ import {
   FpRound,
   frint,
   fromInt,
+  infTimesZero,
   raiseFlags,
   toInt,
 } from "./fp_helpers.ts";
@@ -58,6 +59,9 @@ interface VfpDef {
 }
 
 const all = (f: Fmt) => (1n << BigInt(f.bits)) - 1n;
+const sign = (f: Fmt) => 1n << BigInt(f.bits - 1);
+/** 2.0 in format `f`. */
+const two = (f: Fmt) => 1n << BigInt(f.bits - 2);
 const abs = (f: Fmt, v: bigint) => v & (all(f) >> 1n);
 const mask = (b: boolean, f: Fmt) => (b ? all(f) : 0n);
 
@@ -106,6 +110,21 @@ const OPS: Record<string, VfpDef> = {
   fmaxnm: op2(FpOp.MAXNM),
   fminnm: op2(FpOp.MINNM),
   fabd: op2(FpOp.ABD),
+  // fmulx: inf * 0 is ±2.0; frecps: 2.0 - n*m, fused, with inf * 0 giving 2.0.
+  fmulx: {
+    kind: "same",
+    fn: (x, y, _a, l) =>
+      infTimesZero(l.f, x, y)
+        ? ((x ^ y) & sign(l.f)) | two(l.f)
+        : arith(FpOp.MUL, l.f, x, y, 0n, l.env, l.dn),
+  },
+  frecps: {
+    kind: "same",
+    fn: (x, y, _a, l) =>
+      infTimesZero(l.f, x, y)
+        ? two(l.f)
+        : arith(FpOp.MADD, l.f, x ^ sign(l.f), y, two(l.f), l.env, l.dn),
+  },
   fmla: {
     kind: "same",
     acc: true,

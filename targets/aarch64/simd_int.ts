@@ -58,10 +58,11 @@ function satU(v: bigint, e: number, s: Sat): bigint {
 
 /** sshl/ushl (and the rounding forms): shift by the signed low byte of `y`. */
 function shiftBy(x: bigint, y: bigint, e: number, signed: boolean, round: boolean): bigint {
+  // Exact (BigInt) arithmetic, as Arm's infinite-precision pseudocode: a right shift past the
+  // element width gives the sign (or zero); a left shift's lost bits are masked off, or
+  // saturate in the saturating forms.
   const s = Number(BigInt.asIntN(8, y)), v = signed ? sx(x, e) : x;
-  if (s >= 0) return s >= 8 * e ? 0n : v << BigInt(s);
-  // Right shifts: exact (BigInt) arithmetic, so a count past the element width gives the sign
-  // (or zero) as Arm's infinite-precision pseudocode does.
+  if (s >= 0) return v << BigInt(s);
   const r = -s;
   const bias = round ? 1n << BigInt(r - 1) : 0n;
   return (v + bias) >> BigInt(r);
@@ -108,6 +109,12 @@ const OPS: Record<string, VintDef> = {
   ushl: s("same", (x, y, e) => shiftBy(x, y, e, false, false)),
   srshl: s("same", (x, y, e) => shiftBy(x, y, e, true, true)),
   urshl: s("same", (x, y, e) => shiftBy(x, y, e, false, true)),
+  sqshl: s("same", (x, y, e, _a, q) => satS(shiftBy(x, y, e, true, false), e, q)),
+  uqshl: s("same", (x, y, e, _a, q) => satU(shiftBy(x, y, e, false, false), e, q)),
+  sqrshl: s("same", (x, y, e, _a, q) => satS(shiftBy(x, y, e, true, true), e, q)),
+  uqrshl: s("same", (x, y, e, _a, q) => satU(shiftBy(x, y, e, false, true), e, q)),
+  sqshlu: s("same", (x, y, e, _a, q) => satU(sx(x, e) << y, e, q)),
+  shll: s("long", (x, _y, e) => x << bitsOf(e)),
   smax: s("same", (x, y, e) => max(sx(x, e), sx(y, e))),
   smin: s("same", (x, y, e) => min(sx(x, e), sx(y, e))),
   sabd: s("same", (x, y, e) => absDiff(sx(x, e), sx(y, e))),
