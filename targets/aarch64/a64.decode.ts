@@ -303,19 +303,6 @@ ins_g    0 1 0 01110000 imm5:5 0 0011 1 rn:5 rd:5 !asm=velem:rd,rdup:rn A64
 ins_e    0 1 1 01110000 imm5:5 0 imm4:4 1 rn:5 rd:5 !asm=velem:rd,velem4:rn A64
 tbl      0 q:1 001110 000 rm:5 0 len:2 0 00 rn:5 rd:5 op=0 !asm=vb:rd,vtbl:rn,vb:rm A64
 tbx      0 q:1 001110 000 rm:5 0 len:2 1 00 rn:5 rd:5 op=1 !trans=tbl !asm=vb:rd,vtbl:rn,vb:rm A64
-cmeq_v   0 q:1 1 01110 size:2 1 rm:5 10001 1 rn:5 rd:5 op=0 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmhs_v   0 q:1 1 01110 size:2 1 rm:5 00111 1 rn:5 rd:5 op=1 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmhi_v   0 q:1 1 01110 size:2 1 rm:5 00110 1 rn:5 rd:5 op=2 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmgt_v   0 q:1 0 01110 size:2 1 rm:5 00110 1 rn:5 rd:5 op=3 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmge_v   0 q:1 0 01110 size:2 1 rm:5 00111 1 rn:5 rd:5 op=4 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmtst_v  0 q:1 0 01110 size:2 1 rm:5 10001 1 rn:5 rd:5 op=5 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-addp_v   0 q:1 0 01110 size:2 1 rm:5 10111 1 rn:5 rd:5 op=6 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-umaxp_v  0 q:1 1 01110 size:2 1 rm:5 10100 1 rn:5 rd:5 op=7 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-uminp_v  0 q:1 1 01110 size:2 1 rm:5 10101 1 rn:5 rd:5 op=8 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-add_v    0 q:1 0 01110 size:2 1 rm:5 10000 1 rn:5 rd:5 op=9 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-sub_v    0 q:1 1 01110 size:2 1 rm:5 10000 1 rn:5 rd:5 op=10 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-umax_v   0 q:1 1 01110 size:2 1 rm:5 01100 1 rn:5 rd:5 op=11 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-umin_v   0 q:1 1 01110 size:2 1 rm:5 01101 1 rn:5 rd:5 op=12 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 and_v    0 q:1 0 01110 00 1 rm:5 00011 1 rn:5 rd:5 !trans=and_v !asm=vb:rd,vb:rn,vb:rm A64
 bic_v    0 q:1 0 01110 01 1 rm:5 00011 1 rn:5 rd:5 !trans=bic_v !asm=vb:rd,vb:rn,vb:rm A64
 orr_v    0 q:1 0 01110 10 1 rm:5 00011 1 rn:5 rd:5 !trans=orr_v !asm=vb:rd,vb:rn,vb:rm A64
@@ -324,12 +311,6 @@ eor_v    0 q:1 1 01110 00 1 rm:5 00011 1 rn:5 rd:5 !trans=eor_v !asm=vb:rd,vb:rn
 bsl_v    0 q:1 1 01110 01 1 rm:5 00011 1 rn:5 rd:5 !trans=bsl_v !asm=vb:rd,vb:rn,vb:rm A64
 bit_v    0 q:1 1 01110 10 1 rm:5 00011 1 rn:5 rd:5 !trans=bit_v !asm=vb:rd,vb:rn,vb:rm A64
 bif_v    0 q:1 1 01110 11 1 rm:5 00011 1 rn:5 rd:5 !trans=bif_v !asm=vb:rd,vb:rn,vb:rm A64
-cmeq_z   0 q:1 0 01110 size:2 10000 01001 10 rn:5 rd:5 op=13 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cmgt_z   0 q:1 0 01110 size:2 10000 01000 10 rn:5 rd:5 op=14 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cmge_z   0 q:1 1 01110 size:2 10000 01000 10 rn:5 rd:5 op=15 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cmle_z   0 q:1 1 01110 size:2 10000 01001 10 rn:5 rd:5 op=16 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cmlt_z   0 q:1 0 01110 size:2 10000 01010 10 rn:5 rd:5 op=17 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cnt      0 q:1 0 01110 00 10000 00101 10 rn:5 rd:5 size=0 op=18 rm=0 !trans=vec2 !asm=vb:rd,vb:rn A64
 not      0 q:1 1 01110 00 10000 00101 10 rn:5 rd:5 !trans=not_v !asm=vb:rd,vb:rn A64
 uzp1     0 q:1 001110 size:2 0 rm:5 0 001 10 rn:5 rd:5 op=24 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 trn1     0 q:1 001110 size:2 0 rm:5 0 010 10 rn:5 rd:5 op=25 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
@@ -341,7 +322,6 @@ shl_s    01 0 111110 immh:4 immb:3 01010 1 rn:5 rd:5 !asm=v3:rd,v3:rn,vsh:rd A64
 ext      0 q:1 101110 000 rm:5 0 imm4:4 0 rn:5 rd:5 !asm=vb:rd,vb:rn,vb:rm,u:imm4 A64
 {
   movi   0 q:1 op:1 0111100000 abc:3 cmode:4 o2:1 1 defgh:5 rd:5 !asm=vimm:rd A64
-  shrn   0 q:1 0 011110 immh:4 immb:3 100001 rn:5 rd:5 !asm=vshrn:rd A64
 ${shiftLines()}
 }
 fmov_xd  1 00 11110 01 1 00 110 000000 rn:5 rd:5 !trans=fmov_to_gpr !asm=x:rd,v3:rn A64

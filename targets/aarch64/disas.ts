@@ -272,16 +272,6 @@ function modifiedImmediate(a: Args): string {
   return `${name}\t${d}.${t}, #${hex(imm8)}${shift}`;
 }
 
-/** shrn/shrn2: the narrowed arrangement, the source's and the shift. */
-function shiftNarrow(a: Args): string {
-  const size = 31 - Math.clz32(a.immh);
-  const shift = 2 * (8 << size) - ((a.immh << 3) | a.immb);
-  const name = a.q ? "shrn2" : "shrn";
-  return `${name}\tv${a.rd}.${ARRANGEMENTS[2 * size + a.q]}, v${a.rn}.${
-    ARRANGEMENTS[2 * size + 3]
-  }, #${shift}`;
-}
-
 /**
  * Disassembles one instruction (`.inst 0x...` for one Denemu does not implement).
  *
@@ -298,7 +288,6 @@ export function disassembleA64(bits: number, pc = 0n): string {
   if (d.pattern.name === "atomic") return atomicText(a);
   if (d.pattern.name === "ret" && a.rn === 30) return "ret";
   if (d.pattern.name === "movi") return modifiedImmediate(a);
-  if (d.pattern.name === "shrn") return shiftNarrow(a);
   // `q2,`: the mnemonic takes a `2` when Q is set (the upper-half forms: xtn2, saddl2).
   const asm = d.pattern.attrs.asm ?? "", upper = asm.startsWith("q2,");
   const operands = render(upper ? asm.slice(3) : asm, a, pc);

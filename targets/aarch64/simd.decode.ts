@@ -27,6 +27,19 @@ const BHS = 7, BHSD = 15, HS = 6;
 
 /** Integer three same: [name, U, opcode, sizes]. */
 export const SAME: [string, number, number, number][] = [
+  ["cmgt", 0, 0b00110, BHSD],
+  ["cmhi", 1, 0b00110, BHSD],
+  ["cmge", 0, 0b00111, BHSD],
+  ["cmhs", 1, 0b00111, BHSD],
+  ["umax", 1, 0b01100, BHS],
+  ["umin", 1, 0b01101, BHS],
+  ["add", 0, 0b10000, BHSD],
+  ["sub", 1, 0b10000, BHSD],
+  ["cmtst", 0, 0b10001, BHSD],
+  ["cmeq", 1, 0b10001, BHSD],
+  ["umaxp", 1, 0b10100, BHS],
+  ["uminp", 1, 0b10101, BHS],
+  ["addp", 0, 0b10111, BHSD],
   ["shadd", 0, 0b00000, BHS],
   ["uhadd", 1, 0b00000, BHS],
   ["sqadd", 0, 0b00001, BHSD],
@@ -71,7 +84,13 @@ export const MISC: [string, number, number, number][] = [
   ["clz", 1, 0b00100, BHS],
   ["sadalp", 0, 0b00110, BHS],
   ["uadalp", 1, 0b00110, BHS],
+  ["cnt", 0, 0b00101, 1],
   ["sqabs", 0, 0b00111, BHSD],
+  ["cmgt_z", 0, 0b01000, BHSD],
+  ["cmge_z", 1, 0b01000, BHSD],
+  ["cmeq_z", 0, 0b01001, BHSD],
+  ["cmle_z", 1, 0b01001, BHSD],
+  ["cmlt_z", 0, 0b01010, BHSD],
   ["sqneg", 1, 0b00111, BHSD],
   ["abs", 0, 0b01011, BHSD],
   ["neg", 1, 0b01011, BHSD],
@@ -126,6 +145,7 @@ export const SHIFTS: [string, number, number, number, "same" | "narrow" | "long"
   ["sli", 1, 0b01010, 0, "same"],
   ["sshll", 0, 0b10100, 0, "long"],
   ["ushll", 1, 0b10100, 0, "long"],
+  ["shrn", 0, 0b10000, 1, "narrow"],
   ["sqshrun", 1, 0b10000, 1, "narrow"],
   ["rshrn", 0, 0b10001, 1, "narrow"],
   ["sqrshrun", 1, 0b10001, 1, "narrow"],
@@ -232,6 +252,10 @@ function integerLines(): string[] {
       ? "q2,vt:rd,vw:rn"
       : name === "shll"
       ? "q2,vw:rd,vt:rn,shll:rn"
+      : name.endsWith("_z")
+      ? "vt:rd,vt:rn,zero:rn"
+      : name === "cnt"
+      ? "vb:rd,vb:rn"
       : /lp$/.test(name)
       ? "vp:rd,vt:rn"
       : "vt:rd,vt:rn";

@@ -43,6 +43,7 @@ interface VintDef {
 const bitsOf = (e: number) => BigInt(8 * e);
 const sx = (v: bigint, e: number) => BigInt.asIntN(8 * e, v);
 const ones = (e: number) => (1n << bitsOf(e)) - 1n;
+const mask = (b: boolean, e: number) => (b ? ones(e) : 0n);
 
 /** `v` saturated to a signed `e`-byte integer. */
 function satS(v: bigint, e: number, s: Sat): bigint {
@@ -95,6 +96,25 @@ const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 /** The operations, by name (a `u`/`s` prefix as in the mnemonic). */
 const OPS: Record<string, VintDef> = {
+  add: s("same", (x, y) => x + y),
+  sub: s("same", (x, y) => x - y),
+  umax: s("same", max),
+  umin: s("same", min),
+  cmeq: s("same", (x, y, e) => mask(x === y, e)),
+  cmhs: s("same", (x, y, e) => mask(x >= y, e)),
+  cmhi: s("same", (x, y, e) => mask(x > y, e)),
+  cmgt: s("same", (x, y, e) => mask(sx(x, e) > sx(y, e), e)),
+  cmge: s("same", (x, y, e) => mask(sx(x, e) >= sx(y, e), e)),
+  cmtst: s("same", (x, y, e) => mask((x & y) !== 0n, e)),
+  cmeq_z: s("same", (x, _y, e) => mask(x === 0n, e)),
+  cmgt_z: s("same", (x, _y, e) => mask(sx(x, e) > 0n, e)),
+  cmge_z: s("same", (x, _y, e) => mask(sx(x, e) >= 0n, e)),
+  cmle_z: s("same", (x, _y, e) => mask(sx(x, e) <= 0n, e)),
+  cmlt_z: s("same", (x, _y, e) => mask(sx(x, e) < 0n, e)),
+  cnt: s("same", (x) => BigInt([...x.toString(2)].filter((c) => c === "1").length)),
+  addp: s("pair", (x, y) => x + y),
+  umaxp: s("pair", max),
+  uminp: s("pair", min),
   shadd: s("same", (x, y, e) => (sx(x, e) + sx(y, e)) >> 1n),
   uhadd: s("same", (x, y) => (x + y) >> 1n),
   srhadd: s("same", (x, y, e) => (sx(x, e) + sx(y, e) + 1n) >> 1n),
@@ -200,6 +220,7 @@ const OPS: Record<string, VintDef> = {
   ursra: s("same", (x, y, _e, a) => a + shr(x, y, true)),
   sri: s("same", (x, y, e, a) => (a & ~(ones(e) >> y)) | (x >> y)),
   sli: s("same", (x, y, e, a) => (a & ((1n << y) - 1n)) | ((x << y) & ones(e))),
+  shrn: s("narrow", (x, y) => x >> y),
   rshrn: s("narrow", (x, y) => shr(x, y, true)),
   sqshrn: s("narrow", (x, y, e, _a, q) => satS(shr(sx(x, 2 * e), y, false), e, q)),
   uqshrn: s("narrow", (x, y, e, _a, q) => satU(shr(x, y, false), e, q)),

@@ -321,11 +321,6 @@ export const SIMD_TRANS: TransTable = {
     vecCall(ctx, a.op, a, a.size);
     return true;
   },
-  vec2(ctx, a) {
-    if (a.size === 3 && !a.q) return false;
-    vecCall(ctx, a.op, a, a.size);
-    return true;
-  },
   and_v: bitwise((ctx, _d, n, m) => tmp(ctx, Op.AND, n, m)),
   bic_v: bitwise((ctx, _d, n, m) => tmp(ctx, Op.AND, n, not(ctx, m))),
   orr_v: bitwise((ctx, _d, n, m) => tmp(ctx, Op.OR, n, m)),
@@ -353,13 +348,6 @@ export const SIMD_TRANS: TransTable = {
   ext(ctx, a) {
     if (!a.q && a.imm4 >= 8) return false;
     vecCall(ctx, VecOp.EXT, a, 0, a.imm4);
-    return true;
-  },
-  shrn(ctx, a) {
-    if (a.immh === 0 || a.immh >= 8) return false;
-    const size = 31 - Math.clz32(a.immh);
-    const shift = 2 * (8 << size) - ((a.immh << 3) | a.immb);
-    vecCall(ctx, VecOp.SHRN, { ...a, rm: 0 }, size, shift);
     return true;
   },
   movi(ctx, a) {

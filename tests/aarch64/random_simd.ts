@@ -27,26 +27,6 @@ function sizeQ(rnd: Rnd, ok: number): [number, number] {
 /** A general register: x0-x27, or 31. */
 const gpr = (rnd: Rnd) => (rnd(10) === 0 ? 31 : rnd(28));
 
-/** The three-same operations the first AdvSIMD helper runs: [U, opcode, sizes]. */
-const OLD_SAME: [number, number, number][] = [
-  [1, 0b10001, 15],
-  [1, 0b00111, 15],
-  [1, 0b00110, 15],
-  [0, 0b00110, 15],
-  [0, 0b00111, 15],
-  [0, 0b10001, 15],
-  [0, 0b10111, 15],
-  [1, 0b10100, 7],
-  [1, 0b10101, 7],
-  [0, 0b10000, 15],
-  [1, 0b10000, 15],
-  [1, 0b01100, 7],
-  [1, 0b01101, 7],
-  [0, 0b10010, 7],
-  [1, 0b10010, 7],
-  [0, 0b10011, 7],
-]; // deno-fmt-ignore
-
 /** A shift by immediate's immh:immb for element size `size`, right or left. */
 function shiftField(rnd: Rnd, size: number, right: boolean): number {
   const bits = 8 << size;
@@ -70,11 +50,8 @@ function integer(rnd: Rnd, v: number): number {
       const [size, q] = sizeQ(rnd, ok);
       return f(q, 30) + f(u, 29) + 0x0e200400 + f(size, 22) + f(opc, 11) + v;
     }
-    case 1: {
-      const [u, opc, ok] = pick(rnd, OLD_SAME);
-      const [size, q] = sizeQ(rnd, ok);
-      return f(q, 30) + f(u, 29) + 0x0e200400 + f(size, 22) + f(opc, 11) + v;
-    }
+    case 1: // by element
+      return byElement(rnd, v, rnd(2) ? "int" : "long");
     case 2: {
       const [, u, opc, ok] = pick(rnd, MISC);
       const [size, q] = sizeQ(rnd, ok);
@@ -96,8 +73,7 @@ function integer(rnd: Rnd, v: number): number {
       const w = f(q, 30) + f(u, 29) + 0x0f000400 + f(opc, 11);
       return w + f(shiftField(rnd, size, right === 1), 16) + (v % f(1, 16));
     }
-    case 6: // bitwise (and, bic, orr, orn, eor, bsl, bit, bif), by element
-      if (rnd(2)) return byElement(rnd, v, rnd(2) ? "int" : "long");
+    case 6: // bitwise (and, bic, orr, orn, eor, bsl, bit, bif)
       return f(rnd(2), 30) + f(rnd(2), 29) + 0x0e201c00 + f(rnd(4), 22) + v;
     default: { // uzp/trn/zip, ext, tbl/tbx
       const kind = rnd(3), q = rnd(2);
