@@ -318,7 +318,6 @@ zip1     0 q:1 001110 size:2 0 rm:5 0 011 10 rn:5 rd:5 op=26 !trans=vec3 !asm=vt
 uzp2     0 q:1 001110 size:2 0 rm:5 0 101 10 rn:5 rd:5 op=27 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 trn2     0 q:1 001110 size:2 0 rm:5 0 110 10 rn:5 rd:5 op=28 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 zip2     0 q:1 001110 size:2 0 rm:5 0 111 10 rn:5 rd:5 op=29 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-shl_s    01 0 111110 immh:4 immb:3 01010 1 rn:5 rd:5 !asm=v3:rd,v3:rn,vsh:rd A64
 ext      0 q:1 101110 000 rm:5 0 imm4:4 0 rn:5 rd:5 !asm=vb:rd,vb:rn,vb:rm,u:imm4 A64
 {
   movi   0 q:1 op:1 0111100000 abc:3 cmode:4 o2:1 1 defgh:5 rd:5 !asm=vimm:rd A64

@@ -130,6 +130,10 @@ function printer(kind: string, f: string): Printer {
     vfp2: (a) => `v${a[f]}.${a.type ? "2d" : "2s"}`,
     vsT: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + a.q]}`,
     vsW: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + 3]}`,
+    vss: (a) => `${"bhsd"[a.size]}${a[f]}`,
+    vssw: (a) => `${"bhsd"[a.size + 1]}${a[f]}`,
+    vsS: (a) => `${"bhsd"[shiftImmediate(a)!.size]}${a[f]}`,
+    vsSW: (a) => `${"bhsd"[shiftImmediate(a)!.size + 1]}${a[f]}`,
     vsh: (a) => `#${shiftImmediate(a)!.amount}`,
     vd1: (a) => `v${a[f]}.d[1]`,
     vdup: (a) => {

@@ -73,6 +73,32 @@ export const SAME: [string, number, number, number][] = [
   ["sqrdmulh", 1, 0b10110, HS],
 ];
 
+/** AdvSIMD scalar three same (one element): [name, U, opcode, sizes]. */
+export const SCALAR_SAME: [string, number, number, number][] = [
+  ["sqadd", 0, 0b00001, BHSD],
+  ["uqadd", 1, 0b00001, BHSD],
+  ["sqsub", 0, 0b00101, BHSD],
+  ["uqsub", 1, 0b00101, BHSD],
+  ["cmgt", 0, 0b00110, 8],
+  ["cmhi", 1, 0b00110, 8],
+  ["cmge", 0, 0b00111, 8],
+  ["cmhs", 1, 0b00111, 8],
+  ["sshl", 0, 0b01000, 8],
+  ["ushl", 1, 0b01000, 8],
+  ["sqshl", 0, 0b01001, BHSD],
+  ["uqshl", 1, 0b01001, BHSD],
+  ["srshl", 0, 0b01010, 8],
+  ["urshl", 1, 0b01010, 8],
+  ["sqrshl", 0, 0b01011, BHSD],
+  ["uqrshl", 1, 0b01011, BHSD],
+  ["add", 0, 0b10000, 8],
+  ["sub", 1, 0b10000, 8],
+  ["cmtst", 0, 0b10001, 8],
+  ["cmeq", 1, 0b10001, 8],
+  ["sqdmulh", 0, 0b10110, HS],
+  ["sqrdmulh", 1, 0b10110, HS],
+];
+
 /** Integer two-register miscellaneous: [name, U, opcode, sizes]. */
 export const MISC: [string, number, number, number][] = [
   ["rev64", 0, 0b00000, BHS],
@@ -401,25 +427,52 @@ export function shiftLines(): string {
 }
 
 /**
+ * The AdvSIMD scalar forms (one element in a B, H, S or D register): three same, the
+ * saturating two-register misc, and the shifts by immediate (the vector ones' list: D only but
+ * for the saturating ones).
+ */
+function scalarLines(): string[] {
+  const out = SCALAR_SAME.map(([name, u, opc, ok]) =>
+    `${name}_ss 01 ${u} 11110 size:2 1 rm:5 ${bin(opc, 5)} 1 ${TAIL} q=0 scalar=1 op=${
+      vint(name)
+    } ok=${ok} !trans=vint !asm=vss:rd,vss:rn,vss:rm A64`
+  );
+  for (const [name, u, opc, ok] of MISC.filter(([n]) => /^sq|^uq/.test(n))) {
+    const asm = /xtu?n$/.test(name) ? "vss:rd,vssw:rn" : "vss:rd,vss:rn";
+    out.push(
+      `${name}_ss 01 ${u} 11110 size:2 10000 ${bin(opc, 5)} 10 ${TAIL} q=0 rm=0 scalar=1 op=${
+        vint(name)
+      } ok=${/xtu?n$/.test(name) ? ok : BHSD} !trans=vint !asm=${asm} A64`,
+    );
+  }
+  for (const [name, u, opc, right, shape] of SHIFTS) {
+    // No scalar form: the conversions here, the long shifts, the non-saturating narrow ones.
+    if (shape === "fp" || shape === "long" || (shape === "narrow" && !/^(sq|uq)/.test(name))) {
+      continue;
+    }
+    const ok = /^(sq|uq)/.test(name) ? BHSD : 8;
+    const asm = shape === "narrow" ? "vsS:rd,vsSW:rn,vsh:rd" : "vsS:rd,vsS:rn,vsh:rd";
+    out.push(
+      `${name}_si 01 ${u} 111110 immh:4 immb:3 ${
+        bin(opc, 5)
+      } 1 ${TAIL} q=0 right=${right} scalar=1 ok=${ok} op=${
+        vint(name)
+      } !trans=vint_shift !asm=${asm} A64`,
+    );
+  }
+  return out;
+}
+
+/**
  * Every generated line but the shifts (see {@linkcode shiftLines}), and the
  * scalar shifts and pairwise additions gcc emits.
  */
 export function simdLines(): string {
-  const scalarShifts = ([["ushr_s", 1, 0b00000, "ushr"], ["sshr_s", 0, 0b00000, "sshr"], [
-    "usra_s",
-    1,
-    0b00010,
-    "usra",
-  ], ["ssra_s", 0, 0b00010, "ssra"]] as const).map(([name, u, opc, op]) =>
-    `${name} 01 ${u} 111110 immh:4 immb:3 ${bin(opc, 5)} 1 ${TAIL} q=0 right=1 scalar=1 op=${
-      vint(op)
-    } !trans=vint_shift !asm=v3:rd,v3:rn,vsh:rd A64`
-  );
   return [
     ...integerLines(),
     ...fpLines(),
     ...elementLines(),
-    ...scalarShifts,
+    ...scalarLines(),
     `addp_s 01 0 11110 11 11000 11011 10 ${TAIL} q=1 size=3 rm=0 scalar=1 op=${
       vint("addv")
     } ok=8 !trans=vint !asm=v3:rd,vt:rn A64`,

@@ -262,11 +262,23 @@ function half(cpu: CpuCore, n: number, e: number, q: number): bigint[] {
 }
 
 /**
- * Runs an operation; `info` packs the element size (bits 0-1), Q (bit 2) and an immediate
- * (bits 3 and up): the shift amount when `m` is 32, else the by-element index plus one (0: none).
+ * Packs `a64_vint`'s info argument: the element size (log2 bytes), Q, whether the operation is
+ * the AdvSIMD scalar form (one element), and an immediate: the shift amount when the helper's
+ * `m` is 32, else the by-element index plus one (0: not by element).
+ *
+ * @example
+ * ```ts
+ * import { vintInfo } from "./simd_int.ts";
+ * console.log(vintInfo({ size: 2, q: 1, imm: 3 })); // 54
+ * ```
  */
+export function vintInfo(i: { size: number; q: number; scalar?: number; imm?: number }): number {
+  return i.size | (i.q << 2) | ((i.scalar ?? 0) << 3) | ((i.imm ?? 0) << 4);
+}
+
+/** Runs an operation (see {@linkcode vintInfo}). */
 function vint(cpu: CpuCore, op: number, d: number, n: number, m: number, info: number): void {
-  const sz = info & 3, q = (info >> 2) & 1, imm = BigInt(info >> 3);
+  const sz = info & 3, q = (info >> 2) & 1, scalar = (info >> 3) & 1, imm = BigInt(info >> 4);
   const e = 1 << sz, count = (q ? 16 : 8) / e;
   const def = DEFS[op], f = def.fn, sat: Sat = { qc: false };
   const y = (ys: bigint[], i: number) => (m === 32 ? imm : ys[i]);
@@ -278,7 +290,7 @@ function vint(cpu: CpuCore, op: number, d: number, n: number, m: number, info: n
     case "same": {
       const xs = lanes(cpu, n, e), acc = lanes(cpu, d, e);
       const ys = elem >= 0 ? xs.map(() => element) : lanes(cpu, m % 32, e);
-      out = xs.slice(0, count).map((x, i) => f(x, y(ys, i), e, acc[i], sat));
+      out = xs.slice(0, scalar ? 1 : count).map((x, i) => f(x, y(ys, i), e, acc[i], sat));
       break;
     }
     case "long":
@@ -293,7 +305,10 @@ function vint(cpu: CpuCore, op: number, d: number, n: number, m: number, info: n
     case "narrow": {
       const xs = lanes(cpu, n, 2 * e), ys = lanes(cpu, m % 32, 2 * e);
       const low = q ? lanes(cpu, d, e).slice(0, 8 / e) : [];
-      out = [...low, ...xs.map((x, i) => f(x, y(ys, i), e, 0n, sat))];
+      out = [
+        ...low,
+        ...xs.slice(0, scalar ? 1 : xs.length).map((x, i) => f(x, y(ys, i), e, 0n, sat)),
+      ];
       break;
     }
     case "pair":

@@ -338,13 +338,6 @@ export const SIMD_TRANS: TransTable = {
     ir.movi(A64.vHigh(a.rd), 0n);
     return true;
   },
-  shl_s(ctx, a) {
-    const shift = shiftImmediate(a);
-    if (!shift || shift.size !== 3) return false;
-    ctx.ir.binop(Op.SHL, A64.vLow(a.rd), A64.vLow(a.rn), imm(ctx, shift.amount));
-    ctx.ir.movi(A64.vHigh(a.rd), 0n);
-    return true;
-  },
   ext(ctx, a) {
     if (!a.q && a.imm4 >= 8) return false;
     vecCall(ctx, VecOp.EXT, a, 0, a.imm4);

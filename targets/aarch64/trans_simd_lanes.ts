@@ -10,7 +10,7 @@
 import { type A64Context, imm, type TransTable } from "./context.ts";
 import { A64_HELPER } from "./helpers.ts";
 import { vfpInfo } from "./simd_fp.ts";
-import { vintKind } from "./simd_int.ts";
+import { vintInfo, vintKind } from "./simd_int.ts";
 import { shiftImmediate } from "./trans_simd.ts";
 
 type Args = Record<string, number>;
@@ -57,24 +57,29 @@ export function byElement(a: Args, size: number): { reg: number; index: number }
 export const SIMD_LANES_TRANS: TransTable = {
   vint(ctx, a) {
     if (!intSizeOk(a, a.size)) return false;
-    call(ctx, A64_HELPER.VINT, a.op, a, a.rm, a.size | (a.q << 2));
+    call(ctx, A64_HELPER.VINT, a.op, a, a.rm, vintInfo({ size: a.size, q: a.q, scalar: a.scalar }));
     return true;
   },
   vint_shift(ctx, a) {
     const shift = shiftImmediate(a);
     if (!shift) return false;
     const kind = vintKind(a.op), halves = kind === "narrow" || kind === "long";
-    if (halves ? shift.size === 3 : a.scalar ? shift.size !== 3 : shift.size === 3 && !a.q) {
-      return false;
-    }
+    const bad = halves
+      ? shift.size === 3
+      : a.scalar
+      ? !((a.ok >> shift.size) & 1)
+      : shift.size === 3 && !a.q;
+    if (bad) return false;
     // Register 32: the helper takes the immediate (the shift amount) for Vm.
-    call(ctx, A64_HELPER.VINT, a.op, a, 32, shift.size | (a.q << 2) | (shift.amount << 3));
+    const info = vintInfo({ size: shift.size, q: a.q, scalar: a.scalar, imm: shift.amount });
+    call(ctx, A64_HELPER.VINT, a.op, a, 32, info);
     return true;
   },
   vint_elem(ctx, a) {
     const e = a.size === 1 || a.size === 2 ? byElement(a, a.size) : null;
     if (!e) return false;
-    call(ctx, A64_HELPER.VINT, a.op, a, e.reg, a.size | (a.q << 2) | ((e.index + 1) << 3));
+    const info = vintInfo({ size: a.size, q: a.q, imm: e.index + 1 });
+    call(ctx, A64_HELPER.VINT, a.op, a, e.reg, info);
     return true;
   },
   vfp_elem(ctx, a) {

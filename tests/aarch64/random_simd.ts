@@ -10,6 +10,7 @@ import {
   FP_SAME,
   MISC,
   SAME,
+  SCALAR_SAME,
   SHIFTS,
 } from "../../targets/aarch64/simd.decode.ts";
 
@@ -190,16 +191,47 @@ function memory(rnd: Rnd, v: number): number {
   }
 }
 
+/**
+ * The AdvSIMD scalar forms: three same, saturating two-register misc, shifts by immediate, and
+ * addp (d, from v.2d).
+ */
+function scalar(rnd: Rnd, v: number): number {
+  switch (rnd(4)) {
+    case 3:
+      return 0x5ef1b800 + (v % f(1, 16));
+    case 0: {
+      const [, u, opc, ok] = pick(rnd, SCALAR_SAME);
+      return 0x5e200400 + f(u, 29) + f(sizeQ(rnd, ok)[0], 22) + f(opc, 11) + v;
+    }
+    case 1: {
+      const [name, u, opc] = pick(rnd, MISC.filter(([n]) => /^sq|^uq/.test(n)));
+      const size = /xtu?n$/.test(name) ? rnd(3) : rnd(4);
+      return 0x5e200800 + f(u, 29) + f(size, 22) + f(opc, 12) + (v % f(1, 16));
+    }
+    default: {
+      const [name, u, opc, right, shape] = pick(
+        rnd,
+        SHIFTS.filter((s) => s[4] === "same" || /^(sq|uq)/.test(s[0]) && s[4] === "narrow"),
+      );
+      const size = shape === "narrow" ? rnd(3) : /^(sq|uq)/.test(name) ? rnd(4) : 3;
+      const w = 0x5f000400 + f(u, 29) + f(opc, 11);
+      return w + f(shiftField(rnd, size, right === 1), 16) + (v % f(1, 16));
+    }
+  }
+}
+
 /** One random AdvSIMD or FP instruction (its 32-bit word). */
 export function randomSimdInsn(rnd: Rnd): number {
   const v = f(rnd(32), 16) + f(rnd(32), 5) + rnd(32);
-  const kind = rnd(7);
+  const kind = rnd(8);
   const w = kind < 3
     ? integer(rnd, v)
     : kind < 5
     ? float(rnd, v)
     : kind < 6
     ? move(rnd, v)
-    : memory(rnd, v);
+    : kind < 7
+    ? memory(rnd, v)
+    : scalar(rnd, v);
   return w >>> 0;
 }
