@@ -282,7 +282,7 @@ umsubl   1 00 11011 101 rm:5 1 ra:5 rn:5 rd:5 !asm=x:rd,w:rn,w:rm,x:ra A64
 smulh    1 00 11011 010 rm:5 0 11111 rn:5 rd:5 !asm=x:rd,x:rn,x:rm A64
 umulh    1 00 11011 110 rm:5 0 11111 rn:5 rd:5 !asm=x:rd,x:rn,x:rm A64
 
-# AdvSIMD: the subset glibc's string and memory routines use (lane-wise ops: simd_helpers.ts)
+# AdvSIMD loads, stores, moves, bitwise operations and permutations (the arithmetic: below)
 st1      0 q:1 0011000 0 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=0 !trans=ldst_vec !asm=vlist:rt,[xs:rn] A64
 ld1      0 q:1 0011000 1 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=1 !trans=ldst_vec !asm=vlist:rt,[xs:rn] A64
 st1      0 q:1 0011001 0 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=0 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64

@@ -1,10 +1,11 @@
 /**
- * AdvSIMD and FP register moves: ld1/st1 (multiple structures, 1 to 4
- * registers), dup (general), the bitwise vector operations (and, bic, orr,
- * orn, eor, bsl, bit, bif, not) on the two 64-bit halves in IR, the
- * modified-immediate moves (movi, mvni, orr, bic, fmov), fmov between general
- * and FP registers, and the lane-wise operations through the `a64_vec`
- * helper (`simd_helpers.ts`).
+ * AdvSIMD loads, stores and moves: ld1-ld4/st1-st4 (multiple structures),
+ * ld1r and single lanes, dup, ins, umov/smov, the bitwise vector operations
+ * (and, bic, orr, orn, eor, bsl, bit, bif, not) on the two 64-bit halves in
+ * IR, the modified-immediate moves (movi, mvni, orr, bic, fmov), fmov between
+ * general and FP registers, tbl/tbx (`simd_perm.ts`) and the two-register
+ * permutations through the `a64_vec` helper (`simd_helpers.ts`). The lane-wise
+ * arithmetic is `trans_simd_lanes.ts`.
  *
  * A 64-bit (Q = 0) operation zeroes the upper half of its destination.
  *
