@@ -336,7 +336,7 @@ function integerLines(): string[] {
   return out;
 }
 
-/** The floating-point lines: three same, two-register misc, across lanes, scalar pairwise. */
+/** The floating-point lines: three same, two-register misc, fcvtl/fcvtn, across lanes. */
 function fpLines(): string[] {
   const out: string[] = [];
   for (const [name, u, a, opc] of FP_SAME) {
@@ -374,6 +374,27 @@ function fpLines(): string[] {
       `${name} 0 1 1 01110 ${a} 0 11000 ${bin(opc, 5)} 10 ${TAIL} q=1 type=0 rm=0 op=${
         vfp(name)
       } !trans=vfp !asm=v2:rd,vft:rn A64`,
+    );
+  }
+  return out;
+}
+
+/** The AdvSIMD scalar floating point: compares (with zero too), fmulx, frecps, pairwise. */
+function fpScalarLines(): string[] {
+  const out: string[] = [];
+  // The scalar forms of the compares, fmulx and frecps (fabd's is a64.decode.ts's fabd_s).
+  for (const [name, u, a, opc] of FP_SAME.filter(([n]) => /^(fc|fac|fmulx|frecps)/.test(n))) {
+    out.push(
+      `${name}_ss 01 ${u} 11110 ${a} type:1 1 rm:5 ${bin(opc, 5)} 1 ${TAIL} q=0 scalar=1 op=${
+        vfp(name)
+      } !trans=vfp !asm=vf:rd,vf:rn,vf:rm A64`,
+    );
+  }
+  for (const [name, u, a, opc] of FP_MISC.filter(([n]) => n.endsWith("_z"))) {
+    out.push(
+      `${name}_ss 01 ${u} 11110 ${a} type:1 10000 ${bin(opc, 5)} 10 ${TAIL} q=0 rm=0 scalar=1 op=${
+        vfp(name)
+      } !trans=vfp !asm=vf:rd,vf:rn,fzero:rn A64`,
     );
   }
   for (
@@ -471,6 +492,7 @@ export function simdLines(): string {
   return [
     ...integerLines(),
     ...fpLines(),
+    ...fpScalarLines(),
     ...elementLines(),
     ...scalarLines(),
     `addp_s 01 0 11110 11 11000 11011 10 ${TAIL} q=1 size=3 rm=0 scalar=1 op=${

@@ -223,8 +223,9 @@ function vfp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
   const l: Lane = { f, env, dn, mode, fbits: (info >> 3) & 127 };
   // By element (fmla v0.4s, v1.4s, v2.s[1]): Vm's element `elem` for every lane.
   const elem = (info >> 10) - 1;
-  const e = f.bits / 8, count = scalar ? 16 / e : (q ? 16 : 8) / e;
-  const xs = lanes(cpu, n, e).slice(0, count);
+  // The scalar forms: one element, or the two of the scalar pairwise ones (faddp s0, v1.2s).
+  const e = f.bits / 8, count = (q ? 16 : 8) / e;
+  const xs = lanes(cpu, n, e).slice(0, scalar ? (def.kind === "pair" ? 2 : 1) : count);
   const from = def.kind === "narrow" ? F64 : def.kind === "widen" ? F32 : f;
   const outFmt = def.flush === "in"
     ? null

@@ -113,8 +113,15 @@ function float(rnd: Rnd, v: number): number {
           return 0x7e300800 + f(a, 23) + f(sz, 22) + f(opc, 12) + (v % f(1, 16));
         }
       }
-    case 3: // scalar fadd, fsub, fmul, fdiv, fmax, fmin, fmaxnm, fminnm, fnmul
-      return 0x1e200800 + f(sz, 22) + f(rnd(9), 12) + v;
+    case 3: { // scalar fadd, fsub, fmul, fdiv, fmax, fmin, fmaxnm, fminnm, fnmul; AdvSIMD scalar
+      if (rnd(2)) return 0x1e200800 + f(sz, 22) + f(rnd(9), 12) + v;
+      if (rnd(2)) {
+        const [, u, a, opc] = pick(rnd, FP_SAME.filter(([n]) => /^(fc|fac|fmulx|frecps)/.test(n)));
+        return 0x5e200400 + f(u, 29) + f(a, 23) + f(sz, 22) + f(opc, 11) + v;
+      }
+      const [, u, a, opc] = pick(rnd, FP_MISC.filter(([n]) => n.endsWith("_z")));
+      return 0x5e200800 + f(u, 29) + f(a, 23) + f(sz, 22) + f(opc, 12) + (v % f(1, 16));
+    }
     case 4: { // fmov, fabs, fneg, fsqrt, fcvt, frint*
       const opc = pick(rnd, [0, 1, 2, 3, 4 + (1 - sz), 8, 9, 10, 11, 12, 14, 15]);
       return 0x1e204000 + f(sz, 22) + f(opc, 15) + (v % f(1, 16));
