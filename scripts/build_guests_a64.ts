@@ -5,11 +5,15 @@
 // - hello_asm: tests/guests/src/a64/hello.S, two svc calls and nothing else;
 // - alu.O0, alu.O2: tests/guests/src/a64/alu.c, freestanding (-nostdlib), armv8.1-a for LSE;
 // - fp.O0, fp.O2: tests/guests/src/a64/fp.c, freestanding FP in every rounding mode;
+// - vec.O3, alu.O3, fp.O3: tests/guests/src/a64/vec.c (loops for the vectoriser: AdvSIMD
+//   integer and FP arithmetic, conversions, reductions, saturating, widening and narrowing
+//   operations, structure loads and stores) and the two above, at -O3 -ftree-vectorize;
 // - magic32: the fuzz target tests/fuzz/src/magic32.c, as scripts/build_fuzz_targets.ts builds it;
 // - <name>.static.O2 / .O0 and .dynamic.O2: C guests shared with riscv (tests/guests/src/c).
 //   (world.static.O2 prints host time: tests/aarch64_features_test.ts records and replays it.)
-// - compute.static.O2: the bench guest tests/guests/src/bench/compute.c (`deno task bench`), with
-//   -fno-tree-vectorize until the vector forms gcc emits for it (scvtf .2d, ...) are implemented.
+// - compute.static.O2: the bench guest tests/guests/src/bench/compute.c (`deno task bench`),
+//   vectorised (-ftree-vectorize: scvtf .2d, fmla, ld1r, ...);
+// - <name>.static.O3 of a few C guests: glibc programs vectorised at -O3.
 //
 // Needs aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu); a missing compiler is reported
 // and the script exits 1.
@@ -29,6 +33,12 @@ const FREESTANDING = [
   "-fno-builtin",
   "-fno-stack-protector",
 ];
+
+/**
+ * The vectoriser's builds: -O3 (-ftree-vectorize spelled out), and no loop turned into a memset
+ * or memcpy call, which a freestanding guest does not have.
+ */
+const O3 = ["-O3", "-ftree-vectorize", "-fno-tree-loop-distribute-patterns"];
 
 /** Freestanding, but with gcc's builtins (sqrt, fma, lround inline as single instructions). */
 const FP_FREESTANDING = [
@@ -62,12 +72,12 @@ const RUNS: Record<string, Pick<Build, "args" | "mkdirs" | "notCompared">> = {
 /** The C guests that run on aarch64 today, and the builds of each. */
 const C_GUESTS: [string, string[]][] = [
   ["hello", ["static.O2", "static.O0", "dynamic.O2"]],
-  ["printf_float", ["static.O2"]],
+  ["printf_float", ["static.O2", "static.O3"]],
   ["signals", ["static.O2"]],
-  ["strings", ["static.O2"]],
-  ["sort", ["static.O2"]],
+  ["strings", ["static.O2", "static.O3"]],
+  ["sort", ["static.O2", "static.O3"]],
   ["setjmp", ["static.O2"]],
-  ["math", ["static.O2"]],
+  ["math", ["static.O2", "static.O3"]],
   ["atomics", ["static.O2"]],
   ["stack", ["static.O2"]],
   ["fileio", ["static.O2"]],
@@ -92,6 +102,13 @@ export function a64Builds(): Build[] {
     { name: "alu.O2", source: "a64/alu.c", flags: [...FREESTANDING, "-O2", "-march=armv8.1-a"] },
     { name: "fp.O2", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O2"] },
     { name: "fp.O0", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O0"] },
+    { name: "vec.O3", source: "a64/vec.c", flags: [...FP_FREESTANDING, ...O3] },
+    { name: "fp.O3", source: "a64/fp.c", flags: [...FP_FREESTANDING, ...O3] },
+    {
+      name: "alu.O3",
+      source: "a64/alu.c",
+      flags: [...FREESTANDING, ...O3, "-march=armv8.1-a"],
+    },
     {
       name: "magic32",
       source: "../../fuzz/src/magic32.c",
@@ -101,7 +118,7 @@ export function a64Builds(): Build[] {
     {
       name: "compute.static.O2",
       source: "bench/compute.c",
-      flags: ["-O2", "-fno-tree-vectorize", "-static"],
+      flags: ["-O2", "-ftree-vectorize", "-static"],
       args: ["20"],
     },
   ];

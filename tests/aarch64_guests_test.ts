@@ -1,7 +1,8 @@
 // The aarch64 target against qemu-aarch64, in the same run: every guest of tests/guests/bin/aarch64
 // (built by scripts/build_guests_a64.ts) prints the same stdout and exits with the same status on
 // Denemu's JIT and interpreter as on qemu-aarch64; the decode table is current; and every
-// instruction of the guests that Denemu decodes disassembles as `objdump -d -M no-aliases` prints it.
+// instruction of the guests that Denemu decodes, and random AdvSIMD and FP encodings of every group
+// it implements, disassemble as `objdump -d -M no-aliases` prints them.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { a64TablesJson } from "../targets/aarch64/gen_decode_tables.ts";
@@ -9,6 +10,8 @@ import { decodeA64 } from "../targets/aarch64/decode.ts";
 import { disassembleA64 } from "../targets/aarch64/disas.ts";
 import { a64Builds } from "../scripts/build_guests_a64.ts";
 import { installed } from "./util/installed.ts";
+import { randomSimdInsn } from "./aarch64/random_simd.ts";
+import { prng } from "./riscv/random_programs.ts";
 
 const BIN = new URL("./guests/bin/aarch64/", import.meta.url).pathname;
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
@@ -61,13 +64,24 @@ Deno.test("aarch64: decode_tables.json is the parse of a64.decode.ts", () => {
 });
 
 const HAVE_OBJDUMP = installed(OBJDUMP);
+/** The guests the disassembler check reads: glibc, the freestanding ones, the vectorised ones. */
+const DISASSEMBLED = [
+  "hello.static.O2",
+  "hello.dynamic.O2",
+  "alu.O2",
+  "alu.O0",
+  "alu.O3",
+  "fp.O3",
+  "vec.O3",
+  "compute.static.O2",
+];
 Deno.test({
   name: "aarch64: every decoded instruction of the guests disassembles as objdump -M no-aliases",
   ignore: !HAVE_OBJDUMP,
   async fn() {
     let checked = 0;
     const wrong: string[] = [];
-    for (const name of ["hello.static.O2", "alu.O2", "alu.O0", "hello.dynamic.O2"]) {
+    for (const name of DISASSEMBLED) {
       const args = ["-d", "-M", "no-aliases", BIN + name];
       const out = new TextDecoder().decode(
         (await new Deno.Command(OBJDUMP, { args }).output()).stdout,
@@ -84,6 +98,33 @@ Deno.test({
     }
     assertEquals(wrong, []);
     assert(checked > 80000, `only ${checked} instructions checked`);
+  },
+});
+Deno.test({
+  name: "aarch64: random AdvSIMD and FP encodings disassemble as objdump -M no-aliases",
+  ignore: !HAVE_OBJDUMP,
+  async fn() {
+    const rnd = prng(7);
+    const words = Array.from({ length: 5000 }, () => randomSimdInsn(rnd));
+    const file = await Deno.makeTempFile();
+    try {
+      const bytes = new Uint8Array(4 * words.length);
+      words.forEach((w, i) => new DataView(bytes.buffer).setUint32(4 * i, w, true));
+      await Deno.writeFile(file, bytes);
+      const args = ["-D", "-b", "binary", "-m", "aarch64", "-M", "no-aliases", file];
+      const out = new TextDecoder().decode(
+        (await new Deno.Command(OBJDUMP, { args }).output()).stdout,
+      );
+      const wrong: string[] = [];
+      for (const m of out.matchAll(/^\s*([0-9a-f]+):\s+([0-9a-f]{8})\s+(.*)$/gm)) {
+        const want = m[3].replace(/\s*\/\/.*$/, "").trim();
+        const got = disassembleA64(parseInt(m[2], 16), BigInt("0x" + m[1]));
+        if (got !== want && wrong.length < 20) wrong.push(`${m[2]}: ${want} | ${got}`);
+      }
+      assertEquals(wrong, []);
+    } finally {
+      await Deno.remove(file);
+    }
   },
 });
 Deno.test(

@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { runCampaign, type SelfFuzzer } from "./runner.ts";
 import { insnFuzzer } from "./insn.ts";
+import { insnA64Fuzzer } from "./insn_a64.ts";
 import { elfFuzzer } from "./elf.ts";
 import { gdbFuzzer } from "./gdb.ts";
 import { mmioFuzzer } from "./mmio.ts";
@@ -21,6 +22,7 @@ import { imageFuzzer, imgdiffFuzzer } from "./image.ts";
 /** Every self-fuzzer by name; a new one (snapshot, replay, disk image) is added here. */
 export const SELF_FUZZERS: SelfFuzzer[] = [
   insnFuzzer,
+  insnA64Fuzzer,
   elfFuzzer,
   gdbFuzzer,
   mmioFuzzer,

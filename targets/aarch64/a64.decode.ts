@@ -23,6 +23,8 @@
  * @module
  */
 
+import { shiftLines, simdLines } from "./simd.decode.ts";
+
 /** One load/store operation: mnemonic, size field, opc field and the constants it implies. */
 interface LdstOp {
   name: string;
@@ -206,6 +208,14 @@ ldp      1 0 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=4 sign=0 fp=1 !tran
   ldaxr  1 sf:1 001000 0 1 0 11111 1 11111 rn:5 rt:5 sz=%size !trans=ldxr !asm=r:rt,[xs:rn] A64
   stlr   1 sf:1 001000 1 0 0 11111 1 11111 rn:5 rt:5 sz=%size !trans=stlr !asm=r:rt,[xs:rn] A64
   ldar   1 sf:1 001000 1 1 0 11111 1 11111 rn:5 rt:5 sz=%size !trans=ldar !asm=r:rt,[xs:rn] A64
+  stxp   1 sf:1 001000 0 0 1 rs:5 0 rt2:5 rn:5 rt:5 !trans=stxp !asm=w:rs,r:rt,r:rt2,[xs:rn] A64
+  stlxp  1 sf:1 001000 0 0 1 rs:5 1 rt2:5 rn:5 rt:5 !trans=stxp !asm=w:rs,r:rt,r:rt2,[xs:rn] A64
+  ldxp   1 sf:1 001000 0 1 1 11111 0 rt2:5 rn:5 rt:5 !trans=ldxp !asm=r:rt,r:rt2,[xs:rn] A64
+  ldaxp  1 sf:1 001000 0 1 1 11111 1 rt2:5 rn:5 rt:5 !trans=ldxp !asm=r:rt,r:rt2,[xs:rn] A64
+  casp   0 sf:1 001000 0 0 1 rs:5 0 11111 rn:5 rt:5 !trans=casp !asm=r:rs,rs1:rs,r:rt,rs1:rt,[xs:rn] A64
+  caspl  0 sf:1 001000 0 0 1 rs:5 1 11111 rn:5 rt:5 !trans=casp !asm=r:rs,rs1:rs,r:rt,rs1:rt,[xs:rn] A64
+  caspa  0 sf:1 001000 0 1 1 rs:5 0 11111 rn:5 rt:5 !trans=casp !asm=r:rs,rs1:rs,r:rt,rs1:rt,[xs:rn] A64
+  caspal 0 sf:1 001000 0 1 1 rs:5 1 11111 rn:5 rt:5 !trans=casp !asm=r:rs,rs1:rs,r:rt,rs1:rt,[xs:rn] A64
   stxrb  00 001000 0 0 0 rs:5 0 11111 rn:5 rt:5 sf=0 sz=0 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
   stlxrb 00 001000 0 0 0 rs:5 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
   ldxrb  00 001000 0 1 0 11111 0 11111 rn:5 rt:5 sf=0 sz=0 !trans=ldxr !asm=w:rt,[xs:rn] A64
@@ -272,29 +282,27 @@ umsubl   1 00 11011 101 rm:5 1 ra:5 rn:5 rd:5 !asm=x:rd,w:rn,w:rm,x:ra A64
 smulh    1 00 11011 010 rm:5 0 11111 rn:5 rd:5 !asm=x:rd,x:rn,x:rm A64
 umulh    1 00 11011 110 rm:5 0 11111 rn:5 rd:5 !asm=x:rd,x:rn,x:rm A64
 
-# AdvSIMD: the subset glibc's string and memory routines use (lane-wise ops: simd_helpers.ts)
+# AdvSIMD loads, stores, moves, bitwise operations and permutations (the arithmetic: below)
 st1      0 q:1 0011000 0 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=0 !trans=ldst_vec !asm=vlist:rt,[xs:rn] A64
 ld1      0 q:1 0011000 1 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=1 !trans=ldst_vec !asm=vlist:rt,[xs:rn] A64
 st1      0 q:1 0011001 0 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=0 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64
 ld1      0 q:1 0011001 1 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=1 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64
+{
+  ld1r     0 q:1 0011010 1 0 00000 110 0 size:2 rn:5 rt:5 rm=0 post=0 !asm=vlist1:rt,[xs:rn] A64
+ld1r     0 q:1 0011011 1 0 rm:5 110 0 size:2 rn:5 rt:5 post=1 !asm=vlist1:rt,[xs:rn],vpost1:rm A64
+st1      0 q:1 0011010 0 0 00000 opc:3 s:1 size:2 rn:5 rt:5 l=0 rm=0 post=0 !trans=ldst_lane !asm=vlane:rt,[xs:rn] A64
+ld1      0 q:1 0011010 1 0 00000 opc:3 s:1 size:2 rn:5 rt:5 l=1 rm=0 post=0 !trans=ldst_lane !asm=vlane:rt,[xs:rn] A64
+st1      0 q:1 0011011 0 0 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=0 post=1 !trans=ldst_lane !asm=vlane:rt,[xs:rn],vpost1:rm A64
+ld1      0 q:1 0011011 1 0 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=1 post=1 !trans=ldst_lane !asm=vlane:rt,[xs:rn],vpost1:rm A64
+}
 dup_g    0 q:1 0 01110000 imm5:5 0 0001 1 rn:5 rd:5 !asm=vdup:rd,rdup:rn A64
 dup_e    0 q:1 0 01110000 imm5:5 0 0000 1 rn:5 rd:5 !asm=vdup:rd,velem:rn A64
 umov     0 q:1 0 01110000 imm5:5 0 0111 1 rn:5 rd:5 sign=0 !trans=mov_to_gpr !asm=rq:rd,velem:rn A64
 smov     0 q:1 0 01110000 imm5:5 0 0101 1 rn:5 rd:5 sign=1 !trans=mov_to_gpr !asm=rq:rd,velem:rn A64
 ins_g    0 1 0 01110000 imm5:5 0 0011 1 rn:5 rd:5 !asm=velem:rd,rdup:rn A64
-cmeq_v   0 q:1 1 01110 size:2 1 rm:5 10001 1 rn:5 rd:5 op=0 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmhs_v   0 q:1 1 01110 size:2 1 rm:5 00111 1 rn:5 rd:5 op=1 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmhi_v   0 q:1 1 01110 size:2 1 rm:5 00110 1 rn:5 rd:5 op=2 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmgt_v   0 q:1 0 01110 size:2 1 rm:5 00110 1 rn:5 rd:5 op=3 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmge_v   0 q:1 0 01110 size:2 1 rm:5 00111 1 rn:5 rd:5 op=4 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-cmtst_v  0 q:1 0 01110 size:2 1 rm:5 10001 1 rn:5 rd:5 op=5 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-addp_v   0 q:1 0 01110 size:2 1 rm:5 10111 1 rn:5 rd:5 op=6 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-umaxp_v  0 q:1 1 01110 size:2 1 rm:5 10100 1 rn:5 rd:5 op=7 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-uminp_v  0 q:1 1 01110 size:2 1 rm:5 10101 1 rn:5 rd:5 op=8 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-add_v    0 q:1 0 01110 size:2 1 rm:5 10000 1 rn:5 rd:5 op=9 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-sub_v    0 q:1 1 01110 size:2 1 rm:5 10000 1 rn:5 rd:5 op=10 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-umax_v   0 q:1 1 01110 size:2 1 rm:5 01100 1 rn:5 rd:5 op=11 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-umin_v   0 q:1 1 01110 size:2 1 rm:5 01101 1 rn:5 rd:5 op=12 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
+ins_e    0 1 1 01110000 imm5:5 0 imm4:4 1 rn:5 rd:5 !asm=velem:rd,velem4:rn A64
+tbl      0 q:1 001110 000 rm:5 0 len:2 0 00 rn:5 rd:5 op=0 !asm=vb:rd,vtbl:rn,vb:rm A64
+tbx      0 q:1 001110 000 rm:5 0 len:2 1 00 rn:5 rd:5 op=1 !trans=tbl !asm=vb:rd,vtbl:rn,vb:rm A64
 and_v    0 q:1 0 01110 00 1 rm:5 00011 1 rn:5 rd:5 !trans=and_v !asm=vb:rd,vb:rn,vb:rm A64
 bic_v    0 q:1 0 01110 01 1 rm:5 00011 1 rn:5 rd:5 !trans=bic_v !asm=vb:rd,vb:rn,vb:rm A64
 orr_v    0 q:1 0 01110 10 1 rm:5 00011 1 rn:5 rd:5 !trans=orr_v !asm=vb:rd,vb:rn,vb:rm A64
@@ -303,37 +311,17 @@ eor_v    0 q:1 1 01110 00 1 rm:5 00011 1 rn:5 rd:5 !trans=eor_v !asm=vb:rd,vb:rn
 bsl_v    0 q:1 1 01110 01 1 rm:5 00011 1 rn:5 rd:5 !trans=bsl_v !asm=vb:rd,vb:rn,vb:rm A64
 bit_v    0 q:1 1 01110 10 1 rm:5 00011 1 rn:5 rd:5 !trans=bit_v !asm=vb:rd,vb:rn,vb:rm A64
 bif_v    0 q:1 1 01110 11 1 rm:5 00011 1 rn:5 rd:5 !trans=bif_v !asm=vb:rd,vb:rn,vb:rm A64
-cmeq_z   0 q:1 0 01110 size:2 10000 01001 10 rn:5 rd:5 op=13 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cmgt_z   0 q:1 0 01110 size:2 10000 01000 10 rn:5 rd:5 op=14 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cmge_z   0 q:1 1 01110 size:2 10000 01000 10 rn:5 rd:5 op=15 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cmle_z   0 q:1 1 01110 size:2 10000 01001 10 rn:5 rd:5 op=16 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cmlt_z   0 q:1 0 01110 size:2 10000 01010 10 rn:5 rd:5 op=17 rm=0 !trans=vec2 !asm=vt:rd,vt:rn,zero:rn A64
-cnt      0 q:1 0 01110 00 10000 00101 10 rn:5 rd:5 size=0 op=18 rm=0 !trans=vec2 !asm=vb:rd,vb:rn A64
 not      0 q:1 1 01110 00 10000 00101 10 rn:5 rd:5 !trans=not_v !asm=vb:rd,vb:rn A64
-umaxv    0 q:1 1 01110 size:2 11000 01010 10 rn:5 rd:5 op=19 rm=0 !trans=vec2 !asm=vsz:rd,vt:rn A64
-uminv    0 q:1 1 01110 size:2 11000 11010 10 rn:5 rd:5 op=20 rm=0 !trans=vec2 !asm=vsz:rd,vt:rn A64
-addv     0 q:1 0 01110 size:2 11000 11011 10 rn:5 rd:5 op=21 rm=0 !trans=vec2 !asm=vsz:rd,vt:rn A64
-mla_v    0 q:1 0 01110 size:2 1 rm:5 10010 1 rn:5 rd:5 op=31 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-mls_v    0 q:1 1 01110 size:2 1 rm:5 10010 1 rn:5 rd:5 op=32 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-mul_v    0 q:1 0 01110 size:2 1 rm:5 10011 1 rn:5 rd:5 op=30 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 uzp1     0 q:1 001110 size:2 0 rm:5 0 001 10 rn:5 rd:5 op=24 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 trn1     0 q:1 001110 size:2 0 rm:5 0 010 10 rn:5 rd:5 op=25 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 zip1     0 q:1 001110 size:2 0 rm:5 0 011 10 rn:5 rd:5 op=26 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 uzp2     0 q:1 001110 size:2 0 rm:5 0 101 10 rn:5 rd:5 op=27 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 trn2     0 q:1 001110 size:2 0 rm:5 0 110 10 rn:5 rd:5 op=28 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
 zip2     0 q:1 001110 size:2 0 rm:5 0 111 10 rn:5 rd:5 op=29 !trans=vec3 !asm=vt:rd,vt:rn,vt:rm A64
-umull    0 q:1 1 01110 size:2 1 rm:5 1100 00 rn:5 rd:5 op=33 !trans=vec_long !asm=vlong:rd A64
-smull    0 q:1 0 01110 size:2 1 rm:5 1100 00 rn:5 rd:5 op=34 !trans=vec_long !asm=vlong:rd A64
-shl_s    01 0 111110 immh:4 immb:3 01010 1 rn:5 rd:5 !asm=vshift:rd A64
 ext      0 q:1 101110 000 rm:5 0 imm4:4 0 rn:5 rd:5 !asm=vb:rd,vb:rn,vb:rm,u:imm4 A64
 {
   movi   0 q:1 op:1 0111100000 abc:3 cmode:4 o2:1 1 defgh:5 rd:5 !asm=vimm:rd A64
-  shrn   0 q:1 0 011110 immh:4 immb:3 100001 rn:5 rd:5 !asm=vshrn:rd A64
-  ushr   0 q:1 1 011110 immh:4 immb:3 000001 rn:5 rd:5 op=35 !trans=vec_shift !asm=vshift:rd A64
-  sshr   0 q:1 0 011110 immh:4 immb:3 000001 rn:5 rd:5 op=36 !trans=vec_shift !asm=vshift:rd A64
-  shl    0 q:1 0 011110 immh:4 immb:3 010101 rn:5 rd:5 op=37 !trans=vec_shift !asm=vshift:rd A64
-  ushll  0 q:1 1 011110 immh:4 immb:3 101001 rn:5 rd:5 op=38 !trans=vec_shift !asm=vshift:rd A64
-  sshll  0 q:1 0 011110 immh:4 immb:3 101001 rn:5 rd:5 op=39 !trans=vec_shift !asm=vshift:rd A64
+${shiftLines()}
 }
 fmov_xd  1 00 11110 01 1 00 110 000000 rn:5 rd:5 !trans=fmov_to_gpr !asm=x:rd,v3:rn A64
 fmov_dx  1 00 11110 01 1 00 111 000000 rn:5 rd:5 !trans=fmov_to_vec !asm=v3:rd,x:rn A64
@@ -410,4 +398,7 @@ cmeq_zs   01 0 11110 11 10000 01001 10 rn:5 rd:5 cond=0 !trans=cmp_zero_scalar !
 cmle_zs   01 1 11110 11 10000 01001 10 rn:5 rd:5 cond=6 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
 cmlt_zs   01 0 11110 11 10000 01010 10 rn:5 rd:5 cond=2 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
 fabd_s    01 1 11110 1 type:1 1 rm:5 11010 1 rn:5 rd:5 op=22 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
+
+# AdvSIMD through the generic lane helpers (simd.decode.ts)
+${simdLines()}
 `;

@@ -22,7 +22,8 @@
 
 import { decodeBitMasks } from "./bitmasks.ts";
 import { decodeA64 } from "./decode.ts";
-import { expandImm, shiftImmediate } from "./trans_simd.ts";
+import { byElement } from "./trans_simd_lanes.ts";
+import { expandImm, LDST_MULTIPLE, shiftImmediate, singleLane } from "./trans_simd.ts";
 
 type Args = Record<string, number>;
 type Printer = (a: Args, pc: bigint) => string | null;
@@ -87,6 +88,18 @@ function atomicText(a: Args): string {
   return `${base}${order}${size}\t${gpr(a.rs, x)}, ${gpr(a.rt, x)}, [${gpr(a.rn, true, true)}]`;
 }
 
+/** An FP immediate as objdump prints it: `#-1.500000000000000000e+00`. */
+function fpImmediate(x: number): string {
+  return `#${x.toExponential(18).replace(/e([+-])(\d)$/, "e$10$2")}`;
+}
+
+/** `{v1.16b, v2.16b}`, or objdump's `{v1.16b-v4.16b}` for three or more without wrapping. */
+function registerList(first: number, count: number, t: string): string {
+  const last = (first + count - 1) % 32;
+  if (count > 2 && last > first) return `{v${first}.${t}-v${last}.${t}}`;
+  return `{${Array.from({ length: count }, (_, i) => `v${(first + i) % 32}.${t}`).join(", ")}}`;
+}
+
 /** The printer of one template operand `kind:field`. */
 function printer(kind: string, f: string): Printer {
   const scaled = /^(u|v|ext|pair)(\d)$/.exec(kind);
@@ -101,22 +114,55 @@ function printer(kind: string, f: string): Printer {
     vt: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}`,
     vb: (a) => `v${a[f]}.${ARRANGEMENTS[a.q]}`,
     vsz: (a) => `${"bhsd"[a.size]}${a[f]}`,
+    vszw: (a) => `${"bhsd"[a.size + 1]}${a[f]}`,
+    vw: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 3]}`,
+    vp: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 2 + a.q]}`,
+    vel: (a) => {
+      const e = byElement(a, a.size);
+      return e ? `v${e.reg}.${"bhsd"[a.size]}[${e.index}]` : "?";
+    },
+    velf: (a) => {
+      const e = byElement(a, 2 + a.type);
+      return e ? `v${e.reg}.${a.type ? "d" : "s"}[${e.index}]` : "?";
+    },
+    vft: (a) => `v${a[f]}.${a.type ? "2d" : a.q ? "4s" : "2s"}`,
+    vfh: (a) => `v${a[f]}.${a.q ? "4s" : "2s"}`,
+    vfp2: (a) => `v${a[f]}.${a.type ? "2d" : "2s"}`,
+    vsT: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + a.q]}`,
+    vsW: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + 3]}`,
+    vss: (a) => `${"bhsd"[a.size]}${a[f]}`,
+    vssw: (a) => `${"bhsd"[a.size + 1]}${a[f]}`,
+    vsS: (a) => `${"bhsd"[shiftImmediate(a)!.size]}${a[f]}`,
+    vsSW: (a) => `${"bhsd"[shiftImmediate(a)!.size + 1]}${a[f]}`,
+    vsh: (a) => `#${shiftImmediate(a)!.amount}`,
     vd1: (a) => `v${a[f]}.d[1]`,
     vdup: (a) => {
       const size = 31 - Math.clz32(a.imm5 & -a.imm5);
       return `v${a[f]}.${ARRANGEMENTS[2 * size + a.q]}`;
     },
     rdup: (a) => gpr(a[f], (a.imm5 & 15) === 8),
-    vlist: (a) => {
-      const count = { 7: 1, 10: 2, 6: 3, 2: 4 }[a.opc] ?? 1;
-      const t = ARRANGEMENTS[2 * a.size + a.q];
-      return `{${Array.from({ length: count }, (_, i) => `v${(a[f] + i) % 32}.${t}`).join(", ")}}`;
+    vlist: (a) =>
+      registerList(a[f], LDST_MULTIPLE[a.opc]?.count ?? 1, ARRANGEMENTS[2 * a.size + a.q]),
+    vlist1: (a) => `{v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}}`,
+    vlane: (a) => {
+      const lane = singleLane(a);
+      return lane ? `{v${a[f]}.${"bhsd"[lane.size]}}[${lane.index}]` : "?";
+    },
+    vpost1: (a) => {
+      const size = a.opc === undefined || a.opc === 6 ? a.size : singleLane(a)?.size ?? 0;
+      return a[f] === 31 ? `#${1 << size}` : gpr(a[f], true);
+    },
+    vtbl: (a) => registerList(a[f], a.len + 1, "16b"),
+    velem4: (a) => {
+      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+      return `v${a[f]}.${"bhsd"[size]}[${a.imm4 >> size}]`;
     },
     vpost: (a) => {
-      const count = { 7: 1, 10: 2, 6: 3, 2: 4 }[a.opc] ?? 1;
+      const count = LDST_MULTIPLE[a.opc]?.count ?? 1;
       return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
     },
     zero: () => "#0",
+    shll: (a) => `#${8 << a.size}`,
     vf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
     vsf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
     vcvt: (a) => `${a.opc ? "d" : "s"}${a[f]}`,
@@ -127,7 +173,7 @@ function printer(kind: string, f: string): Printer {
       const x = a.type
         ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
         : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
-      return `#${x.toExponential(18).replace(/e([+-])(\d)$/, "e$10$2")}`;
+      return fpImmediate(x);
     },
     rq: (a) => gpr(a[f], a.q === 1),
     velem: (a) => {
@@ -137,6 +183,7 @@ function printer(kind: string, f: string): Printer {
     x: (a) => gpr(a[f], true),
     w: (a) => gpr(a[f], false),
     r: (a) => gpr(a[f], a.sf === 1),
+    rs1: (a) => gpr(a[f] + 1, a.sf === 1),
     rs: (a) => gpr(a[f], a.sf === 1, true),
     xs: (a) => gpr(a[f], true, true),
     tb: (a) => gpr(a[f], a.bit >= 32),
@@ -192,9 +239,13 @@ function render(template: string, a: Args, pc: bigint): string {
 }
 
 /** The mnemonic of a pattern: its name up to the table's `_` suffix (`add_i`, `fmov_xd`). */
-function mnemonic(name: string, a: Args): string {
+function mnemonic(name: string, trans: string | undefined, a: Args): string {
   if (name === "b_cond") return `b.${COND_NAMES[a.cond]}`;
   if ((name === "stp" || name === "ldp") && a.op === 0) return name.replace("p", "np");
+  const form = LDST_MULTIPLE[a.opc];
+  if (trans === "ldst_vec" && form?.interleaved) {
+    return `${name.slice(0, 2)}${form.count}`;
+  }
   return name.split("_")[0];
 }
 
@@ -207,8 +258,7 @@ function modifiedImmediate(a: Args): string {
     const value = a.op
       ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
       : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
-    const text = Number.isInteger(value) ? value.toFixed(1) : String(value);
-    return `fmov\t${d}.${a.op ? "2d" : a.q ? "4s" : "2s"}, #${text}`;
+    return `fmov\t${d}.${a.op ? "2d" : a.q ? "4s" : "2s"}, ${fpImmediate(value)}`;
   }
   if (c === 14) {
     if (a.op) return `movi\t${a.q ? `${d}.2d` : `d${a.rd}`}, #${hex(expandImm(1, 14, imm8))}`;
@@ -224,37 +274,6 @@ function modifiedImmediate(a: Args): string {
     ? `, lsl #${8 * ((c >> 1) & (halves ? 1 : 3))}`
     : "";
   return `${name}\t${d}.${t}, #${hex(imm8)}${shift}`;
-}
-
-/** The shifts by immediate: `ushr v0.8h, v1.8h, #3`, `ushll2 v0.4s, v1.8h, #0`, `shl d0, d1, #32`. */
-function shiftImmediateText(name: string, a: Args): string {
-  const op = { ushr: 35, sshr: 36, shl: 37, shl_s: 37, ushll: 38, sshll: 39 }[name] ?? 37;
-  const { size, amount } = shiftImmediate({ ...a, op })!;
-  if (name === "shl_s") return `shl\td${a.rd}, d${a.rn}, #${amount}`;
-  if (op >= 38) {
-    const wide = ARRANGEMENTS[2 * size + 3];
-    return `${name}${a.q ? "2" : ""}\tv${a.rd}.${wide}, v${a.rn}.${
-      ARRANGEMENTS[2 * size + a.q]
-    }, #${amount}`;
-  }
-  const t = ARRANGEMENTS[2 * size + a.q];
-  return `${name}\tv${a.rd}.${t}, v${a.rn}.${t}, #${amount}`;
-}
-
-/** umull/smull and their `2` forms. */
-function longText(name: string, a: Args): string {
-  const wide = ARRANGEMENTS[2 * a.size + 3], narrow = ARRANGEMENTS[2 * a.size + a.q];
-  return `${name}${a.q ? "2" : ""}\tv${a.rd}.${wide}, v${a.rn}.${narrow}, v${a.rm}.${narrow}`;
-}
-
-/** shrn/shrn2: the narrowed arrangement, the source's and the shift. */
-function shiftNarrow(a: Args): string {
-  const size = 31 - Math.clz32(a.immh);
-  const shift = 2 * (8 << size) - ((a.immh << 3) | a.immb);
-  const name = a.q ? "shrn2" : "shrn";
-  return `${name}\tv${a.rd}.${ARRANGEMENTS[2 * size + a.q]}, v${a.rn}.${
-    ARRANGEMENTS[2 * size + 3]
-  }, #${shift}`;
 }
 
 /**
@@ -273,10 +292,9 @@ export function disassembleA64(bits: number, pc = 0n): string {
   if (d.pattern.name === "atomic") return atomicText(a);
   if (d.pattern.name === "ret" && a.rn === 30) return "ret";
   if (d.pattern.name === "movi") return modifiedImmediate(a);
-  if (d.pattern.name === "shrn") return shiftNarrow(a);
-  if (d.pattern.attrs.asm === "vshift:rd") return shiftImmediateText(d.pattern.name, a);
-  if (d.pattern.attrs.asm === "vlong:rd") return longText(d.pattern.name, a);
-  const operands = render(d.pattern.attrs.asm ?? "", a, pc);
-  const name = mnemonic(d.pattern.name, a);
+  // `q2,`: the mnemonic takes a `2` when Q is set (the upper-half forms: xtn2, saddl2).
+  const asm = d.pattern.attrs.asm ?? "", upper = asm.startsWith("q2,");
+  const operands = render(upper ? asm.slice(3) : asm, a, pc);
+  const name = mnemonic(d.pattern.name, d.pattern.attrs.trans, a) + (upper && a.q ? "2" : "");
   return operands ? `${name}\t${operands}` : name;
 }

@@ -94,9 +94,12 @@ const RTZ = 1;
 /** Softfloat's rounding mode for an Arm one (RA is RMM). */
 const SOFTFLOAT_RM = [0, 3, 2, 1, 4];
 
+/** FPSR.IDC (input denormal) among the flags: softfloat has no such flag. */
+const IDC = 32;
+
 /** FPSR's cumulative bits for softfloat's flags. */
 function fpsrBits(flags: number): bigint {
-  let v = 0;
+  let v = flags & IDC ? 0x80 : 0;
   if (flags & FloatFlag.NV) v |= 1;
   if (flags & FloatFlag.DZ) v |= 2;
   if (flags & FloatFlag.OF) v |= 4;
@@ -105,15 +108,24 @@ function fpsrBits(flags: number): bigint {
   return BigInt(v);
 }
 
-interface Fmt {
+/** A format: single or double precision. */
+export interface Fmt {
   name: FloatFormat;
   bits: number;
   mantissa: number;
   quiet: bigint;
   defaultNaN: bigint;
 }
-const F32: Fmt = { name: "f32", bits: 32, mantissa: 23, quiet: 1n << 22n, defaultNaN: 0x7fc00000n };
-const F64: Fmt = {
+/** Single precision. */
+export const F32: Fmt = {
+  name: "f32",
+  bits: 32,
+  mantissa: 23,
+  quiet: 1n << 22n,
+  defaultNaN: 0x7fc00000n,
+};
+/** Double precision. */
+export const F64: Fmt = {
   name: "f64",
   bits: 64,
   mantissa: 52,
@@ -127,8 +139,16 @@ const isNaN = (f: Fmt, v: bigint) => {
 };
 const isSignalling = (f: Fmt, v: bigint) => isNaN(f, v) && (v & f.quiet) === 0n;
 
+/** Whether one of `a`, `b` is an infinity and the other a zero. */
+export function infTimesZero(f: Fmt, a: bigint, b: bigint): boolean {
+  const magnitude = (1n << BigInt(f.bits - 1)) - 1n,
+    inf = magnitude ^ ((1n << BigInt(f.mantissa)) - 1n);
+  const ma = a & magnitude, mb = b & magnitude;
+  return (ma === inf && mb === 0n) || (ma === 0n && mb === inf);
+}
+
 /** Arm's NaN processing of `ops`: null when none is a NaN. */
-function processNaNs(f: Fmt, env: FloatEnv, dn: boolean, ops: bigint[]): bigint | null {
+export function processNaNs(f: Fmt, env: FloatEnv, dn: boolean, ops: bigint[]): bigint | null {
   const snan = ops.find((v) => isSignalling(f, v));
   const nan = snan ?? ops.find((v) => isNaN(f, v));
   if (nan === undefined) return null;
@@ -137,7 +157,7 @@ function processNaNs(f: Fmt, env: FloatEnv, dn: boolean, ops: bigint[]): bigint 
 }
 
 /** The value of a format's bits as a JS number (exact). */
-function toNumber(f: Fmt, v: bigint): number {
+export function toNumber(f: Fmt, v: bigint): number {
   const dv = new DataView(new ArrayBuffer(8));
   if (f.bits === 64) {
     dv.setBigUint64(0, v);
@@ -172,7 +192,14 @@ function roundAway(x: number): number {
 }
 
 /** fmax/fmin (NaNs propagate) and fmaxnm/fminnm (a quiet NaN loses to a number). */
-function minMax(f: Fmt, op: number, a: bigint, b: bigint, env: FloatEnv, dn: boolean): bigint {
+export function minMax(
+  f: Fmt,
+  op: number,
+  a: bigint,
+  b: bigint,
+  env: FloatEnv,
+  dn: boolean,
+): bigint {
   const numeric = op === FpOp.MAXNM || op === FpOp.MINNM;
   if (numeric && !isSignalling(f, a) && !isSignalling(f, b)) {
     if (isNaN(f, a) && !isNaN(f, b)) return b;
@@ -187,7 +214,7 @@ function minMax(f: Fmt, op: number, a: bigint, b: bigint, env: FloatEnv, dn: boo
 }
 
 /** NZCV of a comparison: unordered 0011, equal 0110, less 1000, greater 0010. */
-function compare(f: Fmt, a: bigint, b: bigint, env: FloatEnv, signalAll: boolean): number {
+export function compare(f: Fmt, a: bigint, b: bigint, env: FloatEnv, signalAll: boolean): number {
   if (isNaN(f, a) || isNaN(f, b)) {
     if (signalAll || isSignalling(f, a) || isSignalling(f, b)) env.flags |= FloatFlag.NV;
     return 0b0011;
@@ -197,7 +224,7 @@ function compare(f: Fmt, a: bigint, b: bigint, env: FloatEnv, signalAll: boolean
 }
 
 /** Conversion to a `bits`-bit integer (signed or not) of `x * 2^fbits`, Arm's saturation. */
-function toInt(
+export function toInt(
   f: Fmt,
   a: bigint,
   signed: boolean,
@@ -223,7 +250,7 @@ function toInt(
 }
 
 /** fcvt between single and double; NaNs keep their payload (quietened), as Arm converts them. */
-function convert(from: Fmt, to: Fmt, a: bigint, env: FloatEnv, dn: boolean): bigint {
+export function convert(from: Fmt, to: Fmt, a: bigint, env: FloatEnv, dn: boolean): bigint {
   if (isNaN(from, a)) {
     if (isSignalling(from, a)) env.flags |= FloatFlag.NV;
     if (dn) return to.defaultNaN;
@@ -268,38 +295,128 @@ const ARITH: Partial<Record<number, typeof fadd>> = {
   [FpOp.ABD]: fsub,
 };
 
-/** The result of a rounding operation on Vn, Vm (and Va), before NaN processing. */
-function arith(
-  cpu: CpuCore,
+/**
+ * The result of a rounding operation on `a`, `b` (and the fused operations' addend `c`), with
+ * Arm's NaN processing.
+ */
+export function arith(
   op: number,
   f: Fmt,
-  n: number,
-  m: number,
-  ra: number,
+  a: bigint,
+  b: bigint,
+  c: bigint,
   env: FloatEnv,
   dn: boolean,
 ): bigint {
-  const a = operand(cpu, f, n), b = operand(cpu, f, m);
   if (op === FpOp.SQRT) return processNaNs(f, env, dn, [a]) ?? fsqrt(f.name, a, env);
   if (op >= FpOp.MADD && op <= FpOp.NMSUB) {
-    // d = ±a' ± n*m: msub negates the product, fnmadd both, fnmsub the addend.
-    const addend = operand(cpu, f, ra);
-    const nan = processNaNs(f, env, dn, [addend, a, b]);
+    // d = ±c ± a*b: msub negates the product (as a), fnmadd both, fnmsub the addend. Arm
+    // negates the operands first, so a negated NaN operand comes out with its sign flipped.
+    const sign = 1n << BigInt(f.bits - 1);
+    const na = op === FpOp.MSUB || op === FpOp.NMADD ? a ^ sign : a;
+    const nc = op === FpOp.NMADD || op === FpOp.NMSUB ? c ^ sign : c;
+    if (infTimesZero(f, na, b) && isNaN(f, nc) && !isSignalling(f, nc)) {
+      env.flags |= FloatFlag.NV; // Arm: 0 * inf + qNaN is invalid, the default NaN
+      return f.defaultNaN;
+    }
+    const nan = processNaNs(f, env, dn, [nc, na, b]);
     if (nan !== null) return nan;
-    const negProduct = op === FpOp.MSUB || op === FpOp.NMADD;
-    const negAddend = op === FpOp.NMADD || op === FpOp.NMSUB;
-    const fma = (e: FloatEnv) => fmuladd(f.name, a, b, addend, e, negProduct, negAddend);
+    const fma = (e: FloatEnv) => fmuladd(f.name, na, b, nc, e, false, false);
     const r = fma(env);
     tinyBeforeRounding(f, r, env, () => fma({ rm: RTZ, flags: 0 }));
     return r;
   }
   if (op >= FpOp.MAX && op <= FpOp.MINNM) return minMax(f, op, a, b, env, dn);
-  const nan = processNaNs(f, env, dn, [a, b]);
-  if (nan !== null) return nan;
-  const r = ARITH[op]!(f.name, a, b, env);
-  tinyBeforeRounding(f, r, env, () => ARITH[op]!(f.name, a, b, { rm: RTZ, flags: 0 }));
+  let r = processNaNs(f, env, dn, [a, b]);
+  if (r === null) {
+    r = ARITH[op]!(f.name, a, b, env);
+    tinyBeforeRounding(f, r, env, () => ARITH[op]!(f.name, a, b, { rm: RTZ, flags: 0 }));
+  }
+  // fnmul negates and fabd takes the absolute value of the result, a NaN too.
   const sign = 1n << BigInt(f.bits - 1);
   return op === FpOp.NMUL ? r ^ sign : op === FpOp.ABD ? r & ~sign : r;
+}
+
+/** `a` rounded to an integral value in Arm mode `mode`; `exact` raises inexact (frintx). */
+export function frint(
+  f: Fmt,
+  a: bigint,
+  mode: number,
+  exact: boolean,
+  env: FloatEnv,
+  dn: boolean,
+): bigint {
+  const nan = processNaNs(f, env, dn, [a]);
+  if (nan !== null) return nan;
+  const x = toNumber(f, a), r = roundIntegral(x, mode);
+  if (!Number.isFinite(x)) return a;
+  if (exact && r !== x) env.flags |= FloatFlag.NX;
+  return fromNumber(f, r);
+}
+
+/** The `bits`-bit integer `x` (signed or not) divided by 2^fbits, rounded to format `f`. */
+export function fromInt(
+  f: Fmt,
+  x: bigint,
+  bits: 32 | 64,
+  signed: boolean,
+  fbits: number,
+  env: FloatEnv,
+): bigint {
+  const r = fcvtFromInt(f.name, x, bits, signed, env);
+  return fbits ? fromNumber(f, toNumber(f, r) / 2 ** fbits) : r;
+}
+
+/** What every operation reads from FPCR: the rounding (softfloat's and Arm's mode), DN, FZ. */
+export interface FpControl {
+  env: FloatEnv;
+  /** the Arm rounding mode (FpRound.RN..RA) */
+  mode: number;
+  dn: boolean;
+  fz: boolean;
+}
+
+/** The control of an operation whose `round` field is `round` (FpRound), from FPCR. */
+export function fpControl(cpu: CpuCore, round: number): FpControl {
+  const fpcr = Number(cpu.getState(A64.FPCR));
+  const mode = round >= FpRound.FPCR ? (fpcr >> 22) & 3 : round;
+  const env = { rm: SOFTFLOAT_RM[mode], flags: 0 };
+  return { env, mode, dn: ((fpcr >> 25) & 1) === 1, fz: ((fpcr >> 24) & 1) === 1 };
+}
+
+/** `v` flushed to a zero of its sign when it is a denormal (raising IDC). */
+function flushInput(f: Fmt, v: bigint, env: FloatEnv): bigint {
+  const sign = 1n << BigInt(f.bits - 1), fraction = (1n << BigInt(f.mantissa)) - 1n;
+  if ((v & ~sign & ~fraction) !== 0n || (v & fraction) === 0n) return v;
+  env.flags |= IDC;
+  return v & sign;
+}
+
+/**
+ * Runs `op` on `inputs` as FPCR.FZ = 1 does (Arm's FPUnpack and FPRound): denormal inputs are
+ * zeros, with IDC; a result `out` (its format; null when not a float) whose exact value is
+ * below the normal range is a zero of its sign, with UFC and without IXC.
+ */
+export function flushToZero(
+  f: Fmt,
+  out: Fmt | null,
+  inputs: bigint[],
+  env: FloatEnv,
+  op: (ins: bigint[], env: FloatEnv) => bigint,
+): bigint {
+  const local: FloatEnv = { rm: env.rm, flags: 0 };
+  const r = op(inputs.map((v) => flushInput(f, v, local)), local);
+  const sign = out ? 1n << BigInt(out.bits - 1) : 0n, m = r & ~sign;
+  const minNormal = out ? 1n << BigInt(out.mantissa) : 0n;
+  const tiny = out !== null && ((m !== 0n && m < minNormal) ||
+    ((m === 0n || m === minNormal) && (local.flags & FloatFlag.UF) !== 0));
+  env.flags |= tiny ? (local.flags & ~FloatFlag.NX) | FloatFlag.UF : local.flags;
+  return tiny ? r & sign : r;
+}
+
+/** ORs the exceptions an operation raised into FPSR's cumulative flags. */
+export function raiseFlags(cpu: CpuCore, env: FloatEnv): void {
+  if (env.flags) cpu.setState(A64.FPSR, cpu.getState(A64.FPSR) | fpsrBits(env.flags));
 }
 
 /**
@@ -320,61 +437,54 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
   const round = (info >> 6) & 7, sf = (info >> 9) & 1, fbits = (info >> 10) & 127;
   // The integer is in a V register (the AdvSIMD scalar forms), not a general one.
   const vreg = (info >> 17) & 1;
-  const fpcr = Number(cpu.getState(A64.FPCR));
-  const armMode = round >= FpRound.FPCR ? (fpcr >> 22) & 3 : round;
-  const env: FloatEnv = { rm: SOFTFLOAT_RM[armMode], flags: 0 };
-  const dn = ((fpcr >> 25) & 1) === 1;
+  const { env, mode, dn, fz } = fpControl(cpu, round);
+  // Register 32: zero (fcmp with #0.0; scvtf and ucvtf from xzr read general register n).
+  const a = n === 32 ? 0n : operand(cpu, f, n), b = m === 32 ? 0n : operand(cpu, f, m);
+  /** `g` on the float operands `ins`, under FPCR.FZ; `out` is the result's format. */
+  const run = (out: Fmt | null, ins: bigint[], g: (ins: bigint[], e: FloatEnv) => bigint) =>
+    fz ? flushToZero(f, out, ins, env, g) : g(ins, env);
   switch (op) {
     case FpOp.CMP:
     case FpOp.CMPE: {
-      const b = m === 32 ? 0n : operand(cpu, f, m);
-      setNzcv(cpu, compare(f, operand(cpu, f, n), b, env, op === FpOp.CMPE));
+      const signal = op === FpOp.CMPE;
+      setNzcv(cpu, Number(run(null, [a, b], ([x, y], e) => BigInt(compare(f, x, y, e, signal)))));
       break;
     }
     case FpOp.CVT: {
       const to = f === F64 ? F32 : F64;
-      setResult(cpu, d, convert(f, to, operand(cpu, f, n), env, dn));
+      setResult(cpu, d, run(to, [a], ([x], e) => convert(f, to, x, e, dn)));
       break;
     }
-    case FpOp.FRINT: {
-      const a = operand(cpu, f, n);
-      const nan = processNaNs(f, env, dn, [a]);
-      const x = toNumber(f, a), r = roundIntegral(x, armMode);
-      if (nan === null && round === FpRound.EXACT && r !== x && Number.isFinite(x)) {
-        env.flags |= FloatFlag.NX;
-      }
-      setResult(cpu, d, nan ?? (Number.isFinite(x) ? fromNumber(f, r) : a));
+    case FpOp.FRINT:
+      setResult(cpu, d, run(f, [a], ([x], e) => frint(f, x, mode, round === FpRound.EXACT, e, dn)));
       break;
-    }
     case FpOp.SCVTF:
     case FpOp.UCVTF: {
       const x = vreg ? cpu.getGlobal(A64.vLow(n)) : n === 32 ? 0n : cpu.getGlobal(n);
-      const bits = sf ? 64 : 32;
-      let r = fcvtFromInt(f.name, x, bits, op === FpOp.SCVTF, env);
-      if (fbits) r = fromNumber(f, toNumber(f, r) / 2 ** fbits);
-      setResult(cpu, d, r);
+      setResult(cpu, d, fromInt(f, x, sf ? 64 : 32, op === FpOp.SCVTF, fbits, env));
       break;
     }
     case FpOp.TO_SINT:
     case FpOp.TO_UINT: {
-      const v = toInt(
-        f,
-        operand(cpu, f, n),
-        op === FpOp.TO_SINT,
-        sf ? 64 : 32,
-        fbits,
-        armMode,
-        env,
-      );
+      const signed = op === FpOp.TO_SINT, bits = sf ? 64 : 32;
+      const v = run(null, [a], ([x], e) => toInt(f, x, signed, bits, fbits, mode, e));
       const value = sf ? BigInt.asIntN(64, v) : BigInt.asUintN(32, v);
       if (vreg) setResult(cpu, d, value);
       else if (d !== 31) cpu.setGlobal(d, value);
       break;
     }
-    default:
-      setResult(cpu, d, arith(cpu, op, f, n, m, (info >> 1) & 31, env, dn));
+    default: {
+      // Only the operands the operation has: FPCR.FZ raises IDC for a denormal one.
+      const fused = op >= FpOp.MADD && op <= FpOp.NMSUB;
+      const ins = fused
+        ? [a, b, operand(cpu, f, (info >> 1) & 31)]
+        : op === FpOp.SQRT
+        ? [a]
+        : [a, b];
+      setResult(cpu, d, run(f, ins, ([x, y, z], e) => arith(op, f, x, y ?? 0n, z ?? 0n, e, dn)));
+    }
   }
-  if (env.flags) cpu.setState(A64.FPSR, cpu.getState(A64.FPSR) | fpsrBits(env.flags));
+  raiseFlags(cpu, env);
 }
 
 /**

@@ -7,7 +7,10 @@
 
 import type { CpuCore, HelperDef } from "../../plugin.ts";
 import { FP_HELPER } from "./fp_helpers.ts";
+import { VFP_HELPER } from "./simd_fp.ts";
 import { SIMD_HELPER } from "./simd_helpers.ts";
+import { VINT_HELPER } from "./simd_int.ts";
+import { VPERM_HELPER, VSTREAM_HELPER } from "./simd_perm.ts";
 
 /** Count of leading zeros of a 64-bit value. */
 function clz64(x: bigint): bigint {
@@ -37,6 +40,10 @@ export const A64_HELPERS: HelperDef[] = [
   },
   SIMD_HELPER,
   FP_HELPER,
+  VINT_HELPER,
+  VFP_HELPER,
+  VPERM_HELPER,
+  VSTREAM_HELPER,
 ];
 
 /**
@@ -48,4 +55,13 @@ export const A64_HELPERS: HelperDef[] = [
  * console.log(A64_HELPER.CNTVCT); // 1
  * ```
  */
-export const A64_HELPER = { CLZ: 0, CNTVCT: 1, VEC: 2, FP: 3 } as const;
+export const A64_HELPER = {
+  CLZ: 0,
+  CNTVCT: 1,
+  VEC: 2,
+  FP: 3,
+  VINT: 4,
+  VFP: 5,
+  VPERM: 6,
+  VSTREAM: 7,
+} as const;

@@ -1,7 +1,8 @@
 /**
- * The lane-wise AdvSIMD operations, run by one helper on the V registers
- * in the state block: comparisons, pairwise and across-lane reductions,
- * `ext`, `shrn` and `cnt`. Bitwise operations and moves are IR (see
+ * The AdvSIMD permutations of two registers (uzp, zip, trn, ext), run by
+ * one helper on the V registers in the state block, and the lane access
+ * the other helpers share (the arithmetic: the generic helpers of
+ * `simd_int.ts` and `simd_fp.ts`). Bitwise operations and moves are IR (see
  * `trans_simd.ts`).
  *
  * @module
@@ -16,54 +17,21 @@ import { A64 } from "./state.ts";
  * @example
  * ```ts
  * import { VecOp } from "./simd_helpers.ts";
- * console.log(VecOp.CMEQ); // 0
+ * console.log(VecOp.EXT); // 22
  * ```
  */
 export const VecOp = {
-  CMEQ: 0,
-  CMHS: 1,
-  CMHI: 2,
-  CMGT: 3,
-  CMGE: 4,
-  CMTST: 5,
-  ADDP: 6,
-  UMAXP: 7,
-  UMINP: 8,
-  ADD: 9,
-  SUB: 10,
-  UMAX: 11,
-  UMIN: 12,
-  CMEQZ: 13,
-  CMGTZ: 14,
-  CMGEZ: 15,
-  CMLEZ: 16,
-  CMLTZ: 17,
-  CNT: 18,
-  UMAXV: 19,
-  UMINV: 20,
-  ADDV: 21,
   EXT: 22,
-  SHRN: 23,
   UZP1: 24,
   TRN1: 25,
   ZIP1: 26,
   UZP2: 27,
   TRN2: 28,
   ZIP2: 29,
-  MUL: 30,
-  MLA: 31,
-  MLS: 32,
-  UMULL: 33,
-  SMULL: 34,
-  USHR: 35,
-  SSHR: 36,
-  SHL: 37,
-  USHLL: 38,
-  SSHLL: 39,
 } as const;
 
 /** The lanes of Vn, `esize` bytes each, as unsigned bigints. */
-function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
+export function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
   const whole = BigInt.asUintN(64, cpu.getGlobal(A64.vLow(n))) |
     (BigInt.asUintN(64, cpu.getGlobal(A64.vHigh(n))) << 64n);
   const bits = BigInt(esize * 8), mask = (1n << bits) - 1n;
@@ -71,41 +39,13 @@ function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
 }
 
 /** Writes `values` (lanes of `esize` bytes, the rest zero) to Vd. */
-function setLanes(cpu: CpuCore, d: number, esize: number, values: bigint[]): void {
+export function setLanes(cpu: CpuCore, d: number, esize: number, values: bigint[]): void {
   const bits = BigInt(esize * 8), mask = (1n << bits) - 1n;
   let whole = 0n;
   values.forEach((v, i) => whole |= (v & mask) << (bits * BigInt(i)));
   cpu.setGlobal(A64.vLow(d), BigInt.asIntN(64, whole));
   cpu.setGlobal(A64.vHigh(d), BigInt.asIntN(64, whole >> 64n));
 }
-
-const signed = (v: bigint, esize: number) => BigInt.asIntN(esize * 8, v);
-const ones = (esize: number) => (1n << BigInt(esize * 8)) - 1n;
-const maxOf = (x: bigint, y: bigint) => (x > y ? x : y);
-const minOf = (x: bigint, y: bigint) => (x < y ? x : y);
-
-type LaneFn = (x: bigint, y: bigint, esize: number) => bigint;
-const mask = (b: boolean, esize: number) => (b ? ones(esize) : 0n);
-
-/** Element-wise operations of two vectors. */
-const ELEMENTWISE: Partial<Record<number, LaneFn>> = {
-  [VecOp.CMEQ]: (x, y, e) => mask(x === y, e),
-  [VecOp.CMHS]: (x, y, e) => mask(x >= y, e),
-  [VecOp.CMHI]: (x, y, e) => mask(x > y, e),
-  [VecOp.CMGT]: (x, y, e) => mask(signed(x, e) > signed(y, e), e),
-  [VecOp.CMGE]: (x, y, e) => mask(signed(x, e) >= signed(y, e), e),
-  [VecOp.CMTST]: (x, y, e) => mask((x & y) !== 0n, e),
-  [VecOp.ADD]: (x, y) => x + y,
-  [VecOp.SUB]: (x, y) => x - y,
-  [VecOp.UMAX]: maxOf,
-  [VecOp.UMIN]: minOf,
-  [VecOp.CMEQZ]: (x, _y, e) => mask(x === 0n, e),
-  [VecOp.CMGTZ]: (x, _y, e) => mask(signed(x, e) > 0n, e),
-  [VecOp.CMGEZ]: (x, _y, e) => mask(signed(x, e) >= 0n, e),
-  [VecOp.CMLEZ]: (x, _y, e) => mask(signed(x, e) <= 0n, e),
-  [VecOp.CMLTZ]: (x, _y, e) => mask(signed(x, e) < 0n, e),
-  [VecOp.CNT]: (x) => BigInt([...x.toString(2)].filter((c) => c === "1").length),
-};
 
 /** Permutations of the lanes of Vn and Vm: the source lane of each result lane. */
 const PERMUTES: Partial<Record<number, (i: number, count: number) => [0 | 1, number]>> = {
@@ -117,62 +57,9 @@ const PERMUTES: Partial<Record<number, (i: number, count: number) => [0 | 1, num
   [VecOp.ZIP2]: (i, c) => [(i & 1) as 0 | 1, (c >> 1) + (i >> 1)],
 };
 
-/** Element-wise operations that also read the destination (multiply-accumulate). */
-const ACCUMULATING: Partial<Record<number, (acc: bigint, p: bigint) => bigint>> = {
-  [VecOp.MLA]: (acc, p) => acc + p,
-  [VecOp.MLS]: (acc, p) => acc - p,
-};
-
-/** Shifts by an immediate (`shift`, the amount), element-wise on Vn. */
-const SHIFTS: Partial<Record<number, (x: bigint, shift: number, esize: number) => bigint>> = {
-  [VecOp.USHR]: (x, s) => x >> BigInt(s),
-  [VecOp.SSHR]: (x, s, e) => signed(x, e) >> BigInt(s),
-  [VecOp.SHL]: (x, s) => x << BigInt(s),
-};
-
-/** Long operations: each result lane is twice as wide; Q (the `2` forms) reads the upper half. */
-function long(
-  cpu: CpuCore,
-  op: number,
-  d: number,
-  n: number,
-  m: number,
-  sz: number,
-  q: number,
-  extra: number,
-) {
-  const esize = 1 << sz, half = 8 / esize;
-  const pick = (v: bigint[]) => v.slice(q ? half : 0, (q ? half : 0) + half);
-  const x = pick(lanes(cpu, n, esize)), y = pick(lanes(cpu, m, esize));
-  const out = x.map((v, i) => {
-    switch (op) {
-      case VecOp.UMULL:
-        return v * y[i];
-      case VecOp.SMULL:
-        return signed(v, esize) * signed(y[i], esize);
-      case VecOp.USHLL:
-        return v << BigInt(extra);
-      default:
-        return signed(v, esize) << BigInt(extra);
-    }
-  });
-  setLanes(cpu, d, 2 * esize, out);
-}
-
-/** Pairwise and across-lane operations. */
-const REDUCING: Partial<Record<number, LaneFn>> = {
-  [VecOp.ADDP]: (x, y) => x + y,
-  [VecOp.UMAXP]: maxOf,
-  [VecOp.UMINP]: minOf,
-  [VecOp.UMAXV]: maxOf,
-  [VecOp.UMINV]: minOf,
-  [VecOp.ADDV]: (x, y) => x + y,
-};
-
 /**
  * Runs operation `op` on Vd, Vn, Vm; `info` packs the element size (log2
- * bytes, bits 0-1), Q (bit 2) and an immediate (bits 3 and up: ext's byte
- * index, shrn's shift).
+ * bytes, bits 0-1), Q (bit 2) and ext's byte index (bits 3 and up).
  */
 function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: number): void {
   const sz = info & 3, q = (info >> 2) & 1, extra = info >> 3;
@@ -181,46 +68,17 @@ function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
     const bytes = [...lanes(cpu, n, 1).slice(0, q ? 16 : 8), ...lanes(cpu, m, 1)];
     return setLanes(cpu, d, 1, bytes.slice(extra, extra + (q ? 16 : 8)));
   }
-  if (op === VecOp.SHRN) {
-    // Source lanes are 2 * esize bytes; shrn2 (Q) fills the upper half and keeps the lower.
-    const src = lanes(cpu, n, 2 * esize).map((v) => v >> BigInt(extra));
-    const kept = q ? lanes(cpu, d, esize).slice(0, 8 / esize) : [];
-    return setLanes(cpu, d, esize, [...kept, ...src]);
-  }
-  if (op >= VecOp.UMULL && op !== VecOp.USHR && op !== VecOp.SSHR && op !== VecOp.SHL) {
-    return long(cpu, op, d, n, m, sz, q, extra);
-  }
-  const x = lanes(cpu, n, esize).slice(0, count), y = lanes(cpu, m, esize).slice(0, count);
-  const permute = PERMUTES[op];
-  if (permute) {
-    const src = [x, y];
-    return setLanes(
-      cpu,
-      d,
-      esize,
-      x.map((_, i) => {
-        const [which, lane] = permute(i, count);
-        return src[which][lane];
-      }),
-    );
-  }
-  const shift = SHIFTS[op];
-  if (shift) return setLanes(cpu, d, esize, x.map((v) => shift(v, extra, esize)));
-  const acc = ACCUMULATING[op];
-  if (acc) {
-    const dst = lanes(cpu, d, esize);
-    return setLanes(cpu, d, esize, x.map((v, i) => acc(dst[i], v * y[i])));
-  }
-  if (op === VecOp.MUL) return setLanes(cpu, d, esize, x.map((v, i) => v * y[i]));
-  const f = ELEMENTWISE[op];
-  if (f) return setLanes(cpu, d, esize, x.map((v, i) => f(v, y[i], esize)));
-  const g = REDUCING[op]!;
-  if (op === VecOp.UMAXV || op === VecOp.UMINV || op === VecOp.ADDV) {
-    return setLanes(cpu, d, esize, [x.reduce((s, v) => g(s, v, esize))]);
-  }
-  const pairs = (v: bigint[]) =>
-    Array.from({ length: count / 2 }, (_, i) => g(v[2 * i], v[2 * i + 1], esize));
-  setLanes(cpu, d, esize, [...pairs(x), ...pairs(y)]);
+  const src = [lanes(cpu, n, esize), lanes(cpu, m, esize)];
+  const permute = PERMUTES[op]!;
+  setLanes(
+    cpu,
+    d,
+    esize,
+    Array.from({ length: count }, (_, i) => {
+      const [which, lane] = permute(i, count);
+      return src[which][lane];
+    }),
+  );
 }
 
 /**

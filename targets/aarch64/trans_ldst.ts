@@ -186,6 +186,48 @@ export const LDST_TRANS: TransTable = {
     ctx.ir.store(regSp(a.rn), 0n, reg(ctx, a.rt), 1 << a.sz);
     return true;
   },
+  ldxp(ctx, a) {
+    const { ir } = ctx;
+    const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;
+    ir.mov(A64.EXCL_ADDR, addr);
+    load(ctx, A64.EXCL_VAL, addr, 0n, bytes, false);
+    load(ctx, A64.EXCL_VAL2, addr, BigInt(bytes), bytes, false);
+    setReg(ctx, a.rt, A64.EXCL_VAL, 1);
+    setReg(ctx, a.rt2, A64.EXCL_VAL2, 1);
+    return true;
+  },
+  stxp(ctx, a) {
+    const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;
+    const first = reg(ctx, a.rt), second = reg(ctx, a.rt2);
+    const status = storeExclusive(ctx, addr, () => {
+      ctx.ir.store(addr, 0n, first, bytes);
+      ctx.ir.store(addr, BigInt(bytes), second, bytes);
+    });
+    setReg(ctx, a.rs, status, 0);
+    return true;
+  },
+  casp(ctx, a) {
+    // Rs, Rs+1 against the pair in memory; Rt, Rt+1 stored when both are equal. Odd registers
+    // are reserved.
+    if ((a.rs | a.rt) & 1) return false;
+    const { ir } = ctx;
+    const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;
+    const narrow = (r: number) => (a.sf ? reg(ctx, r) : tmp(ctx, Op.EXT32U, reg(ctx, r)));
+    const e0 = narrow(a.rs), e1 = narrow(a.rs + 1);
+    const v0 = reg(ctx, a.rt), v1 = reg(ctx, a.rt + 1);
+    const old0 = ir.temp(), old1 = ir.temp();
+    load(ctx, old0, addr, 0n, bytes, false);
+    load(ctx, old1, addr, BigInt(bytes), bytes, false);
+    const differ = ir.label();
+    ir.brcond(Cond.NE, old0, e0, differ);
+    ir.brcond(Cond.NE, old1, e1, differ);
+    ir.store(addr, 0n, v0, bytes);
+    ir.store(addr, BigInt(bytes), v1, bytes);
+    ir.setLabel(differ);
+    setReg(ctx, a.rs, old0, 1);
+    setReg(ctx, a.rs + 1, old1, 1);
+    return true;
+  },
   cas(ctx, a) {
     const { ir } = ctx;
     const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;

@@ -1,10 +1,11 @@
 /**
- * AdvSIMD and FP register moves: ld1/st1 (multiple structures, 1 to 4
- * registers), dup (general), the bitwise vector operations (and, bic, orr,
- * orn, eor, bsl, bit, bif, not) on the two 64-bit halves in IR, the
- * modified-immediate moves (movi, mvni, orr, bic, fmov), fmov between general
- * and FP registers, and the lane-wise operations through the `a64_vec`
- * helper (`simd_helpers.ts`).
+ * AdvSIMD loads, stores and moves: ld1-ld4/st1-st4 (multiple structures),
+ * ld1r and single lanes, dup, ins, umov/smov, the bitwise vector operations
+ * (and, bic, orr, orn, eor, bsl, bit, bif, not) on the two 64-bit halves in
+ * IR, the modified-immediate moves (movi, mvni, orr, bic, fmov), fmov between
+ * general and FP registers, tbl/tbx (`simd_perm.ts`) and the two-register
+ * permutations through the `a64_vec` helper (`simd_helpers.ts`). The lane-wise
+ * arithmetic is `trans_simd_lanes.ts`.
  *
  * A 64-bit (Q = 0) operation zeroes the upper half of its destination.
  *
@@ -15,12 +16,24 @@ import { type Cond, Op, type Temp } from "../../plugin.ts";
 import { type A64Context, imm, load, reg, regSp, setReg, tmp, type TransTable } from "./context.ts";
 import { A64_HELPER } from "./helpers.ts";
 import { VecOp } from "./simd_helpers.ts";
+import { PermOp } from "./simd_perm.ts";
 import { A64 } from "./state.ts";
 
 type Args = Record<string, number>;
 
-/** Registers ld1/st1 transfer, by the opcode field (other opcodes interleave: ld2-ld4). */
-const LD1_REGISTERS: Record<number, number> = { 0b0111: 1, 0b1010: 2, 0b0110: 3, 0b0010: 4 };
+/**
+ * Registers a multiple-structure load or store transfers, by the opcode field, and whether it
+ * interleaves them (ld2-ld4, st2-st4).
+ */
+export const LDST_MULTIPLE: Record<number, { count: number; interleaved: boolean }> = {
+  0b0111: { count: 1, interleaved: false },
+  0b1010: { count: 2, interleaved: false },
+  0b0110: { count: 3, interleaved: false },
+  0b0010: { count: 4, interleaved: false },
+  0b1000: { count: 2, interleaved: true },
+  0b0100: { count: 3, interleaved: true },
+  0b0000: { count: 4, interleaved: true },
+};
 
 /** Calls the lane-wise helper. */
 function vecCall(ctx: A64Context, op: number, a: Args, size: number, extra = 0): void {
@@ -122,6 +135,55 @@ function readElement(
   return tmp(ctx, ext, shifted);
 }
 
+/** The post-index writeback of a vector load or store: `bytes`, or Xm. */
+function postIndex(ctx: A64Context, a: Args, base: Temp, bytes: number): void {
+  if (!a.post) return;
+  const step = a.rm === 31 ? imm(ctx, bytes) : reg(ctx, a.rm);
+  ctx.ir.binop(Op.ADD, a.rn, base, step);
+}
+
+/**
+ * The element of a single-structure load or store (ld1/st1 {Vt.T}[index]): its size (log2
+ * bytes) and index, from the opcode, Q, S and size fields; null when reserved.
+ *
+ * @example
+ * ```ts
+ * import { singleLane } from "./trans_simd.ts";
+ * console.log(singleLane({ opc: 0b100, q: 1, s: 1, size: 0 })); // { size: 2, index: 3 }
+ * ```
+ */
+export function singleLane(a: Args): { size: number; index: number } | null {
+  const qs = (a.q << 1) | a.s;
+  switch (a.opc >> 1) {
+    case 0:
+      return { size: 0, index: (qs << 2) | a.size };
+    case 1:
+      return a.size & 1 ? null : { size: 1, index: (qs << 1) | (a.size >> 1) };
+    case 2:
+      if (a.size === 0) return { size: 2, index: qs };
+      return a.size === 1 && !a.s ? { size: 3, index: a.q } : null;
+  }
+  return null;
+}
+
+/** Writes the low bits of `value` to element `e` of Vd. */
+function insertElement(
+  ctx: A64Context,
+  d: number,
+  e: { size: number; high: boolean; shift: number },
+  value: Temp,
+): void {
+  const half = e.high ? A64.vHigh(d) : A64.vLow(d);
+  if (e.size === 3) {
+    ctx.ir.mov(half, value);
+    return;
+  }
+  const mask = ((1n << BigInt(8 << e.size)) - 1n) << BigInt(e.shift);
+  const kept = tmp(ctx, Op.AND, half, imm(ctx, ~mask));
+  const shifted = tmp(ctx, Op.AND, tmp(ctx, Op.SHL, value, imm(ctx, e.shift)), imm(ctx, mask));
+  ctx.ir.binop(Op.OR, half, kept, shifted);
+}
+
 /** `x` (of `2^size` bytes) repeated over 64 bits. */
 function replicate(ctx: A64Context, x: Temp, size: number): Temp {
   const bits = 8 << size;
@@ -137,15 +199,14 @@ function replicate(ctx: A64Context, x: Temp, size: number): Temp {
  * @example
  * ```ts
  * import { shiftImmediate } from "./trans_simd.ts";
- * console.log(shiftImmediate({ immh: 0b0010, immb: 0b011, op: 35 })); // { size: 1, amount: 13 }
+ * console.log(shiftImmediate({ immh: 0b0010, immb: 0b011, right: 1 })); // { size: 1, amount: 13 }
  * ```
  */
 export function shiftImmediate(a: Args): { size: number; amount: number } | null {
   if (a.immh === 0) return null;
   const size = 31 - Math.clz32(a.immh);
   const v = (a.immh << 3) | a.immb, bits = 8 << size;
-  const right = a.op === VecOp.USHR || a.op === VecOp.SSHR;
-  return { size, amount: right ? 2 * bits - v : v - bits };
+  return { size, amount: a.right ? 2 * bits - v : v - bits };
 }
 
 /**
@@ -159,25 +220,71 @@ export function shiftImmediate(a: Args): { size: number; amount: number } | null
  */
 export const SIMD_TRANS: TransTable = {
   ldst_vec(ctx, a) {
-    const count = LD1_REGISTERS[a.opc];
-    if (!count) return false;
+    const form = LDST_MULTIPLE[a.opc];
+    if (!form || (form.interleaved && a.size === 3 && !a.q)) return false;
     const { ir } = ctx;
-    const base = regSp(a.rn), bytes = a.q ? 16 : 8;
+    const { count } = form, base = regSp(a.rn), bytes = a.q ? 16 : 8;
     for (let i = 0; i < count; i++) {
       const t = (a.rt + i) % 32, off = BigInt(i * bytes);
       if (a.l) {
         load(ctx, A64.vLow(t), base, off, 8, false);
         if (a.q) load(ctx, A64.vHigh(t), base, off + 8n, 8, false);
         else ir.movi(A64.vHigh(t), 0n);
+      } else if (form.interleaved) {
+        for (let c = 0; c < bytes / 8; c++) {
+          const chunk = ir.temp(), info = a.size | (a.q << 2);
+          const args = [a.rt, count, info, i * (bytes / 8) + c].map((v) => imm(ctx, v));
+          ir.call(chunk, A64_HELPER.VSTREAM, args);
+          ir.store(base, off + BigInt(8 * c), chunk, 8);
+        }
       } else {
         ir.store(base, off, A64.vLow(t), 8);
         if (a.q) ir.store(base, off + 8n, A64.vHigh(t), 8);
       }
     }
-    if (a.post) {
-      const step = a.rm === 31 ? imm(ctx, count * bytes) : reg(ctx, a.rm);
-      ir.binop(Op.ADD, a.rn, base, step);
+    if (a.l && form.interleaved) {
+      const info = a.size | (a.q << 2) | (count << 3);
+      ir.call(
+        -1,
+        A64_HELPER.VPERM,
+        [PermOp.DEINTERLEAVE, a.rt, 0, 0, info].map((v) => imm(ctx, v)),
+      );
     }
+    postIndex(ctx, a, base, count * bytes);
+    return true;
+  },
+  ld1r(ctx, a) {
+    const x = ctx.ir.temp(), base = regSp(a.rn);
+    load(ctx, x, base, 0n, 1 << a.size, false);
+    const lo = replicate(ctx, x, a.size);
+    setVec(ctx, a.rt, a.q, lo, lo);
+    postIndex(ctx, a, base, 1 << a.size);
+    return true;
+  },
+  ldst_lane(ctx, a) {
+    const lane = singleLane(a);
+    if (!lane) return false;
+    const e = element(((lane.index << 1) | 1) << lane.size);
+    const base = regSp(a.rn), bytes = 1 << lane.size;
+    if (a.l) {
+      const x = ctx.ir.temp();
+      load(ctx, x, base, 0n, bytes, false);
+      insertElement(ctx, a.rt, e!, x);
+    } else ctx.ir.store(base, 0n, readElement(ctx, a.rt, e!, false), bytes);
+    postIndex(ctx, a, base, bytes);
+    return true;
+  },
+  tbl(ctx, a) {
+    const info = (a.q << 2) | ((a.len + 1) << 3);
+    const args = [a.op, a.rd, a.rn, a.rm, info].map((v) => imm(ctx, v));
+    ctx.ir.call(-1, A64_HELPER.VPERM, args);
+    return true;
+  },
+  ins_e(ctx, a) {
+    const e = element(a.imm5);
+    if (!e) return false;
+    const src = element((((a.imm4 >> e.size) << 1) | 1) << e.size);
+    insertElement(ctx, a.rd, e, readElement(ctx, a.rn, src!, false));
     return true;
   },
   dup_g(ctx, a) {
@@ -207,30 +314,11 @@ export const SIMD_TRANS: TransTable = {
   ins_g(ctx, a) {
     const e = element(a.imm5);
     if (!e) return false;
-    const half = e.high ? A64.vHigh(a.rd) : A64.vLow(a.rd);
-    if (e.size === 3) {
-      ctx.ir.mov(half, reg(ctx, a.rn));
-      return true;
-    }
-    const mask = ((1n << BigInt(8 << e.size)) - 1n) << BigInt(e.shift);
-    const kept = tmp(ctx, Op.AND, half, imm(ctx, ~mask));
-    const value = tmp(
-      ctx,
-      Op.AND,
-      tmp(ctx, Op.SHL, reg(ctx, a.rn), imm(ctx, e.shift)),
-      imm(ctx, mask),
-    );
-    ctx.ir.binop(Op.OR, half, kept, value);
+    insertElement(ctx, a.rd, e, reg(ctx, a.rn));
     return true;
   },
   vec3(ctx, a) {
     if (a.size === 3 && !a.q) return false;
-    vecCall(ctx, a.op, a, a.size);
-    return true;
-  },
-  vec2(ctx, a) {
-    const across = a.op === VecOp.UMAXV || a.op === VecOp.UMINV || a.op === VecOp.ADDV;
-    if (a.size === 3 && (!a.q || across) || (across && a.size === 2 && !a.q)) return false;
     vecCall(ctx, a.op, a, a.size);
     return true;
   },
@@ -243,19 +331,6 @@ export const SIMD_TRANS: TransTable = {
   bit_v: bitwise((ctx, d, n, m) => select(ctx, m, n, d)),
   bif_v: bitwise((ctx, d, n, m) => select(ctx, m, d, n)),
   not_v: bitwise((ctx, _d, n) => not(ctx, n)),
-  vec_long(ctx, a) {
-    if (a.size === 3) return false;
-    vecCall(ctx, a.op, a, a.size);
-    return true;
-  },
-  vec_shift(ctx, a) {
-    const shift = shiftImmediate(a);
-    if (!shift || (shift.size === 3 && !a.q) || (a.op >= VecOp.USHLL && shift.size === 3)) {
-      return false;
-    }
-    vecCall(ctx, a.op, { ...a, rm: 0 }, shift.size, shift.amount);
-    return true;
-  },
   cmp_zero_scalar(ctx, a) {
     const { ir } = ctx;
     const bit = ir.temp();
@@ -264,23 +339,9 @@ export const SIMD_TRANS: TransTable = {
     ir.movi(A64.vHigh(a.rd), 0n);
     return true;
   },
-  shl_s(ctx, a) {
-    const shift = shiftImmediate({ ...a, op: VecOp.SHL });
-    if (!shift || shift.size !== 3) return false;
-    ctx.ir.binop(Op.SHL, A64.vLow(a.rd), A64.vLow(a.rn), imm(ctx, shift.amount));
-    ctx.ir.movi(A64.vHigh(a.rd), 0n);
-    return true;
-  },
   ext(ctx, a) {
     if (!a.q && a.imm4 >= 8) return false;
     vecCall(ctx, VecOp.EXT, a, 0, a.imm4);
-    return true;
-  },
-  shrn(ctx, a) {
-    if (a.immh === 0 || a.immh >= 8) return false;
-    const size = 31 - Math.clz32(a.immh);
-    const shift = 2 * (8 << size) - ((a.immh << 3) | a.immb);
-    vecCall(ctx, VecOp.SHRN, { ...a, rm: 0 }, size, shift);
     return true;
   },
   movi(ctx, a) {

@@ -19,6 +19,7 @@ import { DP_REG_TRANS } from "./trans_dp_reg.ts";
 import { LDST_TRANS } from "./trans_ldst.ts";
 import { FP_TRANS } from "./trans_fp.ts";
 import { SIMD_TRANS } from "./trans_simd.ts";
+import { SIMD_LANES_TRANS } from "./trans_simd_lanes.ts";
 import { SYSTEM_TRANS } from "./trans_system.ts";
 
 /**
@@ -37,6 +38,7 @@ export const A64_TRANS: Readonly<TransTable> = {
   ...SYSTEM_TRANS,
   ...LDST_TRANS,
   ...SIMD_TRANS,
+  ...SIMD_LANES_TRANS,
   ...FP_TRANS,
 };
 

@@ -104,14 +104,50 @@ __attribute__((noinline)) static void memory(u64 *p, u64 a) {
   put("lduminb", old ^ *p);
 }
 
+/** The pair exclusives (ldxp/stxp and the acquire/release forms) and casp, on `p[0..1]`. */
+__attribute__((noinline)) static void pairs(u64 *p, u64 a, u64 b) {
+  u64 x, y, status;
+  p[0] = a, p[1] = b;
+  __asm__ volatile("1: ldxp %0, %1, [%3]\n add %0, %0, #1\n eor %1, %1, %0\n"
+                   " stxp %w2, %0, %1, [%3]\n cbnz %w2, 1b"
+                   : "=&r"(x), "=&r"(y), "=&r"(status) : "r"(p) : "memory");
+  put("ldxp/stxp", p[0] ^ p[1] << 1);
+  __asm__ volatile("1: ldaxp %w0, %w1, [%3]\n sub %w0, %w0, %w1\n stlxp %w2, %w1, %w0, [%3]\n"
+                   " cbnz %w2, 1b"
+                   : "=&r"(x), "=&r"(y), "=&r"(status) : "r"(p) : "memory");
+  put("ldaxp/stlxp.w", p[0] ^ p[1] << 1);
+  __asm__ volatile("clrex\n stxp %w0, %1, %2, [%3]" : "=&r"(status) : "r"(a), "r"(b), "r"(p)
+                   : "memory");
+  put("stxp.nomonitor", status ^ p[0] ^ p[1]);
+  register u64 s0 __asm__("x4") = p[0], s1 __asm__("x5") = p[1];
+  register u64 t0 __asm__("x6") = a * 3, t1 __asm__("x7") = ~b;
+  __asm__ volatile("caspal x4, x5, x6, x7, [%2]" : "+r"(s0), "+r"(s1) : "r"(p), "r"(t0), "r"(t1)
+                   : "memory");
+  put("casp.equal", s0 ^ s1 ^ p[0] ^ p[1] << 3);
+  s0 = a, s1 = b;
+  __asm__ volatile("casp x4, x5, x6, x7, [%2]" : "+r"(s0), "+r"(s1) : "r"(p), "r"(t0), "r"(t1)
+                   : "memory");
+  put("casp.differ", s0 ^ s1 << 2 ^ p[0] ^ p[1] << 3);
+  s0 = (u32)p[0], s1 = (u32)(p[0] >> 32);
+  __asm__ volatile("caspa w4, w5, w6, w7, [%2]" : "+r"(s0), "+r"(s1) : "r"(p), "r"(t0), "r"(t1)
+                   : "memory");
+  put("caspa.w", s0 ^ s1 << 2 ^ p[0] ^ p[1] << 3);
+  s0 = a;
+  __asm__ volatile("caspl w4, w5, w6, w7, [%2]" : "+r"(s0), "+r"(s1) : "r"(p), "r"(t0), "r"(t1)
+                   : "memory");
+  put("caspl.w", s0 ^ s1 << 2 ^ p[0] ^ p[1] << 3);
+}
+
 void _start(void) {
   static u64 cell = 42;
+  static u64 pair[2] __attribute__((aligned(16)));
   for (unsigned i = 0; i < N; i++) {
     for (unsigned j = 0; j < N; j += 3) {
       flags(in[i], in[j]);
       bits(in[i], in[j]);
     }
     memory(&cell, in[i]);
+    pairs(pair, in[i], in[(i + 3) % N]);
   }
   put("checksum", checksum);
   sys3(93, (long)(checksum & 0x7f), 0, 0);
