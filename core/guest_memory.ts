@@ -118,6 +118,12 @@ export class GuestMemory {
    * to `resolve`.
    */
   probe?: PageResolver;
+  /**
+   * A debugger's lookup (`readBytes` with `devices` "zero"): like `resolve`,
+   * but it changes no guest state (system mode: accessed/dirty bits are
+   * neither needed nor written, as QEMU's debug accesses). Defaults to `resolve`.
+   */
+  debugResolve?: PageResolver;
   /** Bumped whenever a page is mapped, unmapped or re-protected (snapshots compare it). */
   layoutGeneration = 0;
   #lastRead = -1;
@@ -305,6 +311,13 @@ export class GuestMemory {
     return p;
   }
 
+  /** The page for `addr` as a debugger sees it (see {@linkcode GuestMemory.debugResolve}), or throws. */
+  #debugPage(addr: bigint, access: AccessType): Page {
+    const p = (this.debugResolve ?? this.resolve)(pageNumber(addr), access);
+    if (typeof p === "string") throw new GuestFault(BigInt.asUintN(64, addr), access, p);
+    return p;
+  }
+
   /** Loads `size` bytes (1, 2, 4, 8) at `addr`, zero- or sign-extended to 64 bits. */
   load(addr: bigint, size: number, signed: boolean, access: AccessType = "read"): bigint {
     const off = Number(addr & PAGE_MASK);
@@ -374,7 +387,8 @@ export class GuestMemory {
    * Copies `length` guest bytes out, checking `access` permission on each
    * page, into `out` (a reused buffer saves an allocation per call) or a new array.
    * With `devices` "zero", device (MMIO) bytes read as 0 and no device is
-   * touched: a debugger's look must not pop a UART's receive FIFO.
+   * touched: a debugger's look must not pop a UART's receive FIFO; pages are
+   * then found through {@linkcode GuestMemory.debugResolve}.
    */
   readBytes(
     addr: bigint,
@@ -388,7 +402,7 @@ export class GuestMemory {
       const a = addr + BigInt(done);
       const off = Number(a & PAGE_MASK);
       const n = Math.min(length - done, PAGE_SIZE - off);
-      const p = this.page(a, access);
+      const p = devices === "zero" ? this.#debugPage(a, access) : this.page(a, access);
       if (p.mmio && devices === "zero") out.fill(0, done, done + n);
       else if (p.mmio) {
         for (let i = 0; i < n; i++) out[done + i] = Number(this.load(a + BigInt(i), 1, false));

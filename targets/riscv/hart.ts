@@ -249,6 +249,7 @@ export class RiscvHart implements SystemHart {
     const mmu = this.mmu;
     this.memory.resolve = (vpn, access) => mmu.resolve(vpn, access);
     this.memory.probe = (vpn, access) => mmu.probe(vpn, access);
+    this.memory.debugResolve = (vpn, access) => mmu.debugLookup(vpn, access);
     this.memory.physicalPage = (vpn, access) => mmu.physicalPage(vpn, access);
     harts.set(cpu, this);
   }

@@ -10,7 +10,8 @@
  * and records whether a failure is a page fault or an access fault (PMP, no
  * memory); `probe` never writes and declines pages whose A/D bits would need
  * an update, so the soft TLB only caches what a real access already made
- * valid. Successful translations are cached per access type until the
+ * valid; `debugLookup` ignores them altogether and writes nothing, as a
+ * debugger's look must. Successful translations are cached per access type until the
  * translation regime changes (`flush`).
  *
  * @module
@@ -85,6 +86,13 @@ interface Translation {
 }
 
 /**
+ * What a walk does with accessed/dirty bits an access needs but the PTE
+ * lacks: `set` writes them (a real access), `decline` fails (a cache's
+ * probe), `ignore` goes on as if they were set (a debugger's look).
+ */
+type AdBits = "set" | "decline" | "ignore";
+
+/**
  * One hart's MMU.
  *
  * @example
@@ -124,7 +132,7 @@ export class RiscvMmu {
   resolve(vpn: number, access: AccessType): Page | "unmapped" | "protection" {
     const hit = this.#cache[access].get(vpn);
     if (hit) return hit.page;
-    const t = this.#translate(vpn, access, true);
+    const t = this.#translate(vpn, access, "set");
     if (typeof t === "string") {
       this.lastFault = t;
       return t === "page" ? "unmapped" : "protection";
@@ -135,22 +143,32 @@ export class RiscvMmu {
 
   /** Side-effect-free lookup for the soft TLB. */
   probe(vpn: number, access: AccessType): Page | "unmapped" | "protection" {
-    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, false);
+    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, "decline");
     return typeof hit === "string" ? "unmapped" : hit.page;
   }
 
   /** The physical page behind `vpn` for `access`, without side effects. */
   physicalPage(vpn: number, access: AccessType): number | undefined {
-    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, false);
+    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, "decline");
     return typeof hit === "string" ? undefined : hit.ppn;
   }
 
-  #translate(vpn: number, access: AccessType, update: boolean): Translation | FaultKind {
+  /**
+   * A debugger's lookup (QEMU's debug page walk): the page an access would
+   * reach, with accessed/dirty bits taken as set and never written, and
+   * nothing cached.
+   */
+  debugLookup(vpn: number, access: AccessType): Page | "unmapped" | "protection" {
+    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, "ignore");
+    return typeof hit === "string" ? (hit === "page" ? "unmapped" : "protection") : hit.page;
+  }
+
+  #translate(vpn: number, access: AccessType, ad: AdBits): Translation | FaultKind {
     const priv = this.effectivePriv(access);
     const scheme = priv === Priv.M ? null : satpScheme(this.ctx.satp, this.ctx.xlen);
     let ppn = vpn;
     if (scheme) {
-      const r = this.#walk(SCHEMES[scheme], vpn, access, priv, update);
+      const r = this.#walk(SCHEMES[scheme], vpn, access, priv, ad);
       if (typeof r === "string") return r;
       ppn = r;
     }
@@ -196,7 +214,7 @@ export class RiscvMmu {
     vpn: number,
     access: AccessType,
     priv: number,
-    update: boolean,
+    ad: AdBits,
   ): number | FaultKind {
     const { bus, pmp, mstatus, satp, xlen } = this.ctx;
     if (xlen === 64) {
@@ -242,9 +260,8 @@ export class RiscvMmu {
       if (base % span !== 0) return "page"; // misaligned superpage
       const want = PTE_A | (access === "write" ? PTE_D : 0n);
       if ((pte & want) !== want) {
-        if (!update) return "page";
-        pte |= want;
-        bus.store(pteAddr, s.pteSize, pte);
+        if (ad === "decline") return "page";
+        if (ad === "set") bus.store(pteAddr, s.pteSize, pte | want);
       }
       return base + (vpn % span);
     }
