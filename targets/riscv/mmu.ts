@@ -231,7 +231,7 @@ export class RiscvMmu {
       if (!pmp.allowsBytes(pteAddr, s.pteSize, "read", Priv.S) || !bus.findRegion(pteAddr)) {
         return "access";
       }
-      let pte = bus.load(pteAddr, s.pteSize);
+      const pte = bus.load(pteAddr, s.pteSize);
       if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W))) return "page";
       if (xlen === 64 && this.#reservedHighBits(pte)) return "page";
       const ptePpn = (pte >> 10n) & ((1n << ppnBits) - 1n);
