@@ -65,7 +65,14 @@ function echoServer(family: Family): { port: number; close: () => void } {
 /** A UDP server answering each datagram with "pong: " and the datagram. */
 async function udpServer(family: Family): Promise<{ port: number; close: () => void }> {
   const s = dgram.createSocket(family === "6" ? "udp6" : "udp4");
-  s.on("message", (m, r) => s.send(new TextEncoder().encode(`pong: ${m}`), r.port, r.address));
+  // Each answer waits for the one before, so they leave in the order the pings came.
+  let answered = Promise.resolve();
+  s.on("message", (m, r) => {
+    const pong = new TextEncoder().encode(`pong: ${m}`);
+    answered = answered.then(() =>
+      new Promise((sent) => s.send(pong, r.port, r.address, () => sent()))
+    );
+  });
   await new Promise<void>((ok) => s.bind(0, LOOPBACK[family], ok));
   return { port: s.address().port, close: () => s.close() };
 }

@@ -39,6 +39,8 @@ interface Datagrams {
   kind: "udp";
   socket: dgram.Socket;
   rx: { data: Uint8Array; from: NetAddr }[];
+  /** The last send: each waits for the one before, so datagrams leave in the guest's order. */
+  sends: Promise<void>;
   error?: unknown;
 }
 /** A non-blocking connect still under way, or failed (`error`). */
@@ -161,7 +163,7 @@ function listen(r: Extract<NetRequest, { op: "listen" }>): NetReply {
 
 function bindUdp(r: Extract<NetRequest, { op: "udp" }>): Promise<NetReply> {
   const socket = dgram.createSocket(r.family === 6 ? "udp6" : "udp4");
-  const d: Datagrams = { kind: "udp", socket, rx: [] };
+  const d: Datagrams = { kind: "udp", socket, rx: [], sends: Promise.resolve() };
   return new Promise((resolve) => {
     socket.once("error", (e) => resolve(errorReply(e)));
     socket.bind(r.at.port, r.at.host, () => {
@@ -217,7 +219,14 @@ function send(s: HostSocket, bytes: Uint8Array, to?: NetAddr): NetReply {
   if (s.kind === "pending") return { error: "EAGAIN" };
   if (s.kind === "udp") {
     if (!to) return { error: "EDESTADDRREQ" };
-    s.socket.send(bytes, to.port, to.host, (e) => e && (s.error = e));
+    s.sends = s.sends.then(() =>
+      new Promise<void>((sent) =>
+        s.socket.send(bytes, to.port, to.host, (e) => {
+          if (e) s.error = e;
+          sent();
+        })
+      )
+    );
     return { size: bytes.length };
   }
   s.writes = s.writes.then(async () => {
