@@ -293,6 +293,45 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "emu img info/map: a raw file's partial last sector, holes, preallocated and zeroed clusters",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    // QEMU counts a raw file in whole sectors; it maps a raw hole, and an allocated zero
+    // cluster, with their host offsets; a cluster preallocated over a hole of the file is zero
+    await Deno.writeFile(`${dir}/odd.raw`, new Uint8Array(24578).fill(7));
+    await Deno.writeFile(`${dir}/holes.raw`, new Uint8Array(0));
+    await Deno.truncate(`${dir}/holes.raw`, 1 << 20);
+    await run("qemu-io", ["-f", "raw", "-c", "write -P 9 300000 3", `${dir}/holes.raw`]);
+    await qemuImg([
+      "create",
+      "-q",
+      "-f",
+      "qcow2",
+      "-o",
+      "preallocation=metadata",
+      "pre.qcow2",
+      "1M",
+    ], dir);
+    await qemuImg(["create", "-q", "-f", "qcow2", "zeroed.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write 0 128k", "-c", "write -z 0 64k", `${dir}/zeroed.qcow2`]);
+    for (const name of ["odd.raw", "holes.raw", "pre.qcow2", "zeroed.qcow2"]) {
+      for (
+        const args of [["info", "--output=json", name], ["map", "--output=json", name], [
+          "map",
+          name,
+        ]]
+      ) {
+        const [emu, qemu] = [await emuImg(args, dir), await qemuImg(args, dir)];
+        assert.deepEqual([emu.code, emu.stdout], [qemu.code, qemu.stdout], args.join(" "));
+      }
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
   name: "emu img convert -c: 1-bit refcounts start a new cluster instead of overflowing",
   ignore,
   async fn() {

@@ -21,7 +21,7 @@ function sameKind(a: BlockExtent, b: BlockExtent): boolean {
 }
 
 function jsonEntry(e: BlockExtent): string {
-  const offset = e.data && e.hostOffset !== undefined ? `, "offset": ${e.hostOffset}` : "";
+  const offset = e.hostOffset !== undefined ? `, "offset": ${e.hostOffset}` : "";
   return `{ "start": ${e.start}, "length": ${e.length}, "depth": ${e.depth}, "present": ${e.present}, ` +
     `"zero": ${e.zero}, "data": ${e.data}${offset}}`;
 }

@@ -38,8 +38,9 @@ export class RawImage implements BlockDriver {
     this.#holes = file.hasOverlay ? undefined : SparseMap.open(file.path);
   }
 
+  /** Whole sectors, as QEMU counts a raw file: a partial last sector reads as zeros past the end. */
   get size(): number {
-    return this.file.size;
+    return Math.ceil(this.file.size / 512) * 512;
   }
 
   read(offset: number, length: number): Uint8Array {

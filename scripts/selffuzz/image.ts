@@ -9,7 +9,7 @@
  * table and refcount block entries set to boundary or random values.
  *
  * Outcome: every command ends with an exit status or a one-line
- * {@linkcode EmuError}; any other exception, a step slower than
+ * {@linkcode EmuError}; any other exception, a step using more CPU than
  * {@linkcode SLOW_MS}, heap and buffers over {@linkcode MAX_HELD}, or a file
  * beside the image created or changed is a failure. With qemu-img installed,
  * an image that `qemu-img check` finds clean and small must convert to the
@@ -24,7 +24,7 @@ import { imgCommand } from "../../cli/img/main.ts";
 import { openImage } from "../../core/block.ts";
 import { which } from "../build_guests.ts";
 import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
-import { describeError, isolateBytes, type SelfFuzzer } from "./runner.ts";
+import { cpuMs, describeError, isolateBytes, type SelfFuzzer } from "./runner.ts";
 import { mutateImage } from "./image_mutation.ts";
 
 const SLOW_MS = 120_000;
@@ -93,16 +93,16 @@ function neighbours(dir: string, image: string): string {
   }).sort().join("\n");
 }
 
-/** One step, timed; a one-line EmuError is an answer, as an exit status is. */
+/** One step, timed in CPU; a one-line EmuError is an answer, as an exit status is. */
 async function step(what: string, fn: () => Promise<unknown>): Promise<string | null> {
-  const started = performance.now();
+  const started = cpuMs();
   try {
     await fn();
   } catch (e) {
     if (!(e instanceof EmuError) || e.message.includes("\n")) return `${what}: ${describeError(e)}`;
   }
-  const ms = performance.now() - started;
-  if (ms > SLOW_MS) return `${what}: slow (${Math.round(ms)} ms)`;
+  const ms = cpuMs() - started;
+  if (ms > SLOW_MS) return `${what}: slow (${Math.round(ms)} ms of CPU)`;
   const held = isolateBytes();
   return held > MAX_HELD ? `${what}: huge allocation (${held} bytes of heap and buffers)` : null;
 }

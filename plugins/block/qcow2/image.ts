@@ -19,6 +19,7 @@ import {
   EmuError,
   type HostFile,
   type ImageDescription,
+  SparseMap,
 } from "../../../plugin_block.ts";
 import { type AmendProgress, prepareAmend } from "./amend.ts";
 import { readSnapshots } from "./snapshot.ts";
@@ -60,6 +61,8 @@ export class Qcow2Image implements BlockDriver {
   readonly refcounts: Refcounts;
   readonly #l2Cache = new Map<number, Uint8Array>();
   #lastCompressed: { host: number; data: Uint8Array } | undefined;
+  /** The host file's holes, where they can be found: data clusters over one read as zero. */
+  readonly #holes: SparseMap | undefined;
 
   constructor(
     readonly file: HostFile,
@@ -70,6 +73,7 @@ export class Qcow2Image implements BlockDriver {
     this.clusterBits = header.clusterBits;
     this.clusterSize = 2 ** header.clusterBits;
     this.l2Entries = this.clusterSize / 8;
+    this.#holes = file.hasOverlay ? undefined : SparseMap.open(file.path);
     this.l1 = [];
     this.l1Copied = [];
     this.reload();
@@ -423,15 +427,30 @@ export class Qcow2Image implements BlockDriver {
     const length = Math.max(1, Math.min(this.clusterSize - inCluster, end - pos));
     const base = { start: pos, length, depth: 0, present: true };
     if (m.kind === "data") {
-      return { ...base, data: true, zero: false, hostOffset: m.host + inCluster };
+      const host = m.host + inCluster;
+      return { ...base, ...this.#hostStatus(host, length), data: true, hostOffset: host };
     }
     if (m.kind === "compressed") return { ...base, data: true, zero: false, compressed: true };
-    if (m.kind === "zero") return { ...base, data: false, zero: true };
+    if (m.kind === "zero") {
+      const hostOffset = m.host ? m.host + inCluster : undefined; // an allocated zero cluster
+      return { ...base, data: false, zero: true, hostOffset };
+    }
     if (!this.backing || pos >= this.backing.size) {
       return { ...base, present: false, data: false, zero: true };
     }
     const below = this.backing.status(pos, Math.min(length, this.backing.size - pos));
     return { ...below, start: pos, length: Math.max(1, below.length), depth: below.depth + 1 };
+  }
+
+  /**
+   * Whether the host bytes of a data run are a hole (or past the end of the
+   * file), and how far that holds: QEMU asks the file the same, so clusters
+   * preallocated as metadata only map as zero.
+   */
+  #hostStatus(host: number, length: number): { zero: boolean; length: number } {
+    if (host >= this.file.size) return { zero: true, length };
+    const run = this.#holes?.segment(host, host + length);
+    return run ? { zero: !run.data, length: run.end - host } : { zero: false, length };
   }
 
   resize(size: number): void {
@@ -574,6 +593,7 @@ export class Qcow2Image implements BlockDriver {
 
   close(): void {
     if (this.writable) this.flush();
+    this.#holes?.close();
     this.file.close();
     this.backing?.close();
   }
