@@ -33,13 +33,13 @@ Deno.test({
       "continue",
     ];
     const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", HELLO];
-    const ours = await gdbBatch(emu, HELLO, cmds, undefined, 60_000, "aarch64");
+    const ours = await gdbBatch(emu, HELLO, cmds, undefined, 120_000, "aarch64");
     const qemu = await gdbBatch(
       ["qemu-aarch64", "-g", "PORT", HELLO],
       HELLO,
       cmds,
       undefined,
-      60_000,
+      120_000,
       "aarch64",
     );
     const pcs = (s: string) => [...s.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((m) => m[1]);

@@ -30,7 +30,7 @@ export interface StubInput {
 
 /**
  * Runs the stub (`emu`: argv where a final "PORT" in an argument is replaced by a free port) and
- * `gdb-multiarch -nx -batch` with `cmds` against it, both within `limitMs` (60 s).
+ * `gdb-multiarch -nx -batch` with `cmds` against it, both within `limitMs` (120 s: on a loaded machine Deno, gdb and the guest share 2 cores).
  * gdb retries a refused connection until the stub listens (30 s: a loaded
  * machine starts Deno slowly); the stub gets 10 s more after gdb is done.
  * `program`: the file gdb reads symbols from ("" for none); `input`: what
@@ -41,7 +41,7 @@ export async function gdbBatch(
   program: string,
   cmds: string[],
   input?: StubInput,
-  limitMs = 60_000,
+  limitMs = 120_000,
   arch = "riscv:rv64",
 ): Promise<GdbRun> {
   const port = freePort();
