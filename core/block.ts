@@ -200,6 +200,35 @@ export interface BlockCreateOptions {
 }
 
 /**
+ * One `-o` option of a format or of the host file, as `-o help` lists it
+ * (QEMU's QemuOptDesc): its name, how its value parses, and its help line.
+ */
+export interface BlockOptionDesc {
+  name: string;
+  type: "string" | "bool" | "number" | "size";
+  help: string;
+}
+
+/**
+ * The creation options of the host file under every format (QEMU's `file`
+ * protocol): qemu-img lists them with a format's own when given a file name.
+ */
+export const HOST_FILE_CREATE_OPTIONS: readonly BlockOptionDesc[] = [
+  { name: "size", type: "size", help: "Virtual disk size" },
+  {
+    name: "preallocation",
+    type: "string",
+    help: "Preallocation mode (allowed values: off, falloc, full)",
+  },
+  { name: "nocow", type: "bool", help: "Turn off copy-on-write (valid only on btrfs)" },
+  {
+    name: "extent_size_hint",
+    type: "size",
+    help: "Extent size hint for the image file, 0 to disable",
+  },
+];
+
+/**
  * A block format plugin: probes, opens and creates images of one format.
  *
  * @example
@@ -207,6 +236,7 @@ export interface BlockCreateOptions {
  * const plugin: BlockFormatPlugin = {
  *   kind: "block", name: "raw", apiVersion: { min: 2, cur: 2 }, description: "raw disk image",
  *   probe: () => 1, open: (ctx) => new RawImage(ctx.file), create: createRaw,
+ *   createOptions: [{ name: "size", type: "size", help: "Virtual disk size" }],
  * };
  * export default plugin;
  * ```
@@ -223,6 +253,10 @@ export interface BlockFormatPlugin {
   open(ctx: BlockOpenContext): Promise<BlockDriver>;
   /** Creates an image at `path` (the file is created or truncated). */
   create(path: string, options: BlockCreateOptions): Promise<void>;
+  /** The `-o` options of `create` and `convert`, in the format's order (`-o help`). */
+  createOptions: readonly BlockOptionDesc[];
+  /** The `-o` options of `amend`, for formats whose drivers have `prepareAmend`. */
+  amendOptions?: readonly BlockOptionDesc[];
   /**
    * The file size an image of this format needs (`emu img measure`): for
    * `-o` options `options` and either a virtual `size` or the contents of

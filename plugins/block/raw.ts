@@ -131,6 +131,7 @@ const plugin: BlockFormatPlugin = {
   probe: () => 1,
   open: (ctx) => Promise.resolve(new RawImage(ctx.file)),
   create,
+  createOptions: [{ name: "size", type: "size", help: "Virtual disk size" }],
   measure,
 };
 export default plugin;
