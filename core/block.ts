@@ -16,6 +16,9 @@
 
 import { EmuError } from "./errors.ts";
 import { builtinPlugins, loadBlockPlugin, type PluginApiRange } from "./plugin.ts";
+import type { BlockOptionDesc } from "./block_options.ts";
+
+export { type BlockOptionDesc, HOST_FILE_CREATE_OPTIONS } from "./block_options.ts";
 
 /** Where a run of guest bytes lives (qemu-img map's vocabulary). */
 export interface BlockExtent {
@@ -207,6 +210,7 @@ export interface BlockCreateOptions {
  * const plugin: BlockFormatPlugin = {
  *   kind: "block", name: "raw", apiVersion: { min: 2, cur: 2 }, description: "raw disk image",
  *   probe: () => 1, open: (ctx) => new RawImage(ctx.file), create: createRaw,
+ *   createOptions: [{ name: "size", type: "size", help: "Virtual disk size" }],
  * };
  * export default plugin;
  * ```
@@ -223,6 +227,10 @@ export interface BlockFormatPlugin {
   open(ctx: BlockOpenContext): Promise<BlockDriver>;
   /** Creates an image at `path` (the file is created or truncated). */
   create(path: string, options: BlockCreateOptions): Promise<void>;
+  /** The `-o` options of `create` and `convert`, in the format's order (`-o help`). */
+  createOptions: readonly BlockOptionDesc[];
+  /** The `-o` options of `amend`, for formats whose drivers have `prepareAmend`. */
+  amendOptions?: readonly BlockOptionDesc[];
   /**
    * The file size an image of this format needs (`emu img measure`): for
    * `-o` options `options` and either a virtual `size` or the contents of

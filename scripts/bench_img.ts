@@ -1,9 +1,11 @@
 /**
  * `emu img convert` beside `qemu-img convert` in the same run: a 256 MiB
  * dense image and a 4 GiB sparse one, raw to qcow2 and qcow2 to raw. Both
- * tools run as child processes (Denemu's time includes Deno's start-up);
- * each figure is the best wall time of a few runs, with the CPU time (user +
- * system) of that run.
+ * tools run as child processes (Denemu's time includes Deno's start-up),
+ * taking turns, so that a load that comes and goes hits both alike; each
+ * figure is the best wall time and the median CPU time (user + system) of
+ * the runs: on a loaded machine the best wall time of a few runs came with
+ * CPU times 30% apart from one bench to the next.
  *
  * Run alone (`deno run -A scripts/bench_img.ts [--quick]`) or from
  * `deno task bench`.
@@ -14,7 +16,7 @@
 /** The CLI entry of `deno task emu`. */
 const CLI = new URL("../cli/run.ts", import.meta.url).pathname;
 
-/** One conversion timed with both tools: best wall time, and the CPU time of that run. */
+/** One conversion timed with both tools: best wall time and median CPU time of the runs. */
 export interface ImgBenchRow {
   name: string;
   emuSeconds: number;
@@ -44,14 +46,22 @@ async function wall(cmd: string, args: string[]): Promise<number> {
   return (await timed(cmd, args)).wall;
 }
 
-/** The run with the best wall time of `runs`. */
-async function best(runs: number, cmd: string, args: string[]) {
-  let t = { wall: Infinity, cpu: Infinity };
+/** Runs each of `cmds` `runs` times, taking turns: the best wall time and median CPU time of each. */
+async function alternate(runs: number, cmds: [string, string[]][]) {
+  const seen = cmds.map(() => ({ walls: [] as number[], cpus: [] as number[] }));
   for (let i = 0; i < runs; i++) {
-    const r = await timed(cmd, args);
-    if (r.wall < t.wall) t = r;
+    for (const [k, [cmd, args]] of cmds.entries()) {
+      const r = await timed(cmd, args);
+      seen[k].walls.push(r.wall);
+      seen[k].cpus.push(r.cpu);
+    }
   }
-  return t;
+  return seen.map(({ walls, cpus }) => ({ wall: Math.min(...walls), cpu: median(cpus) }));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** Writes `mib` MiB of numbered text lines (compressible, as a file system's text is). */
@@ -117,7 +127,7 @@ export async function benchImg(quick = false): Promise<ImgBenchRow[]> {
     return [];
   }
   const dir = await Deno.makeTempDir();
-  const runs = quick ? 1 : 3;
+  const runs = quick ? 1 : 7;
   const rows: ImgBenchRow[] = [];
   try {
     await makeImages(dir, quick ? 64 : 256);
@@ -136,8 +146,10 @@ export async function benchImg(quick = false): Promise<ImgBenchRow[]> {
     );
     for (const [name, src, fmt, flags] of cases) {
       const args = ["convert", ...flags, "-O", fmt, `${dir}/${src}`, `${dir}/out.${fmt}`];
-      const emu = await best(runs, Deno.execPath(), ["run", "-A", CLI, "img", ...args]);
-      const qemu = await best(runs, "qemu-img", args);
+      const [emu, qemu] = await alternate(runs, [
+        [Deno.execPath(), ["run", "-A", CLI, "img", ...args]],
+        ["qemu-img", args],
+      ]);
       rows.push({
         name,
         emuSeconds: emu.wall,

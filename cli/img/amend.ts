@@ -9,6 +9,7 @@
 import { openImage } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { oneImage, parseCreateOptions, parseImgArgs } from "./args.ts";
+import { hasHelpOption, printAmendHelp } from "./option_help.ts";
 import { QemuProgress } from "./progress.ts";
 
 const f32 = Math.fround;
@@ -22,10 +23,14 @@ export async function amendCommand(argv: string[]): Promise<number> {
   });
   if (!args.has("o")) throw new EmuError("Must specify options (-o)", "see emu img --help");
   const line = new QemuProgress(args.has("p") && !args.has("q"), 1);
+  const help = hasHelpOption(args.opts.get("o"));
   try {
+    // as qemu-img: with -f, the help needs no image; else the image's format is probed
+    if (help && args.has("f")) return await printAmendHelp(args.get("f")!);
     const path = oneImage(args);
-    const img = await openImage(path, { format: args.get("f") });
+    const img = await openImage(path, { format: args.get("f"), readOnly: help });
     try {
+      if (help) return await printAmendHelp(img.format);
       if (!img.prepareAmend) {
         throw new EmuError(`Format driver '${img.format}' does not support option amendment`);
       }

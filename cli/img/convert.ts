@@ -18,6 +18,7 @@ import {
 } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
+import { hasHelpOption, printCreateHelp } from "./option_help.ts";
 import { ConvertProgress } from "./progress.ts";
 
 /** Bytes copied per step. */
@@ -134,12 +135,18 @@ export async function convertCommand(argv: string[]): Promise<number> {
     "bitmaps": false,
     "skip-broken-bitmaps": false,
   });
+  const outFormat = args.get("O") ?? "raw";
+  if (hasHelpOption(args.opts.get("o"))) {
+    return await printCreateHelp(
+      outFormat,
+      args.positional.length >= 2 ? args.positional.at(-1) : undefined,
+    );
+  }
   if (args.positional.length < 2) {
     throw new EmuError("Must specify image file name", "emu img convert [-O fmt] src dst");
   }
   const out = args.positional.at(-1)!;
   const srcPaths = args.positional.slice(0, -1);
-  const outFormat = args.get("O") ?? "raw";
   const o = parseCreateOptions(args.opts.get("o"));
   const backing = args.get("B") ?? o.backing_file;
   delete o.backing_file;

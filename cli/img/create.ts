@@ -8,6 +8,7 @@
 import { backingPath, createImage, openImage, parseImageSize } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
+import { hasHelpOption, printCreateHelp } from "./option_help.ts";
 
 /** The line qemu-img prints before creating an image. */
 function formattingLine(
@@ -37,10 +38,11 @@ function formattingLine(
 export async function createCommand(argv: string[]): Promise<number> {
   const args = parseImgArgs("create", argv, "F:b:f:ho:qu", { "object": true });
   const [path, sizeText, ...extra] = args.positional;
+  const fmt = args.get("f") ?? "raw";
+  if (hasHelpOption(args.opts.get("o"))) return await printCreateHelp(fmt, path);
   if (!path || extra.length) {
     throw new EmuError("Expecting image file name", "emu img create [-f fmt] file [size]");
   }
-  const fmt = args.get("f") ?? "raw";
   const o = parseCreateOptions(args.opts.get("o"));
   if (args.has("b")) o.backing_file = args.get("b")!;
   if (args.has("F")) o.backing_fmt = args.get("F")!;

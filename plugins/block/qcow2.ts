@@ -16,6 +16,7 @@ import { Incompat, parseHeader, QCOW2_MAGIC } from "./qcow2/header.ts";
 import { Qcow2Image } from "./qcow2/image.ts";
 import { createQcow2 } from "./qcow2/create.ts";
 import { measureQcow2 } from "./qcow2/measure.ts";
+import { QCOW2_AMEND_OPTIONS, QCOW2_CREATE_OPTIONS } from "./qcow2/options.ts";
 
 async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   const { file, options } = ctx;
@@ -67,6 +68,8 @@ const plugin: BlockFormatPlugin = {
       : 0,
   open,
   create: createQcow2,
+  createOptions: QCOW2_CREATE_OPTIONS,
+  amendOptions: QCOW2_AMEND_OPTIONS,
   measure: measureQcow2,
 };
 export default plugin;

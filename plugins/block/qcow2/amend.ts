@@ -13,7 +13,12 @@
  * @module
  */
 
-import { EmuError, parseImageSize } from "../../../plugin_block.ts";
+import {
+  type BlockOptionDesc,
+  EmuError,
+  HOST_FILE_CREATE_OPTIONS,
+  parseImageSize,
+} from "../../../plugin_block.ts";
 import { emptyResult, Imrt, NO_FIX, RefcountWalk } from "./check_walk.ts";
 import { rebuildRefcounts } from "./check_rebuild.ts";
 import { Compat, Incompat, V3_HEADER_LENGTH } from "./header.ts";
@@ -21,44 +26,19 @@ import type { Qcow2Image } from "./image.ts";
 import { decodeEntry, encodeEntry } from "./l2.ts";
 import { readSnapshots } from "./snapshot.ts";
 import { listSnapshots, writeSnapshotTable } from "./snapshot_ops.ts";
+import { QCOW2_AMEND_OPTIONS, QCOW2_CREATE_OPTIONS } from "./options.ts";
 
 /** How an option's value is parsed. */
-type OptionType = "size" | "bool" | "number" | "string";
+type OptionType = BlockOptionDesc["type"];
 
-/** qcow2's amend options, in QEMU's order (qcow2_amend_opts). */
-const AMEND_OPTIONS: Record<string, OptionType> = {
-  "size": "size",
-  "compat": "string",
-  "backing_file": "string",
-  "backing_fmt": "string",
-  "data_file": "string",
-  "data_file_raw": "bool",
-  "lazy_refcounts": "bool",
-  "refcount_bits": "number",
-  "encrypt.keyslot": "number",
-  "encrypt.state": "string",
-  "encrypt.old-secret": "string",
-  "encrypt.new-secret": "string",
-  "encrypt.iter-time": "number",
-};
+const typesOf = (list: readonly BlockOptionDesc[]) =>
+  new Map(list.map((o): [string, OptionType] => [o.name, o.type]));
 
-/** The options qcow2 and the file protocol take at creation only. */
-const CREATE_ONLY: Record<string, OptionType> = {
-  "cluster_size": "size",
-  "preallocation": "string",
-  "encryption": "bool",
-  "encrypt.format": "string",
-  "encrypt.key-secret": "string",
-  "encrypt.cipher-alg": "string",
-  "encrypt.cipher-mode": "string",
-  "encrypt.ivgen-alg": "string",
-  "encrypt.ivgen-hash-alg": "string",
-  "encrypt.hash-alg": "string",
-  "compression_type": "string",
-  "extended_l2": "bool",
-  "nocow": "bool",
-  "extent_size_hint": "size",
-};
+/** qcow2's amend options. */
+const AMEND_OPTIONS = typesOf(QCOW2_AMEND_OPTIONS);
+
+/** The options qcow2 and the host file take at creation (some only then). */
+const CREATE_OPTIONS = typesOf([...QCOW2_CREATE_OPTIONS, ...HOST_FILE_CREATE_OPTIONS]);
 
 /** Amend's progress: `done` of `total` units of work. */
 export type AmendProgress = (done: number, total: number) => void;
@@ -93,7 +73,7 @@ function badValue(name: string, type: OptionType): EmuError {
 /** Whether every option of `options` is a valid creation or amend option. */
 function creationParses(options: Record<string, string>): boolean {
   return Object.entries(options).every(([name, text]) => {
-    const type = AMEND_OPTIONS[name] ?? CREATE_ONLY[name];
+    const type = AMEND_OPTIONS.get(name) ?? CREATE_OPTIONS.get(name);
     return type !== undefined && parseValue(type, text) !== undefined;
   });
 }
@@ -102,7 +82,7 @@ function creationParses(options: Record<string, string>): boolean {
 function parseAmendOptions(options: Record<string, string>): Map<string, unknown> {
   const parsed = new Map<string, unknown>();
   for (const [name, text] of Object.entries(options)) {
-    const type = AMEND_OPTIONS[name];
+    const type = AMEND_OPTIONS.get(name);
     if (type === undefined) {
       throw new EmuError(
         `Invalid parameter '${name}'`,
