@@ -61,8 +61,8 @@ export class Qcow2Image implements BlockDriver {
   readonly refcounts: Refcounts;
   readonly #l2Cache = new Map<number, Uint8Array>();
   #lastCompressed: { host: number; data: Uint8Array } | undefined;
-  /** The host file's holes, where they can be found: data clusters over one read as zero. */
-  readonly #holes: SparseMap | undefined;
+  /** The host file's holes (found on the first status asked, as raw's): data over one is zero. */
+  #holes: SparseMap | null | undefined;
 
   constructor(
     readonly file: HostFile,
@@ -73,7 +73,6 @@ export class Qcow2Image implements BlockDriver {
     this.clusterBits = header.clusterBits;
     this.clusterSize = 2 ** header.clusterBits;
     this.l2Entries = this.clusterSize / 8;
-    this.#holes = file.hasOverlay ? undefined : SparseMap.open(file.path);
     this.l1 = [];
     this.l1Copied = [];
     this.reload();
@@ -447,6 +446,7 @@ export class Qcow2Image implements BlockDriver {
    */
   #hostStatus(host: number, length: number): { zero: boolean; length: number } {
     if (host >= this.file.size) return { zero: true, length };
+    this.#holes ??= this.file.hasOverlay ? null : SparseMap.open(this.file.path) ?? null;
     const run = this.#holes?.segment(host, host + length);
     return run ? { zero: !run.data, length: run.end - host } : { zero: false, length };
   }
