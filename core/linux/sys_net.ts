@@ -19,7 +19,7 @@ import { AF, decodeSockaddr, encodeSockaddr, InetSocket, SOCK } from "./net_sock
 import type { NetAddr } from "./net_protocol.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
-import { iovecs, orWait } from "./sys_files.ts";
+import { iovecs, orWait, writeAll } from "./sys_files.ts";
 import { get, int, len, put, putU32, putU64, StructWriter, type SyscallTable } from "./syscall.ts";
 import { readTimespec } from "./sys_time.ts";
 import type { Blocking } from "./threads.ts";
@@ -32,6 +32,8 @@ export const SOL_SOCKET = 1;
 export const SO = {
   TYPE: 3,
   ERROR: 4,
+  SNDBUF: 7,
+  RCVBUF: 8,
   PASSCRED: 16,
   PEERCRED: 17,
   ACCEPTCONN: 30,
@@ -110,20 +112,29 @@ function accept4(p: LinuxProcess, a: bigint[]): number | Blocking {
   });
 }
 
-/** sendto; `data`: the bytes already gathered (sendmsg) instead of those at a[1]. */
-function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number {
+/**
+ * sendto; `data`: the bytes already gathered (sendmsg) instead of those at
+ * a[1]. A TCP socket whose connect is under way takes them once it is made
+ * (a blocking one waits for that; a non-blocking one gets EAGAIN), as
+ * Linux's tcp_sendmsg does.
+ */
+function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number | Blocking {
   const s = inetOf(p, a[0]), n = Math.min(len(a[2]), MAX_TRANSFER), flags = int(a[3]);
   // Linux copies the address in first, whatever the socket; TCP then ignores it
   const name = a[4] !== 0n ? sockaddrBytes(p, a[4], a[5]) : undefined;
   const to = name?.length && s.type === SOCK.DGRAM ? decodeSockaddr(name, s.family) : undefined;
-  try {
-    return s.send(data ?? get(p, a[1], n), to);
-  } catch (e) {
-    if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
-      p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
+  const bytes = data ?? get(p, a[1], n);
+  const io = () => {
+    try {
+      return s.send(bytes, to);
+    } catch (e) {
+      if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
+        p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
+      }
+      throw e;
     }
-    throw e;
-  }
+  };
+  return writeAll(p, s, bytes.length, io, (flags & MSG.DONTWAIT) !== 0);
 }
 
 /** A guest `struct msghdr` (64-bit layout): its name, iovecs and where its fields are. */
@@ -163,7 +174,7 @@ export function scatter(p: LinuxProcess, iov: [bigint, number][], data: Uint8Arr
 }
 
 /** sendmsg: sendto of the iovecs gathered (ancillary data is ignored). */
-function sendmsg(p: LinuxProcess, a: bigint[]): number {
+function sendmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
   const m = msghdr(p, a[1]);
   const data = gather(p, m.iov), total = data.length;
   return sendto(p, [a[0], 0n, BigInt(total), a[2], m.name, BigInt(m.nameLen)], data);
@@ -201,11 +212,14 @@ function mmsgCount(vlen: bigint): number {
 /**
  * sendmmsg: `sendOne` (a family's sendmsg; the host network's by default)
  * of each entry, its msg_len set; stops at the first error after one sent.
+ * Each goes as with MSG_DONTWAIT: a message that finds no room ends the
+ * call (EAGAIN when it is the first) where Linux would wait for room.
  */
 export function sendmmsg(
   p: LinuxProcess,
   a: bigint[],
-  sendOne: (hdr: bigint) => number = (hdr) => sendmsg(p, [a[0], hdr, a[3]]),
+  sendOne: (hdr: bigint) => number = (hdr) =>
+    sendmsg(p, [a[0], hdr, a[3] | BigInt(MSG.DONTWAIT)]) as number,
 ): number {
   const count = mmsgCount(a[2]);
   for (let i = 0; i < count; i++) {
