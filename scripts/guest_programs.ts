@@ -254,6 +254,14 @@ export const PROGRAMS: Program[] = [
       "AF_UNIX: socketpair types, path and abstract names, fork'd and threaded peers, SCM_RIGHTS",
   },
   {
+    name: "unix_limits",
+    kind: "c",
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "AF_UNIX send buffers and max_dgram_qlen: EAGAIN, POLLOUT, a blocked writer; getdents64 DT_ types",
+  },
+  {
     name: "groups",
     kind: "c",
     variants: ["static.O2", "dynamic.O2"],
