@@ -148,7 +148,8 @@ export class AddressSpace {
       if (s.region === region && (pn < first || pn >= first + count)) byOffset.set(s.offset, pn);
     }
     for (let pn = first; pn < first + count; pn++) {
-      const other = byOffset.get(this.#shared.get(pn)!.offset);
+      const mine = this.#shared.get(pn); // an mremap'd range may span private pages too
+      const other = mine?.region === region ? byOffset.get(mine.offset) : undefined;
       if (other !== undefined) this.mem.mapAlias(pn, other, this.mem.pages.get(pn)!.perms);
     }
   }
