@@ -2,7 +2,7 @@
 // gets EAGAIN or, blocking, waits for the reader; a datagram receiver not connected back to its
 // sender holds max_dgram_qlen + 1 datagrams; POLLOUT follows; SO_SNDBUF/SO_RCVBUF read back as
 // Linux reports them. getdents64 gives each kind of file its DT_ type. Compared with
-// qemu-riscv64 on several schedules and both engines.
+// qemu-riscv64 on several schedules and both engines; the same seed gives the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { E, SysError } from "../core/linux/errno.ts";
@@ -17,6 +17,16 @@ testAgainstQemu(
     out.includes("11 sent, then Resource temporarily unavailable") &&
     out.includes("sock is DT_SOCK") && out.includes("null is DT_CHR"),
 );
+
+Deno.test("unix limits: the same seed gives the same run, blocked writers and all", async () => {
+  const opts = { sched: "random,quantum=100", seed: 11 };
+  const a = await runGuest("unix_limits.static.O2", opts);
+  assertEquals(await runGuest("unix_limits.static.O2", opts), a);
+  assert(
+    a.strace.some((l) => /^\d+ write\(3,.*= 1048576$/.test(l)),
+    "the child wrote 1 MiB in one call",
+  );
+});
 
 Deno.test("unix limits: getdents64 gives a FIFO DT_FIFO", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "denemu-fifo-" });

@@ -4,7 +4,8 @@
 //           a blocking writer in a fork'd child waits for the reader and writes all in one call
 //   dgram:  a receiver not connected back to its sender holds 11 datagrams (max_dgram_qlen 10),
 //           then EAGAIN and no POLLOUT for a sender connected to it; a socketpair's datagrams
-//           are bounded by the send buffer only
+//           are bounded by the send buffer only, as a seqpacket pair's; a datagram as big as
+//           the send buffer is EMSGSIZE
 //   getdents64: DT_REG, DT_DIR, DT_LNK, DT_SOCK in a fresh directory, DT_CHR for /dev/null,
 //           and DT_FIFO for the "fifo" in the directory argv[1], if given (made by the test:
 //           Denemu has no mknodat)
@@ -67,6 +68,7 @@ static void stream_nonblocking(void) {
 }
 
 #define BIG (1 << 20)
+#define SO_SNDBUF_DEFAULT 212992
 
 static void stream_blocking(void) {
   int sv[2];
@@ -114,6 +116,17 @@ static void dgram_queue(void) {
   printf("dgram: a socketpair's sender stops (%s) past the queue length, before 4000: %s\n",
          strerror(errno), yes(sent > 11 && sent < 4000));
   printf("dgram: POLLOUT then: %s\n", yes(pollout(sv[0])));
+  static char huge[SO_SNDBUF_DEFAULT];
+  errno = 0;
+  send(sv[1], huge, sizeof huge, 0);
+  printf("dgram: a datagram of SO_SNDBUF bytes: %s\n", strerror(errno));
+  close(sv[0]);
+  close(sv[1]);
+  socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv);
+  sent = 0;
+  while (send(sv[0], msg, sizeof msg, 0) == sizeof msg) sent++;
+  printf("seqpacket: the sender stops (%s) past the queue length, before 4000: %s\n",
+         strerror(errno), yes(sent > 11 && sent < 4000));
   close(sv[0]);
   close(sv[1]);
 }
