@@ -154,7 +154,11 @@ function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: 
   if ((f.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
   n = Math.min(n, MAX_IO);
   if (addr === 0n && n > 0) throw new SysError(E.EFAULT);
-  const data = p.mem.readBytes(addr, n, "read", scratch(n));
+  return writeBytes(p, f, p.mem.readBytes(addr, n, "read", scratch(n)), pos);
+}
+
+/** Writes `data` to `f` (at `pos`, pwrite); a write to a pipe or socket nobody reads raises SIGPIPE. */
+function writeBytes(p: LinuxProcess, f: OpenFile, data: Uint8Array, pos?: number): number {
   try {
     if (pos === undefined) return f.write(data);
     if (!f.pwrite) throw new SysError(E.ESPIPE);
@@ -184,6 +188,25 @@ export function iovecs(p: LinuxProcess, addr: bigint, count: bigint): [bigint, n
     dv.getBigUint64(i * 16, true),
     len(dv.getBigUint64(i * 16 + 8, true)),
   ]);
+}
+
+/**
+ * writev: the bytes of all the iovecs in one write, as Linux hands them to
+ * the file (a datagram socket sends one message; a blocking socket waits for
+ * room as write does).
+ */
+function writev(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const f = p.fds.get(int(a[0]));
+  if ((f.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
+  const iov = iovecs(p, a[1], a[2]);
+  const data = new Uint8Array(Math.min(iov.reduce((n, [, l]) => n + l, 0), MAX_IO));
+  let at = 0;
+  for (const [base, n] of iov) {
+    const take = Math.min(n, data.length - at);
+    if (take) p.mem.readBytes(base, take, "read", data.subarray(at, at + take));
+    at += take;
+  }
+  return writeAll(p, f, data.length, (done) => writeBytes(p, f, data.subarray(done)));
 }
 
 function vectored(
@@ -354,7 +377,7 @@ export const fileSyscalls: SyscallTable = {
   },
   readv: (p, a) =>
     orWait(p, p.fds.get(int(a[0])), () => vectored(p, a, (f, b, n) => readInto(p, f, b, n), false)),
-  writev: (p, a) => vectored(p, a, (f, b, n) => writeFrom(p, f, b, n), false),
+  writev,
   preadv: (p, a) => vectored(p, a, (f, b, n, pos) => readInto(p, f, b, n, pos), true),
   pwritev: (p, a) => vectored(p, a, (f, b, n, pos) => writeFrom(p, f, b, n, pos), true),
   lseek: (p, a) => {

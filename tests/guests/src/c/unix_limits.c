@@ -5,7 +5,7 @@
 //   dgram:  a receiver not connected back to its sender holds 11 datagrams (max_dgram_qlen 10),
 //           then EAGAIN and no POLLOUT for a sender connected to it; a socketpair's datagrams
 //           are bounded by the send buffer only, as a seqpacket pair's; a datagram as big as
-//           the send buffer is EMSGSIZE
+//           the send buffer is EMSGSIZE; writev's pieces are one datagram
 //   getdents64: DT_REG, DT_DIR, DT_LNK, DT_SOCK in a fresh directory, DT_CHR for /dev/null,
 //           and DT_FIFO for the "fifo" in the directory argv[1], if given (made by the test:
 //           Denemu has no mknodat)
@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,6 +117,13 @@ static void dgram_queue(void) {
   printf("dgram: a socketpair's sender stops (%s) past the queue length, before 4000: %s\n",
          strerror(errno), yes(sent > 11 && sent < 4000));
   printf("dgram: POLLOUT then: %s\n", yes(pollout(sv[0])));
+  char got[64];
+  while (recv(sv[1], got, sizeof got, 0) > 0) {}  // drain: the rest of the socketpair's checks
+  struct iovec two[2] = {{"one ", 4}, {"message", 7}};
+  writev(sv[0], two, 2);
+  ssize_t n = recv(sv[1], got, sizeof got, 0);
+  printf("dgram: writev of two pieces is one datagram of %zd bytes, then %s\n", n,
+         recv(sv[1], got, sizeof got, 0) < 0 ? strerror(errno) : "another");
   static char huge[SO_SNDBUF_DEFAULT];
   errno = 0;
   send(sv[1], huge, sizeof huge, 0);
