@@ -31,7 +31,7 @@ import {
 } from "./sys_net.ts";
 import { SIG } from "./signals.ts";
 import { get, int, len, put, putU32, putU64, StructWriter, type SyscallTable } from "./syscall.ts";
-import type { Blocking } from "./threads.ts";
+import { Blocking } from "./threads.ts";
 import { ControlOut, readAncillary } from "./unix_cmsg.ts";
 import {
   abstractKey,
@@ -205,6 +205,10 @@ function send(
   const to = a[4] ? lookup(p, a[4], a[5]) : undefined;
   const anc = control ? readAncillary(p, control[0], control[1], own) : null;
   let rights = anc?.rights ?? null; // they go with the first bytes sent
+  const drop = () => {
+    for (const h of rights ?? []) h.release(); // not sent: they close with the call
+    rights = null;
+  };
   const io = (done: number) => {
     try {
       const n = s.send(data.subarray(done), rights, to, anc?.cred ?? own);
@@ -212,20 +216,22 @@ function send(
       return n;
     } catch (e) {
       if (e instanceof SysError && e.errno === E.EAGAIN) throw e; // kept for the next try
-      for (const h of rights ?? []) h.release();
-      rights = null;
+      drop();
       if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
         p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
       }
       throw e;
     }
   };
+  let r: number | Blocking;
   try {
-    return writeAll(p, s, data.length, io, (flags & MSG.DONTWAIT) !== 0);
+    r = writeAll(p, s, data.length, io, (flags & MSG.DONTWAIT) !== 0);
   } catch (e) {
-    for (const h of rights ?? []) h.release(); // not sent: nothing had room
+    drop(); // nothing had room
     throw e;
   }
+  if (r instanceof Blocking) r.options.cancel = drop; // a signal or a timeout ends the wait
+  return r;
 }
 
 function sendmsg(p: LinuxProcess, s: UnixSocket, a: bigint[]): number | Blocking {

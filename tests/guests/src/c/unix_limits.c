@@ -6,6 +6,8 @@
 //           then EAGAIN and no POLLOUT for a sender connected to it; a socketpair's datagrams
 //           are bounded by the send buffer only, as a seqpacket pair's; a datagram as big as
 //           the send buffer is EMSGSIZE; writev's pieces are one datagram
+//   rights: a sendmsg with SCM_RIGHTS blocked on a full stream and ended by a signal (EINTR)
+//           closes the descriptor it carried
 //   getdents64: DT_REG, DT_DIR, DT_LNK, DT_SOCK in a fresh directory, DT_CHR for /dev/null,
 //           and DT_FIFO for the "fifo" in the directory argv[1], if given (made by the test:
 //           Denemu has no mknodat)
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +142,46 @@ static void dgram_queue(void) {
   close(sv[1]);
 }
 
+static void on_signal(int sig) {
+  (void)sig;
+}
+
+/** A sendmsg carrying a pipe's write end waits on a full stream until a signal ends it. */
+static void rights_interrupted(void) {
+  int sv[2], pp[2];
+  socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv);
+  static char buf[4096];
+  while (write(sv[0], buf, sizeof buf) > 0) {}
+  fcntl(sv[0], F_SETFL, 0);
+  pipe(pp);
+  struct sigaction sa = {.sa_handler = on_signal};  // no SA_RESTART
+  sigaction(SIGUSR1, &sa, 0);
+  pid_t parent = getpid(), child = fork();
+  if (child == 0) {
+    usleep(50000);
+    kill(parent, SIGUSR1);
+    _exit(0);
+  }
+  char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+  struct iovec iov = {"x", 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                     .msg_controllen = sizeof cbuf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &pp[1], sizeof(int));
+  ssize_t r = sendmsg(sv[0], &m, 0);
+  int e = errno;
+  close(pp[1]);
+  waitpid(child, 0, 0);
+  fcntl(pp[0], F_SETFL, O_NONBLOCK);
+  ssize_t got = read(pp[0], buf, 1);
+  printf("rights: a blocked sendmsg %s, the pipe end it carried is closed: %s\n",
+         r < 0 ? strerror(e) : "sent", yes(got == 0));
+  close(pp[0]);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 struct linux_dirent64 {
   unsigned long long d_ino;
   long long d_off;
@@ -204,6 +247,7 @@ int main(int argc, char **argv) {
   stream_nonblocking();
   stream_blocking();
   dgram_queue();
+  rights_interrupted();
   dirent_types(argc > 1 ? argv[1] : NULL);
   return 0;
 }
