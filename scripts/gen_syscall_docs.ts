@@ -46,8 +46,6 @@ export const PARTIAL: Record<string, string> = {
   recvfrom: "MSG_DONTWAIT and MSG_PEEK; other flags are ignored",
   sendmsg: "as sendto; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
   recvmsg: "as recvfrom; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
-  sendmmsg: "each message goes as with MSG_DONTWAIT: one that finds no room ends the call " +
-    "where Linux waits",
   recvmmsg: "past its timeout, returns what came without waiting for one more datagram " +
     "as Linux does",
 };

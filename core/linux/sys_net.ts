@@ -210,28 +210,41 @@ function mmsgCount(vlen: bigint): number {
 }
 
 /**
- * sendmmsg: `sendOne` (a family's sendmsg; the host network's by default)
- * of each entry, its msg_len set; stops at the first error after one sent.
- * Each goes as with MSG_DONTWAIT: a message that finds no room ends the
- * call (EAGAIN when it is the first) where Linux would wait for room.
+ * sendmmsg: `sendOne` (a family's sendmsg with MSG_DONTWAIT, EAGAIN when
+ * there is no room; the host network's by default) of each entry of socket
+ * `s`, its msg_len set. A blocking socket waits for room as often as it
+ * takes to send them all; a non-blocking one (or MSG_DONTWAIT) stops at the
+ * first without room. An error after one sent gives the count sent.
  */
 export function sendmmsg(
   p: LinuxProcess,
   a: bigint[],
+  s: OpenFile = inetOf(p, a[0]),
   sendOne: (hdr: bigint) => number = (hdr) =>
     sendmsg(p, [a[0], hdr, a[3] | BigInt(MSG.DONTWAIT)]) as number,
-): number {
-  const count = mmsgCount(a[2]);
-  for (let i = 0; i < count; i++) {
-    const hdr = a[1] + BigInt(i * MMSGHDR_SIZE);
-    try {
-      putU32(p, hdr + BigInt(MSGHDR_SIZE), sendOne(hdr));
-    } catch (e) {
-      if (i === 0) throw e;
-      return i;
+): number | Blocking {
+  const count = mmsgCount(a[2]), dontWait = (int(a[3]) & MSG.DONTWAIT) !== 0;
+  const waits = !dontWait && !(s.statusFlags & O.NONBLOCK);
+  let done = 0; // kept across the retries of a blocked call
+  const io = () => {
+    for (; done < count; done++) {
+      const hdr = a[1] + BigInt(done * MMSGHDR_SIZE);
+      try {
+        putU32(p, hdr + BigInt(MSGHDR_SIZE), sendOne(hdr));
+      } catch (e) {
+        const noRoom = e instanceof SysError && e.errno === E.EAGAIN;
+        if (done === 0 || (noRoom && waits)) throw e;
+        return done;
+      }
     }
+    return done;
+  };
+  try {
+    return orWait(p, s, io, dontWait, "room to write");
+  } catch (e) {
+    if (done && e instanceof SysError && e.errno === E.EAGAIN) return done; // nobody will read
+    throw e;
   }
-  return count;
 }
 
 /**

@@ -339,10 +339,9 @@ const ON_UNIX: Record<string, UnixHandler> = {
   recvfrom,
   sendmsg,
   recvmsg: (p, s, a) => receiving(p, s, int(a[2]), () => recvOne(p, s, a[1], int(a[2]))),
-  // each message as with MSG_DONTWAIT: the call stops at the first that finds no room
   sendmmsg: (p, s, a) => {
-    const flags = a[3] | BigInt(MSG.DONTWAIT);
-    return sendmmsg(p, a, (hdr) => sendmsg(p, s, [a[0], hdr, flags]) as number);
+    const flags = a[3] | BigInt(MSG.DONTWAIT); // sendmmsg waits between the messages
+    return sendmmsg(p, a, s, (hdr) => sendmsg(p, s, [a[0], hdr, flags]) as number);
   },
   recvmmsg: (p, s, a) => recvmmsg(p, a, s, (hdr, flags) => recvOne(p, s, hdr, flags)),
   getsockopt,

@@ -6,6 +6,7 @@
 //           then EAGAIN and no POLLOUT for a sender connected to it; a socketpair's datagrams
 //           are bounded by the send buffer only, as a seqpacket pair's; a datagram as big as
 //           the send buffer is EMSGSIZE; writev's pieces are one datagram
+//   sendmmsg: a blocking sender of more than the send buffer holds waits for the reader
 //   rights: a sendmsg with SCM_RIGHTS blocked on a full stream and ended by a signal (EINTR)
 //           closes the descriptor it carried
 //   getdents64: DT_REG, DT_DIR, DT_LNK, DT_SOCK in a fresh directory, DT_CHR for /dev/null,
@@ -142,6 +143,34 @@ static void dgram_queue(void) {
   close(sv[1]);
 }
 
+#define MANY 40
+
+/** A fork'd child's sendmmsg of more datagrams than the send buffer holds, on a blocking socket. */
+static void sendmmsg_waits(void) {
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  pid_t child = fork();
+  if (child == 0) {
+    static char data[8000];
+    static struct iovec iov[MANY];
+    static struct mmsghdr m[MANY];
+    for (int i = 0; i < MANY; i++) {
+      iov[i] = (struct iovec){data, sizeof data};
+      m[i].msg_hdr = (struct msghdr){.msg_iov = &iov[i], .msg_iovlen = 1};
+    }
+    _exit(sendmmsg(sv[0], m, MANY, 0));
+  }
+  static char buf[8192];
+  int got = 0;
+  while (got < MANY && recv(sv[1], buf, sizeof buf, 0) == 8000) got++;
+  int status;
+  waitpid(child, &status, 0);
+  printf("sendmmsg: a blocking sender of %d datagrams of 8000 bytes sent %d, the reader got %d\n",
+         MANY, WEXITSTATUS(status), got);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 static void on_signal(int sig) {
   (void)sig;
 }
@@ -247,6 +276,7 @@ int main(int argc, char **argv) {
   stream_nonblocking();
   stream_blocking();
   dgram_queue();
+  sendmmsg_waits();
   rights_interrupted();
   dirent_types(argc > 1 ? argv[1] : NULL);
   return 0;
