@@ -1,7 +1,8 @@
-// A write or send on a TCP socket whose non-blocking connect is under way, against a host
-// network that holds the connect back until the test lets it through: a blocking socket (after
-// fcntl cleared O_NONBLOCK) waits and then sends all, a non-blocking one gets EAGAIN, as Linux's
-// tcp_sendmsg (sk_stream_wait_connect) does. tests/net_test.ts runs the same on the real network
+// A write, send or second connect on a TCP socket whose non-blocking connect is under way,
+// against a host network that holds the connect back until the test lets it through: a blocking
+// socket (after fcntl cleared O_NONBLOCK) waits and then sends all, or connects; a non-blocking
+// one gets EAGAIN (EALREADY), as Linux's tcp_sendmsg (sk_stream_wait_connect) and
+// __inet_stream_connect do. tests/net_test.ts runs the same on the real network
 // against qemu-riscv64, where the loopback connect is usually made before the send.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
@@ -32,12 +33,18 @@ class HeldConnect implements HostNetwork {
   close(): void {}
 }
 
-/** A process of one thread with `s` as fd 3 and "hello" at guest address 0x100. */
+/** 127.0.0.1 port 7, a guest `struct sockaddr_in`. */
+const ECHO_ADDRESS = new Uint8Array([2, 0, 0, 7, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+/**
+ * A process of one thread with `s` as fd 3, "hello" at guest address 0x100 and
+ * {@linkcode ECHO_ADDRESS} at 0x200.
+ */
 function processWith(s: InetSocket): LinuxProcess {
   const hello = new TextEncoder().encode("hello");
   return {
     fds: { get: (fd: number) => (fd === 3 ? s : assert.fail(`fd ${fd}`)) },
-    mem: { readBytes: () => hello },
+    mem: { readBytes: (addr: bigint) => (addr === 0x200n ? ECHO_ADDRESS : hello) },
     world: { liveThreads: () => 1 },
   } as unknown as LinuxProcess;
 }
@@ -75,3 +82,19 @@ for (const call of ["write", "sendto"]) {
     assertEquals(net.sent, []);
   });
 }
+
+Deno.test("net connecting: a blocking connect again waits for the one under way, then gives 0", () => {
+  const net = new HeldConnect(), s = connecting(net), args = [3n, 0x200n, 16n];
+  const p = processWith(s);
+  assert.throws(
+    () => socketSyscalls.connect(p, args),
+    (e) => e instanceof SysError && e.errno === E.EALREADY,
+    "non-blocking: EALREADY",
+  );
+  s.statusFlags &= ~O.NONBLOCK;
+  const r = socketSyscalls.connect(p, args);
+  assert(r instanceof Blocking, `connect returned ${String(r)}`);
+  assertEquals(r.poll(), null);
+  net.made = true;
+  assertEquals(r.poll(), 0);
+});

@@ -102,6 +102,26 @@ function anyAddr(s: InetSocket): NetAddr {
   return { host: s.family === AF.INET ? "0.0.0.0" : "::", port: 0 };
 }
 
+/**
+ * connect. Again while a non-blocking connect is under way, a socket made
+ * blocking since then (fcntl) waits for it and gives its outcome, where a
+ * non-blocking one gets EALREADY, as Linux's __inet_stream_connect.
+ */
+function connect(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const s = inetOf(p, a[0]), to = addrIn(p, s, a[1], a[2]);
+  if (!s.connecting || (s.statusFlags & O.NONBLOCK)) return (s.connect(to), 0);
+  const made = () => {
+    try {
+      s.connect(to);
+      return 0;
+    } catch (e) {
+      if (e instanceof SysError && e.errno === E.EALREADY) throw new SysError(E.EAGAIN);
+      throw e;
+    }
+  };
+  return orWait(p, s, made, false, "a connect");
+}
+
 function accept4(p: LinuxProcess, a: bigint[]): number | Blocking {
   const s = inetOf(p, a[0]), flags = int(a[3] ?? 0n);
   if (flags & ~(O.NONBLOCK | O.CLOEXEC)) throw new SysError(E.EINVAL);
@@ -369,11 +389,7 @@ export const netSyscalls: SyscallTable = {
   },
   accept: (p, a) => accept4(p, [a[0], a[1], a[2], 0n]),
   accept4,
-  connect: (p, a) => {
-    const s = inetOf(p, a[0]);
-    s.connect(addrIn(p, s, a[1], a[2]));
-    return 0;
-  },
+  connect,
   getsockname: (p, a) => {
     const s = inetOf(p, a[0]);
     addrOut(p, s, s.local ?? anyAddr(s), a[1], a[2]);
