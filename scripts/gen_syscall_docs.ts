@@ -13,10 +13,8 @@ export const PARTIAL: Record<string, string> = {
   clone: "threads and new processes; CLONE_VM without CLONE_THREAD or CLONE_VFORK: ENOSYS; " +
     "a vfork child gets a copy of the memory and the parent does not wait",
   clone3: "as clone",
-  futex:
-    "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in FIFO order " +
-    "and only between the threads of a process (the others also between processes, on " +
-    "MAP_SHARED memory)",
+  futex: "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in " +
+    "FIFO order (no priorities: one host thread)",
   wait4: "no rusage figures (zeros)",
   waitid: "no rusage figures (zeros); the program started itself never stops",
   signalfd4: "the signals of the process that made it, not of the reader",
@@ -30,16 +28,21 @@ export const PARTIAL: Record<string, string> = {
   prctl: "PR_SET_NAME and PR_GET_NAME only",
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",
+  write: "a write that would block (a full AF_UNIX socket, a TCP connect under way) waits " +
+    "only when other threads or processes may make room, or the network",
+  writev: "as write (the iovecs' bytes go in one write)",
   epoll_pwait: "EPOLLET behaves as level-triggered",
   timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",
   socket: "AF_INET/AF_INET6 TCP and UDP with -net host (without it EACCES); " +
     "AF_UNIX inside the guest world; other families EAFNOSUPPORT",
   bind: "a TCP socket binds when it listens (a port taken shows then, as EADDRINUSE)",
-  setsockopt: "options are kept and read back by getsockopt; the host socket keeps its defaults",
-  getsockopt: "SO_TYPE, SO_ERROR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_PEERCRED; " +
-    "other options read back what setsockopt set, or 0",
-  sendto: "flags other than MSG_NOSIGNAL are ignored; a TCP send is queued at once " +
-    "(an error shows at a later call)",
+  setsockopt: "options are kept and read back by getsockopt; the host socket keeps its " +
+    "defaults; AF_UNIX SO_SNDBUF sizes the send buffer",
+  getsockopt: "SO_TYPE, SO_ERROR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_PEERCRED, and " +
+    "AF_UNIX SO_SNDBUF/SO_RCVBUF; other options read back what setsockopt set, or 0",
+  sendto: "flags other than MSG_NOSIGNAL and MSG_DONTWAIT are ignored; a TCP send is queued " +
+    "at once when connected (an error shows at a later call); an AF_UNIX message charges " +
+    "the send buffer an skb overhead of 576 bytes, about Linux's",
   recvfrom: "MSG_DONTWAIT and MSG_PEEK; other flags are ignored",
   sendmsg: "as sendto; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
   recvmsg: "as recvfrom; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",

@@ -254,6 +254,24 @@ export const PROGRAMS: Program[] = [
       "AF_UNIX: socketpair types, path and abstract names, fork'd and threaded peers, SCM_RIGHTS",
   },
   {
+    name: "unix_limits",
+    kind: "c",
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "AF_UNIX send buffers and max_dgram_qlen: EAGAIN, POLLOUT, a blocked writer; getdents64 DT_ types",
+  },
+  {
+    name: "pshared_pi",
+    kind: "c",
+    // Its robust cases hang on qemu-riscv64 (no set_robust_list): no recorded case
+    // (tests/pshared_pi_test.ts runs it).
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "process-shared PI and robust mutexes across fork: LOCK_PI with the owner in another process, EOWNERDEAD",
+  },
+  {
     name: "groups",
     kind: "c",
     variants: ["static.O2", "dynamic.O2"],

@@ -4,7 +4,8 @@
 // qemu-riscv64 running the same guest against the same peer; the errnos of bad lengths and
 // pointers, as qemu-riscv64 gives them; EACCES without the flag or where
 // --allow-net does not reach; a recorded run replayed with the peer gone; a non-blocking
-// connect (EINPROGRESS, POLLOUT, SO_ERROR) as qemu-riscv64 has it; recvmmsg's timeout.
+// connect (EINPROGRESS, POLLOUT, SO_ERROR) as qemu-riscv64 has it, and a send while it is under
+// way (tests/net_connecting_test.ts holds the connect back); recvmmsg's timeout.
 // The guest runs in a subprocess: the emulator's thread sleeps in Atomics.wait while the
 // network works, so a peer on this test's event loop could not answer an in-process guest.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -232,6 +233,23 @@ Deno.test({
     } finally {
       listener.close();
       await accepting;
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "net: a send during a non-blocking connect waits for it once O_NONBLOCK is off, as qemu-riscv64",
+  ignore: !haveQemu,
+  async fn() {
+    const server = echoServer("4");
+    try {
+      const args = ["send", `${server.port}`];
+      const peer = await qemu("net_async.static.O2", args);
+      assert(peer.stdout.includes("echoed: hello world\n"), peer.stdout);
+      assertEquals(await emu("net_async.static.O2", args), peer);
+    } finally {
+      server.close();
     }
   },
 });

@@ -6,7 +6,10 @@
  * MAP_SHARED memory is one between processes (glibc's PTHREAD_PROCESS_SHARED
  * objects, `sem_init(s, 1, n)`): its waiters queue by the shared region and
  * offset, as Linux keys them by the shared page, so processes that map the
- * region at other addresses meet there; the PI operations stay per process. Semantics: futex(2) and
+ * region at other addresses meet there, and so do the PI operations (a
+ * process-shared PTHREAD_PRIO_INHERIT mutex, its owner a thread of any
+ * process). A robust futex whose owner dies is marked FUTEX_OWNER_DIED and
+ * wakes a waiter; a PI one goes to its first waiter. Semantics: futex(2) and
  * Documentation/locking/pi-futex.rst. The check of the futex word and the
  * queueing are one step (guest threads do not run meanwhile), which is the
  * atomicity the kernel provides with its hash-bucket lock.
@@ -49,6 +52,8 @@ interface Waiter {
   readonly thread: GuestThread;
   readonly bitset: number;
   woken: boolean;
+  /** it waits in FUTEX_LOCK_PI: a wake-up hands it the lock */
+  readonly pi: boolean;
 }
 
 /**
@@ -66,9 +71,9 @@ interface Waiter {
 export class FutexTable {
   readonly #queues = new Map<bigint, Waiter[]>();
 
-  /** Queues `thread` on `addr`. */
-  enqueue(addr: bigint, thread: GuestThread, bitset: number): Waiter {
-    const w: Waiter = { thread, bitset, woken: false };
+  /** Queues `thread` on `addr` (`pi`: in FUTEX_LOCK_PI). */
+  enqueue(addr: bigint, thread: GuestThread, bitset: number, pi = false): Waiter {
+    const w: Waiter = { thread, bitset, woken: false, pi };
     const q = this.#queues.get(addr);
     if (q) q.push(w);
     else this.#queues.set(addr, [w]);
@@ -121,6 +126,11 @@ export class FutexTable {
     dest.push(...moved);
     into.#queues.set(to, dest);
     return moved.length;
+  }
+
+  /** The first waiter of `addr` (still queued). */
+  first(addr: bigint): Waiter | undefined {
+    return this.#queues.get(addr)?.[0];
   }
 
   /** The first waiter of `addr`, removed. */
@@ -178,10 +188,11 @@ function wait(
   p: LinuxProcess,
   addr: bigint,
   bitset: number,
-  deadlineNs?: bigint,
-  { table, key }: FutexSlot = { table: p.futexes, key: addr },
+  deadlineNs: bigint | undefined,
+  { table, key }: FutexSlot,
+  pi = false,
 ): Blocking {
-  const w = table.enqueue(key, p.threads.current, bitset);
+  const w = table.enqueue(key, p.threads.current, bitset, pi);
   return new Blocking(`futex ${hex(addr)}`, () => w.woken ? 0 : null, {
     deadlineNs,
     cancel: () => table.remove(key, w),
@@ -205,29 +216,58 @@ function wakeOp(p: LinuxProcess, a: bigint[], n: number, n2: number, code: numbe
   return s1.table.wake(s1.key, n) + (tests[cmp] ? s2.table.wake(s2.key, n2) : 0);
 }
 
-/** FUTEX_LOCK_PI(2) and TRYLOCK_PI: take the word if free, else queue behind its owner. */
-function lockPi(p: LinuxProcess, addr: bigint, until: bigint | undefined, tryOnly: boolean) {
+/** Whether thread `tid` of some process of the world is alive. */
+function threadAlive(p: LinuxProcess, tid: number): boolean {
+  return p.world.processes.some((q) => !q.exited && q.threads.find(tid) !== undefined);
+}
+
+/**
+ * FUTEX_LOCK_PI(2) and TRYLOCK_PI: take the word if free (keeping
+ * FUTEX_OWNER_DIED, which tells the taker the last owner died), else queue
+ * behind its owner, a thread of this process or another.
+ */
+function lockPi(p: LinuxProcess, addr: bigint, slot: FutexSlot, until?: bigint, tryOnly = false) {
   const tid = p.tid, v = load32(p, addr);
   const owner = v & TID_MASK;
   if (owner === 0) {
-    store32(p, addr, tid | (v & FUTEX_WAITERS));
+    store32(p, addr, tid | (v & (FUTEX_WAITERS | FUTEX_OWNER_DIED)));
     return 0;
   }
   if (owner === tid) throw new SysError(E.EDEADLK);
   if (tryOnly) throw new SysError(E.EAGAIN);
-  if (!p.threads.find(owner)) throw new SysError(E.ESRCH);
+  if (!threadAlive(p, owner)) throw new SysError(E.ESRCH);
   store32(p, addr, v | FUTEX_WAITERS);
-  return wait(p, addr, BITSET_ALL, until);
+  return wait(p, addr, BITSET_ALL, until, slot, true);
+}
+
+/** Hands the PI word at `addr` to the first waiter of `slot` (with `bits`); false: none waits. */
+function handOver(p: LinuxProcess, addr: bigint, { table, key }: FutexSlot, bits: number) {
+  const next = table.shift(key);
+  if (!next) return false;
+  next.woken = true;
+  store32(p, addr, next.thread.tid | bits | (table.has(key) ? FUTEX_WAITERS : 0));
+  return true;
 }
 
 /** FUTEX_UNLOCK_PI: hand the word to the first waiter, or free it. */
-function unlockPi(p: LinuxProcess, addr: bigint): number {
+function unlockPi(p: LinuxProcess, addr: bigint, slot: FutexSlot): number {
   if ((load32(p, addr) & TID_MASK) !== p.tid) throw new SysError(E.EPERM);
-  const next = p.futexes.shift(addr);
-  if (next) next.woken = true;
-  const more = p.futexes.has(addr) ? FUTEX_WAITERS : 0;
-  store32(p, addr, next ? next.thread.tid | more : 0);
+  if (!handOver(p, addr, slot, 0)) store32(p, addr, 0);
   return 0;
+}
+
+/**
+ * The robust futex at `addr` of thread `tid`, which is exiting (the
+ * kernel's handle_futex_death): marked FUTEX_OWNER_DIED; a PI one (`pi`) goes
+ * to its first waiter, another wakes one waiter to take it.
+ */
+export function ownerDied(p: LinuxProcess, tid: number, addr: bigint, pi: boolean): void {
+  const v = load32(p, addr);
+  if ((v & TID_MASK) !== tid) return;
+  const slot = slotOf(p, addr, 0);
+  if (pi && slot.table.first(slot.key)?.pi && handOver(p, addr, slot, FUTEX_OWNER_DIED)) return;
+  store32(p, addr, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED);
+  if (v & FUTEX_WAITERS) slot.table.wake(slot.key, 1);
 }
 
 /** FUTEX_REQUEUE: wakes `n` waiters of `from` and moves up to `n2` others to `to`. */
@@ -275,11 +315,11 @@ export function futex(p: LinuxProcess, a: bigint[]): number | Blocking {
       return wakeOp(p, a, n, n2, val3);
     case FUTEX.LOCK_PI:
     case FUTEX.LOCK_PI2:
-      return lockPi(p, a[0], deadline(p, a[3], true, cmd === FUTEX.LOCK_PI || realtime), false);
+      return lockPi(p, a[0], slot(), deadline(p, a[3], true, cmd === FUTEX.LOCK_PI || realtime));
     case FUTEX.TRYLOCK_PI:
-      return lockPi(p, a[0], undefined, true);
+      return lockPi(p, a[0], slot(), undefined, true);
     case FUTEX.UNLOCK_PI:
-      return unlockPi(p, a[0]);
+      return unlockPi(p, a[0], slot());
     default:
       throw new SysError(E.ENOSYS);
   }

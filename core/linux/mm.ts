@@ -148,7 +148,8 @@ export class AddressSpace {
       if (s.region === region && (pn < first || pn >= first + count)) byOffset.set(s.offset, pn);
     }
     for (let pn = first; pn < first + count; pn++) {
-      const other = byOffset.get(this.#shared.get(pn)!.offset);
+      const mine = this.#shared.get(pn); // an mremap'd range may span private pages too
+      const other = mine?.region === region ? byOffset.get(mine.offset) : undefined;
       if (other !== undefined) this.mem.mapAlias(pn, other, this.mem.pages.get(pn)!.perms);
     }
   }
@@ -292,32 +293,50 @@ export class AddressSpace {
     if (!this.mem.protect(addr, pageUp(length), prot & 7)) throw new SysError(E.ENOMEM);
   }
 
-  /** mremap (flags: 1 = MREMAP_MAYMOVE, 2 = MREMAP_FIXED). */
+  /**
+   * mremap (flags: 1 = MREMAP_MAYMOVE, 2 = MREMAP_FIXED). A MAP_SHARED
+   * mapping stays shared: moved pages keep their region, and the pages it
+   * grows by are the region's next ones (of the file, or of the shared
+   * memory the other processes map), as Linux maps the vma's next pages;
+   * `oldLen` 0 maps the same shared pages a second time.
+   */
   mremap(old: bigint, oldLen: bigint, newLen: bigint, flags: number, newAddr: bigint): bigint {
     if ((old & (PAGE - 1n)) || newLen <= 0n || (flags & ~3)) throw new SysError(E.EINVAL);
     const ol = pageUp(oldLen), nl = pageUp(newLen);
     if (!this.mem.isMapped(old, ol || PAGE)) throw new SysError(E.EFAULT);
     const perms = this.mem.pages.get(pageNumber(old))!.perms;
+    const shared = this.#shared.get(pageNumber(old));
+    if (ol === 0n && !shared) throw new SysError(E.EINVAL); // only shared pages map twice
+    let to: bigint;
     if (flags & 2) {
       if (!(flags & 1) || (newAddr & (PAGE - 1n))) throw new SysError(E.EINVAL);
       if (newAddr < old + ol && old < newAddr + nl) throw new SysError(E.EINVAL);
       if (newAddr + nl > this.limit) throw new SysError(E.EINVAL);
       this.#unmap(newAddr, nl);
-      return this.#move(old, ol, nl, newAddr, perms);
-    }
-    if (nl <= ol) {
+      to = this.#move(old, ol, nl, newAddr, perms, shared);
+    } else if (nl <= ol) {
       if (nl < ol) this.#unmap(old + nl, ol - nl);
       return old;
-    }
-    if (old + nl <= this.limit && this.isFree(old + ol, nl - ol)) {
+    } else if (old + nl <= this.limit && this.isFree(old + ol, nl - ol)) {
       this.mapPages(old + ol, nl - ol, perms);
-      return old;
+      this.#extendShared(shared, ol, old + ol, nl - ol);
+      to = old;
+    } else {
+      if (!(flags & 1)) throw new SysError(E.ENOMEM);
+      to = this.#move(old, ol, nl, this.findFree(nl), perms, shared);
     }
-    if (!(flags & 1)) throw new SysError(E.ENOMEM);
-    return this.#move(old, ol, nl, this.findFree(nl), perms);
+    if (shared?.region) this.aliasShared(to, nl, shared.region);
+    return to;
   }
 
-  #move(old: bigint, ol: bigint, nl: bigint, to: bigint, perms: number): bigint {
+  #move(
+    old: bigint,
+    ol: bigint,
+    nl: bigint,
+    to: bigint,
+    perms: number,
+    shared: PageSource | undefined,
+  ): bigint {
     this.#checkBudget(nl);
     this.mapPages(to, nl, perms);
     const keep = ol < nl ? ol : nl;
@@ -331,8 +350,26 @@ export class AddressSpace {
       p.perms = from?.perms ?? perms;
       this.#setPage(pageNumber(to + a), this.sources.get(pageNumber(old + a)) ?? null);
     }
-    this.#unmap(old, ol);
+    if (nl > ol) this.#extendShared(shared, ol, to + ol, nl - ol);
+    if (ol) this.#unmap(old, ol);
     return to;
+  }
+
+  /**
+   * Makes `[at, at+len)`, the pages a shared mapping whose first page is
+   * `first` grew by past its `ol` bytes, the next pages of its region, with
+   * their bytes (private memory grows by zero pages: nothing to do).
+   */
+  #extendShared(first: PageSource | undefined, ol: bigint, at: bigint, len: bigint): void {
+    const region = first?.region;
+    if (!region) return;
+    this.syncShared("out"); // the region has this process's latest stores
+    const offset = first!.offset + ol;
+    this.setSource(at, len, { ...first!, offset });
+    for (let a = 0n; a < len; a += PAGE) {
+      const index = Number((offset + a - region.offset) / PAGE);
+      this.mem.writeBytes(at + a, region.load(index), true);
+    }
   }
 
   /** brk: moves the program break; returns the new (or unchanged) break. */

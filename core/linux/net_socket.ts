@@ -133,6 +133,11 @@ export class InetSocket implements OpenFile {
   /** a non-blocking connect is under way (or ended, not yet asked about) */
   #connecting = false;
 
+  /** Whether a non-blocking connect was started and no connect since asked how it went. */
+  get connecting(): boolean {
+    return this.#connecting;
+  }
+
   constructor(
     readonly net: HostNetwork,
     readonly family: number,

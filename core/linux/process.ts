@@ -336,6 +336,7 @@ export class LinuxProcess {
     if (this.exited) return;
     this.exitStatus = status;
     this.exitSignal = signal;
+    this.threads.releaseRobustLists(); // before the shared pages go: the words may be there
     this.as.releaseShared();
     this.fds.closeAll();
     if (this.parent) childExited(this.parent, this);

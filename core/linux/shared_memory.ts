@@ -61,6 +61,16 @@ export class SharedRegion {
     page.set(bytes.subarray(0, PAGE_SIZE));
   }
 
+  /** Page `index` as a new mapping of it sees it: the region's, else the file's bytes (taken as the region's). */
+  load(index: number): Uint8Array {
+    if (!this.has(index)) {
+      const bytes = new Uint8Array(PAGE_SIZE);
+      this.backing?.file.pread?.(bytes, Number(this.offset) + index * PAGE_SIZE);
+      this.fill(index, bytes);
+    }
+    return this.page(index);
+  }
+
   /** Stores a process's copy of page `index`, noting it changed. */
   store(index: number, page: Uint8Array): void {
     const mine = this.page(index);

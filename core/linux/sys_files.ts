@@ -93,6 +93,7 @@ export function orWait(
   f: OpenFile,
   io: () => number,
   dontWait = false,
+  waitsFor = "data to read",
 ): number | Blocking {
   const r = attempt(io);
   if (r !== null) return r;
@@ -101,14 +102,63 @@ export function orWait(
   const alone = p.world.liveThreads() === 1 && deadlineNs === undefined && !outside;
   if ((f.statusFlags & O.NONBLOCK) || alone || dontWait) throw new SysError(E.EAGAIN);
   const options = { deadlineNs, timeoutResult: -E.EAGAIN, outside };
-  return new Blocking(outside ? "the network" : "data to read", () => attempt(io), options);
+  return new Blocking(outside ? "the network" : waitsFor, () => attempt(io), options);
+}
+
+/**
+ * Runs the write `io` (which writes from byte `done` of `total` on and
+ * returns how many it took) as Linux's writes go: on a blocking
+ * descriptor until everything is taken, waiting as {@linkcode orWait}
+ * does while there is no room (a full socket buffer, a connect under
+ * way); on a non-blocking one (or with `dontWait`, MSG_DONTWAIT) as much as
+ * fits, EAGAIN when nothing does. An error after some bytes gives their
+ * count.
+ *
+ * @example
+ * ```ts ignore
+ * return writeAll(p, f, n, (done) => writeFrom(p, f, addr + BigInt(done), n - done));
+ * ```
+ */
+export function writeAll(
+  p: LinuxProcess,
+  f: OpenFile,
+  total: number,
+  io: (done: number) => number,
+  dontWait = false,
+): number | Blocking {
+  const waits = !dontWait && !(f.statusFlags & O.NONBLOCK);
+  let done = 0;
+  const step = () => {
+    for (;;) {
+      let n: number;
+      try {
+        n = io(done);
+      } catch (e) {
+        const stillWaits = e instanceof SysError && e.errno === E.EAGAIN && waits;
+        if (done === 0 || !(e instanceof SysError) || stillWaits) throw e;
+        return done;
+      }
+      done += n;
+      if (n === 0 || done >= total) return done;
+    }
+  };
+  try {
+    return orWait(p, f, step, dontWait, "room to write");
+  } catch (e) {
+    if (done && e instanceof SysError && e.errno === E.EAGAIN) return done; // nobody will read
+    throw e;
+  }
 }
 
 function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: number): number {
   if ((f.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
   n = Math.min(n, MAX_IO);
   if (addr === 0n && n > 0) throw new SysError(E.EFAULT);
-  const data = p.mem.readBytes(addr, n, "read", scratch(n));
+  return writeBytes(p, f, p.mem.readBytes(addr, n, "read", scratch(n)), pos);
+}
+
+/** Writes `data` to `f` (at `pos`, pwrite); a write to a pipe or socket nobody reads raises SIGPIPE. */
+function writeBytes(p: LinuxProcess, f: OpenFile, data: Uint8Array, pos?: number): number {
   try {
     if (pos === undefined) return f.write(data);
     if (!f.pwrite) throw new SysError(E.ESPIPE);
@@ -138,6 +188,25 @@ export function iovecs(p: LinuxProcess, addr: bigint, count: bigint): [bigint, n
     dv.getBigUint64(i * 16, true),
     len(dv.getBigUint64(i * 16 + 8, true)),
   ]);
+}
+
+/**
+ * writev: the bytes of all the iovecs in one write, as Linux hands them to
+ * the file (a datagram socket sends one message; a blocking socket waits for
+ * room as write does).
+ */
+function writev(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const f = p.fds.get(int(a[0]));
+  if ((f.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
+  const iov = iovecs(p, a[1], a[2]);
+  const data = new Uint8Array(Math.min(iov.reduce((n, [, l]) => n + l, 0), MAX_IO));
+  let at = 0;
+  for (const [base, n] of iov) {
+    const take = Math.min(n, data.length - at);
+    if (take) p.mem.readBytes(base, take, "read", data.subarray(at, at + take));
+    at += take;
+  }
+  return writeAll(p, f, data.length, (done) => writeBytes(p, f, data.subarray(done)));
 }
 
 function vectored(
@@ -292,7 +361,10 @@ export const fileSyscalls: SyscallTable = {
     const f = p.fds.get(int(a[0])), n = len(a[2]);
     return orWait(p, f, () => readInto(p, f, a[1], n));
   },
-  write: (p, a) => writeFrom(p, p.fds.get(int(a[0])), a[1], len(a[2])),
+  write: (p, a) => {
+    const f = p.fds.get(int(a[0])), n = Math.min(len(a[2]), MAX_IO);
+    return writeAll(p, f, n, (done) => writeFrom(p, f, a[1] + BigInt(done), n - done));
+  },
   pread64: (p, a) => {
     const pos = Number(BigInt.asIntN(64, a[3]));
     if (pos < 0) throw new SysError(E.EINVAL);
@@ -305,7 +377,7 @@ export const fileSyscalls: SyscallTable = {
   },
   readv: (p, a) =>
     orWait(p, p.fds.get(int(a[0])), () => vectored(p, a, (f, b, n) => readInto(p, f, b, n), false)),
-  writev: (p, a) => vectored(p, a, (f, b, n) => writeFrom(p, f, b, n), false),
+  writev,
   preadv: (p, a) => vectored(p, a, (f, b, n, pos) => readInto(p, f, b, n, pos), true),
   pwritev: (p, a) => vectored(p, a, (f, b, n, pos) => writeFrom(p, f, b, n, pos), true),
   lseek: (p, a) => {

@@ -71,8 +71,20 @@ function isDirectoryFd(f: OpenFile): boolean {
   return f.entries !== undefined || (f instanceof PathFile && f.isDirectory);
 }
 
-function dtype(e: { isFile: boolean; isDirectory: boolean; isSymlink: boolean }): number {
-  return e.isDirectory ? 4 : e.isFile ? 8 : e.isSymlink ? 10 : 0;
+/** DT_* values of getdents64, by what the host's lstat says a file is. */
+const DT = [
+  ["isFifo", 1],
+  ["isCharDevice", 2],
+  ["isDirectory", 4],
+  ["isBlockDevice", 6],
+  ["isFile", 8],
+  ["isSymlink", 10],
+  ["isSocket", 12],
+] as const;
+
+/** The DT_* type of a file: DT_UNKNOWN (0) when it is gone or the host does not say. */
+function dtype(info: Deno.FileInfo | null): number {
+  return DT.find(([is]) => info?.[is] === true)?.[1] ?? 0;
 }
 
 /** The entries of directory `host`; `parent` is the host path of its `..` (the root's is itself). */
@@ -84,13 +96,13 @@ function listDir(host: string, parent: string, info: StatInfo): DirEntry[] {
     out[1].ino = info.ino;
   }
   for (const e of Deno.readDirSync(host)) {
-    let ino = 1n;
+    let info: Deno.FileInfo | null = null;
     try {
-      ino = BigInt(Deno.lstatSync(`${host}/${e.name}`).ino ?? 1);
+      info = Deno.lstatSync(`${host}/${e.name}`);
     } catch {
       // vanished meanwhile
     }
-    out.push({ name: e.name, ino, type: dtype(e) });
+    out.push({ name: e.name, ino: BigInt(info?.ino ?? 1), type: dtype(info) });
   }
   return out;
 }

@@ -19,7 +19,7 @@ import { AF, decodeSockaddr, encodeSockaddr, InetSocket, SOCK } from "./net_sock
 import type { NetAddr } from "./net_protocol.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
-import { iovecs, orWait } from "./sys_files.ts";
+import { iovecs, orWait, writeAll } from "./sys_files.ts";
 import { get, int, len, put, putU32, putU64, StructWriter, type SyscallTable } from "./syscall.ts";
 import { readTimespec } from "./sys_time.ts";
 import type { Blocking } from "./threads.ts";
@@ -32,6 +32,8 @@ export const SOL_SOCKET = 1;
 export const SO = {
   TYPE: 3,
   ERROR: 4,
+  SNDBUF: 7,
+  RCVBUF: 8,
   PASSCRED: 16,
   PEERCRED: 17,
   ACCEPTCONN: 30,
@@ -100,6 +102,26 @@ function anyAddr(s: InetSocket): NetAddr {
   return { host: s.family === AF.INET ? "0.0.0.0" : "::", port: 0 };
 }
 
+/**
+ * connect. Again while a non-blocking connect is under way, a socket made
+ * blocking since then (fcntl) waits for it and gives its outcome, where a
+ * non-blocking one gets EALREADY, as Linux's __inet_stream_connect.
+ */
+function connect(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const s = inetOf(p, a[0]), to = addrIn(p, s, a[1], a[2]);
+  if (!s.connecting || (s.statusFlags & O.NONBLOCK)) return (s.connect(to), 0);
+  const made = () => {
+    try {
+      s.connect(to);
+      return 0;
+    } catch (e) {
+      if (e instanceof SysError && e.errno === E.EALREADY) throw new SysError(E.EAGAIN);
+      throw e;
+    }
+  };
+  return orWait(p, s, made, false, "a connect");
+}
+
 function accept4(p: LinuxProcess, a: bigint[]): number | Blocking {
   const s = inetOf(p, a[0]), flags = int(a[3] ?? 0n);
   if (flags & ~(O.NONBLOCK | O.CLOEXEC)) throw new SysError(E.EINVAL);
@@ -110,20 +132,29 @@ function accept4(p: LinuxProcess, a: bigint[]): number | Blocking {
   });
 }
 
-/** sendto; `data`: the bytes already gathered (sendmsg) instead of those at a[1]. */
-function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number {
+/**
+ * sendto; `data`: the bytes already gathered (sendmsg) instead of those at
+ * a[1]. A TCP socket whose connect is under way takes them once it is made
+ * (a blocking one waits for that; a non-blocking one gets EAGAIN), as
+ * Linux's tcp_sendmsg does.
+ */
+function sendto(p: LinuxProcess, a: bigint[], data?: Uint8Array): number | Blocking {
   const s = inetOf(p, a[0]), n = Math.min(len(a[2]), MAX_TRANSFER), flags = int(a[3]);
   // Linux copies the address in first, whatever the socket; TCP then ignores it
   const name = a[4] !== 0n ? sockaddrBytes(p, a[4], a[5]) : undefined;
   const to = name?.length && s.type === SOCK.DGRAM ? decodeSockaddr(name, s.family) : undefined;
-  try {
-    return s.send(data ?? get(p, a[1], n), to);
-  } catch (e) {
-    if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
-      p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
+  const bytes = data ?? get(p, a[1], n);
+  const io = () => {
+    try {
+      return s.send(bytes, to);
+    } catch (e) {
+      if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
+        p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
+      }
+      throw e;
     }
-    throw e;
-  }
+  };
+  return writeAll(p, s, bytes.length, io, (flags & MSG.DONTWAIT) !== 0);
 }
 
 /** A guest `struct msghdr` (64-bit layout): its name, iovecs and where its fields are. */
@@ -163,7 +194,7 @@ export function scatter(p: LinuxProcess, iov: [bigint, number][], data: Uint8Arr
 }
 
 /** sendmsg: sendto of the iovecs gathered (ancillary data is ignored). */
-function sendmsg(p: LinuxProcess, a: bigint[]): number {
+function sendmsg(p: LinuxProcess, a: bigint[]): number | Blocking {
   const m = msghdr(p, a[1]);
   const data = gather(p, m.iov), total = data.length;
   return sendto(p, [a[0], 0n, BigInt(total), a[2], m.name, BigInt(m.nameLen)], data);
@@ -199,25 +230,41 @@ function mmsgCount(vlen: bigint): number {
 }
 
 /**
- * sendmmsg: `sendOne` (a family's sendmsg; the host network's by default)
- * of each entry, its msg_len set; stops at the first error after one sent.
+ * sendmmsg: `sendOne` (a family's sendmsg with MSG_DONTWAIT, EAGAIN when
+ * there is no room; the host network's by default) of each entry of socket
+ * `s`, its msg_len set. A blocking socket waits for room as often as it
+ * takes to send them all; a non-blocking one (or MSG_DONTWAIT) stops at the
+ * first without room. An error after one sent gives the count sent.
  */
 export function sendmmsg(
   p: LinuxProcess,
   a: bigint[],
-  sendOne: (hdr: bigint) => number = (hdr) => sendmsg(p, [a[0], hdr, a[3]]),
-): number {
-  const count = mmsgCount(a[2]);
-  for (let i = 0; i < count; i++) {
-    const hdr = a[1] + BigInt(i * MMSGHDR_SIZE);
-    try {
-      putU32(p, hdr + BigInt(MSGHDR_SIZE), sendOne(hdr));
-    } catch (e) {
-      if (i === 0) throw e;
-      return i;
+  s: OpenFile = inetOf(p, a[0]),
+  sendOne: (hdr: bigint) => number = (hdr) =>
+    sendmsg(p, [a[0], hdr, a[3] | BigInt(MSG.DONTWAIT)]) as number,
+): number | Blocking {
+  const count = mmsgCount(a[2]), dontWait = (int(a[3]) & MSG.DONTWAIT) !== 0;
+  const waits = !dontWait && !(s.statusFlags & O.NONBLOCK);
+  let done = 0; // kept across the retries of a blocked call
+  const io = () => {
+    for (; done < count; done++) {
+      const hdr = a[1] + BigInt(done * MMSGHDR_SIZE);
+      try {
+        putU32(p, hdr + BigInt(MSGHDR_SIZE), sendOne(hdr));
+      } catch (e) {
+        const noRoom = e instanceof SysError && e.errno === E.EAGAIN;
+        if (done === 0 || (noRoom && waits)) throw e;
+        return done;
+      }
     }
+    return done;
+  };
+  try {
+    return orWait(p, s, io, dontWait, "room to write");
+  } catch (e) {
+    if (done && e instanceof SysError && e.errno === E.EAGAIN) return done; // nobody will read
+    throw e;
   }
-  return count;
 }
 
 /**
@@ -342,11 +389,7 @@ export const netSyscalls: SyscallTable = {
   },
   accept: (p, a) => accept4(p, [a[0], a[1], a[2], 0n]),
   accept4,
-  connect: (p, a) => {
-    const s = inetOf(p, a[0]);
-    s.connect(addrIn(p, s, a[1], a[2]));
-    return 0;
-  },
+  connect,
   getsockname: (p, a) => {
     const s = inetOf(p, a[0]);
     addrOut(p, s, s.local ?? anyAddr(s), a[1], a[2]);

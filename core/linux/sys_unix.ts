@@ -17,7 +17,7 @@ import { E, SysError } from "./errno.ts";
 import { O } from "./fds.ts";
 import type { LinuxProcess } from "./process.ts";
 import { AT_FDCWD, resolveAt } from "./sys_fs.ts";
-import { orWait } from "./sys_files.ts";
+import { orWait, writeAll } from "./sys_files.ts";
 import {
   gather,
   MSG,
@@ -31,13 +31,16 @@ import {
 } from "./sys_net.ts";
 import { SIG } from "./signals.ts";
 import { get, int, len, put, putU32, putU64, StructWriter, type SyscallTable } from "./syscall.ts";
-import type { Blocking } from "./threads.ts";
+import { Blocking } from "./threads.ts";
 import { ControlOut, readAncillary } from "./unix_cmsg.ts";
 import {
   abstractKey,
   AF_UNIX,
   type Cred,
+  MIN_RCVBUF,
+  MIN_SNDBUF,
   type Received,
+  SOCKET_BUFFER,
   UNIX_TYPE,
   unixAddress,
   UnixSocket,
@@ -186,29 +189,52 @@ function connect(p: LinuxProcess, s: UnixSocket, a: bigint[]): number {
   return 0;
 }
 
-/** Sends `data` with the control buffer `control` (sendmsg) to the name at a[4], if any. */
+/**
+ * Sends `data` with the control buffer `control` (sendmsg) to the name at
+ * a[4], if any: a blocking socket waits for room in the send buffer (and
+ * a stream sends it all), a non-blocking one sends what fits.
+ */
 function send(
   p: LinuxProcess,
   s: UnixSocket,
   a: bigint[],
   data: Uint8Array,
   control?: [bigint, bigint],
-): number {
+): number | Blocking {
   const flags = int(a[3]), own = credOf(p);
   const to = a[4] ? lookup(p, a[4], a[5]) : undefined;
   const anc = control ? readAncillary(p, control[0], control[1], own) : null;
-  try {
-    return s.send(data, anc?.rights ?? null, to, anc?.cred ?? own);
-  } catch (e) {
-    for (const h of anc?.rights ?? []) h.release();
-    if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
-      p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
+  let rights = anc?.rights ?? null; // they go with the first bytes sent
+  const drop = () => {
+    for (const h of rights ?? []) h.release(); // not sent: they close with the call
+    rights = null;
+  };
+  const io = (done: number) => {
+    try {
+      const n = s.send(data.subarray(done), rights, to, anc?.cred ?? own);
+      rights = null;
+      return n;
+    } catch (e) {
+      if (e instanceof SysError && e.errno === E.EAGAIN) throw e; // kept for the next try
+      drop();
+      if (e instanceof SysError && e.errno === E.EPIPE && !(flags & MSG.NOSIGNAL)) {
+        p.sendSignal({ signal: SIG.SIGPIPE, code: 0 });
+      }
+      throw e;
     }
+  };
+  let r: number | Blocking;
+  try {
+    r = writeAll(p, s, data.length, io, (flags & MSG.DONTWAIT) !== 0);
+  } catch (e) {
+    drop(); // nothing had room
     throw e;
   }
+  if (r instanceof Blocking) r.options.cancel = drop; // a signal or a timeout ends the wait
+  return r;
 }
 
-function sendmsg(p: LinuxProcess, s: UnixSocket, a: bigint[]): number {
+function sendmsg(p: LinuxProcess, s: UnixSocket, a: bigint[]): number | Blocking {
   const m = msghdr(p, a[1]);
   const data = gather(p, m.iov, MAX_MESSAGE);
   const args = [a[0], 0n, 0n, a[2], m.name, BigInt(m.nameLen)];
@@ -262,6 +288,8 @@ function fixedOption(s: UnixSocket, name: number): Uint8Array | undefined {
   if (name === SO.DOMAIN) return int32(AF_UNIX);
   if (name === SO.ACCEPTCONN) return int32(s.listening ? 1 : 0);
   if (name === SO.PASSCRED) return int32(s.passCred ? 1 : 0);
+  if (name === SO.SNDBUF) return int32(s.sndbuf);
+  if (name === SO.RCVBUF) return int32(s.rcvbuf);
   if (name !== SO.PEERCRED) return undefined;
   const c = s.peerCred ?? { pid: 0, uid: 0xffffffff, gid: 0xffffffff };
   return new StructWriter(12).u32(0, c.pid).u32(4, c.uid).u32(8, c.gid).bytes;
@@ -281,9 +309,14 @@ function getsockopt(p: LinuxProcess, s: UnixSocket, a: bigint[]): number {
 function setsockopt(p: LinuxProcess, s: UnixSocket, a: bigint[]): number {
   if (int(a[1]) !== SOL_SOCKET) throw new SysError(E.EOPNOTSUPP);
   if (len(a[4]) < 4) throw new SysError(E.EINVAL);
-  const value = get(p, a[3], Math.min(len(a[4]), 256));
-  if (int(a[2]) === SO.PASSCRED) s.passCred = new DataView(value.buffer).getInt32(0, true) !== 0;
-  else s.options.set(int(a[2]), value);
+  const value = get(p, a[3], Math.min(len(a[4]), 256)), name = int(a[2]);
+  const v = new DataView(value.buffer).getUint32(0, true);
+  // Linux keeps twice what is asked (for its bookkeeping), within the sysctl limits
+  const buffer = (least: number) => Math.max(Math.min(v, SOCKET_BUFFER) * 2, least);
+  if (name === SO.PASSCRED) s.passCred = v !== 0;
+  else if (name === SO.SNDBUF) s.sndbuf = buffer(MIN_SNDBUF);
+  else if (name === SO.RCVBUF) s.rcvbuf = buffer(MIN_RCVBUF);
+  else s.options.set(name, value);
   return 0;
 }
 
@@ -306,7 +339,10 @@ const ON_UNIX: Record<string, UnixHandler> = {
   recvfrom,
   sendmsg,
   recvmsg: (p, s, a) => receiving(p, s, int(a[2]), () => recvOne(p, s, a[1], int(a[2]))),
-  sendmmsg: (p, s, a) => sendmmsg(p, a, (hdr) => sendmsg(p, s, [a[0], hdr, a[3]])),
+  sendmmsg: (p, s, a) => {
+    const flags = a[3] | BigInt(MSG.DONTWAIT); // sendmmsg waits between the messages
+    return sendmmsg(p, a, s, (hdr) => sendmsg(p, s, [a[0], hdr, flags]) as number);
+  },
   recvmmsg: (p, s, a) => recvmmsg(p, a, s, (hdr, flags) => recvOne(p, s, hdr, flags)),
   getsockopt,
   setsockopt,

@@ -11,7 +11,7 @@
 import { EmuError } from "../errors.ts";
 import { STATE_BASE } from "../host_memory.ts";
 import { E } from "./errno.ts";
-import { FUTEX_OWNER_DIED, FUTEX_WAITERS } from "./futex.ts";
+import { ownerDied } from "./futex.ts";
 import type { LinuxProcess } from "./process.ts";
 import type { PendingSignal } from "./signals.ts";
 import { SA, SIG_DFL, SIG_IGN, sigBit, SS_DISABLE, UNBLOCKABLE } from "./signals.ts";
@@ -258,29 +258,32 @@ export class ThreadGroup {
     this.#currentGone = false;
   }
 
-  /** Marks the robust futexes `t` holds as owner-died and wakes one waiter of each. */
+  /**
+   * Marks the robust futexes `t` holds as owner-died and wakes a waiter of
+   * each (see {@linkcode ownerDied}). An entry's bit 0 says its futex is a
+   * PI one, as in the kernel's fetch_robust_entry.
+   */
   #releaseRobust(t: GuestThread): void {
     if (t.robustList === 0n) return;
     const { mem } = this.p;
     try {
       const head = t.robustList;
       const offset = BigInt.asIntN(64, mem.load(head + 8n, 8, false));
-      const words = [mem.load(head + 16n, 8, false)]; // list_op_pending
+      const entries = [mem.load(head + 16n, 8, false)]; // list_op_pending
       let entry = mem.load(head, 8, false);
-      for (let n = 0; entry !== head && entry !== 0n && n < ROBUST_LIST_LIMIT; n++) {
-        words.push(entry);
-        entry = mem.load(entry, 8, false);
+      for (let n = 0; (entry & ~1n) !== head && entry !== 0n && n < ROBUST_LIST_LIMIT; n++) {
+        entries.push(entry);
+        entry = mem.load(entry & ~1n, 8, false);
       }
-      for (const e of words) if (e !== 0n) this.#ownerDied(t, e + offset);
+      for (const e of entries) {
+        if (e !== 0n) ownerDied(this.p, t.tid, (e & ~1n) + offset, (e & 1n) !== 0n);
+      }
     } catch { /* a broken list stops the walk, as in the kernel */ }
   }
 
-  #ownerDied(t: GuestThread, addr: bigint): void {
-    const { mem, futexes } = this.p;
-    const v = Number(mem.load(addr, 4, false));
-    if ((v & 0x3fffffff) !== t.tid) return;
-    mem.store(addr, 4, BigInt(((v & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0));
-    if (v & FUTEX_WAITERS) futexes.wake(addr, 1);
+  /** Releases the robust futexes of every thread (the process exits). */
+  releaseRobustLists(): void {
+    for (const t of this.all) this.#releaseRobust(t);
   }
 
   /** One line per waiting thread: its id (and process), the syscall it waits in, what for. */

@@ -11,6 +11,18 @@
  * stream read never glues bytes of two writers, nor reads past a message
  * that carried descriptors; poll's bits come from the same state.
  *
+ * Queues are bounded as Linux bounds them. A message charges its sender's
+ * send buffer (SO_SNDBUF, 212992 bytes by default) with its bytes and an
+ * skb's overhead until the receiver takes it: a sender whose buffer is full
+ * gets EAGAIN (the syscall layer makes a blocking one wait), and POLLOUT
+ * comes back once a quarter of it is left, as `unix_writable` has it. A
+ * stream send is cut into skbs of at most {@linkcode STREAM_SKB_MAX} bytes
+ * and stops at the first that finds the buffer full (a partial send). A
+ * datagram sent to a socket that is not connected back to its sender also
+ * waits while that receiver holds more than net.unix.max_dgram_qlen (10)
+ * datagrams; a socketpair's or a connected pair's do not (af_unix.c's
+ * `unix_peer(other) != sk && unix_recvq_full(other)`).
+ *
  * @module
  */
 
@@ -22,6 +34,16 @@ export const UNIX_TYPE = { STREAM: 1, DGRAM: 2, SEQPACKET: 5 } as const;
 /** `struct sockaddr_un`'s family. */
 export const AF_UNIX = 1;
 const RCV_SHUTDOWN = 1, SEND_SHUTDOWN = 2, SHUTDOWN_MASK = 3;
+/** SO_SNDBUF and SO_RCVBUF by default, and the most a setsockopt asks for (net.core.wmem_default, wmem_max, rmem_*). */
+export const SOCKET_BUFFER = 212992;
+/** The least SO_SNDBUF and SO_RCVBUF (Linux's SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF). */
+export const MIN_SNDBUF = 4608, MIN_RCVBUF = 2304;
+/** net.unix.max_dgram_qlen: a receiver holding more datagrams than this makes senders wait. */
+const MAX_DGRAM_QLEN = 10;
+/** What a queued message costs its sender beyond its bytes: an skb's sk_buff and shared info. */
+const SKB_OVERHEAD = 576;
+/** The most bytes of one stream skb: a page's linear part and 32 KiB of fragments. */
+export const STREAM_SKB_MAX = 4096 - 320 + 32768;
 
 /** The credentials of a process (SO_PEERCRED, SCM_CREDENTIALS). */
 export interface Cred {
@@ -43,6 +65,9 @@ export interface UnixMessage {
   /** the sender's address (`sockaddr_un` bytes; empty when it had none) */
   from: Uint8Array;
   cred: Cred;
+  /** the socket whose send buffer it is charged to, and how much */
+  sender: UnixSocket;
+  charge: number;
 }
 
 /** What a receive got: the bytes copied, the message's full length, its sender and rights. */
@@ -111,6 +136,16 @@ function dropRights(m: UnixMessage): void {
   m.rights = null;
 }
 
+/** A message leaves its receiver's queue: its sender's buffer has that room again. */
+function taken(m: UnixMessage): void {
+  m.sender.sendQueued -= m.charge;
+}
+
+/** Whether `s`'s send buffer is full (Linux's sock_wmalloc test: charged up to SO_SNDBUF). */
+function sendBufferFull(s: UnixSocket): boolean {
+  return s.sendQueued >= s.sndbuf;
+}
+
 /**
  * A guest AF_UNIX socket.
  *
@@ -141,6 +176,11 @@ export class UnixSocket implements OpenFile {
   passCred = false;
   /** other SOL_SOCKET options by name, as set (getsockopt reads them back) */
   options = new Map<number, Uint8Array>();
+  /** SO_SNDBUF and SO_RCVBUF as getsockopt reports them */
+  sndbuf = SOCKET_BUFFER;
+  rcvbuf = SOCKET_BUFFER;
+  /** what the messages it sent and the peer has not taken yet charge its send buffer */
+  sendQueued = 0;
   #shut = 0;
   #closed = false;
   #ino: number | null = null;
@@ -237,7 +277,8 @@ export class UnixSocket implements OpenFile {
   /**
    * Queues `data` (and `rights`) for the peer, or for `to` (a datagram's
    * address: the socket bound there, null when none is) from a process
-   * with `cred`; the bytes taken.
+   * with `cred`; the bytes taken (of a stream, as many as its send buffer
+   * had room for), EAGAIN when it has none.
    */
   send(
     data: Uint8Array,
@@ -246,18 +287,46 @@ export class UnixSocket implements OpenFile {
     cred = this.cred,
   ): number {
     if (this.listening) throw new SysError(E.ENOTCONN);
-    let dest: UnixSocket;
     if (this.connectionBased) {
       if (to !== undefined) throw new SysError(this.peer ? E.EISCONN : E.EOPNOTSUPP);
       if (!this.peer) throw new SysError(E.ENOTCONN);
     }
     if (this.#shut & SEND_SHUTDOWN) throw new SysError(E.EPIPE);
-    if (this.connectionBased) {
-      dest = this.peer!;
-    } else dest = this.#destination(to);
-    const from = this.address ?? new Uint8Array();
-    dest.inbox.push({ data: data.slice(), rights, from, cred });
+    if (this.type === UNIX_TYPE.STREAM) return this.#sendStream(this.peer!, data, rights, cred);
+    if (data.length > this.sndbuf - 32) throw new SysError(E.EMSGSIZE);
+    if (sendBufferFull(this)) throw new SysError(E.EAGAIN);
+    const dest = this.connectionBased ? this.peer! : this.#destination(to);
+    if (this.#queueFull(dest)) throw new SysError(E.EAGAIN);
+    this.#queue(dest, data, rights, cred);
     return data.length;
+  }
+
+  /** Whether a datagram to `dest` waits for room in its queue (it is not connected back to us). */
+  #queueFull(dest: UnixSocket): boolean {
+    return dest !== this && dest.peer !== this && dest.inbox.length > MAX_DGRAM_QLEN;
+  }
+
+  #queue(dest: UnixSocket, data: Uint8Array, rights: HeldFile[] | null, cred: Cred): void {
+    const charge = data.length + SKB_OVERHEAD;
+    const from = this.address ?? new Uint8Array();
+    dest.inbox.push({ data: data.slice(), rights, from, cred, sender: this, charge });
+    this.sendQueued += charge;
+  }
+
+  /** Stream bytes in skbs while the send buffer has room: how many went (EAGAIN: none). */
+  #sendStream(dest: UnixSocket, data: Uint8Array, rights: HeldFile[] | null, cred: Cred): number {
+    const most = Math.min(STREAM_SKB_MAX, (this.sndbuf >> 1) - 64);
+    let done = 0;
+    do {
+      if (sendBufferFull(this)) {
+        if (done) break;
+        throw new SysError(E.EAGAIN);
+      }
+      const n = Math.min(data.length - done, most);
+      this.#queue(dest, data.subarray(done, done + n), done ? null : rights, cred);
+      done += n;
+    } while (done < data.length);
+    return done;
   }
 
   /**
@@ -275,7 +344,7 @@ export class UnixSocket implements OpenFile {
       const n = Math.min(buf.length, first.data.length);
       buf.set(first.data.subarray(0, n));
       const rights = peek ? [] : (first.rights ?? []);
-      if (!peek) this.inbox.shift();
+      if (!peek) taken(this.inbox.shift()!);
       return { n, full: first.data.length, from: first.from, cred: first.cred, rights };
     }
     return this.#recvStream(buf, peek);
@@ -296,7 +365,7 @@ export class UnixSocket implements OpenFile {
       if (carried) [rights, m.rights] = [m.rights!, null];
       m.data = m.data.subarray(take);
       if (m.data.length) break;
-      this.inbox.splice(i--, 1);
+      taken(this.inbox.splice(i--, 1)[0]);
       if (carried) break;
     }
     return { n, full: n, from: first.from, cred: first.cred, rights };
@@ -329,17 +398,23 @@ export class UnixSocket implements OpenFile {
   }
   readiness(): number {
     if (this.listening) return this.backlog.length ? POLL.IN : 0;
-    let bits = POLL.OUT;
+    let bits = this.#writable() ? POLL.OUT : 0;
     if (this.#shut === SHUTDOWN_MASK) bits |= POLL.HUP;
     if (this.inbox.length || (this.#shut & RCV_SHUTDOWN)) bits |= POLL.IN;
     if (this.connectionBased && !this.peer) bits |= POLL.HUP;
     return bits;
+  }
+  /** POLLOUT: a quarter of the send buffer free, and room in an unconnected receiver's queue. */
+  #writable(): boolean {
+    if (this.sendQueued * 4 > this.sndbuf) return false;
+    return this.connectionBased || !this.peer || !this.#queueFull(this.peer);
   }
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.key) this.names.remove(this.key, this);
     this.inbox.forEach(dropRights);
+    this.inbox.forEach(taken);
     this.inbox = [];
     for (const s of this.backlog) s.close(); // their clients see the connection end
     this.backlog = [];

@@ -3,6 +3,10 @@
 //           EINPROGRESS, then poll and epoll report POLLOUT and SO_ERROR is 0; a second
 //           connect says EISCONN; the same to port CLOSED (nobody listens) ends with POLLERR and
 //           SO_ERROR ECONNREFUSED
+//   send ECHO: a send on a socket whose non-blocking connect (to the echo server ECHO) is under
+//           way: once fcntl cleared O_NONBLOCK it waits for the connection and sends, as
+//           Linux's tcp_sendmsg does; a non-blocking one gives EAGAIN if the connect is not
+//           made yet (or sends, if it is: that depends on the host's timing)
 //   mmsg UDP: sends two pings to a UDP server of the test that answers each, then recvmmsg
 //           asks for three datagrams with a 200 ms timeout: it returns the two that came
 #define _GNU_SOURCE
@@ -59,6 +63,35 @@ static void nonblocking_connect(const char *what, int port) {
   close(s);
 }
 
+/** A socket whose non-blocking connect to `port` was started (EINPROGRESS). */
+static int connecting(int port) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  struct sockaddr_in a = loopback(port);
+  if (connect(s, (struct sockaddr *)&a, sizeof a) == 0 || errno != EINPROGRESS) return -1;
+  return s;
+}
+
+static int send_while_connecting(int port) {
+  int s = connecting(port);
+  if (s < 0) return printf("connect: not EINPROGRESS\n"), 1;
+  fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
+  ssize_t n = send(s, "hello", 5, 0);
+  printf("blocking send during the connect: %s\n", n == 5 ? "5 bytes" : strerror(errno));
+  n = write(s, " world", 6);
+  printf("blocking write after it: %s\n", n == 6 ? "6 bytes" : strerror(errno));
+  char buf[32] = {0};
+  size_t got = 0;
+  while (got < 11 && (n = recv(s, buf + got, sizeof buf - 1 - got, 0)) > 0) got += n;
+  printf("echoed: %s\n", buf);
+  close(s);
+  s = connecting(port);
+  n = send(s, "x", 1, 0);
+  int ok = n == 1 || errno == EAGAIN;
+  printf("non-blocking send during a connect: %s\n", ok ? "EAGAIN or sent" : strerror(errno));
+  close(s);
+  return 0;
+}
+
 static int mmsg(int port) {
   int s = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in a = loopback(port);
@@ -93,7 +126,8 @@ int main(int argc, char **argv) {
     nonblocking_connect("closed port", atoi(argv[3]));
     return 0;
   }
+  if (argc >= 3 && strcmp(argv[1], "send") == 0) return send_while_connecting(atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "mmsg") == 0) return mmsg(atoi(argv[2]));
-  fprintf(stderr, "usage: net_async connect OPEN CLOSED | mmsg UDP\n");
+  fprintf(stderr, "usage: net_async connect OPEN CLOSED | send ECHO | mmsg UDP\n");
   return 2;
 }
