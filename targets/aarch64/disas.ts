@@ -48,7 +48,8 @@ const SYSREG_NAMES: Record<number, string> = {
   0x5f00: "cntfrq_el0", 0x5f02: "cntvct_el0", 0x5801: "ctr_el0", 0x5807: "dczid_el0",
   0x4000: "midr_el1",
 }; // deno-fmt-ignore
-const ARRANGEMENTS = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d"];
+/** By 2 * size + Q; and the 128-bit element of pmull's 1Q form, the wide operand of size 3. */
+const ARRANGEMENTS = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d", "1q", "1q"];
 const EXTENDS = "uxtb uxth uxtw uxtx sxtb sxth sxtw sxtx".split(" ");
 const SHIFTS = ["lsl", "lsr", "asr", "ror"];
 

@@ -8,8 +8,9 @@
  * A feature is claimed only when all of its instructions work: FP and AdvSIMD (no half
  * precision, so neither FPHP nor ASIMDHP), the LSE atomics, DC CVAP and DC CVADP (cache
  * maintenance is a nop without caches), the ID register emulation, and the event stream (WFE is
- * a nop, as Linux enables the stream). Not the AES, SHA, CRC32 or PMULL instructions, which
- * Cortex-A57 (whose MIDR_EL1 Denemu reports) has.
+ * a nop, as Linux enables the stream). Not the AES, SHA or CRC32 instructions, which
+ * Cortex-A57 (whose MIDR_EL1 Denemu reports) has; nor PMULL, which works, but whose ID field is
+ * AES's (2: AES and PMULL), so that PMULL cannot be claimed without AES.
  *
  * @module
  */

@@ -32,6 +32,7 @@ import {
   raiseFlags,
   toInt,
 } from "./fp_helpers.ts";
+import { frecpe, frecpx, frsqrte, frsqrts } from "./fp_estimate.ts";
 import { lanes, setLanes } from "./simd_helpers.ts";
 
 /** What a lane function sees besides its operands. */
@@ -125,6 +126,10 @@ const OPS: Record<string, VfpDef> = {
         ? two(l.f)
         : arith(FpOp.MADD, l.f, x ^ sign(l.f), y, two(l.f), l.env, l.dn),
   },
+  frsqrts: { kind: "same", fn: (x, y, _a, l) => frsqrts(l.f, x, y, l.env, l.dn) },
+  frecpe: { kind: "unary", fn: (x, _y, _a, l) => frecpe(l.f, x, l.mode, l.env, l.dn) },
+  frsqrte: { kind: "unary", fn: (x, _y, _a, l) => frsqrte(l.f, x, l.env, l.dn) },
+  frecpx: { kind: "unary", fn: (x, _y, _a, l) => frecpx(l.f, x, l.env, l.dn) },
   fmla: {
     kind: "same",
     acc: true,

@@ -8,8 +8,12 @@ import {
   DIFFERENT,
   FP_MISC,
   FP_SAME,
+  FP_SCALAR_MISC,
+  FP_SCALAR_SAME,
   MISC,
   SAME,
+  SCALAR_BY_ELEMENT,
+  SCALAR_DIFFERENT,
   SCALAR_SAME,
   SHIFTS,
 } from "../../targets/aarch64/simd.decode.ts";
@@ -34,12 +38,19 @@ function shiftField(rnd: Rnd, size: number, right: boolean): number {
   return right ? 2 * bits - (1 + rnd(bits)) : bits + rnd(bits);
 }
 
-/** A by-element operation of `shape` (BY_ELEMENT's), for element size 1 or 2, or FP type 0 or 1. */
-function byElement(rnd: Rnd, v: number, shape: "int" | "long" | "fp"): number {
-  const [, u, opc] = pick(rnd, BY_ELEMENT.filter((e) => e[3] === shape));
+/**
+ * A by-element operation of `shape` (BY_ELEMENT's), for element size 1 or 2, or FP type 0 or 1;
+ * `scalar`: the AdvSIMD scalar form of one of SCALAR_BY_ELEMENT.
+ */
+function byElement(rnd: Rnd, v: number, shape: "int" | "long" | "fp", scalar = false): number {
+  const [, u, opc] = pick(
+    rnd,
+    (scalar ? SCALAR_BY_ELEMENT : BY_ELEMENT).filter((e) => e[3] === shape),
+  );
   const bit = rnd(2), q = shape === "fp" && bit ? 1 : rnd(2);
   const size = shape === "fp" ? 2 + bit : 1 + bit, l = size === 3 ? 0 : rnd(2);
-  const w = f(q, 30) + f(u, 29) + 0x0f000000 + f(size, 22) + f(l, 21) + f(rnd(32), 16);
+  const base = scalar ? 0x5f000000 : f(q, 30) + 0x0f000000;
+  const w = base + f(u, 29) + f(size, 22) + f(l, 21) + f(rnd(32), 16);
   return w + f(opc, 12) + f(rnd(2), 11) + (v % f(1, 16));
 }
 
@@ -58,9 +69,9 @@ function integer(rnd: Rnd, v: number): number {
       const [size, q] = sizeQ(rnd, ok);
       return f(q, 30) + f(u, 29) + 0x0e200800 + f(size, 22) + f(opc, 12) + (v % f(1, 16));
     }
-    case 3: {
-      const [, u, opc] = pick(rnd, DIFFERENT);
-      return f(rnd(2), 30) + f(u, 29) + 0x0e200000 + f(rnd(3), 22) + f(opc, 12) + v;
+    case 3: { // pmull's size 3 (1Q) takes either Q
+      const [, u, opc, ok] = pick(rnd, DIFFERENT);
+      return f(rnd(2), 30) + f(u, 29) + 0x0e200000 + f(sizeQ(rnd, ok)[0], 22) + f(opc, 12) + v;
     }
     case 4: { // across lanes: saddlv, uaddlv, smaxv, umaxv, sminv, uminv, addv
       const [u, opc] = pick(rnd, [[0, 3], [1, 3], [0, 10], [1, 10], [0, 26], [1, 26], [0, 27]]);
@@ -116,10 +127,10 @@ function float(rnd: Rnd, v: number): number {
     case 3: { // scalar fadd, fsub, fmul, fdiv, fmax, fmin, fmaxnm, fminnm, fnmul; AdvSIMD scalar
       if (rnd(2)) return 0x1e200800 + f(sz, 22) + f(rnd(9), 12) + v;
       if (rnd(2)) {
-        const [, u, a, opc] = pick(rnd, FP_SAME.filter(([n]) => /^(fc|fac|fmulx|frecps)/.test(n)));
+        const [, u, a, opc] = pick(rnd, FP_SCALAR_SAME);
         return 0x5e200400 + f(u, 29) + f(a, 23) + f(sz, 22) + f(opc, 11) + v;
       }
-      const [, u, a, opc] = pick(rnd, FP_MISC.filter(([n]) => n.endsWith("_z")));
+      const [, u, a, opc] = pick(rnd, FP_SCALAR_MISC);
       return 0x5e200800 + f(u, 29) + f(a, 23) + f(sz, 22) + f(opc, 12) + (v % f(1, 16));
     }
     case 4: { // fmov, fabs, fneg, fsqrt, fcvt, frint*
@@ -199,13 +210,19 @@ function memory(rnd: Rnd, v: number): number {
 }
 
 /**
- * The AdvSIMD scalar forms: three same, saturating two-register misc, shifts by immediate, and
- * addp (d, from v.2d).
+ * The AdvSIMD scalar forms: three same, saturating two-register misc, shifts by immediate, addp
+ * (d, from v.2d), the saturating doubling multiplies (three different, by element).
  */
 function scalar(rnd: Rnd, v: number): number {
-  switch (rnd(4)) {
+  switch (rnd(6)) {
     case 3:
       return 0x5ef1b800 + (v % f(1, 16));
+    case 4: {
+      const [, u, opc] = pick(rnd, SCALAR_DIFFERENT);
+      return 0x5e200000 + f(u, 29) + f(1 + rnd(2), 22) + f(opc, 12) + v;
+    }
+    case 5:
+      return byElement(rnd, v, rnd(2) ? "int" : "long", true);
     case 0: {
       const [, u, opc, ok] = pick(rnd, SCALAR_SAME);
       return 0x5e200400 + f(u, 29) + f(sizeQ(rnd, ok)[0], 22) + f(opc, 11) + v;

@@ -1,0 +1,148 @@
+// The AdvSIMD estimates, steps and polynomial and saturating doubling multiplies, over every
+// exponent and the mantissa bits the estimate tables read, under several FPCR settings: frecpe,
+// frsqrte, frecpx, frecps, frsqrts (single and double, vector and scalar), urecpe, ursqrte,
+// pmul, pmull/pmull2 (8-bit and 64-bit), sqdmull, sqdmlal, sqdmlsl (vector, by element, scalar),
+// sqdmulh, sqrdmulh (by element, scalar by element). One line per instruction and FPCR: a hash
+// of the results with FPSR (cumulative flags and QC) in its top byte, for the comparison with
+// qemu-aarch64.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "report.h"
+
+typedef unsigned int u32;
+typedef unsigned char u8;
+typedef u32 v4 __attribute__((vector_size(16)));
+
+static u64 fpsr(void) {
+  u64 v;
+  __asm__ volatile("mrs %0, fpsr\n msr fpsr, xzr" : "=r"(v));
+  return v;
+}
+
+static void set_fpcr(u64 v) { __asm__ volatile("msr fpcr, %0" : : "r"(v)); }
+
+static u64 hash;
+static void mix(v4 r) {
+  for (int i = 0; i < 4; i++) hash = (hash ^ r[i]) * 1099511628211ul;
+}
+static void done(const char *name) {
+  u64 f = fpsr(), flags = (f & 0x9f) | (f >> 27 & 1) << 5; // QC in the unused bit 5
+  put(name, (hash >> 8) ^ (flags << 56));
+  hash = 1469598103934665603ul;
+}
+
+static u64 seed = 0x9e3779b97f4a7c15ul;
+static u64 next(void) {
+  seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+  return seed;
+}
+
+/** Singles: each exponent with 4 sets of mantissa top bits, both signs; and NaNs. */
+static v4 single(int i) {
+  u32 e = i >> 3 & 255, m = (u32)next() >> 9;
+  v4 r;
+  for (int k = 0; k < 4; k++) r[k] = (u32)(i & 1) << 31 | e << 23 | ((m + k * 0x1c3d71) & 0x7fffff);
+  if (e == 0 && i & 2) r[1] &= 0x7f; // small denormals
+  if (e == 255 && i & 2) r[2] &= 0xff800000; // infinities
+  return r;
+}
+
+/** Doubles: exponents around each end and the middle of the range, with mantissa noise. */
+static v4 dbl(int i) {
+  static const u32 base[] = {0, 1, 2, 1021, 1022, 1023, 1024, 2044, 2045, 2046, 2047};
+  u64 e = base[i % 11] + (i / 11 % 3 == 2 ? (next() & 63) : 0), m = next() & 0xfffffffffffff;
+  if (i % 11 == 0 && i & 16) m &= 0x3ffffffffffff; // tiny denormals
+  u64 x = (u64)(i >> 1 & 1) << 63 | (e > 2047 ? 2047 : e) << 52 | m, y = x ^ (next() & 0xfff);
+  return (v4){(u32)x, (u32)(x >> 32), (u32)y, (u32)(y >> 32)};
+}
+
+#define UNARY(name, insn, gen, n)                                 \
+  for (int i = 0; i < n; i++) {                                   \
+    v4 r, x = gen(i);                                             \
+    __asm__ volatile(insn : "=w"(r) : "w"(x));                    \
+    mix(r);                                                       \
+  }                                                               \
+  done(name);
+#define BINARY(name, insn, gen, n)                                \
+  for (int i = 0; i < n; i++) {                                   \
+    v4 r, x = gen(i), y = gen(i * 7 + 3);                         \
+    __asm__ volatile(insn : "=w"(r) : "w"(x), "w"(y));            \
+    mix(r);                                                       \
+  }                                                               \
+  done(name);
+/** Accumulating: Vd is an operand too (its initial value: random). */
+#define ACC(name, insn, n)                                        \
+  for (int i = 0; i < n; i++) {                                   \
+    v4 r = ints(i + 5), x = ints(i), y = ints(i * 3 + 1);         \
+    __asm__ volatile(insn : "+w"(r) : "w"(x), "x"(y));            \
+    mix(r);                                                       \
+  }                                                               \
+  done(name);
+
+/** Integers: random, with the saturating extremes (0x8000, 0x80000000) now and then. */
+static v4 ints(int i) {
+  v4 r = {(u32)next(), (u32)next(), (u32)next(), (u32)next()};
+  if (i % 3 == 0) r[0] = 0x80008000, r[1] = 0x80000000, r[2] = 0x7fff8000;
+  if (i % 5 == 0) r[3] = r[0];
+  return r;
+}
+
+static void floats(void) {
+  UNARY("frecpe.4s", "frecpe %0.4s, %1.4s", single, 2048);
+  UNARY("frsqrte.4s", "frsqrte %0.4s, %1.4s", single, 2048);
+  UNARY("frecpe.s", "frecpe %s0, %s1", single, 2048);
+  UNARY("frsqrte.s", "frsqrte %s0, %s1", single, 256);
+  UNARY("frecpx.s", "frecpx %s0, %s1", single, 2048);
+  UNARY("frecpe.2d", "frecpe %0.2d, %1.2d", dbl, 700);
+  UNARY("frsqrte.2d", "frsqrte %0.2d, %1.2d", dbl, 700);
+  UNARY("frecpx.d", "frecpx %d0, %d1", dbl, 700);
+  UNARY("frsqrte.d", "frsqrte %d0, %d1", dbl, 200);
+  BINARY("frecps.4s", "frecps %0.4s, %1.4s, %2.4s", single, 1024);
+  BINARY("frsqrts.4s", "frsqrts %0.4s, %1.4s, %2.4s", single, 2048);
+  BINARY("frsqrts.s", "frsqrts %s0, %s1, %s2", single, 256);
+  BINARY("frsqrts.2d", "frsqrts %0.2d, %1.2d, %2.2d", dbl, 700);
+  BINARY("frecps.d", "frecps %d0, %d1, %d2", dbl, 200);
+}
+
+static void integers(void) {
+  UNARY("urecpe", "urecpe %0.4s, %1.4s", ints, 512);
+  UNARY("ursqrte", "ursqrte %0.4s, %1.4s", ints, 512);
+  BINARY("pmul", "pmul %0.16b, %1.16b, %2.16b", ints, 64);
+  BINARY("pmull.8b", "pmull %0.8h, %1.8b, %2.8b", ints, 64);
+  BINARY("pmull2.16b", "pmull2 %0.8h, %1.16b, %2.16b", ints, 64);
+  BINARY("pmull.1d", "pmull %0.1q, %1.1d, %2.1d", ints, 64);
+  BINARY("pmull2.2d", "pmull2 %0.1q, %1.2d, %2.2d", ints, 64);
+  BINARY("sqdmull.4h", "sqdmull %0.4s, %1.4h, %2.4h", ints, 64);
+  BINARY("sqdmull2.4s", "sqdmull2 %0.2d, %1.4s, %2.4s", ints, 64);
+  BINARY("sqdmull.s", "sqdmull %d0, %s1, %s2", ints, 64);
+  BINARY("sqdmull.h", "sqdmull %s0, %h1, %h2", ints, 64);
+  ACC("sqdmlal.4h", "sqdmlal %0.4s, %1.4h, %2.4h", 64);
+  ACC("sqdmlsl2.8h", "sqdmlsl2 %0.4s, %1.8h, %2.8h", 64);
+  ACC("sqdmlal.s", "sqdmlal %d0, %s1, %s2", 64);
+  ACC("sqdmlsl.h", "sqdmlsl %s0, %h1, %h2", 64);
+  ACC("sqdmlal.e", "sqdmlal %0.4s, %1.4h, %2.h[3]", 64);
+  ACC("sqdmlsl2.e", "sqdmlsl2 %0.2d, %1.4s, %2.s[1]", 64);
+  ACC("sqdmull.e", "sqdmull %0.4s, %1.4h, %2.h[5]", 64);
+  ACC("sqdmull.se", "sqdmull %s0, %h1, %2.h[6]", 64);
+  ACC("sqdmlal.se", "sqdmlal %d0, %s1, %2.s[2]", 64);
+  ACC("sqdmulh.e", "sqdmulh %0.8h, %1.8h, %2.h[7]", 64);
+  ACC("sqrdmulh.e", "sqrdmulh %0.4s, %1.4s, %2.s[3]", 64);
+  ACC("sqdmulh.se", "sqdmulh %h0, %h1, %2.h[2]", 64);
+  ACC("sqrdmulh.se", "sqrdmulh %s0, %s1, %2.s[0]", 64);
+}
+
+/** RMode RN, RP, RM, RZ; FZ; DN; FZ with DN and RM. */
+static const u64 fpcrs[] = {0, 1UL << 22, 2UL << 22, 3UL << 22, 1UL << 24, 1UL << 25,
+                            1UL << 24 | 1UL << 25 | 2UL << 22};
+
+void _start(void) {
+  hash = 1469598103934665603ul;
+  for (unsigned i = 0; i < sizeof fpcrs / sizeof fpcrs[0]; i++) {
+    set_fpcr(fpcrs[i]);
+    put("fpcr", fpcrs[i]);
+    floats();
+  }
+  set_fpcr(0);
+  integers();
+  put("checksum", checksum);
+  sys3(93, 0, 0, 0);
+}
