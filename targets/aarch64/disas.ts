@@ -164,9 +164,9 @@ function printer(kind: string, f: string): Printer {
     },
     zero: () => "#0",
     shll: (a) => `#${8 << a.size}`,
-    vf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
+    vf: (a) => `${"sd?h"[a.type]}${a[f]}`,
     vsf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
-    vcvt: (a) => `${a.opc ? "d" : "s"}${a[f]}`,
+    vcvt: (a) => `${"sd?h"[a.opc]}${a[f]}`,
     fzero: () => "#0.0",
     fbits: (a) => `#${64 - a[f]}`,
     fimm: (a) => {

@@ -133,8 +133,10 @@ function float(rnd: Rnd, v: number): number {
       const [, u, a, opc] = pick(rnd, FP_SCALAR_MISC);
       return 0x5e200800 + f(u, 29) + f(a, 23) + f(sz, 22) + f(opc, 12) + (v % f(1, 16));
     }
-    case 4: { // fmov, fabs, fneg, fsqrt, fcvt, frint*
-      const opc = pick(rnd, [0, 1, 2, 3, 4 + (1 - sz), 8, 9, 10, 11, 12, 14, 15]);
+    case 4: { // fmov, fabs, fneg, fsqrt, fcvt (to half precision too), frint*
+      const opc = pick(rnd, [0, 1, 2, 3, 4 + (1 - sz), 7, 8, 9, 10, 11, 12, 14, 15]);
+      // fcvt from half precision (type 3) to single or double
+      if (rnd(8) === 0) return 0x1e204000 + f(3, 22) + f(4 + sz, 15) + (v % f(1, 16));
       return 0x1e204000 + f(sz, 22) + f(opc, 15) + (v % f(1, 16));
     }
     case 5: // fmadd, fmsub, fnmadd, fnmsub

@@ -2,7 +2,8 @@
 // exponent and the mantissa bits the estimate tables read, under several FPCR settings: frecpe,
 // frsqrte, frecpx, frecps, frsqrts (single and double, vector and scalar), urecpe, ursqrte,
 // pmul, pmull/pmull2 (8-bit and 64-bit), sqdmull, sqdmlal, sqdmlsl (vector, by element, scalar),
-// sqdmulh, sqrdmulh (by element, scalar by element). One line per instruction and FPCR: a hash
+// sqdmulh, sqrdmulh (by element, scalar by element); fcvt to and from half precision (FPCR.AHP
+// too). One line per instruction and FPCR: a hash
 // of the results with FPSR (cumulative flags and QC) in its top byte, for the comparison with
 // qemu-aarch64.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -130,6 +131,39 @@ static void integers(void) {
   ACC("sqrdmulh.se", "sqrdmulh %s0, %s1, %2.s[0]", 64);
 }
 
+/** Halves: every 7th bit pattern (all exponents, NaNs, infinities, denormals). */
+static v4 half(int i) {
+  u32 h = i * 7 + (u32)next() % 7;
+  return (v4){h & 0xffff, (h * 13) & 0xffff, 0, 0};
+}
+
+/** Singles and doubles around the half-precision range (exponents -26 to 17), and specials. */
+static v4 near16(int i) {
+  u32 e = 101 + (i >> 2 & 63), m = (u32)next() & 0x7fffff, s = (u32)(i & 1) << 31;
+  if (i % 97 == 0) e = i & 2 ? 255 : 0; // infinities, NaNs, zeros and denormals
+  u64 d = (u64)(i & 1) << 63 | (u64)(e - 127 + 1023) << 52 | next() >> 12;
+  if (i % 97 == 0) d = (u64)(i & 2 ? 2047 : 0) << 52 | (i & 4 ? next() >> 12 : 0);
+  return (v4){s | e << 23 | m, (u32)d, (u32)(d >> 32), 0};
+}
+
+static v4 d_of(v4 x) { return (v4){x[1], x[2], 0, 0}; }
+static v4 near16d(int i) { return d_of(near16(i)); }
+
+/** fcvt to and from half precision, under FPCR.AHP too. */
+static void halves(void) {
+  static const u64 modes[] = {0, 1UL << 22, 3UL << 22, 1UL << 24, 1UL << 25, 1UL << 26,
+                              1UL << 26 | 2UL << 22, 1UL << 26 | 1UL << 25 | 1UL << 24 | 3UL << 22};
+  for (unsigned k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+    set_fpcr(modes[k]);
+    put("fpcr", modes[k]);
+    UNARY("fcvt.s.h", "fcvt %s0, %h1", half, 4096);
+    UNARY("fcvt.d.h", "fcvt %d0, %h1", half, 4096);
+    UNARY("fcvt.h.s", "fcvt %h0, %s1", near16, 2048);
+    UNARY("fcvt.h.d", "fcvt %h0, %d1", near16d, 2048);
+  }
+  set_fpcr(0);
+}
+
 /** RMode RN, RP, RM, RZ; FZ; DN; FZ with DN and RM. */
 static const u64 fpcrs[] = {0, 1UL << 22, 2UL << 22, 3UL << 22, 1UL << 24, 1UL << 25,
                             1UL << 24 | 1UL << 25 | 2UL << 22};
@@ -143,6 +177,7 @@ void _start(void) {
   }
   set_fpcr(0);
   integers();
+  halves();
   put("checksum", checksum);
   sys3(93, 0, 0, 0);
 }
