@@ -127,7 +127,9 @@ function printer(kind: string, f: string): Printer {
       return e ? `v${e.reg}.${a.type ? "d" : "s"}[${e.index}]` : "?";
     },
     vft: (a) => `v${a[f]}.${a.type ? "2d" : a.q ? "4s" : "2s"}`,
-    vfh: (a) => `v${a[f]}.${a.q ? "4s" : "2s"}`,
+    // fcvtl/fcvtn: the wider format's whole register, the narrower's half
+    vfw: (a) => `v${a[f]}.${a.type ? "2d" : "4s"}`,
+    vfn: (a) => `v${a[f]}.${a.type ? (a.q ? "4s" : "2s") : a.q ? "8h" : "4h"}`,
     vfp2: (a) => `v${a[f]}.${a.type ? "2d" : "2s"}`,
     vsT: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + a.q]}`,
     vsW: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + 3]}`,

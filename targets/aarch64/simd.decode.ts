@@ -383,12 +383,12 @@ function fpLines(): string[] {
     );
   }
   out.push(
-    `fcvtl 0 q:1 0 01110 0 1 10000 10111 10 ${TAIL} type=1 rm=0 op=${
+    `fcvtl 0 q:1 0 01110 0 type:1 10000 10111 10 ${TAIL} rm=0 op=${
       vfp("fcvtl")
-    } !trans=vfp_convert !asm=q2,vft:rd,vfh:rn A64`,
-    `fcvtn 0 q:1 0 01110 0 1 10000 10110 10 ${TAIL} type=1 rm=0 op=${
+    } !trans=vfp_convert !asm=q2,vfw:rd,vfn:rn A64`,
+    `fcvtn 0 q:1 0 01110 0 type:1 10000 10110 10 ${TAIL} rm=0 op=${
       vfp("fcvtn")
-    } !trans=vfp_convert !asm=q2,vfh:rd,vft:rn A64`,
+    } !trans=vfp_convert !asm=q2,vfn:rd,vfw:rn A64`,
   );
   for (
     const [name, a, opc] of [

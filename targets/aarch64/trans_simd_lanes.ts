@@ -96,7 +96,7 @@ export const SIMD_LANES_TRANS: TransTable = {
     return true;
   },
   vfp_convert(ctx, a) {
-    call(ctx, A64_HELPER.VFP, a.op, a, 0, vfpInfo({ double: 1, q: a.q }));
+    call(ctx, A64_HELPER.VFP, a.op, a, 0, vfpInfo({ double: a.type, q: a.q }));
     return true;
   },
   vfp_fixed(ctx, a) {

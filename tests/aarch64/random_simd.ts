@@ -116,7 +116,9 @@ function float(rnd: Rnd, v: number): number {
     case 2: // fcvtl, fcvtn; fmaxnmv, fminnmv, fmaxv, fminv; faddp, fmaxnmp, ... (scalar)
       switch (rnd(3)) {
         case 0:
-          return f(rnd(2), 30) + pick(rnd, [0x0e617800, 0x0e616800]) + (v % f(1, 16));
+          // bit 22 clear: to and from half precision
+          return f(rnd(2), 30) + pick(rnd, [0x0e617800, 0x0e616800]) - f(rnd(2), 22) +
+            (v % f(1, 16));
         case 1:
           return 0x6e300800 + f(rnd(2), 23) + f(pick(rnd, [12, 15]), 12) + (v % f(1, 16));
         default: {

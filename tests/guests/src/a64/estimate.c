@@ -66,7 +66,7 @@ static v4 dbl(int i) {
 #define BINARY(name, insn, gen, n)                                \
   for (int i = 0; i < n; i++) {                                   \
     v4 r, x = gen(i), y = gen(i * 7 + 3);                         \
-    __asm__ volatile(insn : "=w"(r) : "w"(x), "w"(y));            \
+    __asm__ volatile(insn : "=&w"(r) : "w"(x), "w"(y));           \
     mix(r);                                                       \
   }                                                               \
   done(name);
@@ -149,7 +149,7 @@ static v4 near16(int i) {
 static v4 d_of(v4 x) { return (v4){x[1], x[2], 0, 0}; }
 static v4 near16d(int i) { return d_of(near16(i)); }
 
-/** fcvt to and from half precision, under FPCR.AHP too. */
+/** fcvt, fcvtl and fcvtn to and from half precision, under FPCR.AHP too. */
 static void halves(void) {
   static const u64 modes[] = {0, 1UL << 22, 3UL << 22, 1UL << 24, 1UL << 25, 1UL << 26,
                               1UL << 26 | 2UL << 22, 1UL << 26 | 1UL << 25 | 1UL << 24 | 3UL << 22};
@@ -160,6 +160,10 @@ static void halves(void) {
     UNARY("fcvt.d.h", "fcvt %d0, %h1", half, 4096);
     UNARY("fcvt.h.s", "fcvt %h0, %s1", near16, 2048);
     UNARY("fcvt.h.d", "fcvt %h0, %d1", near16d, 2048);
+    UNARY("fcvtl.4h", "fcvtl %0.4s, %1.4h", half, 1024);
+    UNARY("fcvtl2.8h", "fcvtl2 %0.4s, %1.8h", half, 1024);
+    UNARY("fcvtn.4h", "fcvtn %0.4h, %1.4s", near16, 1024);
+    BINARY("fcvtn2.8h", "mov %0.16b, %2.16b\n fcvtn2 %0.8h, %1.4s", near16, 1024);
   }
   set_fpcr(0);
 }
