@@ -273,6 +273,14 @@ rev      0 1 0 11010110 00000 000010 rn:5 rd:5 sf=0 !asm=r:rd,r:rn A64
 rev      1 1 0 11010110 00000 000011 rn:5 rd:5 sf=1 !asm=r:rd,r:rn A64
 clz      sf:1 1 0 11010110 00000 000100 rn:5 rd:5 !asm=r:rd,r:rn A64
 cls      sf:1 1 0 11010110 00000 000101 rn:5 rd:5 !asm=r:rd,r:rn A64
+crc32b   0 0 0 11010110 rm:5 010 0 00 rn:5 rd:5 c=0 sz=0 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32h   0 0 0 11010110 rm:5 010 0 01 rn:5 rd:5 c=0 sz=1 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32w   0 0 0 11010110 rm:5 010 0 10 rn:5 rd:5 c=0 sz=2 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32x   1 0 0 11010110 rm:5 010 0 11 rn:5 rd:5 c=0 sz=3 !trans=crc32 !asm=w:rd,w:rn,x:rm A64
+crc32cb  0 0 0 11010110 rm:5 010 1 00 rn:5 rd:5 c=1 sz=0 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32ch  0 0 0 11010110 rm:5 010 1 01 rn:5 rd:5 c=1 sz=1 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32cw  0 0 0 11010110 rm:5 010 1 10 rn:5 rd:5 c=1 sz=2 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32cx  1 0 0 11010110 rm:5 010 1 11 rn:5 rd:5 c=1 sz=3 !trans=crc32 !asm=w:rd,w:rn,x:rm A64
 madd     sf:1 00 11011 000 rm:5 0 ra:5 rn:5 rd:5 !asm=r:rd,r:rn,r:rm,r:ra A64
 msub     sf:1 00 11011 000 rm:5 1 ra:5 rn:5 rd:5 !asm=r:rd,r:rn,r:rm,r:ra A64
 smaddl   1 00 11011 001 rm:5 0 ra:5 rn:5 rd:5 !asm=x:rd,w:rn,w:rm,x:ra A64

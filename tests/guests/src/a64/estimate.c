@@ -2,7 +2,7 @@
 // exponent and the mantissa bits the estimate tables read, under several FPCR settings: frecpe,
 // frsqrte, frecpx, frecps, frsqrts (single and double, vector and scalar), urecpe, ursqrte,
 // pmul, pmull/pmull2 (8-bit and 64-bit), sqdmull, sqdmlal, sqdmlsl (vector, by element, scalar),
-// sqdmulh, sqrdmulh (by element, scalar by element); fcvt to and from half precision (FPCR.AHP
+// sqdmulh, sqrdmulh (by element, scalar by element); crc32 and crc32c; fcvt to and from half precision (FPCR.AHP
 // too). One line per instruction and FPCR: a hash
 // of the results with FPSR (cumulative flags and QC) in its top byte, for the comparison with
 // qemu-aarch64.
@@ -168,6 +168,27 @@ static void halves(void) {
   set_fpcr(0);
 }
 
+#define CRC(name, insn, reg)                                      \
+  for (int i = 0; i < 256; i++) {                                 \
+    u32 acc = (u32)next();                                        \
+    u64 x = next() >> (i & 31);                                   \
+    __asm__(insn " %w0, %w0, %" reg "1" : "+r"(acc) : "r"(x));    \
+    mix((v4){acc, 0, 0, 0});                                      \
+  }                                                               \
+  done(name);
+
+/** crc32 and crc32c of bytes, halfwords, words and doublewords. */
+static void crcs(void) {
+  CRC("crc32b", "crc32b", "w");
+  CRC("crc32h", "crc32h", "w");
+  CRC("crc32w", "crc32w", "w");
+  CRC("crc32x", "crc32x", "x");
+  CRC("crc32cb", "crc32cb", "w");
+  CRC("crc32ch", "crc32ch", "w");
+  CRC("crc32cw", "crc32cw", "w");
+  CRC("crc32cx", "crc32cx", "x");
+}
+
 /** RMode RN, RP, RM, RZ; FZ; DN; FZ with DN and RM. */
 static const u64 fpcrs[] = {0, 1UL << 22, 2UL << 22, 3UL << 22, 1UL << 24, 1UL << 25,
                             1UL << 24 | 1UL << 25 | 2UL << 22};
@@ -181,6 +202,7 @@ void _start(void) {
   }
   set_fpcr(0);
   integers();
+  crcs();
   halves();
   put("checksum", checksum);
   sys3(93, 0, 0, 0);
