@@ -211,6 +211,7 @@ export const BY_ELEMENT: [string, number, number, "int" | "long" | "fp"][] = [
   ["fmla", 0, 0b0001, "fp"],
   ["fmls", 0, 0b0101, "fp"],
   ["fmul", 0, 0b1001, "fp"],
+  ["fmulx", 1, 0b1001, "fp"],
 ];
 
 /** FP three same: [name, U, a (bit 23), opcode]. */
@@ -282,8 +283,10 @@ export const FP_SCALAR_MISC: [string, number, number, number][] = [
   ["frecpx", 0, 1, 0b11111],
 ];
 
-/** The by-element operations with a scalar form: the saturating doubling multiplies. */
-export const SCALAR_BY_ELEMENT = BY_ELEMENT.filter(([n]) => n.startsWith("sq"));
+/** The by-element operations with a scalar form: the saturating doubling multiplies, FP. */
+export const SCALAR_BY_ELEMENT = BY_ELEMENT.filter(([n, , , shape]) =>
+  n.startsWith("sq") || shape === "fp"
+);
 /** The three different operations with a scalar form. */
 export const SCALAR_DIFFERENT = DIFFERENT.filter(([n]) => n.startsWith("sq"));
 
@@ -453,9 +456,13 @@ function fpScalarLines(): string[] {
 function elementLines(): string[] {
   const fields = (opc: number) => `l:1 m:1 rm:4 ${bin(opc, 4)} h:1 0 ${TAIL}`;
   const scalar = SCALAR_BY_ELEMENT.map(([name, u, opc, shape]) =>
-    `${name}_se 01 ${u} 11111 size:2 ${fields(opc)} q=0 scalar=1 op=${
-      vint(name)
-    } !trans=vint_elem !asm=${shape === "long" ? "vssw" : "vss"}:rd,vss:rn,vel:rm A64`
+    shape === "fp"
+      ? `${name}_sfe 01 ${u} 11111 1 type:1 ${fields(opc)} q=0 scalar=1 op=${
+        vfp(name)
+      } !trans=vfp_elem !asm=vf:rd,vf:rn,velf:rm A64`
+      : `${name}_se 01 ${u} 11111 size:2 ${fields(opc)} q=0 scalar=1 op=${
+        vint(name)
+      } !trans=vint_elem !asm=${shape === "long" ? "vssw" : "vss"}:rd,vss:rn,vel:rm A64`
   );
   return [
     ...scalar,

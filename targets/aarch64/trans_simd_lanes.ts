@@ -85,8 +85,8 @@ export const SIMD_LANES_TRANS: TransTable = {
   },
   vfp_elem(ctx, a) {
     const e = byElement(a, 2 + a.type);
-    if (!e || (a.type && !a.q)) return false;
-    const info = vfpInfo({ double: a.type, q: a.q, elem: e.index });
+    if (!e || (a.type && !a.q && !a.scalar)) return false;
+    const info = vfpInfo({ double: a.type, q: a.q, scalar: a.scalar, elem: e.index });
     call(ctx, A64_HELPER.VFP, a.op, a, e.reg, info);
     return true;
   },

@@ -108,7 +108,7 @@ function float(rnd: Rnd, v: number): number {
       return f(q, 30) + f(u, 29) + 0x0e200400 + f(a, 23) + f(sz, 22) + f(opc, 11) + v;
     }
     case 1: {
-      if (rnd(4) === 0) return byElement(rnd, v, "fp");
+      if (rnd(4) === 0) return byElement(rnd, v, "fp", rnd(2) === 0);
       const [, u, a, opc] = pick(rnd, FP_MISC);
       const w = f(q, 30) + f(u, 29) + 0x0e200800 + f(a, 23) + f(sz, 22) + f(opc, 12);
       return w + (v % f(1, 16));

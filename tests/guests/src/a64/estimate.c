@@ -2,7 +2,8 @@
 // exponent and the mantissa bits the estimate tables read, under several FPCR settings: frecpe,
 // frsqrte, frecpx, frecps, frsqrts (single and double, vector and scalar), urecpe, ursqrte,
 // pmul, pmull/pmull2 (8-bit and 64-bit), sqdmull, sqdmlal, sqdmlsl (vector, by element, scalar),
-// sqdmulh, sqrdmulh (by element, scalar by element); crc32 and crc32c; fcvt to and from half precision (FPCR.AHP
+// sqdmulh, sqrdmulh (by element, scalar by element); fmulx by element and the FP scalar
+// by-element forms; crc32 and crc32c; fcvt to and from half precision (FPCR.AHP
 // too). One line per instruction and FPCR: a hash
 // of the results with FPSR (cumulative flags and QC) in its top byte, for the comparison with
 // qemu-aarch64.
@@ -79,6 +80,15 @@ static v4 dbl(int i) {
   }                                                               \
   done(name);
 
+/** Accumulating FP: Vd is an operand too. */
+#define FACC(name, insn, gen, n)                                  \
+  for (int i = 0; i < n; i++) {                                   \
+    v4 r = gen(i + 5), x = gen(i), y = gen(i * 7 + 3);            \
+    __asm__ volatile(insn : "+w"(r) : "w"(x), "w"(y));            \
+    mix(r);                                                       \
+  }                                                               \
+  done(name);
+
 /** Integers: random, with the saturating extremes (0x8000, 0x80000000) now and then. */
 static v4 ints(int i) {
   v4 r = {(u32)next(), (u32)next(), (u32)next(), (u32)next()};
@@ -102,6 +112,11 @@ static void floats(void) {
   BINARY("frsqrts.s", "frsqrts %s0, %s1, %s2", single, 256);
   BINARY("frsqrts.2d", "frsqrts %0.2d, %1.2d, %2.2d", dbl, 700);
   BINARY("frecps.d", "frecps %d0, %d1, %d2", dbl, 200);
+  BINARY("fmulx.e", "fmulx %0.4s, %1.4s, %2.s[3]", single, 256);
+  BINARY("fmulx.se", "fmulx %d0, %d1, %2.d[1]", dbl, 200);
+  BINARY("fmul.se", "fmul %s0, %s1, %2.s[2]", single, 256);
+  FACC("fmla.se", "fmla %s0, %s1, %2.s[1]", single, 256);
+  FACC("fmls.se", "fmls %d0, %d1, %2.d[0]", dbl, 200);
 }
 
 static void integers(void) {
