@@ -122,8 +122,8 @@ export function a64Builds(): Build[] {
     {
       name: "estimate.O2",
       source: "a64/estimate.c",
-      // The assembler takes pmull's 1Q form only with +aes, crc32 with +crc.
-      flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc"],
+      // The assembler takes pmull's 1Q form only with +aes, crc32 with +crc, sqrdmlah with +rdma.
+      flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc+rdma"],
     },
     { name: "hwcap.static.O2", source: "a64/hwcap.c", flags: ["-O2", "-static"] },
     {

@@ -6,7 +6,8 @@
  * `arch/arm64/include/uapi/asm/hwcap.h` and `arch/arm64/kernel/cpufeature.c`.
  *
  * A feature is claimed only when all of its instructions work: FP and AdvSIMD (no half
- * precision, so neither FPHP nor ASIMDHP), CRC32, the LSE atomics, DC CVAP and DC CVADP (cache
+ * precision, so neither FPHP nor ASIMDHP), CRC32, the LSE atomics, ARMv8.1's sqrdmlah and
+ * sqrdmlsh (ASIMDRDM), DC CVAP and DC CVADP (cache
  * maintenance is a nop without caches), the ID register emulation, and the event stream (WFE is
  * a nop, as Linux enables the stream). Not the AES or SHA instructions, which
  * Cortex-A57 (whose MIDR_EL1 Denemu reports) has; nor PMULL, which works, but whose ID field is
@@ -46,6 +47,7 @@ const CLAIMED: readonly string[] = [
   "crc32",
   "atomics",
   "cpuid",
+  "asimdrdm",
   "dcpop",
   "dcpodp",
 ];
@@ -54,7 +56,7 @@ function bits(names: readonly string[]): bigint {
   return names.reduce((v, n, i) => (CLAIMED.includes(n) ? v | (1n << BigInt(i)) : v), 0n);
 }
 
-/** AT_HWCAP: FP, ASIMD, EVTSTRM, CRC32, ATOMICS, CPUID, DCPOP. */
+/** AT_HWCAP: FP, ASIMD, EVTSTRM, CRC32, ATOMICS, CPUID, ASIMDRDM, DCPOP. */
 export const A64_HWCAP = bits(HWCAP_NAMES);
 /** AT_HWCAP2: DCPODP. */
 export const A64_HWCAP2 = bits(HWCAP2_NAMES);
@@ -69,12 +71,12 @@ export const A64_MIDR = 0x411fd070n;
 /**
  * The ID registers of CRm 2 to 7 that read non-zero, with the fields Linux lets user mode see:
  * ID_AA64PFR0_EL1 EL0 and EL1 AArch64 only (1), FP and AdvSIMD implemented without half
- * precision (0); ID_AA64ISAR0_EL1 CRC32 1, Atomic 2 (LSE); ID_AA64ISAR1_EL1 DPB 2 (DC CVAP,
+ * precision (0); ID_AA64ISAR0_EL1 CRC32 1, Atomic 2 (LSE), RDM 1; ID_AA64ISAR1_EL1 DPB 2 (DC CVAP,
  * DC CVADP).
  */
 const ID_REGS = new Map<number, bigint>([
   [sysreg(3, 0, 0, 4, 0), 0x11n],
-  [sysreg(3, 0, 0, 6, 0), (2n << 20n) | (1n << 16n)],
+  [sysreg(3, 0, 0, 6, 0), (1n << 28n) | (2n << 20n) | (1n << 16n)],
   [sysreg(3, 0, 0, 6, 1), 2n],
 ]);
 
@@ -93,7 +95,7 @@ const CRM0_REGS = new Map<number, bigint>([
  * @example
  * ```ts
  * import { idRegister, sysreg } from "./features.ts";
- * console.log(idRegister(sysreg(3, 0, 0, 6, 0))); // 2162688n (ID_AA64ISAR0_EL1: CRC32, LSE)
+ * console.log(idRegister(sysreg(3, 0, 0, 6, 0))); // 270598144n (ID_AA64ISAR0_EL1: CRC32, LSE, RDM)
  * ```
  */
 export function idRegister(r: number): bigint | null {
@@ -110,7 +112,7 @@ export function idRegister(r: number): bigint | null {
  * @example
  * ```ts
  * import { a64Cpuinfo } from "./features.ts";
- * console.log(a64Cpuinfo().split("\n")[2]); // "Features\t: fp asimd evtstrm crc32 atomics cpuid dcpop dcpodp"
+ * console.log(a64Cpuinfo().split("\n")[2]); // "Features\t: fp asimd evtstrm crc32 atomics cpuid asimdrdm dcpop dcpodp"
  * ```
  */
 export function a64Cpuinfo(): string {

@@ -74,6 +74,12 @@ export const SAME: [string, number, number, number][] = [
   ["sqrdmulh", 1, 0b10110, HS],
 ];
 
+/** Three same (extra), ARMv8.1's rounding doubling multiply-accumulates: [name, U, opcode, sizes]. */
+export const SAME_EXTRA: [string, number, number, number][] = [
+  ["sqrdmlah", 1, 0b0000, HS],
+  ["sqrdmlsh", 1, 0b0001, HS],
+];
+
 /** AdvSIMD scalar three same (one element): [name, U, opcode, sizes]. */
 export const SCALAR_SAME: [string, number, number, number][] = [
   ["sqadd", 0, 0b00001, BHSD],
@@ -208,6 +214,8 @@ export const BY_ELEMENT: [string, number, number, "int" | "long" | "fp"][] = [
   ["sqdmlal", 0, 0b0011, "long"],
   ["sqdmlsl", 0, 0b0111, "long"],
   ["sqdmull", 0, 0b1011, "long"],
+  ["sqrdmlah", 1, 0b1101, "int"],
+  ["sqrdmlsh", 1, 0b1111, "int"],
   ["fmla", 0, 0b0001, "fp"],
   ["fmls", 0, 0b0101, "fp"],
   ["fmul", 0, 0b1001, "fp"],
@@ -300,6 +308,13 @@ function integerLines(): string[] {
       `${name} 0 q:1 ${u} 01110 size:2 1 rm:5 ${bin(opc, 5)} 1 ${TAIL} op=${
         vint(name)
       } ok=${ok} !trans=vint !asm=vt:rd,vt:rn,vt:rm A64`,
+    );
+  }
+  for (const [name, u, opc, ok] of SAME_EXTRA) {
+    const fields = `size:2 0 rm:5 1 ${bin(opc, 4)} 1 ${TAIL}`, op = `op=${vint(name)} ok=${ok}`;
+    out.push(
+      `${name} 0 q:1 ${u} 01110 ${fields} ${op} !trans=vint !asm=vt:rd,vt:rn,vt:rm A64`,
+      `${name}_ss 01 ${u} 11110 ${fields} q=0 scalar=1 ${op} !trans=vint !asm=vss:rd,vss:rn,vss:rm A64`,
     );
   }
   for (const [name, u, opc, ok] of MISC) {

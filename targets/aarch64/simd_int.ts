@@ -98,6 +98,14 @@ function clmul(x: bigint, y: bigint): bigint {
   return out;
 }
 
+/** sqrdmlah (sign 1) and sqrdmlsh (-1): Sat((acc << e) ± 2 * x * y, rounded, >> e). */
+function roundingDoublingAccumulate(sign: bigint): LaneFn {
+  return (x, y, e, a, q) => {
+    const sum = (sx(a, e) << bitsOf(e)) + sign * 2n * sx(x, e) * sx(y, e);
+    return satS((sum + (1n << (bitsOf(e) - 1n))) >> bitsOf(e), e, q);
+  };
+}
+
 /** sqdmull and its accumulating forms: acc ± Sat(2 * x * y), all `2e` wide and saturating. */
 function doublingLong(sign: bigint): LaneFn {
   return (x, y, e, a, q) => {
@@ -169,6 +177,8 @@ const OPS: Record<string, VintDef> = {
     (x, y, e, _a, q) =>
       satS((2n * sx(x, e) * sx(y, e) + (1n << (bitsOf(e) - 1n))) >> bitsOf(e), e, q),
   ),
+  sqrdmlah: s("same", roundingDoublingAccumulate(1n)),
+  sqrdmlsh: s("same", roundingDoublingAccumulate(-1n)),
   // two registers
   urecpe: s("same", (x) => (x >> 31n ? BigInt(recipEstimate(Number(x >> 23n))) << 23n : ones(4))),
   ursqrte: s(

@@ -12,6 +12,7 @@ import {
   FP_SCALAR_SAME,
   MISC,
   SAME,
+  SAME_EXTRA,
   SCALAR_BY_ELEMENT,
   SCALAR_DIFFERENT,
   SCALAR_SAME,
@@ -54,10 +55,19 @@ function byElement(rnd: Rnd, v: number, shape: "int" | "long" | "fp", scalar = f
   return w + f(opc, 12) + f(rnd(2), 11) + (v % f(1, 16));
 }
 
+/** A three same (extra) operation (sqrdmlah, sqrdmlsh), vector or scalar. */
+function sameExtra(rnd: Rnd, v: number, scalar: boolean): number {
+  const [, u, opc, ok] = pick(rnd, SAME_EXTRA);
+  const [size, q] = sizeQ(rnd, ok);
+  const base = scalar ? 0x5e008400 : f(q, 30) + 0x0e008400;
+  return base + f(u, 29) + f(size, 22) + f(opc, 11) + v % f(1, 21);
+}
+
 /** Vector integer instructions. */
 function integer(rnd: Rnd, v: number): number {
   switch (rnd(8)) {
     case 0: {
+      if (rnd(8) === 0) return sameExtra(rnd, v, false);
       const [, u, opc, ok] = pick(rnd, SAME);
       const [size, q] = sizeQ(rnd, ok);
       return f(q, 30) + f(u, 29) + 0x0e200400 + f(size, 22) + f(opc, 11) + v;
@@ -228,6 +238,7 @@ function scalar(rnd: Rnd, v: number): number {
     case 5:
       return byElement(rnd, v, rnd(2) ? "int" : "long", true);
     case 0: {
+      if (rnd(8) === 0) return sameExtra(rnd, v, true);
       const [, u, opc, ok] = pick(rnd, SCALAR_SAME);
       return 0x5e200400 + f(u, 29) + f(sizeQ(rnd, ok)[0], 22) + f(opc, 11) + v;
     }

@@ -2,7 +2,7 @@
 // exponent and the mantissa bits the estimate tables read, under several FPCR settings: frecpe,
 // frsqrte, frecpx, frecps, frsqrts (single and double, vector and scalar), urecpe, ursqrte,
 // pmul, pmull/pmull2 (8-bit and 64-bit), sqdmull, sqdmlal, sqdmlsl (vector, by element, scalar),
-// sqdmulh, sqrdmulh (by element, scalar by element); fmulx by element and the FP scalar
+// sqdmulh, sqrdmulh (by element, scalar by element), sqrdmlah, sqrdmlsh; fmulx by element and the FP scalar
 // by-element forms; crc32 and crc32c; fcvt to and from half precision (FPCR.AHP
 // too). One line per instruction and FPCR: a hash
 // of the results with FPSR (cumulative flags and QC) in its top byte, for the comparison with
@@ -144,6 +144,14 @@ static void integers(void) {
   ACC("sqrdmulh.e", "sqrdmulh %0.4s, %1.4s, %2.s[3]", 64);
   ACC("sqdmulh.se", "sqdmulh %h0, %h1, %2.h[2]", 64);
   ACC("sqrdmulh.se", "sqrdmulh %s0, %s1, %2.s[0]", 64);
+  ACC("sqrdmlah.8h", "sqrdmlah %0.8h, %1.8h, %2.8h", 64);
+  ACC("sqrdmlsh.2s", "sqrdmlsh %0.2s, %1.2s, %2.2s", 64);
+  ACC("sqrdmlah.h", "sqrdmlah %h0, %h1, %h2", 64);
+  ACC("sqrdmlsh.s", "sqrdmlsh %s0, %s1, %s2", 64);
+  ACC("sqrdmlah.e", "sqrdmlah %0.4h, %1.4h, %2.h[7]", 64);
+  ACC("sqrdmlsh.e", "sqrdmlsh %0.4s, %1.4s, %2.s[2]", 64);
+  ACC("sqrdmlah.se", "sqrdmlah %s0, %s1, %2.s[3]", 64);
+  ACC("sqrdmlsh.se", "sqrdmlsh %h0, %h1, %2.h[1]", 64);
 }
 
 /** Halves: every 7th bit pattern (all exponents, NaNs, infinities, denormals). */
