@@ -12,7 +12,7 @@
 // - <name>.static.O2 / .O0 and .dynamic.O2: C guests shared with riscv (tests/guests/src/c).
 //   (world.static.O2 prints host time: tests/aarch64_features_test.ts records and replays it.)
 // - estimate.O2: tests/guests/src/a64/estimate.c, freestanding: the FP estimates and steps,
-//   polynomial and saturating doubling multiplies, crc32, over their inputs and FPCR settings;
+//   polynomial and saturating doubling multiplies, crc32, ldapr, over their inputs and FPCRs;
 // - hwcap.static.O2: tests/guests/src/a64/hwcap.c, glibc's string routines at every small size
 //   and alignment, and (argument `features`) AT_HWCAP, the ID registers and /proc/cpuinfo;
 // - compute.static.O2: the bench guest tests/guests/src/bench/compute.c (`deno task bench`),
@@ -122,8 +122,9 @@ export function a64Builds(): Build[] {
     {
       name: "estimate.O2",
       source: "a64/estimate.c",
-      // The assembler takes pmull's 1Q form only with +aes, crc32 with +crc, sqrdmlah with +rdma.
-      flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc+rdma"],
+      // The assembler takes pmull's 1Q form only with +aes, crc32 with +crc, sqrdmlah with
+      // +rdma, ldapr with +rcpc.
+      flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc+rdma+rcpc"],
     },
     { name: "hwcap.static.O2", source: "a64/hwcap.c", flags: ["-O2", "-static"] },
     {

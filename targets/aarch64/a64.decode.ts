@@ -198,10 +198,18 @@ ldp      0 1 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=3 sign=0 fp=1 !tran
 stp      1 0 101 1 0 op:2 0 imm:s7 rt2:5 rn:5 rt:5 load=0 sz=4 sign=0 fp=1 !trans=ldstp !asm=v4:rt,v4:rt2,pair4:imm A64
 ldp      1 0 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=4 sign=0 fp=1 !trans=ldstp !asm=v4:rt,v4:rt2,pair4:imm A64
 {
-  cas    1 sf:1 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 l=0 o0=0 !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
-  casl   1 sf:1 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 l=0 o0=1 !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
-  casa   1 sf:1 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 l=1 o0=0 !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
-  casal  1 sf:1 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 l=1 o0=1 !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  cas    1 sf:1 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 l=0 o0=0 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  casl   1 sf:1 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 l=0 o0=1 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  casa   1 sf:1 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 l=1 o0=0 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  casal  1 sf:1 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 l=1 o0=1 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  casb   00 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=0 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  caslb  00 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  casab  00 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=0 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  casalb 00 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  cash   01 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  caslh  01 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  casah  01 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  casalh 01 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
   stxr   1 sf:1 001000 0 0 0 rs:5 0 11111 rn:5 rt:5 sz=%size !trans=stxr !asm=w:rs,r:rt,[xs:rn] A64
   stlxr  1 sf:1 001000 0 0 0 rs:5 1 11111 rn:5 rt:5 sz=%size !trans=stxr !asm=w:rs,r:rt,[xs:rn] A64
   ldxr   1 sf:1 001000 0 1 0 11111 0 11111 rn:5 rt:5 sz=%size !trans=ldxr !asm=r:rt,[xs:rn] A64
@@ -229,7 +237,13 @@ ldp      1 0 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=4 sign=0 fp=1 !tran
   stlrh  01 001000 1 0 0 11111 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=stlr !asm=w:rt,[xs:rn] A64
   ldarh  01 001000 1 1 0 11111 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=ldar !asm=w:rt,[xs:rn] A64
 }
-atomic   sz:2 111 0 00 a:1 r:1 1 rs:5 o3:1 opc:3 00 rn:5 rt:5 !asm=atomic:rs,r:rt,[xs:rn] LSE
+{
+  # ARMv8.3's load-acquire RCpc sits among the LSE encodings (o3 = 1, opc = 100, rs = 31).
+  ldapr  1 sf:1 111 0 00 1 0 1 11111 1 100 00 rn:5 rt:5 sz=%size !trans=ldar !asm=r:rt,[xs:rn] A64
+  ldaprb 00 111 0 00 1 0 1 11111 1 100 00 rn:5 rt:5 sf=0 sz=0 !trans=ldar !asm=w:rt,[xs:rn] A64
+  ldaprh 01 111 0 00 1 0 1 11111 1 100 00 rn:5 rt:5 sf=0 sz=1 !trans=ldar !asm=w:rt,[xs:rn] A64
+  atomic sz:2 111 0 00 a:1 r:1 1 rs:5 o3:1 opc:3 00 rn:5 rt:5 !asm=atomic:rs,r:rt,[xs:rn] LSE
+}
 
 # Data processing: register
 and_r    sf:1 00 01010 shift:2 0 rm:5 sa:6 rn:5 rd:5 n=0 !trans=and_r !asm=r:rd,r:rn,r:rm,shift:sa A64

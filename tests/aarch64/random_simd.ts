@@ -199,7 +199,7 @@ function move(rnd: Rnd, v: number): number {
 
 /**
  * Loads and stores of V registers at [x28] (the scratch memory): ld1/st1 of 1-4 registers,
- * ld2-ld4/st2-st4, ld1r and ld1/st1 of one lane; and casp on even registers.
+ * ld2-ld4/st2-st4, ld1r and ld1/st1 of one lane; and casp and cas on even registers.
  */
 function memory(rnd: Rnd, v: number): number {
   const q = rnd(2), size = q ? rnd(4) : rnd(3), rt = v & 31, base = f(28, 5);
@@ -216,9 +216,10 @@ function memory(rnd: Rnd, v: number): number {
       return f(q, 30) + 0x0d000000 + f(rnd(2), 22) + f(lane[0], 13) + f(s, 12) + f(lane[1], 10) +
         base + rt;
     }
-    default: { // casp, caspa, caspl, caspal (32- and 64-bit pairs)
-      const rs = 2 * rnd(14), t = 2 * rnd(14);
-      return f(rnd(2), 30) + 0x08207c00 + f(rnd(2), 22) + f(rs, 16) + f(rnd(2), 15) + base + t;
+    default: { // casp, caspa, caspl, caspal (32- and 64-bit pairs); cas of every size
+      const rs = 2 * rnd(14), t = 2 * rnd(14), order = f(rnd(2), 22) + f(rnd(2), 15);
+      if (rnd(2)) return f(rnd(4), 30) + 0x08a07c00 + order + f(rs, 16) + base + t;
+      return f(rnd(2), 30) + 0x08207c00 + order + f(rs, 16) + base + t;
     }
   }
 }

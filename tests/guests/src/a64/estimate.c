@@ -3,7 +3,7 @@
 // frsqrte, frecpx, frecps, frsqrts (single and double, vector and scalar), urecpe, ursqrte,
 // pmul, pmull/pmull2 (8-bit and 64-bit), sqdmull, sqdmlal, sqdmlsl (vector, by element, scalar),
 // sqdmulh, sqrdmulh (by element, scalar by element), sqrdmlah, sqrdmlsh; fmulx by element and the FP scalar
-// by-element forms; crc32 and crc32c; fcvt to and from half precision (FPCR.AHP
+// by-element forms; crc32 and crc32c; ldapr; fcvt to and from half precision (FPCR.AHP
 // too). One line per instruction and FPCR: a hash
 // of the results with FPSR (cumulative flags and QC) in its top byte, for the comparison with
 // qemu-aarch64.
@@ -212,6 +212,23 @@ static void crcs(void) {
   CRC("crc32cx", "crc32cx", "x");
 }
 
+/** ldapr (w, x), ldaprb, ldaprh: the loads of ARMv8.3's RCpc acquire. */
+static void rcpc(void) {
+  static u64 mem[9];
+  for (int i = 0; i < 64; i++) {
+    for (int k = 0; k < 9; k++) mem[k] = next();
+    const u8 *p = (const u8 *)mem + (i & 7) * 8 + (i >> 3);
+    u64 x;
+    u32 w, b, h;
+    __asm__ volatile("ldapr %0, [%1]" : "=r"(x) : "r"(mem + (i & 7)) : "memory");
+    __asm__ volatile("ldapr %w0, [%1]" : "=r"(w) : "r"(mem + (i & 7)) : "memory");
+    __asm__ volatile("ldaprb %w0, [%1]" : "=r"(b) : "r"(p) : "memory");
+    __asm__ volatile("ldaprh %w0, [%1]" : "=r"(h) : "r"(p - (i >> 3 & 1)) : "memory");
+    mix((v4){(u32)x, (u32)(x >> 32) ^ w, b, h});
+  }
+  done("ldapr");
+}
+
 /** RMode RN, RP, RM, RZ; FZ; DN; FZ with DN and RM. */
 static const u64 fpcrs[] = {0, 1UL << 22, 2UL << 22, 3UL << 22, 1UL << 24, 1UL << 25,
                             1UL << 24 | 1UL << 25 | 2UL << 22};
@@ -226,6 +243,7 @@ void _start(void) {
   set_fpcr(0);
   integers();
   crcs();
+  rcpc();
   halves();
   put("checksum", checksum);
   sys3(93, 0, 0, 0);
