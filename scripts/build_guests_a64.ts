@@ -123,8 +123,8 @@ export function a64Builds(): Build[] {
       name: "estimate.O2",
       source: "a64/estimate.c",
       // The assembler takes pmull's 1Q form only with +aes, crc32 with +crc, sqrdmlah with
-      // +rdma, ldapr with +rcpc.
-      flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc+rdma+rcpc"],
+      // +rdma, ldapr with +rcpc, sb with +sb.
+      flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc+rdma+rcpc+sb"],
     },
     { name: "hwcap.static.O2", source: "a64/hwcap.c", flags: ["-O2", "-static"] },
     {

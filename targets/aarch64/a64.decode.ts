@@ -172,6 +172,7 @@ clrex    1101010100 0 00 011 0011 crm:4 010 11111   !asm=                  A64
 dsb      1101010100 0 00 011 0011 crm:4 100 11111   !asm=barrier:crm       A64
 dmb      1101010100 0 00 011 0011 crm:4 101 11111   !asm=barrier:crm       A64
 isb      1101010100 0 00 011 0011 crm:4 110 11111   !asm=                  A64
+sb       1101010100 0 00 011 0011 0000 111 11111    !asm=                  A64
 sys      1101010100 0 01 op1:3 crn:4 crm:4 op2:3 rt:5 !asm=sys:op1,x:rt    A64
 msr_i    1101010100 0 00 op1:3 0100 crm:4 op2:3 11111 !asm=pstate:op1,u:crm A64
 msr      1101010100 0 1 sysreg:15 rt:5          !asm=sysreg:sysreg,x:rt   A64

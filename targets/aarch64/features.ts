@@ -7,7 +7,7 @@
  *
  * A feature is claimed only when all of its instructions work: FP and AdvSIMD (no half
  * precision, so neither FPHP nor ASIMDHP), CRC32, the LSE atomics, ARMv8.1's sqrdmlah and
- * sqrdmlsh (ASIMDRDM), ARMv8.3's ldapr (LRCPC), DC CVAP and DC CVADP (cache
+ * sqrdmlsh (ASIMDRDM), ARMv8.3's ldapr (LRCPC), the speculation barrier sb (a nop), DC CVAP and DC CVADP (cache
  * maintenance is a nop without caches), the ID register emulation, and the event stream (WFE is
  * a nop, as Linux enables the stream). Not the AES or SHA instructions, which
  * Cortex-A57 (whose MIDR_EL1 Denemu reports) has; nor PMULL, which works, but whose ID field is
@@ -35,6 +35,19 @@ const HWCAP_NAMES = [
   "fcma",
   "lrcpc",
   "dcpop",
+  "sha3",
+  "sm3",
+  "sm4",
+  "asimddp",
+  "sha512",
+  "sve",
+  "asimdfhm",
+  "dit",
+  "uscat",
+  "ilrcpc",
+  "flagm",
+  "ssbs",
+  "sb",
 ] as const;
 /** Linux's name of each AT_HWCAP2 bit that Denemu can claim (bit 0 first). */
 const HWCAP2_NAMES = ["dcpodp"] as const;
@@ -50,6 +63,7 @@ const CLAIMED: readonly string[] = [
   "asimdrdm",
   "lrcpc",
   "dcpop",
+  "sb",
   "dcpodp",
 ];
 
@@ -57,7 +71,7 @@ function bits(names: readonly string[]): bigint {
   return names.reduce((v, n, i) => (CLAIMED.includes(n) ? v | (1n << BigInt(i)) : v), 0n);
 }
 
-/** AT_HWCAP: FP, ASIMD, EVTSTRM, CRC32, ATOMICS, CPUID, ASIMDRDM, LRCPC, DCPOP. */
+/** AT_HWCAP: FP, ASIMD, EVTSTRM, CRC32, ATOMICS, CPUID, ASIMDRDM, LRCPC, DCPOP, SB. */
 export const A64_HWCAP = bits(HWCAP_NAMES);
 /** AT_HWCAP2: DCPODP. */
 export const A64_HWCAP2 = bits(HWCAP2_NAMES);
@@ -73,12 +87,12 @@ export const A64_MIDR = 0x411fd070n;
  * The ID registers of CRm 2 to 7 that read non-zero, with the fields Linux lets user mode see:
  * ID_AA64PFR0_EL1 EL0 and EL1 AArch64 only (1), FP and AdvSIMD implemented without half
  * precision (0); ID_AA64ISAR0_EL1 CRC32 1, Atomic 2 (LSE), RDM 1; ID_AA64ISAR1_EL1 DPB 2 (DC CVAP,
- * DC CVADP), LRCPC 1.
+ * DC CVADP), LRCPC 1, SB 1.
  */
 const ID_REGS = new Map<number, bigint>([
   [sysreg(3, 0, 0, 4, 0), 0x11n],
   [sysreg(3, 0, 0, 6, 0), (1n << 28n) | (2n << 20n) | (1n << 16n)],
-  [sysreg(3, 0, 0, 6, 1), (1n << 20n) | 2n],
+  [sysreg(3, 0, 0, 6, 1), (1n << 36n) | (1n << 20n) | 2n],
 ]);
 
 /** CRm 0's registers Linux emulates: MIDR_EL1, MPIDR_EL1 (its safe value), REVIDR_EL1. */
@@ -113,7 +127,7 @@ export function idRegister(r: number): bigint | null {
  * @example
  * ```ts
  * import { a64Cpuinfo } from "./features.ts";
- * console.log(a64Cpuinfo().split("\n")[2]); // "Features\t: fp asimd evtstrm crc32 atomics cpuid asimdrdm lrcpc dcpop dcpodp"
+ * console.log(a64Cpuinfo().split("\n")[2]); // "Features\t: fp asimd evtstrm crc32 atomics cpuid asimdrdm lrcpc dcpop sb dcpodp"
  * ```
  */
 export function a64Cpuinfo(): string {

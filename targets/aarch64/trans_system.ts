@@ -155,6 +155,8 @@ export const SYSTEM_TRANS: TransTable = {
   hint: nop,
   dsb: nop,
   dmb: nop,
+  // The speculation barrier: an emulator does not speculate.
+  sb: nop,
   isb(ctx) {
     ctx.endAfter = true;
     return true;

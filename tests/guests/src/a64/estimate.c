@@ -3,7 +3,7 @@
 // frsqrte, frecpx, frecps, frsqrts (single and double, vector and scalar), urecpe, ursqrte,
 // pmul, pmull/pmull2 (8-bit and 64-bit), sqdmull, sqdmlal, sqdmlsl (vector, by element, scalar),
 // sqdmulh, sqrdmulh (by element, scalar by element), sqrdmlah, sqrdmlsh; fmulx by element and the FP scalar
-// by-element forms; crc32 and crc32c; ldapr; fcvt to and from half precision (FPCR.AHP
+// by-element forms; crc32 and crc32c; ldapr; sb; fcvt to and from half precision (FPCR.AHP
 // too). One line per instruction and FPCR: a hash
 // of the results with FPSR (cumulative flags and QC) in its top byte, for the comparison with
 // qemu-aarch64.
@@ -227,6 +227,7 @@ static void rcpc(void) {
     mix((v4){(u32)x, (u32)(x >> 32) ^ w, b, h});
   }
   done("ldapr");
+  __asm__ volatile("sb"); // the speculation barrier (HWCAP_SB)
 }
 
 /** RMode RN, RP, RM, RZ; FZ; DN; FZ with DN and RM. */
