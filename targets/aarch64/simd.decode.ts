@@ -300,6 +300,19 @@ export const SCALAR_DIFFERENT = DIFFERENT.filter(([n]) => n.startsWith("sq"));
 
 const TAIL = "rn:5 rd:5";
 
+/** The three same (extra) lines: sqrdmlah and sqrdmlsh, vector and scalar. */
+function extraLines(): string[] {
+  const out: string[] = [];
+  for (const [name, u, opc, ok] of SAME_EXTRA) {
+    const fields = `size:2 0 rm:5 1 ${bin(opc, 4)} 1 ${TAIL}`, op = `op=${vint(name)} ok=${ok}`;
+    out.push(
+      `${name} 0 q:1 ${u} 01110 ${fields} ${op} !trans=vint !asm=vt:rd,vt:rn,vt:rm A64`,
+      `${name}_ss 01 ${u} 11110 ${fields} q=0 scalar=1 ${op} !trans=vint !asm=vss:rd,vss:rn,vss:rm A64`,
+    );
+  }
+  return out;
+}
+
 /** The integer lines: three same, two-register misc, three different, across lanes. */
 function integerLines(): string[] {
   const out: string[] = [];
@@ -308,13 +321,6 @@ function integerLines(): string[] {
       `${name} 0 q:1 ${u} 01110 size:2 1 rm:5 ${bin(opc, 5)} 1 ${TAIL} op=${
         vint(name)
       } ok=${ok} !trans=vint !asm=vt:rd,vt:rn,vt:rm A64`,
-    );
-  }
-  for (const [name, u, opc, ok] of SAME_EXTRA) {
-    const fields = `size:2 0 rm:5 1 ${bin(opc, 4)} 1 ${TAIL}`, op = `op=${vint(name)} ok=${ok}`;
-    out.push(
-      `${name} 0 q:1 ${u} 01110 ${fields} ${op} !trans=vint !asm=vt:rd,vt:rn,vt:rm A64`,
-      `${name}_ss 01 ${u} 11110 ${fields} q=0 scalar=1 ${op} !trans=vint !asm=vss:rd,vss:rn,vss:rm A64`,
     );
   }
   for (const [name, u, opc, ok] of MISC) {
@@ -562,6 +568,7 @@ function scalarLines(): string[] {
 export function simdLines(): string {
   return [
     ...integerLines(),
+    ...extraLines(),
     ...fpLines(),
     ...fpScalarLines(),
     ...elementLines(),
