@@ -100,6 +100,8 @@ export interface LinuxAbi {
   syscallInsnSize: number;
   /** AT_HWCAP value */
   hwcap: bigint;
+  /** AT_HWCAP2 value, on machines whose Linux passes one */
+  hwcap2?: bigint;
   /** where a Debian cross toolchain keeps this machine's libraries (`-L` default when present) */
   defaultSysroot: string;
   /** the kernel's `struct sigaction` for this machine (`rt_sigaction`) */

@@ -11,6 +11,10 @@
 // - magic32: the fuzz target tests/fuzz/src/magic32.c, as scripts/build_fuzz_targets.ts builds it;
 // - <name>.static.O2 / .O0 and .dynamic.O2: C guests shared with riscv (tests/guests/src/c).
 //   (world.static.O2 prints host time: tests/aarch64_features_test.ts records and replays it.)
+// - estimate.O2: tests/guests/src/a64/estimate.c, freestanding: the FP estimates and steps,
+//   polynomial and saturating doubling multiplies, crc32, ldapr, over their inputs and FPCRs;
+// - hwcap.static.O2: tests/guests/src/a64/hwcap.c, glibc's string routines at every small size
+//   and alignment, and (argument `features`) AT_HWCAP, the ID registers and /proc/cpuinfo;
 // - compute.static.O2: the bench guest tests/guests/src/bench/compute.c (`deno task bench`),
 //   vectorised (-ftree-vectorize: scvtf .2d, fmla, ld1r, ...);
 // - <name>.static.O3 of a few C guests: glibc programs vectorised at -O3.
@@ -115,6 +119,14 @@ export function a64Builds(): Build[] {
       flags: ["-O1", "-static"],
       notCompared: "a fuzz target with a planted bug: tests/aarch64_features_test.ts fuzzes it",
     },
+    {
+      name: "estimate.O2",
+      source: "a64/estimate.c",
+      // The assembler takes pmull's 1Q form only with +aes, crc32 with +crc, sqrdmlah with
+      // +rdma, ldapr with +rcpc, sb with +sb.
+      flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc+rdma+rcpc+sb"],
+    },
+    { name: "hwcap.static.O2", source: "a64/hwcap.c", flags: ["-O2", "-static"] },
     {
       name: "compute.static.O2",
       source: "bench/compute.c",

@@ -73,6 +73,7 @@ const DISASSEMBLED = [
   "alu.O3",
   "fp.O3",
   "vec.O3",
+  "estimate.O2",
   "compute.static.O2",
 ];
 Deno.test({

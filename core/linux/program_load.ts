@@ -95,6 +95,7 @@ export function loadProgram(
     [AT.HWCAP, p.abi.hwcap],
     [AT.CLKTCK, 100n],
   ];
+  if (p.abi.hwcap2 !== undefined) auxv.push([AT.HWCAP2, p.abi.hwcap2]);
   const argv = [opts.argv0 ?? name, ...(opts.args ?? [])];
   p.cmdline = new TextEncoder().encode(argv.map((a) => a + "\0").join(""));
   const sp = buildStack(p.mem, stackTop, target.xlen === 64 ? 8 : 4, {

@@ -172,6 +172,7 @@ clrex    1101010100 0 00 011 0011 crm:4 010 11111   !asm=                  A64
 dsb      1101010100 0 00 011 0011 crm:4 100 11111   !asm=barrier:crm       A64
 dmb      1101010100 0 00 011 0011 crm:4 101 11111   !asm=barrier:crm       A64
 isb      1101010100 0 00 011 0011 crm:4 110 11111   !asm=                  A64
+sb       1101010100 0 00 011 0011 0000 111 11111    !asm=                  A64
 sys      1101010100 0 01 op1:3 crn:4 crm:4 op2:3 rt:5 !asm=sys:op1,x:rt    A64
 msr_i    1101010100 0 00 op1:3 0100 crm:4 op2:3 11111 !asm=pstate:op1,u:crm A64
 msr      1101010100 0 1 sysreg:15 rt:5          !asm=sysreg:sysreg,x:rt   A64
@@ -198,10 +199,18 @@ ldp      0 1 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=3 sign=0 fp=1 !tran
 stp      1 0 101 1 0 op:2 0 imm:s7 rt2:5 rn:5 rt:5 load=0 sz=4 sign=0 fp=1 !trans=ldstp !asm=v4:rt,v4:rt2,pair4:imm A64
 ldp      1 0 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=4 sign=0 fp=1 !trans=ldstp !asm=v4:rt,v4:rt2,pair4:imm A64
 {
-  cas    1 sf:1 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 l=0 o0=0 !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
-  casl   1 sf:1 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 l=0 o0=1 !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
-  casa   1 sf:1 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 l=1 o0=0 !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
-  casal  1 sf:1 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 l=1 o0=1 !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  cas    1 sf:1 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 l=0 o0=0 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  casl   1 sf:1 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 l=0 o0=1 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  casa   1 sf:1 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 l=1 o0=0 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  casal  1 sf:1 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 l=1 o0=1 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
+  casb   00 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=0 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  caslb  00 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  casab  00 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=0 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  casalb 00 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  cash   01 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  caslh  01 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  casah  01 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
+  casalh 01 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
   stxr   1 sf:1 001000 0 0 0 rs:5 0 11111 rn:5 rt:5 sz=%size !trans=stxr !asm=w:rs,r:rt,[xs:rn] A64
   stlxr  1 sf:1 001000 0 0 0 rs:5 1 11111 rn:5 rt:5 sz=%size !trans=stxr !asm=w:rs,r:rt,[xs:rn] A64
   ldxr   1 sf:1 001000 0 1 0 11111 0 11111 rn:5 rt:5 sz=%size !trans=ldxr !asm=r:rt,[xs:rn] A64
@@ -229,7 +238,13 @@ ldp      1 0 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=4 sign=0 fp=1 !tran
   stlrh  01 001000 1 0 0 11111 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=stlr !asm=w:rt,[xs:rn] A64
   ldarh  01 001000 1 1 0 11111 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=ldar !asm=w:rt,[xs:rn] A64
 }
-atomic   sz:2 111 0 00 a:1 r:1 1 rs:5 o3:1 opc:3 00 rn:5 rt:5 !asm=atomic:rs,r:rt,[xs:rn] LSE
+{
+  # ARMv8.3's load-acquire RCpc sits among the LSE encodings (o3 = 1, opc = 100, rs = 31).
+  ldapr  1 sf:1 111 0 00 1 0 1 11111 1 100 00 rn:5 rt:5 sz=%size !trans=ldar !asm=r:rt,[xs:rn] A64
+  ldaprb 00 111 0 00 1 0 1 11111 1 100 00 rn:5 rt:5 sf=0 sz=0 !trans=ldar !asm=w:rt,[xs:rn] A64
+  ldaprh 01 111 0 00 1 0 1 11111 1 100 00 rn:5 rt:5 sf=0 sz=1 !trans=ldar !asm=w:rt,[xs:rn] A64
+  atomic sz:2 111 0 00 a:1 r:1 1 rs:5 o3:1 opc:3 00 rn:5 rt:5 !asm=atomic:rs,r:rt,[xs:rn] LSE
+}
 
 # Data processing: register
 and_r    sf:1 00 01010 shift:2 0 rm:5 sa:6 rn:5 rd:5 n=0 !trans=and_r !asm=r:rd,r:rn,r:rm,shift:sa A64
@@ -273,6 +288,14 @@ rev      0 1 0 11010110 00000 000010 rn:5 rd:5 sf=0 !asm=r:rd,r:rn A64
 rev      1 1 0 11010110 00000 000011 rn:5 rd:5 sf=1 !asm=r:rd,r:rn A64
 clz      sf:1 1 0 11010110 00000 000100 rn:5 rd:5 !asm=r:rd,r:rn A64
 cls      sf:1 1 0 11010110 00000 000101 rn:5 rd:5 !asm=r:rd,r:rn A64
+crc32b   0 0 0 11010110 rm:5 010 0 00 rn:5 rd:5 c=0 sz=0 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32h   0 0 0 11010110 rm:5 010 0 01 rn:5 rd:5 c=0 sz=1 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32w   0 0 0 11010110 rm:5 010 0 10 rn:5 rd:5 c=0 sz=2 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32x   1 0 0 11010110 rm:5 010 0 11 rn:5 rd:5 c=0 sz=3 !trans=crc32 !asm=w:rd,w:rn,x:rm A64
+crc32cb  0 0 0 11010110 rm:5 010 1 00 rn:5 rd:5 c=1 sz=0 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32ch  0 0 0 11010110 rm:5 010 1 01 rn:5 rd:5 c=1 sz=1 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32cw  0 0 0 11010110 rm:5 010 1 10 rn:5 rd:5 c=1 sz=2 !trans=crc32 !asm=w:rd,w:rn,w:rm A64
+crc32cx  1 0 0 11010110 rm:5 010 1 11 rn:5 rd:5 c=1 sz=3 !trans=crc32 !asm=w:rd,w:rn,x:rm A64
 madd     sf:1 00 11011 000 rm:5 0 ra:5 rn:5 rd:5 !asm=r:rd,r:rn,r:rm,r:ra A64
 msub     sf:1 00 11011 000 rm:5 1 ra:5 rn:5 rd:5 !asm=r:rd,r:rn,r:rm,r:ra A64
 smaddl   1 00 11011 001 rm:5 0 ra:5 rn:5 rd:5 !asm=x:rd,w:rn,w:rm,x:ra A64

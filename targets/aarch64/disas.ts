@@ -48,7 +48,8 @@ const SYSREG_NAMES: Record<number, string> = {
   0x5f00: "cntfrq_el0", 0x5f02: "cntvct_el0", 0x5801: "ctr_el0", 0x5807: "dczid_el0",
   0x4000: "midr_el1",
 }; // deno-fmt-ignore
-const ARRANGEMENTS = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d"];
+/** By 2 * size + Q; and the 128-bit element of pmull's 1Q form, the wide operand of size 3. */
+const ARRANGEMENTS = ["8b", "16b", "4h", "8h", "2s", "4s", "1d", "2d", "1q", "1q"];
 const EXTENDS = "uxtb uxth uxtw uxtx sxtb sxth sxtw sxtx".split(" ");
 const SHIFTS = ["lsl", "lsr", "asr", "ror"];
 
@@ -126,7 +127,9 @@ function printer(kind: string, f: string): Printer {
       return e ? `v${e.reg}.${a.type ? "d" : "s"}[${e.index}]` : "?";
     },
     vft: (a) => `v${a[f]}.${a.type ? "2d" : a.q ? "4s" : "2s"}`,
-    vfh: (a) => `v${a[f]}.${a.q ? "4s" : "2s"}`,
+    // fcvtl/fcvtn: the wider format's whole register, the narrower's half
+    vfw: (a) => `v${a[f]}.${a.type ? "2d" : "4s"}`,
+    vfn: (a) => `v${a[f]}.${a.type ? (a.q ? "4s" : "2s") : a.q ? "8h" : "4h"}`,
     vfp2: (a) => `v${a[f]}.${a.type ? "2d" : "2s"}`,
     vsT: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + a.q]}`,
     vsW: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + 3]}`,
@@ -163,9 +166,9 @@ function printer(kind: string, f: string): Printer {
     },
     zero: () => "#0",
     shll: (a) => `#${8 << a.size}`,
-    vf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
+    vf: (a) => `${"sd?h"[a.type]}${a[f]}`,
     vsf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
-    vcvt: (a) => `${a.opc ? "d" : "s"}${a[f]}`,
+    vcvt: (a) => `${"sd?h"[a.opc]}${a[f]}`,
     fzero: () => "#0.0",
     fbits: (a) => `#${64 - a[f]}`,
     fimm: (a) => {

@@ -65,6 +65,10 @@ export const FpOp = {
   TO_SINT: 20,
   TO_UINT: 21,
   ABD: 22,
+  /** fcvt from single or double (`double`) to half precision */
+  CVT_TO_H: 23,
+  /** fcvt from half precision to single or double (`double`) */
+  CVT_FROM_H: 24,
 } as const;
 
 /**
@@ -131,6 +135,15 @@ export const F64: Fmt = {
   mantissa: 52,
   quiet: 1n << 51n,
   defaultNaN: 0x7ff8000000000000n,
+};
+
+/** Half precision (fcvt's only: no FP16 arithmetic). */
+export const F16: Fmt = {
+  name: "f16",
+  bits: 16,
+  mantissa: 10,
+  quiet: 1n << 9n,
+  defaultNaN: 0x7e00n,
 };
 
 const isNaN = (f: Fmt, v: bigint) => {
@@ -267,6 +280,44 @@ export function convert(from: Fmt, to: Fmt, a: bigint, env: FloatEnv, dn: boolea
   return r;
 }
 
+/**
+ * fcvt to or from half precision, in FPCR.AHP's alternative format when `ahp`: no infinities or
+ * NaNs, exponent 31 holding normal numbers up to 131008. From it, such a number converts
+ * exactly; to it, a NaN is a zero and an infinity or a value too large the largest number, all
+ * three invalid operations (and not inexact).
+ */
+export function convertHalf(
+  from: Fmt,
+  to: Fmt,
+  a: bigint,
+  env: FloatEnv,
+  dn: boolean,
+  ahp: boolean,
+): bigint {
+  if (!ahp) return convert(from, to, a, env, dn);
+  const expBits = from.bits - 1 - from.mantissa, maxExp = (1 << expBits) - 1;
+  const exp = Number(a >> BigInt(from.mantissa)) & maxExp, unbiased = exp - (maxExp >> 1);
+  const sign = (a >> BigInt(from.bits - 1)) & 1n;
+  if (from === F16) {
+    if (exp !== 31) return convert(from, to, a, env, dn);
+    const toExp = BigInt(unbiased + (1 << (to.bits - 2 - to.mantissa)) - 1);
+    return (sign << BigInt(to.bits - 1)) | (toExp << BigInt(to.mantissa)) |
+      ((a & 0x3ffn) << BigInt(to.mantissa - 10));
+  }
+  const largest = (sign << 15n) | 0x7fffn;
+  if (exp === maxExp) {
+    env.flags |= FloatFlag.NV;
+    return a & ((1n << BigInt(from.mantissa)) - 1n) ? sign << 15n : largest;
+  }
+  if (unbiased < 15) return convert(from, to, a, env, dn);
+  // From 2^15 up: half the value to IEEE half precision (the same rounding, exactly), then the
+  // exponent one higher; IEEE's overflow is the alternative format's.
+  const local: FloatEnv = { rm: env.rm, flags: 0 };
+  const r = convert(from, F16, a - (1n << BigInt(from.mantissa)), local, dn);
+  env.flags |= local.flags & FloatFlag.OF ? FloatFlag.NV : local.flags;
+  return local.flags & FloatFlag.OF ? largest : r + 0x400n;
+}
+
 /** The low `f.bits` of Vn. */
 function operand(cpu: CpuCore, f: Fmt, n: number): bigint {
   return BigInt.asUintN(f.bits, cpu.getGlobal(A64.vLow(n)));
@@ -374,6 +425,8 @@ export interface FpControl {
   mode: number;
   dn: boolean;
   fz: boolean;
+  /** FPCR.AHP: half precision in the alternative format */
+  ahp: boolean;
 }
 
 /** The control of an operation whose `round` field is `round` (FpRound), from FPCR. */
@@ -381,7 +434,8 @@ export function fpControl(cpu: CpuCore, round: number): FpControl {
   const fpcr = Number(cpu.getState(A64.FPCR));
   const mode = round >= FpRound.FPCR ? (fpcr >> 22) & 3 : round;
   const env = { rm: SOFTFLOAT_RM[mode], flags: 0 };
-  return { env, mode, dn: ((fpcr >> 25) & 1) === 1, fz: ((fpcr >> 24) & 1) === 1 };
+  const bit = (n: number) => ((fpcr >> n) & 1) === 1;
+  return { env, mode, dn: bit(25), fz: bit(24), ahp: bit(26) };
 }
 
 /** `v` flushed to a zero of its sign when it is a denormal (raising IDC). */
@@ -437,7 +491,7 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
   const round = (info >> 6) & 7, sf = (info >> 9) & 1, fbits = (info >> 10) & 127;
   // The integer is in a V register (the AdvSIMD scalar forms), not a general one.
   const vreg = (info >> 17) & 1;
-  const { env, mode, dn, fz } = fpControl(cpu, round);
+  const { env, mode, dn, fz, ahp } = fpControl(cpu, round);
   // Register 32: zero (fcmp with #0.0; scvtf and ucvtf from xzr read general register n).
   const a = n === 32 ? 0n : operand(cpu, f, n), b = m === 32 ? 0n : operand(cpu, f, m);
   /** `g` on the float operands `ins`, under FPCR.FZ; `out` is the result's format. */
@@ -455,6 +509,12 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
       setResult(cpu, d, run(to, [a], ([x], e) => convert(f, to, x, e, dn)));
       break;
     }
+    case FpOp.CVT_TO_H: // FZ flushes the input only (Arm's FPRoundCV ignores FZ16)
+      setResult(cpu, d, run(null, [a], ([x], e) => convertHalf(f, F16, x, e, dn, ahp)));
+      break;
+    case FpOp.CVT_FROM_H: // no flushing (Arm's FPUnpackCV ignores FZ16)
+      setResult(cpu, d, convertHalf(F16, f, operand(cpu, F16, n), env, dn, ahp));
+      break;
     case FpOp.FRINT:
       setResult(cpu, d, run(f, [a], ([x], e) => frint(f, x, mode, round === FpRound.EXACT, e, dn)));
       break;

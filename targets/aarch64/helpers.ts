@@ -19,6 +19,23 @@ function clz64(x: bigint): bigint {
   return BigInt(hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(Number(v & 0xffffffffn)));
 }
 
+/** The bit-reflected polynomials of crc32 (IEEE 802.3) and crc32c (Castagnoli). */
+const CRC_POLYS = [0xedb88320, 0x82f63b78];
+
+/**
+ * crc32[c]{b,h,w,x}: the CRC `acc` updated with the low 2^sz bytes of `value` (bit-reflected,
+ * without the inversions a whole-message CRC adds); `info` is c | sz << 1.
+ */
+function crc32(acc: bigint, value: bigint, info: bigint): bigint {
+  const poly = CRC_POLYS[Number(info & 1n)], bytes = 1 << Number(info >> 1n);
+  let crc = Number(acc & 0xffffffffn);
+  for (let i = 0; i < bytes; i++) {
+    crc ^= Number((value >> BigInt(8 * i)) & 0xffn);
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (crc & 1 ? poly : 0);
+  }
+  return BigInt(crc >>> 0);
+}
+
 /**
  * The helpers, in index order.
  *
@@ -44,6 +61,11 @@ export const A64_HELPERS: HelperDef[] = [
   VFP_HELPER,
   VPERM_HELPER,
   VSTREAM_HELPER,
+  {
+    name: "a64_crc32",
+    fn: (_cpu, acc: bigint, value: bigint, info: bigint) => crc32(acc, value, info),
+    hasResult: true,
+  },
 ];
 
 /**
@@ -64,4 +86,5 @@ export const A64_HELPER = {
   VFP: 5,
   VPERM: 6,
   VSTREAM: 7,
+  CRC32: 8,
 } as const;

@@ -16,6 +16,7 @@ import {
   type RegisterAccess,
   type SignalFrameRequest,
 } from "../../plugin.ts";
+import { A64_HWCAP, A64_HWCAP2, a64Cpuinfo } from "./features.ts";
 import { A64 } from "./state.ts";
 
 /** rt_sigframe offsets: siginfo (128 bytes), then the ucontext. */
@@ -132,8 +133,9 @@ export const aarch64LinuxAbi: LinuxAbi = {
   tlsReg: A64.TPIDR,
   linkReg: 30,
   syscallInsnSize: 4,
-  // No HWCAP_FP or HWCAP_ASIMD yet: the FP/AdvSIMD instructions are not implemented.
-  hwcap: 0n,
+  hwcap: A64_HWCAP,
+  hwcap2: A64_HWCAP2,
+  cpuinfo: a64Cpuinfo,
   defaultSysroot: "/usr/aarch64-linux-gnu",
   sigaction: { size: 32, handler: 0, flags: 8, restorer: 16, mask: 24 },
   syscallNames: GENERIC_SYSCALLS,

@@ -67,10 +67,17 @@ export const SAME: [string, number, number, number][] = [
   ["mla", 0, 0b10010, BHS],
   ["mls", 1, 0b10010, BHS],
   ["mul", 0, 0b10011, BHS],
+  ["pmul", 1, 0b10011, 1],
   ["smaxp", 0, 0b10100, BHS],
   ["sminp", 0, 0b10101, BHS],
   ["sqdmulh", 0, 0b10110, HS],
   ["sqrdmulh", 1, 0b10110, HS],
+];
+
+/** Three same (extra), ARMv8.1's rounding doubling multiply-accumulates: [name, U, opcode, sizes]. */
+export const SAME_EXTRA: [string, number, number, number][] = [
+  ["sqrdmlah", 1, 0b0000, HS],
+  ["sqrdmlsh", 1, 0b0001, HS],
 ];
 
 /** AdvSIMD scalar three same (one element): [name, U, opcode, sizes]. */
@@ -125,32 +132,38 @@ export const MISC: [string, number, number, number][] = [
   ["sqxtun", 1, 0b10010, BHS],
   ["sqxtn", 0, 0b10100, BHS],
   ["uqxtn", 1, 0b10100, BHS],
+  ["urecpe", 0, 0b11100, 4],
+  ["ursqrte", 1, 0b11100, 4],
 ];
 
-/** Three different: [name, U, opcode]. */
-export const DIFFERENT: [string, number, number][] = [
-  ["saddl", 0, 0b0000],
-  ["uaddl", 1, 0b0000],
-  ["saddw", 0, 0b0001],
-  ["uaddw", 1, 0b0001],
-  ["ssubl", 0, 0b0010],
-  ["usubl", 1, 0b0010],
-  ["ssubw", 0, 0b0011],
-  ["usubw", 1, 0b0011],
-  ["addhn", 0, 0b0100],
-  ["raddhn", 1, 0b0100],
-  ["sabal", 0, 0b0101],
-  ["uabal", 1, 0b0101],
-  ["subhn", 0, 0b0110],
-  ["rsubhn", 1, 0b0110],
-  ["sabdl", 0, 0b0111],
-  ["uabdl", 1, 0b0111],
-  ["smlal", 0, 0b1000],
-  ["umlal", 1, 0b1000],
-  ["smlsl", 0, 0b1010],
-  ["umlsl", 1, 0b1010],
-  ["smull", 0, 0b1100],
-  ["umull", 1, 0b1100],
+/** Three different: [name, U, opcode, sizes] (pmull's size 3 is its 1Q form). */
+export const DIFFERENT: [string, number, number, number][] = [
+  ["saddl", 0, 0b0000, BHS],
+  ["uaddl", 1, 0b0000, BHS],
+  ["saddw", 0, 0b0001, BHS],
+  ["uaddw", 1, 0b0001, BHS],
+  ["ssubl", 0, 0b0010, BHS],
+  ["usubl", 1, 0b0010, BHS],
+  ["ssubw", 0, 0b0011, BHS],
+  ["usubw", 1, 0b0011, BHS],
+  ["addhn", 0, 0b0100, BHS],
+  ["raddhn", 1, 0b0100, BHS],
+  ["sabal", 0, 0b0101, BHS],
+  ["uabal", 1, 0b0101, BHS],
+  ["subhn", 0, 0b0110, BHS],
+  ["rsubhn", 1, 0b0110, BHS],
+  ["sabdl", 0, 0b0111, BHS],
+  ["uabdl", 1, 0b0111, BHS],
+  ["smlal", 0, 0b1000, BHS],
+  ["umlal", 1, 0b1000, BHS],
+  ["smlsl", 0, 0b1010, BHS],
+  ["umlsl", 1, 0b1010, BHS],
+  ["smull", 0, 0b1100, BHS],
+  ["umull", 1, 0b1100, BHS],
+  ["pmull", 0, 0b1110, 9],
+  ["sqdmlal", 0, 0b1001, HS],
+  ["sqdmlsl", 0, 0b1011, HS],
+  ["sqdmull", 0, 0b1101, HS],
 ];
 
 /** Shift by immediate: [name, U, opcode, right shift, shape: same, narrow or FP conversion]. */
@@ -198,9 +211,15 @@ export const BY_ELEMENT: [string, number, number, "int" | "long" | "fp"][] = [
   ["umlsl", 1, 0b0110, "long"],
   ["smull", 0, 0b1010, "long"],
   ["umull", 1, 0b1010, "long"],
+  ["sqdmlal", 0, 0b0011, "long"],
+  ["sqdmlsl", 0, 0b0111, "long"],
+  ["sqdmull", 0, 0b1011, "long"],
+  ["sqrdmlah", 1, 0b1101, "int"],
+  ["sqrdmlsh", 1, 0b1111, "int"],
   ["fmla", 0, 0b0001, "fp"],
   ["fmls", 0, 0b0101, "fp"],
   ["fmul", 0, 0b1001, "fp"],
+  ["fmulx", 1, 0b1001, "fp"],
 ];
 
 /** FP three same: [name, U, a (bit 23), opcode]. */
@@ -219,6 +238,7 @@ export const FP_SAME: [string, number, number, number][] = [
   ["fmul", 1, 0, 0b11011],
   ["fmulx", 0, 0, 0b11011],
   ["frecps", 0, 0, 0b11111],
+  ["frsqrts", 0, 1, 0b11111],
   ["fcmge", 1, 0, 0b11100],
   ["facge", 1, 0, 0b11101],
   ["fmaxp", 1, 0, 0b11110],
@@ -259,9 +279,39 @@ export const FP_MISC: [string, number, number, number][] = [
   ["fcvtpu", 1, 1, 0b11010],
   ["fcvtzu", 1, 1, 0b11011],
   ["fsqrt", 1, 1, 0b11111],
+  ["frecpe", 0, 1, 0b11101],
+  ["frsqrte", 1, 1, 0b11101],
 ];
 
+/** The FP three same with an AdvSIMD scalar form (fabd's is a64.decode.ts's fabd_s). */
+export const FP_SCALAR_SAME = FP_SAME.filter(([n]) => /^(fc|fac|fmulx|frecps|frsqrts)/.test(n));
+/** The FP two-register misc with a scalar form, and frecpx, which has no vector one. */
+export const FP_SCALAR_MISC: [string, number, number, number][] = [
+  ...FP_MISC.filter(([n]) => n.endsWith("_z") || /^fr(ecp|sqrt)e$/.test(n)),
+  ["frecpx", 0, 1, 0b11111],
+];
+
+/** The by-element operations with a scalar form: the saturating doubling multiplies, FP. */
+export const SCALAR_BY_ELEMENT = BY_ELEMENT.filter(([n, , , shape]) =>
+  n.startsWith("sq") || shape === "fp"
+);
+/** The three different operations with a scalar form. */
+export const SCALAR_DIFFERENT = DIFFERENT.filter(([n]) => n.startsWith("sq"));
+
 const TAIL = "rn:5 rd:5";
+
+/** The three same (extra) lines: sqrdmlah and sqrdmlsh, vector and scalar. */
+function extraLines(): string[] {
+  const out: string[] = [];
+  for (const [name, u, opc, ok] of SAME_EXTRA) {
+    const fields = `size:2 0 rm:5 1 ${bin(opc, 4)} 1 ${TAIL}`, op = `op=${vint(name)} ok=${ok}`;
+    out.push(
+      `${name} 0 q:1 ${u} 01110 ${fields} ${op} !trans=vint !asm=vt:rd,vt:rn,vt:rm A64`,
+      `${name}_ss 01 ${u} 11110 ${fields} q=0 scalar=1 ${op} !trans=vint !asm=vss:rd,vss:rn,vss:rm A64`,
+    );
+  }
+  return out;
+}
 
 /** The integer lines: three same, two-register misc, three different, across lanes. */
 function integerLines(): string[] {
@@ -285,8 +335,10 @@ function integerLines(): string[] {
       : /lp$/.test(name)
       ? "vp:rd,vt:rn"
       : "vt:rd,vt:rn";
+    // urecpe and ursqrte (S only) share their opcode with the FP ones (size 0x).
+    const size = ok === 4 ? "10" : "size:2", fixed = ok === 4 ? " size=2" : "";
     out.push(
-      `${name} 0 q:1 ${u} 01110 size:2 10000 ${bin(opc, 5)} 10 ${TAIL} rm=0 op=${
+      `${name} 0 q:1 ${u} 01110 ${size} 10000 ${bin(opc, 5)} 10 ${TAIL} rm=0${fixed} op=${
         vint(name)
       } ok=${ok} !trans=vint !asm=${kind} A64`,
     );
@@ -296,7 +348,7 @@ function integerLines(): string[] {
       vint("rbit")
     } ok=1 !trans=vint !asm=vb:rd,vb:rn A64`,
   );
-  for (const [name, u, opc] of DIFFERENT) {
+  for (const [name, u, opc, ok] of DIFFERENT) {
     const asm = /hn$/.test(name)
       ? "q2,vt:rd,vw:rn,vw:rm"
       : /w$/.test(name)
@@ -305,7 +357,7 @@ function integerLines(): string[] {
     out.push(
       `${name} 0 q:1 ${u} 01110 size:2 1 rm:5 ${bin(opc, 4)} 00 ${TAIL} op=${
         vint(name)
-      } ok=${BHS} !trans=vint !asm=${asm} A64`,
+      } ok=${ok} !trans=vint !asm=${asm} A64`,
     );
   }
   for (
@@ -355,12 +407,12 @@ function fpLines(): string[] {
     );
   }
   out.push(
-    `fcvtl 0 q:1 0 01110 0 1 10000 10111 10 ${TAIL} type=1 rm=0 op=${
+    `fcvtl 0 q:1 0 01110 0 type:1 10000 10111 10 ${TAIL} rm=0 op=${
       vfp("fcvtl")
-    } !trans=vfp_convert !asm=q2,vft:rd,vfh:rn A64`,
-    `fcvtn 0 q:1 0 01110 0 1 10000 10110 10 ${TAIL} type=1 rm=0 op=${
+    } !trans=vfp_convert !asm=q2,vfw:rd,vfn:rn A64`,
+    `fcvtn 0 q:1 0 01110 0 type:1 10000 10110 10 ${TAIL} rm=0 op=${
       vfp("fcvtn")
-    } !trans=vfp_convert !asm=q2,vfh:rd,vft:rn A64`,
+    } !trans=vfp_convert !asm=q2,vfn:rd,vfw:rn A64`,
   );
   for (
     const [name, a, opc] of [
@@ -379,22 +431,25 @@ function fpLines(): string[] {
   return out;
 }
 
-/** The AdvSIMD scalar floating point: compares (with zero too), fmulx, frecps, pairwise. */
+/**
+ * The AdvSIMD scalar floating point: compares (with zero too), fmulx, the estimates and steps,
+ * pairwise.
+ */
 function fpScalarLines(): string[] {
   const out: string[] = [];
-  // The scalar forms of the compares, fmulx and frecps (fabd's is a64.decode.ts's fabd_s).
-  for (const [name, u, a, opc] of FP_SAME.filter(([n]) => /^(fc|fac|fmulx|frecps)/.test(n))) {
+  for (const [name, u, a, opc] of FP_SCALAR_SAME) {
     out.push(
       `${name}_ss 01 ${u} 11110 ${a} type:1 1 rm:5 ${bin(opc, 5)} 1 ${TAIL} q=0 scalar=1 op=${
         vfp(name)
       } !trans=vfp !asm=vf:rd,vf:rn,vf:rm A64`,
     );
   }
-  for (const [name, u, a, opc] of FP_MISC.filter(([n]) => n.endsWith("_z"))) {
+  for (const [name, u, a, opc] of FP_SCALAR_MISC) {
+    const asm = name.endsWith("_z") ? "vf:rd,vf:rn,fzero:rn" : "vf:rd,vf:rn";
     out.push(
       `${name}_ss 01 ${u} 11110 ${a} type:1 10000 ${bin(opc, 5)} 10 ${TAIL} q=0 rm=0 scalar=1 op=${
         vfp(name)
-      } !trans=vfp !asm=vf:rd,vf:rn,fzero:rn A64`,
+      } !trans=vfp !asm=${asm} A64`,
     );
   }
   for (
@@ -415,20 +470,35 @@ function fpScalarLines(): string[] {
   return out;
 }
 
-/** The vector-by-element lines (the element: H:L:M and Rm, as `byElement` reads them). */
+/**
+ * The vector-by-element lines (the element: H:L:M and Rm, as `byElement` reads them), and the
+ * scalar ones.
+ */
 function elementLines(): string[] {
-  return BY_ELEMENT.map(([name, u, opc, shape]) => {
-    const fields = `l:1 m:1 rm:4 ${bin(opc, 4)} h:1 0 ${TAIL}`;
-    if (shape === "fp") {
-      return `${name}_e 0 q:1 ${u} 01111 1 type:1 ${fields} op=${
+  const fields = (opc: number) => `l:1 m:1 rm:4 ${bin(opc, 4)} h:1 0 ${TAIL}`;
+  const scalar = SCALAR_BY_ELEMENT.map(([name, u, opc, shape]) =>
+    shape === "fp"
+      ? `${name}_sfe 01 ${u} 11111 1 type:1 ${fields(opc)} q=0 scalar=1 op=${
         vfp(name)
-      } !trans=vfp_elem !asm=vft:rd,vft:rn,velf:rm A64`;
-    }
-    const asm = shape === "long" ? "q2,vw:rd,vt:rn,vel:rm" : "vt:rd,vt:rn,vel:rm";
-    return `${name}_e 0 q:1 ${u} 01111 size:2 ${fields} op=${
-      vint(name)
-    } !trans=vint_elem !asm=${asm} A64`;
-  });
+      } !trans=vfp_elem !asm=vf:rd,vf:rn,velf:rm A64`
+      : `${name}_se 01 ${u} 11111 size:2 ${fields(opc)} q=0 scalar=1 op=${
+        vint(name)
+      } !trans=vint_elem !asm=${shape === "long" ? "vssw" : "vss"}:rd,vss:rn,vel:rm A64`
+  );
+  return [
+    ...scalar,
+    ...BY_ELEMENT.map(([name, u, opc, shape]) => {
+      if (shape === "fp") {
+        return `${name}_e 0 q:1 ${u} 01111 1 type:1 ${fields(opc)} op=${
+          vfp(name)
+        } !trans=vfp_elem !asm=vft:rd,vft:rn,velf:rm A64`;
+      }
+      const asm = shape === "long" ? "q2,vw:rd,vt:rn,vel:rm" : "vt:rd,vt:rn,vel:rm";
+      return `${name}_e 0 q:1 ${u} 01111 size:2 ${fields(opc)} op=${
+        vint(name)
+      } !trans=vint_elem !asm=${asm} A64`;
+    }),
+  ];
 }
 
 /** The shifts by immediate (vector; they overlap movi at immh = 0, so they go in its group). */
@@ -458,6 +528,13 @@ function scalarLines(): string[] {
       vint(name)
     } ok=${ok} !trans=vint !asm=vss:rd,vss:rn,vss:rm A64`
   );
+  for (const [name, u, opc, ok] of SCALAR_DIFFERENT) {
+    out.push(
+      `${name}_sd 01 ${u} 11110 size:2 1 rm:5 ${bin(opc, 4)} 00 ${TAIL} q=0 scalar=1 op=${
+        vint(name)
+      } ok=${ok} !trans=vint !asm=vssw:rd,vss:rn,vss:rm A64`,
+    );
+  }
   for (const [name, u, opc, ok] of MISC.filter(([n]) => /^sq|^uq/.test(n))) {
     const asm = /xtu?n$/.test(name) ? "vss:rd,vssw:rn" : "vss:rd,vss:rn";
     out.push(
@@ -491,6 +568,7 @@ function scalarLines(): string[] {
 export function simdLines(): string {
   return [
     ...integerLines(),
+    ...extraLines(),
     ...fpLines(),
     ...fpScalarLines(),
     ...elementLines(),

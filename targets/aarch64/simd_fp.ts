@@ -8,8 +8,9 @@
  *
  * Shapes: `same` (Vd[i] = f(Vn[i], Vm[i], Vd[i])), `unary`, `pair` (the pairs
  * of Vn then Vm; with the scalar bit, one pair to a scalar), `across` (Arm's
- * pairwise tree), `widen` (fcvtl: the lower or upper half of Vn to the other
- * format) and `narrow` (fcvtn: into the lower half, or the upper for the `2` form).
+ * pairwise tree), `widen` (fcvtl: the lower or upper half of Vn to the next
+ * wider format: half to single, single to double) and `narrow` (fcvtn: into
+ * the lower half, or the upper for the `2` form).
  *
  * @module
  */
@@ -19,6 +20,8 @@ import {
   arith,
   compare,
   convert,
+  convertHalf,
+  F16,
   F32,
   F64,
   flushToZero,
@@ -32,6 +35,7 @@ import {
   raiseFlags,
   toInt,
 } from "./fp_helpers.ts";
+import { frecpe, frecpx, frsqrte, frsqrts } from "./fp_estimate.ts";
 import { lanes, setLanes } from "./simd_helpers.ts";
 
 /** What a lane function sees besides its operands. */
@@ -43,6 +47,8 @@ interface Lane {
   mode: number;
   /** fixed-point fraction bits (the shift-immediate conversions) */
   fbits: number;
+  /** FPCR.AHP (half precision in the alternative format) */
+  ahp: boolean;
 }
 type LaneFn = (x: bigint, y: bigint, acc: bigint, l: Lane) => bigint;
 type Kind = "same" | "unary" | "pair" | "across" | "widen" | "narrow";
@@ -125,6 +131,10 @@ const OPS: Record<string, VfpDef> = {
         ? two(l.f)
         : arith(FpOp.MADD, l.f, x ^ sign(l.f), y, two(l.f), l.env, l.dn),
   },
+  frsqrts: { kind: "same", fn: (x, y, _a, l) => frsqrts(l.f, x, y, l.env, l.dn) },
+  frecpe: { kind: "unary", fn: (x, _y, _a, l) => frecpe(l.f, x, l.mode, l.env, l.dn) },
+  frsqrte: { kind: "unary", fn: (x, _y, _a, l) => frsqrte(l.f, x, l.env, l.dn) },
+  frecpx: { kind: "unary", fn: (x, _y, _a, l) => frecpx(l.f, x, l.env, l.dn) },
   fmla: {
     kind: "same",
     acc: true,
@@ -176,8 +186,20 @@ const OPS: Record<string, VfpDef> = {
   fminv: reduce("across", FpOp.MIN),
   fmaxnmv: reduce("across", FpOp.MAXNM),
   fminnmv: reduce("across", FpOp.MINNM),
-  fcvtl: { kind: "widen", fn: (x, _y, _a, l) => convert(F32, F64, x, l.env, l.dn) },
-  fcvtn: { kind: "narrow", fn: (x, _y, _a, l) => convert(F64, F32, x, l.env, l.dn) },
+  fcvtl: {
+    kind: "widen",
+    fn: (x, _y, _a, l) =>
+      l.f === F64
+        ? convert(F32, F64, x, l.env, l.dn)
+        : convertHalf(F16, F32, x, l.env, l.dn, l.ahp),
+  },
+  fcvtn: {
+    kind: "narrow",
+    fn: (x, _y, _a, l) =>
+      l.f === F64
+        ? convert(F64, F32, x, l.env, l.dn)
+        : convertHalf(F32, F16, x, l.env, l.dn, l.ahp),
+  },
 };
 
 /**
@@ -219,23 +241,21 @@ function tree(v: bigint[], g: (a: bigint, b: bigint) => bigint): bigint {
 function vfp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: number): void {
   const def = DEFS[op];
   const f = info & 1 ? F64 : F32, q = (info >> 1) & 1, scalar = (info >> 2) & 1;
-  const { env, mode, dn, fz } = fpControl(cpu, def.round ?? FpRound.FPCR);
-  const l: Lane = { f, env, dn, mode, fbits: (info >> 3) & 127 };
+  const { env, mode, dn, fz, ahp } = fpControl(cpu, def.round ?? FpRound.FPCR);
+  const l: Lane = { f, env, dn, mode, fbits: (info >> 3) & 127, ahp };
   // By element (fmla v0.4s, v1.4s, v2.s[1]): Vm's element `elem` for every lane.
   const elem = (info >> 10) - 1;
   // The scalar forms: one element, or the two of the scalar pairwise ones (faddp s0, v1.2s).
   const e = f.bits / 8, count = (q ? 16 : 8) / e;
   const xs = lanes(cpu, n, e).slice(0, scalar ? (def.kind === "pair" ? 2 : 1) : count);
-  const from = def.kind === "narrow" ? F64 : def.kind === "widen" ? F32 : f;
-  const outFmt = def.flush === "in"
-    ? null
-    : def.kind === "widen"
-    ? F64
-    : def.kind === "narrow"
-    ? F32
-    : f;
+  // fcvtl and fcvtn: f is the wider format. With half precision, FZ flushes neither a half
+  // input nor a half result (Arm's FPUnpackCV and FPRoundCV).
+  const narrower = f === F64 ? F32 : F16;
+  const half = narrower === F16 && (def.kind === "widen" || def.kind === "narrow");
+  const from = def.kind === "widen" ? narrower : f;
+  const outFmt = def.flush === "in" || half ? null : def.kind === "narrow" ? narrower : f;
   /** The lane function, under FPCR.FZ. */
-  const g: LaneFn = !fz || def.flush === "none"
+  const g: LaneFn = !fz || def.flush === "none" || (half && def.kind === "widen")
     ? def.fn
     : (x, y, acc) =>
       flushToZero(from, outFmt, [x, y, acc], env, ([a, b, c], local) =>
@@ -262,15 +282,18 @@ function vfp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
     case "across":
       out = [tree(xs, pair)];
       break;
-    case "widen":
-      oe = 8;
-      out = lanes(cpu, n, 4).slice(2 * q, 2 * q + 2).map((x) => g(x, 0n, 0n, l));
+    case "widen": {
+      const per = 8 / (narrower.bits / 8); // lanes in each half of Vn
+      out = lanes(cpu, n, narrower.bits / 8).slice(q * per, q * per + per).map((x) =>
+        g(x, 0n, 0n, l)
+      );
       break;
+    }
     default: // narrow
-      oe = 4;
+      oe = narrower.bits / 8;
       out = [
-        ...(q ? lanes(cpu, d, 4).slice(0, 2) : []),
-        ...lanes(cpu, n, 8).map((x) => pair(x, 0n)),
+        ...(q ? lanes(cpu, d, oe).slice(0, 8 / oe) : []),
+        ...lanes(cpu, n, e).map((x) => pair(x, 0n)),
       ];
   }
   setLanes(cpu, d, oe, out);

@@ -20,6 +20,7 @@
  */
 
 import type { CpuCore, HelperDef } from "../../plugin.ts";
+import { recipEstimate, recipSqrtEstimate } from "./fp_estimate.ts";
 import { lanes, setLanes } from "./simd_helpers.ts";
 import { A64 } from "./state.ts";
 
@@ -90,6 +91,29 @@ const countLeading = (x: bigint, e: number) => {
   return BigInt(n);
 };
 
+/** The carry-less (polynomial over GF(2)) product of `x` and `y`. */
+function clmul(x: bigint, y: bigint): bigint {
+  let out = 0n;
+  for (let i = 0n; y >> i; i++) if ((y >> i) & 1n) out ^= x << i;
+  return out;
+}
+
+/** sqrdmlah (sign 1) and sqrdmlsh (-1): Sat((acc << e) ± 2 * x * y, rounded, >> e). */
+function roundingDoublingAccumulate(sign: bigint): LaneFn {
+  return (x, y, e, a, q) => {
+    const sum = (sx(a, e) << bitsOf(e)) + sign * 2n * sx(x, e) * sx(y, e);
+    return satS((sum + (1n << (bitsOf(e) - 1n))) >> bitsOf(e), e, q);
+  };
+}
+
+/** sqdmull and its accumulating forms: acc ± Sat(2 * x * y), all `2e` wide and saturating. */
+function doublingLong(sign: bigint): LaneFn {
+  return (x, y, e, a, q) => {
+    const product = satS(2n * sx(x, e) * sx(y, e), 2 * e, q);
+    return sign === 0n ? product : satS(sx(a, 2 * e) + sign * product, 2 * e, q);
+  };
+}
+
 const s = (kind: Kind, fn: LaneFn, wide = false): VintDef => ({ kind, fn, wide });
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
@@ -142,6 +166,7 @@ const OPS: Record<string, VintDef> = {
   saba: s("same", (x, y, e, a) => a + absDiff(sx(x, e), sx(y, e))),
   uaba: s("same", (x, y, _e, a) => a + absDiff(x, y)),
   mul: s("same", (x, y) => x * y),
+  pmul: s("same", clmul),
   mla: s("same", (x, y, _e, a) => a + x * y),
   mls: s("same", (x, y, _e, a) => a - x * y),
   smaxp: s("pair", (x, y, e) => max(sx(x, e), sx(y, e))),
@@ -152,7 +177,14 @@ const OPS: Record<string, VintDef> = {
     (x, y, e, _a, q) =>
       satS((2n * sx(x, e) * sx(y, e) + (1n << (bitsOf(e) - 1n))) >> bitsOf(e), e, q),
   ),
+  sqrdmlah: s("same", roundingDoublingAccumulate(1n)),
+  sqrdmlsh: s("same", roundingDoublingAccumulate(-1n)),
   // two registers
+  urecpe: s("same", (x) => (x >> 31n ? BigInt(recipEstimate(Number(x >> 23n))) << 23n : ones(4))),
+  ursqrte: s(
+    "same",
+    (x) => (x >> 30n ? BigInt(recipSqrtEstimate(Number(x >> 23n))) << 23n : ones(4)),
+  ),
   abs: s("same", (x, _y, e) => (sx(x, e) < 0n ? -sx(x, e) : x)),
   neg: s("same", (x) => -x),
   sqabs: s("same", (x, _y, e, _a, q) => satS(sx(x, e) < 0n ? -sx(x, e) : sx(x, e), e, q)),
@@ -198,6 +230,10 @@ const OPS: Record<string, VintDef> = {
   umlal: s("long", (x, y, _e, a) => a + x * y),
   smlsl: s("long", (x, y, e, a) => a - sx(x, e) * sx(y, e)),
   umlsl: s("long", (x, y, _e, a) => a - x * y),
+  pmull: s("long", clmul),
+  sqdmull: s("long", doublingLong(0n)),
+  sqdmlal: s("long", doublingLong(1n)),
+  sqdmlsl: s("long", doublingLong(-1n)),
   // across lanes
   saddlv: s("across", (x, y, e) => x + sx(y, e), true),
   uaddlv: s("across", (x, y) => x + y, true),
@@ -296,7 +332,8 @@ function vint(cpu: CpuCore, op: number, d: number, n: number, m: number, info: n
     case "long":
     case "wide": {
       oe = 2 * e;
-      const xs = def.kind === "long" ? half(cpu, n, e, q) : lanes(cpu, n, oe);
+      const all = def.kind === "long" ? half(cpu, n, e, q) : lanes(cpu, n, oe);
+      const xs = scalar ? all.slice(0, 1) : all;
       const ys = m === 32 ? [] : elem >= 0 ? xs.map(() => element) : half(cpu, m, e, q);
       const acc = lanes(cpu, d, oe);
       out = xs.map((x, i) => f(x, y(ys, i), e, acc[i], sat));

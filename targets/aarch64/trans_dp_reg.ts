@@ -1,7 +1,7 @@
 /**
  * Data processing (register): logical and add/sub (shifted register),
  * add/sub (extended register), adc/sbc, conditional compare and select,
- * the 2-source (udiv, sdiv, shifts) and 1-source (rbit, rev, clz, cls)
+ * the 2-source (udiv, sdiv, shifts, crc32) and 1-source (rbit, rev, clz, cls)
  * groups and the 3-source multiplies.
  *
  * @module
@@ -291,6 +291,12 @@ export const DP_REG_TRANS: TransTable = {
     const x = a.sf ? reg(ctx, a.rn) : tmp(ctx, Op.EXT32S, reg(ctx, a.rn));
     const n = clz64(ctx, tmp(ctx, Op.XOR, x, tmp(ctx, Op.SAR, x, imm(ctx, 1))));
     setReg(ctx, a.rd, tmp(ctx, Op.SUB, n, imm(ctx, a.sf ? 1 : 33)), a.sf);
+    return true;
+  },
+  crc32(ctx, a) {
+    const d = ctx.ir.temp();
+    ctx.ir.call(d, A64_HELPER.CRC32, [reg(ctx, a.rn), reg(ctx, a.rm), imm(ctx, a.c | (a.sz << 1))]);
+    setReg(ctx, a.rd, d, 0);
     return true;
   },
   madd: multiplyAdd(false),

@@ -3,8 +3,8 @@
  * rounding to integral, conversions (between single and double, to and
  * from integers and fixed point) and comparisons through the `a64_fp`
  * helper (`fp_helpers.ts`); moves, fabs, fneg, fcsel and fmov (immediate)
- * are IR. Single (type 0) and double (type 1); half precision is not
- * implemented.
+ * are IR. Single (type 0) and double (type 1); half precision (type 3) only
+ * in fcvt.
  *
  * @module
  */
@@ -69,8 +69,10 @@ export const FP_TRANS: TransTable = {
     return true;
   },
   fcvt(ctx, a) {
-    if (!supported(a) || a.opc > 1 || a.opc === a.type) return false;
-    fpCall(ctx, FpOp.CVT, a.rd, a.rn, 0, fpInfo({ double: a.type }));
+    if (a.type === 2 || a.opc === 2 || a.opc === a.type) return false;
+    // Single and double each way, or half precision from or to one of them.
+    const op = a.type === 3 ? FpOp.CVT_FROM_H : a.opc === 3 ? FpOp.CVT_TO_H : FpOp.CVT;
+    fpCall(ctx, op, a.rd, a.rn, 0, fpInfo({ double: a.type === 3 ? a.opc : a.type }));
     return true;
   },
   fcmp(ctx, a) {

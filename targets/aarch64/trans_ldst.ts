@@ -230,8 +230,10 @@ export const LDST_TRANS: TransTable = {
   },
   cas(ctx, a) {
     const { ir } = ctx;
-    const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;
-    const expected = a.sf ? reg(ctx, a.rs) : tmp(ctx, Op.EXT32U, reg(ctx, a.rs));
+    const addr = regSp(a.rn), bytes = 1 << a.sz;
+    const expected = bytes === 8
+      ? reg(ctx, a.rs)
+      : tmp(ctx, Op.AND, reg(ctx, a.rs), imm(ctx, (1n << BigInt(8 * bytes)) - 1n));
     const value = reg(ctx, a.rt);
     const old = ir.temp();
     load(ctx, old, addr, 0n, bytes, false);

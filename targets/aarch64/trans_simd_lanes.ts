@@ -24,7 +24,8 @@ function call(ctx: A64Context, h: number, op: number, a: Args, m: number, info: 
 function intSizeOk(a: Args, size: number): boolean {
   const kind = vintKind(a.op);
   if (!((a.ok >> size) & 1)) return false;
-  if (size === 3 && !a.q && !a.scalar) return false;
+  // Size 3 of a long operation (pmull's 1Q form) reads one D lane of either half.
+  if (size === 3 && !a.q && !a.scalar && kind !== "long") return false;
   return !(kind === "across" && size === 2 && !a.q);
 }
 
@@ -78,14 +79,14 @@ export const SIMD_LANES_TRANS: TransTable = {
   vint_elem(ctx, a) {
     const e = a.size === 1 || a.size === 2 ? byElement(a, a.size) : null;
     if (!e) return false;
-    const info = vintInfo({ size: a.size, q: a.q, imm: e.index + 1 });
+    const info = vintInfo({ size: a.size, q: a.q, scalar: a.scalar, imm: e.index + 1 });
     call(ctx, A64_HELPER.VINT, a.op, a, e.reg, info);
     return true;
   },
   vfp_elem(ctx, a) {
     const e = byElement(a, 2 + a.type);
-    if (!e || (a.type && !a.q)) return false;
-    const info = vfpInfo({ double: a.type, q: a.q, elem: e.index });
+    if (!e || (a.type && !a.q && !a.scalar)) return false;
+    const info = vfpInfo({ double: a.type, q: a.q, scalar: a.scalar, elem: e.index });
     call(ctx, A64_HELPER.VFP, a.op, a, e.reg, info);
     return true;
   },
@@ -95,7 +96,7 @@ export const SIMD_LANES_TRANS: TransTable = {
     return true;
   },
   vfp_convert(ctx, a) {
-    call(ctx, A64_HELPER.VFP, a.op, a, 0, vfpInfo({ double: 1, q: a.q }));
+    call(ctx, A64_HELPER.VFP, a.op, a, 0, vfpInfo({ double: a.type, q: a.q }));
     return true;
   },
   vfp_fixed(ctx, a) {

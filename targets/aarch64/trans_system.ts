@@ -3,21 +3,19 @@
  * yield, bti, the pointer-authentication hints, which are nops without
  * FEAT_PAuth), barriers, clrex, `dc zva` (other cache maintenance is a nop
  * for an emulator without caches), `msr` (immediate) and the system
- * registers user mode reaches with mrs/msr.
+ * registers user mode reaches with mrs/msr, the ID registers as Linux emulates them
+ * (`features.ts`).
  *
  * @module
  */
 
 import { Cond, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin.ts";
 import { type A64Context, imm, reg, tmp, type TransTable } from "./context.ts";
+import { idRegister, sysreg } from "./features.ts";
 import { A64_HELPER } from "./helpers.ts";
 import { A64 } from "./state.ts";
 
 type Args = Record<string, number>;
-
-/** The 15-bit `sysreg` field of mrs/msr for (op0, op1, CRn, CRm, op2). */
-const sysreg = (op0: number, op1: number, crn: number, crm: number, op2: number) =>
-  ((op0 - 2) << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
 
 /** System register numbers. */
 export const SysReg = {
@@ -30,18 +28,16 @@ export const SysReg = {
   CNTVCT_EL0: sysreg(3, 3, 14, 0, 2),
   CTR_EL0: sysreg(3, 3, 0, 0, 1),
   DCZID_EL0: sysreg(3, 3, 0, 0, 7),
-  MIDR_EL1: sysreg(3, 0, 0, 0, 0),
 } as const;
 
 /**
- * Constant system registers: CTR_EL0 and MIDR_EL1 as a Cortex-A57 has them,
+ * Constant system registers: CTR_EL0 as a Cortex-A57 has it,
  * DCZID_EL0 = 4 (`dc zva` zeroes 64 bytes, as QEMU's), the counter frequency
  * (the virtual counter counts one tick per retired instruction).
  */
 const CONSTANT_REGS = new Map<number, bigint>([
   [SysReg.CTR_EL0, 0x8444c004n],
   [SysReg.DCZID_EL0, 4n],
-  [SysReg.MIDR_EL1, 0x411fd070n],
   [SysReg.TPIDRRO_EL0, 0n],
   [SysReg.CNTFRQ_EL0, 1000000000n],
 ]);
@@ -80,8 +76,8 @@ function writeNzcv(ctx: A64Context, x: Temp): void {
 /** mrs: the value of system register `r`, or null when user mode cannot read it. */
 function readSysreg(ctx: A64Context, r: number): Temp | null {
   const { ir } = ctx;
-  const constant = CONSTANT_REGS.get(r);
-  if (constant !== undefined) return imm(ctx, constant);
+  const constant = CONSTANT_REGS.get(r) ?? idRegister(r);
+  if (constant !== null && constant !== undefined) return imm(ctx, constant);
   switch (r) {
     case SysReg.NZCV:
       return readNzcv(ctx);
@@ -159,6 +155,8 @@ export const SYSTEM_TRANS: TransTable = {
   hint: nop,
   dsb: nop,
   dmb: nop,
+  // The speculation barrier: an emulator does not speculate.
+  sb: nop,
   isb(ctx) {
     ctx.endAfter = true;
     return true;

@@ -76,8 +76,10 @@ export function randomIntInsn(rnd: Rnd): number {
     }
     case 10: // csel/csinc/csinv/csneg
       return top + f(rnd(2), 30) + 0x1a800000 + f(rnd(16), 12) + f(rnd(2), 10) + regs;
-    case 11: // udiv/sdiv/lslv/lsrv/asrv/rorv
-      return top + 0x1ac00000 + f([2, 3, 8, 9, 10, 11][rnd(6)], 10) + regs;
+    case 11: { // udiv/sdiv/lslv/lsrv/asrv/rorv; crc32[c]{b,h,w} (32-bit) and crc32[c]x (64-bit)
+      const crc = 16 + 4 * rnd(2) + (sf ? 3 : rnd(3));
+      return top + 0x1ac00000 + f(rnd(4) ? [2, 3, 8, 9, 10, 11][rnd(6)] : crc, 10) + regs;
+    }
     case 12: // rbit/rev16/rev32|rev/rev/clz/cls
       return top + 0x5ac00000 + f(sf ? rnd(6) : [0, 1, 2, 4, 5][rnd(5)], 10) + f(rn, 5) + rd;
     case 13: { // madd/msub, smaddl/umaddl/smsubl/umsubl, smulh/umulh

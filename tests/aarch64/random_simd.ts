@@ -8,8 +8,13 @@ import {
   DIFFERENT,
   FP_MISC,
   FP_SAME,
+  FP_SCALAR_MISC,
+  FP_SCALAR_SAME,
   MISC,
   SAME,
+  SAME_EXTRA,
+  SCALAR_BY_ELEMENT,
+  SCALAR_DIFFERENT,
   SCALAR_SAME,
   SHIFTS,
 } from "../../targets/aarch64/simd.decode.ts";
@@ -34,19 +39,35 @@ function shiftField(rnd: Rnd, size: number, right: boolean): number {
   return right ? 2 * bits - (1 + rnd(bits)) : bits + rnd(bits);
 }
 
-/** A by-element operation of `shape` (BY_ELEMENT's), for element size 1 or 2, or FP type 0 or 1. */
-function byElement(rnd: Rnd, v: number, shape: "int" | "long" | "fp"): number {
-  const [, u, opc] = pick(rnd, BY_ELEMENT.filter((e) => e[3] === shape));
+/**
+ * A by-element operation of `shape` (BY_ELEMENT's), for element size 1 or 2, or FP type 0 or 1;
+ * `scalar`: the AdvSIMD scalar form of one of SCALAR_BY_ELEMENT.
+ */
+function byElement(rnd: Rnd, v: number, shape: "int" | "long" | "fp", scalar = false): number {
+  const [, u, opc] = pick(
+    rnd,
+    (scalar ? SCALAR_BY_ELEMENT : BY_ELEMENT).filter((e) => e[3] === shape),
+  );
   const bit = rnd(2), q = shape === "fp" && bit ? 1 : rnd(2);
   const size = shape === "fp" ? 2 + bit : 1 + bit, l = size === 3 ? 0 : rnd(2);
-  const w = f(q, 30) + f(u, 29) + 0x0f000000 + f(size, 22) + f(l, 21) + f(rnd(32), 16);
+  const base = scalar ? 0x5f000000 : f(q, 30) + 0x0f000000;
+  const w = base + f(u, 29) + f(size, 22) + f(l, 21) + f(rnd(32), 16);
   return w + f(opc, 12) + f(rnd(2), 11) + (v % f(1, 16));
+}
+
+/** A three same (extra) operation (sqrdmlah, sqrdmlsh), vector or scalar. */
+function sameExtra(rnd: Rnd, v: number, scalar: boolean): number {
+  const [, u, opc, ok] = pick(rnd, SAME_EXTRA);
+  const [size, q] = sizeQ(rnd, ok);
+  const base = scalar ? 0x5e008400 : f(q, 30) + 0x0e008400;
+  return base + f(u, 29) + f(size, 22) + f(opc, 11) + v % f(1, 21);
 }
 
 /** Vector integer instructions. */
 function integer(rnd: Rnd, v: number): number {
   switch (rnd(8)) {
     case 0: {
+      if (rnd(8) === 0) return sameExtra(rnd, v, false);
       const [, u, opc, ok] = pick(rnd, SAME);
       const [size, q] = sizeQ(rnd, ok);
       return f(q, 30) + f(u, 29) + 0x0e200400 + f(size, 22) + f(opc, 11) + v;
@@ -58,9 +79,9 @@ function integer(rnd: Rnd, v: number): number {
       const [size, q] = sizeQ(rnd, ok);
       return f(q, 30) + f(u, 29) + 0x0e200800 + f(size, 22) + f(opc, 12) + (v % f(1, 16));
     }
-    case 3: {
-      const [, u, opc] = pick(rnd, DIFFERENT);
-      return f(rnd(2), 30) + f(u, 29) + 0x0e200000 + f(rnd(3), 22) + f(opc, 12) + v;
+    case 3: { // pmull's size 3 (1Q) takes either Q
+      const [, u, opc, ok] = pick(rnd, DIFFERENT);
+      return f(rnd(2), 30) + f(u, 29) + 0x0e200000 + f(sizeQ(rnd, ok)[0], 22) + f(opc, 12) + v;
     }
     case 4: { // across lanes: saddlv, uaddlv, smaxv, umaxv, sminv, uminv, addv
       const [u, opc] = pick(rnd, [[0, 3], [1, 3], [0, 10], [1, 10], [0, 26], [1, 26], [0, 27]]);
@@ -97,7 +118,7 @@ function float(rnd: Rnd, v: number): number {
       return f(q, 30) + f(u, 29) + 0x0e200400 + f(a, 23) + f(sz, 22) + f(opc, 11) + v;
     }
     case 1: {
-      if (rnd(4) === 0) return byElement(rnd, v, "fp");
+      if (rnd(4) === 0) return byElement(rnd, v, "fp", rnd(2) === 0);
       const [, u, a, opc] = pick(rnd, FP_MISC);
       const w = f(q, 30) + f(u, 29) + 0x0e200800 + f(a, 23) + f(sz, 22) + f(opc, 12);
       return w + (v % f(1, 16));
@@ -105,7 +126,9 @@ function float(rnd: Rnd, v: number): number {
     case 2: // fcvtl, fcvtn; fmaxnmv, fminnmv, fmaxv, fminv; faddp, fmaxnmp, ... (scalar)
       switch (rnd(3)) {
         case 0:
-          return f(rnd(2), 30) + pick(rnd, [0x0e617800, 0x0e616800]) + (v % f(1, 16));
+          // bit 22 clear: to and from half precision
+          return f(rnd(2), 30) + pick(rnd, [0x0e617800, 0x0e616800]) - f(rnd(2), 22) +
+            (v % f(1, 16));
         case 1:
           return 0x6e300800 + f(rnd(2), 23) + f(pick(rnd, [12, 15]), 12) + (v % f(1, 16));
         default: {
@@ -116,14 +139,16 @@ function float(rnd: Rnd, v: number): number {
     case 3: { // scalar fadd, fsub, fmul, fdiv, fmax, fmin, fmaxnm, fminnm, fnmul; AdvSIMD scalar
       if (rnd(2)) return 0x1e200800 + f(sz, 22) + f(rnd(9), 12) + v;
       if (rnd(2)) {
-        const [, u, a, opc] = pick(rnd, FP_SAME.filter(([n]) => /^(fc|fac|fmulx|frecps)/.test(n)));
+        const [, u, a, opc] = pick(rnd, FP_SCALAR_SAME);
         return 0x5e200400 + f(u, 29) + f(a, 23) + f(sz, 22) + f(opc, 11) + v;
       }
-      const [, u, a, opc] = pick(rnd, FP_MISC.filter(([n]) => n.endsWith("_z")));
+      const [, u, a, opc] = pick(rnd, FP_SCALAR_MISC);
       return 0x5e200800 + f(u, 29) + f(a, 23) + f(sz, 22) + f(opc, 12) + (v % f(1, 16));
     }
-    case 4: { // fmov, fabs, fneg, fsqrt, fcvt, frint*
-      const opc = pick(rnd, [0, 1, 2, 3, 4 + (1 - sz), 8, 9, 10, 11, 12, 14, 15]);
+    case 4: { // fmov, fabs, fneg, fsqrt, fcvt (to half precision too), frint*
+      const opc = pick(rnd, [0, 1, 2, 3, 4 + (1 - sz), 7, 8, 9, 10, 11, 12, 14, 15]);
+      // fcvt from half precision (type 3) to single or double
+      if (rnd(8) === 0) return 0x1e204000 + f(3, 22) + f(4 + sz, 15) + (v % f(1, 16));
       return 0x1e204000 + f(sz, 22) + f(opc, 15) + (v % f(1, 16));
     }
     case 5: // fmadd, fmsub, fnmadd, fnmsub
@@ -174,7 +199,7 @@ function move(rnd: Rnd, v: number): number {
 
 /**
  * Loads and stores of V registers at [x28] (the scratch memory): ld1/st1 of 1-4 registers,
- * ld2-ld4/st2-st4, ld1r and ld1/st1 of one lane; and casp on even registers.
+ * ld2-ld4/st2-st4, ld1r and ld1/st1 of one lane; and casp and cas on even registers.
  */
 function memory(rnd: Rnd, v: number): number {
   const q = rnd(2), size = q ? rnd(4) : rnd(3), rt = v & 31, base = f(28, 5);
@@ -191,22 +216,30 @@ function memory(rnd: Rnd, v: number): number {
       return f(q, 30) + 0x0d000000 + f(rnd(2), 22) + f(lane[0], 13) + f(s, 12) + f(lane[1], 10) +
         base + rt;
     }
-    default: { // casp, caspa, caspl, caspal (32- and 64-bit pairs)
-      const rs = 2 * rnd(14), t = 2 * rnd(14);
-      return f(rnd(2), 30) + 0x08207c00 + f(rnd(2), 22) + f(rs, 16) + f(rnd(2), 15) + base + t;
+    default: { // casp, caspa, caspl, caspal (32- and 64-bit pairs); cas of every size
+      const rs = 2 * rnd(14), t = 2 * rnd(14), order = f(rnd(2), 22) + f(rnd(2), 15);
+      if (rnd(2)) return f(rnd(4), 30) + 0x08a07c00 + order + f(rs, 16) + base + t;
+      return f(rnd(2), 30) + 0x08207c00 + order + f(rs, 16) + base + t;
     }
   }
 }
 
 /**
- * The AdvSIMD scalar forms: three same, saturating two-register misc, shifts by immediate, and
- * addp (d, from v.2d).
+ * The AdvSIMD scalar forms: three same, saturating two-register misc, shifts by immediate, addp
+ * (d, from v.2d), the saturating doubling multiplies (three different, by element).
  */
 function scalar(rnd: Rnd, v: number): number {
-  switch (rnd(4)) {
+  switch (rnd(6)) {
     case 3:
       return 0x5ef1b800 + (v % f(1, 16));
+    case 4: {
+      const [, u, opc] = pick(rnd, SCALAR_DIFFERENT);
+      return 0x5e200000 + f(u, 29) + f(1 + rnd(2), 22) + f(opc, 12) + v;
+    }
+    case 5:
+      return byElement(rnd, v, rnd(2) ? "int" : "long", true);
     case 0: {
+      if (rnd(8) === 0) return sameExtra(rnd, v, true);
       const [, u, opc, ok] = pick(rnd, SCALAR_SAME);
       return 0x5e200400 + f(u, 29) + f(sizeQ(rnd, ok)[0], 22) + f(opc, 11) + v;
     }
