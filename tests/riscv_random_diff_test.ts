@@ -1,7 +1,8 @@
 // Random-program differential test: generated RV64 instruction sequences
 // (integer, M, memory, forward branches, F/D arithmetic in every rounding mode;
-// a second mix adds Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx, run with -cpu rv64,zba=true,...; a third
-// is random vector code, see riscv/random_vector.ts, run with -cpu rv64,v=true,vlen=128)
+// a second mix adds Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx, run with -cpu rv64,zba=true,...; then random
+// vector code, see riscv/random_vector.ts, run with -cpu rv64,v=true,vlen=N for VLEN 128, 256
+// and 512)
 // run on the interpreter, on the JIT and on qemu-riscv64; the final integer and
 // FP registers, fcsr and the scratch memory (and for V the vector registers, vl, vtype,
 // vcsr) must be identical.
@@ -15,7 +16,7 @@ import { machineDriver } from "../core/machine/machine.ts";
 import { A, encode, i, s, u } from "./riscv/asm.ts";
 import { DATA_BASE_REG as BASE, prng, randomInsn } from "./riscv/random_programs.ts";
 import { riscvElf } from "./util/elf_writer.ts";
-import { VECTOR_DUMP_SIZE, vectorProgram } from "./riscv/random_vector.ts";
+import { vectorDumpSize, vectorProgram } from "./riscv/random_vector.ts";
 
 const SEED = Number(Deno.env.get("RANDOM_DIFF_SEED") ?? 1);
 const COUNT = Number(Deno.env.get("RANDOM_DIFF_COUNT") ?? 24);
@@ -118,12 +119,12 @@ const MIXES = [
     dump: 0x608,
     cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true,zbkb=true,zbkx=true",
   },
-  {
-    name: "RVV",
-    build: (seed: number) => vectorProgram(seed, LENGTH),
-    dump: VECTOR_DUMP_SIZE,
-    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
-  },
+  ...[128, 256, 512].map((vlen) => ({
+    name: `RVV (VLEN ${vlen})`,
+    build: (seed: number) => vectorProgram(seed, LENGTH, vlen),
+    dump: vectorDumpSize(vlen),
+    cpu: `rv64,v=true,vlen=${vlen},elen=64,vext_spec=v1.0`,
+  })),
 ];
 
 for (const mix of MIXES) {

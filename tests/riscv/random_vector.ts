@@ -6,10 +6,11 @@
  * register, memory and scalar contents. The .rtz conversions are left out:
  * they crash QEMU 7.2.
  *
- * Data layout (offsets from s11 = 0x20000): x, f and v registers at 0x000,
- * 0x100, 0x200; scratch for loads and stores at 0x400-0x7ff (s10 points
- * there; t2 holds the stride 8); the dump of x registers, v registers, f
- * registers at 0x800, 0x900, 0xb00. The program writes 0x400-0xbff to stdout.
+ * Data layout (offsets from s11 = 0x20000): x and f registers at 0x000 and
+ * 0x100; scratch for loads and stores at 0x400-0x7ff (s10 points there; t2
+ * holds the stride 8); the dump of x and f registers at 0x800 and 0x900; the v
+ * registers at 0xa00 (32 * VLEN/8 bytes), loaded from there first and stored
+ * back last. The program writes 0x400 to the end of the v registers to stdout.
  *
  * @module
  */
@@ -19,14 +20,17 @@ import { prng } from "./random_programs.ts";
 import { riscvElf } from "../util/elf_writer.ts";
 
 const S11 = 27, S10 = 26, T0 = 5, T1 = 6, T2 = 7, T3 = 28, T4 = 29;
-/** The number of bytes the program writes. */
-export const VECTOR_DUMP_SIZE = 0x800;
+/** Where the v registers are, past the dumps of x and f. */
+const V_REGS = 0xa00;
+/** The number of bytes the program writes at a VLEN. */
+export const vectorDumpSize = (vlen: number) => V_REGS - 0x400 + 4 * vlen;
 
 type Rnd = (n: number) => number;
-/** The vtype the generator tracks: log2 of SEW/8 and log2 of LMUL. */
+/** The vtype the generator tracks: log2 of SEW/8 and log2 of LMUL; and VLEN/8. */
 interface Vt {
   sew: number;
   lmul: number;
+  readonly vlenb: number;
 }
 
 const opv = (f6: number, vm: number, vs2: number, vs1: number, f3: number, vd: number) =>
@@ -219,7 +223,8 @@ function maskOrMove(rnd: Rnd, g: number): number {
 
 function memoryInsn(rnd: Rnd, vt: Vt, vd: number): number {
   const store = rnd(2), vm = vd === 0 && !store ? 1 : rnd(2);
-  const strided = rnd(2) && 16 * 2 ** vt.lmul / 2 ** vt.sew <= 32;
+  // at most 32 elements 8 bytes apart, to stay in the scratch area
+  const strided = rnd(2) && vt.vlenb * 2 ** vt.lmul / 2 ** vt.sew <= 32;
   return vmem(
     store ? 0x27 : 0x07,
     0,
@@ -278,18 +283,25 @@ function fpMove(rnd: Rnd, vd: number, vs2: number, g: number): number {
   }
 }
 
+/** `rd = value` for a value below 2^31, by lui and addi. */
+function li(rd: number, value: number): number[] {
+  const hi = (value + 0x800) >> 12;
+  return [u(hi, rd, 0x37), i(value - (hi << 12), rd, 0, rd, 0x13)];
+}
+
 /**
- * The program of `seed` as an ELF file: `length` random steps.
+ * The program of `seed` as an ELF file: `length` random steps, for a machine with VLEN `vlen`.
  *
  * @example
  * ```ts ignore
- * await Deno.writeFile("prog", vectorProgram(1, 120));
+ * await Deno.writeFile("prog", vectorProgram(1, 120, 256));
  * ```
  */
-export function vectorProgram(seed: number, length: number): Uint8Array {
+export function vectorProgram(seed: number, length: number, vlen = 128): Uint8Array {
   const rnd = prng(seed * 2246822519);
-  const data = new Uint8Array(0x1000);
-  for (let k = 0; k < 0x800; k++) data[k] = rnd(256);
+  const vlenb = vlen / 8;
+  const data = new Uint8Array(Math.ceil((V_REGS + 32 * vlenb) / 0x1000) * 0x1000);
+  for (let k = 0; k < data.length; k++) data[k] = rnd(256);
   const dv = new DataView(data.buffer);
   for (let k = 0; k < 32; k++) if (rnd(3) === 0) dv.setBigInt64(8 * k, BigInt(rnd(64)) - 8n, true);
   const code: number[] = [u(0x20, S11, 0x37)];
@@ -297,11 +309,12 @@ export function vectorProgram(seed: number, length: number): Uint8Array {
   for (let k = 0; k < 32; k++) code.push(A.fld(k, S11, 0x100 + 8 * k));
   code.push(i(0x400, S11, 0, S10, 0x13), i(8, 0, 0, T2, 0x13), A.csr(5, 0, 0x002, rnd(5)));
   code.push(A.csr(5, 0, 0x00a, rnd(4))); // vxrm
-  code.push(i(0x200, S11, 0, T4, 0x13), i(0xc3, 0, 7, T3, 0x57)); // vsetvli t3, x0, e8, m8
+  const vRegs = [i(0x7ff, S11, 0, T4, 0x13), i(V_REGS - 0x7ff, T4, 0, T4, 0x13)]; // t4 = s11 + V_REGS
+  code.push(...vRegs, i(0xc3, 0, 7, T3, 0x57)); // vsetvli t3, x0, e8, m8
   for (let k = 0; k < 4; k++) {
-    code.push(vmem(0x07, 7, 0, 1, 8, T4, 0, 8 * k), i(128, T4, 0, T4, 0x13));
+    code.push(vmem(0x07, 7, 0, 1, 8, T4, 0, 8 * k), i(8 * vlenb, T4, 0, T4, 0x13)); // vl8re8
   }
-  const vt: Vt = { sew: 0, lmul: 0 };
+  const vt: Vt = { sew: 0, lmul: 0, vlenb };
   code.push(...vset(rnd, vt));
   for (let k = 0; k < length; k++) code.push(...vectorInsn(rnd, vt));
   code.push(i(0xc20, 0, 2, T0, 0x73), i(0xc21, 0, 2, T1, 0x73), i(0x00f, 0, 2, T2, 0x73));
@@ -309,16 +322,16 @@ export function vectorProgram(seed: number, length: number): Uint8Array {
   code.push(i(0x7ff, S11, 0, T4, 0x13), i(1, T4, 0, T4, 0x13)); // t4 = s11 + 0x800
   for (let k = 0; k < 32; k++) code.push(s(8 * k, k, T4, 3, 0x23));
   code.push(i(0x100, T4, 0, T4, 0x13));
+  for (let k = 0; k < 32; k++) code.push(s(8 * k, k, T4, 3, 0x27)); // fsd at 0x900
+  code.push(...vRegs);
   for (let k = 0; k < 4; k++) {
-    code.push(vmem(0x27, 7, 0, 1, 8, T4, 0, 8 * k), i(128, T4, 0, T4, 0x13));
+    code.push(vmem(0x27, 7, 0, 1, 8, T4, 0, 8 * k), i(8 * vlenb, T4, 0, T4, 0x13)); // vs8r
   }
-  for (let k = 0; k < 32; k++) code.push(s(8 * k, k, T4, 3, 0x27)); // fsd at 0xb00
   code.push(
     i(64, 0, 0, 17, 0x13),
     i(1, 0, 0, 10, 0x13),
     i(0x400, S11, 0, 11, 0x13),
-    u(1, 12, 0x37), // a2 = 0x1000
-    i(-0x800, 12, 0, 12, 0x13), // a2 = 0x800
+    ...li(12, vectorDumpSize(vlen)),
     A.ecall,
     i(93, 0, 0, 17, 0x13),
     i(0, 0, 0, 10, 0x13),
