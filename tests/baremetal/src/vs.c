@@ -40,6 +40,12 @@ int main(void) {
   /* Turning VS off again in the middle of a block applies to the next instruction. */
   __asm__ volatile("csrc mstatus, %0\n vadd.vv v2, v1, v1" ::"r"(VS));
   report("vadd.vv right after csrc");
+  /* Code that ran with VS on is not reused once VS is off: the TB flags carry VS. */
+  csr_set(mstatus, 1UL << 9);
+  last.count = 0;
+  vector_ops();
+  csr_clear(mstatus, VS);
+  vector_ops();
   puts_("done\n");
   return 0;
 }
