@@ -215,6 +215,20 @@ Deno.test("riscv V: a reduction or vcompress with vstart not 0 is illegal, as on
   }
 });
 
+Deno.test("riscv V: vstart >= vl changes no element and resets vstart (the spec; QEMU 7.2 keeps it)", () => {
+  const csrwVstart = i(0x008, a0, 1, 0, 0x73), csrrVstart = i(0x008, 0, 2, a1, 0x73);
+  const vaddVx = opv(0, 1, 2, a0, 4, 1); // vadd.vx v1, v2, a0 (v1 and v2 start as zeros)
+  for (
+    const [vstart, v1] of [[5n, [0, 0, 0, 0]], [4n, [0, 0, 0, 0]], [3n, [0, 0, 0, 3]]] as const
+  ) {
+    const insns = [vsetivli(0, 4, E32_M1), csrwVstart, vaddVx, csrrVstart];
+    for (const m of runBoth(insns, (m) => m.cpu.setGlobal(a0, vstart))) {
+      assert.equal(reg(m, a1), 0n, `vstart after, from ${vstart}`);
+      assert.deepEqual([...new Uint32Array(vreg(m, 1).buffer)], v1, `v1 from vstart ${vstart}`);
+    }
+  }
+});
+
 Deno.test("riscv V: only a CPU with V builds the vector helpers and decode patterns", () => {
   const names = (cpu: string) => new Set(createRiscvTarget(cpu).helpers.map((h) => h.name));
   assert.ok(!names("rv64").has("vle32.v") && !names("rv64").has("vsetvl"));

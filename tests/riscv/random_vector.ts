@@ -15,11 +15,11 @@
  * @module
  */
 
-import { A, encode, i, s, u } from "./asm.ts";
+import { A, b, encode, i, s, u } from "./asm.ts";
 import { prng } from "./random_programs.ts";
 import { riscvElf } from "../util/elf_writer.ts";
 
-const S11 = 27, S10 = 26, T0 = 5, T1 = 6, T2 = 7, T3 = 28, T4 = 29;
+const S11 = 27, S10 = 26, T0 = 5, T1 = 6, T2 = 7, T3 = 28, T4 = 29, T5 = 30, T6 = 31;
 /** Where the v registers are, past the dumps of x and f. */
 const V_REGS = 0xa00;
 /** The number of bytes the program writes at a VLEN. */
@@ -102,10 +102,10 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
   switch (rnd(fp ? 16 : 11)) {
     case 0: {
       const [f6, forms] = OPI[rnd(OPI.length)];
-      return [arith(f6, pickForm(forms), I3)];
+      return fromVstart(rnd, arith(f6, pickForm(forms), I3));
     }
     case 1:
-      return [arith(OPM[rnd(OPM.length)], pickForm("vx"), M3)];
+      return fromVstart(rnd, arith(OPM[rnd(OPM.length)], pickForm("vx"), M3));
     case 2: { // compares: a mask destination outside the sources
       const [f6, forms] = CMP[rnd(CMP.length)];
       let d = rnd(32);
@@ -153,7 +153,7 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
       return [opv(rnd(2) ? 0x17 : rnd(2) ? 0x10 : 0x12, 0, vs2, src, f3, vd)];
     }
     case 9: // unit-stride and strided loads and stores of EEW = SEW at s10
-      return [memoryInsn(rnd, vt, vd)];
+      return fromVstart(rnd, memoryInsn(rnd, vt, vd));
     case 10:
       return vset(rnd, vt);
     case 11: {
@@ -176,6 +176,26 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
     default: // FP moves: vfmv.f.s, vfmv.s.f, vfmv.v.f, vfmerge, vfslide1up/down
       return [fpMove(rnd, vd, vs2, g)];
   }
+}
+
+/**
+ * `insn`, one time in six with vstart set to 1..7 when that is below vl (QEMU 7.2 leaves vstart
+ * as it is when vstart >= vl; the spec and Denemu reset it): it starts there, as after a trap,
+ * elements below vstart keeping their values. Uses t5 and t6. A jump follows: QEMU 7.2 reads
+ * vstart when it translates a block (its csrw ends the one before), and would refuse a
+ * reduction later in the block as if vstart were still not 0.
+ */
+function fromVstart(rnd: Rnd, insn: number): number[] {
+  if (rnd(6) !== 0) return [insn];
+  return [
+    i(0xc20, 0, 2, T6, 0x73), // csrr t6, vl
+    i(1 + rnd(7), 0, 0, T5, 0x13), // li t5, 1..7
+    b(8, T6, T5, 6), // bltu t5, t6, 1f
+    i(0, 0, 0, T5, 0x13), // li t5, 0
+    A.csr(1, 0, 0x008, T5), // 1: csrw vstart, t5
+    insn,
+    A.jal(0, 4),
+  ];
 }
 
 function opmWide(rnd: Rnd): number {
