@@ -152,8 +152,8 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
       if (vd === 0) return [];
       return [opv(rnd(2) ? 0x17 : rnd(2) ? 0x10 : 0x12, 0, vs2, src, f3, vd)];
     }
-    case 9: // unit-stride and strided loads and stores of EEW = SEW at s10
-      return fromVstart(rnd, memoryInsn(rnd, vt, vd));
+    case 9: // unit-stride and strided loads and stores of EEW = SEW at s10; vleff at the end
+      return rnd(5) ? fromVstart(rnd, memoryInsn(rnd, vt, vd)) : faultOnlyFirst(rnd, vt, vd);
     case 10:
       return vset(rnd, vt);
     case 11: {
@@ -257,6 +257,24 @@ function memoryInsn(rnd: Rnd, vt: Vt, vd: number): number {
   );
 }
 
+/** The size of the program's data: its end is where memory ends (the next page is unmapped). */
+const dataSize = (vlenb: number) => Math.ceil((V_REGS + 32 * vlenb) / 0x1000) * 0x1000;
+
+/**
+ * A fault-only-first load of EEW = SEW from 1 to 24 elements before the end of the data: the
+ * element past it faults, so vl shrinks to the elements before (when vl was larger). Uses t5.
+ * A jump follows: QEMU 7.2 goes on in the same block with what it knew of vl when it translated
+ * it, and would compute a following instruction over all of VLMAX.
+ */
+function faultOnlyFirst(rnd: Rnd, vt: Vt, vd: number): number[] {
+  const back = (1 + rnd(24)) << vt.sew, vm = vd === 0 ? 1 : rnd(2);
+  return [
+    ...li(T5, 0x20000 + dataSize(vt.vlenb) - back),
+    vmem(0x07, 0, 0, vm, 16, T5, WIDTH[vt.sew], vd),
+    A.jal(0, 4),
+  ];
+}
+
 function vset(rnd: Rnd, vt: Vt): number[] {
   vt.sew = rnd(4);
   const lmuls = [-3, -2, -1, 0, 1, 2, 3].filter((l) => l >= vt.sew - 3);
@@ -320,7 +338,7 @@ function li(rd: number, value: number): number[] {
 export function vectorProgram(seed: number, length: number, vlen = 128): Uint8Array {
   const rnd = prng(seed * 2246822519);
   const vlenb = vlen / 8;
-  const data = new Uint8Array(Math.ceil((V_REGS + 32 * vlenb) / 0x1000) * 0x1000);
+  const data = new Uint8Array(dataSize(vlenb));
   for (let k = 0; k < data.length; k++) data[k] = rnd(256);
   const dv = new DataView(data.buffer);
   for (let k = 0; k < 32; k++) if (rnd(3) === 0) dv.setBigInt64(8 * k, BigInt(rnd(64)) - 8n, true);
