@@ -152,8 +152,9 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
       if (vd === 0) return [];
       return [opv(rnd(2) ? 0x17 : rnd(2) ? 0x10 : 0x12, 0, vs2, src, f3, vd)];
     }
-    case 9: // unit-stride and strided loads and stores of EEW = SEW at s10; vleff at the end
-      return rnd(5) ? fromVstart(rnd, memoryInsn(rnd, vt, vd)) : faultOnlyFirst(rnd, vt, vd);
+    case 9: // loads and stores at s10 (memoryInsn); vleff at the end of memory
+      if (rnd(5) === 0) return faultOnlyFirst(rnd, vt, vd);
+      return memoryInsn(rnd, vt).flatMap((insn) => fromVstart(rnd, insn));
     case 10:
       return vset(rnd, vt);
     case 11: {
@@ -241,20 +242,25 @@ function maskOrMove(rnd: Rnd, g: number): number {
   }
 }
 
-function memoryInsn(rnd: Rnd, vt: Vt, vd: number): number {
+/**
+ * A load or store of EEW = SEW at s10: unit-stride or strided (stride 8, at most 32 elements, to
+ * stay in the scratch area), of 1 to 8 fields (segments; the group of nf * LMUL registers stays
+ * in v0-v31), or indexed (ordered or not) by the bytes of a group (ei8: offsets 0-255) that the
+ * data group does not overlap.
+ */
+function memoryInsn(rnd: Rnd, vt: Vt): number[] {
+  const g = 2 ** Math.max(vt.lmul, 0), nf = 1 + (rnd(2) ? rnd(8 / g) : 0);
+  const vd = rnd(Math.floor((32 - nf * g) / g) + 1) * g;
   const store = rnd(2), vm = vd === 0 && !store ? 1 : rnd(2);
-  // at most 32 elements 8 bytes apart, to stay in the scratch area
-  const strided = rnd(2) && vt.vlenb * 2 ** vt.lmul / 2 ** vt.sew <= 32;
-  return vmem(
-    store ? 0x27 : 0x07,
-    0,
-    strided ? 2 : 0,
-    vm,
-    strided ? T2 : 0,
-    S10,
-    WIDTH[vt.sew],
-    vd,
-  );
+  const op = store ? 0x27 : 0x07, width = WIDTH[vt.sew];
+  const kind = rnd(3);
+  if (kind === 2) { // indexed by bytes: their group has EMUL = LMUL * 8 / SEW
+    const gi = 2 ** Math.max(vt.lmul - vt.sew, 0), vi = group(rnd, gi);
+    if (overlap(vd, nf * g, vi, gi) || (!store && vm === 0 && vi === 0)) return [];
+    return [vmem(op, nf - 1, rnd(2) ? 3 : 1, vm, vi, S10, 0, vd)];
+  }
+  const strided = kind === 1 && vt.vlenb * 2 ** vt.lmul / 2 ** vt.sew <= 32;
+  return [vmem(op, nf - 1, strided ? 2 : 0, vm, strided ? T2 : 0, S10, width, vd)];
 }
 
 /** The size of the program's data: its end is where memory ends (the next page is unmapped). */
