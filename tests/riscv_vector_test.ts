@@ -181,6 +181,18 @@ Deno.test("riscv V: -cpu properties and the RVA23 profiles", () => {
   assert.throws(() => parseRiscvCpu("rv64,v=on,vext_spec=v0.7.1"), /vext_spec=v0.7.1/);
 });
 
+Deno.test("riscv -cpu rva23u64 runs the rva23mix guest as qemu-riscv64 -cpu rv64,v=true,... did", async () => {
+  const guests = new URL("./guests/", import.meta.url).pathname;
+  const want = await Deno.readTextFile(`${guests}expected/rva23mix.stdout`);
+  for (const accel of ["interp", "jit"] as const) {
+    const program = `${guests}bin/rva23mix.static.O3`;
+    const m = await createMachine({ program, cpu: "rva23u64", accel });
+    assert.equal(await m.runToExit(), 0, accel);
+    assert.equal(m.stdout, want, accel);
+    await m.close();
+  }
+});
+
 Deno.test("riscv V: widening with SEW 64, or vd over the low part of a source, is illegal", () => {
   const vwadd = (vd: number, vs2: number, vs1: number) => opv(0b110001, 1, vs2, vs1, 2, vd);
   const [E32_M2, E64_M1] = [0b010_001, 0b011_000];
