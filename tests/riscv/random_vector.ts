@@ -154,6 +154,7 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
     }
     case 9: // loads and stores at s10 (memoryInsn); vleff at the end of memory
       if (rnd(5) === 0) return faultOnlyFirst(rnd, vt, vd);
+      if (rnd(4) === 0) return [wholeOrMask(rnd)];
       return memoryInsn(rnd, vt).flatMap((insn) => fromVstart(rnd, insn));
     case 10:
       return vset(rnd, vt);
@@ -261,6 +262,17 @@ function memoryInsn(rnd: Rnd, vt: Vt): number[] {
   }
   const strided = kind === 1 && vt.vlenb * 2 ** vt.lmul / 2 ** vt.sew <= 32;
   return [vmem(op, nf - 1, strided ? 2 : 0, vm, strided ? T2 : 0, S10, width, vd)];
+}
+
+/**
+ * A whole-register load (vl1re8-vl8re64) or store (vs1r-vs8r), or a mask load or store (vlm.v,
+ * vsm.v), at s10: at most 8 * VLEN/8 bytes.
+ */
+function wholeOrMask(rnd: Rnd): number {
+  const store = rnd(2), op = store ? 0x27 : 0x07;
+  if (rnd(4) === 0) return vmem(op, 0, 0, 1, 11, S10, 0, rnd(32)); // vlm.v / vsm.v
+  const nf = 2 ** rnd(4), vd = group(rnd, nf);
+  return vmem(op, nf - 1, 0, 1, 8, S10, store ? 0 : WIDTH[rnd(4)], vd);
 }
 
 /** The size of the program's data: its end is where memory ends (the next page is unmapped). */
