@@ -137,7 +137,8 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
       return [opv(rnd(8), vm, vs2, rnd(32), 2, rnd(32))];
     case 6: // mask logic, vcpop/vfirst/vmv.x.s into a0..a5, vmv.s.x, vid
       return [maskOrMove(rnd, g)];
-    case 7: { // slides (OPI 0x0e/0x0f vx/vi, OPM vslide1 vx) and gathers (OPI 0x0c)
+    case 7: { // slides (OPI 0x0e/0x0f vx/vi, OPM vslide1 vx) and gathers (OPI 0x0c); more
+      if (rnd(3) === 0) return permutation(rnd, vt, g);
       if (overlap(vd, g, vs2, g) || overlap(vd, g, vs1, g)) return [];
       const kind = rnd(3);
       if (kind === 0) {
@@ -198,6 +199,40 @@ function fromVstart(rnd: Rnd, insn: number): number[] {
     insn,
     A.jal(0, 4),
   ];
+}
+
+/**
+ * vcompress.vm, viota.m, vmv<nr>r.v, vzext/vsext.vf2/4/8 or vrgatherei16.vv, with register groups
+ * that do not overlap where the spec (or QEMU 7.2) forbids it; none after a vstart (vcompress
+ * needs vstart 0).
+ */
+function permutation(rnd: Rnd, vt: Vt, g: number): number[] {
+  const vd = group(rnd, g), vs2 = group(rnd, g), vm = vd === 0 ? 1 : rnd(2);
+  switch (rnd(5)) {
+    case 0: { // vcompress.vm vd, vs2, vs1: vd apart from both
+      const vs1 = rnd(32);
+      if (overlap(vd, g, vs2, g) || overlap(vd, g, vs1, 1)) return [];
+      return [opv(0x17, 1, vs2, vs1, 2, vd)];
+    }
+    case 1: { // viota.m vd, vs2: vd apart from the mask vs2
+      const m = rnd(32);
+      return overlap(vd, g, m, 1) ? [] : [opv(0x14, vm, m, 0x10, 2, vd)];
+    }
+    case 2: { // vmv<nr>r.v
+      const nr = 2 ** rnd(4), d = group(rnd, nr), s2 = group(rnd, nr);
+      return [opv(0x27, 1, s2, nr - 1, 3, d)];
+    }
+    case 3: { // vzext/vsext.vf<f>: source EEW SEW/f, EMUL LMUL/f, apart from vd
+      const f = 1 + rnd(3), gs = 2 ** Math.max(vt.lmul - f, 0), s2 = group(rnd, gs);
+      if (vt.sew < f || vt.lmul - f < -3 || overlap(vd, g, s2, gs)) return [];
+      return [opv(0x12, vm, s2, 2 * (4 - f) + rnd(2), 2, vd)];
+    }
+    default: { // vrgatherei16.vv: indices EEW 16, EMUL 16/SEW * LMUL
+      const ei = vt.lmul + 1 - vt.sew, gi = 2 ** Math.max(ei, 0), vs1 = group(rnd, gi);
+      if (ei > 3 || ei < -3 || overlap(vd, g, vs2, g) || overlap(vd, g, vs1, gi)) return [];
+      return [opv(0x0e, vm, vs2, vs1, 0, vd)];
+    }
+  }
 }
 
 function opmWide(rnd: Rnd): number {
