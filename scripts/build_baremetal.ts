@@ -62,6 +62,13 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "smp", source: "smp.c", xlen: 64, isa: "imac_zicsr_zifencei", smp: 2 },
   { name: "triggers_smp", source: "triggers_smp.c", xlen: 64, smp: 2 },
   { name: "gdb_smp", source: "gdb_smp.c", xlen: 64, smp: 2 },
+  {
+    name: "cmo",
+    source: "cmo.c",
+    xlen: 64,
+    cpu: "rv64,zicbom=on,zicboz=on",
+    noQemu: "QEMU 7.2 has no Zicbom or Zicboz",
+  },
   ...["on", "off"].map((state) => ({
     name: `smstateen_${state}`,
     source: "smstateen.c",

@@ -240,7 +240,7 @@ async function main() {
           exitStatus: 0,
           signal: null,
           timeoutMs: spec.timeoutMs ?? 60_000,
-          ...(p.cpu ? { cpu: p.cpu } : {}),
+          ...(spec.cpu ?? p.cpu ? { cpu: spec.cpu ?? p.cpu } : {}),
         };
         const r = await runOnQemu(c);
         let tag = base;

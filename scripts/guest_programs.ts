@@ -15,6 +15,8 @@ export interface CaseSpec {
   /** Compare stderr too (only for cases whose stderr is produced by the guest itself). */
   checkStderr?: boolean;
   timeoutMs?: number;
+  /** the `-cpu` of this case, when not its program's */
+  cpu?: string;
 }
 
 export interface Program {
@@ -37,6 +39,15 @@ export interface Program {
 }
 
 const one: CaseSpec[] = [{ id: "" }];
+
+/** `-cpu` with V at a VLEN, as QEMU 7.2 spells it. */
+const vectorCpu = (vlen: number) => `rv64,v=true,vlen=${vlen},elen=64,vext_spec=v1.0`;
+/** The vector guests run at the default VLEN 128 and again at 256 and 512. */
+const everyVlen: CaseSpec[] = [
+  { id: "" },
+  { id: "vlen256", cpu: vectorCpu(256) },
+  { id: "vlen512", cpu: vectorCpu(512) },
+];
 
 export const PROGRAMS: Program[] = [
   {
@@ -318,34 +329,34 @@ export const PROGRAMS: Program[] = [
   {
     name: "rvv_int",
     kind: "isa",
-    cases: one,
+    cases: everyVlen,
     march: "rv64gcv",
-    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    cpu: vectorCpu(128),
     description: "V: vsetvl, loads and stores, integer and fixed-point arithmetic (no libc)",
   },
   {
     name: "rvv_perm",
     kind: "isa",
-    cases: one,
+    cases: everyVlen,
     march: "rv64gcv",
-    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    cpu: vectorCpu(128),
     description: "V: mask logic, reductions, slides, gathers, compress, moves (no libc)",
   },
   {
     name: "rvv_fp",
     kind: "isa",
-    cases: one,
+    cases: everyVlen,
     march: "rv64gcv",
-    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    cpu: vectorCpu(128),
     description:
       "V: floating point in every rounding mode with fflags: arithmetic, FMA, compares, widening, conversions, reductions (no libc)",
   },
   {
     name: "rvv_est",
     kind: "isa",
-    cases: one,
+    cases: everyVlen,
     march: "rv64gcv",
-    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    cpu: vectorCpu(128),
     description:
       "V: vfrec7.v and vfrsqrt7.v on every table index, edges and rounding modes (no libc)",
   },
@@ -368,7 +379,7 @@ export const PROGRAMS: Program[] = [
     cases: [{ id: "quick", args: ["2"] }],
     variants: ["static.O2"],
     extra: ["-march=rv64gcv"],
-    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    cpu: vectorCpu(128),
     description: "vector benchmark: argv[1] iterations (default 200) of RVV loops, prints checksum",
   },
   {
@@ -393,7 +404,7 @@ export const PROGRAMS: Program[] = [
     cases: one,
     variants: ["static.O3"],
     extra: ["-march=rv64gcv_zba_zbb_zbs_zfh", "-ftree-vectorize"],
-    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0,zba=true,zbb=true,zbs=true,Zfh=true",
+    cpu: `${vectorCpu(128)},zba=true,zbb=true,zbs=true,Zfh=true`,
     description:
       "real code for -march=rv64gcv_zba_zbb_zbs_zfh -O3: vectorisable loops, RVV strip-mining, bit manipulation, half precision, glibc strings",
   },

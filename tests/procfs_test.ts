@@ -26,13 +26,14 @@ Deno.test("procfs: without PT_GNU_STACK's X the stack is not executable", async 
 });
 
 /** Runs the fsscript guest (one file syscall a line) under `--root` with `script` on stdin. */
-async function underRoot(script: string[]): Promise<string[]> {
+async function underRoot(script: string[], cpu?: string): Promise<string[]> {
   const root = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "denemu-procroot-" }));
   try {
     Deno.writeTextFileSync(`${root}/inside`, "inside");
     Deno.copyFileSync(`${GUEST_BIN}fsscript.static.O2`, `${root}/fs`);
     const m = await createMachine({
       program: `${root}/fs`,
+      cpu,
       root,
       stdin: script.join("\n") + "\n",
     });
@@ -83,4 +84,26 @@ Deno.test("procfs: /proc/cpuinfo and /proc/meminfo describe the emulated machine
     "MemFree:\\x20\\x20\\x20\\x20",
     "5 open: -1 EACCES",
   ]);
+});
+
+Deno.test("procfs: /proc/cpuinfo's isa line follows -cpu (extensions and profiles)", async () => {
+  // fsscript shows at most 64 bytes a read
+  const isaLine = async (cpu: string) => {
+    const out = await underRoot(
+      ["open -100 /proc/cpuinfo 0 0", ...Array(4).fill("read 0 64")],
+      cpu,
+    );
+    const text = out.map((l) => /^\d+ read: ok \d+ (.*)$/.exec(l)?.[1] ?? "").join("")
+      .replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return /\nisa\t\t: (\S+)\n/.exec(text)?.[1];
+  };
+  assertEquals(
+    await isaLine("rva23u64"),
+    "rv64imafdcv_zicsr_zifencei_zihintpause_zicbom_zicbop_zicboz_zicond_zawrs_zfh_zfhmin_zba_zbb_" +
+      "zbc_zbs",
+  );
+  assertEquals(
+    await isaLine("rv64,zbc=off,zbkb=on,Zfh=true"),
+    "rv64imafdc_zicsr_zifencei_zihintpause_zfh_zfhmin_zba_zbb_zbkb_zbs_sstc",
+  );
 });

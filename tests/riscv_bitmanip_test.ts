@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { TrapKind } from "../mod.ts";
 import { parseRiscvCpu } from "../targets/riscv/isa.ts";
+import { disassembleRiscv } from "../targets/riscv/disas.ts";
 import { A, i, machine, r, reg, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, a4 } = X;
@@ -37,6 +38,11 @@ Deno.test("riscv zicond: czero.eqz and czero.nez, rd also a source", () => {
   ) {
     assert.deepEqual([reg(m, a2), reg(m, a3), reg(m, a4), reg(m, a0)], [-5n, 0n, 0n, -5n]);
   }
+});
+
+Deno.test("riscv zicond: the disassembler prints czero as binutils 2.41 does (2.40 predates it)", () => {
+  assert.equal(disassembleRiscv(64, CZERO_EQZ(a2, a0, a1), 4, 0n), "czero.eqz\ta2,a0,a1");
+  assert.equal(disassembleRiscv(32, CZERO_NEZ(a0, 0, a4), 4, 0n), "czero.nez\ta0,zero,a4");
 });
 
 Deno.test("riscv zbb: ctzw of a zero low word is 32 (QEMU 7.2 answers 63 here)", () => {

@@ -4,8 +4,9 @@
 // disassembled and compared with the recorded `objdump -d -M no-aliases`
 // listing.
 //
-// A second test (when the cross toolchain is installed) assembles every
-// 16-bit encoding with `.insn` and compares all of them.
+// More tests (when the cross toolchain is installed) assemble with `.insn` and
+// compare every 16-bit encoding, random 32-bit words, and random encodings of
+// every 32-bit pattern of the decode tables (every base and extension instruction).
 //
 // Intentional differences, normalised away before comparing: objdump's
 // ` <symbol+offset>` annotations after addresses and its trailing `# ...`
@@ -15,13 +16,14 @@
 // shifts by 32..63, also 32-bit ones) are illegal here, as in QEMU, and
 // print as `.2byte` / `.4byte`.
 // Conversely, like QEMU we execute (and print) fence/fence.i with non-zero
-// reserved fields and fcvt.d.s/fcvt.d.w/fcvt.d.wu with any rounding mode,
+// reserved fields and fcvt.d.s/fcvt.d.w/fcvt.d.wu/fcvt.s.h/fcvt.d.h with any rounding mode,
 // which binutils 2.40 shows as `.4byte`.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { DISASM_FIXTURES, listingOf } from "../scripts/build_riscv_disasm_fixtures.ts";
 import { disassembleRiscv } from "../targets/riscv/disas.ts";
 import { riscvInsnLength } from "../targets/riscv/decode.ts";
+import DECODE_TABLES from "../targets/riscv/decode_tables.json" with { type: "json" };
 
 const DIR = new URL("./riscv/", import.meta.url);
 
@@ -157,7 +159,36 @@ async function assembleInsns(dir: string, xlen: 32 | 64, insns: string[]) {
  */
 function acceptedButUnprinted(want: string, got: string): boolean {
   return want.startsWith(".4byte") &&
-    /^(fence|fcvt\.d\.(s|w|wu)\t|czero\.|sinval\.vma|sfence\.(w\.inval|inval\.ir))/.test(got);
+    /^(fence|fcvt\.(d\.(s|w|wu|h)|s\.h) |czero\.|sinval\.vma|sfence\.(w\.inval|inval\.ir))/
+      .test(got);
+}
+
+/** xorshift32 words from `seed`. */
+function xorshift(seed: number): () => number {
+  return () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return seed >>> 0;
+  };
+}
+
+/** Compares the disassembly of `words` with objdump's at both XLENs; returns the mismatches. */
+async function objdumpMismatches(dir: string, words: number[]): Promise<string[]> {
+  const mismatches: string[] = [];
+  for (const xlen of [64, 32] as const) {
+    const listing = await assembleInsns(dir, xlen, words.map((w) => `4, 0x${w.toString(16)}`));
+    words.forEach((w, k) => {
+      const want = listing.get(k * 4)!;
+      const got = normalise(disassembleRiscv(xlen, w, 4, BigInt(k * 4)));
+      if (
+        got !== want && !acceptedButUnprinted(want, got) && !reservedButPrinted(w, xlen, want)
+      ) {
+        mismatches.push(`RV${xlen} 0x${w.toString(16)}: ${want} / ${got}`);
+      }
+    });
+  }
+  return mismatches;
 }
 
 Deno.test({
@@ -166,30 +197,36 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "denemu-rv32-" });
     try {
-      let seed = 0x2545f491;
-      const words: number[] = [];
+      const next = xorshift(0x2545f491), words: number[] = [];
       for (let k = 0; k < 20000; k++) {
-        seed ^= seed << 13;
-        seed ^= seed >>> 17;
-        seed ^= seed << 5;
+        const w = next();
         // Low bits 11111 announce longer encodings, which gas refuses as 4-byte `.insn`.
-        if ((seed & 0x1c) !== 0x1c) words.push((seed | 3) >>> 0);
+        if ((w & 0x1c) !== 0x1c) words.push((w | 3) >>> 0);
       }
-      for (const xlen of [64, 32] as const) {
-        const listing = await assembleInsns(dir, xlen, words.map((w) => `4, 0x${w.toString(16)}`));
-        const mismatches: string[] = [];
-        words.forEach((w, k) => {
-          const want = listing.get(k * 4)!;
-          const got = normalise(disassembleRiscv(xlen, w, 4, BigInt(k * 4)));
-          if (
-            got !== want && !acceptedButUnprinted(want, got) &&
-            !reservedButPrinted(w, xlen, want)
-          ) {
-            mismatches.push(`RV${xlen} 0x${w.toString(16)}: ${want} / ${got}`);
-          }
-        });
-        assert.deepEqual(mismatches.slice(0, 20), []);
+      assert.deepEqual((await objdumpMismatches(dir, words)).slice(0, 20), []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "riscv disassembler matches objdump on every 32-bit pattern of the decode tables",
+  ignore: !HAVE_TOOLCHAIN,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "denemu-rvpat-" });
+    try {
+      const patterns = [
+        ...DECODE_TABLES.insn32.patterns,
+        ...DECODE_TABLES.vector.map((p) => JSON.parse(p) as { mask: number; match: number }),
+      ];
+      // 24 encodings of each pattern, its free bits random: every instruction of every extension
+      const next = xorshift(0x1234567), words: number[] = [];
+      for (const p of patterns) {
+        for (let k = 0; k < 24; k++) words.push(((next() & ~p.mask) | p.match) >>> 0);
       }
+      assert.ok(patterns.length > 850, `only ${patterns.length} patterns`);
+      assert.deepEqual((await objdumpMismatches(dir, words)).slice(0, 20), []);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

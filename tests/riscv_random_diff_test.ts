@@ -1,7 +1,9 @@
 // Random-program differential test: generated RV64 instruction sequences
 // (integer, M, memory, forward branches, F/D arithmetic in every rounding mode;
-// a second mix adds Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx, run with -cpu rv64,zba=true,...; a third
-// is random vector code, see riscv/random_vector.ts, run with -cpu rv64,v=true,vlen=128)
+// a second mix adds Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx, run with -cpu rv64,zba=true,...; a third Zfh in
+// every rounding mode on NaN-boxed halves, run with -cpu rv64,Zfh=true; then random
+// vector code, see riscv/random_vector.ts, run with -cpu rv64,v=true,vlen=N for VLEN 128, 256
+// and 512)
 // run on the interpreter, on the JIT and on qemu-riscv64; the final integer and
 // FP registers, fcsr and the scratch memory (and for V the vector registers, vl, vtype,
 // vcsr) must be identical.
@@ -13,9 +15,16 @@ import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { createMachine } from "../mod.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { A, encode, i, s, u } from "./riscv/asm.ts";
-import { DATA_BASE_REG as BASE, prng, randomInsn } from "./riscv/random_programs.ts";
+import {
+  DATA_BASE_REG as BASE,
+  type ExtraInsn,
+  prng,
+  randomBitmanip,
+  randomInsn,
+  randomZfh,
+} from "./riscv/random_programs.ts";
 import { riscvElf } from "./util/elf_writer.ts";
-import { VECTOR_DUMP_SIZE, vectorProgram } from "./riscv/random_vector.ts";
+import { vectorDumpSize, vectorProgram } from "./riscv/random_vector.ts";
 
 const SEED = Number(Deno.env.get("RANDOM_DIFF_SEED") ?? 1);
 const COUNT = Number(Deno.env.get("RANDOM_DIFF_COUNT") ?? 24);
@@ -36,6 +45,9 @@ const SPECIAL_F64 = [
   0xffffffff7fc00000n,
   0x3ff0000000000001n,
 ];
+/** NaN-boxed halves: 1, infinities, a quiet and a signalling NaN, subnormal, largest, -0, 1/3. */
+const BOXED_F16 = [0x3c00, 0x7c00, 0xfc00, 0x7e00, 0x7d00, 0x0001, 0x7bff, 0x8000, 0x0400, 0x3555]
+  .map((h) => 0xffffffffffff0000n | BigInt(h));
 
 /**
  * A whole program: load registers, run the body, dump registers and fcsr,
@@ -43,7 +55,7 @@ const SPECIAL_F64 = [
  * initial x and f registers at 0x000 and 0x100 (then scratch for the body's
  * loads and stores, 0x000-0x3ff), the dump of x, f and fcsr at 0x400, 0x500, 0x600.
  */
-function program(seed: number, bitmanip: boolean): Uint8Array {
+function program(seed: number, extra?: ExtraInsn): Uint8Array {
   const rnd = prng(seed * 2654435761);
   const data = new Uint8Array(0x2000);
   for (let k = 0; k < 0x400; k++) data[k] = rnd(256);
@@ -52,8 +64,9 @@ function program(seed: number, bitmanip: boolean): Uint8Array {
     const small = BigInt(rnd(200)) - 100n;
     const x = rnd(3) === 0 ? small : (BigInt(rnd(1 << 30)) << 34n) ^ BigInt(rnd(1 << 30));
     dv.setBigInt64(8 * k, BigInt.asIntN(64, x), true);
+    const special = extra === randomZfh && rnd(2) ? BOXED_F16 : SPECIAL_F64;
     const fv = rnd(2)
-      ? SPECIAL_F64[rnd(SPECIAL_F64.length)]
+      ? special[rnd(special.length)]
       : (BigInt(rnd(1 << 30)) << 33n) | BigInt(rnd(1 << 30));
     dv.setBigUint64(0x100 + 8 * k, BigInt.asUintN(64, fv), true);
   }
@@ -61,7 +74,7 @@ function program(seed: number, bitmanip: boolean): Uint8Array {
   for (let k = 1; k < 32; k++) if (k !== BASE) code.push(i(8 * k, BASE, 3, k, 0x03));
   for (let k = 0; k < 32; k++) code.push(A.fld(k, BASE, 0x100 + 8 * k));
   code.push(A.csr(5, 0, 0x002, rnd(5))); // csrrwi x0, frm, rm
-  for (let k = 0; k < LENGTH; k++) code.push(randomInsn(rnd, bitmanip));
+  for (let k = 0; k < LENGTH; k++) code.push(randomInsn(rnd, extra));
   for (let k = 0; k < 32; k++) code.push(s(0x400 + 8 * k, k, BASE, 3, 0x23)); // sd
   for (let k = 0; k < 32; k++) code.push(s(0x500 + 8 * k, k, BASE, 3, 0x27)); // fsd
   code.push(A.csr(2, 1, 0x003, 0), s(0x600, 1, BASE, 3, 0x23)); // frcsr ra; sd
@@ -111,19 +124,25 @@ if (!qemu) {
  * knows how many bytes its program writes.
  */
 const MIXES = [
-  { name: "RV64GC", build: (seed: number) => program(seed, false), dump: 0x608, cpu: undefined },
+  { name: "RV64GC", build: (seed: number) => program(seed), dump: 0x608, cpu: undefined },
   {
     name: "RV64GC + Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx",
-    build: (seed: number) => program(seed, true),
+    build: (seed: number) => program(seed, randomBitmanip),
     dump: 0x608,
     cpu: "rv64,zba=true,zbb=true,zbc=true,zbs=true,zbkb=true,zbkx=true",
   },
   {
-    name: "RVV",
-    build: (seed: number) => vectorProgram(seed, LENGTH),
-    dump: VECTOR_DUMP_SIZE,
-    cpu: "rv64,v=true,vlen=128,elen=64,vext_spec=v1.0",
+    name: "RV64GC + Zfh",
+    build: (seed: number) => program(seed, randomZfh),
+    dump: 0x608,
+    cpu: "rv64,Zfh=true",
   },
+  ...[128, 256, 512].map((vlen) => ({
+    name: `RVV (VLEN ${vlen})`,
+    build: (seed: number) => vectorProgram(seed, LENGTH, vlen),
+    dump: vectorDumpSize(vlen),
+    cpu: `rv64,v=true,vlen=${vlen},elen=64,vext_spec=v1.0`,
+  })),
 ];
 
 for (const mix of MIXES) {

@@ -33,7 +33,7 @@ Deno.test("gdb: the vector feature exists with V only, sized by VLEN", () => {
   );
 });
 
-for (const vlen of [128, 256]) {
+for (const vlen of [128, 256, 512]) {
   Deno.test({
     name: `gdb-multiarch: vector registers at VLEN ${vlen} read and write as with qemu-riscv64 -g`,
     ignore: !GDB || !QEMU,

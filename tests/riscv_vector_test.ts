@@ -181,6 +181,18 @@ Deno.test("riscv V: -cpu properties and the RVA23 profiles", () => {
   assert.throws(() => parseRiscvCpu("rv64,v=on,vext_spec=v0.7.1"), /vext_spec=v0.7.1/);
 });
 
+Deno.test("riscv -cpu rva23u64 runs the rva23mix guest as qemu-riscv64 -cpu rv64,v=true,... did", async () => {
+  const guests = new URL("./guests/", import.meta.url).pathname;
+  const want = await Deno.readTextFile(`${guests}expected/rva23mix.stdout`);
+  for (const accel of ["interp", "jit"] as const) {
+    const program = `${guests}bin/rva23mix.static.O3`;
+    const m = await createMachine({ program, cpu: "rva23u64", accel });
+    assert.equal(await m.runToExit(), 0, accel);
+    assert.equal(m.stdout, want, accel);
+    await m.close();
+  }
+});
+
 Deno.test("riscv V: widening with SEW 64, or vd over the low part of a source, is illegal", () => {
   const vwadd = (vd: number, vs2: number, vs1: number) => opv(0b110001, 1, vs2, vs1, 2, vd);
   const [E32_M2, E64_M1] = [0b010_001, 0b011_000];
@@ -211,6 +223,20 @@ Deno.test("riscv V: a reduction or vcompress with vstart not 0 is illegal, as on
         assert.equal(m.exit.reason, "trap");
         if (m.exit.reason === "trap") assert.equal(m.exit.trap.kind === TrapKind.ILLEGAL, illegal);
       }
+    }
+  }
+});
+
+Deno.test("riscv V: vstart >= vl changes no element and resets vstart (the spec; QEMU 7.2 keeps it)", () => {
+  const csrwVstart = i(0x008, a0, 1, 0, 0x73), csrrVstart = i(0x008, 0, 2, a1, 0x73);
+  const vaddVx = opv(0, 1, 2, a0, 4, 1); // vadd.vx v1, v2, a0 (v1 and v2 start as zeros)
+  for (
+    const [vstart, v1] of [[5n, [0, 0, 0, 0]], [4n, [0, 0, 0, 0]], [3n, [0, 0, 0, 3]]] as const
+  ) {
+    const insns = [vsetivli(0, 4, E32_M1), csrwVstart, vaddVx, csrrVstart];
+    for (const m of runBoth(insns, (m) => m.cpu.setGlobal(a0, vstart))) {
+      assert.equal(reg(m, a1), 0n, `vstart after, from ${vstart}`);
+      assert.deepEqual([...new Uint32Array(vreg(m, 1).buffer)], v1, `v1 from vstart ${vstart}`);
     }
   }
 });

@@ -1,5 +1,5 @@
 // Bare-metal privileged-architecture programs (traps, delegation, CLINT interrupts, wfi, PMP,
-// Sv39/Sv48/Sv57/Sv32 paging, Svnapot/Svpbmt/Svinval, Sstc, Smstateen, two harts) on both
+// Sv39/Sv48/Sv57/Sv32 paging, Svnapot/Svpbmt/Svinval, Sstc, Smstateen, CMO, two harts) on both
 // backends, compared with what qemu-system-riscv64/32 printed (tests/baremetal/expected, recorded
 // by `deno run -A scripts/build_baremetal.ts --record`), or, for extensions newer than QEMU 7.2,
 // with output written from the specification.

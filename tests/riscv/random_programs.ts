@@ -100,20 +100,60 @@ export function randomBitmanip(rnd: Rnd, rd: number, rs1: number, rs2: number) {
   return i(high | rnd(word ? 32 : 64), rs1, f3, rd, op);
 }
 
+const HALF_BINARY = [0x02, 0x06, 0x0a, 0x0e]; // fadd/fsub/fmul/fdiv.h
+
+/**
+ * One random Zfh instruction: arithmetic and fused multiply-add in every rounding mode, sqrt,
+ * min/max, sign injection, conversions to and from single, double and integers, compares,
+ * class, moves, and flh/fsh at {@linkcode DATA_BASE_REG}. `rs1` and `rs2` name x or f registers
+ * as the form needs; `rd` is the x destination.
+ */
+export function randomZfh(rnd: Rnd, rd: number, rs1: number, rs2: number): number {
+  const f = () => rnd(32), rm = () => RMS[rnd(RMS.length)];
+  switch (rnd(8)) {
+    case 0:
+      return A.fp(HALF_BINARY[rnd(HALF_BINARY.length)], rm(), f(), rs1, rs2);
+    case 1:
+      return A.fmadd(2, rm(), f(), rs1, rs2, f()) | (rnd(4) << 2);
+    case 2: {
+      const k = rnd(3);
+      if (k === 0) return A.fp(0x2e, rm(), f(), rs1, 0); // fsqrt.h
+      return k === 1 ? A.fp(0x16, rnd(2), f(), rs1, rs2) : A.fp(0x12, rnd(3), f(), rs1, rs2);
+    }
+    case 3: // fcvt.h.s, fcvt.h.d; fcvt.s.h, fcvt.d.h
+      return rnd(2) ? A.fp(0x22, rm(), f(), rs1, rnd(2)) : A.fp(0x20 + rnd(2), rm(), f(), rs1, 2);
+    case 4: { // fcvt.{w,wu,l,lu}.h, feq/flt/fle.h, fclass.h, fmv.x.h
+      const k = rnd(4);
+      if (k === 0) return A.fp(0x62, rm(), rd, rs1, rnd(4));
+      return k === 1 ? A.fp(0x52, rnd(3), rd, rs1, rs2) : A.fp(0x72, k - 2, rd, rs1, 0);
+    }
+    case 5: // fcvt.h.{w,wu,l,lu}, fmv.h.x
+      return rnd(2) ? A.fp(0x6a, rm(), f(), rs1, rnd(4)) : A.fp(0x7a, 0, f(), rs1, 0);
+    case 6:
+      return i(rnd(0x200) * 2, DATA_BASE_REG, 1, f(), 0x07); // flh
+    default:
+      return s(rnd(0x200) * 2, rs2, DATA_BASE_REG, 1, 0x27); // fsh
+  }
+}
+
+/** A generator of the instructions a mix adds to RV64GC: `rd` an x destination, `rs1`, `rs2` sources. */
+export type ExtraInsn = (rnd: Rnd, rd: number, rs1: number, rs2: number) => number;
+
 /**
  * One random RV64GC instruction (integer, M, F/D in every rounding mode,
  * loads and stores at offsets 0-0x3ff from {@linkcode DATA_BASE_REG}, or a
  * short forward branch); it never writes {@linkcode DATA_BASE_REG}. With
- * `bitmanip`, one instruction in three is from Zba/Zbb/Zbc/Zbs/Zbkb/Zbkx.
+ * `extra` ({@linkcode randomBitmanip}, {@linkcode randomZfh}), one instruction in three is
+ * from it.
  */
-export function randomInsn(rnd: Rnd, bitmanip = false): number {
+export function randomInsn(rnd: Rnd, extra?: ExtraInsn): number {
   const rd = () => {
     const v = 1 + rnd(31);
     return v === DATA_BASE_REG ? 5 : v;
   };
   const rs = () => rnd(32);
   const f = () => rnd(32);
-  if (bitmanip && rnd(3) === 0) return randomBitmanip(rnd, rd(), rs(), rs());
+  if (extra && rnd(3) === 0) return extra(rnd, rd(), rs(), rs());
   switch (rnd(16)) {
     case 0:
     case 1: {

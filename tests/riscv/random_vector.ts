@@ -6,27 +6,31 @@
  * register, memory and scalar contents. The .rtz conversions are left out:
  * they crash QEMU 7.2.
  *
- * Data layout (offsets from s11 = 0x20000): x, f and v registers at 0x000,
- * 0x100, 0x200; scratch for loads and stores at 0x400-0x7ff (s10 points
- * there; t2 holds the stride 8); the dump of x registers, v registers, f
- * registers at 0x800, 0x900, 0xb00. The program writes 0x400-0xbff to stdout.
+ * Data layout (offsets from s11 = 0x20000): x and f registers at 0x000 and
+ * 0x100; scratch for loads and stores at 0x400-0x7ff (s10 points there; t2
+ * holds the stride 8); the dump of x and f registers at 0x800 and 0x900; the v
+ * registers at 0xa00 (32 * VLEN/8 bytes), loaded from there first and stored
+ * back last. The program writes 0x400 to the end of the v registers to stdout.
  *
  * @module
  */
 
-import { A, encode, i, s, u } from "./asm.ts";
+import { A, b, encode, i, s, u } from "./asm.ts";
 import { prng } from "./random_programs.ts";
 import { riscvElf } from "../util/elf_writer.ts";
 
-const S11 = 27, S10 = 26, T0 = 5, T1 = 6, T2 = 7, T3 = 28, T4 = 29;
-/** The number of bytes the program writes. */
-export const VECTOR_DUMP_SIZE = 0x800;
+const S11 = 27, S10 = 26, T0 = 5, T1 = 6, T2 = 7, T3 = 28, T4 = 29, T5 = 30, T6 = 31;
+/** Where the v registers are, past the dumps of x and f. */
+const V_REGS = 0xa00;
+/** The number of bytes the program writes at a VLEN. */
+export const vectorDumpSize = (vlen: number) => V_REGS - 0x400 + 4 * vlen;
 
 type Rnd = (n: number) => number;
-/** The vtype the generator tracks: log2 of SEW/8 and log2 of LMUL. */
+/** The vtype the generator tracks: log2 of SEW/8 and log2 of LMUL; and VLEN/8. */
 interface Vt {
   sew: number;
   lmul: number;
+  readonly vlenb: number;
 }
 
 const opv = (f6: number, vm: number, vs2: number, vs1: number, f3: number, vd: number) =>
@@ -98,10 +102,10 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
   switch (rnd(fp ? 16 : 11)) {
     case 0: {
       const [f6, forms] = OPI[rnd(OPI.length)];
-      return [arith(f6, pickForm(forms), I3)];
+      return fromVstart(rnd, arith(f6, pickForm(forms), I3));
     }
     case 1:
-      return [arith(OPM[rnd(OPM.length)], pickForm("vx"), M3)];
+      return fromVstart(rnd, arith(OPM[rnd(OPM.length)], pickForm("vx"), M3));
     case 2: { // compares: a mask destination outside the sources
       const [f6, forms] = CMP[rnd(CMP.length)];
       let d = rnd(32);
@@ -133,7 +137,8 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
       return [opv(rnd(8), vm, vs2, rnd(32), 2, rnd(32))];
     case 6: // mask logic, vcpop/vfirst/vmv.x.s into a0..a5, vmv.s.x, vid
       return [maskOrMove(rnd, g)];
-    case 7: { // slides (OPI 0x0e/0x0f vx/vi, OPM vslide1 vx) and gathers (OPI 0x0c)
+    case 7: { // slides (OPI 0x0e/0x0f vx/vi, OPM vslide1 vx) and gathers (OPI 0x0c); more
+      if (rnd(3) === 0) return permutation(rnd, vt, g);
       if (overlap(vd, g, vs2, g) || overlap(vd, g, vs1, g)) return [];
       const kind = rnd(3);
       if (kind === 0) {
@@ -148,8 +153,10 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
       if (vd === 0) return [];
       return [opv(rnd(2) ? 0x17 : rnd(2) ? 0x10 : 0x12, 0, vs2, src, f3, vd)];
     }
-    case 9: // unit-stride and strided loads and stores of EEW = SEW at s10
-      return [memoryInsn(rnd, vt, vd)];
+    case 9: // loads and stores at s10 (memoryInsn); vleff at the end of memory
+      if (rnd(5) === 0) return faultOnlyFirst(rnd, vt, vd);
+      if (rnd(4) === 0) return [wholeOrMask(rnd)];
+      return memoryInsn(rnd, vt).flatMap((insn) => fromVstart(rnd, insn));
     case 10:
       return vset(rnd, vt);
     case 11: {
@@ -171,6 +178,60 @@ function vectorInsn(rnd: Rnd, vt: Vt): number[] {
       return fpWide(rnd, vt, g, vd, vs2, vs1);
     default: // FP moves: vfmv.f.s, vfmv.s.f, vfmv.v.f, vfmerge, vfslide1up/down
       return [fpMove(rnd, vd, vs2, g)];
+  }
+}
+
+/**
+ * `insn`, one time in six with vstart set to 1..7 when that is below vl (QEMU 7.2 leaves vstart
+ * as it is when vstart >= vl; the spec and Denemu reset it): it starts there, as after a trap,
+ * elements below vstart keeping their values. Uses t5 and t6. A jump follows: QEMU 7.2 reads
+ * vstart when it translates a block (its csrw ends the one before), and would refuse a
+ * reduction later in the block as if vstart were still not 0.
+ */
+function fromVstart(rnd: Rnd, insn: number): number[] {
+  if (rnd(6) !== 0) return [insn];
+  return [
+    i(0xc20, 0, 2, T6, 0x73), // csrr t6, vl
+    i(1 + rnd(7), 0, 0, T5, 0x13), // li t5, 1..7
+    b(8, T6, T5, 6), // bltu t5, t6, 1f
+    i(0, 0, 0, T5, 0x13), // li t5, 0
+    A.csr(1, 0, 0x008, T5), // 1: csrw vstart, t5
+    insn,
+    A.jal(0, 4),
+  ];
+}
+
+/**
+ * vcompress.vm, viota.m, vmv<nr>r.v, vzext/vsext.vf2/4/8 or vrgatherei16.vv, with register groups
+ * that do not overlap where the spec (or QEMU 7.2) forbids it; none after a vstart (vcompress
+ * needs vstart 0).
+ */
+function permutation(rnd: Rnd, vt: Vt, g: number): number[] {
+  const vd = group(rnd, g), vs2 = group(rnd, g), vm = vd === 0 ? 1 : rnd(2);
+  switch (rnd(5)) {
+    case 0: { // vcompress.vm vd, vs2, vs1: vd apart from both
+      const vs1 = rnd(32);
+      if (overlap(vd, g, vs2, g) || overlap(vd, g, vs1, 1)) return [];
+      return [opv(0x17, 1, vs2, vs1, 2, vd)];
+    }
+    case 1: { // viota.m vd, vs2: vd apart from the mask vs2
+      const m = rnd(32);
+      return overlap(vd, g, m, 1) ? [] : [opv(0x14, vm, m, 0x10, 2, vd)];
+    }
+    case 2: { // vmv<nr>r.v
+      const nr = 2 ** rnd(4), d = group(rnd, nr), s2 = group(rnd, nr);
+      return [opv(0x27, 1, s2, nr - 1, 3, d)];
+    }
+    case 3: { // vzext/vsext.vf<f>: source EEW SEW/f, EMUL LMUL/f, apart from vd
+      const f = 1 + rnd(3), gs = 2 ** Math.max(vt.lmul - f, 0), s2 = group(rnd, gs);
+      if (vt.sew < f || vt.lmul - f < -3 || overlap(vd, g, s2, gs)) return [];
+      return [opv(0x12, vm, s2, 2 * (4 - f) + rnd(2), 2, vd)];
+    }
+    default: { // vrgatherei16.vv: indices EEW 16, EMUL 16/SEW * LMUL
+      const ei = vt.lmul + 1 - vt.sew, gi = 2 ** Math.max(ei, 0), vs1 = group(rnd, gi);
+      if (ei > 3 || ei < -3 || overlap(vd, g, vs2, g) || overlap(vd, g, vs1, gi)) return [];
+      return [opv(0x0e, vm, vs2, vs1, 0, vd)];
+    }
   }
 }
 
@@ -217,19 +278,54 @@ function maskOrMove(rnd: Rnd, g: number): number {
   }
 }
 
-function memoryInsn(rnd: Rnd, vt: Vt, vd: number): number {
+/**
+ * A load or store of EEW = SEW at s10: unit-stride or strided (stride 8, at most 32 elements, to
+ * stay in the scratch area), of 1 to 8 fields (segments; the group of nf * LMUL registers stays
+ * in v0-v31), or indexed (ordered or not) by the bytes of a group (ei8: offsets 0-255) that the
+ * data group does not overlap.
+ */
+function memoryInsn(rnd: Rnd, vt: Vt): number[] {
+  const g = 2 ** Math.max(vt.lmul, 0), nf = 1 + (rnd(2) ? rnd(8 / g) : 0);
+  const vd = rnd(Math.floor((32 - nf * g) / g) + 1) * g;
   const store = rnd(2), vm = vd === 0 && !store ? 1 : rnd(2);
-  const strided = rnd(2) && 16 * 2 ** vt.lmul / 2 ** vt.sew <= 32;
-  return vmem(
-    store ? 0x27 : 0x07,
-    0,
-    strided ? 2 : 0,
-    vm,
-    strided ? T2 : 0,
-    S10,
-    WIDTH[vt.sew],
-    vd,
-  );
+  const op = store ? 0x27 : 0x07, width = WIDTH[vt.sew];
+  const kind = rnd(3);
+  if (kind === 2) { // indexed by bytes: their group has EMUL = LMUL * 8 / SEW
+    const gi = 2 ** Math.max(vt.lmul - vt.sew, 0), vi = group(rnd, gi);
+    if (overlap(vd, nf * g, vi, gi) || (!store && vm === 0 && vi === 0)) return [];
+    return [vmem(op, nf - 1, rnd(2) ? 3 : 1, vm, vi, S10, 0, vd)];
+  }
+  const strided = kind === 1 && vt.vlenb * 2 ** vt.lmul / 2 ** vt.sew <= 32;
+  return [vmem(op, nf - 1, strided ? 2 : 0, vm, strided ? T2 : 0, S10, width, vd)];
+}
+
+/**
+ * A whole-register load (vl1re8-vl8re64) or store (vs1r-vs8r), or a mask load or store (vlm.v,
+ * vsm.v), at s10: at most 8 * VLEN/8 bytes.
+ */
+function wholeOrMask(rnd: Rnd): number {
+  const store = rnd(2), op = store ? 0x27 : 0x07;
+  if (rnd(4) === 0) return vmem(op, 0, 0, 1, 11, S10, 0, rnd(32)); // vlm.v / vsm.v
+  const nf = 2 ** rnd(4), vd = group(rnd, nf);
+  return vmem(op, nf - 1, 0, 1, 8, S10, store ? 0 : WIDTH[rnd(4)], vd);
+}
+
+/** The size of the program's data: its end is where memory ends (the next page is unmapped). */
+const dataSize = (vlenb: number) => Math.ceil((V_REGS + 32 * vlenb) / 0x1000) * 0x1000;
+
+/**
+ * A fault-only-first load of EEW = SEW from 1 to 24 elements before the end of the data: the
+ * element past it faults, so vl shrinks to the elements before (when vl was larger). Uses t5.
+ * A jump follows: QEMU 7.2 goes on in the same block with what it knew of vl when it translated
+ * it, and would compute a following instruction over all of VLMAX.
+ */
+function faultOnlyFirst(rnd: Rnd, vt: Vt, vd: number): number[] {
+  const back = (1 + rnd(24)) << vt.sew, vm = vd === 0 ? 1 : rnd(2);
+  return [
+    ...li(T5, 0x20000 + dataSize(vt.vlenb) - back),
+    vmem(0x07, 0, 0, vm, 16, T5, WIDTH[vt.sew], vd),
+    A.jal(0, 4),
+  ];
 }
 
 function vset(rnd: Rnd, vt: Vt): number[] {
@@ -278,18 +374,25 @@ function fpMove(rnd: Rnd, vd: number, vs2: number, g: number): number {
   }
 }
 
+/** `rd = value` for a value below 2^31, by lui and addi. */
+function li(rd: number, value: number): number[] {
+  const hi = (value + 0x800) >> 12;
+  return [u(hi, rd, 0x37), i(value - (hi << 12), rd, 0, rd, 0x13)];
+}
+
 /**
- * The program of `seed` as an ELF file: `length` random steps.
+ * The program of `seed` as an ELF file: `length` random steps, for a machine with VLEN `vlen`.
  *
  * @example
  * ```ts ignore
- * await Deno.writeFile("prog", vectorProgram(1, 120));
+ * await Deno.writeFile("prog", vectorProgram(1, 120, 256));
  * ```
  */
-export function vectorProgram(seed: number, length: number): Uint8Array {
+export function vectorProgram(seed: number, length: number, vlen = 128): Uint8Array {
   const rnd = prng(seed * 2246822519);
-  const data = new Uint8Array(0x1000);
-  for (let k = 0; k < 0x800; k++) data[k] = rnd(256);
+  const vlenb = vlen / 8;
+  const data = new Uint8Array(dataSize(vlenb));
+  for (let k = 0; k < data.length; k++) data[k] = rnd(256);
   const dv = new DataView(data.buffer);
   for (let k = 0; k < 32; k++) if (rnd(3) === 0) dv.setBigInt64(8 * k, BigInt(rnd(64)) - 8n, true);
   const code: number[] = [u(0x20, S11, 0x37)];
@@ -297,11 +400,12 @@ export function vectorProgram(seed: number, length: number): Uint8Array {
   for (let k = 0; k < 32; k++) code.push(A.fld(k, S11, 0x100 + 8 * k));
   code.push(i(0x400, S11, 0, S10, 0x13), i(8, 0, 0, T2, 0x13), A.csr(5, 0, 0x002, rnd(5)));
   code.push(A.csr(5, 0, 0x00a, rnd(4))); // vxrm
-  code.push(i(0x200, S11, 0, T4, 0x13), i(0xc3, 0, 7, T3, 0x57)); // vsetvli t3, x0, e8, m8
+  const vRegs = [i(0x7ff, S11, 0, T4, 0x13), i(V_REGS - 0x7ff, T4, 0, T4, 0x13)]; // t4 = s11 + V_REGS
+  code.push(...vRegs, i(0xc3, 0, 7, T3, 0x57)); // vsetvli t3, x0, e8, m8
   for (let k = 0; k < 4; k++) {
-    code.push(vmem(0x07, 7, 0, 1, 8, T4, 0, 8 * k), i(128, T4, 0, T4, 0x13));
+    code.push(vmem(0x07, 7, 0, 1, 8, T4, 0, 8 * k), i(8 * vlenb, T4, 0, T4, 0x13)); // vl8re8
   }
-  const vt: Vt = { sew: 0, lmul: 0 };
+  const vt: Vt = { sew: 0, lmul: 0, vlenb };
   code.push(...vset(rnd, vt));
   for (let k = 0; k < length; k++) code.push(...vectorInsn(rnd, vt));
   code.push(i(0xc20, 0, 2, T0, 0x73), i(0xc21, 0, 2, T1, 0x73), i(0x00f, 0, 2, T2, 0x73));
@@ -309,16 +413,16 @@ export function vectorProgram(seed: number, length: number): Uint8Array {
   code.push(i(0x7ff, S11, 0, T4, 0x13), i(1, T4, 0, T4, 0x13)); // t4 = s11 + 0x800
   for (let k = 0; k < 32; k++) code.push(s(8 * k, k, T4, 3, 0x23));
   code.push(i(0x100, T4, 0, T4, 0x13));
+  for (let k = 0; k < 32; k++) code.push(s(8 * k, k, T4, 3, 0x27)); // fsd at 0x900
+  code.push(...vRegs);
   for (let k = 0; k < 4; k++) {
-    code.push(vmem(0x27, 7, 0, 1, 8, T4, 0, 8 * k), i(128, T4, 0, T4, 0x13));
+    code.push(vmem(0x27, 7, 0, 1, 8, T4, 0, 8 * k), i(8 * vlenb, T4, 0, T4, 0x13)); // vs8r
   }
-  for (let k = 0; k < 32; k++) code.push(s(8 * k, k, T4, 3, 0x27)); // fsd at 0xb00
   code.push(
     i(64, 0, 0, 17, 0x13),
     i(1, 0, 0, 10, 0x13),
     i(0x400, S11, 0, 11, 0x13),
-    u(1, 12, 0x37), // a2 = 0x1000
-    i(-0x800, 12, 0, 12, 0x13), // a2 = 0x800
+    ...li(12, vectorDumpSize(vlen)),
     A.ecall,
     i(93, 0, 0, 17, 0x13),
     i(0, 0, 0, 10, 0x13),

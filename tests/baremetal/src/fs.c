@@ -36,6 +36,12 @@ int main(void) {
   /* Turning FS off again in the middle of a block applies to the next instruction. */
   __asm__ volatile("csrc mstatus, %0\n fld ft1, 0(%1)" ::"r"(FS), "r"(&d) : "ft1");
   report("fld right after csrc");
+  /* Code that ran with FS on is not reused once FS is off: the TB flags carry FS. */
+  csr_set(mstatus, 1UL << 13);
+  last.count = 0;
+  fp_ops();
+  csr_clear(mstatus, FS);
+  fp_ops();
   puts_("done\n");
   return 0;
 }

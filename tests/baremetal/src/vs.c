@@ -40,6 +40,24 @@ int main(void) {
   /* Turning VS off again in the middle of a block applies to the next instruction. */
   __asm__ volatile("csrc mstatus, %0\n vadd.vv v2, v1, v1" ::"r"(VS));
   report("vadd.vv right after csrc");
+  /* Code that ran with VS on is not reused once VS is off: the TB flags carry VS. */
+  csr_set(mstatus, 1UL << 9);
+  last.count = 0;
+  vector_ops();
+  csr_clear(mstatus, VS);
+  vector_ops();
+  /* Vector FP needs mstatus.FS on as well; the integer instructions do not. */
+  csr_set(mstatus, 1UL << 9);
+  csr_clear(mstatus, 3UL << 13);
+  last.count = 0;
+  __asm__ volatile("vsetivli t0, 4, e32, m1, ta, ma" ::: "t0"); report("vsetivli, FS off");
+  __asm__ volatile("vadd.vv v2, v1, v1"); report("vadd.vv, FS off");
+  __asm__ volatile("vfadd.vv v2, v1, v1"); report("vfadd.vv, FS off");
+  __asm__ volatile("vfmv.v.f v2, ft0"); report("vfmv.v.f, FS off");
+  __asm__ volatile("vmfeq.vv v3, v1, v1"); report("vmfeq.vv, FS off");
+  csr_set(mstatus, 1UL << 13);
+  __asm__ volatile("vfadd.vv v2, v1, v1"); report("vfadd.vv, FS on");
+  put("mstatus.FS on after vfadd.vv", ((csr_read(mstatus) >> 13) & 3) != 0); /* Denemu: Dirty */
   puts_("done\n");
   return 0;
 }
