@@ -1,8 +1,8 @@
 // The aarch64 target against qemu-aarch64, in the same run: every guest of tests/guests/bin/aarch64
 // (built by scripts/build_guests_a64.ts) prints the same stdout and exits with the same status on
-// Denemu's JIT and interpreter as on qemu-aarch64; the decode table is current; and every
-// instruction of the guests that Denemu decodes, and random AdvSIMD and FP encodings of every group
-// it implements, disassemble as `objdump -d -M no-aliases` prints them.
+// Denemu's JIT and interpreter (some also under lockstep) as on qemu-aarch64; the decode table is
+// current; and every instruction of the guests that Denemu decodes, and random AdvSIMD and FP
+// encodings of every group it implements, disassemble as `objdump -d -M no-aliases` prints them.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { a64TablesJson } from "../targets/aarch64/gen_decode_tables.ts";
@@ -35,16 +35,26 @@ async function run(
   }
 }
 
+/** Guests also run under lockstep (both engines compared per TB): glibc, atomics, AdvSIMD, FP. */
+const LOCKSTEPPED = [
+  "hello.dynamic.O2",
+  "strings.static.O2",
+  "atomics.static.O2",
+  "vec.O3",
+  "fp.O2",
+];
+
 for (const { name, args = [], mkdirs, notCompared } of a64Builds()) {
   if (notCompared) continue;
+  const accels = LOCKSTEPPED.includes(name) ? ["jit", "interp", "lockstep"] : ["jit", "interp"];
   Deno.test({
-    name: `aarch64: ${name} prints and exits as on qemu-aarch64, on the JIT and the interpreter`,
+    name: `aarch64: ${name} prints and exits as on qemu-aarch64, on ${accels.join(", ")}`,
     ignore: !QEMU,
     async fn() {
       const peer = await run("qemu-aarch64", ["-L", SYSROOT, BIN + name, ...args], mkdirs);
       const hint = `no sysroot at ${SYSROOT}? (apt-get install gcc-aarch64-linux-gnu)`;
       assert(peer.stdout.length > 0, `qemu-aarch64 printed nothing: ${hint}`);
-      for (const accel of ["jit", "interp"]) {
+      for (const accel of accels) {
         const emu = ["run", "-A", MOD, "user", "-accel", accel, BIN + name, ...args];
         const ours = await run(Deno.execPath(), emu, mkdirs);
         assertEquals(ours, peer, accel);
