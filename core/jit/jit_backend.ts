@@ -62,6 +62,8 @@ interface JitTbData {
 export interface JitStats {
   regionsCompiled: number;
   tbsCompiled: number;
+  /** bytes of the region modules compiled (their size is what V8's two tiers compile) */
+  wasmBytes: number;
   /** milliseconds spent in IR-to-wasm emission */
   emitMs: number;
   /** milliseconds spent in WebAssembly compilation and instantiation */
@@ -102,6 +104,7 @@ export class JitBackend implements Backend {
   readonly stats: JitStats = {
     regionsCompiled: 0,
     tbsCompiled: 0,
+    wasmBytes: 0,
     emitMs: 0,
     wasmCompileMs: 0,
     regionCalls: 0,
@@ -288,7 +291,7 @@ export class JitBackend implements Backend {
     }
     const helpers = [...cpu.target.helpers, ...cpu.extraHelpers];
     const t0 = performance.now();
-    let region: Region;
+    let region: Region, compiledBytes = 0;
     const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
     try {
       const compiled = compileRegion(members, {
@@ -303,6 +306,7 @@ export class JitBackend implements Backend {
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
       });
       const t1 = performance.now();
+      compiledBytes = compiled.bytes.length;
       const imports: Record<string, unknown> = { ...this.#imports };
       compiled.helperImports.forEach((h, i) => {
         imports[`h${h}`] = this.#helperShim(helpers[h], compiled.helperArity[i]);
@@ -325,6 +329,7 @@ export class JitBackend implements Backend {
     }
     this.stats.regionsCompiled++;
     this.stats.tbsCompiled += members.length;
+    this.stats.wasmBytes += compiledBytes;
     this.#regions.push(region);
     if (this.#regions.length > this.maxRegions) {
       this.#kill(this.#regions.shift()!);
