@@ -5,35 +5,50 @@
  * ```text
  * load the region's guest registers (globals) into i64 locals
  * block $exit
- *   block $trap
- *     block $chain
- *       loop $dispatch
- *         block $tbN-1 ... block $tb0
- *           br_table(next) -> $tb0..$tbN-1
- *         end  <TB 0 code>  ... end <TB N-1 code>
+ *   block $exitPc
+ *     block $trap
+ *       block $inval
+ *         loop $dispatch
+ *           block $try
+ *             block $hash
+ *               block $tbN-1 ... block $tb0
+ *                 br_table(next) -> $tb0..$tbN-1
+ *               end  <TB 0 code>  ... end <TB N-1 code>
+ *             end
+ *             ent = jump-cache slot of addr
+ *           end
+ *           jump cache knows addr: a TB of this region? next = its index, br $dispatch
+ *                                  else status = CHAIN, br $exit
+ *           br $exitPc
+ *         end
  *       end
+ *       store the refund; status = INVALIDATED, br $exitPc
  *     end
- *     write back; tail-call the jump-cache entry in `ent`
+ *     status = TRAP, br $exit
  *   end
- *   status = TRAP
+ *   store addr as the pc
  * end
- * write back the globals the region writes; return status
+ * write back the globals the region writes
+ * status = CHAIN: tail-call the jump-cache entry in `ent`; else return status
  * ```
  * A direct jump to a later TB of the region branches straight to the end of
  * that TB's block, where its code starts; one to an earlier TB sets `next`
- * and branches to `$dispatch`; a jump the jump cache knows branches to `$chain`; a slow path
- * or helper that trapped branches to `$trap`; every other exit stores the pc
- * and branches to `$exit`. Guest loads and stores check the soft TLB inline
- * and call an out-of-line slow path on a miss. Each TB entry checks and
- * charges the instruction budget, so budgets stay exact.
+ * and branches to `$dispatch`. Every other exit shares the code at the end:
+ * a jump out of the region puts its target in `addr` and branches to `$try`
+ * (its jump-cache slot in `ent`, when the target is constant) or `$hash`;
+ * an exit to the run loop puts the pc in `addr` and branches to `$exitPc`; a
+ * slow path or helper that trapped branches to `$trap`. Sharing them keeps
+ * the code V8 compiles small: an exit is a few bytes. Guest loads and stores
+ * check the soft TLB inline and call an out-of-line slow path on a miss
+ * (region_memory.ts). Each TB entry checks and charges the instruction
+ * budget, so budgets stay exact.
  *
  * @module
  */
 
 import { type Cond, type IrOp, isVectorOp, markGlobals, Op } from "../ir.ts";
 import type { HelperDef } from "../ir.ts";
-import { STATE_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "../host_memory.ts";
-import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
+import { STATE_BASE } from "../host_memory.ts";
 import type { TranslationBlock } from "../tb.ts";
 import {
   assembleModule,
@@ -50,6 +65,7 @@ import { constantTemps, packTemps } from "./temp_locals.ts";
 import { fixedImports, IMP_DRAIN, NUM_FIXED_IMPORTS, slowPaths } from "./region_imports.ts";
 import { emitVectorAlu, simdMem, V } from "./region_vector.ts";
 import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
+import { hostAddress, tlbHit } from "./region_memory.ts";
 import {
   CTRL,
   JUMP_CACHE_ENTRIES,
@@ -58,6 +74,9 @@ import {
   MAX_CHAIN_FLAGS,
   Status,
 } from "./region_abi.ts";
+
+/** The status of an exit that tail-calls the next region (internal to the region's code). */
+const CHAIN = -1;
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -179,10 +198,13 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
 
   reload();
   c.localGet(P_ENTRY).localSet(L_NEXT);
-  c.block(); // $exit
+  c.block(); // $exit: L_STATUS holds the status (CHAIN: tail-call the jump-cache entry in L_ENT)
+  c.block(); // $exitPc: L_ADDR holds the pc to go on at; the status is CONTINUE unless set
   c.block(); // $trap: a slow path or helper trapped
-  c.block(); // $chain: L_ENT holds a jump-cache entry to tail-call
+  c.block(); // $inval: code was invalidated; L_ADDR holds the pc to go on at, L_NEXT the refund
   c.loop(); // $dispatch
+  c.block(); // $try: L_ADDR holds a target pc, L_ENT its jump-cache slot
+  c.block(); // $hash: L_ADDR holds a target pc
   for (let i = 0; i < tbs.length; i++) c.block();
   c.localGet(L_NEXT).brTable(tbs.map((_, i) => i), 0);
 
@@ -190,13 +212,16 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     c.op(W.end); // end of block $tbk: TB k's code follows
     slotOf = tempSlots[k].slot;
     constOf = constants[k];
-    // Depth of $dispatch and $exit from TB k's top level.
-    const baseDispatch = tbs.length - 1 - k;
+    // Depth of $hash and the blocks around it from TB k's top level.
+    const base = tbs.length - 1 - k;
     let depth = 0; // extra blocks opened inside the TB (labels, ifs)
-    const toDispatch = () => baseDispatch + depth;
-    const toChain = () => baseDispatch + 1 + depth;
-    const toTrap = () => baseDispatch + 2 + depth;
-    const toExit = () => baseDispatch + 3 + depth;
+    const toHash = () => base + depth;
+    const toTry = () => base + 1 + depth;
+    const toDispatch = () => base + 2 + depth;
+    const toInval = () => base + 3 + depth;
+    const toTrap = () => base + 4 + depth;
+    const toExitPc = () => base + 5 + depth;
+    const toExit = () => base + 6 + depth;
     // TB j > k starts right after the end of block $tbj, which is still open here.
     const toLaterTb = (j: number) => j - k - 1 + depth;
     const exitWith = (status: number) => {
@@ -208,9 +233,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (!mayInvalidate) return;
       c.i32Const(env.ctrl + CTRL.invalidated).mem(W.i32Load, 0).if();
       depth++;
-      storePc(pc);
-      storeCtrl32(CTRL.refund, len - nextIdx);
-      exitWith(Status.INVALIDATED);
+      c.i64Const(pc).localSet(L_ADDR).i32Const(len - nextIdx).localSet(L_NEXT).br(toInval());
       depth--;
       c.op(W.end);
       mayInvalidate = false;
@@ -234,38 +257,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     const changesFlags = tb.ir.ops.some((o) => helperFlags(o)?.changesTbFlags);
     const chainable = tb.flags <= MAX_CHAIN_FLAGS && !changesFlags &&
       !tb.ir.ops.some((o) => helperFlags(o)?.writesState);
-    const flagsKey = BigInt.asIntN(64, BigInt(tb.flags) << 56n);
-    /** Target pc in L_ADDR (or the constant `constPc`): if the jump cache knows it, tail-call there. */
-    const chain = (constPc?: bigint) => {
-      if (constPc === undefined) {
-        c.localGet(L_ADDR).i64Const(1n).op(W.i64ShrU).localGet(L_ADDR)
-          .i64Const(BigInt(JUMP_CACHE_FOLD)).op(W.i64ShrU)
-          .op(W.i64Xor).op(W.i32WrapI64).i32Const(JUMP_CACHE_ENTRIES - 1).op(W.i32And).i32Const(4)
-          .op(W.i32Shl);
-      } else c.i32Const(jumpCacheSlot(constPc));
-      c.localTee(L_ENT).mem(W.i64Load, env.jumpCache).localGet(L_ADDR);
-      if (flagsKey !== 0n) c.i64Const(flagsKey).op(W.i64Xor);
-      c.op(W.i64Eq).if();
-      depth++;
-      if (constPc === undefined) {
-        // a TB of this very region (a return to a caller in it): no tail call needed
-        c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).i32Const(env.selfSlot).op(W.i32Eq).if();
-        depth++;
-        c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localSet(L_NEXT).br(toDispatch());
-        depth--;
-        c.op(W.end);
-      }
-      c.br(toChain());
-      depth--;
-      c.op(W.end);
-    };
     // Budget: exit before the TB when fewer than `len` instructions are left.
-    c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).if();
-    depth++;
-    storePc(tb.pc);
-    exitWith(Status.CONTINUE);
-    depth--;
-    c.op(W.end);
+    c.i64Const(tb.pc).localSet(L_ADDR);
+    c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).brIf(toExitPc());
     c.localGet(L_REMAINING).i32Const(len).op(W.i32Sub).localSet(L_REMAINING);
 
     // Labels: one block per label, outermost = defined last.
@@ -286,33 +280,23 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
 
     /** A slow-path access of `size` bytes at L_ADDR + `at` (a load's value left on the stack). */
     const slowAccess = (size: number, signed: boolean, at: number, value?: () => void) => {
-      const store = value !== undefined;
       c.localGet(L_ADDR);
       if (at) c.i64Const(BigInt(at)).op(W.i64Add);
       value?.();
-      c.i32Const(store ? size : size | (signed ? 16 : 0));
+      c.i32Const(value ? size : size | (signed ? 16 : 0));
       c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
-      c.call(store ? FN_SLOW_STORE : FN_SLOW_LOAD);
-      afterTrapCheck();
+      c.call(value ? FN_SLOW_STORE : FN_SLOW_LOAD).brIf(toTrap());
     };
     /** LOAD, STORE, VLD, VST: the soft TLB inline, the slow path out of line. */
     const memAccess = (o: IrOp, store: boolean) => {
       const vector = o.op === Op.VLD || o.op === Op.VST, size = vector ? 16 : o.size;
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-      c.localTee(L_ADDR);
-      c.i64Const(12n).op(W.i64ShrU).op(W.i32WrapI64).i32Const(TLB_ENTRIES - 1).op(W.i32And)
-        .i32Const(Math.log2(TLB_ENTRY_SIZE))
-        .op(W.i32Shl).localTee(L_ENT);
-      c.mem(W.i64Load, TLB_BASE + (store ? TLB_WRITE : TLB_READ));
-      c.localGet(L_ADDR);
-      if (size > 1) c.i64Const(BigInt(size - 1)).op(W.i64Add);
-      c.i64Const(-4096n).op(W.i64And).op(W.i64Eq);
+      tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, size, store);
       c.if(store || vector ? VOID : I64);
       depth++;
       if (vector && !store) c.i32Const(0); // the slot's address, under the loaded value
-      c.localGet(L_ADDR).localGet(L_ENT).mem(W.i64Load, TLB_BASE + TLB_ADDEND).op(W.i64Add)
-        .op(W.i32WrapI64);
+      hostAddress(c, L_ADDR, L_ENT);
       if (vector && store) simdMem(simdMem(c.i32Const(0), V.load, o.b), V.store, 0);
       else if (vector) simdMem(simdMem(c, V.load, 0), V.store, o.d);
       else if (store) c.operand(src(o.b)).mem(STORE_OPS[size], 0);
@@ -480,17 +464,13 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           else if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(toDispatch());
           else {
             c.i64Const(o.pc).localSet(L_ADDR);
-            if (chainable) chain(o.pc);
-            storePc(o.pc);
-            exitWith(Status.CONTINUE);
+            if (chainable) c.i32Const(jumpCacheSlot(o.pc)).localSet(L_ENT).br(toTry());
+            else c.br(toExitPc());
           }
           break;
         }
         case Op.GOTO_PTR:
-          c.operand(src(o.a)).localSet(L_ADDR);
-          if (chainable) chain();
-          c.i32Const(statePc).localGet(L_ADDR).mem(W.i64Store, 0);
-          exitWith(Status.CONTINUE);
+          c.operand(src(o.a)).localSet(L_ADDR).br(chainable ? toHash() : toExitPc());
           break;
         case Op.RAISE:
           storePc(insnPc);
@@ -529,15 +509,37 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     // Every path ended with an exit or a branch; close the TB for validation.
     c.op(W.unreachable);
   });
+  c.op(W.end); // $hash: the jump-cache slot of the pc in L_ADDR
+  c.localGet(L_ADDR).i64Const(1n).op(W.i64ShrU).localGet(L_ADDR)
+    .i64Const(BigInt(JUMP_CACHE_FOLD)).op(W.i64ShrU).op(W.i64Xor).op(W.i32WrapI64)
+    .i32Const(JUMP_CACHE_ENTRIES - 1).op(W.i32And).i32Const(4).op(W.i32Shl).localSet(L_ENT);
+  c.op(W.end); // $try: if the jump cache knows the pc in L_ADDR, go there
+  // (The region's TBs share their translation flags, so they share the jump-cache key's.)
+  const flagsKey = BigInt.asIntN(64, BigInt(tbs[0]?.flags ?? 0) << 56n);
+  c.localGet(L_ENT).mem(W.i64Load, env.jumpCache).localGet(L_ADDR);
+  if (flagsKey !== 0n) c.i64Const(flagsKey).op(W.i64Xor);
+  c.op(W.i64Eq).if();
+  // a TB of this very region (a return to a caller in it): no tail call needed
+  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).i32Const(env.selfSlot).op(W.i32Eq).if();
+  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localSet(L_NEXT).br(2);
+  c.op(W.end);
+  c.i32Const(CHAIN).localSet(L_STATUS).br(5);
+  c.op(W.end);
+  c.br(3); // $exitPc
   c.op(W.end); // loop
-  c.op(W.end); // $chain: one shared tail call for every chaining site
-  writeBack();
-  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
-  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
+  c.op(W.end); // $inval
+  c.i32Const(env.ctrl + CTRL.refund).localGet(L_NEXT).mem(W.i32Store, 0);
+  c.i32Const(Status.INVALIDATED).localSet(L_STATUS).br(1);
   c.op(W.end); // $trap
-  c.i32Const(Status.TRAP).localSet(L_STATUS);
+  c.i32Const(Status.TRAP).localSet(L_STATUS).br(1);
+  c.op(W.end); // $exitPc
+  c.i32Const(statePc).localGet(L_ADDR).mem(W.i64Store, 0);
   c.op(W.end); // $exit
   writeBack();
+  c.localGet(L_STATUS).i32Const(CHAIN).op(W.i32Eq).if();
+  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
+  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
+  c.op(W.end);
   c.i32Const(env.ctrl + CTRL.remaining).localGet(L_REMAINING).mem(W.i32Store, 0);
   c.localGet(L_STATUS);
 

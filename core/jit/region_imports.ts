@@ -33,8 +33,9 @@ export function fixedImports(): WasmFunctionSpec[] {
  * The memory slow paths every region calls out of line: they record where
  * the access is (pc, the instructions left to refund, the budget), so that a
  * fault is precise and devices see the exact instruction count, then call the
- * `load` / `store` import. The caller checks the fault flag. `pcOffset` is
- * the pc's offset in the state block, `ctrl` the control block's address.
+ * `load` / `store` import. They return the fault flag (a load beside its
+ * value), on which the caller branches to its trap exit. `pcOffset` is the
+ * pc's offset in the state block, `ctrl` the control block's address.
  *
  * @example
  * ```ts
@@ -48,18 +49,19 @@ export function slowPaths(env: { pcOffset: number; ctrl: number }): WasmFunction
       .i32Const(STATE_BASE + env.pcOffset).localGet(pc).mem(W.i64Store, 0)
       .i32Const(env.ctrl + CTRL.refund).localGet(refund).mem(W.i32Store, 0)
       .i32Const(env.ctrl + CTRL.remaining).localGet(remaining).mem(W.i32Store, 0);
+  const fault = (c: WasmCode) => c.i32Const(env.ctrl + CTRL.fault).mem(W.i32Load, 0);
   return [
     {
-      name: "slow_load", // (addr, how, pc, refund, remaining) -> value
+      name: "slow_load", // (addr, how, pc, refund, remaining) -> (value, fault)
       params: [I64, I32, I64, I32, I32],
-      result: I64,
-      body: record(2, 3, 4).localGet(0).localGet(1).call(IMP_LOAD),
+      result: [I64, I32],
+      body: fault(record(2, 3, 4).localGet(0).localGet(1).call(IMP_LOAD)),
     },
     {
-      name: "slow_store", // (addr, value, size, pc, refund, remaining)
+      name: "slow_store", // (addr, value, size, pc, refund, remaining) -> fault
       params: [I64, I64, I32, I64, I32, I32],
-      result: null,
-      body: record(3, 4, 5).localGet(0).localGet(1).localGet(2).call(IMP_STORE),
+      result: I32,
+      body: fault(record(3, 4, 5).localGet(0).localGet(1).localGet(2).call(IMP_STORE)),
     },
   ];
 }
