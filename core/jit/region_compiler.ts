@@ -50,33 +50,21 @@ import { type Cond, type IrOp, isVectorOp, markGlobals, Op } from "../ir.ts";
 import type { HelperDef } from "../ir.ts";
 import { STATE_BASE } from "../host_memory.ts";
 import type { TranslationBlock } from "../tb.ts";
-import {
-  assembleModule,
-  I32,
-  I64,
-  RUN_TYPE_INDEX,
-  VOID,
-  W,
-  WasmCode,
-  type WasmFunctionSpec,
-} from "./wasm_code.ts";
+import { assembleModule, I32, I64, VOID, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
 import { constantTemps, packTemps } from "./temp_locals.ts";
 import { fixedImports, IMP_DRAIN, NUM_FIXED_IMPORTS, slowPaths } from "./region_imports.ts";
 import { emitVectorAlu, simdMem, V } from "./region_vector.ts";
 import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
-import { hostAddress, tlbHit } from "./region_memory.ts";
+import { closeExits, exitDepths, LOCALS, openExits } from "./region_exits.ts";
 import {
-  CTRL,
-  JUMP_CACHE_ENTRIES,
-  JUMP_CACHE_FOLD,
-  jumpCacheSlot,
-  MAX_CHAIN_FLAGS,
-  Status,
-} from "./region_abi.ts";
-
-/** The status of an exit that tail-calls the next region (internal to the region's code). */
-const CHAIN = -1;
+  AccessFunctions,
+  type AccessGroup,
+  accessGroups,
+  hostAddress,
+  tlbHit,
+} from "./region_memory.ts";
+import { CTRL, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -130,7 +118,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     }
   }
   // Locals: params entry(0), remaining(1); next(2), status(3), addr(4, i64), ent(5, i32), then globals, temps.
-  const P_ENTRY = 0, L_REMAINING = 1, L_NEXT = 2, L_STATUS = 3, L_ADDR = 4, L_ENT = 5;
+  const { entry: P_ENTRY, remaining: L_REMAINING, next: L_NEXT, status: L_STATUS } = LOCALS;
+  const { addr: L_ADDR, ent: L_ENT } = LOCALS;
   const localTypes: number[] = [I32, I32, I64, I32];
   const globalLocal = new Int32Array(G).fill(-1);
   let nextLocal = 6;
@@ -159,6 +148,15 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const poolSize = tempSlots.reduce((n, s) => Math.max(n, s.size), 0);
   for (let i = 0; i < poolSize; i++) localTypes.push(I64);
   let slotOf = tempSlots[0]?.slot;
+  // Accesses that share a TLB probe (see accessGroups): one i32 local per group of a TB.
+  const groups = tbs.map((tb) => accessGroups(tb.ir.ops));
+  const groupBase = tempBase + poolSize;
+  const groupLocals = groups.reduce(
+    (n, m) => Math.max(n, ...[...m.values()].map((g) => g.index + 1)),
+    0,
+  );
+  for (let i = 0; i < groupLocals; i++) localTypes.push(I32);
+  let groupOf = groups[0];
   const loc = (t: number) => (t < G ? globalLocal[t] : tempBase + slotOf[t - G]);
   // Temps written once by a MOVI are read as constants (see constantTemps).
   const constants = tbs.map((tb) => constantTemps(tb.ir.ops, G));
@@ -170,7 +168,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const firstInternal = NUM_FIXED_IMPORTS + helperList.length;
   // Internal functions: the two memory slow paths, then (if used) the ALU helpers.
   const FN_SLOW_LOAD = firstInternal, FN_SLOW_STORE = firstInternal + 1;
-  const firstAluHelper = firstInternal + 2;
+  const access = new AccessFunctions(firstInternal + 2, FN_SLOW_LOAD, FN_SLOW_STORE);
+  for (const m of groups) for (const o of m.keys()) access.use(o);
+  const firstAluHelper = access.first + access.count;
   const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
 
   // Regions come to about 26 bytes of wasm per IR op (speedtest1): room for that saves regrowth.
@@ -198,30 +198,25 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
 
   reload();
   c.localGet(P_ENTRY).localSet(L_NEXT);
-  c.block(); // $exit: L_STATUS holds the status (CHAIN: tail-call the jump-cache entry in L_ENT)
-  c.block(); // $exitPc: L_ADDR holds the pc to go on at; the status is CONTINUE unless set
-  c.block(); // $trap: a slow path or helper trapped
-  c.block(); // $inval: code was invalidated; L_ADDR holds the pc to go on at, L_NEXT the refund
-  c.loop(); // $dispatch
-  c.block(); // $try: L_ADDR holds a target pc, L_ENT its jump-cache slot
-  c.block(); // $hash: L_ADDR holds a target pc
+  openExits(c);
   for (let i = 0; i < tbs.length; i++) c.block();
   c.localGet(L_NEXT).brTable(tbs.map((_, i) => i), 0);
 
   tbs.forEach((tb, k) => {
     c.op(W.end); // end of block $tbk: TB k's code follows
     slotOf = tempSlots[k].slot;
+    groupOf = groups[k];
     constOf = constants[k];
-    // Depth of $hash and the blocks around it from TB k's top level.
-    const base = tbs.length - 1 - k;
+    // The shared exits, from TB k's top level (see region_exits.ts).
+    const d = exitDepths(k, tbs.length);
     let depth = 0; // extra blocks opened inside the TB (labels, ifs)
-    const toHash = () => base + depth;
-    const toTry = () => base + 1 + depth;
-    const toDispatch = () => base + 2 + depth;
-    const toInval = () => base + 3 + depth;
-    const toTrap = () => base + 4 + depth;
-    const toExitPc = () => base + 5 + depth;
-    const toExit = () => base + 6 + depth;
+    const toHash = () => d.toHash + depth;
+    const toTry = () => d.toTry + depth;
+    const toDispatch = () => d.toDispatch + depth;
+    const toInval = () => d.toInval + depth;
+    const toTrap = () => d.toTrap + depth;
+    const toExitPc = () => d.toExitPc + depth;
+    const toExit = () => d.toExit + depth;
     // TB j > k starts right after the end of block $tbj, which is still open here.
     const toLaterTb = (j: number) => j - k - 1 + depth;
     const exitWith = (status: number) => {
@@ -287,8 +282,40 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
       c.call(value ? FN_SLOW_STORE : FN_SLOW_LOAD).brIf(toTrap());
     };
+    /** LOAD, STORE of a group: at a constant offset from the group's host address. */
+    const groupAccess = (o: IrOp, g: AccessGroup) => {
+      const store = g.store, hb = groupBase + g.index;
+      if (o === g.head) {
+        c.operand(src(o.a));
+        if (g.minOff !== 0n) c.i64Const(g.minOff).op(W.i64Add);
+        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, g.span, store);
+        c.if(I32);
+        hostAddress(c, L_ADDR, L_ENT);
+        c.op(W.else).i32Const(0).op(W.end).localSet(hb);
+      }
+      c.localGet(hb).if(store ? VOID : I64);
+      depth++;
+      c.localGet(hb);
+      if (store) c.operand(src(o.b));
+      c.mem(
+        store ? STORE_OPS[o.size] : LOAD_OPS[`${o.size}${o.signed ? "s" : "u"}`],
+        Number(o.imm - g.minOff),
+      );
+      c.op(W.else);
+      c.operand(src(o.a));
+      if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
+      if (store) c.operand(src(o.b));
+      c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
+      c.call(access.fn(o)).brIf(toTrap());
+      depth--;
+      c.op(W.end);
+      if (store) mayInvalidate = true;
+      else c.localSet(loc(o.d));
+    };
     /** LOAD, STORE, VLD, VST: the soft TLB inline, the slow path out of line. */
     const memAccess = (o: IrOp, store: boolean) => {
+      const g = groupOf.get(o);
+      if (g) return groupAccess(o, g);
       const vector = o.op === Op.VLD || o.op === Op.VST, size = vector ? 16 : o.size;
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
@@ -509,39 +536,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     // Every path ended with an exit or a branch; close the TB for validation.
     c.op(W.unreachable);
   });
-  c.op(W.end); // $hash: the jump-cache slot of the pc in L_ADDR
-  c.localGet(L_ADDR).i64Const(1n).op(W.i64ShrU).localGet(L_ADDR)
-    .i64Const(BigInt(JUMP_CACHE_FOLD)).op(W.i64ShrU).op(W.i64Xor).op(W.i32WrapI64)
-    .i32Const(JUMP_CACHE_ENTRIES - 1).op(W.i32And).i32Const(4).op(W.i32Shl).localSet(L_ENT);
-  c.op(W.end); // $try: if the jump cache knows the pc in L_ADDR, go there
-  // (The region's TBs share their translation flags, so they share the jump-cache key's.)
-  const flagsKey = BigInt.asIntN(64, BigInt(tbs[0]?.flags ?? 0) << 56n);
-  c.localGet(L_ENT).mem(W.i64Load, env.jumpCache).localGet(L_ADDR);
-  if (flagsKey !== 0n) c.i64Const(flagsKey).op(W.i64Xor);
-  c.op(W.i64Eq).if();
-  // a TB of this very region (a return to a caller in it): no tail call needed
-  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).i32Const(env.selfSlot).op(W.i32Eq).if();
-  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localSet(L_NEXT).br(2);
-  c.op(W.end);
-  c.i32Const(CHAIN).localSet(L_STATUS).br(5);
-  c.op(W.end);
-  c.br(3); // $exitPc
-  c.op(W.end); // loop
-  c.op(W.end); // $inval
-  c.i32Const(env.ctrl + CTRL.refund).localGet(L_NEXT).mem(W.i32Store, 0);
-  c.i32Const(Status.INVALIDATED).localSet(L_STATUS).br(1);
-  c.op(W.end); // $trap
-  c.i32Const(Status.TRAP).localSet(L_STATUS).br(1);
-  c.op(W.end); // $exitPc
-  c.i32Const(statePc).localGet(L_ADDR).mem(W.i64Store, 0);
-  c.op(W.end); // $exit
-  writeBack();
-  c.localGet(L_STATUS).i32Const(CHAIN).op(W.i32Eq).if();
-  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
-  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
-  c.op(W.end);
-  c.i32Const(env.ctrl + CTRL.remaining).localGet(L_REMAINING).mem(W.i32Store, 0);
-  c.localGet(L_STATUS);
+  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, writeBack);
 
   const imports: WasmFunctionSpec[] = [
     ...fixedImports(),
@@ -561,6 +556,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   };
   const bytes = assembleModule(env.memoryPages, imports, [
     ...slowPaths(env),
+    ...access.specs(),
     ...(usesInternal ? internalFunctions(firstAluHelper) : []),
     run,
   ]);
