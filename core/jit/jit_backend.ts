@@ -21,6 +21,7 @@ import { SoftTlb } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { PcRedirect, type TrapKind } from "../trap.ts";
 import { compileRegion } from "./region_compiler.ts";
+import { slowPathModule } from "./region_imports.ts";
 import {
   CTRL,
   JUMP_CACHE_ENTRIES,
@@ -158,7 +159,7 @@ export class JitBackend implements Backend {
       cpu.host.dv.setInt32(ctrl + CTRL.fault, 1, true);
       return 0n;
     };
-    this.#imports = {
+    const js = {
       memory: cpu.host.memory,
       table: this.#table,
       load: (addr: bigint, how: number): bigint => {
@@ -185,6 +186,20 @@ export class JitBackend implements Backend {
         if (tbs.generation !== before) cpu.host.dv.setInt32(ctrl + CTRL.invalidated, 1, true);
         noteExitRequest();
       },
+    };
+    // The slow paths around load and store, which every region imports (region_imports.ts).
+    const support = new WebAssembly.Instance(
+      new WebAssembly.Module(
+        slowPathModule({ pcOffset: cpu.target.state.pcOffset, ctrl }, 1) as BufferSource,
+      ),
+      { env: js as WebAssembly.ModuleImports },
+    );
+    this.#imports = {
+      memory: js.memory,
+      table: js.table,
+      drain: js.drain,
+      slow_load: support.exports.slow_load,
+      slow_store: support.exports.slow_store,
     };
   }
 

@@ -53,7 +53,13 @@ import type { TranslationBlock } from "../tb.ts";
 import { assembleModule, I32, I64, VOID, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
 import { constantTemps, packTemps } from "./temp_locals.ts";
-import { fixedImports, IMP_DRAIN, NUM_FIXED_IMPORTS, slowPaths } from "./region_imports.ts";
+import {
+  fixedImports,
+  IMP_DRAIN,
+  IMP_SLOW_LOAD,
+  IMP_SLOW_STORE,
+  NUM_FIXED_IMPORTS,
+} from "./region_imports.ts";
 import { emitVectorAlu, simdMem, V } from "./region_vector.ts";
 import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
 import { closeExits, exitDepths, LOCALS, openExits } from "./region_exits.ts";
@@ -166,9 +172,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const helperList = [...helperArity.keys()].sort((a, b) => a - b);
   const helperFn = new Map(helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
   const firstInternal = NUM_FIXED_IMPORTS + helperList.length;
-  // Internal functions: the two memory slow paths, then (if used) the ALU helpers.
-  const FN_SLOW_LOAD = firstInternal, FN_SLOW_STORE = firstInternal + 1;
-  const access = new AccessFunctions(firstInternal + 2, FN_SLOW_LOAD, FN_SLOW_STORE);
+  // Internal functions: the access functions of the groups, then (if used) the ALU helpers.
+  const FN_SLOW_LOAD = IMP_SLOW_LOAD, FN_SLOW_STORE = IMP_SLOW_STORE;
+  const access = new AccessFunctions(firstInternal, FN_SLOW_LOAD, FN_SLOW_STORE);
   for (const m of groups) for (const o of m.keys()) access.use(o);
   const firstAluHelper = access.first + access.count;
   const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
@@ -555,7 +561,6 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     exported: true,
   };
   const bytes = assembleModule(env.memoryPages, imports, [
-    ...slowPaths(env),
     ...access.specs(),
     ...(usesInternal ? internalFunctions(firstAluHelper) : []),
     run,
