@@ -19,8 +19,17 @@
 import { type IrBlock, type IrOp, Op, visitOperands } from "./ir.ts";
 import { alu, compare } from "./interp.ts";
 
-/** Ops without side effects: `MOV` and the ALU ops up to `MOVCOND`. */
-function isPure(op: number): boolean {
+/**
+ * Ops without side effects: `MOV` and the ALU ops up to `MOVCOND`.
+ *
+ * @example
+ * ```ts
+ * import { isPure } from "./ir_fold.ts";
+ * import { Op } from "./ir.ts";
+ * console.log(isPure(Op.ADD), isPure(Op.STORE)); // true false
+ * ```
+ */
+export function isPure(op: number): boolean {
   return op === Op.MOV || op === Op.MOVI || (op >= Op.ADD && op <= Op.MOVCOND);
 }
 

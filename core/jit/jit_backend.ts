@@ -21,6 +21,7 @@ import { SoftTlb } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { PcRedirect, type TrapKind } from "../trap.ts";
 import { compileRegion } from "./region_compiler.ts";
+import { slowPathModule } from "./region_imports.ts";
 import {
   CTRL,
   JUMP_CACHE_ENTRIES,
@@ -62,6 +63,8 @@ interface JitTbData {
 export interface JitStats {
   regionsCompiled: number;
   tbsCompiled: number;
+  /** bytes of the region modules compiled (their size is what V8's two tiers compile) */
+  wasmBytes: number;
   /** milliseconds spent in IR-to-wasm emission */
   emitMs: number;
   /** milliseconds spent in WebAssembly compilation and instantiation */
@@ -102,6 +105,7 @@ export class JitBackend implements Backend {
   readonly stats: JitStats = {
     regionsCompiled: 0,
     tbsCompiled: 0,
+    wasmBytes: 0,
     emitMs: 0,
     wasmCompileMs: 0,
     regionCalls: 0,
@@ -155,7 +159,7 @@ export class JitBackend implements Backend {
       cpu.host.dv.setInt32(ctrl + CTRL.fault, 1, true);
       return 0n;
     };
-    this.#imports = {
+    const js = {
       memory: cpu.host.memory,
       table: this.#table,
       load: (addr: bigint, how: number): bigint => {
@@ -182,6 +186,20 @@ export class JitBackend implements Backend {
         if (tbs.generation !== before) cpu.host.dv.setInt32(ctrl + CTRL.invalidated, 1, true);
         noteExitRequest();
       },
+    };
+    // The slow paths around load and store, which every region imports (region_imports.ts).
+    const support = new WebAssembly.Instance(
+      new WebAssembly.Module(
+        slowPathModule({ pcOffset: cpu.target.state.pcOffset, ctrl }, 1) as BufferSource,
+      ),
+      { env: js as WebAssembly.ModuleImports },
+    );
+    this.#imports = {
+      memory: js.memory,
+      table: js.table,
+      drain: js.drain,
+      slow_load: support.exports.slow_load,
+      slow_store: support.exports.slow_store,
     };
   }
 
@@ -288,7 +306,7 @@ export class JitBackend implements Backend {
     }
     const helpers = [...cpu.target.helpers, ...cpu.extraHelpers];
     const t0 = performance.now();
-    let region: Region;
+    let region: Region, compiledBytes = 0;
     const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
     try {
       const compiled = compileRegion(members, {
@@ -303,6 +321,7 @@ export class JitBackend implements Backend {
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
       });
       const t1 = performance.now();
+      compiledBytes = compiled.bytes.length;
       const imports: Record<string, unknown> = { ...this.#imports };
       compiled.helperImports.forEach((h, i) => {
         imports[`h${h}`] = this.#helperShim(helpers[h], compiled.helperArity[i]);
@@ -325,6 +344,7 @@ export class JitBackend implements Backend {
     }
     this.stats.regionsCompiled++;
     this.stats.tbsCompiled += members.length;
+    this.stats.wasmBytes += compiledBytes;
     this.#regions.push(region);
     if (this.#regions.length > this.maxRegions) {
       this.#kill(this.#regions.shift()!);

@@ -5,59 +5,72 @@
  * ```text
  * load the region's guest registers (globals) into i64 locals
  * block $exit
- *   block $trap
- *     block $chain
- *       loop $dispatch
- *         block $tbN-1 ... block $tb0
- *           br_table(next) -> $tb0..$tbN-1
- *         end  <TB 0 code>  ... end <TB N-1 code>
+ *   block $exitPc
+ *     block $trap
+ *       block $inval
+ *         loop $dispatch
+ *           block $try
+ *             block $hash
+ *               block $tbN-1 ... block $tb0
+ *                 br_table(next) -> $tb0..$tbN-1
+ *               end  <TB 0 code>  ... end <TB N-1 code>
+ *             end
+ *             ent = jump-cache slot of addr
+ *           end
+ *           jump cache knows addr: a TB of this region? next = its index, br $dispatch
+ *                                  else status = CHAIN, br $exit
+ *           br $exitPc
+ *         end
  *       end
+ *       store the refund; status = INVALIDATED, br $exitPc
  *     end
- *     write back; tail-call the jump-cache entry in `ent`
+ *     status = TRAP, br $exit
  *   end
- *   status = TRAP
+ *   store addr as the pc
  * end
- * write back the globals the region writes; return status
+ * write back the globals the region writes
+ * status = CHAIN: tail-call the jump-cache entry in `ent`; else return status
  * ```
  * A direct jump to a later TB of the region branches straight to the end of
  * that TB's block, where its code starts; one to an earlier TB sets `next`
- * and branches to `$dispatch`; a jump the jump cache knows branches to `$chain`; a slow path
- * or helper that trapped branches to `$trap`; every other exit stores the pc
- * and branches to `$exit`. Guest loads and stores check the soft TLB inline
- * and call an out-of-line slow path on a miss. Each TB entry checks and
- * charges the instruction budget, so budgets stay exact.
+ * and branches to `$dispatch`. Every other exit shares the code at the end:
+ * a jump out of the region puts its target in `addr` and branches to `$try`
+ * (its jump-cache slot in `ent`, when the target is constant) or `$hash`;
+ * an exit to the run loop puts the pc in `addr` and branches to `$exitPc`; a
+ * slow path or helper that trapped branches to `$trap`. Sharing them keeps
+ * the code V8 compiles small: an exit is a few bytes. Guest loads and stores
+ * check the soft TLB inline and call an out-of-line slow path on a miss
+ * (region_memory.ts). Each TB entry checks and charges the instruction
+ * budget, so budgets stay exact.
  *
  * @module
  */
 
 import { type Cond, type IrOp, isVectorOp, markGlobals, Op } from "../ir.ts";
 import type { HelperDef } from "../ir.ts";
-import { STATE_BASE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "../host_memory.ts";
-import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
+import { STATE_BASE } from "../host_memory.ts";
 import type { TranslationBlock } from "../tb.ts";
-import {
-  assembleModule,
-  I32,
-  I64,
-  RUN_TYPE_INDEX,
-  VOID,
-  W,
-  WasmCode,
-  type WasmFunctionSpec,
-} from "./wasm_code.ts";
+import { assembleModule, I32, I64, VOID, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
 import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
 import { constantTemps, packTemps } from "./temp_locals.ts";
-import { fixedImports, IMP_DRAIN, NUM_FIXED_IMPORTS, slowPaths } from "./region_imports.ts";
+import {
+  fixedImports,
+  IMP_DRAIN,
+  IMP_SLOW_LOAD,
+  IMP_SLOW_STORE,
+  NUM_FIXED_IMPORTS,
+} from "./region_imports.ts";
 import { emitVectorAlu, simdMem, V } from "./region_vector.ts";
 import { CMP, FLOAT, LOAD_OPS, SIMPLE, STORE_OPS } from "./region_opcodes.ts";
+import { closeExits, exitDepths, LOCALS, openExits } from "./region_exits.ts";
 import {
-  CTRL,
-  JUMP_CACHE_ENTRIES,
-  JUMP_CACHE_FOLD,
-  jumpCacheSlot,
-  MAX_CHAIN_FLAGS,
-  Status,
-} from "./region_abi.ts";
+  AccessFunctions,
+  type AccessGroup,
+  accessGroups,
+  hostAddress,
+  tlbHit,
+} from "./region_memory.ts";
+import { CTRL, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -111,7 +124,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     }
   }
   // Locals: params entry(0), remaining(1); next(2), status(3), addr(4, i64), ent(5, i32), then globals, temps.
-  const P_ENTRY = 0, L_REMAINING = 1, L_NEXT = 2, L_STATUS = 3, L_ADDR = 4, L_ENT = 5;
+  const { entry: P_ENTRY, remaining: L_REMAINING, next: L_NEXT, status: L_STATUS } = LOCALS;
+  const { addr: L_ADDR, ent: L_ENT } = LOCALS;
   const localTypes: number[] = [I32, I32, I64, I32];
   const globalLocal = new Int32Array(G).fill(-1);
   let nextLocal = 6;
@@ -140,6 +154,15 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const poolSize = tempSlots.reduce((n, s) => Math.max(n, s.size), 0);
   for (let i = 0; i < poolSize; i++) localTypes.push(I64);
   let slotOf = tempSlots[0]?.slot;
+  // Accesses that share a TLB probe (see accessGroups): one i32 local per group of a TB.
+  const groups = tbs.map((tb) => accessGroups(tb.ir.ops));
+  const groupBase = tempBase + poolSize;
+  const groupLocals = groups.reduce(
+    (n, m) => Math.max(n, ...[...m.values()].map((g) => g.index + 1)),
+    0,
+  );
+  for (let i = 0; i < groupLocals; i++) localTypes.push(I32);
+  let groupOf = groups[0];
   const loc = (t: number) => (t < G ? globalLocal[t] : tempBase + slotOf[t - G]);
   // Temps written once by a MOVI are read as constants (see constantTemps).
   const constants = tbs.map((tb) => constantTemps(tb.ir.ops, G));
@@ -149,9 +172,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const helperList = [...helperArity.keys()].sort((a, b) => a - b);
   const helperFn = new Map(helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
   const firstInternal = NUM_FIXED_IMPORTS + helperList.length;
-  // Internal functions: the two memory slow paths, then (if used) the ALU helpers.
-  const FN_SLOW_LOAD = firstInternal, FN_SLOW_STORE = firstInternal + 1;
-  const firstAluHelper = firstInternal + 2;
+  // Internal functions: the access functions of the groups, then (if used) the ALU helpers.
+  const FN_SLOW_LOAD = IMP_SLOW_LOAD, FN_SLOW_STORE = IMP_SLOW_STORE;
+  const access = new AccessFunctions(firstInternal, FN_SLOW_LOAD, FN_SLOW_STORE);
+  for (const m of groups) for (const o of m.keys()) access.use(o);
+  const firstAluHelper = access.first + access.count;
   const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
 
   // Regions come to about 26 bytes of wasm per IR op (speedtest1): room for that saves regrowth.
@@ -179,24 +204,25 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
 
   reload();
   c.localGet(P_ENTRY).localSet(L_NEXT);
-  c.block(); // $exit
-  c.block(); // $trap: a slow path or helper trapped
-  c.block(); // $chain: L_ENT holds a jump-cache entry to tail-call
-  c.loop(); // $dispatch
+  openExits(c);
   for (let i = 0; i < tbs.length; i++) c.block();
   c.localGet(L_NEXT).brTable(tbs.map((_, i) => i), 0);
 
   tbs.forEach((tb, k) => {
     c.op(W.end); // end of block $tbk: TB k's code follows
     slotOf = tempSlots[k].slot;
+    groupOf = groups[k];
     constOf = constants[k];
-    // Depth of $dispatch and $exit from TB k's top level.
-    const baseDispatch = tbs.length - 1 - k;
+    // The shared exits, from TB k's top level (see region_exits.ts).
+    const d = exitDepths(k, tbs.length);
     let depth = 0; // extra blocks opened inside the TB (labels, ifs)
-    const toDispatch = () => baseDispatch + depth;
-    const toChain = () => baseDispatch + 1 + depth;
-    const toTrap = () => baseDispatch + 2 + depth;
-    const toExit = () => baseDispatch + 3 + depth;
+    const toHash = () => d.toHash + depth;
+    const toTry = () => d.toTry + depth;
+    const toDispatch = () => d.toDispatch + depth;
+    const toInval = () => d.toInval + depth;
+    const toTrap = () => d.toTrap + depth;
+    const toExitPc = () => d.toExitPc + depth;
+    const toExit = () => d.toExit + depth;
     // TB j > k starts right after the end of block $tbj, which is still open here.
     const toLaterTb = (j: number) => j - k - 1 + depth;
     const exitWith = (status: number) => {
@@ -208,9 +234,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (!mayInvalidate) return;
       c.i32Const(env.ctrl + CTRL.invalidated).mem(W.i32Load, 0).if();
       depth++;
-      storePc(pc);
-      storeCtrl32(CTRL.refund, len - nextIdx);
-      exitWith(Status.INVALIDATED);
+      c.i64Const(pc).localSet(L_ADDR).i32Const(len - nextIdx).localSet(L_NEXT).br(toInval());
       depth--;
       c.op(W.end);
       mayInvalidate = false;
@@ -234,38 +258,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     const changesFlags = tb.ir.ops.some((o) => helperFlags(o)?.changesTbFlags);
     const chainable = tb.flags <= MAX_CHAIN_FLAGS && !changesFlags &&
       !tb.ir.ops.some((o) => helperFlags(o)?.writesState);
-    const flagsKey = BigInt.asIntN(64, BigInt(tb.flags) << 56n);
-    /** Target pc in L_ADDR (or the constant `constPc`): if the jump cache knows it, tail-call there. */
-    const chain = (constPc?: bigint) => {
-      if (constPc === undefined) {
-        c.localGet(L_ADDR).i64Const(1n).op(W.i64ShrU).localGet(L_ADDR)
-          .i64Const(BigInt(JUMP_CACHE_FOLD)).op(W.i64ShrU)
-          .op(W.i64Xor).op(W.i32WrapI64).i32Const(JUMP_CACHE_ENTRIES - 1).op(W.i32And).i32Const(4)
-          .op(W.i32Shl);
-      } else c.i32Const(jumpCacheSlot(constPc));
-      c.localTee(L_ENT).mem(W.i64Load, env.jumpCache).localGet(L_ADDR);
-      if (flagsKey !== 0n) c.i64Const(flagsKey).op(W.i64Xor);
-      c.op(W.i64Eq).if();
-      depth++;
-      if (constPc === undefined) {
-        // a TB of this very region (a return to a caller in it): no tail call needed
-        c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).i32Const(env.selfSlot).op(W.i32Eq).if();
-        depth++;
-        c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localSet(L_NEXT).br(toDispatch());
-        depth--;
-        c.op(W.end);
-      }
-      c.br(toChain());
-      depth--;
-      c.op(W.end);
-    };
     // Budget: exit before the TB when fewer than `len` instructions are left.
-    c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).if();
-    depth++;
-    storePc(tb.pc);
-    exitWith(Status.CONTINUE);
-    depth--;
-    c.op(W.end);
+    c.i64Const(tb.pc).localSet(L_ADDR);
+    c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).brIf(toExitPc());
     c.localGet(L_REMAINING).i32Const(len).op(W.i32Sub).localSet(L_REMAINING);
 
     // Labels: one block per label, outermost = defined last.
@@ -286,33 +281,55 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
 
     /** A slow-path access of `size` bytes at L_ADDR + `at` (a load's value left on the stack). */
     const slowAccess = (size: number, signed: boolean, at: number, value?: () => void) => {
-      const store = value !== undefined;
       c.localGet(L_ADDR);
       if (at) c.i64Const(BigInt(at)).op(W.i64Add);
       value?.();
-      c.i32Const(store ? size : size | (signed ? 16 : 0));
+      c.i32Const(value ? size : size | (signed ? 16 : 0));
       c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
-      c.call(store ? FN_SLOW_STORE : FN_SLOW_LOAD);
-      afterTrapCheck();
+      c.call(value ? FN_SLOW_STORE : FN_SLOW_LOAD).brIf(toTrap());
+    };
+    /** LOAD, STORE of a group: at a constant offset from the group's host address. */
+    const groupAccess = (o: IrOp, g: AccessGroup) => {
+      const store = g.store, hb = groupBase + g.index;
+      if (o === g.head) {
+        c.operand(src(o.a));
+        if (g.minOff !== 0n) c.i64Const(g.minOff).op(W.i64Add);
+        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, g.span, store);
+        c.if(I32);
+        hostAddress(c, L_ADDR, L_ENT);
+        c.op(W.else).i32Const(0).op(W.end).localSet(hb);
+      }
+      c.localGet(hb).if(store ? VOID : I64);
+      depth++;
+      c.localGet(hb);
+      if (store) c.operand(src(o.b));
+      c.mem(
+        store ? STORE_OPS[o.size] : LOAD_OPS[`${o.size}${o.signed ? "s" : "u"}`],
+        Number(o.imm - g.minOff),
+      );
+      c.op(W.else);
+      c.operand(src(o.a));
+      if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
+      if (store) c.operand(src(o.b));
+      c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
+      c.call(access.fn(o)).brIf(toTrap());
+      depth--;
+      c.op(W.end);
+      if (store) mayInvalidate = true;
+      else c.localSet(loc(o.d));
     };
     /** LOAD, STORE, VLD, VST: the soft TLB inline, the slow path out of line. */
     const memAccess = (o: IrOp, store: boolean) => {
+      const g = groupOf.get(o);
+      if (g) return groupAccess(o, g);
       const vector = o.op === Op.VLD || o.op === Op.VST, size = vector ? 16 : o.size;
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-      c.localTee(L_ADDR);
-      c.i64Const(12n).op(W.i64ShrU).op(W.i32WrapI64).i32Const(TLB_ENTRIES - 1).op(W.i32And)
-        .i32Const(Math.log2(TLB_ENTRY_SIZE))
-        .op(W.i32Shl).localTee(L_ENT);
-      c.mem(W.i64Load, TLB_BASE + (store ? TLB_WRITE : TLB_READ));
-      c.localGet(L_ADDR);
-      if (size > 1) c.i64Const(BigInt(size - 1)).op(W.i64Add);
-      c.i64Const(-4096n).op(W.i64And).op(W.i64Eq);
+      tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, size, store);
       c.if(store || vector ? VOID : I64);
       depth++;
       if (vector && !store) c.i32Const(0); // the slot's address, under the loaded value
-      c.localGet(L_ADDR).localGet(L_ENT).mem(W.i64Load, TLB_BASE + TLB_ADDEND).op(W.i64Add)
-        .op(W.i32WrapI64);
+      hostAddress(c, L_ADDR, L_ENT);
       if (vector && store) simdMem(simdMem(c.i32Const(0), V.load, o.b), V.store, 0);
       else if (vector) simdMem(simdMem(c, V.load, 0), V.store, o.d);
       else if (store) c.operand(src(o.b)).mem(STORE_OPS[size], 0);
@@ -480,17 +497,13 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           else if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(toDispatch());
           else {
             c.i64Const(o.pc).localSet(L_ADDR);
-            if (chainable) chain(o.pc);
-            storePc(o.pc);
-            exitWith(Status.CONTINUE);
+            if (chainable) c.i32Const(jumpCacheSlot(o.pc)).localSet(L_ENT).br(toTry());
+            else c.br(toExitPc());
           }
           break;
         }
         case Op.GOTO_PTR:
-          c.operand(src(o.a)).localSet(L_ADDR);
-          if (chainable) chain();
-          c.i32Const(statePc).localGet(L_ADDR).mem(W.i64Store, 0);
-          exitWith(Status.CONTINUE);
+          c.operand(src(o.a)).localSet(L_ADDR).br(chainable ? toHash() : toExitPc());
           break;
         case Op.RAISE:
           storePc(insnPc);
@@ -529,17 +542,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     // Every path ended with an exit or a branch; close the TB for validation.
     c.op(W.unreachable);
   });
-  c.op(W.end); // loop
-  c.op(W.end); // $chain: one shared tail call for every chaining site
-  writeBack();
-  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 12).localGet(L_REMAINING);
-  c.localGet(L_ENT).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
-  c.op(W.end); // $trap
-  c.i32Const(Status.TRAP).localSet(L_STATUS);
-  c.op(W.end); // $exit
-  writeBack();
-  c.i32Const(env.ctrl + CTRL.remaining).localGet(L_REMAINING).mem(W.i32Store, 0);
-  c.localGet(L_STATUS);
+  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, writeBack);
 
   const imports: WasmFunctionSpec[] = [
     ...fixedImports(),
@@ -558,7 +561,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     exported: true,
   };
   const bytes = assembleModule(env.memoryPages, imports, [
-    ...slowPaths(env),
+    ...access.specs(),
     ...(usesInternal ? internalFunctions(firstAluHelper) : []),
     run,
   ]);

@@ -1,16 +1,20 @@
 /**
- * The functions every region imports before its helpers (`load`, `store`,
- * `drain`), and the two memory slow paths it defines around them.
+ * The functions every region imports before its helpers: the two memory
+ * slow paths (`slow_load`, `slow_store`) and `drain`. The slow paths are wasm
+ * functions of one small support module ({@linkcode slowPathModule}) around
+ * the JS `load` and `store`: made once per JIT, not in every region module.
  *
  * @module
  */
 
 import { STATE_BASE } from "../host_memory.ts";
-import { I32, I64, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
+import { assembleModule, I32, I64, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
 import { CTRL } from "./region_abi.ts";
 
-/** Function indices of the fixed imports; helper imports follow them. */
-export const IMP_LOAD = 0, IMP_STORE = 1, IMP_DRAIN = 2, NUM_FIXED_IMPORTS = 3;
+/** Function indices of a region's fixed imports; helper imports follow them. */
+export const IMP_SLOW_LOAD = 0, IMP_SLOW_STORE = 1, IMP_DRAIN = 2, NUM_FIXED_IMPORTS = 3;
+/** Function indices of the support module's imports, the JS `load` and `store`. */
+const IMP_LOAD = 0, IMP_STORE = 1;
 
 /**
  * The fixed imports, in index order.
@@ -22,44 +26,67 @@ export const IMP_LOAD = 0, IMP_STORE = 1, IMP_DRAIN = 2, NUM_FIXED_IMPORTS = 3;
  * ```
  */
 export function fixedImports(): WasmFunctionSpec[] {
+  const [slowLoad, slowStore] = slowPaths({ pcOffset: 0, ctrl: 0 });
   return [
-    { name: "load", params: [I64, I32], result: I64 },
-    { name: "store", params: [I64, I64, I32], result: null },
+    { name: slowLoad.name, params: slowLoad.params, result: slowLoad.result },
+    { name: slowStore.name, params: slowStore.params, result: slowStore.result },
     { name: "drain", params: [], result: null },
   ];
+}
+
+/**
+ * The support module whose exports `slow_load` and `slow_store` every region
+ * imports; it imports `env.memory`, `env.table`, and the JS `env.load`
+ * (`(addr, how) -> value`) and `env.store` (`(addr, value, size)`).
+ *
+ * @example
+ * ```ts
+ * import { slowPathModule } from "./region_imports.ts";
+ * console.log(slowPathModule({ pcOffset: 0, ctrl: 0x2000 }, 1).length > 0); // true
+ * ```
+ */
+export function slowPathModule(
+  env: { pcOffset: number; ctrl: number },
+  memoryPages: number,
+): Uint8Array {
+  const js: WasmFunctionSpec[] = [
+    { name: "load", params: [I64, I32], result: I64 },
+    { name: "store", params: [I64, I64, I32], result: null },
+  ];
+  return assembleModule(
+    memoryPages,
+    js,
+    slowPaths(env).map((f) => ({ ...f, exported: true })),
+  );
 }
 
 /**
  * The memory slow paths every region calls out of line: they record where
  * the access is (pc, the instructions left to refund, the budget), so that a
  * fault is precise and devices see the exact instruction count, then call the
- * `load` / `store` import. The caller checks the fault flag. `pcOffset` is
- * the pc's offset in the state block, `ctrl` the control block's address.
- *
- * @example
- * ```ts
- * import { slowPaths } from "./region_imports.ts";
- * console.log(slowPaths({ pcOffset: 0, ctrl: 0x2000 }).map((f) => f.name)); // [ "slow_load", "slow_store" ]
- * ```
+ * `load` / `store` import. They return the fault flag (a load beside its
+ * value), on which the caller branches to its trap exit. `pcOffset` is the
+ * pc's offset in the state block, `ctrl` the control block's address.
  */
-export function slowPaths(env: { pcOffset: number; ctrl: number }): WasmFunctionSpec[] {
+function slowPaths(env: { pcOffset: number; ctrl: number }): WasmFunctionSpec[] {
   const record = (pc: number, refund: number, remaining: number) =>
     new WasmCode()
       .i32Const(STATE_BASE + env.pcOffset).localGet(pc).mem(W.i64Store, 0)
       .i32Const(env.ctrl + CTRL.refund).localGet(refund).mem(W.i32Store, 0)
       .i32Const(env.ctrl + CTRL.remaining).localGet(remaining).mem(W.i32Store, 0);
+  const fault = (c: WasmCode) => c.i32Const(env.ctrl + CTRL.fault).mem(W.i32Load, 0);
   return [
     {
-      name: "slow_load", // (addr, how, pc, refund, remaining) -> value
+      name: "slow_load", // (addr, how, pc, refund, remaining) -> (value, fault)
       params: [I64, I32, I64, I32, I32],
-      result: I64,
-      body: record(2, 3, 4).localGet(0).localGet(1).call(IMP_LOAD),
+      result: [I64, I32],
+      body: fault(record(2, 3, 4).localGet(0).localGet(1).call(IMP_LOAD)),
     },
     {
-      name: "slow_store", // (addr, value, size, pc, refund, remaining)
+      name: "slow_store", // (addr, value, size, pc, refund, remaining) -> fault
       params: [I64, I64, I32, I64, I32, I32],
-      result: null,
-      body: record(3, 4, 5).localGet(0).localGet(1).localGet(2).call(IMP_STORE),
+      result: I32,
+      body: fault(record(3, 4, 5).localGet(0).localGet(1).localGet(2).call(IMP_STORE)),
     },
   ];
 }

@@ -277,14 +277,13 @@ export class WasmCode {
 export interface WasmFunctionSpec {
   name: string;
   params: number[];
-  result: number | null;
+  /** the result type, several (a multi-value return) or none */
+  result: number | number[] | null;
   /** extra locals beyond the params, by type */
   locals?: number[];
   body?: WasmCode;
   exported?: boolean;
 }
-
-const TYPE_NAMES: Record<number, string> = { [I32]: "i32", [I64]: "i64" };
 
 /** Type index of `(i32, i32) -> i32` in every assembled module (for `return_call_indirect`). */
 export const RUN_TYPE_INDEX = 0;
@@ -318,8 +317,7 @@ interface WasmbuilderFunction {
   signatureIdx: number;
   moduleName: string;
   fieldName: string;
-  addParam(name: string, type: string): void;
-  setReturnType(type: string): void;
+  getSignature(): number[];
 }
 interface WasmbuilderModule {
   signatures: number[][];
@@ -419,9 +417,11 @@ export function assembleModule(
 ): Uint8Array {
   const mb = new JitModuleBuilder();
   mb.setMemory(memoryPages, "env", "memory");
+  // The signature from the spec (wasmbuilder's own has at most one result).
   const declare = (f: WasmbuilderFunction, s: WasmFunctionSpec) => {
-    s.params.forEach((t, i) => f.addParam(`p${i}`, TYPE_NAMES[t]));
-    if (s.result !== null) f.setReturnType(TYPE_NAMES[s.result]);
+    const results = s.result === null ? [] : typeof s.result === "number" ? [s.result] : s.result;
+    const signature = [0x60, s.params.length, ...s.params, results.length, ...results];
+    f.getSignature = () => signature;
   };
   for (const s of imports) declare(mb.addIimportFunction(s.name, "env", s.name), s);
   for (const s of functions) {
