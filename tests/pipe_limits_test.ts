@@ -20,13 +20,16 @@ testAgainstQemu(
 
 const errno = (n: number) => (e: unknown) => e instanceof SysError && e.errno === n;
 
-Deno.test("pipe limits: past pipe-max-size is EPERM for the guest, whoever runs Denemu", async () => {
+Deno.test("pipe limits: pipe-max-size and pipe-user-pages-soft bind the guest, whoever runs Denemu", async () => {
   const r = await runGuest("pipe_limits.static.O2");
   assertEquals(r.status, 0);
-  assert(
-    r.strace.some((l) => /fcntl\(\d+,1031,0x100001\) = -1 errno=1 /.test(l)),
-    r.strace.filter((l) => l.includes("fcntl")).join("\n"),
-  );
+  const fcntls = r.strace.filter((l) => l.includes("fcntl"));
+  const count = (re: RegExp) => fcntls.filter((l) => re.test(l)).length;
+  assertEquals(count(/fcntl\(\d+,1031,0x100001\) = -1 errno=1 /), 1, fcntls.join("\n"));
+  // 64 pipes of 256 pages, and one more to 1 MiB in the fill check before them
+  assertEquals(count(/fcntl\(\d+,1031,0x100000\) = 1048576$/), 65, fcntls.join("\n"));
+  assertEquals(count(/fcntl\(\d+,1031,0x100000\) = -1 errno=1 /), 1, fcntls.join("\n"));
+  assertEquals(count(/fcntl\(\d+,1032,0x\w+\) = 8192$/), 1, fcntls.join("\n"));
 });
 
 Deno.test("pipe limits: a snapshot puts back the capacity and the buffered bytes", () => {

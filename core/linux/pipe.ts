@@ -23,6 +23,14 @@ export const PIPE_BUF = 4096;
 export const PIPE_DEFAULT_SIZE = 65536;
 /** /proc/sys/fs/pipe-max-size: the most F_SETPIPE_SZ gives a process without CAP_SYS_RESOURCE. */
 export const PIPE_MAX_SIZE = 1048576;
+/**
+ * /proc/sys/fs/pipe-user-pages-soft: once a user's pipes hold more pages, a new pipe gets
+ * {@linkcode PIPE_MIN_PAGES} and none grows (EPERM): a guest's pipes hold 64 MiB and 8 KiB
+ * for each pipe past that.
+ */
+export const PIPE_USER_PAGES_SOFT = 16384;
+/** A new pipe's pages past the soft limit (PIPE_MIN_DEF_BUFFERS). */
+export const PIPE_MIN_PAGES = 2;
 
 /** One slot of the ring: bytes [start, end) of `page` wait to be read. */
 interface PipeSlot {
@@ -43,10 +51,11 @@ function roundPipeSize(bytes: number): number {
 /** The shared buffer of a pipe. */
 export class PipeBuffer {
   slots: PipeSlot[] = [];
-  /** how many slots it may hold (its capacity in pages) */
-  maxSlots = PIPE_DEFAULT_SIZE / PIPE_BUF;
   readers = 0;
   writers = 0;
+
+  /** `maxSlots`: how many slots it may hold (its capacity in pages). */
+  constructor(public maxSlots = PIPE_DEFAULT_SIZE / PIPE_BUF) {}
 
   /** The bytes waiting to be read (FIONREAD). */
   get buffered(): number {
@@ -107,14 +116,17 @@ export class PipeBuffer {
 
   /**
    * F_SETPIPE_SZ: sets the capacity to `bytes` rounded up, and returns it.
-   * EPERM to grow past {@linkcode PIPE_MAX_SIZE}, EBUSY below what is
-   * buffered (in slots), EINVAL past 2^31.
+   * EPERM to grow past {@linkcode PIPE_MAX_SIZE}, or when the pages of the
+   * user's pipes (`userPages`, this one's included) would pass
+   * {@linkcode PIPE_USER_PAGES_SOFT}; EBUSY below what is buffered (in
+   * slots), EINVAL past 2^31.
    */
-  resize(bytes: number): number {
+  resize(bytes: number, userPages = this.maxSlots): number {
     const size = roundPipeSize(bytes);
     if (size === 0) throw new SysError(E.EINVAL);
     const slots = size / PIPE_BUF;
-    if (slots > this.maxSlots && size > PIPE_MAX_SIZE) throw new SysError(E.EPERM);
+    const tooMany = userPages - this.maxSlots + slots > PIPE_USER_PAGES_SOFT;
+    if (slots > this.maxSlots && (size > PIPE_MAX_SIZE || tooMany)) throw new SysError(E.EPERM);
     if (slots < this.slots.length) throw new SysError(E.EBUSY);
     this.maxSlots = slots;
     return size;
@@ -145,9 +157,9 @@ export class PipeEnd implements OpenFile {
     if (writer) buffer.writers++;
     else buffer.readers++;
   }
-  /** Creates a connected [read end, write end] pair. */
-  static pair(flags: number): [PipeEnd, PipeEnd] {
-    const b = new PipeBuffer();
+  /** Creates a connected [read end, write end] pair (of `pages` pages). */
+  static pair(flags: number, pages?: number): [PipeEnd, PipeEnd] {
+    const b = new PipeBuffer(pages);
     return [new PipeEnd(b, false, O.RDONLY | flags), new PipeEnd(b, true, O.WRONLY | flags)];
   }
   read(buf: Uint8Array): number {

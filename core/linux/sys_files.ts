@@ -7,7 +7,14 @@
 
 import { E, SysError } from "./errno.ts";
 import { O, type OpenFile } from "./fds.ts";
-import { type PipeBuffer, PipeEnd } from "./pipe.ts";
+import {
+  PIPE_BUF,
+  PIPE_DEFAULT_SIZE,
+  PIPE_MIN_PAGES,
+  PIPE_USER_PAGES_SOFT,
+  type PipeBuffer,
+  PipeEnd,
+} from "./pipe.ts";
 import { encodeStat } from "./stat.ts";
 import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -287,6 +294,18 @@ function pipeOf(f: OpenFile): PipeBuffer {
   return f.buffer;
 }
 
+/**
+ * The pages the pipes open in the world's processes may hold, each pipe
+ * counted once: one user's, as pipe-user-pages-soft counts them.
+ */
+function pipePages(p: LinuxProcess): number {
+  const pipes = new Set<PipeBuffer>();
+  for (const q of p.world.processes) {
+    for (const { file } of q.fds.list()) if (file instanceof PipeEnd) pipes.add(file.buffer);
+  }
+  return [...pipes].reduce((n, b) => n + b.maxSlots, 0);
+}
+
 function fcntl(p: LinuxProcess, a: bigint[]): number {
   const fd = int(a[0]), cmd = int(a[1]), arg = a[2];
   const f = p.fds.get(fd);
@@ -320,7 +339,7 @@ function fcntl(p: LinuxProcess, a: bigint[]): number {
     case F.GETPIPE_SZ:
       return pipeOf(f).size;
     case F.SETPIPE_SZ:
-      return pipeOf(f).resize(Number(BigInt.asUintN(32, arg)));
+      return pipeOf(f).resize(Number(BigInt.asUintN(32, arg)), pipePages(p));
     default:
       throw new SysError(E.EINVAL);
   }
@@ -417,7 +436,9 @@ export const fileSyscalls: SyscallTable = {
     const flags = int(a[1]);
     if (flags & ~(O.CLOEXEC | O.NONBLOCK)) throw new SysError(E.EINVAL);
     checkWritable(p, a[0], 8);
-    const [r, w] = PipeEnd.pair(flags & O.NONBLOCK);
+    const pages = PIPE_DEFAULT_SIZE / PIPE_BUF;
+    const over = pipePages(p) + pages > PIPE_USER_PAGES_SOFT;
+    const [r, w] = PipeEnd.pair(flags & O.NONBLOCK, over ? PIPE_MIN_PAGES : pages);
     const cloexec = (flags & O.CLOEXEC) !== 0;
     const rfd = p.fds.install(r, cloexec), wfd = p.fds.install(w, cloexec);
     put(p, a[0], new StructWriter(8).u32(0, rfd).u32(4, wfd).bytes);

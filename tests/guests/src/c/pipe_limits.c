@@ -6,6 +6,8 @@
 //   size:   F_GETPIPE_SZ 65536; F_SETPIPE_SZ rounds up to a power-of-two number of pages, EBUSY
 //           below what is buffered, EPERM past /proc/sys/fs/pipe-max-size (unless privileged),
 //           EINVAL past 2^31, EBADF on a file that is not a pipe
+//   user:   64 pipes of 1 MiB reach /proc/sys/fs/pipe-user-pages-soft (16384 pages): the next
+//           one cannot grow and a new pipe gets 2 pages (unless privileged)
 //   block:  a fork'd child's blocking write of 200000 bytes fills the pipe and waits for the
 //           parent to read
 #define _GNU_SOURCE
@@ -96,6 +98,30 @@ static void sizes(int p[2]) {
          result(fcntl(open("/dev/null", O_WRONLY), F_GETPIPE_SZ)));
 }
 
+#define USER_PIPES 65
+
+static void user_pages(void) {
+  int p[USER_PIPES][2], grown = 0;
+  for (int i = 0; i < USER_PIPES; i++) {
+    pipe(p[i]);
+    if (fcntl(p[i][1], F_SETPIPE_SZ, 1048576) > 0) grown++;
+  }
+  int fresh[2];
+  pipe(fresh);
+  int size = fcntl(fresh[1], F_GETPIPE_SZ);
+  int limited = grown == USER_PIPES - 1 && size == 8192;
+  int privileged = geteuid() == 0 && grown == USER_PIPES && size == 65536;
+  printf("user: the pipe past 16384 pages cannot grow, a new one has 8192 bytes, "
+         "unless privileged: %s\n", limited || privileged ? "yes" : "no");
+  for (int i = 0; i < USER_PIPES; i++) close(p[i][0]), close(p[i][1]);
+  close(fresh[0]);
+  close(fresh[1]);
+  pipe(fresh);
+  printf("user: with them closed, a new pipe has %d bytes\n", fcntl(fresh[1], F_GETPIPE_SZ));
+  close(fresh[0]);
+  close(fresh[1]);
+}
+
 static void blocking(void) {
   int p[2];
   pipe(p);
@@ -125,6 +151,7 @@ int main(void) {
   sizes(p);
   close(p[0]);
   close(p[1]);
+  user_pages();
   blocking();
   return 0;
 }
