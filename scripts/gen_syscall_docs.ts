@@ -28,8 +28,8 @@ export const PARTIAL: Record<string, string> = {
   prctl: "PR_SET_NAME and PR_GET_NAME only",
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",
-  write: "a write that would block (a full AF_UNIX socket, a TCP connect under way) waits " +
-    "only when other threads or processes may make room, or the network",
+  write: "a write that would block (a full pipe or AF_UNIX socket, a TCP connect under way) " +
+    "waits only when other threads or processes may make room, or the network",
   writev: "as write (the iovecs' bytes go in one write)",
   epoll_pwait: "EPOLLET behaves as level-triggered",
   timerfd_settime: "TFD_TIMER_CANCEL_ON_SET is ignored (the virtual clock is never set)",

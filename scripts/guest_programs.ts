@@ -273,6 +273,14 @@ export const PROGRAMS: Program[] = [
       "AF_UNIX send buffers and max_dgram_qlen: EAGAIN, POLLOUT, a blocked writer; getdents64 DT_ types",
   },
   {
+    name: "pipe_limits",
+    kind: "c",
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "pipe capacity: EAGAIN at 65536 (64000 in writes of 1000), F_GETPIPE_SZ/F_SETPIPE_SZ, POLLOUT, a blocked writer",
+  },
+  {
     name: "pshared_pi",
     kind: "c",
     // Its robust cases hang on qemu-riscv64 (no set_robust_list): no recorded case

@@ -3,7 +3,8 @@
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { GuestMemory, Perm } from "../core/guest_memory.ts";
 import { AddressSpace, MAP } from "../core/linux/mm.ts";
-import { FdTable, InputStream, OutputStream, PipeEnd } from "../core/linux/fds.ts";
+import { FdTable, InputStream, OutputStream } from "../core/linux/fds.ts";
+import { PipeEnd } from "../core/linux/pipe.ts";
 import { SIG, SIG_IGN, sigBit, SignalState } from "../core/linux/signals.ts";
 import { AT, buildStack } from "../core/linux/loader.ts";
 import { SeededRandom } from "../core/random.ts";

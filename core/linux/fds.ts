@@ -1,7 +1,7 @@
 /**
  * Open files and the file descriptor table of a Linux process: host files
- * through Deno's sync APIs, directories (snapshotted for getdents64), pipes,
- * and the standard streams (host or captured).
+ * through Deno's sync APIs, directories (snapshotted for getdents64) and the
+ * standard streams (host or captured); pipes are in `pipe.ts`.
  *
  * @module
  */
@@ -148,7 +148,8 @@ export interface OpenFile {
 /** poll(2) event bits. */
 export const POLL = { IN: 1, PRI: 2, OUT: 4, ERR: 8, HUP: 16, NVAL: 32 } as const;
 
-function spipe(): never {
+/** Fails with ESPIPE: the file has no position (a pipe, a socket, a stream). */
+export function spipe(): never {
   throw new SysError(E.ESPIPE);
 }
 
@@ -283,87 +284,6 @@ export class DirFile implements OpenFile {
     return () => this.dirPos = pos;
   }
   close(): void {}
-}
-
-/** The shared buffer of a pipe (one direction of a socket pair, too). */
-export class PipeBuffer {
-  chunks: Uint8Array[] = [];
-  readers = 0;
-  writers = 0;
-
-  /** Moves buffered bytes into `buf`: 0 at end of file, EAGAIN when empty with writers left. */
-  take(buf: Uint8Array): number {
-    if (this.chunks.length === 0) {
-      if (this.writers === 0) return 0;
-      throw new SysError(E.EAGAIN);
-    }
-    let done = 0;
-    while (done < buf.length && this.chunks.length) {
-      const c = this.chunks[0];
-      const n = Math.min(c.length, buf.length - done);
-      buf.set(c.subarray(0, n), done);
-      done += n;
-      if (n === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(n);
-    }
-    return done;
-  }
-
-  /** Appends a copy of `buf`; EPIPE when no reader is left. */
-  give(buf: Uint8Array): number {
-    if (this.readers === 0) throw new SysError(E.EPIPE);
-    this.chunks.push(buf.slice());
-    return buf.length;
-  }
-}
-
-/**
- * One end of an in-process pipe. A read of an empty pipe fails with EAGAIN;
- * the read syscall turns that into a wait when another thread or process
- * may write.
- */
-export class PipeEnd implements OpenFile {
-  isTty = false;
-  constructor(readonly buffer: PipeBuffer, readonly writer: boolean, public statusFlags: number) {
-    if (writer) buffer.writers++;
-    else buffer.readers++;
-  }
-  /** Creates a connected [read end, write end] pair. */
-  static pair(flags: number): [PipeEnd, PipeEnd] {
-    const b = new PipeBuffer();
-    return [new PipeEnd(b, false, O.RDONLY | flags), new PipeEnd(b, true, O.WRONLY | flags)];
-  }
-  read(buf: Uint8Array): number {
-    if (this.writer) throw new SysError(E.EBADF);
-    return this.buffer.take(buf);
-  }
-  write(buf: Uint8Array): number {
-    if (!this.writer) throw new SysError(E.EBADF);
-    return this.buffer.give(buf);
-  }
-  seek(): number {
-    return spipe();
-  }
-  stat(): StatInfo {
-    return syntheticStat(S_IF.FIFO | 0o600);
-  }
-  capture(): () => void {
-    const b = this.buffer, chunks = [...b.chunks], readers = b.readers, writers = b.writers;
-    return () => {
-      b.chunks = [...chunks];
-      b.readers = readers;
-      b.writers = writers;
-    };
-  }
-  close(): void {
-    if (this.writer) this.buffer.writers--;
-    else this.buffer.readers--;
-  }
-  readiness(): number {
-    const b = this.buffer;
-    if (this.writer) return b.readers ? POLL.OUT : POLL.OUT | POLL.ERR;
-    return (b.chunks.length ? POLL.IN : 0) | (b.writers ? 0 : POLL.HUP);
-  }
 }
 
 /** Where guest output goes: a function taking the bytes (must consume all of them). */

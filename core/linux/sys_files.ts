@@ -6,7 +6,15 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, type OpenFile, PipeEnd } from "./fds.ts";
+import { O, type OpenFile } from "./fds.ts";
+import {
+  PIPE_BUF,
+  PIPE_DEFAULT_SIZE,
+  PIPE_MIN_PAGES,
+  PIPE_USER_PAGES_SOFT,
+  type PipeBuffer,
+  PipeEnd,
+} from "./pipe.ts";
 import { encodeStat } from "./stat.ts";
 import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -26,6 +34,8 @@ const F = {
   SETLK: 6,
   SETLKW: 7,
   DUPFD_CLOEXEC: 1030,
+  SETPIPE_SZ: 1031,
+  GETPIPE_SZ: 1032,
 } as const;
 
 /** Fails with EFAULT unless `[addr, addr+n)` is writable guest memory. */
@@ -241,10 +251,11 @@ const TIOCGPGRP = 0x540f, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0
 function ioctl(p: LinuxProcess, a: bigint[]): number {
   const f = p.fds.get(int(a[0]));
   const req = Number(BigInt.asUintN(32, a[1]));
-  if (!f.isTty) {
-    if (req === FIONREAD) throw new SysError(E.ENOTTY);
-    throw new SysError(E.ENOTTY);
+  if (req === FIONREAD && f instanceof PipeEnd) {
+    put(p, a[2], new StructWriter(4).u32(0, f.buffer.buffered).bytes);
+    return 0;
   }
+  if (!f.isTty) throw new SysError(E.ENOTTY);
   switch (req) {
     case TCGETS: {
       // A cooked terminal: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD, ISIG|ICANON|ECHO...
@@ -277,6 +288,24 @@ function ioctl(p: LinuxProcess, a: bigint[]): number {
   }
 }
 
+/** The buffer of a pipe's end; EBADF for any other file (pipe_fcntl). */
+function pipeOf(f: OpenFile): PipeBuffer {
+  if (!(f instanceof PipeEnd)) throw new SysError(E.EBADF);
+  return f.buffer;
+}
+
+/**
+ * The pages the pipes open in the world's processes may hold, each pipe
+ * counted once: one user's, as pipe-user-pages-soft counts them.
+ */
+function pipePages(p: LinuxProcess): number {
+  const pipes = new Set<PipeBuffer>();
+  for (const q of p.world.processes) {
+    for (const { file } of q.fds.list()) if (file instanceof PipeEnd) pipes.add(file.buffer);
+  }
+  return [...pipes].reduce((n, b) => n + b.maxSlots, 0);
+}
+
 function fcntl(p: LinuxProcess, a: bigint[]): number {
   const fd = int(a[0]), cmd = int(a[1]), arg = a[2];
   const f = p.fds.get(fd);
@@ -307,6 +336,10 @@ function fcntl(p: LinuxProcess, a: bigint[]): number {
     case F.SETLK:
     case F.SETLKW:
       return 0;
+    case F.GETPIPE_SZ:
+      return pipeOf(f).size;
+    case F.SETPIPE_SZ:
+      return pipeOf(f).resize(Number(BigInt.asUintN(32, arg)), pipePages(p));
     default:
       throw new SysError(E.EINVAL);
   }
@@ -403,7 +436,9 @@ export const fileSyscalls: SyscallTable = {
     const flags = int(a[1]);
     if (flags & ~(O.CLOEXEC | O.NONBLOCK)) throw new SysError(E.EINVAL);
     checkWritable(p, a[0], 8);
-    const [r, w] = PipeEnd.pair(flags & O.NONBLOCK);
+    const pages = PIPE_DEFAULT_SIZE / PIPE_BUF;
+    const over = pipePages(p) + pages > PIPE_USER_PAGES_SOFT;
+    const [r, w] = PipeEnd.pair(flags & O.NONBLOCK, over ? PIPE_MIN_PAGES : pages);
     const cloexec = (flags & O.CLOEXEC) !== 0;
     const rfd = p.fds.install(r, cloexec), wfd = p.fds.install(w, cloexec);
     put(p, a[0], new StructWriter(8).u32(0, rfd).u32(4, wfd).bytes);
