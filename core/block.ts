@@ -462,9 +462,12 @@ export function parseImageSize(text: string): number {
  * ```
  */
 export function isZero(b: Uint8Array): boolean {
+  // a Float64Array view must start at a multiple of 8, even an empty one
   const words = b.byteOffset % 8 === 0 ? Math.floor(b.length / 8) : 0;
-  const w = new Float64Array(b.buffer, b.byteOffset, words);
-  for (let i = 0; i < words; i++) if (w[i] !== 0 || Object.is(w[i], -0)) return false;
+  if (words) {
+    const w = new Float64Array(b.buffer, b.byteOffset, words);
+    for (let i = 0; i < words; i++) if (w[i] !== 0 || Object.is(w[i], -0)) return false;
+  }
   for (let i = words * 8; i < b.length; i++) if (b[i]) return false;
   return true;
 }

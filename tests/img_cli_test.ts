@@ -316,7 +316,11 @@ Deno.test({
     ], dir);
     await qemuImg(["create", "-q", "-f", "qcow2", "zeroed.qcow2", "1M"], dir);
     await run("qemu-io", ["-c", "write 0 128k", "-c", "write -z 0 64k", `${dir}/zeroed.qcow2`]);
-    for (const name of ["odd.raw", "holes.raw", "pre.qcow2", "zeroed.qcow2"]) {
+    // a data cluster cut by the end of the file maps whole, as data
+    await qemuImg(["create", "-q", "-f", "qcow2", "cut.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write -P 5 0 128k", `${dir}/cut.qcow2`]);
+    await Deno.truncate(`${dir}/cut.qcow2`, (await Deno.stat(`${dir}/cut.qcow2`)).size - 1000);
+    for (const name of ["odd.raw", "holes.raw", "pre.qcow2", "zeroed.qcow2", "cut.qcow2"]) {
       for (
         const args of [["info", "--output=json", name], ["map", "--output=json", name], [
           "map",

@@ -440,15 +440,16 @@ export class Qcow2Image implements BlockDriver {
   }
 
   /**
-   * Whether the host bytes of a data run are a hole (or past the end of the
-   * file), and how far that holds: QEMU asks the file the same, so clusters
-   * preallocated as metadata only map as zero.
+   * Whether the host bytes of a data run are a hole (past the end of the
+   * file too), and how far that holds: QEMU asks the file the same, so
+   * clusters preallocated as metadata only map as zero.
    */
   #hostStatus(host: number, length: number): { zero: boolean; length: number } {
-    if (host >= this.file.size) return { zero: true, length };
     this.#holes ??= this.file.hasOverlay ? null : SparseMap.open(this.file.path) ?? null;
     const run = this.#holes?.segment(host, host + length);
-    return run ? { zero: !run.data, length: run.end - host } : { zero: false, length };
+    // data that reaches the end of the file holds for the whole run, as QEMU rounds it up
+    if (!run || (run.data && run.end >= this.file.size)) return { zero: false, length };
+    return { zero: !run.data, length: run.end - host };
   }
 
   resize(size: number): void {
