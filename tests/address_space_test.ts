@@ -1,10 +1,12 @@
 // The user-mode address space refuses what Linux refuses: mappings above the task size; two
-// pages on one frame (two MAP_SHARED mappings of one file page).
+// pages on one frame (two MAP_SHARED mappings of one file page); an mremap over shared and private
+// pages (a host TypeError before its guard).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { GuestMemory, Perm } from "../core/guest_memory.ts";
 import { AddressSpace, MAP } from "../core/linux/mm.ts";
 import { E, SysError } from "../core/linux/errno.ts";
+import { SharedRegion } from "../core/linux/shared_memory.ts";
 import { capturePageTable, restorePageTable } from "../core/snapshot/page_table.ts";
 
 const enomem = (e: unknown) => e instanceof SysError && e.errno === E.ENOMEM;
@@ -47,4 +49,23 @@ Deno.test("two pages on one frame (mapAlias): stores seen through both, one fram
     mem.pages.get(Number(a >> 12n))!.frame,
     mem.pages.get(Number(a >> 12n) + 1)!.frame,
   );
+});
+
+Deno.test("mremap of a range spanning a MAP_SHARED page and a private one moves both, sharing kept", () => {
+  const as = new AddressSpace(new GuestMemory(), 0x4000000000n, 1n << 38n);
+  const rw = Perm.R | Perm.W, at = 0x10000n;
+  const region = new SharedRegion(0n, null);
+  const source = { name: "/dev/zero", dev: 1n, ino: 1n, offset: 0n, shared: true, region };
+  as.mapPages(at, 4096n, rw); // the shared page, and a second mapping of it elsewhere
+  as.setSource(at, 4096n, source);
+  as.mapPages(0x30000n, 4096n, rw);
+  as.setSource(0x30000n, 4096n, source);
+  as.mapPages(at + 4096n, 4096n, rw); // a private page right after it
+  // Linux refuses a range over two vmas (EFAULT); Denemu keeps no vmas, so it moves both pages
+  const to = as.mremap(at, 8192n, 8192n, 3, 0x50000n);
+  assert.equal(to, 0x50000n);
+  as.mem.store(to + 8n, 4, 7n);
+  assert.equal(as.mem.load(0x30008n, 4, false), 7n, "the moved shared page still shares");
+  as.mem.store(to + 4096n, 4, 9n);
+  assert.equal(as.mem.load(to + 4096n, 4, false), 9n);
 });

@@ -1,10 +1,10 @@
 // Bounded AF_UNIX queues (core/linux/unix_socket.ts): a stream writer fills about SO_SNDBUF and
 // gets EAGAIN or, blocking, waits for the reader; a datagram receiver not connected back to its
 // sender holds max_dgram_qlen + 1 datagrams; POLLOUT follows; SO_SNDBUF/SO_RCVBUF read back as
-// Linux reports them; writev's pieces are one datagram; a blocking sendmmsg waits for room; a blocked sendmsg ended by a signal
-// closes the descriptors it carried. getdents64 gives each kind of file its
-// DT_ type. Compared with
-// qemu-riscv64 on several schedules and both engines; the same seed gives the same run.
+// Linux reports them; writev's pieces are one datagram; a blocking sendmmsg waits for room; a
+// blocked sendmsg ended by a signal closes the descriptors it carried. getdents64 gives each kind
+// of file its DT_ type. Compared with qemu-riscv64 on several schedules and both engines; the same
+// seed gives the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { E, SysError } from "../core/linux/errno.ts";
