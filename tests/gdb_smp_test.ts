@@ -9,6 +9,7 @@ import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine, ExecutionHistory } from "../mod.ts";
 import { GdbHandler } from "../core/gdb/handler.ts";
 import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 import { emuSystemArgs } from "./util/emu_system.ts";
 import { gdbBatch } from "./util/gdb_batch.ts";
 import { installed } from "./util/installed.ts";
@@ -197,6 +198,23 @@ Deno.test("gdb -smp 2, lockstep: a CSR gdb writes is written on both engines' ha
     assertEquals(h.handle(`p${priv}`), { kind: "reply", body: "0100000000000000" });
     // hart 1 runs on in S-mode (its reset ROM traps at once); lockstep compares the engines
     assertEquals(d.resume({ step: false, signal: 0, budget: 3000 }), null);
+  } finally {
+    await m.close();
+  }
+});
+
+Deno.test("gdb, lockstep: a vector register gdb writes is written on both engines' hart", async () => {
+  const m = await createMachine({
+    system: { bios: "none", kernel: ELF, cpu: "rv64,v=true" },
+    accel: "lockstep",
+  });
+  try {
+    const h = new GdbHandler(new MachineDebuggee(m));
+    const v1 = h.registers.find((r) => r.name === "v1")!.regnum.toString(16);
+    const lanes = "0102030405060708090a0b0c0d0e0f10";
+    assertEquals(h.handle(`P${v1}=${lanes}`), { kind: "reply", body: "OK" });
+    const [cpu, mirror] = [machineDriver(m).cpus![0], machineDriver(m).mirrors![0].cpu];
+    assertEquals(mirror.stateBlock(), cpu.stateBlock());
   } finally {
     await m.close();
   }

@@ -113,10 +113,12 @@ export class MachineDebuggee implements Debuggee {
     return this.cpu().stateBlock();
   }
 
-  /** Changes the state block (the run's future starts again from here). */
+  /**
+   * Changes the state block, and its mirror's in lockstep (the run's future
+   * starts again from here).
+   */
   writeState(change: (state: Uint8Array) => void): void {
-    change(this.stateBlock());
-    this.history.rewrite();
+    this.writeCpu((cpu) => change(cpu.stateBlock()));
   }
 
   /** Writes a register by canonical name (the run's future starts again from here). */
