@@ -2,8 +2,8 @@
  * `deno task bench`: guest MIPS of both backends beside qemu-riscv64 and
  * Unicorn on the same binary, measured in the same run; JIT translation-time
  * share; the cost of each hook kind; snapshots and reverse steps; start-up time; cold code
- * (`bench_cold.ts`); the cost of
- * recording (record/replay, `bench_rr.ts`); a vector (RVV) loop (`bench_vector.ts`); the same
+ * (`bench_cold.ts`); code generated forever and the memory it keeps (`bench_codegen.ts`); the
+ * cost of recording (record/replay, `bench_rr.ts`); a vector (RVV) loop (`bench_vector.ts`); the same
  * compute guest built for aarch64 beside qemu-aarch64 (`bench_peer.ts`).
  *
  * Speeds are computed from CPU time (user + system, of this process for
@@ -24,6 +24,7 @@ import { machineDriver } from "../core/machine/machine.ts";
 import { benchFuzz } from "./bench_fuzz.ts";
 import { benchReal } from "./bench_real.ts";
 import { benchCold } from "./bench_cold.ts";
+import { benchCodegen } from "./bench_codegen.ts";
 import { benchSnapshots, benchSystemSnapshots } from "./bench_snapshot.ts";
 import { benchReverse } from "./bench_reverse.ts";
 import { benchLinux } from "./bench_linux.ts";
@@ -359,6 +360,9 @@ Object.assign(results, await benchLinux(row));
 
 await section("Cold code (cold.static.O2: 21,000 blocks run a few times; CPU, best of 3)");
 await benchCold({ row, results }, flags.quick ?? false);
+
+await section("Code generated forever (jitloop: a JIT in the guest; CPU s and peak RSS)");
+await benchCodegen({ row, results }, flags.quick ?? false);
 
 await section("Real programs (tests/real, Debian sources; CPU s incl. start-up, best of 2)");
 await benchReal({ row, results }, flags.quick ?? false);

@@ -14,6 +14,7 @@
  */
 
 import { createMachine } from "../mod.ts";
+import { timed } from "./bench_real.ts";
 
 const DIR = new URL("../tests/linux/", import.meta.url).pathname;
 const FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
@@ -81,6 +82,24 @@ async function qemuBoot(disk: string): Promise<{ seconds: number; rssMiB: number
   }
 }
 
+/**
+ * Peak RSS in MiB of `emu system` booting Linux as a whole process (the in-process boot's RSS
+ * includes whatever the bench did before), and of an empty `deno run`, Deno's own baseline.
+ */
+async function denemuPeakRss(disk: string): Promise<{ rssMiB: number; denoMiB: number }> {
+  const mod = new URL("../mod.ts", import.meta.url).pathname;
+  const qemuOnly = new Set(QEMU_MODERN_VIRTIO);
+  const args = qemuLinuxArgs(disk, ",snapshot=on").filter((a) => !qemuOnly.has(a));
+  const boot = await timed([Deno.execPath(), "run", "-A", mod, "system", ...args]);
+  const empty = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const deno = await timed([Deno.execPath(), "run", empty]);
+    return { rssMiB: boot.rssKiB / 1024, denoMiB: deno.rssKiB / 1024 };
+  } finally {
+    await Deno.remove(empty);
+  }
+}
+
 /** Boots Linux under both and writes the rows; returns the figures for `--json`. */
 export async function benchLinux(
   row: (name: string, value: string) => void,
@@ -116,7 +135,20 @@ export async function benchLinux(
   }
   row("qemu-system-riscv64", `${q.seconds.toFixed(2)} s  (peak RSS ${q.rssMiB.toFixed(0)} MiB)`);
   row("denemu / qemu-system-riscv64 time", `${(ours / q.seconds).toFixed(1)}x`);
-  return { linuxBootSeconds: ours, qemuLinuxBootSeconds: q.seconds, qemuLinuxBootRssMiB: q.rssMiB };
+  const peak = await denemuPeakRss(disk);
+  row(
+    "denemu `emu system` peak RSS",
+    `${peak.rssMiB.toFixed(0)} MiB  (goal: 2x QEMU's plus an empty deno run's ${
+      peak.denoMiB.toFixed(0)
+    } MiB = ${(2 * q.rssMiB + peak.denoMiB).toFixed(0)} MiB)`,
+  );
+  return {
+    linuxBootSeconds: ours,
+    qemuLinuxBootSeconds: q.seconds,
+    qemuLinuxBootRssMiB: q.rssMiB,
+    linuxBootRssMiB: peak.rssMiB,
+    denoBaselineRssMiB: peak.denoMiB,
+  };
 }
 
 if (import.meta.main) {

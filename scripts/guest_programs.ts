@@ -149,6 +149,12 @@ export const PROGRAMS: Program[] = [
   },
   { name: "smc", kind: "c", cases: one, description: "self-modifying code + cache flush" },
   {
+    name: "jitloop",
+    kind: "c",
+    cases: one,
+    description: "a JIT in the guest: new code in one RWX buffer, generation after generation",
+  },
+  {
     name: "threads",
     kind: "c",
     cases: one,

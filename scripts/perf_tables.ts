@@ -144,6 +144,40 @@ function startupAndSystemTable(r: BenchResults): string[] {
   ];
 }
 
+/** A run of the code-generation bench (scripts/bench_codegen.ts). */
+interface CodegenFigures {
+  generations: number;
+  denemuSeconds: number;
+  denemuRssMiB: number;
+  qemuSeconds?: number;
+  qemuRssMiB?: number;
+}
+
+function memoryTable(r: BenchResults): string[] {
+  const goal = 2 * num(r, "qemuLinuxBootRssMiB") + num(r, "denoBaselineRssMiB");
+  const codegen = (Array.isArray(r.codegen) ? r.codegen : []) as CodegenFigures[];
+  return [
+    "Peak RSS of whole processes (MiB; the goal for Linux is twice QEMU's plus an empty" +
+    " `deno run`'s):",
+    "",
+    ...table(["Run", "Denemu", "QEMU", "goal"], [
+      [
+        "Linux (tests/linux) to init and poweroff",
+        fixed(num(r, "linuxBootRssMiB")),
+        fixed(num(r, "qemuLinuxBootRssMiB")),
+        fixed(goal),
+      ],
+      ...codegen.map((f) => [
+        `\`jitloop\`, a JIT in the guest: ${f.generations} generations of code` +
+        ` (CPU ${fixed(f.denemuSeconds, 2)} s / ${fixed(f.qemuSeconds ?? NaN, 2)} s)`,
+        fixed(f.denemuRssMiB),
+        fixed(f.qemuRssMiB ?? NaN),
+        "no growth",
+      ]),
+    ]),
+  ];
+}
+
 function realTable(r: BenchResults): string[] {
   const rows = Object.entries(r).filter(([k]) => k.startsWith("real ")).map(([k, v]) => {
     const f = v as RealFigures;
@@ -188,6 +222,7 @@ export function perfTables(r: BenchResults): string {
     ...computeTable(r),
     ...hookTable(r),
     ...startupAndSystemTable(r),
+    ...memoryTable(r),
     ...realTable(r),
   ].join("\n");
 }

@@ -284,6 +284,11 @@ export class JitBackend implements Backend {
     return this.#data.get(tb)?.entry?.region.tbs ?? [];
   }
 
+  /** The compiled regions alive now (at most {@linkcode maxRegions}). */
+  get liveRegions(): number {
+    return this.#regions.length;
+  }
+
   /** Whether successor `tb` is worth compiling into the region being formed. */
   #joins(tb: TranslationBlock): boolean {
     return tb.execCount >= (this.#data.get(tb)?.entry ? 2 * this.hotThreshold : 1);
