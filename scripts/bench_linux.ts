@@ -14,6 +14,7 @@
  */
 
 import { createMachine } from "../mod.ts";
+import { machineDriver } from "../core/machine/machine.ts";
 import { timed } from "./bench_real.ts";
 
 const DIR = new URL("../tests/linux/", import.meta.url).pathname;
@@ -122,12 +123,15 @@ export async function benchLinux(
   });
   await m.runToExit();
   const ours = (performance.now() - t0) / 1000;
+  const tbs = machineDriver(m).cpu.tbs;
+  const cached = [...tbs.blocks()].length;
   await m.close();
   const rss = Deno.memoryUsage().rss / 2 ** 20;
   row(
     "denemu system (jit)",
     `${ours.toFixed(2)} s  (${m.icount} insns; process RSS now ${rss.toFixed(0)} MiB)`,
   );
+  row("denemu TBs cached at poweroff", `${cached} of the ${tbs.translated} translated`);
   const q = await qemuBoot(disk);
   if (!q) {
     row("qemu-system-riscv64", "skipped: not installed (or /usr/bin/time missing)");
@@ -147,6 +151,8 @@ export async function benchLinux(
     qemuLinuxBootSeconds: q.seconds,
     qemuLinuxBootRssMiB: q.rssMiB,
     linuxBootRssMiB: peak.rssMiB,
+    linuxTbsCached: cached,
+    linuxTbsTranslated: tbs.translated,
     denoBaselineRssMiB: peak.denoMiB,
   };
 }
