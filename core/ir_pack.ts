@@ -1,0 +1,188 @@
+/**
+ * The compact form a translation block keeps its IR in for its whole life.
+ *
+ * The builder makes one object of 13 fields per op (152 bytes, plus a bigint
+ * for each immediate); a cold guest keeps tens of thousands of TBs, each run a
+ * few times, and the objects of all of them survived every scavenge (a third
+ * of its CPU went to the garbage collector, docs/perf.md). Once observers have
+ * instrumented a block, its ops are packed here into one buffer, about 50
+ * bytes per op: the interpreter runs the packed form directly, and
+ * {@linkcode unpackIr} gives the op objects back, equal field by field, to the
+ * readers that want them (the JIT, when a TB turns hot).
+ *
+ * Layout of `code` (32-bit words): {@linkcode STRIDE} words per op (see the
+ * `W_*` offsets), then each CALL's argument count and temps, then the op index
+ * of each label, then the globals the block uses and those it writes (what the
+ * interpreter loads before a run and writes back after). `wide` holds each
+ * op's `imm` and `pc` as two signed 64-bit words.
+ *
+ * @module
+ */
+
+import { InternalError } from "./errors.ts";
+import { type Cond, type IrBlock, type IrOp, Op, type Temp, visitOperands } from "./ir.ts";
+
+/** Words per op in {@linkcode PackedIr.code}. */
+export const STRIDE = 8;
+/** Word 0 of an op: the opcode in the low byte, then the fields below. */
+export const OP_MASK = 0xff;
+const COND_SHIFT = 8, COND_MASK = 0xf;
+/** Word 0: LOAD's `signed`. */
+export const SIGNED = 1 << 12;
+/** Word 0: `imm` is at least 2^63 (`wide` holds it modulo 2^64, signed). */
+export const IMM_UNSIGNED = 1 << 13;
+/** Word 0: `pc` is at least 2^63. */
+export const PC_UNSIGNED = 1 << 14;
+/** Word offsets of an op's fields. */
+export const W_D = 1, W_A = 2, W_B = 3, W_C = 4, W_E = 5, W_SIZE = 6;
+/** Word 7: the label; for CALL, the index in `code` of its argument count (the temps follow). */
+export const W_LABEL = 7;
+
+const TWO_63 = 1n << 63n, TWO_64 = 1n << 64n;
+
+/**
+ * One block's IR, packed (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder } from "./ir_builder.ts";
+ * import { packIr, unpackIr } from "./ir_pack.ts";
+ * const b = new IrBuilder(4);
+ * b.movi(1, -1n);
+ * b.gotoTb(0x1000n);
+ * const packed = packIr(b.finish(), 4);
+ * console.log(packed.numOps, unpackIr(packed).ops[1].pc); // 2 4096n
+ * ```
+ */
+export interface PackedIr {
+  readonly code: Int32Array;
+  /** `imm` of op `i` at `2 * i`, its `pc` at `2 * i + 1` */
+  readonly wide: BigInt64Array;
+  readonly numOps: number;
+  readonly numTemps: number;
+  readonly numLabels: number;
+  /** where label positions start in `code` */
+  readonly labels: number;
+  /** where the globals the block reads or writes start in `code`, and how many */
+  readonly used: number;
+  readonly numUsed: number;
+  /** the globals it writes: `numWritten` words after the used ones */
+  readonly numWritten: number;
+}
+
+/** `v` as stored in `wide`, and whether it needs the unsigned flag. */
+function wideOf(v: bigint, what: string): [bigint, boolean] {
+  if (v < -TWO_63 || v >= TWO_64) throw new InternalError(`IR ${what} out of 64 bits: ${v}`);
+  return [BigInt.asIntN(64, v), v >= TWO_63];
+}
+
+/** Packs `block` (whose ops are then free to go); `numGlobals` is the target's. */
+export function packIr(block: IrBlock, numGlobals: number): PackedIr {
+  const ops = block.ops, n = ops.length;
+  let argWords = 0;
+  for (const o of ops) if (o.op === Op.CALL) argWords += 1 + o.args.length;
+  const use = new Uint8Array(numGlobals);
+  const read = (t: Temp) => {
+    if (t >= 0 && t < numGlobals) use[t] |= 1;
+  };
+  for (const o of ops) {
+    const w = visitOperands(o, read);
+    if (w >= 0 && w < numGlobals) use[w] |= 3;
+  }
+  let numUsed = 0, numWritten = 0;
+  for (const u of use) {
+    if (u) numUsed++;
+    if (u & 2) numWritten++;
+  }
+  const labels = n * STRIDE + argWords, used = labels + block.numLabels;
+  const words = used + numUsed + numWritten;
+  const buf = new ArrayBuffer(16 * n + 4 * words);
+  const wide = new BigInt64Array(buf, 0, 2 * n), code = new Int32Array(buf, 16 * n, words);
+  let args = n * STRIDE;
+  for (let i = 0; i < n; i++) {
+    const o = ops[i], at = i * STRIDE;
+    const [imm, immU] = wideOf(o.imm, "immediate");
+    const [pc, pcU] = wideOf(o.pc, "pc");
+    wide[2 * i] = imm;
+    wide[2 * i + 1] = pc;
+    code[at] = o.op | (o.cond << COND_SHIFT) | (o.signed ? SIGNED : 0) |
+      (immU ? IMM_UNSIGNED : 0) | (pcU ? PC_UNSIGNED : 0);
+    code[at + W_D] = o.d;
+    code[at + W_A] = o.a;
+    code[at + W_B] = o.b;
+    code[at + W_C] = o.c;
+    code[at + W_E] = o.e;
+    code[at + W_SIZE] = o.size;
+    code[at + W_LABEL] = o.label;
+    if (o.op === Op.LABEL) code[labels + o.label] = i;
+    if (o.op !== Op.CALL) continue;
+    if (o.label !== 0) throw new InternalError("a CALL op with a label");
+    code[at + W_LABEL] = args;
+    code[args++] = o.args.length;
+    for (const a of o.args) code[args++] = a;
+  }
+  let u = used, w = used + numUsed;
+  for (let g = 0; g < numGlobals; g++) {
+    if (use[g]) code[u++] = g;
+    if (use[g] & 2) code[w++] = g;
+  }
+  const { numTemps, numLabels } = block;
+  return { code, wide, numOps: n, numTemps, numLabels, labels, used, numUsed, numWritten };
+}
+
+/** Op `i`'s `imm`. */
+export function immOf(p: PackedIr, i: number): bigint {
+  const v = p.wide[2 * i];
+  return p.code[i * STRIDE] & IMM_UNSIGNED ? BigInt.asUintN(64, v) : v;
+}
+
+/** The condition in word 0 `w` of an op. */
+export function condOf(w: number): Cond {
+  return ((w >> COND_SHIFT) & COND_MASK) as Cond;
+}
+
+/** Op `i`'s `pc`. */
+export function pcOf(p: PackedIr, i: number): bigint {
+  const v = p.wide[2 * i + 1];
+  return p.code[i * STRIDE] & PC_UNSIGNED ? BigInt.asUintN(64, v) : v;
+}
+
+/** CALL op `i`'s argument temps. */
+export function argsOf(p: PackedIr, i: number): Temp[] {
+  const code = p.code, at = code[i * STRIDE + W_LABEL];
+  return Array.from(code.subarray(at + 1, at + 1 + code[at]));
+}
+
+const NO_ARGS: readonly Temp[] = Object.freeze([]);
+
+/** Op `i` as the builder made it. */
+export function unpackOp(p: PackedIr, i: number): IrOp {
+  const code = p.code, at = i * STRIDE, w = code[at], op = (w & OP_MASK) as Op;
+  return {
+    op,
+    d: code[at + W_D],
+    a: code[at + W_A],
+    b: code[at + W_B],
+    c: code[at + W_C],
+    e: code[at + W_E],
+    imm: immOf(p, i),
+    cond: condOf(w),
+    size: code[at + W_SIZE],
+    label: op === Op.CALL ? 0 : code[at + W_LABEL],
+    signed: (w & SIGNED) !== 0,
+    args: op === Op.CALL ? argsOf(p, i) : NO_ARGS,
+    pc: pcOf(p, i),
+  };
+}
+
+/** The block as the builder made it: fresh op objects, for readers that want them. */
+export function unpackIr(p: PackedIr): IrBlock {
+  const ops: IrOp[] = [];
+  for (let i = 0; i < p.numOps; i++) ops.push(unpackOp(p, i));
+  return { ops, numTemps: p.numTemps, numLabels: p.numLabels };
+}
+
+/** The opcode of the block's last op (-1 when it has none). */
+export function lastOp(p: PackedIr): number {
+  return p.numOps ? p.code[(p.numOps - 1) * STRIDE] & OP_MASK : -1;
+}
