@@ -70,18 +70,41 @@ export interface PackedIr {
   readonly numWritten: number;
 }
 
-/** `v` as stored in `wide`, and whether it needs the unsigned flag. */
-function wideOf(v: bigint, what: string): [bigint, boolean] {
-  if (v < -TWO_63 || v >= TWO_64) throw new InternalError(`IR ${what} out of 64 bits: ${v}`);
-  return [BigInt.asIntN(64, v), v >= TWO_63];
+/** Checks that `v` fits in 64 bits (signed or unsigned); returns its unsigned flag. */
+function unsignedFlag(v: bigint, flag: number, what: string): number {
+  if (v >= -TWO_63 && v < TWO_63) return 0;
+  if (v >= 0n && v < TWO_64) return flag;
+  throw new InternalError(`IR ${what} out of 64 bits: ${v}`);
 }
+
+/**
+ * Packed blocks are carved from shared chunks: a buffer of their own cost each
+ * block more than the rest of its packing (an allocation outside the heap, zeroed).
+ * A chunk lives while any block in it does, so a guest that keeps rewriting its
+ * code holds at most a chunk per block it keeps.
+ */
+const CHUNK = 64 * 1024;
+let chunk = new ArrayBuffer(CHUNK), chunkUsed = 0;
+
+/** `bytes` of fresh zeroed memory (8-byte aligned): the chunk and the offset in it. */
+function carve(bytes: number): [ArrayBuffer, number] {
+  if (bytes > CHUNK / 4) return [new ArrayBuffer(bytes), 0];
+  if (chunkUsed + bytes > CHUNK) chunk = new ArrayBuffer(CHUNK), chunkUsed = 0;
+  const at = chunkUsed;
+  chunkUsed += (bytes + 7) & ~7;
+  return [chunk, at];
+}
+
+/** How each global is used, while a block is packed (1 read or written, 2 written). */
+let useScratch = new Uint8Array(256);
 
 /** Packs `block` (whose ops are then free to go); `numGlobals` is the target's. */
 export function packIr(block: IrBlock, numGlobals: number): PackedIr {
   const ops = block.ops, n = ops.length;
   let argWords = 0;
   for (const o of ops) if (o.op === Op.CALL) argWords += 1 + o.args.length;
-  const use = new Uint8Array(numGlobals);
+  if (useScratch.length < numGlobals) useScratch = new Uint8Array(numGlobals);
+  const use = useScratch.fill(0, 0, numGlobals);
   const read = (t: Temp) => {
     if (t >= 0 && t < numGlobals) use[t] |= 1;
   };
@@ -90,23 +113,23 @@ export function packIr(block: IrBlock, numGlobals: number): PackedIr {
     if (w >= 0 && w < numGlobals) use[w] |= 3;
   }
   let numUsed = 0, numWritten = 0;
-  for (const u of use) {
-    if (u) numUsed++;
-    if (u & 2) numWritten++;
+  for (let g = 0; g < numGlobals; g++) {
+    if (use[g]) numUsed++;
+    if (use[g] & 2) numWritten++;
   }
   const labels = n * STRIDE + argWords, used = labels + block.numLabels;
   const words = used + numUsed + numWritten;
-  const buf = new ArrayBuffer(16 * n + 4 * words);
-  const wide = new BigInt64Array(buf, 0, 2 * n), code = new Int32Array(buf, 16 * n, words);
+  const [buf, at0] = carve(16 * n + 4 * words);
+  const wide = new BigInt64Array(buf, at0, 2 * n);
+  const code = new Int32Array(buf, at0 + 16 * n, words);
   let args = n * STRIDE;
   for (let i = 0; i < n; i++) {
     const o = ops[i], at = i * STRIDE;
-    const [imm, immU] = wideOf(o.imm, "immediate");
-    const [pc, pcU] = wideOf(o.pc, "pc");
-    wide[2 * i] = imm;
-    wide[2 * i + 1] = pc;
-    code[at] = o.op | (o.cond << COND_SHIFT) | (o.signed ? SIGNED : 0) |
-      (immU ? IMM_UNSIGNED : 0) | (pcU ? PC_UNSIGNED : 0);
+    const flags = unsignedFlag(o.imm, IMM_UNSIGNED, "immediate") |
+      unsignedFlag(o.pc, PC_UNSIGNED, "pc");
+    if (o.imm !== 0n) wide[2 * i] = o.imm; // stored modulo 2^64
+    if (o.pc !== 0n) wide[2 * i + 1] = o.pc;
+    code[at] = o.op | (o.cond << COND_SHIFT) | (o.signed ? SIGNED : 0) | flags;
     code[at + W_D] = o.d;
     code[at + W_A] = o.a;
     code[at + W_B] = o.b;
