@@ -226,7 +226,7 @@ function writeBack(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
 
 /** Calls the helper of CALL op `i` (at word `at`), syncing state around it as its flags ask. */
 function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigint): void {
-  const code = p.code, at = i * STRIDE, id = Number(p.wide[2 * i]);
+  const code = p.code, at = p.base + i * STRIDE, id = Number(p.wide[p.wideBase + 2 * i]);
   const h = cpu.target.helpers[id] ?? cpu.extraHelpers[id - cpu.target.helpers.length];
   const f = h.flags;
   if (f?.readsState || f?.writesState || f?.mayTrap) {
@@ -244,13 +244,15 @@ function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigin
 
 /** Runs the ops of `tb` over temps `t` (globals loaded). */
 function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: bigint[]): number {
-  const p = tb.code, code = p.code, wide = p.wide;
+  const p = tb.code, code = p.code, wide = p.wide, base = p.base;
+  // `i` is one past the running op: its imm is at wide[prev + 2 * i], its pc after it.
+  const prev = p.wideBase - 2;
   let insn = 0;
   let pc = tb.pc;
   let i = 0;
   try {
     for (;;) {
-      const at = i * STRIDE, w = code[at], op = w & OP_MASK;
+      const at = base + i * STRIDE, w = code[at], op = w & OP_MASK;
       const d = code[at + W_D], a = code[at + W_A], b = code[at + W_B];
       i++;
       switch (op) {
@@ -276,34 +278,34 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           break;
         case Op.LOAD:
           t[d] = access.load(
-            BigInt.asUintN(64, t[a] + wide[2 * i - 2]),
+            BigInt.asUintN(64, t[a] + wide[prev + 2 * i]),
             code[at + W_SIZE],
             (w & SIGNED) !== 0,
           );
           break;
         case Op.STORE:
-          access.store(BigInt.asUintN(64, t[a] + wide[2 * i - 2]), code[at + W_SIZE], t[b]);
+          access.store(BigInt.asUintN(64, t[a] + wide[prev + 2 * i]), code[at + W_SIZE], t[b]);
           break;
         case Op.LOAD_HOST:
-          t[d] = cpu.host.dv.getBigInt64(Number(wide[2 * i - 2]), true);
+          t[d] = cpu.host.dv.getBigInt64(Number(wide[prev + 2 * i]), true);
           break;
         case Op.STORE_HOST:
-          cpu.host.dv.setBigInt64(Number(wide[2 * i - 2]), t[a], true);
+          cpu.host.dv.setBigInt64(Number(wide[prev + 2 * i]), t[a], true);
           break;
         case Op.TRACE:
-          cpu.traceCallback?.(Number(wide[2 * i - 2]));
+          cpu.traceCallback?.(Number(wide[prev + 2 * i]));
           break;
         case Op.COUNTER_INC8: {
-          const u8 = cpu.host.u8, at8 = Number(wide[2 * i - 2]) + Number(t[a]);
+          const u8 = cpu.host.u8, at8 = Number(wide[prev + 2 * i]) + Number(t[a]);
           const v = u8[at8] + 1;
           u8[at8] = v + (v >> 8);
           break;
         }
         case Op.COUNTER_ADD: {
-          const dv = cpu.host.dv, addr = Number(wide[2 * i - 2]);
+          const dv = cpu.host.dv, addr = Number(wide[prev + 2 * i]);
           dv.setBigInt64(
             addr,
-            BigInt.asIntN(64, dv.getBigInt64(addr, true) + wide[2 * i - 1]),
+            BigInt.asIntN(64, dv.getBigInt64(addr, true) + wide[prev + 2 * i + 1]),
             true,
           );
           break;
@@ -336,7 +338,7 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           writeBack(cpu, p, t);
           cpu.pc = pc;
           cpu.trap = {
-            kind: Number(wide[2 * i - 2]) as TrapKind,
+            kind: Number(wide[prev + 2 * i]) as TrapKind,
             cause: code[at + W_C],
             pc,
             data: a >= 0 ? BigInt.asUintN(64, t[a]) : 0n,

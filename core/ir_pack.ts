@@ -10,11 +10,12 @@
  * {@linkcode unpackIr} gives the op objects back, equal field by field, to the
  * readers that want them (the JIT, when a TB turns hot).
  *
- * Layout of `code` (32-bit words): {@linkcode STRIDE} words per op (see the
- * `W_*` offsets), then each CALL's argument count and temps, then the op index
- * of each label, then the globals the block uses and those it writes (what the
- * interpreter loads before a run and writes back after). `wide` holds each
- * op's `imm` and `pc` as two signed 64-bit words.
+ * Layout of a block: each op's `imm` and `pc` as two 64-bit words in `wide`,
+ * then in `code` (32-bit words, from `base`) {@linkcode STRIDE} words per op
+ * (see the `W_*` offsets), each CALL's argument count and temps, the op index
+ * of each label, and the globals the block uses and those it writes (what the
+ * interpreter loads before a run and writes back after). Positions stored in
+ * `code` (`labels`, `used`, a CALL's arguments) are indices in `code`.
  *
  * @module
  */
@@ -55,13 +56,17 @@ const TWO_63 = 1n << 63n, TWO_64 = 1n << 64n;
  * ```
  */
 export interface PackedIr {
+  /** the words (shared by the blocks of a chunk: the block's start at `base`) */
   readonly code: Int32Array;
-  /** `imm` of op `i` at `2 * i`, its `pc` at `2 * i + 1` */
+  /** where op 0 starts in `code` */
+  readonly base: number;
+  /** `imm` of op `i` at `wideBase + 2 * i`, its `pc` after it (shared as `code`) */
   readonly wide: BigInt64Array;
+  readonly wideBase: number;
   readonly numOps: number;
   readonly numTemps: number;
   readonly numLabels: number;
-  /** where label positions start in `code` */
+  /** where label positions (op indices) start in `code` */
   readonly labels: number;
   /** where the globals the block reads or writes start in `code`, and how many */
   readonly used: number;
@@ -84,15 +89,28 @@ function unsignedFlag(v: bigint, flag: number, what: string): number {
  * code holds at most a chunk per block it keeps.
  */
 const CHUNK = 64 * 1024;
-let chunk = new ArrayBuffer(CHUNK), chunkUsed = 0;
 
-/** `bytes` of fresh zeroed memory (8-byte aligned): the chunk and the offset in it. */
-function carve(bytes: number): [ArrayBuffer, number] {
-  if (bytes > CHUNK / 4) return [new ArrayBuffer(bytes), 0];
-  if (chunkUsed + bytes > CHUNK) chunk = new ArrayBuffer(CHUNK), chunkUsed = 0;
-  const at = chunkUsed;
-  chunkUsed += (bytes + 7) & ~7;
-  return [chunk, at];
+/** A chunk's two views (blocks share them: no view objects per block). */
+interface Chunk {
+  code: Int32Array;
+  wide: BigInt64Array;
+  /** bytes handed out */
+  used: number;
+}
+
+function newChunk(bytes: number): Chunk {
+  const buf = new ArrayBuffer(bytes);
+  return { code: new Int32Array(buf), wide: new BigInt64Array(buf), used: 0 };
+}
+
+let chunk = newChunk(CHUNK);
+
+/** A chunk with `bytes` of fresh zeroed memory at its `used` offset (8-byte aligned). */
+function carve(bytes: number): Chunk {
+  bytes = (bytes + 7) & ~7;
+  if (bytes > CHUNK / 4) return newChunk(bytes);
+  if (chunk.used + bytes > CHUNK) chunk = newChunk(CHUNK);
+  return chunk;
 }
 
 /** How each global is used, while a block is packed (1 read or written, 2 written). */
@@ -117,18 +135,18 @@ export function packIr(block: IrBlock, numGlobals: number): PackedIr {
     if (use[g]) numUsed++;
     if (use[g] & 2) numWritten++;
   }
-  const labels = n * STRIDE + argWords, used = labels + block.numLabels;
-  const words = used + numUsed + numWritten;
-  const [buf, at0] = carve(16 * n + 4 * words);
-  const wide = new BigInt64Array(buf, at0, 2 * n);
-  const code = new Int32Array(buf, at0 + 16 * n, words);
-  let args = n * STRIDE;
+  const words = n * STRIDE + argWords + block.numLabels + numUsed + numWritten;
+  const ch = carve(16 * n + 4 * words), { code, wide } = ch;
+  const wideBase = ch.used / 8, base = ch.used / 4 + 4 * n;
+  ch.used += (16 * n + 4 * words + 7) & ~7;
+  let args = base + n * STRIDE;
+  const labels = args + argWords, used = labels + block.numLabels;
   for (let i = 0; i < n; i++) {
-    const o = ops[i], at = i * STRIDE;
+    const o = ops[i], at = base + i * STRIDE;
     const flags = unsignedFlag(o.imm, IMM_UNSIGNED, "immediate") |
       unsignedFlag(o.pc, PC_UNSIGNED, "pc");
-    if (o.imm !== 0n) wide[2 * i] = o.imm; // stored modulo 2^64
-    if (o.pc !== 0n) wide[2 * i + 1] = o.pc;
+    if (o.imm !== 0n) wide[wideBase + 2 * i] = o.imm; // stored modulo 2^64
+    if (o.pc !== 0n) wide[wideBase + 2 * i + 1] = o.pc;
     code[at] = o.op | (o.cond << COND_SHIFT) | (o.signed ? SIGNED : 0) | flags;
     code[at + W_D] = o.d;
     code[at + W_A] = o.a;
@@ -150,13 +168,25 @@ export function packIr(block: IrBlock, numGlobals: number): PackedIr {
     if (use[g] & 2) code[w++] = g;
   }
   const { numTemps, numLabels } = block;
-  return { code, wide, numOps: n, numTemps, numLabels, labels, used, numUsed, numWritten };
+  return {
+    code,
+    base,
+    wide,
+    wideBase,
+    numOps: n,
+    numTemps,
+    numLabels,
+    labels,
+    used,
+    numUsed,
+    numWritten,
+  };
 }
 
 /** Op `i`'s `imm`. */
 export function immOf(p: PackedIr, i: number): bigint {
-  const v = p.wide[2 * i];
-  return p.code[i * STRIDE] & IMM_UNSIGNED ? BigInt.asUintN(64, v) : v;
+  const v = p.wide[p.wideBase + 2 * i];
+  return p.code[p.base + i * STRIDE] & IMM_UNSIGNED ? BigInt.asUintN(64, v) : v;
 }
 
 /** The condition in word 0 `w` of an op. */
@@ -166,13 +196,13 @@ export function condOf(w: number): Cond {
 
 /** Op `i`'s `pc`. */
 export function pcOf(p: PackedIr, i: number): bigint {
-  const v = p.wide[2 * i + 1];
-  return p.code[i * STRIDE] & PC_UNSIGNED ? BigInt.asUintN(64, v) : v;
+  const v = p.wide[p.wideBase + 2 * i + 1];
+  return p.code[p.base + i * STRIDE] & PC_UNSIGNED ? BigInt.asUintN(64, v) : v;
 }
 
 /** CALL op `i`'s argument temps. */
 export function argsOf(p: PackedIr, i: number): Temp[] {
-  const code = p.code, at = code[i * STRIDE + W_LABEL];
+  const code = p.code, at = code[p.base + i * STRIDE + W_LABEL];
   return Array.from(code.subarray(at + 1, at + 1 + code[at]));
 }
 
@@ -180,7 +210,7 @@ const NO_ARGS: readonly Temp[] = Object.freeze([]);
 
 /** Op `i` as the builder made it. */
 export function unpackOp(p: PackedIr, i: number): IrOp {
-  const code = p.code, at = i * STRIDE, w = code[at], op = (w & OP_MASK) as Op;
+  const code = p.code, at = p.base + i * STRIDE, w = code[at], op = (w & OP_MASK) as Op;
   return {
     op,
     d: code[at + W_D],
@@ -207,5 +237,5 @@ export function unpackIr(p: PackedIr): IrBlock {
 
 /** The opcode of the block's last op (-1 when it has none). */
 export function lastOp(p: PackedIr): number {
-  return p.numOps ? p.code[(p.numOps - 1) * STRIDE] & OP_MASK : -1;
+  return p.numOps ? p.code[p.base + (p.numOps - 1) * STRIDE] & OP_MASK : -1;
 }
