@@ -10,10 +10,10 @@ import { Cond, isVectorOp, Op } from "./ir.ts";
 import {
   argsOf,
   condOf,
-  immOf,
+  IMM_UNSIGNED,
   OP_MASK,
   type PackedIr,
-  pcOf,
+  PC_UNSIGNED,
   SIGNED,
   STRIDE,
   unpackOp,
@@ -224,7 +224,7 @@ function writeBack(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
   for (let k = from; k < from + p.numWritten; k++) cpu.setGlobal(code[k], t[code[k]]);
 }
 
-/** Calls the helper of CALL op `i` (at word `at`), syncing state around it as its flags ask. */
+/** Calls the helper of CALL op `i`, syncing state around it as its flags ask. */
 function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigint): void {
   const code = p.code, at = p.base + i * STRIDE, id = Number(p.wide[p.wideBase + 2 * i]);
   const h = cpu.target.helpers[id] ?? cpu.extraHelpers[id - cpu.target.helpers.length];
@@ -240,6 +240,11 @@ function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigin
   if (f?.writesState) loadGlobals(cpu, p, t);
   const d = code[at + W_D];
   if (h.hasResult && d >= 0) t[d] = BigInt.asIntN(64, r as bigint);
+}
+
+/** A wide value of the op whose word 0 is `w`, read back as unsigned if its `flag` says so. */
+function unsigned(w: number, flag: number, v: bigint): bigint {
+  return w & flag ? BigInt.asUintN(64, v) : v;
 }
 
 /** Runs the ops of `tb` over temps `t` (globals loaded). */
@@ -260,7 +265,7 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           t[d] = t[a];
           break;
         case Op.MOVI:
-          t[d] = immOf(p, i - 1);
+          t[d] = unsigned(w, IMM_UNSIGNED, wide[prev + 2 * i]);
           break;
         case Op.SETCOND:
           t[d] = compare(condOf(w), t[a], t[b]) ? 1n : 0n;
@@ -317,16 +322,16 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           if (cpu.exitRequest) {
             // a callback asked to leave at the next instruction boundary
             writeBack(cpu, p, t);
-            cpu.pc = pcOf(p, i - 1);
+            cpu.pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
             return code[at + W_SIZE];
           }
           insn = code[at + W_SIZE];
           cpu.inFlight = insn;
-          pc = pcOf(p, i - 1);
+          pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
           break;
         case Op.GOTO_TB:
           writeBack(cpu, p, t);
-          cpu.pc = pcOf(p, i - 1);
+          cpu.pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
           return tb.insns.length;
         case Op.GOTO_PTR: {
           const target = t[a];

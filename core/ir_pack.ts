@@ -202,8 +202,9 @@ export function pcOf(p: PackedIr, i: number): bigint {
 
 /** CALL op `i`'s argument temps. */
 export function argsOf(p: PackedIr, i: number): Temp[] {
-  const code = p.code, at = code[p.base + i * STRIDE + W_LABEL];
-  return Array.from(code.subarray(at + 1, at + 1 + code[at]));
+  const code = p.code, at = code[p.base + i * STRIDE + W_LABEL], out: Temp[] = [];
+  for (let k = at + 1; k <= at + code[at]; k++) out.push(code[k]);
+  return out;
 }
 
 const NO_ARGS: readonly Temp[] = Object.freeze([]);
