@@ -236,6 +236,15 @@ export function unpackIr(p: PackedIr): IrBlock {
   return { ops, numTemps: p.numTemps, numLabels: p.numLabels };
 }
 
+/** The pcs of the block's direct exits (its `GOTO_TB` ops), in order. */
+export function gotoTargets(p: PackedIr): bigint[] {
+  const out: bigint[] = [];
+  for (let i = 0; i < p.numOps; i++) {
+    if ((p.code[p.base + i * STRIDE] & OP_MASK) === Op.GOTO_TB) out.push(pcOf(p, i));
+  }
+  return out;
+}
+
 /** The opcode of the block's last op (-1 when it has none). */
 export function lastOp(p: PackedIr): number {
   return p.numOps ? p.code[p.base + (p.numOps - 1) * STRIDE] & OP_MASK : -1;

@@ -6,7 +6,7 @@ import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:as
 import { InternalError } from "../core/errors.ts";
 import { Cond, Op, TrapKind } from "../core/ir.ts";
 import { IrBuilder } from "../core/ir_builder.ts";
-import { lastOp, packIr, unpackIr } from "../core/ir_pack.ts";
+import { gotoTargets, lastOp, packIr, unpackIr } from "../core/ir_pack.ts";
 
 const G = 8;
 
@@ -51,6 +51,7 @@ Deno.test("packed IR: every op unpacks equal to the builder's, pcs and immediate
   const packed = packIr(block, G);
   assertEquals(unpackIr(packed), block);
   assertEquals(lastOp(packed), Op.GOTO_TB);
+  assertEquals(gotoTargets(packed), [1n << 63n]);
 });
 
 Deno.test("packed IR: label positions, and the globals a block uses and writes, in order", () => {

@@ -16,7 +16,7 @@
 import type { Backend, CpuCore } from "../cpu_core.ts";
 import { interpretBlock, trapFrom } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
-import { lastOp } from "../ir_pack.ts";
+import { gotoTargets, lastOp } from "../ir_pack.ts";
 import { InternalError } from "../errors.ts";
 import { SoftTlb } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
@@ -265,9 +265,7 @@ export class JitBackend implements Backend {
   }
 
   #successors(tb: TranslationBlock): bigint[] {
-    const out: bigint[] = [];
-    for (const o of tb.ir.ops) if (o.op === Op.GOTO_TB) out.push(o.pc);
-    return out.concat(this.#data.get(tb)?.indirectTargets ?? []);
+    return gotoTargets(tb.code).concat(this.#data.get(tb)?.indirectTargets ?? []);
   }
 
   #dataOf(tb: TranslationBlock): JitTbData {
