@@ -5,8 +5,8 @@
  * for each immediate); a cold guest keeps tens of thousands of TBs, each run a
  * few times, and the objects of all of them survived every scavenge (a third
  * of its CPU went to the garbage collector, docs/perf.md). Once observers have
- * instrumented a block, its ops are packed here into one buffer, about 50
- * bytes per op: the interpreter runs the packed form directly, and
+ * instrumented a block, its ops are packed here, about 50 bytes per op in
+ * buffers that blocks share: the interpreter runs the packed form directly, and
  * {@linkcode unpackIr} gives the op objects back, equal field by field, to the
  * readers that want them (the JIT, when a TB turns hot).
  *
