@@ -6,7 +6,25 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, type IrBlock, isVectorOp, Op, type Temp, visitOperands } from "./ir.ts";
+import { Cond, isVectorOp, Op } from "./ir.ts";
+import {
+  argsOf,
+  condOf,
+  IMM_UNSIGNED,
+  OP_MASK,
+  type PackedIr,
+  PC_UNSIGNED,
+  SIGNED,
+  STRIDE,
+  unpackOp,
+  W_A,
+  W_B,
+  W_C,
+  W_D,
+  W_E,
+  W_LABEL,
+  W_SIZE,
+} from "./ir_pack.ts";
 import { runVectorOp } from "./interp_vector.ts";
 import type { TranslationBlock } from "./tb.ts";
 import { GuestTrap, PcRedirect, type Trap, TrapKind } from "./trap.ts";
@@ -14,43 +32,6 @@ import type { CpuCore } from "./cpu_core.ts";
 
 const MIN64 = -(1n << 63n);
 const MIN32 = -(1n << 31n);
-
-/** Per-TB data the interpreter computes once: label positions and used globals. */
-interface Plan {
-  /** the op index of each label */
-  labels: number[];
-  /** globals read or written by the TB */
-  used: number[];
-  /** globals written by the TB */
-  written: number[];
-}
-
-/** How a TB uses a global, in {@linkcode plan}. */
-const READ = 1, WRITTEN = 2;
-
-/**
- * The plan of a TB, in one pass over its ops with plain arrays: most TBs run a few times, and
- * typed arrays and a second pass made planning cost as much as running them (docs/perf.md).
- */
-function plan(ir: IrBlock, numGlobals: number): Plan {
-  const labels: number[] = [], use: number[] = [];
-  const read = (t: Temp) => {
-    if (t >= 0 && t < numGlobals) use[t] |= READ;
-  };
-  const ops = ir.ops;
-  for (let i = 0; i < ops.length; i++) {
-    const o = ops[i];
-    if (o.op === Op.LABEL) labels[o.label] = i;
-    const w = visitOperands(o, read);
-    if (w >= 0 && w < numGlobals) use[w] |= WRITTEN;
-  }
-  const used: number[] = [], written: number[] = [];
-  for (let g = 0; g < use.length; g++) {
-    if (use[g]) used.push(g);
-    if (use[g] & WRITTEN) written.push(g);
-  }
-  return { labels, used, written };
-}
 
 /** Evaluates a comparison on signed 64-bit values. */
 export function compare(cond: Cond, a: bigint, b: bigint): boolean {
@@ -194,9 +175,6 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
   }
 }
 
-/** The interpreter's plan of each TB, made at its first run. */
-const plans = new WeakMap<TranslationBlock, Plan>();
-
 /** Guest loads and stores as the interpreter does them (the CPU's, or a logging wrapper). */
 export type GuestAccess = Pick<CpuCore, "load" | "store">;
 
@@ -216,17 +194,15 @@ export function interpretBlock(
   tb: TranslationBlock,
   access: GuestAccess = cpu,
 ): number {
-  const numGlobals = cpu.target.state.globals.length;
-  let p = plans.get(tb);
-  if (!p) plans.set(tb, p = plan(tb.ir, numGlobals));
+  const p = tb.code;
   // Temps are written before they are read, so one array serves every TB
   // (a nested run, from inside a callback, gets its own).
-  const t = running ? new Array<bigint>(tb.ir.numTemps) : scratch;
+  const t = running ? new Array<bigint>(p.numTemps) : scratch;
   const outer = running;
   running = true;
   try {
-    for (const g of p.used) t[g] = cpu.getGlobal(g);
-    return executeOps(cpu, access, tb, p, t);
+    loadGlobals(cpu, p, t);
+    return executeOps(cpu, access, tb, t);
   } finally {
     running = outer;
   }
@@ -236,108 +212,129 @@ export function interpretBlock(
 const scratch: bigint[] = [];
 let running = false;
 
-function writeBack(cpu: CpuCore, p: Plan, t: bigint[]): void {
-  for (const g of p.written) cpu.setGlobal(g, t[g]);
+/** Loads the globals the TB uses into `t`. */
+function loadGlobals(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
+  const code = p.code;
+  for (let k = p.used; k < p.used + p.numUsed; k++) t[code[k]] = cpu.getGlobal(code[k]);
+}
+
+/** Writes the globals the TB writes back from `t`. */
+function writeBack(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
+  const code = p.code, from = p.used + p.numUsed;
+  for (let k = from; k < from + p.numWritten; k++) cpu.setGlobal(code[k], t[code[k]]);
+}
+
+/** Calls the helper of CALL op `i`, syncing state around it as its flags ask. */
+function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigint): void {
+  const code = p.code, at = p.base + i * STRIDE, id = Number(p.wide[p.wideBase + 2 * i]);
+  const h = cpu.target.helpers[id] ?? cpu.extraHelpers[id - cpu.target.helpers.length];
+  const f = h.flags;
+  if (f?.readsState || f?.writesState || f?.mayTrap) {
+    writeBack(cpu, p, t);
+    cpu.pc = pc;
+  }
+  const args = argsOf(p, i);
+  const r = h.smallArgs
+    ? h.fn(cpu, ...args.map((a) => Number(BigInt.asIntN(32, t[a]))))
+    : h.fn(cpu, ...args.map((a) => t[a]));
+  if (f?.writesState) loadGlobals(cpu, p, t);
+  const d = code[at + W_D];
+  if (h.hasResult && d >= 0) t[d] = BigInt.asIntN(64, r as bigint);
+}
+
+/** A wide value of the op whose word 0 is `w`, read back as unsigned if its `flag` says so. */
+function unsigned(w: number, flag: number, v: bigint): bigint {
+  return w & flag ? BigInt.asUintN(64, v) : v;
 }
 
 /** Runs the ops of `tb` over temps `t` (globals loaded). */
-function executeOps(
-  cpu: CpuCore,
-  access: GuestAccess,
-  tb: TranslationBlock,
-  p: Plan,
-  t: bigint[],
-): number {
-  const ops = tb.ir.ops;
+function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: bigint[]): number {
+  const p = tb.code, code = p.code, wide = p.wide, base = p.base;
+  // `i` is one past the running op: its imm is at wide[prev + 2 * i], its pc after it.
+  const prev = p.wideBase - 2;
   let insn = 0;
   let pc = tb.pc;
   let i = 0;
   try {
     for (;;) {
-      const o = ops[i++];
-      switch (o.op) {
+      const at = base + i * STRIDE, w = code[at], op = w & OP_MASK;
+      const d = code[at + W_D], a = code[at + W_A], b = code[at + W_B];
+      i++;
+      switch (op) {
         case Op.MOV:
-          t[o.d] = t[o.a];
+          t[d] = t[a];
           break;
         case Op.MOVI:
-          t[o.d] = o.imm;
+          t[d] = unsigned(w, IMM_UNSIGNED, wide[prev + 2 * i]);
           break;
         case Op.SETCOND:
-          t[o.d] = compare(o.cond, t[o.a], t[o.b]) ? 1n : 0n;
+          t[d] = compare(condOf(w), t[a], t[b]) ? 1n : 0n;
           break;
         case Op.MOVCOND:
-          t[o.d] = compare(o.cond, t[o.a], t[o.b]) ? t[o.c] : t[o.e];
+          t[d] = compare(condOf(w), t[a], t[b]) ? t[code[at + W_C]] : t[code[at + W_E]];
           break;
         case Op.BRCOND:
-          if (compare(o.cond, t[o.a], t[o.b])) i = p.labels[o.label];
+          if (compare(condOf(w), t[a], t[b])) i = code[p.labels + code[at + W_LABEL]];
           break;
         case Op.BR:
-          i = p.labels[o.label];
+          i = code[p.labels + code[at + W_LABEL]];
           break;
         case Op.LABEL:
           break;
         case Op.LOAD:
-          t[o.d] = access.load(BigInt.asUintN(64, t[o.a] + o.imm), o.size, o.signed);
+          t[d] = access.load(
+            BigInt.asUintN(64, t[a] + wide[prev + 2 * i]),
+            code[at + W_SIZE],
+            (w & SIGNED) !== 0,
+          );
           break;
         case Op.STORE:
-          access.store(BigInt.asUintN(64, t[o.a] + o.imm), o.size, t[o.b]);
+          access.store(BigInt.asUintN(64, t[a] + wide[prev + 2 * i]), code[at + W_SIZE], t[b]);
           break;
         case Op.LOAD_HOST:
-          t[o.d] = cpu.host.dv.getBigInt64(Number(o.imm), true);
+          t[d] = cpu.host.dv.getBigInt64(Number(wide[prev + 2 * i]), true);
           break;
         case Op.STORE_HOST:
-          cpu.host.dv.setBigInt64(Number(o.imm), t[o.a], true);
+          cpu.host.dv.setBigInt64(Number(wide[prev + 2 * i]), t[a], true);
           break;
         case Op.TRACE:
-          cpu.traceCallback?.(Number(o.imm));
+          cpu.traceCallback?.(Number(wide[prev + 2 * i]));
           break;
         case Op.COUNTER_INC8: {
-          const u8 = cpu.host.u8, at = Number(o.imm) + Number(t[o.a]);
-          const v = u8[at] + 1;
-          u8[at] = v + (v >> 8);
+          const u8 = cpu.host.u8, at8 = Number(wide[prev + 2 * i]) + Number(t[a]);
+          const v = u8[at8] + 1;
+          u8[at8] = v + (v >> 8);
           break;
         }
         case Op.COUNTER_ADD: {
-          const at = Number(o.imm);
-          cpu.host.dv.setBigInt64(
-            at,
-            BigInt.asIntN(64, cpu.host.dv.getBigInt64(at, true) + o.pc),
+          const dv = cpu.host.dv, addr = Number(wide[prev + 2 * i]);
+          dv.setBigInt64(
+            addr,
+            BigInt.asIntN(64, dv.getBigInt64(addr, true) + wide[prev + 2 * i + 1]),
             true,
           );
           break;
         }
-        case Op.CALL: {
-          const h = cpu.target.helpers[Number(o.imm)] ??
-            cpu.extraHelpers[Number(o.imm) - cpu.target.helpers.length];
-          const f = h.flags;
-          if (f?.readsState || f?.writesState || f?.mayTrap) {
-            writeBack(cpu, p, t);
-            cpu.pc = pc;
-          }
-          const r = h.smallArgs
-            ? h.fn(cpu, ...o.args.map((a) => Number(BigInt.asIntN(32, t[a]))))
-            : h.fn(cpu, ...o.args.map((a) => t[a]));
-          if (f?.writesState) { for (const g of p.used) t[g] = cpu.getGlobal(g); }
-          if (h.hasResult && o.d >= 0) t[o.d] = BigInt.asIntN(64, r as bigint);
+        case Op.CALL:
+          callHelper(cpu, p, i - 1, t, pc);
           break;
-        }
         case Op.INSN_START:
           if (cpu.exitRequest) {
             // a callback asked to leave at the next instruction boundary
             writeBack(cpu, p, t);
-            cpu.pc = o.pc;
-            return o.size;
+            cpu.pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
+            return code[at + W_SIZE];
           }
-          insn = o.size;
+          insn = code[at + W_SIZE];
           cpu.inFlight = insn;
-          pc = o.pc;
+          pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
           break;
         case Op.GOTO_TB:
           writeBack(cpu, p, t);
-          cpu.pc = o.pc;
+          cpu.pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
           return tb.insns.length;
         case Op.GOTO_PTR: {
-          const target = t[o.a];
+          const target = t[a];
           writeBack(cpu, p, t);
           cpu.pc = BigInt.asUintN(64, target);
           return tb.insns.length;
@@ -346,15 +343,15 @@ function executeOps(
           writeBack(cpu, p, t);
           cpu.pc = pc;
           cpu.trap = {
-            kind: Number(o.imm) as TrapKind,
-            cause: o.c,
+            kind: Number(wide[prev + 2 * i]) as TrapKind,
+            cause: code[at + W_C],
             pc,
-            data: o.a >= 0 ? BigInt.asUintN(64, t[o.a]) : 0n,
+            data: a >= 0 ? BigInt.asUintN(64, t[a]) : 0n,
           };
           return insn;
         default:
-          if (isVectorOp(o.op)) runVectorOp(cpu, access, o, t);
-          else t[o.d] = alu(o.op, t[o.a], t[o.b]);
+          if (isVectorOp(op as Op)) runVectorOp(cpu, access, unpackOp(p, i - 1), t);
+          else t[d] = alu(op as Op, t[a], t[b]);
       }
     }
   } catch (e) {

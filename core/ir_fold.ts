@@ -52,6 +52,18 @@ function evaluate(o: IrOp, known: (t: number) => bigint | undefined): bigint | u
 }
 
 /**
+ * A count per temp, zeroed: `foldConstants` and `removeDeadTemps` use one
+ * after the other. Shared, because a typed array of a block's own (past 64
+ * bytes) is an allocation outside the heap that cost more than the folding.
+ */
+let scratch = new Uint16Array(1024);
+
+function counts(numTemps: number): Uint16Array {
+  if (scratch.length < numTemps) scratch = new Uint16Array(numTemps);
+  return scratch.fill(0, 0, numTemps);
+}
+
+/**
  * Folds constants in `block` and drops pure ops whose temp result is never
  * read. Globals below `numGlobals` are never removed or assumed constant.
  *
@@ -71,7 +83,7 @@ function evaluate(o: IrOp, known: (t: number) => bigint | undefined): bigint | u
  * ```
  */
 export function foldConstants(block: IrBlock, numGlobals: number): void {
-  const writes = new Uint16Array(block.numTemps);
+  const writes = counts(block.numTemps);
   for (const o of block.ops) {
     const w = visitOperands(o, () => {});
     if (w >= 0) writes[w]++;
@@ -93,7 +105,7 @@ export function foldConstants(block: IrBlock, numGlobals: number): void {
 
 /** Drops pure ops whose result is a temp nobody reads, until none is left. */
 function removeDeadTemps(block: IrBlock, numGlobals: number): void {
-  const reads = new Uint16Array(block.numTemps);
+  const reads = counts(block.numTemps);
   for (const o of block.ops) visitOperands(o, (t) => t >= 0 && reads[t]++);
   let ops = block.ops;
   for (let changed = true; changed;) {

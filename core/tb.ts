@@ -12,6 +12,7 @@ import { PAGE_SIZE } from "./host_memory.ts";
 import type { IrBlock } from "./ir.ts";
 import { IrBuilder } from "./ir_builder.ts";
 import { foldConstants } from "./ir_fold.ts";
+import { type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 
 const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);
@@ -22,6 +23,9 @@ export interface TranslationBlock {
   readonly pc: bigint;
   /** target flags it was translated under */
   readonly flags: number;
+  /** its IR, packed once observers instrumented it (what the interpreter runs) */
+  readonly code: PackedIr;
+  /** its IR as op objects, unpacked afresh at each read (for the JIT and tools) */
   readonly ir: IrBlock;
   /** the guest instructions, in order */
   readonly insns: InsnInfo[];
@@ -68,6 +72,24 @@ export interface TranslationObserver {
   onInvalidate?(tb: TranslationBlock): void;
   /** After every TB was dropped at once (breakpoint and hook changes). */
   onFlush?(): void;
+}
+
+/** A {@linkcode TranslationBlock} (a class: its `ir` getter must not hold a translation's scope). */
+class Block implements TranslationBlock {
+  execCount = 0;
+  valid = true;
+  constructor(
+    readonly pc: bigint,
+    readonly flags: number,
+    readonly code: PackedIr,
+    readonly insns: InsnInfo[],
+    readonly pages: number[],
+    readonly part?: BlockPart,
+  ) {}
+
+  get ir(): IrBlock {
+    return unpackIr(this.code);
+  }
 }
 
 /** Default cap on instructions per TB. */
@@ -212,16 +234,8 @@ export class TbCache {
     const block = ir.finish();
     foldConstants(block, this.target.state.globals.length);
     for (const o of observers) o.instrument?.(block, insns, pc, part);
-    const tb: TranslationBlock = {
-      pc,
-      flags,
-      ir: block,
-      insns,
-      pages,
-      execCount: 0,
-      valid: true,
-      part,
-    };
+    const code = packIr(block, this.target.state.globals.length);
+    const tb = new Block(pc, flags, code, insns, pages, part);
     this.translated++;
     for (const o of observers) o.onBlock?.(tb);
     return tb;

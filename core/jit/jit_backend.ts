@@ -16,6 +16,7 @@
 import type { Backend, CpuCore } from "../cpu_core.ts";
 import { interpretBlock, trapFrom } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
+import { gotoTargets, lastOp } from "../ir_pack.ts";
 import { InternalError } from "../errors.ts";
 import { SoftTlb } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
@@ -246,8 +247,7 @@ export class JitBackend implements Backend {
   /** Interprets `tb`, remembering it when it ends with an indirect jump (see below). */
   #interpret(cpu: CpuCore, tb: TranslationBlock): number {
     const done = interpretBlock(cpu, tb);
-    const ops = tb.ir.ops;
-    if (!cpu.trap && ops[ops.length - 1]?.op === Op.GOTO_PTR) this.#lastIndirect = tb;
+    if (!cpu.trap && lastOp(tb.code) === Op.GOTO_PTR) this.#lastIndirect = tb;
     return done;
   }
 
@@ -265,9 +265,7 @@ export class JitBackend implements Backend {
   }
 
   #successors(tb: TranslationBlock): bigint[] {
-    const out: bigint[] = [];
-    for (const o of tb.ir.ops) if (o.op === Op.GOTO_TB) out.push(o.pc);
-    return out.concat(this.#data.get(tb)?.indirectTargets ?? []);
+    return gotoTargets(tb.code).concat(this.#data.get(tb)?.indirectTargets ?? []);
   }
 
   #dataOf(tb: TranslationBlock): JitTbData {

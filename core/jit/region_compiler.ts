@@ -116,9 +116,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const helperArity = new Map<number, number>();
   /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
   let usesInternal = false;
-  for (const tb of tbs) {
-    markGlobals(tb.ir.ops, G, isUsed, isWritten);
-    for (const o of tb.ir.ops) {
+  // Each TB's ops, unpacked once (TBs keep them packed: see ir_pack.ts).
+  const irs = tbs.map((tb) => tb.ir);
+  for (const ir of irs) {
+    markGlobals(ir.ops, G, isUsed, isWritten);
+    for (const o of ir.ops) {
       if (o.op === Op.CALL) helperArity.set(Number(o.imm), o.args.length);
       if (HELPER_OPS.includes(o.op)) usesInternal = true;
     }
@@ -139,8 +141,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   }
   // Inline counters (scoreboards) live in locals too: no load-add-store chain through memory.
   const counterLocal = new Map<number, number>();
-  for (const tb of tbs) {
-    for (const o of tb.ir.ops) {
+  for (const ir of irs) {
+    for (const o of ir.ops) {
       const addr = Number(o.imm);
       if (o.op === Op.COUNTER_ADD && !counterLocal.has(addr)) {
         counterLocal.set(addr, nextLocal++);
@@ -150,12 +152,12 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   }
   // Temps share a pool of locals (see temp_locals.ts).
   const tempBase = nextLocal;
-  const tempSlots = tbs.map((tb) => packTemps(tb.ir.ops, G, tb.ir.numTemps));
+  const tempSlots = irs.map((ir) => packTemps(ir.ops, G, ir.numTemps));
   const poolSize = tempSlots.reduce((n, s) => Math.max(n, s.size), 0);
   for (let i = 0; i < poolSize; i++) localTypes.push(I64);
   let slotOf = tempSlots[0]?.slot;
   // Accesses that share a TLB probe (see accessGroups): one i32 local per group of a TB.
-  const groups = tbs.map((tb) => accessGroups(tb.ir.ops));
+  const groups = irs.map((ir) => accessGroups(ir.ops));
   const groupBase = tempBase + poolSize;
   const groupLocals = groups.reduce(
     (n, m) => Math.max(n, ...[...m.values()].map((g) => g.index + 1)),
@@ -165,7 +167,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   let groupOf = groups[0];
   const loc = (t: number) => (t < G ? globalLocal[t] : tempBase + slotOf[t - G]);
   // Temps written once by a MOVI are read as constants (see constantTemps).
-  const constants = tbs.map((tb) => constantTemps(tb.ir.ops, G));
+  const constants = irs.map((ir) => constantTemps(ir.ops, G));
   let constOf = constants[0];
   const src = (t: number): number | bigint => constOf.get(t) ?? loc(t);
 
@@ -180,7 +182,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
 
   // Regions come to about 26 bytes of wasm per IR op (speedtest1): room for that saves regrowth.
-  const c = new WasmCode(256 + 28 * tbs.reduce((n, tb) => n + tb.ir.ops.length, 0));
+  const c = new WasmCode(256 + 28 * irs.reduce((n, ir) => n + ir.ops.length, 0));
   const statePc = STATE_BASE + env.pcOffset;
   const stateOf = (g: number) => STATE_BASE + env.globalOffsets[g];
   // JS (callbacks, tools) may read or reset counters: they are in memory across every call.
@@ -255,16 +257,16 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     // region, whose TBs share its entry flags: its exits go to the run loop.
     const helperFlags = (o: IrOp) =>
       o.op === Op.CALL ? env.helpers[Number(o.imm)].flags : undefined;
-    const changesFlags = tb.ir.ops.some((o) => helperFlags(o)?.changesTbFlags);
+    const ops = irs[k].ops;
+    const changesFlags = ops.some((o) => helperFlags(o)?.changesTbFlags);
     const chainable = tb.flags <= MAX_CHAIN_FLAGS && !changesFlags &&
-      !tb.ir.ops.some((o) => helperFlags(o)?.writesState);
+      !ops.some((o) => helperFlags(o)?.writesState);
     // Budget: exit before the TB when fewer than `len` instructions are left.
     c.i64Const(tb.pc).localSet(L_ADDR);
     c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).brIf(toExitPc());
     c.localGet(L_REMAINING).i32Const(len).op(W.i32Sub).localSet(L_REMAINING);
 
     // Labels: one block per label, outermost = defined last.
-    const ops = tb.ir.ops;
     const labelPos: number[] = [];
     ops.forEach((o, i) => {
       if (o.op === Op.LABEL) labelPos[o.label] = i;

@@ -1,0 +1,75 @@
+// The packed IR that TBs keep (core/ir_pack.ts): every op comes back from the packed form
+// field by field as the builder made it, and the interpreter's facts (label positions, the
+// globals a block uses and writes) are right.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import { InternalError } from "../core/errors.ts";
+import { Cond, Op, TrapKind } from "../core/ir.ts";
+import { IrBuilder } from "../core/ir_builder.ts";
+import { gotoTargets, lastOp, packIr, unpackIr } from "../core/ir_pack.ts";
+
+const G = 8;
+
+/** A block that uses every builder method, with extreme immediates and pcs. */
+function everyOp(): IrBuilder {
+  const b = new IrBuilder(G);
+  const t = b.temp(), u = b.temp(), skip = b.label(), back = b.label();
+  b.insnStart(0xffff_ffff_8000_0000n, 0);
+  b.movi(t, -(1n << 63n));
+  b.movi(u, (1n << 63n) + 5n); // taken modulo 2^64, signed
+  b.binop(Op.ADD, 1, 2, t);
+  b.binop(Op.EXT32S, 3, 1);
+  b.setcond(Cond.GTU, u, 1, 2);
+  b.movcond(Cond.LE, 4, 1, 2, t, u);
+  b.setLabel(back);
+  b.brcond(Cond.LTU, 1, 2, skip);
+  b.load(5, 1, -8n, 4, true);
+  b.store(1, 2047n, 5, 2);
+  b.loadHost(t, 0x40);
+  b.storeHost(0x48, t);
+  b.counterAdd(0x100, -3n);
+  b.counterInc8(0x200, u);
+  b.trace(7);
+  b.call(u, 3, [1, 2, t]);
+  b.call(-1, 4, []);
+  b.vdup(0x300, t, 4);
+  b.vld(0x310, 1, 16n, 8);
+  b.vbinop(Op.VSHL, 0x300, 0x310, t, 2);
+  b.vmask(0x320, 0x330, 8, 1);
+  b.vst(1, -16n, 0x300, 8);
+  b.insnStart(0xffff_ffff_ffff_fffen, 1);
+  b.br(back);
+  b.setLabel(skip);
+  b.raise(TrapKind.ILLEGAL, 2, -1);
+  b.gotoPtr(6);
+  b.gotoTb(1n << 63n);
+  return b;
+}
+
+Deno.test("packed IR: every op unpacks equal to the builder's, pcs and immediates above 2^63 included", () => {
+  const block = everyOp().finish();
+  const packed = packIr(block, G);
+  assertEquals(unpackIr(packed), block);
+  assertEquals(lastOp(packed), Op.GOTO_TB);
+  assertEquals(gotoTargets(packed), [1n << 63n]);
+});
+
+Deno.test("packed IR: label positions, and the globals a block uses and writes, in order", () => {
+  const block = everyOp().finish();
+  const p = packIr(block, G);
+  const words = (from: number, n: number) => [...p.code.subarray(from, from + n)];
+  const at = (op: number, label: number) =>
+    block.ops.findIndex((o) => o.op === op && o.label === label);
+  assertEquals(words(p.labels, p.numLabels), [at(Op.LABEL, 0), at(Op.LABEL, 1)]);
+  assertEquals(words(p.used, p.numUsed), [1, 2, 3, 4, 5, 6]);
+  assertEquals(words(p.used + p.numUsed, p.numWritten), [1, 3, 4, 5]);
+});
+
+Deno.test("packed IR: a value outside 64 bits is an internal error, not a silent wrap", () => {
+  const b = new IrBuilder(G);
+  b.gotoTb(0n);
+  const block = b.finish();
+  block.ops[0].pc = 1n << 64n;
+  assertThrows(() => packIr(block, G), InternalError);
+  assertEquals(lastOp(packIr(new IrBuilder(G).finish(), G)), -1);
+});
