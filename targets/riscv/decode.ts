@@ -18,7 +18,7 @@ import {
   type DecodeTableData,
   type FieldFunction,
   tagAlternatives,
-} from "../../plugin.ts";
+} from "../../plugin_target.ts";
 import PARSED from "./decode_tables.json" with { type: "json" };
 
 /**

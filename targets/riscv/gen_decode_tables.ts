@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type DecodeTableData, parseDecodeTree } from "../../plugin.ts";
+import { type DecodeTableData, parseDecodeTree } from "../../plugin_target.ts";
 import { RISCV_FIELD_FUNCTIONS, VECTOR_TAG } from "./decode.ts";
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
