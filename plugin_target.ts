@@ -11,7 +11,7 @@
  * ```ts
  * import { Op, type TargetPlugin } from "./plugin_target.ts";
  * const plugin: Partial<TargetPlugin> = { kind: "target", name: "mine" };
- * console.log(plugin.kind, typeof Op.Add); // target number
+ * console.log(plugin.kind, Op.ADD); // target 2
  * ```
  *
  * @module
