@@ -13,7 +13,7 @@ import { parseSched } from "../linux/threads.ts";
 import { LinuxProcess } from "../linux/process.ts";
 import { hostNetwork } from "../linux/net_link.ts";
 import type { OutputSink } from "../linux/fds.ts";
-import { installToolPlugin } from "../plugin.ts";
+import { importOnDemand, installToolPlugin } from "../plugin.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
 import { Machine, machineDriver } from "./machine.ts";
@@ -205,6 +205,15 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   return machine;
 }
 
+/**
+ * The system-mode half of {@linkcode createMachine}, imported when a board is
+ * made: its modules (the board, the bus, the devices' framework) are about a
+ * sixth of the library, which a user-mode start-up need not load.
+ */
+function importSystemMode(): Promise<typeof import("./create_system.ts")> {
+  return importOnDemand("core/machine/create_system.ts");
+}
+
 /** The driver of `opts`'s mode, its input log (if any) told of the guest's end. */
 async function modeDriver(
   opts: CreateMachineOptions,
@@ -222,17 +231,6 @@ async function modeDriver(
     inputLog?.close();
     throw e;
   }
-}
-
-/**
- * The system-mode half of {@linkcode createMachine}, imported when a board is
- * made: its modules (the board, the bus, the devices' framework) are about a
- * sixth of the library, which a user-mode start-up need not load. The
- * specifier is computed, since `deno run` reads every module a literal
- * `import()` names before it starts.
- */
-function importSystemMode(): Promise<typeof import("./create_system.ts")> {
-  return import(new URL("./create_system.ts", import.meta.url).href);
 }
 
 function sink(

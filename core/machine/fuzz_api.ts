@@ -6,6 +6,7 @@
  * @module
  */
 
+import { importOnDemand } from "../plugin.ts";
 import type { Machine } from "./machine.ts";
 import type { FuzzOptions, FuzzReport } from "./fuzz.ts";
 
@@ -40,9 +41,6 @@ export type { FuzzOptions, FuzzProgress, FuzzReport } from "./fuzz.ts";
  * ```
  */
 export async function fuzz(m: Machine, opts: FuzzOptions): Promise<FuzzReport> {
-  // a computed specifier: `deno run` reads every module a literal `import()` names before it starts
-  const engine: typeof import("./fuzz.ts") = await import(
-    new URL("./fuzz.ts", import.meta.url).href
-  );
+  const engine = await importOnDemand<typeof import("./fuzz.ts")>("core/machine/fuzz.ts");
   return engine.runFuzz(m, opts);
 }
