@@ -29,7 +29,12 @@ export type {
   UserOptions,
 } from "./core/machine/create.ts";
 export { Machine, type Snapshot } from "./core/machine/machine.ts";
-export { fuzz, type FuzzOptions, type FuzzProgress, type FuzzReport } from "./core/machine/fuzz.ts";
+export {
+  fuzz,
+  type FuzzOptions,
+  type FuzzProgress,
+  type FuzzReport,
+} from "./core/machine/fuzz_api.ts";
 export {
   ExecutionHistory,
   type HistoryOptions,

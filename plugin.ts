@@ -40,17 +40,11 @@ export {
   type ToolPlugin,
 } from "./core/plugin.ts";
 
-// Targets: the IR they translate to, the CPU state, traps, soft float.
-export * from "./core/ir.ts";
-export { IrBuilder } from "./core/ir_builder.ts";
-export * from "./core/trap.ts";
-export type * from "./core/target.ts";
-export { hex } from "./core/errors.ts";
+// Targets: the IR they translate to, the CPU state, traps, soft float
+// (`plugin_target.ts`, which targets import to load none of the machine).
+export * from "./plugin_target.ts";
 export { type Backend, CpuCore, type RunExit } from "./core/cpu_core.ts";
-export { GuestMemory, type MmioHandler, type Page, Perm } from "./core/guest_memory.ts";
-export { PAGE_SIZE, STATE_BASE } from "./core/host_memory.ts";
 export { VirtualClock } from "./core/clock.ts";
-export * from "./core/softfloat/mod.ts";
 export {
   type ElfFile,
   type ElfSymbol,
@@ -69,10 +63,6 @@ export {
 } from "./core/system/bus.ts";
 export { type EventHandle, EventQueue } from "./core/system/events.ts";
 export { SystemMemory } from "./core/system/system_memory.ts";
-export * from "./core/system/system_target.ts";
-export * from "./core/decodetree/decodetree.ts";
-export * from "./core/decodetree/tags.ts";
-export { GENERIC_SYSCALLS } from "./core/linux/generic_syscalls.ts";
 export {
   type InterruptController,
   type InterruptSink,
@@ -160,10 +150,4 @@ export {
   type ModuleObserver,
   type ModuleSegment,
 } from "./core/modules.ts";
-export {
-  type DeviceState,
-  loadVmState,
-  saveVmState,
-  type VmStateDescription,
-} from "./core/system/vmstate.ts";
 export type { SavedEvents, Timer } from "./core/system/events.ts";

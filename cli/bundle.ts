@@ -17,7 +17,7 @@
 
 import { EmuError } from "../core/errors.ts";
 import { sha256Hex } from "../core/host_files.ts";
-import { builtinPlugins } from "../core/plugin.ts";
+import { builtinPlugins, ON_DEMAND_MODULES } from "../core/plugin.ts";
 import type { BundledFile, BundleManifest } from "../core/bundle.ts";
 import { VERSION } from "../core/version.ts";
 import { readOption } from "./options.ts";
@@ -198,8 +198,13 @@ export async function bundleCommand(argv: string[]): Promise<number> {
     seeds: [...new TextDecoder().decode(source).matchAll(/\bseed:\s*(\d+)n?\b/g)].map((m) => m[1]),
     plugins: [...plugins.keys()],
   };
+  // the modules Denemu imports on demand are registered as the plugins are
+  const modules = new Map([
+    ...plugins,
+    ...ON_DEMAND_MODULES.map((p): [string, string] => [p, new URL(p, ROOT).pathname]),
+  ]);
   await esbuild({
-    entry: entrySource(manifest, Deno.realPathSync(a.script), embedded, plugins),
+    entry: entrySource(manifest, Deno.realPathSync(a.script), embedded, modules),
     resolveDir: Deno.cwd(),
     output: a.output,
     banner: `// Denemu ${VERSION} experiment bundle: deno run -A ${a.output.split("/").pop()}`,

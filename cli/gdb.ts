@@ -6,10 +6,10 @@
  */
 
 import { EmuError } from "../core/errors.ts";
-import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
-import { GdbServer } from "../core/gdb/server.ts";
+import type { GdbServer } from "../core/gdb/server.ts";
 import type { Machine } from "../core/machine/machine.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
+import { importLazily } from "./lazy.ts";
 
 /**
  * The input log of a run: `-icount rr=...`'s, or under the gdb stub (port
@@ -41,9 +41,18 @@ export function runInputLog(
  * ```
  */
 export async function debugWithGdb(m: Machine, port: number, option: string): Promise<void> {
+  // imported here, so that a run without the stub does not load it
+  const [{ MachineDebuggee }, stub] = await Promise.all([
+    importLazily<typeof import("../core/gdb/machine_debuggee.ts")>(
+      new URL("../core/gdb/machine_debuggee.ts", import.meta.url),
+    ),
+    importLazily<typeof import("../core/gdb/server.ts")>(
+      new URL("../core/gdb/server.ts", import.meta.url),
+    ),
+  ]);
   let server: GdbServer;
   try {
-    server = GdbServer.listen(new MachineDebuggee(m), { port });
+    server = stub.GdbServer.listen(new MachineDebuggee(m), { port });
   } catch (e) {
     throw new EmuError(`${option}: cannot listen (${(e as Error).message.split("\n")[0]})`);
   }

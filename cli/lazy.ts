@@ -1,6 +1,6 @@
 /**
  * Commands whose module is imported when they run, so that a start-up loads
- * only the command it runs. The specifier is computed: `deno run` reads
+ * only the command it runs (and the parts of a command few runs need). The specifier is computed: `deno run` reads
  * every module a literal `import()` names before it starts.
  *
  * @module
@@ -18,11 +18,21 @@ export type RunCommand = (args: string[]) => Promise<number>;
  * ```
  */
 export function lazyRun<M>(url: URL, pick: (module: M) => RunCommand): RunCommand {
-  return async (args) => pick(await importCommand<M>(url))(args);
+  return async (args) => pick(await importLazily<M>(url))(args);
 }
 
-/** Imports a command's module; without read access to it, the NotCapable error the handler reports. */
-async function importCommand<M>(url: URL): Promise<M> {
+/**
+ * Imports the module at `url` (a command's, or a part of one that few runs
+ * need); without read access to it, the NotCapable error the handler reports.
+ *
+ * @example
+ * ```ts ignore
+ * const { GdbServer } = await importLazily<typeof import("../core/gdb/server.ts")>(
+ *   new URL("../core/gdb/server.ts", import.meta.url),
+ * );
+ * ```
+ */
+export async function importLazily<M>(url: URL): Promise<M> {
   try {
     return await import(url.href);
   } catch (e) {

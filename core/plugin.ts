@@ -349,6 +349,29 @@ function bundledPlugin(url: URL, ref: string): unknown {
   return (inRoot !== undefined && bundledPlugins.get(inRoot)) || bundledPlugins.get(ref);
 }
 
+/**
+ * The modules Denemu imports only when a run needs them (the system-mode half
+ * of `createMachine`, `fuzz()`'s engine), so that a user-mode start-up does
+ * not load them. An experiment bundle holds and registers them too, since a
+ * bundler cannot follow the computed specifier {@linkcode importOnDemand}
+ * uses (a literal `import()` would not do: `deno run` reads every module one
+ * names before it starts).
+ */
+export const ON_DEMAND_MODULES = ["core/machine/create_system.ts", "core/machine/fuzz.ts"] as const;
+
+/**
+ * Imports on-demand module `path` (project relative), or takes the one an
+ * experiment bundle registered under it.
+ *
+ * @example
+ * ```ts ignore
+ * const engine = await importOnDemand<typeof import("./machine/fuzz.ts")>("core/machine/fuzz.ts");
+ * ```
+ */
+export async function importOnDemand<M>(path: typeof ON_DEMAND_MODULES[number]): Promise<M> {
+  return (bundledPlugins.get(path) as M | undefined) ?? await import(new URL(path, ROOT).href);
+}
+
 async function importPlugin<T extends { kind: string; name: string; apiVersion: PluginApiRange }>(
   url: URL,
   kind: string,

@@ -4,13 +4,14 @@
 // (the guest reads the embedded files; a built-in tool plugin is found by
 // name inside the bundle). A file the script names but the bundle does not
 // embed is checked against its hash: once changed, the run is refused with
-// a message naming it.
+// a message naming it. The modules Denemu imports on demand (system mode here) are in it too.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { parseBundleArgs } from "../cli/bundle.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 const WORLD = new URL("./guests/bin/world.static.O2", import.meta.url).pathname;
+const TIMER = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
 
 const SCRIPT = `import { createMachine, readInputFile } from "${MOD}";
 
@@ -26,6 +27,10 @@ const m = await createMachine({
 console.log("status", await m.runToExit(), "icount", m.icount);
 console.log(m.stdout);
 await m.close();
+// system mode's half of createMachine is imported on demand: the bundle holds it too
+const board = await createMachine({ system: { bios: "none", kernel: "timer.elf" } });
+console.log("system status", await board.runToExit());
+await board.close();
 `;
 
 /** A tool plugin of the experiment's own, loaded by path (bundled with --plugin). */
@@ -58,6 +63,7 @@ Deno.test("a bundle copied alone to an empty directory prints what the script pr
   const there = Deno.makeTempDirSync({ prefix: "denemu-run-" });
   try {
     Deno.copyFileSync(WORLD, `${here}/world`);
+    Deno.copyFileSync(TIMER, `${here}/timer.elf`);
     Deno.writeTextFileSync(`${here}/data.txt`, "the data the guest reads\n");
     Deno.writeTextFileSync(`${here}/notes.txt`, "a note the script reads\n");
     Deno.writeTextFileSync(`${here}/exp.ts`, SCRIPT);
@@ -69,6 +75,7 @@ Deno.test("a bundle copied alone to an empty directory prints what the script pr
       /plugin: cpu 0 insns: \d+\ntotal insns: \d+\nplugin: syscalls: \d+\nstatus 1 icount \d+\nstdin 1: a note/,
     );
     const args = ["bundle", "exp.ts", "-o", "exp.js", "--embed", "world", "--embed", "data.txt"];
+    args.push("--embed", "timer.elf");
     args.push("--plugin", "./count_syscalls.ts");
     const built = await deno(["run", "-A", MOD, ...args], here);
     assert.equal(built.code, 0, built.stderr);
@@ -80,7 +87,7 @@ Deno.test("a bundle copied alone to an empty directory prints what the script pr
     const manifest = JSON.parse((await deno(["run", "-A", "exp.js", "--manifest"], there)).stdout);
     assert.deepEqual(
       manifest.files.map((f: { path: string; embedded: boolean }) => [f.path, f.embedded]),
-      [["world", true], ["data.txt", true], ["notes.txt", false]],
+      [["world", true], ["data.txt", true], ["timer.elf", true], ["notes.txt", false]],
     );
     assert.deepEqual(manifest.seeds, ["7"]);
     assert.ok(manifest.plugins.includes("targets/riscv/mod.ts"));

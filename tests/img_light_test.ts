@@ -5,37 +5,9 @@
 import assert from "node:assert/strict";
 import { openImage } from "../plugin_block.ts";
 import { emuImg, QEMU_IMG_MISSING, qemuImg } from "./util/qemu_img.ts";
+import { staticGraph } from "./util/module_graph.ts";
 
 const ROOT = new URL("../", import.meta.url);
-
-/** Modules `deno run` reads to start `entry`: its imports and literal `import()`s, not type-only ones. */
-async function staticGraph(entry: string): Promise<string[]> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL(entry, ROOT).pathname],
-    stdout: "piped",
-  }).output();
-  assert.ok(out.success, `deno info ${entry} failed`);
-  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    roots: string[];
-    modules: {
-      specifier: string;
-      dependencies?: { code?: { specifier: string } }[];
-    }[];
-  };
-  const deps = new Map(graph.modules.map((m) => [
-    m.specifier,
-    (m.dependencies ?? []).flatMap((d) => d.code ? [d.code.specifier] : []),
-  ]));
-  const seen = new Set<string>();
-  const todo = [...graph.roots];
-  while (todo.length) {
-    const s = todo.pop()!;
-    if (seen.has(s)) continue;
-    seen.add(s);
-    todo.push(...(deps.get(s) ?? []));
-  }
-  return [...seen].map((s) => s.slice(ROOT.href.length)).sort();
-}
 
 Deno.test("emu img: the CLI entry, img commands and block formats load no emulator module", async () => {
   // each subcommand's module is imported when it runs: check each one's graph

@@ -22,8 +22,7 @@
 import assert from "node:assert/strict";
 import { DISASM_FIXTURES, listingOf } from "../scripts/build_riscv_disasm_fixtures.ts";
 import { disassembleRiscv } from "../targets/riscv/disas.ts";
-import { riscvInsnLength } from "../targets/riscv/decode.ts";
-import DECODE_TABLES from "../targets/riscv/decode_tables.json" with { type: "json" };
+import { riscvInsnLength, rvvPatterns, storedTable } from "../targets/riscv/decode.ts";
 
 const DIR = new URL("./riscv/", import.meta.url);
 
@@ -217,8 +216,8 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "denemu-rvpat-" });
     try {
       const patterns = [
-        ...DECODE_TABLES.insn32.patterns,
-        ...DECODE_TABLES.vector.map((p) => JSON.parse(p) as { mask: number; match: number }),
+        ...storedTable("insn32").patterns,
+        ...rvvPatterns(),
       ];
       // 24 encodings of each pattern, its free bits random: every instruction of every extension
       const next = xorshift(0x1234567), words: number[] = [];

@@ -58,7 +58,13 @@ function mmap(p: LinuxProcess, a: bigint[]): bigint {
     throw e;
   }
   if (source.region) p.as.aliasShared(at, pageUp(length), source.region);
-  if (prot & PROT_EXEC && f.guestPath) noteExecMapping(p, f.guestPath, at, offset);
+  if (prot & PROT_EXEC && f.guestPath) {
+    // a mapping of the whole file (the dynamic loader's first one) is the module's image already
+    const whole = !shared && offset === 0n && BigInt(contents.length) === st.size
+      ? contents
+      : undefined;
+    noteExecMapping(p, f.guestPath, at, offset, whole);
+  }
   return at;
 }
 
@@ -106,13 +112,21 @@ const SHARED_ZERO = { name: "/dev/zero (deleted)", dev: 1n, ino: 0n, offset: 0n,
  * Records the module of an executable file mapping (the dynamic loader
  * mapping a shared library's code): its load bias is where the PT_LOAD
  * segment at file `offset` landed. Files that are not ELF images are no module.
+ * `image`, when the mapping read the whole file, spares reading it again
+ * (libc is 1.2 MB: a few ms of every dynamic program's start-up).
  */
-function noteExecMapping(p: LinuxProcess, guestPath: string, at: bigint, offset: bigint): void {
+function noteExecMapping(
+  p: LinuxProcess,
+  guestPath: string,
+  at: bigint,
+  offset: bigint,
+  image?: Uint8Array,
+): void {
   let host: string, elf: ElfFile;
   try {
     host = realInputPath(p.paths.toHost(guestPath));
     if (p.modules.list.some((m) => m.path === host)) return;
-    elf = parseElf(readInputFile(host), guestPath);
+    elf = parseElf(image ?? readInputFile(host), guestPath);
   } catch {
     return;
   }

@@ -13,22 +13,12 @@ import { parseSched } from "../linux/threads.ts";
 import { LinuxProcess } from "../linux/process.ts";
 import { hostNetwork } from "../linux/net_link.ts";
 import type { OutputSink } from "../linux/fds.ts";
-import { installToolPlugin } from "../plugin.ts";
-import { EmulatedSystem, type SystemConfig } from "../system/emulated_system.ts";
-import {
-  DeviceOptions,
-  type DeviceSpec,
-  parseDeviceSpec,
-  parseOptionList,
-  parseSize,
-} from "../system/options.ts";
+import { importOnDemand, installToolPlugin } from "../plugin.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
 import { Machine, machineDriver } from "./machine.ts";
-import { SystemDriver } from "./system.ts";
 import { UserDriver } from "./user.ts";
 import { loadSnapshot } from "./snapshots.ts";
-import type { SnapshotIdentity } from "../snapshot/file.ts";
 import type { InputLog, RecordReplayOptions } from "../replay/input_log.ts";
 import { endRunLogWithGuest, openRunLog, stopWhereRecordingStopped } from "./record_replay.ts";
 
@@ -215,6 +205,15 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   return machine;
 }
 
+/**
+ * The system-mode half of {@linkcode createMachine}, imported when a board is
+ * made: its modules (the board, the bus, the devices' framework) are about a
+ * sixth of the library, which a user-mode start-up need not load.
+ */
+function importSystemMode(): Promise<typeof import("./create_system.ts")> {
+  return importOnDemand("core/machine/create_system.ts");
+}
+
 /** The driver of `opts`'s mode, its input log (if any) told of the guest's end. */
 async function modeDriver(
   opts: CreateMachineOptions,
@@ -223,7 +222,7 @@ async function modeDriver(
 ): Promise<MachineDriver> {
   try {
     const driver = "system" in opts
-      ? await systemDriver(opts, inputLog)
+      ? await (await importSystemMode()).systemDriver(opts, inputLog)
       : await userDriver(opts, machine, inputLog);
     // before the Machine's own exit listener, which closes the log
     if (inputLog) endRunLogWithGuest(driver, inputLog);
@@ -271,86 +270,6 @@ async function userDriver(
     net: net === "host" ? hostNetwork(inputLog) : undefined,
   });
   return new UserDriver(process);
-}
-
-async function systemDriver(
-  opts: SystemOptions,
-  inputLog: InputLog | undefined,
-): Promise<MachineDriver> {
-  const s = opts.system;
-  const board = parseOptionList(s.machine ?? "virt", true);
-  const name = board.name || "virt";
-  const memory = s.memory ?? 128n << 20n;
-  const log = opts.log && new Set(opts.log.categories);
-  for (const c of log ?? []) {
-    if (c !== "int" && c !== "in_asm") {
-      throw new EmuError(`-d ${c}: not a system-mode log item`, "use int and/or in_asm");
-    }
-  }
-  const config = (accel: SystemConfig["accel"], shadow: boolean): SystemConfig => ({
-    machineName: name,
-    machine: new DeviceOptions(`-M ${name}`, board.values),
-    cpu: s.cpu ?? "rv64",
-    accel,
-    ramSize: typeof memory === "bigint" ? memory : parseSize(memory, "-m", 1n << 20n),
-    bios: s.bios,
-    kernel: s.kernel,
-    initrd: s.initrd,
-    append: s.append,
-    dtb: s.dtb,
-    devices: (s.devices ?? []).map(parseDeviceSpec),
-    // a shadow machine must not write the disk images the main one writes
-    drives: (s.drives ?? []).map((d) =>
-      new DeviceOptions("-drive", {
-        ...parseOptionList(d, false).values,
-        ...(shadow ? { snapshot: "on" } : {}),
-      })
-    ),
-    rtc: s.rtc === undefined
-      ? undefined
-      : new DeviceOptions("-rtc", parseOptionList(s.rtc, false).values),
-    seed: BigInt(opts.seed ?? 0),
-    icountShift: s.icountShift,
-    smp: s.smp,
-    quantum: s.quantum,
-    symbols: s.symbols,
-    logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
-    // a shadow machine takes the inputs the main one logged, at the same instructions
-    inputLog: shadow ? inputLog?.follower() : inputLog,
-  });
-  // lockstep: the machine runs on the JIT, a shadow machine on the interpreter behind it
-  const accel = opts.accel ?? "jit";
-  const sys = await EmulatedSystem.create(config(accel === "lockstep" ? "jit" : accel, false));
-  const shadow = accel === "lockstep"
-    ? await EmulatedSystem.create(config("interp", true))
-    : undefined;
-  const images = [s.bios, s.kernel].filter((p): p is string => p !== undefined && p !== "none");
-  const c = config("jit", false);
-  const identity: SnapshotIdentity = {
-    mode: "system",
-    machine: name,
-    machineOptions: JSON.stringify(board.values),
-    cpu: c.cpu,
-    ram: c.ramSize.toString(),
-    bios: s.bios ?? "",
-    kernel: s.kernel ?? "",
-    initrd: s.initrd ?? "",
-    devices: c.devices.map(deviceShape).join(" "),
-    drives: String(c.drives.length),
-    ...(s.smp && s.smp > 1 ? { smp: String(s.smp) } : {}),
-  };
-  return new SystemDriver(sys, images, identity, shadow);
-}
-
-/** Options that say where a device sits on the board (a snapshot's state is laid out by them). */
-const PLACEMENT = ["bus", "addr", "irq"];
-
-/** A device as a snapshot must match it: its name and placement, e.g. "virtio-rng-pci,addr=5". */
-function deviceShape(d: DeviceSpec): string {
-  const placed = PLACEMENT.filter((k) => d.options.has(k)).map((k) =>
-    `${k}=${d.options.values[k]}`
-  );
-  return [d.name, ...placed].join(",");
 }
 
 /**

@@ -28,7 +28,7 @@ import {
 import { type Machine, machineDriver, type Snapshot } from "./machine.ts";
 import type { RunEvent } from "./events.ts";
 
-/** Options of {@linkcode fuzz}. */
+/** Options of `fuzz()`. */
 export interface FuzzOptions {
   /** Puts `input` where the guest reads it (called on the restored start state). */
   inject: (m: Machine, input: Uint8Array) => void;
@@ -73,7 +73,7 @@ export interface FuzzProgress {
   seconds: number;
 }
 
-/** What {@linkcode fuzz} found. */
+/** What `fuzz()` found. */
 export interface FuzzReport extends FuzzProgress {
   /** the output directory (AFL++'s layout) */
   output: string;
@@ -177,34 +177,15 @@ function attachCmpLog(m: Machine): CmpLog {
 }
 
 /**
- * Fuzzes the code `opts.inject` feeds, from the machine's current state.
+ * What `fuzz()` of `fuzz_api.ts` (the one in `mod.ts`) runs, once it
+ * has imported this module.
  *
  * @example
- * ```ts
- * import { createMachine, fuzz } from "../../mod.ts";
- * // a bare-metal routine on the virt board: parse(input, n)
- * const m = await createMachine({
- *   system: { memory: "16M", bios: "none", kernel: "tests/baremetal/bin/fuzzme.elf" },
- * });
- * m.runUntil(m.symbol("parse")!); // start every execution here
- * const input = m.symbol("input")!;
- * const report = await fuzz(m, {
- *   inject: (m, data) => {
- *     m.writeMemory(input, data.subarray(0, 256));
- *     m.writeReg("a1", BigInt(Math.min(data.length, 256)));
- *   },
- *   seeds: [new TextEncoder().encode("AAAA")],
- *   endAt: [m.readReg("ra")], // parse's return
- *   crashAt: [m.symbol("m_trap_entry")!],
- *   seed: 1,
- *   seconds: 120,
- *   until: (p) => p.crashes > 0,
- * });
- * console.log(report.crashes); // 1
- * await Deno.remove(report.output, { recursive: true });
+ * ```ts ignore
+ * const report = await runFuzz(m, { inject, seeds });
  * ```
  */
-export async function fuzz(m: Machine, opts: FuzzOptions): Promise<FuzzReport> {
+export async function runFuzz(m: Machine, opts: FuzzOptions): Promise<FuzzReport> {
   const base = opts.output ?? await Deno.makeTempDir({ prefix: "denemu-fuzz-" });
   Deno.mkdirSync(base, { recursive: true });
   const out = OutputDir.open(base, "default", { resume: false, commandLine: "fuzz()" });

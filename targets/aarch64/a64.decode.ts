@@ -121,7 +121,7 @@ export function ldstLines(): string {
  * @example
  * ```ts
  * import { A64_DECODE } from "./a64.decode.ts";
- * import { parseDecodeTree } from "../../plugin.ts";
+ * import { parseDecodeTree } from "../../plugin_target.ts";
  * import { A64_FIELD_FUNCTIONS } from "./decode.ts";
  * const table = parseDecodeTree(A64_DECODE, { width: 32, functions: A64_FIELD_FUNCTIONS });
  * ```

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../plugin.ts";
+import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../plugin_target.ts";
 import { A64 } from "./state.ts";
 
 /**

@@ -14,7 +14,7 @@ import {
   type FieldFunction,
   parseDecodeTree,
   tagAlternatives,
-} from "../../plugin.ts";
+} from "../../plugin_target.ts";
 import { A64_DECODE } from "./a64.decode.ts";
 import PARSED from "./decode_tables.json" with { type: "json" };
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type FloatEnv, FloatFlag } from "../../plugin.ts";
+import { type FloatEnv, FloatFlag } from "../../plugin_target.ts";
 import { arith, type Fmt, FpOp, processNaNs } from "./fp_helpers.ts";
 
 /**

@@ -29,7 +29,7 @@ import {
   fsqrt,
   fsub,
   type HelperDef,
-} from "../../plugin.ts";
+} from "../../plugin_target.ts";
 import { A64 } from "./state.ts";
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { GdbArch } from "../../plugin.ts";
+import type { GdbArch } from "../../plugin_target.ts";
 import { aarch64FpuFeature } from "./gdb_fpu.ts";
 
 /**

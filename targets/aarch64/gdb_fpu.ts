@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { GdbStateFeature, GdbStateRegister } from "../../plugin.ts";
+import type { GdbStateFeature, GdbStateRegister } from "../../plugin_target.ts";
 import { A64 } from "./state.ts";
 
 /** Lane shapes: union name, lane count and element types by field name. */

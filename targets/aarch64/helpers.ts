@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../plugin.ts";
+import type { CpuCore, HelperDef } from "../../plugin_target.ts";
 import { FP_HELPER } from "./fp_helpers.ts";
 import { VFP_HELPER } from "./simd_fp.ts";
 import { SIMD_HELPER } from "./simd_helpers.ts";

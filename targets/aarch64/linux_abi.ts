@@ -15,7 +15,7 @@ import {
   type LinuxAbi,
   type RegisterAccess,
   type SignalFrameRequest,
-} from "../../plugin.ts";
+} from "../../plugin_target.ts";
 import { A64_HWCAP, A64_HWCAP2, a64Cpuinfo } from "./features.ts";
 import { A64 } from "./state.ts";
 

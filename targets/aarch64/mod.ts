@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { TargetArch, TargetPlugin } from "../../plugin.ts";
+import type { TargetArch, TargetPlugin } from "../../plugin_target.ts";
 import { disassembleA64 } from "./disas.ts";
 import { aarch64GdbArch } from "./gdb.ts";
 import { A64_HELPERS } from "./helpers.ts";

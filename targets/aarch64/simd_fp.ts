@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { CpuCore, FloatEnv, HelperDef } from "../../plugin.ts";
+import type { CpuCore, FloatEnv, HelperDef } from "../../plugin_target.ts";
 import {
   arith,
   compare,

@@ -19,7 +19,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../plugin.ts";
+import type { CpuCore, HelperDef } from "../../plugin_target.ts";
 import { recipEstimate, recipSqrtEstimate } from "./fp_estimate.ts";
 import { lanes, setLanes } from "./simd_helpers.ts";
 import { A64 } from "./state.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../plugin.ts";
+import type { CpuCore, HelperDef } from "../../plugin_target.ts";
 import { lanes, setLanes } from "./simd_helpers.ts";
 
 /**

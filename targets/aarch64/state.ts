@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { RegisterInfo, StateLayout } from "../../plugin.ts";
+import type { RegisterInfo, StateLayout } from "../../plugin_target.ts";
 
 /**
  * Global indices and byte offsets of the state block.

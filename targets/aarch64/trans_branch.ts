@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Cond, Op, type Temp } from "../../plugin.ts";
+import { Cond, Op, type Temp } from "../../plugin_target.ts";
 import { type A64Context, condHolds, imm, reg, tmp, type TransTable } from "./context.ts";
 
 type Args = Record<string, number>;

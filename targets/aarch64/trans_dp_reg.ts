@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Cond, Op, type Temp } from "../../plugin.ts";
+import { Cond, Op, type Temp } from "../../plugin_target.ts";
 import {
   type A64Context,
   addWithCarry,

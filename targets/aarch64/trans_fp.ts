@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Cond, Op, type Temp } from "../../plugin.ts";
+import { Cond, Op, type Temp } from "../../plugin_target.ts";
 import { type A64Context, condHolds, imm, tmp, type TransTable } from "./context.ts";
 import { fpInfo, FpOp } from "./fp_helpers.ts";
 import { A64_HELPER } from "./helpers.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type Cond, Op, type Temp } from "../../plugin.ts";
+import { type Cond, Op, type Temp } from "../../plugin_target.ts";
 import { type A64Context, imm, load, reg, regSp, setReg, tmp, type TransTable } from "./context.ts";
 import { A64_HELPER } from "./helpers.ts";
 import { VecOp } from "./simd_helpers.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Cond, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin.ts";
+import { Cond, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin_target.ts";
 import { type A64Context, imm, reg, tmp, type TransTable } from "./context.ts";
 import { idRegister, sysreg } from "./features.ts";
 import { A64_HELPER } from "./helpers.ts";

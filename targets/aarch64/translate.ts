@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type TranslateContext, TrapKind } from "../../plugin.ts";
+import { type TranslateContext, TrapKind } from "../../plugin_target.ts";
 import { type A64Context, raiseUndefined, type TransTable } from "./context.ts";
 import { decodeA64, transName } from "./decode.ts";
 import { BRANCH_TRANS } from "./trans_branch.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Cond, type IrBuilder, Op, type Temp } from "../../plugin.ts";
+import { type Cond, type IrBuilder, Op, type Temp } from "../../plugin_target.ts";
 import { type DisasContext, gpr, gprDest, imm, type TransTable } from "./context.ts";
 
 /**
@@ -13,7 +13,7 @@ import { type DisasContext, gpr, gprDest, imm, type TransTable } from "./context
  *
  * @example
  * ```ts
- * import { Op } from "../../plugin.ts";
+ * import { Op } from "../../plugin_target.ts";
  * import type { AluSpec } from "./alu.ts";
  * const add: AluSpec = { op: Op.ADD, op32: Op.ADD32 };
  * ```
@@ -36,7 +36,7 @@ export interface AluSpec {
  *
  * @example
  * ```ts
- * import { Op } from "../../plugin.ts";
+ * import { Op } from "../../plugin_target.ts";
  * import { mulHigh32 } from "./alu.ts";
  * const mulhu32 = mulHigh32(Op.EXT32U, Op.EXT32U);
  * ```
@@ -64,7 +64,7 @@ function emitAlu(ctx: DisasContext, spec: AluSpec, rd: number, a: Temp, b: Temp)
  *
  * @example
  * ```ts
- * import { Op } from "../../plugin.ts";
+ * import { Op } from "../../plugin_target.ts";
  * import { aluRegTrans } from "./alu.ts";
  * const t = aluRegTrans({ add: { op: Op.ADD, op32: Op.ADD32 } });
  * console.log(Object.keys(t)); // ["add"]
@@ -86,7 +86,7 @@ export function aluRegTrans(specs: Record<string, AluSpec>): TransTable {
  *
  * @example
  * ```ts
- * import { Op } from "../../plugin.ts";
+ * import { Op } from "../../plugin_target.ts";
  * import { aluImmTrans } from "./alu.ts";
  * const t = aluImmTrans({ addi: { op: Op.ADD, op32: Op.ADD32 } });
  * console.log(Object.keys(t)); // ["addi"]

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { HelperDef } from "../../plugin.ts";
+import type { HelperDef } from "../../plugin_target.ts";
 
 /** Leading zeros of the low `width` bits of `v`. */
 function clz(v: bigint, width: bigint): bigint {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../plugin.ts";
+import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import { RiscvState } from "./state.ts";

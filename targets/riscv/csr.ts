@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin.ts";
+import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 

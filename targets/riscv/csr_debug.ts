@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin.ts";
+import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { defineHartCsr } from "./csr_machine.ts";

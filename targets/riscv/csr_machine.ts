@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { CpuCore } from "../../plugin.ts";
+import type { CpuCore } from "../../plugin_target.ts";
 import { MipBit } from "./causes.ts";
 import { csrDef, CsrIllegal, defineCsr, Priv } from "./csr.ts";
 import { hartOf, misaValue, Mstatus, type RiscvHart } from "./hart.ts";

@@ -16,9 +16,10 @@ import {
   type Decoder,
   DecodeTable,
   type DecodeTableData,
+  type FieldData,
   type FieldFunction,
   tagAlternatives,
-} from "../../plugin.ts";
+} from "../../plugin_target.ts";
 import PARSED from "./decode_tables.json" with { type: "json" };
 
 /**
@@ -62,18 +63,71 @@ export const XLEN_TAGS: Record<32 | 64, ReadonlySet<string>> = {
 export const VECTOR_TAG = "V";
 
 /**
- * The form of `decode_tables.json`: the vector patterns (the last ones of the 32-bit table) are
- * each a JSON string, since parsing them cost about 10 ms of a start-up that seldom needs them.
+ * One pattern as `decode_tables.json` stores it: name, tag, mask, match, its
+ * attributes (an index into `attrs`), group, line, and each argument as
+ * `[name, field index]` or `[name, -1, constant]`.
+ */
+export type StoredPattern = [
+  name: string,
+  tag: string,
+  mask: number,
+  match: number,
+  attrs: number,
+  group: number,
+  line: number,
+  args: [arg: string, field: number, constant?: number][],
+];
+
+/**
+ * The form of `decode_tables.json`: each field and each attribute set is
+ * stored once, and patterns name them by index (the file was 358 KB with them
+ * inline, and a JSON module costs start-up time by its size: about 10 ms of
+ * CPU more than this form's 96 KB). The vector patterns (the last ones of the
+ * 32-bit table) are each a JSON string, since parsing them costs time a
+ * start-up seldom needs.
  */
 export interface StoredRiscvTables {
-  insn32: DecodeTableData;
-  insn16: DecodeTableData;
+  fields: FieldData[];
+  attrs: Record<string, string>[];
+  insn32: { width: number; patterns: StoredPattern[] };
+  insn16: { width: number; patterns: StoredPattern[] };
   vector: string[];
 }
 
 // JSON imports get literal types; the generator guarantees the shape.
 const TABLES = PARSED as unknown as StoredRiscvTables;
+const stored: Partial<Record<"insn32" | "insn16", DecodeTableData>> = {};
 let vectorPatterns: DecodeTableData["patterns"] | undefined;
+
+function expand(p: StoredPattern): DecodeTableData["patterns"][number] {
+  const [name, tag, mask, match, attrs, group, line, args] = p;
+  return {
+    name,
+    tag,
+    mask,
+    match,
+    attrs: { ...TABLES.attrs[attrs] },
+    group,
+    line,
+    args: args.map(([arg, field, constant]) => [arg, field < 0 ? constant! : TABLES.fields[field]]),
+  };
+}
+
+/**
+ * The stored 32-bit table (without the vector patterns) or the compressed one.
+ *
+ * @example
+ * ```ts
+ * import { storedTable } from "./decode.ts";
+ * console.log(storedTable("insn16").width, storedTable("insn32").patterns[0].name); // 16 "lui"
+ * ```
+ */
+export function storedTable(name: "insn32" | "insn16"): DecodeTableData {
+  return stored[name] ??= {
+    width: TABLES[name].width,
+    patterns: TABLES[name].patterns.map(expand),
+  };
+}
 
 /**
  * The vector extension's decode patterns, in table order (parsed at the first call).
@@ -85,7 +139,7 @@ let vectorPatterns: DecodeTableData["patterns"] | undefined;
  * ```
  */
 export function rvvPatterns(): DecodeTableData["patterns"] {
-  return vectorPatterns ??= TABLES.vector.map((p) => JSON.parse(p));
+  return vectorPatterns ??= TABLES.vector.map((p) => expand(JSON.parse(p)));
 }
 
 /**
@@ -143,12 +197,12 @@ export function riscvDecoders(
   if (!d) {
     const tags = new Set([...XLEN_TAGS[xlen], ...extensionTags]);
     const accept = (tag: string) => tagAlternatives(tag).some((t) => tags.has(t));
-    const base = TABLES.insn32;
+    const base = storedTable("insn32");
     const all = tags.has(VECTOR_TAG)
       ? { width: base.width, patterns: [...base.patterns, ...rvvPatterns()] }
       : base;
     const insn32 = tableOf(all, accept).decoder();
-    d = { xlen, insn32, insn16: tableOf(TABLES.insn16, accept).decoder() };
+    d = { xlen, insn32, insn16: tableOf(storedTable("insn16"), accept).decoder() };
     cache.set(key, d);
   }
   byTagList[xlen].set(extensionTags, d);

@@ -21,7 +21,7 @@
 
 import { decodeRiscv } from "./decode.ts";
 import { extensionTags } from "./isa.ts";
-import type { Decoded } from "../../plugin.ts";
+import type { Decoded } from "../../plugin_target.ts";
 import { csrName, FPR_ABI_NAMES, GPR_ABI_NAMES, ROUNDING_MODE_NAMES } from "./names.ts";
 
 type OperandPrinter = (args: Record<string, number>, pc: bigint, xlen: 32 | 64) => string | null;

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Cond, Op, STATE_BASE, type Temp } from "../../plugin.ts";
+import { Cond, Op, STATE_BASE, type Temp } from "../../plugin_target.ts";
 import { callHelper, type DisasContext, imm } from "./context.ts";
 import { RiscvState } from "./state.ts";
 

@@ -44,7 +44,7 @@ import {
   TrapKind,
   unboxF16,
   unboxF32,
-} from "../../plugin.ts";
+} from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 

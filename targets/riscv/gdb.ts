@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CpuCore, GdbArch, GdbCpuRegister, RegisterInfo } from "../../plugin.ts";
+import type { CpuCore, GdbArch, GdbCpuRegister, RegisterInfo } from "../../plugin_target.ts";
 import { type CsrDef, csrDefs, CsrIllegal, csrLegal, Priv } from "./csr.ts";
 import { vectorGdbFeatures } from "./gdb_vector.ts";
 import { hartOf } from "./hart.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { GdbStateFeature, GdbStateRegister } from "../../plugin.ts";
+import type { GdbStateFeature, GdbStateRegister } from "../../plugin_target.ts";
 import { RiscvState } from "./state.ts";
 
 /** gdb's lane types of a vector register, widest first, with QEMU's names. */

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { type DecodeTableData, parseDecodeTree } from "../../plugin.ts";
-import { RISCV_FIELD_FUNCTIONS, VECTOR_TAG } from "./decode.ts";
+import { type DecodeTableData, type FieldData, parseDecodeTree } from "../../plugin_target.ts";
+import { RISCV_FIELD_FUNCTIONS, type StoredPattern, VECTOR_TAG } from "./decode.ts";
 import { INSN16_DECODE } from "./insn16.decode.ts";
 import { INSN32_DECODE } from "./insn32.decode.ts";
 import { INSN_RVV_DECODE } from "./insn_rvv.decode.ts";
@@ -30,8 +30,10 @@ export function parseRiscvTables(): { insn32: DecodeTableData; insn16: DecodeTab
 }
 
 /**
- * The file's text: one pattern per line, so that a table edit shows as a small diff. The
- * vector patterns, which end the 32-bit table, are strings of JSON (see `decode.ts`).
+ * The file's text (see `StoredRiscvTables` in `decode.ts`): the fields and
+ * attribute sets, then one pattern per line, so that a table edit shows as a
+ * small diff. The vector patterns, which end the 32-bit table, are strings of
+ * JSON.
  *
  * @example
  * ```ts
@@ -46,14 +48,44 @@ export function decodeTablesJson(): string {
   if (all.slice(firstVector).some((p) => p.tag !== VECTOR_TAG)) {
     throw new Error("insn32: the vector patterns must end the table (decode.ts appends them)");
   }
-  const lines = (ps: unknown[], form: (p: unknown) => string) =>
-    ps.map((p) => `  ${form(p)}`).join(",\n");
-  const table = (t: DecodeTableData) =>
-    `{"width":${t.width},"patterns":[\n` + lines(t.patterns, JSON.stringify) + "\n]}";
-  const base = { width: tables.insn32.width, patterns: all.slice(0, firstVector) };
-  const vector = lines(all.slice(firstVector), (p) => JSON.stringify(JSON.stringify(p)));
-  const insn16 = table(tables.insn16);
-  return `{"insn32":${table(base)},\n"insn16":${insn16},\n"vector":[\n${vector}\n]}\n`;
+  const fields = new Interned<FieldData>(), attrs = new Interned<Record<string, string>>();
+  const store = (p: DecodeTableData["patterns"][number]): StoredPattern => [
+    p.name,
+    p.tag,
+    p.mask,
+    p.match,
+    attrs.index(p.attrs),
+    p.group,
+    p.line,
+    p.args.map(([arg, s]) => typeof s === "number" ? [arg, -1, s] : [arg, fields.index(s)]),
+  ];
+  const base = all.slice(0, firstVector).map(store);
+  const insn16 = tables.insn16.patterns.map(store);
+  const vector = all.slice(firstVector).map(store);
+  const lines = (items: unknown[], form: (item: unknown) => string = JSON.stringify) =>
+    `[\n${items.map((p) => `  ${form(p)}`).join(",\n")}\n]`;
+  const table = (width: number, ps: StoredPattern[]) =>
+    `{"width":${width},"patterns":${lines(ps)}}`;
+  return `{"fields":${lines(fields.values)},\n"attrs":${lines(attrs.values)},\n` +
+    `"insn32":${table(tables.insn32.width, base)},\n` +
+    `"insn16":${table(tables.insn16.width, insn16)},\n` +
+    `"vector":${lines(vector, (p) => JSON.stringify(JSON.stringify(p)))}}\n`;
+}
+
+/** Distinct values in order of first use, each named by its index. */
+class Interned<T> {
+  readonly values: T[] = [];
+  readonly #byJson = new Map<string, number>();
+
+  index(value: T): number {
+    const key = JSON.stringify(value);
+    let i = this.#byJson.get(key);
+    if (i === undefined) {
+      i = this.values.push(value) - 1;
+      this.#byJson.set(key, i);
+    }
+    return i;
+  }
 }
 
 if (import.meta.main) {

@@ -21,8 +21,8 @@ import type {
   SystemMemory,
   Trap,
   VmStateDescription,
-} from "../../plugin.ts";
-import { loadVmState, saveVmState, TrapKind } from "../../plugin.ts";
+} from "../../plugin_target.ts";
+import { loadVmState, saveVmState, TrapKind } from "../../plugin_target.ts";
 import { Cause, MipBit } from "./causes.ts";
 import { Priv } from "./csr.ts";
 import { RiscvMmu } from "./mmu.ts";

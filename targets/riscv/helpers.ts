@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { HelperDef } from "../../plugin.ts";
+import type { HelperDef } from "../../plugin_target.ts";
 
 /**
  * An ordered set of helpers with lookup by name.

@@ -26,7 +26,7 @@ import { RISCV_ARG_SETS } from "./insn32.decode.ts";
  * @example
  * ```ts
  * import { INSN16_DECODE } from "./insn16.decode.ts";
- * import { parseDecodeTree } from "../../plugin.ts";
+ * import { parseDecodeTree } from "../../plugin_target.ts";
  * import { RISCV_FIELD_FUNCTIONS } from "./decode.ts";
  * const table = parseDecodeTree(INSN16_DECODE, { width: 16, functions: RISCV_FIELD_FUNCTIONS });
  * ```

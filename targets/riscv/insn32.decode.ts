@@ -53,7 +53,7 @@ export const RISCV_ARG_SETS = `
  * @example
  * ```ts
  * import { INSN32_DECODE } from "./insn32.decode.ts";
- * import { parseDecodeTree } from "../../plugin.ts";
+ * import { parseDecodeTree } from "../../plugin_target.ts";
  * import { RISCV_FIELD_FUNCTIONS } from "./decode.ts";
  * const table = parseDecodeTree(INSN32_DECODE, { width: 32, functions: RISCV_FIELD_FUNCTIONS });
  * ```

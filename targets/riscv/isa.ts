@@ -14,7 +14,7 @@
  * @module
  */
 
-import { EmuError } from "../../plugin.ts";
+import { EmuError } from "../../plugin_target.ts";
 
 /** The optional extensions Denemu implements, by QEMU's property name, in canonical ISA-string order. */
 export const OPTIONAL_EXTENSIONS = [

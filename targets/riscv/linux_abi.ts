@@ -14,7 +14,7 @@ import {
   type LinuxAbi,
   type RegisterAccess,
   type SignalFrameRequest,
-} from "../../plugin.ts";
+} from "../../plugin_target.ts";
 import { RiscvState } from "./state.ts";
 
 const FCSR_OFFSET = 520;

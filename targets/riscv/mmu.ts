@@ -17,8 +17,8 @@
  * @module
  */
 
-import type { AccessType, Page, PhysicalBus } from "../../plugin.ts";
-import { GuestFault, Perm } from "../../plugin.ts";
+import type { AccessType, Page, PhysicalBus } from "../../plugin_target.ts";
+import { GuestFault, Perm } from "../../plugin_target.ts";
 import { Priv } from "./csr.ts";
 import type { Pmp } from "./pmp.ts";
 

@@ -20,8 +20,8 @@ import type {
   RegisterAccess,
   SystemCapableTarget,
   TargetPlugin,
-} from "../../plugin.ts";
-import type { GuestMemory } from "../../plugin.ts";
+} from "../../plugin_target.ts";
+import type { GuestMemory } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { csrHelpers } from "./csr.ts";
 import { disassembleRiscv } from "./disas.ts";

@@ -126,16 +126,22 @@ function parseCsrNames(spec: string): Map<number, string> {
   return names;
 }
 
+let names: ReadonlyMap<number, string> | undefined;
+
 /**
- * Standard CSR names by number (as binutils knows them).
+ * Standard CSR names by number (as binutils knows them), built at the first
+ * call: only disassembly needs them, and building them was 2 ms of every
+ * start-up.
  *
  * @example
  * ```ts
- * import { CSR_NAMES } from "./names.ts";
- * console.log(CSR_NAMES.get(0x300)); // "mstatus"
+ * import { csrNames } from "./names.ts";
+ * console.log(csrNames().get(0x300)); // "mstatus"
  * ```
  */
-export const CSR_NAMES: ReadonlyMap<number, string> = parseCsrNames(CSR_NAME_SPEC);
+export function csrNames(): ReadonlyMap<number, string> {
+  return names ??= parseCsrNames(CSR_NAME_SPEC);
+}
 
 /**
  * The assembler name of CSR `num`, or its hex number.
@@ -147,5 +153,5 @@ export const CSR_NAMES: ReadonlyMap<number, string> = parseCsrNames(CSR_NAME_SPE
  * ```
  */
 export function csrName(num: number): string {
-  return CSR_NAMES.get(num) ?? `0x${num.toString(16)}`;
+  return csrNames().get(num) ?? `0x${num.toString(16)}`;
 }

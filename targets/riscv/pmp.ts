@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { AccessType } from "../../plugin.ts";
+import type { AccessType } from "../../plugin_target.ts";
 import { Priv } from "./csr.ts";
 
 /** Number of PMP entries. */

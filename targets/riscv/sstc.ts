@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Timer } from "../../plugin.ts";
+import type { Timer } from "../../plugin_target.ts";
 import { MipBit } from "./causes.ts";
 import type { RiscvHart } from "./hart.ts";
 

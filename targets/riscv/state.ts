@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { RegisterInfo, StateLayout } from "../../plugin.ts";
+import type { RegisterInfo, StateLayout } from "../../plugin_target.ts";
 import { FPR_ABI_NAMES, GPR_ABI_NAMES } from "./names.ts";
 
 /**

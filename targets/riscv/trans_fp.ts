@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Cond, type FloatFormat, Op, type Temp } from "../../plugin.ts";
+import { Cond, type FloatFormat, Op, type Temp } from "../../plugin_target.ts";
 import {
   callHelper,
   type DisasContext,

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin.ts";
+import { type CpuCore, GuestTrap, type HelperDef, TrapKind } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { callHelper, gpr, imm, raiseIllegal, type TransTable } from "./context.ts";
 import { Priv } from "./csr.ts";

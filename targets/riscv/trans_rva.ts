@@ -15,7 +15,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin.ts";
+import { Cond, type IrBuilder, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin_target.ts";
 import {
   addressTemp,
   checkAligned,

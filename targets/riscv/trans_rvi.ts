@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Cond, Op, TrapKind } from "../../plugin.ts";
+import { Cond, Op, TrapKind } from "../../plugin_target.ts";
 import { aluImmTrans, aluRegTrans, type AluSpec } from "./alu.ts";
 import { Cause } from "./causes.ts";
 import {

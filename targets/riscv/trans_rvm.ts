@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Op } from "../../plugin.ts";
+import { Op } from "../../plugin_target.ts";
 import { aluRegTrans, type AluSpec, mulHigh32 } from "./alu.ts";
 import type { TransTable } from "./context.ts";
 

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef, RegisterAccess } from "../../plugin.ts";
+import type { CpuCore, HelperDef, RegisterAccess } from "../../plugin_target.ts";
 import { callHelper, fpr, gpr, gprDest, imm, type TransFn, type TransTable } from "./context.ts";
 import { defineCsr, Priv } from "./csr.ts";
 import { rvvPatterns } from "./decode.ts";

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { Cond, type Label, Op, PAGE_SIZE, STATE_BASE, type Temp } from "../../plugin.ts";
+import { Cond, type Label, Op, PAGE_SIZE, STATE_BASE, type Temp } from "../../plugin_target.ts";
 import { addressTemp, type DisasContext, gpr, imm } from "./context.ts";
 import { RiscvState } from "./state.ts";
 import { decodeVtype } from "./vector_unit.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Op } from "../../plugin.ts";
+import { Op } from "../../plugin_target.ts";
 import { aluImmTrans, aluRegTrans, type AluSpec } from "./alu.ts";
 import { imm, type TransTable } from "./context.ts";
 

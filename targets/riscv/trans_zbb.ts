@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, type Temp } from "../../plugin.ts";
+import { Cond, type IrBuilder, Op, type Temp } from "../../plugin_target.ts";
 import { aluImmTrans, aluRegTrans, type AluSpec } from "./alu.ts";
 import { type DisasContext, imm, type TransTable } from "./context.ts";
 

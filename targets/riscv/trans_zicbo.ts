@@ -16,7 +16,14 @@
  * @module
  */
 
-import { type CpuCore, GuestFault, GuestTrap, type HelperDef, Op, TrapKind } from "../../plugin.ts";
+import {
+  type CpuCore,
+  GuestFault,
+  GuestTrap,
+  type HelperDef,
+  Op,
+  TrapKind,
+} from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import {
   addressTemp,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Cond } from "../../plugin.ts";
+import { Cond } from "../../plugin_target.ts";
 import { aluRegTrans, type AluSpec } from "./alu.ts";
 import { imm, type TransTable } from "./context.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Op, type Temp } from "../../plugin.ts";
+import { Op, type Temp } from "../../plugin_target.ts";
 import {
   callHelper,
   gpr,

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type TranslateContext, TrapKind } from "../../plugin.ts";
+import { type TranslateContext, TrapKind } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { type DisasContext, raiseIllegal, type TransFn, type TransTable } from "./context.ts";
 import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type FloatEnv, type HelperDef, nanBox16, nanBox32 } from "../../plugin.ts";
+import { type FloatEnv, type HelperDef, nanBox16, nanBox32 } from "../../plugin_target.ts";
 import { accrueFlags } from "./fpu_helpers.ts";
 import { RiscvState } from "./state.ts";
 import {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type FloatEnv, FloatFlag, type FloatFormat, RoundingMode } from "../../plugin.ts";
+import { type FloatEnv, FloatFlag, type FloatFormat, RoundingMode } from "../../plugin_target.ts";
 
 /** The field widths of each format, its all-ones exponent and its canonical NaN. */
 function info(fmt: FloatFormat) {

@@ -30,7 +30,7 @@ import {
   RoundingMode,
   unboxF16,
   unboxF32,
-} from "../../plugin.ts";
+} from "../../plugin_target.ts";
 import { frec7, frsqrt7 } from "./vector_fp_estimate.ts";
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../plugin.ts";
+import type { CpuCore, HelperDef } from "../../plugin_target.ts";
 import { RiscvState } from "./state.ts";
 import {
   active,

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { type CpuCore, type HelperDef, PcRedirect } from "../../plugin.ts";
+import { type CpuCore, type HelperDef, PcRedirect } from "../../plugin_target.ts";
 import { RiscvState } from "./state.ts";
 import {
   active,

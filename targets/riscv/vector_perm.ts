@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CpuCore, HelperDef } from "../../plugin.ts";
+import type { CpuCore, HelperDef } from "../../plugin_target.ts";
 import { RiscvState } from "./state.ts";
 import { sx } from "./vector_int_ops.ts";
 import { FP_FORMAT, unboxScalar } from "./vector_fp_ops.ts";

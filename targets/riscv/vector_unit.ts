@@ -13,7 +13,13 @@
  * @module
  */
 
-import { type CpuCore, GuestTrap, type HelperDef, STATE_BASE, TrapKind } from "../../plugin.ts";
+import {
+  type CpuCore,
+  GuestTrap,
+  type HelperDef,
+  STATE_BASE,
+  TrapKind,
+} from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { RiscvState } from "./state.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import DECODE_TABLES from "../../targets/riscv/decode_tables.json" with { type: "json" };
+import { storedTable } from "../../targets/riscv/decode.ts";
 import { A, b, i, r, s, type TestMachine, u, X } from "./asm.ts";
 
 export { prng } from "../../scripts/selffuzz/runner.ts";
@@ -255,8 +255,8 @@ export function runSliced(m: TestMachine, pc: bigint, budgets: number[]): string
 }
 
 const PATTERNS = {
-  insn32: DECODE_TABLES.insn32.patterns.map((p) => [p.mask, p.match]),
-  insn16: DECODE_TABLES.insn16.patterns.map((p) => [p.mask, p.match]),
+  insn32: storedTable("insn32").patterns.map((p) => [p.mask, p.match]),
+  insn16: storedTable("insn16").patterns.map((p) => [p.mask, p.match]),
 };
 
 /** A word matching a random pattern of the decode tables, its free bits random. */
