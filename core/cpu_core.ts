@@ -283,9 +283,7 @@ export class CpuCore implements RegisterAccess {
   #cut(whole: TranslationBlock, first: number, count: number): TranslationBlock {
     const part = this.tbs.translatePart(whole, first, count);
     const next = first + part.insnCount;
-    this.#resume = next < whole.insnCount
-      ? { whole, first: next, pc: whole.insnPc(next) }
-      : null;
+    this.#resume = next < whole.insnCount ? { whole, first: next, pc: whole.insnPc(next) } : null;
     return part;
   }
 }

@@ -109,7 +109,9 @@ class Block implements TranslationBlock {
     this.#packed = insns.map((i) => i.bits + i.size * SIZE_UNIT);
     const last = insns.length - 1;
     if (last > 0 && insns[last].pc !== this.#offsetPc(last)) {
-      throw new EmuError(`internal: the instructions of the TB at ${hex(pc)} do not follow each other`);
+      throw new EmuError(
+        `internal: the instructions of the TB at ${hex(pc)} do not follow each other`,
+      );
     }
   }
 
