@@ -250,7 +250,7 @@ export class CpuCore implements RegisterAccess {
       let tb = this.#rest(flags, left);
       if (!tb) {
         tb = tbs.lookup(this.#pcKey(), flags) ?? tbs.get(this.pc, flags);
-        if (tb.insns.length > left) tb = this.#cut(tb, 0, left);
+        if (tb.insnCount > left) tb = this.#cut(tb, 0, left);
       }
       tb.execCount++;
       this.icount += this.backend.exec(this, tb, left);
@@ -275,17 +275,15 @@ export class CpuCore implements RegisterAccess {
     this.#resume = null;
     if (r.whole.flags !== flags || this.pc !== r.pc) return undefined;
     const whole = r.whole.valid ? r.whole : this.tbs.get(r.whole.pc, flags);
-    if (whole.insns[r.first]?.pc !== r.pc) return undefined;
-    return this.#cut(whole, r.first, Math.min(left, whole.insns.length - r.first));
+    if (r.first >= whole.insnCount || whole.insnPc(r.first) !== r.pc) return undefined;
+    return this.#cut(whole, r.first, Math.min(left, whole.insnCount - r.first));
   }
 
   /** A TB of `count` instructions of `whole` from `first`; remembers where the rest starts. */
   #cut(whole: TranslationBlock, first: number, count: number): TranslationBlock {
     const part = this.tbs.translatePart(whole, first, count);
-    const next = first + part.insns.length;
-    this.#resume = next < whole.insns.length
-      ? { whole, first: next, pc: whole.insns[next].pc }
-      : null;
+    const next = first + part.insnCount;
+    this.#resume = next < whole.insnCount ? { whole, first: next, pc: whole.insnPc(next) } : null;
     return part;
   }
 }

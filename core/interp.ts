@@ -332,12 +332,12 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
         case Op.GOTO_TB:
           writeBack(cpu, p, t);
           cpu.pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
-          return tb.insns.length;
+          return tb.insnCount;
         case Op.GOTO_PTR: {
           const target = t[a];
           writeBack(cpu, p, t);
           cpu.pc = BigInt.asUintN(64, target);
-          return tb.insns.length;
+          return tb.insnCount;
         }
         case Op.RAISE:
           writeBack(cpu, p, t);

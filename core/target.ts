@@ -73,7 +73,9 @@ export interface TranslateContext {
   fetch(addr: bigint, size: number): number | null;
   /**
    * Starts guest instruction at `pc` (emits INSN_START and lets
-   * instrumentation insert its ops). Call before emitting its IR.
+   * instrumentation insert its ops). Call before emitting its IR. A TB's
+   * instructions follow each other: each `pc` is the previous one plus its
+   * size (TBs keep only the sizes).
    */
   beginInsn(pc: bigint, size: number, bits: number): void;
   /** Whether the page of `addr` is the same as the TB's first page. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { GuestFault } from "./errors.ts";
+import { EmuError, GuestFault, hex } from "./errors.ts";
 import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
 import type { IrBlock } from "./ir.ts";
@@ -27,8 +27,15 @@ export interface TranslationBlock {
   readonly code: PackedIr;
   /** its IR as op objects, unpacked afresh at each read (for the JIT and tools) */
   readonly ir: IrBlock;
-  /** the guest instructions, in order */
+  /**
+   * the guest instructions, in order: one array per TB, made at the first
+   * read (a TB keeps its instructions packed until someone asks)
+   */
   readonly insns: InsnInfo[];
+  /** how many instructions it has (`insns.length`, without making the list) */
+  readonly insnCount: number;
+  /** the pc of its instruction `index` (`insns[index].pc`, without making the list) */
+  insnPc(index: number): bigint;
   /** guest page numbers its code came from */
   readonly pages: number[];
   /** times it ran (for tiering and hotblocks) */
@@ -74,21 +81,63 @@ export interface TranslationObserver {
   onFlush?(): void;
 }
 
-/** A {@linkcode TranslationBlock} (a class: its `ir` getter must not hold a translation's scope). */
+/** A packed instruction's size is its number divided by this; its bits, the remainder. */
+const SIZE_UNIT = 2 ** 32;
+
+/**
+ * A {@linkcode TranslationBlock} (a class: its `ir` getter must not hold a
+ * translation's scope). Its instructions follow each other, so it keeps one
+ * number per instruction, `bits + size * 2^32` (an array of doubles, 8 bytes
+ * each), instead of an object, a bigint pc and a heap number: about 40 bytes
+ * per instruction, most of what a cold TB kept.
+ */
 class Block implements TranslationBlock {
   execCount = 0;
   valid = true;
+  readonly insnCount: number;
+  readonly #packed: number[];
+  #insns: InsnInfo[] | undefined;
   constructor(
     readonly pc: bigint,
     readonly flags: number,
     readonly code: PackedIr,
-    readonly insns: InsnInfo[],
+    insns: InsnInfo[],
     readonly pages: number[],
     readonly part?: BlockPart,
-  ) {}
+  ) {
+    this.insnCount = insns.length;
+    this.#packed = insns.map((i) => i.bits + i.size * SIZE_UNIT);
+    const last = insns.length - 1;
+    if (last > 0 && insns[last].pc !== this.#offsetPc(last)) {
+      throw new EmuError(
+        `internal: the instructions of the TB at ${hex(pc)} do not follow each other`,
+      );
+    }
+  }
 
   get ir(): IrBlock {
     return unpackIr(this.code);
+  }
+
+  get insns(): InsnInfo[] {
+    if (this.#insns) return this.#insns;
+    let pc = this.pc;
+    return this.#insns = this.#packed.map((n) => {
+      const size = Math.floor(n / SIZE_UNIT), info = { pc, size, bits: n % SIZE_UNIT };
+      pc += BigInt(size);
+      return info;
+    });
+  }
+
+  insnPc(index: number): bigint {
+    return this.#insns ? this.#insns[index].pc : this.#offsetPc(index);
+  }
+
+  /** The pc of instruction `index` as the sum of the sizes before it. */
+  #offsetPc(index: number): bigint {
+    let offset = 0;
+    for (let i = 0; i < index; i++) offset += Math.floor(this.#packed[i] / SIZE_UNIT);
+    return this.pc + BigInt(offset);
   }
 }
 
@@ -163,7 +212,7 @@ export class TbCache {
    * without caching them (exact instruction budgets, single steps).
    */
   translatePart(whole: TranslationBlock, first: number, count: number): TranslationBlock {
-    return this.#build(whole.insns[first].pc, whole.flags, count, { whole, first });
+    return this.#build(whole.insnPc(first), whole.flags, count, { whole, first });
   }
 
   #translate(pc: bigint, flags: number): TranslationBlock {
@@ -171,7 +220,7 @@ export class TbCache {
     // No instruction: the first fetch faulted, and the TB only raises that fault. It is not
     // kept (QEMU makes no TB there either): nothing would drop it once the page is mapped,
     // which a guest kernel may do without any TLB or instruction-cache flush.
-    if (tb.insns.length === 0) return tb;
+    if (tb.insnCount === 0) return tb;
     const old = this.#byPc.get(pcKey(pc));
     if (old) this.#drop(old);
     this.#byPc.set(pcKey(pc), tb);

@@ -37,6 +37,20 @@ for (const jit of [false, true]) {
     assertEquals(BigInt(insnsSeen), sb.get());
   });
 
+  Deno.test(`${name}: translate callbacks see a block once, however budgets cut it`, () => {
+    const cpu = machine(jit, BLOCKS);
+    const hooks = new Hooks(cpu);
+    let shown = 0, wholes = 0, parts = 0;
+    hooks.onTranslate((tb) => {
+      shown++;
+      tb.onExec(() => {}, { regs: "none" });
+    });
+    cpu.tbs.observers.push({ onBlock: (tb) => tb.part ? parts++ : wholes++ });
+    drive(cpu, 200, 7);
+    assert(parts > 0);
+    assertEquals(shown, wholes);
+  });
+
   Deno.test(`${name}: memory hooks see every access with its value`, () => {
     const cpu = machine(jit, BLOCKS);
     const hooks = new Hooks(cpu);

@@ -24,3 +24,21 @@ Deno.test("TB cache: pcs above 2^53, whose number keys collide, each run their o
     assertEquals(m.cpu.tbs.lookup(Number(high + 2n), 0), undefined);
   }
 });
+
+Deno.test("TB cache: a TB's instruction list, kept packed, reads back as one array of what was translated", () => {
+  // c.addi, then 32-bit instructions: pcs follow from the sizes
+  const program = [0x605, A.addi(a0, a0, 3), A.addi(a1, a1, -1), A.bne(a1, 0, -8)];
+  const m = machine([], "rv64", false);
+  const at = 0x4000_0000n;
+  m.mem.map(at, 0x1000n, Perm.R | Perm.X);
+  m.mem.writeBytes(at, encode(program), true);
+  const tb = m.cpu.tbs.get(at, m.cpu.target.tbFlags(m.cpu));
+  const sizes = [2, 4, 4, 4];
+  const pcs = [at, at + 2n, at + 6n, at + 10n];
+  assertEquals(tb.insnCount, 4);
+  assertEquals(pcs.map((_, i) => tb.insnPc(i)), pcs);
+  const want = pcs.map((pc, i) => ({ pc, size: sizes[i], bits: program[i] >>> 0 }));
+  assertEquals(tb.insns, want);
+  assertEquals(tb.insns === tb.insns, true);
+  assertEquals(pcs.map((_, i) => tb.insnPc(i)), pcs); // from the list, once made
+});

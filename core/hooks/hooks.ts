@@ -15,7 +15,7 @@ import { BEFORE_ACCESS, type CpuCore } from "../cpu_core.ts";
 import { EmuError, GuestFault } from "../errors.ts";
 import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
-import type { BlockPart } from "../tb.ts";
+import type { BlockPart, TranslationBlock } from "../tb.ts";
 import { pageNumber } from "../guest_memory.ts";
 import {
   type CallbackHelpers,
@@ -284,8 +284,10 @@ export class Hooks {
   #callbacks: ExecCall[] = [];
   #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
   readonly #helpers: CallbackHelpers;
-  /** The instrumentation of each translated block, by its instruction list. */
-  #plans = new WeakMap<InsnInfo[], InjectionPlan | null>();
+  /** The instrumentation of each translated whole block (for the parts budgets cut from it). */
+  #plans = new WeakMap<TranslationBlock, InjectionPlan | null>();
+  /** The plan of the whole block being translated, until its TB exists (`onBlock`). */
+  #pending: InjectionPlan | null | undefined;
   /** Names code addresses for `InsnHandle.symbol` (set by the run layer that knows the program). */
   get symbolizer(): (pc: bigint) => string | undefined {
     return this.#family.symbolizer;
@@ -369,8 +371,14 @@ export class Hooks {
     };
     cpu.tbs.observers.push({
       instrument: (ir, insns, pc, part) => {
-        const plan = part ? this.#partPlan(part, insns.length) : this.#wholePlan(insns, pc);
+        const plan = part
+          ? this.#partPlan(part, insns.length)
+          : this.#pending = this.#wholePlan(insns, pc);
         if (plan) injectInstrumentation(ir, plan, this.#helpers, cpu.target.state.globals.length);
+      },
+      onBlock: (tb) => {
+        if (!tb.part && this.#pending !== undefined) this.#plans.set(tb, this.#pending);
+        this.#pending = undefined;
       },
       onFlush: () => {
         this.#callbacks = [];
@@ -473,13 +481,11 @@ export class Hooks {
   }
 
   /** The plan of a whole block, kept for the parts of it that budgets cut (see `#partPlan`). */
-  #wholePlan(insns: InsnInfo[], pc: bigint): InjectionPlan | null {
-    // Without translate callbacks there is nothing to remember: a WeakMap entry per TB was
-    // 0.5 % of a Linux boot's CPU, besides the garbage collector's work on the map.
-    if (this.#family.translate.size === 0) return null;
-    const plan = this.#plan(insns, pc);
-    this.#plans.set(insns, plan);
-    return plan;
+  #wholePlan(insns: InsnInfo[], pc: bigint): InjectionPlan | null | undefined {
+    // Without translate callbacks there is nothing to remember (undefined): a WeakMap entry
+    // per TB was 0.5 % of a Linux boot's CPU, besides the garbage collector's work on the map.
+    if (this.#family.translate.size === 0) return undefined;
+    return this.#plan(insns, pc);
   }
 
   /**
@@ -488,9 +494,11 @@ export class Hooks {
    * part only). Hooks saw the whole block once, so a cut is invisible to them.
    */
   #partPlan({ whole, first }: BlockPart, count: number): InjectionPlan | null {
-    const plan = this.#plans.has(whole.insns)
-      ? this.#plans.get(whole.insns)!
-      : this.#wholePlan(whole.insns, whole.pc);
+    let plan = this.#plans.get(whole);
+    if (plan === undefined) {
+      plan = this.#wholePlan(whole.insns, whole.pc);
+      if (plan !== undefined) this.#plans.set(whole, plan);
+    }
     if (!plan) return null;
     const cut = <T>(points: Map<number, T>) => {
       const out = new Map<number, T>();

@@ -52,10 +52,13 @@ interface JitEntry {
 interface JitTbData {
   /** the region entered when this TB runs, and its entry index there */
   entry?: JitEntry;
-  /** every live region that compiled this TB in (they die with it) */
-  regions: Region[];
-  /** where the indirect jump ending this TB went while interpreted */
-  indirectTargets: bigint[];
+  /** every live region that compiled this TB in (they die with it); made at the first */
+  regions?: Region[];
+  /**
+   * where the indirect jump ending this TB went while interpreted; made at the
+   * first (a literal: an empty array grows 17 slots at its first push)
+   */
+  indirectTargets?: bigint[];
   /** why compiling a region from this TB failed: it stays interpreted */
   failed?: string;
 }
@@ -260,8 +263,9 @@ export class JitBackend implements Backend {
     const from = this.#lastIndirect;
     if (!from) return;
     this.#lastIndirect = undefined;
-    const seen = this.#dataOf(from).indirectTargets;
-    if (seen.length < MAX_INDIRECT_TARGETS && !seen.includes(next.pc)) seen.push(next.pc);
+    const d = this.#dataOf(from), seen = d.indirectTargets;
+    if (!seen) d.indirectTargets = [next.pc];
+    else if (seen.length < MAX_INDIRECT_TARGETS && !seen.includes(next.pc)) seen.push(next.pc);
   }
 
   #successors(tb: TranslationBlock): bigint[] {
@@ -270,7 +274,7 @@ export class JitBackend implements Backend {
 
   #dataOf(tb: TranslationBlock): JitTbData {
     let d = this.#data.get(tb);
-    if (!d) this.#data.set(tb, d = { regions: [], indirectTargets: [] });
+    if (!d) this.#data.set(tb, d = {});
     return d;
   }
 
@@ -359,7 +363,8 @@ export class JitBackend implements Backend {
         d.entry = { region, index };
         if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, region.slot, index);
       }
-      d.regions.push(region);
+      if (d.regions) d.regions.push(region);
+      else d.regions = [region];
     });
     return this.#data.get(hot)!.entry;
   }
@@ -476,7 +481,7 @@ export class JitBackend implements Backend {
       const d = this.#data.get(tb);
       if (!d) continue;
       if (d.entry?.region === region) d.entry = undefined;
-      d.regions = d.regions.filter((r) => r !== region);
+      d.regions = d.regions?.filter((r) => r !== region);
     }
   }
 

@@ -72,7 +72,7 @@ export class LockstepBackend implements Backend {
     cpu.host.u8.set(before, STATE_BASE);
     cpu.trap = null;
     cpu.exitRequest = false; // the interpreter's run may have asked; the JIT's run asks again
-    const done = this.jit.exec(cpu, tb, tb.insns.length);
+    const done = this.jit.exec(cpu, tb, tb.insnCount);
     const state = cpu.host.u8.slice(STATE_BASE, STATE_BASE + size);
     const problems: string[] = [];
     if (done !== refDone) problems.push(`instructions retired: interp ${refDone}, jit ${done}`);

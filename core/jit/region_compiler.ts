@@ -230,7 +230,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     const exitWith = (status: number) => {
       c.i32Const(status).localSet(L_STATUS).br(toExit());
     };
-    const len = tb.insns.length;
+    const len = tb.insnCount;
     let insnIdx = 0, insnPc = tb.pc, mayInvalidate = false;
     const checkInvalidated = (pc: bigint, nextIdx: number) => {
       if (!mayInvalidate) return;

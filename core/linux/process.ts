@@ -268,7 +268,7 @@ export class LinuxProcess {
           if (exec && !tb.part?.first) log.write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
           if (cpuRegs) log.write(dumpRegisters(cpu));
           // nochain: a budget of one block makes the JIT come back after each block.
-          return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insns.length) : budget);
+          return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insnCount) : budget);
         },
       };
     }
