@@ -125,7 +125,9 @@ export class JitBackend implements Backend {
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
   readonly #regions: Region[] = [];
-  readonly #imports: Record<string, unknown>;
+  /** the JS functions behind the support module's imports */
+  readonly #js: { memory: WebAssembly.Memory; table: WebAssembly.Table; drain: () => void };
+  #imports: Record<string, unknown> | undefined;
   /** the budget the running region was entered with */
   #allowed = 0;
   readonly #data = new WeakMap<TranslationBlock, JitTbData>();
@@ -137,8 +139,8 @@ export class JitBackend implements Backend {
     this.#ctrl = cpu.host.allocate(CTRL.size, 8);
     this.#traceStart = cpu.host.allocate(TRACE_ENTRIES * 4, 8);
     cpu.host.dv.setInt32(this.#ctrl + CTRL.tracePtr, this.#traceStart, true);
+    // Freshly allocated host memory is zeroed: an empty jump cache (see #publish).
     this.#jumpCache = cpu.host.allocate(JUMP_CACHE_ENTRIES * JUMP_CACHE_ENTRY_SIZE, 16);
-    this.#clearJumpCache();
     const tbs = cpu.tbs;
     tbs.observers.push({
       onInvalidate: (tb) => this.#onTbDropped(tb),
@@ -191,11 +193,18 @@ export class JitBackend implements Backend {
         noteExitRequest();
       },
     };
-    // The slow paths around load and store, which every region imports (region_imports.ts).
+    this.#js = js;
+  }
+
+  /**
+   * The imports every region takes: the slow paths around load and store live in a support
+   * module (region_imports.ts), compiled at the first region compile, not at start-up.
+   */
+  #fixedImports(): Record<string, unknown> {
+    if (this.#imports) return this.#imports;
+    const js = this.#js, pcOffset = this.cpu.target.state.pcOffset;
     const support = new WebAssembly.Instance(
-      new WebAssembly.Module(
-        slowPathModule({ pcOffset: cpu.target.state.pcOffset, ctrl }, 1) as BufferSource,
-      ),
+      new WebAssembly.Module(slowPathModule({ pcOffset, ctrl: this.#ctrl }, 1) as BufferSource),
       { env: js as WebAssembly.ModuleImports },
     );
     this.#imports = {
@@ -205,6 +214,7 @@ export class JitBackend implements Backend {
       slow_load: support.exports.slow_load,
       slow_store: support.exports.slow_store,
     };
+    return this.#imports;
   }
 
   /** Runs `tb` (and whatever its region chains to) for at most `budget` instructions. */
@@ -329,7 +339,7 @@ export class JitBackend implements Backend {
       });
       const t1 = performance.now();
       compiledBytes = compiled.bytes.length;
-      const imports: Record<string, unknown> = { ...this.#imports };
+      const imports: Record<string, unknown> = { ...this.#fixedImports() };
       compiled.helperImports.forEach((h, i) => {
         imports[`h${h}`] = this.#helperShim(helpers[h], compiled.helperArity[i]);
       });
@@ -455,10 +465,10 @@ export class JitBackend implements Backend {
     dv.setInt32(at + 12, index, true);
   }
 
-  /** Empties the jump cache: all ones is a tag no pc has, and slot -1. */
+  /** Empties the jump cache: a zero tag matches no pc (see jumpCacheKey). */
   #clearJumpCache(): void {
     const start = this.#jumpCache;
-    this.cpu.host.u8.fill(0xff, start, start + JUMP_CACHE_ENTRIES * JUMP_CACHE_ENTRY_SIZE);
+    this.cpu.host.u8.fill(0, start, start + JUMP_CACHE_ENTRIES * JUMP_CACHE_ENTRY_SIZE);
   }
 
   /** Drops `region`; its jump-cache entries too unless the whole cache is being cleared. */
@@ -471,8 +481,7 @@ export class JitBackend implements Backend {
       for (const tb of region.tbs) {
         const at = this.#jumpCache + jumpCacheSlot(tb.pc);
         if (dv.getInt32(at + 8, true) !== region.slot) continue;
-        dv.setBigInt64(at, -1n, true);
-        dv.setInt32(at + 8, -1, true);
+        dv.setBigInt64(at, 0n, true);
       }
     }
     this.#table.set(region.slot, null);

@@ -57,16 +57,19 @@ export function jumpCacheSlot(pc: bigint): number {
 export const MAX_CHAIN_FLAGS = 0xff;
 
 /**
- * The jump-cache tag of the TB at `pc` translated under `flags`: the pc with
- * the flags XORed into its top byte, so code never chains into a TB made for
- * another privilege level or mode (canonical addresses keep the pair unique).
+ * The jump-cache tag of the TB at `pc` translated under `flags`: the
+ * complement of the pc with the flags XORed into its top byte, so code never
+ * chains into a TB made for another privilege level or mode (canonical
+ * addresses keep the pair unique), and the zeros of an empty entry (fresh
+ * memory needs no fill) match no pc: a pc is even, its tag odd. Generated code
+ * tests `tag ^ jumpCacheKey(0, flags) == pc`.
  *
  * @example
  * ```ts
  * import { jumpCacheKey } from "./region_abi.ts";
- * console.log(jumpCacheKey(0x1000n, 0) === 0x1000n); // true
+ * console.log(jumpCacheKey(0x1000n, 0) === ~0x1000n); // true
  * ```
  */
 export function jumpCacheKey(pc: bigint, flags: number): bigint {
-  return BigInt.asIntN(64, pc ^ (BigInt(flags) << 56n));
+  return BigInt.asIntN(64, ~(pc ^ (BigInt(flags) << 56n)));
 }

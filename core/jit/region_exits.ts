@@ -11,7 +11,7 @@
 
 import { STATE_BASE } from "../host_memory.ts";
 import { RUN_TYPE_INDEX, W, type WasmCode } from "./wasm_code.ts";
-import { CTRL, JUMP_CACHE_ENTRIES, JUMP_CACHE_FOLD, Status } from "./region_abi.ts";
+import { CTRL, JUMP_CACHE_ENTRIES, JUMP_CACHE_FOLD, jumpCacheKey, Status } from "./region_abi.ts";
 
 /**
  * The locals of a region's `run` function that the shared exits use: the
@@ -94,10 +94,8 @@ export function closeExits(c: WasmCode, env: ExitEnv, writeBack: () => void): vo
     .i64Const(BigInt(JUMP_CACHE_FOLD)).op(W.i64ShrU).op(W.i64Xor).op(W.i32WrapI64)
     .i32Const(JUMP_CACHE_ENTRIES - 1).op(W.i32And).i32Const(4).op(W.i32Shl).localSet(ent);
   c.op(W.end); // $try: if the jump cache knows the pc in `addr`, go there
-  const flagsKey = BigInt.asIntN(64, BigInt(env.flags) << 56n);
-  c.localGet(ent).mem(W.i64Load, env.jumpCache).localGet(addr);
-  if (flagsKey !== 0n) c.i64Const(flagsKey).op(W.i64Xor);
-  c.op(W.i64Eq).if();
+  c.localGet(ent).mem(W.i64Load, env.jumpCache).i64Const(jumpCacheKey(0n, env.flags))
+    .op(W.i64Xor).localGet(addr).op(W.i64Eq).if();
   // a TB of this very region (a return to a caller in it): no tail call needed
   c.localGet(ent).mem(W.i32Load, env.jumpCache + 8).i32Const(env.selfSlot).op(W.i32Eq).if();
   c.localGet(ent).mem(W.i32Load, env.jumpCache + 12).localSet(next).br(2); // $dispatch
