@@ -71,7 +71,19 @@ import {
   tlbHit,
 } from "./region_memory.ts";
 import { CTRL, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
-import { RegionCounters, settlePoints } from "./region_counters.ts";
+import { RegionCounters } from "./region_counters.ts";
+
+/** Ops where a counter's deferred adds are emitted: they call, branch, join or leave. */
+const SETTLES = new Set<number>([
+  Op.CALL,
+  Op.TRACE,
+  Op.BRCOND,
+  Op.BR,
+  Op.LABEL,
+  Op.GOTO_TB,
+  Op.GOTO_PTR,
+  Op.RAISE,
+]);
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -341,9 +353,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (store) mayInvalidate = true;
     };
 
-    const settleAt = counters.size ? settlePoints(ops) : undefined;
     for (const o of ops) {
-      if (settleAt?.has(o)) counters.settle();
+      if (SETTLES.has(o.op)) counters.settle();
       switch (o.op) {
         case Op.MOV:
           c.operand(src(o.a)).localSet(loc(o.d));

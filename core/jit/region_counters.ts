@@ -7,8 +7,8 @@
  *
  * The adds are deferred, too: the emitter keeps each counter's pending delta
  * and emits one add where something could see the count (a call, a branch, a
- * label, an exit, a read of the counter). A guest load or store followed by
- * more adds is not such a point, although it may fault: its slow path, out of line, adds the pending
+ * label, an exit, a read of the counter). A guest load or store is not such a
+ * point, although it may fault: its slow path, out of line, adds the pending
  * deltas before the call that may fault and takes them back after it, so the
  * count is exact at a fault (the faulting instruction counted, as its add came
  * before its access) while the fast path carries no add at all. A TB with a
@@ -20,44 +20,6 @@
 
 import { type IrOp, Op } from "../ir.ts";
 import { I64, W, type WasmCode } from "./wasm_code.ts";
-
-/** Ops where a counter's deferred adds are emitted: they call, branch, join or leave. */
-const SETTLES = new Set<number>([
-  Op.CALL,
-  Op.TRACE,
-  Op.BRCOND,
-  Op.BR,
-  Op.LABEL,
-  Op.GOTO_TB,
-  Op.GOTO_PTR,
-  Op.RAISE,
-]);
-
-const ACCESSES = new Set<number>([Op.LOAD, Op.STORE, Op.VLD, Op.VST]);
-
-/**
- * The ops of a TB before which the pending adds are emitted: those that
- * call, branch, join or leave, and the memory accesses after which no add
- * comes before such an op (deferring past them would only add code to their
- * slow paths).
- *
- * @example
- * ```ts
- * import { settlePoints } from "./region_counters.ts";
- * console.log(settlePoints([]).size); // 0
- * ```
- */
-export function settlePoints(ops: readonly IrOp[]): Set<IrOp> {
-  const at = new Set<IrOp>();
-  let addAhead = false;
-  for (let i = ops.length - 1; i >= 0; i--) {
-    const o = ops[i];
-    if (SETTLES.has(o.op) || (ACCESSES.has(o.op) && !addAhead)) at.add(o);
-    if (o.op === Op.COUNTER_ADD) addAhead = true;
-    else if (SETTLES.has(o.op)) addAhead = false;
-  }
-  return at;
-}
 
 /**
  * The counters of one region.
