@@ -71,19 +71,6 @@ import {
   tlbHit,
 } from "./region_memory.ts";
 import { CTRL, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
-import { RegionCounters } from "./region_counters.ts";
-
-/** Ops where a counter's deferred adds are emitted: they call, branch, join or leave. */
-const SETTLES = new Set<number>([
-  Op.CALL,
-  Op.TRACE,
-  Op.BRCOND,
-  Op.BR,
-  Op.LABEL,
-  Op.GOTO_TB,
-  Op.GOTO_PTR,
-  Op.RAISE,
-]);
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -150,11 +137,17 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     globalLocal[g] = nextLocal++;
     localTypes.push(I64);
   }
-  // Regions come to about 26 bytes of wasm per IR op (speedtest1): room for that saves regrowth.
-  const c = new WasmCode(256 + 28 * tbs.reduce((n, tb) => n + tb.ir.ops.length, 0));
-  // Inline counters (scoreboards) live in locals too, their adds deferred (region_counters.ts).
-  const counters = new RegionCounters(c, tbs.map((tb) => tb.ir.ops), nextLocal, localTypes);
-  nextLocal += counters.size;
+  // Inline counters (scoreboards) live in locals too: no load-add-store chain through memory.
+  const counterLocal = new Map<number, number>();
+  for (const tb of tbs) {
+    for (const o of tb.ir.ops) {
+      const addr = Number(o.imm);
+      if (o.op === Op.COUNTER_ADD && !counterLocal.has(addr)) {
+        counterLocal.set(addr, nextLocal++);
+        localTypes.push(I64);
+      }
+    }
+  }
   // Temps share a pool of locals (see temp_locals.ts).
   const tempBase = nextLocal;
   const tempSlots = tbs.map((tb) => packTemps(tb.ir.ops, G, tb.ir.numTemps));
@@ -186,11 +179,17 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const firstAluHelper = access.first + access.count;
   const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
 
+  // Regions come to about 26 bytes of wasm per IR op (speedtest1): room for that saves regrowth.
+  const c = new WasmCode(256 + 28 * tbs.reduce((n, tb) => n + tb.ir.ops.length, 0));
   const statePc = STATE_BASE + env.pcOffset;
   const stateOf = (g: number) => STATE_BASE + env.globalOffsets[g];
   // JS (callbacks, tools) may read or reset counters: they are in memory across every call.
-  const flushCounters = () => counters.flush();
-  const reloadCounters = () => counters.reload();
+  const flushCounters = () => {
+    for (const [addr, l] of counterLocal) c.i32Const(addr).localGet(l).mem(W.i64Store, 0);
+  };
+  const reloadCounters = () => {
+    for (const [addr, l] of counterLocal) c.i32Const(addr).mem(W.i64Load, 0).localSet(l);
+  };
   const writeBack = () => {
     for (const g of written) c.i32Const(stateOf(g)).localGet(globalLocal[g]).mem(W.i64Store, 0);
     flushCounters();
@@ -235,7 +234,6 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (!mayInvalidate) return;
       c.i32Const(env.ctrl + CTRL.invalidated).mem(W.i32Load, 0).if();
       depth++;
-      counters.beforeExit();
       c.i64Const(pc).localSet(L_ADDR).i32Const(len - nextIdx).localSet(L_NEXT).br(toInval());
       depth--;
       c.op(W.end);
@@ -288,7 +286,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       value?.();
       c.i32Const(value ? size : size | (signed ? 16 : 0));
       c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
-      counters.aroundSlowPath(() => c.call(value ? FN_SLOW_STORE : FN_SLOW_LOAD).brIf(toTrap()));
+      c.call(value ? FN_SLOW_STORE : FN_SLOW_LOAD).brIf(toTrap());
     };
     /** LOAD, STORE of a group: at a constant offset from the group's host address. */
     const groupAccess = (o: IrOp, g: AccessGroup) => {
@@ -314,7 +312,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
       if (store) c.operand(src(o.b));
       c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
-      counters.aroundSlowPath(() => c.call(access.fn(o)).brIf(toTrap()));
+      c.call(access.fn(o)).brIf(toTrap());
       depth--;
       c.op(W.end);
       if (store) mayInvalidate = true;
@@ -354,7 +352,6 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     };
 
     for (const o of ops) {
-      if (SETTLES.has(o.op)) counters.settle();
       switch (o.op) {
         case Op.MOV:
           c.operand(src(o.a)).localSet(loc(o.d));
@@ -422,20 +419,22 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           memAccess(o, false);
           break;
         case Op.LOAD_HOST: {
-          const l = counters.local(Number(o.imm));
+          const l = counterLocal.get(Number(o.imm));
           if (l !== undefined) c.localGet(l).localSet(loc(o.d));
           else c.i32Const(Number(o.imm)).mem(W.i64Load, 0).localSet(loc(o.d));
           break;
         }
         case Op.STORE_HOST: {
-          const l = counters.local(Number(o.imm));
+          const l = counterLocal.get(Number(o.imm));
           if (l !== undefined) c.operand(src(o.a)).localSet(l);
           else c.i32Const(Number(o.imm)).operand(src(o.a)).mem(W.i64Store, 0);
           break;
         }
-        case Op.COUNTER_ADD:
-          counters.add(o);
+        case Op.COUNTER_ADD: {
+          const l = counterLocal.get(Number(o.imm))!;
+          c.localGet(l).i64Const(o.pc).op(W.i64Add).localSet(l);
           break;
+        }
         case Op.COUNTER_INC8:
           // v = u8[imm + a] + 1; u8[imm + a] = v + (v >> 8): 255 wraps to 1, not 0
           c.operand(src(o.a)).op(W.i32WrapI64).localTee(L_ENT).localGet(L_ENT)
