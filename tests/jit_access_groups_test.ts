@@ -5,7 +5,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Perm } from "../plugin.ts";
+import { Hooks } from "../mod.ts";
 import { accessGroups } from "../core/jit/region_memory.ts";
+import { Op } from "../core/ir.ts";
 import { A, CODE, DATA, machine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, a4 } = X;
@@ -27,17 +29,32 @@ const walk = [
   A.jal(0, -32), //          32: -> 0
 ];
 
-function runOn(jit: boolean) {
+/** Per-instruction and per-block inline counters, read as [instructions, blocks]. */
+function counters(m: ReturnType<typeof machine>) {
+  const hooks = new Hooks(m.cpu);
+  const insns = hooks.scoreboard(), blocks = hooks.scoreboard();
+  hooks.onTranslate((tb) => {
+    tb.inlineAdd(blocks, 1n);
+    for (const i of tb.insns) i.inlineAdd(insns, 1n);
+  });
+  return () => [insns.get(), blocks.get()];
+}
+
+function runOn(jit: boolean, budgets: number[] = [1_000_000], counted = false) {
   const m = machine(walk, "rv64", jit);
+  const count = counted ? counters(m) : () => [];
   m.mem.map(DATA + 0x1000n, 0x1000n, Perm.R | Perm.W);
   m.mem.map(OUT, 0x2000n, Perm.R | Perm.W);
   const data = new Uint8Array(0x2000).map((_, k) => (k * 37 + (k >> 8)) & 0xff);
   m.mem.writeBytes(DATA, data);
   m.cpu.setGlobal(a1, DATA + 0xf00n);
   m.cpu.setGlobal(a4, OUT + 0xf00n);
-  const exit = m.cpu.run(1_000_000);
+  // each budget but the last stops the run (inside a TB when it is not a multiple of 9)
+  const stops = budgets.slice(0, -1).map((b) => [m.cpu.run(b).reason, ...count()]);
+  const exit = m.cpu.run(budgets.at(-1)!);
   const regs = [a0, a1, a2, a3, a4].map((r) => m.cpu.getGlobal(r));
-  return { m, exit, regs, icount: m.cpu.icount, out: m.mem.readBytes(OUT, 0x2000) };
+  const out = m.mem.readBytes(OUT, 0x2000);
+  return { m, exit, regs, icount: m.cpu.icount, out, stops, counts: count() };
 }
 
 Deno.test("jit: accesses sharing a TLB probe match the interpreter across pages and at a fault", () => {
@@ -49,5 +66,21 @@ Deno.test("jit: accesses sharing a TLB probe match the interpreter across pages 
   assertEquals(jit.exit, interp.exit);
   assertEquals(jit.regs, interp.regs);
   assertEquals(jit.icount, interp.icount);
+  assertEquals(jit.out, interp.out);
+});
+
+// An inline counter's add (a wasm local) splits no group, and the counts stay exact at every
+// stop (budgets that end inside a TB) and at the fault, where the faulting load was counted.
+Deno.test("jit: inline counters keep accesses grouped and count as the interpreter", () => {
+  const budgets = [5, 13, 400, 1_000_000];
+  const interp = runOn(false, budgets, true), jit = runOn(true, budgets, true);
+  const tb = jit.m.cpu.tbs.peek(CODE)!;
+  assertEquals(tb.ir.ops.some((o) => o.op === Op.COUNTER_ADD), true);
+  assertEquals(accessGroups(tb.ir.ops).size, 4, "both pairs still form a group");
+  assertEquals(jit.exit.reason, "trap");
+  assertEquals(jit.stops, interp.stops);
+  assertEquals(jit.counts, interp.counts);
+  assertEquals(jit.counts[0], BigInt(jit.icount + 1), "the faulting load counted");
+  assertEquals(jit.regs, interp.regs);
   assertEquals(jit.out, interp.out);
 });

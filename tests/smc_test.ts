@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
+import { Hooks } from "../mod.ts";
 import { A, CODE, i, machine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, t0 } = X;
@@ -21,15 +22,21 @@ const loop = [
   A.ecall, //          28
 ];
 
-for (const jit of [false, true]) {
-  Deno.test(`${jit ? "jit" : "interp"}: a loop that rewrites its own code runs the new code`, () => {
+// JIT hot thresholds: 2, and 0, where the TB of the store is compiled too (it runs once)
+for (const [name, threshold] of [["interp", -1], ["jit", 2], ["jit (threshold 0)", 0]] as const) {
+  Deno.test(`${name}: a loop that rewrites its own code runs the new code`, () => {
+    const jit = threshold >= 0;
     const m = machine(loop, "rv64", jit);
-    if (jit) (m.cpu.backend as JitBackend).hotThreshold = 2;
+    if (jit) (m.cpu.backend as JitBackend).hotThreshold = threshold;
     m.cpu.setGlobal(a1, 1000n);
     m.cpu.setGlobal(a2, BigInt(PATCH));
     m.cpu.setGlobal(a3, CODE);
+    // a per-instruction counter stays exact where the store invalidates its own TB
+    const hooks = new Hooks(m.cpu), sb = hooks.scoreboard();
+    hooks.onTranslate((tb) => tb.insns.forEach((insn) => insn.inlineAdd(sb, 1n)));
     const exit = m.cpu.run(1_000_000);
     assertEquals(exit.reason, "trap");
+    assertEquals(sb.get(), BigInt(m.cpu.icount + 1), "every instruction and the ecall counted");
     // 500 iterations added 1, the 500 after the rewrite added 100
     assertEquals(m.cpu.getGlobal(a0), 500n + 500n * 100n);
     if (jit) assertEquals((m.cpu.backend as JitBackend).stats.regionsCompiled > 1, true);

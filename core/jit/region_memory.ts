@@ -133,8 +133,11 @@ export function accessGroups(ops: readonly IrOp[]): Map<IrOp, AccessGroup> {
   return members;
 }
 
-/** Ops that neither write a temp nor end a group. */
-const WRITE_NOTHING: readonly number[] = [Op.INSN_START, Op.BRCOND, Op.BR];
+/**
+ * Ops that neither write a temp nor end a group. An inline counter's add is
+ * one on a wasm local: it neither touches guest memory nor the TLB.
+ */
+const WRITE_NOTHING: readonly number[] = [Op.INSN_START, Op.BRCOND, Op.BR, Op.COUNTER_ADD];
 
 /**
  * The functions a group member calls when its group's probe missed: one per
