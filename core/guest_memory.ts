@@ -126,8 +126,11 @@ export class GuestMemory {
   debugResolve?: PageResolver;
   /** Bumped whenever a page is mapped, unmapped or re-protected (snapshots compare it). */
   layoutGeneration = 0;
+  /** The pages the last read and the last write resolved to (not MMIO), while valid. */
   #lastRead = -1;
   #lastReadPage: Page | undefined;
+  #lastWrite = -1;
+  #lastWritePage: Page | undefined;
   /** frames that more than one page maps (mapAlias), with how many pages beyond the first */
   readonly #shares = new Map<number, number>();
 
@@ -142,6 +145,7 @@ export class GuestMemory {
 
   #changed(pn: number): void {
     if (pn === this.#lastRead) this.#lastRead = -1;
+    if (pn === this.#lastWrite) this.#lastWrite = -1;
     for (const o of this.observers) o.onMappingChange?.(pn);
   }
 
@@ -185,7 +189,7 @@ export class GuestMemory {
    * privilege level or permission regime).
    */
   flushTranslations(): void {
-    this.#lastRead = -1;
+    this.#lastRead = this.#lastWrite = -1;
     for (const o of this.observers) o.onTranslationFlush?.();
   }
 
@@ -302,11 +306,16 @@ export class GuestMemory {
   page(addr: bigint, access: AccessType): Page {
     const pn = pageNumber(addr);
     if (access === "read" && pn === this.#lastRead) return this.#lastReadPage!;
+    if (access === "write" && pn === this.#lastWrite) return this.#lastWritePage!;
     const p = this.resolve(pn, access);
     if (typeof p === "string") throw new GuestFault(BigInt.asUintN(64, addr), access, p);
-    if (access === "read" && !p.mmio) {
+    if (p.mmio) return p;
+    if (access === "read") {
       this.#lastRead = pn;
       this.#lastReadPage = p;
+    } else if (access === "write") {
+      this.#lastWrite = pn;
+      this.#lastWritePage = p;
     }
     return p;
   }

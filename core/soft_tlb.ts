@@ -92,7 +92,9 @@ export class SoftTlb {
     const mem = this.mem;
     const pn = Number(BigInt.asUintN(64, addr) >> 12n);
     const look = mem.probe ?? mem.resolve;
-    const r = look(pn, "read"), w = look(pn, "write"), x = look(pn, "fetch");
+    const r = look(pn, "read");
+    if (typeof r !== "string" && r.frame < 0) return; // MMIO: the other lookups would not help
+    const w = look(pn, "write"), x = look(pn, "fetch");
     const page = [r, w, x].find((p) => typeof p !== "string");
     if (!page || typeof page === "string" || page.frame < 0) return;
     const base = BigInt(pn) << 12n;
