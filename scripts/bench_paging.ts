@@ -1,7 +1,8 @@
 /**
  * The system-mode compute bench: `tests/baremetal/bin/paging_bench.elf` (built
  * by `deno task baremetal`) runs one loop of loads, stores and arithmetic in
- * M-mode on physical addresses, then in S-mode with Sv39 paging on, under
+ * M-mode on physical addresses (after a warm-up run of the same), then in
+ * S-mode with Sv39 paging on, under
  * Denemu (JIT, in-process) and qemu-system-riscv64 (`-M virt -bios none`).
  * Both must print the same checksums. The instructions of each phase are
  * Denemu's exact count (the guest prints its `minstret` delta); Denemu's
@@ -24,7 +25,8 @@ import { createMachine } from "../mod.ts";
 import type { BenchOutput } from "./bench_fuzz.ts";
 
 const ELF = new URL("../tests/baremetal/bin/paging_bench.elf", import.meta.url).pathname;
-const PHASES = ["bare", "sv39"] as const;
+/** The guest's phases in order; the first is its warm-up, not reported. */
+const PHASES = ["warmup", "bare", "sv39"] as const;
 /** QEMU virt's timebase: the `time` CSR counts at 10 MHz. */
 const QEMU_TIMEBASE_HZ = 10_000_000;
 
@@ -104,6 +106,7 @@ export async function benchPaging(out: BenchOutput, runs: number): Promise<void>
     });
   }
   for (const [k, phase] of PHASES.entries()) {
+    if (phase === "warmup") continue;
     const label = phase === "bare" ? "M-mode, physical" : "S-mode, Sv39 paging on";
     const q = qemuMissing
       ? "qemu-system-riscv64 skipped: not installed"
