@@ -1,9 +1,10 @@
 /* The system-mode compute bench (scripts/bench_paging.ts): one loop of loads, stores and
- * arithmetic over a 256 KiB buffer, run twice: in M-mode on physical addresses, then in S-mode
- * with Sv39 paging on, the buffer mapped page by page (64 4 KiB pages through a level-0 table) and
- * the code through an identity gigapage, after a warm-up run of the first. Each phase prints its marker before it starts, then its
- * checksum (the same on every emulator), the `time` ticks it took (10 MHz on QEMU's virt; the
- * virtual clock on Denemu) and the instructions it retired (exact on Denemu). */
+ * arithmetic over a 256 KiB buffer, run in M-mode on physical addresses (a warm-up run, then the
+ * measured one), then in S-mode with Sv39 paging on, the buffer mapped page by page (64 4 KiB
+ * pages through a level-0 table) and the code through an identity gigapage. Each phase prints its
+ * marker before it starts, then its checksum (the same on every emulator), the `time` ticks it
+ * took (10 MHz on QEMU's virt; the virtual clock on Denemu) and the instructions it retired (exact
+ * on Denemu). */
 #include "rt.h"
 #define V 1
 #define Rb 2
