@@ -71,6 +71,8 @@ export interface MemoryObserver {
   onMappingChange?(pageNumber: number): void;
   /** Every cached address translation is stale ({@linkcode GuestMemory.flushTranslations}). */
   onTranslationFlush?(): void;
+  /** Cached write permissions are stale, reads and fetches not ({@linkcode GuestMemory.revokeWrites}). */
+  onWritesRevoked?(): void;
   /**
    * The guest changed its address space (RISC-V's satp write or sfence.vma,
    * system mode): what was translated under the old one is checked against
@@ -191,6 +193,15 @@ export class GuestMemory {
   flushTranslations(): void {
     this.#lastRead = this.#lastWrite = -1;
     for (const o of this.observers) o.onTranslationFlush?.();
+  }
+
+  /**
+   * Stores must take the slow path again, through any address (system mode:
+   * a physical page, which any virtual page may map, now holds code).
+   */
+  revokeWrites(): void {
+    this.#lastWrite = -1;
+    for (const o of this.observers) o.onWritesRevoked?.();
   }
 
   /** Maps `[addr, addr+length)` (page aligned) to fresh zeroed frames, replacing old pages. */
