@@ -71,6 +71,8 @@ export interface MemoryObserver {
   onMappingChange?(pageNumber: number): void;
   /** Every cached address translation is stale ({@linkcode GuestMemory.flushTranslations}). */
   onTranslationFlush?(): void;
+  /** Cached write permissions are stale, reads and fetches not ({@linkcode GuestMemory.revokeWrites}). */
+  onWritesRevoked?(): void;
   /**
    * The guest changed its address space (RISC-V's satp write or sfence.vma,
    * system mode): what was translated under the old one is checked against
@@ -132,8 +134,11 @@ export class GuestMemory {
   debugResolve?: PageResolver;
   /** Bumped whenever a page is mapped, unmapped or re-protected (snapshots compare it). */
   layoutGeneration = 0;
+  /** The pages the last read and the last write resolved to (not MMIO), while valid. */
   #lastRead = -1;
   #lastReadPage: Page | undefined;
+  #lastWrite = -1;
+  #lastWritePage: Page | undefined;
   /** frames that more than one page maps (mapAlias), with how many pages beyond the first */
   readonly #shares = new Map<number, number>();
 
@@ -148,6 +153,7 @@ export class GuestMemory {
 
   #changed(pn: number): void {
     if (pn === this.#lastRead) this.#lastRead = -1;
+    if (pn === this.#lastWrite) this.#lastWrite = -1;
     for (const o of this.observers) o.onMappingChange?.(pn);
   }
 
@@ -191,8 +197,17 @@ export class GuestMemory {
    * privilege level or permission regime).
    */
   flushTranslations(): void {
-    this.#lastRead = -1;
+    this.#lastRead = this.#lastWrite = -1;
     for (const o of this.observers) o.onTranslationFlush?.();
+  }
+
+  /**
+   * Stores must take the slow path again, through any address (system mode:
+   * a physical page, which any virtual page may map, now holds code).
+   */
+  revokeWrites(): void {
+    this.#lastWrite = -1;
+    for (const o of this.observers) o.onWritesRevoked?.();
   }
 
   /** Maps `[addr, addr+length)` (page aligned) to fresh zeroed frames, replacing old pages. */
@@ -312,11 +327,16 @@ export class GuestMemory {
   page(addr: bigint, access: AccessType): Page {
     const pn = pageNumber(addr);
     if (access === "read" && pn === this.#lastRead) return this.#lastReadPage!;
+    if (access === "write" && pn === this.#lastWrite) return this.#lastWritePage!;
     const p = this.resolve(pn, access);
     if (typeof p === "string") throw new GuestFault(BigInt.asUintN(64, addr), access, p);
-    if (access === "read" && !p.mmio) {
+    if (p.mmio) return p;
+    if (access === "read") {
       this.#lastRead = pn;
       this.#lastReadPage = p;
+    } else if (access === "write") {
+      this.#lastWrite = pn;
+      this.#lastWritePage = p;
     }
     return p;
   }

@@ -45,6 +45,7 @@ export class SoftTlb {
     mem.observers.push({
       onMappingChange: (pn) => this.flushPage(pn),
       onTranslationFlush: () => this.flushAll(),
+      onWritesRevoked: () => this.#revokeWrites(),
     });
     mem.host.dirty.observers.push({ onClean: () => this.#revokeWrites() });
   }
@@ -54,7 +55,11 @@ export class SoftTlb {
     else this.#grantsOverflowed = true;
   }
 
-  /** Clean frames must take the slow path again, which marks them dirty. */
+  /**
+   * Every write tag goes (each was granted since the last revocation): clean
+   * frames must take the slow path again, which marks them dirty, and so must
+   * pages that came to hold code.
+   */
   #revokeWrites(): void {
     const i64 = this.mem.host.i64, granted = this.#granted;
     if (this.#grantsOverflowed) {
@@ -92,7 +97,9 @@ export class SoftTlb {
     const mem = this.mem;
     const pn = Number(BigInt.asUintN(64, addr) >> 12n);
     const look = mem.probe ?? mem.resolve;
-    const r = look(pn, "read"), w = look(pn, "write"), x = look(pn, "fetch");
+    const r = look(pn, "read");
+    if (typeof r !== "string" && r.frame < 0) return; // MMIO: the other lookups would not help
+    const w = look(pn, "write"), x = look(pn, "fetch");
     const page = [r, w, x].find((p) => typeof p !== "string");
     if (!page || typeof page === "string" || page.frame < 0) return;
     const base = BigInt(pn) << 12n;

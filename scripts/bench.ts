@@ -28,6 +28,7 @@ import { benchCodegen } from "./bench_codegen.ts";
 import { benchSnapshots, benchSystemSnapshots } from "./bench_snapshot.ts";
 import { benchReverse } from "./bench_reverse.ts";
 import { benchLinux } from "./bench_linux.ts";
+import { benchPaging } from "./bench_paging.ts";
 import { benchRecordReplay } from "./bench_rr.ts";
 import { benchMachine } from "./bench_machine.ts";
 import { benchVector } from "./bench_vector.ts";
@@ -354,6 +355,9 @@ async function qemuToPrompt(fw: string, kernel: string): Promise<number | null> 
   await child.status;
   return seconds;
 }
+
+await section("System mode: a compute loop, physical and with Sv39 paging (best of 3)");
+await benchPaging({ row, results }, flags.quick ? 1 : 3);
 
 await section("System mode: Linux (tests/linux) from OpenSBI to init and poweroff (wall time)");
 Object.assign(results, await benchLinux(row));

@@ -114,6 +114,11 @@ function startupAndSystemTable(r: BenchResults): string[] {
     secs(theirs),
     times(num(r, ours) / num(r, theirs), 1),
   ];
+  const mips = (ours: string, theirs: string) => [
+    fixed(num(r, ours)),
+    fixed(num(r, theirs)),
+    times(num(r, ours) / num(r, theirs)),
+  ];
   return [
     "Start-up (wall time, median of 11 alternating runs):",
     "",
@@ -140,6 +145,12 @@ function startupAndSystemTable(r: BenchResults): string[] {
         "Linux (tests/linux) to init and poweroff",
         ...peer("linuxBootSeconds", "qemuLinuxBootSeconds"),
       ],
+    ]),
+    "System mode, a bare-metal compute loop (`paging_bench.elf`; MIPS, best of 3):",
+    "",
+    ...table(["Addressing", "Denemu", "qemu-system-riscv64", "Denemu speed / QEMU's"], [
+      ["M-mode, physical", ...mips("systemBareMips", "qemuSystemBareMips")],
+      ["S-mode, Sv39 paging on", ...mips("systemSv39Mips", "qemuSystemSv39Mips")],
     ]),
   ];
 }

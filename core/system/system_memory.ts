@@ -91,8 +91,9 @@ export class SystemMemory extends GuestMemory {
     set.add(vpn);
     if (!page.hasCode) {
       page.hasCode = true;
-      // Cached writable translations of any alias must now take the slow path.
-      this.flushTranslations();
+      // Cached writable translations of any alias must now take the slow path (cached reads
+      // and fetches stay good).
+      this.revokeWrites();
     }
   }
 

@@ -12,7 +12,7 @@
 import type { CpuCore } from "../../plugin_target.ts";
 import { MipBit } from "./causes.ts";
 import { csrDef, CsrIllegal, defineCsr, Priv } from "./csr.ts";
-import { hartOf, misaValue, Mstatus, type RiscvHart } from "./hart.ts";
+import { hartOf, misaValue, Mstatus, REGIME_STATUS_BITS, type RiscvHart } from "./hart.ts";
 import { PMP_ENTRIES } from "./pmp.ts";
 import { MENVCFG_STCE } from "./sstc.ts";
 
@@ -102,9 +102,11 @@ export function mstatusRead(h: RiscvHart): bigint {
 export function mstatusWrite(h: RiscvHart, value: bigint, mask: bigint): void {
   let m = mask & (h.hasVector ? MSTATUS_WRITABLE | Mstatus.VS : MSTATUS_WRITABLE);
   if (((value >> 11n) & 3n) === 2n) m &= ~Mstatus.MPP;
-  h.mstatus = (h.mstatus & ~m) | (value & m);
-  h.fpStateChanged();
-  h.regimeChanged();
+  const before = h.mstatus;
+  h.mstatus = (before & ~m) | (value & m);
+  const changed = before ^ h.mstatus;
+  if (changed & (Mstatus.FS | Mstatus.VS)) h.fpStateChanged();
+  if (changed & REGIME_STATUS_BITS) h.regimeChanged();
   h.interruptsChanged();
 }
 

@@ -16,10 +16,13 @@ import { requireStateEnabled, STATEEN0_ENVCFG } from "./smstateen.ts";
 import { MENVCFG_STCE } from "./sstc.ts";
 
 /** The sstatus view of mstatus: SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL, SD. */
+const SSTATUS_BITS = Mstatus.SIE | Mstatus.SPIE | (1n << 6n) | Mstatus.SPP | (3n << 9n) |
+  Mstatus.FS | Mstatus.XS | Mstatus.SUM | Mstatus.MXR;
+const SSTATUS_MASK_64 = SSTATUS_BITS | (3n << 32n) | (1n << 63n);
+const SSTATUS_MASK_32 = SSTATUS_BITS | (1n << 31n);
+
 function sstatusMask(xlen: 32 | 64): bigint {
-  const m = Mstatus.SIE | Mstatus.SPIE | (1n << 6n) | Mstatus.SPP | (3n << 9n) | Mstatus.FS |
-    Mstatus.XS | Mstatus.SUM | Mstatus.MXR;
-  return xlen === 64 ? m | (3n << 32n) | (1n << 63n) : m | (1n << 31n);
+  return xlen === 64 ? SSTATUS_MASK_64 : SSTATUS_MASK_32;
 }
 
 defineHartCsr({

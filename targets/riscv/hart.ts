@@ -55,6 +55,9 @@ export const Mstatus = {
   XL64: (2n << 32n) | (2n << 34n),
 } as const;
 
+/** The mstatus bits address translation depends on (with the privilege, satp and PMP). */
+export const REGIME_STATUS_BITS = Mstatus.MPRV | Mstatus.MPP | Mstatus.SUM | Mstatus.MXR;
+
 /** Interrupt causes in priority order (highest first): MEI, MSI, MTI, SEI, SSI, STI. */
 export const INTERRUPT_PRIORITY = [11, 3, 7, 9, 1, 5] as const;
 
@@ -224,8 +227,8 @@ export class RiscvHart implements SystemHart {
   readonly memory: SystemMemory;
   /** `mhartid`: this hart's number on the machine (0 on a one-hart machine) */
   readonly hartId: number;
-  #regimeKey = "";
-  #pmpGeneration = -1;
+  /** What the cached translations were made under (see {@linkcode regimeChanged}). */
+  #regime = { priv: -1, status: -1, satp: -1n, pmp: -1 };
 
   constructor(
     readonly cpu: CpuCore,
@@ -358,13 +361,13 @@ export class RiscvHart implements SystemHart {
    * with `force`: satp writes, sfence.vma).
    */
   regimeChanged(force = false): void {
-    const s = this.mstatus;
-    const key = `${this.priv}:${
-      s & (Mstatus.MPRV | Mstatus.MPP | Mstatus.SUM | Mstatus.MXR)
-    }:${this.satp}`;
-    if (!force && key === this.#regimeKey && this.pmp.generation === this.#pmpGeneration) return;
-    this.#regimeKey = key;
-    this.#pmpGeneration = this.pmp.generation;
+    const priv = this.priv, satp = this.satp, pmp = this.pmp.generation;
+    const status = Number(this.mstatus & REGIME_STATUS_BITS);
+    const r = this.#regime;
+    if (!force && priv === r.priv && status === r.status && satp === r.satp && pmp === r.pmp) {
+      return;
+    }
+    this.#regime = { priv, status, satp, pmp };
     this.mmu.flush();
     this.memory.flushTranslations();
   }

@@ -12,7 +12,8 @@
  * an update, so the soft TLB only caches what a real access already made
  * valid; `debugLookup` ignores them altogether and writes nothing, as a
  * debugger's look must. Successful translations are cached per access type until the
- * translation regime changes (`flush`).
+ * translation regime changes (`flush`), and so are the leaf PTEs of superpages, so that
+ * the other pages of a kernel's 2 MiB or 1 GiB mappings need no walk.
  *
  * @module
  */
@@ -85,6 +86,17 @@ interface Translation {
   page: Page;
 }
 
+/** A leaf PTE as a walk read it, and where it is. */
+interface LeafPte {
+  pte: bigint;
+  readonly addr: bigint;
+}
+
+/** The key of the superpage at `level` (1: 2 MiB or 4 MiB, 2: 1 GiB, ...) holding page `vpn`. */
+function superpageKey(vpn: number, level: number, bitsPerLevel: number): number {
+  return Math.floor(vpn / 2 ** (bitsPerLevel * level)) * 8 + level;
+}
+
 /**
  * What a walk does with accessed/dirty bits an access needs but the PTE
  * lacks: `set` writes them (a real access), `decline` fails (a cache's
@@ -110,10 +122,14 @@ export class RiscvMmu {
     fetch: new Map(),
   };
 
+  /** Leaf PTEs of superpages walked since the last flush, by {@linkcode superpageKey}. */
+  readonly #superpages = new Map<number, LeafPte>();
+
   constructor(readonly ctx: MmuContext) {}
 
   /** Drops cached translations (satp, privilege, MPRV/SUM/MXR or PMP changed; sfence.vma). */
   flush(): void {
+    this.#superpages.clear();
     this.#cache.read.clear();
     this.#cache.write.clear();
     this.#cache.fetch.clear();
@@ -143,14 +159,28 @@ export class RiscvMmu {
 
   /** Side-effect-free lookup for the soft TLB. */
   probe(vpn: number, access: AccessType): Page | "unmapped" | "protection" {
-    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, "decline");
+    const hit = this.#declining(vpn, access);
     return typeof hit === "string" ? "unmapped" : hit.page;
   }
 
   /** The physical page behind `vpn` for `access`, without side effects. */
   physicalPage(vpn: number, access: AccessType): number | undefined {
-    const hit = this.#cache[access].get(vpn) ?? this.#translate(vpn, access, "decline");
+    const hit = this.#declining(vpn, access);
     return typeof hit === "string" ? undefined : hit.ppn;
+  }
+
+  /**
+   * A translation that writes nothing. One that succeeds is cached like
+   * {@linkcode resolve}'s: the PTE already has the accessed (and dirty) bits
+   * the access needs, so a real access would find it as it is.
+   */
+  #declining(vpn: number, access: AccessType): Translation | FaultKind {
+    const cache = this.#cache[access];
+    const hit = cache.get(vpn);
+    if (hit) return hit;
+    const t = this.#translate(vpn, access, "decline");
+    if (typeof t !== "string") cache.set(vpn, t);
+    return t;
   }
 
   /**
@@ -216,15 +246,19 @@ export class RiscvMmu {
     priv: number,
     ad: AdBits,
   ): number | FaultKind {
-    const { bus, pmp, mstatus, satp, xlen } = this.ctx;
+    const { bus, pmp, satp, xlen } = this.ctx;
     if (xlen === 64) {
       // Bits above the VA must copy its top bit.
       const high = Math.floor(vpn / 2 ** (s.vaBits - 13));
       if (high !== 0 && high !== 2 ** (64 - s.vaBits + 1) - 1) return "page";
     }
+    const bitsPerLevel = s.pteSize === 4 ? 10 : 9;
+    for (let level = 1; level < s.levels; level++) {
+      const leaf = this.#superpages.get(superpageKey(vpn, level, bitsPerLevel));
+      if (leaf) return this.#leaf(s, leaf, level, vpn, access, priv, ad);
+    }
     const ppnBits = xlen === 32 ? 22n : 44n;
     let table = (satp & ((1n << ppnBits) - 1n)) << 12n;
-    const bitsPerLevel = s.pteSize === 4 ? 10 : 9;
     for (let level = s.levels - 1; level >= 0; level--) {
       const index = Math.floor(vpn / 2 ** (bitsPerLevel * level)) % 2 ** bitsPerLevel;
       const pteAddr = table + BigInt(index * s.pteSize);
@@ -240,32 +274,61 @@ export class RiscvMmu {
         table = ptePpn << 12n;
         continue;
       }
-      // A leaf: permission checks.
-      if (priv === Priv.U && !(pte & PTE_U)) return "page";
-      if (priv === Priv.S && (pte & PTE_U) && (access === "fetch" || !(mstatus & MSTATUS_SUM))) {
-        return "page";
+      const entry = { pte, addr: pteAddr };
+      const r = this.#leaf(s, entry, level, vpn, access, priv, ad);
+      // A superpage's other pages need no walk until the next flush (QEMU's TLB holds
+      // superpages whole too); its PTE as it is now, accessed and dirty bits included. A
+      // debugger's look caches nothing.
+      if (level > 0 && ad !== "ignore" && typeof r === "number") {
+        this.#superpages.set(superpageKey(vpn, level, bitsPerLevel), entry);
       }
-      const readable = (pte & PTE_R) || ((mstatus & MSTATUS_MXR) && (pte & PTE_X));
-      if (access === "fetch" ? !(pte & PTE_X) : access === "write" ? !(pte & PTE_W) : !readable) {
-        return "page";
-      }
-      let span = 2 ** (bitsPerLevel * level);
-      let base = Number(ptePpn);
-      if (this.ctx.svnapot && (pte & PTE_N)) {
-        // Svnapot's only size: 64 KiB, a level-0 leaf whose ppn ends in 1000
-        if (level !== 0 || (base & 0xf) !== 8) return "page";
-        base &= ~0xf;
-        span = 16;
-      }
-      if (base % span !== 0) return "page"; // misaligned superpage
-      const want = PTE_A | (access === "write" ? PTE_D : 0n);
-      if ((pte & want) !== want) {
-        if (ad === "decline") return "page";
-        if (ad === "set") bus.store(pteAddr, s.pteSize, pte | want);
-      }
-      return base + (vpn % span);
+      return r;
     }
     return "page";
+  }
+
+  /**
+   * The physical page of `vpn` under leaf PTE `leaf` found at `level`: the
+   * permission checks, Svnapot, and the accessed/dirty bits (written back to
+   * the PTE, and to `leaf`, when `ad` is "set").
+   */
+  #leaf(
+    s: Scheme,
+    leaf: LeafPte,
+    level: number,
+    vpn: number,
+    access: AccessType,
+    priv: number,
+    ad: AdBits,
+  ): number | FaultKind {
+    const { pte } = leaf, mstatus = this.ctx.mstatus;
+    if (priv === Priv.U && !(pte & PTE_U)) return "page";
+    if (priv === Priv.S && (pte & PTE_U) && (access === "fetch" || !(mstatus & MSTATUS_SUM))) {
+      return "page";
+    }
+    const readable = (pte & PTE_R) || ((mstatus & MSTATUS_MXR) && (pte & PTE_X));
+    if (access === "fetch" ? !(pte & PTE_X) : access === "write" ? !(pte & PTE_W) : !readable) {
+      return "page";
+    }
+    const bitsPerLevel = s.pteSize === 4 ? 10 : 9;
+    let span = 2 ** (bitsPerLevel * level);
+    let base = Number((pte >> 10n) & ((1n << (this.ctx.xlen === 32 ? 22n : 44n)) - 1n));
+    if (this.ctx.svnapot && (pte & PTE_N)) {
+      // Svnapot's only size: 64 KiB, a level-0 leaf whose ppn ends in 1000
+      if (level !== 0 || (base & 0xf) !== 8) return "page";
+      base &= ~0xf;
+      span = 16;
+    }
+    if (base % span !== 0) return "page"; // misaligned superpage
+    const want = PTE_A | (access === "write" ? PTE_D : 0n);
+    if ((pte & want) !== want) {
+      if (ad === "decline") return "page";
+      if (ad === "set") {
+        this.ctx.bus.store(leaf.addr, s.pteSize, pte | want);
+        leaf.pte = pte | want;
+      }
+    }
+    return base + (vpn % span);
   }
 
   /**
