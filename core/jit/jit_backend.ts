@@ -23,6 +23,7 @@ import type { TranslationBlock } from "../tb.ts";
 import { PcRedirect, type TrapKind } from "../trap.ts";
 import { compileRegion } from "./region_compiler.ts";
 import { slowPathModule } from "./region_imports.ts";
+import { MISS_LIMIT, type MissSite } from "./region_miss.ts";
 import {
   CTRL,
   JUMP_CACHE_ENTRIES,
@@ -41,6 +42,8 @@ interface Region {
   live: boolean;
   /** its slot in the shared function table */
   slot: number;
+  /** its miss exits, by site number (see region_miss.ts) */
+  missSites: MissSite[];
 }
 
 interface JitEntry {
@@ -61,6 +64,8 @@ interface JitTbData {
   indirectTargets?: bigint[];
   /** why compiling a region from this TB failed: it stays interpreted */
   failed?: string;
+  /** the miss exits taken in this TB's code (see region_miss.ts) */
+  misses?: number;
 }
 
 /** JIT statistics, for `deno task bench` and `-d jit`. */
@@ -76,6 +81,8 @@ export interface JitStats {
   /** region entries from JS */
   regionCalls: number;
   regionsEvicted: number;
+  /** region exits on a soft-TLB miss, the instruction then interpreted (region_miss.ts) */
+  missExits: number;
 }
 
 const MAX_RUN = 1 << 30;
@@ -114,7 +121,14 @@ export class JitBackend implements Backend {
     wasmCompileMs: 0,
     regionCalls: 0,
     regionsEvicted: 0,
+    missExits: 0,
   };
+  /**
+   * Whether a guest access whose TLB probe misses may leave the region, to be run on the
+   * interpreter, instead of calling the slow path (region_miss.ts): the calls are what V8's
+   * optimising tier spends most of a region's compile time on.
+   */
+  missExits = true;
   readonly tlb: SoftTlb;
   /** The last interpreted TB, when it ended with an indirect jump. */
   #lastIndirect: TranslationBlock | undefined;
@@ -125,6 +139,8 @@ export class JitBackend implements Backend {
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
   readonly #regions: Region[] = [];
+  /** the live regions by their function-table slot */
+  readonly #bySlot: (Region | undefined)[] = [];
   /** the JS functions behind the support module's imports */
   readonly #js: { memory: WebAssembly.Memory; table: WebAssembly.Table; drain: () => void };
   #imports: Record<string, unknown> | undefined;
@@ -243,7 +259,8 @@ export class JitBackend implements Backend {
     const status = entry.region.run(entry.index, allowed);
     const remaining = dv.getInt32(ctrl + CTRL.remaining, true);
     let done = allowed - remaining;
-    if (status !== Status.CONTINUE) done -= dv.getInt32(ctrl + CTRL.refund, true);
+    const missed = status === Status.MISS ? this.#missedInsn() : undefined;
+    if (status !== Status.CONTINUE && !missed) done -= dv.getInt32(ctrl + CTRL.refund, true);
     if (status === Status.RAISE) {
       cpu.trap = {
         kind: dv.getInt32(ctrl + CTRL.trapKind, true) as TrapKind,
@@ -253,8 +270,37 @@ export class JitBackend implements Backend {
       };
     }
     this.#drainTrace();
+    if (missed) done += this.#rerun(cpu, missed.tb, missed.insn);
     if (cpu.tbs.generation !== gen) this.#sweep();
     return done;
+  }
+
+  /** The TB and the instruction in it where the region that just returned took a miss exit. */
+  #missedInsn(): { tb: TranslationBlock; insn: number } {
+    const dv = this.cpu.host.dv, ctrl = this.#ctrl;
+    const region = this.#bySlot[dv.getInt32(ctrl + CTRL.missSlot, true)]!;
+    const site = region.missSites[dv.getInt32(ctrl + CTRL.missSite, true)];
+    return { tb: region.tbs[site.tb], insn: site.insn };
+  }
+
+  /**
+   * After a miss exit: runs instruction `insn` of `tb` and the rest of `tb` on the interpreter
+   * (the region did the ones before), fills the TLB for the missed address, and returns the
+   * instructions retired less those the region did not do. A TB that misses often gets its
+   * regions compiled again with slow-path calls.
+   */
+  #rerun(cpu: CpuCore, tb: TranslationBlock, insn: number): number {
+    this.stats.missExits++;
+    const d = this.#dataOf(tb), left = tb.insnCount - insn;
+    d.misses = (d.misses ?? 0) + 1;
+    if (d.misses === MISS_LIMIT) {
+      for (const r of d.regions ?? []) this.#kill(r);
+      this.#sweep();
+    }
+    cpu.pc = tb.insnPc(insn);
+    const done = this.#interpret(cpu, cpu.tbs.translatePart(tb, insn, left));
+    if (!cpu.trap) this.tlb.fill(cpu.host.dv.getBigInt64(this.#ctrl + CTRL.missAddr, true));
+    return done - left;
   }
 
   /** Interprets `tb`, remembering it when it ends with an indirect jump (see below). */
@@ -336,6 +382,10 @@ export class JitBackend implements Backend {
         jumpCache: this.#jumpCache,
         selfSlot: slot,
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
+        missExits: members.map((tb) =>
+          this.missExits && (this.#data.get(tb)?.misses ?? 0) < MISS_LIMIT
+        ),
+        firstHookHelper: cpu.target.helpers.length,
       });
       const t1 = performance.now();
       compiledBytes = compiled.bytes.length;
@@ -353,7 +403,9 @@ export class JitBackend implements Backend {
       this.stats.wasmCompileMs += performance.now() - t1;
       if (slot >= this.#table.length) this.#table.grow(this.#table.length);
       this.#table.set(slot, inst.exports.run as RunFn);
-      region = { run: inst.exports.run as RunFn, tbs: members, live: true, slot };
+      const missSites = compiled.missSites;
+      region = { run: inst.exports.run as RunFn, tbs: members, live: true, slot, missSites };
+      this.#bySlot[slot] = region;
     } catch (e) {
       this.#freeSlots.push(slot);
       this.#dataOf(hot).failed = String(e);
@@ -485,6 +537,7 @@ export class JitBackend implements Backend {
       }
     }
     this.#table.set(region.slot, null);
+    this.#bySlot[region.slot] = undefined;
     this.#freeSlots.push(region.slot);
     for (const tb of region.tbs) {
       const d = this.#data.get(tb);

@@ -24,11 +24,17 @@ export const CTRL = {
   trapData: 24,
   /** i32: next free slot of the trace buffer (see `Op.TRACE`) */
   tracePtr: 32,
-  size: 40,
+  /** i64: the guest address whose TLB miss left the region (status MISS) */
+  missAddr: 40,
+  /** i32: the miss exit's site in its region (see region_miss.ts) */
+  missSite: 48,
+  /** i32: the function-table slot of the region a miss exit left */
+  missSlot: 52,
+  size: 56,
 } as const;
 
 /** Status codes returned by a compiled region. */
-export const Status = { CONTINUE: 0, TRAP: 1, RAISE: 2, INVALIDATED: 3 } as const;
+export const Status = { CONTINUE: 0, TRAP: 1, RAISE: 2, INVALIDATED: 3, MISS: 4 } as const;
 
 /**
  * Entries of the jump cache (a power of two). Regions chain through it, so a

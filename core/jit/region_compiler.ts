@@ -71,6 +71,7 @@ import {
   tlbHit,
 } from "./region_memory.ts";
 import { CTRL, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
+import { missExitAccesses, type MissSite } from "./region_miss.ts";
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -90,6 +91,10 @@ export interface RegionEnv {
   selfSlot: number;
   /** host address just past the trace buffer (a full buffer calls the `drain` import) */
   traceEnd: number;
+  /** per TB, whether its accesses may take miss exits (region_miss.ts); none when absent */
+  missExits?: readonly boolean[];
+  /** the first helper that instrumentation calls (TBs that call one take no miss exit) */
+  firstHookHelper?: number;
 }
 
 /** The compiled region before instantiation. */
@@ -99,6 +104,8 @@ export interface CompiledRegion {
   helperImports: number[];
   /** number of arguments of each helper import */
   helperArity: number[];
+  /** where each miss exit is, by the site number it leaves in `CTRL.missSite` */
+  missSites: MissSite[];
 }
 
 /**
@@ -170,6 +177,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const constants = irs.map((ir) => constantTemps(ir.ops, G));
   let constOf = constants[0];
   const src = (t: number): number | bigint => constOf.get(t) ?? loc(t);
+  // Accesses that leave the region on a TLB miss instead of calling the slow path.
+  const missable = irs.map((ir, k) =>
+    env.missExits?.[k] ? missExitAccesses(ir.ops, G, env.firstHookHelper ?? 0) : new Set<IrOp>()
+  );
+  const missSites: MissSite[] = [];
 
   const helperList = [...helperArity.keys()].sort((a, b) => a - b);
   const helperFn = new Map(helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
@@ -223,6 +235,12 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     const toDispatch = () => d.toDispatch + depth;
     const toInval = () => d.toInval + depth;
     const toTrap = () => d.toTrap + depth;
+    /** A miss exit, the guest address in L_ADDR (or on the stack): the JIT runs the insn again. */
+    const missExit = (addrOnStack = false) => {
+      if (addrOnStack) c.localSet(L_ADDR);
+      c.i32Const(missSites.length).localSet(L_ENT).br(d.toMiss + depth);
+      missSites.push({ tb: k, insn: insnIdx });
+    };
     const toExitPc = () => d.toExitPc + depth;
     const toExit = () => d.toExit + depth;
     // TB j > k starts right after the end of block $tbj, which is still open here.
@@ -312,9 +330,12 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       c.op(W.else);
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-      if (store) c.operand(src(o.b));
-      c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
-      c.call(access.fn(o)).brIf(toTrap());
+      if (missable[k].has(o)) missExit(true);
+      else {
+        if (store) c.operand(src(o.b));
+        c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
+        c.call(access.fn(o)).brIf(toTrap());
+      }
       depth--;
       c.op(W.end);
       if (store) mayInvalidate = true;
@@ -338,8 +359,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       else c.mem(LOAD_OPS[`${size}${o.signed ? "s" : "u"}`], 0);
       c.op(W.else);
       // Slow path, out of line: TLB miss, MMIO, a fault, or a page holding code.
-      if (!vector) slowAccess(size, o.signed, 0, store ? () => c.operand(src(o.b)) : undefined);
-      for (let at = 0; vector && at < 16; at += 8) {
+      if (missable[k].has(o)) missExit();
+      else if (!vector) slowAccess(size, o.signed, 0, store ? () => c.operand(src(o.b)) : undefined);
+      for (let at = 0; vector && !missable[k].has(o) && at < 16; at += 8) {
         if (store) slowAccess(8, false, at, () => c.i32Const(0).mem(W.i64Load, o.b + at));
         else {
           c.i32Const(0); // the slot's address, under the loaded value
@@ -571,5 +593,6 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     bytes,
     helperImports: helperList,
     helperArity: helperList.map((h) => helperArity.get(h)!),
+    missSites,
   };
 }

@@ -31,13 +31,14 @@ const CHAIN = -1;
  * pc is in `addr`; `toTry`: its jump-cache slot is in `ent` too;
  * `toDispatch`: `next` holds a TB of the region; `toInval`: code was
  * invalidated, `addr` holds the pc to go on at and `next` the refund;
- * `toTrap`: a slow path or helper trapped; `toExitPc`: leave at the pc in
+ * `toTrap`: a slow path or helper trapped; `toMiss`: a TLB miss
+ * (region_miss.ts), with the address in `addr` and the site in `ent`; `toExitPc`: leave at the pc in
  * `addr` (status CONTINUE unless set); `toExit`: leave with `status`.
  *
  * @example
  * ```ts
  * import { exitDepths } from "./region_exits.ts";
- * console.log(exitDepths(0, 1).toExit); // 6
+ * console.log(exitDepths(0, 1).toExit); // 7
  * ```
  */
 export function exitDepths(k: number, n: number) {
@@ -48,8 +49,9 @@ export function exitDepths(k: number, n: number) {
     toDispatch: base + 2,
     toInval: base + 3,
     toTrap: base + 4,
-    toExitPc: base + 5,
-    toExit: base + 6,
+    toMiss: base + 5,
+    toExitPc: base + 6,
+    toExit: base + 7,
   };
 }
 
@@ -57,6 +59,7 @@ export function exitDepths(k: number, n: number) {
 export function openExits(c: WasmCode): void {
   c.block(); // $exit
   c.block(); // $exitPc
+  c.block(); // $miss
   c.block(); // $trap
   c.block(); // $inval
   c.loop(); // $dispatch
@@ -100,15 +103,20 @@ export function closeExits(c: WasmCode, env: ExitEnv, writeBack: () => void): vo
   c.localGet(ent).mem(W.i32Load, env.jumpCache + 8).i32Const(env.selfSlot).op(W.i32Eq).if();
   c.localGet(ent).mem(W.i32Load, env.jumpCache + 12).localSet(next).br(2); // $dispatch
   c.op(W.end);
-  c.i32Const(CHAIN).localSet(status).br(5); // $exit
+  c.i32Const(CHAIN).localSet(status).br(6); // $exit
   c.op(W.end);
-  c.br(3); // $exitPc
+  c.br(4); // $exitPc
   c.op(W.end); // $dispatch
   c.op(W.end); // $inval
   c.i32Const(env.ctrl + CTRL.refund).localGet(next).mem(W.i32Store, 0);
-  c.i32Const(Status.INVALIDATED).localSet(status).br(1); // $exitPc
+  c.i32Const(Status.INVALIDATED).localSet(status).br(2); // $exitPc
   c.op(W.end); // $trap
-  c.i32Const(Status.TRAP).localSet(status).br(1); // $exit
+  c.i32Const(Status.TRAP).localSet(status).br(2); // $exit
+  c.op(W.end); // $miss: the JIT finds the pc and the refund from the site
+  c.i32Const(env.ctrl + CTRL.missAddr).localGet(addr).mem(W.i64Store, 0);
+  c.i32Const(env.ctrl + CTRL.missSite).localGet(ent).mem(W.i32Store, 0);
+  c.i32Const(env.ctrl + CTRL.missSlot).i32Const(env.selfSlot).mem(W.i32Store, 0);
+  c.i32Const(Status.MISS).localSet(status).br(1); // $exit
   c.op(W.end); // $exitPc
   c.i32Const(STATE_BASE + env.pcOffset).localGet(addr).mem(W.i64Store, 0);
   c.op(W.end); // $exit

@@ -1,0 +1,83 @@
+/**
+ * Miss exits: a guest load or store whose soft-TLB probe misses leaves the
+ * region instead of calling the slow path, when it is the first side effect
+ * of its instruction, so that the JIT can run that instruction (and the rest
+ * of its TB) again on the interpreter from the instruction's start.
+ *
+ * Why: V8's optimising tier spends most of a region's compile time on the
+ * calls in it. Every live guest register is split and spilled around each
+ * call, and a region has a slow-path call per probe (about five per TB).
+ * Compiling speedtest1's regions with those calls replaced by an exit took
+ * TurboFan about half the time (docs/perf.md, twelfth session), while misses
+ * are rare once the TLB is warm: about a thousand in a whole speedtest1 run.
+ * A TB that keeps missing (a page-crossing access, MMIO, a page holding code,
+ * TLB conflicts) gets its regions recompiled with the calls after
+ * {@linkcode MISS_LIMIT} misses.
+ *
+ * @module
+ */
+
+import { isVectorOp, type IrOp, Op, visitOperands } from "../ir.ts";
+
+/** Misses of one TB after which its regions are compiled again with slow-path calls. */
+export const MISS_LIMIT = 16;
+
+/** Where a miss exit left: the TB (its index in the region) and the instruction in it. */
+export interface MissSite {
+  tb: number;
+  insn: number;
+}
+
+const ACCESSES: ReadonlySet<number> = new Set([Op.LOAD, Op.STORE, Op.VLD, Op.VST]);
+/** Ops that instrumentation adds: running an instruction again would count it twice. */
+const HOOK_OPS: ReadonlySet<number> = new Set([
+  Op.TRACE,
+  Op.COUNTER_ADD,
+  Op.COUNTER_INC8,
+  Op.LOAD_HOST,
+  Op.STORE_HOST,
+]);
+const none = () => {};
+
+/**
+ * The accesses of a TB's ops that may take a miss exit: each is the first
+ * thing of its instruction that changes state (no guest register written, no
+ * access, no helper call before it), so running the instruction again from its
+ * start is exact. None in a TB with instrumentation (hook ops, or a call of a
+ * helper from `firstHookHelper` on), which would observe the instruction twice.
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder } from "../ir_builder.ts";
+ * import { missExitAccesses } from "./region_miss.ts";
+ * const b = new IrBuilder(4);
+ * b.insnStart(0x1000n, 0);
+ * const t = b.temp();
+ * b.load(t, 1, 0n, 8, false);
+ * b.store(1, 8n, t, 8);
+ * console.log(missExitAccesses(b.finish().ops, 4, 10).size); // 1: the load, not the store after it
+ * ```
+ */
+export function missExitAccesses(
+  ops: readonly IrOp[],
+  numGlobals: number,
+  firstHookHelper: number,
+): Set<IrOp> {
+  const found = new Set<IrOp>();
+  let clean = false;
+  for (const o of ops) {
+    if (HOOK_OPS.has(o.op) || (o.op === Op.CALL && Number(o.imm) >= firstHookHelper)) {
+      return new Set();
+    }
+    if (o.op === Op.INSN_START) clean = true;
+    else if (ACCESSES.has(o.op)) {
+      if (clean) found.add(o);
+      clean = false;
+    } else if (o.op === Op.CALL || o.op === Op.RAISE || isVectorOp(o.op)) clean = false;
+    else {
+      const w = visitOperands(o, none);
+      if (w >= 0 && w < numGlobals) clean = false;
+    }
+  }
+  return found;
+}
