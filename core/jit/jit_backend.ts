@@ -382,10 +382,12 @@ export class JitBackend implements Backend {
         jumpCache: this.#jumpCache,
         selfSlot: slot,
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
-        missExits: members.map((tb) =>
-          this.missExits && (this.#data.get(tb)?.misses ?? 0) < MISS_LIMIT
-        ),
-        firstHookHelper: cpu.target.helpers.length,
+        missExits: {
+          tbs: members.map((tb) =>
+            this.missExits && (this.#data.get(tb)?.misses ?? 0) < MISS_LIMIT
+          ),
+          firstHookHelper: cpu.target.helpers.length,
+        },
       });
       const t1 = performance.now();
       compiledBytes = compiled.bytes.length;

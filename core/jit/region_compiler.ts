@@ -71,7 +71,7 @@ import {
   tlbHit,
 } from "./region_memory.ts";
 import { CTRL, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
-import { missExitAccesses, type MissSite } from "./region_miss.ts";
+import { type MissExitEnv, missExitSets, type MissSite } from "./region_miss.ts";
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -91,10 +91,8 @@ export interface RegionEnv {
   selfSlot: number;
   /** host address just past the trace buffer (a full buffer calls the `drain` import) */
   traceEnd: number;
-  /** per TB, whether its accesses may take miss exits (region_miss.ts); none when absent */
-  missExits?: readonly boolean[];
-  /** the first helper that instrumentation calls (TBs that call one take no miss exit) */
-  firstHookHelper?: number;
+  /** which TBs' accesses may take miss exits (region_miss.ts); none when absent */
+  missExits?: MissExitEnv;
 }
 
 /** The compiled region before instantiation. */
@@ -178,9 +176,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   let constOf = constants[0];
   const src = (t: number): number | bigint => constOf.get(t) ?? loc(t);
   // Accesses that leave the region on a TLB miss instead of calling the slow path.
-  const missable = irs.map((ir, k) =>
-    env.missExits?.[k] ? missExitAccesses(ir.ops, G, env.firstHookHelper ?? 0) : new Set<IrOp>()
-  );
+  const missable = missExitSets(irs, G, env.missExits);
   const missSites: MissSite[] = [];
 
   const helperList = [...helperArity.keys()].sort((a, b) => a - b);
@@ -235,10 +231,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     const toDispatch = () => d.toDispatch + depth;
     const toInval = () => d.toInval + depth;
     const toTrap = () => d.toTrap + depth;
-    /** A miss exit, the guest address in L_ADDR (or on the stack): the JIT runs the insn again. */
-    const missExit = (addrOnStack = false) => {
-      if (addrOnStack) c.localSet(L_ADDR);
-      c.i32Const(missSites.length).localSet(L_ENT).br(d.toMiss + depth);
+    /** A miss exit (from `inner` blocks deeper), the address in L_ADDR: the insn runs again. */
+    const missExit = (inner = 0) => {
+      c.i32Const(missSites.length).localSet(L_ENT).br(d.toMiss + depth + inner);
       missSites.push({ tb: k, insn: insnIdx });
     };
     const toExitPc = () => d.toExitPc + depth;
@@ -319,19 +314,24 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
         hostAddress(c, L_ADDR, L_ENT);
         c.op(W.else).i32Const(0).op(W.end).localSet(hb);
       }
+      const memOp = store ? STORE_OPS[o.size] : LOAD_OPS[`${o.size}${o.signed ? "s" : "u"}`];
       c.localGet(hb).if(store ? VOID : I64);
       depth++;
       c.localGet(hb);
       if (store) c.operand(src(o.b));
-      c.mem(
-        store ? STORE_OPS[o.size] : LOAD_OPS[`${o.size}${o.signed ? "s" : "u"}`],
-        Number(o.imm - g.minOff),
-      );
+      c.mem(memOp, Number(o.imm - g.minOff));
       c.op(W.else);
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-      if (missable[k].has(o)) missExit(true);
-      else {
+      if (missable[k].has(o)) {
+        // The span is not in one page: this member probes alone.
+        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, o.size, store);
+        hostAddress(c.if(store ? VOID : I64), L_ADDR, L_ENT);
+        if (store) c.operand(src(o.b));
+        c.mem(memOp, 0).op(W.else);
+        missExit(1);
+        c.op(W.end);
+      } else {
         if (store) c.operand(src(o.b));
         c.i64Const(insnPc).i32Const(len - insnIdx).localGet(L_REMAINING);
         c.call(access.fn(o)).brIf(toTrap());
@@ -359,9 +359,10 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       else c.mem(LOAD_OPS[`${size}${o.signed ? "s" : "u"}`], 0);
       c.op(W.else);
       // Slow path, out of line: TLB miss, MMIO, a fault, or a page holding code.
-      if (missable[k].has(o)) missExit();
-      else if (!vector) slowAccess(size, o.signed, 0, store ? () => c.operand(src(o.b)) : undefined);
-      for (let at = 0; vector && !missable[k].has(o) && at < 16; at += 8) {
+      const stored = store ? () => c.operand(src(o.b)) : undefined, miss = missable[k].has(o);
+      if (miss) missExit();
+      else if (!vector) slowAccess(size, o.signed, 0, stored);
+      for (let at = 0; vector && !miss && at < 16; at += 8) {
         if (store) slowAccess(8, false, at, () => c.i32Const(0).mem(W.i64Load, o.b + at));
         else {
           c.i32Const(0); // the slot's address, under the loaded value

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { isVectorOp, type IrOp, Op, visitOperands } from "../ir.ts";
+import { type IrBlock, type IrOp, isVectorOp, Op, visitOperands } from "../ir.ts";
 
 /** Misses of one TB after which its regions are compiled again with slow-path calls. */
 export const MISS_LIMIT = 16;
@@ -26,6 +26,14 @@ export const MISS_LIMIT = 16;
 export interface MissSite {
   tb: number;
   insn: number;
+}
+
+/** Which TBs of a region may take miss exits. */
+export interface MissExitEnv {
+  /** per TB of the region */
+  tbs: readonly boolean[];
+  /** the first helper that instrumentation calls (TBs that call one take no miss exit) */
+  firstHookHelper: number;
 }
 
 const ACCESSES: ReadonlySet<number> = new Set([Op.LOAD, Op.STORE, Op.VLD, Op.VST]);
@@ -80,4 +88,24 @@ export function missExitAccesses(
     }
   }
   return found;
+}
+
+/**
+ * For each TB of a region (its IR in `irs`), the accesses that take miss exits: those of
+ * {@linkcode missExitAccesses} in the TBs `env` allows (none without `env`).
+ *
+ * @example
+ * ```ts
+ * import { missExitSets } from "./region_miss.ts";
+ * console.log(missExitSets([{ ops: [], numTemps: 4, numLabels: 0 }], 4)[0].size); // 0
+ * ```
+ */
+export function missExitSets(
+  irs: readonly IrBlock[],
+  numGlobals: number,
+  env?: MissExitEnv,
+): Set<IrOp>[] {
+  return irs.map((ir, k) =>
+    env?.tbs[k] ? missExitAccesses(ir.ops, numGlobals, env.firstHookHelper) : new Set<IrOp>()
+  );
 }
