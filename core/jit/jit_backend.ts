@@ -66,6 +66,8 @@ interface JitTbData {
   failed?: string;
   /** the miss exits taken in this TB's code (see region_miss.ts) */
   misses?: number;
+  /** the rests of this TB the interpreter ran after miss exits, by first instruction */
+  rests?: Map<number, TranslationBlock>;
 }
 
 /** JIT statistics, for `deno task bench` and `-d jit`. */
@@ -298,7 +300,10 @@ export class JitBackend implements Backend {
       this.#sweep();
     }
     cpu.pc = tb.insnPc(insn);
-    const done = this.#interpret(cpu, cpu.tbs.translatePart(tb, insn, left));
+    const rests = d.rests ??= new Map();
+    let rest = rests.get(insn);
+    if (!rest) rests.set(insn, rest = cpu.tbs.translatePart(tb, insn, left));
+    const done = this.#interpret(cpu, rest);
     if (!cpu.trap) this.tlb.fill(cpu.host.dv.getBigInt64(this.#ctrl + CTRL.missAddr, true));
     return done - left;
   }

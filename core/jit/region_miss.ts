@@ -20,7 +20,7 @@
 import { type IrBlock, type IrOp, isVectorOp, Op, visitOperands } from "../ir.ts";
 
 /** Misses of one TB after which its regions are compiled again with slow-path calls. */
-export const MISS_LIMIT = 16;
+export const MISS_LIMIT = 64;
 
 /** Where a miss exit left: the TB (its index in the region) and the instruction in it. */
 export interface MissSite {
