@@ -127,8 +127,8 @@ export class JitBackend implements Backend {
   };
   /**
    * Whether a guest access whose TLB probe misses may leave the region, to be run on the
-   * interpreter, instead of calling the slow path (region_miss.ts): the calls are what V8's
-   * optimising tier spends most of a region's compile time on.
+   * interpreter, instead of calling the slow path (region_miss.ts): V8's optimising tier
+   * spends about half of a region's compile time on those calls.
    */
   missExits = true;
   readonly tlb: SoftTlb;

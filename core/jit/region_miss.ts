@@ -4,12 +4,12 @@
  * of its instruction, so that the JIT can run that instruction (and the rest
  * of its TB) again on the interpreter from the instruction's start.
  *
- * Why: V8's optimising tier spends most of a region's compile time on the
+ * Why: V8's optimising tier spends about half of a region's compile time on the
  * calls in it. Every live guest register is split and spilled around each
  * call, and a region has a slow-path call per probe (about five per TB).
  * Compiling speedtest1's regions with those calls replaced by an exit took
  * TurboFan about half the time (docs/perf.md, twelfth session), while misses
- * are rare once the TLB is warm: about a thousand in a whole speedtest1 run.
+ * are rare once the TLB is warm: about 300 in a whole speedtest1 run.
  * A TB that keeps missing (a page-crossing access, MMIO, a page holding code,
  * TLB conflicts) gets its regions recompiled with the calls after
  * {@linkcode MISS_LIMIT} misses.
