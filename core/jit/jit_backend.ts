@@ -18,7 +18,7 @@ import { interpretBlock, trapFrom } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
 import { gotoTargets, lastOp } from "../ir_pack.ts";
 import { InternalError } from "../errors.ts";
-import { SoftTlb } from "../soft_tlb.ts";
+import { SoftTlb, tlbTable } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { PcRedirect, type TrapKind } from "../trap.ts";
 import { compileRegion } from "./region_compiler.ts";
@@ -233,6 +233,8 @@ export class JitBackend implements Backend {
     // Refill the jump cache, as QEMU's tb_jmp_cache fills on lookup: a colliding TB may have
     // taken this TB's slot, and regions then exit to JS at every jump here.
     if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, entry.region.slot, entry.index);
+    // Regions chain only to TBs of their own flags: the mode stays until the region returns.
+    this.tlb.select(this.#mmuIndex(tb.flags));
     const dv = cpu.host.dv, ctrl = this.#ctrl;
     dv.setInt32(ctrl + CTRL.fault, 0, true);
     dv.setInt32(ctrl + CTRL.invalidated, 0, true);
@@ -336,6 +338,7 @@ export class JitBackend implements Backend {
         jumpCache: this.#jumpCache,
         selfSlot: slot,
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
+        tlbTable: tlbTable(this.#mmuIndex(hot.flags)),
       });
       const t1 = performance.now();
       compiledBytes = compiled.bytes.length;
@@ -377,6 +380,11 @@ export class JitBackend implements Backend {
       else d.regions = [region];
     });
     return this.#data.get(hot)!.entry;
+  }
+
+  /** The soft-TLB table (MMU mode) of TBs made under `flags`. */
+  #mmuIndex(flags: number): number {
+    return this.cpu.target.mmuIndex?.(flags) ?? 0;
   }
 
   /** The import that calls `helper` with `arity` arguments, made once per helper and arity. */

@@ -90,6 +90,8 @@ export interface RegionEnv {
   selfSlot: number;
   /** host address just past the trace buffer (a full buffer calls the `drain` import) */
   traceEnd: number;
+  /** host address of the soft-TLB table of the region's MMU mode (`tlbTable`) */
+  tlbTable: number;
 }
 
 /** The compiled region before instantiation. */
@@ -176,7 +178,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const firstInternal = NUM_FIXED_IMPORTS + helperList.length;
   // Internal functions: the access functions of the groups, then (if used) the ALU helpers.
   const FN_SLOW_LOAD = IMP_SLOW_LOAD, FN_SLOW_STORE = IMP_SLOW_STORE;
-  const access = new AccessFunctions(firstInternal, FN_SLOW_LOAD, FN_SLOW_STORE);
+  const access = new AccessFunctions(firstInternal, FN_SLOW_LOAD, FN_SLOW_STORE, env.tlbTable);
   for (const m of groups) for (const o of m.keys()) access.use(o);
   const firstAluHelper = access.first + access.count;
   const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
@@ -296,9 +298,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (o === g.head) {
         c.operand(src(o.a));
         if (g.minOff !== 0n) c.i64Const(g.minOff).op(W.i64Add);
-        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, g.span, store);
+        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, g.span, store, env.tlbTable);
         c.if(I32);
-        hostAddress(c, L_ADDR, L_ENT);
+        hostAddress(c, L_ADDR, L_ENT, env.tlbTable);
         c.op(W.else).i32Const(0).op(W.end).localSet(hb);
       }
       c.localGet(hb).if(store ? VOID : I64);
@@ -327,11 +329,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       const vector = o.op === Op.VLD || o.op === Op.VST, size = vector ? 16 : o.size;
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-      tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, size, store);
+      tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, size, store, env.tlbTable);
       c.if(store || vector ? VOID : I64);
       depth++;
       if (vector && !store) c.i32Const(0); // the slot's address, under the loaded value
-      hostAddress(c, L_ADDR, L_ENT);
+      hostAddress(c, L_ADDR, L_ENT, env.tlbTable);
       if (vector && store) simdMem(simdMem(c.i32Const(0), V.load, o.b), V.store, 0);
       else if (vector) simdMem(simdMem(c, V.load, 0), V.store, o.d);
       else if (store) c.operand(src(o.b)).mem(STORE_OPS[size], 0);

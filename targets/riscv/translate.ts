@@ -15,6 +15,7 @@
 import { type TranslateContext, TrapKind } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { type DisasContext, raiseIllegal, type TransFn, type TransTable } from "./context.ts";
+import { Priv } from "./csr.ts";
 import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import type { DebugTriggers } from "./triggers.ts";
@@ -106,7 +107,9 @@ function fetchInsn(
   return { bits: (low | (high << 16)) >>> 0, size };
 }
 
-/** TB-flag bit set while mstatus.FS is Off (the privilege level is in bits 0-1). */
+/** TB-flag bits 0-1: the privilege level. */
+const PRIV_FLAGS = 3;
+/** TB-flag bit set while mstatus.FS is Off. */
 const FP_OFF_FLAG = 4;
 /** TB-flag bit set while the vector unit is off (no V, or mstatus.VS is Off). */
 const VEC_OFF_FLAG = 8;
@@ -129,6 +132,23 @@ const VTYPE_SHIFT = 4;
 export function tbFlags(priv: number, fpOff: boolean, vecOff: boolean, vtype = 0n): number {
   const vector = vecOff ? VEC_OFF_FLAG : vtypeCode(vtype) << VTYPE_SHIFT;
   return priv | (fpOff ? FP_OFF_FLAG : 0) | vector;
+}
+
+/**
+ * The MMU mode (soft-TLB table) of TBs made under `flags`: U 0, S 1, M 2,
+ * one per privilege level as QEMU's RISC-V MMU indices. What else decides a
+ * translation (satp, MPRV/MPP, SUM, MXR, PMP) flushes every table when it
+ * changes (`RiscvHart.regimeChanged`).
+ *
+ * @example
+ * ```ts
+ * import { mmuIndex, tbFlags } from "./translate.ts";
+ * console.log(mmuIndex(tbFlags(3, true, true)), mmuIndex(tbFlags(0, false, false))); // 2 0
+ * ```
+ */
+export function mmuIndex(flags: number): number {
+  const priv = flags & PRIV_FLAGS;
+  return priv === Priv.M ? 2 : priv;
 }
 
 /**
