@@ -327,9 +327,9 @@ userCounters.forEach((user, i) => {
   const bit = i % 3, high = i >= 3;
   defineCsr({
     ...user,
-    read: (cpu, xlen, insnIndex) => {
+    read: (cpu, xlen) => {
       const h = hartOf(cpu);
-      if (!h) return user.read(cpu, xlen, insnIndex);
+      if (!h) return user.read(cpu, xlen);
       if (!counterAllowed(h, bit)) throw new CsrIllegal();
       const v = counterValue(h, bit);
       return BigInt.asIntN(xlen, high ? v >> 32n : v);
