@@ -211,8 +211,7 @@ export function csrLegal(num: number, priv: number, writes: boolean, xlen: 32 | 
  * (`modify` 1: the value a csrrs/csrrc modifies) and
  * `csr_write(num, value, bits)` (`bits`: the instruction, for the
  * illegal-instruction trap of a refused access). Both may trap and read the
- * registers (the counters read the instruction count); a write may also
- * change state the TB flags depend on, so backends sync around it.
+ * registers (the counters read the instruction count); neither writes one.
  *
  * @example
  * ```ts
@@ -251,7 +250,10 @@ export function csrHelpers(xlen: 32 | 64): HelperDef[] {
         }
       },
       hasResult: false,
-      flags: { readsState: true, writesState: true, mayTrap: true },
+      // A write changes no register. What changes the TB flags (mstatus.FS/VS) or drops code
+      // (satp, PMP, triggers) makes generated code leave at the next instruction boundary;
+      // otherwise it chains on (Linux's local_irq_save writes sstatus 86,000 times a boot).
+      flags: { readsState: true, mayTrap: true, mayExit: true },
     },
   ];
 }

@@ -105,7 +105,12 @@ export function mstatusWrite(h: RiscvHart, value: bigint, mask: bigint): void {
   const before = h.mstatus;
   h.mstatus = (before & ~m) | (value & m);
   const changed = before ^ h.mstatus;
-  if (changed & (Mstatus.FS | Mstatus.VS)) h.fpStateChanged();
+  if (changed & (Mstatus.FS | Mstatus.VS)) {
+    h.fpStateChanged();
+    // The TB flags say whether FS and VS are Off: generated code leaves at the next
+    // instruction boundary instead of chaining on to code translated under the old ones.
+    h.cpu.exitRequest = true;
+  }
   if (changed & REGIME_STATUS_BITS) h.regimeChanged();
   h.interruptsChanged();
 }
