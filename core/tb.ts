@@ -9,10 +9,9 @@
 import { EmuError, GuestFault, hex } from "./errors.ts";
 import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
-import type { IrBlock } from "./ir.ts";
-import { IrBuilder } from "./ir_builder.ts";
+import type { IrBlock, IrOp } from "./ir.ts";
 import { foldConstants } from "./ir_fold.ts";
-import { type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
+import { PackedBuilder, packBuilt, type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 
 const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);
@@ -141,6 +140,34 @@ class Block implements TranslationBlock {
   }
 }
 
+/**
+ * The block observers may instrument: its ops become objects only when one
+ * reads them (most blocks go from the builder to their packed form as words).
+ */
+class BlockToInstrument implements IrBlock {
+  #ops: IrOp[] | undefined;
+  numTemps: number;
+  numLabels: number;
+  constructor(readonly built: PackedBuilder) {
+    this.numTemps = built.numTemps;
+    this.numLabels = built.numLabels;
+  }
+
+  get ops(): IrOp[] {
+    return this.#ops ??= this.built.finish().ops;
+  }
+
+  set ops(ops: IrOp[]) {
+    this.#ops = ops;
+  }
+
+  /** Whether an observer read (and so may have changed) the block. */
+  get changed(): boolean {
+    return this.#ops !== undefined || this.numTemps !== this.built.numTemps ||
+      this.numLabels !== this.built.numLabels;
+  }
+}
+
 /** Default cap on instructions per TB. */
 export const MAX_TB_INSNS = 128;
 
@@ -234,7 +261,8 @@ export class TbCache {
   }
 
   #build(pc: bigint, flags: number, maxInsns: number, part?: BlockPart): TranslationBlock {
-    const ir = new IrBuilder(this.target.state.globals.length);
+    const numGlobals = this.target.state.globals.length;
+    const ir = new PackedBuilder(numGlobals);
     const insns: InsnInfo[] = [];
     const firstPage = pageNumber(pc);
     const pages = [firstPage];
@@ -279,11 +307,16 @@ export class TbCache {
       },
       samePage: (addr) => pageNumber(addr) === firstPage,
     };
-    this.target.translate(ctx);
-    const block = ir.finish();
-    foldConstants(block, this.target.state.globals.length);
-    for (const o of observers) o.instrument?.(block, insns, pc, part);
-    const code = packIr(block, this.target.state.globals.length);
+    let code: PackedIr;
+    try {
+      this.target.translate(ctx);
+      foldConstants(ir, numGlobals);
+      const block = new BlockToInstrument(ir);
+      for (const o of observers) o.instrument?.(block, insns, pc, part);
+      code = block.changed ? packIr(block, numGlobals) : packBuilt(ir, numGlobals);
+    } finally {
+      ir.release();
+    }
     const tb = new Block(pc, flags, code, insns, pages, part);
     this.translated++;
     for (const o of observers) o.onBlock?.(tb);
