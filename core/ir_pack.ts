@@ -1,18 +1,21 @@
 /**
  * The compact form a translation block keeps its IR in for its whole life.
  *
- * The builder makes one object of 13 fields per op (152 bytes, plus a bigint
- * for each immediate); a cold guest keeps tens of thousands of TBs, each run a
- * few times, and the objects of all of them survived every scavenge (a third
- * of its CPU went to the garbage collector, docs/perf.md). Once observers have
- * instrumented a block, its ops are packed here, about 50 bytes per op in
- * buffers that blocks share: the interpreter runs the packed form directly, and
- * {@linkcode unpackIr} gives the op objects back, equal field by field, to the
- * readers that want them (the JIT, when a TB turns hot).
+ * Op objects (13 fields, 152 bytes, plus a bigint for each immediate) cost a
+ * cold guest, which keeps tens of thousands of TBs each run a few times, most
+ * of its CPU in the garbage collector (docs/perf.md). So the TB cache's
+ * builder ({@linkcode PackedBuilder}) writes each op as words as it is
+ * emitted, folding works on the words, and {@linkcode packBuilt} copies the
+ * ops kept into buffers that blocks share: 32 bytes per op. The interpreter
+ * runs the packed form directly, and {@linkcode unpackIr} gives the op objects
+ * back, equal field by field, to the readers that want them (the JIT, when a
+ * TB turns hot, and observers that instrument a block).
  *
- * Layout of a block: each op's `imm` and `pc` as two 64-bit words in `wide`,
- * then in `code` (32-bit words, from `base`) {@linkcode STRIDE} words per op
- * (see the `W_*` offsets), each CALL's argument count and temps, the op index
+ * Layout of a block: each op's one wide value (its `pc` if it has one, else
+ * its `imm`; COUNTER_ADD, which has both, keeps its host address in a word) as
+ * a 64-bit word in `wide`, then in `code` (32-bit words, from `base`)
+ * {@linkcode STRIDE} words per op (see the `W_*` offsets; fields no op uses
+ * together share a word), each CALL's argument count and temps, the op index
  * of each label, and the globals the block uses and those it writes (what the
  * interpreter loads before a run and writes back after). Positions stored in
  * `code` (`labels`, `used`, a CALL's arguments) are indices in `code`.
@@ -39,20 +42,24 @@ import {
 import { IrEmitter } from "./ir_builder.ts";
 
 /** Words per op in {@linkcode PackedIr.code}. */
-export const STRIDE = 8;
+export const STRIDE = 6;
 /** Word 0 of an op: the opcode in the low byte, then the fields below. */
 export const OP_MASK = 0xff;
 const COND_SHIFT = 8, COND_MASK = 0xf;
 /** Word 0: LOAD's `signed`. */
 export const SIGNED = 1 << 12;
-/** Word 0: `imm` is at least 2^63 (`wide` holds it modulo 2^64, signed). */
-export const IMM_UNSIGNED = 1 << 13;
-/** Word 0: `pc` is at least 2^63. */
-export const PC_UNSIGNED = 1 << 14;
-/** Word offsets of an op's fields. */
-export const W_D = 1, W_A = 2, W_B = 3, W_C = 4, W_E = 5, W_SIZE = 6;
-/** Word 7: the label; for CALL, the index in `code` of its argument count (the temps follow). */
-export const W_LABEL = 7;
+/** Word 0: the op's wide value is at least 2^63 (`wide` holds it modulo 2^64, signed). */
+export const WIDE_UNSIGNED = 1 << 13;
+/** Word 0, from this bit: `size` (below 2^15). */
+export const SIZE_SHIFT = 16;
+/** Word offsets of an op's temps. */
+export const W_D = 1, W_A = 2, W_B = 3, W_E = 5;
+/**
+ * Word 4 holds one of the fields no op uses together: the label (BR, BRCOND,
+ * LABEL), the index in `code` of a CALL's argument count (its temps follow),
+ * COUNTER_ADD's host address (its `imm`, as an unsigned 32-bit number), else `c`.
+ */
+export const W_X = 4;
 
 const TWO_63 = 1n << 63n, TWO_64 = 1n << 64n;
 
@@ -75,7 +82,10 @@ export interface PackedIr {
   readonly code: Int32Array;
   /** where op 0 starts in `code` */
   readonly base: number;
-  /** `imm` of op `i` at `wideBase + 2 * i`, its `pc` after it (shared as `code`) */
+  /**
+   * op `i`'s wide value at `wideBase + i` (shared as `code`): its `pc` for the ops
+   * that have one (INSN_START, GOTO_TB, COUNTER_ADD), else its `imm`
+   */
   readonly wide: BigInt64Array;
   readonly wideBase: number;
   readonly numOps: number;
@@ -91,10 +101,25 @@ export interface PackedIr {
 }
 
 /** Checks that `v` fits in 64 bits (signed or unsigned); returns its unsigned flag. */
-function unsignedFlag(v: bigint, flag: number, what: string): number {
+function unsignedFlag(v: bigint, what: string): number {
   if (v >= -TWO_63 && v < TWO_63) return 0;
-  if (v >= 0n && v < TWO_64) return flag;
+  if (v >= 0n && v < TWO_64) return WIDE_UNSIGNED;
   throw new InternalError(`IR ${what} out of 64 bits: ${v}`);
+}
+
+/** Whether op `op` keeps its `pc` in the wide word (the others keep their `imm` there). */
+function widePc(op: number): boolean {
+  return op === Op.INSN_START || op === Op.GOTO_TB || op === Op.COUNTER_ADD;
+}
+
+/** Whether op `op` keeps its label in word {@linkcode W_X} (the others keep `c` there). */
+function xIsLabel(op: number): boolean {
+  return op === Op.BR || op === Op.BRCOND || op === Op.LABEL;
+}
+
+/** Throws unless field `what` of op `op` is `ok` (one the packed form can hold). */
+function check(ok: boolean, op: Op, what: string): void {
+  if (!ok) throw new InternalError(`IR op ${op}: its ${what} does not fit the packed form`);
 }
 
 /**
@@ -134,11 +159,6 @@ function carve(bytes: number): Chunk {
  */
 export const DEAD = OP_MASK;
 
-/** Word 0's flags for an op's `imm` and `pc` (checking that they fit in 64 bits). */
-function wideFlags(imm: bigint, pc: bigint): number {
-  return (imm === 0n ? 0 : unsignedFlag(imm, IMM_UNSIGNED, "immediate")) |
-    (pc === 0n ? 0 : unsignedFlag(pc, PC_UNSIGNED, "pc"));
-}
 
 /** A builder's growing arrays: op words, wide values (and their words), CALL arguments. */
 interface Scratch {
@@ -149,7 +169,7 @@ interface Scratch {
 }
 
 function newScratch(ops: number, args: number): Scratch {
-  const wide = new BigInt64Array(2 * ops);
+  const wide = new BigInt64Array(ops);
   return {
     code: new Int32Array(ops * STRIDE),
     wide,
@@ -165,8 +185,8 @@ let spare: Scratch | undefined;
  * The TB cache's builder: it writes each op in the packed layout as it is
  * emitted (no op object), so that folding (`foldConstants` in `ir_fold.ts`)
  * and {@linkcode packBuilt} work on words. Op `i`'s words are at
- * `code[i * STRIDE]`, its `imm` and `pc` at `wide[2 * i]` and after, and a
- * CALL's `W_LABEL` word is the index in `args` of its argument count.
+ * `code[i * STRIDE]`, its wide value at `wide[i]`, and a CALL's `W_X` word
+ * is the index in `args` of its argument count.
  *
  * @example
  * ```ts
@@ -205,7 +225,7 @@ export class PackedBuilder extends IrEmitter {
     return this.#s.args;
   }
 
-  /** The wide values as 32-bit words (op `i`'s at `4 * i`). */
+  /** The wide values as 32-bit words (op `i`'s at `2 * i`). */
   get wideWords(): Int32Array {
     return this.#s.wide32;
   }
@@ -232,18 +252,25 @@ export class PackedBuilder extends IrEmitter {
     const n = this.#n;
     if ((n + 1) * STRIDE > this.#s.code.length) this.#grow(2 * n, this.#s.args.length);
     const { code, wide, wide32 } = this.#s, at = n * STRIDE;
-    code[at] = op | (cond << COND_SHIFT) | (signed ? SIGNED : 0) | wideFlags(imm, pc);
+    const inX = xIsLabel(op) || op === Op.CALL;
+    let v = imm, x = inX ? label : c;
+    check((inX ? c : label) === 0 && size >= 0 && size < 1 << 15, op, "label, c or size");
+    if (widePc(op)) {
+      v = pc;
+      if (op === Op.COUNTER_ADD) {
+        check(x === 0 && imm >= 0n && imm < 1n << 32n, op, "host address");
+        x = Number(imm) | 0;
+      } else check(imm === 0n, op, "immediate");
+    } else check(pc === 0n, op, "pc");
+    code[at] = op | (cond << COND_SHIFT) | (signed ? SIGNED : 0) | (size << SIZE_SHIFT) |
+      (v === 0n ? 0 : unsignedFlag(v, "immediate or pc"));
     code[at + W_D] = d;
     code[at + W_A] = a;
     code[at + W_B] = b;
-    code[at + W_C] = c;
+    code[at + W_X] = x;
     code[at + W_E] = e;
-    code[at + W_SIZE] = size;
-    code[at + W_LABEL] = label;
-    if (imm === 0n) wide32[4 * n] = wide32[4 * n + 1] = 0;
-    else wide[2 * n] = imm; // stored modulo 2^64
-    if (pc === 0n) wide32[4 * n + 2] = wide32[4 * n + 3] = 0;
-    else wide[2 * n + 1] = pc;
+    if (v === 0n) wide32[2 * n] = wide32[2 * n + 1] = 0;
+    else wide[n] = v; // stored modulo 2^64
     this.#n = n + 1;
   }
 
@@ -275,16 +302,16 @@ export class PackedBuilder extends IrEmitter {
     this.#s = s;
   }
 
-  /** The `imm` of op `i`. */
+  /** The `imm` of MOVI op `i`. */
   imm(i: number): bigint {
-    return readWide(this.#s.code[i * STRIDE], IMM_UNSIGNED, this.#s.wide[2 * i]);
+    return readWide(this.#s.code[i * STRIDE], this.#s.wide[i]);
   }
 
-  /** Makes op `i` a MOVI of `v` (its other fields stay, as folding leaves them). */
+  /** Makes pure op `i` a MOVI of `v` (its other fields stay, as folding leaves them). */
   setMovi(i: number, v: bigint): void {
     const code = this.#s.code, at = i * STRIDE;
-    code[at] = (code[at] & ~(OP_MASK | IMM_UNSIGNED)) | Op.MOVI | wideFlags(v, 0n);
-    this.#s.wide[2 * i] = v;
+    code[at] = (code[at] & ~(OP_MASK | WIDE_UNSIGNED)) | Op.MOVI | unsignedFlag(v, "immediate");
+    this.#s.wide[i] = v;
   }
 
   /** Drops op `i`. */
@@ -297,7 +324,7 @@ export class PackedBuilder extends IrEmitter {
     const { code, wide, args } = this.#s, ops: IrOp[] = [];
     for (let i = 0; i < this.#n; i++) {
       if ((code[i * STRIDE] & OP_MASK) === DEAD) continue;
-      ops.push(decodeOp(code, i * STRIDE, wide, 2 * i, args));
+      ops.push(decodeOp(code, i * STRIDE, wide[i], args));
     }
     return { ops, numTemps: this.numTemps, numLabels: this.numLabels };
   }
@@ -316,10 +343,10 @@ export function visitPacked(
   const m = OPERANDS[code[at] & OP_MASK];
   if (m & READS_A && code[at + W_A] >= 0) read(code[at + W_A]);
   if (m & READS_B) read(code[at + W_B]);
-  if (m & READS_C) read(code[at + W_C]);
+  if (m & READS_C) read(code[at + W_X]);
   if (m & READS_E) read(code[at + W_E]);
   if (m & READS_ARGS) {
-    const k = code[at + W_LABEL];
+    const k = code[at + W_X];
     for (let j = k + 1; j <= k + args[k]; j++) read(args[j]);
   }
   return m & WRITES_D ? code[at + W_D] : -1;
@@ -339,7 +366,7 @@ function markUses(b: PackedBuilder, numGlobals: number): number {
   for (let at = 0; at < b.numOps * STRIDE; at += STRIDE) {
     const op = code[at] & OP_MASK;
     if (op === DEAD) continue;
-    if (op === Op.CALL) argWords += 1 + args[code[at + W_LABEL]];
+    if (op === Op.CALL) argWords += 1 + args[code[at + W_X]];
     const w = visitPacked(code, at, args, read);
     if (w >= 0 && w < numGlobals) use[w] |= 3;
   }
@@ -358,20 +385,21 @@ export function packBuilt(b: PackedBuilder, numGlobals: number): PackedIr {
   }
   const { numTemps, numLabels } = b;
   const words = n * STRIDE + argWords + numLabels + numUsed + numWritten;
-  const ch = carve(16 * n + 4 * words), code = ch.code;
-  const wideBase = ch.used / 8, base = ch.used / 4 + 4 * n;
-  ch.used += (16 * n + 4 * words + 7) & ~7;
+  const ch = carve(8 * n + 4 * words), code = ch.code;
+  const wideBase = ch.used / 8, base = ch.used / 4 + 2 * n;
+  ch.used += (8 * n + 4 * words + 7) & ~7;
   let args = base + n * STRIDE, j = 0;
   const labels = args + argWords, used = labels + numLabels;
   for (let i = 0; i < b.numOps; i++) {
     const at = i * STRIDE, op = from[at] & OP_MASK, to = base + j * STRIDE;
     if (op === DEAD) continue;
     for (let k = 0; k < STRIDE; k++) code[to + k] = from[at + k];
-    for (let k = 0; k < 4; k++) code[2 * wideBase + 4 * j + k] = fromWide[4 * i + k];
-    if (op === Op.LABEL) code[labels + from[at + W_LABEL]] = j;
+    code[2 * (wideBase + j)] = fromWide[2 * i];
+    code[2 * (wideBase + j) + 1] = fromWide[2 * i + 1];
+    if (op === Op.LABEL) code[labels + from[at + W_X]] = j;
     if (op === Op.CALL) {
-      const k = from[at + W_LABEL];
-      code[to + W_LABEL] = args;
+      const k = from[at + W_X];
+      code[to + W_X] = args;
       for (let x = k; x <= k + fromArgs[k]; x++) code[args++] = fromArgs[x];
     }
     j++;
@@ -396,14 +424,14 @@ export function packIr(block: IrBlock, numGlobals: number): PackedIr {
   }
 }
 
-/** A wide value of the op whose word 0 is `w`, read back as unsigned if its `flag` says so. */
-function readWide(w: number, flag: number, v: bigint): bigint {
-  return w & flag ? BigInt.asUintN(64, v) : v;
+/** The wide value `v` of the op whose word 0 is `w`, read back as unsigned if the op says so. */
+export function readWide(w: number, v: bigint): bigint {
+  return w & WIDE_UNSIGNED ? BigInt.asUintN(64, v) : v;
 }
 
-/** Op `i`'s `imm`. */
-export function immOf(p: PackedIr, i: number): bigint {
-  return readWide(p.code[p.base + i * STRIDE], IMM_UNSIGNED, p.wide[p.wideBase + 2 * i]);
+/** The `size` in word 0 `w` of an op. */
+export function sizeOf(w: number): number {
+  return w >>> SIZE_SHIFT;
 }
 
 /** The condition in word 0 `w` of an op. */
@@ -411,9 +439,9 @@ export function condOf(w: number): Cond {
   return ((w >> COND_SHIFT) & COND_MASK) as Cond;
 }
 
-/** Op `i`'s `pc`. */
-export function pcOf(p: PackedIr, i: number): bigint {
-  return readWide(p.code[p.base + i * STRIDE], PC_UNSIGNED, p.wide[p.wideBase + 2 * i + 1]);
+/** Op `i`'s wide value (its `pc` if it has one, else its `imm`). */
+export function wideOf(p: PackedIr, i: number): bigint {
+  return readWide(p.code[p.base + i * STRIDE], p.wide[p.wideBase + i]);
 }
 
 /** The argument temps at `args[at]` (a count, then the temps). */
@@ -425,40 +453,36 @@ function argsAt(args: Int32Array, at: number): Temp[] {
 
 /** CALL op `i`'s argument temps. */
 export function argsOf(p: PackedIr, i: number): Temp[] {
-  return argsAt(p.code, p.code[p.base + i * STRIDE + W_LABEL]);
+  return argsAt(p.code, p.code[p.base + i * STRIDE + W_X]);
 }
 
 const NO_ARGS: readonly Temp[] = Object.freeze([]);
 
-/** The op whose words start at `code[at]`, its wide values at `wide[wi]`, CALL arguments in `args`. */
-function decodeOp(
-  code: Int32Array,
-  at: number,
-  wide: BigInt64Array,
-  wi: number,
-  args: Int32Array,
-): IrOp {
-  const w = code[at], op = (w & OP_MASK) as Op;
+/** The op whose words start at `code[at]`, with wide value `wide` and CALL arguments in `args`. */
+function decodeOp(code: Int32Array, at: number, wide: bigint, args: Int32Array): IrOp {
+  const w = code[at], op = (w & OP_MASK) as Op, x = code[at + W_X], v = readWide(w, wide);
+  const pc = widePc(op) ? v : 0n;
+  const imm = op === Op.COUNTER_ADD ? BigInt(x >>> 0) : widePc(op) ? 0n : v;
   return {
     op,
     d: code[at + W_D],
     a: code[at + W_A],
     b: code[at + W_B],
-    c: code[at + W_C],
+    c: op === Op.CALL || op === Op.COUNTER_ADD || xIsLabel(op) ? 0 : x,
     e: code[at + W_E],
-    imm: readWide(w, IMM_UNSIGNED, wide[wi]),
+    imm,
     cond: condOf(w),
-    size: code[at + W_SIZE],
-    label: op === Op.CALL ? 0 : code[at + W_LABEL],
+    size: sizeOf(w),
+    label: xIsLabel(op) ? x : 0,
     signed: (w & SIGNED) !== 0,
-    args: op === Op.CALL ? argsAt(args, code[at + W_LABEL]) : NO_ARGS,
-    pc: readWide(w, PC_UNSIGNED, wide[wi + 1]),
+    args: op === Op.CALL ? argsAt(args, x) : NO_ARGS,
+    pc,
   };
 }
 
 /** Op `i` as the builder made it. */
 export function unpackOp(p: PackedIr, i: number): IrOp {
-  return decodeOp(p.code, p.base + i * STRIDE, p.wide, p.wideBase + 2 * i, p.code);
+  return decodeOp(p.code, p.base + i * STRIDE, p.wide[p.wideBase + i], p.code);
 }
 
 /** The block as the builder made it: fresh op objects, for readers that want them. */
@@ -472,7 +496,7 @@ export function unpackIr(p: PackedIr): IrBlock {
 export function gotoTargets(p: PackedIr): bigint[] {
   const out: bigint[] = [];
   for (let i = 0; i < p.numOps; i++) {
-    if ((p.code[p.base + i * STRIDE] & OP_MASK) === Op.GOTO_TB) out.push(pcOf(p, i));
+    if ((p.code[p.base + i * STRIDE] & OP_MASK) === Op.GOTO_TB) out.push(wideOf(p, i));
   }
   return out;
 }

@@ -14,8 +14,6 @@ import { foldConstants } from "./ir_fold.ts";
 import { PackedBuilder, packBuilt, type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 
-const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);
-
 /** One translated block of guest code. */
 export interface TranslationBlock {
   /** guest pc of the first instruction */
@@ -168,6 +166,81 @@ class BlockToInstrument implements IrBlock {
   }
 }
 
+const PAGE_BYTES = BigInt(PAGE_SIZE);
+
+/**
+ * What a target's translator gets for one TB (a class: no closures per TB).
+ * Fetches compare the address with the page last fetched from as bigints,
+ * which allocates nothing, and resolve a page once.
+ */
+class Translation implements TranslateContext {
+  readonly insns: InsnInfo[] = [];
+  /** guest page numbers the code came from */
+  readonly pages: number[];
+  /** the TB's first page: [start, end) */
+  readonly #start: bigint;
+  readonly #end: bigint;
+  /** the page last fetched from: [start, end) (canonical addresses) */
+  #fetchStart = 1n;
+  #fetchEnd = 0n;
+  #fetchPage: Page | undefined;
+
+  constructor(
+    readonly pc: bigint,
+    readonly flags: number,
+    readonly ir: PackedBuilder,
+    readonly maxInsns: number,
+    readonly memory: GuestMemory,
+  ) {
+    const first = pageNumber(pc);
+    this.pages = [first];
+    this.#start = BigInt(first) * PAGE_BYTES;
+    this.#end = this.#start + PAGE_BYTES;
+  }
+
+  fetch(addr: bigint, size: number): number | null {
+    const mem = this.memory;
+    try {
+      if (!(addr >= this.#fetchStart && addr < this.#fetchEnd)) {
+        addr = BigInt.asUintN(64, addr);
+        this.#fetchFrom(addr);
+      }
+      const off = Number(addr - this.#fetchStart), page = this.#fetchPage!;
+      if (page.mmio || off + size > PAGE_SIZE) {
+        const v = Number(mem.load(addr, size, false, "fetch"));
+        const last = pageNumber(addr + BigInt(size - 1));
+        if (!this.pages.includes(last)) this.pages.push(last);
+        return v;
+      }
+      const u8 = mem.host.u8, h = page.frame + off;
+      let v = 0;
+      for (let i = size - 1; i >= 0; i--) v = v * 256 + u8[h + i];
+      return v;
+    } catch (e) {
+      if (e instanceof GuestFault) return null;
+      throw e;
+    }
+  }
+
+  /** Resolves the page of `addr` for fetches (throws a GuestFault where it is not mapped). */
+  #fetchFrom(addr: bigint): void {
+    const pn = pageNumber(addr);
+    this.#fetchPage = this.memory.page(addr, "fetch");
+    this.#fetchStart = BigInt(pn) * PAGE_BYTES;
+    this.#fetchEnd = this.#fetchStart + PAGE_BYTES;
+    if (!this.pages.includes(pn)) this.pages.push(pn);
+  }
+
+  beginInsn(pc: bigint, size: number, bits: number): void {
+    this.ir.insnStart(pc, this.insns.length);
+    this.insns.push({ pc, size, bits });
+  }
+
+  samePage(addr: bigint): boolean {
+    return (addr >= this.#start && addr < this.#end) || pageNumber(addr) === this.pages[0];
+  }
+}
+
 /** Default cap on instructions per TB. */
 export const MAX_TB_INSNS = 128;
 
@@ -263,50 +336,8 @@ export class TbCache {
   #build(pc: bigint, flags: number, maxInsns: number, part?: BlockPart): TranslationBlock {
     const numGlobals = this.target.state.globals.length;
     const ir = new PackedBuilder(numGlobals);
-    const insns: InsnInfo[] = [];
-    const firstPage = pageNumber(pc);
-    const pages = [firstPage];
-    const mem = this.memory;
-    const observers = this.observers;
-    // The page last fetched from (resolved once per page, not once per fetch).
-    let fetchPn = -1, fetchPage: Page | undefined;
-    const ctx: TranslateContext = {
-      pc,
-      flags,
-      ir,
-      maxInsns,
-      insns,
-      memory: this.memory,
-      fetch(addr, size) {
-        const pn = pageNumber(addr), off = Number(addr & PAGE_OFFSET_MASK);
-        try {
-          if (pn !== fetchPn) {
-            fetchPage = mem.page(addr, "fetch");
-            fetchPn = pn;
-            if (!pages.includes(pn)) pages.push(pn);
-          }
-          if (fetchPage!.mmio || off + size > PAGE_SIZE) {
-            const v = Number(mem.load(addr, size, false, "fetch"));
-            const last = pageNumber(addr + BigInt(size - 1));
-            if (!pages.includes(last)) pages.push(last);
-            return v;
-          }
-          const u8 = mem.host.u8, h = fetchPage!.frame + off;
-          let v = 0;
-          for (let i = size - 1; i >= 0; i--) v = v * 256 + u8[h + i];
-          return v;
-        } catch (e) {
-          if (e instanceof GuestFault) return null;
-          throw e;
-        }
-      },
-      beginInsn(ipc, size, bits) {
-        const info = { pc: ipc, size, bits };
-        ir.insnStart(ipc, insns.length);
-        insns.push(info);
-      },
-      samePage: (addr) => pageNumber(addr) === firstPage,
-    };
+    const ctx = new Translation(pc, flags, ir, maxInsns, this.memory);
+    const { insns, pages } = ctx, observers = this.observers;
     let code: PackedIr;
     try {
       this.target.translate(ctx);
