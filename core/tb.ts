@@ -183,6 +183,8 @@ class Translation implements TranslateContext {
   /** the page last fetched from: [start, end) (canonical addresses) */
   #fetchStart = 1n;
   #fetchEnd = 0n;
+  /** its start as a number, where numbers hold its addresses exactly (else -1) */
+  #fetchBase = -1;
   #fetchPage: Page | undefined;
 
   constructor(
@@ -205,7 +207,8 @@ class Translation implements TranslateContext {
         addr = BigInt.asUintN(64, addr);
         this.#fetchFrom(addr);
       }
-      const off = Number(addr - this.#fetchStart), page = this.#fetchPage!;
+      const base = this.#fetchBase, page = this.#fetchPage!;
+      const off = base >= 0 ? Number(addr) - base : Number(addr - this.#fetchStart);
       if (page.mmio || off + size > PAGE_SIZE) {
         const v = Number(mem.load(addr, size, false, "fetch"));
         const last = pageNumber(addr + BigInt(size - 1));
@@ -228,6 +231,7 @@ class Translation implements TranslateContext {
     this.#fetchPage = this.memory.page(addr, "fetch");
     this.#fetchStart = BigInt(pn) * PAGE_BYTES;
     this.#fetchEnd = this.#fetchStart + PAGE_BYTES;
+    this.#fetchBase = (pn + 1) * PAGE_SIZE <= Number.MAX_SAFE_INTEGER ? pn * PAGE_SIZE : -1;
     if (!this.pages.includes(pn)) this.pages.push(pn);
   }
 
