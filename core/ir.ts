@@ -293,7 +293,7 @@ export function visitOperands(o: IrOp, read: (t: Temp) => void): Temp {
   if (m & READS_B) read(o.b);
   if (m & READS_C) read(o.c);
   if (m & READS_E) read(o.e);
-  if (m & READS_ARGS) for (const a of o.args) read(a);
+  if (m & READS_ARGS) { for (const a of o.args) read(a); }
   return m & WRITES_D ? o.d : -1;
 }
 

@@ -17,7 +17,16 @@
  */
 
 import { type Cond, Op, type Temp } from "./ir.ts";
-import { condOf, OP_MASK, type PackedBuilder, STRIDE, visitPacked, W_A, W_B, W_D } from "./ir_pack.ts";
+import {
+  condOf,
+  OP_MASK,
+  type PackedBuilder,
+  STRIDE,
+  visitPacked,
+  W_A,
+  W_B,
+  W_D,
+} from "./ir_pack.ts";
 import { alu, compare } from "./interp.ts";
 
 /**

@@ -159,7 +159,6 @@ function carve(bytes: number): Chunk {
  */
 export const DEAD = OP_MASK;
 
-
 /** A builder's growing arrays: op words, wide values (and their words), CALL arguments. */
 interface Scratch {
   code: Int32Array;
@@ -410,7 +409,19 @@ export function packBuilt(b: PackedBuilder, numGlobals: number): PackedIr {
     if (use[g] & 2) code[w++] = g;
   }
   const wide = ch.wide;
-  return { code, base, wide, wideBase, numOps: n, numTemps, numLabels, labels, used, numUsed, numWritten };
+  return {
+    code,
+    base,
+    wide,
+    wideBase,
+    numOps: n,
+    numTemps,
+    numLabels,
+    labels,
+    used,
+    numUsed,
+    numWritten,
+  };
 }
 
 /** Packs `block` (whose ops are then free to go); `numGlobals` is the target's. */

@@ -11,7 +11,7 @@ import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
 import type { IrBlock, IrOp } from "./ir.ts";
 import { foldConstants } from "./ir_fold.ts";
-import { PackedBuilder, packBuilt, type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
+import { packBuilt, PackedBuilder, type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 
 /** One translated block of guest code. */

@@ -10,8 +10,8 @@ import { foldConstants } from "../core/ir_fold.ts";
 import {
   gotoTargets,
   lastOp,
-  PackedBuilder,
   packBuilt,
+  PackedBuilder,
   packIr,
   unpackIr,
 } from "../core/ir_pack.ts";
