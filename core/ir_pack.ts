@@ -202,6 +202,7 @@ export class PackedBuilder extends IrEmitter {
   #s: Scratch;
   #n = 0;
   #nArgs = 0;
+  #released = false;
 
   constructor(numGlobals: number, firstTemp = numGlobals, firstLabel = 0) {
     super(numGlobals, firstTemp, firstLabel);
@@ -232,6 +233,7 @@ export class PackedBuilder extends IrEmitter {
   /** Hands the arrays to the next builder: this one is not used again. */
   release(): void {
     spare = this.#s;
+    this.#released = true;
   }
 
   protected put(
@@ -320,6 +322,8 @@ export class PackedBuilder extends IrEmitter {
 
   /** The ops not dropped, as objects (for observers that instrument the block). */
   finish(): IrBlock {
+    // Its arrays are the next block's now: an observer that kept a block reads it in time.
+    if (this.#released) throw new InternalError("a block's IR read after its TB was made");
     const { code, wide, args } = this.#s, ops: IrOp[] = [];
     for (let i = 0; i < this.#n; i++) {
       if ((code[i * STRIDE] & OP_MASK) === DEAD) continue;

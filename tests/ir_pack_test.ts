@@ -87,6 +87,7 @@ Deno.test("packed IR: the packing builder's words are the packed form of the op 
   assertEquals(b.finish(), everyOp(new IrBuilder(G)).finish());
   b.release();
   assertEquals(unpackIr(packed), everyOp(new IrBuilder(G)).finish());
+  assertThrows(() => b.finish(), InternalError); // its arrays went to the next builder
 });
 
 Deno.test("packed IR: folding on words folds chains and drops chains of dead temps", () => {
