@@ -11,7 +11,7 @@
 import type { CpuCore } from "./cpu_core.ts";
 import type { GuestMemory } from "./guest_memory.ts";
 import type { HelperDef } from "./ir.ts";
-import type { IrBuilder } from "./ir_builder.ts";
+import type { IrEmitter } from "./ir_builder.ts";
 
 /** One architectural register, for debuggers, hooks and `-d cpu`. */
 export interface RegisterInfo {
@@ -58,7 +58,7 @@ export interface TranslateContext {
   /** the target's TB flags for this block (from {@linkcode TargetArch.tbFlags}) */
   readonly flags: number;
   /** the IR builder for this TB */
-  readonly ir: IrBuilder;
+  readonly ir: IrEmitter;
   /** translation stops after this many instructions */
   readonly maxInsns: number;
   /** the instructions translated so far */
