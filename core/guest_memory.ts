@@ -202,6 +202,23 @@ export class GuestMemory {
   }
 
   /**
+   * The translation of page `pn` may have changed (system mode: the guest
+   * flushed one address from its TLB): cached translations of it go.
+   */
+  translationChanged(pn: number): void {
+    this.#changed(pn);
+  }
+
+  /**
+   * The code running switched to another MMU mode (system mode: privilege
+   * level) whose cached translations stay valid: only the last-page shortcuts,
+   * which do not record the mode, go. The soft TLB has a table per mode.
+   */
+  modeChanged(): void {
+    this.#lastRead = this.#lastWrite = -1;
+  }
+
+  /**
    * Stores must take the slow path again, through any address (system mode:
    * a physical page, which any virtual page may map, now holds code).
    */

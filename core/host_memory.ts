@@ -8,7 +8,7 @@
  *   data segment at address 0; the JIT's modules have none, but nothing lives
  *   at low addresses either).
  * - `STATE_BASE`: the CPU state block of the target (`STATE_SIZE` bytes at most).
- * - `TLB_BASE`: the soft TLB (see `guest_memory.ts`).
+ * - `TLB_BASE`: the soft TLB's tables, one per MMU mode (see `soft_tlb.ts`).
  * - above `HEAP_BASE`: frames and data blocks handed out by {@linkcode HostMemory.allocate}.
  *
  * @module
@@ -20,14 +20,20 @@ import { DirtyFrames } from "./dirty_frames.ts";
 export const STATE_BASE = 0x1000;
 /** Bytes reserved for the CPU state block. */
 export const STATE_SIZE = 0x7000;
-/** Host offset of the soft TLB. */
+/** Host offset of the soft TLB (its first table). */
 export const TLB_BASE = 0x8000;
-/** Number of TLB entries (a power of two). */
+/** Number of TLB entries per table (a power of two). */
 export const TLB_ENTRIES = 4096;
 /** Bytes per TLB entry: read tag, write tag, fetch tag, addend (4 x i64). */
 export const TLB_ENTRY_SIZE = 32;
+/**
+ * Soft-TLB tables: one per MMU mode a target distinguishes (QEMU's
+ * `NB_MMU_MODES`; RISC-V's U, S and M), so that a privilege switch keeps
+ * each level's translations instead of flushing them.
+ */
+export const TLB_MODES = 3;
 /** First host offset handed out by the allocator. */
-export const HEAP_BASE = TLB_BASE + TLB_ENTRIES * TLB_ENTRY_SIZE;
+export const HEAP_BASE = TLB_BASE + TLB_MODES * TLB_ENTRIES * TLB_ENTRY_SIZE;
 /** Guest page size. */
 export const PAGE_SIZE = 4096;
 const WASM_PAGE = 65536;

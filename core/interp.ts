@@ -10,20 +10,18 @@ import { Cond, isVectorOp, Op } from "./ir.ts";
 import {
   argsOf,
   condOf,
-  IMM_UNSIGNED,
   OP_MASK,
   type PackedIr,
-  PC_UNSIGNED,
+  readWide,
   SIGNED,
+  sizeOf,
   STRIDE,
   unpackOp,
   W_A,
   W_B,
-  W_C,
   W_D,
   W_E,
-  W_LABEL,
-  W_SIZE,
+  W_X,
 } from "./ir_pack.ts";
 import { runVectorOp } from "./interp_vector.ts";
 import type { TranslationBlock } from "./tb.ts";
@@ -226,7 +224,7 @@ function writeBack(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
 
 /** Calls the helper of CALL op `i`, syncing state around it as its flags ask. */
 function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigint): void {
-  const code = p.code, at = p.base + i * STRIDE, id = Number(p.wide[p.wideBase + 2 * i]);
+  const code = p.code, at = p.base + i * STRIDE, id = Number(p.wide[p.wideBase + i]);
   const h = cpu.target.helpers[id] ?? cpu.extraHelpers[id - cpu.target.helpers.length];
   const f = h.flags;
   if (f?.readsState || f?.writesState || f?.mayTrap) {
@@ -242,16 +240,11 @@ function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigin
   if (h.hasResult && d >= 0) t[d] = BigInt.asIntN(64, r as bigint);
 }
 
-/** A wide value of the op whose word 0 is `w`, read back as unsigned if its `flag` says so. */
-function unsigned(w: number, flag: number, v: bigint): bigint {
-  return w & flag ? BigInt.asUintN(64, v) : v;
-}
-
 /** Runs the ops of `tb` over temps `t` (globals loaded). */
 function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: bigint[]): number {
   const p = tb.code, code = p.code, wide = p.wide, base = p.base;
-  // `i` is one past the running op: its imm is at wide[prev + 2 * i], its pc after it.
-  const prev = p.wideBase - 2;
+  // `i` is one past the running op: its wide value (imm or pc) is at wide[prev + i].
+  const prev = p.wideBase - 1;
   let insn = 0;
   let pc = tb.pc;
   let i = 0;
@@ -265,52 +258,52 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           t[d] = t[a];
           break;
         case Op.MOVI:
-          t[d] = unsigned(w, IMM_UNSIGNED, wide[prev + 2 * i]);
+          t[d] = readWide(w, wide[prev + i]);
           break;
         case Op.SETCOND:
           t[d] = compare(condOf(w), t[a], t[b]) ? 1n : 0n;
           break;
         case Op.MOVCOND:
-          t[d] = compare(condOf(w), t[a], t[b]) ? t[code[at + W_C]] : t[code[at + W_E]];
+          t[d] = compare(condOf(w), t[a], t[b]) ? t[code[at + W_X]] : t[code[at + W_E]];
           break;
         case Op.BRCOND:
-          if (compare(condOf(w), t[a], t[b])) i = code[p.labels + code[at + W_LABEL]];
+          if (compare(condOf(w), t[a], t[b])) i = code[p.labels + code[at + W_X]];
           break;
         case Op.BR:
-          i = code[p.labels + code[at + W_LABEL]];
+          i = code[p.labels + code[at + W_X]];
           break;
         case Op.LABEL:
           break;
         case Op.LOAD:
           t[d] = access.load(
-            BigInt.asUintN(64, t[a] + wide[prev + 2 * i]),
-            code[at + W_SIZE],
+            BigInt.asUintN(64, t[a] + wide[prev + i]),
+            sizeOf(w),
             (w & SIGNED) !== 0,
           );
           break;
         case Op.STORE:
-          access.store(BigInt.asUintN(64, t[a] + wide[prev + 2 * i]), code[at + W_SIZE], t[b]);
+          access.store(BigInt.asUintN(64, t[a] + wide[prev + i]), sizeOf(w), t[b]);
           break;
         case Op.LOAD_HOST:
-          t[d] = cpu.host.dv.getBigInt64(Number(wide[prev + 2 * i]), true);
+          t[d] = cpu.host.dv.getBigInt64(Number(wide[prev + i]), true);
           break;
         case Op.STORE_HOST:
-          cpu.host.dv.setBigInt64(Number(wide[prev + 2 * i]), t[a], true);
+          cpu.host.dv.setBigInt64(Number(wide[prev + i]), t[a], true);
           break;
         case Op.TRACE:
-          cpu.traceCallback?.(Number(wide[prev + 2 * i]));
+          cpu.traceCallback?.(Number(wide[prev + i]));
           break;
         case Op.COUNTER_INC8: {
-          const u8 = cpu.host.u8, at8 = Number(wide[prev + 2 * i]) + Number(t[a]);
+          const u8 = cpu.host.u8, at8 = Number(wide[prev + i]) + Number(t[a]);
           const v = u8[at8] + 1;
           u8[at8] = v + (v >> 8);
           break;
         }
         case Op.COUNTER_ADD: {
-          const dv = cpu.host.dv, addr = Number(wide[prev + 2 * i]);
+          const dv = cpu.host.dv, addr = code[at + W_X] >>> 0;
           dv.setBigInt64(
             addr,
-            BigInt.asIntN(64, dv.getBigInt64(addr, true) + wide[prev + 2 * i + 1]),
+            BigInt.asIntN(64, dv.getBigInt64(addr, true) + wide[prev + i]),
             true,
           );
           break;
@@ -322,16 +315,16 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           if (cpu.exitRequest) {
             // a callback asked to leave at the next instruction boundary
             writeBack(cpu, p, t);
-            cpu.pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
-            return code[at + W_SIZE];
+            cpu.pc = readWide(w, wide[prev + i]);
+            return sizeOf(w);
           }
-          insn = code[at + W_SIZE];
+          insn = sizeOf(w);
           cpu.inFlight = insn;
-          pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
+          pc = readWide(w, wide[prev + i]);
           break;
         case Op.GOTO_TB:
           writeBack(cpu, p, t);
-          cpu.pc = unsigned(w, PC_UNSIGNED, wide[prev + 2 * i + 1]);
+          cpu.pc = readWide(w, wide[prev + i]);
           return tb.insnCount;
         case Op.GOTO_PTR: {
           const target = t[a];
@@ -343,8 +336,8 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           writeBack(cpu, p, t);
           cpu.pc = pc;
           cpu.trap = {
-            kind: Number(wide[prev + 2 * i]) as TrapKind,
-            cause: code[at + W_C],
+            kind: Number(wide[prev + i]) as TrapKind,
+            cause: code[at + W_X],
             pc,
             data: a >= 0 ? BigInt.asUintN(64, t[a]) : 0n,
           };

@@ -288,59 +288,75 @@ export function isVectorOp(op: Op): boolean {
  * ```
  */
 export function visitOperands(o: IrOp, read: (t: Temp) => void): Temp {
-  switch (o.op) {
+  const m = OPERANDS[o.op];
+  if (m & READS_A && o.a >= 0) read(o.a);
+  if (m & READS_B) read(o.b);
+  if (m & READS_C) read(o.c);
+  if (m & READS_E) read(o.e);
+  if (m & READS_ARGS) { for (const a of o.args) read(a); }
+  return m & WRITES_D ? o.d : -1;
+}
+
+/** Bits of {@linkcode OPERANDS}: the fields an op reads as temps (`a` only when not negative). */
+export const READS_A = 1, READS_B = 2, READS_C = 4, READS_E = 8, READS_ARGS = 16;
+/** Bit of {@linkcode OPERANDS}: the op writes temp `d` (CALL: when `d` is not negative). */
+export const WRITES_D = 32;
+
+/** The operand bits of opcode `op` (see {@linkcode OPERANDS}). */
+function operandBits(op: Op): number {
+  switch (op) {
     case Op.MOVI:
     case Op.LOAD_HOST:
-      return o.d;
+      return WRITES_D;
     case Op.LOAD:
-      read(o.a);
-      return o.d;
+      return READS_A | WRITES_D;
     case Op.STORE:
     case Op.BRCOND:
-      read(o.a);
-      read(o.b);
-      return -1;
+      return READS_A | READS_B;
     case Op.STORE_HOST:
     case Op.GOTO_PTR:
     case Op.COUNTER_INC8:
-      read(o.a);
-      return -1;
-    case Op.RAISE:
-      if (o.a >= 0) read(o.a);
-      return -1;
+    case Op.RAISE: // `a` is -1 when there is no data
     case Op.VDUP:
     case Op.VLD:
     case Op.VST:
-      read(o.a);
-      return -1;
+      return READS_A;
     case Op.VSHL:
     case Op.VSHR:
     case Op.VSAR:
-      read(o.b);
-      return -1;
+      return READS_B;
     case Op.CALL:
-      for (const a of o.args) read(a);
-      return o.d;
+      return READS_ARGS | WRITES_D;
     case Op.MOVCOND:
-      read(o.a);
-      read(o.b);
-      read(o.c);
-      read(o.e);
-      return o.d;
+      return READS_A | READS_B | READS_C | READS_E | WRITES_D;
     case Op.BR:
     case Op.LABEL:
     case Op.INSN_START:
     case Op.GOTO_TB:
     case Op.COUNTER_ADD:
     case Op.TRACE:
-      return -1;
+      return 0;
     default:
-      if (isVectorOp(o.op)) return -1; // slot to slot: no temp
-      read(o.a);
-      if (!UNARY.has(o.op)) read(o.b);
-      return o.d;
+      if (isVectorOp(op)) return 0; // slot to slot: no temp
+      return UNARY.has(op) ? READS_A | WRITES_D : READS_A | READS_B | WRITES_D;
   }
 }
+
+/**
+ * Which temps each opcode reads and whether it writes one, by opcode: what
+ * {@linkcode visitOperands} and the packed form's readers (`ir_fold.ts`,
+ * `ir_pack.ts`) follow, so the IR's operand rules are written once.
+ *
+ * @example
+ * ```ts
+ * import { Op, OPERANDS, WRITES_D } from "./ir.ts";
+ * console.log((OPERANDS[Op.ADD] & WRITES_D) !== 0, OPERANDS[Op.GOTO_TB]); // true 0
+ * ```
+ */
+export const OPERANDS: Uint8Array = Uint8Array.from(
+  { length: Op.VMASK + 1 },
+  (_, op) => operandBits(op as Op),
+);
 
 /**
  * The temps op `o` reads and the temp it writes (or -1): what backends need

@@ -9,42 +9,15 @@ import { Cond, type IrBlock, type IrOp, type Label, Op, type Temp, type TrapKind
 /** The `args` of every op but `CALL` (shared: ops are never edited in place). */
 const NO_ARGS: readonly Temp[] = Object.freeze([]);
 
-function blank(op: Op, d: Temp, a: Temp, b: Temp): IrOp {
-  return {
-    op,
-    d,
-    a,
-    b,
-    c: 0,
-    e: 0,
-    imm: 0n,
-    cond: Cond.EQ,
-    size: 0,
-    label: 0,
-    signed: false,
-    args: NO_ARGS,
-    pc: 0n,
-  };
-}
-
 /**
- * Builds the IR of one translation block. Targets receive one per TB.
- *
- * @example
- * ```ts
- * import { Op } from "./ir.ts";
- * import { IrBuilder } from "./ir_builder.ts";
- * const b = new IrBuilder(32);
- * const t = b.temp();
- * b.movi(t, 5n);
- * b.binop(Op.ADD, 1, 2, t); // x1 = x2 + 5
- * b.gotoTb(0x1000n);
- * ```
+ * What targets call to emit one translation block's ops: temps, labels,
+ * constants and one method per kind of op. Where the ops go is the
+ * subclass's: {@linkcode IrBuilder} makes op objects, and the TB cache's
+ * builder (`PackedBuilder` in `ir_pack.ts`) writes the packed form directly.
  */
-export class IrBuilder {
-  readonly ops: IrOp[] = [];
+export abstract class IrEmitter {
   #numTemps: number;
-  #numLabels = 0;
+  #numLabels: number;
   #constCache = new Map<bigint, Temp>();
 
   /**
@@ -55,6 +28,16 @@ export class IrBuilder {
   constructor(readonly numGlobals: number, firstTemp = numGlobals, firstLabel = 0) {
     this.#numTemps = firstTemp;
     this.#numLabels = firstLabel;
+  }
+
+  /** How many temps (globals included) were handed out. */
+  get numTemps(): number {
+    return this.#numTemps;
+  }
+
+  /** How many labels were handed out. */
+  get numLabels(): number {
+    return this.#numLabels;
   }
 
   /** A fresh TB-local temp. */
@@ -82,11 +65,33 @@ export class IrBuilder {
     return t;
   }
 
-  /** Appends an op with temps `d`, `a`, `b` (other fields at their defaults, for the caller to set). */
-  #emit(op: Op, d: Temp = 0, a: Temp = 0, b: Temp = 0): IrOp {
-    const o = blank(op, d, a, b);
-    this.ops.push(o);
-    return o;
+  /** Appends an op (every field but CALL's `args`: see {@linkcode IrOp}). */
+  protected abstract put(
+    op: Op,
+    d: Temp,
+    a: Temp,
+    b: Temp,
+    imm: bigint,
+    size: number,
+    signed: boolean,
+    cond: Cond,
+    c: Temp,
+    e: Temp,
+    label: Label,
+    pc: bigint,
+  ): void;
+
+  /** Appends a CALL op. */
+  protected abstract putCall(d: Temp, helper: number, args: readonly Temp[]): void;
+
+  /** Appends an op with temps `d`, `a`, `b` and no other field. */
+  #emit(op: Op, d: Temp = 0, a: Temp = 0, b: Temp = 0): void {
+    this.put(op, d, a, b, 0n, 0, false, Cond.EQ, 0, 0, 0, 0n);
+  }
+
+  /** Appends `d = op(a, b)` with `imm` and `size` (the memory and host ops). */
+  #emitImm(op: Op, d: Temp, a: Temp, b: Temp, imm: bigint, size = 0, signed = false): void {
+    this.put(op, d, a, b, imm, size, signed, Cond.EQ, 0, 0, 0, 0n);
   }
 
   /** `d = a` */
@@ -96,7 +101,7 @@ export class IrBuilder {
 
   /** `d = v` (v is taken modulo 2^64, signed) */
   movi(d: Temp, v: bigint): void {
-    this.#emit(Op.MOVI, d).imm = BigInt.asIntN(64, v);
+    this.#emitImm(Op.MOVI, d, 0, 0, BigInt.asIntN(64, v));
   }
 
   /** A binary ALU op or an extension (`b` unused for extensions). */
@@ -106,125 +111,103 @@ export class IrBuilder {
 
   /** `d = (a cond b) ? 1 : 0` */
   setcond(cond: Cond, d: Temp, a: Temp, b: Temp): void {
-    this.#emit(Op.SETCOND, d, a, b).cond = cond;
+    this.put(Op.SETCOND, d, a, b, 0n, 0, false, cond, 0, 0, 0, 0n);
   }
 
   /** `d = (a cond b) ? ifTrue : ifFalse` */
   movcond(cond: Cond, d: Temp, a: Temp, b: Temp, ifTrue: Temp, ifFalse: Temp): void {
-    const o = this.#emit(Op.MOVCOND, d, a, b);
-    o.cond = cond;
-    o.c = ifTrue;
-    o.e = ifFalse;
+    this.put(Op.MOVCOND, d, a, b, 0n, 0, false, cond, ifTrue, ifFalse, 0, 0n);
   }
 
   /** `if (a cond b) goto l` (forward only) */
   brcond(cond: Cond, a: Temp, b: Temp, l: Label): void {
-    const o = this.#emit(Op.BRCOND, 0, a, b);
-    o.cond = cond;
-    o.label = l;
+    this.put(Op.BRCOND, 0, a, b, 0n, 0, false, cond, 0, 0, l, 0n);
   }
 
   /** `goto l` (forward only) */
   br(l: Label): void {
-    this.#emit(Op.BR).label = l;
+    this.put(Op.BR, 0, 0, 0, 0n, 0, false, Cond.EQ, 0, 0, l, 0n);
   }
 
   /** Places label `l` here. */
   setLabel(l: Label): void {
     this.#constCache.clear();
-    this.#emit(Op.LABEL).label = l;
+    this.put(Op.LABEL, 0, 0, 0, 0n, 0, false, Cond.EQ, 0, 0, l, 0n);
   }
 
   /** `d = mem[a + offset]` of `size` bytes (1, 2, 4, 8). */
   load(d: Temp, a: Temp, offset: bigint, size: number, signed: boolean): void {
-    const o = this.#emit(Op.LOAD, d, a);
-    o.imm = offset;
-    o.size = size;
-    o.signed = signed;
+    this.#emitImm(Op.LOAD, d, a, 0, offset, size, signed);
   }
 
   /** `mem[a + offset] = v` (low `size` bytes). */
   store(a: Temp, offset: bigint, v: Temp, size: number): void {
-    const o = this.#emit(Op.STORE, 0, a, v);
-    o.imm = offset;
-    o.size = size;
+    this.#emitImm(Op.STORE, 0, a, v, offset, size);
   }
 
   /** `d = 64-bit word at host address hostAddr` (a state field that is not a global). */
   loadHost(d: Temp, hostAddr: number): void {
-    this.#emit(Op.LOAD_HOST, d).imm = BigInt(hostAddr);
+    this.#emitImm(Op.LOAD_HOST, d, 0, 0, BigInt(hostAddr));
   }
 
   /** `64-bit word at host address hostAddr = a`. */
   storeHost(hostAddr: number, a: Temp): void {
-    this.#emit(Op.STORE_HOST, 0, a).imm = BigInt(hostAddr);
+    this.#emitImm(Op.STORE_HOST, 0, a, 0, BigInt(hostAddr));
   }
 
   /** `64-bit word at host address hostAddr += delta`: an inline counter. */
   counterAdd(hostAddr: number, delta: bigint): void {
-    const o = this.#emit(Op.COUNTER_ADD);
-    o.imm = BigInt(hostAddr);
-    o.pc = delta;
+    this.put(Op.COUNTER_ADD, 0, 0, 0, BigInt(hostAddr), 0, false, Cond.EQ, 0, 0, 0, delta);
   }
 
   /** `host u8[hostAddr + index] += 1`, never wrapping to 0 (see `Op.COUNTER_INC8`). */
   counterInc8(hostAddr: number, index: Temp): void {
-    this.#emit(Op.COUNTER_INC8, 0, index).imm = BigInt(hostAddr);
+    this.#emitImm(Op.COUNTER_INC8, 0, index, 0, BigInt(hostAddr));
   }
 
   /** Records callback `id` in the trace buffer (see `Op.TRACE`). */
   trace(id: number): void {
-    this.#emit(Op.TRACE).imm = BigInt(id);
+    this.#emitImm(Op.TRACE, 0, 0, 0, BigInt(id));
   }
 
   /** `slot d = splat(low size bytes of a)` (see "Vector ops" in `ir.ts`). */
   vdup(d: number, a: Temp, size: number): void {
-    this.#emit(Op.VDUP, d, a).size = size;
+    this.#emitImm(Op.VDUP, d, a, 0, 0n, size);
   }
 
   /** `slot d = slot a OP slot b` (`VADD` .. `VMAXU`), or `slot a` shifted by temp `b` (`VSHL` .. `VSAR`). */
   vbinop(op: Op, d: number, a: number, b: Temp | number, size: number): void {
-    this.#emit(op, d, a, b).size = size;
+    this.#emitImm(op, d, a, b, 0n, size);
   }
 
   /** `slot d = lanes of size bytes`, all ones where bit `firstBit + i` at host address `mask` is set. */
   vmask(d: number, mask: number, firstBit: number, size: number): void {
-    const o = this.#emit(Op.VMASK, d, mask);
-    o.imm = BigInt(firstBit);
-    o.size = size;
+    this.#emitImm(Op.VMASK, d, mask, 0, BigInt(firstBit), size);
   }
 
   /** `slot d = guest memory[a + offset]`, 16 bytes of elements of `size` bytes. */
   vld(d: number, a: Temp, offset: bigint, size: number): void {
-    const o = this.#emit(Op.VLD, d, a);
-    o.imm = offset;
-    o.size = size;
+    this.#emitImm(Op.VLD, d, a, 0, offset, size);
   }
 
   /** `guest memory[a + offset] = slot b`, 16 bytes of elements of `size` bytes. */
   vst(a: Temp, offset: bigint, b: number, size: number): void {
-    const o = this.#emit(Op.VST, 0, a, b);
-    o.imm = offset;
-    o.size = size;
+    this.#emitImm(Op.VST, 0, a, b, offset, size);
   }
 
   /** Calls helper number `helper` with `args`; its result (if any) goes to `d` (pass -1 for none). */
   call(d: Temp, helper: number, args: readonly Temp[]): void {
-    const o = this.#emit(Op.CALL, d);
-    o.imm = BigInt(helper);
-    o.args = args;
+    this.putCall(d, helper, args);
   }
 
   /** Marks the start of guest instruction `index` at `pc`. */
   insnStart(pc: bigint, index: number): void {
-    const o = this.#emit(Op.INSN_START);
-    o.pc = pc;
-    o.size = index;
+    this.put(Op.INSN_START, 0, 0, 0, 0n, index, false, Cond.EQ, 0, 0, 0, pc);
   }
 
   /** Ends the TB, continuing at the constant `pc`. */
   gotoTb(pc: bigint): void {
-    this.#emit(Op.GOTO_TB).pc = BigInt.asUintN(64, pc);
+    this.put(Op.GOTO_TB, 0, 0, 0, 0n, 0, false, Cond.EQ, 0, 0, 0, BigInt.asUintN(64, pc));
   }
 
   /** Ends the TB, continuing at the address held in `a`. */
@@ -234,13 +217,66 @@ export class IrBuilder {
 
   /** Ends the TB with a precise trap at the current instruction. */
   raise(kind: TrapKind, cause: number, data: Temp | -1 = -1): void {
-    const o = this.#emit(Op.RAISE, 0, data);
-    o.imm = BigInt(kind);
-    o.c = cause;
+    this.put(Op.RAISE, 0, data, 0, BigInt(kind), 0, false, Cond.EQ, cause, 0, 0, 0n);
+  }
+}
+
+/**
+ * An {@linkcode IrEmitter} that makes op objects: what instrumentation and
+ * tests use to build IR they splice or inspect.
+ *
+ * @example
+ * ```ts
+ * import { Op } from "./ir.ts";
+ * import { IrBuilder } from "./ir_builder.ts";
+ * const b = new IrBuilder(32);
+ * const t = b.temp();
+ * b.movi(t, 5n);
+ * b.binop(Op.ADD, 1, 2, t); // x1 = x2 + 5
+ * b.gotoTb(0x1000n);
+ * console.log(b.ops.length); // 3
+ * ```
+ */
+export class IrBuilder extends IrEmitter {
+  readonly ops: IrOp[] = [];
+
+  protected put(
+    op: Op,
+    d: Temp,
+    a: Temp,
+    b: Temp,
+    imm: bigint,
+    size: number,
+    signed: boolean,
+    cond: Cond,
+    c: Temp,
+    e: Temp,
+    label: Label,
+    pc: bigint,
+  ): void {
+    this.ops.push({ op, d, a, b, c, e, imm, cond, size, label, signed, args: NO_ARGS, pc });
+  }
+
+  protected putCall(d: Temp, helper: number, args: readonly Temp[]): void {
+    this.ops.push({
+      op: Op.CALL,
+      d,
+      a: 0,
+      b: 0,
+      c: 0,
+      e: 0,
+      imm: BigInt(helper),
+      cond: Cond.EQ,
+      size: 0,
+      label: 0,
+      signed: false,
+      args,
+      pc: 0n,
+    });
   }
 
   /** The finished block. */
   finish(): IrBlock {
-    return { ops: this.ops, numTemps: this.#numTemps, numLabels: this.#numLabels };
+    return { ops: this.ops, numTemps: this.numTemps, numLabels: this.numLabels };
   }
 }

@@ -16,7 +16,17 @@
  * @module
  */
 
-import { type IrBlock, type IrOp, Op, visitOperands } from "./ir.ts";
+import { type Cond, Op, type Temp } from "./ir.ts";
+import {
+  condOf,
+  OP_MASK,
+  type PackedBuilder,
+  STRIDE,
+  visitPacked,
+  W_A,
+  W_B,
+  W_D,
+} from "./ir_pack.ts";
 import { alu, compare } from "./interp.ts";
 
 /**
@@ -38,25 +48,33 @@ function isFoldable(op: number): boolean {
   return op === Op.MOV || (op >= Op.ADD && op <= Op.SETCOND);
 }
 
-/** The value of pure op `o` over known source values, or undefined. */
-function evaluate(o: IrOp, known: (t: number) => bigint | undefined): bigint | undefined {
-  const a = known(o.a);
+/** The value of pure op `op` over sources `a`, `b` read by `known`, or undefined. */
+function evaluate(
+  op: number,
+  cond: Cond,
+  ta: Temp,
+  tb: Temp,
+  known: (t: Temp) => bigint | undefined,
+): bigint | undefined {
+  const a = known(ta);
   if (a === undefined) return undefined;
-  if (o.op === Op.MOV || (o.op >= Op.EXT8S && o.op <= Op.EXT32U)) {
-    return o.op === Op.MOV ? a : alu(o.op, a, 0n);
+  if (op === Op.MOV || (op >= Op.EXT8S && op <= Op.EXT32U)) {
+    return op === Op.MOV ? a : alu(op as Op, a, 0n);
   }
-  const b = known(o.b);
+  const b = known(tb);
   if (b === undefined) return undefined;
-  if (o.op === Op.SETCOND) return compare(o.cond, a, b) ? 1n : 0n;
-  return alu(o.op, a, b);
+  if (op === Op.SETCOND) return compare(cond, a, b) ? 1n : 0n;
+  return alu(op as Op, a, b);
 }
 
 /**
- * A count per temp, zeroed: `foldConstants` and `removeDeadTemps` use one
- * after the other. Shared, because a typed array of a block's own (past 64
- * bytes) is an allocation outside the heap that cost more than the folding.
+ * Counts per temp, zeroed, and the op defining each known temp: what
+ * `foldConstants` and `removeDeadTemps` use. Shared, because a typed array of
+ * a block's own (past 64 bytes) is an allocation outside the heap that cost
+ * more than the folding.
  */
 let scratch = new Uint16Array(1024);
+let defScratch = new Int32Array(1024);
 
 function counts(numTemps: number): Uint16Array {
   if (scratch.length < numTemps) scratch = new Uint16Array(numTemps);
@@ -64,58 +82,68 @@ function counts(numTemps: number): Uint16Array {
 }
 
 /**
- * Folds constants in `block` and drops pure ops whose temp result is never
- * read. Globals below `numGlobals` are never removed or assumed constant.
+ * Folds constants in the ops of `b` and drops pure ops whose temp result is
+ * never read. Globals below `numGlobals` are never removed or assumed constant.
  *
  * @example
  * ```ts
  * import { Op } from "./ir.ts";
- * import { IrBuilder } from "./ir_builder.ts";
+ * import { PackedBuilder } from "./ir_pack.ts";
  * import { foldConstants } from "./ir_fold.ts";
- * const b = new IrBuilder(2);
+ * const b = new PackedBuilder(2);
  * const zero = b.temp(), one = b.temp();
  * b.movi(zero, 0n);
  * b.movi(one, 1n);
  * b.binop(Op.ADD, 1, zero, one); // global 1 = 0 + 1
- * const block = b.finish();
- * foldConstants(block, 2);
- * console.log(block.ops.length, block.ops[0].op === Op.MOVI, block.ops[0].imm); // 1 true 1n
+ * foldConstants(b, 2);
+ * const { ops } = b.finish();
+ * b.release();
+ * console.log(ops.length, ops[0].op === Op.MOVI, ops[0].imm); // 1 true 1n
  * ```
  */
-export function foldConstants(block: IrBlock, numGlobals: number): void {
-  const writes = counts(block.numTemps);
-  for (const o of block.ops) {
-    const w = visitOperands(o, () => {});
+export function foldConstants(b: PackedBuilder, numGlobals: number): void {
+  const code = b.code, args = b.args, end = b.numOps * STRIDE;
+  const writes = counts(b.numTemps);
+  for (let at = 0; at < end; at += STRIDE) {
+    const w = visitPacked(code, at, args, () => {});
     if (w >= 0) writes[w]++;
   }
-  const value: (bigint | undefined)[] = [];
-  const known = (t: number) => value[t];
-  for (const o of block.ops) {
-    if (o.op !== Op.MOVI && isFoldable(o.op)) {
-      const v = evaluate(o, known);
+  if (defScratch.length < b.numTemps) defScratch = new Int32Array(b.numTemps);
+  // the MOVI that defines each temp of known value (-1: none)
+  const def = defScratch.fill(-1, 0, b.numTemps);
+  const known = (t: Temp) => (def[t] >= 0 ? b.imm(def[t]) : undefined);
+  for (let i = 0, at = 0; at < end; i++, at += STRIDE) {
+    const w = code[at];
+    let op = w & OP_MASK;
+    if (op !== Op.MOVI && isFoldable(op)) {
+      const v = evaluate(op, condOf(w), code[at + W_A], code[at + W_B], known);
       if (v !== undefined) {
-        o.op = Op.MOVI;
-        o.imm = v;
+        b.setMovi(i, v);
+        op = Op.MOVI;
       }
     }
-    if (o.op === Op.MOVI && o.d >= numGlobals && writes[o.d] === 1) value[o.d] = o.imm;
+    const d = code[at + W_D];
+    if (op === Op.MOVI && d >= numGlobals && writes[d] === 1) def[d] = i;
   }
-  removeDeadTemps(block, numGlobals);
+  removeDeadTemps(b, numGlobals);
 }
 
 /** Drops pure ops whose result is a temp nobody reads, until none is left. */
-function removeDeadTemps(block: IrBlock, numGlobals: number): void {
-  const reads = counts(block.numTemps);
-  for (const o of block.ops) visitOperands(o, (t) => t >= 0 && reads[t]++);
-  let ops = block.ops;
+function removeDeadTemps(b: PackedBuilder, numGlobals: number): void {
+  const code = b.code, args = b.args, reads = counts(b.numTemps);
+  for (let at = 0; at < b.numOps * STRIDE; at += STRIDE) {
+    visitPacked(code, at, args, (t) => t >= 0 && reads[t]++);
+  }
+  const unread = (t: Temp) => t >= 0 && reads[t]--;
+  // Backwards, a dropped op's sources are mostly defined before it: one pass usually does.
   for (let changed = true; changed;) {
     changed = false;
-    ops = ops.filter((o) => {
-      if (!isPure(o.op) || o.d < numGlobals || reads[o.d] !== 0) return true;
-      visitOperands(o, (t) => t >= 0 && reads[t]--);
+    for (let i = b.numOps - 1; i >= 0; i--) {
+      const at = i * STRIDE, d = code[at + W_D];
+      if (!isPure(code[at] & OP_MASK) || d < numGlobals || reads[d] !== 0) continue;
+      visitPacked(code, at, args, unread);
+      b.kill(i);
       changed = true;
-      return false;
-    });
+    }
   }
-  block.ops = ops;
 }

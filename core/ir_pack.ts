@@ -1,18 +1,21 @@
 /**
  * The compact form a translation block keeps its IR in for its whole life.
  *
- * The builder makes one object of 13 fields per op (152 bytes, plus a bigint
- * for each immediate); a cold guest keeps tens of thousands of TBs, each run a
- * few times, and the objects of all of them survived every scavenge (a third
- * of its CPU went to the garbage collector, docs/perf.md). Once observers have
- * instrumented a block, its ops are packed here, about 50 bytes per op in
- * buffers that blocks share: the interpreter runs the packed form directly, and
- * {@linkcode unpackIr} gives the op objects back, equal field by field, to the
- * readers that want them (the JIT, when a TB turns hot).
+ * Op objects (13 fields, 152 bytes, plus a bigint for each immediate) cost a
+ * cold guest, which keeps tens of thousands of TBs each run a few times, most
+ * of its CPU in the garbage collector (docs/perf.md). So the TB cache's
+ * builder ({@linkcode PackedBuilder}) writes each op as words as it is
+ * emitted, folding works on the words, and {@linkcode packBuilt} copies the
+ * ops kept into buffers that blocks share: 32 bytes per op. The interpreter
+ * runs the packed form directly, and {@linkcode unpackIr} gives the op objects
+ * back, equal field by field, to the readers that want them (the JIT, when a
+ * TB turns hot, and observers that instrument a block).
  *
- * Layout of a block: each op's `imm` and `pc` as two 64-bit words in `wide`,
- * then in `code` (32-bit words, from `base`) {@linkcode STRIDE} words per op
- * (see the `W_*` offsets), each CALL's argument count and temps, the op index
+ * Layout of a block: each op's one wide value (its `pc` if it has one, else
+ * its `imm`; COUNTER_ADD, which has both, keeps its host address in a word) as
+ * a 64-bit word in `wide`, then in `code` (32-bit words, from `base`)
+ * {@linkcode STRIDE} words per op (see the `W_*` offsets; fields no op uses
+ * together share a word), each CALL's argument count and temps, the op index
  * of each label, and the globals the block uses and those it writes (what the
  * interpreter loads before a run and writes back after). Positions stored in
  * `code` (`labels`, `used`, a CALL's arguments) are indices in `code`.
@@ -21,23 +24,42 @@
  */
 
 import { InternalError } from "./errors.ts";
-import { type Cond, type IrBlock, type IrOp, Op, type Temp, visitOperands } from "./ir.ts";
+import {
+  Cond,
+  type IrBlock,
+  type IrOp,
+  type Label,
+  Op,
+  OPERANDS,
+  READS_A,
+  READS_ARGS,
+  READS_B,
+  READS_C,
+  READS_E,
+  type Temp,
+  WRITES_D,
+} from "./ir.ts";
+import { IrEmitter } from "./ir_builder.ts";
 
 /** Words per op in {@linkcode PackedIr.code}. */
-export const STRIDE = 8;
+export const STRIDE = 6;
 /** Word 0 of an op: the opcode in the low byte, then the fields below. */
 export const OP_MASK = 0xff;
 const COND_SHIFT = 8, COND_MASK = 0xf;
 /** Word 0: LOAD's `signed`. */
 export const SIGNED = 1 << 12;
-/** Word 0: `imm` is at least 2^63 (`wide` holds it modulo 2^64, signed). */
-export const IMM_UNSIGNED = 1 << 13;
-/** Word 0: `pc` is at least 2^63. */
-export const PC_UNSIGNED = 1 << 14;
-/** Word offsets of an op's fields. */
-export const W_D = 1, W_A = 2, W_B = 3, W_C = 4, W_E = 5, W_SIZE = 6;
-/** Word 7: the label; for CALL, the index in `code` of its argument count (the temps follow). */
-export const W_LABEL = 7;
+/** Word 0: the op's wide value is at least 2^63 (`wide` holds it modulo 2^64, signed). */
+export const WIDE_UNSIGNED = 1 << 13;
+/** Word 0, from this bit: `size` (below 2^15). */
+export const SIZE_SHIFT = 16;
+/** Word offsets of an op's temps. */
+export const W_D = 1, W_A = 2, W_B = 3, W_E = 5;
+/**
+ * Word 4 holds one of the fields no op uses together: the label (BR, BRCOND,
+ * LABEL), the index in `code` of a CALL's argument count (its temps follow),
+ * COUNTER_ADD's host address (its `imm`, as an unsigned 32-bit number), else `c`.
+ */
+export const W_X = 4;
 
 const TWO_63 = 1n << 63n, TWO_64 = 1n << 64n;
 
@@ -60,7 +82,10 @@ export interface PackedIr {
   readonly code: Int32Array;
   /** where op 0 starts in `code` */
   readonly base: number;
-  /** `imm` of op `i` at `wideBase + 2 * i`, its `pc` after it (shared as `code`) */
+  /**
+   * op `i`'s wide value at `wideBase + i` (shared as `code`): its `pc` for the ops
+   * that have one (INSN_START, GOTO_TB, COUNTER_ADD), else its `imm`
+   */
   readonly wide: BigInt64Array;
   readonly wideBase: number;
   readonly numOps: number;
@@ -76,10 +101,25 @@ export interface PackedIr {
 }
 
 /** Checks that `v` fits in 64 bits (signed or unsigned); returns its unsigned flag. */
-function unsignedFlag(v: bigint, flag: number, what: string): number {
+function unsignedFlag(v: bigint, what: string): number {
   if (v >= -TWO_63 && v < TWO_63) return 0;
-  if (v >= 0n && v < TWO_64) return flag;
+  if (v >= 0n && v < TWO_64) return WIDE_UNSIGNED;
   throw new InternalError(`IR ${what} out of 64 bits: ${v}`);
+}
+
+/** Whether op `op` keeps its `pc` in the wide word (the others keep their `imm` there). */
+function widePc(op: number): boolean {
+  return op === Op.INSN_START || op === Op.GOTO_TB || op === Op.COUNTER_ADD;
+}
+
+/** Whether op `op` keeps its label in word {@linkcode W_X} (the others keep `c` there). */
+function xIsLabel(op: number): boolean {
+  return op === Op.BR || op === Op.BRCOND || op === Op.LABEL;
+}
+
+/** Throws unless field `what` of op `op` is `ok` (one the packed form can hold). */
+function check(ok: boolean, op: Op, what: string): void {
+  if (!ok) throw new InternalError(`IR op ${op}: its ${what} does not fit the packed form`);
 }
 
 /**
@@ -113,61 +153,266 @@ function carve(bytes: number): Chunk {
   return chunk;
 }
 
+/**
+ * The opcode the folder gives an op it drops (in word 0, as {@linkcode OP_MASK}
+ * is no opcode): packing skips it.
+ */
+export const DEAD = OP_MASK;
+
+/** A builder's growing arrays: op words, wide values (and their words), CALL arguments. */
+interface Scratch {
+  code: Int32Array;
+  wide: BigInt64Array;
+  wide32: Int32Array;
+  args: Int32Array;
+}
+
+function newScratch(ops: number, args: number): Scratch {
+  const wide = new BigInt64Array(ops);
+  return {
+    code: new Int32Array(ops * STRIDE),
+    wide,
+    wide32: new Int32Array(wide.buffer),
+    args: new Int32Array(args),
+  };
+}
+
+/** The arrays of the last builder released, for the next one (one TB is built at a time). */
+let spare: Scratch | undefined;
+
+/**
+ * The TB cache's builder: it writes each op in the packed layout as it is
+ * emitted (no op object), so that folding (`foldConstants` in `ir_fold.ts`)
+ * and {@linkcode packBuilt} work on words. Op `i`'s words are at
+ * `code[i * STRIDE]`, its wide value at `wide[i]`, and a CALL's `W_X` word
+ * is the index in `args` of its argument count.
+ *
+ * @example
+ * ```ts
+ * import { PackedBuilder, packBuilt } from "./ir_pack.ts";
+ * const b = new PackedBuilder(4);
+ * b.movi(1, -1n);
+ * b.gotoTb(0x1000n);
+ * const packed = packBuilt(b, 4);
+ * b.release();
+ * console.log(packed.numOps, b.numTemps); // 2 4
+ * ```
+ */
+export class PackedBuilder extends IrEmitter {
+  #s: Scratch;
+  #n = 0;
+  #nArgs = 0;
+  #released = false;
+
+  constructor(numGlobals: number, firstTemp = numGlobals, firstLabel = 0) {
+    super(numGlobals, firstTemp, firstLabel);
+    this.#s = spare ?? newScratch(256, 64);
+    spare = undefined;
+  }
+
+  /** How many ops were emitted (dropped ones included). */
+  get numOps(): number {
+    return this.#n;
+  }
+
+  /** The op words (valid until the next op is emitted). */
+  get code(): Int32Array {
+    return this.#s.code;
+  }
+
+  /** The CALL arguments: a count, then the temps. */
+  get args(): Int32Array {
+    return this.#s.args;
+  }
+
+  /** The wide values as 32-bit words (op `i`'s at `2 * i`). */
+  get wideWords(): Int32Array {
+    return this.#s.wide32;
+  }
+
+  /** Hands the arrays to the next builder: this one is not used again. */
+  release(): void {
+    spare = this.#s;
+    this.#released = true;
+  }
+
+  protected put(
+    op: Op,
+    d: Temp,
+    a: Temp,
+    b: Temp,
+    imm: bigint,
+    size: number,
+    signed: boolean,
+    cond: Cond,
+    c: Temp,
+    e: Temp,
+    label: Label,
+    pc: bigint,
+  ): void {
+    const n = this.#n;
+    if ((n + 1) * STRIDE > this.#s.code.length) this.#grow(2 * n, this.#s.args.length);
+    const { code, wide, wide32 } = this.#s, at = n * STRIDE;
+    const inX = xIsLabel(op) || op === Op.CALL;
+    let v = imm, x = inX ? label : c;
+    check((inX ? c : label) === 0 && size >= 0 && size < 1 << 15, op, "label, c or size");
+    if (widePc(op)) {
+      v = pc;
+      if (op === Op.COUNTER_ADD) {
+        check(x === 0 && imm >= 0n && imm < 1n << 32n, op, "host address");
+        x = Number(imm) | 0;
+      } else check(imm === 0n, op, "immediate");
+    } else check(pc === 0n, op, "pc");
+    code[at] = op | (cond << COND_SHIFT) | (signed ? SIGNED : 0) | (size << SIZE_SHIFT) |
+      (v === 0n ? 0 : unsignedFlag(v, "immediate or pc"));
+    code[at + W_D] = d;
+    code[at + W_A] = a;
+    code[at + W_B] = b;
+    code[at + W_X] = x;
+    code[at + W_E] = e;
+    if (v === 0n) wide32[2 * n] = wide32[2 * n + 1] = 0;
+    else wide[n] = v; // stored modulo 2^64
+    this.#n = n + 1;
+  }
+
+  protected putCall(d: Temp, helper: number, args: readonly Temp[]): void {
+    const at = this.#nArgs;
+    if (at + 1 + args.length > this.#s.args.length) {
+      this.#grow(this.#s.code.length / STRIDE, 2 * (at + 1 + args.length));
+    }
+    const out = this.#s.args;
+    out[at] = args.length;
+    for (let k = 0; k < args.length; k++) out[at + 1 + k] = args[k];
+    this.#nArgs = at + 1 + args.length;
+    this.put(Op.CALL, d, 0, 0, BigInt(helper), 0, false, Cond.EQ, 0, 0, at, 0n);
+  }
+
+  /** Appends op object `o` (as the builder's methods would have made it). */
+  append(o: IrOp): void {
+    if (o.op !== Op.CALL) {
+      this.put(o.op, o.d, o.a, o.b, o.imm, o.size, o.signed, o.cond, o.c, o.e, o.label, o.pc);
+    } else if (o.label !== 0) throw new InternalError("a CALL op with a label");
+    else this.putCall(o.d, Number(o.imm), o.args);
+  }
+
+  #grow(ops: number, args: number): void {
+    const old = this.#s, s = newScratch(ops, args);
+    s.code.set(old.code);
+    s.wide.set(old.wide);
+    s.args.set(old.args);
+    this.#s = s;
+  }
+
+  /** The `imm` of MOVI op `i`. */
+  imm(i: number): bigint {
+    return readWide(this.#s.code[i * STRIDE], this.#s.wide[i]);
+  }
+
+  /** Makes pure op `i` a MOVI of `v` (its other fields stay, as folding leaves them). */
+  setMovi(i: number, v: bigint): void {
+    const code = this.#s.code, at = i * STRIDE;
+    code[at] = (code[at] & ~(OP_MASK | WIDE_UNSIGNED)) | Op.MOVI | unsignedFlag(v, "immediate");
+    this.#s.wide[i] = v;
+  }
+
+  /** Drops op `i`. */
+  kill(i: number): void {
+    this.#s.code[i * STRIDE] |= DEAD;
+  }
+
+  /** The ops not dropped, as objects (for observers that instrument the block). */
+  finish(): IrBlock {
+    // Its arrays are the next block's now: an observer that kept a block reads it in time.
+    if (this.#released) throw new InternalError("a block's IR read after its TB was made");
+    const { code, wide, args } = this.#s, ops: IrOp[] = [];
+    for (let i = 0; i < this.#n; i++) {
+      if ((code[i * STRIDE] & OP_MASK) === DEAD) continue;
+      ops.push(decodeOp(code, i * STRIDE, wide[i], args));
+    }
+    return { ops, numTemps: this.numTemps, numLabels: this.numLabels };
+  }
+}
+
+/**
+ * Calls `read` for each temp the op at `code[at]` reads (CALL arguments in
+ * `args`); returns the temp it writes, or -1 (see {@linkcode OPERANDS}).
+ */
+export function visitPacked(
+  code: Int32Array,
+  at: number,
+  args: Int32Array,
+  read: (t: Temp) => void,
+): Temp {
+  const m = OPERANDS[code[at] & OP_MASK];
+  if (m & READS_A && code[at + W_A] >= 0) read(code[at + W_A]);
+  if (m & READS_B) read(code[at + W_B]);
+  if (m & READS_C) read(code[at + W_X]);
+  if (m & READS_E) read(code[at + W_E]);
+  if (m & READS_ARGS) {
+    const k = code[at + W_X];
+    for (let j = k + 1; j <= k + args[k]; j++) read(args[j]);
+  }
+  return m & WRITES_D ? code[at + W_D] : -1;
+}
+
 /** How each global is used, while a block is packed (1 read or written, 2 written). */
 let useScratch = new Uint8Array(256);
 
-/** Packs `block` (whose ops are then free to go); `numGlobals` is the target's. */
-export function packIr(block: IrBlock, numGlobals: number): PackedIr {
-  const ops = block.ops, n = ops.length;
-  let argWords = 0;
-  for (const o of ops) if (o.op === Op.CALL) argWords += 1 + o.args.length;
+/** Marks the globals the live ops of `b` use in `useScratch`; returns their CALL argument words. */
+function markUses(b: PackedBuilder, numGlobals: number): number {
   if (useScratch.length < numGlobals) useScratch = new Uint8Array(numGlobals);
-  const use = useScratch.fill(0, 0, numGlobals);
+  const use = useScratch.fill(0, 0, numGlobals), code = b.code, args = b.args;
   const read = (t: Temp) => {
     if (t >= 0 && t < numGlobals) use[t] |= 1;
   };
-  for (const o of ops) {
-    const w = visitOperands(o, read);
+  let argWords = 0;
+  for (let at = 0; at < b.numOps * STRIDE; at += STRIDE) {
+    const op = code[at] & OP_MASK;
+    if (op === DEAD) continue;
+    if (op === Op.CALL) argWords += 1 + args[code[at + W_X]];
+    const w = visitPacked(code, at, args, read);
     if (w >= 0 && w < numGlobals) use[w] |= 3;
   }
-  let numUsed = 0, numWritten = 0;
+  return argWords;
+}
+
+/** Packs the ops `b` kept into a chunk; `numGlobals` is the target's. */
+export function packBuilt(b: PackedBuilder, numGlobals: number): PackedIr {
+  const from = b.code, fromArgs = b.args, fromWide = b.wideWords;
+  const argWords = markUses(b, numGlobals), use = useScratch;
+  let n = 0, numUsed = 0, numWritten = 0;
+  for (let at = 0; at < b.numOps * STRIDE; at += STRIDE) if ((from[at] & OP_MASK) !== DEAD) n++;
   for (let g = 0; g < numGlobals; g++) {
     if (use[g]) numUsed++;
     if (use[g] & 2) numWritten++;
   }
-  const words = n * STRIDE + argWords + block.numLabels + numUsed + numWritten;
-  const ch = carve(16 * n + 4 * words), { code, wide } = ch;
-  const wideBase = ch.used / 8, base = ch.used / 4 + 4 * n;
-  ch.used += (16 * n + 4 * words + 7) & ~7;
-  let args = base + n * STRIDE;
-  const labels = args + argWords, used = labels + block.numLabels;
-  for (let i = 0; i < n; i++) {
-    const o = ops[i], at = base + i * STRIDE;
-    const flags = unsignedFlag(o.imm, IMM_UNSIGNED, "immediate") |
-      unsignedFlag(o.pc, PC_UNSIGNED, "pc");
-    if (o.imm !== 0n) wide[wideBase + 2 * i] = o.imm; // stored modulo 2^64
-    if (o.pc !== 0n) wide[wideBase + 2 * i + 1] = o.pc;
-    code[at] = o.op | (o.cond << COND_SHIFT) | (o.signed ? SIGNED : 0) | flags;
-    code[at + W_D] = o.d;
-    code[at + W_A] = o.a;
-    code[at + W_B] = o.b;
-    code[at + W_C] = o.c;
-    code[at + W_E] = o.e;
-    code[at + W_SIZE] = o.size;
-    code[at + W_LABEL] = o.label;
-    if (o.op === Op.LABEL) code[labels + o.label] = i;
-    if (o.op !== Op.CALL) continue;
-    if (o.label !== 0) throw new InternalError("a CALL op with a label");
-    code[at + W_LABEL] = args;
-    code[args++] = o.args.length;
-    for (const a of o.args) code[args++] = a;
+  const { numTemps, numLabels } = b;
+  const words = n * STRIDE + argWords + numLabels + numUsed + numWritten;
+  const ch = carve(8 * n + 4 * words), code = ch.code;
+  const wideBase = ch.used / 8, base = ch.used / 4 + 2 * n;
+  ch.used += (8 * n + 4 * words + 7) & ~7;
+  let args = base + n * STRIDE, j = 0;
+  const labels = args + argWords, used = labels + numLabels;
+  for (let i = 0; i < b.numOps; i++) {
+    const at = i * STRIDE, op = from[at] & OP_MASK, to = base + j * STRIDE;
+    if (op === DEAD) continue;
+    for (let k = 0; k < STRIDE; k++) code[to + k] = from[at + k];
+    code[2 * (wideBase + j)] = fromWide[2 * i];
+    code[2 * (wideBase + j) + 1] = fromWide[2 * i + 1];
+    if (op === Op.LABEL) code[labels + from[at + W_X]] = j;
+    if (op === Op.CALL) {
+      const k = from[at + W_X];
+      code[to + W_X] = args;
+      for (let x = k; x <= k + fromArgs[k]; x++) code[args++] = fromArgs[x];
+    }
+    j++;
   }
   let u = used, w = used + numUsed;
   for (let g = 0; g < numGlobals; g++) {
     if (use[g]) code[u++] = g;
     if (use[g] & 2) code[w++] = g;
   }
-  const { numTemps, numLabels } = block;
+  const wide = ch.wide;
   return {
     code,
     base,
@@ -183,10 +428,25 @@ export function packIr(block: IrBlock, numGlobals: number): PackedIr {
   };
 }
 
-/** Op `i`'s `imm`. */
-export function immOf(p: PackedIr, i: number): bigint {
-  const v = p.wide[p.wideBase + 2 * i];
-  return p.code[p.base + i * STRIDE] & IMM_UNSIGNED ? BigInt.asUintN(64, v) : v;
+/** Packs `block` (whose ops are then free to go); `numGlobals` is the target's. */
+export function packIr(block: IrBlock, numGlobals: number): PackedIr {
+  const b = new PackedBuilder(numGlobals, block.numTemps, block.numLabels);
+  try {
+    for (const o of block.ops) b.append(o);
+    return packBuilt(b, numGlobals);
+  } finally {
+    b.release();
+  }
+}
+
+/** The wide value `v` of the op whose word 0 is `w`, read back as unsigned if the op says so. */
+export function readWide(w: number, v: bigint): bigint {
+  return w & WIDE_UNSIGNED ? BigInt.asUintN(64, v) : v;
+}
+
+/** The `size` in word 0 `w` of an op. */
+export function sizeOf(w: number): number {
+  return w >>> SIZE_SHIFT;
 }
 
 /** The condition in word 0 `w` of an op. */
@@ -194,39 +454,50 @@ export function condOf(w: number): Cond {
   return ((w >> COND_SHIFT) & COND_MASK) as Cond;
 }
 
-/** Op `i`'s `pc`. */
-export function pcOf(p: PackedIr, i: number): bigint {
-  const v = p.wide[p.wideBase + 2 * i + 1];
-  return p.code[p.base + i * STRIDE] & PC_UNSIGNED ? BigInt.asUintN(64, v) : v;
+/** Op `i`'s wide value (its `pc` if it has one, else its `imm`). */
+export function wideOf(p: PackedIr, i: number): bigint {
+  return readWide(p.code[p.base + i * STRIDE], p.wide[p.wideBase + i]);
+}
+
+/** The argument temps at `args[at]` (a count, then the temps). */
+function argsAt(args: Int32Array, at: number): Temp[] {
+  const out: Temp[] = [];
+  for (let k = at + 1; k <= at + args[at]; k++) out.push(args[k]);
+  return out;
 }
 
 /** CALL op `i`'s argument temps. */
 export function argsOf(p: PackedIr, i: number): Temp[] {
-  const code = p.code, at = code[p.base + i * STRIDE + W_LABEL], out: Temp[] = [];
-  for (let k = at + 1; k <= at + code[at]; k++) out.push(code[k]);
-  return out;
+  return argsAt(p.code, p.code[p.base + i * STRIDE + W_X]);
 }
 
 const NO_ARGS: readonly Temp[] = Object.freeze([]);
 
-/** Op `i` as the builder made it. */
-export function unpackOp(p: PackedIr, i: number): IrOp {
-  const code = p.code, at = p.base + i * STRIDE, w = code[at], op = (w & OP_MASK) as Op;
+/** The op whose words start at `code[at]`, with wide value `wide` and CALL arguments in `args`. */
+function decodeOp(code: Int32Array, at: number, wide: bigint, args: Int32Array): IrOp {
+  const w = code[at], op = (w & OP_MASK) as Op, x = code[at + W_X], v = readWide(w, wide);
+  const pc = widePc(op) ? v : 0n;
+  const imm = op === Op.COUNTER_ADD ? BigInt(x >>> 0) : widePc(op) ? 0n : v;
   return {
     op,
     d: code[at + W_D],
     a: code[at + W_A],
     b: code[at + W_B],
-    c: code[at + W_C],
+    c: op === Op.CALL || op === Op.COUNTER_ADD || xIsLabel(op) ? 0 : x,
     e: code[at + W_E],
-    imm: immOf(p, i),
+    imm,
     cond: condOf(w),
-    size: code[at + W_SIZE],
-    label: op === Op.CALL ? 0 : code[at + W_LABEL],
+    size: sizeOf(w),
+    label: xIsLabel(op) ? x : 0,
     signed: (w & SIGNED) !== 0,
-    args: op === Op.CALL ? argsOf(p, i) : NO_ARGS,
-    pc: pcOf(p, i),
+    args: op === Op.CALL ? argsAt(args, x) : NO_ARGS,
+    pc,
   };
+}
+
+/** Op `i` as the builder made it. */
+export function unpackOp(p: PackedIr, i: number): IrOp {
+  return decodeOp(p.code, p.base + i * STRIDE, p.wide[p.wideBase + i], p.code);
 }
 
 /** The block as the builder made it: fresh op objects, for readers that want them. */
@@ -240,7 +511,7 @@ export function unpackIr(p: PackedIr): IrBlock {
 export function gotoTargets(p: PackedIr): bigint[] {
   const out: bigint[] = [];
   for (let i = 0; i < p.numOps; i++) {
-    if ((p.code[p.base + i * STRIDE] & OP_MASK) === Op.GOTO_TB) out.push(pcOf(p, i));
+    if ((p.code[p.base + i * STRIDE] & OP_MASK) === Op.GOTO_TB) out.push(wideOf(p, i));
   }
   return out;
 }

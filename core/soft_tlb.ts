@@ -13,13 +13,29 @@
  */
 
 import type { GuestMemory } from "./guest_memory.ts";
-import { TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "./host_memory.ts";
+import { TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE, TLB_MODES } from "./host_memory.ts";
 
 /** Byte offsets of the words of a TLB entry. */
 export const TLB_READ = 0;
 export const TLB_WRITE = 8;
 export const TLB_FETCH = 16;
 export const TLB_ADDEND = 24;
+
+/** Bytes of one table. */
+const TABLE_SIZE = TLB_ENTRIES * TLB_ENTRY_SIZE;
+
+/**
+ * Host offset of the table of MMU mode `mode` (below {@linkcode TLB_MODES}).
+ *
+ * @example
+ * ```ts
+ * import { tlbTable } from "./soft_tlb.ts";
+ * console.log(tlbTable(1) - tlbTable(0)); // 131072
+ * ```
+ */
+export function tlbTable(mode: number): number {
+  return TLB_BASE + mode * TABLE_SIZE;
+}
 
 /**
  * Fills and flushes the soft TLB of one guest address space.
@@ -39,6 +55,10 @@ export class SoftTlb {
   #granted: number[] = [];
   /** more grants than entries: revoke by sweeping every entry instead */
   #grantsOverflowed = false;
+  /** the MMU mode of the code running: the table {@linkcode fill} loads */
+  #mode = 0;
+  /** tables flushed while another was in use: emptied when next selected */
+  readonly #stale: boolean[] = new Array(TLB_MODES).fill(false);
 
   constructor(readonly mem: GuestMemory) {
     this.flushAll();
@@ -63,35 +83,53 @@ export class SoftTlb {
   #revokeWrites(): void {
     const i64 = this.mem.host.i64, granted = this.#granted;
     if (this.#grantsOverflowed) {
-      const first = TLB_BASE >> 3, end = first + TLB_ENTRIES * (TLB_ENTRY_SIZE >> 3);
+      const first = TLB_BASE >> 3, end = first + TLB_MODES * (TABLE_SIZE >> 3);
       for (let e = first + (TLB_WRITE >> 3); e < end; e += TLB_ENTRY_SIZE >> 3) i64[e] = -1n;
     } else for (let i = 0; i < granted.length; i++) i64[granted[i]] = -1n;
     granted.length = 0;
     this.#grantsOverflowed = false;
   }
 
-  #entry(pn: number): number {
-    return TLB_BASE + (pn & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE;
+  #entry(pn: number, mode: number): number {
+    return tlbTable(mode) + (pn & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE;
   }
 
-  /** Invalidates every entry. */
+  /** The MMU mode of the code about to run: its table is emptied first if stale. */
+  select(mode: number): void {
+    if (mode === this.#mode) return;
+    this.#mode = mode;
+    if (this.#stale[mode]) this.#flushTable(mode);
+  }
+
+  #flushTable(mode: number): void {
+    this.#stale[mode] = false;
+    this.mem.host.i64.fill(-1n, tlbTable(mode) >> 3, (tlbTable(mode) + TABLE_SIZE) >> 3);
+  }
+
+  /**
+   * Invalidates every entry: the table in use now, the others before they are
+   * next used. Write tags granted in them need no revoking until then.
+   */
   flushAll(): void {
-    const i64 = this.mem.host.i64;
-    i64.fill(-1n, TLB_BASE >> 3, (TLB_BASE + TLB_ENTRIES * TLB_ENTRY_SIZE) >> 3);
+    this.#stale.fill(true);
+    this.#flushTable(this.#mode);
     this.#granted.length = 0;
     this.#grantsOverflowed = false;
   }
 
-  /** Invalidates the entry that may hold page `pn`. */
+  /** Invalidates the entries that may hold page `pn`. */
   flushPage(pn: number): void {
-    const e = this.#entry(pn) >> 3;
     const i64 = this.mem.host.i64;
-    i64[e] = i64[e + 1] = i64[e + 2] = -1n;
+    for (let mode = 0; mode < TLB_MODES; mode++) {
+      const e = this.#entry(pn, mode) >> 3;
+      i64[e] = i64[e + 1] = i64[e + 2] = -1n;
+    }
   }
 
   /**
-   * Loads the entry for the page of `addr` from the address space (after a
-   * successful slow-path access to it). MMIO pages are never cached.
+   * Loads the entry for the page of `addr` from the address space into the
+   * selected mode's table (after a successful slow-path access to it). MMIO
+   * pages are never cached.
    */
   fill(addr: bigint): void {
     const mem = this.mem;
@@ -104,7 +142,7 @@ export class SoftTlb {
     if (!page || typeof page === "string" || page.frame < 0) return;
     const base = BigInt(pn) << 12n;
     const tag = BigInt.asIntN(64, base);
-    const e = this.#entry(pn) >> 3;
+    const e = this.#entry(pn, this.#mode) >> 3;
     const i64 = mem.host.i64;
     i64[e] = r === page ? tag : -1n;
     // Writes go inline only to frames already dirty (see dirty_frames.ts).

@@ -11,7 +11,7 @@
 import type { CpuCore } from "./cpu_core.ts";
 import type { GuestMemory } from "./guest_memory.ts";
 import type { HelperDef } from "./ir.ts";
-import type { IrBuilder } from "./ir_builder.ts";
+import type { IrEmitter } from "./ir_builder.ts";
 
 /** One architectural register, for debuggers, hooks and `-d cpu`. */
 export interface RegisterInfo {
@@ -58,7 +58,7 @@ export interface TranslateContext {
   /** the target's TB flags for this block (from {@linkcode TargetArch.tbFlags}) */
   readonly flags: number;
   /** the IR builder for this TB */
-  readonly ir: IrBuilder;
+  readonly ir: IrEmitter;
   /** translation stops after this many instructions */
   readonly maxInsns: number;
   /** the instructions translated so far */
@@ -325,6 +325,12 @@ export interface TargetArch {
   reset(regs: RegisterAccess): void;
   /** Flags that select a translation (privilege level, enabled extensions...). Part of the TB key. */
   tbFlags(regs: RegisterAccess): number;
+  /**
+   * The MMU mode of TBs made under `flags` (QEMU's MMU index), below `TLB_MODES`: the soft-TLB
+   * table their accesses use. Each privilege level has its own, so that switching levels
+   * keeps every level's translations. Without it, every TB uses table 0.
+   */
+  mmuIndex?(flags: number): number;
   /** Translates one TB starting at `ctx.pc`. Must end with GOTO_TB, GOTO_PTR or RAISE on every path. */
   translate(ctx: TranslateContext): void;
   /** Disassembles the instruction with raw `bits` (of length `size`) at `pc`. */

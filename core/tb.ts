@@ -9,13 +9,10 @@
 import { EmuError, GuestFault, hex } from "./errors.ts";
 import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
-import type { IrBlock } from "./ir.ts";
-import { IrBuilder } from "./ir_builder.ts";
+import type { IrBlock, IrOp } from "./ir.ts";
 import { foldConstants } from "./ir_fold.ts";
-import { type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
+import { packBuilt, PackedBuilder, type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
-
-const PAGE_OFFSET_MASK = BigInt(PAGE_SIZE - 1);
 
 /** One translated block of guest code. */
 export interface TranslationBlock {
@@ -141,6 +138,113 @@ class Block implements TranslationBlock {
   }
 }
 
+/**
+ * The block observers may instrument: its ops become objects only when one
+ * reads them (most blocks go from the builder to their packed form as words).
+ */
+class BlockToInstrument implements IrBlock {
+  #ops: IrOp[] | undefined;
+  numTemps: number;
+  numLabels: number;
+  constructor(readonly built: PackedBuilder) {
+    this.numTemps = built.numTemps;
+    this.numLabels = built.numLabels;
+  }
+
+  get ops(): IrOp[] {
+    return this.#ops ??= this.built.finish().ops;
+  }
+
+  set ops(ops: IrOp[]) {
+    this.#ops = ops;
+  }
+
+  /** Whether an observer read (and so may have changed) the block. */
+  get changed(): boolean {
+    return this.#ops !== undefined || this.numTemps !== this.built.numTemps ||
+      this.numLabels !== this.built.numLabels;
+  }
+}
+
+const PAGE_BYTES = BigInt(PAGE_SIZE);
+
+/**
+ * What a target's translator gets for one TB (a class: no closures per TB).
+ * Fetches compare the address with the page last fetched from as bigints,
+ * which allocates nothing, and resolve a page once.
+ */
+class Translation implements TranslateContext {
+  readonly insns: InsnInfo[] = [];
+  /** guest page numbers the code came from */
+  readonly pages: number[];
+  /** the TB's first page: [start, end) */
+  readonly #start: bigint;
+  readonly #end: bigint;
+  /** the page last fetched from: [start, end) (canonical addresses) */
+  #fetchStart = 1n;
+  #fetchEnd = 0n;
+  /** its start as a number, where numbers hold its addresses exactly (else -1) */
+  #fetchBase = -1;
+  #fetchPage: Page | undefined;
+
+  constructor(
+    readonly pc: bigint,
+    readonly flags: number,
+    readonly ir: PackedBuilder,
+    readonly maxInsns: number,
+    readonly memory: GuestMemory,
+  ) {
+    const first = pageNumber(pc);
+    this.pages = [first];
+    this.#start = BigInt(first) * PAGE_BYTES;
+    this.#end = this.#start + PAGE_BYTES;
+  }
+
+  fetch(addr: bigint, size: number): number | null {
+    const mem = this.memory;
+    try {
+      if (!(addr >= this.#fetchStart && addr < this.#fetchEnd)) {
+        addr = BigInt.asUintN(64, addr);
+        this.#fetchFrom(addr);
+      }
+      const base = this.#fetchBase, page = this.#fetchPage!;
+      const off = base >= 0 ? Number(addr) - base : Number(addr - this.#fetchStart);
+      if (page.mmio || off + size > PAGE_SIZE) {
+        const v = Number(mem.load(addr, size, false, "fetch"));
+        const last = pageNumber(addr + BigInt(size - 1));
+        if (!this.pages.includes(last)) this.pages.push(last);
+        return v;
+      }
+      const u8 = mem.host.u8, h = page.frame + off;
+      let v = 0;
+      for (let i = size - 1; i >= 0; i--) v = v * 256 + u8[h + i];
+      return v;
+    } catch (e) {
+      if (e instanceof GuestFault) return null;
+      throw e;
+    }
+  }
+
+  /** Resolves the page of `addr` for fetches (throws a GuestFault where it is not mapped). */
+  #fetchFrom(addr: bigint): void {
+    const pn = pageNumber(addr);
+    this.#fetchPage = this.memory.page(addr, "fetch");
+    this.#fetchStart = BigInt(pn) * PAGE_BYTES;
+    this.#fetchEnd = this.#fetchStart + PAGE_BYTES;
+    this.#fetchBase = (pn + 1) * PAGE_SIZE <= Number.MAX_SAFE_INTEGER ? pn * PAGE_SIZE : -1;
+    if (!this.pages.includes(pn)) this.pages.push(pn);
+  }
+
+  beginInsn(pc: bigint, size: number, bits: number): void {
+    this.ir.insnStart(pc, this.insns.length);
+    this.insns.push({ pc, size, bits });
+  }
+
+  samePage(addr: bigint): boolean {
+    return (addr >= this.#start && addr < this.#end) || pageNumber(addr) === this.pages[0];
+  }
+}
+
 /** Default cap on instructions per TB. */
 export const MAX_TB_INSNS = 128;
 
@@ -234,56 +338,20 @@ export class TbCache {
   }
 
   #build(pc: bigint, flags: number, maxInsns: number, part?: BlockPart): TranslationBlock {
-    const ir = new IrBuilder(this.target.state.globals.length);
-    const insns: InsnInfo[] = [];
-    const firstPage = pageNumber(pc);
-    const pages = [firstPage];
-    const mem = this.memory;
-    const observers = this.observers;
-    // The page last fetched from (resolved once per page, not once per fetch).
-    let fetchPn = -1, fetchPage: Page | undefined;
-    const ctx: TranslateContext = {
-      pc,
-      flags,
-      ir,
-      maxInsns,
-      insns,
-      memory: this.memory,
-      fetch(addr, size) {
-        const pn = pageNumber(addr), off = Number(addr & PAGE_OFFSET_MASK);
-        try {
-          if (pn !== fetchPn) {
-            fetchPage = mem.page(addr, "fetch");
-            fetchPn = pn;
-            if (!pages.includes(pn)) pages.push(pn);
-          }
-          if (fetchPage!.mmio || off + size > PAGE_SIZE) {
-            const v = Number(mem.load(addr, size, false, "fetch"));
-            const last = pageNumber(addr + BigInt(size - 1));
-            if (!pages.includes(last)) pages.push(last);
-            return v;
-          }
-          const u8 = mem.host.u8, h = fetchPage!.frame + off;
-          let v = 0;
-          for (let i = size - 1; i >= 0; i--) v = v * 256 + u8[h + i];
-          return v;
-        } catch (e) {
-          if (e instanceof GuestFault) return null;
-          throw e;
-        }
-      },
-      beginInsn(ipc, size, bits) {
-        const info = { pc: ipc, size, bits };
-        ir.insnStart(ipc, insns.length);
-        insns.push(info);
-      },
-      samePage: (addr) => pageNumber(addr) === firstPage,
-    };
-    this.target.translate(ctx);
-    const block = ir.finish();
-    foldConstants(block, this.target.state.globals.length);
-    for (const o of observers) o.instrument?.(block, insns, pc, part);
-    const code = packIr(block, this.target.state.globals.length);
+    const numGlobals = this.target.state.globals.length;
+    const ir = new PackedBuilder(numGlobals);
+    const ctx = new Translation(pc, flags, ir, maxInsns, this.memory);
+    const { insns, pages } = ctx, observers = this.observers;
+    let code: PackedIr;
+    try {
+      this.target.translate(ctx);
+      foldConstants(ir, numGlobals);
+      const block = new BlockToInstrument(ir);
+      for (const o of observers) o.instrument?.(block, insns, pc, part);
+      code = block.changed ? packIr(block, numGlobals) : packBuilt(ir, numGlobals);
+    } finally {
+      ir.release();
+    }
     const tb = new Block(pc, flags, code, insns, pages, part);
     this.translated++;
     for (const o of observers) o.onBlock?.(tb);

@@ -4,15 +4,22 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { InternalError } from "../core/errors.ts";
-import { Cond, Op, TrapKind } from "../core/ir.ts";
-import { IrBuilder } from "../core/ir_builder.ts";
-import { gotoTargets, lastOp, packIr, unpackIr } from "../core/ir_pack.ts";
+import { Cond, type IrOp, Op, TrapKind } from "../core/ir.ts";
+import { IrBuilder, type IrEmitter } from "../core/ir_builder.ts";
+import { foldConstants } from "../core/ir_fold.ts";
+import {
+  gotoTargets,
+  lastOp,
+  packBuilt,
+  PackedBuilder,
+  packIr,
+  unpackIr,
+} from "../core/ir_pack.ts";
 
 const G = 8;
 
-/** A block that uses every builder method, with extreme immediates and pcs. */
-function everyOp(): IrBuilder {
-  const b = new IrBuilder(G);
+/** A block that uses every builder method, with extreme immediates and pcs, emitted into `b`. */
+function everyOp<B extends IrEmitter>(b: B): B {
   const t = b.temp(), u = b.temp(), skip = b.label(), back = b.label();
   b.insnStart(0xffff_ffff_8000_0000n, 0);
   b.movi(t, -(1n << 63n));
@@ -47,7 +54,7 @@ function everyOp(): IrBuilder {
 }
 
 Deno.test("packed IR: every op unpacks equal to the builder's, pcs and immediates above 2^63 included", () => {
-  const block = everyOp().finish();
+  const block = everyOp(new IrBuilder(G)).finish();
   const packed = packIr(block, G);
   assertEquals(unpackIr(packed), block);
   assertEquals(lastOp(packed), Op.GOTO_TB);
@@ -55,7 +62,7 @@ Deno.test("packed IR: every op unpacks equal to the builder's, pcs and immediate
 });
 
 Deno.test("packed IR: label positions, and the globals a block uses and writes, in order", () => {
-  const block = everyOp().finish();
+  const block = everyOp(new IrBuilder(G)).finish();
   const p = packIr(block, G);
   const words = (from: number, n: number) => [...p.code.subarray(from, from + n)];
   const at = (op: number, label: number) =>
@@ -72,4 +79,55 @@ Deno.test("packed IR: a value outside 64 bits is an internal error, not a silent
   block.ops[0].pc = 1n << 64n;
   assertThrows(() => packIr(block, G), InternalError);
   assertEquals(lastOp(packIr(new IrBuilder(G).finish(), G)), -1);
+});
+
+Deno.test("packed IR: the packing builder's words are the packed form of the op objects", () => {
+  const b = everyOp(new PackedBuilder(G));
+  const packed = packBuilt(b, G);
+  assertEquals(b.finish(), everyOp(new IrBuilder(G)).finish());
+  b.release();
+  assertEquals(unpackIr(packed), everyOp(new IrBuilder(G)).finish());
+  assertThrows(() => b.finish(), InternalError); // its arrays went to the next builder
+});
+
+Deno.test("packed IR: folding on words folds chains and drops chains of dead temps", () => {
+  const b = new PackedBuilder(G);
+  const [x, y, z, dead1, dead2] = [b.temp(), b.temp(), b.temp(), b.temp(), b.temp()];
+  b.movi(x, 6n);
+  b.movi(y, 7n);
+  b.binop(Op.MUL, z, x, y);
+  b.binop(Op.ADD, 1, z, 2); // global 1 = 42 + x2: kept, z known
+  b.binop(Op.SUB, dead1, 3, 4);
+  b.binop(Op.XOR, dead2, dead1, 5); // read by nobody: both go
+  b.binop(Op.SHL, 6, z, y); // global 6 = 42 << 7, folded
+  b.gotoTb(0x40n);
+  foldConstants(b, G);
+  const { ops } = b.finish();
+  b.release();
+  assertEquals(ops.map((o) => [o.op, o.d, o.imm]), [
+    [Op.MOVI, z, 42n],
+    [Op.ADD, 1, 0n],
+    [Op.MOVI, 6, 42n << 7n],
+    [Op.GOTO_TB, 0, 0n],
+  ]);
+});
+
+Deno.test("packed IR: a field the packed form cannot hold is an internal error", () => {
+  const base = (() => {
+    const b = new IrBuilder(G);
+    b.binop(Op.ADD, 1, 2, 3);
+    return b.finish().ops[0];
+  })();
+  const bad: Partial<IrOp>[] = [
+    { label: 1 }, // an ADD has no label
+    { pc: 4n }, // nor a pc
+    { op: Op.BR, label: 1, c: 2 },
+    { op: Op.GOTO_TB, imm: 1n, pc: 8n },
+    { op: Op.COUNTER_ADD, imm: 1n << 32n, pc: 1n }, // host addresses are below 2^32
+    { size: 1 << 15 },
+  ];
+  for (const o of bad) {
+    const block = { ops: [{ ...base, ...o }], numTemps: G, numLabels: 2 };
+    assertThrows(() => packIr(block, G), InternalError, JSON.stringify(o, (_, v) => `${v}`));
+  }
 });

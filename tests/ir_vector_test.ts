@@ -6,7 +6,7 @@ import {
   Cond,
   CpuCore,
   GuestMemory,
-  type IrBuilder,
+  type IrEmitter,
   Op,
   Perm,
   STATE_BASE,
@@ -32,7 +32,7 @@ const VBIN = [
 const VSHIFT = [Op.VSHL, Op.VSHR, Op.VSAR];
 
 /** One random vector instruction of TB `r`. */
-function randomVectorOp(b: IrBuilder, r: () => number): void {
+function randomVectorOp(b: IrEmitter, r: () => number): void {
   const reg = () => r() % NREGS, s = () => slot(r() % SLOTS), size = [1, 2, 4, 8][r() % 4];
   const kind = r() % 9;
   if (kind === 8) b.vmask(s(), slot(r() % SLOTS), (r() % 8) * (16 / size), size);
@@ -113,7 +113,7 @@ Deno.test("vector IR ops: interp and jit agree on random programs", () => {
 });
 
 /** Runs one TB of `emit` on the chosen backend (hot at once) and returns slot 2's bytes. */
-function runOnce(jit: boolean, emit: (b: IrBuilder) => void): number[] {
+function runOnce(jit: boolean, emit: (b: IrEmitter) => void): number[] {
   const cpu = machine(jit);
   (cpu.target as { translate: TargetArch["translate"] }).translate = (ctx) => {
     ctx.beginInsn(ctx.pc, 4, 0);
@@ -126,7 +126,7 @@ function runOnce(jit: boolean, emit: (b: IrBuilder) => void): number[] {
 
 Deno.test("vector IR ops: known lanes on both backends", () => {
   for (const jit of [false, true]) {
-    const bytes = (b: IrBuilder, at: number, v: bigint) => {
+    const bytes = (b: IrEmitter, at: number, v: bigint) => {
       b.movi(7, v);
       b.vdup(slot(at), 7, 8);
     };

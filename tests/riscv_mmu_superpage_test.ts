@@ -64,3 +64,22 @@ Deno.test("mmu: a superpage cached for S-mode is still checked for U-mode", () =
   ctx.priv = Priv.U; // no U bit: a U-mode access faults even with the leaf cached
   assert.equal(mmu.resolve(VPN + 1, "read"), "unmapped");
 });
+
+Deno.test("mmu: each privilege level keeps its own translations across a switch", () => {
+  const { ctx, mmu } = machine(V | R | W | A | D);
+  assert.notEqual(typeof mmu.resolve(VPN, "read"), "string"); // cached for S
+  ctx.priv = Priv.U;
+  mmu.selectPriv(Priv.U); // as the hart does at a trap return to U-mode
+  assert.equal(mmu.resolve(VPN, "read"), "unmapped"); // no U bit: S's translation is not U's
+  ctx.priv = Priv.S;
+  mmu.selectPriv(Priv.S);
+  assert.notEqual(typeof mmu.resolve(VPN, "read"), "string");
+});
+
+Deno.test("mmu: a page of a cached superpage is reported, so one-page flushes drop it whole", () => {
+  const { mmu } = machine(V | R | W | A | D);
+  assert.equal(mmu.inSuperpage(VPN + 3), false);
+  assert.notEqual(typeof mmu.resolve(VPN, "read"), "string");
+  assert.equal(mmu.inSuperpage(VPN + 3), true); // the hart flushes everything then
+  assert.equal(mmu.inSuperpage(VPN + 512), false); // the next 2 MiB
+});

@@ -18,7 +18,7 @@ import { interpretBlock, trapFrom } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
 import { gotoTargets, lastOp } from "../ir_pack.ts";
 import { InternalError } from "../errors.ts";
-import { SoftTlb } from "../soft_tlb.ts";
+import { SoftTlb, tlbTable } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { PcRedirect, type TrapKind } from "../trap.ts";
 import { compileRegion } from "./region_compiler.ts";
@@ -251,6 +251,8 @@ export class JitBackend implements Backend {
     // Refill the jump cache, as QEMU's tb_jmp_cache fills on lookup: a colliding TB may have
     // taken this TB's slot, and regions then exit to JS at every jump here.
     if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, entry.region.slot, entry.index);
+    // Regions chain only to TBs of their own flags: the mode stays until the region returns.
+    this.tlb.select(this.#mmuIndex(tb.flags));
     const dv = cpu.host.dv, ctrl = this.#ctrl;
     dv.setInt32(ctrl + CTRL.fault, 0, true);
     dv.setInt32(ctrl + CTRL.invalidated, 0, true);
@@ -304,7 +306,10 @@ export class JitBackend implements Backend {
     let rest = rests.get(insn);
     if (!rest) rests.set(insn, rest = cpu.tbs.translatePart(tb, insn, left));
     const done = this.#interpret(cpu, rest);
-    if (!cpu.trap) this.tlb.fill(cpu.host.dv.getBigInt64(this.#ctrl + CTRL.missAddr, true));
+    // The table selected is the region's MMU mode's: fill it only if the rest stayed there.
+    if (!cpu.trap && cpu.target.tbFlags(cpu) === tb.flags) {
+      this.tlb.fill(cpu.host.dv.getBigInt64(this.#ctrl + CTRL.missAddr, true));
+    }
     return done - left;
   }
 
@@ -387,6 +392,7 @@ export class JitBackend implements Backend {
         jumpCache: this.#jumpCache,
         selfSlot: slot,
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
+        tlbTable: tlbTable(this.#mmuIndex(hot.flags)),
         missExits: {
           tbs: members.map((tb) =>
             this.missExits && (this.#data.get(tb)?.misses ?? 0) < MISS_LIMIT
@@ -436,6 +442,11 @@ export class JitBackend implements Backend {
       else d.regions = [region];
     });
     return this.#data.get(hot)!.entry;
+  }
+
+  /** The soft-TLB table (MMU mode) of TBs made under `flags`. */
+  #mmuIndex(flags: number): number {
+    return this.cpu.target.mmuIndex?.(flags) ?? 0;
   }
 
   /** The import that calls `helper` with `arity` arguments, made once per helper and arity. */

@@ -91,6 +91,8 @@ export interface RegionEnv {
   selfSlot: number;
   /** host address just past the trace buffer (a full buffer calls the `drain` import) */
   traceEnd: number;
+  /** host address of the soft-TLB table of the region's MMU mode (`tlbTable`) */
+  tlbTable: number;
   /** which TBs' accesses may take miss exits (region_miss.ts); none when absent */
   missExits?: MissExitEnv;
 }
@@ -175,8 +177,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const constants = irs.map((ir) => constantTemps(ir.ops, G));
   let constOf = constants[0];
   const src = (t: number): number | bigint => constOf.get(t) ?? loc(t);
-  // Accesses that leave the region on a TLB miss instead of calling the slow path.
-  const missable = missExitSets(irs, G, env.missExits);
+  const missable = missExitSets(irs, G, env.missExits); // accesses that leave on a TLB miss
   const missSites: MissSite[] = [];
 
   const helperList = [...helperArity.keys()].sort((a, b) => a - b);
@@ -184,7 +185,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const firstInternal = NUM_FIXED_IMPORTS + helperList.length;
   // Internal functions: the access functions of the groups, then (if used) the ALU helpers.
   const FN_SLOW_LOAD = IMP_SLOW_LOAD, FN_SLOW_STORE = IMP_SLOW_STORE;
-  const access = new AccessFunctions(firstInternal, FN_SLOW_LOAD, FN_SLOW_STORE);
+  const access = new AccessFunctions(firstInternal, FN_SLOW_LOAD, FN_SLOW_STORE, env.tlbTable);
   for (const m of groups) for (const o of m.keys()) access.use(o);
   const firstAluHelper = access.first + access.count;
   const entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
@@ -309,9 +310,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       if (o === g.head) {
         c.operand(src(o.a));
         if (g.minOff !== 0n) c.i64Const(g.minOff).op(W.i64Add);
-        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, g.span, store);
+        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, g.span, store, env.tlbTable);
         c.if(I32);
-        hostAddress(c, L_ADDR, L_ENT);
+        hostAddress(c, L_ADDR, L_ENT, env.tlbTable);
         c.op(W.else).i32Const(0).op(W.end).localSet(hb);
       }
       const memOp = store ? STORE_OPS[o.size] : LOAD_OPS[`${o.size}${o.signed ? "s" : "u"}`];
@@ -323,10 +324,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       c.op(W.else);
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-      if (missable[k].has(o)) {
-        // The span is not in one page: this member probes alone.
-        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, o.size, store);
-        hostAddress(c.if(store ? VOID : I64), L_ADDR, L_ENT);
+      if (missable[k].has(o)) { // the span is not in one page: this member probes alone
+        tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, o.size, store, env.tlbTable);
+        hostAddress(c.if(store ? VOID : I64), L_ADDR, L_ENT, env.tlbTable);
         if (store) c.operand(src(o.b));
         c.mem(memOp, 0).op(W.else);
         missExit(1);
@@ -348,11 +348,11 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
       const vector = o.op === Op.VLD || o.op === Op.VST, size = vector ? 16 : o.size;
       c.operand(src(o.a));
       if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-      tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, size, store);
+      tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, size, store, env.tlbTable);
       c.if(store || vector ? VOID : I64);
       depth++;
       if (vector && !store) c.i32Const(0); // the slot's address, under the loaded value
-      hostAddress(c, L_ADDR, L_ENT);
+      hostAddress(c, L_ADDR, L_ENT, env.tlbTable);
       if (vector && store) simdMem(simdMem(c.i32Const(0), V.load, o.b), V.store, 0);
       else if (vector) simdMem(simdMem(c, V.load, 0), V.store, o.d);
       else if (store) c.operand(src(o.b)).mem(STORE_OPS[size], 0);

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { PAGE_SIZE, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "../host_memory.ts";
+import { PAGE_SIZE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "../host_memory.ts";
 import { TLB_ADDEND, TLB_READ, TLB_WRITE } from "../soft_tlb.ts";
 import { type IrOp, Op } from "../ir.ts";
 import { isPure } from "../ir_fold.ts";
@@ -17,8 +17,9 @@ import { I32, I64, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
 import { LOAD_OPS, STORE_OPS } from "./region_opcodes.ts";
 
 /**
- * The entry of a page is `TLB_BASE + ((addr >> PAGE_SHIFT) & (TLB_ENTRIES - 1)) *
- * TLB_ENTRY_SIZE`; taking the page bits straight to the entry's byte offset is one shift and
+ * The entry of a page is `table + ((addr >> PAGE_SHIFT) & (TLB_ENTRIES - 1)) *
+ * TLB_ENTRY_SIZE`, where `table` is the host offset of the region's MMU mode's table
+ * (`tlbTable`), a constant offset of each load; taking the page bits straight to the entry's byte offset is one shift and
  * one mask on the low 32 bits of the address.
  */
 const ENTRY_SHIFT = Math.log2(PAGE_SIZE) - Math.log2(TLB_ENTRY_SIZE);
@@ -26,7 +27,7 @@ const ENTRY_MASK = (TLB_ENTRIES - 1) * TLB_ENTRY_SIZE;
 
 /**
  * Takes the guest address on the stack, which is also in local `addr`, and
- * leaves on the stack whether the soft TLB maps its `size` bytes for reading (or writing when `store`), and
+ * leaves on the stack whether the soft TLB's `table` maps its `size` bytes for reading (or writing when `store`), and
  * the entry's byte offset in local `ent` (an i32), for {@linkcode hostAddress}.
  * An access that crosses a page never hits: its last byte's page differs.
  *
@@ -34,13 +35,21 @@ const ENTRY_MASK = (TLB_ENTRIES - 1) * TLB_ENTRY_SIZE;
  * ```ts
  * import { tlbHit } from "./region_memory.ts";
  * import { WasmCode } from "./wasm_code.ts";
- * tlbHit(new WasmCode().localGet(0), 0, 1, 8, false);
+ * import { tlbTable } from "../soft_tlb.ts";
+ * tlbHit(new WasmCode().localGet(0), 0, 1, 8, false, tlbTable(0));
  * ```
  */
-export function tlbHit(c: WasmCode, addr: number, ent: number, size: number, store: boolean) {
+export function tlbHit(
+  c: WasmCode,
+  addr: number,
+  ent: number,
+  size: number,
+  store: boolean,
+  table: number,
+) {
   c.op(W.i32WrapI64).i32Const(ENTRY_SHIFT).op(W.i32ShrU).i32Const(ENTRY_MASK)
     .op(W.i32And).localTee(ent);
-  c.mem(W.i64Load, TLB_BASE + (store ? TLB_WRITE : TLB_READ));
+  c.mem(W.i64Load, table + (store ? TLB_WRITE : TLB_READ));
   c.localGet(addr);
   if (size > 1) c.i64Const(BigInt(size - 1)).op(W.i64Add);
   c.i64Const(BigInt(-PAGE_SIZE)).op(W.i64And).op(W.i64Eq);
@@ -48,17 +57,18 @@ export function tlbHit(c: WasmCode, addr: number, ent: number, size: number, sto
 
 /**
  * Leaves the host address (i32) of the guest address in local `addr`, whose
- * TLB entry {@linkcode tlbHit} found at local `ent`.
+ * TLB entry {@linkcode tlbHit} found at local `ent` of `table`.
  *
  * @example
  * ```ts
  * import { hostAddress } from "./region_memory.ts";
  * import { WasmCode } from "./wasm_code.ts";
- * hostAddress(new WasmCode(), 0, 1);
+ * import { tlbTable } from "../soft_tlb.ts";
+ * hostAddress(new WasmCode(), 0, 1, tlbTable(0));
  * ```
  */
-export function hostAddress(c: WasmCode, addr: number, ent: number) {
-  c.localGet(addr).localGet(ent).mem(W.i64Load, TLB_BASE + TLB_ADDEND).op(W.i64Add)
+export function hostAddress(c: WasmCode, addr: number, ent: number, table: number) {
+  c.localGet(addr).localGet(ent).mem(W.i64Load, table + TLB_ADDEND).op(W.i64Add)
     .op(W.i32WrapI64);
 }
 
@@ -151,9 +161,14 @@ export class AccessFunctions {
 
   /**
    * `first`: the function index of the first access function;
-   * `slowLoad`, `slowStore`: those of the slow paths.
+   * `slowLoad`, `slowStore`: those of the slow paths; `table`: the soft-TLB table probed.
    */
-  constructor(readonly first: number, readonly slowLoad: number, readonly slowStore: number) {}
+  constructor(
+    readonly first: number,
+    readonly slowLoad: number,
+    readonly slowStore: number,
+    readonly table: number,
+  ) {}
 
   /** The key of a scalar load ("4s") or store ("st4"). */
   static kind(o: IrOp): string {
@@ -189,9 +204,9 @@ export class AccessFunctions {
       const size = Number(store ? kind.slice(2) : kind.slice(0, -1));
       const c = new WasmCode();
       const ent = store ? 5 : 4;
-      tlbHit(c.localGet(0), 0, ent, size, store);
+      tlbHit(c.localGet(0), 0, ent, size, store, this.table);
       c.if();
-      hostAddress(c, 0, ent);
+      hostAddress(c, 0, ent, this.table);
       if (store) c.localGet(1).mem(STORE_OPS[size], 0);
       else c.mem(LOAD_OPS[kind], 0);
       c.i32Const(0).op(W.return).op(W.end);

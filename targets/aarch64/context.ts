@@ -9,14 +9,14 @@
  * each); a condition reads the flags it needs. Nothing is packed until a
  * program reads NZCV with `mrs` or a signal frame saves it.
  *
- * `IrBuilder.constant` materialises a constant at its first use, so
+ * `IrEmitter.constant` materialises a constant at its first use, so
  * constants are fetched before a conditional branch, never only inside a
  * region a branch may skip.
  *
  * @module
  */
 
-import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../plugin_target.ts";
+import { Cond, type IrEmitter, Op, type Temp, TrapKind } from "../../plugin_target.ts";
 import { A64 } from "./state.ts";
 
 /**
@@ -29,7 +29,7 @@ import { A64 } from "./state.ts";
  * ```
  */
 export interface A64Context {
-  readonly ir: IrBuilder;
+  readonly ir: IrEmitter;
   /** pc of this instruction and of the next */
   readonly pc: bigint;
   readonly nextPc: bigint;

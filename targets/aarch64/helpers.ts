@@ -49,11 +49,12 @@ export const A64_HELPERS: HelperDef[] = [
   { name: "a64_clz", fn: (_cpu, x: bigint) => clz64(x), hasResult: true },
   {
     // CNTVCT_EL0: the virtual clock counts retired instructions, like riscv's `time` in user
-    // mode: `icount` counts whole TBs, the instruction's index in its TB makes it exact.
+    // mode: `icount` counts what the backend returned, `inFlight` what it ran since it was
+    // entered (generated code may run many TBs before it returns), so it is exact.
     name: "a64_cntvct",
-    fn: (cpu: CpuCore, insnIndex: number) => BigInt(cpu.icount + insnIndex),
-    smallArgs: true,
+    fn: (cpu: CpuCore) => BigInt(cpu.icount + cpu.inFlight),
     hasResult: true,
+    flags: { readsState: true },
   },
   SIMD_HELPER,
   FP_HELPER,

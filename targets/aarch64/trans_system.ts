@@ -91,7 +91,7 @@ function readSysreg(ctx: A64Context, r: number): Temp | null {
     }
     case SysReg.CNTVCT_EL0: {
       const d = ir.temp();
-      ir.call(d, A64_HELPER.CNTVCT, [imm(ctx, ctx.insnIndex)]);
+      ir.call(d, A64_HELPER.CNTVCT, []);
       return d;
     }
   }

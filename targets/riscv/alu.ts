@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Cond, type IrBuilder, Op, type Temp } from "../../plugin_target.ts";
+import { type Cond, type IrEmitter, Op, type Temp } from "../../plugin_target.ts";
 import { type DisasContext, gpr, gprDest, imm, type TransTable } from "./context.ts";
 
 /**
@@ -26,7 +26,7 @@ export interface AluSpec {
   /** the IR op on RV32, where the 64-bit op would not give the 32-bit result */
   op32?: Op;
   /** a custom RV32 sequence (the mulh family) */
-  emit32?: (ir: IrBuilder, d: Temp, a: Temp, b: Temp) => void;
+  emit32?: (ir: IrEmitter, d: Temp, a: Temp, b: Temp) => void;
   /** a custom sequence on every XLEN (bit manipulation); it writes `d` last, as `d` may be `a` or `b` */
   emit?: (ctx: DisasContext, d: Temp, a: Temp, b: Temp) => void;
 }
@@ -41,7 +41,7 @@ export interface AluSpec {
  * const mulhu32 = mulHigh32(Op.EXT32U, Op.EXT32U);
  * ```
  */
-export function mulHigh32(extA: Op, extB: Op): (ir: IrBuilder, d: Temp, a: Temp, b: Temp) => void {
+export function mulHigh32(extA: Op, extB: Op): (ir: IrEmitter, d: Temp, a: Temp, b: Temp) => void {
   return (ir, d, a, b) => {
     const x = ir.temp(), y = ir.temp();
     ir.binop(extA, x, a);

@@ -3,14 +3,14 @@
  * primitives every translation file shares (register access with the x0
  * rules, guest addresses per XLEN, illegal-instruction traps).
  *
- * A caution that shapes the translators: `IrBuilder.constant` materialises a
+ * A caution that shapes the translators: `IrEmitter.constant` materialises a
  * constant at its first use, so constants are always fetched *before* a
  * conditional branch, never only inside a region a branch may skip.
  *
  * @module
  */
 
-import { Cond, type IrBuilder, Op, type Temp, TrapKind } from "../../plugin_target.ts";
+import { Cond, type IrEmitter, Op, type Temp, TrapKind } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import { RiscvState } from "./state.ts";
@@ -26,7 +26,7 @@ import type { VectorKnown } from "./trans_rvv_fast.ts";
  * ```
  */
 export interface DisasContext {
-  readonly ir: IrBuilder;
+  readonly ir: IrEmitter;
   readonly xlen: 32 | 64;
   /** pc of this instruction */
   readonly pc: bigint;

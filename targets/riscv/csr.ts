@@ -41,8 +41,8 @@ export interface CsrDef {
   name: string;
   /** lowest privilege allowed to access it */
   priv: number;
-  /** reads it; `insnIndex` is the reading instruction's index in its TB */
-  read(cpu: CpuCore, xlen: 32 | 64, insnIndex: number): bigint;
+  /** reads it */
+  read(cpu: CpuCore, xlen: 32 | 64): bigint;
   /** writes it; absent for read-only CSRs */
   write?(cpu: CpuCore, value: bigint, xlen: 32 | 64): void;
   /**
@@ -166,11 +166,12 @@ for (
 }
 
 /**
- * Retired instructions before this one: `icount` counts whole TBs, the
- * instruction's index in its TB makes it exact (so it never decreases).
+ * Retired instructions before this one: `icount` counts what the backend
+ * returned, `inFlight` what it has run since it was entered (generated code
+ * may run many TBs before it returns), so it is exact.
  */
-function counter(cpu: CpuCore, insnIndex: number): bigint {
-  return BigInt(cpu.icount + insnIndex);
+function counter(cpu: CpuCore): bigint {
+  return BigInt(cpu.icount + cpu.inFlight);
 }
 
 for (const [num, name] of [[0xc00, "cycle"], [0xc01, "time"], [0xc02, "instret"]] as const) {
@@ -178,13 +179,13 @@ for (const [num, name] of [[0xc00, "cycle"], [0xc01, "time"], [0xc02, "instret"]
     num,
     name,
     priv: Priv.U,
-    read: (cpu, xlen, i) => BigInt.asIntN(xlen, counter(cpu, i)),
+    read: (cpu, xlen) => BigInt.asIntN(xlen, counter(cpu)),
   });
   defineCsr({
     num: num + 0x80,
     name: name + "h",
     priv: Priv.U,
-    read: (cpu, xlen, i) => (xlen === 32 ? BigInt.asIntN(32, counter(cpu, i) >> 32n) : -1n),
+    read: (cpu, xlen) => (xlen === 32 ? BigInt.asIntN(32, counter(cpu) >> 32n) : -1n),
   });
 }
 
@@ -206,11 +207,11 @@ export function csrLegal(num: number, priv: number, writes: boolean, xlen: 32 | 
 }
 
 /**
- * The CSR helpers for an XLEN: `csr_read(num, insnIndex, bits, modify)`
+ * The CSR helpers for an XLEN: `csr_read(num, bits, modify)`
  * (`modify` 1: the value a csrrs/csrrc modifies) and
  * `csr_write(num, value, bits)` (`bits`: the instruction, for the
- * illegal-instruction trap of a refused access). They may trap and touch
- * state the TB flags depend on, so backends sync around them.
+ * illegal-instruction trap of a refused access). Both may trap and read the
+ * registers (the counters read the instruction count); neither writes one.
  *
  * @example
  * ```ts
@@ -222,19 +223,22 @@ export function csrHelpers(xlen: 32 | 64): HelperDef[] {
   return [
     {
       name: "csr_read",
-      fn: (cpu: CpuCore, num: bigint, insnIndex: bigint, bits: bigint, modify: bigint) => {
+      fn: (cpu: CpuCore, num: bigint, bits: bigint, modify: bigint) => {
         // try/catch here rather than around a closure: sstatus alone is read about 90,000
         // times in a Linux boot (docs/perf.md, eleventh session)
         try {
           const def = table.get(Number(num))!;
           if (modify && def.readForModify) return def.readForModify(cpu, xlen);
-          return def.read(cpu, xlen, Number(insnIndex));
+          return def.read(cpu, xlen);
         } catch (e) {
           throw refused(e, bits);
         }
       },
       hasResult: true,
-      flags: { readsState: true, writesState: true, mayTrap: true },
+      // No read writes a register or what the TB flags depend on: code that only reads
+      // CSRs keeps its registers in locals and chains on, so a delay loop polling `time`
+      // stays in generated code (U-Boot's left it 39,000 times; docs/perf.md).
+      flags: { readsState: true, mayTrap: true },
     },
     {
       name: "csr_write",
@@ -246,7 +250,10 @@ export function csrHelpers(xlen: 32 | 64): HelperDef[] {
         }
       },
       hasResult: false,
-      flags: { readsState: true, writesState: true, mayTrap: true },
+      // A write changes no register. What changes the TB flags (mstatus.FS/VS) or drops code
+      // (satp, PMP, triggers) makes generated code leave at the next instruction boundary;
+      // otherwise it chains on (Linux's local_irq_save writes sstatus 86,000 times a boot).
+      flags: { readsState: true, mayTrap: true, mayExit: true },
     },
   ];
 }

@@ -105,7 +105,12 @@ export function mstatusWrite(h: RiscvHart, value: bigint, mask: bigint): void {
   const before = h.mstatus;
   h.mstatus = (before & ~m) | (value & m);
   const changed = before ^ h.mstatus;
-  if (changed & (Mstatus.FS | Mstatus.VS)) h.fpStateChanged();
+  if (changed & (Mstatus.FS | Mstatus.VS)) {
+    h.fpStateChanged();
+    // The TB flags say whether FS and VS are Off: generated code leaves at the next
+    // instruction boundary instead of chaining on to code translated under the old ones.
+    h.cpu.exitRequest = true;
+  }
   if (changed & REGIME_STATUS_BITS) h.regimeChanged();
   h.interruptsChanged();
 }
@@ -327,9 +332,9 @@ userCounters.forEach((user, i) => {
   const bit = i % 3, high = i >= 3;
   defineCsr({
     ...user,
-    read: (cpu, xlen, insnIndex) => {
+    read: (cpu, xlen) => {
       const h = hartOf(cpu);
-      if (!h) return user.read(cpu, xlen, insnIndex);
+      if (!h) return user.read(cpu, xlen);
       if (!counterAllowed(h, bit)) throw new CsrIllegal();
       const v = counterValue(h, bit);
       return BigInt.asIntN(xlen, high ? v >> 32n : v);

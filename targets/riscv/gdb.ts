@@ -77,7 +77,7 @@ function privRegister(xlen: number): GdbCpuRegister {
  * refuses (an extension it lacks, a hart's CSR in user mode) is not present.
  */
 function csrRegister(def: CsrDef, xlen: 32 | 64): GdbCpuRegister {
-  const read = (cpu: CpuCore) => BigInt.asUintN(xlen, def.read(cpu, xlen, 0));
+  const read = (cpu: CpuCore) => BigInt.asUintN(xlen, def.read(cpu, xlen));
   return {
     name: def.name,
     bits: xlen,

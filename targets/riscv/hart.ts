@@ -33,6 +33,8 @@ import { DebugTriggers } from "./triggers.ts";
 
 /** x10 (a0): the first argument register. */
 const REG_A0 = 10;
+/** Pages of a Svnapot 64 KiB mapping. */
+const NAPOT_PAGES = 16;
 
 /** mstatus bits. */
 export const Mstatus = {
@@ -57,6 +59,10 @@ export const Mstatus = {
 
 /** The mstatus bits address translation depends on (with the privilege, satp and PMP). */
 export const REGIME_STATUS_BITS = Mstatus.MPRV | Mstatus.MPP | Mstatus.SUM | Mstatus.MXR;
+/** Those of them that count while MPRV is clear. */
+const REGIME_BITS = Mstatus.MPRV | Mstatus.SUM | Mstatus.MXR;
+/** Those that, once set, only let more accesses through (see `RiscvHart.regimeChanged`). */
+const WIDENING_BITS = Number(Mstatus.SUM | Mstatus.MXR);
 
 /** Interrupt causes in priority order (highest first): MEI, MSI, MTI, SEI, SSI, STI. */
 export const INTERRUPT_PRIORITY = [11, 3, 7, 9, 1, 5] as const;
@@ -358,18 +364,45 @@ export class RiscvHart implements SystemHart {
 
   /**
    * Drops cached translations when what they depend on changed (or always
-   * with `force`: satp writes, sfence.vma).
+   * with `force`: satp writes, sfence.vma of every address). A change of
+   * privilege level alone drops nothing: the MMU and the soft TLB keep each
+   * level's translations apart. MPP counts only under MPRV (it changes at
+   * every trap into M-mode), and setting SUM or MXR only permits more, so the
+   * translations cached before stay right (Linux sets SUM around each access
+   * to user memory).
    */
   regimeChanged(force = false): void {
     const priv = this.priv, satp = this.satp, pmp = this.pmp.generation;
-    const status = Number(this.mstatus & REGIME_STATUS_BITS);
-    const r = this.#regime;
-    if (!force && priv === r.priv && status === r.status && satp === r.satp && pmp === r.pmp) {
+    const mstatus = this.mstatus;
+    const status = Number(mstatus & (mstatus & Mstatus.MPRV ? REGIME_STATUS_BITS : REGIME_BITS));
+    const r = this.#regime, changed = status ^ r.status;
+    const widened = (changed & ~status) === 0 && (changed & ~WIDENING_BITS) === 0;
+    if (!force && widened && satp === r.satp && pmp === r.pmp) {
+      r.status = status;
+      if (priv === r.priv) return;
+      r.priv = priv;
+      this.mmu.selectPriv(priv);
+      this.memory.modeChanged();
       return;
     }
     this.#regime = { priv, status, satp, pmp };
     this.mmu.flush();
+    this.mmu.selectPriv(priv);
     this.memory.flushTranslations();
+  }
+
+  /**
+   * sfence.vma of one address: the translations of its page go (of its 64 KiB
+   * group with Svnapot, whose PTEs map the group whole), or all of them when
+   * a cached superpage maps it.
+   */
+  flushPage(vpn: number): void {
+    const group = this.svnapot ? NAPOT_PAGES : 1, first = vpn - vpn % group;
+    if (this.mmu.inSuperpage(vpn)) return this.regimeChanged(true);
+    for (let p = first; p < first + group; p++) {
+      this.mmu.flushPage(p);
+      this.memory.translationChanged(p);
+    }
   }
 
   /** Drops cached address translations (a snapshot was taken). */

@@ -11,8 +11,8 @@
  * memory); `probe` never writes and declines pages whose A/D bits would need
  * an update, so the soft TLB only caches what a real access already made
  * valid; `debugLookup` ignores them altogether and writes nothing, as a
- * debugger's look must. Successful translations are cached per access type until the
- * translation regime changes (`flush`), and so are the leaf PTEs of superpages, so that
+ * debugger's look must. Successful translations are cached per privilege level and access
+ * type until the rest of the translation regime changes (`flush`), and so are the leaf PTEs of superpages, so that
  * the other pages of a kernel's 2 MiB or 1 GiB mappings need no walk.
  *
  * @module
@@ -80,6 +80,8 @@ export function satpScheme(satp: bigint, xlen: 32 | 64): keyof typeof SCHEMES | 
 
 /** satp.MODE values of RV64's paging schemes. */
 const RV64_MODES: Record<number, keyof typeof SCHEMES> = { 8: "sv39", 9: "sv48", 10: "sv57" };
+/** The most levels of any scheme (Sv57's). */
+const MAX_LEVELS = SCHEMES.sv57.levels;
 
 interface Translation {
   ppn: number;
@@ -116,23 +118,57 @@ type AdBits = "set" | "decline" | "ignore";
 export class RiscvMmu {
   /** what the last failed `resolve` ran into */
   lastFault: FaultKind = "page";
-  readonly #cache: Record<AccessType, Map<number, Translation>> = {
+  /** Successful translations by privilege level (U, S, reserved, M), then by access type. */
+  readonly #caches: Record<AccessType, Map<number, Translation>>[] = [0, 1, 2, 3].map(() => ({
     read: new Map(),
     write: new Map(),
     fetch: new Map(),
-  };
+  }));
+  /** the cache of the current privilege level (see {@linkcode selectPriv}) */
+  #cache;
 
   /** Leaf PTEs of superpages walked since the last flush, by {@linkcode superpageKey}. */
   readonly #superpages = new Map<number, LeafPte>();
 
-  constructor(readonly ctx: MmuContext) {}
+  constructor(readonly ctx: MmuContext) {
+    this.#cache = this.#caches[ctx.priv];
+  }
 
-  /** Drops cached translations (satp, privilege, MPRV/SUM/MXR or PMP changed; sfence.vma). */
+  /** Drops cached translations (satp, MPRV/MPP/SUM/MXR or PMP changed; sfence.vma). */
   flush(): void {
     this.#superpages.clear();
-    this.#cache.read.clear();
-    this.#cache.write.clear();
-    this.#cache.fetch.clear();
+    for (const c of this.#caches) {
+      c.read.clear();
+      c.write.clear();
+      c.fetch.clear();
+    }
+  }
+
+  /** Drops the cached translations of page `vpn` (not those of a superpage mapping it). */
+  flushPage(vpn: number): void {
+    for (const c of this.#caches) {
+      c.read.delete(vpn);
+      c.write.delete(vpn);
+      c.fetch.delete(vpn);
+    }
+  }
+
+  /** Whether a cached superpage maps `vpn` (its other pages' translations came from it too). */
+  inSuperpage(vpn: number): boolean {
+    if (this.#superpages.size === 0) return false;
+    const bitsPerLevel = this.ctx.xlen === 32 ? 10 : 9;
+    for (let level = 1; level < MAX_LEVELS; level++) {
+      if (this.#superpages.has(superpageKey(vpn, level, bitsPerLevel))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The hart switched to privilege level `priv`: the translations cached at that level
+   * apply again (each level keeps its own, as each checks the PTEs' U bit and PMP its way).
+   */
+  selectPriv(priv: number): void {
+    this.#cache = this.#caches[priv];
   }
 
   /** The privilege level `access` is checked at (MPRV makes M-mode loads/stores use MPP). */

@@ -29,7 +29,7 @@ import { fpuHelpers } from "./fpu_helpers.ts";
 import { HelperRegistry } from "./helpers.ts";
 import { riscvLinuxAbi } from "./linux_abi.ts";
 import { RiscvState, riscvStateLayout } from "./state.ts";
-import { tbFlags, translateRiscv } from "./translate.ts";
+import { mmuIndex, tbFlags, translateRiscv } from "./translate.ts";
 import { extensionTags, type OptionalExtension, parseRiscvCpu } from "./isa.ts";
 import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
@@ -118,6 +118,7 @@ export function createRiscvTarget(cpu: string): SystemCapableTarget {
         regs.getState(RiscvState.VEC_OFF) !== 0n,
         regs.getState(RiscvState.VTYPE),
       ),
+    mmuIndex,
     translate: (ctx) =>
       translateRiscv(ctx, {
         xlen,

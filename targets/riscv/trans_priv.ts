@@ -80,10 +80,13 @@ export const PRIV_HELPERS: HelperDef[] = [
     fn: (cpu: CpuCore, bits: bigint, address: bigint) => {
       const h = hart(cpu, bits);
       illegalIf(h.priv === Priv.S && (h.mstatus & Mstatus.TVM) !== 0n, bits);
-      // Cached translations go; translated code only where its page now maps elsewhere.
-      h.regimeChanged(true);
+      // Cached translations go (of one page when rs1 names one); translated code only where
+      // its page now maps elsewhere.
       const rs1 = Number((bits >> 15n) & 31n);
-      h.memory.remapped(rs1 === 0 ? undefined : Number(BigInt.asUintN(h.xlen, address) >> 12n));
+      const vpn = rs1 === 0 ? undefined : Number(BigInt.asUintN(h.xlen, address) >> 12n);
+      if (vpn === undefined) h.regimeChanged(true);
+      else h.flushPage(vpn);
+      h.memory.remapped(vpn);
     },
     hasResult: false,
     flags: SYNC,

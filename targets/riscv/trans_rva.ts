@@ -15,7 +15,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin_target.ts";
+import { Cond, type IrEmitter, Op, STATE_BASE, type Temp, TrapKind } from "../../plugin_target.ts";
 import {
   addressTemp,
   checkAligned,
@@ -35,7 +35,7 @@ const RES_ADDR = STATE_BASE + RiscvState.RESERVATION_ADDR;
 const RES_VALID = STATE_BASE + RiscvState.RESERVATION_VALID;
 
 /** How an AMO combines the loaded value `old` with `src` into `d`. */
-type AmoOp = (ir: IrBuilder, d: Temp, old: Temp, src: Temp) => void;
+type AmoOp = (ir: IrEmitter, d: Temp, old: Temp, src: Temp) => void;
 
 const binary = (op: Op): AmoOp => (ir, d, old, src) => ir.binop(op, d, old, src);
 const select = (cond: Cond): AmoOp => (ir, d, old, src) => ir.movcond(cond, d, old, src, old, src);

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Cond, type IrBuilder, Op, type Temp } from "../../plugin_target.ts";
+import { Cond, type IrEmitter, Op, type Temp } from "../../plugin_target.ts";
 import { aluImmTrans, aluRegTrans, type AluSpec } from "./alu.ts";
 import { type DisasContext, imm, type TransTable } from "./context.ts";
 
@@ -61,7 +61,7 @@ const count = (name: string, word: boolean) =>
  */
 export function bytewise(
   name: string,
-  fix32: (ir: IrBuilder, d: Temp, r: Temp, ctx: DisasContext) => void,
+  fix32: (ir: IrEmitter, d: Temp, r: Temp, ctx: DisasContext) => void,
 ): AluSpec {
   return {
     emit: (ctx, d, a) => {

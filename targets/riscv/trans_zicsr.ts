@@ -37,8 +37,7 @@ function csrOp(kind: CsrKind, immediate: boolean): TransFn {
     const num = imm(ctx, a.csr);
     let old: Temp = -1;
     const bits = imm(ctx, ctx.bits >>> 0);
-    const read = (modify: number) =>
-      callHelper(ctx, "csr_read", [num, imm(ctx, ctx.insnIndex), bits, imm(ctx, modify)]);
+    const read = (modify: number) => callHelper(ctx, "csr_read", [num, bits, imm(ctx, modify)]);
     if (reads) old = read(0);
     if (writes) {
       let value = src;

@@ -15,6 +15,7 @@
 import { type TranslateContext, TrapKind } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import { type DisasContext, raiseIllegal, type TransFn, type TransTable } from "./context.ts";
+import { Priv } from "./csr.ts";
 import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import type { DebugTriggers } from "./triggers.ts";
@@ -90,23 +91,33 @@ export function riscvTrans(name: string): TransFn | undefined {
   return RISCV_TRANS[name] ?? (vectorTable ??= requireUnit(rvvTrans(), (ctx) => ctx.vecOff))[name];
 }
 
-/** Fetches the instruction at `pc`: its bits and size, or the faulting address. */
-function fetchInsn(
-  ctx: TranslateContext,
-  pc: bigint,
-  first: boolean,
-): { bits: number; size: number } | { faultAt: bigint } | "stop" {
+/** `T` with its fields writable. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** {@linkcode fetchInsn}'s results other than an instruction. */
+const STOP = -1, FAULT_AT_PC = -2, FAULT_AFTER_PC = -3;
+/** An instruction {@linkcode fetchInsn} returns is `bits + size * INSN_SIZE_UNIT`. */
+const INSN_SIZE_UNIT = 2 ** 32;
+
+/**
+ * Fetches the instruction at `pc`: `bits + size * INSN_SIZE_UNIT` (a number,
+ * so that a fetch allocates nothing), {@linkcode STOP} where a later
+ * instruction crosses the page, or where the fetch faulted at `pc` or `pc + 2`.
+ */
+function fetchInsn(ctx: TranslateContext, pc: bigint, first: boolean): number {
   const low = ctx.fetch(pc, 2);
-  if (low === null) return { faultAt: pc };
+  if (low === null) return FAULT_AT_PC;
   const size = riscvInsnLength(low);
-  if (size === 2) return { bits: low, size };
-  if (!first && !ctx.samePage(pc + 2n)) return "stop";
+  if (size === 2) return low + 2 * INSN_SIZE_UNIT;
+  if (!first && !ctx.samePage(pc + 2n)) return STOP;
   const high = ctx.fetch(pc + 2n, 2);
-  if (high === null) return { faultAt: pc + 2n };
-  return { bits: (low | (high << 16)) >>> 0, size };
+  if (high === null) return FAULT_AFTER_PC;
+  return ((low | (high << 16)) >>> 0) + size * INSN_SIZE_UNIT;
 }
 
-/** TB-flag bit set while mstatus.FS is Off (the privilege level is in bits 0-1). */
+/** TB-flag bits 0-1: the privilege level. */
+const PRIV_FLAGS = 3;
+/** TB-flag bit set while mstatus.FS is Off. */
 const FP_OFF_FLAG = 4;
 /** TB-flag bit set while the vector unit is off (no V, or mstatus.VS is Off). */
 const VEC_OFF_FLAG = 8;
@@ -129,6 +140,23 @@ const VTYPE_SHIFT = 4;
 export function tbFlags(priv: number, fpOff: boolean, vecOff: boolean, vtype = 0n): number {
   const vector = vecOff ? VEC_OFF_FLAG : vtypeCode(vtype) << VTYPE_SHIFT;
   return priv | (fpOff ? FP_OFF_FLAG : 0) | vector;
+}
+
+/**
+ * The MMU mode (soft-TLB table) of TBs made under `flags`: U 0, S 1, M 2,
+ * one per privilege level as QEMU's RISC-V MMU indices. What else decides a
+ * translation (satp, MPRV/MPP, SUM, MXR, PMP) flushes every table when it
+ * changes (`RiscvHart.regimeChanged`).
+ *
+ * @example
+ * ```ts
+ * import { mmuIndex, tbFlags } from "./translate.ts";
+ * console.log(mmuIndex(tbFlags(3, true, true)), mmuIndex(tbFlags(0, false, false))); // 2 0
+ * ```
+ */
+export function mmuIndex(flags: number): number {
+  const priv = flags & PRIV_FLAGS;
+  return priv === Priv.M ? 2 : priv;
 }
 
 /**
@@ -166,38 +194,46 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
   let pc = ctx.pc;
   const flagsCode = flags >> VTYPE_SHIFT;
   const vector = { flagsCode, vtype: vtypeOfCode(flagsCode), vstartZero: false };
+  // One context per TB, its per-instruction fields set for each (an object per
+  // instruction was most of what translating one allocated).
+  const dc: Mutable<DisasContext> = {
+    ir,
+    xlen,
+    pc,
+    nextPc: pc,
+    bits: 0,
+    size: 0,
+    insnIndex: 0,
+    helpers,
+    priv,
+    watch,
+    fpOff: (flags & FP_OFF_FLAG) !== 0,
+    vecOff: (flags & VEC_OFF_FLAG) !== 0,
+    vlenb: setup.vlenb,
+    vector,
+    ended: false,
+    endAfter: false,
+  };
   for (let n = 0;; n++) {
     const first = n === 0;
     if (!first && (n >= ctx.maxInsns || !ctx.samePage(pc))) return ir.gotoTb(pc);
     const fetched = fetchInsn(ctx, pc, first);
-    if (fetched === "stop") return ir.gotoTb(pc);
-    if ("faultAt" in fetched) {
+    if (fetched === STOP) return ir.gotoTb(pc);
+    if (fetched < 0) {
       if (!first) return ir.gotoTb(pc);
       const addr = ir.temp();
-      ir.movi(addr, fetched.faultAt);
+      ir.movi(addr, fetched === FAULT_AT_PC ? pc : pc + 2n);
       return ir.raise(TrapKind.MEMORY, Cause.FETCH_PAGE_FAULT, addr);
     }
-    const { bits, size } = fetched;
+    const size = Math.floor(fetched / INSN_SIZE_UNIT), bits = fetched % INSN_SIZE_UNIT;
     ctx.beginInsn(pc, size, bits);
     if (triggers?.execHit(pc, priv)) return ir.raise(TrapKind.BREAKPOINT, Cause.BREAKPOINT);
-    const dc: DisasContext = {
-      ir,
-      xlen,
-      pc,
-      nextPc: BigInt.asUintN(xlen, pc + BigInt(size)),
-      bits,
-      size,
-      insnIndex: n,
-      helpers,
-      priv,
-      watch,
-      fpOff: (flags & FP_OFF_FLAG) !== 0,
-      vecOff: (flags & VEC_OFF_FLAG) !== 0,
-      vlenb: setup.vlenb,
-      vector,
-      ended: false,
-      endAfter: false,
-    };
+    dc.pc = pc;
+    dc.nextPc = BigInt.asUintN(xlen, pc + BigInt(size));
+    dc.bits = bits;
+    dc.size = size;
+    dc.insnIndex = n;
+    dc.ended = dc.endAfter = false;
     const decoded = decodeRiscv(xlen, bits, size, setup.extensionTags);
     const name = decoded ? transName(decoded) : "";
     const trans = decoded ? riscvTrans(name) : undefined;

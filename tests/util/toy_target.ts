@@ -5,7 +5,7 @@ import {
   CpuCore,
   GuestMemory,
   INTEGER_ALU_OPS,
-  type IrBuilder,
+  type IrEmitter,
   Op,
   Perm,
   type TargetArch,
@@ -77,7 +77,7 @@ export function toyTarget(blocks: number): TargetArch {
     disassemble: () => "toy",
     translate(ctx) {
       const r = rng(Number(ctx.pc) * 7919 + 1);
-      const b: IrBuilder = ctx.ir;
+      const b: IrEmitter = ctx.ir;
       const n = 3 + (r() % 6);
       const reg = () => r() % NREGS;
       const val = () =>
