@@ -274,13 +274,16 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           break;
         case Op.LABEL:
           break;
-        case Op.LOAD:
+        case Op.LOAD: {
+          // a temp holds a signed 64-bit value: an 8-byte load is signed whatever the op says
+          const size = sizeOf(w);
           t[d] = access.load(
             BigInt.asUintN(64, t[a] + wide[prev + i]),
-            sizeOf(w),
-            (w & SIGNED) !== 0,
+            size,
+            (w & SIGNED) !== 0 || size === 8,
           );
           break;
+        }
         case Op.STORE:
           access.store(BigInt.asUintN(64, t[a] + wide[prev + i]), sizeOf(w), t[b]);
           break;

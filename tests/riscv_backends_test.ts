@@ -54,3 +54,22 @@ Deno.test("riscv: interpreter and JIT agree on a mixed program", () => {
   assert.ok(runs[0].icount > 3000);
   assert.deepEqual(runs[1], runs[0]);
 });
+
+Deno.test("riscv: a double loaded with its top bit set compares as a negative integer in the same block", () => {
+  // fld makes an 8-byte load the IR calls unsigned; the interpreter held 0x8000000000000000 as
+  // 2^63, and slt in the same TB (no helper in between to reload the registers) said 0.
+  const code = [
+    A.fld(1, s0, 0), // fld f1, 0(s0)
+    A.fp(0x71, 0, a0, 1, 0), // fmv.x.d a0, f1
+    A.op(0, 2, a1, a0, a2), // slt a1, a0, a2
+    A.ecall,
+  ];
+  for (const jit of [false, true]) {
+    const m = machine(code, "rv64", jit);
+    m.mem.writeBytes(DATA, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0x80]));
+    m.cpu.setGlobal(s0, BigInt(DATA));
+    m.cpu.setGlobal(a2, -512n);
+    m.cpu.run(1000);
+    assert.equal(m.cpu.getGlobal(a1), 1n, `slt on the ${jit ? "JIT" : "interpreter"}`);
+  }
+});
