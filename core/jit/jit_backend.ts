@@ -81,6 +81,8 @@ export interface JitStats {
 const MAX_RUN = 1 << 30;
 /** Indirect-jump targets remembered per TB. */
 const MAX_INDIRECT_TARGETS = 16;
+/** Bytes per WebAssembly page. */
+const WASM_PAGE = 65536;
 /** Entries of the trace buffer of deferred callbacks. */
 const TRACE_ENTRIES = 4096;
 
@@ -332,7 +334,7 @@ export class JitBackend implements Backend {
         pcOffset: cpu.target.state.pcOffset,
         helpers,
         ctrl: this.#ctrl,
-        memoryPages: 1,
+        memoryPages: this.#memoryPages(),
         jumpCache: this.#jumpCache,
         selfSlot: slot,
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
@@ -377,6 +379,16 @@ export class JitBackend implements Backend {
       else d.regions = [region];
     });
     return this.#data.get(hot)!.entry;
+  }
+
+  /**
+   * The memory size a region declares it imports, in wasm pages: the host memory's size now
+   * (it only grows). Deno's V8 checks the bounds of every access explicitly (no guard pages),
+   * except at constant addresses below the declared size: the state block, the control block
+   * and the scoreboards' counters, which regions read and write around every exit and call.
+   */
+  #memoryPages(): number {
+    return this.cpu.host.memory.buffer.byteLength / WASM_PAGE;
   }
 
   /** The import that calls `helper` with `arity` arguments, made once per helper and arity. */
