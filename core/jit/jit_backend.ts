@@ -398,10 +398,15 @@ export class JitBackend implements Backend {
     return byArity[arity] ??= this.#makeHelperShim(helper, arity);
   }
 
-  #makeHelperShim({ fn, name, flags }: HelperDef, arity: number) {
+  #makeHelperShim({ fn, name, flags, direct, hasResult }: HelperDef, arity: number) {
     const cpu = this.cpu, ctrl = this.#ctrl;
     const dv = () => cpu.host.dv;
     const tracksPc = flags?.mayTrap || flags?.readsState || flags?.writesState;
+    if (direct && !tracksPc && !hasResult) {
+      return direct(() => {
+        if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
+      }) as (...args: (bigint | number)[]) => bigint;
+    }
     /** Publishes the exact instruction count for the helper (CSR counters, devices). */
     const enter = () => {
       cpu.inFlight = this.#allowed - dv().getInt32(ctrl + CTRL.remaining, true) -
