@@ -533,6 +533,15 @@ export interface HelperDef {
   hasResult: boolean;
   /** What the helper touches. */
   flags?: HelperFlags;
+  /**
+   * The helper as compiled code may import it, in place of the backend's generic wrapper
+   * around `fn`: one JS frame per call, whose call sites see only this helper's callees
+   * (instrumentation callbacks, called once per block or instruction). Given `noteExit`, which
+   * it calls after its work (a `cpu.exitRequest` then leaves generated code), it returns a
+   * function of the CALL's arguments. Used for helpers with `smallArgs`, no result, and no
+   * flags but `mayExit`; it must not throw guest traps.
+   */
+  direct?: (noteExit: () => void) => (...args: number[]) => void;
 }
 
 /** A finished TB body: the ops plus what they need. */

@@ -3,6 +3,7 @@ import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Cond, type CpuCore } from "../plugin.ts";
 import { Hooks, type MemAccess } from "../mod.ts";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
+import { EmuError } from "../core/errors.ts";
 import { machine } from "./util/toy_target.ts";
 
 const BLOCKS = 17;
@@ -183,3 +184,35 @@ for (const jit of [false, true]) {
     }, /deferred callback cannot access registers/);
   });
 }
+
+/** Runs with a regs-none block hook that calls `act` at its 500th call (after regions compiled). */
+function noRegsRun(jit: boolean, act: (v: Hooks["vcpu"]) => void) {
+  const cpu = machine(jit, BLOCKS);
+  const hooks = new Hooks(cpu);
+  const seen: bigint[] = [];
+  hooks.addBlockHook((v, pc) => {
+    seen.push(pc);
+    if (seen.length === 500) act(v);
+  }, { regs: "none" });
+  let exit = cpu.run(1_000_000);
+  while (exit.reason === "trap") {
+    cpu.pc += 4n;
+    exit = cpu.run(1_000_000);
+  }
+  const regions = jit ? (cpu.backend as JitBackend).stats.regionsCompiled : 0;
+  return { regions, stop: { reason: exit.reason, seen, icount: cpu.icount, pc: cpu.pc } };
+}
+
+Deno.test("stop() from a regs-none block hook stops both engines at the same instruction", () => {
+  const a = noRegsRun(false, (v) => v.stop()), b = noRegsRun(true, (v) => v.stop());
+  assert(b.regions > 0, "the JIT compiled no region");
+  assertEquals(b.stop, a.stop);
+  assertEquals(a.stop.reason, "stop");
+});
+
+Deno.test("a guest fault in a regs-none callback of compiled code is the tool's error", () => {
+  assert.throws(
+    () => noRegsRun(true, (v) => v.readMemory(0xdead0000n, 4)),
+    (e) => e instanceof EmuError && /^a hook callback faulted/.test(e.message),
+  );
+});

@@ -316,6 +316,15 @@ export class Hooks {
       mayExit: true,
     });
 
+    /** An exec callback that cannot change registers: a guest fault in it is the tool's error. */
+    const callOut = (id: number) => {
+      try {
+        const call = this.#callbacks[id];
+        call.cb(vcpu, call.pc, call.size);
+      } catch (e) {
+        throw callbackError(e);
+      }
+    };
     const exec = (regs: RegsAccess) =>
       cpu.addHelper({
         name: `hook_exec_${regs}`,
@@ -332,14 +341,9 @@ export class Hooks {
               vcpu.inCallback = false;
             }
           }
-          : (_cpu: CpuCore, id: number) => {
-            try {
-              const call = this.#callbacks[id];
-              call.cb(vcpu, call.pc, call.size);
-            } catch (e) {
-              throw callbackError(e);
-            }
-          },
+          : (_cpu: CpuCore, id: number) => callOut(id),
+        // with no registers to sync, compiled code may call it straight (see HelperDef.direct)
+        direct: regs === "none" ? (noteExit) => (id) => (callOut(id), noteExit()) : undefined,
       });
     const mem = (regs: RegsAccess) =>
       cpu.addHelper({

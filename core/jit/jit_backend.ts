@@ -90,6 +90,8 @@ export interface JitStats {
 const MAX_RUN = 1 << 30;
 /** Indirect-jump targets remembered per TB. */
 const MAX_INDIRECT_TARGETS = 16;
+/** Bytes per WebAssembly page. */
+const WASM_PAGE = 65536;
 /** Entries of the trace buffer of deferred callbacks. */
 const TRACE_ENTRIES = 4096;
 
@@ -388,7 +390,7 @@ export class JitBackend implements Backend {
         pcOffset: cpu.target.state.pcOffset,
         helpers,
         ctrl: this.#ctrl,
-        memoryPages: 1,
+        memoryPages: this.#memoryPages(),
         jumpCache: this.#jumpCache,
         selfSlot: slot,
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
@@ -449,6 +451,16 @@ export class JitBackend implements Backend {
     return this.cpu.target.mmuIndex?.(flags) ?? 0;
   }
 
+  /**
+   * The memory size a region declares it imports, in wasm pages: the host memory's size now
+   * (it only grows). Deno's V8 checks the bounds of every access explicitly (no guard pages),
+   * except at constant addresses below the declared size: the state block, the control block
+   * and the scoreboards' counters, which regions read and write around every exit and call.
+   */
+  #memoryPages(): number {
+    return this.cpu.host.memory.buffer.byteLength / WASM_PAGE;
+  }
+
   /** The import that calls `helper` with `arity` arguments, made once per helper and arity. */
   #helperShim(helper: HelperDef, arity: number): (...args: (bigint | number)[]) => bigint {
     let byArity = this.#shims.get(helper);
@@ -456,10 +468,15 @@ export class JitBackend implements Backend {
     return byArity[arity] ??= this.#makeHelperShim(helper, arity);
   }
 
-  #makeHelperShim({ fn, name, flags }: HelperDef, arity: number) {
+  #makeHelperShim({ fn, name, flags, direct, hasResult }: HelperDef, arity: number) {
     const cpu = this.cpu, ctrl = this.#ctrl;
     const dv = () => cpu.host.dv;
     const tracksPc = flags?.mayTrap || flags?.readsState || flags?.writesState;
+    if (direct && !tracksPc && !hasResult) {
+      return direct(() => {
+        if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
+      }) as (...args: (bigint | number)[]) => bigint;
+    }
     /** Publishes the exact instruction count for the helper (CSR counters, devices). */
     const enter = () => {
       cpu.inFlight = this.#allowed - dv().getInt32(ctrl + CTRL.remaining, true) -
