@@ -17,10 +17,10 @@ import type { Backend, CpuCore } from "../cpu_core.ts";
 import { interpretBlock, trapFrom } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
 import { gotoTargets, lastOp } from "../ir_pack.ts";
-import { InternalError } from "../errors.ts";
 import { SoftTlb, tlbTable } from "../soft_tlb.ts";
 import type { TranslationBlock } from "../tb.ts";
-import { PcRedirect, type TrapKind } from "../trap.ts";
+import type { TrapKind } from "../trap.ts";
+import { makeHelperShim } from "./helper_shim.ts";
 import { compileRegion } from "./region_compiler.ts";
 import { slowPathModule } from "./region_imports.ts";
 import { MISS_LIMIT, type MissSite } from "./region_miss.ts";
@@ -150,6 +150,12 @@ export class JitBackend implements Backend {
   #imports: Record<string, unknown> | undefined;
   /** the budget the running region was entered with */
   #allowed = 0;
+  /** Publishes how far the running region got (see CpuCore.inFlight). */
+  readonly #progress = (): void => {
+    const dv = this.cpu.host.dv, ctrl = this.#ctrl;
+    this.cpu.inFlight = this.#allowed - dv.getInt32(ctrl + CTRL.remaining, true) -
+      dv.getInt32(ctrl + CTRL.refund, true);
+  };
   readonly #data = new WeakMap<TranslationBlock, JitTbData>();
   /** the helper imports, by helper and arity (see {@linkcode #helperShim}) */
   readonly #shims = new WeakMap<HelperDef, ((...args: (bigint | number)[]) => bigint)[]>();
@@ -168,12 +174,7 @@ export class JitBackend implements Backend {
     });
     const ctrl = this.#ctrl;
     const mem = cpu.mem, tlb = this.tlb;
-    /** Publishes how far the running region got (see CpuCore.inFlight). */
-    const progress = () => {
-      const dv = cpu.host.dv;
-      cpu.inFlight = this.#allowed - dv.getInt32(ctrl + CTRL.remaining, true) -
-        dv.getInt32(ctrl + CTRL.refund, true);
-    };
+    const progress = this.#progress;
     /** Leave generated code at the next instruction boundary when a callout asked to. */
     const noteExitRequest = () => {
       if (cpu.exitRequest) cpu.host.dv.setInt32(ctrl + CTRL.invalidated, 1, true);
@@ -465,72 +466,7 @@ export class JitBackend implements Backend {
   #helperShim(helper: HelperDef, arity: number): (...args: (bigint | number)[]) => bigint {
     let byArity = this.#shims.get(helper);
     if (!byArity) this.#shims.set(helper, byArity = []);
-    return byArity[arity] ??= this.#makeHelperShim(helper, arity);
-  }
-
-  #makeHelperShim({ fn, name, flags, direct, hasResult }: HelperDef, arity: number) {
-    const cpu = this.cpu, ctrl = this.#ctrl;
-    const dv = () => cpu.host.dv;
-    const tracksPc = flags?.mayTrap || flags?.readsState || flags?.writesState;
-    if (direct && !tracksPc && !hasResult) {
-      return direct(() => {
-        if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
-      }) as (...args: (bigint | number)[]) => bigint;
-    }
-    /** Publishes the exact instruction count for the helper (CSR counters, devices). */
-    const enter = () => {
-      cpu.inFlight = this.#allowed - dv().getInt32(ctrl + CTRL.remaining, true) -
-        dv().getInt32(ctrl + CTRL.refund, true);
-    };
-    const done = (r: bigint | void): bigint => {
-      if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
-      return typeof r === "bigint" ? BigInt.asIntN(64, r) : 0n;
-    };
-    const fail = (e: unknown): bigint => {
-      if (e instanceof PcRedirect) {
-        dv().setInt32(ctrl + CTRL.fault, 1, true);
-        return 0n;
-      }
-      const trap = trapFrom(e, cpu.pc, cpu);
-      if (!trap) throw e;
-      if (!flags?.mayTrap) {
-        throw new InternalError(`helper ${name} raised a guest trap but is not marked mayTrap`);
-      }
-      cpu.trap = trap;
-      dv().setInt32(ctrl + CTRL.fault, 1, true);
-      return 0n;
-    };
-    // Fixed arities keep the hot path of hook calls free of closures and rest arrays.
-    type A = bigint | number;
-    switch (arity) {
-      case 0:
-        return () => {
-          if (tracksPc) enter();
-          try {
-            return done(fn(cpu));
-          } catch (e) {
-            return fail(e);
-          }
-        };
-      case 1:
-        return (a: A) => {
-          if (tracksPc) enter();
-          try {
-            return done(fn(cpu, a));
-          } catch (e) {
-            return fail(e);
-          }
-        };
-      default:
-        return (...args: A[]) => {
-          if (tracksPc) enter();
-          try {
-            return done(fn(cpu, ...args));
-          } catch (e) {
-            return fail(e);
-          }
-        };
-    }
+    return byArity[arity] ??= makeHelperShim(this.cpu, this.#ctrl, this.#progress, helper, arity);
   }
 
   /** Runs the deferred callbacks recorded by TRACE ops, in order, and empties the buffer. */
