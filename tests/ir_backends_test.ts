@@ -16,14 +16,17 @@ function snapshot(cpu: CpuCore) {
 }
 
 Deno.test("interp and jit agree on random IR", async (t) => {
-  let traps = 0, regionCalls = 0;
+  let traps = 0, regionCalls = 0, missExits = 0;
   for (const blocks of [1, 3, 17, 40, 90]) {
     await t.step(`${blocks} blocks`, () => {
       const a = machine(false, blocks), b = machine(true, blocks);
       traps += runAlike(a, b, 400, 200, snapshot);
       regionCalls += (b.backend as JitBackend).stats.regionCalls;
+      missExits += (b.backend as JitBackend).stats.missExits;
     });
   }
   assert(traps > 10, `the random programs should trap sometimes (${traps})`);
   assert(regionCalls > 100, `the JIT ran few regions (${regionCalls})`);
+  // a TLB miss in a region leaves it; the interpreter runs the rest of the TB
+  assert(missExits > 0, "no region took a miss exit");
 });

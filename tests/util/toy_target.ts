@@ -48,8 +48,72 @@ const SPECIAL = [
   (1n << 63n) - 1n,
 ];
 
-/** A toy target whose TB at pc N is a random IR program seeded by N. */
+/** The random draws an instruction of the toy target was made from, and whether it ends a block. */
+interface MadeInsn {
+  draws: number[];
+  end: boolean;
+}
+
+/** Translates instructions made before, from `ctx.pc` to the end of their block. */
+function replay(
+  ctx: Parameters<TargetArch["translate"]>[0],
+  made: Map<bigint, MadeInsn>,
+  blocks: number,
+): void {
+  for (let pc = ctx.pc;; pc += 4n) {
+    const insn = made.get(pc)!;
+    const draws = insn.draws.values(), r = () => draws.next().value as number;
+    ctx.beginInsn(pc, 4, 0);
+    if (!insn.end) randomInsn(ctx.ir, r);
+    else return randomEnd(ctx.ir, r, blocks);
+  }
+}
+
+/** One random instruction's IR: ALU ops, constants, selects, a store and load, a helper call. */
+function randomInsn(b: IrEmitter, r: () => number): void {
+  const reg = () => r() % NREGS;
+  const val = () => r() % 3 === 0 ? SPECIAL[r() % SPECIAL.length] : BigInt(r()) << BigInt(r() % 40);
+  const kind = r() % 10;
+  if (kind < 5) b.binop(BINOPS[r() % BINOPS.length], reg(), reg(), reg());
+  else if (kind === 5) b.movi(reg(), val());
+  else if (kind === 6) {
+    const t = b.temp();
+    b.movcond(r() % 10 as Cond, t, reg(), reg(), reg(), reg());
+    b.mov(reg(), t);
+  } else if (kind === 7) {
+    const a = b.temp();
+    b.binop(Op.AND, a, reg(), b.constant(0xff8n));
+    b.store(a, DATA, reg(), [1, 2, 4, 8][r() % 4]);
+    b.load(reg(), a, DATA, [1, 2, 4, 8][r() % 4], r() % 2 === 0);
+  } else if (kind === 8) b.call(reg(), 0, [reg(), reg()]);
+  else b.setcond(r() % 10 as Cond, reg(), reg(), reg());
+}
+
+/** A block's end: a wild load, a syscall trap, or a conditional jump to one of `blocks` blocks. */
+function randomEnd(b: IrEmitter, r: () => number, blocks: number): void {
+  const reg = () => r() % NREGS;
+  const next = (BigInt(r() % blocks) * 0x100n) + 0x1000n;
+  const choice = r() % 8;
+  if (choice === 0) {
+    // a wild access: faults unless it lands in the data page
+    const a = b.temp();
+    b.binop(Op.SHL, a, reg(), b.constant(20n));
+    b.load(reg(), a, 0n, 8, false);
+    b.gotoTb(next);
+  } else if (choice === 1) {
+    b.raise(TrapKind.SYSCALL, 8);
+  } else {
+    const l = b.label();
+    b.brcond(r() % 10 as Cond, reg(), reg(), l);
+    b.gotoTb(next);
+    b.setLabel(l);
+    b.gotoTb(0x1000n + BigInt(r() % blocks) * 0x100n);
+  }
+}
+
+/** A toy target whose TB at a new pc N is a random IR program seeded by N. */
 export function toyTarget(blocks: number): TargetArch {
+  const made = new Map<bigint, MadeInsn>();
   const globals = Array.from({ length: NREGS }, (_, i) => ({ name: `r${i}`, offset: i * 8 }));
   return {
     name: "toy",
@@ -76,48 +140,24 @@ export function toyTarget(blocks: number): TargetArch {
     tbFlags: () => 0,
     disassemble: () => "toy",
     translate(ctx) {
-      const r = rng(Number(ctx.pc) * 7919 + 1);
-      const b: IrEmitter = ctx.ir;
-      const n = 3 + (r() % 6);
-      const reg = () => r() % NREGS;
-      const val = () =>
-        r() % 3 === 0 ? SPECIAL[r() % SPECIAL.length] : BigInt(r()) << BigInt(r() % 40);
-      for (let i = 0; i < n; i++) {
+      // A block once made is the program from then on: translating from inside it (a budget
+      // cut, the rest after a JIT miss exit) gives the same instructions, as on a real ISA.
+      if (made.has(ctx.pc)) return replay(ctx, made, blocks);
+      const source = rng(Number(ctx.pc) * 7919 + 1);
+      let draws: number[] = [];
+      const r = () => {
+        const v = source();
+        draws.push(v);
+        return v;
+      };
+      const n = 3 + (source() % 6);
+      for (let i = 0; i <= n; i++) {
         const pc = ctx.pc + BigInt(4 * i);
         ctx.beginInsn(pc, 4, 0);
-        const kind = r() % 10;
-        if (kind < 5) b.binop(BINOPS[r() % BINOPS.length], reg(), reg(), reg());
-        else if (kind === 5) b.movi(reg(), val());
-        else if (kind === 6) {
-          const t = b.temp();
-          b.movcond(r() % 10 as Cond, t, reg(), reg(), reg(), reg());
-          b.mov(reg(), t);
-        } else if (kind === 7) {
-          const a = b.temp();
-          b.binop(Op.AND, a, reg(), b.constant(0xff8n));
-          b.store(a, DATA, reg(), [1, 2, 4, 8][r() % 4]);
-          b.load(reg(), a, DATA, [1, 2, 4, 8][r() % 4], r() % 2 === 0);
-        } else if (kind === 8) b.call(reg(), 0, [reg(), reg()]);
-        else b.setcond(r() % 10 as Cond, reg(), reg(), reg());
-      }
-      const end = ctx.pc + BigInt(4 * n);
-      ctx.beginInsn(end, 4, 0);
-      const next = (BigInt(r() % blocks) * 0x100n) + 0x1000n;
-      const choice = r() % 8;
-      if (choice === 0) {
-        // a wild access: faults unless it lands in the data page
-        const a = b.temp();
-        b.binop(Op.SHL, a, reg(), b.constant(20n));
-        b.load(reg(), a, 0n, 8, false);
-        b.gotoTb(next);
-      } else if (choice === 1) {
-        b.raise(TrapKind.SYSCALL, 8);
-      } else {
-        const l = b.label();
-        b.brcond(r() % 10 as Cond, reg(), reg(), l);
-        b.gotoTb(next);
-        b.setLabel(l);
-        b.gotoTb(0x1000n + BigInt(r() % blocks) * 0x100n);
+        draws = [];
+        if (i < n) randomInsn(ctx.ir, r);
+        else randomEnd(ctx.ir, r, blocks);
+        if (!made.has(pc)) made.set(pc, { draws, end: i === n });
       }
     },
   };
