@@ -102,12 +102,18 @@ export function runVectorOp(cpu: CpuCore, access: GuestAccess, o: IrOp, t: bigin
       }
       return;
     }
-    case Op.VMASK:
-      for (let i = 0, bit = Number(o.imm); i < 16 / o.size; i++, bit++) {
-        const set = (dv.getUint8(o.a + (bit >> 3)) >> (bit & 7)) & 1;
-        writeLane(dv, o.d + i * o.size, o.size, set ? -1n : 0n);
+    case Op.VMASK: {
+      // Every mask bit is read before a lane is written: `d` may be the mask's own slot.
+      const lanes = 16 / o.size, first = Number(o.imm);
+      let bits = 0;
+      for (let i = 0, bit = first; i < lanes; i++, bit++) {
+        bits |= ((dv.getUint8(o.a + (bit >> 3)) >> (bit & 7)) & 1) << i;
+      }
+      for (let i = 0; i < lanes; i++) {
+        writeLane(dv, o.d + i * o.size, o.size, (bits >> i) & 1 ? -1n : 0n);
       }
       return;
+    }
     default: {
       const shift = o.op >= Op.VSHL, bits = o.size * 8;
       for (let i = 0; i < 16; i += o.size) {

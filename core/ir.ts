@@ -213,8 +213,9 @@ export const Op = {
   /**
    * `slot d = mask lanes`: lane `i` of `size` bytes is all ones where bit
    * `imm + i` of the bytes at host address `a` is set (a mask register), else
-   * zero; `imm` is a multiple of the lane count. With VAND/VXOR it merges a
-   * result into a destination under a mask.
+   * zero; `imm` is a multiple of the lane count. Every bit is read before a
+   * lane is written, so `d` may hold the mask itself. With VAND/VXOR it
+   * merges a result into a destination under a mask.
    */
   VMASK: 72,
 } as const;

@@ -173,3 +173,17 @@ Deno.test("vector IR ops: known lanes on both backends", () => {
     assertEquals(maskBits(8, 14), ones(8, [0, 1]), `jit=${jit}`);
   }
 });
+
+Deno.test("vector IR ops: VMASK into the slot that holds its mask reads every bit first", () => {
+  // Mask bits 8-15 (0b0010_0100) as 16-bit lanes, written over the mask itself: lanes 2 and 5.
+  // Lane 0 overwrites the mask byte, so a backend that reads bits as it writes lanes gets zeros.
+  for (const jit of [false, true]) {
+    const got = runOnce(jit, (b) => {
+      b.movi(7, 0x2400n);
+      b.vdup(slot(2), 7, 8);
+      b.vmask(slot(2), slot(2), 8, 2);
+    });
+    const want = [0, 0, 1, 0, 0, 1, 0, 0].flatMap((x) => [x * 0xff, x * 0xff]);
+    assertEquals(got, want, `jit=${jit}`);
+  }
+});
