@@ -333,9 +333,9 @@ export interface TargetArch {
   mmuIndex?(flags: number): number;
   /**
    * Translates one TB starting at `ctx.pc`. Must end with GOTO_TB, GOTO_PTR or RAISE on every path.
-   * An instruction's IR may depend only on its own pc, its bytes and the flags, never on where the
-   * TB started: the core translates from inside a block (a budget's cut, the rest of a TB the JIT
-   * hands to the interpreter after a soft-TLB miss) and expects the same instructions.
+   * What an instruction does may depend only on its own pc, its bytes and the flags, never on
+   * where the TB started: the core translates from inside a block (a budget's cut, the rest of a
+   * TB the JIT hands to the interpreter after a soft-TLB miss) and expects the same instructions.
    */
   translate(ctx: TranslateContext): void;
   /** Disassembles the instruction with raw `bits` (of length `size`) at `pc`. */
