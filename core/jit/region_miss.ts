@@ -37,7 +37,10 @@ export interface MissExitEnv {
 }
 
 const ACCESSES: ReadonlySet<number> = new Set([Op.LOAD, Op.STORE, Op.VLD, Op.VST]);
-/** Ops that instrumentation adds: running an instruction again would count it twice. */
+/**
+ * Ops that instrumentation adds (running an instruction again would count it twice). Targets use
+ * the host-state ones too (RISC-V's fcsr), so a TB with any of them takes no miss exit at all.
+ */
 const HOOK_OPS: ReadonlySet<number> = new Set([
   Op.TRACE,
   Op.COUNTER_ADD,
