@@ -110,14 +110,28 @@ export function parseElf(
   name: string,
   opts: ParseElfOptions = {},
 ): ElfFile {
-  const pageMapped = opts.pageMapped ?? true;
-  const fail = (what: string): never => {
+  const fail: Fail = (what) => {
     throw new EmuError(`${name}: invalid ELF file: ${what}`);
   };
   if (bytes.length < 4) fail("truncated (shorter than the ELF magic)");
   if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new EmuError(`${name}: not an ELF file (bad magic)`);
   }
+  const header = readHeader(bytes, fail);
+  const segments = readSegments(bytes, header);
+  const loads = segments.filter((s) => s.type === PT_LOAD);
+  checkLoads(loads, bytes.length, header, opts.pageMapped ?? true, fail);
+  return { ...header, segments, loads, interp: readInterp(bytes, segments, fail) };
+}
+
+/** Reports a validation failure; never returns. */
+type Fail = (what: string) => never;
+
+/** The ELF header's fields, checked. */
+type ElfHeader = Omit<ElfFile, "segments" | "loads" | "interp">;
+
+/** Reads and checks the identification bytes and the ELF header. */
+function readHeader(bytes: Uint8Array, fail: Fail): ElfHeader {
   if (bytes.length < 16) fail("truncated identification bytes");
   const cls = bytes[4];
   if (cls !== 1 && cls !== 2) fail(`wrong class ${cls} (expected 1 for ELF32 or 2 for ELF64)`);
@@ -135,9 +149,7 @@ export function parseElf(
     fail(`type ${type} is not an executable (ET_EXEC) or shared object (ET_DYN)`);
   }
   if (u32(20) !== 1) fail(`unsupported e_version ${u32(20)}`);
-  const entry = addr(24);
   const phoffBig = addr(is64 ? 32 : 28);
-  const flags = u32(is64 ? 48 : 36);
   const phentsize = u16(is64 ? 54 : 42), phnum = u16(is64 ? 56 : 44);
   const headerSize = u16(is64 ? 52 : 40);
   if (headerSize !== ehsize) {
@@ -149,42 +161,70 @@ export function parseElf(
   if (phoffBig + BigInt(phnum * phentsize) > BigInt(bytes.length)) {
     fail("program headers extend past the end of the file (truncated)");
   }
-  const phoff = Number(phoffBig);
+  return {
+    bytes,
+    elfClass: cls as 1 | 2,
+    type,
+    machine,
+    flags: u32(is64 ? 48 : 36),
+    entry: addr(24),
+    phoff: Number(phoffBig),
+    phentsize,
+    phnum,
+  };
+}
+
+/** Reads every program header (the header check made sure they lie inside the file). */
+function readSegments(bytes: Uint8Array, h: ElfHeader): ElfSegment[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (o: number) => dv.getUint32(o, true);
+  const u64 = (o: number) => dv.getBigUint64(o, true);
   const segments: ElfSegment[] = [];
-  for (let i = 0; i < phnum; i++) {
-    const o = phoff + i * phentsize;
-    const s: ElfSegment = is64
-      ? {
-        type: u32(o),
-        flags: u32(o + 4),
-        offset: safeNumber(dv.getBigUint64(o + 8, true)),
-        vaddr: dv.getBigUint64(o + 16, true),
-        filesz: safeNumber(dv.getBigUint64(o + 32, true)),
-        memsz: dv.getBigUint64(o + 40, true),
-        align: dv.getBigUint64(o + 48, true),
-      }
-      : {
-        type: u32(o),
-        offset: u32(o + 4),
-        vaddr: BigInt(u32(o + 8)),
-        filesz: u32(o + 16),
-        memsz: BigInt(u32(o + 20)),
-        flags: u32(o + 24),
-        align: BigInt(u32(o + 28)),
-      };
-    segments.push(s);
+  for (let i = 0; i < h.phnum; i++) {
+    const o = h.phoff + i * h.phentsize;
+    segments.push(
+      h.elfClass === 2
+        ? {
+          type: u32(o),
+          flags: u32(o + 4),
+          offset: safeNumber(u64(o + 8)),
+          vaddr: u64(o + 16),
+          filesz: safeNumber(u64(o + 32)),
+          memsz: u64(o + 40),
+          align: u64(o + 48),
+        }
+        : {
+          type: u32(o),
+          offset: u32(o + 4),
+          vaddr: BigInt(u32(o + 8)),
+          filesz: u32(o + 16),
+          memsz: BigInt(u32(o + 20)),
+          flags: u32(o + 24),
+          align: BigInt(u32(o + 28)),
+        },
+    );
   }
-  const addrLimit = is64 ? 1n << 56n : 1n << 32n;
-  const loads = segments.filter((s) => s.type === PT_LOAD);
+  return segments;
+}
+
+/** Checks the PT_LOAD segments: inside the file and the address space, in order, and the entry. */
+function checkLoads(
+  loads: ElfSegment[],
+  fileSize: number,
+  h: ElfHeader,
+  pageMapped: boolean,
+  fail: Fail,
+): void {
   if (loads.length === 0) fail("no loadable (PT_LOAD) segments");
+  const addrLimit = h.elfClass === 2 ? 1n << 56n : 1n << 32n;
   let prevEnd = -1n, prevFlags = 0;
   for (const [i, s] of loads.entries()) {
     const what = `PT_LOAD segment ${i}`;
-    if (s.offset < 0 || s.filesz < 0 || s.offset + s.filesz > bytes.length) {
+    if (s.offset < 0 || s.filesz < 0 || s.offset + s.filesz > fileSize) {
       fail(
         `${what} lies outside the file (offset ${hexField(s.offset)}, size ${
           hexField(s.filesz)
-        }, file size 0x${bytes.length.toString(16)})`,
+        }, file size 0x${fileSize.toString(16)})`,
       );
     }
     if (BigInt(s.filesz) > s.memsz) fail(`${what} has filesz > memsz`);
@@ -207,35 +247,23 @@ export function parseElf(
   }
   const lo = loads[0].vaddr, hi = prevEnd;
   if (hi - lo > MAX_IMAGE_SPAN) fail(`segments span too much address space (${hi - lo} bytes)`);
-  if (!loads.some((s) => entry >= s.vaddr && entry < s.vaddr + s.memsz)) {
-    fail(`entry point 0x${entry.toString(16)} is outside every loadable segment`);
+  if (!loads.some((s) => h.entry >= s.vaddr && h.entry < s.vaddr + s.memsz)) {
+    fail(`entry point 0x${h.entry.toString(16)} is outside every loadable segment`);
   }
+}
+
+/** The PT_INTERP path, checked, or null when there is none. */
+function readInterp(bytes: Uint8Array, segments: ElfSegment[], fail: Fail): string | null {
   const interps = segments.filter((s) => s.type === PT_INTERP);
   if (interps.length > 1) fail("more than one PT_INTERP");
-  let interp: string | null = null;
-  if (interps.length === 1) {
-    const s = interps[0];
-    if (s.offset + s.filesz > bytes.length) fail("PT_INTERP lies outside the file");
-    if (s.filesz < 2 || s.filesz > 4096) fail(`PT_INTERP has a bad size ${s.filesz}`);
-    const raw = bytes.subarray(s.offset, s.offset + s.filesz);
-    if (raw[raw.length - 1] !== 0) fail("PT_INTERP is not NUL-terminated");
-    if (raw.indexOf(0) !== raw.length - 1) fail("PT_INTERP has an embedded NUL");
-    interp = new TextDecoder().decode(raw.subarray(0, raw.length - 1));
-  }
-  return {
-    bytes,
-    elfClass: cls as 1 | 2,
-    type,
-    machine,
-    flags,
-    entry,
-    phoff,
-    phentsize,
-    phnum,
-    segments,
-    loads,
-    interp,
-  };
+  if (interps.length === 0) return null;
+  const s = interps[0];
+  if (s.offset + s.filesz > bytes.length) fail("PT_INTERP lies outside the file");
+  if (s.filesz < 2 || s.filesz > 4096) fail(`PT_INTERP has a bad size ${s.filesz}`);
+  const raw = bytes.subarray(s.offset, s.offset + s.filesz);
+  if (raw[raw.length - 1] !== 0) fail("PT_INTERP is not NUL-terminated");
+  if (raw.indexOf(0) !== raw.length - 1) fail("PT_INTERP has an embedded NUL");
+  return new TextDecoder().decode(raw.subarray(0, raw.length - 1));
 }
 
 /** A file offset or size for a message: {@linkcode safeNumber}'s -1 means "past 2^53". */
