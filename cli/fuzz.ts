@@ -19,7 +19,7 @@ import { MAX_FILE } from "../core/fuzz/mutate.ts";
 import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
-import { readOption } from "./options.ts";
+import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
 
@@ -45,7 +45,7 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
 @@ the input is the program's stdin.`;
 
 /** What each option sets; the options that take a value are those with two parameters. */
-const SETTERS: Record<string, (a: FuzzArgs, v: string) => void> = {
+const SETTERS: OptionSetters<FuzzArgs> = {
   i: (a, v) => a.input = v,
   o: (a, v) => a.output = v,
   V: (a, v) => a.seconds = number("V", v),
@@ -70,7 +70,7 @@ const SETTERS: Record<string, (a: FuzzArgs, v: string) => void> = {
   accel: (a, v) => a.accel = parseAccel(v),
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
 };
-const WITH_VALUE = new Set(Object.keys(SETTERS).filter((k) => SETTERS[k].length === 2)); // deno-fmt-ignore
+const WITH_VALUE = valueOptions(SETTERS);
 
 /** Instructions each queue entry may run for `--cov` (the whole program runs, not the harness). */
 const COV_BUDGET = 1_000_000_000;
@@ -152,11 +152,7 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
   };
   let i = 0;
   while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
-    const o = readOption(argv, i, WITH_VALUE, "fuzz");
-    i = o.next;
-    const set = SETTERS[o.name];
-    if (!set) throw new EmuError(`unknown option -${o.name}`, "see emu fuzz -h");
-    set(a as FuzzArgs, o.value!);
+    i = applyOption(argv, i, SETTERS, WITH_VALUE, "fuzz", a as FuzzArgs);
   }
   if (argv[i] === "--") i++;
   if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");

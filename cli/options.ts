@@ -50,6 +50,69 @@ export function readOption(
 }
 
 /**
+ * Whether an option's value asks for its list of choices (`help` or `?`, as QEMU reads them).
+ *
+ * @example
+ * ```ts
+ * import { isHelp } from "./options.ts";
+ * console.log(isHelp("?"), isHelp("rv64")); // true false
+ * ```
+ */
+export function isHelp(value: string): boolean {
+  return value === "help" || value === "?";
+}
+
+/**
+ * What each option of a command sets in its parsed arguments `R`. An option
+ * whose setter has a second parameter takes a value ({@linkcode valueOptions}).
+ */
+export type OptionSetters<R> = Record<string, (r: R, value: string) => void>;
+
+/**
+ * The names of the options in `setters` that take a value.
+ *
+ * @example
+ * ```ts
+ * import { valueOptions } from "./options.ts";
+ * const names = valueOptions<{ v: boolean; file?: string }>({
+ *   v: (r) => r.v = true,
+ *   o: (r, file) => r.file = file,
+ * });
+ * console.log([...names]); // [ "o" ]
+ * ```
+ */
+export function valueOptions<R>(setters: OptionSetters<R>): Set<string> {
+  return new Set(Object.keys(setters).filter((k) => setters[k].length === 2));
+}
+
+/**
+ * Reads the option at `argv[i]` and applies its setter to `r`; returns the
+ * index of the next argument. An unknown option is an {@linkcode EmuError}.
+ *
+ * @example
+ * ```ts
+ * import { applyOption, valueOptions } from "./options.ts";
+ * const setters = { L: (r: { root?: string }, v: string) => r.root = v };
+ * const r: { root?: string } = {};
+ * console.log(applyOption(["-L", "/s", "prog"], 0, setters, valueOptions(setters), "user", r)); // 2
+ * ```
+ */
+export function applyOption<R>(
+  argv: readonly string[],
+  i: number,
+  setters: OptionSetters<R>,
+  withValue: ReadonlySet<string>,
+  command: string,
+  r: R,
+): number {
+  const { name, value, next } = readOption(argv, i, withValue, command);
+  const set = Object.hasOwn(setters, name) ? setters[name] : undefined;
+  if (!set) throw new EmuError(`unknown option ${argv[i]}`, `see emu ${command} -h`);
+  set(r, value!);
+  return next;
+}
+
+/**
  * Lines of a `help` listing (`-d help`, `-accel help`): a title, then each name and what it is.
  *
  * @example

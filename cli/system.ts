@@ -9,7 +9,15 @@
 
 import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { cpuHelp, helpList, parseIcount, readOption } from "./options.ts";
+import {
+  applyOption,
+  cpuHelp,
+  helpList,
+  isHelp,
+  type OptionSetters,
+  parseIcount,
+  valueOptions,
+} from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
 import { Monitor } from "./monitor.ts";
@@ -103,33 +111,10 @@ export interface SystemArgs {
   logFile?: string;
   /** `-loadvm FILE`: start from a snapshot file */
   loadvm?: string;
+  /** `-snapshot`: every drive defaults to `snapshot=on` (already applied to `drives`) */
+  snapshot?: boolean;
 }
 
-const WITH_VALUE = new Set([
-  "M",
-  "machine",
-  "m",
-  "cpu",
-  "accel",
-  "bios",
-  "kernel",
-  "initrd",
-  "append",
-  "dtb",
-  "drive",
-  "device",
-  "rtc",
-  "seed",
-  "icount",
-  "smp",
-  "symbols",
-  "d",
-  "D",
-  "serial",
-  "plugin",
-  "gdb",
-  "loadvm",
-]);
 /** An `-accel` value of system mode, where there is no lockstep engine. */
 
 /** `-d` log items. */
@@ -185,113 +170,81 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     symbols: [],
     log: new Set(),
   };
-  let snapshot = false;
   for (let i = 0; i < argv.length;) {
     const a = argv[i];
     if (!a.startsWith("-")) throw new EmuError(`unexpected argument "${a}"`, "see emu system -h");
-    const { name, value, next } = readOption(argv, i, WITH_VALUE, "system");
-    i = next;
-    switch (name) {
-      case "h":
-      case "help":
-        r.help = true;
-        break;
-      case "M":
-      case "machine":
-        r.machine = value!;
-        break;
-      case "m":
-        r.ramSize = parseSize(value!, "-m", 1n << 20n);
-        break;
-      case "cpu": // model[,prop=value...]: the target checks it when the machine is made
-        if (value === "help" || value === "?") r.helpTopic = "cpu";
-        else r.cpu = value!;
-        break;
-      case "accel":
-        if (value === "help" || value === "?") r.helpTopic = "accel";
-        else r.accel = parseAccel(value!);
-        break;
-      case "bios":
-      case "kernel":
-      case "initrd":
-      case "append":
-      case "dtb":
-        // An empty name would read as "-dtb : ..." in every later message.
-        if (value === "" && name !== "append") throw new EmuError(`-${name}: needs a file name`);
-        r[name] = value;
-        break;
-      case "drive":
-        r.drives.push(value!);
-        break;
-      case "snapshot":
-        snapshot = true;
-        break;
-      case "device":
-        r.devices.push(value!);
-        break;
-      case "rtc":
-        r.rtc = value;
-        break;
-      case "seed":
-        if (!/^\d+$/.test(value!)) throw new EmuError(`-seed ${value}: not a number`);
-        r.seed = BigInt(value!);
-        break;
-      case "plugin":
-        r.plugins.push(value!);
-        break;
-      case "icount": {
-        const icount = parseIcount(value!, true);
-        r.icountShift = icount.shift ?? r.icountShift;
-        if (icount.rr) r.rr = { ...icount.rr, commandLine: ["system", ...argv] };
-        break;
-      }
-      case "smp":
-        r.smp = parseSmp(value!);
-        break;
-      case "symbols":
-        r.symbols.push(value!);
-        break;
-      case "d":
-        for (const item of value!.split(",")) {
-          if (item === "help" || item === "?") r.helpTopic = "log";
-          else if (!(item in LOG_ITEMS)) {
-            throw new EmuError(`-d ${item}: unknown log item`, "use int and/or in_asm");
-          } else r.log.add(item);
-        }
-        break;
-      case "D":
-        r.logFile = value;
-        break;
-      case "serial":
-        if (value !== "stdio" && value !== "mon:stdio") {
-          throw new EmuError(`-serial ${value}: only stdio is supported`);
-        }
-        break;
-      case "nographic":
-        break;
-      case "s":
-        r.gdbPort = 1234;
-        break;
-      case "gdb": {
-        const m = /^tcp::(\d+)$/.exec(value!);
-        if (!m) throw new EmuError(`-gdb ${value}: expected tcp::PORT`);
-        r.gdbPort = Number(m[1]);
-        break;
-      }
-      case "loadvm":
-        r.loadvm = value;
-        break;
-      case "S":
-        r.gdbWait = true;
-        break;
-      default:
-        throw new EmuError(`unknown option ${a}`, "see emu system -h");
-    }
+    i = applyOption(argv, i, SYSTEM_OPTIONS, WITH_VALUE, "system", r);
   }
+  if (r.rr) r.rr.commandLine = ["system", ...argv];
   // QEMU's -snapshot: the default of every drive's snapshot option.
-  if (snapshot) r.drives = r.drives.map((d) => /(^|,)snapshot=/.test(d) ? d : `${d},snapshot=on`);
+  if (r.snapshot) {
+    r.drives = r.drives.map((d) => /(^|,)snapshot=/.test(d) ? d : `${d},snapshot=on`);
+  }
   return r;
 }
+
+/** `-bios`, `-kernel`, ...: a file name (an empty one would read as "-dtb : ..." in every later message). */
+const fileOption = (name: "bios" | "kernel" | "initrd" | "dtb") => (r: SystemArgs, v: string) => {
+  if (v === "") throw new EmuError(`-${name}: needs a file name`);
+  r[name] = v;
+};
+
+/** What each `emu system` option sets; the options that take a value are those with two parameters. */
+const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
+  h: (r) => r.help = true,
+  help: (r) => r.help = true,
+  M: (r, v) => r.machine = v,
+  machine: (r, v) => r.machine = v,
+  m: (r, v) => r.ramSize = parseSize(v, "-m", 1n << 20n),
+  // model[,prop=value...]: the target checks it when the machine is made
+  cpu: (r, v) => isHelp(v) ? r.helpTopic = "cpu" : r.cpu = v,
+  accel: (r, v) => isHelp(v) ? r.helpTopic = "accel" : r.accel = parseAccel(v),
+  bios: fileOption("bios"),
+  kernel: fileOption("kernel"),
+  initrd: fileOption("initrd"),
+  dtb: fileOption("dtb"),
+  append: (r, v) => r.append = v,
+  drive: (r, v) => r.drives.push(v),
+  snapshot: (r) => r.snapshot = true,
+  device: (r, v) => r.devices.push(v),
+  rtc: (r, v) => r.rtc = v,
+  seed: (r, v) => {
+    if (!/^\d+$/.test(v)) throw new EmuError(`-seed ${v}: not a number`);
+    r.seed = BigInt(v);
+  },
+  plugin: (r, v) => r.plugins.push(v),
+  icount: (r, v) => {
+    const icount = parseIcount(v, true);
+    r.icountShift = icount.shift ?? r.icountShift;
+    r.rr = icount.rr ?? r.rr;
+  },
+  smp: (r, v) => r.smp = parseSmp(v),
+  symbols: (r, v) => r.symbols.push(v),
+  d: (r, v) => {
+    for (const item of v.split(",")) {
+      if (isHelp(item)) r.helpTopic = "log";
+      else if (!(item in LOG_ITEMS)) {
+        throw new EmuError(`-d ${item}: unknown log item`, "use int and/or in_asm");
+      } else r.log.add(item);
+    }
+  },
+  D: (r, v) => r.logFile = v,
+  serial: (_r, v) => {
+    if (v !== "stdio" && v !== "mon:stdio") {
+      throw new EmuError(`-serial ${v}: only stdio is supported`);
+    }
+  },
+  nographic: () => {},
+  s: (r) => r.gdbPort = 1234,
+  gdb: (r, v) => {
+    const m = /^tcp::(\d+)$/.exec(v);
+    if (!m) throw new EmuError(`-gdb ${v}: expected tcp::PORT`);
+    r.gdbPort = Number(m[1]);
+  },
+  loadvm: (r, v) => r.loadvm = v,
+  S: (r) => r.gdbWait = true,
+};
+const WITH_VALUE = valueOptions(SYSTEM_OPTIONS);
 
 const CTRL_A = 1;
 const ESCAPE_HELP = "\r\nC-a h    print this help\r\nC-a x    exit emulator\r\n" +

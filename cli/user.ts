@@ -6,7 +6,15 @@
 
 import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
-import { cpuHelp, helpList, parseIcount, readOption } from "./options.ts";
+import {
+  applyOption,
+  cpuHelp,
+  helpList,
+  isHelp,
+  type OptionSetters,
+  parseIcount,
+  valueOptions,
+} from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { parseSize } from "../core/system/options.ts";
 import { builtinPlugins, loadToolPlugin } from "../core/plugin.ts";
@@ -105,25 +113,56 @@ export interface UserArgs {
   rr?: RecordReplayOptions;
 }
 
-const WITH_VALUE = new Set([
-  "L",
-  "E",
-  "U",
-  "cpu",
-  "d",
-  "D",
-  "seed",
-  "sched",
-  "max-memory",
-  "accel",
-  "root",
-  "0",
-  "plugin",
-  "g",
-  "loadvm",
-  "icount",
-  "net",
-]);
+/** What each `emu user` option sets; the options that take a value are those with two parameters. */
+const USER_OPTIONS: OptionSetters<UserArgs> = {
+  h: (r) => r.help = true,
+  help: (r) => r.help = true,
+  strace: (r) => r.strace = true,
+  realtime: (r) => r.realtime = true,
+  L: (r, v) => r.sysroot = v,
+  root: (r, v) => r.root = v,
+  0: (r, v) => r.argv0 = v,
+  E: (r, v) => {
+    const k = v.indexOf("=");
+    if (k === 0) throw new EmuError(`-E ${v}: expected VAR=value or VAR`);
+    r.set.push(k < 0 ? [v, undefined] : [v.slice(0, k), v.slice(k + 1)]);
+  },
+  U: (r, v) => r.unset.push(v),
+  cpu: (r, v) => isHelp(v) ? r.cpuHelp = true : r.cpu = v,
+  d: (r, v) => {
+    for (const c of v.split(",")) {
+      if (isHelp(c)) r.logHelp = true;
+      else if (c === "strace") r.strace = true;
+      else if (c in LOG_CATEGORIES) r.log.add(c);
+      else throw new EmuError(`-d ${c}: unknown log category`, "try -d help");
+    }
+  },
+  D: (r, v) => r.logFile = v,
+  plugin: (r, v) => isHelp(v) ? r.pluginHelp = true : r.plugins.push(v),
+  loadvm: (r, v) => r.loadvm = v,
+  icount: (r, v) => r.rr = parseIcount(v, false).rr ?? r.rr,
+  seed: (r, v) => {
+    if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) throw new EmuError(`-seed ${v}: not a number`);
+    r.seed = BigInt(v);
+  },
+  sched: (r, v) => {
+    parseSched(v);
+    r.sched = v;
+  },
+  net: (r, v) => {
+    if (v !== "host" && v !== "none") {
+      throw new EmuError(`-net ${v}: not a user-mode network`, "use -net host or -net none");
+    }
+    r.net = v;
+  },
+  "max-memory": (r, v) => r.maxMemory = parseSize(v, "--max-memory"),
+  accel: (r, v) => isHelp(v) ? r.accelHelp = true : r.accel = parseAccel(v),
+  g: (r, v) => {
+    if (!/^\d+$/.test(v) || Number(v) > 65535) throw new EmuError(`-g ${v}: not a TCP port`);
+    r.gdbPort = Number(v);
+  },
+};
+const WITH_VALUE = valueOptions(USER_OPTIONS);
 
 /**
  * Parses `emu user` arguments (QEMU's single-dash flags; `--flag` works too).
@@ -155,107 +194,11 @@ export function parseUserArgs(argv: string[]): UserArgs {
     accel: "jit",
   };
   let i = 0;
-  while (i < argv.length) {
-    const a = argv[i];
-    if (a === "--") {
-      i++;
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    const { name, value, next } = readOption(argv, i, WITH_VALUE, "user");
-    i = next;
-    switch (name) {
-      case "h":
-      case "help":
-        r.help = true;
-        break;
-      case "strace":
-        r.strace = true;
-        break;
-      case "realtime":
-        r.realtime = true;
-        break;
-      case "L":
-        r.sysroot = value;
-        break;
-      case "root":
-        r.root = value;
-        break;
-      case "0":
-        r.argv0 = value;
-        break;
-      case "E": {
-        const k = value!.indexOf("=");
-        if (k === 0) throw new EmuError(`-E ${value}: expected VAR=value or VAR`);
-        r.set.push(k < 0 ? [value!, undefined] : [value!.slice(0, k), value!.slice(k + 1)]);
-        break;
-      }
-      case "U":
-        r.unset.push(value!);
-        break;
-      case "cpu":
-        if (value === "help" || value === "?") r.cpuHelp = true;
-        else r.cpu = value;
-        break;
-      case "d":
-        for (const c of value!.split(",")) {
-          if (c === "help" || c === "?") r.logHelp = true;
-          else if (c === "strace") r.strace = true;
-          else if (c in LOG_CATEGORIES) r.log.add(c);
-          else throw new EmuError(`-d ${c}: unknown log category`, "try -d help");
-        }
-        break;
-      case "D":
-        r.logFile = value;
-        break;
-      case "plugin":
-        if (value === "help" || value === "?") r.pluginHelp = true;
-        else r.plugins.push(value!);
-        break;
-      case "loadvm":
-        r.loadvm = value;
-        break;
-      case "icount": {
-        const { rr } = parseIcount(value!, false);
-        if (rr) r.rr = { ...rr, commandLine: ["user", ...argv] };
-        break;
-      }
-      case "seed":
-        if (!/^(0x[0-9a-f]+|\d+)$/i.test(value!)) {
-          throw new EmuError(`-seed ${value}: not a number`);
-        }
-        r.seed = BigInt(value!);
-        break;
-      case "sched":
-        parseSched(value!);
-        r.sched = value;
-        break;
-      case "net":
-        if (value !== "host" && value !== "none") {
-          throw new EmuError(
-            `-net ${value}: not a user-mode network`,
-            "use -net host or -net none",
-          );
-        }
-        r.net = value;
-        break;
-      case "max-memory":
-        r.maxMemory = parseSize(value!, "--max-memory");
-        break;
-      case "accel":
-        if (value === "help" || value === "?") r.accelHelp = true;
-        else r.accel = parseAccel(value!);
-        break;
-      case "g":
-        if (!/^\d+$/.test(value!) || Number(value) > 65535) {
-          throw new EmuError(`-g ${value}: not a TCP port`);
-        }
-        r.gdbPort = Number(value);
-        break;
-      default:
-        throw new EmuError(`unknown option ${a}`, "see emu user -h");
-    }
+  while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-") && argv[i] !== "-") {
+    i = applyOption(argv, i, USER_OPTIONS, WITH_VALUE, "user", r);
   }
+  if (argv[i] === "--") i++;
+  if (r.rr) r.rr.commandLine = ["user", ...argv];
   if (i < argv.length) {
     r.program = argv[i];
     r.args = argv.slice(i + 1);
