@@ -206,45 +206,9 @@ function loadImages(
  * ```
  */
 export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<BuiltMachine> {
-  const dumpdtb = o.machine.has("dumpdtb") ? o.machine.string("dumpdtb") : undefined;
-  const mmu = o.machine.string("mmu-type", "sv48");
-  if (!/^sv(39|48|57)$/.test(mmu)) {
-    throw new EmuError(`-M virt,mmu-type=${mmu}: not one of sv39, sv48, sv57`);
-  }
-  const isa = o.machine.string("isa", env.isa ?? DEFAULT_ISA);
-  o.machine.rejectUnused();
-  if (o.bios === undefined && dumpdtb === undefined) {
-    throw new EmuError(
-      "-M virt: no firmware given; Denemu does not bundle one",
-      "pass -bios fw_jump.bin (OpenSBI, e.g. /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin), " +
-        "or -bios none with -kernel for a bare-metal program",
-    );
-  }
-  if (o.initrd !== undefined && o.kernel === undefined) {
-    throw new EmuError("-initrd needs -kernel", "pass the kernel with -kernel");
-  }
+  const board = boardOptions(o, env.isa ?? DEFAULT_ISA);
+  const files = await readBootFiles(env, o);
   const ram = o.ramSize;
-  if (ram < 1n << 20n || ram % 4096n !== 0n) {
-    throw new EmuError(`-m ${ram}: the virt board needs at least 1M, in whole 4K pages`);
-  }
-
-  // Read every file first, so a missing one fails before anything is built.
-  const readFile = env.readFile ?? ((p: string) => Deno.readFile(p));
-  const files = new Map<string, Uint8Array>();
-  const named = [["-bios", o.bios], ["-kernel", o.kernel], ["-initrd", o.initrd], ["-dtb", o.dtb]]
-    .filter(([flag, path]) => path !== undefined && !(path === "none" && flag === "-bios"));
-  const unnamed = named.find(([, path]) => path === "");
-  if (unnamed) {
-    throw new EmuError(`${unnamed[0]}: needs a file name`, "pass the path of the file to load");
-  }
-  for (const [flag, path] of named as [string, string][]) {
-    try {
-      files.set(path, await readFile(path));
-    } catch (e) {
-      throw new EmuError(`${flag} ${path}: cannot read: ${(e as Error).message}`);
-    }
-  }
-
   env.bus.addRom("mrom", VIRT_MAP.mrom.base, VIRT_MAP.mrom.size);
   env.bus.addRam("dram", VIRT_MAP.dram, ram);
   const console = env.console ?? new SerialConsole(env.events, env.clock);
@@ -252,35 +216,20 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
   try {
     await createDevices(devs, o);
     const { start, kernel } = loadImages(env, o, files);
-    let initrd: { start: bigint; end: bigint } | undefined;
-    if (o.initrd !== undefined && kernel) {
-      const data = files.get(o.initrd)!;
-      const at = initrdStart(kernel.low, ram);
-      if (at + BigInt(data.length) > VIRT_MAP.dram + ram) {
-        throw new EmuError(
-          `-initrd ${o.initrd}: does not fit in RAM above ${at.toString(16)}`,
-          "raise -m",
-        );
-      }
-      env.bus.loadImage(at, data);
-      initrd = { start: at, end: at + BigInt(data.length) };
-    }
-
-    let tree: FdtNode;
-    if (o.dtb !== undefined) tree = decodeFdt(files.get(o.dtb)!, `-dtb ${o.dtb}`).root;
-    else {
-      tree = virtDeviceTree({
+    const initrd = kernel ? loadInitrd(env, o, files, kernel.low) : undefined;
+    const tree = o.dtb !== undefined
+      ? decodeFdt(files.get(o.dtb)!, `-dtb ${o.dtb}`).root
+      : virtDeviceTree({
         ramBase: VIRT_MAP.dram,
         ramSize: ram,
-        isa,
-        mmuType: `riscv,${mmu}`,
+        isa: board.isa,
+        mmuType: `riscv,${board.mmu}`,
         timebaseHz: TIMEBASE_HZ,
         harts: (env.harts ?? [env.interrupts]).length,
         descriptions: devs.descriptions,
         interruptParent: devs.interruptParentLabel,
         rngSeed: devs.random("chosen/rng-seed").bytes(32),
       });
-    }
     setChosen(tree, { bootargs: o.append, initrd });
     const fdt = encodeFdt(tree);
 
@@ -303,15 +252,84 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
       control: devs.control,
       close: () => devs.close(),
     };
-    if (dumpdtb !== undefined) {
-      await (env.writeFile ?? ((p: string, d: Uint8Array) => Deno.writeFile(p, d)))(dumpdtb, fdt);
-      built.dumpedDtb = dumpdtb;
+    if (board.dumpdtb !== undefined) {
+      const write = env.writeFile ?? ((p: string, d: Uint8Array) => Deno.writeFile(p, d));
+      await write(board.dumpdtb, fdt);
+      built.dumpedDtb = board.dumpdtb;
     }
     return built;
   } catch (e) {
     await devs.close().catch(() => {});
     throw e;
   }
+}
+
+/** The board's own `-M virt,...` properties, and the checks of the options that must go together. */
+function boardOptions(
+  o: MachineOptions,
+  defaultIsa: string,
+): { dumpdtb?: string; mmu: string; isa: string } {
+  const dumpdtb = o.machine.has("dumpdtb") ? o.machine.string("dumpdtb") : undefined;
+  const mmu = o.machine.string("mmu-type", "sv48");
+  if (!/^sv(39|48|57)$/.test(mmu)) {
+    throw new EmuError(`-M virt,mmu-type=${mmu}: not one of sv39, sv48, sv57`);
+  }
+  const isa = o.machine.string("isa", defaultIsa);
+  o.machine.rejectUnused();
+  if (o.bios === undefined && dumpdtb === undefined) {
+    throw new EmuError(
+      "-M virt: no firmware given; Denemu does not bundle one",
+      "pass -bios fw_jump.bin (OpenSBI, e.g. /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin), " +
+        "or -bios none with -kernel for a bare-metal program",
+    );
+  }
+  if (o.initrd !== undefined && o.kernel === undefined) {
+    throw new EmuError("-initrd needs -kernel", "pass the kernel with -kernel");
+  }
+  if (o.ramSize < 1n << 20n || o.ramSize % 4096n !== 0n) {
+    throw new EmuError(`-m ${o.ramSize}: the virt board needs at least 1M, in whole 4K pages`);
+  }
+  return { dumpdtb, mmu, isa };
+}
+
+/** Reads every file the options name first, so a missing one fails before anything is built. */
+async function readBootFiles(env: MachineEnv, o: MachineOptions): Promise<Map<string, Uint8Array>> {
+  const readFile = env.readFile ?? ((p: string) => Deno.readFile(p));
+  const files = new Map<string, Uint8Array>();
+  const named = [["-bios", o.bios], ["-kernel", o.kernel], ["-initrd", o.initrd], ["-dtb", o.dtb]]
+    .filter(([flag, path]) => path !== undefined && !(path === "none" && flag === "-bios"));
+  const unnamed = named.find(([, path]) => path === "");
+  if (unnamed) {
+    throw new EmuError(`${unnamed[0]}: needs a file name`, "pass the path of the file to load");
+  }
+  for (const [flag, path] of named as [string, string][]) {
+    try {
+      files.set(path, await readFile(path));
+    } catch (e) {
+      throw new EmuError(`${flag} ${path}: cannot read: ${(e as Error).message}`);
+    }
+  }
+  return files;
+}
+
+/** Loads `-initrd` above the kernel (`kernelLow`); where it went, for `/chosen`. */
+function loadInitrd(
+  env: MachineEnv,
+  o: MachineOptions,
+  files: Map<string, Uint8Array>,
+  kernelLow: bigint,
+): { start: bigint; end: bigint } | undefined {
+  if (o.initrd === undefined) return undefined;
+  const data = files.get(o.initrd)!;
+  const at = initrdStart(kernelLow, o.ramSize);
+  if (at + BigInt(data.length) > VIRT_MAP.dram + o.ramSize) {
+    throw new EmuError(
+      `-initrd ${o.initrd}: does not fit in RAM above ${at.toString(16)}`,
+      "raise -m",
+    );
+  }
+  env.bus.loadImage(at, data);
+  return { start: at, end: at + BigInt(data.length) };
 }
 
 /** The virt machine plugin. */
