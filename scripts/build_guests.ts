@@ -14,7 +14,7 @@ import { join, relative, resolve } from "node:path";
 import { SIG } from "../core/linux/signals.ts";
 import { buildA64Guests } from "./build_guests_a64.ts";
 import { GUESTS, REPO } from "./guest_paths.ts";
-import { type Program, PROGRAMS, variantsOf } from "./guest_programs.ts";
+import { type CaseSpec, type Program, PROGRAMS, variantsOf } from "./guest_programs.ts";
 
 export { GUESTS, REPO };
 export const SYSROOT = "/usr/riscv64-linux-gnu";
@@ -189,8 +189,8 @@ function eq(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-async function main() {
-  const noBuild = Deno.args.includes("--no-build");
+/** Exits with a message naming what is missing when a tool the build needs is not installed. */
+async function requireTools(noBuild: boolean): Promise<void> {
   const missing: string[] = [];
   for (const t of noBuild ? [QEMU] : [CC, OBJDUMP, QEMU]) if (!(await which(t))) missing.push(t);
   try {
@@ -205,6 +205,71 @@ async function main() {
     );
     Deno.exit(1);
   }
+}
+
+/** The manifest entry of one case of `p` in one variant, before its results are recorded. */
+function caseOf(p: Program, spec: CaseSpec, base: string, variant: string): ManifestCase {
+  return {
+    name: `${base}.${variant}`,
+    program: p.name,
+    variant,
+    binary: `bin/${p.name}.${variant}`,
+    dynamic: variant.startsWith("dynamic"),
+    args: spec.args ?? [],
+    env: spec.env ?? {},
+    stdin: spec.stdin ?? null,
+    mkdirs: spec.mkdirs ?? [],
+    stdout: "",
+    stderr: null,
+    exitStatus: 0,
+    signal: null,
+    timeoutMs: spec.timeoutMs ?? 60_000,
+    ...(spec.cpu ?? p.cpu ? { cpu: spec.cpu ?? p.cpu } : {}),
+  };
+}
+
+/**
+ * Runs each case of `p` in every variant on qemu-riscv64 and stores the results under
+ * expected/. The first variant's output is stored as <base>.stdout; a variant whose output
+ * differs gets its own <base>.<variant>.stdout (and a warning, since that is unexpected).
+ */
+async function recordCases(p: Program, variants: string[]): Promise<ManifestCase[]> {
+  const cases: ManifestCase[] = [];
+  for (const spec of p.cases) {
+    const base = spec.id ? `${p.name}.${spec.id}` : p.name;
+    let first: RunResult | null = null;
+    for (const variant of variants) {
+      const c = caseOf(p, spec, base, variant);
+      const r = await runOnQemu(c);
+      let tag = base;
+      if (first === null) {
+        first = r;
+      } else if (
+        !eq(first.stdout, r.stdout) || (spec.checkStderr && !eq(first.stderr, r.stderr)) ||
+        first.exitStatus !== r.exitStatus
+      ) {
+        console.warn(`  warning: ${c.name} differs from ${variants[0]}; stored separately`);
+        tag = `${base}.${variant}`;
+      }
+      c.stdout = `expected/${tag}.stdout`;
+      await Deno.writeFile(join(GUESTS, c.stdout), r.stdout);
+      if (spec.checkStderr) {
+        c.stderr = `expected/${tag}.stderr`;
+        await Deno.writeFile(join(GUESTS, c.stderr), r.stderr);
+      }
+      c.exitStatus = r.exitStatus;
+      c.signal = r.signal;
+      cases.push(c);
+      const signal = r.signal ? ` (${r.signal})` : "";
+      console.log(`  ${c.name}: exit ${r.exitStatus}${signal}, ${r.stdout.length} bytes`);
+    }
+  }
+  return cases;
+}
+
+async function main() {
+  const noBuild = Deno.args.includes("--no-build");
+  await requireTools(noBuild);
   const qemuVersion = (await run(QEMU, ["--version"])).split("\n")[0];
   await Deno.mkdir(join(GUESTS, "bin"), { recursive: true });
   const expDir = join(GUESTS, "expected");
@@ -219,56 +284,7 @@ async function main() {
       await Promise.all(variants.map((v) => build(p, v)));
       if (p.name === "rv64c") await checkCompressed(join(GUESTS, "bin", "rv64c.static.O2"));
     }
-    for (const spec of p.cases) {
-      const base = spec.id ? `${p.name}.${spec.id}` : p.name;
-      // The first variant's output is stored as <base>.stdout; a variant whose output differs
-      // gets its own <base>.<variant>.stdout (and a warning, since that is unexpected).
-      let first: RunResult | null = null;
-      for (const variant of variants) {
-        const c: ManifestCase = {
-          name: `${base}.${variant}`,
-          program: p.name,
-          variant,
-          binary: `bin/${p.name}.${variant}`,
-          dynamic: variant.startsWith("dynamic"),
-          args: spec.args ?? [],
-          env: spec.env ?? {},
-          stdin: spec.stdin ?? null,
-          mkdirs: spec.mkdirs ?? [],
-          stdout: "",
-          stderr: null,
-          exitStatus: 0,
-          signal: null,
-          timeoutMs: spec.timeoutMs ?? 60_000,
-          ...(spec.cpu ?? p.cpu ? { cpu: spec.cpu ?? p.cpu } : {}),
-        };
-        const r = await runOnQemu(c);
-        let tag = base;
-        if (first === null) {
-          first = r;
-        } else if (
-          !eq(first.stdout, r.stdout) || (spec.checkStderr && !eq(first.stderr, r.stderr)) ||
-          first.exitStatus !== r.exitStatus
-        ) {
-          console.warn(`  warning: ${c.name} differs from ${variants[0]}; stored separately`);
-          tag = `${base}.${variant}`;
-        }
-        c.stdout = `expected/${tag}.stdout`;
-        await Deno.writeFile(join(GUESTS, c.stdout), r.stdout);
-        if (spec.checkStderr) {
-          c.stderr = `expected/${tag}.stderr`;
-          await Deno.writeFile(join(GUESTS, c.stderr), r.stderr);
-        }
-        c.exitStatus = r.exitStatus;
-        c.signal = r.signal;
-        cases.push(c);
-        console.log(
-          `  ${c.name}: exit ${r.exitStatus}${
-            r.signal ? ` (${r.signal})` : ""
-          }, ${r.stdout.length} bytes`,
-        );
-      }
-    }
+    cases.push(...await recordCases(p, variants));
   }
   if (!noBuild) await buildA64Guests();
   const manifest: Manifest = {
