@@ -233,6 +233,41 @@ function print(s: string): void {
   while (done < b.length) done += Deno.stdout.writeSync(b.subarray(done));
 }
 
+/** Prints what `-h`, `-cpu help`, `-d help`, `-accel help` or `-plugin help` asked for; false when none did. */
+async function printHelpTopic(a: UserArgs): Promise<boolean> {
+  if (a.help) print(USER_HELP);
+  else if (a.cpuHelp) print(await cpuHelp("user"));
+  else if (a.logHelp) print(helpList("Log items (comma separated):", LOG_CATEGORIES));
+  else if (a.accelHelp) print(helpList("Engines (-accel name):", ACCEL_HELP));
+  else if (a.pluginHelp) {
+    print("Tool plugins (-plugin name[,arg=val...]):");
+    for (const name of builtinPlugins("plugins/tools")) {
+      print(`${name.padEnd(12)} ${(await loadToolPlugin(name)).description}`);
+    }
+  } else return false;
+  return true;
+}
+
+/** Where log text goes: the `-D` file (opened here, closed by the caller) or stderr. */
+function openLog(path?: string): { writeText: (text: string) => void; logFile?: Deno.FsFile } {
+  let logFile: Deno.FsFile | undefined;
+  if (path) {
+    try {
+      logFile = Deno.openSync(path, { write: true, create: true, truncate: true });
+    } catch (e) {
+      throw new EmuError(`-D ${path}: cannot open (${(e as Error).message.split("\n")[0]})`);
+    }
+  }
+  const enc = new TextEncoder();
+  const writeText = (text: string) => {
+    const b = enc.encode(text);
+    const w = logFile ?? Deno.stderr;
+    let done = 0;
+    while (done < b.length) done += w.writeSync(b.subarray(done));
+  };
+  return { writeText, logFile };
+}
+
 /**
  * Runs `emu user`; returns the exit status (the guest's, or 1 for usage errors).
  *
@@ -243,47 +278,11 @@ function print(s: string): void {
  */
 export async function userCommand(argv: string[]): Promise<number> {
   const a = parseUserArgs(argv);
-  if (a.help) {
-    print(USER_HELP);
-    return 0;
-  }
-  if (a.cpuHelp) {
-    print(await cpuHelp("user"));
-    return 0;
-  }
-  if (a.logHelp) {
-    print(helpList("Log items (comma separated):", LOG_CATEGORIES));
-    return 0;
-  }
-  if (a.accelHelp) {
-    print(helpList("Engines (-accel name):", ACCEL_HELP));
-    return 0;
-  }
-  if (a.pluginHelp) {
-    print("Tool plugins (-plugin name[,arg=val...]):");
-    for (const name of builtinPlugins("plugins/tools")) {
-      print(`${name.padEnd(12)} ${(await loadToolPlugin(name)).description}`);
-    }
-    return 0;
-  }
+  if (await printHelpTopic(a)) return 0;
   if (!a.program) {
     throw new EmuError("no program given", "usage: emu user [options] program [args]");
   }
-  let logFile: Deno.FsFile | undefined;
-  if (a.logFile) {
-    try {
-      logFile = Deno.openSync(a.logFile, { write: true, create: true, truncate: true });
-    } catch (e) {
-      throw new EmuError(`-D ${a.logFile}: cannot open (${(e as Error).message.split("\n")[0]})`);
-    }
-  }
-  const enc = new TextEncoder();
-  const writeText = (text: string) => {
-    const b = enc.encode(text);
-    const w = logFile ?? Deno.stderr;
-    let done = 0;
-    while (done < b.length) done += w.writeSync(b.subarray(done));
-  };
+  const { writeText, logFile } = openLog(a.logFile);
   const writeLog = (line: string) => writeText(line + "\n");
   const opts: UserOptions = {
     program: a.program,
