@@ -22,7 +22,6 @@ import {
   type DeviceSpec,
   EmuError,
   encodeFdt,
-  type FdtNode,
   loadDevicePlugin,
   MachineDevices,
   type MachineEnv,
