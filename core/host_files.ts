@@ -82,6 +82,31 @@ export function readInputFile(path: string): Uint8Array {
   return embeddedFile(path) ?? Deno.readFileSync(absolute(path));
 }
 
+/**
+ * The first `length` bytes of input file `path` (fewer when it is shorter),
+ * embedded or on the host, without reading the rest: a caller that only
+ * looks at a header (an ELF magic) need not read a whole kernel image.
+ *
+ * @example
+ * ```ts
+ * import { readInputHead } from "./host_files.ts";
+ * console.log(new TextDecoder().decode(readInputHead("deno.json", 1))); // {
+ * ```
+ */
+export function readInputHead(path: string, length: number): Uint8Array {
+  const data = embeddedFile(path);
+  if (data) return data.subarray(0, length);
+  using file = Deno.openSync(absolute(path));
+  const head = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const n = file.readSync(head.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return head.subarray(0, got);
+}
+
 /** Deno.statSync of `path`, or the stat of an embedded file (a read-only regular file, runnable). */
 export function statInputFile(path: string): Deno.FileInfo {
   const data = embeddedFile(path);
