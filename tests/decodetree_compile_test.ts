@@ -5,7 +5,7 @@
 // tables with every extension (vector included) and the A64 table.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { DecodeTable, type DecodeTableData, type Decoder } from "../core/decodetree/decodetree.ts";
+import { type Decoder, DecodeTable, type DecodeTableData } from "../core/decodetree/decodetree.ts";
 import { A64_FIELD_FUNCTIONS } from "../targets/aarch64/decode.ts";
 import A64_TABLE from "../targets/aarch64/decode_tables.json" with { type: "json" };
 import { riscvDecoders } from "../targets/riscv/decode.ts";
