@@ -18,7 +18,7 @@
  */
 
 export * from "./core/ir.ts";
-export { IrBuilder, IrEmitter } from "./core/ir_builder.ts";
+export { IrBuilder, IrEmitter, type Wide } from "./core/ir_builder.ts";
 export * from "./core/trap.ts";
 export type * from "./core/target.ts";
 export type { TargetPlugin } from "./core/plugin.ts";

@@ -324,9 +324,8 @@ export class GuestMemory {
     return found < 0 ? -1n : BigInt(found) << PAGE_SHIFT;
   }
 
-  /** Marks the page of `addr` as holding translated code. */
-  markCode(addr: bigint): void {
-    const pn = pageNumber(addr);
+  /** Marks page `pn` as holding translated code. */
+  markCode(pn: number): void {
     const p = this.pages.get(pn);
     if (p && !p.hasCode) {
       p.hasCode = true;

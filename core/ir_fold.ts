@@ -48,23 +48,28 @@ function isFoldable(op: number): boolean {
   return op === Op.MOV || (op >= Op.ADD && op <= Op.SETCOND);
 }
 
-/** The value of pure op `op` over sources `a`, `b` read by `known`, or undefined. */
+/** The value of temp `t` if the MOVI `def[t]` of `b` defines it, else undefined. */
+function known(b: PackedBuilder, def: Int32Array, t: Temp): bigint | undefined {
+  return t >= 0 && def[t] >= 0 ? b.imm(def[t]) : undefined;
+}
+
+/** The value of pure op `op` of `b` over sources `ta`, `tb` of known values (`def`), or undefined. */
 function evaluate(
+  b: PackedBuilder,
+  def: Int32Array,
   op: number,
   cond: Cond,
   ta: Temp,
   tb: Temp,
-  known: (t: Temp) => bigint | undefined,
 ): bigint | undefined {
-  const a = known(ta);
-  if (a === undefined) return undefined;
-  if (op === Op.MOV || (op >= Op.EXT8S && op <= Op.EXT32U)) {
-    return op === Op.MOV ? a : alu(op as Op, a, 0n);
-  }
-  const b = known(tb);
-  if (b === undefined) return undefined;
-  if (op === Op.SETCOND) return compare(cond, a, b) ? 1n : 0n;
-  return alu(op as Op, a, b);
+  if (!(ta >= 0 && def[ta] >= 0)) return undefined;
+  const unary = op === Op.MOV || (op >= Op.EXT8S && op <= Op.EXT32U);
+  if (!unary && !(tb >= 0 && def[tb] >= 0)) return undefined;
+  const a = known(b, def, ta)!;
+  if (unary) return op === Op.MOV ? a : alu(op as Op, a, 0n);
+  const bv = known(b, def, tb)!;
+  if (op === Op.SETCOND) return compare(cond, a, bv) ? 1n : 0n;
+  return alu(op as Op, a, bv);
 }
 
 /**
@@ -80,6 +85,16 @@ function counts(numTemps: number): Uint16Array {
   if (scratch.length < numTemps) scratch = new Uint16Array(numTemps);
   return scratch.fill(0, 0, numTemps);
 }
+
+// The operand visitors, made once (closures per block were most of what folding allocated):
+// they count in `scratch`.
+const ignore = () => {};
+const countRead = (t: Temp) => {
+  if (t >= 0) scratch[t]++;
+};
+const uncountRead = (t: Temp) => {
+  if (t >= 0) scratch[t]--;
+};
 
 /**
  * Folds constants in the ops of `b` and drops pure ops whose temp result is
@@ -105,18 +120,17 @@ export function foldConstants(b: PackedBuilder, numGlobals: number): void {
   const code = b.code, args = b.args, end = b.numOps * STRIDE;
   const writes = counts(b.numTemps);
   for (let at = 0; at < end; at += STRIDE) {
-    const w = visitPacked(code, at, args, () => {});
+    const w = visitPacked(code, at, args, ignore);
     if (w >= 0) writes[w]++;
   }
   if (defScratch.length < b.numTemps) defScratch = new Int32Array(b.numTemps);
   // the MOVI that defines each temp of known value (-1: none)
   const def = defScratch.fill(-1, 0, b.numTemps);
-  const known = (t: Temp) => (def[t] >= 0 ? b.imm(def[t]) : undefined);
   for (let i = 0, at = 0; at < end; i++, at += STRIDE) {
     const w = code[at];
     let op = w & OP_MASK;
     if (op !== Op.MOVI && isFoldable(op)) {
-      const v = evaluate(op, condOf(w), code[at + W_A], code[at + W_B], known);
+      const v = evaluate(b, def, op, condOf(w), code[at + W_A], code[at + W_B]);
       if (v !== undefined) {
         b.setMovi(i, v);
         op = Op.MOVI;
@@ -131,17 +145,14 @@ export function foldConstants(b: PackedBuilder, numGlobals: number): void {
 /** Drops pure ops whose result is a temp nobody reads, until none is left. */
 function removeDeadTemps(b: PackedBuilder, numGlobals: number): void {
   const code = b.code, args = b.args, reads = counts(b.numTemps);
-  for (let at = 0; at < b.numOps * STRIDE; at += STRIDE) {
-    visitPacked(code, at, args, (t) => t >= 0 && reads[t]++);
-  }
-  const unread = (t: Temp) => t >= 0 && reads[t]--;
+  for (let at = 0; at < b.numOps * STRIDE; at += STRIDE) visitPacked(code, at, args, countRead);
   // Backwards, a dropped op's sources are mostly defined before it: one pass usually does.
   for (let changed = true; changed;) {
     changed = false;
     for (let i = b.numOps - 1; i >= 0; i--) {
       const at = i * STRIDE, d = code[at + W_D];
       if (!isPure(code[at] & OP_MASK) || d < numGlobals || reads[d] !== 0) continue;
-      visitPacked(code, at, args, unread);
+      visitPacked(code, at, args, uncountRead);
       b.kill(i);
       changed = true;
     }

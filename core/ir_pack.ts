@@ -39,7 +39,7 @@ import {
   type Temp,
   WRITES_D,
 } from "./ir.ts";
-import { IrEmitter } from "./ir_builder.ts";
+import { IrEmitter, type Wide } from "./ir_builder.ts";
 
 /** Words per op in {@linkcode PackedIr.code}. */
 export const STRIDE = 6;
@@ -62,6 +62,8 @@ export const W_D = 1, W_A = 2, W_B = 3, W_E = 5;
 export const W_X = 4;
 
 const TWO_63 = 1n << 63n, TWO_64 = 1n << 64n;
+/** The indices of a 64-bit word's low and high halves in an `Int32Array` over it (host order). */
+const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1, HIGH = 1 - LOW;
 
 /**
  * One block's IR, packed (see the module doc).
@@ -98,6 +100,8 @@ export interface PackedIr {
   readonly numUsed: number;
   /** the globals it writes: `numWritten` words after the used ones */
   readonly numWritten: number;
+  /** where the words its owner packed with it start in `code` (see {@linkcode packBuilt}) */
+  readonly tail: number;
 }
 
 /** Checks that `v` fits in 64 bits (signed or unsigned); returns its unsigned flag. */
@@ -105,6 +109,11 @@ function unsignedFlag(v: bigint, what: string): number {
   if (v >= -TWO_63 && v < TWO_63) return 0;
   if (v >= 0n && v < TWO_64) return WIDE_UNSIGNED;
   throw new InternalError(`IR ${what} out of 64 bits: ${v}`);
+}
+
+/** Whether `v` is 0 (as a number or a bigint). */
+function isZero(v: Wide): boolean {
+  return v === 0 || v === 0n;
 }
 
 /** Whether op `op` keeps its `pc` in the wide word (the others keep their `imm` there). */
@@ -210,6 +219,19 @@ export class PackedBuilder extends IrEmitter {
     spare = undefined;
   }
 
+  /**
+   * Starts another block (the TB cache reuses one builder): as a new builder
+   * made with `firstTemp` and `firstLabel`, after {@linkcode release}.
+   */
+  restart(firstTemp = this.numGlobals, firstLabel = 0): void {
+    if (!this.#released) throw new InternalError("a builder restarted before its release");
+    this.reset(firstTemp, firstLabel);
+    this.#s = spare ?? newScratch(256, 64);
+    spare = undefined;
+    this.#n = this.#nArgs = 0;
+    this.#released = false;
+  }
+
   /** How many ops were emitted (dropped ones included). */
   get numOps(): number {
     return this.#n;
@@ -241,37 +263,47 @@ export class PackedBuilder extends IrEmitter {
     d: Temp,
     a: Temp,
     b: Temp,
-    imm: bigint,
+    imm: Wide,
     size: number,
     signed: boolean,
     cond: Cond,
     c: Temp,
     e: Temp,
     label: Label,
-    pc: bigint,
+    pc: Wide,
   ): void {
     const n = this.#n;
     if ((n + 1) * STRIDE > this.#s.code.length) this.#grow(2 * n, this.#s.args.length);
     const { code, wide, wide32 } = this.#s, at = n * STRIDE;
-    const inX = xIsLabel(op) || op === Op.CALL;
+    const inX = xIsLabel(op) || op === Op.CALL, isPc = widePc(op);
     let v = imm, x = inX ? label : c;
     check((inX ? c : label) === 0 && size >= 0 && size < 1 << 15, op, "label, c or size");
-    if (widePc(op)) {
+    if (isPc) {
       v = pc;
       if (op === Op.COUNTER_ADD) {
-        check(x === 0 && imm >= 0n && imm < 1n << 32n, op, "host address");
+        check(x === 0 && imm >= 0 && imm < 2 ** 32, op, "host address");
         x = Number(imm) | 0;
-      } else check(imm === 0n, op, "immediate");
-    } else check(pc === 0n, op, "pc");
-    code[at] = op | (cond << COND_SHIFT) | (signed ? SIGNED : 0) | (size << SIZE_SHIFT) |
-      (v === 0n ? 0 : unsignedFlag(v, "immediate or pc"));
+      } else check(isZero(imm), op, "immediate");
+    } else check(isZero(pc), op, "pc");
+    let flag = 0;
+    if (typeof v === "number") {
+      check(Number.isSafeInteger(v), op, "immediate or pc number");
+      // A number is exact: its words are its two's complement; a negative pc is read back unsigned.
+      const high = Math.floor(v / 2 ** 32);
+      wide32[2 * n + LOW] = v - high * 2 ** 32;
+      wide32[2 * n + HIGH] = high;
+      if (isPc && v < 0) flag = WIDE_UNSIGNED;
+    } else if (v === 0n) wide32[2 * n] = wide32[2 * n + 1] = 0;
+    else {
+      flag = unsignedFlag(v, "immediate or pc");
+      wide[n] = v; // stored modulo 2^64
+    }
+    code[at] = op | (cond << COND_SHIFT) | (signed ? SIGNED : 0) | (size << SIZE_SHIFT) | flag;
     code[at + W_D] = d;
     code[at + W_A] = a;
     code[at + W_B] = b;
     code[at + W_X] = x;
     code[at + W_E] = e;
-    if (v === 0n) wide32[2 * n] = wide32[2 * n + 1] = 0;
-    else wide[n] = v; // stored modulo 2^64
     this.#n = n + 1;
   }
 
@@ -284,7 +316,7 @@ export class PackedBuilder extends IrEmitter {
     out[at] = args.length;
     for (let k = 0; k < args.length; k++) out[at + 1 + k] = args[k];
     this.#nArgs = at + 1 + args.length;
-    this.put(Op.CALL, d, 0, 0, BigInt(helper), 0, false, Cond.EQ, 0, 0, at, 0n);
+    this.put(Op.CALL, d, 0, 0, helper, 0, false, Cond.EQ, 0, 0, at, 0);
   }
 
   /** Appends op object `o` (as the builder's methods would have made it). */
@@ -357,27 +389,44 @@ export function visitPacked(
 
 /** How each global is used, while a block is packed (1 read or written, 2 written). */
 let useScratch = new Uint8Array(256);
+/** The globals of the block being packed: temps below this are globals. */
+let usedGlobals = 0;
+/** Marks a global read in `useScratch` (made once: a closure per block cost more than the marking). */
+const markRead = (t: Temp) => {
+  if (t >= 0 && t < usedGlobals) useScratch[t] |= 1;
+};
 
 /** Marks the globals the live ops of `b` use in `useScratch`; returns their CALL argument words. */
 function markUses(b: PackedBuilder, numGlobals: number): number {
   if (useScratch.length < numGlobals) useScratch = new Uint8Array(numGlobals);
   const use = useScratch.fill(0, 0, numGlobals), code = b.code, args = b.args;
-  const read = (t: Temp) => {
-    if (t >= 0 && t < numGlobals) use[t] |= 1;
-  };
+  usedGlobals = numGlobals;
   let argWords = 0;
   for (let at = 0; at < b.numOps * STRIDE; at += STRIDE) {
     const op = code[at] & OP_MASK;
     if (op === DEAD) continue;
     if (op === Op.CALL) argWords += 1 + args[code[at + W_X]];
-    const w = visitPacked(code, at, args, read);
+    const w = visitPacked(code, at, args, markRead);
     if (w >= 0 && w < numGlobals) use[w] |= 3;
   }
   return argWords;
 }
 
-/** Packs the ops `b` kept into a chunk; `numGlobals` is the target's. */
-export function packBuilt(b: PackedBuilder, numGlobals: number): PackedIr {
+/** No words after a block's (see {@linkcode packBuilt}). */
+const NO_TAIL: readonly number[] = Object.freeze([]);
+
+/**
+ * Packs the ops `b` kept into a chunk; `numGlobals` is the target's. The
+ * first `tailWords` int32 words of `tail` follow the block's, at {@linkcode PackedIr.tail}: what
+ * its owner keeps with it (a TB its instructions), which costs there neither
+ * an object nor a fresh page of the JavaScript heap.
+ */
+export function packBuilt(
+  b: PackedBuilder,
+  numGlobals: number,
+  tail: readonly number[] = NO_TAIL,
+  tailWords = tail.length,
+): PackedIr {
   const from = b.code, fromArgs = b.args, fromWide = b.wideWords;
   const argWords = markUses(b, numGlobals), use = useScratch;
   let n = 0, numUsed = 0, numWritten = 0;
@@ -387,7 +436,7 @@ export function packBuilt(b: PackedBuilder, numGlobals: number): PackedIr {
     if (use[g] & 2) numWritten++;
   }
   const { numTemps, numLabels } = b;
-  const words = n * STRIDE + argWords + numLabels + numUsed + numWritten;
+  const words = n * STRIDE + argWords + numLabels + numUsed + numWritten + tailWords;
   const ch = carve(8 * n + 4 * words), code = ch.code;
   const wideBase = ch.used / 8, base = ch.used / 4 + 2 * n;
   ch.used += (8 * n + 4 * words + 7) & ~7;
@@ -412,6 +461,8 @@ export function packBuilt(b: PackedBuilder, numGlobals: number): PackedIr {
     if (use[g]) code[u++] = g;
     if (use[g] & 2) code[w++] = g;
   }
+  const tailAt = w;
+  for (let k = 0; k < tailWords; k++) code[tailAt + k] = tail[k];
   const wide = ch.wide;
   return {
     code,
@@ -425,15 +476,24 @@ export function packBuilt(b: PackedBuilder, numGlobals: number): PackedIr {
     used,
     numUsed,
     numWritten,
+    tail: tailAt,
   };
 }
 
-/** Packs `block` (whose ops are then free to go); `numGlobals` is the target's. */
-export function packIr(block: IrBlock, numGlobals: number): PackedIr {
+/**
+ * Packs `block` (whose ops are then free to go); `numGlobals` and the first
+ * `tailWords` of `tail` as {@linkcode packBuilt} takes them.
+ */
+export function packIr(
+  block: IrBlock,
+  numGlobals: number,
+  tail: readonly number[] = NO_TAIL,
+  tailWords = tail.length,
+): PackedIr {
   const b = new PackedBuilder(numGlobals, block.numTemps, block.numLabels);
   try {
     for (const o of block.ops) b.append(o);
-    return packBuilt(b, numGlobals);
+    return packBuilt(b, numGlobals, tail, tailWords);
   } finally {
     b.release();
   }

@@ -11,7 +11,7 @@
 import type { CpuCore } from "./cpu_core.ts";
 import type { GuestMemory } from "./guest_memory.ts";
 import type { HelperDef } from "./ir.ts";
-import type { IrEmitter } from "./ir_builder.ts";
+import type { IrEmitter, Wide } from "./ir_builder.ts";
 
 /** One architectural register, for debuggers, hooks and `-d cpu`. */
 export interface RegisterInfo {
@@ -68,18 +68,20 @@ export interface TranslateContext {
   /**
    * Reads `size` (2 or 4) bytes of code at `addr` as an unsigned number, or
    * returns null when the fetch faults (the target then ends the TB, or
-   * raises a fetch fault when it is the TB's first instruction).
+   * raises a fetch fault when it is the TB's first instruction). Addresses
+   * here may be numbers where exact, read as signed 64-bit values (see
+   * {@linkcode Wide}: `-4` is `0xffff_ffff_ffff_fffc`), which costs no bigint.
    */
-  fetch(addr: bigint, size: number): number | null;
+  fetch(addr: Wide, size: number): number | null;
   /**
    * Starts guest instruction at `pc` (emits INSN_START and lets
    * instrumentation insert its ops). Call before emitting its IR. A TB's
    * instructions follow each other: each `pc` is the previous one plus its
    * size (TBs keep only the sizes).
    */
-  beginInsn(pc: bigint, size: number, bits: number): void;
+  beginInsn(pc: Wide, size: number, bits: number): void;
   /** Whether the page of `addr` is the same as the TB's first page. */
-  samePage(addr: bigint): boolean;
+  samePage(addr: Wide): boolean;
 }
 
 /** Registers and conventions the Linux user-mode layer needs. */

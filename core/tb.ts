@@ -10,6 +10,7 @@ import { EmuError, GuestFault, hex } from "./errors.ts";
 import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
 import type { IrBlock, IrOp } from "./ir.ts";
+import { type Wide, wideBigint } from "./ir_builder.ts";
 import { foldConstants } from "./ir_fold.ts";
 import { packBuilt, PackedBuilder, type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
@@ -33,7 +34,7 @@ export interface TranslationBlock {
   readonly insnCount: number;
   /** the pc of its instruction `index` (`insns[index].pc`, without making the list) */
   insnPc(index: number): bigint;
-  /** guest page numbers its code came from */
+  /** guest page numbers its code came from (a fresh array at each read) */
   readonly pages: number[];
   /** times it ran (for tiering and hotblocks) */
   execCount: number;
@@ -59,6 +60,19 @@ export interface BlockPart {
 }
 
 /**
+ * The guest code of a TB being made, as {@linkcode TranslationObserver.instrument}
+ * sees it: its instructions become objects only when one reads them.
+ */
+export interface BlockCode {
+  /** guest pc of the first instruction */
+  readonly pc: bigint;
+  /** how many instructions it has */
+  readonly insnCount: number;
+  /** the instructions, in order (a fresh array at each read) */
+  readonly insns: InsnInfo[];
+}
+
+/**
  * Sees every TB as it is translated (QEMU's `tb_trans` callback model) and
  * dropped. `instrument` may rewrite the IR (inject callbacks and inline
  * counters) before any backend sees it. Observers are independent: none may
@@ -67,9 +81,10 @@ export interface BlockPart {
 export interface TranslationObserver {
   /**
    * Before the TB is created: may add ops to `ir` (and raise `ir.numTemps`).
-   * `part` is set when the TB runs only part of a block.
+   * `code` says which guest code it is; `part` is set when the TB runs only
+   * part of a block.
    */
-  instrument?(ir: IrBlock, insns: InsnInfo[], pc: bigint, part?: BlockPart): void;
+  instrument?(ir: IrBlock, code: BlockCode, part?: BlockPart): void;
   /** After the TB is built. */
   onBlock?(tb: TranslationBlock): void;
   /** After a cached TB was dropped (its code was written): free what belongs to it. */
@@ -78,38 +93,33 @@ export interface TranslationObserver {
   onFlush?(): void;
 }
 
-/** A packed instruction's size is its number divided by this; its bits, the remainder. */
-const SIZE_UNIT = 2 ** 32;
-
 /**
  * A {@linkcode TranslationBlock} (a class: its `ir` getter must not hold a
- * translation's scope). Its instructions follow each other, so it keeps one
- * number per instruction, `bits + size * 2^32` (an array of doubles, 8 bytes
- * each), instead of an object, a bigint pc and a heap number: about 40 bytes
- * per instruction, most of what a cold TB kept.
+ * translation's scope). It keeps little in the JavaScript heap, since a cold
+ * guest keeps tens of thousands of TBs and every byte of theirs that survives
+ * a scavenge makes the young generation grow, each fresh page costing a page
+ * fault (docs/perf.md): its instructions are words after its packed IR
+ * (`code.tail`: bits and size of each), and its page is a number (another
+ * page, where its code spans two, is in a small array).
  */
 class Block implements TranslationBlock {
   execCount = 0;
   valid = true;
-  readonly insnCount: number;
-  readonly #packed: number[];
   #insns: InsnInfo[] | undefined;
   constructor(
     readonly pc: bigint,
     readonly flags: number,
     readonly code: PackedIr,
-    insns: InsnInfo[],
-    readonly pages: number[],
+    readonly insnCount: number,
+    /** the page of `pc` */
+    readonly firstPage: number,
+    /** the other pages its code came from (usually none: a shared empty array) */
+    readonly otherPages: readonly number[],
     readonly part?: BlockPart,
-  ) {
-    this.insnCount = insns.length;
-    this.#packed = insns.map((i) => i.bits + i.size * SIZE_UNIT);
-    const last = insns.length - 1;
-    if (last > 0 && insns[last].pc !== this.#offsetPc(last)) {
-      throw new EmuError(
-        `internal: the instructions of the TB at ${hex(pc)} do not follow each other`,
-      );
-    }
+  ) {}
+
+  get pages(): number[] {
+    return [this.firstPage, ...this.otherPages];
   }
 
   get ir(): IrBlock {
@@ -117,23 +127,14 @@ class Block implements TranslationBlock {
   }
 
   get insns(): InsnInfo[] {
-    if (this.#insns) return this.#insns;
-    let pc = this.pc;
-    return this.#insns = this.#packed.map((n) => {
-      const size = Math.floor(n / SIZE_UNIT), info = { pc, size, bits: n % SIZE_UNIT };
-      pc += BigInt(size);
-      return info;
-    });
+    return this.#insns ??= unpackInsns(this.pc, this.code.code, this.code.tail, this.insnCount);
   }
 
   insnPc(index: number): bigint {
-    return this.#insns ? this.#insns[index].pc : this.#offsetPc(index);
-  }
-
-  /** The pc of instruction `index` as the sum of the sizes before it. */
-  #offsetPc(index: number): bigint {
+    if (this.#insns) return this.#insns[index].pc;
+    const words = this.code.code, tail = this.code.tail;
     let offset = 0;
-    for (let i = 0; i < index; i++) offset += Math.floor(this.#packed[i] / SIZE_UNIT);
+    for (let i = 0; i < index; i++) offset += words[tail + 2 * i + 1];
     return this.pc + BigInt(offset);
   }
 }
@@ -166,56 +167,80 @@ class BlockToInstrument implements IrBlock {
   }
 }
 
-const PAGE_BYTES = BigInt(PAGE_SIZE);
+/** The page number of guest address `addr`, a number read as a signed 64-bit value (exact). */
+function pageOfNumber(addr: number): number {
+  const pn = Math.floor(addr / PAGE_SIZE);
+  return pn < 0 ? pn + 2 ** 64 / PAGE_SIZE : pn;
+}
 
 /**
- * What a target's translator gets for one TB (a class: no closures per TB).
- * Fetches compare the address with the page last fetched from as bigints,
- * which allocates nothing, and resolve a page once.
+ * What a target's translator gets for one TB (a class: no closures per TB;
+ * the TB cache reuses one, see {@linkcode Translation.start}). An address a
+ * translator passes as a number (see {@linkcode Wide}) stays a number:
+ * fetches compare it with the page last fetched from, and resolve a page
+ * once. The instructions are kept as two words each (bits and size) until
+ * someone asks for them as objects.
  */
-class Translation implements TranslateContext {
-  readonly insns: InsnInfo[] = [];
-  /** guest page numbers the code came from */
-  readonly pages: number[];
-  /** the TB's first page: [start, end) */
-  readonly #start: bigint;
-  readonly #end: bigint;
-  /** the page last fetched from: [start, end) (canonical addresses) */
-  #fetchStart = 1n;
-  #fetchEnd = 0n;
-  /** its start as a number, where numbers hold its addresses exactly (else -1) */
-  #fetchBase = -1;
+class Translation implements TranslateContext, BlockCode {
+  pc = 0n;
+  flags = 0;
+  maxInsns = 0;
+  memory: GuestMemory;
+  /**
+   * each instruction's bits (as an int32) and size, `2 * insnCount` words: what
+   * its TB keeps (`PackedIr.tail`); the array is longer, reused from TB to TB
+   */
+  readonly insnWords: number[] = [];
+  insnCount = 0;
+  /** the page number of `pc` */
+  firstPage = 0;
+  /** the other pages the code came from (a fresh array when there are some) */
+  otherPages: number[] = [];
+  /** bytes from `pc` to the next instruction */
+  #offset = 0;
+  /** `pc` as a signed number where that is exact, else NaN */
+  #pcNumber = NaN;
+  /** the start of the page last fetched from as a signed number (exact), NaN before a fetch */
+  #fetchLow = NaN;
   #fetchPage: Page | undefined;
 
-  constructor(
-    readonly pc: bigint,
-    readonly flags: number,
-    readonly ir: PackedBuilder,
-    readonly maxInsns: number,
-    readonly memory: GuestMemory,
-  ) {
-    const first = pageNumber(pc);
-    this.pages = [first];
-    this.#start = BigInt(first) * PAGE_BYTES;
-    this.#end = this.#start + PAGE_BYTES;
+  constructor(readonly ir: PackedBuilder, memory: GuestMemory) {
+    this.memory = memory;
   }
 
-  fetch(addr: bigint, size: number): number | null {
-    const mem = this.memory;
+  /** Starts the translation of the TB at `pc` (resolving its pages afresh). */
+  start(pc: bigint, flags: number, maxInsns: number, memory: GuestMemory): void {
+    this.pc = pc;
+    this.flags = flags;
+    this.maxInsns = maxInsns;
+    this.memory = memory;
+    this.insnCount = 0;
+    this.firstPage = pageNumber(pc);
+    if (this.otherPages.length) this.otherPages = [];
+    this.#offset = 0;
+    const signed = Number(BigInt.asIntN(64, pc));
+    this.#pcNumber = Number.isSafeInteger(signed) ? signed : NaN;
+    this.#fetchLow = NaN;
+    this.#fetchPage = undefined;
+  }
+
+  get insns(): InsnInfo[] {
+    return unpackInsns(this.pc, this.insnWords, 0, this.insnCount);
+  }
+
+  fetch(at: Wide, size: number): number | null {
+    // A bigint address becomes a number where that is exact; the others take the slow path.
+    const addr = typeof at === "number" ? at : Number(BigInt.asIntN(64, at));
     try {
-      if (!(addr >= this.#fetchStart && addr < this.#fetchEnd)) {
-        addr = BigInt.asUintN(64, addr);
+      if (!Number.isSafeInteger(addr)) return this.#fetchSlow(at, size);
+      let off = addr - this.#fetchLow;
+      if (!(off >= 0 && off < PAGE_SIZE)) {
         this.#fetchFrom(addr);
+        off = addr - this.#fetchLow;
       }
-      const base = this.#fetchBase, page = this.#fetchPage!;
-      const off = base >= 0 ? Number(addr) - base : Number(addr - this.#fetchStart);
-      if (page.mmio || off + size > PAGE_SIZE) {
-        const v = Number(mem.load(addr, size, false, "fetch"));
-        const last = pageNumber(addr + BigInt(size - 1));
-        if (!this.pages.includes(last)) this.pages.push(last);
-        return v;
-      }
-      const u8 = mem.host.u8, h = page.frame + off;
+      const page = this.#fetchPage!;
+      if (page.mmio || off + size > PAGE_SIZE) return this.#fetchSlow(at, size);
+      const u8 = this.memory.host.u8, h = page.frame + off;
       let v = 0;
       for (let i = size - 1; i >= 0; i--) v = v * 256 + u8[h + i];
       return v;
@@ -225,25 +250,69 @@ class Translation implements TranslateContext {
     }
   }
 
+  /** A fetch from MMIO or across a page: through the memory's loads. */
+  #fetchSlow(at: Wide, size: number): number {
+    const addr = BigInt.asUintN(64, wideBigint(at));
+    const v = Number(this.memory.load(addr, size, false, "fetch"));
+    this.#notePage(pageNumber(addr));
+    this.#notePage(pageNumber(addr + BigInt(size - 1)));
+    return v;
+  }
+
   /** Resolves the page of `addr` for fetches (throws a GuestFault where it is not mapped). */
-  #fetchFrom(addr: bigint): void {
-    const pn = pageNumber(addr);
-    this.#fetchPage = this.memory.page(addr, "fetch");
-    this.#fetchStart = BigInt(pn) * PAGE_BYTES;
-    this.#fetchEnd = this.#fetchStart + PAGE_BYTES;
-    this.#fetchBase = (pn + 1) * PAGE_SIZE <= Number.MAX_SAFE_INTEGER ? pn * PAGE_SIZE : -1;
-    if (!this.pages.includes(pn)) this.pages.push(pn);
+  #fetchFrom(addr: number): void {
+    const pn = pageOfNumber(addr);
+    const page = this.memory.resolve(pn, "fetch");
+    if (typeof page === "string") {
+      throw new GuestFault(BigInt.asUintN(64, BigInt(addr)), "fetch", page);
+    }
+    this.#fetchPage = page;
+    this.#fetchLow = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+    this.#notePage(pn);
   }
 
-  beginInsn(pc: bigint, size: number, bits: number): void {
-    this.ir.insnStart(pc, this.insns.length);
-    this.insns.push({ pc, size, bits });
+  #notePage(pn: number): void {
+    if (pn !== this.firstPage && !this.otherPages.includes(pn)) this.otherPages.push(pn);
   }
 
-  samePage(addr: bigint): boolean {
-    return (addr >= this.#start && addr < this.#end) || pageNumber(addr) === this.pages[0];
+  beginInsn(pc: Wide, size: number, bits: number): void {
+    const offset = this.#offset;
+    if (typeof pc === "number" ? pc !== this.#pcNumber + offset : pc !== this.pc + BigInt(offset)) {
+      throw new EmuError(
+        `internal: the instructions of the TB at ${hex(this.pc)} do not follow each other`,
+      );
+    }
+    const n = this.insnCount;
+    this.ir.insnStart(pc, n);
+    this.insnWords[2 * n] = bits | 0;
+    this.insnWords[2 * n + 1] = size;
+    this.insnCount = n + 1;
+    this.#offset = offset + size;
+  }
+
+  samePage(addr: Wide): boolean {
+    return (typeof addr === "number" ? pageOfNumber(addr) : pageNumber(addr)) === this.firstPage;
   }
 }
+
+/** The `count` instructions of a TB at `pc` kept as words from `words[at]` (bits, size), as objects. */
+function unpackInsns(
+  pc: bigint,
+  words: ArrayLike<number>,
+  at: number,
+  count: number,
+): InsnInfo[] {
+  const out: InsnInfo[] = [];
+  for (let i = 0; i < count; i++) {
+    const bits = words[at + 2 * i] >>> 0, size = words[at + 2 * i + 1];
+    out.push({ pc, size, bits });
+    pc += BigInt(size);
+  }
+  return out;
+}
+
+/** A TB's other pages when its code is on one page. */
+const NO_PAGES: readonly number[] = Object.freeze([]);
 
 /** Default cap on instructions per TB. */
 export const MAX_TB_INSNS = 128;
@@ -264,6 +333,8 @@ function pcKey(pc: bigint): number {
  */
 export class TbCache {
   #byPc = new Map<number, TranslationBlock>();
+  /** the context of the next translation (see {@linkcode Translation.start}) */
+  #spare: Translation | undefined;
   #byPage = new Map<number, Set<TranslationBlock>>();
   /** Instrumentation and backends: see every TB made and dropped. */
   readonly observers: TranslationObserver[] = [];
@@ -328,33 +399,45 @@ export class TbCache {
     const old = this.#byPc.get(pcKey(pc));
     if (old) this.#drop(old);
     this.#byPc.set(pcKey(pc), tb);
-    for (const pn of tb.pages) {
-      let set = this.#byPage.get(pn);
-      if (!set) this.#byPage.set(pn, set = new Set());
-      set.add(tb);
-      this.memory.markCode(BigInt(pn) << 12n);
-    }
+    this.#addToPage(tb.firstPage, tb);
+    for (const pn of tb.otherPages) this.#addToPage(pn, tb);
     return tb;
   }
 
-  #build(pc: bigint, flags: number, maxInsns: number, part?: BlockPart): TranslationBlock {
+  #addToPage(pn: number, tb: TranslationBlock): void {
+    let set = this.#byPage.get(pn);
+    if (!set) this.#byPage.set(pn, set = new Set());
+    set.add(tb);
+    this.memory.markCode(pn);
+  }
+
+  #build(pc: bigint, flags: number, maxInsns: number, part?: BlockPart): Block {
     const numGlobals = this.target.state.globals.length;
-    const ir = new PackedBuilder(numGlobals);
-    const ctx = new Translation(pc, flags, ir, maxInsns, this.memory);
-    const { insns, pages } = ctx, observers = this.observers;
+    // One builder and one context serve every TB (a nested translation makes its own).
+    let ctx = this.#spare;
+    this.#spare = undefined;
+    if (ctx) ctx.ir.restart();
+    else ctx = new Translation(new PackedBuilder(numGlobals), this.memory);
+    ctx.start(pc, flags, maxInsns, this.memory);
+    const ir = ctx.ir, observers = this.observers;
     let code: PackedIr;
     try {
       this.target.translate(ctx);
       foldConstants(ir, numGlobals);
       const block = new BlockToInstrument(ir);
-      for (const o of observers) o.instrument?.(block, insns, pc, part);
-      code = block.changed ? packIr(block, numGlobals) : packBuilt(ir, numGlobals);
+      for (let i = 0; i < observers.length; i++) observers[i].instrument?.(block, ctx, part);
+      const tail = ctx.insnWords, words = 2 * ctx.insnCount;
+      code = block.changed
+        ? packIr(block, numGlobals, tail, words)
+        : packBuilt(ir, numGlobals, tail, words);
     } finally {
       ir.release();
     }
-    const tb = new Block(pc, flags, code, insns, pages, part);
+    const others = ctx.otherPages.length ? ctx.otherPages : NO_PAGES;
+    const tb = new Block(pc, flags, code, ctx.insnCount, ctx.firstPage, others, part);
+    this.#spare = ctx;
     this.translated++;
-    for (const o of observers) o.onBlock?.(tb);
+    for (let i = 0; i < observers.length; i++) observers[i].onBlock?.(tb);
     return tb;
   }
 

@@ -2,6 +2,7 @@
 // path (any virtual page may map it, so every write tag goes), while cached reads stay.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
+import { pageNumber } from "../core/guest_memory.ts";
 import { HostMemory, TLB_BASE, TLB_ENTRIES, TLB_ENTRY_SIZE } from "../core/host_memory.ts";
 import { SoftTlb, TLB_READ, TLB_WRITE } from "../core/soft_tlb.ts";
 import { PhysicalBus } from "../core/system/bus.ts";
@@ -22,7 +23,7 @@ Deno.test("soft TLB: a page becoming code revokes the write tags and keeps the r
   };
   assert.equal(word(data, TLB_WRITE), data);
   assert.equal(word(code, TLB_WRITE), code);
-  mem.markCode(code);
+  mem.markCode(pageNumber(code));
   assert.equal(word(code, TLB_WRITE), -1n);
   assert.equal(word(data, TLB_WRITE), -1n); // it might alias the code page
   assert.equal(word(data, TLB_READ), data);

@@ -38,7 +38,8 @@ export class BranchCounts {
   constructor(hooks: Hooks) {
     const cpu = hooks.cpu, numGlobals = cpu.target.state.globals.length;
     cpu.tbs.observers.push({
-      instrument: (ir, insns, pc, part) => {
+      instrument: (ir, code, part) => {
+        const { insns, pc } = code;
         const exits = ir.ops.filter((o) => o.op === Op.GOTO_TB).length;
         if (part || exits !== 2 || insns.length === 0) return;
         const key = `${pc}:${insns.length}`;

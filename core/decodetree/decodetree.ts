@@ -32,6 +32,8 @@
  * @module
  */
 
+import { bucketKey, TableDecoder } from "./compile.ts";
+
 /**
  * A function that post-processes a field value (e.g. scales an offset).
  *
@@ -144,6 +146,8 @@ export interface DecodePattern {
  */
 export interface Decoded {
   readonly pattern: DecodePattern;
+  /** the pattern's index in its decoder's {@linkcode Decoder.patterns} */
+  readonly index: number;
   readonly args: Record<string, number>;
 }
 
@@ -160,6 +164,14 @@ export interface Decoded {
 export interface Decoder {
   /** The first matching pattern and its arguments, or null. */
   decode(bits: number): Decoded | null;
+  /** The index in {@linkcode patterns} of the first matching pattern, or -1. */
+  match(bits: number): number;
+  /**
+   * The arguments of `bits` as pattern `index` extracts them, in an object
+   * that pattern keeps for this: valid until its next `scratchArgs`. What a
+   * translator uses after {@linkcode match}, allocating nothing.
+   */
+  scratchArgs(index: number, bits: number): Record<string, number>;
   /** The patterns it includes, in table order. */
   readonly patterns: readonly DecodePattern[];
 }
@@ -322,47 +334,17 @@ export class DecodeTable {
     const chosen = this.patterns.filter(accept);
     let common = this.width >= 32 ? -1 : (1 << this.width) - 1;
     for (const p of chosen) common &= p.mask;
-    const keyOf = bucketKey(common, this.width);
+    const key = bucketKey(common, this.width);
     const buckets: DecodePattern[][] = [];
-    for (const p of chosen) (buckets[keyOf(p.match)] ??= []).push(p);
+    for (const p of chosen) (buckets[key.of(p.match)] ??= []).push(p);
     // Patterns in different buckets differ in a bit both fix: only same-bucket pairs can overlap.
     for (const b of buckets) if (b) checkOverlaps(b);
-    const none: DecodePattern[] = [];
-    return {
-      patterns: chosen,
-      decode(bits: number): Decoded | null {
-        for (const p of buckets[keyOf(bits)] ?? none) {
-          if ((bits & p.mask) === p.match) return { pattern: p, args: p.extract(bits) };
-        }
-        return null;
-      },
-    };
+    return new TableDecoder(
+      chosen,
+      key,
+      (p) => SOURCES.get(p)!.map(([name, s]) => [name, "value" in s ? s.value : s.field]),
+    );
   }
-}
-
-/**
- * The bucket index of an instruction word: up to 10 of the `common` bits (those
- * every pattern fixes), gathered as runs of adjacent bits.
- */
-function bucketKey(common: number, width: number): (bits: number) => number {
-  const runs: { pos: number; len: number; at: number }[] = [];
-  let taken = 0;
-  for (let b = 0; b < width && taken < 10; b++) {
-    if (!(common & (1 << b))) continue;
-    const last = runs[runs.length - 1];
-    if (last && last.pos + last.len === b) last.len++;
-    else runs.push({ pos: b, len: 1, at: taken });
-    taken++;
-  }
-  if (runs.length === 1) {
-    const { pos, len } = runs[0];
-    return (bits) => (bits >>> pos) & ((1 << len) - 1);
-  }
-  return (bits) => {
-    let k = 0;
-    for (const r of runs) k |= ((bits >>> r.pos) & ((1 << r.len) - 1)) << r.at;
-    return k;
-  };
 }
 
 function checkOverlaps(ps: DecodePattern[]): void {

@@ -65,7 +65,7 @@ export class EdgeCoverage {
     this.prev = cpu.host.allocate(8, 8);
     const numGlobals = cpu.target.state.globals.length;
     cpu.tbs.observers.push({
-      instrument: (ir, _insns, pc) => this.#instrument(ir, pc, numGlobals),
+      instrument: (ir, code) => this.#instrument(ir, code.pc, numGlobals),
     });
     // Code translated before now has no counters.
     cpu.tbs.flush();

@@ -13,7 +13,7 @@
  */
 
 import type { AccessType } from "../errors.ts";
-import { GuestMemory, pageNumber } from "../guest_memory.ts";
+import { GuestMemory } from "../guest_memory.ts";
 import type { PhysicalBus } from "./bus.ts";
 
 /** The memories of the CPUs on each bus (the harts of one machine). */
@@ -76,9 +76,8 @@ export class SystemMemory extends GuestMemory {
     page.hasCode = false;
   }
 
-  /** Marks the physical page behind `addr` (a fetch translation) as holding code. */
-  override markCode(addr: bigint): void {
-    const vpn = pageNumber(addr);
+  /** Marks the physical page behind virtual page `vpn` (a fetch translation) as holding code. */
+  override markCode(vpn: number): void {
     const ppn = this.physicalPage(vpn, "fetch");
     if (ppn === undefined) return;
     const page = this.bus.page(ppn);

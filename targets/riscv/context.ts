@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Cond, type IrEmitter, Op, type Temp, TrapKind } from "../../plugin_target.ts";
+import { Cond, type IrEmitter, Op, type Temp, TrapKind, type Wide } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import { RiscvState } from "./state.ts";
@@ -28,10 +28,14 @@ import type { VectorKnown } from "./trans_rvv_fast.ts";
 export interface DisasContext {
   readonly ir: IrEmitter;
   readonly xlen: 32 | 64;
-  /** pc of this instruction */
-  readonly pc: bigint;
-  /** pc of the next instruction (pc + size, wrapped to XLEN) */
-  readonly nextPc: bigint;
+  /**
+   * pc of this instruction: a number where that is exact (almost always; a
+   * signed value on RV64, see `Wide`), else a bigint. Compute with
+   * {@linkcode pcPlus} and {@linkcode regValue}, which keep the form.
+   */
+  readonly pc: Wide;
+  /** pc of the next instruction (pc + size, wrapped to XLEN), in the form of `pc` */
+  readonly nextPc: Wide;
   /** the raw instruction bits and length in bytes */
   readonly bits: number;
   readonly size: number;
@@ -88,7 +92,7 @@ export type TransTable = Record<string, TransFn>;
  * ```
  */
 export function gpr(ctx: DisasContext, r: number): Temp {
-  return r === 0 ? ctx.ir.constant(0n) : r;
+  return r === 0 ? ctx.ir.constant(0) : r;
 }
 
 /**
@@ -136,32 +140,38 @@ export function fpr(r: number): Temp {
  * ctx.ir.binop(Op.ADD, d, gpr(ctx, a.rs1), imm(ctx, a.imm));
  * ```
  */
-export function imm(ctx: DisasContext, v: number | bigint): Temp {
-  return ctx.ir.constant(BigInt(v));
+export function imm(ctx: DisasContext, v: Wide): Temp {
+  return ctx.ir.constant(v);
 }
 
 /**
- * `v` as an XLEN-wide register value (sign-extended to 64 bits).
+ * `v` (a pc in the form of {@linkcode DisasContext.pc}) as an XLEN-wide
+ * register value (sign-extended to 64 bits).
  *
  * @example
  * ```ts ignore
  * ctx.ir.movi(d, regValue(ctx, ctx.nextPc)); // a link address
  * ```
  */
-export function regValue(ctx: DisasContext, v: bigint): bigint {
-  return BigInt.asIntN(ctx.xlen, v);
+export function regValue(ctx: DisasContext, v: Wide): Wide {
+  if (typeof v === "bigint") return BigInt.asIntN(ctx.xlen, v);
+  return ctx.xlen === 32 ? v | 0 : v; // an RV64 number is signed already
 }
 
 /**
- * `v` as an XLEN-wide guest address (zero-extended).
+ * The guest address `ctx.pc + offset` (wrapped to XLEN), in the form of
+ * `ctx.pc`: an RV64 number stays exact, as `ctx.pc` is a number only below
+ * 2^52 and `offset` is an immediate.
  *
  * @example
  * ```ts ignore
- * ctx.ir.gotoTb(pcValue(ctx, ctx.pc + BigInt(a.imm)));
+ * ctx.ir.gotoTb(pcPlus(ctx, a.imm)); // jal
  * ```
  */
-export function pcValue(ctx: DisasContext, v: bigint): bigint {
-  return BigInt.asUintN(ctx.xlen, v);
+export function pcPlus(ctx: DisasContext, offset: number): Wide {
+  const pc = ctx.pc;
+  if (typeof pc === "bigint") return BigInt.asUintN(ctx.xlen, pc + BigInt(offset));
+  return ctx.xlen === 32 ? (pc + offset) >>> 0 : pc + offset;
 }
 
 /**
@@ -170,12 +180,12 @@ export function pcValue(ctx: DisasContext, v: bigint): bigint {
  * @example
  * ```ts
  * import type { GuestAddress } from "./context.ts";
- * const spPlus8: GuestAddress = { base: 2, offset: 8n };
+ * const spPlus8: GuestAddress = { base: 2, offset: 8 };
  * ```
  */
 export interface GuestAddress {
   base: Temp;
-  offset: bigint;
+  offset: number;
 }
 
 /**
@@ -189,11 +199,11 @@ export interface GuestAddress {
  * ```
  */
 export function guestAddress(ctx: DisasContext, rs1: number, offset: number): GuestAddress {
-  if (ctx.xlen === 64) return { base: gpr(ctx, rs1), offset: BigInt(offset) };
+  if (ctx.xlen === 64) return { base: gpr(ctx, rs1), offset };
   const t = ctx.ir.temp();
   ctx.ir.binop(Op.ADD32, t, gpr(ctx, rs1), imm(ctx, offset));
   ctx.ir.binop(Op.EXT32U, t, t);
-  return { base: t, offset: 0n };
+  return { base: t, offset: 0 };
 }
 
 /**
@@ -209,14 +219,14 @@ export function guestAddress(ctx: DisasContext, rs1: number, offset: number): Gu
 export function watchAccess(
   ctx: DisasContext,
   base: Temp,
-  offset: bigint,
+  offset: Wide,
   size: number,
   access: number,
 ): void {
   if ((ctx.watch & access) === 0) return;
   const { ir } = ctx;
   let addr = base;
-  if (offset !== 0n) {
+  if (offset !== 0 && offset !== 0n) {
     addr = ir.temp();
     ir.binop(Op.ADD, addr, base, imm(ctx, offset));
   }
@@ -249,7 +259,7 @@ export function addressTemp(ctx: DisasContext, rs1: number): Temp {
  */
 export function raiseIllegal(ctx: DisasContext): void {
   const t = ctx.ir.temp();
-  ctx.ir.movi(t, BigInt(ctx.bits >>> 0));
+  ctx.ir.movi(t, ctx.bits >>> 0);
   ctx.ir.raise(TrapKind.ILLEGAL, Cause.ILLEGAL_INSN, t);
   ctx.ended = true;
 }

@@ -14,7 +14,7 @@ import {
   gprDest,
   guestAddress,
   imm,
-  pcValue,
+  pcPlus,
   regValue,
   type TransFn,
   type TransTable,
@@ -89,7 +89,7 @@ function branch(cond: Cond): TransFn {
     ir.brcond(cond, gpr(ctx, a.rs1), gpr(ctx, a.rs2), taken);
     ir.gotoTb(ctx.nextPc);
     ir.setLabel(taken);
-    ir.gotoTb(pcValue(ctx, ctx.pc + BigInt(a.imm)));
+    ir.gotoTb(pcPlus(ctx, a.imm));
     ctx.ended = true;
     return true;
   };
@@ -133,16 +133,16 @@ function map<V>(table: Record<string, V>, make: (v: V) => TransFn): TransTable {
  */
 export const RVI_TRANS: TransTable = {
   lui(ctx, a) {
-    ctx.ir.movi(gprDest(ctx, a.rd), BigInt(a.imm));
+    ctx.ir.movi(gprDest(ctx, a.rd), a.imm);
     return true;
   },
   auipc(ctx, a) {
-    ctx.ir.movi(gprDest(ctx, a.rd), regValue(ctx, ctx.pc + BigInt(a.imm)));
+    ctx.ir.movi(gprDest(ctx, a.rd), regValue(ctx, pcPlus(ctx, a.imm)));
     return true;
   },
   jal(ctx, a) {
     link(ctx, a.rd);
-    ctx.ir.gotoTb(pcValue(ctx, ctx.pc + BigInt(a.imm)));
+    ctx.ir.gotoTb(pcPlus(ctx, a.imm));
     ctx.ended = true;
     return true;
   },

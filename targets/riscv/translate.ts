@@ -12,11 +12,17 @@
  * @module
  */
 
-import { type TranslateContext, TrapKind } from "../../plugin_target.ts";
+import { type Decoder, type TranslateContext, TrapKind, type Wide } from "../../plugin_target.ts";
 import { Cause } from "./causes.ts";
-import { type DisasContext, raiseIllegal, type TransFn, type TransTable } from "./context.ts";
+import {
+  type DisasContext,
+  pcPlus,
+  raiseIllegal,
+  type TransFn,
+  type TransTable,
+} from "./context.ts";
 import { Priv } from "./csr.ts";
-import { decodeRiscv, riscvInsnLength, transName } from "./decode.ts";
+import { riscvDecoders, riscvInsnLength } from "./decode.ts";
 import type { HelperRegistry } from "./helpers.ts";
 import type { DebugTriggers } from "./triggers.ts";
 import { RVA_TRANS } from "./trans_rva.ts";
@@ -91,8 +97,55 @@ export function riscvTrans(name: string): TransFn | undefined {
   return RISCV_TRANS[name] ?? (vectorTable ??= requireUnit(rvvTrans(), (ctx) => ctx.vecOff))[name];
 }
 
+/**
+ * The translation functions of a decoder's patterns, by pattern index, each
+ * found at its first use (a lookup by name per instruction cost more than
+ * the rest of its decoding). A CSR instruction's function first forgets that
+ * vstart is known to be 0 (`csrw vstart`).
+ */
+class PatternTrans {
+  readonly #fns: (TransFn | null | undefined)[];
+  constructor(readonly decoder: Decoder) {
+    this.#fns = decoder.patterns.map(() => undefined);
+  }
+
+  /** The function of pattern `index`, or null (`illegal`, or none of that name). */
+  get(index: number): TransFn | null {
+    const fn = this.#fns[index];
+    return fn !== undefined ? fn : (this.#fns[index] = this.#find(index));
+  }
+
+  #find(index: number): TransFn | null {
+    const p = this.decoder.patterns[index];
+    if (p.name === "illegal") return null;
+    const name = p.attrs.trans ?? p.name, fn = riscvTrans(name);
+    if (!fn || !name.startsWith("csr")) return fn ?? null;
+    return (ctx, a) => {
+      ctx.vector.vstartZero = false;
+      return fn(ctx, a);
+    };
+  }
+}
+
+const patternTrans = new WeakMap<Decoder, PatternTrans>();
+
+function transOf(decoder: Decoder): PatternTrans {
+  let t = patternTrans.get(decoder);
+  if (!t) patternTrans.set(decoder, t = new PatternTrans(decoder));
+  return t;
+}
+
 /** `T` with its fields writable. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A TB's pc as the number its translation computes with (see `DisasContext.pc`):
+ * RV64's signed value, where it and every pc of the TB are exact; else undefined.
+ */
+function pcNumber(pc: bigint, xlen: 32 | 64): number | undefined {
+  const n = Number(xlen === 64 ? BigInt.asIntN(64, pc) : pc);
+  return Math.abs(n) < 2 ** 52 ? n : undefined;
+}
 
 /** {@linkcode fetchInsn}'s results other than an instruction. */
 const STOP = -1, FAULT_AT_PC = -2, FAULT_AFTER_PC = -3;
@@ -104,13 +157,14 @@ const INSN_SIZE_UNIT = 2 ** 32;
  * so that a fetch allocates nothing), {@linkcode STOP} where a later
  * instruction crosses the page, or where the fetch faulted at `pc` or `pc + 2`.
  */
-function fetchInsn(ctx: TranslateContext, pc: bigint, first: boolean): number {
+function fetchInsn(ctx: TranslateContext, pc: Wide, first: boolean): number {
   const low = ctx.fetch(pc, 2);
   if (low === null) return FAULT_AT_PC;
   const size = riscvInsnLength(low);
   if (size === 2) return low + 2 * INSN_SIZE_UNIT;
-  if (!first && !ctx.samePage(pc + 2n)) return STOP;
-  const high = ctx.fetch(pc + 2n, 2);
+  const at = typeof pc === "number" ? pc + 2 : pc + 2n;
+  if (!first && !ctx.samePage(at)) return STOP;
+  const high = ctx.fetch(at, 2);
   if (high === null) return FAULT_AFTER_PC;
   return ((low | (high << 16)) >>> 0) + size * INSN_SIZE_UNIT;
 }
@@ -191,7 +245,7 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
   const { xlen, helpers, triggers } = setup;
   const priv = flags & 3;
   const watch = triggers?.watches(priv) ?? 0;
-  let pc = ctx.pc;
+  let pc = pcNumber(ctx.pc, xlen) ?? ctx.pc;
   const flagsCode = flags >> VTYPE_SHIFT;
   const vector = { flagsCode, vtype: vtypeOfCode(flagsCode), vstartZero: false };
   // One context per TB, its per-instruction fields set for each (an object per
@@ -214,6 +268,8 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
     ended: false,
     endAfter: false,
   };
+  const { insn16, insn32 } = riscvDecoders(xlen, setup.extensionTags);
+  const trans16 = transOf(insn16), trans32 = transOf(insn32);
   for (let n = 0;; n++) {
     const first = n === 0;
     if (!first && (n >= ctx.maxInsns || !ctx.samePage(pc))) return ir.gotoTb(pc);
@@ -222,23 +278,23 @@ export function translateRiscv(ctx: TranslateContext, setup: TranslateSetup): vo
     if (fetched < 0) {
       if (!first) return ir.gotoTb(pc);
       const addr = ir.temp();
-      ir.movi(addr, fetched === FAULT_AT_PC ? pc : pc + 2n);
+      ir.movi(addr, fetched === FAULT_AT_PC ? pc : typeof pc === "number" ? pc + 2 : pc + 2n);
       return ir.raise(TrapKind.MEMORY, Cause.FETCH_PAGE_FAULT, addr);
     }
     const size = Math.floor(fetched / INSN_SIZE_UNIT), bits = fetched % INSN_SIZE_UNIT;
     ctx.beginInsn(pc, size, bits);
     if (triggers?.execHit(pc, priv)) return ir.raise(TrapKind.BREAKPOINT, Cause.BREAKPOINT);
     dc.pc = pc;
-    dc.nextPc = BigInt.asUintN(xlen, pc + BigInt(size));
+    dc.nextPc = pcPlus(dc, size);
     dc.bits = bits;
     dc.size = size;
     dc.insnIndex = n;
     dc.ended = dc.endAfter = false;
-    const decoded = decodeRiscv(xlen, bits, size, setup.extensionTags);
-    const name = decoded ? transName(decoded) : "";
-    const trans = decoded ? riscvTrans(name) : undefined;
-    if (name.startsWith("csr")) vector.vstartZero = false; // csrw vstart
-    if (!decoded || !trans || !trans(dc, decoded.args)) raiseIllegal(dc);
+    // Decoded in place: the pattern's index, then its arguments in the object it reuses.
+    const decoder = size === 2 ? insn16 : insn32, word = bits | 0;
+    const index = decoder.match(word);
+    const trans = index < 0 ? null : (size === 2 ? trans16 : trans32).get(index);
+    if (!trans || !trans(dc, decoder.scratchArgs(index, word))) raiseIllegal(dc);
     if (dc.ended) return;
     pc = dc.nextPc;
     if (dc.endAfter) return ir.gotoTb(pc);

@@ -12,6 +12,8 @@
  * @module
  */
 
+import type { Wide } from "../../plugin_target.ts";
+
 /** tdata1 bits: the access kinds and the privilege levels a trigger matches. */
 const LOAD = 1n, STORE = 2n, EXEC = 4n;
 /** the U, S and M bits (bits 3, 4, 6): bit `3 + priv` */
@@ -125,9 +127,10 @@ export class DebugTriggers {
   }
 
   /** Whether an execute trigger fires before the instruction at `pc` runs at privilege `priv`. */
-  execHit(pc: bigint, priv: number): boolean {
+  execHit(pc: Wide, priv: number): boolean {
     if (!((this.#execPrivs >> priv) & 1)) return false;
-    return this.triggers.some((t) => this.#armed(t, EXEC, priv) && t.tdata2 === pc);
+    const at = typeof pc === "bigint" ? pc : BigInt.asUintN(64, BigInt(pc));
+    return this.triggers.some((t) => this.#armed(t, EXEC, priv) && t.tdata2 === at);
   }
 
   /** The access kinds some trigger watches at privilege `priv` (1: loads, 2: stores). */
