@@ -1,0 +1,200 @@
+/**
+ * What the compilation of one region shares across its TBs: the wasm
+ * locals (guest registers, inline counters, the temps' pool, the access
+ * groups' host addresses), the function indices of helpers and access
+ * functions, and the code that moves guest registers and counters between
+ * locals and memory around calls and exits. `region_tb.ts` emits each TB
+ * with it; `region_compiler.ts` puts the pieces together.
+ *
+ * @module
+ */
+
+import { type HelperDef, type IrBlock, type IrOp, markGlobals, Op } from "../ir.ts";
+import { STATE_BASE } from "../host_memory.ts";
+import type { TranslationBlock } from "../tb.ts";
+import { I32, I64, W, WasmCode } from "./wasm_code.ts";
+import { HELPER_OPS } from "./wasm_helpers.ts";
+import { constantTemps, packTemps, type TempSlots } from "./temp_locals.ts";
+import { IMP_SLOW_LOAD, IMP_SLOW_STORE, NUM_FIXED_IMPORTS } from "./region_imports.ts";
+import { AccessFunctions, type AccessGroup, accessGroups } from "./region_memory.ts";
+import { type MissExitEnv, missExitSets, type MissSite } from "./region_miss.ts";
+
+/** What the compiler needs to know besides the TBs. */
+export interface RegionEnv {
+  numGlobals: number;
+  /** state offset of each global */
+  globalOffsets: number[];
+  pcOffset: number;
+  /** all helpers, by CALL index */
+  helpers: HelperDef[];
+  /** host address of the control block */
+  ctrl: number;
+  /** initial size of the shared memory, in wasm pages */
+  memoryPages: number;
+  /** host address of the jump cache (see `jumpCacheSlot`) */
+  jumpCache: number;
+  /** this region's slot in the function table (indirect jumps to its own TBs stay inside) */
+  selfSlot: number;
+  /** host address just past the trace buffer (a full buffer calls the `drain` import) */
+  traceEnd: number;
+  /** host address of the soft-TLB table of the region's MMU mode (`tlbTable`) */
+  tlbTable: number;
+  /** which TBs' accesses may take miss exits (region_miss.ts); none when absent */
+  missExits?: MissExitEnv;
+}
+
+/** The first local after the params and the exits' locals (region_exits.ts `LOCALS`). */
+const FIRST_FREE_LOCAL = 6;
+
+/**
+ * One region being compiled: its locals, function indices and shared code.
+ *
+ * @example
+ * ```ts ignore
+ * const r = new RegionCode([tbA, tbB], env);
+ * r.reload(); // load the guest registers the region uses into their locals
+ * ```
+ */
+export class RegionCode {
+  readonly c: WasmCode;
+  readonly irs: IrBlock[];
+  /** the types of the `run` function's locals, params first */
+  readonly localTypes: number[] = [I32, I32, I64, I32];
+  /** the local of each guest register the region uses (-1: unused) */
+  readonly globalLocal: Int32Array;
+  readonly used: number[] = [];
+  readonly written: number[] = [];
+  /** the local of each inline counter, by its host address */
+  readonly counterLocal = new Map<number, number>();
+  /** the number of arguments of each helper called, by CALL index */
+  readonly helperArity = new Map<number, number>();
+  /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
+  usesInternal = false;
+  readonly tempBase: number;
+  readonly tempSlots: TempSlots[];
+  readonly groupBase: number;
+  readonly groups: Map<IrOp, AccessGroup>[];
+  /** temps written once by a MOVI, read as constants (see constantTemps) */
+  readonly constants: Map<number, bigint>[];
+  /** accesses that leave on a TLB miss */
+  readonly missable: Set<IrOp>[];
+  readonly missSites: MissSite[] = [];
+  /** the helpers called, sorted, and the function index of each */
+  readonly helperList: number[];
+  readonly helperFn: Map<number, number>;
+  readonly access: AccessFunctions;
+  readonly firstAluHelper: number;
+  readonly entryOf: Map<bigint, number>;
+
+  constructor(readonly tbs: TranslationBlock[], readonly env: RegionEnv) {
+    const G = env.numGlobals;
+    // Each TB's ops, unpacked once (TBs keep them packed: see ir_pack.ts).
+    this.irs = tbs.map((tb) => tb.ir);
+    this.globalLocal = new Int32Array(G).fill(-1);
+    this.#scanOps();
+    // Temps share a pool of locals (see temp_locals.ts).
+    this.tempBase = this.#counterLocals(this.#globalLocals(FIRST_FREE_LOCAL));
+    this.tempSlots = this.irs.map((ir) => packTemps(ir.ops, G, ir.numTemps));
+    const poolSize = this.tempSlots.reduce((n, s) => Math.max(n, s.size), 0);
+    for (let i = 0; i < poolSize; i++) this.localTypes.push(I64);
+    // Accesses that share a TLB probe (see accessGroups): one i32 local per group of a TB.
+    this.groups = this.irs.map((ir) => accessGroups(ir.ops));
+    this.groupBase = this.tempBase + poolSize;
+    const groupLocals = this.groups.reduce(
+      (n, m) => Math.max(n, ...[...m.values()].map((g) => g.index + 1)),
+      0,
+    );
+    for (let i = 0; i < groupLocals; i++) this.localTypes.push(I32);
+    this.constants = this.irs.map((ir) => constantTemps(ir.ops, G));
+    this.missable = missExitSets(this.irs, G, env.missExits);
+    this.helperList = [...this.helperArity.keys()].sort((a, b) => a - b);
+    this.helperFn = new Map(this.helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
+    // Internal functions: the access functions of the groups, then (if used) the ALU helpers.
+    const firstInternal = NUM_FIXED_IMPORTS + this.helperList.length;
+    this.access = new AccessFunctions(firstInternal, IMP_SLOW_LOAD, IMP_SLOW_STORE, env.tlbTable);
+    for (const m of this.groups) for (const o of m.keys()) this.access.use(o);
+    this.firstAluHelper = this.access.first + this.access.count;
+    this.entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
+    // Regions come to about 26 bytes of wasm per IR op (speedtest1): room for that saves regrowth.
+    this.c = new WasmCode(256 + 28 * this.irs.reduce((n, ir) => n + ir.ops.length, 0));
+  }
+
+  /** Marks the globals used and written, the helpers called and whether ALU helpers are. */
+  #scanOps(): void {
+    const G = this.env.numGlobals;
+    const isUsed = new Uint8Array(G), isWritten = new Uint8Array(G);
+    for (const ir of this.irs) {
+      markGlobals(ir.ops, G, isUsed, isWritten);
+      for (const o of ir.ops) {
+        if (o.op === Op.CALL) this.helperArity.set(Number(o.imm), o.args.length);
+        if (HELPER_OPS.includes(o.op)) this.usesInternal = true;
+      }
+    }
+    for (let g = 0; g < G; g++) {
+      if (isWritten[g]) this.written.push(g);
+      if (isUsed[g]) this.used.push(g);
+    }
+  }
+
+  /** Gives each guest register used a local from `next` on; returns the next free local. */
+  #globalLocals(next: number): number {
+    for (const g of this.used) {
+      this.globalLocal[g] = next++;
+      this.localTypes.push(I64);
+    }
+    return next;
+  }
+
+  /** Inline counters (scoreboards) live in locals too: no load-add-store chain through memory. */
+  #counterLocals(next: number): number {
+    for (const ir of this.irs) {
+      for (const o of ir.ops) {
+        const addr = Number(o.imm);
+        if (o.op === Op.COUNTER_ADD && !this.counterLocal.has(addr)) {
+          this.counterLocal.set(addr, next++);
+          this.localTypes.push(I64);
+        }
+      }
+    }
+    return next;
+  }
+
+  /** JS (callbacks, tools) may read or reset counters: they are in memory across every call. */
+  flushCounters(): void {
+    for (const [addr, l] of this.counterLocal) {
+      this.c.i32Const(addr).localGet(l).mem(W.i64Store, 0);
+    }
+  }
+
+  reloadCounters(): void {
+    for (const [addr, l] of this.counterLocal) this.c.i32Const(addr).mem(W.i64Load, 0).localSet(l);
+  }
+
+  /** Stores the guest registers the region writes, and the counters. */
+  writeBack = (): void => {
+    for (const g of this.written) {
+      this.c.i32Const(this.#stateOf(g)).localGet(this.globalLocal[g]).mem(W.i64Store, 0);
+    }
+    this.flushCounters();
+  };
+
+  /** Loads the guest registers the region uses, and the counters. */
+  reload(): void {
+    for (const g of this.used) {
+      this.c.i32Const(this.#stateOf(g)).mem(W.i64Load, 0).localSet(this.globalLocal[g]);
+    }
+    this.reloadCounters();
+  }
+
+  storePc(pc: bigint): void {
+    this.c.i32Const(STATE_BASE + this.env.pcOffset).i64Const(pc).mem(W.i64Store, 0);
+  }
+
+  storeCtrl32(field: number, v: number): void {
+    this.c.i32Const(this.env.ctrl + field).i32Const(v).mem(W.i32Store, 0);
+  }
+
+  #stateOf(g: number): number {
+    return STATE_BASE + this.env.globalOffsets[g];
+  }
+}
