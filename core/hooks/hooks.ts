@@ -199,11 +199,13 @@ type ExecCb = (vcpu: Vcpu, pc: bigint, size: number) => void;
 /**
  * An exec callback baked into generated code by its index, with its arguments: block and
  * instruction hooks are called straight from the table, without a closure per TB between.
+ * One that cannot change registers is also called through `bound` (see {@linkcode bindCall}).
  */
 interface ExecCall {
   cb: ExecCb;
   pc: bigint;
   size: number;
+  bound?: () => void;
 }
 
 /**
@@ -212,6 +214,21 @@ interface ExecCall {
  */
 function callbackError(e: unknown): unknown {
   return e instanceof GuestFault ? new EmuError(`a hook callback faulted: ${e.message}`) : e;
+}
+
+/**
+ * The call of an exec callback that cannot change registers, bound to its arguments: what compiled
+ * code imports for it (one import per hooked TB, see `HelperDef.bind`) and the interpreter calls.
+ * A guest fault inside it is the tool's error.
+ */
+function bindCall(vcpu: Vcpu, { cb, pc, size }: ExecCall): () => void {
+  return () => {
+    try {
+      cb(vcpu, pc, size);
+    } catch (e) {
+      throw callbackError(e);
+    }
+  };
 }
 
 /** An exec callback's injection entry; deferred callbacks must not need registers. */
@@ -316,14 +333,10 @@ export class Hooks {
       mayExit: true,
     });
 
-    /** An exec callback that cannot change registers: a guest fault in it is the tool's error. */
-    const callOut = (id: number) => {
-      try {
-        const call = this.#callbacks[id];
-        call.cb(vcpu, call.pc, call.size);
-      } catch (e) {
-        throw callbackError(e);
-      }
+    /** The bound call of exec callback `id` (made once per callback). */
+    const bound = (id: number) => {
+      const call = this.#callbacks[id];
+      return call.bound ??= bindCall(vcpu, call);
     };
     const exec = (regs: RegsAccess) =>
       cpu.addHelper({
@@ -341,9 +354,9 @@ export class Hooks {
               vcpu.inCallback = false;
             }
           }
-          : (_cpu: CpuCore, id: number) => callOut(id),
-        // with no registers to sync, compiled code may call it straight (see HelperDef.direct)
-        direct: regs === "none" ? (noteExit) => (id) => (callOut(id), noteExit()) : undefined,
+          : (_cpu: CpuCore, id: number) => bound(id)(),
+        // with no registers to sync, compiled code imports the bound call (see HelperDef.bind)
+        bind: regs === "none" ? bound : undefined,
       });
     const mem = (regs: RegsAccess) =>
       cpu.addHelper({

@@ -55,6 +55,8 @@ import { HELPER_OPS, internalFunctions } from "./wasm_helpers.ts";
 import { constantTemps, packTemps } from "./temp_locals.ts";
 import {
   fixedImports,
+  type HelperImport,
+  HelperImports,
   IMP_DRAIN,
   IMP_SLOW_LOAD,
   IMP_SLOW_STORE,
@@ -100,10 +102,8 @@ export interface RegionEnv {
 /** The compiled region before instantiation. */
 export interface CompiledRegion {
   bytes: Uint8Array;
-  /** CALL index of each helper import, in import order */
-  helperImports: number[];
-  /** number of arguments of each helper import */
-  helperArity: number[];
+  /** the helper imports, in import order */
+  helperImports: HelperImport[];
   /** where each miss exit is, by the site number it leaves in `CTRL.missSite` */
   missSites: MissSite[];
 }
@@ -120,7 +120,6 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const G = env.numGlobals;
   // Which globals the region uses and writes.
   const isUsed = new Uint8Array(G), isWritten = new Uint8Array(G);
-  const helperArity = new Map<number, number>();
   /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
   let usesInternal = false;
   // Each TB's ops, unpacked once (TBs keep them packed: see ir_pack.ts).
@@ -128,7 +127,6 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   for (const ir of irs) {
     markGlobals(ir.ops, G, isUsed, isWritten);
     for (const o of ir.ops) {
-      if (o.op === Op.CALL) helperArity.set(Number(o.imm), o.args.length);
       if (HELPER_OPS.includes(o.op)) usesInternal = true;
     }
   }
@@ -180,9 +178,8 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   const missable = missExitSets(irs, G, env.missExits); // accesses that leave on a TLB miss
   const missSites: MissSite[] = [];
 
-  const helperList = [...helperArity.keys()].sort((a, b) => a - b);
-  const helperFn = new Map(helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
-  const firstInternal = NUM_FIXED_IMPORTS + helperList.length;
+  const helperImports = new HelperImports(env.helpers, irs.map((ir) => ir.ops), constants);
+  const firstInternal = NUM_FIXED_IMPORTS + helperImports.list.length;
   // Internal functions: the access functions of the groups, then (if used) the ALU helpers.
   const FN_SLOW_LOAD = IMP_SLOW_LOAD, FN_SLOW_STORE = IMP_SLOW_STORE;
   const access = new AccessFunctions(firstInternal, FN_SLOW_LOAD, FN_SLOW_STORE, env.tlbTable);
@@ -495,11 +492,12 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
           if (f.readsState || f.writesState) writeBack();
           else flushCounters();
           if (flagged) beforeTrap();
-          for (const a of o.args) {
-            c.operand(src(a));
+          const { fn, bound } = helperImports.of(o, constOf);
+          for (let i = 0; !bound && i < o.args.length; i++) {
+            c.operand(src(o.args[i]));
             if (h.smallArgs) c.op(W.i32WrapI64);
           }
-          c.call(helperFn.get(Number(o.imm))!);
+          c.call(fn);
           if (f.writesState) reload(); // the result stays on the stack meanwhile
           else reloadCounters();
           if (h.hasResult) {
@@ -571,11 +569,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
 
   const imports: WasmFunctionSpec[] = [
     ...fixedImports(),
-    ...helperList.map((h): WasmFunctionSpec => ({
-      name: `h${h}`,
-      params: new Array(helperArity.get(h)!).fill(env.helpers[h].smallArgs ? I32 : I64),
-      result: env.helpers[h].hasResult ? I64 : null,
-    })),
+    ...helperImports.specs(),
   ];
   const run: WasmFunctionSpec = {
     name: "run",
@@ -592,8 +586,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   ]);
   return {
     bytes,
-    helperImports: helperList,
-    helperArity: helperList.map((h) => helperArity.get(h)!),
+    helperImports: helperImports.list,
     missSites,
   };
 }
