@@ -12,7 +12,7 @@
  */
 
 import { BEFORE_ACCESS, type CpuCore } from "../cpu_core.ts";
-import { EmuError, GuestFault } from "../errors.ts";
+import { EmuError } from "../errors.ts";
 import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
 import type { BlockPart, TranslationBlock } from "../tb.ts";
@@ -29,6 +29,7 @@ import { helperAccessArming } from "./helper_access.ts";
 import { Scoreboard } from "./scoreboard.ts";
 import { type HookEventMap, HookEvents } from "./events.ts";
 import { Vcpu } from "./vcpu.ts";
+import { bindCall, callbackError, type ExecCall, type ExecCb } from "./exec_call.ts";
 
 export type { RegsAccess };
 export type {
@@ -192,44 +193,6 @@ export type HookId = number;
  */
 type ExecAt = (index: number, cb: ExecCb, opts?: CallbackOptions) => void;
 type TranslateCb = (tb: TbHandle, execAt: ExecAt) => void;
-
-/** A Unicorn-style exec callback: the vCPU, then the address and size of its block or instruction. */
-type ExecCb = (vcpu: Vcpu, pc: bigint, size: number) => void;
-
-/**
- * An exec callback baked into generated code by its index, with its arguments: block and
- * instruction hooks are called straight from the table, without a closure per TB between.
- * One that cannot change registers is also called through `bound` (see {@linkcode bindCall}).
- */
-interface ExecCall {
-  cb: ExecCb;
-  pc: bigint;
-  size: number;
-  bound?: () => void;
-}
-
-/**
- * A guest fault inside a callback that cannot raise guest traps (`regs` none
- * or read) is the tool's error, not the guest's: report it as such on both engines.
- */
-function callbackError(e: unknown): unknown {
-  return e instanceof GuestFault ? new EmuError(`a hook callback faulted: ${e.message}`) : e;
-}
-
-/**
- * The call of an exec callback that cannot change registers, bound to its arguments: what compiled
- * code imports for it (one import per hooked TB, see `HelperDef.bind`) and the interpreter calls.
- * A guest fault inside it is the tool's error.
- */
-function bindCall(vcpu: Vcpu, { cb, pc, size }: ExecCall): () => void {
-  return () => {
-    try {
-      cb(vcpu, pc, size);
-    } catch (e) {
-      throw callbackError(e);
-    }
-  };
-}
 
 /** An exec callback's injection entry; deferred callbacks must not need registers. */
 function callEntry(id: number, opts?: CallbackOptions) {
