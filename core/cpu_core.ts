@@ -69,11 +69,23 @@ export class CpuCore implements RegisterAccess {
   inFlight = 0;
   /** Set (from a hook) to make {@linkcode run} return `stop`. */
   stopRequested = false;
+  #exitRequest = false;
+  /**
+   * Called when {@linkcode exitRequest} is set: the backend running the CPU
+   * (the JIT) tells its generated code to leave, without a check after every call.
+   */
+  onExitRequest: (() => void) | null = null;
   /**
    * Set by a callback to make the backend leave generated code at the next
    * instruction boundary (stop requests, hook changes).
    */
-  exitRequest = false;
+  get exitRequest(): boolean {
+    return this.#exitRequest;
+  }
+  set exitRequest(on: boolean) {
+    this.#exitRequest = on;
+    if (on) this.onExitRequest?.();
+  }
   /** Runs a deferred instrumentation callback recorded by a TRACE op (set by the hook API). */
   traceCallback: ((id: number) => void) | null = null;
   /**

@@ -535,14 +535,14 @@ export interface HelperDef {
   /** What the helper touches. */
   flags?: HelperFlags;
   /**
-   * The helper as compiled code may import it, in place of the backend's generic wrapper
-   * around `fn`: one JS frame per call, whose call sites see only this helper's callees
-   * (instrumentation callbacks, called once per block or instruction). Given `noteExit`, which
-   * it calls after its work (a `cpu.exitRequest` then leaves generated code), it returns a
-   * function of the CALL's arguments. Used for helpers with `smallArgs`, no result, and no
-   * flags but `mayExit`; it must not throw guest traps.
+   * The helper bound to the constant arguments of one CALL, as compiled code may import it in
+   * place of the backend's generic wrapper around `fn`: one JS frame per call, no lookup by
+   * argument, and call sites that see only this call's callee (instrumentation callbacks, called
+   * once per block or instruction, bound to their callback, pc and size). Used for helpers with
+   * `smallArgs`, no result and no flags but `mayExit` (an exit request reaches compiled code by
+   * itself: `CpuCore.onExitRequest`); it must not throw guest traps.
    */
-  direct?: (noteExit: () => void) => (...args: number[]) => void;
+  bind?: (...args: number[]) => () => void;
 }
 
 /** A finished TB body: the ops plus what they need. */

@@ -12,7 +12,7 @@
  */
 
 import { BEFORE_ACCESS, type CpuCore } from "../cpu_core.ts";
-import { EmuError, GuestFault } from "../errors.ts";
+import { EmuError } from "../errors.ts";
 import type { Cond } from "../ir.ts";
 import type { InsnInfo } from "../target.ts";
 import type { BlockCode, BlockPart, TranslationBlock } from "../tb.ts";
@@ -29,6 +29,7 @@ import { helperAccessArming } from "./helper_access.ts";
 import { Scoreboard } from "./scoreboard.ts";
 import { type HookEventMap, HookEvents } from "./events.ts";
 import { Vcpu } from "./vcpu.ts";
+import { bindCall, callbackError, type ExecCall, type ExecCb } from "./exec_call.ts";
 
 export type { RegsAccess };
 export type {
@@ -193,27 +194,6 @@ export type HookId = number;
 type ExecAt = (index: number, cb: ExecCb, opts?: CallbackOptions) => void;
 type TranslateCb = (tb: TbHandle, execAt: ExecAt) => void;
 
-/** A Unicorn-style exec callback: the vCPU, then the address and size of its block or instruction. */
-type ExecCb = (vcpu: Vcpu, pc: bigint, size: number) => void;
-
-/**
- * An exec callback baked into generated code by its index, with its arguments: block and
- * instruction hooks are called straight from the table, without a closure per TB between.
- */
-interface ExecCall {
-  cb: ExecCb;
-  pc: bigint;
-  size: number;
-}
-
-/**
- * A guest fault inside a callback that cannot raise guest traps (`regs` none
- * or read) is the tool's error, not the guest's: report it as such on both engines.
- */
-function callbackError(e: unknown): unknown {
-  return e instanceof GuestFault ? new EmuError(`a hook callback faulted: ${e.message}`) : e;
-}
-
 /** An exec callback's injection entry; deferred callbacks must not need registers. */
 function callEntry(id: number, opts?: CallbackOptions) {
   const regs = opts?.regs ?? "write";
@@ -316,14 +296,10 @@ export class Hooks {
       mayExit: true,
     });
 
-    /** An exec callback that cannot change registers: a guest fault in it is the tool's error. */
-    const callOut = (id: number) => {
-      try {
-        const call = this.#callbacks[id];
-        call.cb(vcpu, call.pc, call.size);
-      } catch (e) {
-        throw callbackError(e);
-      }
+    /** The bound call of exec callback `id` (made once per callback). */
+    const bound = (id: number) => {
+      const call = this.#callbacks[id];
+      return call.bound ??= bindCall(vcpu, call);
     };
     const exec = (regs: RegsAccess) =>
       cpu.addHelper({
@@ -341,9 +317,9 @@ export class Hooks {
               vcpu.inCallback = false;
             }
           }
-          : (_cpu: CpuCore, id: number) => callOut(id),
-        // with no registers to sync, compiled code may call it straight (see HelperDef.direct)
-        direct: regs === "none" ? (noteExit) => (id) => (callOut(id), noteExit()) : undefined,
+          : (_cpu: CpuCore, id: number) => bound(id)(),
+        // with no registers to sync, compiled code imports the bound call (see HelperDef.bind)
+        bind: regs === "none" ? bound : undefined,
       });
     const mem = (regs: RegsAccess) =>
       cpu.addHelper({

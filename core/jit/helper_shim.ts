@@ -1,8 +1,8 @@
 /**
  * The imports through which generated code calls a helper: each publishes the
- * exact instruction count when the helper reads state or may trap, turns a
- * guest trap into the control block's fault flag, and asks the region to leave
- * at the next instruction boundary when a callout requested an exit.
+ * exact instruction count when the helper reads state or may trap, and turns a
+ * guest trap into the control block's fault flag. (A callout's exit request
+ * reaches the region by itself: see `CpuCore.onExitRequest`.)
  *
  * @module
  */
@@ -16,8 +16,7 @@ import { CTRL } from "./region_abi.ts";
 /**
  * The import that calls `helper` with `arity` arguments for the JIT whose
  * control block is at `ctrl`; `progress` publishes the running region's
- * instruction count (see `CpuCore.inFlight`). A `direct` helper that neither
- * traps, reads state nor returns a value is imported as it asks.
+ * instruction count (see `CpuCore.inFlight`).
  *
  * @example
  * ```ts ignore
@@ -29,20 +28,12 @@ export function makeHelperShim(
   cpu: CpuCore,
   ctrl: number,
   progress: () => void,
-  { fn, name, flags, direct, hasResult }: HelperDef,
+  { fn, name, flags }: HelperDef,
   arity: number,
 ): (...args: (bigint | number)[]) => bigint {
   const dv = () => cpu.host.dv;
   const tracksPc = flags?.mayTrap || flags?.readsState || flags?.writesState;
-  if (direct && !tracksPc && !hasResult) {
-    return direct(() => {
-      if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
-    }) as (...args: (bigint | number)[]) => bigint;
-  }
-  const done = (r: bigint | void): bigint => {
-    if (cpu.exitRequest) dv().setInt32(ctrl + CTRL.invalidated, 1, true);
-    return typeof r === "bigint" ? BigInt.asIntN(64, r) : 0n;
-  };
+  const done = (r: bigint | void): bigint => typeof r === "bigint" ? BigInt.asIntN(64, r) : 0n;
   const fail = (e: unknown): bigint => {
     if (e instanceof PcRedirect) {
       dv().setInt32(ctrl + CTRL.fault, 1, true);

@@ -175,10 +175,8 @@ export class JitBackend implements Backend {
     const ctrl = this.#ctrl;
     const mem = cpu.mem, tlb = this.tlb;
     const progress = this.#progress;
-    /** Leave generated code at the next instruction boundary when a callout asked to. */
-    const noteExitRequest = () => {
-      if (cpu.exitRequest) cpu.host.dv.setInt32(ctrl + CTRL.invalidated, 1, true);
-    };
+    // A callout's exit request leaves generated code at the next instruction boundary.
+    cpu.onExitRequest = () => this.#leaveRunningCode();
     const fail = (e: unknown): bigint => {
       const trap = trapFrom(e, cpu.pc, cpu);
       if (!trap) throw e;
@@ -194,7 +192,6 @@ export class JitBackend implements Backend {
         try {
           const v = mem.load(addr, how & 15, (how & 16) !== 0);
           tlb.fill(addr);
-          noteExitRequest();
           return v;
         } catch (e) {
           return fail(e);
@@ -211,7 +208,6 @@ export class JitBackend implements Backend {
           fail(e);
         }
         if (tbs.generation !== before) cpu.host.dv.setInt32(ctrl + CTRL.invalidated, 1, true);
-        noteExitRequest();
       },
     };
     this.#js = js;
@@ -258,7 +254,8 @@ export class JitBackend implements Backend {
     this.tlb.select(this.#mmuIndex(tb.flags));
     const dv = cpu.host.dv, ctrl = this.#ctrl;
     dv.setInt32(ctrl + CTRL.fault, 0, true);
-    dv.setInt32(ctrl + CTRL.invalidated, 0, true);
+    // an exit requested between runs leaves at the region's first check, as it always did
+    dv.setInt32(ctrl + CTRL.invalidated, cpu.exitRequest ? 1 : 0, true);
     const gen = cpu.tbs.generation;
     const allowed = Math.min(budget, MAX_RUN);
     this.#allowed = allowed;
@@ -406,9 +403,10 @@ export class JitBackend implements Backend {
       const t1 = performance.now();
       compiledBytes = compiled.bytes.length;
       const imports: Record<string, unknown> = { ...this.#fixedImports() };
-      compiled.helperImports.forEach((h, i) => {
-        imports[`h${h}`] = this.#helperShim(helpers[h], compiled.helperArity[i]);
-      });
+      for (const { name, helper, arity, bound } of compiled.helperImports) {
+        const h = helpers[helper];
+        imports[name] = bound ? h.bind!(...bound) : this.#helperShim(h, arity);
+      }
       const inst = new WebAssembly.Instance(
         new WebAssembly.Module(compiled.bytes as BufferSource),
         {
@@ -477,7 +475,6 @@ export class JitBackend implements Backend {
     dv.setInt32(at, this.#traceStart, true);
     const run = this.cpu.traceCallback;
     for (let p = this.#traceStart; p < end; p += 4) run?.(dv.getInt32(p, true));
-    if (this.cpu.exitRequest) dv.setInt32(this.#ctrl + CTRL.invalidated, 1, true);
   }
 
   /** Lets generated code jump straight to `pc` (entry `index` of the region in `slot`). */

@@ -15,7 +15,12 @@ import type { TranslationBlock } from "../tb.ts";
 import { I32, I64, W, WasmCode } from "./wasm_code.ts";
 import { HELPER_OPS } from "./wasm_helpers.ts";
 import { constantTemps, packTemps, type TempSlots } from "./temp_locals.ts";
-import { IMP_SLOW_LOAD, IMP_SLOW_STORE, NUM_FIXED_IMPORTS } from "./region_imports.ts";
+import {
+  HelperImports,
+  IMP_SLOW_LOAD,
+  IMP_SLOW_STORE,
+  NUM_FIXED_IMPORTS,
+} from "./region_imports.ts";
 import { AccessFunctions, type AccessGroup, accessGroups } from "./region_memory.ts";
 import { type MissExitEnv, missExitSets, type MissSite } from "./region_miss.ts";
 
@@ -66,8 +71,6 @@ export class RegionCode {
   readonly written: number[] = [];
   /** the local of each inline counter, by its host address */
   readonly counterLocal = new Map<number, number>();
-  /** the number of arguments of each helper called, by CALL index */
-  readonly helperArity = new Map<number, number>();
   /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
   usesInternal = false;
   readonly tempBase: number;
@@ -79,9 +82,8 @@ export class RegionCode {
   /** accesses that leave on a TLB miss */
   readonly missable: Set<IrOp>[];
   readonly missSites: MissSite[] = [];
-  /** the helpers called, sorted, and the function index of each */
-  readonly helperList: number[];
-  readonly helperFn: Map<number, number>;
+  /** the helper imports: one per helper called, one per bound CALL site */
+  readonly helperImports: HelperImports;
   readonly access: AccessFunctions;
   readonly firstAluHelper: number;
   readonly entryOf: Map<bigint, number>;
@@ -107,10 +109,13 @@ export class RegionCode {
     for (let i = 0; i < groupLocals; i++) this.localTypes.push(I32);
     this.constants = this.irs.map((ir) => constantTemps(ir.ops, G));
     this.missable = missExitSets(this.irs, G, env.missExits);
-    this.helperList = [...this.helperArity.keys()].sort((a, b) => a - b);
-    this.helperFn = new Map(this.helperList.map((h, i) => [h, NUM_FIXED_IMPORTS + i]));
+    this.helperImports = new HelperImports(
+      env.helpers,
+      this.irs.map((ir) => ir.ops),
+      this.constants,
+    );
     // Internal functions: the access functions of the groups, then (if used) the ALU helpers.
-    const firstInternal = NUM_FIXED_IMPORTS + this.helperList.length;
+    const firstInternal = NUM_FIXED_IMPORTS + this.helperImports.list.length;
     this.access = new AccessFunctions(firstInternal, IMP_SLOW_LOAD, IMP_SLOW_STORE, env.tlbTable);
     for (const m of this.groups) for (const o of m.keys()) this.access.use(o);
     this.firstAluHelper = this.access.first + this.access.count;
@@ -119,14 +124,13 @@ export class RegionCode {
     this.c = new WasmCode(256 + 28 * this.irs.reduce((n, ir) => n + ir.ops.length, 0));
   }
 
-  /** Marks the globals used and written, the helpers called and whether ALU helpers are. */
+  /** Marks the globals used and written, and whether ALU helpers are called. */
   #scanOps(): void {
     const G = this.env.numGlobals;
     const isUsed = new Uint8Array(G), isWritten = new Uint8Array(G);
     for (const ir of this.irs) {
       markGlobals(ir.ops, G, isUsed, isWritten);
       for (const o of ir.ops) {
-        if (o.op === Op.CALL) this.helperArity.set(Number(o.imm), o.args.length);
         if (HELPER_OPS.includes(o.op)) this.usesInternal = true;
       }
     }

@@ -48,9 +48,9 @@
  */
 
 import type { TranslationBlock } from "../tb.ts";
-import { assembleModule, I32, I64, W, type WasmFunctionSpec } from "./wasm_code.ts";
+import { assembleModule, I32, W, type WasmFunctionSpec } from "./wasm_code.ts";
 import { internalFunctions } from "./wasm_helpers.ts";
-import { fixedImports } from "./region_imports.ts";
+import { fixedImports, type HelperImport } from "./region_imports.ts";
 import { closeExits, LOCALS, openExits } from "./region_exits.ts";
 import type { MissSite } from "./region_miss.ts";
 import { RegionCode, type RegionEnv } from "./region_code.ts";
@@ -61,10 +61,8 @@ export type { RegionEnv } from "./region_code.ts";
 /** The compiled region before instantiation. */
 export interface CompiledRegion {
   bytes: Uint8Array;
-  /** CALL index of each helper import, in import order */
-  helperImports: number[];
-  /** number of arguments of each helper import */
-  helperArity: number[];
+  /** the helper imports, in import order */
+  helperImports: HelperImport[];
   /** where each miss exit is, by the site number it leaves in `CTRL.missSite` */
   missSites: MissSite[];
 }
@@ -89,14 +87,9 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     new TbEmitter(r, k).emit();
   }
   closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.writeBack);
-  const helperArity = r.helperList.map((h) => r.helperArity.get(h)!);
   const imports: WasmFunctionSpec[] = [
     ...fixedImports(),
-    ...r.helperList.map((h, i): WasmFunctionSpec => ({
-      name: `h${h}`,
-      params: new Array(helperArity[i]).fill(env.helpers[h].smallArgs ? I32 : I64),
-      result: env.helpers[h].hasResult ? I64 : null,
-    })),
+    ...r.helperImports.specs(),
   ];
   const run: WasmFunctionSpec = {
     name: "run",
@@ -111,5 +104,5 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     ...(r.usesInternal ? internalFunctions(r.firstAluHelper) : []),
     run,
   ]);
-  return { bytes, helperImports: r.helperList, helperArity, missSites: r.missSites };
+  return { bytes, helperImports: r.helperImports.list, missSites: r.missSites };
 }

@@ -8,6 +8,7 @@
  */
 
 import { STATE_BASE } from "../host_memory.ts";
+import { type HelperDef, type IrOp, Op } from "../ir.ts";
 import { assembleModule, I32, I64, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
 import { CTRL } from "./region_abi.ts";
 
@@ -89,4 +90,83 @@ function slowPaths(env: { pcOffset: number; ctrl: number }): WasmFunctionSpec[] 
       body: fault(record(3, 4, 5).localGet(0).localGet(1).localGet(2).call(IMP_STORE)),
     },
   ];
+}
+
+/**
+ * A helper import of a region: the helper's index with its arity, or with `bound`, the helper
+ * bound to one CALL's constant arguments (a function of no arguments; see `HelperDef.bind`).
+ */
+export interface HelperImport {
+  name: string;
+  helper: number;
+  arity: number;
+  bound?: number[];
+}
+
+/**
+ * The helper imports of one region, in function-index order after the fixed imports: one per
+ * helper called, and one per CALL site's constant arguments for helpers that can be bound
+ * (instrumentation callbacks: each hooked TB gets its own import, with no table lookup).
+ *
+ * @example
+ * ```ts ignore
+ * const imports = new HelperImports(env.helpers, irs.map((ir) => ir.ops), constants);
+ * const { fn, bound } = imports.of(callOp, constants[k]);
+ * ```
+ */
+export class HelperImports {
+  /** the imports, in index order */
+  readonly list: HelperImport[];
+  readonly #index = new Map<string, number>();
+
+  constructor(
+    readonly helpers: HelperDef[],
+    ops: readonly (readonly IrOp[])[],
+    constants: Map<number, bigint>[],
+  ) {
+    const byName = new Map<string, HelperImport>();
+    ops.forEach((list, k) => {
+      for (const o of list) {
+        if (o.op !== Op.CALL) continue;
+        const imp = this.#import(o, constants[k]);
+        if (!byName.has(imp.name)) byName.set(imp.name, imp);
+      }
+    });
+    this.list = [...byName.values()].sort((a, b) =>
+      a.helper - b.helper || (a.name < b.name ? -1 : 1)
+    );
+    this.list.forEach((imp, i) => this.#index.set(imp.name, NUM_FIXED_IMPORTS + i));
+  }
+
+  /** The function index CALL `o` calls, and whether its arguments are bound (none passed). */
+  of(o: IrOp, constants: Map<number, bigint>): { fn: number; bound: boolean } {
+    const imp = this.#import(o, constants);
+    return { fn: this.#index.get(imp.name)!, bound: imp.bound !== undefined };
+  }
+
+  /** The import CALL `o` needs (bound when its helper can be and its arguments are constant). */
+  #import(o: IrOp, constants: Map<number, bigint>): HelperImport {
+    const helper = Number(o.imm), def = this.helpers[helper], f = def.flags ?? {};
+    const args = o.args.map((a) => constants.get(a));
+    if (
+      def.bind && def.smallArgs && !def.hasResult && !f.mayTrap && !f.readsState &&
+      !f.writesState && args.every((a) => a !== undefined)
+    ) {
+      const bound = args.map(Number);
+      return { name: `b${helper}_${bound.join("_")}`, helper, arity: 0, bound };
+    }
+    return { name: `h${helper}`, helper, arity: o.args.length };
+  }
+
+  /** The imports' wasm types. */
+  specs(): WasmFunctionSpec[] {
+    return this.list.map((imp) => {
+      const def = this.helpers[imp.helper];
+      return {
+        name: imp.name,
+        params: new Array(imp.arity).fill(def.smallArgs ? I32 : I64),
+        result: def.hasResult ? I64 : null,
+      };
+    });
+  }
 }

@@ -251,11 +251,12 @@ export class TbEmitter {
     if (f.readsState || f.writesState) r.writeBack();
     else r.flushCounters();
     if (flagged) this.#beforeTrap();
-    for (const a of o.args) {
-      c.operand(this.src(a));
+    const { fn, bound } = r.helperImports.of(o, this.#constOf);
+    for (let i = 0; !bound && i < o.args.length; i++) {
+      c.operand(this.src(o.args[i]));
       if (h.smallArgs) c.op(W.i32WrapI64);
     }
-    c.call(r.helperFn.get(Number(o.imm))!);
+    c.call(fn);
     if (f.writesState) r.reload(); // the result stays on the stack meanwhile
     else r.reloadCounters();
     if (h.hasResult) {
