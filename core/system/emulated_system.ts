@@ -84,6 +84,26 @@ export interface SystemConfig extends MachineOptions {
 export const MAX_HARTS = 64;
 
 /**
+ * The harts' CPUs on one bus. One running CPU holds the state block at a time: all but hart 0
+ * start parked.
+ */
+function createHarts(target: TargetArch, bus: PhysicalBus, smp: number, accel: Accel): CpuCore[] {
+  const cpus: CpuCore[] = [];
+  for (let h = 0; h < smp; h++) {
+    cpus[h - 1]?.park();
+    cpus.push(new CpuCore(target, new SystemMemory(bus)));
+    useAccel(cpus[h], accel);
+    // Guest kernels flush the soft TLB and touch MMIO too often for miss exits to pay: the
+    // Linux boot took 9 % more CPU with them (docs/perf.md, twelfth session, real programs).
+    const backend = cpus[h].backend;
+    if (backend instanceof JitBackend) backend.missExits = false;
+  }
+  cpus.at(-1)!.park();
+  cpus[0].unpark();
+  return cpus;
+}
+
+/**
  * A built machine: the parts system mode runs. Scripts get one through
  * `createMachine({ system: ... })`, which drives it.
  */
@@ -124,19 +144,7 @@ export class EmulatedSystem {
       throw new EmuError(`-smp ${smp}: the number of harts must be within 1..${MAX_HARTS}`);
     }
     const bus = new PhysicalBus(new HostMemory());
-    const cpus: CpuCore[] = [];
-    // one running CPU holds the state block at a time: the others are parked from the start
-    for (let h = 0; h < smp; h++) {
-      cpus[h - 1]?.park();
-      cpus.push(new CpuCore(target, new SystemMemory(bus)));
-      useAccel(cpus[h], config.accel);
-      // Guest kernels flush the soft TLB and touch MMIO too often for miss exits to pay: the
-      // Linux boot took 9 % more CPU with them (docs/perf.md, twelfth session, real programs).
-      const backend = cpus[h].backend;
-      if (backend instanceof JitBackend) backend.missExits = false;
-    }
-    cpus.at(-1)!.park();
-    cpus[0].unpark();
+    const cpus = createHarts(target, bus, smp, config.accel);
     const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
     const clock = new VirtualClock(() => {
       let n = 0;
