@@ -52,6 +52,13 @@ export interface RegionEnv {
 const FIRST_FREE_LOCAL = 6;
 
 /**
+ * The `run` body of the region being compiled, reused by every region: its
+ * bytes are copied into the module (assembleModule), and a fresh buffer of a
+ * region's size (about 26 bytes per IR op on speedtest1) cost more to allocate.
+ */
+const regionBody = new WasmCode(1 << 16);
+
+/**
  * One region being compiled: its locals, function indices and shared code.
  *
  * @example
@@ -120,8 +127,7 @@ export class RegionCode {
     for (const m of this.groups) for (const o of m.keys()) this.access.use(o);
     this.firstAluHelper = this.access.first + this.access.count;
     this.entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
-    // Regions come to about 26 bytes of wasm per IR op (speedtest1): room for that saves regrowth.
-    this.c = new WasmCode(256 + 28 * this.irs.reduce((n, ir) => n + ir.ops.length, 0));
+    this.c = regionBody.clear();
   }
 
   /** Marks the globals used and written, and whether ALU helpers are called. */

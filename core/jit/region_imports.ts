@@ -26,14 +26,18 @@ const IMP_LOAD = 0, IMP_STORE = 1;
  * console.log(fixedImports()[IMP_DRAIN].name); // drain
  * ```
  */
-export function fixedImports(): WasmFunctionSpec[] {
-  const [slowLoad, slowStore] = slowPaths({ pcOffset: 0, ctrl: 0 });
-  return [
-    { name: slowLoad.name, params: slowLoad.params, result: slowLoad.result },
-    { name: slowStore.name, params: slowStore.params, result: slowStore.result },
-    { name: "drain", params: [], result: null },
-  ];
+export function fixedImports(): readonly WasmFunctionSpec[] {
+  return fixed ??= (() => {
+    const [slowLoad, slowStore] = slowPaths({ pcOffset: 0, ctrl: 0 });
+    return [
+      { name: slowLoad.name, params: slowLoad.params, result: slowLoad.result },
+      { name: slowStore.name, params: slowStore.params, result: slowStore.result },
+      { name: "drain", params: [], result: null },
+    ];
+  })();
 }
+/** The fixed imports, made once (every region compile asks for them). */
+let fixed: readonly WasmFunctionSpec[] | undefined;
 
 /**
  * The support module whose exports `slow_load` and `slow_store` every region

@@ -45,28 +45,31 @@ export interface TempSlots {
 export function packTemps(ops: readonly IrOp[], numGlobals: number, numTemps: number): TempSlots {
   const n = Math.max(0, numTemps - numGlobals);
   const first = new Int32Array(n).fill(-1), last = new Int32Array(n);
-  ops.forEach((o, i) => {
-    const mention = (t: number) => {
-      if (t < numGlobals) return;
-      const k = t - numGlobals;
-      if (first[k] < 0) first[k] = i;
-      last[k] = i;
-    };
-    mention(visitOperands(o, mention));
-  });
-  // Temps by the op that mentions them first, and by the op that mentions them last.
-  const startsAt: number[][] = ops.map(() => []), endsAt: number[][] = ops.map(() => []);
-  for (let k = 0; k < n; k++) {
+  let at = 0;
+  const mention = (t: number) => {
+    if (t < numGlobals) return;
+    const k = t - numGlobals;
+    if (first[k] < 0) first[k] = at;
+    last[k] = at;
+  };
+  for (; at < ops.length; at++) mention(visitOperands(ops[at], mention));
+  // Temps by the op that mentions them first, and by the op that mentions them
+  // last: linked lists in increasing order (no array per op).
+  const startHead = new Int32Array(ops.length).fill(-1), endHead = startHead.slice();
+  const nextStart = new Int32Array(n), nextEnd = new Int32Array(n);
+  for (let k = n - 1; k >= 0; k--) {
     if (first[k] < 0) continue;
-    startsAt[first[k]].push(k);
-    endsAt[last[k]].push(k);
+    nextStart[k] = startHead[first[k]];
+    startHead[first[k]] = k;
+    nextEnd[k] = endHead[last[k]];
+    endHead[last[k]] = k;
   }
   const slot = new Int32Array(n).fill(-1);
   const free: number[] = [];
   let size = 0;
   for (let i = 0; i < ops.length; i++) {
-    for (const k of startsAt[i]) slot[k] = free.pop() ?? size++;
-    for (const k of endsAt[i]) free.push(slot[k]);
+    for (let k = startHead[i]; k >= 0; k = nextStart[k]) slot[k] = free.pop() ?? size++;
+    for (let k = endHead[i]; k >= 0; k = nextEnd[k]) free.push(slot[k]);
   }
   return { slot, size };
 }

@@ -139,6 +139,22 @@ export class WasmCode {
     return this.#buf.subarray(0, this.#len);
   }
 
+  /** The number of bytes emitted so far. */
+  get length(): number {
+    return this.#len;
+  }
+
+  /** Forgets the bytes emitted, keeping the buffer (for reuse). */
+  clear(): this {
+    this.#len = 0;
+    return this;
+  }
+
+  /** Appends section `id` holding the bytes of `content`. */
+  section(id: number, content: WasmCode): this {
+    return this.op(id).uleb(content.length).append(content);
+  }
+
   /** Makes room for `n` more bytes. */
   #reserve(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
@@ -300,6 +316,15 @@ function localRuns(types: number[]): [number, number][] {
   return runs;
 }
 
+const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+/**
+ * Reused by every module assembled: section contents are written to
+ * `scratch`, then copied after their size into `moduleScratch`, whose bytes
+ * are copied out once at the end (fresh growing buffers cost more).
+ */
+const scratch = new WasmCode(1 << 16), localsScratch = new WasmCode(64);
+const moduleScratch = new WasmCode(1 << 16);
+
 const nameBytes = new Map<string, Uint8Array>();
 
 /** A name as the binary format writes it (length-prefixed UTF-8), encoded once. */
@@ -324,11 +349,8 @@ interface WasmbuilderModule {
   functions: WasmbuilderFunction[];
   memory: { pagesSize: number };
   nImportFunctions: number;
+  exports: { exportName: string; idx: number }[];
   _setSignatures(): void;
-  _buildImport(): number[];
-  _buildType(): number[];
-  _buildFunctionDeclarations(): number[];
-  _buildExports(): number[];
   setMemory(pages: number, moduleName: string, fieldName: string): void;
   addIimportFunction(name: string, moduleName: string, fieldName: string): WasmbuilderFunction;
   addFunction(name: string): WasmbuilderFunction;
@@ -339,10 +361,11 @@ interface WasmbuilderModule {
 /**
  * wasmbuilder's ModuleBuilder, extended with what the JIT needs and it lacks:
  * an imported function table (`env.table`, for tail calls between modules),
- * the `(i32, i32) -> i32` signature pinned at type index 0, and a code
- * section written straight into a byte array (wasmbuilder's spreads arrays
- * of numbers, which dominated translation time on large regions). The module
- * has no data section, so instantiating it writes no memory.
+ * the `(i32, i32) -> i32` signature pinned at type index 0, and sections
+ * written straight into reused byte arrays (wasmbuilder's spread arrays of
+ * numbers, which dominated translation time on large regions); wasmbuilder
+ * only keeps the functions and exports. The module has no data section, so
+ * instantiating it writes no memory.
  */
 class JitModuleBuilder extends (ModuleBuilder as unknown as new () => WasmbuilderModule) {
   /** The defined functions, in order (their bodies and locals). */
@@ -350,33 +373,46 @@ class JitModuleBuilder extends (ModuleBuilder as unknown as new () => Wasmbuilde
 
   override build(): Uint8Array {
     this._setSignatures();
-    const head = new WasmCode();
-    for (
-      const b of [
-        [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
-        this._buildType(),
-        this._buildImport(),
-        this._buildFunctionDeclarations(),
-        this._buildExports(),
-      ]
-    ) head.raw(b);
-    const code = new WasmCode().uleb(this.defined.length);
+    const out = moduleScratch.clear().raw(WASM_HEADER);
+    const t = scratch.clear().uleb(this.signatures.length);
+    for (const sig of this.signatures) t.raw(sig);
+    out.section(1, t);
+    out.section(2, this.#imports(scratch.clear()));
+    const fns = scratch.clear().uleb(this.defined.length);
+    for (const f of this.functions.slice(this.nImportFunctions)) fns.uleb(f.signatureIdx);
+    out.section(3, fns);
+    const ex = scratch.clear().uleb(this.exports.length);
+    for (const e of this.exports) ex.raw(stringBytes(e.exportName)).op(0x00).uleb(e.idx);
+    out.section(7, ex);
+    const code = scratch.clear().uleb(this.defined.length);
     for (const f of this.defined) {
-      const body = new WasmCode();
+      const head = localsScratch.clear();
       const runs = localRuns(f.locals ?? []);
-      body.uleb(runs.length);
-      for (const [count, type] of runs) body.uleb(count).op(type);
-      if (f.body) body.raw(f.body.bytes);
-      body.op(W.end);
-      code.uleb(body.bytes.length).raw(body.bytes);
+      head.uleb(runs.length);
+      for (const [count, type] of runs) head.uleb(count).op(type);
+      code.uleb(head.length + (f.body?.length ?? 0) + 1).append(head);
+      if (f.body) code.append(f.body);
+      code.op(W.end);
     }
-    return head.op(0x0a).uleb(code.bytes.length).raw(code.bytes).bytes;
+    return out.section(0x0a, code).bytes.slice();
   }
+
+  /**
+   * wasmbuilder's signature numbering (each distinct signature once, in the
+   * order of the functions), keyed by the joined numbers instead of its hex
+   * strings (which cost a percent of speedtest1's main thread), then the run
+   * signature swapped to index 0.
+   */
   override _setSignatures(): void {
-    super._setSignatures();
-    const sigs = this.signatures;
-    let k = sigs.findIndex((s) => s.join() === RUN_SIGNATURE.join());
-    if (k < 0) k = sigs.push(RUN_SIGNATURE) - 1;
+    const sigs: number[][] = this.signatures = [], index = new Map<string, number>();
+    const indexOf = (s: number[]): number => {
+      const key = s.join();
+      let k = index.get(key);
+      if (k === undefined) index.set(key, k = sigs.push(s) - 1);
+      return k;
+    };
+    for (const f of this.functions) f.signatureIdx = indexOf(f.getSignature());
+    const k = indexOf(RUN_SIGNATURE);
     [sigs[0], sigs[k]] = [sigs[k], sigs[0]];
     for (const f of this.functions) {
       if (f.signatureIdx === 0) f.signatureIdx = k;
@@ -384,8 +420,9 @@ class JitModuleBuilder extends (ModuleBuilder as unknown as new () => Wasmbuilde
     }
   }
 
-  override _buildImport(): number[] {
-    const entries = new WasmCode().uleb(2 + this.nImportFunctions);
+  /** The import section's entries. */
+  #imports(entries: WasmCode): WasmCode {
+    entries.uleb(2 + this.nImportFunctions);
     entries.raw(stringBytes("env")).raw(stringBytes("memory")).op(0x02).op(0x00)
       .uleb(this.memory.pagesSize);
     entries.raw(stringBytes("env")).raw(stringBytes("table")).op(0x01).op(0x70).op(0x00).op(0x00);
@@ -394,7 +431,7 @@ class JitModuleBuilder extends (ModuleBuilder as unknown as new () => Wasmbuilde
       entries.raw(stringBytes(f.moduleName)).raw(stringBytes(f.fieldName)).op(0x00)
         .uleb(f.signatureIdx);
     }
-    return [...new WasmCode().op(0x02).uleb(entries.bytes.length).raw(entries.bytes).bytes];
+    return entries;
   }
 }
 
