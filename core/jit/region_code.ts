@@ -130,6 +130,26 @@ export class RegionCode {
     this.c = regionBody.clear();
   }
 
+  /**
+   * Drops the per-TB data once the module is made. A long compile can outlive two scavenges,
+   * which promotes this object (or a `TbEmitter`) to V8's old generation; from there it keeps
+   * every young object it points to (the region's unpacked ops above all) alive through each
+   * later scavenge until a full collection, which doubled the old generation of a Linux boot
+   * (docs/perf.md, thirteenth session, the bench run). The ops were unpacked for this compile
+   * (`tb.ir` unpacks afresh), so nothing else holds them.
+   */
+  release(): void {
+    // The containers are emptied, not only dropped: a promoted `TbEmitter` shares them.
+    for (const ir of this.irs) ir.ops.length = 0;
+    for (const maps of [this.groups, this.constants, this.missable]) {
+      for (const m of maps) m.clear();
+    }
+    for (const list of [this.irs, this.tempSlots, this.groups, this.constants, this.missable]) {
+      list.length = 0;
+    }
+    this.entryOf.clear();
+  }
+
   /** Marks the globals used and written, and whether ALU helpers are called. */
   #scanOps(): void {
     const G = this.env.numGlobals;

@@ -104,5 +104,6 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     ...(r.usesInternal ? internalFunctions(r.firstAluHelper) : []),
     run,
   ]);
+  r.release();
   return { bytes, helperImports: r.helperImports.list, missSites: r.missSites };
 }
