@@ -136,19 +136,8 @@ function mutateOnce(
       return len - del;
     }
     case 9:
-    case 10: {
-      const clone = blockLen(r, len);
-      if (len + clone > w.length) return len;
-      const from = r.below(len - clone + 1);
-      const copy = r.below(4) !== 0;
-      const value = r.below(2) ? r.below(256) : w[r.below(len)];
-      if (copy) cloneScratch.set(w.subarray(from, from + clone));
-      const at = r.below(len + 1);
-      const grown = openGap(w, len, at, clone);
-      if (copy) w.set(cloneScratch.subarray(0, clone), at);
-      else w.fill(value, at, at + clone);
-      return grown;
-    }
+    case 10:
+      return insertBlock(w, len, r);
     case 11:
     case 12:
     case 13: {
@@ -159,21 +148,42 @@ function mutateOnce(
       else w.fill(r.below(2) ? r.below(256) : w[r.below(len)], to, to + n);
       return len;
     }
-    case 14: {
-      const t = dict[r.below(dict.length)];
-      if (t.length > len) return len;
-      w.set(t, r.below(len - t.length + 1));
-      return len;
-    }
-    default: {
-      const t = dict[r.below(dict.length)];
-      if (len + t.length > w.length) return len;
-      const at = r.below(len + 1);
-      const grown = openGap(w, len, at, t.length);
-      w.set(t, at);
-      return grown;
-    }
+    case 14:
+      return overwriteToken(w, len, dict[r.below(dict.length)], r);
+    default:
+      return insertToken(w, len, dict[r.below(dict.length)], r);
   }
+}
+
+/** Havoc's block insertion: a copy of a block of `w`, or a run of one byte, at a random place. */
+function insertBlock(w: Uint8Array, len: number, r: FuzzRandom): number {
+  const clone = blockLen(r, len);
+  if (len + clone > w.length) return len;
+  const from = r.below(len - clone + 1);
+  const copy = r.below(4) !== 0;
+  const value = r.below(2) ? r.below(256) : w[r.below(len)];
+  if (copy) cloneScratch.set(w.subarray(from, from + clone));
+  const at = r.below(len + 1);
+  const grown = openGap(w, len, at, clone);
+  if (copy) w.set(cloneScratch.subarray(0, clone), at);
+  else w.fill(value, at, at + clone);
+  return grown;
+}
+
+/** Writes the dictionary token `t` over `w` at a random place (when it fits). */
+function overwriteToken(w: Uint8Array, len: number, t: Uint8Array, r: FuzzRandom): number {
+  if (t.length > len) return len;
+  w.set(t, r.below(len - t.length + 1));
+  return len;
+}
+
+/** Inserts the dictionary token `t` into `w` at a random place (when there is room). */
+function insertToken(w: Uint8Array, len: number, t: Uint8Array, r: FuzzRandom): number {
+  if (len + t.length > w.length) return len;
+  const at = r.below(len + 1);
+  const grown = openGap(w, len, at, t.length);
+  w.set(t, at);
+  return grown;
 }
 
 /**
