@@ -39,12 +39,17 @@ export interface TranslationBlock {
   /** times it ran (for tiering and hotblocks) */
   execCount: number;
   /**
-   * false once invalidated: backends must not run it again. Backends keep
-   * their own data per TB (a `WeakMap` keyed by the TB).
+   * false once invalidated: backends must not run it again. A backend keeps
+   * its own data per TB in {@linkcode backendData}.
    */
   valid: boolean;
   /** Set when this TB runs only part of a block (see {@linkcode TbCache.translatePart}). */
   readonly part?: BlockPart;
+  /**
+   * What the backend running it keeps for it (the JIT's per-TB record), undefined until it
+   * makes some: a field costs less than a `WeakMap` entry, in memory and at every TB run.
+   */
+  backendData?: unknown;
 }
 
 /**
@@ -105,6 +110,7 @@ export interface TranslationObserver {
 class Block implements TranslationBlock {
   execCount = 0;
   valid = true;
+  backendData: unknown = undefined;
   #insns: InsnInfo[] | undefined;
   constructor(
     readonly pc: bigint,
@@ -317,8 +323,17 @@ const NO_PAGES: readonly number[] = Object.freeze([]);
 /** Default cap on instructions per TB. */
 export const MAX_TB_INSNS = 128;
 
-/** The cache key of `pc`: its signed 64-bit value as a number (exact below 2^53). */
-function pcKey(pc: bigint): number {
+/**
+ * The cache key of `pc`: its signed 64-bit value as a number (exact below 2^53 in magnitude,
+ * which covers user code and a kernel's top half), as {@linkcode TbCache.lookup} takes it.
+ *
+ * @example
+ * ```ts
+ * import { pcKey } from "./tb.ts";
+ * console.log(pcKey(0xffffffff80000000n)); // -2147483648
+ * ```
+ */
+export function pcKey(pc: bigint): number {
   return Number(BigInt.asIntN(64, pc));
 }
 

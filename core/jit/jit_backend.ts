@@ -18,7 +18,7 @@ import { interpretBlock, trapFrom } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
 import { gotoTargets, lastOp } from "../ir_pack.ts";
 import { SoftTlb, tlbTable } from "../soft_tlb.ts";
-import type { TranslationBlock } from "../tb.ts";
+import { pcKey, type TranslationBlock } from "../tb.ts";
 import type { TrapKind } from "../trap.ts";
 import { makeHelperShim } from "./helper_shim.ts";
 import { compileRegion } from "./region_compiler.ts";
@@ -46,26 +46,33 @@ interface Region {
   missSites: MissSite[];
 }
 
-interface JitEntry {
-  region: Region;
-  index: number;
+/**
+ * What the JIT keeps per TB, in `tb.backendData` (a class: one shape, its fields in the
+ * object). A cold guest keeps tens of thousands, so it holds the entry's region and index
+ * itself and the indirect jumps' targets as numbers, not bigints.
+ */
+class JitTbData {
+  /** the region entered when this TB runs (none: it is interpreted), and its entry index there */
+  region: Region | undefined = undefined;
+  index = 0;
+  /** every live region that compiled this TB in (they die with it); made at the first */
+  regions: Region[] | undefined = undefined;
+  /**
+   * the keys (`pcKey`) of where the indirect jump ending this TB went while interpreted; made
+   * at the first (a literal: an empty array grows 17 slots at its first push)
+   */
+  indirectTargets: number[] | undefined = undefined;
+  /** why compiling a region from this TB failed (it stays interpreted), and its miss exits */
+  rare: RareTbData | undefined = undefined;
+  constructor(readonly jit: JitBackend) {}
 }
 
-/** What the JIT keeps per TB. */
-interface JitTbData {
-  /** the region entered when this TB runs, and its entry index there */
-  entry?: JitEntry;
-  /** every live region that compiled this TB in (they die with it); made at the first */
-  regions?: Region[];
-  /**
-   * where the indirect jump ending this TB went while interpreted; made at the
-   * first (a literal: an empty array grows 17 slots at its first push)
-   */
-  indirectTargets?: bigint[];
+/** What few TBs need: see {@linkcode JitTbData.rare}. */
+interface RareTbData {
   /** why compiling a region from this TB failed: it stays interpreted */
   failed?: string;
   /** the miss exits taken in this TB's code (see region_miss.ts) */
-  misses?: number;
+  misses: number;
   /** the rests of this TB the interpreter ran after miss exits, by first instruction */
   rests?: Map<number, TranslationBlock>;
 }
@@ -156,7 +163,6 @@ export class JitBackend implements Backend {
     this.cpu.inFlight = this.#allowed - dv.getInt32(ctrl + CTRL.remaining, true) -
       dv.getInt32(ctrl + CTRL.refund, true);
   };
-  readonly #data = new WeakMap<TranslationBlock, JitTbData>();
   /** the helper imports, by helper and arity (see {@linkcode #helperShim}) */
   readonly #shims = new WeakMap<HelperDef, ((...args: (bigint | number)[]) => bigint)[]>();
 
@@ -237,19 +243,20 @@ export class JitBackend implements Backend {
   /** Runs `tb` (and whatever its region chains to) for at most `budget` instructions. */
   exec(cpu: CpuCore, tb: TranslationBlock, budget: number): number {
     this.#noteIndirectTarget(tb);
-    let entry = this.#data.get(tb)?.entry;
-    if (!entry) {
+    let entry = this.#get(tb);
+    if (!entry?.region) {
       // One-off TBs (budget-shortened, single steps) are never compiled: the
       // cache does not track their pages, so nothing would drop their code.
-      if (tb.execCount < this.hotThreshold || !cpu.tbs.isCached(tb) || this.#data.get(tb)?.failed) {
+      if (tb.execCount < this.hotThreshold || !cpu.tbs.isCached(tb) || entry?.rare?.failed) {
         return this.#interpret(cpu, tb);
       }
       entry = this.#compile(tb);
       if (!entry) return this.#interpret(cpu, tb);
     }
+    const region = entry.region!;
     // Refill the jump cache, as QEMU's tb_jmp_cache fills on lookup: a colliding TB may have
     // taken this TB's slot, and regions then exit to JS at every jump here.
-    if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, entry.region.slot, entry.index);
+    if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, region.slot, entry.index);
     // Regions chain only to TBs of their own flags: the mode stays until the region returns.
     this.tlb.select(this.#mmuIndex(tb.flags));
     const dv = cpu.host.dv, ctrl = this.#ctrl;
@@ -260,7 +267,7 @@ export class JitBackend implements Backend {
     const allowed = Math.min(budget, MAX_RUN);
     this.#allowed = allowed;
     this.stats.regionCalls++;
-    const status = entry.region.run(entry.index, allowed);
+    const status = region.run(entry.index, allowed);
     const remaining = dv.getInt32(ctrl + CTRL.remaining, true);
     let done = allowed - remaining;
     const missed = status === Status.MISS ? this.#missedInsn() : undefined;
@@ -296,13 +303,13 @@ export class JitBackend implements Backend {
   #rerun(cpu: CpuCore, tb: TranslationBlock, insn: number): number {
     this.stats.missExits++;
     const d = this.#dataOf(tb), left = tb.insnCount - insn;
-    d.misses = (d.misses ?? 0) + 1;
-    if (d.misses === MISS_LIMIT) {
+    const rare = d.rare ??= { misses: 0 };
+    if (++rare.misses === MISS_LIMIT) {
       for (const r of d.regions ?? []) this.#kill(r);
       this.#sweep();
     }
     cpu.pc = tb.insnPc(insn);
-    const rests = d.rests ??= new Map();
+    const rests = rare.rests ??= new Map();
     let rest = rests.get(insn);
     if (!rest) rests.set(insn, rest = cpu.tbs.translatePart(tb, insn, left));
     const done = this.#interpret(cpu, rest);
@@ -329,18 +336,27 @@ export class JitBackend implements Backend {
     const from = this.#lastIndirect;
     if (!from) return;
     this.#lastIndirect = undefined;
-    const d = this.#dataOf(from), seen = d.indirectTargets;
-    if (!seen) d.indirectTargets = [next.pc];
-    else if (seen.length < MAX_INDIRECT_TARGETS && !seen.includes(next.pc)) seen.push(next.pc);
+    const d = this.#dataOf(from), seen = d.indirectTargets, key = pcKey(next.pc);
+    if (!seen) d.indirectTargets = [key];
+    else if (seen.length < MAX_INDIRECT_TARGETS && !seen.includes(key)) seen.push(key);
   }
 
-  #successors(tb: TranslationBlock): bigint[] {
-    return gotoTargets(tb.code).concat(this.#data.get(tb)?.indirectTargets ?? []);
+  /** The keys (`pcKey`) of the TBs `tb` was seen to continue to. */
+  #successors(tb: TranslationBlock): number[] {
+    const keys = gotoTargets(tb.code).map(pcKey);
+    const indirect = this.#get(tb)?.indirectTargets;
+    return indirect ? keys.concat(indirect) : keys;
+  }
+
+  /** This JIT's data for `tb`, if it has made some. */
+  #get(tb: TranslationBlock): JitTbData | undefined {
+    const d = tb.backendData as JitTbData | undefined;
+    return d?.jit === this ? d : undefined;
   }
 
   #dataOf(tb: TranslationBlock): JitTbData {
-    let d = this.#data.get(tb);
-    if (!d) this.#data.set(tb, d = {});
+    let d = this.#get(tb);
+    if (!d) tb.backendData = d = new JitTbData(this);
     return d;
   }
 
@@ -349,7 +365,7 @@ export class JitBackend implements Backend {
    * (empty while `tb` runs on the interpreter).
    */
   regionOf(tb: TranslationBlock): readonly TranslationBlock[] {
-    return this.#data.get(tb)?.entry?.region.tbs ?? [];
+    return this.#get(tb)?.region?.tbs ?? [];
   }
 
   /** The compiled regions alive now (at most {@linkcode maxRegions}). */
@@ -359,24 +375,29 @@ export class JitBackend implements Backend {
 
   /** Whether successor `tb` is worth compiling into the region being formed. */
   #joins(tb: TranslationBlock): boolean {
-    return tb.execCount >= (this.#data.get(tb)?.entry ? 2 * this.hotThreshold : 1);
+    return tb.execCount >= (this.#get(tb)?.region ? 2 * this.hotThreshold : 1);
   }
 
-  #compile(hot: TranslationBlock): JitEntry | undefined {
-    const cpu = this.cpu;
-    const members: TranslationBlock[] = [hot];
-    const seen = new Set<bigint>([hot.pc]);
+  /** The TBs of the region compiled from `hot`: it first, then its successors worth joining. */
+  #members(hot: TranslationBlock): TranslationBlock[] {
+    const tbs = this.cpu.tbs, members: TranslationBlock[] = [hot];
+    const seen = new Set<number>([pcKey(hot.pc)]);
     for (let i = 0; i < members.length && members.length < this.maxRegionTbs; i++) {
-      for (const pc of this.#successors(members[i])) {
-        if (seen.has(pc)) continue;
-        seen.add(pc);
-        const next = cpu.tbs.peek(pc);
-        if (next && next.valid && next.flags === hot.flags && this.#joins(next)) {
+      for (const key of this.#successors(members[i])) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const next = tbs.lookup(key, hot.flags);
+        if (next && next.valid && this.#joins(next)) {
           members.push(next);
           if (members.length >= this.maxRegionTbs) break;
         }
       }
     }
+    return members;
+  }
+
+  #compile(hot: TranslationBlock): JitTbData | undefined {
+    const cpu = this.cpu, members = this.#members(hot);
     const helpers = [...cpu.target.helpers, ...cpu.extraHelpers];
     const t0 = performance.now();
     let region: Region, compiledBytes = 0;
@@ -395,7 +416,7 @@ export class JitBackend implements Backend {
         tlbTable: tlbTable(this.#mmuIndex(hot.flags)),
         missExits: {
           tbs: members.map((tb) =>
-            this.missExits && (this.#data.get(tb)?.misses ?? 0) < MISS_LIMIT
+            this.missExits && (this.#get(tb)?.rare?.misses ?? 0) < MISS_LIMIT
           ),
           firstHookHelper: cpu.target.helpers.length,
         },
@@ -422,7 +443,8 @@ export class JitBackend implements Backend {
       this.#bySlot[slot] = region;
     } catch (e) {
       this.#freeSlots.push(slot);
-      this.#dataOf(hot).failed = String(e);
+      const d = this.#dataOf(hot);
+      (d.rare ??= { misses: 0 }).failed = String(e);
       return undefined;
     }
     this.stats.regionsCompiled++;
@@ -435,14 +457,15 @@ export class JitBackend implements Backend {
     }
     members.forEach((tb, index) => {
       const d = this.#dataOf(tb);
-      if (!d.entry || tb === hot) {
-        d.entry = { region, index };
+      if (!d.region || tb === hot) {
+        d.region = region;
+        d.index = index;
         if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, region.slot, index);
       }
       if (d.regions) d.regions.push(region);
       else d.regions = [region];
     });
-    return this.#data.get(hot)!.entry;
+    return this.#get(hot);
   }
 
   /** The soft-TLB table (MMU mode) of TBs made under `flags`. */
@@ -508,9 +531,9 @@ export class JitBackend implements Backend {
     this.#bySlot[region.slot] = undefined;
     this.#freeSlots.push(region.slot);
     for (const tb of region.tbs) {
-      const d = this.#data.get(tb);
+      const d = this.#get(tb);
       if (!d) continue;
-      if (d.entry?.region === region) d.entry = undefined;
+      if (d.region === region) d.region = undefined;
       d.regions = d.regions?.filter((r) => r !== region);
     }
   }
@@ -522,8 +545,10 @@ export class JitBackend implements Backend {
 
   #onTbDropped(tb: TranslationBlock): void {
     this.#leaveRunningCode();
-    for (const r of this.#data.get(tb)?.regions ?? []) this.#kill(r);
-    this.#data.delete(tb);
+    const d = this.#get(tb);
+    if (!d) return;
+    for (const r of d.regions ?? []) this.#kill(r);
+    tb.backendData = undefined;
   }
 
   #sweep(): void {
