@@ -245,11 +245,27 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
   const p = tb.code, code = p.code, wide = p.wide, base = p.base;
   // `i` is one past the running op: its wide value (imm or pc) is at wide[prev + i].
   const prev = p.wideBase - 1;
+  // Instruction boundary `k` comes before op code[starts + 2 * k], its pc at wide[pcs + k].
+  const starts = p.starts, numStarts = p.numStarts, pcs = p.wideBase + p.numOps;
+  let k = 0, next = numStarts ? code[starts] : -1;
   let insn = 0;
   let pc = tb.pc;
   let i = 0;
   try {
     for (;;) {
+      while (i === next) {
+        const w = code[starts + 2 * k + 1], start = readWide(w, wide[pcs + k]);
+        if (cpu.exitRequest) {
+          // a callback asked to leave at the next instruction boundary
+          writeBack(cpu, p, t);
+          cpu.pc = start;
+          return sizeOf(w);
+        }
+        insn = sizeOf(w);
+        cpu.inFlight = insn;
+        pc = start;
+        next = ++k < numStarts ? code[starts + 2 * k] : -1;
+      }
       const at = base + i * STRIDE, w = code[at], op = w & OP_MASK;
       const d = code[at + W_D], a = code[at + W_A], b = code[at + W_B];
       i++;
@@ -267,10 +283,13 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           t[d] = compare(condOf(w), t[a], t[b]) ? t[code[at + W_X]] : t[code[at + W_E]];
           break;
         case Op.BRCOND:
-          if (compare(condOf(w), t[a], t[b])) i = code[p.labels + code[at + W_X]];
-          break;
+          if (!compare(condOf(w), t[a], t[b])) break;
+          // falls through
         case Op.BR:
+          // the boundaries the jump passes over do not run (a LABEL op follows those at its index)
           i = code[p.labels + code[at + W_X]];
+          for (k = 0; k < numStarts && code[starts + 2 * k] <= i; k++);
+          next = k < numStarts ? code[starts + 2 * k] : -1;
           break;
         case Op.LABEL:
           break;
@@ -313,17 +332,6 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
         }
         case Op.CALL:
           callHelper(cpu, p, i - 1, t, pc);
-          break;
-        case Op.INSN_START:
-          if (cpu.exitRequest) {
-            // a callback asked to leave at the next instruction boundary
-            writeBack(cpu, p, t);
-            cpu.pc = readWide(w, wide[prev + i]);
-            return sizeOf(w);
-          }
-          insn = sizeOf(w);
-          cpu.inFlight = insn;
-          pc = readWide(w, wide[prev + i]);
           break;
         case Op.GOTO_TB:
           writeBack(cpu, p, t);

@@ -61,13 +61,17 @@ Deno.test("packed IR: every op unpacks equal to the builder's, pcs and immediate
   assertEquals(gotoTargets(packed), [1n << 63n]);
 });
 
-Deno.test("packed IR: label positions, and the globals a block uses and writes, in order", () => {
+Deno.test("packed IR: label positions, instruction boundaries, and the globals a block uses and writes, in order", () => {
   const block = everyOp(new IrBuilder(G)).finish();
   const p = packIr(block, G);
   const words = (from: number, n: number) => [...p.code.subarray(from, from + n)];
-  const at = (op: number, label: number) =>
-    block.ops.findIndex((o) => o.op === op && o.label === label);
+  // positions count the ops that are not instruction boundaries (those are on the side)
+  const ops = block.ops.filter((o) => o.op !== Op.INSN_START);
+  const at = (op: number, label: number) => ops.findIndex((o) => o.op === op && o.label === label);
   assertEquals(words(p.labels, p.numLabels), [at(Op.LABEL, 0), at(Op.LABEL, 1)]);
+  assertEquals(p.numOps, ops.length);
+  const brBack = ops.findIndex((o) => o.op === Op.BR);
+  assertEquals(words(p.starts, 2 * p.numStarts).filter((_, k) => k % 2 === 0), [0, brBack]);
   assertEquals(words(p.used, p.numUsed), [1, 2, 3, 4, 5, 6]);
   assertEquals(words(p.used + p.numUsed, p.numWritten), [1, 3, 4, 5]);
 });
