@@ -246,7 +246,7 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
   // `i` is one past the running op: its wide value (imm or pc) is at wide[prev + i].
   const prev = p.wideBase - 1;
   // Instruction boundary `k` comes before op code[starts + 2 * k], its pc at wide[pcs + k].
-  const starts = p.starts, numStarts = p.numStarts, pcs = p.wideBase + p.numOps;
+  const starts = p.starts, numStarts = p.numStarts, pcs = p.wideBase + p.numOps, labels = p.labels;
   let k = 0, next = numStarts ? code[starts] : -1;
   let insn = 0;
   let pc = tb.pc;
@@ -287,7 +287,7 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           // falls through
         case Op.BR:
           // the boundaries the jump passes over do not run (a LABEL op follows those at its index)
-          i = code[p.labels + code[at + W_X]];
+          i = code[labels + code[at + W_X]];
           for (k = 0; k < numStarts && code[starts + 2 * k] <= i; k++);
           next = k < numStarts ? code[starts + 2 * k] : -1;
           break;

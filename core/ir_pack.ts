@@ -11,17 +11,17 @@
  * back, equal field by field, to the readers that want them (the JIT, when a
  * TB turns hot, and observers that instrument a block).
  *
- * Layout of a block: each op's one wide value (its `pc` if it has one, else
- * its `imm`; COUNTER_ADD, which has both, keeps its host address in a word) as
- * a 64-bit word in `wide`, then the pcs of its instruction boundaries, then in
- * `code` (32-bit words, from `base`) {@linkcode STRIDE} words per op (see
- * `ir_pack_builder.ts`), each CALL's argument count and temps, the op index of
- * each label, the globals the block uses and those it writes (what the
- * interpreter loads before a run and writes back after), and two words per
- * instruction boundary: the index of the op it precedes, and its word 0.
- * Positions stored in `code` (`labels`, `used`, `starts`, a CALL's arguments)
- * are indices in `code`. Instruction boundaries are INSN_START ops again in
- * {@linkcode unpackIr}'s op objects.
+ * Layout of a block, from the index {@linkcode PackedIr.at} in `code` (32-bit
+ * words): a header of counts (see `H_*`), each op's one wide value (its `pc` if
+ * it has one, else its `imm`; COUNTER_ADD, which has both, keeps its host
+ * address in a word) as a 64-bit word, then the pcs of its instruction
+ * boundaries, then {@linkcode STRIDE} words per op (see `ir_pack_builder.ts`),
+ * each CALL's argument count and temps, the op index of each label, the
+ * globals the block uses and those it writes (what the interpreter loads
+ * before a run and writes back after), and two words per instruction
+ * boundary: the index of the op it precedes, and its word 0. Positions stored
+ * in `code` (a CALL's arguments) are indices in `code`. Instruction boundaries
+ * are INSN_START ops again in {@linkcode unpackIr}'s op objects.
  *
  * @module
  */
@@ -73,37 +73,74 @@ export {
  * console.log(packed.numOps, unpackIr(packed).ops[1].pc); // 2 4096n
  * ```
  */
-export interface PackedIr {
-  /** the words (shared by the blocks of a chunk: the block's start at `base`) */
-  readonly code: Int32Array;
-  /** where op 0 starts in `code` */
-  readonly base: number;
+export class PackedIr {
   /**
-   * op `i`'s wide value at `wideBase + i` (shared as `code`): its `pc` for the ops
-   * that have one (GOTO_TB, COUNTER_ADD), else its `imm`; then instruction
-   * boundary `k`'s pc at `wideBase + numOps + k`
+   * @param code the words (shared by the blocks of a chunk)
+   * @param wide the same memory as 64-bit words
+   * @param at where the block's header starts in `code` (see {@linkcode packBuilt})
    */
-  readonly wide: BigInt64Array;
-  readonly wideBase: number;
-  readonly numOps: number;
-  readonly numTemps: number;
-  readonly numLabels: number;
+  constructor(readonly code: Int32Array, readonly wide: BigInt64Array, readonly at: number) {}
+
+  get numOps(): number {
+    return this.code[this.at + H_OPS];
+  }
+  get numTemps(): number {
+    return this.code[this.at + H_TEMPS];
+  }
+  get numLabels(): number {
+    return this.code[this.at + H_LABELS];
+  }
+  /** how many globals the block reads or writes (at {@linkcode used}) */
+  get numUsed(): number {
+    return this.code[this.at + H_USED];
+  }
+  /** how many globals it writes (after the used ones) */
+  get numWritten(): number {
+    return this.code[this.at + H_WRITTEN];
+  }
+  get numStarts(): number {
+    return this.code[this.at + H_STARTS];
+  }
+  /**
+   * op `i`'s wide value is at `wide[wideBase + i]`: its `pc` for the ops that
+   * have one (GOTO_TB, COUNTER_ADD), else its `imm`; then instruction boundary
+   * `k`'s pc at `wide[wideBase + numOps + k]`
+   */
+  get wideBase(): number {
+    return (this.at + HEADER) / 2;
+  }
+  /** where op 0 starts in `code` (each CALL's argument count and temps follow the ops) */
+  get base(): number {
+    return this.at + HEADER + 2 * (this.numOps + this.numStarts);
+  }
   /** where label positions (op indices) start in `code` */
-  readonly labels: number;
-  /** where the globals the block reads or writes start in `code`, and how many */
-  readonly used: number;
-  readonly numUsed: number;
-  /** the globals it writes: `numWritten` words after the used ones */
-  readonly numWritten: number;
+  get labels(): number {
+    return this.base + this.numOps * STRIDE + this.code[this.at + H_ARGS];
+  }
+  /** where the globals the block reads or writes start in `code` (those it writes follow) */
+  get used(): number {
+    return this.labels + this.numLabels;
+  }
   /**
    * where the instruction boundaries start in `code` (boundary `k`: the index of
-   * the op it precedes at `starts + 2 * k`, its word 0 after), and how many
+   * the op it precedes at `starts + 2 * k`, its word 0 after)
    */
-  readonly starts: number;
-  readonly numStarts: number;
+  get starts(): number {
+    return this.used + this.numUsed + this.numWritten;
+  }
   /** where the words its owner packed with it start in `code` (see {@linkcode packBuilt}) */
-  readonly tail: number;
+  get tail(): number {
+    return this.starts + 2 * this.numStarts;
+  }
 }
+
+/**
+ * A block's header: its counts, as words before its wide values (a field of a
+ * {@linkcode PackedIr} object costs twice as much, copied by every scavenge it survives).
+ */
+const H_OPS = 0, H_TEMPS = 1, H_LABELS = 2, H_ARGS = 3, H_USED = 4, H_WRITTEN = 5, H_STARTS = 6;
+/** Header words (8: the wide values after it stay 8-byte aligned). */
+const HEADER = 8;
 
 /**
  * Packed blocks are carved from shared chunks: a buffer of their own cost each
@@ -185,36 +222,27 @@ export function packBuilt(
     if (use[g] & 2) numWritten++;
   }
   const { numTemps, numLabels, numStarts } = b;
-  const words = n * STRIDE + argWords + numLabels + numUsed + numWritten + 2 * numStarts +
-    tailWords;
-  const wideBytes = 8 * (n + numStarts), ch = carve(wideBytes + 4 * words), code = ch.code;
-  const wideBase = ch.used / 8, base = (ch.used + wideBytes) / 4;
-  ch.used += (wideBytes + 4 * words + 7) & ~7;
-  const labels = base + n * STRIDE + argWords, used = labels + numLabels;
-  let u = used, w = used + numUsed;
+  const words = HEADER + 2 * (n + numStarts) + n * STRIDE + argWords + numLabels + numUsed +
+    numWritten + 2 * numStarts + tailWords;
+  const ch = carve(4 * words), code = ch.code, at = ch.used / 4;
+  ch.used += (4 * words + 7) & ~7;
+  code[at + H_OPS] = n;
+  code[at + H_TEMPS] = numTemps;
+  code[at + H_LABELS] = numLabels;
+  code[at + H_ARGS] = argWords;
+  code[at + H_USED] = numUsed;
+  code[at + H_WRITTEN] = numWritten;
+  code[at + H_STARTS] = numStarts;
+  const p = new PackedIr(code, ch.wide, at), base = p.base, labels = p.labels;
+  let u = p.used, w = u + numUsed;
   for (let g = 0; g < numGlobals; g++) {
     if (use[g]) code[u++] = g;
     if (use[g] & 2) code[w++] = g;
   }
-  const starts = w, tailAt = starts + 2 * numStarts;
-  copyOps(b, code, base, wideBase, { args: base + n * STRIDE, labels, starts });
+  const starts = p.starts, tailAt = p.tail;
+  copyOps(b, code, base, p.wideBase, { args: base + n * STRIDE, labels, starts });
   for (let k = 0; k < tailWords; k++) code[tailAt + k] = tail[k];
-  return {
-    code,
-    base,
-    wide: ch.wide,
-    wideBase,
-    numOps: n,
-    numTemps,
-    numLabels,
-    labels,
-    used,
-    numUsed,
-    numWritten,
-    starts,
-    numStarts,
-    tail: tailAt,
-  };
+  return p;
 }
 
 /**
