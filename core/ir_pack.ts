@@ -6,22 +6,20 @@
  * of its CPU in the garbage collector (docs/perf.md). So the TB cache's
  * builder ({@linkcode PackedBuilder}) writes each op as words as it is
  * emitted, folding works on the words, and {@linkcode packBuilt} copies the
- * ops kept into buffers that blocks share: 32 bytes per op. The interpreter
+ * ops kept into buffers that blocks share: 24 bytes per op. The interpreter
  * runs the packed form directly, and {@linkcode unpackIr} gives the op objects
  * back, equal field by field, to the readers that want them (the JIT, when a
  * TB turns hot, and observers that instrument a block).
  *
  * Layout of a block, from the index {@linkcode PackedIr.at} in `code` (32-bit
- * words): a header of counts (see `H_*`), each op's one wide value (its `pc` if
- * it has one, else its `imm`; COUNTER_ADD, which has both, keeps its host
- * address in a word) as a 64-bit word, then the pcs of its instruction
- * boundaries, then {@linkcode STRIDE} words per op (see `ir_pack_builder.ts`),
- * each CALL's argument count and temps, the op index of each label, the
- * globals the block uses and those it writes (what the interpreter loads
- * before a run and writes back after), and two words per instruction
- * boundary: the index of the op it precedes, and its word 0. Positions stored
- * in `code` (a CALL's arguments) are indices in `code`. Instruction boundaries
- * are INSN_START ops again in {@linkcode unpackIr}'s op objects.
+ * words): a header of counts (see `H_*`), the wide values that do not fit in
+ * 32 bits as 64-bit words (see `ir_pack_builder.ts`), {@linkcode STRIDE} words
+ * per op, each CALL's argument count and temps, the op index of each label,
+ * the globals the block uses and those it writes (what the interpreter loads
+ * before a run and writes back after), and {@linkcode START_STRIDE} words per
+ * instruction boundary. Positions stored in `code` (a CALL's arguments) are
+ * indices in `code`. Instruction boundaries are INSN_START ops again in
+ * {@linkcode unpackIr}'s op objects.
  *
  * @module
  */
@@ -31,13 +29,19 @@ import {
   argsAt,
   DEAD,
   decodeOp,
+  HIGH,
+  LOW,
   OP_MASK,
   PackedBuilder,
+  rawWide,
   readWide,
   startOp,
   STRIDE,
   visitPacked,
+  W_E,
   W_X,
+  WIDE_FAR,
+  WIDE_INLINE,
 } from "./ir_pack_builder.ts";
 
 export {
@@ -45,6 +49,7 @@ export {
   DEAD,
   OP_MASK,
   PackedBuilder,
+  rawWide,
   readWide,
   SIGNED,
   SIZE_SHIFT,
@@ -81,12 +86,15 @@ export class PackedIr {
    */
   constructor(readonly code: Int32Array, readonly wide: BigInt64Array, readonly at: number) {}
 
+  /** how many ops (instruction boundaries apart) */
   get numOps(): number {
     return this.code[this.at + H_OPS];
   }
+  /** how many temps, globals included */
   get numTemps(): number {
     return this.code[this.at + H_TEMPS];
   }
+  /** how many labels */
   get numLabels(): number {
     return this.code[this.at + H_LABELS];
   }
@@ -98,20 +106,17 @@ export class PackedIr {
   get numWritten(): number {
     return this.code[this.at + H_WRITTEN];
   }
+  /** how many instruction boundaries (at {@linkcode starts}) */
   get numStarts(): number {
     return this.code[this.at + H_STARTS];
   }
-  /**
-   * op `i`'s wide value is at `wide[wideBase + i]`: its `pc` for the ops that
-   * have one (GOTO_TB, COUNTER_ADD), else its `imm`; then instruction boundary
-   * `k`'s pc at `wide[wideBase + numOps + k]`
-   */
+  /** where the far wide values start in `wide` (see `WIDE_FAR`) */
   get wideBase(): number {
     return (this.at + HEADER) / 2;
   }
   /** where op 0 starts in `code` (each CALL's argument count and temps follow the ops) */
   get base(): number {
-    return this.at + HEADER + 2 * (this.numOps + this.numStarts);
+    return this.at + HEADER + 2 * this.code[this.at + H_FAR];
   }
   /** where label positions (op indices) start in `code` */
   get labels(): number {
@@ -122,15 +127,16 @@ export class PackedIr {
     return this.labels + this.numLabels;
   }
   /**
-   * where the instruction boundaries start in `code` (boundary `k`: the index of
-   * the op it precedes at `starts + 2 * k`, its word 0 after)
+   * where the instruction boundaries start in `code`: boundary `k` is the index
+   * of the op it precedes at `starts + START_STRIDE * k`, then its word 0, then
+   * its pc as an op's word `W_E` holds a wide value
    */
   get starts(): number {
     return this.used + this.numUsed + this.numWritten;
   }
   /** where the words its owner packed with it start in `code` (see {@linkcode packBuilt}) */
   get tail(): number {
-    return this.starts + 2 * this.numStarts;
+    return this.starts + START_STRIDE * this.numStarts;
   }
 }
 
@@ -139,6 +145,10 @@ export class PackedIr {
  * {@linkcode PackedIr} object costs twice as much, copied by every scavenge it survives).
  */
 const H_OPS = 0, H_TEMPS = 1, H_LABELS = 2, H_ARGS = 3, H_USED = 4, H_WRITTEN = 5, H_STARTS = 6;
+/** Header word: how many wide values are far (see `WIDE_FAR`). */
+const H_FAR = 7;
+/** Words per instruction boundary. */
+export const START_STRIDE = 3;
 /** Header words (8: the wide values after it stay 8-byte aligned). */
 const HEADER = 8;
 
@@ -221,9 +231,9 @@ export function packBuilt(
     if (use[g]) numUsed++;
     if (use[g] & 2) numWritten++;
   }
-  const { numTemps, numLabels, numStarts } = b;
-  const words = HEADER + 2 * (n + numStarts) + n * STRIDE + argWords + numLabels + numUsed +
-    numWritten + 2 * numStarts + tailWords;
+  const { numTemps, numLabels, numStarts } = b, numFar = countFar(b);
+  const words = HEADER + 2 * numFar + n * STRIDE + argWords + numLabels + numUsed + numWritten +
+    START_STRIDE * numStarts + tailWords;
   const ch = carve(4 * words), code = ch.code, at = ch.used / 4;
   ch.used += (4 * words + 7) & ~7;
   code[at + H_OPS] = n;
@@ -233,6 +243,7 @@ export function packBuilt(
   code[at + H_USED] = numUsed;
   code[at + H_WRITTEN] = numWritten;
   code[at + H_STARTS] = numStarts;
+  code[at + H_FAR] = numFar;
   const p = new PackedIr(code, ch.wide, at), base = p.base, labels = p.labels;
   let u = p.used, w = u + numUsed;
   for (let g = 0; g < numGlobals; g++) {
@@ -245,10 +256,54 @@ export function packBuilt(
   return p;
 }
 
+/** Whether the wide value of words `lo`, `hi` is not a signed 32-bit number. */
+function isFar(lo: number, hi: number): boolean {
+  return hi !== lo >> 31;
+}
+
+/** How many wide values of the ops `b` kept and of its instruction boundaries are far. */
+function countFar(b: PackedBuilder): number {
+  const code = b.code, ops = b.wideWords, pcs = b.startWideWords;
+  let far = 0;
+  for (let i = 0; i < b.numOps; i++) {
+    if ((code[i * STRIDE] & OP_MASK) !== DEAD && isFar(ops[2 * i + LOW], ops[2 * i + HIGH])) far++;
+  }
+  for (let k = 0; k < b.numStarts; k++) if (isFar(pcs[2 * k + LOW], pcs[2 * k + HIGH])) far++;
+  return far;
+}
+
 /**
- * Copies the ops `b` kept to `code[base]` (wide values at `wideBase`), CALL
- * arguments to `code[to.args]`, label positions to `code[to.labels]`,
- * instruction boundaries to `code[to.starts]` (their pcs after the ops' wide values).
+ * Stores the wide value `i` of `words` (a builder's) for the packed op whose
+ * word 0 is `code[w0]`: none if it is 0, else in `code[to]`, inline or as
+ * the index of far value `far` (at `wideBase`). Returns the far values used.
+ */
+function placeWide(
+  code: Int32Array,
+  w0: number,
+  to: number,
+  words: Int32Array,
+  i: number,
+  wideBase: number,
+  far: number,
+): number {
+  const lo = words[2 * i + LOW], hi = words[2 * i + HIGH];
+  if (lo === 0 && hi === 0) return far;
+  if (!isFar(lo, hi)) {
+    code[w0] |= WIDE_INLINE;
+    code[to] = lo;
+    return far;
+  }
+  code[w0] |= WIDE_FAR;
+  code[to] = far;
+  code[2 * (wideBase + far) + LOW] = lo;
+  code[2 * (wideBase + far) + HIGH] = hi;
+  return far + 1;
+}
+
+/**
+ * Copies the ops `b` kept to `code[base]` (far wide values at `wideBase`),
+ * CALL arguments to `code[to.args]`, label positions to `code[to.labels]`,
+ * instruction boundaries to `code[to.starts]`.
  */
 function copyOps(
   b: PackedBuilder,
@@ -257,19 +312,20 @@ function copyOps(
   wideBase: number,
   to: { args: number; labels: number; starts: number },
 ): void {
-  const from = b.code, fromArgs = b.args, fromWide = b.wideWords, fromStarts = b.starts;
+  const from = b.code, fromArgs = b.args, fromWide = b.wideWords;
   const { labels, starts } = to, numStarts = b.numStarts;
-  let args = to.args, j = 0, k = 0;
-  for (let i = 0; i < b.numOps; i++) {
-    for (; k < numStarts && fromStarts[2 * k] === i; k++) {
-      code[starts + 2 * k] = j;
-      code[starts + 2 * k + 1] = fromStarts[2 * k + 1];
+  let args = to.args, j = 0, k = 0, far = 0;
+  for (let i = 0; i <= b.numOps; i++) {
+    for (; k < numStarts && b.starts[2 * k] === i; k++) {
+      const s = starts + START_STRIDE * k;
+      code[s] = j;
+      code[s + 1] = b.starts[2 * k + 1];
+      far = placeWide(code, s + 1, s + 2, b.startWideWords, k, wideBase, far);
     }
     const at = i * STRIDE, op = from[at] & OP_MASK, dst = base + j * STRIDE;
-    if (op === DEAD) continue;
+    if (i === b.numOps || op === DEAD) continue;
     for (let x = 0; x < STRIDE; x++) code[dst + x] = from[at + x];
-    code[2 * (wideBase + j)] = fromWide[2 * i];
-    code[2 * (wideBase + j) + 1] = fromWide[2 * i + 1];
+    far = placeWide(code, dst, dst + W_E, fromWide, i, wideBase, far);
     if (op === Op.LABEL) code[labels + from[at + W_X]] = j;
     if (op === Op.CALL) {
       const c = from[at + W_X];
@@ -278,12 +334,6 @@ function copyOps(
     }
     j++;
   }
-  for (; k < numStarts; k++) {
-    code[starts + 2 * k] = j;
-    code[starts + 2 * k + 1] = fromStarts[2 * k + 1];
-  }
-  const pcs = 2 * (wideBase + j), fromPcs = b.startWideWords;
-  for (let x = 0; x < 2 * numStarts; x++) code[pcs + x] = fromPcs[x];
 }
 
 /**
@@ -307,7 +357,8 @@ export function packIr(
 
 /** Op `i`'s wide value (its `pc` if it has one, else its `imm`). */
 export function wideOf(p: PackedIr, i: number): bigint {
-  return readWide(p.code[p.base + i * STRIDE], p.wide[p.wideBase + i]);
+  const code = p.code, at = p.base + i * STRIDE;
+  return readWide(code[at], rawWide(code[at], code[at + W_E], p.wide, p.wideBase));
 }
 
 /** CALL op `i`'s argument temps. */
@@ -317,15 +368,16 @@ export function argsOf(p: PackedIr, i: number): Temp[] {
 
 /** Op `i` as the builder made it. */
 export function unpackOp(p: PackedIr, i: number): IrOp {
-  return decodeOp(p.code, p.base + i * STRIDE, p.wide[p.wideBase + i], p.code);
+  const code = p.code, at = p.base + i * STRIDE;
+  return decodeOp(code, at, rawWide(code[at], code[at + W_E], p.wide, p.wideBase), code);
 }
 
 /** The block as the builder made it: fresh op objects, for readers that want them. */
 export function unpackIr(p: PackedIr): IrBlock {
-  const ops: IrOp[] = [], code = p.code, pcs = p.wideBase + p.numOps;
-  for (let i = 0, k = 0; i <= p.numOps; i++) {
-    for (; k < p.numStarts && code[p.starts + 2 * k] === i; k++) {
-      ops.push(startOp(code[p.starts + 2 * k + 1], p.wide[pcs + k]));
+  const ops: IrOp[] = [], code = p.code, wideBase = p.wideBase;
+  for (let i = 0, k = 0, s = p.starts; i <= p.numOps; i++) {
+    for (; k < p.numStarts && code[s] === i; k++, s += START_STRIDE) {
+      ops.push(startOp(code[s + 1], rawWide(code[s + 1], code[s + 2], p.wide, wideBase)));
     }
     if (i < p.numOps) ops.push(unpackOp(p, i));
   }
@@ -344,6 +396,6 @@ export function gotoTargets(p: PackedIr): bigint[] {
 /** The opcode of the block's last op (-1 when it has none). */
 export function lastOp(p: PackedIr): number {
   const k = p.numStarts - 1;
-  if (k >= 0 && p.code[p.starts + 2 * k] === p.numOps) return Op.INSN_START;
+  if (k >= 0 && p.code[p.starts + START_STRIDE * k] === p.numOps) return Op.INSN_START;
   return p.numOps ? p.code[p.base + (p.numOps - 1) * STRIDE] & OP_MASK : -1;
 }

@@ -3,14 +3,18 @@
  * which writes them as ops are emitted.
  *
  * An op is {@linkcode STRIDE} 32-bit words (see the `W_*` offsets; fields no
- * op uses together share a word) and one 64-bit wide value: its `pc` if it
- * has one (GOTO_TB, COUNTER_ADD), else its `imm`. Instruction boundaries
- * (INSN_START, a third of a cold guest's ops) are not ops in the packed form:
- * each is two words on the side, the position of the op it precedes and its
- * word 0 (which holds its index as `size`), and its pc as a wide value. So
- * folding, packing and the interpreter's loop skip them, and a block keeps
- * 16 bytes per instruction boundary instead of 32 (docs/perf.md, "Fourteenth
- * session, cold code").
+ * op uses together share a word) and one wide value: its `pc` if it has one
+ * (GOTO_TB, COUNTER_ADD), else its `imm`. The builder keeps each op's wide
+ * value as a 64-bit word beside its words; the packed form keeps it in word
+ * {@linkcode W_E} (only MOVCOND has an `e`, and no wide value), as a 32-bit
+ * number ({@linkcode WIDE_INLINE}) or, where it does not fit, as the index of
+ * a 64-bit word of the block's ({@linkcode WIDE_FAR}). Instruction boundaries
+ * (INSN_START, a third of a cold guest's ops) are not ops in either form: each
+ * is kept on the side, the position of the op it precedes, its word 0 (which
+ * holds its index as `size`) and its pc. So folding, packing and the
+ * interpreter's loop skip them, and a packed block keeps 12 bytes per
+ * instruction boundary and 24 per op, not 32 for each (docs/perf.md,
+ * "Fourteenth session, cold code").
  *
  * @module
  */
@@ -42,6 +46,10 @@ const COND_SHIFT = 8, COND_MASK = 0xf;
 export const SIGNED = 1 << 12;
 /** Word 0: the op's wide value is at least 2^63 (`wide` holds it modulo 2^64, signed). */
 export const WIDE_UNSIGNED = 1 << 13;
+/** Word 0 (packed form only): the wide value is word {@linkcode W_E}, a signed 32-bit number. */
+export const WIDE_INLINE = 1 << 14;
+/** Word 0 (packed form only): word {@linkcode W_E} is the index of the wide value among the block's. */
+export const WIDE_FAR = 1 << 15;
 /** Word 0, from this bit: `size` (below 2^15). */
 export const SIZE_SHIFT = 16;
 /** Word offsets of an op's temps. */
@@ -60,7 +68,7 @@ export const DEAD = OP_MASK;
 
 const TWO_63 = 1n << 63n, TWO_64 = 1n << 64n;
 /** The indices of a 64-bit word's low and high halves in an `Int32Array` over it (host order). */
-const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1, HIGH = 1 - LOW;
+export const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1, HIGH = 1 - LOW;
 
 /** Checks that `v` fits in 64 bits (signed or unsigned); returns its unsigned flag. */
 function unsignedFlag(v: bigint, what: string): number {
@@ -256,6 +264,8 @@ export class PackedBuilder extends IrEmitter {
         x = Number(imm) | 0;
       } else check(isZero(imm), op, "immediate");
     } else check(isZero(pc), op, "pc");
+    // the packed form keeps a wide value in word W_E (see WIDE_INLINE): only MOVCOND has an `e`
+    check(e === 0 || isZero(v), op, "e beside an immediate");
     const w0 = op | (cond << COND_SHIFT) | (signed ? SIGNED : 0) | (size << SIZE_SHIFT);
     if (op === Op.INSN_START) {
       check((d | a | b | x | e) === 0, op, "temps");
@@ -371,6 +381,15 @@ export function visitPacked(
   return m & WRITES_D ? code[at + W_D] : -1;
 }
 
+/**
+ * The wide value, as stored, of the packed op whose word 0 is `w` and word
+ * {@linkcode W_E} is `v`; the block's other wide values are from `wide[wideBase]`.
+ */
+export function rawWide(w: number, v: number, wide: BigInt64Array, wideBase: number): bigint {
+  if (w & WIDE_INLINE) return BigInt(v);
+  return w & WIDE_FAR ? wide[wideBase + v] : 0n;
+}
+
 /** The wide value `v` of the op whose word 0 is `w`, read back as unsigned if the op says so. */
 export function readWide(w: number, v: bigint): bigint {
   return w & WIDE_UNSIGNED ? BigInt.asUintN(64, v) : v;
@@ -406,7 +425,7 @@ export function decodeOp(code: Int32Array, at: number, wide: bigint, args: Int32
     a: code[at + W_A],
     b: code[at + W_B],
     c: op === Op.CALL || op === Op.COUNTER_ADD || xIsLabel(op) ? 0 : x,
-    e: code[at + W_E],
+    e: w & (WIDE_INLINE | WIDE_FAR) ? 0 : code[at + W_E],
     imm,
     cond: condOf(w),
     size: sizeOf(w),
