@@ -6,7 +6,7 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, isVectorOp, Op } from "./ir.ts";
+import { Cond, isVectorOp, Op, type Temp } from "./ir.ts";
 import {
   argsOf,
   condOf,
@@ -243,6 +243,33 @@ function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigin
   if (h.hasResult && d >= 0) t[d] = BigInt.asIntN(64, r as bigint);
 }
 
+/**
+ * Runs instrumentation op `op` (on host memory or the trace buffer) with temps
+ * `d`, `a`, word `W_X` `x` and wide value `v`.
+ */
+function hostOp(cpu: CpuCore, op: number, d: Temp, a: Temp, x: number, v: bigint, t: bigint[]) {
+  const dv = cpu.host.dv;
+  switch (op) {
+    case Op.LOAD_HOST:
+      t[d] = dv.getBigInt64(Number(v), true);
+      return;
+    case Op.STORE_HOST:
+      dv.setBigInt64(Number(v), t[a], true);
+      return;
+    case Op.TRACE:
+      cpu.traceCallback?.(Number(v));
+      return;
+    case Op.COUNTER_INC8: {
+      const u8 = cpu.host.u8, at8 = Number(v) + Number(t[a]);
+      const n = u8[at8] + 1;
+      u8[at8] = n + (n >> 8);
+      return;
+    }
+    default: // COUNTER_ADD
+      dv.setBigInt64(x >>> 0, BigInt.asIntN(64, dv.getBigInt64(x >>> 0, true) + v), true);
+  }
+}
+
 /** Runs the ops of `tb` over temps `t` (globals loaded). */
 function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: bigint[]): number {
   const p = tb.code, code = p.code, wide = p.wide, base = p.base, far = p.wideBase;
@@ -311,29 +338,12 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           access.store(BigInt.asUintN(64, t[a] + v), sizeOf(w), t[b]);
           break;
         case Op.LOAD_HOST:
-          t[d] = cpu.host.dv.getBigInt64(Number(v), true);
-          break;
         case Op.STORE_HOST:
-          cpu.host.dv.setBigInt64(Number(v), t[a], true);
-          break;
         case Op.TRACE:
-          cpu.traceCallback?.(Number(v));
+        case Op.COUNTER_INC8:
+        case Op.COUNTER_ADD:
+          hostOp(cpu, op, d, a, code[at + W_X], v, t);
           break;
-        case Op.COUNTER_INC8: {
-          const u8 = cpu.host.u8, at8 = Number(v) + Number(t[a]);
-          const n = u8[at8] + 1;
-          u8[at8] = n + (n >> 8);
-          break;
-        }
-        case Op.COUNTER_ADD: {
-          const dv = cpu.host.dv, addr = code[at + W_X] >>> 0;
-          dv.setBigInt64(
-            addr,
-            BigInt.asIntN(64, dv.getBigInt64(addr, true) + v),
-            true,
-          );
-          break;
-        }
         case Op.CALL:
           callHelper(cpu, p, i - 1, t, pc);
           break;
