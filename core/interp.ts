@@ -247,7 +247,15 @@ function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigin
  * Runs instrumentation op `op` (on host memory or the trace buffer) with temps
  * `d`, `a`, word `W_X` `x` and wide value `v`.
  */
-function hostOp(cpu: CpuCore, op: number, d: Temp, a: Temp, x: number, v: bigint, t: bigint[]) {
+function hostOp(
+  cpu: CpuCore,
+  op: number,
+  d: Temp,
+  a: Temp,
+  x: number,
+  v: bigint,
+  t: bigint[],
+): void {
   const dv = cpu.host.dv;
   switch (op) {
     case Op.LOAD_HOST:
