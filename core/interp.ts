@@ -6,15 +6,17 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, isVectorOp, Op } from "./ir.ts";
+import { Cond, isVectorOp, Op, type Temp } from "./ir.ts";
 import {
   argsOf,
   condOf,
   OP_MASK,
   type PackedIr,
+  rawWide,
   readWide,
   SIGNED,
   sizeOf,
+  START_STRIDE,
   STRIDE,
   unpackOp,
   W_A,
@@ -224,7 +226,8 @@ function writeBack(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
 
 /** Calls the helper of CALL op `i`, syncing state around it as its flags ask. */
 function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigint): void {
-  const code = p.code, at = p.base + i * STRIDE, id = Number(p.wide[p.wideBase + i]);
+  const code = p.code, at = p.base + i * STRIDE;
+  const id = Number(rawWide(code[at], code[at + W_E], p.wide, p.wideBase));
   const h = cpu.target.helpers[id] ?? cpu.extraHelpers[id - cpu.target.helpers.length];
   const f = h.flags;
   if (f?.readsState || f?.writesState || f?.mayTrap) {
@@ -240,17 +243,69 @@ function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigin
   if (h.hasResult && d >= 0) t[d] = BigInt.asIntN(64, r as bigint);
 }
 
+/**
+ * Runs instrumentation op `op` (on host memory or the trace buffer) with temps
+ * `d`, `a`, word `W_X` `x` and wide value `v`.
+ */
+function hostOp(
+  cpu: CpuCore,
+  op: number,
+  d: Temp,
+  a: Temp,
+  x: number,
+  v: bigint,
+  t: bigint[],
+): void {
+  const dv = cpu.host.dv;
+  switch (op) {
+    case Op.LOAD_HOST:
+      t[d] = dv.getBigInt64(Number(v), true);
+      return;
+    case Op.STORE_HOST:
+      dv.setBigInt64(Number(v), t[a], true);
+      return;
+    case Op.TRACE:
+      cpu.traceCallback?.(Number(v));
+      return;
+    case Op.COUNTER_INC8: {
+      const u8 = cpu.host.u8, at8 = Number(v) + Number(t[a]);
+      const n = u8[at8] + 1;
+      u8[at8] = n + (n >> 8);
+      return;
+    }
+    default: // COUNTER_ADD
+      dv.setBigInt64(x >>> 0, BigInt.asIntN(64, dv.getBigInt64(x >>> 0, true) + v), true);
+  }
+}
+
 /** Runs the ops of `tb` over temps `t` (globals loaded). */
 function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: bigint[]): number {
-  const p = tb.code, code = p.code, wide = p.wide, base = p.base;
-  // `i` is one past the running op: its wide value (imm or pc) is at wide[prev + i].
-  const prev = p.wideBase - 1;
+  const p = tb.code, code = p.code, wide = p.wide, base = p.base, far = p.wideBase;
+  // Instruction boundary `k` comes before op code[starts + START_STRIDE * k] (`i`, below).
+  const starts = p.starts, numStarts = p.numStarts, labels = p.labels;
+  let k = 0, next = numStarts ? code[starts] : -1;
   let insn = 0;
   let pc = tb.pc;
   let i = 0;
   try {
     for (;;) {
+      while (i === next) {
+        const s = starts + START_STRIDE * k, w = code[s + 1];
+        const start = readWide(w, rawWide(w, code[s + 2], wide, far));
+        if (cpu.exitRequest) {
+          // a callback asked to leave at the next instruction boundary
+          writeBack(cpu, p, t);
+          cpu.pc = start;
+          return sizeOf(w);
+        }
+        insn = sizeOf(w);
+        cpu.inFlight = insn;
+        pc = start;
+        next = ++k < numStarts ? code[s + START_STRIDE] : -1;
+      }
       const at = base + i * STRIDE, w = code[at], op = w & OP_MASK;
+      // the op's wide value (imm or pc), as stored
+      const v = rawWide(w, code[at + W_E], wide, far);
       const d = code[at + W_D], a = code[at + W_A], b = code[at + W_B];
       i++;
       switch (op) {
@@ -258,7 +313,7 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           t[d] = t[a];
           break;
         case Op.MOVI:
-          t[d] = readWide(w, wide[prev + i]);
+          t[d] = readWide(w, v);
           break;
         case Op.SETCOND:
           t[d] = compare(condOf(w), t[a], t[b]) ? 1n : 0n;
@@ -267,10 +322,13 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           t[d] = compare(condOf(w), t[a], t[b]) ? t[code[at + W_X]] : t[code[at + W_E]];
           break;
         case Op.BRCOND:
-          if (compare(condOf(w), t[a], t[b])) i = code[p.labels + code[at + W_X]];
-          break;
+          if (!compare(condOf(w), t[a], t[b])) break;
+          // falls through
         case Op.BR:
-          i = code[p.labels + code[at + W_X]];
+          // the boundaries the jump passes over do not run (a LABEL op follows those at its index)
+          i = code[labels + code[at + W_X]];
+          for (k = 0; k < numStarts && code[starts + START_STRIDE * k] <= i; k++);
+          next = k < numStarts ? code[starts + START_STRIDE * k] : -1;
           break;
         case Op.LABEL:
           break;
@@ -278,56 +336,28 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           // a temp holds a signed 64-bit value: an 8-byte load is signed whatever the op says
           const size = sizeOf(w);
           t[d] = access.load(
-            BigInt.asUintN(64, t[a] + wide[prev + i]),
+            BigInt.asUintN(64, t[a] + v),
             size,
             (w & SIGNED) !== 0 || size === 8,
           );
           break;
         }
         case Op.STORE:
-          access.store(BigInt.asUintN(64, t[a] + wide[prev + i]), sizeOf(w), t[b]);
+          access.store(BigInt.asUintN(64, t[a] + v), sizeOf(w), t[b]);
           break;
         case Op.LOAD_HOST:
-          t[d] = cpu.host.dv.getBigInt64(Number(wide[prev + i]), true);
-          break;
         case Op.STORE_HOST:
-          cpu.host.dv.setBigInt64(Number(wide[prev + i]), t[a], true);
-          break;
         case Op.TRACE:
-          cpu.traceCallback?.(Number(wide[prev + i]));
+        case Op.COUNTER_INC8:
+        case Op.COUNTER_ADD:
+          hostOp(cpu, op, d, a, code[at + W_X], v, t);
           break;
-        case Op.COUNTER_INC8: {
-          const u8 = cpu.host.u8, at8 = Number(wide[prev + i]) + Number(t[a]);
-          const v = u8[at8] + 1;
-          u8[at8] = v + (v >> 8);
-          break;
-        }
-        case Op.COUNTER_ADD: {
-          const dv = cpu.host.dv, addr = code[at + W_X] >>> 0;
-          dv.setBigInt64(
-            addr,
-            BigInt.asIntN(64, dv.getBigInt64(addr, true) + wide[prev + i]),
-            true,
-          );
-          break;
-        }
         case Op.CALL:
           callHelper(cpu, p, i - 1, t, pc);
           break;
-        case Op.INSN_START:
-          if (cpu.exitRequest) {
-            // a callback asked to leave at the next instruction boundary
-            writeBack(cpu, p, t);
-            cpu.pc = readWide(w, wide[prev + i]);
-            return sizeOf(w);
-          }
-          insn = sizeOf(w);
-          cpu.inFlight = insn;
-          pc = readWide(w, wide[prev + i]);
-          break;
         case Op.GOTO_TB:
           writeBack(cpu, p, t);
-          cpu.pc = readWide(w, wide[prev + i]);
+          cpu.pc = readWide(w, v);
           return tb.insnCount;
         case Op.GOTO_PTR: {
           const target = t[a];
@@ -339,7 +369,7 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           writeBack(cpu, p, t);
           cpu.pc = pc;
           cpu.trap = {
-            kind: Number(wide[prev + i]) as TrapKind,
+            kind: Number(v) as TrapKind,
             cause: code[at + W_X],
             pc,
             data: a >= 0 ? BigInt.asUintN(64, t[a]) : 0n,

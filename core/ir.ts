@@ -346,7 +346,7 @@ function operandBits(op: Op): number {
 /**
  * Which temps each opcode reads and whether it writes one, by opcode: what
  * {@linkcode visitOperands} and the packed form's readers (`ir_fold.ts`,
- * `ir_pack.ts`) follow, so the IR's operand rules are written once.
+ * `ir_pack_builder.ts`) follow, so the IR's operand rules are written once.
  *
  * @example
  * ```ts

@@ -29,7 +29,7 @@ const NO_ARGS: readonly Temp[] = Object.freeze([]);
  * What targets call to emit one translation block's ops: temps, labels,
  * constants and one method per kind of op. Where the ops go is the
  * subclass's: {@linkcode IrBuilder} makes op objects, and the TB cache's
- * builder (`PackedBuilder` in `ir_pack.ts`) writes the packed form directly.
+ * builder (`PackedBuilder` in `ir_pack_builder.ts`) writes the packed form directly.
  */
 export abstract class IrEmitter {
   #numTemps: number;

@@ -6,64 +6,63 @@
  * of its CPU in the garbage collector (docs/perf.md). So the TB cache's
  * builder ({@linkcode PackedBuilder}) writes each op as words as it is
  * emitted, folding works on the words, and {@linkcode packBuilt} copies the
- * ops kept into buffers that blocks share: 32 bytes per op. The interpreter
+ * ops kept into buffers that blocks share: 24 bytes per op. The interpreter
  * runs the packed form directly, and {@linkcode unpackIr} gives the op objects
  * back, equal field by field, to the readers that want them (the JIT, when a
  * TB turns hot, and observers that instrument a block).
  *
- * Layout of a block: each op's one wide value (its `pc` if it has one, else
- * its `imm`; COUNTER_ADD, which has both, keeps its host address in a word) as
- * a 64-bit word in `wide`, then in `code` (32-bit words, from `base`)
- * {@linkcode STRIDE} words per op (see the `W_*` offsets; fields no op uses
- * together share a word), each CALL's argument count and temps, the op index
- * of each label, and the globals the block uses and those it writes (what the
- * interpreter loads before a run and writes back after). Positions stored in
- * `code` (`labels`, `used`, a CALL's arguments) are indices in `code`.
+ * Layout of a block, from the index {@linkcode PackedIr.at} in `code` (32-bit
+ * words): a header of counts (see `H_*`), the wide values that do not fit in
+ * 32 bits as 64-bit words (see `ir_pack_builder.ts`), {@linkcode STRIDE} words
+ * per op, each CALL's argument count and temps, the op index of each label,
+ * the globals the block uses and those it writes (what the interpreter loads
+ * before a run and writes back after), and {@linkcode START_STRIDE} words per
+ * instruction boundary. Positions stored in `code` (a CALL's arguments) are
+ * indices in `code`. Instruction boundaries are INSN_START ops again in
+ * {@linkcode unpackIr}'s op objects.
  *
  * @module
  */
 
-import { InternalError } from "./errors.ts";
+import { type IrBlock, type IrOp, Op, type Temp } from "./ir.ts";
 import {
-  Cond,
-  type IrBlock,
-  type IrOp,
-  type Label,
-  Op,
-  OPERANDS,
-  READS_A,
-  READS_ARGS,
-  READS_B,
-  READS_C,
-  READS_E,
-  type Temp,
-  WRITES_D,
-} from "./ir.ts";
-import { IrEmitter, type Wide } from "./ir_builder.ts";
+  argsAt,
+  DEAD,
+  decodeOp,
+  HIGH,
+  LOW,
+  OP_MASK,
+  PackedBuilder,
+  rawWide,
+  readWide,
+  startOp,
+  STRIDE,
+  visitPacked,
+  W_E,
+  W_X,
+  WIDE_FAR,
+  WIDE_INLINE,
+} from "./ir_pack_builder.ts";
 
-/** Words per op in {@linkcode PackedIr.code}. */
-export const STRIDE = 6;
-/** Word 0 of an op: the opcode in the low byte, then the fields below. */
-export const OP_MASK = 0xff;
-const COND_SHIFT = 8, COND_MASK = 0xf;
-/** Word 0: LOAD's `signed`. */
-export const SIGNED = 1 << 12;
-/** Word 0: the op's wide value is at least 2^63 (`wide` holds it modulo 2^64, signed). */
-export const WIDE_UNSIGNED = 1 << 13;
-/** Word 0, from this bit: `size` (below 2^15). */
-export const SIZE_SHIFT = 16;
-/** Word offsets of an op's temps. */
-export const W_D = 1, W_A = 2, W_B = 3, W_E = 5;
-/**
- * Word 4 holds one of the fields no op uses together: the label (BR, BRCOND,
- * LABEL), the index in `code` of a CALL's argument count (its temps follow),
- * COUNTER_ADD's host address (its `imm`, as an unsigned 32-bit number), else `c`.
- */
-export const W_X = 4;
-
-const TWO_63 = 1n << 63n, TWO_64 = 1n << 64n;
-/** The indices of a 64-bit word's low and high halves in an `Int32Array` over it (host order). */
-const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1, HIGH = 1 - LOW;
+export {
+  condOf,
+  DEAD,
+  OP_MASK,
+  PackedBuilder,
+  rawWide,
+  readWide,
+  SIGNED,
+  SIZE_SHIFT,
+  sizeOf,
+  STRIDE,
+  visitPacked,
+  W_A,
+  W_B,
+  W_D,
+  W_E,
+  W_X,
+  WIDE_UNSIGNED,
+} from "./ir_pack_builder.ts";
 
 /**
  * One block's IR, packed (see the module doc).
@@ -79,57 +78,79 @@ const LOW = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1, HIGH =
  * console.log(packed.numOps, unpackIr(packed).ops[1].pc); // 2 4096n
  * ```
  */
-export interface PackedIr {
-  /** the words (shared by the blocks of a chunk: the block's start at `base`) */
-  readonly code: Int32Array;
-  /** where op 0 starts in `code` */
-  readonly base: number;
+export class PackedIr {
   /**
-   * op `i`'s wide value at `wideBase + i` (shared as `code`): its `pc` for the ops
-   * that have one (INSN_START, GOTO_TB, COUNTER_ADD), else its `imm`
+   * @param code the words (shared by the blocks of a chunk)
+   * @param wide the same memory as 64-bit words
+   * @param at where the block's header starts in `code` (see {@linkcode packBuilt})
    */
-  readonly wide: BigInt64Array;
-  readonly wideBase: number;
-  readonly numOps: number;
-  readonly numTemps: number;
-  readonly numLabels: number;
+  constructor(readonly code: Int32Array, readonly wide: BigInt64Array, readonly at: number) {}
+
+  /** how many ops (instruction boundaries apart) */
+  get numOps(): number {
+    return this.code[this.at + H_OPS];
+  }
+  /** how many temps, globals included */
+  get numTemps(): number {
+    return this.code[this.at + H_TEMPS];
+  }
+  /** how many labels */
+  get numLabels(): number {
+    return this.code[this.at + H_LABELS];
+  }
+  /** how many globals the block reads or writes (at {@linkcode used}) */
+  get numUsed(): number {
+    return this.code[this.at + H_USED];
+  }
+  /** how many globals it writes (after the used ones) */
+  get numWritten(): number {
+    return this.code[this.at + H_WRITTEN];
+  }
+  /** how many instruction boundaries (at {@linkcode starts}) */
+  get numStarts(): number {
+    return this.code[this.at + H_STARTS];
+  }
+  /** where the far wide values start in `wide` (see `WIDE_FAR`) */
+  get wideBase(): number {
+    return (this.at + HEADER) / 2;
+  }
+  /** where op 0 starts in `code` (each CALL's argument count and temps follow the ops) */
+  get base(): number {
+    return this.at + HEADER + 2 * this.code[this.at + H_FAR];
+  }
   /** where label positions (op indices) start in `code` */
-  readonly labels: number;
-  /** where the globals the block reads or writes start in `code`, and how many */
-  readonly used: number;
-  readonly numUsed: number;
-  /** the globals it writes: `numWritten` words after the used ones */
-  readonly numWritten: number;
+  get labels(): number {
+    return this.base + this.numOps * STRIDE + this.code[this.at + H_ARGS];
+  }
+  /** where the globals the block reads or writes start in `code` (those it writes follow) */
+  get used(): number {
+    return this.labels + this.numLabels;
+  }
+  /**
+   * where the instruction boundaries start in `code`: boundary `k` is the index
+   * of the op it precedes at `starts + START_STRIDE * k`, then its word 0, then
+   * its pc as an op's word `W_E` holds a wide value
+   */
+  get starts(): number {
+    return this.used + this.numUsed + this.numWritten;
+  }
   /** where the words its owner packed with it start in `code` (see {@linkcode packBuilt}) */
-  readonly tail: number;
+  get tail(): number {
+    return this.starts + START_STRIDE * this.numStarts;
+  }
 }
 
-/** Checks that `v` fits in 64 bits (signed or unsigned); returns its unsigned flag. */
-function unsignedFlag(v: bigint, what: string): number {
-  if (v >= -TWO_63 && v < TWO_63) return 0;
-  if (v >= 0n && v < TWO_64) return WIDE_UNSIGNED;
-  throw new InternalError(`IR ${what} out of 64 bits: ${v}`);
-}
-
-/** Whether `v` is 0 (as a number or a bigint). */
-function isZero(v: Wide): boolean {
-  return v === 0 || v === 0n;
-}
-
-/** Whether op `op` keeps its `pc` in the wide word (the others keep their `imm` there). */
-function widePc(op: number): boolean {
-  return op === Op.INSN_START || op === Op.GOTO_TB || op === Op.COUNTER_ADD;
-}
-
-/** Whether op `op` keeps its label in word {@linkcode W_X} (the others keep `c` there). */
-function xIsLabel(op: number): boolean {
-  return op === Op.BR || op === Op.BRCOND || op === Op.LABEL;
-}
-
-/** Throws unless field `what` of op `op` is `ok` (one the packed form can hold). */
-function check(ok: boolean, op: Op, what: string): void {
-  if (!ok) throw new InternalError(`IR op ${op}: its ${what} does not fit the packed form`);
-}
+/**
+ * A block's header: its counts, as words before its wide values (a field of a
+ * {@linkcode PackedIr} object costs twice as much, copied by every scavenge it survives).
+ */
+const H_OPS = 0, H_TEMPS = 1, H_LABELS = 2, H_ARGS = 3, H_USED = 4, H_WRITTEN = 5, H_STARTS = 6;
+/** Header word: how many wide values are far (see `WIDE_FAR`). */
+const H_FAR = 7;
+/** Words per instruction boundary. */
+export const START_STRIDE = 3;
+/** Header words (8: the wide values after it stay 8-byte aligned). */
+const HEADER = 8;
 
 /**
  * Packed blocks are carved from shared chunks: a buffer of their own cost each
@@ -160,231 +181,6 @@ function carve(bytes: number): Chunk {
   if (bytes > CHUNK / 4) return newChunk(bytes);
   if (chunk.used + bytes > CHUNK) chunk = newChunk(CHUNK);
   return chunk;
-}
-
-/**
- * The opcode the folder gives an op it drops (in word 0, as {@linkcode OP_MASK}
- * is no opcode): packing skips it.
- */
-export const DEAD = OP_MASK;
-
-/** A builder's growing arrays: op words, wide values (and their words), CALL arguments. */
-interface Scratch {
-  code: Int32Array;
-  wide: BigInt64Array;
-  wide32: Int32Array;
-  args: Int32Array;
-}
-
-function newScratch(ops: number, args: number): Scratch {
-  const wide = new BigInt64Array(ops);
-  return {
-    code: new Int32Array(ops * STRIDE),
-    wide,
-    wide32: new Int32Array(wide.buffer),
-    args: new Int32Array(args),
-  };
-}
-
-/** The arrays of the last builder released, for the next one (one TB is built at a time). */
-let spare: Scratch | undefined;
-
-/**
- * The TB cache's builder: it writes each op in the packed layout as it is
- * emitted (no op object), so that folding (`foldConstants` in `ir_fold.ts`)
- * and {@linkcode packBuilt} work on words. Op `i`'s words are at
- * `code[i * STRIDE]`, its wide value at `wide[i]`, and a CALL's `W_X` word
- * is the index in `args` of its argument count.
- *
- * @example
- * ```ts
- * import { PackedBuilder, packBuilt } from "./ir_pack.ts";
- * const b = new PackedBuilder(4);
- * b.movi(1, -1n);
- * b.gotoTb(0x1000n);
- * const packed = packBuilt(b, 4);
- * b.release();
- * console.log(packed.numOps, b.numTemps); // 2 4
- * ```
- */
-export class PackedBuilder extends IrEmitter {
-  #s: Scratch;
-  #n = 0;
-  #nArgs = 0;
-  #released = false;
-
-  constructor(numGlobals: number, firstTemp = numGlobals, firstLabel = 0) {
-    super(numGlobals, firstTemp, firstLabel);
-    this.#s = spare ?? newScratch(256, 64);
-    spare = undefined;
-  }
-
-  /**
-   * Starts another block (the TB cache reuses one builder): as a new builder
-   * made with `firstTemp` and `firstLabel`, after {@linkcode release}.
-   */
-  restart(firstTemp = this.numGlobals, firstLabel = 0): void {
-    if (!this.#released) throw new InternalError("a builder restarted before its release");
-    this.reset(firstTemp, firstLabel);
-    this.#s = spare ?? newScratch(256, 64);
-    spare = undefined;
-    this.#n = this.#nArgs = 0;
-    this.#released = false;
-  }
-
-  /** How many ops were emitted (dropped ones included). */
-  get numOps(): number {
-    return this.#n;
-  }
-
-  /** The op words (valid until the next op is emitted). */
-  get code(): Int32Array {
-    return this.#s.code;
-  }
-
-  /** The CALL arguments: a count, then the temps. */
-  get args(): Int32Array {
-    return this.#s.args;
-  }
-
-  /** The wide values as 32-bit words (op `i`'s at `2 * i`). */
-  get wideWords(): Int32Array {
-    return this.#s.wide32;
-  }
-
-  /** Hands the arrays to the next builder: this one is not used again. */
-  release(): void {
-    spare = this.#s;
-    this.#released = true;
-  }
-
-  protected put(
-    op: Op,
-    d: Temp,
-    a: Temp,
-    b: Temp,
-    imm: Wide,
-    size: number,
-    signed: boolean,
-    cond: Cond,
-    c: Temp,
-    e: Temp,
-    label: Label,
-    pc: Wide,
-  ): void {
-    const n = this.#n;
-    if ((n + 1) * STRIDE > this.#s.code.length) this.#grow(2 * n, this.#s.args.length);
-    const { code, wide, wide32 } = this.#s, at = n * STRIDE;
-    const inX = xIsLabel(op) || op === Op.CALL, isPc = widePc(op);
-    let v = imm, x = inX ? label : c;
-    check((inX ? c : label) === 0 && size >= 0 && size < 1 << 15, op, "label, c or size");
-    if (isPc) {
-      v = pc;
-      if (op === Op.COUNTER_ADD) {
-        check(x === 0 && imm >= 0 && imm < 2 ** 32, op, "host address");
-        x = Number(imm) | 0;
-      } else check(isZero(imm), op, "immediate");
-    } else check(isZero(pc), op, "pc");
-    let flag = 0;
-    if (typeof v === "number") {
-      check(Number.isSafeInteger(v), op, "immediate or pc number");
-      // A number is exact: its words are its two's complement; a negative pc is read back unsigned.
-      const high = Math.floor(v / 2 ** 32);
-      wide32[2 * n + LOW] = v - high * 2 ** 32;
-      wide32[2 * n + HIGH] = high;
-      if (isPc && v < 0) flag = WIDE_UNSIGNED;
-    } else if (v === 0n) wide32[2 * n] = wide32[2 * n + 1] = 0;
-    else {
-      flag = unsignedFlag(v, "immediate or pc");
-      wide[n] = v; // stored modulo 2^64
-    }
-    code[at] = op | (cond << COND_SHIFT) | (signed ? SIGNED : 0) | (size << SIZE_SHIFT) | flag;
-    code[at + W_D] = d;
-    code[at + W_A] = a;
-    code[at + W_B] = b;
-    code[at + W_X] = x;
-    code[at + W_E] = e;
-    this.#n = n + 1;
-  }
-
-  protected putCall(d: Temp, helper: number, args: readonly Temp[]): void {
-    const at = this.#nArgs;
-    if (at + 1 + args.length > this.#s.args.length) {
-      this.#grow(this.#s.code.length / STRIDE, 2 * (at + 1 + args.length));
-    }
-    const out = this.#s.args;
-    out[at] = args.length;
-    for (let k = 0; k < args.length; k++) out[at + 1 + k] = args[k];
-    this.#nArgs = at + 1 + args.length;
-    this.put(Op.CALL, d, 0, 0, helper, 0, false, Cond.EQ, 0, 0, at, 0);
-  }
-
-  /** Appends op object `o` (as the builder's methods would have made it). */
-  append(o: IrOp): void {
-    if (o.op !== Op.CALL) {
-      this.put(o.op, o.d, o.a, o.b, o.imm, o.size, o.signed, o.cond, o.c, o.e, o.label, o.pc);
-    } else if (o.label !== 0) throw new InternalError("a CALL op with a label");
-    else this.putCall(o.d, Number(o.imm), o.args);
-  }
-
-  #grow(ops: number, args: number): void {
-    const old = this.#s, s = newScratch(ops, args);
-    s.code.set(old.code);
-    s.wide.set(old.wide);
-    s.args.set(old.args);
-    this.#s = s;
-  }
-
-  /** The `imm` of MOVI op `i`. */
-  imm(i: number): bigint {
-    return readWide(this.#s.code[i * STRIDE], this.#s.wide[i]);
-  }
-
-  /** Makes pure op `i` a MOVI of `v` (its other fields stay, as folding leaves them). */
-  setMovi(i: number, v: bigint): void {
-    const code = this.#s.code, at = i * STRIDE;
-    code[at] = (code[at] & ~(OP_MASK | WIDE_UNSIGNED)) | Op.MOVI | unsignedFlag(v, "immediate");
-    this.#s.wide[i] = v;
-  }
-
-  /** Drops op `i`. */
-  kill(i: number): void {
-    this.#s.code[i * STRIDE] |= DEAD;
-  }
-
-  /** The ops not dropped, as objects (for observers that instrument the block). */
-  finish(): IrBlock {
-    // Its arrays are the next block's now: an observer that kept a block reads it in time.
-    if (this.#released) throw new InternalError("a block's IR read after its TB was made");
-    const { code, wide, args } = this.#s, ops: IrOp[] = [];
-    for (let i = 0; i < this.#n; i++) {
-      if ((code[i * STRIDE] & OP_MASK) === DEAD) continue;
-      ops.push(decodeOp(code, i * STRIDE, wide[i], args));
-    }
-    return { ops, numTemps: this.numTemps, numLabels: this.numLabels };
-  }
-}
-
-/**
- * Calls `read` for each temp the op at `code[at]` reads (CALL arguments in
- * `args`); returns the temp it writes, or -1 (see {@linkcode OPERANDS}).
- */
-export function visitPacked(
-  code: Int32Array,
-  at: number,
-  args: Int32Array,
-  read: (t: Temp) => void,
-): Temp {
-  const m = OPERANDS[code[at] & OP_MASK];
-  if (m & READS_A && code[at + W_A] >= 0) read(code[at + W_A]);
-  if (m & READS_B) read(code[at + W_B]);
-  if (m & READS_C) read(code[at + W_X]);
-  if (m & READS_E) read(code[at + W_E]);
-  if (m & READS_ARGS) {
-    const k = code[at + W_X];
-    for (let j = k + 1; j <= k + args[k]; j++) read(args[j]);
-  }
-  return m & WRITES_D ? code[at + W_D] : -1;
 }
 
 /** How each global is used, while a block is packed (1 read or written, 2 written). */
@@ -427,7 +223,7 @@ export function packBuilt(
   tail: readonly number[] = NO_TAIL,
   tailWords = tail.length,
 ): PackedIr {
-  const from = b.code, fromArgs = b.args, fromWide = b.wideWords;
+  const from = b.code;
   const argWords = markUses(b, numGlobals), use = useScratch;
   let n = 0, numUsed = 0, numWritten = 0;
   for (let at = 0; at < b.numOps * STRIDE; at += STRIDE) if ((from[at] & OP_MASK) !== DEAD) n++;
@@ -435,49 +231,109 @@ export function packBuilt(
     if (use[g]) numUsed++;
     if (use[g] & 2) numWritten++;
   }
-  const { numTemps, numLabels } = b;
-  const words = n * STRIDE + argWords + numLabels + numUsed + numWritten + tailWords;
-  const ch = carve(8 * n + 4 * words), code = ch.code;
-  const wideBase = ch.used / 8, base = ch.used / 4 + 2 * n;
-  ch.used += (8 * n + 4 * words + 7) & ~7;
-  let args = base + n * STRIDE, j = 0;
-  const labels = args + argWords, used = labels + numLabels;
-  for (let i = 0; i < b.numOps; i++) {
-    const at = i * STRIDE, op = from[at] & OP_MASK, to = base + j * STRIDE;
-    if (op === DEAD) continue;
-    for (let k = 0; k < STRIDE; k++) code[to + k] = from[at + k];
-    code[2 * (wideBase + j)] = fromWide[2 * i];
-    code[2 * (wideBase + j) + 1] = fromWide[2 * i + 1];
-    if (op === Op.LABEL) code[labels + from[at + W_X]] = j;
-    if (op === Op.CALL) {
-      const k = from[at + W_X];
-      code[to + W_X] = args;
-      for (let x = k; x <= k + fromArgs[k]; x++) code[args++] = fromArgs[x];
-    }
-    j++;
-  }
-  let u = used, w = used + numUsed;
+  const { numTemps, numLabels, numStarts } = b, numFar = countFar(b);
+  const words = HEADER + 2 * numFar + n * STRIDE + argWords + numLabels + numUsed + numWritten +
+    START_STRIDE * numStarts + tailWords;
+  const ch = carve(4 * words), code = ch.code, at = ch.used / 4;
+  ch.used += (4 * words + 7) & ~7;
+  code[at + H_OPS] = n;
+  code[at + H_TEMPS] = numTemps;
+  code[at + H_LABELS] = numLabels;
+  code[at + H_ARGS] = argWords;
+  code[at + H_USED] = numUsed;
+  code[at + H_WRITTEN] = numWritten;
+  code[at + H_STARTS] = numStarts;
+  code[at + H_FAR] = numFar;
+  const p = new PackedIr(code, ch.wide, at), base = p.base, labels = p.labels;
+  let u = p.used, w = u + numUsed;
   for (let g = 0; g < numGlobals; g++) {
     if (use[g]) code[u++] = g;
     if (use[g] & 2) code[w++] = g;
   }
-  const tailAt = w;
+  const starts = p.starts, tailAt = p.tail;
+  copyOps(b, code, base, p.wideBase, { args: base + n * STRIDE, labels, starts });
   for (let k = 0; k < tailWords; k++) code[tailAt + k] = tail[k];
-  const wide = ch.wide;
-  return {
-    code,
-    base,
-    wide,
-    wideBase,
-    numOps: n,
-    numTemps,
-    numLabels,
-    labels,
-    used,
-    numUsed,
-    numWritten,
-    tail: tailAt,
-  };
+  return p;
+}
+
+/** Whether the wide value of words `lo`, `hi` is not a signed 32-bit number. */
+function isFar(lo: number, hi: number): boolean {
+  return hi !== lo >> 31;
+}
+
+/** How many wide values of the ops `b` kept and of its instruction boundaries are far. */
+function countFar(b: PackedBuilder): number {
+  const code = b.code, ops = b.wideWords, pcs = b.startWideWords;
+  let far = 0;
+  for (let i = 0; i < b.numOps; i++) {
+    if ((code[i * STRIDE] & OP_MASK) !== DEAD && isFar(ops[2 * i + LOW], ops[2 * i + HIGH])) far++;
+  }
+  for (let k = 0; k < b.numStarts; k++) if (isFar(pcs[2 * k + LOW], pcs[2 * k + HIGH])) far++;
+  return far;
+}
+
+/**
+ * Stores the wide value `i` of `words` (a builder's) for the packed op whose
+ * word 0 is `code[w0]`: none if it is 0, else in `code[to]`, inline or as
+ * the index of far value `far` (at `wideBase`). Returns the far values used.
+ */
+function placeWide(
+  code: Int32Array,
+  w0: number,
+  to: number,
+  words: Int32Array,
+  i: number,
+  wideBase: number,
+  far: number,
+): number {
+  const lo = words[2 * i + LOW], hi = words[2 * i + HIGH];
+  if (lo === 0 && hi === 0) return far;
+  if (!isFar(lo, hi)) {
+    code[w0] |= WIDE_INLINE;
+    code[to] = lo;
+    return far;
+  }
+  code[w0] |= WIDE_FAR;
+  code[to] = far;
+  code[2 * (wideBase + far) + LOW] = lo;
+  code[2 * (wideBase + far) + HIGH] = hi;
+  return far + 1;
+}
+
+/**
+ * Copies the ops `b` kept to `code[base]` (far wide values at `wideBase`),
+ * CALL arguments to `code[to.args]`, label positions to `code[to.labels]`,
+ * instruction boundaries to `code[to.starts]`.
+ */
+function copyOps(
+  b: PackedBuilder,
+  code: Int32Array,
+  base: number,
+  wideBase: number,
+  to: { args: number; labels: number; starts: number },
+): void {
+  const from = b.code, fromArgs = b.args, fromWide = b.wideWords;
+  const { labels, starts } = to, numStarts = b.numStarts;
+  let args = to.args, j = 0, k = 0, far = 0;
+  for (let i = 0; i <= b.numOps; i++) {
+    for (; k < numStarts && b.starts[2 * k] === i; k++) {
+      const s = starts + START_STRIDE * k;
+      code[s] = j;
+      code[s + 1] = b.starts[2 * k + 1];
+      far = placeWide(code, s + 1, s + 2, b.startWideWords, k, wideBase, far);
+    }
+    const at = i * STRIDE, op = from[at] & OP_MASK, dst = base + j * STRIDE;
+    if (i === b.numOps || op === DEAD) continue;
+    for (let x = 0; x < STRIDE; x++) code[dst + x] = from[at + x];
+    far = placeWide(code, dst, dst + W_E, fromWide, i, wideBase, far);
+    if (op === Op.LABEL) code[labels + from[at + W_X]] = j;
+    if (op === Op.CALL) {
+      const c = from[at + W_X];
+      code[dst + W_X] = args;
+      for (let x = c; x <= c + fromArgs[c]; x++) code[args++] = fromArgs[x];
+    }
+    j++;
+  }
 }
 
 /**
@@ -499,31 +355,10 @@ export function packIr(
   }
 }
 
-/** The wide value `v` of the op whose word 0 is `w`, read back as unsigned if the op says so. */
-export function readWide(w: number, v: bigint): bigint {
-  return w & WIDE_UNSIGNED ? BigInt.asUintN(64, v) : v;
-}
-
-/** The `size` in word 0 `w` of an op. */
-export function sizeOf(w: number): number {
-  return w >>> SIZE_SHIFT;
-}
-
-/** The condition in word 0 `w` of an op. */
-export function condOf(w: number): Cond {
-  return ((w >> COND_SHIFT) & COND_MASK) as Cond;
-}
-
 /** Op `i`'s wide value (its `pc` if it has one, else its `imm`). */
 export function wideOf(p: PackedIr, i: number): bigint {
-  return readWide(p.code[p.base + i * STRIDE], p.wide[p.wideBase + i]);
-}
-
-/** The argument temps at `args[at]` (a count, then the temps). */
-function argsAt(args: Int32Array, at: number): Temp[] {
-  const out: Temp[] = [];
-  for (let k = at + 1; k <= at + args[at]; k++) out.push(args[k]);
-  return out;
+  const code = p.code, at = p.base + i * STRIDE;
+  return readWide(code[at], rawWide(code[at], code[at + W_E], p.wide, p.wideBase));
 }
 
 /** CALL op `i`'s argument temps. */
@@ -531,39 +366,21 @@ export function argsOf(p: PackedIr, i: number): Temp[] {
   return argsAt(p.code, p.code[p.base + i * STRIDE + W_X]);
 }
 
-const NO_ARGS: readonly Temp[] = Object.freeze([]);
-
-/** The op whose words start at `code[at]`, with wide value `wide` and CALL arguments in `args`. */
-function decodeOp(code: Int32Array, at: number, wide: bigint, args: Int32Array): IrOp {
-  const w = code[at], op = (w & OP_MASK) as Op, x = code[at + W_X], v = readWide(w, wide);
-  const pc = widePc(op) ? v : 0n;
-  const imm = op === Op.COUNTER_ADD ? BigInt(x >>> 0) : widePc(op) ? 0n : v;
-  return {
-    op,
-    d: code[at + W_D],
-    a: code[at + W_A],
-    b: code[at + W_B],
-    c: op === Op.CALL || op === Op.COUNTER_ADD || xIsLabel(op) ? 0 : x,
-    e: code[at + W_E],
-    imm,
-    cond: condOf(w),
-    size: sizeOf(w),
-    label: xIsLabel(op) ? x : 0,
-    signed: (w & SIGNED) !== 0,
-    args: op === Op.CALL ? argsAt(args, x) : NO_ARGS,
-    pc,
-  };
-}
-
 /** Op `i` as the builder made it. */
 export function unpackOp(p: PackedIr, i: number): IrOp {
-  return decodeOp(p.code, p.base + i * STRIDE, p.wide[p.wideBase + i], p.code);
+  const code = p.code, at = p.base + i * STRIDE;
+  return decodeOp(code, at, rawWide(code[at], code[at + W_E], p.wide, p.wideBase), code);
 }
 
 /** The block as the builder made it: fresh op objects, for readers that want them. */
 export function unpackIr(p: PackedIr): IrBlock {
-  const ops: IrOp[] = [];
-  for (let i = 0; i < p.numOps; i++) ops.push(unpackOp(p, i));
+  const ops: IrOp[] = [], code = p.code, wideBase = p.wideBase;
+  for (let i = 0, k = 0, s = p.starts; i <= p.numOps; i++) {
+    for (; k < p.numStarts && code[s] === i; k++, s += START_STRIDE) {
+      ops.push(startOp(code[s + 1], rawWide(code[s + 1], code[s + 2], p.wide, wideBase)));
+    }
+    if (i < p.numOps) ops.push(unpackOp(p, i));
+  }
   return { ops, numTemps: p.numTemps, numLabels: p.numLabels };
 }
 
@@ -578,5 +395,7 @@ export function gotoTargets(p: PackedIr): bigint[] {
 
 /** The opcode of the block's last op (-1 when it has none). */
 export function lastOp(p: PackedIr): number {
+  const k = p.numStarts - 1;
+  if (k >= 0 && p.code[p.starts + START_STRIDE * k] === p.numOps) return Op.INSN_START;
   return p.numOps ? p.code[p.base + (p.numOps - 1) * STRIDE] & OP_MASK : -1;
 }

@@ -13,6 +13,7 @@ import {
   packBuilt,
   PackedBuilder,
   packIr,
+  START_STRIDE,
   unpackIr,
 } from "../core/ir_pack.ts";
 
@@ -24,6 +25,8 @@ function everyOp<B extends IrEmitter>(b: B): B {
   b.insnStart(0xffff_ffff_8000_0000n, 0);
   b.movi(t, -(1n << 63n));
   b.movi(u, (1n << 63n) + 5n); // taken modulo 2^64, signed
+  // either side of what an op's word holds (larger values are kept as 64-bit words)
+  for (const v of [2n ** 31n - 1n, -(2n ** 31n), 2n ** 31n, -(2n ** 31n) - 1n]) b.movi(t, v);
   b.binop(Op.ADD, 1, 2, t);
   b.binop(Op.EXT32S, 3, 1);
   b.setcond(Cond.GTU, u, 1, 2);
@@ -61,13 +64,18 @@ Deno.test("packed IR: every op unpacks equal to the builder's, pcs and immediate
   assertEquals(gotoTargets(packed), [1n << 63n]);
 });
 
-Deno.test("packed IR: label positions, and the globals a block uses and writes, in order", () => {
+Deno.test("packed IR: label positions, instruction boundaries, and the globals a block uses and writes, in order", () => {
   const block = everyOp(new IrBuilder(G)).finish();
   const p = packIr(block, G);
   const words = (from: number, n: number) => [...p.code.subarray(from, from + n)];
-  const at = (op: number, label: number) =>
-    block.ops.findIndex((o) => o.op === op && o.label === label);
+  // positions count the ops that are not instruction boundaries (those are on the side)
+  const ops = block.ops.filter((o) => o.op !== Op.INSN_START);
+  const at = (op: number, label: number) => ops.findIndex((o) => o.op === op && o.label === label);
   assertEquals(words(p.labels, p.numLabels), [at(Op.LABEL, 0), at(Op.LABEL, 1)]);
+  assertEquals(p.numOps, ops.length);
+  const brBack = ops.findIndex((o) => o.op === Op.BR);
+  const starts = words(p.starts, START_STRIDE * p.numStarts);
+  assertEquals(starts.filter((_, k) => k % START_STRIDE === 0), [0, brBack]);
   assertEquals(words(p.used, p.numUsed), [1, 2, 3, 4, 5, 6]);
   assertEquals(words(p.used + p.numUsed, p.numWritten), [1, 3, 4, 5]);
 });
@@ -125,6 +133,7 @@ Deno.test("packed IR: a field the packed form cannot hold is an internal error",
     { op: Op.GOTO_TB, imm: 1n, pc: 8n },
     { op: Op.COUNTER_ADD, imm: 1n << 32n, pc: 1n }, // host addresses are below 2^32
     { size: 1 << 15 },
+    { e: 1, imm: 5n }, // an immediate takes the word of `e`
   ];
   for (const o of bad) {
     const block = { ops: [{ ...base, ...o }], numTemps: G, numLabels: 2 };
