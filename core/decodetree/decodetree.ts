@@ -416,34 +416,8 @@ export function parseDecodeTree(text: string, options: DecodeTreeOptions): Decod
 
     // Formats and patterns share the token grammar.
     const isFormat = head.startsWith("@");
-    const bitTokens: string[] = [];
-    const assigns = new Map<string, ArgSource>();
-    const attrs: Record<string, string> = {};
-    let argSetName: string | undefined;
-    let base: FormatDef | undefined;
-    let tag = "";
-    for (const tok of tokens.slice(1)) {
-      if (BITS_RE.test(tok) || INLINE_FIELD_RE.test(tok)) bitTokens.push(tok);
-      else if (tok.startsWith("&")) argSetName = tok.slice(1);
-      else if (tok.startsWith("@")) {
-        base = formats.get(tok.slice(1)) ?? fail(`unknown format ${tok}`);
-      } else if (tok.startsWith("!")) {
-        const eq = tok.indexOf("=");
-        if (eq < 0) fail(`attribute ${tok} needs a value`);
-        attrs[tok.slice(1, eq)] = tok.slice(eq + 1);
-      } else if (tok.startsWith("%")) {
-        const f = fields.get(tok.slice(1)) ?? fail(`unknown field ${tok}`);
-        assigns.set(tok.slice(1), { field: f });
-      } else if (tok.includes("=")) {
-        const [arg, src] = tok.split("=", 2);
-        if (src.startsWith("%")) {
-          assigns.set(arg, { field: fields.get(src.slice(1)) ?? fail(`unknown field ${src}`) });
-        } else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(src)) {
-          assigns.set(arg, { value: Number(src) });
-        } else fail(`bad assignment ${tok}`);
-      } else if (!isFormat && /^[A-Za-z]\w*(\|[A-Za-z]\w*)*$/.test(tok)) tag = tok;
-      else fail(`unexpected token ${tok}`);
-    }
+    const line = parseLineTokens(tokens.slice(1), isFormat, fields, formats, fail);
+    const { bitTokens, assigns, attrs, argSetName, base, tag } = line;
 
     const own = bitTokens.length ? parseBits(bitTokens, fail) : undefined;
     if (own && own.width !== width) fail(`bits cover ${own.width} bits, expected ${width}`);
@@ -470,6 +444,51 @@ export function parseDecodeTree(text: string, options: DecodeTreeOptions): Decod
   }
   if (groupDepth !== 0) throw new DecodeTreeError("decode table: unclosed {");
   return new DecodeTable(width, patterns);
+}
+
+/** What the tokens after a format's or pattern's name say. */
+interface LineTokens {
+  bitTokens: string[];
+  assigns: Map<string, ArgSource>;
+  attrs: Record<string, string>;
+  argSetName?: string;
+  base?: FormatDef;
+  tag: string;
+}
+
+/** Sorts a format's or pattern's tokens (after its name) by kind; formats take no tag. */
+function parseLineTokens(
+  tokens: string[],
+  isFormat: boolean,
+  fields: Map<string, FieldDef>,
+  formats: Map<string, FormatDef>,
+  fail: (m: string) => never,
+): LineTokens {
+  const line: LineTokens = { bitTokens: [], assigns: new Map(), attrs: {}, tag: "" };
+  const { bitTokens, assigns, attrs } = line;
+  for (const tok of tokens) {
+    if (BITS_RE.test(tok) || INLINE_FIELD_RE.test(tok)) bitTokens.push(tok);
+    else if (tok.startsWith("&")) line.argSetName = tok.slice(1);
+    else if (tok.startsWith("@")) {
+      line.base = formats.get(tok.slice(1)) ?? fail(`unknown format ${tok}`);
+    } else if (tok.startsWith("!")) {
+      const eq = tok.indexOf("=");
+      if (eq < 0) fail(`attribute ${tok} needs a value`);
+      attrs[tok.slice(1, eq)] = tok.slice(eq + 1);
+    } else if (tok.startsWith("%")) {
+      const f = fields.get(tok.slice(1)) ?? fail(`unknown field ${tok}`);
+      assigns.set(tok.slice(1), { field: f });
+    } else if (tok.includes("=")) {
+      const [arg, src] = tok.split("=", 2);
+      if (src.startsWith("%")) {
+        assigns.set(arg, { field: fields.get(src.slice(1)) ?? fail(`unknown field ${src}`) });
+      } else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(src)) {
+        assigns.set(arg, { value: Number(src) });
+      } else fail(`bad assignment ${tok}`);
+    } else if (!isFormat && /^[A-Za-z]\w*(\|[A-Za-z]\w*)*$/.test(tok)) line.tag = tok;
+    else fail(`unexpected token ${tok}`);
+  }
+  return line;
 }
 
 function parseField(
