@@ -14,10 +14,23 @@
  * TLB conflicts) gets its regions recompiled with the calls after
  * {@linkcode MISS_LIMIT} misses.
  *
+ * Inline counters (COUNTER_ADD) do not keep a TB from taking miss exits. The
+ * region has made every add before the access that missed: the instrumentation
+ * flushes its merged adds before each access (core/hooks/instrument.ts), so
+ * those of the missed instruction and of all before it are done. The
+ * interpreter's rest of the TB, instrumented as the whole TB cut to its
+ * instructions (the block entry only in a rest from instruction 0), makes the
+ * adds of the missed instruction (and of the entry) again before that same
+ * access, and those of the instructions after it. So the adds a rest makes
+ * before its first access are exactly the ones counted twice, and the JIT takes
+ * them back ({@linkcode repeatedAdds}). Other instrumentation (callbacks, traces,
+ * coverage maps) is not undone that way, and keeps its TB from leaving.
+ *
  * @module
  */
 
 import { type IrBlock, type IrOp, isVectorOp, Op, visitOperands } from "../ir.ts";
+import { OP_MASK, type PackedIr, STRIDE, unpackOp } from "../ir_pack.ts";
 
 /** Misses of one TB after which its regions are compiled again with slow-path calls. */
 export const MISS_LIMIT = 64;
@@ -38,12 +51,12 @@ export interface MissExitEnv {
 
 const ACCESSES: ReadonlySet<number> = new Set([Op.LOAD, Op.STORE, Op.VLD, Op.VST]);
 /**
- * Ops that instrumentation adds (running an instruction again would count it twice). Targets use
- * the host-state ones too (RISC-V's fcsr), so a TB with any of them takes no miss exit at all.
+ * Ops that instrumentation adds and a rerun could not take back (see the module doc for the inline
+ * adds, which it can). Targets use the host-state ones too (RISC-V's fcsr), so a TB with any of
+ * them takes no miss exit at all.
  */
 const HOOK_OPS: ReadonlySet<number> = new Set([
   Op.TRACE,
-  Op.COUNTER_ADD,
   Op.COUNTER_INC8,
   Op.LOAD_HOST,
   Op.STORE_HOST,
@@ -54,8 +67,9 @@ const none = () => {};
  * The accesses of a TB's ops that may take a miss exit: each is the first
  * thing of its instruction that changes state (no guest register written, no
  * access, no helper call before it), so running the instruction again from its
- * start is exact. None in a TB with instrumentation (hook ops, or a call of a
- * helper from `firstHookHelper` on), which would observe the instruction twice.
+ * start is exact. None in a TB with instrumentation other than inline adds (hook
+ * ops, or a call of a helper from `firstHookHelper` on), which would observe the
+ * instruction twice.
  *
  * @example
  * ```ts
@@ -111,4 +125,41 @@ export function missExitSets(
   return irs.map((ir, k) =>
     env?.tbs[k] ? missExitAccesses(ir.ops, numGlobals, env.firstHookHelper) : new Set<IrOp>()
   );
+}
+
+/** An inline add to take back: `*host -= delta` (a counter's host address, the addend). */
+export interface RepeatedAdd {
+  host: number;
+  delta: bigint;
+}
+
+/**
+ * The inline adds that `rest`, the interpreter's rest of a TB from the instruction that took a
+ * miss exit, makes before its first access: the region made them already (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder } from "../ir_builder.ts";
+ * import { packIr } from "../ir_pack.ts";
+ * import { repeatedAdds } from "./region_miss.ts";
+ * const b = new IrBuilder(4);
+ * b.insnStart(0x1000n, 0);
+ * b.counterAdd(64, 1n);
+ * const t = b.temp();
+ * b.load(t, 1, 0n, 8, false);
+ * b.counterAdd(64, 1n);
+ * console.log(repeatedAdds(packIr(b.finish(), 4))); // [ { host: 64, delta: 1n } ]
+ * ```
+ */
+export function repeatedAdds(rest: PackedIr): RepeatedAdd[] {
+  const out: RepeatedAdd[] = [];
+  for (let i = 0; i < rest.numOps; i++) {
+    const op = rest.code[rest.base + i * STRIDE] & OP_MASK;
+    if (ACCESSES.has(op)) break;
+    if (op === Op.COUNTER_ADD) {
+      const o = unpackOp(rest, i);
+      out.push({ host: Number(o.imm), delta: o.pc });
+    }
+  }
+  return out;
 }
