@@ -33,8 +33,11 @@ function walk(step: number, offset = 0) {
   ];
 }
 
-/** How a run is instrumented: per-block and per-instruction inline counters, or a callback too. */
-type Instrumented = "counters" | "callback";
+/**
+ * How a run is instrumented: per-block and per-instruction inline counters, and a callback on
+ * every block (called at once or deferred) or before every instruction.
+ */
+type Instrumented = "counters" | "block" | "deferred" | "insn";
 
 /** A machine running `program` on the data of `walk`: four mapped pages, then an unmapped one. */
 function setUp(jit: boolean, program: number[]) {
@@ -54,10 +57,13 @@ function runOn(jit: boolean, program: number[], budgets: number[], hooked?: Inst
     tb.inlineAdd(counts!, 1n, 0);
     tb.insns.forEach((i) => i.inlineAdd(counts!, BigInt(i.size), 1));
   });
-  if (hooked === "callback") hooks!.addBlockHook(() => {}, { regs: "none" });
+  let calls = 0;
+  const call = () => calls++, deferred = hooked === "deferred";
+  if (hooked === "block" || deferred) hooks!.addBlockHook(call, { regs: "none", deferred });
+  if (hooked === "insn") hooks!.addInsnHook(call, { regs: "none" });
   const stops = budgets.map((b) => {
     const reason = m.cpu.run(b).reason;
-    return [reason, m.cpu.icount, m.cpu.pc, counts?.get(0), counts?.get(1)];
+    return [reason, m.cpu.icount, m.cpu.pc, counts?.get(0), counts?.get(1), calls];
   });
   const regs = [a0, a1, a2, a3, a4].map((r) => m.cpu.getGlobal(r));
   const stats = jit ? (m.cpu.backend as JitBackend).stats : undefined;
@@ -99,10 +105,23 @@ Deno.test("jit: inline counters take miss exits, and count as the interpreter", 
   assertEquals(jit.stats!.missExits > 0, true);
 });
 
-Deno.test("jit: a TB with a callback takes no miss exits, and counts as the interpreter", () => {
+Deno.test("jit: block callbacks are called once per block across miss exits", () => {
+  // the callback is at the load of instruction 0 (which then calls the slow path); the stores
+  // of later instructions leave
+  const budgets = [7, 333, 1001, 1_000_000];
+  for (const hooked of ["block", "deferred"] as const) {
+    const interp = runOn(false, walk(8), budgets, hooked);
+    const jit = runOn(true, walk(8), budgets, hooked);
+    assertEquals(jit.stops, interp.stops);
+    assertEquals(jit.regs, interp.regs);
+    assertEquals(jit.stats!.missExits > 0, true, hooked);
+  }
+});
+
+Deno.test("jit: a callback before every instruction keeps its TB from leaving", () => {
   const budgets = [7, 333, 1_000_000];
-  const interp = runOn(false, walk(8), budgets, "callback");
-  const jit = runOn(true, walk(8), budgets, "callback");
+  const interp = runOn(false, walk(8), budgets, "insn");
+  const jit = runOn(true, walk(8), budgets, "insn");
   assertEquals(jit.stops, interp.stops);
   assertEquals(jit.regs, interp.regs);
   assertEquals(jit.stats!.missExits, 0);

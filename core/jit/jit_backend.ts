@@ -411,7 +411,6 @@ export class JitBackend implements Backend {
           tbs: members.map((tb) =>
             this.missExits && (this.#data.get(tb)?.misses ?? 0) < MISS_LIMIT
           ),
-          firstHookHelper: cpu.target.helpers.length,
         },
       });
       const t1 = performance.now();

@@ -14,17 +14,19 @@
  * TLB conflicts) gets its regions recompiled with the calls after
  * {@linkcode MISS_LIMIT} misses.
  *
- * Inline counters (COUNTER_ADD) do not keep a TB from taking miss exits. The
- * region has made every add before the access that missed: the instrumentation
- * flushes its merged adds before each access (core/hooks/instrument.ts), so
- * those of the missed instruction and of all before it are done. The
- * interpreter's rest of the TB, instrumented as the whole TB cut to its
- * instructions (the block entry only in a rest from instruction 0), makes the
- * adds of the missed instruction (and of the entry) again before that same
- * access, and those of the instructions after it. So the adds a rest makes
- * before its first access are exactly the ones counted twice, and the JIT takes
- * them back ({@linkcode repeatedAdds}). Other instrumentation (callbacks, traces,
- * coverage maps) is not undone that way, and keeps its TB from leaving.
+ * Instrumentation is exact across a rerun where it is placed per instruction.
+ * An access that may leave is the first thing of its instruction that changes
+ * state, and a callback's call (or trace) before it in its instruction is one,
+ * so the interpreter's rest of the TB, instrumented as the whole TB cut to its
+ * instructions (the block entry only in a rest from instruction 0), makes
+ * again none of the calls the region made. Inline adds (COUNTER_ADD) are the
+ * exception: the instrumentation flushes its merged adds before each access
+ * (core/hooks/instrument.ts), so the region has made those of the missed
+ * instruction (and of the block entry), and the rest makes them again before
+ * that same access. So the adds a rest makes before its first access are
+ * exactly the ones counted twice, and the JIT takes them back
+ * ({@linkcode repeatedAdds}). Coverage maps (fuzz/coverage.ts) instrument every
+ * rest as a block of its own: a TB with their ops takes no miss exit.
  *
  * @module
  */
@@ -45,31 +47,25 @@ export interface MissSite {
 export interface MissExitEnv {
   /** per TB of the region */
   tbs: readonly boolean[];
-  /** the first helper that instrumentation calls (TBs that call one take no miss exit) */
-  firstHookHelper: number;
 }
 
 const ACCESSES: ReadonlySet<number> = new Set([Op.LOAD, Op.STORE, Op.VLD, Op.VST]);
 /**
- * Ops that instrumentation adds and a rerun could not take back (see the module doc for the inline
- * adds, which it can). Targets use the host-state ones too (RISC-V's fcsr), so a TB with any of
+ * Ops a rerun could not make exact (a coverage map's update, which also runs in a rest as in a
+ * block of its own). Targets use the host-state ones too (RISC-V's fcsr), so a TB with any of
  * them takes no miss exit at all.
  */
-const HOOK_OPS: ReadonlySet<number> = new Set([
-  Op.TRACE,
-  Op.COUNTER_INC8,
-  Op.LOAD_HOST,
-  Op.STORE_HOST,
-]);
+const HOOK_OPS: ReadonlySet<number> = new Set([Op.COUNTER_INC8, Op.LOAD_HOST, Op.STORE_HOST]);
+/** Ops that change state, or observe the instruction, before an access: it may not leave. */
+const EFFECTS: ReadonlySet<number> = new Set([Op.CALL, Op.RAISE, Op.TRACE]);
 const none = () => {};
 
 /**
  * The accesses of a TB's ops that may take a miss exit: each is the first
- * thing of its instruction that changes state (no guest register written, no
- * access, no helper call before it), so running the instruction again from its
- * start is exact. None in a TB with instrumentation other than inline adds (hook
- * ops, or a call of a helper from `firstHookHelper` on), which would observe the
- * instruction twice.
+ * thing of its instruction that changes state or calls out (no guest register
+ * written, no access, no helper call or trace before it), so running the
+ * instruction again from its start is exact. None in a TB with a coverage map's
+ * ops (see `HOOK_OPS`).
  *
  * @example
  * ```ts
@@ -80,25 +76,19 @@ const none = () => {};
  * const t = b.temp();
  * b.load(t, 1, 0n, 8, false);
  * b.store(1, 8n, t, 8);
- * console.log(missExitAccesses(b.finish().ops, 4, 10).size); // 1: the load, not the store after it
+ * console.log(missExitAccesses(b.finish().ops, 4).size); // 1: the load, not the store after it
  * ```
  */
-export function missExitAccesses(
-  ops: readonly IrOp[],
-  numGlobals: number,
-  firstHookHelper: number,
-): Set<IrOp> {
+export function missExitAccesses(ops: readonly IrOp[], numGlobals: number): Set<IrOp> {
   const found = new Set<IrOp>();
   let clean = false;
   for (const o of ops) {
-    if (HOOK_OPS.has(o.op) || (o.op === Op.CALL && Number(o.imm) >= firstHookHelper)) {
-      return new Set();
-    }
+    if (HOOK_OPS.has(o.op)) return new Set();
     if (o.op === Op.INSN_START) clean = true;
     else if (ACCESSES.has(o.op)) {
       if (clean) found.add(o);
       clean = false;
-    } else if (o.op === Op.CALL || o.op === Op.RAISE || isVectorOp(o.op)) clean = false;
+    } else if (EFFECTS.has(o.op) || isVectorOp(o.op)) clean = false;
     else {
       const w = visitOperands(o, none);
       if (w >= 0 && w < numGlobals) clean = false;
@@ -122,9 +112,7 @@ export function missExitSets(
   numGlobals: number,
   env?: MissExitEnv,
 ): Set<IrOp>[] {
-  return irs.map((ir, k) =>
-    env?.tbs[k] ? missExitAccesses(ir.ops, numGlobals, env.firstHookHelper) : new Set<IrOp>()
-  );
+  return irs.map((ir, k) => env?.tbs[k] ? missExitAccesses(ir.ops, numGlobals) : new Set<IrOp>());
 }
 
 /** An inline add to take back: `*host -= delta` (a counter's host address, the addend). */
