@@ -1,16 +1,18 @@
 // Miss exits (core/jit/region_miss.ts): a load or store whose soft-TLB probe misses leaves the
 // region, and the JIT runs that instruction and the rest of its TB on the interpreter. The
 // results, the instruction counts at every stop and the faults must be the interpreter's; a TB
-// that keeps missing is compiled again with slow-path calls; instrumented code never leaves.
+// that keeps missing is compiled again with slow-path calls; inline counters count as the
+// interpreter's, and code with callbacks never leaves.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Perm } from "../plugin.ts";
 import { Hooks } from "../mod.ts";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { MISS_LIMIT } from "../core/jit/region_miss.ts";
+import { BranchCounts } from "../core/cov/branches.ts";
 import { A, DATA, machine, X } from "./riscv/asm.ts";
 
-const { a0, a1, a2, a3, a4 } = X;
+const { a0, a1, a2, a3, a4, a5 } = X;
 const LD = 3, SD = 3, W = 2;
 const add = (rd: number, rs1: number, rs2: number) => A.op(0, 0, rd, rs1, rs2);
 
@@ -31,16 +33,38 @@ function walk(step: number, offset = 0) {
   ];
 }
 
-function runOn(jit: boolean, program: number[], budgets: number[], hooked = false) {
+/**
+ * How a run is instrumented: per-block and per-instruction inline counters, and a callback on
+ * every block (called at once or deferred) or before every instruction.
+ */
+type Instrumented = "counters" | "block" | "deferred" | "insn";
+
+/** A machine running `program` on the data of `walk`: four mapped pages, then an unmapped one. */
+function setUp(jit: boolean, program: number[]) {
   const m = machine(program, "rv64", jit);
-  const hooks = hooked ? new Hooks(m.cpu) : undefined, insns = hooks?.scoreboard();
-  if (insns) hooks!.onTranslate((tb) => tb.insns.forEach((i) => i.inlineAdd(insns, 1n)));
   m.mem.map(DATA + 0x1000n, 0x3000n, Perm.R | Perm.W);
   m.mem.writeBytes(DATA, new Uint8Array(0x4000).map((_, k) => (k * 29 + (k >> 8)) & 0xff));
   m.cpu.setGlobal(a1, DATA + 0x800n);
   m.cpu.setGlobal(a2, DATA);
   m.cpu.setGlobal(a4, DATA + 0x3000n);
-  const stops = budgets.map((b) => [m.cpu.run(b).reason, m.cpu.icount, m.cpu.pc, insns?.get()]);
+  return m;
+}
+
+function runOn(jit: boolean, program: number[], budgets: number[], hooked?: Instrumented) {
+  const m = setUp(jit, program);
+  const hooks = hooked ? new Hooks(m.cpu) : undefined, counts = hooks?.scoreboard(2);
+  hooks?.onTranslate((tb) => {
+    tb.inlineAdd(counts!, 1n, 0);
+    tb.insns.forEach((i) => i.inlineAdd(counts!, BigInt(i.size), 1));
+  });
+  let calls = 0;
+  const call = () => calls++, deferred = hooked === "deferred";
+  if (hooked === "block" || deferred) hooks!.addBlockHook(call, { regs: "none", deferred });
+  if (hooked === "insn") hooks!.addInsnHook(call, { regs: "none" });
+  const stops = budgets.map((b) => {
+    const reason = m.cpu.run(b).reason;
+    return [reason, m.cpu.icount, m.cpu.pc, counts?.get(0), counts?.get(1), calls];
+  });
   const regs = [a0, a1, a2, a3, a4].map((r) => m.cpu.getGlobal(r));
   const stats = jit ? (m.cpu.backend as JitBackend).stats : undefined;
   return { stops, regs, mem: m.mem.readBytes(DATA, 0x4000), stats };
@@ -71,10 +95,51 @@ Deno.test("jit: a TB that keeps missing is compiled again with slow-path calls",
   assertEquals(misses >= MISS_LIMIT && misses < MISS_LIMIT + 24, true, `${misses} miss exits`);
 });
 
-Deno.test("jit: instrumented code takes no miss exits, and counts as the interpreter", () => {
+Deno.test("jit: inline counters take miss exits, and count as the interpreter", () => {
+  // the TB's first instruction misses (the block entry's add is taken back too), and later ones
+  const budgets = [7, 333, 1001, 1_000_000];
+  const interp = runOn(false, walk(8), budgets, "counters");
+  const jit = runOn(true, walk(8), budgets, "counters");
+  assertEquals(jit.stops, interp.stops);
+  assertEquals(jit.regs, interp.regs);
+  assertEquals(jit.stats!.missExits > 0, true);
+});
+
+Deno.test("jit: block callbacks are called once per block across miss exits", () => {
+  // the callback is at the load of instruction 0 (which then calls the slow path); the stores
+  // of later instructions leave
+  const budgets = [7, 333, 1001, 1_000_000];
+  for (const hooked of ["block", "deferred"] as const) {
+    const interp = runOn(false, walk(8), budgets, hooked);
+    const jit = runOn(true, walk(8), budgets, hooked);
+    assertEquals(jit.stops, interp.stops);
+    assertEquals(jit.regs, interp.regs);
+    assertEquals(jit.stats!.missExits > 0, true, hooked);
+  }
+});
+
+Deno.test("jit: a callback before every instruction keeps its TB from leaving", () => {
   const budgets = [7, 333, 1_000_000];
-  const interp = runOn(false, walk(8), budgets, true), jit = runOn(true, walk(8), budgets, true);
+  const interp = runOn(false, walk(8), budgets, "insn");
+  const jit = runOn(true, walk(8), budgets, "insn");
   assertEquals(jit.stops, interp.stops);
   assertEquals(jit.regs, interp.regs);
   assertEquals(jit.stats!.missExits, 0);
+});
+
+Deno.test("jit: branch counts are the interpreter's across miss exits and budget cuts", () => {
+  // walk(8) whose loop branch goes both ways: back while the doubleword loaded is below 2^63
+  const program = [...walk(8).slice(0, 6), A.bltu(a0, a5, -24), A.jal(0, -28)];
+  const counts = (jit: boolean) => {
+    const m = setUp(jit, program);
+    m.cpu.setGlobal(a5, 1n << 63n);
+    const branches = new BranchCounts(new Hooks(m.cpu));
+    const stops = [5, 333, 1001, 1_000_000].map((b) => [m.cpu.run(b).reason, m.cpu.icount]);
+    return { stops, branches: branches.branches(), backend: m.cpu.backend as JitBackend };
+  };
+  const interp = counts(false), jit = counts(true);
+  assertEquals(jit.stops, interp.stops);
+  assertEquals(jit.branches, interp.branches);
+  assertEquals(jit.branches[0].taken.every((n) => n > 0n), true);
+  assertEquals(jit.backend.stats.missExits > 0, true);
 });

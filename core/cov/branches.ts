@@ -2,8 +2,9 @@
  * Branch counts for `emu cov`: a block that ends in a conditional branch
  * has two direct exits (`GOTO_TB` to the target and to the fall-through), and
  * an inline counter before each exit counts how often it was taken. Found in
- * the IR, so no target needs to say which instructions branch. Blocks cut
- * short by an instruction budget are not counted.
+ * the IR, so no target needs to say which instructions branch. A block cut
+ * short (by an instruction budget, or by the JIT's rerun after a TLB miss) is
+ * counted by its last part, which has the block's exits.
  *
  * @module
  */
@@ -39,10 +40,12 @@ export class BranchCounts {
     const cpu = hooks.cpu, numGlobals = cpu.target.state.globals.length;
     cpu.tbs.observers.push({
       instrument: (ir, code, part) => {
-        const { insns, pc } = code;
+        const { insns } = code;
         const exits = ir.ops.filter((o) => o.op === Op.GOTO_TB).length;
-        if (part || exits !== 2 || insns.length === 0) return;
-        const key = `${pc}:${insns.length}`;
+        if (exits !== 2 || insns.length === 0) return;
+        const first = part?.first ?? 0, whole = part?.whole ?? code;
+        if (first + insns.length !== whole.insnCount) return; // not the block's last part
+        const key = `${whole.pc}:${whole.insnCount}`;
         let b = this.#blocks.get(key);
         if (!b) {
           b = { at: insns[insns.length - 1].pc, counter: hooks.scoreboard(exits), exits };

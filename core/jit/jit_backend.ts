@@ -23,7 +23,7 @@ import type { TrapKind } from "../trap.ts";
 import { makeHelperShim } from "./helper_shim.ts";
 import { compileRegion } from "./region_compiler.ts";
 import { slowPathModule } from "./region_imports.ts";
-import { MISS_LIMIT, type MissSite } from "./region_miss.ts";
+import { MISS_LIMIT, type MissSite, type RepeatedAdd, repeatedAdds } from "./region_miss.ts";
 import {
   CTRL,
   JUMP_CACHE_ENTRIES,
@@ -73,8 +73,11 @@ interface RareTbData {
   failed?: string;
   /** the miss exits taken in this TB's code (see region_miss.ts) */
   misses: number;
-  /** the rests of this TB the interpreter ran after miss exits, by first instruction */
-  rests?: Map<number, TranslationBlock>;
+  /**
+   * the rests of this TB the interpreter ran after miss exits, by first instruction, with the
+   * inline adds the region made already (region_miss.ts)
+   */
+  rests?: Map<number, { tb: TranslationBlock; repeated: RepeatedAdd[] }>;
 }
 
 /** JIT statistics, for `deno task bench` and `-d jit`. */
@@ -242,6 +245,10 @@ export class JitBackend implements Backend {
 
   /** Runs `tb` (and whatever its region chains to) for at most `budget` instructions. */
   exec(cpu: CpuCore, tb: TranslationBlock, budget: number): number {
+    // An exit requested between runs (a hook registered, a stop) leaves before the TB, as the
+    // interpreter leaves at its first instruction boundary: a region would leave only at its first
+    // check, after the TB's first instruction and its instrumentation.
+    if (cpu.exitRequest) return 0;
     this.#noteIndirectTarget(tb);
     let entry = this.#get(tb);
     if (!entry?.region) {
@@ -261,8 +268,7 @@ export class JitBackend implements Backend {
     this.tlb.select(this.#mmuIndex(tb.flags));
     const dv = cpu.host.dv, ctrl = this.#ctrl;
     dv.setInt32(ctrl + CTRL.fault, 0, true);
-    // an exit requested between runs leaves at the region's first check, as it always did
-    dv.setInt32(ctrl + CTRL.invalidated, cpu.exitRequest ? 1 : 0, true);
+    dv.setInt32(ctrl + CTRL.invalidated, 0, true);
     const gen = cpu.tbs.generation;
     const allowed = Math.min(budget, MAX_RUN);
     this.#allowed = allowed;
@@ -297,7 +303,8 @@ export class JitBackend implements Backend {
   /**
    * After a miss exit: runs instruction `insn` of `tb` and the rest of `tb` on the interpreter
    * (the region did the ones before), fills the TLB for the missed address, and returns the
-   * instructions retired less those the region did not do. A TB that misses often gets its
+   * instructions retired less those the region did not do. The inline adds the region made
+   * already are taken back first (see region_miss.ts). A TB that misses often gets its
    * regions compiled again with slow-path calls.
    */
   #rerun(cpu: CpuCore, tb: TranslationBlock, insn: number): number {
@@ -311,8 +318,15 @@ export class JitBackend implements Backend {
     cpu.pc = tb.insnPc(insn);
     const rests = rare.rests ??= new Map();
     let rest = rests.get(insn);
-    if (!rest) rests.set(insn, rest = cpu.tbs.translatePart(tb, insn, left));
-    const done = this.#interpret(cpu, rest);
+    if (!rest) {
+      const part = cpu.tbs.translatePart(tb, insn, left);
+      rests.set(insn, rest = { tb: part, repeated: repeatedAdds(part.code) });
+    }
+    const dv = cpu.host.dv;
+    for (const { host, delta } of rest.repeated) {
+      dv.setBigInt64(host, BigInt.asIntN(64, dv.getBigInt64(host, true) - delta), true);
+    }
+    const done = this.#interpret(cpu, rest.tb);
     // The table selected is the region's MMU mode's: fill it only if the rest stayed there.
     if (!cpu.trap && cpu.target.tbFlags(cpu) === tb.flags) {
       this.tlb.fill(cpu.host.dv.getBigInt64(this.#ctrl + CTRL.missAddr, true));
@@ -418,7 +432,6 @@ export class JitBackend implements Backend {
           tbs: members.map((tb) =>
             this.missExits && (this.#get(tb)?.rare?.misses ?? 0) < MISS_LIMIT
           ),
-          firstHookHelper: cpu.target.helpers.length,
         },
       });
       const t1 = performance.now();

@@ -14,10 +14,25 @@
  * TLB conflicts) gets its regions recompiled with the calls after
  * {@linkcode MISS_LIMIT} misses.
  *
+ * Instrumentation is exact across a rerun where it is placed per instruction.
+ * An access that may leave is the first thing of its instruction that changes
+ * state, and a callback's call (or trace) before it in its instruction is one,
+ * so the interpreter's rest of the TB, instrumented as the whole TB cut to its
+ * instructions (the block entry only in a rest from instruction 0), makes
+ * again none of the calls the region made. Inline adds (COUNTER_ADD) are the
+ * exception: the instrumentation flushes its merged adds before each access
+ * (core/hooks/instrument.ts), so the region has made those of the missed
+ * instruction (and of the block entry), and the rest makes them again before
+ * that same access. So the adds a rest makes before its first access are
+ * exactly the ones counted twice, and the JIT takes them back
+ * ({@linkcode repeatedAdds}). Coverage maps (fuzz/coverage.ts) instrument every
+ * rest as a block of its own: a TB with their ops takes no miss exit.
+ *
  * @module
  */
 
 import { type IrBlock, type IrOp, isVectorOp, Op, visitOperands } from "../ir.ts";
+import { OP_MASK, type PackedIr, STRIDE, unpackOp } from "../ir_pack.ts";
 
 /** Misses of one TB after which its regions are compiled again with slow-path calls. */
 export const MISS_LIMIT = 64;
@@ -32,30 +47,25 @@ export interface MissSite {
 export interface MissExitEnv {
   /** per TB of the region */
   tbs: readonly boolean[];
-  /** the first helper that instrumentation calls (TBs that call one take no miss exit) */
-  firstHookHelper: number;
 }
 
 const ACCESSES: ReadonlySet<number> = new Set([Op.LOAD, Op.STORE, Op.VLD, Op.VST]);
 /**
- * Ops that instrumentation adds (running an instruction again would count it twice). Targets use
- * the host-state ones too (RISC-V's fcsr), so a TB with any of them takes no miss exit at all.
+ * Ops a rerun could not make exact (a coverage map's update, which also runs in a rest as in a
+ * block of its own). Targets use the host-state ones too (RISC-V's fcsr), so a TB with any of
+ * them takes no miss exit at all.
  */
-const HOOK_OPS: ReadonlySet<number> = new Set([
-  Op.TRACE,
-  Op.COUNTER_ADD,
-  Op.COUNTER_INC8,
-  Op.LOAD_HOST,
-  Op.STORE_HOST,
-]);
+const HOOK_OPS: ReadonlySet<number> = new Set([Op.COUNTER_INC8, Op.LOAD_HOST, Op.STORE_HOST]);
+/** Ops that change state, or observe the instruction, before an access: it may not leave. */
+const EFFECTS: ReadonlySet<number> = new Set([Op.CALL, Op.RAISE, Op.TRACE]);
 const none = () => {};
 
 /**
  * The accesses of a TB's ops that may take a miss exit: each is the first
- * thing of its instruction that changes state (no guest register written, no
- * access, no helper call before it), so running the instruction again from its
- * start is exact. None in a TB with instrumentation (hook ops, or a call of a
- * helper from `firstHookHelper` on), which would observe the instruction twice.
+ * thing of its instruction that changes state or calls out (no guest register
+ * written, no access, no helper call or trace before it), so running the
+ * instruction again from its start is exact. None in a TB with a coverage map's
+ * ops (see `HOOK_OPS`).
  *
  * @example
  * ```ts
@@ -66,25 +76,19 @@ const none = () => {};
  * const t = b.temp();
  * b.load(t, 1, 0n, 8, false);
  * b.store(1, 8n, t, 8);
- * console.log(missExitAccesses(b.finish().ops, 4, 10).size); // 1: the load, not the store after it
+ * console.log(missExitAccesses(b.finish().ops, 4).size); // 1: the load, not the store after it
  * ```
  */
-export function missExitAccesses(
-  ops: readonly IrOp[],
-  numGlobals: number,
-  firstHookHelper: number,
-): Set<IrOp> {
+export function missExitAccesses(ops: readonly IrOp[], numGlobals: number): Set<IrOp> {
   const found = new Set<IrOp>();
   let clean = false;
   for (const o of ops) {
-    if (HOOK_OPS.has(o.op) || (o.op === Op.CALL && Number(o.imm) >= firstHookHelper)) {
-      return new Set();
-    }
+    if (HOOK_OPS.has(o.op)) return new Set();
     if (o.op === Op.INSN_START) clean = true;
     else if (ACCESSES.has(o.op)) {
       if (clean) found.add(o);
       clean = false;
-    } else if (o.op === Op.CALL || o.op === Op.RAISE || isVectorOp(o.op)) clean = false;
+    } else if (EFFECTS.has(o.op) || isVectorOp(o.op)) clean = false;
     else {
       const w = visitOperands(o, none);
       if (w >= 0 && w < numGlobals) clean = false;
@@ -108,7 +112,42 @@ export function missExitSets(
   numGlobals: number,
   env?: MissExitEnv,
 ): Set<IrOp>[] {
-  return irs.map((ir, k) =>
-    env?.tbs[k] ? missExitAccesses(ir.ops, numGlobals, env.firstHookHelper) : new Set<IrOp>()
-  );
+  return irs.map((ir, k) => env?.tbs[k] ? missExitAccesses(ir.ops, numGlobals) : new Set<IrOp>());
+}
+
+/** An inline add to take back: `*host -= delta` (a counter's host address, the addend). */
+export interface RepeatedAdd {
+  host: number;
+  delta: bigint;
+}
+
+/**
+ * The inline adds that `rest`, the interpreter's rest of a TB from the instruction that took a
+ * miss exit, makes before its first access: the region made them already (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder } from "../ir_builder.ts";
+ * import { packIr } from "../ir_pack.ts";
+ * import { repeatedAdds } from "./region_miss.ts";
+ * const b = new IrBuilder(4);
+ * b.insnStart(0x1000n, 0);
+ * b.counterAdd(64, 1n);
+ * const t = b.temp();
+ * b.load(t, 1, 0n, 8, false);
+ * b.counterAdd(64, 1n);
+ * console.log(repeatedAdds(packIr(b.finish(), 4))); // [ { host: 64, delta: 1n } ]
+ * ```
+ */
+export function repeatedAdds(rest: PackedIr): RepeatedAdd[] {
+  const out: RepeatedAdd[] = [];
+  for (let i = 0; i < rest.numOps; i++) {
+    const op = rest.code[rest.base + i * STRIDE] & OP_MASK;
+    if (ACCESSES.has(op)) break;
+    if (op === Op.COUNTER_ADD) {
+      const o = unpackOp(rest, i);
+      out.push({ host: Number(o.imm), delta: o.pc });
+    }
+  }
+  return out;
 }
