@@ -285,8 +285,17 @@ export class Hooks {
     this.events = this.#family.events;
     this.index = this.#family.nextIndex++;
     this.#family.members.add(this);
-    this.vcpu = new Vcpu(cpu, this.index);
-    const vcpu = this.vcpu;
+    const vcpu = this.vcpu = new Vcpu(cpu, this.index);
+    this.#helpers = this.#makeHelpers(cpu, vcpu);
+    cpu.traceCallback = (id) => {
+      const call = this.#callbacks[id];
+      call.cb(vcpu, call.pc, call.size);
+    };
+    this.#observeTranslation(cpu);
+  }
+
+  /** The helpers that exec and memory callbacks run through, one per register access. */
+  #makeHelpers(cpu: CpuCore, vcpu: Vcpu): CallbackHelpers {
     // Callbacks that may change registers may also move the pc (a PcRedirect, like a trap);
     // the others can only ask to stop, which needs no pc bookkeeping before the call.
     const flags = (regs: RegsAccess) => ({
@@ -340,15 +349,15 @@ export class Hooks {
           }
         },
       });
-    this.#helpers = {
+    return {
       exec: { none: exec("none"), read: exec("read"), write: exec("write") },
       mem: { none: mem("none"), read: mem("read"), write: mem("write") },
       ...helperAccessArming(cpu, vcpu, flags, (id) => this.#memCallbacks[id], callbackError),
     };
-    cpu.traceCallback = (id) => {
-      const call = this.#callbacks[id];
-      call.cb(vcpu, call.pc, call.size);
-    };
+  }
+
+  /** Instruments each TB as it is translated, and forgets callbacks at a flush. */
+  #observeTranslation(cpu: CpuCore): void {
     cpu.tbs.observers.push({
       instrument: (ir, code, part) => {
         const plan = part
