@@ -104,6 +104,15 @@ function tuneForSystem(jit: JitBackend): void {
   jit.maxRegionTbs = SYSTEM_MAX_REGION_TBS;
 }
 
+/** The virtual clock of a board: it advances with the instructions all its harts ran. */
+function hartsClock(cpus: readonly CpuCore[], icountShift: number): VirtualClock {
+  return new VirtualClock(() => {
+    let n = 0;
+    for (const c of cpus) n += c.icount + c.inFlight;
+    return n;
+  }, 1n << BigInt(icountShift));
+}
+
 /**
  * The harts' CPUs on one bus. One running CPU holds the state block at a time: all but hart 0
  * start parked.
@@ -164,12 +173,7 @@ export class EmulatedSystem {
     }
     const bus = new PhysicalBus(new HostMemory());
     const cpus = createHarts(target, bus, smp, config.accel);
-    const shift = config.icountShift ?? DEFAULT_ICOUNT_SHIFT;
-    const clock = new VirtualClock(() => {
-      let n = 0;
-      for (const c of cpus) n += c.icount + c.inFlight;
-      return n;
-    }, 1n << BigInt(shift));
+    const clock = hartsClock(cpus, config.icountShift ?? DEFAULT_ICOUNT_SHIFT);
     const events = new EventQueue();
     const harts = cpus.map((cpu, hartId) => ({
       cpu,
