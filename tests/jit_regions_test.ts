@@ -83,3 +83,19 @@ Deno.test("jit: a TB that jumps to its own start charges each pass, and stops at
   assertEquals(jit, stopsOn(false));
   assertEquals(jit.regs, [15000n, 0n]);
 });
+
+Deno.test("jit: an indirect jump to a target it took before stops at the interpreter's budgets", () => {
+  // the jump compares its recorded targets inline (region_tb.ts) before the jump cache
+  const budgets = [9, 100, 333, 1001, 1_000_000];
+  const stopsOn = (jit: boolean) => {
+    const m = machine(dispatch, "rv64", jit);
+    if (jit) (m.cpu.backend as JitBackend).hotThreshold = 8;
+    m.cpu.setGlobal(a1, 1000n);
+    m.cpu.setGlobal(a2, CODE + 20n);
+    const stops = budgets.map((b) => [m.cpu.run(b).reason, m.cpu.icount, m.cpu.pc]);
+    return { stops, regs: [a0, a1, t1].map((r) => m.cpu.getGlobal(r)) };
+  };
+  const jit = stopsOn(true);
+  assertEquals(jit, stopsOn(false));
+  assertEquals(jit.regs[0], 1500n);
+});

@@ -191,7 +191,9 @@ export class TbEmitter {
         this.#gotoTb(o.pc);
         break;
       case Op.GOTO_PTR:
-        c.operand(src(o.a)).localSet(L_ADDR).br(this.to(this.#chainable ? "toHash" : "toExitPc"));
+        c.operand(src(o.a)).localSet(L_ADDR);
+        if (this.#chainable) this.#knownTargets();
+        c.br(this.to(this.#chainable ? "toHash" : "toExitPc"));
         break;
       case Op.RAISE:
         this.#raise(o);
@@ -286,14 +288,37 @@ export class TbEmitter {
     const c = this.c;
     this.#checkInvalidated(pc, this.len);
     const j = this.#changesFlags ? undefined : this.r.entryOf.get(pc);
-    // TB j > k starts right after the end of block $tbj, which is still open here.
-    if (j !== undefined && j > this.k) c.br(j - this.k - 1 + this.#outer());
-    else if (j === this.k && this.#selfLoop) c.br(this.depth);
-    else if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(this.to("toDispatch"));
+    if (j !== undefined) this.#branchTo(j);
     else {
       c.i64Const(pc).localSet(L_ADDR);
       if (this.#chainable) c.i32Const(jumpCacheSlot(pc)).localSet(L_ENT).br(this.to("toTry"));
       else c.br(this.to("toExitPc"));
+    }
+  }
+
+  /** A jump to TB `j` of the region. */
+  #branchTo(j: number): void {
+    // TB j > k starts right after the end of block $tbj, which is still open here.
+    if (j > this.k) this.c.br(j - this.k - 1 + this.#outer());
+    else if (j === this.k && this.#selfLoop) this.c.br(this.depth);
+    else this.c.i32Const(j).localSet(L_NEXT).br(this.to("toDispatch"));
+  }
+
+  /**
+   * An indirect jump (target in L_ADDR) to a TB of the region that it took while interpreted
+   * branches there without the jump cache. Not after a store or call that may have invalidated
+   * code (mayInvalidate): the jump cache, whose entries invalidation drops, decides then.
+   */
+  #knownTargets(): void {
+    if (this.mayInvalidate) return;
+    for (const pc of this.r.env.indirectTargets?.[this.k] ?? []) {
+      const j = this.r.entryOf.get(pc);
+      if (j === undefined) continue;
+      this.c.localGet(L_ADDR).i64Const(pc).op(W.i64Eq).if();
+      this.depth++;
+      this.#branchTo(j);
+      this.depth--;
+      this.c.op(W.end);
     }
   }
 
