@@ -68,3 +68,34 @@ Deno.test("jit: a TB whose jump-cache slot a colliding TB took is re-published w
   const perEntry = p.cpu.icount / (p.cpu.backend as JitBackend).stats.regionCalls;
   assertEquals(perEntry > 3000, true, `${perEntry.toFixed(0)} guest instructions per region entry`);
 });
+
+Deno.test("jit: a TB that jumps to its own start charges each pass, and stops at exact budgets", () => {
+  // one TB: its branch back is a wasm loop around the TB's code (region_tb.ts), not the dispatch
+  const selfLoop = [A.addi(a0, a0, 3), A.addi(a1, a1, -1), A.bne(a1, 0, -8), A.ecall];
+  const budgets = [5, 17, 100, 1001, 1_000_000];
+  const stopsOn = (jit: boolean) => {
+    const m = machine(selfLoop, "rv64", jit);
+    m.cpu.setGlobal(a1, 5000n);
+    const stops = budgets.map((b) => [m.cpu.run(b).reason, m.cpu.icount, m.cpu.pc]);
+    return { stops, regs: [a0, a1].map((r) => m.cpu.getGlobal(r)) };
+  };
+  const jit = stopsOn(true);
+  assertEquals(jit, stopsOn(false));
+  assertEquals(jit.regs, [15000n, 0n]);
+});
+
+Deno.test("jit: an indirect jump to a target it took before stops at the interpreter's budgets", () => {
+  // the jump compares its recorded targets inline (region_tb.ts) before the jump cache
+  const budgets = [9, 100, 333, 1001, 1_000_000];
+  const stopsOn = (jit: boolean) => {
+    const m = machine(dispatch, "rv64", jit);
+    if (jit) (m.cpu.backend as JitBackend).hotThreshold = 8;
+    m.cpu.setGlobal(a1, 1000n);
+    m.cpu.setGlobal(a2, CODE + 20n);
+    const stops = budgets.map((b) => [m.cpu.run(b).reason, m.cpu.icount, m.cpu.pc]);
+    return { stops, regs: [a0, a1, t1].map((r) => m.cpu.getGlobal(r)) };
+  };
+  const jit = stopsOn(true);
+  assertEquals(jit, stopsOn(false));
+  assertEquals(jit.regs[0], 1500n);
+});

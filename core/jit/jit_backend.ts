@@ -428,6 +428,7 @@ export class JitBackend implements Backend {
         selfSlot: slot,
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
         tlbTable: tlbTable(this.#mmuIndex(hot.flags)),
+        indirectTargets: members.map((tb) => this.#data.get(tb)?.indirectTargets),
         missExits: {
           tbs: members.map((tb) =>
             this.missExits && (this.#get(tb)?.rare?.misses ?? 0) < MISS_LIMIT

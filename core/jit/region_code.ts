@@ -46,6 +46,8 @@ export interface RegionEnv {
   tlbTable: number;
   /** which TBs' accesses may take miss exits (region_miss.ts); none when absent */
   missExits?: MissExitEnv;
+  /** where each TB's indirect jump went while interpreted: those in the region are compared inline */
+  indirectTargets?: readonly (readonly bigint[] | undefined)[];
 }
 
 /** The first local after the params and the exits' locals (region_exits.ts `LOCALS`). */

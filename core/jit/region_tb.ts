@@ -55,6 +55,8 @@ export class TbEmitter {
   readonly #open: number[] = [];
   readonly #changesFlags: boolean;
   readonly #chainable: boolean;
+  /** whether the TB jumps to its own start: its code is then a wasm `loop`, outside `depth` */
+  readonly #selfLoop: boolean;
 
   constructor(readonly r: RegionCode, readonly k: number) {
     this.c = r.c;
@@ -76,6 +78,8 @@ export class TbEmitter {
     this.#changesFlags = this.ops.some((o) => helperFlags(o)?.changesTbFlags);
     this.#chainable = this.tb.flags <= MAX_CHAIN_FLAGS && !this.#changesFlags &&
       !this.ops.some((o) => helperFlags(o)?.writesState);
+    this.#selfLoop = !this.#changesFlags &&
+      this.ops.some((o) => o.op === Op.GOTO_TB && o.pc === this.tb.pc);
   }
 
   /** The local of IR value `t`. */
@@ -94,12 +98,19 @@ export class TbEmitter {
 
   /** The branch depth of a shared exit from where the code is now. */
   to(exit: ExitName): number {
-    return this.#depths[exit] + this.depth;
+    return this.#depths[exit] + this.#outer();
+  }
+
+  /** The blocks between the code now and the TB's block: `depth`, and its self-loop. */
+  #outer(): number {
+    return this.depth + (this.#selfLoop ? 1 : 0);
   }
 
   /** Emits the TB, from the end of its block on. */
   emit(): void {
     const { c, len } = this;
+    // A jump back to the TB's start branches to this loop, not through the dispatch's br_table.
+    if (this.#selfLoop) c.loop();
     // Budget: exit before the TB when fewer than `len` instructions are left.
     c.i64Const(this.tb.pc).localSet(L_ADDR);
     c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).brIf(this.to("toExitPc"));
@@ -108,6 +119,7 @@ export class TbEmitter {
     for (const o of this.ops) this.#emitOp(o);
     // Every path ended with an exit or a branch; close the TB for validation.
     c.op(W.unreachable);
+    if (this.#selfLoop) c.op(W.end);
   }
 
   /** A miss exit (from `inner` blocks deeper), the address in L_ADDR: the insn runs again. */
@@ -179,7 +191,9 @@ export class TbEmitter {
         this.#gotoTb(o.pc);
         break;
       case Op.GOTO_PTR:
-        c.operand(src(o.a)).localSet(L_ADDR).br(this.to(this.#chainable ? "toHash" : "toExitPc"));
+        c.operand(src(o.a)).localSet(L_ADDR);
+        if (this.#chainable) this.#knownTargets();
+        c.br(this.to(this.#chainable ? "toHash" : "toExitPc"));
         break;
       case Op.RAISE:
         this.#raise(o);
@@ -274,13 +288,37 @@ export class TbEmitter {
     const c = this.c;
     this.#checkInvalidated(pc, this.len);
     const j = this.#changesFlags ? undefined : this.r.entryOf.get(pc);
-    // TB j > k starts right after the end of block $tbj, which is still open here.
-    if (j !== undefined && j > this.k) c.br(j - this.k - 1 + this.depth);
-    else if (j !== undefined) c.i32Const(j).localSet(L_NEXT).br(this.to("toDispatch"));
+    if (j !== undefined) this.#branchTo(j);
     else {
       c.i64Const(pc).localSet(L_ADDR);
       if (this.#chainable) c.i32Const(jumpCacheSlot(pc)).localSet(L_ENT).br(this.to("toTry"));
       else c.br(this.to("toExitPc"));
+    }
+  }
+
+  /** A jump to TB `j` of the region. */
+  #branchTo(j: number): void {
+    // TB j > k starts right after the end of block $tbj, which is still open here.
+    if (j > this.k) this.c.br(j - this.k - 1 + this.#outer());
+    else if (j === this.k && this.#selfLoop) this.c.br(this.depth);
+    else this.c.i32Const(j).localSet(L_NEXT).br(this.to("toDispatch"));
+  }
+
+  /**
+   * An indirect jump (target in L_ADDR) to a TB of the region that it took while interpreted
+   * branches there without the jump cache. Not after a store or call that may have invalidated
+   * code (mayInvalidate): the jump cache, whose entries invalidation drops, decides then.
+   */
+  #knownTargets(): void {
+    if (this.mayInvalidate) return;
+    for (const pc of this.r.env.indirectTargets?.[this.k] ?? []) {
+      const j = this.r.entryOf.get(pc);
+      if (j === undefined) continue;
+      this.c.localGet(L_ADDR).i64Const(pc).op(W.i64Eq).if();
+      this.depth++;
+      this.#branchTo(j);
+      this.depth--;
+      this.c.op(W.end);
     }
   }
 
