@@ -80,6 +80,9 @@ interface RareTbData {
   rests?: Map<number, { tb: TranslationBlock; repeated: RepeatedAdd[] }>;
 }
 
+/** The pc of a pc key, as TBs hold it (unsigned); past 2^53 a key is inexact and matches no TB. */
+const pcOfKey = (key: number): bigint => BigInt.asUintN(64, BigInt(key));
+
 /** JIT statistics, for `deno task bench` and `-d jit`. */
 export interface JitStats {
   regionsCompiled: number;
@@ -428,7 +431,7 @@ export class JitBackend implements Backend {
         selfSlot: slot,
         traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
         tlbTable: tlbTable(this.#mmuIndex(hot.flags)),
-        indirectTargets: members.map((tb) => this.#data.get(tb)?.indirectTargets),
+        indirectTargets: members.map((tb) => this.#get(tb)?.indirectTargets?.map(pcOfKey)),
         missExits: {
           tbs: members.map((tb) =>
             this.missExits && (this.#get(tb)?.rare?.misses ?? 0) < MISS_LIMIT
