@@ -101,6 +101,123 @@ function registerList(first: number, count: number, t: string): string {
   return `{${Array.from({ length: count }, (_, i) => `v${(first + i) % 32}.${t}`).join(", ")}}`;
 }
 
+/** Prints one template operand from the decoded fields, its field name `f` and the pc. */
+type OperandPrinter = (a: Args, f: string, pc: bigint) => string | null;
+
+/** The vector-register operands of the templates (`vt:rd`, `vlist:rt`, ...). */
+const VECTOR_OPERANDS: Record<string, OperandPrinter> = {
+  vt: (a, f) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}`,
+  vb: (a, f) => `v${a[f]}.${ARRANGEMENTS[a.q]}`,
+  vsz: (a, f) => `${"bhsd"[a.size]}${a[f]}`,
+  vszw: (a, f) => `${"bhsd"[a.size + 1]}${a[f]}`,
+  vw: (a, f) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 3]}`,
+  vp: (a, f) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 2 + a.q]}`,
+  vel: (a) => {
+    const e = byElement(a, a.size);
+    return e ? `v${e.reg}.${"bhsd"[a.size]}[${e.index}]` : "?";
+  },
+  velf: (a) => {
+    const e = byElement(a, 2 + a.type);
+    return e ? `v${e.reg}.${a.type ? "d" : "s"}[${e.index}]` : "?";
+  },
+  vft: (a, f) => `v${a[f]}.${a.type ? "2d" : a.q ? "4s" : "2s"}`,
+  // fcvtl/fcvtn: the wider format's whole register, the narrower's half
+  vfw: (a, f) => `v${a[f]}.${a.type ? "2d" : "4s"}`,
+  vfn: (a, f) => `v${a[f]}.${a.type ? (a.q ? "4s" : "2s") : a.q ? "8h" : "4h"}`,
+  vfp2: (a, f) => `v${a[f]}.${a.type ? "2d" : "2s"}`,
+  vsT: (a, f) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + a.q]}`,
+  vsW: (a, f) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + 3]}`,
+  vss: (a, f) => `${"bhsd"[a.size]}${a[f]}`,
+  vssw: (a, f) => `${"bhsd"[a.size + 1]}${a[f]}`,
+  vsS: (a, f) => `${"bhsd"[shiftImmediate(a)!.size]}${a[f]}`,
+  vsSW: (a, f) => `${"bhsd"[shiftImmediate(a)!.size + 1]}${a[f]}`,
+  vsh: (a) => `#${shiftImmediate(a)!.amount}`,
+  vd1: (a, f) => `v${a[f]}.d[1]`,
+  vdup: (a, f) => {
+    const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+    return `v${a[f]}.${ARRANGEMENTS[2 * size + a.q]}`;
+  },
+  rdup: (a, f) => gpr(a[f], (a.imm5 & 15) === 8),
+  vlist: (a, f) =>
+    registerList(a[f], LDST_MULTIPLE[a.opc]?.count ?? 1, ARRANGEMENTS[2 * a.size + a.q]),
+  vlist1: (a, f) => `{v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}}`,
+  vlane: (a, f) => {
+    const lane = singleLane(a);
+    return lane ? `{v${a[f]}.${"bhsd"[lane.size]}}[${lane.index}]` : "?";
+  },
+  vpost1: (a, f) => {
+    const size = a.opc === undefined || a.opc === 6 ? a.size : singleLane(a)?.size ?? 0;
+    return a[f] === 31 ? `#${1 << size}` : gpr(a[f], true);
+  },
+  vtbl: (a, f) => registerList(a[f], a.len + 1, "16b"),
+  velem4: (a, f) => {
+    const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+    return `v${a[f]}.${"bhsd"[size]}[${a.imm4 >> size}]`;
+  },
+  vpost: (a, f) => {
+    const count = LDST_MULTIPLE[a.opc]?.count ?? 1;
+    return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
+  },
+};
+
+/** The general-register, immediate and system operands of the templates. */
+const SCALAR_OPERANDS: Record<string, OperandPrinter> = {
+  zero: () => "#0",
+  shll: (a) => `#${8 << a.size}`,
+  vf: (a, f) => `${"sd?h"[a.type]}${a[f]}`,
+  vsf: (a, f) => `${a.type ? "d" : "s"}${a[f]}`,
+  vcvt: (a, f) => `${"sd?h"[a.opc]}${a[f]}`,
+  fzero: () => "#0.0",
+  fbits: (a, f) => `#${64 - a[f]}`,
+  fimm: (a, f) => {
+    const v = expandImm(a.type, 15, a[f]);
+    const x = a.type
+      ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
+      : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
+    return fpImmediate(x);
+  },
+  rq: (a, f) => gpr(a[f], a.q === 1),
+  velem: (a, f) => {
+    const size = 31 - Math.clz32(a.imm5 & -a.imm5);
+    return `v${a[f]}.${"bhsd"[size]}[${a.imm5 >> (size + 1)}]`;
+  },
+  x: (a, f) => gpr(a[f], true),
+  w: (a, f) => gpr(a[f], false),
+  r: (a, f) => gpr(a[f], a.sf === 1),
+  rs1: (a, f) => gpr(a[f] + 1, a.sf === 1),
+  rs: (a, f) => gpr(a[f], a.sf === 1, true),
+  xs: (a, f) => gpr(a[f], true, true),
+  tb: (a, f) => gpr(a[f], a.bit >= 32),
+  u: (a, f) => `#${a[f]}`,
+  h: (a, f) => `#${hex(a[f])}`,
+  i: (a, f) => `#${a[f]}`,
+  o: (a, f) => (a[f] === 0 ? null : `#${a[f]}`),
+  p: (a, f, pc) => BigInt.asUintN(64, pc + BigInt(a[f])).toString(16),
+  pg: (a, f, pc) => BigInt.asUintN(64, (pc & ~0xfffn) + (BigInt(a[f]) << 12n)).toString(16),
+  lsl12: (a, f) => (a[f] ? "lsl #12" : null),
+  lsl16: (a, f) => (a[f] ? `lsl #${16 * a[f]}` : null),
+  shift: (a, f) => (a[f] || a.shift ? `${SHIFTS[a.shift]} #${a[f]}` : null),
+  xr: (a, f) => gpr(a[f], (a.opt & 3) === 3),
+  xt: (a) => {
+    const lsl = (a.rd === 31 || a.rn === 31) && a.opt === (a.sf ? 3 : 2);
+    if (lsl) return a.sa ? `lsl #${a.sa}` : null;
+    return a.sa ? `${EXTENDS[a.opt]} #${a.sa}` : EXTENDS[a.opt];
+  },
+  bm: (a) => `#${hex(decodeBitMasks(a.n, a.imms, a.immr, true, a.sf ? 64 : 32)?.wmask ?? 0n)}`,
+  cond: (a, f) => COND_NAMES[a[f]],
+  hint: (a) => `#${hex((a.crm << 3) | a.op2)}`,
+  barrier: (a, f) => BARRIERS[a[f]] ?? `#${hex(a[f])}`,
+  sys: (a) => `#${a.op1}, C${a.crn}, C${a.crm}, #${a.op2}`,
+  sysreg: (a, f) => sysregName(a[f]),
+  pstate: (a) => `${sysregName((a.op1 << 11) | (4 << 7) | (a.crm << 3) | a.op2)}`,
+  prf: (a, f) => {
+    const t = a[f];
+    return `${["pld", "pli", "pst"][t >> 3] ?? "#"}l${((t >> 1) & 3) + 1}${
+      t & 1 ? "strm" : "keep"
+    }`;
+  },
+};
+
 /** The printer of one template operand `kind:field`. */
 function printer(kind: string, f: string): Printer {
   const scaled = /^(u|v|ext|pair)(\d)$/.exec(kind);
@@ -111,115 +228,8 @@ function printer(kind: string, f: string): Printer {
     if (scaled[1] === "ext") return (a) => registerOffset(a, n);
     return (a) => pairAddress(a, n);
   }
-  const printers: Record<string, Printer> = {
-    vt: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}`,
-    vb: (a) => `v${a[f]}.${ARRANGEMENTS[a.q]}`,
-    vsz: (a) => `${"bhsd"[a.size]}${a[f]}`,
-    vszw: (a) => `${"bhsd"[a.size + 1]}${a[f]}`,
-    vw: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 3]}`,
-    vp: (a) => `v${a[f]}.${ARRANGEMENTS[2 * a.size + 2 + a.q]}`,
-    vel: (a) => {
-      const e = byElement(a, a.size);
-      return e ? `v${e.reg}.${"bhsd"[a.size]}[${e.index}]` : "?";
-    },
-    velf: (a) => {
-      const e = byElement(a, 2 + a.type);
-      return e ? `v${e.reg}.${a.type ? "d" : "s"}[${e.index}]` : "?";
-    },
-    vft: (a) => `v${a[f]}.${a.type ? "2d" : a.q ? "4s" : "2s"}`,
-    // fcvtl/fcvtn: the wider format's whole register, the narrower's half
-    vfw: (a) => `v${a[f]}.${a.type ? "2d" : "4s"}`,
-    vfn: (a) => `v${a[f]}.${a.type ? (a.q ? "4s" : "2s") : a.q ? "8h" : "4h"}`,
-    vfp2: (a) => `v${a[f]}.${a.type ? "2d" : "2s"}`,
-    vsT: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + a.q]}`,
-    vsW: (a) => `v${a[f]}.${ARRANGEMENTS[2 * shiftImmediate(a)!.size + 3]}`,
-    vss: (a) => `${"bhsd"[a.size]}${a[f]}`,
-    vssw: (a) => `${"bhsd"[a.size + 1]}${a[f]}`,
-    vsS: (a) => `${"bhsd"[shiftImmediate(a)!.size]}${a[f]}`,
-    vsSW: (a) => `${"bhsd"[shiftImmediate(a)!.size + 1]}${a[f]}`,
-    vsh: (a) => `#${shiftImmediate(a)!.amount}`,
-    vd1: (a) => `v${a[f]}.d[1]`,
-    vdup: (a) => {
-      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
-      return `v${a[f]}.${ARRANGEMENTS[2 * size + a.q]}`;
-    },
-    rdup: (a) => gpr(a[f], (a.imm5 & 15) === 8),
-    vlist: (a) =>
-      registerList(a[f], LDST_MULTIPLE[a.opc]?.count ?? 1, ARRANGEMENTS[2 * a.size + a.q]),
-    vlist1: (a) => `{v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}}`,
-    vlane: (a) => {
-      const lane = singleLane(a);
-      return lane ? `{v${a[f]}.${"bhsd"[lane.size]}}[${lane.index}]` : "?";
-    },
-    vpost1: (a) => {
-      const size = a.opc === undefined || a.opc === 6 ? a.size : singleLane(a)?.size ?? 0;
-      return a[f] === 31 ? `#${1 << size}` : gpr(a[f], true);
-    },
-    vtbl: (a) => registerList(a[f], a.len + 1, "16b"),
-    velem4: (a) => {
-      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
-      return `v${a[f]}.${"bhsd"[size]}[${a.imm4 >> size}]`;
-    },
-    vpost: (a) => {
-      const count = LDST_MULTIPLE[a.opc]?.count ?? 1;
-      return a[f] === 31 ? `#${count * (a.q ? 16 : 8)}` : gpr(a[f], true);
-    },
-    zero: () => "#0",
-    shll: (a) => `#${8 << a.size}`,
-    vf: (a) => `${"sd?h"[a.type]}${a[f]}`,
-    vsf: (a) => `${a.type ? "d" : "s"}${a[f]}`,
-    vcvt: (a) => `${"sd?h"[a.opc]}${a[f]}`,
-    fzero: () => "#0.0",
-    fbits: (a) => `#${64 - a[f]}`,
-    fimm: (a) => {
-      const v = expandImm(a.type, 15, a[f]);
-      const x = a.type
-        ? new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)
-        : new DataView(new Uint32Array([Number(v & 0xffffffffn)]).buffer).getFloat32(0, true);
-      return fpImmediate(x);
-    },
-    rq: (a) => gpr(a[f], a.q === 1),
-    velem: (a) => {
-      const size = 31 - Math.clz32(a.imm5 & -a.imm5);
-      return `v${a[f]}.${"bhsd"[size]}[${a.imm5 >> (size + 1)}]`;
-    },
-    x: (a) => gpr(a[f], true),
-    w: (a) => gpr(a[f], false),
-    r: (a) => gpr(a[f], a.sf === 1),
-    rs1: (a) => gpr(a[f] + 1, a.sf === 1),
-    rs: (a) => gpr(a[f], a.sf === 1, true),
-    xs: (a) => gpr(a[f], true, true),
-    tb: (a) => gpr(a[f], a.bit >= 32),
-    u: (a) => `#${a[f]}`,
-    h: (a) => `#${hex(a[f])}`,
-    i: (a) => `#${a[f]}`,
-    o: (a) => (a[f] === 0 ? null : `#${a[f]}`),
-    p: (a, pc) => BigInt.asUintN(64, pc + BigInt(a[f])).toString(16),
-    pg: (a, pc) => BigInt.asUintN(64, (pc & ~0xfffn) + (BigInt(a[f]) << 12n)).toString(16),
-    lsl12: (a) => (a[f] ? "lsl #12" : null),
-    lsl16: (a) => (a[f] ? `lsl #${16 * a[f]}` : null),
-    shift: (a) => (a[f] || a.shift ? `${SHIFTS[a.shift]} #${a[f]}` : null),
-    xr: (a) => gpr(a[f], (a.opt & 3) === 3),
-    xt: (a) => {
-      const lsl = (a.rd === 31 || a.rn === 31) && a.opt === (a.sf ? 3 : 2);
-      if (lsl) return a.sa ? `lsl #${a.sa}` : null;
-      return a.sa ? `${EXTENDS[a.opt]} #${a.sa}` : EXTENDS[a.opt];
-    },
-    bm: (a) => `#${hex(decodeBitMasks(a.n, a.imms, a.immr, true, a.sf ? 64 : 32)?.wmask ?? 0n)}`,
-    cond: (a) => COND_NAMES[a[f]],
-    hint: (a) => `#${hex((a.crm << 3) | a.op2)}`,
-    barrier: (a) => BARRIERS[a[f]] ?? `#${hex(a[f])}`,
-    sys: (a) => `#${a.op1}, C${a.crn}, C${a.crm}, #${a.op2}`,
-    sysreg: (a) => sysregName(a[f]),
-    pstate: (a) => `${sysregName((a.op1 << 11) | (4 << 7) | (a.crm << 3) | a.op2)}`,
-    prf: (a) => {
-      const t = a[f];
-      return `${["pld", "pli", "pst"][t >> 3] ?? "#"}l${((t >> 1) & 3) + 1}${
-        t & 1 ? "strm" : "keep"
-      }`;
-    },
-  };
-  return printers[kind] ?? (() => `?${kind}`);
+  const print = VECTOR_OPERANDS[kind] ?? SCALAR_OPERANDS[kind];
+  return print ? (a, pc) => print(a, f, pc) : () => `?${kind}`;
 }
 
 /** Renders an `!asm=` template for `a` at `pc`. */
