@@ -97,6 +97,39 @@ const PAGE_MASK = 0xfffn;
 const MANY_PAGES = 256;
 const NEED: Record<AccessType, number> = { read: Perm.R, write: Perm.W, fetch: Perm.X };
 
+/** How many pages {@linkcode RecentPages} holds per access type (a power of 2). */
+const RECENT_PAGES = 64;
+
+/**
+ * The pages recent accesses of one type resolved to, direct-mapped by page
+ * number: the interpreter's loads and stores skip the resolver (system mode:
+ * the MMU) when they touch a page again. The JIT's code has the soft TLB instead.
+ */
+class RecentPages {
+  readonly #numbers = new Float64Array(RECENT_PAGES).fill(-1);
+  readonly #pages: (Page | undefined)[] = new Array(RECENT_PAGES).fill(undefined);
+
+  get(pn: number): Page | undefined {
+    const i = pn & (RECENT_PAGES - 1);
+    return this.#numbers[i] === pn ? this.#pages[i] : undefined;
+  }
+
+  set(pn: number, page: Page): void {
+    const i = pn & (RECENT_PAGES - 1);
+    this.#numbers[i] = pn;
+    this.#pages[i] = page;
+  }
+
+  drop(pn: number): void {
+    const i = pn & (RECENT_PAGES - 1);
+    if (this.#numbers[i] === pn) this.#numbers[i] = -1;
+  }
+
+  clear(): void {
+    this.#numbers.fill(-1);
+  }
+}
+
 /**
  * Guest virtual memory.
  *
@@ -134,11 +167,9 @@ export class GuestMemory {
   debugResolve?: PageResolver;
   /** Bumped whenever a page is mapped, unmapped or re-protected (snapshots compare it). */
   layoutGeneration = 0;
-  /** The pages the last read and the last write resolved to (not MMIO), while valid. */
-  #lastRead = -1;
-  #lastReadPage: Page | undefined;
-  #lastWrite = -1;
-  #lastWritePage: Page | undefined;
+  /** The pages recent reads and writes resolved to (not MMIO), while valid. */
+  readonly #recentReads = new RecentPages();
+  readonly #recentWrites = new RecentPages();
   /** frames that more than one page maps (mapAlias), with how many pages beyond the first */
   readonly #shares = new Map<number, number>();
 
@@ -152,8 +183,8 @@ export class GuestMemory {
   }
 
   #changed(pn: number): void {
-    if (pn === this.#lastRead) this.#lastRead = -1;
-    if (pn === this.#lastWrite) this.#lastWrite = -1;
+    this.#recentReads.drop(pn);
+    this.#recentWrites.drop(pn);
     for (const o of this.observers) o.onMappingChange?.(pn);
   }
 
@@ -197,7 +228,8 @@ export class GuestMemory {
    * privilege level or permission regime).
    */
   flushTranslations(): void {
-    this.#lastRead = this.#lastWrite = -1;
+    this.#recentReads.clear();
+    this.#recentWrites.clear();
     for (const o of this.observers) o.onTranslationFlush?.();
   }
 
@@ -215,7 +247,8 @@ export class GuestMemory {
    * which do not record the mode, go. The soft TLB has a table per mode.
    */
   modeChanged(): void {
-    this.#lastRead = this.#lastWrite = -1;
+    this.#recentReads.clear();
+    this.#recentWrites.clear();
   }
 
   /**
@@ -223,7 +256,7 @@ export class GuestMemory {
    * a physical page, which any virtual page may map, now holds code).
    */
   revokeWrites(): void {
-    this.#lastWrite = -1;
+    this.#recentWrites.clear();
     for (const o of this.observers) o.onWritesRevoked?.();
   }
 
@@ -342,18 +375,16 @@ export class GuestMemory {
   /** The page for `addr` and `access`, or throws {@linkcode GuestFault}. */
   page(addr: bigint, access: AccessType): Page {
     const pn = pageNumber(addr);
-    if (access === "read" && pn === this.#lastRead) return this.#lastReadPage!;
-    if (access === "write" && pn === this.#lastWrite) return this.#lastWritePage!;
+    const recent = access === "read"
+      ? this.#recentReads
+      : access === "write"
+      ? this.#recentWrites
+      : undefined;
+    const hit = recent?.get(pn);
+    if (hit) return hit;
     const p = this.resolve(pn, access);
     if (typeof p === "string") throw new GuestFault(BigInt.asUintN(64, addr), access, p);
-    if (p.mmio) return p;
-    if (access === "read") {
-      this.#lastRead = pn;
-      this.#lastReadPage = p;
-    } else if (access === "write") {
-      this.#lastWrite = pn;
-      this.#lastWritePage = p;
-    }
+    if (!p.mmio) recent?.set(pn, p);
     return p;
   }
 

@@ -214,14 +214,14 @@ let running = false;
 
 /** Loads the globals the TB uses into `t`. */
 function loadGlobals(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
-  const code = p.code;
-  for (let k = p.used; k < p.used + p.numUsed; k++) t[code[k]] = cpu.getGlobal(code[k]);
+  const code = p.code, from = p.used, end = from + p.numUsed;
+  for (let k = from; k < end; k++) t[code[k]] = cpu.getGlobal(code[k]);
 }
 
 /** Writes the globals the TB writes back from `t`. */
 function writeBack(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
-  const code = p.code, from = p.used + p.numUsed;
-  for (let k = from; k < from + p.numWritten; k++) cpu.setGlobal(code[k], t[code[k]]);
+  const code = p.code, from = p.used + p.numUsed, end = from + p.numWritten;
+  for (let k = from; k < end; k++) cpu.setGlobal(code[k], t[code[k]]);
 }
 
 /** Calls the helper of CALL op `i`, syncing state around it as its flags ask. */

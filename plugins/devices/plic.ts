@@ -122,8 +122,13 @@ export class Plic implements InterruptController {
     return best;
   }
 
+  /**
+   * Sets each context's interrupt-pending bit. Firmware programs the priority and enable of
+   * every source one write at a time with nothing pending, so the scans are skipped then.
+   */
   #update(): void {
-    this.#contexts.forEach((c, ctx) => c.hart.setPending(c.bit, this.#best(ctx) !== 0));
+    const any = this.pending.includes(1);
+    this.#contexts.forEach((c, ctx) => c.hart.setPending(c.bit, any && this.#best(ctx) !== 0));
   }
 
   /** Reads the register word at `offset`. */
