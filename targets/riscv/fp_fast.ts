@@ -16,6 +16,12 @@ import { RiscvState } from "./state.ts";
 
 const EXP_MASK = 0x7ffn;
 const SIGN = 1n << 63n;
+const MANTISSA = (1n << 52n) - 1n;
+/** Biased exponents of operands whose Dekker product is exact: magnitudes in [2^-450, 2^450). */
+const DEKKER_MIN = 1023n - 450n;
+const DEKKER_MAX = 1023n + 449n;
+/** The largest biased exponent of an FMA addend or result: magnitudes below 2^1020 (no overflow). */
+const SUM_MAX = 1023n + 1019n;
 /** 2^27 + 1, Veltkamp's splitting constant, as binary64 bits. */
 const SPLITTER = 0x41a0000002000000n;
 
@@ -76,16 +82,6 @@ function nonzero(e: Emitter, x: Temp): Temp {
   return t;
 }
 
-/** The product `a * b` when exact (else branch to slow). Operands range-checked. */
-function exactProduct(e: Emitter, a: Temp, b: Temp): Temp {
-  requireExponent(e, a, 1n, 0x7fen - 28n);
-  requireExponent(e, b, 1n, 0x7fen - 28n);
-  const p = f(e, Op.FMUL64, a, b);
-  requireExponent(e, p, 107n, 0x7fen - 28n);
-  e.ctx.ir.brcond(Cond.NE, nonzero(e, productError(e, a, b, p)), imm(e.ctx, 0), e.slow);
-  return p;
-}
-
 /** `a + b` with its inexact flag; branches to slow for non-finite operands or a tiny/huge sum. */
 function sum(e: Emitter, a: Temp, b: Temp): { r: Temp; inexact: Temp } {
   requireExponent(e, a, 0n, 0x7fen);
@@ -124,34 +120,90 @@ function compute(e: Emitter, kind: FastKind, srcs: Temp[]): { r: Temp; inexact: 
       e.ctx.ir.setcond(Cond.NE, differs, p, a);
       return { r: q, inexact: f(e, Op.OR, differs, nonzero(e, productError(e, q, b, p))) };
     }
-    default: {
-      // a zero product leaves the (finite, normal) addend exact; else the product must be exact
-      const r = e.ctx.ir.temp(), inexact = e.ctx.ir.temp();
-      const addend = kind === "fmsub" || kind === "fnmadd" ? negate(e, c) : c;
-      const nonzeroProduct = e.ctx.ir.label(), join = e.ctx.ir.label();
-      const zero = f(
-        e,
-        Op.OR,
-        f(e, Op.XOR, nonzero(e, a), imm(e.ctx, 1)),
-        f(e, Op.XOR, nonzero(e, b), imm(e.ctx, 1)),
-      );
-      e.ctx.ir.brcond(Cond.EQ, zero, imm(e.ctx, 0), nonzeroProduct);
-      requireExponent(e, a, 0n, 0x7fen);
-      requireExponent(e, b, 0n, 0x7fen);
-      requireExponent(e, addend, 1n, 0x7fen);
-      e.ctx.ir.mov(r, addend);
-      e.ctx.ir.movi(inexact, 0n);
-      e.ctx.ir.br(join);
-      e.ctx.ir.setLabel(nonzeroProduct);
-      const p = exactProduct(e, a, b);
-      const product = kind === "fnmsub" || kind === "fnmadd" ? negate(e, p) : p;
-      const s = sum(e, product, addend);
-      e.ctx.ir.mov(r, s.r);
-      e.ctx.ir.mov(inexact, s.inexact);
-      e.ctx.ir.setLabel(join);
-      return { r, inexact };
-    }
+    default:
+      return fusedMultiplyAdd(e, kind, a, b, c);
   }
+}
+
+/**
+ * `±(a * b) ± c` rounded once. A zero product leaves the finite addend as the
+ * host's sum with a signed zero (exact). Otherwise, for operands in Dekker's
+ * range, `ph + pl = a * b` (TwoProduct), `s + e1 = ph + c`, `t + e2 = e1 + pl`
+ * and `r + e3 = s + t` (TwoSum): the exact result is `r + e3 + e2`. With
+ * `e2 = 0`, `r` is the correct rounding of `s + t`; otherwise `r` is still
+ * correct when `|e3| + |e2|` stays below the distance from `r` to the nearest
+ * rounding boundary (half an ulp, a quarter below a power of two). Every other
+ * case (NaN, infinite or out-of-range operands, a result near a rounding
+ * boundary) goes to the helper.
+ */
+function fusedMultiplyAdd(
+  e: Emitter,
+  kind: FastKind,
+  a: Temp,
+  b: Temp,
+  c: Temp,
+): { r: Temp; inexact: Temp } {
+  const { ctx } = e, { ir } = ctx;
+  const x = kind === "fnmsub" || kind === "fnmadd" ? negate(e, a) : a;
+  const addend = kind === "fmsub" || kind === "fnmadd" ? negate(e, c) : c;
+  const r = ir.temp(), inexact = ir.temp();
+  const nonzeroProduct = ir.label(), join = ir.label();
+  const zero = f(
+    e,
+    Op.OR,
+    f(e, Op.XOR, nonzero(e, a), imm(ctx, 1)),
+    f(e, Op.XOR, nonzero(e, b), imm(ctx, 1)),
+  );
+  ir.brcond(Cond.EQ, zero, imm(ctx, 0), nonzeroProduct);
+  requireExponent(e, a, 0n, 0x7fen);
+  requireExponent(e, b, 0n, 0x7fen);
+  requireExponent(e, addend, 0n, 0x7fen);
+  ir.mov(r, f(e, Op.FADD64, f(e, Op.FMUL64, x, b), addend));
+  ir.movi(inexact, 0n);
+  ir.br(join);
+  ir.setLabel(nonzeroProduct);
+  requireExponent(e, a, DEKKER_MIN, DEKKER_MAX);
+  requireExponent(e, b, DEKKER_MIN, DEKKER_MAX);
+  requireExponent(e, addend, 0n, SUM_MAX);
+  const ph = f(e, Op.FMUL64, x, b), pl = productError(e, x, b, ph);
+  const s = f(e, Op.FADD64, ph, addend), e1 = sumError(e, ph, addend, s);
+  const t = f(e, Op.FADD64, e1, pl), e2 = sumError(e, e1, pl, t);
+  ir.mov(r, f(e, Op.FADD64, s, t));
+  const e3 = sumError(e, s, t, r);
+  // The exact result is zero or at least 2^-1004 (the product is a multiple of 2^-1004 and an
+  // addend that cancels it one of 2^-953), so never tiny; below 2^1021, so it never overflows.
+  // With e2 = 0, r = RN(s + t) is the exact result rounded.
+  const checked = ir.label();
+  ir.brcond(Cond.EQ, nonzero(e, e2), imm(ctx, 0), checked);
+  requireGap(e, r, e3, e2);
+  ir.setLabel(checked);
+  ir.mov(inexact, nonzero(e, f(e, Op.FADD64, e3, e2)));
+  ir.setLabel(join);
+  return { r, inexact };
+}
+
+/**
+ * Branches to the slow path unless `|e3| + |e2|` is below the distance from the
+ * normal `r` to its nearest rounding boundary: half an ulp of `r`, a quarter
+ * when `r` is a power of two (the boundary below is closer). The host's sum of
+ * the magnitudes rounds monotonically, so a rounded sum below the (representable)
+ * distance proves the exact one is too.
+ */
+function requireGap(e: Emitter, r: Temp, e3: Temp, e2: Temp): void {
+  const { ctx } = e, { ir } = ctx;
+  const exp = exponent(e, r);
+  ir.brcond(Cond.LTU, exp, imm(ctx, 55), e.slow);
+  const mantissaZero = ir.temp();
+  ir.setcond(Cond.EQ, mantissaZero, f(e, Op.AND, r, imm(ctx, MANTISSA)), imm(ctx, 0));
+  const gapExp = f(e, Op.SUB, f(e, Op.SUB, exp, imm(ctx, 53)), mantissaZero);
+  const gap = f(e, Op.SHL, gapExp, imm(ctx, 52));
+  const magnitude = f(
+    e,
+    Op.FADD64,
+    f(e, Op.AND, e3, imm(ctx, ~SIGN)),
+    f(e, Op.AND, e2, imm(ctx, ~SIGN)),
+  );
+  ir.brcond(Cond.GEU, magnitude, gap, e.slow);
 }
 
 /**
