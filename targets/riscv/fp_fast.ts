@@ -110,7 +110,8 @@ function compute(e: Emitter, kind: FastKind, srcs: Temp[]): { r: Temp; inexact: 
       return { r: p, inexact: nonzero(e, productError(e, a, b, p)) };
     }
     case "fdiv": {
-      requireExponent(e, a, 1n, 0x7fen - 28n);
+      // q * b rounds to about a: a's exponent keeps the product's error term normal
+      requireExponent(e, a, 107n, 0x7fen - 28n);
       requireExponent(e, b, 1n, 0x7fen - 28n);
       const q = f(e, Op.FDIV64, a, b);
       requireExponent(e, q, 107n, 0x7fen - 28n);
@@ -207,18 +208,19 @@ function requireGap(e: Emitter, r: Temp, e3: Temp, e2: Temp): void {
 }
 
 /**
- * Emits `rd = fcvt.d.w[u](rs)`: exact, so no flags and no rounding; only a
- * dynamic rounding mode with a reserved frm goes to the helper (to trap).
+ * Emits `rd = fcvt.d.<kind>(rs)`: w and wu are always exact, l and lu when the
+ * value fits in 53 bits, so no flags and no rounding; a larger l or lu, and a
+ * dynamic rounding mode with a reserved frm (to trap), go to the helper.
  *
  * @example
  * ```ts ignore
- * emitIntToF64(ctx, gpr(ctx, a.rs1), false, a.rm, "fcvt_f64_w", args, fpr(a.rd));
+ * emitIntToF64(ctx, gpr(ctx, a.rs1), "w", a.rm, "fcvt_f64_w", args, fpr(a.rd));
  * ```
  */
 export function emitIntToF64(
   ctx: DisasContext,
   src: Temp,
-  unsigned: boolean,
+  kind: "w" | "wu" | "l" | "lu",
   rm: number,
   helper: string,
   helperArgs: Temp[],
@@ -231,8 +233,59 @@ export function emitIntToF64(
       ir.loadHost(fcsr, STATE_BASE + RiscvState.FCSR);
       ir.brcond(Cond.GEU, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0xa0), e.slow);
     }
-    return f(e, Op.I64_TO_F64, f(e, unsigned ? Op.EXT32U : Op.EXT32S, src, src), src);
+    if (kind === "l") {
+      ir.brcond(Cond.GEU, f(e, Op.ADD, src, imm(ctx, 1n << 53n)), imm(ctx, 1n << 54n), e.slow);
+    } else if (kind === "lu") ir.brcond(Cond.GEU, src, imm(ctx, 1n << 53n), e.slow);
+    const value = kind === "w"
+      ? f(e, Op.EXT32S, src, src)
+      : kind === "wu"
+      ? f(e, Op.EXT32U, src, src)
+      : src;
+    return f(e, Op.I64_TO_F64, value, value);
   });
+}
+
+/** The binary64 comparisons with a fast path. */
+export type CompareKind = "feq" | "flt" | "fle";
+
+/**
+ * Emits `rd = kind(a, b)` for binary64 (1 or 0): without a NaN operand the
+ * comparison raises no flag and orders the bit patterns as sign-magnitude
+ * integers (with -0 = +0); a NaN goes to `helper` (for the invalid flag).
+ *
+ * @example
+ * ```ts ignore
+ * emitCompareF64(ctx, "flt", fpr(a.rs1), fpr(a.rs2), "flt_f64", args, gprDest(ctx, a.rd));
+ * ```
+ */
+export function emitCompareF64(
+  ctx: DisasContext,
+  kind: CompareKind,
+  a: Temp,
+  b: Temp,
+  helper: string,
+  helperArgs: Temp[],
+  rd: Temp,
+): void {
+  fastOrHelper(ctx, helper, helperArgs, rd, (e) => {
+    const { ir } = ctx, infinity = imm(ctx, EXP_MASK << 52n);
+    ir.brcond(Cond.GTU, f(e, Op.AND, a, imm(ctx, ~SIGN)), infinity, e.slow);
+    ir.brcond(Cond.GTU, f(e, Op.AND, b, imm(ctx, ~SIGN)), infinity, e.slow);
+    const zeros = ir.temp(), order = ir.temp();
+    ir.setcond(Cond.EQ, zeros, f(e, Op.AND, f(e, Op.OR, a, b), imm(ctx, ~SIGN)), imm(ctx, 0));
+    if (kind === "feq") ir.setcond(Cond.EQ, order, a, b);
+    else ir.setcond(kind === "flt" ? Cond.LT : Cond.LE, order, orderKey(e, a), orderKey(e, b));
+    // two zeros are equal whatever their signs
+    return kind === "flt"
+      ? f(e, Op.AND, order, f(e, Op.XOR, zeros, imm(ctx, 1)))
+      : f(e, Op.OR, order, zeros);
+  });
+}
+
+/** Binary64 bits as a signed integer in the order of their (non-NaN) values, -0 below +0. */
+function orderKey(e: Emitter, x: Temp): Temp {
+  const negativeMask = f(e, Op.SHR, f(e, Op.SAR, x, imm(e.ctx, 63)), imm(e.ctx, 1));
+  return f(e, Op.XOR, x, negativeMask);
 }
 
 /**
