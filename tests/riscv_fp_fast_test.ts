@@ -14,6 +14,7 @@ import {
   flt,
   fmul,
   fmuladd,
+  fsqrt,
   fsub,
 } from "../plugin.ts";
 import { A, CODE, machine } from "./riscv/asm.ts";
@@ -91,6 +92,11 @@ const CASES: Case[] = [
     name: "fdiv.d",
     insn: (rm) => A.fp(0x0d, rm, 3, 1, 2),
     ref: (a, b, _c, e) => fdiv("f64", a, b, e),
+  },
+  {
+    name: "fsqrt.d",
+    insn: (rm) => A.fp(0x2d, rm, 3, 1, 0),
+    ref: (a, _b, _c, e) => fsqrt("f64", a, e),
   },
   {
     name: "fmadd.d",

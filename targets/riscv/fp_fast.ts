@@ -26,7 +26,16 @@ const SUM_MAX = 1023n + 1019n;
 const SPLITTER = 0x41a0000002000000n;
 
 /** The arithmetic a fast path computes. */
-export type FastKind = "fadd" | "fsub" | "fmul" | "fdiv" | "fmadd" | "fmsub" | "fnmsub" | "fnmadd";
+export type FastKind =
+  | "fadd"
+  | "fsub"
+  | "fmul"
+  | "fdiv"
+  | "fsqrt"
+  | "fmadd"
+  | "fmsub"
+  | "fnmsub"
+  | "fnmadd";
 
 interface Emitter {
   ctx: DisasContext;
@@ -120,6 +129,22 @@ function compute(e: Emitter, kind: FastKind, srcs: Temp[]): { r: Temp; inexact: 
       const differs = e.ctx.ir.temp();
       e.ctx.ir.setcond(Cond.NE, differs, p, a);
       return { r: q, inexact: f(e, Op.OR, differs, nonzero(e, productError(e, q, b, p))) };
+    }
+    case "fsqrt": {
+      // positive, in [2^-900, 2^900): the root is in Dekker's range, r * r checks it
+      const signAndExponent = f(e, Op.SHR, a, imm(e.ctx, 52));
+      e.ctx.ir.brcond(
+        Cond.GTU,
+        f(e, Op.SUB, signAndExponent, imm(e.ctx, 123)),
+        imm(e.ctx, 1799),
+        e.slow,
+      );
+      const r = e.ctx.ir.temp();
+      e.ctx.ir.binop(Op.FSQRT64, r, a);
+      const p = f(e, Op.FMUL64, r, r);
+      const differs = e.ctx.ir.temp();
+      e.ctx.ir.setcond(Cond.NE, differs, p, a);
+      return { r, inexact: f(e, Op.OR, differs, nonzero(e, productError(e, r, r, p))) };
     }
     default:
       return fusedMultiplyAdd(e, kind, a, b, c);

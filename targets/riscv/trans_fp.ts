@@ -241,7 +241,9 @@ export function fpTrans(fmt: FloatFormat): TransTable {
   const out: TransTable = {
     [loadName]: load(fmt),
     [storeName]: store(fmt),
-    [`fsqrt.${s}`]: fpViaHelper(`fsqrt_${fmt}`, ["rs1"], true),
+    [`fsqrt.${s}`]: fmt === "f64"
+      ? fpFast("fsqrt", "fsqrt_f64", ["rs1"])
+      : fpViaHelper(`fsqrt_${fmt}`, ["rs1"], true),
     [`fclass.${s}`]: fpViaHelper(`fclass_${fmt}`, ["rs1"], false, true),
     [`fsgnj.${s}`]: signInject(fmt, "copy"),
     [`fsgnjn.${s}`]: signInject(fmt, "negate"),
