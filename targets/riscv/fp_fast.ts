@@ -91,13 +91,34 @@ function nonzero(e: Emitter, x: Temp): Temp {
   return t;
 }
 
-/** `a + b` with its inexact flag; branches to slow for non-finite operands or a tiny/huge sum. */
+/**
+ * `a + b` with its inexact flag; branches to slow for non-finite operands or an
+ * infinite sum. A zero or subnormal sum is exact (no underflow: that needs an
+ * inexact tiny result), with the host's signed zero.
+ */
 function sum(e: Emitter, a: Temp, b: Temp): { r: Temp; inexact: Temp } {
   requireExponent(e, a, 0n, 0x7fen);
   requireExponent(e, b, 0n, 0x7fen);
   const r = f(e, Op.FADD64, a, b);
-  requireExponent(e, r, 1n, 0x7fen);
+  requireExponent(e, r, 0n, 0x7fen);
   return { r, inexact: nonzero(e, sumError(e, a, b, r)) };
+}
+
+/**
+ * Branches to `nonzeroProduct` unless `a` or `b` is a zero; falls through
+ * (a zero product, exact) when both are finite, else branches to slow.
+ */
+function branchUnlessZeroProduct(e: Emitter, a: Temp, b: Temp, nonzeroProduct: number): void {
+  const { ctx } = e;
+  const zero = f(
+    e,
+    Op.OR,
+    f(e, Op.XOR, nonzero(e, a), imm(ctx, 1)),
+    f(e, Op.XOR, nonzero(e, b), imm(ctx, 1)),
+  );
+  ctx.ir.brcond(Cond.EQ, zero, imm(ctx, 0), nonzeroProduct);
+  requireExponent(e, a, 0n, 0x7fen);
+  requireExponent(e, b, 0n, 0x7fen);
 }
 
 function negate(e: Emitter, x: Temp): Temp {
@@ -111,13 +132,8 @@ function compute(e: Emitter, kind: FastKind, srcs: Temp[]): { r: Temp; inexact: 
       return sum(e, a, b);
     case "fsub":
       return sum(e, a, negate(e, b));
-    case "fmul": {
-      requireExponent(e, a, 1n, 0x7fen - 28n);
-      requireExponent(e, b, 1n, 0x7fen - 28n);
-      const p = f(e, Op.FMUL64, a, b);
-      requireExponent(e, p, 107n, 0x7fen - 28n);
-      return { r: p, inexact: nonzero(e, productError(e, a, b, p)) };
-    }
+    case "fmul":
+      return multiply(e, a, b);
     case "fdiv": {
       // q * b rounds to about a: a's exponent keeps the product's error term normal
       requireExponent(e, a, 107n, 0x7fen - 28n);
@@ -151,6 +167,25 @@ function compute(e: Emitter, kind: FastKind, srcs: Temp[]): { r: Temp; inexact: 
   }
 }
 
+/** `a * b` with its inexact flag: a zero product (exact) or a normal one with Dekker's error. */
+function multiply(e: Emitter, a: Temp, b: Temp): { r: Temp; inexact: Temp } {
+  const { ir } = e.ctx;
+  const r = ir.temp(), inexact = ir.temp();
+  const nonzeroProduct = ir.label(), join = ir.label();
+  branchUnlessZeroProduct(e, a, b, nonzeroProduct);
+  ir.mov(r, f(e, Op.FMUL64, a, b));
+  ir.movi(inexact, 0n);
+  ir.br(join);
+  ir.setLabel(nonzeroProduct);
+  requireExponent(e, a, 1n, 0x7fen - 28n);
+  requireExponent(e, b, 1n, 0x7fen - 28n);
+  ir.mov(r, f(e, Op.FMUL64, a, b));
+  requireExponent(e, r, 107n, 0x7fen - 28n);
+  ir.mov(inexact, nonzero(e, productError(e, a, b, r)));
+  ir.setLabel(join);
+  return { r, inexact };
+}
+
 /**
  * `±(a * b) ± c` rounded once. A zero product leaves the finite addend as the
  * host's sum with a signed zero (exact). Otherwise, for operands in Dekker's
@@ -174,15 +209,7 @@ function fusedMultiplyAdd(
   const addend = kind === "fmsub" || kind === "fnmadd" ? negate(e, c) : c;
   const r = ir.temp(), inexact = ir.temp();
   const nonzeroProduct = ir.label(), join = ir.label();
-  const zero = f(
-    e,
-    Op.OR,
-    f(e, Op.XOR, nonzero(e, a), imm(ctx, 1)),
-    f(e, Op.XOR, nonzero(e, b), imm(ctx, 1)),
-  );
-  ir.brcond(Cond.EQ, zero, imm(ctx, 0), nonzeroProduct);
-  requireExponent(e, a, 0n, 0x7fen);
-  requireExponent(e, b, 0n, 0x7fen);
+  branchUnlessZeroProduct(e, a, b, nonzeroProduct);
   requireExponent(e, addend, 0n, 0x7fen);
   ir.mov(r, f(e, Op.FADD64, f(e, Op.FMUL64, x, b), addend));
   ir.movi(inexact, 0n);
