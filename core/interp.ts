@@ -167,6 +167,8 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
       return floatOp(a, b, (x, y) => x * y);
     case Op.FDIV64:
       return floatOp(a, b, (x, y) => x / y);
+    case Op.FSQRT64:
+      return floatOp(a, 0n, Math.sqrt);
     case Op.I64_TO_F64:
       f64View[0] = Number(a);
       return i64View[0];

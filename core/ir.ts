@@ -218,6 +218,11 @@ export const Op = {
    * merges a result into a destination under a mask.
    */
   VMASK: 72,
+  /**
+   * `d = bits(sqrt(f64(a)))`: the IEEE square root of binary64 bits, rounding
+   * to nearest-even, with no exception flags (as `FADD64`).
+   */
+  FSQRT64: 73,
 } as const;
 /** An IR opcode. */
 export type Op = typeof Op[keyof typeof Op];
@@ -260,6 +265,7 @@ export const INTEGER_ALU_OPS: readonly Op[] = [
 
 const UNARY: ReadonlySet<number> = new Set([
   Op.EXT8S, Op.EXT8U, Op.EXT16S, Op.EXT16U, Op.EXT32S, Op.EXT32U, Op.I64_TO_F64, Op.MOV,
+  Op.FSQRT64,
 ]); // deno-fmt-ignore
 
 /**
@@ -355,7 +361,7 @@ function operandBits(op: Op): number {
  * ```
  */
 export const OPERANDS: Uint8Array = Uint8Array.from(
-  { length: Op.VMASK + 1 },
+  { length: Op.FSQRT64 + 1 },
   (_, op) => operandBits(op as Op),
 );
 

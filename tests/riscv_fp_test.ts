@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { FloatFlag, TrapKind } from "../plugin.ts";
-import { A, CODE, DATA, reg, run, X } from "./riscv/asm.ts";
+import { A, CODE, DATA, machine, reg, run, X } from "./riscv/asm.ts";
 
 const { a0, a1 } = X;
 /** The global of FP register f`n`. */
@@ -176,4 +176,30 @@ Deno.test("riscv fp: reserved rounding modes are illegal instructions", () => {
   assert.equal(freg(rtz, 3), BOX | 0x3eaaaaaan);
   const rne = runFp([A.fp(0x0c, RNE, 3, 1, 2)], { 1: BOX | ONE_S, 2: BOX | 0x40400000n });
   assert.equal(freg(rne, 3), BOX | 0x3eaaaaabn);
+});
+
+Deno.test("riscv fp: fflags, frm and fcsr read and write their fields of fcsr (both backends)", () => {
+  const csr = (f3: number, rd: number, num: number, rs1: number) => A.csr(f3, rd, num, rs1);
+  const [RW, RS, RSI, RCI] = [1, 2, 6, 7];
+  const insns = [
+    csr(RS, 1, 0x001, 0), // frflags x1
+    csr(RS, 2, 0x002, 0), // frrm x2
+    csr(RS, 3, 0x003, 0), // frcsr x3
+    A.addi(10, 0, -454), // x10 = ...fe3a
+    csr(RW, 4, 0x001, 10), // fflags = 0x1a
+    csr(RW, 5, 0x002, 10), // frm = 2
+    csr(RSI, 6, 0x001, 1), // fflags |= 1
+    csr(RCI, 7, 0x003, 0x18), // fcsr &= ~0x18
+    csr(RW, 8, 0x003, 10), // fcsr = 0x3a
+    csr(RS, 9, 0x002, 0), // frrm x9
+    A.ecall,
+  ];
+  for (const jit of [false, true]) {
+    const m = machine(insns, "rv64", jit);
+    m.cpu.setState(520, 0xe5n);
+    m.cpu.run(100);
+    const got = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => reg(m, n));
+    assert.deepEqual(got, [5n, 7n, 0xe5n, 5n, 7n, 0x1an, 0x5bn, 0x43n, 1n], jit ? "jit" : "interp");
+    assert.equal(m.cpu.getState(520), 0x3an);
+  }
 });

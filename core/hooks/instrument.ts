@@ -127,6 +127,7 @@ const PURE = new Set<number>([
   Op.FSUB64,
   Op.FMUL64,
   Op.FDIV64,
+  Op.FSQRT64,
   Op.I64_TO_F64,
 ]);
 

@@ -83,6 +83,9 @@ function emitArith(t: TbEmitter, o: IrOp): void {
   if (o.op === Op.FADD64 || o.op === Op.FSUB64 || o.op === Op.FMUL64 || o.op === Op.FDIV64) {
     c.operand(src(o.a)).op(W.f64ReinterpretI64).operand(src(o.b)).op(W.f64ReinterpretI64)
       .op(FLOAT[o.op]!).op(W.i64ReinterpretF64).localSet(loc(o.d));
+  } else if (o.op === Op.FSQRT64) {
+    c.operand(src(o.a)).op(W.f64ReinterpretI64).op(W.f64Sqrt).op(W.i64ReinterpretF64)
+      .localSet(loc(o.d));
   } else if (o.op === Op.I64_TO_F64) {
     c.operand(src(o.a)).op(W.f64ConvertI64S).op(W.i64ReinterpretF64).localSet(loc(o.d));
   } else if (isVectorOp(o.op)) {

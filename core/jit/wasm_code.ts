@@ -110,6 +110,7 @@ export const W = {
   f64Sub: 0xa1,
   f64Mul: 0xa2,
   f64Div: 0xa3,
+  f64Sqrt: 0x9f,
   f64ConvertI64S: 0xb9,
   i64ReinterpretF64: 0xbd,
   f64ReinterpretI64: 0xbf,

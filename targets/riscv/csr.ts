@@ -147,14 +147,24 @@ function setFcsrField(cpu: CpuCore, shift: number, bits: number, v: bigint): voi
   cpu.setState(RiscvState.FCSR, (old & ~mask) | ((v << BigInt(shift)) & mask));
 }
 
-for (
-  const [num, name, shift, bits] of [[1, "fflags", 0, 5], [2, "frm", 5, 3], [
-    3,
-    "fcsr",
-    0,
-    8,
-  ]] as const
-) {
+/**
+ * The FP CSRs as fields of fcsr (`RiscvState.FCSR`): fflags, frm and fcsr
+ * itself, by CSR number. Their accesses are plain IR (see trans_zicsr.ts).
+ *
+ * @example
+ * ```ts
+ * import { FP_CSR_FIELDS } from "./csr.ts";
+ * console.log(FP_CSR_FIELDS.get(2)); // { name: "frm", shift: 5, bits: 3 }
+ * ```
+ */
+export const FP_CSR_FIELDS: ReadonlyMap<number, { name: string; shift: number; bits: number }> =
+  new Map([
+    [1, { name: "fflags", shift: 0, bits: 5 }],
+    [2, { name: "frm", shift: 5, bits: 3 }],
+    [3, { name: "fcsr", shift: 0, bits: 8 }],
+  ]);
+
+for (const [num, { name, shift, bits }] of FP_CSR_FIELDS) {
   defineCsr({
     num,
     name,

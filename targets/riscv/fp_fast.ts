@@ -16,11 +16,26 @@ import { RiscvState } from "./state.ts";
 
 const EXP_MASK = 0x7ffn;
 const SIGN = 1n << 63n;
+const MANTISSA = (1n << 52n) - 1n;
+/** Biased exponents of operands whose Dekker product is exact: magnitudes in [2^-450, 2^450). */
+const DEKKER_MIN = 1023n - 450n;
+const DEKKER_MAX = 1023n + 449n;
+/** The largest biased exponent of an FMA addend or result: magnitudes below 2^1020 (no overflow). */
+const SUM_MAX = 1023n + 1019n;
 /** 2^27 + 1, Veltkamp's splitting constant, as binary64 bits. */
 const SPLITTER = 0x41a0000002000000n;
 
 /** The arithmetic a fast path computes. */
-export type FastKind = "fadd" | "fsub" | "fmul" | "fdiv" | "fmadd" | "fmsub" | "fnmsub" | "fnmadd";
+export type FastKind =
+  | "fadd"
+  | "fsub"
+  | "fmul"
+  | "fdiv"
+  | "fsqrt"
+  | "fmadd"
+  | "fmsub"
+  | "fnmsub"
+  | "fnmadd";
 
 interface Emitter {
   ctx: DisasContext;
@@ -76,23 +91,34 @@ function nonzero(e: Emitter, x: Temp): Temp {
   return t;
 }
 
-/** The product `a * b` when exact (else branch to slow). Operands range-checked. */
-function exactProduct(e: Emitter, a: Temp, b: Temp): Temp {
-  requireExponent(e, a, 1n, 0x7fen - 28n);
-  requireExponent(e, b, 1n, 0x7fen - 28n);
-  const p = f(e, Op.FMUL64, a, b);
-  requireExponent(e, p, 107n, 0x7fen - 28n);
-  e.ctx.ir.brcond(Cond.NE, nonzero(e, productError(e, a, b, p)), imm(e.ctx, 0), e.slow);
-  return p;
-}
-
-/** `a + b` with its inexact flag; branches to slow for non-finite operands or a tiny/huge sum. */
+/**
+ * `a + b` with its inexact flag; branches to slow for non-finite operands or an
+ * infinite sum. A zero or subnormal sum is exact (no underflow: that needs an
+ * inexact tiny result), with the host's signed zero.
+ */
 function sum(e: Emitter, a: Temp, b: Temp): { r: Temp; inexact: Temp } {
   requireExponent(e, a, 0n, 0x7fen);
   requireExponent(e, b, 0n, 0x7fen);
   const r = f(e, Op.FADD64, a, b);
-  requireExponent(e, r, 1n, 0x7fen);
+  requireExponent(e, r, 0n, 0x7fen);
   return { r, inexact: nonzero(e, sumError(e, a, b, r)) };
+}
+
+/**
+ * Branches to `nonzeroProduct` unless `a` or `b` is a zero; falls through
+ * (a zero product, exact) when both are finite, else branches to slow.
+ */
+function branchUnlessZeroProduct(e: Emitter, a: Temp, b: Temp, nonzeroProduct: number): void {
+  const { ctx } = e;
+  const zero = f(
+    e,
+    Op.OR,
+    f(e, Op.XOR, nonzero(e, a), imm(ctx, 1)),
+    f(e, Op.XOR, nonzero(e, b), imm(ctx, 1)),
+  );
+  ctx.ir.brcond(Cond.EQ, zero, imm(ctx, 0), nonzeroProduct);
+  requireExponent(e, a, 0n, 0x7fen);
+  requireExponent(e, b, 0n, 0x7fen);
 }
 
 function negate(e: Emitter, x: Temp): Temp {
@@ -106,15 +132,11 @@ function compute(e: Emitter, kind: FastKind, srcs: Temp[]): { r: Temp; inexact: 
       return sum(e, a, b);
     case "fsub":
       return sum(e, a, negate(e, b));
-    case "fmul": {
-      requireExponent(e, a, 1n, 0x7fen - 28n);
-      requireExponent(e, b, 1n, 0x7fen - 28n);
-      const p = f(e, Op.FMUL64, a, b);
-      requireExponent(e, p, 107n, 0x7fen - 28n);
-      return { r: p, inexact: nonzero(e, productError(e, a, b, p)) };
-    }
+    case "fmul":
+      return multiply(e, a, b);
     case "fdiv": {
-      requireExponent(e, a, 1n, 0x7fen - 28n);
+      // q * b rounds to about a: a's exponent keeps the product's error term normal
+      requireExponent(e, a, 107n, 0x7fen - 28n);
       requireExponent(e, b, 1n, 0x7fen - 28n);
       const q = f(e, Op.FDIV64, a, b);
       requireExponent(e, q, 107n, 0x7fen - 28n);
@@ -124,49 +146,133 @@ function compute(e: Emitter, kind: FastKind, srcs: Temp[]): { r: Temp; inexact: 
       e.ctx.ir.setcond(Cond.NE, differs, p, a);
       return { r: q, inexact: f(e, Op.OR, differs, nonzero(e, productError(e, q, b, p))) };
     }
-    default: {
-      // a zero product leaves the (finite, normal) addend exact; else the product must be exact
-      const r = e.ctx.ir.temp(), inexact = e.ctx.ir.temp();
-      const addend = kind === "fmsub" || kind === "fnmadd" ? negate(e, c) : c;
-      const nonzeroProduct = e.ctx.ir.label(), join = e.ctx.ir.label();
-      const zero = f(
-        e,
-        Op.OR,
-        f(e, Op.XOR, nonzero(e, a), imm(e.ctx, 1)),
-        f(e, Op.XOR, nonzero(e, b), imm(e.ctx, 1)),
+    case "fsqrt": {
+      // positive, in [2^-900, 2^900): the root is in Dekker's range, r * r checks it
+      const signAndExponent = f(e, Op.SHR, a, imm(e.ctx, 52));
+      e.ctx.ir.brcond(
+        Cond.GTU,
+        f(e, Op.SUB, signAndExponent, imm(e.ctx, 123)),
+        imm(e.ctx, 1799),
+        e.slow,
       );
-      e.ctx.ir.brcond(Cond.EQ, zero, imm(e.ctx, 0), nonzeroProduct);
-      requireExponent(e, a, 0n, 0x7fen);
-      requireExponent(e, b, 0n, 0x7fen);
-      requireExponent(e, addend, 1n, 0x7fen);
-      e.ctx.ir.mov(r, addend);
-      e.ctx.ir.movi(inexact, 0n);
-      e.ctx.ir.br(join);
-      e.ctx.ir.setLabel(nonzeroProduct);
-      const p = exactProduct(e, a, b);
-      const product = kind === "fnmsub" || kind === "fnmadd" ? negate(e, p) : p;
-      const s = sum(e, product, addend);
-      e.ctx.ir.mov(r, s.r);
-      e.ctx.ir.mov(inexact, s.inexact);
-      e.ctx.ir.setLabel(join);
-      return { r, inexact };
+      const r = e.ctx.ir.temp();
+      e.ctx.ir.binop(Op.FSQRT64, r, a);
+      const p = f(e, Op.FMUL64, r, r);
+      const differs = e.ctx.ir.temp();
+      e.ctx.ir.setcond(Cond.NE, differs, p, a);
+      return { r, inexact: f(e, Op.OR, differs, nonzero(e, productError(e, r, r, p))) };
     }
+    default:
+      return fusedMultiplyAdd(e, kind, a, b, c);
   }
 }
 
+/** `a * b` with its inexact flag: a zero product (exact) or a normal one with Dekker's error. */
+function multiply(e: Emitter, a: Temp, b: Temp): { r: Temp; inexact: Temp } {
+  const { ir } = e.ctx;
+  const r = ir.temp(), inexact = ir.temp();
+  const nonzeroProduct = ir.label(), join = ir.label();
+  branchUnlessZeroProduct(e, a, b, nonzeroProduct);
+  ir.mov(r, f(e, Op.FMUL64, a, b));
+  ir.movi(inexact, 0n);
+  ir.br(join);
+  ir.setLabel(nonzeroProduct);
+  requireExponent(e, a, 1n, 0x7fen - 28n);
+  requireExponent(e, b, 1n, 0x7fen - 28n);
+  ir.mov(r, f(e, Op.FMUL64, a, b));
+  requireExponent(e, r, 107n, 0x7fen - 28n);
+  ir.mov(inexact, nonzero(e, productError(e, a, b, r)));
+  ir.setLabel(join);
+  return { r, inexact };
+}
+
 /**
- * Emits `rd = fcvt.d.w[u](rs)`: exact, so no flags and no rounding; only a
- * dynamic rounding mode with a reserved frm goes to the helper (to trap).
+ * `±(a * b) ± c` rounded once. A zero product leaves the finite addend as the
+ * host's sum with a signed zero (exact). Otherwise, for operands in Dekker's
+ * range, `ph + pl = a * b` (TwoProduct), `s + e1 = ph + c`, `t + e2 = e1 + pl`
+ * and `r + e3 = s + t` (TwoSum): the exact result is `r + e3 + e2`. With
+ * `e2 = 0`, `r` is the correct rounding of `s + t`; otherwise `r` is still
+ * correct when `|e3| + |e2|` stays below the distance from `r` to the nearest
+ * rounding boundary (half an ulp, a quarter below a power of two). Every other
+ * case (NaN, infinite or out-of-range operands, a result near a rounding
+ * boundary) goes to the helper.
+ */
+function fusedMultiplyAdd(
+  e: Emitter,
+  kind: FastKind,
+  a: Temp,
+  b: Temp,
+  c: Temp,
+): { r: Temp; inexact: Temp } {
+  const { ctx } = e, { ir } = ctx;
+  const x = kind === "fnmsub" || kind === "fnmadd" ? negate(e, a) : a;
+  const addend = kind === "fmsub" || kind === "fnmadd" ? negate(e, c) : c;
+  const r = ir.temp(), inexact = ir.temp();
+  const nonzeroProduct = ir.label(), join = ir.label();
+  branchUnlessZeroProduct(e, a, b, nonzeroProduct);
+  requireExponent(e, addend, 0n, 0x7fen);
+  ir.mov(r, f(e, Op.FADD64, f(e, Op.FMUL64, x, b), addend));
+  ir.movi(inexact, 0n);
+  ir.br(join);
+  ir.setLabel(nonzeroProduct);
+  requireExponent(e, a, DEKKER_MIN, DEKKER_MAX);
+  requireExponent(e, b, DEKKER_MIN, DEKKER_MAX);
+  requireExponent(e, addend, 0n, SUM_MAX);
+  const ph = f(e, Op.FMUL64, x, b), pl = productError(e, x, b, ph);
+  const s = f(e, Op.FADD64, ph, addend), e1 = sumError(e, ph, addend, s);
+  const t = f(e, Op.FADD64, e1, pl), e2 = sumError(e, e1, pl, t);
+  ir.mov(r, f(e, Op.FADD64, s, t));
+  const e3 = sumError(e, s, t, r);
+  // The exact result is zero or at least 2^-1004 (the product is a multiple of 2^-1004 and an
+  // addend that cancels it one of 2^-953), so never tiny; below 2^1021, so it never overflows.
+  // With e2 = 0, r = RN(s + t) is the exact result rounded.
+  const checked = ir.label();
+  ir.brcond(Cond.EQ, nonzero(e, e2), imm(ctx, 0), checked);
+  requireGap(e, r, e3, e2);
+  ir.setLabel(checked);
+  ir.mov(inexact, nonzero(e, f(e, Op.FADD64, e3, e2)));
+  ir.setLabel(join);
+  return { r, inexact };
+}
+
+/**
+ * Branches to the slow path unless `|e3| + |e2|` is below the distance from the
+ * normal `r` to its nearest rounding boundary: half an ulp of `r`, a quarter
+ * when `r` is a power of two (the boundary below is closer). The host's sum of
+ * the magnitudes rounds monotonically, so a rounded sum below the (representable)
+ * distance proves the exact one is too.
+ */
+function requireGap(e: Emitter, r: Temp, e3: Temp, e2: Temp): void {
+  const { ctx } = e, { ir } = ctx;
+  const exp = exponent(e, r);
+  ir.brcond(Cond.LTU, exp, imm(ctx, 55), e.slow);
+  const mantissaZero = ir.temp();
+  ir.setcond(Cond.EQ, mantissaZero, f(e, Op.AND, r, imm(ctx, MANTISSA)), imm(ctx, 0));
+  const gapExp = f(e, Op.SUB, f(e, Op.SUB, exp, imm(ctx, 53)), mantissaZero);
+  const gap = f(e, Op.SHL, gapExp, imm(ctx, 52));
+  const magnitude = f(
+    e,
+    Op.FADD64,
+    f(e, Op.AND, e3, imm(ctx, ~SIGN)),
+    f(e, Op.AND, e2, imm(ctx, ~SIGN)),
+  );
+  ir.brcond(Cond.GEU, magnitude, gap, e.slow);
+}
+
+/**
+ * Emits `rd = fcvt.d.<kind>(rs)`: w and wu are always exact, l and lu when the
+ * value fits in 53 bits, so no flags and no rounding; a larger l or lu, and a
+ * dynamic rounding mode with a reserved frm (to trap), go to the helper.
  *
  * @example
  * ```ts ignore
- * emitIntToF64(ctx, gpr(ctx, a.rs1), false, a.rm, "fcvt_f64_w", args, fpr(a.rd));
+ * emitIntToF64(ctx, gpr(ctx, a.rs1), "w", a.rm, "fcvt_f64_w", args, fpr(a.rd));
  * ```
  */
 export function emitIntToF64(
   ctx: DisasContext,
   src: Temp,
-  unsigned: boolean,
+  kind: "w" | "wu" | "l" | "lu",
   rm: number,
   helper: string,
   helperArgs: Temp[],
@@ -179,8 +285,59 @@ export function emitIntToF64(
       ir.loadHost(fcsr, STATE_BASE + RiscvState.FCSR);
       ir.brcond(Cond.GEU, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0xa0), e.slow);
     }
-    return f(e, Op.I64_TO_F64, f(e, unsigned ? Op.EXT32U : Op.EXT32S, src, src), src);
+    if (kind === "l") {
+      ir.brcond(Cond.GEU, f(e, Op.ADD, src, imm(ctx, 1n << 53n)), imm(ctx, 1n << 54n), e.slow);
+    } else if (kind === "lu") ir.brcond(Cond.GEU, src, imm(ctx, 1n << 53n), e.slow);
+    const value = kind === "w"
+      ? f(e, Op.EXT32S, src, src)
+      : kind === "wu"
+      ? f(e, Op.EXT32U, src, src)
+      : src;
+    return f(e, Op.I64_TO_F64, value, value);
   });
+}
+
+/** The binary64 comparisons with a fast path. */
+export type CompareKind = "feq" | "flt" | "fle";
+
+/**
+ * Emits `rd = kind(a, b)` for binary64 (1 or 0): without a NaN operand the
+ * comparison raises no flag and orders the bit patterns as sign-magnitude
+ * integers (with -0 = +0); a NaN goes to `helper` (for the invalid flag).
+ *
+ * @example
+ * ```ts ignore
+ * emitCompareF64(ctx, "flt", fpr(a.rs1), fpr(a.rs2), "flt_f64", args, gprDest(ctx, a.rd));
+ * ```
+ */
+export function emitCompareF64(
+  ctx: DisasContext,
+  kind: CompareKind,
+  a: Temp,
+  b: Temp,
+  helper: string,
+  helperArgs: Temp[],
+  rd: Temp,
+): void {
+  fastOrHelper(ctx, helper, helperArgs, rd, (e) => {
+    const { ir } = ctx, infinity = imm(ctx, EXP_MASK << 52n);
+    ir.brcond(Cond.GTU, f(e, Op.AND, a, imm(ctx, ~SIGN)), infinity, e.slow);
+    ir.brcond(Cond.GTU, f(e, Op.AND, b, imm(ctx, ~SIGN)), infinity, e.slow);
+    const zeros = ir.temp(), order = ir.temp();
+    ir.setcond(Cond.EQ, zeros, f(e, Op.AND, f(e, Op.OR, a, b), imm(ctx, ~SIGN)), imm(ctx, 0));
+    if (kind === "feq") ir.setcond(Cond.EQ, order, a, b);
+    else ir.setcond(kind === "flt" ? Cond.LT : Cond.LE, order, orderKey(e, a), orderKey(e, b));
+    // two zeros are equal whatever their signs
+    return kind === "flt"
+      ? f(e, Op.AND, order, f(e, Op.XOR, zeros, imm(ctx, 1)))
+      : f(e, Op.OR, order, zeros);
+  });
+}
+
+/** Binary64 bits as a signed integer in the order of their (non-NaN) values, -0 below +0. */
+function orderKey(e: Emitter, x: Temp): Temp {
+  const negativeMask = f(e, Op.SHR, f(e, Op.SAR, x, imm(e.ctx, 63)), imm(e.ctx, 1));
+  return f(e, Op.XOR, x, negativeMask);
 }
 
 /**

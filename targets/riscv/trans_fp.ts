@@ -20,8 +20,14 @@ import {
   watchAccess,
 } from "./context.ts";
 import { WatchKind } from "./triggers.ts";
-import { FMA_KINDS, INT_KINDS } from "./fpu_helpers.ts";
-import { emitFastF64, emitIntToF64, type FastKind } from "./fp_fast.ts";
+import { FMA_KINDS, INT_KINDS, type IntKind } from "./fpu_helpers.ts";
+import {
+  type CompareKind,
+  emitCompareF64,
+  emitFastF64,
+  emitIntToF64,
+  type FastKind,
+} from "./fp_fast.ts";
 
 /**
  * Per-format facts: the mnemonic suffixes, the load and store names, the
@@ -154,12 +160,21 @@ function fpFast(kind: FastKind, helper: string, srcs: string[]): TransFn {
   };
 }
 
-/** fcvt from an integer register (fcvt.d.w and fcvt.d.wu are exact: pure IR). */
-function fromInt(helper: string, exactFrom?: "w" | "wu"): TransFn {
+/** A binary64 comparison with an IR fast path (see fp_fast.ts) in front of its helper. */
+function compareFast(kind: CompareKind): TransFn {
+  return (ctx, a) => {
+    const args = [fpr(a.rs1), fpr(a.rs2)];
+    emitCompareF64(ctx, kind, args[0], args[1], `${kind}_f64`, args, gprDest(ctx, a.rd));
+    return true;
+  };
+}
+
+/** fcvt from an integer register (to binary64 in IR when exact, see `emitIntToF64`). */
+function fromInt(helper: string, fastKind?: IntKind): TransFn {
   return (ctx, a) => {
     if (reservedRm(a)) return false;
     const args = [gpr(ctx, a.rs1), insnBits(ctx)];
-    if (exactFrom) emitIntToF64(ctx, args[0], exactFrom === "wu", a.rm, helper, args, fpr(a.rd));
+    if (fastKind) emitIntToF64(ctx, args[0], fastKind, a.rm, helper, args, fpr(a.rd));
     else ctx.ir.mov(fpr(a.rd), callHelper(ctx, helper, args));
     return true;
   };
@@ -226,7 +241,9 @@ export function fpTrans(fmt: FloatFormat): TransTable {
   const out: TransTable = {
     [loadName]: load(fmt),
     [storeName]: store(fmt),
-    [`fsqrt.${s}`]: fpViaHelper(`fsqrt_${fmt}`, ["rs1"], true),
+    [`fsqrt.${s}`]: fmt === "f64"
+      ? fpFast("fsqrt", "fsqrt_f64", ["rs1"])
+      : fpViaHelper(`fsqrt_${fmt}`, ["rs1"], true),
     [`fclass.${s}`]: fpViaHelper(`fclass_${fmt}`, ["rs1"], false, true),
     [`fsgnj.${s}`]: signInject(fmt, "copy"),
     [`fsgnjn.${s}`]: signInject(fmt, "negate"),
@@ -242,18 +259,19 @@ export function fpTrans(fmt: FloatFormat): TransTable {
   for (const op of ["fmin", "fmax"]) {
     out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], false);
   }
-  for (const op of ["feq", "flt", "fle"]) {
-    out[`${op}.${s}`] = fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], false, true);
+  for (const op of ["feq", "flt", "fle"] as const) {
+    out[`${op}.${s}`] = fmt === "f64"
+      ? compareFast(op)
+      : fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2"], false, true);
   }
   for (const op of Object.keys(FMA_KINDS) as FastKind[]) {
     out[`${op}.${s}`] = fmt === "f64"
       ? fpFast(op, `${op}_${fmt}`, ["rs1", "rs2", "rs3"])
       : fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2", "rs3"], true);
   }
-  for (const kind of Object.keys(INT_KINDS)) {
+  for (const kind of Object.keys(INT_KINDS) as IntKind[]) {
     out[`fcvt.${kind}.${s}`] = fpViaHelper(`fcvt_${kind}_${fmt}`, ["rs1"], true, true);
-    const exact = fmt === "f64" && (kind === "w" || kind === "wu") ? kind : undefined;
-    out[`fcvt.${s}.${kind}`] = fromInt(`fcvt_${fmt}_${kind}`, exact);
+    out[`fcvt.${s}.${kind}`] = fromInt(`fcvt_${fmt}_${kind}`, fmt === "f64" ? kind : undefined);
   }
   return out;
 }
