@@ -61,6 +61,14 @@ export abstract class IrEmitter {
     this.#consts = 0;
   }
 
+  /**
+   * Forgets the constants' temps, as a new emitter would (ops copied in
+   * between may not let them dominate what follows).
+   */
+  forgetConstants(): void {
+    this.#consts = 0;
+  }
+
   /** How many temps (globals included) were handed out. */
   get numTemps(): number {
     return this.#numTemps;

@@ -151,8 +151,15 @@ function newScratch(ops: number, args: number, starts: number): Scratch {
   };
 }
 
-/** The arrays of the last builder released, for the next one (one TB is built at a time). */
-let spare: Scratch | undefined;
+/**
+ * The arrays of the last builders released, for the next ones. One TB is built at a time, but an
+ * instrumented TB is written again into a second builder (`injectInstrumentation`, `packIr`)
+ * while the first still holds its arrays: with a single spare, each of them allocated a fresh set
+ * (about 9 KB in five array buffers; docs/perf.md, fifteenth session).
+ */
+const spares: Scratch[] = [];
+/** More spares than builders alive at once would only keep memory. */
+const MAX_SPARES = 4;
 
 /**
  * The TB cache's builder: it writes each op in the packed layout as it is
@@ -182,8 +189,7 @@ export class PackedBuilder extends IrEmitter {
 
   constructor(numGlobals: number, firstTemp = numGlobals, firstLabel = 0) {
     super(numGlobals, firstTemp, firstLabel);
-    this.#s = spare ?? newScratch(256, 64, 64);
-    spare = undefined;
+    this.#s = spares.pop() ?? newScratch(256, 64, 64);
   }
 
   /**
@@ -193,8 +199,7 @@ export class PackedBuilder extends IrEmitter {
   restart(firstTemp = this.numGlobals, firstLabel = 0): void {
     if (!this.#released) throw new InternalError("a builder restarted before its release");
     this.reset(firstTemp, firstLabel);
-    this.#s = spare ?? newScratch(256, 64, 64);
-    spare = undefined;
+    this.#s = spares.pop() ?? newScratch(256, 64, 64);
     this.#n = this.#nArgs = this.#nStarts = 0;
     this.#released = false;
   }
@@ -236,7 +241,7 @@ export class PackedBuilder extends IrEmitter {
 
   /** Hands the arrays to the next builder: this one is not used again. */
   release(): void {
-    spare = this.#s;
+    if (!this.#released && spares.length < MAX_SPARES) spares.push(this.#s);
     this.#released = true;
   }
 
@@ -314,6 +319,50 @@ export class PackedBuilder extends IrEmitter {
       this.put(o.op, o.d, o.a, o.b, o.imm, o.size, o.signed, o.cond, o.c, o.e, o.label, o.pc);
     } else if (o.label !== 0) throw new InternalError("a CALL op with a label");
     else this.putCall(o.d, Number(o.imm), o.args);
+  }
+
+  /** The opcode of op `i` ({@linkcode DEAD} when the folder dropped it). */
+  opcode(i: number): number {
+    return this.#s.code[i * STRIDE] & OP_MASK;
+  }
+
+  /** The instruction index of boundary `k` (its `size`). */
+  startIndex(k: number): number {
+    return this.#s.starts[2 * k + 1] >>> SIZE_SHIFT;
+  }
+
+  /** Appends op `i` of `src` as it is (a builder of the same temps), without making an object. */
+  copyOp(src: PackedBuilder, i: number): void {
+    this.forgetConstants();
+    const n = this.#n, from = src.#s, at = i * STRIDE;
+    if ((n + 1) * STRIDE > this.#s.code.length) this.#grow(2 * n, this.#s.args.length);
+    const s = this.#s, to = n * STRIDE;
+    for (let w = 0; w < STRIDE; w++) s.code[to + w] = from.code[at + w];
+    s.wide32[2 * n] = from.wide32[2 * i];
+    s.wide32[2 * n + 1] = from.wide32[2 * i + 1];
+    if ((from.code[at] & OP_MASK) === Op.CALL) {
+      const a = from.code[at + W_X], count = from.args[a], x = this.#nArgs;
+      if (x + 1 + count > s.args.length) this.#grow(s.code.length / STRIDE, 2 * (x + 1 + count));
+      this.#s.args.set(from.args.subarray(a, a + 1 + count), x);
+      this.#s.code[to + W_X] = x;
+      this.#nArgs = x + 1 + count;
+    }
+    this.#n = n + 1;
+  }
+
+  /** Appends instruction boundary `k` of `src` before the next op. */
+  copyStart(src: PackedBuilder, k: number): void {
+    this.forgetConstants();
+    const j = this.#nStarts;
+    if (2 * (j + 1) > this.#s.starts.length) {
+      this.#grow(this.#s.code.length / STRIDE, this.#s.args.length, 2 * j);
+    }
+    const s = this.#s, from = src.#s;
+    s.starts[2 * j] = this.#n;
+    s.starts[2 * j + 1] = from.starts[2 * k + 1];
+    s.startWide32[2 * j] = from.startWide32[2 * k];
+    s.startWide32[2 * j + 1] = from.startWide32[2 * k + 1];
+    this.#nStarts = j + 1;
   }
 
   #grow(ops: number, args: number, starts = this.#s.startWide.length): void {

@@ -78,6 +78,19 @@ export interface BlockCode {
 }
 
 /**
+ * The IR of a TB being made, as observers instrument it: as op objects
+ * (`ops`, made at the first read), or as its builder's words while nobody has
+ * read them (`packed`), which an observer may rewrite into a builder of its own
+ * (`replace`) without making objects.
+ */
+export interface BlockToRewrite extends IrBlock {
+  /** the builder holding the block, while its ops were not read as objects */
+  readonly packed?: PackedBuilder;
+  /** Makes `b` (continuing `packed`'s temps and labels) the block; it is released with the TB. */
+  replace?(b: PackedBuilder): void;
+}
+
+/**
  * Sees every TB as it is translated (QEMU's `tb_trans` callback model) and
  * dropped. `instrument` may rewrite the IR (inject callbacks and inline
  * counters) before any backend sees it. Observers are independent: none may
@@ -89,7 +102,7 @@ export interface TranslationObserver {
    * `code` says which guest code it is; `part` is set when the TB runs only
    * part of a block.
    */
-  instrument?(ir: IrBlock, code: BlockCode, part?: BlockPart): void;
+  instrument?(ir: BlockToRewrite, code: BlockCode, part?: BlockPart): void;
   /** After the TB is built. */
   onBlock?(tb: TranslationBlock): void;
   /** After a cached TB was dropped (its code was written): free what belongs to it. */
@@ -149,27 +162,39 @@ class Block implements TranslationBlock {
  * The block observers may instrument: its ops become objects only when one
  * reads them (most blocks go from the builder to their packed form as words).
  */
-class BlockToInstrument implements IrBlock {
+class BlockToInstrument implements BlockToRewrite {
   #ops: IrOp[] | undefined;
+  #built: PackedBuilder;
+  /** the builder an observer rewrote the block into, released after packing */
+  replaced: PackedBuilder | undefined;
   numTemps: number;
   numLabels: number;
-  constructor(readonly built: PackedBuilder) {
+  constructor(built: PackedBuilder) {
+    this.#built = built;
     this.numTemps = built.numTemps;
     this.numLabels = built.numLabels;
   }
 
   get ops(): IrOp[] {
-    return this.#ops ??= this.built.finish().ops;
+    return this.#ops ??= this.#built.finish().ops;
   }
 
   set ops(ops: IrOp[]) {
     this.#ops = ops;
   }
 
-  /** Whether an observer read (and so may have changed) the block. */
-  get changed(): boolean {
-    return this.#ops !== undefined || this.numTemps !== this.built.numTemps ||
-      this.numLabels !== this.built.numLabels;
+  get packed(): PackedBuilder | undefined {
+    const b = this.#built;
+    const same = this.numTemps === b.numTemps && this.numLabels === b.numLabels;
+    return this.#ops === undefined && same ? b : undefined;
+  }
+
+  replace(b: PackedBuilder): void {
+    this.replaced?.release();
+    this.replaced = this.#built = b;
+    this.#ops = undefined;
+    this.numTemps = b.numTemps;
+    this.numLabels = b.numLabels;
   }
 }
 
@@ -435,18 +460,19 @@ export class TbCache {
     else ctx = new Translation(new PackedBuilder(numGlobals), this.memory);
     ctx.start(pc, flags, maxInsns, this.memory);
     const ir = ctx.ir, observers = this.observers;
-    let code: PackedIr;
+    let code: PackedIr, block: BlockToInstrument | undefined;
     try {
       this.target.translate(ctx);
       foldConstants(ir, numGlobals);
-      const block = new BlockToInstrument(ir);
+      block = new BlockToInstrument(ir);
       for (let i = 0; i < observers.length; i++) observers[i].instrument?.(block, ctx, part);
-      const tail = ctx.insnWords, words = 2 * ctx.insnCount;
-      code = block.changed
-        ? packIr(block, numGlobals, tail, words)
-        : packBuilt(ir, numGlobals, tail, words);
+      const tail = ctx.insnWords, words = 2 * ctx.insnCount, packed = block.packed;
+      code = packed
+        ? packBuilt(packed, numGlobals, tail, words)
+        : packIr(block, numGlobals, tail, words);
     } finally {
       ir.release();
+      block?.replaced?.release();
     }
     const others = ctx.otherPages.length ? ctx.otherPages : NO_PAGES;
     const tb = new Block(pc, flags, code, ctx.insnCount, ctx.firstPage, others, part);

@@ -1,6 +1,6 @@
 // The hook API on both backends, on the toy target.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { Cond, type CpuCore } from "../plugin.ts";
+import { Cond, type CpuCore, Op } from "../plugin.ts";
 import { Hooks, type MemAccess } from "../mod.ts";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { EmuError } from "../core/errors.ts";
@@ -215,4 +215,38 @@ Deno.test("a guest fault in a regs-none callback of compiled code is the tool's 
     () => noRegsRun(true, (v) => v.readMemory(0xdead0000n, 4)),
     (e) => e instanceof EmuError && /^a hook callback faulted/.test(e.message),
   );
+});
+
+Deno.test("instrumentation from the builder's words makes the IR the op objects' path makes", async () => {
+  const { createMachine } = await import("../mod.ts");
+  const { machineDriver } = await import("../core/machine/machine.ts");
+  /** Each TB's IR with the same hooks; `objects`: an observer first reads the ops as objects. */
+  const tbsMade = async (objects: boolean) => {
+    const m = await createMachine({
+      program: new URL("./guests/bin/compute.static.O2", import.meta.url).pathname,
+      args: ["2"],
+    });
+    const sb = m.hooks.scoreboard(2);
+    m.hooks.onTranslate((tb) => {
+      tb.inlineAdd(sb, 1n);
+      tb.insns.forEach((i, k) => {
+        i.inlineAdd(sb, 2n, 1);
+        if (k === 2) i.onExecIf(sb, Cond.GTU, 5n, () => {}, { regs: "none" });
+      });
+    });
+    m.hooks.addBlockHook(() => {}, { regs: "none" });
+    m.hooks.addBlockHook(() => {}, { regs: "none", deferred: true });
+    m.hooks.addInsnHook(() => {}, { regs: "read", begin: 0x10400n, end: 0x10500n });
+    const tbs = machineDriver(m).cpu.tbs, made: string[] = [];
+    if (objects) tbs.observers.unshift({ instrument: (ir) => void ir.ops });
+    tbs.observers.push({
+      onBlock: (tb) =>
+        made.push(JSON.stringify(tb.ir, (_k, v) => typeof v === "bigint" ? `${v}` : v)),
+    });
+    assertEquals(await m.runToExit(), 0);
+    return made;
+  };
+  const packed = await tbsMade(false), objects = await tbsMade(true);
+  assert(packed.length > 100 && packed.some((ir) => ir.includes(`"op":${Op.COUNTER_ADD}`)));
+  assertEquals(packed, objects);
 });

@@ -12,24 +12,21 @@
  */
 
 import { BEFORE_ACCESS, type CpuCore } from "../cpu_core.ts";
-import { EmuError } from "../errors.ts";
 import type { Cond } from "../ir.ts";
-import type { InsnInfo } from "../target.ts";
 import type { BlockCode, BlockPart, TranslationBlock } from "../tb.ts";
 import { pageNumber } from "../guest_memory.ts";
 import {
   type CallbackHelpers,
-  emptyPoint,
   injectInstrumentation,
   type InjectionPlan,
-  type InjectionPoint,
   type RegsAccess,
 } from "./instrument.ts";
 import { helperAccessArming } from "./helper_access.ts";
 import { Scoreboard } from "./scoreboard.ts";
 import { type HookEventMap, HookEvents } from "./events.ts";
 import { Vcpu } from "./vcpu.ts";
-import { bindCall, callbackError, type ExecCall, type ExecCb } from "./exec_call.ts";
+import { bindCall, callbackError, type ExecCall } from "./exec_call.ts";
+import { type MemCallback, PlanBuilder } from "./plan.ts";
 
 export type { RegsAccess };
 export type {
@@ -187,21 +184,8 @@ export interface TbHandle {
  */
 export type HookId = number;
 
-/**
- * Registers `cb` at injection point `index` of the TB being translated (-1: TB entry), called
- * with that block's or instruction's pc and size.
- */
-type ExecAt = (index: number, cb: ExecCb, opts?: CallbackOptions) => void;
-type TranslateCb = (tb: TbHandle, execAt: ExecAt) => void;
-
-/** An exec callback's injection entry; deferred callbacks must not need registers. */
-function callEntry(id: number, opts?: CallbackOptions) {
-  const regs = opts?.regs ?? "write";
-  if (opts?.deferred && regs !== "none") {
-    throw new EmuError('a deferred callback cannot access registers: use regs: "none"');
-  }
-  return { id, regs, deferred: opts?.deferred };
-}
+/** A translate callback: plans the instrumentation of the block `tb` stands for. */
+type TranslateCb = (tb: PlanBuilder) => void;
 
 /** Ranges over more pages than this flush everything (cheaper than visiting each page). */
 const MAX_RANGE_PAGES = 256;
@@ -262,7 +246,7 @@ export class Hooks {
   readonly #family: HookFamily;
   /** callback table indexed by the ids baked into generated code */
   #callbacks: ExecCall[] = [];
-  #memCallbacks: ((addr: bigint, value: bigint, info: number) => void)[] = [];
+  #memCallbacks: MemCallback[] = [];
   readonly #helpers: CallbackHelpers;
   /** The instrumentation of each translated whole block (for the parts budgets cut from it). */
   #plans = new WeakMap<TranslationBlock, InjectionPlan | null>();
@@ -405,8 +389,8 @@ export class Hooks {
     cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
     opts: HookRange & CallbackOptions = {},
   ): HookId {
-    return this.#addTranslate((tb, execAt) => {
-      if (inRange(opts, tb.pc)) execAt(-1, cb, opts);
+    return this.#addTranslate((tb) => {
+      if (inRange(opts, tb.pc)) tb.execAt(-1, cb, opts);
     }, opts);
   }
 
@@ -415,8 +399,8 @@ export class Hooks {
     cb: (vcpu: Vcpu, pc: bigint, size: number) => void,
     opts: HookRange & CallbackOptions = {},
   ): HookId {
-    return this.#addTranslate((tb, execAt) => {
-      tb.insns.forEach((i, index) => inRange(opts, i.pc) && execAt(index, cb, opts));
+    return this.#addTranslate((tb) => {
+      tb.infos.forEach((i, index) => inRange(opts, i.pc) && tb.execAt(index, cb, opts));
     }, opts);
   }
 
@@ -475,7 +459,7 @@ export class Hooks {
     // per TB was 0.5 % of a Linux boot's CPU, besides the garbage collector's work on the map.
     // Nor are the instructions made into objects (as many as 20 % of a cold guest's translation).
     if (this.#family.translate.size === 0) return undefined;
-    return this.#plan(code.insns, code.pc);
+    return this.#plan(code);
   }
 
   /**
@@ -502,80 +486,16 @@ export class Hooks {
     return { before: cut(plan.before), mem: cut(plan.mem) };
   }
 
-  #plan(insns: InsnInfo[], pc: bigint): InjectionPlan | null {
-    const plan: InjectionPlan = { before: new Map(), mem: new Map() };
-    const point = (i: number): InjectionPoint => {
-      let p = plan.before.get(i);
-      if (!p) plan.before.set(i, p = emptyPoint());
-      return p;
-    };
-    const vcpu = this.vcpu;
-    const size = insns.reduce((n, i) => n + i.size, 0);
-    const addCall = (cb: ExecCb, at = -1) =>
-      this.#callbacks.push(
-        at < 0 ? { cb, pc, size } : { cb, pc: insns[at].pc, size: insns[at].size },
-      ) - 1;
-    const execAt: ExecAt = (index, cb, opts) =>
-      point(index).calls.push(callEntry(addCall(cb, index), opts));
-    const target = this.cpu.target, host = this.cpu.host;
-    const symbolizer = this.symbolizer;
-    const insnHandles: InsnHandle[] = insns.map((info, index) => ({
-      pc: info.pc,
-      size: info.size,
-      bits: info.bits,
-      get disassembly() {
-        return target.disassemble(info.bits, info.size, info.pc);
-      },
-      get bytes() {
-        return Uint8Array.from({ length: info.size }, (_, k) => (info.bits >>> (8 * k)) & 0xff);
-      },
-      get symbol() {
-        return symbolizer(info.pc);
-      },
-      onExec: (cb, opts) => execAt(index, (v) => cb(v), opts),
-      inlineAdd: (sb, delta, entry = 0) =>
-        point(index).adds.push({ host: sb.addressIn(host, entry), delta }),
-      onExecIf: (sb, cond, value, cb, opts) =>
-        point(index).conds.push({
-          host: sb.addressIn(host, opts?.entry ?? 0),
-          cond,
-          value,
-          id: addCall((v) => cb(v)),
-          regs: opts?.regs ?? "write",
-        }),
-      onMem: (cb, opts) => {
-        const access = opts?.access ?? "rw";
-        const id = this.#memCallbacks.push((address, value, info) =>
-          cb(vcpu, {
-            pc: insns[index].pc,
-            address: BigInt.asUintN(64, address),
-            size: info & 0xff,
-            value: BigInt.asUintN((info & 0xff) * 8, value),
-            write: (info & 0x100) !== 0,
-            signed: (info & 0x200) !== 0,
-            before: (info & BEFORE_ACCESS) !== 0,
-          })
-        ) - 1;
-        let list = plan.mem.get(index);
-        if (!list) plan.mem.set(index, list = []);
-        list.push({
-          id,
-          regs: opts?.regs ?? "write",
-          loads: access !== "write",
-          stores: access !== "read",
-          before: opts?.before ?? false,
-        });
-      },
-    }));
-    const tb: TbHandle = {
-      pc,
-      insns: insnHandles,
-      size,
-      onExec: (cb, opts) => execAt(-1, (v) => cb(v), opts),
-      inlineAdd: (sb, delta, entry = 0) =>
-        point(-1).adds.push({ host: sb.addressIn(host, entry), delta }),
-    };
-    for (const cb of this.#family.translate.values()) cb(tb, execAt);
-    return plan.before.size || plan.mem.size ? plan : null;
+  #plan(code: BlockCode): InjectionPlan | null {
+    const tb = new PlanBuilder({
+      callbacks: this.#callbacks,
+      memCallbacks: this.#memCallbacks,
+      vcpu: this.vcpu,
+      target: this.cpu.target,
+      host: this.cpu.host,
+      symbolizer: this.symbolizer,
+    }, code);
+    for (const cb of this.#family.translate.values()) cb(tb);
+    return tb.result();
   }
 }

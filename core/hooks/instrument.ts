@@ -8,9 +8,11 @@
  */
 
 import { expandVectorAccesses } from "./expand_vector.ts";
-import { Cond, INTEGER_ALU_OPS, type IrBlock, type IrOp, Op } from "../ir.ts";
-import { IrBuilder } from "../ir_builder.ts";
+import { Cond, INTEGER_ALU_OPS, type IrOp, Op } from "../ir.ts";
+import { IrBuilder, type IrEmitter } from "../ir_builder.ts";
 import { BEFORE_ACCESS } from "../cpu_core.ts";
+import { DEAD, PackedBuilder } from "../ir_pack_builder.ts";
+import type { BlockToRewrite } from "../tb.ts";
 
 /**
  * How a callback may touch registers (QEMU's NO_REGS / R_REGS / RW_REGS).
@@ -90,13 +92,13 @@ export function emptyPoint(): InjectionPoint {
  */
 type PendingAdds = Map<number, bigint>;
 
-function emitAdds(b: IrBuilder, pending: PendingAdds): void {
+function emitAdds(b: IrEmitter, pending: PendingAdds): void {
   for (const [host, delta] of pending) b.counterAdd(host, delta);
   pending.clear();
 }
 
 function emitPoint(
-  b: IrBuilder,
+  b: IrEmitter,
   p: InjectionPoint,
   helpers: CallbackHelpers,
   pending: PendingAdds,
@@ -174,7 +176,9 @@ function memCalls(
 }
 
 /**
- * Rewrites `block` in place according to `plan`.
+ * Rewrites `block` according to `plan`: as op objects in place, or, when the
+ * plan has no memory callbacks and nobody read the ops, from its builder's
+ * words into a new builder (`BlockToRewrite.replace`).
  *
  * @example
  * ```ts ignore
@@ -182,11 +186,15 @@ function memCalls(
  * ```
  */
 export function injectInstrumentation(
-  block: IrBlock,
+  block: BlockToRewrite,
   plan: InjectionPlan,
   helpers: CallbackHelpers,
   numGlobals: number,
 ): void {
+  const packed = block.packed;
+  if (packed && block.replace && plan.mem.size === 0) {
+    return block.replace(injectPacked(packed, plan, helpers, numGlobals));
+  }
   expandVectorAccesses(block, (insn) => plan.mem.has(insn), numGlobals);
   const out: IrOp[] = [];
   let nextTemp = block.numTemps, nextLabel = block.numLabels;
@@ -247,4 +255,41 @@ export function injectInstrumentation(
   block.ops = out;
   block.numTemps = nextTemp;
   block.numLabels = nextLabel;
+}
+
+/**
+ * {@linkcode injectInstrumentation} of a plan without memory callbacks, from
+ * the words of `src` into a new builder (no op objects): the same ops as the
+ * object path makes, since it too starts a fresh emitter after each op.
+ */
+function injectPacked(
+  src: PackedBuilder,
+  plan: InjectionPlan,
+  helpers: CallbackHelpers,
+  numGlobals: number,
+): PackedBuilder {
+  const b = new PackedBuilder(numGlobals, src.numTemps, src.numLabels);
+  const pending: PendingAdds = new Map(), n = src.numOps, starts = src.starts;
+  let sawCall = false;
+  for (let i = 0, k = 0; i <= n; i++) {
+    for (; k < src.numStarts && starts[2 * k] === i; k++) {
+      if (sawCall && pending.size) emitAdds(b, pending);
+      b.copyStart(src, k);
+      const insn = src.startIndex(k);
+      const entry = insn === 0 ? plan.before.get(-1) : undefined;
+      if (entry) emitPoint(b, entry, helpers, pending);
+      const p = plan.before.get(insn);
+      if (p) {
+        emitPoint(b, p, helpers, pending);
+        if (p.calls.length || p.conds.length) sawCall = true;
+      }
+    }
+    if (i === n) break;
+    const op = src.opcode(i);
+    if (op === DEAD) continue;
+    if (!PURE.has(op) && pending.size) emitAdds(b, pending);
+    if (op === Op.CALL) sawCall = true;
+    b.copyOp(src, i);
+  }
+  return b;
 }
