@@ -4,7 +4,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
-import { chooseLoops } from "../core/jit/region_layout.ts";
 import { LinuxProcess } from "../core/linux/process.ts";
 import type { TranslationBlock } from "../core/tb.ts";
 import { A, CODE, i, machine, X } from "./riscv/asm.ts";
@@ -101,9 +100,9 @@ Deno.test("jit: an indirect jump to a target it took before stops at the interpr
   assertEquals(jit.regs[0], 1500n);
 });
 
-// Two loops of several TBs, one inside the other. The region starts at the inner loop (+4) and
-// is one wasm loop (region_layout.ts): the back edge +20 -> +4 branches to its top, and the
-// outer loop's jumps from +0 back into the middle (+16, +20) go through the loop's br_table.
+// Two loops of several TBs, one inside the other. The region starts at the inner loop (+4): its
+// back edge +20 -> +4 and the outer loop's jumps from +0 back into the middle (+16, +20) go to
+// earlier TBs of the region through its dispatch (next = TB, br_table).
 const nestedLoops = [
   A.addi(a2, 0, 3), //   0: outer: three inner passes
   A.addi(a0, a0, 1), //  4: inner head
@@ -132,12 +131,5 @@ Deno.test("jit: loops of several TBs in a region stop at the interpreter's budge
   assertEquals(jit.stops, interp.stops);
   assertEquals(jit.regs, interp.regs);
   assertEquals(jit.regs[1], 0n);
-  assertEquals(jit.region.toSorted((x, y) => Number(x - y)), [0n, 4n, 16n, 20n, 28n]);
-});
-
-Deno.test("jit: a region's loops: one that overlaps a later loop holds it, and loops do not nest", () => {
-  assertEquals(chooseLoops(4, [[2, 0], [3, 1]]), [3, -1, -1, -1]);
-  assertEquals(chooseLoops(6, [[3, 0], [5, 4], [1, 2]]), [3, -1, -1, -1, 5, -1]);
-  assertEquals(chooseLoops(5, [[4, 0], [3, 1], [1, 2]]), [4, -1, -1, -1, -1]);
-  assertEquals(chooseLoops(4, [[1, 0], [3, 2], [2, 2]]), [1, -1, 3, -1]);
+  assertEquals(jit.region, [4n, 16n, 20n, 28n, 0n]);
 });

@@ -48,14 +48,13 @@
  */
 
 import type { TranslationBlock } from "../tb.ts";
-import { assembleModule, I32, type WasmFunctionSpec } from "./wasm_code.ts";
+import { assembleModule, I32, W, type WasmFunctionSpec } from "./wasm_code.ts";
 import { internalFunctions } from "./wasm_helpers.ts";
 import { fixedImports, type HelperImport } from "./region_imports.ts";
 import { closeExits, LOCALS, openExits } from "./region_exits.ts";
 import type { MissSite } from "./region_miss.ts";
 import { RegionCode, type RegionEnv } from "./region_code.ts";
 import { TbEmitter } from "./region_tb.ts";
-import { chooseLoops, RegionLayout } from "./region_layout.ts";
 
 export type { RegionEnv } from "./region_code.ts";
 
@@ -81,10 +80,12 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   r.reload();
   c.localGet(LOCALS.entry).localSet(LOCALS.next);
   openExits(c);
-  const emitters = tbs.map((_, k) => new TbEmitter(r, k));
-  const edges = emitters.flatMap((e) => e.targets().map((j) => [e.k, j] as const));
-  const layout = new RegionLayout(c, chooseLoops(tbs.length, edges));
-  layout.emit((k) => emitters[k].emit(layout));
+  for (let i = 0; i < tbs.length; i++) c.block();
+  c.localGet(LOCALS.next).brTable(tbs.map((_, i) => i), 0);
+  for (let k = 0; k < tbs.length; k++) {
+    c.op(W.end); // end of block $tbk: TB k's code follows
+    new TbEmitter(r, k).emit();
+  }
   closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.writeBack);
   const imports: WasmFunctionSpec[] = [
     ...fixedImports(),

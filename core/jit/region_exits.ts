@@ -26,27 +26,34 @@ export const LOCALS = { entry: 0, remaining: 1, next: 2, status: 3, addr: 4, ent
 const CHAIN = -1;
 
 /**
- * The labels of the shared exits, outermost first, as {@linkcode openExits} opens them (the
- * region's TBs are inside them all). `toHash`: the target pc is in `addr`; `toTry`: its
- * jump-cache slot is in `ent` too; `toDispatch`: `next` holds a TB of the region; `toInval`:
- * code was invalidated, `addr` holds the pc to go on at and `next` the refund; `toTrap`: a slow
- * path or helper trapped; `toMiss`: a TLB miss (region_miss.ts), with the address in `addr` and
- * the site in `ent`; `toExitPc`: leave at the pc in `addr` (status CONTINUE unless set);
- * `toExit`: leave with `status`.
+ * The depths of the shared exits from the top level of TB `k` of `n`
+ * (inside its TB block and those of the TBs after it). `toHash`: the target
+ * pc is in `addr`; `toTry`: its jump-cache slot is in `ent` too;
+ * `toDispatch`: `next` holds a TB of the region; `toInval`: code was
+ * invalidated, `addr` holds the pc to go on at and `next` the refund;
+ * `toTrap`: a slow path or helper trapped; `toMiss`: a TLB miss
+ * (region_miss.ts), with the address in `addr` and the site in `ent`; `toExitPc`: leave at the pc in
+ * `addr` (status CONTINUE unless set); `toExit`: leave with `status`.
+ *
+ * @example
+ * ```ts
+ * import { exitDepths } from "./region_exits.ts";
+ * console.log(exitDepths(0, 1).toExit); // 7
+ * ```
  */
-export const EXIT_LABELS = [
-  "toExit",
-  "toExitPc",
-  "toMiss",
-  "toTrap",
-  "toInval",
-  "toDispatch",
-  "toTry",
-  "toHash",
-] as const;
-
-/** A shared exit a TB branches to. */
-export type ExitName = typeof EXIT_LABELS[number];
+export function exitDepths(k: number, n: number) {
+  const base = n - 1 - k;
+  return {
+    toHash: base,
+    toTry: base + 1,
+    toDispatch: base + 2,
+    toInval: base + 3,
+    toTrap: base + 4,
+    toMiss: base + 5,
+    toExitPc: base + 6,
+    toExit: base + 7,
+  };
+}
 
 /** Opens the blocks of the shared exits and the dispatch loop, outermost first. */
 export function openExits(c: WasmCode): void {

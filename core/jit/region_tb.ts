@@ -13,8 +13,7 @@ import type { TranslationBlock } from "../tb.ts";
 import { W, type WasmCode } from "./wasm_code.ts";
 import { IMP_DRAIN } from "./region_imports.ts";
 import type { AccessGroup } from "./region_memory.ts";
-import { type ExitName, LOCALS } from "./region_exits.ts";
-import type { RegionLayout } from "./region_layout.ts";
+import { exitDepths, LOCALS } from "./region_exits.ts";
 import { CTRL, jumpCacheSlot, MAX_CHAIN_FLAGS, Status } from "./region_abi.ts";
 import { CMP } from "./region_opcodes.ts";
 import type { RegionCode } from "./region_code.ts";
@@ -23,6 +22,9 @@ import { memAccess } from "./region_access.ts";
 
 const { remaining: L_REMAINING, next: L_NEXT, status: L_STATUS } = LOCALS;
 const { addr: L_ADDR, ent: L_ENT } = LOCALS;
+
+/** The shared exits a TB branches to (see {@linkcode exitDepths}). */
+export type ExitName = keyof ReturnType<typeof exitDepths>;
 
 /**
  * TB `k` of region `r`, being emitted.
@@ -46,8 +48,7 @@ export class TbEmitter {
   /** whether code may have been invalidated since the last check */
   mayInvalidate = false;
   readonly groupOf: Map<IrOp, AccessGroup>;
-  /** the region's blocks and loops, while the TB is emitted (see {@linkcode emit}) */
-  #layout?: RegionLayout;
+  readonly #depths: ReturnType<typeof exitDepths>;
   readonly #slot: Int32Array;
   readonly #constOf: Map<number, bigint>;
   /** labels open, outermost first */
@@ -63,6 +64,7 @@ export class TbEmitter {
     this.ops = r.irs[k].ops;
     this.len = this.tb.insnCount;
     this.insnPc = this.tb.pc;
+    this.#depths = exitDepths(k, r.tbs.length);
     this.#slot = r.tempSlots[k].slot;
     this.groupOf = r.groups[k];
     this.#constOf = r.constants[k];
@@ -96,7 +98,7 @@ export class TbEmitter {
 
   /** The branch depth of a shared exit from where the code is now. */
   to(exit: ExitName): number {
-    return this.#layout!.depthOf(exit) + this.#outer();
+    return this.#depths[exit] + this.#outer();
   }
 
   /** The blocks between the code now and the TB's block: `depth`, and its self-loop. */
@@ -104,18 +106,9 @@ export class TbEmitter {
     return this.depth + (this.#selfLoop ? 1 : 0);
   }
 
-  /** The region's TBs this TB may jump to: its direct jumps' and its indirect jump's targets. */
-  targets(): number[] {
-    if (this.#changesFlags) return [];
-    const pcs = this.ops.filter((o) => o.op === Op.GOTO_TB).map((o) => o.pc);
-    if (this.#chainable) pcs.push(...this.r.env.indirectTargets?.[this.k] ?? []);
-    return pcs.map((pc) => this.r.entryOf.get(pc)).filter((j) => j !== undefined);
-  }
-
-  /** Emits the TB where its code starts in `layout`. */
-  emit(layout: RegionLayout): void {
+  /** Emits the TB, from the end of its block on. */
+  emit(): void {
     const { c, len } = this;
-    this.#layout = layout;
     // A jump back to the TB's start branches to this loop, not through the dispatch's br_table.
     if (this.#selfLoop) c.loop();
     // Budget: exit before the TB when fewer than `len` instructions are left.
@@ -305,11 +298,10 @@ export class TbEmitter {
 
   /** A jump to TB `j` of the region. */
   #branchTo(j: number): void {
-    if (j === this.k && this.#selfLoop) return void this.c.br(this.depth);
-    // TB j's block (a later TB), or a dispatch that reads `next`: a loop's or the region's
-    const { depth, setNext } = this.#layout!.branchTo(j);
-    if (setNext) this.c.i32Const(j).localSet(L_NEXT);
-    this.c.br(depth + this.#outer());
+    // TB j > k starts right after the end of block $tbj, which is still open here.
+    if (j > this.k) this.c.br(j - this.k - 1 + this.#outer());
+    else if (j === this.k && this.#selfLoop) this.c.br(this.depth);
+    else this.c.i32Const(j).localSet(L_NEXT).br(this.to("toDispatch"));
   }
 
   /**
