@@ -99,3 +99,37 @@ Deno.test("jit: an indirect jump to a target it took before stops at the interpr
   assertEquals(jit, stopsOn(false));
   assertEquals(jit.regs[0], 1500n);
 });
+
+// Two loops of several TBs, one inside the other. The region starts at the inner loop (+4): its
+// back edge +20 -> +4 and the outer loop's jumps from +0 back into the middle (+16, +20) go to
+// earlier TBs of the region through its dispatch (next = TB, br_table).
+const nestedLoops = [
+  A.addi(a2, 0, 3), //   0: outer: three inner passes
+  A.addi(a0, a0, 1), //  4: inner head
+  andi(t1, a0, 1), //    8
+  A.beq(t1, 0, 8), //   12: -> 20
+  A.addi(a0, a0, 2), // 16
+  A.addi(a2, a2, -1), // 20
+  A.bne(a2, 0, -20), // 24: -> 4
+  A.addi(a1, a1, -1), // 28
+  A.bne(a1, 0, -32), // 32: -> 0
+  A.ecall, //           36
+];
+
+Deno.test("jit: loops of several TBs in a region stop at the interpreter's budgets", () => {
+  // a back edge that skipped the budget check, or went to the wrong TB, moves a stop or a register
+  const budgets = [7, 13, 29, 100, 257, 1001, 5003, 1_000_000];
+  const stopsOn = (jit: boolean) => {
+    const m = machine(nestedLoops, "rv64", jit);
+    if (jit) (m.cpu.backend as JitBackend).hotThreshold = 8;
+    m.cpu.setGlobal(a1, 2000n);
+    const stops = budgets.map((b) => [m.cpu.run(b).reason, m.cpu.icount, m.cpu.pc]);
+    const region = jit ? regionOf(m.cpu.backend as JitBackend, m.cpu.tbs.peek(CODE + 4n)!) : [];
+    return { stops, regs: [a0, a1, a2, t1].map((r) => m.cpu.getGlobal(r)), region };
+  };
+  const jit = stopsOn(true), interp = stopsOn(false);
+  assertEquals(jit.stops, interp.stops);
+  assertEquals(jit.regs, interp.regs);
+  assertEquals(jit.regs[1], 0n);
+  assertEquals(jit.region, [4n, 16n, 20n, 28n, 0n]);
+});
