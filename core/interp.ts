@@ -76,15 +76,21 @@ const u64 = (v: bigint) => BigInt.asUintN(64, v);
 const s32 = (v: bigint) => BigInt.asIntN(32, v);
 const u32 = (v: bigint) => BigInt.asUintN(32, v);
 
-/** Evaluates a binary ALU op or extension on signed 64-bit values. */
+/**
+ * Evaluates a binary ALU op or extension on signed 64-bit values. The common ops call
+ * `BigInt.asIntN(64, ...)` themselves, around every result that can pass 64 bits (also under a
+ * 32-bit one): TurboFan then does them in 64-bit machine arithmetic with no overflow check. Through
+ * the `s64`/`s32` helpers it kept a check that deoptimised `alu` on the first overflowing
+ * product, and again after each recompile.
+ */
 export function alu(op: Op, a: bigint, b: bigint): bigint {
   switch (op) {
     case Op.ADD:
-      return s64(a + b);
+      return BigInt.asIntN(64, a + b);
     case Op.SUB:
-      return s64(a - b);
+      return BigInt.asIntN(64, a - b);
     case Op.MUL:
-      return s64(a * b);
+      return BigInt.asIntN(64, a * b);
     case Op.AND:
       return a & b;
     case Op.OR:
@@ -92,23 +98,23 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
     case Op.XOR:
       return a ^ b;
     case Op.SHL:
-      return s64(a << (b & 63n));
+      return BigInt.asIntN(64, a << (b & 63n));
     case Op.SHR:
-      return s64(u64(a) >> (b & 63n));
+      return BigInt.asIntN(64, BigInt.asUintN(64, a) >> (b & 63n));
     case Op.SAR:
       return a >> (b & 63n);
     case Op.ADD32:
-      return s32(a + b);
+      return BigInt.asIntN(32, BigInt.asIntN(64, a + b));
     case Op.SUB32:
-      return s32(a - b);
+      return BigInt.asIntN(32, BigInt.asIntN(64, a - b));
     case Op.MUL32:
-      return s32(a * b);
+      return BigInt.asIntN(32, BigInt.asIntN(64, a * b));
     case Op.SHL32:
-      return s32(a << (b & 31n));
+      return BigInt.asIntN(32, BigInt.asIntN(64, a << (b & 31n)));
     case Op.SHR32:
-      return s32(u32(a) >> (b & 31n));
+      return BigInt.asIntN(32, BigInt.asUintN(32, a) >> (b & 31n));
     case Op.SAR32:
-      return s32(a) >> (b & 31n);
+      return BigInt.asIntN(32, a) >> (b & 31n);
     case Op.EXT8S:
       return BigInt.asIntN(8, a);
     case Op.EXT8U:
@@ -118,9 +124,9 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
     case Op.EXT16U:
       return BigInt.asUintN(16, a);
     case Op.EXT32S:
-      return s32(a);
+      return BigInt.asIntN(32, a);
     case Op.EXT32U:
-      return u32(a);
+      return BigInt.asUintN(32, a);
     default:
       return rareAlu(op, a, b);
   }
