@@ -6,7 +6,7 @@
  */
 
 import { GuestFault, InternalError } from "./errors.ts";
-import { Cond, isVectorOp, Op, type Temp } from "./ir.ts";
+import { Cond, INTEGER_ALU_OPS, isVectorOp, Op, type Temp } from "./ir.ts";
 import {
   argsOf,
   condOf,
@@ -76,15 +76,21 @@ const u64 = (v: bigint) => BigInt.asUintN(64, v);
 const s32 = (v: bigint) => BigInt.asIntN(32, v);
 const u32 = (v: bigint) => BigInt.asUintN(32, v);
 
-/** Evaluates a binary ALU op or extension on signed 64-bit values. */
+/**
+ * Evaluates a binary ALU op or extension on signed 64-bit values. The common ops call
+ * `BigInt.asIntN(64, ...)` themselves, around every result that can pass 64 bits (also under a
+ * 32-bit one): TurboFan then does them in 64-bit machine arithmetic with no overflow check. Through
+ * the `s64`/`s32` helpers it kept a check that deoptimised `alu` on the first overflowing
+ * product, and again after each recompile.
+ */
 export function alu(op: Op, a: bigint, b: bigint): bigint {
   switch (op) {
     case Op.ADD:
-      return s64(a + b);
+      return BigInt.asIntN(64, a + b);
     case Op.SUB:
-      return s64(a - b);
+      return BigInt.asIntN(64, a - b);
     case Op.MUL:
-      return s64(a * b);
+      return BigInt.asIntN(64, a * b);
     case Op.AND:
       return a & b;
     case Op.OR:
@@ -92,11 +98,43 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
     case Op.XOR:
       return a ^ b;
     case Op.SHL:
-      return s64(a << (b & 63n));
+      return BigInt.asIntN(64, a << (b & 63n));
     case Op.SHR:
-      return s64(u64(a) >> (b & 63n));
+      return BigInt.asIntN(64, BigInt.asUintN(64, a) >> (b & 63n));
     case Op.SAR:
       return a >> (b & 63n);
+    case Op.ADD32:
+      return BigInt.asIntN(32, BigInt.asIntN(64, a + b));
+    case Op.SUB32:
+      return BigInt.asIntN(32, BigInt.asIntN(64, a - b));
+    case Op.MUL32:
+      return BigInt.asIntN(32, BigInt.asIntN(64, a * b));
+    case Op.SHL32:
+      return BigInt.asIntN(32, BigInt.asIntN(64, a << (b & 31n)));
+    case Op.SHR32:
+      return BigInt.asIntN(32, BigInt.asUintN(32, a) >> (b & 31n));
+    case Op.SAR32:
+      return BigInt.asIntN(32, a) >> (b & 31n);
+    case Op.EXT8S:
+      return BigInt.asIntN(8, a);
+    case Op.EXT8U:
+      return BigInt.asUintN(8, a);
+    case Op.EXT16S:
+      return BigInt.asIntN(16, a);
+    case Op.EXT16U:
+      return BigInt.asUintN(16, a);
+    case Op.EXT32S:
+      return BigInt.asIntN(32, a);
+    case Op.EXT32U:
+      return BigInt.asUintN(32, a);
+    default:
+      return rareAlu(op, a, b);
+  }
+}
+
+/** The ALU ops that {@linkcode alu} leaves out of its hot switch: high products, division, binary64. */
+function rareAlu(op: Op, a: bigint, b: bigint): bigint {
+  switch (op) {
     case Op.MULHS:
       return s64((a * b) >> 64n);
     case Op.MULHU:
@@ -115,18 +153,6 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
       return a % b;
     case Op.REMU:
       return b === 0n ? a : s64(u64(a) % u64(b));
-    case Op.ADD32:
-      return s32(a + b);
-    case Op.SUB32:
-      return s32(a - b);
-    case Op.MUL32:
-      return s32(a * b);
-    case Op.SHL32:
-      return s32(a << (b & 31n));
-    case Op.SHR32:
-      return s32(u32(a) >> (b & 31n));
-    case Op.SAR32:
-      return s32(a) >> (b & 31n);
     case Op.DIV32: {
       const x = s32(a), y = s32(b);
       if (y === 0n) return -1n;
@@ -147,18 +173,6 @@ export function alu(op: Op, a: bigint, b: bigint): bigint {
       const y = u32(b);
       return y === 0n ? s32(a) : s32(u32(a) % y);
     }
-    case Op.EXT8S:
-      return BigInt.asIntN(8, a);
-    case Op.EXT8U:
-      return BigInt.asUintN(8, a);
-    case Op.EXT16S:
-      return BigInt.asIntN(16, a);
-    case Op.EXT16U:
-      return BigInt.asUintN(16, a);
-    case Op.EXT32S:
-      return s32(a);
-    case Op.EXT32U:
-      return u32(a);
     case Op.FADD64:
       return floatOp(a, b, (x, y) => x + y);
     case Op.FSUB64:
@@ -199,7 +213,7 @@ export function interpretBlock(
   const p = tb.code;
   // Temps are written before they are read, so one array serves every TB
   // (a nested run, from inside a callback, gets its own).
-  const t = running ? new Array<bigint>(p.numTemps) : scratch;
+  const t = tempsFor(running ? [] : scratch, p.numTemps);
   const outer = running;
   running = true;
   try {
@@ -208,6 +222,15 @@ export function interpretBlock(
   } finally {
     running = outer;
   }
+}
+
+/**
+ * `t` grown with 0n to `n` temps at least: every write to a temp is then in bounds and the
+ * array stays packed (an out-of-bounds write deoptimises executeOps).
+ */
+function tempsFor(t: bigint[], n: number): bigint[] {
+  while (t.length < n) t.push(0n);
+  return t;
 }
 
 /** The temps of the running TB (see interpretBlock). */
@@ -280,12 +303,20 @@ function hostOp(
   }
 }
 
-/** Runs the ops of `tb` over temps `t` (globals loaded). */
+/** Whether op `i` is an integer ALU op or extension, by op number. */
+const IS_INTEGER_ALU = new Uint8Array(256);
+for (const op of INTEGER_ALU_OPS) IS_INTEGER_ALU[op] = 1;
+
+/**
+ * Runs the ops of `tb` over temps `t` (globals loaded). The common ops are in its switch; the
+ * others are in {@linkcode runRareOp}, so that this function stays small to compile and its
+ * type feedback stays complete.
+ */
 function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: bigint[]): number {
   const p = tb.code, code = p.code, wide = p.wide, base = p.base, far = p.wideBase;
   // Instruction boundary `k` comes before op code[starts + START_STRIDE * k] (`i`, below).
-  const starts = p.starts, numStarts = p.numStarts, labels = p.labels;
-  let k = 0, next = numStarts ? code[starts] : -1;
+  const starts = p.starts;
+  let k = 0, next = startOf(p, 0);
   let insn = 0;
   let pc = tb.pc;
   let i = 0;
@@ -303,7 +334,7 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
         insn = sizeOf(w);
         cpu.inFlight = insn;
         pc = start;
-        next = ++k < numStarts ? code[s + START_STRIDE] : -1;
+        next = startOf(p, ++k);
       }
       const at = base + i * STRIDE, w = code[at], op = w & OP_MASK;
       // the op's wide value (imm or pc), as stored
@@ -328,34 +359,21 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           // falls through
         case Op.BR:
           // the boundaries the jump passes over do not run (a LABEL op follows those at its index)
-          i = code[labels + code[at + W_X]];
-          for (k = 0; k < numStarts && code[starts + START_STRIDE * k] <= i; k++);
-          next = k < numStarts ? code[starts + START_STRIDE * k] : -1;
+          i = code[p.labels + code[at + W_X]];
+          k = boundaryAfter(p, i);
+          next = startOf(p, k);
           break;
         case Op.LABEL:
           break;
         case Op.LOAD: {
           // a temp holds a signed 64-bit value: an 8-byte load is signed whatever the op says
-          const size = sizeOf(w);
-          t[d] = access.load(
-            BigInt.asUintN(64, t[a] + v),
-            size,
-            (w & SIGNED) !== 0 || size === 8,
-          );
+          // (no `||`: both halves run every time, so their type feedback is there from the start)
+          const size = sizeOf(w), signed = ((w & SIGNED) | (size & 8)) !== 0;
+          t[d] = access.load(BigInt.asUintN(64, t[a] + v), size, signed);
           break;
         }
         case Op.STORE:
           access.store(BigInt.asUintN(64, t[a] + v), sizeOf(w), t[b]);
-          break;
-        case Op.LOAD_HOST:
-        case Op.STORE_HOST:
-        case Op.TRACE:
-        case Op.COUNTER_INC8:
-        case Op.COUNTER_ADD:
-          hostOp(cpu, op, d, a, code[at + W_X], v, t);
-          break;
-        case Op.CALL:
-          callHelper(cpu, p, i - 1, t, pc);
           break;
         case Op.GOTO_TB:
           writeBack(cpu, p, t);
@@ -367,31 +385,92 @@ function executeOps(cpu: CpuCore, access: GuestAccess, tb: TranslationBlock, t: 
           cpu.pc = BigInt.asUintN(64, target);
           return tb.insnCount;
         }
-        case Op.RAISE:
-          writeBack(cpu, p, t);
-          cpu.pc = pc;
-          cpu.trap = {
-            kind: Number(v) as TrapKind,
-            cause: code[at + W_X],
-            pc,
-            data: a >= 0 ? BigInt.asUintN(64, t[a]) : 0n,
-          };
-          return insn;
         default:
-          if (isVectorOp(op as Op)) runVectorOp(cpu, access, unpackOp(p, i - 1), t);
-          else t[d] = alu(op as Op, t[a], t[b]);
+          if (IS_INTEGER_ALU[op]) t[d] = alu(op as Op, t[a], t[b]);
+          else if (!runRareOp(cpu, access, p, i - 1, t, pc)) return insn;
       }
     }
   } catch (e) {
-    // A callback moved the pc: its instruction did not run; registers are in state.
-    if (e instanceof PcRedirect) return insn;
-    const trap = trapFrom(e, pc, cpu);
-    if (!trap) throw e;
-    writeBack(cpu, p, t);
-    cpu.pc = pc;
-    cpu.trap = trap;
-    return insn;
+    return stopOnThrow(e, cpu, p, t, pc, insn);
   }
+}
+
+/** The op index at which instruction boundary `k` of `p` comes, or -1 past the last. */
+function startOf(p: PackedIr, k: number): number {
+  return k < p.numStarts ? p.code[p.starts + START_STRIDE * k] : -1;
+}
+
+/** The index of the first instruction boundary after op `i` of `p` (`p.numStarts` if none). */
+function boundaryAfter(p: PackedIr, i: number): number {
+  const code = p.code, starts = p.starts, numStarts = p.numStarts;
+  let k = 0;
+  while (k < numStarts && code[starts + START_STRIDE * k] <= i) k++;
+  return k;
+}
+
+/**
+ * Runs op `i` of `p`, one that executeOps leaves out of its switch: instrumentation, helper
+ * calls, vector and binary64 ops, RAISE (at `pc`). Returns false when the op ended the TB.
+ */
+function runRareOp(
+  cpu: CpuCore,
+  access: GuestAccess,
+  p: PackedIr,
+  i: number,
+  t: bigint[],
+  pc: bigint,
+): boolean {
+  const code = p.code, at = p.base + i * STRIDE, w = code[at], op = w & OP_MASK;
+  const v = rawWide(w, code[at + W_E], p.wide, p.wideBase);
+  const d = code[at + W_D], a = code[at + W_A];
+  switch (op) {
+    case Op.LOAD_HOST:
+    case Op.STORE_HOST:
+    case Op.TRACE:
+    case Op.COUNTER_INC8:
+    case Op.COUNTER_ADD:
+      hostOp(cpu, op, d, a, code[at + W_X], v, t);
+      return true;
+    case Op.CALL:
+      callHelper(cpu, p, i, t, pc);
+      return true;
+    case Op.RAISE:
+      writeBack(cpu, p, t);
+      cpu.pc = pc;
+      cpu.trap = {
+        kind: Number(v) as TrapKind,
+        cause: code[at + W_X],
+        pc,
+        data: a >= 0 ? BigInt.asUintN(64, t[a]) : 0n,
+      };
+      return false;
+    default:
+      if (isVectorOp(op as Op)) runVectorOp(cpu, access, unpackOp(p, i), t);
+      else t[d] = alu(op as Op, t[a], t[code[at + W_B]]);
+      return true;
+  }
+}
+
+/**
+ * Ends the TB on `e`, thrown by the instruction at `pc` (of size `insn`): a guest fault or
+ * helper trap becomes `cpu.trap`; anything else is thrown on.
+ */
+function stopOnThrow(
+  e: unknown,
+  cpu: CpuCore,
+  p: PackedIr,
+  t: bigint[],
+  pc: bigint,
+  insn: number,
+): number {
+  // A callback moved the pc: its instruction did not run; registers are in state.
+  if (e instanceof PcRedirect) return insn;
+  const trap = trapFrom(e, pc, cpu);
+  if (!trap) throw e;
+  writeBack(cpu, p, t);
+  cpu.pc = pc;
+  cpu.trap = trap;
+  return insn;
 }
 
 /** Converts a thrown guest fault or helper trap into a {@linkcode Trap} at `pc`, or null. */
