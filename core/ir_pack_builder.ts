@@ -126,29 +126,31 @@ function writeWide(
   return flag;
 }
 
-/** A builder's growing arrays: op words, wide values (and their words), CALL arguments, starts. */
-interface Scratch {
-  code: Int32Array;
-  wide: BigInt64Array;
-  wide32: Int32Array;
-  args: Int32Array;
+/**
+ * A builder's growing arrays: op words, wide values (and their words), CALL arguments, starts.
+ * A class, not an object literal: a literal's fields lose their array types when V8 makes its
+ * boilerplate at the literal's second run (the first instrumented TB here), which deoptimizes
+ * every function reading them (docs/perf.md, fifteenth session, the first hooked machine).
+ */
+class Scratch {
+  readonly code: Int32Array;
+  readonly wide: BigInt64Array;
+  readonly wide32: Int32Array;
+  readonly args: Int32Array;
   /** per instruction boundary: the builder's op index it precedes, its word 0 */
-  starts: Int32Array;
-  startWide: BigInt64Array;
-  startWide32: Int32Array;
-}
+  readonly starts: Int32Array;
+  readonly startWide: BigInt64Array;
+  readonly startWide32: Int32Array;
 
-function newScratch(ops: number, args: number, starts: number): Scratch {
-  const wide = new BigInt64Array(ops), startWide = new BigInt64Array(starts);
-  return {
-    code: new Int32Array(ops * STRIDE),
-    wide,
-    wide32: new Int32Array(wide.buffer),
-    args: new Int32Array(args),
-    starts: new Int32Array(2 * starts),
-    startWide,
-    startWide32: new Int32Array(startWide.buffer),
-  };
+  constructor(ops: number, args: number, starts: number) {
+    this.code = new Int32Array(ops * STRIDE);
+    this.wide = new BigInt64Array(ops);
+    this.wide32 = new Int32Array(this.wide.buffer);
+    this.args = new Int32Array(args);
+    this.starts = new Int32Array(2 * starts);
+    this.startWide = new BigInt64Array(starts);
+    this.startWide32 = new Int32Array(this.startWide.buffer);
+  }
 }
 
 /**
@@ -189,7 +191,7 @@ export class PackedBuilder extends IrEmitter {
 
   constructor(numGlobals: number, firstTemp = numGlobals, firstLabel = 0) {
     super(numGlobals, firstTemp, firstLabel);
-    this.#s = spares.pop() ?? newScratch(256, 64, 64);
+    this.#s = spares.pop() ?? new Scratch(256, 64, 64);
   }
 
   /**
@@ -199,7 +201,7 @@ export class PackedBuilder extends IrEmitter {
   restart(firstTemp = this.numGlobals, firstLabel = 0): void {
     if (!this.#released) throw new InternalError("a builder restarted before its release");
     this.reset(firstTemp, firstLabel);
-    this.#s = spares.pop() ?? newScratch(256, 64, 64);
+    this.#s = spares.pop() ?? new Scratch(256, 64, 64);
     this.#n = this.#nArgs = this.#nStarts = 0;
     this.#released = false;
   }
@@ -366,7 +368,7 @@ export class PackedBuilder extends IrEmitter {
   }
 
   #grow(ops: number, args: number, starts = this.#s.startWide.length): void {
-    const old = this.#s, s = newScratch(ops, args, starts);
+    const old = this.#s, s = new Scratch(ops, args, starts);
     s.code.set(old.code);
     s.wide.set(old.wide);
     s.args.set(old.args);

@@ -161,6 +161,10 @@ class Block implements TranslationBlock {
 /**
  * The block observers may instrument: its ops become objects only when one
  * reads them (most blocks go from the builder to their packed form as words).
+ * The TB cache reuses one for every TB ({@linkcode BlockToInstrument.start}): its fields are
+ * written at every TB from the first, so that the first instrumented TB, which rewrites them,
+ * changes no field V8 had seen as constant (that deoptimized the TB cache's code; docs/perf.md,
+ * fifteenth session, the first hooked machine).
  */
 class BlockToInstrument implements BlockToRewrite {
   #ops: IrOp[] | undefined;
@@ -173,6 +177,15 @@ class BlockToInstrument implements BlockToRewrite {
     this.#built = built;
     this.numTemps = built.numTemps;
     this.numLabels = built.numLabels;
+  }
+
+  /** Makes this the block of `built` (the next TB's), as a new one would be. */
+  start(built: PackedBuilder): this {
+    this.#ops = this.replaced = undefined;
+    this.#built = built;
+    this.numTemps = built.numTemps;
+    this.numLabels = built.numLabels;
+    return this;
   }
 
   get ops(): IrOp[] {
@@ -375,6 +388,8 @@ export class TbCache {
   #byPc = new Map<number, TranslationBlock>();
   /** the context of the next translation (see {@linkcode Translation.start}) */
   #spare: Translation | undefined;
+  /** The block observers see, reused like the context (a nested translation makes its own). */
+  #spareBlock: BlockToInstrument | undefined;
   #byPage = new Map<number, Set<TranslationBlock>>();
   /** Instrumentation and backends: see every TB made and dropped. */
   readonly observers: TranslationObserver[] = [];
@@ -464,7 +479,8 @@ export class TbCache {
     try {
       this.target.translate(ctx);
       foldConstants(ir, numGlobals);
-      block = new BlockToInstrument(ir);
+      block = this.#spareBlock?.start(ir) ?? new BlockToInstrument(ir);
+      this.#spareBlock = undefined;
       for (let i = 0; i < observers.length; i++) observers[i].instrument?.(block, ctx, part);
       const tail = ctx.insnWords, words = 2 * ctx.insnCount, packed = block.packed;
       code = packed
@@ -474,6 +490,7 @@ export class TbCache {
       ir.release();
       block?.replaced?.release();
     }
+    this.#spareBlock = block;
     const others = ctx.otherPages.length ? ctx.otherPages : NO_PAGES;
     const tb = new Block(pc, flags, code, ctx.insnCount, ctx.firstPage, others, part);
     this.#spare = ctx;
