@@ -297,6 +297,116 @@ export function emitIntToF64(
   });
 }
 
+/** The static rounding modes (the instruction's rm field; 7 is dynamic). */
+const Rounding = { RNE: 0, RTZ: 1, RDN: 2, RUP: 3, RMM: 4 } as const;
+
+/**
+ * Emits `rd = fcvt.<kind>.d(src)`: binary64 below 2^63 in magnitude rounded to
+ * an integer with integer IR on its bits, in the static rounding mode `rm` (or
+ * a dynamic one with frm = RNE), setting inexact when a fraction was dropped.
+ * NaNs, infinities, larger magnitudes, results out of `kind`'s range (invalid)
+ * and the other dynamic modes go to the helper.
+ *
+ * @example
+ * ```ts ignore
+ * emitF64ToInt(ctx, fpr(a.rs1), "l", a.rm, "fcvt_l_f64", args, gprDest(ctx, a.rd));
+ * ```
+ */
+export function emitF64ToInt(
+  ctx: DisasContext,
+  src: Temp,
+  kind: "w" | "wu" | "l" | "lu",
+  rm: number,
+  helper: string,
+  helperArgs: Temp[],
+  rd: Temp,
+): void {
+  fastOrHelper(ctx, helper, helperArgs, rd, (e) => {
+    const { ir } = ctx;
+    const fcsrAddr = STATE_BASE + RiscvState.FCSR;
+    const fcsr = ir.temp();
+    ir.loadHost(fcsr, fcsrAddr);
+    if (rm === 7) ir.brcond(Cond.NE, f(e, Op.AND, fcsr, imm(ctx, 0xe0)), imm(ctx, 0), e.slow);
+    const { value, inexact } = roundToInteger(e, src, rm === 7 ? Rounding.RNE : rm);
+    if (kind === "lu") ir.brcond(Cond.LT, value, imm(ctx, 0), e.slow);
+    else if (kind !== "l") {
+      const narrow = kind === "w" ? Op.EXT32S : Op.EXT32U;
+      ir.brcond(Cond.NE, f(e, narrow, value, value), value, e.slow);
+    }
+    ir.storeHost(fcsrAddr, f(e, Op.OR, fcsr, inexact)); // NX is fflags bit 0
+    return kind === "wu" ? f(e, Op.EXT32S, value, value) : value;
+  });
+}
+
+/**
+ * Binary64 `x` (magnitude below 2^63, else slow) rounded to a signed integer
+ * in `mode`, with 1 in `inexact` when it had a fraction. The significand is
+ * shifted right by at most 54 bits (a smaller `x` still leaves a nonzero rest
+ * below half a unit) or left, exactly, from 2^52 up.
+ */
+function roundToInteger(e: Emitter, x: Temp, mode: number): { value: Temp; inexact: Temp } {
+  const { ctx } = e, { ir } = ctx;
+  const exp = exponent(e, x);
+  ir.brcond(Cond.GTU, exp, imm(ctx, 1023 + 62), e.slow);
+  const normal = ir.temp();
+  ir.setcond(Cond.NE, normal, exp, imm(ctx, 0));
+  const sig = f(e, Op.OR, f(e, Op.AND, x, imm(ctx, MANTISSA)), f(e, Op.SHL, normal, imm(ctx, 52)));
+  const magnitude = ir.temp(), inexact = ir.temp();
+  const fraction = ir.label(), join = ir.label();
+  ir.brcond(Cond.LTU, exp, imm(ctx, 1075), fraction);
+  ir.mov(magnitude, f(e, Op.SHL, sig, f(e, Op.SUB, exp, imm(ctx, 1075))));
+  ir.movi(inexact, 0n);
+  ir.br(join);
+  ir.setLabel(fraction);
+  const down = f(e, Op.SUB, imm(ctx, 1075), exp), drop = ir.temp();
+  ir.movcond(Cond.LTU, drop, down, imm(ctx, 54), down, imm(ctx, 54));
+  const whole = f(e, Op.SHR, sig, drop);
+  const unit = f(e, Op.SHL, imm(ctx, 1), drop);
+  const rest = f(e, Op.AND, sig, f(e, Op.SUB, unit, imm(ctx, 1)));
+  ir.setcond(Cond.NE, inexact, rest, imm(ctx, 0));
+  const up = roundsUp(e, mode, x, whole, rest, f(e, Op.SHR, unit, imm(ctx, 1)), inexact);
+  ir.mov(magnitude, up ? f(e, Op.ADD, whole, up) : whole);
+  ir.setLabel(join);
+  const negative = f(e, Op.SAR, x, imm(ctx, 63)); // all ones or zero
+  return { value: f(e, Op.SUB, f(e, Op.XOR, magnitude, negative), negative), inexact };
+}
+
+/**
+ * 1 when the magnitude `whole` + `rest` / (2 * `half`) rounds up to `whole + 1`
+ * in `mode` (`x` gives the sign), else 0; undefined for RTZ (never).
+ */
+function roundsUp(
+  e: Emitter,
+  mode: number,
+  x: Temp,
+  whole: Temp,
+  rest: Temp,
+  half: Temp,
+  inexact: Temp,
+): Temp | undefined {
+  const { ctx } = e, { ir } = ctx;
+  const compare = (cond: Cond) => {
+    const t = ir.temp();
+    ir.setcond(cond, t, rest, half);
+    return t;
+  };
+  const sign = () => f(e, Op.SHR, x, imm(ctx, 63));
+  switch (mode) {
+    case Rounding.RNE: {
+      const tieToOdd = f(e, Op.AND, compare(Cond.EQ), f(e, Op.AND, whole, imm(ctx, 1)));
+      return f(e, Op.OR, compare(Cond.GTU), tieToOdd);
+    }
+    case Rounding.RMM:
+      return compare(Cond.GEU);
+    case Rounding.RDN:
+      return f(e, Op.AND, sign(), inexact);
+    case Rounding.RUP:
+      return f(e, Op.AND, f(e, Op.XOR, sign(), imm(ctx, 1)), inexact);
+    default:
+      return undefined;
+  }
+}
+
 /** The binary64 comparisons with a fast path. */
 export type CompareKind = "feq" | "flt" | "fle";
 

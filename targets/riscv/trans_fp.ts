@@ -24,6 +24,7 @@ import { FMA_KINDS, INT_KINDS, type IntKind } from "./fpu_helpers.ts";
 import {
   type CompareKind,
   emitCompareF64,
+  emitF64ToInt,
   emitFastF64,
   emitIntToF64,
   type FastKind,
@@ -180,6 +181,16 @@ function fromInt(helper: string, fastKind?: IntKind): TransFn {
   };
 }
 
+/** fcvt.<kind>.d to an integer register (in IR when exact to decide, see `emitF64ToInt`). */
+function toInt(kind: IntKind): TransFn {
+  return (ctx, a) => {
+    if (reservedRm(a)) return false;
+    const args = [fpr(a.rs1), insnBits(ctx)];
+    emitF64ToInt(ctx, args[0], kind, a.rm, `fcvt_${kind}_f64`, args, gprDest(ctx, a.rd));
+    return true;
+  };
+}
+
 /** fsgnj / fsgnjn / fsgnjx: the sign of rs2 (or its inverse, or xor) on rs1's magnitude. */
 function signInject(fmt: FloatFormat, mode: "copy" | "negate" | "xor"): TransFn {
   const { signBit } = FORMAT_INFO[fmt];
@@ -270,7 +281,9 @@ export function fpTrans(fmt: FloatFormat): TransTable {
       : fpViaHelper(`${op}_${fmt}`, ["rs1", "rs2", "rs3"], true);
   }
   for (const kind of Object.keys(INT_KINDS) as IntKind[]) {
-    out[`fcvt.${kind}.${s}`] = fpViaHelper(`fcvt_${kind}_${fmt}`, ["rs1"], true, true);
+    out[`fcvt.${kind}.${s}`] = fmt === "f64"
+      ? toInt(kind)
+      : fpViaHelper(`fcvt_${kind}_${fmt}`, ["rs1"], true, true);
     out[`fcvt.${s}.${kind}`] = fromInt(`fcvt_${fmt}_${kind}`, fmt === "f64" ? kind : undefined);
   }
   return out;
