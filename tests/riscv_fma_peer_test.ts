@@ -5,15 +5,9 @@
 // in each rounding mode, static and dynamic; results and fflags on the interpreter, on the JIT and
 // on qemu-riscv64 (when installed) must be identical.
 // SPDX-License-Identifier: GPL-3.0-or-later
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { concatBytes } from "../core/bytes.ts";
-import type { JitBackend } from "../core/jit/jit_backend.ts";
-import { machineDriver } from "../core/machine/machine.ts";
-import { createMachine } from "../mod.ts";
-import { A, encode, i, s } from "./riscv/asm.ts";
+import { A, s } from "./riscv/asm.ts";
 import { prng } from "./riscv/random_programs.ts";
-import { riscvElf } from "./util/elf_writer.ts";
-import { installed } from "./util/installed.ts";
+import { recordPeerTest, recordProgram, REG, slotWords } from "./util/fp_records.ts";
 
 const RECORDS = 1200;
 /** The four fused opcodes (fmadd, fmsub, fnmsub, fnmadd). */
@@ -96,22 +90,15 @@ function triple(rnd: (n: number) => number): [bigint, bigint, bigint] {
   }
 }
 
-/** `li rd, v` for 0 <= v < 2^31. */
-function li(rd: number, v: number): number[] {
-  const hi = (v + 0x800) >> 12;
-  return [A.lui(rd, hi & 0xfffff), A.addi(rd, rd, v - (hi << 12))];
-}
-
 /** A program that runs every fused op in every mode over `RECORDS` triples and writes the results. */
 function program(seed: number): Uint8Array {
   const rnd = prng(seed * 2654435761);
-  const table = RECORDS * 24, out = Math.ceil(table / 0x1000) * 0x1000;
-  const data = new Uint8Array(out + RECORDS * PER_RECORD);
-  const dv = new DataView(data.buffer);
+  const inputs = new Uint8Array(RECORDS * 24);
+  const dv = new DataView(inputs.buffer);
   for (let k = 0; k < RECORDS; k++) {
     triple(rnd).forEach((v, j) => dv.setBigUint64(24 * k + 8 * j, BigInt.asUintN(64, v), true));
   }
-  const [BASE, P, Q, N, T] = [27, 9, 18, 19, 5];
+  const { P, Q, T } = REG;
   const body: number[] = [A.fld(1, P, 0), A.fld(2, P, 8), A.fld(3, P, 16)];
   for (let rm = 0; rm < 5; rm++) {
     body.push(A.csr(5, 0, 0x002, rm)); // csrwi frm, rm
@@ -128,56 +115,15 @@ function program(seed: number): Uint8Array {
       }
     }
   }
-  body.push(A.addi(P, P, 24), A.addi(N, N, -1));
-  body.push(A.bne(N, 0, -4 * body.length));
-  const code = [
-    A.lui(BASE, 0x20),
-    A.addi(P, BASE, 0),
-    ...li(T, out),
-    A.op(0, 0, Q, BASE, T),
-    ...li(N, RECORDS),
-    ...body,
-    ...li(12, RECORDS * PER_RECORD), // a2 = size
-    A.op(0, 0, 11, BASE, T), // a1 = output
-    i(1, 0, 0, 10, 0x13), // a0 = 1
-    i(64, 0, 0, 17, 0x13), // a7 = write
-    A.ecall,
-    i(0, 0, 0, 10, 0x13),
-    i(93, 0, 0, 17, 0x13), // exit(0)
-    A.ecall,
-  ];
-  return riscvElf(encode(code), data);
+  return recordProgram({ inputs, stride: 24, records: RECORDS, perRecord: PER_RECORD, body });
 }
 
-/** Runs `path` on `accel`, on the JIT with every block compiled on its first run. */
-async function run(path: string, accel: "interp" | "jit"): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const m = await createMachine({ program: path, accel, stdout: (b) => parts.push(b.slice()) });
-  if (accel === "jit") (machineDriver(m).cpu.backend as JitBackend).hotThreshold = 0;
-  assertEquals(await m.runToExit(), 0);
-  return concatBytes(parts);
+/** The triple, mode and op of the record slot holding byte `at`, with both sides' words. */
+function describe(at: number, a: Uint8Array, b: Uint8Array): string {
+  const record = Math.floor(at / PER_RECORD), slot = Math.floor(at % PER_RECORD / 16);
+  const [mode, op, dynamic] = [Math.floor(slot / 8), (slot >> 1) % 4, slot % 2];
+  return `triple ${record}, rm ${mode}${dynamic ? " (dynamic)" : ""}, opcode ` +
+    `${OPCODES[op].toString(16)}: ${slotWords(a, at)} vs ${slotWords(b, at)}`;
 }
 
-const qemu = installed("qemu-riscv64");
-
-Deno.test(`fused multiply-adds of binary64: interpreter, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
-  const dir = await Deno.makeTempDir({ prefix: "denemu-fma-" });
-  try {
-    for (const seed of [1, 2, 3]) {
-      const path = `${dir}/fma${seed}`;
-      await Deno.writeFile(path, program(seed), { mode: 0o755 });
-      const interp = await run(path, "interp");
-      assertEquals(interp.length, RECORDS * PER_RECORD, `seed ${seed}: output size`);
-      assertEquals(
-        await run(path, "jit"),
-        interp,
-        `seed ${seed}: JIT differs from the interpreter`,
-      );
-      if (!qemu) continue;
-      const q = await new Deno.Command("qemu-riscv64", { args: [path], stdout: "piped" }).output();
-      assertEquals(interp, q.stdout, `seed ${seed}: Denemu differs from qemu-riscv64`);
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+recordPeerTest("fused multiply-adds of binary64", RECORDS * PER_RECORD, program, describe);
