@@ -7,7 +7,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { A, r, s } from "./riscv/asm.ts";
 import { prng } from "./riscv/random_programs.ts";
-import { recordPeerTest, recordProgram, REG, slotWords } from "./util/fp_records.ts";
+import { everyMode, recordPeerTest, recordProgram, REG, slotWords } from "./util/fp_records.ts";
 
 const RECORDS = 1500;
 /** fcvt.<kind>.d's rs2 field: w, wu, l, lu. */
@@ -71,23 +71,14 @@ function program(seed: number): Uint8Array {
   const inputs = new Uint8Array(RECORDS * 8);
   const dv = new DataView(inputs.buffer);
   for (let k = 0; k < RECORDS; k++) dv.setBigUint64(8 * k, BigInt.asUintN(64, value(rnd)), true);
-  const { P, Q, T, D } = REG;
-  const body: number[] = [A.fld(1, P, 0)];
-  for (let rm = 0; rm < 5; rm++) {
-    body.push(A.csr(5, 0, 0x002, rm)); // csrwi frm, rm
-    for (const kind of KINDS) {
-      for (const insnRm of [rm, 7]) {
-        body.push(
-          A.csr(5, 0, 0x001, 0), // csrwi fflags, 0
-          r(0x61, kind, 1, insnRm, D, 0x53), // fcvt.<kind>.d t1, f1, rm
-          s(0, D, Q, 3, 0x23), // sd t1, 0(Q)
-          A.csr(2, T, 0x001, 0), // frflags t0
-          s(8, T, Q, 3, 0x23), // sd t0, 8(Q)
-          A.addi(Q, Q, 16),
-        );
-      }
-    }
-  }
+  const { P, Q, D } = REG;
+  const body = [
+    A.fld(1, P, 0),
+    ...everyMode(KINDS.map((kind) => (rm: number) => [
+      r(0x61, kind, 1, rm, D, 0x53), // fcvt.<kind>.d t1, f1, rm
+      s(0, D, Q, 3, 0x23), // sd t1, 0(Q)
+    ])),
+  ];
   return recordProgram({ inputs, stride: 8, records: RECORDS, perRecord: PER_RECORD, body });
 }
 

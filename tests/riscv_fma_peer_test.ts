@@ -7,7 +7,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { A, s } from "./riscv/asm.ts";
 import { prng } from "./riscv/random_programs.ts";
-import { recordPeerTest, recordProgram, REG, slotWords } from "./util/fp_records.ts";
+import { everyMode, recordPeerTest, recordProgram, REG, slotWords } from "./util/fp_records.ts";
 
 const RECORDS = 1200;
 /** The four fused opcodes (fmadd, fmsub, fnmsub, fnmadd). */
@@ -98,23 +98,16 @@ function program(seed: number): Uint8Array {
   for (let k = 0; k < RECORDS; k++) {
     triple(rnd).forEach((v, j) => dv.setBigUint64(24 * k + 8 * j, BigInt.asUintN(64, v), true));
   }
-  const { P, Q, T } = REG;
-  const body: number[] = [A.fld(1, P, 0), A.fld(2, P, 8), A.fld(3, P, 16)];
-  for (let rm = 0; rm < 5; rm++) {
-    body.push(A.csr(5, 0, 0x002, rm)); // csrwi frm, rm
-    for (const opcode of OPCODES) {
-      for (const insnRm of [rm, 7]) {
-        body.push(
-          A.csr(5, 0, 0x001, 0), // csrwi fflags, 0
-          ((A.fmadd(1, insnRm, 4, 1, 2, 3) & ~0x7f) | opcode) >>> 0,
-          s(0, 4, Q, 3, 0x27), // fsd f4, 0(Q)
-          A.csr(2, T, 0x001, 0), // frflags t0
-          s(8, T, Q, 3, 0x23), // sd t0, 8(Q)
-          A.addi(Q, Q, 16),
-        );
-      }
-    }
-  }
+  const { P, Q } = REG;
+  const body = [
+    A.fld(1, P, 0),
+    A.fld(2, P, 8),
+    A.fld(3, P, 16),
+    ...everyMode(OPCODES.map((opcode) => (rm: number) => [
+      ((A.fmadd(1, rm, 4, 1, 2, 3) & ~0x7f) | opcode) >>> 0,
+      s(0, 4, Q, 3, 0x27), // fsd f4, 0(Q)
+    ])),
+  ];
   return recordProgram({ inputs, stride: 24, records: RECORDS, perRecord: PER_RECORD, body });
 }
 

@@ -7,7 +7,7 @@ import { concatBytes } from "../../core/bytes.ts";
 import type { JitBackend } from "../../core/jit/jit_backend.ts";
 import { machineDriver } from "../../core/machine/machine.ts";
 import { createMachine } from "../../mod.ts";
-import { A, encode, i } from "../riscv/asm.ts";
+import { A, encode, i, s } from "../riscv/asm.ts";
 import { riscvElf } from "./elf_writer.ts";
 import { installed } from "./installed.ts";
 
@@ -30,6 +30,32 @@ export interface RecordLayout {
 function li(rd: number, v: number): number[] {
   const hi = (v + 0x800) >> 12;
   return [A.lui(rd, hi & 0xfffff), A.addi(rd, rd, v - (hi << 12))];
+}
+
+/**
+ * The body that runs each of `ops` in every rounding mode (0-4, set in frm), with that mode static
+ * and dynamic (7) in the instruction: fflags cleared before, then the result (stored by the op's
+ * own store through `REG.Q`) and fflags written as one 16-byte slot. `op(rm)` gives the instruction
+ * and its store.
+ */
+export function everyMode(ops: ((rm: number) => number[])[]): number[] {
+  const { Q, T } = REG;
+  const body: number[] = [];
+  for (let rm = 0; rm < 5; rm++) {
+    body.push(A.csr(5, 0, 0x002, rm)); // csrwi frm, rm
+    for (const op of ops) {
+      for (const insnRm of [rm, 7]) {
+        body.push(
+          A.csr(5, 0, 0x001, 0), // csrwi fflags, 0
+          ...op(insnRm),
+          A.csr(2, T, 0x001, 0), // frflags t0
+          s(8, T, Q, 3, 0x23), // sd t0, 8(Q)
+          A.addi(Q, Q, 16),
+        );
+      }
+    }
+  }
+  return body;
 }
 
 /** A static ELF that runs `body` over every input and writes all records, then exits with 0. */
