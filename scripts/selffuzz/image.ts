@@ -10,7 +10,7 @@
  *
  * Outcome: every command ends with an exit status or a one-line
  * {@linkcode EmuError}; any other exception, a step using more CPU than
- * {@linkcode SLOW_MS}, heap and buffers over {@linkcode MAX_HELD}, or a file
+ * {@linkcode SLOW_MS}, heap and buffers grown by over {@linkcode MAX_HELD}, or a file
  * beside the image created or changed is a failure. With qemu-img installed,
  * an image that `qemu-img check` finds clean and small must convert to the
  * same raw bytes with both.
@@ -24,7 +24,7 @@ import { imgCommand } from "../../cli/img/main.ts";
 import { openImage } from "../../core/block.ts";
 import { which } from "../build_guests.ts";
 import { prng, type Rnd } from "../../tests/riscv/random_programs.ts";
-import { cpuMs, describeError, isolateBytes, type SelfFuzzer } from "./runner.ts";
+import { cpuMs, describeError, isolateBytes, isolateGrowth, type SelfFuzzer } from "./runner.ts";
 import { mutateImage } from "./image_mutation.ts";
 
 const SLOW_MS = 120_000;
@@ -95,7 +95,7 @@ function neighbours(dir: string, image: string): string {
 
 /** One step, timed in CPU; a one-line EmuError is an answer, as an exit status is. */
 async function step(what: string, fn: () => Promise<unknown>): Promise<string | null> {
-  const started = cpuMs();
+  const started = cpuMs(), heldBefore = isolateBytes();
   try {
     await fn();
   } catch (e) {
@@ -103,7 +103,7 @@ async function step(what: string, fn: () => Promise<unknown>): Promise<string | 
   }
   const ms = cpuMs() - started;
   if (ms > SLOW_MS) return `${what}: slow (${Math.round(ms)} ms of CPU)`;
-  const held = isolateBytes();
+  const held = isolateGrowth(heldBefore);
   return held > MAX_HELD ? `${what}: huge allocation (${held} bytes of heap and buffers)` : null;
 }
 

@@ -155,6 +155,24 @@ export function isolateBytes(): number {
 }
 
 /**
+ * Bytes the isolate gained since `before` (an earlier {@linkcode isolateBytes}):
+ * what one case left behind, without the garbage of earlier cases that the
+ * collector has not reached yet (under load it can hold gigabytes of dropped
+ * wasm memories).
+ *
+ * @example
+ * ```ts
+ * import { isolateBytes, isolateGrowth } from "./runner.ts";
+ * const before = isolateBytes();
+ * const kept = new Uint8Array(1 << 20);
+ * console.log(isolateGrowth(before) >= kept.length); // true
+ * ```
+ */
+export function isolateGrowth(before: number): number {
+  return isolateBytes() - before;
+}
+
+/**
  * Runs `fuzzer` for `opts.seconds` (or `opts.cases` cases).
  *
  * @example

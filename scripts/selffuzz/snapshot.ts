@@ -9,7 +9,7 @@
  *
  * The outcome must be a one-line `EmuError` (or a guest deadlock), or a load that
  * runs on to an exit, a fault or the budget; any other exception, a case over
- * {@linkcode SLOW_MS}, or heap and buffers over {@linkcode MAX_HELD} is a
+ * {@linkcode SLOW_MS}, or heap and buffers grown by over {@linkcode MAX_HELD} is a
  * failure.
  *
  * @module
@@ -24,6 +24,7 @@ import {
   describeError,
   isCleanError,
   isolateBytes,
+  isolateGrowth,
   mutatedFileFuzzer,
   type SelfFuzzer,
 } from "./runner.ts";
@@ -34,7 +35,7 @@ const MAGIC_LENGTH = 10;
 const STEPS = 20, STEP_BUDGET = 20_000;
 /** CPU time (cpuMs) over which a case counts as a hang (a good one takes well under 1 s). */
 const SLOW_MS = 30_000;
-/** Heap and buffer bytes (see isolateBytes) that count as a huge allocation. */
+/** Heap and buffer bytes a case may add (see isolateGrowth) before it counts as a huge allocation. */
 const MAX_HELD = 2 ** 31;
 
 /** A machine that saves a seed file and loads the mutants. */
@@ -221,9 +222,9 @@ async function loadAndRun(which: number, file: Uint8Array): Promise<string | nul
 
 /** {@linkcode loadAndRun}, also failing a case that is slow or leaves a huge allocation behind. */
 async function check(which: number, file: Uint8Array): Promise<string | null> {
-  const started = cpuMs();
+  const started = cpuMs(), heldBefore = isolateBytes();
   const failure = await loadAndRun(which, file);
-  const ms = cpuMs() - started, held = isolateBytes();
+  const ms = cpuMs() - started, held = isolateGrowth(heldBefore);
   if (failure) return failure;
   if (ms > SLOW_MS) return `slow: ${Math.round(ms)} ms of CPU`;
   return held > MAX_HELD ? `huge allocation: ${held} bytes of heap and buffers` : null;
