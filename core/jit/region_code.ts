@@ -133,12 +133,14 @@ export class RegionCode {
   }
 
   /**
-   * Drops the per-TB data once the module is made. A long compile can outlive two scavenges,
-   * which promotes this object (or a `TbEmitter`) to V8's old generation; from there it keeps
-   * every young object it points to (the region's unpacked ops above all) alive through each
-   * later scavenge until a full collection, which doubled the old generation of a Linux boot
-   * (docs/perf.md, thirteenth session, the bench run). The ops were unpacked for this compile
-   * (`tb.ir` unpacks afresh), so nothing else holds them.
+   * Drops everything this object holds once the module is made (the caller reads what it keeps
+   * first). A RegionCode that still held its lists after its compile kept them alive through
+   * later scavenges, into V8's old generation, though a full collection found the RegionCode
+   * itself dead. Emptying only the per-TB lists (the thirteenth session's fix, when these
+   * survivors doubled a Linux boot's old generation) left about 10 MiB of them in a boot (the
+   * environment, the TB list and the locals' lists among them), and V8 grows its young
+   * generation by the bytes that survive (docs/perf.md, sixteenth session). The ops were
+   * unpacked for this compile (`tb.ir` unpacks afresh), so nothing else holds them.
    */
   release(): void {
     // The containers are emptied, not only dropped: a promoted `TbEmitter` shares them.
@@ -146,10 +148,8 @@ export class RegionCode {
     for (const maps of [this.groups, this.constants, this.missable]) {
       for (const m of maps) m.clear();
     }
-    for (const list of [this.irs, this.tempSlots, this.groups, this.constants, this.missable]) {
-      list.length = 0;
-    }
-    this.entryOf.clear();
+    const fields = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(fields)) fields[key] = undefined;
   }
 
   /** Marks the globals used and written, and whether ALU helpers are called. */

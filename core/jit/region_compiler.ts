@@ -104,6 +104,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     ...(r.usesInternal ? internalFunctions(r.firstAluHelper) : []),
     run,
   ]);
+  const compiled = { bytes, helperImports: r.helperImports.list, missSites: r.missSites };
   r.release();
-  return { bytes, helperImports: r.helperImports.list, missSites: r.missSites };
+  return compiled;
 }

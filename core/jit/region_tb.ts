@@ -20,6 +20,9 @@ import type { RegionCode } from "./region_code.ts";
 import { emitAlu } from "./region_alu.ts";
 import { memAccess } from "./region_access.ts";
 
+/** What an emitter holds as its temps' slots once it is done. */
+const NO_SLOTS = new Int32Array(0);
+
 const { remaining: L_REMAINING, next: L_NEXT, status: L_STATUS } = LOCALS;
 const { addr: L_ADDR, ent: L_ENT } = LOCALS;
 
@@ -49,10 +52,10 @@ export class TbEmitter {
   mayInvalidate = false;
   readonly groupOf: Map<IrOp, AccessGroup>;
   readonly #depths: ReturnType<typeof exitDepths>;
-  readonly #slot: Int32Array;
+  #slot: Int32Array;
   readonly #constOf: Map<number, bigint>;
   /** labels open, outermost first */
-  readonly #open: number[] = [];
+  #open: number[] = [];
   readonly #changesFlags: boolean;
   readonly #chainable: boolean;
   /** whether the TB jumps to its own start: its code is then a wasm `loop`, outside `depth` */
@@ -120,6 +123,9 @@ export class TbEmitter {
     // Every path ended with an exit or a branch; close the TB for validation.
     c.op(W.unreachable);
     if (this.#selfLoop) c.op(W.end);
+    // Keep none of the compile's objects alive once done (see RegionCode.release).
+    this.#slot = NO_SLOTS;
+    this.#open = [];
   }
 
   /** A miss exit (from `inner` blocks deeper), the address in L_ADDR: the insn runs again. */
