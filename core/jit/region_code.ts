@@ -108,8 +108,9 @@ export class RegionCode {
     this.tempSlots = this.irs.map((ir) => packTemps(ir.ops, G, ir.numTemps));
     const poolSize = this.tempSlots.reduce((n, s) => Math.max(n, s.size), 0);
     for (let i = 0; i < poolSize; i++) this.localTypes.push(I64);
+    this.missable = missExitSets(this.irs, G, env.missExits);
     // Accesses that share a TLB probe (see accessGroups): one i32 local per group of a TB.
-    this.groups = this.irs.map((ir) => accessGroups(ir.ops));
+    this.groups = this.irs.map((ir, k) => accessGroups(ir.ops, this.missable[k]));
     this.groupBase = this.tempBase + poolSize;
     const groupLocals = this.groups.reduce(
       (n, m) => Math.max(n, ...[...m.values()].map((g) => g.index + 1)),
@@ -117,7 +118,6 @@ export class RegionCode {
     );
     for (let i = 0; i < groupLocals; i++) this.localTypes.push(I32);
     this.constants = this.irs.map((ir) => constantTemps(ir.ops, G));
-    this.missable = missExitSets(this.irs, G, env.missExits);
     this.helperImports = new HelperImports(
       env.helpers,
       this.irs.map((ir) => ir.ops),
