@@ -2,7 +2,8 @@
  * Emits a region's guest loads and stores (LOAD, STORE, VLD, VST): the soft
  * TLB probed inline (region_memory.ts), the slow path called out of line,
  * or a miss exit (region_miss.ts). Accesses of a TB that share a base
- * register and do not take miss exits share one probe (`accessGroups`).
+ * register share one probe (`accessGroups`) when they call the slow path, or
+ * take miss exits inside a loop of the region.
  *
  * Only a slow-path call can invalidate translated code: the soft TLB never
  * maps a page holding code for writes (soft_tlb.ts), and a store whose slow
@@ -83,10 +84,7 @@ function slowAccess(
   c.call(value ? IMP_SLOW_STORE : IMP_SLOW_LOAD).brIf(t.to("toTrap"));
 }
 
-/**
- * LOAD, STORE of a group: at a constant offset from the group's host address, or through the
- * module's access function when the group's probe missed (no member takes a miss exit).
- */
+/** LOAD, STORE of a group: at a constant offset from the group's host address. */
 function groupAccess(t: TbEmitter, o: IrOp, g: AccessGroup): void {
   const { c, src } = t, table = t.r.env.tlbTable;
   const store = g.store, hb = t.r.groupBase + g.index;
@@ -107,11 +105,21 @@ function groupAccess(t: TbEmitter, o: IrOp, g: AccessGroup): void {
   c.op(W.else);
   c.operand(src(o.a));
   if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-  if (store) c.operand(src(o.b));
-  c.i64Const(t.insnPc).i32Const(t.len - t.insnIdx).localGet(L_REMAINING);
-  c.call(t.r.access.fn(o)).brIf(t.to("toTrap"));
+  const miss = t.r.missable[t.k].has(o);
+  if (miss) { // the span is not in one page: this member probes alone
+    tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, o.size, store, table);
+    hostAddress(c.if(store ? VOID : I64), L_ADDR, L_ENT, table);
+    if (store) c.operand(src(o.b));
+    c.mem(memOp, 0).op(W.else);
+    t.missExit(1);
+    c.op(W.end);
+  } else {
+    if (store) c.operand(src(o.b));
+    c.i64Const(t.insnPc).i32Const(t.len - t.insnIdx).localGet(L_REMAINING);
+    c.call(t.r.access.fn(o)).brIf(t.to("toTrap"));
+  }
   t.depth--;
   c.op(W.end);
-  if (store) t.mayInvalidate = true;
-  else c.localSet(t.loc(o.d));
+  if (!store) c.localSet(t.loc(o.d));
+  else if (!miss) t.mayInvalidate = true;
 }

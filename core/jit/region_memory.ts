@@ -102,10 +102,11 @@ const MAX_SPAN = 256;
  * op other than a pure ALU op, a branch or a scalar access (a helper may
  * remap memory or flush the TLB). Loads and stores form separate groups (they
  * probe different TLB words). Single accesses are left out, and so are those
- * in `alone`, the accesses that take miss exits (region_miss.ts): a member's
- * fallback is then a probe of its own, inline, so a group would be more code
- * for V8 to compile than its members probing alone (docs/perf.md, sixteenth
- * session).
+ * in `alone`: the region passes the accesses that take miss exits
+ * (region_miss.ts) outside its loops. Such a member falls back to a probe of
+ * its own, inline, so a group is more code for V8 to compile than its members
+ * probing alone; only in a loop does the probe it saves pay for that
+ * (docs/perf.md, sixteenth session).
  *
  * @example
  * ```ts
