@@ -2,7 +2,13 @@
  * Emits a region's guest loads and stores (LOAD, STORE, VLD, VST): the soft
  * TLB probed inline (region_memory.ts), the slow path called out of line,
  * or a miss exit (region_miss.ts). Accesses of a TB that share a base
- * register share one probe (`accessGroups`).
+ * register share one probe (`accessGroups`) when they call the slow path, or
+ * take miss exits inside a loop of the region.
+ *
+ * Only a slow-path call can invalidate translated code: the soft TLB never
+ * maps a page holding code for writes (soft_tlb.ts), and a store whose slow
+ * path is a miss exit leaves the region instead. So only a store with a
+ * slow-path call makes the next instruction check for invalidation.
  *
  * @module
  */
@@ -58,7 +64,7 @@ export function memAccess(t: TbEmitter, o: IrOp, store: boolean): void {
   t.depth--;
   c.op(W.end);
   if (!store && !vector) c.localSet(loc(o.d));
-  if (store) t.mayInvalidate = true;
+  if (store && !miss) t.mayInvalidate = true;
 }
 
 /** A slow-path access of `size` bytes at L_ADDR + `at` (a load's value left on the stack). */
@@ -99,7 +105,8 @@ function groupAccess(t: TbEmitter, o: IrOp, g: AccessGroup): void {
   c.op(W.else);
   c.operand(src(o.a));
   if (o.imm !== 0n) c.i64Const(o.imm).op(W.i64Add);
-  if (t.r.missable[t.k].has(o)) { // the span is not in one page: this member probes alone
+  const miss = t.r.missable[t.k].has(o);
+  if (miss) { // the span is not in one page: this member probes alone
     tlbHit(c.localTee(L_ADDR), L_ADDR, L_ENT, o.size, store, table);
     hostAddress(c.if(store ? VOID : I64), L_ADDR, L_ENT, table);
     if (store) c.operand(src(o.b));
@@ -113,6 +120,6 @@ function groupAccess(t: TbEmitter, o: IrOp, g: AccessGroup): void {
   }
   t.depth--;
   c.op(W.end);
-  if (store) t.mayInvalidate = true;
-  else c.localSet(t.loc(o.d));
+  if (!store) c.localSet(t.loc(o.d));
+  else if (!miss) t.mayInvalidate = true;
 }

@@ -108,8 +108,13 @@ export class RegionCode {
     this.tempSlots = this.irs.map((ir) => packTemps(ir.ops, G, ir.numTemps));
     const poolSize = this.tempSlots.reduce((n, s) => Math.max(n, s.size), 0);
     for (let i = 0; i < poolSize; i++) this.localTypes.push(I64);
+    this.missable = missExitSets(this.irs, G, env.missExits);
     // Accesses that share a TLB probe (see accessGroups): one i32 local per group of a TB.
-    this.groups = this.irs.map((ir) => accessGroups(ir.ops));
+    // Those that take miss exits group only inside the region's loops.
+    const inLoop = loopTbs(tbs, this.irs);
+    this.groups = this.irs.map((ir, k) =>
+      accessGroups(ir.ops, inLoop[k] ? undefined : this.missable[k])
+    );
     this.groupBase = this.tempBase + poolSize;
     const groupLocals = this.groups.reduce(
       (n, m) => Math.max(n, ...[...m.values()].map((g) => g.index + 1)),
@@ -117,7 +122,6 @@ export class RegionCode {
     );
     for (let i = 0; i < groupLocals; i++) this.localTypes.push(I32);
     this.constants = this.irs.map((ir) => constantTemps(ir.ops, G));
-    this.missable = missExitSets(this.irs, G, env.missExits);
     this.helperImports = new HelperImports(
       env.helpers,
       this.irs.map((ir) => ir.ops),
@@ -229,4 +233,20 @@ export class RegionCode {
   #stateOf(g: number): number {
     return STATE_BASE + this.env.globalOffsets[g];
   }
+}
+
+/**
+ * Whether each TB of a region lies in a loop of it: between the target and the source of a
+ * direct jump to the same or an earlier TB of the region (region order).
+ */
+function loopTbs(tbs: TranslationBlock[], irs: IrBlock[]): boolean[] {
+  const index = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
+  const inLoop = tbs.map(() => false);
+  irs.forEach((ir, j) => {
+    for (const o of ir.ops) {
+      const i = o.op === Op.GOTO_TB ? index.get(o.pc) : undefined;
+      if (i !== undefined && i <= j) { for (let k = i; k <= j; k++) inLoop[k] = true; }
+    }
+  });
+  return inLoop;
 }

@@ -101,7 +101,12 @@ const MAX_SPAN = 256;
  * change, at a label (its probe would not dominate what follows), and at any
  * op other than a pure ALU op, a branch or a scalar access (a helper may
  * remap memory or flush the TLB). Loads and stores form separate groups (they
- * probe different TLB words). Single accesses are left out.
+ * probe different TLB words). Single accesses are left out, and so are those
+ * in `alone`: the region passes the accesses that take miss exits
+ * (region_miss.ts) outside its loops. Such a member falls back to a probe of
+ * its own, inline, so a group is more code for V8 to compile than its members
+ * probing alone; only in a loop does the probe it saves pay for that
+ * (docs/perf.md, sixteenth session).
  *
  * @example
  * ```ts
@@ -109,13 +114,16 @@ const MAX_SPAN = 256;
  * console.log(accessGroups([]).size); // 0
  * ```
  */
-export function accessGroups(ops: readonly IrOp[]): Map<IrOp, AccessGroup> {
+export function accessGroups(
+  ops: readonly IrOp[],
+  alone?: ReadonlySet<IrOp>,
+): Map<IrOp, AccessGroup> {
   const members = new Map<IrOp, AccessGroup>();
   const sizes = new Map<AccessGroup, number>();
   /** the open group of each base and kind, by `base * 2 + store` */
   let open = new Map<number, AccessGroup>();
   for (const o of ops) {
-    if (o.op === Op.LOAD || o.op === Op.STORE) {
+    if ((o.op === Op.LOAD || o.op === Op.STORE) && !alone?.has(o)) {
       const store = o.op === Op.STORE, key = o.a * 2 + (store ? 1 : 0);
       let g = open.get(key);
       const lo = g && o.imm > g.minOff ? g.minOff : o.imm;
