@@ -40,7 +40,7 @@ Options:
   -cpu model[,props]     rv64 (default), rv32 or a profile, with QEMU's properties
                          (e.g. rv64,v=true,vlen=256 or rva23s64; "-cpu help" lists them)
   -smp N                 N harts (default 1), taking turns of 10000 instructions on one thread
-  -accel engine          jit (default), interp (the reference) or lockstep (both, compared per TB)
+  -accel engine          jit (default), interp (the reference), interp32 (the first tier alone) or lockstep
   -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
   -kernel file           kernel image (ELF or raw)
   --symbols file         an ELF file (vmlinux) whose symbols name addresses in -d in_asm, plugins

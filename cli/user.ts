@@ -65,7 +65,7 @@ Options:
                      record every input from the outside world (stdin, host time, the files
                      the guest reads: their hashes, or with rrfiles=store their contents) to
                      FILE, or replay a recorded run from it, bit for bit
-  -accel engine      jit (default), interp (the reference) or lockstep (both, compared per TB)
+  -accel engine      jit (default), interp (the reference), interp32 (the first tier alone) or lockstep
   --root DIR         make DIR the guest's root directory; no path leaves it
   -0 argv0           argv[0] for the program (default: the program path)
   -g port            wait for gdb on 127.0.0.1:port before the first instruction

@@ -9,7 +9,7 @@
 import type { GuestMemory } from "./guest_memory.ts";
 import { type HostMemory, STATE_BASE, STATE_SIZE } from "./host_memory.ts";
 import type { HelperDef } from "./ir.ts";
-import { interpretBlock } from "./interp.ts";
+import { interpretBlock, interpretReference } from "./interp.ts";
 import type { RegisterAccess, TargetArch } from "./target.ts";
 import { TbCache, type TranslationBlock } from "./tb.ts";
 import type { Trap } from "./trap.ts";
@@ -27,6 +27,15 @@ export interface Backend {
 /** The reference IR interpreter as a backend. */
 export const interpreterBackend: Backend = {
   name: "interp",
+  exec: (cpu, tb) => interpretReference(cpu, tb),
+};
+
+/**
+ * The interpreter tier as a backend: the interpreter without bigints (`interp32.ts`) for the TBs
+ * whose every op it runs, the reference for the others (the JIT's first tier).
+ */
+export const interpreterTierBackend: Backend = {
+  name: "interp32",
   exec: (cpu, tb) => interpretBlock(cpu, tb),
 };
 
@@ -177,6 +186,14 @@ export class CpuCore implements RegisterAccess {
 
   get #dv(): DataView {
     return this.#parked?.dv ?? this.host.dv;
+  }
+
+  /**
+   * Where global `i` (or, -1, the pc) is in host memory, in bytes: read and written as two
+   * 32-bit halves by the interpreter tier that keeps no bigints (the CPU is not parked then).
+   */
+  globalHostOffset(i: number): number {
+    return 8 * (i < 0 ? this.#pcSlot : this.#globalSlots[i]);
   }
 
   /** Global `i` (a guest register as the IR sees it). */

@@ -372,6 +372,14 @@ export class GuestMemory {
     if (p) p.hasCode = false;
   }
 
+  /**
+   * The page a recent read (or, `write` true, write) of page number `pn` resolved to, if it is
+   * still known: what {@linkcode page} would return without calling the resolver, or undefined.
+   */
+  recentPage(pn: number, write: boolean): Page | undefined {
+    return (write ? this.#recentWrites : this.#recentReads).get(pn);
+  }
+
   /** The page for `addr` and `access`, or throws {@linkcode GuestFault}. */
   page(addr: bigint, access: AccessType): Page {
     const pn = pageNumber(addr);

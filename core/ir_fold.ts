@@ -27,7 +27,7 @@ import {
   W_B,
   W_D,
 } from "./ir_pack.ts";
-import { alu, compare } from "./interp.ts";
+import { alu, compare } from "./interp_alu.ts";
 
 /**
  * Ops without side effects: `MOV` and the ALU ops up to `MOVCOND`.

@@ -50,6 +50,11 @@ export interface TranslationBlock {
    * makes some: a field costs less than a `WeakMap` entry, in memory and at every TB run.
    */
   backendData?: unknown;
+  /**
+   * Whether the interpreter tier without bigints (`interp32.ts`) runs it: 1 yes, 2 no (an op it
+   * leaves to the reference interpreter), 0 not known yet (it looks at the first run).
+   */
+  halves?: number;
 }
 
 /**
@@ -124,6 +129,7 @@ class Block implements TranslationBlock {
   execCount = 0;
   valid = true;
   backendData: unknown = undefined;
+  halves = 0;
   #insns: InsnInfo[] | undefined;
   constructor(
     readonly pc: bigint,

@@ -6,6 +6,8 @@
  */
 
 import { TrapKind } from "./ir.ts";
+import { GuestFault } from "./errors.ts";
+import type { CpuCore } from "./cpu_core.ts";
 
 export { TrapKind };
 
@@ -77,4 +79,19 @@ export class PcRedirect extends Error {
   constructor() {
     super("pc redirected by a callback");
   }
+}
+
+/** Converts a thrown guest fault or helper trap into a {@linkcode Trap} at `pc`, or null. */
+export function trapFrom(e: unknown, pc: bigint, cpu: CpuCore): Trap | null {
+  if (e instanceof GuestFault) {
+    return {
+      kind: TrapKind.MEMORY,
+      cause: cpu.target.memoryFaultCause?.(e.access, e.reason) ?? 0,
+      pc,
+      data: e.address,
+      access: e.access,
+    };
+  }
+  if (e instanceof GuestTrap) return { kind: e.kind, cause: e.trapCause, pc, data: e.data };
+  return null;
 }

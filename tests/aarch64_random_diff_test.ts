@@ -1,8 +1,9 @@
 // Random-program differential test of the aarch64 target: generated A64 sequences
 // (tests/aarch64/random_programs.ts), integer only and with AdvSIMD and FP instructions under a
-// random FPCR, run on the interpreter, on the JIT and on qemu-aarch64; x0-x27, NZCV, FPSR,
-// V0-V31 and the scratch memory must be identical. RANDOM_DIFF_SEED=N and RANDOM_DIFF_COUNT=N
-// explore other programs; `deno task selffuzz insn-a64` runs the same comparison for longer.
+// random FPCR, run on the interpreter, its tier without bigints, the JIT and qemu-aarch64; x0-x27,
+// NZCV, FPSR, V0-V31 and the scratch memory must be identical. RANDOM_DIFF_SEED=N and
+// RANDOM_DIFF_COUNT=N explore other programs; `deno task selffuzz insn-a64` runs the same
+// comparison for longer.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { compareWithQemu, randomProgram } from "./aarch64/random_programs.ts";
@@ -23,7 +24,7 @@ for (const simd of [false, true]) {
   Deno.test({
     name: `random A64 ${
       simd ? "AdvSIMD and FP" : "integer"
-    } programs: interpreter, JIT and qemu-aarch64 agree`,
+    } programs: interpreter, its tier, JIT and qemu-aarch64 agree`,
     ignore: !QEMU,
     async fn() {
       const dir = await Deno.makeTempDir({ prefix: "denemu-a64-random-" });

@@ -1,7 +1,8 @@
-// Differential test of the two backends on random IR: the reference
-// interpreter and the wasm JIT must leave identical state and traps.
+// Differential test of the backends on random IR: the reference interpreter, the interpreter
+// tier without bigints (alone) and the wasm JIT must leave identical state and traps.
 import assert from "node:assert/strict";
 import type { CpuCore } from "../plugin.ts";
+import { interpreterTierBackend } from "../core/cpu_core.ts";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { DATA, machine, NREGS, runAlike } from "./util/toy_target.ts";
 
@@ -15,12 +16,14 @@ function snapshot(cpu: CpuCore) {
   };
 }
 
-Deno.test("interp and jit agree on random IR", async (t) => {
+Deno.test("interp, interp32 and jit agree on random IR", async (t) => {
   let traps = 0, regionCalls = 0, missExits = 0;
   for (const blocks of [1, 3, 17, 40, 90]) {
     await t.step(`${blocks} blocks`, () => {
-      const a = machine(false, blocks), b = machine(true, blocks);
+      const a = machine(false, blocks), b = machine(true, blocks), c = machine(false, blocks);
+      c.backend = interpreterTierBackend;
       traps += runAlike(a, b, 400, 200, snapshot);
+      runAlike(machine(false, blocks), c, 400, 200, snapshot);
       regionCalls += (b.backend as JitBackend).stats.regionCalls;
       missExits += (b.backend as JitBackend).stats.missExits;
     });

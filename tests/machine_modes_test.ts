@@ -6,7 +6,7 @@ import { type Accel, createMachine, EmuError, type Machine, type RunEvent } from
 
 const HELLO = new URL("./guests/bin/hello.static.O2", import.meta.url).pathname;
 const TIMER = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
-const ACCELS: Accel[] = ["jit", "interp", "lockstep"];
+const ACCELS: Accel[] = ["jit", "interp", "interp32", "lockstep"];
 
 /** The script: the same methods, whatever the mode. Returns the types of the events it saw. */
 async function script(m: Machine, accel: Accel): Promise<string[]> {

@@ -146,7 +146,7 @@ const MIXES = [
 ];
 
 for (const mix of MIXES) {
-  Deno.test(`random ${mix.name} programs: interpreter, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
+  Deno.test(`random ${mix.name} programs: interpreter, its tier, JIT${qemu ? " and qemu-riscv64" : ""} agree`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "denemu-random-" });
     try {
       for (let k = 0; k < COUNT; k++) {
@@ -161,6 +161,15 @@ for (const mix of MIXES) {
           stdout: (b) => out.push(b.slice()),
         });
         const interp = { status: await im.runToExit(), stdout: concatBytes(out) };
+        const tier: Uint8Array[] = [];
+        const tm = await createMachine({
+          program: path,
+          cpu: mix.cpu,
+          accel: "interp32",
+          stdout: (b) => tier.push(b.slice()),
+        });
+        assertEquals(await tm.runToExit(), 0, `seed ${seed}: interp32 status`);
+        assertEquals(concatBytes(tier), interp.stdout, `seed ${seed}: interp32 differs`);
         const jit = await runCompiled(path, mix.cpu);
         assertEquals(interp.status, 0, `seed ${seed}: interpreter status`);
         assertEquals(interp.stdout.length, mix.dump, `seed ${seed}: dump size`);

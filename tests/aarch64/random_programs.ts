@@ -165,7 +165,7 @@ function dumpPlace(off: number): string {
 }
 
 /** Runs `path` on `accel` (the JIT compiling every block on its first run): status and stdout. */
-async function runOn(path: string, accel: "jit" | "interp") {
+async function runOn(path: string, accel: "jit" | "interp" | "interp32") {
   const parts: Uint8Array[] = [];
   const m = await createMachine({ program: path, accel, stdout: (b) => parts.push(b.slice()) });
   try {
@@ -177,15 +177,16 @@ async function runOn(path: string, accel: "jit" | "interp") {
 }
 
 /**
- * Runs the program at `path` on qemu-aarch64, the interpreter and the JIT: null when all three
- * exit 0 with the same dump, else what differs (the first register or memory byte).
+ * Runs the program at `path` on qemu-aarch64, the interpreter (the reference and the tier without
+ * bigints) and the JIT: null when all four exit 0 with the same dump, else what differs (the
+ * first register or memory byte).
  */
 export async function compareWithQemu(path: string): Promise<string | null> {
   const q = await new Deno.Command("qemu-aarch64", { args: [path], stdout: "piped" }).output();
   if (q.code !== 0 || q.stdout.length !== DUMP_SIZE) {
     return `qemu-aarch64 exited ${q.code} with ${q.stdout.length} bytes`;
   }
-  for (const accel of ["interp", "jit"] as const) {
+  for (const accel of ["interp", "interp32", "jit"] as const) {
     const ours = await runOn(path, accel);
     if (ours.status !== 0) return `${accel}: exit status ${ours.status}`;
     const k = q.stdout.findIndex((b, i) => ours.stdout[i] !== b);
