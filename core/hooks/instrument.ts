@@ -92,7 +92,9 @@ export function emptyPoint(): InjectionPoint {
  */
 type PendingAdds = Map<number, bigint>;
 
-function emitAdds(b: IrEmitter, pending: PendingAdds): void {
+/** Emits the pending adds, if `now`. */
+function emitAdds(b: IrEmitter, pending: PendingAdds, now = true): void {
+  if (!now || !pending.size) return;
   for (const [host, delta] of pending) b.counterAdd(host, delta);
   pending.clear();
 }
@@ -271,23 +273,24 @@ function injectPacked(
   const b = new PackedBuilder(numGlobals, src.numTemps, src.numLabels);
   const pending: PendingAdds = new Map(), n = src.numOps, starts = src.starts;
   let sawCall = false;
+  // One call site each for the points and the flushes, which every plan reaches (a per-block
+  // counter too): V8's code made on block plans then needs no new feedback for instruction ones.
   for (let i = 0, k = 0; i <= n; i++) {
     for (; k < src.numStarts && starts[2 * k] === i; k++) {
-      if (sawCall && pending.size) emitAdds(b, pending);
+      emitAdds(b, pending, sawCall);
       b.copyStart(src, k);
       const insn = src.startIndex(k);
-      const entry = insn === 0 ? plan.before.get(-1) : undefined;
-      if (entry) emitPoint(b, entry, helpers, pending);
-      const p = plan.before.get(insn);
-      if (p) {
+      for (let at = insn === 0 ? -1 : insn; at <= insn; at++) { // the block entry, then insn
+        const p = plan.before.get(at);
+        if (!p) continue;
         emitPoint(b, p, helpers, pending);
-        if (p.calls.length || p.conds.length) sawCall = true;
+        if ((p.calls.length || p.conds.length) && at >= 0) sawCall = true;
       }
     }
     if (i === n) break;
     const op = src.opcode(i);
     if (op === DEAD) continue;
-    if (!PURE.has(op) && pending.size) emitAdds(b, pending);
+    emitAdds(b, pending, !PURE.has(op));
     if (op === Op.CALL) sawCall = true;
     b.copyOp(src, i);
   }
