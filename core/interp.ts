@@ -31,8 +31,6 @@ import { PcRedirect, trapFrom, type TrapKind } from "./trap.ts";
 import type { CpuCore } from "./cpu_core.ts";
 import { interpretHalves } from "./interp32.ts";
 
-export { trapFrom };
-
 /** Guest loads and stores as the interpreter does them (the CPU's, or a logging wrapper). */
 export type GuestAccess = Pick<CpuCore, "load" | "store">;
 

@@ -8,9 +8,8 @@
  */
 import type { CpuCore } from "../cpu_core.ts";
 import { InternalError } from "../errors.ts";
-import { trapFrom } from "../interp.ts";
 import type { HelperDef } from "../ir.ts";
-import { PcRedirect } from "../trap.ts";
+import { PcRedirect, trapFrom } from "../trap.ts";
 import { CTRL } from "./region_abi.ts";
 
 /**

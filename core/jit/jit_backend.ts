@@ -14,12 +14,12 @@
  */
 
 import type { Backend, CpuCore } from "../cpu_core.ts";
-import { interpretBlock, trapFrom } from "../interp.ts";
+import { interpretBlock } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
 import { gotoTargets, lastOp } from "../ir_pack.ts";
 import { SoftTlb, tlbTable } from "../soft_tlb.ts";
 import { pcKey, type TranslationBlock } from "../tb.ts";
-import type { TrapKind } from "../trap.ts";
+import { trapFrom, type TrapKind } from "../trap.ts";
 import { makeHelperShim } from "./helper_shim.ts";
 import { compileRegion } from "./region_compiler.ts";
 import { slowPathModule } from "./region_imports.ts";
