@@ -2,7 +2,8 @@
 // a run recorded with `-icount rr=record` (stdin, -realtime host time, a file whose
 // contents are stored) replays bit for bit with stdin empty and the file gone; and the insn, bb and
 // memtrace tool plugins count what the machine's icount and independent hooks count; and `emu fuzz`
-// finds magic32's planted bug (a `cmp` with a 32-bit constant) and writes AFL++'s output directory.
+// finds magic32's planted bug (a `cmp` with a 32-bit constant) and writes AFL++'s output directory;
+// race.c's planted race is lost under `-sched random` and its compare-and-swap loop is not.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
@@ -12,6 +13,7 @@ const BIN = new URL("./guests/bin/aarch64/", import.meta.url).pathname;
 const WORLD = BIN + "world.static.O2";
 const HELLO = BIN + "hello.static.O2";
 const MAGIC32 = BIN + "magic32";
+const RACE = BIN + "race.static.O2";
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
 /** Runs the world guest on `file` with `stdin`, recording or replaying through `rr`. */
@@ -109,4 +111,17 @@ Deno.test("aarch64: emu fuzz finds the 32-bit magic from the cmp's constant, in 
     Deno.removeSync(seeds, { recursive: true });
     Deno.removeSync(out, { recursive: true });
   }
+});
+
+Deno.test("aarch64: race.c loses updates under -sched random; its compare-and-swap loop does not", async () => {
+  const runRace = async (seed: number, args: string[]) => {
+    const m = await createMachine({ program: RACE, args, sched: "random,quantum=200", seed });
+    const r = { status: await m.runToExit(), stdout: m.stdout };
+    await m.close();
+    return r;
+  };
+  const lost = await runRace(1, []);
+  assertEquals(lost.status, 1, lost.stdout);
+  assertEquals(await runRace(1, []), lost, "the same seed gives the same run");
+  assertEquals(await runRace(1, ["cas"]), { status: 0, stdout: "counter 600 of 600\n" });
 });
