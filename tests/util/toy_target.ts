@@ -85,8 +85,10 @@ function randomInsn(b: IrEmitter, r: () => number): void {
     b.binop(Op.AND, a, reg(), b.constant(0xff8n));
     b.store(a, DATA, reg(), [1, 2, 4, 8][r() % 4]);
     b.load(reg(), a, DATA, [1, 2, 4, 8][r() % 4], r() % 2 === 0);
-  } else if (kind === 8) b.call(reg(), 0, [reg(), reg()]);
-  else b.setcond(r() % 10 as Cond, reg(), reg(), reg());
+  } else if (kind === 8) {
+    if (r() % 2 === 0) b.call(reg(), 0, [reg(), reg()]);
+    else b.call(-1, 1, [reg()]);
+  } else b.setcond(r() % 10 as Cond, reg(), reg(), reg());
 }
 
 /** A block's end: a wild load, a syscall trap, or a conditional jump to one of `blocks` blocks. */
@@ -135,6 +137,13 @@ export function toyTarget(blocks: number): TargetArch {
       name: "mix",
       fn: (_cpu: unknown, a: bigint, b: bigint) => (a * 31n) ^ b,
       hasResult: true,
+    }, {
+      // writes a register behind the IR's back: the backends must reload it after the call
+      name: "bump",
+      fn: (cpu: CpuCore, a: number) => cpu.setGlobal(0, cpu.getGlobal(0) + BigInt(a)),
+      smallArgs: true,
+      hasResult: false,
+      flags: { readsState: true, writesState: true },
     }],
     reset() {},
     tbFlags: () => 0,
