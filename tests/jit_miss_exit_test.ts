@@ -10,7 +10,7 @@ import { Hooks } from "../mod.ts";
 import type { JitBackend } from "../core/jit/jit_backend.ts";
 import { MISS_LIMIT } from "../core/jit/region_miss.ts";
 import { BranchCounts } from "../core/cov/branches.ts";
-import { A, DATA, machine, X } from "./riscv/asm.ts";
+import { A, CODE, DATA, machine, X } from "./riscv/asm.ts";
 
 const { a0, a1, a2, a3, a4, a5 } = X;
 const LD = 3, SD = 3, W = 2;
@@ -104,6 +104,20 @@ Deno.test("jit: inline counters take miss exits, and count as the interpreter", 
   assertEquals(jit.regs, interp.regs);
   assertEquals(jit.stats!.missExits > 0, true);
 });
+
+for (const jit of [false, true]) {
+  Deno.test(`${jit ? "jit" : "interp"}: a per-instruction counter counts every instruction started`, () => {
+    // The store (instruction 2 of the loop's TB) takes miss exits on jit as a4 enters a new page,
+    // and faults at the unmapped one: the count is icount, plus the store that started then.
+    const { stops, stats } = runOn(jit, walk(8), [7, 333, 1001, 1_000_000], "counters");
+    for (const [reason, icount, , , insnBytes] of stops) {
+      const started = BigInt(icount as number) + (reason === "trap" ? 1n : 0n);
+      assertEquals(insnBytes, 4n * started, `${reason} at ${icount}`);
+    }
+    assertEquals(stops.at(-1)!.slice(0, 1).concat(stops.at(-1)![2]), ["trap", CODE + 8n]);
+    if (stats) assertEquals(stats.missExits > 0, true);
+  });
+}
 
 Deno.test("jit: block callbacks are called once per block across miss exits", () => {
   // the callback is at the load of instruction 0 (which then calls the slow path); the stores
