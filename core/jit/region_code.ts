@@ -77,7 +77,6 @@ export class RegionCode {
   /** the local of each guest register the region uses (-1: unused) */
   readonly globalLocal: Int32Array;
   readonly used: number[] = [];
-  readonly written: number[] = [];
   /** the local of each inline counter, by its host address */
   readonly counterLocal = new Map<number, number>();
   /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
@@ -156,7 +155,7 @@ export class RegionCode {
     for (const key of Object.keys(fields)) fields[key] = undefined;
   }
 
-  /** Marks the globals used and written, and whether ALU helpers are called. */
+  /** Marks the globals used, and whether ALU helpers are called. */
   #scanOps(): void {
     const G = this.env.numGlobals;
     const isUsed = new Uint8Array(G), isWritten = new Uint8Array(G);
@@ -167,7 +166,6 @@ export class RegionCode {
       }
     }
     for (let g = 0; g < G; g++) {
-      if (isWritten[g]) this.written.push(g);
       if (isUsed[g]) this.used.push(g);
     }
   }
@@ -196,23 +194,20 @@ export class RegionCode {
   }
 
   /** JS (callbacks, tools) may read or reset counters: they are in memory across every call. */
-  flushCounters(): void {
+  flushCounters = (): void => {
     for (const [addr, l] of this.counterLocal) {
       this.c.i32Const(addr).localGet(l).mem(W.i64Store, 0);
     }
-  }
+  };
 
   reloadCounters(): void {
     for (const [addr, l] of this.counterLocal) this.c.i32Const(addr).mem(W.i64Load, 0).localSet(l);
   }
 
-  /** Stores the guest registers the region writes, and the counters. */
-  writeBack = (): void => {
-    for (const g of this.written) {
-      this.c.i32Const(this.#stateOf(g)).localGet(this.globalLocal[g]).mem(W.i64Store, 0);
-    }
-    this.flushCounters();
-  };
+  /** Stores guest register `g`'s local into the CPU state (see `TbEmitter`'s `#storeWritten`). */
+  storeGlobal(g: number): void {
+    this.c.i32Const(this.#stateOf(g)).localGet(this.globalLocal[g]).mem(W.i64Store, 0);
+  }
 
   /** Loads the guest registers the region uses, and the counters. */
   reload(): void {

@@ -28,7 +28,7 @@
  *   end
  *   store addr as the pc
  * end
- * write back the globals the region writes
+ * store the inline counters
  * status = CHAIN: tail-call the jump-cache entry in `ent`; else return status
  * ```
  * A direct jump to a later TB of the region branches straight to the end of
@@ -40,7 +40,9 @@
  * slow path or helper that trapped branches to `$trap`. Sharing them keeps
  * the code V8 compiles small: an exit is a few bytes. Guest loads and stores
  * check the soft TLB inline and call an out-of-line slow path on a miss
- * (region_access.ts). Each TB entry checks and charges the instruction
+ * (region_access.ts). Guest registers live in locals, and each is stored
+ * to the CPU state before the next op that may leave or read it, so the
+ * exits write nothing back (region_tb.ts). Each TB entry checks and charges the instruction
  * budget, so budgets stay exact. `region_code.ts` holds what the TBs share
  * (locals, function indices), `region_tb.ts` emits one TB.
  *
@@ -86,7 +88,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     c.op(W.end); // end of block $tbk: TB k's code follows
     new TbEmitter(r, k).emit();
   }
-  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.writeBack);
+  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.flushCounters);
   const imports: WasmFunctionSpec[] = [
     ...fixedImports(),
     ...r.helperImports.specs(),
