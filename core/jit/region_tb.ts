@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type IrOp, Op, visitOperands } from "../ir.ts";
+import { type IrOp, markGlobals, Op, visitOperands } from "../ir.ts";
 import { isPure } from "../ir_fold.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { W, type WasmCode } from "./wasm_code.ts";
@@ -72,6 +72,8 @@ export class TbEmitter {
   #open: number[] = [];
   /** guest registers written since their last store to the CPU state (see `#storeWritten`) */
   #unstored: number[] = [];
+  /** the guest registers in locals while the TB runs: those it uses, and those held across TBs */
+  #inLocals: number[] = [];
   readonly #changesFlags: boolean;
   readonly #chainable: boolean;
   /** whether the TB jumps to its own start: its code is then a wasm `loop`, outside `depth` */
@@ -128,6 +130,7 @@ export class TbEmitter {
   /** Emits the TB, from the end of its block on. */
   emit(): void {
     const { c, len } = this;
+    this.#loadUsed();
     // A jump back to the TB's start branches to this loop, not through the dispatch's br_table.
     if (this.#selfLoop) c.loop();
     // Budget: exit before the TB when fewer than `len` instructions are left.
@@ -152,12 +155,25 @@ export class TbEmitter {
   }
 
   /**
+   * Loads the guest registers the TB uses that the region does not hold across TBs
+   * (`RegionCode.heldAcross`): the CPU state is up to date at every TB boundary.
+   */
+  #loadUsed(): void {
+    const G = this.r.env.numGlobals, isUsed = new Uint8Array(G);
+    markGlobals(this.ops, G, isUsed, new Uint8Array(G));
+    const held = this.r.heldAcross;
+    this.#inLocals = this.r.used.filter((g) => isUsed[g] || held[g]);
+    this.r.loadGlobals(this.#inLocals.filter((g) => !held[g]));
+  }
+
+  /**
    * Whether op `o` may run before the guest registers written since the last store of them
    * are stored: an op that can neither leave the region, nor branch, nor let anything read
    * the CPU state. Registers are stored before every other op, so the CPU state is up to
    * date at each exit, and the shared exit writes nothing back: locals hold guest registers
-   * only while the code reads them, which spares V8's register allocator the values that
-   * were live from a region's entry to all of its exits (docs/perf.md, seventeenth session).
+   * only while the code reads them (and TBs load them at their start, see `#loadUsed`), which
+   * spares V8's register allocator the values that were live from a region's entry to all of
+   * its exits (docs/perf.md, seventeenth session).
    * Two writes of a register between such ops store once.
    */
   #keepsUnstored(o: IrOp): boolean {
@@ -318,8 +334,8 @@ export class TbEmitter {
       if (h.smallArgs) c.op(W.i32WrapI64);
     }
     c.call(fn);
-    if (f.writesState) r.reload(); // the result stays on the stack meanwhile
-    else r.reloadCounters();
+    if (f.writesState) r.loadGlobals(this.#inLocals); // the result stays on the stack meanwhile
+    r.reloadCounters();
     if (h.hasResult) {
       if (o.d >= 0) c.localSet(this.loc(o.d));
       else c.op(W.drop);
