@@ -50,6 +50,14 @@ export interface RegionEnv {
   indirectTargets?: readonly (readonly bigint[] | undefined)[];
 }
 
+/**
+ * The most TBs of a loop whose guest registers stay in locals across its TBs: loading them at
+ * each TB's start slowed the compute guest's small loops by 3 %, while holding those of the
+ * larger loops (an interpreter's dispatch loop) cost V8's register allocator more than the
+ * loads save (docs/perf.md, seventeenth session).
+ */
+const TIGHT_LOOP = 4;
+
 /** The first local after the params and the exits' locals (region_exits.ts `LOCALS`). */
 const FIRST_FREE_LOCAL = 6;
 
@@ -66,7 +74,7 @@ const regionBody = new WasmCode(1 << 16);
  * @example
  * ```ts ignore
  * const r = new RegionCode([tbA, tbB], env);
- * r.reload(); // load the guest registers the region uses into their locals
+ * r.loadGlobals(r.used); // load the guest registers the region uses into their locals
  * ```
  */
 export class RegionCode {
@@ -77,7 +85,13 @@ export class RegionCode {
   /** the local of each guest register the region uses (-1: unused) */
   readonly globalLocal: Int32Array;
   readonly used: number[] = [];
-  readonly written: number[] = [];
+  /**
+   * The guest registers (1 by index) that the TBs of the region's tight loops use (see
+   * `TIGHT_LOOP`): loaded at the region's entry and held in their locals across TBs. Each TB
+   * loads the others it uses at its start (see `TbEmitter`), so that no value is live across
+   * the region's TBs and exits but these: the CPU state is up to date at every TB boundary.
+   */
+  readonly heldAcross: Uint8Array;
   /** the local of each inline counter, by its host address */
   readonly counterLocal = new Map<number, number>();
   /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
@@ -112,6 +126,9 @@ export class RegionCode {
     // Accesses that share a TLB probe (see accessGroups): one i32 local per group of a TB.
     // Those that take miss exits group only inside the region's loops.
     const inLoop = loopTbs(tbs, this.irs);
+    this.heldAcross = new Uint8Array(G);
+    const tight = loopTbs(tbs, this.irs, TIGHT_LOOP), written = new Uint8Array(G);
+    this.irs.forEach((ir, k) => tight[k] && markGlobals(ir.ops, G, this.heldAcross, written));
     this.groups = this.irs.map((ir, k) =>
       accessGroups(ir.ops, inLoop[k] ? undefined : this.missable[k])
     );
@@ -156,7 +173,7 @@ export class RegionCode {
     for (const key of Object.keys(fields)) fields[key] = undefined;
   }
 
-  /** Marks the globals used and written, and whether ALU helpers are called. */
+  /** Marks the globals used, and whether ALU helpers are called. */
   #scanOps(): void {
     const G = this.env.numGlobals;
     const isUsed = new Uint8Array(G), isWritten = new Uint8Array(G);
@@ -167,7 +184,6 @@ export class RegionCode {
       }
     }
     for (let g = 0; g < G; g++) {
-      if (isWritten[g]) this.written.push(g);
       if (isUsed[g]) this.used.push(g);
     }
   }
@@ -196,30 +212,26 @@ export class RegionCode {
   }
 
   /** JS (callbacks, tools) may read or reset counters: they are in memory across every call. */
-  flushCounters(): void {
+  flushCounters = (): void => {
     for (const [addr, l] of this.counterLocal) {
       this.c.i32Const(addr).localGet(l).mem(W.i64Store, 0);
     }
-  }
+  };
 
   reloadCounters(): void {
     for (const [addr, l] of this.counterLocal) this.c.i32Const(addr).mem(W.i64Load, 0).localSet(l);
   }
 
-  /** Stores the guest registers the region writes, and the counters. */
-  writeBack = (): void => {
-    for (const g of this.written) {
-      this.c.i32Const(this.#stateOf(g)).localGet(this.globalLocal[g]).mem(W.i64Store, 0);
-    }
-    this.flushCounters();
-  };
+  /** Stores guest register `g`'s local into the CPU state (see `TbEmitter`'s `#storeWritten`). */
+  storeGlobal(g: number): void {
+    this.c.i32Const(this.#stateOf(g)).localGet(this.globalLocal[g]).mem(W.i64Store, 0);
+  }
 
-  /** Loads the guest registers the region uses, and the counters. */
-  reload(): void {
-    for (const g of this.used) {
+  /** Loads guest registers `gs` into their locals. */
+  loadGlobals(gs: readonly number[]): void {
+    for (const g of gs) {
       this.c.i32Const(this.#stateOf(g)).mem(W.i64Load, 0).localSet(this.globalLocal[g]);
     }
-    this.reloadCounters();
   }
 
   storePc(pc: bigint): void {
@@ -237,15 +249,18 @@ export class RegionCode {
 
 /**
  * Whether each TB of a region lies in a loop of it: between the target and the source of a
- * direct jump to the same or an earlier TB of the region (region order).
+ * direct jump to the same or an earlier TB of the region (region order), at most `maxTbs` TBs
+ * apart.
  */
-function loopTbs(tbs: TranslationBlock[], irs: IrBlock[]): boolean[] {
+function loopTbs(tbs: TranslationBlock[], irs: IrBlock[], maxTbs = Infinity): boolean[] {
   const index = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
   const inLoop = tbs.map(() => false);
   irs.forEach((ir, j) => {
     for (const o of ir.ops) {
       const i = o.op === Op.GOTO_TB ? index.get(o.pc) : undefined;
-      if (i !== undefined && i <= j) { for (let k = i; k <= j; k++) inLoop[k] = true; }
+      if (i !== undefined && i <= j && j - i < maxTbs) {
+        for (let k = i; k <= j; k++) inLoop[k] = true;
+      }
     }
   });
   return inLoop;

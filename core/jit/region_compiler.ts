@@ -3,7 +3,7 @@
  *
  * Shape of the generated function `run(entry: i32, budget: i32) -> i32`:
  * ```text
- * load the region's guest registers (globals) into i64 locals
+ * load the guest registers (globals) its tight loops use into i64 locals
  * block $exit
  *   block $exitPc
  *     block $trap
@@ -28,7 +28,7 @@
  *   end
  *   store addr as the pc
  * end
- * write back the globals the region writes
+ * store the inline counters
  * status = CHAIN: tail-call the jump-cache entry in `ent`; else return status
  * ```
  * A direct jump to a later TB of the region branches straight to the end of
@@ -40,7 +40,10 @@
  * slow path or helper that trapped branches to `$trap`. Sharing them keeps
  * the code V8 compiles small: an exit is a few bytes. Guest loads and stores
  * check the soft TLB inline and call an out-of-line slow path on a miss
- * (region_access.ts). Each TB entry checks and charges the instruction
+ * (region_access.ts). Guest registers live in locals: a TB loads those it
+ * uses at its start (but those of tight loops, loaded at the entry), and
+ * stores each to the CPU state before the next op that may leave or read
+ * it, so the exits write nothing back (region_tb.ts). Each TB entry checks and charges the instruction
  * budget, so budgets stay exact. `region_code.ts` holds what the TBs share
  * (locals, function indices), `region_tb.ts` emits one TB.
  *
@@ -77,7 +80,8 @@ export interface CompiledRegion {
  */
 export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): CompiledRegion {
   const r = new RegionCode(tbs, env), c = r.c;
-  r.reload();
+  r.loadGlobals(r.used.filter((g) => r.heldAcross[g]));
+  r.reloadCounters();
   c.localGet(LOCALS.entry).localSet(LOCALS.next);
   openExits(c);
   for (let i = 0; i < tbs.length; i++) c.block();
@@ -86,7 +90,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     c.op(W.end); // end of block $tbk: TB k's code follows
     new TbEmitter(r, k).emit();
   }
-  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.writeBack);
+  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.flushCounters);
   const imports: WasmFunctionSpec[] = [
     ...fixedImports(),
     ...r.helperImports.specs(),

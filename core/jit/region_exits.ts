@@ -79,7 +79,8 @@ export interface ExitEnv {
 
 /**
  * Closes the blocks {@linkcode openExits} opened, with the code each exit
- * runs; `writeBack` stores the guest registers the region writes.
+ * runs; `flushCounters` stores the inline counters (guest registers are
+ * stored as they are written: see `region_tb.ts`).
  *
  * @example
  * ```ts
@@ -90,7 +91,7 @@ export interface ExitEnv {
  * closeExits(c, { ctrl: 0, pcOffset: 0, jumpCache: 0, selfSlot: 0, flags: 0 }, () => {});
  * ```
  */
-export function closeExits(c: WasmCode, env: ExitEnv, writeBack: () => void): void {
+export function closeExits(c: WasmCode, env: ExitEnv, flushCounters: () => void): void {
   const { remaining, next, status, addr, ent } = LOCALS;
   c.op(W.end); // $hash: the jump-cache slot of the pc in `addr`
   c.localGet(addr).i64Const(1n).op(W.i64ShrU).localGet(addr)
@@ -120,7 +121,7 @@ export function closeExits(c: WasmCode, env: ExitEnv, writeBack: () => void): vo
   c.op(W.end); // $exitPc
   c.i32Const(STATE_BASE + env.pcOffset).localGet(addr).mem(W.i64Store, 0);
   c.op(W.end); // $exit
-  writeBack();
+  flushCounters();
   c.localGet(status).i32Const(CHAIN).op(W.i32Eq).if();
   c.localGet(ent).mem(W.i32Load, env.jumpCache + 12).localGet(remaining);
   c.localGet(ent).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { type IrOp, Op } from "../ir.ts";
+import { type IrOp, markGlobals, Op, visitOperands } from "../ir.ts";
+import { isPure } from "../ir_fold.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { W, type WasmCode } from "./wasm_code.ts";
 import { IMP_DRAIN } from "./region_imports.ts";
@@ -19,6 +20,19 @@ import { CMP } from "./region_opcodes.ts";
 import type { RegionCode } from "./region_code.ts";
 import { emitAlu } from "./region_alu.ts";
 import { memAccess } from "./region_access.ts";
+
+const ignore = () => {};
+
+/** Ops besides the pure ALU ones (`isPure`) that neither leave, nor branch, nor read the CPU state. */
+const KEEP_UNSTORED: ReadonlySet<number> = new Set([
+  Op.FADD64,
+  Op.FSUB64,
+  Op.FMUL64,
+  Op.FDIV64,
+  Op.FSQRT64,
+  Op.I64_TO_F64,
+  Op.COUNTER_ADD,
+]);
 
 /** What an emitter holds as its temps' slots once it is done. */
 const NO_SLOTS = new Int32Array(0);
@@ -56,6 +70,10 @@ export class TbEmitter {
   readonly #constOf: Map<number, bigint>;
   /** labels open, outermost first */
   #open: number[] = [];
+  /** guest registers written since their last store to the CPU state (see `#storeWritten`) */
+  #unstored: number[] = [];
+  /** the guest registers in locals while the TB runs: those it uses, and those held across TBs */
+  #inLocals: number[] = [];
   readonly #changesFlags: boolean;
   readonly #chainable: boolean;
   /** whether the TB jumps to its own start: its code is then a wasm `loop`, outside `depth` */
@@ -112,6 +130,7 @@ export class TbEmitter {
   /** Emits the TB, from the end of its block on. */
   emit(): void {
     const { c, len } = this;
+    this.#loadUsed();
     // A jump back to the TB's start branches to this loop, not through the dispatch's br_table.
     if (this.#selfLoop) c.loop();
     // Budget: exit before the TB when fewer than `len` instructions are left.
@@ -119,13 +138,52 @@ export class TbEmitter {
     c.localGet(L_REMAINING).i32Const(len).op(W.i32LtS).brIf(this.to("toExitPc"));
     c.localGet(L_REMAINING).i32Const(len).op(W.i32Sub).localSet(L_REMAINING);
     this.#openLabels();
-    for (const o of this.ops) this.#emitOp(o);
+    for (const o of this.ops) {
+      if (!this.#keepsUnstored(o)) this.#storeWritten();
+      this.#emitOp(o);
+      const w = visitOperands(o, ignore);
+      if (w >= 0 && w < this.r.env.numGlobals && !this.#unstored.includes(w)) {
+        this.#unstored.push(w);
+      }
+    }
     // Every path ended with an exit or a branch; close the TB for validation.
     c.op(W.unreachable);
     if (this.#selfLoop) c.op(W.end);
     // Keep none of the compile's objects alive once done (see RegionCode.release).
     this.#slot = NO_SLOTS;
     this.#open = [];
+  }
+
+  /**
+   * Loads the guest registers the TB uses that the region does not hold across TBs
+   * (`RegionCode.heldAcross`): the CPU state is up to date at every TB boundary.
+   */
+  #loadUsed(): void {
+    const G = this.r.env.numGlobals, isUsed = new Uint8Array(G);
+    markGlobals(this.ops, G, isUsed, new Uint8Array(G));
+    const held = this.r.heldAcross;
+    this.#inLocals = this.r.used.filter((g) => isUsed[g] || held[g]);
+    this.r.loadGlobals(this.#inLocals.filter((g) => !held[g]));
+  }
+
+  /**
+   * Whether op `o` may run before the guest registers written since the last store of them
+   * are stored: an op that can neither leave the region, nor branch, nor let anything read
+   * the CPU state. Registers are stored before every other op, so the CPU state is up to
+   * date at each exit, and the shared exit writes nothing back: locals hold guest registers
+   * only while the code reads them (and TBs load them at their start, see `#loadUsed`), which
+   * spares V8's register allocator the values that were live from a region's entry to all of
+   * its exits (docs/perf.md, seventeenth session).
+   * Two writes of a register between such ops store once.
+   */
+  #keepsUnstored(o: IrOp): boolean {
+    if (o.op === Op.INSN_START) return !this.mayInvalidate; // else its check may leave
+    return isPure(o.op) || KEEP_UNSTORED.has(o.op);
+  }
+
+  #storeWritten(): void {
+    for (const g of this.#unstored) this.r.storeGlobal(g);
+    this.#unstored.length = 0;
   }
 
   /** A miss exit (from `inner` blocks deeper), the address in L_ADDR: the insn runs again. */
@@ -268,8 +326,7 @@ export class TbEmitter {
     const h = r.env.helpers[Number(o.imm)];
     const f = h.flags ?? {};
     const flagged = f.mayTrap || f.readsState || f.writesState;
-    if (f.readsState || f.writesState) r.writeBack();
-    else r.flushCounters();
+    r.flushCounters();
     if (flagged) this.#beforeTrap();
     const { fn, bound } = r.helperImports.of(o, this.#constOf);
     for (let i = 0; !bound && i < o.args.length; i++) {
@@ -277,8 +334,8 @@ export class TbEmitter {
       if (h.smallArgs) c.op(W.i32WrapI64);
     }
     c.call(fn);
-    if (f.writesState) r.reload(); // the result stays on the stack meanwhile
-    else r.reloadCounters();
+    if (f.writesState) r.loadGlobals(this.#inLocals); // the result stays on the stack meanwhile
+    r.reloadCounters();
     if (h.hasResult) {
       if (o.d >= 0) c.localSet(this.loc(o.d));
       else c.op(W.drop);
