@@ -19,6 +19,12 @@ import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 export interface TranslationBlock {
   /** guest pc of the first instruction */
   readonly pc: bigint;
+  /** `pcKey(pc)`, without making a bigint (what hot readers of the pc take) */
+  readonly pcKey: number;
+  /** the low 32 bits of its pc, as an int32 (without making a bigint) */
+  readonly pcLow: number;
+  /** the high 32 bits of its pc, as an int32 */
+  readonly pcHigh: number;
   /** target flags it was translated under */
   readonly flags: number;
   /** its IR, packed once observers instrumented it (what the interpreter runs) */
@@ -139,6 +145,18 @@ class Block implements TranslationBlock {
     return BigInt.asUintN(64, this.code.wide[(this.code.at + TB_PC) / 2]);
   }
 
+  get pcKey(): number {
+    return this.pcHigh * 2 ** 32 + (this.pcLow >>> 0);
+  }
+
+  get pcLow(): number {
+    return this.code.code[this.code.at + TB_PC];
+  }
+
+  get pcHigh(): number {
+    return this.code.code[this.code.at + TB_PC + 1];
+  }
+
   get flags(): number {
     return this.code.code[this.code.at + TB_FLAGS];
   }
@@ -211,7 +229,7 @@ class Block implements TranslationBlock {
  * pc (a 64-bit word), flags, instruction count, runs, `halves`, and 1 once
  * dropped. Fields of its object would cost 8 bytes each in the JavaScript
  * heap (and its pc a bigint of 24), copied by the scavenges (docs/perf.md,
- * seventeenth session).
+ * seventeenth session). The pc's low word comes first (a little-endian host).
  */
 const TB_PC = -8, TB_FLAGS = -6, TB_INSNS = -5, TB_RUNS = -4, TB_HALVES = -3, TB_DROPPED = -2;
 /** Words before a TB's packed IR (even: its wide values stay 8-byte aligned). */
@@ -476,8 +494,9 @@ export class TbCache {
 
   /** The cached TB for `pc` under `flags`, translating it if needed. */
   get(pc: bigint, flags: number): TranslationBlock {
-    const tb = this.#byPc.get(pcKey(pc));
-    if (tb && tb.flags === flags && tb.pc === pc) return tb;
+    const key = pcKey(pc), tb = this.#byPc.get(key);
+    // Keys are exact below 2^53 in magnitude: past that, the pcs must be compared.
+    if (tb && tb.flags === flags && (Number.isSafeInteger(key) || tb.pc === pc)) return tb;
     return this.#translate(pc, flags);
   }
 
@@ -494,7 +513,7 @@ export class TbCache {
 
   /** Whether `tb` is the cached, valid TB of its pc (not a one-off from {@linkcode translateOnce}). */
   isCached(tb: TranslationBlock): boolean {
-    return this.#byPc.get(pcKey(tb.pc)) === tb;
+    return this.#byPc.get(tb.pcKey) === tb;
   }
 
   /** The cached TB for `pc`, if any (no translation). */
@@ -574,7 +593,7 @@ export class TbCache {
     if (!tb.valid) return;
     tb.valid = false;
     this.generation++;
-    const key = pcKey(tb.pc);
+    const key = tb.pcKey;
     if (this.#byPc.get(key) === tb) this.#byPc.delete(key);
     for (const pn of tb.pages) this.#byPage.get(pn)?.delete(tb);
     for (const o of this.observers) o.onInvalidate?.(tb);
