@@ -215,13 +215,16 @@ const NO_TAIL: readonly number[] = Object.freeze([]);
  * Packs the ops `b` kept into a chunk; `numGlobals` is the target's. The
  * first `tailWords` int32 words of `tail` follow the block's, at {@linkcode PackedIr.tail}: what
  * its owner keeps with it (a TB its instructions), which costs there neither
- * an object nor a fresh page of the JavaScript heap.
+ * an object nor a fresh page of the JavaScript heap. So do `headWords` words
+ * before the block's (an even number, zeroed, from `at - headWords`): its
+ * owner's fields (a TB's counts and state).
  */
 export function packBuilt(
   b: PackedBuilder,
   numGlobals: number,
   tail: readonly number[] = NO_TAIL,
   tailWords = tail.length,
+  headWords = 0,
 ): PackedIr {
   const from = b.code;
   const argWords = markUses(b, numGlobals), use = useScratch;
@@ -234,8 +237,8 @@ export function packBuilt(
   const { numTemps, numLabels, numStarts } = b, numFar = countFar(b);
   const words = HEADER + 2 * numFar + n * STRIDE + argWords + numLabels + numUsed + numWritten +
     START_STRIDE * numStarts + tailWords;
-  const ch = carve(4 * words), code = ch.code, at = ch.used / 4;
-  ch.used += (4 * words + 7) & ~7;
+  const ch = carve(4 * (headWords + words)), code = ch.code, at = ch.used / 4 + headWords;
+  ch.used += (4 * (headWords + words) + 7) & ~7;
   code[at + H_OPS] = n;
   code[at + H_TEMPS] = numTemps;
   code[at + H_LABELS] = numLabels;
@@ -337,19 +340,20 @@ function copyOps(
 }
 
 /**
- * Packs `block` (whose ops are then free to go); `numGlobals` and the first
- * `tailWords` of `tail` as {@linkcode packBuilt} takes them.
+ * Packs `block` (whose ops are then free to go); `numGlobals`, the first
+ * `tailWords` of `tail` and `headWords` as {@linkcode packBuilt} takes them.
  */
 export function packIr(
   block: IrBlock,
   numGlobals: number,
   tail: readonly number[] = NO_TAIL,
   tailWords = tail.length,
+  headWords = 0,
 ): PackedIr {
   const b = new PackedBuilder(numGlobals, block.numTemps, block.numLabels);
   try {
     for (const o of block.ops) b.append(o);
-    return packBuilt(b, numGlobals, tail, tailWords);
+    return packBuilt(b, numGlobals, tail, tailWords, headWords);
   } finally {
     b.release();
   }

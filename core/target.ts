@@ -325,7 +325,10 @@ export interface TargetArch {
   helpers: HelperDef[];
   /** Sets the state block to reset values (the pc is set by the loader). */
   reset(regs: RegisterAccess): void;
-  /** Flags that select a translation (privilege level, enabled extensions...). Part of the TB key. */
+  /**
+   * Flags that select a translation (privilege level, enabled extensions...), a signed 32-bit
+   * number (a TB keeps them as a word). Part of the TB key.
+   */
   tbFlags(regs: RegisterAccess): number;
   /**
    * The MMU mode of TBs made under `flags` (QEMU's MMU index), below `TLB_MODES`: the soft-TLB

@@ -19,6 +19,12 @@ import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 export interface TranslationBlock {
   /** guest pc of the first instruction */
   readonly pc: bigint;
+  /** `pcKey(pc)`, without making a bigint (what hot readers of the pc take) */
+  readonly pcKey: number;
+  /** the low 32 bits of its pc, as an int32 (without making a bigint) */
+  readonly pcLow: number;
+  /** the high 32 bits of its pc, as an int32 */
+  readonly pcHigh: number;
   /** target flags it was translated under */
   readonly flags: number;
   /** its IR, packed once observers instrumented it (what the interpreter runs) */
@@ -122,29 +128,79 @@ export interface TranslationObserver {
  * guest keeps tens of thousands of TBs and every byte of theirs that survives
  * a scavenge makes the young generation grow, each fresh page costing a page
  * fault (docs/perf.md): its instructions are words after its packed IR
- * (`code.tail`: bits and size of each), and its page is a number (another
- * page, where its code spans two, is in a small array).
+ * (`code.tail`: bits and size of each), its page is its pc's, and what few
+ * TBs have (a part's place, a second page) is kept aside.
  */
 class Block implements TranslationBlock {
-  execCount = 0;
-  valid = true;
   backendData: unknown = undefined;
-  halves = 0;
-  #insns: InsnInfo[] | undefined;
-  constructor(
-    readonly pc: bigint,
-    readonly flags: number,
-    readonly code: PackedIr,
-    readonly insnCount: number,
-    /** the page of `pc` */
-    readonly firstPage: number,
-    /** the other pages its code came from (usually none: a shared empty array) */
-    readonly otherPages: readonly number[],
-    readonly part?: BlockPart,
-  ) {}
+  /** Its fields (`TB_*`) are words before its packed IR's (see {@linkcode packBuilt}). */
+  constructor(pc: bigint, readonly code: PackedIr, flags: number, insnCount: number) {
+    const words = code.code, at = code.at;
+    code.wide[(at + TB_PC) / 2] = BigInt.asIntN(64, pc);
+    words[at + TB_FLAGS] = flags;
+    words[at + TB_INSNS] = insnCount;
+  }
+
+  get pc(): bigint {
+    return BigInt.asUintN(64, this.code.wide[(this.code.at + TB_PC) / 2]);
+  }
+
+  get pcKey(): number {
+    return this.pcHigh * 2 ** 32 + (this.pcLow >>> 0);
+  }
+
+  get pcLow(): number {
+    return this.code.code[this.code.at + TB_PC];
+  }
+
+  get pcHigh(): number {
+    return this.code.code[this.code.at + TB_PC + 1];
+  }
+
+  get flags(): number {
+    return this.code.code[this.code.at + TB_FLAGS];
+  }
+
+  get insnCount(): number {
+    return this.code.code[this.code.at + TB_INSNS];
+  }
+
+  /** times it ran, up to 2^31 - 1 */
+  get execCount(): number {
+    return this.code.code[this.code.at + TB_RUNS];
+  }
+
+  set execCount(n: number) {
+    this.code.code[this.code.at + TB_RUNS] = n < 0x7fffffff ? n : 0x7fffffff;
+  }
+
+  get valid(): boolean {
+    return this.code.code[this.code.at + TB_DROPPED] === 0;
+  }
+
+  set valid(v: boolean) {
+    this.code.code[this.code.at + TB_DROPPED] = v ? 0 : 1;
+  }
+
+  get halves(): number {
+    return this.code.code[this.code.at + TB_HALVES];
+  }
+
+  set halves(h: number) {
+    this.code.code[this.code.at + TB_HALVES] = h;
+  }
+
+  get part(): BlockPart | undefined {
+    return blockParts.get(this);
+  }
+
+  /** the other pages its code came from (usually none) */
+  get otherPages(): readonly number[] {
+    return otherPagesOf.get(this) ?? NO_PAGES;
+  }
 
   get pages(): number[] {
-    return [this.firstPage, ...this.otherPages];
+    return [pageNumber(this.pc), ...this.otherPages];
   }
 
   get ir(): IrBlock {
@@ -152,17 +208,43 @@ class Block implements TranslationBlock {
   }
 
   get insns(): InsnInfo[] {
-    return this.#insns ??= unpackInsns(this.pc, this.code.code, this.code.tail, this.insnCount);
+    let insns = insnLists.get(this);
+    if (!insns) {
+      insns = unpackInsns(this.pc, this.code.code, this.code.tail, this.insnCount);
+      insnLists.set(this, insns);
+    }
+    return insns;
   }
 
   insnPc(index: number): bigint {
-    if (this.#insns) return this.#insns[index].pc;
     const words = this.code.code, tail = this.code.tail;
     let offset = 0;
     for (let i = 0; i < index; i++) offset += words[tail + 2 * i + 1];
     return this.pc + BigInt(offset);
   }
 }
+
+/**
+ * A TB's fields as words before its packed IR (offsets from `code.at`): its
+ * pc (a 64-bit word), flags, instruction count, runs, `halves`, and 1 once
+ * dropped. Fields of its object would cost 8 bytes each in the JavaScript
+ * heap (and its pc a bigint of 24), copied by the scavenges (docs/perf.md,
+ * seventeenth session). The pc's low word comes first (a little-endian host).
+ */
+const TB_PC = -8, TB_FLAGS = -6, TB_INSNS = -5, TB_RUNS = -4, TB_HALVES = -3, TB_DROPPED = -2;
+/** Words before a TB's packed IR (even: its wide values stay 8-byte aligned). */
+const TB_WORDS = 8;
+
+/*
+ * What few TBs have, kept aside: a field of every TB costs 8 bytes in each,
+ * copied by the scavenges (docs/perf.md, seventeenth session).
+ */
+/** the instruction lists of the TBs someone asked for them (tools and hooks) */
+const insnLists = new WeakMap<Block, InsnInfo[]>();
+/** where the TBs that run part of a block sit in it */
+const blockParts = new WeakMap<Block, BlockPart>();
+/** the other pages of the TBs whose code spans two */
+const otherPagesOf = new WeakMap<Block, readonly number[]>();
 
 /**
  * The block observers may instrument: its ops become objects only when one
@@ -412,8 +494,9 @@ export class TbCache {
 
   /** The cached TB for `pc` under `flags`, translating it if needed. */
   get(pc: bigint, flags: number): TranslationBlock {
-    const tb = this.#byPc.get(pcKey(pc));
-    if (tb && tb.flags === flags && tb.pc === pc) return tb;
+    const key = pcKey(pc), tb = this.#byPc.get(key);
+    // Keys are exact below 2^53 in magnitude: past that, the pcs must be compared.
+    if (tb && tb.flags === flags && (Number.isSafeInteger(key) || tb.pc === pc)) return tb;
     return this.#translate(pc, flags);
   }
 
@@ -430,7 +513,7 @@ export class TbCache {
 
   /** Whether `tb` is the cached, valid TB of its pc (not a one-off from {@linkcode translateOnce}). */
   isCached(tb: TranslationBlock): boolean {
-    return this.#byPc.get(pcKey(tb.pc)) === tb;
+    return this.#byPc.get(tb.pcKey) === tb;
   }
 
   /** The cached TB for `pc`, if any (no translation). */
@@ -460,7 +543,7 @@ export class TbCache {
     const old = this.#byPc.get(pcKey(pc));
     if (old) this.#drop(old);
     this.#byPc.set(pcKey(pc), tb);
-    this.#addToPage(tb.firstPage, tb);
+    this.#addToPage(pageNumber(pc), tb);
     for (const pn of tb.otherPages) this.#addToPage(pn, tb);
     return tb;
   }
@@ -490,15 +573,16 @@ export class TbCache {
       for (let i = 0; i < observers.length; i++) observers[i].instrument?.(block, ctx, part);
       const tail = ctx.insnWords, words = 2 * ctx.insnCount, packed = block.packed;
       code = packed
-        ? packBuilt(packed, numGlobals, tail, words)
-        : packIr(block, numGlobals, tail, words);
+        ? packBuilt(packed, numGlobals, tail, words, TB_WORDS)
+        : packIr(block, numGlobals, tail, words, TB_WORDS);
     } finally {
       ir.release();
       block?.replaced?.release();
     }
     this.#spareBlock = block;
-    const others = ctx.otherPages.length ? ctx.otherPages : NO_PAGES;
-    const tb = new Block(pc, flags, code, ctx.insnCount, ctx.firstPage, others, part);
+    const tb = new Block(pc, code, flags, ctx.insnCount);
+    if (ctx.otherPages.length) otherPagesOf.set(tb, ctx.otherPages);
+    if (part) blockParts.set(tb, part);
     this.#spare = ctx;
     this.translated++;
     for (let i = 0; i < observers.length; i++) observers[i].onBlock?.(tb);
@@ -509,7 +593,8 @@ export class TbCache {
     if (!tb.valid) return;
     tb.valid = false;
     this.generation++;
-    if (this.#byPc.get(pcKey(tb.pc)) === tb) this.#byPc.delete(pcKey(tb.pc));
+    const key = tb.pcKey;
+    if (this.#byPc.get(key) === tb) this.#byPc.delete(key);
     for (const pn of tb.pages) this.#byPage.get(pn)?.delete(tb);
     for (const o of this.observers) o.onInvalidate?.(tb);
   }

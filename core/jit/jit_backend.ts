@@ -28,11 +28,20 @@ import {
   CTRL,
   JUMP_CACHE_ENTRIES,
   JUMP_CACHE_ENTRY_SIZE,
-  jumpCacheKey,
-  jumpCacheSlot,
+  JUMP_CACHE_FOLD,
   MAX_CHAIN_FLAGS,
   Status,
 } from "./region_abi.ts";
+
+/**
+ * `jumpCacheSlot` (region_abi.ts) of a pc whose low 32 bits are `low` (as a TB keeps them), the
+ * same hash without a bigint: only bits 1..30 of the pc reach it.
+ */
+function jumpCacheSlotOfLow(low: number): number {
+  const bits = low & 0x7ffffffe;
+  return (((bits >>> 1) ^ (bits >>> JUMP_CACHE_FOLD)) & (JUMP_CACHE_ENTRIES - 1)) *
+    JUMP_CACHE_ENTRY_SIZE;
+}
 
 type RunFn = (entry: number, budget: number) => number;
 
@@ -266,7 +275,7 @@ export class JitBackend implements Backend {
     const region = entry.region!;
     // Refill the jump cache, as QEMU's tb_jmp_cache fills on lookup: a colliding TB may have
     // taken this TB's slot, and regions then exit to JS at every jump here.
-    if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, region.slot, entry.index);
+    this.#publish(tb, region.slot, entry.index);
     // Regions chain only to TBs of their own flags: the mode stays until the region returns.
     this.tlb.select(this.#mmuIndex(tb.flags));
     const dv = cpu.host.dv, ctrl = this.#ctrl;
@@ -353,7 +362,7 @@ export class JitBackend implements Backend {
     const from = this.#lastIndirect;
     if (!from) return;
     this.#lastIndirect = undefined;
-    const d = this.#dataOf(from), seen = d.indirectTargets, key = pcKey(next.pc);
+    const d = this.#dataOf(from), seen = d.indirectTargets, key = next.pcKey;
     if (!seen) d.indirectTargets = [key];
     else if (seen.length < MAX_INDIRECT_TARGETS && !seen.includes(key)) seen.push(key);
   }
@@ -398,7 +407,7 @@ export class JitBackend implements Backend {
   /** The TBs of the region compiled from `hot`: it first, then its successors worth joining. */
   #members(hot: TranslationBlock): TranslationBlock[] {
     const tbs = this.cpu.tbs, members: TranslationBlock[] = [hot];
-    const seen = new Set<number>([pcKey(hot.pc)]);
+    const seen = new Set<number>([hot.pcKey]);
     for (let i = 0; i < members.length && members.length < this.maxRegionTbs; i++) {
       for (const key of this.#successors(members[i])) {
         if (seen.has(key)) continue;
@@ -477,7 +486,7 @@ export class JitBackend implements Backend {
       if (!d.region || tb === hot) {
         d.region = region;
         d.index = index;
-        if (tb.flags <= MAX_CHAIN_FLAGS) this.#publish(tb.pc, tb.flags, region.slot, index);
+        this.#publish(tb, region.slot, index);
       }
       if (d.regions) d.regions.push(region);
       else d.regions = [region];
@@ -517,10 +526,17 @@ export class JitBackend implements Backend {
     for (let p = this.#traceStart; p < end; p += 4) run?.(dv.getInt32(p, true));
   }
 
-  /** Lets generated code jump straight to `pc` (entry `index` of the region in `slot`). */
-  #publish(pc: bigint, flags: number, slot: number, index: number): void {
-    const at = this.#jumpCache + jumpCacheSlot(pc), dv = this.cpu.host.dv;
-    dv.setBigInt64(at, jumpCacheKey(pc, flags), true);
+  /**
+   * Lets generated code jump straight to `tb` (entry `index` of the region in `slot`), if its
+   * flags take part in chaining. Its tag is `jumpCacheKey(tb.pc, flags)` written as two words
+   * from the pc's: this runs at every region entry from the run loop, and bigints would cost.
+   */
+  #publish(tb: TranslationBlock, slot: number, index: number): void {
+    const flags = tb.flags;
+    if (flags > MAX_CHAIN_FLAGS) return;
+    const at = this.#jumpCache + jumpCacheSlotOfLow(tb.pcLow), dv = this.cpu.host.dv;
+    dv.setInt32(at, ~tb.pcLow, true);
+    dv.setInt32(at + 4, ~(tb.pcHigh ^ (flags << 24)), true);
     dv.setInt32(at + 8, slot, true);
     dv.setInt32(at + 12, index, true);
   }
@@ -539,7 +555,7 @@ export class JitBackend implements Backend {
       // Only the region's own TBs can have entries pointing at it.
       const dv = this.cpu.host.dv;
       for (const tb of region.tbs) {
-        const at = this.#jumpCache + jumpCacheSlot(tb.pc);
+        const at = this.#jumpCache + jumpCacheSlotOfLow(tb.pcLow);
         if (dv.getInt32(at + 8, true) !== region.slot) continue;
         dv.setBigInt64(at, 0n, true);
       }

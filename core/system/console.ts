@@ -108,8 +108,14 @@ interface Waiter {
  * ```
  */
 export class SerialConsole implements SerialBackend {
-  /** all guest output so far, decoded as UTF-8 */
-  output = "";
+  /** the output decoded so far (see {@linkcode output}) */
+  #text = "";
+  /**
+   * output bytes not decoded yet: decoding at each byte made a string per byte, each kept by
+   * the next (32 bytes of heap per byte of output, copied by the scavenges)
+   */
+  #bytes = new Uint8Array(256);
+  #byteCount = 0;
   /**
    * While true, guest output is dropped (not in {@linkcode output}, not
    * passed to listeners): the host already saw it (a history re-executing the run).
@@ -133,9 +139,24 @@ export class SerialConsole implements SerialBackend {
 
   // ---- device side ----
 
+  /** all guest output so far, decoded as UTF-8 */
+  get output(): string {
+    if (this.#byteCount) {
+      const bytes = this.#bytes.subarray(0, this.#byteCount);
+      this.#text += this.#decoder.decode(bytes, { stream: true });
+      this.#byteCount = 0;
+    }
+    return this.#text;
+  }
+
   transmit(byte: number): void {
     if (this.outputMuted) return;
-    this.output += this.#decoder.decode(new Uint8Array([byte & 0xff]), { stream: true });
+    if (this.#byteCount === this.#bytes.length) {
+      const more = new Uint8Array(2 * this.#bytes.length);
+      more.set(this.#bytes);
+      this.#bytes = more;
+    }
+    this.#bytes[this.#byteCount++] = byte & 0xff;
     for (const l of this.#outputListeners) l(byte & 0xff);
     if (this.#waiters.length) this.#check();
   }
