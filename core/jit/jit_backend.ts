@@ -28,20 +28,10 @@ import {
   CTRL,
   JUMP_CACHE_ENTRIES,
   JUMP_CACHE_ENTRY_SIZE,
-  JUMP_CACHE_FOLD,
+  jumpCacheSlot,
   MAX_CHAIN_FLAGS,
   Status,
 } from "./region_abi.ts";
-
-/**
- * `jumpCacheSlot` (region_abi.ts) of a pc whose low 32 bits are `low` (as a TB keeps them), the
- * same hash without a bigint: only bits 1..30 of the pc reach it.
- */
-function jumpCacheSlotOfLow(low: number): number {
-  const bits = low & 0x7ffffffe;
-  return (((bits >>> 1) ^ (bits >>> JUMP_CACHE_FOLD)) & (JUMP_CACHE_ENTRIES - 1)) *
-    JUMP_CACHE_ENTRY_SIZE;
-}
 
 type RunFn = (entry: number, budget: number) => number;
 
@@ -534,7 +524,7 @@ export class JitBackend implements Backend {
   #publish(tb: TranslationBlock, slot: number, index: number): void {
     const flags = tb.flags;
     if (flags > MAX_CHAIN_FLAGS) return;
-    const at = this.#jumpCache + jumpCacheSlotOfLow(tb.pcLow), dv = this.cpu.host.dv;
+    const at = this.#jumpCache + jumpCacheSlot(tb.pcLow), dv = this.cpu.host.dv;
     dv.setInt32(at, ~tb.pcLow, true);
     dv.setInt32(at + 4, ~(tb.pcHigh ^ (flags << 24)), true);
     dv.setInt32(at + 8, slot, true);
@@ -555,7 +545,7 @@ export class JitBackend implements Backend {
       // Only the region's own TBs can have entries pointing at it.
       const dv = this.cpu.host.dv;
       for (const tb of region.tbs) {
-        const at = this.#jumpCache + jumpCacheSlotOfLow(tb.pcLow);
+        const at = this.#jumpCache + jumpCacheSlot(tb.pcLow);
         if (dv.getInt32(at + 8, true) !== region.slot) continue;
         dv.setBigInt64(at, 0n, true);
       }

@@ -49,13 +49,13 @@ export const JUMP_CACHE_ENTRY_SIZE = 16;
 export const JUMP_CACHE_FOLD = 16;
 
 /**
- * Byte offset of the jump-cache entry for guest `pc`. Generated code computes
- * the same hash: `((pc >> 1) ^ (pc >> JUMP_CACHE_FOLD)) & (ENTRIES - 1)`.
+ * Byte offset of the jump-cache entry for a guest pc whose low 32 bits are `pcLow` (only bits
+ * 1..30 reach the 15-bit hash, so a TB's stored low word serves without a bigint). Generated code
+ * computes the same hash: `((pc >> 1) ^ (pc >> JUMP_CACHE_FOLD)) & (ENTRIES - 1)`.
  */
-export function jumpCacheSlot(pc: bigint): number {
-  // Only bits 1..30 of the pc reach the 15-bit hash.
-  const low = Number(pc & 0x7ffffffen);
-  return (((low >>> 1) ^ (low >>> JUMP_CACHE_FOLD)) & (JUMP_CACHE_ENTRIES - 1)) *
+export function jumpCacheSlot(pcLow: number): number {
+  const bits = pcLow & 0x7ffffffe;
+  return (((bits >>> 1) ^ (bits >>> JUMP_CACHE_FOLD)) & (JUMP_CACHE_ENTRIES - 1)) *
     JUMP_CACHE_ENTRY_SIZE;
 }
 

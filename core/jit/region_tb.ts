@@ -354,8 +354,9 @@ export class TbEmitter {
     if (j !== undefined) this.#branchTo(j);
     else {
       c.i64Const(pc).localSet(L_ADDR);
-      if (this.#chainable) c.i32Const(jumpCacheSlot(pc)).localSet(L_ENT).br(this.to("toTry"));
-      else c.br(this.to("toExitPc"));
+      if (this.#chainable) {
+        c.i32Const(jumpCacheSlot(Number(pc & 0x7ffffffen))).localSet(L_ENT).br(this.to("toTry"));
+      } else c.br(this.to("toExitPc"));
     }
   }
 
