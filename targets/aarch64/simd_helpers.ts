@@ -30,21 +30,33 @@ export const VecOp = {
   ZIP2: 29,
 } as const;
 
-/** The lanes of Vn, `esize` bytes each, as unsigned bigints. */
+/**
+ * The lanes of Vn, `esize` bytes each, as unsigned bigints: split from its two 64-bit halves (a
+ * 128-bit bigint per call cost more than the helpers' arithmetic).
+ */
 export function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
-  const whole = BigInt.asUintN(64, cpu.getGlobal(A64.vLow(n))) |
-    (BigInt.asUintN(64, cpu.getGlobal(A64.vHigh(n))) << 64n);
-  const bits = BigInt(esize * 8), mask = (1n << bits) - 1n;
-  return Array.from({ length: 16 / esize }, (_, i) => (whole >> (bits * BigInt(i))) & mask);
+  const halves = [cpu.getGlobal(A64.vLow(n)), cpu.getGlobal(A64.vHigh(n))];
+  if (esize === 16) return [BigInt.asUintN(64, halves[0]) | (BigInt.asUintN(64, halves[1]) << 64n)];
+  const width = esize * 8, bits = BigInt(width), perHalf = 8 / esize;
+  const out: bigint[] = new Array(2 * perHalf);
+  for (let h = 0; h < 2; h++) {
+    let v = halves[h];
+    for (let i = 0; i < perHalf; i++, v >>= bits) out[h * perHalf + i] = BigInt.asUintN(width, v);
+  }
+  return out;
 }
 
 /** Writes `values` (lanes of `esize` bytes, the rest zero) to Vd. */
 export function setLanes(cpu: CpuCore, d: number, esize: number, values: bigint[]): void {
-  const bits = BigInt(esize * 8), mask = (1n << bits) - 1n;
-  let whole = 0n;
-  values.forEach((v, i) => whole |= (v & mask) << (bits * BigInt(i)));
-  cpu.setGlobal(A64.vLow(d), BigInt.asIntN(64, whole));
-  cpu.setGlobal(A64.vHigh(d), BigInt.asIntN(64, whole >> 64n));
+  if (esize === 16) return setLanes(cpu, d, 8, [values[0], values[0] >> 64n]);
+  const width = esize * 8, bits = BigInt(width), perHalf = 8 / esize;
+  for (let h = 0; h < 2; h++) {
+    let half = 0n;
+    for (let i = perHalf - 1; i >= 0; i--) {
+      half = (half << bits) | BigInt.asUintN(width, values[h * perHalf + i] ?? 0n);
+    }
+    cpu.setGlobal(h ? A64.vHigh(d) : A64.vLow(d), half);
+  }
 }
 
 /** Permutations of the lanes of Vn and Vm: the source lane of each result lane. */
