@@ -31,17 +31,25 @@ export const VecOp = {
 } as const;
 
 /**
- * The lanes of Vn, `esize` bytes each, as unsigned bigints: split from its two 64-bit halves (a
- * 128-bit bigint per call cost more than the helpers' arithmetic).
+ * The lanes of Vn, `esize` bytes each, as unsigned bigints. Lanes below 8 bytes are read from the
+ * state block as numbers (a bigint shift per lane cost more than the helpers' arithmetic).
  */
 export function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
-  const halves = [cpu.getGlobal(A64.vLow(n)), cpu.getGlobal(A64.vHigh(n))];
-  if (esize === 16) return [BigInt.asUintN(64, halves[0]) | (BigInt.asUintN(64, halves[1]) << 64n)];
-  const width = esize * 8, bits = BigInt(width), perHalf = 8 / esize;
-  const out: bigint[] = new Array(2 * perHalf);
+  const low = cpu.getGlobal(A64.vLow(n)), high = cpu.getGlobal(A64.vHigh(n));
+  if (esize === 16) return [BigInt.asUintN(64, low) | (BigInt.asUintN(64, high) << 64n)];
+  if (esize === 8) return [BigInt.asUintN(64, low), BigInt.asUintN(64, high)];
+  const dv = cpu.host.dv, perHalf = 8 / esize, out: bigint[] = new Array(2 * perHalf);
   for (let h = 0; h < 2; h++) {
-    let v = halves[h];
-    for (let i = 0; i < perHalf; i++, v >>= bits) out[h * perHalf + i] = BigInt.asUintN(width, v);
+    const at = cpu.globalHostOffset(h ? A64.vHigh(n) : A64.vLow(n));
+    for (let i = 0; i < perHalf; i++) {
+      const p = at + i * esize;
+      const v = esize === 4
+        ? dv.getUint32(p, true)
+        : esize === 2
+        ? dv.getUint16(p, true)
+        : dv.getUint8(p);
+      out[h * perHalf + i] = BigInt(v);
+    }
   }
   return out;
 }
@@ -49,13 +57,19 @@ export function lanes(cpu: CpuCore, n: number, esize: number): bigint[] {
 /** Writes `values` (lanes of `esize` bytes, the rest zero) to Vd. */
 export function setLanes(cpu: CpuCore, d: number, esize: number, values: bigint[]): void {
   if (esize === 16) return setLanes(cpu, d, 8, [values[0], values[0] >> 64n]);
-  const width = esize * 8, bits = BigInt(width), perHalf = 8 / esize;
+  if (esize === 8) {
+    cpu.setGlobal(A64.vLow(d), values[0] ?? 0n);
+    return cpu.setGlobal(A64.vHigh(d), values[1] ?? 0n);
+  }
+  const dv = cpu.host.dv, perHalf = 8 / esize;
   for (let h = 0; h < 2; h++) {
-    let half = 0n;
-    for (let i = perHalf - 1; i >= 0; i--) {
-      half = (half << bits) | BigInt.asUintN(width, values[h * perHalf + i] ?? 0n);
+    const at = cpu.globalHostOffset(h ? A64.vHigh(d) : A64.vLow(d));
+    for (let i = 0; i < perHalf; i++) {
+      const p = at + i * esize, v = Number(BigInt.asUintN(32, values[h * perHalf + i] ?? 0n));
+      if (esize === 4) dv.setUint32(p, v, true);
+      else if (esize === 2) dv.setUint16(p, v, true);
+      else dv.setUint8(p, v);
     }
-    cpu.setGlobal(h ? A64.vHigh(d) : A64.vLow(d), half);
   }
 }
 
