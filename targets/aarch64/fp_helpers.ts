@@ -119,43 +119,31 @@ export interface Fmt {
   mantissa: number;
   quiet: bigint;
   defaultNaN: bigint;
+  /** the exponent field's bits, in place (an infinity's magnitude) */
+  expMask: bigint;
+  /** the fraction field's bits */
+  fracMask: bigint;
+}
+
+/** The format of `bits` bits with `mantissa` fraction bits, its masks made once. */
+function format(name: FloatFormat, bits: number, mantissa: number, defaultNaN: bigint): Fmt {
+  const fracMask = (1n << BigInt(mantissa)) - 1n;
+  const expMask = ((1n << BigInt(bits - 1)) - 1n) ^ fracMask;
+  return { name, bits, mantissa, quiet: 1n << BigInt(mantissa - 1), defaultNaN, expMask, fracMask };
 }
 /** Single precision. */
-export const F32: Fmt = {
-  name: "f32",
-  bits: 32,
-  mantissa: 23,
-  quiet: 1n << 22n,
-  defaultNaN: 0x7fc00000n,
-};
+export const F32: Fmt = format("f32", 32, 23, 0x7fc00000n);
 /** Double precision. */
-export const F64: Fmt = {
-  name: "f64",
-  bits: 64,
-  mantissa: 52,
-  quiet: 1n << 51n,
-  defaultNaN: 0x7ff8000000000000n,
-};
-
+export const F64: Fmt = format("f64", 64, 52, 0x7ff8000000000000n);
 /** Half precision (fcvt's only: no FP16 arithmetic). */
-export const F16: Fmt = {
-  name: "f16",
-  bits: 16,
-  mantissa: 10,
-  quiet: 1n << 9n,
-  defaultNaN: 0x7e00n,
-};
+export const F16: Fmt = format("f16", 16, 10, 0x7e00n);
 
-const isNaN = (f: Fmt, v: bigint) => {
-  const expMask = ((1n << BigInt(f.bits - 1 - f.mantissa)) - 1n) << BigInt(f.mantissa);
-  return (v & expMask) === expMask && (v & ((1n << BigInt(f.mantissa)) - 1n)) !== 0n;
-};
+const isNaN = (f: Fmt, v: bigint) => (v & f.expMask) === f.expMask && (v & f.fracMask) !== 0n;
 const isSignalling = (f: Fmt, v: bigint) => isNaN(f, v) && (v & f.quiet) === 0n;
 
 /** Whether one of `a`, `b` is an infinity and the other a zero. */
 export function infTimesZero(f: Fmt, a: bigint, b: bigint): boolean {
-  const magnitude = (1n << BigInt(f.bits - 1)) - 1n,
-    inf = magnitude ^ ((1n << BigInt(f.mantissa)) - 1n);
+  const magnitude = f.expMask | f.fracMask, inf = f.expMask;
   const ma = a & magnitude, mb = b & magnitude;
   return (ma === inf && mb === 0n) || (ma === 0n && mb === inf);
 }
