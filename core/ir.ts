@@ -268,6 +268,16 @@ const UNARY: ReadonlySet<number> = new Set([
   Op.FSQRT64,
 ]); // deno-fmt-ignore
 
+/** The binary64 ops on bits (`FADD64` ... `I64_TO_F64`): no flags, no traps, no side effects. */
+export const FLOAT64_ALU_OPS: readonly Op[] = [
+  Op.FADD64,
+  Op.FSUB64,
+  Op.FMUL64,
+  Op.FDIV64,
+  Op.FSQRT64,
+  Op.I64_TO_F64,
+];
+
 /**
  * Whether `op` is a vector op (they name 16-byte slots of host memory, not temps).
  *

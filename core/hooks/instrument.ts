@@ -8,7 +8,7 @@
  */
 
 import { expandVectorAccesses } from "./expand_vector.ts";
-import { Cond, INTEGER_ALU_OPS, type IrOp, Op } from "../ir.ts";
+import { Cond, FLOAT64_ALU_OPS, INTEGER_ALU_OPS, type IrOp, Op } from "../ir.ts";
 import { IrBuilder, type IrEmitter } from "../ir_builder.ts";
 import { BEFORE_ACCESS } from "../cpu_core.ts";
 import { DEAD, PackedBuilder } from "../ir_pack_builder.ts";
@@ -127,12 +127,7 @@ const PURE = new Set<number>([
   Op.MOVI,
   Op.SETCOND,
   Op.MOVCOND,
-  Op.FADD64,
-  Op.FSUB64,
-  Op.FMUL64,
-  Op.FDIV64,
-  Op.FSQRT64,
-  Op.I64_TO_F64,
+  ...FLOAT64_ALU_OPS,
 ]);
 
 const INVERSE: Record<number, Cond> = {

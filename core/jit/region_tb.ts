@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type IrOp, markGlobals, Op, visitOperands } from "../ir.ts";
+import { FLOAT64_ALU_OPS, type IrOp, markGlobals, Op, visitOperands } from "../ir.ts";
 import { isPure } from "../ir_fold.ts";
 import type { TranslationBlock } from "../tb.ts";
 import { W, type WasmCode } from "./wasm_code.ts";
@@ -24,15 +24,7 @@ import { memAccess } from "./region_access.ts";
 const ignore = () => {};
 
 /** Ops besides the pure ALU ones (`isPure`) that neither leave, nor branch, nor read the CPU state. */
-const KEEP_UNSTORED: ReadonlySet<number> = new Set([
-  Op.FADD64,
-  Op.FSUB64,
-  Op.FMUL64,
-  Op.FDIV64,
-  Op.FSQRT64,
-  Op.I64_TO_F64,
-  Op.COUNTER_ADD,
-]);
+const KEEP_UNSTORED: ReadonlySet<number> = new Set([...FLOAT64_ALU_OPS, Op.COUNTER_ADD]);
 
 /** What an emitter holds as its temps' slots once it is done. */
 const NO_SLOTS = new Int32Array(0);
