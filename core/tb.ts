@@ -9,10 +9,11 @@
 import { EmuError, GuestFault, hex } from "./errors.ts";
 import { type GuestMemory, type Page, pageNumber } from "./guest_memory.ts";
 import { PAGE_SIZE } from "./host_memory.ts";
-import type { IrBlock, IrOp } from "./ir.ts";
+import type { IrBlock } from "./ir.ts";
 import { type Wide, wideBigint } from "./ir_builder.ts";
 import { foldConstants } from "./ir_fold.ts";
 import { packBuilt, PackedBuilder, type PackedIr, packIr, unpackIr } from "./ir_pack.ts";
+import { BlockToInstrument } from "./tb_instrument.ts";
 import type { InsnInfo, TargetArch, TranslateContext } from "./target.ts";
 
 /** One translated block of guest code. */
@@ -245,59 +246,6 @@ const insnLists = new WeakMap<Block, InsnInfo[]>();
 const blockParts = new WeakMap<Block, BlockPart>();
 /** the other pages of the TBs whose code spans two */
 const otherPagesOf = new WeakMap<Block, readonly number[]>();
-
-/**
- * The block observers may instrument: its ops become objects only when one
- * reads them (most blocks go from the builder to their packed form as words).
- * The TB cache reuses one for every TB ({@linkcode BlockToInstrument.start}): its fields are
- * written at every TB from the first, so that the first instrumented TB, which rewrites them,
- * changes no field V8 had seen as constant (that deoptimized the TB cache's code; docs/perf.md,
- * fifteenth session, the first hooked machine).
- */
-class BlockToInstrument implements BlockToRewrite {
-  #ops: IrOp[] | undefined;
-  #built: PackedBuilder;
-  /** the builder an observer rewrote the block into, released after packing */
-  replaced: PackedBuilder | undefined;
-  numTemps: number;
-  numLabels: number;
-  constructor(built: PackedBuilder) {
-    this.#built = built;
-    this.numTemps = built.numTemps;
-    this.numLabels = built.numLabels;
-  }
-
-  /** Makes this the block of `built` (the next TB's), as a new one would be. */
-  start(built: PackedBuilder): this {
-    this.#ops = this.replaced = undefined;
-    this.#built = built;
-    this.numTemps = built.numTemps;
-    this.numLabels = built.numLabels;
-    return this;
-  }
-
-  get ops(): IrOp[] {
-    return this.#ops ??= this.#built.finish().ops;
-  }
-
-  set ops(ops: IrOp[]) {
-    this.#ops = ops;
-  }
-
-  get packed(): PackedBuilder | undefined {
-    const b = this.#built;
-    const same = this.numTemps === b.numTemps && this.numLabels === b.numLabels;
-    return this.#ops === undefined && same ? b : undefined;
-  }
-
-  replace(b: PackedBuilder): void {
-    this.replaced?.release();
-    this.replaced = this.#built = b;
-    this.#ops = undefined;
-    this.numTemps = b.numTemps;
-    this.numLabels = b.numLabels;
-  }
-}
 
 /** The page number of guest address `addr`, a number read as a signed 64-bit value (exact). */
 function pageOfNumber(addr: number): number {
