@@ -1,5 +1,5 @@
 /**
- * The AdvSIMD permutations of two registers (uzp, zip, trn, ext), run by
+ * The AdvSIMD permutations of two registers (uzp, zip, trn), run by
  * one helper on the V registers in the state block, and the lane access
  * the other helpers share (the arithmetic: the generic helpers of
  * `simd_int.ts` and `simd_fp.ts`). Bitwise operations and moves are IR (see
@@ -17,11 +17,10 @@ import { A64 } from "./state.ts";
  * @example
  * ```ts
  * import { VecOp } from "./simd_helpers.ts";
- * console.log(VecOp.EXT); // 22
+ * console.log(VecOp.UZP1); // 24
  * ```
  */
 export const VecOp = {
-  EXT: 22,
   UZP1: 24,
   TRN1: 25,
   ZIP1: 26,
@@ -85,15 +84,11 @@ const PERMUTES: Partial<Record<number, (i: number, count: number) => [0 | 1, num
 
 /**
  * Runs operation `op` on Vd, Vn, Vm; `info` packs the element size (log2
- * bytes, bits 0-1), Q (bit 2) and ext's byte index (bits 3 and up).
+ * bytes, bits 0-1) and Q (bit 2).
  */
 function vec(cpu: CpuCore, op: number, d: number, n: number, m: number, info: number): void {
-  const sz = info & 3, q = (info >> 2) & 1, extra = info >> 3;
+  const sz = info & 3, q = (info >> 2) & 1;
   const esize = 1 << sz, count = (q ? 16 : 8) / esize;
-  if (op === VecOp.EXT) {
-    const bytes = [...lanes(cpu, n, 1).slice(0, q ? 16 : 8), ...lanes(cpu, m, 1)];
-    return setLanes(cpu, d, 1, bytes.slice(extra, extra + (q ? 16 : 8)));
-  }
   const src = [lanes(cpu, n, esize), lanes(cpu, m, esize)];
   const permute = PERMUTES[op]!;
   setLanes(

@@ -3,7 +3,7 @@
  * ld1r and single lanes, dup, ins, umov/smov, the bitwise vector operations
  * (and, bic, orr, orn, eor, bsl, bit, bif, not) on the two 64-bit halves in
  * IR, the modified-immediate moves (movi, mvni, orr, bic, fmov), fmov between
- * general and FP registers, tbl/tbx (`simd_perm.ts`) and the two-register
+ * general and FP registers, ext, tbl/tbx (`simd_perm.ts`) and the two-register
  * permutations through the `a64_vec` helper (`simd_helpers.ts`). The lane-wise
  * arithmetic is `trans_simd_lanes.ts`.
  *
@@ -15,7 +15,6 @@
 import { type Cond, Op, type Temp } from "../../plugin_target.ts";
 import { type A64Context, imm, load, reg, regSp, setReg, tmp, type TransTable } from "./context.ts";
 import { A64_HELPER } from "./helpers.ts";
-import { VecOp } from "./simd_helpers.ts";
 import { PermOp } from "./simd_perm.ts";
 import { A64 } from "./state.ts";
 
@@ -35,9 +34,9 @@ export const LDST_MULTIPLE: Record<number, { count: number; interleaved: boolean
   0b0000: { count: 4, interleaved: true },
 };
 
-/** Calls the lane-wise helper. */
-function vecCall(ctx: A64Context, op: number, a: Args, size: number, extra = 0): void {
-  const info = size | (a.q << 2) | (extra << 3);
+/** Calls the permutation helper. */
+function vecCall(ctx: A64Context, op: number, a: Args, size: number): void {
+  const info = size | (a.q << 2);
   const args = [op, a.rd, a.rn, a.rm ?? 0, info].map((v) => imm(ctx, v));
   ctx.ir.call(-1, A64_HELPER.VEC, args);
 }
@@ -117,6 +116,17 @@ function element(imm5: number): { size: number; high: boolean; shift: number } |
   if (size > 3) return null;
   const offset = (imm5 >> (size + 1)) << size;
   return { size, high: offset >= 8, shift: 8 * (offset & 7) };
+}
+
+/**
+ * A fresh temp holding the 8 bytes at byte `at` of the little-endian concatenation of the 64-bit
+ * `halves` (ext's window).
+ */
+function extractHalf(ctx: A64Context, halves: Temp[], at: number): Temp {
+  const first = halves[at >> 3], shift = (at & 7) * 8;
+  if (shift === 0) return tmp(ctx, Op.MOV, first);
+  const low = tmp(ctx, Op.SHR, first, imm(ctx, shift));
+  return tmp(ctx, Op.OR, low, tmp(ctx, Op.SHL, halves[(at >> 3) + 1], imm(ctx, 64 - shift)));
 }
 
 /** The value of element `e` of Vn, zero- or sign-extended. */
@@ -341,7 +351,11 @@ export const SIMD_TRANS: TransTable = {
   },
   ext(ctx, a) {
     if (!a.q && a.imm4 >= 8) return false;
-    vecCall(ctx, VecOp.EXT, a, 0, a.imm4);
+    const halves = a.q
+      ? [A64.vLow(a.rn), A64.vHigh(a.rn), A64.vLow(a.rm), A64.vHigh(a.rm)]
+      : [A64.vLow(a.rn), A64.vLow(a.rm)];
+    const window = (j: number) => extractHalf(ctx, halves, a.imm4 + 8 * j);
+    setVec(ctx, a.rd, a.q, window(0), a.q ? window(1) : 0);
     return true;
   },
   movi(ctx, a) {
