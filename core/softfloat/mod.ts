@@ -28,5 +28,13 @@ export {
 } from "./format.ts";
 export { fadd, fdiv, fmul, fsqrt, fsub } from "./arith.ts";
 export { fmuladd } from "./fma.ts";
+export {
+  addF32Number,
+  addF64Number,
+  fmaF32Number,
+  fmaF64Number,
+  mulF32Number,
+  mulF64Number,
+} from "./fast.ts";
 export { fclass, feq, fle, flt, fmax, fmin } from "./compare.ts";
 export { fcvtFF, fcvtFromInt, fcvtToInt } from "./convert.ts";
