@@ -31,6 +31,7 @@ import {
   type HelperDef,
 } from "../../plugin_target.ts";
 import { A64 } from "./state.ts";
+import { numberLanes, sameFast } from "./simd_fp_fast.ts";
 
 /**
  * The operations, by `a64_fp`'s first argument.
@@ -522,6 +523,9 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
       break;
     }
     default: {
+      const fast = fz ? undefined : SCALAR_NUMBER_LANES[op]?.[f === F64 ? 1 : 0];
+      const shape = { d, n, m, a: (info >> 1) & 31, e: f.bits / 8, count: 1, elem: -1 };
+      if (fast && sameFast(cpu, fast, shape, env)) break;
       // Only the operands the operation has: FPCR.FZ raises IDC for a denormal one.
       const fused = op >= FpOp.MADD && op <= FpOp.NMSUB;
       const ins = fused
@@ -534,6 +538,20 @@ function fp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: num
   }
   raiseFlags(cpu, env);
 }
+
+/** The scalar operations with a fast path, by their number. */
+const SCALAR_NUMBER_LANES = Object.fromEntries(
+  [
+    [FpOp.ADD, "fadd"],
+    [FpOp.SUB, "fsub"],
+    [FpOp.MUL, "fmul"],
+    [FpOp.NMUL, "fnmul"],
+    [FpOp.MADD, "fmadd"],
+    [FpOp.MSUB, "fmsub"],
+    [FpOp.NMADD, "fnmadd"],
+    [FpOp.NMSUB, "fnmsub"],
+  ].map(([op, name]) => [op, numberLanes([name as string])[0]]),
+);
 
 /**
  * The scalar FP helper.

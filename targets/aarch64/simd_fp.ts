@@ -37,6 +37,7 @@ import {
 } from "./fp_helpers.ts";
 import { frecpe, frecpx, frsqrte, frsqrts } from "./fp_estimate.ts";
 import { lanes, setLanes } from "./simd_helpers.ts";
+import { numberLanes, sameFast } from "./simd_fp_fast.ts";
 
 /** What a lane function sees besides its operands. */
 interface Lane {
@@ -213,6 +214,7 @@ const OPS: Record<string, VfpDef> = {
  */
 export const VFP_NAMES: readonly string[] = Object.keys(OPS);
 const DEFS = VFP_NAMES.map((n) => OPS[n]);
+const NUMBER_LANES = numberLanes(VFP_NAMES);
 
 /**
  * Packs `a64_vfp`'s info argument.
@@ -247,6 +249,9 @@ function vfp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
   const elem = (info >> 10) - 1;
   // The scalar forms: one element, or the two of the scalar pairwise ones (faddp s0, v1.2s).
   const e = f.bits / 8, count = (q ? 16 : 8) / e;
+  const fast = fz ? undefined : NUMBER_LANES[op]?.[f === F64 ? 1 : 0];
+  const shape = { d, n, m, a: d, e, count: scalar ? 1 : count, elem };
+  if (fast && sameFast(cpu, fast, shape, env)) return raiseFlags(cpu, env);
   const xs = lanes(cpu, n, e).slice(0, scalar ? (def.kind === "pair" ? 2 : 1) : count);
   // fcvtl and fcvtn: f is the wider format. With half precision, FZ flushes neither a half
   // input nor a half result (Arm's FPUnpackCV and FPRoundCV).
