@@ -1,8 +1,9 @@
 /**
  * The translation of the AdvSIMD patterns of `simd.decode.ts`: each checks
  * the element size and Q against the operation's shape (reserved encodings
- * are undefined instructions) and calls the generic lane helper, `a64_vint`
- * (`simd_int.ts`) or `a64_vfp` (`simd_fp.ts`).
+ * are undefined instructions) and writes the common integer operations as IR
+ * (`simd_int_ir.ts`) or calls the generic lane helper, `a64_vint` (`simd_int.ts`) or `a64_vfp`
+ * (`simd_fp.ts`).
  *
  * @module
  */
@@ -10,7 +11,8 @@
 import { type A64Context, imm, type TransTable } from "./context.ts";
 import { A64_HELPER } from "./helpers.ts";
 import { vfpInfo } from "./simd_fp.ts";
-import { vintInfo, vintKind } from "./simd_int.ts";
+import { VINT_NAMES, vintInfo, vintKind } from "./simd_int.ts";
+import { laneOpInIr } from "./simd_int_ir.ts";
 import { shiftImmediate } from "./trans_simd.ts";
 
 type Args = Record<string, number>;
@@ -58,6 +60,7 @@ export function byElement(a: Args, size: number): { reg: number; index: number }
 export const SIMD_LANES_TRANS: TransTable = {
   vint(ctx, a) {
     if (!intSizeOk(a, a.size)) return false;
+    if (laneOpInIr(ctx, VINT_NAMES[a.op], a, a.size)) return true;
     call(ctx, A64_HELPER.VINT, a.op, a, a.rm, vintInfo({ size: a.size, q: a.q, scalar: a.scalar }));
     return true;
   },
@@ -71,6 +74,7 @@ export const SIMD_LANES_TRANS: TransTable = {
       ? !((a.ok >> shift.size) & 1)
       : shift.size === 3 && !a.q;
     if (bad) return false;
+    if (laneOpInIr(ctx, VINT_NAMES[a.op], a, shift.size, shift.amount)) return true;
     // Register 32: the helper takes the immediate (the shift amount) for Vm.
     const info = vintInfo({ size: shift.size, q: a.q, scalar: a.scalar, imm: shift.amount });
     call(ctx, A64_HELPER.VINT, a.op, a, 32, info);
