@@ -113,6 +113,8 @@ export interface ProgramOptions {
   length: number;
   /** AdvSIMD and FP instructions among them, under a random FPCR */
   simd: boolean;
+  /** the body's instructions, instead of random ones (`length` is then ignored) */
+  body?: readonly number[];
 }
 
 /**
@@ -133,7 +135,8 @@ export function randomProgram(seed: number, o: ProgramOptions): Uint8Array {
     for (let k = 0; k < 32; k++) words.push(ldst(true, 16, k, V_INIT + 16 * k));
   }
   for (let k = 0; k < 28; k++) words.push(ldst(true, 8, k, 8 * k));
-  for (let k = 0; k < o.length; k++) {
+  if (o.body) words.push(...o.body);
+  for (let k = 0; !o.body && k < o.length; k++) {
     words.push(o.simd && rnd(2) ? randomSimdInsn(rnd) : randomIntInsn(rnd) >>> 0);
   }
   for (let k = 0; k < 28; k++) words.push(ldst(false, 8, k, DUMP + 8 * k));
