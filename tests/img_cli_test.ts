@@ -396,3 +396,22 @@ Deno.test("emu img --version and -V print the version, as qemu-img's do", async 
     assert.deepEqual([r.code, r.stdout], [0, `emu img version ${VERSION} (Denemu)\n`]);
   }
 });
+
+Deno.test({
+  name: "emu img create: the size from -o size=, as qemu-img takes it (not twice)",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const opts = ["-o", "size=1M,cluster_size=4k"];
+    const emu = await emuImg(["create", "-f", "qcow2", ...opts, "e.qcow2"], dir);
+    const qemu = await qemuImg(["create", "-f", "qcow2", ...opts, "q.qcow2"], dir);
+    assert.deepEqual([emu.code, emu.stdout], [0, qemu.stdout.replace("q.qcow2", "e.qcow2")]);
+    const info = async (name: string) =>
+      JSON.parse((await qemuImg(["info", "--output=json", name], dir)).stdout)["virtual-size"];
+    assert.equal(await info("e.qcow2"), await info("q.qcow2"));
+    const twice = await emuImg(["create", "-f", "qcow2", ...opts, "t.qcow2", "2M"], dir);
+    assert.deepEqual([twice.code, twice.stdout], [1, ""]);
+    assert.match(twice.stderr, /t\.qcow2: The image size must be specified only once/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});

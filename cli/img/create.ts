@@ -43,10 +43,14 @@ export async function createCommand(argv: string[]): Promise<number> {
   if (!path || extra.length) {
     throw new EmuError("Expecting image file name", "emu img create [-f fmt] file [size]");
   }
-  const o = parseCreateOptions(args.opts.get("o"));
+  const { size: sizeOption, ...o } = parseCreateOptions(args.opts.get("o"));
+  if (sizeText !== undefined && sizeOption !== undefined) {
+    throw new EmuError(`${path}: The image size must be specified only once`);
+  }
   if (args.has("b")) o.backing_file = args.get("b")!;
   if (args.has("F")) o.backing_fmt = args.get("F")!;
-  let size = sizeText === undefined ? undefined : parseImageSize(sizeText);
+  const sizeGiven = sizeText ?? sizeOption;
+  let size = sizeGiven === undefined ? undefined : parseImageSize(sizeGiven);
   if (o.backing_file && !args.has("u")) {
     const backing = await openImage(backingPath(path, o.backing_file), {
       readOnly: true,
