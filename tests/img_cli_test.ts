@@ -415,3 +415,11 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test("emu img create: an unknown format fails before the Formatting line", async () => {
+  const dir = await Deno.makeTempDir();
+  const r = await emuImg(["create", "-f", "nosuchformat", "x.img", "1M"], dir);
+  assert.deepEqual([r.code, r.stdout], [1, ""]);
+  assert.match(r.stderr, /nosuchformat/);
+  await Deno.remove(dir, { recursive: true });
+});

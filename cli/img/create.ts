@@ -5,8 +5,9 @@
  * @module
  */
 
-import { backingPath, createImage, openImage, parseImageSize } from "../../core/block.ts";
+import { backingPath, openImage, parseImageSize } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
+import { loadBlockPlugin } from "../../core/plugin.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
 import { hasHelpOption, printCreateHelp } from "./option_help.ts";
 
@@ -61,9 +62,10 @@ export async function createCommand(argv: string[]): Promise<number> {
     backing.close();
   }
   if (size === undefined) throw new EmuError("Image creation needs a size parameter");
+  const plugin = await loadBlockPlugin(fmt); // an unknown format fails before the line, as in qemu-img
   if (!args.has("q")) console.log(formattingLine(path, fmt, size, o));
   const { backing_file: backingFile, backing_fmt: backingFormat, ...rest } = o;
-  await createImage(path, fmt, { size, options: rest, backingFile, backingFormat });
+  await plugin.create(path, { size, options: rest, backingFile, backingFormat });
   return 0;
 }
 
