@@ -423,3 +423,19 @@ Deno.test("emu img create: an unknown format fails before the Formatting line", 
   assert.match(r.stderr, /nosuchformat/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test({
+  name: "emu img check: an image whose backing file is missing fails (exit 1), as in qemu-img",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "base.qcow2", "4M"], dir);
+    await qemuOverlay(dir, "base.qcow2", "top.qcow2");
+    await Deno.remove(`${dir}/base.qcow2`);
+    const emu = await emuImg(["check", "top.qcow2"], dir);
+    const qemu = await qemuImg(["check", "top.qcow2"], dir, [1]);
+    assert.deepEqual([emu.code, emu.stdout], [qemu.code, qemu.stdout]);
+    assert.match(emu.stderr, /base\.qcow2/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
