@@ -41,7 +41,7 @@ export function deliverSignals(p: LinuxProcess, report: (ev: ProcessEvent) => vo
       const what = defaultAction(next.signal);
       if (what === "stop" && stopProcess(p, next.signal)) return; // it takes no more turns
       if (what === "ignore" || what === "stop") continue;
-      if (what === "core") {
+      if (what === "core" && p.abi.coreDumpMessage) {
         p.stderr(
           new TextEncoder().encode(
             `qemu: uncaught target signal ${next.signal} (${
