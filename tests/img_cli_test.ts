@@ -175,6 +175,10 @@ Deno.test({
     assert.match(refused.stderr, /--shrink/);
     assert.equal((await emuImg(["resize", "--shrink", "r.qcow2", "-1024M"], dir)).code, 0);
     assert.equal((await emuImg(["resize", "--shrink", "r.qcow2", "512k"], dir)).code, 0);
+    for (const size of ["0", "-512k"]) { // to nothing: refused, as qemu-img does
+      const zero = await emuImg(["resize", "--shrink", "r.qcow2", size], dir);
+      assert.deepEqual([zero.code, zero.stderr], [1, "emu: New image size must be positive\n"]);
+    }
     assert.match((await qemuImg(["check", "r.qcow2"], dir, [0, 3])).stderr, /^$/);
     await qemuImg(["create", "-q", "-f", "raw", "ref.raw", "512k"], dir);
     await run("qemu-io", ["-f", "raw", "-c", "write -P 1 0 512k", `${dir}/ref.raw`]);

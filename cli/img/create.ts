@@ -88,7 +88,7 @@ export async function resizeCommand(argv: string[]): Promise<number> {
     const size = delta === undefined
       ? parseImageSize(sizeText)
       : img.size + (sizeText[0] === "-" ? -delta : delta);
-    if (size < 0) throw new EmuError("New image size must be positive");
+    if (size <= 0) throw new EmuError("New image size must be positive"); // as qemu-img: 0 too
     if (size < img.size && !args.has("shrink")) {
       throw new EmuError(
         "Use the --shrink option to perform a shrink operation.",
