@@ -443,3 +443,13 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test("emu img: a directory given as an image is refused in one line, exit 1 (was exit 70)", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const args of [["info", "."], ["check", "."], ["convert", "-O", "raw", ".", "o.raw"]]) {
+    const r = await emuImg(args, dir);
+    assert.equal(r.code, 1, args.join(" "));
+    assert.match(r.stderr, /^emu: cannot open disk image \.: is a directory[^\n]*\n$/);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
