@@ -115,6 +115,11 @@ export interface LinuxAbi {
    * (riscv64).
    */
   coreDumpMessage?: boolean;
+  /**
+   * The si_code of the SIGILL an illegal instruction raises (default 1,
+   * ILL_ILLOPC, as qemu-riscv64 gives; qemu-aarch64 gives ILL_ILLOPN, 2).
+   */
+  illegalInstructionCode?: number;
   /** the kernel's `struct sigaction` for this machine (`rt_sigaction`) */
   sigaction: SigactionLayout;
   /** Syscall number -> generic Linux name (e.g. 64 -> "write"); core dispatches by name. */

@@ -553,7 +553,8 @@ export class LinuxProcess {
   }
 
   #fault(trap: Trap, report: boolean): void {
-    const p = faultSignal(trap, this.mem.pages.has(pageNumber(trap.data)));
+    const mapped = this.mem.pages.has(pageNumber(trap.data));
+    const p = faultSignal(trap, mapped, this.abi.illegalInstructionCode);
     if (this.log?.categories.has("int")) {
       this.log.write(`guest trap kind ${trap.kind} cause ${trap.cause} at ${hex(trap.pc)}`);
     }
