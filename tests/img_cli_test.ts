@@ -453,3 +453,24 @@ Deno.test("emu img: a directory given as an image is refused in one line, exit 1
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test({
+  name:
+    "emu img convert: an output that is an image read (or its backing file) is refused, untouched",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "base.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write -P 7 0 64k", `${dir}/base.qcow2`]);
+    await qemuOverlay(dir, "base.qcow2", "top.qcow2");
+    const before = await Deno.readFile(`${dir}/base.qcow2`);
+    for (const [src, out] of [["base.qcow2", "base.qcow2"], ["top.qcow2", "base.qcow2"]]) {
+      const emu = await emuImg(["convert", "-O", "qcow2", src, out], dir);
+      const qemu = await qemuImg(["convert", "-O", "qcow2", src, out], dir, [1]);
+      assert.equal(emu.code, qemu.code, `${src} -> ${out}`);
+      assert.match(emu.stderr, /Failed to get "write" lock/);
+      assert.deepEqual(await Deno.readFile(`${dir}/base.qcow2`), before);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
