@@ -16,7 +16,7 @@ import { int, put, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 
 function mmap(p: LinuxProcess, a: bigint[]): bigint {
-  const [addr, length] = a;
+  const addr = a[0], length = BigInt.asUintN(64, a[1]); // -4096 is a huge length: ENOMEM
   const prot = int(a[2]), flags = int(a[3]), fd = int(a[4]);
   const offset = BigInt.asIntN(64, a[5]);
   if (prot & ~7 || length === 0n) throw new SysError(E.EINVAL);
