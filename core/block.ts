@@ -290,20 +290,20 @@ export class HostFile {
     mode: { readOnly: boolean; overlay?: boolean; ignoreFlushes?: boolean },
   ): HostFile {
     const write = !mode.readOnly && !mode.overlay;
+    let file: Deno.FsFile;
     try {
-      return new HostFile(
-        path,
-        Deno.openSync(path, { read: true, write }),
-        mode.readOnly,
-        !!mode.overlay,
-        mode.ignoreFlushes,
-      );
+      file = Deno.openSync(path, { read: true, write });
     } catch (e) {
       throw new EmuError(
         `cannot open disk image ${path}: ${(e as Error).message.split("\n")[0]}`,
         "check the path and permissions",
       );
     }
+    if (file.statSync().isDirectory) {
+      file.close();
+      throw new EmuError(`cannot open disk image ${path}: is a directory`, "name an image file");
+    }
+    return new HostFile(path, file, mode.readOnly, !!mode.overlay, mode.ignoreFlushes);
   }
 
   /** Creates (or truncates) `path` for writing; `cache` as {@linkcode BlockOpenOptions}. */

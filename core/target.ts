@@ -108,6 +108,18 @@ export interface LinuxAbi {
   hwcap2?: bigint;
   /** where a Debian cross toolchain keeps this machine's libraries (`-L` default when present) */
   defaultSysroot: string;
+  /**
+   * Whether a program killed by a core-dumping signal gets qemu-user's
+   * `qemu: uncaught target signal N (...) - core dumped` on stderr: QEMU 7.2
+   * prints it where its ELF loader writes core dumps (aarch64), not elsewhere
+   * (riscv64).
+   */
+  coreDumpMessage?: boolean;
+  /**
+   * The si_code of the SIGILL an illegal instruction raises (default 1,
+   * ILL_ILLOPC, as qemu-riscv64 gives; qemu-aarch64 gives ILL_ILLOPN, 2).
+   */
+  illegalInstructionCode?: number;
   /** the kernel's `struct sigaction` for this machine (`rt_sigaction`) */
   sigaction: SigactionLayout;
   /** Syscall number -> generic Linux name (e.g. 64 -> "write"); core dispatches by name. */

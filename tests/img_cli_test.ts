@@ -175,6 +175,10 @@ Deno.test({
     assert.match(refused.stderr, /--shrink/);
     assert.equal((await emuImg(["resize", "--shrink", "r.qcow2", "-1024M"], dir)).code, 0);
     assert.equal((await emuImg(["resize", "--shrink", "r.qcow2", "512k"], dir)).code, 0);
+    for (const size of ["0", "-512k"]) { // to nothing: refused, as qemu-img does
+      const zero = await emuImg(["resize", "--shrink", "r.qcow2", size], dir);
+      assert.deepEqual([zero.code, zero.stderr], [1, "emu: New image size must be positive\n"]);
+    }
     assert.match((await qemuImg(["check", "r.qcow2"], dir, [0, 3])).stderr, /^$/);
     await qemuImg(["create", "-q", "-f", "raw", "ref.raw", "512k"], dir);
     await run("qemu-io", ["-f", "raw", "-c", "write -P 1 0 512k", `${dir}/ref.raw`]);
@@ -395,4 +399,78 @@ Deno.test("emu img --version and -V print the version, as qemu-img's do", async 
     const r = await emuImg([flag], Deno.cwd());
     assert.deepEqual([r.code, r.stdout], [0, `emu img version ${VERSION} (Denemu)\n`]);
   }
+});
+
+Deno.test({
+  name: "emu img create: the size from -o size=, as qemu-img takes it (not twice)",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const opts = ["-o", "size=1M,cluster_size=4k"];
+    const emu = await emuImg(["create", "-f", "qcow2", ...opts, "e.qcow2"], dir);
+    const qemu = await qemuImg(["create", "-f", "qcow2", ...opts, "q.qcow2"], dir);
+    assert.deepEqual([emu.code, emu.stdout], [0, qemu.stdout.replace("q.qcow2", "e.qcow2")]);
+    const info = async (name: string) =>
+      JSON.parse((await qemuImg(["info", "--output=json", name], dir)).stdout)["virtual-size"];
+    assert.equal(await info("e.qcow2"), await info("q.qcow2"));
+    const twice = await emuImg(["create", "-f", "qcow2", ...opts, "t.qcow2", "2M"], dir);
+    assert.deepEqual([twice.code, twice.stdout], [1, ""]);
+    assert.match(twice.stderr, /t\.qcow2: The image size must be specified only once/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test("emu img create: an unknown format fails before the Formatting line", async () => {
+  const dir = await Deno.makeTempDir();
+  const r = await emuImg(["create", "-f", "nosuchformat", "x.img", "1M"], dir);
+  assert.deepEqual([r.code, r.stdout], [1, ""]);
+  assert.match(r.stderr, /nosuchformat/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test({
+  name: "emu img check: an image whose backing file is missing fails (exit 1), as in qemu-img",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "base.qcow2", "4M"], dir);
+    await qemuOverlay(dir, "base.qcow2", "top.qcow2");
+    await Deno.remove(`${dir}/base.qcow2`);
+    const emu = await emuImg(["check", "top.qcow2"], dir);
+    const qemu = await qemuImg(["check", "top.qcow2"], dir, [1]);
+    assert.deepEqual([emu.code, emu.stdout], [qemu.code, qemu.stdout]);
+    assert.match(emu.stderr, /base\.qcow2/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test("emu img: a directory given as an image is refused in one line, exit 1 (was exit 70)", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const args of [["info", "."], ["check", "."], ["convert", "-O", "raw", ".", "o.raw"]]) {
+    const r = await emuImg(args, dir);
+    assert.equal(r.code, 1, args.join(" "));
+    assert.match(r.stderr, /^emu: cannot open disk image \.: is a directory[^\n]*\n$/);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test({
+  name:
+    "emu img convert: an output that is an image read (or its backing file) is refused, untouched",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await qemuImg(["create", "-q", "-f", "qcow2", "base.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write -P 7 0 64k", `${dir}/base.qcow2`]);
+    await qemuOverlay(dir, "base.qcow2", "top.qcow2");
+    const before = await Deno.readFile(`${dir}/base.qcow2`);
+    for (const [src, out] of [["base.qcow2", "base.qcow2"], ["top.qcow2", "base.qcow2"]]) {
+      const emu = await emuImg(["convert", "-O", "qcow2", src, out], dir);
+      const qemu = await qemuImg(["convert", "-O", "qcow2", src, out], dir, [1]);
+      assert.equal(emu.code, qemu.code, `${src} -> ${out}`);
+      assert.match(emu.stderr, /Failed to get "write" lock/);
+      assert.deepEqual(await Deno.readFile(`${dir}/base.qcow2`), before);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
 });

@@ -107,3 +107,24 @@ Deno.test("procfs: /proc/cpuinfo's isa line follows -cpu (extensions and profile
     "rv64imafdc_zicsr_zifencei_zihintpause_zfh_zfhmin_zba_zbb_zbkb_zbs_sstc",
   );
 });
+
+Deno.test("procfs: chdir through /proc/self/root and /proc/self/cwd stays in --root", async () => {
+  const out = await underRoot([
+    "mkdir -100 d 0755",
+    "chdir d",
+    "chdir /proc/self/cwd",
+    "getcwd",
+    "chdir /proc/self/root",
+    "getcwd",
+    "open -100 inside 0 0",
+  ]);
+  assertEquals(out, [
+    "1 mkdir: ok",
+    "2 chdir: ok",
+    "3 chdir: ok",
+    "4 getcwd: ok /d",
+    "5 chdir: ok",
+    "6 getcwd: ok /",
+    "7 open: ok 0",
+  ]);
+});

@@ -98,3 +98,20 @@ Deno.test({
     }
   },
 });
+
+Deno.test("--root: an interpreter symlinked out of the root is a one-line error, not an internal one", async () => {
+  const { root, outside, cleanup } = makeSandbox();
+  try {
+    Deno.copyFileSync(join(GUESTS, "bin/hello.dynamic.O2"), `${root}/bin/hello`);
+    Deno.mkdirSync(`${root}/lib`);
+    Deno.writeFileSync(`${outside}/ld.so`, Deno.readFileSync(GUEST)); // an ELF, never loaded
+    Deno.symlinkSync(`${outside}/ld.so`, `${root}/lib/ld-linux-riscv64-lp64d.so.1`);
+    const args = ["run", "-A", MOD, "user", "--root", root, `${root}/bin/hello`];
+    const out = await new Deno.Command(Deno.execPath(), { args }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.match(stderr, /^emu: [^\n]*: cannot open its interpreter \/lib\/ld-linux[^\n]*\n$/);
+  } finally {
+    cleanup();
+  }
+});

@@ -74,8 +74,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   }
   const quiet = args.has("q");
   const img = await openImage(path, {
-    readOnly: !mode,
-    noBacking: true,
+    readOnly: !mode, // the backing chain opens too: a broken one fails the check, as in qemu-img
     check: true,
     format: args.get("f"),
   });

@@ -123,6 +123,31 @@ function copyData(data: Uint8Array, dst: BlockDriver, at: number, grain: number,
   flush(data.length);
 }
 
+/**
+ * Refuses an output that is one of the images read or in their backing
+ * chains (writing it would destroy what is being copied), as qemu-img's
+ * write lock does.
+ */
+function refuseInPlace(out: string, outFormat: string, sources: BlockDriver[]): void {
+  let target: Deno.FileInfo;
+  try {
+    target = Deno.statSync(out);
+  } catch {
+    return; // a new file
+  }
+  for (const src of sources) {
+    for (let img: BlockDriver | undefined = src; img; img = img.backing) {
+      const read = img.file.handle.statSync();
+      if (read.dev === target.dev && read.ino === target.ino) {
+        throw new EmuError(
+          `${out}: error while converting ${outFormat}: Failed to get "write" lock`,
+          `${out} is an image this conversion reads: write to another file`,
+        );
+      }
+    }
+  }
+}
+
 /** Runs `emu img convert`. */
 export async function convertCommand(argv: string[]): Promise<number> {
   const args = parseImgArgs("convert", argv, "hf:F:O:B:Cco:l:S:pt:T:qnm:WUr:", {
@@ -163,6 +188,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
     for (const p of srcPaths) {
       sources.push(await openImage(p, { readOnly: true, format: args.get("f") }));
     }
+    refuseInPlace(out, outFormat, sources);
     const total = sources.reduce((n, s) => n + s.size, 0);
     if (!args.has("n")) {
       await createImage(out, outFormat, {

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { backingPath, createImage, openImage, parseImageSize } from "../../core/block.ts";
+import { backingPath, openImage, parseImageSize } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
+import { loadBlockPlugin } from "../../core/plugin.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
 import { hasHelpOption, printCreateHelp } from "./option_help.ts";
 
@@ -43,10 +44,14 @@ export async function createCommand(argv: string[]): Promise<number> {
   if (!path || extra.length) {
     throw new EmuError("Expecting image file name", "emu img create [-f fmt] file [size]");
   }
-  const o = parseCreateOptions(args.opts.get("o"));
+  const { size: sizeOption, ...o } = parseCreateOptions(args.opts.get("o"));
+  if (sizeText !== undefined && sizeOption !== undefined) {
+    throw new EmuError(`${path}: The image size must be specified only once`);
+  }
   if (args.has("b")) o.backing_file = args.get("b")!;
   if (args.has("F")) o.backing_fmt = args.get("F")!;
-  let size = sizeText === undefined ? undefined : parseImageSize(sizeText);
+  const sizeGiven = sizeText ?? sizeOption;
+  let size = sizeGiven === undefined ? undefined : parseImageSize(sizeGiven);
   if (o.backing_file && !args.has("u")) {
     const backing = await openImage(backingPath(path, o.backing_file), {
       readOnly: true,
@@ -57,9 +62,10 @@ export async function createCommand(argv: string[]): Promise<number> {
     backing.close();
   }
   if (size === undefined) throw new EmuError("Image creation needs a size parameter");
+  const plugin = await loadBlockPlugin(fmt); // an unknown format fails before the line, as in qemu-img
   if (!args.has("q")) console.log(formattingLine(path, fmt, size, o));
   const { backing_file: backingFile, backing_fmt: backingFormat, ...rest } = o;
-  await createImage(path, fmt, { size, options: rest, backingFile, backingFormat });
+  await plugin.create(path, { size, options: rest, backingFile, backingFormat });
   return 0;
 }
 
@@ -82,7 +88,7 @@ export async function resizeCommand(argv: string[]): Promise<number> {
     const size = delta === undefined
       ? parseImageSize(sizeText)
       : img.size + (sizeText[0] === "-" ? -delta : delta);
-    if (size < 0) throw new EmuError("New image size must be positive");
+    if (size <= 0) throw new EmuError("New image size must be positive"); // as qemu-img: 0 too
     if (size < img.size && !args.has("shrink")) {
       throw new EmuError(
         "Use the --shrink option to perform a shrink operation.",

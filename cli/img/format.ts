@@ -20,8 +20,24 @@ export function sizeToStr(bytes: number): string {
   const scaled = bytes / (1000 / 1024);
   const exp = scaled >= 1 ? Math.floor(Math.log2(scaled)) + 1 : 0;
   const i = Math.max(0, Math.min(SUFFIXES.length - 1, Math.floor((exp - 1) / 10)));
-  const value = bytes / 2 ** (i * 10);
-  return `${Number(value.toPrecision(3))} ${SUFFIXES[i]}`;
+  return `${cG3(bytes / 2 ** (i * 10))} ${SUFFIXES[i]}`;
+}
+
+/**
+ * C's `%.3g` of a non-negative number: an exact half rounds to even (JS's
+ * `toPrecision` rounds it up), trailing zeros go, and a value of 1000 or
+ * more after rounding takes the exponent form (`1e+03`).
+ */
+function cG3(v: number): string {
+  if (v === 0) return "0";
+  const scale = 10 ** (2 - Math.floor(Math.log10(v))); // 3 significant digits left of the point
+  const digits = v * scale;
+  const even = digits % 1 === 0.5 && Math.ceil(digits) % 2 ? Math.floor(digits) / scale : v;
+  const [mantissa, exp] = even.toPrecision(3).split("e");
+  const trimmed = String(Number(mantissa));
+  if (exp === undefined) return trimmed;
+  const e = Number(exp);
+  return `${trimmed}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
 }
 
 /**

@@ -212,6 +212,8 @@ export class SignalFd extends GuestOnlyFile {
       dv.setInt32(8, s.code, true);
       dv.setUint32(12, s.pid ?? 0, true);
       dv.setUint32(16, s.uid ?? 0, true);
+      dv.setInt32(44, Number(BigInt.asIntN(32, s.value ?? 0n)), true); // ssi_int
+      dv.setBigUint64(48, s.value ?? 0n, true); // ssi_ptr
       dv.setBigUint64(72, s.addr ?? 0n, true);
     }
     if (!n) throw new SysError(E.EAGAIN);

@@ -312,7 +312,7 @@ export class InputStream implements OpenFile {
   write(): number {
     throw new SysError(E.EBADF);
   }
-  seek(): number {
+  seek(_offset: number, _whence: number): number {
     return spipe();
   }
   stat(): StatInfo {

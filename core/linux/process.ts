@@ -45,6 +45,7 @@ import {
 import { SYSCALLS } from "./sys_table.ts";
 import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
+import { hostStdin } from "./host_stdin.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
 import { JobState, signalSent } from "./job_control.ts";
@@ -244,7 +245,7 @@ export class LinuxProcess {
     const log = this.inputLog;
     const [i, o, e] = log ? recordedStdStreams(log, live) : live;
     let stdin = host[0]
-      ? new InputStream((buf) => Deno.stdin.readSync(buf) ?? 0, i.isTty, i.info)
+      ? hostStdin(i, !!log)
       : new InputStream(opts.stdin instanceof Uint8Array ? opts.stdin : new Uint8Array());
     if (log) stdin = recordedStdin(log, stdin, i.isTty, () => this.clock.instructions());
     this.fds.install(stdin, false);
@@ -552,7 +553,8 @@ export class LinuxProcess {
   }
 
   #fault(trap: Trap, report: boolean): void {
-    const p = faultSignal(trap, this.mem.pages.has(pageNumber(trap.data)));
+    const mapped = this.mem.pages.has(pageNumber(trap.data));
+    const p = faultSignal(trap, mapped, this.abi.illegalInstructionCode);
     if (this.log?.categories.has("int")) {
       this.log.write(`guest trap kind ${trap.kind} cause ${trap.cause} at ${hex(trap.pc)}`);
     }

@@ -58,9 +58,9 @@ export function loadProgram(
   const stackTop = mapStack(as, as.mmapBase, wantsExecStack(elf));
   let entry = main.entry, interpBase = 0n;
   if (elf.interp) {
-    const ipath = p.paths.toHost(elf.interp);
-    let ibytes: Uint8Array;
+    let ipath: string, ibytes: Uint8Array;
     try {
+      ipath = p.paths.toHost(elf.interp); // under --root: ENOENT for a link out of the root
       ibytes = interpBytes ?? readInputFile(ipath);
     } catch {
       throw new EmuError(

@@ -41,7 +41,7 @@ export function deliverSignals(p: LinuxProcess, report: (ev: ProcessEvent) => vo
       const what = defaultAction(next.signal);
       if (what === "stop" && stopProcess(p, next.signal)) return; // it takes no more turns
       if (what === "ignore" || what === "stop") continue;
-      if (what === "core") {
+      if (what === "core" && p.abi.coreDumpMessage) {
         p.stderr(
           new TextEncoder().encode(
             `qemu: uncaught target signal ${next.signal} (${
@@ -117,14 +117,14 @@ function enterHandler(
 
 /**
  * The signal a guest trap raises (SEGV_MAPERR vs SEGV_ACCERR by whether the
- * page is mapped).
+ * page is mapped; `illegalCode`: the si_code of an illegal instruction's SIGILL).
  *
  * @example
  * ```ts ignore
  * const sig = faultSignal(trap, p.mem.pages.has(pageNumber(trap.data)));
  * ```
  */
-export function faultSignal(trap: Trap, mapped = false): PendingSignal {
+export function faultSignal(trap: Trap, mapped = false, illegalCode = 1): PendingSignal {
   const addr = trap.data;
   switch (trap.kind) {
     case TrapKind.MEMORY:
@@ -133,6 +133,8 @@ export function faultSignal(trap: Trap, mapped = false): PendingSignal {
       return { signal: SIG.SIGBUS, code: 1, addr, fault: true };
     case TrapKind.BREAKPOINT:
       return { signal: SIG.SIGTRAP, code: 1, addr: trap.pc, fault: true };
+    case TrapKind.ILLEGAL:
+      return { signal: SIG.SIGILL, code: illegalCode, addr: trap.pc, fault: true };
     default:
       return { signal: SIG.SIGILL, code: 1, addr: trap.pc, fault: true };
   }

@@ -154,6 +154,8 @@ export interface PendingSignal {
   fault?: boolean;
   /** SIGCHLD: the child's si_status (its exit code or the signal) */
   status?: number;
+  /** si_value of a queued signal (sigqueue) */
+  value?: bigint;
 }
 
 /** Queues `p` on `list`, once for a standard signal. */
@@ -280,6 +282,7 @@ export class SignalState {
       dv.setInt32(16, p.pid ?? 0, true);
       dv.setInt32(20, p.uid ?? 0, true);
       if (p.status !== undefined) dv.setInt32(24, p.status, true);
+      if (p.value !== undefined) dv.setBigUint64(24, p.value, true);
     }
     return b;
   }

@@ -442,7 +442,7 @@ export const fsSyscalls: SyscallTable = {
     return old;
   },
   getcwd,
-  chdir: (p, a) => chdirTo(p, readString(p, a[0])),
+  chdir: (p, a) => chdirTo(p, guestAt(p, AT_FDCWD, readString(p, a[0]))),
   fchdir: (p, a) => {
     const f = p.fds.get(int(a[0]));
     if (!isDirectoryFd(f) || !f.guestPath) throw new SysError(E.ENOTDIR);

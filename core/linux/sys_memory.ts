@@ -12,11 +12,11 @@ import { O, type OpenFile } from "./fds.ts";
 import { PAGE_SIZE } from "../host_memory.ts";
 import { MAP, PAGE, type PageSource, pageUp } from "./mm.ts";
 import { SharedRegion } from "./shared_memory.ts";
-import { int, type SyscallTable } from "./syscall.ts";
+import { int, put, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 
 function mmap(p: LinuxProcess, a: bigint[]): bigint {
-  const [addr, length] = a;
+  const addr = a[0], length = BigInt.asUintN(64, a[1]); // -4096 is a huge length: ENOMEM
   const prot = int(a[2]), flags = int(a[3]), fd = int(a[4]);
   const offset = BigInt.asIntN(64, a[5]);
   if (prot & ~7 || length === 0n) throw new SysError(E.EINVAL);
@@ -169,6 +169,14 @@ export const memorySyscalls: SyscallTable = {
     }
     if (!p.mem.isMapped(a[0], a[1] || 1n)) throw new SysError(E.ENOMEM);
     p.as.writeBack(a[0], a[1]);
+    return 0;
+  },
+  /** every page of a mapped range is resident: guest memory is never paged out */
+  mincore: (p, a) => {
+    if (a[0] & (PAGE - 1n)) throw new SysError(E.EINVAL);
+    const len = pageUp(a[1]);
+    if (len && !p.mem.isMapped(a[0], len)) throw new SysError(E.ENOMEM);
+    put(p, a[2], new Uint8Array(Number(len / PAGE)).fill(1));
     return 0;
   },
   mlock: () => 0,

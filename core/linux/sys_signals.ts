@@ -7,7 +7,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { NSIG, SIG, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from "./signals.ts";
+import { NSIG, SIG, SignalState, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE } from "./signals.ts";
 import { get, int, NO_RETURN, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { killTargets } from "./sys_groups.ts";
@@ -18,7 +18,7 @@ import { Blocking } from "./threads.ts";
 
 /** Smallest alternate stack (MINSIGSTKSZ). */
 const MINSIGSTKSZ = 2048n;
-const SI_USER = 0;
+const SI_USER = 0, SI_TKILL = -6;
 
 function checkSig(sig: number, allowZero = false): number {
   if ((sig === 0 && allowZero) || (sig >= 1 && sig <= NSIG)) return sig;
@@ -112,6 +112,28 @@ function kill(p: LinuxProcess, pid: number, sig: number, code: number): number {
   return 0;
 }
 
+/**
+ * rt_sigqueueinfo (sigqueue): sends `sig` to process `pid` with the caller's
+ * siginfo (its code, pid, uid and value); only to itself with a code a
+ * process may not forge (>= 0, or SI_TKILL), as Linux.
+ */
+function rtSigqueueinfo(p: LinuxProcess, a: bigint[]): number {
+  const pid = int(a[0]), sig = checkSig(int(a[1]), true);
+  const dv = new DataView(get(p, a[2], 32).buffer);
+  const code = dv.getInt32(8, true);
+  if ((code >= 0 || code === SI_TKILL) && pid !== p.pid) throw new SysError(E.EPERM);
+  const targets = pid > 0 ? killTargets(p, pid) : [];
+  if (!targets.length) throw new SysError(E.ESRCH);
+  const info = {
+    code,
+    pid: dv.getInt32(16, true),
+    uid: dv.getInt32(20, true),
+    value: dv.getBigUint64(24, true),
+  };
+  if (sig) targets[0].sendSignal({ signal: sig, ...info });
+  return 0;
+}
+
 /** signalfd4: a new signalfd (fd -1) or a new mask for one. */
 function signalfd4(p: LinuxProcess, a: bigint[]): number {
   const fd = int(a[0]), flags = int(a[3]);
@@ -170,10 +192,11 @@ export const signalSyscalls: SyscallTable = {
     const set = readSet(p, a[0], a[3]);
     const s = p.signals.next(set);
     if (!s) throw new SysError(E.EAGAIN);
-    if (a[1] !== 0n) put(p, a[1], new StructWriter(128).u32(0, s.signal).u32(8, s.code).bytes);
+    if (a[1] !== 0n) put(p, a[1], SignalState.encodeSiginfo(s));
     return s.signal;
   },
   sigaltstack,
   kill: (p, a) => kill(p, int(a[0]), int(a[1]), SI_USER),
+  rt_sigqueueinfo: rtSigqueueinfo,
   signalfd4,
 };

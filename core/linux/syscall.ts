@@ -101,7 +101,7 @@ export class StructWriter {
 
 /** Writes `bytes` to guest memory at `addr` (EFAULT when unmapped or read-only). */
 export function put(p: LinuxProcess, addr: bigint, bytes: Uint8Array): void {
-  if (addr === 0n) throw new SysError(E.EFAULT);
+  if (addr === 0n && bytes.length > 0) throw new SysError(E.EFAULT);
   p.mem.writeBytes(addr, bytes);
 }
 

@@ -137,6 +137,8 @@ export const aarch64LinuxAbi: LinuxAbi = {
   hwcap2: A64_HWCAP2,
   cpuinfo: a64Cpuinfo,
   defaultSysroot: "/usr/aarch64-linux-gnu",
+  coreDumpMessage: true,
+  illegalInstructionCode: 2, // ILL_ILLOPN, as qemu-aarch64's EXCP_UDEF
   sigaction: { size: 32, handler: 0, flags: 8, restorer: 16, mask: 24 },
   syscallNames: GENERIC_SYSCALLS,
   // mov x8, #139 (rt_sigreturn); svc #0

@@ -1,0 +1,70 @@
+// A program whose standard input is a regular file (`prog < file`) seeks and preads it, as under
+// qemu-riscv64, whose guest gets the host's descriptor; from a pipe both fail with ESPIPE.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { A, encode, X } from "./riscv/asm.ts";
+import { riscvElf } from "./util/elf_writer.ts";
+import { which } from "../scripts/build_guests.ts";
+
+const { a0, a1, a2, a3, a7, s0, s1 } = X;
+const SYS = { lseek: 62, read: 63, write: 64, pread64: 67, exit: 93 };
+
+/** `nr(a0, buffer at 0x20000 + at, a2, a3)`. */
+const call = (nr: number, fd: number, at: number, a2v: number, a3v = 0) => [
+  A.addi(a0, 0, fd),
+  A.lui(a1, 0x20),
+  A.addi(a1, a1, at),
+  A.addi(a2, 0, a2v),
+  A.addi(a3, 0, a3v),
+  A.addi(a7, 0, nr),
+  A.ecall,
+];
+
+/**
+ * Reads 4 bytes of stdin, seeks it to 10 (s1: the result), reads 4 more, preads 2 at offset 1
+ * (s0: the result), writes the 10 bytes and exits with `s0 * 16 + s1` (42 when all worked).
+ */
+const PROGRAM = [
+  ...call(SYS.read, 0, 0, 4),
+  A.addi(a0, 0, 0),
+  A.addi(a1, 0, 10),
+  A.addi(a2, 0, 0),
+  A.addi(a7, 0, SYS.lseek),
+  A.ecall,
+  A.addi(s1, a0, 0),
+  ...call(SYS.read, 0, 4, 4),
+  ...call(SYS.pread64, 0, 8, 2, 1),
+  A.addi(s0, a0, 0),
+  ...call(SYS.write, 1, 0, 10),
+  A.slli(a0, s0, 4),
+  A.op(0, 0, a0, a0, s1),
+  A.addi(a7, 0, SYS.exit),
+  A.ecall,
+];
+
+/** Runs `cmd` (a shell command line) in `dir`: its exit status and stdout. */
+async function sh(cmd: string, dir: string): Promise<[number, string]> {
+  const out = await new Deno.Command("sh", { args: ["-c", cmd], cwd: dir, stderr: "inherit" })
+    .output();
+  return [out.code, new TextDecoder().decode(out.stdout)];
+}
+
+Deno.test("emu user: stdin from a regular file seeks and preads as under qemu-riscv64", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/prog`, riscvElf(encode(PROGRAM), new Uint8Array(0x1000)), {
+      mode: 0o755,
+    });
+    await Deno.writeTextFile(`${dir}/in`, "0123456789abcdef");
+    const emu = `"${Deno.execPath()}" run -A "${Deno.cwd()}/mod.ts" user prog`;
+    assert.deepEqual(await sh(`${emu} < in`, dir), [42, "0123abcd12"]);
+    // a pipe: lseek and pread fail with ESPIPE (-29): (-29 * 16 - 29) & 0xff = 19
+    assert.deepEqual(await sh(`cat in | ${emu}`, dir), [19, "01234567\0\0"]);
+    if (await which("qemu-riscv64")) {
+      assert.deepEqual(await sh("qemu-riscv64 prog < in", dir), [42, "0123abcd12"]);
+      assert.deepEqual(await sh("cat in | qemu-riscv64 prog", dir), [19, "01234567\0\0"]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
