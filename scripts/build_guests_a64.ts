@@ -81,6 +81,7 @@ const C_GUESTS: [string, string[]][] = [
   ["hello", ["static.O2", "static.O0", "dynamic.O2"]],
   ["printf_float", ["static.O2", "static.O3"]],
   ["signals", ["static.O2"]],
+  ["itimer", ["static.O2"]],
   ["strings", ["static.O2", "static.O3"]],
   ["sort", ["static.O2", "static.O3"]],
   ["setjmp", ["static.O2"]],

@@ -97,6 +97,13 @@ export const PROGRAMS: Program[] = [
   },
   { name: "signals", kind: "c", cases: one, description: "sigaction, masks, SIGSEGV recovery" },
   {
+    name: "itimer",
+    kind: "c",
+    cases: one,
+    description:
+      "alarm, pause, setitimer/getitimer on the three timers, sleeps cut short by SIGALRM",
+  },
+  {
     name: "argv_env",
     kind: "c",
     cases: [

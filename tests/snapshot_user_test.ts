@@ -2,7 +2,8 @@
 // restore, run again: the event stream, the output and the final state are
 // identical, on every engine. The guests change what a snapshot must carry
 // after it was taken: self-modifying code (smc), mmap/munmap/mprotect/brk
-// (smc, malloc_stress), close/dup/lseek (fileio), signal handlers (signals).
+// (smc, malloc_stress), close/dup/lseek (fileio), signal handlers (signals),
+// interval timers (itimer).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Accel } from "../core/accel.ts";
@@ -55,6 +56,8 @@ const CASES: { prog: string; points: number[]; jitOnly?: boolean }[] = [
   { prog: "malloc_stress.static.O2", points: [1, 20], jitOnly: true }, // slow elsewhere
   { prog: "signals.static.O2", points: [1, 15, 40] },
   { prog: "hello.dynamic.O2", points: [1, 30] },
+  // interval timers armed at the snapshot (alarm, pause, a periodic timer while computing)
+  { prog: "itimer.static.O2", points: [16, 5, 12], jitOnly: true },
 ];
 
 for (const accel of ["interp", "jit", "lockstep"] as const) {

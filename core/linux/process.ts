@@ -46,6 +46,7 @@ import { SYSCALLS } from "./sys_table.ts";
 import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
 import { hostStdin } from "./host_stdin.ts";
+import { IntervalTimers } from "./itimers.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
 import { JobState, signalSent } from "./job_control.ts";
@@ -104,6 +105,8 @@ export class LinuxProcess {
   /** futex wait queues of the address space */
   readonly futexes = new FutexTable();
   umask = 0o022;
+  /** setitimer's timers (a fork's child starts with none, as on Linux) */
+  timers: IntervalTimers = new IntervalTimers();
   /** process group and session (the first process's are its parent's, outside the run: pid - 1) */
   pgid: number;
   sid: number;
@@ -384,11 +387,15 @@ export class LinuxProcess {
     const stopAt = this.cpu.icount + budget;
     for (;;) {
       if (this.job.stopped !== null) return { kind: "budget" }; // until SIGCONT
+      if (this.timers.fire(this) && !this.threads.mustSwitch) {
+        this.#deliverSignals();
+        if (this.#events.length) return this.#events.shift()!;
+      }
       if (this.threads.mustSwitch) {
         if (!this.#reschedule()) return { kind: "budget" };
         if (this.#events.length) return this.#events.shift()!;
       }
-      const left = stopAt - this.cpu.icount;
+      const left = Math.min(stopAt - this.cpu.icount, this.#insnsToTimer());
       if (left <= 0) return { kind: "budget" };
       // Alone in the run, a thread has no one to take turns with: quanta would only cut blocks.
       const alone = this.world.processes.length === 1 && this.threads.all.length === 1;
@@ -414,6 +421,7 @@ export class LinuxProcess {
     while (!next) {
       if (!root) return false;
       if (!this.world.runOthers()) this.world.skipOrDeadlock();
+      this.timers.fire(this);
       next = this.threads.schedule();
     }
     const { thread, result } = next;
@@ -450,6 +458,14 @@ export class LinuxProcess {
     copyForFork(this, child, regs);
     this.world.add(child);
     return child;
+  }
+
+  /** Instructions until the first interval timer expires (at least 1), or Infinity. */
+  #insnsToTimer(): number {
+    const at = this.timers.next();
+    if (at === undefined) return Infinity;
+    const per = this.clock.nsPerInsn, ns = at - this.clock.monotonicNs();
+    return ns > 0n ? Number((ns + per - 1n) / per) : 1;
   }
 
   /** The event of a trap: a syscall to report, or a fault. */

@@ -166,10 +166,18 @@ export function materializeProcess(p: LinuxProcess, f: PortableSnapshot): Proces
 /** The file's state, once it has this process's shape and fits in it (else EmuError). */
 function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
   const like = { ...osState(p), run: null, icount: 0, skippedNs: 0n, pages: [[0, 0, 0]], fds: [] };
-  // Files written before threads existed lack the thread fields (restoreProcess fills them in).
-  const old = f.meta as { thread?: unknown; signals?: { threadPending?: unknown } } | null;
-  const optional = like as { thread?: unknown; signals: { threadPending?: unknown } };
+  // Files written before threads (or timers) existed lack their fields (restoreProcess fills
+  // them in).
+  const old = f.meta as
+    | { thread?: unknown; timers?: unknown; signals?: { threadPending?: unknown } }
+    | null;
+  const optional = like as {
+    thread?: unknown;
+    timers?: unknown;
+    signals: { threadPending?: unknown };
+  };
   if (old?.thread === undefined) delete optional.thread;
+  if (old?.timers === undefined) delete optional.timers;
   if (old?.signals?.threadPending === undefined) delete optional.signals.threadPending;
   const blobs = { state: new Uint8Array(p.cpu.target.state.size), memory: null };
   const bad = (what: string) => new EmuError(`snapshot: damaged state (${what})`);
@@ -188,6 +196,10 @@ function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
   }
   if (!Number.isInteger(stored)) throw bad("memory data not in whole pages");
   for (const s of meta.fds) if (!validFd(s)) throw bad(`fd ${JSON.stringify(s)}`);
+  const timers = meta.timers ?? [];
+  if (meta.timers && (timers.length !== 3 || timers.some(([at, i]) => at < 0n || i < 0n))) {
+    throw bad("interval timers");
+  }
   return meta;
 }
 

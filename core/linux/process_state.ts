@@ -2,8 +2,8 @@
  * Snapshots of a Linux process: the CPU and clock, the address space (by
  * dirty frames, see `core/snapshot/page_table.ts`), and the OS state a run
  * changes: the descriptor table with offsets, brk and the mmap base, signal
- * dispositions, mask, pending set and alternate stack, the cwd, the random
- * generator, and where the process stands in its event sequence (a syscall
+ * dispositions, mask, pending set and alternate stack, the interval timers,
+ * the cwd, the random generator, and where the process stands in its event sequence (a syscall
  * reported but not yet run, a deferred fault).
  *
  * Host files are kept open by a snapshot that holds them, so a restore puts
@@ -70,6 +70,8 @@ export interface ProcessSnapshot {
     /** instructions of the processes already reaped (the virtual clock counts them) */
     readonly retired: number;
   };
+  /** setitimer's timers: expiry and interval, ns (files written before them have none) */
+  readonly timers: readonly (readonly [bigint, bigint])[];
   /** the guest's working directory */
   readonly cwd: string;
   /** the seeded generator's position */
@@ -130,6 +132,7 @@ export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
       quantumLeft: p.threads.quantumLeft,
       retired: p.world.retired,
     },
+    timers: p.timers.state.map(([at, interval]) => [at, interval]),
     cwd: p.paths.cwd,
     random: p.random.state,
     process: {
@@ -142,7 +145,7 @@ export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
   };
 }
 
-type OsStateField = "brk" | "signals" | "thread" | "cwd" | "random" | "process";
+type OsStateField = "brk" | "signals" | "thread" | "timers" | "cwd" | "random" | "process";
 
 /**
  * Puts `p` back as `snap` saved it (called by {@linkcode LinuxProcess.restore});
@@ -174,6 +177,7 @@ export function restoreProcess(
   p.threads.scheduler.state = t.sched;
   p.threads.quantumLeft = t.quantumLeft;
   p.world.retired = t.retired;
+  p.timers.state = (s.timers ?? [[0n, 0n], [0n, 0n], [0n, 0n]]).map(([at, i]) => [at, i]);
   p.paths.cwd = s.cwd;
   p.random.state = s.random;
   Object.assign(p, s.process);

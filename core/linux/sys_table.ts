@@ -14,6 +14,7 @@ import { miscSyscalls } from "./sys_misc.ts";
 import { processSyscalls } from "./sys_process.ts";
 import { signalSyscalls } from "./sys_signals.ts";
 import { timeSyscalls } from "./sys_time.ts";
+import { itimerSyscalls } from "./itimers.ts";
 import { threadSyscalls } from "./sys_thread.ts";
 import { childSyscalls } from "./sys_children.ts";
 import { execSyscalls } from "./sys_exec.ts";
@@ -39,6 +40,7 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...processSyscalls,
   ...signalSyscalls,
   ...timeSyscalls,
+  ...itimerSyscalls,
   ...threadSyscalls,
   ...childSyscalls,
   ...execSyscalls,

@@ -45,16 +45,23 @@ export function readTimespec(p: LinuxProcess, addr: bigint): bigint {
 
 /**
  * Sleeps `ns` of guest time. Alone, the process skips that much virtual time;
- * with other threads, the thread blocks until then so that they run meanwhile.
+ * with other threads, or an interval timer that may interrupt the sleep, the
+ * thread blocks until then so that they run meanwhile. A signal that ends the
+ * sleep early writes the time left to `rem` (when not 0), as Linux does.
  */
-function sleep(p: LinuxProcess, ns: bigint): Blocking | null {
+function sleep(p: LinuxProcess, ns: bigint, rem = 0n): Blocking | null {
   if (ns <= 0n) return null;
-  if (p.world.liveThreads() > 1 && !p.realtime) {
+  if ((p.world.liveThreads() > 1 || p.timers.next() !== undefined) && !p.realtime) {
     const deadlineNs = p.clock.monotonicNs() + ns;
+    const left = () => {
+      const now = p.clock.monotonicNs();
+      if (rem !== 0n) put(p, rem, timespec(deadlineNs > now ? deadlineNs - now : 0n));
+    };
     return new Blocking("the end of a sleep", () => null, {
       deadlineNs,
       timeoutResult: 0,
       restartable: false,
+      cancel: left,
     });
   }
   if (p.realtime) {
@@ -93,15 +100,16 @@ export const timeSyscalls: SyscallTable = {
     return 0;
   },
   nanosleep: (p, a) => {
-    const wait = sleep(p, readTimespec(p, a[0]));
-    if (a[1] !== 0n) put(p, a[1], timespec(0n));
+    const wait = sleep(p, readTimespec(p, a[0]), a[1]);
+    if (!wait && a[1] !== 0n) put(p, a[1], timespec(0n));
     return wait ?? 0;
   },
   clock_nanosleep: (p, a) => {
     const clk = int(a[0]);
     const now = clockNs(p, clk);
     const t = readTimespec(p, a[2]);
-    return sleep(p, int(a[1]) & TIMER_ABSTIME ? t - now : t) ?? 0;
+    const absolute = (int(a[1]) & TIMER_ABSTIME) !== 0;
+    return sleep(p, absolute ? t - now : t, absolute ? 0n : a[3]) ?? 0;
   },
   times: (p, a) => {
     const ticks = p.clock.monotonicNs() / 10_000_000n;

@@ -119,14 +119,17 @@ export class ProcessWorld {
 
   /**
    * Nothing can run: skips virtual time to the first deadline a thread waits
-   * for, or throws {@linkcode DeadlockError} when none does. When a thread
+   * for or an interval timer expires at, or throws {@linkcode DeadlockError} when none does. When a thread
    * waits for the host network, the host sleeps first until something
    * arrives (the threads then look again) or the deadline's time has passed
    * on the host too: a network wait lasts host time.
    */
   skipOrDeadlock(): void {
     const live = this.processes.filter((p) => !p.exited);
-    const deadlines = live.flatMap((p) => p.threads.deadlines());
+    const deadlines = live.flatMap((p) => {
+      const timer = p.timers.next();
+      return timer === undefined ? p.threads.deadlines() : [...p.threads.deadlines(), timer];
+    });
     const now = this.root.clock.monotonicNs();
     const first = deadlines.length ? deadlines.reduce((a, b) => a < b ? a : b) : undefined;
     const net = this.net;
