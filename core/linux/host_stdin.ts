@@ -5,7 +5,6 @@
  * @module
  */
 
-import { fstatSync, readSync } from "node:fs";
 import { E, SysError } from "./errno.ts";
 import { InputStream, S_IF, S_IFMT, spipe, type StatInfo } from "./fds.ts";
 import type { StdStreamInfo } from "./recorded_inputs.ts";
@@ -25,11 +24,23 @@ function hostStdinOffset(): number | undefined {
   }
 }
 
+/** The host's stdin opened again by path: a file of its own offset, for positioned reads. */
+const STDIN_PATH = "/proc/self/fd/0";
+
+/** The size of the file on the host's stdin (ESPIPE when it cannot be read). */
+function stdinSize(): number {
+  try {
+    return Deno.statSync(STDIN_PATH).size;
+  } catch {
+    return spipe();
+  }
+}
+
 /**
  * Host stdin on a regular file. Reads go through the host's descriptor, and
  * so move its offset, until the guest seeks; from then on the offset is the
- * guest's own and reads are positioned there (node:fs reads at a position
- * without moving the host's offset).
+ * guest's own and reads are positioned there, through the file opened again
+ * (no `node:fs`: loading Node's layer would cost every run's start-up).
  *
  * @example
  * ```ts ignore
@@ -40,6 +51,7 @@ function hostStdinOffset(): number | undefined {
 export class HostFileStdin extends InputStream {
   /** the guest's offset once it has seeked */
   #pos: number | undefined;
+  #reopened: Deno.FsFile | undefined;
   constructor(info: StatInfo) {
     super((buf) => Deno.stdin.readSync(buf) ?? 0, false, info);
   }
@@ -50,7 +62,13 @@ export class HostFileStdin extends InputStream {
     return n;
   }
   pread(buf: Uint8Array, pos: number): number {
-    return readSync(0, buf, 0, buf.length, pos);
+    try {
+      const f = this.#reopened ??= Deno.openSync(STDIN_PATH);
+      f.seekSync(pos, Deno.SeekMode.Start);
+      return f.readSync(buf) ?? 0;
+    } catch {
+      return spipe();
+    }
   }
   override seek(offset: number, whence: number): number {
     const here = this.#pos ?? hostStdinOffset();
@@ -60,7 +78,7 @@ export class HostFileStdin extends InputStream {
       : whence === SEEK_CUR
       ? here
       : whence === SEEK_END
-      ? fstatSync(0).size
+      ? stdinSize()
       : NaN;
     const to = base + offset;
     if (!(to >= 0)) throw new SysError(E.EINVAL);
