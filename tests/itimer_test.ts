@@ -65,3 +65,11 @@ Deno.test("hostile snapshot: four interval timers are refused in one line", asyn
 Deno.test("hostile snapshot: a negative timer interval is refused in one line", async () => {
   await loadWithTimers((timers) => (timers[0] as unknown[])[1] = { $n: "-5" });
 });
+
+Deno.test("interval timers: idle time is not skipped to a timer whose signal is ignored", () => {
+  const t = new IntervalTimers();
+  t.set(0, 100n, 100n, 0n); // SIGALRM, periodic
+  t.set(1, 300n, 0n, 0n); // SIGVTALRM
+  const ignoresAlarm = (signal: number) => signal !== 14;
+  assertEquals([t.next(), t.next(ignoresAlarm), t.next(() => false)], [100n, 300n, undefined]);
+});

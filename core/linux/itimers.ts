@@ -47,10 +47,16 @@ export class IntervalTimers {
     return [at === 0n ? 0n : at > nowNs ? at - nowNs : 1n, interval];
   }
 
-  /** The first expiry of an armed timer, if any. */
-  next(): bigint | undefined {
+  /**
+   * The first expiry of an armed timer, if any; with `acts`, only of a timer whose signal does
+   * something (an ignored one can wake no one, so idle time is not skipped to it).
+   */
+  next(acts?: (signal: number) => boolean): bigint | undefined {
     let first: bigint | undefined;
-    for (const [at] of this.state) if (at !== 0n && (first === undefined || at < first)) first = at;
+    this.state.forEach(([at], which) => {
+      if (at === 0n || (acts && !acts(SIGNALS[which]))) return;
+      if (first === undefined || at < first) first = at;
+    });
     return first;
   }
 

@@ -127,7 +127,7 @@ export class ProcessWorld {
   skipOrDeadlock(): void {
     const live = this.processes.filter((p) => !p.exited);
     const deadlines = live.flatMap((p) => {
-      const timer = p.timers.next();
+      const timer = p.timers.next((signal) => p.signals.acts(signal));
       return timer === undefined ? p.threads.deadlines() : [...p.threads.deadlines(), timer];
     });
     const now = this.root.clock.monotonicNs();
