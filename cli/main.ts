@@ -131,6 +131,11 @@ export async function main(args: string[]): Promise<number> {
       console.error(`emu: ${err.message.split("\n")[0]}`);
       return 1;
     }
+    // The host refused a file operation (no space, file too large, ...): the user's to fix.
+    if (/\(os error \d+\)/.test(err?.message ?? "")) {
+      console.error(`emu: ${err.message.split("\n")[0]}`);
+      return 1;
+    }
     console.error(`emu: internal error: ${err?.message?.split("\n")[0] ?? String(e)}`);
     if (debugWanted()) console.error(err?.stack);
     return 70;

@@ -187,6 +187,27 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "emu img resize: a size the host file system refuses is qemu-img's one line, not a crash",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    for (const name of ["q.raw", "e.raw"]) {
+      await qemuImg(["create", "-q", "-f", "raw", name, "1M"], dir);
+    }
+    const qemu = await qemuImg(["resize", "-f", "raw", "q.raw", "1P"], dir, [0, 1]);
+    const emu = await emuImg(["resize", "-f", "raw", "e.raw", "1P"], dir);
+    assert.equal(emu.code, qemu.code, emu.stderr);
+    const refusal = qemu.stderr.match(/Could not resize file: .*/)?.[0];
+    assert.equal(emu.stderr, refusal ? `emu: ${refusal}\n` : "");
+    // a device that cannot grow: a host error in one line and status 1, as qemu-img
+    const device = await emuImg(["create", "-f", "raw", "/dev/full", "1M"], dir);
+    assert.equal(device.code, 1, device.stderr);
+    assert.match(device.stderr, /^emu: (?!internal error)[^\n]+\n$/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
 /** Overwrites bytes of `path` at `offset`. */
 async function poke(path: string, offset: number, bytes: number[]): Promise<void> {
   const f = await Deno.open(path, { write: true });

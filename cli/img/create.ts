@@ -5,7 +5,7 @@
  * @module
  */
 
-import { backingPath, openImage, parseImageSize } from "../../core/block.ts";
+import { backingPath, type BlockDriver, openImage, parseImageSize } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { loadBlockPlugin } from "../../core/plugin.ts";
 import { parseCreateOptions, parseImgArgs } from "./args.ts";
@@ -69,6 +69,17 @@ export async function createCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Resizes `img`; a size the host refuses (file too large, no space) is qemu-img's one line. */
+function resizeOrExplain(img: BlockDriver, size: number): void {
+  try {
+    img.resize(size);
+  } catch (e) {
+    const message = (e as Error)?.message ?? "";
+    if (!/\(os error \d+\)/.test(message)) throw e;
+    throw new EmuError(`Could not resize file: ${message.replace(/ \(os error \d+\).*/, "")}`);
+  }
+}
+
 /** Runs `emu img resize [--shrink] [-f fmt] file [+|-]size`. */
 export async function resizeCommand(argv: string[]): Promise<number> {
   // as qemu-img: a last argument such as -512M is the size, not an option
@@ -95,7 +106,7 @@ export async function resizeCommand(argv: string[]): Promise<number> {
         "shrinking loses the data past the new end",
       );
     }
-    img.resize(size);
+    resizeOrExplain(img, size);
   } finally {
     img.close();
   }
