@@ -9,6 +9,7 @@
 
 import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
+import { VERSION } from "../core/version.ts";
 import {
   applyOption,
   cpuHelp,
@@ -34,6 +35,7 @@ Boots a machine, like qemu-system-riscv64. Serial port 0 is on stdio.
 
 Options:
   -h                     print this help and exit
+  -version               print the version and exit
   -M virt[,key=val...]   machine (virt; dumpdtb=FILE writes the device tree and exits;
                          "-M help" lists the machines)
   -m size                RAM size (default 128M; suffixes K, M, G)
@@ -74,8 +76,8 @@ A guest poweroff through the SiFive test device sets the exit status.`;
 /** Parsed `emu system` command line. */
 export interface SystemArgs {
   help: boolean;
-  /** `-d help` or `-accel help` */
-  helpTopic?: "log" | "accel" | "cpu";
+  /** `-d help`, `-accel help`, `-cpu help` or `-version` */
+  helpTopic?: "log" | "accel" | "cpu" | "version";
   /** `-M`: the board's name and options, as given */
   machine: string;
   ramSize: bigint;
@@ -193,6 +195,7 @@ const fileOption = (name: "bios" | "kernel" | "initrd" | "dtb") => (r: SystemArg
 const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   h: (r) => r.help = true,
   help: (r) => r.help = true,
+  version: (r) => r.helpTopic = "version",
   M: (r, v) => r.machine = v,
   machine: (r, v) => r.machine = v,
   m: (r, v) => r.ramSize = parseSize(v, "-m", 1n << 20n),
@@ -319,6 +322,7 @@ export async function systemCommand(argv: string[]): Promise<number> {
     );
   }
   if (a.helpTopic === "cpu") console.log(await cpuHelp("system"));
+  if (a.helpTopic === "version") console.log(`emu system version ${VERSION} (Denemu)`);
   if (a.helpTopic) return 0;
   // QEMU's -M help and -device help: the built-in plugins and what they are.
   if (parseOptionList(a.machine, true).name === "help") {

@@ -6,6 +6,7 @@
 
 import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
+import { VERSION } from "../core/version.ts";
 import {
   applyOption,
   cpuHelp,
@@ -41,6 +42,7 @@ Runs a riscv64 Linux program, like qemu-riscv64.
 
 Options:
   -h                 print this help and exit
+  -version           print the version and exit
   -L path            guest library prefix (default /usr/riscv64-linux-gnu if present)
   -E VAR=value       set a variable in the guest environment (repeatable);
                      -E VAR passes the host's VAR
@@ -76,6 +78,8 @@ host's), so a run does not depend on who starts it; the API's env option is the 
 /** Parsed `emu user` command line. */
 export interface UserArgs {
   help: boolean;
+  /** `-version` */
+  version?: boolean;
   cpuHelp: boolean;
   logHelp: boolean;
   /** `-accel help` */
@@ -117,6 +121,7 @@ export interface UserArgs {
 const USER_OPTIONS: OptionSetters<UserArgs> = {
   h: (r) => r.help = true,
   help: (r) => r.help = true,
+  version: (r) => r.version = true,
   strace: (r) => r.strace = true,
   realtime: (r) => r.realtime = true,
   L: (r, v) => r.sysroot = v,
@@ -233,9 +238,10 @@ function print(s: string): void {
   while (done < b.length) done += Deno.stdout.writeSync(b.subarray(done));
 }
 
-/** Prints what `-h`, `-cpu help`, `-d help`, `-accel help` or `-plugin help` asked for; false when none did. */
+/** Prints what `-h`, `-version`, `-cpu help`, `-d help`, `-accel help` or `-plugin help` asked for; false when none did. */
 async function printHelpTopic(a: UserArgs): Promise<boolean> {
   if (a.help) print(USER_HELP);
+  else if (a.version) print(`emu user version ${VERSION} (Denemu)`);
   else if (a.cpuHelp) print(await cpuHelp("user"));
   else if (a.logHelp) print(helpList("Log items (comma separated):", LOG_CATEGORIES));
   else if (a.accelHelp) print(helpList("Engines (-accel name):", ACCEL_HELP));

@@ -372,6 +372,13 @@ export async function importOnDemand<M>(path: typeof ON_DEMAND_MODULES[number]):
   return (bundledPlugins.get(path) as M | undefined) ?? await import(new URL(path, ROOT).href);
 }
 
+/** Why `import` of plugin `ref` failed, in the user's words rather than the module loader's. */
+function whyNotLoaded(e: unknown, kind: string, ref: string): string {
+  const first = (e as Error)?.message?.split("\n")[0] ?? String(e);
+  if (!first.startsWith("Module not found")) return first;
+  return /^[A-Za-z0-9_-]+$/.test(ref) ? `no built-in ${kind} plugin of that name` : "no such file";
+}
+
 async function importPlugin<T extends { kind: string; name: string; apiVersion: PluginApiRange }>(
   url: URL,
   kind: string,
@@ -382,10 +389,7 @@ async function importPlugin<T extends { kind: string; name: string; apiVersion: 
   try {
     mod = (bundledPlugin(url, ref) as { default?: T } | undefined) ?? await import(url.href);
   } catch (e) {
-    throw new EmuError(
-      `cannot load ${kind} plugin ${ref}: ${(e as Error).message.split("\n")[0]}`,
-      hint,
-    );
+    throw new EmuError(`cannot load ${kind} plugin ${ref}: ${whyNotLoaded(e, kind, ref)}`, hint);
   }
   return checkManifest(mod.default, kind, ref);
 }

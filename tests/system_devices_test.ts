@@ -99,8 +99,9 @@ Deno.test("example_counter: loads by path, counts reads, interrupts at the thres
 Deno.test("device plugins: unknown names, bad options and wrong API versions are reported", async () => {
   await assert.rejects(
     loadDevicePlugin("no_such_device"),
-    /cannot load device plugin no_such_device/,
+    /cannot load device plugin no_such_device: no built-in device plugin of that name$/,
   );
+  await assert.rejects(loadDevicePlugin("./no_such_device.ts"), /no_such_device.ts: no such file$/);
   const env = testEnv();
   await assert.rejects(
     withDevices(env, [["plic", { addr: PLIC }], ["ns16550a", { addr: 0x10000000n, bogus: 1 }]]),
