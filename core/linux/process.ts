@@ -45,7 +45,7 @@ import {
 import { SYSCALLS } from "./sys_table.ts";
 import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
-import { hostStdin } from "./host_stdin.ts";
+import { hostOutputStream, hostStdin } from "./host_stdin.ts";
 import { IntervalTimers } from "./itimers.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
@@ -254,7 +254,9 @@ export class LinuxProcess {
     this.fds.install(stdin, false);
     const unlessMuted = (sink: OutputSink): OutputSink => (b) => this.outputMuted || sink(b);
     const out = (sink: OutputSink | undefined, fd: 1 | 2, s: StdStreamInfo) =>
-      new OutputStream(unlessMuted(sink ?? hostOutput(fd)), s.isTty, s.info, !sink);
+      sink
+        ? new OutputStream(unlessMuted(sink), s.isTty, s.info)
+        : hostOutputStream(fd, s, !!log, unlessMuted);
     this.fds.install(out(opts.stdout, 1, o), false);
     this.fds.install(out(opts.stderr, 2, e), false);
   }
