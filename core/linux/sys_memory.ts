@@ -58,6 +58,8 @@ function mmap(p: LinuxProcess, a: bigint[]): bigint {
     throw e;
   }
   if (source.region) p.as.aliasShared(at, pageUp(length), source.region);
+  const filePages = pageUp(BigInt(n)); // the pages past them lie wholly past the file's end
+  if (filePages < pageUp(length)) p.as.hideBeyondEof(at + filePages, pageUp(length) - filePages);
   if (prot & PROT_EXEC && f.guestPath) {
     // a mapping of the whole file (the dynamic loader's first one) is the module's image already
     const whole = !shared && offset === 0n && BigInt(contents.length) === st.size
