@@ -210,3 +210,51 @@ Deno.test("emu fuzz -j 2 runs a main and a secondary worker in one sync director
   }
   for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
 });
+
+Deno.test("emu fuzz takes afl-fuzz's -E (executions) and -m (memory limit, MB or none)", async () => {
+  const seed = await tempInputs({ a: "AAAA" });
+  const out = await Deno.makeTempDir();
+  try {
+    for (const m of ["64", "none"]) {
+      const r = await emu([
+        "-i",
+        seed,
+        "-o",
+        `${out}/${m}`,
+        "-E",
+        "300",
+        "-m",
+        m,
+        "--",
+        "tests/fuzz/bin/bytes",
+        "@@",
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const stats = await Deno.readTextFile(`${out}/${m}/default/fuzzer_stats`);
+      const execs = Number(/^execs_done\s*: (\d+)/m.exec(stats)?.[1]);
+      // afl-fuzz stops near the count too: the check comes between batches of executions
+      assert(execs >= 300 && execs < 2000, `execs_done ${execs}`);
+    }
+    // -E VAR=value still sets the guest's environment, as for emu user
+    const r = await emu([
+      "-i",
+      seed,
+      "-o",
+      `${out}/env`,
+      "-E",
+      "A=1",
+      "-E",
+      "200",
+      "--",
+      "tests/fuzz/bin/bytes",
+      "@@",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    oneLine(
+      await emu(["-i", seed, "-o", `${out}/bad`, "-m", "lots", "--", "tests/fuzz/bin/bytes"]),
+      /-m lots/,
+    );
+  } finally {
+    for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
+  }
+});
