@@ -414,7 +414,9 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     await c.closedByStub();
   });
   assertEquals(end, "kill");
-  assertEquals((machineDriver(m) as UserDriver).process.exitSignal, 9);
+  // as QEMU's "Terminated via GDBstub": status 0, no signal
+  const { exitStatus, exitSignal } = (machineDriver(m) as UserDriver).process;
+  assertEquals([exitStatus, exitSignal], [0, null]);
 });
 
 Deno.test("server: detach lets the guest run on; a closed listener ends serve()", async () => {
@@ -522,6 +524,24 @@ Deno.test({
     assert(/libc\.so\.6$/m.test(ours.gdb), ours.gdb);
     assertEquals(lines(ours.gdb), lines(qemu.gdb));
     assertEquals(ours.emuOut, "Hello, world!\n");
+  },
+});
+
+Deno.test({
+  name: "gdb-multiarch: kill ends the program with status 0 and one line, as qemu-riscv64 -g does",
+  ignore: !GDB,
+  async fn() {
+    const runners = [EMU, ...(QEMU ? [["qemu-riscv64", "-g", "PORT"]] : [])];
+    for (const run of runners) {
+      const r = await gdbSession(run, HELLO, ["break main", "continue", "kill"]);
+      assert(r.gdb.includes("[Inferior 1 (process 1) killed]"), r.gdb);
+      assertEquals(r.emuStatus, 0, run[0]);
+      assert(
+        /^\S+: QEMU: Terminated via GDBstub$|^emu: Terminated via GDBstub$/m.test(r.emuErr),
+        r.emuErr,
+      );
+      assertEquals(r.emuOut, "");
+    }
   },
 });
 
