@@ -32,7 +32,8 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -E execs        stop after about this many executions
   -m MB|none      most memory the guest may map (suffix K, M, G; default 2G, at most 3G)
   -x file|dir     dictionary in AFL's format (repeatable)
-  -t insns        timeout in guest instructions (default: from the seeds' runs)
+  -t insns[+]     timeout in guest instructions (default: from the seeds' runs);
+                  seeds that time out are skipped, with or without AFL++'s +
   -s seed         random seed (default 0): one worker with -s is reproducible
   -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
   -M name|-S name this worker's name in OUT (default "default"); -M makes it AFL++'s main node
@@ -55,7 +56,8 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   V: (a, v) => a.seconds = number("V", v),
   m: (a, v) => a.maxMemory = memoryLimit(v),
   x: (a, v) => a.dictionaries.push(v),
-  t: (a, v) => a.timeout = number("t", v),
+  // AFL++'s N+ (skip the seeds that time out) is what Denemu always does
+  t: (a, v) => a.timeout = number("t", v.endsWith("+") ? v.slice(0, -1) : v),
   s: (a, v) => a.seed = number("s", v),
   c: (a, v) => a.cmplog = cmplogFlag(v),
   M: (a, v) => {

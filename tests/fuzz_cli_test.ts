@@ -258,3 +258,28 @@ Deno.test("emu fuzz takes afl-fuzz's -E (executions) and -m (memory limit, MB or
     for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
   }
 });
+
+Deno.test("emu fuzz takes afl-fuzz's -t N+ (seeds that time out are skipped)", async () => {
+  const seed = await tempInputs({ a: "AAAA" });
+  const out = await Deno.makeTempDir();
+  try {
+    const r = await emu([
+      "-i",
+      seed,
+      "-o",
+      out,
+      "-t",
+      "100000+",
+      "-E",
+      "100",
+      "--",
+      "tests/fuzz/bin/bytes",
+      "@@",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const stats = await Deno.readTextFile(`${out}/default/fuzzer_stats`);
+    assert.match(stats, /^execs_done\s*: [1-9]/m);
+  } finally {
+    for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
+  }
+});
