@@ -283,3 +283,28 @@ Deno.test("emu fuzz takes afl-fuzz's -t N+ (seeds that time out are skipped)", a
     for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
   }
 });
+
+Deno.test("emu fuzz starts afresh over a campaign of under 25 minutes and keeps a longer one, as afl-fuzz", async () => {
+  const seed = await tempInputs({ a: "AAAA" });
+  const out = await Deno.makeTempDir();
+  try {
+    const run = () => emu(["-i", seed, "-o", out, "-E", "50", "--", "tests/fuzz/bin/bytes", "@@"]);
+    assert.equal((await run()).code, 0);
+    await Deno.writeTextFile(`${out}/default/crashes/id:000000,sig:06,old`, "x");
+    const again = await run(); // a short campaign's results go (afl-fuzz's OUTPUT_GRACE)
+    assert.equal(again.code, 0, again.err);
+    assert.deepEqual([...Deno.readDirSync(`${out}/default/crashes`)].map((e) => e.name), [
+      "README.txt",
+    ]);
+    const stats = `${out}/default/fuzzer_stats`;
+    const text = await Deno.readTextFile(stats);
+    const start = Number(/^start_time\s*: (\d+)/m.exec(text)![1]);
+    await Deno.writeTextFile(
+      stats,
+      text.replace(/^last_update\s*: \d+/m, `last_update       : ${start + 26 * 60}`),
+    );
+    oneLine(await run(), /more than 25 minutes/);
+  } finally {
+    for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
+  }
+});
