@@ -1,6 +1,6 @@
 /**
  * `emu fuzz`: coverage-guided fuzzing of a Linux program, with AFL++'s flags
- * (`-i -o -V -x -t -s -M -S`) and output directory.
+ * (`-i -o -V -E -m -x -t -s -M -S`) and output directory.
  *
  * ```text
  * emu fuzz -i IN -o OUT [options] -- prog [args...]   (@@ = the input file)
@@ -18,6 +18,7 @@ import { OutputDir, readInput } from "../core/fuzz/output.ts";
 import { MAX_FILE } from "../core/fuzz/mutate.ts";
 import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
+import { MAX_MEMORY_LIMIT } from "../core/linux/mm.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
 import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
 import { coverageReport } from "./cov.ts";
@@ -28,8 +29,11 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -i dir          seed inputs (- resumes the campaign in -o)
   -o dir          output directory (AFL++'s layout: OUT/NAME/queue, crashes, hangs...)
   -V seconds      stop after this long (default: until Ctrl-C)
+  -E execs        stop after about this many executions
+  -m MB|none      most memory the guest may map (suffix K, M, G; default 2G, at most 3G)
   -x file|dir     dictionary in AFL's format (repeatable)
-  -t insns        timeout in guest instructions (default: from the seeds' runs)
+  -t insns[+]     timeout in guest instructions (default: from the seeds' runs);
+                  seeds that time out are skipped, with or without AFL++'s +
   -s seed         random seed (default 0): one worker with -s is reproducible
   -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
   -M name|-S name this worker's name in OUT (default "default"); -M makes it AFL++'s main node
@@ -39,7 +43,8 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
   --whole-program run the whole program per input even if it defines LLVMFuzzerTestOneInput
   --cov dir       at the end, write the source coverage of the queue there (as emu cov)
-  -L path, -E VAR=val, --root dir, -accel jit|interp   as for emu user
+  -L path, -E VAR=val, --root dir, -accel jit|interp   as for emu user (-E NUMBER is
+                  the execution count: no variable's name is a number)
 
 @@ in the program's arguments is the input file (served from memory); without
 @@ the input is the program's stdin.`;
@@ -49,8 +54,10 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   i: (a, v) => a.input = v,
   o: (a, v) => a.output = v,
   V: (a, v) => a.seconds = number("V", v),
+  m: (a, v) => a.maxMemory = memoryLimit(v),
   x: (a, v) => a.dictionaries.push(v),
-  t: (a, v) => a.timeout = number("t", v),
+  // AFL++'s N+ (skip the seeds that time out) is what Denemu always does
+  t: (a, v) => a.timeout = number("t", v.endsWith("+") ? v.slice(0, -1) : v),
   s: (a, v) => a.seed = number("s", v),
   c: (a, v) => a.cmplog = cmplogFlag(v),
   M: (a, v) => {
@@ -65,7 +72,7 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   "whole-program": (a) => a.wholeProgram = true,
   cov: (a, v) => a.covReport = v,
   L: (a, v) => a.sysroot = v,
-  E: (a, v) => a.env.push(v),
+  E: (a, v) => /^\d+$/.test(v) ? a.execs = Number(v) : a.env.push(v),
   root: (a, v) => a.root = v,
   accel: (a, v) => a.accel = parseAccel(v),
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
@@ -80,6 +87,10 @@ export interface FuzzArgs {
   input: string;
   output: string;
   seconds: number | null;
+  /** `-E N`: stop after about N executions (AFL++'s -E) */
+  execs: number | null;
+  /** `-m`: the guest's memory ceiling in bytes (AFL++'s memory limit; none: the default) */
+  maxMemory?: bigint;
   dictionaries: string[];
   timeout?: number;
   seed: number;
@@ -108,6 +119,19 @@ function number(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new EmuError(`-${name} ${v}: not a number`);
   return n;
+}
+
+/**
+ * AFL++'s `-m`: megabytes, or with a K, M, G or T suffix; `none` is no
+ * limit (the guest's usual ceiling). A guest never maps more than 3G.
+ */
+function memoryLimit(v: string): bigint | undefined {
+  if (v === "none") return undefined;
+  const m = /^(\d+)([kmgt]?)$/i.exec(v);
+  if (!m) throw new EmuError(`-m ${v}: not a memory limit`, "give megabytes (64, 2G) or none");
+  const shift = { k: 10n, m: 20n, g: 30n, t: 40n }[(m[2] || "m").toLowerCase()]!;
+  const bytes = BigInt(m[1]) << shift;
+  return bytes > MAX_MEMORY_LIMIT ? MAX_MEMORY_LIMIT : bytes;
 }
 
 function cmplogFlag(v: string): boolean {
@@ -149,6 +173,7 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     jobs: 1,
     accel: "jit",
     seconds: null,
+    execs: null,
   };
   let i = 0;
   while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
@@ -218,6 +243,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     env: a.env,
     sysroot: a.sysroot,
     root: a.root,
+    maxMemory: a.maxMemory,
   };
   const harness = await createUserHarness(harnessOptions);
   const fuzzer = new Fuzzer(harness, {
@@ -347,7 +373,8 @@ async function campaign(
   try {
     report(true);
     await syncNow();
-    await fuzzer.run(() => Date.now() >= deadline, async () => {
+    const done = () => Date.now() >= deadline || (a.execs !== null && fuzzer.execs >= a.execs);
+    await fuzzer.run(done, async () => {
       report(false);
       if (Date.now() - lastSync >= SYNC_EVERY_MS) await syncNow();
       // let Ctrl-C and timers in

@@ -56,5 +56,5 @@ export async function debugWithGdb(m: Machine, port: number, option: string): Pr
   } catch (e) {
     throw new EmuError(`${option}: cannot listen (${(e as Error).message.split("\n")[0]})`);
   }
-  await server.serve();
+  if (await server.serve() === "kill") console.error("emu: Terminated via GDBstub"); // as QEMU
 }

@@ -230,10 +230,10 @@ function checkLoads(
     if (BigInt(s.filesz) > s.memsz) fail(`${what} has filesz > memsz`);
     if (s.vaddr + s.memsz > addrLimit) fail(`${what} extends past the address space`);
     if (s.memsz > MAX_IMAGE_SPAN) fail(`${what} is too large (${s.memsz} bytes)`);
-    if (s.align > 1n && (s.align & (s.align - 1n)) !== 0n) {
-      fail(`${what} alignment ${s.align} is not a power of two`);
+    // an alignment that is not a power of two is ignored, as Linux ignores it
+    if (isLoadAlignment(s.align) && s.align > MAX_IMAGE_SPAN) {
+      fail(`${what} alignment 0x${s.align.toString(16)} is too large`);
     }
-    if (s.align > MAX_IMAGE_SPAN) fail(`${what} alignment 0x${s.align.toString(16)} is too large`);
     if (pageMapped && ((s.vaddr - BigInt(s.offset)) & 0xfffn) !== 0n) {
       fail(`${what} address and file offset are not congruent modulo the page size`);
     }
@@ -267,6 +267,20 @@ function readInterp(bytes: Uint8Array, segments: ElfSegment[], fail: Fail): stri
 }
 
 /** A file offset or size for a message: {@linkcode safeNumber}'s -1 means "past 2^53". */
+/**
+ * Whether a PT_LOAD's p_align asks for an alignment: a power of two above 1
+ * (Linux ignores any other value, as qemu-user loads such programs).
+ *
+ * @example
+ * ```ts
+ * import { isLoadAlignment } from "./elf.ts";
+ * console.log(isLoadAlignment(0x1000n), isLoadAlignment(0x3000n)); // true false
+ * ```
+ */
+export function isLoadAlignment(align: bigint): boolean {
+  return align > 1n && (align & (align - 1n)) === 0n;
+}
+
 function hexField(v: number): string {
   return v < 0 ? "over 2^53" : `0x${v.toString(16)}`;
 }

@@ -55,7 +55,7 @@ Deno.test({
       s.split("\n").filter((l) => /^(\$\d+ = |v1 |fpsr |fpcr )/.test(l)).map(hexOnly);
     assertEquals(fpu(ours.gdb), fpu(qemu.gdb));
     assertEquals(fpu(ours.gdb).length, 8, ours.gdb);
-    assert(ours.gdb.includes("[Inferior 1 (Remote target) exited normally]"), ours.gdb);
+    assert(ours.gdb.includes("[Inferior 1 (process 1) exited normally]"), ours.gdb);
     assertEquals(ours.emuOut, "Hello, world!\n");
   },
 });

@@ -210,3 +210,101 @@ Deno.test("emu fuzz -j 2 runs a main and a secondary worker in one sync director
   }
   for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
 });
+
+Deno.test("emu fuzz takes afl-fuzz's -E (executions) and -m (memory limit, MB or none)", async () => {
+  const seed = await tempInputs({ a: "AAAA" });
+  const out = await Deno.makeTempDir();
+  try {
+    for (const m of ["64", "none"]) {
+      const r = await emu([
+        "-i",
+        seed,
+        "-o",
+        `${out}/${m}`,
+        "-E",
+        "300",
+        "-m",
+        m,
+        "--",
+        "tests/fuzz/bin/bytes",
+        "@@",
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const stats = await Deno.readTextFile(`${out}/${m}/default/fuzzer_stats`);
+      const execs = Number(/^execs_done\s*: (\d+)/m.exec(stats)?.[1]);
+      // afl-fuzz stops near the count too: the check comes between batches of executions
+      assert(execs >= 300 && execs < 2000, `execs_done ${execs}`);
+    }
+    // -E VAR=value still sets the guest's environment, as for emu user
+    const r = await emu([
+      "-i",
+      seed,
+      "-o",
+      `${out}/env`,
+      "-E",
+      "A=1",
+      "-E",
+      "200",
+      "--",
+      "tests/fuzz/bin/bytes",
+      "@@",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    oneLine(
+      await emu(["-i", seed, "-o", `${out}/bad`, "-m", "lots", "--", "tests/fuzz/bin/bytes"]),
+      /-m lots/,
+    );
+  } finally {
+    for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
+  }
+});
+
+Deno.test("emu fuzz takes afl-fuzz's -t N+ (seeds that time out are skipped)", async () => {
+  const seed = await tempInputs({ a: "AAAA" });
+  const out = await Deno.makeTempDir();
+  try {
+    const r = await emu([
+      "-i",
+      seed,
+      "-o",
+      out,
+      "-t",
+      "100000+",
+      "-E",
+      "100",
+      "--",
+      "tests/fuzz/bin/bytes",
+      "@@",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const stats = await Deno.readTextFile(`${out}/default/fuzzer_stats`);
+    assert.match(stats, /^execs_done\s*: [1-9]/m);
+  } finally {
+    for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
+  }
+});
+
+Deno.test("emu fuzz starts afresh over a campaign of under 25 minutes and keeps a longer one, as afl-fuzz", async () => {
+  const seed = await tempInputs({ a: "AAAA" });
+  const out = await Deno.makeTempDir();
+  try {
+    const run = () => emu(["-i", seed, "-o", out, "-E", "50", "--", "tests/fuzz/bin/bytes", "@@"]);
+    assert.equal((await run()).code, 0);
+    await Deno.writeTextFile(`${out}/default/crashes/id:000000,sig:06,old`, "x");
+    const again = await run(); // a short campaign's results go (afl-fuzz's OUTPUT_GRACE)
+    assert.equal(again.code, 0, again.err);
+    assert.deepEqual([...Deno.readDirSync(`${out}/default/crashes`)].map((e) => e.name), [
+      "README.txt",
+    ]);
+    const stats = `${out}/default/fuzzer_stats`;
+    const text = await Deno.readTextFile(stats);
+    const start = Number(/^start_time\s*: (\d+)/m.exec(text)![1]);
+    await Deno.writeTextFile(
+      stats,
+      text.replace(/^last_update\s*: \d+/m, `last_update       : ${start + 26 * 60}`),
+    );
+    oneLine(await run(), /more than 25 minutes/);
+  } finally {
+    for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
+  }
+});

@@ -252,14 +252,14 @@ Deno.test("handler: Z0 breakpoint at main, s steps one instruction, c runs to W0
   const { m, h, reply, resume } = await session();
   const main = m.symbol("main")!;
   assertEquals(reply(`Z0,${main.toString(16)},2`), "OK");
-  assertEquals(resume(h.handle("c")), "T05swbreak:;thread:01;");
+  assertEquals(resume(h.handle("c")), "T05swbreak:;thread:p01.01;");
   assertEquals(m.pc, main);
-  assertEquals(reply("?"), "T05swbreak:;thread:01;");
+  assertEquals(reply("?"), "T05swbreak:;thread:p01.01;");
   const before = m.icount;
-  assertEquals(resume(h.handle("s")), "T05thread:01;");
+  assertEquals(resume(h.handle("s")), "T05thread:p01.01;");
   assertEquals(m.icount, before + 1);
   assertEquals(m.pc, main + 2n); // add sp,sp,-16 is compressed
-  assertEquals(resume(h.handle("vCont;s:01")), "T05thread:01;");
+  assertEquals(resume(h.handle("vCont;s:01")), "T05thread:p01.01;");
   assertEquals(m.icount, before + 2);
   assertEquals(reply(`z0,${main.toString(16)},2`), "OK");
   assertEquals(resume(h.handle("c")), "W00");
@@ -292,12 +292,12 @@ Deno.test("handler: watchpoints Z2 (write) and Z4 (access) report the watched ad
   // main: add sp,sp,-16 ... sd ra,8(sp): the return address is stored at sp-8
   const slot = m.readReg("sp") - 8n;
   assertEquals(reply(`Z2,${slot.toString(16)},8`), "OK");
-  assertEquals(resume(h.handle("c")), `T05watch:${slot.toString(16)};thread:01;`);
+  assertEquals(resume(h.handle("c")), `T05watch:${slot.toString(16)};thread:p01.01;`);
   assertEquals(m.readMemory(slot, 8).some((b) => b !== 0), true);
   assertEquals(reply(`z2,${slot.toString(16)},8`), "OK");
   // the epilogue reads ra back
   assertEquals(reply(`Z4,${slot.toString(16)},8`), "OK");
-  assertEquals(resume(h.handle("c")), `T05awatch:${slot.toString(16)};thread:01;`);
+  assertEquals(resume(h.handle("c")), `T05awatch:${slot.toString(16)};thread:p01.01;`);
   assertEquals(reply(`z4,${slot.toString(16)},8`), "OK");
   assertEquals(reply("Z9,0,0"), "");
   assertEquals(resume(h.handle("c")), "W00");
@@ -305,15 +305,15 @@ Deno.test("handler: watchpoints Z2 (write) and Z4 (access) report the watched ad
 
 Deno.test("handler: a fault stops with its signal; C passes it, c drops it (qemu-user)", async () => {
   const { m, h, resume } = await session(`${BIN}crash.static.O2`, ["segv"]);
-  assertEquals(resume(h.handle("c")), "T0bthread:01;");
+  assertEquals(resume(h.handle("c")), "T0bthread:p01.01;");
   const pc = m.pc;
-  assertEquals(resume(h.handle("c")), "T0bthread:01;"); // dropped: the store runs again
+  assertEquals(resume(h.handle("c")), "T0bthread:p01.01;"); // dropped: the store runs again
   assertEquals(m.pc, pc);
   assertEquals(resume(h.handle("C0b")), "X0b");
   assertEquals((machineDriver(m) as UserDriver).process.exitSignal, 11);
 
   const ill = await session(`${BIN}crash.static.O2`, ["ill"]);
-  assertEquals(ill.resume(ill.h.handle("c")), "T04thread:01;");
+  assertEquals(ill.resume(ill.h.handle("c")), "T04thread:p01.01;");
   assertEquals(ill.resume(ill.h.handle("C04")), "X04");
 });
 
@@ -414,7 +414,9 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     await c.closedByStub();
   });
   assertEquals(end, "kill");
-  assertEquals((machineDriver(m) as UserDriver).process.exitSignal, 9);
+  // as QEMU's "Terminated via GDBstub": status 0, no signal
+  const { exitStatus, exitSignal } = (machineDriver(m) as UserDriver).process;
+  assertEquals([exitStatus, exitSignal], [0, null]);
 });
 
 Deno.test("server: detach lets the guest run on; a closed listener ends serve()", async () => {
@@ -471,7 +473,7 @@ Deno.test({
     const pcs = [...r.gdb.matchAll(/^pc\s+(0x[0-9a-f]+)/gm)].map((x) => BigInt(x[1]));
     assertEquals(pcs, [main, main + 2n]);
     assert(new RegExp(`=> ${hex(main)} <main>:\\s+add\\s+sp,sp,-16`).test(r.gdb), r.gdb);
-    assert(r.gdb.includes("[Inferior 1 (Remote target) exited normally]"), r.gdb);
+    assert(r.gdb.includes("[Inferior 1 (process 1) exited normally]"), r.gdb); // as qemu's
     assertEquals(r.emuOut, "Hello, world!\n");
     assertEquals(r.emuStatus, 0);
   },
@@ -516,14 +518,30 @@ Deno.test({
     const ours = await gdbSession(EMU, prog, cmds);
     const qemu = await gdbSession(["qemu-riscv64", "-L", sysroot, "-g", "PORT"], prog, cmds);
     const lines = (s: string) =>
-      s.replace(/\(process 1\)|\(Remote target\)/, "").split("\n").filter((l) =>
-        /^(Breakpoint|#\d|0x|\[Inferior)/.test(l)
-      );
+      s.split("\n").filter((l) => /^(Breakpoint|#\d|0x|\[Inferior)/.test(l));
     assert(ours.gdb.includes("Breakpoint 1, main ()"), ours.gdb);
     assert(/in puts \(\) from .*libc\.so\.6/.test(ours.gdb), ours.gdb);
     assert(/libc\.so\.6$/m.test(ours.gdb), ours.gdb);
     assertEquals(lines(ours.gdb), lines(qemu.gdb));
     assertEquals(ours.emuOut, "Hello, world!\n");
+  },
+});
+
+Deno.test({
+  name: "gdb-multiarch: kill ends the program with status 0 and one line, as qemu-riscv64 -g does",
+  ignore: !GDB,
+  async fn() {
+    const runners = [EMU, ...(QEMU ? [["qemu-riscv64", "-g", "PORT"]] : [])];
+    for (const run of runners) {
+      const r = await gdbSession(run, HELLO, ["break main", "continue", "kill"]);
+      assert(r.gdb.includes("[Inferior 1 (process 1) killed]"), r.gdb);
+      assertEquals(r.emuStatus, 0, run[0]);
+      assert(
+        /^\S+: QEMU: Terminated via GDBstub$|^emu: Terminated via GDBstub$/m.test(r.emuErr),
+        r.emuErr,
+      );
+      assertEquals(r.emuOut, "");
+    }
   },
 });
 

@@ -301,7 +301,7 @@ Deno.test({
     // reverse-continue: to the breakpoint in main, then to the start of the history
     assert(/Breakpoint 1, main \(\)[^]*No more reverse-execution history/.test(after), r.gdb);
     assertEquals(pcs.at(-1), m.pc);
-    assert(r.gdb.includes("[Inferior 1 (Remote target) exited normally]"), r.gdb);
+    assert(r.gdb.includes("[Inferior 1 (process 1) exited normally]"), r.gdb);
     // what was re-executed is not printed again
     assertEquals(r.emuOut, "Hello, world!\n");
     await m.close();

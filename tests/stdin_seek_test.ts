@@ -68,3 +68,70 @@ Deno.test("emu user: stdin from a regular file seeks and preads as under qemu-ri
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** lseek(`fd`, `offset`, `whence`) into `rd`. */
+const lseek = (rd: number, fd: number, offset: number, whence: number) => [
+  A.addi(a0, 0, fd),
+  A.addi(a1, 0, offset),
+  A.addi(a2, 0, whence),
+  A.addi(a7, 0, SYS.lseek),
+  A.ecall,
+  A.addi(rd, a0, 0),
+];
+
+/**
+ * Writes "abcdef" to stdout, asks where stdout stands (s1), seeks it to 2 (s0), writes "XY"
+ * there, and exits with `s1 * 16 + s0`: 98, and the file holds "abXYef", when stdout is a
+ * regular file.
+ */
+const STDOUT_PROGRAM = [
+  ...call(SYS.write, 1, 0, 6),
+  ...lseek(s1, 1, 0, 1),
+  ...lseek(s0, 1, 2, 0),
+  ...call(SYS.write, 1, 6, 2),
+  A.slli(a0, s1, 4),
+  A.op(0, 0, a0, a0, s0),
+  A.addi(a7, 0, SYS.exit),
+  A.ecall,
+];
+
+/** Seeks stdin to 5, then asks where it stands; exits with both results (0 from /dev/null). */
+const DEV_NULL_PROGRAM = [
+  ...lseek(s1, 0, 5, 0),
+  ...lseek(s0, 0, 0, 1),
+  A.slli(a0, s1, 4),
+  A.op(0, 0, a0, a0, s0),
+  A.addi(a7, 0, SYS.exit),
+  A.ecall,
+];
+
+Deno.test("emu user: stdout to a regular file seeks, and stdin from /dev/null seeks to 0, as under qemu-riscv64", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = new TextEncoder().encode("abcdefXY");
+    await Deno.writeFile(`${dir}/out_prog`, riscvElf(encode(STDOUT_PROGRAM), data), {
+      mode: 0o755,
+    });
+    await Deno.writeFile(`${dir}/null_prog`, riscvElf(encode(DEV_NULL_PROGRAM), data), {
+      mode: 0o755,
+    });
+    const emu = `"${Deno.execPath()}" run -A "${Deno.cwd()}/mod.ts" user`;
+    const runners = [emu, ...(await which("qemu-riscv64") ? ["qemu-riscv64"] : [])];
+    for (const run of runners) {
+      assert.deepEqual(await sh(`${run} out_prog > out`, dir), [98, ""], run);
+      assert.equal(await Deno.readTextFile(`${dir}/out`), "abXYef", run);
+      // appending (O_APPEND), every write lands at the end whatever the offset
+      assert.deepEqual(await sh(`: > app; ${run} out_prog >> app`, dir), [98, ""], run);
+      assert.equal(await Deno.readTextFile(`${dir}/app`), "abcdefXY", run);
+      assert.deepEqual(await sh(`${run} null_prog < /dev/null`, dir), [0, ""], run);
+      // a pipe is no file: ESPIPE (-29) twice, (-29 * 16 - 29) & 0xff = 19, as before
+      assert.deepEqual(
+        await sh(`{ ${run} out_prog; echo " $?"; } | cat`, dir),
+        [0, "abcdefXY 19\n"],
+        run,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

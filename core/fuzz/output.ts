@@ -136,6 +136,9 @@ function pidAlive(pid: number): boolean {
   return exists(`/proc/${pid}`);
 }
 
+/** Seconds of an earlier campaign whose results a new one in its place removes (AFL++'s 25 minutes). */
+const OUTPUT_GRACE_S = 25 * 60;
+
 /**
  * One fuzzer's directory `OUT/NAME`.
  *
@@ -171,12 +174,7 @@ export class OutputDir {
     ensureDirectory(path);
     const hasQueue = isDirectory(`${path}/queue`, true);
     if (opts.resume) dir.#takeOverQueue(hasQueue);
-    else if (hasQueue) {
-      throw new EmuError(
-        `${path} holds the results of an earlier campaign`,
-        "resume it with -i -, or remove the directory",
-      );
-    }
+    else if (hasQueue) dir.#clearShortCampaign(stats);
     for (const sub of ["queue", "crashes", "hangs"]) ensureDirectory(`${path}/${sub}`);
     Deno.writeTextFileSync(`${path}/cmdline`, opts.commandLine.split(" ").join("\n") + "\n");
     Deno.writeTextFileSync(
@@ -187,6 +185,26 @@ export class OutputDir {
     // AFL++'s -S instances import only from the directory that has this file (-M).
     if (opts.mainNode) Deno.writeTextFileSync(`${path}/is_main_node`, "");
     return dir;
+  }
+
+  /**
+   * A new campaign in the directory of an earlier one: removes its results
+   * when it ran for at most 25 minutes, as afl-fuzz does (OUTPUT_GRACE);
+   * a longer one's are kept, and the new campaign refused.
+   */
+  #clearShortCampaign(stats: Record<string, string> | null): void {
+    const ran = Number(stats?.last_update) - Number(stats?.start_time);
+    if (ran > OUTPUT_GRACE_S) {
+      throw new EmuError(
+        `${this.path} holds the results of more than 25 minutes of fuzzing`,
+        "resume it with -i -, or remove the directory",
+      );
+    }
+    for (const name of ["queue", "crashes", "hangs", "_resume", ".synced", "plot_data"]) {
+      if (exists(`${this.path}/${name}`)) {
+        Deno.removeSync(`${this.path}/${name}`, { recursive: true });
+      }
+    }
   }
 
   /**

@@ -61,7 +61,10 @@ export class GdbHandler {
   readonly #gRegisters: GdbRegister[];
   #xml: Uint8Array | null = null;
   #swbreak = false;
-  /** gdb offered multiprocess+ and there are several threads: ids are "p01.NN", as QEMU's */
+  /**
+   * gdb offered multiprocess+: ids are "p01.NN", as QEMU's gdbstub gives
+   * them in both modes (gdb then names the inferior "process 1").
+   */
   #multiprocess = false;
   #lastStop: DebugStop = { kind: "signal", signal: GdbSignal.TRAP };
   /** the thread `s` steps (gdb's `Hc`; a stop selects the thread that stopped, as QEMU's stub) */
@@ -321,7 +324,7 @@ export class GdbHandler {
     if (cmd.startsWith("qSupported")) {
       this.#swbreak = cmd.includes("swbreak+");
       const d = this.debuggee;
-      this.#multiprocess = cmd.includes("multiprocess+") && (d.threadCount ?? 1) > 1;
+      this.#multiprocess = cmd.includes("multiprocess+");
       return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;` +
         (d.auxv ? "qXfer:auxv:read+;" : "") + (d.execFile ? "qXfer:exec-file:read+;" : "") +
         "QStartNoAckMode+;swbreak+;vContSupported+" + (this.#multiprocess ? ";multiprocess+" : "") +

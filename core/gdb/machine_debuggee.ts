@@ -23,8 +23,6 @@ interface Watch {
   id: number;
 }
 
-const SIGKILL = 9;
-
 /**
  * A {@linkcode Debuggee} over a machine of either mode.
  *
@@ -170,9 +168,9 @@ export class MachineDebuggee implements Debuggee {
     this.#watches.splice(i, 1);
   }
 
-  /** Ends the guest as if by SIGKILL. */
+  /** Ends the run with status 0, as QEMU ends it on gdb's kill ("Terminated via GDBstub"). */
   kill(): void {
-    machineDriver(this.machine).end(128 + SIGKILL, SIGKILL);
+    machineDriver(this.machine).end(0, null);
   }
 
   /** Removes every breakpoint and watchpoint; a pending fault is delivered to the guest. */

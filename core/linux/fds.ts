@@ -338,7 +338,7 @@ export class OutputStream implements OpenFile {
     this.sink(this.sinkBorrows ? buf : buf.slice());
     return buf.length;
   }
-  seek(): number {
+  seek(_offset: number, _whence: number): number {
     return spipe();
   }
   stat(): StatInfo {

@@ -65,6 +65,8 @@ export interface UserHarnessOptions {
   env?: string[];
   sysroot?: string | null;
   root?: string | null;
+  /** the guest's memory ceiling in bytes (default: 2 GiB, as `emu user`) */
+  maxMemory?: bigint;
   /** called with each process the harness creates, once it is at its start point */
   setup?: (p: LinuxProcess) => void;
   /** measure the time restores take ({@linkcode SnapshotHarness.restoreMs}; for benchmarks) */
@@ -121,6 +123,7 @@ function newProcess(
     env: opts.env,
     sysroot: opts.sysroot,
     root: opts.root,
+    maxMemory: opts.maxMemory,
     accel: opts.accel ?? "jit",
     stdin,
     stdout: () => {},

@@ -1,46 +1,101 @@
 /**
- * The host's standard input when it is a regular file (`prog < file`):
- * seekable, as the host descriptor qemu-user hands its guest is.
+ * The host's standard streams when they are files: stdin or stdout on a
+ * regular file (`prog < in > out`) is seekable, as the host descriptor
+ * qemu-user hands its guest is, and stdin on a device such as /dev/null
+ * seeks to 0, as Linux's null_lseek does.
  *
  * @module
  */
 
 import { E, SysError } from "./errno.ts";
-import { InputStream, S_IF, S_IFMT, spipe, type StatInfo } from "./fds.ts";
+import {
+  InputStream,
+  type OutputSink,
+  OutputStream,
+  S_IF,
+  S_IFMT,
+  spipe,
+  type StatInfo,
+} from "./fds.ts";
+import { hostOutput } from "./host_io.ts";
 import type { StdStreamInfo } from "./recorded_inputs.ts";
 
-const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
+const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, O_APPEND = 0o2000;
 
-/**
- * Where the host's descriptor 0 stands (Deno has no seek on stdin), from
- * `/proc/self/fdinfo/0`; undefined when that cannot be read.
- */
-function hostStdinOffset(): number | undefined {
+/** A line of `/proc/self/fdinfo/<fd>` (`pos`, `flags`) as a number; undefined when unreadable. */
+function hostFdInfo(fd: number, field: "pos" | "flags"): number | undefined {
   try {
-    const pos = /^pos:\s*(\d+)/m.exec(Deno.readTextFileSync("/proc/self/fdinfo/0"));
-    return pos ? Number(pos[1]) : undefined;
+    const text = Deno.readTextFileSync(`/proc/self/fdinfo/${fd}`);
+    const value = new RegExp(`^${field}:\\s*(\\d+)`, "m").exec(text)?.[1];
+    if (value === undefined) return undefined;
+    return field === "flags" ? parseInt(value, 8) : Number(value);
   } catch {
     return undefined;
   }
 }
 
-/** The host's stdin opened again by path: a file of its own offset, for positioned reads. */
-const STDIN_PATH = "/proc/self/fd/0";
+/**
+ * Where the guest stands in a host standard stream on a regular file. I/O
+ * goes through the host's descriptor, and so moves its offset, until the
+ * guest seeks (Deno cannot seek the standard streams); from then on the
+ * offset is the guest's own and I/O is positioned there, through the file
+ * opened again by `/proc/self/fd/N` (no `node:fs`: loading Node's layer would
+ * cost every run's start-up).
+ */
+class HostFilePosition {
+  /** the guest's offset once it has seeked */
+  pos: number | undefined;
+  #reopened: Deno.FsFile | undefined;
+  constructor(readonly fd: 0 | 1 | 2) {}
 
-/** The size of the file on the host's stdin (ESPIPE when it cannot be read). */
-function stdinSize(): number {
-  try {
-    return Deno.statSync(STDIN_PATH).size;
-  } catch {
-    return spipe();
+  #file(): Deno.FsFile {
+    const path = `/proc/self/fd/${this.fd}`;
+    return this.#reopened ??= Deno.openSync(path, { read: this.fd === 0, write: this.fd !== 0 });
+  }
+
+  /** `op` on the file opened again, at `pos` (ESPIPE when it cannot be). */
+  at<T>(pos: number, op: (f: Deno.FsFile) => T): T {
+    try {
+      const f = this.#file();
+      f.seekSync(pos, Deno.SeekMode.Start);
+      return op(f);
+    } catch {
+      return spipe();
+    }
+  }
+
+  seek(offset: number, whence: number): number {
+    const here = this.pos ?? hostFdInfo(this.fd, "pos");
+    if (here === undefined) return spipe();
+    const base = whence === SEEK_SET
+      ? 0
+      : whence === SEEK_CUR
+      ? here
+      : whence === SEEK_END
+      ? this.#size()
+      : NaN;
+    const to = base + offset;
+    if (!(to >= 0)) throw new SysError(E.EINVAL);
+    this.pos = to;
+    return to;
+  }
+
+  #size(): number {
+    try {
+      return Deno.statSync(`/proc/self/fd/${this.fd}`).size;
+    } catch {
+      return spipe();
+    }
+  }
+
+  capture(): () => void {
+    const pos = this.pos;
+    return () => this.pos = pos;
   }
 }
 
 /**
- * Host stdin on a regular file. Reads go through the host's descriptor, and
- * so move its offset, until the guest seeks; from then on the offset is the
- * guest's own and reads are positioned there, through the file opened again
- * (no `node:fs`: loading Node's layer would cost every run's start-up).
+ * Host stdin on a regular file: seekable, with positioned reads.
  *
  * @example
  * ```ts ignore
@@ -49,45 +104,31 @@ function stdinSize(): number {
  * ```
  */
 export class HostFileStdin extends InputStream {
-  /** the guest's offset once it has seeked */
-  #pos: number | undefined;
-  #reopened: Deno.FsFile | undefined;
+  readonly #at = new HostFilePosition(0);
   constructor(info: StatInfo) {
     super((buf) => Deno.stdin.readSync(buf) ?? 0, false, info);
   }
   override read(buf: Uint8Array): number {
-    if (this.#pos === undefined) return super.read(buf);
-    const n = this.pread(buf, this.#pos);
-    this.#pos += n;
+    if (this.#at.pos === undefined) return super.read(buf);
+    const n = this.pread(buf, this.#at.pos);
+    this.#at.pos += n;
     return n;
   }
   pread(buf: Uint8Array, pos: number): number {
-    try {
-      const f = this.#reopened ??= Deno.openSync(STDIN_PATH);
-      f.seekSync(pos, Deno.SeekMode.Start);
-      return f.readSync(buf) ?? 0;
-    } catch {
-      return spipe();
-    }
+    return this.#at.at(pos, (f) => f.readSync(buf) ?? 0);
   }
   override seek(offset: number, whence: number): number {
-    const here = this.#pos ?? hostStdinOffset();
-    if (here === undefined) return spipe();
-    const base = whence === SEEK_SET
-      ? 0
-      : whence === SEEK_CUR
-      ? here
-      : whence === SEEK_END
-      ? stdinSize()
-      : NaN;
-    const to = base + offset;
-    if (!(to >= 0)) throw new SysError(E.EINVAL);
-    this.#pos = to;
-    return to;
+    return this.#at.seek(offset, whence);
   }
   override capture(): () => void {
-    const pos = this.#pos;
-    return () => this.#pos = pos;
+    return this.#at.capture();
+  }
+}
+
+/** Host stdin on a device that is no terminal (/dev/null, /dev/zero): lseek gives 0, as on Linux. */
+class HostDeviceStdin extends InputStream {
+  override seek(): number {
+    return 0;
   }
 }
 
@@ -96,8 +137,57 @@ export class HostFileStdin extends InputStream {
  * unless `recorded` (a recorded run's log replays the reads in order).
  */
 export function hostStdin(host: StdStreamInfo, recorded: boolean): InputStream {
-  if (!recorded && host.info && (host.info.mode & S_IFMT) === S_IF.REG) {
-    return new HostFileStdin(host.info);
+  const read = (buf: Uint8Array) => Deno.stdin.readSync(buf) ?? 0;
+  const type = host.info ? host.info.mode & S_IFMT : undefined;
+  if (!recorded && type === S_IF.REG) return new HostFileStdin(host.info!);
+  if (type === S_IF.CHR && !host.isTty) return new HostDeviceStdin(read, false, host.info);
+  return new InputStream(read, host.isTty, host.info);
+}
+
+/**
+ * Host stdout or stderr on a regular file: seekable, with positioned writes
+ * (an O_APPEND descriptor, `prog >> out`, writes at the end whatever the offset).
+ */
+class HostFileOutput extends OutputStream {
+  readonly #at: HostFilePosition;
+  constructor(at: HostFilePosition, sink: OutputSink, info: StatInfo) {
+    super(sink, false, info, true);
+    this.#at = at;
   }
-  return new InputStream((buf) => Deno.stdin.readSync(buf) ?? 0, host.isTty, host.info);
+  override seek(offset: number, whence: number): number {
+    return this.#at.seek(offset, whence);
+  }
+  capture(): () => void {
+    return this.#at.capture();
+  }
+}
+
+/**
+ * The guest's stdout or stderr (`fd`) over the host's, its writes through
+ * `wrap` (which may drop them): seekable when it is a regular file, unless
+ * `recorded` (a replay may have another file there, or none).
+ */
+export function hostOutputStream(
+  fd: 1 | 2,
+  host: StdStreamInfo,
+  recorded: boolean,
+  wrap: (sink: OutputSink) => OutputSink,
+): OutputStream {
+  const write = hostOutput(fd);
+  if (recorded || !host.info || (host.info.mode & S_IFMT) !== S_IF.REG) {
+    return new OutputStream(wrap(write), host.isTty, host.info, true);
+  }
+  const at = new HostFilePosition(fd);
+  const append = ((hostFdInfo(fd, "flags") ?? 0) & O_APPEND) !== 0;
+  const positioned = (b: Uint8Array) => {
+    if (at.pos === undefined || append) {
+      write(b);
+      at.pos = undefined; // the host's offset is the guest's again (the end, appending)
+      return;
+    }
+    let done = 0;
+    while (done < b.length) done += at.at(at.pos + done, (f) => f.writeSync(b.subarray(done)));
+    at.pos += done;
+  };
+  return new HostFileOutput(at, wrap(positioned), host.info);
 }

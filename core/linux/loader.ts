@@ -12,7 +12,16 @@
  * @module
  */
 
-import { type ElfFile, ET_DYN, PF_R, PF_W, PF_X, PT_GNU_STACK, PT_PHDR } from "../elf.ts";
+import {
+  type ElfFile,
+  ET_DYN,
+  isLoadAlignment,
+  PF_R,
+  PF_W,
+  PF_X,
+  PT_GNU_STACK,
+  PT_PHDR,
+} from "../elf.ts";
 import { type GuestMemory, Perm } from "../guest_memory.ts";
 import { PAGE, pageDown, pageUp } from "./mm.ts";
 import type { AddressSpace } from "./mm.ts";
@@ -134,11 +143,17 @@ export function imageFile(name: string, host: string): ImageFile {
   }
 }
 
-/** The span of address space an image needs and its largest alignment. */
+/**
+ * The span of address space an image needs and its largest alignment (a
+ * p_align that is not a power of two is ignored, as Linux's binfmt_elf does).
+ */
 export function imageSpan(elf: ElfFile): { lo: bigint; size: bigint; align: bigint } {
   const lo = pageDown(elf.loads[0].vaddr);
   const last = elf.loads[elf.loads.length - 1];
-  const align = elf.loads.reduce((m, s) => s.align > m ? s.align : m, PAGE);
+  const align = elf.loads.reduce(
+    (m, s) => isLoadAlignment(s.align) && s.align > m ? s.align : m,
+    PAGE,
+  );
   return { lo, size: pageUp(last.vaddr + last.memsz) - lo, align };
 }
 

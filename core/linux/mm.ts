@@ -46,6 +46,11 @@ export interface PageSource {
   shared: boolean;
   /** where a MAP_SHARED mapping's bytes are shared between processes */
   region?: SharedRegion;
+  /**
+   * Set on a page wholly past the end of the file: the permissions its
+   * mapping gives it. The page itself has none, so a touch faults (SIGBUS).
+   */
+  beyondEof?: number;
 }
 
 /** Default cap on mapped guest memory (2 GiB; `emu user --max-memory` changes it). */
@@ -78,6 +83,8 @@ export class AddressSpace {
   readonly sources = new Map<number, PageSource>();
   /** the pages of MAP_SHARED mappings (a subset of `sources`) */
   readonly #shared = new Map<number, PageSource>();
+  /** how many pages of `sources` lie wholly past their file's end */
+  #beyondEofPages = 0;
   constructor(
     readonly mem: GuestMemory,
     /** where address searches for mmap start */
@@ -120,6 +127,8 @@ export class AddressSpace {
 
   #setPage(pn: number, source: PageSource | null): void {
     const old = this.sources.get(pn);
+    if (old?.beyondEof !== undefined) this.#beyondEofPages--;
+    if (source?.beyondEof !== undefined) this.#beyondEofPages++;
     if (source) this.sources.set(pn, source);
     else this.sources.delete(pn);
     if (source?.region) {
@@ -127,6 +136,30 @@ export class AddressSpace {
       source.region.addUser();
     } else this.#shared.delete(pn);
     old?.region?.removeUser();
+  }
+
+  /**
+   * Makes the pages of `[addr, addr+len)`, file pages wholly past the end of
+   * their file, fault when touched (SIGBUS) while they stay mapped.
+   */
+  hideBeyondEof(addr: bigint, len: bigint): void {
+    const first = pageNumber(addr), pages = Number(pageUp(len) / PAGE);
+    for (let pn = first; pn < first + pages; pn++) {
+      const source = this.sources.get(pn), page = this.mem.pages.get(pn);
+      if (!source || !page) continue;
+      this.#setPage(pn, { ...source, beyondEof: source.beyondEof ?? page.perms });
+    }
+    this.mem.protect(addr, pageUp(len), 0);
+  }
+
+  /** Whether `addr` lies in a file page wholly past the end of its file (a touch is SIGBUS). */
+  isBeyondEof(addr: bigint): boolean {
+    return this.#beyondEofPages > 0 && this.sources.get(pageNumber(addr))?.beyondEof !== undefined;
+  }
+
+  /** The permissions of mapped page `pn` as its mapping gives them (/proc/self/maps). */
+  permsOf(pn: number): number {
+    return this.sources.get(pn)?.beyondEof ?? this.mem.pages.get(pn)!.perms;
   }
 
   /** The MAP_SHARED region behind `addr` and `addr`'s offset in it (null: not shared memory). */
@@ -291,6 +324,18 @@ export class AddressSpace {
     if (addr & (PAGE - 1n)) throw new SysError(E.EINVAL);
     if (length === 0n) return;
     if (!this.mem.protect(addr, pageUp(length), prot & 7)) throw new SysError(E.ENOMEM);
+    if (this.#beyondEofPages) this.#keepBeyondEofHidden(addr, pageUp(length), prot & 7);
+  }
+
+  /** mprotect of `[addr, addr+len)` to `prot` changed pages past a file's end: they stay untouchable. */
+  #keepBeyondEofHidden(addr: bigint, len: bigint, prot: number): void {
+    const first = pageNumber(addr), pages = Number(len / PAGE);
+    for (let pn = first; pn < first + pages; pn++) {
+      const source = this.sources.get(pn);
+      if (source?.beyondEof === undefined) continue;
+      this.#setPage(pn, { ...source, beyondEof: prot }); // a forked child may share `source`
+      this.mem.protect(BigInt(pn) * PAGE, PAGE, 0);
+    }
   }
 
   /**

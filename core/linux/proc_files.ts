@@ -161,14 +161,14 @@ function maps(p: LinuxProcess): string {
   const out: string[] = [];
   let i = 0;
   while (i < pns.length) {
-    const first = pns[i], perms = p.mem.pages.get(first)!.perms, src = sourceOf(p, first);
+    const first = pns[i], perms = p.as.permsOf(first), src = sourceOf(p, first);
     let j = i + 1;
     while (j < pns.length && pns[j] === pns[j - 1] + 1) {
       const next = sourceOf(p, pns[j]);
       const sameFile = next.name === src.name && next.ino === src.ino &&
         next.shared === src.shared &&
         (!src.ino || next.offset === src.offset + BigInt(j - i) * PAGE);
-      if (p.mem.pages.get(pns[j])!.perms !== perms || !sameFile) break;
+      if (p.as.permsOf(pns[j]) !== perms || !sameFile) break;
       j++;
     }
     const rwx = PERM_CHARS.map((c, b) => perms & (1 << b) ? c : "-").join("");

@@ -26,7 +26,7 @@ import { mmapBaseFor } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
 import { PathResolver } from "./paths.ts";
 import { SeededRandom } from "../random.ts";
-import { type PendingSignal, SignalState } from "./signals.ts";
+import { type PendingSignal, SIG, SignalState } from "./signals.ts";
 import { deliverSignals, faultSignal } from "./signal_delivery.ts";
 import { FutexTable } from "./futex.ts";
 import { type NewThreadRegisters, ThreadGroup } from "./thread_group.ts";
@@ -45,7 +45,7 @@ import {
 import { SYSCALLS } from "./sys_table.ts";
 import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
-import { hostStdin } from "./host_stdin.ts";
+import { hostOutputStream, hostStdin } from "./host_stdin.ts";
 import { IntervalTimers } from "./itimers.ts";
 import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
@@ -254,7 +254,9 @@ export class LinuxProcess {
     this.fds.install(stdin, false);
     const unlessMuted = (sink: OutputSink): OutputSink => (b) => this.outputMuted || sink(b);
     const out = (sink: OutputSink | undefined, fd: 1 | 2, s: StdStreamInfo) =>
-      new OutputStream(unlessMuted(sink ?? hostOutput(fd)), s.isTty, s.info, !sink);
+      sink
+        ? new OutputStream(unlessMuted(sink), s.isTty, s.info)
+        : hostOutputStream(fd, s, !!log, unlessMuted);
     this.fds.install(out(opts.stdout, 1, o), false);
     this.fds.install(out(opts.stderr, 2, e), false);
   }
@@ -479,7 +481,7 @@ export class LinuxProcess {
     }
     if (this.deferFaults) {
       this.#deferredFault = trap;
-      return { kind: "fault", signal: faultSignal(trap).signal, trap };
+      return { kind: "fault", signal: this.#faultSignal(trap).signal, trap };
     }
     this.#fault(trap, true);
     this.#deliverSignals();
@@ -568,9 +570,17 @@ export class LinuxProcess {
     }
   }
 
-  #fault(trap: Trap, report: boolean): void {
+  /** The signal `trap` raises (SIGBUS for a file page wholly past the file's end, BUS_ADRERR). */
+  #faultSignal(trap: Trap): PendingSignal {
+    if (trap.kind === TrapKind.MEMORY && this.as.isBeyondEof(trap.data)) {
+      return { signal: SIG.SIGBUS, code: 2, addr: trap.data, fault: true };
+    }
     const mapped = this.mem.pages.has(pageNumber(trap.data));
-    const p = faultSignal(trap, mapped, this.abi.illegalInstructionCode);
+    return faultSignal(trap, mapped, this.abi.illegalInstructionCode);
+  }
+
+  #fault(trap: Trap, report: boolean): void {
+    const p = this.#faultSignal(trap);
     if (this.log?.categories.has("int")) {
       this.log.write(`guest trap kind ${trap.kind} cause ${trap.cause} at ${hex(trap.pc)}`);
     }

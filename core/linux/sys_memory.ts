@@ -10,7 +10,7 @@ import { E, SysError } from "./errno.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
 import { O, type OpenFile } from "./fds.ts";
 import { PAGE_SIZE } from "../host_memory.ts";
-import { MAP, PAGE, type PageSource, pageUp } from "./mm.ts";
+import { MAP, PAGE, pageDown, type PageSource, pageUp } from "./mm.ts";
 import { SharedRegion } from "./shared_memory.ts";
 import { int, put, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -58,6 +58,8 @@ function mmap(p: LinuxProcess, a: bigint[]): bigint {
     throw e;
   }
   if (source.region) p.as.aliasShared(at, pageUp(length), source.region);
+  const filePages = pageUp(BigInt(n)); // the pages past them lie wholly past the file's end
+  if (filePages < pageUp(length)) p.as.hideBeyondEof(at + filePages, pageUp(length) - filePages);
   if (prot & PROT_EXEC && f.guestPath) {
     // a mapping of the whole file (the dynamic loader's first one) is the module's image already
     const whole = !shared && offset === 0n && BigInt(contents.length) === st.size
@@ -134,6 +136,16 @@ function noteExecMapping(
   if (seg) p.modules.add(host, elf, at - (seg.vaddr & ~(PAGE - 1n)));
 }
 
+/**
+ * mlock/munlock: nothing to do (guest memory is never paged out), but as on
+ * Linux the pages of the range, from `a[0]`'s page on, must all be mapped.
+ */
+function lockRange(p: LinuxProcess, a: bigint[]): number {
+  const start = pageDown(a[0]), len = pageUp(a[1] + (a[0] - start));
+  if (len && !p.mem.isMapped(start, len)) throw new SysError(E.ENOMEM);
+  return 0;
+}
+
 function flushCode(p: LinuxProcess): number {
   p.cpu.tbs.flush();
   return 0;
@@ -179,8 +191,8 @@ export const memorySyscalls: SyscallTable = {
     put(p, a[2], new Uint8Array(Number(len / PAGE)).fill(1));
     return 0;
   },
-  mlock: () => 0,
-  munlock: () => 0,
+  mlock: lockRange,
+  munlock: lockRange,
   mlockall: () => 0,
   munlockall: () => 0,
   membarrier: () => 0,
