@@ -57,8 +57,9 @@ int main(void) {
   setitimer(ITIMER_REAL, &it, NULL);
   struct timespec req = {1, 0}, rem = {0, 0};
   r = nanosleep(&req, &rem);
-  printf("nanosleep(1 s) with a 0.2 s timer: %d %s, rem in (0.5, 0.9] s: %d\n", r, strerror(errno),
-         rem.tv_sec == 0 && rem.tv_nsec > 500000000 && rem.tv_nsec <= 900000000);
+  // (QEMU's 0.2 s comes late on a loaded host: only "some time was left" is printed.)
+  printf("nanosleep(1 s) with a 0.2 s timer: %d %s, rem in (0, 0.9] s: %d\n", r, strerror(errno),
+         rem.tv_sec == 0 && rem.tv_nsec > 0 && rem.tv_nsec <= 900000000);
 
   // a periodic ITIMER_REAL while computing
   alarms = 0;
@@ -67,7 +68,8 @@ int main(void) {
   spin_until(&alarms, 5);
   struct itimerval now;
   getitimer(ITIMER_REAL, &now);
-  printf("periodic: %d alarms, interval %ld us, value in (0, 10000] us: %d\n", (int)alarms,
+  // (at least: on a loaded host QEMU's host-time timer may fire once more before this line)
+  printf("periodic: 5 alarms or more %d, interval %ld us, value in (0, 10000] us: %d\n", alarms >= 5,
          (long)now.it_interval.tv_usec, now.it_value.tv_usec > 0 && now.it_value.tv_usec <= 10000);
   struct itimerval off = {{0, 0}, {0, 0}}, old;
   setitimer(ITIMER_REAL, &off, &old);
