@@ -3,7 +3,7 @@
 // identical, on every engine. The guests change what a snapshot must carry
 // after it was taken: self-modifying code (smc), mmap/munmap/mprotect/brk
 // (smc, malloc_stress), close/dup/lseek (fileio), signal handlers (signals),
-// interval timers (itimer).
+// interval timers (itimer), POSIX timers (posix_timer).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Accel } from "../core/accel.ts";
@@ -58,6 +58,8 @@ const CASES: { prog: string; points: number[]; jitOnly?: boolean }[] = [
   { prog: "hello.dynamic.O2", points: [1, 30] },
   // interval timers armed at the snapshot (alarm, pause, a periodic timer while computing)
   { prog: "itimer.static.O2", points: [16, 5, 12], jitOnly: true },
+  // POSIX timers armed (a one-shot awaited, a periodic one whose signal waits, one in sigsuspend)
+  { prog: "posix_timer.static.O2", points: [49, 6, 46], jitOnly: true },
 ];
 
 for (const accel of ["interp", "jit", "lockstep"] as const) {
