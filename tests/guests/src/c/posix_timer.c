@@ -1,12 +1,14 @@
 // POSIX timers and waiting for signals: timer_create (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID;
 // the monotonic, realtime and CPU-time clocks), timer_settime (relative, TIMER_ABSTIME, periodic),
 // timer_gettime, timer_getoverrun, timer_delete; sigtimedwait and sigwaitinfo (a timeout, EINTR,
-// the siginfo of a timer, of sigqueue and of rt_tgsigqueueinfo); and the errors. Prints only what
-// is the same on every run (no timer ids, times as bounds), so the output can be compared with
-// qemu's. With the argument "blocked" it waits forever for a timer whose signal it blocks (the
-// emulator reports a deadlock; Linux would wait forever).
+// the siginfo of a timer, of sigqueue and of rt_tgsigqueueinfo; a thread waiting for a signal,
+// SIGEV_THREAD); and the errors. Prints only what is the same on every run (no timer ids, times
+// as bounds), so the output can be compared with qemu's. With the argument "blocked" it waits
+// forever for a timer whose signal it blocks (the emulator reports a deadlock; Linux would wait
+// forever); with "single" it makes no threads (in-memory snapshots hold one thread).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -250,6 +252,48 @@ static void tgsigqueueinfo(void) {
   sigprocmask(SIG_UNBLOCK, &usr1, NULL);
 }
 
+static volatile sig_atomic_t expiry_value;
+
+static void on_expiry(union sigval v) {
+  expiry_value = v.sival_int;
+}
+
+static void *waiter(void *arg) {
+  int *got = arg;
+  sigset_t usr1 = only(SIGUSR1);
+  siginfo_t si;
+  got[0] = sigwaitinfo(&usr1, &si);
+  got[1] = si.si_value.sival_int;
+  got[2] = si.si_code;
+  return NULL;
+}
+
+// Another thread waits in sigwaitinfo for what pthread_sigqueue (rt_tgsigqueueinfo) sends it;
+// a SIGEV_THREAD timer (glibc's helper thread waits for it in sigwaitinfo) runs a function.
+static void threads(void) {
+  sigset_t usr1 = only(SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &usr1, NULL); // the waiter inherits the mask
+  int got[3] = {0, 0, 0};
+  pthread_t w;
+  pthread_create(&w, NULL, waiter, got);
+  sleep_ns(10000000); // the waiter waits by now
+  pthread_sigqueue(w, SIGUSR1, (union sigval){.sival_int = 99});
+  pthread_join(w, NULL);
+  printf("pthread_sigqueue to a thread in sigwaitinfo: got %d, value %d, si_code is SI_QUEUE %d\n",
+         got[0] == SIGUSR1, got[1], got[2] == SI_QUEUE);
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_THREAD;
+  ev.sigev_notify_function = on_expiry;
+  ev.sigev_value.sival_int = 55;
+  timer_t t;
+  int r = timer_create(CLOCK_MONOTONIC, &ev, &t);
+  arm(t, 0, 5000000, 0);
+  for (int i = 0; i < 1000 && !expiry_value; i++) sleep_ns(1000000);
+  printf("SIGEV_THREAD: %d, the function ran with value %d\n", r, (int)expiry_value);
+  timer_delete(t);
+}
+
 // Periodic timers (a POSIX one and ITIMER_REAL) whose signal is blocked, and a wait no signal
 // can end.
 static void blocked_forever(void) {
@@ -271,5 +315,6 @@ int main(int argc, char **argv) {
   other_timers();
   errors();
   tgsigqueueinfo();
+  if (argc == 1) threads();
   return 0;
 }
