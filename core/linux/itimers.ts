@@ -15,7 +15,7 @@ import { E, SysError } from "./errno.ts";
 import { get, int, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
-import { expiries, type PosixTimer, PosixTimers, queuedSignal } from "./posix_timers.ts";
+import { expiries, type PosixTimer, PosixTimers, queuedSignal, SIGEV } from "./posix_timers.ts";
 
 /** The signal of each timer, by `which`. */
 const SIGNALS = [SIG.SIGALRM, SIG.SIGVTALRM, SIG.SIGPROF];
@@ -100,8 +100,15 @@ export class IntervalTimers {
  */
 export function expiryWakes(p: LinuxProcess, signal: number, timer?: PosixTimer): boolean {
   if (!p.signals.acts(signal)) return false;
-  if (timer) return queuedSignal(p, timer.id) === undefined;
-  return !p.signals.pending.some((s) => s.signal === signal);
+  if (timer && queuedSignal(p, timer.id)) return false;
+  // A standard signal is pending once, whichever timer (or kill) raised it.
+  const thread = timer?.notify === SIGEV.THREAD_ID ? p.threads.find(timer.tid) : undefined;
+  const list = !thread
+    ? p.signals.pending
+    : thread === p.threads.current
+    ? p.signals.threadPending
+    : thread.signals.pending;
+  return signal >= 32 || !list.some((s) => s.signal === signal);
 }
 
 /** Reads a `struct itimerval` (interval, then value, as timevals) as nanoseconds. */

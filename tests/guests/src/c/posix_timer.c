@@ -299,10 +299,10 @@ static void threads(void) {
 static void blocked_forever(void) {
   sigset_t alrm = only(SIGALRM);
   sigprocmask(SIG_BLOCK, &alrm, NULL);
-  timer_t t = make(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGALRM, 0);
-  arm(t, 0, 1000000, 1000000);
   struct itimerval every = {{0, 1000}, {0, 1000}};
   setitimer(ITIMER_REAL, &every, NULL);
+  timer_t t = make(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGALRM, 0);
+  arm(t, 0, 1000000, 1000000); // its SIGALRM merges with the interval timer's, already pending
   pause();
   printf("not reached\n");
 }
