@@ -82,6 +82,7 @@ const C_GUESTS: [string, string[]][] = [
   ["printf_float", ["static.O2", "static.O3"]],
   ["signals", ["static.O2"]],
   ["itimer", ["static.O2"]],
+  ["posix_timer", ["static.O2"]],
   ["strings", ["static.O2", "static.O3"]],
   ["sort", ["static.O2", "static.O3"]],
   ["setjmp", ["static.O2"]],

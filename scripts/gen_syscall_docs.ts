@@ -23,8 +23,8 @@ export const PARTIAL: Record<string, string> = {
     "of the file meanwhile sees the file), and other processes at their next turn",
   execve: "riscv ELF programs and #! scripts; the module list keeps the old image's entries",
   rseq: "ENOSYS on purpose, as QEMU 7.2 (glibc copes)",
-  rt_sigsuspend:
-    "with a single thread and nothing pending: EINTR at once instead of waiting forever",
+  timer_create: "the CPU-time clocks count virtual time, idle time included, as " +
+    "clock_gettime reports them; no CPU clocks of other processes (EINVAL)",
   prctl: "PR_SET_NAME and PR_GET_NAME only",
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",

@@ -104,6 +104,12 @@ export const PROGRAMS: Program[] = [
       "alarm, pause, setitimer/getitimer on the three timers, sleeps cut short by SIGALRM",
   },
   {
+    name: "posix_timer",
+    kind: "c",
+    cases: one,
+    description: "timer_create/settime/gettime/getoverrun/delete, sigtimedwait, rt_tgsigqueueinfo",
+  },
+  {
     name: "argv_env",
     kind: "c",
     cases: [

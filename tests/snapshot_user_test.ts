@@ -3,7 +3,7 @@
 // identical, on every engine. The guests change what a snapshot must carry
 // after it was taken: self-modifying code (smc), mmap/munmap/mprotect/brk
 // (smc, malloc_stress), close/dup/lseek (fileio), signal handlers (signals),
-// interval timers (itimer).
+// interval timers (itimer), POSIX timers (posix_timer).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Accel } from "../core/accel.ts";
@@ -51,19 +51,21 @@ function toSyscall(p: LinuxProcess, n: number): void {
   while (seen < n) if (p.step().kind === "syscall") seen++;
 }
 
-const CASES: { prog: string; points: number[]; jitOnly?: boolean }[] = [
+const CASES: { prog: string; points: number[]; jitOnly?: boolean; args?: string[] }[] = [
   { prog: "smc.static.O2", points: [1, 6, 12] },
   { prog: "malloc_stress.static.O2", points: [1, 20], jitOnly: true }, // slow elsewhere
   { prog: "signals.static.O2", points: [1, 15, 40] },
   { prog: "hello.dynamic.O2", points: [1, 30] },
   // interval timers armed at the snapshot (alarm, pause, a periodic timer while computing)
   { prog: "itimer.static.O2", points: [16, 5, 12], jitOnly: true },
+  // POSIX timers armed (a one-shot awaited, a periodic one whose signal waits, one in sigsuspend)
+  { prog: "posix_timer.static.O2", points: [49, 6, 46], jitOnly: true, args: ["single"] },
 ];
 
 for (const accel of ["interp", "jit", "lockstep"] as const) {
   for (const c of CASES.filter((c) => accel === "jit" || !c.jitOnly)) {
     Deno.test(`${accel}: ${c.prog}: snapshot, run, restore, run again is identical`, async () => {
-      const { p, out } = await start(c.prog, accel);
+      const { p, out } = await start(c.prog, accel, c.args);
       for (const point of c.points) {
         toSyscall(p, point);
         const s = p.snapshot();

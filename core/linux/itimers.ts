@@ -4,7 +4,9 @@
  * ITIMER_VIRTUAL SIGVTALRM and ITIMER_PROF SIGPROF. An emulated process
  * spends all its time in user mode, so the three count the same time.
  * Deterministic: a timer expires at a virtual time, and the run stops there
- * (or idle time is skipped to it) to raise the signal.
+ * (or idle time is skipped to it) to raise the signal. The process's POSIX
+ * timers (posix_timers.ts) live here too, so that one `next` and one `fire`
+ * serve both kinds.
  *
  * @module
  */
@@ -13,6 +15,7 @@ import { E, SysError } from "./errno.ts";
 import { get, int, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
+import { expiries, type PosixTimer, PosixTimers, queuedSignal, SIGEV } from "./posix_timers.ts";
 
 /** The signal of each timer, by `which`. */
 const SIGNALS = [SIG.SIGALRM, SIG.SIGVTALRM, SIG.SIGPROF];
@@ -22,7 +25,7 @@ const MILLION = 1_000_000n, THOUSAND = 1000n;
 
 /**
  * The three timers: each the virtual time it expires at (0: disarmed) and
- * its interval, in nanoseconds.
+ * its interval, in nanoseconds; and the POSIX timers.
  *
  * @example
  * ```ts
@@ -35,6 +38,8 @@ const MILLION = 1_000_000n, THOUSAND = 1000n;
 export class IntervalTimers {
   /** [expiry, interval] of ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
   state: [bigint, bigint][] = [[0n, 0n], [0n, 0n], [0n, 0n]];
+  /** timer_create's timers */
+  posix: PosixTimers = new PosixTimers();
 
   /** Arms timer `which` to expire `valueNs` after `nowNs` (0: disarms it), then every `intervalNs`. */
   set(which: number, valueNs: bigint, intervalNs: bigint, nowNs: bigint): void {
@@ -48,13 +53,14 @@ export class IntervalTimers {
   }
 
   /**
-   * The first expiry of an armed timer, if any; with `acts`, only of a timer whose signal does
-   * something (an ignored one can wake no one, so idle time is not skipped to it).
+   * The first expiry of an armed timer, if any; with `wakes`, only of a timer whose expiry can
+   * change something (an ignored signal, or one that still waits, wakes no one, so idle time is
+   * not skipped to it): `wakes` gets the interval timer's signal, or the POSIX timer.
    */
-  next(acts?: (signal: number) => boolean): bigint | undefined {
-    let first: bigint | undefined;
+  next(wakes?: (signal: number, timer?: PosixTimer) => boolean): bigint | undefined {
+    let first = this.posix.next(wakes && ((t) => wakes(t.signal, t)));
     this.state.forEach(([at], which) => {
-      if (at === 0n || (acts && !acts(SIGNALS[which]))) return;
+      if (at === 0n || (wakes && !wakes(SIGNALS[which]))) return;
       if (first === undefined || at < first) first = at;
     });
     return first;
@@ -67,8 +73,7 @@ export class IntervalTimers {
       if (at === 0n || at > nowNs) return;
       out.push(which);
       // Expiries missed while the signal waited count once, as a pending signal does.
-      const late = interval > 0n ? ((nowNs - at) / interval + 1n) * interval : 0n;
-      this.state[which] = interval > 0n ? [at + late, interval] : [0n, 0n];
+      this.state[which] = [expiries(at, interval, nowNs).next, interval];
     });
     return out;
   }
@@ -78,8 +83,32 @@ export class IntervalTimers {
     if (this.next() === undefined) return false;
     const due = this.due(p.clock.monotonicNs());
     for (const which of due) p.sendSignal({ signal: SIGNALS[which], code: SI_KERNEL });
-    return due.length > 0;
+    return this.posix.fire(p) || due.length > 0;
   }
+}
+
+/**
+ * Whether a timer's expiry can change anything in `p`, so that idle time may
+ * be skipped to it: its signal acts, and it does not wait already (a second
+ * one would merge with it: a timer whose signal every thread blocks raises it
+ * once, then the process waits forever, as on Linux).
+ *
+ * @example
+ * ```ts ignore
+ * const at = p.timers.next((signal, timer) => expiryWakes(p, signal, timer));
+ * ```
+ */
+export function expiryWakes(p: LinuxProcess, signal: number, timer?: PosixTimer): boolean {
+  if (!p.signals.acts(signal)) return false;
+  if (timer && queuedSignal(p, timer.id)) return false;
+  // A standard signal is pending once, whichever timer (or kill) raised it.
+  const thread = timer?.notify === SIGEV.THREAD_ID ? p.threads.find(timer.tid) : undefined;
+  const list = !thread
+    ? p.signals.pending
+    : thread === p.threads.current
+    ? p.signals.threadPending
+    : thread.signals.pending;
+  return signal >= 32 || !list.some((s) => s.signal === signal);
 }
 
 /** Reads a `struct itimerval` (interval, then value, as timevals) as nanoseconds. */

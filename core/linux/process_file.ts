@@ -169,15 +169,22 @@ function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
   // Files written before threads (or timers) existed lack their fields (restoreProcess fills
   // them in).
   const old = f.meta as
-    | { thread?: unknown; timers?: unknown; signals?: { threadPending?: unknown } }
+    | {
+      thread?: unknown;
+      timers?: unknown;
+      posixTimers?: unknown;
+      signals?: { threadPending?: unknown };
+    }
     | null;
   const optional = like as {
     thread?: unknown;
     timers?: unknown;
+    posixTimers?: unknown;
     signals: { threadPending?: unknown };
   };
   if (old?.thread === undefined) delete optional.thread;
   if (old?.timers === undefined) delete optional.timers;
+  if (old?.posixTimers === undefined) delete optional.posixTimers;
   if (old?.signals?.threadPending === undefined) delete optional.signals.threadPending;
   const blobs = { state: new Uint8Array(p.cpu.target.state.size), memory: null };
   const bad = (what: string) => new EmuError(`snapshot: damaged state (${what})`);
@@ -200,7 +207,24 @@ function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
   if (meta.timers && (timers.length !== 3 || timers.some(([at, i]) => at < 0n || i < 0n))) {
     throw bad("interval timers");
   }
+  const posix = meta.posixTimers ?? { nextId: 0, timers: [] };
+  if (!validPosixTimers(posix)) throw bad("POSIX timers");
   return meta;
+}
+
+/** Whether saved POSIX timers are whole: distinct ids below the next one, sane fields. */
+function validPosixTimers(s: ProcessMeta["posixTimers"]): boolean {
+  const count = (n: unknown, max: number) =>
+    Number.isSafeInteger(n) && 0 <= (n as number) && (n as number) <= max;
+  if (!count(s.nextId, 0x7fffffff) || !Array.isArray(s.timers)) return false;
+  const ids = new Set(s.timers.map((t) => t?.id));
+  return ids.size === s.timers.length &&
+    s.timers.every((t) =>
+      t !== null && typeof t === "object" && count(t.id, s.nextId - 1) && count(t.clock, 11) &&
+      [0, 1, 4].includes(t.notify) && count(t.signal, 64) && count(t.tid, 0x7fffffff) &&
+      typeof t.value === "bigint" && typeof t.at === "bigint" && t.at >= 0n &&
+      typeof t.interval === "bigint" && t.interval >= 0n && count(t.overrun, 0x7fffffff)
+    );
 }
 
 function validFd(s: SavedFd): boolean {

@@ -2,7 +2,7 @@
  * Snapshots of a Linux process: the CPU and clock, the address space (by
  * dirty frames, see `core/snapshot/page_table.ts`), and the OS state a run
  * changes: the descriptor table with offsets, brk and the mmap base, signal
- * dispositions, mask, pending set and alternate stack, the interval timers,
+ * dispositions, mask, pending set and alternate stack, the interval and POSIX timers,
  * the cwd, the random generator, and where the process stands in its event sequence (a syscall
  * reported but not yet run, a deferred fault).
  *
@@ -24,6 +24,7 @@ import type { PortableSnapshot } from "../snapshot/file.ts";
 import { describeFds, materializeProcess, portableProcess } from "./process_file.ts";
 import type { LinuxProcess, ProcessEvent } from "./process.ts";
 import type { PendingSignal, SigAction } from "./signals.ts";
+import type { PosixTimer } from "./posix_timers.ts";
 
 /**
  * Where a {@linkcode LinuxProcess} stands in its event sequence (its private
@@ -72,6 +73,8 @@ export interface ProcessSnapshot {
   };
   /** setitimer's timers: expiry and interval, ns (files written before them have none) */
   readonly timers: readonly (readonly [bigint, bigint])[];
+  /** timer_create's timers and the next id (files written before them have none) */
+  readonly posixTimers: { readonly nextId: number; readonly timers: readonly PosixTimer[] };
   /** the guest's working directory */
   readonly cwd: string;
   /** the seeded generator's position */
@@ -133,6 +136,10 @@ export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
       retired: p.world.retired,
     },
     timers: p.timers.state.map(([at, interval]) => [at, interval]),
+    posixTimers: {
+      nextId: p.timers.posix.nextId,
+      timers: p.timers.posix.timers.map((t) => ({ ...t })),
+    },
     cwd: p.paths.cwd,
     random: p.random.state,
     process: {
@@ -145,7 +152,15 @@ export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
   };
 }
 
-type OsStateField = "brk" | "signals" | "thread" | "timers" | "cwd" | "random" | "process";
+type OsStateField =
+  | "brk"
+  | "signals"
+  | "thread"
+  | "timers"
+  | "posixTimers"
+  | "cwd"
+  | "random"
+  | "process";
 
 /**
  * Puts `p` back as `snap` saved it (called by {@linkcode LinuxProcess.restore});
@@ -178,6 +193,9 @@ export function restoreProcess(
   p.threads.quantumLeft = t.quantumLeft;
   p.world.retired = t.retired;
   p.timers.state = (s.timers ?? [[0n, 0n], [0n, 0n], [0n, 0n]]).map(([at, i]) => [at, i]);
+  const posix = s.posixTimers ?? { nextId: 0, timers: [] };
+  p.timers.posix.nextId = posix.nextId;
+  p.timers.posix.timers = posix.timers.map((t) => ({ ...t }));
   p.paths.cwd = s.cwd;
   p.random.state = s.random;
   Object.assign(p, s.process);

@@ -154,8 +154,12 @@ export interface PendingSignal {
   fault?: boolean;
   /** SIGCHLD: the child's si_status (its exit code or the signal) */
   status?: number;
-  /** si_value of a queued signal (sigqueue) */
+  /** si_value of a queued signal (sigqueue, a POSIX timer) */
   value?: bigint;
+  /** the POSIX timer that raised it (si_timerid) */
+  timer?: number;
+  /** a POSIX timer's expiries it stands for, less one (si_overrun) */
+  overrun?: number;
 }
 
 /** Queues `p` on `list`, once for a standard signal. */
@@ -241,13 +245,17 @@ export class SignalState {
 
   /**
    * Removes and returns the next deliverable signal, lowest number first
-   * (the thread's own before the process's), among those in `set` if given.
+   * (the thread's own before the process's), among those in `set` if given;
+   * `thread`: the signals of the thread that takes it, if not the running one.
    */
-  next(set: bigint = ~this.blocked | UNBLOCKABLE): PendingSignal | null {
-    const t = lowestIn(this.threadPending, set), q = lowestIn(this.pending, set);
+  next(
+    set: bigint = ~this.blocked | UNBLOCKABLE,
+    thread: PendingSignal[] = this.threadPending,
+  ): PendingSignal | null {
+    const t = lowestIn(thread, set), q = lowestIn(this.pending, set);
     if (t < 0 && q < 0) return null;
-    const own = t >= 0 && (q < 0 || this.threadPending[t].signal <= this.pending[q].signal);
-    return own ? this.threadPending.splice(t, 1)[0] : this.pending.splice(q, 1)[0];
+    const own = t >= 0 && (q < 0 || thread[t].signal <= this.pending[q].signal);
+    return own ? thread.splice(t, 1)[0] : this.pending.splice(q, 1)[0];
   }
 
   /** Whether signal `n` does something when delivered (a handler, or a default that is not to ignore). */
@@ -278,7 +286,11 @@ export class SignalState {
     dv.setInt32(0, p.signal, true);
     dv.setInt32(8, p.code, true);
     if (p.addr !== undefined) dv.setBigUint64(16, BigInt.asUintN(64, p.addr), true);
-    else {
+    else if (p.timer !== undefined) {
+      dv.setInt32(16, p.timer, true);
+      dv.setInt32(20, p.overrun ?? 0, true);
+      dv.setBigUint64(24, p.value ?? 0n, true);
+    } else {
       dv.setInt32(16, p.pid ?? 0, true);
       dv.setInt32(20, p.uid ?? 0, true);
       if (p.status !== undefined) dv.setInt32(24, p.status, true);

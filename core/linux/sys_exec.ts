@@ -21,6 +21,7 @@ import type { LinuxProcess } from "./process.ts";
 import { loadProgram } from "./program_load.ts";
 import { recordedOpenHere, recordedRead } from "./recorded_inputs.ts";
 import { SIG, SIG_DFL, SIG_IGN, SS_DISABLE } from "./signals.ts";
+import { PosixTimers } from "./posix_timers.ts";
 import { get, NO_RETURN, readString, type SyscallTable } from "./syscall.ts";
 
 /** Nested `#!` interpreters followed at most (Linux's BINPRM_MAX_RECURSION). */
@@ -118,6 +119,7 @@ function dropImage(p: LinuxProcess): void {
     if (a.handler !== SIG_IGN) Object.assign(a, { handler: SIG_DFL, flags: 0, mask: 0n });
   }
   p.signals.altStack = { sp: 0n, flags: SS_DISABLE, size: 0n };
+  p.timers.posix = new PosixTimers(); // POSIX timers end with the image; interval timers stay
   for (const { fd, cloexec } of p.fds.list()) if (cloexec) p.fds.close(fd);
   p.cpu.target.reset(p.cpu);
 }

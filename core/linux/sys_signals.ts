@@ -1,7 +1,7 @@
 /**
  * Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigreturn,
- * rt_sigpending, rt_sigsuspend, rt_sigtimedwait, sigaltstack, kill, signalfd4 (tkill and
- * tgkill are thread syscalls: sys_thread.ts).
+ * rt_sigpending, rt_sigsuspend, rt_sigtimedwait, sigaltstack, kill, rt_sigqueueinfo,
+ * rt_tgsigqueueinfo, signalfd4 (tkill and tgkill are thread syscalls: sys_thread.ts).
  *
  * @module
  */
@@ -15,6 +15,8 @@ import { SignalFd } from "./event_files.ts";
 import { O } from "./fds.ts";
 import { hostIds } from "./program_load.ts";
 import { Blocking } from "./threads.ts";
+import { readTimespec } from "./sys_time.ts";
+import { signalThread } from "./sys_thread.ts";
 
 /** Smallest alternate stack (MINSIGSTKSZ). */
 const MINSIGSTKSZ = 2048n;
@@ -113,25 +115,79 @@ function kill(p: LinuxProcess, pid: number, sig: number, code: number): number {
 }
 
 /**
+ * rt_sigtimedwait (sigwaitinfo, sigtimedwait, sigwait): takes a pending
+ * signal of the set, or waits for one with the set unblocked, as Linux does,
+ * until the timeout on the virtual clock (EAGAIN); a handled signal outside
+ * the set ends the wait with EINTR.
+ */
+function sigtimedwait(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const set = readSet(p, a[0], a[3]) & ~UNBLOCKABLE;
+  const timeout = a[2] === 0n ? undefined : readTimespec(p, a[2]);
+  const thread = p.threads.current;
+  const take = () => {
+    const own = thread === p.threads.current ? p.signals.threadPending : thread.signals.pending;
+    const s = p.signals.next(set, own);
+    if (!s) return null;
+    if (a[1] !== 0n) put(p, a[1], SignalState.encodeSiginfo(s));
+    return s.signal;
+  };
+  const now = take();
+  if (now !== null) return now;
+  if (timeout === 0n) throw new SysError(E.EAGAIN);
+  const savedMask = p.signals.blocked;
+  p.signals.blocked &= ~set;
+  const deadlineNs = timeout === undefined ? undefined : p.clock.monotonicNs() + timeout;
+  return new Blocking("a signal of its set", take, {
+    deadlineNs,
+    timeoutResult: -E.EAGAIN,
+    restartable: false,
+    savedMask,
+  });
+}
+
+/** The siginfo a process queues (rt_sigqueueinfo, rt_tgsigqueueinfo): its code, pid, uid, value. */
+function queuedInfo(p: LinuxProcess, addr: bigint) {
+  const dv = new DataView(get(p, addr, 32).buffer);
+  return {
+    code: dv.getInt32(8, true),
+    pid: dv.getInt32(16, true),
+    uid: dv.getInt32(20, true),
+    value: dv.getBigUint64(24, true),
+  };
+}
+
+/** EPERM for si_code `code` sent to another than the caller (`own`: to itself). */
+function refuseForged(code: number, own: boolean): void {
+  // Codes >= 0 and SI_TKILL are the kernel's: a process may claim them only towards itself.
+  if ((code >= 0 || code === SI_TKILL) && !own) throw new SysError(E.EPERM);
+}
+
+/**
  * rt_sigqueueinfo (sigqueue): sends `sig` to process `pid` with the caller's
  * siginfo (its code, pid, uid and value); only to itself with a code a
  * process may not forge (>= 0, or SI_TKILL), as Linux.
  */
 function rtSigqueueinfo(p: LinuxProcess, a: bigint[]): number {
   const pid = int(a[0]), sig = checkSig(int(a[1]), true);
-  const dv = new DataView(get(p, a[2], 32).buffer);
-  const code = dv.getInt32(8, true);
-  if ((code >= 0 || code === SI_TKILL) && pid !== p.pid) throw new SysError(E.EPERM);
+  const info = queuedInfo(p, a[2]);
+  refuseForged(info.code, pid === p.pid);
   const targets = pid > 0 ? killTargets(p, pid) : [];
   if (!targets.length) throw new SysError(E.ESRCH);
-  const info = {
-    code,
-    pid: dv.getInt32(16, true),
-    uid: dv.getInt32(20, true),
-    value: dv.getBigUint64(24, true),
-  };
   if (sig) targets[0].sendSignal({ signal: sig, ...info });
   return 0;
+}
+
+/**
+ * rt_tgsigqueueinfo (pthread_sigqueue): rt_sigqueueinfo to thread `tid` of
+ * process `tgid`; a forged code only to the calling thread itself.
+ */
+function rtTgsigqueueinfo(p: LinuxProcess, a: bigint[]): number {
+  const tgid = int(a[0]), tid = int(a[1]), sig = int(a[2]);
+  if (tgid <= 0 || tid <= 0) throw new SysError(E.EINVAL);
+  checkSig(sig, true);
+  const info = queuedInfo(p, a[3]);
+  refuseForged(info.code, tid === p.threads.current.tid);
+  return signalThread(p, tgid, tid, sig, info);
 }
 
 /** signalfd4: a new signalfd (fd -1) or a new mask for one. */
@@ -176,27 +232,15 @@ export const signalSyscalls: SyscallTable = {
     // The handler's frame must restore the old mask; deliver with the temporary one.
     const old = p.signals.blocked;
     p.signals.blocked = set & ~UNBLOCKABLE;
-    if (!p.signals.hasDeliverable()) {
-      // Other threads may send one: wait for it (EINTR when it comes).
-      if (p.world.liveThreads() > 1) {
-        p.restoreMaskAfterSignal = old;
-        return new Blocking("a signal", () => null, { restartable: false });
-      }
-      p.signals.blocked = old;
-      throw new SysError(E.EINTR);
-    }
     p.restoreMaskAfterSignal = old;
-    throw new SysError(E.EINTR);
+    if (p.signals.hasDeliverable()) throw new SysError(E.EINTR);
+    // Another thread, process or a timer may send one: wait for it (EINTR when it comes).
+    return new Blocking("a signal", () => null, { restartable: false });
   },
-  rt_sigtimedwait: (p, a) => {
-    const set = readSet(p, a[0], a[3]);
-    const s = p.signals.next(set);
-    if (!s) throw new SysError(E.EAGAIN);
-    if (a[1] !== 0n) put(p, a[1], SignalState.encodeSiginfo(s));
-    return s.signal;
-  },
+  rt_sigtimedwait: sigtimedwait,
   sigaltstack,
   kill: (p, a) => kill(p, int(a[0]), int(a[1]), SI_USER),
   rt_sigqueueinfo: rtSigqueueinfo,
+  rt_tgsigqueueinfo: rtTgsigqueueinfo,
   signalfd4,
 };

@@ -15,6 +15,7 @@ import { processSyscalls } from "./sys_process.ts";
 import { signalSyscalls } from "./sys_signals.ts";
 import { timeSyscalls } from "./sys_time.ts";
 import { itimerSyscalls } from "./itimers.ts";
+import { posixTimerSyscalls } from "./posix_timers.ts";
 import { threadSyscalls } from "./sys_thread.ts";
 import { childSyscalls } from "./sys_children.ts";
 import { execSyscalls } from "./sys_exec.ts";
@@ -41,6 +42,7 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...signalSyscalls,
   ...timeSyscalls,
   ...itimerSyscalls,
+  ...posixTimerSyscalls,
   ...threadSyscalls,
   ...childSyscalls,
   ...execSyscalls,

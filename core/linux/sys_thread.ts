@@ -12,7 +12,7 @@ import { E, SysError } from "./errno.ts";
 import { futex } from "./futex.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
-import { NSIG } from "./signals.ts";
+import { NSIG, type PendingSignal } from "./signals.ts";
 import { get, int, len, NO_RETURN, putU32, putU64, type SyscallTable } from "./syscall.ts";
 
 /** clone flags (include/uapi/linux/sched.h). */
@@ -93,15 +93,22 @@ function exitThread(p: LinuxProcess, a: bigint[]): typeof NO_RETURN {
   return NO_RETURN;
 }
 
-/** tkill/tgkill: queues `sig` for thread `tid` (of process `tgid`, if given). */
-function signalThread(p: LinuxProcess, tgid: number | null, tid: number, sig: number): number {
+/**
+ * tkill/tgkill (and rt_tgsigqueueinfo, with its `info`): queues `sig` for
+ * thread `tid` (of process `tgid`, if given).
+ */
+export function signalThread(
+  p: LinuxProcess,
+  tgid: number | null,
+  tid: number,
+  sig: number,
+  info: Omit<PendingSignal, "signal"> = { code: SI_TKILL, pid: p.pid, uid: hostIds().uid },
+): number {
   if (tid <= 0 || (tgid !== null && tgid <= 0)) throw new SysError(E.EINVAL);
   if (sig < 0 || sig > NSIG) throw new SysError(E.EINVAL);
   const t = tgid === null || tgid === p.pid ? p.threads.find(tid) : undefined;
   if (!t) throw new SysError(E.ESRCH);
-  if (sig) {
-    p.threads.signalThread(t, { signal: sig, code: SI_TKILL, pid: p.pid, uid: hostIds().uid });
-  }
+  if (sig) p.threads.signalThread(t, { signal: sig, ...info });
   return 0;
 }
 

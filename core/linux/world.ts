@@ -16,6 +16,7 @@
 import type { HostNetwork } from "./net_link.ts";
 import type { LinuxProcess } from "./process.ts";
 import { DeadlockError } from "./thread_group.ts";
+import { expiryWakes } from "./itimers.ts";
 import { UnixNames } from "./unix_socket.ts";
 import type { SharedRegion } from "./shared_memory.ts";
 
@@ -127,7 +128,7 @@ export class ProcessWorld {
   skipOrDeadlock(): void {
     const live = this.processes.filter((p) => !p.exited);
     const deadlines = live.flatMap((p) => {
-      const timer = p.timers.next((signal) => p.signals.acts(signal));
+      const timer = p.timers.next((signal, t) => expiryWakes(p, signal, t));
       return timer === undefined ? p.threads.deadlines() : [...p.threads.deadlines(), timer];
     });
     const now = this.root.clock.monotonicNs();
