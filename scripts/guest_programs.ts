@@ -316,6 +316,14 @@ export const PROGRAMS: Program[] = [
     cases: [],
     description: "process groups, setsid, kill(-pgid), waitid, getppid, pselect6, signalfd",
   },
+  {
+    name: "strace_calls",
+    kind: "c",
+    // Its -strace lines are what tests/strace_qemu_test.ts compares with qemu-riscv64's.
+    variants: ["static.O2"],
+    cases: [],
+    description: "the syscalls glibc programs commonly make, for comparing -strace with QEMU's",
+  },
   { name: "rv64i", kind: "isa", cases: one, description: "RV64I instructions (no libc)" },
   { name: "rv64m", kind: "isa", cases: one, description: "RV64M instructions (no libc)" },
   { name: "rv64a", kind: "isa", cases: one, description: "RV64A LR/SC and AMOs (no libc)" },

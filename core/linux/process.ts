@@ -34,7 +34,7 @@ import { ProcessWorld } from "./world.ts";
 import { childExited, copyForFork } from "./fork.ts";
 import { Blocking, DEFAULT_SCHED, RESTART, type ThreadWait } from "./threads.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
-import { formatReturn, formatSyscall } from "./strace.ts";
+import { formatResult, formatSyscall } from "./strace.ts";
 import type { PortableSnapshot } from "../snapshot/file.ts";
 import {
   captureProcess,
@@ -566,7 +566,7 @@ export class LinuxProcess {
     }
     if (this.strace) {
       const line = s.straceLine;
-      this.strace(ret === NO_RETURN ? line : `${line} = ${formatReturn(name, ret, args)}`);
+      this.strace(line + formatResult(this, name, ret === NO_RETURN ? null : ret, args));
     }
   }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { GuestFault, hex } from "../errors.ts";
+import { GuestFault } from "../errors.ts";
 import { type Trap, TrapKind } from "../trap.ts";
 import type { LinuxProcess, ProcessEvent } from "./process.ts";
 import {
@@ -21,6 +21,7 @@ import {
   SignalState,
 } from "./signals.ts";
 import { stopProcess } from "./job_control.ts";
+import { formatSignal } from "./strace.ts";
 
 /**
  * Delivers the running thread's deliverable signals: a default action that
@@ -50,22 +51,17 @@ export function deliverSignals(p: LinuxProcess, report: (ev: ProcessEvent) => vo
           ),
         );
       }
-      if (p.strace) p.strace(`--- ${sigLine(next)} ---`);
+      if (p.strace) p.strace(formatSignal(next));
       p.exit(128 + next.signal, next.signal);
       return;
     }
-    if (p.strace) p.strace(`--- ${sigLine(next)} ---`);
+    if (p.strace) p.strace(formatSignal(next));
     enterHandler(p, next, report);
   }
   if (p.restoreMaskAfterSignal !== null) {
     s.blocked = p.restoreMaskAfterSignal;
     p.restoreMaskAfterSignal = null;
   }
-}
-
-function sigLine(p: PendingSignal): string {
-  const name = Object.entries(SIG).find(([, v]) => v === p.signal)?.[0] ?? `${p.signal}`;
-  return `${name} {si_signo=${name}, si_code=${p.code}, si_addr=${hex(p.addr ?? 0n)}}`;
 }
 
 function enterHandler(

@@ -1,251 +1,168 @@
 /**
- * `-strace` output in QEMU's format: `PID name(args) = result`, with
- * symbolic flags and quoted strings for the common syscalls and raw
- * decimal arguments for the rest.
+ * `-strace` output in qemu-riscv64 7.2's format: `PID name(args) = result`, with
+ * symbolic flags and quoted strings for the syscalls QEMU decodes and its six raw
+ * decimal arguments for the rest (the argument printers are in `strace_args.ts`).
  *
  * @module
  */
 
 import { errnoMessage } from "./errno.ts";
-import { signalName } from "./signals.ts";
 import type { LinuxProcess } from "./process.ts";
+import type { PendingSignal } from "./signals.ts";
+import {
+  arg,
+  CLONE_FLAGS,
+  flags,
+  itimervalAt,
+  type Kind,
+  openFlags,
+  ptr,
+  qemuSignal,
+  timespecAt,
+} from "./strace_args.ts";
 
-/** Argument kinds: d decimal, p pointer, s string, f dirfd, and flag sets. */
-type Kind =
-  | "d"
-  | "p"
-  | "s"
-  | "f"
-  | "o"
-  | "m"
-  | "prot"
-  | "map"
-  | "sig"
-  | "acc"
-  | "at"
-  | "x"
-  | "ioctl"
-  | "futex"
-  | "clone";
-
-const IOCTLS: Record<number, string> = {
-  0x5401: "TCGETS",
-  0x5402: "TCSETS",
-  0x5403: "TCSETSW",
-  0x5404: "TCSETSF",
-  0x5413: "TIOCGWINSZ",
-  0x5414: "TIOCSWINSZ",
-  0x541b: "FIONREAD",
-};
-
+/** The syscalls QEMU 7.2 decodes, by their argument kinds (others print six `%ld`). */
 const SPECS: Record<string, Kind[]> = {
-  read: ["d", "p", "d"],
-  write: ["d", "p", "d"],
-  pread64: ["d", "p", "d", "d"],
-  pwrite64: ["d", "p", "d", "d"],
-  readv: ["d", "p", "d"],
-  writev: ["d", "p", "d"],
+  read: ["i", "x", "i"],
+  write: ["i", "x", "i"],
+  writev: ["i", "hp", "x"],
   openat: ["f", "s", "o", "m"],
-  close: ["d"],
-  lseek: ["d", "d", "d"],
-  newfstatat: ["f", "s", "p", "x"],
-  fstat: ["d", "p"],
-  statx: ["f", "s", "x", "x", "p"],
-  readlinkat: ["f", "s", "p", "d"],
+  close: ["i"],
+  lseek: ["i", "ld", "whence"],
+  newfstatat: ["f", "s", "p", "flags"],
+  fstat: ["i", "p"],
+  statx: ["f", "s", "flags", "flags", "p"],
+  readlinkat: ["f", "s", "p", "i"],
   faccessat: ["f", "s", "acc", "at"],
   faccessat2: ["f", "s", "acc", "at"],
-  unlinkat: ["f", "s", "x"],
+  unlinkat: ["f", "s", "unlinkat"],
   mkdirat: ["f", "s", "m"],
   renameat: ["f", "s", "f", "s"],
-  renameat2: ["f", "s", "f", "s", "x"],
+  renameat2: ["f", "s", "f", "s", "flags"],
   symlinkat: ["s", "f", "s"],
   chdir: ["s"],
-  getcwd: ["p", "d"],
+  getcwd: ["hp", "i"],
+  uname: ["hp"],
+  umask: ["o8"],
+  sigaltstack: ["hp", "hp"],
+  getdents64: ["i", "hp", "i"],
+  getrandom: ["hp", "u", "u"],
   brk: ["p"],
-  mmap: ["p", "d", "prot", "map", "d", "d"],
-  munmap: ["p", "d"],
-  mprotect: ["p", "d", "prot"],
-  exit: ["d"],
-  exit_group: ["d"],
-  ioctl: ["d", "ioctl", "p"],
-  getrandom: ["p", "d", "d"],
-  uname: ["p"],
+  mmap: ["p", "ld", "prot", "map", "i", "ld"],
+  munmap: ["p", "ld"],
+  mprotect: ["p", "ld", "prot"],
+  madvise: ["p", "ld", "madv"],
+  exit: ["i"],
+  exit_group: ["i"],
+  ioctl: ["i", "ioctl", "p"],
   rt_sigaction: ["sig", "p", "p"],
-  rt_sigprocmask: ["d", "p", "p"],
-  kill: ["d", "sig"],
-  tgkill: ["d", "d", "sig"],
-  dup: ["d"],
-  dup3: ["d", "d", "x"],
-  fcntl: ["d", "d", "x"],
-  pipe2: ["p", "x"],
-  getdents64: ["d", "p", "d"],
-  clock_gettime: ["d", "p"],
-  nanosleep: ["p", "p"],
-  futex: ["p", "futex", "d", "p", "p", "d"],
-  clone: ["clone", "p", "p", "p", "p"],
-  set_tid_address: ["p"],
-  set_robust_list: ["p", "d"],
-  tkill: ["d", "sig"],
+  rt_sigprocmask: ["how", "p", "p"],
+  kill: ["i", "sig"],
+  tgkill: ["i", "i", "sig"],
+  tkill: ["i", "sig"],
+  dup: ["i"],
+  dup3: ["i", "i", "i"],
+  clock_gettime: ["clock", "p"],
+  clock_getres: ["clock", "p"],
+  clock_nanosleep: ["clock", "i", "ts", "p"],
+  futex: ["p", "futex", "i", "p", "p", "a4"],
+  getitimer: ["itimer", "p"],
+  setitimer: ["itimer", "itv", "p"],
+  getpid: [],
+  getppid: [],
+  gettid: [],
+  getuid: [],
 };
 
-const FUTEX_OPS = [
-  "FUTEX_WAIT",
-  "FUTEX_WAKE",
-  "FUTEX_FD",
-  "FUTEX_REQUEUE",
-  "FUTEX_CMP_REQUEUE",
-  "FUTEX_WAKE_OP",
-  "FUTEX_LOCK_PI",
-  "FUTEX_UNLOCK_PI",
-  "FUTEX_TRYLOCK_PI",
-  "FUTEX_WAIT_BITSET",
-  "FUTEX_WAKE_BITSET",
-  "FUTEX_WAIT_REQUEUE_PI",
-  "FUTEX_CMP_REQUEUE_PI",
-  "FUTEX_LOCK_PI2",
-];
-const CLONE_FLAGS: [number, string][] = [
-  [0x100, "CLONE_VM"],
-  [0x200, "CLONE_FS"],
-  [0x400, "CLONE_FILES"],
-  [0x800, "CLONE_SIGHAND"],
-  [0x1000, "CLONE_PIDFD"],
-  [0x4000, "CLONE_VFORK"],
-  [0x8000, "CLONE_PARENT"],
-  [0x10000, "CLONE_THREAD"],
-  [0x40000, "CLONE_SYSVSEM"],
-  [0x80000, "CLONE_SETTLS"],
-  [0x100000, "CLONE_PARENT_SETTID"],
-  [0x200000, "CLONE_CHILD_CLEARTID"],
-  [0x400000, "CLONE_DETACHED"],
-  [0x1000000, "CLONE_CHILD_SETTID"],
-];
+/** Syscalls QEMU 7.2 has no name for: it prints `Unknown syscall N` and no result. */
+const UNKNOWN_TO_QEMU = new Set(["rseq"]);
 
-/** A futex op as QEMU prints it: FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME|FUTEX_WAIT. */
-function futexOp(i: number): string {
-  const parts = [];
-  if (i & 128) parts.push("FUTEX_PRIVATE_FLAG");
-  if (i & 256) parts.push("FUTEX_CLOCK_REALTIME");
-  parts.push(FUTEX_OPS[i & 127] ?? `${i & 127}`);
-  return parts.join("|");
+/** Syscalls whose result QEMU follows with the struct they wrote: its argument and printer. */
+const WRITES_STRUCT: Record<string, [number, (p: LinuxProcess, addr: bigint) => string, string]> = {
+  clock_gettime: [1, timespecAt, ""],
+  clock_getres: [1, timespecAt, ""],
+  getitimer: [1, itimervalAt, ""],
+  setitimer: [2, itimervalAt, "old_value = "],
+};
+
+/** fcntl commands QEMU names, and how it prints their third argument (none when absent). */
+const FCNTL: Record<number, [string, Kind | "open" | null]> = {
+  0: ["F_DUPFD", "ld"],
+  1: ["F_GETFD", null],
+  2: ["F_SETFD", "ld"],
+  3: ["F_GETFL", null],
+  4: ["F_SETFL", "open"],
+  5: ["F_GETLK", "p"],
+  6: ["F_SETLK", "p"],
+  7: ["F_SETLKW", "p"],
+  8: ["F_SETOWN", "ld"],
+  9: ["F_GETOWN", null],
+  10: ["F_SETSIG", "ld"],
+  11: ["F_GETSIG", null],
+  15: ["F_SETOWN_EX", "p"],
+  16: ["F_GETOWN_EX", "p"],
+  36: ["F_OFD_GETLK", "p"],
+  37: ["F_OFD_SETLK", "p"],
+  38: ["F_OFD_SETLKW", "p"],
+  1024: ["F_SETLEASE", "ld"],
+  1025: ["F_GETLEASE", null],
+  1026: ["F_NOTIFY", "ld"],
+  1030: ["F_DUPFD_CLOEXEC", "ld"],
+  1031: ["F_SETPIPE_SZ", "ld"],
+  1032: ["F_GETPIPE_SZ", null],
+};
+
+function fcntlArgs(p: LinuxProcess, a: bigint[]): string[] {
+  const cmd = Number(BigInt.asIntN(32, a[1]));
+  const known = FCNTL[cmd];
+  if (!known) return [arg(p, "i", a, 0), `${cmd}`, ptr(a[2])];
+  const [name, kind] = known;
+  if (kind === null) return [arg(p, "i", a, 0), name];
+  const third = kind === "open" ? openFlags(Number(BigInt.asIntN(32, a[2]))) : arg(p, kind, a, 2);
+  return [arg(p, "i", a, 0), name, third];
 }
 
-const O_FLAGS: [number, string][] = [
-  [0x40, "O_CREAT"],
-  [0x80, "O_EXCL"],
-  [0x100, "O_NOCTTY"],
-  [0x200, "O_TRUNC"],
-  [0x400, "O_APPEND"],
-  [0x800, "O_NONBLOCK"],
-  [0x10000, "O_DIRECTORY"],
-  [0x20000, "O_NOFOLLOW"],
-  [0x80000, "O_CLOEXEC"],
-  [0x200000, "O_PATH"],
-];
-const PROT: [number, string][] = [[4, "PROT_EXEC"], [1, "PROT_READ"], [2, "PROT_WRITE"]];
-const MAPF: [number, string][] = [
-  [0x01, "MAP_SHARED"],
-  [0x02, "MAP_PRIVATE"],
-  [0x20, "MAP_ANONYMOUS"],
-  [0x800, "MAP_DENYWRITE"],
-  [0x10, "MAP_FIXED"],
-  [0x4000, "MAP_NORESERVE"],
-  [0x100000, "MAP_FIXED_NOREPLACE"],
-  [0x20000, "MAP_STACK"],
-];
-const ACC: [number, string][] = [[4, "R_OK"], [2, "W_OK"], [1, "X_OK"]];
-const ATF: [number, string][] = [[0x200, "AT_EACCESS"], [0x100, "AT_SYMLINK_NOFOLLOW"]];
-
-function flags(v: number, names: [number, string][], zero: string): string {
-  const out: string[] = [];
-  let rest = v;
-  for (const [bit, name] of names) {
-    if ((v & bit) === bit && bit) {
-      out.push(name);
-      rest &= ~bit;
-    }
-  }
-  if (rest) out.push(`0x${rest.toString(16)}`);
-  return out.length ? out.join("|") : zero;
-}
-
-/** QEMU's 64-bit pointer format. */
-function ptr(v: bigint): string {
-  return v === 0n ? "NULL" : `0x${BigInt.asUintN(64, v).toString(16).padStart(16, "0")}`;
-}
-
-function str(p: LinuxProcess, addr: bigint): string {
-  try {
-    const s = new TextDecoder().decode(p.mem.readCString(addr, 4096));
-    return JSON.stringify(s);
-  } catch {
-    return ptr(addr);
-  }
-}
-
-function arg(p: LinuxProcess, k: Kind, v: bigint): string {
-  const i = Number(BigInt.asIntN(32, v));
-  switch (k) {
-    case "d":
-      return BigInt.asIntN(64, v).toString();
-    case "p":
-      return ptr(v);
-    case "s":
-      return str(p, v);
-    case "f":
-      return i === -100 ? "AT_FDCWD" : `${i}`;
-    case "o": {
-      const acc = ["O_RDONLY", "O_WRONLY", "O_RDWR", "3"][i & 3];
-      const rest = flags(i & ~3, O_FLAGS, "");
-      return rest ? `${acc}|${rest}` : acc;
-    }
-    case "m":
-      return `0${(i & 0o7777).toString(8)}`;
-    case "prot":
-      return flags(i, PROT, "PROT_NONE");
-    case "map":
-      return flags(i, MAPF, "0");
-    case "acc":
-      return flags(i, ACC, "F_OK");
-    case "at":
-      return flags(i, ATF, "0");
-    case "sig":
-      return signalName(i);
-    case "x":
-      return v === 0n ? "0" : `0x${BigInt.asUintN(64, v).toString(16)}`;
-    case "ioctl":
-      return IOCTLS[i] ?? `0x${(i >>> 0).toString(16)}`;
-    case "futex":
-      return futexOp(i);
-    case "clone": {
-      const sig = i & 0xff;
-      const f = flags(i & ~0xff, CLONE_FLAGS, "");
-      return sig ? (f ? `${f}|${signalName(sig)}` : signalName(sig)) : f || "0";
-    }
-  }
+/** riscv64's clone(flags, stack, parent_tid, tls, child_tid), with QEMU's labels. */
+function cloneArgs(a: bigint[]): string[] {
+  const i = Number(BigInt.asIntN(32, a[0]));
+  const sig = i & 0xff;
+  const f = flags(i & ~0xff, CLONE_FLAGS, "");
+  const first = sig ? (f ? `${f}|${qemuSignal(sig)}` : qemuSignal(sig)) : f || "0";
+  return [
+    first,
+    `child_stack=${ptr(a[1])}`,
+    `parent_tidptr=${ptr(a[2])}`,
+    `tls=${ptr(a[3])}`,
+    `child_tidptr=${ptr(a[4])}`,
+  ];
 }
 
 /**
- * Formats the call part of a strace line: `PID name(args)`.
+ * Formats the call part of a strace line: `TID name(args)` (QEMU prints the process id on
+ * every thread's lines; the thread id tells Denemu's threads apart).
  *
  * @example
  * ```ts ignore
  * formatSyscall(proc, "close", 57, [3n, 0n, 0n, 0n, 0n, 0n]); // "1000 close(3)"
  * ```
  */
-export function formatSyscall(p: LinuxProcess, name: string, _nr: number, a: bigint[]): string {
+export function formatSyscall(p: LinuxProcess, name: string, nr: number, a: bigint[]): string {
+  if (UNKNOWN_TO_QEMU.has(name)) return `${p.tid} Unknown syscall ${nr}`;
   const spec = SPECS[name];
   let args: string[];
-  if (!spec) args = a.map((v) => BigInt.asIntN(64, v).toString());
+  if (name === "fcntl") args = fcntlArgs(p, a);
+  else if (name === "clone") args = cloneArgs(a);
+  else if (!spec) args = a.map((v) => BigInt.asIntN(64, v).toString());
   else {
     const used = name === "openat" && !(Number(a[2]) & 0x40) ? spec.slice(0, 3) : spec;
-    args = used.map((k, i) => arg(p, k, a[i]));
+    args = used.map((k, i) => arg(p, k, a, i));
   }
   return `${p.tid} ${name}(${args.join(",")})`;
 }
 
 /**
- * Formats a syscall result: pointers for mmap/brk, `-1 errno=N (text)` for errors.
+ * Formats a syscall result: pointers for mmap/brk, `-1 errno=N (text)` for errors, and
+ * the struct clock_gettime or setitimer wrote (when given the process).
  *
  * @example
  * ```ts
@@ -253,11 +170,58 @@ export function formatSyscall(p: LinuxProcess, name: string, _nr: number, a: big
  * console.log(formatReturn("openat", -2n, [])); // "-1 errno=2 (No such file or directory)"
  * ```
  */
-export function formatReturn(name: string, ret: bigint, _a: bigint[]): string {
+export function formatReturn(name: string, ret: bigint, a: bigint[], p?: LinuxProcess): string {
   const r = BigInt.asIntN(64, ret);
   if (r < 0n && r >= -4095n) return `-1 errno=${-r} (${errnoMessage(Number(-r))})`;
   if (name === "mmap" || name === "brk" || name === "mremap") {
     return `0x${BigInt.asUintN(64, ret).toString(16).padStart(16, "0")}`;
   }
+  const wrote = WRITES_STRUCT[name];
+  if (p && r === 0n && wrote && a[wrote[0]]) {
+    return `0 (${wrote[2]}${wrote[1](p, a[wrote[0]])})`;
+  }
   return r.toString();
+}
+
+/**
+ * What follows the call part of a strace line: ` = result`; for a syscall that does not
+ * return (`ret` null), rt_sigreturn's result as QEMU prints it (its internal errno 513) and
+ * nothing for the others (exit, execve); nothing for a syscall QEMU does not know.
+ */
+export function formatResult(
+  p: LinuxProcess,
+  name: string,
+  ret: bigint | null,
+  a: bigint[],
+): string {
+  if (UNKNOWN_TO_QEMU.has(name)) return "";
+  if (ret !== null) return ` = ${formatReturn(name, ret, a, p)}`;
+  return name === "rt_sigreturn" ? " = -1 errno=513 (Successful exit from sigreturn)" : "";
+}
+
+const SI_CODES: Record<number, string> = {
+  0: "SI_USER",
+  0x80: "SI_KERNEL",
+  [-1]: "SI_QUEUE",
+  [-2]: "SI_TIMER",
+  [-3]: "SI_MESGQ",
+  [-4]: "SI_ASYNCIO",
+  [-5]: "SI_SIGIO",
+  [-6]: "SI_TKILL",
+};
+
+/** The `--- SIG {siginfo} ---` line of a signal delivered to the guest. */
+export function formatSignal(s: PendingSignal): string {
+  const name = qemuSignal(s.signal);
+  const code = SI_CODES[s.code] ?? `${s.code}`;
+  let rest: string;
+  if (s.fault) rest = `, si_addr=${ptr(s.addr ?? 0n)}`;
+  else if (s.signal === 17 && s.status !== undefined) {
+    rest = `, si_pid=${s.pid ?? 0}, si_uid=${
+      s.uid ?? 0
+    }, si_status=${s.status}, si_utime=0, si_stime=0`;
+  } else if (s.code === -1) {
+    rest = `, si_pid=${s.pid ?? 0}, si_uid=${s.uid ?? 0}, si_sigval=${s.value ?? 0n}`;
+  } else rest = `, si_pid=${s.pid ?? 0}, si_uid=${s.uid ?? 0}`;
+  return `--- ${name} {si_signo=${name}, si_code=${code}${rest}} ---`;
 }

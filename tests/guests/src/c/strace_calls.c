@@ -1,0 +1,144 @@
+// The system calls glibc programs commonly make, one after another, for comparing
+// `emu user -strace` with `qemu-riscv64 -strace` line by line (tests/strace_qemu_test.ts).
+// Its output does not depend on the host's clock, pids or files. Argument `thread` also
+// starts and joins a thread (its lines interleave, so the test compares them unordered).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <linux/futex.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile int got;
+static void on_usr1(int sig) { got = sig; }
+
+static void *worker(void *arg) {
+  write(1, "thread\n", 7);
+  return arg;
+}
+
+static void files(void) {
+  char buf[256];
+  struct stat st;
+  struct utsname u;
+  uname(&u);
+  getcwd(buf, sizeof buf);
+  mkdir("strace_dir", 0755);
+  int fd = open("strace_dir/f", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  write(fd, "abc", 3);
+  fstat(fd, &st);
+  lseek(fd, 0, SEEK_CUR);
+  close(fd);
+  fd = open("strace_dir/f", O_RDONLY);
+  read(fd, buf, sizeof buf);
+  pread(fd, buf, 2, 1);
+  pwrite(fd, buf, 0, 0);
+  close(fd);
+  stat("strace_dir/f", &st);
+  access("strace_dir/f", R_OK);
+  open("strace_dir/missing", O_RDONLY);
+  DIR *d = opendir("strace_dir");
+  while (readdir(d)) {}
+  closedir(d);
+  unlink("strace_dir/f");
+  rmdir("strace_dir");
+}
+
+static void memory(void) {
+  char *p = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  p[0] = 1;
+  mprotect(p, 4096, PROT_READ);
+  munmap(p, 8192);
+}
+
+static void fds(void) {
+  int pfd[2];
+  char c;
+  pipe2(pfd, 0);
+  write(pfd[1], "x", 1);
+  read(pfd[0], &c, 1);
+  int d = dup(pfd[0]);
+  dup3(pfd[1], 10, O_CLOEXEC);
+  fcntl(d, F_GETFL);
+  fcntl(d, F_SETFD, FD_CLOEXEC);
+  fcntl(d, F_GETFD);
+  close(d);
+  close(10);
+  lseek(pfd[0], 0, SEEK_CUR);
+  fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+  d = fcntl(pfd[0], F_DUPFD_CLOEXEC, 20);
+  close(d);
+  struct iovec iov[2] = {{"a", 1}, {"b", 1}};
+  writev(pfd[1], iov, 2);
+  readv(pfd[0], iov, 1);
+  close(pfd[0]);
+  close(pfd[1]);
+  struct winsize ws;
+  ioctl(1, TIOCGWINSZ, &ws);
+  umask(022);
+  getppid();
+  gettid();
+  getuid();
+  sched_yield();
+}
+
+static void signals_and_time(void) {
+  struct sigaction sa = {0};
+  sigset_t set;
+  struct timespec ts = {0, 1000};
+  sa.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &sa, 0);
+  sigaction(SIGABRT, &sa, 0);
+  sigaction(SIGIO, &sa, 0);
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &set, 0);
+  sigprocmask(SIG_UNBLOCK, &set, 0);
+  kill(getpid(), SIGUSR1);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec = 0;
+  ts.tv_nsec = 1000;
+  nanosleep(&ts, 0);
+  clock_nanosleep(CLOCK_REALTIME, 0, &ts, 0);
+  char r[8];
+  getrandom(r, sizeof r, GRND_NONBLOCK);
+  clock_getres(CLOCK_MONOTONIC, &ts);
+  struct itimerval it = {0}, old;
+  setitimer(ITIMER_PROF, &it, &old);
+  getitimer(ITIMER_VIRTUAL, &old);
+  static int word;
+  syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+  stack_t ss = {0};
+  sigaltstack(0, &ss);
+}
+
+int main(int argc, char **argv) {
+  printf("start\n");
+  fflush(stdout);
+  files();
+  memory();
+  fds();
+  signals_and_time();
+  if (argc > 1 && !strcmp(argv[1], "thread")) {
+    pthread_t t;
+    pthread_create(&t, 0, worker, 0);
+    pthread_join(t, 0);
+  }
+  printf("signal %d\n", got);
+  return 0;
+}

@@ -1,0 +1,87 @@
+// `emu user -strace` against `qemu-riscv64 -strace` (QEMU 7.2) on the same static guest
+// (tests/guests/src/c/strace_calls.c), line by line once pids, addresses and times are replaced.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createMachine } from "../mod.ts";
+import { GUEST_BIN } from "./util/guest_runs.ts";
+import { installed } from "./util/installed.ts";
+
+const PROG = GUEST_BIN + "strace_calls.static.O2";
+const QEMU = "qemu-riscv64";
+const HAVE_QEMU = installed(QEMU);
+
+/**
+ * What legitimately differs between the two runs, replaced: pids, the digits of addresses
+ * (a zero-padded address stays told apart from an unpadded one: that is the format), stack
+ * addresses QEMU prints in decimal, times, and set_robust_list's result (QEMU 7.2 lacks it).
+ */
+export function normalize(line: string): string {
+  return line
+    .replace(/(tv_n?sec = )\d+/g, "$1T")
+    .replace(/^\d+ /, "PID ")
+    .replace(/(FUTEX_\w+),\d+,/, "$1,VAL,")
+    .replace(/\b(kill\(|si_pid=)\d+/g, "$1PID")
+    .replace(/0x[0-9a-f]{16}\b/g, "0xPADDED")
+    .replace(/0x[0-9a-f]{5,}\b/g, "0xADDR")
+    .replace(/\b\d{9,}\b/g, "DECADDR")
+    .replace(/^(PID (?:getpid|getppid|gettid|set_tid_address).*\)) = \d+$/, "$1 = PID")
+    .replace(/^(PID set_robust_list\(.*\)) = .*$/, "$1");
+}
+
+async function onQemu(args: string[], cwd: string): Promise<string[]> {
+  const out = await new Deno.Command(QEMU, {
+    args: ["-strace", PROG, ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stderr).split("\n").filter((l) => l);
+}
+
+async function inDenemu(args: string[], cwd: string): Promise<string[]> {
+  const lines: string[] = [];
+  const m = await createMachine({ program: PROG, args, cwd, strace: (l) => lines.push(l) });
+  await m.runToExit();
+  await m.close();
+  return lines;
+}
+
+/** Both transcripts of one run of the guest, each in a fresh directory (of one length). */
+async function both(args: string[]): Promise<[string[], string[]]> {
+  const top = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${top}/q`);
+    await Deno.mkdir(`${top}/e`);
+    return [await onQemu(args, `${top}/q`), await inDenemu(args, `${top}/e`)];
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "strace: every line of a single-threaded guest in qemu-riscv64 7.2's format",
+  ignore: !HAVE_QEMU, // qemu-riscv64 is the reference; without it there is nothing to compare
+  async fn() {
+    const [qemu, denemu] = await both([]);
+    assertEquals(denemu.map(normalize), qemu.map(normalize));
+  },
+});
+
+/**
+ * The calls of a transcript (`name(args)`), wherever QEMU's threads cut its lines; without
+ * futex, which pthread_join calls only when the thread has not ended yet.
+ */
+function calls(text: string[]): string[] {
+  const found = text.join("\n").match(/\b\d+ [a-z_0-9]+\([^()]*\)/g) ?? [];
+  return found.map(normalize).filter((c) => !/^PID (set_robust_list|futex)\(/.test(c)).sort();
+}
+
+Deno.test({
+  name: "strace: the calls of a guest with a thread (clone, futex) in qemu-riscv64's format",
+  ignore: !HAVE_QEMU, // as above
+  async fn() {
+    const [qemu, denemu] = await both(["thread"]);
+    assertEquals(calls(denemu), calls(qemu));
+  },
+});
