@@ -120,6 +120,12 @@ export interface LinuxAbi {
    * ILL_ILLOPC, as qemu-riscv64 gives; qemu-aarch64 gives ILL_ILLOPN, 2).
    */
   illegalInstructionCode?: number;
+  /**
+   * This machine's values of the open(2) flags whose bits differ from
+   * asm-generic's (arm64: O_DIRECTORY 0x4000, O_NOFOLLOW 0x8000, O_DIRECT
+   * 0x10000, O_LARGEFILE 0x20000); absent where they are the generic ones.
+   */
+  openFlagBits?: Readonly<Record<"DIRECTORY" | "NOFOLLOW" | "DIRECT" | "LARGEFILE", number>>;
   /** the kernel's `struct sigaction` for this machine (`rt_sigaction`) */
   sigaction: SigactionLayout;
   /** Syscall number -> generic Linux name (e.g. 64 -> "write"); core dispatches by name. */

@@ -26,6 +26,40 @@ export const O = {
   PATH: 0x200000,
 } as const;
 
+/** asm-generic's values of the open flags some machines number otherwise (`LinuxAbi.openFlagBits`). */
+const GENERIC_MOVABLE_O = {
+  DIRECTORY: 0x10000,
+  NOFOLLOW: 0x20000,
+  DIRECT: 0x4000,
+  LARGEFILE: 0x8000,
+};
+
+/**
+ * A machine's open(2) flags as asm-generic numbers them (the ones `O` holds);
+ * `bits` is the machine's own numbering of the flags that differ.
+ *
+ * @example
+ * ```ts
+ * import { genericOpenFlags } from "./fds.ts";
+ * const arm64 = { DIRECTORY: 0x4000, NOFOLLOW: 0x8000, DIRECT: 0x10000, LARGEFILE: 0x20000 };
+ * console.log(genericOpenFlags(0x4000, arm64).toString(16)); // "10000" (O_DIRECTORY)
+ * ```
+ */
+export function genericOpenFlags(
+  flags: number,
+  bits?: Readonly<Record<keyof typeof GENERIC_MOVABLE_O, number>>,
+): number {
+  if (!bits) return flags;
+  let out = flags;
+  for (const name of Object.keys(GENERIC_MOVABLE_O) as (keyof typeof GENERIC_MOVABLE_O)[]) {
+    out &= ~bits[name];
+  }
+  for (const name of Object.keys(GENERIC_MOVABLE_O) as (keyof typeof GENERIC_MOVABLE_O)[]) {
+    if (flags & bits[name]) out |= GENERIC_MOVABLE_O[name];
+  }
+  return out;
+}
+
 /** File type bits of st_mode. */
 export const S_IF = {
   FIFO: 0o010000,

@@ -118,7 +118,9 @@ function fcntlArgs(p: LinuxProcess, a: bigint[]): string[] {
   if (!known) return [arg(p, "i", a, 0), `${cmd}`, ptr(a[2])];
   const [name, kind] = known;
   if (kind === null) return [arg(p, "i", a, 0), name];
-  const third = kind === "open" ? openFlags(Number(BigInt.asIntN(32, a[2]))) : arg(p, kind, a, 2);
+  const third = kind === "open"
+    ? openFlags(Number(BigInt.asIntN(32, a[2])), p.abi.openFlagBits)
+    : arg(p, kind, a, 2);
   return [arg(p, "i", a, 0), name, third];
 }
 

@@ -7,6 +7,8 @@
  */
 
 import type { LinuxProcess } from "./process.ts";
+import { genericOpenFlags } from "./fds.ts";
+import type { LinuxAbi } from "../target.ts";
 
 /**
  * Argument kinds: i `%d`, u `%u`, x `%#x`, hp `%p`, o8 `%#o`, ld `%ld`, p a padded pointer,
@@ -220,10 +222,10 @@ export function flags(v: number, names: [number, string][], zero: string): strin
   return out.length ? out.join("|") : zero;
 }
 
-/** Open flags: the access mode, then the other flags. */
-export function openFlags(i: number): string {
+/** Open flags (numbered as the machine's `bits` say): the access mode, then the other flags. */
+export function openFlags(i: number, bits?: LinuxAbi["openFlagBits"]): string {
   const acc = ["O_RDONLY", "O_WRONLY", "O_RDWR", "3"][i & 3];
-  const rest = flags(i & ~3, O_FLAGS, "");
+  const rest = flags(genericOpenFlags(i, bits) & ~3, O_FLAGS, "");
   return rest ? `${acc}|${rest}` : acc;
 }
 
@@ -293,7 +295,7 @@ export function arg(p: LinuxProcess, k: Kind, a: bigint[], n: number): string {
     case "a4":
       return `${Number(BigInt.asIntN(32, a[4]))}`;
     case "o":
-      return openFlags(i);
+      return openFlags(i, p.abi.openFlagBits);
     case "m":
       return `0${(i & 0o7777).toString(8)}`;
     case "prot":

@@ -9,6 +9,7 @@ import { E, SysError } from "./errno.ts";
 import {
   type DirEntry,
   DirFile,
+  genericOpenFlags,
   HostFile,
   O,
   type OpenFile,
@@ -176,7 +177,7 @@ function openTmpfile(
 }
 
 function openat(p: LinuxProcess, a: bigint[]): number {
-  const flags = openFlags(int(a[2]));
+  const flags = openFlags(genericOpenFlags(int(a[2]), p.abi.openFlagBits));
   const dirfd = int(a[0]), path = readString(p, a[1]);
   const trimmed = path.replace(/\/+$/, ""), last = trimmed.slice(trimmed.lastIndexOf("/") + 1);
   if ((flags & O.CREAT) && path.endsWith("/") && ![".", "..", ""].includes(last)) {

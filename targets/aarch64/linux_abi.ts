@@ -138,6 +138,7 @@ export const aarch64LinuxAbi: LinuxAbi = {
   cpuinfo: a64Cpuinfo,
   defaultSysroot: "/usr/aarch64-linux-gnu",
   coreDumpMessage: true,
+  openFlagBits: { DIRECTORY: 0x4000, NOFOLLOW: 0x8000, DIRECT: 0x10000, LARGEFILE: 0x20000 },
   illegalInstructionCode: 2, // ILL_ILLOPN, as qemu-aarch64's EXCP_UDEF
   sigaction: { size: 32, handler: 0, flags: 8, restorer: 16, mask: 24 },
   syscallNames: GENERIC_SYSCALLS,

@@ -99,6 +99,14 @@ int main(int argc, char **argv) {
   printf("access c.txt R_OK %d, nope %d errno %d\n", access("sub/c.txt", R_OK), access("nope", F_OK), errno);
   printf("open missing %d errno %d\n", open("missing", O_RDONLY), errno);
   printf("open excl %d errno %d\n", open("hard", O_CREAT | O_EXCL | O_WRONLY, 0600), errno);
+  // flags whose bits differ between machines (arm64 numbers O_DIRECTORY and O_NOFOLLOW otherwise)
+  errno = 0;
+  printf("open file O_DIRECTORY %d errno %d\n", open("hard", O_RDONLY | O_DIRECTORY), errno);
+  errno = 0;
+  printf("open link O_NOFOLLOW %d errno %d\n", open("sub/link", O_RDONLY | O_NOFOLLOW), errno);
+  int dfd = open("sub", O_RDONLY | O_DIRECTORY);
+  printf("open dir O_DIRECTORY ok %d\n", dfd >= 0);
+  close(dfd);
   printf("rmdir nonempty %d errno %d\n", rmdir("sub"), errno);
   printf("unlink dir %d errno %d\n", unlink("sub"), errno);
   int p[2];
