@@ -157,3 +157,87 @@ Deno.test("jit: branch counts are the interpreter's across miss exits and budget
   assertEquals(jit.branches[0].taken.every((n) => n > 0n), true);
   assertEquals(jit.backend.stats.missExits > 0, true);
 });
+
+/** What reads the counter in {@linkcode countedRun}. */
+interface CounterReads {
+  /** the instruction of the loop whose callback reads (every one when absent) */
+  at?: number;
+  /** the callback resets the counter after reading it */
+  reset?: boolean;
+  /** the callback is deferred (traced, called when the trace buffer drains) */
+  deferred?: boolean;
+  /** the callback stops the run at every 100th call */
+  stops?: boolean;
+  /** where a4 starts: its pages until the unmapped one set the run's length */
+  a4?: bigint;
+}
+
+/**
+ * walk(8) counted by a per-instruction counter alone (which the JIT keeps by its budget:
+ * core/jit/region_counter.ts), read by a callback as `how` says.
+ */
+function countedRun(jit: boolean, budgets: number[], how: CounterReads = {}) {
+  const m = setUp(jit, walk(8)), hooks = new Hooks(m.cpu), sb = hooks.scoreboard();
+  if (how.a4) m.cpu.setGlobal(a4, how.a4);
+  const reads: bigint[] = [];
+  const read = (v: { stop(): void }) => {
+    reads.push(sb.get(0));
+    if (how.reset) sb.set(0, 0n);
+    if (how.stops && reads.length % 100 === 0) v.stop();
+  };
+  const { at, deferred } = how;
+  hooks.onTranslate((tb) =>
+    tb.insns.forEach((i) => {
+      i.inlineAdd(sb, BigInt(i.size));
+      if (at === undefined || i.pc === CODE + BigInt(4 * at)) {
+        i.onExec(read, { regs: "none", deferred });
+      }
+    })
+  );
+  const stops: [string, number, bigint][] = [];
+  for (let k = 0; k < budgets.length && stops.at(-1)?.[0] !== "trap"; k++) {
+    stops.push([m.cpu.run(budgets[k]).reason, m.cpu.icount, sb.get(0)]);
+  }
+  const stats = jit ? (m.cpu.backend as JitBackend).stats : undefined;
+  return { stops, reads, stats };
+}
+
+/** Whether the count at each stop is 4 bytes per instruction started (a faulting one too). */
+function countsStarted(stops: [string, number, bigint][]): boolean {
+  return stops.every(([reason, icount, count]) =>
+    count === 4n * BigInt(icount + (reason === "trap" ? 1 : 0))
+  );
+}
+
+for (const jit of [false, true]) {
+  const name = jit ? "jit" : "interp";
+  Deno.test(`${name}: a counter read and reset mid-run counts exactly across miss exits`, () => {
+    // instruction 3 reads and resets: 4 instructions (16 bytes) started first, then 7 each time
+    const how = { at: 3, reset: true };
+    const { stops, reads, stats } = countedRun(jit, [7, 333, 1001, 1_000_000], how);
+    assertEquals(reads.length, 0x1000 / 8); // a4 walks a page
+    assertEquals(reads.every((n, k) => n === (k ? 28n : 16n)), true, `${reads.slice(0, 9)}`);
+    // after the last read, instructions 4-6, then 0-2 (the store faults): 6 started
+    assertEquals(stops.at(-1), ["trap", 7 * reads.length + 2, 24n]);
+    if (stats) assertEquals(stats.missExits > 0, true);
+  });
+
+  Deno.test(`${name}: a counter read before every instruction and at faults counts them all`, () => {
+    // no miss exits here (the callbacks keep the TB in place): the store faults in its slow path
+    const { stops, reads } = countedRun(jit, [7, 333, 1001, 1_000_000]);
+    assertEquals(reads.every((n, k) => n === 4n * BigInt(k + 1)), true, `${reads.slice(0, 9)}`);
+    assertEquals(countsStarted(stops), true, JSON.stringify(stops, (_, v) => `${v}`));
+    assertEquals(stops.at(-1)![0], "trap");
+  });
+
+  Deno.test(`${name}: a counter counts exactly across trace drains and stop requests`, () => {
+    const budgets = Array(20).fill(1_000_000), a4 = DATA + 0x1000n; // three pages: 1536 rounds
+    const deferred = countedRun(jit, budgets, { deferred: true, a4 });
+    assertEquals(deferred.reads.length, 7 * 1536 + 3); // more than a trace buffer holds (4096)
+    const stopped = countedRun(jit, budgets, { at: 3, stops: true, a4 });
+    assertEquals(stopped.stops.filter(([reason]) => reason === "stop").length, 15);
+    for (const { stops } of [deferred, stopped]) {
+      assertEquals(countsStarted(stops), true, JSON.stringify(stops, (_, v) => `${v}`));
+    }
+  });
+}

@@ -23,6 +23,7 @@ import {
 } from "./region_imports.ts";
 import { AccessFunctions, type AccessGroup, accessGroups } from "./region_memory.ts";
 import { type MissExitEnv, missExitSets, type MissSite } from "./region_miss.ts";
+import { BudgetCounter, uniformCounter } from "./region_counter.ts";
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -94,6 +95,8 @@ export class RegionCode {
   readonly heldAcross: Uint8Array;
   /** the local of each inline counter, by its host address */
   readonly counterLocal = new Map<number, number>();
+  /** the region's one per-instruction counter, kept by the budget instead (region_counter.ts) */
+  budgetCounter: BudgetCounter | undefined;
   /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
   usesInternal = false;
   readonly tempBase: number;
@@ -113,6 +116,7 @@ export class RegionCode {
 
   constructor(readonly tbs: TranslationBlock[], readonly env: RegionEnv) {
     const G = env.numGlobals;
+    this.c = regionBody.clear();
     // Each TB's ops, unpacked once (TBs keep them packed: see ir_pack.ts).
     this.irs = tbs.map((tb) => tb.ir);
     this.globalLocal = new Int32Array(G).fill(-1);
@@ -150,7 +154,6 @@ export class RegionCode {
     for (const m of this.groups) for (const o of m.keys()) this.access.use(o);
     this.firstAluHelper = this.access.first + this.access.count;
     this.entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
-    this.c = regionBody.clear();
   }
 
   /**
@@ -199,6 +202,11 @@ export class RegionCode {
 
   /** Inline counters (scoreboards) live in locals too: no load-add-store chain through memory. */
   #counterLocals(next: number): number {
+    const uniform = uniformCounter(this.irs, this.tbs.map((tb) => tb.insnCount));
+    if (uniform) {
+      this.budgetCounter = new BudgetCounter(this.c, uniform.host, uniform.delta);
+      return next;
+    }
     for (const ir of this.irs) {
       for (const o of ir.ops) {
         const addr = Number(o.imm);
@@ -211,14 +219,20 @@ export class RegionCode {
     return next;
   }
 
-  /** JS (callbacks, tools) may read or reset counters: they are in memory across every call. */
-  flushCounters = (): void => {
+  /**
+   * JS (callbacks, tools) may read or reset counters: they are in memory across every call.
+   * `notStarted`: the instructions of the TB the budget charged that have not started yet.
+   */
+  flushCounters = (notStarted = 0): void => {
+    if (this.budgetCounter) return this.budgetCounter.flush(notStarted);
     for (const [addr, l] of this.counterLocal) {
       this.c.i32Const(addr).localGet(l).mem(W.i64Store, 0);
     }
   };
 
-  reloadCounters(): void {
+  /** Takes the counters from memory again (`notStarted` as for `flushCounters`). */
+  reloadCounters(notStarted = 0): void {
+    if (this.budgetCounter) return this.budgetCounter.restart(notStarted);
     for (const [addr, l] of this.counterLocal) this.c.i32Const(addr).mem(W.i64Load, 0).localSet(l);
   }
 

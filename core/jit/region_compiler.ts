@@ -90,7 +90,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
     c.op(W.end); // end of block $tbk: TB k's code follows
     new TbEmitter(r, k).emit();
   }
-  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.flushCounters);
+  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.flushCounters, r.budgetCounter);
   const imports: WasmFunctionSpec[] = [
     ...fixedImports(),
     ...r.helperImports.specs(),

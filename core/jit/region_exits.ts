@@ -11,6 +11,7 @@
 
 import { STATE_BASE } from "../host_memory.ts";
 import { RUN_TYPE_INDEX, W, type WasmCode } from "./wasm_code.ts";
+import type { BudgetCounter } from "./region_counter.ts";
 import { CTRL, JUMP_CACHE_ENTRIES, JUMP_CACHE_FOLD, jumpCacheKey, Status } from "./region_abi.ts";
 
 /**
@@ -80,7 +81,8 @@ export interface ExitEnv {
 /**
  * Closes the blocks {@linkcode openExits} opened, with the code each exit
  * runs; `flushCounters` stores the inline counters (guest registers are
- * stored as they are written: see `region_tb.ts`).
+ * stored as they are written: see `region_tb.ts`); `budget`, a counter kept by
+ * the budget, leaves out the refunded instructions that did not start.
  *
  * @example
  * ```ts
@@ -91,7 +93,12 @@ export interface ExitEnv {
  * closeExits(c, { ctrl: 0, pcOffset: 0, jumpCache: 0, selfSlot: 0, flags: 0 }, () => {});
  * ```
  */
-export function closeExits(c: WasmCode, env: ExitEnv, flushCounters: () => void): void {
+export function closeExits(
+  c: WasmCode,
+  env: ExitEnv,
+  flushCounters: () => void,
+  budget?: BudgetCounter,
+): void {
   const { remaining, next, status, addr, ent } = LOCALS;
   c.op(W.end); // $hash: the jump-cache slot of the pc in `addr`
   c.localGet(addr).i64Const(1n).op(W.i64ShrU).localGet(addr)
@@ -110,8 +117,10 @@ export function closeExits(c: WasmCode, env: ExitEnv, flushCounters: () => void)
   c.op(W.end); // $dispatch
   c.op(W.end); // $inval
   c.i32Const(env.ctrl + CTRL.refund).localGet(next).mem(W.i32Store, 0);
+  budget?.skipRefund();
   c.i32Const(Status.INVALIDATED).localSet(status).br(2); // $exitPc
   c.op(W.end); // $trap
+  budget?.skipTrapped(env.ctrl);
   c.i32Const(Status.TRAP).localSet(status).br(2); // $exit
   c.op(W.end); // $miss: the JIT finds the pc and the refund from the site
   c.i32Const(env.ctrl + CTRL.missAddr).localGet(addr).mem(W.i64Store, 0);

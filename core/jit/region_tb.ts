@@ -180,8 +180,14 @@ export class TbEmitter {
 
   /** A miss exit (from `inner` blocks deeper), the address in L_ADDR: the insn runs again. */
   missExit(inner = 0): void {
+    this.r.budgetCounter?.skip(this.#notStarted());
     this.c.i32Const(this.r.missSites.length).localSet(L_ENT).br(this.to("toMiss") + inner);
     this.r.missSites.push({ tb: this.k, insn: this.insnIdx });
+  }
+
+  /** The instructions of the TB after the one being emitted (charged, not started). */
+  #notStarted(): number {
+    return this.len - this.insnIdx - 1;
   }
 
   /** Labels: one block per label, outermost = defined last. */
@@ -290,6 +296,7 @@ export class TbEmitter {
       if (l !== undefined) c.operand(src(o.a)).localSet(l);
       else c.i32Const(Number(o.imm)).operand(src(o.a)).mem(W.i64Store, 0);
     } else if (o.op === Op.COUNTER_ADD) {
+      if (this.r.budgetCounter) return; // counted by the budget (region_counter.ts)
       c.localGet(l!).i64Const(o.pc).op(W.i64Add).localSet(l!);
     } else {
       // v = u8[imm + a] + 1; u8[imm + a] = v + (v >> 8): 255 wraps to 1, not 0
@@ -306,9 +313,9 @@ export class TbEmitter {
     c.i32Const(ptr).mem(W.i32Load, 0).localTee(L_ENT).i32Const(Number(o.imm)).mem(W.i32Store, 0);
     c.i32Const(ptr).localGet(L_ENT).i32Const(4).op(W.i32Add).localTee(L_ENT).mem(W.i32Store, 0);
     c.localGet(L_ENT).i32Const(this.r.env.traceEnd).op(W.i32Eq).if();
-    this.r.flushCounters();
+    this.r.flushCounters(this.#notStarted());
     c.call(IMP_DRAIN);
-    this.r.reloadCounters();
+    this.r.reloadCounters(this.#notStarted());
     c.op(W.end);
     this.mayInvalidate = true;
   }
@@ -318,7 +325,7 @@ export class TbEmitter {
     const h = r.env.helpers[Number(o.imm)];
     const f = h.flags ?? {};
     const flagged = f.mayTrap || f.readsState || f.writesState;
-    r.flushCounters();
+    r.flushCounters(this.#notStarted());
     if (flagged) this.#beforeTrap();
     const { fn, bound } = r.helperImports.of(o, this.#constOf);
     for (let i = 0; !bound && i < o.args.length; i++) {
@@ -327,7 +334,7 @@ export class TbEmitter {
     }
     c.call(fn);
     if (f.writesState) r.loadGlobals(this.#inLocals); // the result stays on the stack meanwhile
-    r.reloadCounters();
+    r.reloadCounters(this.#notStarted());
     if (h.hasResult) {
       if (o.d >= 0) c.localSet(this.loc(o.d));
       else c.op(W.drop);
@@ -388,6 +395,7 @@ export class TbEmitter {
     if (o.a >= 0) c.operand(this.src(o.a));
     else c.i64Const(0n);
     c.mem(W.i64Store, 0);
+    r.budgetCounter?.skip(this.#notStarted()); // the raising instruction counts
     c.i32Const(Status.RAISE).localSet(L_STATUS).br(this.to("toExit"));
   }
 }
