@@ -6,7 +6,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals, rejects, throws } from "node:assert/strict";
 import { EmuError } from "../core/errors.ts";
-import { LinuxProcess } from "../core/linux/process.ts";
+import type { LinuxProcess } from "../core/linux/process.ts";
+import { runToExit, startProcess } from "./util/process_steps.ts";
 import { DeadlockError } from "../core/linux/thread_group.ts";
 import { expiries, PosixTimers, SIGEV } from "../core/linux/posix_timers.ts";
 import { processSnapshotIdentity } from "../core/linux/process_file.ts";
@@ -34,29 +35,13 @@ Deno.test("posix timers: ids count up; SIGEV_NONE timers never stop the run", ()
   assertEquals(t.add({ clock: 1, notify: SIGEV.NONE, signal: 0, tid: 0, value: 0n }), 2);
 });
 
-async function start(program: string, args: string[] = []) {
-  const out: number[] = [];
-  const p = await LinuxProcess.create({ program, args, stdout: (b) => out.push(...b) });
-  return { p, out };
-}
-
-/** Runs to the exit: the events' kinds and icounts, and the output since now. */
-function finish(p: LinuxProcess, out: number[]) {
-  const from = out.length, kinds: string[] = [];
-  for (let ev = p.step();; ev = p.step()) {
-    kinds.push(`${ev.kind}@${p.cpu.icount}`);
-    if (ev.kind === "exit") break;
-  }
-  return { kinds, out: new TextDecoder().decode(new Uint8Array(out.slice(from))) };
-}
-
 function toSyscall(p: LinuxProcess, n: number): void {
   for (let seen = 0; seen < n;) if (p.step().kind === "syscall") seen++;
 }
 
 for (const arch of ["", "aarch64/"]) {
   Deno.test(`${arch || "riscv64/"}posix_timer blocked: a timer whose signal is blocked ends in the deadlock report`, async () => {
-    const { p } = await start(`${BIN}${arch}posix_timer.static.O2`, ["blocked"]);
+    const { p } = await startProcess(`${BIN}${arch}posix_timer.static.O2`, { args: ["blocked"] });
     throws(
       () => p.runToExit(),
       (e) => e instanceof DeadlockError && /ppoll/.test(e.message),
@@ -66,11 +51,11 @@ for (const arch of ["", "aarch64/"]) {
 
 /** Saves `program` at its `n`th syscall to a file; returns the file and how the run went on. */
 async function savedAt(program: string, n: number, path: string) {
-  const { p, out } = await start(program);
+  const { p, out } = await startProcess(program);
   toSyscall(p, n);
   const id = processSnapshotIdentity(p);
   await saveSnapshotFile(path, p.snapshot(), id);
-  return { id, original: finish(p, out) };
+  return { id, original: runToExit(p, out) };
 }
 
 Deno.test("posix timers: a snapshot file keeps armed timers and their waiting signal", async () => {
@@ -79,9 +64,9 @@ Deno.test("posix timers: a snapshot file keeps armed timers and their waiting si
   try {
     // the 55th syscall: a nanosleep while a periodic timer runs and its signal waits
     const { id, original } = await savedAt(program, 55, path);
-    const { p, out } = await start(program);
+    const { p, out } = await startProcess(program);
     p.restore(await loadSnapshotFile(path, id));
-    assertEquals(finish(p, out), original);
+    assertEquals(runToExit(p, out), original);
   } finally {
     Deno.removeSync(path);
   }
@@ -100,9 +85,9 @@ Deno.test("snapshot files written before timers existed (no timers fields) still
         delete meta.posixTimers;
       }),
     );
-    const { p, out } = await start(program);
+    const { p, out } = await startProcess(program);
     p.restore(await loadSnapshotFile(path, id));
-    assertEquals(finish(p, out), original);
+    assertEquals(runToExit(p, out), original);
   } finally {
     Deno.removeSync(path);
   }
@@ -122,7 +107,7 @@ async function refused(edit: (t: SavedTimers) => void) {
         edit((f.header.meta as { posixTimers: SavedTimers }).posixTimers);
       }),
     );
-    const { p } = await start(program);
+    const { p } = await startProcess(program);
     await rejects(
       async () => p.restore(await loadSnapshotFile(path, id)),
       (e) => e instanceof EmuError && /POSIX timers/.test(e.message) && !e.message.includes("\n"),

@@ -4,7 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { EmuError } from "../core/errors.ts";
-import { LinuxProcess } from "../core/linux/process.ts";
+import { runToExit, startProcess } from "./util/process_steps.ts";
 import { loadSnapshotFile, saveSnapshotFile } from "../core/snapshot/file.ts";
 import { processSnapshotIdentity } from "../core/linux/process_file.ts";
 import { EventFd } from "../core/linux/event_files.ts";
@@ -19,19 +19,8 @@ const PROG = new URL("./guests/bin/signals.static.O2", import.meta.url).pathname
 const ID = { mode: "user", program: PROG, cpu: "rv64" };
 const A64_PROG = new URL("./guests/bin/aarch64/signals.static.O2", import.meta.url).pathname;
 
-async function start(accel: "interp" | "jit", program = PROG) {
-  const out: number[] = [];
-  const p = await LinuxProcess.create({ program, accel, stdout: (b) => out.push(...b) });
-  return { p, out };
-}
-
-function finish(p: LinuxProcess, out: number[]) {
-  const from = out.length, kinds: string[] = [];
-  for (let ev = p.step();; ev = p.step()) {
-    kinds.push(`${ev.kind}@${p.cpu.icount}`);
-    if (ev.kind === "exit") break;
-  }
-  return { kinds, out: new TextDecoder().decode(new Uint8Array(out.slice(from))), pc: p.cpu.pc };
+function start(accel: "interp" | "jit", program = PROG) {
+  return startProcess(program, { accel });
 }
 
 async function savedAtSyscall(n: number, path: string) {
@@ -39,7 +28,7 @@ async function savedAtSyscall(n: number, path: string) {
   let seen = 0;
   while (seen < n) if (p.step().kind === "syscall") seen++;
   await saveSnapshotFile(path, p.snapshot(), ID);
-  return finish(p, out);
+  return runToExit(p, out);
 }
 
 for (const accel of ["interp", "jit"] as const) {
@@ -49,7 +38,7 @@ for (const accel of ["interp", "jit"] as const) {
       const original = await savedAtSyscall(12, path);
       const { p, out } = await start(accel);
       p.restore(await loadSnapshotFile(path, ID));
-      assertEquals(finish(p, out), original);
+      assertEquals(runToExit(p, out), original);
     } finally {
       Deno.removeSync(path);
     }
@@ -66,11 +55,11 @@ for (const accel of ["interp", "jit"] as const) {
       while (seen < 12) if (first.p.step().kind === "syscall") seen++;
       const id = processSnapshotIdentity(first.p);
       await saveSnapshotFile(path, first.p.snapshot(), id);
-      const original = finish(first.p, first.out);
+      const original = runToExit(first.p, first.out);
       assert.match(original.out, /./, "the guest printed nothing after the snapshot");
       const { p, out } = await start(accel, A64_PROG);
       p.restore(await loadSnapshotFile(path, id));
-      assertEquals(finish(p, out), original);
+      assertEquals(runToExit(p, out), original);
     } finally {
       Deno.removeSync(path);
     }
@@ -108,7 +97,7 @@ Deno.test("emu user -loadvm FILE continues the saved process", async () => {
     let seen = 0;
     while (seen < 12) if (p.step().kind === "syscall") seen++;
     await saveSnapshotFile(path, p.snapshot(), processSnapshotIdentity(p));
-    const rest = finish(p, out).out;
+    const rest = runToExit(p, out).out;
     const mod = new URL("../mod.ts", import.meta.url).pathname;
     const r = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", mod, "user", "-loadvm", path, PROG],
