@@ -44,19 +44,37 @@ const PROGRAM = [
 /** ((-12 * 16 - 12) * 16 - 12) + 0, as a byte */
 const EXPECTED = ((-12 * 16 - 12) * 16 - 12) & 0xff;
 
-Deno.test("mlock/munlock: an unmapped page in the range is ENOMEM, as on qemu-riscv64", async () => {
+/** Runs `program` (with a data page at 0x20000) in Denemu and on qemu-riscv64: both exit `expected`. */
+async function exitsOnBoth(program: number[], expected: number): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/prog`;
-    await Deno.writeFile(path, riscvElf(encode(PROGRAM), new Uint8Array(0x1000)), { mode: 0o755 });
+    await Deno.writeFile(path, riscvElf(encode(program), new Uint8Array(0x1000)), { mode: 0o755 });
     const m = await createMachine({ program: path });
-    assert.equal(await m.runToExit(), EXPECTED);
+    assert.equal(await m.runToExit(), expected);
     await m.close();
     if (await which("qemu-riscv64")) {
       const qemu = await new Deno.Command("qemu-riscv64", { args: [path] }).output();
-      assert.equal(qemu.code, EXPECTED, "qemu-riscv64");
+      assert.equal(qemu.code, expected, "qemu-riscv64");
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+Deno.test("mlock/munlock: an unmapped page in the range is ENOMEM, as on qemu-riscv64", async () => {
+  await exitsOnBoth(PROGRAM, EXPECTED);
+});
+
+Deno.test("munlock: a range that wraps past the top of the address space is EINVAL, as on Linux", async () => {
+  const wrap = [
+    A.lui(a0, 0x20),
+    A.lui(a1, 0xfffff), // -4096: the range ends below where it starts
+    A.addi(a7, 0, SYS.munlock),
+    A.ecall,
+    A.op(0x20, 0, a0, X.zero, a0), // exit with -result: 22 for EINVAL
+    A.addi(a7, 0, SYS.exit),
+    A.ecall,
+  ];
+  await exitsOnBoth(wrap, 22);
 });

@@ -138,10 +138,13 @@ function noteExecMapping(
 
 /**
  * mlock/munlock: nothing to do (guest memory is never paged out), but as on
- * Linux the pages of the range, from `a[0]`'s page on, must all be mapped.
+ * Linux the pages of the range, from `a[0]`'s page on, must all be mapped,
+ * and a range that wraps past the top of the address space is EINVAL.
  */
 function lockRange(p: LinuxProcess, a: bigint[]): number {
-  const start = pageDown(a[0]), len = pageUp(a[1] + (a[0] - start));
+  const start = pageDown(a[0]);
+  const len = BigInt.asUintN(64, pageUp(a[1] + (a[0] - start))); // Linux's unsigned long
+  if (BigInt.asUintN(64, start + len) < start) throw new SysError(E.EINVAL);
   if (len && !p.mem.isMapped(start, len)) throw new SysError(E.ENOMEM);
   return 0;
 }
