@@ -2,9 +2,8 @@
 // qemu-aarch64 gives it (qemu-riscv64 and Denemu's riscv give ILL_ILLOPC, 1).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { createMachine } from "../mod.ts";
 import { aarch64Elf, DATA_VADDR } from "./util/elf_writer.ts";
-import { which } from "../scripts/build_guests.ts";
+import { assertExitsAsQemu } from "./util/exit_as_qemu.ts";
 
 /** Installs a SA_SIGINFO handler for SIGILL, runs `udf #0`; the handler exits with si_code. */
 const CODE = [
@@ -31,18 +30,5 @@ function program(): Uint8Array {
 }
 
 Deno.test("aarch64: an undefined instruction's SIGILL has si_code ILL_ILLOPN, as on qemu-aarch64", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/prog`;
-    await Deno.writeFile(path, program(), { mode: 0o755 });
-    const m = await createMachine({ program: path });
-    assert.equal(await m.runToExit(), 2);
-    await m.close();
-    if (await which("qemu-aarch64")) {
-      const qemu = await new Deno.Command("qemu-aarch64", { args: [path] }).output();
-      assert.equal(qemu.code, 2, "qemu-aarch64");
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await assertExitsAsQemu(program(), 2, { qemu: "qemu-aarch64" });
 });

@@ -1,11 +1,9 @@
 // mlock/munlock of a range with an unmapped page fail with ENOMEM, as on Linux and qemu-riscv64
 // (they returned 0 whatever the range); of mapped memory they succeed.
 // SPDX-License-Identifier: GPL-3.0-or-later
-import assert from "node:assert/strict";
-import { createMachine } from "../mod.ts";
 import { A, encode, X } from "./riscv/asm.ts";
 import { riscvElf } from "./util/elf_writer.ts";
-import { which } from "../scripts/build_guests.ts";
+import { assertExitsAsQemu } from "./util/exit_as_qemu.ts";
 
 const { a0, a1, a7, s0 } = X;
 const SYS = { mlock: 228, munlock: 229, exit: 93 };
@@ -44,26 +42,8 @@ const PROGRAM = [
 /** ((-12 * 16 - 12) * 16 - 12) + 0, as a byte */
 const EXPECTED = ((-12 * 16 - 12) * 16 - 12) & 0xff;
 
-/** Runs `program` (with a data page at 0x20000) in Denemu and on qemu-riscv64: both exit `expected`. */
-async function exitsOnBoth(program: number[], expected: number): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/prog`;
-    await Deno.writeFile(path, riscvElf(encode(program), new Uint8Array(0x1000)), { mode: 0o755 });
-    const m = await createMachine({ program: path });
-    assert.equal(await m.runToExit(), expected);
-    await m.close();
-    if (await which("qemu-riscv64")) {
-      const qemu = await new Deno.Command("qemu-riscv64", { args: [path] }).output();
-      assert.equal(qemu.code, expected, "qemu-riscv64");
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("mlock/munlock: an unmapped page in the range is ENOMEM, as on qemu-riscv64", async () => {
-  await exitsOnBoth(PROGRAM, EXPECTED);
+  await assertExitsAsQemu(riscvElf(encode(PROGRAM), new Uint8Array(0x1000)), EXPECTED);
 });
 
 Deno.test("munlock: a range that wraps past the top of the address space is EINVAL, as on Linux", async () => {
@@ -76,5 +56,5 @@ Deno.test("munlock: a range that wraps past the top of the address space is EINV
     A.addi(a7, 0, SYS.exit),
     A.ecall,
   ];
-  await exitsOnBoth(wrap, 22);
+  await assertExitsAsQemu(riscvElf(encode(wrap), new Uint8Array(0x1000)), 22);
 });

@@ -1,11 +1,9 @@
 // mincore: the pages of a mapped range are resident (Denemu never pages out; Linux says so of
 // pages touched), an unmapped range is ENOMEM, as qemu-riscv64 answers (it was ENOSYS).
 // SPDX-License-Identifier: GPL-3.0-or-later
-import assert from "node:assert/strict";
-import { createMachine } from "../mod.ts";
 import { A, encode, X } from "./riscv/asm.ts";
 import { riscvElf } from "./util/elf_writer.ts";
-import { which } from "../scripts/build_guests.ts";
+import { assertExitsAsQemu } from "./util/exit_as_qemu.ts";
 
 const { a0, a1, a2, a3, a4, a5, a7, s0, s1, t0, t1 } = {
   ...X,
@@ -57,18 +55,5 @@ const PROGRAM = [
 ];
 
 Deno.test("mincore: mapped pages are resident, unmapped ones ENOMEM, as on qemu-riscv64", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/prog`;
-    await Deno.writeFile(path, riscvElf(encode(PROGRAM), new Uint8Array(0x1000)), { mode: 0o755 });
-    const m = await createMachine({ program: path });
-    assert.equal(await m.runToExit(), 246);
-    await m.close();
-    if (await which("qemu-riscv64")) {
-      const qemu = await new Deno.Command("qemu-riscv64", { args: [path] }).output();
-      assert.equal(qemu.code, 246, "qemu-riscv64");
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await assertExitsAsQemu(riscvElf(encode(PROGRAM), new Uint8Array(0x1000)), 246);
 });

@@ -1,11 +1,9 @@
 // sigqueue (rt_sigqueueinfo) to itself: the signal is queued with its si_value, and
 // rt_sigtimedwait hands the whole siginfo back, as on qemu-riscv64 (it was ENOSYS).
 // SPDX-License-Identifier: GPL-3.0-or-later
-import assert from "node:assert/strict";
-import { createMachine } from "../mod.ts";
 import { A, encode, X } from "./riscv/asm.ts";
 import { riscvElf } from "./util/elf_writer.ts";
-import { which } from "../scripts/build_guests.ts";
+import { assertExitsAsQemu } from "./util/exit_as_qemu.ts";
 
 const { a0, a1, a2, a3, a7, s0, s1 } = X;
 const T0 = 5, T1 = 6;
@@ -60,18 +58,5 @@ function dataPage(): Uint8Array {
 }
 
 Deno.test("sigqueue to itself: rt_sigtimedwait gets the signal and its value, as on qemu-riscv64", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/prog`;
-    await Deno.writeFile(path, riscvElf(encode(PROGRAM), dataPage()), { mode: 0o755 });
-    const m = await createMachine({ program: path });
-    assert.equal(await m.runToExit(), VALUE);
-    await m.close();
-    if (await which("qemu-riscv64")) {
-      const qemu = await new Deno.Command("qemu-riscv64", { args: [path] }).output();
-      assert.equal(qemu.code, VALUE, "qemu-riscv64");
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await assertExitsAsQemu(riscvElf(encode(PROGRAM), dataPage()), VALUE);
 });
