@@ -186,6 +186,14 @@ export interface BlockOpenContext {
   options: BlockOpenOptions;
   /** Opens a backing file named by the image (relative names resolve against it). */
   openBacking(name: string, format: string | undefined): Promise<BlockDriver>;
+  /**
+   * Set when the format was guessed (no `format` given): the format the first
+   * {@linkcode PROBE_BYTES} bytes of an image would be guessed as. A driver
+   * refuses a write that would change the guess, as QEMU's raw driver does,
+   * so that a guest cannot turn its raw disk into another format (a qcow2
+   * header naming a host file as its backing file) for the next run.
+   */
+  guessFormat?: (head: Uint8Array) => string;
 }
 
 /** Options of `create` shared by all formats (the rest are format-specific `-o` options). */
@@ -472,8 +480,8 @@ export function isZero(b: Uint8Array): boolean {
   return true;
 }
 
-/** Bytes read from the start of a file to probe its format. */
-const PROBE_BYTES = 512;
+/** Bytes read from the start of a file to probe its format (QEMU's BLOCK_PROBE_BUF_SIZE). */
+export const PROBE_BYTES = 512;
 
 /**
  * Guesses the format of the file at `path` from its first bytes, as
@@ -486,15 +494,30 @@ const PROBE_BYTES = 512;
  * ```
  */
 export async function probeFormat(path: string): Promise<string> {
+  return (await formatGuesser())(fileHead(path));
+}
+
+function fileHead(path: string): Uint8Array {
   const f = HostFile.open(path, { readOnly: true });
-  const head = f.read(0, PROBE_BYTES);
-  f.close();
-  let best = "raw", score = 0;
-  for (const name of builtinPlugins("plugins/block")) {
-    const s = (await loadBlockPlugin(name)).probe(head);
-    if (s > score) [best, score] = [name, s];
+  try {
+    return f.read(0, PROBE_BYTES);
+  } finally {
+    f.close();
   }
-  return best;
+}
+
+/** What the built-in format most sure of itself makes of an image's first bytes ("raw" if none). */
+async function formatGuesser(): Promise<(head: Uint8Array) => string> {
+  const names = builtinPlugins("plugins/block");
+  const plugins = await Promise.all(names.map(loadBlockPlugin));
+  return (head) => {
+    let best = "raw", score = 0;
+    plugins.forEach((plugin, i) => {
+      const s = plugin.probe(head);
+      if (s > score) [best, score] = [names[i], s];
+    });
+    return best;
+  };
 }
 
 /**
@@ -520,7 +543,8 @@ export async function openImage(
       "fix the backing file name with emu img rebase -u",
     );
   }
-  const format = options.format ?? await probeFormat(path);
+  const guessFormat = options.format === undefined ? await formatGuesser() : undefined;
+  const format = options.format ?? guessFormat!(fileHead(path));
   const plugin = await loadBlockPlugin(format);
   const file = HostFile.open(path, {
     readOnly: !!options.readOnly && !options.snapshot,
@@ -532,6 +556,7 @@ export async function openImage(
     options,
     openBacking: (name, fmt) =>
       openImage(backingPath(path, name), { readOnly: true, format: fmt, chain: [...chain, real] }),
+    guessFormat,
   };
   try {
     return await plugin.open(ctx);

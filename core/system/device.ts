@@ -124,6 +124,8 @@ export interface DeviceContext {
   readonly random: RandomSource;
   /** Host wall-clock time in ns since the Unix epoch (only when asked for, e.g. `base=utc`). */
   hostTimeNs(): bigint;
+  /** Tells the user something that may not be what they meant, as QEMU's `warn_report`. */
+  warn(message: string): void;
   /** The character backend of serial port `index`. */
   serial(index?: number): SerialBackend;
   /** Adds a node to the generated device tree (call once per node). */

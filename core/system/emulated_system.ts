@@ -66,7 +66,7 @@ export interface SystemConfig extends MachineOptions {
   /** `-d int` sink */
   logInterrupt?: (line: string) => void;
   /** `MachineEnv` extras (file access, host time) */
-  env?: Partial<Pick<MachineEnv, "readFile" | "writeFile" | "hostTimeNs">>;
+  env?: Partial<Pick<MachineEnv, "readFile" | "writeFile" | "hostTimeNs" | "warn">>;
   /** record/replay: the log serial input and host time (`-rtc base=utc`) go through */
   inputLog?: InputLog;
   /** `-smp N`: the number of harts (default 1) */

@@ -87,6 +87,8 @@ export interface MachineEnv {
   writeFile?: (path: string, data: Uint8Array) => Promise<void>;
   /** where the board lists the ELF images it loads (`-bios`, `-kernel`) */
   modules?: ModuleList;
+  /** a warning for the user, as QEMU's `warn_report` (default: standard error) */
+  warn?: (message: string) => void;
 }
 
 /** The system-mode command line, as a board sees it. */
@@ -225,6 +227,7 @@ export class MachineDevices {
       dma: env.bus,
       random: this.random(`${name}#${n}`),
       hostTimeNs: env.hostTimeNs ?? (() => BigInt(Date.now()) * 1_000_000n),
+      warn: env.warn ?? ((message: string) => console.error(message)),
       serial: (index = 0) => {
         const s = this.serials[index];
         if (!s) throw new EmuError(`${id}: there is no serial port ${index}`);

@@ -15,6 +15,7 @@ import {
   EmuError,
   HostFile,
   isZero,
+  PROBE_BYTES,
   SparseMap,
 } from "../../plugin_block.ts";
 
@@ -39,7 +40,14 @@ export class RawImage implements BlockDriver {
    */
   #holeMap: SparseMap | null | undefined;
 
-  constructor(readonly file: HostFile) {}
+  /**
+   * @param guessFormat set when the format was guessed: a write that would make
+   * the first sector guessed as another format fails (QEMU's probed raw image)
+   */
+  constructor(
+    readonly file: HostFile,
+    private readonly guessFormat?: (head: Uint8Array) => string,
+  ) {}
 
   get #holes(): SparseMap | null {
     this.#holeMap ??= this.file.hasOverlay ? null : SparseMap.open(this.file.path) ?? null;
@@ -64,7 +72,21 @@ export class RawImage implements BlockDriver {
     if (offset + data.length > this.size) {
       throw new EmuError(`${this.file.path}: write past the end of the disk`);
     }
+    if (this.guessFormat && offset < PROBE_BYTES) this.#keepGuess(offset, data);
     this.file.write(offset, data);
+  }
+
+  /** Refuses a write that would make the image's first bytes look like another format. */
+  #keepGuess(offset: number, data: Uint8Array): void {
+    const head = this.read(0, PROBE_BYTES);
+    head.set(data.subarray(0, PROBE_BYTES - offset), offset);
+    const guess = this.guessFormat!(head);
+    if (guess !== "raw") {
+      throw new EmuError(
+        `${this.file.path}: a write to block 0 would make the image look like ${guess}: refused`,
+        "give format=raw to allow it (the format was guessed)",
+      );
+    }
   }
 
   writeZeroes(offset: number, length: number): void {
@@ -138,7 +160,7 @@ const plugin: BlockFormatPlugin = {
   apiVersion: { min: 2, cur: 2 },
   description: "raw disk image (the file is the disk)",
   probe: () => 1,
-  open: (ctx) => Promise.resolve(new RawImage(ctx.file)),
+  open: (ctx) => Promise.resolve(new RawImage(ctx.file, ctx.guessFormat)),
   create,
   createOptions: [{ name: "size", type: "size", help: "Virtual disk size" }],
   measure,

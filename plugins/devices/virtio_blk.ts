@@ -152,6 +152,16 @@ export class BlkBackend implements VirtioBackend {
   }
 }
 
+/** QEMU's warning for a raw disk whose format was guessed (its block 0 is then guarded). */
+function probedRawWarning(path: string): string {
+  return [
+    `WARNING: Image format was not specified for '${path}' and probing guessed raw.`,
+    "         Automatically detecting the format is dangerous for raw images, " +
+    "write operations on block 0 will be restricted.",
+    "         Specify the 'raw' format explicitly to remove the restrictions.",
+  ].join("\n");
+}
+
 async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Device> {
   const path = options.string("file");
   const format = options.string("format", "");
@@ -163,6 +173,7 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
     format: format || undefined,
     readOnly: readOnly || snapshot,
   });
+  if (!format && image.format === "raw") ctx.warn(probedRawWarning(path));
   const overlay = snapshot ? new DriveOverlay(image) : undefined;
   const serial = options.string("serial", "");
   // QEMU's virtio-blk-pci has a request queue per vCPU; virtio-blk-device has one
