@@ -74,7 +74,7 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     .set("compatible", "simple-bus")
     .set("ranges", true);
 
-  for (const d of p.descriptions) {
+  for (const d of mergeFlashBanks(p.descriptions)) {
     const parent = d.parent === "root" ? root : soc;
     const node = descriptionToNode(d, 2, 2, p.interruptParent);
     parent.children.push(node);
@@ -83,6 +83,14 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     }
   }
   return root;
+}
+
+/** QEMU describes the board's flash banks as one `cfi-flash` node with a `reg` entry per bank. */
+function mergeFlashBanks(ds: DeviceDescription[]): DeviceDescription[] {
+  const banks = ds.filter((d) => d.compatible?.includes("cfi-flash"));
+  if (banks.length < 2) return ds;
+  const merged = { ...banks[0], reg: banks.flatMap((d) => d.reg ?? []) };
+  return ds.flatMap((d) => d === banks[0] ? [merged] : banks.includes(d) ? [] : [d]);
 }
 
 /** Adds hart `h`'s cpu node, with its interrupt controller, as QEMU writes it. */

@@ -59,6 +59,8 @@ export const VIRT_MAP = {
     mmio64Size: 0x400000000n,
     firstIrq: 32,
   },
+  /** two cfi-flash banks (`-drive if=pflash,unit=0|1`), one after the other */
+  flash: { base: 0x20000000n, bankSize: 0x2000000n, banks: 2 },
   dram: 0x80000000n,
 } as const;
 
@@ -89,9 +91,12 @@ async function addDevice(devs: MachineDevices, ref: string, options: DeviceOptio
  */
 function driveToBlk(drive: DeviceOptions): DeviceOptions | null {
   const where = drive.string("if", "virtio");
-  if (where === "none") return null;
+  if (where === "none" || where === "pflash") return null;
   if (where !== "virtio") {
-    throw new EmuError(`-drive if=${where}: this board has only virtio disks`, "use if=virtio");
+    throw new EmuError(
+      `-drive if=${where}: this board has virtio disks and flash only`,
+      "use if=virtio or if=pflash",
+    );
   }
   const { if: _if, ...rest } = drive.values;
   return new DeviceOptions("virtio_blk", { ...rest, bus: PCI_ROOT_BUS });
@@ -112,6 +117,49 @@ function withDrive(spec: DeviceSpec, drives: DeviceOptions[]): DeviceOptions {
   const { drive: _drive, ...own } = o.values;
   const { if: _if, ...fromDrive } = d.values;
   return new DeviceOptions(o.owner, { ...fromDrive, ...own });
+}
+
+/**
+ * The `-drive if=pflash` options of each flash bank: `unit=N`, or the first
+ * free bank, as QEMU numbers them (with QEMU's messages for a unit too many).
+ */
+export function pflashDrives(drives: DeviceOptions[]): (DeviceOptions | undefined)[] {
+  const banks: (DeviceOptions | undefined)[] = new Array(VIRT_MAP.flash.banks).fill(undefined);
+  for (const d of drives) {
+    if (d.values.if !== "pflash") continue;
+    const text = Object.entries(d.values).map(([k, v]) => `${k}=${v}`).join(",");
+    const unit = d.has("unit") ? d.int("unit") : banks.findIndex((b) => !b);
+    if (unit < 0 || unit >= banks.length) {
+      throw new EmuError(
+        `-drive ${text}: machine type does not support if=pflash,bus=0,unit=${
+          unit < 0 ? banks.length : unit
+        }`,
+        `the virt board has ${banks.length} flash banks: unit=0 and unit=1`,
+      );
+    }
+    if (banks[unit]) {
+      throw new EmuError(`-drive ${text}: drive with bus=0, unit=${unit} (index=-1) exists`);
+    }
+    const { if: _if, unit: _unit, ...rest } = d.values;
+    banks[unit] = new DeviceOptions("-drive if=pflash", rest);
+  }
+  return banks;
+}
+
+/** Both flash banks, on their drives or zeroed (QEMU always creates both). */
+async function addFlash(devs: MachineDevices, drives: DeviceOptions[]): Promise<void> {
+  const f = VIRT_MAP.flash, banks = pflashDrives(drives);
+  if (banks[0]) {
+    throw new EmuError(
+      "-drive if=pflash,unit=0: QEMU boots from flash bank 0, and Denemu cannot run code from flash",
+      "give the drive unit=1 (bank 1, at 0x22000000) to use the flash for data",
+    );
+  }
+  for (let i = 0; i < f.banks; i++) {
+    const addr = "0x" + (f.base + BigInt(i) * f.bankSize).toString(16);
+    const values = { ...banks[i]?.values, addr, size: `${f.bankSize >> 20n}M` };
+    await addDevice(devs, "pflash_cfi01", new DeviceOptions(banks[i]?.owner ?? "pflash", values));
+  }
 }
 
 function roundUp(v: bigint, to: bigint): bigint {
@@ -154,6 +202,7 @@ async function createDevices(
       irq: String(p.firstIrq),
     }),
   );
+  await addFlash(devs, options.drives);
   // QEMU creates -device devices first, then the disks of -drive if=virtio (PCI slot order).
   for (const spec of options.devices) {
     await addDevice(devs, spec.name, withDrive(spec, options.drives));
