@@ -62,6 +62,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "smp", source: "smp.c", xlen: 64, isa: "imac_zicsr_zifencei", smp: 2 },
   { name: "triggers_smp", source: "triggers_smp.c", xlen: 64, smp: 2 },
   { name: "gdb_smp", source: "gdb_smp.c", xlen: 64, smp: 2 },
+  { name: "pflash", source: "pflash.c", xlen: 64 },
   {
     name: "cmo",
     source: "cmo.c",

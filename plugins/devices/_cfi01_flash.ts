@@ -9,7 +9,10 @@
  * values on both: an erase happens at the 0x20 write (0xd0 only confirms),
  * programming overwrites bits instead of only clearing them, clear status
  * leaves the status register 0 (not "ready") until the next operation, and a
- * buffered write reaches the backing file only when its last word is written.
+ * buffered write buffers the write block of the word count's address (QEMU
+ * 7.2 as Debian ships it, with the update buffer of QEMU 9.0 backported but
+ * not its later fix): words outside that block are program errors, and
+ * any pending program error makes the confirm drop the buffer.
  *
  * The bank is `bankWidth` bytes wide and made of `deviceWidth`-byte chips in
  * parallel (the virt board: 4 and 2), each answering queries on its lanes.
@@ -111,6 +114,10 @@ export class CfiFlash {
   status = CfiStatus.READY as number;
   /** words left in a buffered write */
   counter = 0;
+  /** where the buffer of a buffered write goes (-1: no buffered write) */
+  blkOffset = -1;
+  /** the buffer: its write block's bytes, with the words written so far */
+  readonly blkBytes: Uint8Array;
   readonly #table: Uint8Array;
   /** bytes one buffered write flushes to the drive */
   readonly #writeBlock: number;
@@ -121,6 +128,7 @@ export class CfiFlash {
     this.#table = cfiTable(geometry);
     const chips = geometry.bankWidth / geometry.deviceWidth;
     this.#writeBlock = (1 << this.#table[0x2a]) * chips;
+    this.blkBytes = new Uint8Array(this.#writeBlock);
     this.#shift = Math.log2(geometry.bankWidth);
   }
 
@@ -128,6 +136,7 @@ export class CfiFlash {
   reset(): void {
     this.cmd = this.wcycle = 0;
     this.status = CfiStatus.READY;
+    this.blkOffset = -1;
   }
 
   /** A read of `width` bytes at `offset`. */
@@ -240,7 +249,7 @@ export class CfiFlash {
     switch (this.cmd) {
       case 0x10:
       case 0x40:
-        this.#program(offset, width, value, true);
+        this.#program(offset, width, value);
         this.wcycle = 0;
         return true;
       case 0x20:
@@ -257,39 +266,52 @@ export class CfiFlash {
     return false;
   }
 
-  /** Buffered write: the word count, the words, then 0xd0. */
+  /**
+   * Buffered write: the word count (the write block of its address is copied
+   * to the buffer), the words (into the buffer; one outside its block is a
+   * program error), then 0xd0 stores the buffer unless an error is pending.
+   */
   #buffered(offset: number, width: number, value: number): boolean {
     if (this.wcycle === 1) {
       this.counter = value % 2 ** (this.geometry.deviceWidth * 8);
       this.wcycle = 2;
+      this.blkOffset = offset & ~(this.#writeBlock - 1);
+      this.blkBytes.set(
+        this.store.bytes.subarray(this.blkOffset, this.blkOffset + this.#writeBlock),
+      );
       return true;
     }
     if (this.wcycle === 3) {
-      if ((value & 0xff) !== 0xd0) return false; // QEMU cannot abort: the data is written
-      this.wcycle = 0;
-      this.status |= CfiStatus.READY;
-      return true;
-    }
-    this.#program(offset, width, value, false);
-    if (this.counter === 0) {
-      this.wcycle = 3;
-      if (!this.store.readOnly) {
-        this.store.changed(offset & ~(this.#writeBlock - 1), this.#writeBlock);
+      const confirmed = (value & 0xff) === 0xd0 && !(this.status & CfiStatus.PROGRAM_ERROR);
+      if (confirmed) {
+        this.store.bytes.set(this.blkBytes, this.blkOffset);
+        this.store.changed(this.blkOffset, this.#writeBlock);
+        this.wcycle = 0;
+        this.status |= CfiStatus.READY;
       }
+      this.blkOffset = -1;
+      return confirmed;
     }
+    const inside = offset >= this.blkOffset && offset + width <= this.blkOffset + this.#writeBlock;
+    if (this.store.readOnly || this.blkOffset < 0 || !inside) {
+      this.status |= CfiStatus.PROGRAM_ERROR;
+    } else {
+      const at = offset - this.blkOffset;
+      for (let i = 0; i < width; i++) this.blkBytes[at + i] = (value >>> (8 * i)) & 0xff;
+    }
+    this.status |= CfiStatus.READY;
+    if (this.counter === 0) this.wcycle = 3;
     this.counter--;
     return true;
   }
 
-  /** Stores `width` bytes of `value` (writing to the drive now when `flush`). */
-  #program(offset: number, width: number, value: number, flush: boolean): void {
+  /** Word program: stores `width` bytes of `value` and writes them to the drive. */
+  #program(offset: number, width: number, value: number): void {
     if (this.store.readOnly) this.status |= CfiStatus.PROGRAM_ERROR;
     else {
       const b = this.store.bytes;
-      for (let i = 0; i < width && offset + i < b.length; i++) {
-        b[offset + i] = (value >>> (8 * i)) & 0xff;
-      }
-      if (flush) this.store.changed(offset, width);
+      for (let i = 0; i < width; i++) b[offset + i] = (value >>> (8 * i)) & 0xff;
+      this.store.changed(offset, width);
     }
     this.status |= CfiStatus.READY;
   }

@@ -33,8 +33,11 @@ import {
   DriveOverlay,
   type DriveOverlayState,
   EmuError,
+  loadVmState,
   type MmioHandler,
   openImage,
+  saveVmState,
+  type VmStateDescription,
 } from "../../plugin.ts";
 import { CfiFlash, type CfiGeometry, type CfiStore } from "./_cfi01_flash.ts";
 
@@ -143,9 +146,14 @@ async function openDrive(ctx: DeviceContext, options: DeviceOptions, size: numbe
   return { disk: overlay ?? image, image, readOnly, path };
 }
 
-/** The state's name and version (a load checks both). */
+/** The state's name and version (a load checks both): the command state and the drive's writes. */
 const VMSTATE = { name: "pflash_cfi01", version: 1 };
-const FIELDS = ["wcycle", "cmd", "status", "counter"] as const;
+/** The command state machine's part (QEMU's fields, with the buffer of a buffered write). */
+const FLASH_STATE: VmStateDescription<CfiFlash> = {
+  name: "pflash_cfi01/commands",
+  version: 1,
+  fields: ["wcycle", "cmd", "status", "counter", "blkOffset", "blkBytes"],
+};
 
 async function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr");
@@ -172,19 +180,19 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
     reset: () => flash.reset(),
     save: (): DeviceState => {
       if (!overlay && !readOnly) throw unsnapshottable(ctx.id, path);
-      const fields: Record<string, unknown> = { disk: overlay?.save() ?? null };
-      for (const f of FIELDS) fields[f] = flash[f];
+      const fields = { flash: saveVmState(FLASH_STATE, flash), disk: overlay?.save() ?? null };
       return { ...VMSTATE, fields };
     },
     load: (s: DeviceState) => {
-      const f = s.fields as Record<string, unknown> & { disk?: DriveOverlayState | null };
-      if (s.name !== VMSTATE.name || s.version !== VMSTATE.version) {
+      const f = s.fields as { flash?: DeviceState; disk?: DriveOverlayState | null };
+      if (s.name !== VMSTATE.name || s.version !== VMSTATE.version || !f.flash) {
         throw new EmuError(`snapshot: ${s.name} state cannot be loaded into ${ctx.id}`);
       }
-      if (!f.disk !== !overlay || FIELDS.some((k) => typeof f[k] !== "number")) {
-        throw new EmuError(`snapshot: ${ctx.id}: the saved flash state does not fit this drive`);
+      if (!f.disk !== !overlay) {
+        const was = f.disk ? "on" : "off";
+        throw new EmuError(`snapshot: ${ctx.id}: the snapshot was taken with snapshot=${was}`);
       }
-      for (const k of FIELDS) flash[k] = f[k] as number;
+      loadVmState(FLASH_STATE, flash, f.flash);
       if (overlay && f.disk) {
         overlay.load(f.disk);
         store.refresh(f.disk.pages);
