@@ -15,7 +15,10 @@
  * virtio-blk does.
  *
  * Accesses are 1, 2 or 4 bytes; an 8-byte access is two 4-byte ones, low
- * address first (QEMU splits them so too).
+ * address first (QEMU splits them so too). The CPU can run code from the
+ * bank (the virt board boots from bank 0): code translated from it is
+ * dropped whenever a write leaves or enters read array mode, so a rewritten
+ * program runs anew (QEMU 7.2 keeps running the old translation).
  *
  * Options: `addr` (required), `size` (32M), `sector-length` (256K),
  * `width` and `device-width` (4 and 2: two 16-bit chips), `id0`/`id1`
@@ -81,7 +84,11 @@ class BankStore implements CfiStore {
   }
 }
 
-function mmio(flash: CfiFlash): MmioHandler {
+/**
+ * The bank's registers; `leftArray` is told when a write may have changed
+ * what instruction fetches see (any write outside read array mode).
+ */
+function mmio(flash: CfiFlash, leftArray: () => void): MmioHandler {
   const read = (off: number, size: number) => {
     const v = flash.read(off, size);
     return size === 4 ? v : v & (size === 1 ? 0xff : 0xffff);
@@ -93,10 +100,13 @@ function mmio(flash: CfiFlash): MmioHandler {
       return BigInt(read(off, size));
     },
     write(offset, size, value) {
-      const off = Number(offset);
-      if (size !== 8) return flash.write(off, size, Number(value & 0xffffffffn));
-      flash.write(off, 4, Number(value & 0xffffffffn));
-      flash.write(off + 4, 4, Number((value >> 32n) & 0xffffffffn));
+      const off = Number(offset), before = flash.cmd;
+      if (size !== 8) flash.write(off, size, Number(value & 0xffffffffn));
+      else {
+        flash.write(off, 4, Number(value & 0xffffffffn));
+        flash.write(off + 4, 4, Number((value >> 32n) & 0xffffffffn));
+      }
+      if (before !== 0 || flash.cmd !== 0) leftArray();
     },
   };
 }
@@ -162,8 +172,9 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
   const store = new BankStore(disk, readOnly);
   const flash = new CfiFlash(g, store);
   const overlay = disk instanceof DriveOverlay ? disk : undefined;
+  const codeChanged = () => ctx.codeChanged(base, g.size);
   try {
-    ctx.mapMmio(base, BigInt(g.size), mmio(flash));
+    ctx.mapMmio(base, BigInt(g.size), mmio(flash, codeChanged), true);
   } catch (e) {
     image?.close();
     throw e;
@@ -177,7 +188,10 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
   });
   return {
     name: ctx.id,
-    reset: () => flash.reset(),
+    reset: () => {
+      flash.reset();
+      codeChanged();
+    },
     save: (): DeviceState => {
       if (!overlay && !readOnly) throw unsnapshottable(ctx.id, path);
       const fields = { flash: saveVmState(FLASH_STATE, flash), disk: overlay?.save() ?? null };
@@ -193,6 +207,7 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
         throw new EmuError(`snapshot: ${ctx.id}: the snapshot was taken with snapshot=${was}`);
       }
       loadVmState(FLASH_STATE, flash, f.flash);
+      codeChanged();
       if (overlay && f.disk) {
         overlay.load(f.disk);
         store.refresh(f.disk.pages);

@@ -1,8 +1,8 @@
 /**
  * QEMU's RISC-V `virt` board: mask ROM with the reset vector at 0x1000,
  * SiFive test finisher, Goldfish RTC, CLINT, PLIC, an NS16550A UART, eight
- * virtio-mmio slots, a PCIe host bridge (ECAM at 0x30000000) and DRAM at
- * 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
+ * virtio-mmio slots, a PCIe host bridge (ECAM at 0x30000000), two cfi-flash
+ * banks at 0x20000000 (`-drive if=pflash,unit=0|1`) and DRAM at 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
  * as in QEMU; `-device virtio-blk-device` gives virtio-mmio). Firmware (`-bios`) goes at the start of DRAM, the
  * kernel where QEMU puts it, the device tree near the end of DRAM.
  *
@@ -147,14 +147,8 @@ export function pflashDrives(drives: DeviceOptions[]): (DeviceOptions | undefine
 }
 
 /** Both flash banks, on their drives or zeroed (QEMU always creates both). */
-async function addFlash(devs: MachineDevices, drives: DeviceOptions[]): Promise<void> {
-  const f = VIRT_MAP.flash, banks = pflashDrives(drives);
-  if (banks[0]) {
-    throw new EmuError(
-      "-drive if=pflash,unit=0: QEMU boots from flash bank 0, and Denemu cannot run code from flash",
-      "give the drive unit=1 (bank 1, at 0x22000000) to use the flash for data",
-    );
-  }
+async function addFlash(devs: MachineDevices, banks: (DeviceOptions | undefined)[]): Promise<void> {
+  const f = VIRT_MAP.flash;
   for (let i = 0; i < f.banks; i++) {
     const addr = "0x" + (f.base + BigInt(i) * f.bankSize).toString(16);
     const values = { ...banks[i]?.values, addr, size: `${f.bankSize >> 20n}M` };
@@ -202,7 +196,7 @@ async function createDevices(
       irq: String(p.firstIrq),
     }),
   );
-  await addFlash(devs, options.drives);
+  await addFlash(devs, pflashDrives(options.drives));
   // QEMU creates -device devices first, then the disks of -drive if=virtio (PCI slot order).
   for (const spec of options.devices) {
     await addDevice(devs, spec.name, withDrive(spec, options.drives));
@@ -213,13 +207,18 @@ async function createDevices(
   }
 }
 
-/** Loads -bios and -kernel; returns where the reset vector jumps and the kernel's entry. */
+/**
+ * Loads -bios and -kernel; returns where the reset vector jumps and where
+ * the firmware goes next. As in QEMU, flash bank 0 holds code the reset
+ * vector jumps to, and bank 1 an S-mode firmware (EDK2) that takes the
+ * firmware's place as the next stage, instead of a kernel.
+ */
 function loadImages(
   env: MachineEnv,
   o: MachineOptions,
   files: Map<string, Uint8Array>,
-): { start: bigint; kernel: LoadedImage | null } {
-  const dram: bigint = VIRT_MAP.dram;
+): { start: bigint; kernel: LoadedImage | null; next: bigint } {
+  const dram: bigint = VIRT_MAP.dram, flash = pflashDrives(o.drives);
   let start = dram, firmwareEnd = dram;
   if (o.bios !== undefined && o.bios !== "none") {
     const fw = loadImage(env.bus, files.get(o.bios)!, `-bios ${o.bios}`, dram, {
@@ -229,16 +228,27 @@ function loadImages(
     start = fw.entry;
     firmwareEnd = fw.high;
   }
-  let kernel: LoadedImage | null = null;
-  if (o.kernel !== undefined) {
+  let kernel: LoadedImage | null = null, next = 0n;
+  if (flash[1]) {
+    if (o.kernel !== undefined) {
+      throw new EmuError(
+        "-kernel with -drive if=pflash,unit=1: QEMU hands the kernel to the flash firmware " +
+          "through fw_cfg, which Denemu does not have",
+        "leave out -kernel (the flash firmware loads the kernel), or the unit=1 drive",
+      );
+    }
+    next = VIRT_MAP.flash.base + VIRT_MAP.flash.bankSize;
+  } else if (o.kernel !== undefined) {
     const at = o.bios === "none" ? dram : kernelStart(firmwareEnd);
     kernel = loadImage(env.bus, files.get(o.kernel)!, `-kernel ${o.kernel}`, at, {
       path: o.kernel,
       modules: env.modules,
     });
     if (o.bios === "none") start = kernel.entry;
+    next = kernel.low;
   }
-  return { start, kernel };
+  if (flash[0]) start = VIRT_MAP.flash.base;
+  return { start, kernel, next };
 }
 
 /**
@@ -263,7 +273,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
   const devs = new MachineDevices(env, [console]);
   try {
     await createDevices(devs, o);
-    const { start, kernel } = loadImages(env, o, files);
+    const { start, kernel, next } = loadImages(env, o, files);
     const initrd = kernel ? loadInitrd(env, o, files, kernel.low) : undefined;
     const tree = o.dtb !== undefined
       ? decodeFdt(files.get(o.dtb)!, `-dtb ${o.dtb}`).root
@@ -286,7 +296,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
     const rom = VIRT_MAP.mrom.base;
     env.bus.loadImage(rom, resetVector(start, fdtAddr));
     const infoAddr = rom + BigInt(RESET_VECTOR_SIZE);
-    env.bus.loadImage(infoAddr, fwDynamicInfo(kernel?.low ?? 0n));
+    env.bus.loadImage(infoAddr, fwDynamicInfo(next));
 
     const built: BuiltMachine = {
       entryPc: rom,

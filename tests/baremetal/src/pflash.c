@@ -166,6 +166,35 @@ static void commands(void) {
   w32(0, 0x00);
 }
 
+#ifdef RUN_FROM_FLASH
+/* Code written into the flash and run from it: after a rewrite and fence.i, the new code runs
+ * (QEMU 7.2 keeps running the old code: it drops no translated code on a flash write). */
+static void run_from_flash(void) {
+  long (*fn)(void) = (long (*)(void))(BANK + 0x80000);
+  w32(0, 0x50);
+  w32(0x80000, 0x20);
+  w32(0x80000, 0xd0);
+  w32(0x80000, 0x40);
+  w32(0x80000, 0x00100513); /* li a0, 1 */
+  w32(0x80004, 0x40);
+  w32(0x80004, 0x00008067); /* ret */
+  w32(0, 0x70);
+  if (r32(0) & 0x30) { /* erase or program failed */
+    w32(0, 0xff);
+    puts_("read-only: no code to run\n");
+    return;
+  }
+  w32(0, 0xff);
+  __asm__ volatile(".insn i 0x0f, 1, x0, x0, 0"); /* fence.i */
+  put("flash code returns", fn());
+  w32(0x80000, 0x40);
+  w32(0x80000, 0x00200513); /* li a0, 2 */
+  w32(0, 0xff);
+  __asm__ volatile(".insn i 0x0f, 1, x0, x0, 0"); /* fence.i */
+  put("rewritten flash code returns", fn());
+}
+#endif
+
 int main(void) {
   puts_("pflash\n");
   show("array", 0);
@@ -176,5 +205,8 @@ int main(void) {
   program();
   buffered();
   commands();
+#ifdef RUN_FROM_FLASH
+  run_from_flash();
+#endif
   poweroff(0);
 }
