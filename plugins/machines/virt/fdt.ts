@@ -29,6 +29,8 @@ export interface VirtTreeParams {
   interruptParent?: string;
   /** 32 bytes for /chosen/rng-seed */
   rngSeed: Uint8Array;
+  /** QEMU's platform bus window (for sysbus devices plugged later: none here, so it is empty) */
+  platformBus?: { base: bigint; size: bigint };
 }
 
 /** What the loaders add to /chosen. */
@@ -74,6 +76,7 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     .set("compatible", "simple-bus")
     .set("ranges", true);
 
+  if (p.platformBus) addPlatformBus(root, p.platformBus, p.interruptParent);
   for (const d of mergeFlashBanks(p.descriptions)) {
     const parent = d.parent === "root" ? root : soc;
     const node = descriptionToNode(d, 2, 2, p.interruptParent);
@@ -83,6 +86,20 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     }
   }
   return root;
+}
+
+/** QEMU's empty platform bus: a simple-bus window whose children would use 32-bit cells. */
+function addPlatformBus(
+  root: FdtNode,
+  bus: { base: bigint; size: bigint },
+  interruptParent?: string,
+): void {
+  const node = root.add(`platform-bus@${bus.base.toString(16)}`)
+    .set("compatible", ["qemu,platform", "simple-bus"])
+    .set("#address-cells", [1])
+    .set("#size-cells", [1])
+    .set("ranges", [0, ...u64Cells(bus.base), Number(bus.size)]);
+  if (interruptParent) node.set("interrupt-parent", [{ phandle: interruptParent }]);
 }
 
 /** QEMU describes the board's flash banks as one `cfi-flash` node with a `reg` entry per bank. */

@@ -48,6 +48,8 @@ export const VIRT_MAP = {
   test: 0x100000n,
   rtc: { base: 0x101000n, irq: 11 },
   clint: 0x2000000n,
+  /** QEMU's platform bus for sysbus devices plugged at run time (Denemu has none: it stays empty) */
+  platformBus: { base: 0x4000000n, size: 0x2000000n },
   plic: { base: 0xc000000n, size: 0x600000n },
   uart0: { base: 0x10000000n, irq: 10 },
   virtio: { base: 0x10001000n, stride: 0x1000n, count: 8, firstIrq: 1 },
@@ -287,6 +289,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
         descriptions: devs.descriptions,
         interruptParent: devs.interruptParentLabel,
         rngSeed: devs.random("chosen/rng-seed").bytes(32),
+        platformBus: VIRT_MAP.platformBus,
       });
     setChosen(tree, { bootargs: o.append, initrd });
     const fdt = encodeFdt(tree);
