@@ -2,13 +2,15 @@
 // bank 0 (`-drive if=pflash,unit=0`: the board boots there) and queries, erases, programs and
 // buffer-writes bank 1 (`unit=1`) under Denemu and qemu-system-riscv64 in the same run, on copies
 // of one image: writable, readonly=on and snapshot=on. The transcripts and the images afterwards
-// must be equal. QEMU's messages for a wrong image size and a wrong unit are compared too, and a
-// machine snapshot takes the flash back.
+// must be equal. QEMU's messages for a wrong image size and a wrong unit are compared too, a
+// machine snapshot takes the flash back, and U-Boot's flash commands answer as on QEMU.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { type Accel, createMachine } from "../mod.ts";
 import { BAREMETAL_FLASH_PROGRAMS, BAREMETAL_PROGRAMS } from "../scripts/build_baremetal.ts";
 import { which } from "../scripts/build_guests.ts";
+import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboot_qemu.ts";
+import { ubootCommands } from "./util/serial.ts";
 
 const haveQemu = (await which("qemu-system-riscv64")) !== null;
 const ignore = !haveQemu;
@@ -189,3 +191,35 @@ for (const accel of ["interp", "jit"] as const) {
     }
   });
 }
+
+const bootFiles = await Promise.all(
+  [FW_JUMP, UBOOT].map((f) => Deno.stat(f).then(() => true, () => false)),
+);
+const UBOOT_FLASH = [
+  "flinfo 2",
+  "md.l 0x22000000 4",
+  "protect off 0x22000000 +0x40000",
+  "erase 0x22000000 +0x40000",
+  "mw.l 0x84000000 0x12345678 0x40",
+  "cp.l 0x84000000 0x22000100 0x40",
+  "md.l 0x220000f8 6",
+  "cmp.l 0x84000000 0x22000100 0x40",
+];
+
+Deno.test({
+  name: "pflash: U-Boot's flinfo, erase and cp to flash answer as on qemu-system-riscv64",
+  ignore: ignore || bootFiles.includes(false),
+  fn: async () => {
+    const theirs = await qemuUBoot(qemuUBootArgs(), UBOOT_FLASH);
+    const m = await createMachine({ system: { memory: "256M", bios: FW_JUMP, kernel: UBOOT } });
+    let ours: string;
+    try {
+      ours = (await ubootCommands(m, UBOOT_FLASH)).replaceAll("\r\n", "\n");
+    } finally {
+      await m.close();
+    }
+    const fromFirst = (s: string) => s.slice(s.indexOf("=> flinfo"));
+    assert.match(fromFirst(theirs), /Erased 2 sectors[^]*Total of 64 word\(s\) were the same/);
+    assert.equal(fromFirst(ours).trimEnd(), fromFirst(theirs).trimEnd());
+  },
+});
