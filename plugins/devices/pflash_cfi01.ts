@@ -77,10 +77,14 @@ class BankStore implements CfiStore {
     for (let p = Math.floor(from / PAGE); p * PAGE < to; p++) this.#touched.add(p);
   }
 
-  /** Reads back the pages a snapshot load may have changed (`saved`, and all written ones). */
-  refresh(saved: number[]): void {
+  /**
+   * Reads back the pages a snapshot load may have changed (`saved`, and all
+   * written ones); false when there were none.
+   */
+  refresh(saved: number[]): boolean {
     for (const p of saved) this.#touched.add(p);
     for (const p of this.#touched) this.bytes.set(this.disk.read(p * PAGE, PAGE), p * PAGE);
+    return this.#touched.size > 0;
   }
 }
 
@@ -189,8 +193,8 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
   return {
     name: ctx.id,
     reset: () => {
+      if (flash.cmd !== 0) codeChanged();
       flash.reset();
-      codeChanged();
     },
     save: (): DeviceState => {
       if (!overlay && !readOnly) throw unsnapshottable(ctx.id, path);
@@ -206,12 +210,14 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
         const was = f.disk ? "on" : "off";
         throw new EmuError(`snapshot: ${ctx.id}: the snapshot was taken with snapshot=${was}`);
       }
+      const before = flash.cmd;
       loadVmState(FLASH_STATE, flash, f.flash);
-      codeChanged();
+      let refreshed = false;
       if (overlay && f.disk) {
         overlay.load(f.disk);
-        store.refresh(f.disk.pages);
+        refreshed = store.refresh(f.disk.pages);
       }
+      if (refreshed || before !== 0 || flash.cmd !== 0) codeChanged();
     },
     close: () => image?.close(),
   };
