@@ -6,11 +6,12 @@
 // machine snapshot takes the flash back, and U-Boot's flash commands answer as on QEMU.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
-import { type Accel, createMachine } from "../mod.ts";
+import { type Accel, createMachine, EmuError } from "../mod.ts";
 import { BAREMETAL_FLASH_PROGRAMS, BAREMETAL_PROGRAMS } from "../scripts/build_baremetal.ts";
 import { which } from "../scripts/build_guests.ts";
 import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboot_qemu.ts";
 import { ubootCommands } from "./util/serial.ts";
+import { editSnapshot } from "../scripts/selffuzz/snapshot.ts";
 
 const haveQemu = (await which("qemu-system-riscv64")) !== null;
 const ignore = !haveQemu;
@@ -222,4 +223,46 @@ Deno.test({
     assert.match(fromFirst(theirs), /Erased 2 sectors[^]*Total of 64 word\(s\) were the same/);
     assert.equal(fromFirst(ours).trimEnd(), fromFirst(theirs).trimEnd());
   },
+});
+
+Deno.test("pflash: a snapshot file with a damaged flash state is refused in one line", async () => {
+  const boot = () =>
+    createMachine({ system: { memory: "4M", bios: "none", kernel: `${BIN}timer.elf` } });
+  const path = await Deno.makeTempFile();
+  try {
+    const saver = await boot();
+    saver.next(20_000);
+    await saver.save(path);
+    await saver.close();
+    const saved = await Deno.readFile(path);
+    type Fields = Record<string, Record<string, unknown>>;
+    const cases: [(f: Fields) => void, RegExp][] = [
+      // was a RangeError when a buffered write was confirmed
+      [(f) => (f.flash.fields as Record<string, unknown>).blkOffset = 1e12, /command state/],
+      [(f) => (f.flash.fields as Record<string, unknown>).wcycle = 9, /command state/],
+      // was a RangeError in the snapshot load's refresh of the bank
+      [(f) => f.disk = { pages: [1e9], data: [{ $t: "Uint8Array", v: [] }] }, /flash pages/],
+    ];
+    for (const [edit, why] of cases) {
+      await Deno.writeFile(
+        path,
+        await editSnapshot(saved, (p) => {
+          const devices = (p.header.meta as Record<string, Record<string, { fields: Fields }>>)
+            .devices;
+          edit(devices["pflash_cfi01@22000000"].fields);
+        }),
+      );
+      const m = await boot();
+      try {
+        await assert.rejects(
+          m.load(path),
+          (e) => e instanceof EmuError && why.test(e.message) && !e.message.includes("\n"),
+        );
+      } finally {
+        await m.close();
+      }
+    }
+  } finally {
+    await Deno.remove(path);
+  }
 });

@@ -132,6 +132,16 @@ export class CfiFlash {
     this.#shift = Math.log2(geometry.bankWidth);
   }
 
+  /** Whether the state is one the commands can be in (a loaded snapshot is untrusted input). */
+  validState(): boolean {
+    const byte = (v: number) => Number.isInteger(v) && v >= 0 && v < 256;
+    const block = this.blkBytes.length, at = this.blkOffset;
+    const blockOk = at === -1 ||
+      (Number.isInteger(at) && at >= 0 && at % block === 0 && at + block <= this.geometry.size);
+    return byte(this.cmd) && byte(this.status) && [0, 1, 2, 3].includes(this.wcycle) &&
+      Number.isInteger(this.counter) && blockOk;
+  }
+
   /** Power-on state: read array mode, ready. */
   reset(): void {
     this.cmd = this.wcycle = 0;

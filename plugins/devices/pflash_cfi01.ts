@@ -210,8 +210,17 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
         const was = f.disk ? "on" : "off";
         throw new EmuError(`snapshot: ${ctx.id}: the snapshot was taken with snapshot=${was}`);
       }
+      const pages = f.disk?.pages ?? [];
+      if (!pages.every((p) => Number.isInteger(p) && p >= 0 && p * PAGE < g.size)) {
+        throw new EmuError(`snapshot: ${ctx.id}: the saved flash pages are damaged`);
+      }
       const before = flash.cmd;
       loadVmState(FLASH_STATE, flash, f.flash);
+      if (!flash.validState()) {
+        flash.reset();
+        codeChanged();
+        throw new EmuError(`snapshot: ${ctx.id}: the saved flash command state is damaged`);
+      }
       let refreshed = false;
       if (overlay && f.disk) {
         overlay.load(f.disk);
