@@ -51,6 +51,7 @@ Options:
   -append text           kernel command line (/chosen/bootargs)
   -dtb file              use this device tree instead of the generated one
   -drive file=F,format=raw|qcow2,if=virtio[,snapshot=on]   a virtio disk
+  -drive if=pflash,file=F,format=raw[,unit=0|1]        a 32M flash bank (virt boots from unit 0)
   -snapshot              keep every drive's writes in memory (snapshot=on unless a drive says)
   -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them)
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)

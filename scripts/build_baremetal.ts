@@ -25,6 +25,11 @@ export interface BaremetalProgram {
   defines?: string[];
   /** extra linker flags */
   ldflags?: string[];
+  /**
+   * Linked to run from flash bank 0 (`link_flash.ld`): `bin/NAME.flash` is
+   * its code and constants, to write at the start of the bank image
+   */
+  flash?: boolean;
   /** the ISA extensions after the base (default "imac_zicsr") */
   isa?: string;
   /** the `-cpu` both emulators run it with (default `rv64`/`rv32`) */
@@ -62,6 +67,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "smp", source: "smp.c", xlen: 64, isa: "imac_zicsr_zifencei", smp: 2 },
   { name: "triggers_smp", source: "triggers_smp.c", xlen: 64, smp: 2 },
   { name: "gdb_smp", source: "gdb_smp.c", xlen: 64, smp: 2 },
+  { name: "pflash", source: "pflash.c", xlen: 64 },
   {
     name: "cmo",
     source: "cmo.c",
@@ -84,6 +90,14 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
  */
 export const BAREMETAL_BENCH_PROGRAMS: BaremetalProgram[] = [
   { name: "paging_bench", source: "paging_bench.c", xlen: 64 },
+];
+
+/**
+ * Programs that run from flash (`-drive if=pflash,unit=0`, no `-kernel`):
+ * their tests build the bank images and compare with QEMU in the same run.
+ */
+export const BAREMETAL_FLASH_PROGRAMS: BaremetalProgram[] = [
+  { name: "pflash_xip", source: "pflash.c", xlen: 64, flash: true, defines: ["RUN_FROM_FLASH"] },
 ];
 
 /**
@@ -159,7 +173,7 @@ async function build(p: BaremetalProgram): Promise<void> {
     "-nostartfiles",
     "-Wl,--no-warn-rwx-segments",
     "-T",
-    `${src}link.ld`,
+    `${src}${p.flash ? "link_flash.ld" : "link.ld"}`,
     ...(p.defines ?? []).map((d) => `-D${d}`),
     ...(p.smp ?? 1) > 1 ? ["-DSMP"] : [],
     ...(p.ldflags ?? []),
@@ -171,6 +185,11 @@ async function build(p: BaremetalProgram): Promise<void> {
   ];
   const r = await new Deno.Command("riscv64-unknown-elf-gcc", { args }).output();
   if (!r.success) throw new Error(`${p.name}: ${new TextDecoder().decode(r.stderr)}`);
+  if (!p.flash) return;
+  const elf = `${ROOT}bin/${p.name}.elf`, flash = `${ROOT}bin/${p.name}.flash`;
+  const copy = ["-O", "binary", "-j", ".text", "-j", ".rodata", elf, flash];
+  const c = await new Deno.Command("riscv64-unknown-elf-objcopy", { args: copy }).output();
+  if (!c.success) throw new Error(`${p.name}: ${new TextDecoder().decode(c.stderr)}`);
 }
 
 if (import.meta.main) {
@@ -179,7 +198,9 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   const only = Deno.args.filter((a) => !a.startsWith("--"));
-  for (const p of [...BAREMETAL_PROGRAMS, ...BAREMETAL_BENCH_PROGRAMS]) {
+  for (
+    const p of [...BAREMETAL_PROGRAMS, ...BAREMETAL_BENCH_PROGRAMS, ...BAREMETAL_FLASH_PROGRAMS]
+  ) {
     if (only.length && !only.includes(p.name)) continue;
     await build(p);
     console.log(`built ${p.name}.elf`);

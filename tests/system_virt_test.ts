@@ -251,7 +251,7 @@ function shape(root: FdtNode): Map<string, Set<string>> {
 
 const haveQemu = await which("qemu-system-riscv64");
 /** QEMU nodes for devices this board does not have. */
-const QEMU_ONLY = /^\/(pmu|fw-cfg@|flash@|platform-bus@)/;
+const QEMU_ONLY = /^\/(pmu|fw-cfg@)/;
 /** Properties newer QEMUs add that the board leaves out. */
 const QEMU_ONLY_PROPS = new Set([
   "riscv,cbom-block-size",
@@ -277,6 +277,7 @@ const VALUES_COMPARED = [
   "#interrupt-cells",
   "#size-cells",
   "dma-coherent",
+  "bank-width",
 ];
 
 /** A bridge's interrupt-map with the interrupt controller's phandle replaced by 0. */

@@ -37,6 +37,8 @@ export interface MmioRegion {
   base: bigint;
   size: bigint;
   handler: MmioHandler;
+  /** instructions may be fetched from it (a flash in read array mode) */
+  executable?: boolean;
 }
 
 /** A region of the physical address space. */
@@ -135,11 +137,21 @@ export class PhysicalBus implements DmaView {
     return this.addRam(name, base, size, true);
   }
 
-  /** Maps a device at `[base, base+size)`. Regions smaller than a page may share one. */
-  addMmio(name: string, base: bigint, size: bigint, handler: MmioHandler): MmioRegion {
+  /**
+   * Maps a device at `[base, base+size)`. Regions smaller than a page may
+   * share one. An `executable` region (a flash) may be fetched from: the
+   * device calls {@linkcode PhysicalBus.codeChanged} when what it returns changes.
+   */
+  addMmio(
+    name: string,
+    base: bigint,
+    size: bigint,
+    handler: MmioHandler,
+    executable = false,
+  ): MmioRegion {
     if (size <= 0n) throw new EmuError(`device "${name}": MMIO size must be positive`);
     this.#checkFree(name, base, size);
-    const r: MmioRegion = { kind: "mmio", name, base, size, handler };
+    const r: MmioRegion = { kind: "mmio", name, base, size, handler, executable };
     this.#insert(r);
     return r;
   }
@@ -200,7 +212,7 @@ export class PhysicalBus implements DmaView {
       const whole = inside.length === 1 && first.base <= base && first.base + first.size >= end;
       page = {
         frame: -1,
-        perms: Perm.R | Perm.W,
+        perms: Perm.R | Perm.W | (whole && first.executable ? Perm.X : 0),
         mmio: whole ? first.handler : pageHandler(inside as MmioRegion[], base),
         mmioPageOffset: whole ? base - first.base : 0n,
         hasCode: false,
@@ -350,6 +362,15 @@ export class PhysicalBus implements DmaView {
    */
   contentsReplaced(pn: number): void {
     if (this.#pages.get(pn)?.hasCode) { for (const o of this.observers) o.onCodeWrite?.(pn); }
+  }
+
+  /**
+   * What `[addr, addr+length)` reads as changed without a store the bus saw
+   * (an executable device's contents or mode): translated code made from it
+   * is dropped.
+   */
+  codeChanged(addr: bigint, length: number): void {
+    this.#touched(addr, length);
   }
 
   #touched(addr: bigint, length: number): void {

@@ -108,8 +108,15 @@ export interface DeviceDescription {
 export interface DeviceContext {
   /** unique instance name ("ns16550a@10000000") */
   readonly id: string;
-  /** Maps `handler` over physical `[base, base+size)`; overlaps are errors. */
-  mapMmio(base: bigint, size: bigint, handler: MmioHandler): void;
+  /**
+   * Maps `handler` over physical `[base, base+size)`; overlaps are errors.
+   * With `executable` the CPU may fetch instructions from it (a flash); the
+   * device then calls {@linkcode DeviceContext.codeChanged} when what it
+   * reads as changes.
+   */
+  mapMmio(base: bigint, size: bigint, handler: MmioHandler, executable?: boolean): void;
+  /** What physical `[base, base+length)` reads as changed: translated code from it is dropped. */
+  codeChanged(base: bigint, length: number): void;
   /** Input line `n` of the machine's interrupt controller. */
   irq(n: number): IrqLine;
   /** Hart 0's pending-interrupt bits (for interrupt controllers and timers). */

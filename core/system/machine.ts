@@ -208,9 +208,10 @@ export class MachineDevices {
     const env = this.env;
     return {
       id,
-      mapMmio: (base: bigint, size: bigint, handler: MmioHandler) => {
-        env.bus.addMmio(id, base, size, handler);
+      mapMmio: (base: bigint, size: bigint, handler: MmioHandler, executable = false) => {
+        env.bus.addMmio(id, base, size, handler, executable);
       },
+      codeChanged: (base: bigint, length: number) => env.bus.codeChanged(base, length),
       irq: (line: number) => {
         if (!this.#controller) {
           throw new EmuError(

@@ -29,6 +29,8 @@ export interface VirtTreeParams {
   interruptParent?: string;
   /** 32 bytes for /chosen/rng-seed */
   rngSeed: Uint8Array;
+  /** QEMU's platform bus window (for sysbus devices plugged later: none here, so it is empty) */
+  platformBus?: { base: bigint; size: bigint };
 }
 
 /** What the loaders add to /chosen. */
@@ -74,7 +76,8 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     .set("compatible", "simple-bus")
     .set("ranges", true);
 
-  for (const d of p.descriptions) {
+  if (p.platformBus) addPlatformBus(root, p.platformBus, p.interruptParent);
+  for (const d of mergeFlashBanks(p.descriptions)) {
     const parent = d.parent === "root" ? root : soc;
     const node = descriptionToNode(d, 2, 2, p.interruptParent);
     parent.children.push(node);
@@ -83,6 +86,28 @@ export function virtDeviceTree(p: VirtTreeParams): FdtNode {
     }
   }
   return root;
+}
+
+/** QEMU's empty platform bus: a simple-bus window whose children would use 32-bit cells. */
+function addPlatformBus(
+  root: FdtNode,
+  bus: { base: bigint; size: bigint },
+  interruptParent?: string,
+): void {
+  const node = root.add(`platform-bus@${bus.base.toString(16)}`)
+    .set("compatible", ["qemu,platform", "simple-bus"])
+    .set("#address-cells", [1])
+    .set("#size-cells", [1])
+    .set("ranges", [0, ...u64Cells(bus.base), Number(bus.size)]);
+  if (interruptParent) node.set("interrupt-parent", [{ phandle: interruptParent }]);
+}
+
+/** QEMU describes the board's flash banks as one `cfi-flash` node with a `reg` entry per bank. */
+function mergeFlashBanks(ds: DeviceDescription[]): DeviceDescription[] {
+  const banks = ds.filter((d) => d.compatible?.includes("cfi-flash"));
+  if (banks.length < 2) return ds;
+  const merged = { ...banks[0], reg: banks.flatMap((d) => d.reg ?? []) };
+  return ds.flatMap((d) => d === banks[0] ? [merged] : banks.includes(d) ? [] : [d]);
 }
 
 /** Adds hart `h`'s cpu node, with its interrupt controller, as QEMU writes it. */

@@ -1,8 +1,8 @@
 /**
  * QEMU's RISC-V `virt` board: mask ROM with the reset vector at 0x1000,
  * SiFive test finisher, Goldfish RTC, CLINT, PLIC, an NS16550A UART, eight
- * virtio-mmio slots, a PCIe host bridge (ECAM at 0x30000000) and DRAM at
- * 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
+ * virtio-mmio slots, a PCIe host bridge (ECAM at 0x30000000), two cfi-flash
+ * banks at 0x20000000 (`-drive if=pflash,unit=0|1`) and DRAM at 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
  * as in QEMU; `-device virtio-blk-device` gives virtio-mmio). Firmware (`-bios`) goes at the start of DRAM, the
  * kernel where QEMU puts it, the device tree near the end of DRAM.
  *
@@ -48,6 +48,8 @@ export const VIRT_MAP = {
   test: 0x100000n,
   rtc: { base: 0x101000n, irq: 11 },
   clint: 0x2000000n,
+  /** QEMU's platform bus for sysbus devices plugged at run time (Denemu has none: it stays empty) */
+  platformBus: { base: 0x4000000n, size: 0x2000000n },
   plic: { base: 0xc000000n, size: 0x600000n },
   uart0: { base: 0x10000000n, irq: 10 },
   virtio: { base: 0x10001000n, stride: 0x1000n, count: 8, firstIrq: 1 },
@@ -59,6 +61,8 @@ export const VIRT_MAP = {
     mmio64Size: 0x400000000n,
     firstIrq: 32,
   },
+  /** two cfi-flash banks (`-drive if=pflash,unit=0|1`), one after the other */
+  flash: { base: 0x20000000n, bankSize: 0x2000000n, banks: 2 },
   dram: 0x80000000n,
 } as const;
 
@@ -89,9 +93,12 @@ async function addDevice(devs: MachineDevices, ref: string, options: DeviceOptio
  */
 function driveToBlk(drive: DeviceOptions): DeviceOptions | null {
   const where = drive.string("if", "virtio");
-  if (where === "none") return null;
+  if (where === "none" || where === "pflash") return null;
   if (where !== "virtio") {
-    throw new EmuError(`-drive if=${where}: this board has only virtio disks`, "use if=virtio");
+    throw new EmuError(
+      `-drive if=${where}: this board has virtio disks and flash only`,
+      "use if=virtio or if=pflash",
+    );
   }
   const { if: _if, ...rest } = drive.values;
   return new DeviceOptions("virtio_blk", { ...rest, bus: PCI_ROOT_BUS });
@@ -112,6 +119,43 @@ function withDrive(spec: DeviceSpec, drives: DeviceOptions[]): DeviceOptions {
   const { drive: _drive, ...own } = o.values;
   const { if: _if, ...fromDrive } = d.values;
   return new DeviceOptions(o.owner, { ...fromDrive, ...own });
+}
+
+/**
+ * The `-drive if=pflash` options of each flash bank: `unit=N`, or the first
+ * free bank, as QEMU numbers them (with QEMU's messages for a unit too many).
+ */
+export function pflashDrives(drives: DeviceOptions[]): (DeviceOptions | undefined)[] {
+  const banks: (DeviceOptions | undefined)[] = new Array(VIRT_MAP.flash.banks).fill(undefined);
+  for (const d of drives) {
+    if (d.values.if !== "pflash") continue;
+    const text = Object.entries(d.values).map(([k, v]) => `${k}=${v}`).join(",");
+    const unit = d.has("unit") ? d.int("unit") : banks.findIndex((b) => !b);
+    if (unit < 0 || unit >= banks.length) {
+      throw new EmuError(
+        `-drive ${text}: machine type does not support if=pflash,bus=0,unit=${
+          unit < 0 ? banks.length : unit
+        }`,
+        `the virt board has ${banks.length} flash banks: unit=0 and unit=1`,
+      );
+    }
+    if (banks[unit]) {
+      throw new EmuError(`-drive ${text}: drive with bus=0, unit=${unit} (index=-1) exists`);
+    }
+    const { if: _if, unit: _unit, ...rest } = d.values;
+    banks[unit] = new DeviceOptions("-drive if=pflash", rest);
+  }
+  return banks;
+}
+
+/** Both flash banks, on their drives or zeroed (QEMU always creates both). */
+async function addFlash(devs: MachineDevices, banks: (DeviceOptions | undefined)[]): Promise<void> {
+  const f = VIRT_MAP.flash;
+  for (let i = 0; i < f.banks; i++) {
+    const addr = "0x" + (f.base + BigInt(i) * f.bankSize).toString(16);
+    const values = { ...banks[i]?.values, addr, size: `${f.bankSize >> 20n}M` };
+    await addDevice(devs, "pflash_cfi01", new DeviceOptions(banks[i]?.owner ?? "pflash", values));
+  }
 }
 
 function roundUp(v: bigint, to: bigint): bigint {
@@ -154,6 +198,7 @@ async function createDevices(
       irq: String(p.firstIrq),
     }),
   );
+  await addFlash(devs, pflashDrives(options.drives));
   // QEMU creates -device devices first, then the disks of -drive if=virtio (PCI slot order).
   for (const spec of options.devices) {
     await addDevice(devs, spec.name, withDrive(spec, options.drives));
@@ -164,13 +209,18 @@ async function createDevices(
   }
 }
 
-/** Loads -bios and -kernel; returns where the reset vector jumps and the kernel's entry. */
+/**
+ * Loads -bios and -kernel; returns where the reset vector jumps and where
+ * the firmware goes next. As in QEMU, flash bank 0 holds code the reset
+ * vector jumps to, and bank 1 an S-mode firmware (EDK2) that takes the
+ * firmware's place as the next stage, instead of a kernel.
+ */
 function loadImages(
   env: MachineEnv,
   o: MachineOptions,
   files: Map<string, Uint8Array>,
-): { start: bigint; kernel: LoadedImage | null } {
-  const dram: bigint = VIRT_MAP.dram;
+): { start: bigint; kernel: LoadedImage | null; next: bigint } {
+  const dram: bigint = VIRT_MAP.dram, flash = pflashDrives(o.drives);
   let start = dram, firmwareEnd = dram;
   if (o.bios !== undefined && o.bios !== "none") {
     const fw = loadImage(env.bus, files.get(o.bios)!, `-bios ${o.bios}`, dram, {
@@ -180,16 +230,27 @@ function loadImages(
     start = fw.entry;
     firmwareEnd = fw.high;
   }
-  let kernel: LoadedImage | null = null;
-  if (o.kernel !== undefined) {
+  let kernel: LoadedImage | null = null, next = 0n;
+  if (flash[1]) {
+    if (o.kernel !== undefined) {
+      throw new EmuError(
+        "-kernel with -drive if=pflash,unit=1: QEMU hands the kernel to the flash firmware " +
+          "through fw_cfg, which Denemu does not have",
+        "leave out -kernel (the flash firmware loads the kernel), or the unit=1 drive",
+      );
+    }
+    next = VIRT_MAP.flash.base + VIRT_MAP.flash.bankSize;
+  } else if (o.kernel !== undefined) {
     const at = o.bios === "none" ? dram : kernelStart(firmwareEnd);
     kernel = loadImage(env.bus, files.get(o.kernel)!, `-kernel ${o.kernel}`, at, {
       path: o.kernel,
       modules: env.modules,
     });
     if (o.bios === "none") start = kernel.entry;
+    next = kernel.low;
   }
-  return { start, kernel };
+  if (flash[0]) start = VIRT_MAP.flash.base;
+  return { start, kernel, next };
 }
 
 /**
@@ -214,7 +275,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
   const devs = new MachineDevices(env, [console]);
   try {
     await createDevices(devs, o);
-    const { start, kernel } = loadImages(env, o, files);
+    const { start, kernel, next } = loadImages(env, o, files);
     const initrd = kernel ? loadInitrd(env, o, files, kernel.low) : undefined;
     const tree = o.dtb !== undefined
       ? decodeFdt(files.get(o.dtb)!, `-dtb ${o.dtb}`).root
@@ -228,6 +289,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
         descriptions: devs.descriptions,
         interruptParent: devs.interruptParentLabel,
         rngSeed: devs.random("chosen/rng-seed").bytes(32),
+        platformBus: VIRT_MAP.platformBus,
       });
     setChosen(tree, { bootargs: o.append, initrd });
     const fdt = encodeFdt(tree);
@@ -237,7 +299,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
     const rom = VIRT_MAP.mrom.base;
     env.bus.loadImage(rom, resetVector(start, fdtAddr));
     const infoAddr = rom + BigInt(RESET_VECTOR_SIZE);
-    env.bus.loadImage(infoAddr, fwDynamicInfo(kernel?.low ?? 0n));
+    env.bus.loadImage(infoAddr, fwDynamicInfo(next));
 
     const built: BuiltMachine = {
       entryPc: rom,
