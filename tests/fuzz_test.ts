@@ -93,7 +93,11 @@ Deno.test("a campaign with -s is reproducible: same queue, same order", async ()
   assertEquals(b, a);
 });
 
-async function cmplogCampaign(name: string, maxExecs: number) {
+async function cmplogCampaign(
+  name: string,
+  until: (f: Fuzzer) => boolean,
+  seed = enc.encode("AAAAAAAA"),
+) {
   const out = await Deno.makeTempDir();
   const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
   const opts = harnessOptions(name);
@@ -106,8 +110,8 @@ async function cmplogCampaign(name: string, maxExecs: number) {
     log: () => {},
     cmplog: await createCmplogHarness(opts),
   });
-  await f.addSeeds([{ name: "seed", data: enc.encode("AAAAAAAA") }]);
-  await f.run(() => f.savedCrashes > 0 || f.execs > maxExecs, () => {});
+  await f.addSeeds([{ name: "seed", data: seed }]);
+  await f.run(() => until(f), () => {});
   const crashes = files(`${out}/default/crashes`);
   await Deno.remove(out, { recursive: true });
   return { crashes, execs: f.execs };
@@ -122,9 +126,24 @@ Deno.test("with cmplog, the magic, string, checksum, state-machine and switch bu
     switch: "07", // behind two jump tables: found through their bounds checks' case values
   };
   for (const [name, sig] of Object.entries(signals)) {
-    const { crashes, execs } = await cmplogCampaign(name, 50_000);
+    const found = (f: Fuzzer) => f.savedCrashes > 0 || f.execs > 50_000;
+    const { crashes, execs } = await cmplogCampaign(name, found);
     assert(crashes.length === 1, `${name}: no crash after ${execs} execs`);
     assert(crashes[0].includes(`,sig:${sig},`), `${name}: ${crashes[0]}`);
+  }
+});
+
+Deno.test("a campaign ends within one execution of its end (-V, -E), in the trim and cmplog stages too", async () => {
+  // Before: the trim and input-to-state stages ran to their end (up to 4096
+  // executions) before looking at the deadline, so -V 3 -c 0 ran for seconds more.
+  // The end here is an execution count, so the bound does not depend on the load.
+  const seed = enc.encode("KEY:" + "x".repeat(60));
+  for (const name of ["strcmp", "magic32"]) {
+    let endAt = 0;
+    const end = (f: Fuzzer) => (endAt ||= f.execs + 5) <= f.execs;
+    const { execs } = await cmplogCampaign(name, end, seed);
+    // the last execution may be a find, calibrated once more
+    assert(execs <= endAt + 1, `${name}: ${execs} executions, asked to end at ${endAt}`);
   }
 });
 

@@ -80,6 +80,8 @@ export class Fuzzer {
   readonly startTime = Date.now();
   /** Set to end {@linkcode Fuzzer.run} after the current execution. */
   stopRequested = false;
+  /** the end `run` was given (a deadline, an execution count) */
+  #until: () => boolean = () => false;
 
   constructor(readonly target: FuzzTarget, readonly opts: FuzzerOptions) {
     const t = target.trace;
@@ -160,10 +162,15 @@ export class Fuzzer {
     }
   }
 
-  /** Fuzzes until `stopRequested` or `until()`; calls `tick` every few hundred executions. */
+  /**
+   * Fuzzes until `stopRequested` or `until()`, which every stage looks at
+   * before each execution (as afl-fuzz's `stop_soon`); calls `tick` every few
+   * hundred executions.
+   */
   async run(until: () => boolean, tick: () => void | Promise<void>): Promise<void> {
     let sinceTick = 0;
-    while (!this.stopRequested && !until()) {
+    this.#until = until;
+    while (!this.#done()) {
       const e = this.queue.next(this.random);
       this.#noteCycle();
       this.#takeAutoTokens();
@@ -172,7 +179,7 @@ export class Fuzzer {
         if (this.opts.cmplog) await this.#inputToState(e, this.opts.cmplog);
       }
       const rounds = this.queue.energy(e);
-      for (let i = 0; i < rounds && !this.stopRequested; i++) {
+      for (let i = 0; i < rounds && !this.#done(); i++) {
         let base = e.data;
         if (this.queue.entries.length > 1 && this.random.below(100) < SPLICE_PERCENT) {
           const other = this.queue.entries[this.random.below(this.queue.entries.length)];
@@ -182,11 +189,15 @@ export class Fuzzer {
         if (++sinceTick >= 256) {
           sinceTick = 0;
           await tick();
-          if (until()) break;
         }
       }
       e.fuzzed = true;
     }
+  }
+
+  /** Whether the campaign is over: stopped, or at the end `run` was given. */
+  #done(): boolean {
+    return this.stopRequested || this.#until();
   }
 
   /**
@@ -198,7 +209,7 @@ export class Fuzzer {
     let execs = 0, logs = 0;
     const dict = this.opts.dictionary, tokens = new Set(dict.map((t) => t.join()));
     const solve = async (input: Uint8Array, depth: number): Promise<void> => {
-      if (logs++ >= I2S_MAX_LOGS) return;
+      if (logs++ >= I2S_MAX_LOGS || this.#done()) return;
       const compares = await cmplog.log(input, this.timeout);
       const deeper: Uint8Array[] = [];
       for (const c of compares) {
@@ -208,7 +219,7 @@ export class Fuzzer {
           dict.push(token);
         }
         for (const candidate of replacements(input, c)) {
-          if (execs++ >= I2S_MAX_EXECS || this.stopRequested) return;
+          if (execs++ >= I2S_MAX_EXECS || this.#done()) return;
           const before = this.queue.entries.length;
           const r = await this.execute(candidate, e, "i2s");
           const found = this.queue.entries.length > before || r.outcome.kind === "crash";
@@ -322,6 +333,7 @@ export class Fuzzer {
 
   async #trim(e: QueueEntry): Promise<void> {
     const trimmed = await trimInput(e.data, async (candidate) => {
+      if (this.#done()) return -1; // keeps what is trimmed so far
       const r = await this.target.run(candidate, this.timeout);
       this.execs++;
       return r.outcome.kind === "ok" ? this.judge.pathHash(this.target.trace.address) : -1;
