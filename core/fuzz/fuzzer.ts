@@ -185,7 +185,8 @@ export class Fuzzer {
           const other = this.queue.entries[this.random.below(this.queue.entries.length)];
           base = splice(e.data, other.data, this.random) ?? base;
         }
-        await this.execute(havoc(base, this.random, this.opts.dictionary), e, "havoc");
+        const { data, stacked } = havoc(base, this.random, this.opts.dictionary);
+        await this.execute(data, e, `havoc,rep:${stacked}`);
         if (++sinceTick >= 256) {
           sinceTick = 0;
           await tick();
@@ -221,7 +222,7 @@ export class Fuzzer {
         for (const candidate of replacements(input, c)) {
           if (execs++ >= I2S_MAX_EXECS || this.#done()) return;
           const before = this.queue.entries.length;
-          const r = await this.execute(candidate, e, "i2s");
+          const r = await this.execute(candidate, e, "its"); // afl-fuzz's input-to-state stage
           const found = this.queue.entries.length > before || r.outcome.kind === "crash";
           if (!found && depth < I2S_DEPTH) deeper.push(candidate);
         }
