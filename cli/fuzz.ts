@@ -334,7 +334,9 @@ async function campaign(
   harnessKind: string,
   dir: string,
 ): Promise<number> {
-  const tty = Deno.stdout.isTerminal();
+  // afl-fuzz's switches: AFL_NO_UI (status lines, not the screen), AFL_BENCH_UNTIL_CRASH
+  const tty = Deno.stdout.isTerminal() && Deno.env.get("AFL_NO_UI") === undefined;
+  const untilCrash = Deno.env.get("AFL_BENCH_UNTIL_CRASH") !== undefined;
   const stop = () => fuzzer.stopRequested = true;
   Deno.addSignalListener("SIGINT", stop);
   const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
@@ -373,7 +375,9 @@ async function campaign(
   try {
     report(true);
     await syncNow();
-    const done = () => Date.now() >= deadline || (a.execs !== null && fuzzer.execs >= a.execs);
+    const done = () =>
+      Date.now() >= deadline || (a.execs !== null && fuzzer.execs >= a.execs) ||
+      (untilCrash && fuzzer.savedCrashes > 0);
     await fuzzer.run(done, async () => {
       report(false);
       if (Date.now() - lastSync >= SYNC_EVERY_MS) await syncNow();
