@@ -249,7 +249,9 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,
     timeout: a.timeout,
-    dictionary: a.dictionaries.flatMap(loadDictionary),
+    dictionary: a.dictionaries.flatMap((d) =>
+      loadDictionary(d, (w) => console.error(`emu fuzz: warning: -x ${w}`))
+    ),
     out,
     banner: a.program.split("/").pop()!,
     commandLine,
