@@ -336,9 +336,11 @@ async function campaign(
   harnessKind: string,
   dir: string,
 ): Promise<number> {
-  // afl-fuzz's switches: AFL_NO_UI (status lines, not the screen), AFL_BENCH_UNTIL_CRASH
+  // afl-fuzz's switches: AFL_NO_UI (status lines, not the screen), AFL_BENCH_UNTIL_CRASH,
+  // AFL_EXIT_WHEN_DONE
   const tty = Deno.stdout.isTerminal() && Deno.env.get("AFL_NO_UI") === undefined;
   const untilCrash = Deno.env.get("AFL_BENCH_UNTIL_CRASH") !== undefined;
+  const whenDone = Deno.env.get("AFL_EXIT_WHEN_DONE") !== undefined;
   const stop = () => fuzzer.stopRequested = true;
   Deno.addSignalListener("SIGINT", stop);
   const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
@@ -379,7 +381,7 @@ async function campaign(
     await syncNow();
     const done = () =>
       Date.now() >= deadline || (a.execs !== null && fuzzer.execs >= a.execs) ||
-      (untilCrash && fuzzer.savedCrashes > 0);
+      (untilCrash && fuzzer.savedCrashes > 0) || (whenDone && fuzzer.exhausted);
     await fuzzer.run(done, async () => {
       report(false);
       if (Date.now() - lastSync >= SYNC_EVERY_MS) await syncNow();

@@ -8,6 +8,8 @@ import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_h
 import { LinuxProcess } from "../core/linux/process.ts";
 import { parseElf, readSymbols } from "../core/elf.ts";
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
+import { HostMemory } from "../core/host_memory.ts";
+import type { FuzzTarget } from "../core/fuzz/target.ts";
 
 const BIN = "tests/fuzz/bin";
 const enc = new TextEncoder();
@@ -228,4 +230,36 @@ Deno.test("tokens from the binary (compare constants, strings it uses) find the 
     magic.autoTokens?.some((t) => t.join() === "239,190,173,222"),
     "0xdeadbeef, little-endian",
   );
+});
+
+Deno.test("a campaign is exhausted (AFL_EXIT_WHEN_DONE) once every entry is fuzzed and 100 cycles found nothing", async () => {
+  // a target with one path whatever the input: nothing is ever new
+  const host = new HostMemory(1 << 20);
+  const flat: FuzzTarget = {
+    trace: { host, address: 0, size: 64 },
+    run: () => {
+      host.u8.fill(0, 0, 64);
+      host.u8[3] = 1;
+      return { outcome: { kind: "ok" }, insns: 10 };
+    },
+    readsInput: true,
+  };
+  const out = await Deno.makeTempDir();
+  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
+  const opts = {
+    seed: 1,
+    dictionary: [],
+    out: dir,
+    banner: "flat",
+    commandLine: "t",
+    log: () => {},
+  };
+  const f = new Fuzzer(flat, opts);
+  await f.addSeeds([{ name: "seed", data: enc.encode("AAAA") }]);
+  assert(!f.exhausted);
+  await f.run(() => f.exhausted || f.execs > 2_000_000, () => {});
+  const s = f.stats(0);
+  assert(f.exhausted, `not exhausted after ${f.execs} executions`);
+  assertEquals([s.cyclesWoFinds, s.pendingTotal], [101, 0]);
+  await Deno.remove(out, { recursive: true });
 });

@@ -349,6 +349,14 @@ export class Fuzzer {
     return Date.now() - this.startTime;
   }
 
+  /**
+   * Whether the campaign is done as afl-fuzz judges it for AFL_EXIT_WHEN_DONE:
+   * every entry fuzzed, and over 100 queue cycles without a find.
+   */
+  get exhausted(): boolean {
+    return this.#cyclesWoFinds > 100 && this.queue.pendingTotal === 0;
+  }
+
   /** Crashes saved so far (in this campaign and the one it resumes). */
   get savedCrashes(): number {
     return this.#savedCrashes;
