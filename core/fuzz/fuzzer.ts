@@ -115,8 +115,8 @@ export class Fuzzer {
       }
       slowest = Math.max(slowest, r.insns);
       const novelty = this.judge.judge(this.target.trace.address, this.#virginBits);
-      const orig = s.name.replace(/^id:\d+,?/, "").replace(/[^\w.+,:-]/g, "_").slice(0, 64);
-      await this.#enqueue(s.data, r, 1, `time:0,execs:0,orig:${orig}`, novelty === Novelty.EDGES);
+      const what = `time:0,execs:0,orig:${origName(s.name)}`;
+      await this.#enqueue(s.data, r, 1, what, novelty === Novelty.EDGES);
     }
     if (!this.target.readsInput) {
       throw new EmuError(
@@ -434,4 +434,21 @@ class RunSpeed {
     const overhead = Math.max(0, (this.#y - perInsn * this.#x) / n);
     return Math.max(1, Math.ceil(overhead + perInsn * insns));
   }
+}
+
+/**
+ * The `orig:` part of a seed's queue name, as afl-fuzz's pivot_inputs takes
+ * it: what follows the first `,orig:` of a resumed entry's name, else the
+ * whole name (`id:000001,src:...` of an entry resumed with `-i -`).
+ *
+ * @example
+ * ```ts
+ * import { origName } from "./fuzzer.ts";
+ * console.log(origName("id:000000,time:0,execs:0,orig:a")); // "a"
+ * console.log(origName("id:000001,src:000000,op:havoc")); // "id:000001,src:000000,op:havoc"
+ * ```
+ */
+export function origName(name: string): string {
+  const at = name.indexOf(",orig:");
+  return (at >= 0 ? name.slice(at + 6) : name).replace(/[^\w.+,:-]/g, "_").slice(0, 200);
 }
