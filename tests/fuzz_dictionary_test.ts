@@ -28,7 +28,7 @@ async function aflTokens(dir: string, bin: string, dict: string): Promise<number
   const out = await Deno.makeTempDir({ dir });
   const args = ["-i", `${dir}/in`, "-o", out, "-x", dict, "-V", "1", "--", bin];
   const r = await new Deno.Command("afl-fuzz", { args, env: AFL_ENV, stdout: "piped" }).output();
-  const text = new TextDecoder().decode(r.stdout).replace(/\x1b\[[0-9;]*m/g, "");
+  const text = new TextDecoder().decode(r.stdout);
   const m = /Loaded (\d+) extra tokens/.exec(text);
   assert(m, text);
   return Number(m[1]);
