@@ -249,7 +249,9 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,
     timeout: a.timeout,
-    dictionary: a.dictionaries.flatMap(loadDictionary),
+    dictionary: a.dictionaries.flatMap((d) =>
+      loadDictionary(d, (w) => console.error(`emu fuzz: warning: -x ${w}`))
+    ),
     out,
     banner: a.program.split("/").pop()!,
     commandLine,
@@ -334,7 +336,11 @@ async function campaign(
   harnessKind: string,
   dir: string,
 ): Promise<number> {
-  const tty = Deno.stdout.isTerminal();
+  // afl-fuzz's switches: AFL_NO_UI (status lines, not the screen), AFL_BENCH_UNTIL_CRASH,
+  // AFL_EXIT_WHEN_DONE
+  const tty = Deno.stdout.isTerminal() && Deno.env.get("AFL_NO_UI") === undefined;
+  const untilCrash = Deno.env.get("AFL_BENCH_UNTIL_CRASH") !== undefined;
+  const whenDone = Deno.env.get("AFL_EXIT_WHEN_DONE") !== undefined;
   const stop = () => fuzzer.stopRequested = true;
   Deno.addSignalListener("SIGINT", stop);
   const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
@@ -373,7 +379,9 @@ async function campaign(
   try {
     report(true);
     await syncNow();
-    const done = () => Date.now() >= deadline || (a.execs !== null && fuzzer.execs >= a.execs);
+    const done = () =>
+      Date.now() >= deadline || (a.execs !== null && fuzzer.execs >= a.execs) ||
+      (untilCrash && fuzzer.savedCrashes > 0) || (whenDone && fuzzer.exhausted);
     await fuzzer.run(done, async () => {
       report(false);
       if (Date.now() - lastSync >= SYNC_EVERY_MS) await syncNow();

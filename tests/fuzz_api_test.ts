@@ -80,5 +80,5 @@ Deno.test("fuzz(): cmplog solves a checksum guarding a 32-bit magic that havoc a
   const withLog = await userFunction("checksum", seed, execs, true);
   assertEquals(withLog.crashes, 1, `${withLog.execs} execs`);
   const [name] = withLog.crashInputs.keys();
-  assert(/^id:000000,sig:04,.*op:i2s$/.test(name), name); // SIGILL, from the cmplog stage
+  assert(/^id:000000,sig:04,.*op:its$/.test(name), name); // SIGILL, from the cmplog stage (afl-fuzz's "its")
 });

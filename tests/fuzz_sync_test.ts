@@ -64,6 +64,18 @@ Deno.test({
     const imported = () => queue(`${dir}/out/afl/queue`).some((n) => n.includes(",sync:den,"));
     for (let round = 0; round < 3 && !imported(); round++) await run("afl-fuzz", afl(10));
     assert(imported(), `afl-fuzz imported nothing (${dir})`);
+    // a havoc find's name has afl-fuzz's fields in its order (`rep:`: the stacked mutations)
+    const fields = (n: string) =>
+      n.split(",").map((f) => f.split(":")[0]).filter((f) => f !== "+cov").join(",");
+    const havocForms = (node: string) =>
+      new Set(
+        queue(`${dir}/out/${node}/queue`)
+          .filter((n) => n.includes(",op:havoc") && !n.includes(",orig:")) // not resumed ones
+          .map(fields),
+      );
+    const afls = havocForms("afl");
+    assert(afls.size > 0, `afl-fuzz found nothing in havoc (${dir})`);
+    assert.deepEqual(havocForms("den"), afls);
     await Deno.remove(dir, { recursive: true });
   },
 });

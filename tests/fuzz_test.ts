@@ -8,6 +8,8 @@ import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_h
 import { LinuxProcess } from "../core/linux/process.ts";
 import { parseElf, readSymbols } from "../core/elf.ts";
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
+import { HostMemory } from "../core/host_memory.ts";
+import type { FuzzTarget } from "../core/fuzz/target.ts";
 
 const BIN = "tests/fuzz/bin";
 const enc = new TextEncoder();
@@ -93,7 +95,11 @@ Deno.test("a campaign with -s is reproducible: same queue, same order", async ()
   assertEquals(b, a);
 });
 
-async function cmplogCampaign(name: string, maxExecs: number) {
+async function cmplogCampaign(
+  name: string,
+  until: (f: Fuzzer) => boolean,
+  seed = enc.encode("AAAAAAAA"),
+) {
   const out = await Deno.makeTempDir();
   const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
   const opts = harnessOptions(name);
@@ -106,8 +112,8 @@ async function cmplogCampaign(name: string, maxExecs: number) {
     log: () => {},
     cmplog: await createCmplogHarness(opts),
   });
-  await f.addSeeds([{ name: "seed", data: enc.encode("AAAAAAAA") }]);
-  await f.run(() => f.savedCrashes > 0 || f.execs > maxExecs, () => {});
+  await f.addSeeds([{ name: "seed", data: seed }]);
+  await f.run(() => until(f), () => {});
   const crashes = files(`${out}/default/crashes`);
   await Deno.remove(out, { recursive: true });
   return { crashes, execs: f.execs };
@@ -122,9 +128,24 @@ Deno.test("with cmplog, the magic, string, checksum, state-machine and switch bu
     switch: "07", // behind two jump tables: found through their bounds checks' case values
   };
   for (const [name, sig] of Object.entries(signals)) {
-    const { crashes, execs } = await cmplogCampaign(name, 50_000);
+    const found = (f: Fuzzer) => f.savedCrashes > 0 || f.execs > 50_000;
+    const { crashes, execs } = await cmplogCampaign(name, found);
     assert(crashes.length === 1, `${name}: no crash after ${execs} execs`);
     assert(crashes[0].includes(`,sig:${sig},`), `${name}: ${crashes[0]}`);
+  }
+});
+
+Deno.test("a campaign ends within one execution of its end (-V, -E), in the trim and cmplog stages too", async () => {
+  // Before: the trim and input-to-state stages ran to their end (up to 4096
+  // executions) before looking at the deadline, so -V 3 -c 0 ran for seconds more.
+  // The end here is an execution count, so the bound does not depend on the load.
+  const seed = enc.encode("KEY:" + "x".repeat(60));
+  for (const name of ["strcmp", "magic32"]) {
+    let endAt = 0;
+    const end = (f: Fuzzer) => (endAt ||= f.execs + 5) <= f.execs;
+    const { execs } = await cmplogCampaign(name, end, seed);
+    // the last execution may be a find, calibrated once more
+    assert(execs <= endAt + 1, `${name}: ${execs} executions, asked to end at ${endAt}`);
   }
 });
 
@@ -209,4 +230,36 @@ Deno.test("tokens from the binary (compare constants, strings it uses) find the 
     magic.autoTokens?.some((t) => t.join() === "239,190,173,222"),
     "0xdeadbeef, little-endian",
   );
+});
+
+Deno.test("a campaign is exhausted (AFL_EXIT_WHEN_DONE) once every entry is fuzzed and 100 cycles found nothing", async () => {
+  // a target with one path whatever the input: nothing is ever new
+  const host = new HostMemory(1 << 20);
+  const flat: FuzzTarget = {
+    trace: { host, address: 0, size: 64 },
+    run: () => {
+      host.u8.fill(0, 0, 64);
+      host.u8[3] = 1;
+      return { outcome: { kind: "ok" }, insns: 10 };
+    },
+    readsInput: true,
+  };
+  const out = await Deno.makeTempDir();
+  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
+  const opts = {
+    seed: 1,
+    dictionary: [],
+    out: dir,
+    banner: "flat",
+    commandLine: "t",
+    log: () => {},
+  };
+  const f = new Fuzzer(flat, opts);
+  await f.addSeeds([{ name: "seed", data: enc.encode("AAAA") }]);
+  assert(!f.exhausted);
+  await f.run(() => f.exhausted || f.execs > 2_000_000, () => {});
+  const s = f.stats(0);
+  assert(f.exhausted, `not exhausted after ${f.execs} executions`);
+  assertEquals([s.cyclesWoFinds, s.pendingTotal], [101, 0]);
+  await Deno.remove(out, { recursive: true });
 });

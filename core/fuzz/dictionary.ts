@@ -1,7 +1,8 @@
 /**
  * Dictionaries in AFL's format (`-x`): a file of `name="value"` or `"value"`
- * lines (`#` comments, escapes `\\`, `\"` and `\xNN`), or a directory whose
- * files are one token each.
+ * lines (`#` comments, escapes `\\`, `\"` and `\xNN`, `name@LEVEL=` lines
+ * kept up to `-x FILE@LEVEL`), or a directory whose files are one token each.
+ * What afl-fuzz skips with a warning (afl-fuzz-extras.c) is skipped likewise.
  *
  * @module
  */
@@ -12,57 +13,85 @@ import { EmuError } from "../errors.ts";
 export const MAX_TOKEN = 128;
 
 /**
- * Parses one dictionary file's text; errors name the line.
+ * Parses one dictionary file's text as afl-fuzz does: a line that is not
+ * `name="value"` or `"value"`, or whose token is empty or too long, is
+ * skipped with a warning naming it; an escape other than `\\`, `\"` and
+ * `\xNN` loses its backslash (afl-fuzz warns and takes the next character
+ * as it is); a `name@N=` line is kept only up to the dictionary's `level`.
  *
  * @example
  * ```ts
  * import { parseDictionary } from "./dictionary.ts";
- * const [t] = parseDictionary('kw1="GET\\x20"\n', "http.dict");
- * console.log(new TextDecoder().decode(t)); // "GET "
+ * const [t] = parseDictionary('kw1="GET\\x20"\nkw2@1="deep"\n', "http.dict");
+ * console.log(new TextDecoder().decode(t)); // "GET " (kw2 is level 1)
  * ```
  */
-export function parseDictionary(text: string, name: string): Uint8Array[] {
+export function parseDictionary(
+  text: string,
+  name: string,
+  level = 0,
+  warn: (message: string) => void = () => {},
+): Uint8Array[] {
   const out: Uint8Array[] = [];
   text.split("\n").forEach((raw, i) => {
-    const line = raw.trim();
+    const line = raw.trim(), where = `${name}:${i + 1}`;
     if (!line || line.startsWith("#")) return;
-    const m = /^(?:[A-Za-z0-9_]+(?:@[0-9]+)?\s*=\s*)?"(.*)"$/.exec(line);
-    if (!m) throw new EmuError(`${name}:${i + 1}: not a dictionary line (want name="value")`);
-    const bytes: number[] = [];
-    const v = m[1];
-    for (let k = 0; k < v.length; k++) {
-      const ch = v.charCodeAt(k);
-      if (ch !== 0x5c) {
-        if (ch < 0x20 || ch > 0x7e) throw new EmuError(`${name}:${i + 1}: unescaped byte`);
-        bytes.push(ch);
-        continue;
-      }
-      const next = v[k + 1];
-      if (next === "\\" || next === '"') {
-        bytes.push(next.charCodeAt(0));
-        k++;
-      } else if (next === "x" && /^[0-9a-fA-F]{2}$/.test(v.slice(k + 2, k + 4))) {
-        bytes.push(parseInt(v.slice(k + 2, k + 4), 16));
-        k += 3;
-      } else throw new EmuError(`${name}:${i + 1}: bad escape`);
-    }
+    const m = /^(?:[A-Za-z0-9_]+(?:@([0-9]+))?\s*=\s*)?"(.*)"$/.exec(line);
+    if (!m) return warn(`${where}: not a dictionary line (want name="value"): skipped`);
+    if (Number(m[1] ?? 0) > level) return;
+    const bytes = unescapeToken(m[2], (why) => warn(`${where}: ${why}`));
+    if (bytes === null) return;
     if (bytes.length === 0 || bytes.length > MAX_TOKEN) {
-      throw new EmuError(`${name}:${i + 1}: token of ${bytes.length} bytes (1 to ${MAX_TOKEN})`);
+      return warn(`${where}: token of ${bytes.length} bytes (1 to ${MAX_TOKEN}): skipped`);
     }
     out.push(Uint8Array.from(bytes));
   });
   return out;
 }
 
-/** Loads `-x PATH`: a dictionary file or a directory of token files. */
-export function loadDictionary(path: string): Uint8Array[] {
+/** A token's bytes from its quoted text, or null (with a warning) for a non-printable byte. */
+function unescapeToken(v: string, warn: (why: string) => void): number[] | null {
+  const bytes: number[] = [];
+  for (let k = 0; k < v.length; k++) {
+    const ch = v.charCodeAt(k);
+    if (ch !== 0x5c) {
+      if (ch < 0x20 || ch > 0x7e) {
+        warn("unescaped byte: skipped");
+        return null;
+      }
+      bytes.push(ch);
+      continue;
+    }
+    const next = v[k + 1];
+    if (next === "\\" || next === '"') {
+      bytes.push(next.charCodeAt(0));
+      k++;
+    } else if (next === "x" && /^[0-9a-fA-F]{2}$/.test(v.slice(k + 2, k + 4))) {
+      bytes.push(parseInt(v.slice(k + 2, k + 4), 16));
+      k += 3;
+    } else warn("bad escape (not \\xNN): its backslash dropped");
+  }
+  return bytes;
+}
+
+/**
+ * Loads `-x PATH[@LEVEL]`: a dictionary file (its lines up to LEVEL, default
+ * 0, as afl-fuzz) or a directory of token files; `warn` gets the lines skipped.
+ */
+export function loadDictionary(
+  arg: string,
+  warn: (message: string) => void = () => {},
+): Uint8Array[] {
+  const [, path, level] = /^(.*?)(?:@([0-9]+))?$/.exec(arg)!;
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
   } catch {
     throw new EmuError(`-x ${path}: no such file or directory`);
   }
-  if (info.isFile) return parseDictionary(Deno.readTextFileSync(path), path);
+  if (info.isFile) {
+    return parseDictionary(Deno.readTextFileSync(path), path, Number(level ?? 0), warn);
+  }
   if (!info.isDirectory) throw new EmuError(`-x ${path}: not a file or a directory`); // /dev/zero
   const out: Uint8Array[] = [];
   for (const e of [...Deno.readDirSync(path)].sort((a, b) => a.name < b.name ? -1 : 1)) {

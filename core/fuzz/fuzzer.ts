@@ -80,6 +80,8 @@ export class Fuzzer {
   readonly startTime = Date.now();
   /** Set to end {@linkcode Fuzzer.run} after the current execution. */
   stopRequested = false;
+  /** the end `run` was given (a deadline, an execution count) */
+  #until: () => boolean = () => false;
 
   constructor(readonly target: FuzzTarget, readonly opts: FuzzerOptions) {
     const t = target.trace;
@@ -113,8 +115,8 @@ export class Fuzzer {
       }
       slowest = Math.max(slowest, r.insns);
       const novelty = this.judge.judge(this.target.trace.address, this.#virginBits);
-      const orig = s.name.replace(/^id:\d+,?/, "").replace(/[^\w.+,:-]/g, "_").slice(0, 64);
-      await this.#enqueue(s.data, r, 1, `time:0,execs:0,orig:${orig}`, novelty === Novelty.EDGES);
+      const what = `time:0,execs:0,orig:${origName(s.name)}`;
+      await this.#enqueue(s.data, r, 1, what, novelty === Novelty.EDGES);
     }
     if (!this.target.readsInput) {
       throw new EmuError(
@@ -160,10 +162,15 @@ export class Fuzzer {
     }
   }
 
-  /** Fuzzes until `stopRequested` or `until()`; calls `tick` every few hundred executions. */
+  /**
+   * Fuzzes until `stopRequested` or `until()`, which every stage looks at
+   * before each execution (as afl-fuzz's `stop_soon`); calls `tick` every few
+   * hundred executions.
+   */
   async run(until: () => boolean, tick: () => void | Promise<void>): Promise<void> {
     let sinceTick = 0;
-    while (!this.stopRequested && !until()) {
+    this.#until = until;
+    while (!this.#done()) {
       const e = this.queue.next(this.random);
       this.#noteCycle();
       this.#takeAutoTokens();
@@ -172,21 +179,26 @@ export class Fuzzer {
         if (this.opts.cmplog) await this.#inputToState(e, this.opts.cmplog);
       }
       const rounds = this.queue.energy(e);
-      for (let i = 0; i < rounds && !this.stopRequested; i++) {
+      for (let i = 0; i < rounds && !this.#done(); i++) {
         let base = e.data;
         if (this.queue.entries.length > 1 && this.random.below(100) < SPLICE_PERCENT) {
           const other = this.queue.entries[this.random.below(this.queue.entries.length)];
           base = splice(e.data, other.data, this.random) ?? base;
         }
-        await this.execute(havoc(base, this.random, this.opts.dictionary), e, "havoc");
+        const { data, stacked } = havoc(base, this.random, this.opts.dictionary);
+        await this.execute(data, e, `havoc,rep:${stacked}`);
         if (++sinceTick >= 256) {
           sinceTick = 0;
           await tick();
-          if (until()) break;
         }
       }
       e.fuzzed = true;
     }
+  }
+
+  /** Whether the campaign is over: stopped, or at the end `run` was given. */
+  #done(): boolean {
+    return this.stopRequested || this.#until();
   }
 
   /**
@@ -198,7 +210,7 @@ export class Fuzzer {
     let execs = 0, logs = 0;
     const dict = this.opts.dictionary, tokens = new Set(dict.map((t) => t.join()));
     const solve = async (input: Uint8Array, depth: number): Promise<void> => {
-      if (logs++ >= I2S_MAX_LOGS) return;
+      if (logs++ >= I2S_MAX_LOGS || this.#done()) return;
       const compares = await cmplog.log(input, this.timeout);
       const deeper: Uint8Array[] = [];
       for (const c of compares) {
@@ -208,9 +220,9 @@ export class Fuzzer {
           dict.push(token);
         }
         for (const candidate of replacements(input, c)) {
-          if (execs++ >= I2S_MAX_EXECS || this.stopRequested) return;
+          if (execs++ >= I2S_MAX_EXECS || this.#done()) return;
           const before = this.queue.entries.length;
-          const r = await this.execute(candidate, e, "i2s");
+          const r = await this.execute(candidate, e, "its"); // afl-fuzz's input-to-state stage
           const found = this.queue.entries.length > before || r.outcome.kind === "crash";
           if (!found && depth < I2S_DEPTH) deeper.push(candidate);
         }
@@ -322,6 +334,7 @@ export class Fuzzer {
 
   async #trim(e: QueueEntry): Promise<void> {
     const trimmed = await trimInput(e.data, async (candidate) => {
+      if (this.#done()) return -1; // keeps what is trimmed so far
       const r = await this.target.run(candidate, this.timeout);
       this.execs++;
       return r.outcome.kind === "ok" ? this.judge.pathHash(this.target.trace.address) : -1;
@@ -334,6 +347,14 @@ export class Fuzzer {
 
   #elapsed(): number {
     return Date.now() - this.startTime;
+  }
+
+  /**
+   * Whether the campaign is done as afl-fuzz judges it for AFL_EXIT_WHEN_DONE:
+   * every entry fuzzed, and over 100 queue cycles without a find.
+   */
+  get exhausted(): boolean {
+    return this.#cyclesWoFinds > 100 && this.queue.pendingTotal === 0;
   }
 
   /** Crashes saved so far (in this campaign and the one it resumes). */
@@ -413,4 +434,21 @@ class RunSpeed {
     const overhead = Math.max(0, (this.#y - perInsn * this.#x) / n);
     return Math.max(1, Math.ceil(overhead + perInsn * insns));
   }
+}
+
+/**
+ * The `orig:` part of a seed's queue name, as afl-fuzz's pivot_inputs takes
+ * it: what follows the first `,orig:` of a resumed entry's name, else the
+ * whole name (`id:000001,src:...` of an entry resumed with `-i -`).
+ *
+ * @example
+ * ```ts
+ * import { origName } from "./fuzzer.ts";
+ * console.log(origName("id:000000,time:0,execs:0,orig:a")); // "a"
+ * console.log(origName("id:000001,src:000000,op:havoc")); // "id:000001,src:000000,op:havoc"
+ * ```
+ */
+export function origName(name: string): string {
+  const at = name.indexOf(",orig:");
+  return (at >= 0 ? name.slice(at + 6) : name).replace(/[^\w.+,:-]/g, "_").slice(0, 200);
 }

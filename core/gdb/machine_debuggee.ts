@@ -1,8 +1,10 @@
 /**
  * The gdb stub's view of a {@linkcode Machine}, in either mode: Machine
  * breakpoints and watchpoints (in any privilege mode in system mode),
- * syscalls and machine resets run through, user-mode faults reported as
- * their (GDB-numbered) signals, poweroff as the exit. The run is recorded in
+ * syscalls and machine resets run through, user-mode faults and signals
+ * reported as their (GDB-numbered) signals before the guest gets them (as
+ * QEMU's user-mode stub: gdb's resume passes, changes or drops them),
+ * poweroff as the exit. The run is recorded in
  * an {@linkcode ExecutionHistory}, so gdb can also go backwards.
  *
  * @module
@@ -37,8 +39,8 @@ interface Watch {
 export class MachineDebuggee implements Debuggee {
   #watches: Watch[] = [];
   #breakpoints = new Set<bigint>();
-  /** the Linux signal of a fault reported to gdb and not yet delivered */
-  #faultSignal = 0;
+  /** the Linux signal of a fault or signal reported to gdb and not yet delivered */
+  #reported = 0;
   #exitStatus: number | null = null;
   /** the CPU whose registers gdb reads and writes (its `Hg`) */
   thread = 0;
@@ -48,6 +50,7 @@ export class MachineDebuggee implements Debuggee {
   /** Debugs `machine` from its current state on (`history`: how its run is recorded). */
   constructor(readonly machine: Machine, history: HistoryOptions = {}) {
     this.history = new ExecutionHistory(machine, history);
+    machineDriver(machine).reportSignals?.(true);
   }
 
   /** The machine's target. */
@@ -173,11 +176,15 @@ export class MachineDebuggee implements Debuggee {
     machineDriver(this.machine).end(0, null);
   }
 
-  /** Removes every breakpoint and watchpoint; a pending fault is delivered to the guest. */
+  /**
+   * Removes every breakpoint and watchpoint and stops reporting signals; a
+   * pending fault or signal is delivered to the guest.
+   */
   detach(): void {
     for (const pc of [...this.#breakpoints]) this.removeBreakpoint(pc);
     for (const w of [...this.#watches]) this.removeWatchpoint(w.addr, w.length, w.kind);
-    this.#faultSignal = 0;
+    this.#reported = 0;
+    machineDriver(this.machine).reportSignals?.(false);
   }
 
   /** Runs a slice (or one instruction with `step`); see {@linkcode Debuggee.resume}. */
@@ -198,23 +205,27 @@ export class MachineDebuggee implements Debuggee {
 
   /** Goes back one instruction, or to the last breakpoint or watchpoint hit (gdb's `bs`, `bc`). */
   reverse(opts: { step: boolean }): DebugStop {
-    this.#faultSignal = 0; // the fault, if any, is in the future now
+    this.#reported = 0; // the fault or signal, if any, is in the future now
     const h = this.history;
     if (opts.step) return h.reverseStep() ? { kind: "step" } : { kind: "history_begin" };
     const stop = h.reverseContinue();
     return stop.type === "history_begin" ? { kind: "history_begin" } : this.#stop(stop)!;
   }
 
-  /** What gdb passes on resuming decides the fate of a reported fault. */
+  /**
+   * What gdb passes on resuming decides the fate of a reported fault or
+   * signal: the same signal delivers it, another replaces it, none drops it.
+   */
   #applySignal(gdbSignal: number): void {
     const d = machineDriver(this.machine);
     const sig = gdbToLinuxSignal(gdbSignal);
-    const fault = this.#faultSignal;
-    this.#faultSignal = 0;
-    // A reported fault raises its own signal on the next step unless dropped.
-    if (fault && sig === fault) return;
-    if (fault) d.dropFault();
+    const reported = this.#reported;
+    this.#reported = 0;
+    // A reported fault or signal reaches the guest on the next step unless dropped.
+    if (reported && sig === reported) return;
+    if (reported) d.dropFault();
     if (sig) d.sendSignal(sig);
+    if (reported || sig) this.history.rewrite(); // a future the recorded run did not have
   }
 
   /** The stop an event means, or null for events the guest runs through. */
@@ -229,7 +240,8 @@ export class MachineDebuggee implements Debuggee {
       }
       case "fault":
       case "illegal":
-        this.#faultSignal = ev.signal;
+      case "signal_stop":
+        this.#reported = ev.signal;
         return { kind: "signal", signal: linuxToGdbSignal(ev.signal) };
       case "stop":
         return { kind: "signal", signal: GdbSignal.TRAP };

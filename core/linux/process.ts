@@ -58,6 +58,7 @@ import type { LinuxProcessOptions } from "./process_options.ts";
 export type ProcessEvent =
   | { kind: "syscall"; nr: number; name: string; args: bigint[]; pc: bigint }
   | { kind: "signal"; signal: number; handler: bigint }
+  | { kind: "signal_stop"; signal: number }
   | { kind: "fault"; signal: number; trap: Trap }
   | { kind: "exit"; status: number; signal: number | null }
   | { kind: "budget" }
@@ -142,6 +143,12 @@ export class LinuxProcess {
    * was called (a script mapped the memory and wants the access retried).
    */
   deferFaults = false;
+  /**
+   * Report a signal before delivering it (a debugger decides its fate):
+   * `step` returns `signal_stop`, and the next `step` delivers it unless
+   * {@linkcode resolveFault} dropped it.
+   */
+  reportSignals = false;
   #deferredFault: Trap | null = null;
   #started = false;
   readonly #events: ProcessEvent[] = [];
@@ -371,6 +378,10 @@ export class LinuxProcess {
     }
     if (this.#events.length) return this.#events.shift()!;
     if (this.exited) return { kind: "exit", status: this.exitStatus!, signal: this.exitSignal };
+    if (this.reportSignals && this.signals.hasReported()) {
+      this.#deliverSignals();
+      if (this.#events.length) return this.#events.shift()!;
+    }
     if (this.#deferredFault) {
       const trap = this.#deferredFault;
       this.#deferredFault = null;
@@ -493,9 +504,13 @@ export class LinuxProcess {
     if (this.#pending) this.#pendingSkip = BigInt.asIntN(64, ret);
   }
 
-  /** Drops the fault `step` just reported: the instruction runs again on the next `step`. */
+  /**
+   * Drops the fault `step` just reported (the instruction runs again on the
+   * next `step`), or the signal of a `signal_stop`.
+   */
   resolveFault(): void {
     this.#deferredFault = null;
+    this.signals.dropHeld();
   }
 
   /** Runs to the end; returns the exit status. */

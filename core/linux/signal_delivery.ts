@@ -26,7 +26,10 @@ import { formatSignal } from "./strace.ts";
 /**
  * Delivers the running thread's deliverable signals: a default action that
  * ends the process ends it, a handler gets a frame; `report` receives the
- * `signal` events.
+ * `signal` events. With `p.reportSignals`, a signal that would do something
+ * (QEMU's rule: a handler, or a default action other than ignore or stop;
+ * not SIGKILL, not a fault already reported) is held back and reported as a
+ * `signal_stop` first, as QEMU's gdb stub stops on it (gdb_handlesig).
  *
  * @example
  * ```ts ignore
@@ -38,6 +41,12 @@ export function deliverSignals(p: LinuxProcess, report: (ev: ProcessEvent) => vo
   for (let next = s.next(); next && !p.exited; next = s.next()) {
     const act = s.actions[next.signal];
     if (act.handler === SIG_IGN) continue;
+    const quiet = next.fault || next.reported || next.signal === SIG.SIGKILL;
+    if (p.reportSignals && !quiet && s.acts(next.signal)) {
+      s.hold(next);
+      report({ kind: "signal_stop", signal: next.signal });
+      return; // the next step delivers it (or what the debugger chose)
+    }
     if (act.handler === SIG_DFL) {
       const what = defaultAction(next.signal);
       if (what === "stop" && stopProcess(p, next.signal)) return; // it takes no more turns

@@ -160,6 +160,8 @@ export interface PendingSignal {
   timer?: number;
   /** a POSIX timer's expiries it stands for, less one (si_overrun) */
   overrun?: number;
+  /** a debugger saw it, or sent it: it is delivered without stopping again */
+  reported?: boolean;
 }
 
 /** Queues `p` on `list`, once for a standard signal. */
@@ -265,6 +267,25 @@ export class SignalState {
     if (h !== SIG_DFL) return true;
     const d = defaultAction(n);
     return d !== "ignore" && d !== "stop";
+  }
+
+  /**
+   * Puts back a signal taken for delivery while a debugger decides its fate:
+   * the running thread takes it first, with no second stop.
+   */
+  hold(p: PendingSignal): void {
+    this.threadPending.unshift({ ...p, reported: true });
+  }
+
+  /** Drops the signal {@linkcode hold} put back (the debugger resumed without it). */
+  dropHeld(): void {
+    const i = this.threadPending.findIndex((p) => p.reported);
+    if (i >= 0) this.threadPending.splice(i, 1);
+  }
+
+  /** Whether a signal a debugger saw or sent waits for delivery. */
+  hasReported(): boolean {
+    return this.threadPending.some((p) => p.reported) || this.pending.some((p) => p.reported);
   }
 
   /** Whether a signal is pending that `mask` does not block. */

@@ -76,10 +76,15 @@ export interface MachineDriver {
   binary(): ToolBinary | undefined;
   /** Maps zeroed memory (user mode). */
   mapMemory(addr: bigint, length: bigint, perms: number): void;
-  /** Drops the fault just reported: the instruction runs again (user mode). */
+  /**
+   * Drops the fault just reported (the instruction runs again), or the
+   * signal of a `signal_stop` (user mode).
+   */
   dropFault(): void;
-  /** Queues a signal for the guest (gdb's continue-with-signal; user mode). */
+  /** Queues a signal for the guest, delivered with no `signal_stop` (gdb's continue-with-signal; user mode). */
   sendSignal(signal: number): void;
+  /** Stops with `signal_stop` before delivering a signal, as for a debugger (user mode). */
+  reportSignals?(on: boolean): void;
   /**
    * Drops (true) or passes on (false) the guest's output to the host (stdout
    * and stderr, serial port 0), while a history re-executes a run the host

@@ -67,6 +67,8 @@ export interface FaultRunEvent {
  *
  * - `breakpoint`: before the instruction at `pc` runs; `watchpoint`: after the access;
  * - `syscall`, `fault`, `illegal`, `signal`: user mode (a Linux process);
+ * - `signal_stop`: user mode under a debugger (the gdb stub): a signal is about to be
+ *   delivered, and is on the next run unless the debugger drops it;
  * - `poweroff` and `reset`: system mode (the board's reset device);
  * - `exit`: the program ended (user mode), or the run was ended by a tool or debugger;
  * - `budget`: the instruction budget given to `run`, `next` or `step` is used up, or a
@@ -89,6 +91,7 @@ export type RunEvent =
   | FaultRunEvent
   | { type: "illegal"; pc: bigint; bits: bigint; signal: number }
   | { type: "signal"; signal: number; handler: bigint }
+  | { type: "signal_stop"; signal: number }
   | { type: "poweroff"; status: number }
   | { type: "reset" }
   | { type: "budget"; icount: number }

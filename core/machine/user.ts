@@ -79,6 +79,8 @@ export class UserDriver implements MachineDriver {
         }
         case "signal":
           return { type: "signal", signal: ev.signal, handler: ev.handler };
+        case "signal_stop":
+          return { type: "signal_stop", signal: ev.signal };
         case "budget":
           return null;
         case "exit":
@@ -127,7 +129,11 @@ export class UserDriver implements MachineDriver {
   }
 
   sendSignal(signal: number): void {
-    this.process.sendSignal({ signal, code: 0 });
+    this.process.sendSignal({ signal, code: 0, reported: true });
+  }
+
+  reportSignals(on: boolean): void {
+    this.process.reportSignals = on;
   }
 
   muteOutput(on: boolean): void {

@@ -1,0 +1,79 @@
+// `-i -` resumes a campaign with the queue renamed as afl-fuzz renames it:
+// `id:N,time:0,execs:E,orig:X`, X being what followed the old name's first
+// `,orig:`, else the whole old name. afl-fuzz resumes a native build of the
+// same target in the same run, and Denemu's rule must give its names.
+import assert from "node:assert/strict";
+import { origName } from "../core/fuzz/fuzzer.ts";
+
+async function has(tool: string): Promise<boolean> {
+  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+    .output();
+  return r.success;
+}
+
+const missing = [];
+for (const t of ["afl-clang-fast", "afl-fuzz"]) if (!(await has(t))) missing.push(t);
+if (missing.length) console.warn(`fuzz_resume_names_test: SKIPPING: ${missing} not installed`);
+
+const AFL_ENV = {
+  AFL_NO_UI: "1",
+  AFL_SKIP_CPUFREQ: "1",
+  AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1",
+  AFL_NO_AFFINITY: "1",
+};
+
+async function run(cmd: string, args: string[]) {
+  const r = await new Deno.Command(cmd, { args, env: AFL_ENV, stdout: "piped", stderr: "piped" })
+    .output();
+  assert(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+}
+
+const queue = (dir: string) =>
+  [...Deno.readDirSync(`${dir}/queue`)].map((e) => e.name).filter((n) => n.startsWith("id:"))
+    .sort();
+const RESUMED = /^id:\d{6},time:0,execs:\d+,orig:(.*)$/;
+
+/**
+ * Runs `fuzz(-i)` on `seeds`, then resumes it with `-i -`; returns the queue
+ * of `node` before and the orig parts of the resumed names.
+ */
+async function resumed(node: string, seeds: string, fuzz: (input: string) => Promise<void>) {
+  await fuzz(seeds);
+  const before = queue(node);
+  await fuzz("-");
+  const origs = queue(node).map((n) => RESUMED.exec(n)?.[1]).filter((x) => x !== undefined);
+  return { before, origs: origs.sort() };
+}
+
+Deno.test({
+  name: `-i -: the resumed queue is named as afl-fuzz names it${
+    missing.length ? ` (skipped: ${missing} not installed)` : ""
+  }`,
+  ignore: missing.length > 0,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.mkdir(`${dir}/in`);
+    await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
+    const bin = `${dir}/state`;
+    await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"]);
+    const afl = await resumed(
+      `${dir}/afl/default`,
+      `${dir}/in`,
+      (i) => run("afl-fuzz", ["-i", i, "-o", `${dir}/afl`, "-V", "2", "-s", "1", "--", bin, "@@"]),
+    );
+    assert(afl.before.length > 1, `afl-fuzz found nothing: ${afl.before}`);
+    // (afl-fuzz may leave out an entry that times out again on a loaded machine)
+    const expected = new Set(afl.before.map(origName));
+    assert(afl.origs.length > 0 && afl.origs.every((o) => expected.has(o)), `${afl.origs}`);
+    const emu = [Deno.execPath(), "run", "-A", "mod.ts", "fuzz", "-o", `${dir}/den`, "-V", "2"];
+    const den = await resumed(
+      `${dir}/den/default`,
+      `${dir}/in`,
+      (i) => run(emu[0], [...emu.slice(1), "-i", i, "-s", "1", "--", "tests/fuzz/bin/state", "@@"]),
+    );
+    assert(den.before.length > 1, `Denemu found nothing: ${den.before}`);
+    // before: the id was cut off, and an `orig:` name kept its time:0,execs:0 (it grew each time)
+    assert.deepEqual(den.origs, den.before.map(origName).sort());
+    await Deno.remove(dir, { recursive: true });
+  },
+});
