@@ -45,10 +45,7 @@ export const COMMANDS: Record<string, Command> = {
     "./user.ts",
     (m: typeof import("./user.ts")) => m.userCommand,
   ),
-  system: {
-    summary: "boot a machine (like qemu-system-riscv64)",
-    run: inWorker(new URL("./system.ts", import.meta.url), "systemCommand", SYSTEM_YOUNG_MB),
-  },
+  system: lazy("boot a machine (like qemu-system-riscv64)", "./system.ts", systemRun),
   fuzz: lazy(
     "fuzz a Linux program (AFL++'s flags and output)",
     "./fuzz.ts",
@@ -80,6 +77,15 @@ export const COMMANDS: Record<string, Command> = {
     (m: typeof import("./bundle.ts")) => m.bundleCommand,
   ),
 };
+
+/**
+ * `emu system`: what starts no machine is answered on this thread, a boot runs
+ * in a worker with a capped young generation (worker_command.ts).
+ */
+function systemRun(m: typeof import("./system.ts")): Command["run"] {
+  const boot = inWorker(new URL("./system.ts", import.meta.url), "systemBoot", SYSTEM_YOUNG_MB);
+  return async (args) => await m.systemInfo(args) ?? await boot(args);
+}
 
 /**
  * A command whose module (`path`, relative to this file) is imported when it

@@ -32,7 +32,7 @@ export interface WorkerCommand {
  *
  * @example
  * ```ts ignore
- * const run = inWorker(new URL("./system.ts", import.meta.url), "systemCommand", 12);
+ * const run = inWorker(new URL("./system.ts", import.meta.url), "systemBoot", 12);
  * Deno.exit(await run(["-M", "virt", "-bios", "none", "-kernel", "prog.elf"]));
  * ```
  */
