@@ -8,6 +8,7 @@
 import { EmuError, errorLine } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { lazyRun } from "./lazy.ts";
+import { inWorker } from "./worker_command.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
 export { VERSION };
@@ -19,6 +20,13 @@ export interface Command {
   /** runs the command; resolves to the process exit status */
   run(args: string[]): Promise<number>;
 }
+
+/**
+ * The young generation of `emu system`'s worker, MiB: semi-spaces of 4 MiB
+ * instead of the 32 a Linux boot grows them to (docs/perf.md, "Twentieth
+ * session, the Linux boot's peak RSS").
+ */
+const SYSTEM_YOUNG_MB = 12;
 
 /**
  * The command table; other commands register here. Each command's module is
@@ -37,11 +45,7 @@ export const COMMANDS: Record<string, Command> = {
     "./user.ts",
     (m: typeof import("./user.ts")) => m.userCommand,
   ),
-  system: lazy(
-    "boot a machine (like qemu-system-riscv64)",
-    "./system.ts",
-    (m: typeof import("./system.ts")) => m.systemCommand,
-  ),
+  system: lazy("boot a machine (like qemu-system-riscv64)", "./system.ts", systemRun),
   fuzz: lazy(
     "fuzz a Linux program (AFL++'s flags and output)",
     "./fuzz.ts",
@@ -73,6 +77,15 @@ export const COMMANDS: Record<string, Command> = {
     (m: typeof import("./bundle.ts")) => m.bundleCommand,
   ),
 };
+
+/**
+ * `emu system`: what starts no machine is answered on this thread, a boot runs
+ * in a worker with a capped young generation (worker_command.ts).
+ */
+function systemRun(m: typeof import("./system.ts")): Command["run"] {
+  const boot = inWorker(new URL("./system.ts", import.meta.url), "systemBoot", SYSTEM_YOUNG_MB);
+  return async (args) => await m.systemInfo(args) ?? await boot(args);
+}
 
 /**
  * A command whose module (`path`, relative to this file) is imported when it
@@ -115,9 +128,24 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const cmd = COMMANDS[name];
-  try {
+  return await reportErrors(() => {
     if (!cmd) throw new EmuError(`unknown command "${name}"`, "run emu -h for the list");
-    return await cmd.run(rest);
+    return cmd.run(rest);
+  });
+}
+
+/**
+ * Runs a command and turns what it throws into one line on stderr and an
+ * exit status: 1 for a user's error, 141 for a closed pipe, 70 for a bug.
+ *
+ * @example
+ * ```ts ignore
+ * const status = await reportErrors(() => systemCommand(args));
+ * ```
+ */
+export async function reportErrors(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
   } catch (e) {
     if (e instanceof EmuError) {
       console.error(errorLine(e));

@@ -311,6 +311,19 @@ function stdoutSink(console: SerialConsole): void {
  * ```
  */
 export async function systemCommand(argv: string[]): Promise<number> {
+  return await systemInfo(argv) ?? await systemBoot(argv);
+}
+
+/**
+ * Answers what `argv` asks that starts no machine (`-h`, `-version`, `-M help`,
+ * `-device help`...) and checks its options; undefined when it is a boot.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(await systemInfo(["-version"])); // 0, after printing the version
+ * ```
+ */
+export async function systemInfo(argv: string[]): Promise<number | undefined> {
   const a = parseSystemArgs(argv);
   if (a.help) {
     console.log(SYSTEM_HELP);
@@ -341,6 +354,20 @@ export async function systemCommand(argv: string[]): Promise<number> {
   if (a.gdbWait && a.gdbPort === undefined) {
     throw new EmuError("-S: nothing would start the CPU", "add -s or -gdb tcp::PORT");
   }
+  return undefined;
+}
+
+/**
+ * Boots the machine of `argv` (a command line `systemInfo` left to it) and
+ * runs it to poweroff, quit or the end of a gdb session.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await systemBoot(["-M", "virt", "-bios", "none", "-kernel", "prog.elf"]));
+ * ```
+ */
+export async function systemBoot(argv: string[]): Promise<number> {
+  const a = parseSystemArgs(argv);
   const logFile = a.logFile
     ? Deno.openSync(a.logFile, { write: true, create: true, truncate: true })
     : undefined;
