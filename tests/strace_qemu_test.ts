@@ -53,6 +53,7 @@ async function both(args: string[], prog = PROG): Promise<[string[], string[]]> 
   try {
     await Deno.mkdir(`${top}/q`);
     await Deno.mkdir(`${top}/e`);
+    await Deno.writeTextFile(`${top}/plain`, "not a program\n", { mode: 0o755 }); // ../plain
     return [await onQemu(args, `${top}/q`, prog), await inDenemu(args, `${top}/e`, prog)];
   } finally {
     await Deno.remove(top, { recursive: true });
@@ -73,8 +74,11 @@ Deno.test({
   ignore: !HAVE_QEMU,
   async fn() {
     // exec.static.O2 "run" execs the path given: a missing one fails, and the program exits
-    const [qemu, denemu] = await both(["run", "/nonexistent", "x"], GUEST_BIN + "exec.static.O2");
-    assertEquals(denemu.map(normalize), qemu.map(normalize));
+    // (a missing file, and a file that is no program: "Exec format error")
+    for (const path of ["/nonexistent", "../plain"]) {
+      const [qemu, denemu] = await both(["run", path, "x"], GUEST_BIN + "exec.static.O2");
+      assertEquals(denemu.map(normalize), qemu.map(normalize));
+    }
   },
 });
 
