@@ -111,7 +111,9 @@ function resolveImage(p: LinuxProcess, path: string, argv: string[]): ExecImage 
     const t = p.cpu.target;
     if (elf.machine !== t.elfMachine || elf.elfClass !== t.elfClass) throw new SysError(E.ENOEXEC);
     const interp = elf.interp === null ? undefined : readExecutable(p, elf.interp).bytes;
-    return { elf, hostPath: host, guestPath: guest, argv, interp };
+    // the path as given (AT_EXECFN), unless it named the program through /proc/self
+    const guestPath = guest === p.paths.absolute(path) ? path : guest;
+    return { elf, hostPath: host, guestPath, argv, interp };
   }
   throw new SysError(E.ELOOP);
 }
