@@ -70,3 +70,18 @@ export class SparseMap {
     this.lib.symbols.close(this.fd);
   }
 }
+
+/**
+ * Moves the offset of the host's descriptor `fd` to `offset` (SEEK_SET). That offset belongs
+ * to the open file, which the shell that started Denemu shares (`{ a; emu user prog; b; } > f`),
+ * so the guest's seeks must move it as the kernel would. False where libc cannot be reached.
+ *
+ * @example
+ * ```ts ignore
+ * seekHostFd(1, 0); // stdout, a regular file, rewound
+ * ```
+ */
+export function seekHostFd(fd: number, offset: number): boolean {
+  const lib = loadLibc();
+  return !!lib && Number(lib.symbols.lseek(fd, BigInt(offset), 0)) === offset;
+}

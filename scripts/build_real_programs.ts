@@ -1,8 +1,9 @@
 /**
  * `deno task realprogs`: cross-builds real programs from Debian source packages for the
  * real-program bench (scripts/bench_real.ts): the Lua 5.4 interpreter, SQLite's speedtest1
- * and bzip2, each static, -O2, for riscv64. The binaries go to tests/real/bin/ and are
- * committed, so the bench needs only Deno and qemu-riscv64.
+ * and bzip2, each static, -O2, for riscv64; and BusyBox (its defconfig, static, -Os as its
+ * build sets) for tests/real_busybox_test.ts. The binaries go to tests/real/bin/ and are
+ * committed, so the bench and the test need only Deno and qemu-riscv64.
  *
  * Needs `deb-src` in the apt sources (`Types: deb deb-src` in
  * /etc/apt/sources.list.d/debian.sources, then `apt-get update`), dpkg-dev, tclsh (SQLite
@@ -21,8 +22,8 @@ const CC = "riscv64-linux-gnu-gcc";
 /** Flags shared by every build: static, -O2, no build-specific bytes. */
 const FLAGS = ["-O2", "-static", "-march=rv64gc", "-mabi=lp64d", "-fno-ident", "-w"];
 
-async function sh(cmd: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), cwd, stdout: "null" })
+async function sh(cmd: string[], cwd: string, env: Record<string, string> = {}): Promise<void> {
+  const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), cwd, env, stdout: "null" })
     .output();
   if (!out.success) {
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-5).join("\n");
@@ -80,6 +81,27 @@ async function buildBzip2(work: string): Promise<void> {
   await Deno.copyFile(join(work, "lua5.4/doc/manual.html"), join(REAL, "inputs/manual.html"));
 }
 
+/** BusyBox's defconfig, static; its banner dated from debian/changelog, so rebuilds match. */
+async function buildBusybox(work: string): Promise<void> {
+  const dir = await debianSource("busybox", work);
+  await sh(["make", "defconfig"], dir);
+  const config = join(dir, ".config");
+  const text = await Deno.readTextFile(config);
+  await Deno.writeTextFile(
+    config,
+    text.replace("# CONFIG_STATIC is not set", "CONFIG_STATIC=y"),
+  );
+  const date = await new Deno.Command("dpkg-parsechangelog", { args: ["-STimestamp"], cwd: dir })
+    .output();
+  const epoch = new TextDecoder().decode(date.stdout).trim();
+  const jobs = `-j${navigator.hardwareConcurrency}`;
+  await sh(["make", jobs, "CROSS_COMPILE=riscv64-linux-gnu-", "busybox"], dir, {
+    SOURCE_DATE_EPOCH: epoch,
+  });
+  await Deno.copyFile(join(dir, "busybox"), join(REAL, "bin/busybox"));
+  console.log("built tests/real/bin/busybox");
+}
+
 if (import.meta.main) {
   const work = await Deno.makeTempDir({ prefix: "denemu-realprogs-" });
   await Deno.mkdir(join(REAL, "bin"), { recursive: true });
@@ -87,6 +109,7 @@ if (import.meta.main) {
   try {
     await buildLua(work);
     await Promise.all([buildSqlite(work), buildBzip2(work)]);
+    await buildBusybox(work);
   } catch (e) {
     console.error(`realprogs: ${(e as Error).message}`);
     Deno.exitCode = 1;

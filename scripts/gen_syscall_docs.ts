@@ -48,6 +48,18 @@ export const PARTIAL: Record<string, string> = {
   recvmsg: "as recvfrom; ancillary data: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX only",
   recvmmsg: "past its timeout, returns what came without waiting for one more datagram " +
     "as Linux does",
+  getxattr: "files have no extended attributes (Deno cannot read them): ENODATA",
+  lgetxattr: "as getxattr",
+  fgetxattr: "as getxattr",
+  listxattr: "lists none",
+  llistxattr: "as listxattr",
+  flistxattr: "as listxattr",
+  setxattr: "cannot store an attribute: EOPNOTSUPP",
+  lsetxattr: "as setxattr",
+  fsetxattr: "as setxattr",
+  removexattr: "ENODATA (there is none)",
+  lremovexattr: "as removexattr",
+  fremovexattr: "as removexattr",
 };
 
 /** The Markdown text of docs/syscalls.md. */

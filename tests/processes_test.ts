@@ -113,3 +113,15 @@ Deno.test("processes: #! interpreters resolve under --root, and nothing leaves i
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("processes: execve of /proc/self/exe runs the program itself, as Linux does", async () => {
+  // BusyBox's shell runs its applets so. (qemu-riscv64 execs the host's /proc/self/exe, itself,
+  // which the host runs only through binfmt_misc: ENOEXEC here, so no peer to compare with.)
+  const m = await createMachine({
+    program: BIN + "exec.static.O2",
+    args: ["run", "/proc/self/exe", "child", "x"],
+  });
+  assertEquals(await m.runToExit(), 7);
+  assertEquals(m.stdout, "child: [/proc/self/exe] [child] [x] FOO=(unset)\n");
+  await m.close();
+});

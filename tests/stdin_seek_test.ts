@@ -105,7 +105,7 @@ const DEV_NULL_PROGRAM = [
   A.ecall,
 ];
 
-Deno.test("emu user: stdout to a regular file seeks, and stdin from /dev/null seeks to 0, as under qemu-riscv64", async () => {
+Deno.test("emu user: stdout to a regular file seeks, its offset shared with the shell, and stdin from /dev/null seeks to 0, as under qemu-riscv64", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const data = new TextEncoder().encode("abcdefXY");
@@ -124,6 +124,13 @@ Deno.test("emu user: stdout to a regular file seeks, and stdin from /dev/null se
       assert.deepEqual(await sh(`: > app; ${run} out_prog >> app`, dir), [98, ""], run);
       assert.equal(await Deno.readTextFile(`${dir}/app`), "abcdefXY", run);
       assert.deepEqual(await sh(`${run} null_prog < /dev/null`, dir), [0, ""], run);
+      // the shell shares stdout's offset: what it writes next goes where the guest left it
+      // ("hello\n", "abcdef" after it, "XY" at 2, and the shell's " 194\n" at 4)
+      assert.deepEqual(await sh(`{ echo hello; ${run} out_prog; echo " $?"; } > shared`, dir), [
+        0,
+        "",
+      ]);
+      assert.equal(await Deno.readTextFile(`${dir}/shared`), "heXY 194\ndef", run);
       // a pipe is no file: ESPIPE (-29) twice, (-29 * 16 - 29) & 0xff = 19, as before
       assert.deepEqual(
         await sh(`{ ${run} out_prog; echo " $?"; } | cat`, dir),

@@ -28,9 +28,9 @@ export function normalize(line: string): string {
     .replace(/^(PID set_robust_list\(.*\)) = .*$/, "$1");
 }
 
-async function onQemu(args: string[], cwd: string): Promise<string[]> {
+async function onQemu(args: string[], cwd: string, prog = PROG): Promise<string[]> {
   const out = await new Deno.Command(QEMU, {
-    args: ["-strace", PROG, ...args],
+    args: ["-strace", prog, ...args],
     cwd,
     stdin: "null",
     stdout: "piped",
@@ -39,21 +39,22 @@ async function onQemu(args: string[], cwd: string): Promise<string[]> {
   return new TextDecoder().decode(out.stderr).split("\n").filter((l) => l);
 }
 
-async function inDenemu(args: string[], cwd: string): Promise<string[]> {
+async function inDenemu(args: string[], cwd: string, prog = PROG): Promise<string[]> {
   const lines: string[] = [];
-  const m = await createMachine({ program: PROG, args, cwd, strace: (l) => lines.push(l) });
+  const m = await createMachine({ program: prog, args, cwd, strace: (l) => lines.push(l) });
   await m.runToExit();
   await m.close();
   return lines;
 }
 
 /** Both transcripts of one run of the guest, each in a fresh directory (of one length). */
-async function both(args: string[]): Promise<[string[], string[]]> {
+async function both(args: string[], prog = PROG): Promise<[string[], string[]]> {
   const top = await Deno.makeTempDir();
   try {
     await Deno.mkdir(`${top}/q`);
     await Deno.mkdir(`${top}/e`);
-    return [await onQemu(args, `${top}/q`), await inDenemu(args, `${top}/e`)];
+    await Deno.writeTextFile(`${top}/plain`, "not a program\n", { mode: 0o755 }); // ../plain
+    return [await onQemu(args, `${top}/q`, prog), await inDenemu(args, `${top}/e`, prog)];
   } finally {
     await Deno.remove(top, { recursive: true });
   }
@@ -65,6 +66,19 @@ Deno.test({
   async fn() {
     const [qemu, denemu] = await both([]);
     assertEquals(denemu.map(normalize), qemu.map(normalize));
+  },
+});
+
+Deno.test({
+  name: "strace: execve prints its path and argv, as qemu-riscv64 7.2 does",
+  ignore: !HAVE_QEMU,
+  async fn() {
+    // exec.static.O2 "run" execs the path given: a missing one fails, and the program exits
+    // (a missing file, and a file that is no program: "Exec format error")
+    for (const path of ["/nonexistent", "../plain"]) {
+      const [qemu, denemu] = await both(["run", path, "x"], GUEST_BIN + "exec.static.O2");
+      assertEquals(denemu.map(normalize), qemu.map(normalize));
+    }
   },
 });
 

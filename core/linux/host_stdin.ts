@@ -18,6 +18,7 @@ import {
   type StatInfo,
 } from "./fds.ts";
 import { hostOutput } from "./host_io.ts";
+import { seekHostFd } from "../host_seek.ts";
 import type { StdStreamInfo } from "./recorded_inputs.ts";
 
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, O_APPEND = 0o2000;
@@ -36,11 +37,13 @@ function hostFdInfo(fd: number, field: "pos" | "flags"): number | undefined {
 
 /**
  * Where the guest stands in a host standard stream on a regular file. I/O
- * goes through the host's descriptor, and so moves its offset, until the
- * guest seeks (Deno cannot seek the standard streams); from then on the
- * offset is the guest's own and I/O is positioned there, through the file
- * opened again by `/proc/self/fd/N` (no `node:fs`: loading Node's layer would
- * cost every run's start-up).
+ * goes through the host's descriptor, and so moves its offset, which the
+ * guest's seeks move too (by libc's lseek: Deno cannot seek the standard
+ * streams), as the offset of an open file the shell shares with Denemu must.
+ * Where libc cannot be reached, the offset becomes the guest's own once it
+ * seeks and I/O is positioned there, through the file opened again by
+ * `/proc/self/fd/N` (no `node:fs`: loading Node's layer would cost every
+ * run's start-up).
  */
 class HostFilePosition {
   /** the guest's offset once it has seeked */
@@ -76,6 +79,8 @@ class HostFilePosition {
       : NaN;
     const to = base + offset;
     if (!(to >= 0)) throw new SysError(E.EINVAL);
+    // the host descriptor's offset, when it can move, stays the guest's (and the shell's)
+    if (this.pos === undefined && seekHostFd(this.fd, to)) return to;
     this.pos = to;
     return to;
   }

@@ -125,6 +125,27 @@ function fcntlArgs(p: LinuxProcess, a: bigint[]): string[] {
 }
 
 /** riscv64's clone(flags, stack, parent_tid, tls, child_tid), with QEMU's labels. */
+/**
+ * execve's path and argv as QEMU's print_execve writes them: the strings as they are, in
+ * quotes, and `NULL` closing the list; the six numbers when the memory cannot be read.
+ */
+function execveArgs(p: LinuxProcess, a: bigint[]): string[] {
+  const quoted = (addr: bigint) => `"${new TextDecoder().decode(p.mem.readCString(addr, 4096))}"`;
+  const size = p.cpu.target.elfClass === 2 ? 8 : 4;
+  try {
+    const argv: string[] = [];
+    for (let at = a[1]; argv.length < 4096; at += BigInt(size)) {
+      const b = p.mem.readBytes(at, size), dv = new DataView(b.buffer, b.byteOffset, size);
+      const s = size === 8 ? dv.getBigUint64(0, true) : BigInt(dv.getUint32(0, true));
+      if (s === 0n) break;
+      argv.push(quoted(s));
+    }
+    return [quoted(a[0]), `{${[...argv, "NULL"].join(",")}}`];
+  } catch {
+    return a.map((v) => BigInt.asIntN(64, v).toString());
+  }
+}
+
 function cloneArgs(a: bigint[]): string[] {
   const i = Number(BigInt.asIntN(32, a[0]));
   const sig = i & 0xff;
@@ -154,6 +175,7 @@ export function formatSyscall(p: LinuxProcess, name: string, nr: number, a: bigi
   let args: string[];
   if (name === "fcntl") args = fcntlArgs(p, a);
   else if (name === "clone") args = cloneArgs(a);
+  else if (name === "execve") args = execveArgs(p, a);
   else if (!spec) args = a.map((v) => BigInt.asIntN(64, v).toString());
   else {
     const used = name === "openat" && !(Number(a[2]) & 0x40) ? spec.slice(0, 3) : spec;

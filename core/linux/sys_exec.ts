@@ -22,6 +22,7 @@ import { loadProgram } from "./program_load.ts";
 import { recordedOpenHere, recordedRead } from "./recorded_inputs.ts";
 import { SIG, SIG_DFL, SIG_IGN, SS_DISABLE } from "./signals.ts";
 import { PosixTimers } from "./posix_timers.ts";
+import { procAlias } from "./proc_files.ts";
 import { get, NO_RETURN, readString, type SyscallTable } from "./syscall.ts";
 
 /** Nested `#!` interpreters followed at most (Linux's BINPRM_MAX_RECURSION). */
@@ -58,9 +59,13 @@ function strings(p: LinuxProcess, addr: bigint): string[] {
  * through the host-files point (so a bundle serves it) and the process's
  * input log (so a replay reproduces it, or refuses a file that changed).
  */
-function readExecutable(p: LinuxProcess, path: string): { host: string; bytes: Uint8Array } {
-  const host = p.paths.toHost(path);
-  const guest = p.paths.absolute(path);
+function readExecutable(
+  p: LinuxProcess,
+  path: string,
+): { host: string; guest: string; bytes: Uint8Array } {
+  // through /proc/self's magic links (BusyBox's shell runs its applets as /proc/self/exe)
+  const given = p.paths.absolute(path), guest = procAlias(p, given);
+  const host = p.paths.toHost(guest === given ? path : guest);
   const log = p.inputLog, icount = p.clock.instructions();
   const read = () => {
     try {
@@ -71,7 +76,7 @@ function readExecutable(p: LinuxProcess, path: string): { host: string; bytes: U
   };
   // the log has this read (a replay, a re-execution): the recording checked the file
   if (log && recordedOpenHere(log, icount)) {
-    return { host, bytes: recordedRead(log, icount, guest, host, read) };
+    return { host, guest, bytes: recordedRead(log, icount, guest, host, read) };
   }
   let st: Deno.FileInfo;
   try {
@@ -81,13 +86,13 @@ function readExecutable(p: LinuxProcess, path: string): { host: string; bytes: U
     throw new SysError(E.EACCES);
   }
   if (st.isDirectory || !((st.mode ?? 0o755) & 0o111)) throw new SysError(E.EACCES);
-  return { host, bytes: log ? recordedRead(log, icount, guest, host, read) : read() };
+  return { host, guest, bytes: log ? recordedRead(log, icount, guest, host, read) : read() };
 }
 
 /** Follows `#!` lines from `path` to an ELF of this machine; argv as the kernel rewrites it. */
 function resolveImage(p: LinuxProcess, path: string, argv: string[]): ExecImage {
   for (let depth = 0; depth <= MAX_INTERPRETERS; depth++) {
-    const { host, bytes } = readExecutable(p, path);
+    const { host, guest, bytes } = readExecutable(p, path);
     if (bytes[0] === 0x23 && bytes[1] === 0x21) { // "#!"
       const end = bytes.subarray(0, SHEBANG_MAX).indexOf(10);
       const line = new TextDecoder().decode(bytes.subarray(2, end < 0 ? SHEBANG_MAX : end)).trim();
@@ -106,7 +111,9 @@ function resolveImage(p: LinuxProcess, path: string, argv: string[]): ExecImage 
     const t = p.cpu.target;
     if (elf.machine !== t.elfMachine || elf.elfClass !== t.elfClass) throw new SysError(E.ENOEXEC);
     const interp = elf.interp === null ? undefined : readExecutable(p, elf.interp).bytes;
-    return { elf, hostPath: host, guestPath: path, argv, interp };
+    // the path as given (AT_EXECFN), unless it named the program through /proc/self
+    const guestPath = guest === p.paths.absolute(path) ? path : guest;
+    return { elf, hostPath: host, guestPath, argv, interp };
   }
   throw new SysError(E.ELOOP);
 }

@@ -22,6 +22,7 @@ import { execSyscalls } from "./sys_exec.ts";
 import { pollSyscalls } from "./sys_poll.ts";
 import { groupSyscalls } from "./sys_groups.ts";
 import { socketSyscalls } from "./sys_unix.ts";
+import { xattrSyscalls } from "./sys_xattr.ts";
 
 /**
  * The complete handler table.
@@ -49,4 +50,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...pollSyscalls,
   ...groupSyscalls,
   ...socketSyscalls,
+  ...xattrSyscalls,
 };

@@ -320,6 +320,7 @@ ld1      0 q:1 0011011 1 0 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=1 post=1 !trans=lds
 }
 dup_g    0 q:1 0 01110000 imm5:5 0 0001 1 rn:5 rd:5 !asm=vdup:rd,rdup:rn A64
 dup_e    0 q:1 0 01110000 imm5:5 0 0000 1 rn:5 rd:5 !asm=vdup:rd,velem:rn A64
+dup_es   01 0 11110000 imm5:5 0 0000 1 rn:5 rd:5 !asm=velt:rd,velem:rn A64
 umov     0 q:1 0 01110000 imm5:5 0 0111 1 rn:5 rd:5 sign=0 !trans=mov_to_gpr !asm=rq:rd,velem:rn A64
 smov     0 q:1 0 01110000 imm5:5 0 0101 1 rn:5 rd:5 sign=1 !trans=mov_to_gpr !asm=rq:rd,velem:rn A64
 ins_g    0 1 0 01110000 imm5:5 0 0011 1 rn:5 rd:5 !asm=velem:rd,rdup:rn A64

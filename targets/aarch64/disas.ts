@@ -138,6 +138,7 @@ const VECTOR_OPERANDS: Record<string, OperandPrinter> = {
     return `v${a[f]}.${ARRANGEMENTS[2 * size + a.q]}`;
   },
   rdup: (a, f) => gpr(a[f], (a.imm5 & 15) === 8),
+  velt: (a, f) => `${"bhsd"[31 - Math.clz32(a.imm5 & -a.imm5)]}${a[f]}`,
   vlist: (a, f) =>
     registerList(a[f], LDST_MULTIPLE[a.opc]?.count ?? 1, ARRANGEMENTS[2 * a.size + a.q]),
   vlist1: (a, f) => `{v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}}`,

@@ -311,6 +311,13 @@ export const SIMD_TRANS: TransTable = {
     setVec(ctx, a.rd, a.q, lo, lo);
     return true;
   },
+  dup_es(ctx, a) { // scalar: the element alone, the rest of Vd zeroed
+    const e = element(a.imm5);
+    if (!e) return false;
+    const x = readElement(ctx, a.rn, e, false);
+    setVec(ctx, a.rd, 0, x, x);
+    return true;
+  },
   mov_to_gpr(ctx, a) {
     const e = element(a.imm5);
     // umov: to W but for D elements (Q = 1); smov: B and H to W or X, S to X only.

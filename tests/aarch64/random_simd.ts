@@ -173,8 +173,8 @@ function move(rnd: Rnd, v: number): number {
   const size = rnd(4), q = size === 3 ? 1 : rnd(2);
   const imm5 = f(rnd(16 >> size) * 2 + 1, size);
   switch (rnd(5)) {
-    case 0:
-      return f(q, 30) + 0x0e000400 + f(imm5, 16) + (v % f(1, 16));
+    case 0: // dup (element): vector, or scalar (the element alone)
+      return (rnd(4) ? f(q, 30) + 0x0e000400 : 0x5e000400) + f(imm5, 16) + (v % f(1, 16));
     case 1:
       return 0x6e000400 + f(imm5, 16) + f(rnd(16 >> size) << size, 11) + (v % f(1, 16));
     case 2: { // umov (W, or X for a D element) and smov (B, H to W or X; S to X)
