@@ -184,6 +184,7 @@ export class LinuxProcess {
     this.as = new AddressSpace(this.mem, base, limit, maxMemory);
     this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
     this.stderr = opts.stderr ?? hostOutput(2);
+    this.signals.takenObservers.push((s) => this.timers.posix.taken(this, s));
   }
 
   /**
