@@ -508,7 +508,7 @@ export class LinuxProcess {
   /** Queues a signal for the process (kill/tgkill to self). */
   sendSignal(p: PendingSignal): void {
     signalSent(this, p.signal); // SIGCONT continues a stopped process, SIGKILL ends one
-    this.signals.raise(p);
+    if (!this.threads.discards(p.signal)) this.signals.raise(p);
   }
 
   #runSyscall(name: string, nr: number, args: bigint[], pc: bigint, skip: bigint | null): void {
