@@ -7,6 +7,7 @@
 
 import type { SyscallTable } from "./syscall.ts";
 import { fileSyscalls } from "./sys_files.ts";
+import { copySyscalls } from "./sys_copy.ts";
 import { fsSyscalls } from "./sys_fs.ts";
 import { nameSyscalls } from "./sys_names.ts";
 import { memorySyscalls } from "./sys_memory.ts";
@@ -34,6 +35,7 @@ import { socketSyscalls } from "./sys_unix.ts";
  */
 export const SYSCALLS: Readonly<SyscallTable> = {
   ...fileSyscalls,
+  ...copySyscalls,
   ...fsSyscalls,
   ...nameSyscalls,
   ...memorySyscalls,
