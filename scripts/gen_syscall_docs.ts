@@ -26,6 +26,8 @@ export const PARTIAL: Record<string, string> = {
   timer_create: "the CPU-time clocks count virtual time, idle time included, as " +
     "clock_gettime reports them; no CPU clocks of other processes (EINVAL)",
   prctl: "PR_SET_NAME and PR_GET_NAME only",
+  ioctl: "terminal requests on a terminal, FIONREAD on a pipe, FIONBIO/FIOCLEX/FIONCLEX on " +
+    "every file; other requests ENOTTY (qemu-riscv64: ENOSYS)",
   sched_setaffinity: "accepted, without effect (one CPU)",
   read: "a read that would block waits only when other threads or processes may supply data",
   write: "a write that would block (a full pipe or AF_UNIX socket, a TCP connect under way) " +

@@ -104,6 +104,13 @@ export const PROGRAMS: Program[] = [
       "alarm, pause, setitimer/getitimer on the three timers, sleeps cut short by SIGALRM",
   },
   {
+    name: "file_calls",
+    kind: "c",
+    cases: one,
+    description: "edge cases of getrandom, prlimit64, readlink, pipe2, dup3, utimensat, " +
+      "copy_file_range, sendfile, fcntl locks, faccessat2, getdents64",
+  },
+  {
     name: "posix_timer",
     kind: "c",
     cases: one,

@@ -7,7 +7,7 @@ import { riscvElf } from "./util/elf_writer.ts";
 import { which } from "../scripts/build_guests.ts";
 
 const { a0, a1, a2, a3, a7, s0, s1 } = X;
-const SYS = { lseek: 62, read: 63, write: 64, pread64: 67, exit: 93 };
+const SYS = { lseek: 62, read: 63, write: 64, pread64: 67, pwrite64: 68, exit: 93 };
 
 /** `nr(a0, buffer at 0x20000 + at, a2, a3)`. */
 const call = (nr: number, fd: number, at: number, a2v: number, a3v = 0) => [
@@ -95,6 +95,22 @@ const STDOUT_PROGRAM = [
   A.ecall,
 ];
 
+/**
+ * Writes "abcdef" to stdout, pwrites "XY" at 1 (s0), asks where stdout stands (s1), writes "ab"
+ * and exits with `s1 * 16 + s0`: 98 when the pwrite wrote 2 bytes and left the offset at 6.
+ */
+const PWRITE_PROGRAM = [
+  ...call(SYS.write, 1, 0, 6),
+  ...call(SYS.pwrite64, 1, 6, 2, 1),
+  A.addi(s0, a0, 0),
+  ...lseek(s1, 1, 0, 1),
+  ...call(SYS.write, 1, 0, 2),
+  A.slli(a0, s1, 4),
+  A.op(0, 0, a0, a0, s0),
+  A.addi(a7, 0, SYS.exit),
+  A.ecall,
+];
+
 /** Seeks stdin to 5, then asks where it stands; exits with both results (0 from /dev/null). */
 const DEV_NULL_PROGRAM = [
   ...lseek(s1, 0, 5, 0),
@@ -105,11 +121,14 @@ const DEV_NULL_PROGRAM = [
   A.ecall,
 ];
 
-Deno.test("emu user: stdout to a regular file seeks, its offset shared with the shell, and stdin from /dev/null seeks to 0, as under qemu-riscv64", async () => {
+Deno.test("emu user: stdout to a regular file seeks and pwrites, its offset shared with the shell, and stdin from /dev/null seeks to 0, as under qemu-riscv64", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const data = new TextEncoder().encode("abcdefXY");
     await Deno.writeFile(`${dir}/out_prog`, riscvElf(encode(STDOUT_PROGRAM), data), {
+      mode: 0o755,
+    });
+    await Deno.writeFile(`${dir}/pwrite_prog`, riscvElf(encode(PWRITE_PROGRAM), data), {
       mode: 0o755,
     });
     await Deno.writeFile(`${dir}/null_prog`, riscvElf(encode(DEV_NULL_PROGRAM), data), {
@@ -123,6 +142,11 @@ Deno.test("emu user: stdout to a regular file seeks, its offset shared with the 
       // appending (O_APPEND), every write lands at the end whatever the offset
       assert.deepEqual(await sh(`: > app; ${run} out_prog >> app`, dir), [98, ""], run);
       assert.equal(await Deno.readTextFile(`${dir}/app`), "abcdefXY", run);
+      // pwrite64 writes at its offset and leaves the file's alone; appending, at the end
+      assert.deepEqual(await sh(`${run} pwrite_prog > pw`, dir), [98, ""], run);
+      assert.equal(await Deno.readTextFile(`${dir}/pw`), "aXYdefab", run);
+      assert.deepEqual(await sh(`: > pwa; ${run} pwrite_prog >> pwa`, dir), [98, ""], run);
+      assert.equal(await Deno.readTextFile(`${dir}/pwa`), "abcdefXYab", run);
       assert.deepEqual(await sh(`${run} null_prog < /dev/null`, dir), [0, ""], run);
       // the shell shares stdout's offset: what it writes next goes where the guest left it
       // ("hello\n", "abcdef" after it, "XY" at 2, and the shell's " 194\n" at 4)

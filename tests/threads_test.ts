@@ -9,6 +9,10 @@ import { GUEST_BIN, runGuest, testAgainstQemu } from "./util/guest_runs.ts";
 import { DEFAULT_SCHED, parseSched } from "../core/linux/threads.ts";
 import { FutexTable } from "../core/linux/futex.ts";
 import { GuestThread } from "../core/linux/threads.ts";
+import { startProcess } from "./util/process_steps.ts";
+import { processSnapshotIdentity } from "../core/linux/process_file.ts";
+import { loadSnapshotFile, saveSnapshotFile } from "../core/snapshot/file.ts";
+import { editSnapshot } from "../scripts/selffuzz/snapshot.ts";
 
 const BIN = GUEST_BIN;
 const run = runGuest;
@@ -102,6 +106,47 @@ Deno.test("threads: a snapshot with several threads is refused in one message", 
   assertEquals(await m.runToExit(), 0);
   assert(m.stdout.endsWith("last thread: main has gone, exiting with 0\n"), m.stdout);
   await m.close();
+});
+
+Deno.test("threads: a snapshot file keeps the thread-id counter (a restored process hands out no tid in use)", async () => {
+  const path = Deno.makeTempFileSync();
+  const program = BIN + "threads.static.O2";
+  try {
+    // the last thread, alone once main has gone, with the tids of a dozen threads handed out
+    const { p } = await startProcess(program);
+    while (p.threads.all.length !== 1 || p.tid === p.pid) p.step();
+    for (const { fd } of p.fds.list()) if (fd > 2) p.fds.close(fd); // the pipe, read no more
+    const id = processSnapshotIdentity(p);
+    await saveSnapshotFile(path, p.snapshot(), id);
+    const next = p.world.allocId();
+    assert(next > p.tid, `${next} after ${p.tid}`);
+    const fresh = await startProcess(program);
+    fresh.p.restore(await loadSnapshotFile(path, id));
+    assertEquals([fresh.p.tid, fresh.p.world.allocId()], [p.tid, next]);
+    // a file written before the counter was kept: the next tid comes after the restored one
+    await Deno.writeFile(
+      path,
+      await editSnapshot(await Deno.readFile(path), (f) => {
+        delete (f.header.meta as { thread: { nextId?: number } }).thread.nextId;
+      }),
+    );
+    const old = await startProcess(program);
+    old.p.restore(await loadSnapshotFile(path, id));
+    assertEquals(old.p.world.allocId(), p.tid + 1);
+    // a counter at or below the tid is refused in one line
+    await Deno.writeFile(
+      path,
+      await editSnapshot(await Deno.readFile(path), (f) => {
+        (f.header.meta as { thread: { nextId?: number } }).thread.nextId = p.tid;
+      }),
+    );
+    await assert.rejects(
+      async () => old.p.restore(await loadSnapshotFile(path, id)),
+      (e) => e instanceof EmuError && /next thread id/.test(e.message),
+    );
+  } finally {
+    Deno.removeSync(path);
+  }
 });
 
 Deno.test("-sched: policies, quantum and its limits", () => {

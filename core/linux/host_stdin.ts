@@ -75,7 +75,7 @@ class HostFilePosition {
       : whence === SEEK_CUR
       ? here
       : whence === SEEK_END
-      ? this.#size()
+      ? this.size()
       : NaN;
     const to = base + offset;
     if (!(to >= 0)) throw new SysError(E.EINVAL);
@@ -85,7 +85,14 @@ class HostFilePosition {
     return to;
   }
 
-  #size(): number {
+  /** Writes all of `b` at `pos` through the file opened again (ESPIPE when it cannot be). */
+  writeAt(pos: number, b: Uint8Array): void {
+    let done = 0;
+    while (done < b.length) done += this.at(pos + done, (f) => f.writeSync(b.subarray(done)));
+  }
+
+  /** The file's size (ESPIPE when it cannot be read). */
+  size(): number {
     try {
       return Deno.statSync(`/proc/self/fd/${this.fd}`).size;
     } catch {
@@ -151,16 +158,42 @@ export function hostStdin(host: StdStreamInfo, recorded: boolean): InputStream {
 
 /**
  * Host stdout or stderr on a regular file: seekable, with positioned writes
- * (an O_APPEND descriptor, `prog >> out`, writes at the end whatever the offset).
+ * (an O_APPEND descriptor, `prog >> out`, writes at the end whatever the
+ * offset, pwrite too, as Linux does). Every write goes through `wrap`.
  */
 class HostFileOutput extends OutputStream {
   readonly #at: HostFilePosition;
-  constructor(at: HostFilePosition, sink: OutputSink, info: StatInfo) {
-    super(sink, false, info, true);
+  readonly #wrap: (sink: OutputSink) => OutputSink;
+  readonly #append: boolean;
+  constructor(fd: 1 | 2, info: StatInfo, wrap: (sink: OutputSink) => OutputSink) {
+    const at = new HostFilePosition(fd), write = hostOutput(fd);
+    const append = ((hostFdInfo(fd, "flags") ?? 0) & O_APPEND) !== 0;
+    super(
+      wrap((b) => {
+        if (at.pos === undefined || append) {
+          write(b);
+          at.pos = undefined; // the host's offset is the guest's again (the end, appending)
+          return;
+        }
+        at.writeAt(at.pos, b);
+        at.pos += b.length;
+      }),
+      false,
+      info,
+      true,
+    );
     this.#at = at;
+    this.#wrap = wrap;
+    this.#append = append;
   }
   override seek(offset: number, whence: number): number {
     return this.#at.seek(offset, whence);
+  }
+  /** pwrite: at `pos`, the offset unchanged (appending: at the end). */
+  pwrite(buf: Uint8Array, pos: number): number {
+    const at = this.#at;
+    this.#wrap((b) => at.writeAt(this.#append ? at.size() : pos, b))(buf);
+    return buf.length;
   }
   capture(): () => void {
     return this.#at.capture();
@@ -178,21 +211,8 @@ export function hostOutputStream(
   recorded: boolean,
   wrap: (sink: OutputSink) => OutputSink,
 ): OutputStream {
-  const write = hostOutput(fd);
   if (recorded || !host.info || (host.info.mode & S_IFMT) !== S_IF.REG) {
-    return new OutputStream(wrap(write), host.isTty, host.info, true);
+    return new OutputStream(wrap(hostOutput(fd)), host.isTty, host.info, true);
   }
-  const at = new HostFilePosition(fd);
-  const append = ((hostFdInfo(fd, "flags") ?? 0) & O_APPEND) !== 0;
-  const positioned = (b: Uint8Array) => {
-    if (at.pos === undefined || append) {
-      write(b);
-      at.pos = undefined; // the host's offset is the guest's again (the end, appending)
-      return;
-    }
-    let done = 0;
-    while (done < b.length) done += at.at(at.pos + done, (f) => f.writeSync(b.subarray(done)));
-    at.pos += done;
-  };
-  return new HostFileOutput(at, wrap(positioned), host.info);
+  return new HostFileOutput(fd, host.info, wrap);
 }

@@ -89,7 +89,8 @@ export class IntervalTimers {
 
 /**
  * Whether a timer's expiry can change anything in `p`, so that idle time may
- * be skipped to it: its signal acts, and it does not wait already (a second
+ * be skipped to it: its signal acts or an rt_sigtimedwait takes it (blocked
+ * and ignored, Linux still queues it), and it does not wait already (a second
  * one would merge with it: a timer whose signal every thread blocks raises it
  * once, then the process waits forever, as on Linux).
  *
@@ -99,7 +100,7 @@ export class IntervalTimers {
  * ```
  */
 export function expiryWakes(p: LinuxProcess, signal: number, timer?: PosixTimer): boolean {
-  if (!p.signals.acts(signal)) return false;
+  if (!p.signals.acts(signal) && !p.threads.sigwaits(signal)) return false;
   if (timer && queuedSignal(p, timer.id)) return false;
   // A standard signal is pending once, whichever timer (or kill) raised it.
   const thread = timer?.notify === SIGEV.THREAD_ID ? p.threads.find(timer.tid) : undefined;

@@ -5,8 +5,11 @@
  * raises its signal (SIGEV_SIGNAL), raises it for one thread
  * (SIGEV_THREAD_ID) or nothing (SIGEV_NONE); the signal carries si_code
  * SI_TIMER, the timer's id and overrun and the caller's si_value. While its
- * signal waits, further expiries only count as overruns, as in Linux. The
- * CPU-time clocks run with the virtual clock, as clock_gettime reports them.
+ * signal waits, further expiries only count as overruns, until the signal is
+ * taken (delivered, sigwaited or read from a signalfd): then its si_overrun
+ * counts the expiries up to that moment and timer_getoverrun reports it, as
+ * Linux's posixtimer_rearm does at dequeue. The CPU-time clocks run with the
+ * virtual clock, as clock_gettime reports them.
  *
  * @module
  */
@@ -64,7 +67,7 @@ export interface PosixTimer {
   /** the virtual monotonic time of its next expiry (0: disarmed) and its interval, ns */
   at: bigint;
   interval: bigint;
-  /** the expiries its last signal stood for, less one */
+  /** the overrun of its last signal taken (timer_getoverrun) */
   overrun: number;
 }
 
@@ -129,16 +132,33 @@ export class PosixTimers {
       const { count, next } = expiries(t.at, t.interval, now);
       t.at = next;
       const waiting = queuedSignal(p, t.id);
-      if (waiting) {
-        waiting.overrun = (waiting.overrun ?? 0) + Number(count);
-        t.overrun = waiting.overrun;
-        continue;
-      }
-      t.overrun = Number(count) - 1;
-      raised = signalOf(p, t) || raised;
+      if (waiting) waiting.overrun = overrunAfter(waiting, count);
+      else raised = signalOf(p, t, Number(count) - 1) || raised;
     }
     return raised;
   }
+
+  /**
+   * Signal `sig` is taken: when it is a periodic timer's, the expiries up to
+   * now count in its si_overrun, and timer_getoverrun reports that from now on.
+   */
+  taken(p: LinuxProcess, sig: PendingSignal): void {
+    if (sig.timer === undefined || sig.code !== SI_TIMER) return;
+    const t = this.timers.find((t) => t.id === sig.timer);
+    if (!t) return;
+    const now = p.clock.monotonicNs();
+    if (t.interval !== 0n && t.at !== 0n && t.at <= now) {
+      const { count, next } = expiries(t.at, t.interval, now);
+      t.at = next;
+      sig.overrun = overrunAfter(sig, count);
+    }
+    t.overrun = sig.overrun ?? 0;
+  }
+}
+
+/** The overrun of a waiting signal after `count` more expiries (at most INT_MAX, as Linux). */
+function overrunAfter(sig: PendingSignal, count: bigint): number {
+  return Math.min((sig.overrun ?? 0) + Number(count), 0x7fffffff);
 }
 
 /** The signal of timer `id` that is still queued for `p` or one of its threads, if any. */
@@ -155,14 +175,14 @@ export function queuedSignal(p: LinuxProcess, id: number): PendingSignal | undef
   return undefined;
 }
 
-/** Queues timer `t`'s signal; false when its thread is gone. */
-function signalOf(p: LinuxProcess, t: PosixTimer): boolean {
+/** Queues timer `t`'s signal, standing for `overrun` more expiries; false when its thread is gone. */
+function signalOf(p: LinuxProcess, t: PosixTimer, overrun: number): boolean {
   const sig: PendingSignal = {
     signal: t.signal,
     code: SI_TIMER,
     value: t.value,
     timer: t.id,
-    overrun: t.overrun,
+    overrun: Math.min(overrun, 0x7fffffff),
   };
   if (t.notify !== SIGEV.THREAD_ID) {
     p.sendSignal(sig);

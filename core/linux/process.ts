@@ -191,6 +191,7 @@ export class LinuxProcess {
     this.as = new AddressSpace(this.mem, base, limit, maxMemory);
     this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
     this.stderr = opts.stderr ?? hostOutput(2);
+    this.signals.takenObservers.push((s) => this.timers.posix.taken(this, s));
   }
 
   /**
@@ -522,7 +523,7 @@ export class LinuxProcess {
   /** Queues a signal for the process (kill/tgkill to self). */
   sendSignal(p: PendingSignal): void {
     signalSent(this, p.signal); // SIGCONT continues a stopped process, SIGKILL ends one
-    this.signals.raise(p);
+    if (!this.threads.discards(p.signal)) this.signals.raise(p);
   }
 
   #runSyscall(name: string, nr: number, args: bigint[], pc: bigint, skip: bigint | null): void {

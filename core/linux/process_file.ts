@@ -34,6 +34,9 @@ import { shapeMismatch } from "../snapshot/shape.ts";
 /** The highest descriptor number a snapshot file may hold (Linux's default hard limit). */
 const MAX_SAVED_FD = 1 << 20;
 
+/** The highest pid or tid Linux hands out (PID_MAX_LIMIT on 64-bit). */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
+
 /** The kind tag of a process snapshot file. */
 export const PROCESS_SNAPSHOT_KIND = "linux-process";
 
@@ -170,19 +173,20 @@ function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
   // them in).
   const old = f.meta as
     | {
-      thread?: unknown;
+      thread?: { nextId?: unknown };
       timers?: unknown;
       posixTimers?: unknown;
       signals?: { threadPending?: unknown };
     }
     | null;
   const optional = like as {
-    thread?: unknown;
+    thread?: { nextId?: unknown };
     timers?: unknown;
     posixTimers?: unknown;
     signals: { threadPending?: unknown };
   };
   if (old?.thread === undefined) delete optional.thread;
+  else if (old.thread?.nextId === undefined) delete optional.thread!.nextId;
   if (old?.timers === undefined) delete optional.timers;
   if (old?.posixTimers === undefined) delete optional.posixTimers;
   if (old?.signals?.threadPending === undefined) delete optional.signals.threadPending;
@@ -209,6 +213,10 @@ function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
   }
   const posix = meta.posixTimers ?? { nextId: 0, timers: [] };
   if (!validPosixTimers(posix)) throw bad("POSIX timers");
+  const ids = meta.thread;
+  if (ids?.nextId !== undefined && !(ids.nextId > ids.tid && ids.nextId <= PID_MAX_LIMIT)) {
+    throw bad("the next thread id");
+  }
   return meta;
 }
 

@@ -70,6 +70,8 @@ export interface ProcessSnapshot {
     readonly quantumLeft: number;
     /** instructions of the processes already reaped (the virtual clock counts them) */
     readonly retired: number;
+    /** the next pid or tid to hand out (files written before it have none) */
+    readonly nextId?: number;
   };
   /** setitimer's timers: expiry and interval, ns (files written before them have none) */
   readonly timers: readonly (readonly [bigint, bigint])[];
@@ -134,6 +136,7 @@ export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
       sched: p.threads.scheduler.state,
       quantumLeft: p.threads.quantumLeft,
       retired: p.world.retired,
+      nextId: p.world.nextId,
     },
     timers: p.timers.state.map(([at, interval]) => [at, interval]),
     posixTimers: {
@@ -192,6 +195,8 @@ export function restoreProcess(
   p.threads.scheduler.state = t.sched;
   p.threads.quantumLeft = t.quantumLeft;
   p.world.retired = t.retired;
+  // Files without the counter: after the live ids (the restored tid among them).
+  p.world.nextId = t.nextId ?? 0;
   p.timers.state = (s.timers ?? [[0n, 0n], [0n, 0n], [0n, 0n]]).map(([at, i]) => [at, i]);
   const posix = s.posixTimers ?? { nextId: 0, timers: [] };
   p.timers.posix.nextId = posix.nextId;

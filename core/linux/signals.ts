@@ -214,6 +214,8 @@ export class SignalState {
   /** signals sent to the running thread (tgkill, faults) */
   threadPending: PendingSignal[] = [];
   altStack = { sp: 0n, flags: SS_DISABLE, size: 0n };
+  /** told of every signal {@linkcode next} takes (a POSIX timer counts its overruns then) */
+  readonly takenObservers: ((s: PendingSignal) => void)[] = [];
 
   /** The bitmask of signals pending for the running thread or the process. */
   pendingMask(): bigint {
@@ -257,7 +259,9 @@ export class SignalState {
     const t = lowestIn(thread, set), q = lowestIn(this.pending, set);
     if (t < 0 && q < 0) return null;
     const own = t >= 0 && (q < 0 || thread[t].signal <= this.pending[q].signal);
-    return own ? thread.splice(t, 1)[0] : this.pending.splice(q, 1)[0];
+    const s = own ? thread.splice(t, 1)[0] : this.pending.splice(q, 1)[0];
+    for (const observe of this.takenObservers) observe(s);
+    return s;
   }
 
   /** Whether signal `n` does something when delivered (a handler, or a default that is not to ignore). */

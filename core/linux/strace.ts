@@ -13,6 +13,7 @@ import {
   arg,
   CLONE_FLAGS,
   flags,
+  IOCTLS,
   itimervalAt,
   type Kind,
   openFlags,
@@ -31,14 +32,13 @@ const SPECS: Record<string, Kind[]> = {
   lseek: ["i", "ld", "whence"],
   newfstatat: ["f", "s", "p", "flags"],
   fstat: ["i", "p"],
-  statx: ["f", "s", "flags", "flags", "p"],
+  statx: ["f", "s", "statxat", "statxmask", "p"],
   readlinkat: ["f", "s", "p", "i"],
   faccessat: ["f", "s", "acc", "at"],
   faccessat2: ["f", "s", "acc", "at"],
   unlinkat: ["f", "s", "unlinkat"],
   mkdirat: ["f", "s", "m"],
   renameat: ["f", "s", "f", "s"],
-  renameat2: ["f", "s", "f", "s", "flags"],
   symlinkat: ["s", "f", "s"],
   chdir: ["s"],
   getcwd: ["hp", "i"],
@@ -54,7 +54,6 @@ const SPECS: Record<string, Kind[]> = {
   madvise: ["p", "ld", "madv"],
   exit: ["i"],
   exit_group: ["i"],
-  ioctl: ["i", "ioctl", "p"],
   rt_sigaction: ["sig", "p", "p"],
   rt_sigprocmask: ["how", "p", "p"],
   kill: ["i", "sig"],
@@ -75,7 +74,7 @@ const SPECS: Record<string, Kind[]> = {
 };
 
 /** Syscalls QEMU 7.2 has no name for: it prints `Unknown syscall N` and no result. */
-const UNKNOWN_TO_QEMU = new Set(["rseq"]);
+const UNKNOWN_TO_QEMU = new Set(["rseq", "clone3"]);
 
 /** Syscalls whose result QEMU follows with the struct they wrote: its argument and printer. */
 const WRITES_STRUCT: Record<string, [number, (p: LinuxProcess, addr: bigint) => string, string]> = {
@@ -122,6 +121,35 @@ function fcntlArgs(p: LinuxProcess, a: bigint[]): string[] {
     ? openFlags(Number(BigInt.asIntN(32, a[2])), p.abi.openFlagBits)
     : arg(p, kind, a, 2);
   return [arg(p, "i", a, 0), name, third];
+}
+
+/** ioctl requests that take no argument, and the one whose `int *` QEMU prints the value of. */
+const FIONBIO = 0x5421, FIONREAD = 0x541b, NO_ARGUMENT = new Set([0x5450, 0x5451]);
+
+/**
+ * ioctl as QEMU 7.2 prints it: a known request by name, then its argument (none, FIONBIO's
+ * int, or the pointer); an unknown one in hex, its argument in hex.
+ */
+function ioctlArgs(p: LinuxProcess, a: bigint[]): string[] {
+  const req = Number(BigInt.asUintN(32, a[1])), name = IOCTLS[req];
+  const fd = arg(p, "i", a, 0);
+  if (name === undefined) {
+    const hex = (v: bigint) => v === 0n ? "0" : `0x${BigInt.asUintN(64, v).toString(16)}`;
+    return [fd, hex(BigInt(req)), hex(a[2])];
+  }
+  if (NO_ARGUMENT.has(req)) return [fd, name];
+  const value = req === FIONBIO ? intAt(p, a[2]) : undefined;
+  return [fd, name, value === undefined ? ptr(a[2]) : `${value}`]; // unreadable: the pointer
+}
+
+/** The int at `addr`, if the guest can read it. */
+function intAt(p: LinuxProcess, addr: bigint): number | undefined {
+  try {
+    const b = p.mem.readBytes(addr, 4, "read");
+    return new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
+  } catch {
+    return undefined;
+  }
 }
 
 /** riscv64's clone(flags, stack, parent_tid, tls, child_tid), with QEMU's labels. */
@@ -174,6 +202,7 @@ export function formatSyscall(p: LinuxProcess, name: string, nr: number, a: bigi
   const spec = SPECS[name];
   let args: string[];
   if (name === "fcntl") args = fcntlArgs(p, a);
+  else if (name === "ioctl") args = ioctlArgs(p, a);
   else if (name === "clone") args = cloneArgs(a);
   else if (name === "execve") args = execveArgs(p, a);
   else if (!spec) args = a.map((v) => BigInt.asIntN(64, v).toString());
@@ -199,6 +228,9 @@ export function formatReturn(name: string, ret: bigint, a: bigint[], p?: LinuxPr
   if (r < 0n && r >= -4095n) return `-1 errno=${-r} (${errnoMessage(Number(-r))})`;
   if (name === "mmap" || name === "brk" || name === "mremap") {
     return `0x${BigInt.asUintN(64, ret).toString(16).padStart(16, "0")}`;
+  }
+  if (p && r === 0n && name === "ioctl" && Number(BigInt.asUintN(32, a[1])) === FIONREAD) {
+    return `0 (${intAt(p, a[2]) ?? "?"})`; // what QEMU prints after an IOC_R int request
   }
   const wrote = WRITES_STRUCT[name];
   if (p && r === 0n && wrote && a[wrote[0]]) {

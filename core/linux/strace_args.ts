@@ -36,7 +36,8 @@ export type Kind =
   | "at"
   | "unlinkat"
   | "flags"
-  | "ioctl"
+  | "statxat"
+  | "statxmask"
   | "futex"
   | "whence"
   | "clock"
@@ -45,7 +46,7 @@ export type Kind =
   | "itimer"
   | "itv";
 
-const IOCTLS: Record<number, string> = {
+export const IOCTLS: Record<number, string> = {
   0x5401: "TCGETS",
   0x5402: "TCSETS",
   0x5403: "TCSETSW",
@@ -53,7 +54,39 @@ const IOCTLS: Record<number, string> = {
   0x5413: "TIOCGWINSZ",
   0x5414: "TIOCSWINSZ",
   0x541b: "FIONREAD",
+  0x5421: "FIONBIO",
+  0x5450: "FIONCLEX",
+  0x5451: "FIOCLEX",
 };
+
+/** statx's flags as QEMU 7.2 names them, in its order. */
+const STATX_AT: [number, string][] = [
+  [0x1000, "AT_EMPTY_PATH"],
+  [0x800, "AT_NO_AUTOMOUNT"],
+  [0x100, "AT_SYMLINK_NOFOLLOW"],
+  [0x2000, "AT_STATX_FORCE_SYNC"],
+  [0x4000, "AT_STATX_DONT_SYNC"],
+];
+
+/** statx's mask as QEMU 7.2 names it: the unions first, so that they take their bits. */
+const STATX_MASK: [number, string][] = [
+  [0xfff, "STATX_ALL"],
+  [0x7ff, "STATX_BASIC_STATS"],
+  ...[
+    "STATX_TYPE",
+    "STATX_MODE",
+    "STATX_NLINK",
+    "STATX_UID",
+    "STATX_GID",
+    "STATX_ATIME",
+    "STATX_MTIME",
+    "STATX_CTIME",
+    "STATX_INO",
+    "STATX_SIZE",
+    "STATX_BLOCKS",
+    "STATX_BTIME",
+  ].map((name, i): [number, string] => [1 << i, name]),
+];
 
 const FUTEX_OPS = [
   "FUTEX_WAIT",
@@ -208,12 +241,15 @@ export function qemuSignal(n: number): string {
   return (n > 0 && SIGNALS[n]) || `${n}`;
 }
 
-/** A flag set as `A|B|0xrest`, or `zero` when no bit is set. */
+/**
+ * A flag set as `A|B|0xrest`, or `zero` when no bit is set; as QEMU's print_flags, a name
+ * whose bits an earlier one took is not printed again.
+ */
 export function flags(v: number, names: [number, string][], zero: string): string {
   const out: string[] = [];
   let rest = v;
   for (const [bit, name] of names) {
-    if ((v & bit) === bit && bit) {
+    if ((rest & bit) === bit && bit) {
       out.push(name);
       rest &= ~bit;
     }
@@ -312,8 +348,10 @@ export function arg(p: LinuxProcess, k: Kind, a: bigint[], n: number): string {
       return qemuSignal(i);
     case "flags":
       return v === 0n ? "0" : `0x${BigInt.asUintN(64, v).toString(16)}`;
-    case "ioctl":
-      return IOCTLS[i] ?? `0x${(i >>> 0).toString(16)}`;
+    case "statxat":
+      return flags(i, STATX_AT, "0");
+    case "statxmask":
+      return flags(i, STATX_MASK, "0");
     case "futex":
       return futexOp(i);
     case "whence":

@@ -168,7 +168,12 @@ function writeFrom(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: 
 }
 
 /** Writes `data` to `f` (at `pos`, pwrite); a write to a pipe or socket nobody reads raises SIGPIPE. */
-function writeBytes(p: LinuxProcess, f: OpenFile, data: Uint8Array, pos?: number): number {
+export function writeBytes(
+  p: LinuxProcess,
+  f: OpenFile,
+  data: Uint8Array,
+  pos?: number,
+): number {
   try {
     if (pos === undefined) return f.write(data);
     if (!f.pwrite) throw new SysError(E.ESPIPE);
@@ -247,10 +252,21 @@ function vectored(
 
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
 const TIOCGPGRP = 0x540f, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b;
+const FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451;
 
 function ioctl(p: LinuxProcess, a: bigint[]): number {
-  const f = p.fds.get(int(a[0]));
+  const fd = int(a[0]), f = p.fds.get(fd);
   const req = Number(BigInt.asUintN(32, a[1]));
+  // The requests of every file (Linux's do_vfs_ioctl): close-on-exec and O_NONBLOCK.
+  if (req === FIOCLEX || req === FIONCLEX) {
+    p.fds.setCloexec(fd, req === FIOCLEX);
+    return 0;
+  }
+  if (req === FIONBIO) {
+    const on = new DataView(get(p, a[2], 4).buffer).getInt32(0, true) !== 0;
+    f.statusFlags = on ? f.statusFlags | O.NONBLOCK : f.statusFlags & ~O.NONBLOCK;
+    return 0;
+  }
   if (req === FIONREAD && f instanceof PipeEnd) {
     put(p, a[2], new StructWriter(4).u32(0, f.buffer.buffered).bytes);
     return 0;
@@ -329,12 +345,14 @@ function fcntl(p: LinuxProcess, a: bigint[]): number {
       return 0;
     }
     case F.GETLK: {
-      // struct flock: l_type (short) first; report F_UNLCK (2): no conflicting lock.
-      put(p, arg, new StructWriter(2).u16(0, 2).bytes);
+      // struct flock: l_type (short) first; report F_UNLCK: no conflicting lock.
+      if (lockType(p, f, arg) === F_UNLCK) throw new SysError(E.EINVAL);
+      put(p, arg, new StructWriter(2).u16(0, F_UNLCK).bytes);
       return 0;
     }
     case F.SETLK:
     case F.SETLKW:
+      lockType(p, f, arg); // the one process holding locks: every lock is granted
       return 0;
     case F.GETPIPE_SZ:
       return pipeOf(f).size;
@@ -343,6 +361,23 @@ function fcntl(p: LinuxProcess, a: bigint[]): number {
     default:
       throw new SysError(E.EINVAL);
   }
+}
+
+const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+
+/**
+ * The l_type of the `struct flock` at `addr`, checked as Linux does: EINVAL for another
+ * type, EBADF for a read lock on a file not open for reading or a write lock on one not
+ * open for writing.
+ */
+function lockType(p: LinuxProcess, f: OpenFile, addr: bigint): number {
+  const type = new DataView(get(p, addr, 2).buffer).getInt16(0, true);
+  if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) throw new SysError(E.EINVAL);
+  const acc = f.statusFlags & O.ACCMODE;
+  if ((type === F_RDLCK && acc === O.WRONLY) || (type === F_WRLCK && acc === O.RDONLY)) {
+    throw new SysError(E.EBADF);
+  }
+  return type;
 }
 
 function getdents64(p: LinuxProcess, a: bigint[]): number {

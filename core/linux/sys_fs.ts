@@ -36,7 +36,7 @@ import { openProc, procAlias, procLink } from "./proc_files.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
-const AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+const AT_SYMLINK_NOFOLLOW = 0x100, AT_EACCESS = 0x200, AT_EMPTY_PATH = 0x1000;
 
 /**
  * Host path of `path` relative to directory fd `dirfd`. A path ending in `/`
@@ -316,7 +316,9 @@ function readlinkat(p: LinuxProcess, a: bigint[]): number {
 }
 
 function access(p: LinuxProcess, dirfd: number, pathAddr: bigint, mode: number, flags: number) {
-  if (mode & ~7) throw new SysError(E.EINVAL);
+  if (mode & ~7 || flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) {
+    throw new SysError(E.EINVAL);
+  }
   const path = readString(p, pathAddr);
   const follow = !(flags & AT_SYMLINK_NOFOLLOW);
   const host = resolveAt(p, dirfd, path, follow);
@@ -403,6 +405,10 @@ function statfs(p: LinuxProcess, addr: bigint): number {
  * console.log("openat" in fsSyscalls); // true
  * ```
  */
+/** statx: AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC, STATX__RESERVED, and the flags it takes. */
+const STATX_SYNC_TYPE = 0x6000, STATX_RESERVED = 0x80000000;
+const STATX_VALID_FLAGS = 0x100 | 0x800 | 0x1000 | STATX_SYNC_TYPE;
+
 export const fsSyscalls: SyscallTable = {
   openat,
   newfstatat: (p, a) => {
@@ -411,7 +417,14 @@ export const fsSyscalls: SyscallTable = {
     return 0;
   },
   statx: (p, a) => {
-    const st = statAt(p, int(a[0]), a[1], int(a[2]));
+    // Linux's do_statx and vfs_statx: both sync types at once, a reserved mask bit, an
+    // unknown flag are EINVAL, before the path is looked at.
+    const flags = int(a[2]), mask = Number(BigInt.asUintN(32, a[3]));
+    if ((flags & STATX_SYNC_TYPE) === STATX_SYNC_TYPE || mask & STATX_RESERVED) {
+      throw new SysError(E.EINVAL);
+    }
+    if (flags & ~STATX_VALID_FLAGS) throw new SysError(E.EINVAL);
+    const st = statAt(p, int(a[0]), a[1], flags);
     put(p, a[4], encodeStatx(st));
     return 0;
   },

@@ -19,7 +19,9 @@ import { int, len, put, type SyscallTable } from "./syscall.ts";
 export const miscSyscalls: SyscallTable = {
   getrandom: (p, a) => {
     const n = Math.min(len(a[1]), 1 << 25);
-    if (int(a[2]) & ~7) throw new SysError(E.EINVAL);
+    // GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE; the last two exclude each other
+    const flags = int(a[2]);
+    if (flags & ~7 || (flags & 6) === 6) throw new SysError(E.EINVAL);
     put(p, a[0], p.random.bytes(n));
     return n;
   },

@@ -142,6 +142,7 @@ function sigtimedwait(p: LinuxProcess, a: bigint[]): number | Blocking {
     timeoutResult: -E.EAGAIN,
     restartable: false,
     savedMask,
+    takes: set,
   });
 }
 

@@ -14,7 +14,7 @@ import { E } from "./errno.ts";
 import { ownerDied } from "./futex.ts";
 import type { LinuxProcess } from "./process.ts";
 import type { PendingSignal } from "./signals.ts";
-import { SA, SIG_DFL, SIG_IGN, sigBit, SS_DISABLE, UNBLOCKABLE } from "./signals.ts";
+import { defaultAction, SA, SIG_DFL, SIG_IGN, sigBit, SS_DISABLE, UNBLOCKABLE } from "./signals.ts";
 import { formatSyscall } from "./strace.ts";
 import { GuestThread, RESTART, type SchedOptions, Scheduler, type WaitResult } from "./threads.ts";
 
@@ -133,10 +133,37 @@ export class ThreadGroup {
 
   /** Queues `sig` for thread `t` (tgkill). */
   signalThread(t: GuestThread, sig: PendingSignal): void {
+    if (this.discards(sig.signal, t)) return;
     if (t === this.current) this.p.signals.raiseThread(sig);
     else if (sig.signal >= 32 || !t.signals.pending.some((q) => q.signal === sig.signal)) {
       t.signals.pending.push(sig);
     }
+  }
+
+  /**
+   * Whether signal `n`, sent now, is dropped as Linux's sig_ignored drops it:
+   * it is ignored and blocked by no thread (by `only`, for a signal to that
+   * thread), a thread in rt_sigtimedwait counting its mask from before.
+   */
+  discards(n: number, only?: GuestThread): boolean {
+    const handler = this.p.signals.actions[n].handler;
+    if (handler !== SIG_IGN && (handler !== SIG_DFL || defaultAction(n) !== "ignore")) return false;
+    const bit = sigBit(n);
+    return (only ? [only] : this.all).every((t) => (this.#realBlocked(t) & bit) === 0n);
+  }
+
+  /** Whether a thread waits in rt_sigtimedwait for signal `n`, and `n` would be queued. */
+  sigwaits(n: number): boolean {
+    const bit = sigBit(n);
+    return !this.discards(n) &&
+      this.all.some((t) => ((t.wait?.blocking.options.takes ?? 0n) & bit) !== 0n);
+  }
+
+  /** The signals thread `t` blocks, with those blocked before an rt_sigtimedwait it is in. */
+  #realBlocked(t: GuestThread): bigint {
+    const blocked = t === this.current ? this.p.signals.blocked : t.signals.blocked;
+    const o = t.wait?.blocking.options;
+    return o?.takes !== undefined ? blocked | (o.savedMask ?? 0n) : blocked;
   }
 
   /**

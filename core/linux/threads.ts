@@ -68,6 +68,11 @@ export class Blocking {
        * signal that interrupted it
        */
       savedMask?: bigint;
+      /**
+       * rt_sigtimedwait: the signals it takes; those of them `savedMask`
+       * blocks are queued even when ignored (Linux's real_blocked)
+       */
+      takes?: bigint;
     } = {},
   ) {}
 }

@@ -59,6 +59,17 @@ export class ProcessWorld {
     return this.#nextId++;
   }
 
+  /** The id {@linkcode allocId} hands out next (a snapshot keeps it). */
+  get nextId(): number {
+    return this.#nextId;
+  }
+
+  /** Hands out `next` next (a snapshot restored), or after every live pid and tid if higher. */
+  set nextId(next: number) {
+    const live = this.processes.flatMap((p) => [p.pid, ...p.threads.all.map((t) => t.tid)]);
+    this.#nextId = Math.max(next, ...live.map((id) => id + 1));
+  }
+
   /** Guest instructions retired by every process so far (the virtual clock's count). */
   instructions(): number {
     let n = this.retired;

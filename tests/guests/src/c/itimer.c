@@ -1,5 +1,6 @@
 // Interval timers: alarm, setitimer/getitimer on the three clocks, a sleep
-// and pause() interrupted by SIGALRM, and the errors. Prints only what is the
+// and pause() interrupted by SIGALRM, an ignored SIGALRM (dropped, or taken by sigwait when
+// blocked), and the errors. Prints only what is the
 // same on every run (counts and rounded times), so the output can be compared
 // with qemu-riscv64's.
 #include <errno.h>
@@ -28,6 +29,35 @@ static void handle(int sig) {
 static void spin_until(volatile sig_atomic_t *count, int n) {
   for (volatile unsigned long i = 0; *count < n && i < 4000000000ul; i++) {
   }
+}
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+// An ignored SIGALRM: Linux drops it when it is sent, unless it is blocked; then sigwait takes it
+// (sig_ignored in kernel/signal.c counts the mask from before rt_sigtimedwait).
+static void ignored_signals(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGALRM);
+  signal(SIGALRM, SIG_IGN);
+  struct itimerval soon = {{0, 0}, {0, 20000}};
+  siginfo_t si;
+  setitimer(ITIMER_REAL, &soon, NULL);
+  errno = 0;
+  int r = sigtimedwait(&set, &si, &(struct timespec){0, 100000000});
+  printf("ignored, unblocked, sigtimedwait 0.1 s: %d %s\n", r, strerror(errno));
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  setitimer(ITIMER_REAL, &soon, NULL);
+  long long t0 = now_ms();
+  r = sigtimedwait(&set, &si, &(struct timespec){2, 0});
+  printf("ignored, blocked, sigtimedwait 2 s: %d, within 1 s %d\n", r, now_ms() - t0 < 1000);
+  setitimer(ITIMER_REAL, &soon, NULL);
+  printf("ignored, blocked, sigwaitinfo: %d\n", sigwaitinfo(&set, &si));
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int main(void) {
@@ -96,6 +126,8 @@ int main(void) {
   errno = 0;
   r = getitimer(3, &now);
   printf("getitimer 3: %d %s\n", r, strerror(errno));
+
+  ignored_signals();
 
   // the default action of SIGALRM ends the process
   signal(SIGALRM, SIG_DFL);

@@ -127,6 +127,49 @@ static void signals_and_time(void) {
   sigaltstack(0, &ss);
 }
 
+// Calls whose -strace format is checked here too: statx's flag and mask names, faccessat2,
+// renameat2 (QEMU 7.2 prints it raw), the ioctls of every file, tgkill and tkill, and clone3
+// (unknown to QEMU 7.2). The invalid statx calls are EINVAL on Linux.
+static void more_calls(void) {
+  struct stat st;
+  struct statx stx;
+  int n = 1, pfd[2];
+  mkdir("more_dir", 0755);
+  close(open("more_dir/f", O_CREAT | O_WRONLY, 0644));
+  syscall(SYS_fstat, 1, &st);
+  statx(AT_FDCWD, "more_dir/f", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx);
+  statx(AT_FDCWD, "more_dir/f", 0, 0, &stx);
+  statx(AT_FDCWD, "more_dir", AT_NO_AUTOMOUNT | AT_STATX_FORCE_SYNC, STATX_TYPE | STATX_SIZE, &stx);
+  statx(AT_FDCWD, "more_dir", AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC, STATX_ALL, &stx);
+  statx(AT_FDCWD, "more_dir", 0x1, STATX_BASIC_STATS | STATX_BTIME, &stx);
+  statx(AT_FDCWD, "more_dir", 0, 0x80000000u, &stx);
+  syscall(SYS_faccessat2, AT_FDCWD, "more_dir/f", R_OK | W_OK, AT_EACCESS);
+  renameat2(AT_FDCWD, "more_dir/f", AT_FDCWD, "more_dir/g", 0);
+  renameat2(AT_FDCWD, "more_dir/g", AT_FDCWD, "more_dir/f", RENAME_NOREPLACE);
+  symlinkat("f", AT_FDCWD, "more_dir/l");
+  chdir("more_dir");
+  chdir("..");
+  pipe2(pfd, 0);
+  ioctl(pfd[0], FIONBIO, &n);
+  fcntl(pfd[0], F_GETFL);
+  n = 0;
+  ioctl(pfd[0], FIONBIO, &n);
+  ioctl(pfd[0], FIONBIO, (int *)8);
+  ioctl(pfd[0], FIOCLEX);
+  fcntl(pfd[0], F_GETFD);
+  ioctl(pfd[0], FIONCLEX);
+  ioctl(pfd[0], FIONREAD, &n);
+  close(pfd[0]);
+  close(pfd[1]);
+  syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
+  syscall(SYS_tkill, gettid(), SIGUSR1);
+  syscall(SYS_tgkill, getpid(), gettid(), 0);
+  syscall(SYS_clone3, 0, 0);
+  unlink("more_dir/l");
+  unlink("more_dir/f");
+  rmdir("more_dir");
+}
+
 int main(int argc, char **argv) {
   printf("start\n");
   fflush(stdout);
@@ -134,6 +177,7 @@ int main(int argc, char **argv) {
   memory();
   fds();
   signals_and_time();
+  more_calls();
   if (argc > 1 && !strcmp(argv[1], "thread")) {
     pthread_t t;
     pthread_create(&t, 0, worker, 0);
