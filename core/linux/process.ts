@@ -7,7 +7,7 @@
  */
 
 import { CpuCore } from "../cpu_core.ts";
-import { registerRows } from "../register_dump.ts";
+import { withExecLog } from "./exec_log.ts";
 import { useAccel } from "../accel.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
@@ -241,7 +241,7 @@ export class LinuxProcess {
     });
     loadProgram(p, elf, realProg, opts);
     p.#setupStdio(opts);
-    p.#setupLogging();
+    if (p.log) p.cpu.backend = withExecLog(p.cpu.backend, p.log.categories, p.log.write);
     return p;
   }
 
@@ -267,25 +267,6 @@ export class LinuxProcess {
         : hostOutputStream(fd, s, !!log, unlessMuted);
     this.fds.install(out(opts.stdout, 1, o), false);
     this.fds.install(out(opts.stderr, 2, e), false);
-  }
-
-  #setupLogging(): void {
-    const log = this.log;
-    if (!log) return;
-    const inner = this.cpu.backend;
-    const exec = log.categories.has("exec"), cpuRegs = log.categories.has("cpu");
-    const nochain = log.categories.has("nochain");
-    if (exec || cpuRegs || nochain) {
-      this.cpu.backend = {
-        name: inner.name,
-        exec: (cpu, tb, budget) => {
-          if (exec && !tb.part?.first) log.write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
-          if (cpuRegs) log.write(dumpRegisters(cpu));
-          // nochain: a budget of one block makes the JIT come back after each block.
-          return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insnCount) : budget);
-        },
-      };
-    }
   }
 
   /**
@@ -607,8 +588,4 @@ export class LinuxProcess {
   #deliverSignals(): void {
     deliverSignals(this, (ev) => this.#events.push(ev));
   }
-}
-
-function dumpRegisters(cpu: CpuCore): string {
-  return registerRows(cpu).join("\n");
 }
