@@ -33,7 +33,8 @@ import {
   Status,
 } from "./region_abi.ts";
 
-type RunFn = (entry: number, budget: number) => number;
+/** A region's `run`: no counter ahead when called from JS (region_compiler.ts). */
+type RunFn = (entry: number, budget: number, aheadAt: 0, aheadBy: 0n) => number;
 
 interface Region {
   run: RunFn;
@@ -275,7 +276,7 @@ export class JitBackend implements Backend {
     const allowed = Math.min(budget, MAX_RUN);
     this.#allowed = allowed;
     this.stats.regionCalls++;
-    const status = region.run(entry.index, allowed);
+    const status = region.run(entry.index, allowed, 0, 0n);
     const remaining = dv.getInt32(ctrl + CTRL.remaining, true);
     let done = allowed - remaining;
     const missed = status === Status.MISS ? this.#missedInsn() : undefined;
