@@ -33,8 +33,7 @@ import {
   Status,
 } from "./region_abi.ts";
 
-/** A region's `run`: no counter ahead when called from JS (region_compiler.ts). */
-type RunFn = (entry: number, budget: number, aheadAt: 0, aheadBy: 0n) => number;
+type RunFn = (entry: number, budget: number) => number;
 
 interface Region {
   run: RunFn;
@@ -276,7 +275,7 @@ export class JitBackend implements Backend {
     const allowed = Math.min(budget, MAX_RUN);
     this.#allowed = allowed;
     this.stats.regionCalls++;
-    const status = region.run(entry.index, allowed, 0, 0n);
+    const status = region.run(entry.index, allowed);
     const remaining = dv.getInt32(ctrl + CTRL.remaining, true);
     let done = allowed - remaining;
     const missed = status === Status.MISS ? this.#missedInsn() : undefined;

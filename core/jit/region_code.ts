@@ -23,7 +23,7 @@ import {
 } from "./region_imports.ts";
 import { AccessFunctions, type AccessGroup, accessGroups } from "./region_memory.ts";
 import { type MissExitEnv, missExitSets, type MissSite } from "./region_miss.ts";
-import { BudgetCounter, takeOver, uniformCounter } from "./region_counter.ts";
+import { BudgetCounter, uniformCounter } from "./region_counter.ts";
 
 /** What the compiler needs to know besides the TBs. */
 export interface RegionEnv {
@@ -60,7 +60,7 @@ export interface RegionEnv {
 const TIGHT_LOOP = 4;
 
 /** The first local after the params and the exits' locals (region_exits.ts `LOCALS`). */
-const FIRST_FREE_LOCAL = 8;
+const FIRST_FREE_LOCAL = 6;
 
 /**
  * The `run` body of the region being compiled, reused by every region: its
@@ -81,7 +81,7 @@ const regionBody = new WasmCode(1 << 16);
 export class RegionCode {
   readonly c: WasmCode;
   readonly irs: IrBlock[];
-  /** the types of the `run` function's locals after its params (region_exits.ts `LOCALS`) */
+  /** the types of the `run` function's locals, params first */
   readonly localTypes: number[] = [I32, I32, I64, I32];
   /** the local of each guest register the region uses (-1: unused) */
   readonly globalLocal: Int32Array;
@@ -229,12 +229,6 @@ export class RegionCode {
       this.c.i32Const(addr).localGet(l).mem(W.i64Store, 0);
     }
   };
-
-  /** At the region's entry: takes over the counter a chaining region left ahead, then loads. */
-  enterCounters(): void {
-    takeOver(this.c, this.budgetCounter);
-    if (!this.budgetCounter) this.reloadCounters();
-  }
 
   /** Takes the counters from memory again (`notStarted` as for `flushCounters`). */
   reloadCounters(notStarted = 0): void {

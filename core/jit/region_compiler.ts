@@ -1,9 +1,8 @@
 /**
  * Compiles a region (several TBs) from IR into one WebAssembly function.
  *
- * Shape of the generated function `run(entry: i32, budget: i32, aheadAt: i32, aheadBy: i64) -> i32`:
+ * Shape of the generated function `run(entry: i32, budget: i32) -> i32`:
  * ```text
- * take over the counter the chaining region left ahead (aheadAt, aheadBy: region_counter.ts)
  * load the guest registers (globals) its tight loops use into i64 locals
  * block $exit
  *   block $exitPc
@@ -29,7 +28,7 @@
  *   end
  *   store addr as the pc
  * end
- * store the inline counters (but one kept by the budget, at a chain)
+ * store the inline counters
  * status = CHAIN: tail-call the jump-cache entry in `ent`; else return status
  * ```
  * A direct jump to a later TB of the region branches straight to the end of
@@ -52,7 +51,7 @@
  */
 
 import type { TranslationBlock } from "../tb.ts";
-import { assembleModule, I32, I64, W, type WasmFunctionSpec } from "./wasm_code.ts";
+import { assembleModule, I32, W, type WasmFunctionSpec } from "./wasm_code.ts";
 import { internalFunctions } from "./wasm_helpers.ts";
 import { fixedImports, type HelperImport } from "./region_imports.ts";
 import { closeExits, LOCALS, openExits } from "./region_exits.ts";
@@ -82,7 +81,7 @@ export interface CompiledRegion {
 export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): CompiledRegion {
   const r = new RegionCode(tbs, env), c = r.c;
   r.loadGlobals(r.used.filter((g) => r.heldAcross[g]));
-  r.enterCounters();
+  r.reloadCounters();
   c.localGet(LOCALS.entry).localSet(LOCALS.next);
   openExits(c);
   for (let i = 0; i < tbs.length; i++) c.block();
@@ -98,7 +97,7 @@ export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): Compiled
   ];
   const run: WasmFunctionSpec = {
     name: "run",
-    params: [I32, I32, I32, I64],
+    params: [I32, I32],
     result: I32,
     locals: r.localTypes,
     body: c,

@@ -5,9 +5,7 @@
  * (`remaining`, which a TB's entry lowers by its length), less those of the
  * TB not started when an exit leaves mid-TB. The region then makes no add at
  * all: it stores the count when something may see it (each exit, call and
- * trace drain), from a mark of `remaining` at the last store. A chain to a
- * region that keeps the same counter the same way stores nothing
- * (`takeOver`).
+ * trace drain), from a mark of `remaining` at the last store.
  *
  * Why: the adds were the per-instruction counter's cost. One add per TB cost
  * as much as the per-block counter, and only no add at all ran as fast as
@@ -82,36 +80,7 @@ function sumOfAdds(ops: readonly IrOp[]): bigint {
   return ops.reduce((n, o) => o.op === Op.COUNTER_ADD ? n + o.pc : n, 0n);
 }
 
-const { remaining: L_REMAINING, next: L_NEXT, aheadAt: L_AT, aheadBy: L_BY } = LOCALS;
-
-/**
- * A region's entry: the region that chained here may have left its counter
- * kept by the budget ahead by `aheadBy` times `remaining` at the host address
- * `aheadAt` (0 when none: a call from JS, or a chain from a region that
- * stored its counters). A region keeping the same counter the same way
- * (`own`) counts on from there, which saves a store at each chain and a
- * restart at each entry; any other region takes that lead off first, and
- * `own` then counts on from the exact count.
- *
- * @example
- * ```ts ignore
- * takeOver(c, region.budgetCounter); // at the region's entry, before its counters load
- * ```
- */
-export function takeOver(c: WasmCode, own: BudgetCounter | undefined): void {
-  if (own) {
-    c.localGet(L_AT).i32Const(own.host).op(W.i32Eq)
-      .localGet(L_BY).i64Const(own.delta).op(W.i64Eq).op(W.i32And).op(W.i32Eqz).if();
-  }
-  c.localGet(L_AT).if();
-  c.localGet(L_AT).localGet(L_AT).mem(W.i64Load, 0).localGet(L_BY)
-    .localGet(L_REMAINING).op(W.i64ExtendI32S).op(W.i64Mul).op(W.i64Sub).mem(W.i64Store, 0);
-  c.op(W.end);
-  if (own) {
-    own.restart(0);
-    c.op(W.end);
-  }
-}
+const { remaining: L_REMAINING, next: L_NEXT } = LOCALS;
 
 /**
  * The code of a counter kept by the budget: its host address and its delta.

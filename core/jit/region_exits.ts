@@ -16,22 +16,12 @@ import { CTRL, JUMP_CACHE_ENTRIES, JUMP_CACHE_FOLD, jumpCacheKey, Status } from 
 
 /**
  * The locals of a region's `run` function that the shared exits use: the
- * params `entry` and `remaining` (the budget), `aheadAt` and `aheadBy` (a
- * counter the chaining region left ahead: region_counter.ts), then `next` (i32: the TB to
+ * params `entry` and `remaining` (the budget), then `next` (i32: the TB to
  * dispatch to, or an invalidation's refund), `status` (i32), `addr` (i64: a
  * guest address, or the pc an exit goes on at), `ent` (i32: a TLB entry or a
  * jump-cache slot).
  */
-export const LOCALS = {
-  entry: 0,
-  remaining: 1,
-  aheadAt: 2,
-  aheadBy: 3,
-  next: 4,
-  status: 5,
-  addr: 6,
-  ent: 7,
-} as const;
+export const LOCALS = { entry: 0, remaining: 1, next: 2, status: 3, addr: 4, ent: 5 } as const;
 
 /** The status of an exit that tail-calls the next region (internal to the region's code). */
 const CHAIN = -1;
@@ -92,9 +82,7 @@ export interface ExitEnv {
  * Closes the blocks {@linkcode openExits} opened, with the code each exit
  * runs; `flushCounters` stores the inline counters (guest registers are
  * stored as they are written: see `region_tb.ts`); `budget`, a counter kept by
- * the budget, leaves out the refunded instructions that did not start, and
- * is not stored at a chain: the next region takes it over as it is (its
- * `aheadAt` and `aheadBy` params, region_counter.ts `takeOver`).
+ * the budget, leaves out the refunded instructions that did not start.
  *
  * @example
  * ```ts
@@ -142,15 +130,11 @@ export function closeExits(
   c.op(W.end); // $exitPc
   c.i32Const(STATE_BASE + env.pcOffset).localGet(addr).mem(W.i64Store, 0);
   c.op(W.end); // $exit
-  // a counter kept by the budget stays ahead into the next region, which takes it over
-  if (!budget) flushCounters();
+  flushCounters();
   c.localGet(status).i32Const(CHAIN).op(W.i32Eq).if();
   c.localGet(ent).mem(W.i32Load, env.jumpCache + 12).localGet(remaining);
-  if (budget) c.i32Const(budget.host).i64Const(budget.delta);
-  else c.i32Const(0).i64Const(0n);
   c.localGet(ent).mem(W.i32Load, env.jumpCache + 8).returnCallIndirect(RUN_TYPE_INDEX);
   c.op(W.end);
-  if (budget) flushCounters();
   c.i32Const(env.ctrl + CTRL.remaining).localGet(remaining).mem(W.i32Store, 0);
   c.localGet(status);
 }

@@ -302,12 +302,9 @@ export interface WasmFunctionSpec {
   exported?: boolean;
 }
 
-/**
- * Type index of a region's `run`, `(i32, i32, i32, i64) -> i32`, in every assembled module (for
- * `return_call_indirect`).
- */
+/** Type index of `(i32, i32) -> i32` in every assembled module (for `return_call_indirect`). */
 export const RUN_TYPE_INDEX = 0;
-const RUN_SIGNATURE = [0x60, 4, I32, I32, I32, I64, 1, I32];
+const RUN_SIGNATURE = [0x60, 2, I32, I32, 1, I32];
 
 /** Local declarations as (count, type) runs of equal types. */
 function localRuns(types: number[]): [number, number][] {
