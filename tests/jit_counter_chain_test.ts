@@ -1,7 +1,8 @@
-// A per-instruction counter that the JIT keeps by its budget stays ahead across a chain to a
-// region that keeps it the same way (core/jit/region_counter.ts `takeOver`); every other region
-// takes that lead off at its entry. These runs mix the ways, so that regions of each kind chain
-// into each other, and the counts must be the interpreter's at every stop.
+// A per-instruction counter that the JIT keeps by its budget (core/jit/region_counter.ts) is
+// stored at every exit of a region, a chain to the next region too. These runs mix regions that
+// keep it by the budget (with different deltas), keep its adds, or keep none, so that regions of
+// each kind chain into each other: the counts must be the interpreter's at every stop. A chain
+// that leaves the count ahead for the next region (docs/perf.md, twentieth session) must pass them.
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 
@@ -24,12 +25,12 @@ async function countsAtStops(accel: "jit" | "interp", deltas: Deltas, budget: nu
 }
 
 const patterns: [string, Deltas][] = [
-  // every region keeps the counter by the budget, and chains store nothing
+  // every region keeps the counter by the budget
   ["the same delta everywhere", () => 1n],
-  // regions whose TBs all add 1, or all 3, keep it with different deltas: chains between them
-  // take the lead off; regions that mix them keep their adds
+  // regions whose TBs all add 1, or all 3, keep it with different deltas; regions that mix
+  // them keep their adds
   ["deltas 1 and 3", (pc) => (pc & 0x100n ? 1n : 3n)],
-  // regions of TBs that add nothing keep no counter but take the lead off
+  // regions of TBs that add nothing keep no counter
   ["deltas 2 and 0", (pc) => (pc & 16n ? 2n : 0n)],
 ];
 
