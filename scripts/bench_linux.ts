@@ -63,16 +63,8 @@ export function qemuLinuxArgs(file: string, extra = ""): string[] {
   return [...args, ...QEMU_MODERN_VIRTIO];
 }
 
-/**
- * Wall seconds and peak RSS of one boot to poweroff under qemu-system-riscv64
- * with disk `disk` (`snapshot=on`), or null without it.
- *
- * @example
- * ```ts ignore
- * const q = await qemuBoot("tests/linux/disk.ext2");
- * ```
- */
-export async function qemuBoot(disk: string): Promise<{ seconds: number; rssMiB: number } | null> {
+/** Wall seconds of one boot to poweroff under qemu-system-riscv64, or null without it. */
+async function qemuBoot(disk: string): Promise<{ seconds: number; rssMiB: number } | null> {
   const args = ["-f", "%M", "qemu-system-riscv64", ...qemuLinuxArgs(disk, ",snapshot=on")];
   const t0 = performance.now();
   try {
@@ -94,13 +86,8 @@ export async function qemuBoot(disk: string): Promise<{ seconds: number; rssMiB:
 /**
  * Peak RSS in MiB of `emu system` booting Linux as a whole process (the in-process boot's RSS
  * includes whatever the bench did before), and of an empty `deno run`, Deno's own baseline.
- *
- * @example
- * ```ts ignore
- * const { rssMiB, denoMiB } = await denemuPeakRss("tests/linux/disk.ext2");
- * ```
  */
-export async function denemuPeakRss(disk: string): Promise<{ rssMiB: number; denoMiB: number }> {
+async function denemuPeakRss(disk: string): Promise<{ rssMiB: number; denoMiB: number }> {
   const mod = new URL("../mod.ts", import.meta.url).pathname;
   const qemuOnly = new Set(QEMU_MODERN_VIRTIO);
   const args = qemuLinuxArgs(disk, ",snapshot=on").filter((a) => !qemuOnly.has(a));

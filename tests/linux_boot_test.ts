@@ -8,13 +8,7 @@ import assert from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 import { FW_JUMP } from "../scripts/record_uboot_qemu.ts";
 import { which } from "../scripts/build_guests.ts";
-import {
-  denemuPeakRss,
-  LINUX_DEVICES,
-  linuxDrive,
-  qemuBoot,
-  qemuLinuxArgs,
-} from "../scripts/bench_linux.ts";
+import { LINUX_DEVICES, linuxDrive, qemuLinuxArgs } from "../scripts/bench_linux.ts";
 
 const DIR = new URL("./linux/", import.meta.url).pathname;
 const KERNEL = `${DIR}Image`, INITRD = `${DIR}initramfs.cpio.gz`;
@@ -157,25 +151,5 @@ Deno.test({
       "snapshot=on kept the guest's writes in memory",
     );
     await Deno.remove(disk);
-  },
-});
-
-// Issue 17's memory goal, as the bench states it: `emu system`'s peak RSS at most 2x QEMU's plus
-// an empty `deno run`'s, with 5 % for V8's timing (runs spread by about 8 MiB). It was 200-218 MiB
-// against about 181 before the machine ran in a worker with a capped young generation.
-Deno.test({
-  name: "emu system: the Linux boot's peak RSS is within 2x qemu-system-riscv64's plus Deno's own",
-  ignore: !hasQemu,
-  fn: async () => {
-    const qemu = await qemuBoot(`${DIR}disk.ext2`);
-    assert.ok(qemu, "qemu-system-riscv64 did not boot the test kernel");
-    const ours = await denemuPeakRss(`${DIR}disk.ext2`);
-    const goal = 2 * qemu.rssMiB + ours.denoMiB;
-    assert.ok(
-      ours.rssMiB <= goal * 1.05,
-      `peak ${ours.rssMiB.toFixed(1)} MiB, goal ${goal.toFixed(1)} (QEMU ${
-        qemu.rssMiB.toFixed(1)
-      })`,
-    );
   },
 });
