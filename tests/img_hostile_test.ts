@@ -130,3 +130,27 @@ imageTest(
     await convertBoth(dir, "n.qcow2");
   },
 );
+
+imageTest(
+  `img snapshot -c: an L2 entry unaligned or far past the end fails in one line, as in qemu-img (was a RangeError)`,
+  async (dir) => {
+    for (
+      const [entry, why] of [[0x3a3a3a3a3a3a00n, /unaligned/], [
+        0x3a3a3a3a3a0000n,
+        /File too large/,
+      ]] as const
+    ) {
+      await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", "s.qcow2", "1M"], dir);
+      await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/s.qcow2`]);
+      const file = await Deno.readFile(`${dir}/s.qcow2`);
+      const view = new DataView(file.buffer);
+      const l2 = Number(view.getBigUint64(Number(view.getBigUint64(40))) & 0xffffffffff00n);
+      await poke(`${dir}/s.qcow2`, l2, 8, entry | (1n << 63n));
+      await Deno.copyFile(`${dir}/s.qcow2`, `${dir}/q.qcow2`);
+      const theirs = await qemuImg(["snapshot", "-c", "s1", "q.qcow2"], dir, [1]);
+      const ours = await emuImg(["snapshot", "-c", "s1", "s.qcow2"], dir);
+      assertEquals([ours.code, ours.stderr.trim().split("\n").length], [theirs.code, 1]);
+      assertEquals(why.test(ours.stderr), true, ours.stderr);
+    }
+  },
+);

@@ -12,7 +12,7 @@
  */
 
 import { EmuError, type HostFile } from "../../../plugin_block.ts";
-import { be64, HeaderField } from "./header.ts";
+import { be64, HeaderField, MAX_REFTABLE_BYTES } from "./header.ts";
 
 /** Reads a big-endian u64 table entry (offsets below 2^53) from `b` at byte `at`. */
 export function entryAt(b: Uint8Array, at: number): number {
@@ -229,6 +229,16 @@ export class Refcounts {
       const needBlocks = lastBlock - Math.floor(start / this.perBlock) + 1;
       if (need === tableClusters && needBlocks === blocks) break;
       [tableClusters, blocks] = [need, needBlocks];
+    }
+    if (tableClusters * cs > MAX_REFTABLE_BYTES) {
+      // QEMU's qcow2_grow_refcount_table fails with EFBIG there (a cluster far past the end)
+      throw new EmuError(
+        `${this.file.path}: the refcount table would grow past ${MAX_REFTABLE_BYTES >> 20} MiB ` +
+          `(a reference to host cluster ${
+            minEntries * this.perBlock - 1
+          } or below): File too large`,
+        "the image is corrupt; emu img check shows where",
+      );
     }
     const firstBlock = Math.floor(start / this.perBlock);
     const newTable = [...this.table];
