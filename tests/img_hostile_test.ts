@@ -154,3 +154,22 @@ imageTest(
     }
   },
 );
+
+imageTest(
+  `img check: a file made a sparse terabyte takes well under 1 GiB, as in qemu-img (was 2 GiB of counts)`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", "t.qcow2", "1M"], dir);
+    await run("qemu-io", ["-c", "write -P 5 0 64k", `${dir}/t.qcow2`]);
+    await Deno.truncate(`${dir}/t.qcow2`, 2 ** 40); // 2^28 clusters, as `snapshot -a` can make
+    const theirs = await qemuImg(["check", "t.qcow2"], dir);
+    const main = new URL("../cli/img/main.ts", import.meta.url).href;
+    const script = `const { imgCommand } = await import(${JSON.stringify(main)});
+      const code = await imgCommand(["check", "t.qcow2"]);
+      const peak = /VmHWM:\\s+(\\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))[1];
+      console.error("peak", peak, "code", code);`;
+    const ours = await run(Deno.execPath(), ["eval", script], dir);
+    const [, peakKiB, code] = /peak (\d+) code (\d+)/.exec(ours.stderr) ?? [];
+    assertEquals([Number(code), ours.stdout], [theirs.code, theirs.stdout]);
+    assertEquals(Number(peakKiB) < 1 << 20, true, `peak RSS ${peakKiB} KiB`);
+  },
+);
