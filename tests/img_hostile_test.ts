@@ -173,3 +173,28 @@ imageTest(
     assertEquals(Number(peakKiB) < 1 << 20, true, `peak RSS ${peakKiB} KiB`);
   },
 );
+
+imageTest(
+  `img resize --shrink cuts the file after its last cluster in use, as qemu-img does (a sparse terabyte stayed)`,
+  async (dir) => {
+    for (const name of ["t.qcow2", "q.qcow2"]) { // not copied: a copy would not be sparse
+      await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", name, "1M"], dir);
+      await run("qemu-io", [
+        "-c",
+        "write -P 5 0 64k",
+        "-c",
+        "write -P 6 960k 64k",
+        `${dir}/${name}`,
+      ]);
+      await Deno.truncate(`${dir}/${name}`, 2 ** 40);
+    }
+    await qemuImg(["resize", "-q", "--shrink", "q.qcow2", "512K"], dir);
+    const ours = await emuImg(["resize", "-q", "--shrink", "t.qcow2", "512K"], dir);
+    assertEquals(ours.code, 0, ours.stderr);
+    const size = (name: string) => Deno.statSync(`${dir}/${name}`).size;
+    assertEquals(size("t.qcow2"), size("q.qcow2"));
+    const check = async (cmd: typeof emuImg, name: string) =>
+      JSON.parse((await cmd(["check", "--output=json", name], dir)).stdout)["image-end-offset"];
+    assertEquals(await check(emuImg, "t.qcow2"), await check(qemuImg, "q.qcow2"));
+  },
+);

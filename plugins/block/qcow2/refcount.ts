@@ -285,6 +285,21 @@ export class Refcounts {
     return start;
   }
 
+  /**
+   * The last cluster with a non-zero refcount, or -1 (QEMU's
+   * qcow2_get_last_cluster, walking the refcount table from its end).
+   */
+  lastUsed(): number {
+    for (let bi = this.table.length - 1; bi >= 0; bi--) {
+      if (!this.table[bi]) continue;
+      const block = this.#block(this.table[bi]);
+      for (let i = this.perBlock - 1; i >= 0; i--) {
+        if (readRefcount(block, i, this.bits)) return bi * this.perBlock + i;
+      }
+    }
+    return -1;
+  }
+
   /** Makes allocation search from cluster `index` on (repairs allocate past the end). */
   searchFrom(index: number): void {
     this.#freeHint = index;
