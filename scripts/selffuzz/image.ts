@@ -1,6 +1,6 @@
 /**
  * `image`: mutated qcow2 and raw disk images through `emu img info`, `check`,
- * `map` and `convert -O raw`, and opened as a system-mode drive is (random
+ * `map` and `convert -O raw`, then `snapshot -c/-a/-d` and `resize` up and down, and opened as a system-mode drive is (random
  * reads, writes and zeroing through the format driver, writes kept in memory
  * as `snapshot=on` does). Seeds are made at start with `emu img`: qcow2 v3 and
  * v2, 4 KiB and 64 KiB clusters, compressed clusters, 1- and 64-bit
@@ -33,6 +33,17 @@ const MAX_HELD = 2 ** 31;
 const COMPARE_SIZE = 16 << 20;
 const HAVE_QEMU_IMG = await which("qemu-img");
 const BASE = "base.qcow2";
+/** Stands for the image's path in {@linkcode WRITES}. */
+const IMAGE = "IMAGE";
+
+/** Commands that change the image, run last in this order (`-f` follows the name). */
+const WRITES = [
+  ["snapshot", "-c", "s1", IMAGE],
+  ["snapshot", "-a", "s1", IMAGE],
+  ["snapshot", "-d", "s1", IMAGE],
+  ["resize", "--shrink", "-q", IMAGE, "+1M"],
+  ["resize", "--shrink", "-q", IMAGE, "-512K"],
+];
 
 /** The seeds: [name, bytes, format]; the overlay's backing file is {@linkcode BASE}. */
 type Seed = { name: string; bytes: Uint8Array; format: "qcow2" | "raw" };
@@ -181,6 +192,11 @@ async function check(input: Uint8Array, withQemu = false): Promise<string | null
       () => img(["convert", ...f, "-O", "raw", path, join(dir, "out.raw")]),
     );
     if (converted) return converted;
+    for (const args of WRITES) {
+      const line = [args[0], ...f, ...args.slice(1).map((a) => a === IMAGE ? path : a)];
+      const failure = await step(args.join(" "), () => img(line));
+      if (failure) return failure;
+    }
     return withQemu && rnd(4) === 0 ? await compareWithQemu(dir, image, seed.format) : null;
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -29,9 +29,15 @@ export const NO_FIX: FixMode = { leaks: false, errors: false };
 /** A check that cannot go on (QEMU's negative return): the errno text qemu-img prints. */
 export class CheckAborted extends Error {}
 
-/** QEMU's in-memory refcount table: counted references per host cluster. */
+/**
+ * QEMU's in-memory refcount table: counted references per host cluster. One
+ * byte per cluster, counts from 255 up in a map: a hostile image can make the
+ * file a sparse terabyte (2^28 clusters of 4 KiB), which took 2 GiB as a
+ * Float64Array where qemu-img's table of refcount_bits entries takes 32 MiB.
+ */
 export class Imrt {
-  #counts = new Float64Array(64);
+  #counts = new Uint8Array(64);
+  readonly #large = new Map<number, number>();
   /** clusters covered (QEMU's nb_clusters) */
   size: number;
 
@@ -44,7 +50,7 @@ export class Imrt {
   ensure(n: number): void {
     if (n <= this.size) return;
     if (n > this.#counts.length) {
-      const grown = new Float64Array(Math.max(n, this.#counts.length * 2));
+      const grown = new Uint8Array(Math.max(n, this.#counts.length * 2));
       grown.set(this.#counts);
       this.#counts = grown;
     }
@@ -52,19 +58,27 @@ export class Imrt {
   }
 
   get(c: number): number {
-    return c < this.size ? this.#counts[c] : 0;
+    if (c >= this.size) return 0;
+    const v = this.#counts[c];
+    return v === LARGE ? this.#large.get(c)! : v;
   }
 
   set(c: number, v: number): void {
     this.ensure(c + 1);
-    this.#counts[c] = v;
+    if (v >= LARGE) this.#large.set(c, v);
+    else if (this.#counts[c] === LARGE) this.#large.delete(c);
+    this.#counts[c] = Math.min(v, LARGE);
   }
 
   /** Forgets every count, keeping the size. */
   clear(): void {
     this.#counts.fill(0);
+    this.#large.clear();
   }
 }
+
+/** An {@linkcode Imrt} byte that means "the count is in the map". */
+const LARGE = 255;
 
 /** A DataView on `b`, to read big-endian table entries as two 32-bit halves. */
 export function view(b: Uint8Array): DataView {

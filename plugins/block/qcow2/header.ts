@@ -32,7 +32,7 @@ const V2_HEADER_LENGTH = 72;
 /** The largest L1 table QEMU accepts (32 MiB of entries). */
 const MAX_L1_BYTES = 32 << 20;
 /** The largest refcount table QEMU accepts (8 MiB). */
-const MAX_REFTABLE_BYTES = 8 << 20;
+export const MAX_REFTABLE_BYTES = 8 << 20;
 
 /** A parsed qcow2 header. */
 export interface Qcow2Header {

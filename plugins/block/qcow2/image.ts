@@ -458,10 +458,18 @@ export class Qcow2Image implements BlockDriver {
       throw new EmuError("Can't resize a v2 image which has snapshots");
     }
     const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
-    if (size < this.size) this.#discardFrom(Math.ceil(size / this.clusterSize));
+    const shrinks = size < this.size;
+    if (shrinks) this.#discardFrom(Math.ceil(size / this.clusterSize));
     if (needL1 > this.l1.length) this.growL1(needL1);
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
+    if (shrinks) this.#truncateTail();
+  }
+
+  /** Cuts the file after its last cluster in use, as QEMU does after a shrink. */
+  #truncateTail(): void {
+    const end = (this.refcounts.lastUsed() + 1) * this.clusterSize;
+    if (end > 0 && end < this.file.size) this.file.truncate(end);
   }
 
   /** Unmaps guest clusters from `first` on (a shrink), visiting only L2 tables that exist. */

@@ -12,7 +12,7 @@
  */
 
 import { EmuError, type HostFile } from "../../../plugin_block.ts";
-import { be64, HeaderField } from "./header.ts";
+import { be64, HeaderField, MAX_REFTABLE_BYTES } from "./header.ts";
 
 /** Reads a big-endian u64 table entry (offsets below 2^53) from `b` at byte `at`. */
 export function entryAt(b: Uint8Array, at: number): number {
@@ -230,6 +230,16 @@ export class Refcounts {
       if (need === tableClusters && needBlocks === blocks) break;
       [tableClusters, blocks] = [need, needBlocks];
     }
+    if (tableClusters * cs > MAX_REFTABLE_BYTES) {
+      // QEMU's qcow2_grow_refcount_table fails with EFBIG there (a cluster far past the end)
+      throw new EmuError(
+        `${this.file.path}: the refcount table would grow past ${MAX_REFTABLE_BYTES >> 20} MiB ` +
+          `(a reference to host cluster ${
+            minEntries * this.perBlock - 1
+          } or below): File too large`,
+        "the image is corrupt; emu img check shows where",
+      );
+    }
     const firstBlock = Math.floor(start / this.perBlock);
     const newTable = [...this.table];
     while (newTable.length < tableClusters * perTableCluster) newTable.push(0);
@@ -273,6 +283,21 @@ export class Refcounts {
       if (this.get(i) !== 0 || (i >= from && i < to)) start = i + 1;
     }
     return start;
+  }
+
+  /**
+   * The last cluster with a non-zero refcount, or -1 (QEMU's
+   * qcow2_get_last_cluster, walking the refcount table from its end).
+   */
+  lastUsed(): number {
+    for (let bi = this.table.length - 1; bi >= 0; bi--) {
+      if (!this.table[bi]) continue;
+      const block = this.#block(this.table[bi]);
+      for (let i = this.perBlock - 1; i >= 0; i--) {
+        if (readRefcount(block, i, this.bits)) return bi * this.perBlock + i;
+      }
+    }
+    return -1;
   }
 
   /** Makes allocation search from cluster `index` on (repairs allocate past the end). */

@@ -132,6 +132,13 @@ function freeBytes(img: Qcow2Image, offset: number, bytes: number): void {
 
 /** Adds `addend` to `n` refcounts from `offset`; clusters a -1 frees are discarded. */
 function change(rc: Refcounts, offset: number, n: number, addend: -1 | 0 | 1): void {
+  if (addend && offset % rc.clusterSize) {
+    // QEMU marks the image corrupt and fails with EIO (qcow2_update_snapshot_refcount)
+    throw new EmuError(
+      `${rc.file.path}: cluster allocation offset 0x${offset.toString(16)} unaligned`,
+      "the image is corrupt; emu img check shows where",
+    );
+  }
   if (addend === -1) rc.release(offset, n);
   else if (addend) rc.update(offset, n, addend);
 }
