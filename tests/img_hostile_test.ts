@@ -198,3 +198,23 @@ imageTest(
     assertEquals(await check(emuImg, "t.qcow2"), await check(qemuImg, "q.qcow2"));
   },
 );
+
+Deno.test("qcow2 snapshot table: offsets past 2^31 are aligned without 32-bit overflow (check -r all seek)", async () => {
+  const { HostFile } = await import("../core/host_file.ts");
+  const { readSnapshotTable, snapshotTableEnd } = await import(
+    "../plugins/block/qcow2/snapshot.ts"
+  );
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.writeFile(path, new Uint8Array(1024));
+    const file = HostFile.open(path, { readOnly: true });
+    // bytes past the end of the file read as zero: two empty 40-byte entries, each at a multiple
+    // of 8 (the first entry at 2^31 + 8 when read, at 2^31 + 4 when only measured)
+    const at = 2 ** 31 + 4;
+    assertEquals(readSnapshotTable(file, at, 2).end, 2 ** 31 + 88);
+    assertEquals(snapshotTableEnd(file, at, 2), 2 ** 31 + 88);
+    file.close();
+  } finally {
+    await Deno.remove(path);
+  }
+});

@@ -78,8 +78,8 @@ export function readSnapshotTable(
   const dec = new TextDecoder();
   let at = offset, length = 0;
   for (let i = 0; i < count; i++) {
-    at = (at + 7) & ~7;
-    length = (length + 7) & ~7;
+    at = align8(at);
+    length = align8(length);
     const fixed = file.read(at, FIXED), v = new DataView(fixed.buffer);
     const idLen = v.getUint16(12), nameLen = v.getUint16(14);
     let extraLen = v.getUint32(36);
@@ -158,7 +158,7 @@ export function encodeSnapshots(list: Qcow2Snapshot[], imageSize: number): Uint8
     const unknown = s.unknownExtra ?? new Uint8Array(0);
     const extra = KNOWN_EXTRA + unknown.length;
     const used = FIXED + extra + id.length + name.length;
-    const b = new Uint8Array(i === list.length - 1 ? used : (used + 7) & ~7);
+    const b = new Uint8Array(i === list.length - 1 ? used : align8(used));
     const v = new DataView(b.buffer);
     b.set(be64(s.l1TableOffset), 0);
     v.setUint32(8, s.l1Size);
@@ -187,7 +187,12 @@ export function snapshotTableEnd(file: HostFile, offset: number, count: number):
   for (let i = 0; i < count; i++) {
     const v = new DataView(file.read(at, FIXED).buffer);
     end = at + FIXED + v.getUint32(36) + v.getUint16(12) + v.getUint16(14);
-    at = (end + 7) & ~7;
+    at = align8(end);
   }
   return end;
+}
+
+/** `n` rounded up to a multiple of 8 (table offsets pass 2^31: no 32-bit bit operations). */
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
 }
