@@ -111,3 +111,22 @@ export class DriveOverlay implements DriveBytes {
     this.#owned.clear();
   }
 }
+
+/**
+ * The error of a machine snapshot that a writable drive without an overlay
+ * cannot follow (QEMU's savevm refuses such a drive too); `what` names the
+ * device kind ("drive", "flash").
+ *
+ * @example
+ * ```ts
+ * import { unsnapshottableDrive } from "./drive_overlay.ts";
+ * console.log(unsnapshottableDrive("drive", "virtio_blk#0", "disk.img").message);
+ * ```
+ */
+export function unsnapshottableDrive(what: string, id: string, path: string): EmuError {
+  return new EmuError(
+    `snapshot: ${what} ${id} (${path}) is writable, so its contents would not follow a restore`,
+    "add snapshot=on to the drive (or -snapshot) to keep its writes in memory and in snapshots, " +
+      "or readonly=on",
+  );
+}

@@ -4,24 +4,10 @@
 // compared with what afl-fuzz says it loaded from the same files, in the same run.
 import assert from "node:assert/strict";
 import { loadDictionary } from "../core/fuzz/dictionary.ts";
+import { AFL_ENV, missingAfl } from "./util/afl.ts";
 
-async function has(tool: string): Promise<boolean> {
-  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
-    .output();
-  return r.success;
-}
-
-const missing = [];
-for (const t of ["afl-clang-fast", "afl-fuzz"]) if (!(await has(t))) missing.push(t);
-if (missing.length) console.warn(`fuzz_dictionary_test: SKIPPING: ${missing} not installed`);
+const missing = await missingAfl("fuzz_dictionary_test");
 const AFL_DICTS = "/usr/share/doc/afl++-doc/afl/dictionaries"; // Debian's afl++-doc
-
-const AFL_ENV = {
-  AFL_NO_UI: "1",
-  AFL_SKIP_CPUFREQ: "1",
-  AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1",
-  AFL_NO_AFFINITY: "1",
-};
 
 /** How many tokens afl-fuzz -x `dict` says it loaded (it runs for a second). */
 async function aflTokens(dir: string, bin: string, dict: string): Promise<number> {

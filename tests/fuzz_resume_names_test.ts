@@ -4,29 +4,10 @@
 // same target in the same run, and Denemu's rule must give its names.
 import assert from "node:assert/strict";
 import { origName } from "../core/fuzz/fuzzer.ts";
+import { missingAfl, runAfl } from "./util/afl.ts";
 
-async function has(tool: string): Promise<boolean> {
-  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
-    .output();
-  return r.success;
-}
-
-const missing = [];
-for (const t of ["afl-clang-fast", "afl-fuzz"]) if (!(await has(t))) missing.push(t);
-if (missing.length) console.warn(`fuzz_resume_names_test: SKIPPING: ${missing} not installed`);
-
-const AFL_ENV = {
-  AFL_NO_UI: "1",
-  AFL_SKIP_CPUFREQ: "1",
-  AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1",
-  AFL_NO_AFFINITY: "1",
-};
-
-async function run(cmd: string, args: string[]) {
-  const r = await new Deno.Command(cmd, { args, env: AFL_ENV, stdout: "piped", stderr: "piped" })
-    .output();
-  assert(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
-}
+const missing = await missingAfl("fuzz_resume_names_test");
+const run = runAfl;
 
 const queue = (dir: string) =>
   [...Deno.readDirSync(`${dir}/queue`)].map((e) => e.name).filter((n) => n.startsWith("id:"))

@@ -2,31 +2,11 @@
 // (-S, a native afl-clang-fast build of the same target) in one -o import each
 // other's finds. Skipped, with the reason, when afl++ is not installed.
 import assert from "node:assert/strict";
+import { missingAfl, runAfl } from "./util/afl.ts";
 
-async function has(tool: string): Promise<boolean> {
-  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
-    .output();
-  return r.success;
-}
-
-const missing = [];
-for (const t of ["afl-clang-fast", "afl-fuzz"]) if (!(await has(t))) missing.push(t);
-if (missing.length) console.warn(`fuzz_sync_test: SKIPPING: ${missing} not installed (afl++)`);
-
-const AFL_ENV = {
-  AFL_NO_UI: "1",
-  AFL_SKIP_CPUFREQ: "1",
-  AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1",
-  AFL_NO_AFFINITY: "1",
-  AFL_AUTORESUME: "1",
-  AFL_QUIET: "1",
-};
-
-async function run(cmd: string, args: string[]) {
-  const r = await new Deno.Command(cmd, { args, env: AFL_ENV, stdout: "piped", stderr: "piped" })
-    .output();
-  assert(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
-}
+const missing = await missingAfl("fuzz_sync_test");
+const run = (cmd: string, args: string[]) =>
+  runAfl(cmd, args, { AFL_AUTORESUME: "1", AFL_QUIET: "1" });
 
 const queue = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name);
 

@@ -40,6 +40,7 @@ import {
   type MmioHandler,
   openImage,
   saveVmState,
+  unsnapshottableDrive,
   type VmStateDescription,
 } from "../../plugin.ts";
 import { CfiFlash, type CfiGeometry, type CfiStore } from "./_cfi01_flash.ts";
@@ -197,7 +198,7 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
       flash.reset();
     },
     save: (): DeviceState => {
-      if (!overlay && !readOnly) throw unsnapshottable(ctx.id, path);
+      if (!overlay && !readOnly) throw unsnapshottableDrive("flash", ctx.id, path);
       const fields = { flash: saveVmState(FLASH_STATE, flash), disk: overlay?.save() ?? null };
       return { ...VMSTATE, fields };
     },
@@ -230,14 +231,6 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
     },
     close: () => image?.close(),
   };
-}
-
-function unsnapshottable(id: string, path: string): EmuError {
-  return new EmuError(
-    `snapshot: flash ${id} (${path}) is writable, so its contents would not follow a restore`,
-    "add snapshot=on to the drive (or -snapshot) to keep its writes in memory and in snapshots, " +
-      "or readonly=on",
-  );
 }
 
 /** The CFI flash device plugin. */

@@ -32,6 +32,7 @@ import {
   type DriveOverlayState,
   EmuError,
   openImage,
+  unsnapshottableDrive,
   type VirtioBackend,
   type VirtqChain,
 } from "../../plugin.ts";
@@ -191,7 +192,7 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
       name: ctx.id,
       reset: () => transport.reset(),
       save: () => {
-        if (!overlay && !readOnly) throw unsnapshottable(ctx.id, path);
+        if (!overlay && !readOnly) throw unsnapshottableDrive("drive", ctx.id, path);
         return {
           ...VMSTATE,
           fields: { transport: transport.save(), disk: overlay?.save() ?? null },
@@ -219,14 +220,6 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
 
 /** The state's name and version (a load checks both). */
 const VMSTATE = { name: "virtio-blk", version: 1 };
-
-function unsnapshottable(id: string, path: string): EmuError {
-  return new EmuError(
-    `snapshot: drive ${id} (${path}) is writable, so its contents would not follow a restore`,
-    "add snapshot=on to the drive (or -snapshot) to keep its writes in memory and in snapshots, " +
-      "or readonly=on",
-  );
-}
 
 /** The virtio-blk device plugin. */
 const plugin: DevicePlugin = {

@@ -71,7 +71,7 @@ async function board(rnd: Rnd, dir: string): Promise<{ env: TestEnv; close(): Pr
     ["goldfish_rtc", { addr: RTC }],
     ["virtio_mmio", { addr: SLOT, irq: 1 }],
     ["virtio_mmio", { addr: SLOT + 0x1000n, irq: 2 }],
-    ["virtio_blk", { file: join(dir, IMAGES[0]) }],
+    ["virtio_blk", { file: join(dir, IMAGES[0]), format: "raw" }],
     ["virtio_rng", {}],
     ...pciDevices(join(dir, IMAGES[1])),
   ]);

@@ -41,7 +41,7 @@ const WINDOWS: [bigint, number][] = [
 export function pciDevices(image: string): [string, Record<string, string>][] {
   return [
     ["gpex_pcihost", {}],
-    ["virtio_blk", { file: image, bus: "pcie.0" }],
+    ["virtio_blk", { file: image, format: "raw", bus: "pcie.0" }],
     ["virtio_rng", { bus: "pcie.0" }],
   ];
 }

@@ -1,0 +1,37 @@
+// What the tests that run AFL++ beside `emu fuzz` share: which of its tools are missing, the
+// environment afl-fuzz needs on a CI machine, and a runner that fails with the tool's stderr.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+
+async function has(tool: string): Promise<boolean> {
+  const r = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`], stdout: "null" })
+    .output();
+  return r.success;
+}
+
+/** The AFL++ tools (afl-clang-fast, afl-fuzz) not installed; warns for `test` when some are. */
+export async function missingAfl(test: string): Promise<string[]> {
+  const missing = [];
+  for (const t of ["afl-clang-fast", "afl-fuzz"]) if (!(await has(t))) missing.push(t);
+  if (missing.length) console.warn(`${test}: SKIPPING: ${missing} not installed (afl++)`);
+  return missing;
+}
+
+/** afl-fuzz without a screen, CPU governor checks, core-pattern checks or CPU binding. */
+export const AFL_ENV: Record<string, string> = {
+  AFL_NO_UI: "1",
+  AFL_SKIP_CPUFREQ: "1",
+  AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1",
+  AFL_NO_AFFINITY: "1",
+};
+
+/** Runs `cmd args...` with {@linkcode AFL_ENV} and `env`; fails with its stderr if it fails. */
+export async function runAfl(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const r = await new Deno.Command(cmd, {
+    args,
+    env: { ...AFL_ENV, ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+}
