@@ -63,6 +63,8 @@ export const VIRT_MAP = {
   },
   /** two cfi-flash banks (`-drive if=pflash,unit=0|1`), one after the other */
   flash: { base: 0x20000000n, bankSize: 0x2000000n, banks: 2 },
+  /** QEMU's firmware configuration device (`fw_cfg.ts`) */
+  fwCfg: 0x10100000n,
   dram: 0x80000000n,
 } as const;
 
@@ -199,6 +201,7 @@ async function createDevices(
     }),
   );
   await addFlash(devs, pflashDrives(options.drives));
+  await addDevice(devs, "fw_cfg", opts("fw_cfg", { addr: hex(m.fwCfg) }));
   // QEMU creates -device devices first, then the disks of -drive if=virtio (PCI slot order).
   for (const spec of options.devices) {
     await addDevice(devs, spec.name, withDrive(spec, options.drives));
