@@ -166,10 +166,8 @@ export class FwCfg {
       const len = left > 0 ? Math.min(length, left) : length;
       if (write) status |= DmaCtl.ERROR; // no item is writable
       else if (read) {
-        const data = left > 0
-          ? e!.subarray(this.curOffset, this.curOffset + len)
-          : new Uint8Array(len);
-        if (!dmaWrite(mem, address, data)) status |= DmaCtl.ERROR;
+        const data = left > 0 ? e!.subarray(this.curOffset, this.curOffset + len) : undefined;
+        if (!dmaWrite(mem, address, len, data)) status |= DmaCtl.ERROR;
       }
       if (left > 0) this.curOffset += len;
       address = BigInt.asUintN(64, address + BigInt(len));
@@ -181,19 +179,31 @@ export class FwCfg {
   #writeControl(mem: DmaView, at: bigint, control: number): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, control);
-    dmaWrite(mem, at, b);
+    dmaWrite(mem, at, 4, b);
   }
 }
 
-/** Writes guest memory as a bus master; false when it is not all RAM. */
-function dmaWrite(mem: DmaView, at: bigint, data: Uint8Array): boolean {
-  try {
-    mem.writeBytes(at, data);
-    return true;
-  } catch (e) {
-    if (e instanceof GuestFault) return false;
-    throw e;
+const PAGE = 4096;
+const ZEROS = new Uint8Array(PAGE);
+
+/**
+ * Writes `length` bytes of `data` (zeros without it) to guest memory as a bus
+ * master, page by page; false at the first page that is not RAM (QEMU goes
+ * on past it: the pages after a hole are not written here).
+ */
+function dmaWrite(mem: DmaView, at: bigint, length: number, data?: Uint8Array): boolean {
+  for (let done = 0; done < length;) {
+    const addr = BigInt.asUintN(64, at + BigInt(done));
+    const n = Math.min(length - done, PAGE - Number(addr % BigInt(PAGE)));
+    try {
+      mem.writeBytes(addr, data ? data.subarray(done, done + n) : ZEROS.subarray(0, n));
+    } catch (e) {
+      if (e instanceof GuestFault) return false;
+      throw e;
+    }
+    done += n;
   }
+  return true;
 }
 
 /** The registers: data at 0, selector at 8, DMA address at 16 (all big-endian). */

@@ -2,7 +2,7 @@
  * QEMU's RISC-V `virt` board: mask ROM with the reset vector at 0x1000,
  * SiFive test finisher, Goldfish RTC, CLINT, PLIC, an NS16550A UART, eight
  * virtio-mmio slots, a PCIe host bridge (ECAM at 0x30000000), two cfi-flash
- * banks at 0x20000000 (`-drive if=pflash,unit=0|1`) and DRAM at 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
+ * banks at 0x20000000 (`-drive if=pflash,unit=0|1`), QEMU's fw_cfg at 0x10100000 and DRAM at 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
  * as in QEMU; `-device virtio-blk-device` gives virtio-mmio). Firmware (`-bios`) goes at the start of DRAM, the
  * kernel where QEMU puts it, the device tree near the end of DRAM.
  *
