@@ -68,6 +68,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "triggers_smp", source: "triggers_smp.c", xlen: 64, smp: 2 },
   { name: "gdb_smp", source: "gdb_smp.c", xlen: 64, smp: 2 },
   { name: "pflash", source: "pflash.c", xlen: 64 },
+  { name: "fw_cfg", source: "fw_cfg.c", xlen: 64, smp: 2 },
   {
     name: "cmo",
     source: "cmo.c",

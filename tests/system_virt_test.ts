@@ -251,7 +251,7 @@ function shape(root: FdtNode): Map<string, Set<string>> {
 
 const haveQemu = await which("qemu-system-riscv64");
 /** QEMU nodes for devices this board does not have. */
-const QEMU_ONLY = /^\/(pmu|fw-cfg@)/;
+const QEMU_ONLY = /^\/pmu/;
 /** Properties newer QEMUs add that the board leaves out. */
 const QEMU_ONLY_PROPS = new Set([
   "riscv,cbom-block-size",

@@ -1,6 +1,6 @@
 /**
  * `mmio`: random MMIO and virtqueue traffic against the virt board's devices
- * (PLIC, UART, RTC, virtio-mmio with virtio-blk and virtio-rng, and a PCIe
+ * (PLIC, UART, RTC, fw_cfg (whose DMA reads and writes RAM), virtio-mmio with virtio-blk and virtio-rng, and a PCIe
  * host bridge with virtio-blk-pci and virtio-rng-pci: see mmio_pci.ts),
  * issued on the physical bus as a bare-metal driver would: random loads and
  * stores of every size in the device windows, and driver-like virtqueue
@@ -23,10 +23,14 @@ import { postChains, RAM, RAM_SIZE, value } from "./mmio_dma.ts";
 import { pciDevices, pciOp } from "./mmio_pci.ts";
 
 const UART = 0x10000000n, RTC = 0x101000n, PLIC = 0xc000000n, SLOT = 0x10001000n;
-const WINDOWS: [bigint, number][] = [[UART, 0x100], [RTC, 0x1000], [PLIC, 0x4000], [
-  SLOT,
-  0x2000,
-]];
+const FW_CFG = 0x10100000n;
+const WINDOWS: [bigint, number][] = [
+  [UART, 0x100],
+  [RTC, 0x1000],
+  [PLIC, 0x4000],
+  [SLOT, 0x2000],
+  [FW_CFG, 0x18],
+];
 const OPS = 300;
 const IMAGE_SIZE = 16 * 512;
 /** The images of the virtio-mmio and the virtio-pci disk, and a file beside them. */
@@ -69,6 +73,7 @@ async function board(rnd: Rnd, dir: string): Promise<{ env: TestEnv; close(): Pr
     ["plic", { addr: PLIC }],
     ["ns16550a", { addr: UART }],
     ["goldfish_rtc", { addr: RTC }],
+    ["fw_cfg", { addr: FW_CFG }],
     ["virtio_mmio", { addr: SLOT, irq: 1 }],
     ["virtio_mmio", { addr: SLOT + 0x1000n, irq: 2 }],
     ["virtio_blk", { file: join(dir, IMAGES[0]), format: "raw" }],

@@ -2,7 +2,7 @@
  * QEMU's RISC-V `virt` board: mask ROM with the reset vector at 0x1000,
  * SiFive test finisher, Goldfish RTC, CLINT, PLIC, an NS16550A UART, eight
  * virtio-mmio slots, a PCIe host bridge (ECAM at 0x30000000), two cfi-flash
- * banks at 0x20000000 (`-drive if=pflash,unit=0|1`) and DRAM at 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
+ * banks at 0x20000000 (`-drive if=pflash,unit=0|1`), QEMU's fw_cfg at 0x10100000 and DRAM at 0x80000000, plus any `-device` and `-drive if=virtio` (a virtio-blk-pci,
  * as in QEMU; `-device virtio-blk-device` gives virtio-mmio). Firmware (`-bios`) goes at the start of DRAM, the
  * kernel where QEMU puts it, the device tree near the end of DRAM.
  *
@@ -63,6 +63,8 @@ export const VIRT_MAP = {
   },
   /** two cfi-flash banks (`-drive if=pflash,unit=0|1`), one after the other */
   flash: { base: 0x20000000n, bankSize: 0x2000000n, banks: 2 },
+  /** QEMU's firmware configuration device (`fw_cfg.ts`) */
+  fwCfg: 0x10100000n,
   dram: 0x80000000n,
 } as const;
 
@@ -199,6 +201,7 @@ async function createDevices(
     }),
   );
   await addFlash(devs, pflashDrives(options.drives));
+  await addDevice(devs, "fw_cfg", opts("fw_cfg", { addr: hex(m.fwCfg) }));
   // QEMU creates -device devices first, then the disks of -drive if=virtio (PCI slot order).
   for (const spec of options.devices) {
     await addDevice(devs, spec.name, withDrive(spec, options.drives));
