@@ -220,7 +220,7 @@ function makeImageFuzzer(name: string, withQemu: boolean, description: string): 
   return {
     name,
     extension: "img",
-    ciCases: 600,
+    ciCases: 300,
     description,
     async runCase(seed) {
       const input = await imageCase(seed);
