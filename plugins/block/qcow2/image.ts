@@ -22,7 +22,7 @@ import {
   SparseMap,
 } from "../../../plugin_block.ts";
 import { type AmendProgress, prepareAmend } from "./amend.ts";
-import { readSnapshots } from "./snapshot.ts";
+import { describeQcow2 } from "./describe.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
@@ -511,34 +511,7 @@ export class Qcow2Image implements BlockDriver {
   }
 
   describe(): ImageDescription {
-    const h = this.header;
-    const data: Record<string, unknown> = h.version === 3
-      ? {
-        "compat": "1.1",
-        "compression-type": "zlib",
-        "lazy-refcounts": (h.compatible & 1) !== 0,
-        "refcount-bits": 2 ** h.refcountOrder,
-        "corrupt": (h.incompatible & Incompat.CORRUPT) !== 0,
-        "extended-l2": false,
-      }
-      : { "compat": "0.10", "compression-type": "zlib", "refcount-bits": 16 };
-    const snapshots = readSnapshots(this.file, h.snapshotsOffset, h.nbSnapshots).map((s) => ({
-      ...(s.icount === undefined ? {} : { "icount": s.icount }),
-      "vm-clock-nsec": s.vmClockNsec % 1e9,
-      "name": s.name,
-      "date-sec": s.dateSec,
-      "date-nsec": s.dateNsec,
-      "vm-clock-sec": Math.floor(s.vmClockNsec / 1e9),
-      "id": s.id,
-      "vm-state-size": s.vmStateSize,
-    }));
-    return {
-      backingFile: h.backingFile,
-      backingFormat: h.backingFormat,
-      dirty: (h.incompatible & Incompat.DIRTY) !== 0,
-      formatSpecific: { type: "qcow2", data },
-      snapshots: snapshots.length ? snapshots : undefined,
-    };
+    return describeQcow2(this.header, this.file);
   }
 
   check(repair: "leaks" | "all" | undefined, log: (line: string) => void): CheckResult {
