@@ -49,12 +49,25 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
 @@ in the program's arguments is the input file (served from memory); without
 @@ the input is the program's stdin.`;
 
+/** The options that say how the harness runs the program (`emu showmap` takes them too). */
+export const HARNESS_SETTERS: OptionSetters<HarnessArgs> = {
+  m: (a, v) => a.maxMemory = memoryLimit(v),
+  "map-size": (a, v) => a.mapSize = checkMapSize(number("map-size", v)),
+  entry: (a, v) => a.entry = v,
+  "persistent-addr": (a, v) => a.persistentAddr = address("persistent-addr", v),
+  "persistent-ret": (a, v) => a.persistentRet = address("persistent-ret", v),
+  "whole-program": (a) => a.wholeProgram = true,
+  L: (a, v) => a.sysroot = v,
+  root: (a, v) => a.root = v,
+  accel: (a, v) => a.accel = parseAccel(v),
+};
+
 /** What each option sets; the options that take a value are those with two parameters. */
 const SETTERS: OptionSetters<FuzzArgs> = {
+  ...HARNESS_SETTERS,
   i: (a, v) => a.input = v,
   o: (a, v) => a.output = v,
   V: (a, v) => a.seconds = number("V", v),
-  m: (a, v) => a.maxMemory = memoryLimit(v),
   x: (a, v) => a.dictionaries.push(v),
   // AFL++'s N+ (skip the seeds that time out) is what Denemu always does
   t: (a, v) => a.timeout = number("t", v.endsWith("+") ? v.slice(0, -1) : v),
@@ -65,16 +78,8 @@ const SETTERS: OptionSetters<FuzzArgs> = {
     a.mainNode = true;
   },
   S: (a, v) => a.name = v,
-  "map-size": (a, v) => a.mapSize = checkMapSize(number("map-size", v)),
-  entry: (a, v) => a.entry = v,
-  "persistent-addr": (a, v) => a.persistentAddr = address("persistent-addr", v),
-  "persistent-ret": (a, v) => a.persistentRet = address("persistent-ret", v),
-  "whole-program": (a) => a.wholeProgram = true,
   cov: (a, v) => a.covReport = v,
-  L: (a, v) => a.sysroot = v,
   E: (a, v) => /^\d+$/.test(v) ? a.execs = Number(v) : a.env.push(v),
-  root: (a, v) => a.root = v,
-  accel: (a, v) => a.accel = parseAccel(v),
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
 };
 const WITH_VALUE = valueOptions(SETTERS);
@@ -82,15 +87,30 @@ const WITH_VALUE = valueOptions(SETTERS);
 /** Instructions each queue entry may run for `--cov` (the whole program runs, not the harness). */
 const COV_BUDGET = 1_000_000_000;
 
+/** How the harness runs the program (shared by `emu fuzz` and `emu showmap`). */
+export interface HarnessArgs {
+  /** `-m`: the guest's memory ceiling in bytes (AFL++'s memory limit; none: the default) */
+  maxMemory?: bigint;
+  mapSize: number;
+  entry?: string;
+  persistentAddr?: bigint;
+  persistentRet?: bigint;
+  wholeProgram: boolean;
+  sysroot?: string;
+  env: string[];
+  root?: string;
+  accel: Accel;
+  program: string;
+  args: string[];
+}
+
 /** Parsed `emu fuzz` arguments. */
-export interface FuzzArgs {
+export interface FuzzArgs extends HarnessArgs {
   input: string;
   output: string;
   seconds: number | null;
   /** `-E N`: stop after about N executions (AFL++'s -E) */
   execs: number | null;
-  /** `-m`: the guest's memory ceiling in bytes (AFL++'s memory limit; none: the default) */
-  maxMemory?: bigint;
   dictionaries: string[];
   timeout?: number;
   seed: number;
@@ -100,19 +120,27 @@ export interface FuzzArgs {
   mainNode: boolean;
   /** `-j`: workers on this machine */
   jobs: number;
-  mapSize: number;
-  entry?: string;
-  persistentAddr?: bigint;
-  persistentRet?: bigint;
-  wholeProgram: boolean;
   /** `--cov DIR`: write `emu cov`'s report of the queue there at the end */
   covReport?: string;
-  sysroot?: string;
-  env: string[];
-  root?: string;
-  accel: Accel;
-  program: string;
-  args: string[];
+}
+
+/** The harness options of `a`, the `@@` file at `inputPath` in the guest. */
+export function harnessOptions(a: HarnessArgs, inputPath: string): UserHarnessOptions {
+  return {
+    program: a.program,
+    args: a.args,
+    inputPath,
+    mapSize: a.mapSize,
+    accel: a.accel,
+    entry: a.entry,
+    persistentAddr: a.persistentAddr,
+    persistentRet: a.persistentRet,
+    wholeProgram: a.wholeProgram,
+    env: a.env,
+    sysroot: a.sysroot,
+    root: a.root,
+    maxMemory: a.maxMemory,
+  };
 }
 
 function number(name: string, v: string): number {
@@ -225,27 +253,18 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   }
   const a = parseFuzzArgs(argv);
   if (a.jobs > 1) return await parallelWorkers(argv, a);
-  const commandLine = ["emu", "fuzz", ...argv].join(" ");
+  const emuArgv = ["emu", "fuzz", ...argv], commandLine = emuArgv.join(" ");
   const resume = a.input === "-";
   const seeds = resume ? [] : readSeeds(a.input);
-  const out = OutputDir.open(a.output, a.name, { resume, commandLine, mainNode: a.mainNode });
+  const out = OutputDir.open(a.output, a.name, {
+    resume,
+    argv: emuArgv,
+    target: [a.program, ...a.args],
+    mainNode: a.mainNode,
+  });
   const dir = `${a.output}/${a.name}`;
-  const harnessOptions: UserHarnessOptions = {
-    program: a.program,
-    args: a.args,
-    inputPath: Deno.realPathSync(dir) + "/.cur_input",
-    mapSize: a.mapSize,
-    accel: a.accel,
-    entry: a.entry,
-    persistentAddr: a.persistentAddr,
-    persistentRet: a.persistentRet,
-    wholeProgram: a.wholeProgram,
-    env: a.env,
-    sysroot: a.sysroot,
-    root: a.root,
-    maxMemory: a.maxMemory,
-  };
-  const harness = await createUserHarness(harnessOptions);
+  const harnessOpts = harnessOptions(a, Deno.realPathSync(dir) + "/.cur_input");
+  const harness = await createUserHarness(harnessOpts);
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,
     timeout: a.timeout,
@@ -256,7 +275,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     banner: a.program.split("/").pop()!,
     commandLine,
     log: (line) => console.error(`emu fuzz: ${line}`),
-    cmplog: a.cmplog ? await createCmplogHarness(harnessOptions) : undefined,
+    cmplog: a.cmplog ? await createCmplogHarness(harnessOpts) : undefined,
   });
   await fuzzer.addSeeds(resume ? out.resumed : seeds);
   if (resume) {
@@ -364,6 +383,7 @@ async function campaign(
     if (final || now - lastStats >= STATS_EVERY_MS) {
       lastStats = now;
       out.writeStats(s);
+      out.writeBitmap(fuzzer.virginBits());
       out.plot(s);
     }
     if (tty && (final || now - lastScreen >= SCREEN_EVERY_MS)) {

@@ -36,7 +36,7 @@ const SYSTEM_YOUNG_MB = 12;
  * @example
  * ```ts
  * import { COMMANDS } from "./main.ts";
- * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "cov", "img", "bundle" ]
+ * console.log(Object.keys(COMMANDS)); // [ "user", "system", "fuzz", "tmin", "cmin", "showmap", "cov", "img", "bundle" ]
  * ```
  */
 export const COMMANDS: Record<string, Command> = {
@@ -60,6 +60,11 @@ export const COMMANDS: Record<string, Command> = {
     "minimise a corpus (like afl-cmin)",
     "./fuzz_tools.ts",
     (m: typeof import("./fuzz_tools.ts")) => m.cminCommand,
+  ),
+  showmap: lazy(
+    "write the coverage map of inputs (like afl-showmap -Q)",
+    "./showmap.ts",
+    (m: typeof import("./showmap.ts")) => m.showmapCommand,
   ),
   cov: lazy(
     "source coverage of a corpus (lcov .info and HTML)",

@@ -362,6 +362,11 @@ export class Fuzzer {
     return this.#savedCrashes;
   }
 
+  /** The map of bits no queue entry has set (`fuzz_bitmap`; a view into host memory). */
+  virginBits(): Uint8Array {
+    return this.judge.host.u8.subarray(this.#virginBits, this.#virginBits + this.judge.size);
+  }
+
   /** The figures of `fuzzer_stats`, `plot_data` and the status screen. */
   stats(execsPerSec: number): FuzzStats {
     const q = this.queue, edges = this.judge.touched(this.#virginBits);

@@ -3,7 +3,10 @@
  * (afl-whatsup, afl-plot, afl-showmap, afl-cmin, other fuzzers syncing):
  * `OUT/NAME/{queue,crashes,hangs}/id:NNNNNN,...`, `crashes/README.txt`,
  * `fuzzer_stats` (AFL++ 4's field names, `name : value` lines), `plot_data`
- * (AFL++ 4's columns) and `cmdline`.
+ * (AFL++ 4's columns), `fuzz_bitmap` (the map of bits never seen: 0xff where
+ * no input went, the buckets seen cleared), `fuzzer_setup` (the AFL_
+ * variables set and the command line, quoted for a shell) and `cmdline` (the
+ * fuzzed program and its arguments, one a line).
  *
  * @module
  */
@@ -122,6 +125,24 @@ export function formatStats(s: FuzzStats): string {
   return fields.map(([k, v]) => `${k.padEnd(18)}: ${v}\n`).join("");
 }
 
+/**
+ * The text of `fuzzer_setup`: the AFL_ variables of `env`, then `argv`, each
+ * argument in single quotes (a quote inside as '"'"'), as afl-fuzz writes it.
+ *
+ * @example
+ * ```ts
+ * import { formatSetup } from "./output.ts";
+ * console.log(formatSetup(["emu", "it's"], { AFL_NO_UI: "1", HOME: "/root" }).split("\n")[3]);
+ * // 'emu' 'it'"'"'s'
+ * ```
+ */
+export function formatSetup(argv: string[], env: Record<string, string>): string {
+  const vars = Object.keys(env).filter((k) => k.startsWith("AFL_")).sort();
+  const quoted = argv.map((a) => `'${a.replaceAll("'", `'"'"'`)}'`);
+  return "# environment variables:\n" + vars.map((k) => `${k}=${env[k]}\n`).join("") +
+    `# command line:\n${quoted.join(" ")}\n`;
+}
+
 /** One `plot_data` row. */
 export function formatPlotRow(s: FuzzStats): string {
   const cvg = (s.edgesFound * 100 / s.mapSize).toFixed(2);
@@ -144,7 +165,11 @@ const OUTPUT_GRACE_S = 25 * 60;
  *
  * @example
  * ```ts ignore
- * const dir = OutputDir.open("out", "default", { resume: false, commandLine: "emu fuzz ..." });
+ * const dir = OutputDir.open("out", "default", {
+ *   resume: false,
+ *   argv: ["emu", "fuzz", "-i", "in", "-o", "out", "--", "prog", "@@"],
+ *   target: ["prog", "@@"],
+ * });
  * dir.save("queue", "id:000000,time:0,execs:0,orig:seed", bytes);
  * ```
  */
@@ -162,7 +187,7 @@ export class OutputDir {
   static open(
     out: string,
     name: string,
-    opts: { resume: boolean; commandLine: string; mainNode?: boolean },
+    opts: { resume: boolean; argv: string[]; target: string[]; mainNode?: boolean },
   ): OutputDir {
     const path = `${out}/${name}`;
     const dir = new OutputDir(path);
@@ -176,10 +201,11 @@ export class OutputDir {
     if (opts.resume) dir.#takeOverQueue(hasQueue);
     else if (hasQueue) dir.#clearShortCampaign(stats);
     for (const sub of ["queue", "crashes", "hangs"]) ensureDirectory(`${path}/${sub}`);
-    Deno.writeTextFileSync(`${path}/cmdline`, opts.commandLine.split(" ").join("\n") + "\n");
+    Deno.writeTextFileSync(`${path}/cmdline`, opts.target.map((x) => `${x}\n`).join(""));
+    Deno.writeTextFileSync(`${path}/fuzzer_setup`, formatSetup(opts.argv, Deno.env.toObject()));
     Deno.writeTextFileSync(
       `${path}/crashes/README.txt`,
-      CRASH_README.replace("%CMD%", opts.commandLine),
+      CRASH_README.replace("%CMD%", opts.argv.join(" ")),
     );
     if (!exists(`${path}/plot_data`)) Deno.writeTextFileSync(`${path}/plot_data`, PLOT_HEADER);
     // AFL++'s -S instances import only from the directory that has this file (-M).
@@ -251,6 +277,11 @@ export class OutputDir {
     Deno.renameSync(tmp, `${this.path}/fuzzer_stats`);
   }
 
+  /** Rewrites `fuzz_bitmap`: `virgin`, the map of bits no queue entry has set. */
+  writeBitmap(virgin: Uint8Array): void {
+    Deno.writeFileSync(`${this.path}/fuzz_bitmap`, virgin);
+  }
+
   /** Appends a `plot_data` row. */
   plot(s: FuzzStats): void {
     Deno.writeTextFileSync(`${this.path}/plot_data`, formatPlotRow(s), { append: true });
@@ -272,7 +303,7 @@ function inputFiles(dir: string, all = false): string[] {
 }
 
 /** Whether `path` is a directory; with `required`, something else there is an error. */
-function isDirectory(path: string, required = false): boolean {
+export function isDirectory(path: string, required = false): boolean {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -286,7 +317,7 @@ function isDirectory(path: string, required = false): boolean {
 }
 
 /** Makes directory `path` (and its parents) unless it is there; anything else there is an error. */
-function ensureDirectory(path: string): void {
+export function ensureDirectory(path: string): void {
   if (isDirectory(path, true)) return;
   try {
     Deno.mkdirSync(path, { recursive: true });

@@ -69,6 +69,8 @@ export interface UserHarnessOptions {
   maxMemory?: bigint;
   /** called with each process the harness creates, once it is at its start point */
   setup?: (p: LinuxProcess) => void;
+  /** let the program's stdout and stderr through to the host's (default: dropped) */
+  output?: boolean;
   /** measure the time restores take ({@linkcode SnapshotHarness.restoreMs}; for benchmarks) */
   timeRestores?: boolean;
 }
@@ -126,8 +128,9 @@ function newProcess(
     maxMemory: opts.maxMemory,
     accel: opts.accel ?? "jit",
     stdin,
-    stdout: () => {},
-    stderr: () => {},
+    // undefined: the host's streams
+    stdout: opts.output ? undefined : () => {},
+    stderr: opts.output ? undefined : () => {},
   });
 }
 

@@ -188,7 +188,11 @@ function attachCmpLog(m: Machine): CmpLog {
 export async function runFuzz(m: Machine, opts: FuzzOptions): Promise<FuzzReport> {
   const base = opts.output ?? await Deno.makeTempDir({ prefix: "denemu-fuzz-" });
   Deno.mkdirSync(base, { recursive: true });
-  const out = OutputDir.open(base, "default", { resume: false, commandLine: "fuzz()" });
+  const out = OutputDir.open(base, "default", {
+    resume: false,
+    argv: ["fuzz()"],
+    target: [],
+  });
   const target = new MachineTarget(m, opts);
   const f = new Fuzzer(target, {
     seed: opts.seed ?? 0,
@@ -211,6 +215,7 @@ export async function runFuzz(m: Machine, opts: FuzzOptions): Promise<FuzzReport
   await f.run(() => Date.now() >= deadline || (opts.until?.(progress()) ?? false), () => {});
   const s = f.stats(f.execs / Math.max(0.001, (Date.now() - t0) / 1000));
   out.writeStats(s);
+  out.writeBitmap(f.virginBits());
   out.plot(s);
   const crashInputs = new Map<string, Uint8Array>();
   for (const e of Deno.readDirSync(`${base}/default/crashes`)) {
