@@ -77,7 +77,7 @@ async function denemuCampaign(
 ) {
   const whole = opts.whole ?? false;
   const out = await Deno.makeTempDir();
-  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "bench" });
+  const dir = OutputDir.open(out, "default", { resume: false, argv: ["bench"], target: [] });
   const target = timed(await createUserHarness(options(name, whole)));
   const f = new Fuzzer(target, {
     seed: 1,

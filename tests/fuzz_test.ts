@@ -25,7 +25,7 @@ function harnessOptions(name: string, extra: Partial<UserHarnessOptions> = {}) {
 
 async function campaign(name: string, seed: number, until: (f: Fuzzer) => boolean) {
   const out = await Deno.makeTempDir();
-  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
+  const dir = OutputDir.open(out, "default", { resume: false, argv: ["test"], target: [] });
   const h = await createUserHarness(harnessOptions(name));
   const f = new Fuzzer(h, {
     seed,
@@ -101,7 +101,7 @@ async function cmplogCampaign(
   seed = enc.encode("AAAAAAAA"),
 ) {
   const out = await Deno.makeTempDir();
-  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
+  const dir = OutputDir.open(out, "default", { resume: false, argv: ["test"], target: [] });
   const opts = harnessOptions(name);
   const f = new Fuzzer(await createUserHarness(opts), {
     seed: 1,
@@ -245,7 +245,7 @@ Deno.test("a campaign is exhausted (AFL_EXIT_WHEN_DONE) once every entry is fuzz
     readsInput: true,
   };
   const out = await Deno.makeTempDir();
-  const dir = OutputDir.open(out, "default", { resume: false, commandLine: "test" });
+  const dir = OutputDir.open(out, "default", { resume: false, argv: ["test"], target: [] });
   const opts = {
     seed: 1,
     dictionary: [],
