@@ -38,7 +38,7 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
   -M name|-S name this worker's name in OUT (default "default"); -M makes it AFL++'s main node
   -j N            run N workers on this machine (-M NAME, -S NAME2...; they sync through OUT)
-  --map-size N    coverage map bytes (power of two, default 65536)
+  --map-size N    coverage map bytes (power of two; default AFL_MAP_SIZE, else 65536)
   --entry SYM|ADDR  in-memory harness: the function called with (data, size)
   --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
   --whole-program run the whole program per input even if it defines LLVMFuzzerTestOneInput
@@ -143,6 +143,17 @@ export function harnessOptions(a: HarnessArgs, inputPath: string): UserHarnessOp
   };
 }
 
+/** The map size unless `--map-size` says: AFL_MAP_SIZE (as AFL++'s tools read it), else 64 KiB. */
+export function mapSizeFromEnv(): number {
+  const env = Deno.env.get("AFL_MAP_SIZE");
+  if (env === undefined) return DEFAULT_MAP_SIZE;
+  try {
+    return checkMapSize(Number(env));
+  } catch (e) {
+    throw new EmuError(`AFL_MAP_SIZE=${env}: ${(e as Error).message}`);
+  }
+}
+
 function number(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new EmuError(`-${name} ${v}: not a number`);
@@ -194,7 +205,7 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     env: [],
     seed: 0,
     name: "default",
-    mapSize: DEFAULT_MAP_SIZE,
+    mapSize: mapSizeFromEnv(),
     wholeProgram: false,
     cmplog: false,
     mainNode: false,

@@ -15,13 +15,18 @@
  * @module
  */
 
-import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
 import { EmuError } from "../core/errors.ts";
 import { classifyMap, formatMap, type MapValues, TupleCount } from "../core/fuzz/showmap.ts";
 import type { FuzzTarget } from "../core/fuzz/target.ts";
 import { ensureDirectory, isDirectory } from "../core/fuzz/output.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
-import { HARNESS_SETTERS, type HarnessArgs, harnessOptions, readSeeds } from "./fuzz.ts";
+import {
+  HARNESS_SETTERS,
+  type HarnessArgs,
+  harnessOptions,
+  mapSizeFromEnv,
+  readSeeds,
+} from "./fuzz.ts";
 import { applyOption, type OptionSetters, valueOptions } from "./options.ts";
 
 const USAGE = `usage: emu showmap -o FILE [options] -- prog [args...]   (like afl-showmap -Q)
@@ -97,12 +102,6 @@ function budget(v: string): number {
   return n;
 }
 
-/** The map size: `--map-size`, else AFL_MAP_SIZE (as afl-showmap), else 64 KiB. */
-function defaultMapSize(): number {
-  const env = Deno.env.get("AFL_MAP_SIZE");
-  return env === undefined ? DEFAULT_MAP_SIZE : checkMapSize(Number(env));
-}
-
 /**
  * Reads `emu showmap` arguments.
  *
@@ -120,7 +119,7 @@ export function parseShowmapArgs(argv: string[]): ShowmapArgs {
     values: "human",
     binary: false,
     budget: DEFAULT_BUDGET,
-    mapSize: 0,
+    mapSize: mapSizeFromEnv(),
     wholeProgram: false,
     env: [],
     accel: "jit",
@@ -143,7 +142,6 @@ export function parseShowmapArgs(argv: string[]): ShowmapArgs {
   // -C counts every edge hit by any input, whatever -e or -r say (as afl-showmap)
   if (a.collect) a.values = "raw";
   if (a.binary && a.values === "human") a.values = "binary";
-  a.mapSize ||= defaultMapSize();
   return a;
 }
 

@@ -20,28 +20,48 @@ interface Run {
   out: string;
 }
 
-async function run(cmd: string, args: string[], stdin?: Uint8Array): Promise<Run> {
+/**
+ * Runs `cmd args`, `stdin` its input (an open pipe never closed: a program that reads it
+ * waits for ever).
+ */
+async function run(
+  cmd: string,
+  args: string[],
+  stdin?: Uint8Array | "open",
+  env: Record<string, string> = {},
+): Promise<Run> {
   const child = new Deno.Command(cmd, {
     args,
-    env: { AFL_NO_UI: "1", AFL_SKIP_CPUFREQ: "1", AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1" },
+    env: {
+      AFL_NO_UI: "1",
+      AFL_SKIP_CPUFREQ: "1",
+      AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES: "1",
+      ...env,
+    },
     stdin: stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  if (stdin) {
+  if (stdin instanceof Uint8Array) {
     const w = child.stdin.getWriter();
     await w.write(stdin);
     await w.close();
   }
   const r = await child.output();
+  if (stdin === "open") await child.stdin.close();
   // afl's colours and cursor codes off
   const out = dec.decode(r.stdout).replace(ANSI, "");
   return { code: r.code, out: out + dec.decode(r.stderr) };
 }
 
-const emuShowmap = (args: string[], stdin?: Uint8Array) =>
-  run(Deno.execPath(), ["run", "-A", "mod.ts", "showmap", ...args], stdin);
-const aflShowmap = (args: string[], stdin?: Uint8Array) => run("afl-showmap", args, stdin);
+type Tool = (
+  args: string[],
+  stdin?: Uint8Array | "open",
+  env?: Record<string, string>,
+) => Promise<Run>;
+const emuShowmap: Tool = (args, stdin, env) =>
+  run(Deno.execPath(), ["run", "-A", "mod.ts", "showmap", ...args], stdin, env);
+const aflShowmap: Tool = (args, stdin, env) => run("afl-showmap", args, stdin, env);
 
 /** The values of a text map, without its ids. */
 const values = (map: string) => map.trim().split("\n").filter(Boolean).map((l) => l.split(":")[1]);
@@ -128,6 +148,18 @@ Deno.test({
     }
     const q = await emuShowmap(["-q", "-o", "-", "--", "tests/fuzz/bin/bytes"], enc.encode("AAAA"));
     assert.match(q.out, /^(\d{6}:1\n)+$/);
+    // a timeout (afl-showmap's -t is in ms, Denemu's in guest instructions). afl-showmap's
+    // source and usage say exit status 1; Debian's 4.04c exits 2 (it counts the kill that
+    // ends the run as a crash). Denemu follows the source.
+    const slow = [
+      await aflShowmap(["-t", "100", "-o", `${dir}/a`, "--", bytes], "open"),
+      await emuShowmap(
+        ["-t", "300", "-o", `${dir}/d`, "--", "tests/fuzz/bin/loop"],
+        new Uint8Array([255]),
+      ),
+    ];
+    assert.deepEqual(slow.map((r) => r.code), [2, 1], slow[0].out + slow[1].out);
+    for (const r of slow) assert.match(r.out, /^\+\+\+ Program timed off \+\+\+$/m);
     // afl-showmap refuses @@ without -i, and -e with -r
     for (const args of [["-o", "-", "--", "X", "@@"], ["-e", "-r", "-o", "-", "--", "X"]]) {
       const afl = await aflShowmap(args.map((x) => x === "X" ? bytes : x));
@@ -214,7 +246,9 @@ Deno.test({
     Deno.writeTextFileSync(`${dir}/in/seed`, "AAAA");
     await runAfl("afl-fuzz", ["-i", `${dir}/in`, "-o", `${dir}/afl`, "-V", "2", "--", bytes, "@@"]);
     const emu = ["run", "-A", "mod.ts", "fuzz", "-i", `${dir}/in`, "-o", `${dir}/den`, "-E", "300"];
-    await runAfl(Deno.execPath(), [...emu, "--", "tests/fuzz/bin/bytes", "@@"]);
+    // AFL_MAP_SIZE sets the map of both, as for AFL++'s tools
+    const mapSize = { AFL_MAP_SIZE: "4096" };
+    await runAfl(Deno.execPath(), [...emu, "--", "tests/fuzz/bin/bytes", "@@"], mapSize);
     for (
       const [out, prog, tool] of [["afl", bytes, aflShowmap], [
         "den",
@@ -234,15 +268,19 @@ Deno.test({
       // fuzz_bitmap: the ids the queue reached, as showmap -C finds them, edges_found of them
       const stats = Deno.readTextFileSync(`${d}/fuzzer_stats`);
       const edges = Number(/^edges_found\s*: (\d+)/m.exec(stats)![1]);
-      const c = await tool(["-C", "-i", d, "-o", `${dir}/${out}.cov`, "--", prog, "@@"]);
+      const c = await tool(
+        ["-C", "-i", d, "-o", `${dir}/${out}.cov`, "--", prog, "@@"],
+        undefined,
+        mapSize,
+      );
       const ids = Deno.readTextFileSync(`${dir}/${out}.cov`).trim().split("\n").map((l) =>
         l.split(":")[0]
       );
       assert.deepEqual(seen(`${d}/fuzz_bitmap`), ids, c.out);
       assert.equal(ids.length, edges);
     }
-    // Denemu's map is --map-size bytes; afl-fuzz's the build's map rounded up to 64
-    assert.equal(Deno.statSync(`${dir}/den/default/fuzz_bitmap`).size, 65536);
+    // Denemu's map is AFL_MAP_SIZE bytes; afl-fuzz's the build's map rounded up to 64
+    assert.equal(Deno.statSync(`${dir}/den/default/fuzz_bitmap`).size, 4096);
     assert.equal(Deno.statSync(`${dir}/afl/default/fuzz_bitmap`).size % 64, 0);
     await Deno.remove(dir, { recursive: true });
   },
