@@ -64,6 +64,8 @@ export interface ShowmapArgs extends HarnessArgs {
   collect: boolean;
   quiet: boolean;
   values: MapValues;
+  /** `-s`: the counts as they are, whatever -e or -b say */
+  noClassify: boolean;
   binary: boolean;
   budget: number;
 }
@@ -86,7 +88,7 @@ const SETTERS: OptionSetters<ShowmapArgs> = {
   q: (a) => a.quiet = true,
   e: (a) => values(a, "edges", "e"),
   r: (a) => values(a, "raw", "r"),
-  s: (a) => a.values = "raw",
+  s: (a) => a.noClassify = true,
   b: (a) => a.binary = true,
   t: (a, v) => a.budget = budget(v),
   E: (a, v) => a.env.push(v),
@@ -117,6 +119,7 @@ export function parseShowmapArgs(argv: string[]): ShowmapArgs {
     collect: false,
     quiet: false,
     values: "human",
+    noClassify: false,
     binary: false,
     budget: DEFAULT_BUDGET,
     mapSize: mapSizeFromEnv(),
@@ -140,7 +143,7 @@ export function parseShowmapArgs(argv: string[]): ShowmapArgs {
     throw new EmuError("@@ syntax is not supported without -i", "the input is stdin");
   }
   // -C counts every edge hit by any input, whatever -e or -r say (as afl-showmap)
-  if (a.collect) a.values = "raw";
+  if (a.collect || a.noClassify) a.values = "raw";
   if (a.binary && a.values === "human") a.values = "binary";
   return a;
 }
