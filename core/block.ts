@@ -130,27 +130,45 @@ export interface ImageDescription {
 
 /** One internal snapshot, with qemu-img's JSON field names. */
 export interface SnapshotInfo {
+  /** instructions retired when it was taken (absent when the image does not record it) */
   "icount"?: number;
+  /** the nanoseconds part of the guest's virtual clock when it was taken */
   "vm-clock-nsec": number;
+  /** its name (the tag `snapshot -c NAME` gave it) */
   "name": string;
+  /** host time it was taken, seconds since the epoch */
   "date-sec": number;
+  /** the nanoseconds part of the host time it was taken */
   "date-nsec": number;
+  /** the seconds part of the guest's virtual clock when it was taken */
   "vm-clock-sec": number;
+  /** its unique id in the image ("1", "2", ...) */
   "id": string;
+  /** bytes of machine state saved with it (0 for a disk-only snapshot) */
   "vm-state-size": number;
 }
 
 /** What `check` found (qemu-img check's numbers). */
 export interface CheckResult {
+  /** metadata errors found (qemu-img: "errors were found on the image"); `-r all` repairs them */
   corruptions: number;
+  /** clusters allocated but referenced by nothing (qemu-img: "Leaked cluster") */
   leaks: number;
+  /** errors that kept the check from looking somewhere (qemu-img: "internal errors") */
   checkErrors: number;
+  /** corruptions repaired by `-r all` */
   corruptionsFixed: number;
+  /** leaks repaired by `-r leaks` or `-r all` */
   leaksFixed: number;
+  /** byte offset just past the last cluster in use (qemu-img: "Image end offset") */
   imageEndOffset: number;
+  /** clusters of the virtual disk (virtual size / cluster size) */
   totalClusters: number;
+  /** of those, the clusters with data in this image */
   allocatedClusters: number;
+  /** of those, the ones not right after the previous one in the file */
   fragmentedClusters: number;
+  /** of those, the compressed ones */
   compressedClusters: number;
   /**
    * set when the check could not finish (qemu-img: "Check failed: <this>"):
@@ -226,8 +244,11 @@ export interface BlockCreateOptions {
  * ```
  */
 export interface BlockFormatPlugin {
+  /** always "block": what the loader checks first */
   kind: "block";
+  /** the format's name: what `-f`/`-O` select, `img info` shows and `img --help` lists */
   name: string;
+  /** the plugin API versions it works with */
   apiVersion: PluginApiRange;
   /** one line for `emu img --help` */
   description: string;

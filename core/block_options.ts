@@ -10,8 +10,11 @@
  * (QEMU's QemuOptDesc): its name, how its value parses, and its help line.
  */
 export interface BlockOptionDesc {
+  /** the key given to `-o` ("cluster_size") */
   name: string;
+  /** how the value parses ("size" takes suffixes: 64k, 1M) */
   type: "string" | "bool" | "number" | "size";
+  /** the text `-o help` shows after the name */
   help: string;
 }
 

@@ -55,6 +55,7 @@ export class DriveOverlay implements DriveBytes {
   /** pages no saved state shares: the guest may write them in place */
   readonly #owned = new Set<number>();
 
+  /** Starts with no page copied: reads go to `disk` until the guest writes. */
   constructor(readonly disk: DriveBytes) {}
 
   /** Virtual size in bytes (the image's). */

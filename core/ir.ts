@@ -464,6 +464,7 @@ export type TrapKind = typeof TrapKind[keyof typeof TrapKind];
 
 /** One IR instruction. Unused fields are 0. */
 export interface IrOp {
+  /** the operation ({@linkcode Op}); it says which of the other fields it reads */
   op: Op;
   /** destination temp */
   d: Temp;
@@ -563,6 +564,7 @@ export interface HelperDef {
 
 /** A finished TB body: the ops plus what they need. */
 export interface IrBlock {
+  /** the ops in execution order (branches go to LABEL ops by label number) */
   ops: IrOp[];
   /** Number of temps (globals included); instrumentation may add temps. */
   numTemps: number;

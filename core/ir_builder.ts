@@ -45,6 +45,8 @@ export abstract class IrEmitter {
   #consts = 0;
 
   /**
+   * Makes an emitter for a target with `numGlobals` globals.
+   *
    * @param numGlobals how many globals the target declared
    * @param firstTemp first temp to hand out (to continue an existing block)
    * @param firstLabel first label to hand out (likewise)
@@ -286,8 +288,10 @@ export abstract class IrEmitter {
  * ```
  */
 export class IrBuilder extends IrEmitter {
+  /** the ops emitted so far, in order */
   readonly ops: IrOp[] = [];
 
+  /** Appends one op (what every emit method ends in): here, as an {@linkcode IrOp} object. */
   protected put(
     op: Op,
     d: Temp,
@@ -319,6 +323,7 @@ export class IrBuilder extends IrEmitter {
     });
   }
 
+  /** Appends a CALL of helper number `helper`: here, as an {@linkcode IrOp} object. */
   protected putCall(d: Temp, helper: number, args: readonly Temp[]): void {
     this.ops.push({
       op: Op.CALL,

@@ -44,6 +44,7 @@ export interface StateLayout {
 
 /** Metadata of one translated guest instruction. */
 export interface InsnInfo {
+  /** guest address of the instruction */
   pc: bigint;
   /** length in bytes */
   size: number;
@@ -161,20 +162,30 @@ export interface LinuxAbi {
  * fields; `flags` is read as its low 32 bits).
  */
 export interface SigactionLayout {
+  /** bytes of the kernel's struct */
   size: number;
+  /** offset of `sa_handler` */
   handler: number;
+  /** offset of `sa_flags` */
   flags: number;
   /** absent on machines without `sa_restorer` (RISC-V) */
   restorer?: number;
+  /** offset of `sa_mask` */
   mask: number;
 }
 
 /** What a target needs to build a signal frame. */
 export interface SignalFrameRequest {
+  /**
+   * the interrupted thread's registers: the frame saves them, then they are set to enter the
+   * handler
+   */
   regs: RegisterAccess;
+  /** the signal number */
   signal: number;
   /** the 128-byte siginfo, already encoded */
   siginfo: Uint8Array;
+  /** the handler's address (`sa_handler`) */
   handler: bigint;
   /** sa_restorer, or 0n to use the vDSO-style trampoline at `trampoline` */
   restorer: bigint;
@@ -200,9 +211,11 @@ export interface RegisterAccess {
   getState(offset: number): bigint;
   /** writes the 64-bit state slot at byte `offset` */
   setState(offset: number, v: bigint): void;
+  /** the program counter */
   pc: bigint;
-  /** guest memory reads and writes, with permission checks */
+  /** Reads `length` bytes at guest address `addr`, with permission checks. */
   readBytes(addr: bigint, length: number): Uint8Array;
+  /** Writes `data` at guest address `addr`, with permission checks. */
   writeBytes(addr: bigint, data: Uint8Array): void;
 }
 
@@ -216,10 +229,13 @@ export interface GdbComputedRegister {
   name: string;
   /** the canonical name of the register it follows in gdb's numbering */
   after: string;
+  /** its width in bits */
   bits: number;
   /** canonical names of the registers it is made of */
   from: string[];
+  /** Computes it from the values of the `from` registers, in their order. */
   read(values: bigint[]): bigint;
+  /** Splits `value` into the values of the `from` registers, in their order. */
   write(value: bigint): bigint[];
 }
 
@@ -231,6 +247,7 @@ export interface GdbComputedRegister {
 export interface GdbStateRegister {
   /** gdb's name, e.g. "v1" */
   name: string;
+  /** its width in bits */
   bits: number;
   /** a standard gdb type, or one the feature's `types` define */
   type: string;
@@ -238,6 +255,7 @@ export interface GdbStateRegister {
   group?: string;
   /** the value, from the state block `state` */
   read(state: Uint8Array): bigint;
+  /** Writes `value` into the state block `state`. */
   write(state: Uint8Array, value: bigint): void;
 }
 
@@ -247,6 +265,7 @@ export interface GdbStateFeature {
   name: string;
   /** the XML type definitions (`<vector>`, `<union>`) its registers use */
   types?: string;
+  /** its registers, in gdb's numbering order */
   regs: GdbStateRegister[];
 }
 
@@ -259,12 +278,15 @@ export interface GdbStateFeature {
 export interface GdbCpuRegister {
   /** gdb's name, e.g. "mhartid" */
   name: string;
+  /** its width in bits */
   bits: number;
   /** its regnum minus its feature's first (a RISC-V CSR's: the CSR number) */
   offset: number;
   /** whether `cpu` has it (the CSRs of an extension it lacks are left out) */
   present?(cpu: CpuCore): boolean;
+  /** Reads it from `cpu`. */
   read(cpu: CpuCore): bigint;
+  /** Writes `value` to it in `cpu`, as a guest write would (side effects included). */
   write(cpu: CpuCore, value: bigint): void;
 }
 
@@ -272,6 +294,7 @@ export interface GdbCpuRegister {
 export interface GdbCpuFeature {
   /** e.g. "org.gnu.gdb.riscv.csr" */
   name: string;
+  /** its registers, in gdb's numbering order */
   regs: GdbCpuRegister[];
 }
 
@@ -337,7 +360,9 @@ export interface TargetArch {
   isa?: string;
   /** ELF e_machine this target runs, and its ELF class (1 = 32-bit, 2 = 64-bit) */
   elfMachine: number;
+  /** its ELF class (EI_CLASS: 1 = 32-bit, 2 = 64-bit) */
   elfClass: 1 | 2;
+  /** where its globals and pc live in the state block, and the block's size */
   state: StateLayout;
   /** helper `i` is called by `CALL` ops with `imm = i` */
   helpers: HelperDef[];

@@ -45,7 +45,12 @@ export interface Trap {
  * ```
  */
 export class GuestTrap extends Error {
+  /** "GuestTrap", the class name (what a stack trace and `e.name` show) */
   override name = "GuestTrap";
+  /**
+   * A trap of `kind` with the target's cause number `trapCause` and its datum `data` (a faulting
+   * address, ...).
+   */
   constructor(readonly kind: TrapKind, readonly trapCause: number, readonly data: bigint) {
     super(`guest trap kind ${kind} cause ${trapCause}`);
   }
@@ -75,6 +80,7 @@ export const TRAP_KIND_NAMES = [
  * ```
  */
 export class PcRedirect extends Error {
+  /** "PcRedirect", the class name (what a stack trace and `e.name` show) */
   override name = "PcRedirect";
   constructor() {
     super("pc redirected by a callback");

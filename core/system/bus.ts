@@ -20,9 +20,13 @@ const PAGE = BigInt(PAGE_SIZE);
 
 /** A RAM or ROM region: guest bytes `[base, base+size)` live at host offset `host`. */
 export interface RamRegion {
+  /** always "ram" (tells the region kinds apart) */
   kind: "ram";
+  /** the name given to {@linkcode PhysicalBus.addRam} (errors quote it) */
   name: string;
+  /** guest physical address of its first byte */
   base: bigint;
+  /** its size in bytes (page aligned) */
   size: bigint;
   /** host offset of the first byte */
   host: number;
@@ -32,10 +36,15 @@ export interface RamRegion {
 
 /** A device region. Offsets passed to the handler are relative to `base`. */
 export interface MmioRegion {
+  /** always "mmio" (tells the region kinds apart) */
   kind: "mmio";
+  /** the name given to {@linkcode PhysicalBus.addMmio} (a device's id; errors quote it) */
   name: string;
+  /** guest physical address of its first register */
   base: bigint;
+  /** its size in bytes */
   size: bigint;
+  /** the device's registers, called with offsets from `base` */
   handler: MmioHandler;
   /** instructions may be fetched from it (a flash in read array mode) */
   executable?: boolean;
@@ -46,9 +55,13 @@ export type BusRegion = RamRegion | MmioRegion;
 
 /** How DMA-capable devices and loaders see physical memory (permissions ignored). */
 export interface DmaView {
+  /** Reads `size` bytes (1, 2, 4 or 8) at physical `addr`, little-endian, zero-extended. */
   load(addr: bigint, size: number): bigint;
+  /** Writes the low `size` bytes (1, 2, 4 or 8) of `value` at physical `addr`, little-endian. */
   store(addr: bigint, size: number, value: bigint): void;
+  /** Copies `length` bytes from physical `addr` (MMIO regions read through their handlers). */
   readBytes(addr: bigint, length: number): Uint8Array;
+  /** Copies `data` to physical `addr` (translated code on those pages is dropped). */
   writeBytes(addr: bigint, data: Uint8Array): void;
 }
 
@@ -68,7 +81,9 @@ export interface BusObserver {
 
 /** An image a loader put into physical memory (restored on machine reset). */
 export interface LoadedImage {
+  /** guest physical address it was loaded at */
   readonly addr: bigint;
+  /** its bytes, as loaded (a copy: later guest writes do not change it) */
   readonly data: Uint8Array;
 }
 
@@ -94,7 +109,15 @@ export class PhysicalBus implements DmaView {
   /** Caches of physical memory (system memory's code tracking). */
   readonly observers: BusObserver[] = [];
 
-  constructor(readonly host: HostMemory) {}
+  /** Makes an empty map whose RAM lives in `host`. */
+  constructor(
+    /**
+     * The host memory RAM regions live in (shared with the CPUs' system memory).
+     *
+     * @ignore
+     */
+    readonly host: HostMemory,
+  ) {}
 
   /** The regions in address order. */
   get regions(): readonly BusRegion[] {

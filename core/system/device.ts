@@ -75,7 +75,9 @@ export interface DeviceDescription {
   unitAddress?: bigint | null;
   /** where the node goes (default "soc") */
   parent?: "soc" | "root";
+  /** the `compatible` strings, most specific first ("ns16550a") */
   compatible?: string[];
+  /** its register ranges, as guest physical addresses (encoded as the parent's cells) */
   reg?: { base: bigint; size: bigint }[];
   /** source numbers on the machine's interrupt controller */
   interrupts?: number[];
@@ -123,7 +125,9 @@ export interface DeviceContext {
   readonly cpuInterrupts: InterruptSink;
   /** Every hart's pending-interrupt bits, by hart id (`-smp N`: N of them; `[0]` is `cpuInterrupts`). */
   readonly harts: readonly InterruptSink[];
+  /** virtual time (nanoseconds from the instruction count) */
   readonly clock: VirtualClock;
+  /** the machine's virtual-time events: where a device schedules its timers */
   readonly events: EventQueue;
   /** Physical memory as bus masters see it. */
   readonly dma: DmaView;
@@ -151,6 +155,9 @@ export interface DeviceContext {
 
 /** A created device instance. */
 export interface Device {
+  /**
+   * its instance name, by convention `ctx.id` ("ns16550a@10000000"): snapshots key its state by it
+   */
   readonly name: string;
   /** set by interrupt controllers: the machine wires other devices' `ctx.irq` to it */
   readonly interruptController?: InterruptController;

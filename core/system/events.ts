@@ -47,7 +47,9 @@ export interface Timer {
 
 /** The saved deadlines of a queue's timers. */
 export interface SavedEvents {
+  /** the queue's next sequence number (so events scheduled after a load still order after) */
   readonly seq: number;
+  /** each armed timer: its key, deadline (virtual nanoseconds) and sequence number */
   readonly timers: readonly { key: string; atNs: bigint; seq: number }[];
 }
 

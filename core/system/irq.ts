@@ -12,6 +12,7 @@
  * interrupts (RISC-V: the bits of `mip`). The CPU implements it.
  */
 export interface InterruptSink {
+  /** Drives pending bit `bit` to `level` (true: pending). */
   setPending(bit: number, level: boolean): void;
 }
 
@@ -33,6 +34,7 @@ export class RecordingInterruptSink implements InterruptSink {
   /** every call, in order */
   readonly log: { bit: number; level: boolean }[] = [];
 
+  /** Records the call in {@linkcode log} and updates {@linkcode pending}. */
   setPending(bit: number, level: boolean): void {
     this.log.push({ bit, level });
     this.pending = level ? this.pending | (1 << bit) : this.pending & ~(1 << bit);
@@ -62,6 +64,7 @@ export class RecordingInterruptSink implements InterruptSink {
 export class IrqLine {
   #level = false;
 
+  /** Makes a low line that calls `onChange` on every level change; `name` is for messages. */
   constructor(readonly onChange: (level: boolean) => void = () => {}, readonly name = "irq") {}
 
   /** The current level. */
@@ -76,12 +79,12 @@ export class IrqLine {
     this.onChange(level);
   }
 
-  /** Raises then lowers the line (an edge for edge-triggered receivers). */
   /** Sets the level without telling anyone (a snapshot load, where both ends are restored). */
   restore(level: boolean): void {
     this.#level = level;
   }
 
+  /** Raises then lowers the line (an edge for edge-triggered receivers). */
   pulse(): void {
     this.set(true);
     this.set(false);

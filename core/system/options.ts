@@ -22,6 +22,7 @@ import { EmuError } from "../errors.ts";
 export class DeviceOptions {
   readonly #used = new Set<string>();
 
+  /** Options `values` of `owner` (the device name that errors start with). */
   constructor(readonly owner: string, readonly values: Record<string, string> = {}) {}
 
   /** Whether `key` was given. */
@@ -118,6 +119,7 @@ export function parseSize(text: string, what: string, defaultUnit = 1n): bigint 
 export interface DeviceSpec {
   /** plugin reference: a bare name ("ns16550a") or a path/URL to a module */
   name: string;
+  /** its `key=value` options (without the name) */
   options: DeviceOptions;
 }
 

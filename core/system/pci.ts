@@ -43,7 +43,9 @@ const FIRST_CAPABILITY = 0x40;
 export interface PciBarSpec {
   /** BAR number 0..5 (a 64-bit BAR also takes the next one) */
   index: number;
+  /** a 32- or 64-bit memory BAR, or an I/O one */
   kind: "mem32" | "mem64" | "io";
+  /** the BAR's prefetchable bit (memory BARs) */
   prefetchable?: boolean;
   /** bytes, a power of two (at least 16 for memory, 4 for I/O) */
   size: bigint;
@@ -53,15 +55,21 @@ export interface PciBarSpec {
 
 /** What a function is: ids, class, BARs, capabilities, interrupt pin. */
 export interface PciFunctionSpec {
+  /** PCI vendor id (0x1af4 = Red Hat, virtio) */
   vendorId: number;
+  /** PCI device id */
   deviceId: number;
+  /** revision id */
   revision: number;
   /** class, subclass and programming interface (0x010000 = SCSI storage) */
   classCode: number;
+  /** subsystem vendor id (0 when absent) */
   subsystemVendorId?: number;
+  /** subsystem id (0 when absent) */
   subsystemId?: number;
   /** INTA..INTD = 1..4; 0 for none */
   interruptPin: number;
+  /** its BARs (at most six; a 64-bit BAR takes two) */
   bars: PciBarSpec[];
   /** capabilities in list order: id and the bytes after the id/next pair */
   capabilities?: { id: number; body: Uint8Array }[];
@@ -87,6 +95,7 @@ export class PciFunction {
   /** Where the masked INTx level goes (set when the function is attached). */
   output: IrqLine = new IrqLine();
 
+  /** Makes the function's configuration space from `spec` (ids, class, BAR sizes, capabilities). */
   constructor(readonly spec: PciFunctionSpec) {
     const c = new DataView(this.#config.buffer);
     c.setUint16(PciConfig.VENDOR_ID, spec.vendorId, true);
@@ -213,6 +222,7 @@ export const PCI_SLOTS = 32;
  * ```
  */
 export class PciHost {
+  /** the function in each root-bus slot (device number), undefined where none is plugged */
   readonly slots: (PciFunction | undefined)[] = new Array(PCI_SLOTS);
   /** One wired OR per host interrupt line: the lines' inputs. */
   readonly #shared = new Map<IrqLine, PciFunction[]>();
