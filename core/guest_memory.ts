@@ -36,7 +36,17 @@ export interface MmioHandler {
   write(offset: bigint, size: number, value: bigint): void;
 }
 
-/** One mapped guest page. */
+/**
+ * One mapped guest page.
+ *
+ * @example
+ * ```ts
+ * import { GuestMemory, Perm } from "./guest_memory.ts";
+ * const mem = new GuestMemory();
+ * mem.map(0x10000n, 0x1000n, Perm.R | Perm.X);
+ * console.log(mem.pages.get(0x10)?.perms === (Perm.R | Perm.X)); // true
+ * ```
+ */
 export interface Page {
   /** host offset of the backing frame, or -1 for MMIO */
   frame: number;

@@ -294,7 +294,15 @@ export function builtinPlugins(
   return [...PLUGIN_INDEX[folder]];
 }
 
-/** Targets shipped with Denemu: the folders of `targets/`. */
+/**
+ * Targets shipped with Denemu: the folders of `targets/`.
+ *
+ * @example
+ * ```ts
+ * import { builtinTargets } from "./plugin.ts";
+ * console.log(builtinTargets()); // [ "aarch64", "riscv" ]
+ * ```
+ */
 export function builtinTargets(): string[] {
   return builtinPlugins("targets");
 }

@@ -53,7 +53,20 @@ export interface MmioRegion {
 /** A region of the physical address space. */
 export type BusRegion = RamRegion | MmioRegion;
 
-/** How DMA-capable devices and loaders see physical memory (permissions ignored). */
+/**
+ * How DMA-capable devices and loaders see physical memory (permissions ignored).
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { type DmaView, PhysicalBus } from "./bus.ts";
+ * const bus = new PhysicalBus(new HostMemory());
+ * bus.addRam("dram", 0x80000000n, 0x1000n);
+ * const dma: DmaView = bus;
+ * dma.writeBytes(0x80000000n, new Uint8Array([1, 2, 3, 4]));
+ * console.log(dma.load(0x80000000n, 4).toString(16)); // 4030201
+ * ```
+ */
 export interface DmaView {
   /** Reads `size` bytes (1, 2, 4 or 8) at physical `addr`, little-endian, zero-extended. */
   load(addr: bigint, size: number): bigint;

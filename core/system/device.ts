@@ -153,7 +153,23 @@ export interface DeviceContext {
   pciHost(): PciHost | undefined;
 }
 
-/** A created device instance. */
+/**
+ * A created device instance.
+ *
+ * @example
+ * ```ts
+ * import type { Device } from "./device.ts";
+ * let count = 0;
+ * const counter: Device = {
+ *   name: "counter@0",
+ *   reset: () => void (count = 0),
+ *   save: () => ({ name: "counter", version: 1, fields: { count } }),
+ * };
+ * count = 5;
+ * counter.reset?.();
+ * console.log(counter.save?.().fields); // { count: 0 }
+ * ```
+ */
 export interface Device {
   /**
    * its instance name, by convention `ctx.id` ("ns16550a@10000000"): snapshots key its state by it

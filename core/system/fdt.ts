@@ -253,7 +253,19 @@ export function encodeFdt(root: FdtNode, options: FdtEncodeOptions = {}): Uint8A
   return out;
 }
 
-/** A decoded blob: property values are raw bytes (see {@linkcode fdtString} and friends). */
+/**
+ * A decoded blob: property values are raw bytes (see {@linkcode fdtString} and friends).
+ *
+ * @example
+ * ```ts
+ * import { decodeFdt, encodeFdt, FdtNode } from "./fdt.ts";
+ * const reservations = [{ address: 0x80000000n, size: 0x1000n }];
+ * const blob = encodeFdt(new FdtNode(""), { reservations });
+ * const fdt = decodeFdt(blob);
+ * console.log(fdt.version, fdt.reservations[0].size, fdt.totalSize === blob.length);
+ * // 17 4096n true
+ * ```
+ */
 export interface DecodedFdt {
   /** the root node */
   root: FdtNode;

@@ -10,6 +10,17 @@
  * The CPU side of interrupt delivery: a controller sets or clears one
  * pending bit of a hart, numbered as the target's architecture numbers its
  * interrupts (RISC-V: the bits of `mip`). The CPU implements it.
+ *
+ * @example
+ * ```ts
+ * import type { InterruptSink } from "./irq.ts";
+ * let mip = 0;
+ * const hart: InterruptSink = {
+ *   setPending: (bit, level) => void (mip = level ? mip | (1 << bit) : mip & ~(1 << bit)),
+ * };
+ * hart.setPending(7, true); // RISC-V's machine timer interrupt
+ * console.log(mip); // 128
+ * ```
  */
 export interface InterruptSink {
   /** Drives pending bit `bit` to `level` (true: pending). */

@@ -53,7 +53,19 @@ export interface PciBarSpec {
   handler: MmioHandler;
 }
 
-/** What a function is: ids, class, BARs, capabilities, interrupt pin. */
+/**
+ * What a function is: ids, class, BARs, capabilities, interrupt pin.
+ *
+ * @example
+ * ```ts
+ * import { PciFunction, type PciFunctionSpec } from "./pci.ts";
+ * const spec: PciFunctionSpec = {
+ *   vendorId: 0x1af4, deviceId: 0x1044, revision: 1, classCode: 0xff0000, interruptPin: 1,
+ *   bars: [{ index: 0, kind: "mem64", size: 0x4000n, handler: { read: () => 0n, write() {} } }],
+ * };
+ * console.log(new PciFunction(spec).readConfig(0, 4).toString(16)); // 10441af4
+ * ```
+ */
 export interface PciFunctionSpec {
   /** PCI vendor id (0x1af4 = Red Hat, virtio) */
   vendorId: number;

@@ -21,7 +21,16 @@ export interface VirtqBuffer {
   writable: boolean;
 }
 
-/** Why a chain could not be used: the driver broke the ring (the device then needs a reset). */
+/**
+ * Why a chain could not be used: the driver broke the ring (the device then needs a reset).
+ *
+ * @example
+ * ```ts
+ * import { VirtqueueError } from "./virtqueue.ts";
+ * const e = new VirtqueueError("descriptor 3 chains to itself");
+ * console.log(e.name, e instanceof Error); // VirtqueueError true
+ * ```
+ */
 export class VirtqueueError extends Error {
   /** "VirtqueueError", the class name (what a stack trace and `e.name` show) */
   override name = "VirtqueueError";

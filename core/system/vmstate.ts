@@ -51,7 +51,20 @@ export function saveVmState<T>(d: VmStateDescription<T>, device: T): DeviceState
   return { name: d.name, version: d.version, fields };
 }
 
-/** Loads state saved by {@linkcode saveVmState} into `device` (arrays are filled in place). */
+/**
+ * Loads state saved by {@linkcode saveVmState} into `device` (arrays are filled in place).
+ *
+ * @example
+ * ```ts
+ * import { loadVmState, type VmStateDescription } from "./vmstate.ts";
+ * type Timer = { regs: Uint32Array };
+ * const VM: VmStateDescription<Timer> = { name: "timer", version: 2, fields: ["regs"] };
+ * const timer = { regs: new Uint32Array(2) };
+ * const saved = { name: "timer", version: 2, fields: { regs: new Uint32Array([7, 8]) } };
+ * loadVmState(VM, timer, saved);
+ * console.log(timer.regs); // Uint32Array(2) [ 7, 8 ]
+ * ```
+ */
 export function loadVmState<T>(d: VmStateDescription<T>, device: T, s: DeviceState): void {
   if (s.name !== d.name || s.version !== d.version) {
     throw new EmuError(
