@@ -22,7 +22,22 @@ import { HostFile } from "./host_file.ts";
 export { type BlockOptionDesc, HOST_FILE_CREATE_OPTIONS } from "./block_options.ts";
 export { HostFile } from "./host_file.ts";
 
-/** Where a run of guest bytes lives (qemu-img map's vocabulary). */
+/**
+ * Where a run of guest bytes lives (qemu-img map's vocabulary).
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path);
+ * disk.write(0, new Uint8Array(512).fill(1));
+ * const { data, length } = disk.status(0, 1 << 20);
+ * console.log(data, length); // true 65536
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface BlockExtent {
   /** guest offset of the run */
   start: number;
@@ -114,7 +129,20 @@ export interface BlockDriver {
   close(): void;
 }
 
-/** What `info` shows about an image beyond its size (qemu-img's ImageInfo). */
+/**
+ * What `info` shows about an image beyond its size (qemu-img's ImageInfo).
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path, { readOnly: true });
+ * console.log(disk.describe?.().dirty); // false
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface ImageDescription {
   /** the backing file name as stored in the image */
   backingFile?: string;
@@ -128,7 +156,21 @@ export interface ImageDescription {
   snapshots?: SnapshotInfo[];
 }
 
-/** One internal snapshot, with qemu-img's JSON field names. */
+/**
+ * One internal snapshot, with qemu-img's JSON field names.
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path);
+ * disk.createSnapshot?.("before", new Date());
+ * console.log(disk.describe?.().snapshots?.map((s) => [s.id, s.name])); // [ [ "1", "before" ] ]
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface SnapshotInfo {
   /** instructions retired when it was taken (absent when the image does not record it) */
   "icount"?: number;
@@ -148,7 +190,21 @@ export interface SnapshotInfo {
   "vm-state-size": number;
 }
 
-/** What `check` found (qemu-img check's numbers). */
+/**
+ * What `check` found (qemu-img check's numbers).
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path, { readOnly: true });
+ * const r = disk.check?.(undefined, console.log);
+ * console.log(r?.corruptions, r?.leaks, r?.totalClusters); // 0 0 16
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface CheckResult {
   /** metadata errors found (qemu-img: "errors were found on the image"); `-r all` repairs them */
   corruptions: number;
@@ -177,7 +233,20 @@ export interface CheckResult {
   failure?: string;
 }
 
-/** How to open an image. */
+/**
+ * How to open an image.
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path, { format: "qcow2", readOnly: true });
+ * console.log(disk.format, disk.size); // qcow2 1048576
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface BlockOpenOptions {
   /** never write to the file */
   readOnly?: boolean;
@@ -216,7 +285,20 @@ export interface BlockOpenContext {
   guessFormat?: (head: Uint8Array) => string;
 }
 
-/** Options of `create` shared by all formats (the rest are format-specific `-o` options). */
+/**
+ * Options of `create` shared by all formats (the rest are format-specific `-o` options).
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: { cluster_size: "4096" } });
+ * const disk = await openImage(path, { readOnly: true });
+ * console.log(disk.describe?.().formatSpecific?.type, disk.size); // qcow2 1048576
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface BlockCreateOptions {
   /** virtual size in bytes */
   size: number;

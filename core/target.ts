@@ -13,7 +13,16 @@ import type { GuestMemory } from "./guest_memory.ts";
 import type { HelperDef } from "./ir.ts";
 import type { IrEmitter, Wide } from "./ir_builder.ts";
 
-/** One architectural register, for debuggers, hooks and `-d cpu`. */
+/**
+ * One architectural register, for debuggers, hooks and `-d cpu`.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const sp = riscv.create("rv64").state.registers.find((r) => r.aliases?.includes("sp"));
+ * console.log(sp?.name, sp?.bits, sp?.kind); // x2 64 int
+ * ```
+ */
 export interface RegisterInfo {
   /** canonical name, e.g. "x1" / "pc" / "f0" / "fcsr" */
   name: string;
@@ -27,7 +36,16 @@ export interface RegisterInfo {
   kind: "int" | "fp" | "pc" | "csr";
 }
 
-/** Layout of a target's CPU state block (at most `STATE_SIZE` bytes). */
+/**
+ * Layout of a target's CPU state block (at most `STATE_SIZE` bytes).
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const { globals, pcOffset } = riscv.create("rv64").state;
+ * console.log(globals[1].name, pcOffset >= 0); // x1 true
+ * ```
+ */
 export interface StateLayout {
   /** bytes used */
   size: number;
@@ -85,7 +103,16 @@ export interface TranslateContext {
   samePage(addr: Wide): boolean;
 }
 
-/** Registers and conventions the Linux user-mode layer needs. */
+/**
+ * Registers and conventions the Linux user-mode layer needs.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const abi = riscv.create("rv64").linux!;
+ * console.log(abi.machine, abi.syscallNames[64], abi.syscallInsnSize); // riscv64 write 4
+ * ```
+ */
 export interface LinuxAbi {
   /** `uname -m`, e.g. "riscv64" */
   machine: string;
@@ -160,6 +187,13 @@ export interface LinuxAbi {
 /**
  * Byte offsets of the fields of the kernel's `struct sigaction` (64-bit
  * fields; `flags` is read as its low 32 bits).
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const { sigaction } = riscv.create("rv64").linux!;
+ * console.log(sigaction.handler, sigaction.restorer); // 0 undefined
+ * ```
  */
 export interface SigactionLayout {
   /** bytes of the kernel's struct */
@@ -201,7 +235,21 @@ export interface SignalFrameRequest {
   altStack: { sp: bigint; flags: number; size: bigint };
 }
 
-/** Access to the CPU's registers and memory, for ABIs, hooks and debuggers. */
+/**
+ * Access to the CPU's registers and memory, for ABIs, hooks and debuggers.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * import { CpuCore } from "./cpu_core.ts";
+ * import { GuestMemory } from "./guest_memory.ts";
+ * import type { RegisterAccess } from "./target.ts";
+ * const regs: RegisterAccess = new CpuCore(riscv.create("rv64"), new GuestMemory());
+ * regs.setGlobal(10, 42n); // a0
+ * regs.pc = 0x1000n;
+ * console.log(regs.getGlobal(10), regs.pc); // 42n 4096n
+ * ```
+ */
 export interface RegisterAccess {
   /** reads global `i` (64-bit) */
   getGlobal(i: number): bigint;
