@@ -14,7 +14,17 @@ import { type ElfFile, type ElfSymbol, readSymbols } from "./elf.ts";
 
 const PF_X = 1;
 
-/** A loaded segment of a module, at its run-time address. */
+/**
+ * A loaded segment of a module, at its run-time address.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "../mod.ts";
+ * const m = await createMachine({ program: "tests/guests/bin/hello.static.O2" });
+ * const text = m.modules.list[0].segments.find((s) => s.flags & 1); // PF_X
+ * console.log(text!.start < text!.end); // true
+ * ```
+ */
 export interface ModuleSegment {
   /** its first address */
   start: bigint;

@@ -271,6 +271,13 @@ export interface RegisterAccess {
  * A register gdb sees that packs several state registers (AArch64's cpsr, from
  * the flags the target keeps apart): `read` gets the values of `from`, in
  * order, and `write` splits a value into them.
+ *
+ * @example
+ * ```ts
+ * import aarch64 from "../targets/aarch64/mod.ts";
+ * const cpsr = aarch64.create("cortex-a57").gdb?.computed?.find((r) => r.name === "cpsr");
+ * console.log(cpsr?.bits, cpsr!.from.length > 0); // 32 true
+ * ```
  */
 export interface GdbComputedRegister {
   /** gdb's name, e.g. "cpsr" */
@@ -338,7 +345,17 @@ export interface GdbCpuRegister {
   write(cpu: CpuCore, value: bigint): void;
 }
 
-/** A target description feature of registers read from the CPU (after every other feature). */
+/**
+ * A target description feature of registers read from the CPU (after every other feature).
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const features = riscv.create("rv64").gdb?.cpuFeatures ?? [];
+ * console.log(features.map((f) => f.name));
+ * // [ "org.gnu.gdb.riscv.virtual", "org.gnu.gdb.riscv.csr" ]
+ * ```
+ */
 export interface GdbCpuFeature {
   /** e.g. "org.gnu.gdb.riscv.csr" */
   name: string;

@@ -18,7 +18,17 @@ import { type HostMemory, PAGE_SIZE } from "../host_memory.ts";
 
 const PAGE = BigInt(PAGE_SIZE);
 
-/** A RAM or ROM region: guest bytes `[base, base+size)` live at host offset `host`. */
+/**
+ * A RAM or ROM region: guest bytes `[base, base+size)` live at host offset `host`.
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { PhysicalBus } from "./bus.ts";
+ * const ram = new PhysicalBus(new HostMemory()).addRam("dram", 0x80000000n, 0x10000n);
+ * console.log(ram.kind, ram.size, ram.readOnly); // ram 65536n false
+ * ```
+ */
 export interface RamRegion {
   /** always "ram" (tells the region kinds apart) */
   kind: "ram";
@@ -34,7 +44,19 @@ export interface RamRegion {
   readOnly: boolean;
 }
 
-/** A device region. Offsets passed to the handler are relative to `base`. */
+/**
+ * A device region. Offsets passed to the handler are relative to `base`.
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { PhysicalBus } from "./bus.ts";
+ * const bus = new PhysicalBus(new HostMemory());
+ * bus.addMmio("uart", 0x10000000n, 0x100n, { read: () => 0n, write: () => {} });
+ * const r = bus.findRegion(0x10000005n);
+ * console.log(r?.kind, r?.name); // mmio uart
+ * ```
+ */
 export interface MmioRegion {
   /** always "mmio" (tells the region kinds apart) */
   kind: "mmio";
@@ -92,7 +114,21 @@ export interface BusObserver {
   onCodeWrite?(pageNumber: number): void;
 }
 
-/** An image a loader put into physical memory (restored on machine reset). */
+/**
+ * An image a loader put into physical memory (restored on machine reset).
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { PhysicalBus } from "./bus.ts";
+ * const bus = new PhysicalBus(new HostMemory());
+ * bus.addRam("dram", 0x80000000n, 0x1000n);
+ * bus.loadImage(0x80000000n, new Uint8Array([0x13, 0, 0, 0]));
+ * bus.store(0x80000000n, 1, 0xffn); // the guest overwrites it
+ * bus.reloadImages(); // machine reset
+ * console.log(bus.load(0x80000000n, 1)); // 19n
+ * ```
+ */
 export interface LoadedImage {
   /** guest physical address it was loaded at */
   readonly addr: bigint;

@@ -39,7 +39,22 @@ const STATUS_INTERRUPT = 0x08, STATUS_CAP_LIST = 0x10;
 const CONFIG_SIZE = 256;
 const FIRST_CAPABILITY = 0x40;
 
-/** One base address register a function asks for. */
+/**
+ * One base address register a function asks for.
+ *
+ * @example
+ * ```ts
+ * import { PciFunction, type PciBarSpec } from "./pci.ts";
+ * const handler = { read: () => 0n, write() {} };
+ * const bar: PciBarSpec = { index: 0, kind: "mem32", size: 0x1000n, handler };
+ * const fn = new PciFunction({
+ *   vendorId: 0x1af4, deviceId: 0x1005, revision: 0, classCode: 0xff0000, interruptPin: 0,
+ *   bars: [bar],
+ * });
+ * // the guest has not placed it yet:
+ * console.log(fn.barAddress(bar)); // null
+ * ```
+ */
 export interface PciBarSpec {
   /** BAR number 0..5 (a 64-bit BAR also takes the next one) */
   index: number;

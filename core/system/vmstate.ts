@@ -19,7 +19,17 @@ export interface VmStateDescription<T> {
   readonly fields: readonly (keyof T & string)[];
 }
 
-/** A device's saved state: plain data (numbers, bigints, arrays, typed arrays). */
+/**
+ * A device's saved state: plain data (numbers, bigints, arrays, typed arrays).
+ *
+ * @example
+ * ```ts
+ * import { saveVmState } from "./vmstate.ts";
+ * const rtc = { alarm: 5n, host: {} }; // `host` is not state: it is left out
+ * const state = saveVmState({ name: "rtc", version: 1, fields: ["alarm"] }, rtc);
+ * console.log(state); // { name: "rtc", version: 1, fields: { alarm: 5n } }
+ * ```
+ */
 export interface DeviceState {
   /** the description's name */
   readonly name: string;
