@@ -14,7 +14,17 @@ export const PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_PHDR = 6, PT_GNU_STA
 /** Segment permission flags. */
 export const PF_X = 1, PF_W = 2, PF_R = 4;
 
-/** One program header. */
+/**
+ * One program header.
+ *
+ * @example
+ * ```ts
+ * import { parseElf, PF_X } from "./elf.ts";
+ * const elf = parseElf(Deno.readFileSync("tests/guests/bin/hello.static.O2"), "hello");
+ * const text = elf.loads.find((s) => s.flags & PF_X)!;
+ * console.log(text.vaddr <= elf.entry && elf.entry < text.vaddr + text.memsz); // true
+ * ```
+ */
 export interface ElfSegment {
   /** p_type (1 = PT_LOAD) */
   type: number;
@@ -51,7 +61,16 @@ export interface ElfSymbol {
   type: number;
 }
 
-/** A parsed and validated ELF file. */
+/**
+ * A parsed and validated ELF file.
+ *
+ * @example
+ * ```ts
+ * import { parseElf } from "./elf.ts";
+ * const elf = parseElf(Deno.readFileSync("tests/guests/bin/hello.static.O2"), "hello");
+ * console.log(elf.machine, elf.elfClass, elf.interp); // 243 2 null
+ * ```
+ */
 export interface ElfFile {
   /** the file's bytes */
   bytes: Uint8Array;

@@ -30,6 +30,20 @@ const NO_ARGS: readonly Temp[] = Object.freeze([]);
  * constants and one method per kind of op. Where the ops go is the
  * subclass's: {@linkcode IrBuilder} makes op objects, and the TB cache's
  * builder (`PackedBuilder` in `ir_pack_builder.ts`) writes the packed form directly.
+ *
+ * @example
+ * ```ts
+ * import { Op } from "./ir.ts";
+ * import { IrBuilder, type IrEmitter } from "./ir_builder.ts";
+ * function addi(ir: IrEmitter, rd: number, rs: number, imm: bigint): void {
+ *   const t = ir.temp();
+ *   ir.movi(t, imm);
+ *   ir.binop(Op.ADD, rd, rs, t);
+ * }
+ * const b = new IrBuilder(32);
+ * addi(b, 1, 2, 5n);
+ * console.log(b.ops.length, b.ops[1].op === Op.ADD, b.ops[1].d, b.ops[1].a); // 2 true 1 2
+ * ```
  */
 export abstract class IrEmitter {
   #numTemps: number;

@@ -40,7 +40,21 @@ export function cpuIntcLabel(hart = 0): string {
   return `cpu${hart}-intc`;
 }
 
-/** A deterministic random source (seeded from the machine's seed). */
+/**
+ * A deterministic random source (seeded from the machine's seed).
+ *
+ * @example
+ * ```ts
+ * import type { RandomSource } from "./device.ts";
+ * function macAddress(random: RandomSource): string {
+ *   const b = random.bytes(6);
+ *   b[0] = (b[0] & 0xfe) | 0x02; // unicast, locally administered
+ *   return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+ * }
+ * const fixed: RandomSource = { next64: () => 0n, bytes: (n) => new Uint8Array(n), state: 0n };
+ * console.log(macAddress(fixed)); // 02:00:00:00:00:00
+ * ```
+ */
 export interface RandomSource {
   /** The next 64-bit value. */
   next64(): bigint;

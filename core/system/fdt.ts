@@ -163,7 +163,16 @@ function assignPhandles(root: FdtNode): Map<string, number> {
   return map;
 }
 
-/** Options of {@linkcode encodeFdt}. */
+/**
+ * Options of {@linkcode encodeFdt}.
+ *
+ * @example
+ * ```ts
+ * import { decodeFdt, encodeFdt, FdtNode } from "./fdt.ts";
+ * const blob = encodeFdt(new FdtNode(""), { bootCpuId: 1 });
+ * console.log(decodeFdt(blob).bootCpuId); // 1
+ * ```
+ */
 export interface FdtEncodeOptions {
   /** the memory reservation block's entries (none by default) */
   reservations?: FdtReservation[];
