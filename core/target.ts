@@ -70,7 +70,25 @@ export interface InsnInfo {
   bits: number;
 }
 
-/** What a target's translator gets for one TB. */
+/**
+ * What a target's translator gets for one TB.
+ *
+ * @example
+ * ```ts ignore
+ * // A fixed 4-byte ISA's translate(): RISC-V's (targets/riscv/translate.ts) adds 2-byte insns.
+ * translate(ctx: TranslateContext): void {
+ *   let pc = ctx.pc;
+ *   for (let n = 0;; n++) {
+ *     if (n > 0 && (n >= ctx.maxInsns || !ctx.samePage(pc))) return ctx.ir.gotoTb(pc);
+ *     const bits = ctx.fetch(pc, 4);
+ *     if (bits === null) return n > 0 ? ctx.ir.gotoTb(pc) : raiseFetchFault(ctx.ir, pc);
+ *     ctx.beginInsn(pc, 4, bits);
+ *     emitInsn(ctx.ir, pc, bits); // the decoder, then one trans_ function per pattern
+ *     pc += 4n;
+ *   }
+ * }
+ * ```
+ */
 export interface TranslateContext {
   /** the TB's first pc */
   readonly pc: bigint;
@@ -314,7 +332,17 @@ export interface GdbStateRegister {
   write(state: Uint8Array, value: bigint): void;
 }
 
-/** A target description feature of registers only gdb sees (after the `features`). */
+/**
+ * A target description feature of registers only gdb sees (after the `features`).
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const vector = riscv.create("rva23u64").gdb?.stateFeatures?.[0];
+ * console.log(vector?.name, vector?.regs[1].name, vector?.regs[1].bits);
+ * // org.gnu.gdb.riscv.vector v1 128
+ * ```
+ */
 export interface GdbStateFeature {
   /** e.g. "org.gnu.gdb.riscv.vector" */
   name: string;
@@ -329,6 +357,19 @@ export interface GdbStateFeature {
  * level and CSRs in system mode), numbered from its feature's first regnum
  * by `offset`: the numbers may leave gaps, as QEMU numbers RISC-V's CSRs by
  * CSR number.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * import { CpuCore } from "./cpu_core.ts";
+ * import { GuestMemory } from "./guest_memory.ts";
+ * const target = riscv.create("rv64");
+ * const cpu = new CpuCore(target, new GuestMemory());
+ * const csrs = target.gdb?.cpuFeatures?.find((f) => f.name === "org.gnu.gdb.riscv.csr");
+ * const fflags = csrs?.regs.find((r) => r.name === "fflags");
+ * fflags?.write(cpu, 1n);
+ * console.log(fflags?.offset, fflags?.read(cpu)); // 1 1n
+ * ```
  */
 export interface GdbCpuRegister {
   /** gdb's name, e.g. "mhartid" */
