@@ -101,7 +101,17 @@ export interface ElfFile {
 /** Largest address span of all PT_LOAD segments together (1 GiB). */
 export const MAX_IMAGE_SPAN = 1n << 30n;
 
-/** How the file {@linkcode parseElf} checks will be loaded. */
+/**
+ * How the file {@linkcode parseElf} checks will be loaded.
+ *
+ * @example
+ * ```ts
+ * import { parseElf } from "./elf.ts";
+ * const bytes = Deno.readFileSync("tests/guests/bin/hello.static.O2");
+ * const elf = parseElf(bytes, "hello", { pageMapped: false }); // a boot loader copies segments
+ * console.log(elf.loads.length > 0); // true
+ * ```
+ */
 export interface ParseElfOptions {
   /**
    * Segments will be mapped page by page with their permissions (a Linux

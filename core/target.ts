@@ -316,6 +316,16 @@ export interface GdbComputedRegister {
  * A register only gdb sees, kept in the state block apart from
  * `state.registers` (RISC-V's vector registers, wider than 64 bits, and
  * its vector CSRs): read from and written to the state block's bytes.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const target = riscv.create("rva23u64");
+ * const v1 = target.gdb!.stateFeatures![0].regs.find((r) => r.name === "v1")!;
+ * const state = new Uint8Array(target.state.size); // a state block
+ * v1.write(state, 0x1234n);
+ * console.log(v1.read(state).toString(16), v1.group); // 1234 vector
+ * ```
  */
 export interface GdbStateRegister {
   /** gdb's name, e.g. "v1" */

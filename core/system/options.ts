@@ -115,7 +115,16 @@ export function parseSize(text: string, what: string, defaultUnit = 1n): bigint 
   return (BigInt(m[1]) * scale + BigInt(frac || "0")) * unit / scale;
 }
 
-/** A parsed `-device` argument. */
+/**
+ * A parsed `-device` argument.
+ *
+ * @example
+ * ```ts
+ * import { parseDeviceSpec } from "./options.ts";
+ * const spec = parseDeviceSpec("virtio-rng-device,addr=0x10008000");
+ * console.log(spec.name, spec.options.address("addr")); // virtio-rng-device 268468224n
+ * ```
+ */
 export interface DeviceSpec {
   /** plugin reference: a bare name ("ns16550a") or a path/URL to a module */
   name: string;
