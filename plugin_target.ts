@@ -21,10 +21,17 @@ export * from "./core/ir.ts";
 export { IrBuilder, IrEmitter, type Wide } from "./core/ir_builder.ts";
 export * from "./core/trap.ts";
 export type * from "./core/target.ts";
-export type { TargetPlugin } from "./core/plugin.ts";
+export type { PluginApiRange, TargetPlugin } from "./core/plugin.ts";
 export { type AccessType, EmuError, GuestFault, hex } from "./core/errors.ts";
-export type { CpuCore } from "./core/cpu_core.ts";
-export { GuestMemory, type MmioHandler, type Page, Perm } from "./core/guest_memory.ts";
+export type { Backend, CpuCore, RunExit } from "./core/cpu_core.ts";
+export {
+  GuestMemory,
+  type MemoryObserver,
+  type MmioHandler,
+  type Page,
+  type PageResolver,
+  Perm,
+} from "./core/guest_memory.ts";
 export { PAGE_SIZE, STATE_BASE } from "./core/host_memory.ts";
 export type { VirtualClock } from "./core/clock.ts";
 export * from "./core/softfloat/mod.ts";
@@ -32,9 +39,18 @@ export * from "./core/decodetree/decodetree.ts";
 export * from "./core/decodetree/tags.ts";
 export { GENERIC_SYSCALLS } from "./core/linux/generic_syscalls.ts";
 export type * from "./core/system/system_target.ts";
-export type { PhysicalBus } from "./core/system/bus.ts";
+export type {
+  BusObserver,
+  BusRegion,
+  DmaView,
+  LoadedImage,
+  MmioRegion,
+  PhysicalBus,
+  RamRegion,
+} from "./core/system/bus.ts";
 export type { SystemMemory } from "./core/system/system_memory.ts";
-export type { Timer } from "./core/system/events.ts";
+export type { EventHandle, EventQueue, SavedEvents, Timer } from "./core/system/events.ts";
+export type { InterruptSink } from "./core/system/irq.ts";
 export {
   type DeviceState,
   loadVmState,

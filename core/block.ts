@@ -22,7 +22,22 @@ import { HostFile } from "./host_file.ts";
 export { type BlockOptionDesc, HOST_FILE_CREATE_OPTIONS } from "./block_options.ts";
 export { HostFile } from "./host_file.ts";
 
-/** Where a run of guest bytes lives (qemu-img map's vocabulary). */
+/**
+ * Where a run of guest bytes lives (qemu-img map's vocabulary).
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path);
+ * disk.write(0, new Uint8Array(512).fill(1));
+ * const { data, length } = disk.status(0, 1 << 20);
+ * console.log(data, length); // true 65536
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface BlockExtent {
   /** guest offset of the run */
   start: number;
@@ -114,7 +129,20 @@ export interface BlockDriver {
   close(): void;
 }
 
-/** What `info` shows about an image beyond its size (qemu-img's ImageInfo). */
+/**
+ * What `info` shows about an image beyond its size (qemu-img's ImageInfo).
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path, { readOnly: true });
+ * console.log(disk.describe?.().dirty); // false
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface ImageDescription {
   /** the backing file name as stored in the image */
   backingFile?: string;
@@ -128,29 +156,75 @@ export interface ImageDescription {
   snapshots?: SnapshotInfo[];
 }
 
-/** One internal snapshot, with qemu-img's JSON field names. */
+/**
+ * One internal snapshot, with qemu-img's JSON field names.
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path);
+ * disk.createSnapshot?.("before", new Date());
+ * console.log(disk.describe?.().snapshots?.map((s) => [s.id, s.name])); // [ [ "1", "before" ] ]
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface SnapshotInfo {
+  /** instructions retired when it was taken (absent when the image does not record it) */
   "icount"?: number;
+  /** the nanoseconds part of the guest's virtual clock when it was taken */
   "vm-clock-nsec": number;
+  /** its name (the tag `snapshot -c NAME` gave it) */
   "name": string;
+  /** host time it was taken, seconds since the epoch */
   "date-sec": number;
+  /** the nanoseconds part of the host time it was taken */
   "date-nsec": number;
+  /** the seconds part of the guest's virtual clock when it was taken */
   "vm-clock-sec": number;
+  /** its unique id in the image ("1", "2", ...) */
   "id": string;
+  /** bytes of machine state saved with it (0 for a disk-only snapshot) */
   "vm-state-size": number;
 }
 
-/** What `check` found (qemu-img check's numbers). */
+/**
+ * What `check` found (qemu-img check's numbers).
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path, { readOnly: true });
+ * const r = disk.check?.(undefined, console.log);
+ * console.log(r?.corruptions, r?.leaks, r?.totalClusters); // 0 0 16
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface CheckResult {
+  /** metadata errors found (qemu-img: "errors were found on the image"); `-r all` repairs them */
   corruptions: number;
+  /** clusters allocated but referenced by nothing (qemu-img: "Leaked cluster") */
   leaks: number;
+  /** errors that kept the check from looking somewhere (qemu-img: "internal errors") */
   checkErrors: number;
+  /** corruptions repaired by `-r all` */
   corruptionsFixed: number;
+  /** leaks repaired by `-r leaks` or `-r all` */
   leaksFixed: number;
+  /** byte offset just past the last cluster in use (qemu-img: "Image end offset") */
   imageEndOffset: number;
+  /** clusters of the virtual disk (virtual size / cluster size) */
   totalClusters: number;
+  /** of those, the clusters with data in this image */
   allocatedClusters: number;
+  /** of those, the ones not right after the previous one in the file */
   fragmentedClusters: number;
+  /** of those, the compressed ones */
   compressedClusters: number;
   /**
    * set when the check could not finish (qemu-img: "Check failed: <this>"):
@@ -159,7 +233,20 @@ export interface CheckResult {
   failure?: string;
 }
 
-/** How to open an image. */
+/**
+ * How to open an image.
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: {} });
+ * const disk = await openImage(path, { format: "qcow2", readOnly: true });
+ * console.log(disk.format, disk.size); // qcow2 1048576
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface BlockOpenOptions {
   /** never write to the file */
   readOnly?: boolean;
@@ -198,7 +285,20 @@ export interface BlockOpenContext {
   guessFormat?: (head: Uint8Array) => string;
 }
 
-/** Options of `create` shared by all formats (the rest are format-specific `-o` options). */
+/**
+ * Options of `create` shared by all formats (the rest are format-specific `-o` options).
+ *
+ * @example
+ * ```ts
+ * import { createImage, openImage } from "./block.ts";
+ * const path = Deno.makeTempFileSync({ suffix: ".qcow2" });
+ * await createImage(path, "qcow2", { size: 1 << 20, options: { cluster_size: "4096" } });
+ * const disk = await openImage(path, { readOnly: true });
+ * console.log(disk.describe?.().formatSpecific?.type, disk.size); // qcow2 1048576
+ * disk.close();
+ * Deno.removeSync(path);
+ * ```
+ */
 export interface BlockCreateOptions {
   /** virtual size in bytes */
   size: number;
@@ -226,8 +326,11 @@ export interface BlockCreateOptions {
  * ```
  */
 export interface BlockFormatPlugin {
+  /** always "block": what the loader checks first */
   kind: "block";
+  /** the format's name: what `-f`/`-O` select, `img info` shows and `img --help` lists */
   name: string;
+  /** the plugin API versions it works with */
   apiVersion: PluginApiRange;
   /** one line for `emu img --help` */
   description: string;

@@ -8,10 +8,20 @@
 /**
  * One `-o` option of a format or of the host file, as `-o help` lists it
  * (QEMU's QemuOptDesc): its name, how its value parses, and its help line.
+ *
+ * @example
+ * ```ts
+ * import type { BlockOptionDesc } from "./block_options.ts";
+ * const opt: BlockOptionDesc = { name: "cluster_size", type: "size", help: "qcow2 cluster size" };
+ * console.log(`${opt.name}=<${opt.type}>`); // cluster_size=<size>
+ * ```
  */
 export interface BlockOptionDesc {
+  /** the key given to `-o` ("cluster_size") */
   name: string;
+  /** how the value parses ("size" takes suffixes: 64k, 1M) */
   type: "string" | "bool" | "number" | "size";
+  /** the text `-o help` shows after the name */
   help: string;
 }
 

@@ -25,6 +25,7 @@ export class VirtualClock {
   /** Nanoseconds added by idling (wfi, nanosleep). */
   skippedNs = 0n;
 
+  /** Makes a clock whose time follows the instruction count (see the parameters). */
   constructor(
     /** reads the number of retired guest instructions */
     readonly instructions: () => number,

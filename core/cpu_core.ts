@@ -20,7 +20,15 @@ import { EmuError } from "./errors.ts";
  * instructions it completed, and leaves any trap in `cpu.trap`.
  */
 export interface Backend {
+  /** its name in messages and benchmarks ("interp", "interp32", "jit") */
   readonly name: string;
+  /**
+   * Runs `tb` on `cpu` (the JIT: also the blocks it chains to, at most `budget` instructions);
+   * returns how many instructions it completed. The backends are Denemu's own (TranslationBlock is
+   * internal), so the docs leave it out.
+   *
+   * @ignore
+   */
   exec(cpu: CpuCore, tb: TranslationBlock, budget: number): number;
 }
 
@@ -62,8 +70,19 @@ export type RunExit =
  * ```
  */
 export class CpuCore implements RegisterAccess {
+  /**
+   * The host memory holding the state block and guest RAM (`mem.host`); the backends' view.
+   *
+   * @ignore
+   */
   readonly host: HostMemory;
+  /**
+   * The cache of translated blocks; tools observe translation through the hook API instead.
+   *
+   * @ignore
+   */
   readonly tbs: TbCache;
+  /** the backend that runs the TBs (the reference interpreter until a mode picks another) */
   backend: Backend = interpreterBackend;
   /** The trap the last TB raised, consumed by {@linkcode run}. */
   trap: Trap | null = null;
@@ -121,6 +140,10 @@ export class CpuCore implements RegisterAccess {
   /** The buffer {@linkcode park} uses, made once (laid out as the host memory, so slots match). */
   #aside: { i64: BigInt64Array; dv: DataView; u8: Uint8Array } | null = null;
 
+  /**
+   * Makes a CPU for `target` over `mem`, its state block set to the target's reset values (the
+   * loader sets the pc).
+   */
   constructor(readonly target: TargetArch, readonly mem: GuestMemory) {
     this.host = mem.host;
     if (target.state.size > STATE_SIZE) {

@@ -21,7 +21,21 @@ const PAGE = 4096;
 /** What a drive's user needs of a disk: the guest-visible bytes. */
 export type DriveBytes = Pick<BlockDriver, "size" | "read" | "write" | "flush">;
 
-/** The overlay's pages at one moment (plain data, for snapshot files). */
+/**
+ * The overlay's pages at one moment (plain data, for snapshot files).
+ *
+ * @example
+ * ```ts
+ * import { DriveOverlay } from "./drive_overlay.ts";
+ * const bytes = new Uint8Array(8192);
+ * const read = (at: number, n: number) => bytes.slice(at, at + n);
+ * const disk = { size: bytes.length, read, write: () => {}, flush: () => {} };
+ * const d = new DriveOverlay(disk);
+ * d.write(4096, new Uint8Array([7]));
+ * const state = d.save();
+ * console.log(state.pages, state.data[0][0]); // [ 1 ] 7
+ * ```
+ */
 export interface DriveOverlayState {
   /** page numbers (guest offset / 4096) the guest wrote */
   readonly pages: number[];
@@ -55,6 +69,7 @@ export class DriveOverlay implements DriveBytes {
   /** pages no saved state shares: the guest may write them in place */
   readonly #owned = new Set<number>();
 
+  /** Starts with no page copied: reads go to `disk` until the guest writes. */
   constructor(readonly disk: DriveBytes) {}
 
   /** Virtual size in bytes (the image's). */

@@ -14,7 +14,17 @@ export const PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_PHDR = 6, PT_GNU_STA
 /** Segment permission flags. */
 export const PF_X = 1, PF_W = 2, PF_R = 4;
 
-/** One program header. */
+/**
+ * One program header.
+ *
+ * @example
+ * ```ts
+ * import { parseElf, PF_X } from "./elf.ts";
+ * const elf = parseElf(Deno.readFileSync("tests/guests/bin/hello.static.O2"), "hello");
+ * const text = elf.loads.find((s) => s.flags & PF_X)!;
+ * console.log(text.vaddr <= elf.entry && elf.entry < text.vaddr + text.memsz); // true
+ * ```
+ */
 export interface ElfSegment {
   /** p_type (1 = PT_LOAD) */
   type: number;
@@ -51,7 +61,16 @@ export interface ElfSymbol {
   type: number;
 }
 
-/** A parsed and validated ELF file. */
+/**
+ * A parsed and validated ELF file.
+ *
+ * @example
+ * ```ts
+ * import { parseElf } from "./elf.ts";
+ * const elf = parseElf(Deno.readFileSync("tests/guests/bin/hello.static.O2"), "hello");
+ * console.log(elf.machine, elf.elfClass, elf.interp); // 243 2 null
+ * ```
+ */
 export interface ElfFile {
   /** the file's bytes */
   bytes: Uint8Array;
@@ -82,7 +101,17 @@ export interface ElfFile {
 /** Largest address span of all PT_LOAD segments together (1 GiB). */
 export const MAX_IMAGE_SPAN = 1n << 30n;
 
-/** How the file {@linkcode parseElf} checks will be loaded. */
+/**
+ * How the file {@linkcode parseElf} checks will be loaded.
+ *
+ * @example
+ * ```ts
+ * import { parseElf } from "./elf.ts";
+ * const bytes = Deno.readFileSync("tests/guests/bin/hello.static.O2");
+ * const elf = parseElf(bytes, "hello", { pageMapped: false }); // a boot loader copies segments
+ * console.log(elf.loads.length > 0); // true
+ * ```
+ */
 export interface ParseElfOptions {
   /**
    * Segments will be mapped page by page with their permissions (a Linux

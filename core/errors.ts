@@ -86,7 +86,15 @@ export class InternalError extends Error {
   }
 }
 
-/** Formats a bigint address as `0x...`. */
+/**
+ * Formats a bigint address as `0x...`.
+ *
+ * @example
+ * ```ts
+ * import { hex } from "./errors.ts";
+ * console.log(hex(0x80000000n), hex(-1)); // 0x80000000 0xffffffffffffffff
+ * ```
+ */
 export function hex(v: bigint | number): string {
   return "0x" + BigInt.asUintN(64, BigInt(v)).toString(16);
 }

@@ -27,11 +27,26 @@ export const Perm = { R: 1, W: 2, X: 4 } as const;
  * ```
  */
 export interface MmioHandler {
+  /**
+   * Reads `size` bytes (1, 2, 4 or 8) at `offset` from the region's base; returns them
+   * zero-extended.
+   */
   read(offset: bigint, size: number): bigint;
+  /** Writes the low `size` bytes (1, 2, 4 or 8) of `value` at `offset` from the region's base. */
   write(offset: bigint, size: number, value: bigint): void;
 }
 
-/** One mapped guest page. */
+/**
+ * One mapped guest page.
+ *
+ * @example
+ * ```ts
+ * import { GuestMemory, Perm } from "./guest_memory.ts";
+ * const mem = new GuestMemory();
+ * mem.map(0x10000n, 0x1000n, Perm.R | Perm.X);
+ * console.log(mem.pages.get(0x10)?.perms === (Perm.R | Perm.X)); // true
+ * ```
+ */
 export interface Page {
   /** host offset of the backing frame, or -1 for MMIO */
   frame: number;
@@ -143,6 +158,11 @@ class RecentPages {
  * ```
  */
 export class GuestMemory {
+  /**
+   * The host memory the pages' frames live in (the backends' fast path reads it directly).
+   *
+   * @ignore
+   */
   readonly host: HostMemory;
   /** The user-mode page table: page number -> page. */
   readonly pages: Map<number, Page> = new Map();
@@ -173,6 +193,7 @@ export class GuestMemory {
   /** frames that more than one page maps (mapAlias), with how many pages beyond the first */
   readonly #shares = new Map<number, number>();
 
+  /** Makes an empty address space whose pages live in `host` (a fresh host memory by default). */
   constructor(host: HostMemory = new HostMemory()) {
     this.host = host;
     this.resolve = (pn, access) => {

@@ -44,7 +44,7 @@ function loadLibc(): Libc | null {
  * ```
  */
 export class SparseMap {
-  private constructor(readonly lib: Libc, readonly fd: number) {}
+  private constructor(private readonly lib: Libc, readonly fd: number) {}
 
   /** Opens `path`, or returns undefined if holes cannot be found on this host. */
   static open(path: string): SparseMap | undefined {

@@ -297,7 +297,8 @@ export function isVectorOp(op: Op): boolean {
  *
  * @example
  * ```ts
- * import { IrBuilder, Op, visitOperands } from "./ir.ts";
+ * import { Op, visitOperands } from "./ir.ts";
+ * import { IrBuilder } from "./ir_builder.ts";
  * const b = new IrBuilder(4);
  * b.binop(Op.ADD, 1, 2, 3);
  * const reads: number[] = [];
@@ -381,7 +382,8 @@ export const OPERANDS: Uint8Array = Uint8Array.from(
  *
  * @example
  * ```ts
- * import { IrBuilder, Op, operands } from "./ir.ts";
+ * import { Op, operands } from "./ir.ts";
+ * import { IrBuilder } from "./ir_builder.ts";
  * const b = new IrBuilder(4);
  * b.binop(Op.ADD, 1, 2, 3);
  * console.log(operands(b.ops[0])); // { reads: [ 2, 3 ], writes: 1 }
@@ -400,7 +402,8 @@ export function operands(o: IrOp): { reads: Temp[]; writes: Temp } {
  *
  * @example
  * ```ts
- * import { IrBuilder, markGlobals, Op } from "./ir.ts";
+ * import { markGlobals, Op } from "./ir.ts";
+ * import { IrBuilder } from "./ir_builder.ts";
  * const b = new IrBuilder(4);
  * b.binop(Op.ADD, 1, 2, b.temp());
  * const used = new Uint8Array(4), written = new Uint8Array(4);
@@ -464,6 +467,7 @@ export type TrapKind = typeof TrapKind[keyof typeof TrapKind];
 
 /** One IR instruction. Unused fields are 0. */
 export interface IrOp {
+  /** the operation ({@linkcode Op}); it says which of the other fields it reads */
   op: Op;
   /** destination temp */
   d: Temp;
@@ -561,8 +565,20 @@ export interface HelperDef {
   bind?: (...args: number[]) => () => void;
 }
 
-/** A finished TB body: the ops plus what they need. */
+/**
+ * A finished TB body: the ops plus what they need.
+ *
+ * @example
+ * ```ts
+ * import { IrBuilder } from "./ir_builder.ts";
+ * const b = new IrBuilder(32);
+ * b.gotoTb(0x1000n);
+ * const block = b.finish();
+ * console.log(block.ops.length, block.numTemps); // 1 32
+ * ```
+ */
 export interface IrBlock {
+  /** the ops in execution order (branches go to LABEL ops by label number) */
   ops: IrOp[];
   /** Number of temps (globals included); instrumentation may add temps. */
   numTemps: number;

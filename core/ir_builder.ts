@@ -30,6 +30,20 @@ const NO_ARGS: readonly Temp[] = Object.freeze([]);
  * constants and one method per kind of op. Where the ops go is the
  * subclass's: {@linkcode IrBuilder} makes op objects, and the TB cache's
  * builder (`PackedBuilder` in `ir_pack_builder.ts`) writes the packed form directly.
+ *
+ * @example
+ * ```ts
+ * import { Op } from "./ir.ts";
+ * import { IrBuilder, type IrEmitter } from "./ir_builder.ts";
+ * function addi(ir: IrEmitter, rd: number, rs: number, imm: bigint): void {
+ *   const t = ir.temp();
+ *   ir.movi(t, imm);
+ *   ir.binop(Op.ADD, rd, rs, t);
+ * }
+ * const b = new IrBuilder(32);
+ * addi(b, 1, 2, 5n);
+ * console.log(b.ops.length, b.ops[1].op === Op.ADD, b.ops[1].d, b.ops[1].a); // 2 true 1 2
+ * ```
  */
 export abstract class IrEmitter {
   #numTemps: number;
@@ -45,6 +59,8 @@ export abstract class IrEmitter {
   #consts = 0;
 
   /**
+   * Makes an emitter for a target with `numGlobals` globals.
+   *
    * @param numGlobals how many globals the target declared
    * @param firstTemp first temp to hand out (to continue an existing block)
    * @param firstLabel first label to hand out (likewise)
@@ -286,8 +302,10 @@ export abstract class IrEmitter {
  * ```
  */
 export class IrBuilder extends IrEmitter {
+  /** the ops emitted so far, in order */
   readonly ops: IrOp[] = [];
 
+  /** Appends one op (what every emit method ends in): here, as an {@linkcode IrOp} object. */
   protected put(
     op: Op,
     d: Temp,
@@ -319,6 +337,7 @@ export class IrBuilder extends IrEmitter {
     });
   }
 
+  /** Appends a CALL of helper number `helper`: here, as an {@linkcode IrOp} object. */
   protected putCall(d: Temp, helper: number, args: readonly Temp[]): void {
     this.ops.push({
       op: Op.CALL,

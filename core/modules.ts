@@ -14,7 +14,17 @@ import { type ElfFile, type ElfSymbol, readSymbols } from "./elf.ts";
 
 const PF_X = 1;
 
-/** A loaded segment of a module, at its run-time address. */
+/**
+ * A loaded segment of a module, at its run-time address.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "../mod.ts";
+ * const m = await createMachine({ program: "tests/guests/bin/hello.static.O2" });
+ * const text = m.modules.list[0].segments.find((s) => s.flags & 1); // PF_X
+ * console.log(text!.start < text!.end); // true
+ * ```
+ */
 export interface ModuleSegment {
   /** its first address */
   start: bigint;
@@ -94,7 +104,20 @@ export class LoadedModule {
   }
 }
 
-/** Hears of each module as it is loaded. */
+/**
+ * Hears of each module as it is loaded.
+ *
+ * @example
+ * ```ts
+ * import { createMachine } from "../mod.ts";
+ * const m = await createMachine({ program: "tests/guests/bin/hello.dynamic.O2" });
+ * const paths: string[] = [];
+ * m.modules.observers.push({ onLoad: (mod) => void paths.push(mod.path) });
+ * for await (const _ of m.run());
+ * // the program and its interpreter were loaded by createMachine, libc at run time:
+ * console.log(paths.map((p) => p.split("/").at(-1))); // [ "libc.so.6" ]
+ * ```
+ */
 export interface ModuleObserver {
   /** Called after `module` is added to the list. */
   onLoad(module: LoadedModule): void;

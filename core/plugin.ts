@@ -59,7 +59,9 @@ export interface PluginApiRange {
  * ```
  */
 export interface TargetPlugin {
+  /** always "target": what the loader checks first */
   kind: "target";
+  /** the target's name, as its folder of `targets/` is named ("riscv", "aarch64") */
   name: string;
   /** the plugin API versions it works with */
   apiVersion: PluginApiRange;
@@ -88,12 +90,18 @@ export interface TargetPlugin {
  * ```
  */
 export interface DevicePlugin {
+  /** always "device": what the loader checks first */
   kind: "device";
+  /** the device's name: what `-device NAME` and boards ask for and `-device help` lists */
   name: string;
   /** the plugin API versions it works with */
   apiVersion: PluginApiRange;
   /** one line for `-device help` */
   description: string;
+  /**
+   * Creates one instance: maps its registers and describes its node through `ctx`; `options` are
+   * its `-device` keys.
+   */
   create(ctx: DeviceContext, options: DeviceOptions): Device | Promise<Device>;
 }
 
@@ -111,12 +119,18 @@ export interface DevicePlugin {
  * ```
  */
 export interface MachinePlugin {
+  /** always "machine": what the loader checks first */
   kind: "machine";
+  /** the board's name: what `-M NAME` selects and `-M help` lists */
   name: string;
   /** the plugin API versions it works with */
   apiVersion: PluginApiRange;
   /** one line for `-M help` */
   description: string;
+  /**
+   * Builds the board on `env` (RAM, devices, firmware, the device tree) for the `-M`/`-m`/`-kernel`
+   * options.
+   */
   build(env: MachineEnv, options: MachineOptions): Promise<BuiltMachine>;
 }
 
@@ -187,7 +201,9 @@ export interface ToolBinary {
  * ```
  */
 export interface ToolPlugin {
+  /** always "tool": what the loader checks first */
   kind: "tool";
+  /** the tool's name: what `-plugin NAME` selects and `-plugin help` lists */
   name: string;
   /** the plugin API versions it works with */
   apiVersion: PluginApiRange;
@@ -278,7 +294,15 @@ export function builtinPlugins(
   return [...PLUGIN_INDEX[folder]];
 }
 
-/** Targets shipped with Denemu: the folders of `targets/`. */
+/**
+ * Targets shipped with Denemu: the folders of `targets/`.
+ *
+ * @example
+ * ```ts
+ * import { builtinTargets } from "./plugin.ts";
+ * console.log(builtinTargets()); // [ "aarch64", "riscv" ]
+ * ```
+ */
 export function builtinTargets(): string[] {
   return builtinPlugins("targets");
 }

@@ -13,7 +13,16 @@ import type { GuestMemory } from "./guest_memory.ts";
 import type { HelperDef } from "./ir.ts";
 import type { IrEmitter, Wide } from "./ir_builder.ts";
 
-/** One architectural register, for debuggers, hooks and `-d cpu`. */
+/**
+ * One architectural register, for debuggers, hooks and `-d cpu`.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const sp = riscv.create("rv64").state.registers.find((r) => r.aliases?.includes("sp"));
+ * console.log(sp?.name, sp?.bits, sp?.kind); // x2 64 int
+ * ```
+ */
 export interface RegisterInfo {
   /** canonical name, e.g. "x1" / "pc" / "f0" / "fcsr" */
   name: string;
@@ -27,7 +36,16 @@ export interface RegisterInfo {
   kind: "int" | "fp" | "pc" | "csr";
 }
 
-/** Layout of a target's CPU state block (at most `STATE_SIZE` bytes). */
+/**
+ * Layout of a target's CPU state block (at most `STATE_SIZE` bytes).
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const { globals, pcOffset } = riscv.create("rv64").state;
+ * console.log(globals[1].name, pcOffset >= 0); // x1 true
+ * ```
+ */
 export interface StateLayout {
   /** bytes used */
   size: number;
@@ -44,6 +62,7 @@ export interface StateLayout {
 
 /** Metadata of one translated guest instruction. */
 export interface InsnInfo {
+  /** guest address of the instruction */
   pc: bigint;
   /** length in bytes */
   size: number;
@@ -51,7 +70,25 @@ export interface InsnInfo {
   bits: number;
 }
 
-/** What a target's translator gets for one TB. */
+/**
+ * What a target's translator gets for one TB.
+ *
+ * @example
+ * ```ts ignore
+ * // A fixed 4-byte ISA's translate(): RISC-V's (targets/riscv/translate.ts) adds 2-byte insns.
+ * translate(ctx: TranslateContext): void {
+ *   let pc = ctx.pc;
+ *   for (let n = 0;; n++) {
+ *     if (n > 0 && (n >= ctx.maxInsns || !ctx.samePage(pc))) return ctx.ir.gotoTb(pc);
+ *     const bits = ctx.fetch(pc, 4);
+ *     if (bits === null) return n > 0 ? ctx.ir.gotoTb(pc) : raiseFetchFault(ctx.ir, pc);
+ *     ctx.beginInsn(pc, 4, bits);
+ *     emitInsn(ctx.ir, pc, bits); // the decoder, then one trans_ function per pattern
+ *     pc += 4n;
+ *   }
+ * }
+ * ```
+ */
 export interface TranslateContext {
   /** the TB's first pc */
   readonly pc: bigint;
@@ -84,7 +121,16 @@ export interface TranslateContext {
   samePage(addr: Wide): boolean;
 }
 
-/** Registers and conventions the Linux user-mode layer needs. */
+/**
+ * Registers and conventions the Linux user-mode layer needs.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const abi = riscv.create("rv64").linux!;
+ * console.log(abi.machine, abi.syscallNames[64], abi.syscallInsnSize); // riscv64 write 4
+ * ```
+ */
 export interface LinuxAbi {
   /** `uname -m`, e.g. "riscv64" */
   machine: string;
@@ -159,22 +205,39 @@ export interface LinuxAbi {
 /**
  * Byte offsets of the fields of the kernel's `struct sigaction` (64-bit
  * fields; `flags` is read as its low 32 bits).
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const { sigaction } = riscv.create("rv64").linux!;
+ * console.log(sigaction.handler, sigaction.restorer); // 0 undefined
+ * ```
  */
 export interface SigactionLayout {
+  /** bytes of the kernel's struct */
   size: number;
+  /** offset of `sa_handler` */
   handler: number;
+  /** offset of `sa_flags` */
   flags: number;
   /** absent on machines without `sa_restorer` (RISC-V) */
   restorer?: number;
+  /** offset of `sa_mask` */
   mask: number;
 }
 
 /** What a target needs to build a signal frame. */
 export interface SignalFrameRequest {
+  /**
+   * the interrupted thread's registers: the frame saves them, then they are set to enter the
+   * handler
+   */
   regs: RegisterAccess;
+  /** the signal number */
   signal: number;
   /** the 128-byte siginfo, already encoded */
   siginfo: Uint8Array;
+  /** the handler's address (`sa_handler`) */
   handler: bigint;
   /** sa_restorer, or 0n to use the vDSO-style trampoline at `trampoline` */
   restorer: bigint;
@@ -190,7 +253,21 @@ export interface SignalFrameRequest {
   altStack: { sp: bigint; flags: number; size: bigint };
 }
 
-/** Access to the CPU's registers and memory, for ABIs, hooks and debuggers. */
+/**
+ * Access to the CPU's registers and memory, for ABIs, hooks and debuggers.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * import { CpuCore } from "./cpu_core.ts";
+ * import { GuestMemory } from "./guest_memory.ts";
+ * import type { RegisterAccess } from "./target.ts";
+ * const regs: RegisterAccess = new CpuCore(riscv.create("rv64"), new GuestMemory());
+ * regs.setGlobal(10, 42n); // a0
+ * regs.pc = 0x1000n;
+ * console.log(regs.getGlobal(10), regs.pc); // 42n 4096n
+ * ```
+ */
 export interface RegisterAccess {
   /** reads global `i` (64-bit) */
   getGlobal(i: number): bigint;
@@ -200,9 +277,11 @@ export interface RegisterAccess {
   getState(offset: number): bigint;
   /** writes the 64-bit state slot at byte `offset` */
   setState(offset: number, v: bigint): void;
+  /** the program counter */
   pc: bigint;
-  /** guest memory reads and writes, with permission checks */
+  /** Reads `length` bytes at guest address `addr`, with permission checks. */
   readBytes(addr: bigint, length: number): Uint8Array;
+  /** Writes `data` at guest address `addr`, with permission checks. */
   writeBytes(addr: bigint, data: Uint8Array): void;
 }
 
@@ -210,16 +289,26 @@ export interface RegisterAccess {
  * A register gdb sees that packs several state registers (AArch64's cpsr, from
  * the flags the target keeps apart): `read` gets the values of `from`, in
  * order, and `write` splits a value into them.
+ *
+ * @example
+ * ```ts
+ * import aarch64 from "../targets/aarch64/mod.ts";
+ * const cpsr = aarch64.create("cortex-a57").gdb?.computed?.find((r) => r.name === "cpsr");
+ * console.log(cpsr?.bits, cpsr!.from.length > 0); // 32 true
+ * ```
  */
 export interface GdbComputedRegister {
   /** gdb's name, e.g. "cpsr" */
   name: string;
   /** the canonical name of the register it follows in gdb's numbering */
   after: string;
+  /** its width in bits */
   bits: number;
   /** canonical names of the registers it is made of */
   from: string[];
+  /** Computes it from the values of the `from` registers, in their order. */
   read(values: bigint[]): bigint;
+  /** Splits `value` into the values of the `from` registers, in their order. */
   write(value: bigint): bigint[];
 }
 
@@ -227,10 +316,21 @@ export interface GdbComputedRegister {
  * A register only gdb sees, kept in the state block apart from
  * `state.registers` (RISC-V's vector registers, wider than 64 bits, and
  * its vector CSRs): read from and written to the state block's bytes.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const target = riscv.create("rva23u64");
+ * const v1 = target.gdb!.stateFeatures![0].regs.find((r) => r.name === "v1")!;
+ * const state = new Uint8Array(target.state.size); // a state block
+ * v1.write(state, 0x1234n);
+ * console.log(v1.read(state).toString(16), v1.group); // 1234 vector
+ * ```
  */
 export interface GdbStateRegister {
   /** gdb's name, e.g. "v1" */
   name: string;
+  /** its width in bits */
   bits: number;
   /** a standard gdb type, or one the feature's `types` define */
   type: string;
@@ -238,15 +338,27 @@ export interface GdbStateRegister {
   group?: string;
   /** the value, from the state block `state` */
   read(state: Uint8Array): bigint;
+  /** Writes `value` into the state block `state`. */
   write(state: Uint8Array, value: bigint): void;
 }
 
-/** A target description feature of registers only gdb sees (after the `features`). */
+/**
+ * A target description feature of registers only gdb sees (after the `features`).
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const vector = riscv.create("rva23u64").gdb?.stateFeatures?.[0];
+ * console.log(vector?.name, vector?.regs[1].name, vector?.regs[1].bits);
+ * // org.gnu.gdb.riscv.vector v1 128
+ * ```
+ */
 export interface GdbStateFeature {
   /** e.g. "org.gnu.gdb.riscv.vector" */
   name: string;
   /** the XML type definitions (`<vector>`, `<union>`) its registers use */
   types?: string;
+  /** its registers, in gdb's numbering order */
   regs: GdbStateRegister[];
 }
 
@@ -255,23 +367,50 @@ export interface GdbStateFeature {
  * level and CSRs in system mode), numbered from its feature's first regnum
  * by `offset`: the numbers may leave gaps, as QEMU numbers RISC-V's CSRs by
  * CSR number.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * import { CpuCore } from "./cpu_core.ts";
+ * import { GuestMemory } from "./guest_memory.ts";
+ * const target = riscv.create("rv64");
+ * const cpu = new CpuCore(target, new GuestMemory());
+ * const csrs = target.gdb?.cpuFeatures?.find((f) => f.name === "org.gnu.gdb.riscv.csr");
+ * const fflags = csrs?.regs.find((r) => r.name === "fflags");
+ * fflags?.write(cpu, 1n);
+ * console.log(fflags?.offset, fflags?.read(cpu)); // 1 1n
+ * ```
  */
 export interface GdbCpuRegister {
   /** gdb's name, e.g. "mhartid" */
   name: string;
+  /** its width in bits */
   bits: number;
   /** its regnum minus its feature's first (a RISC-V CSR's: the CSR number) */
   offset: number;
   /** whether `cpu` has it (the CSRs of an extension it lacks are left out) */
   present?(cpu: CpuCore): boolean;
+  /** Reads it from `cpu`. */
   read(cpu: CpuCore): bigint;
+  /** Writes `value` to it in `cpu`, as a guest write would (side effects included). */
   write(cpu: CpuCore, value: bigint): void;
 }
 
-/** A target description feature of registers read from the CPU (after every other feature). */
+/**
+ * A target description feature of registers read from the CPU (after every other feature).
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * const features = riscv.create("rv64").gdb?.cpuFeatures ?? [];
+ * console.log(features.map((f) => f.name));
+ * // [ "org.gnu.gdb.riscv.virtual", "org.gnu.gdb.riscv.csr" ]
+ * ```
+ */
 export interface GdbCpuFeature {
   /** e.g. "org.gnu.gdb.riscv.csr" */
   name: string;
+  /** its registers, in gdb's numbering order */
   regs: GdbCpuRegister[];
 }
 
@@ -337,7 +476,9 @@ export interface TargetArch {
   isa?: string;
   /** ELF e_machine this target runs, and its ELF class (1 = 32-bit, 2 = 64-bit) */
   elfMachine: number;
+  /** its ELF class (EI_CLASS: 1 = 32-bit, 2 = 64-bit) */
   elfClass: 1 | 2;
+  /** where its globals and pc live in the state block, and the block's size */
   state: StateLayout;
   /** helper `i` is called by `CALL` ops with `imm = i` */
   helpers: HelperDef[];

@@ -45,7 +45,12 @@ export interface Trap {
  * ```
  */
 export class GuestTrap extends Error {
+  /** "GuestTrap", the class name (what a stack trace and `e.name` show) */
   override name = "GuestTrap";
+  /**
+   * A trap of `kind` with the target's cause number `trapCause` and its datum `data` (a faulting
+   * address, ...).
+   */
   constructor(readonly kind: TrapKind, readonly trapCause: number, readonly data: bigint) {
     super(`guest trap kind ${kind} cause ${trapCause}`);
   }
@@ -75,13 +80,32 @@ export const TRAP_KIND_NAMES = [
  * ```
  */
 export class PcRedirect extends Error {
+  /** "PcRedirect", the class name (what a stack trace and `e.name` show) */
   override name = "PcRedirect";
   constructor() {
     super("pc redirected by a callback");
   }
 }
 
-/** Converts a thrown guest fault or helper trap into a {@linkcode Trap} at `pc`, or null. */
+/**
+ * Converts a thrown guest fault or helper trap into a {@linkcode Trap} at `pc`, or null.
+ *
+ * @example
+ * ```ts
+ * import riscv from "../targets/riscv/mod.ts";
+ * import { CpuCore } from "./cpu_core.ts";
+ * import { GuestMemory } from "./guest_memory.ts";
+ * import { trapFrom, TrapKind } from "./trap.ts";
+ * const mem = new GuestMemory();
+ * const cpu = new CpuCore(riscv.create("rv64"), mem);
+ * try {
+ *   mem.load(0x1000n, 8, false); // nothing is mapped there
+ * } catch (e) {
+ *   const trap = trapFrom(e, 0x400n, cpu);
+ *   console.log(trap?.kind === TrapKind.MEMORY, trap?.data, trap?.access); // true 4096n read
+ * }
+ * ```
+ */
 export function trapFrom(e: unknown, pc: bigint, cpu: CpuCore): Trap | null {
   if (e instanceof GuestFault) {
     return {

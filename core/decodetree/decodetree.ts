@@ -72,9 +72,13 @@ const SOURCES = new WeakMap<DecodePattern, [string, ArgSource][]>();
  * most significant first, and the name of its post-processing function.
  */
 export interface FieldData {
+  /** the field's name in the decode source */
   name: string;
+  /** its `[pos, len]` bit ranges, most significant first, concatenated into the value */
   segments: [number, number][];
+  /** whether the value is sign-extended (a `pos:slen` segment) */
   signed: boolean;
+  /** the name of its post-processing function in the `functions` option */
   fn?: string;
 }
 
@@ -89,7 +93,9 @@ export interface FieldData {
  * ```
  */
 export interface DecodeTableData {
+  /** instruction width in bits */
   width: number;
+  /** the patterns in decode order, as {@linkcode DecodePattern} has them */
   patterns: {
     name: string;
     tag: string;
@@ -145,9 +151,11 @@ export interface DecodePattern {
  * ```
  */
 export interface Decoded {
+  /** the pattern that matched */
   readonly pattern: DecodePattern;
   /** the pattern's index in its decoder's {@linkcode Decoder.patterns} */
   readonly index: number;
+  /** the argument values by name (fields extracted and post-processed, constants filled in) */
   readonly args: Record<string, number>;
 }
 
@@ -206,6 +214,7 @@ export interface DecodeTreeOptions {
  * ```
  */
 export class DecodeTreeError extends Error {
+  /** "DecodeTreeError", the class name (what a stack trace and `e.name` show) */
   override name = "DecodeTreeError";
 }
 
@@ -263,6 +272,10 @@ function extractField(f: FieldDef, bits: number): number {
  * ```
  */
 export class DecodeTable {
+  /**
+   * Makes a table of `width`-bit instructions from parsed patterns ({@linkcode parseDecodeTree}
+   * makes it).
+   */
   constructor(readonly width: number, readonly patterns: readonly DecodePattern[]) {}
 
   /**

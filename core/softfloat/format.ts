@@ -18,7 +18,17 @@ export const RoundingMode = { RNE: 0, RTZ: 1, RDN: 2, RUP: 3, RMM: 4 } as const;
 /** Exception flags, bit positions as RISC-V fflags. */
 export const FloatFlag = { NX: 1, UF: 2, OF: 4, DZ: 8, NV: 16 } as const;
 
-/** Mutable environment: rounding mode in, accrued flags out (OR-ed in). */
+/**
+ * Mutable environment: rounding mode in, accrued flags out (OR-ed in).
+ *
+ * @example
+ * ```ts
+ * import { fdiv, FloatFlag, RoundingMode } from "./mod.ts";
+ * const env = { rm: RoundingMode.RNE, flags: 0 };
+ * fdiv("f64", 0x3ff0000000000000n, 0n, env); // 1.0 / 0.0
+ * console.log(env.flags === FloatFlag.DZ); // true
+ * ```
+ */
 export interface FloatEnv {
   /** Rounding mode (one of {@link RoundingMode}). */
   rm: number;

@@ -18,11 +18,25 @@ import { type HostMemory, PAGE_SIZE } from "../host_memory.ts";
 
 const PAGE = BigInt(PAGE_SIZE);
 
-/** A RAM or ROM region: guest bytes `[base, base+size)` live at host offset `host`. */
+/**
+ * A RAM or ROM region: guest bytes `[base, base+size)` live at host offset `host`.
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { PhysicalBus } from "./bus.ts";
+ * const ram = new PhysicalBus(new HostMemory()).addRam("dram", 0x80000000n, 0x10000n);
+ * console.log(ram.kind, ram.size, ram.readOnly); // ram 65536n false
+ * ```
+ */
 export interface RamRegion {
+  /** always "ram" (tells the region kinds apart) */
   kind: "ram";
+  /** the name given to {@linkcode PhysicalBus.addRam} (errors quote it) */
   name: string;
+  /** guest physical address of its first byte */
   base: bigint;
+  /** its size in bytes (page aligned) */
   size: bigint;
   /** host offset of the first byte */
   host: number;
@@ -30,12 +44,29 @@ export interface RamRegion {
   readOnly: boolean;
 }
 
-/** A device region. Offsets passed to the handler are relative to `base`. */
+/**
+ * A device region. Offsets passed to the handler are relative to `base`.
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { PhysicalBus } from "./bus.ts";
+ * const bus = new PhysicalBus(new HostMemory());
+ * bus.addMmio("uart", 0x10000000n, 0x100n, { read: () => 0n, write: () => {} });
+ * const r = bus.findRegion(0x10000005n);
+ * console.log(r?.kind, r?.name); // mmio uart
+ * ```
+ */
 export interface MmioRegion {
+  /** always "mmio" (tells the region kinds apart) */
   kind: "mmio";
+  /** the name given to {@linkcode PhysicalBus.addMmio} (a device's id; errors quote it) */
   name: string;
+  /** guest physical address of its first register */
   base: bigint;
+  /** its size in bytes */
   size: bigint;
+  /** the device's registers, called with offsets from `base` */
   handler: MmioHandler;
   /** instructions may be fetched from it (a flash in read array mode) */
   executable?: boolean;
@@ -44,11 +75,28 @@ export interface MmioRegion {
 /** A region of the physical address space. */
 export type BusRegion = RamRegion | MmioRegion;
 
-/** How DMA-capable devices and loaders see physical memory (permissions ignored). */
+/**
+ * How DMA-capable devices and loaders see physical memory (permissions ignored).
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { type DmaView, PhysicalBus } from "./bus.ts";
+ * const bus = new PhysicalBus(new HostMemory());
+ * bus.addRam("dram", 0x80000000n, 0x1000n);
+ * const dma: DmaView = bus;
+ * dma.writeBytes(0x80000000n, new Uint8Array([1, 2, 3, 4]));
+ * console.log(dma.load(0x80000000n, 4).toString(16)); // 4030201
+ * ```
+ */
 export interface DmaView {
+  /** Reads `size` bytes (1, 2, 4 or 8) at physical `addr`, little-endian, zero-extended. */
   load(addr: bigint, size: number): bigint;
+  /** Writes the low `size` bytes (1, 2, 4 or 8) of `value` at physical `addr`, little-endian. */
   store(addr: bigint, size: number, value: bigint): void;
+  /** Copies `length` bytes from physical `addr` (MMIO regions read through their handlers). */
   readBytes(addr: bigint, length: number): Uint8Array;
+  /** Copies `data` to physical `addr` (translated code on those pages is dropped). */
   writeBytes(addr: bigint, data: Uint8Array): void;
 }
 
@@ -66,9 +114,25 @@ export interface BusObserver {
   onCodeWrite?(pageNumber: number): void;
 }
 
-/** An image a loader put into physical memory (restored on machine reset). */
+/**
+ * An image a loader put into physical memory (restored on machine reset).
+ *
+ * @example
+ * ```ts
+ * import { HostMemory } from "../host_memory.ts";
+ * import { PhysicalBus } from "./bus.ts";
+ * const bus = new PhysicalBus(new HostMemory());
+ * bus.addRam("dram", 0x80000000n, 0x1000n);
+ * bus.loadImage(0x80000000n, new Uint8Array([0x13, 0, 0, 0]));
+ * bus.store(0x80000000n, 1, 0xffn); // the guest overwrites it
+ * bus.reloadImages(); // machine reset
+ * console.log(bus.load(0x80000000n, 1)); // 19n
+ * ```
+ */
 export interface LoadedImage {
+  /** guest physical address it was loaded at */
   readonly addr: bigint;
+  /** its bytes, as loaded (a copy: later guest writes do not change it) */
   readonly data: Uint8Array;
 }
 
@@ -94,7 +158,15 @@ export class PhysicalBus implements DmaView {
   /** Caches of physical memory (system memory's code tracking). */
   readonly observers: BusObserver[] = [];
 
-  constructor(readonly host: HostMemory) {}
+  /** Makes an empty map whose RAM lives in `host`. */
+  constructor(
+    /**
+     * The host memory RAM regions live in (shared with the CPUs' system memory).
+     *
+     * @ignore
+     */
+    readonly host: HostMemory,
+  ) {}
 
   /** The regions in address order. */
   get regions(): readonly BusRegion[] {

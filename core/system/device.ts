@@ -40,7 +40,21 @@ export function cpuIntcLabel(hart = 0): string {
   return `cpu${hart}-intc`;
 }
 
-/** A deterministic random source (seeded from the machine's seed). */
+/**
+ * A deterministic random source (seeded from the machine's seed).
+ *
+ * @example
+ * ```ts
+ * import type { RandomSource } from "./device.ts";
+ * function macAddress(random: RandomSource): string {
+ *   const b = random.bytes(6);
+ *   b[0] = (b[0] & 0xfe) | 0x02; // unicast, locally administered
+ *   return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+ * }
+ * const fixed: RandomSource = { next64: () => 0n, bytes: (n) => new Uint8Array(n), state: 0n };
+ * console.log(macAddress(fixed)); // 02:00:00:00:00:00
+ * ```
+ */
 export interface RandomSource {
   /** The next 64-bit value. */
   next64(): bigint;
@@ -75,7 +89,9 @@ export interface DeviceDescription {
   unitAddress?: bigint | null;
   /** where the node goes (default "soc") */
   parent?: "soc" | "root";
+  /** the `compatible` strings, most specific first ("ns16550a") */
   compatible?: string[];
+  /** its register ranges, as guest physical addresses (encoded as the parent's cells) */
   reg?: { base: bigint; size: bigint }[];
   /** source numbers on the machine's interrupt controller */
   interrupts?: number[];
@@ -123,7 +139,9 @@ export interface DeviceContext {
   readonly cpuInterrupts: InterruptSink;
   /** Every hart's pending-interrupt bits, by hart id (`-smp N`: N of them; `[0]` is `cpuInterrupts`). */
   readonly harts: readonly InterruptSink[];
+  /** virtual time (nanoseconds from the instruction count) */
   readonly clock: VirtualClock;
+  /** the machine's virtual-time events: where a device schedules its timers */
   readonly events: EventQueue;
   /** Physical memory as bus masters see it. */
   readonly dma: DmaView;
@@ -149,8 +167,27 @@ export interface DeviceContext {
   pciHost(): PciHost | undefined;
 }
 
-/** A created device instance. */
+/**
+ * A created device instance.
+ *
+ * @example
+ * ```ts
+ * import type { Device } from "./device.ts";
+ * let count = 0;
+ * const counter: Device = {
+ *   name: "counter@0",
+ *   reset: () => void (count = 0),
+ *   save: () => ({ name: "counter", version: 1, fields: { count } }),
+ * };
+ * count = 5;
+ * counter.reset?.();
+ * console.log(counter.save?.().fields); // { count: 0 }
+ * ```
+ */
 export interface Device {
+  /**
+   * its instance name, by convention `ctx.id` ("ns16550a@10000000"): snapshots key its state by it
+   */
   readonly name: string;
   /** set by interrupt controllers: the machine wires other devices' `ctx.irq` to it */
   readonly interruptController?: InterruptController;

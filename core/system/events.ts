@@ -18,7 +18,16 @@
 
 import { EmuError } from "../errors.ts";
 
-/** A scheduled event, returned by {@linkcode EventQueue.schedule}. */
+/**
+ * A scheduled event, returned by {@linkcode EventQueue.schedule}.
+ *
+ * @example
+ * ```ts
+ * import { EventQueue } from "./events.ts";
+ * const h = new EventQueue().schedule(100n, () => {}, "tick");
+ * console.log(h.atNs, h.label); // 100n tick
+ * ```
+ */
 export interface EventHandle {
   /** virtual time (ns) at which the callback runs */
   readonly atNs: bigint;
@@ -33,7 +42,20 @@ interface Entry extends EventHandle {
   live: boolean;
 }
 
-/** A named, re-armable event whose deadline is machine state. */
+/**
+ * A named, re-armable event whose deadline is machine state.
+ *
+ * @example
+ * ```ts
+ * import { EventQueue } from "./events.ts";
+ * const q = new EventQueue();
+ * const alarm = q.timer("rtc@101000/alarm", (now) => console.log("alarm at", now));
+ * alarm.arm(500n);
+ * console.log(alarm.deadline); // 500n
+ * alarm.cancel();
+ * console.log(alarm.deadline); // null
+ * ```
+ */
 export interface Timer {
   /** unique in its queue ("aclint@2000000/mtimecmp") */
   readonly key: string;
@@ -45,9 +67,21 @@ export interface Timer {
   cancel(): void;
 }
 
-/** The saved deadlines of a queue's timers. */
+/**
+ * The saved deadlines of a queue's timers.
+ *
+ * @example
+ * ```ts
+ * import { EventQueue } from "./events.ts";
+ * const q = new EventQueue();
+ * q.timer("t", () => {}).arm(50n);
+ * console.log(q.save().timers); // [ { key: "t", atNs: 50n, seq: 0 } ]
+ * ```
+ */
 export interface SavedEvents {
+  /** the queue's next sequence number (so events scheduled after a load still order after) */
   readonly seq: number;
+  /** each armed timer: its key, deadline (virtual nanoseconds) and sequence number */
   readonly timers: readonly { key: string; atNs: bigint; seq: number }[];
 }
 

@@ -25,7 +25,9 @@ export type FdtPropValue = string | string[] | FdtCell[] | bigint | true | Uint8
 
 /** One memory reservation entry. */
 export interface FdtReservation {
+  /** physical address of the reserved range */
   address: bigint;
+  /** its size in bytes */
   size: bigint;
 }
 
@@ -47,11 +49,14 @@ const VERSION = 17, LAST_COMPATIBLE_VERSION = 16;
  * ```
  */
 export class FdtNode {
+  /** its properties by name, in insertion order (the blob's order) */
   readonly props: Map<string, FdtPropValue> = new Map();
+  /** its child nodes, in insertion order */
   readonly children: FdtNode[] = [];
   /** a name other nodes use to refer to this node's phandle (`{ phandle: label }`) */
   label?: string;
 
+  /** Makes an empty node named `name` ("" for the root, "serial@10000000" for others). */
   constructor(readonly name: string) {}
 
   /** Sets (or replaces) property `name`; returns this node for chaining. */
@@ -158,8 +163,18 @@ function assignPhandles(root: FdtNode): Map<string, number> {
   return map;
 }
 
-/** Options of {@linkcode encodeFdt}. */
+/**
+ * Options of {@linkcode encodeFdt}.
+ *
+ * @example
+ * ```ts
+ * import { decodeFdt, encodeFdt, FdtNode } from "./fdt.ts";
+ * const blob = encodeFdt(new FdtNode(""), { bootCpuId: 1 });
+ * console.log(decodeFdt(blob).bootCpuId); // 1
+ * ```
+ */
 export interface FdtEncodeOptions {
+  /** the memory reservation block's entries (none by default) */
   reservations?: FdtReservation[];
   /** physical id of the boot CPU (header field boot_cpuid_phys) */
   bootCpuId?: number;
@@ -247,12 +262,29 @@ export function encodeFdt(root: FdtNode, options: FdtEncodeOptions = {}): Uint8A
   return out;
 }
 
-/** A decoded blob: property values are raw bytes (see {@linkcode fdtString} and friends). */
+/**
+ * A decoded blob: property values are raw bytes (see {@linkcode fdtString} and friends).
+ *
+ * @example
+ * ```ts
+ * import { decodeFdt, encodeFdt, FdtNode } from "./fdt.ts";
+ * const reservations = [{ address: 0x80000000n, size: 0x1000n }];
+ * const blob = encodeFdt(new FdtNode(""), { reservations });
+ * const fdt = decodeFdt(blob);
+ * console.log(fdt.version, fdt.reservations[0].size, fdt.totalSize === blob.length);
+ * // 17 4096n true
+ * ```
+ */
 export interface DecodedFdt {
+  /** the root node */
   root: FdtNode;
+  /** the memory reservation block's entries */
   reservations: FdtReservation[];
+  /** the header's boot_cpuid_phys */
   bootCpuId: number;
+  /** the header's version (17 for current blobs) */
   version: number;
+  /** the header's totalsize: bytes of the whole blob */
   totalSize: number;
 }
 

@@ -10,8 +10,20 @@
  * The CPU side of interrupt delivery: a controller sets or clears one
  * pending bit of a hart, numbered as the target's architecture numbers its
  * interrupts (RISC-V: the bits of `mip`). The CPU implements it.
+ *
+ * @example
+ * ```ts
+ * import type { InterruptSink } from "./irq.ts";
+ * let mip = 0;
+ * const hart: InterruptSink = {
+ *   setPending: (bit, level) => void (mip = level ? mip | (1 << bit) : mip & ~(1 << bit)),
+ * };
+ * hart.setPending(7, true); // RISC-V's machine timer interrupt
+ * console.log(mip); // 128
+ * ```
  */
 export interface InterruptSink {
+  /** Drives pending bit `bit` to `level` (true: pending). */
   setPending(bit: number, level: boolean): void;
 }
 
@@ -33,6 +45,7 @@ export class RecordingInterruptSink implements InterruptSink {
   /** every call, in order */
   readonly log: { bit: number; level: boolean }[] = [];
 
+  /** Records the call in {@linkcode log} and updates {@linkcode pending}. */
   setPending(bit: number, level: boolean): void {
     this.log.push({ bit, level });
     this.pending = level ? this.pending | (1 << bit) : this.pending & ~(1 << bit);
@@ -62,6 +75,7 @@ export class RecordingInterruptSink implements InterruptSink {
 export class IrqLine {
   #level = false;
 
+  /** Makes a low line that calls `onChange` on every level change; `name` is for messages. */
   constructor(readonly onChange: (level: boolean) => void = () => {}, readonly name = "irq") {}
 
   /** The current level. */
@@ -76,12 +90,12 @@ export class IrqLine {
     this.onChange(level);
   }
 
-  /** Raises then lowers the line (an edge for edge-triggered receivers). */
   /** Sets the level without telling anyone (a snapshot load, where both ends are restored). */
   restore(level: boolean): void {
     this.#level = level;
   }
 
+  /** Raises then lowers the line (an edge for edge-triggered receivers). */
   pulse(): void {
     this.set(true);
     this.set(false);

@@ -66,8 +66,11 @@ export class MachineControl {
 
 /** What the run loop gives a board. */
 export interface MachineEnv {
+  /** the physical address space the board fills with RAM and devices */
   bus: PhysicalBus;
+  /** the machine's virtual-time events (devices' timers) */
   events: EventQueue;
+  /** virtual time */
   clock: VirtualClock;
   /** the CPU's interrupt-pending bits (hart 0) */
   interrupts: InterruptSink;
@@ -99,8 +102,11 @@ export interface MachineOptions {
   ramSize: bigint;
   /** `-bios`: a path, "none", or undefined when not given */
   bios?: string;
+  /** `-kernel`: path of the kernel image, if given */
   kernel?: string;
+  /** `-initrd`: path of the initial ramdisk, if given */
   initrd?: string;
+  /** `-append`: the kernel command line, if given */
   append?: string;
   /** `-dtb`: use this blob instead of the generated one */
   dtb?: string;
@@ -128,9 +134,11 @@ export interface BuiltMachine {
    * the reset code start there directly.
    */
   boot: { pc: bigint; args: readonly bigint[] };
+  /** every device, in creation order (machine reset and snapshots go through them) */
   devices: Device[];
   /** serial port 0 */
   console: SerialConsole;
+  /** machine events (power off, reset) the devices raised, for the run loop */
   control: MachineControl;
   /** set when `-M ...,dumpdtb=FILE` wrote the blob: the CLI should print this and exit 0 */
   dumpedDtb?: string;
@@ -140,8 +148,11 @@ export interface BuiltMachine {
 
 /** A device created by {@linkcode MachineDevices.add}. */
 export interface CreatedDevice {
+  /** the instance its plugin created */
   device: Device;
+  /** its id ("ns16550a@10000000", or "name.N" without an `addr`) */
   id: string;
+  /** the device tree nodes it described */
   descriptions: DeviceDescription[];
 }
 
@@ -163,13 +174,16 @@ export type DeviceFactory = (
  * ```
  */
 export class MachineDevices {
+  /** the devices made so far, in creation order */
   readonly created: CreatedDevice[] = [];
+  /** where the devices raise machine events (power off, reset) */
   readonly control = new MachineControl();
   #controller: { ic: InterruptController; label: string } | null = null;
   #slots: VirtioMmioTransport[] = [];
   #pciHost: PciHost | undefined;
   #perName = new Map<string, number>();
 
+  /** Makes an empty list of devices for `env`; `serials` are the host ends of the serial ports. */
   constructor(readonly env: MachineEnv, readonly serials: SerialConsole[]) {}
 
   /** Every description, in creation order. */

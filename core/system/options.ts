@@ -22,6 +22,7 @@ import { EmuError } from "../errors.ts";
 export class DeviceOptions {
   readonly #used = new Set<string>();
 
+  /** Options `values` of `owner` (the device name that errors start with). */
   constructor(readonly owner: string, readonly values: Record<string, string> = {}) {}
 
   /** Whether `key` was given. */
@@ -114,10 +115,20 @@ export function parseSize(text: string, what: string, defaultUnit = 1n): bigint 
   return (BigInt(m[1]) * scale + BigInt(frac || "0")) * unit / scale;
 }
 
-/** A parsed `-device` argument. */
+/**
+ * A parsed `-device` argument.
+ *
+ * @example
+ * ```ts
+ * import { parseDeviceSpec } from "./options.ts";
+ * const spec = parseDeviceSpec("virtio-rng-device,addr=0x10008000");
+ * console.log(spec.name, spec.options.address("addr")); // virtio-rng-device 268468224n
+ * ```
+ */
 export interface DeviceSpec {
   /** plugin reference: a bare name ("ns16550a") or a path/URL to a module */
   name: string;
+  /** its `key=value` options (without the name) */
   options: DeviceOptions;
 }
 

@@ -39,11 +39,28 @@ const STATUS_INTERRUPT = 0x08, STATUS_CAP_LIST = 0x10;
 const CONFIG_SIZE = 256;
 const FIRST_CAPABILITY = 0x40;
 
-/** One base address register a function asks for. */
+/**
+ * One base address register a function asks for.
+ *
+ * @example
+ * ```ts
+ * import { PciFunction, type PciBarSpec } from "./pci.ts";
+ * const handler = { read: () => 0n, write() {} };
+ * const bar: PciBarSpec = { index: 0, kind: "mem32", size: 0x1000n, handler };
+ * const fn = new PciFunction({
+ *   vendorId: 0x1af4, deviceId: 0x1005, revision: 0, classCode: 0xff0000, interruptPin: 0,
+ *   bars: [bar],
+ * });
+ * // the guest has not placed it yet:
+ * console.log(fn.barAddress(bar)); // null
+ * ```
+ */
 export interface PciBarSpec {
   /** BAR number 0..5 (a 64-bit BAR also takes the next one) */
   index: number;
+  /** a 32- or 64-bit memory BAR, or an I/O one */
   kind: "mem32" | "mem64" | "io";
+  /** the BAR's prefetchable bit (memory BARs) */
   prefetchable?: boolean;
   /** bytes, a power of two (at least 16 for memory, 4 for I/O) */
   size: bigint;
@@ -51,17 +68,35 @@ export interface PciBarSpec {
   handler: MmioHandler;
 }
 
-/** What a function is: ids, class, BARs, capabilities, interrupt pin. */
+/**
+ * What a function is: ids, class, BARs, capabilities, interrupt pin.
+ *
+ * @example
+ * ```ts
+ * import { PciFunction, type PciFunctionSpec } from "./pci.ts";
+ * const spec: PciFunctionSpec = {
+ *   vendorId: 0x1af4, deviceId: 0x1044, revision: 1, classCode: 0xff0000, interruptPin: 1,
+ *   bars: [{ index: 0, kind: "mem64", size: 0x4000n, handler: { read: () => 0n, write() {} } }],
+ * };
+ * console.log(new PciFunction(spec).readConfig(0, 4).toString(16)); // 10441af4
+ * ```
+ */
 export interface PciFunctionSpec {
+  /** PCI vendor id (0x1af4 = Red Hat, virtio) */
   vendorId: number;
+  /** PCI device id */
   deviceId: number;
+  /** revision id */
   revision: number;
   /** class, subclass and programming interface (0x010000 = SCSI storage) */
   classCode: number;
+  /** subsystem vendor id (0 when absent) */
   subsystemVendorId?: number;
+  /** subsystem id (0 when absent) */
   subsystemId?: number;
   /** INTA..INTD = 1..4; 0 for none */
   interruptPin: number;
+  /** its BARs (at most six; a 64-bit BAR takes two) */
   bars: PciBarSpec[];
   /** capabilities in list order: id and the bytes after the id/next pair */
   capabilities?: { id: number; body: Uint8Array }[];
@@ -87,6 +122,7 @@ export class PciFunction {
   /** Where the masked INTx level goes (set when the function is attached). */
   output: IrqLine = new IrqLine();
 
+  /** Makes the function's configuration space from `spec` (ids, class, BAR sizes, capabilities). */
   constructor(readonly spec: PciFunctionSpec) {
     const c = new DataView(this.#config.buffer);
     c.setUint16(PciConfig.VENDOR_ID, spec.vendorId, true);
@@ -213,6 +249,7 @@ export const PCI_SLOTS = 32;
  * ```
  */
 export class PciHost {
+  /** the function in each root-bus slot (device number), undefined where none is plugged */
   readonly slots: (PciFunction | undefined)[] = new Array(PCI_SLOTS);
   /** One wired OR per host interrupt line: the lines' inputs. */
   readonly #shared = new Map<IrqLine, PciFunction[]>();

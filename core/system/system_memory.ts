@@ -44,6 +44,7 @@ export class SystemMemory extends GuestMemory {
   readonly #vpnsByPpn = new Map<number, Set<number>>();
   readonly #ppnByVpn = new Map<number, number>();
 
+  /** Makes a CPU's view of `bus`: identity-mapped until the target installs its MMU. */
   constructor(readonly bus: PhysicalBus) {
     super(bus.host);
     this.resolve = bus.resolver();

@@ -69,6 +69,7 @@ export class VirtioMmioTransport implements MmioHandler {
   /** The device state behind the registers. */
   readonly core: VirtioCore;
 
+  /** Makes an empty slot: `dma` is what the device reads and writes, `irq` its interrupt line. */
   constructor(readonly dma: DmaView, readonly irq: IrqLine) {
     this.core = new VirtioCore(dma, irq, "virtio-mmio");
   }
@@ -84,6 +85,7 @@ export class VirtioMmioTransport implements MmioHandler {
     this.core.plug(backend);
   }
 
+  /** Reads a virtio-mmio register (offsets 0x100 on: the backend's configuration space). */
   read(offset: bigint, size: number): bigint {
     const off = Number(offset);
     const c = this.core, be = c.backend;
@@ -132,6 +134,7 @@ export class VirtioMmioTransport implements MmioHandler {
     return 0n;
   }
 
+  /** Writes a virtio-mmio register (offsets 0x100 on: the backend's configuration space). */
   write(offset: bigint, size: number, value: bigint): void {
     const off = Number(offset);
     const c = this.core, be = c.backend;

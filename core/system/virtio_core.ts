@@ -52,7 +52,9 @@ export interface VirtioBackend {
   readonly queueMaxSizes: number[];
   /** bytes of device configuration space */
   readonly configSize: number;
+  /** Reads `size` bytes at `offset` of the device configuration space. */
   readConfig(offset: number, size: number): bigint;
+  /** Writes `size` bytes at `offset` of the device configuration space (absent: read-only). */
   writeConfig?(offset: number, size: number, value: bigint): void;
   /** Handles one chain from queue `queue`; returns the bytes written into it. */
   handle(queue: number, chain: VirtqChain): number;
@@ -71,8 +73,11 @@ export interface VirtioBackend {
  * ```
  */
 export interface VirtioTransport {
+  /** Returns the device to its power-on state (machine reset). */
   reset(): void;
+  /** Saves the transport's registers and its queues' configuration and positions, for a snapshot. */
   save(): DeviceState;
+  /** Loads what {@linkcode save} returned. */
   load(state: DeviceState): void;
 }
 

@@ -80,11 +80,17 @@ function capability(type: number, offset: number, length: number, extra: number[
  * ```
  */
 export class VirtioPciTransport {
+  /** the device state behind the registers */
   readonly core: VirtioCore;
+  /** the PCI function plugged into the host */
   readonly function: PciFunction;
   /** The slot on the root bus. */
   readonly slot: number;
 
+  /**
+   * Makes the function for `backend` and plugs it into `host` at `slot` (default: the first free
+   * one).
+   */
   constructor(dma: DmaView, host: PciHost, backend: VirtioBackend, slot?: number) {
     const bar: MmioHandler = {
       read: (offset, size) => this.#read(Number(offset), size),

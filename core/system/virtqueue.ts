@@ -13,14 +13,26 @@ const AVAIL_F_NO_INTERRUPT = 1;
 
 /** One buffer of a descriptor chain. */
 export interface VirtqBuffer {
+  /** guest physical address of the buffer */
   addr: bigint;
+  /** its length in bytes */
   len: number;
   /** device-writable (else device-readable) */
   writable: boolean;
 }
 
-/** Why a chain could not be used: the driver broke the ring (the device then needs a reset). */
+/**
+ * Why a chain could not be used: the driver broke the ring (the device then needs a reset).
+ *
+ * @example
+ * ```ts
+ * import { VirtqueueError } from "./virtqueue.ts";
+ * const e = new VirtqueueError("descriptor 3 chains to itself");
+ * console.log(e.name, e instanceof Error); // VirtqueueError true
+ * ```
+ */
 export class VirtqueueError extends Error {
+  /** "VirtqueueError", the class name (what a stack trace and `e.name` show) */
   override name = "VirtqueueError";
 }
 
@@ -36,6 +48,10 @@ export class VirtqueueError extends Error {
  * ```
  */
 export class VirtqChain {
+  /**
+   * A chain of `buffers` starting at descriptor `head` (what {@linkcode SplitVirtqueue.pop}
+   * returns).
+   */
   constructor(
     readonly dma: DmaView,
     /** index of the head descriptor (the id reported in the used ring) */
@@ -92,21 +108,27 @@ export class VirtqChain {
  *
  * @example
  * ```ts ignore
- * const q = new SplitVirtqueue(bus);
+ * const q = new SplitVirtqueue(bus, 256);
  * q.size = 8; q.descAddr = 0x80001000n; q.driverAddr = 0x80002000n; q.deviceAddr = 0x80003000n;
  * q.ready = true;
  * for (let c = q.pop(); c; c = q.pop()) q.push(c, handle(c));
  * ```
  */
 export class SplitVirtqueue {
+  /** number of entries the driver set (0: not configured; see {@linkcode setSize}) */
   size = 0;
+  /** whether the driver enabled the queue */
   ready = false;
+  /** guest physical address of the descriptor table */
   descAddr = 0n;
+  /** guest physical address of the driver (available) ring */
   driverAddr = 0n;
+  /** guest physical address of the device (used) ring */
   deviceAddr = 0n;
   #lastAvail = 0;
   #usedIdx = 0;
 
+  /** Makes an unconfigured queue of at most `maxSize` entries whose rings live in `dma`. */
   constructor(readonly dma: DmaView, readonly maxSize: number) {}
 
   /** The queue's configuration and ring positions, for a snapshot. */

@@ -19,7 +19,17 @@ export interface VmStateDescription<T> {
   readonly fields: readonly (keyof T & string)[];
 }
 
-/** A device's saved state: plain data (numbers, bigints, arrays, typed arrays). */
+/**
+ * A device's saved state: plain data (numbers, bigints, arrays, typed arrays).
+ *
+ * @example
+ * ```ts
+ * import { saveVmState } from "./vmstate.ts";
+ * const rtc = { alarm: 5n, host: {} }; // `host` is not state: it is left out
+ * const state = saveVmState({ name: "rtc", version: 1, fields: ["alarm"] }, rtc);
+ * console.log(state); // { name: "rtc", version: 1, fields: { alarm: 5n } }
+ * ```
+ */
 export interface DeviceState {
   /** the description's name */
   readonly name: string;
@@ -51,7 +61,20 @@ export function saveVmState<T>(d: VmStateDescription<T>, device: T): DeviceState
   return { name: d.name, version: d.version, fields };
 }
 
-/** Loads state saved by {@linkcode saveVmState} into `device` (arrays are filled in place). */
+/**
+ * Loads state saved by {@linkcode saveVmState} into `device` (arrays are filled in place).
+ *
+ * @example
+ * ```ts
+ * import { loadVmState, type VmStateDescription } from "./vmstate.ts";
+ * type Timer = { regs: Uint32Array };
+ * const VM: VmStateDescription<Timer> = { name: "timer", version: 2, fields: ["regs"] };
+ * const timer = { regs: new Uint32Array(2) };
+ * const saved = { name: "timer", version: 2, fields: { regs: new Uint32Array([7, 8]) } };
+ * loadVmState(VM, timer, saved);
+ * console.log(timer.regs); // Uint32Array(2) [ 7, 8 ]
+ * ```
+ */
 export function loadVmState<T>(d: VmStateDescription<T>, device: T, s: DeviceState): void {
   if (s.name !== d.name || s.version !== d.version) {
     throw new EmuError(
