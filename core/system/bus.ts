@@ -374,10 +374,6 @@ export class PhysicalBus implements DmaView {
    * is dropped. Device pages only: RAM changes by stores, or {@linkcode contentsReplaced}.
    */
   codeChanged(addr: bigint, length: number): void {
-    this.#touched(addr, length);
-  }
-
-  #touched(addr: bigint, length: number): void {
     if (length === 0) return;
     const first = Number(addr / PAGE), last = Number((addr + BigInt(length) - 1n) / PAGE);
     // Only the device pages made fetchable can hold code. A flash bank spans 8,192 pages, none
@@ -390,6 +386,13 @@ export class PhysicalBus implements DmaView {
     } else {
       for (let pn = first; pn <= last; pn++) if (this.#fetchable.has(pn)) this.contentsReplaced(pn);
     }
+  }
+
+  /** RAM at `[addr, addr+length)` was written without a CPU's store (a loader, DMA). */
+  #touched(addr: bigint, length: number): void {
+    if (length === 0) return;
+    const first = Number(addr / PAGE), last = Number((addr + BigInt(length) - 1n) / PAGE);
+    for (let pn = first; pn <= last; pn++) this.contentsReplaced(pn);
   }
 }
 
