@@ -309,8 +309,8 @@ for (let i = 0; i < PMP_ENTRIES; i++) {
 /**
  * A PMP change alters what may be accessed: cached translations are dropped, and the TBs of
  * every page their privilege may no longer fetch from whole. QEMU keeps its TBs too (its
- * fetches go through the TLB it flushes); flushing them all here made OpenSBI translate its
- * 1,410 TBs again after it set up the PMP, before U-Boot's prompt.
+ * fetches go through the TLB it flushes); flushing them all here threw away OpenSBI's 1,410
+ * TBs and their regions once it had set up its PMP, to be run and compiled again.
  */
 function pmpChanged(h: RiscvHart): void {
   h.regimeChanged(true);
