@@ -52,6 +52,7 @@ export const BAREMETAL_PROGRAMS: BaremetalProgram[] = [
   { name: "vm_sv57", source: "vm.c", xlen: 64, defines: ["LEVELS=5"] },
   { name: "pmp", source: "pmp.c", xlen: 64 },
   { name: "pmp_bytes", source: "pmp_bytes.c", xlen: 64 },
+  { name: "pmp_fetch", source: "pmp_fetch.c", xlen: 64 },
   { name: "vm_sv32", source: "vm.c", xlen: 32, defines: ["LEVELS=2"] },
   // Linked with -N (OMAGIC): PT_LOAD file offsets are not page-congruent; QEMU boots it anyway.
   { name: "traps_omagic", source: "traps.c", xlen: 64, ldflags: ["-Wl,-N"] },

@@ -111,6 +111,19 @@ Deno.test("bus: code pages written by loaders or DMA are reported", () => {
   assert.deepEqual(hit, [0x80001]);
 });
 
+Deno.test("bus: codeChanged reports the code pages of an executable device's range", () => {
+  const bus = new PhysicalBus(new HostMemory());
+  bus.addMmio("flash", 0x20000000n, 0x2000000n, recorder().h, true);
+  const hit: number[] = [];
+  bus.observers.push({ onCodeWrite: (pn) => hit.push(pn) });
+  bus.page(0x20001)!.hasCode = true;
+  bus.page(0x20002); // made, without code
+  bus.codeChanged(0x20000000n, 0x2000000); // the whole bank: more pages than were made
+  bus.codeChanged(0x20001ffen, 4); // two pages
+  bus.codeChanged(0x20002000n, 4096);
+  assert.deepEqual(hit, [0x20001, 0x20001]);
+});
+
 Deno.test("bus: loaded images are written again by reloadImages, in load order", () => {
   const bus = new PhysicalBus(new HostMemory());
   bus.addRom("rom", 0x1000n, 0x1000n);

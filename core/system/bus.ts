@@ -154,6 +154,8 @@ export class PhysicalBus implements DmaView {
   /** regions sorted by base */
   readonly #regions: BusRegion[] = [];
   readonly #pages = new Map<number, Page>();
+  /** the numbers of the pages made over executable devices (the only device pages with code) */
+  readonly #fetchable = new Set<number>();
   readonly #images: LoadedImage[] = [];
   /** Caches of physical memory (system memory's code tracking). */
   readonly observers: BusObserver[] = [];
@@ -249,6 +251,7 @@ export class PhysicalBus implements DmaView {
     this.#regions.push(r);
     this.#regions.sort((a, b) => (a.base < b.base ? -1 : 1));
     this.#pages.clear();
+    this.#fetchable.clear();
   }
 
   /** The region holding physical address `addr`. */
@@ -289,6 +292,7 @@ export class PhysicalBus implements DmaView {
         mmioPageOffset: whole ? base - first.base : 0n,
         hasCode: false,
       };
+      if (page.perms & Perm.X) this.#fetchable.add(pn);
     }
     this.#pages.set(pn, page);
     return page;
@@ -439,19 +443,28 @@ export class PhysicalBus implements DmaView {
   /**
    * What `[addr, addr+length)` reads as changed without a store the bus saw
    * (an executable device's contents or mode): translated code made from it
-   * is dropped.
+   * is dropped. Device pages only: RAM changes by stores, or {@linkcode contentsReplaced}.
    */
   codeChanged(addr: bigint, length: number): void {
-    this.#touched(addr, length);
+    if (length === 0) return;
+    const first = Number(addr / PAGE), last = Number((addr + BigInt(length) - 1n) / PAGE);
+    // Only the device pages made fetchable can hold code. A flash bank spans 8,192 pages, none
+    // of them fetched from before U-Boot's prompt, and its probe leaves read-array mode 562
+    // times: walking the bank's pages took 120-150 ms of the boot.
+    if (last - first >= this.#fetchable.size) {
+      for (const pn of this.#fetchable) {
+        if (pn >= first && pn <= last) this.contentsReplaced(pn);
+      }
+    } else {
+      for (let pn = first; pn <= last; pn++) if (this.#fetchable.has(pn)) this.contentsReplaced(pn);
+    }
   }
 
+  /** RAM at `[addr, addr+length)` was written without a CPU's store (a loader, DMA). */
   #touched(addr: bigint, length: number): void {
     if (length === 0) return;
     const first = Number(addr / PAGE), last = Number((addr + BigInt(length) - 1n) / PAGE);
-    for (let pn = first; pn <= last; pn++) {
-      if (!this.#pages.get(pn)?.hasCode) continue;
-      for (const o of this.observers) o.onCodeWrite?.(pn);
-    }
+    for (let pn = first; pn <= last; pn++) this.contentsReplaced(pn);
   }
 }
 

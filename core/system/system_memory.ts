@@ -117,6 +117,11 @@ export class SystemMemory extends GuestMemory {
     }
   }
 
+  /** The physical page the code of virtual page `vpn` was translated from, if it has code. */
+  codePhysicalPage(vpn: number): number | undefined {
+    return this.#ppnByVpn.get(vpn);
+  }
+
   /** Virtual page `vpn` no longer has TBs. */
   override clearCode(vpn: number): void {
     const ppn = this.#ppnByVpn.get(vpn);

@@ -15,6 +15,7 @@ import { csrDef, CsrIllegal, defineCsr, Priv } from "./csr.ts";
 import { hartOf, misaValue, Mstatus, REGIME_STATUS_BITS, type RiscvHart } from "./hart.ts";
 import { PMP_ENTRIES } from "./pmp.ts";
 import { MENVCFG_STCE } from "./sstc.ts";
+import { PRIV_FLAGS } from "./translate.ts";
 
 /** A CSR defined in terms of the hart. */
 export interface HartCsr {
@@ -305,10 +306,24 @@ for (let i = 0; i < PMP_ENTRIES; i++) {
   });
 }
 
-/** A PMP change alters what may be fetched: translations and TBs are dropped. */
+/**
+ * A PMP change alters what may be accessed: cached translations are dropped, and the TBs of
+ * every page their privilege may no longer fetch from whole. QEMU keeps its TBs too (its
+ * fetches go through the TLB it flushes); flushing them all here threw away OpenSBI's 1,410
+ * TBs and their regions once it had set up its PMP, to be run and compiled again.
+ */
 function pmpChanged(h: RiscvHart): void {
   h.regimeChanged(true);
-  h.cpu.tbs.flush();
+  const tbs = h.cpu.tbs, stale = new Set<number>();
+  for (const tb of tbs.blocks()) {
+    const priv = tb.flags & PRIV_FLAGS;
+    for (const vpn of tb.pages) {
+      // M-mode fetches are not translated; an S- or U-mode TB's page is where it came from.
+      const ppn = priv === Priv.M ? vpn : h.memory.codePhysicalPage(vpn);
+      if (ppn === undefined || h.pmp.pageAccess(ppn, "fetch", priv) !== "allow") stale.add(vpn);
+    }
+  }
+  for (const vpn of stale) tbs.invalidatePage(vpn);
 }
 
 // Counters: cycle and instret count retired instructions, time is mtime.

@@ -170,7 +170,7 @@ function fetchInsn(ctx: TranslateContext, pc: Wide, first: boolean): number {
 }
 
 /** TB-flag bits 0-1: the privilege level. */
-const PRIV_FLAGS = 3;
+export const PRIV_FLAGS = 3;
 /** TB-flag bit set while mstatus.FS is Off. */
 const FP_OFF_FLAG = 4;
 /** TB-flag bit set while the vector unit is off (no V, or mstatus.VS is Off). */
