@@ -21,7 +21,7 @@ import {
 } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
-import { Monitor } from "./monitor.ts";
+import { Monitor, MONITOR_BANNER } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
 import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
@@ -116,15 +116,57 @@ export interface SystemArgs {
   loadvm?: string;
   /** `-snapshot`: every drive defaults to `snapshot=on` (already applied to `drives`) */
   snapshot?: boolean;
+  /** `-serial`: where serial port 0 goes (stdio unless the monitor has it) */
+  serial?: SerialBackend;
+  /** `-monitor stdio` (or `-mon`, or `-nographic` with serial elsewhere): the monitor on stdio */
+  monitorStdio?: boolean;
+  nographic?: boolean;
+  /** `-name`: the VM's name (`info name`) */
+  name?: string;
+  /** `-no-reboot`: a guest reset ends the run (status 0) */
+  noReboot?: boolean;
 }
 
-/** An `-accel` value of system mode, where there is no lockstep engine. */
+/** A `-serial` backend: stdio, null (discarded) or `file:PATH`. */
+export type SerialBackend = { kind: "stdio" } | { kind: "null" } | { kind: "file"; path: string };
 
 /** `-d` log items. */
 const LOG_ITEMS: Record<string, string> = {
   int: "show traps and interrupts",
   in_asm: "show the guest code of each translated block",
+  guest_errors: "accepted; Denemu logs no guest errors (a bad access is the guest's trap)",
+  unimp: "accepted; Denemu logs nothing for it (unimplemented devices are not mapped)",
+  nochain: "accepted; without exec it changes no output",
 };
+
+/** QEMU's log items that Denemu's system mode does not write. */
+const LOG_MISSING = new Set(["out_asm", "op", "op_opt", "op_ind", "exec", "cpu", "fpu", "mmu"]);
+
+/** `-d item,...`: the items, checked; `help` sets the help topic. */
+function parseLog(r: SystemArgs, value: string): void {
+  for (const item of value.split(",")) {
+    if (isHelp(item)) r.helpTopic = "log";
+    else if (LOG_MISSING.has(item)) {
+      throw new EmuError(
+        `-d ${item}: Denemu's system mode does not log this item`,
+        "it logs int and in_asm (see -d help)",
+      );
+    } else if (!(item in LOG_ITEMS)) {
+      throw new EmuError(`-d ${item}: unknown log item`, "see -d help");
+    } else r.log.add(item);
+  }
+}
+
+/** `-serial stdio|mon:stdio|null|file:PATH`. */
+function parseSerial(value: string): SerialBackend {
+  if (value === "stdio" || value === "mon:stdio") return { kind: "stdio" };
+  if (value === "null" || value === "none") return { kind: "null" };
+  if (value.startsWith("file:") && value.length > 5) return { kind: "file", path: value.slice(5) };
+  throw new EmuError(
+    `-serial ${value}: Denemu's serial port goes to stdio, null or file:PATH`,
+    "sockets, pipes, ptys and chardevs are not supported",
+  );
+}
 
 /**
  * Parses QEMU's `-smp [cpus=]N[,maxcpus=N,sockets=1,cores=N,threads=1]`:
@@ -186,6 +228,25 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
   return r;
 }
 
+/** `-m [size=]N[unit]`: the RAM size (a bare number is in MiB; 0 is the default, as in QEMU). */
+function parseMemory(value: string): bigint {
+  const list = parseOptionList(value.replace(/^([^=,]+)(,|$)/, "size=$1$2"), false);
+  const o = new DeviceOptions("-m", list.values);
+  const size = parseSize(o.string("size"), "-m", 1n << 20n);
+  o.rejectUnused();
+  return size === 0n ? 128n << 20n : size;
+}
+
+/** `-monitor stdio` / `-mon stdio`: the only monitor backend here. */
+function monitorOnStdio(flag: string, value: string): boolean {
+  if (value === "none") return false;
+  if (value === "stdio" || value === "chardev=stdio" || value === "mon:stdio") return true;
+  throw new EmuError(
+    `${flag} ${value}: Denemu's monitor is on stdio only`,
+    "use stdio, or none; -nographic also has it on Ctrl-A C",
+  );
+}
+
 /** `-bios`, `-kernel`, ...: a file name (an empty one would read as "-dtb : ..." in every later message). */
 const fileOption = (name: "bios" | "kernel" | "initrd" | "dtb") => (r: SystemArgs, v: string) => {
   if (v === "") throw new EmuError(`-${name}: needs a file name`);
@@ -199,11 +260,12 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   version: (r) => r.helpTopic = "version",
   M: (r, v) => r.machine = v,
   machine: (r, v) => r.machine = v,
-  m: (r, v) => r.ramSize = parseSize(v, "-m", 1n << 20n),
+  m: (r, v) => r.ramSize = parseMemory(v),
   // model[,prop=value...]: the target checks it when the machine is made
   cpu: (r, v) => isHelp(v) ? r.helpTopic = "cpu" : r.cpu = v,
   accel: (r, v) => isHelp(v) ? r.helpTopic = "accel" : r.accel = parseAccel(v),
-  bios: fileOption("bios"),
+  // QEMU's default firmware is the one it bundles; Denemu bundles none and says so at boot
+  bios: (r, v) => v === "default" ? r.bios = undefined : fileOption("bios")(r, v),
   kernel: fileOption("kernel"),
   initrd: fileOption("initrd"),
   dtb: fileOption("dtb"),
@@ -224,21 +286,21 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   },
   smp: (r, v) => r.smp = parseSmp(v),
   symbols: (r, v) => r.symbols.push(v),
-  d: (r, v) => {
-    for (const item of v.split(",")) {
-      if (isHelp(item)) r.helpTopic = "log";
-      else if (!(item in LOG_ITEMS)) {
-        throw new EmuError(`-d ${item}: unknown log item`, "use int and/or in_asm");
-      } else r.log.add(item);
-    }
-  },
+  d: parseLog,
   D: (r, v) => r.logFile = v,
-  serial: (_r, v) => {
-    if (v !== "stdio" && v !== "mon:stdio") {
-      throw new EmuError(`-serial ${v}: only stdio is supported`);
+  serial: (r, v) => r.serial = parseSerial(v),
+  monitor: (r, v) => r.monitorStdio = monitorOnStdio("-monitor", v),
+  mon: (r, v) => r.monitorStdio = monitorOnStdio("-mon", v),
+  nographic: (r) => r.nographic = true,
+  display: (_r, v) => {
+    if (v !== "none") {
+      throw new EmuError(`-display ${v}: Denemu has no display`, "use -display none or -nographic");
     }
   },
-  nographic: () => {},
+  name: (r, v) => r.name = v,
+  "no-reboot": (r) => r.noReboot = true,
+  // QEMU 7.2's sifive_test ends the process at a poweroff whatever -no-shutdown says
+  "no-shutdown": () => {},
   s: (r) => r.gdbPort = 1234,
   gdb: (r, v) => {
     const m = /^tcp::(\d+)$/.exec(v);
@@ -286,8 +348,12 @@ export class EscapeReader {
   }
 }
 
-/** Copies guest output to stdout, batched per microtask. */
-function stdoutSink(console: SerialConsole): void {
+/** Copies guest output to stdout or a `-serial file:` file (batched per microtask), or drops it. */
+function serialSink(console: SerialConsole, backend: SerialBackend): () => void {
+  if (backend.kind === "null") return () => {};
+  const file = backend.kind === "file"
+    ? Deno.openSync(backend.path, { write: true, create: true, truncate: true })
+    : Deno.stdout;
   let buf: number[] = [];
   console.onOutput((b) => {
     if (buf.length === 0) {
@@ -295,11 +361,12 @@ function stdoutSink(console: SerialConsole): void {
         const out = new Uint8Array(buf);
         buf = [];
         let done = 0;
-        while (done < out.length) done += Deno.stdout.writeSync(out.subarray(done));
+        while (done < out.length) done += file.writeSync(out.subarray(done));
       });
     }
     buf.push(b);
   });
+  return () => file === Deno.stdout || file.close();
 }
 
 /**
@@ -351,8 +418,11 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
     }
     return 0;
   }
-  if (a.gdbWait && a.gdbPort === undefined) {
-    throw new EmuError("-S: nothing would start the CPU", "add -s or -gdb tcp::PORT");
+  if (a.monitorStdio && (a.serial ?? (a.nographic ? { kind: "stdio" } : null))?.kind === "stdio") {
+    throw new EmuError(
+      "cannot use stdio by multiple character devices",
+      "with -monitor stdio, send the serial port elsewhere (-serial null or file:PATH)",
+    );
   }
   return undefined;
 }
@@ -417,18 +487,51 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       console.log(`dtb dumped to ${dumped}. Exiting.`);
       return 0;
     }
-    stdoutSink(m.serial);
-    const monitor = new Monitor(m, (t) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
-    const stopInput = startInput(m, monitor);
+    // QEMU: the monitor has stdio when asked, or when -nographic finds the serial port elsewhere
+    const monitorStdio = a.monitorStdio ?? (a.nographic && a.serial && a.serial.kind !== "stdio");
+    const closeSerial = serialSink(m.serial, a.serial ?? { kind: monitorStdio ? "null" : "stdio" });
+    const monitor = new Monitor(m, (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)), {
+      name: a.name,
+      // -S without gdb waits for the monitor's cont
+      prelaunch: a.gdbWait && a.gdbPort === undefined,
+      noReboot: a.noReboot,
+    });
+    const stopInput = monitorStdio ? monitorInput(monitor) : startInput(m, monitor);
     try {
       if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort, `-gdb tcp::${a.gdbPort}`);
       return await monitor.run();
     } finally {
       stopInput();
+      closeSerial();
     }
   } finally {
     await m.close();
   }
+}
+
+/** `-monitor stdio`: stdin's lines are monitor commands; returns a function that stops reading. */
+function monitorInput(monitor: Monitor): () => void {
+  monitor.write(`${MONITOR_BANNER}\r\n(qemu) `);
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  (async () => {
+    let text = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+        for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n")) {
+          const line = text.slice(0, nl).replace(/\r$/, "");
+          monitor.write(line + "\r\n"); // QEMU's readline echoes it
+          await monitor.command(line);
+          text = text.slice(nl + 1);
+        }
+      }
+    } catch {
+      // stdin closed
+    }
+  })();
+  return () => reader.releaseLock();
 }
 
 /** Feeds stdin to the guest (raw mode on a terminal); returns a function that stops it. */
