@@ -38,12 +38,13 @@ Options:
   -version               print the version and exit
   -M virt[,key=val...]   machine (virt; dumpdtb=FILE writes the device tree and exits;
                          "-M help" lists the machines)
-  -m size                RAM size (default 128M; suffixes K, M, G)
+  -m [size=]N            RAM size (default 128M; suffixes K, M, G; a bare number is MiB)
   -cpu model[,props]     rv64 (default), rv32 or a profile, with QEMU's properties
                          (e.g. rv64,v=true,vlen=256 or rva23s64; "-cpu help" lists them)
-  -smp N                 N harts (default 1), taking turns of 10000 instructions on one thread
+  -smp [cpus=]N[,cores=N] N harts (default 1), taking turns of 10000 instructions on one thread
   -accel engine          jit (default), interp (the reference), interp32 (the first tier alone) or lockstep
-  -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
+  -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode;
+                         "default" is QEMU's bundled OpenSBI, which Denemu does not have)
   -kernel file           kernel image (ELF or raw)
   --symbols file         an ELF file (vmlinux) whose symbols name addresses in -d in_asm, plugins
                          and gdb; nothing is loaded from it (repeatable)
@@ -61,17 +62,25 @@ Options:
                          record the run's inputs (serial input, host time) to FILE, or
                          replay them from it; may be combined with shift=N
   -plugin tool[,arg=val] load a tool plugin (repeatable), as with emu user
-  -nographic             no display: serial on stdio (always the case here)
-  -serial stdio          serial port 0 on stdio (the only choice)
-  -d item[,...]          log: int (traps and interrupts), in_asm (translated code)
+  -nographic             no display: serial on stdio with the monitor on C-a c (the monitor
+                         alone on stdio when -serial sends the port elsewhere)
+  -display none          no display (the only one; serial stays on stdio without -monitor)
+  -serial stdio|mon:stdio|null|file:PATH   where serial port 0 goes
+  -monitor stdio         the monitor on stdio (lines of commands; the serial port then
+                         defaults to null); -mon stdio is the same
+  -name NAME             the VM's name (the monitor's info name)
+  -no-reboot             a guest reset ends the run with status 0
+  -no-shutdown           accepted: the virt board's poweroff ends the run, as in QEMU 7.2
+  -d item[,...]          log: int (traps and interrupts), in_asm (translated code);
+                         guest_errors, unimp and nochain are accepted and log nothing
   -D logfile             write logs to logfile instead of stderr
   -s                     gdb server on tcp::1234 (same as -gdb tcp::1234)
   -gdb tcp::PORT         gdb server on 127.0.0.1:PORT
-  -S                     do not start the CPU: wait for gdb to continue (implied by -s/-gdb)
+  -S                     do not start the CPU: wait for gdb (-s/-gdb) or the monitor's cont
   -loadvm FILE           start from a snapshot file (saved by the monitor's savevm)
 
-Serial escapes (Ctrl-A then): x quit, h help, c monitor (savevm FILE, loadvm FILE,
-info registers, stop, cont, quit), Ctrl-A send Ctrl-A.
+Serial escapes (Ctrl-A then): x quit, h help, c monitor (info status|registers|cpus|name|
+version, x, xp, p, stop, cont, quit, savevm FILE, loadvm FILE), Ctrl-A send Ctrl-A.
 A guest poweroff through the SiFive test device sets the exit status.`;
 
 /** Parsed `emu system` command line. */
@@ -176,7 +185,10 @@ function parseSerial(value: string): SerialBackend {
 function parseSmp(value: string): number {
   const list = parseOptionList(value.replace(/^(\d+)/, "cpus=$1"), false);
   const o = new DeviceOptions("-smp", list.values);
-  const n = o.int("cpus");
+  // as in QEMU, a missing (or 0) count is the product of the topology's
+  const product = ["sockets", "dies", "clusters", "cores", "threads"]
+    .reduce((n, key) => n * (o.has(key) ? o.int(key) : 1), 1);
+  const n = (o.has("cpus") ? o.int("cpus") : 0) || product;
   const topology = { maxcpus: n, sockets: 1, dies: 1, clusters: 1, cores: n, threads: 1 };
   for (const [key, want] of Object.entries(topology)) {
     if (o.has(key) && o.int(key) !== want) {
@@ -407,8 +419,10 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
   if (a.helpTopic) return 0;
   // QEMU's -M help and -device help: the built-in plugins and what they are.
   if (parseOptionList(a.machine, true).name === "help") {
+    console.log("Supported machines are:");
     for (const name of builtinPlugins("plugins/machines")) {
-      console.log(`${name.padEnd(16)} ${(await loadMachinePlugin(name)).description}`);
+      const about = (await loadMachinePlugin(name)).description;
+      console.log(`${name.padEnd(20)} ${about}${name === "virt" ? " (default)" : ""}`);
     }
     return 0;
   }

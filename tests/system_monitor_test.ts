@@ -151,3 +151,29 @@ Deno.test({
     }
   },
 });
+
+/** A raw kernel that asks the SiFive test device for a reset (and spins). */
+const RESET_PROGRAM = new Uint32Array([
+  0x001002b7, // lui t0, 0x100: the test device
+  0x00007337, // lui t1, 0x7
+  0x77730313, // addi t1, t1, 0x777: 0x7777, reset
+  0x0062a023, // sw t1, 0(t0)
+  0x0000006f, // j .
+]);
+
+Deno.test({
+  name: "-no-reboot: a guest reset ends the run with status 0, as in QEMU",
+  ignore: !hasQemu,
+  fn: async () => {
+    const kernel = await Deno.makeTempFile({ suffix: ".bin" });
+    try {
+      await Deno.writeFile(kernel, new Uint8Array(RESET_PROGRAM.buffer));
+      const args = ["-M", "virt", "-bios", "none", "-nographic", "-no-reboot", "-kernel", kernel];
+      const [q, e] = await Promise.all([run("qemu", args), run("emu", args)]);
+      assert.deepEqual(e, q);
+      assert.deepEqual(q, { code: 0, stdout: "", stderr: "" });
+    } finally {
+      await Deno.remove(kernel);
+    }
+  },
+});
