@@ -1,8 +1,8 @@
 /**
  * The `emu system` monitor (Ctrl-A C, or `-monitor stdio`), with QEMU's HMP
  * command names and output: `info status|registers|cpus|name|version`, `x`,
- * `xp`, `p`/`print`, `stop`, `cont`, `quit`, `savevm FILE`, `loadvm FILE`
- * and `help`. Unlike QEMU's `savevm TAG`, which writes into a qcow2 disk,
+ * `xp`, `p`/`print`, `stop`, `cont`, `system_reset`, `system_powerdown`,
+ * `quit`, `savevm FILE`, `loadvm FILE` and `help`. Unlike QEMU's `savevm TAG`, which writes into a qcow2 disk,
  * the argument is the snapshot file (the one `-loadvm FILE` reads).
  *
  * The monitor owns the machine's run: a command that needs the machine
@@ -35,6 +35,8 @@ const HELP = [
   "quit|q  -- quit the emulator",
   "savevm FILE -- save the machine to a snapshot file (QEMU: a tag in a qcow2 disk)",
   "stop  -- stop emulation",
+  "system_powerdown  -- send system power down event",
+  "system_reset  -- reset the system",
   "x /fmt addr -- virtual memory dump starting at 'addr'",
   "xp /fmt addr -- physical memory dump starting at 'addr'",
 ].join("\r\n");
@@ -198,6 +200,11 @@ export class Monitor {
       case "quit":
       case "q":
         return this.quit();
+      case "system_reset":
+        return this.#reset();
+      case "system_powerdown":
+        // QEMU's virt has no ACPI button or powerdown notifier: the guest sees nothing
+        return;
       default:
         throw new MonitorMessage(`unknown command: '${cmd}'`);
     }
@@ -252,6 +259,17 @@ export class Monitor {
       this.write(formatInsn(target, addr, bits, size) + "\r\n");
       addr += BigInt(size);
     }
+  }
+
+  /**
+   * `system_reset`: a running machine resets at its next turn (as a guest's
+   * reset request does), a stopped one at once; with `-no-reboot` the run ends.
+   */
+  #reset(): void {
+    const sys = (machineDriver(this.m) as SystemDriver).sys;
+    if (this.#running) sys.machine.control.raise({ kind: "reset" });
+    else if (this.options.noReboot) this.quit();
+    else sys.reset();
   }
 
   /** Stops the current run (if any) and waits until it has returned. */

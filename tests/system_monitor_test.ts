@@ -74,6 +74,10 @@ const MONITOR_INPUT = [
   "foo",
   "info foo",
   "x /2xg 0",
+  "system_powerdown",
+  "info status",
+  "system_reset",
+  "info status",
   "stop",
   "info status",
   "quit",
@@ -110,11 +114,9 @@ Deno.test({
   fn: async () => {
     const nographic = [...BOOT, "-nographic"];
     const cases = [
-      ["-m", "size=256M", ...nographic],
-      ["-m", "0", ...nographic],
+      ["-m", "size=256M", "-no-reboot", "-no-shutdown", "-name", "x", ...nographic],
+      ["-m", "0", "-d", "int,guest_errors,unimp,nochain", "-D", "/dev/null", ...nographic],
       ["-display", "none", "-serial", "stdio", ...BOOT],
-      ["-no-reboot", "-no-shutdown", "-name", "x", ...nographic],
-      ["-d", "int,guest_errors,unimp,nochain", "-D", "/dev/null", ...nographic],
       ["-append", "console=ttyS0", "-M", "virt", "-bios", "none", "-nographic"],
       ["-initrd", KERNEL, "-M", "virt", "-bios", "none", "-nographic"],
       ["-nographic", "-monitor", "stdio", ...BOOT],
@@ -162,18 +164,29 @@ const RESET_PROGRAM = new Uint32Array([
 ]);
 
 Deno.test({
-  name: "-no-reboot: a guest reset ends the run with status 0, as in QEMU",
+  name: "-no-reboot: a guest reset or the monitor's system_reset ends the run, as in QEMU",
   ignore: !hasQemu,
   fn: async () => {
     const kernel = await Deno.makeTempFile({ suffix: ".bin" });
+    const spin = await Deno.makeTempFile({ suffix: ".bin" });
     try {
       await Deno.writeFile(kernel, new Uint8Array(RESET_PROGRAM.buffer));
+      await Deno.writeFile(spin, new Uint8Array(RESET_PROGRAM.buffer, 16)); // j .
       const args = ["-M", "virt", "-bios", "none", "-nographic", "-no-reboot", "-kernel", kernel];
       const [q, e] = await Promise.all([run("qemu", args), run("emu", args)]);
       assert.deepEqual(e, q);
       assert.deepEqual(q, { code: 0, stdout: "", stderr: "" });
+      const monitor = ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "stdio"];
+      const [qm, em] = await Promise.all(
+        ["qemu", "emu"].map((peer) =>
+          run(peer as "qemu" | "emu", [...monitor, "-no-reboot", "-kernel", spin], "system_reset\n")
+        ),
+      );
+      assert.deepEqual([em.code, answers(em.stdout), em.stderr], [0, answers(qm.stdout), ""]);
+      assert.deepEqual([qm.code, qm.stderr], [0, ""]);
     } finally {
       await Deno.remove(kernel);
+      await Deno.remove(spin);
     }
   },
 });
