@@ -93,36 +93,34 @@ class ExprParser {
     if (this.#peek() !== "") throw new MonitorSyntaxError("invalid char in expression");
   }
 
-  sum(): bigint {
-    let v = this.#product();
-    for (let op = this.#peek(); op === "+" || op === "-"; op = this.#peek()) {
+  /** One precedence level: `next` operands joined by the operators in `ops`. */
+  #level(ops: string, next: () => bigint, apply: (op: string, a: bigint, b: bigint) => bigint) {
+    let v = next();
+    for (let op = this.#peek(); op !== "" && ops.includes(op); op = this.#peek()) {
       this.#pos++;
-      const r = this.#product();
-      v = BigInt.asUintN(64, op === "+" ? v + r : v - r);
+      v = BigInt.asUintN(64, apply(op, v, next()));
     }
     return v;
+  }
+
+  sum(): bigint {
+    return this.#level("+-", () => this.#product(), (op, a, b) => op === "+" ? a + b : a - b);
   }
 
   #product(): bigint {
-    let v = this.#logic();
-    for (let op = this.#peek(); "*/%".includes(op) && op; op = this.#peek()) {
-      this.#pos++;
-      const r = this.#logic();
-      if (op !== "*" && r === 0n) throw new MonitorSyntaxError("division by zero");
-      const [a, b] = [BigInt.asIntN(64, v), BigInt.asIntN(64, r)];
-      v = BigInt.asUintN(64, op === "*" ? v * r : op === "/" ? a / b : a % b);
-    }
-    return v;
+    return this.#level("*/%", () => this.#logic(), (op, a, b) => {
+      if (op !== "*" && b === 0n) throw new MonitorSyntaxError("division by zero");
+      const [x, y] = [BigInt.asIntN(64, a), BigInt.asIntN(64, b)];
+      return op === "*" ? a * b : op === "/" ? x / y : x % y;
+    });
   }
 
   #logic(): bigint {
-    let v = this.#unary();
-    for (let op = this.#peek(); "&|^".includes(op) && op; op = this.#peek()) {
-      this.#pos++;
-      const r = this.#unary();
-      v = op === "&" ? v & r : op === "|" ? v | r : v ^ r;
-    }
-    return v;
+    return this.#level(
+      "&|^",
+      () => this.#unary(),
+      (op, a, b) => op === "&" ? a & b : op === "|" ? a | b : a ^ b,
+    );
   }
 
   #unary(): bigint {

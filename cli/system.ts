@@ -69,6 +69,7 @@ Options:
   -monitor stdio         the monitor on stdio (lines of commands; the serial port then
                          defaults to null); -mon stdio is the same
   -name NAME             the VM's name (the monitor's info name)
+  -global virtio-pci.disable-legacy=on   accepted (Denemu's virtio-pci is modern only)
   -no-reboot             a guest reset ends the run with status 0
   -no-shutdown           accepted: the virt board's poweroff ends the run, as in QEMU 7.2
   -d item[,...]          log: int (traps and interrupts), in_asm (translated code);
@@ -310,6 +311,21 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
     }
   },
   name: (r, v) => r.name = v,
+  global: (_r, v) => {
+    // what README's Linux example tells QEMU, so that both run one command line
+    if (v !== "virtio-pci.disable-legacy=on") {
+      throw new EmuError(
+        `-global ${v}: Denemu's devices have no global properties`,
+        "only virtio-pci.disable-legacy=on is accepted: its virtio-pci functions are modern only",
+      );
+    }
+  },
+  object: (_r, v) => {
+    throw new EmuError(`-object ${v}: Denemu has no user-creatable objects`, "RAM is -m");
+  },
+  chardev: (_r, v) => {
+    throw new EmuError(`-chardev ${v}: Denemu has no chardevs`, "use -serial and -monitor stdio");
+  },
   "no-reboot": (r) => r.noReboot = true,
   // QEMU 7.2's sifive_test ends the process at a poweroff whatever -no-shutdown says
   "no-shutdown": () => {},
