@@ -12,7 +12,6 @@
  */
 
 import { EmuError } from "../core/errors.ts";
-import { registerRows } from "../core/register_dump.ts";
 import { VERSION } from "../core/version.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
@@ -316,8 +315,46 @@ export class Monitor {
 /** The line the monitor starts with (QEMU's says "QEMU 7.2.22 monitor"). */
 export const MONITOR_BANNER = `Denemu ${VERSION} monitor - type 'help' for more information`;
 
-/** `info registers`: the pc and the general registers, as QEMU's RISC-V dump lays them out. */
+/** The CSRs QEMU 7.2's RISC-V dump lists (those of the H extension, which Denemu lacks, left out). */
+const DUMP_CSRS = [
+  "mhartid",
+  "mstatus",
+  "mip",
+  "mie",
+  "mideleg",
+  "medeleg",
+  "mtvec",
+  "stvec",
+  "mepc",
+  "sepc",
+  "mcause",
+  "scause",
+  "mtval",
+  "stval",
+  "mscratch",
+  "sscratch",
+  "satp",
+]; // deno-fmt-ignore
+
+/**
+ * `info registers`: hart 0 as QEMU 7.2's RISC-V dump lays it out (on a CPU
+ * without H, `-cpu rv64,h=false` there): the pc, the machine and supervisor
+ * CSRs, then the integer and the FP registers four a row.
+ */
 function registers(m: Machine): string {
-  const pc = ` pc       ${m.pc.toString(16).padStart(16, "0")}`;
-  return [pc, ...registerRows(machineDriver(m).cpu)].join("\r\n");
+  const cpu = machineDriver(m).cpu;
+  const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, "0");
+  const cell = (name: string, v: bigint) => ` ${name.padEnd(8)} ${hex(v)}`;
+  const csrs = cpu.target.gdb?.cpuFeatures?.flatMap((f) => f.regs) ?? [];
+  const lines = ["", "CPU#0", cell("pc", m.pc)];
+  for (const name of DUMP_CSRS) {
+    const csr = csrs.find((r) => r.name === name);
+    if (csr && (csr.present?.(cpu) ?? true)) lines.push(cell(name, csr.read(cpu)));
+  }
+  for (const kind of ["int", "fp"]) {
+    const regs = cpu.target.state.registers.filter((r) => r.kind === kind);
+    const cells = regs.map((r) => cell(`${r.name}/${r.aliases?.[0] ?? r.name}`, cpu.getState(r.offset)));
+    for (let i = 0; i < cells.length; i += 4) lines.push(cells.slice(i, i + 4).join(""));
+  }
+  return lines.join("\r\n");
 }
