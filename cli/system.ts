@@ -250,6 +250,31 @@ function parseMemory(value: string): bigint {
   return size === 0n ? 128n << 20n : size;
 }
 
+/**
+ * `-rtc base=utc|DATE[,clock=vm][,driftfix=none|slew]`: what the RTC device
+ * takes (its base); `clock=vm` is what Denemu's RTC always counts, and
+ * driftfix only changes x86 guests' timers in QEMU.
+ */
+function parseRtc(value: string): string | undefined {
+  const o = new DeviceOptions("-rtc", parseOptionList(value, false).values);
+  const clock = o.string("clock", "vm");
+  if (clock !== "vm") {
+    throw new EmuError(
+      `-rtc clock=${clock}: Denemu's RTC counts virtual time, so runs repeat`,
+      "leave clock out (or clock=vm); base=utc starts it at the host's time",
+    );
+  }
+  if (!["none", "slew"].includes(o.string("driftfix", "none"))) {
+    throw new EmuError(`-rtc driftfix=${o.values.driftfix}: not none or slew`);
+  }
+  if (o.values.base === "localtime") {
+    throw new EmuError("-rtc base=localtime: Denemu's RTC keeps UTC", "use base=utc or a date");
+  }
+  const base = o.has("base") ? o.string("base") : undefined;
+  o.rejectUnused();
+  return base === undefined ? undefined : `base=${base.replaceAll(",", ",,")}`;
+}
+
 /** `-monitor stdio` / `-mon stdio`: the only monitor backend here. */
 function monitorOnStdio(flag: string, value: string): boolean {
   if (value === "none") return false;
@@ -286,7 +311,7 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   drive: (r, v) => r.drives.push(v),
   snapshot: (r) => r.snapshot = true,
   device: (r, v) => r.devices.push(v),
-  rtc: (r, v) => r.rtc = v,
+  rtc: (r, v) => r.rtc = parseRtc(v),
   seed: (r, v) => {
     if (!/^\d+$/.test(v)) throw new EmuError(`-seed ${v}: not a number`);
     r.seed = BigInt(v);

@@ -121,6 +121,8 @@ Deno.test({
     const cases = [
       ["-m", "size=256M", "-no-reboot", "-no-shutdown", "-name", "x", ...nographic],
       ["-m", "0", "-d", "int,guest_errors,unimp,nochain", "-D", "/dev/null", ...nographic],
+      ["-rtc", "base=utc,clock=vm,driftfix=slew", ...nographic],
+      ["-global", "virtio-pci.disable-legacy=on", ...nographic],
       ["-display", "none", "-serial", "stdio", ...BOOT],
       ["-append", "console=ttyS0", "-M", "virt", "-bios", "none", "-nographic"],
       ["-initrd", KERNEL, "-M", "virt", "-bios", "none", "-nographic"],
