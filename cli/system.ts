@@ -20,10 +20,20 @@ import {
   valueOptions,
 } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
+import {
+  LOG_ITEMS,
+  monitorOnStdio,
+  parseLog,
+  parseMemory,
+  parseRtc,
+  parseSerial,
+  parseSmp,
+  type SerialBackend,
+} from "./system_options.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
 import { Monitor, MONITOR_BANNER } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
-import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
+import { parseOptionList } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
@@ -137,73 +147,6 @@ export interface SystemArgs {
   noReboot?: boolean;
 }
 
-/** A `-serial` backend: stdio, null (discarded) or `file:PATH`. */
-export type SerialBackend = { kind: "stdio" } | { kind: "null" } | { kind: "file"; path: string };
-
-/** `-d` log items. */
-const LOG_ITEMS: Record<string, string> = {
-  int: "show traps and interrupts",
-  in_asm: "show the guest code of each translated block",
-  guest_errors: "accepted; Denemu logs no guest errors (a bad access is the guest's trap)",
-  unimp: "accepted; Denemu logs nothing for it (unimplemented devices are not mapped)",
-  nochain: "accepted; without exec it changes no output",
-};
-
-/** QEMU's log items that Denemu's system mode does not write. */
-const LOG_MISSING = new Set(["out_asm", "op", "op_opt", "op_ind", "exec", "cpu", "fpu", "mmu"]);
-
-/** `-d item,...`: the items, checked; `help` sets the help topic. */
-function parseLog(r: SystemArgs, value: string): void {
-  for (const item of value.split(",")) {
-    if (isHelp(item)) r.helpTopic = "log";
-    else if (LOG_MISSING.has(item)) {
-      throw new EmuError(
-        `-d ${item}: Denemu's system mode does not log this item`,
-        "it logs int and in_asm (see -d help)",
-      );
-    } else if (!(item in LOG_ITEMS)) {
-      throw new EmuError(`-d ${item}: unknown log item`, "see -d help");
-    } else r.log.add(item);
-  }
-}
-
-/** `-serial stdio|mon:stdio|null|file:PATH`. */
-function parseSerial(value: string): SerialBackend {
-  if (value === "stdio" || value === "mon:stdio") return { kind: "stdio" };
-  if (value === "null" || value === "none") return { kind: "null" };
-  if (value.startsWith("file:") && value.length > 5) return { kind: "file", path: value.slice(5) };
-  throw new EmuError(
-    `-serial ${value}: Denemu's serial port goes to stdio, null or file:PATH`,
-    "sockets, pipes, ptys and chardevs are not supported",
-  );
-}
-
-/**
- * Parses QEMU's `-smp [cpus=]N[,maxcpus=N,sockets=1,cores=N,threads=1]`:
- * the number of harts (one socket, cluster and thread per core, as virt's
- * cpu-map lists them; no hot-plug, so maxcpus is N).
- */
-function parseSmp(value: string): number {
-  const list = parseOptionList(value.replace(/^(\d+)/, "cpus=$1"), false);
-  const o = new DeviceOptions("-smp", list.values);
-  // as in QEMU, a missing (or 0) count is the product of the topology's
-  const product = ["sockets", "dies", "clusters", "cores", "threads"]
-    .reduce((n, key) => n * (o.has(key) ? o.int(key) : 1), 1);
-  const n = (o.has("cpus") ? o.int("cpus") : 0) || product;
-  const topology = { maxcpus: n, sockets: 1, dies: 1, clusters: 1, cores: n, threads: 1 };
-  for (const [key, want] of Object.entries(topology)) {
-    if (o.has(key) && o.int(key) !== want) {
-      throw new EmuError(
-        `-smp ${value}: ${key}=${o.values[key]} is not supported`,
-        `Denemu's harts are ${n} cores of one socket, without hot-plug: leave ${key} out`,
-      );
-    }
-  }
-  o.rejectUnused();
-  if (n < 1) throw new EmuError(`-smp ${value}: at least one CPU`);
-  return n;
-}
-
 /**
  * Parses `emu system` arguments (QEMU's single-dash flags).
  *
@@ -239,50 +182,6 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     r.drives = r.drives.map((d) => /(^|,)snapshot=/.test(d) ? d : `${d},snapshot=on`);
   }
   return r;
-}
-
-/** `-m [size=]N[unit]`: the RAM size (a bare number is in MiB; 0 is the default, as in QEMU). */
-function parseMemory(value: string): bigint {
-  const list = parseOptionList(value.replace(/^([^=,]+)(,|$)/, "size=$1$2"), false);
-  const o = new DeviceOptions("-m", list.values);
-  const size = parseSize(o.string("size"), "-m", 1n << 20n);
-  o.rejectUnused();
-  return size === 0n ? 128n << 20n : size;
-}
-
-/**
- * `-rtc base=utc|DATE[,clock=vm][,driftfix=none|slew]`: what the RTC device
- * takes (its base); `clock=vm` is what Denemu's RTC always counts, and
- * driftfix only changes x86 guests' timers in QEMU.
- */
-function parseRtc(value: string): string | undefined {
-  const o = new DeviceOptions("-rtc", parseOptionList(value, false).values);
-  const clock = o.string("clock", "vm");
-  if (clock !== "vm") {
-    throw new EmuError(
-      `-rtc clock=${clock}: Denemu's RTC counts virtual time, so runs repeat`,
-      "leave clock out (or clock=vm); base=utc starts it at the host's time",
-    );
-  }
-  if (!["none", "slew"].includes(o.string("driftfix", "none"))) {
-    throw new EmuError(`-rtc driftfix=${o.values.driftfix}: not none or slew`);
-  }
-  if (o.values.base === "localtime") {
-    throw new EmuError("-rtc base=localtime: Denemu's RTC keeps UTC", "use base=utc or a date");
-  }
-  const base = o.has("base") ? o.string("base") : undefined;
-  o.rejectUnused();
-  return base === undefined ? undefined : `base=${base.replaceAll(",", ",,")}`;
-}
-
-/** `-monitor stdio` / `-mon stdio`: the only monitor backend here. */
-function monitorOnStdio(flag: string, value: string): boolean {
-  if (value === "none") return false;
-  if (value === "stdio" || value === "chardev=stdio" || value === "mon:stdio") return true;
-  throw new EmuError(
-    `${flag} ${value}: Denemu's monitor is on stdio only`,
-    "use stdio, or none; -nographic also has it on Ctrl-A C",
-  );
 }
 
 /** `-bios`, `-kernel`, ...: a file name (an empty one would read as "-dtb : ..." in every later message). */
@@ -324,7 +223,9 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   },
   smp: (r, v) => r.smp = parseSmp(v),
   symbols: (r, v) => r.symbols.push(v),
-  d: parseLog,
+  d: (r, v) => {
+    if (parseLog(v, r.log)) r.helpTopic = "log";
+  },
   D: (r, v) => r.logFile = v,
   serial: (r, v) => r.serial = parseSerial(v),
   monitor: (r, v) => r.monitorStdio = monitorOnStdio("-monitor", v),
