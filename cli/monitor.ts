@@ -316,25 +316,8 @@ export class Monitor {
 export const MONITOR_BANNER = `Denemu ${VERSION} monitor - type 'help' for more information`;
 
 /** The CSRs QEMU 7.2's RISC-V dump lists (those of the H extension, which Denemu lacks, left out). */
-const DUMP_CSRS = [
-  "mhartid",
-  "mstatus",
-  "mip",
-  "mie",
-  "mideleg",
-  "medeleg",
-  "mtvec",
-  "stvec",
-  "mepc",
-  "sepc",
-  "mcause",
-  "scause",
-  "mtval",
-  "stval",
-  "mscratch",
-  "sscratch",
-  "satp",
-]; // deno-fmt-ignore
+const DUMP_CSRS = ("mhartid mstatus mip mie mideleg medeleg mtvec stvec mepc sepc mcause scause " +
+  "mtval stval mscratch sscratch satp").split(" ");
 
 /**
  * `info registers`: hart 0 as QEMU 7.2's RISC-V dump lays it out (on a CPU
@@ -353,7 +336,9 @@ function registers(m: Machine): string {
   }
   for (const kind of ["int", "fp"]) {
     const regs = cpu.target.state.registers.filter((r) => r.kind === kind);
-    const cells = regs.map((r) => cell(`${r.name}/${r.aliases?.[0] ?? r.name}`, cpu.getState(r.offset)));
+    const cells = regs.map((r) =>
+      cell(`${r.name}/${r.aliases?.[0] ?? r.name}`, cpu.getState(r.offset))
+    );
     for (let i = 0; i < cells.length; i += 4) lines.push(cells.slice(i, i + 4).join(""));
   }
   return lines.join("\r\n");
