@@ -45,6 +45,7 @@ const INFO_HELP = [
   "info name  -- show the current VM name",
   "info registers  -- show the cpu registers",
   "info status  -- show the current VM status (running|paused)",
+  "info uuid  -- show the current VM UUID",
   "info version  -- show the version of QEMU",
 ].join("\r\n");
 
@@ -68,6 +69,8 @@ const QEMU_ONLY = new Set([
 export interface MonitorOptions {
   /** `-name` */
   name?: string;
+  /** `-uuid` */
+  uuid?: string;
   /** `-S` without gdb: the machine waits for `cont` */
   prelaunch?: boolean;
   /** `-no-reboot`: a guest reset ends the run */
@@ -239,6 +242,8 @@ export class Monitor {
       }
       case "name":
         return this.options.name ?? "";
+      case "uuid":
+        return this.options.uuid ?? "00000000-0000-0000-0000-000000000000";
       case "version":
         return `${VERSION} (Denemu)`;
       case "cpus": {

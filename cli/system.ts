@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
+import { type Accel, ACCEL_HELP } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import {
@@ -22,12 +22,14 @@ import {
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import {
   LOG_ITEMS,
+  mergeMachine,
   monitorOnStdio,
   parseLog,
   parseMemory,
   parseRtc,
   parseSerial,
   parseSmp,
+  parseSystemAccel,
   type SerialBackend,
 } from "./system_options.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
@@ -52,7 +54,8 @@ Options:
   -cpu model[,props]     rv64 (default), rv32 or a profile, with QEMU's properties
                          (e.g. rv64,v=true,vlen=256 or rva23s64; "-cpu help" lists them)
   -smp [cpus=]N[,cores=N] N harts (default 1), taking turns of 10000 instructions on one thread
-  -accel engine          jit (default), interp (the reference), interp32 (the first tier alone) or lockstep
+  -accel engine          jit (default; also QEMU's tcg), interp (the reference), interp32
+                         (the first tier alone) or lockstep
   -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode;
                          "default" is QEMU's bundled OpenSBI, which Denemu does not have)
   -kernel file           kernel image (ELF or raw)
@@ -78,7 +81,9 @@ Options:
   -serial stdio|mon:stdio|null|file:PATH   where serial port 0 goes
   -monitor stdio         the monitor on stdio (lines of commands; the serial port then
                          defaults to null); -mon stdio is the same
-  -name NAME             the VM's name (the monitor's info name)
+  -name NAME             the VM's name (the monitor's info name); -uuid U (info uuid)
+  -nodefaults            no serial port or monitor unless -serial/-monitor ask
+  -k layout              accepted (no keyboard here)
   -global virtio-pci.disable-legacy=on   accepted (Denemu's virtio-pci is modern only)
   -no-reboot             a guest reset ends the run with status 0
   -no-shutdown           accepted: the virt board's poweroff ends the run, as in QEMU 7.2
@@ -141,6 +146,10 @@ export interface SystemArgs {
   /** `-monitor stdio` (or `-mon`, or `-nographic` with serial elsewhere): the monitor on stdio */
   monitorStdio?: boolean;
   nographic?: boolean;
+  /** `-uuid`: the VM's UUID (`info uuid`) */
+  uuid?: string;
+  /** `-nodefaults`: no default serial port or monitor */
+  nodefaults?: boolean;
   /** `-name`: the VM's name (`info name`) */
   name?: string;
   /** `-no-reboot`: a guest reset ends the run (status 0) */
@@ -195,12 +204,27 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   h: (r) => r.help = true,
   help: (r) => r.help = true,
   version: (r) => r.helpTopic = "version",
-  M: (r, v) => r.machine = v,
-  machine: (r, v) => r.machine = v,
+  M: (r, v) => r.machine = mergeMachine(r.machine, v),
+  machine: (r, v) => r.machine = mergeMachine(r.machine, v),
   m: (r, v) => r.ramSize = parseMemory(v),
   // model[,prop=value...]: the target checks it when the machine is made
   cpu: (r, v) => isHelp(v) ? r.helpTopic = "cpu" : r.cpu = v,
-  accel: (r, v) => isHelp(v) ? r.helpTopic = "accel" : r.accel = parseAccel(v),
+  accel: (r, v) => isHelp(v) ? r.helpTopic = "accel" : r.accel = parseSystemAccel(v),
+  "enable-kvm": () => {
+    throw new EmuError(
+      "invalid accelerator kvm",
+      "Denemu's engines are -accel jit|interp|interp32|lockstep",
+    );
+  },
+  // the keyboard layout of a display Denemu does not have
+  k: (_r, _layout) => {},
+  uuid: (r, v) => {
+    if (!/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(v)) {
+      throw new EmuError(`-uuid ${v}: not a UUID`);
+    }
+    r.uuid = v.toLowerCase();
+  },
+  nodefaults: (r) => r.nodefaults = true,
   // QEMU's default firmware is the one it bundles; Denemu bundles none and says so at boot
   bios: (r, v) => v === "default" ? r.bios = undefined : fileOption("bios")(r, v),
   kernel: fileOption("kernel"),
@@ -444,10 +468,14 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       return 0;
     }
     // QEMU: the monitor has stdio when asked, or when -nographic finds the serial port elsewhere
-    const monitorStdio = a.monitorStdio ?? (a.nographic && a.serial && a.serial.kind !== "stdio");
-    const closeSerial = serialSink(m.serial, a.serial ?? { kind: monitorStdio ? "null" : "stdio" });
+    // -nodefaults: no serial port and no monitor unless asked for
+    const monitorStdio = a.monitorStdio ??
+      (a.nographic && !a.nodefaults && a.serial && a.serial.kind !== "stdio");
+    const serial = a.serial ?? { kind: monitorStdio || a.nodefaults ? "null" : "stdio" };
+    const closeSerial = serialSink(m.serial, serial);
     const monitor = new Monitor(m, (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)), {
       name: a.name,
+      uuid: a.uuid,
       // -S without gdb waits for the monitor's cont
       prelaunch: a.gdbWait && a.gdbPort === undefined,
       noReboot: a.noReboot,

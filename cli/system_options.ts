@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
 import { isHelp } from "./options.ts";
@@ -130,4 +131,42 @@ export function monitorOnStdio(flag: string, value: string): boolean {
     `${flag} ${value}: Denemu's monitor is on stdio only`,
     "use stdio, or none; -nographic also has it on Ctrl-A C",
   );
+}
+
+/**
+ * `-accel`: Denemu's engines, and QEMU's `tcg` (the one QEMU has for this
+ * target) as the default JIT; `thread=` is accepted as Denemu's harts share
+ * one thread either way.
+ */
+export function parseSystemAccel(value: string): Accel {
+  const list = parseOptionList(value, true);
+  if (list.name !== "tcg") return parseAccel(value);
+  const o = new DeviceOptions("-accel tcg", list.values);
+  if (!["single", "multi"].includes(o.string("thread", "single"))) {
+    throw new EmuError(`-accel ${value}: thread is single or multi`);
+  }
+  o.rejectUnused();
+  return "jit";
+}
+
+/**
+ * Merges a `-M`/`-machine` value into the ones before it, as QEMU does: the
+ * last name wins and the properties add up (`accel=tcg` is the default engine
+ * and is dropped).
+ *
+ * @example
+ * ```ts
+ * import { mergeMachine } from "./system_options.ts";
+ * console.log(mergeMachine("virt,dumpdtb=a.dtb", "virt,mmu-type=sv39")); // "virt,dumpdtb=a.dtb,mmu-type=sv39"
+ * ```
+ */
+export function mergeMachine(before: string, value: string): string {
+  const old = parseOptionList(before, true), now = parseOptionList(value, true);
+  const values = { ...old.values, ...now.values };
+  if (values.accel !== undefined) {
+    parseSystemAccel(values.accel);
+    delete values.accel;
+  }
+  const props = Object.entries(values).map(([k, v]) => `${k}=${v.replaceAll(",", ",,")}`);
+  return [now.name || old.name, ...props].join(",");
 }

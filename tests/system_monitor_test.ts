@@ -53,6 +53,7 @@ const MONITOR_INPUT = [
   "info registers",
   "info cpus",
   "info name",
+  "info uuid",
   "p 10",
   "p 1+2*3",
   "p -1",
@@ -91,10 +92,18 @@ Deno.test({
   fn: async () => {
     // h=false: QEMU 7.2's rv64 has the H extension (and dumps its CSRs), Denemu's has not
     const args = [...BOOT, "-cpu", "rv64,h=false", "-display", "none", "-monitor", "stdio"];
-    args.push("-serial", "null", "-S");
+    args.push(
+      "-serial",
+      "null",
+      "-S",
+      "-name",
+      "vm1",
+      "-uuid",
+      "0123ABCD-1234-1234-1234-123456789abc",
+    );
     const [q, e] = await Promise.all([
-      run("qemu", [...args, "-name", "vm1"], MONITOR_INPUT),
-      run("emu", [...args, "-name", "vm1"], MONITOR_INPUT),
+      run("qemu", args, MONITOR_INPUT),
+      run("emu", args, MONITOR_INPUT),
     ]);
     // mip at reset: QEMU's mtimecmp starts at 0, so MTIP is pending; Denemu's at its maximum
     const mip = (t: string) => t.replace(/^ mip +[0-9a-f]+$/m, " mip      (at reset)");
@@ -122,7 +131,10 @@ Deno.test({
       ["-m", "size=256M", "-no-reboot", "-no-shutdown", "-name", "x", ...nographic],
       ["-m", "0", "-d", "int,guest_errors,unimp,nochain", "-D", "/dev/null", ...nographic],
       ["-rtc", "base=utc,clock=vm,driftfix=slew", ...nographic],
-      ["-global", "virtio-pci.disable-legacy=on", ...nographic],
+      ["-global", "virtio-pci.disable-legacy=on", "-accel", "tcg,thread=single", ...nographic],
+      ["-machine", "virt,accel=tcg", "-cpu", "rv64,pmp=true,mmu=on", "-k", "en-us", ...nographic],
+      ["-nodefaults", ...nographic],
+      ["-enable-kvm", ...nographic],
       ["-display", "none", "-serial", "stdio", ...BOOT],
       ["-append", "console=ttyS0", "-M", "virt", "-bios", "none", "-nographic"],
       ["-initrd", KERNEL, "-M", "virt", "-bios", "none", "-nographic"],

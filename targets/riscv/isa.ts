@@ -44,7 +44,19 @@ export const OPTIONAL_EXTENSIONS = [
 export type OptionalExtension = typeof OPTIONAL_EXTENSIONS[number];
 
 /** Extensions that are always present: `=on` is accepted, `=off` refused. */
-const ALWAYS = new Set(["i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zihintpause"]);
+const ALWAYS = new Set([
+  "i",
+  "m",
+  "a",
+  "f",
+  "d",
+  "c",
+  "zicsr",
+  "zifencei",
+  "zihintpause",
+  "pmp",
+  "mmu",
+]);
 
 /** What the generic models enable by default, as QEMU 7.2's `rv64`/`rv32` do. */
 const MODEL_DEFAULTS: OptionalExtension[] = ["zba", "zbb", "zbc", "zbs", "sstc"];
