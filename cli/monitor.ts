@@ -201,7 +201,7 @@ export class Monitor {
         return;
       }
       case "info":
-        return this.write(this.#info(args[0] ?? "") + "\r\n");
+        return this.write((args[0] ? this.#info(args[0]) : INFO_HELP) + "\r\n");
       case "x":
       case "xp":
         return this.#dump(rest, cmd === "xp");
@@ -273,7 +273,9 @@ export class Monitor {
         return null; // no memory there: QEMU's "Cannot access memory"
       }
     };
-    if (fmt.format !== "i") return this.write(dumpLines(addr, fmt, read).join("\r\n") + "\r\n");
+    if (fmt.format !== "i") {
+      return this.write(dumpLines(addr, fmt, read).map((l) => l + "\r\n").join(""));
+    }
     const target = machineDriver(this.m).cpu.target;
     for (let i = 0; i < fmt.count; i++) {
       const bytes = read(addr, 4) ?? read(addr, 2);
