@@ -2,7 +2,8 @@
  * `emu system`: boots a whole machine (QEMU's qemu-system-riscv64 command
  * line). Serial port 0 is on stdio (raw mode on a terminal) with QEMU's
  * Ctrl-A escapes: `C-a x` quits, `C-a h` prints help, `C-a C-a` sends C-a;
- * `C-a c` would open QEMU's monitor: Denemu has none and says so.
+ * `C-a c` switches to the monitor (cli/monitor.ts) and back; `-monitor stdio`
+ * gives the monitor stdio instead.
  *
  * @module
  */
@@ -21,9 +22,11 @@ import {
 } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import {
+  type Chardev,
   LOG_ITEMS,
   mergeMachine,
   monitorOnStdio,
+  parseChardev,
   parseLog,
   parseMemory,
   parseRtc,
@@ -78,7 +81,9 @@ Options:
   -nographic             no display: serial on stdio with the monitor on C-a c (the monitor
                          alone on stdio when -serial sends the port elsewhere)
   -display none          no display (the only one; serial stays on stdio without -monitor)
-  -serial stdio|mon:stdio|null|file:PATH   where serial port 0 goes
+  -serial stdio|mon:stdio|null|file:PATH|chardev:ID   where serial port 0 goes
+  -chardev stdio|null|file,id=ID[,path=F,mux=on]      a backend for -serial chardev:ID and
+                         -mon chardev=ID (a muxed stdio for both: -nographic's console)
   -monitor stdio         the monitor on stdio (lines of commands; the serial port then
                          defaults to null); -mon stdio is the same
   -name NAME             the VM's name (the monitor's info name); -uuid U (info uuid)
@@ -146,6 +151,12 @@ export interface SystemArgs {
   /** `-monitor stdio` (or `-mon`, or `-nographic` with serial elsewhere): the monitor on stdio */
   monitorStdio?: boolean;
   nographic?: boolean;
+  /** `-chardev`s by id */
+  chardevs: Map<string, Chardev>;
+  /** `-serial chardev:ID`, resolved when every `-chardev` is read */
+  serialChardev?: string;
+  /** `-mon chardev=ID`, resolved when every `-chardev` is read */
+  monChardev?: string;
   /** `-uuid`: the VM's UUID (`info uuid`) */
   uuid?: string;
   /** `-nodefaults`: no default serial port or monitor */
@@ -179,6 +190,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     plugins: [],
     symbols: [],
     log: new Set(),
+    chardevs: new Map(),
   };
   for (let i = 0; i < argv.length;) {
     const a = argv[i];
@@ -186,11 +198,36 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     i = applyOption(argv, i, SYSTEM_OPTIONS, WITH_VALUE, "system", r);
   }
   if (r.rr) r.rr.commandLine = ["system", ...argv];
+  resolveChardevs(r);
   // QEMU's -snapshot: the default of every drive's snapshot option.
   if (r.snapshot) {
     r.drives = r.drives.map((d) => /(^|,)snapshot=/.test(d) ? d : `${d},snapshot=on`);
   }
   return r;
+}
+
+/**
+ * `-serial chardev:ID` and `-mon chardev=ID`: the chardevs they name. A muxed
+ * stdio that both share is `-nographic`'s console (the monitor on Ctrl-A C).
+ */
+function resolveChardevs(r: SystemArgs): void {
+  if (r.serialChardev) {
+    const c = r.chardevs.get(r.serialChardev.slice(8));
+    if (!c) {
+      throw new EmuError(
+        `-serial ${r.serialChardev}: could not connect serial device to character backend '${r.serialChardev}'`,
+      );
+    }
+    r.serial = c.backend;
+  }
+  if (r.monChardev) {
+    const c = r.chardevs.get(r.monChardev);
+    if (!c) throw new EmuError(`-mon chardev=${r.monChardev}: chardev "${r.monChardev}" not found`);
+    if (c.backend.kind !== "stdio") {
+      throw new EmuError(`-mon chardev=${r.monChardev}: Denemu's monitor is on stdio only`);
+    }
+    r.monitorStdio = !(c.mux && r.serialChardev === `chardev:${r.monChardev}`);
+  }
 }
 
 /** `-bios`, `-kernel`, ...: a file name (an empty one would read as "-dtb : ..." in every later message). */
@@ -251,9 +288,13 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
     if (parseLog(v, r.log)) r.helpTopic = "log";
   },
   D: (r, v) => r.logFile = v,
-  serial: (r, v) => r.serial = parseSerial(v),
+  serial: (r, v) => v.startsWith("chardev:") ? r.serialChardev = v : r.serial = parseSerial(v),
   monitor: (r, v) => r.monitorStdio = monitorOnStdio("-monitor", v),
-  mon: (r, v) => r.monitorStdio = monitorOnStdio("-mon", v),
+  mon: (r, v) => {
+    const m = /^chardev=([^,]+)(,mode=readline)?$/.exec(v);
+    if (m) r.monChardev = m[1];
+    else r.monitorStdio = monitorOnStdio("-mon", v);
+  },
   nographic: (r) => r.nographic = true,
   display: (_r, v) => {
     if (v !== "none") {
@@ -273,8 +314,9 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   object: (_r, v) => {
     throw new EmuError(`-object ${v}: Denemu has no user-creatable objects`, "RAM is -m");
   },
-  chardev: (_r, v) => {
-    throw new EmuError(`-chardev ${v}: Denemu has no chardevs`, "use -serial and -monitor stdio");
+  chardev: (r, v) => {
+    const [id, c] = parseChardev(v);
+    r.chardevs.set(id, c);
   },
   "no-reboot": (r) => r.noReboot = true,
   // QEMU 7.2's sifive_test ends the process at a poweroff whatever -no-shutdown says

@@ -170,3 +170,37 @@ export function mergeMachine(before: string, value: string): string {
   const props = Object.entries(values).map(([k, v]) => `${k}=${v.replaceAll(",", ",,")}`);
   return [now.name || old.name, ...props].join(",");
 }
+
+/** A `-chardev` Denemu can back: stdio, null or a file, and whether it is muxed (`mux=on`). */
+export interface Chardev {
+  backend: SerialBackend;
+  mux: boolean;
+}
+
+/**
+ * `-chardev stdio|null|file,id=ID[,path=F][,mux=on][,signal=off]`: its id and what it is.
+ *
+ * @example
+ * ```ts
+ * import { parseChardev } from "./system_options.ts";
+ * console.log(parseChardev("stdio,id=c0,mux=on")); // [ "c0", { backend: { kind: "stdio" }, mux: true } ]
+ * ```
+ */
+export function parseChardev(value: string): [string, Chardev] {
+  const list = parseOptionList(value, true);
+  const o = new DeviceOptions(`-chardev ${value}`, list.values);
+  const id = o.string("id");
+  const mux = o.string("mux", "off") === "on";
+  o.string("signal", "on"); // Ctrl-C reaching QEMU or the guest: Denemu's raw mode passes it on
+  let backend: SerialBackend;
+  if (list.name === "stdio" || list.name === "null") backend = { kind: list.name };
+  else if (list.name === "file") backend = { kind: "file", path: o.string("path") };
+  else {
+    throw new EmuError(
+      `-chardev ${value}: Denemu's chardevs are stdio, null and file`,
+      "sockets, pipes and ptys are not supported",
+    );
+  }
+  o.rejectUnused();
+  return [id, { backend, mux }];
+}

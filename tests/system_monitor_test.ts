@@ -135,6 +135,12 @@ Deno.test({
       ["-global", "virtio-pci.disable-legacy=on", "-accel", "tcg,thread=single", ...nographic],
       ["-machine", "virt,accel=tcg", "-cpu", "rv64,pmp=true,mmu=on", "-k", "en-us", ...nographic],
       ["-nodefaults", ...nographic],
+      [
+        ...["-display", "none", "-chardev", "stdio,id=c0,mux=on,signal=off"],
+        ...["-serial", "chardev:c0", "-mon", "chardev=c0,mode=readline", ...BOOT],
+      ],
+      ["-display", "none", "-serial", "chardev:nope", ...BOOT],
+      ["-display", "none", "-mon", "chardev=nope", ...BOOT],
       ["-enable-kvm", ...nographic],
       ["-display", "none", "-serial", "stdio", ...BOOT],
       ["-append", "console=ttyS0", "-M", "virt", "-bios", "none", "-nographic"],
