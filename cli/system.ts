@@ -368,12 +368,25 @@ export class EscapeReader {
   }
 }
 
+/** Opens (truncates) a `-serial file:` file; an error says which, as QEMU's does. */
+function openSerialFile(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { write: true, create: true, truncate: true });
+  } catch (e) {
+    if (
+      !(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied ||
+        e instanceof Deno.errors.IsADirectory)
+    ) throw e;
+    throw new EmuError(
+      `-serial file:${path}: Could not open '${path}': ${e.message.replace(/ \(os error.*$/, "")}`,
+    );
+  }
+}
+
 /** Copies guest output to stdout or a `-serial file:` file (batched per microtask), or drops it. */
 function serialSink(console: SerialConsole, backend: SerialBackend): () => void {
   if (backend.kind === "null") return () => {};
-  const file = backend.kind === "file"
-    ? Deno.openSync(backend.path, { write: true, create: true, truncate: true })
-    : Deno.stdout;
+  const file = backend.kind === "file" ? openSerialFile(backend.path) : Deno.stdout;
   let buf: number[] = [];
   console.onOutput((b) => {
     if (buf.length === 0) {
