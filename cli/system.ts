@@ -33,6 +33,7 @@ import {
   parseSerial,
   parseSmp,
   parseSystemAccel,
+  resolveChardevs,
   type SerialBackend,
 } from "./system_options.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
@@ -204,30 +205,6 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     r.drives = r.drives.map((d) => /(^|,)snapshot=/.test(d) ? d : `${d},snapshot=on`);
   }
   return r;
-}
-
-/**
- * `-serial chardev:ID` and `-mon chardev=ID`: the chardevs they name. A muxed
- * stdio that both share is `-nographic`'s console (the monitor on Ctrl-A C).
- */
-function resolveChardevs(r: SystemArgs): void {
-  if (r.serialChardev) {
-    const c = r.chardevs.get(r.serialChardev.slice(8));
-    if (!c) {
-      throw new EmuError(
-        `-serial ${r.serialChardev}: could not connect serial device to character backend '${r.serialChardev}'`,
-      );
-    }
-    r.serial = c.backend;
-  }
-  if (r.monChardev) {
-    const c = r.chardevs.get(r.monChardev);
-    if (!c) throw new EmuError(`-mon chardev=${r.monChardev}: chardev "${r.monChardev}" not found`);
-    if (c.backend.kind !== "stdio") {
-      throw new EmuError(`-mon chardev=${r.monChardev}: Denemu's monitor is on stdio only`);
-    }
-    r.monitorStdio = !(c.mux && r.serialChardev === `chardev:${r.monChardev}`);
-  }
 }
 
 /** `-bios`, `-kernel`, ...: a file name (an empty one would read as "-dtb : ..." in every later message). */

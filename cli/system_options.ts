@@ -204,3 +204,36 @@ export function parseChardev(value: string): [string, Chardev] {
   o.rejectUnused();
   return [id, { backend, mux }];
 }
+
+/** The parts of the parsed command line that `-chardev` connects. */
+export interface ChardevArgs {
+  chardevs: Map<string, Chardev>;
+  serialChardev?: string;
+  monChardev?: string;
+  serial?: SerialBackend;
+  monitorStdio?: boolean;
+}
+
+/**
+ * `-serial chardev:ID` and `-mon chardev=ID`: the chardevs they name. A muxed
+ * stdio that both share is `-nographic`'s console (the monitor on Ctrl-A C).
+ */
+export function resolveChardevs(r: ChardevArgs): void {
+  if (r.serialChardev) {
+    const c = r.chardevs.get(r.serialChardev.slice(8));
+    if (!c) {
+      throw new EmuError(
+        `-serial ${r.serialChardev}: could not connect serial device to character backend '${r.serialChardev}'`,
+      );
+    }
+    r.serial = c.backend;
+  }
+  if (r.monChardev) {
+    const c = r.chardevs.get(r.monChardev);
+    if (!c) throw new EmuError(`-mon chardev=${r.monChardev}: chardev "${r.monChardev}" not found`);
+    if (c.backend.kind !== "stdio") {
+      throw new EmuError(`-mon chardev=${r.monChardev}: Denemu's monitor is on stdio only`);
+    }
+    r.monitorStdio = !(c.mux && r.serialChardev === `chardev:${r.monChardev}`);
+  }
+}
