@@ -1,7 +1,8 @@
 /**
- * The `emu system` monitor (Ctrl-A C), with QEMU's HMP command names:
- * `savevm FILE`, `loadvm FILE`, `info registers`, `stop`, `cont`, `quit`
- * and `help`. Unlike QEMU's `savevm TAG`, which writes into a qcow2 disk,
+ * The `emu system` monitor (Ctrl-A C, or `-monitor stdio`), with QEMU's HMP
+ * command names and output: `info status|registers|cpus|name|version`, `x`,
+ * `xp`, `p`/`print`, `stop`, `cont`, `system_reset`, `system_powerdown`,
+ * `quit`, `savevm FILE`, `loadvm FILE` and `help`. Unlike QEMU's `savevm TAG`, which writes into a qcow2 disk,
  * the argument is the snapshot file (the one `-loadvm FILE` reads).
  *
  * The monitor owns the machine's run: a command that needs the machine
@@ -11,17 +12,70 @@
  */
 
 import { EmuError } from "../core/errors.ts";
-import { registerRows } from "../core/register_dump.ts";
+import { VERSION } from "../core/version.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
+import type { SystemDriver } from "../core/machine/system.ts";
+import { formatInsn } from "../core/machine/in_asm.ts";
+import {
+  dumpLines,
+  evaluate,
+  FormatState,
+  formatValue,
+  MonitorMessage,
+  MonitorSyntaxError,
+} from "./monitor_format.ts";
 
 const HELP = [
-  "savevm FILE      save the machine to a snapshot file",
-  "loadvm FILE      load a snapshot file",
-  "info registers   show the CPU registers",
-  "stop             stop the CPU",
-  "cont             resume the CPU",
-  "quit             quit the emulator",
+  "cont|c  -- resume emulation",
+  "help|? [cmd] -- show the help",
+  "info [subcommand] -- show various information about the system state",
+  "loadvm FILE -- restore the machine from a snapshot file (QEMU: a tag in a qcow2 disk)",
+  "print|p /fmt expr -- print expression value (use $reg for CPU register access)",
+  "quit|q  -- quit the emulator",
+  "savevm FILE -- save the machine to a snapshot file (QEMU: a tag in a qcow2 disk)",
+  "stop  -- stop emulation",
+  "system_powerdown  -- send system power down event",
+  "system_reset  -- reset the system",
+  "x /fmt addr -- virtual memory dump starting at 'addr'",
+  "xp /fmt addr -- physical memory dump starting at 'addr'",
 ].join("\r\n");
+
+const INFO_HELP = [
+  "info cpus  -- show infos for each CPU",
+  "info name  -- show the current VM name",
+  "info registers  -- show the cpu registers",
+  "info status  -- show the current VM status (running|paused)",
+  "info uuid  -- show the current VM UUID",
+  "info version  -- show the version of QEMU",
+].join("\r\n");
+
+/** QEMU commands users reach for that this monitor lacks: they say so instead of "unknown". */
+const QEMU_ONLY = new Set([
+  "delvm",
+  "gdbserver",
+  "log",
+  "logfile",
+  "info block",
+  "info irq",
+  "info mem",
+  "info mtree",
+  "info pci",
+  "info qtree",
+  "info roms",
+  "info snapshots",
+]);
+
+/** How the command line set the monitor up. */
+export interface MonitorOptions {
+  /** `-name` */
+  name?: string;
+  /** `-uuid` */
+  uuid?: string;
+  /** `-S` without gdb: the machine waits for `cont` */
+  prelaunch?: boolean;
+  /** `-no-reboot`: a guest reset ends the run */
+  noReboot?: boolean;
+}
 
 /**
  * A line-oriented monitor for one machine.
@@ -39,9 +93,18 @@ export class Monitor {
   #running: Promise<number | null> | null = null;
   #resume: (() => void) | null = null;
   #queue: Promise<void> = Promise.resolve();
+  /** why the machine is paused, as `info status` says it: "prelaunch" or none */
+  #reason: string | undefined;
+  readonly #formats = new FormatState();
 
   /** A monitor for machine `m`, printing through `write`. */
-  constructor(readonly m: Machine, readonly write: (text: string) => void) {}
+  constructor(
+    readonly m: Machine,
+    readonly write: (text: string) => void,
+    readonly options: MonitorOptions = {},
+  ) {
+    if (options.prelaunch) [this.#stopped, this.#reason] = [true, "prelaunch"];
+  }
 
   /**
    * Runs the machine until it powers off or `quit`, and returns the exit
@@ -50,6 +113,7 @@ export class Monitor {
   async run(): Promise<number> {
     for (;;) {
       if (this.#stopped && !this.#quit) await new Promise<void>((r) => this.#resume = r);
+      if (this.#quit) return 0;
       this.#running = this.#runUntilStopped();
       const status = await this.#running;
       this.#running = null;
@@ -64,6 +128,7 @@ export class Monitor {
     for await (const ev of this.m.run()) {
       if (ev.type === "poweroff" || ev.type === "exit") return ev.status;
       if (ev.type === "stop") return null;
+      if (ev.type === "reset" && this.options.noReboot) return 0;
     }
     return null;
   }
@@ -84,7 +149,7 @@ export class Monitor {
         const line = this.#line.trim();
         this.#line = "";
         this.write("\r\n");
-        this.#queue = this.#queue.then(() => this.#command(line));
+        this.#queue = this.#queue.then(() => this.command(line));
       } else if (b === 127 || b === 8) {
         if (this.#line) {
           this.#line = this.#line.slice(0, -1);
@@ -99,27 +164,33 @@ export class Monitor {
 
   /** Prints the banner and prompt (on entering the monitor). */
   enter(): void {
-    this.write("\r\nDenemu monitor - type 'help' for more information\r\n(qemu) ");
+    this.write(`\r\n${MONITOR_BANNER}\r\n(qemu) `);
   }
 
-  async #command(line: string): Promise<void> {
-    const [cmd, ...args] = line.split(/\s+/);
+  /** Runs one line typed at the prompt (`-monitor stdio` feeds whole lines here). */
+  async command(line: string): Promise<void> {
+    // the name ends at a space or a format, as in QEMU's "x/4xw addr"
+    const [, cmd, rest] = /^([^\s/]*)(.*)$/.exec(line.trim())!;
+    const args = rest.trim() ? rest.trim().split(/\s+/) : [];
     try {
-      await this.#execute(cmd, args);
+      await this.#execute(cmd, args, rest);
     } catch (e) {
-      if (!(e instanceof EmuError)) throw e;
-      this.write(`Error: ${e.message}\r\n`);
+      if (e instanceof MonitorSyntaxError) {
+        this.write(`${e.message}\r\nTry "help ${cmd}" for more information\r\n`);
+      } else if (e instanceof MonitorMessage) this.write(`${e.message}\r\n`);
+      else if (e instanceof EmuError) this.write(`Error: ${e.message}\r\n`);
+      else throw e;
     }
     if (!this.#quit) this.write("(qemu) ");
   }
 
-  async #execute(cmd: string, args: string[]): Promise<void> {
+  async #execute(cmd: string, args: string[], rest: string): Promise<void> {
     switch (cmd) {
       case "":
         return;
       case "help":
       case "?":
-        return this.write(HELP + "\r\n");
+        return this.write((args[0] === "info" ? INFO_HELP : HELP) + "\r\n");
       case "savevm":
       case "loadvm": {
         if (args.length !== 1) throw new EmuError(`${cmd} needs a file name`);
@@ -130,22 +201,103 @@ export class Monitor {
         return;
       }
       case "info":
-        if (args[0] !== "registers") {
-          throw new EmuError(`info ${args[0] ?? ""}: unknown (try registers)`);
-        }
-        return this.write(registers(this.m) + "\r\n");
+        return this.write((args[0] ? this.#info(args[0]) : INFO_HELP) + "\r\n");
+      case "x":
+      case "xp":
+        return this.#dump(rest, cmd === "xp");
+      case "p":
+      case "print": {
+        const { fmt, expr } = this.#formats.parse(rest);
+        return this.write(formatValue(evaluate(expr), fmt.format) + "\r\n");
+      }
       case "stop":
+        this.#stopped = true;
+        return await this.#halt();
       case "cont":
-        this.#stopped = cmd === "stop";
-        if (this.#stopped) await this.#halt();
-        else this.#resume?.();
-        return;
+      case "c":
+        [this.#stopped, this.#reason] = [false, undefined];
+        return this.#resume?.();
       case "quit":
       case "q":
         return this.quit();
+      case "system_reset":
+        return this.#reset();
+      case "system_powerdown":
+        // QEMU's virt has no ACPI button or powerdown notifier: the guest sees nothing
+        return;
       default:
-        throw new EmuError(`unknown command: '${cmd}'`);
+        if (QEMU_ONLY.has(cmd)) throw new EmuError(`${cmd}: not in Denemu's monitor yet`);
+        throw new MonitorMessage(`unknown command: '${cmd}'`);
     }
+  }
+
+  /** The text of `info SUB`. */
+  #info(sub: string): string {
+    switch (sub) {
+      case "registers":
+        return registers(this.m);
+      case "status": {
+        const state = this.#stopped ? "paused" : "running";
+        return `VM status: ${state}${this.#reason ? ` (${this.#reason})` : ""}`;
+      }
+      case "name":
+        return this.options.name ?? "";
+      case "uuid":
+        return this.options.uuid ?? "00000000-0000-0000-0000-000000000000";
+      case "version":
+        return `${VERSION} (Denemu)`;
+      case "cpus": {
+        const harts = machineDriver(this.m).cpus?.length ?? 1;
+        return Array.from(
+          { length: harts },
+          (_, i) => `${i === 0 ? "*" : " "} CPU #${i}: thread_id=${Deno.pid}`,
+        ).join("\r\n");
+      }
+      default:
+        if (QEMU_ONLY.has(`info ${sub}`)) {
+          throw new EmuError(`info ${sub}: not in Denemu's monitor yet`);
+        }
+        throw new MonitorMessage(`unknown command: 'info ${sub}'`);
+    }
+  }
+
+  /** `x` and `xp`: memory at a virtual (as hart 0 sees it) or physical address. */
+  #dump(rest: string, physical: boolean): void {
+    const { fmt, expr } = this.#formats.parse(rest);
+    let addr = evaluate(expr);
+    const bus = (machineDriver(this.m) as SystemDriver).sys.bus;
+    const read = (a: bigint, n: number): Uint8Array | null => {
+      try {
+        return physical ? bus.readBytes(a, n) : this.m.peekMemory(a, n);
+      } catch {
+        return null; // no memory there: QEMU's "Cannot access memory"
+      }
+    };
+    if (fmt.format !== "i") {
+      return this.write(dumpLines(addr, fmt, read).map((l) => l + "\r\n").join(""));
+    }
+    const target = machineDriver(this.m).cpu.target;
+    for (let i = 0; i < fmt.count; i++) {
+      const bytes = read(addr, 4) ?? read(addr, 2);
+      if (!bytes) {
+        return this.write(`${addr.toString(16).padStart(16, "0")}: Cannot access memory\r\n`);
+      }
+      const size = (bytes[0] & 3) === 3 && bytes.length === 4 ? 4 : 2;
+      const bits = bytes.subarray(0, size).reduceRight((v, b) => v * 256 + b, 0);
+      this.write(formatInsn(target, addr, bits, size) + "\r\n");
+      addr += BigInt(size);
+    }
+  }
+
+  /**
+   * `system_reset`: a running machine resets at its next turn (as a guest's
+   * reset request does), a stopped one at once; with `-no-reboot` the run ends.
+   */
+  #reset(): void {
+    const sys = (machineDriver(this.m) as SystemDriver).sys;
+    if (this.#running) sys.machine.control.raise({ kind: "reset" });
+    else if (this.options.noReboot) this.quit();
+    else sys.reset();
   }
 
   /** Stops the current run (if any) and waits until it has returned. */
@@ -167,8 +319,34 @@ export class Monitor {
   }
 }
 
-/** `info registers`: the pc and the general registers, as QEMU's RISC-V dump lays them out. */
+/** The line the monitor starts with (QEMU's says "QEMU 7.2.22 monitor"). */
+export const MONITOR_BANNER = `Denemu ${VERSION} monitor - type 'help' for more information`;
+
+/** The CSRs QEMU 7.2's RISC-V dump lists (those of the H extension, which Denemu lacks, left out). */
+const DUMP_CSRS = ("mhartid mstatus mip mie mideleg medeleg mtvec stvec mepc sepc mcause scause " +
+  "mtval stval mscratch sscratch satp").split(" ");
+
+/**
+ * `info registers`: hart 0 as QEMU 7.2's RISC-V dump lays it out (on a CPU
+ * without H, `-cpu rv64,h=false` there): the pc, the machine and supervisor
+ * CSRs, then the integer and the FP registers four a row.
+ */
 function registers(m: Machine): string {
-  const pc = ` pc       ${m.pc.toString(16).padStart(16, "0")}`;
-  return [pc, ...registerRows(machineDriver(m).cpu)].join("\r\n");
+  const cpu = machineDriver(m).cpu;
+  const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, "0");
+  const cell = (name: string, v: bigint) => ` ${name.padEnd(8)} ${hex(v)}`;
+  const csrs = cpu.target.gdb?.cpuFeatures?.flatMap((f) => f.regs) ?? [];
+  const lines = ["", "CPU#0", cell("pc", m.pc)];
+  for (const name of DUMP_CSRS) {
+    const csr = csrs.find((r) => r.name === name);
+    if (csr && (csr.present?.(cpu) ?? true)) lines.push(cell(name, csr.read(cpu)));
+  }
+  for (const kind of ["int", "fp"]) {
+    const regs = cpu.target.state.registers.filter((r) => r.kind === kind);
+    const cells = regs.map((r) =>
+      cell(`${r.name}/${r.aliases?.[0] ?? r.name}`, cpu.getState(r.offset))
+    );
+    for (let i = 0; i < cells.length; i += 4) lines.push(cells.slice(i, i + 4).join(""));
+  }
+  return lines.join("\r\n");
 }

@@ -2,12 +2,13 @@
  * `emu system`: boots a whole machine (QEMU's qemu-system-riscv64 command
  * line). Serial port 0 is on stdio (raw mode on a terminal) with QEMU's
  * Ctrl-A escapes: `C-a x` quits, `C-a h` prints help, `C-a C-a` sends C-a;
- * `C-a c` would open QEMU's monitor: Denemu has none and says so.
+ * `C-a c` switches to the monitor (cli/monitor.ts) and back; `-monitor stdio`
+ * gives the monitor stdio instead.
  *
  * @module
  */
 
-import { type Accel, ACCEL_HELP, parseAccel } from "../core/accel.ts";
+import { type Accel, ACCEL_HELP } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import {
@@ -20,10 +21,25 @@ import {
   valueOptions,
 } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
+import {
+  type Chardev,
+  LOG_ITEMS,
+  mergeMachine,
+  monitorOnStdio,
+  parseChardev,
+  parseLog,
+  parseMemory,
+  parseRtc,
+  parseSerial,
+  parseSmp,
+  parseSystemAccel,
+  resolveChardevs,
+  type SerialBackend,
+} from "./system_options.ts";
 import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
-import { Monitor } from "./monitor.ts";
+import { Monitor, MONITOR_BANNER } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
-import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
+import { parseOptionList } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
@@ -38,12 +54,14 @@ Options:
   -version               print the version and exit
   -M virt[,key=val...]   machine (virt; dumpdtb=FILE writes the device tree and exits;
                          "-M help" lists the machines)
-  -m size                RAM size (default 128M; suffixes K, M, G)
+  -m [size=]N            RAM size (default 128M; suffixes K, M, G; a bare number is MiB)
   -cpu model[,props]     rv64 (default), rv32 or a profile, with QEMU's properties
                          (e.g. rv64,v=true,vlen=256 or rva23s64; "-cpu help" lists them)
-  -smp N                 N harts (default 1), taking turns of 10000 instructions on one thread
-  -accel engine          jit (default), interp (the reference), interp32 (the first tier alone) or lockstep
-  -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode)
+  -smp [cpus=]N[,cores=N] N harts (default 1), taking turns of 10000 instructions on one thread
+  -accel engine          jit (default; also QEMU's tcg), interp (the reference), interp32
+                         (the first tier alone) or lockstep
+  -bios file|none        firmware at the start of RAM (none: -kernel runs bare metal in M-mode;
+                         "default" is QEMU's bundled OpenSBI, which Denemu does not have)
   -kernel file           kernel image (ELF or raw)
   --symbols file         an ELF file (vmlinux) whose symbols name addresses in -d in_asm, plugins
                          and gdb; nothing is loaded from it (repeatable)
@@ -61,17 +79,30 @@ Options:
                          record the run's inputs (serial input, host time) to FILE, or
                          replay them from it; may be combined with shift=N
   -plugin tool[,arg=val] load a tool plugin (repeatable), as with emu user
-  -nographic             no display: serial on stdio (always the case here)
-  -serial stdio          serial port 0 on stdio (the only choice)
-  -d item[,...]          log: int (traps and interrupts), in_asm (translated code)
+  -nographic             no display: serial on stdio with the monitor on C-a c (the monitor
+                         alone on stdio when -serial sends the port elsewhere)
+  -display none          no display (the only one; serial stays on stdio without -monitor)
+  -serial stdio|mon:stdio|null|file:PATH|chardev:ID   where serial port 0 goes
+  -chardev stdio|null|file,id=ID[,path=F,mux=on]      a backend for -serial chardev:ID and
+                         -mon chardev=ID (a muxed stdio for both: -nographic's console)
+  -monitor stdio         the monitor on stdio (lines of commands; the serial port then
+                         defaults to null); -mon stdio is the same
+  -name NAME             the VM's name (the monitor's info name); -uuid U (info uuid)
+  -nodefaults            no serial port or monitor unless -serial/-monitor ask
+  -k layout              accepted (no keyboard here)
+  -global virtio-pci.disable-legacy=on   accepted (Denemu's virtio-pci is modern only)
+  -no-reboot             a guest reset ends the run with status 0
+  -no-shutdown           accepted: the virt board's poweroff ends the run, as in QEMU 7.2
+  -d item[,...]          log: int (traps and interrupts), in_asm (translated code);
+                         guest_errors, unimp and nochain are accepted and log nothing
   -D logfile             write logs to logfile instead of stderr
   -s                     gdb server on tcp::1234 (same as -gdb tcp::1234)
   -gdb tcp::PORT         gdb server on 127.0.0.1:PORT
-  -S                     do not start the CPU: wait for gdb to continue (implied by -s/-gdb)
+  -S                     do not start the CPU: wait for gdb (-s/-gdb) or the monitor's cont
   -loadvm FILE           start from a snapshot file (saved by the monitor's savevm)
 
-Serial escapes (Ctrl-A then): x quit, h help, c monitor (savevm FILE, loadvm FILE,
-info registers, stop, cont, quit), Ctrl-A send Ctrl-A.
+Serial escapes (Ctrl-A then): x quit, h help, c monitor (info status|registers|cpus|name|
+version, x, xp, p, stop, cont, quit, savevm FILE, loadvm FILE), Ctrl-A send Ctrl-A.
 A guest poweroff through the SiFive test device sets the exit status.`;
 
 /** Parsed `emu system` command line. */
@@ -116,37 +147,25 @@ export interface SystemArgs {
   loadvm?: string;
   /** `-snapshot`: every drive defaults to `snapshot=on` (already applied to `drives`) */
   snapshot?: boolean;
-}
-
-/** An `-accel` value of system mode, where there is no lockstep engine. */
-
-/** `-d` log items. */
-const LOG_ITEMS: Record<string, string> = {
-  int: "show traps and interrupts",
-  in_asm: "show the guest code of each translated block",
-};
-
-/**
- * Parses QEMU's `-smp [cpus=]N[,maxcpus=N,sockets=1,cores=N,threads=1]`:
- * the number of harts (one socket, cluster and thread per core, as virt's
- * cpu-map lists them; no hot-plug, so maxcpus is N).
- */
-function parseSmp(value: string): number {
-  const list = parseOptionList(value.replace(/^(\d+)/, "cpus=$1"), false);
-  const o = new DeviceOptions("-smp", list.values);
-  const n = o.int("cpus");
-  const topology = { maxcpus: n, sockets: 1, dies: 1, clusters: 1, cores: n, threads: 1 };
-  for (const [key, want] of Object.entries(topology)) {
-    if (o.has(key) && o.int(key) !== want) {
-      throw new EmuError(
-        `-smp ${value}: ${key}=${o.values[key]} is not supported`,
-        `Denemu's harts are ${n} cores of one socket, without hot-plug: leave ${key} out`,
-      );
-    }
-  }
-  o.rejectUnused();
-  if (n < 1) throw new EmuError(`-smp ${value}: at least one CPU`);
-  return n;
+  /** `-serial`: where serial port 0 goes (stdio unless the monitor has it) */
+  serial?: SerialBackend;
+  /** `-monitor stdio` (or `-mon`, or `-nographic` with serial elsewhere): the monitor on stdio */
+  monitorStdio?: boolean;
+  nographic?: boolean;
+  /** `-chardev`s by id */
+  chardevs: Map<string, Chardev>;
+  /** `-serial chardev:ID`, resolved when every `-chardev` is read */
+  serialChardev?: string;
+  /** `-mon chardev=ID`, resolved when every `-chardev` is read */
+  monChardev?: string;
+  /** `-uuid`: the VM's UUID (`info uuid`) */
+  uuid?: string;
+  /** `-nodefaults`: no default serial port or monitor */
+  nodefaults?: boolean;
+  /** `-name`: the VM's name (`info name`) */
+  name?: string;
+  /** `-no-reboot`: a guest reset ends the run (status 0) */
+  noReboot?: boolean;
 }
 
 /**
@@ -172,6 +191,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     plugins: [],
     symbols: [],
     log: new Set(),
+    chardevs: new Map(),
   };
   for (let i = 0; i < argv.length;) {
     const a = argv[i];
@@ -179,6 +199,7 @@ export function parseSystemArgs(argv: string[]): SystemArgs {
     i = applyOption(argv, i, SYSTEM_OPTIONS, WITH_VALUE, "system", r);
   }
   if (r.rr) r.rr.commandLine = ["system", ...argv];
+  resolveChardevs(r);
   // QEMU's -snapshot: the default of every drive's snapshot option.
   if (r.snapshot) {
     r.drives = r.drives.map((d) => /(^|,)snapshot=/.test(d) ? d : `${d},snapshot=on`);
@@ -197,13 +218,29 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   h: (r) => r.help = true,
   help: (r) => r.help = true,
   version: (r) => r.helpTopic = "version",
-  M: (r, v) => r.machine = v,
-  machine: (r, v) => r.machine = v,
-  m: (r, v) => r.ramSize = parseSize(v, "-m", 1n << 20n),
+  M: (r, v) => r.machine = mergeMachine(r.machine, v),
+  machine: (r, v) => r.machine = mergeMachine(r.machine, v),
+  m: (r, v) => r.ramSize = parseMemory(v),
   // model[,prop=value...]: the target checks it when the machine is made
   cpu: (r, v) => isHelp(v) ? r.helpTopic = "cpu" : r.cpu = v,
-  accel: (r, v) => isHelp(v) ? r.helpTopic = "accel" : r.accel = parseAccel(v),
-  bios: fileOption("bios"),
+  accel: (r, v) => isHelp(v) ? r.helpTopic = "accel" : r.accel = parseSystemAccel(v),
+  "enable-kvm": () => {
+    throw new EmuError(
+      "invalid accelerator kvm",
+      "Denemu's engines are -accel jit|interp|interp32|lockstep",
+    );
+  },
+  // the keyboard layout of a display Denemu does not have
+  k: (_r, _layout) => {},
+  uuid: (r, v) => {
+    if (!/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(v)) {
+      throw new EmuError(`-uuid ${v}: not a UUID`);
+    }
+    r.uuid = v.toLowerCase();
+  },
+  nodefaults: (r) => r.nodefaults = true,
+  // QEMU's default firmware is the one it bundles; Denemu bundles none and says so at boot
+  bios: (r, v) => v === "default" ? r.bios = undefined : fileOption("bios")(r, v),
   kernel: fileOption("kernel"),
   initrd: fileOption("initrd"),
   dtb: fileOption("dtb"),
@@ -211,7 +248,7 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   drive: (r, v) => r.drives.push(v),
   snapshot: (r) => r.snapshot = true,
   device: (r, v) => r.devices.push(v),
-  rtc: (r, v) => r.rtc = v,
+  rtc: (r, v) => r.rtc = parseRtc(v),
   seed: (r, v) => {
     if (!/^\d+$/.test(v)) throw new EmuError(`-seed ${v}: not a number`);
     r.seed = BigInt(v);
@@ -225,20 +262,42 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   smp: (r, v) => r.smp = parseSmp(v),
   symbols: (r, v) => r.symbols.push(v),
   d: (r, v) => {
-    for (const item of v.split(",")) {
-      if (isHelp(item)) r.helpTopic = "log";
-      else if (!(item in LOG_ITEMS)) {
-        throw new EmuError(`-d ${item}: unknown log item`, "use int and/or in_asm");
-      } else r.log.add(item);
-    }
+    if (parseLog(v, r.log)) r.helpTopic = "log";
   },
   D: (r, v) => r.logFile = v,
-  serial: (_r, v) => {
-    if (v !== "stdio" && v !== "mon:stdio") {
-      throw new EmuError(`-serial ${v}: only stdio is supported`);
+  serial: (r, v) => v.startsWith("chardev:") ? r.serialChardev = v : r.serial = parseSerial(v),
+  monitor: (r, v) => r.monitorStdio = monitorOnStdio("-monitor", v),
+  mon: (r, v) => {
+    const m = /^chardev=([^,]+)(,mode=readline)?$/.exec(v);
+    if (m) r.monChardev = m[1];
+    else r.monitorStdio = monitorOnStdio("-mon", v);
+  },
+  nographic: (r) => r.nographic = true,
+  display: (_r, v) => {
+    if (v !== "none") {
+      throw new EmuError(`-display ${v}: Denemu has no display`, "use -display none or -nographic");
     }
   },
-  nographic: () => {},
+  name: (r, v) => r.name = v,
+  global: (_r, v) => {
+    // what README's Linux example tells QEMU, so that both run one command line
+    if (v !== "virtio-pci.disable-legacy=on") {
+      throw new EmuError(
+        `-global ${v}: Denemu's devices have no global properties`,
+        "only virtio-pci.disable-legacy=on is accepted: its virtio-pci functions are modern only",
+      );
+    }
+  },
+  object: (_r, v) => {
+    throw new EmuError(`-object ${v}: Denemu has no user-creatable objects`, "RAM is -m");
+  },
+  chardev: (r, v) => {
+    const [id, c] = parseChardev(v);
+    r.chardevs.set(id, c);
+  },
+  "no-reboot": (r) => r.noReboot = true,
+  // QEMU 7.2's sifive_test ends the process at a poweroff whatever -no-shutdown says
+  "no-shutdown": () => {},
   s: (r) => r.gdbPort = 1234,
   gdb: (r, v) => {
     const m = /^tcp::(\d+)$/.exec(v);
@@ -286,8 +345,25 @@ export class EscapeReader {
   }
 }
 
-/** Copies guest output to stdout, batched per microtask. */
-function stdoutSink(console: SerialConsole): void {
+/** Opens (truncates) a `-serial file:` file; an error says which, as QEMU's does. */
+function openSerialFile(path: string): Deno.FsFile {
+  try {
+    return Deno.openSync(path, { write: true, create: true, truncate: true });
+  } catch (e) {
+    if (
+      !(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied ||
+        e instanceof Deno.errors.IsADirectory)
+    ) throw e;
+    throw new EmuError(
+      `-serial file:${path}: Could not open '${path}': ${e.message.replace(/ \(os error.*$/, "")}`,
+    );
+  }
+}
+
+/** Copies guest output to stdout or a `-serial file:` file (batched per microtask), or drops it. */
+function serialSink(console: SerialConsole, backend: SerialBackend): () => void {
+  if (backend.kind === "null") return () => {};
+  const file = backend.kind === "file" ? openSerialFile(backend.path) : Deno.stdout;
   let buf: number[] = [];
   console.onOutput((b) => {
     if (buf.length === 0) {
@@ -295,11 +371,12 @@ function stdoutSink(console: SerialConsole): void {
         const out = new Uint8Array(buf);
         buf = [];
         let done = 0;
-        while (done < out.length) done += Deno.stdout.writeSync(out.subarray(done));
+        while (done < out.length) done += file.writeSync(out.subarray(done));
       });
     }
     buf.push(b);
   });
+  return () => file === Deno.stdout || file.close();
 }
 
 /**
@@ -340,8 +417,10 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
   if (a.helpTopic) return 0;
   // QEMU's -M help and -device help: the built-in plugins and what they are.
   if (parseOptionList(a.machine, true).name === "help") {
+    console.log("Supported machines are:");
     for (const name of builtinPlugins("plugins/machines")) {
-      console.log(`${name.padEnd(16)} ${(await loadMachinePlugin(name)).description}`);
+      const about = (await loadMachinePlugin(name)).description;
+      console.log(`${name.padEnd(20)} ${about}${name === "virt" ? " (default)" : ""}`);
     }
     return 0;
   }
@@ -351,8 +430,11 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
     }
     return 0;
   }
-  if (a.gdbWait && a.gdbPort === undefined) {
-    throw new EmuError("-S: nothing would start the CPU", "add -s or -gdb tcp::PORT");
+  if (a.monitorStdio && (a.serial ?? (a.nographic ? { kind: "stdio" } : null))?.kind === "stdio") {
+    throw new EmuError(
+      "cannot use stdio by multiple character devices",
+      "with -monitor stdio, send the serial port elsewhere (-serial null or file:PATH)",
+    );
   }
   return undefined;
 }
@@ -417,18 +499,55 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       console.log(`dtb dumped to ${dumped}. Exiting.`);
       return 0;
     }
-    stdoutSink(m.serial);
-    const monitor = new Monitor(m, (t) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
-    const stopInput = startInput(m, monitor);
+    // QEMU: the monitor has stdio when asked, or when -nographic finds the serial port elsewhere
+    // -nodefaults: no serial port and no monitor unless asked for
+    const monitorStdio = a.monitorStdio ??
+      (a.nographic && !a.nodefaults && a.serial && a.serial.kind !== "stdio");
+    const serial = a.serial ?? { kind: monitorStdio || a.nodefaults ? "null" : "stdio" };
+    const closeSerial = serialSink(m.serial, serial);
+    const monitor = new Monitor(m, (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)), {
+      name: a.name,
+      uuid: a.uuid,
+      // -S without gdb waits for the monitor's cont
+      prelaunch: a.gdbWait && a.gdbPort === undefined,
+      noReboot: a.noReboot,
+    });
+    const stopInput = monitorStdio ? monitorInput(monitor) : startInput(m, monitor);
     try {
       if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort, `-gdb tcp::${a.gdbPort}`);
       return await monitor.run();
     } finally {
       stopInput();
+      closeSerial();
     }
   } finally {
     await m.close();
   }
+}
+
+/** `-monitor stdio`: stdin's lines are monitor commands; returns a function that stops reading. */
+function monitorInput(monitor: Monitor): () => void {
+  monitor.write(`${MONITOR_BANNER}\r\n(qemu) `);
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  (async () => {
+    let text = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+        for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n")) {
+          const line = text.slice(0, nl).replace(/\r$/, "");
+          monitor.write(line + "\r\n"); // QEMU's readline echoes it
+          await monitor.command(line);
+          text = text.slice(nl + 1);
+        }
+      }
+    } catch {
+      // stdin closed
+    }
+  })();
+  return () => reader.releaseLock();
 }
 
 /** Feeds stdin to the guest (raw mode on a terminal); returns a function that stops it. */

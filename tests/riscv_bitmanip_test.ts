@@ -162,5 +162,8 @@ Deno.test("riscv -cpu: QEMU's extension properties and profile names", () => {
   assert.throws(() => parseRiscvCpu("rv64,foo=bar"), /unknown property "foo"/);
   assert.throws(() => parseRiscvCpu("rv64,zba=maybe"), /zba=maybe is not on or off/);
   assert.throws(() => parseRiscvCpu("rv64,m=off"), /m cannot be disabled/);
+  // QEMU's rv64 has H; off is what Denemu's hart is, on is refused
+  assert.equal(parseRiscvCpu("rv64,h=false").isaString, parseRiscvCpu("rv64").isaString);
+  assert.throws(() => parseRiscvCpu("rv64,h=on"), /no H extension/);
   assert.throws(() => parseRiscvCpu("rv128"), /unknown CPU model "rv128"/);
 });

@@ -61,13 +61,16 @@ Deno.test("plic: context 2N and 2N+1 are hart N's M and S contexts", () => {
   assert.equal(harts[1].isPending(SEIP), false);
 });
 
-Deno.test("-smp: N, cpus=N and QEMU's one-socket topology; others refused", () => {
+Deno.test("-smp: N, cpus=N, cores=N and QEMU's one-socket topology; others refused", () => {
   const smp = (v: string) => parseSystemArgs(["-smp", v]).smp;
   assert.equal(smp("4"), 4);
   assert.equal(smp("cpus=2"), 2);
   assert.equal(smp("2,sockets=1,cores=2,threads=1,maxcpus=2"), 2);
   assert.throws(() => smp("4,sockets=2"), /-smp 4,sockets=2: sockets=2 is not supported/);
-  assert.throws(() => smp("0"), /at least one CPU/);
+  // as in QEMU 7.2: a missing or 0 count is the product of the topology's
+  assert.equal(smp("0"), 1);
+  assert.equal(smp("cores=3"), 3);
+  assert.throws(() => smp("cores=0"), /at least one CPU/);
   assert.throws(() => smp("2,foo=1"), /foo/);
 });
 

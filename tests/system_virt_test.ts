@@ -150,7 +150,10 @@ Deno.test("virt: missing -bios, unreadable files and bad options say what to do"
     return true;
   });
   await assert.rejects(build({ bios: "missing.bin" }), /-bios missing.bin: cannot read/);
-  await assert.rejects(build({ bios: "none", initrd: "x" }), /-initrd needs -kernel/);
+  await assert.rejects(
+    build({ bios: "none", initrd: "x" }),
+    /-initrd only allowed with -kernel option/,
+  );
   await assert.rejects(
     build({ bios: "none", machine: new DeviceOptions("virt", { aia: "aplic" }) }),
     /unknown option aia/,
@@ -231,8 +234,10 @@ Deno.test("virt: dumpdtb writes the blob; -dtb uses a given one with /chosen pat
 
   const given = decodeFdt(m.fdt).root;
   given.set("model", "custom");
-  const { tree } = await build({ bios: "none", dtb: "my.dtb", append: "quiet" }, {
+  // -append needs -kernel, as in QEMU
+  const { tree } = await build({ bios: "none", kernel: "k", dtb: "my.dtb", append: "quiet" }, {
     "my.dtb": encodeFdt(given),
+    k: new Uint8Array(16),
   });
   assert.equal(fdtString(prop(tree, "model")), "custom");
   assert.equal(fdtString(prop(tree.find("/chosen"), "bootargs")), "quiet");

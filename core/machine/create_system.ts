@@ -40,7 +40,8 @@ export async function systemDriver(
   const memory = s.memory ?? 128n << 20n;
   const log = opts.log && new Set(opts.log.categories);
   for (const c of log ?? []) {
-    if (c !== "int" && c !== "in_asm") {
+    // guest_errors, unimp and nochain are accepted, as nothing is logged for them here
+    if (!["int", "in_asm", "guest_errors", "unimp", "nochain"].includes(c)) {
       throw new EmuError(`-d ${c}: not a system-mode log item`, "use int and/or in_asm");
     }
   }

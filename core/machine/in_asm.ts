@@ -23,13 +23,24 @@ export function formatInAsm(
   target: TargetArch,
   symbolAt: (pc: bigint) => string | undefined,
 ): string {
-  const lines = tb.insns.map((i) =>
-    `0x${i.pc.toString(16).padStart(16, "0")}:  ${
-      i.bits.toString(16).padStart(i.size * 2, "0").padEnd(8)
-    }          ${target.disassemble(i.bits, i.size, i.pc)}`
-  );
+  const lines = tb.insns.map((i) => formatInsn(target, i.pc, i.bits, i.size));
   const fn = symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
   return `----------------\nIN: ${fn}\n${lines.join("\n")}\n`;
+}
+
+/**
+ * One instruction as QEMU's disassembly shows it (`-d in_asm`, the monitor's `x/i`).
+ *
+ * @example
+ * ```ts ignore
+ * formatInsn(cpu.target, 0x80000000n, 0x00015117, 4);
+ * // "0x0000000080000000:  00015117          auipc ..."
+ * ```
+ */
+export function formatInsn(target: TargetArch, pc: bigint, bits: number, size: number): string {
+  return `0x${pc.toString(16).padStart(16, "0")}:  ${
+    bits.toString(16).padStart(size * 2, "0").padEnd(8)
+  }          ${target.disassemble(bits, size, pc)}`;
 }
 
 /** Logs every block `cpu` translates from now on, through `write`. */

@@ -44,7 +44,19 @@ export const OPTIONAL_EXTENSIONS = [
 export type OptionalExtension = typeof OPTIONAL_EXTENSIONS[number];
 
 /** Extensions that are always present: `=on` is accepted, `=off` refused. */
-const ALWAYS = new Set(["i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zihintpause"]);
+const ALWAYS = new Set([
+  "i",
+  "m",
+  "a",
+  "f",
+  "d",
+  "c",
+  "zicsr",
+  "zifencei",
+  "zihintpause",
+  "pmp",
+  "mmu",
+]);
 
 /** What the generic models enable by default, as QEMU 7.2's `rv64`/`rv32` do. */
 const MODEL_DEFAULTS: OptionalExtension[] = ["zba", "zbb", "zbc", "zbs", "sstc"];
@@ -83,6 +95,9 @@ export interface RiscvIsa {
   /** the vector register width in bits (meaningful when V is enabled) */
   readonly vlen: number;
 }
+
+/** Extensions of QEMU's rv64 that Denemu lacks: `-cpu rv64,h=false` is accepted, `h=true` refused. */
+const ABSENT: Record<string, string> = { h: "H extension (hypervisor)" };
 
 const isOptional = (name: string): name is OptionalExtension =>
   (OPTIONAL_EXTENSIONS as readonly string[]).includes(name);
@@ -123,6 +138,11 @@ export function parseRiscvCpu(cpu: string): RiscvIsa {
     if (name in VECTOR_PROPERTIES) {
       vlen = VECTOR_PROPERTIES[name](cpu, value) ?? vlen;
       continue;
+    }
+    if (ABSENT[name]) {
+      // QEMU 7.2's rv64 has them on; turning them off is what Denemu's hart is already
+      if (!flag(cpu, key, value)) continue;
+      throw new EmuError(`-cpu ${cpu}: Denemu's harts have no ${ABSENT[name]}`, `leave ${key} out`);
     }
     if (!isOptional(name) && !ALWAYS.has(name)) {
       throw new EmuError(

@@ -340,15 +340,18 @@ function boardOptions(
   }
   const isa = o.machine.string("isa", defaultIsa);
   o.machine.rejectUnused();
+  // QEMU's wording and order (vl.c checks -append first)
+  for (const [flag, value] of [["-append", o.append], ["-initrd", o.initrd]] as const) {
+    if (value !== undefined && o.kernel === undefined) {
+      throw new EmuError(`${flag} only allowed with -kernel option`);
+    }
+  }
   if (o.bios === undefined && dumpdtb === undefined) {
     throw new EmuError(
       "-M virt: no firmware given; Denemu does not bundle one",
       "pass -bios fw_jump.bin (OpenSBI, e.g. /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin), " +
         "or -bios none with -kernel for a bare-metal program",
     );
-  }
-  if (o.initrd !== undefined && o.kernel === undefined) {
-    throw new EmuError("-initrd needs -kernel", "pass the kernel with -kernel");
   }
   if (o.ramSize < 1n << 20n || o.ramSize % 4096n !== 0n) {
     throw new EmuError(`-m ${o.ramSize}: the virt board needs at least 1M, in whole 4K pages`);
