@@ -1,6 +1,6 @@
 // Syscalls CPython's regression tests ask that Denemu once failed (EINVAL, ENOSYS or a short
 // answer where Linux gives one): fcntl F_GETOWN/F_SETOWN/F_NOTIFY, lseek SEEK_DATA/SEEK_HOLE,
-// fallocate, the scheduler's priority ranges and time slice, SO_RCVTIMEO's width. Each line is
+// fallocate, splice, the scheduler's priority ranges and time slice, SO_RCVTIMEO's width. Each line is
 // the call and what it returned (and errno), compared with qemu-aarch64's in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define _GNU_SOURCE
@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -72,6 +73,45 @@ static void fallocates(int fd) {
   close(ro);
 }
 
+static void splices(int fd) {
+  int pipes[2], other = open("g", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  static char block[25000];
+  char got[64] = {0};
+  loff_t off = 10;
+  pwrite(fd, "0123456789abcdefghij", 20, 0);
+  show("pipe", pipe(pipes));
+  show("splice file at 10 to pipe", splice(fd, &off, pipes[1], NULL, 6, 0));
+  printf("  off %ld, file offset %ld\n", (long)off, (long)lseek(fd, 0, SEEK_CUR));
+  show("lseek 3", lseek(fd, 3, SEEK_SET));
+  show("splice file to pipe", splice(fd, NULL, pipes[1], NULL, 4, 0));
+  show("file offset", lseek(fd, 0, SEEK_CUR));
+  show("splice pipe to file", splice(pipes[0], NULL, other, NULL, 100, 0));
+  show("pread", pread(other, got, sizeof got - 1, 0));
+  printf("  %s\n", got);
+  show("splice empty pipe, nonblocking", splice(pipes[0], NULL, other, NULL, 5, SPLICE_F_NONBLOCK));
+  off = 0;
+  show("splice offset on a pipe", splice(pipes[0], &off, other, NULL, 5, 0));
+  show("splice file to file", splice(fd, NULL, other, NULL, 5, 0));
+  show("lseek 0", lseek(fd, 0, SEEK_SET));
+  show("ftruncate 100000", ftruncate(fd, 100000));
+  show("splice 100000 to pipe", splice(fd, NULL, pipes[1], NULL, 100000, 0));
+  show("file offset", lseek(fd, 0, SEEK_CUR));
+  show("read 25000 from pipe", read(pipes[0], block, 25000));
+  show("splice 100000 more to pipe", splice(fd, NULL, pipes[1], NULL, 100000, 0));
+  show("file offset", lseek(fd, 0, SEEK_CUR));
+  show("splice to a full pipe", splice(fd, NULL, pipes[1], NULL, 100, SPLICE_F_NONBLOCK));
+  show("file offset", lseek(fd, 0, SEEK_CUR));
+  close(pipes[0]);
+  close(pipes[1]);
+  show("pipe", pipe(pipes));
+  show("lseek 0", lseek(fd, 0, SEEK_SET));
+  show("sendfile 100000 to pipe", sendfile(pipes[1], fd, NULL, 100000));
+  show("file offset", lseek(fd, 0, SEEK_CUR));
+  close(pipes[0]);
+  close(pipes[1]);
+  close(other);
+}
+
 static void scheduler(void) {
   struct timespec ts = {7, 7};
   show("max FIFO", sched_get_priority_max(SCHED_FIFO));
@@ -107,6 +147,7 @@ int main(void) {
   fcntls(fd);
   seeks(fd);
   fallocates(fd);
+  splices(fd);
   scheduler();
   timeouts();
   return 0;
