@@ -1,6 +1,6 @@
 // Syscalls CPython's regression tests ask that Denemu once failed (EINVAL, ENOSYS or a short
 // answer where Linux gives one): fcntl F_GETOWN/F_SETOWN/F_NOTIFY, lseek SEEK_DATA/SEEK_HOLE,
-// fallocate, splice, the scheduler's priority ranges and time slice, SO_RCVTIMEO's width. Each line is
+// fallocate, splice, memfd_create, the scheduler's priority ranges and time slice, SO_RCVTIMEO's width. Each line is
 // the call and what it returned (and errno), compared with qemu-aarch64's in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define _GNU_SOURCE
@@ -9,7 +9,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -112,6 +114,43 @@ static void splices(int fd) {
   close(other);
 }
 
+static void memfds(void) {
+  char name[300], link[64] = {0}, got[16] = {0};
+  int fd = memfd_create("qa", MFD_CLOEXEC), plain = memfd_create("", 0);
+  struct stat st;
+  show("memfd_create", fd >= 0);
+  show("cloexec", fcntl(fd, F_GETFD));
+  show("plain cloexec", fcntl(plain, F_GETFD));
+  snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+  show("readlink", readlink(name, link, sizeof link - 1));
+  printf("  %s\n", link);
+  show("write", write(fd, "memfd_create", 12));
+  show("offset", lseek(fd, 0, SEEK_CUR));
+  show("fstat", fstat(fd, &st));
+  printf("  mode %o size %ld nlink %ld\n", st.st_mode, (long)st.st_size, (long)st.st_nlink);
+  show("ftruncate 8192", ftruncate(fd, 8192));
+  char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  show("mmap", m != MAP_FAILED);
+  pid_t child = fork();
+  if (child == 0) {
+    memcpy(m + 4096, "child", 5);
+    _exit(0);
+  }
+  waitpid(child, NULL, 0);
+  show("pread the child's store", pread(fd, got, 5, 4096));
+  printf("  %s %.5s\n", got, m);
+  show("ftruncate 3", ftruncate(fd, 3));
+  show("SEEK_HOLE", lseek(fd, 0, SEEK_HOLE));
+  show("read at 3", read(fd, got, 5));
+  memset(name, 'n', sizeof name);
+  name[250] = 0;
+  show("name of 250", memfd_create(name, 0));
+  name[249] = 0;
+  show("name of 249", memfd_create(name, 0) >= 0);
+  show("flag 0x100", memfd_create("x", 0x100));
+  munmap(m, 8192);
+}
+
 static void scheduler(void) {
   struct timespec ts = {7, 7};
   show("max FIFO", sched_get_priority_max(SCHED_FIFO));
@@ -148,6 +187,7 @@ int main(void) {
   seeks(fd);
   fallocates(fd);
   splices(fd);
+  memfds();
   scheduler();
   timeouts();
   return 0;
