@@ -17,7 +17,7 @@
 //   and alignment, and (argument `features`) AT_HWCAP, the ID registers and /proc/cpuinfo;
 // - sysquery.static.O2: tests/guests/src/a64/sysquery.c, syscalls CPython's tests ask (fcntl
 //   F_GETOWN and F_NOTIFY, lseek SEEK_DATA, fallocate, splice, memfd_create, scheduler ranges,
-//   socket timeouts);
+//   socket timeouts, /proc/self/status, the errno of opening /dev/tty);
 // - compute.static.O2: the bench guest tests/guests/src/bench/compute.c (`deno task bench`),
 //   vectorised (-ftree-vectorize: scvtf .2d, fmla, ld1r, ...);
 // - <name>.static.O3 of a few C guests: glibc programs vectorised at -O3.

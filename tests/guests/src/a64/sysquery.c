@@ -1,6 +1,7 @@
 // Syscalls CPython's regression tests ask that Denemu once failed (EINVAL, ENOSYS or a short
 // answer where Linux gives one): fcntl F_GETOWN/F_SETOWN/F_NOTIFY, lseek SEEK_DATA/SEEK_HOLE,
-// fallocate, splice, memfd_create, the scheduler's priority ranges and time slice, SO_RCVTIMEO's width. Each line is
+// fallocate, splice, memfd_create, the scheduler's priority ranges and time slice, SO_RCVTIMEO's
+// width, the first lines of /proc/self/status, the errno of a host open Deno names no error for. Each line is
 // the call and what it returned (and errno), compared with qemu-aarch64's in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define _GNU_SOURCE
@@ -181,6 +182,24 @@ static void timeouts(void) {
   close(s);
 }
 
+static void status_and_tty(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  unsigned uid[4];
+  for (int i = 0; i < 10 && fgets(line, sizeof line, f); i++) {
+    if (sscanf(line, "Uid: %u %u %u %u", &uid[0], &uid[1], &uid[2], &uid[3]) == 4) {
+      printf("Uid is getuid: %d\n", uid[0] == getuid() && uid[3] == geteuid());
+    }
+    *strchr(line, ':') = 0;
+    printf("%s ", line);
+  }
+  printf("\n");
+  fclose(f);
+  // ENXIO without a controlling terminal, as under `deno test` without one; both runs have the same
+  int tty = open("/dev/tty", O_RDWR);
+  show("open /dev/tty", tty < 0 ? -1 : 0);
+}
+
 int main(void) {
   int fd = open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
   fcntls(fd);
@@ -190,5 +209,6 @@ int main(void) {
   memfds();
   scheduler();
   timeouts();
+  status_and_tty();
   return 0;
 }
