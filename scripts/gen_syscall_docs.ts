@@ -33,7 +33,8 @@ export const PARTIAL: Record<string, string> = {
   fallocate: "mode 0 grows the file, FALLOC_FL_KEEP_SIZE does nothing (files have no holes); " +
     "other modes EOPNOTSUPP",
   fcntl: "locks are always granted; F_NOTIFY is accepted but never signals; no F_ADD_SEALS",
-  memfd_create: "a file in memory; MFD_ALLOW_SEALING is taken, but no seal can be added",
+  memfd_create: "a file in memory, of at most 2 GiB (past it EFBIG); MFD_ALLOW_SEALING is " +
+    "taken, but no seal can be added",
   read: "a read that would block waits only when other threads or processes may supply data",
   write: "a write that would block (a full pipe or AF_UNIX socket, a TCP connect under way) " +
     "waits only when other threads or processes may make room, or the network",

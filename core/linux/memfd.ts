@@ -15,6 +15,8 @@ const MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
 const MFD_NAME_MAX = 249;
 /** The device memfd files report (shared mappings tell files apart by device and inode). */
 const MEMFD_DEV = 0x1fn;
+/** The largest memfd file: its bytes are host memory (Linux's, sparse, may be far larger). */
+const MEMFD_MAX = 2 ** 31;
 let lastIno = 0n;
 
 /**
@@ -73,8 +75,9 @@ export class MemFd implements OpenFile {
     return { ...info, nlink: 0, blocks }; // no name links to it
   }
   truncate(len: number): void {
+    if (len > MEMFD_MAX) throw new SysError(E.EFBIG);
     if (len > this.#bytes.length) {
-      const bigger = new Uint8Array(Math.max(len, this.#bytes.length * 2));
+      const bigger = new Uint8Array(Math.min(Math.max(len, this.#bytes.length * 2), MEMFD_MAX));
       bigger.set(this.#bytes.subarray(0, this.#size));
       this.#bytes = bigger;
     } else this.#bytes.fill(0, len, this.#size);
