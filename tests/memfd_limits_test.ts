@@ -1,4 +1,5 @@
-// memfd_create's files (core/linux/memfd.ts) hold their bytes in host memory: past 2 GiB a
+// memfd_create's files (core/linux/memfd.ts) hold their bytes in host memory: only the bytes
+// written take it (a file truncated to 1 GiB reads zeros and costs nothing); past 2 GiB a
 // truncate or a write is EFBIG, one errno for the guest (Linux's sparse shmem file takes it;
 // tests/guests/src/a64/sysquery.c compares the rest with qemu-aarch64), never a host RangeError.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -17,4 +18,15 @@ Deno.test("memfd: past 2 GiB a truncate or a write is EFBIG and the file stays a
   const back = new Uint8Array(3);
   assertEquals(f.pread(back, 4095), 2);
   assertEquals([...back], [7, 8, 0]);
+});
+
+Deno.test("memfd: a large size takes no memory; bytes cut off by a truncate read zeros after", () => {
+  const f = new MemFd("/memfd:sparse (deleted)");
+  f.pwrite(new Uint8Array([1, 2, 3, 4]), 0);
+  f.truncate(2);
+  f.truncate(2 ** 30);
+  const back = new Uint8Array(4);
+  assertEquals([f.pread(back, 0), ...back], [4, 1, 2, 0, 0]);
+  assertEquals([f.pread(back, 2 ** 30 - 2), ...back], [2, 0, 0, 0, 0]);
+  assertEquals(f.stat().size, 2n ** 30n);
 });

@@ -51,12 +51,20 @@ export class MemFd implements OpenFile {
   }
   pread(buf: Uint8Array, pos: number): number {
     const n = Math.max(0, Math.min(buf.length, this.#size - pos));
+    buf.fill(0, 0, n); // past the bytes written lie zeros
     buf.set(this.#bytes.subarray(pos, pos + n));
     return n;
   }
   pwrite(buf: Uint8Array, pos: number): number {
-    if (pos + buf.length > this.#size) this.truncate(pos + buf.length);
+    const end = pos + buf.length;
+    if (end > MEMFD_MAX) throw new SysError(E.EFBIG);
+    if (end > this.#bytes.length) {
+      const bigger = new Uint8Array(Math.min(Math.max(end, this.#bytes.length * 2), MEMFD_MAX));
+      bigger.set(this.#bytes);
+      this.#bytes = bigger;
+    }
     this.#bytes.set(buf, pos);
+    this.#size = Math.max(this.#size, end);
     return buf.length;
   }
   seek(offset: number, whence: number): number {
@@ -74,20 +82,18 @@ export class MemFd implements OpenFile {
     const info = { ...syntheticStat(S_IF.REG | 0o777), dev: MEMFD_DEV, ino: this.#ino, size };
     return { ...info, nlink: 0, blocks }; // no name links to it
   }
+  /** Sets the size; only written bytes take memory, so a large size costs nothing. */
   truncate(len: number): void {
     if (len > MEMFD_MAX) throw new SysError(E.EFBIG);
-    if (len > this.#bytes.length) {
-      const bigger = new Uint8Array(Math.min(Math.max(len, this.#bytes.length * 2), MEMFD_MAX));
-      bigger.set(this.#bytes.subarray(0, this.#size));
-      this.#bytes = bigger;
-    } else this.#bytes.fill(0, len, this.#size);
+    this.#bytes.fill(0, len, this.#size); // a later growth reads zeros there
     this.#size = len;
   }
   capture(): () => void {
-    const bytes = this.#bytes.slice(0, this.#size), pos = this.#pos, flags = this.statusFlags;
+    const bytes = this.#bytes.slice(0, this.#size), size = this.#size;
+    const pos = this.#pos, flags = this.statusFlags;
     return () => {
       this.#bytes = bytes.slice();
-      this.#size = bytes.length;
+      this.#size = size;
       this.#pos = pos;
       this.statusFlags = flags;
     };
