@@ -15,6 +15,9 @@
 //   polynomial and saturating doubling multiplies, crc32, ldapr, over their inputs and FPCRs;
 // - hwcap.static.O2: tests/guests/src/a64/hwcap.c, glibc's string routines at every small size
 //   and alignment, and (argument `features`) AT_HWCAP, the ID registers and /proc/cpuinfo;
+// - sysquery.static.O2: tests/guests/src/a64/sysquery.c, syscalls CPython's tests ask (fcntl
+//   F_GETOWN and F_NOTIFY, lseek SEEK_DATA, fallocate, splice, memfd_create, scheduler ranges,
+//   socket timeouts, /proc/self/status, the errno of opening /dev/tty);
 // - compute.static.O2: the bench guest tests/guests/src/bench/compute.c (`deno task bench`),
 //   vectorised (-ftree-vectorize: scvtf .2d, fmla, ld1r, ...);
 // - <name>.static.O3 of a few C guests: glibc programs vectorised at -O3.
@@ -132,6 +135,7 @@ export function a64Builds(): Build[] {
       flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc+rdma+rcpc+sb"],
     },
     { name: "hwcap.static.O2", source: "a64/hwcap.c", flags: ["-O2", "-static"] },
+    { name: "sysquery.static.O2", source: "a64/sysquery.c", flags: ["-O2", "-static"] },
     {
       name: "compute.static.O2",
       source: "bench/compute.c",

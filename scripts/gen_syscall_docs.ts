@@ -29,6 +29,12 @@ export const PARTIAL: Record<string, string> = {
   ioctl: "terminal requests on a terminal, FIONREAD on a pipe, FIONBIO/FIOCLEX/FIONCLEX on " +
     "every file; other requests ENOTTY (qemu-riscv64: ENOSYS)",
   sched_setaffinity: "accepted, without effect (one CPU)",
+  sched_rr_get_interval: "a zero time slice (SCHED_OTHER on an idle CPU)",
+  fallocate: "mode 0 grows the file, FALLOC_FL_KEEP_SIZE does nothing (files have no holes); " +
+    "other modes EOPNOTSUPP",
+  fcntl: "locks are always granted; F_NOTIFY is accepted but never signals; no F_ADD_SEALS",
+  memfd_create: "a file in memory, of at most 2 GiB (past it EFBIG); MFD_ALLOW_SEALING is " +
+    "taken, but no seal can be added",
   read: "a read that would block waits only when other threads or processes may supply data",
   write: "a write that would block (a full pipe or AF_UNIX socket, a TCP connect under way) " +
     "waits only when other threads or processes may make room, or the network",
@@ -41,7 +47,7 @@ export const PARTIAL: Record<string, string> = {
   setsockopt: "options are kept and read back by getsockopt; the host socket keeps its " +
     "defaults; AF_UNIX SO_SNDBUF sizes the send buffer",
   getsockopt: "SO_TYPE, SO_ERROR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_PEERCRED, and " +
-    "AF_UNIX SO_SNDBUF/SO_RCVBUF; other options read back what setsockopt set, or 0",
+    "AF_UNIX SO_SNDBUF/SO_RCVBUF; other options read back what setsockopt set, or zeros",
   sendto: "flags other than MSG_NOSIGNAL and MSG_DONTWAIT are ignored; a TCP send is queued " +
     "at once when connected (an error shows at a later call); an AF_UNIX message charges " +
     "the send buffer an skb overhead of 576 bytes, about Linux's",

@@ -209,5 +209,8 @@ export function errnoOf(e: unknown): number {
   const code = (e as { code?: string })?.code;
   if (typeof code === "string" && code in E) return E[code as keyof typeof E];
   for (const [cls, n] of BY_CLASS) if (e instanceof (cls as typeof Error)) return n;
+  // Deno's other errors say only "(os error N)"; a Linux host's numbers are the guest's
+  const raw = /\(os error (\d+)\)/.exec(e instanceof Error ? e.message : "");
+  if (raw && Deno.build.os === "linux") return Number(raw[1]);
   return E.EIO;
 }

@@ -71,6 +71,9 @@ export const S_IF = {
   SOCK: 0o140000,
 } as const;
 
+/** lseek's whences that find data and holes in a file. */
+const SEEK_DATA = 3, SEEK_HOLE = 4;
+
 /** The file-type bits of a mode (`S_IF` values). */
 export const S_IFMT = 0o170000;
 
@@ -251,6 +254,12 @@ export class HostFile implements OpenFile {
     }
   }
   seek(offset: number, whence: number): number {
+    if (whence === SEEK_DATA || whence === SEEK_HOLE) {
+      // no holes: data from 0 to the end, the one hole at the end (as on a file system without)
+      const size = Number(this.file.statSync().size);
+      if (offset < 0 || offset >= size) throw new SysError(E.ENXIO);
+      return this.file.seekSync(whence === SEEK_DATA ? offset : size, Deno.SeekMode.Start);
+    }
     if (whence > 2) throw new SysError(E.EINVAL);
     return this.file.seekSync(offset, whence as Deno.SeekMode);
   }

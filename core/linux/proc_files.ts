@@ -17,6 +17,7 @@ import { MemoryFile } from "./memory_file.ts";
 import { PAGE } from "./mm.ts";
 import type { LinuxProcess } from "./process.ts";
 import { parentPid } from "./sys_children.ts";
+import { hostIds } from "./program_load.ts";
 
 /** What `sysinfo` and `/proc/meminfo` report: 4 GiB of RAM, 2 GiB free. */
 export const TOTAL_RAM = 4n << 30n, FREE_RAM = 2n << 30n;
@@ -186,15 +187,18 @@ function kb(bytes: bigint): string {
 function status(p: LinuxProcess): string {
   const sig = (v: bigint) => v.toString(16).padStart(16, "0");
   const vm = p.as.mappedBytes;
-  const stack = p.as.stack.hi - p.as.stack.lo;
+  const stack = p.as.stack.hi - p.as.stack.lo, { uid, gid } = hostIds();
   return [
     `Name:\t${commOf(p)}`,
     `Umask:\t${p.umask.toString(8).padStart(4, "0")}`,
     "State:\tR (running)",
     `Tgid:\t${p.pid}`,
+    "Ngid:\t0",
     `Pid:\t${p.pid}`,
     `PPid:\t${parentPid(p)}`,
     "TracerPid:\t0",
+    `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`,
+    `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`,
     `FDSize:\t${p.fds.list().length <= 64 ? 64 : 1024}`,
     `VmPeak:\t${kb(vm)}`,
     `VmSize:\t${kb(vm)}`,

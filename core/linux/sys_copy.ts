@@ -1,7 +1,7 @@
 /**
  * Copies between descriptors inside the kernel: sendfile (from a regular
- * file to any writable descriptor) and copy_file_range (between regular
- * files), as Linux does them. Each reads from the offset the guest passes
+ * file to any writable descriptor), copy_file_range (between regular
+ * files) and splice (to or from a pipe), as Linux does them. Each reads from the offset the guest passes
  * (then updated in guest memory, the file's own offset left alone) or from
  * the file's offset; coreutils' cp and many servers use them.
  *
@@ -12,7 +12,9 @@ import { E, SysError } from "./errno.ts";
 import { O, type OpenFile, S_IF, S_IFMT } from "./fds.ts";
 import type { LinuxProcess } from "./process.ts";
 import { getU64, int, len, putU64, type SyscallTable } from "./syscall.ts";
-import { writeBytes } from "./sys_files.ts";
+import { orWait, writeBytes } from "./sys_files.ts";
+import { PIPE_BUF, PipeEnd } from "./pipe.ts";
+import type { Blocking } from "./threads.ts";
 
 /** The most one call moves (Linux's MAX_RW_COUNT). */
 const MAX_RW_COUNT = 0x7ffff000;
@@ -50,7 +52,8 @@ function move(
   let done = 0;
   try {
     while (done < count) {
-      const buf = new Uint8Array(Math.min(count - done, CHUNK));
+      const buf = new Uint8Array(Math.min(count - done, CHUNK, room(dst)));
+      if (buf.length === 0) throw new SysError(E.EAGAIN);
       const got = from === undefined
         ? src.read(buf)
         : src.pread
@@ -71,6 +74,41 @@ function move(
     if (done === 0 || !(e instanceof SysError)) throw e;
   }
   return done;
+}
+
+/** The bytes a pipe takes whole now (a chunk read for it must not be cut); any for a file. */
+function room(f: OpenFile): number {
+  if (!(f instanceof PipeEnd)) return Infinity;
+  return (f.buffer.maxSlots - f.buffer.slots.length) * PIPE_BUF;
+}
+
+const SPLICE_F_NONBLOCK = 2;
+
+/**
+ * splice(fd_in, off_in, fd_out, off_out, len, flags): a pipe at one end at least (with no offset:
+ * ESPIPE); a file end reads or writes at its offset or at the one given. Waits, as read and
+ * write do, for data in an empty pipe or room in a full one.
+ */
+function splice(p: LinuxProcess, a: bigint[]): number | Blocking {
+  const src = p.fds.get(int(a[0])), dst = p.fds.get(int(a[2]));
+  if ((src.statusFlags & O.ACCMODE) === O.WRONLY) throw new SysError(E.EBADF);
+  if ((dst.statusFlags & O.ACCMODE) === O.RDONLY) throw new SysError(E.EBADF);
+  const fromPipe = src instanceof PipeEnd, toPipe = dst instanceof PipeEnd;
+  if (!fromPipe && !toPipe) throw new SysError(E.EINVAL);
+  if ((fromPipe && a[1] !== 0n) || (toPipe && a[3] !== 0n)) throw new SysError(E.ESPIPE);
+  if (src === dst || dst.statusFlags & O.APPEND) throw new SysError(E.EINVAL);
+  const from = offsetAt(p, a[1]), to = offsetAt(p, a[3]), count = Math.min(len(a[4]), MAX_RW_COUNT);
+  const io = () => {
+    // a file read at its own offset moves it by what the pipe took, not by what was read
+    const at = from ?? (fromPipe ? undefined : src.seek(0, 1));
+    const done = move(p, src, dst, count, at, to);
+    if (from !== undefined) putU64(p, a[1], BigInt(from + done));
+    else if (at !== undefined) src.seek(at + done, 0);
+    if (to !== undefined) putU64(p, a[3], BigInt(to + done));
+    return done;
+  };
+  const nonblock = (int(a[5]) & SPLICE_F_NONBLOCK) !== 0;
+  return fromPipe ? orWait(p, src, io, nonblock) : orWait(p, dst, io, nonblock, "room to write");
 }
 
 /** sendfile(out_fd, in_fd, offset, count). */
@@ -109,15 +147,16 @@ function copyFileRange(p: LinuxProcess, a: bigint[]): number {
 }
 
 /**
- * sendfile and copy_file_range.
+ * sendfile, copy_file_range and splice.
  *
  * @example
  * ```ts
  * import { copySyscalls } from "./sys_copy.ts";
- * console.log(Object.keys(copySyscalls)); // [ "sendfile", "copy_file_range" ]
+ * console.log(Object.keys(copySyscalls)); // [ "sendfile", "copy_file_range", "splice" ]
  * ```
  */
 export const copySyscalls: SyscallTable = {
   sendfile,
   copy_file_range: copyFileRange,
+  splice,
 };

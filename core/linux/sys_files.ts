@@ -6,7 +6,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, type OpenFile } from "./fds.ts";
+import { O, type OpenFile, S_IF, S_IFMT } from "./fds.ts";
 import {
   PIPE_BUF,
   PIPE_DEFAULT_SIZE,
@@ -33,6 +33,11 @@ const F = {
   GETLK: 5,
   SETLK: 6,
   SETLKW: 7,
+  SETOWN: 8,
+  GETOWN: 9,
+  SETOWN_EX: 15,
+  GETOWN_EX: 16,
+  NOTIFY: 1026,
   DUPFD_CLOEXEC: 1030,
   SETPIPE_SZ: 1031,
   GETPIPE_SZ: 1032,
@@ -322,6 +327,9 @@ function pipePages(p: LinuxProcess): number {
   return [...pipes].reduce((n, b) => n + b.maxSlots, 0);
 }
 
+/** The process (or, negative, process group) F_SETOWN gave an open file; 0 for none. */
+const owners = new WeakMap<OpenFile, number>();
+
 function fcntl(p: LinuxProcess, a: bigint[]): number {
   const fd = int(a[0]), cmd = int(a[1]), arg = a[2];
   const f = p.fds.get(fd);
@@ -354,6 +362,21 @@ function fcntl(p: LinuxProcess, a: bigint[]): number {
     case F.SETLKW:
       lockType(p, f, arg); // the one process holding locks: every lock is granted
       return 0;
+    case F.SETOWN:
+      owners.set(f, Number(BigInt.asIntN(32, arg)));
+      return 0;
+    case F.GETOWN:
+      return owners.get(f) ?? 0;
+    case F.SETOWN_EX:
+    case F.GETOWN_EX:
+      return ownerEx(p, f, cmd === F.SETOWN_EX, arg);
+    case F.NOTIFY:
+      // dnotify: granted on a directory, though Denemu never sends the signal it asks for;
+      // no event (but DN_MULTISHOT) clears the request, on any file
+      if (Number(BigInt.asUintN(32, arg)) & ~DN_MULTISHOT && !f.entries) {
+        throw new SysError(E.ENOTDIR);
+      }
+      return 0;
     case F.GETPIPE_SZ:
       return pipeOf(f).size;
     case F.SETPIPE_SZ:
@@ -364,6 +387,26 @@ function fcntl(p: LinuxProcess, a: bigint[]): number {
 }
 
 const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+const DN_MULTISHOT = 0x80000000;
+const F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
+
+/**
+ * F_SETOWN_EX and F_GETOWN_EX (glibc's F_GETOWN): the owner as a `struct f_owner_ex`, its type
+ * and a pid; a process group is kept as F_SETOWN keeps it, negative.
+ */
+function ownerEx(p: LinuxProcess, f: OpenFile, set: boolean, addr: bigint): number {
+  if (set) {
+    const v = new DataView(get(p, addr, 8).buffer);
+    const type = v.getInt32(0, true), pid = v.getInt32(4, true);
+    if (type < F_OWNER_TID || type > F_OWNER_PGRP) throw new SysError(E.EINVAL);
+    owners.set(f, type === F_OWNER_PGRP ? -pid : pid);
+    return 0;
+  }
+  const owner = owners.get(f) ?? 0;
+  const type = owner < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+  put(p, addr, new StructWriter(8).u32(0, type).u32(4, Math.abs(owner)).bytes);
+  return 0;
+}
 
 /**
  * The l_type of the `struct flock` at `addr`, checked as Linux does: EINVAL for another
@@ -413,6 +456,30 @@ function getdents64(p: LinuxProcess, a: bigint[]): number {
   }
   if (used) put(p, a[1], buf);
   return used;
+}
+
+const FALLOC_FL_KEEP_SIZE = 1;
+
+/**
+ * fallocate: Denemu's files have no holes to fill, so mode 0 only grows the file to
+ * offset + len and FALLOC_FL_KEEP_SIZE does nothing; the other modes are EOPNOTSUPP.
+ * The errors come in vfs_fallocate's order.
+ */
+function fallocate(p: LinuxProcess, a: bigint[]): number {
+  const mode = int(a[1]), off = Number(BigInt.asIntN(64, a[2]));
+  const n = Number(BigInt.asIntN(64, a[3]));
+  if (off < 0 || n <= 0) throw new SysError(E.EINVAL);
+  const f = p.fds.get(int(a[0]));
+  if (mode & ~FALLOC_FL_KEEP_SIZE) throw new SysError(E.EOPNOTSUPP);
+  if ((f.statusFlags & O.ACCMODE) === O.RDONLY || f.statusFlags & O.PATH) {
+    throw new SysError(E.EBADF);
+  }
+  const { mode: type, size } = f.stat(), kind = type & S_IFMT;
+  if (kind === S_IF.FIFO) throw new SysError(E.ESPIPE);
+  if (kind === S_IF.DIR) throw new SysError(E.EISDIR);
+  if (kind !== S_IF.REG || !f.truncate) throw new SysError(E.ENODEV);
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && off + n > Number(size)) f.truncate(off + n);
+  return 0;
 }
 
 /**
@@ -493,6 +560,7 @@ export const fileSyscalls: SyscallTable = {
     f.truncate(n);
     return 0;
   },
+  fallocate,
   fsync: (p, a) => (p.fds.get(int(a[0])), 0),
   fdatasync: (p, a) => (p.fds.get(int(a[0])), 0),
   fadvise64: (p, a) => (p.fds.get(int(a[0])), 0),

@@ -36,10 +36,22 @@ export const SO = {
   RCVBUF: 8,
   PASSCRED: 16,
   PEERCRED: 17,
+  LINGER: 13,
+  RCVTIMEO: 20,
+  SNDTIMEO: 21,
   ACCEPTCONN: 30,
   PROTOCOL: 38,
   DOMAIN: 39,
 } as const;
+/**
+ * The value of a SOL_SOCKET option never set: zeros, as wide as the option (a struct timeval for
+ * the timeouts, a struct linger, an int for the rest).
+ */
+export function unsetOption(level: number, name: number): Uint8Array {
+  if (level !== SOL_SOCKET) return new Uint8Array(4);
+  if (name === SO.RCVTIMEO || name === SO.SNDTIMEO) return new Uint8Array(16);
+  return new Uint8Array(name === SO.LINGER ? 8 : 4);
+}
 /** send and recv flags. */
 export const MSG = {
   PEEK: 2,
@@ -350,7 +362,7 @@ function getsockopt(p: LinuxProcess, a: bigint[]): number {
   let value = s.options.get(`${level}:${name}`);
   if (fixed !== undefined) value = new Uint8Array(new Int32Array([fixed]).buffer);
   if (!value && !OPTION_LEVELS.includes(level)) throw new SysError(E.ENOPROTOOPT);
-  value ??= new Uint8Array(4); // an option never set reads as 0
+  value ??= unsetOption(level, name);
   const room = new DataView(get(p, a[4], 4).buffer).getInt32(0, true);
   if (room < 0) throw new SysError(E.EINVAL);
   put(p, a[3], value.subarray(0, room));

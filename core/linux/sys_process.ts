@@ -11,6 +11,15 @@ import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
 import { FREE_RAM, TOTAL_RAM } from "./proc_files.ts";
 
+const SCHED_FIFO = 1, SCHED_RR = 2, SCHED_DEADLINE = 6;
+
+/** Whether `policy` is a real-time one, with priorities 1 to 99; EINVAL for no policy at all. */
+function realtime(policy: bigint): boolean {
+  const n = BigInt.asIntN(32, policy);
+  if (n < 0n || n > BigInt(SCHED_DEADLINE) || n === 4n) throw new SysError(E.EINVAL);
+  return n === BigInt(SCHED_FIFO) || n === BigInt(SCHED_RR);
+}
+
 /**
  * The kernel release `uname` reports. QEMU reports the host's; Denemu
  * reports this fixed value so runs are reproducible.
@@ -132,8 +141,13 @@ export const processSyscalls: SyscallTable = {
   sched_setaffinity: () => 0,
   sched_getscheduler: () => 0,
   sched_getparam: (p, a) => (put(p, a[1], new Uint8Array(4)), 0),
-  sched_get_priority_max: () => 0,
-  sched_get_priority_min: () => 0,
+  sched_get_priority_max: (_p, a) => realtime(a[0]) ? 99 : 0,
+  sched_get_priority_min: (_p, a) => realtime(a[0]) ? 1 : 0,
+  sched_rr_get_interval: (p, a) => {
+    if (BigInt.asIntN(32, a[0]) < 0n) throw new SysError(E.EINVAL);
+    put(p, a[1], new Uint8Array(16)); // SCHED_OTHER on an idle CPU: no time slice
+    return 0;
+  },
   getpriority: () => 20,
   setpriority: () => 0,
   getcpu: (p, a) => {

@@ -8,6 +8,7 @@
 import type { SyscallTable } from "./syscall.ts";
 import { fileSyscalls } from "./sys_files.ts";
 import { copySyscalls } from "./sys_copy.ts";
+import { memfdSyscalls } from "./memfd.ts";
 import { fsSyscalls } from "./sys_fs.ts";
 import { nameSyscalls } from "./sys_names.ts";
 import { memorySyscalls } from "./sys_memory.ts";
@@ -37,6 +38,7 @@ import { xattrSyscalls } from "./sys_xattr.ts";
 export const SYSCALLS: Readonly<SyscallTable> = {
   ...fileSyscalls,
   ...copySyscalls,
+  ...memfdSyscalls,
   ...fsSyscalls,
   ...nameSyscalls,
   ...memorySyscalls,

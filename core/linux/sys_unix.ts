@@ -28,6 +28,7 @@ import {
   sendmmsg,
   SO,
   SOL_SOCKET,
+  unsetOption,
 } from "./sys_net.ts";
 import { SIG } from "./signals.ts";
 import { get, int, len, put, putU32, putU64, StructWriter, type SyscallTable } from "./syscall.ts";
@@ -298,7 +299,7 @@ function fixedOption(s: UnixSocket, name: number): Uint8Array | undefined {
 function getsockopt(p: LinuxProcess, s: UnixSocket, a: bigint[]): number {
   if (int(a[1]) !== SOL_SOCKET) throw new SysError(E.EOPNOTSUPP);
   const name = int(a[2]);
-  const value = fixedOption(s, name) ?? s.options.get(name) ?? new Uint8Array(4);
+  const value = fixedOption(s, name) ?? s.options.get(name) ?? unsetOption(SOL_SOCKET, name);
   const room = new DataView(get(p, a[4], 4).buffer).getInt32(0, true);
   if (room < 0) throw new SysError(E.EINVAL);
   put(p, a[3], value.subarray(0, room));
