@@ -118,7 +118,7 @@ function selfFile(p: LinuxProcess, part: string): string | Uint8Array | null {
 }
 
 function commOf(p: LinuxProcess): string {
-  return p.exePath.slice(p.exePath.lastIndexOf("/") + 1).slice(0, 15);
+  return (p.comm || p.exePath.slice(p.exePath.lastIndexOf("/") + 1)).slice(0, 15);
 }
 
 const DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
