@@ -32,7 +32,7 @@ async function sh(cmd: string[], cwd: string, env: Record<string, string> = {}):
 }
 
 /** Fetches and unpacks a Debian source package; returns its source directory. */
-async function debianSource(pkg: string, work: string): Promise<string> {
+export async function debianSource(pkg: string, work: string): Promise<string> {
   await sh(["apt-get", "source", "-qq", "--download-only", pkg], work);
   const dsc = [...Deno.readDirSync(work)].find((e) =>
     e.name.startsWith(`${pkg}_`) && e.name.endsWith(".dsc")
@@ -81,8 +81,8 @@ async function buildBzip2(work: string): Promise<void> {
   await Deno.copyFile(join(work, "lua5.4/doc/manual.html"), join(REAL, "inputs/manual.html"));
 }
 
-/** BusyBox's defconfig, static; its banner dated from debian/changelog, so rebuilds match. */
-async function buildBusybox(work: string): Promise<void> {
+/** BusyBox's source with the .config it is built with: its defconfig, static. */
+export async function busyboxSource(work: string): Promise<string> {
   const dir = await debianSource("busybox", work);
   await sh(["make", "defconfig"], dir);
   const config = join(dir, ".config");
@@ -91,6 +91,12 @@ async function buildBusybox(work: string): Promise<void> {
     config,
     text.replace("# CONFIG_STATIC is not set", "CONFIG_STATIC=y"),
   );
+  return dir;
+}
+
+/** BusyBox, built as busyboxSource configures it; its banner dated from debian/changelog. */
+async function buildBusybox(work: string): Promise<void> {
+  const dir = await busyboxSource(work);
   const date = await new Deno.Command("dpkg-parsechangelog", { args: ["-STimestamp"], cwd: dir })
     .output();
   const epoch = new TextDecoder().decode(date.stdout).trim();

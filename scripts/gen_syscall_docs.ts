@@ -15,6 +15,9 @@ export const PARTIAL: Record<string, string> = {
   clone3: "as clone",
   futex: "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in " +
     "FIFO order (no priorities: one host thread)",
+  mknodat: "regular files and FIFOs (the host's mkfifo makes them; an open of a FIFO is " +
+    "ENXIO: its other end may be a guest process of the same Deno process); device nodes and " +
+    "sockets EPERM",
   wait4: "no rusage figures (zeros)",
   waitid: "no rusage figures (zeros); the program started itself never stops",
   signalfd4: "the signals of the process that made it, not of the reader",

@@ -128,3 +128,33 @@ Deno.test("procfs: chdir through /proc/self/root and /proc/self/cwd stays in --r
     "7 open: ok 0",
   ]);
 });
+
+// BusyBox's testsuite/pidof.tests: /proc listed no process, and /proc/<pid> was only one's own
+Deno.test("procfs: /proc lists every guest process; BusyBox's pidof and ps find them", async () => {
+  const busybox = new URL("real/bin/busybox", import.meta.url).pathname;
+  const links = Deno.makeTempDirSync({ prefix: "denemu-pidof-" });
+  try {
+    for (const a of ["sleep", "pidof", "ps", "grep", "wc", "kill"]) {
+      Deno.symlinkSync(busybox, `${links}/${a}`);
+    }
+    const script = `#!${busybox} sh\nread c < /proc/$$/comm; echo $c $(pidof script.sh)\n`;
+    Deno.writeTextFileSync(`${links}/script.sh`, script, { mode: 0o755 });
+    const m = await createMachine({
+      program: busybox,
+      argv0: "busybox",
+      args: [
+        "sh",
+        "-c",
+        'sleep 1 & p=$!; [ "$(pidof sleep)" = $p ] && echo pidof: $p; ' +
+        'wc -w < /proc/$p/stat; ps | grep -c "^ *$p root .* sleep 1$"; kill $p; ' +
+        `${links}/script.sh`, // a script's comm is its own name (pidof.tests: "pidof this")
+      ],
+      env: [`PATH=${links}`],
+    });
+    assertEquals(await m.runToExit(), 0);
+    await m.close();
+    assertEquals(m.stdout, "pidof: 1001\n52\n1\nscript.sh 1000\n");
+  } finally {
+    Deno.removeSync(links, { recursive: true });
+  }
+});

@@ -52,6 +52,10 @@ const SCRIPTS: Record<string, string> = {
     "head -n 3 nums.txt; tail -c 8 nums.txt; paste -d: fruits.txt data.csv | head -3; " +
     "nl fruits.txt | tail -2; echo Hello World | rev; base64 data.csv | base64 -d; " +
     "seq 1 5 | xargs echo; basename /a/b/c.txt .txt; dirname /a/b/c.txt",
+  // BusyBox's testsuite/diff.tests: mknodat was ENOSYS
+  "fifos": "umask 022; mkfifo -m 666 p && mknod q p && stat -c '%n %F %a' p q; mkfifo p; " +
+    "echo $?; mkdir -p d1 d2; echo qwe > d1/-; echo asd > d2/-; mkfifo d2/t; echo > d1/t; " +
+    "diff -ur d1 d2 | sed 's/\t.*//'; mkfifo d1/t2; diff -urN d1 d2 | tail -2",
 };
 
 const ENV = { TZ: "UTC", LC_ALL: "C" };

@@ -66,6 +66,7 @@ export function copyForFork(
   c.blocked = s.blocked;
   c.altStack = { ...s.altStack };
   child.exePath = parent.exePath;
+  child.comm = parent.comm;
   child.programPath = parent.programPath;
   child.elf = parent.elf;
   child.loadBias = parent.loadBias;

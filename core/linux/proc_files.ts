@@ -2,7 +2,9 @@
  * The guest's `/proc`: what a program reads about itself is made from the
  * emulated process, never from the host's `/proc` (which describes Deno):
  * `/proc/self/{maps,auxv,cmdline,status,stat,fd/}`, `/proc/cpuinfo`,
- * `/proc/meminfo`, and the magic links `exe`, `cwd`, `root` and `fd/N`.
+ * `/proc/meminfo`, and the magic links `exe`, `cwd`, `root` and `fd/N`; the
+ * same of every other guest process at `/proc/<pid>`, and `/proc` lists them
+ * (as `pidof` and `ps` look for processes).
  *
  * `/proc/self/root` is the guest's `/`, so a lookup through it stays under
  * `--root`. Other `/proc` paths resolve as any path does (the host's `/proc`
@@ -22,12 +24,13 @@ import { hostIds } from "./program_load.ts";
 /** What `sysinfo` and `/proc/meminfo` report: 4 GiB of RAM, 2 GiB free. */
 export const TOTAL_RAM = 4n << 30n, FREE_RAM = 2n << 30n;
 
-/** The part of `/proc/self/...` (or `/proc/<own pid>/...`) after the pid, or null. */
-function selfPart(p: LinuxProcess, abs: string): string | null {
+/** A guest process `/proc/<pid>/...` names (`self`: `p`) and the part after the pid, or null. */
+function pidPart(p: LinuxProcess, abs: string): { q: LinuxProcess; part: string } | null {
   const m = /^\/+proc\/+(self|thread-self|\d+)(\/.*)?$/.exec(abs);
   if (!m) return null;
-  if (/^\d+$/.test(m[1]) && Number(m[1]) !== p.pid) return null;
-  return (m[2] ?? "").replace(/\/+/g, "/").replace(/^\/|\/$/g, "");
+  const q = /^\d+$/.test(m[1]) ? p.world.processes.find((x) => x.pid === Number(m[1])) : p;
+  if (!q) return null;
+  return { q, part: (m[2] ?? "").replace(/\/+/g, "/").replace(/^\/|\/$/g, "") };
 }
 
 /**
@@ -41,15 +44,16 @@ function selfPart(p: LinuxProcess, abs: string): string | null {
  * ```
  */
 export function procAlias(p: LinuxProcess, abs: string, followLast = true): string {
-  const part = selfPart(p, abs);
-  if (part === null || (!followLast && procLinkNames.test(part))) return abs;
+  const at = pidPart(p, abs);
+  if (at === null || (!followLast && procLinkNames.test(at.part))) return abs;
+  const { q, part } = at;
   const [head, ...rest] = part.split("/");
   const tail = rest.length ? "/" + rest.join("/") : "";
   if (head === "root") return "/" + rest.join("/");
-  if (head === "cwd") return p.paths.cwd + tail;
-  if (head === "exe" && !tail) return p.exePath;
+  if (head === "cwd") return q.paths.cwd + tail;
+  if (head === "exe" && !tail) return q.exePath;
   const fd = /^fd\/(\d+)$/.exec(part);
-  if (fd && p.fds.has(Number(fd[1]))) return p.fds.get(Number(fd[1])).guestPath ?? abs;
+  if (fd && q.fds.has(Number(fd[1]))) return q.fds.get(Number(fd[1])).guestPath ?? abs;
   return abs;
 }
 
@@ -57,14 +61,16 @@ const procLinkNames = /^(exe|root|cwd|fd\/\d+)$/;
 
 /** The target of a `/proc/self` magic link (readlink), or null when `abs` is none. */
 export function procLink(p: LinuxProcess, abs: string): string | null {
-  const part = selfPart(p, abs);
-  if (part === "exe") return p.exePath;
+  const at = pidPart(p, abs);
+  if (!at) return null;
+  const { q, part } = at;
+  if (part === "exe") return q.exePath;
   if (part === "root") return "/";
-  if (part === "cwd") return p.paths.cwd;
+  if (part === "cwd") return q.paths.cwd;
   const fd = part && /^fd\/(\d+)$/.exec(part);
   if (!fd) return null;
-  if (!p.fds.has(Number(fd[1]))) throw new SysError(E.ENOENT);
-  const f = p.fds.get(Number(fd[1]));
+  if (!q.fds.has(Number(fd[1]))) throw new SysError(E.ENOENT);
+  const f = q.fds.get(Number(fd[1]));
   const socket = !f.entries && (f.stat().mode & S_IFMT) === S_IF.SOCK;
   return f.guestPath ?? `${f.entries ? "anon_inode" : socket ? "socket" : "pipe"}:[${fd[1]}]`;
 }
@@ -74,9 +80,11 @@ export function procLink(p: LinuxProcess, abs: string): string | null {
  * caller opens it as any path). Writing to one fails with EACCES.
  */
 export function openProc(p: LinuxProcess, abs: string, flags: number): OpenFile | null {
-  const part = selfPart(p, abs);
-  const text = part === null ? globalFile(p, abs) : selfFile(p, part);
-  if (text === null && part === "fd") return fdDirectory(p, abs);
+  const at = pidPart(p, abs);
+  if (!at && /^\/+proc\/*$/.test(abs)) return procDirectory(p, abs);
+  if (at?.part === "") return directory(abs, PID_ENTRIES);
+  const text = at === null ? globalFile(p, abs) : selfFile(at.q, at.part);
+  if (text === null && at?.part === "fd") return fdDirectory(at.q, abs);
   if (text === null) return null;
   if (flags & 3) throw new SysError(E.EACCES);
   const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
@@ -111,14 +119,40 @@ function selfFile(p: LinuxProcess, part: string): string | Uint8Array | null {
 }
 
 function commOf(p: LinuxProcess): string {
-  return p.exePath.slice(p.exePath.lastIndexOf("/") + 1).slice(0, 15);
+  return (p.comm || p.exePath.slice(p.exePath.lastIndexOf("/") + 1)).slice(0, 15);
 }
 
-/** `/proc/self/fd` as a directory: one symlink entry per open descriptor. */
+const DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
+/** What a `/proc/<pid>` directory lists: the files and links this module makes. */
+const PID_ENTRIES: [string, number][] = [
+  ...["auxv", "cmdline", "comm", "maps", "stat", "status"].map((n) =>
+    [n, DT_REG] as [string, number]
+  ),
+  ["fd", DT_DIR],
+];
+
+/** A directory of the guest's /proc listing `entries` (name, DT_* type) after `.` and `..`. */
+function directory(abs: string, entries: [string, number][], mode = 0o555): DirFile {
+  const all = [[".", DT_DIR], ["..", DT_DIR], ...entries] as [string, number][];
+  const list: DirEntry[] = all.map(([name, type]) => ({ name, ino: 1n, type }));
+  return new DirFile(abs, "", list, { ...syntheticStat(S_IF.DIR | mode), ino: 1n });
+}
+
+/** `/proc` itself: its files, then a directory per guest process (what `pidof`, `ps` scan). */
+function procDirectory(p: LinuxProcess, abs: string): DirFile {
+  const pids = p.world.processes.map((q) => q.pid).sort((a, b) => a - b);
+  return directory(abs, [
+    ["cpuinfo", DT_REG],
+    ["meminfo", DT_REG],
+    ["self", DT_LNK],
+    ["thread-self", DT_LNK],
+    ...pids.map((pid) => [String(pid), DT_DIR] as [string, number]),
+  ]);
+}
+
+/** `/proc/<pid>/fd` as a directory: one symlink entry per open descriptor. */
 function fdDirectory(p: LinuxProcess, abs: string): DirFile {
-  const entries: DirEntry[] = [{ name: ".", ino: 1n, type: 4 }, { name: "..", ino: 1n, type: 4 }];
-  for (const { fd } of p.fds.list()) entries.push({ name: String(fd), ino: 1n, type: 10 });
-  return new DirFile(abs, "", entries, { ...syntheticStat(S_IF.DIR | 0o500), ino: 1n });
+  return directory(abs, p.fds.list().map(({ fd }) => [String(fd), DT_LNK]), 0o500);
 }
 
 const PERM_CHARS = ["r", "w", "x"];
@@ -213,10 +247,13 @@ function status(p: LinuxProcess): string {
 }
 
 /** `/proc/self/stat`: the fields up to `vsize`, which programs parse most. */
+/** `/proc/<pid>/stat`: Linux's 52 fields (BusyBox's ps and pidof skip a shorter line). */
 function stat(p: LinuxProcess): string {
-  const fields = [p.pid, `(${commOf(p)})`, "R", parentPid(p), p.pid, p.pid, 0, -1, 0];
+  const fields = [p.pid, `(${commOf(p)})`, "R", parentPid(p), p.pgid, p.sid, 0, -1, 0];
   fields.push(0, 0, 0, 0, 0, 0, 0, 0, 20, 0, p.threads.all.length, 0, 0);
-  fields.push(Number(p.as.mappedBytes));
+  const vsize = p.as.mappedBytes;
+  fields.push(`${vsize} ${vsize / BigInt(PAGE)} 18446744073709551615`); // vsize, rss, rsslim
+  fields.push(...Array(13).fill(0), 17, ...Array(13).fill(0)); // ... exit_signal ... exit_code
   return fields.join(" ") + "\n";
 }
 

@@ -94,6 +94,8 @@ export class LinuxProcess {
   readonly inputLog?: InputLog;
   /** absolute guest path of the program (readlink /proc/self/exe) */
   exePath = "";
+  /** the name execve was given, its last component (Linux's comm: a script's own name) */
+  comm = "";
   /** address of the signal-return trampoline */
   trampoline = 0n;
   /** exit status once exited (128+N after a fatal signal) */

@@ -150,6 +150,7 @@ function execve(p: LinuxProcess, a: bigint[]): typeof NO_RETURN {
     return NO_RETURN;
   }
   p.exePath = p.paths.absolute(img.guestPath);
+  p.comm = path.slice(path.lastIndexOf("/") + 1);
   p.programPath = img.hostPath;
   p.elf = img.elf;
   return NO_RETURN;

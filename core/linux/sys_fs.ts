@@ -257,6 +257,9 @@ function openHostFile(
 ): HostFile {
   const acc = flags & O.ACCMODE;
   if (acc === 3) throw new SysError(E.EINVAL);
+  // A FIFO's open waits for the other end, which may be a guest process of this same Deno
+  // process: it would never come. FIFOs are made and listed, not opened (docs/syscalls.md).
+  if (info?.isFifo) throw new SysError(E.ENXIO);
   const creating = !info && (flags & O.CREAT) !== 0;
   const file = Deno.openSync(host, {
     read: acc !== O.WRONLY,

@@ -1,5 +1,5 @@
 /**
- * Syscalls that make, change or remove names: mkdirat, symlinkat, linkat,
+ * Syscalls that make, change or remove names: mkdirat, mknodat, symlinkat, linkat,
  * renameat2, unlinkat. Each checks in Linux's order (flags, then the parents of the
  * old name and of the new one, then the names themselves), so a guest sees
  * the errno Linux gives.
@@ -8,6 +8,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
+import { S_IF } from "./fds.ts";
 import { int, readString, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { baseOf, lstatOrNull, resolveAt } from "./sys_fs.ts";
@@ -132,6 +133,29 @@ function unlinkat(p: LinuxProcess, a: bigint[]): number {
 }
 
 /**
+ * mknodat: a regular file or a FIFO (made by the host's mkfifo: Deno has no call for it).
+ * Device nodes and sockets are EPERM: Denemu makes no special files on the host.
+ */
+function mknodat(p: LinuxProcess, dirfd: number, path: string, mode: number): number {
+  const type = mode & 0o170000;
+  if (![0, S_IF.REG, S_IF.FIFO, S_IF.CHR, S_IF.BLK, S_IF.SOCK].includes(type)) {
+    throw new SysError(E.EINVAL);
+  }
+  const host = creationAt(p, dirfd, path, false);
+  const perm = mode & 0o7777 & ~p.umask;
+  if (type === 0 || type === S_IF.REG) {
+    Deno.openSync(host, { write: true, createNew: true, mode: perm }).close();
+  } else if (type === S_IF.FIFO) {
+    const made = new Deno.Command("mkfifo", { args: ["--", host], stderr: "null" }).outputSync();
+    if (!made.success) throw new SysError(E.EPERM);
+  } else {
+    throw new SysError(E.EPERM);
+  }
+  Deno.chmodSync(host, perm);
+  return 0;
+}
+
+/**
  * Name syscalls by name.
  *
  * @example
@@ -149,6 +173,7 @@ export const nameSyscalls: SyscallTable = {
     Deno.chmodSync(host, mode | ((Deno.lstatSync(host).mode ?? 0) & 0o2000));
     return 0;
   },
+  mknodat: (p, a) => mknodat(p, int(a[0]), readString(p, a[1]), Number(a[2] & 0xffffffffn)),
   renameat: (p, a) => rename(p, a, 0),
   renameat2: (p, a) => rename(p, a, int(a[4])),
   symlinkat: (p, a) => {
