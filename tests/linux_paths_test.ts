@@ -1,7 +1,7 @@
 // --root path resolution: nothing resolves outside the root directory.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { PathResolver } from "../core/linux/paths.ts";
+import { PathResolver, startDirectory } from "../core/linux/paths.ts";
 import { E, SysError } from "../core/linux/errno.ts";
 
 async function sandbox() {
@@ -99,5 +99,27 @@ Deno.test("without --root, the sysroot prefix wins when the file exists there", 
     assertEquals(r.toHost("rel"), "/tmp/rel");
   } finally {
     Deno.removeSync(sys, { recursive: true });
+  }
+});
+
+Deno.test("--root: the guest starts in the host's directory when it is inside the root", async () => {
+  const { root, outside, cleanup } = await sandbox();
+  try {
+    assertEquals(startDirectory(root, `${root}/etc/sub`), "/etc/sub");
+    assertEquals(startDirectory(root, root), "/");
+    assertEquals(startDirectory(root, outside), "/");
+    assertEquals(startDirectory(root, `${root}/abs`), "/"); // the host follows it to its own /etc
+    assertEquals(startDirectory(null, outside), outside);
+    // As a user runs it: BusyBox's pwd, started from ROOT/etc/sub.
+    const busybox = new URL("./real/bin/busybox", import.meta.url).pathname;
+    const mod = new URL("../mod.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "user", "--root", root, busybox, "pwd"],
+      cwd: `${root}/etc/sub`,
+      stdout: "piped",
+    }).output();
+    assertEquals(new TextDecoder().decode(out.stdout), "/etc/sub\n");
+  } finally {
+    cleanup();
   }
 });

@@ -150,3 +150,24 @@ function intermediate(host: string): string | null {
 function trimSlash(p: string): string {
   return p.length > 1 ? p.replace(/\/+$/, "") : p;
 }
+
+/**
+ * The guest's first working directory: the host's, as qemu-user keeps it; under `--root`, the
+ * host's as the guest names it when it is inside the root, else the root itself.
+ *
+ * @example
+ * ```ts
+ * import { startDirectory } from "./paths.ts";
+ * console.log(startDirectory(null, "/tmp")); // "/tmp"
+ * ```
+ */
+export function startDirectory(root: string | null, hostCwd: string): string {
+  if (!root) return hostCwd;
+  let real = hostCwd;
+  try {
+    real = Deno.realPathSync(hostCwd);
+  } catch {
+    return "/";
+  }
+  return real.startsWith(root + "/") ? real.slice(root.length) : "/";
+}

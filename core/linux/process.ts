@@ -24,7 +24,7 @@ import { refuseLiveHostSockets } from "./net_socket.ts";
 import { hostOutput, hostStat, isHostError, readProgram } from "./host_io.ts";
 import { mmapBaseFor } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
-import { PathResolver } from "./paths.ts";
+import { PathResolver, startDirectory } from "./paths.ts";
 import { SeededRandom } from "../random.ts";
 import { type PendingSignal, SIG, SignalState } from "./signals.ts";
 import { deliverSignals, faultSignal } from "./signal_delivery.ts";
@@ -226,7 +226,7 @@ export class LinuxProcess {
     const defaultSysroot = target.linux.defaultSysroot;
     if (sysroot === undefined) sysroot = hostStat(defaultSysroot) ? defaultSysroot : null;
     const hostCwd = opts.cwd ?? inputDirectory();
-    const p = new LinuxProcess(target, { ...opts, root, sysroot }, root ? "/" : hostCwd);
+    const p = new LinuxProcess(target, { ...opts, root, sysroot }, startDirectory(root, hostCwd));
     const hostProg = name.startsWith("/") ? name : `${hostCwd}/${name}`;
     const realProg = (() => {
       try {
