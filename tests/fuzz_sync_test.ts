@@ -44,13 +44,14 @@ Deno.test({
     const imported = () => queue(`${dir}/out/afl/queue`).some((n) => n.includes(",sync:den,"));
     for (let round = 0; round < 3 && !imported(); round++) await run("afl-fuzz", afl(10));
     assert(imported(), `afl-fuzz imported nothing (${dir})`);
-    // a havoc find's name has afl-fuzz's fields in its order (`rep:`: the stacked mutations)
+    // a havoc find's name has afl-fuzz's fields in its order (`rep:`: the stacked mutations);
+    // afl-fuzz's later runs resume its queue, renaming each find `id:N,time:0,execs:0,orig:NAME`
     const fields = (n: string) =>
       n.split(",").map((f) => f.split(":")[0]).filter((f) => f !== "+cov").join(",");
+    const original = (n: string) => n.includes(",orig:") ? n.slice(n.indexOf(",orig:") + 6) : n;
     const havocForms = (node: string) =>
       new Set(
-        queue(`${dir}/out/${node}/queue`)
-          .filter((n) => n.includes(",op:havoc") && !n.includes(",orig:")) // not resumed ones
+        queue(`${dir}/out/${node}/queue`).map(original).filter((n) => n.includes(",op:havoc"))
           .map(fields),
       );
     const afls = havocForms("afl");
