@@ -158,9 +158,12 @@ export function processNaNs(f: Fmt, env: FloatEnv, dn: boolean, ops: bigint[]): 
   return dn ? f.defaultNaN : nan | f.quiet;
 }
 
+/** Eight bytes that carry a value between its bits and a number (the helpers never nest). */
+const scratch = new DataView(new ArrayBuffer(8));
+
 /** The value of a format's bits as a JS number (exact). */
 export function toNumber(f: Fmt, v: bigint): number {
-  const dv = new DataView(new ArrayBuffer(8));
+  const dv = scratch;
   if (f.bits === 64) {
     dv.setBigUint64(0, v);
     return dv.getFloat64(0);
@@ -171,7 +174,7 @@ export function toNumber(f: Fmt, v: bigint): number {
 
 /** A number as a format's bits (exact for values of that format). */
 function fromNumber(f: Fmt, x: number): bigint {
-  const dv = new DataView(new ArrayBuffer(8));
+  const dv = scratch;
   if (f.bits === 64) {
     dv.setFloat64(0, x);
     return dv.getBigUint64(0);
