@@ -2,8 +2,11 @@
  * The `emu system` monitor (Ctrl-A C, or `-monitor stdio`), with QEMU's HMP
  * command names and output: `info status|registers|cpus|name|version`, `x`,
  * `xp`, `p`/`print`, `stop`, `cont`, `system_reset`, `system_powerdown`,
- * `quit`, `savevm FILE`, `loadvm FILE` and `help`. Unlike QEMU's `savevm TAG`, which writes into a qcow2 disk,
- * the argument is the snapshot file (the one `-loadvm FILE` reads).
+ * `quit`, `savevm [TAG]`, `loadvm TAG`, `delvm TAG`, `info snapshots` and
+ * `help`. As in QEMU, a tag names an internal snapshot in the machine's
+ * writable qcow2 disks (`core/machine/vm_snapshots.ts`); Denemu's extension:
+ * an argument with a "/" or the `.vmsnap` suffix is a snapshot file instead
+ * (the one `-loadvm FILE` reads).
  *
  * The monitor owns the machine's run: a command that needs the machine
  * still (savevm, loadvm) halts it, acts, and resumes it if it was running.
@@ -16,6 +19,9 @@ import { VERSION } from "../core/version.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
 import { formatInsn } from "../core/machine/in_asm.ts";
+import { deleteVm, listVm, loadVm, saveVm } from "../core/machine/vm_snapshots.ts";
+import { isSnapshotPath } from "../core/snapshot/file.ts";
+import { snapshotTable } from "./img/info.ts";
 import {
   dumpLines,
   evaluate,
@@ -29,21 +35,23 @@ const HELP = [
   "cont|c  -- resume emulation",
   "help|? [cmd] -- show the help",
   "info [subcommand] -- show various information about the system state",
-  "loadvm FILE -- restore the machine from a snapshot file (QEMU: a tag in a qcow2 disk)",
+  "delvm tag -- delete a VM snapshot from its tag",
+  "loadvm tag -- restore a VM snapshot from its tag",
   "print|p /fmt expr -- print expression value (use $reg for CPU register access)",
   "quit|q  -- quit the emulator",
-  "savevm FILE -- save the machine to a snapshot file (QEMU: a tag in a qcow2 disk)",
+  "savevm tag -- save a VM snapshot. If no tag is provided, a new snapshot is created",
   "stop  -- stop emulation",
   "system_powerdown  -- send system power down event",
   "system_reset  -- reset the system",
   "x /fmt addr -- virtual memory dump starting at 'addr'",
   "xp /fmt addr -- physical memory dump starting at 'addr'",
-].join("\r\n");
+];
 
 const INFO_HELP = [
   "info cpus  -- show infos for each CPU",
   "info name  -- show the current VM name",
   "info registers  -- show the cpu registers",
+  "info snapshots  -- show the currently saved VM snapshots",
   "info status  -- show the current VM status (running|paused)",
   "info uuid  -- show the current VM UUID",
   "info version  -- show the version of QEMU",
@@ -51,7 +59,6 @@ const INFO_HELP = [
 
 /** QEMU commands users reach for that this monitor lacks: they say so instead of "unknown". */
 const QEMU_ONLY = new Set([
-  "delvm",
   "gdbserver",
   "log",
   "logfile",
@@ -62,7 +69,6 @@ const QEMU_ONLY = new Set([
   "info pci",
   "info qtree",
   "info roms",
-  "info snapshots",
 ]);
 
 /** How the command line set the monitor up. */
@@ -190,16 +196,11 @@ export class Monitor {
         return;
       case "help":
       case "?":
-        return this.write((args[0] === "info" ? INFO_HELP : HELP) + "\r\n");
+        return this.write(help(args[0]) + "\r\n");
       case "savevm":
-      case "loadvm": {
-        if (args.length !== 1) throw new EmuError(`${cmd} needs a file name`);
-        await this.#whileHalted(async () => {
-          if (cmd === "savevm") await this.m.save(args[0]);
-          else await this.m.load(args[0]);
-        });
-        return;
-      }
+      case "loadvm":
+      case "delvm":
+        return await this.#snapshotCommand(cmd, args);
       case "info":
         return this.write((args[0] ? this.#info(args[0]) : INFO_HELP) + "\r\n");
       case "x":
@@ -246,6 +247,8 @@ export class Monitor {
         return this.options.uuid ?? "00000000-0000-0000-0000-000000000000";
       case "version":
         return `${VERSION} (Denemu)`;
+      case "snapshots":
+        return snapshotList(this.m);
       case "cpus": {
         const harts = machineDriver(this.m).cpus?.length ?? 1;
         return Array.from(
@@ -259,6 +262,24 @@ export class Monitor {
         }
         throw new MonitorMessage(`unknown command: 'info ${sub}'`);
     }
+  }
+
+  /** `savevm [TAG|FILE]`, `loadvm TAG|FILE`, `delvm TAG`, the machine held still. */
+  async #snapshotCommand(cmd: string, args: string[]): Promise<void> {
+    const [arg] = args;
+    if (args.length > 1) {
+      throw new MonitorSyntaxError(`${cmd}: extraneous characters at the end of line`);
+    }
+    if (arg === undefined && cmd !== "savevm") {
+      throw new MonitorSyntaxError(`${cmd}: string expected`);
+    }
+    if (cmd === "delvm") return deleteVm(this.m, arg);
+    await this.#whileHalted(async () => {
+      if (arg !== undefined && isSnapshotPath(arg)) {
+        await (cmd === "savevm" ? this.m.save(arg) : this.m.load(arg));
+      } else if (cmd === "savevm") await saveVm(this.m, arg);
+      else await loadVm(this.m, arg);
+    });
   }
 
   /** `x` and `xp`: memory at a virtual (as hart 0 sees it) or physical address. */
@@ -317,6 +338,27 @@ export class Monitor {
       this.#halting = false;
     }
   }
+}
+
+/** `help [CMD]`: every command's line, `CMD`'s alone, or the `info` subcommands. */
+function help(cmd?: string): string {
+  if (cmd === "info") return INFO_HELP;
+  const own = HELP.filter((l) => l.split(" ")[0].split("|").includes(cmd ?? ""));
+  return (own.length ? own : HELP).join("\r\n");
+}
+
+/** `info snapshots`: QEMU's table of the tags every writable disk has, or why there is none. */
+function snapshotList(m: Machine): string {
+  let list;
+  try {
+    list = listVm(m);
+  } catch (e) {
+    if (e instanceof EmuError) throw new MonitorMessage(e.message);
+    throw e;
+  }
+  if (!list.length) return "There is no snapshot available.";
+  const table = snapshotTable(list.map((s) => ({ ...s, id: "--" }))).replaceAll("\n", "\r\n");
+  return `List of snapshots present on all disks:\r\n${table}`;
 }
 
 /** The line the monitor starts with (QEMU's says "QEMU 7.2.22 monitor"). */

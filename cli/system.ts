@@ -99,10 +99,10 @@ Options:
   -s                     gdb server on tcp::1234 (same as -gdb tcp::1234)
   -gdb tcp::PORT         gdb server on 127.0.0.1:PORT
   -S                     do not start the CPU: wait for gdb (-s/-gdb) or the monitor's cont
-  -loadvm FILE           start from a snapshot file (saved by the monitor's savevm)
+  -loadvm TAG            start from snapshot TAG of the qcow2 disks (a path: a snapshot file)
 
 Serial escapes (Ctrl-A then): x quit, h help, c monitor (info status|registers|cpus|name|
-version, x, xp, p, stop, cont, quit, savevm FILE, loadvm FILE), Ctrl-A send Ctrl-A.
+version|snapshots, x, xp, p, stop, cont, quit, savevm, loadvm, delvm), Ctrl-A send Ctrl-A.
 A guest poweroff through the SiFive test device sets the exit status.`;
 
 /** Parsed `emu system` command line. */

@@ -107,8 +107,17 @@ export interface BlockDriver {
    * per problem with `log`; `repair` fixes leaks, or leaks and errors.
    */
   check?(repair: "leaks" | "all" | undefined, log: (line: string) => void): CheckResult;
-  /** Takes an internal snapshot named `name` at `date` (formats that have them: `snapshot -c`). */
-  createSnapshot?(name: string, date: Date): void;
+  /**
+   * Takes an internal snapshot named `name` at `date` (formats that have
+   * them: `snapshot -c`), with the machine's state `vm` in the image's VM
+   * state area when given (QEMU's `savevm TAG`).
+   */
+  createSnapshot?(name: string, date: Date, vm?: VmState): void;
+  /**
+   * Reads `length` bytes of the VM state area that {@linkcode applySnapshot}
+   * brought back (QEMU's `loadvm TAG` reads the machine's state from it).
+   */
+  readVmState?(length: number): Uint8Array<ArrayBuffer>;
   /** Reverts the disk to internal snapshot `idOrName` (an id, else a name); false if none. */
   applySnapshot?(idOrName: string): boolean;
   /** Deletes the first internal snapshot named `name`; false if there is none. */
@@ -127,6 +136,14 @@ export interface BlockDriver {
   setBacking?(name: string, format: string | undefined): void;
   /** Flushes and closes the image and its backing chain. */
   close(): void;
+}
+
+/** The machine state a snapshot holds besides the disk (QEMU's vmstate). */
+export interface VmState {
+  /** the state's bytes, stored past the end of the virtual disk */
+  data: Uint8Array;
+  /** the guest's virtual clock, in nanoseconds */
+  clockNs: number;
 }
 
 /**

@@ -128,6 +128,39 @@ export class DriveOverlay implements DriveBytes {
 }
 
 /**
+ * A disk image a device reads and writes (virtio-blk, flash), as the
+ * monitor's `info block` and `savevm TAG` see it.
+ */
+export interface DeviceDrive {
+  /** QEMU's name of the drive: its `id`, else `virtio0`, `pflash0`... */
+  readonly name: string;
+  /** the image file */
+  readonly path: string;
+  /** the open image */
+  readonly image: BlockDriver;
+  /** `readonly=on`: the guest cannot write */
+  readonly readOnly: boolean;
+  /** `snapshot=on`: the writes stay in memory */
+  readonly overlay: boolean;
+  /**
+   * Set while `savevm TAG` saves the machine: the image's own internal
+   * snapshot keeps the disk's contents, so the drive's state may be saved.
+   */
+  heldByImage: boolean;
+}
+
+/**
+ * Whether `drive`'s state can go into a machine snapshot: its contents stay
+ * as they are (read-only), live in the snapshot (overlay), or in the image's
+ * own snapshot taken with it; else the error to throw.
+ */
+export function checkSnapshottable(what: string, id: string, drive: DeviceDrive): void {
+  if (!drive.overlay && !drive.readOnly && !drive.heldByImage) {
+    throw unsnapshottableDrive(what, id, drive.path);
+  }
+}
+
+/**
  * The error of a machine snapshot that a writable drive without an overlay
  * cannot follow (QEMU's savevm refuses such a drive too); `what` names the
  * device kind ("drive", "flash").

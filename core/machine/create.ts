@@ -19,6 +19,7 @@ import { logInAsm } from "./in_asm.ts";
 import { Machine, machineDriver } from "./machine.ts";
 import { UserDriver } from "./user.ts";
 import { loadSnapshot } from "./snapshots.ts";
+import { isSnapshotPath } from "../snapshot/file.ts";
 import type { InputLog, RecordReplayOptions } from "../replay/input_log.ts";
 import { endRunLogWithGuest, openRunLog, stopWhereRecordingStopped } from "./record_replay.ts";
 
@@ -41,7 +42,11 @@ export interface CommonOptions {
   pluginOutput?: (text: string) => void;
   /** `-d` logging: the categories (e.g. "in_asm", "int") and where lines go */
   log?: { categories: Iterable<string>; write: (line: string) => void };
-  /** start from this snapshot file (QEMU's `-loadvm`), written by {@linkcode Machine.save} */
+  /**
+   * start from this snapshot (QEMU's `-loadvm`): in system mode a tag in the
+   * machine's qcow2 disks, as `savevm TAG` left it; a path (with a "/" or the
+   * `.vmsnap` suffix, and always in user mode) is a file {@linkcode Machine.save} wrote
+   */
   loadvm?: string;
   /**
    * Record/replay (QEMU's `-icount rr=record|replay,rrfile=FILE`): record
@@ -201,7 +206,11 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   const out = opts.pluginOutput ??
     ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
   for (const spec of opts.plugins ?? []) await installTool(machine, spec, out);
-  if (opts.loadvm !== undefined) await loadSnapshot(driver.state, opts.loadvm, driver.identity);
+  if (opts.loadvm === undefined) return machine;
+  if (driver.mode === "system" && !isSnapshotPath(opts.loadvm)) {
+    const { loadVm } = await import("./vm_snapshots.ts");
+    await loadVm(machine, opts.loadvm);
+  } else await loadSnapshot(driver.state, opts.loadvm, driver.identity);
   return machine;
 }
 

@@ -10,7 +10,10 @@
 import { EmuError } from "../errors.ts";
 import type { ModeSnapshot } from "./driver.ts";
 import {
+  decodeSnapshot,
+  encodeSnapshot,
   loadSnapshotFile,
+  type PortableSnapshot,
   type SavableSnapshot,
   saveSnapshotFile,
   type SnapshotIdentity,
@@ -62,6 +65,11 @@ export function saveSnapshot(
   return saveSnapshotFile(path, snapshottable(state).snapshot() as SavableSnapshot, identity);
 }
 
+/** The state of `state` as the bytes of a snapshot file (for a qcow2 disk's VM state area). */
+export function encodeState(state: object, identity: SnapshotIdentity): Promise<Uint8Array> {
+  return encodeSnapshot(snapshottable(state).snapshot() as SavableSnapshot, identity);
+}
+
 /**
  * Restores `state` from the snapshot file at `path`, which must carry
  * `identity`. A file whose state cannot be put back leaves `state` as it was
@@ -73,7 +81,25 @@ export async function loadSnapshot(
   identity: SnapshotIdentity,
 ): Promise<void> {
   const s = snapshottable(state);
-  const file = await loadSnapshotFile(path, identity, s.snapshotBlobLimit);
+  restoreOrKeep(s, await loadSnapshotFile(path, identity, s.snapshotBlobLimit), path);
+}
+
+/**
+ * Restores `state` from snapshot-file `bytes` (a qcow2 VM state area),
+ * `label` naming them in errors, as {@linkcode loadSnapshot} does.
+ */
+export async function decodeState(
+  state: object,
+  bytes: Uint8Array<ArrayBuffer>,
+  label: string,
+  identity: SnapshotIdentity,
+): Promise<void> {
+  const s = snapshottable(state);
+  restoreOrKeep(s, await decodeSnapshot(bytes, label, identity, s.snapshotBlobLimit), label);
+}
+
+/** Restores `file`, or puts the state back as it was when that fails. */
+function restoreOrKeep(s: Snapshottable, file: PortableSnapshot, label: string): void {
   const before = s.snapshot();
   try {
     s.restore(file);
@@ -81,6 +107,6 @@ export async function loadSnapshot(
     s.restore(before);
     if (e instanceof EmuError) throw e;
     const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-    throw new EmuError(`${path}: damaged snapshot file (${why})`, "take the snapshot again");
+    throw new EmuError(`${label}: damaged snapshot file (${why})`, "take the snapshot again");
   }
 }

@@ -50,6 +50,26 @@ export interface SavableSnapshot {
 }
 
 /**
+ * The name ending that marks a snapshot file where a tag is also possible
+ * (`savevm NAME`: a path, with a "/" or this suffix, is a file; else a tag).
+ */
+export const SNAPSHOT_FILE_SUFFIX = ".vmsnap";
+
+/**
+ * Whether `arg` of `savevm`/`loadvm`/`-loadvm` names a snapshot file (Denemu's
+ * extension) rather than a tag in the machine's qcow2 disk (QEMU's meaning).
+ *
+ * @example
+ * ```ts
+ * import { isSnapshotPath } from "./file.ts";
+ * console.log(isSnapshotPath("snap1"), isSnapshotPath("./snap1"), isSnapshotPath("a.vmsnap")); // false true true
+ * ```
+ */
+export function isSnapshotPath(arg: string): boolean {
+  return arg.includes("/") || arg.endsWith(SNAPSHOT_FILE_SUFFIX);
+}
+
+/**
  * Writes `snapshot` to `path`, marked as belonging to `identity`.
  *
  * @example
@@ -67,6 +87,22 @@ export async function saveSnapshotFile(
   snapshot: SavableSnapshot,
   identity: SnapshotIdentity,
 ): Promise<void> {
+  const bytes = await encodeSnapshot(snapshot, identity);
+  try {
+    await Deno.writeFile(path, bytes);
+  } catch (e) {
+    throw new EmuError(`${path}: cannot write the snapshot (${firstLine(e)})`);
+  }
+}
+
+/**
+ * The bytes of a snapshot file holding `snapshot` (also what a qcow2 disk's
+ * VM state area holds after `savevm TAG`).
+ */
+export async function encodeSnapshot(
+  snapshot: SavableSnapshot,
+  identity: SnapshotIdentity,
+): Promise<Uint8Array> {
   const s = snapshot.portable();
   const names = Object.keys(s.blobs);
   const packed = await Promise.all(names.map((n) => deflate(s.blobs[n])));
@@ -87,11 +123,7 @@ export async function saveSnapshotFile(
     ...packed,
   ]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
-  try {
-    await Deno.writeFile(path, concatBytes([body, digest]));
-  } catch (e) {
-    throw new EmuError(`${path}: cannot write the snapshot (${firstLine(e)})`);
-  }
+  return concatBytes([body, digest]);
 }
 
 /**
@@ -111,10 +143,23 @@ export async function loadSnapshotFile(
   } catch (e) {
     throw new EmuError(`${path}: cannot read the snapshot (${firstLine(e)})`);
   }
-  const bad = (what: string) => new EmuError(`${path}: ${what}`, "take the snapshot again");
+  return decodeSnapshot(bytes, path, expected, maxBlobBytes);
+}
+
+/**
+ * Reads the bytes of a snapshot file (from a file or a qcow2 VM state area),
+ * as {@linkcode loadSnapshotFile} does; `label` starts each error message.
+ */
+export async function decodeSnapshot(
+  bytes: Uint8Array<ArrayBuffer>,
+  label: string,
+  expected: SnapshotIdentity,
+  maxBlobBytes = Number.MAX_SAFE_INTEGER,
+): Promise<PortableSnapshot> {
+  const bad = (what: string) => new EmuError(`${label}: ${what}`, "take the snapshot again");
   const fixed = MAGIC.length + 8;
   if (bytes.length < fixed || !MAGIC.every((b, i) => bytes[i] === b)) {
-    throw bad("not a Denemu snapshot file");
+    throw bad("not a Denemu snapshot");
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(MAGIC.length, true);
@@ -130,7 +175,7 @@ export async function loadSnapshotFile(
   }
   const headerLength = dv.getUint32(MAGIC.length + 4, true);
   const header = parseHeader(body.subarray(fixed, fixed + headerLength), bad);
-  checkIdentity(header.identity, expected, path);
+  checkIdentity(header.identity, expected, label);
   const blobs: Record<string, Uint8Array> = {};
   let at = fixed + headerLength;
   for (const b of header.blobs) {

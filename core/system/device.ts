@@ -19,6 +19,7 @@ import type { InterruptController, InterruptSink, IrqLine } from "./irq.ts";
 import type { PciHost } from "./pci.ts";
 import type { VirtioMmioTransport } from "./virtio.ts";
 import type { DeviceState } from "./vmstate.ts";
+import type { DeviceDrive } from "../drive_overlay.ts";
 
 /** Something that happened to the whole machine (from a test/poweroff device, say). */
 export type MachineEvent =
@@ -193,6 +194,8 @@ export interface Device {
   readonly interruptController?: InterruptController;
   /** Returns to the power-on state (machine reset). */
   reset?(): void;
+  /** the disk image it reads and writes, if any (the monitor's `info block`, `savevm TAG`) */
+  readonly drive?: DeviceDrive;
   /** Saves the device's state for a snapshot (devices without state leave it out). */
   save?(): DeviceState;
   /** Loads state from {@linkcode save}; throws EmuError for another device or version. */

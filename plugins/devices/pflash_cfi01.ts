@@ -28,7 +28,9 @@
  */
 
 import {
+  checkSnapshottable,
   type DeviceContext,
+  type DeviceDrive,
   type DeviceOptions,
   type DevicePlugin,
   type DeviceState,
@@ -40,7 +42,6 @@ import {
   type MmioHandler,
   openImage,
   saveVmState,
-  unsnapshottableDrive,
   type VmStateDescription,
 } from "../../plugin.ts";
 import { CfiFlash, type CfiGeometry, type CfiStore } from "./_cfi01_flash.ts";
@@ -140,7 +141,7 @@ function geometry(options: DeviceOptions): CfiGeometry {
 
 /** Opens the bank's drive (or zeros); checks its size as QEMU does. */
 async function openDrive(ctx: DeviceContext, options: DeviceOptions, size: number) {
-  options.string("id", "");
+  const id = options.string("id", "") || ctx.id;
   const path = options.has("file") ? options.string("file") : undefined;
   const format = options.string("format", "");
   const readOnly = options.bool("readonly", false);
@@ -158,7 +159,15 @@ async function openDrive(ctx: DeviceContext, options: DeviceOptions, size: numbe
     );
   }
   const overlay = snapshot ? new DriveOverlay(image) : undefined;
-  return { disk: overlay ?? image, image, readOnly, path };
+  const drive: DeviceDrive = {
+    name: id,
+    path,
+    image,
+    readOnly,
+    overlay: snapshot,
+    heldByImage: false,
+  };
+  return { disk: overlay ?? image, image, readOnly, path, drive };
 }
 
 /** The state's name and version (a load checks both): the command state and the drive's writes. */
@@ -173,7 +182,7 @@ const FLASH_STATE: VmStateDescription<CfiFlash> = {
 async function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr");
   const g = geometry(options);
-  const { disk, image, readOnly, path } = await openDrive(ctx, options, g.size);
+  const { disk, image, readOnly, drive } = await openDrive(ctx, options, g.size);
   const store = new BankStore(disk, readOnly);
   const flash = new CfiFlash(g, store);
   const overlay = disk instanceof DriveOverlay ? disk : undefined;
@@ -193,12 +202,13 @@ async function create(ctx: DeviceContext, options: DeviceOptions) {
   });
   return {
     name: ctx.id,
+    drive,
     reset: () => {
       if (flash.cmd !== 0) codeChanged();
       flash.reset();
     },
     save: (): DeviceState => {
-      if (!overlay && !readOnly) throw unsnapshottableDrive("flash", ctx.id, path);
+      if (drive) checkSnapshottable("flash", ctx.id, drive);
       const fields = { flash: saveVmState(FLASH_STATE, flash), disk: overlay?.save() ?? null };
       return { ...VMSTATE, fields };
     },

@@ -22,8 +22,10 @@
 
 import {
   attachVirtio,
+  checkSnapshottable,
   type Device,
   type DeviceContext,
+  type DeviceDrive,
   type DeviceOptions,
   type DevicePlugin,
   type DeviceState,
@@ -32,7 +34,6 @@ import {
   type DriveOverlayState,
   EmuError,
   openImage,
-  unsnapshottableDrive,
   type VirtioBackend,
   type VirtqChain,
 } from "../../plugin.ts";
@@ -166,7 +167,7 @@ function probedRawWarning(path: string): string {
 async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Device> {
   const path = options.string("file");
   const format = options.string("format", "");
-  options.string("id", "");
+  const id = options.string("id", "");
   const readOnly = options.bool("readonly", false);
   const snapshot = options.bool("snapshot", false);
   // With snapshot=on the image is only read: the overlay above its format keeps the writes.
@@ -188,11 +189,20 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
       options,
       new BlkBackend(overlay ?? image, readOnly, serial, queues),
     );
+    const drive: DeviceDrive = {
+      name: id || ctx.id,
+      path,
+      image,
+      readOnly,
+      overlay: snapshot,
+      heldByImage: false,
+    };
     return {
       name: ctx.id,
+      drive,
       reset: () => transport.reset(),
       save: () => {
-        if (!overlay && !readOnly) throw unsnapshottableDrive("drive", ctx.id, path);
+        checkSnapshottable("drive", ctx.id, drive);
         return {
           ...VMSTATE,
           fields: { transport: transport.save(), disk: overlay?.save() ?? null },

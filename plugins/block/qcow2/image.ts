@@ -20,11 +20,13 @@ import {
   type HostFile,
   type ImageDescription,
   SparseMap,
+  type VmState,
 } from "../../../plugin_block.ts";
 import { type AmendProgress, prepareAmend } from "./amend.ts";
 import { describeQcow2 } from "./describe.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
+import { growL1 } from "./l1.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
 import { be64, HeaderField, Incompat, type Qcow2Header, serializeHeader } from "./header.ts";
 import {
@@ -140,7 +142,12 @@ export class Qcow2Image implements BlockDriver {
 
   /** Fills `out` with the guest bytes at `offset`; data contiguous on the host is read at once. */
   readInto(offset: number, out: Uint8Array): void {
-    const cs = this.clusterSize, end = Math.min(offset + out.length, this.size);
+    this.#readRange(offset, out, this.size);
+  }
+
+  /** `readInto` of the bytes before `limit` (the disk's end, or the VM state area's). */
+  #readRange(offset: number, out: Uint8Array, limit: number): void {
+    const cs = this.clusterSize, end = Math.min(offset + out.length, limit);
     let pos = offset;
     while (pos < end) {
       const index = Math.floor(pos / cs), inCluster = pos % cs;
@@ -241,6 +248,11 @@ export class Qcow2Image implements BlockDriver {
     if (offset < 0 || offset + data.length > this.size) {
       throw this.#bad("write past the end of the disk");
     }
+    this.#writeRange(offset, data);
+  }
+
+  /** `write` without the bounds check (the VM state area is past the disk's end). */
+  #writeRange(offset: number, data: Uint8Array): void {
     const cs = this.clusterSize;
     let pos = offset;
     while (pos < offset + data.length) {
@@ -460,7 +472,7 @@ export class Qcow2Image implements BlockDriver {
     const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
     const shrinks = size < this.size;
     if (shrinks) this.#discardFrom(Math.ceil(size / this.clusterSize));
-    if (needL1 > this.l1.length) this.growL1(needL1);
+    if (needL1 > this.l1.length) growL1(this, needL1);
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
     if (shrinks) this.#truncateTail();
@@ -486,30 +498,6 @@ export class Qcow2Image implements BlockDriver {
     }
   }
 
-  /** Moves the L1 table to a larger place; the header switches in one write. */
-  growL1(entries: number): void {
-    const bytes = entries * 8;
-    const clusters = Math.ceil(bytes / this.clusterSize);
-    const offset = this.refcounts.alloc(clusters);
-    const raw = new Uint8Array(clusters * this.clusterSize);
-    this.l1.forEach((o, i) => {
-      raw.set(be64(o), i * 8);
-      if (this.l1Copied[i]) raw[i * 8] |= 0x80;
-    });
-    this.file.write(offset, raw);
-    const h = new Uint8Array(12);
-    new DataView(h.buffer).setUint32(0, entries);
-    h.set(be64(offset), 4);
-    this.file.write(HeaderField.L1_SIZE, h);
-    const [oldOffset, oldSize] = [this.header.l1TableOffset, this.header.l1Size];
-    [this.header.l1TableOffset, this.header.l1Size] = [offset, entries];
-    while (this.l1.length < entries) {
-      this.l1.push(0);
-      this.l1Copied.push(false);
-    }
-    if (oldSize) this.refcounts.update(oldOffset, Math.ceil((oldSize * 8) / this.clusterSize), -1);
-  }
-
   describe(): ImageDescription {
     return describeQcow2(this.header, this.file);
   }
@@ -518,9 +506,29 @@ export class Qcow2Image implements BlockDriver {
     return checkQcow2(this, repair, log);
   }
 
-  createSnapshot(name: string, date: Date): void {
+  createSnapshot(name: string, date: Date, vm?: VmState): void {
     this.#checkWritable();
-    createSnapshot(this, name, date);
+    if (vm) {
+      const end = this.vmStateOffset + vm.data.length;
+      const needL1 = Math.ceil(end / (this.clusterSize * this.l2Entries));
+      if (needL1 > this.l1.length) growL1(this, needL1);
+      this.#writeRange(this.vmStateOffset, vm.data);
+    }
+    createSnapshot(this, name, date, vm);
+    // the active table needs the state no more (QEMU discards it, sparing the next copy)
+    if (vm) this.#discardFrom(this.vmStateOffset / this.clusterSize);
+  }
+
+  /** Where the VM state area starts: the first L1 entry past the disk (qcow2_vm_state_offset). */
+  get vmStateOffset(): number {
+    const span = this.clusterSize * this.l2Entries;
+    return Math.ceil(this.size / span) * span;
+  }
+
+  readVmState(length: number): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(length);
+    this.#readRange(this.vmStateOffset, out, this.vmStateOffset + length);
+    return out;
   }
 
   applySnapshot(idOrName: string): boolean {

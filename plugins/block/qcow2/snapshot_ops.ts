@@ -12,9 +12,10 @@
  * @module
  */
 
-import { EmuError } from "../../../plugin_block.ts";
+import { EmuError, type VmState } from "../../../plugin_block.ts";
 import { be64, HeaderField } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
+import { growL1 } from "./l1.ts";
 import { compressedClusters, decodeEntry } from "./l2.ts";
 import { entryAt, type Refcounts } from "./refcount.ts";
 import {
@@ -146,9 +147,11 @@ function change(rc: Refcounts, offset: number, n: number, addend: -1 | 0 | 1): v
 /**
  * Takes an internal snapshot named `name` at `date` (qcow2_snapshot_create):
  * the next free numeric id, the L1 table copied, every cluster it reaches
- * counted once more, then the snapshot table rewritten.
+ * counted once more, then the snapshot table rewritten. With `vm`, its state
+ * is already in the active table's VM state area and the entry records its
+ * size and clock.
  */
-export function createSnapshot(img: Qcow2Image, name: string, date: Date): void {
+export function createSnapshot(img: Qcow2Image, name: string, date: Date, vm?: VmState): void {
   const h = img.header, cs = img.clusterSize;
   const list = listSnapshots(img);
   if (list.length >= MAX_SNAPSHOTS) {
@@ -167,10 +170,11 @@ export function createSnapshot(img: Qcow2Image, name: string, date: Date): void 
     name,
     dateSec: Math.floor(ms / 1000),
     dateNsec: (ms % 1000) * 1e6,
-    vmClockNsec: 0,
-    vmStateSize: 0,
+    vmClockNsec: vm?.clockNs ?? 0,
+    vmStateSize: vm?.data.length ?? 0,
     diskSize: img.size,
-    icount: 0,
+    // QEMU's savevm records no instruction count without -icount record/replay
+    icount: vm ? undefined : 0,
   });
   writeSnapshotTable(img, list);
 }
@@ -198,7 +202,7 @@ export function applySnapshot(img: Qcow2Image, idOrName: string): boolean {
   if (!sn) return false;
   checkL1Size(img, sn);
   if (sn.diskSize !== undefined && sn.diskSize !== img.size) img.resize(sn.diskSize);
-  if (sn.l1Size > img.l1.length) img.growL1(sn.l1Size);
+  if (sn.l1Size > img.l1.length) growL1(img, sn.l1Size);
   const h = img.header;
   const table = new Uint8Array(h.l1Size * 8);
   table.set(img.file.read(sn.l1TableOffset, sn.l1Size * 8));

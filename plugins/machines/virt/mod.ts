@@ -93,7 +93,7 @@ async function addDevice(devs: MachineDevices, ref: string, options: DeviceOptio
  * Turns `-drive` options into the options of a virtio-blk-pci (without
  * `if`), as QEMU's `if=virtio` does, or null for `if=none`.
  */
-function driveToBlk(drive: DeviceOptions): DeviceOptions | null {
+function driveToBlk(drive: DeviceOptions, index: number): DeviceOptions | null {
   const where = drive.string("if", "virtio");
   if (where === "none" || where === "pflash") return null;
   if (where !== "virtio") {
@@ -103,7 +103,9 @@ function driveToBlk(drive: DeviceOptions): DeviceOptions | null {
     );
   }
   const { if: _if, ...rest } = drive.values;
-  return new DeviceOptions("virtio_blk", { ...rest, bus: PCI_ROOT_BUS });
+  // QEMU names an if=virtio drive without an id by its index: virtio0, virtio1...
+  const id = rest.id ?? `virtio${index}`;
+  return new DeviceOptions("virtio_blk", { ...rest, id, bus: PCI_ROOT_BUS });
 }
 
 /** `-device virtio_blk,drive=ID` takes the options of `-drive if=none,id=ID`. */
@@ -155,7 +157,8 @@ async function addFlash(devs: MachineDevices, banks: (DeviceOptions | undefined)
   const f = VIRT_MAP.flash;
   for (let i = 0; i < f.banks; i++) {
     const addr = "0x" + (f.base + BigInt(i) * f.bankSize).toString(16);
-    const values = { ...banks[i]?.values, addr, size: `${f.bankSize >> 20n}M` };
+    const id = banks[i]?.values.id ?? `pflash${i}`;
+    const values = { ...banks[i]?.values, id, addr, size: `${f.bankSize >> 20n}M` };
     await addDevice(devs, "pflash_cfi01", new DeviceOptions(banks[i]?.owner ?? "pflash", values));
   }
 }
@@ -206,8 +209,9 @@ async function createDevices(
   for (const spec of options.devices) {
     await addDevice(devs, spec.name, withDrive(spec, options.drives));
   }
+  const virtio = options.drives.filter((d) => d.string("if", "virtio") === "virtio");
   for (const d of options.drives) {
-    const blk = driveToBlk(d);
+    const blk = driveToBlk(d, virtio.indexOf(d));
     if (blk) await addDevice(devs, "virtio_blk", blk);
   }
 }

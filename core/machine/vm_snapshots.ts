@@ -1,0 +1,138 @@
+/**
+ * Machine snapshots inside the machine's qcow2 disks, as QEMU's `savevm TAG`,
+ * `loadvm TAG`, `delvm TAG`, `info snapshots` and `-loadvm TAG` keep them
+ * (migration/savevm.c, block/snapshot.c): every writable drive takes an
+ * internal snapshot of its disk under the tag, and the first one also holds
+ * the machine's state in its VM state area (past the end of the virtual disk).
+ *
+ * The state is Denemu's own (the bytes of a snapshot file, see
+ * `core/snapshot/file.ts`), not QEMU's migration stream: a snapshot that QEMU
+ * wrote lists and deletes as any other, and loading it is refused with one
+ * line. A drive with `snapshot=on` or `readonly=on` keeps no disk snapshot
+ * (its contents live in the machine's state, or never change).
+ *
+ * @module
+ */
+
+import type { SnapshotInfo } from "../block.ts";
+import type { DeviceDrive } from "../drive_overlay.ts";
+import { EmuError } from "../errors.ts";
+import { type Machine, machineDriver } from "./machine.ts";
+import { decodeState, encodeState } from "./snapshots.ts";
+import type { SystemDriver } from "./system.ts";
+
+/** The machine's drives, in creation order (none in user mode). */
+export function machineDrives(m: Machine): DeviceDrive[] {
+  const d = machineDriver(m);
+  if (d.mode !== "system") return [];
+  return (d as SystemDriver).sys.machine.devices.flatMap((dev) => dev.drive ? [dev.drive] : []);
+}
+
+/**
+ * The drives whose image takes the snapshots (QEMU's bdrv_all_can_snapshot):
+ * the writable ones, each of which must support them.
+ */
+function snapshotDrives(m: Machine): DeviceDrive[] {
+  const writable = machineDrives(m).filter((d) => !d.readOnly && !d.overlay);
+  for (const d of writable) {
+    if (!d.image.createSnapshot || !d.image.applySnapshot || !d.image.deleteSnapshot) {
+      throw new EmuError(`Device '${d.name}' is writable but does not support snapshots`);
+    }
+  }
+  return writable;
+}
+
+/** The drive that holds the machine's state (QEMU's bdrv_all_find_vmstate_bs). */
+function vmStateDrive(drives: DeviceDrive[]): DeviceDrive {
+  if (!drives[0]) throw new EmuError("no block device can store vmstate for snapshot");
+  return drives[0];
+}
+
+function findSnapshot(d: DeviceDrive, tag: string): SnapshotInfo | undefined {
+  return d.image.describe?.().snapshots?.find((s) => s.name === tag);
+}
+
+/** QEMU's name for a `savevm` without a tag: vm-YYYYMMDDHHMMSS in local time. */
+export function defaultTag(date: Date): string {
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  return `vm-${date.getFullYear()}${p2(date.getMonth() + 1)}${p2(date.getDate())}` +
+    `${p2(date.getHours())}${p2(date.getMinutes())}${p2(date.getSeconds())}`;
+}
+
+/**
+ * `savevm [TAG]`: replaces the snapshots named `tag` with new ones of every
+ * writable drive, the machine's state in the first. The machine must be
+ * stopped. Returns the tag used.
+ */
+export async function saveVm(m: Machine, tag?: string): Promise<string> {
+  const drives = snapshotDrives(m);
+  const date = new Date();
+  const name = tag ?? defaultTag(date);
+  if (tag !== undefined) deleteVm(m, tag);
+  const first = vmStateDrive(drives);
+  const driver = machineDriver(m);
+  for (const d of drives) d.heldByImage = true;
+  let data: Uint8Array;
+  try {
+    data = await encodeState(driver.state, driver.identity);
+  } finally {
+    for (const d of drives) d.heldByImage = false;
+  }
+  const clockNs = Number((driver as SystemDriver).sys.clock.monotonicNs());
+  for (const d of drives) {
+    d.image.createSnapshot!(name, date, d === first ? { data, clockNs } : undefined);
+    d.image.flush();
+  }
+  return name;
+}
+
+/**
+ * `loadvm TAG` / `-loadvm TAG`: reverts every writable drive to its snapshot
+ * `tag` and the machine to the state the first one holds.
+ */
+export async function loadVm(m: Machine, tag: string): Promise<void> {
+  const drives = snapshotDrives(m);
+  const found = drives.map((d) => findSnapshot(d, tag));
+  if (found.some((s) => !s)) {
+    throw new EmuError(`Snapshot '${tag}' does not exist in one or more devices`);
+  }
+  const first = vmStateDrive(drives);
+  const sn = found[0]!;
+  if (!sn["vm-state-size"]) {
+    throw new EmuError("This is a disk-only snapshot. Revert to it offline using qemu-img");
+  }
+  const driver = machineDriver(m);
+  const limit = (driver.state as { snapshotBlobLimit?: number }).snapshotBlobLimit ?? 0;
+  const label = `snapshot '${tag}' in ${first.name} (${first.path})`;
+  // a Denemu state is compressed: more than twice the machine's memory is a damaged entry
+  if (sn["vm-state-size"] > 2 * limit + (64 << 20)) {
+    throw new EmuError(`${label}: damaged snapshot (VM state of ${sn["vm-state-size"]} bytes)`);
+  }
+  drives.forEach((d, i) => d.image.applySnapshot!(found[i]!.id));
+  const bytes = first.image.readVmState!(sn["vm-state-size"]);
+  for (const d of drives) d.heldByImage = true;
+  try {
+    await decodeState(driver.state, bytes, label, driver.identity);
+  } finally {
+    for (const d of drives) d.heldByImage = false;
+  }
+}
+
+/** `delvm TAG`: deletes the snapshots named `tag` (a drive without one is left as it is). */
+export function deleteVm(m: Machine, tag: string): void {
+  for (const d of snapshotDrives(m)) {
+    if (findSnapshot(d, tag)) d.image.deleteSnapshot!(tag);
+  }
+}
+
+/**
+ * `info snapshots`: the snapshots of the state-holding drive that every
+ * other writable drive has too (QEMU lists them "present on all disks").
+ */
+export function listVm(m: Machine): SnapshotInfo[] {
+  const drives = machineDrives(m).filter((d) => !d.readOnly && !d.overlay);
+  const first = vmStateDrive(drives.filter((d) => d.image.createSnapshot));
+  return (first.image.describe?.().snapshots ?? []).filter((s) =>
+    drives.every((d) => findSnapshot(d, s.name))
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * Growing a qcow2 image's L1 table (a resize, a snapshot of a larger disk,
+ * or the VM state area past the disk's end), as qcow2_grow_l1_table does.
+ *
+ * @module
+ */
+
+import { be64, HeaderField } from "./header.ts";
+import type { Qcow2Image } from "./image.ts";
+
+/** Moves the L1 table of `img` to a larger place; the header switches in one write. */
+export function growL1(img: Qcow2Image, entries: number): void {
+  const bytes = entries * 8;
+  const clusters = Math.ceil(bytes / img.clusterSize);
+  const offset = img.refcounts.alloc(clusters);
+  const raw = new Uint8Array(clusters * img.clusterSize);
+  img.l1.forEach((o, i) => {
+    raw.set(be64(o), i * 8);
+    if (img.l1Copied[i]) raw[i * 8] |= 0x80;
+  });
+  img.file.write(offset, raw);
+  const h = new Uint8Array(12);
+  new DataView(h.buffer).setUint32(0, entries);
+  h.set(be64(offset), 4);
+  img.file.write(HeaderField.L1_SIZE, h);
+  const [oldOffset, oldSize] = [img.header.l1TableOffset, img.header.l1Size];
+  [img.header.l1TableOffset, img.header.l1Size] = [offset, entries];
+  while (img.l1.length < entries) {
+    img.l1.push(0);
+    img.l1Copied.push(false);
+  }
+  if (oldSize) img.refcounts.update(oldOffset, Math.ceil((oldSize * 8) / img.clusterSize), -1);
+}

@@ -1,0 +1,190 @@
+// The monitor's savevm/loadvm/delvm TAG and info snapshots, and -loadvm TAG, on
+// qemu-system-riscv64 and Denemu in the same run: the snapshot goes into the
+// machine's qcow2 disk, and qemu-img lists and checks it.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { which } from "../scripts/build_guests.ts";
+
+const KERNEL = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
+const BOOT = ["-M", "virt", "-bios", "none", "-kernel", KERNEL, "-display", "none"];
+const MONITOR = [...BOOT, "-serial", "null", "-monitor", "stdio", "-S"];
+const hasQemu = (await which("qemu-system-riscv64")) !== null && (await which("qemu-img")) !== null;
+if (!hasQemu) console.log("qemu-system-riscv64 or qemu-img not installed: savevm tests skipped");
+
+type Peer = "qemu" | "emu";
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(cmd: string, args: string[], input = "", pause = 0): Promise<Run> {
+  const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
+    .spawn();
+  const timer = setTimeout(() => child.kill(), 60000);
+  const w = child.stdin.getWriter();
+  if (input) await new Promise((r) => setTimeout(r, pause));
+  await w.write(new TextEncoder().encode(input));
+  await w.close();
+  const r = await child.output();
+  clearTimeout(timer);
+  const text = (b: Uint8Array) => new TextDecoder().decode(b).replaceAll("\r", "");
+  return { code: r.code, stdout: text(r.stdout), stderr: text(r.stderr) };
+}
+
+/** Runs the peer's system emulator (QEMU reads the monitor only once the machine is up). */
+function system(peer: Peer, args: string[], input = ""): Promise<Run> {
+  return peer === "qemu"
+    ? run("qemu-system-riscv64", args, input, 300)
+    : run(Deno.execPath(), ["run", "-A", "mod.ts", "system", ...args], input);
+}
+
+/**
+ * The monitor's answers, with what differs by nature normalised: the prompt lines (QEMU's
+ * readline redraws them), the banner, and the size, date and clock of each snapshot row
+ * (Denemu's state is its own, and the runs are seconds apart).
+ */
+function answers(stdout: string): string {
+  return stdout.split("\n").slice(1).map((l) => l.startsWith("(qemu)") ? "(qemu)" : l)
+    .map((l) => l.replace(/^(--|\d+) +(\S+) +\d.*$/, "$1 $2 (size, date, clock)"))
+    .join("\n").replace(/vm-\d{14}/g, "vm-DATE");
+}
+
+/** A fresh 16 MiB image of `format` for each peer, in `dir`. */
+async function images(dir: string, format: string): Promise<Record<Peer, string>> {
+  const paths = { qemu: `${dir}/qemu.${format}`, emu: `${dir}/emu.${format}` };
+  for (const p of Object.values(paths)) {
+    const r = await run("qemu-img", ["create", "-f", format, p, "16M"]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  return paths;
+}
+
+/** Both peers with `extra(peer)` added to the monitor's command line, fed `input`. */
+function both(input: string, extra: (p: Peer) => string[]): Promise<[Run, Run]> {
+  return Promise.all([
+    system("qemu", [...MONITOR, ...extra("qemu")], input),
+    system("emu", [...MONITOR, ...extra("emu")], input),
+  ]);
+}
+
+const drive = (
+  path: string,
+  format: string,
+) => ["-drive", `file=${path},format=${format},if=virtio`];
+
+const SNAPSHOT_INPUT = [
+  "info snapshots",
+  "savevm s1",
+  "info snapshots",
+  "savevm s1",
+  "savevm",
+  "info snapshots",
+  "loadvm s1",
+  "info status",
+  "loadvm nope",
+  "loadvm",
+  "savevm a b",
+  "delvm nope",
+  "delvm",
+  "delvm s1",
+  "info snapshots",
+  "help savevm",
+  "help delvm",
+  "quit",
+  "",
+].join("\n");
+
+Deno.test({
+  name: "savevm/loadvm/delvm TAG and info snapshots on a qcow2 drive answer as QEMU's",
+  ignore: !hasQemu,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const img = await images(dir, "qcow2");
+      const [q, e] = await both(SNAPSHOT_INPUT, (p) => drive(img[p], "qcow2"));
+      assert.equal(answers(e.stdout), answers(q.stdout));
+      assert.deepEqual([e.code, e.stderr], [q.code, q.stderr]);
+      // qemu-img lists Denemu's snapshot with its VM state, and finds the image sound
+      const list = await run("qemu-img", ["snapshot", "-l", img.emu]);
+      assert.match(list.stdout, /^\d+ +vm-\d{14} +\d+(\.\d+)? KiB /m);
+      const ours = await run(Deno.execPath(), [
+        "run",
+        "-A",
+        "mod.ts",
+        "img",
+        "snapshot",
+        "-l",
+        img.emu,
+      ]);
+      assert.equal(ours.stdout, list.stdout);
+      for (const p of Object.values(img)) {
+        const check = await run("qemu-img", ["check", p]);
+        assert.equal(check.code, 0, check.stdout + check.stderr);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "savevm/loadvm/delvm without a drive that can hold them: QEMU's errors",
+  ignore: !hasQemu,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const input = "info snapshots\nsavevm s1\nloadvm s1\ndelvm s1\nquit\n";
+      const raw = await images(dir, "raw");
+      for (const extra of [(_: Peer) => [], (p: Peer) => drive(raw[p], "raw")]) {
+        const [q, e] = await both(input, extra);
+        assert.equal(answers(e.stdout), answers(q.stdout));
+        assert.equal(e.code, q.code);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "-loadvm TAG starts from the disk's snapshot; a missing tag or QEMU's own state: one line",
+  ignore: !hasQemu,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const img = await images(dir, "qcow2");
+      const [q0, e0] = await both(
+        "x /2xw 0x80000000\nsavevm s1\nquit\n",
+        (p) => drive(img[p], "qcow2"),
+      );
+      assert.equal(answers(e0.stdout), answers(q0.stdout));
+      for (const tag of ["s1", "nope"]) {
+        const [q, e] = await both(
+          "info status\nx /2xw 0x80000000\nquit\n",
+          (p) => ["-loadvm", tag, ...drive(img[p], "qcow2")],
+        );
+        assert.equal(e.code, q.code, tag);
+        // a failing QEMU has printed its monitor's banner and prompt already
+        if (!q.code) assert.equal(answers(e.stdout), answers(q.stdout), tag);
+        const line = (r: Run) => r.stderr.replace(/^(qemu-system-riscv64|emu): /, "");
+        if (q.code) assert.equal(line(e).split("\n")[0], line(q).split("\n")[0], tag);
+      }
+      // the snapshot QEMU wrote holds QEMU's migration stream: Denemu refuses it in one line
+      const foreign = await system(
+        "emu",
+        [...MONITOR, ...drive(img.qemu, "qcow2")],
+        "loadvm s1\nquit\n",
+      );
+      assert.match(
+        foreign.stdout,
+        /\nError: snapshot 's1' in virtio0 \([^)]*\): not a Denemu snapshot\n/,
+      );
+      const start = await system("emu", [...BOOT, "-loadvm", "s1", ...drive(img.qemu, "qcow2")]);
+      assert.equal(start.code, 1);
+      assert.match(start.stderr, /^emu: snapshot 's1' in virtio0 .*not a Denemu snapshot.*\n$/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
