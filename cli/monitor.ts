@@ -22,6 +22,7 @@ import { formatInsn } from "../core/machine/in_asm.ts";
 import { deleteVm, listVm, loadVm, saveVm } from "../core/machine/vm_snapshots.ts";
 import { isSnapshotPath } from "../core/snapshot/file.ts";
 import { snapshotTable } from "./img/info.ts";
+import { infoBlock, infoMtree, infoRoms } from "./monitor_info.ts";
 import {
   dumpLines,
   evaluate,
@@ -48,9 +49,14 @@ const HELP = [
 ];
 
 const INFO_HELP = [
+  "info block [-n] [-v] [device] -- show info of one block device or all block devices " +
+  "(-n: show named nodes; -v: show details)",
   "info cpus  -- show infos for each CPU",
+  "info mtree [-f][-d][-o][-D] -- show memory tree (-f: dump flat view for address spaces;" +
+  "-d: dump dispatch tree, valid with -f only);-o: dump region owners/parents;-D: dump disabled regions",
   "info name  -- show the current VM name",
   "info registers  -- show the cpu registers",
+  "info roms  -- show roms",
   "info snapshots  -- show the currently saved VM snapshots",
   "info status  -- show the current VM status (running|paused)",
   "info uuid  -- show the current VM UUID",
@@ -62,13 +68,10 @@ const QEMU_ONLY = new Set([
   "gdbserver",
   "log",
   "logfile",
-  "info block",
   "info irq",
   "info mem",
-  "info mtree",
   "info pci",
   "info qtree",
-  "info roms",
 ]);
 
 /** How the command line set the monitor up. */
@@ -249,6 +252,12 @@ export class Monitor {
         return `${VERSION} (Denemu)`;
       case "snapshots":
         return snapshotList(this.m);
+      case "block":
+        return infoBlock(this.m);
+      case "roms":
+        return infoRoms(this.#sys.bus);
+      case "mtree":
+        return infoMtree(this.#sys.bus, this.#sys.harts.length);
       case "cpus": {
         const harts = machineDriver(this.m).cpus?.length ?? 1;
         return Array.from(
@@ -280,6 +289,10 @@ export class Monitor {
       } else if (cmd === "savevm") await saveVm(this.m, arg);
       else await loadVm(this.m, arg);
     });
+  }
+
+  get #sys() {
+    return (machineDriver(this.m) as SystemDriver).sys;
   }
 
   /** `x` and `xp`: memory at a virtual (as hart 0 sees it) or physical address. */

@@ -134,6 +134,8 @@ export interface LoadedImage {
   readonly addr: bigint;
   /** its bytes, as loaded (a copy: later guest writes do not change it) */
   readonly data: Uint8Array;
+  /** what it is, as QEMU's `info roms` names it ("fdt", "kernel.elf ELF program header segment 1") */
+  readonly name?: string;
 }
 
 /**
@@ -409,7 +411,7 @@ export class PhysicalBus implements DmaView {
    * physical memory, ROM included, and remembers it for {@linkcode reloadImages}.
    * Throws GuestFault when part of it is not RAM or ROM (unmapped, or a device).
    */
-  loadImage(addr: bigint, data: Uint8Array): void {
+  loadImage(addr: bigint, data: Uint8Array, name?: string): void {
     // An image over a device window would poke the device's registers: it is not memory.
     const end = addr + BigInt(data.length);
     for (let at = addr; at < end;) {
@@ -418,7 +420,7 @@ export class PhysicalBus implements DmaView {
       at = r.base + r.size;
     }
     this.writeBytes(addr, data);
-    this.#images.push({ addr, data: data.slice() });
+    this.#images.push({ addr, data: data.slice(), name });
   }
 
   /** The images loaded so far, in load order. */

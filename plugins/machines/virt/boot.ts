@@ -45,9 +45,9 @@ function isElf(bytes: Uint8Array): boolean {
     bytes[3] === 0x46;
 }
 
-function write(bus: PhysicalBus, what: string, addr: bigint, data: Uint8Array): void {
+function write(bus: PhysicalBus, what: string, addr: bigint, data: Uint8Array, name: string): void {
   try {
-    bus.loadImage(addr, data);
+    bus.loadImage(addr, data, name);
   } catch (e) {
     if (!(e instanceof GuestFault)) throw e;
     throw new EmuError(
@@ -78,7 +78,7 @@ export function loadImage(
   image?: { path: string; modules?: ModuleList },
 ): LoadedImage {
   if (!isElf(bytes)) {
-    write(bus, what, rawAddr, bytes);
+    write(bus, what, rawAddr, bytes, image?.path ?? what);
     const high = rawAddr + BigInt(bytes.length);
     return { low: rawAddr, high, entry: rawAddr, elf: false };
   }
@@ -91,9 +91,11 @@ export function loadImage(
   let low = -1n, high = 0n;
   for (const s of elf.loads) {
     if (s.memsz === 0n) continue;
-    const image = new Uint8Array(Number(s.memsz));
-    image.set(bytes.subarray(s.offset, s.offset + s.filesz));
-    write(bus, what, s.vaddr, image);
+    const data = new Uint8Array(Number(s.memsz));
+    data.set(bytes.subarray(s.offset, s.offset + s.filesz));
+    // QEMU's name of the ROM blob (info roms): the file and the program header's index
+    const name = `${image?.path ?? what} ELF program header segment ${elf.segments.indexOf(s)}`;
+    write(bus, what, s.vaddr, data, name);
     if (low < 0n || s.vaddr < low) low = s.vaddr;
     if (s.vaddr + s.memsz > high) high = s.vaddr + s.memsz;
   }

@@ -302,11 +302,11 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
     const fdt = encodeFdt(tree);
 
     const fdtAddr = fdtAddress(VIRT_MAP.dram + ram, fdt.length);
-    env.bus.loadImage(fdtAddr, fdt);
+    env.bus.loadImage(fdtAddr, fdt, "fdt");
     const rom = VIRT_MAP.mrom.base;
-    env.bus.loadImage(rom, resetVector(start, fdtAddr));
+    env.bus.loadImage(rom, resetVector(start, fdtAddr), "mrom.reset");
     const infoAddr = rom + BigInt(RESET_VECTOR_SIZE);
-    env.bus.loadImage(infoAddr, fwDynamicInfo(next));
+    env.bus.loadImage(infoAddr, fwDynamicInfo(next), "mrom.finfo");
 
     const built: BuiltMachine = {
       entryPc: rom,
@@ -399,7 +399,7 @@ function loadInitrd(
       "raise -m",
     );
   }
-  env.bus.loadImage(at, data);
+  env.bus.loadImage(at, data, o.initrd);
   return { start: at, end: at + BigInt(data.length) };
 }
 

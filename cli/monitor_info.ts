@@ -1,0 +1,123 @@
+/**
+ * The monitor's views of the board, in QEMU 7.2's HMP layout: `info block`
+ * (the drives), `info mtree` (the physical address space) and `info roms`
+ * (what the loaders put in memory). Names follow QEMU's where Denemu's board
+ * has the same part; what Denemu has not (QEMU's empty floppy and SD slots,
+ * its PCI windows' aliases) is left out.
+ *
+ * @module
+ */
+
+import { backingPath, type BlockDriver } from "../core/block.ts";
+import type { DeviceDrive } from "../core/drive_overlay.ts";
+import type { Machine } from "../core/machine/machine.ts";
+import type { PhysicalBus } from "../core/system/bus.ts";
+import { machineDrives } from "../core/machine/vm_snapshots.ts";
+
+/**
+ * `info block`: each drive as QEMU shows it, e.g.
+ * `virtio0 (#block1): disk.qcow2 (qcow2)` then where it is attached, its
+ * cache mode and its backing file.
+ */
+export function infoBlock(m: Machine): string {
+  let anonymous = 0;
+  return machineDrives(m).map((d, i) => {
+    const flags = d.readOnly ? ", read-only" : "";
+    const attached = d.name.startsWith("pflash")
+      ? `/machine/virt.flash${d.name.slice(6)}`
+      : `/machine/peripheral-anon/device[${anonymous++}]/virtio-backend`;
+    const lines = [
+      `${d.name} (#block${i + 1}): ${d.path} (${d.image.format}${flags})`,
+      `    Attached to:      ${attached}`,
+      // snapshot=on: QEMU's temporary overlay ignores flushes, as Denemu's in-memory one does
+      `    Cache mode:       writeback${d.overlay ? ", ignore flushes" : ""}`,
+    ];
+    const backing = backingLine(d);
+    if (backing) lines.push(backing);
+    return lines.join("\r\n");
+  }).join("\r\n\r\n");
+}
+
+/**
+ * `Backing file: PATH (chain depth: N)` of a drive whose image has one; a
+ * `snapshot=on` drive's is its image (QEMU puts a temporary overlay above it).
+ */
+function backingLine(d: DeviceDrive): string | undefined {
+  let depth = d.overlay ? 1 : 0;
+  for (let b: BlockDriver | undefined = d.image.backing; b; b = b.backing) depth++;
+  const name = d.image.describe?.().backingFile;
+  const path = d.overlay ? d.path : name && backingPath(d.path, name);
+  return path ? `    Backing file:     ${path} (chain depth: ${depth})` : undefined;
+}
+
+const hex16 = (v: bigint) => v.toString(16).padStart(16, "0");
+
+/**
+ * `info roms`: what the loaders put in memory, by address, as QEMU lists its
+ * ROM blobs (`mem=rom` in ROM, `mem=ram` in RAM).
+ */
+export function infoRoms(bus: PhysicalBus): string {
+  const images = [...bus.images].sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+  return images.map((i) => {
+    const r = bus.findRegion(i.addr);
+    const mem = r?.kind === "ram" && !r.readOnly ? "ram" : "rom";
+    const size = i.data.length.toString(16).padStart(6, "0");
+    return `addr=${hex16(i.addr)} size=0x${size} mem=${mem} name="${i.name ?? "image"}"`;
+  }).join("\r\n");
+}
+
+/** QEMU's names of the virt board's regions, by the Denemu device that maps them. */
+const REGION_NAMES: Record<string, string> = {
+  mrom: "riscv_virt_board.mrom",
+  dram: "riscv_virt_board.ram",
+  sifive_test: "riscv.sifive.test",
+  goldfish_rtc: "goldfish_rtc",
+  aclint: "riscv.aclint",
+  plic: "riscv.sifive.plic",
+  ns16550a: "serial",
+  virtio_mmio: "virtio-mmio",
+  fw_cfg: "fwcfg",
+};
+
+/** The gpex host's windows in address order, as QEMU names them. */
+const PCI_WINDOWS = [
+  "gpex_ioport_window",
+  "alias pcie-ecam @pcie-mmcfg-mmio",
+  "alias pcie-mmio @gpex_mmio_window",
+  "alias pcie-mmio-high @gpex_mmio_window",
+];
+
+/**
+ * `info mtree`: the address space every hart sees, as QEMU prints its
+ * `system` region's tree: each region's range, kind and QEMU's name (the
+ * PCI windows as QEMU's aliases; register windows have Denemu's sizes).
+ */
+export function infoMtree(bus: PhysicalBus, harts: number): string {
+  const line = (depth: number, base: bigint, size: bigint, kind: string, name: string) =>
+    `${"  ".repeat(depth)}${hex16(base)}-${hex16(base + size - 1n)} (prio 0, ${kind}): ${name}`;
+  const lines = [
+    ...Array.from({ length: harts }, (_, i) => `address-space: cpu-memory-${i}`),
+    "address-space: memory",
+    line(1, 0n, 1n << 64n, "i/o", "system"),
+  ];
+  let pci = 0, flash = 0;
+  for (const r of bus.regions) {
+    const device = r.name.split(/[@.]/)[0];
+    if (r.kind === "ram") {
+      const name = REGION_NAMES[r.name] ?? r.name;
+      lines.push(line(2, r.base, r.size, r.readOnly ? "rom" : "ram", name));
+    } else if (device === "gpex_pcihost") {
+      const name = PCI_WINDOWS[pci++] ?? r.name;
+      const alias = name.startsWith("alias")
+        ? ` ${hex16(name.includes("ecam") ? 0n : r.base)}-${
+          hex16((name.includes("ecam") ? 0n : r.base) + r.size - 1n)
+        }`
+        : "";
+      lines.push(line(2, r.base, r.size, "i/o", name + alias));
+      if (!alias) lines.push(line(3, r.base, r.size, "i/o", "gpex_ioport"));
+    } else if (device === "pflash_cfi01") {
+      lines.push(line(2, r.base, r.size, "romd", `virt.flash${flash++}`));
+    } else lines.push(line(2, r.base, r.size, "i/o", REGION_NAMES[device] ?? r.name));
+  }
+  return lines.join("\r\n") + "\r\n";
+}
