@@ -22,7 +22,7 @@ import { formatInsn } from "../core/machine/in_asm.ts";
 import { deleteVm, listVm, loadVm, saveVm } from "../core/machine/vm_snapshots.ts";
 import { isSnapshotPath } from "../core/snapshot/file.ts";
 import { snapshotTable } from "./img/info.ts";
-import { infoBlock, infoMtree, infoRoms } from "./monitor_info.ts";
+import { infoBlock, infoMtree, infoQtree, infoRoms } from "./monitor_info.ts";
 import {
   dumpLines,
   evaluate,
@@ -56,6 +56,7 @@ const INFO_HELP = [
   "-d: dump dispatch tree, valid with -f only);-o: dump region owners/parents;-D: dump disabled regions",
   "info name  -- show the current VM name",
   "info registers  -- show the cpu registers",
+  "info qtree  -- show device tree",
   "info roms  -- show roms",
   "info snapshots  -- show the currently saved VM snapshots",
   "info status  -- show the current VM status (running|paused)",
@@ -71,7 +72,6 @@ const QEMU_ONLY = new Set([
   "info irq",
   "info mem",
   "info pci",
-  "info qtree",
 ]);
 
 /** How the command line set the monitor up. */
@@ -256,6 +256,8 @@ export class Monitor {
         return infoBlock(this.m);
       case "roms":
         return infoRoms(this.#sys.bus);
+      case "qtree":
+        return infoQtree(this.#sys.machine.devices);
       case "mtree":
         return infoMtree(this.#sys.bus, this.#sys.harts.length);
       case "cpus": {

@@ -12,6 +12,7 @@ import { backingPath, type BlockDriver } from "../core/block.ts";
 import type { DeviceDrive } from "../core/drive_overlay.ts";
 import type { Machine } from "../core/machine/machine.ts";
 import type { PhysicalBus } from "../core/system/bus.ts";
+import type { Device } from "../core/system/device.ts";
 import { machineDrives } from "../core/machine/vm_snapshots.ts";
 
 /**
@@ -120,4 +121,53 @@ export function infoMtree(bus: PhysicalBus, harts: number): string {
     } else lines.push(line(2, r.base, r.size, "i/o", REGION_NAMES[device] ?? r.name));
   }
   return lines.join("\r\n") + "\r\n";
+}
+
+/**
+ * QEMU's type names of the virt board's parts, by the Denemu device plugin
+ * that makes each, in the order QEMU's `info qtree` lists them (newest first).
+ */
+const QTREE_TYPES: Record<string, string[]> = {
+  fw_cfg: ["fw_cfg_mem"],
+  pflash_cfi01: ["cfi.pflash01"],
+  goldfish_rtc: ["goldfish_rtc"],
+  ns16550a: ["serial-mm"],
+  gpex_pcihost: ["gpex-pcihost"],
+  virtio_mmio: ["virtio-mmio"],
+  sifive_test: ["riscv.sifive.test"],
+  plic: ["riscv.sifive.plic"],
+  aclint: ["riscv.aclint.mtimer", "riscv.aclint.swi"],
+};
+
+/**
+ * `info qtree`: the device list in QEMU's layout (the system bus, the PCIe
+ * root bus under the host bridge, an empty bus under each virtio-mmio slot),
+ * without QEMU's property lines. A virtio device on a virtio-mmio slot is
+ * not shown under its slot.
+ */
+export function infoQtree(devices: readonly Device[]): string {
+  const dev = (depth: number, type: string) => `${"  ".repeat(depth)}dev: ${type}, id ""`;
+  const lines = ["bus: main-system-bus", "  type System"];
+  const pci = devices.filter((d) => d.virtioType?.endsWith("-pci"));
+  let slots = devices.filter((d) => d.name.startsWith("virtio_mmio")).length;
+  const plugin = (d: Device) => d.name.split(/[@.]/)[0];
+  const board = Object.entries(QTREE_TYPES).flatMap(([name, types]) =>
+    devices.filter((d) => plugin(d) === name).reverse().flatMap(() => types)
+  );
+  for (const type of board) {
+    lines.push(dev(1, type));
+    if (type === "virtio-mmio") {
+      lines.push(`    bus: virtio-mmio-bus.${--slots}`, "      type virtio-mmio-bus");
+    } else if (type === "gpex-pcihost") {
+      lines.push("    bus: pcie.0", "      type PCIE");
+      for (const p of [...pci].reverse()) {
+        const device = p.virtioType!.replace(/-pci$/, "-device");
+        lines.push(dev(3, p.virtioType!), "        bus: virtio-bus");
+        lines.push("          type virtio-pci-bus", dev(5, device));
+      }
+      lines.push(dev(3, "gpex-root"));
+    }
+  }
+  lines.push(dev(1, "riscv.hart_array"));
+  return lines.join("\r\n");
 }

@@ -129,3 +129,27 @@ Deno.test({
     assert.match(e, /ELF program header segment 1"\n/);
   },
 });
+
+Deno.test({
+  name: "info qtree: the buses and devices in QEMU's layout",
+  ignore: !hasQemu,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await run("qemu-img", ["create", "-f", "raw", `${dir}/d.img`, "1M"]);
+      const args = () => [
+        ...["-device", "virtio-rng-pci", "-drive", `file=${dir}/d.img,format=raw,if=virtio`],
+      ];
+      const [q, e] = await both(args, "info qtree");
+      // Denemu shows no properties; QEMU's platform bus (dynamic sysbus devices) has no
+      // counterpart on Denemu's virt
+      const tree = (t: string) =>
+        t.split("\n").filter((l) => /^ *(dev:|bus:|type )/.test(l))
+          .filter((l) => !l.includes("platform-bus-device")).join("\n");
+      assert.equal(tree(e), tree(q));
+      assert.match(e, /^ {6}dev: virtio-blk-pci, id ""$/m);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -194,6 +194,11 @@ export interface Device {
   readonly interruptController?: InterruptController;
   /** Returns to the power-on state (machine reset). */
   reset?(): void;
+  /**
+   * a virtio device: QEMU's name of its type on its transport ("virtio-rng-pci" on
+   * PCI, "virtio-rng-device" on a virtio-mmio slot), for the monitor's `info qtree`
+   */
+  readonly virtioType?: string;
   /** the disk image it reads and writes, if any (the monitor's `info block`, `savevm TAG`) */
   readonly drive?: DeviceDrive;
   /** Saves the device's state for a snapshot (devices without state leave it out). */

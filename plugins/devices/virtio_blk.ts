@@ -199,6 +199,7 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
     };
     return {
       name: ctx.id,
+      virtioType: options.string("bus", "") ? "virtio-blk-pci" : "virtio-blk-device",
       drive,
       reset: () => transport.reset(),
       save: () => {
