@@ -29,6 +29,7 @@ export * from "./mod.ts";
 export {
   builtinPlugins,
   builtinTargets,
+  type DeviceOptionHelp,
   type DevicePlugin,
   loadDevicePlugin,
   type MachinePlugin,
@@ -108,6 +109,7 @@ export {
   createVirtioMmio,
   PCI_ROOT_BUS,
   VIRTIO_MMIO_SIZE,
+  VIRTIO_TRANSPORT_OPTIONS,
   VIRTIO_VENDOR_QEMU,
   VirtioMmioReg,
   VirtioMmioTransport,

@@ -36,7 +36,8 @@ import {
   resolveChardevs,
   type SerialBackend,
 } from "./system_options.ts";
-import { builtinPlugins, loadDevicePlugin, loadMachinePlugin } from "../core/plugin.ts";
+import { builtinPlugins, loadMachinePlugin } from "../core/plugin.ts";
+import { deviceList, deviceOptions } from "./device_help.ts";
 import { Monitor, MONITOR_BANNER } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
 import { parseOptionList } from "../core/system/options.ts";
@@ -71,7 +72,7 @@ Options:
   -drive file=F,format=raw|qcow2,if=virtio[,snapshot=on]   a virtio disk
   -drive if=pflash,file=F,format=raw[,unit=0|1]        a 32M flash bank (virt boots from unit 0)
   -snapshot              keep every drive's writes in memory (snapshot=on unless a drive says)
-  -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them)
+  -device name[,addr=..,irq=..]                      a device plugin ("-device help" lists them, -device NAME,help its options)
   -rtc base=utc|DATE     start the RTC at host time or a date (default: the virtual epoch)
   -seed N                seed of the devices' random streams (default 0)
   -icount shift=N|auto   2^N ns of virtual time per instruction (default and auto: 3, fixed)
@@ -424,10 +425,16 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
     }
     return 0;
   }
-  if (a.devices.some((d) => parseOptionList(d, true).name === "help")) {
-    for (const name of builtinPlugins("plugins/devices")) {
-      console.log(`${name.padEnd(16)} ${(await loadDevicePlugin(name)).description}`);
-    }
+  if (a.devices.some((d) => isHelp(d))) {
+    console.log(await deviceList());
+    return 0;
+  }
+  // -device NAME,help: its options; QEMU says so (and exits 0) for an unknown device
+  const asked = a.devices.map((d) => /^([^,]+),(help|\?)$/.exec(d)?.[1]).find((n) => n);
+  if (asked) {
+    const text = await deviceOptions(asked);
+    if (text) console.log(text);
+    else console.error(`emu: -device ${asked},help: Device '${asked}' not found`);
     return 0;
   }
   if (a.monitorStdio && (a.serial ?? (a.nographic ? { kind: "stdio" } : null))?.kind === "stdio") {

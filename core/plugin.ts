@@ -98,11 +98,25 @@ export interface DevicePlugin {
   apiVersion: PluginApiRange;
   /** one line for `-device help` */
   description: string;
+  /** QEMU's category of it in `-device help` ("Storage", "Misc"; none: "Uncategorized") */
+  category?: string;
+  /** its `-device` options, for `-device NAME,help` (a device without the list shows none) */
+  options?: Record<string, DeviceOptionHelp>;
   /**
    * Creates one instance: maps its registers and describes its node through `ctx`; `options` are
    * its `-device` keys.
    */
   create(ctx: DeviceContext, options: DeviceOptions): Device | Promise<Device>;
+}
+
+/** One `-device` option as `-device NAME,help` shows it: `name=<type> - help (default: x)`. */
+export interface DeviceOptionHelp {
+  /** QEMU's name of its type: "str", "bool", "uint32", "size"... */
+  type: string;
+  /** what it does */
+  help?: string;
+  /** its value when left out */
+  default?: string;
 }
 
 /**

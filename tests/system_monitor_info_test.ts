@@ -153,3 +153,52 @@ Deno.test({
     }
   },
 });
+
+/** `emu system` or qemu-system-riscv64 with `args` and no machine started. */
+async function helpRun(peer: Peer, args: string[]): Promise<{ code: number; out: string }> {
+  const [cmd, pre] = peer === "qemu"
+    ? ["qemu-system-riscv64", ["-M", "virt"]]
+    : [Deno.execPath(), ["run", "-A", "mod.ts", "system"]];
+  const r = await new Deno.Command(cmd, { args: [...pre, ...args], stdin: "null" }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: r.code, out: text(r.stdout) + text(r.stderr) };
+}
+
+Deno.test({
+  name: "-device help and -device NAME,help: QEMU's format, QEMU's lines for the virtio devices",
+  ignore: !hasQemu,
+  fn: async () => {
+    const list = await Promise.all(
+      ["qemu", "emu"].map((p) => helpRun(p as Peer, ["-device", "help"])),
+    );
+    const [q, e] = list.map((r) => r.out.split("\n"));
+    for (
+      const name of ["virtio-blk-device", "virtio-blk-pci", "virtio-rng-device", "virtio-rng-pci"]
+    ) {
+      const line = (lines: string[]) => lines.find((l) => l.startsWith(`name "${name}"`));
+      assert.equal(line(e), line(q), name);
+    }
+    // each category is one QEMU has, and every line has QEMU's layout
+    for (const l of e.filter((l) => l.endsWith(" devices:"))) assert.ok(q.includes(l), l);
+    for (const l of e.filter((l) => l && !l.endsWith(" devices:"))) {
+      assert.match(l, /^name "[^"]+", bus [\w-]+(, alias "[^"]+")?(, desc "[^"]*")?$/);
+    }
+    const opts = await Promise.all(
+      ["qemu", "emu"].map((p) => helpRun(p as Peer, ["-device", "virtio-blk-pci,help"])),
+    );
+    const [qo, eo] = opts.map((r) => r.out.split("\n"));
+    assert.equal(eo[0], qo[0]);
+    const head = (lines: string[], key: string) =>
+      lines.find((l) => l.startsWith(`  ${key}=`))?.split(" ")[2];
+    for (const key of ["drive", "serial", "num-queues", "addr"]) {
+      assert.ok(head(eo, key), key);
+      // the type names QEMU uses (addr is a PCI slot or a window's base in Denemu: a string)
+      if (key !== "addr") assert.equal(head(eo, key), head(qo, key), key);
+    }
+    const bad = await Promise.all(
+      ["qemu", "emu"].map((p) => helpRun(p as Peer, ["-device", "nope,help"])),
+    );
+    const strip = (r: { code: number; out: string }) => [r.code, r.out.replace(/^[\w-]+: /, "")];
+    assert.deepEqual(strip(bad[1]), strip(bad[0]));
+  },
+});

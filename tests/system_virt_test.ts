@@ -397,7 +397,7 @@ Deno.test("emu system: QEMU-style flags, -M help and -device help", async () => 
   const devices = await emu("-device", "help");
   assert.equal(devices.code, 0);
   for (const d of ["aclint", "goldfish_rtc", "ns16550a", "plic", "sifive_test", "virtio_blk"]) {
-    assert.match(devices.stdout, new RegExp(`^${d} +\\S`, "m"));
+    assert.match(devices.stdout, new RegExp(`^name "${d}", bus \\S+, desc "`, "m"));
   }
   // only targets with a system mode: aarch64 is user mode only
   const cpus = await emu("-cpu", "help");

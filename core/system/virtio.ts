@@ -11,6 +11,7 @@
 import { EmuError } from "../errors.ts";
 import type { MmioHandler } from "../guest_memory.ts";
 import type { DmaView } from "./bus.ts";
+import type { DeviceOptionHelp } from "../plugin.ts";
 import type { DeviceContext } from "./device.ts";
 import type { IrqLine } from "./irq.ts";
 import type { DeviceOptions } from "./options.ts";
@@ -225,6 +226,22 @@ export function createVirtioMmio(
   });
   return t;
 }
+
+/** The options every virtio device takes for its transport (`-device NAME,help` lists them). */
+export const VIRTIO_TRANSPORT_OPTIONS: Record<string, DeviceOptionHelp> = {
+  bus: {
+    type: "str",
+    help: "pcie.0 for virtio-pci (the -pci names' default), else a virtio-mmio slot",
+  },
+  addr: {
+    type: "str",
+    help: "PCI slot (06 or 06.0), or the base of a virtio-mmio window of its own",
+  },
+  irq: {
+    type: "uint32",
+    help: "the interrupt line of a virtio-mmio window of its own (with addr)",
+  },
+};
 
 /**
  * Connects a virtio backend: as a virtio-pci function when the options

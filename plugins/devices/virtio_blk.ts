@@ -34,6 +34,7 @@ import {
   type DriveOverlayState,
   EmuError,
   openImage,
+  VIRTIO_TRANSPORT_OPTIONS,
   type VirtioBackend,
   type VirtqChain,
 } from "../../plugin.ts";
@@ -239,6 +240,22 @@ const plugin: DevicePlugin = {
   apiVersion: { min: 2, cur: 2 },
   description:
     "virtio block device on a disk image, raw or qcow2 (snapshot=on keeps writes in memory)",
+  category: "Storage",
+  options: {
+    ...VIRTIO_TRANSPORT_OPTIONS,
+    drive: { type: "str", help: "the id of a -drive if=none that gives the other options" },
+    file: { type: "str", help: "the disk image (required without drive)" },
+    format: { type: "str", help: "raw, qcow2... (probed when left out)" },
+    id: { type: "str", help: "the drive's name in info block" },
+    "num-queues": {
+      type: "uint16",
+      help: "request queues",
+      default: "one per hart on PCI, else 1",
+    },
+    readonly: { type: "bool", help: "on/off", default: "false" },
+    serial: { type: "str", help: "the get-id string (at most 20 bytes)" },
+    snapshot: { type: "bool", help: "on/off: keep the writes in memory", default: "false" },
+  },
   create,
 };
 export default plugin;

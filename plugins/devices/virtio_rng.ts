@@ -18,6 +18,7 @@ import {
   loadVmState,
   type RandomSource,
   saveVmState,
+  VIRTIO_TRANSPORT_OPTIONS,
   type VirtioBackend,
   type VirtqChain,
   type VmStateDescription,
@@ -94,6 +95,8 @@ const plugin: DevicePlugin = {
   name: "virtio_rng",
   apiVersion: { min: 2, cur: 2 },
   description: "virtio entropy device fed from the machine's seeded random stream",
+  category: "Misc",
+  options: VIRTIO_TRANSPORT_OPTIONS,
   create,
 };
 export default plugin;

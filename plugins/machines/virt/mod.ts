@@ -71,12 +71,18 @@ export const VIRT_MAP = {
 /** Default `riscv,isa` string of the cpu node. */
 export const DEFAULT_ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc";
 const TIMEBASE_HZ = 10_000_000;
-/** QEMU's names for virtio devices: `-device` on the virtio-mmio bus, `-pci` on the PCIe root bus. */
-const DEVICE_ALIASES: Record<string, { plugin: string; pci: boolean }> = {
+/**
+ * QEMU's names for virtio devices: `-device` on the virtio-mmio bus, `-pci` on
+ * the PCIe root bus (`alias`: the short name QEMU's `-device help` gives it).
+ */
+export const DEVICE_ALIASES: Record<string, { plugin: string; pci: boolean; alias?: string }> = {
   "virtio-blk-device": { plugin: "virtio_blk", pci: false },
   "virtio-rng-device": { plugin: "virtio_rng", pci: false },
-  "virtio-blk-pci": { plugin: "virtio_blk", pci: true },
-  "virtio-rng-pci": { plugin: "virtio_rng", pci: true },
+  "virtio-blk-pci": { plugin: "virtio_blk", pci: true, alias: "virtio-blk" },
+  "virtio-rng-pci": { plugin: "virtio_rng", pci: true, alias: "virtio-rng" },
+  // QEMU's short names, of the PCI devices on this board
+  "virtio-blk": { plugin: "virtio_blk", pci: true },
+  "virtio-rng": { plugin: "virtio_rng", pci: true },
 };
 
 async function addDevice(devs: MachineDevices, ref: string, options: DeviceOptions): Promise<void> {
