@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { which } from "../scripts/build_guests.ts";
+import { type Peer, runTyped, systemPeer } from "./util/monitor_peers.ts";
 
 const KERNEL = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
 const MONITOR = [
@@ -15,28 +16,18 @@ if (!hasQemu) {
   console.log("qemu-system-riscv64 or qemu-img not installed: monitor info tests skipped");
 }
 
-type Peer = "qemu" | "emu";
-
-async function run(cmd: string, args: string[], input = "", pause = 0): Promise<string> {
-  const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
-    .spawn();
-  const timer = setTimeout(() => child.kill(), 60000);
-  const w = child.stdin.getWriter();
-  if (input) await new Promise((r) => setTimeout(r, pause));
-  await w.write(new TextEncoder().encode(input));
-  await w.close();
-  const r = await child.output();
-  clearTimeout(timer);
-  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-  return new TextDecoder().decode(r.stdout).replaceAll("\r", "");
+/** `cmd args` with `input` typed: its stdout, once it exited 0. */
+async function run(cmd: string, args: string[], input = ""): Promise<string> {
+  const r = await runTyped(cmd, args, input);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
 }
 
 /** One monitor command's answer on `peer` (QEMU reads the monitor once the machine is up). */
 async function answer(peer: Peer, args: string[], command: string): Promise<string> {
-  const input = `${command}\nquit\n`;
-  const out = peer === "qemu"
-    ? await run("qemu-system-riscv64", [...MONITOR, ...args], input, 300)
-    : await run(Deno.execPath(), ["run", "-A", "mod.ts", "system", ...MONITOR, ...args], input);
+  const r = await systemPeer(peer, [...MONITOR, ...args], `${command}\nquit\n`);
+  assert.equal(r.code, 0, r.stderr);
+  const out = r.stdout;
   // the answer is between the first prompt and the next
   return out.split("(qemu) ").slice(1, -1).join("").replace(/^[^\n]*\n/, "");
 }

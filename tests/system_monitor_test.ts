@@ -3,40 +3,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { which } from "../scripts/build_guests.ts";
+import { type Run, systemPeer } from "./util/monitor_peers.ts";
 
 const KERNEL = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
 const BOOT = ["-M", "virt", "-bios", "none", "-kernel", KERNEL];
 const hasQemu = (await which("qemu-system-riscv64")) !== null;
 if (!hasQemu) console.log("qemu-system-riscv64 not installed: monitor and option tests skipped");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs QEMU or Denemu with `args`, `input` on stdin (written after a pause, as a user types it). */
-async function run(peer: "qemu" | "emu", args: string[], input = ""): Promise<Run> {
-  const [cmd, pre] = peer === "qemu"
-    ? ["qemu-system-riscv64", []]
-    : [Deno.execPath(), ["run", "-A", "mod.ts", "system"]];
-  const child = new Deno.Command(cmd, {
-    args: [...pre, ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => child.kill(), 60000);
-  const w = child.stdin.getWriter();
-  // QEMU reads the monitor's input only once the machine is up
-  if (input) await new Promise((r) => setTimeout(r, peer === "qemu" ? 300 : 0));
-  await w.write(new TextEncoder().encode(input));
-  await w.close();
-  const r = await child.output();
-  clearTimeout(timer);
-  const text = (b: Uint8Array) => new TextDecoder().decode(b).replaceAll("\r", "");
-  return { code: r.code, stdout: text(r.stdout), stderr: text(r.stderr) };
-}
 
 /**
  * The monitor's answers: each prompt line (where QEMU's readline redraws the echo with escape
@@ -103,8 +75,8 @@ Deno.test({
       "0123ABCD-1234-1234-1234-123456789abc",
     );
     const [q, e] = await Promise.all([
-      run("qemu", args, MONITOR_INPUT),
-      run("emu", args, MONITOR_INPUT),
+      systemPeer("qemu", args, MONITOR_INPUT),
+      systemPeer("emu", args, MONITOR_INPUT),
     ]);
     // mip at reset: QEMU's mtimecmp starts at 0, so MTIP is pending; Denemu's at its maximum
     const mip = (t: string) => t.replace(/^ mip +[0-9a-f]+$/m, " mip      (at reset)");
@@ -153,7 +125,9 @@ Deno.test({
     for (let i = 0; i < cases.length; i += 3) {
       runs.push(
         ...await Promise.all(
-          cases.slice(i, i + 3).map((args) => Promise.all([run("qemu", args), run("emu", args)])),
+          cases.slice(i, i + 3).map((args) =>
+            Promise.all([systemPeer("qemu", args), systemPeer("emu", args)])
+          ),
         ),
       );
     }
@@ -174,7 +148,12 @@ Deno.test({
     try {
       const [q, e] = await Promise.all(
         ["qemu", "emu"].map((peer) =>
-          run(peer as "qemu" | "emu", [...BOOT, "-nographic", "-serial", `file:${dir}/${peer}.txt`])
+          systemPeer(peer as "qemu" | "emu", [
+            ...BOOT,
+            "-nographic",
+            "-serial",
+            `file:${dir}/${peer}.txt`,
+          ])
         ),
       );
       assert.deepEqual([e.code, answers(e.stdout)], [q.code, answers(q.stdout)]);
@@ -206,13 +185,17 @@ Deno.test({
       await Deno.writeFile(kernel, new Uint8Array(RESET_PROGRAM.buffer));
       await Deno.writeFile(spin, new Uint8Array(RESET_PROGRAM.buffer, 16)); // j .
       const args = ["-M", "virt", "-bios", "none", "-nographic", "-no-reboot", "-kernel", kernel];
-      const [q, e] = await Promise.all([run("qemu", args), run("emu", args)]);
+      const [q, e] = await Promise.all([systemPeer("qemu", args), systemPeer("emu", args)]);
       assert.deepEqual(e, q);
       assert.deepEqual(q, { code: 0, stdout: "", stderr: "" });
       const monitor = ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "stdio"];
       const [qm, em] = await Promise.all(
         ["qemu", "emu"].map((peer) =>
-          run(peer as "qemu" | "emu", [...monitor, "-no-reboot", "-kernel", spin], "system_reset\n")
+          systemPeer(
+            peer as "qemu" | "emu",
+            [...monitor, "-no-reboot", "-kernel", spin],
+            "system_reset\n",
+          )
         ),
       );
       assert.deepEqual([em.code, answers(em.stdout), em.stderr], [0, answers(qm.stdout), ""]);

@@ -4,40 +4,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { which } from "../scripts/build_guests.ts";
+import { type Peer, type Run, runTyped, systemPeer } from "./util/monitor_peers.ts";
 
 const KERNEL = new URL("./baremetal/bin/timer.elf", import.meta.url).pathname;
 const BOOT = ["-M", "virt", "-bios", "none", "-kernel", KERNEL, "-display", "none"];
 const MONITOR = [...BOOT, "-serial", "null", "-monitor", "stdio", "-S"];
 const hasQemu = (await which("qemu-system-riscv64")) !== null && (await which("qemu-img")) !== null;
 if (!hasQemu) console.log("qemu-system-riscv64 or qemu-img not installed: savevm tests skipped");
-
-type Peer = "qemu" | "emu";
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(cmd: string, args: string[], input = "", pause = 0): Promise<Run> {
-  const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
-    .spawn();
-  const timer = setTimeout(() => child.kill(), 60000);
-  const w = child.stdin.getWriter();
-  if (input) await new Promise((r) => setTimeout(r, pause));
-  await w.write(new TextEncoder().encode(input));
-  await w.close();
-  const r = await child.output();
-  clearTimeout(timer);
-  const text = (b: Uint8Array) => new TextDecoder().decode(b).replaceAll("\r", "");
-  return { code: r.code, stdout: text(r.stdout), stderr: text(r.stderr) };
-}
-
-/** Runs the peer's system emulator (QEMU reads the monitor only once the machine is up). */
-function system(peer: Peer, args: string[], input = ""): Promise<Run> {
-  return peer === "qemu"
-    ? run("qemu-system-riscv64", args, input, 300)
-    : run(Deno.execPath(), ["run", "-A", "mod.ts", "system", ...args], input);
-}
 
 /**
  * The monitor's answers, with what differs by nature normalised: the prompt lines (QEMU's
@@ -54,7 +27,7 @@ function answers(stdout: string): string {
 async function images(dir: string, format: string): Promise<Record<Peer, string>> {
   const paths = { qemu: `${dir}/qemu.${format}`, emu: `${dir}/emu.${format}` };
   for (const p of Object.values(paths)) {
-    const r = await run("qemu-img", ["create", "-f", format, p, "16M"]);
+    const r = await runTyped("qemu-img", ["create", "-f", format, p, "16M"]);
     assert.equal(r.code, 0, r.stderr);
   }
   return paths;
@@ -63,8 +36,8 @@ async function images(dir: string, format: string): Promise<Record<Peer, string>
 /** Both peers with `extra(peer)` added to the monitor's command line, fed `input`. */
 function both(input: string, extra: (p: Peer) => string[]): Promise<[Run, Run]> {
   return Promise.all([
-    system("qemu", [...MONITOR, ...extra("qemu")], input),
-    system("emu", [...MONITOR, ...extra("emu")], input),
+    systemPeer("qemu", [...MONITOR, ...extra("qemu")], input),
+    systemPeer("emu", [...MONITOR, ...extra("emu")], input),
   ]);
 }
 
@@ -106,9 +79,9 @@ Deno.test({
       assert.equal(answers(e.stdout), answers(q.stdout));
       assert.deepEqual([e.code, e.stderr], [q.code, q.stderr]);
       // qemu-img lists Denemu's snapshot with its VM state, and finds the image sound
-      const list = await run("qemu-img", ["snapshot", "-l", img.emu]);
+      const list = await runTyped("qemu-img", ["snapshot", "-l", img.emu]);
       assert.match(list.stdout, /^\d+ +vm-\d{14} +\d+(\.\d+)? KiB /m);
-      const ours = await run(Deno.execPath(), [
+      const ours = await runTyped(Deno.execPath(), [
         "run",
         "-A",
         "mod.ts",
@@ -119,7 +92,7 @@ Deno.test({
       ]);
       assert.equal(ours.stdout, list.stdout);
       for (const p of Object.values(img)) {
-        const check = await run("qemu-img", ["check", p]);
+        const check = await runTyped("qemu-img", ["check", p]);
         assert.equal(check.code, 0, check.stdout + check.stderr);
       }
     } finally {
@@ -171,7 +144,7 @@ Deno.test({
         if (q.code) assert.equal(line(e).split("\n")[0], line(q).split("\n")[0], tag);
       }
       // the snapshot QEMU wrote holds QEMU's migration stream: Denemu refuses it in one line
-      const foreign = await system(
+      const foreign = await systemPeer(
         "emu",
         [...MONITOR, ...drive(img.qemu, "qcow2")],
         "loadvm s1\nquit\n",
@@ -180,7 +153,12 @@ Deno.test({
         foreign.stdout,
         /\nError: snapshot 's1' in virtio0 \([^)]*\): not a Denemu snapshot\n/,
       );
-      const start = await system("emu", [...BOOT, "-loadvm", "s1", ...drive(img.qemu, "qcow2")]);
+      const start = await systemPeer("emu", [
+        ...BOOT,
+        "-loadvm",
+        "s1",
+        ...drive(img.qemu, "qcow2"),
+      ]);
       assert.equal(start.code, 1);
       assert.match(start.stderr, /^emu: snapshot 's1' in virtio0 .*not a Denemu snapshot.*\n$/);
     } finally {
