@@ -1,6 +1,7 @@
 /**
  * The `emu system` monitor (Ctrl-A C, or `-monitor stdio`), with QEMU's HMP
- * command names and output: `info status|registers|cpus|name|version`, `x`,
+ * command names and output: `info status|registers|cpus|name|version`,
+ * `info block|mtree|qtree|roms` (`monitor_info.ts`), `x`,
  * `xp`, `p`/`print`, `stop`, `cont`, `system_reset`, `system_powerdown`,
  * `quit`, `savevm [TAG]`, `loadvm TAG`, `delvm TAG`, `info snapshots` and
  * `help`. As in QEMU, a tag names an internal snapshot in the machine's

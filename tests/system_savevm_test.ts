@@ -121,7 +121,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "-loadvm TAG starts from the disk's snapshot; a missing tag or QEMU's own state: one line",
+  name:
+    "-loadvm TAG starts from the disk's snapshot; a missing tag, QEMU's own state or a damaged one: one line",
   ignore: !hasQemu,
   fn: async () => {
     const dir = await Deno.makeTempDir();
@@ -161,6 +162,22 @@ Deno.test({
       ]);
       assert.equal(start.code, 1);
       assert.match(start.stderr, /^emu: snapshot 's1' in virtio0 .*not a Denemu snapshot.*\n$/);
+      // a byte of Denemu's own state flipped in the image: refused in one line too
+      const bytes = await Deno.readFile(img.emu);
+      const at = new TextDecoder("latin1").decode(bytes).indexOf("DENEMU-VM\n");
+      assert.ok(at > 0);
+      bytes[at + 200] ^= 0xff;
+      await Deno.writeFile(img.emu, bytes);
+      const damaged = await systemPeer(
+        "emu",
+        [...MONITOR, ...drive(img.emu, "qcow2")],
+        "loadvm s1\nquit\n",
+      );
+      assert.match(
+        damaged.stdout,
+        /\nError: snapshot 's1' in virtio0 \([^)]*\): damaged snapshot file \(checksum/,
+      );
+      assert.equal(damaged.stderr, "");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
