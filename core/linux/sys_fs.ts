@@ -16,6 +16,7 @@ import {
   S_IF,
   statFromDeno,
   type StatInfo,
+  syntheticStat,
 } from "./fds.ts";
 import { PathFile } from "./path_file.ts";
 import { encodeStat, encodeStatx } from "./stat.ts";
@@ -290,7 +291,11 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
     return p.fds.get(dirfd).stat();
   }
-  const proc = openProc(p, guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW)), 0);
+  const guest = guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+  if ((flags & AT_SYMLINK_NOFOLLOW) && procLink(p, guest) !== null) {
+    return syntheticStat(S_IF.LNK | 0o777); // /proc/self, exe, fd/N... are symlinks
+  }
+  const proc = openProc(p, guest, 0);
   if (proc) return proc.stat();
   // what the guest sees of the host by path: as recorded when replaying
   return recordedStat(p.inputLog, () => {

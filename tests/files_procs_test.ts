@@ -1,0 +1,34 @@
+// Files, /proc and processes as Linux has them (tests/guests/src/c/files_procs.c), each section
+// run on qemu-riscv64 and in Denemu in the same run and compared.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { installed } from "./util/installed.ts";
+import { runGuest, runOnQemu } from "./util/guest_runs.ts";
+
+const haveQemu = installed("qemu-riscv64");
+
+/** Runs section `section` of files_procs on qemu-riscv64 and Denemu: same status and output. */
+function compare(section: string, check: (out: string) => boolean): void {
+  for (const prog of ["files_procs.static.O2", "files_procs.dynamic.O2"]) {
+    Deno.test({
+      name: `files_procs ${section}: ${prog} prints what qemu-riscv64 prints`,
+      ignore: !haveQemu,
+      async fn() {
+        const peer = await runOnQemu(prog, [section]);
+        assert(check(peer.stdout), peer.stdout);
+        const r = await runGuest(prog, { args: [section] });
+        assertEquals({ status: r.status, stdout: r.stdout }, peer);
+      },
+    });
+  }
+}
+
+compare("proclinks", (out) => !out.includes(": no") && out.includes("O_NOFOLLOW: ELOOP"));
+
+Deno.test(
+  "files_procs: qemu-riscv64 is installed for the comparisons",
+  { ignore: haveQemu },
+  () => {
+    console.warn("skipped: qemu-riscv64 is not installed (apt-get install qemu-user)");
+  },
+);
