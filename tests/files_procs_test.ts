@@ -24,6 +24,8 @@ function compare(section: string, check: (out: string) => boolean): void {
 }
 
 compare("proclinks", (out) => !out.includes(": no") && out.includes("O_NOFOLLOW: ELOOP"));
+// nanoseconds: read and set through the host's C library (the tests run with -A: FFI granted)
+compare("filetimes", (out) => out.includes("below the ms: yes yes") && out.includes(".987654321"));
 
 Deno.test(
   "files_procs: qemu-riscv64 is installed for the comparisons",

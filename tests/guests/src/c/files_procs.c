@@ -1,11 +1,12 @@
 // Files, /proc and processes where user-mode emulators used to differ from Linux: the
-// /proc/self and /proc/thread-self symlinks. Prints only what does not depend on pids or the
+// /proc/self and /proc/thread-self symlinks; file times to the nanosecond. Prints only what does not depend on pids or the
 // host, so qemu-riscv64 prints the same. `files_procs SECTION` runs one section.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,8 +50,55 @@ static void proc_links(void) {
   printf("readlink /proc/self/fd/999: %s\n", link_at(AT_FDCWD, "/proc/self/fd/999"));
 }
 
+/** Whether a time has digits below the millisecond (a fresh file's, from the kernel's clock). */
+static const char *sub_ms(struct timespec t) {
+  return yes(t.tv_nsec % 1000000 != 0);
+}
+
+static void file_times(void) {
+  char dir[] = "/tmp/files_procs.XXXXXX", path[64];
+  mkdtemp(dir);
+  snprintf(path, sizeof path, "%s/f", dir);
+  int fd = open(path, O_CREAT | O_WRONLY, 0644);
+  struct stat st;
+  fstat(fd, &st);
+  // a fresh file's times come from the kernel's clock (virtual in Denemu): below the
+  // millisecond only where they are kept to the nanosecond
+  printf("fresh file, mtime/ctime below the ms: %s %s\n", sub_ms(st.st_mtim), sub_ms(st.st_ctim));
+  struct timespec ts[2] = {{1500000000, 123456789}, {1600000000, 987654321}};
+  int r = futimens(fd, ts);
+  fstat(fd, &st);
+  printf("futimens %d: atime %ld.%09ld mtime %ld.%09ld\n", r, (long)st.st_atim.tv_sec,
+         st.st_atim.tv_nsec, (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  close(fd);
+  ts[0] = (struct timespec){1400000000, 1};
+  ts[1] = (struct timespec){0, UTIME_OMIT};
+  r = utimensat(AT_FDCWD, path, ts, 0);
+  stat(path, &st);
+  printf("utimensat %d: atime %ld.%09ld mtime %ld.%09ld\n", r, (long)st.st_atim.tv_sec,
+         st.st_atim.tv_nsec, (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  char link[80];
+  snprintf(link, sizeof link, "%s/l", dir);
+  symlink("f", link);
+  ts[0] = (struct timespec){1300000000, 5};
+  ts[1] = (struct timespec){1300000001, 6};
+  r = utimensat(AT_FDCWD, link, ts, AT_SYMLINK_NOFOLLOW);
+  lstat(link, &st);
+  printf("utimensat of a symlink %d: mtime %ld.%09ld\n", r, (long)st.st_mtim.tv_sec,
+         st.st_mtim.tv_nsec);
+  stat(link, &st);
+  printf("its target's mtime %ld.%09ld\n", (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  struct statx sx;
+  statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &sx);
+  printf("statx mtime %lld.%09u\n", (long long)sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec);
+  unlink(link);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : "";
   if (!*only || !strcmp(only, "proclinks")) proc_links();
+  if (!*only || !strcmp(only, "filetimes")) file_times();
   return 0;
 }
