@@ -25,6 +25,10 @@ function compare(section: string, check: (out: string) => boolean): void {
 
 compare("proclinks", (out) => !out.includes(": no") && out.includes("O_NOFOLLOW: ELOOP"));
 // nanoseconds: read and set through the host's C library (the tests run with -A: FFI granted)
+compare(
+  "pidfds",
+  (out) => out.includes("reaped: revents 0x11") && out.includes("code 2 status 15"),
+);
 compare("filetimes", (out) => out.includes("below the ms: yes yes") && out.includes(".987654321"));
 
 Deno.test(

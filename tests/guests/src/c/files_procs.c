@@ -1,13 +1,17 @@
 // Files, /proc and processes where user-mode emulators used to differ from Linux: the
-// /proc/self and /proc/thread-self symlinks; file times to the nanosecond. Prints only what does not depend on pids or the
+// /proc/self and /proc/thread-self symlinks; file times to the nanosecond; pidfds. Prints only what does not depend on pids or the
 // host, so qemu-riscv64 prints the same. `files_procs SECTION` runs one section.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *yes(int ok) {
@@ -96,9 +100,87 @@ static void file_times(void) {
   rmdir(dir);
 }
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static const char *result(long r) {
+  return r < 0 ? strerrorname_np(errno) : "ok";
+}
+
+static int pidfd_open(pid_t pid, unsigned flags) {
+  return syscall(SYS_pidfd_open, pid, flags);
+}
+
+static int pidfd_send_signal(int fd, int sig) {
+  return syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+}
+
+/** A child that exits with `code` once the parent writes to the pipe `*go` (made here). */
+static pid_t child_waiting(int *go, int code) {
+  int fds[2];
+  pipe(fds);
+  pid_t c = fork();
+  if (c == 0) {
+    close(fds[1]);
+    char b;
+    read(fds[0], &b, 1);
+    _exit(code);
+  }
+  close(fds[0]);
+  *go = fds[1];
+  return c;
+}
+
+static short revents(int fd, int timeout) {
+  struct pollfd pf = {fd, POLLIN, 0};
+  poll(&pf, 1, timeout);
+  return pf.revents;
+}
+
+static void pidfds(void) {
+  int go;
+  pid_t c = child_waiting(&go, 7);
+  int fd = pidfd_open(c, 0);
+  printf("pidfd_open: %s, FD_CLOEXEC %s\n", result(fd), yes(fcntl(fd, F_GETFD) & FD_CLOEXEC));
+  printf("before the exit: revents %#x\n", revents(fd, 0));
+  siginfo_t si = {0};
+  int nb = pidfd_open(c, O_NONBLOCK);
+  printf("waitid of a nonblocking pidfd: %s\n", result(waitid(P_PIDFD, nb, &si, WEXITED)));
+  close(nb);
+  write(go, "x", 1);
+  close(go);
+  printf("after the exit: revents %#x\n", revents(fd, -1));
+  int r = waitid(P_PIDFD, fd, &si, WEXITED);
+  printf("waitid P_PIDFD: %s, pid matches %s, code %d status %d\n", result(r), yes(si.si_pid == c),
+         si.si_code, si.si_status);
+  printf("reaped: revents %#x\n", revents(fd, 0));
+  printf("pidfd_send_signal after the reap: %s\n", result(pidfd_send_signal(fd, SIGTERM)));
+  close(fd);
+
+  c = child_waiting(&go, 0);
+  fd = pidfd_open(c, 0);
+  printf("pidfd_send_signal 0: %s\n", result(pidfd_send_signal(fd, 0)));
+  printf("pidfd_send_signal SIGTERM: %s\n", result(pidfd_send_signal(fd, SIGTERM)));
+  r = waitid(P_PIDFD, fd, &si, WEXITED);
+  printf("waitid: %s, code %d status %d\n", result(r), si.si_code, si.si_status);
+  close(fd);
+  close(go);
+
+  printf("pidfd_open of itself: %s\n", result(fd = pidfd_open(getpid(), 0)));
+  printf("waitid of its own pidfd: %s\n", result(waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG)));
+  close(fd);
+  printf("pidfd_open -1: %s\n", result(pidfd_open(-1, 0)));
+  printf("pidfd_open bad flags: %s\n", result(pidfd_open(getpid(), 1)));
+  printf("pidfd_open of no process: %s\n", result(pidfd_open(4194000, 0)));
+  printf("pidfd_send_signal to stdin: %s\n", result(pidfd_send_signal(0, SIGTERM)));
+  printf("waitid P_PIDFD of stdin: %s\n", result(waitid(P_PIDFD, 0, &si, WEXITED)));
+}
+
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : "";
   if (!*only || !strcmp(only, "proclinks")) proc_links();
   if (!*only || !strcmp(only, "filetimes")) file_times();
+  if (!*only || !strcmp(only, "pidfds")) pidfds();
   return 0;
 }
