@@ -272,7 +272,8 @@ export const PROGRAMS: Program[] = [
     // tests/files_procs_test.ts compares it with qemu-riscv64, a section at a time.
     variants: ["static.O2", "dynamic.O2"],
     cases: [],
-    description: "/proc/self and /proc/thread-self symlinks; file times to the nanosecond; pidfds",
+    description:
+      "/proc/self and /proc/thread-self symlinks; file times to the nanosecond; pidfds; clock_settime",
   },
   {
     name: "execstack",
