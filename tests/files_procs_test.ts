@@ -3,7 +3,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { installed } from "./util/installed.ts";
-import { runGuest, runOnQemu } from "./util/guest_runs.ts";
+import { GUEST_BIN, runGuest, runOnQemu } from "./util/guest_runs.ts";
+import { createMachine, EmuError } from "../mod.ts";
 
 const haveQemu = installed("qemu-riscv64");
 
@@ -38,7 +39,29 @@ const NOBODY = Deno.uid() === 0
   ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
   : [];
 compare("setclock", (out) => out.startsWith("clock_settime REALTIME: EPERM\n"), NOBODY);
+compare("fifos", (out) => out.endsWith("the child read 100000 bytes to EOF\n"));
 compare("filetimes", (out) => out.includes("below the ms: yes yes") && out.includes(".987654321"));
+
+Deno.test("files_procs: a FIFO opened with no other end to come is reported as a deadlock", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "denemu-fifo-" });
+  try {
+    new Deno.Command("mkfifo", { args: [`${dir}/p`] }).outputSync();
+    const m = await createMachine({
+      program: GUEST_BIN + "fsscript.static.O2",
+      root: dir,
+      stdin: "open -100 /p 0 0\n",
+    });
+    const e = await m.runToExit().then(() => null, (e) => e);
+    await m.close();
+    assert(e instanceof EmuError, String(e));
+    assertEquals(
+      e.message.split("\n")[1].replace(/^.* waiting on /, ""),
+      "a writer to open the FIFO /p",
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
 
 Deno.test(
   "files_procs: qemu-riscv64 is installed for the comparisons",

@@ -35,6 +35,8 @@ import { MemoryFile } from "./memory_file.ts";
 import { clockNs } from "./sys_time.ts";
 import { openProc, procAlias, procLink } from "./proc_files.ts";
 import { hostTimesNs, setHostTimesNs, UTIME_OMIT } from "./host_times.ts";
+import { openFifo } from "./fifo.ts";
+import type { Blocking } from "./threads.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -178,7 +180,7 @@ function openTmpfile(
   );
 }
 
-function openat(p: LinuxProcess, a: bigint[]): number {
+function openat(p: LinuxProcess, a: bigint[]): number | Blocking {
   const flags = openFlags(genericOpenFlags(int(a[2]), p.abi.openFlagBits));
   const dirfd = int(a[0]), path = readString(p, a[1]);
   const trimmed = path.replace(/\/+$/, ""), last = trimmed.slice(trimmed.lastIndexOf("/") + 1);
@@ -230,6 +232,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
+  if (info?.isFifo) return openFifo(p, host, guest, info, flags, cloexec);
   if (log && reading && info?.isFile) {
     return p.fds.install(recordedOpen(log, icount, guest, host, () => open(info)), cloexec);
   }
@@ -262,9 +265,6 @@ function openHostFile(
 ): HostFile {
   const acc = flags & O.ACCMODE;
   if (acc === 3) throw new SysError(E.EINVAL);
-  // A FIFO's open waits for the other end, which may be a guest process of this same Deno
-  // process: it would never come. FIFOs are made and listed, not opened (docs/syscalls.md).
-  if (info?.isFifo) throw new SysError(E.ENXIO);
   const creating = !info && (flags & O.CREAT) !== 0;
   const file = Deno.openSync(host, {
     read: acc !== O.WRONLY,

@@ -1,6 +1,6 @@
 // Files, /proc and processes where user-mode emulators used to differ from Linux: the
 // /proc/self and /proc/thread-self symlinks; file times to the nanosecond; pidfds; setting the clock
-// (run unprivileged on qemu-riscv64, which hands it to the host). Prints only what does not depend on pids or the
+// (run unprivileged on qemu-riscv64, which hands it to the host); FIFOs between processes. Prints only what does not depend on pids or the
 // host, so qemu-riscv64 prints the same. `files_procs SECTION` runs one section.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -200,11 +201,92 @@ static void set_clock(void) {
   // without a timeval qemu-riscv64 7.2 hands the host's glibc a NULL it reads: it crashes
 }
 
+/** Reads what `fd` gives until EOF (or an error): the text, or the error's name. */
+static const char *drain(int fd) {
+  static char buf[128];
+  size_t have = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+    if (n < 0) return strerrorname_np(errno);
+    if (n == 0) break;
+    have += n;
+  }
+  buf[have] = 0;
+  return buf;
+}
+
+static void fifos(void) {
+  char dir[] = "/tmp/files_procs.XXXXXX", path[64];
+  mkdtemp(dir);
+  snprintf(path, sizeof path, "%s/fifo", dir);
+  signal(SIGPIPE, SIG_IGN);
+  printf("mkfifo: %s\n", result(mkfifo(path, 0600)));
+  printf("nonblocking write-only open, no reader: %s\n", result(open(path, O_WRONLY | O_NONBLOCK)));
+  int r = open(path, O_RDONLY | O_NONBLOCK);
+  printf("nonblocking read-only open: %s; revents %#x, read %s\n", result(r), revents(r, 0),
+         drain(r));
+  int w = open(path, O_WRONLY | O_NONBLOCK);
+  struct stat st;
+  fstat(w, &st);
+  printf("write-only open with a reader: %s, S_ISFIFO %s\n", result(w), yes(S_ISFIFO(st.st_mode)));
+  printf("write: %zd; ", write(w, "hello", 5));
+  int n = 0;
+  ioctl(r, FIONREAD, &n);
+  printf("FIONREAD %d, revents %#x\n", n, revents(r, 0));
+  char buf[16] = {0};
+  printf("read: %zd %s\n", read(r, buf, sizeof buf - 1), buf);
+  printf("empty, writer open: read %s\n", result(read(r, buf, 1)));
+  close(w);
+  printf("writer closed: revents %#x, read %s\n", revents(r, 0), drain(r));
+  close(r);
+
+  int rw = open(path, O_RDWR);
+  w = open(path, O_WRONLY | O_NONBLOCK);
+  printf("O_RDWR open: %s, then a writer %s\n", result(rw), result(w));
+  write(rw, "both", 4);
+  memset(buf, 0, sizeof buf);
+  printf("O_RDWR reads its own write: %zd %s, revents %#x\n", read(rw, buf, 4), buf,
+         revents(rw, 0));
+  close(rw);
+  printf("no reader left: write %s, revents %#x\n", result(write(w, "x", 1)), revents(w, 0));
+  close(w);
+
+  pid_t c = fork();
+  if (c == 0) {
+    int cw = open(path, O_WRONLY); // waits for the parent's reader
+    write(cw, "from the child", 14);
+    _exit(0);
+  }
+  r = open(path, O_RDONLY); // waits for the child's writer
+  printf("blocking opens meet: %s, child wrote: %s\n", result(r), drain(r));
+  waitpid(c, NULL, 0);
+  close(r);
+
+  fflush(stdout);
+  c = fork();
+  if (c == 0) {
+    int cr = open(path, O_RDONLY), total = 0;
+    for (ssize_t k; (k = read(cr, buf, sizeof buf)) > 0;) total += k;
+    printf("the child read %d bytes to EOF\n", total);
+    fflush(stdout);
+    _exit(0);
+  }
+  w = open(path, O_WRONLY);
+  printf("writer met the child: %s\n", result(w));
+  fflush(stdout);
+  for (int i = 0; i < 10000; i++) write(w, "0123456789", 10); // more than the pipe holds
+  close(w);
+  waitpid(c, NULL, 0);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : "";
   if (!*only || !strcmp(only, "proclinks")) proc_links();
   if (!*only || !strcmp(only, "filetimes")) file_times();
   if (!*only || !strcmp(only, "pidfds")) pidfds();
+  if (!*only || !strcmp(only, "fifos")) fifos();
   if (!strcmp(only, "setclock")) set_clock(); // only by name: it would set a root host's clock
   return 0;
 }
