@@ -273,7 +273,7 @@ export const PROGRAMS: Program[] = [
     variants: ["static.O2", "dynamic.O2"],
     cases: [],
     description:
-      "/proc/self and /proc/thread-self symlinks; file times to the nanosecond; pidfds; clock_settime; FIFOs",
+      "/proc/self and /proc/thread-self symlinks; file times to the nanosecond; pidfds; clock_settime; FIFOs; non-UTF-8 names",
   },
   {
     name: "execstack",

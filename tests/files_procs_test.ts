@@ -42,6 +42,25 @@ compare("setclock", (out) => out.startsWith("clock_settime REALTIME: EPERM\n"), 
 compare("fifos", (out) => out.endsWith("the child read 100000 bytes to EOF\n"));
 compare("filetimes", (out) => out.includes("below the ms: yes yes") && out.includes(".987654321"));
 
+// Linux takes any byte in a name but '/' and NUL; Deno names host files by strings, so Denemu
+// refuses a name that is not UTF-8 (EILSEQ) rather than make another one (0xff as U+FFFD)
+for (const prog of ["files_procs.static.O2", "files_procs.dynamic.O2"]) {
+  Deno.test({
+    name: `files_procs names: ${prog}: UTF-8 names as qemu-riscv64, others EILSEQ`,
+    ignore: !haveQemu,
+    async fn() {
+      const peer = (await runOnQemu(prog, ["names"])).stdout.split("\n");
+      assertEquals(peer.slice(1, 3), [
+        "create:ok listed: 66ff unlink:ok",
+        "create:ok listed: c328 unlink:ok",
+      ]);
+      const refused = "create:EILSEQ listed: unlink:EILSEQ";
+      const r = await runGuest(prog, { args: ["names"] });
+      assertEquals(r.stdout.split("\n"), [peer[0], refused, refused, ""]);
+    },
+  });
+}
+
 Deno.test("files_procs: a FIFO opened with no other end to come is reported as a deadlock", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "denemu-fifo-" });
   try {

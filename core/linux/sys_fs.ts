@@ -20,7 +20,7 @@ import {
 } from "./fds.ts";
 import { PathFile } from "./path_file.ts";
 import { encodeStat, encodeStatx } from "./stat.ts";
-import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
+import { get, int, len, put, readPath, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
 import {
@@ -182,7 +182,7 @@ function openTmpfile(
 
 function openat(p: LinuxProcess, a: bigint[]): number | Blocking {
   const flags = openFlags(genericOpenFlags(int(a[2]), p.abi.openFlagBits));
-  const dirfd = int(a[0]), path = readString(p, a[1]);
+  const dirfd = int(a[0]), path = readPath(p, a[1]);
   const trimmed = path.replace(/\/+$/, ""), last = trimmed.slice(trimmed.lastIndexOf("/") + 1);
   if ((flags & O.CREAT) && path.endsWith("/") && ![".", "..", ""].includes(last)) {
     // O_CREAT with a trailing slash after a name: EISDIR once the parents are walked (after
@@ -290,7 +290,7 @@ function openHostFile(
 
 /** stat of `path` at `dirfd` honoring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
 function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number): StatInfo {
-  const path = readString(p, pathAddr);
+  const path = readPath(p, pathAddr);
   if (path === "" && (flags & AT_EMPTY_PATH)) {
     const cwd = p.paths.toHost(".");
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(cwd), cwd);
@@ -320,7 +320,7 @@ function fdSymlink(p: LinuxProcess, dirfd: number): string {
 }
 
 function readlinkat(p: LinuxProcess, a: bigint[]): number {
-  const dirfd = int(a[0]), path = readString(p, a[1]), size = len(a[3]);
+  const dirfd = int(a[0]), path = readPath(p, a[1]), size = len(a[3]);
   if (size <= 0) throw new SysError(E.EINVAL);
   const text = path === "" ? fdSymlink(p, dirfd) : procLink(p, guestAt(p, dirfd, path, false)) ??
     Deno.readLinkSync(resolveAt(p, dirfd, path, false));
@@ -333,7 +333,7 @@ function access(p: LinuxProcess, dirfd: number, pathAddr: bigint, mode: number, 
   if (mode & ~7 || flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) {
     throw new SysError(E.EINVAL);
   }
-  const path = readString(p, pathAddr);
+  const path = readPath(p, pathAddr);
   const follow = !(flags & AT_SYMLINK_NOFOLLOW);
   const host = resolveAt(p, dirfd, path, follow);
   const st = follow ? Deno.statSync(host) : Deno.lstatSync(host);
@@ -378,7 +378,7 @@ const seconds = (ns: bigint | null, old: Date | null) =>
  * only set a symlink's target's, which may be outside the root).
  */
 function utimensat(p: LinuxProcess, a: bigint[]): number {
-  const flags = int(a[3]), path = a[1] ? readString(p, a[1]) : "";
+  const flags = int(a[3]), path = a[1] ? readPath(p, a[1]) : "";
   let host: string | null = null, file: HostFile | null = null;
   if (path === "" && (a[1] === 0n || flags & AT_EMPTY_PATH)) {
     const f = int(a[0]) === AT_FDCWD ? null : p.fds.get(int(a[0]));
@@ -459,7 +459,7 @@ export const fsSyscalls: SyscallTable = {
   faccessat: (p, a) => access(p, int(a[0]), a[1], int(a[2]), 0),
   faccessat2: (p, a) => access(p, int(a[0]), a[1], int(a[2]), int(a[3])),
   fchmodat: (p, a) => {
-    Deno.chmodSync(resolveAt(p, int(a[0]), readString(p, a[1])), Number(a[2] & 0o7777n));
+    Deno.chmodSync(resolveAt(p, int(a[0]), readPath(p, a[1])), Number(a[2] & 0o7777n));
     return 0;
   },
   fchmod: (p, a) => {
@@ -468,12 +468,12 @@ export const fsSyscalls: SyscallTable = {
     Deno.chmodSync(p.paths.toHost(f.guestPath), Number(a[1] & 0o7777n));
     return 0;
   },
-  fchownat: (p, a) => (Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1]))), 0),
+  fchownat: (p, a) => (Deno.lstatSync(resolveAt(p, int(a[0]), readPath(p, a[1]))), 0),
   fchown: (p, a) => (p.fds.get(int(a[0])), 0),
   truncate: (p, a) => {
     const n = Number(BigInt.asIntN(64, a[1]));
     if (n < 0) throw new SysError(E.EINVAL);
-    Deno.truncateSync(resolveAt(p, AT_FDCWD, readString(p, a[0])), n);
+    Deno.truncateSync(resolveAt(p, AT_FDCWD, readPath(p, a[0])), n);
     return 0;
   },
   utimensat,
@@ -483,12 +483,12 @@ export const fsSyscalls: SyscallTable = {
     return old;
   },
   getcwd,
-  chdir: (p, a) => chdirTo(p, guestAt(p, AT_FDCWD, readString(p, a[0]))),
+  chdir: (p, a) => chdirTo(p, guestAt(p, AT_FDCWD, readPath(p, a[0]))),
   fchdir: (p, a) => {
     const f = p.fds.get(int(a[0]));
     if (!isDirectoryFd(f) || !f.guestPath) throw new SysError(E.ENOTDIR);
     return chdirTo(p, f.guestPath);
   },
-  statfs: (p, a) => (Deno.statSync(resolveAt(p, AT_FDCWD, readString(p, a[0]))), statfs(p, a[1])),
+  statfs: (p, a) => (Deno.statSync(resolveAt(p, AT_FDCWD, readPath(p, a[0]))), statfs(p, a[1])),
   fstatfs: (p, a) => (p.fds.get(int(a[0])), statfs(p, a[1])),
 };

@@ -1,8 +1,10 @@
 // Files, /proc and processes where user-mode emulators used to differ from Linux: the
 // /proc/self and /proc/thread-self symlinks; file times to the nanosecond; pidfds; setting the clock
-// (run unprivileged on qemu-riscv64, which hands it to the host); FIFOs between processes. Prints only what does not depend on pids or the
+// (run unprivileged on qemu-riscv64, which hands it to the host); FIFOs between processes; file names
+// that are not UTF-8 (where Denemu differs: EILSEQ). Prints only what does not depend on pids or the
 // host, so qemu-riscv64 prints the same. `files_procs SECTION` runs one section.
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -281,12 +283,39 @@ static void fifos(void) {
   rmdir(dir);
 }
 
+/** Creates `name` in `dir`, says how it went, lists `dir` (names in hex) and removes it. */
+static void try_name(const char *dir, const char *name) {
+  char path[128];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  int fd = open(path, O_CREAT | O_WRONLY, 0644);
+  printf("create:%s listed:", result(fd));
+  close(fd);
+  DIR *d = opendir(dir);
+  for (struct dirent *e; (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    printf(" ");
+    for (const unsigned char *c = (const unsigned char *)e->d_name; *c; c++) printf("%02x", *c);
+  }
+  closedir(d);
+  printf(" unlink:%s\n", result(unlink(path)));
+}
+
+static void names(void) {
+  char dir[] = "/tmp/files_procs.XXXXXX";
+  mkdtemp(dir);
+  try_name(dir, "caf\xc3\xa9"); // UTF-8
+  try_name(dir, "f\xff");       // not: Linux takes any byte but '/' and NUL
+  try_name(dir, "\xc3(");
+  rmdir(dir);
+}
+
 int main(int argc, char **argv) {
   const char *only = argc > 1 ? argv[1] : "";
   if (!*only || !strcmp(only, "proclinks")) proc_links();
   if (!*only || !strcmp(only, "filetimes")) file_times();
   if (!*only || !strcmp(only, "pidfds")) pidfds();
   if (!*only || !strcmp(only, "fifos")) fifos();
+  if (!strcmp(only, "names")) names(); // by name only: Denemu differs
   if (!strcmp(only, "setclock")) set_clock(); // only by name: it would set a root host's clock
   return 0;
 }
