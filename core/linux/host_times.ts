@@ -79,7 +79,8 @@ export const UTIME_OMIT = 0x3ffffffe;
 /**
  * Sets the access and modification times of host file `host` to the
  * nanosecond (a time of `null` is left as it is); false when it cannot be
- * done so (no FFI), and the caller sets them through Deno.
+ * done so (no FFI, or Deno would not let it write there), and the caller
+ * sets them through Deno.
  *
  * @example
  * ```ts ignore
@@ -93,7 +94,10 @@ export function setHostTimesNs(
   follow: boolean,
 ): boolean {
   const c = hostLibc();
-  if (!c) return false;
+  // FFI passes by Deno's permissions: without leave to write there, Deno's call refuses it
+  if (!c || Deno.permissions.querySync({ name: "write", path: host }).state !== "granted") {
+    return false;
+  }
   const ts = new BigInt64Array(4);
   [atimeNs, mtimeNs].forEach((ns, i) => {
     const nsec = ns === null ? BigInt(UTIME_OMIT) : ((ns % BILLION) + BILLION) % BILLION;
