@@ -9,7 +9,8 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { O, type OpenFile, POLL, type StatInfo, syntheticStat } from "./fds.ts";
+import { O, POLL } from "./fds.ts";
+import { GuestOnlyFile } from "./event_files.ts";
 import type { LinuxProcess } from "./process.ts";
 import { int, type SyscallTable } from "./syscall.ts";
 
@@ -22,20 +23,9 @@ import { int, type SyscallTable } from "./syscall.ts";
  * f.readiness(); // 0 while it runs, POLLIN once it exited
  * ```
  */
-export class PidFd implements OpenFile {
-  isTty = false;
-  constructor(readonly process: LinuxProcess, public statusFlags: number) {}
-  read(): number {
-    throw new SysError(E.EINVAL);
-  }
-  write(): number {
-    throw new SysError(E.EINVAL);
-  }
-  seek(): number {
-    throw new SysError(E.ESPIPE);
-  }
-  stat(): StatInfo {
-    return syntheticStat(0o600);
+export class PidFd extends GuestOnlyFile {
+  constructor(readonly process: LinuxProcess, statusFlags: number) {
+    super(statusFlags);
   }
   /** whether the process is gone from the run (its parent collected it) */
   get reaped(): boolean {
@@ -45,7 +35,6 @@ export class PidFd implements OpenFile {
     if (!this.process.exited) return 0;
     return this.reaped ? POLL.IN | POLL.HUP : POLL.IN;
   }
-  close(): void {}
 }
 
 /** The pidfd open at `fd` of `p`: EBADF when it is none. */
