@@ -48,6 +48,7 @@ export class FifoEnd extends PipeEnd {
   readonly #both: boolean;
   constructor(
     readonly node: FifoNode,
+    readonly guestPath: string,
     readonly hostPath: string,
     private readonly forget: () => void,
     statusFlags: number,
@@ -107,7 +108,7 @@ export function openFifo(
   fifos.set(key, node);
   const { readOpens, writeOpens } = node;
   const forget = () => fifos.get(key) === node && fifos.delete(key);
-  const end = new FifoEnd(node, host, forget, acc | (flags & (O.NONBLOCK | O.APPEND)));
+  const end = new FifoEnd(node, guest, host, forget, acc | (flags & (O.NONBLOCK | O.APPEND)));
   const partnered = acc === O.RDONLY
     ? () => node.buffer.writers > 0 || node.writeOpens !== writeOpens
     : () => node.buffer.readers > 0 || node.readOpens !== readOpens;

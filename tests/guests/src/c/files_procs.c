@@ -231,6 +231,9 @@ static void fifos(void) {
   struct stat st;
   fstat(w, &st);
   printf("write-only open with a reader: %s, S_ISFIFO %s\n", result(w), yes(S_ISFIFO(st.st_mode)));
+  char fdlink[32];
+  snprintf(fdlink, sizeof fdlink, "/proc/self/fd/%d", w);
+  printf("/proc/self/fd names the FIFO: %s\n", yes(!strcmp(link_at(AT_FDCWD, fdlink), path)));
   printf("write: %zd; ", write(w, "hello", 5));
   int n = 0;
   ioctl(r, FIONREAD, &n);
