@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -217,6 +218,37 @@ static const char *drain(int fd) {
   return buf;
 }
 
+static char fifo_path[64];
+
+static void on_alarm(int sig) {
+  (void)sig;
+}
+
+static void *thread_writer(void *arg) {
+  (void)arg;
+  usleep(1000);
+  int w = open(fifo_path, O_WRONLY);
+  write(w, "a thread's", 10);
+  close(w);
+  return NULL;
+}
+
+/** A blocked open ended by a signal without SA_RESTART; a thread of the process as the other end. */
+static void fifo_waits(void) {
+  struct sigaction sa = {0};
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
+  alarm(1);
+  int r = open(fifo_path, O_RDONLY);
+  printf("a signal ends the wait: %s\n", result(r));
+  pthread_t t;
+  pthread_create(&t, NULL, thread_writer, NULL);
+  r = open(fifo_path, O_RDONLY);
+  printf("a thread's open meets it: %s\n", drain(r));
+  pthread_join(t, NULL);
+  close(r);
+}
+
 static void fifos(void) {
   char dir[] = "/tmp/files_procs.XXXXXX", path[64];
   mkdtemp(dir);
@@ -282,6 +314,8 @@ static void fifos(void) {
   for (int i = 0; i < 10000; i++) write(w, "0123456789", 10); // more than the pipe holds
   close(w);
   waitpid(c, NULL, 0);
+  strcpy(fifo_path, path);
+  fifo_waits();
   unlink(path);
   rmdir(dir);
 }
