@@ -15,9 +15,17 @@ export const PARTIAL: Record<string, string> = {
   clone3: "as clone",
   futex: "no FUTEX_WAIT_REQUEUE_PI / FUTEX_CMP_REQUEUE_PI (ENOSYS); PI locks hand over in " +
     "FIFO order (no priorities: one host thread)",
-  mknodat: "regular files and FIFOs (the host's mkfifo makes them; an open of a FIFO is " +
-    "ENXIO: its other end may be a guest process of the same Deno process); device nodes and " +
+  mknodat: "regular files and FIFOs (the host's mkfifo makes them; the guest's opens of a FIFO " +
+    "meet each other in Denemu, a host process's open of it is not seen); device nodes and " +
     "sockets EPERM",
+  clock_settime: "EPERM (as without CAP_SYS_TIME, even as root): the guest's clock is virtual",
+  settimeofday: "as clock_settime",
+  utimensat: "to the nanosecond with Deno's FFI permission (the host C library's utimensat), " +
+    "else to the microsecond and a symlink's own times unchanged",
+  newfstatat: "times to the nanosecond with Deno's FFI permission (else milliseconds, ctime " +
+    "seconds)",
+  statx: "as newfstatat",
+  pidfd_send_signal: "a siginfo given is sent as kill's (SI_USER from the caller)",
   wait4: "no rusage figures (zeros)",
   waitid: "no rusage figures (zeros); the program started itself never stops",
   signalfd4: "the signals of the process that made it, not of the reader",

@@ -267,6 +267,15 @@ export const PROGRAMS: Program[] = [
     description: "/proc/self/maps parsing, /proc/self/{exe,auxv,cmdline,status,stat,fd,root}",
   },
   {
+    name: "files_procs",
+    kind: "c",
+    // tests/files_procs_test.ts compares it with qemu-riscv64, a section at a time.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "/proc/self and /proc/thread-self symlinks; file times to the nanosecond; pidfds; clock_settime; FIFOs; non-UTF-8 names",
+  },
+  {
     name: "execstack",
     kind: "c",
     extra: ["-Wl,-z,execstack"],

@@ -8,14 +8,21 @@ import { GUESTS, REPO } from "../scripts/build_guests.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
-async function denoRun(perms: string[], args: string[], cwd?: string) {
-  const o = await new Deno.Command(Deno.execPath(), {
+async function denoRun(perms: string[], args: string[], cwd?: string, stdin?: string) {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...perms, MOD, "user", ...args],
     cwd,
     env: { NO_COLOR: "1" },
+    stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const o = await child.output();
   const dec = new TextDecoder();
   return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
 }
@@ -54,5 +61,34 @@ Deno.test("permissions: a guest denied by Deno gets EACCES", async () => {
   } finally {
     Deno.removeSync(root, { recursive: true });
     Deno.removeSync(outside, { recursive: true });
+  }
+});
+
+Deno.test("permissions: --allow-ffi sets file times to the nanosecond only with --allow-write", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "denemu-perm-times-" });
+  try {
+    const file = `${dir}/f`, guest = join(GUESTS, "bin/fsscript.static.O2");
+    Deno.writeTextFileSync(file, "");
+    Deno.utimeSync(file, 1500000000, 1500000000);
+    const mtime = () =>
+      new TextDecoder().decode(
+        new Deno.Command("stat", { args: ["-c", "%.9Y", file], stdout: "piped" }).outputSync()
+          .stdout,
+      ).trim();
+    // fsscript's utimens sets 1000000000.000000005
+    const script = `utimens -100 ${file} 0\n`;
+    const refused = await denoRun(["--allow-read", "--allow-ffi"], [guest], dir, script);
+    assert.equal(refused.stdout, "1 utimens: -1 EACCES\n", refused.stderr);
+    assert.equal(mtime(), "1500000000.000000000");
+    const all = await denoRun(
+      ["--allow-read", "--allow-write", "--allow-ffi"],
+      [guest],
+      dir,
+      script,
+    );
+    assert.equal(all.stdout, "1 utimens: ok\n", all.stderr);
+    assert.equal(mtime(), "1000000000.000000005");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });

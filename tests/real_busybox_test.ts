@@ -55,7 +55,8 @@ const SCRIPTS: Record<string, string> = {
   // BusyBox's testsuite/diff.tests: mknodat was ENOSYS
   "fifos": "umask 022; mkfifo -m 666 p && mknod q p && stat -c '%n %F %a' p q; mkfifo p; " +
     "echo $?; mkdir -p d1 d2; echo qwe > d1/-; echo asd > d2/-; mkfifo d2/t; echo > d1/t; " +
-    "diff -ur d1 d2 | sed 's/\t.*//'; mkfifo d1/t2; diff -urN d1 d2 | tail -2",
+    "diff -ur d1 d2 | sed 's/\t.*//'; mkfifo d1/t2; diff -urN d1 d2 | tail -2; " +
+    "echo through the fifo > p & cat p; wait",
 };
 
 const ENV = { TZ: "UTC", LC_ALL: "C" };

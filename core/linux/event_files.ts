@@ -14,11 +14,11 @@ const EFD_SEMAPHORE = 1;
 const COUNTER_MAX = 0xfffffffffffffffen;
 
 /**
- * What the files here share: no host file, not seekable, no tty, nothing to
- * release at close; reading and writing fail with EINVAL unless a subclass
- * says otherwise.
+ * What the files here (and pidfds) share: no host file, not seekable, no
+ * tty, nothing to release at close; reading and writing fail with EINVAL
+ * unless a subclass says otherwise.
  */
-abstract class GuestOnlyFile implements OpenFile {
+export abstract class GuestOnlyFile implements OpenFile {
   isTty = false;
   constructor(public statusFlags: number) {}
   read(_buf: Uint8Array): number {

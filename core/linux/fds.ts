@@ -7,6 +7,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
+import { hostTimesNs } from "./host_times.ts";
 
 /** open(2) flag bits (asm-generic values). */
 export const O = {
@@ -97,7 +98,9 @@ export interface StatInfo {
 const ms = (d: Date | null) => d ? BigInt(d.getTime()) * 1_000_000n : 0n;
 
 /**
- * Converts a Deno FileInfo into a {@linkcode StatInfo}.
+ * Converts a Deno FileInfo into a {@linkcode StatInfo}; given the host path
+ * it was read from (and whether its symlink was followed), with the times to
+ * the nanosecond where the host gives them (./host_times.ts).
  *
  * @example
  * ```ts
@@ -105,7 +108,7 @@ const ms = (d: Date | null) => d ? BigInt(d.getTime()) * 1_000_000n : 0n;
  * console.log(statFromDeno(Deno.statSync(".")).mode.toString(8)); // "40755" or so
  * ```
  */
-export function statFromDeno(i: Deno.FileInfo): StatInfo {
+export function statFromDeno(i: Deno.FileInfo, host?: string, follow = true): StatInfo {
   const type = i.isFile
     ? S_IF.REG
     : i.isDirectory
@@ -121,9 +124,13 @@ export function statFromDeno(i: Deno.FileInfo): StatInfo {
     : i.isSocket
     ? S_IF.SOCK
     : 0;
+  const ino = BigInt(i.ino ?? 0);
+  // Deno's times are milliseconds (ctime seconds): the host's own, when it is still this file
+  const ns = host === undefined ? null : hostTimesNs(host, follow);
+  const exact = ns?.ino === ino ? ns : null;
   return {
     dev: BigInt(i.dev ?? 0),
-    ino: BigInt(i.ino ?? 0),
+    ino,
     mode: type | ((i.mode ?? 0o644) & 0o7777),
     nlink: i.nlink ?? 1,
     uid: i.uid ?? 0,
@@ -132,9 +139,9 @@ export function statFromDeno(i: Deno.FileInfo): StatInfo {
     size: BigInt(i.size),
     blksize: i.blksize ?? 4096,
     blocks: BigInt(i.blocks ?? 0),
-    atimeNs: ms(i.atime),
-    mtimeNs: ms(i.mtime),
-    ctimeNs: ms(i.ctime ?? i.mtime),
+    atimeNs: exact?.atimeNs ?? ms(i.atime),
+    mtimeNs: exact?.mtimeNs ?? ms(i.mtime),
+    ctimeNs: exact?.ctimeNs ?? ms(i.ctime ?? i.mtime),
   };
 }
 
@@ -221,7 +228,13 @@ export class HostFile implements OpenFile {
   isTty = false;
   /** a snapshot holds it: a guest close keeps the host file open for a restore */
   #pinned = false;
-  constructor(readonly file: Deno.FsFile, public statusFlags: number, readonly guestPath: string) {}
+  /** `hostPath`, when given, is where {@linkcode stat} reads the times to the nanosecond */
+  constructor(
+    readonly file: Deno.FsFile,
+    public statusFlags: number,
+    readonly guestPath: string,
+    readonly hostPath?: string,
+  ) {}
   read(buf: Uint8Array): number {
     return this.file.readSync(buf) ?? 0;
   }
@@ -264,7 +277,7 @@ export class HostFile implements OpenFile {
     return this.file.seekSync(offset, whence as Deno.SeekMode);
   }
   stat(): StatInfo {
-    return statFromDeno(this.file.statSync());
+    return statFromDeno(this.file.statSync(), this.hostPath);
   }
   truncate(len: number): void {
     this.file.truncateSync(len);
@@ -317,7 +330,7 @@ export class DirFile implements OpenFile {
   stat(): StatInfo {
     try {
       const now = Deno.lstatSync(this.hostPath);
-      return now.isDirectory ? statFromDeno(now) : this.info;
+      return now.isDirectory ? statFromDeno(now, this.hostPath, false) : this.info;
     } catch {
       return this.info;
     }

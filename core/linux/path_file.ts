@@ -46,7 +46,7 @@ export class PathFile implements OpenFile {
   stat(): StatInfo {
     if (!this.hostPath) return this.info;
     try {
-      const now = statFromDeno(Deno.lstatSync(this.hostPath));
+      const now = statFromDeno(Deno.lstatSync(this.hostPath), this.hostPath, false);
       return now.ino === this.info.ino ? now : this.info;
     } catch {
       return this.info;

@@ -14,7 +14,7 @@
  */
 
 import { E, SysError } from "./errno.ts";
-import { type DirEntry, DirFile, type OpenFile, S_IF, S_IFMT, syntheticStat } from "./fds.ts";
+import { type DirEntry, DirFile, O, type OpenFile, S_IF, S_IFMT, syntheticStat } from "./fds.ts";
 import { MemoryFile } from "./memory_file.ts";
 import { PAGE } from "./mm.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -24,14 +24,28 @@ import { hostIds } from "./program_load.ts";
 /** What `sysinfo` and `/proc/meminfo` report: 4 GiB of RAM, 2 GiB free. */
 export const TOTAL_RAM = 4n << 30n, FREE_RAM = 2n << 30n;
 
-/** A guest process `/proc/<pid>/...` names (`self`: `p`) and the part after the pid, or null. */
-function pidPart(p: LinuxProcess, abs: string): { q: LinuxProcess; part: string } | null {
-  const m = /^\/+proc\/+(self|thread-self|\d+)(\/.*)?$/.exec(abs);
+/** What a `/proc/<pid>/...` path names: the process, how it was named, the part after the pid. */
+interface PidPath {
+  q: LinuxProcess;
+  /** `self`, `thread-self` (the two symlinks) or the pid */
+  via: string;
+  part: string;
+}
+
+/**
+ * The guest process `/proc/<pid>/...` names (`self`: `p`) and the part after the pid, or null.
+ * A thread's `/proc/<pid>/task/<tid>/...` (where `thread-self` leads) is its process's.
+ */
+function pidPart(p: LinuxProcess, abs: string): PidPath | null {
+  const m = /^\/+proc\/+(self|thread-self|\d+)(?:\/+task\/+\d+(?=\/|$))?(\/.*)?$/.exec(abs);
   if (!m) return null;
   const q = /^\d+$/.test(m[1]) ? p.world.processes.find((x) => x.pid === Number(m[1])) : p;
   if (!q) return null;
-  return { q, part: (m[2] ?? "").replace(/\/+/g, "/").replace(/^\/|\/$/g, "") };
+  return { q, via: m[1], part: (m[2] ?? "").replace(/\/+/g, "/").replace(/^\/|\/$/g, "") };
 }
+
+/** Whether `at` is `/proc/self` or `/proc/thread-self` itself: a symlink, as on Linux. */
+const isSelfLink = (at: PidPath) => at.part === "" && !/^\d/.test(at.via);
 
 /**
  * Rewrites a guest path through the magic links of `/proc/self`: `root/X`
@@ -64,6 +78,7 @@ export function procLink(p: LinuxProcess, abs: string): string | null {
   const at = pidPart(p, abs);
   if (!at) return null;
   const { q, part } = at;
+  if (isSelfLink(at)) return at.via === "self" ? `${q.pid}` : `${q.pid}/task/${q.tid}`;
   if (part === "exe") return q.exePath;
   if (part === "root") return "/";
   if (part === "cwd") return q.paths.cwd;
@@ -82,6 +97,9 @@ export function procLink(p: LinuxProcess, abs: string): string | null {
 export function openProc(p: LinuxProcess, abs: string, flags: number): OpenFile | null {
   const at = pidPart(p, abs);
   if (!at && /^\/+proc\/*$/.test(abs)) return procDirectory(p, abs);
+  if (at && isSelfLink(at) && (flags & (O.NOFOLLOW | O.PATH)) === O.NOFOLLOW) {
+    throw new SysError(E.ELOOP);
+  }
   if (at?.part === "") return directory(abs, PID_ENTRIES);
   const text = at === null ? globalFile(p, abs) : selfFile(at.q, at.part);
   if (text === null && at?.part === "fd") return fdDirectory(at.q, abs);

@@ -15,6 +15,8 @@ import { SIG } from "./signals.ts";
 import { int, put, putU32, StructWriter, type SyscallTable } from "./syscall.ts";
 import { Blocking } from "./threads.ts";
 import { CLD_CONTINUED, CLD_STOPPED } from "./job_control.ts";
+import { O } from "./fds.ts";
+import { pidFdAt } from "./pidfd.ts";
 
 const WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
 /** sizeof(struct rusage) */
@@ -72,7 +74,7 @@ function wait4(p: LinuxProcess, a: bigint[]): number | Blocking {
   });
 }
 
-const P_ALL = 0, P_PID = 1, P_PGID = 2;
+const P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
 const WEXITED = 4, WNOWAIT = 0x01000000, CLD_EXITED = 1, CLD_KILLED = 2;
 
 /** The siginfo waitid stores for child `q`: how it exited, or stopped, or continued. */
@@ -92,9 +94,16 @@ function childInfo(q: LinuxProcess): StructWriter {
 function waitid(p: LinuxProcess, a: bigint[]): number | Blocking {
   const type = int(a[0]), id = int(a[1]), options = int(a[3]);
   if (!(options & 0xe) || (options & ~(0xf | WNOWAIT | 0xe0000000))) throw new SysError(E.EINVAL);
-  const pid = type === P_ALL ? -1 : type === P_PID && id > 0 ? id : type === P_PGID ? -id : NaN;
+  const pidfd = type === P_PIDFD ? pidFdAt(p, id) : null;
+  const pid = type === P_ALL
+    ? -1
+    : type === P_PID && id > 0
+    ? id
+    : type === P_PGID
+    ? -id
+    : pidfd?.process.pid ?? NaN;
   if (Number.isNaN(pid) || (type === P_PGID && id < 0)) throw new SysError(E.EINVAL);
-  if (!selected(p, pid).length) throw new SysError(E.ECHILD);
+  if (!selected(p, pid).length || pidfd?.reaped) throw new SysError(E.ECHILD);
   const collect = (): number | null => {
     const children = selected(p, pid).filter((q) => !q.exited || options & WEXITED);
     const q = changed(children, !!(options & WUNTRACED), !!(options & WCONTINUED));
@@ -108,6 +117,10 @@ function waitid(p: LinuxProcess, a: bigint[]): number | Blocking {
   };
   const now = collect();
   if (now !== null) return now;
+  // a nonblocking pidfd's waitid does not wait (Linux 5.10)
+  if (pidfd && pidfd.statusFlags & O.NONBLOCK && !(options & WNOHANG)) {
+    throw new SysError(E.EAGAIN);
+  }
   if (options & WNOHANG) {
     if (a[2] !== 0n) put(p, a[2], new Uint8Array(128));
     return 0;

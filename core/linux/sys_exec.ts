@@ -23,7 +23,7 @@ import { recordedOpenHere, recordedRead } from "./recorded_inputs.ts";
 import { SIG, SIG_DFL, SIG_IGN, SS_DISABLE } from "./signals.ts";
 import { PosixTimers } from "./posix_timers.ts";
 import { procAlias } from "./proc_files.ts";
-import { get, NO_RETURN, readString, type SyscallTable } from "./syscall.ts";
+import { get, NO_RETURN, readPath, readString, type SyscallTable } from "./syscall.ts";
 
 /** Nested `#!` interpreters followed at most (Linux's BINPRM_MAX_RECURSION). */
 const MAX_INTERPRETERS = 4;
@@ -132,7 +132,7 @@ function dropImage(p: LinuxProcess): void {
 }
 
 function execve(p: LinuxProcess, a: bigint[]): typeof NO_RETURN {
-  const path = readString(p, a[0]);
+  const path = readPath(p, a[0]);
   const img = resolveImage(p, path, strings(p, a[1]));
   const env = strings(p, a[2]);
   dropImage(p);

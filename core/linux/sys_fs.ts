@@ -16,10 +16,11 @@ import {
   S_IF,
   statFromDeno,
   type StatInfo,
+  syntheticStat,
 } from "./fds.ts";
 import { PathFile } from "./path_file.ts";
 import { encodeStat, encodeStatx } from "./stat.ts";
-import { get, int, len, put, readString, StructWriter, type SyscallTable } from "./syscall.ts";
+import { get, int, len, put, readPath, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { hostIds } from "./program_load.ts";
 import {
@@ -33,6 +34,9 @@ import { embeddedFile } from "../host_files.ts";
 import { MemoryFile } from "./memory_file.ts";
 import { clockNs } from "./sys_time.ts";
 import { openProc, procAlias, procLink } from "./proc_files.ts";
+import { hostTimesNs, setHostTimesNs, UTIME_OMIT } from "./host_times.ts";
+import { openFifo } from "./fifo.ts";
+import type { Blocking } from "./threads.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -176,9 +180,9 @@ function openTmpfile(
   );
 }
 
-function openat(p: LinuxProcess, a: bigint[]): number {
+function openat(p: LinuxProcess, a: bigint[]): number | Blocking {
   const flags = openFlags(genericOpenFlags(int(a[2]), p.abi.openFlagBits));
-  const dirfd = int(a[0]), path = readString(p, a[1]);
+  const dirfd = int(a[0]), path = readPath(p, a[1]);
   const trimmed = path.replace(/\/+$/, ""), last = trimmed.slice(trimmed.lastIndexOf("/") + 1);
   if ((flags & O.CREAT) && path.endsWith("/") && ![".", "..", ""].includes(last)) {
     // O_CREAT with a trailing slash after a name: EISDIR once the parents are walked (after
@@ -214,7 +218,10 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   if (flags & O.PATH) {
     if (!info) throw new SysError(E.ENOENT);
     if ((flags & O.DIRECTORY) && !info.isDirectory) throw new SysError(E.ENOTDIR);
-    return p.fds.install(new PathFile(guest, statFromDeno(info), host), cloexec);
+    return p.fds.install(
+      new PathFile(guest, statFromDeno(info, host, !info.isSymlink), host),
+      cloexec,
+    );
   }
   if (info && (flags & O.CREAT) && (flags & O.EXCL)) throw new SysError(E.EEXIST);
   if (info?.isDirectory) {
@@ -225,6 +232,7 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   }
   if (flags & O.DIRECTORY) throw new SysError(info ? E.ENOTDIR : E.ENOENT);
   if (!info && !(flags & O.CREAT)) throw new SysError(E.ENOENT);
+  if (info?.isFifo) return openFifo(p, host, guest, info, flags, cloexec);
   if (log && reading && info?.isFile) {
     return p.fds.install(recordedOpen(log, icount, guest, host, () => open(info)), cloexec);
   }
@@ -239,7 +247,7 @@ function openDir(p: LinuxProcess, guest: string, host: string, info?: Deno.FileI
   // each listing (at open, and again when getdents starts over) is an input the log keeps
   const listing = (at?: Deno.FileInfo) =>
     recordedListing(p.inputLog, () => {
-      const st = statFromDeno(at ?? Deno.statSync(host));
+      const st = statFromDeno(at ?? Deno.statSync(host), host);
       return { stat: st, entries: listDir(host, p.paths.toHost(`${guest}/..`), st) };
     });
   const { stat, entries } = listing(info);
@@ -257,9 +265,6 @@ function openHostFile(
 ): HostFile {
   const acc = flags & O.ACCMODE;
   if (acc === 3) throw new SysError(E.EINVAL);
-  // A FIFO's open waits for the other end, which may be a guest process of this same Deno
-  // process: it would never come. FIFOs are made and listed, not opened (docs/syscalls.md).
-  if (info?.isFifo) throw new SysError(E.ENXIO);
   const creating = !info && (flags & O.CREAT) !== 0;
   const file = Deno.openSync(host, {
     read: acc !== O.WRONLY,
@@ -278,24 +283,30 @@ function openHostFile(
     }
   }
   const status = acc | (flags & (O.APPEND | O.NONBLOCK));
-  const f = new HostFile(file, status, guest);
+  const f = new HostFile(file, status, guest, host);
   f.isTty = info?.isCharDevice === true && host.startsWith("/dev/tty");
   return f;
 }
 
 /** stat of `path` at `dirfd` honoring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
 function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number): StatInfo {
-  const path = readString(p, pathAddr);
+  const path = readPath(p, pathAddr);
   if (path === "" && (flags & AT_EMPTY_PATH)) {
-    if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
+    const cwd = p.paths.toHost(".");
+    if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(cwd), cwd);
     return p.fds.get(dirfd).stat();
   }
-  const proc = openProc(p, guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW)), 0);
+  const guest = guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+  if ((flags & AT_SYMLINK_NOFOLLOW) && procLink(p, guest) !== null) {
+    return syntheticStat(S_IF.LNK | 0o777); // /proc/self, exe, fd/N... are symlinks
+  }
+  const proc = openProc(p, guest, 0);
   if (proc) return proc.stat();
   // what the guest sees of the host by path: as recorded when replaying
   return recordedStat(p.inputLog, () => {
     const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
-    return statFromDeno(flags & AT_SYMLINK_NOFOLLOW ? Deno.lstatSync(host) : Deno.statSync(host));
+    const follow = !(flags & AT_SYMLINK_NOFOLLOW);
+    return statFromDeno(follow ? Deno.statSync(host) : Deno.lstatSync(host), host, follow);
   });
 }
 
@@ -309,7 +320,7 @@ function fdSymlink(p: LinuxProcess, dirfd: number): string {
 }
 
 function readlinkat(p: LinuxProcess, a: bigint[]): number {
-  const dirfd = int(a[0]), path = readString(p, a[1]), size = len(a[3]);
+  const dirfd = int(a[0]), path = readPath(p, a[1]), size = len(a[3]);
   if (size <= 0) throw new SysError(E.EINVAL);
   const text = path === "" ? fdSymlink(p, dirfd) : procLink(p, guestAt(p, dirfd, path, false)) ??
     Deno.readLinkSync(resolveAt(p, dirfd, path, false));
@@ -322,7 +333,7 @@ function access(p: LinuxProcess, dirfd: number, pathAddr: bigint, mode: number, 
   if (mode & ~7 || flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) {
     throw new SysError(E.EINVAL);
   }
-  const path = readString(p, pathAddr);
+  const path = readPath(p, pathAddr);
   const follow = !(flags & AT_SYMLINK_NOFOLLOW);
   const host = resolveAt(p, dirfd, path, follow);
   const st = follow ? Deno.statSync(host) : Deno.lstatSync(host);
@@ -341,37 +352,50 @@ function access(p: LinuxProcess, dirfd: number, pathAddr: bigint, mode: number, 
   return 0;
 }
 
-const UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
+const UTIME_NOW = 0x3fffffff;
 
-/** One of utimensat's two times, in seconds: `times` null is now; UTIME_OMIT keeps `old`. */
-function timeOf(p: LinuxProcess, times: bigint, k: number, old: Date | null): number {
-  const now = Number(clockNs(p, 0)) / 1e9; // CLOCK_REALTIME, virtual by default
+/** One of utimensat's two times, in nanoseconds: `times` null is now; UTIME_OMIT is null. */
+function timeOf(p: LinuxProcess, times: bigint, k: number): bigint | null {
+  const now = clockNs(p, 0); // CLOCK_REALTIME, virtual by default
   if (times === 0n) return now;
   const t = get(p, times + BigInt(16 * k), 16), v = new DataView(t.buffer, t.byteOffset);
-  const sec = Number(v.getBigInt64(0, true)), nsec = Number(v.getBigInt64(8, true));
-  if (nsec === UTIME_NOW) return now;
-  if (nsec === UTIME_OMIT) return (old?.getTime() ?? 0) / 1000;
-  if (nsec < 0 || nsec > 999_999_999) throw new SysError(E.EINVAL);
-  return sec + nsec / 1e9;
+  const sec = v.getBigInt64(0, true), nsec = v.getBigInt64(8, true);
+  if (nsec === BigInt(UTIME_NOW)) return now;
+  if (nsec === BigInt(UTIME_OMIT)) return null;
+  if (nsec < 0n || nsec > 999_999_999n) throw new SysError(E.EINVAL);
+  return sec * 1_000_000_000n + nsec;
 }
+
+/** A time for Deno.utimeSync (seconds, to the microsecond): `ns`, or `old` when null. */
+const seconds = (ns: bigint | null, old: Date | null) =>
+  ns === null ? (old?.getTime() ?? 0) / 1000 : Number(ns / 1000n) / 1e6;
 
 /**
  * utimensat: sets the times of a file, or of the fd's file when the path is
- * null or empty with AT_EMPTY_PATH. A symlink's own times are left as they
- * are (Deno can only set a symlink's target's, which may be outside the root).
+ * null or empty with AT_EMPTY_PATH, to the nanosecond where the host's C
+ * library is reached (./host_times.ts). Without it, through Deno: to the
+ * microsecond, and a symlink's own times are left as they are (Deno can
+ * only set a symlink's target's, which may be outside the root).
  */
 function utimensat(p: LinuxProcess, a: bigint[]): number {
-  const flags = int(a[3]), path = a[1] ? readString(p, a[1]) : "";
-  let host: string | null = null, file: Deno.FsFile | null = null;
+  const flags = int(a[3]), path = a[1] ? readPath(p, a[1]) : "";
+  let host: string | null = null, file: HostFile | null = null;
   if (path === "" && (a[1] === 0n || flags & AT_EMPTY_PATH)) {
     const f = int(a[0]) === AT_FDCWD ? null : p.fds.get(int(a[0]));
-    if (f instanceof HostFile) file = f.file;
+    if (f instanceof HostFile) file = f;
     else host = p.paths.toHost(f?.guestPath ?? ".");
   } else host = resolveAt(p, int(a[0]), path, !(flags & AT_SYMLINK_NOFOLLOW));
-  const info = file ? file.statSync() : Deno.lstatSync(host!);
-  const atime = timeOf(p, a[2], 0, info.atime), mtime = timeOf(p, a[2], 1, info.mtime);
-  if (file) file.utimeSync(atime, mtime);
-  else if (!info.isSymlink) Deno.utimeSync(host!, atime, mtime);
+  const info = file ? file.file.statSync() : Deno.lstatSync(host!);
+  const atime = timeOf(p, a[2], 0), mtime = timeOf(p, a[2], 1);
+  // the fd's file by its name, while the name is still that file's
+  const named = file?.hostPath && hostTimesNs(file.hostPath, true)?.ino === BigInt(info.ino ?? 0)
+    ? file.hostPath
+    : host;
+  const follow = file !== null || !(flags & AT_SYMLINK_NOFOLLOW);
+  if (named && setHostTimesNs(named, atime, mtime, follow)) return 0;
+  const at = seconds(atime, info.atime), mt = seconds(mtime, info.mtime);
+  if (file) file.file.utimeSync(at, mt);
+  else if (!info.isSymlink) Deno.utimeSync(host!, at, mt);
   return 0;
 }
 
@@ -435,7 +459,7 @@ export const fsSyscalls: SyscallTable = {
   faccessat: (p, a) => access(p, int(a[0]), a[1], int(a[2]), 0),
   faccessat2: (p, a) => access(p, int(a[0]), a[1], int(a[2]), int(a[3])),
   fchmodat: (p, a) => {
-    Deno.chmodSync(resolveAt(p, int(a[0]), readString(p, a[1])), Number(a[2] & 0o7777n));
+    Deno.chmodSync(resolveAt(p, int(a[0]), readPath(p, a[1])), Number(a[2] & 0o7777n));
     return 0;
   },
   fchmod: (p, a) => {
@@ -444,12 +468,12 @@ export const fsSyscalls: SyscallTable = {
     Deno.chmodSync(p.paths.toHost(f.guestPath), Number(a[1] & 0o7777n));
     return 0;
   },
-  fchownat: (p, a) => (Deno.lstatSync(resolveAt(p, int(a[0]), readString(p, a[1]))), 0),
+  fchownat: (p, a) => (Deno.lstatSync(resolveAt(p, int(a[0]), readPath(p, a[1]))), 0),
   fchown: (p, a) => (p.fds.get(int(a[0])), 0),
   truncate: (p, a) => {
     const n = Number(BigInt.asIntN(64, a[1]));
     if (n < 0) throw new SysError(E.EINVAL);
-    Deno.truncateSync(resolveAt(p, AT_FDCWD, readString(p, a[0])), n);
+    Deno.truncateSync(resolveAt(p, AT_FDCWD, readPath(p, a[0])), n);
     return 0;
   },
   utimensat,
@@ -459,12 +483,12 @@ export const fsSyscalls: SyscallTable = {
     return old;
   },
   getcwd,
-  chdir: (p, a) => chdirTo(p, guestAt(p, AT_FDCWD, readString(p, a[0]))),
+  chdir: (p, a) => chdirTo(p, guestAt(p, AT_FDCWD, readPath(p, a[0]))),
   fchdir: (p, a) => {
     const f = p.fds.get(int(a[0]));
     if (!isDirectoryFd(f) || !f.guestPath) throw new SysError(E.ENOTDIR);
     return chdirTo(p, f.guestPath);
   },
-  statfs: (p, a) => (Deno.statSync(resolveAt(p, AT_FDCWD, readString(p, a[0]))), statfs(p, a[1])),
+  statfs: (p, a) => (Deno.statSync(resolveAt(p, AT_FDCWD, readPath(p, a[0]))), statfs(p, a[1])),
   fstatfs: (p, a) => (p.fds.get(int(a[0])), statfs(p, a[1])),
 };

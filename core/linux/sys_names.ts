@@ -9,7 +9,7 @@
 
 import { E, SysError } from "./errno.ts";
 import { S_IF } from "./fds.ts";
-import { int, readString, type SyscallTable } from "./syscall.ts";
+import { int, readPath, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { baseOf, lstatOrNull, resolveAt } from "./sys_fs.ts";
 
@@ -83,7 +83,7 @@ function checkRename(from: NameAt, to: NameAt, flags: number): boolean {
 }
 
 function rename(p: LinuxProcess, a: bigint[], flags: number): number {
-  const oldPath = readString(p, a[1]), newPath = readString(p, a[3]);
+  const oldPath = readPath(p, a[1]), newPath = readPath(p, a[3]);
   checkRenameFlags(flags);
   const from = nameAt(p, int(a[0]), oldPath), to = nameAt(p, int(a[2]), newPath);
   if (!checkRename(from, to, flags)) return 0;
@@ -98,7 +98,7 @@ function rename(p: LinuxProcess, a: bigint[], flags: number): number {
 }
 
 function linkat(p: LinuxProcess, a: bigint[]): number {
-  const flags = int(a[4]), oldPath = readString(p, a[1]), newPath = readString(p, a[3]);
+  const flags = int(a[4]), oldPath = readPath(p, a[1]), newPath = readPath(p, a[3]);
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) throw new SysError(E.EINVAL);
   let from: string;
   if (oldPath === "" && (flags & AT_EMPTY_PATH)) {
@@ -117,7 +117,7 @@ function linkat(p: LinuxProcess, a: bigint[]): number {
 
 /** unlinkat: a file, or a directory with AT_REMOVEDIR, in do_unlinkat's and do_rmdir's order. */
 function unlinkat(p: LinuxProcess, a: bigint[]): number {
-  const flags = int(a[2]), path = readString(p, a[1]);
+  const flags = int(a[2]), path = readPath(p, a[1]);
   if (flags & ~AT_REMOVEDIR) throw new SysError(E.EINVAL);
   const at = nameAt(p, int(a[0]), path), rmdir = (flags & AT_REMOVEDIR) !== 0;
   if (at.special && !rmdir) throw new SysError(E.EISDIR);
@@ -166,20 +166,20 @@ function mknodat(p: LinuxProcess, dirfd: number, path: string, mode: number): nu
  */
 export const nameSyscalls: SyscallTable = {
   mkdirat: (p, a) => {
-    const host = creationAt(p, int(a[0]), readString(p, a[1]), true);
+    const host = creationAt(p, int(a[0]), readPath(p, a[1]), true);
     // setuid and setgid are not given by mkdir; setgid is inherited from the parent
     const mode = Number(a[2] & 0o1777n) & ~p.umask;
     Deno.mkdirSync(host, { mode });
     Deno.chmodSync(host, mode | ((Deno.lstatSync(host).mode ?? 0) & 0o2000));
     return 0;
   },
-  mknodat: (p, a) => mknodat(p, int(a[0]), readString(p, a[1]), Number(a[2] & 0xffffffffn)),
+  mknodat: (p, a) => mknodat(p, int(a[0]), readPath(p, a[1]), Number(a[2] & 0xffffffffn)),
   renameat: (p, a) => rename(p, a, 0),
   renameat2: (p, a) => rename(p, a, int(a[4])),
   symlinkat: (p, a) => {
-    const target = readString(p, a[0]);
+    const target = readPath(p, a[0]);
     if (target === "") throw new SysError(E.ENOENT);
-    Deno.symlinkSync(target, creationAt(p, int(a[1]), readString(p, a[2]), false));
+    Deno.symlinkSync(target, creationAt(p, int(a[1]), readPath(p, a[2]), false));
     return 0;
   },
   linkat,

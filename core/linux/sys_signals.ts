@@ -17,6 +17,7 @@ import { hostIds } from "./program_load.ts";
 import { Blocking } from "./threads.ts";
 import { readTimespec } from "./sys_time.ts";
 import { signalThread } from "./sys_thread.ts";
+import { pidFdAt } from "./pidfd.ts";
 
 /** Smallest alternate stack (MINSIGSTKSZ). */
 const MINSIGSTKSZ = 2048n;
@@ -111,6 +112,18 @@ function kill(p: LinuxProcess, pid: number, sig: number, code: number): number {
   for (const q of targets) {
     if (sig) q.sendSignal({ signal: sig, code, pid: p.pid, uid: hostIds().uid });
   }
+  return 0;
+}
+
+/**
+ * pidfd_send_signal: kill to the process of a pidfd (ESRCH once it exited).
+ * A siginfo to send is taken as kill's (SI_USER from the caller).
+ */
+function pidfd_send_signal(p: LinuxProcess, a: bigint[]): number {
+  const f = pidFdAt(p, int(a[0])), sig = checkSig(int(a[1]), true);
+  if (a[3] !== 0n) throw new SysError(E.EINVAL);
+  if (f.process.exited) throw new SysError(E.ESRCH);
+  if (sig) f.process.sendSignal({ signal: sig, code: SI_USER, pid: p.pid, uid: hostIds().uid });
   return 0;
 }
 
@@ -241,6 +254,7 @@ export const signalSyscalls: SyscallTable = {
   rt_sigtimedwait: sigtimedwait,
   sigaltstack,
   kill: (p, a) => kill(p, int(a[0]), int(a[1]), SI_USER),
+  pidfd_send_signal,
   rt_sigqueueinfo: rtSigqueueinfo,
   rt_tgsigqueueinfo: rtTgsigqueueinfo,
   signalfd4,

@@ -25,6 +25,7 @@ import { pollSyscalls } from "./sys_poll.ts";
 import { groupSyscalls } from "./sys_groups.ts";
 import { socketSyscalls } from "./sys_unix.ts";
 import { xattrSyscalls } from "./sys_xattr.ts";
+import { pidfdSyscalls } from "./pidfd.ts";
 
 /**
  * The complete handler table.
@@ -55,4 +56,5 @@ export const SYSCALLS: Readonly<SyscallTable> = {
   ...groupSyscalls,
   ...socketSyscalls,
   ...xattrSyscalls,
+  ...pidfdSyscalls,
 };

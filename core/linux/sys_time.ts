@@ -1,7 +1,8 @@
 /**
  * Time syscalls on the virtual clock (or host time with `-realtime`):
  * clock_gettime, clock_getres, gettimeofday, nanosleep, clock_nanosleep,
- * times, getrusage.
+ * times, getrusage; clock_settime and settimeofday, which the guest is
+ * never allowed (see {@linkcode setTime}).
  *
  * @module
  */
@@ -72,6 +73,42 @@ function sleep(p: LinuxProcess, ns: bigint, rem = 0n): Blocking | null {
   return null;
 }
 
+/** The largest second settimeofday takes (Linux's TIME_SETTOD_SEC_MAX: KTIME_SEC_MAX - 30 years). */
+const SETTOD_SEC_MAX = 9_223_372_036n - 946_080_000n;
+
+/**
+ * clock_settime and settimeofday, once their arguments are read and checked
+ * as Linux checks them (`sec`/`nsec` the new time, or null when only a time
+ * zone is given): EPERM, as for a process without CAP_SYS_TIME, even when
+ * Denemu runs as root. The guest's clock is virtual, and qemu-user would hand
+ * the call to the host and set the host's clock: a sandbox refuses.
+ */
+function setTime(sec: bigint | null, nsec: bigint): never {
+  if (sec !== null && (sec < 0n || nsec < 0n || nsec >= BILLION || sec >= SETTOD_SEC_MAX)) {
+    throw new SysError(E.EINVAL);
+  }
+  throw new SysError(E.EPERM);
+}
+
+/** clock_settime: only CLOCK_REALTIME can be set (other clocks EINVAL), and not by the guest. */
+function clockSettime(p: LinuxProcess, clk: number, addr: bigint): never {
+  if (clk !== CLOCK_REALTIME) throw new SysError(E.EINVAL);
+  const dv = new DataView(get(p, addr, 16).buffer);
+  return setTime(dv.getBigInt64(0, true), dv.getBigInt64(8, true));
+}
+
+/** settimeofday: a timeval (microseconds up to 1000000) and a timezone, each optional. */
+function settimeofday(p: LinuxProcess, tv: bigint, tz: bigint): never {
+  let sec: bigint | null = null, usec = 0n;
+  if (tv !== 0n) {
+    const dv = new DataView(get(p, tv, 16).buffer);
+    [sec, usec] = [dv.getBigInt64(0, true), dv.getBigInt64(8, true)];
+    if (usec > 1_000_000n || usec < 0n) throw new SysError(E.EINVAL);
+  }
+  if (tz !== 0n) get(p, tz, 8);
+  return setTime(sec, usec * 1000n);
+}
+
 /**
  * Time syscalls by name.
  *
@@ -99,6 +136,8 @@ export const timeSyscalls: SyscallTable = {
     if (a[1] !== 0n) put(p, a[1], new Uint8Array(8));
     return 0;
   },
+  clock_settime: (p, a) => clockSettime(p, int(a[0]), a[1]),
+  settimeofday: (p, a) => settimeofday(p, a[0], a[1]),
   nanosleep: (p, a) => {
     const wait = sleep(p, readTimespec(p, a[0]), a[1]);
     if (!wait && a[1] !== 0n) put(p, a[1], timespec(0n));

@@ -11,7 +11,7 @@
 
 import { E, SysError } from "./errno.ts";
 import type { LinuxProcess } from "./process.ts";
-import { int, readString, type SyscallTable } from "./syscall.ts";
+import { int, readPath, readString, type SyscallTable } from "./syscall.ts";
 import { AT_FDCWD, resolveAt } from "./sys_fs.ts";
 
 /** Longest attribute name (Linux's XATTR_NAME_MAX). */
@@ -23,7 +23,7 @@ function checkFile(p: LinuxProcess, target: bigint, how: "path" | "lpath" | "fd"
     p.fds.get(int(target));
     return;
   }
-  const host = resolveAt(p, AT_FDCWD, readString(p, target), how === "path");
+  const host = resolveAt(p, AT_FDCWD, readPath(p, target), how === "path");
   if (how === "path") Deno.statSync(host);
   else Deno.lstatSync(host);
 }

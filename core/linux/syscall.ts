@@ -33,7 +33,7 @@ export type SyscallHandler = (
 /** A table of handlers by generic syscall name. */
 export type SyscallTable = Record<string, SyscallHandler>;
 
-const dec = new TextDecoder();
+const dec = new TextDecoder(), strict = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Reads a NUL-terminated guest string (paths: at most 4096 bytes).
@@ -52,6 +52,28 @@ export function readString(p: LinuxProcess, addr: bigint, max = 4096): string {
     // Readable up to `max` without a NUL: too long, as strncpy_from_user says.
     const tooLong = e instanceof GuestFault && e.address === addr + BigInt(max);
     throw new SysError(tooLong ? E.ENAMETOOLONG : E.EFAULT);
+  }
+}
+
+/**
+ * Reads a NUL-terminated guest path (at most 4096 bytes). A path that is not
+ * UTF-8 fails with EILSEQ (as on a file system that keeps names UTF-8): Deno
+ * names host files by strings, so a byte such as 0xff would become U+FFFD on
+ * the host, another name than the guest gave.
+ *
+ * @example
+ * ```ts ignore
+ * const path = readPath(p, a[1]);
+ * ```
+ */
+export function readPath(p: LinuxProcess, addr: bigint): string {
+  const path = readString(p, addr);
+  if (!path.includes("\ufffd")) return path;
+  try {
+    return strict.decode(p.mem.readCString(addr, 4096));
+  } catch (e) {
+    if (e instanceof TypeError) throw new SysError(E.EILSEQ);
+    throw e;
   }
 }
 

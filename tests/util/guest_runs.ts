@@ -42,17 +42,19 @@ export async function runGuest(prog: string, opts: GuestRunOptions = {}): Promis
 const PEER_LIMIT_MS = 60_000, PEER_ATTEMPTS = 3;
 
 /**
- * Runs guest program `prog` on qemu-riscv64 (with the Debian sysroot). QEMU's user mode runs
+ * Runs guest program `prog` on qemu-riscv64 (with the Debian sysroot), through the command
+ * `wrap` when given (`setpriv` to run it unprivileged). QEMU's user mode runs
  * guest processes on host processes and can livelock (jobctl once spun for an hour in CI): a run
  * past the limit is killed with every process it forked (its own session), and tried again.
  */
 export async function runOnQemu(
   prog: string,
   args: string[] = [],
+  wrap: string[] = [],
 ): Promise<{ status: number; stdout: string }> {
   for (let attempt = 1;; attempt++) {
     const child = new Deno.Command("setsid", {
-      args: ["qemu-riscv64", "-L", SYSROOT, GUEST_BIN + prog, ...args],
+      args: [...wrap, "qemu-riscv64", "-L", SYSROOT, GUEST_BIN + prog, ...args],
       stdin: "null",
       stdout: "piped",
       stderr: "null",
