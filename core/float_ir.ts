@@ -42,7 +42,9 @@ export type FastKind =
 
 /** Where a fast path emits its IR, and the label of the slow path it branches to. */
 export interface FloatIr {
+  /** the block being built */
   ir: IrEmitter;
+  /** where every case a fast path does not cover branches (the target's helper call) */
   slow: Label;
 }
 
