@@ -35,6 +35,7 @@ export {
 export { PAGE_SIZE, STATE_BASE } from "./core/host_memory.ts";
 export type { VirtualClock } from "./core/clock.ts";
 export * from "./core/softfloat/mod.ts";
+export * from "./core/float_ir.ts";
 export * from "./core/decodetree/decodetree.ts";
 export * from "./core/decodetree/tags.ts";
 export { GENERIC_SYSCALLS } from "./core/linux/generic_syscalls.ts";

@@ -5,6 +5,8 @@
 // - hello_asm: tests/guests/src/a64/hello.S, two svc calls and nothing else;
 // - alu.O0, alu.O2: tests/guests/src/a64/alu.c, freestanding (-nostdlib), armv8.1-a for LSE;
 // - fp.O0, fp.O2: tests/guests/src/a64/fp.c, freestanding FP in every rounding mode;
+// - fpfast.O2: tests/guests/src/a64/fpfast.c, the double-precision fast paths in IR over 3,000
+//   operand sets drawn to reach both sides of their checks, under each FPCR;
 // - vec.O3, alu.O3, fp.O3: tests/guests/src/a64/vec.c (loops for the vectoriser: AdvSIMD
 //   integer and FP arithmetic, conversions, reductions, saturating, widening and narrowing
 //   operations, structure loads and stores) and the two above, at -O3 -ftree-vectorize;
@@ -116,6 +118,7 @@ export function a64Builds(): Build[] {
     { name: "fp.O0", source: "a64/fp.c", flags: [...FP_FREESTANDING, "-O0"] },
     { name: "vec.O3", source: "a64/vec.c", flags: [...FP_FREESTANDING, ...O3] },
     { name: "fp.O3", source: "a64/fp.c", flags: [...FP_FREESTANDING, ...O3] },
+    { name: "fpfast.O2", source: "a64/fpfast.c", flags: [...FP_FREESTANDING, "-O2"] },
     {
       name: "alu.O3",
       source: "a64/alu.c",

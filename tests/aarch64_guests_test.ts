@@ -42,6 +42,7 @@ const LOCKSTEPPED = [
   "atomics.static.O2",
   "vec.O3",
   "fp.O2",
+  "fpfast.O2",
 ];
 
 for (const { name, args = [], mkdirs, notCompared } of a64Builds()) {

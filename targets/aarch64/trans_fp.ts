@@ -2,8 +2,8 @@
  * Scalar floating point: arithmetic, fused multiply-add, square root,
  * rounding to integral, conversions (between single and double, to and
  * from integers and fixed point) and comparisons through the `a64_fp`
- * helper (`fp_helpers.ts`); moves, fabs, fneg, fcsel and fmov (immediate)
- * are IR. Single (type 0) and double (type 1); half precision (type 3) only
+ * helper (`fp_helpers.ts`), doubles first through their fast paths in IR
+ * (`fp_ir.ts`); moves, fabs, fneg, fcsel and fmov (immediate) are IR. Single (type 0) and double (type 1); half precision (type 3) only
  * in fcvt.
  *
  * @module
@@ -11,7 +11,8 @@
 
 import { Cond, Op, type Temp } from "../../plugin_target.ts";
 import { type A64Context, condHolds, imm, tmp, type TransTable } from "./context.ts";
-import { fpInfo, FpOp } from "./fp_helpers.ts";
+import { fpInfo, FpOp, FpRound } from "./fp_helpers.ts";
+import { emitFpDouble, type FpFields } from "./fp_ir.ts";
 import { A64_HELPER } from "./helpers.ts";
 import { A64 } from "./state.ts";
 import { expandImm } from "./trans_simd.ts";
@@ -22,6 +23,27 @@ type Args = Record<string, number>;
 function fpCall(ctx: A64Context, op: number, d: number, n: number, m: number, info: number): void {
   ctx.ir.call(-1, A64_HELPER.FP, [op, d, n, m, info].map((v) => imm(ctx, v)));
 }
+
+/**
+ * `a64_fp` on `fields`, in IR with the call on its slow path for a double with a fast path
+ * (`fp_ir.ts`; with `fbits`, never).
+ */
+function fpOp(ctx: A64Context, fields: FpFields, type: number, info: number, fbits = 0): void {
+  const { op, d, n, m } = fields;
+  const call = () => fpCall(ctx, op, d, n, m, info);
+  if (type !== 1 || fbits || !emitFpDouble(ctx, fields, call)) call();
+}
+
+/** The fields of an operation without an addend, a size or a rounding mode of its own. */
+const fields = (op: number, d: number, n: number, m: number): FpFields => ({
+  op,
+  d,
+  n,
+  m,
+  ra: 0,
+  sf: 0,
+  round: FpRound.FPCR,
+});
 
 /** Writes a scalar result to Vd: `v` (its low 32 bits for a single), the rest zeroed. */
 function setScalar(ctx: A64Context, d: number, type: number, v: Temp): void {
@@ -55,12 +77,13 @@ function signOp(op: Op) {
 export const FP_TRANS: TransTable = {
   fp2(ctx, a) {
     if (!supported(a)) return false;
-    fpCall(ctx, a.op, a.rd, a.rn, a.rm, fpInfo({ double: a.type }));
+    fpOp(ctx, fields(a.op, a.rd, a.rn, a.rm), a.type, fpInfo({ double: a.type }));
     return true;
   },
   fp3(ctx, a) {
     if (!supported(a)) return false;
-    fpCall(ctx, a.op, a.rd, a.rn, a.rm, fpInfo({ double: a.type, ra: a.ra }));
+    const info = fpInfo({ double: a.type, ra: a.ra });
+    fpOp(ctx, { ...fields(a.op, a.rd, a.rn, a.rm), ra: a.ra }, a.type, info);
     return true;
   },
   frint(ctx, a) {
@@ -77,22 +100,23 @@ export const FP_TRANS: TransTable = {
   },
   fcmp(ctx, a) {
     if (!supported(a)) return false;
-    fpCall(ctx, a.op, 0, a.rn, a.zero ? 32 : a.rm, fpInfo({ double: a.type }));
+    fpOp(ctx, fields(a.op, 0, a.rn, a.zero ? 32 : a.rm), a.type, fpInfo({ double: a.type }));
     return true;
   },
   fccmp(ctx, a) {
     if (!supported(a)) return false;
     const { ir } = ctx;
-    const holds = condHolds(ctx, a.cond);
-    const zero = imm(ctx, 0);
-    const nf = imm(ctx, a.nzcv & 8 ? -1 : 0), zf = imm(ctx, a.nzcv & 4 ? 0 : 1);
-    const cf = imm(ctx, (a.nzcv >> 1) & 1), vf = imm(ctx, a.nzcv & 1 ? -1 : 0);
-    // The comparison runs either way (its flags are dropped when the condition fails), so an
-    // invalid-operation flag may be raised where Arm raises none.
-    fpCall(ctx, a.op, 0, a.rn, a.rm, fpInfo({ double: a.type }));
-    for (const [flag, value] of [[A64.NF, nf], [A64.ZF, zf], [A64.CF, cf], [A64.VF, vf]]) {
-      ir.movcond(Cond.NE, flag, holds, zero, flag, value);
-    }
+    const fails = ir.label(), done = ir.label();
+    ir.brcond(Cond.EQ, condHolds(ctx, a.cond), imm(ctx, 0), fails);
+    // Only a comparison that runs raises its flags (fccmpe's invalid operation on a quiet NaN).
+    fpOp(ctx, fields(a.op, 0, a.rn, a.rm), a.type, fpInfo({ double: a.type }));
+    ir.br(done);
+    ir.setLabel(fails);
+    ir.movi(A64.NF, a.nzcv & 8 ? -1n : 0n);
+    ir.movi(A64.ZF, a.nzcv & 4 ? 0n : 1n);
+    ir.movi(A64.CF, BigInt((a.nzcv >> 1) & 1));
+    ir.movi(A64.VF, a.nzcv & 1 ? -1n : 0n);
+    ir.setLabel(done);
     return true;
   },
   fcsel(ctx, a) {
@@ -119,7 +143,8 @@ export const FP_TRANS: TransTable = {
     if (!supported(a) || (!a.sf && a.scale < 32)) return false;
     // n = 32: XZR (the helper reads general register n).
     const n = a.rn === 31 ? 32 : a.rn;
-    fpCall(ctx, a.op, a.rd, n, 0, fpInfo({ double: a.type, sf: a.sf, fbits: 64 - a.scale }));
+    const info = fpInfo({ double: a.type, sf: a.sf, fbits: 64 - a.scale });
+    fpOp(ctx, { ...fields(a.op, a.rd, n, 0), sf: a.sf }, a.type, info, 64 - a.scale);
     return true;
   },
   cvt_vreg(ctx, a) {
@@ -130,7 +155,8 @@ export const FP_TRANS: TransTable = {
   fcvt_int(ctx, a) {
     if (!supported(a) || (!a.sf && a.scale < 32)) return false;
     const info = fpInfo({ double: a.type, sf: a.sf, fbits: 64 - a.scale, round: a.round });
-    fpCall(ctx, a.op, a.rd, a.rn, 0, info);
+    const op = { ...fields(a.op, a.rd, a.rn, 0), sf: a.sf, round: a.round };
+    fpOp(ctx, op, a.type, info, 64 - a.scale);
     return true;
   },
 };
