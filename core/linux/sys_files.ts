@@ -19,6 +19,8 @@ import { encodeStat } from "./stat.ts";
 import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
+import { PtyMaster, PtySlave } from "./pty.ts";
+import { ptyIoctl } from "./pty_files.ts";
 import { Blocking } from "./threads.ts";
 import { GuestFault } from "../errors.ts";
 
@@ -276,6 +278,7 @@ function ioctl(p: LinuxProcess, a: bigint[]): number {
     put(p, a[2], new StructWriter(4).u32(0, f.buffer.buffered).bytes);
     return 0;
   }
+  if (f instanceof PtyMaster || f instanceof PtySlave) return ptyIoctl(p, f, req, a[2]);
   if (!f.isTty) throw new SysError(E.ENOTTY);
   switch (req) {
     case TCGETS: {

@@ -33,6 +33,7 @@ import { embeddedFile } from "../host_files.ts";
 import { MemoryFile } from "./memory_file.ts";
 import { clockNs } from "./sys_time.ts";
 import { openProc, procAlias, procLink } from "./proc_files.ts";
+import { openPty, statPty } from "./pty_files.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -190,6 +191,8 @@ function openat(p: LinuxProcess, a: bigint[]): number {
   const cloexec = (flags & O.CLOEXEC) !== 0;
   const proc = openProc(p, guest, flags); // the guest's /proc is no host path
   if (proc) return p.fds.install(proc, cloexec);
+  const pty = openPty(p, guest, flags); // nor are /dev/ptmx and /dev/pts
+  if (pty) return p.fds.install(pty, cloexec);
   const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const log = p.inputLog, icount = p.clock.instructions();
   const open = (info: Deno.FileInfo | null) =>
@@ -290,8 +293,11 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
     if (dirfd === AT_FDCWD) return statFromDeno(Deno.statSync(p.paths.toHost(".")));
     return p.fds.get(dirfd).stat();
   }
-  const proc = openProc(p, guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW)), 0);
+  const guest = guestAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+  const proc = openProc(p, guest, 0);
   if (proc) return proc.stat();
+  const pty = statPty(p, guest);
+  if (pty) return pty;
   // what the guest sees of the host by path: as recorded when replaying
   return recordedStat(p.inputLog, () => {
     const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
