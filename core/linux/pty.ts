@@ -5,8 +5,8 @@
  * IGNCR on input; canonical editing (ERASE, KILL, EOF, EOL) with ECHO,
  * ECHOE, ECHOK, ECHOKE, ECHOCTL and ECHONL; ISIG's INTR, QUIT and SUSP,
  * which flush the queues and signal the foreground process group; OPOST's
- * ONLCR, OCRNL and ONLRET on output; raw reads by VMIN (VTIME is not
- * timed). The pair's termios and window size are one (the master's ioctls
+ * ONLCR, OCRNL and ONLRET on output; raw reads by VMIN, or VTIME alone
+ * (VMIN 0; VTIME with VMIN, the timer between bytes, is not kept). The pair's termios and window size are one (the master's ioctls
  * act on the slave's, as `tty_pair_get_tty` has it).
  *
  * The master reads EIO once every slave descriptor is closed (POLLHUP); the
@@ -114,6 +114,9 @@ export class Pty {
   readonly detached = new WeakSet<LinuxProcess>();
   /** the processes of the run, for the signals the terminal sends */
   processes: () => LinuxProcess[] = () => [];
+  /** the run's monotonic time, and when a read waiting by VTIME alone gives 0 */
+  now: () => bigint = () => 0n;
+  vtimeEnd: bigint | undefined;
 
   constructor(readonly index: number) {}
 
@@ -277,7 +280,13 @@ export class Pty {
       if (!line.length) this.lines.shift();
       return n;
     }
-    const min = this.termios.cc[VC.MIN];
+    const min = this.termios.cc[VC.MIN], time = this.termios.cc[VC.TIME];
+    if (!min && time && !this.raw.length) {
+      // VTIME alone: the read waits that many tenths of a second (virtual time) for a byte
+      this.vtimeEnd ??= this.now() + BigInt(time) * 100_000_000n;
+      if (this.now() < this.vtimeEnd) throw new SysError(E.EAGAIN);
+    }
+    this.vtimeEnd = undefined;
     if (min && this.raw.length < Math.min(min, buf.length)) throw new SysError(E.EAGAIN);
     const n = Math.min(buf.length, this.raw.length);
     buf.set(this.raw.splice(0, n));
@@ -373,6 +382,9 @@ export class PtySlave implements OpenFile {
   stat(): StatInfo {
     return ptsStat(this.pty.index);
   }
+  nextEventNs(): bigint | undefined {
+    return this.pty.vtimeEnd;
+  }
   close(): void {
     if (--this.pty.slaves === 0) this.pty.otherClosed = true;
   }
@@ -404,7 +416,7 @@ export function ptsStat(n: number): StatInfo {
  */
 export class PtyTable {
   readonly #all = new Map<number, Pty>();
-  constructor(readonly processes: () => LinuxProcess[]) {}
+  constructor(readonly processes: () => LinuxProcess[], readonly now: () => bigint = () => 0n) {}
 
   /** A new pair at the lowest free index. */
   create(): Pty {
@@ -413,6 +425,7 @@ export class PtyTable {
     while (this.#all.has(i)) i++;
     const t = new Pty(i);
     t.processes = this.processes;
+    t.now = this.now;
     this.#all.set(i, t);
     return t;
   }

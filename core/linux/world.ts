@@ -43,7 +43,7 @@ export class ProcessWorld {
   /** the names AF_UNIX sockets are bound to, seen by every process */
   readonly unixNames = new UnixNames();
   /** the pseudo-terminals /dev/ptmx made */
-  readonly ptys = new PtyTable(() => this.processes);
+  readonly ptys = new PtyTable(() => this.processes, () => this.root.clock.monotonicNs());
   /** the MAP_SHARED region of each file some process maps, by "dev:ino" */
   readonly sharedFiles = new Map<string, SharedRegion>();
 

@@ -101,9 +101,12 @@ static void child(const char *slave) {
   int r0 = read(0, out, sizeof out);
   struct pollfd pf = {0, POLLIN, 0};
   int p0 = poll(&pf, 1, 0);
-  t.c_cc[VMIN] = 3;
+  t.c_cc[VTIME] = 2;  // VTIME alone: a read waits 0.2 s for a byte
   tcsetattr(0, TCSANOW, &t);
-  snprintf(out, sizeof out, "raw: empty read %d, poll %d\n", r0, p0);
+  int r1 = read(0, out, sizeof out);
+  t.c_cc[VMIN] = 3, t.c_cc[VTIME] = 0;
+  tcsetattr(0, TCSANOW, &t);
+  snprintf(out, sizeof out, "raw: empty read %d, poll %d, VTIME read %d\n", r0, p0, r1);
   say(out);
   poll(&pf, 1, -1);
   int avail = -1;
@@ -184,7 +187,7 @@ static void session(int m, int s, const char *slave) {
   expect(m, "^\\", "signal 3\r\n");
   struct winsize ws = {50, 132, 0, 0};
   ioctl(m, TIOCSWINSZ, &ws);
-  expect(m, "winch, then raw mode", "poll 0\r\n");
+  expect(m, "winch, then raw mode", "read 0\r\n");
   write(m, "q\rs", 3);
   expect(m, "raw read, then /dev/tty", ".\r\n");
   write(m, "secret\r", 7);
