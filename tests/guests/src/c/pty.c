@@ -171,20 +171,17 @@ static void session(int m, int s, const char *slave) {
   if (pid == 0) child(slave);
   expect(m, "hello", "yes\r\n");
   close(s);
-  write(m, "abc\177d\r", 6);
-  expect(m, "erase", "]\r\n");
-  write(m, "xyz\025ok\n", 7);
-  expect(m, "kill", "]\r\n");
-  write(m, "partial\004", 8);
-  expect(m, "eof", "]\r\n");
-  write(m, "\004", 1);
-  expect(m, "eof alone", "]\r\n");
-  write(m, "\003", 1);
-  expect(m, "^C", "signal 2\r\n");
-  write(m, "\032", 1);
-  expect(m, "^Z", "signal 20\r\n");
-  write(m, "\034", 1);
-  expect(m, "^\\", "signal 3\r\n");
+  // what the master types, and the end of what comes back (the child then waits for more)
+  static const struct { const char *keys, *what, *mark; } steps[] = {
+      {"abc\177d\r", "erase", "]\r\n"},   {"xyz\025ok\n", "kill", "]\r\n"},
+      {"partial\004", "eof", "]\r\n"},     {"\004", "eof alone", "]\r\n"},
+      {"\003", "^C", "signal 2\r\n"},      {"\032", "^Z", "signal 20\r\n"},
+      {"\034", "^\\", "signal 3\r\n"},
+  };
+  for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    write(m, steps[i].keys, strlen(steps[i].keys));
+    expect(m, steps[i].what, steps[i].mark);
+  }
   struct winsize ws = {50, 132, 0, 0};
   ioctl(m, TIOCSWINSZ, &ws);
   expect(m, "winch, then raw mode", "read 0\r\n");
