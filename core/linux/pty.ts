@@ -120,6 +120,11 @@ export class Pty {
 
   constructor(readonly index: number) {}
 
+  /** A session holds the terminal while its leader lives (the leader's exit frees it: disassociate_ctty). */
+  get taken(): boolean {
+    return this.session !== 0 && this.processes().some((q) => q.pid === this.session && !q.exited);
+  }
+
   get canonical(): boolean {
     return (this.termios.lflag & TERMIOS.ICANON) !== 0;
   }

@@ -60,7 +60,7 @@ export function openPty(p: LinuxProcess, abs: string, flags: number): OpenFile |
     return new DirFile("/dev/pts", "/dev/pts", list(), devPtsStat(), list);
   }
   const f = new PtySlave(at, ptyStatus(flags));
-  if (!(flags & O_NOCTTY) && p.pid === p.sid && !at.session && !p.world.ptys.controlling(p)) {
+  if (!(flags & O_NOCTTY) && p.pid === p.sid && !at.taken && !p.world.ptys.controlling(p)) {
     at.session = p.sid;
     at.pgrp = p.pgid;
   }
@@ -127,7 +127,7 @@ function masterIoctl(p: LinuxProcess, f: PtyMaster, req: number, arg: bigint): n
 /** TIOCSCTTY: a session leader without a terminal takes one no other session has (tiocsctty). */
 function setCtty(p: LinuxProcess, t: Pty): number {
   if (t.session === p.sid && p.pid === p.sid) return 0;
-  if (p.pid !== p.sid || p.world.ptys.controlling(p) || t.session) throw new SysError(E.EPERM);
+  if (p.pid !== p.sid || p.world.ptys.controlling(p) || t.taken) throw new SysError(E.EPERM);
   t.session = p.sid;
   t.pgrp = p.pgid;
   return 0;

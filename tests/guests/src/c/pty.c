@@ -52,7 +52,8 @@ static void expect(int m, const char *what, const char *mark) {
   show(what, buf, n);
 }
 
-static void say(const char *s) { write(1, s, strlen(s)); }
+static void say2(int fd, const char *s) { write(fd, s, strlen(s)); }
+static void say(const char *s) { say2(1, s); }
 
 // Waits (with every signal blocked but in sigsuspend) until signal `s` came.
 static void await(int s) {
@@ -199,6 +200,23 @@ static void session(int m, int s, const char *slave) {
   struct pollfd pf = {m, POLLIN | POLLOUT, 0};
   poll(&pf, 1, 0);
   printf("master poll: in %s hup %s\n", yes(pf.revents & POLLIN), yes(pf.revents & POLLHUP));
+  fflush(stdout);
+  int opened[2];
+  pipe(opened);
+  if ((pid = fork()) == 0) {  // the first session's leader is gone: a new one takes the terminal
+    setsid();
+    int s2 = open(slave, O_RDWR);
+    write(opened[1], "o", 1);
+    char out[64];
+    snprintf(out, sizeof out, "a new session takes it: %s\n", yes(tcgetpgrp(s2) == getpgrp()));
+    say2(s2, out);
+    read(s2, out, sizeof out);  // until the master has read it
+    _exit(0);
+  }
+  read(opened[0], &c, 1);
+  expect(m, "second session", "\r\n");
+  write(m, "\n", 1);
+  waitpid(pid, NULL, 0);
 }
 
 // The master closes while a session leader has the slave as its terminal.
