@@ -18,7 +18,7 @@ import { DirFile, type OpenFile, S_IF, type StatInfo, syntheticStat } from "./fd
 import { get, put, StructWriter } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { ptsStat, type Pty, PtyMaster, PtySlave, ptyStatus, type Termios } from "./pty.ts";
-import { SIG } from "./signals.ts";
+import { SIG, SIG_IGN } from "./signals.ts";
 
 /** The O_NOCTTY open flag. */
 const O_NOCTTY = 0x100;
@@ -75,6 +75,34 @@ function devPtsStat(): StatInfo {
 export function statPty(p: LinuxProcess, abs: string): StatInfo | null {
   const at = ptsPath(p, abs);
   return at === null ? null : at === "dir" ? devPtsStat() : ptsStat(at.index);
+}
+
+/** Whether no member of `p`'s group has a parent in another group of its session (is_current_pgrp_orphaned). */
+function orphanedGroup(p: LinuxProcess): boolean {
+  const members = p.world.processes.filter((q) => q.pgid === p.pgid && !q.exited);
+  return !members.some((q) => q.parent && q.parent.pgid !== p.pgid && q.parent.sid === p.sid);
+}
+
+/**
+ * A read of its controlling terminal by a process of a background group
+ * (job_control, __tty_check_change): EIO when SIGTTIN is ignored or blocked
+ * or the group is orphaned, else SIGTTIN to the group and a wait (EAGAIN)
+ * that the signal ends.
+ *
+ * @example
+ * ```ts ignore
+ * if (f instanceof PtySlave) backgroundRead(p, f.pty);
+ * ```
+ */
+export function backgroundRead(p: LinuxProcess, t: Pty): void {
+  if (!t.pgrp || p.pgid === t.pgrp || p.world.ptys.controlling(p) !== t) return;
+  const ignored = p.signals.actions[SIG.SIGTTIN].handler === SIG_IGN;
+  const blocked = (p.signals.blocked >> BigInt(SIG.SIGTTIN - 1)) & 1n;
+  if (ignored || blocked || orphanedGroup(p)) throw new SysError(E.EIO);
+  for (const q of p.world.processes) {
+    if (q.pgid === p.pgid && !q.exited) q.sendSignal({ signal: SIG.SIGTTIN, code: 0x80 });
+  }
+  throw new SysError(E.EAGAIN);
 }
 
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;

@@ -20,7 +20,7 @@ import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.t
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
 import { PtyMaster, PtySlave } from "./pty.ts";
-import { ptyIoctl } from "./pty_files.ts";
+import { backgroundRead, ptyIoctl } from "./pty_files.ts";
 import { Blocking } from "./threads.ts";
 import { GuestFault } from "../errors.ts";
 
@@ -73,6 +73,7 @@ function readInto(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: n
   n = Math.min(n, MAX_IO);
   checkWritable(p, addr, n);
   if ((f.statusFlags & O.ACCMODE) === O.WRONLY) throw new SysError(E.EBADF);
+  if (f instanceof PtySlave) backgroundRead(p, f.pty);
   const buf = scratch(n);
   let got: number;
   if (pos === undefined) got = f.read(buf);

@@ -69,6 +69,29 @@ static void child_reads(void) {
   say(out);
 }
 
+// A process of a background group reads the terminal: EIO while it ignores SIGTTIN, else the
+// signal comes (and, without SA_RESTART, the read ends with EINTR).
+static void background(void) {
+  pid_t g = fork();
+  if (g == 0) {
+    setpgid(0, 0);
+    char c, out[128];
+    signal(SIGTTIN, SIG_IGN);
+    errno = 0;
+    int r1 = read(0, &c, 1), e1 = errno;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTTIN, &sa, NULL);
+    errno = 0;
+    int r2 = read(0, &c, 1), e2 = errno;
+    snprintf(out, sizeof out, "background read: %d %s; with a handler %d %s, SIGTTIN %d.\n", r1,
+             strerror(e1), r2, strerror(e2), got[SIGTTIN]);
+    say(out);
+    _exit(0);
+  }
+  waitpid(g, NULL, 0);
+}
+
 // The child: session leader with the slave as controlling terminal on 0, 1, 2.
 static void child(const char *slave) {
   setsid();
@@ -80,6 +103,7 @@ static void child(const char *slave) {
   snprintf(out, sizeof out, "child: tty %s, ctty %s, foreground %s\n", yes(isatty(0)),
            yes(sctty == 0), yes(tcgetpgrp(0) == getpgrp()));
   say(out);
+  background();
   child_reads();  // ERASE
   child_reads();  // KILL
   child_reads();  // EOF after bytes
@@ -170,7 +194,7 @@ static void session(int m, int s, const char *slave) {
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) child(slave);
-  expect(m, "hello", "yes\r\n");
+  expect(m, "hello, then a background read", ".\r\n");
   close(s);
   // what the master types, and the end of what comes back (the child then waits for more)
   static const struct { const char *keys, *what, *mark; } steps[] = {
