@@ -84,26 +84,35 @@ function orphanedGroup(p: LinuxProcess): boolean {
 }
 
 /**
- * A read of its controlling terminal by a process of a background group
- * (job_control, __tty_check_change): EIO when SIGTTIN is ignored or blocked
- * or the group is orphaned, else SIGTTIN to the group and a wait (EAGAIN)
- * that the signal ends.
+ * A process of a background group uses its controlling terminal
+ * (__tty_check_change): a read (`signal` SIGTTIN) fails with EIO when
+ * SIGTTIN is ignored or blocked, a change (SIGTTOU: TCSETS, TIOCSPGRP, a
+ * write under TOSTOP) then goes ahead; an orphaned group gets EIO; else the
+ * signal goes to the group and the call waits for it (a read: EAGAIN) or
+ * ends (EINTR: Linux restarts it after a handler with SA_RESTART).
  *
  * @example
  * ```ts ignore
- * if (f instanceof PtySlave) backgroundRead(p, f.pty);
+ * if (f instanceof PtySlave) background(p, f.pty, SIG.SIGTTIN);
  * ```
  */
-export function backgroundRead(p: LinuxProcess, t: Pty): void {
+export function background(p: LinuxProcess, t: Pty, signal: number): void {
   if (!t.pgrp || p.pgid === t.pgrp || p.world.ptys.controlling(p) !== t) return;
-  const ignored = p.signals.actions[SIG.SIGTTIN].handler === SIG_IGN;
-  const blocked = (p.signals.blocked >> BigInt(SIG.SIGTTIN - 1)) & 1n;
-  if (ignored || blocked || orphanedGroup(p)) throw new SysError(E.EIO);
-  for (const q of p.world.processes) {
-    if (q.pgid === p.pgid && !q.exited) q.sendSignal({ signal: SIG.SIGTTIN, code: 0x80 });
+  const ignored = p.signals.actions[signal].handler === SIG_IGN;
+  const blocked = (p.signals.blocked >> BigInt(signal - 1)) & 1n;
+  if (ignored || blocked) {
+    if (signal === SIG.SIGTTIN) throw new SysError(E.EIO);
+    return;
   }
-  throw new SysError(E.EAGAIN);
+  if (orphanedGroup(p)) throw new SysError(E.EIO);
+  for (const q of p.world.processes) {
+    if (q.pgid === p.pgid && !q.exited) q.sendSignal({ signal, code: 0x80 });
+  }
+  throw new SysError(signal === SIG.SIGTTIN ? E.EAGAIN : E.EINTR);
 }
+
+/** The requests that change the terminal, which a background group may not make (tty_check_change). */
+const CHANGES = new Set([0x5402, 0x5403, 0x5404, 0x540a, 0x540b, 0x5410]);
 
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
 const TCSBRK = 0x5409, TCXONC = 0x540a, TCFLSH = 0x540b, TIOCSCTTY = 0x540e;
@@ -218,6 +227,7 @@ export function ptyIoctl(
 ): number {
   const t = f.pty;
   if (f instanceof PtySlave && t.hungUp) throw new SysError(E.EIO);
+  if (CHANGES.has(req)) background(p, t, SIG.SIGTTOU);
   const own = f instanceof PtyMaster ? masterIoctl(p, f, req, arg) : null;
   if (own !== null) return own;
   switch (req) {

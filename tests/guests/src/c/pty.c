@@ -84,8 +84,19 @@ static void background(void) {
     sigaction(SIGTTIN, &sa, NULL);
     errno = 0;
     int r2 = read(0, &c, 1), e2 = errno;
-    snprintf(out, sizeof out, "background read: %d %s; with a handler %d %s, SIGTTIN %d.\n", r1,
+    snprintf(out, sizeof out, "background read: %d %s; with a handler %d %s, SIGTTIN %d\n", r1,
              strerror(e1), r2, strerror(e2), got[SIGTTIN]);
+    say(out);
+    struct termios t;
+    tcgetattr(0, &t);
+    signal(SIGTTOU, SIG_IGN);
+    errno = 0;
+    int s1 = tcsetattr(0, TCSANOW, &t), f1 = errno;
+    sigaction(SIGTTOU, &sa, NULL);
+    errno = 0;
+    int s2 = tcsetattr(0, TCSANOW, &t), f2 = errno;
+    snprintf(out, sizeof out, "background tcsetattr: %d %s; with a handler %d %s, SIGTTOU %d.\n",
+             s1, strerror(f1), s2, strerror(f2), got[SIGTTOU]);
     say(out);
     _exit(0);
   }
