@@ -37,7 +37,8 @@ export const PARTIAL: Record<string, string> = {
   timer_create: "the CPU-time clocks count virtual time, idle time included, as " +
     "clock_gettime reports them; no CPU clocks of other processes (EINVAL)",
   prctl: "PR_SET_NAME and PR_GET_NAME only",
-  ioctl: "terminal requests on a terminal, FIONREAD on a pipe, FIONBIO/FIOCLEX/FIONCLEX on " +
+  ioctl: "terminal requests on a terminal (a pty's: termios, window size, job control, " +
+    "TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER), FIONREAD on a pipe or pty, FIONBIO/FIOCLEX/FIONCLEX on " +
     "every file; other requests ENOTTY (qemu-riscv64: ENOSYS)",
   sched_setaffinity: "accepted, without effect (one CPU)",
   sched_rr_get_interval: "a zero time slice (SCHED_OTHER on an idle CPU)",

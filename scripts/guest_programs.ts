@@ -333,6 +333,14 @@ export const PROGRAMS: Program[] = [
     description: "process groups, setsid, kill(-pgid), waitid, getppid, pselect6, signalfd",
   },
   {
+    name: "pty",
+    kind: "c",
+    variants: ["static.O2"],
+    cases: [],
+    description:
+      "pseudo-terminals: /dev/ptmx, a child on the slave, echo, canonical mode, ^C, SIGWINCH, EIO, hang-up",
+  },
+  {
     name: "strace_calls",
     kind: "c",
     // Its -strace lines are what tests/strace_qemu_test.ts compares with qemu-riscv64's.

@@ -19,6 +19,8 @@ import { encodeStat } from "./stat.ts";
 import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
+import { PtyMaster, PtySlave, TERMIOS } from "./pty.ts";
+import { background, ptyIoctl } from "./pty_files.ts";
 import { Blocking } from "./threads.ts";
 import { GuestFault } from "../errors.ts";
 
@@ -71,6 +73,7 @@ function readInto(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: n
   n = Math.min(n, MAX_IO);
   checkWritable(p, addr, n);
   if ((f.statusFlags & O.ACCMODE) === O.WRONLY) throw new SysError(E.EBADF);
+  if (f instanceof PtySlave) background(p, f.pty, SIG.SIGTTIN);
   const buf = scratch(n);
   let got: number;
   if (pos === undefined) got = f.read(buf);
@@ -179,6 +182,9 @@ export function writeBytes(
   data: Uint8Array,
   pos?: number,
 ): number {
+  if (f instanceof PtySlave && f.pty.termios.lflag & TERMIOS.TOSTOP) {
+    background(p, f.pty, SIG.SIGTTOU);
+  }
   try {
     if (pos === undefined) return f.write(data);
     if (!f.pwrite) throw new SysError(E.ESPIPE);
@@ -276,6 +282,7 @@ function ioctl(p: LinuxProcess, a: bigint[]): number {
     put(p, a[2], new StructWriter(4).u32(0, f.buffer.buffered).bytes);
     return 0;
   }
+  if (f instanceof PtyMaster || f instanceof PtySlave) return ptyIoctl(p, f, req, a[2]);
   if (!f.isTty) throw new SysError(E.ENOTTY);
   switch (req) {
     case TCGETS: {

@@ -37,6 +37,7 @@ import { openProc, procAlias, procLink } from "./proc_files.ts";
 import { hostTimesNs, setHostTimesNs, UTIME_OMIT } from "./host_times.ts";
 import { openFifo } from "./fifo.ts";
 import type { Blocking } from "./threads.ts";
+import { openPty, statPty } from "./pty_files.ts";
 
 /** The `dirfd` value meaning "the current directory". */
 export const AT_FDCWD = -100;
@@ -194,6 +195,8 @@ function openat(p: LinuxProcess, a: bigint[]): number | Blocking {
   const cloexec = (flags & O.CLOEXEC) !== 0;
   const proc = openProc(p, guest, flags); // the guest's /proc is no host path
   if (proc) return p.fds.install(proc, cloexec);
+  const pty = openPty(p, guest, flags); // nor are /dev/ptmx and /dev/pts
+  if (pty) return p.fds.install(pty, cloexec);
   const host = resolveAt(p, dirfd, path, !(flags & O.NOFOLLOW));
   const log = p.inputLog, icount = p.clock.instructions();
   const open = (info: Deno.FileInfo | null) =>
@@ -302,6 +305,8 @@ function statAt(p: LinuxProcess, dirfd: number, pathAddr: bigint, flags: number)
   }
   const proc = openProc(p, guest, 0);
   if (proc) return proc.stat();
+  const pty = statPty(p, guest);
+  if (pty) return pty;
   // what the guest sees of the host by path: as recorded when replaying
   return recordedStat(p.inputLog, () => {
     const host = resolveAt(p, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));

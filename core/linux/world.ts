@@ -18,6 +18,7 @@ import type { LinuxProcess } from "./process.ts";
 import { DeadlockError } from "./thread_group.ts";
 import { expiryWakes } from "./itimers.ts";
 import { UnixNames } from "./unix_socket.ts";
+import { PtyTable } from "./pty.ts";
 import type { SharedRegion } from "./shared_memory.ts";
 
 /** The longest one host sleep for the network lasts (the run loop looks again after it). */
@@ -41,6 +42,8 @@ export class ProcessWorld {
   readonly orphans = new Set<LinuxProcess>();
   /** the names AF_UNIX sockets are bound to, seen by every process */
   readonly unixNames = new UnixNames();
+  /** the pseudo-terminals /dev/ptmx made */
+  readonly ptys = new PtyTable(() => this.processes, () => this.root.clock.monotonicNs());
   /** the MAP_SHARED region of each file some process maps, by "dev:ino" */
   readonly sharedFiles = new Map<string, SharedRegion>();
 

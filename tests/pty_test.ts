@@ -1,0 +1,63 @@
+// Pseudo-terminals in user mode (core/linux/pty.ts, pty_files.ts): tests/guests/src/c/pty.c's
+// transcript of a pty session, and BusyBox's `script` (which runs a command on a pty it opens),
+// compared with qemu-riscv64 (whose guest gets the host's ptys) in the same run.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createMachine } from "../mod.ts";
+import { installed } from "./util/installed.ts";
+import { testAgainstQemu } from "./util/guest_runs.ts";
+
+testAgainstQemu(
+  "pty",
+  ["pty.static.O2"],
+  [{}, { sched: "random,quantum=100", seed: 4 }, { sched: "rr,quantum=64", accel: "jit" }],
+  (out) =>
+    out.includes("hung up: SIGHUP yes, read 0") && !out.includes(": no") &&
+    !out.includes("read gave"),
+);
+
+const BUSYBOX = new URL("./real/bin/busybox", import.meta.url).pathname;
+
+/**
+ * What `busybox script -qc CMD /dev/null` prints (CMD's output through the pty), and its status,
+ * with BusyBox's sh as $SHELL: on qemu-riscv64 a host script that runs it there (the execve of a
+ * riscv64 program goes to the host), in Denemu the applet itself.
+ */
+async function script(cmd: string, peer: boolean): Promise<{ status: number; stdout: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "denemu-pty-" });
+  try {
+    const args = ["script", "-qc", cmd, "/dev/null"];
+    if (!peer) {
+      await Deno.symlink(BUSYBOX, `${dir}/sh`);
+      const m = await createMachine({ program: BUSYBOX, args, env: [`SHELL=${dir}/sh`] });
+      const status = await m.runToExit();
+      const r = { status, stdout: m.stdout };
+      await m.close();
+      return r;
+    }
+    const sh = `#!/bin/sh\nexec qemu-riscv64 ${BUSYBOX} sh "$@"\n`;
+    await Deno.writeTextFile(`${dir}/sh`, sh, { mode: 0o755 });
+    const o = await new Deno.Command("setsid", {
+      args: ["qemu-riscv64", BUSYBOX, ...args],
+      env: { SHELL: `${dir}/sh` },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return { status: o.code, stdout: new TextDecoder().decode(o.stdout) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "pty: busybox script -qc runs a shell on a pty as qemu-riscv64 does",
+  ignore: !installed("qemu-riscv64"),
+  async fn() {
+    // the shell's 0, 1 and 2 are the slave; what it prints comes back with ONLCR's \r\n
+    const cmd = "test -t 0 && echo stdin is a tty; test -t 1 && echo stdout too; printf 'a\\nb\\n'";
+    const peer = await script(cmd, true);
+    assertEquals(peer.stdout, "stdin is a tty\r\nstdout too\r\na\r\nb\r\n");
+    assertEquals(await script(cmd, false), peer);
+  },
+});
