@@ -19,6 +19,19 @@ const EXT_S: Record<number, number> = {
   [Op.EXT16S]: W.i64Extend16S,
   [Op.EXT32S]: W.i64Extend32S,
 };
+/**
+ * The 32-bit ops (RV64's `addw`, `sllw`...) as i32 arithmetic on the wrapped operands: TurboFan
+ * then does the op in a 32-bit register and sign-extends it once (`addl`, `movslq`), where the i64
+ * form with `i64.extend32_s` costs an extra zero-extending move, and i32 shifts mask their count.
+ */
+const OPS32: Record<number, number> = {
+  [Op.ADD32]: W.i32Add,
+  [Op.SUB32]: W.i32Sub,
+  [Op.MUL32]: W.i32Mul,
+  [Op.SHL32]: W.i32Shl,
+  [Op.SHR32]: W.i32ShrU,
+  [Op.SAR32]: W.i32ShrS,
+};
 const EXT_U: Record<number, bigint> = {
   [Op.EXT8U]: 0xffn,
   [Op.EXT16U]: 0xffffn,
@@ -42,17 +55,14 @@ export function emitAlu(t: TbEmitter, o: IrOp): void {
     case Op.MOVI:
       if (!t.isConstant(o.d)) c.i64Const(o.imm).localSet(loc(o.d));
       break;
+    case Op.ADD32:
+    case Op.SUB32:
+    case Op.MUL32:
     case Op.SHL32:
-      c.operand(src(o.a)).operand(src(o.b)).i64Const(31n).op(W.i64And).op(W.i64Shl)
-        .op(W.i64Extend32S).localSet(loc(o.d));
-      break;
     case Op.SHR32:
-      c.operand(src(o.a)).i64Const(0xffffffffn).op(W.i64And).operand(src(o.b)).i64Const(31n)
-        .op(W.i64And).op(W.i64ShrU).op(W.i64Extend32S).localSet(loc(o.d));
-      break;
     case Op.SAR32:
-      c.operand(src(o.a)).op(W.i64Extend32S).operand(src(o.b)).i64Const(31n).op(W.i64And)
-        .op(W.i64ShrS).localSet(loc(o.d));
+      c.operand(src(o.a)).op(W.i32WrapI64).operand(src(o.b)).op(W.i32WrapI64).op(OPS32[o.op])
+        .op(W.i64ExtendI32S).localSet(loc(o.d));
       break;
     case Op.EXT8S:
     case Op.EXT16S:

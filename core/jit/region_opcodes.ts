@@ -39,9 +39,6 @@ export const SIMPLE: Partial<Record<Op, number[]>> = {
   [Op.SHL]: [W.i64Shl],
   [Op.SHR]: [W.i64ShrU],
   [Op.SAR]: [W.i64ShrS],
-  [Op.ADD32]: [W.i64Add, W.i64Extend32S],
-  [Op.SUB32]: [W.i64Sub, W.i64Extend32S],
-  [Op.MUL32]: [W.i64Mul, W.i64Extend32S],
 };
 
 /** IR float ops that are one f64 wasm op. */
