@@ -1,6 +1,6 @@
 /**
  * How much wasm the JIT makes for a program: runs it in-process on the JIT and prints the
- * regions, modules and TBs compiled, the bytes of their modules, and the bytes per compiled TB (the
+ * regions and TBs compiled, the bytes of their modules, and the bytes per compiled TB (the
  * figure V8's two compilers pay for; docs/perf.md, "Tenth session, JIT").
  *
  * ```sh
@@ -26,7 +26,6 @@ const jit = machineDriver(m).cpu.backend;
 if (!(jit instanceof JitBackend)) throw new Error("the machine does not run on the JIT");
 const s = jit.stats;
 console.log(
-  `exit ${status}: ${s.regionsCompiled} regions in ${s.modulesCompiled} modules, ${s.tbsCompiled} ` +
-    `TBs, ${s.wasmBytes} bytes of ` +
+  `exit ${status}: ${s.regionsCompiled} regions, ${s.tbsCompiled} TBs, ${s.wasmBytes} bytes of ` +
     `wasm, ${(s.wasmBytes / s.tbsCompiled).toFixed(0)} bytes per TB`,
 );

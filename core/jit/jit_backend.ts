@@ -1,15 +1,14 @@
 /**
  * The WebAssembly JIT backend. Cold TBs run on the interpreter; a TB that
  * has run `hotThreshold` times is compiled together with the TBs it was seen
- * to continue to (a region) into one wasm function: its direct jump targets,
+ * to continue to (a region) into one wasm module: its direct jump targets,
  * and the targets its indirect jumps took while it was interpreted (returns,
  * switch tables, an interpreter's dispatch). Every TB of a region is an
  * entry point. A successor that already has compiled code joins only when it
  * is hot (twice the threshold), so lukewarm code is not compiled over and
  * over: the region reaches it through the jump cache instead. At most
- * `maxRegions` regions stay live; the oldest is dropped when full, and a
- * region dies with any of its TBs. Regions wait to be compiled several to a
- * module (`maxBatch`): V8's cost per module is fixed.
+ * `maxRegions` modules stay live; the oldest is dropped when full, and a
+ * region dies with any of its TBs.
  *
  * @module
  */
@@ -18,21 +17,13 @@ import type { Backend, CpuCore } from "../cpu_core.ts";
 import { interpretBlock } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
 import { gotoTargets, lastOp } from "../ir_pack.ts";
-import {
-  type JitStats,
-  JitTbData,
-  pcOfKey,
-  type Region,
-  type RegionModule,
-  type RunFn,
-} from "./jit_data.ts";
 import { SoftTlb, tlbTable } from "../soft_tlb.ts";
 import { pcKey, type TranslationBlock } from "../tb.ts";
 import { trapFrom, type TrapKind } from "../trap.ts";
 import { makeHelperShim } from "./helper_shim.ts";
-import { compileRegions, type RegionEnv } from "./region_compiler.ts";
+import { compileRegion } from "./region_compiler.ts";
 import { slowPathModule } from "./region_imports.ts";
-import { MISS_LIMIT, type MissSite, repeatedAdds } from "./region_miss.ts";
+import { MISS_LIMIT, type MissSite, type RepeatedAdd, repeatedAdds } from "./region_miss.ts";
 import {
   CTRL,
   JUMP_CACHE_ENTRIES,
@@ -42,7 +33,71 @@ import {
   Status,
 } from "./region_abi.ts";
 
-export type { JitStats } from "./jit_data.ts";
+type RunFn = (entry: number, budget: number) => number;
+
+interface Region {
+  run: RunFn;
+  tbs: TranslationBlock[];
+  live: boolean;
+  /** its slot in the shared function table */
+  slot: number;
+  /** its miss exits, by site number (see region_miss.ts) */
+  missSites: MissSite[];
+}
+
+/**
+ * What the JIT keeps per TB, in `tb.backendData` (a class: one shape, its fields in the
+ * object). A cold guest keeps tens of thousands, so it holds the entry's region and index
+ * itself and the indirect jumps' targets as numbers, not bigints.
+ */
+class JitTbData {
+  /** the region entered when this TB runs (none: it is interpreted), and its entry index there */
+  region: Region | undefined = undefined;
+  index = 0;
+  /** every live region that compiled this TB in (they die with it); made at the first */
+  regions: Region[] | undefined = undefined;
+  /**
+   * the keys (`pcKey`) of where the indirect jump ending this TB went while interpreted; made
+   * at the first (a literal: an empty array grows 17 slots at its first push)
+   */
+  indirectTargets: number[] | undefined = undefined;
+  /** why compiling a region from this TB failed (it stays interpreted), and its miss exits */
+  rare: RareTbData | undefined = undefined;
+  constructor(readonly jit: JitBackend) {}
+}
+
+/** What few TBs need: see {@linkcode JitTbData.rare}. */
+interface RareTbData {
+  /** why compiling a region from this TB failed: it stays interpreted */
+  failed?: string;
+  /** the miss exits taken in this TB's code (see region_miss.ts) */
+  misses: number;
+  /**
+   * the rests of this TB the interpreter ran after miss exits, by first instruction, with the
+   * inline adds the region made already (region_miss.ts)
+   */
+  rests?: Map<number, { tb: TranslationBlock; repeated: RepeatedAdd[] }>;
+}
+
+/** The pc of a pc key, as TBs hold it (unsigned); past 2^53 a key is inexact and matches no TB. */
+const pcOfKey = (key: number): bigint => BigInt.asUintN(64, BigInt(key));
+
+/** JIT statistics, for `deno task bench` and `-d jit`. */
+export interface JitStats {
+  regionsCompiled: number;
+  tbsCompiled: number;
+  /** bytes of the region modules compiled (their size is what V8's two tiers compile) */
+  wasmBytes: number;
+  /** milliseconds spent in IR-to-wasm emission */
+  emitMs: number;
+  /** milliseconds spent in WebAssembly compilation and instantiation */
+  wasmCompileMs: number;
+  /** region entries from JS */
+  regionCalls: number;
+  regionsEvicted: number;
+  /** region exits on a soft-TLB miss, the instruction then interpreted (region_miss.ts) */
+  missExits: number;
+}
 
 const MAX_RUN = 1 << 30;
 /** Indirect-jump targets remembered per TB. */
@@ -74,26 +129,8 @@ export class JitBackend implements Backend {
   maxRegionTbs = 32;
   /** Live compiled regions at most. */
   maxRegions = 2048;
-  /**
-   * Regions compiled into one wasm module at most (V8's cost per module is fixed: docs/perf.md,
-   * twenty-second session). A hot TB's region waits, its TBs interpreted, until this many wait
-   * or {@linkcode batchBlocks} TBs have been interpreted since the first began to. A module's
-   * memory goes when all its regions are dead: when half are, the others are dropped, so dead
-   * regions hold at most as much as live ones.
-   */
-  maxBatch = 8;
-  /** TBs interpreted after which the regions waiting are compiled (see {@linkcode maxBatch}). */
-  batchBlocks = 100;
-  /** the regions waiting to be compiled, their members each (see #members) */
-  #waiting: TranslationBlock[][] = [];
-  /** the TBs of the regions waiting: they join other regions as compiled TBs do (see #joins) */
-  readonly #waitingTbs = new Set<TranslationBlock>();
-  /** TBs interpreted so far, and that count when the first region waiting began to */
-  #interpreted = 0;
-  #waitingSince = 0;
   readonly stats: JitStats = {
     regionsCompiled: 0,
-    modulesCompiled: 0,
     tbsCompiled: 0,
     wasmBytes: 0,
     emitMs: 0,
@@ -222,8 +259,8 @@ export class JitBackend implements Backend {
       if (tb.execCount < this.hotThreshold || !cpu.tbs.isCached(tb) || entry?.rare?.failed) {
         return this.#interpret(cpu, tb);
       }
-      entry = this.#hot(tb);
-      if (!entry?.region) return this.#interpret(cpu, tb);
+      entry = this.#compile(tb);
+      if (!entry) return this.#interpret(cpu, tb);
     }
     const region = entry.region!;
     // Refill the jump cache, as QEMU's tb_jmp_cache fills on lookup: a colliding TB may have
@@ -301,7 +338,6 @@ export class JitBackend implements Backend {
 
   /** Interprets `tb`, remembering it when it ends with an indirect jump (see below). */
   #interpret(cpu: CpuCore, tb: TranslationBlock): number {
-    this.#interpreted++;
     const done = interpretBlock(cpu, tb);
     if (!cpu.trap && lastOp(tb.code) === Op.GOTO_PTR) this.#lastIndirect = tb;
     return done;
@@ -355,8 +391,7 @@ export class JitBackend implements Backend {
 
   /** Whether successor `tb` is worth compiling into the region being formed. */
   #joins(tb: TranslationBlock): boolean {
-    const compiled = this.#get(tb)?.region || this.#waitingTbs.has(tb);
-    return tb.execCount >= (compiled ? 2 * this.hotThreshold : 1);
+    return tb.execCount >= (this.#get(tb)?.region ? 2 * this.hotThreshold : 1);
   }
 
   /** The TBs of the region compiled from `hot`: it first, then its successors worth joining. */
@@ -377,126 +412,68 @@ export class JitBackend implements Backend {
     return members;
   }
 
-  /**
-   * Makes hot `tb`'s region wait to be compiled, unless it is in one waiting already, and
-   * compiles those waiting when it is time (see {@linkcode maxBatch}).
-   */
-  #hot(tb: TranslationBlock): JitTbData | undefined {
-    if (!this.#waitingTbs.has(tb)) {
-      if (this.#waiting.length === 0) this.#waitingSince = this.#interpreted;
-      const members = this.#members(tb);
-      for (const m of members) this.#waitingTbs.add(m);
-      this.#waiting.push(members);
-    }
-    // A threshold of 0 compiles every TB at its first run (tests and lockstep.ts need it).
-    if (
-      this.#waiting.length >= this.maxBatch || this.hotThreshold === 0 ||
-      this.#interpreted - this.#waitingSince >= this.batchBlocks
-    ) this.#compileWaiting();
-    return this.#get(tb);
-  }
-
-  /**
-   * Compiles the regions waiting into one module: those whose first TB is still cached and
-   * entered by no region, without their TBs dropped since. If the module fails, each is tried
-   * alone; one that fails alone leaves its first TB interpreted.
-   */
-  #compileWaiting(): void {
-    const tbs = this.cpu.tbs;
-    const batch = this.#waiting
-      .filter(([first]) => first.valid && tbs.isCached(first) && !this.#get(first)?.region)
-      .map((members) => members.filter((tb) => tb.valid));
-    this.#dropWaiting();
-    if (batch.length === 0) return;
-    const error = this.#compileModule(batch);
-    if (error === undefined) return;
-    for (const members of batch) {
-      const alone = batch.length > 1 ? this.#compileModule([members]) : error;
-      if (alone !== undefined) (this.#dataOf(members[0]).rare ??= { misses: 0 }).failed = alone;
-    }
-  }
-
-  #dropWaiting(): void {
-    this.#waiting = [];
-    this.#waitingTbs.clear();
-  }
-
-  /** The environment of region `tbs` compiled into function-table slot `slot`. */
-  #regionEnv(tbs: TranslationBlock[], slot: number, helpers: HelperDef[]): RegionEnv {
-    const state = this.cpu.target.state;
-    return {
-      numGlobals: state.globals.length,
-      globalOffsets: state.globals.map((g) => g.offset),
-      pcOffset: state.pcOffset,
-      helpers,
-      ctrl: this.#ctrl,
-      memoryPages: this.#memoryPages(),
-      jumpCache: this.#jumpCache,
-      selfSlot: slot,
-      traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
-      tlbTable: tlbTable(this.#mmuIndex(tbs[0].flags)),
-      indirectTargets: tbs.map((tb) => this.#get(tb)?.indirectTargets?.map(pcOfKey)),
-      missExits: {
-        tbs: tbs.map((tb) => this.missExits && (this.#get(tb)?.rare?.misses ?? 0) < MISS_LIMIT),
-      },
-    };
-  }
-
-  /** Compiles `batch` (each region's TBs) into one module and installs it; or why it failed. */
-  #compileModule(batch: TranslationBlock[][]): string | undefined {
-    const helpers = [...this.cpu.target.helpers, ...this.cpu.extraHelpers];
+  #compile(hot: TranslationBlock): JitTbData | undefined {
+    const cpu = this.cpu, members = this.#members(hot);
+    const helpers = [...cpu.target.helpers, ...cpu.extraHelpers];
     const t0 = performance.now();
-    const slots = batch.map(() => this.#freeSlots.pop() ?? this.#nextSlot++);
-    let inst: WebAssembly.Instance, missSites: MissSite[][];
+    let region: Region, compiledBytes = 0;
+    const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
     try {
-      const compiled = compileRegions(
-        batch.map((tbs, k) => ({ tbs, env: this.#regionEnv(tbs, slots[k], helpers) })),
-      );
+      const compiled = compileRegion(members, {
+        numGlobals: cpu.target.state.globals.length,
+        globalOffsets: cpu.target.state.globals.map((g) => g.offset),
+        pcOffset: cpu.target.state.pcOffset,
+        helpers,
+        ctrl: this.#ctrl,
+        memoryPages: this.#memoryPages(),
+        jumpCache: this.#jumpCache,
+        selfSlot: slot,
+        traceEnd: this.#traceStart + TRACE_ENTRIES * 4,
+        tlbTable: tlbTable(this.#mmuIndex(hot.flags)),
+        indirectTargets: members.map((tb) => this.#get(tb)?.indirectTargets?.map(pcOfKey)),
+        missExits: {
+          tbs: members.map((tb) =>
+            this.missExits && (this.#get(tb)?.rare?.misses ?? 0) < MISS_LIMIT
+          ),
+        },
+      });
       const t1 = performance.now();
+      compiledBytes = compiled.bytes.length;
       const imports: Record<string, unknown> = { ...this.#fixedImports() };
       for (const { name, helper, arity, bound } of compiled.helperImports) {
         const h = helpers[helper];
         imports[name] = bound ? h.bind!(...bound) : this.#helperShim(h, arity);
       }
-      inst = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes as BufferSource), {
-        env: imports as WebAssembly.ModuleImports,
-      });
+      const inst = new WebAssembly.Instance(
+        new WebAssembly.Module(compiled.bytes as BufferSource),
+        {
+          env: imports as WebAssembly.ModuleImports,
+        },
+      );
       this.stats.emitMs += t1 - t0;
       this.stats.wasmCompileMs += performance.now() - t1;
-      this.stats.wasmBytes += compiled.bytes.length;
-      missSites = compiled.missSites;
-    } catch (e) {
-      this.#freeSlots.push(...slots);
-      return String(e);
-    }
-    const module: RegionModule = { regions: [], live: batch.length };
-    batch.forEach((tbs, k) => {
-      const run = inst.exports[`run${k}`] as RunFn, slot = slots[k];
-      while (slot >= this.#table.length) this.#table.grow(this.#table.length);
-      this.#table.set(slot, run);
-      const region = { run, tbs, live: true, slot, missSites: missSites[k], module };
-      module.regions.push(region);
+      if (slot >= this.#table.length) this.#table.grow(this.#table.length);
+      this.#table.set(slot, inst.exports.run as RunFn);
+      const missSites = compiled.missSites;
+      region = { run: inst.exports.run as RunFn, tbs: members, live: true, slot, missSites };
       this.#bySlot[slot] = region;
-      this.#install(region);
-    });
-    this.stats.modulesCompiled++;
-    return undefined;
-  }
-
-  /** Makes `region` what its first TB enters, and what its other TBs enter if they had none. */
-  #install(region: Region): void {
+    } catch (e) {
+      this.#freeSlots.push(slot);
+      const d = this.#dataOf(hot);
+      (d.rare ??= { misses: 0 }).failed = String(e);
+      return undefined;
+    }
     this.stats.regionsCompiled++;
-    this.stats.tbsCompiled += region.tbs.length;
+    this.stats.tbsCompiled += members.length;
+    this.stats.wasmBytes += compiledBytes;
     this.#regions.push(region);
-    while (this.#regions.length > this.maxRegions) {
-      const old = this.#regions.shift()!;
-      if (!old.live) continue;
-      this.#kill(old);
+    if (this.#regions.length > this.maxRegions) {
+      this.#kill(this.#regions.shift()!);
       this.stats.regionsEvicted++;
     }
-    region.tbs.forEach((tb, index) => {
+    members.forEach((tb, index) => {
       const d = this.#dataOf(tb);
-      if (!d.region || index === 0) {
+      if (!d.region || tb === hot) {
         d.region = region;
         d.index = index;
         this.#publish(tb, region.slot, index);
@@ -504,6 +481,7 @@ export class JitBackend implements Backend {
       if (d.regions) d.regions.push(region);
       else d.regions = [region];
     });
+    return this.#get(hot);
   }
 
   /** The soft-TLB table (MMU mode) of TBs made under `flags`. */
@@ -581,11 +559,6 @@ export class JitBackend implements Backend {
       if (d.region === region) d.region = undefined;
       d.regions = d.regions?.filter((r) => r !== region);
     }
-    // The module's code stays while one of its regions lives: at half dead, the rest go too.
-    const module = region.module;
-    if (--module.live * 2 < module.regions.length) {
-      for (const r of module.regions) this.#kill(r, clearEntries);
-    }
   }
 
   /** Generated code that is running must leave at its next check: it may be stale now. */
@@ -608,7 +581,6 @@ export class JitBackend implements Backend {
   }
 
   #dropAll(): void {
-    this.#dropWaiting();
     this.#leaveRunningCode();
     for (const r of this.#regions) this.#kill(r, false);
     this.#regions.length = 0;

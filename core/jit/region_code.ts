@@ -97,6 +97,8 @@ export class RegionCode {
   readonly counterLocal = new Map<number, number>();
   /** the region's one per-instruction counter, kept by the budget instead (region_counter.ts) */
   budgetCounter: BudgetCounter | undefined;
+  /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
+  usesInternal = false;
   readonly tempBase: number;
   readonly tempSlots: TempSlots[];
   readonly groupBase: number;
@@ -112,16 +114,11 @@ export class RegionCode {
   readonly firstAluHelper: number;
   readonly entryOf: Map<bigint, number>;
 
-  /** `parts`: what the module shares (see {@linkcode ModuleParts}); `k`: this region's index there. */
-  constructor(
-    readonly tbs: TranslationBlock[],
-    readonly env: RegionEnv,
-    parts: ModuleParts,
-    k: number,
-  ) {
+  constructor(readonly tbs: TranslationBlock[], readonly env: RegionEnv) {
     const G = env.numGlobals;
     this.c = regionBody.clear();
-    this.irs = parts.irs[k];
+    // Each TB's ops, unpacked once (TBs keep them packed: see ir_pack.ts).
+    this.irs = tbs.map((tb) => tb.ir);
     this.globalLocal = new Int32Array(G).fill(-1);
     this.#scanOps();
     // Temps share a pool of locals (see temp_locals.ts).
@@ -145,11 +142,17 @@ export class RegionCode {
       0,
     );
     for (let i = 0; i < groupLocals; i++) this.localTypes.push(I32);
-    this.constants = parts.constants[k];
-    this.helperImports = parts.helperImports;
-    this.access = parts.access;
+    this.constants = this.irs.map((ir) => constantTemps(ir.ops, G));
+    this.helperImports = new HelperImports(
+      env.helpers,
+      this.irs.map((ir) => ir.ops),
+      this.constants,
+    );
+    // Internal functions: the access functions of the groups, then (if used) the ALU helpers.
+    const firstInternal = NUM_FIXED_IMPORTS + this.helperImports.list.length;
+    this.access = new AccessFunctions(firstInternal, IMP_SLOW_LOAD, IMP_SLOW_STORE, env.tlbTable);
     for (const m of this.groups) for (const o of m.keys()) this.access.use(o);
-    this.firstAluHelper = parts.firstAluHelper;
+    this.firstAluHelper = this.access.first + this.access.count;
     this.entryOf = new Map<bigint, number>(tbs.map((tb, i) => [tb.pc, i]));
   }
 
@@ -173,11 +176,16 @@ export class RegionCode {
     for (const key of Object.keys(fields)) fields[key] = undefined;
   }
 
-  /** Marks the globals used. */
+  /** Marks the globals used, and whether ALU helpers are called. */
   #scanOps(): void {
     const G = this.env.numGlobals;
     const isUsed = new Uint8Array(G), isWritten = new Uint8Array(G);
-    for (const ir of this.irs) markGlobals(ir.ops, G, isUsed, isWritten);
+    for (const ir of this.irs) {
+      markGlobals(ir.ops, G, isUsed, isWritten);
+      for (const o of ir.ops) {
+        if (HELPER_OPS.includes(o.op)) this.usesInternal = true;
+      }
+    }
     for (let g = 0; g < G; g++) {
       if (isUsed[g]) this.used.push(g);
     }
@@ -250,47 +258,6 @@ export class RegionCode {
 
   #stateOf(g: number): number {
     return STATE_BASE + this.env.globalOffsets[g];
-  }
-}
-
-/**
- * What the regions compiled into one module share: one import per helper (the union of the
- * regions' helper imports), the ALU helpers (if some region uses them) and one access function
- * per kind. Function indices: the fixed imports, the helper imports, the ALU helpers, the
- * access functions (numbered as the regions' emission asks for them), then the regions' `run`s.
- * The TBs' ops are unpacked here, once (TBs keep them packed: see ir_pack.ts).
- *
- * @example
- * ```ts ignore
- * const parts = new ModuleParts([tbsOfRegion0, tbsOfRegion1], env);
- * const r0 = new RegionCode(tbsOfRegion0, env, parts, 0);
- * ```
- */
-export class ModuleParts {
-  /** each region's TBs' ops */
-  readonly irs: IrBlock[][];
-  /** each region's TBs' temps written once by a MOVI (see constantTemps) */
-  readonly constants: Map<number, bigint>[][];
-  readonly helperImports: HelperImports;
-  /** whether some op needs the internal wasm functions (128-bit multiplies, division) */
-  readonly usesInternal: boolean;
-  readonly firstAluHelper: number;
-  readonly access: AccessFunctions;
-
-  constructor(regions: readonly TranslationBlock[][], env: RegionEnv) {
-    const G = env.numGlobals;
-    this.irs = regions.map((tbs) => tbs.map((tb) => tb.ir));
-    this.constants = this.irs.map((irs) => irs.map((ir) => constantTemps(ir.ops, G)));
-    const irs = this.irs.flat();
-    this.helperImports = new HelperImports(
-      env.helpers,
-      irs.map((ir) => ir.ops),
-      this.constants.flat(),
-    );
-    this.usesInternal = irs.some((ir) => ir.ops.some((o) => HELPER_OPS.includes(o.op)));
-    this.firstAluHelper = NUM_FIXED_IMPORTS + this.helperImports.list.length;
-    const firstAccess = this.firstAluHelper + (this.usesInternal ? HELPER_OPS.length : 0);
-    this.access = new AccessFunctions(firstAccess, IMP_SLOW_LOAD, IMP_SLOW_STORE, env.tlbTable);
   }
 }
 

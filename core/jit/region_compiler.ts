@@ -1,5 +1,5 @@
 /**
- * Compiles regions (several TBs each) from IR into one WebAssembly module, a function each.
+ * Compiles a region (several TBs) from IR into one WebAssembly function.
  *
  * Shape of the generated function `run(entry: i32, budget: i32) -> i32`:
  * ```text
@@ -51,76 +51,35 @@
  */
 
 import type { TranslationBlock } from "../tb.ts";
-import { assembleModule, I32, W, WasmCode, type WasmFunctionSpec } from "./wasm_code.ts";
+import { assembleModule, I32, W, type WasmFunctionSpec } from "./wasm_code.ts";
 import { internalFunctions } from "./wasm_helpers.ts";
 import { fixedImports, type HelperImport } from "./region_imports.ts";
 import { closeExits, LOCALS, openExits } from "./region_exits.ts";
 import type { MissSite } from "./region_miss.ts";
-import { ModuleParts, RegionCode, type RegionEnv } from "./region_code.ts";
+import { RegionCode, type RegionEnv } from "./region_code.ts";
 import { TbEmitter } from "./region_tb.ts";
 
 export type { RegionEnv } from "./region_code.ts";
 
-/** The compiled regions of one module, before instantiation. */
-export interface CompiledModule {
+/** The compiled region before instantiation. */
+export interface CompiledRegion {
   bytes: Uint8Array;
   /** the helper imports, in import order */
   helperImports: HelperImport[];
-  /**
-   * each region's miss exits, by the site number it leaves in `CTRL.missSite` (region_miss.ts);
-   * region `i`'s function is the export `run${i}`
-   */
-  missSites: MissSite[][];
-}
-
-/** One region of a module: its TBs, and its environment (the module-wide fields the same in all). */
-export interface RegionInput {
-  tbs: TranslationBlock[];
-  env: RegionEnv;
+  /** where each miss exit is, by the site number it leaves in `CTRL.missSite` */
+  missSites: MissSite[];
 }
 
 /**
- * Compiles `regions` into one module, each into its own function: TB `i` of region `k` is
- * entry `i` of the export `run${k}`. They share the module's imports and internal functions
- * (V8's cost per module is fixed: docs/perf.md, twenty-second session).
+ * Compiles `tbs` into one module. TB `i` is entry `i` of the `run` export.
  *
  * @example
  * ```ts ignore
- * const { bytes } = compileRegions([{ tbs: [tbA, tbB], env }]);
+ * const { bytes } = compileRegion([tbA, tbB], env);
  * ```
  */
-export function compileRegions(regions: RegionInput[]): CompiledModule {
-  const env = regions[0].env;
-  const parts = new ModuleParts(regions.map((r) => r.tbs), env);
-  const runs: WasmFunctionSpec[] = [], missSites: MissSite[][] = [];
-  regions.forEach(({ tbs, env }, k) => {
-    const r = new RegionCode(tbs, env, parts, k);
-    emitRun(r);
-    // The last body stays in the buffer RegionCode reuses; the others are copied out of it.
-    const body = k === regions.length - 1 ? r.c : new WasmCode(r.c.length).raw(r.c.bytes);
-    runs.push({
-      name: `run${k}`,
-      params: [I32, I32],
-      result: I32,
-      locals: r.localTypes,
-      body,
-      exported: true,
-    });
-    missSites.push(r.missSites);
-    r.release();
-  });
-  const imports: WasmFunctionSpec[] = [...fixedImports(), ...parts.helperImports.specs()];
-  const bytes = assembleModule(env.memoryPages, imports, [
-    ...(parts.usesInternal ? internalFunctions(parts.firstAluHelper) : []),
-    ...parts.access.specs(),
-    ...runs,
-  ]);
-  return { bytes, helperImports: parts.helperImports.list, missSites };
-}
-
-/** Emits the body of region `r`'s `run` function. */
-function emitRun(r: RegionCode): void {
-  const c = r.c, tbs = r.tbs;
+export function compileRegion(tbs: TranslationBlock[], env: RegionEnv): CompiledRegion {
+  const r = new RegionCode(tbs, env), c = r.c;
   r.loadGlobals(r.used.filter((g) => r.heldAcross[g]));
   r.reloadCounters();
   c.localGet(LOCALS.entry).localSet(LOCALS.next);
@@ -131,5 +90,25 @@ function emitRun(r: RegionCode): void {
     c.op(W.end); // end of block $tbk: TB k's code follows
     new TbEmitter(r, k).emit();
   }
-  closeExits(c, { ...r.env, flags: tbs[0]?.flags ?? 0 }, r.flushCounters, r.budgetCounter);
+  closeExits(c, { ...env, flags: tbs[0]?.flags ?? 0 }, r.flushCounters, r.budgetCounter);
+  const imports: WasmFunctionSpec[] = [
+    ...fixedImports(),
+    ...r.helperImports.specs(),
+  ];
+  const run: WasmFunctionSpec = {
+    name: "run",
+    params: [I32, I32],
+    result: I32,
+    locals: r.localTypes,
+    body: c,
+    exported: true,
+  };
+  const bytes = assembleModule(env.memoryPages, imports, [
+    ...r.access.specs(),
+    ...(r.usesInternal ? internalFunctions(r.firstAluHelper) : []),
+    run,
+  ]);
+  const compiled = { bytes, helperImports: r.helperImports.list, missSites: r.missSites };
+  r.release();
+  return compiled;
 }
