@@ -113,7 +113,9 @@ async function makeTree(bb: Busybox, root: string): Promise<string[]> {
 /** One applet's runtest in the tree `root`, on Denemu or (chrooted) qemu-user. */
 function runApplet(applet: string, root: string, qemu: boolean, timeoutMs: number) {
   if (qemu) {
-    return run("/usr/sbin/chroot", [root, "/bin/busybox", "sh", "-c", CMD(applet)], timeoutMs);
+    // timeout(1) kills its whole process group: the suite's shells outlive a killed chroot.
+    const limit = ["-s", "KILL", `${timeoutMs / 1000}`, "/usr/sbin/chroot", root];
+    return run("timeout", [...limit, "/bin/busybox", "sh", "-c", CMD(applet)]);
   }
   const env = Object.entries(ENV).flatMap(([k, v]) => ["-E", `${k}=${v}`]);
   const emu = ["run", "-A", join(REPO, "mod.ts"), "user", "--root", root, ...env];
