@@ -1,16 +1,19 @@
 /**
  * BusyBox's own test suite (the testsuite/ of Debian's busybox source package) run against
  * tests/real/bin/busybox under `emu user --root`, or with `--qemu` under qemu-riscv64 through
- * binfmt_misc in a chroot of the same tree (needs root: it registers a riscv64 handler for the
- * run, mounts /proc in the chroot, and undoes both at the end). See
- * docs/real_programs.md for what the runs found.
+ * binfmt_misc in a chroot of the same tree (needs root: it registers a handler for the run,
+ * mounts /proc in the chroot, and undoes both at the end). With `--arch aarch64` the BusyBox
+ * is Debian's arm64 busybox-static (`apt-get download busybox-static:arm64`, needs arm64 as
+ * a dpkg foreign architecture) with the configuration it was built with, under qemu-aarch64.
+ * See docs/real_programs.md for what the runs found.
  *
- *     deno run -A scripts/busybox_testsuite.ts [--qemu [--qemu-static PATH]] [--jobs N]
- *         [--timeout SECONDS] [--out DIR] [applet...]
+ *     deno run -A scripts/busybox_testsuite.ts [--arch riscv64|aarch64] [--qemu
+ *         [--qemu-static PATH]] [--jobs N] [--timeout SECONDS] [--out DIR] [applet...]
  *
- * `--qemu` needs a static qemu-riscv64 (binfmt's F flag opens it once, for every chroot):
- * `apt-get download qemu-user-static` and `dpkg-deb -x` it (installing it registers every
- * architecture's handler). Each applet's runtest output goes to DIR/APPLET.txt with --out.
+ * `--qemu` needs a static qemu-riscv64 or qemu-aarch64 (binfmt's F flag opens it once, for
+ * every chroot): `apt-get download qemu-user-static` and `dpkg-deb -x` it (installing it
+ * registers every architecture's handler). Each applet's runtest output goes to
+ * DIR/APPLET.txt with --out.
  *
  * The guest tree: /bin holds BusyBox and a link per applet, /bb the suite as runtest expects it
  * ($bindir/busybox, $bindir/.config, $bindir/testsuite). runtest rebuilds its directory of
@@ -24,9 +27,8 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { REPO } from "./build_guests.ts";
-import { busyboxSource, REAL } from "./build_real_programs.ts";
+import { busyboxSource, debianSource, REAL } from "./build_real_programs.ts";
 
-const BUSYBOX = join(REAL, "bin/busybox");
 const BINFMT = "/proc/sys/fs/binfmt_misc";
 const HANDLER = "denemu-bbtest";
 const ENV = { PATH: "/bin", HOME: "/tmp", TZ: "UTC", LC_ALL: "C", TERM: "dumb" };
@@ -44,24 +46,58 @@ async function run(cmd: string, args: string[], timeoutMs = 0): Promise<string> 
   return dec(out.stdout) + dec(out.stderr) + (out.code ? `exit ${out.code}\n` : "");
 }
 
+/** A BusyBox binary, the .config it was built with and the source holding its testsuite/. */
+interface Busybox {
+  binary: string;
+  config: string;
+  src: string;
+}
+
+/** ELF e_machine of each architecture, as binfmt_misc matches it (little-endian, hex). */
+const MACHINE: Record<string, string> = { riscv64: "f300", aarch64: "b700" };
+
+/** riscv64: tests/real/bin/busybox, built from the defconfig; aarch64: Debian's busybox-static. */
+async function getBusybox(arch: string, work: string): Promise<Busybox> {
+  if (arch === "riscv64") {
+    const src = await busyboxSource(work);
+    return { binary: join(REAL, "bin/busybox"), config: join(src, ".config"), src };
+  }
+  const src = await debianSource("busybox", work);
+  const dl = await run("sh", ["-c", `cd '${work}' && apt-get download busybox-static:arm64`]);
+  const deb = [...Deno.readDirSync(work)].find((e) =>
+    /^busybox-static_.*_arm64\.deb$/.test(e.name)
+  );
+  if (!deb) throw new Error(`apt-get download busybox-static:arm64 failed: ${dl}`);
+  await run("dpkg-deb", ["-x", join(work, deb.name), join(work, "deb")]);
+  const config = join(src, "debian/config/pkg/static");
+  return { binary: join(work, "deb/bin/busybox"), config, src };
+}
+
 /** The guest tree at `root`: BusyBox with its applets, the suite and its links directory. */
-async function makeTree(src: string, root: string): Promise<string[]> {
+async function makeTree(bb: Busybox, root: string): Promise<string[]> {
   for (const d of ["bin", "bb/runtest-tempdir-links", "tmp", "dev", "proc", "etc"]) {
     await Deno.mkdir(join(root, d), { recursive: true });
   }
   await Deno.writeTextFile(join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
   await Deno.writeTextFile(join(root, "etc/group"), "root:x:0:\n");
-  await Deno.copyFile(BUSYBOX, join(root, "bin/busybox"));
-  await Deno.copyFile(BUSYBOX, join(root, "bb/busybox"));
-  await Deno.copyFile(join(src, ".config"), join(root, "bb/.config"));
-  await run("cp", ["-a", join(src, "testsuite"), join(root, "bb/testsuite")]);
+  await Deno.copyFile(bb.binary, join(root, "bin/busybox"));
+  await Deno.copyFile(bb.binary, join(root, "bb/busybox"));
+  await Deno.copyFile(bb.config, join(root, "bb/.config"));
+  await run("cp", ["-a", join(bb.src, "testsuite"), join(root, "bb/testsuite")]);
   // The tests read /dev/zero and write /dev/null: the host's devices (copies need root).
   const devices = ["null", "zero", "full", "random", "urandom", "tty"];
   await run("cp", ["-a", ...devices.map((d) => `/dev/${d}`), join(root, "dev")]);
-  const listing = await run("deno", ["run", "-A", join(REPO, "mod.ts"), "user", BUSYBOX, "--list"]);
+  const listing = await run("deno", [
+    "run",
+    "-A",
+    join(REPO, "mod.ts"),
+    "user",
+    bb.binary,
+    "--list",
+  ]);
   const applets = listing.split("\n").filter(Boolean);
   for (const a of applets) await Deno.symlink("busybox", join(root, "bin", a)).catch(() => {});
-  for (const a of ["busybox", ...applets]) {
+  for (const a of new Set(["busybox", ...applets])) {
     await Deno.symlink("/bb/busybox", join(root, "bb/runtest-tempdir-links", a));
   }
   const runtest = join(root, "bb/testsuite/runtest");
@@ -69,24 +105,26 @@ async function makeTree(src: string, root: string): Promise<string[]> {
     .replace(/^rm -rf "\$LINKSDIR".*$/m, ": # the links were made once")
     .replace(/^for i in \$implemented; do$/m, '[ -e "$LINKSDIR/busybox" ] || $&');
   await Deno.writeTextFile(runtest, text);
-  const ts = [...Deno.readDirSync(join(src, "testsuite"))];
+  const ts = [...Deno.readDirSync(join(bb.src, "testsuite"))];
   return ts.filter((e) => e.isDirectory || e.name.endsWith(".tests"))
     .map((e) => e.name.replace(/\.tests$/, "")).sort();
 }
 
-/** One applet's runtest in the tree `root`, on Denemu or (chrooted) qemu-riscv64. */
+/** One applet's runtest in the tree `root`, on Denemu or (chrooted) qemu-user. */
 function runApplet(applet: string, root: string, qemu: boolean, timeoutMs: number) {
   if (qemu) {
-    return run("chroot", [root, "/bin/busybox", "sh", "-c", CMD(applet)], timeoutMs);
+    // timeout(1) kills its whole process group: the suite's shells outlive a killed chroot.
+    const limit = ["-s", "KILL", `${timeoutMs / 1000}`, "/usr/sbin/chroot", root];
+    return run("timeout", [...limit, "/bin/busybox", "sh", "-c", CMD(applet)]);
   }
   const env = Object.entries(ENV).flatMap(([k, v]) => ["-E", `${k}=${v}`]);
   const emu = ["run", "-A", join(REPO, "mod.ts"), "user", "--root", root, ...env];
   return run("deno", [...emu, join(root, "bin/busybox"), "sh", "-c", CMD(applet)], timeoutMs);
 }
 
-/** Registers qemu-riscv64-static for riscv64 ELF files (F: opened now, so it works in chroots). */
-async function registerBinfmt(qemu: string): Promise<void> {
-  const magic = "7f454c460201010000000000000000000200f300";
+/** Registers qemu-ARCH-static for the arch's ELF files (F: opened now, so it works in chroots). */
+async function registerBinfmt(qemu: string, arch: string): Promise<void> {
+  const magic = `7f454c460201010000000000000000000200${MACHINE[arch]}`;
   const mask = "ffffffffffffff00fffffffffffffffffeffffff";
   const hex = (s: string) => s.replace(/../g, "\\x$&");
   await run("mount", ["-t", "binfmt_misc", "binfmt_misc", BINFMT]);
@@ -100,8 +138,9 @@ async function main(): Promise<void> {
   const { values: opts, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      arch: { type: "string", default: "riscv64" },
       qemu: { type: "boolean", default: false },
-      "qemu-static": { type: "string", default: "/usr/bin/qemu-riscv64-static" },
+      "qemu-static": { type: "string" },
       jobs: { type: "string", default: "2" },
       timeout: { type: "string", default: "600" },
       out: { type: "string" },
@@ -110,9 +149,12 @@ async function main(): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "denemu-bbtest-" });
   const roots: string[] = [];
   try {
-    const all = await makeTree(await busyboxSource(work), join(work, "root"));
+    const arch = opts.arch;
+    if (!MACHINE[arch]) throw new Error(`--arch ${arch}: riscv64 or aarch64`);
+    const all = await makeTree(await getBusybox(arch, work), join(work, "root"));
     const applets = positionals.length ? positionals : all;
-    if (opts.qemu) await registerBinfmt(opts["qemu-static"]);
+    const qemu = opts["qemu-static"] ?? `/usr/bin/qemu-${arch}-static`;
+    if (opts.qemu) await registerBinfmt(qemu, arch);
     const verdicts: string[] = [];
     const worker = async (w: number) => {
       const root = join(work, `root${w}`);
