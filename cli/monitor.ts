@@ -254,7 +254,7 @@ export class Monitor {
       case "snapshots":
         return snapshotList(this.m);
       case "block":
-        return infoBlock(this.m);
+        return infoBlock(this.m, this.#sys.machine.devices);
       case "roms":
         return infoRoms(this.#sys.bus);
       case "qtree":

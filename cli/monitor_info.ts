@@ -20,13 +20,19 @@ import { machineDrives } from "../core/machine/vm_snapshots.ts";
  * `virtio0 (#block1): disk.qcow2 (qcow2)` then where it is attached, its
  * cache mode and its backing file.
  */
-export function infoBlock(m: Machine): string {
-  let anonymous = 0;
+export function infoBlock(m: Machine, devices: readonly Device[]): string {
+  // QEMU numbers the devices of -device and -drive if=virtio in creation order
+  const anonymous = devices.filter((d) => d.virtioType);
+  const attachedTo = (d: DeviceDrive) => {
+    if (d.name.startsWith("pflash")) return `/machine/virt.flash${d.name.slice(6)}`;
+    const at = anonymous.findIndex((a) => a.drive === d);
+    // a virtio-pci proxy holds the virtio device: QEMU names the backend below it
+    const pci = anonymous[at]?.virtioType?.endsWith("-pci") ? "/virtio-backend" : "";
+    return `/machine/peripheral-anon/device[${at}]${pci}`;
+  };
   return machineDrives(m).map((d, i) => {
     const flags = d.readOnly ? ", read-only" : "";
-    const attached = d.name.startsWith("pflash")
-      ? `/machine/virt.flash${d.name.slice(6)}`
-      : `/machine/peripheral-anon/device[${anonymous++}]/virtio-backend`;
+    const attached = attachedTo(d);
     const lines = [
       `${d.name} (#block${i + 1}): ${d.path} (${d.image.format}${flags})`,
       `    Attached to:      ${attached}`,

@@ -21,11 +21,12 @@ import { type Machine, machineDriver } from "./machine.ts";
 import { decodeState, encodeState } from "./snapshots.ts";
 import type { SystemDriver } from "./system.ts";
 
-/** The machine's drives, in creation order (none in user mode). */
+/** The machine's drives, in QEMU's order (the `-drive` options'; none in user mode). */
 export function machineDrives(m: Machine): DeviceDrive[] {
   const d = machineDriver(m);
   if (d.mode !== "system") return [];
-  return (d as SystemDriver).sys.machine.devices.flatMap((dev) => dev.drive ? [dev.drive] : []);
+  const built = (d as SystemDriver).sys.machine;
+  return built.drives ?? built.devices.flatMap((dev) => dev.drive ? [dev.drive] : []);
 }
 
 /**
