@@ -147,23 +147,27 @@ const QTREE_TYPES: Record<string, string[]> = {
 
 /**
  * `info qtree`: the device list in QEMU's layout (the system bus, the PCIe
- * root bus under the host bridge, an empty bus under each virtio-mmio slot),
- * without QEMU's property lines. A virtio device on a virtio-mmio slot is
- * not shown under its slot.
+ * root bus under the host bridge, each virtio-mmio slot's bus with the
+ * virtio device plugged into it), without QEMU's property lines.
  */
 export function infoQtree(devices: readonly Device[]): string {
   const dev = (depth: number, type: string) => `${"  ".repeat(depth)}dev: ${type}, id ""`;
   const lines = ["bus: main-system-bus", "  type System"];
   const pci = devices.filter((d) => d.virtioType?.endsWith("-pci"));
-  let slots = devices.filter((d) => d.name.startsWith("virtio_mmio")).length;
   const plugin = (d: Device) => d.name.split(/[@.]/)[0];
+  // QEMU makes the slots from the lowest address up and numbers their buses so
+  const slots = devices.filter((d) => plugin(d) === "virtio_mmio")
+    .sort((a, b) => parseInt(a.name.split("@")[1], 16) - parseInt(b.name.split("@")[1], 16));
   const board = Object.entries(QTREE_TYPES).flatMap(([name, types]) =>
-    devices.filter((d) => plugin(d) === name).reverse().flatMap(() => types)
-  );
-  for (const type of board) {
+    (name === "virtio_mmio" ? slots : devices.filter((d) => plugin(d) === name))
+      .toReversed().flatMap((d) => types.map((t) => [t, d]))
+  ) as [string, Device][];
+  for (const [type, d] of board) {
     lines.push(dev(1, type));
     if (type === "virtio-mmio") {
-      lines.push(`    bus: virtio-mmio-bus.${--slots}`, "      type virtio-mmio-bus");
+      lines.push(`    bus: virtio-mmio-bus.${slots.indexOf(d)}`, "      type virtio-mmio-bus");
+      const plugged = devices.find((p) => p !== d && p.virtioTransport === d.virtioTransport);
+      if (plugged?.virtioType) lines.push(dev(3, plugged.virtioType));
     } else if (type === "gpex-pcihost") {
       lines.push("    bus: pcie.0", "      type PCIE");
       for (const p of [...pci].reverse()) {

@@ -142,8 +142,11 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       await run("qemu-img", ["create", "-f", "raw", `${dir}/d.img`, "1M"]);
+      await run("qemu-img", ["create", "-f", "raw", `${dir}/m.img`, "1M"]);
       const args = () => [
         ...["-device", "virtio-rng-pci", "-drive", `file=${dir}/d.img,format=raw,if=virtio`],
+        ...["-device", "virtio-rng-device", "-drive", `file=${dir}/m.img,format=raw,if=none,id=m`],
+        ...["-device", "virtio-blk-device,drive=m"],
       ];
       const [q, e] = await both(args, "info qtree");
       // Denemu shows no properties; QEMU's platform bus (dynamic sysbus devices) has no
@@ -153,6 +156,8 @@ Deno.test({
           .filter((l) => !l.includes("platform-bus-device")).join("\n");
       assert.equal(tree(e), tree(q));
       assert.match(e, /^ {6}dev: virtio-blk-pci, id ""$/m);
+      // the first virtio-mmio device takes the slot with the highest address, as in QEMU
+      assert.match(e, /bus: virtio-mmio-bus\.7\n.*\n {6}dev: virtio-rng-device, id ""\n/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -201,6 +201,7 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
     return {
       name: ctx.id,
       virtioType: options.string("bus", "") ? "virtio-blk-pci" : "virtio-blk-device",
+      virtioTransport: transport,
       drive,
       reset: () => transport.reset(),
       save: () => {
