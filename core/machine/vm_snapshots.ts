@@ -88,8 +88,9 @@ export async function saveVm(m: Machine, tag?: string): Promise<string> {
 }
 
 /**
- * `loadvm TAG` / `-loadvm TAG`: reverts every writable drive to its snapshot
- * `tag` and the machine to the state the first one holds.
+ * `loadvm TAG` / `-loadvm TAG`: reverts the machine to the state the first
+ * writable drive's snapshot `tag` holds, then every writable drive to its
+ * snapshot `tag`.
  */
 export async function loadVm(m: Machine, tag: string): Promise<void> {
   const drives = snapshotDrives(m);
@@ -109,11 +110,14 @@ export async function loadVm(m: Machine, tag: string): Promise<void> {
   if (sn["vm-state-size"] > 2 * limit + (64 << 20)) {
     throw new EmuError(`${label}: damaged snapshot (VM state of ${sn["vm-state-size"]} bytes)`);
   }
-  drives.forEach((d, i) => d.image.applySnapshot!(found[i]!.id));
-  const bytes = first.image.readVmState!(sn["vm-state-size"]);
+  const bytes = first.image.readVmState!(sn.id, sn["vm-state-size"]);
   for (const d of drives) d.heldByImage = true;
   try {
-    await decodeState(driver.state, bytes, label, driver.identity);
+    // the state is checked and put back before any disk reverts (QEMU reverts them first):
+    // a state that is refused leaves the machine and its disks as they were
+    await decodeState(driver.state, bytes, label, driver.identity, () => {
+      drives.forEach((d, i) => d.image.applySnapshot!(found[i]!.id));
+    });
   } finally {
     for (const d of drives) d.heldByImage = false;
   }
