@@ -102,6 +102,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "savevm/loadvm/delvm TAG with -snapshot or snapshot=on: in the drive's overlay, as QEMU's",
+  ignore: !hasQemu,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const qcow2 = await images(dir, "qcow2"), raw = await images(dir, "raw");
+      const boards = [
+        (p: Peer) => ["-snapshot", ...drive(qcow2[p], "qcow2")],
+        (
+          p: Peer,
+        ) => [...drive(raw[p], "raw").slice(0, 1), `${drive(raw[p], "raw")[1]},snapshot=on`],
+      ];
+      for (const board of boards) {
+        const [q, e] = await both(SNAPSHOT_INPUT, board);
+        assert.equal(answers(e.stdout), answers(q.stdout));
+        assert.deepEqual([e.code, e.stderr], [q.code, q.stderr]);
+        assert.match(e.stdout, /^-- +vm-\d{14} /m);
+      }
+      // the snapshots went with the overlay: the image has none
+      const list = await runTyped("qemu-img", ["snapshot", "-l", qcow2.emu]);
+      assert.deepEqual([list.code, list.stdout], [0, ""]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "savevm/loadvm/delvm without a drive that can hold them: QEMU's errors",
   ignore: !hasQemu,
   fn: async () => {

@@ -164,7 +164,7 @@ async function openDrive(ctx: DeviceContext, options: DeviceOptions, size: numbe
     path,
     image,
     readOnly,
-    overlay: snapshot,
+    overlay,
     heldByImage: false,
   };
   return { disk: overlay ?? image, image, readOnly, path, drive };

@@ -195,7 +195,7 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
       path,
       image,
       readOnly,
-      overlay: snapshot,
+      overlay,
       heldByImage: false,
     };
     return {
