@@ -10,17 +10,19 @@
 
 import { backingPath, type BlockDriver } from "../core/block.ts";
 import type { DeviceDrive } from "../core/drive_overlay.ts";
+import { imageInfo, imageInfoText } from "./img/info.ts";
 import type { Machine } from "../core/machine/machine.ts";
 import type { PhysicalBus } from "../core/system/bus.ts";
 import type { Device } from "../core/system/device.ts";
 import { machineDrives } from "../core/machine/vm_snapshots.ts";
 
 /**
- * `info block`: each drive as QEMU shows it, e.g.
+ * `info block [-v]`: each drive as QEMU shows it, e.g.
  * `virtio0 (#block1): disk.qcow2 (qcow2)` then where it is attached, its
- * cache mode and its backing file.
+ * cache mode and its backing file; `verbose` adds qemu-img info's report of
+ * each image of its backing chain.
  */
-export function infoBlock(m: Machine, devices: readonly Device[]): string {
+export function infoBlock(m: Machine, devices: readonly Device[], verbose = false): string {
   // QEMU numbers the devices of -device and -drive if=virtio in creation order
   const anonymous = devices.filter((d) => d.virtioType);
   const attachedTo = (d: DeviceDrive) => {
@@ -41,8 +43,21 @@ export function infoBlock(m: Machine, devices: readonly Device[]): string {
     ];
     const backing = backingLine(d);
     if (backing) lines.push(backing);
+    if (verbose) lines.push("", "Images:", ...chainInfo(d));
     return lines.join("\r\n");
   }).join("\r\n\r\n");
+}
+
+/** qemu-img info's lines for each image of `d`'s backing chain, top first. */
+function chainInfo(d: DeviceDrive): string[] {
+  const lines: string[] = [];
+  let path: string | undefined = d.path;
+  for (let img: BlockDriver | undefined = d.image; img && path; img = img.backing) {
+    const info = imageInfo(img, path);
+    lines.push(...imageInfoText(info).split("\n"));
+    path = info["full-backing-filename"] as string | undefined;
+  }
+  return lines;
 }
 
 /**

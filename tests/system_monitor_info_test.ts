@@ -88,6 +88,17 @@ Deno.test({
         assert.equal(blockList(e), blockList(q));
         assert.match(e, /^pflash0 \(#block\d+\): .*flash\.img \(raw\)$/m);
       }
+      // -v: qemu-img info's report of each image of each chain (with its snapshots)
+      await qemuImg("snapshot", "-c", "s1", img("b.qcow2"));
+      const [q, e] = await both(() => [
+        ...["-drive", `file=${img("o.qcow2")},format=qcow2,if=virtio`],
+        ...["-drive", `file=${img("r.img")},format=raw,if=virtio,readonly=on`],
+      ], "info block -v");
+      assert.equal(blockList(e), blockList(q));
+      assert.match(
+        e,
+        /^Images:\nimage: .*o\.qcow2\n(.+\n)+image: .*b\.qcow2\n(.+\n)+Snapshot list:/m,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
