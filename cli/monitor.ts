@@ -260,7 +260,7 @@ export class Monitor {
       case "qtree":
         return infoQtree(this.#sys.machine.devices);
       case "mtree":
-        return infoMtree(this.#sys.bus, this.#sys.harts.length);
+        return infoMtree(this.#sys.bus, this.#sys.harts.length, flags.includes("-f"));
       case "cpus": {
         const harts = machineDriver(this.m).cpus?.length ?? 1;
         return Array.from(

@@ -101,45 +101,74 @@ const REGION_NAMES: Record<string, string> = {
   fw_cfg: "fwcfg",
 };
 
-/** The gpex host's windows in address order, as QEMU names them. */
-const PCI_WINDOWS = [
-  "gpex_ioport_window",
-  "alias pcie-ecam @pcie-mmcfg-mmio",
-  "alias pcie-mmio @gpex_mmio_window",
-  "alias pcie-mmio-high @gpex_mmio_window",
+/**
+ * The gpex host's windows in address order, as QEMU makes them: the I/O
+ * window (a container of the port space), then aliases of ECAM and of the
+ * MMIO window (at offset 0, or at the window's own address).
+ */
+const PCI_WINDOWS: Omit<MtreeRegion, "base" | "size" | "kind">[] = [
+  { name: "gpex_ioport_window", child: "gpex_ioport" },
+  { name: "pcie-ecam", alias: { of: "pcie-mmcfg-mmio", atBase: false } },
+  { name: "pcie-mmio", alias: { of: "gpex_mmio_window", atBase: true } },
+  { name: "pcie-mmio-high", alias: { of: "gpex_mmio_window", atBase: true } },
 ];
 
-/**
- * `info mtree`: the address space every hart sees, as QEMU prints its
- * `system` region's tree: each region's range, kind and QEMU's name (the
- * PCI windows as QEMU's aliases; register windows have Denemu's sizes).
- */
-export function infoMtree(bus: PhysicalBus, harts: number): string {
-  const line = (depth: number, base: bigint, size: bigint, kind: string, name: string) =>
-    `${"  ".repeat(depth)}${hex16(base)}-${hex16(base + size - 1n)} (prio 0, ${kind}): ${name}`;
-  const lines = [
-    ...Array.from({ length: harts }, (_, i) => `address-space: cpu-memory-${i}`),
-    "address-space: memory",
-    line(1, 0n, 1n << 64n, "i/o", "system"),
-  ];
+/** A region of the address space as QEMU names it. */
+interface MtreeRegion {
+  base: bigint;
+  size: bigint;
+  kind: string;
+  name: string;
+  /** an alias: the region it shows, from offset 0 or from its own base */
+  alias?: { of: string; atBase: boolean };
+  /** the one region inside it, at the same addresses */
+  child?: string;
+}
+
+/** The regions of the address space every hart sees, in Denemu's order. */
+function mtreeRegions(bus: PhysicalBus): MtreeRegion[] {
   let pci = 0, flash = 0;
-  for (const r of bus.regions) {
+  return bus.regions.map((r) => {
     const device = r.name.split(/[@.]/)[0];
+    const at = { base: r.base, size: r.size, kind: "i/o" };
     if (r.kind === "ram") {
-      const name = REGION_NAMES[r.name] ?? r.name;
-      lines.push(line(2, r.base, r.size, r.readOnly ? "rom" : "ram", name));
-    } else if (device === "gpex_pcihost") {
-      const name = PCI_WINDOWS[pci++] ?? r.name;
-      const alias = name.startsWith("alias")
-        ? ` ${hex16(name.includes("ecam") ? 0n : r.base)}-${
-          hex16((name.includes("ecam") ? 0n : r.base) + r.size - 1n)
-        }`
-        : "";
-      lines.push(line(2, r.base, r.size, "i/o", name + alias));
-      if (!alias) lines.push(line(3, r.base, r.size, "i/o", "gpex_ioport"));
-    } else if (device === "pflash_cfi01") {
-      lines.push(line(2, r.base, r.size, "romd", `virt.flash${flash++}`));
-    } else lines.push(line(2, r.base, r.size, "i/o", REGION_NAMES[device] ?? r.name));
+      return { ...at, kind: r.readOnly ? "rom" : "ram", name: REGION_NAMES[r.name] ?? r.name };
+    }
+    if (device === "gpex_pcihost") return { ...at, ...(PCI_WINDOWS[pci++] ?? { name: r.name }) };
+    if (device === "pflash_cfi01") return { ...at, kind: "romd", name: `virt.flash${flash++}` };
+    return { ...at, name: REGION_NAMES[device] ?? r.name };
+  });
+}
+
+const mtreeLine = (depth: number, r: MtreeRegion, name: string, base = r.base) =>
+  `${"  ".repeat(depth)}${hex16(base)}-${hex16(base + r.size - 1n)} (prio 0, ${r.kind}): ${name}`;
+
+/**
+ * `info mtree [-f]`: the address space every hart sees, as QEMU prints its
+ * `system` region's tree (the PCI windows as QEMU's aliases; register windows
+ * have Denemu's sizes), or with `-f` as its flat view (each alias as the
+ * region it shows, with the offset into it).
+ */
+export function infoMtree(bus: PhysicalBus, harts: number, flat = false): string {
+  const cpus = Array.from({ length: harts }, (_, i) => `cpu-memory-${i}`);
+  const regions = mtreeRegions(bus);
+  if (flat) {
+    const lines = ["FlatView #0", ' AS "memory", root: system'];
+    lines.push(...cpus.map((c) => ` AS "${c}", root: system`), " Root memory region: system");
+    for (const r of regions.toSorted((a, b) => (a.base < b.base ? -1 : 1))) {
+      const offset = r.alias?.atBase ? ` @${hex16(r.base)}` : "";
+      lines.push(mtreeLine(1, r, (r.alias?.of ?? r.name) + offset));
+    }
+    return lines.join("\r\n") + "\r\n";
+  }
+  const lines = [...cpus.map((c) => `address-space: ${c}`), "address-space: memory"];
+  lines.push(`  ${hex16(0n)}-${hex16((1n << 64n) - 1n)} (prio 0, i/o): system`);
+  for (const r of regions) {
+    const from = r.alias?.atBase ? r.base : 0n;
+    const alias = r.alias &&
+      ` @${r.alias.of} ${hex16(from)}-${hex16(from + r.size - 1n)}`;
+    lines.push(mtreeLine(2, r, r.alias ? `alias ${r.name}${alias}` : r.name));
+    if (r.child) lines.push(mtreeLine(3, r, r.child));
   }
   return lines.join("\r\n") + "\r\n";
 }

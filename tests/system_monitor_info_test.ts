@@ -113,14 +113,14 @@ const MTREE_LINE = /^( *)([0-9a-f]{16})-[0-9a-f]{16} \(prio 0, ([\w/]+)\): (.*)$
  * fw_cfg into several regions where Denemu maps one, and has a platform bus Denemu's
  * virt lacks.
  */
-function regions(text: string): string[] {
+function regions(text: string, block = "address-space: memory\n"): string[] {
   const names: Record<string, string> = {
     "riscv.aclint.swi": "riscv.aclint",
     "fwcfg.data": "fwcfg",
   };
   const only = ["platform bus", "riscv.aclint.mtimer", "fwcfg.ctl", "fwcfg.dma"];
   // QEMU groups the address spaces by root region in a hash table: their order varies
-  const memory = text.split("\n\n").find((b) => b.includes("address-space: memory\n")) ?? "";
+  const memory = text.split("\n\n").find((b) => b.includes(block)) ?? "";
   return memory.split("\n").flatMap((l) => {
     const m = MTREE_LINE.exec(l);
     if (!m) return [l];
@@ -137,6 +137,17 @@ Deno.test({
       const [q, e] = await both(() => ["-smp", smp], "info mtree");
       assert.deepEqual(regions(e), regions(q));
       assert.ok(regions(e).length > 20);
+      // -f: the flat view of the harts' address space (QEMU numbers its views in hash order)
+      const [qf, ef] = await both(
+        () => ["-smp", smp, "-device", "virtio-rng-pci"],
+        "info mtree -f",
+      );
+      const flat = (t: string) =>
+        regions(t, ' AS "memory", root: system\n').map((l) =>
+          l.replace(/^FlatView #\d+$/, "FlatView")
+        );
+      assert.deepEqual(flat(ef), flat(qf));
+      assert.match(ef, /\): gpex_mmio_window @0000000040000000\n/);
     }
     const [q, e] = await both(() => [], "info roms");
     // QEMU keeps the device tree in a 1 MiB blob; Denemu's is the tree's own size
