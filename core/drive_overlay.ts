@@ -147,6 +147,11 @@ export interface DeviceDrive {
    * snapshot keeps the disk's contents, so the drive's state may be saved.
    */
   heldByImage: boolean;
+  /**
+   * Called once `loadvm TAG` has put the disk back to a snapshot: a device
+   * that keeps the disk's contents in memory reads them again.
+   */
+  readonly reverted?: () => void;
 }
 
 /**

@@ -128,6 +128,7 @@ export async function loadVm(m: Machine, tag: string): Promise<void> {
   await held(drives, () =>
     decodeState(driver.state, bytes, label, driver.identity, () => {
       drives.forEach((d, i) => d.store.applySnapshot(found[i]!.id));
+      for (const d of drives) d.drive.reverted?.();
     }));
 }
 
