@@ -206,7 +206,7 @@ export class Monitor {
       case "delvm":
         return await this.#snapshotCommand(cmd, args);
       case "info":
-        return this.write((args[0] ? this.#info(args[0]) : INFO_HELP) + "\r\n");
+        return this.write((args[0] ? this.#info(args[0], args.slice(1)) : INFO_HELP) + "\r\n");
       case "x":
       case "xp":
         return this.#dump(rest, cmd === "xp");
@@ -236,8 +236,8 @@ export class Monitor {
     }
   }
 
-  /** The text of `info SUB`. */
-  #info(sub: string): string {
+  /** The text of `info SUB` with its flags. */
+  #info(sub: string, flags: string[]): string {
     switch (sub) {
       case "registers":
         return registers(this.m);
@@ -254,13 +254,13 @@ export class Monitor {
       case "snapshots":
         return snapshotList(this.m);
       case "block":
-        return infoBlock(this.m);
+        return infoBlock(this.m, this.#sys.machine.devices, flags.includes("-v"));
       case "roms":
         return infoRoms(this.#sys.bus);
       case "qtree":
         return infoQtree(this.#sys.machine.devices);
       case "mtree":
-        return infoMtree(this.#sys.bus, this.#sys.harts.length);
+        return infoMtree(this.#sys.bus, this.#sys.harts.length, flags.includes("-f"));
       case "cpus": {
         const harts = machineDriver(this.m).cpus?.length ?? 1;
         return Array.from(

@@ -10,23 +10,31 @@
 
 import { backingPath, type BlockDriver } from "../core/block.ts";
 import type { DeviceDrive } from "../core/drive_overlay.ts";
+import { imageInfo, imageInfoText } from "./img/info.ts";
 import type { Machine } from "../core/machine/machine.ts";
 import type { PhysicalBus } from "../core/system/bus.ts";
 import type { Device } from "../core/system/device.ts";
 import { machineDrives } from "../core/machine/vm_snapshots.ts";
 
 /**
- * `info block`: each drive as QEMU shows it, e.g.
+ * `info block [-v]`: each drive as QEMU shows it, e.g.
  * `virtio0 (#block1): disk.qcow2 (qcow2)` then where it is attached, its
- * cache mode and its backing file.
+ * cache mode and its backing file; `verbose` adds qemu-img info's report of
+ * each image of its backing chain.
  */
-export function infoBlock(m: Machine): string {
-  let anonymous = 0;
+export function infoBlock(m: Machine, devices: readonly Device[], verbose = false): string {
+  // QEMU numbers the devices of -device and -drive if=virtio in creation order
+  const anonymous = devices.filter((d) => d.virtioType);
+  const attachedTo = (d: DeviceDrive) => {
+    if (d.name.startsWith("pflash")) return `/machine/virt.flash${d.name.slice(6)}`;
+    const at = anonymous.findIndex((a) => a.drive === d);
+    // a virtio-pci proxy holds the virtio device: QEMU names the backend below it
+    const pci = anonymous[at]?.virtioType?.endsWith("-pci") ? "/virtio-backend" : "";
+    return `/machine/peripheral-anon/device[${at}]${pci}`;
+  };
   return machineDrives(m).map((d, i) => {
     const flags = d.readOnly ? ", read-only" : "";
-    const attached = d.name.startsWith("pflash")
-      ? `/machine/virt.flash${d.name.slice(6)}`
-      : `/machine/peripheral-anon/device[${anonymous++}]/virtio-backend`;
+    const attached = attachedTo(d);
     const lines = [
       `${d.name} (#block${i + 1}): ${d.path} (${d.image.format}${flags})`,
       `    Attached to:      ${attached}`,
@@ -35,8 +43,21 @@ export function infoBlock(m: Machine): string {
     ];
     const backing = backingLine(d);
     if (backing) lines.push(backing);
+    if (verbose) lines.push("", "Images:", ...chainInfo(d));
     return lines.join("\r\n");
   }).join("\r\n\r\n");
+}
+
+/** qemu-img info's lines for each image of `d`'s backing chain, top first. */
+function chainInfo(d: DeviceDrive): string[] {
+  const lines: string[] = [];
+  let path: string | undefined = d.path;
+  for (let img: BlockDriver | undefined = d.image; img && path; img = img.backing) {
+    const info = imageInfo(img, path);
+    lines.push(...imageInfoText(info).split("\n"));
+    path = info["full-backing-filename"] as string | undefined;
+  }
+  return lines;
 }
 
 /**
@@ -80,45 +101,74 @@ const REGION_NAMES: Record<string, string> = {
   fw_cfg: "fwcfg",
 };
 
-/** The gpex host's windows in address order, as QEMU names them. */
-const PCI_WINDOWS = [
-  "gpex_ioport_window",
-  "alias pcie-ecam @pcie-mmcfg-mmio",
-  "alias pcie-mmio @gpex_mmio_window",
-  "alias pcie-mmio-high @gpex_mmio_window",
+/**
+ * The gpex host's windows in address order, as QEMU makes them: the I/O
+ * window (a container of the port space), then aliases of ECAM and of the
+ * MMIO window (at offset 0, or at the window's own address).
+ */
+const PCI_WINDOWS: Omit<MtreeRegion, "base" | "size" | "kind">[] = [
+  { name: "gpex_ioport_window", child: "gpex_ioport" },
+  { name: "pcie-ecam", alias: { of: "pcie-mmcfg-mmio", atBase: false } },
+  { name: "pcie-mmio", alias: { of: "gpex_mmio_window", atBase: true } },
+  { name: "pcie-mmio-high", alias: { of: "gpex_mmio_window", atBase: true } },
 ];
 
-/**
- * `info mtree`: the address space every hart sees, as QEMU prints its
- * `system` region's tree: each region's range, kind and QEMU's name (the
- * PCI windows as QEMU's aliases; register windows have Denemu's sizes).
- */
-export function infoMtree(bus: PhysicalBus, harts: number): string {
-  const line = (depth: number, base: bigint, size: bigint, kind: string, name: string) =>
-    `${"  ".repeat(depth)}${hex16(base)}-${hex16(base + size - 1n)} (prio 0, ${kind}): ${name}`;
-  const lines = [
-    ...Array.from({ length: harts }, (_, i) => `address-space: cpu-memory-${i}`),
-    "address-space: memory",
-    line(1, 0n, 1n << 64n, "i/o", "system"),
-  ];
+/** A region of the address space as QEMU names it. */
+interface MtreeRegion {
+  base: bigint;
+  size: bigint;
+  kind: string;
+  name: string;
+  /** an alias: the region it shows, from offset 0 or from its own base */
+  alias?: { of: string; atBase: boolean };
+  /** the one region inside it, at the same addresses */
+  child?: string;
+}
+
+/** The regions of the address space every hart sees, in Denemu's order. */
+function mtreeRegions(bus: PhysicalBus): MtreeRegion[] {
   let pci = 0, flash = 0;
-  for (const r of bus.regions) {
+  return bus.regions.map((r) => {
     const device = r.name.split(/[@.]/)[0];
+    const at = { base: r.base, size: r.size, kind: "i/o" };
     if (r.kind === "ram") {
-      const name = REGION_NAMES[r.name] ?? r.name;
-      lines.push(line(2, r.base, r.size, r.readOnly ? "rom" : "ram", name));
-    } else if (device === "gpex_pcihost") {
-      const name = PCI_WINDOWS[pci++] ?? r.name;
-      const alias = name.startsWith("alias")
-        ? ` ${hex16(name.includes("ecam") ? 0n : r.base)}-${
-          hex16((name.includes("ecam") ? 0n : r.base) + r.size - 1n)
-        }`
-        : "";
-      lines.push(line(2, r.base, r.size, "i/o", name + alias));
-      if (!alias) lines.push(line(3, r.base, r.size, "i/o", "gpex_ioport"));
-    } else if (device === "pflash_cfi01") {
-      lines.push(line(2, r.base, r.size, "romd", `virt.flash${flash++}`));
-    } else lines.push(line(2, r.base, r.size, "i/o", REGION_NAMES[device] ?? r.name));
+      return { ...at, kind: r.readOnly ? "rom" : "ram", name: REGION_NAMES[r.name] ?? r.name };
+    }
+    if (device === "gpex_pcihost") return { ...at, ...(PCI_WINDOWS[pci++] ?? { name: r.name }) };
+    if (device === "pflash_cfi01") return { ...at, kind: "romd", name: `virt.flash${flash++}` };
+    return { ...at, name: REGION_NAMES[device] ?? r.name };
+  });
+}
+
+const mtreeLine = (depth: number, r: MtreeRegion, name: string, base = r.base) =>
+  `${"  ".repeat(depth)}${hex16(base)}-${hex16(base + r.size - 1n)} (prio 0, ${r.kind}): ${name}`;
+
+/**
+ * `info mtree [-f]`: the address space every hart sees, as QEMU prints its
+ * `system` region's tree (the PCI windows as QEMU's aliases; register windows
+ * have Denemu's sizes), or with `-f` as its flat view (each alias as the
+ * region it shows, with the offset into it).
+ */
+export function infoMtree(bus: PhysicalBus, harts: number, flat = false): string {
+  const cpus = Array.from({ length: harts }, (_, i) => `cpu-memory-${i}`);
+  const regions = mtreeRegions(bus);
+  if (flat) {
+    const lines = ["FlatView #0", ' AS "memory", root: system'];
+    lines.push(...cpus.map((c) => ` AS "${c}", root: system`), " Root memory region: system");
+    for (const r of regions.toSorted((a, b) => (a.base < b.base ? -1 : 1))) {
+      const offset = r.alias?.atBase ? ` @${hex16(r.base)}` : "";
+      lines.push(mtreeLine(1, r, (r.alias?.of ?? r.name) + offset));
+    }
+    return lines.join("\r\n") + "\r\n";
+  }
+  const lines = [...cpus.map((c) => `address-space: ${c}`), "address-space: memory"];
+  lines.push(`  ${hex16(0n)}-${hex16((1n << 64n) - 1n)} (prio 0, i/o): system`);
+  for (const r of regions) {
+    const from = r.alias?.atBase ? r.base : 0n;
+    const alias = r.alias &&
+      ` @${r.alias.of} ${hex16(from)}-${hex16(from + r.size - 1n)}`;
+    lines.push(mtreeLine(2, r, r.alias ? `alias ${r.name}${alias}` : r.name));
+    if (r.child) lines.push(mtreeLine(3, r, r.child));
   }
   return lines.join("\r\n") + "\r\n";
 }
@@ -141,23 +191,27 @@ const QTREE_TYPES: Record<string, string[]> = {
 
 /**
  * `info qtree`: the device list in QEMU's layout (the system bus, the PCIe
- * root bus under the host bridge, an empty bus under each virtio-mmio slot),
- * without QEMU's property lines. A virtio device on a virtio-mmio slot is
- * not shown under its slot.
+ * root bus under the host bridge, each virtio-mmio slot's bus with the
+ * virtio device plugged into it), without QEMU's property lines.
  */
 export function infoQtree(devices: readonly Device[]): string {
   const dev = (depth: number, type: string) => `${"  ".repeat(depth)}dev: ${type}, id ""`;
   const lines = ["bus: main-system-bus", "  type System"];
   const pci = devices.filter((d) => d.virtioType?.endsWith("-pci"));
-  let slots = devices.filter((d) => d.name.startsWith("virtio_mmio")).length;
   const plugin = (d: Device) => d.name.split(/[@.]/)[0];
+  // QEMU makes the slots from the lowest address up and numbers their buses so
+  const slots = devices.filter((d) => plugin(d) === "virtio_mmio")
+    .sort((a, b) => parseInt(a.name.split("@")[1], 16) - parseInt(b.name.split("@")[1], 16));
   const board = Object.entries(QTREE_TYPES).flatMap(([name, types]) =>
-    devices.filter((d) => plugin(d) === name).reverse().flatMap(() => types)
-  );
-  for (const type of board) {
+    (name === "virtio_mmio" ? slots : devices.filter((d) => plugin(d) === name))
+      .toReversed().flatMap((d) => types.map((t) => [t, d]))
+  ) as [string, Device][];
+  for (const [type, d] of board) {
     lines.push(dev(1, type));
     if (type === "virtio-mmio") {
-      lines.push(`    bus: virtio-mmio-bus.${--slots}`, "      type virtio-mmio-bus");
+      lines.push(`    bus: virtio-mmio-bus.${slots.indexOf(d)}`, "      type virtio-mmio-bus");
+      const plugged = devices.find((p) => p !== d && p.virtioTransport === d.virtioTransport);
+      if (plugged?.virtioType) lines.push(dev(3, plugged.virtioType));
     } else if (type === "gpex-pcihost") {
       lines.push("    bus: pcie.0", "      type PCIE");
       for (const p of [...pci].reverse()) {

@@ -114,10 +114,11 @@ export interface BlockDriver {
    */
   createSnapshot?(name: string, date: Date, vm?: VmState): void;
   /**
-   * Reads `length` bytes of the VM state area that {@linkcode applySnapshot}
-   * brought back (QEMU's `loadvm TAG` reads the machine's state from it).
+   * Reads `length` bytes of the VM state area of internal snapshot `id`,
+   * leaving the disk as it is (`loadvm TAG` checks the machine's state before
+   * it reverts any disk).
    */
-  readVmState?(length: number): Uint8Array<ArrayBuffer>;
+  readVmState?(id: string, length: number): Uint8Array<ArrayBuffer>;
   /** Reverts the disk to internal snapshot `idOrName` (an id, else a name); false if none. */
   applySnapshot?(idOrName: string): boolean;
   /** Deletes the first internal snapshot named `name`; false if there is none. */

@@ -140,13 +140,18 @@ export interface DeviceDrive {
   readonly image: BlockDriver;
   /** `readonly=on`: the guest cannot write */
   readonly readOnly: boolean;
-  /** `snapshot=on`: the writes stay in memory */
-  readonly overlay: boolean;
+  /** `snapshot=on`: the overlay that keeps the writes in memory */
+  readonly overlay?: DriveOverlay;
   /**
    * Set while `savevm TAG` saves the machine: the image's own internal
    * snapshot keeps the disk's contents, so the drive's state may be saved.
    */
   heldByImage: boolean;
+  /**
+   * Called once `loadvm TAG` has put the disk back to a snapshot: a device
+   * that keeps the disk's contents in memory reads them again.
+   */
+  readonly reverted?: () => void;
 }
 
 /**

@@ -40,9 +40,24 @@ async function both(args: (p: Peer) => string[], command: string): Promise<[stri
   return [q, e];
 }
 
+/**
+ * `info block` with QEMU's node numbers taken out (they are its own), its empty floppy, SD and
+ * "none" slots that Denemu's virt lacks, and a snapshot=on drive's temporary overlay (a json:
+ * name of a file in /var/tmp there, memory in Denemu) shown as its image.
+ */
+function blockList(t: string): string {
+  return t.trim().split("\n\n").filter((b) => !b.includes("[not inserted]"))
+    .map((b) =>
+      b.replace(/#block\d+/, "#block").replace(
+        /json:\{"backing": \{[^}]*"filename": "([^"]*)"\}\}.*\} \(qcow2\)/,
+        "$1 (qcow2)",
+      )
+    ).join("\n\n");
+}
+
 Deno.test({
-  name:
-    "info block: each drive's name, file, format, flags, attachment, cache mode and backing file",
+  name: "info block: the drives in -drive order, each with its file, format, flags, attachment, " +
+    "cache mode and backing file",
   ignore: !hasQemu,
   fn: async () => {
     const dir = await Deno.makeTempDir();
@@ -53,27 +68,37 @@ Deno.test({
       await qemuImg("create", "-f", "qcow2", img("b.qcow2"), "1M");
       await qemuImg("create", "-f", "qcow2", "-b", "b.qcow2", "-F", "qcow2", img("o.qcow2"));
       await qemuImg("create", "-f", "raw", img("flash.img"), "32M");
-      const args = () => [
+      const flash = ["-drive", `if=pflash,file=${img("flash.img")},format=raw`];
+      // Denemu creates the flash banks first and the -device disks before the -drive ones
+      const boards = [[
         ...["-drive", `file=${img("r.img")},format=raw,if=virtio,readonly=on`],
         ...["-drive", `file=${img("o.qcow2")},format=qcow2,if=none,id=dd`],
         ...["-device", "virtio-blk-pci,drive=dd"],
         ...["-drive", `file=${img("b.qcow2")},format=qcow2,if=virtio,snapshot=on`],
-        ...["-drive", `if=pflash,file=${img("flash.img")},format=raw,unit=0`],
-      ];
-      const [q, e] = await both(args, "info block");
-      // QEMU's node numbers are its own; its empty floppy, SD and "none" slots Denemu's virt
-      // lacks; a snapshot=on drive's temporary overlay is a json: name there; and QEMU lists
-      // the drives in -drive order, Denemu in the order it creates the devices
-      const norm = (t: string) =>
-        t.trim().split("\n\n").filter((b) => !b.includes("[not inserted]"))
-          .map((b) =>
-            b.replace(/#block\d+/, "#block").replace(
-              /json:\{"backing": \{[^}]*"filename": "([^"]*)"\}\}.*\} \(qcow2\)/,
-              "$1 (qcow2)",
-            )
-          ).sort().join("\n\n");
-      assert.equal(norm(e), norm(q));
-      assert.match(e, /^pflash0 \(#block\d+\): .*flash\.img \(raw\)$/m);
+        ...flash.slice(0, 1),
+        `${flash[1]},unit=0`,
+      ], [
+        ...["-device", "virtio-rng-pci"],
+        ...["-drive", `file=${img("r.img")},format=raw,if=none,id=x`],
+        ...["-device", "virtio-blk-device,drive=x", ...flash],
+        ...["-drive", `file=${img("b.qcow2")},format=qcow2,if=virtio,snapshot=on`],
+      ]];
+      for (const board of boards) {
+        const [q, e] = await both(() => board, "info block");
+        assert.equal(blockList(e), blockList(q));
+        assert.match(e, /^pflash0 \(#block\d+\): .*flash\.img \(raw\)$/m);
+      }
+      // -v: qemu-img info's report of each image of each chain (with its snapshots)
+      await qemuImg("snapshot", "-c", "s1", img("b.qcow2"));
+      const [q, e] = await both(() => [
+        ...["-drive", `file=${img("o.qcow2")},format=qcow2,if=virtio`],
+        ...["-drive", `file=${img("r.img")},format=raw,if=virtio,readonly=on`],
+      ], "info block -v");
+      assert.equal(blockList(e), blockList(q));
+      assert.match(
+        e,
+        /^Images:\nimage: .*o\.qcow2\n(.+\n)+image: .*b\.qcow2\n(.+\n)+Snapshot list:/m,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -88,14 +113,14 @@ const MTREE_LINE = /^( *)([0-9a-f]{16})-[0-9a-f]{16} \(prio 0, ([\w/]+)\): (.*)$
  * fw_cfg into several regions where Denemu maps one, and has a platform bus Denemu's
  * virt lacks.
  */
-function regions(text: string): string[] {
+function regions(text: string, block = "address-space: memory\n"): string[] {
   const names: Record<string, string> = {
     "riscv.aclint.swi": "riscv.aclint",
     "fwcfg.data": "fwcfg",
   };
   const only = ["platform bus", "riscv.aclint.mtimer", "fwcfg.ctl", "fwcfg.dma"];
   // QEMU groups the address spaces by root region in a hash table: their order varies
-  const memory = text.split("\n\n").find((b) => b.includes("address-space: memory\n")) ?? "";
+  const memory = text.split("\n\n").find((b) => b.includes(block)) ?? "";
   return memory.split("\n").flatMap((l) => {
     const m = MTREE_LINE.exec(l);
     if (!m) return [l];
@@ -112,6 +137,17 @@ Deno.test({
       const [q, e] = await both(() => ["-smp", smp], "info mtree");
       assert.deepEqual(regions(e), regions(q));
       assert.ok(regions(e).length > 20);
+      // -f: the flat view of the harts' address space (QEMU numbers its views in hash order)
+      const [qf, ef] = await both(
+        () => ["-smp", smp, "-device", "virtio-rng-pci"],
+        "info mtree -f",
+      );
+      const flat = (t: string) =>
+        regions(t, ' AS "memory", root: system\n').map((l) =>
+          l.replace(/^FlatView #\d+$/, "FlatView")
+        );
+      assert.deepEqual(flat(ef), flat(qf));
+      assert.match(ef, /\): gpex_mmio_window @0000000040000000\n/);
     }
     const [q, e] = await both(() => [], "info roms");
     // QEMU keeps the device tree in a 1 MiB blob; Denemu's is the tree's own size
@@ -128,8 +164,11 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       await run("qemu-img", ["create", "-f", "raw", `${dir}/d.img`, "1M"]);
+      await run("qemu-img", ["create", "-f", "raw", `${dir}/m.img`, "1M"]);
       const args = () => [
         ...["-device", "virtio-rng-pci", "-drive", `file=${dir}/d.img,format=raw,if=virtio`],
+        ...["-device", "virtio-rng-device", "-drive", `file=${dir}/m.img,format=raw,if=none,id=m`],
+        ...["-device", "virtio-blk-device,drive=m"],
       ];
       const [q, e] = await both(args, "info qtree");
       // Denemu shows no properties; QEMU's platform bus (dynamic sysbus devices) has no
@@ -139,6 +178,8 @@ Deno.test({
           .filter((l) => !l.includes("platform-bus-device")).join("\n");
       assert.equal(tree(e), tree(q));
       assert.match(e, /^ {6}dev: virtio-blk-pci, id ""$/m);
+      // the first virtio-mmio device takes the slot with the highest address, as in QEMU
+      assert.match(e, /bus: virtio-mmio-bus\.7\n.*\n {6}dev: virtio-rng-device, id ""\n/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

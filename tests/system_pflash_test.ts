@@ -12,6 +12,7 @@ import { which } from "../scripts/build_guests.ts";
 import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboot_qemu.ts";
 import { ubootCommands } from "./util/serial.ts";
 import { editSnapshot } from "../scripts/selffuzz/snapshot.ts";
+import { loadVm, saveVm } from "../core/machine/vm_snapshots.ts";
 
 const haveQemu = (await which("qemu-system-riscv64")) !== null;
 const ignore = !haveQemu;
@@ -192,6 +193,37 @@ for (const accel of ["interp", "jit"] as const) {
     }
   });
 }
+
+Deno.test({
+  name: "pflash: loadvm TAG on a writable qcow2 flash takes the flash back with the disk",
+  ignore,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const code = await codeImage(`${dir}/code.img`);
+      const r = await new Deno.Command("qemu-img", {
+        args: ["create", "-f", "qcow2", `${dir}/f.qcow2`, String(BANK)],
+      }).output();
+      assert.equal(r.code, 0);
+      const drive = `if=pflash,file=${dir}/f.qcow2,format=qcow2,unit=1`;
+      const m = await createMachine({
+        system: { bios: "none", memory: "128M", drives: [code, drive] },
+      });
+      try {
+        await saveVm(m, "s1");
+        for await (const _ of m.run()) { /* to poweroff: the program writes the flash */ }
+        const first = m.stdout;
+        await loadVm(m, "s1");
+        for await (const _ of m.run()) { /* again, on the flash as it was */ }
+        assert.equal(m.stdout.slice(first.length), first);
+      } finally {
+        await m.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
 
 const bootFiles = await Promise.all(
   [FW_JUMP, UBOOT].map((f) => Deno.stat(f).then(() => true, () => false)),

@@ -102,6 +102,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "savevm/loadvm/delvm TAG with -snapshot or snapshot=on: in the drive's overlay, as QEMU's",
+  ignore: !hasQemu,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const qcow2 = await images(dir, "qcow2"), raw = await images(dir, "raw");
+      const boards = [
+        (p: Peer) => ["-snapshot", ...drive(qcow2[p], "qcow2")],
+        (
+          p: Peer,
+        ) => [...drive(raw[p], "raw").slice(0, 1), `${drive(raw[p], "raw")[1]},snapshot=on`],
+      ];
+      for (const board of boards) {
+        const [q, e] = await both(SNAPSHOT_INPUT, board);
+        assert.equal(answers(e.stdout), answers(q.stdout));
+        assert.deepEqual([e.code, e.stderr], [q.code, q.stderr]);
+        assert.match(e.stdout, /^-- +vm-\d{14} /m);
+      }
+      // the snapshots went with the overlay: the image has none
+      const list = await runTyped("qemu-img", ["snapshot", "-l", qcow2.emu]);
+      assert.deepEqual([list.code, list.stdout], [0, ""]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "savevm/loadvm/delvm without a drive that can hold them: QEMU's errors",
   ignore: !hasQemu,
   fn: async () => {
@@ -163,11 +191,7 @@ Deno.test({
       assert.equal(start.code, 1);
       assert.match(start.stderr, /^emu: snapshot 's1' in virtio0 .*not a Denemu snapshot.*\n$/);
       // a byte of Denemu's own state flipped in the image: refused in one line too
-      const bytes = await Deno.readFile(img.emu);
-      const at = new TextDecoder("latin1").decode(bytes).indexOf("DENEMU-VM\n");
-      assert.ok(at > 0);
-      bytes[at + 200] ^= 0xff;
-      await Deno.writeFile(img.emu, bytes);
+      await flipStateByte(img.emu);
       const damaged = await systemPeer(
         "emu",
         [...MONITOR, ...drive(img.emu, "qcow2")],
@@ -178,6 +202,74 @@ Deno.test({
         /\nError: snapshot 's1' in virtio0 \([^)]*\): damaged snapshot file \(checksum/,
       );
       assert.equal(damaged.stderr, "");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Flips a byte of the Denemu state that `path`'s snapshot holds. */
+async function flipStateByte(path: string): Promise<void> {
+  const bytes = await Deno.readFile(path);
+  const at = new TextDecoder("latin1").decode(bytes).indexOf("DENEMU-VM\n");
+  assert.ok(at > 0);
+  bytes[at + 200] ^= 0xff;
+  await Deno.writeFile(path, bytes);
+}
+
+/** Makes the first snapshot of qcow2 image `path` claim a VM state of `size` bytes. */
+async function setVmStateSize(path: string, size: bigint): Promise<void> {
+  const bytes = await Deno.readFile(path);
+  const v = new DataView(bytes.buffer);
+  // the snapshot table's offset is in the header; an entry has vm_state_size at 32 and its
+  // 64-bit form (vm_state_size_large, extra data) at 40
+  const entry = Number(v.getBigUint64(64));
+  v.setUint32(entry + 32, 0xffffffff);
+  v.setBigUint64(entry + 40, size);
+  await Deno.writeFile(path, bytes);
+}
+
+/** Whether the first 4 KiB of qcow2 image `path` hold byte 0x55 (qemu-io checks). */
+async function written(path: string): Promise<boolean> {
+  const r = await runTyped("qemu-io", ["-f", "qcow2", "-c", "read -P 0x55 0 4k", path]);
+  return !r.stdout.includes("Pattern verification failed");
+}
+
+Deno.test({
+  name:
+    "loadvm TAG reverts the disk; one whose state is refused leaves it as it was (QEMU reverts it first)",
+  ignore: !hasQemu,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const crafts: [string, (p: string) => Promise<void>, RegExp | null][] = [
+        ["sound", () => Promise.resolve(), null],
+        ["huge", (p) => setVmStateSize(p, 1n << 40n), /damaged snapshot \(VM state of 1099/],
+        ["flipped", flipStateByte, /damaged snapshot file \(checksum/],
+      ];
+      for (const [name, craft, error] of crafts) {
+        const img = await images(dir, "qcow2");
+        const saved = await systemPeer(
+          "emu",
+          [...MONITOR, ...drive(img.emu, "qcow2")],
+          "savevm s1\nquit\n",
+        );
+        assert.equal(saved.code, 0, saved.stderr);
+        // the disk written after the snapshot, and the snapshot's entry damaged
+        await runTyped("qemu-io", ["-f", "qcow2", "-c", "write -P 0x55 0 4k", img.emu]);
+        await craft(img.emu);
+        await Deno.copyFile(img.emu, img.qemu);
+        const [q, e] = await both("loadvm s1\nquit\n", (p) => drive(img[p], "qcow2"));
+        // QEMU cannot read Denemu's state, but has reverted the disk by then
+        assert.match(q.stdout, /\nError: Error -22 while loading VM state\n/, name);
+        if (!error) assert.doesNotMatch(e.stdout, /Error/);
+        else {assert.match(
+            e.stdout,
+            new RegExp(`\nError: snapshot 's1' in virtio0 .*${error.source}`),
+          );}
+        const kept = [await written(img.emu), await written(img.qemu)];
+        assert.deepEqual(kept, [error !== null, false], name);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

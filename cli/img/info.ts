@@ -54,7 +54,8 @@ export function snapshotTable(list: SnapshotInfo[]): string {
   return lines.join("\n");
 }
 
-function human(info: Record<string, unknown>): string {
+/** qemu-img info's human report of one image (`info` from {@linkcode imageInfo}). */
+export function imageInfoText(info: Record<string, unknown>): string {
   const lines = [
     `image: ${info.filename}`,
     `file format: ${info.format}`,
@@ -113,6 +114,6 @@ export async function infoCommand(argv: string[]): Promise<number> {
   }
   if (output === "json") {
     console.log(qemuJson(args.has("backing-chain") ? infos : infos[0]));
-  } else console.log(infos.map(human).join("\n\n"));
+  } else console.log(infos.map(imageInfoText).join("\n\n"));
   return 0;
 }

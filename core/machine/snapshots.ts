@@ -86,23 +86,33 @@ export async function loadSnapshot(
 
 /**
  * Restores `state` from snapshot-file `bytes` (a qcow2 VM state area),
- * `label` naming them in errors, as {@linkcode loadSnapshot} does.
+ * `label` naming them in errors, as {@linkcode loadSnapshot} does; `then`
+ * runs once the state is back (`loadvm TAG` reverts the disks there), and
+ * when it throws the state is put back as it was too.
  */
 export async function decodeState(
   state: object,
   bytes: Uint8Array<ArrayBuffer>,
   label: string,
   identity: SnapshotIdentity,
+  then?: () => void,
 ): Promise<void> {
   const s = snapshottable(state);
-  restoreOrKeep(s, await decodeSnapshot(bytes, label, identity, s.snapshotBlobLimit), label);
+  const file = await decodeSnapshot(bytes, label, identity, s.snapshotBlobLimit);
+  restoreOrKeep(s, file, label, then);
 }
 
-/** Restores `file`, or puts the state back as it was when that fails. */
-function restoreOrKeep(s: Snapshottable, file: PortableSnapshot, label: string): void {
+/** Restores `file` then runs `then`, or puts the state back as it was when either fails. */
+function restoreOrKeep(
+  s: Snapshottable,
+  file: PortableSnapshot,
+  label: string,
+  then?: () => void,
+): void {
   const before = s.snapshot();
   try {
     s.restore(file);
+    then?.();
   } catch (e) {
     s.restore(before);
     if (e instanceof EmuError) throw e;

@@ -8,8 +8,9 @@
  * The state is Denemu's own (the bytes of a snapshot file, see
  * `core/snapshot/file.ts`), not QEMU's migration stream: a snapshot that QEMU
  * wrote lists and deletes as any other, and loading it is refused with one
- * line. A drive with `snapshot=on` or `readonly=on` keeps no disk snapshot
- * (its contents live in the machine's state, or never change).
+ * line. A drive with `readonly=on` keeps no disk snapshot (its contents never
+ * change); one with `snapshot=on` keeps them in memory beside its overlay
+ * (`overlay_snapshots.ts`), as QEMU keeps them in its temporary overlay.
  *
  * @module
  */
@@ -18,38 +19,56 @@ import type { SnapshotInfo } from "../block.ts";
 import type { DeviceDrive } from "../drive_overlay.ts";
 import { EmuError } from "../errors.ts";
 import { type Machine, machineDriver } from "./machine.ts";
+import { overlaySnapshots, type SnapshotStore } from "./overlay_snapshots.ts";
 import { decodeState, encodeState } from "./snapshots.ts";
 import type { SystemDriver } from "./system.ts";
 
-/** The machine's drives, in creation order (none in user mode). */
+/** The machine's drives, in QEMU's order (the `-drive` options'; none in user mode). */
 export function machineDrives(m: Machine): DeviceDrive[] {
   const d = machineDriver(m);
   if (d.mode !== "system") return [];
-  return (d as SystemDriver).sys.machine.devices.flatMap((dev) => dev.drive ? [dev.drive] : []);
+  const built = (d as SystemDriver).sys.machine;
+  return built.drives ?? built.devices.flatMap((dev) => dev.drive ? [dev.drive] : []);
+}
+
+/** A drive and what keeps its snapshots. */
+interface SnapshotDrive {
+  drive: DeviceDrive;
+  store: SnapshotStore;
+}
+
+/** Where a writable drive's snapshots go: its overlay's store, else its image if it can. */
+function snapshotStore(d: DeviceDrive): SnapshotStore | undefined {
+  if (d.overlay) return overlaySnapshots(d.overlay);
+  const i = d.image;
+  return i.createSnapshot && i.applySnapshot && i.deleteSnapshot && i.readVmState
+    ? i as SnapshotStore
+    : undefined;
 }
 
 /**
- * The drives whose image takes the snapshots (QEMU's bdrv_all_can_snapshot):
- * the writable ones, each of which must support them.
+ * The drives that take the snapshots (QEMU's bdrv_all_can_snapshot): the
+ * writable ones, each of which must support them (a snapshot=on drive's
+ * overlay does, as QEMU's temporary qcow2 overlay).
  */
-function snapshotDrives(m: Machine): DeviceDrive[] {
-  const writable = machineDrives(m).filter((d) => !d.readOnly && !d.overlay);
-  for (const d of writable) {
-    if (!d.image.createSnapshot || !d.image.applySnapshot || !d.image.deleteSnapshot) {
-      throw new EmuError(`Device '${d.name}' is writable but does not support snapshots`);
+function snapshotDrives(m: Machine): SnapshotDrive[] {
+  return machineDrives(m).filter((d) => !d.readOnly).map((drive) => {
+    const store = snapshotStore(drive);
+    if (!store) {
+      throw new EmuError(`Device '${drive.name}' is writable but does not support snapshots`);
     }
-  }
-  return writable;
+    return { drive, store };
+  });
 }
 
 /** The drive that holds the machine's state (QEMU's bdrv_all_find_vmstate_bs). */
-function vmStateDrive(drives: DeviceDrive[]): DeviceDrive {
+function vmStateDrive<T>(drives: T[]): T {
   if (!drives[0]) throw new EmuError("no block device can store vmstate for snapshot");
   return drives[0];
 }
 
-function findSnapshot(d: DeviceDrive, tag: string): SnapshotInfo | undefined {
-  return d.image.describe?.().snapshots?.find((s) => s.name === tag);
+function findSnapshot(d: SnapshotDrive, tag: string): SnapshotInfo | undefined {
+  return d.store.describe?.().snapshots?.find((s) => s.name === tag);
 }
 
 /** QEMU's name for a `savevm` without a tag: vm-YYYYMMDDHHMMSS in local time. */
@@ -71,24 +90,19 @@ export async function saveVm(m: Machine, tag?: string): Promise<string> {
   if (tag !== undefined) deleteVm(m, tag);
   const first = vmStateDrive(drives);
   const driver = machineDriver(m);
-  for (const d of drives) d.heldByImage = true;
-  let data: Uint8Array;
-  try {
-    data = await encodeState(driver.state, driver.identity);
-  } finally {
-    for (const d of drives) d.heldByImage = false;
-  }
+  const data = await held(drives, () => encodeState(driver.state, driver.identity));
   const clockNs = Number((driver as SystemDriver).sys.clock.monotonicNs());
   for (const d of drives) {
-    d.image.createSnapshot!(name, date, d === first ? { data, clockNs } : undefined);
-    d.image.flush();
+    d.store.createSnapshot(name, date, d === first ? { data, clockNs } : undefined);
+    d.store.flush?.();
   }
   return name;
 }
 
 /**
- * `loadvm TAG` / `-loadvm TAG`: reverts every writable drive to its snapshot
- * `tag` and the machine to the state the first one holds.
+ * `loadvm TAG` / `-loadvm TAG`: reverts the machine to the state the first
+ * writable drive's snapshot `tag` holds, then every writable drive to its
+ * snapshot `tag`.
  */
 export async function loadVm(m: Machine, tag: string): Promise<void> {
   const drives = snapshotDrives(m);
@@ -103,25 +117,35 @@ export async function loadVm(m: Machine, tag: string): Promise<void> {
   }
   const driver = machineDriver(m);
   const limit = (driver.state as { snapshotBlobLimit?: number }).snapshotBlobLimit ?? 0;
-  const label = `snapshot '${tag}' in ${first.name} (${first.path})`;
+  const label = `snapshot '${tag}' in ${first.drive.name} (${first.drive.path})`;
   // a Denemu state is compressed: more than twice the machine's memory is a damaged entry
   if (sn["vm-state-size"] > 2 * limit + (64 << 20)) {
     throw new EmuError(`${label}: damaged snapshot (VM state of ${sn["vm-state-size"]} bytes)`);
   }
-  drives.forEach((d, i) => d.image.applySnapshot!(found[i]!.id));
-  const bytes = first.image.readVmState!(sn["vm-state-size"]);
-  for (const d of drives) d.heldByImage = true;
+  const bytes = first.store.readVmState(sn.id, sn["vm-state-size"]);
+  // the state is checked and put back before any disk reverts (QEMU reverts them first):
+  // a state that is refused leaves the machine and its disks as they were
+  await held(drives, () =>
+    decodeState(driver.state, bytes, label, driver.identity, () => {
+      drives.forEach((d, i) => d.store.applySnapshot(found[i]!.id));
+      for (const d of drives) d.drive.reverted?.();
+    }));
+}
+
+/** Runs `f` with the drives' contents held by their snapshots (the devices' states may be taken). */
+async function held<T>(drives: SnapshotDrive[], f: () => Promise<T>): Promise<T> {
+  for (const d of drives) d.drive.heldByImage = true;
   try {
-    await decodeState(driver.state, bytes, label, driver.identity);
+    return await f();
   } finally {
-    for (const d of drives) d.heldByImage = false;
+    for (const d of drives) d.drive.heldByImage = false;
   }
 }
 
 /** `delvm TAG`: deletes the snapshots named `tag` (a drive without one is left as it is). */
 export function deleteVm(m: Machine, tag: string): void {
   for (const d of snapshotDrives(m)) {
-    if (findSnapshot(d, tag)) d.image.deleteSnapshot!(tag);
+    if (findSnapshot(d, tag)) d.store.deleteSnapshot(tag);
   }
 }
 
@@ -130,9 +154,10 @@ export function deleteVm(m: Machine, tag: string): void {
  * other writable drive has too (QEMU lists them "present on all disks").
  */
 export function listVm(m: Machine): SnapshotInfo[] {
-  const drives = machineDrives(m).filter((d) => !d.readOnly && !d.overlay);
-  const first = vmStateDrive(drives.filter((d) => d.image.createSnapshot));
-  return (first.image.describe?.().snapshots ?? []).filter((s) =>
-    drives.every((d) => findSnapshot(d, s.name))
+  const drives = machineDrives(m).filter((d) => !d.readOnly)
+    .map((drive) => ({ drive, store: snapshotStore(drive) }));
+  const first = vmStateDrive(drives.filter((d) => d.store)).store!;
+  return (first.describe?.().snapshots ?? []).filter((s) =>
+    drives.every((d) => d.store && findSnapshot(d as SnapshotDrive, s.name))
   );
 }

@@ -18,6 +18,7 @@ import { FdtNode, type FdtPropValue, u64Cells } from "./fdt.ts";
 import type { InterruptController, InterruptSink, IrqLine } from "./irq.ts";
 import type { PciHost } from "./pci.ts";
 import type { VirtioMmioTransport } from "./virtio.ts";
+import type { VirtioTransport } from "./virtio_core.ts";
 import type { DeviceState } from "./vmstate.ts";
 import type { DeviceDrive } from "../drive_overlay.ts";
 
@@ -199,6 +200,11 @@ export interface Device {
    * PCI, "virtio-rng-device" on a virtio-mmio slot), for the monitor's `info qtree`
    */
   readonly virtioType?: string;
+  /**
+   * a virtio-mmio slot's transport, or the transport a virtio device is plugged
+   * into: `info qtree` shows a virtio device under the slot that shares it
+   */
+  readonly virtioTransport?: VirtioTransport;
   /** the disk image it reads and writes, if any (the monitor's `info block`, `savevm TAG`) */
   readonly drive?: DeviceDrive;
   /** Saves the device's state for a snapshot (devices without state leave it out). */

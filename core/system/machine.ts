@@ -11,6 +11,7 @@
 import type { ModuleList } from "../modules.ts";
 import type { VirtualClock } from "../clock.ts";
 import { EmuError } from "../errors.ts";
+import type { DeviceDrive } from "../drive_overlay.ts";
 import type { MmioHandler } from "../guest_memory.ts";
 import { SeededRandom } from "../random.ts";
 import type { PhysicalBus } from "./bus.ts";
@@ -136,6 +137,12 @@ export interface BuiltMachine {
   boot: { pc: bigint; args: readonly bigint[] };
   /** every device, in creation order (machine reset and snapshots go through them) */
   devices: Device[];
+  /**
+   * the devices' drives in the order of the `-drive` options they came from
+   * (QEMU's block backends: `info block` and `savevm TAG` go by it), then the
+   * ones a `-device` opened itself; default: in device creation order
+   */
+  drives?: DeviceDrive[];
   /** serial port 0 */
   console: SerialConsole;
   /** machine events (power off, reset) the devices raised, for the run loop */

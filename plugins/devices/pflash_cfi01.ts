@@ -83,6 +83,11 @@ class BankStore implements CfiStore {
    * Reads back the pages a snapshot load may have changed (`saved`, and all
    * written ones); false when there were none.
    */
+  /** Reads the whole bank again (its disk was put back to a snapshot). */
+  reload(): void {
+    this.bytes.set(this.disk.read(0, this.bytes.length));
+  }
+
   refresh(saved: number[]): boolean {
     for (const p of saved) this.#touched.add(p);
     for (const p of this.#touched) this.bytes.set(this.disk.read(p * PAGE, PAGE), p * PAGE);
@@ -164,7 +169,7 @@ async function openDrive(ctx: DeviceContext, options: DeviceOptions, size: numbe
     path,
     image,
     readOnly,
-    overlay: snapshot,
+    overlay,
     heldByImage: false,
   };
   return { disk: overlay ?? image, image, readOnly, path, drive };
@@ -182,11 +187,18 @@ const FLASH_STATE: VmStateDescription<CfiFlash> = {
 async function create(ctx: DeviceContext, options: DeviceOptions) {
   const base = options.address("addr");
   const g = geometry(options);
-  const { disk, image, readOnly, drive } = await openDrive(ctx, options, g.size);
+  const { disk, image, readOnly, drive: opened } = await openDrive(ctx, options, g.size);
   const store = new BankStore(disk, readOnly);
   const flash = new CfiFlash(g, store);
   const overlay = disk instanceof DriveOverlay ? disk : undefined;
   const codeChanged = () => ctx.codeChanged(base, g.size);
+  const drive = opened && {
+    ...opened,
+    reverted: () => {
+      store.reload();
+      codeChanged();
+    },
+  };
   try {
     ctx.mapMmio(base, BigInt(g.size), mmio(flash, codeChanged), true);
   } catch (e) {

@@ -195,12 +195,13 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
       path,
       image,
       readOnly,
-      overlay: snapshot,
+      overlay,
       heldByImage: false,
     };
     return {
       name: ctx.id,
       virtioType: options.string("bus", "") ? "virtio-blk-pci" : "virtio-blk-device",
+      virtioTransport: transport,
       drive,
       reset: () => transport.reset(),
       save: () => {

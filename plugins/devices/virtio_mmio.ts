@@ -22,6 +22,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
   ctx.offerVirtioSlot(transport);
   return {
     name: ctx.id,
+    virtioTransport: transport.core,
     reset: () => transport.core.reset(),
     save: () => transport.core.save(),
     load: (s: DeviceState) => transport.core.load(s),

@@ -83,6 +83,7 @@ function create(ctx: DeviceContext, options: DeviceOptions) {
   return {
     name: ctx.id,
     virtioType: options.string("bus", "") ? "virtio-rng-pci" : "virtio-rng-device",
+    virtioTransport: transport,
     reset: () => transport.reset(),
     save: () => saveVmState(vmstate, state),
     load: (s: DeviceState) => loadVmState(vmstate, state, s),

@@ -24,7 +24,7 @@ import {
 } from "../../../plugin_block.ts";
 import { type AmendProgress, prepareAmend } from "./amend.ts";
 import { describeQcow2 } from "./describe.ts";
-import { applySnapshot, createSnapshot, deleteSnapshot } from "./snapshot_ops.ts";
+import { applySnapshot, createSnapshot, deleteSnapshot, snapshotTable } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
 import { growL1 } from "./l1.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
@@ -521,13 +521,26 @@ export class Qcow2Image implements BlockDriver {
 
   /** Where the VM state area starts: the first L1 entry past the disk (qcow2_vm_state_offset). */
   get vmStateOffset(): number {
-    const span = this.clusterSize * this.l2Entries;
-    return Math.ceil(this.size / span) * span;
+    return this.#vmStateOffset(this.size);
   }
 
-  readVmState(length: number): Uint8Array<ArrayBuffer> {
-    const out = new Uint8Array(length);
-    this.#readRange(this.vmStateOffset, out, this.vmStateOffset + length);
+  #vmStateOffset(diskSize: number): number {
+    const span = this.clusterSize * this.l2Entries;
+    return Math.ceil(diskSize / span) * span;
+  }
+
+  readVmState(id: string, length: number): Uint8Array<ArrayBuffer> {
+    const table = snapshotTable(this, id);
+    if (!table) throw new EmuError(`${this.file.path}: no snapshot with id ${id}`);
+    const out = new Uint8Array(length), at = this.#vmStateOffset(table.diskSize);
+    // the snapshot's table maps the reads for a moment; the disk stays as it is
+    const active = this.l1;
+    this.l1 = table.l1;
+    try {
+      this.#readRange(at, out, at + length);
+    } finally {
+      this.l1 = active;
+    }
     return out;
   }
 

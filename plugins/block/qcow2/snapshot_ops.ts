@@ -17,7 +17,7 @@ import { be64, HeaderField } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { growL1 } from "./l1.ts";
 import { compressedClusters, decodeEntry } from "./l2.ts";
-import { entryAt, type Refcounts } from "./refcount.ts";
+import { entryAt, type Refcounts, tableOffsets } from "./refcount.ts";
 import {
   encodeSnapshots,
   type Qcow2Snapshot,
@@ -212,6 +212,21 @@ export function applySnapshot(img: Qcow2Image, idOrName: string): boolean {
   img.reload();
   updateSnapshotRefcounts(img, h.l1TableOffset, h.l1Size, 0);
   return true;
+}
+
+/**
+ * The L1 table and disk size of snapshot `id`, to read its VM state area
+ * without reverting the disk; undefined if there is no such snapshot.
+ */
+export function snapshotTable(
+  img: Qcow2Image,
+  id: string,
+): { l1: number[]; diskSize: number } | undefined {
+  const sn = listSnapshots(img).find((s) => s.id === id);
+  if (!sn) return undefined;
+  checkL1Size(img, sn);
+  const l1 = tableOffsets(img.file.read(sn.l1TableOffset, sn.l1Size * 8), sn.l1Size);
+  return { l1, diskSize: sn.diskSize ?? img.size };
 }
 
 /**

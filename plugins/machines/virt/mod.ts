@@ -18,6 +18,8 @@
 import {
   type BuiltMachine,
   decodeFdt,
+  type Device,
+  type DeviceDrive,
   DeviceOptions,
   type DeviceSpec,
   EmuError,
@@ -109,9 +111,36 @@ function driveToBlk(drive: DeviceOptions, index: number): DeviceOptions | null {
     );
   }
   const { if: _if, ...rest } = drive.values;
-  // QEMU names an if=virtio drive without an id by its index: virtio0, virtio1...
-  const id = rest.id ?? `virtio${index}`;
-  return new DeviceOptions("virtio_blk", { ...rest, id, bus: PCI_ROOT_BUS });
+  return new DeviceOptions("virtio_blk", {
+    ...rest,
+    id: driveName(drive, "virtio", index),
+    bus: PCI_ROOT_BUS,
+  });
+}
+
+/** QEMU's name of a drive: its `id`, else its interface and index (virtio0, pflash1). */
+function driveName(drive: DeviceOptions | undefined, where: string, index: number): string {
+  return drive?.values.id ?? `${where}${index}`;
+}
+
+/**
+ * The drives of `devices` in the order of the `-drive` options (QEMU creates
+ * a block backend per -drive before any device), then those a `-device`
+ * opened itself, in creation order.
+ */
+function inDriveOrder(devices: Device[], drives: DeviceOptions[]): DeviceDrive[] {
+  const virtio = drives.filter((d) => d.string("if", "virtio") === "virtio");
+  const banks = pflashDrives(drives);
+  const names = drives.map((d) =>
+    d.values.if === "pflash"
+      ? driveName(d, "pflash", banks.indexOf(d))
+      : driveName(d, "virtio", virtio.indexOf(d))
+  );
+  const rank = (d: DeviceDrive) => {
+    const i = names.indexOf(d.name);
+    return i < 0 ? names.length : i;
+  };
+  return devices.flatMap((d) => d.drive ? [d.drive] : []).sort((a, b) => rank(a) - rank(b));
 }
 
 /** `-device virtio_blk,drive=ID` takes the options of `-drive if=none,id=ID`. */
@@ -152,8 +181,7 @@ export function pflashDrives(drives: DeviceOptions[]): (DeviceOptions | undefine
     if (banks[unit]) {
       throw new EmuError(`-drive ${text}: drive with bus=0, unit=${unit} (index=-1) exists`);
     }
-    const { if: _if, unit: _unit, ...rest } = d.values;
-    banks[unit] = new DeviceOptions("-drive if=pflash", rest);
+    banks[unit] = d;
   }
   return banks;
 }
@@ -163,9 +191,10 @@ async function addFlash(devs: MachineDevices, banks: (DeviceOptions | undefined)
   const f = VIRT_MAP.flash;
   for (let i = 0; i < f.banks; i++) {
     const addr = "0x" + (f.base + BigInt(i) * f.bankSize).toString(16);
-    const id = banks[i]?.values.id ?? `pflash${i}`;
-    const values = { ...banks[i]?.values, id, addr, size: `${f.bankSize >> 20n}M` };
-    await addDevice(devs, "pflash_cfi01", new DeviceOptions(banks[i]?.owner ?? "pflash", values));
+    const { if: _if, unit: _unit, ...drive } = banks[i]?.values ?? {};
+    const id = driveName(banks[i], "pflash", i), size = `${f.bankSize >> 20n}M`;
+    const owner = banks[i] ? "-drive if=pflash" : "pflash";
+    await addDevice(devs, "pflash_cfi01", new DeviceOptions(owner, { ...drive, id, addr, size }));
   }
 }
 
@@ -322,6 +351,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
       entryXlen: 64,
       boot: { pc: start, args: [0n, fdtAddr, infoAddr] },
       devices: devs.created.map((c) => c.device),
+      drives: inDriveOrder(devs.created.map((c) => c.device), o.drives),
       console,
       control: devs.control,
       close: () => devs.close(),
