@@ -152,7 +152,9 @@ row(
   "jit translation share",
   `${(translateMs / 10 / jit.seconds).toFixed(1)} % of run time (IR->wasm emit ${
     stats.emitMs.toFixed(0)
-  } ms, wasm compile ${stats.wasmCompileMs.toFixed(0)} ms, ${stats.regionsCompiled} regions)`,
+  } ms, wasm compile ${
+    stats.wasmCompileMs.toFixed(0)
+  } ms, ${stats.regionsCompiled} regions, ${stats.regionsFailed} failed)`,
 );
 results.jitTranslationPercent = translateMs / 10 / jit.seconds;
 const qemuRuns = [

@@ -95,6 +95,11 @@ export interface JitStats {
   /** region entries from JS */
   regionCalls: number;
   regionsEvicted: number;
+  /**
+   * region compiles V8 refused (their TBs stay interpreted): each costs its code's speed, and
+   * all of them failing makes a program 10-20 times slower (docs/perf.md, the rare slow run)
+   */
+  regionsFailed: number;
   /** region exits on a soft-TLB miss, the instruction then interpreted (region_miss.ts) */
   missExits: number;
 }
@@ -137,6 +142,7 @@ export class JitBackend implements Backend {
     wasmCompileMs: 0,
     regionCalls: 0,
     regionsEvicted: 0,
+    regionsFailed: 0,
     missExits: 0,
   };
   /**
@@ -461,6 +467,7 @@ export class JitBackend implements Backend {
       this.#freeSlots.push(slot);
       const d = this.#dataOf(hot);
       (d.rare ??= { misses: 0 }).failed = String(e);
+      this.stats.regionsFailed++;
       return undefined;
     }
     this.stats.regionsCompiled++;
