@@ -1,5 +1,5 @@
 // Pseudo-terminals in user mode (core/linux/pty.ts, pty_files.ts): tests/guests/src/c/pty.c's
-// transcript of a pty session, and BusyBox's `script` (which runs a command on a pty it opens),
+// transcript of a pty session (job control, VMIN with VTIME, a session leader's exit), and BusyBox's `script` (which runs a command on a pty it opens),
 // compared with qemu-riscv64 (whose guest gets the host's ptys) in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
@@ -13,7 +13,8 @@ testAgainstQemu(
   [{}, { sched: "random,quantum=100", seed: 4 }, { sched: "rr,quantum=64", accel: "jit" }],
   (out) =>
     out.includes("hung up: SIGHUP yes, read 0") && !out.includes(": no") &&
-    !out.includes("read gave"),
+    !out.includes("read gave") && out.includes("after 3 SIGTTIN, tcsetattr 0 Success after 3") &&
+    out.includes("timed read 4 [abcd]") && out.includes("leader gone: SIGHUP 1, SIGCONT 0"),
 );
 
 const BUSYBOX = new URL("./real/bin/busybox", import.meta.url).pathname;

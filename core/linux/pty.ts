@@ -5,9 +5,10 @@
  * IGNCR on input; canonical editing (ERASE, KILL, EOF, EOL) with ECHO,
  * ECHOE, ECHOK, ECHOKE, ECHOCTL and ECHONL; ISIG's INTR, QUIT and SUSP,
  * which flush the queues and signal the foreground process group; OPOST's
- * ONLCR, OCRNL and ONLRET on output; raw reads by VMIN, or VTIME alone
- * (VMIN 0; VTIME with VMIN, the timer between bytes, is not kept). The pair's termios and window size are one (the master's ioctls
- * act on the slave's, as `tty_pair_get_tty` has it).
+ * ONLCR, OCRNL and ONLRET on output; raw reads by VMIN and VTIME (VTIME
+ * alone: the wait for a first byte; with VMIN: the timer between bytes, in
+ * virtual time). The pair's termios and window size are one (the master's
+ * ioctls act on the slave's, as `tty_pair_get_tty` has it).
  *
  * The master reads EIO once every slave descriptor is closed (POLLHUP); the
  * last close of the master hangs the slave up: its session leader gets
@@ -115,9 +116,10 @@ export class Pty {
   readonly detached = new WeakSet<LinuxProcess>();
   /** the processes of the run, for the signals the terminal sends */
   processes: () => LinuxProcess[] = () => [];
-  /** the run's monotonic time, and when a read waiting by VTIME alone gives 0 */
+  /** the run's monotonic time; when a raw read waiting by VTIME ends, and the bytes it had */
   now: () => bigint = () => 0n;
   vtimeEnd: bigint | undefined;
+  vtimeBytes = 0;
 
   constructor(readonly index: number) {}
 
@@ -224,6 +226,17 @@ export class Pty {
     }
   }
 
+  /**
+   * Its session's leader gives the terminal up (disassociate_ctty, by
+   * TIOCNOTTY or on exit): SIGHUP to the foreground group (and SIGCONT but
+   * on exit), and no process of the session has it as its terminal any more.
+   */
+  disassociate(onExit: boolean): void {
+    this.signalGroup(SIG.SIGHUP);
+    if (!onExit) this.signalGroup(SIG.SIGCONT);
+    this.session = this.pgrp = 0;
+  }
+
   /** Echoes `c`: a control character as ^X under ECHOCTL (but tab and newline). */
   #echo(c: number): void {
     const ctl = (c < 32 || c === 127) && c !== 9 && c !== 10;
@@ -286,17 +299,26 @@ export class Pty {
       if (!line.length) this.lines.shift();
       return n;
     }
-    const min = this.termios.cc[VC.MIN], time = this.termios.cc[VC.TIME];
-    if (!min && time && !this.raw.length) {
-      // VTIME alone: the read waits that many tenths of a second (virtual time) for a byte
-      this.vtimeEnd ??= this.now() + BigInt(time) * 100_000_000n;
-      if (this.now() < this.vtimeEnd) throw new SysError(E.EAGAIN);
-    }
+    const min = this.termios.cc[VC.MIN], time = this.termios.cc[VC.TIME], have = this.raw.length;
+    if (min ? have < Math.min(min, buf.length) : !have && time) this.#await(min, time);
     this.vtimeEnd = undefined;
-    if (min && this.raw.length < Math.min(min, buf.length)) throw new SysError(E.EAGAIN);
-    const n = Math.min(buf.length, this.raw.length);
+    const n = Math.min(buf.length, have);
     buf.set(this.raw.splice(0, n));
     return n;
+  }
+
+  /**
+   * A raw read waits (EAGAIN) for more bytes: by VTIME alone (VMIN 0) that
+   * many tenths of a second for a first byte, with VMIN and VTIME for VMIN
+   * bytes but, once one came, no longer than VTIME after the last (virtual time).
+   */
+  #await(min: number, time: number): void {
+    const have = this.raw.length;
+    if (!time || (min && !have)) throw new SysError(E.EAGAIN);
+    if (min && have !== this.vtimeBytes) this.vtimeEnd = undefined; // a byte came: the timer restarts
+    this.vtimeBytes = have;
+    this.vtimeEnd ??= this.now() + BigInt(time) * 100_000_000n;
+    if (this.now() < this.vtimeEnd) throw new SysError(E.EAGAIN);
   }
 
   /** The master's last close: the slave hangs up, and its session leader gets SIGHUP and SIGCONT. */
@@ -445,6 +467,11 @@ export class PtyTable {
   /** The indexes /dev/pts lists. */
   indexes(): number[] {
     return [...this.#all.keys()].filter((i) => this.get(i)).sort((a, b) => a - b);
+  }
+
+  /** Session leader `p` exits: its terminal leaves the session (disassociate_ctty(1)). */
+  leaderExited(p: LinuxProcess): void {
+    if (p.pid === p.sid) this.controlling(p)?.disassociate(true);
   }
 
   /** The controlling terminal of `p`: the pair whose session is `p`'s, unless `p` gave it up. */
