@@ -6,6 +6,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 import { installed } from "./util/installed.ts";
 import { testAgainstQemu } from "./util/guest_runs.ts";
+import { runToExit, startProcess } from "./util/process_steps.ts";
 
 testAgainstQemu(
   "pty",
@@ -61,4 +62,21 @@ Deno.test({
     assertEquals(peer.stdout, "stdin is a tty\r\nstdout too\r\na\r\nb\r\n");
     assertEquals(await script(cmd, false), peer);
   },
+});
+
+Deno.test("pty: a snapshot puts back the pair (queues, line in edit, size, lock, termios, open ends)", async () => {
+  const program = new URL("./guests/bin/pty_snapshot.static.O2", import.meta.url).pathname;
+  const { p, out } = await startProcess(program);
+  for (let ev = p.step(); ev.kind !== "syscall" || ev.name !== "getppid"; ev = p.step()) {
+    if (ev.kind === "exit") throw new Error("no getppid");
+  }
+  const saved = p.snapshot();
+  const original = runToExit(p, out);
+  // the run read both queues, changed the termios and closed both ends (freeing the index)
+  assertEquals(original.out.split("\n").slice(0, 2), [
+    'slave: 6 "typed\\x0a" ',
+    'master: 16 "typed\\x0d\\x0ahalfout\\x0d\\x0a" ',
+  ]);
+  p.restore(saved);
+  assertEquals(runToExit(p, out), original);
 });

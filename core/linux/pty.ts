@@ -121,7 +121,19 @@ export class Pty {
   vtimeEnd: bigint | undefined;
   vtimeBytes = 0;
 
+  /** puts the pair back in its table (a snapshot restored after the index was freed) */
+  relist: () => void = () => {};
+
   constructor(readonly index: number) {}
+
+  /** Saves what a snapshot needs (termios, size, queues, session, lock, open ends); returns the restore. */
+  capture(): () => void {
+    const saved = copyState(this);
+    return () => {
+      Object.assign(this, copyState(saved));
+      this.relist();
+    };
+  }
 
   /** A session holds the terminal while its leader lives (the leader's exit frees it: disassociate_ctty). */
   get taken(): boolean {
@@ -333,6 +345,51 @@ export class Pty {
   }
 }
 
+/** The state of a {@linkcode Pty} a snapshot keeps. */
+type PtyState = Pick<
+  Pty,
+  | "termios"
+  | "rows"
+  | "cols"
+  | "locked"
+  | "session"
+  | "pgrp"
+  | "toMaster"
+  | "lines"
+  | "edit"
+  | "raw"
+  | "masters"
+  | "slaves"
+  | "otherClosed"
+  | "hungUp"
+  | "vtimeEnd"
+  | "vtimeBytes"
+>;
+
+/** A copy of `t`'s state that shares no array with it. */
+function copyState(t: PtyState): PtyState {
+  const { rows, cols, locked, session, pgrp, masters, slaves, otherClosed, hungUp } = t;
+  return {
+    termios: { ...t.termios, cc: t.termios.cc.slice() },
+    ...{ rows, cols, locked, session, pgrp, masters, slaves, otherClosed, hungUp },
+    toMaster: [...t.toMaster],
+    lines: t.lines.map((l) => [...l]),
+    edit: [...t.edit],
+    raw: [...t.raw],
+    vtimeEnd: t.vtimeEnd,
+    vtimeBytes: t.vtimeBytes,
+  };
+}
+
+/** Saves an end of a pty for a snapshot: its status flags and the pair's state. */
+function captureEnd(f: PtyMaster | PtySlave): () => void {
+  const flags = f.statusFlags, restore = f.pty.capture();
+  return () => {
+    f.statusFlags = flags;
+    restore();
+  };
+}
+
 /** The st_rdev of pts slave `n` (major 136) and of /dev/ptmx (5:2), as new_encode_dev packs them. */
 export function ptsRdev(n: number): bigint {
   return BigInt((n & 0xff) | (136 << 8) | ((n & ~0xff) << 12));
@@ -366,6 +423,9 @@ export class PtyMaster implements OpenFile {
   }
   stat(): StatInfo {
     return { ...syntheticStat(S_IF.CHR | 0o666), rdev: BigInt(5 << 8 | 2) };
+  }
+  capture(): () => void {
+    return captureEnd(this);
   }
   close(): void {
     if (--this.pty.masters === 0) this.pty.hangUp();
@@ -413,6 +473,9 @@ export class PtySlave implements OpenFile {
   nextEventNs(): bigint | undefined {
     return this.pty.vtimeEnd;
   }
+  capture(): () => void {
+    return captureEnd(this);
+  }
   close(): void {
     if (--this.pty.slaves === 0) this.pty.otherClosed = true;
   }
@@ -454,6 +517,7 @@ export class PtyTable {
     const t = new Pty(i);
     t.processes = this.processes;
     t.now = this.now;
+    t.relist = () => this.#all.set(i, t);
     this.#all.set(i, t);
     return t;
   }
