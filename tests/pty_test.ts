@@ -5,7 +5,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 import { installed } from "./util/installed.ts";
-import { testAgainstQemu } from "./util/guest_runs.ts";
+import { runGuest, testAgainstQemu } from "./util/guest_runs.ts";
 import { runToExit, startProcess } from "./util/process_steps.ts";
 
 testAgainstQemu(
@@ -79,4 +79,40 @@ Deno.test("pty: a snapshot puts back the pair (queues, line in edit, size, lock,
   ]);
   p.restore(saved);
   assertEquals(runToExit(p, out), original);
+});
+
+/**
+ * The -strace lines of the job-control and lock ioctls, without fds, pointers and pids (QEMU's
+ * log interleaves the lines of several processes: only whole calls count).
+ */
+function ptyIoctls(lines: string[]): string[] {
+  const re =
+    /ioctl\(\d+,(TIOCSCTTY|TIOCGPGRP|TIOCSPGRP|TIOCSPTLCK),.* = (0|0 \(\d+\)|-1 errno=.*)$/;
+  const calls = lines.flatMap((l) => re.exec(l)?.[0] ?? []).map((l) =>
+    l.replace(/ioctl\(\d+,/, "ioctl(fd,").replace(/0x[0-9a-f]+/g, "ptr")
+      .replace(/(SPGRP,|\()\d{2,}/g, "$1pid")
+  );
+  return [...new Set(calls)].sort();
+}
+
+Deno.test({
+  name: "pty: -strace names TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCSPTLCK as qemu-riscv64 does",
+  ignore: !installed("qemu-riscv64"),
+  async fn() {
+    const prog = new URL("./guests/bin/pty.static.O2", import.meta.url).pathname;
+    const log = await Deno.makeTempFile();
+    try {
+      const peer = new Deno.Command("qemu-riscv64", {
+        args: ["-d", "strace", "-D", log, prog],
+        stdout: "null",
+        stdin: "null",
+      });
+      assertEquals((await peer.output()).code, 0);
+      const expected = ptyIoctls(new TextDecoder().decode(Deno.readFileSync(log)).split("\n"));
+      assertEquals(expected.length, 5, expected.join("\n"));
+      assertEquals(ptyIoctls((await runGuest("pty.static.O2")).strace), expected);
+    } finally {
+      Deno.removeSync(log);
+    }
+  },
 });
