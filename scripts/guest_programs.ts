@@ -341,6 +341,13 @@ export const PROGRAMS: Program[] = [
       "pseudo-terminals: /dev/ptmx, a child on the slave, echo, canonical mode, ^C, SIGWINCH, EIO, hang-up",
   },
   {
+    name: "pty_snapshot",
+    kind: "c",
+    variants: ["static.O2"],
+    cases: [],
+    description: "one process on both ends of a pty, for the snapshot test in tests/pty_test.ts",
+  },
+  {
     name: "strace_calls",
     kind: "c",
     // Its -strace lines are what tests/strace_qemu_test.ts compares with qemu-riscv64's.

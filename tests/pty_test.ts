@@ -1,11 +1,12 @@
 // Pseudo-terminals in user mode (core/linux/pty.ts, pty_files.ts): tests/guests/src/c/pty.c's
-// transcript of a pty session, and BusyBox's `script` (which runs a command on a pty it opens),
+// transcript of a pty session (job control, VMIN with VTIME, a session leader's exit), and BusyBox's `script` (which runs a command on a pty it opens),
 // compared with qemu-riscv64 (whose guest gets the host's ptys) in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 import { installed } from "./util/installed.ts";
-import { testAgainstQemu } from "./util/guest_runs.ts";
+import { runGuest, testAgainstQemu } from "./util/guest_runs.ts";
+import { runToExit, startProcess } from "./util/process_steps.ts";
 
 testAgainstQemu(
   "pty",
@@ -13,7 +14,8 @@ testAgainstQemu(
   [{}, { sched: "random,quantum=100", seed: 4 }, { sched: "rr,quantum=64", accel: "jit" }],
   (out) =>
     out.includes("hung up: SIGHUP yes, read 0") && !out.includes(": no") &&
-    !out.includes("read gave"),
+    !out.includes("read gave") && out.includes("after 3 SIGTTIN, tcsetattr 0 Success after 3") &&
+    out.includes("timed read 4 [abcd]") && out.includes("leader gone: SIGHUP 1, SIGCONT 0"),
 );
 
 const BUSYBOX = new URL("./real/bin/busybox", import.meta.url).pathname;
@@ -59,5 +61,58 @@ Deno.test({
     const peer = await script(cmd, true);
     assertEquals(peer.stdout, "stdin is a tty\r\nstdout too\r\na\r\nb\r\n");
     assertEquals(await script(cmd, false), peer);
+  },
+});
+
+Deno.test("pty: a snapshot puts back the pair (queues, line in edit, size, lock, termios, open ends)", async () => {
+  const program = new URL("./guests/bin/pty_snapshot.static.O2", import.meta.url).pathname;
+  const { p, out } = await startProcess(program);
+  for (let ev = p.step(); ev.kind !== "syscall" || ev.name !== "getppid"; ev = p.step()) {
+    if (ev.kind === "exit") throw new Error("no getppid");
+  }
+  const saved = p.snapshot();
+  const original = runToExit(p, out);
+  // the run read both queues, changed the termios and closed both ends (freeing the index)
+  assertEquals(original.out.split("\n").slice(0, 2), [
+    'slave: 6 "typed\\x0a" ',
+    'master: 16 "typed\\x0d\\x0ahalfout\\x0d\\x0a" ',
+  ]);
+  p.restore(saved);
+  assertEquals(runToExit(p, out), original);
+});
+
+/**
+ * The -strace lines of the job-control and lock ioctls, without fds, pointers and pids (QEMU's
+ * log interleaves the lines of several processes: only whole calls count).
+ */
+function ptyIoctls(lines: string[]): string[] {
+  const re =
+    /ioctl\(\d+,(TIOCSCTTY|TIOCGPGRP|TIOCSPGRP|TIOCSPTLCK),.* = (0|0 \(\d+\)|-1 errno=.*)$/;
+  const calls = lines.flatMap((l) => re.exec(l)?.[0] ?? []).map((l) =>
+    l.replace(/ioctl\(\d+,/, "ioctl(fd,").replace(/0x[0-9a-f]+/g, "ptr")
+      .replace(/(SPGRP,|\()\d{2,}/g, "$1pid")
+  );
+  return [...new Set(calls)].sort();
+}
+
+Deno.test({
+  name: "pty: -strace names TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCSPTLCK as qemu-riscv64 does",
+  ignore: !installed("qemu-riscv64"),
+  async fn() {
+    const prog = new URL("./guests/bin/pty.static.O2", import.meta.url).pathname;
+    const log = await Deno.makeTempFile();
+    try {
+      const peer = new Deno.Command("qemu-riscv64", {
+        args: ["-d", "strace", "-D", log, prog],
+        stdout: "null",
+        stdin: "null",
+      });
+      assertEquals((await peer.output()).code, 0);
+      const expected = ptyIoctls(new TextDecoder().decode(Deno.readFileSync(log)).split("\n"));
+      assertEquals(expected.length, 5, expected.join("\n"));
+      assertEquals(ptyIoctls((await runGuest("pty.static.O2")).strace), expected);
+    } finally {
+      Deno.removeSync(log);
+    }
   },
 });

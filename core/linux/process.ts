@@ -336,6 +336,7 @@ export class LinuxProcess {
     this.threads.releaseRobustLists(); // before the shared pages go: the words may be there
     this.as.releaseShared();
     this.fds.closeAll();
+    this.world.ptys.leaderExited(this);
     if (this.parent) childExited(this.parent, this);
     // The run ends with the program started: the files its children hold close with it.
     else {

@@ -29,6 +29,7 @@ import {
 } from "./fds.ts";
 import type { LinuxProcess } from "./process.ts";
 import { osState, type ProcessSnapshot } from "./process_state.ts";
+import { PtyMaster, PtySlave } from "./pty.ts";
 import { shapeMismatch } from "../snapshot/shape.ts";
 
 /** The highest descriptor number a snapshot file may hold (Linux's default hard limit). */
@@ -93,6 +94,7 @@ export function describeFds(p: LinuxProcess): SavedFd[] | string {
 /** What an open file that a snapshot file cannot hold is, for the refusal. */
 function unsavedKind(file: OpenFile): string {
   if (file instanceof DirFile) return "a directory";
+  if (file instanceof PtyMaster || file instanceof PtySlave) return "a pseudo-terminal";
   const type = file.stat().mode & S_IFMT;
   if (type === S_IF.SOCK) {
     return file.outside ? "a socket on the host network (-net host)" : "an AF_UNIX socket";

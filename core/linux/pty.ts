@@ -5,9 +5,10 @@
  * IGNCR on input; canonical editing (ERASE, KILL, EOF, EOL) with ECHO,
  * ECHOE, ECHOK, ECHOKE, ECHOCTL and ECHONL; ISIG's INTR, QUIT and SUSP,
  * which flush the queues and signal the foreground process group; OPOST's
- * ONLCR, OCRNL and ONLRET on output; raw reads by VMIN, or VTIME alone
- * (VMIN 0; VTIME with VMIN, the timer between bytes, is not kept). The pair's termios and window size are one (the master's ioctls
- * act on the slave's, as `tty_pair_get_tty` has it).
+ * ONLCR, OCRNL and ONLRET on output; raw reads by VMIN and VTIME (VTIME
+ * alone: the wait for a first byte; with VMIN: the timer between bytes, in
+ * virtual time). The pair's termios and window size are one (the master's
+ * ioctls act on the slave's, as `tty_pair_get_tty` has it).
  *
  * The master reads EIO once every slave descriptor is closed (POLLHUP); the
  * last close of the master hangs the slave up: its session leader gets
@@ -115,11 +116,24 @@ export class Pty {
   readonly detached = new WeakSet<LinuxProcess>();
   /** the processes of the run, for the signals the terminal sends */
   processes: () => LinuxProcess[] = () => [];
-  /** the run's monotonic time, and when a read waiting by VTIME alone gives 0 */
+  /** the run's monotonic time; when a raw read waiting by VTIME ends, and the bytes it had */
   now: () => bigint = () => 0n;
   vtimeEnd: bigint | undefined;
+  vtimeBytes = 0;
+
+  /** puts the pair back in its table (a snapshot restored after the index was freed) */
+  relist: () => void = () => {};
 
   constructor(readonly index: number) {}
+
+  /** Saves what a snapshot needs (termios, size, queues, session, lock, open ends); returns the restore. */
+  capture(): () => void {
+    const saved = copyState(this);
+    return () => {
+      Object.assign(this, copyState(saved));
+      this.relist();
+    };
+  }
 
   /** A session holds the terminal while its leader lives (the leader's exit frees it: disassociate_ctty). */
   get taken(): boolean {
@@ -224,6 +238,17 @@ export class Pty {
     }
   }
 
+  /**
+   * Its session's leader gives the terminal up (disassociate_ctty, by
+   * TIOCNOTTY or on exit): SIGHUP to the foreground group (and SIGCONT but
+   * on exit), and no process of the session has it as its terminal any more.
+   */
+  disassociate(onExit: boolean): void {
+    this.signalGroup(SIG.SIGHUP);
+    if (!onExit) this.signalGroup(SIG.SIGCONT);
+    this.session = this.pgrp = 0;
+  }
+
   /** Echoes `c`: a control character as ^X under ECHOCTL (but tab and newline). */
   #echo(c: number): void {
     const ctl = (c < 32 || c === 127) && c !== 9 && c !== 10;
@@ -286,17 +311,26 @@ export class Pty {
       if (!line.length) this.lines.shift();
       return n;
     }
-    const min = this.termios.cc[VC.MIN], time = this.termios.cc[VC.TIME];
-    if (!min && time && !this.raw.length) {
-      // VTIME alone: the read waits that many tenths of a second (virtual time) for a byte
-      this.vtimeEnd ??= this.now() + BigInt(time) * 100_000_000n;
-      if (this.now() < this.vtimeEnd) throw new SysError(E.EAGAIN);
-    }
+    const min = this.termios.cc[VC.MIN], time = this.termios.cc[VC.TIME], have = this.raw.length;
+    if (min ? have < Math.min(min, buf.length) : !have && time) this.#await(min, time);
     this.vtimeEnd = undefined;
-    if (min && this.raw.length < Math.min(min, buf.length)) throw new SysError(E.EAGAIN);
-    const n = Math.min(buf.length, this.raw.length);
+    const n = Math.min(buf.length, have);
     buf.set(this.raw.splice(0, n));
     return n;
+  }
+
+  /**
+   * A raw read waits (EAGAIN) for more bytes: by VTIME alone (VMIN 0) that
+   * many tenths of a second for a first byte, with VMIN and VTIME for VMIN
+   * bytes but, once one came, no longer than VTIME after the last (virtual time).
+   */
+  #await(min: number, time: number): void {
+    const have = this.raw.length;
+    if (!time || (min && !have)) throw new SysError(E.EAGAIN);
+    if (min && have !== this.vtimeBytes) this.vtimeEnd = undefined; // a byte came: the timer restarts
+    this.vtimeBytes = have;
+    this.vtimeEnd ??= this.now() + BigInt(time) * 100_000_000n;
+    if (this.now() < this.vtimeEnd) throw new SysError(E.EAGAIN);
   }
 
   /** The master's last close: the slave hangs up, and its session leader gets SIGHUP and SIGCONT. */
@@ -309,6 +343,51 @@ export class Pty {
     }
     this.session = this.pgrp = 0;
   }
+}
+
+/** The state of a {@linkcode Pty} a snapshot keeps. */
+type PtyState = Pick<
+  Pty,
+  | "termios"
+  | "rows"
+  | "cols"
+  | "locked"
+  | "session"
+  | "pgrp"
+  | "toMaster"
+  | "lines"
+  | "edit"
+  | "raw"
+  | "masters"
+  | "slaves"
+  | "otherClosed"
+  | "hungUp"
+  | "vtimeEnd"
+  | "vtimeBytes"
+>;
+
+/** A copy of `t`'s state that shares no array with it. */
+function copyState(t: PtyState): PtyState {
+  const { rows, cols, locked, session, pgrp, masters, slaves, otherClosed, hungUp } = t;
+  return {
+    termios: { ...t.termios, cc: t.termios.cc.slice() },
+    ...{ rows, cols, locked, session, pgrp, masters, slaves, otherClosed, hungUp },
+    toMaster: [...t.toMaster],
+    lines: t.lines.map((l) => [...l]),
+    edit: [...t.edit],
+    raw: [...t.raw],
+    vtimeEnd: t.vtimeEnd,
+    vtimeBytes: t.vtimeBytes,
+  };
+}
+
+/** Saves an end of a pty for a snapshot: its status flags and the pair's state. */
+function captureEnd(f: PtyMaster | PtySlave): () => void {
+  const flags = f.statusFlags, restore = f.pty.capture();
+  return () => {
+    f.statusFlags = flags;
+    restore();
+  };
 }
 
 /** The st_rdev of pts slave `n` (major 136) and of /dev/ptmx (5:2), as new_encode_dev packs them. */
@@ -344,6 +423,9 @@ export class PtyMaster implements OpenFile {
   }
   stat(): StatInfo {
     return { ...syntheticStat(S_IF.CHR | 0o666), rdev: BigInt(5 << 8 | 2) };
+  }
+  capture(): () => void {
+    return captureEnd(this);
   }
   close(): void {
     if (--this.pty.masters === 0) this.pty.hangUp();
@@ -391,6 +473,9 @@ export class PtySlave implements OpenFile {
   nextEventNs(): bigint | undefined {
     return this.pty.vtimeEnd;
   }
+  capture(): () => void {
+    return captureEnd(this);
+  }
   close(): void {
     if (--this.pty.slaves === 0) this.pty.otherClosed = true;
   }
@@ -432,6 +517,7 @@ export class PtyTable {
     const t = new Pty(i);
     t.processes = this.processes;
     t.now = this.now;
+    t.relist = () => this.#all.set(i, t);
     this.#all.set(i, t);
     return t;
   }
@@ -445,6 +531,11 @@ export class PtyTable {
   /** The indexes /dev/pts lists. */
   indexes(): number[] {
     return [...this.#all.keys()].filter((i) => this.get(i)).sort((a, b) => a - b);
+  }
+
+  /** Session leader `p` exits: its terminal leaves the session (disassociate_ctty(1)). */
+  leaderExited(p: LinuxProcess): void {
+    if (p.pid === p.sid) this.controlling(p)?.disassociate(true);
   }
 
   /** The controlling terminal of `p`: the pair whose session is `p`'s, unless `p` gave it up. */

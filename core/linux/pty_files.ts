@@ -17,8 +17,9 @@ import { E, SysError } from "./errno.ts";
 import { DirFile, type OpenFile, S_IF, type StatInfo, syntheticStat } from "./fds.ts";
 import { get, put, StructWriter } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
-import { ptsStat, type Pty, PtyMaster, PtySlave, ptyStatus, type Termios } from "./pty.ts";
-import { SIG, SIG_IGN } from "./signals.ts";
+import { ptsStat, type Pty, PtyMaster, PtySlave, ptyStatus, TERMIOS, type Termios } from "./pty.ts";
+import { SA, SIG, SIG_DFL, SIG_IGN, signalName } from "./signals.ts";
+import { Blocking, RESTART } from "./threads.ts";
 
 /** The O_NOCTTY open flag. */
 const O_NOCTTY = 0x100;
@@ -87,28 +88,49 @@ function orphanedGroup(p: LinuxProcess): boolean {
  * A process of a background group uses its controlling terminal
  * (__tty_check_change): a read (`signal` SIGTTIN) fails with EIO when
  * SIGTTIN is ignored or blocked, a change (SIGTTOU: TCSETS, TIOCSPGRP, a
- * write under TOSTOP) then goes ahead; an orphaned group gets EIO; else the
- * signal goes to the group and the call waits for it (a read: EAGAIN) or
- * ends (EINTR: Linux restarts it after a handler with SA_RESTART).
+ * write under TOSTOP) then goes ahead (null); an orphaned group gets EIO;
+ * else the signal goes to the group and the call ends at once as Linux's
+ * ERESTARTSYS does: EINTR after a handler without SA_RESTART, else it runs
+ * again (after the handler, or once SIGCONT continues the stopped process).
  *
  * @example
  * ```ts ignore
- * if (f instanceof PtySlave) background(p, f.pty, SIG.SIGTTIN);
+ * const stop = background(p, f.pty, SIG.SIGTTIN);
+ * if (stop) return stop;
  * ```
  */
-export function background(p: LinuxProcess, t: Pty, signal: number): void {
-  if (!t.pgrp || p.pgid === t.pgrp || p.world.ptys.controlling(p) !== t) return;
-  const ignored = p.signals.actions[signal].handler === SIG_IGN;
+export function background(p: LinuxProcess, t: Pty, signal: number): Blocking | null {
+  if (!t.pgrp || p.pgid === t.pgrp || p.world.ptys.controlling(p) !== t) return null;
+  const act = p.signals.actions[signal];
   const blocked = (p.signals.blocked >> BigInt(signal - 1)) & 1n;
-  if (ignored || blocked) {
+  if (act.handler === SIG_IGN || blocked) {
     if (signal === SIG.SIGTTIN) throw new SysError(E.EIO);
-    return;
+    return null;
   }
   if (orphanedGroup(p)) throw new SysError(E.EIO);
   for (const q of p.world.processes) {
     if (q.pgid === p.pgid && !q.exited) q.sendSignal({ signal, code: 0x80 });
   }
-  throw new SysError(signal === SIG.SIGTTIN ? E.EAGAIN : E.EINTR);
+  // the program started never stops (job_control.ts): running the call again would never end
+  const stops = act.handler === SIG_DFL && p.world.root !== p;
+  const restart = stops || (act.handler !== SIG_DFL && act.flags & SA.RESTART);
+  const result = restart ? RESTART : -E.EINTR;
+  return new Blocking(`${signalName(signal)} to a background group`, () => result);
+}
+
+/**
+ * The check of {@linkcode background} for a read (SIGTTIN) or write (SIGTTOU,
+ * under TOSTOP) of `f`, when it is a pty slave.
+ *
+ * @example
+ * ```ts ignore
+ * return jobControl(p, f, SIG.SIGTTIN) ?? orWait(p, f, () => readInto(p, f, addr, n));
+ * ```
+ */
+export function jobControl(p: LinuxProcess, f: OpenFile, signal: number): Blocking | null {
+  if (!(f instanceof PtySlave)) return null;
+  if (signal === SIG.SIGTTOU && !(f.pty.termios.lflag & TERMIOS.TOSTOP)) return null;
+  return background(p, f.pty, signal);
 }
 
 /** The requests that change the terminal, which a background group may not make (tty_check_change). */
@@ -187,9 +209,7 @@ function noTty(p: LinuxProcess, t: Pty): number {
     t.detached.add(p);
     return 0;
   }
-  t.signalGroup(SIG.SIGHUP);
-  t.signalGroup(SIG.SIGCONT);
-  t.session = t.pgrp = 0;
+  t.disassociate(false);
   return 0;
 }
 
@@ -224,10 +244,11 @@ export function ptyIoctl(
   f: PtyMaster | PtySlave,
   req: number,
   arg: bigint,
-): number {
+): number | Blocking {
   const t = f.pty;
   if (f instanceof PtySlave && t.hungUp) throw new SysError(E.EIO);
-  if (CHANGES.has(req)) background(p, t, SIG.SIGTTOU);
+  const stop = CHANGES.has(req) ? background(p, t, SIG.SIGTTOU) : null;
+  if (stop) return stop;
   const own = f instanceof PtyMaster ? masterIoctl(p, f, req, arg) : null;
   if (own !== null) return own;
   switch (req) {

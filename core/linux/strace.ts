@@ -123,8 +123,13 @@ function fcntlArgs(p: LinuxProcess, a: bigint[]): string[] {
   return [arg(p, "i", a, 0), name, third];
 }
 
-/** ioctl requests that take no argument, and the one whose `int *` QEMU prints the value of. */
-const FIONBIO = 0x5421, FIONREAD = 0x541b, NO_ARGUMENT = new Set([0x5450, 0x5451]);
+/**
+ * ioctl requests that take no argument, those whose `int *` QEMU prints the value of (FIONBIO,
+ * TIOCSPGRP, TIOCSPTLCK), the int it prints as is (TIOCSCTTY), and those whose result `int *`
+ * it prints after the return value (FIONREAD, TIOCGPGRP).
+ */
+const NO_ARGUMENT = new Set([0x5450, 0x5451]), INT_IN = new Set([0x5421, 0x5410, 0x40045431]);
+const TIOCSCTTY = 0x540e, INT_OUT = new Set([0x541b, 0x540f]);
 
 /**
  * ioctl as QEMU 7.2 prints it: a known request by name, then its argument (none, FIONBIO's
@@ -138,7 +143,8 @@ function ioctlArgs(p: LinuxProcess, a: bigint[]): string[] {
     return [fd, hex(BigInt(req)), hex(a[2])];
   }
   if (NO_ARGUMENT.has(req)) return [fd, name];
-  const value = req === FIONBIO ? intAt(p, a[2]) : undefined;
+  if (req === TIOCSCTTY) return [fd, name, `${BigInt.asIntN(32, a[2])}`];
+  const value = INT_IN.has(req) ? intAt(p, a[2]) : undefined;
   return [fd, name, value === undefined ? ptr(a[2]) : `${value}`]; // unreadable: the pointer
 }
 
@@ -229,7 +235,7 @@ export function formatReturn(name: string, ret: bigint, a: bigint[], p?: LinuxPr
   if (name === "mmap" || name === "brk" || name === "mremap") {
     return `0x${BigInt.asUintN(64, ret).toString(16).padStart(16, "0")}`;
   }
-  if (p && r === 0n && name === "ioctl" && Number(BigInt.asUintN(32, a[1])) === FIONREAD) {
+  if (p && r === 0n && name === "ioctl" && INT_OUT.has(Number(BigInt.asUintN(32, a[1])))) {
     return `0 (${intAt(p, a[2]) ?? "?"})`; // what QEMU prints after an IOC_R int request
   }
   const wrote = WRITES_STRUCT[name];

@@ -51,12 +51,16 @@ export const IOCTLS: Record<number, string> = {
   0x5402: "TCSETS",
   0x5403: "TCSETSW",
   0x5404: "TCSETSF",
+  0x540e: "TIOCSCTTY",
+  0x540f: "TIOCGPGRP",
+  0x5410: "TIOCSPGRP",
   0x5413: "TIOCGWINSZ",
   0x5414: "TIOCSWINSZ",
   0x541b: "FIONREAD",
   0x5421: "FIONBIO",
   0x5450: "FIONCLEX",
   0x5451: "FIOCLEX",
+  0x40045431: "TIOCSPTLCK",
 };
 
 /** statx's flags as QEMU 7.2 names them, in its order. */

@@ -19,8 +19,8 @@ import { encodeStat } from "./stat.ts";
 import { get, int, len, put, StructWriter, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
 import { SIG } from "./signals.ts";
-import { PtyMaster, PtySlave, TERMIOS } from "./pty.ts";
-import { background, ptyIoctl } from "./pty_files.ts";
+import { PtyMaster, PtySlave } from "./pty.ts";
+import { jobControl, ptyIoctl } from "./pty_files.ts";
 import { Blocking } from "./threads.ts";
 import { GuestFault } from "../errors.ts";
 
@@ -73,7 +73,6 @@ function readInto(p: LinuxProcess, f: OpenFile, addr: bigint, n: number, pos?: n
   n = Math.min(n, MAX_IO);
   checkWritable(p, addr, n);
   if ((f.statusFlags & O.ACCMODE) === O.WRONLY) throw new SysError(E.EBADF);
-  if (f instanceof PtySlave) background(p, f.pty, SIG.SIGTTIN);
   const buf = scratch(n);
   let got: number;
   if (pos === undefined) got = f.read(buf);
@@ -115,11 +114,17 @@ export function orWait(
 ): number | Blocking {
   const r = attempt(io);
   if (r !== null) return r;
-  const deadlineNs = f.nextEventNs?.(); // a timer: time brings the data
   const outside = f.outside === true; // the network may bring it
-  const alone = p.world.liveThreads() === 1 && deadlineNs === undefined && !outside;
+  const alone = p.world.liveThreads() === 1 && f.nextEventNs?.() === undefined && !outside;
   if ((f.statusFlags & O.NONBLOCK) || alone || dontWait) throw new SysError(E.EAGAIN);
-  const options = { deadlineNs, timeoutResult: -E.EAGAIN, outside };
+  // a timer: time brings the data (a pty's VTIME starts when a byte comes, so asked each time)
+  const options = {
+    get deadlineNs() {
+      return f.nextEventNs?.();
+    },
+    timeoutResult: -E.EAGAIN,
+    outside,
+  };
   return new Blocking(outside ? "the network" : waitsFor, () => attempt(io), options);
 }
 
@@ -182,9 +187,6 @@ export function writeBytes(
   data: Uint8Array,
   pos?: number,
 ): number {
-  if (f instanceof PtySlave && f.pty.termios.lflag & TERMIOS.TOSTOP) {
-    background(p, f.pty, SIG.SIGTTOU);
-  }
   try {
     if (pos === undefined) return f.write(data);
     if (!f.pwrite) throw new SysError(E.ESPIPE);
@@ -232,7 +234,8 @@ function writev(p: LinuxProcess, a: bigint[]): number | Blocking {
     if (take) p.mem.readBytes(base, take, "read", data.subarray(at, at + take));
     at += take;
   }
-  return writeAll(p, f, data.length, (done) => writeBytes(p, f, data.subarray(done)));
+  const stop = jobControl(p, f, SIG.SIGTTOU);
+  return stop ?? writeAll(p, f, data.length, (done) => writeBytes(p, f, data.subarray(done)));
 }
 
 function vectored(
@@ -265,7 +268,7 @@ const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404;
 const TIOCGPGRP = 0x540f, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b;
 const FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451;
 
-function ioctl(p: LinuxProcess, a: bigint[]): number {
+function ioctl(p: LinuxProcess, a: bigint[]): number | Blocking {
   const fd = int(a[0]), f = p.fds.get(fd);
   const req = Number(BigInt.asUintN(32, a[1]));
   // The requests of every file (Linux's do_vfs_ioctl): close-on-exec and O_NONBLOCK.
@@ -501,11 +504,12 @@ function fallocate(p: LinuxProcess, a: bigint[]): number {
 export const fileSyscalls: SyscallTable = {
   read: (p, a) => {
     const f = p.fds.get(int(a[0])), n = len(a[2]);
-    return orWait(p, f, () => readInto(p, f, a[1], n));
+    return jobControl(p, f, SIG.SIGTTIN) ?? orWait(p, f, () => readInto(p, f, a[1], n));
   },
   write: (p, a) => {
     const f = p.fds.get(int(a[0])), n = Math.min(len(a[2]), MAX_IO);
-    return writeAll(p, f, n, (done) => writeFrom(p, f, a[1] + BigInt(done), n - done));
+    return jobControl(p, f, SIG.SIGTTOU) ??
+      writeAll(p, f, n, (done) => writeFrom(p, f, a[1] + BigInt(done), n - done));
   },
   pread64: (p, a) => {
     const pos = Number(BigInt.asIntN(64, a[3]));
@@ -517,8 +521,11 @@ export const fileSyscalls: SyscallTable = {
     if (pos < 0) throw new SysError(E.EINVAL);
     return writeFrom(p, p.fds.get(int(a[0])), a[1], len(a[2]), pos);
   },
-  readv: (p, a) =>
-    orWait(p, p.fds.get(int(a[0])), () => vectored(p, a, (f, b, n) => readInto(p, f, b, n), false)),
+  readv: (p, a) => {
+    const f = p.fds.get(int(a[0]));
+    const io = () => vectored(p, a, (f, b, n) => readInto(p, f, b, n), false);
+    return jobControl(p, f, SIG.SIGTTIN) ?? orWait(p, f, io);
+  },
   writev,
   preadv: (p, a) => vectored(p, a, (f, b, n, pos) => readInto(p, f, b, n, pos), true),
   pwritev: (p, a) => vectored(p, a, (f, b, n, pos) => writeFrom(p, f, b, n, pos), true),

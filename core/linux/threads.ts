@@ -50,7 +50,7 @@ export class Blocking {
     /** what the thread waits for, as the deadlock report names it */
     readonly reason: string,
     /** the syscall's result once the wait is over; null while it goes on */
-    readonly poll: () => bigint | number | null,
+    readonly poll: () => WaitResult | null,
     readonly options: {
       /** virtual monotonic time at which the wait ends with `timeoutResult` */
       deadlineNs?: bigint;

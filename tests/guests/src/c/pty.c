@@ -1,9 +1,10 @@
 // Pseudo-terminals: a pty pair from /dev/ptmx, a child on the slave as its
 // controlling terminal (setsid, TIOCSCTTY), and the line discipline seen from
 // the master: echo, canonical editing (ERASE, KILL, EOF), ICRNL/ONLCR, the
-// signal characters to the foreground group, window size and SIGWINCH, raw mode, poll, EIO on
-// the master once the slave is gone and the slave's hang-up when the master
-// goes. Prints a transcript that depends on no pty number, pid or time.
+// signal characters to the foreground group, window size and SIGWINCH, raw mode (VMIN, VTIME),
+// poll, job control's SIGTTIN and SIGTTOU (SA_RESTART), EIO on the master once the slave is
+// gone, the slave's hang-up when the master goes, and SIGHUP to the foreground group when the
+// session leader exits. Prints a transcript that depends on no pty number, pid or time.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,10 @@
 static const char *yes(int c) { return c ? "yes" : "no"; }
 static volatile sig_atomic_t got[65];
 static void on_signal(int s) { got[s]++; }
+// An SA_RESTART handler: the call runs again after it, until the third ignores the signal.
+static void third_ignores(int s) {
+  if (++got[s] == 3) signal(s, SIG_IGN);
+}
 
 // Prints `what` and the bytes `s` with control characters escaped.
 static void show(const char *what, const char *s, int n) {
@@ -70,7 +75,7 @@ static void child_reads(void) {
 }
 
 // A process of a background group reads the terminal: EIO while it ignores SIGTTIN, else the
-// signal comes (and, without SA_RESTART, the read ends with EINTR).
+// signal comes (and, without SA_RESTART, the read ends with EINTR; with it, the call runs again).
 static void background(void) {
   pid_t g = fork();
   if (g == 0) {
@@ -95,8 +100,20 @@ static void background(void) {
     sigaction(SIGTTOU, &sa, NULL);
     errno = 0;
     int s2 = tcsetattr(0, TCSANOW, &t), f2 = errno;
-    snprintf(out, sizeof out, "background tcsetattr: %d %s; with a handler %d %s, SIGTTOU %d.\n",
+    snprintf(out, sizeof out, "background tcsetattr: %d %s; with a handler %d %s, SIGTTOU %d\n",
              s1, strerror(f1), s2, strerror(f2), got[SIGTTOU]);
+    say(out);
+    sa.sa_handler = third_ignores;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTTIN, &sa, NULL);
+    sigaction(SIGTTOU, &sa, NULL);
+    got[SIGTTIN] = got[SIGTTOU] = 0;
+    errno = 0;
+    int r3 = read(0, &c, 1), e3 = errno;
+    errno = 0;
+    int s3 = tcsetattr(0, TCSANOW, &t), f3 = errno;
+    snprintf(out, sizeof out, "SA_RESTART: read %d %s after %d SIGTTIN, tcsetattr %d %s after %d.\n",
+             r3, strerror(e3), got[SIGTTIN], s3, strerror(f3), got[SIGTTOU]);
     say(out);
     _exit(0);
   }
@@ -151,6 +168,12 @@ static void child(const char *slave) {
   int n = 0;
   while (n < 3) n += read(0, raw + n, 3 - n);
   snprintf(out, sizeof out, "raw read [%.3s] %s\n", raw, yes(avail > 0));
+  say(out);
+  t.c_cc[VMIN] = 8, t.c_cc[VTIME] = 10;  // 8 bytes, but no more than 1 s after the last
+  tcsetattr(0, TCSANOW, &t);
+  say("VMIN 8, VTIME 10\n");
+  n = read(0, raw, sizeof raw);
+  snprintf(out, sizeof out, "timed read %d [%.*s]\n", n, n > 0 ? n : 0, raw);
   say(out);
   t.c_lflag |= ICANON | ECHONL;  // no echo but of newlines
   tcsetattr(0, TCSANOW, &t);
@@ -222,7 +245,12 @@ static void session(int m, int s, const char *slave) {
   ioctl(m, TIOCSWINSZ, &ws);
   expect(m, "winch, then raw mode", "read 0\r\n");
   write(m, "q\rs", 3);
-  expect(m, "raw read, then /dev/tty", ".\r\n");
+  expect(m, "raw read", "VTIME 10\r\n");
+  for (const char *c = "abcd"; *c; c++) {  // 0.4 s apart: VTIME's timer starts again at each
+    if (*c != 'a') usleep(400000);
+    write(m, c, 1);
+  }
+  expect(m, "VMIN and VTIME, then /dev/tty", ".\r\n");
   write(m, "secret\r", 7);
   expect(m, "ECHONL", "]\r\n");
   int st;
@@ -287,6 +315,49 @@ static void hangup(void) {
   waitpid(pid, NULL, 0);
 }
 
+// A session leader exits while another group of its session is the terminal's foreground: that
+// group gets SIGHUP and the session has no terminal any more (disassociate_ctty).
+static void leader_exits(void) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY), ready[2], report[2];
+  grantpt(m), unlockpt(m);
+  char slave[64];
+  strcpy(slave, ptsname(m));
+  pipe(ready), pipe(report);
+  fflush(stdout);
+  pid_t leader = fork();
+  if (leader == 0) {
+    setsid();
+    int s = open(slave, O_RDWR);  // its terminal
+    pid_t member = fork();
+    if (member == 0) {
+      setpgid(0, 0);
+      got[SIGHUP] = got[SIGCONT] = 0;
+      signal(SIGHUP, on_signal);  // blocked but in sigsuspend (main's mask)
+      signal(SIGCONT, on_signal);
+      write(ready[1], "r", 1);
+      await(SIGHUP);
+      pid_t pg = 0;
+      errno = 0;
+      int r = ioctl(s, TIOCGPGRP, &pg), e = errno;
+      char out[160];
+      snprintf(out, sizeof out, "leader gone: SIGHUP %d, SIGCONT %d; TIOCGPGRP %d %s\n", got[SIGHUP],
+               got[SIGCONT], r, strerror(e));
+      write(report[1], out, strlen(out));
+      _exit(0);
+    }
+    setpgid(member, member);
+    char c;
+    read(ready[0], &c, 1);
+    tcsetpgrp(s, member);
+    _exit(0);
+  }
+  waitpid(leader, NULL, 0);
+  char out[160];
+  int n = read(report[0], out, sizeof out);
+  printf("%.*s", n > 0 ? n : 0, out);
+  close(m);
+}
+
 int main(void) {
   struct sigaction sa = {0};
   sa.sa_handler = on_signal;  // no SA_RESTART
@@ -313,5 +384,6 @@ int main(void) {
   session(m, attrs(m, slave), slave);
   close(m);
   hangup();
+  leader_exits();
   return 0;
 }
