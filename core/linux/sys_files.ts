@@ -117,10 +117,15 @@ export function orWait(
   const outside = f.outside === true; // the network may bring it
   const alone = p.world.liveThreads() === 1 && f.nextEventNs?.() === undefined && !outside;
   if ((f.statusFlags & O.NONBLOCK) || alone || dontWait) throw new SysError(E.EAGAIN);
-  // a timer: time brings the data (a pty's VTIME starts when a byte comes, so asked each time)
+  // a timer: time brings the data (a pty's VTIME starts when a byte comes, so asked each time),
+  // unless the call sets its own deadline (recvmmsg's timeout, once a datagram came)
+  let callDeadline: bigint | undefined;
   const options = {
-    get deadlineNs() {
-      return f.nextEventNs?.();
+    get deadlineNs(): bigint | undefined {
+      return callDeadline ?? f.nextEventNs?.();
+    },
+    set deadlineNs(ns: bigint | undefined) {
+      callDeadline = ns;
     },
     timeoutResult: -E.EAGAIN,
     outside,
