@@ -26,7 +26,7 @@ import { type AmendProgress, prepareAmend } from "./amend.ts";
 import { describeQcow2 } from "./describe.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot, snapshotTable } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
-import { growL1 } from "./l1.ts";
+import { growL1, vmStateOffset } from "./l1.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
 import { be64, HeaderField, Incompat, type Qcow2Header, serializeHeader } from "./header.ts";
 import {
@@ -521,18 +521,13 @@ export class Qcow2Image implements BlockDriver {
 
   /** Where the VM state area starts: the first L1 entry past the disk (qcow2_vm_state_offset). */
   get vmStateOffset(): number {
-    return this.#vmStateOffset(this.size);
-  }
-
-  #vmStateOffset(diskSize: number): number {
-    const span = this.clusterSize * this.l2Entries;
-    return Math.ceil(diskSize / span) * span;
+    return vmStateOffset(this, this.size);
   }
 
   readVmState(id: string, length: number): Uint8Array<ArrayBuffer> {
     const table = snapshotTable(this, id);
     if (!table) throw new EmuError(`${this.file.path}: no snapshot with id ${id}`);
-    const out = new Uint8Array(length), at = this.#vmStateOffset(table.diskSize);
+    const out = new Uint8Array(length), at = vmStateOffset(this, table.diskSize);
     // the snapshot's table maps the reads for a moment; the disk stays as it is
     const active = this.l1;
     this.l1 = table.l1;

@@ -31,3 +31,20 @@ export function growL1(img: Qcow2Image, entries: number): void {
   }
   if (oldSize) img.refcounts.update(oldOffset, Math.ceil((oldSize * 8) / img.clusterSize), -1);
 }
+
+/**
+ * Where the VM state area of a disk of `diskSize` bytes starts: the first L1 entry past the disk
+ * (QEMU's qcow2_vm_state_offset).
+ *
+ * @example
+ * ```ts ignore
+ * const at = vmStateOffset(image, image.size);
+ * ```
+ */
+export function vmStateOffset(
+  image: { clusterSize: number; l2Entries: number },
+  diskSize: number,
+): number {
+  const span = image.clusterSize * image.l2Entries;
+  return Math.ceil(diskSize / span) * span;
+}
