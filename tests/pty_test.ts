@@ -2,7 +2,7 @@
 // transcript of a pty session (job control, VMIN with VTIME, a session leader's exit), and BusyBox's `script` (which runs a command on a pty it opens),
 // compared with qemu-riscv64 (whose guest gets the host's ptys) in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 import { installed } from "./util/installed.ts";
 import { runGuest, testAgainstQemu } from "./util/guest_runs.ts";
@@ -82,12 +82,15 @@ Deno.test("pty: a snapshot puts back the pair (queues, line in edit, size, lock,
 });
 
 /**
- * The -strace lines of the job-control and lock ioctls, without fds, pointers and pids (QEMU's
+ * The -strace lines of `requests` that QEMU printed whole, without fds, pointers and pids (QEMU's
  * log interleaves the lines of several processes: only whole calls count).
  */
-function ptyIoctls(lines: string[]): string[] {
-  const re =
-    /ioctl\(\d+,(TIOCSCTTY|TIOCGPGRP|TIOCSPGRP|TIOCSPTLCK),.* = (0|0 \(\d+\)|-1 errno=.*)$/;
+function ptyIoctls(
+  lines: string[],
+  requests: string,
+  results = "0|0 \\(.*\\)|-1 errno=.*",
+): string[] {
+  const re = new RegExp(`ioctl\\(\\d+,(${requests}),.* = (${results})$`);
   const calls = lines.flatMap((l) => re.exec(l)?.[0] ?? []).map((l) =>
     l.replace(/ioctl\(\d+,/, "ioctl(fd,").replace(/0x[0-9a-f]+/g, "ptr")
       .replace(/(SPGRP,|\()\d{2,}/g, "$1pid")
@@ -95,8 +98,12 @@ function ptyIoctls(lines: string[]): string[] {
   return [...new Set(calls)].sort();
 }
 
+const JOB_CONTROL = "TIOCSCTTY|TIOCGPGRP|TIOCSPGRP|TIOCSPTLCK";
+const TERMIOS = "TCGETS|TCSETS|TCSETSW|TCSETSF|TIOCGWINSZ|TIOCSWINSZ";
+
 Deno.test({
-  name: "pty: -strace names TIOCSCTTY, TIOCGPGRP, TIOCSPGRP and TIOCSPTLCK as qemu-riscv64 does",
+  name:
+    "pty: -strace prints the job-control, lock, termios and winsize ioctls as qemu-riscv64 does",
   ignore: !installed("qemu-riscv64"),
   async fn() {
     const prog = new URL("./guests/bin/pty.static.O2", import.meta.url).pathname;
@@ -104,18 +111,25 @@ Deno.test({
     try {
       // QEMU writes a call's name and its result separately, so another process's line can land
       // between them and hide a call: run it again until all five calls come out whole.
-      let expected: string[] = [];
-      for (let run = 0; run < 5 && expected.length < 5; run++) {
+      let peerLines: string[] = [];
+      for (let run = 0; run < 5 && ptyIoctls(peerLines, JOB_CONTROL).length < 5; run++) {
         const peer = new Deno.Command("qemu-riscv64", {
           args: ["-d", "strace", "-D", log, prog],
           stdout: "null",
           stdin: "null",
         });
         assertEquals((await peer.output()).code, 0);
-        expected = ptyIoctls(new TextDecoder().decode(Deno.readFileSync(log)).split("\n"));
+        peerLines = new TextDecoder().decode(Deno.readFileSync(log)).split("\n");
       }
+      const expected = ptyIoctls(peerLines, JOB_CONTROL);
       assertEquals(expected.length, 5, expected.join("\n"));
-      assertEquals(ptyIoctls((await runGuest("pty.static.O2")).strace), expected);
+      const ours = (await runGuest("pty.static.O2")).strace;
+      assertEquals(ptyIoctls(ours, JOB_CONTROL), expected);
+      // termios and winsize, read and written: every whole successful line QEMU printed
+      const termios = ptyIoctls(ours, TERMIOS, "0|0 \\(.*\\)");
+      const peerTermios = ptyIoctls(peerLines, TERMIOS, "0|0 \\(.*\\)");
+      assert(peerTermios.length >= 8, peerTermios.join("\n"));
+      for (const line of peerTermios) assert(termios.includes(line), `missing: ${line}`);
     } finally {
       Deno.removeSync(log);
     }

@@ -13,7 +13,6 @@ import {
   arg,
   CLONE_FLAGS,
   flags,
-  IOCTLS,
   itimervalAt,
   type Kind,
   openFlags,
@@ -21,6 +20,7 @@ import {
   qemuSignal,
   timespecAt,
 } from "./strace_args.ts";
+import { ioctlArgs, ioctlWritten } from "./strace_ioctl.ts";
 
 /** The syscalls QEMU 7.2 decodes, by their argument kinds (others print six `%ld`). */
 const SPECS: Record<string, Kind[]> = {
@@ -123,41 +123,6 @@ function fcntlArgs(p: LinuxProcess, a: bigint[]): string[] {
   return [arg(p, "i", a, 0), name, third];
 }
 
-/**
- * ioctl requests that take no argument, those whose `int *` QEMU prints the value of (FIONBIO,
- * TIOCSPGRP, TIOCSPTLCK), the int it prints as is (TIOCSCTTY), and those whose result `int *`
- * it prints after the return value (FIONREAD, TIOCGPGRP).
- */
-const NO_ARGUMENT = new Set([0x5450, 0x5451]), INT_IN = new Set([0x5421, 0x5410, 0x40045431]);
-const TIOCSCTTY = 0x540e, INT_OUT = new Set([0x541b, 0x540f]);
-
-/**
- * ioctl as QEMU 7.2 prints it: a known request by name, then its argument (none, FIONBIO's
- * int, or the pointer); an unknown one in hex, its argument in hex.
- */
-function ioctlArgs(p: LinuxProcess, a: bigint[]): string[] {
-  const req = Number(BigInt.asUintN(32, a[1])), name = IOCTLS[req];
-  const fd = arg(p, "i", a, 0);
-  if (name === undefined) {
-    const hex = (v: bigint) => v === 0n ? "0" : `0x${BigInt.asUintN(64, v).toString(16)}`;
-    return [fd, hex(BigInt(req)), hex(a[2])];
-  }
-  if (NO_ARGUMENT.has(req)) return [fd, name];
-  if (req === TIOCSCTTY) return [fd, name, `${BigInt.asIntN(32, a[2])}`];
-  const value = INT_IN.has(req) ? intAt(p, a[2]) : undefined;
-  return [fd, name, value === undefined ? ptr(a[2]) : `${value}`]; // unreadable: the pointer
-}
-
-/** The int at `addr`, if the guest can read it. */
-function intAt(p: LinuxProcess, addr: bigint): number | undefined {
-  try {
-    const b = p.mem.readBytes(addr, 4, "read");
-    return new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
-  } catch {
-    return undefined;
-  }
-}
-
 /** riscv64's clone(flags, stack, parent_tid, tls, child_tid), with QEMU's labels. */
 /**
  * execve's path and argv as QEMU's print_execve writes them: the strings as they are, in
@@ -235,9 +200,7 @@ export function formatReturn(name: string, ret: bigint, a: bigint[], p?: LinuxPr
   if (name === "mmap" || name === "brk" || name === "mremap") {
     return `0x${BigInt.asUintN(64, ret).toString(16).padStart(16, "0")}`;
   }
-  if (p && r === 0n && name === "ioctl" && INT_OUT.has(Number(BigInt.asUintN(32, a[1])))) {
-    return `0 (${intAt(p, a[2]) ?? "?"})`; // what QEMU prints after an IOC_R int request
-  }
+  if (p && r >= 0n && name === "ioctl") return `${r}${ioctlWritten(p, a)}`;
   const wrote = WRITES_STRUCT[name];
   if (p && r === 0n && wrote && a[wrote[0]]) {
     return `0 (${wrote[2]}${wrote[1](p, a[wrote[0]])})`;
