@@ -13,19 +13,24 @@ const HAVE_QEMU = installed(QEMU);
 /**
  * What legitimately differs between the two runs, replaced: pids, the digits of addresses
  * (a zero-padded address stays told apart from an unpadded one: that is the format), stack
- * addresses QEMU prints in decimal, times, and set_robust_list's result (QEMU 7.2 lacks it).
+ * addresses QEMU prints in decimal, times, process groups and sessions, and set_robust_list's
+ * result (QEMU 7.2 lacks it).
  */
 export function normalize(line: string): string {
   return line
     .replace(/(tv_n?sec = )\d+/g, "$1T")
     .replace(/^\d+ /, "PID ")
     .replace(/(FUTEX_\w+),\d+,/, "$1,VAL,")
-    .replace(/\b(kill\(|tkill\(|si_pid=)\d+/g, "$1PID")
-    .replace(/\b(tgkill\()\d+,\d+/g, "$1PID,PID")
+    .replace(/\b(kill\(|tkill\(|si_pid=|pidfd_open\(|rt_sigqueueinfo\()\d+/g, "$1PID")
+    .replace(/\b(tgkill\(|rt_tgsigqueueinfo\()\d+,\d+/g, "$1PID,PID")
+    .replace(/^(PID setpgid\(0,)\d+/, "$1PID")
     .replace(/0x[0-9a-f]{16}\b/g, "0xPADDED")
     .replace(/0x[0-9a-f]{5,}\b/g, "0xADDR")
     .replace(/\b\d{9,}\b/g, "DECADDR")
-    .replace(/^(PID (?:getpid|getppid|gettid|set_tid_address).*\)) = \d+$/, "$1 = PID")
+    .replace(
+      /^(PID (?:getpid|getppid|gettid|set_tid_address|getpgid|getsid).*\)) = \d+$/,
+      "$1 = PID",
+    )
     .replace(/^(PID set_robust_list\(.*\)) = .*$/, "$1");
 }
 

@@ -11,8 +11,6 @@ import type { LinuxProcess } from "./process.ts";
 import type { PendingSignal } from "./signals.ts";
 import {
   arg,
-  CLONE_FLAGS,
-  flags,
   itimervalAt,
   type Kind,
   openFlags,
@@ -21,6 +19,8 @@ import {
   timespecAt,
 } from "./strace_args.ts";
 import { ioctlArgs, ioctlWritten } from "./strace_ioctl.ts";
+import { siginfoText } from "./strace_siginfo.ts";
+import { CALL_PRINTERS } from "./strace_calls.ts";
 
 /** The syscalls QEMU 7.2 decodes, by their argument kinds (others print six `%ld`). */
 const SPECS: Record<string, Kind[]> = {
@@ -30,7 +30,22 @@ const SPECS: Record<string, Kind[]> = {
   openat: ["f", "s", "o", "m"],
   close: ["i"],
   lseek: ["i", "ld", "whence"],
-  newfstatat: ["f", "s", "p", "flags"],
+  newfstatat: ["f", "s", "p", "at"],
+  utimensat: ["f", "s", "p", "at"],
+  linkat: ["f", "s", "f", "s", "at"],
+  fchmodat: ["f", "s", "m", "at"],
+  fchownat: ["f", "s", "i", "i", "at"],
+  truncate: ["s", "ld"],
+  ftruncate: ["i", "ld"],
+  fchdir: ["i"],
+  fchmod: ["i", "o8"],
+  fchown: ["i", "i", "i"],
+  fstatfs: ["i", "hp"],
+  fsync: ["i"],
+  fdatasync: ["i"],
+  syncfs: ["i"],
+  copy_file_range: ["i", "hp", "i", "hp", "lu", "u"],
+  close_range: ["u", "u", "u"],
   fstat: ["i", "p"],
   statx: ["f", "s", "statxat", "statxmask", "p"],
   readlinkat: ["f", "s", "p", "i"],
@@ -45,7 +60,7 @@ const SPECS: Record<string, Kind[]> = {
   uname: ["hp"],
   umask: ["o8"],
   sigaltstack: ["hp", "hp"],
-  getdents64: ["i", "hp", "i"],
+  getdents64: ["i", "hp", "u"],
   getrandom: ["hp", "u", "u"],
   brk: ["p"],
   mmap: ["p", "ld", "prot", "map", "i", "ld"],
@@ -63,7 +78,7 @@ const SPECS: Record<string, Kind[]> = {
   dup3: ["i", "i", "i"],
   clock_gettime: ["clock", "p"],
   clock_getres: ["clock", "p"],
-  clock_nanosleep: ["clock", "i", "ts", "p"],
+  clock_nanosleep: ["clock", "i", "ts", "ts"],
   futex: ["p", "futex", "i", "p", "p", "a4"],
   getitimer: ["itimer", "p"],
   setitimer: ["itimer", "itv", "p"],
@@ -71,6 +86,36 @@ const SPECS: Record<string, Kind[]> = {
   getppid: [],
   gettid: [],
   getuid: [],
+  geteuid: [],
+  getgid: [],
+  getegid: [],
+  setgid: ["u"],
+  setreuid: ["u", "u"],
+  setresuid: ["u", "u", "u"],
+  setresgid: ["u", "u", "u"],
+  setfsuid: ["u"],
+  setfsgid: ["u"],
+  getpriority: ["x", "x"],
+  setpgid: ["u", "u"],
+  getpgid: ["u"],
+  getsid: ["i"],
+  setsid: [],
+  getcpu: ["hp", "i"],
+  capget: ["hp", "hp"],
+  capset: ["hp", "hp"],
+  eventfd2: ["i", "i"],
+  epoll_create1: ["i"],
+  listen: ["i", "i"],
+  connect: ["i", "x", "i"],
+  accept: ["i", "p", "num"],
+  recvmsg: ["i", "hp", "x"],
+  waitid: ["x", "i", "hp", "x"],
+  timer_settime: ["i", "i", "hp", "hp"],
+  mlock: ["hp", "lu"],
+  munlock: ["hp", "lu"],
+  munlockall: [],
+  pidfd_open: ["i", "u"],
+  pidfd_getfd: ["i", "i", "u"],
 };
 
 /** Syscalls QEMU 7.2 has no name for: it prints `Unknown syscall N` and no result. */
@@ -145,20 +190,6 @@ function execveArgs(p: LinuxProcess, a: bigint[]): string[] {
   }
 }
 
-function cloneArgs(a: bigint[]): string[] {
-  const i = Number(BigInt.asIntN(32, a[0]));
-  const sig = i & 0xff;
-  const f = flags(i & ~0xff, CLONE_FLAGS, "");
-  const first = sig ? (f ? `${f}|${qemuSignal(sig)}` : qemuSignal(sig)) : f || "0";
-  return [
-    first,
-    `child_stack=${ptr(a[1])}`,
-    `parent_tidptr=${ptr(a[2])}`,
-    `tls=${ptr(a[3])}`,
-    `child_tidptr=${ptr(a[4])}`,
-  ];
-}
-
 /**
  * Formats the call part of a strace line: `TID name(args)` (QEMU prints the process id on
  * every thread's lines; the thread id tells Denemu's threads apart).
@@ -174,7 +205,7 @@ export function formatSyscall(p: LinuxProcess, name: string, nr: number, a: bigi
   let args: string[];
   if (name === "fcntl") args = fcntlArgs(p, a);
   else if (name === "ioctl") args = ioctlArgs(p, a);
-  else if (name === "clone") args = cloneArgs(a);
+  else if (CALL_PRINTERS[name]) args = CALL_PRINTERS[name](p, a);
   else if (name === "execve") args = execveArgs(p, a);
   else if (!spec) args = a.map((v) => BigInt.asIntN(64, v).toString());
   else {
@@ -197,12 +228,12 @@ export function formatSyscall(p: LinuxProcess, name: string, nr: number, a: bigi
 export function formatReturn(name: string, ret: bigint, a: bigint[], p?: LinuxProcess): string {
   const r = BigInt.asIntN(64, ret);
   if (r < 0n && r >= -4095n) return `-1 errno=${-r} (${errnoMessage(Number(-r))})`;
-  if (name === "mmap" || name === "brk" || name === "mremap") {
+  if (name === "mmap" || name === "brk") {
     return `0x${BigInt.asUintN(64, ret).toString(16).padStart(16, "0")}`;
   }
   if (p && r >= 0n && name === "ioctl") return `${r}${ioctlWritten(p, a)}`;
   const wrote = WRITES_STRUCT[name];
-  if (p && r === 0n && wrote && a[wrote[0]]) {
+  if (p && r === 0n && wrote) {
     return `0 (${wrote[2]}${wrote[1](p, a[wrote[0]])})`;
   }
   return r.toString();
@@ -224,29 +255,7 @@ export function formatResult(
   return name === "rt_sigreturn" ? " = -1 errno=513 (Successful exit from sigreturn)" : "";
 }
 
-const SI_CODES: Record<number, string> = {
-  0: "SI_USER",
-  0x80: "SI_KERNEL",
-  [-1]: "SI_QUEUE",
-  [-2]: "SI_TIMER",
-  [-3]: "SI_MESGQ",
-  [-4]: "SI_ASYNCIO",
-  [-5]: "SI_SIGIO",
-  [-6]: "SI_TKILL",
-};
-
 /** The `--- SIG {siginfo} ---` line of a signal delivered to the guest. */
 export function formatSignal(s: PendingSignal): string {
-  const name = qemuSignal(s.signal);
-  const code = SI_CODES[s.code] ?? `${s.code}`;
-  let rest: string;
-  if (s.fault) rest = `, si_addr=${ptr(s.addr ?? 0n)}`;
-  else if (s.signal === 17 && s.status !== undefined) {
-    rest = `, si_pid=${s.pid ?? 0}, si_uid=${
-      s.uid ?? 0
-    }, si_status=${s.status}, si_utime=0, si_stime=0`;
-  } else if (s.code === -1) {
-    rest = `, si_pid=${s.pid ?? 0}, si_uid=${s.uid ?? 0}, si_sigval=${s.value ?? 0n}`;
-  } else rest = `, si_pid=${s.pid ?? 0}, si_uid=${s.uid ?? 0}`;
-  return `--- ${name} {si_signo=${name}, si_code=${code}${rest}} ---`;
+  return `--- ${qemuSignal(s.signal)} ${siginfoText(s)} ---`;
 }

@@ -29,13 +29,14 @@ export type Kind =
   | "a4"
   | "o"
   | "m"
+  | "lu"
+  | "num"
   | "prot"
   | "map"
   | "sig"
   | "acc"
   | "at"
   | "unlinkat"
-  | "flags"
   | "statxat"
   | "statxmask"
   | "futex"
@@ -307,6 +308,35 @@ export function itimervalAt(p: LinuxProcess, addr: bigint): string {
   }
 }
 
+const FILE_TYPES: [number, string][] = [
+  [0o140000, "S_IFSOCK"],
+  [0o120000, "S_IFLNK"],
+  [0o100000, "S_IFREG"],
+  [0o060000, "S_IFBLK"],
+  [0o040000, "S_IFDIR"],
+  [0o020000, "S_IFCHR"],
+  [0o010000, "S_IFIFO"],
+];
+
+/** A mode as QEMU's print_file_mode: `000` for none, the first file type named, octal bits. */
+function fileMode(mode: number): string {
+  if (mode === 0) return "000";
+  const type = FILE_TYPES.find(([bits]) => (mode & bits) === bits)?.[1];
+  const perms = mode & ~0o170000;
+  const octal = perms ? `0${(perms >>> 0).toString(8)}` : "";
+  return type ? (octal ? `${type}|${octal}` : type) : octal;
+}
+
+/** The int at `addr`, if the guest can read it. */
+function intAt(p: LinuxProcess, addr: bigint): number | undefined {
+  try {
+    const b = p.mem.readBytes(addr, 4, "read");
+    return new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One argument (`a[n]`) of kind `k`. */
 export function arg(p: LinuxProcess, k: Kind, a: bigint[], n: number): string {
   const v = a[n];
@@ -337,7 +367,7 @@ export function arg(p: LinuxProcess, k: Kind, a: bigint[], n: number): string {
     case "o":
       return openFlags(i, p.abi.openFlagBits);
     case "m":
-      return `0${(i & 0o7777).toString(8)}`;
+      return fileMode(i);
     case "prot":
       return flags(i, PROT, "PROT_NONE");
     case "map":
@@ -350,8 +380,10 @@ export function arg(p: LinuxProcess, k: Kind, a: bigint[], n: number): string {
       return flags(i, [[0x200, "AT_REMOVEDIR"]], "0");
     case "sig":
       return qemuSignal(i);
-    case "flags":
-      return v === 0n ? "0" : `0x${BigInt.asUintN(64, v).toString(16)}`;
+    case "lu":
+      return BigInt.asUintN(64, v).toString();
+    case "num":
+      return v === 0n ? "NULL" : `[${intAt(p, v) ?? "?"}]`;
     case "statxat":
       return flags(i, STATX_AT, "0");
     case "statxmask":
@@ -367,7 +399,7 @@ export function arg(p: LinuxProcess, k: Kind, a: bigint[], n: number): string {
     case "madv":
       return MADVICE[i] ?? `${i}`;
     case "itimer":
-      return ["ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF"][i] ?? `${i}`;
+      return ["ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF"][i] ?? `0x${(i >>> 0).toString(16)}`;
     case "itv":
       return itimervalAt(p, v);
   }

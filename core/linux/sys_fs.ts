@@ -383,7 +383,9 @@ const seconds = (ns: bigint | null, old: Date | null) =>
  * only set a symlink's target's, which may be outside the root).
  */
 function utimensat(p: LinuxProcess, a: bigint[]): number {
-  const flags = int(a[3]), path = a[1] ? readPath(p, a[1]) : "";
+  const flags = int(a[3]);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) throw new SysError(E.EINVAL);
+  const path = a[1] ? readPath(p, a[1]) : "";
   let host: string | null = null, file: HostFile | null = null;
   if (path === "" && (a[1] === 0n || flags & AT_EMPTY_PATH)) {
     const f = int(a[0]) === AT_FDCWD ? null : p.fds.get(int(a[0]));

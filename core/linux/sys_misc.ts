@@ -1,5 +1,5 @@
 /**
- * Miscellaneous syscalls: getrandom (the seeded generator).
+ * Miscellaneous syscalls: getrandom (the seeded generator), syncfs and close_range.
  *
  * @module
  */
@@ -24,5 +24,19 @@ export const miscSyscalls: SyscallTable = {
     if (flags & ~7 || (flags & 6) === 6) throw new SysError(E.EINVAL);
     put(p, a[0], p.random.bytes(n));
     return n;
+  },
+  // the guest's files are the host's: nothing to flush of Denemu's own
+  syncfs: (p, a) => (p.fds.get(int(a[0])), 0),
+  close_range: (p, a) => {
+    const first = Number(BigInt.asUintN(32, a[0])), last = Number(BigInt.asUintN(32, a[1]));
+    const flags = int(a[2]);
+    // CLOSE_RANGE_UNSHARE (2) has no table to unshare here; CLOSE_RANGE_CLOEXEC (4)
+    if (flags & ~6 || first > last) throw new SysError(E.EINVAL);
+    for (const { fd } of p.fds.list()) {
+      if (fd < first || fd > last) continue;
+      if (flags & 4) p.fds.setCloexec(fd, true);
+      else p.fds.close(fd);
+    }
+    return 0;
   },
 };

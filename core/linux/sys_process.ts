@@ -84,6 +84,11 @@ function exit(p: LinuxProcess, a: bigint[]): typeof NO_RETURN {
 
 const ids = () => hostIds();
 
+/** 0 when each of the first `n` ids is -1 (unchanged) or the one the run has; EPERM else. */
+function keepsIds(a: bigint[], n: number, id: number): number {
+  return a.slice(0, n).every((v) => int(v) === -1 || int(v) === id) ? 0 : -E.EPERM;
+}
+
 /**
  * Process syscalls by name.
  *
@@ -113,6 +118,13 @@ export const processSyscalls: SyscallTable = {
   getgroups: () => 0,
   setuid: (_p, a) => int(a[0]) === ids().uid ? 0 : -E.EPERM,
   setgid: (_p, a) => int(a[0]) === ids().gid ? 0 : -E.EPERM,
+  setreuid: (_p, a) => keepsIds(a, 2, ids().uid),
+  setregid: (_p, a) => keepsIds(a, 2, ids().gid),
+  setresuid: (_p, a) => keepsIds(a, 3, ids().uid),
+  setresgid: (_p, a) => keepsIds(a, 3, ids().gid),
+  // these return the old id and never fail; a change is not permitted, so it stays
+  setfsuid: () => ids().uid,
+  setfsgid: () => ids().gid,
   uname: (p, a) => {
     const parts = ["Linux", UNAME_NODENAME, UNAME_RELEASE, UNAME_VERSION, p.abi.machine, "(none)"];
     const buf = new Uint8Array(65 * 6);

@@ -141,12 +141,13 @@ function bind(p: LinuxProcess, s: UnixSocket, a: bigint[]): number {
     return 0;
   }
   const path = sunPath(p, a[1], a[2]);
-  if (s.address) throw new SysError(E.EINVAL);
   if (path[0] === 0) {
     s.bind(unixAddress(path), abstractKey(path), null);
     return 0;
   }
   const host = resolveAt(p, AT_FDCWD, pathText(path), false);
+  // Linux makes the node before it looks at the socket: a name in use is EADDRINUSE first
+  if (s.address) throw new SysError(lstatSafe(host) ? E.EADDRINUSE : E.EINVAL);
   const ino = makeSocketFile(host, 0o777 & ~p.umask);
   s.bind(unixAddress(new Uint8Array([...path, 0])), host, ino);
   return 0;

@@ -20,6 +20,15 @@
 #include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/eventfd.h>
+#include <sys/epoll.h>
+#include <sys/statfs.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <sys/fsuid.h>
+#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,6 +179,108 @@ static void more_calls(void) {
   rmdir("more_dir");
 }
 
+// Calls with QEMU 7.2's own formats: fds, ids, process groups, sockets (unix only: inet ones
+// need --net here), sockaddrs, queued signals with their siginfo, mknodat, utimensat, clone's
+// flags and the timespec clock_nanosleep leaves, each with results that do not depend on the
+// host. The failing ones fail the same way on Linux and under both emulators.
+static void format_calls(void) {
+  char buf[512];
+  struct statfs sfs;
+  struct timespec ts = {0, 1000}, rem = {7, 8};
+  struct itimerval it = {0};
+  mkdir("fmt_dir", 0755);
+  int fd = open("fmt_dir/f", O_CREAT | O_RDWR, 0644);
+  ftruncate(fd, 1234);
+  fchmod(fd, 0640);
+  fchown(fd, -1, -1);
+  fstatfs(fd, &sfs);
+  fsync(fd);
+  fdatasync(fd);
+  syncfs(fd);
+  int dir = open("fmt_dir", O_RDONLY | O_DIRECTORY);
+  syscall(SYS_getdents64, dir, buf, sizeof buf);
+  fchdir(dir);
+  chdir("..");
+  truncate("fmt_dir/f", 10);
+  linkat(AT_FDCWD, "fmt_dir/f", AT_FDCWD, "fmt_dir/h", 0);
+  fchmodat(AT_FDCWD, "fmt_dir/h", 0600, 0);
+  fchownat(AT_FDCWD, "fmt_dir/h", -1, -1, AT_SYMLINK_NOFOLLOW);
+  struct stat st;
+  fstatat(AT_FDCWD, "fmt_dir/h", &st, AT_SYMLINK_NOFOLLOW);
+  utimensat(AT_FDCWD, "fmt_dir/h", NULL, 0);
+  struct timespec times[2] = {{1, 2}, {3, UTIME_OMIT}};
+  utimensat(fd, NULL, times, 0);
+  utimensat(AT_FDCWD, "fmt_dir/h", times, 0x4000);
+  mknodat(AT_FDCWD, "fmt_dir/fifo", S_IFIFO | 0600, 0);
+  mknodat(AT_FDCWD, "fmt_dir/plain", 0, 0);
+  int e = eventfd(3, EFD_CLOEXEC);
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  close(ep);
+  close(e);
+  getpriority(PRIO_PROCESS, 0);
+  geteuid();
+  getgid();
+  getegid();
+  setgid(getgid());
+  setreuid(-1, -1);
+  setresuid(-1, -1, -1);
+  setresgid(-1, -1, -1);
+  setfsuid(-1);
+  setfsgid(-1);
+  getpgid(0);
+  getsid(0);
+  setpgid(0, getpgid(0));
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+  socket(AF_UNIX, SOCK_DGRAM, 0);
+  struct sockaddr_un sun = {AF_UNIX, "fmt_dir/sock"};
+  bind(s, (struct sockaddr *)&sun, sizeof sun);
+  bind(s, (struct sockaddr *)&sun, 2 + 12);
+  struct sockaddr_in sin = {AF_INET, htons(8080), {htonl(0x7f000001)}};
+  bind(s, (struct sockaddr *)&sin, sizeof sin);
+  accept4(s, NULL, NULL, SOCK_NONBLOCK); // not listening: EINVAL
+  listen(s, 4);
+  socklen_t len = sizeof sun;
+  int c = socket(AF_UNIX, SOCK_STREAM, 0);
+  connect(c, (struct sockaddr *)&sun, sizeof sun);
+  int a = accept(s, (struct sockaddr *)&sun, &len);
+  struct iovec iov = {buf, sizeof buf};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  recvmsg(c, &mh, MSG_DONTWAIT); // nothing sent: EAGAIN (QEMU gives 0 with no iovec at all)
+  close(a);
+  close(c);
+  close(s);
+  syscall(SYS_getitimer, 3, &it);
+  setitimer(ITIMER_REAL, &it, NULL);
+  clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &rem);
+  syscall(SYS_clone, CLONE_THREAD | SIGCHLD, 0, 0, 0, 0);
+  int pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+  syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
+  close(pidfd);
+  syscall(SYS_close_range, 100, 200, 0);
+  signal(SIGUSR2, SIG_IGN);
+  siginfo_t si = {0};
+  si.si_signo = SIGUSR2;
+  si.si_code = SI_QUEUE;
+  si.si_pid = getpid();
+  si.si_value.sival_int = 43;
+  syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR2, &si);
+  syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGUSR2, &si);
+  char *p = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  mlock(p, 4096);
+  munlock(p, 4096);
+  munmap(p, 4096);
+  waitid(P_ALL, 0, &si, WEXITED | WNOHANG);
+  unlink("fmt_dir/sock");
+  unlink("fmt_dir/plain");
+  unlink("fmt_dir/fifo");
+  unlink("fmt_dir/h");
+  unlink("fmt_dir/f");
+  close(dir);
+  close(fd);
+  rmdir("fmt_dir");
+}
+
 int main(int argc, char **argv) {
   printf("start\n");
   fflush(stdout);
@@ -178,6 +289,7 @@ int main(int argc, char **argv) {
   fds();
   signals_and_time();
   more_calls();
+  format_calls();
   if (argc > 1 && !strcmp(argv[1], "thread")) {
     pthread_t t;
     pthread_create(&t, 0, worker, 0);
