@@ -152,6 +152,8 @@ export interface LinuxAbi {
   hwcap: bigint;
   /** AT_HWCAP2 value, on machines whose Linux passes one */
   hwcap2?: bigint;
+  /** AT_PLATFORM string, on machines whose Linux passes one (its ELF_PLATFORM) */
+  platform?: string;
   /** where a Debian cross toolchain keeps this machine's libraries (`-L` default when present) */
   defaultSysroot: string;
   /**

@@ -12,7 +12,8 @@
 //   operations, structure loads and stores) and the two above, at -O3 -ftree-vectorize;
 // - magic32: the fuzz target tests/fuzz/src/magic32.c, as scripts/build_fuzz_targets.ts builds it;
 // - <name>.static.O2 / .O0 and .dynamic.O2: C guests shared with riscv (tests/guests/src/c).
-//   (world.static.O2 prints host time: tests/aarch64_features_test.ts records and replays it.)
+//   (world.static.O2 prints host time: tests/aarch64_features_test.ts records and replays it;
+//   strace_calls.static.O2's -strace lines are compared with qemu-aarch64's.)
 // - estimate.O2: tests/guests/src/a64/estimate.c, freestanding: the FP estimates and steps,
 //   polynomial and saturating doubling multiplies, crc32, ldapr, over their inputs and FPCRs;
 // - hwcap.static.O2: tests/guests/src/a64/hwcap.c, glibc's string routines at every small size
@@ -97,6 +98,7 @@ const C_GUESTS: [string, string[]][] = [
   ["fileio", ["static.O2"]],
   ["race", ["static.O2"]],
   ["world", ["static.O2"]],
+  ["strace_calls", ["static.O2"]],
 ];
 
 /**

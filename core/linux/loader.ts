@@ -239,8 +239,8 @@ export function buildStack(
 }
 
 // QEMU's auxv order: PHDR PHENT PHNUM PAGESZ BASE FLAGS ENTRY UID EUID GID EGID HWCAP CLKTCK
-// RANDOM SECURE EXECFN HWCAP2, then AT_NULL.
-const ORDER = [3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 25, 23, 31, 26, 0];
+// RANDOM SECURE EXECFN HWCAP2 PLATFORM (where Linux has one), then AT_NULL.
+const ORDER = [3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 16, 17, 25, 23, 31, 26, 15, 0];
 function order(k: number): number {
   const i = ORDER.indexOf(k);
   return i < 0 ? ORDER.length - 1 : i;

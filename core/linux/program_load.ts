@@ -104,6 +104,7 @@ export function loadProgram(
     execfn: name,
     random: p.random.bytes(16),
     auxv,
+    platform: p.abi.platform,
   });
   p.cpu.setGlobal(p.abi.spReg, sp);
   p.auxv = readAuxv(p.mem, sp, target.xlen / 8);

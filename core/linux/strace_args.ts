@@ -359,7 +359,8 @@ export function arg(p: LinuxProcess, k: Kind, a: bigint[], n: number): string {
     case "s":
       return str(p, v);
     case "f":
-      return i === -100 ? "AT_FDCWD" : `${i}`;
+      // QEMU compares the whole register: an int that arm64 code left unextended is not it
+      return BigInt.asIntN(64, v) === -100n ? "AT_FDCWD" : `${i}`;
     case "ts":
       return timespecAt(p, v);
     case "a4":

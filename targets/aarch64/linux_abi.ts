@@ -84,8 +84,10 @@ function setupSignalFrame(f: SignalFrameRequest): void {
   r.setGlobal(29, record);
   r.setGlobal(30, f.restorer !== 0n ? f.restorer : f.trampoline);
   r.setGlobal(0, BigInt(f.signal));
-  r.setGlobal(1, frame);
-  r.setGlobal(2, frame + BigInt(UC));
+  if (f.siginfoFlag) { // as Linux: x1 and x2 only for an SA_SIGINFO handler
+    r.setGlobal(1, frame);
+    r.setGlobal(2, frame + BigInt(UC));
+  }
   r.pc = f.handler;
 }
 
@@ -135,6 +137,7 @@ export const aarch64LinuxAbi: LinuxAbi = {
   syscallInsnSize: 4,
   hwcap: A64_HWCAP,
   hwcap2: A64_HWCAP2,
+  platform: "aarch64",
   cpuinfo: a64Cpuinfo,
   defaultSysroot: "/usr/aarch64-linux-gnu",
   coreDumpMessage: true,
