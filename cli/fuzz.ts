@@ -14,7 +14,7 @@ import { EmuError } from "../core/errors.ts";
 import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
 import { loadDictionary } from "../core/fuzz/dictionary.ts";
 import { Fuzzer } from "../core/fuzz/fuzzer.ts";
-import { OutputDir, readInput } from "../core/fuzz/output.ts";
+import { isDirectory, OutputDir, readInput } from "../core/fuzz/output.ts";
 import { MAX_FILE } from "../core/fuzz/mutate.ts";
 import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
@@ -252,6 +252,20 @@ export function readSeeds(dir: string): { name: string; data: Uint8Array }[] {
   return seeds;
 }
 
+/**
+ * The seeds of a campaign, as afl-fuzz 4 reads `-i DIR`: `DIR/queue` when
+ * there is one (an earlier campaign's directory), empty files left out, and
+ * in reverse order of name (its `id:000000` is the last name).
+ */
+function campaignSeeds(dir: string): { name: string; data: Uint8Array }[] {
+  const from = isDirectory(`${dir}/queue`) ? `${dir}/queue` : dir;
+  const seeds = readSeeds(from).filter((s) => s.data.length > 0);
+  if (seeds.length === 0) {
+    throw new EmuError(`-i ${from}: no usable input files (all are empty)`, "add a seed file");
+  }
+  return seeds.reverse();
+}
+
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -266,7 +280,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   if (a.jobs > 1) return await parallelWorkers(argv, a);
   const emuArgv = ["emu", "fuzz", ...argv], commandLine = emuArgv.join(" ");
   const resume = a.input === "-";
-  const seeds = resume ? [] : readSeeds(a.input);
+  const seeds = resume ? [] : campaignSeeds(a.input);
   const out = OutputDir.open(a.output, a.name, {
     resume,
     argv: emuArgv,
@@ -288,7 +302,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     log: (line) => console.error(`emu fuzz: ${line}`),
     cmplog: a.cmplog ? await createCmplogHarness(harnessOpts) : undefined,
   });
-  await fuzzer.addSeeds(resume ? out.resumed : seeds);
+  await fuzzer.addSeeds(resume ? [...out.resumed].reverse() : seeds);
   if (resume) {
     out.finishResume();
     await fuzzer.knownCrashes(out.saved("crashes"));

@@ -1,0 +1,58 @@
+// How `emu fuzz -i DIR` reads its seeds, beside afl-fuzz on a native build of
+// the same target in the same run: empty files are left out, the seeds are
+// queued in reverse order of name (afl-fuzz 4's `id:000000` is the last
+// name), and a DIR holding `queue/` (an earlier campaign's directory) is read
+// from its queue.
+import assert from "node:assert/strict";
+import { origName } from "../core/fuzz/fuzzer.ts";
+import { missingAfl, runAfl } from "./util/afl.ts";
+
+const missing = await missingAfl("fuzz_seeds_test");
+
+const queue = (node: string) =>
+  [...Deno.readDirSync(`${node}/queue`)].map((e) => e.name).filter((n) => n.startsWith("id:"))
+    .sort();
+const SEED = /^id:\d{6},time:0,execs:0,orig:(.*)$/;
+/** The `orig:` parts of the seeds in `node`'s queue, in id order. */
+const origs = (node: string) =>
+  queue(node).map((n) => SEED.exec(n)?.[1]).filter((x) => x !== undefined);
+
+Deno.test({
+  name: `-i: seeds as afl-fuzz reads them (order, empty files, DIR/queue)${
+    missing.length ? ` (skipped: ${missing} not installed)` : ""
+  }`,
+  ignore: missing.length > 0,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.mkdir(`${dir}/in`);
+    for (const [name, text] of [["a", "AAAA"], ["b", "BBBBBBBB"], ["c", "CC"], ["e", ""]]) {
+      await Deno.writeTextFile(`${dir}/in/${name}`, text);
+    }
+    const bin = `${dir}/state`;
+    await runAfl("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"]);
+    const afl = (i: string, o: string) =>
+      runAfl("afl-fuzz", ["-i", i, "-o", `${dir}/${o}`, "-V", "1", "-s", "1", "--", bin, "@@"]);
+    const emu = (i: string, o: string) =>
+      runAfl(Deno.execPath(), [
+        ...["run", "-A", "mod.ts", "fuzz", "-i", i, "-o", `${dir}/${o}`, "-V", "1", "-s", "1"],
+        ...["--", "tests/fuzz/bin/state", "@@"],
+      ]);
+    await afl(`${dir}/in`, "afl");
+    await emu(`${dir}/in`, "den");
+    // before: a, b, c and the empty e, in that order
+    assert.deepEqual(origs(`${dir}/afl/default`), ["c", "b", "a"]);
+    assert.deepEqual(origs(`${dir}/den/default`), ["c", "b", "a"]);
+    // before: fuzzer_stats, plot_data, cmdline... were seeds, and the queue was not read
+    await afl(`${dir}/afl/default`, "afl2");
+    await emu(`${dir}/den/default`, "den2");
+    for (const [from, to] of [["afl", "afl2"], ["den", "den2"]]) {
+      const expected = queue(`${dir}/${from}/default`).map(origName).reverse();
+      const got = origs(`${dir}/${to}/default`);
+      // (afl-fuzz may leave out an entry that times out on a loaded machine)
+      assert(got.length > 1 && got.every((o) => expected.includes(o)), `${to}: ${got}`);
+      assert.equal(got[0], expected[0], to);
+      if (from === "den") assert.deepEqual(got, expected);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
