@@ -270,6 +270,18 @@ function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/**
+ * AFL_AUTORESUME: a campaign whose `-o` already holds this worker's queue
+ * resumes it (as `-i -` would) instead of starting from `-i`, as afl-fuzz.
+ */
+function autoResume(a: FuzzArgs): boolean {
+  const node = `${a.output}/${a.name}`;
+  const before = isDirectory(`${node}/queue`) || isDirectory(`${node}/_resume`);
+  if (Deno.env.get("AFL_AUTORESUME") === undefined || !before) return false;
+  console.error(`emu fuzz: AFL_AUTORESUME: resuming the campaign in ${node}`);
+  return true;
+}
+
 /** Runs `emu fuzz`; resolves to the exit status. */
 export async function fuzzCommand(argv: string[]): Promise<number> {
   if (argv.includes("-h") || argv.includes("--help")) {
@@ -279,7 +291,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   const a = parseFuzzArgs(argv);
   if (a.jobs > 1) return await parallelWorkers(argv, a);
   const emuArgv = ["emu", "fuzz", ...argv], commandLine = emuArgv.join(" ");
-  const resume = a.input === "-";
+  const resume = a.input === "-" || autoResume(a);
   const seeds = resume ? [] : campaignSeeds(a.input);
   const out = OutputDir.open(a.output, a.name, {
     resume,
