@@ -38,6 +38,10 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
   -M name|-S name this worker's name in OUT (default "default"); -M makes it AFL++'s main node
   -j N            run N workers on this machine (-M NAME, -S NAME2...; they sync through OUT)
+  -T text         the banner (fuzzer_stats' afl_banner; default: the program as given)
+  -g N, -G N      inputs run are padded with zeros to N bytes (-g), cut to N bytes (-G)
+  -Q, -d, -Z      accepted (Denemu is binary-only, has no deterministic stage, walks its queue)
+  -D, -p S, -b N, -l O   accepted with a warning that they change nothing here
   --map-size N    coverage map bytes (power of two; default AFL_MAP_SIZE, else 65536)
   --entry SYM|ADDR  in-memory harness: the function called with (data, size)
   --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
@@ -81,6 +85,23 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   cov: (a, v) => a.covReport = v,
   E: (a, v) => /^\d+$/.test(v) ? a.execs = Number(v) : a.env.push(v),
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
+  g: (a, v) => a.minLength = number("g", v),
+  G: (a, v) => a.maxLength = number("G", v),
+  T: (a, v) => {
+    if (a.banner !== undefined) throw new EmuError("-T: only one banner", "pass -T once");
+    a.banner = v;
+  },
+  // afl-fuzz's flags that change nothing here: -Q (Denemu is always binary-only, as QEMU mode),
+  // -d (AFL++ 4 skips the deterministic stage by default), -Z (the queue is walked in order)
+  Q: () => {},
+  d: () => {},
+  Z: () => {},
+  // and those accepted so that afl-fuzz's command lines run, with a warning that they do nothing
+  p: (a, v) =>
+    a.ignored.push(`-p ${powerSchedule(v)} (Denemu has one schedule: favoured entries first)`),
+  D: (a) => a.ignored.push("-D (Denemu has no deterministic stage)"),
+  b: (a, v) => a.ignored.push(`-b ${number("b", v)} (Denemu does not bind to a CPU)`),
+  l: (a, v) => a.ignored.push(`-l ${cmplogOptions(v)} (-c 0 has one level)`),
 };
 const WITH_VALUE = valueOptions(SETTERS);
 
@@ -122,6 +143,13 @@ export interface FuzzArgs extends HarnessArgs {
   jobs: number;
   /** `--cov DIR`: write `emu cov`'s report of the queue there at the end */
   covReport?: string;
+  /** `-g`/`-G`: the shortest and longest input run (AFL++'s min and max length) */
+  minLength?: number;
+  maxLength?: number;
+  /** `-T`: `afl_banner` in fuzzer_stats (default: the program as given) */
+  banner?: string;
+  /** afl-fuzz flags accepted that do nothing here, each with why */
+  ignored: string[];
 }
 
 /** The harness options of `a`, the `@@` file at `inputPath` in the guest. */
@@ -181,6 +209,39 @@ function cmplogFlag(v: string): boolean {
   );
 }
 
+/** AFL++'s power schedules (`-p`); another name is refused, as afl-fuzz refuses it. */
+const POWER_SCHEDULES = [
+  "fast",
+  "explore",
+  "exploit",
+  "seek",
+  "rare",
+  "mmopt",
+  "coe",
+  "lin",
+  "quad",
+];
+
+function powerSchedule(v: string): string {
+  if (POWER_SCHEDULES.includes(v)) return v;
+  throw new EmuError(
+    `-p ${v}: unknown power schedule`,
+    `AFL++'s are ${POWER_SCHEDULES.join(", ")}`,
+  );
+}
+
+/** AFL++'s `-l`: a level 1-3 and A (arithmetic), T (transformations), X (extreme), R (random). */
+function cmplogOptions(v: string): string {
+  if (/^[123ATXR]+$/i.test(v)) return v;
+  throw new EmuError(`-l ${v}: unknown cmplog option`, "AFL++'s are 1, 2, 3, A, T, X, R");
+}
+
+/** `-g`/`-G` as the engine takes them (afl-fuzz does not refuse a -g over -G either). */
+function lengths(a: FuzzArgs): { min: number; max: number } | undefined {
+  if (a.minLength === undefined && a.maxLength === undefined) return undefined;
+  return { min: a.minLength ?? 0, max: Math.min(a.maxLength ?? MAX_FILE, MAX_FILE) };
+}
+
 function address(name: string, v: string): bigint {
   try {
     return BigInt(v);
@@ -203,6 +264,7 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
   const a: Partial<FuzzArgs> & { dictionaries: string[]; env: string[] } = {
     dictionaries: [],
     env: [],
+    ignored: [],
     seed: 0,
     name: "default",
     mapSize: mapSizeFromEnv(),
@@ -290,6 +352,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   }
   const a = parseFuzzArgs(argv);
   if (a.jobs > 1) return await parallelWorkers(argv, a);
+  for (const flag of a.ignored) console.error(`emu fuzz: warning: ignoring ${flag}`);
   const emuArgv = ["emu", "fuzz", ...argv], commandLine = emuArgv.join(" ");
   const resume = a.input === "-" || autoResume(a);
   const seeds = resume ? [] : campaignSeeds(a.input);
@@ -309,10 +372,11 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
       loadDictionary(d, (w) => console.error(`emu fuzz: warning: -x ${w}`))
     ),
     out,
-    banner: a.program.split("/").pop()!,
+    banner: a.banner ?? a.program,
     commandLine,
     log: (line) => console.error(`emu fuzz: ${line}`),
     cmplog: a.cmplog ? await createCmplogHarness(harnessOpts) : undefined,
+    lengths: lengths(a),
   });
   await fuzzer.addSeeds(resume ? [...out.resumed].reverse() : seeds);
   if (resume) {

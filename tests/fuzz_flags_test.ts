@@ -1,0 +1,77 @@
+// afl-fuzz's flags on `emu fuzz`'s command line, beside afl-fuzz on a native
+// build of the same target in the same run: -T (the banner), -G and -g (the
+// longest and shortest input run), and the flags that change nothing here
+// (-d, -Z, -D, -p) run as they do there, where a bad -p, -l or a second -T is
+// refused as afl-fuzz refuses it.
+import assert from "node:assert/strict";
+import { AFL_ENV, missingAfl } from "./util/afl.ts";
+
+const missing = await missingAfl("fuzz_flags_test");
+const dec = new TextDecoder();
+
+/** Runs `cmd args...` with AFL_ENV; its exit status and stderr. */
+async function run(cmd: string, args: string[]) {
+  const r = await new Deno.Command(cmd, { args, env: AFL_ENV, stdout: "piped", stderr: "piped" })
+    .output();
+  return { code: r.code, err: dec.decode(r.stderr) };
+}
+
+/** The sizes of `node`'s queue entries, by id; the seed is the first. */
+function sizes(node: string): number[] {
+  return [...Deno.readDirSync(`${node}/queue`)].map((e) => e.name)
+    .filter((n) => n.startsWith("id:")).sort().map((n) => Deno.statSync(`${node}/queue/${n}`).size);
+}
+
+Deno.test({
+  name: `afl-fuzz's -T, -G, -g, -d, -Z, -D, -p as afl-fuzz reads them${
+    missing.length ? ` (skipped: ${missing} not installed)` : ""
+  }`,
+  ignore: missing.length > 0,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.mkdir(`${dir}/in`);
+    await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
+    const bin = `${dir}/state`;
+    assert.equal(
+      (await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"])).code,
+      0,
+    );
+    const fuzzers = {
+      afl: (flags: string[], o: string) =>
+        run("afl-fuzz", ["-i", `${dir}/in`, "-o", o, "-V", "2", ...flags, "--", bin, "@@"]),
+      den: (flags: string[], o: string) =>
+        run(Deno.execPath(), [
+          ...["run", "-A", "mod.ts", "fuzz", "-i", `${dir}/in`, "-o", o, "-V", "2", ...flags],
+          ...["--", "tests/fuzz/bin/state", "@@"],
+        ]),
+    };
+    for (const [name, fuzz] of Object.entries(fuzzers)) {
+      // before: every one of these flags was an unknown option
+      const long = await fuzz(
+        ["-T", "banner 1", "-G", "4", "-d", "-Z", "-p", "explore"],
+        `${dir}/G`,
+      );
+      assert.equal(long.code, 0, `${name}: ${long.err}`);
+      const stats = await Deno.readTextFile(`${dir}/G/default/fuzzer_stats`);
+      assert.match(stats, /^afl_banner +: banner 1$/m, name);
+      const cut = sizes(`${dir}/G/default`);
+      assert(cut.length > 1 && cut[0] === 4 && cut.every((n) => n <= 4), `${name}: ${cut}`);
+      const short = await fuzz(["-g", "12", "-D"], `${dir}/g`);
+      assert.equal(short.code, 0, `${name}: ${short.err}`);
+      // before: Denemu's banner was the program's file name, afl-fuzz's the program as given
+      const program = name === "afl" ? bin : "tests/fuzz/bin/state";
+      const banner = (await Deno.readTextFile(`${dir}/g/default/fuzzer_stats`)).split("\n")
+        .find((l) => l.startsWith("afl_banner"));
+      assert.equal(banner, `afl_banner        : ${program}`);
+      const padded = sizes(`${dir}/g/default`);
+      assert(padded.length > 1 && padded[0] === 8, `${name}: ${padded}`);
+      assert(padded.slice(1).every((n) => n >= 12), `${name}: ${padded}`);
+      for (const bad of [["-p", "bogus"], ["-l", "9"], ["-T", "a", "-T", "b"]]) {
+        assert.equal((await fuzz(bad, `${dir}/bad`)).code, 1, `${name} ${bad.join(" ")}`);
+      }
+      await Deno.remove(`${dir}/G`, { recursive: true });
+      await Deno.remove(`${dir}/g`, { recursive: true });
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
