@@ -20,6 +20,7 @@ import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_h
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
 import { MAX_MEMORY_LIMIT } from "../core/linux/mm.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
+import { resolve } from "node:path";
 import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
@@ -32,6 +33,8 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -E execs        stop after about this many executions
   -m MB|none      most memory the guest may map (suffix K, M, G; default 2G, at most 3G)
   -x file|dir     dictionary in AFL's format (repeatable)
+  -f file         the file the program reads its input from, named in its arguments
+                  (served from memory; as with afl-fuzz, @@ is then passed as is)
   -t insns[+]     timeout in guest instructions (default: from the seeds' runs);
                   seeds that time out are skipped, with or without AFL++'s +
   -s seed         random seed (default 0): one worker with -s is reproducible
@@ -85,6 +88,7 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   cov: (a, v) => a.covReport = v,
   E: (a, v) => /^\d+$/.test(v) ? a.execs = Number(v) : a.env.push(v),
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
+  f: (a, v) => a.inputFile = v,
   g: (a, v) => a.minLength = number("g", v),
   G: (a, v) => a.maxLength = number("G", v),
   T: (a, v) => {
@@ -146,6 +150,8 @@ export interface FuzzArgs extends HarnessArgs {
   /** `-g`/`-G`: the shortest and longest input run (AFL++'s min and max length) */
   minLength?: number;
   maxLength?: number;
+  /** `-f`: the file the program reads its input from (`@@` is then left as is, as afl-fuzz) */
+  inputFile?: string;
   /** `-T`: `afl_banner` in fuzzer_stats (default: the program as given) */
   banner?: string;
   /** afl-fuzz flags accepted that do nothing here, each with why */
@@ -363,7 +369,9 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     mainNode: a.mainNode,
   });
   const dir = `${a.output}/${a.name}`;
-  const harnessOpts = harnessOptions(a, Deno.realPathSync(dir) + "/.cur_input");
+  const harnessOpts = a.inputFile === undefined
+    ? harnessOptions(a, Deno.realPathSync(dir) + "/.cur_input")
+    : { ...harnessOptions(a, resolve(a.inputFile)), inputFile: true };
   const harness = await createUserHarness(harnessOpts);
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,

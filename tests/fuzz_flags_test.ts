@@ -75,3 +75,52 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: `-f: the program reads its input from the file named; @@ is passed as is, as afl-fuzz${
+    missing.length ? ` (skipped: ${missing} not installed)` : ""
+  }`,
+  ignore: missing.length > 0,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.mkdir(`${dir}/in`);
+    await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
+    const bin = `${dir}/state`;
+    assert.equal(
+      (await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"])).code,
+      0,
+    );
+    const cur = `${dir}/cur`;
+    // Denemu runs the whole program (its main opens argv[1]), not LLVMFuzzerTestOneInput in memory
+    const fuzz = (o: string, program: string, arg: string) => {
+      const common = ["-i", `${dir}/in`, "-o", `${dir}/${o}`, "-V", "2", "-f", cur];
+      return program === bin ? run("afl-fuzz", [...common, "--", bin, arg]) : run(Deno.execPath(), [
+        "run",
+        "-A",
+        "mod.ts",
+        "fuzz",
+        "--whole-program",
+        ...common,
+        "--",
+        program,
+        arg,
+      ]);
+    };
+    // before: -f was an unknown option
+    for (const [o, program] of [["afl", bin], ["den", "tests/fuzz/bin/state"]]) {
+      const r = await fuzz(o, program, cur);
+      assert.equal(r.code, 0, `${o}: ${r.err}`);
+      // new entries: the mutated inputs reached the program through the file
+      assert(sizes(`${dir}/${o}/default`).length > 1, o);
+    }
+    // with -f, afl-fuzz passes @@ as is: the program fails to open "@@" and never reads an input
+    // (it fuzzes on, finding nothing; Denemu refuses a program that never reads its input)
+    const afl = await fuzz("afl@@", bin, "@@");
+    assert.equal(afl.code, 0, afl.err);
+    assert.equal(sizes(`${dir}/afl@@/default`).length, 1); // the seed alone
+    const den = await fuzz("den@@", "tests/fuzz/bin/state", "@@");
+    assert.equal(den.code, 1, den.err);
+    assert.match(den.err, /never read its input/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
