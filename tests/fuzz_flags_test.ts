@@ -1,5 +1,6 @@
 // afl-fuzz's flags on `emu fuzz`'s command line, beside afl-fuzz on a native
-// build of the same target in the same run: -T (the banner), -G and -g (the
+// build of the same target in the same run: -T (the banner, and fuzzer_stats'
+// execs_per_sec and execs_ps_last_min beside it), -G and -g (the
 // longest and shortest input run), and the flags that change nothing here
 // (-d, -Z, -D, -p) run as they do there, where a bad -p, -l or a second -T is
 // refused as afl-fuzz refuses it.
@@ -54,6 +55,12 @@ Deno.test({
       assert.equal(long.code, 0, `${name}: ${long.err}`);
       const stats = await Deno.readTextFile(`${dir}/G/default/fuzzer_stats`);
       assert.match(stats, /^afl_banner +: banner 1$/m, name);
+      // execs_per_sec is the campaign's average, execs_ps_last_min 0 in its first minute
+      // (before: both were Denemu's speed of the last second)
+      const field = (k: string) => Number(new RegExp(`^${k} +: ([\\d.]+)`, "m").exec(stats)?.[1]);
+      assert.equal(field("execs_ps_last_min"), 0, name);
+      const average = field("execs_done") / field("run_time");
+      assert(Math.abs(field("execs_per_sec") / average - 1) < 0.5, `${name}: ${stats}`);
       const cut = sizes(`${dir}/G/default`);
       assert(cut.length > 1 && cut[0] === 4 && cut.every((n) => n <= 4), `${name}: ${cut}`);
       const short = await fuzz(["-g", "12", "-D"], `${dir}/g`);

@@ -74,9 +74,14 @@ export function idName(n: number): string {
   return `id:${String(n).padStart(6, "0")}`;
 }
 
-/** The text of `fuzzer_stats`. */
-export function formatStats(s: FuzzStats): string {
+/**
+ * The text of `fuzzer_stats`. As afl-fuzz writes them, `execs_per_sec` is
+ * the campaign's average and `execs_ps_last_min` (`lastMinute`) the rate of
+ * the last whole minute (0 in the first).
+ */
+export function formatStats(s: FuzzStats, lastMinute = 0): string {
   const sec = (ms: number) => Math.floor(ms / 1000);
+  const average = s.execsDone * 1000 / Math.max(1, s.lastUpdate - s.startTime);
   const fields: [string, string | number][] = [
     ["start_time", sec(s.startTime)],
     ["last_update", sec(s.lastUpdate)],
@@ -85,8 +90,8 @@ export function formatStats(s: FuzzStats): string {
     ["cycles_done", s.cyclesDone],
     ["cycles_wo_finds", s.cyclesWoFinds],
     ["execs_done", s.execsDone],
-    ["execs_per_sec", s.execsPerSec.toFixed(2)],
-    ["execs_ps_last_min", s.execsPerSec.toFixed(2)],
+    ["execs_per_sec", average.toFixed(2)],
+    ["execs_ps_last_min", lastMinute.toFixed(2)],
     ["corpus_count", s.corpusCount],
     ["corpus_favored", s.corpusFavored],
     ["corpus_found", s.corpusFound],
@@ -176,6 +181,9 @@ const OUTPUT_GRACE_S = 25 * 60;
 export class OutputDir {
   /** inputs of the interrupted campaign (`-i -`) */
   readonly resumed: { name: string; data: Uint8Array }[] = [];
+
+  /** `execs_ps_last_min`: the minute it was last measured at, its executions, its rate */
+  #minute = { start: 0, execs: 0, rate: 0 };
 
   private constructor(readonly path: string) {}
 
@@ -272,8 +280,15 @@ export class OutputDir {
 
   /** Rewrites `fuzzer_stats` (atomically: readers never see half a file). */
   writeStats(s: FuzzStats): void {
+    const m = this.#minute;
+    if (s.lastUpdate - m.start >= 60_000) {
+      // (afl-fuzz starts its first minute at the first write, with a rate of 0)
+      m.rate = m.start ? (s.execsDone - m.execs) * 1000 / (s.lastUpdate - m.start) : 0;
+      m.start = s.lastUpdate;
+      m.execs = s.execsDone;
+    }
     const tmp = `${this.path}/.fuzzer_stats_tmp`;
-    Deno.writeTextFileSync(tmp, formatStats(s));
+    Deno.writeTextFileSync(tmp, formatStats(s, m.rate));
     Deno.renameSync(tmp, `${this.path}/fuzzer_stats`);
   }
 
