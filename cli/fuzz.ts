@@ -12,7 +12,7 @@
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
-import { loadDictionary } from "../core/fuzz/dictionary.ts";
+import { loadDictionary, uniqueTokens } from "../core/fuzz/dictionary.ts";
 import { Fuzzer } from "../core/fuzz/fuzzer.ts";
 import { isDirectory, OutputDir, readInput } from "../core/fuzz/output.ts";
 import { MAX_FILE } from "../core/fuzz/mutate.ts";
@@ -376,8 +376,10 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,
     timeout: a.timeout,
-    dictionary: a.dictionaries.flatMap((d) =>
-      loadDictionary(d, (w) => console.error(`emu fuzz: warning: -x ${w}`))
+    dictionary: uniqueTokens(
+      a.dictionaries.flatMap((d) =>
+        loadDictionary(d, (w) => console.error(`emu fuzz: warning: -x ${w}`))
+      ),
     ),
     out,
     banner: a.banner ?? a.program,
