@@ -2,7 +2,7 @@
 // the same target in the same run: empty files are left out, the seeds are
 // queued in reverse order of name (afl-fuzz 4's `id:000000` is the last
 // name), and a DIR holding `queue/` (an earlier campaign's directory) is read
-// from its queue.
+// from its queue. The output directories have the same tree.
 import assert from "node:assert/strict";
 import { origName } from "../core/fuzz/fuzzer.ts";
 import { missingAfl, runAfl } from "./util/afl.ts";
@@ -17,8 +17,17 @@ const SEED = /^id:\d{6},time:0,execs:0,orig:(.*)$/;
 const origs = (node: string) =>
   queue(node).map((n) => SEED.exec(n)?.[1]).filter((x) => x !== undefined);
 
+/** The paths under `dir` but the queue's, crashes' and hangs' inputs (`id:...`). */
+function tree(dir: string, at = ""): string[] {
+  return [...Deno.readDirSync(`${dir}${at}`)].flatMap((e) => {
+    const path = `${at}/${e.name}`;
+    if (e.name.startsWith("id:")) return [];
+    return e.isDirectory ? [path, ...tree(dir, path)] : [path];
+  }).sort();
+}
+
 Deno.test({
-  name: `-i: seeds as afl-fuzz reads them (order, empty files, DIR/queue)${
+  name: `-i: seeds as afl-fuzz reads them (order, empty files, DIR/queue); the same output tree${
     missing.length ? ` (skipped: ${missing} not installed)` : ""
   }`,
   ignore: missing.length > 0,
@@ -39,6 +48,8 @@ Deno.test({
       ]);
     await afl(`${dir}/in`, "afl");
     await emu(`${dir}/in`, "den");
+    // the same tree (queue/.state/..., .synced; crashes/README.txt only with a crash: none here)
+    assert.deepEqual(tree(`${dir}/den`), tree(`${dir}/afl`));
     // before: a, b, c and the empty e, in that order
     assert.deepEqual(origs(`${dir}/afl/default`), ["c", "b", "a"]);
     assert.deepEqual(origs(`${dir}/den/default`), ["c", "b", "a"]);

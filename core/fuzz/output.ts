@@ -162,6 +162,14 @@ function pidAlive(pid: number): boolean {
   return exists(`/proc/${pid}`);
 }
 
+/** The directories afl-fuzz creates in `queue/.state`. */
+const AFL_STATE_DIRS = [
+  "auto_extras",
+  "deterministic_done",
+  "redundant_edges",
+  "variable_behavior",
+];
+
 /** Seconds of an earlier campaign whose results a new one in its place removes (AFL++'s 25 minutes). */
 const OUTPUT_GRACE_S = 25 * 60;
 
@@ -182,6 +190,8 @@ export class OutputDir {
   /** inputs of the interrupted campaign (`-i -`) */
   readonly resumed: { name: string; data: Uint8Array }[] = [];
 
+  /** `crashes/README.txt` (the command line in it) */
+  #crashReadme = "";
   /** `execs_ps_last_min`: the minute it was last measured at, its executions, its rate */
   #minute = { start: 0, execs: 0, rate: 0 };
 
@@ -208,13 +218,12 @@ export class OutputDir {
     const hasQueue = isDirectory(`${path}/queue`, true);
     if (opts.resume) dir.#takeOverQueue(hasQueue);
     else if (hasQueue) dir.#clearShortCampaign(stats);
-    for (const sub of ["queue", "crashes", "hangs"]) ensureDirectory(`${path}/${sub}`);
+    for (const sub of ["queue", "crashes", "hangs", ".synced"]) ensureDirectory(`${path}/${sub}`);
+    // afl-fuzz's tree (its queue metadata; Denemu keeps none there)
+    for (const sub of AFL_STATE_DIRS) ensureDirectory(`${path}/queue/.state/${sub}`);
     Deno.writeTextFileSync(`${path}/cmdline`, opts.target.map((x) => `${x}\n`).join(""));
     Deno.writeTextFileSync(`${path}/fuzzer_setup`, formatSetup(opts.argv, Deno.env.toObject()));
-    Deno.writeTextFileSync(
-      `${path}/crashes/README.txt`,
-      CRASH_README.replace("%CMD%", opts.argv.join(" ")),
-    );
+    dir.#crashReadme = CRASH_README.replace("%CMD%", opts.argv.join(" "));
     if (!exists(`${path}/plot_data`)) Deno.writeTextFileSync(`${path}/plot_data`, PLOT_HEADER);
     // AFL++'s -S instances import only from the directory that has this file (-M).
     if (opts.mainNode) Deno.writeTextFileSync(`${path}/is_main_node`, "");
@@ -276,6 +285,10 @@ export class OutputDir {
   /** Writes one input file. */
   save(sub: "queue" | "crashes" | "hangs", name: string, data: Uint8Array): void {
     Deno.writeFileSync(`${this.path}/${sub}/${name}`, data);
+    // afl-fuzz writes crashes/README.txt with the first crash
+    if (sub === "crashes" && !exists(`${this.path}/crashes/README.txt`)) {
+      Deno.writeTextFileSync(`${this.path}/crashes/README.txt`, this.#crashReadme);
+    }
   }
 
   /** Rewrites `fuzzer_stats` (atomically: readers never see half a file). */
