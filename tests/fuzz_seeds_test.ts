@@ -67,3 +67,30 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: `AFL_SHUFFLE_QUEUE leaves the seeds' order as afl-fuzz 4.04c leaves it${
+    missing.length ? ` (skipped: ${missing} not installed)` : ""
+  }`,
+  ignore: missing.length > 0,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.mkdir(`${dir}/in`);
+    const names = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"];
+    for (const [k, name] of names.entries()) {
+      await Deno.writeTextFile(`${dir}/in/${name}`, "A".repeat(k + 1));
+    }
+    const bin = `${dir}/state`;
+    await runAfl("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"]);
+    const env = { AFL_SHUFFLE_QUEUE: "1" };
+    const common = ["-i", `${dir}/in`, "-V", "1"];
+    await runAfl("afl-fuzz", [...common, "-o", `${dir}/afl`, "--", bin, "@@"], env);
+    await runAfl(Deno.execPath(), [
+      ...["run", "-A", "mod.ts", "fuzz", ...common, "-o", `${dir}/den`],
+      ...["--", "tests/fuzz/bin/state", "@@"],
+    ], env);
+    // afl-fuzz reads the variable (it says so) but its ids follow the names all the same
+    assert.deepEqual(origs(`${dir}/den/default`), origs(`${dir}/afl/default`));
+    await Deno.remove(dir, { recursive: true });
+  },
+});
