@@ -72,8 +72,8 @@ export const HARNESS_SETTERS: OptionSetters<HarnessArgs> = {
 /** What each option sets; the options that take a value are those with two parameters. */
 const SETTERS: OptionSetters<FuzzArgs> = {
   ...HARNESS_SETTERS,
-  i: (a, v) => a.input = v,
-  o: (a, v) => a.output = v,
+  i: (a, v) => a.input = once("i", a.input, v),
+  o: (a, v) => a.output = once("o", a.output, v),
   V: (a, v) => a.seconds = number("V", v),
   x: (a, v) => a.dictionaries.push(v),
   // AFL++'s N+ (skip the seeds that time out) is what Denemu always does
@@ -81,20 +81,21 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   s: (a, v) => a.seed = number("s", v),
   c: (a, v) => a.cmplog = cmplogFlag(v),
   M: (a, v) => {
-    a.name = v;
+    a.name = syncId(a.name, v);
     a.mainNode = true;
   },
-  S: (a, v) => a.name = v,
+  S: (a, v) => a.name = syncId(a.name, v),
   cov: (a, v) => a.covReport = v,
-  E: (a, v) => /^\d+$/.test(v) ? a.execs = Number(v) : a.env.push(v),
+  E: (a, v) => {
+    if (/^\d+$/.test(v)) a.execs = Number(v);
+    else if (/^[^=]+=/.test(v)) a.env.push(v);
+    else throw new EmuError(`-E ${v}: bad syntax`, "give a number of executions, or VAR=value");
+  },
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
   f: (a, v) => a.inputFile = v,
   g: (a, v) => a.minLength = number("g", v),
   G: (a, v) => a.maxLength = number("G", v),
-  T: (a, v) => {
-    if (a.banner !== undefined) throw new EmuError("-T: only one banner", "pass -T once");
-    a.banner = v;
-  },
+  T: (a, v) => a.banner = once("T", a.banner, v),
   // afl-fuzz's flags that change nothing here: -Q (Denemu is always binary-only, as QEMU mode),
   // -d (AFL++ 4 skips the deterministic stage by default), -Z (the queue is walked in order)
   Q: () => {},
@@ -188,6 +189,24 @@ export function mapSizeFromEnv(): number {
   }
 }
 
+/** `v` for an option afl-fuzz takes once (it refuses a second -i, -o, -T). */
+function once(name: string, current: string | undefined, v: string): string {
+  if (current !== undefined) throw new EmuError(`multiple -${name} options`, `pass -${name} once`);
+  return v;
+}
+
+/**
+ * A `-M`/`-S` name as afl-fuzz takes it: once, letters, digits, `_` and `-`,
+ * at most 24 of them (it names a directory in `-o`: `-S ../x` wrote outside).
+ */
+function syncId(current: string | undefined, v: string): string {
+  if (current !== undefined) throw new EmuError("multiple -S or -M options", "pass one");
+  if (!/^[A-Za-z0-9_-]{1,24}$/.test(v)) {
+    throw new EmuError(`-S/-M ${v}: not a fuzzer name`, "use up to 24 letters, digits, _ and -");
+  }
+  return v;
+}
+
 function number(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new EmuError(`-${name} ${v}: not a number`);
@@ -272,7 +291,6 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     env: [],
     ignored: [],
     seed: 0,
-    name: "default",
     mapSize: mapSizeFromEnv(),
     wholeProgram: false,
     cmplog: false,
@@ -290,7 +308,7 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
   if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
   if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
   if (i >= argv.length) throw new EmuError("no program to fuzz", "end with -- prog [args...]");
-  return { ...a, program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
+  return { ...a, name: a.name ?? "default", program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
 }
 
 /** The seed files of `-i DIR` (sorted by name), with a clear error when there are none. */

@@ -2,8 +2,8 @@
 // build of the same target in the same run: -T (the banner, and fuzzer_stats'
 // execs_per_sec and execs_ps_last_min beside it), -G and -g (the
 // longest and shortest input run), and the flags that change nothing here
-// (-d, -Z, -D, -p) run as they do there, where a bad -p, -l or a second -T is
-// refused as afl-fuzz refuses it.
+// (-d, -Z, -D, -p) run as they do there, where a bad -p, -l, -E or -S/-M
+// name, or a second -T, -i, -o, -S/-M is refused as afl-fuzz refuses it.
 import assert from "node:assert/strict";
 import { AFL_ENV, missingAfl } from "./util/afl.ts";
 
@@ -23,29 +23,32 @@ function sizes(node: string): number[] {
     .filter((n) => n.startsWith("id:")).sort().map((n) => Deno.statSync(`${node}/queue/${n}`).size);
 }
 
+/** A temporary directory with a seed and a native build of state.c; afl-fuzz and emu fuzz on it. */
+async function setUp() {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/in`);
+  await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
+  const bin = `${dir}/state`;
+  assert.equal((await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"])).code, 0);
+  const fuzzers = {
+    afl: (flags: string[], o: string) =>
+      run("afl-fuzz", ["-i", `${dir}/in`, "-o", o, "-V", "2", ...flags, "--", bin, "@@"]),
+    den: (flags: string[], o: string) =>
+      run(Deno.execPath(), [
+        ...["run", "-A", "mod.ts", "fuzz", "-i", `${dir}/in`, "-o", o, "-V", "2", ...flags],
+        ...["--", "tests/fuzz/bin/state", "@@"],
+      ]),
+  };
+  return { dir, bin, fuzzers };
+}
+
 Deno.test({
   name: `afl-fuzz's -T, -G, -g, -d, -Z, -D, -p as afl-fuzz reads them${
     missing.length ? ` (skipped: ${missing} not installed)` : ""
   }`,
   ignore: missing.length > 0,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    await Deno.mkdir(`${dir}/in`);
-    await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
-    const bin = `${dir}/state`;
-    assert.equal(
-      (await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"])).code,
-      0,
-    );
-    const fuzzers = {
-      afl: (flags: string[], o: string) =>
-        run("afl-fuzz", ["-i", `${dir}/in`, "-o", o, "-V", "2", ...flags, "--", bin, "@@"]),
-      den: (flags: string[], o: string) =>
-        run(Deno.execPath(), [
-          ...["run", "-A", "mod.ts", "fuzz", "-i", `${dir}/in`, "-o", o, "-V", "2", ...flags],
-          ...["--", "tests/fuzz/bin/state", "@@"],
-        ]),
-    };
+    const { dir, bin, fuzzers } = await setUp();
     for (const [name, fuzz] of Object.entries(fuzzers)) {
       // before: every one of these flags was an unknown option
       const long = await fuzz(
@@ -73,11 +76,39 @@ Deno.test({
       const padded = sizes(`${dir}/g/default`);
       assert(padded.length > 1 && padded[0] === 8, `${name}: ${padded}`);
       assert(padded.slice(1).every((n) => n >= 12), `${name}: ${padded}`);
-      for (const bad of [["-p", "bogus"], ["-l", "9"], ["-T", "a", "-T", "b"]]) {
-        assert.equal((await fuzz(bad, `${dir}/bad`)).code, 1, `${name} ${bad.join(" ")}`);
-      }
       await Deno.remove(`${dir}/G`, { recursive: true });
       await Deno.remove(`${dir}/g`, { recursive: true });
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: `bad -p, -l, -E, -S/-M names and repeated -T, -i, -o, -S/-M are refused, as afl-fuzz${
+    missing.length ? ` (skipped: ${missing} not installed)` : ""
+  }`,
+  ignore: missing.length > 0,
+  async fn() {
+    const { dir, fuzzers } = await setUp();
+    for (const [name, fuzz] of Object.entries(fuzzers)) {
+      // before: all but -p, -l and -T ran (the last -i, -o, -S won; -S ../esc wrote outside -o)
+      for (
+        const bad of [
+          ["-p", "bogus"],
+          ["-l", "9"],
+          ["-T", "a", "-T", "b"],
+          ["-S", "../esc"],
+          ["-S", "a.b"],
+          ["-S", "x".repeat(25)],
+          ["-M", "a", "-S", "b"],
+          ["-E", "-5"],
+          ["-i", `${dir}/in`],
+          ["-o", `${dir}/bad2`],
+        ]
+      ) {
+        assert.equal((await fuzz(bad, `${dir}/bad`)).code, 1, `${name} ${bad.join(" ")}`);
+      }
+      assert.throws(() => Deno.statSync(`${dir}/esc`), Deno.errors.NotFound);
     }
     await Deno.remove(dir, { recursive: true });
   },
@@ -89,14 +120,7 @@ Deno.test({
   }`,
   ignore: missing.length > 0,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    await Deno.mkdir(`${dir}/in`);
-    await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
-    const bin = `${dir}/state`;
-    assert.equal(
-      (await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"])).code,
-      0,
-    );
+    const { dir, bin } = await setUp();
     const cur = `${dir}/cur`;
     // Denemu runs the whole program (its main opens argv[1]), not LLVMFuzzerTestOneInput in memory
     const fuzz = (o: string, program: string, arg: string) => {
