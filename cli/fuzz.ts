@@ -497,7 +497,7 @@ async function campaign(
   const sync = new SyncDir(a.output, a.name);
   const syncNow = async () => {
     lastSync = Date.now();
-    await fuzzer.importInputs(sync.collect());
+    await fuzzer.importInputs(sync.collect(a.mainNode));
   };
   const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
   const report = (final: boolean) => {

@@ -370,7 +370,8 @@ export function readInput(path: string): { data: Uint8Array; truncated: boolean 
   }
 }
 
-function exists(path: string): boolean {
+/** Whether anything is at `path`. */
+export function exists(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;
