@@ -4,7 +4,7 @@
 // kept among inputs of one size and path), with -C (crashing inputs only), -e
 // (map entries only) and -A (crashes too).
 import assert from "node:assert/strict";
-import { AFL_ENV, missingAfl } from "./util/afl.ts";
+import { AFL_ENV, aflTest, aflWorkspace, missingAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_cmin_test");
 
@@ -31,19 +31,13 @@ const names = (dir: string) =>
   [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => !n.startsWith(".")).sort();
 
 Deno.test({
-  name: `emu cmin keeps the inputs afl-cmin keeps (default, -C, -e; -A)${
-    missing.length ? ` (skipped: ${missing} not installed)` : ""
-  }`,
-  ignore: missing.length > 0,
+  ...aflTest(`emu cmin keeps the inputs afl-cmin keeps (default, -C, -e; -A)`, missing),
   async fn() {
-    const dir = await Deno.makeTempDir();
-    await Deno.mkdir(`${dir}/in`);
+    const { dir, bin } = await aflWorkspace("magic32", {});
     for (const [name, text] of Object.entries(CORPUS)) {
-      const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+      const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0)); // one byte a character
       await Deno.writeFile(`${dir}/in/${name}`, bytes);
     }
-    const bin = `${dir}/magic32`;
-    await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/magic32.c"]);
     const results: Record<string, string[][]> = {};
     for (const flags of [[], ["-C"], ["-e"], ["-A"]]) {
       const out = (who: string) => `${dir}/${who}${flags.join("")}`;

@@ -5,7 +5,7 @@
 // (-d, -Z, -D, -p) run as they do there, where a bad -p, -l, -E or -S/-M
 // name, or a second -T, -i, -o, -S/-M is refused as afl-fuzz refuses it.
 import assert from "node:assert/strict";
-import { AFL_ENV, missingAfl } from "./util/afl.ts";
+import { AFL_ENV, aflTest, aflWorkspace, missingAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_flags_test");
 const dec = new TextDecoder();
@@ -25,11 +25,7 @@ function sizes(node: string): number[] {
 
 /** A temporary directory with a seed and a native build of state.c; afl-fuzz and emu fuzz on it. */
 async function setUp() {
-  const dir = await Deno.makeTempDir();
-  await Deno.mkdir(`${dir}/in`);
-  await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
-  const bin = `${dir}/state`;
-  assert.equal((await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"])).code, 0);
+  const { dir, bin } = await aflWorkspace("state");
   const fuzzers = {
     afl: (flags: string[], o: string) =>
       run("afl-fuzz", ["-i", `${dir}/in`, "-o", o, "-V", "2", ...flags, "--", bin, "@@"]),
@@ -43,10 +39,7 @@ async function setUp() {
 }
 
 Deno.test({
-  name: `afl-fuzz's -T, -G, -g, -d, -Z, -D, -p as afl-fuzz reads them${
-    missing.length ? ` (skipped: ${missing} not installed)` : ""
-  }`,
-  ignore: missing.length > 0,
+  ...aflTest(`afl-fuzz's -T, -G, -g, -d, -Z, -D, -p as afl-fuzz reads them`, missing),
   async fn() {
     const { dir, bin, fuzzers } = await setUp();
     for (const [name, fuzz] of Object.entries(fuzzers)) {
@@ -84,10 +77,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: `bad -p, -l, -E, -S/-M names and repeated -T, -i, -o, -S/-M are refused, as afl-fuzz${
-    missing.length ? ` (skipped: ${missing} not installed)` : ""
-  }`,
-  ignore: missing.length > 0,
+  ...aflTest(
+    `bad -p, -l, -E, -S/-M names and repeated -T, -i, -o, -S/-M are refused, as afl-fuzz`,
+    missing,
+  ),
   async fn() {
     const { dir, fuzzers } = await setUp();
     for (const [name, fuzz] of Object.entries(fuzzers)) {
@@ -115,10 +108,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: `-f: the program reads its input from the file named; @@ is passed as is, as afl-fuzz${
-    missing.length ? ` (skipped: ${missing} not installed)` : ""
-  }`,
-  ignore: missing.length > 0,
+  ...aflTest(
+    `-f: the program reads its input from the file named; @@ is passed as is, as afl-fuzz`,
+    missing,
+  ),
   async fn() {
     const { dir, bin } = await setUp();
     const cur = `${dir}/cur`;

@@ -5,7 +5,7 @@
 // AFL_AUTORESUME set, a second run with the same -i resumes the same way.
 import assert from "node:assert/strict";
 import { origName } from "../core/fuzz/fuzzer.ts";
-import { missingAfl, runAfl } from "./util/afl.ts";
+import { aflTest, aflWorkspace, missingAfl, runAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_resume_names_test");
 const run = runAfl;
@@ -36,16 +36,12 @@ async function resumed(
 
 for (const auto of [false, true]) {
   Deno.test({
-    name: `${auto ? "AFL_AUTORESUME" : "-i -"}: the resumed queue is named as afl-fuzz names it${
-      missing.length ? ` (skipped: ${missing} not installed)` : ""
-    }`,
-    ignore: missing.length > 0,
+    ...aflTest(
+      `${auto ? "AFL_AUTORESUME" : "-i -"}: the resumed queue is named as afl-fuzz names it`,
+      missing,
+    ),
     async fn() {
-      const dir = await Deno.makeTempDir();
-      await Deno.mkdir(`${dir}/in`);
-      await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
-      const bin = `${dir}/state`;
-      await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"]);
+      const { dir, bin } = await aflWorkspace("state");
       const afl = await resumed(
         `${dir}/afl/default`,
         `${dir}/in`,

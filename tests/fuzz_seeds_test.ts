@@ -5,7 +5,7 @@
 // from its queue. The output directories have the same tree.
 import assert from "node:assert/strict";
 import { origName } from "../core/fuzz/fuzzer.ts";
-import { missingAfl, runAfl } from "./util/afl.ts";
+import { aflTest, aflWorkspace, missingAfl, runAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_seeds_test");
 
@@ -27,18 +27,13 @@ function tree(dir: string, at = ""): string[] {
 }
 
 Deno.test({
-  name: `-i: seeds as afl-fuzz reads them (order, empty files, DIR/queue); the same output tree${
-    missing.length ? ` (skipped: ${missing} not installed)` : ""
-  }`,
-  ignore: missing.length > 0,
+  ...aflTest(
+    "-i: seeds as afl-fuzz reads them (order, empty files, DIR/queue); the same output tree",
+    missing,
+  ),
   async fn() {
-    const dir = await Deno.makeTempDir();
-    await Deno.mkdir(`${dir}/in`);
-    for (const [name, text] of [["a", "AAAA"], ["b", "BBBBBBBB"], ["c", "CC"], ["e", ""]]) {
-      await Deno.writeTextFile(`${dir}/in/${name}`, text);
-    }
-    const bin = `${dir}/state`;
-    await runAfl("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"]);
+    const seeds = { a: "AAAA", b: "BBBBBBBB", c: "CC", e: "" };
+    const { dir, bin } = await aflWorkspace("state", seeds);
     const afl = (i: string, o: string) =>
       runAfl("afl-fuzz", ["-i", i, "-o", `${dir}/${o}`, "-V", "1", "-s", "1", "--", bin, "@@"]);
     const emu = (i: string, o: string) =>
@@ -69,19 +64,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: `AFL_SHUFFLE_QUEUE leaves the seeds' order as afl-fuzz 4.04c leaves it${
-    missing.length ? ` (skipped: ${missing} not installed)` : ""
-  }`,
-  ignore: missing.length > 0,
+  ...aflTest("AFL_SHUFFLE_QUEUE leaves the seeds' order as afl-fuzz 4.04c leaves it", missing),
   async fn() {
-    const dir = await Deno.makeTempDir();
-    await Deno.mkdir(`${dir}/in`);
     const names = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"];
-    for (const [k, name] of names.entries()) {
-      await Deno.writeTextFile(`${dir}/in/${name}`, "A".repeat(k + 1));
-    }
-    const bin = `${dir}/state`;
-    await runAfl("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"]);
+    const seeds = Object.fromEntries(names.map((name, k) => [name, "A".repeat(k + 1)]));
+    const { dir, bin } = await aflWorkspace("state", seeds);
     const env = { AFL_SHUFFLE_QUEUE: "1" };
     const common = ["-i", `${dir}/in`, "-V", "1"];
     await runAfl("afl-fuzz", [...common, "-o", `${dir}/afl`, "--", bin, "@@"], env);

@@ -3,7 +3,7 @@
 // other's finds, and a -S imports from the main node only, keeping .synced/ as
 // AFL++ does. Skipped, with the reason, when afl++ is not installed.
 import assert from "node:assert/strict";
-import { missingAfl, runAfl } from "./util/afl.ts";
+import { aflTest, aflWorkspace, missingAfl, runAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_sync_test");
 const run = (cmd: string, args: string[]) =>
@@ -63,26 +63,20 @@ Deno.test({
 });
 
 Deno.test({
-  name: `-S imports from the main node only, and keeps .synced/ as afl-fuzz -S${
-    missing.length ? ` (skipped: ${missing} not installed)` : ""
-  }`,
-  ignore: missing.length > 0,
+  ...aflTest("-S imports from the main node only, and keeps .synced/ as afl-fuzz -S", missing),
   async fn() {
-    const dir = await Deno.makeTempDir();
-    await Deno.mkdir(`${dir}/in`);
-    await Deno.writeTextFile(`${dir}/in/seed`, "AAAAAAAA");
+    const { dir, bin } = await aflWorkspace("state");
     // two other nodes, each with an input new to the seed: "main" is the main node, "other" not
     for (const [node, input] of [["main", "hell"], ["other", "hello!"]]) {
       await Deno.mkdir(`${dir}/out/${node}/queue`, { recursive: true });
       await Deno.writeTextFile(`${dir}/out/${node}/queue/id:000000,orig:x`, input);
     }
     await Deno.writeTextFile(`${dir}/out/main/is_main_node`, "");
-    const bin = `${dir}/state`;
-    await run("afl-clang-fast", ["-O1", "-o", bin, "tests/fuzz/src/state.c"]);
     const common = ["-i", `${dir}/in`, "-o", `${dir}/out`, "-V", "3"];
     // afl-fuzz syncs between queue entries, not at once (it resumes with AFL_AUTORESUME)
+    // (on a loaded machine that can take a few runs)
     const synced = () => queue(`${dir}/out/afl/queue`).some((n) => n.includes(",sync:"));
-    for (let round = 0; round < 4 && (round === 0 || !synced()); round++) {
+    for (let round = 0; round < 8 && (round === 0 || !synced()); round++) {
       await run("afl-fuzz", [...common, "-S", "afl", "--", bin, "@@"]);
     }
     await run(Deno.execPath(), [
