@@ -349,6 +349,7 @@ export class Fuzzer {
   async #trim(e: QueueEntry): Promise<void> {
     const trimmed = await trimInput(e.data, async (candidate) => {
       if (this.#done()) return -1; // keeps what is trimmed so far
+      if (candidate.length < (this.opts.lengths?.min ?? 0)) return -1; // not below -g
       const r = await this.target.run(candidate, this.timeout);
       this.execs++;
       return r.outcome.kind === "ok" ? this.judge.pathHash(this.target.trace.address) : -1;
