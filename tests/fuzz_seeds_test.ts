@@ -1,5 +1,6 @@
 // How `emu fuzz -i DIR` reads its seeds, beside afl-fuzz on a native build of
-// the same target in the same run: empty files are left out, the seeds are
+// the same target in the same run: subdirectories are read too (but those
+// starting with a dot), empty files are left out, the seeds are
 // queued in reverse order of name (afl-fuzz 4's `id:000000` is the last
 // name), and a DIR holding `queue/` (an earlier campaign's directory) is read
 // from its queue. The output directories have the same tree.
@@ -28,12 +29,17 @@ function tree(dir: string, at = ""): string[] {
 
 Deno.test({
   ...aflTest(
-    "-i: seeds as afl-fuzz reads them (order, empty files, DIR/queue); the same output tree",
+    "-i: seeds as afl-fuzz reads them (order, subdirectories, empty files, DIR/queue); the same tree",
     missing,
   ),
   async fn() {
     const seeds = { a: "AAAA", b: "BBBBBBBB", c: "CC", e: "" };
     const { dir, bin } = await aflWorkspace("state", seeds);
+    // a subdirectory is read in its place, and a dot file, but not a dot directory
+    for (const [path, text] of [["sub/d", "DDDD"], [".hidden/h", "HHHH"], ["sub/.dot", "...."]]) {
+      await Deno.mkdir(`${dir}/in/${path.split("/")[0]}`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/in/${path}`, text);
+    }
     const afl = (i: string, o: string) =>
       runAfl("afl-fuzz", ["-i", i, "-o", `${dir}/${o}`, "-V", "1", "-s", "1", "--", bin, "@@"]);
     const emu = (i: string, o: string) =>
@@ -45,9 +51,9 @@ Deno.test({
     await emu(`${dir}/in`, "den");
     // the same tree (queue/.state/..., .synced; crashes/README.txt only with a crash: none here)
     assert.deepEqual(tree(`${dir}/den`), tree(`${dir}/afl`));
-    // before: a, b, c and the empty e, in that order
-    assert.deepEqual(origs(`${dir}/afl/default`), ["c", "b", "a"]);
-    assert.deepEqual(origs(`${dir}/den/default`), ["c", "b", "a"]);
+    // before: a, b, c and the empty e, in that order, and nothing from sub/
+    assert.deepEqual(origs(`${dir}/afl/default`), ["d", ".dot", "c", "b", "a"]);
+    assert.deepEqual(origs(`${dir}/den/default`), ["d", ".dot", "c", "b", "a"]);
     // before: fuzzer_stats, plot_data, cmdline... were seeds, and the queue was not read
     await afl(`${dir}/afl/default`, "afl2");
     await emu(`${dir}/den/default`, "den2");
