@@ -12,14 +12,15 @@
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
-import { loadDictionary } from "../core/fuzz/dictionary.ts";
+import { loadDictionary, uniqueTokens } from "../core/fuzz/dictionary.ts";
 import { Fuzzer } from "../core/fuzz/fuzzer.ts";
-import { OutputDir, readInput } from "../core/fuzz/output.ts";
+import { isDirectory, OutputDir, readInput } from "../core/fuzz/output.ts";
 import { MAX_FILE } from "../core/fuzz/mutate.ts";
 import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
 import { MAX_MEMORY_LIMIT } from "../core/linux/mm.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
+import { resolve } from "node:path";
 import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
@@ -32,12 +33,18 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -E execs        stop after about this many executions
   -m MB|none      most memory the guest may map (suffix K, M, G; default 2G, at most 3G)
   -x file|dir     dictionary in AFL's format (repeatable)
+  -f file         the file the program reads its input from, named in its arguments
+                  (served from memory; as with afl-fuzz, @@ is then passed as is)
   -t insns[+]     timeout in guest instructions (default: from the seeds' runs);
                   seeds that time out are skipped, with or without AFL++'s +
   -s seed         random seed (default 0): one worker with -s is reproducible
   -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
   -M name|-S name this worker's name in OUT (default "default"); -M makes it AFL++'s main node
   -j N            run N workers on this machine (-M NAME, -S NAME2...; they sync through OUT)
+  -T text         the banner (fuzzer_stats' afl_banner; default: the program as given)
+  -g N, -G N      inputs run are padded with zeros to N bytes (-g), cut to N bytes (-G)
+  -Q, -d, -Z      accepted (Denemu is binary-only, has no deterministic stage, walks its queue)
+  -D, -p S, -b N, -l O   accepted with a warning that they change nothing here
   --map-size N    coverage map bytes (power of two; default AFL_MAP_SIZE, else 65536)
   --entry SYM|ADDR  in-memory harness: the function called with (data, size)
   --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
@@ -65,8 +72,8 @@ export const HARNESS_SETTERS: OptionSetters<HarnessArgs> = {
 /** What each option sets; the options that take a value are those with two parameters. */
 const SETTERS: OptionSetters<FuzzArgs> = {
   ...HARNESS_SETTERS,
-  i: (a, v) => a.input = v,
-  o: (a, v) => a.output = v,
+  i: (a, v) => a.input = once("i", a.input, v),
+  o: (a, v) => a.output = once("o", a.output, v),
   V: (a, v) => a.seconds = number("V", v),
   x: (a, v) => a.dictionaries.push(v),
   // AFL++'s N+ (skip the seeds that time out) is what Denemu always does
@@ -74,13 +81,32 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   s: (a, v) => a.seed = number("s", v),
   c: (a, v) => a.cmplog = cmplogFlag(v),
   M: (a, v) => {
-    a.name = v;
+    a.name = syncId(a.name, v);
     a.mainNode = true;
   },
-  S: (a, v) => a.name = v,
+  S: (a, v) => a.name = syncId(a.name, v),
   cov: (a, v) => a.covReport = v,
-  E: (a, v) => /^\d+$/.test(v) ? a.execs = Number(v) : a.env.push(v),
+  E: (a, v) => {
+    if (/^\d+$/.test(v)) a.execs = Number(v);
+    else if (/^[^=]+=/.test(v)) a.env.push(v);
+    else throw new EmuError(`-E ${v}: bad syntax`, "give a number of executions, or VAR=value");
+  },
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
+  f: (a, v) => a.inputFile = v,
+  g: (a, v) => a.minLength = number("g", v),
+  G: (a, v) => a.maxLength = number("G", v),
+  T: (a, v) => a.banner = once("T", a.banner, v),
+  // afl-fuzz's flags that change nothing here: -Q (Denemu is always binary-only, as QEMU mode),
+  // -d (AFL++ 4 skips the deterministic stage by default), -Z (the queue is walked in order)
+  Q: () => {},
+  d: () => {},
+  Z: () => {},
+  // and those accepted so that afl-fuzz's command lines run, with a warning that they do nothing
+  p: (a, v) =>
+    a.ignored.push(`-p ${powerSchedule(v)} (Denemu has one schedule: favoured entries first)`),
+  D: (a) => a.ignored.push("-D (Denemu has no deterministic stage)"),
+  b: (a, v) => a.ignored.push(`-b ${number("b", v)} (Denemu does not bind to a CPU)`),
+  l: (a, v) => a.ignored.push(`-l ${cmplogOptions(v)} (-c 0 has one level)`),
 };
 const WITH_VALUE = valueOptions(SETTERS);
 
@@ -122,6 +148,15 @@ export interface FuzzArgs extends HarnessArgs {
   jobs: number;
   /** `--cov DIR`: write `emu cov`'s report of the queue there at the end */
   covReport?: string;
+  /** `-g`/`-G`: the shortest and longest input run (AFL++'s min and max length) */
+  minLength?: number;
+  maxLength?: number;
+  /** `-f`: the file the program reads its input from (`@@` is then left as is, as afl-fuzz) */
+  inputFile?: string;
+  /** `-T`: `afl_banner` in fuzzer_stats (default: the program as given) */
+  banner?: string;
+  /** afl-fuzz flags accepted that do nothing here, each with why */
+  ignored: string[];
 }
 
 /** The harness options of `a`, the `@@` file at `inputPath` in the guest. */
@@ -154,6 +189,24 @@ export function mapSizeFromEnv(): number {
   }
 }
 
+/** `v` for an option afl-fuzz takes once (it refuses a second -i, -o, -T). */
+function once(name: string, current: string | undefined, v: string): string {
+  if (current !== undefined) throw new EmuError(`multiple -${name} options`, `pass -${name} once`);
+  return v;
+}
+
+/**
+ * A `-M`/`-S` name as afl-fuzz takes it: once, letters, digits, `_` and `-`,
+ * at most 24 of them (it names a directory in `-o`: `-S ../x` wrote outside).
+ */
+function syncId(current: string | undefined, v: string): string {
+  if (current !== undefined) throw new EmuError("multiple -S or -M options", "pass one");
+  if (!/^[A-Za-z0-9_-]{1,24}$/.test(v)) {
+    throw new EmuError(`-S/-M ${v}: not a fuzzer name`, "use up to 24 letters, digits, _ and -");
+  }
+  return v;
+}
+
 function number(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new EmuError(`-${name} ${v}: not a number`);
@@ -181,6 +234,39 @@ function cmplogFlag(v: string): boolean {
   );
 }
 
+/** AFL++'s power schedules (`-p`); another name is refused, as afl-fuzz refuses it. */
+const POWER_SCHEDULES = [
+  "fast",
+  "explore",
+  "exploit",
+  "seek",
+  "rare",
+  "mmopt",
+  "coe",
+  "lin",
+  "quad",
+];
+
+function powerSchedule(v: string): string {
+  if (POWER_SCHEDULES.includes(v)) return v;
+  throw new EmuError(
+    `-p ${v}: unknown power schedule`,
+    `AFL++'s are ${POWER_SCHEDULES.join(", ")}`,
+  );
+}
+
+/** AFL++'s `-l`: a level 1-3 and A (arithmetic), T (transformations), X (extreme), R (random). */
+function cmplogOptions(v: string): string {
+  if (/^[123ATXR]+$/i.test(v)) return v;
+  throw new EmuError(`-l ${v}: unknown cmplog option`, "AFL++'s are 1, 2, 3, A, T, X, R");
+}
+
+/** `-g`/`-G` as the engine takes them (afl-fuzz does not refuse a -g over -G either). */
+function lengths(a: FuzzArgs): { min: number; max: number } | undefined {
+  if (a.minLength === undefined && a.maxLength === undefined) return undefined;
+  return { min: a.minLength ?? 0, max: Math.min(a.maxLength ?? MAX_FILE, MAX_FILE) };
+}
+
 function address(name: string, v: string): bigint {
   try {
     return BigInt(v);
@@ -203,8 +289,8 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
   const a: Partial<FuzzArgs> & { dictionaries: string[]; env: string[] } = {
     dictionaries: [],
     env: [],
+    ignored: [],
     seed: 0,
-    name: "default",
     mapSize: mapSizeFromEnv(),
     wholeProgram: false,
     cmplog: false,
@@ -222,11 +308,25 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
   if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
   if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
   if (i >= argv.length) throw new EmuError("no program to fuzz", "end with -- prog [args...]");
-  return { ...a, program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
+  return { ...a, name: a.name ?? "default", program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
 }
 
-/** The seed files of `-i DIR` (sorted by name), with a clear error when there are none. */
-export function readSeeds(dir: string): { name: string; data: Uint8Array }[] {
+/** An input file's name (without its directory) and its bytes. */
+type Seed = { name: string; data: Uint8Array };
+
+/**
+ * The seed files of `-i DIR` (sorted by name, names starting with a dot left
+ * out), with a clear error when there are none. `recursive` walks as afl-fuzz
+ * 4 does: a subdirectory's files in its place, dot files read, dot
+ * directories not.
+ */
+export function readSeeds(dir: string, recursive = false): Seed[] {
+  const seeds = seedFiles(dir, recursive);
+  if (seeds.length === 0) throw new EmuError(`-i ${dir}: no input files`, "add a seed file");
+  return seeds;
+}
+
+function seedFiles(dir: string, recursive: boolean): Seed[] {
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(dir)];
@@ -235,25 +335,58 @@ export function readSeeds(dir: string): { name: string; data: Uint8Array }[] {
     if (e instanceof Deno.errors.NotADirectory) throw new EmuError(`-i ${dir}: not a directory`);
     throw new EmuError(`-i ${dir}: cannot read (${(e as Error).message.split("\n")[0]})`);
   }
-  const seeds: { name: string; data: Uint8Array }[] = [];
-  for (const e of entries.filter((x) => x.isFile && !x.name.startsWith(".")).sort(byName)) {
-    let input;
-    try {
-      input = readInput(`${dir}/${e.name}`);
-    } catch {
-      throw new EmuError(`-i ${dir}/${e.name}: cannot read this input`);
-    }
-    if (input.truncated) {
-      console.error(`emu fuzz: -i ${dir}/${e.name} is over ${MAX_FILE} bytes: partial reading`);
-    }
-    seeds.push({ name: e.name, data: input.data });
+  const seeds: Seed[] = [];
+  for (const e of entries.sort(byName)) {
+    if (e.name.startsWith(".") && !(recursive && e.isFile)) continue;
+    if (e.isDirectory && recursive) seeds.push(...seedFiles(`${dir}/${e.name}`, true));
+    else if (e.isFile) seeds.push({ name: e.name, data: seedBytes(`${dir}/${e.name}`) });
   }
-  if (seeds.length === 0) throw new EmuError(`-i ${dir}: no input files`, "add a seed file");
   return seeds;
+}
+
+function seedBytes(path: string): Uint8Array {
+  let input;
+  try {
+    input = readInput(path);
+  } catch {
+    throw new EmuError(`-i ${path}: cannot read this input`);
+  }
+  if (input.truncated) {
+    console.error(`emu fuzz: -i ${path} is over ${MAX_FILE} bytes: partial reading`);
+  }
+  return input.data;
+}
+
+/**
+ * The seeds of a campaign, as afl-fuzz 4 reads `-i DIR`: `DIR/queue` when
+ * there is one (an earlier campaign's directory), else DIR and its
+ * subdirectories (but those starting with a dot), empty files left out,
+ * in reverse order of name (its `id:000000` is the last name; a
+ * subdirectory's files take its place).
+ */
+function campaignSeeds(dir: string): Seed[] {
+  const from = isDirectory(`${dir}/queue`) ? `${dir}/queue` : dir;
+  const seeds = readSeeds(from, true).filter((s) => s.data.length > 0);
+  if (seeds.length === 0) {
+    throw new EmuError(`-i ${from}: no usable input files (all are empty)`, "add a seed file");
+  }
+  return seeds.reverse();
 }
 
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * AFL_AUTORESUME: a campaign whose `-o` already holds this worker's queue
+ * resumes it (as `-i -` would) instead of starting from `-i`, as afl-fuzz.
+ */
+function autoResume(a: FuzzArgs): boolean {
+  const node = `${a.output}/${a.name}`;
+  const before = isDirectory(`${node}/queue`) || isDirectory(`${node}/_resume`);
+  if (Deno.env.get("AFL_AUTORESUME") === undefined || !before) return false;
+  console.error(`emu fuzz: AFL_AUTORESUME: resuming the campaign in ${node}`);
+  return true;
 }
 
 /** Runs `emu fuzz`; resolves to the exit status. */
@@ -264,9 +397,10 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   }
   const a = parseFuzzArgs(argv);
   if (a.jobs > 1) return await parallelWorkers(argv, a);
+  for (const flag of a.ignored) console.error(`emu fuzz: warning: ignoring ${flag}`);
   const emuArgv = ["emu", "fuzz", ...argv], commandLine = emuArgv.join(" ");
-  const resume = a.input === "-";
-  const seeds = resume ? [] : readSeeds(a.input);
+  const resume = a.input === "-" || autoResume(a);
+  const seeds = resume ? [] : campaignSeeds(a.input);
   const out = OutputDir.open(a.output, a.name, {
     resume,
     argv: emuArgv,
@@ -274,21 +408,26 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     mainNode: a.mainNode,
   });
   const dir = `${a.output}/${a.name}`;
-  const harnessOpts = harnessOptions(a, Deno.realPathSync(dir) + "/.cur_input");
+  const harnessOpts = a.inputFile === undefined
+    ? harnessOptions(a, Deno.realPathSync(dir) + "/.cur_input")
+    : { ...harnessOptions(a, resolve(a.inputFile)), inputFile: true };
   const harness = await createUserHarness(harnessOpts);
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,
     timeout: a.timeout,
-    dictionary: a.dictionaries.flatMap((d) =>
-      loadDictionary(d, (w) => console.error(`emu fuzz: warning: -x ${w}`))
+    dictionary: uniqueTokens(
+      a.dictionaries.flatMap((d) =>
+        loadDictionary(d, (w) => console.error(`emu fuzz: warning: -x ${w}`))
+      ),
     ),
     out,
-    banner: a.program.split("/").pop()!,
+    banner: a.banner ?? a.program,
     commandLine,
     log: (line) => console.error(`emu fuzz: ${line}`),
     cmplog: a.cmplog ? await createCmplogHarness(harnessOpts) : undefined,
+    lengths: lengths(a),
   });
-  await fuzzer.addSeeds(resume ? out.resumed : seeds);
+  await fuzzer.addSeeds(resume ? [...out.resumed].reverse() : seeds);
   if (resume) {
     out.finishResume();
     await fuzzer.knownCrashes(out.saved("crashes"));
@@ -379,7 +518,7 @@ async function campaign(
   const sync = new SyncDir(a.output, a.name);
   const syncNow = async () => {
     lastSync = Date.now();
-    await fuzzer.importInputs(sync.collect());
+    await fuzzer.importInputs(sync.collect(a.mainNode));
   };
   const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
   const report = (final: boolean) => {

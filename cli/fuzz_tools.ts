@@ -3,14 +3,14 @@
  *
  * ```text
  * emu tmin -i crashfile -o smaller [-t insns] -- prog [args...]   (@@ = the input file)
- * emu cmin -i corpus -o smaller_corpus [-t insns] -- prog [args...]
+ * emu cmin -i corpus -o smaller_corpus [-t insns] [-C|-A] [-e] -- prog [args...]
  * ```
  *
  * @module
  */
 
 import { EmuError } from "../core/errors.ts";
-import { cmin, tmin } from "../core/fuzz/minimize.ts";
+import { cmin, type CminRuns, tmin } from "../core/fuzz/minimize.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
 import { readSeeds } from "./fuzz.ts";
 import { readOption } from "./options.ts";
@@ -22,12 +22,19 @@ interface ToolArgs {
   input: string;
   output: string;
   budget: number;
+  /** emu cmin's -C (crashing inputs only) and -A (crashes and timeouts too), as afl-cmin's */
+  runs: CminRuns;
+  /** -e: map entries only, hit counts ignored */
+  edgesOnly: boolean;
   program: string;
   args: string[];
 }
 
+/** The flags each command takes (-Q: Denemu is binary-only, as afl-*'s QEMU mode). */
+const FLAGS: Record<string, string[]> = { tmin: ["Q"], cmin: ["Q", "C", "A", "e"] };
+
 function parse(argv: string[], command: string): ToolArgs {
-  const a: Partial<ToolArgs> = { budget: DEFAULT_BUDGET };
+  const a: Partial<ToolArgs> = { budget: DEFAULT_BUDGET, runs: "ok", edgesOnly: false };
   let i = 0;
   while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
     const o = readOption(argv, i, new Set(["i", "o", "t"]), command);
@@ -35,7 +42,12 @@ function parse(argv: string[], command: string): ToolArgs {
     if (o.name === "i") a.input = o.value;
     else if (o.name === "o") a.output = o.value;
     else if (o.name === "t" && Number(o.value) > 0) a.budget = Number(o.value);
-    else throw new EmuError(`-${o.name}: not an option of emu ${command}`, "use -i, -o, -t");
+    else if (!FLAGS[command].includes(o.name)) {
+      const flags = FLAGS[command].map((f) => `-${f}`).join(", ");
+      throw new EmuError(`-${o.name}: not an option of emu ${command}`, `use -i, -o, -t, ${flags}`);
+    } else if (o.name === "C") a.runs = "crashes";
+    else if (o.name === "A") a.runs = "any";
+    else if (o.name === "e") a.edgesOnly = true;
   }
   if (argv[i] === "--") i++;
   if (!a.input || !a.output || i >= argv.length) {
@@ -71,7 +83,7 @@ export async function tminCommand(argv: string[]): Promise<number> {
 export async function cminCommand(argv: string[]): Promise<number> {
   const a = parse(argv, "cmin");
   const inputs = readSeeds(a.input);
-  const kept = await cmin(await harness(a), inputs, a.budget);
+  const kept = await cmin(await harness(a), inputs, a);
   Deno.mkdirSync(a.output, { recursive: true });
   for (const name of kept) Deno.copyFileSync(`${a.input}/${name}`, `${a.output}/${name}`);
   console.log(`emu cmin: ${inputs.length} -> ${kept.length} inputs, in ${a.output}`);

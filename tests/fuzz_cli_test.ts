@@ -182,7 +182,8 @@ Deno.test("emu fuzz: Ctrl-C ends the campaign with a summary, and every find is 
   assert.match(dec.decode(r.stdout), /emu fuzz: .* execs/);
   const stats = await Deno.readTextFile(`${out}/default/fuzzer_stats`);
   const count = Number(/^corpus_count\s*: (\d+)/m.exec(stats)?.[1]);
-  assert.equal([...Deno.readDirSync(`${out}/default/queue`)].length, count);
+  const ids = [...Deno.readDirSync(`${out}/default/queue`)].filter((e) => e.name.startsWith("id:"));
+  assert.equal(ids.length, count);
   for (const d of [out, seed]) await Deno.remove(d, { recursive: true });
 });
 
@@ -293,9 +294,8 @@ Deno.test("emu fuzz starts afresh over a campaign of under 25 minutes and keeps 
     await Deno.writeTextFile(`${out}/default/crashes/id:000000,sig:06,old`, "x");
     const again = await run(); // a short campaign's results go (afl-fuzz's OUTPUT_GRACE)
     assert.equal(again.code, 0, again.err);
-    assert.deepEqual([...Deno.readDirSync(`${out}/default/crashes`)].map((e) => e.name), [
-      "README.txt",
-    ]);
+    // (afl-fuzz writes crashes/README.txt with a campaign's first crash: none here)
+    assert.deepEqual([...Deno.readDirSync(`${out}/default/crashes`)].map((e) => e.name), []);
     const stats = `${out}/default/fuzzer_stats`;
     const text = await Deno.readTextFile(stats);
     const start = Number(/^start_time\s*: (\d+)/m.exec(text)![1]);

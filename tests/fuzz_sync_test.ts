@@ -1,8 +1,9 @@
 // AFL++'s sync directory: a Denemu main node (-M) and an afl-fuzz secondary
 // (-S, a native afl-clang-fast build of the same target) in one -o import each
-// other's finds. Skipped, with the reason, when afl++ is not installed.
+// other's finds, and a -S imports from the main node only, keeping .synced/ as
+// AFL++ does. Skipped, with the reason, when afl++ is not installed.
 import assert from "node:assert/strict";
-import { missingAfl, runAfl } from "./util/afl.ts";
+import { aflTest, aflWorkspace, missingAfl, runAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_sync_test");
 const run = (cmd: string, args: string[]) =>
@@ -57,6 +58,43 @@ Deno.test({
     const afls = havocForms("afl");
     assert(afls.size > 0, `afl-fuzz found nothing in havoc (${dir})`);
     assert.deepEqual(havocForms("den"), afls);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  ...aflTest("-S imports from the main node only, and keeps .synced/ as afl-fuzz -S", missing),
+  async fn() {
+    const { dir, bin } = await aflWorkspace("state");
+    // two other nodes, each with an input new to the seed: "main" is the main node, "other" not
+    for (const [node, input] of [["main", "hell"], ["other", "hello!"]]) {
+      await Deno.mkdir(`${dir}/out/${node}/queue`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/out/${node}/queue/id:000000,orig:x`, input);
+    }
+    await Deno.writeTextFile(`${dir}/out/main/is_main_node`, "");
+    const common = ["-i", `${dir}/in`, "-o", `${dir}/out`, "-V", "3"];
+    // afl-fuzz syncs between queue entries, not at once (it resumes with AFL_AUTORESUME)
+    // (on a loaded machine that can take a few runs)
+    const synced = () => queue(`${dir}/out/afl/queue`).some((n) => n.includes(",sync:"));
+    for (let round = 0; round < 8 && (round === 0 || !synced()); round++) {
+      await run("afl-fuzz", [...common, "-S", "afl", "--", bin, "@@"]);
+    }
+    await run(Deno.execPath(), [
+      ...["run", "-A", "mod.ts", "fuzz", ...common, "-S", "den"],
+      ...["--", "tests/fuzz/bin/state", "@@"],
+    ]);
+    for (const node of ["afl", "den"]) {
+      const names = queue(`${dir}/out/${node}/queue`);
+      // before: Denemu's -S imported from every node, and wrote its markers as text
+      assert(names.some((n) => n.includes(",sync:main,")), `${node}: ${names}`);
+      assert(!names.some((n) => n.includes(",sync:other,")), `${node}: ${names}`);
+      // the next id to import, 32 bits little-endian, and an empty ".last"
+      assert.deepEqual(
+        await Deno.readFile(`${dir}/out/${node}/.synced/main`),
+        Uint8Array.of(1, 0, 0, 0),
+      );
+      assert.equal((await Deno.stat(`${dir}/out/${node}/.synced/main.last`)).size, 0);
+    }
     await Deno.remove(dir, { recursive: true });
   },
 });

@@ -97,7 +97,28 @@ export function loadDictionary(
   for (const e of [...Deno.readDirSync(path)].sort((a, b) => a.name < b.name ? -1 : 1)) {
     if (!e.isFile) continue;
     const b = Deno.readFileSync(`${path}/${e.name}`);
-    if (b.length && b.length <= MAX_TOKEN) out.push(b);
+    if (b.length > MAX_TOKEN) {
+      warn(`${path}/${e.name}: ${b.length} bytes, over ${MAX_TOKEN}: skipped`);
+    } else if (b.length) out.push(b);
   }
   return out;
+}
+
+/**
+ * `tokens` without repeats (afl-fuzz keeps one of each, from all `-x`
+ * together: "Loaded a total of N extras").
+ *
+ * @example
+ * ```ts
+ * import { uniqueTokens } from "./dictionary.ts";
+ * const t = (s: string) => new TextEncoder().encode(s);
+ * console.log(uniqueTokens([t("GET"), t("PUT"), t("GET")]).length); // 2
+ * ```
+ */
+export function uniqueTokens(tokens: Uint8Array[]): Uint8Array[] {
+  const seen = new Set<string>();
+  return tokens.filter((t) => {
+    const key = t.join(",");
+    return !seen.has(key) && !!seen.add(key);
+  });
 }

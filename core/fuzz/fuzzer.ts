@@ -35,6 +35,8 @@ export interface FuzzerOptions {
   log: (line: string) => void;
   /** the cmplog pass (`-c`): input-to-state replacement before havoc */
   cmplog?: CmplogTarget;
+  /** `-g`/`-G`: inputs run are padded with zeros to `min` bytes or cut to `max` (seeds: cut) */
+  lengths?: { min: number; max: number };
 }
 
 /** Budget of the seeds' first runs when no `-t` is given. */
@@ -101,7 +103,8 @@ export class Fuzzer {
     if (seeds.length === 0) throw new EmuError("no seed inputs", "put at least one file in -i");
     let slowest = 0, crashed = 0, hung = 0;
     for (const s of seeds) {
-      const r = await this.target.run(s.data, this.timeout);
+      const data = s.data.slice(0, this.opts.lengths?.max);
+      const r = await this.target.run(data, this.timeout);
       this.execs++;
       if (r.outcome.kind === "crash") {
         crashed++;
@@ -116,7 +119,7 @@ export class Fuzzer {
       slowest = Math.max(slowest, r.insns);
       const novelty = this.judge.judge(this.target.trace.address, this.#virginBits);
       const what = `time:0,execs:0,orig:${origName(s.name)}`;
-      await this.#enqueue(s.data, r, 1, what, novelty === Novelty.EDGES);
+      await this.#enqueue(data, r, 1, what, novelty === Novelty.EDGES);
     }
     if (!this.target.readsInput) {
       throw new EmuError(
@@ -249,7 +252,8 @@ export class Fuzzer {
   }
 
   /** Runs one input and keeps it if it is interesting. */
-  async execute(data: Uint8Array, parent: QueueEntry, op: string): Promise<ExecResult> {
+  async execute(input: Uint8Array, parent: QueueEntry, op: string): Promise<ExecResult> {
+    const data = this.#fitLength(input);
     const t0 = performance.now();
     const r = await this.target.run(data, this.timeout);
     this.#speed.add(r.insns, performance.now() - t0);
@@ -283,6 +287,16 @@ export class Fuzzer {
       this.#lastCrashExecs = this.execs;
     }
     return r;
+  }
+
+  /** `input` within `-g`/`-G` (afl-fuzz pads a short input with zeros, cuts a long one). */
+  #fitLength(input: Uint8Array): Uint8Array {
+    const lengths = this.opts.lengths;
+    if (!lengths || (input.length >= lengths.min && input.length <= lengths.max)) return input;
+    if (input.length > lengths.max) return input.slice(0, lengths.max);
+    const padded = new Uint8Array(lengths.min);
+    padded.set(input);
+    return padded;
   }
 
   async #enqueue(
@@ -335,6 +349,7 @@ export class Fuzzer {
   async #trim(e: QueueEntry): Promise<void> {
     const trimmed = await trimInput(e.data, async (candidate) => {
       if (this.#done()) return -1; // keeps what is trimmed so far
+      if (candidate.length < (this.opts.lengths?.min ?? 0)) return -1; // not below -g
       const r = await this.target.run(candidate, this.timeout);
       this.execs++;
       return r.outcome.kind === "ok" ? this.judge.pathHash(this.target.trace.address) : -1;

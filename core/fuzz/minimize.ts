@@ -55,42 +55,73 @@ export async function tmin(
   return { data, kind: want.split(":")[0] };
 }
 
+/** Which runs `cmin` keeps: afl-cmin's default (crashes and timeouts dropped), -C, -A. */
+export type CminRuns = "ok" | "crashes" | "any";
+
+/** `cmin`'s options beside the corpus: afl-cmin's -C/-A and -e. */
+export interface CminOptions {
+  budget: number;
+  runs: CminRuns;
+  /** `-e`: map entries only, hit counts ignored */
+  edgesOnly: boolean;
+}
+
 /**
  * afl-cmin: the names of a subset of `inputs` that reaches every (map
- * entry, bucket) pair the whole set reaches, preferring small inputs.
+ * entry, bucket) pair the whole set reaches. As afl-cmin does: the inputs
+ * are taken smallest first (same size: the later name first), empty ones
+ * left out; each pair's input is the first that reaches it, and the pairs
+ * are walked from the rarest (fewest inputs) to the most common, keeping
+ * the input of each pair no kept input reaches yet.
  */
 export async function cmin(
   target: FuzzTarget,
   inputs: { name: string; data: Uint8Array }[],
-  budget: number,
+  opts: CminOptions,
 ): Promise<string[]> {
-  const t = target.trace;
-  const judge = new NoveltyJudge(t.host, t.size);
-  const best = new Map<number, { name: string; size: number }>();
+  const bySize = inputs.filter((x) => x.data.length > 0).sort((x, y) =>
+    x.data.length - y.data.length || (x.name < y.name ? 1 : x.name > y.name ? -1 : 0)
+  );
+  const judge = new NoveltyJudge(target.trace.host, target.trace.size);
+  const best = new Map<number, string>(), count = new Map<number, number>();
   const tuples = new Map<string, number[]>();
-  for (const input of inputs) {
-    const o = (await target.run(input.data, budget)).outcome;
-    if (o.kind !== "ok") continue;
-    judge.classify(t.address);
-    const mine: number[] = [];
-    for (let i = 0; i < t.size; i++) {
-      const b = t.host.u8[t.address + i];
-      if (!b) continue;
-      const tuple = i * 8 + Math.log2(b);
-      mine.push(tuple);
-      const cur = best.get(tuple);
-      if (!cur || input.data.length < cur.size) {
-        best.set(tuple, { name: input.name, size: input.data.length });
-      }
+  for (const input of bySize) {
+    const mine = await cminTuples(target, judge, input.data, opts);
+    if (!mine) continue;
+    for (const tuple of mine) {
+      if (!best.has(tuple)) best.set(tuple, input.name);
+      count.set(tuple, (count.get(tuple) ?? 0) + 1);
     }
     tuples.set(input.name, mine);
   }
-  // Greedy: walk the tuples; keep each one's best input unless a kept input covers it already.
-  const covered = new Set<number>(), kept: string[] = [];
-  for (const [tuple, { name }] of [...best].sort((x, y) => x[0] - y[0])) {
+  const covered = new Set<number>(), kept = new Set<string>();
+  const rareFirst = [...count].sort((x, y) => x[1] - y[1] || x[0] - y[0]);
+  for (const [tuple] of rareFirst) {
     if (covered.has(tuple)) continue;
-    kept.push(name);
+    const name = best.get(tuple)!;
+    kept.add(name);
     for (const k of tuples.get(name)!) covered.add(k);
   }
-  return kept.sort();
+  return [...kept].sort();
+}
+
+/** The (map entry, bucket) pairs of one run, or null when `opts.runs` leaves the run out. */
+async function cminTuples(
+  target: FuzzTarget,
+  judge: NoveltyJudge,
+  input: Uint8Array,
+  opts: CminOptions,
+): Promise<number[] | null> {
+  const kind = (await target.run(input, opts.budget)).outcome.kind;
+  if (opts.runs === "ok" && kind !== "ok" || opts.runs === "crashes" && kind !== "crash") {
+    return null;
+  }
+  const t = target.trace;
+  judge.classify(t.address);
+  const mine: number[] = [];
+  for (let i = 0; i < t.size; i++) {
+    const b = t.host.u8[t.address + i];
+    if (b) mine.push(i * 8 + (opts.edgesOnly ? 0 : Math.log2(b)));
+  }
+  return mine;
 }

@@ -74,9 +74,14 @@ export function idName(n: number): string {
   return `id:${String(n).padStart(6, "0")}`;
 }
 
-/** The text of `fuzzer_stats`. */
-export function formatStats(s: FuzzStats): string {
+/**
+ * The text of `fuzzer_stats`. As afl-fuzz writes them, `execs_per_sec` is
+ * the campaign's average and `execs_ps_last_min` (`lastMinute`) the rate of
+ * the last whole minute (0 in the first).
+ */
+export function formatStats(s: FuzzStats, lastMinute = 0): string {
   const sec = (ms: number) => Math.floor(ms / 1000);
+  const average = s.execsDone * 1000 / Math.max(1, s.lastUpdate - s.startTime);
   const fields: [string, string | number][] = [
     ["start_time", sec(s.startTime)],
     ["last_update", sec(s.lastUpdate)],
@@ -85,8 +90,8 @@ export function formatStats(s: FuzzStats): string {
     ["cycles_done", s.cyclesDone],
     ["cycles_wo_finds", s.cyclesWoFinds],
     ["execs_done", s.execsDone],
-    ["execs_per_sec", s.execsPerSec.toFixed(2)],
-    ["execs_ps_last_min", s.execsPerSec.toFixed(2)],
+    ["execs_per_sec", average.toFixed(2)],
+    ["execs_ps_last_min", lastMinute.toFixed(2)],
     ["corpus_count", s.corpusCount],
     ["corpus_favored", s.corpusFavored],
     ["corpus_found", s.corpusFound],
@@ -157,6 +162,14 @@ function pidAlive(pid: number): boolean {
   return exists(`/proc/${pid}`);
 }
 
+/** The directories afl-fuzz creates in `queue/.state`. */
+const AFL_STATE_DIRS = [
+  "auto_extras",
+  "deterministic_done",
+  "redundant_edges",
+  "variable_behavior",
+];
+
 /** Seconds of an earlier campaign whose results a new one in its place removes (AFL++'s 25 minutes). */
 const OUTPUT_GRACE_S = 25 * 60;
 
@@ -176,6 +189,11 @@ const OUTPUT_GRACE_S = 25 * 60;
 export class OutputDir {
   /** inputs of the interrupted campaign (`-i -`) */
   readonly resumed: { name: string; data: Uint8Array }[] = [];
+
+  /** `crashes/README.txt` (the command line in it) */
+  #crashReadme = "";
+  /** `execs_ps_last_min`: the minute it was last measured at, its executions, its rate */
+  #minute = { start: 0, execs: 0, rate: 0 };
 
   private constructor(readonly path: string) {}
 
@@ -200,13 +218,12 @@ export class OutputDir {
     const hasQueue = isDirectory(`${path}/queue`, true);
     if (opts.resume) dir.#takeOverQueue(hasQueue);
     else if (hasQueue) dir.#clearShortCampaign(stats);
-    for (const sub of ["queue", "crashes", "hangs"]) ensureDirectory(`${path}/${sub}`);
+    for (const sub of ["queue", "crashes", "hangs", ".synced"]) ensureDirectory(`${path}/${sub}`);
+    // afl-fuzz's tree (its queue metadata; Denemu keeps none there)
+    for (const sub of AFL_STATE_DIRS) ensureDirectory(`${path}/queue/.state/${sub}`);
     Deno.writeTextFileSync(`${path}/cmdline`, opts.target.map((x) => `${x}\n`).join(""));
     Deno.writeTextFileSync(`${path}/fuzzer_setup`, formatSetup(opts.argv, Deno.env.toObject()));
-    Deno.writeTextFileSync(
-      `${path}/crashes/README.txt`,
-      CRASH_README.replace("%CMD%", opts.argv.join(" ")),
-    );
+    dir.#crashReadme = CRASH_README.replace("%CMD%", opts.argv.join(" "));
     if (!exists(`${path}/plot_data`)) Deno.writeTextFileSync(`${path}/plot_data`, PLOT_HEADER);
     // AFL++'s -S instances import only from the directory that has this file (-M).
     if (opts.mainNode) Deno.writeTextFileSync(`${path}/is_main_node`, "");
@@ -268,12 +285,23 @@ export class OutputDir {
   /** Writes one input file. */
   save(sub: "queue" | "crashes" | "hangs", name: string, data: Uint8Array): void {
     Deno.writeFileSync(`${this.path}/${sub}/${name}`, data);
+    // afl-fuzz writes crashes/README.txt with the first crash
+    if (sub === "crashes" && !exists(`${this.path}/crashes/README.txt`)) {
+      Deno.writeTextFileSync(`${this.path}/crashes/README.txt`, this.#crashReadme);
+    }
   }
 
   /** Rewrites `fuzzer_stats` (atomically: readers never see half a file). */
   writeStats(s: FuzzStats): void {
+    const m = this.#minute;
+    if (s.lastUpdate - m.start >= 60_000) {
+      // (afl-fuzz starts its first minute at the first write, with a rate of 0)
+      m.rate = m.start ? (s.execsDone - m.execs) * 1000 / (s.lastUpdate - m.start) : 0;
+      m.start = s.lastUpdate;
+      m.execs = s.execsDone;
+    }
     const tmp = `${this.path}/.fuzzer_stats_tmp`;
-    Deno.writeTextFileSync(tmp, formatStats(s));
+    Deno.writeTextFileSync(tmp, formatStats(s, m.rate));
     Deno.renameSync(tmp, `${this.path}/fuzzer_stats`);
   }
 
@@ -342,7 +370,8 @@ export function readInput(path: string): { data: Uint8Array; truncated: boolean 
   }
 }
 
-function exists(path: string): boolean {
+/** Whether anything is at `path`. */
+export function exists(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;

@@ -2,14 +2,15 @@
  * AFL's sync-directory convention, for campaigns on several workers or
  * machines sharing a filesystem (`-M`/`-S`): every fuzzer writes
  * `OUT/NAME/queue/`, and periodically reads the queues of the others,
- * remembering in `OUT/NAME/.synced/OTHER` the last id it imported. Denemu
+ * remembering in `OUT/NAME/.synced/OTHER` the next id to import (a -S
+ * worker reads only the -M worker's queue, when there is one). Denemu
  * workers and afl-fuzz instances in one `OUT` import each other's finds
  * (inputs over AFL's MAX_FILE are skipped, as AFL++ skips them).
  *
  * @module
  */
 
-import { readInput } from "./output.ts";
+import { exists, readInput } from "./output.ts";
 
 /** An input another fuzzer found. */
 export interface SyncedInput {
@@ -36,44 +37,65 @@ export class SyncDir {
     return `${this.root}/${this.self}/.synced/${other}`;
   }
 
-  /** The last id imported from `other` (-1: none yet, or a marker that is not a number). */
+  /**
+   * The last id imported from `other` (-1: none yet). As AFL++ keeps it, the
+   * marker holds the next id to take, a 32-bit little-endian number.
+   */
   #last(other: string): number {
     try {
-      const id = Number(Deno.readTextFileSync(this.#marker(other)).trim());
-      return Number.isSafeInteger(id) ? id : -1;
+      const b = Deno.readFileSync(this.#marker(other));
+      return b.length === 4 ? new DataView(b.buffer).getUint32(0, true) - 1 : -1;
     } catch {
       return -1;
     }
   }
 
-  /** The inputs the other fuzzers queued since the last call, oldest first per fuzzer. */
-  collect(): SyncedInput[] {
+  /**
+   * The fuzzers to import from: as AFL++, a secondary (`-S`) imports only
+   * from the main node (the directory with `is_main_node`) when there is one.
+   */
+  #others(mainNode: boolean): string[] {
+    const others = [...Deno.readDirSync(this.root)]
+      .filter((d) => d.isDirectory && d.name !== this.self && !d.name.startsWith("."))
+      .map((d) => d.name).sort();
+    if (mainNode) return others;
+    const mains = others.filter((n) => exists(`${this.root}/${n}/is_main_node`));
+    return mains.length ? mains : others;
+  }
+
+  /**
+   * The inputs the other fuzzers queued since the last call, oldest first per
+   * fuzzer; `mainNode`: this fuzzer is the main node (`-M`).
+   */
+  collect(mainNode = true): SyncedInput[] {
     const out: SyncedInput[] = [];
-    for (const d of [...Deno.readDirSync(this.root)].sort((a, b) => a.name < b.name ? -1 : 1)) {
-      if (!d.isDirectory || d.name === this.self || d.name.startsWith(".")) continue;
-      const queue = `${this.root}/${d.name}/queue`;
+    for (const name of this.#others(mainNode)) {
+      const queue = `${this.root}/${name}/queue`;
       let files: Deno.DirEntry[];
       try {
         files = [...Deno.readDirSync(queue)];
       } catch {
         continue; // not a fuzzer's directory
       }
-      const last = this.#last(d.name);
+      const last = this.#last(name);
       let max = last;
       const fresh = files.map((f) => ({ f, id: Number(/^id:(\d+)/.exec(f.name)?.[1] ?? -1) }))
         .filter(({ f, id }) => f.isFile && id > last).sort((a, b) => a.id - b.id);
       for (const { f, id } of fresh) {
         try {
           const input = readInput(`${queue}/${f.name}`);
-          if (!input.truncated) out.push({ from: d.name, id, data: input.data }); // as AFL++
+          if (!input.truncated) out.push({ from: name, id, data: input.data }); // as AFL++
         } catch {
           continue; // being written or removed
         }
         max = Math.max(max, id);
       }
+      Deno.mkdirSync(`${this.root}/${this.self}/.synced`, { recursive: true });
+      Deno.writeFileSync(`${this.#marker(name)}.last`, new Uint8Array()); // AFL++'s "tried"
       if (max > last) {
-        Deno.mkdirSync(`${this.root}/${this.self}/.synced`, { recursive: true });
-        Deno.writeTextFileSync(this.#marker(d.name), `${max}\n`);
+        const next = new Uint8Array(4);
+        new DataView(next.buffer).setUint32(0, max + 1, true);
+        Deno.writeFileSync(this.#marker(name), next);
       }
     }
     return out;

@@ -52,6 +52,8 @@ export interface UserHarnessOptions {
   args: string[];
   /** absolute guest path the `@@` file appears at */
   inputPath: string;
+  /** the program reads its input from `inputPath`, named by `-f`, as it knows (`@@` stays as is) */
+  inputFile?: boolean;
   mapSize?: number;
   accel?: Accel;
   /** the function to call in memory (symbol or address); default `LLVMFuzzerTestOneInput` if defined */
@@ -110,7 +112,14 @@ function symbolAddress(p: LinuxProcess, opts: UserHarnessOptions, name: string):
   return sym.value + p.loadBias;
 }
 
+/** Whether the input is the file at `inputPath` (`@@` or `-f`), else stdin. */
+function readsFile(opts: UserHarnessOptions): boolean {
+  return opts.inputFile === true || opts.args.includes("@@");
+}
+
+/** argv[1..], `@@` replaced by the input file unless `-f` names it (afl-fuzz leaves it then). */
 function guestArgs(opts: UserHarnessOptions): string[] {
+  if (opts.inputFile) return opts.args;
   return opts.args.map((a) => a === "@@" ? opts.inputPath : a);
 }
 
@@ -300,7 +309,7 @@ async function wholeProgram(opts: UserHarnessOptions): Promise<SnapshotHarness> 
  * run); false if the program ends, faults or runs out of start-up budget first.
  */
 function runToFirstRead(p: LinuxProcess, opts: UserHarnessOptions): boolean {
-  const atAt = opts.args.includes("@@");
+  const atAt = readsFile(opts);
   const start = p.cpu.icount;
   p.deferFaults = true;
   while (p.cpu.icount - start < STARTUP_BUDGET) {
@@ -322,18 +331,18 @@ function readsStdin(name: string, args: bigint[]): boolean {
   return (name === "read" || name === "readv" || name === "pread64") && args[0] === 0n;
 }
 
-/** Without `@@`, the input is a fresh stdin for each execution. */
+/** Without `@@` or `-f`, the input is a fresh stdin for each execution. */
 function setStdin(p: LinuxProcess, opts: UserHarnessOptions, input: Uint8Array): void {
-  if (!opts.args.includes("@@")) p.fds.installAt(0, new InputStream(input), false);
+  if (!readsFile(opts)) p.fds.installAt(0, new InputStream(input), false);
 }
 
 /**
  * Serves the current input as the in-memory `@@` file when the arguments
- * have `@@`, and records in `state` when the program opens it or reads stdin.
+ * have `@@` (or `-f` names it), and records in `state` when the program opens it or reads stdin.
  */
 function deliverInput(p: LinuxProcess, opts: UserHarnessOptions, state: InputState): void {
   const onRead = () => state.read = true;
-  if (opts.args.includes("@@")) serveInputFile(p, opts.inputPath, () => state.current, onRead);
+  if (readsFile(opts)) serveInputFile(p, opts.inputPath, () => state.current, onRead);
   else {
     p.hooks.on("syscall", (e) => {
       if (readsStdin(e.name, e.args)) onRead();

@@ -35,3 +35,27 @@ export async function runAfl(cmd: string, args: string[], env: Record<string, st
   }).output();
   assert(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
 }
+
+/** Deno.test's `name` and `ignore` for a test that needs AFL++ (the name says why it skips). */
+export function aflTest(name: string, missing: string[]): { name: string; ignore: boolean } {
+  const skipped = missing.length ? ` (skipped: ${missing} not installed)` : "";
+  return { name: `${name}${skipped}`, ignore: missing.length > 0 };
+}
+
+/**
+ * A temporary directory whose `in/` holds `seeds`, and `bin`: a native
+ * `afl-clang-fast -O1` build of `tests/fuzz/src/TARGET.c` in it.
+ */
+export async function aflWorkspace(
+  target: string,
+  seeds: Record<string, string> = { seed: "AAAAAAAA" },
+): Promise<{ dir: string; bin: string }> {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/in`);
+  for (const [name, text] of Object.entries(seeds)) {
+    await Deno.writeTextFile(`${dir}/in/${name}`, text);
+  }
+  const bin = `${dir}/${target}`;
+  await runAfl("afl-clang-fast", ["-O1", "-o", bin, `tests/fuzz/src/${target}.c`]);
+  return { dir, bin };
+}
