@@ -136,17 +136,27 @@ export function monitorOnStdio(flag: string, value: string): boolean {
 /**
  * `-accel`: Denemu's engines, and QEMU's `tcg` (the one QEMU has for this
  * target) as the default JIT; `thread=` is accepted as Denemu's harts share
- * one thread either way.
+ * one thread either way; `tb-size=N` is the TB cache's size in MiB (0: the default).
+ *
+ * @example
+ * ```ts
+ * import { parseSystemAccel } from "./system_options.ts";
+ * console.log(parseSystemAccel("tcg,tb-size=64")); // { accel: "jit", tbSize: 64 }
+ * ```
  */
-export function parseSystemAccel(value: string): Accel {
+export function parseSystemAccel(value: string): { accel: Accel; tbSize?: number } {
   const list = parseOptionList(value, true);
-  if (list.name !== "tcg") return parseAccel(value);
+  if (list.name !== "tcg") return { accel: parseAccel(value) };
   const o = new DeviceOptions("-accel tcg", list.values);
   if (!["single", "multi"].includes(o.string("thread", "single"))) {
     throw new EmuError(`-accel ${value}: thread is single or multi`);
   }
+  const tbSize = o.has("tb-size") ? o.int("tb-size") : 0;
+  if (tbSize < 0 || tbSize >= 2 ** 32) {
+    throw new EmuError(`-accel ${value}: tb-size is the TB cache's size in MiB, 0 to 2^32 - 1`);
+  }
   o.rejectUnused();
-  return "jit";
+  return tbSize ? { accel: "jit", tbSize } : { accel: "jit" };
 }
 
 /**
