@@ -151,12 +151,26 @@ export function parseSystemAccel(value: string): { accel: Accel; tbSize?: number
   if (!["single", "multi"].includes(o.string("thread", "single"))) {
     throw new EmuError(`-accel ${value}: thread is single or multi`);
   }
-  const tbSize = o.has("tb-size") ? o.int("tb-size") : 0;
-  if (tbSize < 0 || tbSize >= 2 ** 32) {
-    throw new EmuError(`-accel ${value}: tb-size is the TB cache's size in MiB, 0 to 2^32 - 1`);
-  }
+  const tbSize = o.has("tb-size")
+    ? qemuUint32(`-accel ${value}`, "tb-size", o.string("tb-size"))
+    : 0;
   o.rejectUnused();
   return tbSize ? { accel: "jit", tbSize } : { accel: "jit" };
+}
+
+/**
+ * A property's unsigned number as QEMU reads it (`strtoull` in base 0: `0x` hex, a leading 0
+ * octal, a minus sign wrapping around), with QEMU's errors.
+ */
+function qemuUint32(what: string, key: string, raw: string): number {
+  const m = /^(-?)(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.exec(raw);
+  if (!m) throw new EmuError(`${what}: Parameter '${key}' expects uint64`);
+  const digits = m[2].length > 1 && m[2][0] === "0" && !/^0x/i.test(m[2])
+    ? `0o${m[2].slice(1)}`
+    : m[2];
+  const n = BigInt.asUintN(64, (m[1] ? -1n : 1n) * BigInt(digits));
+  if (n >= 2n ** 32n) throw new EmuError(`${what}: Parameter '${key}' expects uint32_t`);
+  return Number(n);
 }
 
 /**
