@@ -33,7 +33,7 @@ const SYSTEM_YOUNG_MB = 12;
  * than under its default cap (4 GiB on a 24 GiB host), 10-12 MiB off a Linux
  * boot's peak (docs/perf.md, "Twenty-first session"). A boot's live heap is
  * 18-21 MiB; translated code, the part a guest controls, is bounded by the TB
- * cache's size (256 MiB, at most about 160 of them heap), so a guest that runs
+ * cache's size (256 MiB, at most about 134 of them heap), so a guest that runs
  * distinct code without end does not reach the cap (docs/perf.md,
  * "Twenty-third session").
  */

@@ -398,14 +398,13 @@ const NO_PAGES: readonly number[] = Object.freeze([]);
 export const MAX_TB_INSNS = 128;
 
 /**
- * The TB cache's default size, bytes (QEMU's `-accel tcg,tb-size=N`): full, it is flushed before
- * its next translation, as QEMU's code buffer. A Linux boot's TBs take 29 MiB; a guest running
- * distinct code without end stays within `emu system`'s heap cap (docs/perf.md, 23rd session).
+ * The TB cache's default size, bytes (`-accel tcg,tb-size=N`): full, it is flushed before its next
+ * translation, as QEMU's code buffer. A Linux boot takes 35 MiB (docs/perf.md, 23rd session).
  */
 export const TB_CACHE_BYTES = 256 * 2 ** 20;
 
-/** A cached TB's heap share besides its IR (object, map entries, JIT record): 338 measured, up. */
-const TB_HEAP_BYTES = 512;
+/** A cached TB's heap share besides its IR, bytes (338 measured interpreted, 657 in regions). */
+const TB_HEAP_BYTES = 768;
 
 /** The bytes a cached TB counts for in the cache's size: its packed words and heap share. */
 function cacheBytes(tb: TranslationBlock): number {
