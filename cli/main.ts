@@ -29,6 +29,17 @@ export interface Command {
 const SYSTEM_YOUNG_MB = 12;
 
 /**
+ * The old generation of `emu system`'s worker, MiB: V8 collects it sooner
+ * than under its default cap (4 GiB on a 24 GiB host), 10-12 MiB off a Linux
+ * boot's peak (docs/perf.md, "Twenty-first session"). A boot's live heap is
+ * 18-21 MiB; translated code, the part a guest controls, is bounded by the TB
+ * cache's size (256 MiB, at most about 134 of them heap), so a guest that runs
+ * distinct code without end does not reach the cap (docs/perf.md,
+ * "Twenty-third session").
+ */
+const SYSTEM_OLD_MB = 512;
+
+/**
  * The command table; other commands register here. Each command's module is
  * imported when it runs, so a start-up loads only the command it runs (the
  * modules of all commands cost about 50 ms of CPU to load).
@@ -88,7 +99,8 @@ export const COMMANDS: Record<string, Command> = {
  * in a worker with a capped young generation (worker_command.ts).
  */
 function systemRun(m: typeof import("./system.ts")): Command["run"] {
-  const boot = inWorker(new URL("./system.ts", import.meta.url), "systemBoot", SYSTEM_YOUNG_MB);
+  const heap = { youngMb: SYSTEM_YOUNG_MB, oldMb: SYSTEM_OLD_MB };
+  const boot = inWorker(new URL("./system.ts", import.meta.url), "systemBoot", heap);
   return async (args) => await m.systemInfo(args) ?? await boot(args);
 }
 

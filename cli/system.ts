@@ -116,6 +116,8 @@ export interface SystemArgs {
   ramSize: bigint;
   cpu: string;
   accel: Accel;
+  /** `-accel tcg,tb-size=N`: the TB cache's size, MiB */
+  tbSize?: number;
   bios?: string;
   kernel?: string;
   initrd?: string;
@@ -224,7 +226,7 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
   m: (r, v) => r.ramSize = parseMemory(v),
   // model[,prop=value...]: the target checks it when the machine is made
   cpu: (r, v) => isHelp(v) ? r.helpTopic = "cpu" : r.cpu = v,
-  accel: (r, v) => isHelp(v) ? r.helpTopic = "accel" : r.accel = parseSystemAccel(v),
+  accel: (r, v) => isHelp(v) ? r.helpTopic = "accel" : Object.assign(r, parseSystemAccel(v)),
   "enable-kvm": () => {
     throw new EmuError(
       "invalid accelerator kvm",
@@ -491,6 +493,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       icountShift: a.icountShift,
       smp: a.smp,
       symbols: a.symbols,
+      tbSize: a.tbSize,
     },
     accel: a.accel,
     seed: a.seed,

@@ -136,17 +136,41 @@ export function monitorOnStdio(flag: string, value: string): boolean {
 /**
  * `-accel`: Denemu's engines, and QEMU's `tcg` (the one QEMU has for this
  * target) as the default JIT; `thread=` is accepted as Denemu's harts share
- * one thread either way.
+ * one thread either way; `tb-size=N` is the TB cache's size in MiB (0: the default).
+ *
+ * @example
+ * ```ts
+ * import { parseSystemAccel } from "./system_options.ts";
+ * console.log(parseSystemAccel("tcg,tb-size=64")); // { accel: "jit", tbSize: 64 }
+ * ```
  */
-export function parseSystemAccel(value: string): Accel {
+export function parseSystemAccel(value: string): { accel: Accel; tbSize?: number } {
   const list = parseOptionList(value, true);
-  if (list.name !== "tcg") return parseAccel(value);
+  if (list.name !== "tcg") return { accel: parseAccel(value) };
   const o = new DeviceOptions("-accel tcg", list.values);
   if (!["single", "multi"].includes(o.string("thread", "single"))) {
     throw new EmuError(`-accel ${value}: thread is single or multi`);
   }
+  const tbSize = o.has("tb-size")
+    ? qemuUint32(`-accel ${value}`, "tb-size", o.string("tb-size"))
+    : 0;
   o.rejectUnused();
-  return "jit";
+  return tbSize ? { accel: "jit", tbSize } : { accel: "jit" };
+}
+
+/**
+ * A property's unsigned number as QEMU reads it (`strtoull` in base 0: `0x` hex, a leading 0
+ * octal, a minus sign wrapping around), with QEMU's errors.
+ */
+function qemuUint32(what: string, key: string, raw: string): number {
+  const m = /^(-?)(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.exec(raw);
+  if (!m) throw new EmuError(`${what}: Parameter '${key}' expects uint64`);
+  const digits = m[2].length > 1 && m[2][0] === "0" && !/^0x/i.test(m[2])
+    ? `0o${m[2].slice(1)}`
+    : m[2];
+  const n = BigInt.asUintN(64, (m[1] ? -1n : 1n) * BigInt(digits));
+  if (n >= 2n ** 32n) throw new EmuError(`${what}: Parameter '${key}' expects uint32_t`);
+  return Number(n);
 }
 
 /**

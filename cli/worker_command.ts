@@ -11,6 +11,13 @@
  * isolate `resourceLimits`. The worker costs an isolate's baseline (about
  * 8 MiB); the main thread only waits for the exit status.
  *
+ * Its old generation may be capped too: V8 sizes its collections of the old
+ * space by the cap, and a smaller one collects sooner (10-12 MiB off a Linux
+ * boot's peak at 512 MiB). But a worker that passes its cap while it awaits
+ * gets neither `error` nor `exit` (Deno 2.9): the process hangs. So what runs
+ * there must keep its heap bounded below the cap by itself, as the TB cache's
+ * size keeps translated code (core/tb.ts).
+ *
  * @module
  */
 
@@ -24,25 +31,35 @@ export interface WorkerCommand {
   args: string[];
 }
 
+/** A worker's heap caps, MiB. */
+export interface WorkerHeap {
+  /** the young generation: V8's two semi-spaces and its new large-object space, a third each */
+  youngMb: number;
+  /** the old generation (default: V8's, sized from the host's memory) */
+  oldMb?: number;
+}
+
 /**
  * The command exported as `name` by the module at `url`, run in a worker
- * whose young generation is at most `youngMb` MiB (V8's two semi-spaces and
- * its new large-object space, a third each). Errors the command throws are
- * reported by the worker as `main` reports them; the result is its exit status.
+ * whose heap has the caps `heap`. Errors the command throws are reported by
+ * the worker as `main` reports them; the result is its exit status.
  *
  * @example
  * ```ts ignore
- * const run = inWorker(new URL("./system.ts", import.meta.url), "systemBoot", 12);
+ * const run = inWorker(new URL("./system.ts", import.meta.url), "systemBoot", { youngMb: 12 });
  * Deno.exit(await run(["-M", "virt", "-bios", "none", "-kernel", "prog.elf"]));
  * ```
  */
-export function inWorker(url: URL, name: string, youngMb: number): RunCommand {
+export function inWorker(url: URL, name: string, heap: WorkerHeap): RunCommand {
   return (args) =>
     new Promise((resolve, reject) => {
       const data: WorkerCommand = { url: url.href, name, args };
       const worker = new Worker(new URL("./worker_entry.ts", import.meta.url), {
         workerData: data,
-        resourceLimits: { maxYoungGenerationSizeMb: youngMb },
+        resourceLimits: {
+          maxYoungGenerationSizeMb: heap.youngMb,
+          ...heap.oldMb ? { maxOldGenerationSizeMb: heap.oldMb } : {},
+        },
       });
       let status: number | undefined;
       worker.on("message", (s: number) => {

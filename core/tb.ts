@@ -398,6 +398,20 @@ const NO_PAGES: readonly number[] = Object.freeze([]);
 export const MAX_TB_INSNS = 128;
 
 /**
+ * The TB cache's default size, bytes (`-accel tcg,tb-size=N`): full, it is flushed before its next
+ * translation, as QEMU's code buffer. A Linux boot takes 35 MiB (docs/perf.md, 23rd session).
+ */
+export const TB_CACHE_BYTES = 256 * 2 ** 20;
+
+/** A cached TB's heap share besides its IR, bytes (338 measured interpreted, 657 in regions). */
+const TB_HEAP_BYTES = 768;
+
+/** The bytes a cached TB counts for in the cache's size: its packed words and heap share. */
+function cacheBytes(tb: TranslationBlock): number {
+  return 4 * (TB_WORDS + tb.code.tail - tb.code.at + 2 * tb.insnCount) + TB_HEAP_BYTES;
+}
+
+/**
  * The cache key of `pc`: its signed 64-bit value as a number (exact below 2^53 in magnitude,
  * which covers user code and a kernel's top half), as {@linkcode TbCache.lookup} takes it.
  *
@@ -431,8 +445,13 @@ export class TbCache {
   readonly observers: TranslationObserver[] = [];
   /** Max instructions per TB (1 makes single-stepping exact). */
   maxInsns = MAX_TB_INSNS;
+  /** The cache's size in bytes (see {@linkcode TB_CACHE_BYTES}); full, it is flushed. */
+  maxBytes = TB_CACHE_BYTES;
   /** Counts translations, for statistics. */
   translated = 0;
+  /** Counts the flushes of a full cache, for statistics. */
+  fullFlushes = 0;
+  #bytes = 0;
   /** Bumped whenever TBs are dropped, so running code can notice. */
   generation = 0;
 
@@ -469,6 +488,11 @@ export class TbCache {
     return this.#byPc.get(pcKey(pc));
   }
 
+  /** The bytes the cached TBs count for: their packed IR and a share of the heap each. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** All cached TBs. */
   blocks(): IterableIterator<TranslationBlock> {
     return this.#byPc.values();
@@ -483,6 +507,11 @@ export class TbCache {
   }
 
   #translate(pc: bigint, flags: number): TranslationBlock {
+    // Before the build: a flush drops what observers keep for the TBs, the new one's included.
+    if (this.#bytes >= this.maxBytes) {
+      this.fullFlushes++;
+      this.flush();
+    }
     const tb = this.#build(pc, flags, this.maxInsns);
     // No instruction: the first fetch faulted, and the TB only raises that fault. It is not
     // kept (QEMU makes no TB there either): nothing would drop it once the page is mapped,
@@ -491,6 +520,7 @@ export class TbCache {
     const old = this.#byPc.get(pcKey(pc));
     if (old) this.#drop(old);
     this.#byPc.set(pcKey(pc), tb);
+    this.#bytes += cacheBytes(tb);
     this.#addToPage(pageNumber(pc), tb);
     for (const pn of tb.otherPages) this.#addToPage(pn, tb);
     return tb;
@@ -542,7 +572,10 @@ export class TbCache {
     tb.valid = false;
     this.generation++;
     const key = tb.pcKey;
-    if (this.#byPc.get(key) === tb) this.#byPc.delete(key);
+    if (this.#byPc.get(key) === tb) {
+      this.#byPc.delete(key);
+      this.#bytes -= cacheBytes(tb);
+    }
     for (const pn of tb.pages) this.#byPage.get(pn)?.delete(tb);
     for (const o of this.observers) o.onInvalidate?.(tb);
   }
@@ -562,6 +595,7 @@ export class TbCache {
     for (const pn of this.#byPage.keys()) this.memory.clearCode(pn);
     this.#byPc.clear();
     this.#byPage.clear();
+    this.#bytes = 0;
     for (const o of this.observers) o.onFlush?.();
   }
 }

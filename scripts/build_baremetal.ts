@@ -95,6 +95,14 @@ export const BAREMETAL_BENCH_PROGRAMS: BaremetalProgram[] = [
 ];
 
 /**
+ * Programs that push a bound of the emulator, run by their own tests (with QEMU in
+ * the same run): codeflood fills the TB cache (tests/worker_command_test.ts).
+ */
+export const BAREMETAL_STRESS_PROGRAMS: BaremetalProgram[] = [
+  { name: "codeflood", source: "codeflood.c", xlen: 64, isa: "imac_zicsr_zifencei" },
+];
+
+/**
  * Programs that run from flash (`-drive if=pflash,unit=0`, no `-kernel`):
  * their tests build the bank images and compare with QEMU in the same run.
  */
@@ -201,12 +209,17 @@ if (import.meta.main) {
   }
   const only = Deno.args.filter((a) => !a.startsWith("--"));
   for (
-    const p of [...BAREMETAL_PROGRAMS, ...BAREMETAL_BENCH_PROGRAMS, ...BAREMETAL_FLASH_PROGRAMS]
+    const p of [
+      ...BAREMETAL_PROGRAMS,
+      ...BAREMETAL_BENCH_PROGRAMS,
+      ...BAREMETAL_STRESS_PROGRAMS,
+      ...BAREMETAL_FLASH_PROGRAMS,
+    ]
   ) {
     if (only.length && !only.includes(p.name)) continue;
     await build(p);
     console.log(`built ${p.name}.elf`);
-    if (!BAREMETAL_PROGRAMS.includes(p)) continue; // a bench: nothing to record
+    if (!BAREMETAL_PROGRAMS.includes(p)) continue; // run by its own test: nothing to record
     if (Deno.args.includes("--record") && p.noQemu) {
       console.log(`  not recorded: ${p.noQemu}; expected/${p.name}.txt follows the specification`);
     } else if (Deno.args.includes("--record")) {

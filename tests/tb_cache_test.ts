@@ -42,3 +42,27 @@ Deno.test("TB cache: a TB's instruction list, kept packed, reads back as one arr
   assertEquals(tb.insns === tb.insns, true);
   assertEquals(pcs.map((_, i) => tb.insnPc(i)), pcs); // from the list, once made
 });
+
+Deno.test("TB cache: a full cache is flushed before its next translation, and the code runs on", () => {
+  // 64 blocks of one add each, run 50 times: 65 TBs, in a cache sized for about 8 of them
+  const blocks = Array.from({ length: 64 }, () => [A.addi(a0, a0, 1), A.jal(0, 4)]).flat();
+  const program = [...blocks, A.addi(a1, a1, -1), A.bne(a1, 0, -4 * (blocks.length + 1)), A.ecall];
+  const run = (jit: boolean, maxBytes?: number) => {
+    const m = machine(program, "rv64", jit);
+    if (maxBytes) m.cpu.tbs.maxBytes = maxBytes;
+    m.cpu.setGlobal(a1, 50n);
+    let cached = 0;
+    while (m.cpu.run(100).reason === "budget") cached = Math.max(cached, m.cpu.tbs.bytes);
+    return { a0: m.cpu.getGlobal(a0), tbs: m.cpu.tbs, peakBytes: cached };
+  };
+  const whole = run(false);
+  assertEquals([whole.a0, whole.tbs.fullFlushes, [...whole.tbs.blocks()].length], [3200n, 0, 66]);
+  const perTb = whole.tbs.bytes / 66;
+  for (const jit of [false, true]) {
+    const small = run(jit, 8 * perTb);
+    assertEquals(small.a0, 3200n);
+    const flushes = small.tbs.fullFlushes;
+    assertEquals(flushes >= 50 * 64 / 9, true, `${flushes} flushes`);
+    assertEquals(small.peakBytes < 10 * perTb, true, `${small.peakBytes} bytes cached`);
+  }
+});

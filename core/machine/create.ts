@@ -155,6 +155,8 @@ export interface SystemOptions extends CommonOptions {
     quantum?: number;
     /** ELF files whose symbols name guest addresses (`--symbols vmlinux`); nothing is loaded */
     symbols?: string[];
+    /** `-accel tcg,tb-size=N`: each hart's TB cache size in MiB (default 256); full, it is flushed */
+    tbSize?: number;
   };
 }
 

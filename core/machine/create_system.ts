@@ -72,6 +72,7 @@ export async function systemDriver(
     smp: s.smp,
     quantum: s.quantum,
     symbols: s.symbols,
+    tbSize: s.tbSize,
     logInterrupt: log?.has("int") && !shadow ? opts.log!.write : undefined,
     // a shadow machine takes the inputs the main one logged, at the same instructions
     inputLog: shadow ? inputLog?.follower() : inputLog,

@@ -78,6 +78,8 @@ export interface SystemConfig extends MachineOptions {
    * `vmlinux` for a kernel booted from its raw `Image`); nothing is loaded
    */
   symbols?: string[];
+  /** `-accel tcg,tb-size=N`: each hart's TB cache size, MiB (default: `TB_CACHE_BYTES`) */
+  tbSize?: number;
 }
 
 /** The most harts a machine may have (QEMU's virt allows 512; each hart here costs a TB cache). */
@@ -173,6 +175,7 @@ export class EmulatedSystem {
     }
     const bus = new PhysicalBus(new HostMemory());
     const cpus = createHarts(target, bus, smp, config.accel);
+    if (config.tbSize) { for (const cpu of cpus) cpu.tbs.maxBytes = config.tbSize * 2 ** 20; }
     const clock = hartsClock(cpus, config.icountShift ?? DEFAULT_ICOUNT_SHIFT);
     const events = new EventQueue();
     const harts = cpus.map((cpu, hartId) => ({
