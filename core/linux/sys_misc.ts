@@ -1,10 +1,12 @@
 /**
- * Miscellaneous syscalls: getrandom (the seeded generator), syncfs and close_range.
+ * Miscellaneous syscalls: getrandom (the seeded generator), the sync family, readahead and
+ * close_range.
  *
  * @module
  */
 
 import { E, SysError } from "./errno.ts";
+import { HostFile } from "./fds.ts";
 import { int, len, put, type SyscallTable } from "./syscall.ts";
 
 /**
@@ -25,8 +27,21 @@ export const miscSyscalls: SyscallTable = {
     put(p, a[0], p.random.bytes(n));
     return n;
   },
-  // the guest's files are the host's: nothing to flush of Denemu's own
+  // the guest's files are the host's: nothing to flush or read ahead of Denemu's own
+  sync: () => 0,
   syncfs: (p, a) => (p.fds.get(int(a[0])), 0),
+  sync_file_range: (p, a) => {
+    p.fds.get(int(a[0]));
+    const flags = int(a[3]);
+    if (flags & ~7 || BigInt.asIntN(64, a[1]) < 0n || BigInt.asIntN(64, a[2]) < 0n) {
+      throw new SysError(E.EINVAL);
+    }
+    return 0;
+  },
+  readahead: (p, a) => {
+    if (!(p.fds.get(int(a[0])) instanceof HostFile)) throw new SysError(E.EINVAL);
+    return 0;
+  },
   close_range: (p, a) => {
     const first = Number(BigInt.asUintN(32, a[0])), last = Number(BigInt.asUintN(32, a[1]));
     const flags = int(a[2]);

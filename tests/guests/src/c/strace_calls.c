@@ -213,6 +213,10 @@ static void format_calls(void) {
   utimensat(AT_FDCWD, "fmt_dir/h", times, 0x4000);
   mknodat(AT_FDCWD, "fmt_dir/fifo", S_IFIFO | 0600, 0);
   mknodat(AT_FDCWD, "fmt_dir/plain", 0, 0);
+  sync();
+  sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  sync_file_range(fd, 0, 0, 8);
+  readahead(fd, 0, 100);
   int e = eventfd(3, EFD_CLOEXEC);
   int ep = epoll_create1(EPOLL_CLOEXEC);
   close(ep);
