@@ -1,6 +1,7 @@
 /**
- * The integer register dump of `-d cpu` and the monitor's `info registers`:
- * four `name value` cells per row, as QEMU prints them.
+ * A generic integer register dump for `-d cpu`, four `name value` cells per row,
+ * for a target whose Linux ABI has no dump of its own (`LinuxAbi.cpuDump`, in
+ * the layout of QEMU's for the machine).
  *
  * @module
  */

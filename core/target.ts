@@ -154,6 +154,11 @@ export interface LinuxAbi {
   hwcap2?: bigint;
   /** AT_PLATFORM string, on machines whose Linux passes one (its ELF_PLATFORM) */
   platform?: string;
+  /**
+   * `-d cpu`'s register dump of a thread, lines in the layout of QEMU's cpu_dump_state for the
+   * machine (without the FP registers, as `-d cpu` alone prints it)
+   */
+  cpuDump?(r: RegisterAccess): string[];
   /** where a Debian cross toolchain keeps this machine's libraries (`-L` default when present) */
   defaultSysroot: string;
   /**

@@ -49,6 +49,39 @@ if (!QEMU) {
   console.log("cli_help_logs_test: qemu-riscv64 is not installed: skipping the comparison");
 }
 
+/** The first `n` blocks of a `-d exec,cpu` log: each Trace line's pc and the dump's layout. */
+function execCpuLog(stderr: string, n: number): string[] {
+  const blocks = stderr.split(/^(?=Trace 0: )/m).filter((b) => b.startsWith("Trace 0:"));
+  return blocks.slice(0, n).map((b) => {
+    const [trace, ...dump] = b.trimEnd().split("\n");
+    const pc = /\[[0-9a-f]{16}\/([0-9a-f]{16})\/[0-9a-f]{8}\/[0-9a-f]{8}\]/.exec(trace)?.[1];
+    // values (registers, aarch64's NZCV) differ where the start-up differs: the layout counts
+    const layout = (l: string) =>
+      l.replace(/[0-9a-f]{8,16}/g, "H").replace(/ [N-][Z-][C-][V-] /, " F ");
+    return `${pc} ${dump.map(layout).join("|")}`;
+  });
+}
+
+for (
+  const [arch, qemu, prog] of [
+    ["riscv64", "qemu-riscv64", HELLO],
+    ["aarch64", "qemu-aarch64", HELLO.replace("/bin/", "/bin/aarch64/")],
+  ]
+) {
+  Deno.test({
+    name: `-d exec,cpu prints QEMU's Trace lines and ${arch} register dump, as ${qemu} does`,
+    ignore: !installed(qemu),
+    async fn() {
+      const args = ["-d", "exec,cpu,nochain", prog];
+      const theirs = execCpuLog((await run(qemu, args)).stderr, 60);
+      const ours = execCpuLog((await emu(["user", ...args])).stderr, 60);
+      assertEquals(theirs.length, 60);
+      // QEMU's aarch64 PSTATE ends with its SME and BTI items (SVCR, BTYPE): Denemu has neither
+      assertEquals(ours, theirs.map((b) => b.replace(/  SVCR=H --  BTYPE=0$/, "")));
+    },
+  });
+}
+
 /** Each block's first address and the name on its `IN:` line, from a -d in_asm log. */
 function inAsmNames(log: string): Map<string, string> {
   const names = new Map<string, string>();

@@ -6,32 +6,52 @@
  * @module
  */
 
-import type { Backend } from "../cpu_core.ts";
+import type { Backend, CpuCore } from "../cpu_core.ts";
 import { hex } from "../errors.ts";
-import { registerRows } from "../register_dump.ts";
+
+/** What the log items need of the process besides the backend. */
+export interface ExecLogSource {
+  /** the register dump of `-d cpu` (the target's own layout, or a generic one) */
+  dump(cpu: CpuCore): string[];
+  /** the symbol a block starts in, as `name` or `name+0xoff` */
+  symbolAt(pc: bigint): string | undefined;
+}
 
 /**
  * `inner` with the log items of `categories` written to `write`; `inner`
- * itself when none of them is asked for.
+ * itself when none of them is asked for. A `-d exec` line has QEMU's shape,
+ * `Trace 0: PTR [CS_BASE/PC/FLAGS/CFLAGS] SYMBOL`: Denemu has no host pointer to
+ * give and shows the block's pc there, with its own flags and zero for the rest.
  *
  * @example
  * ```ts ignore
- * cpu.backend = withExecLog(cpu.backend, new Set(["exec"]), console.error);
+ * cpu.backend = withExecLog(cpu.backend, new Set(["exec"]), console.error, source);
  * ```
  */
 export function withExecLog(
   inner: Backend,
   categories: Set<string>,
   write: (line: string) => void,
+  source: ExecLogSource,
 ): Backend {
   const exec = categories.has("exec"), cpuRegs = categories.has("cpu");
   const nochain = categories.has("nochain");
   if (!exec && !cpuRegs && !nochain) return inner;
+  const word = (v: bigint, digits: number) => v.toString(16).padStart(digits, "0");
   return {
     name: inner.name,
     exec: (cpu, tb, budget) => {
-      if (exec && !tb.part?.first) write(`Trace 0: ${hex(tb.pc)} [${tb.flags}]`);
-      if (cpuRegs) write(registerRows(cpu).join("\n"));
+      if (exec && !tb.part?.first) {
+        const fn = source.symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
+        const fields = [
+          word(0n, 16),
+          word(tb.pc, 16),
+          word(BigInt(tb.flags >>> 0), 8),
+          word(0n, 8),
+        ];
+        write(`Trace 0: ${hex(tb.pc)} [${fields.join("/")}] ${fn}`);
+      }
+      if (cpuRegs) write(source.dump(cpu).join("\n"));
       // nochain: a budget of one block makes the JIT come back after each block.
       return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insnCount) : budget);
     },

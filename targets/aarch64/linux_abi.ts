@@ -91,6 +91,25 @@ function setupSignalFrame(f: SignalFrameRequest): void {
   r.pc = f.handler;
 }
 
+/**
+ * `-d cpu`: PC, X0-X30 three a row and SP, then PSTATE's NZCV and EL0t, as qemu-aarch64 7.2
+ * prints them (its SVCR and BTYPE items belong to SME and BTI, which Denemu does not have).
+ */
+function cpuDump(r: RegisterAccess): string[] {
+  const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, "0");
+  let text = ` PC=${hex(r.pc)} `;
+  for (let i = 0; i < 31; i++) {
+    text += `X${String(i).padStart(2, "0")}=${hex(r.getGlobal(i))}${(i + 2) % 3 ? " " : "\n"}`;
+  }
+  const psr = Number(pstateOf(r));
+  const flag = (bit: number, name: string) => (psr >>> bit) & 1 ? name : "-";
+  const nzcv = flag(31, "N") + flag(30, "Z") + flag(29, "C") + flag(28, "V");
+  text += ` SP=${hex(r.getGlobal(A64.SP))}\nPSTATE=${
+    psr.toString(16).padStart(8, "0")
+  } ${nzcv} EL0t`;
+  return text.split("\n");
+}
+
 function restoreSignalFrame(r: RegisterAccess): bigint {
   const frame = BigInt.asUintN(64, r.getGlobal(A64.SP));
   const buf = r.readBytes(frame, FRAME_SIZE);
@@ -149,6 +168,7 @@ export const aarch64LinuxAbi: LinuxAbi = {
   sigreturnTrampoline: le32(0xd2801168, 0xd4000001),
   setupSignalFrame,
   restoreSignalFrame,
+  cpuDump,
   breakReservation: (r) => r.setGlobal(A64.EXCL_ADDR, -1n),
 };
 
