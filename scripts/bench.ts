@@ -123,6 +123,7 @@ async function unicorn(args: string[], hook: "none" | "block") {
 }
 
 const mips = (icount: number, s: number) => icount / s / 1e6;
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
 const fmt = (v: number) => v.toFixed(1).padStart(8);
 const rows: [string, string][] = [];
 const results: Record<string, unknown> = { machine: await benchMachine() };
@@ -135,6 +136,32 @@ const row = (name: string, value: string) => {
   rows.push([name, value]);
   console.log(`${name.padEnd(52)} ${value}`);
 };
+
+/**
+ * The inline counters against unhooked runs, in `rounds` rounds of one unhooked run then one run
+ * of each counter: per counter, the median over rounds of its MIPS and of its ratio to the
+ * unhooked run of the same round. A host stall slows one run of one round, which the median
+ * leaves out; and the first round, whose counter runs compile the hooks' code, is one of many.
+ */
+async function counterRounds(
+  list: [string, (h: Hooks) => void][],
+  rounds: number,
+): Promise<Map<string, { mips: number; ratio: number }>> {
+  const seen = list.map(() => ({ mips: [] as number[], ratio: [] as number[] }));
+  for (let i = 0; i < rounds; i++) {
+    const b = await denemu([HOOKED], "jit");
+    const unhooked = mips(b.icount, b.seconds);
+    for (const [k, [, install]] of list.entries()) {
+      const r = await denemu([HOOKED], "jit", (m) => install(m.hooks));
+      seen[k].mips.push(mips(r.icount, r.seconds));
+      seen[k].ratio.push(mips(r.icount, r.seconds) / unhooked);
+    }
+  }
+  return new Map(list.map(([name], k) => [name, {
+    mips: median(seen[k].mips),
+    ratio: median(seen[k].ratio),
+  }]));
+}
 
 console.log(`Denemu benchmark: ${GUEST.replace(ROOT, "")} (iterations ${FULL})\n`);
 
@@ -183,7 +210,12 @@ Object.assign(results, { interpMips: mips(interp.icount, interp.seconds), jitMip
 // 2. Hook costs (smaller workload), each against the unhooked JIT on the same workload. One
 // warm-up run first, then the best of two runs per configuration: the first runs in a process
 // are slower while V8 optimizes Denemu's own code, which would otherwise skew the comparison.
-await section(`Hook costs (iterations ${HOOKED}, best of 2)`);
+// The inline counters cost a few per cent, less than one run's spread on a loaded host: they are
+// measured in rounds instead (see `counterRounds`).
+const COUNTER_ROUNDS = flags.quick ? 3 : 7;
+await section(
+  `Hook costs (iterations ${HOOKED}; counters: median of ${COUNTER_ROUNDS} rounds; others: best of 2)`,
+);
 const base = await denemu([HOOKED], "jit"); // warm-up; its icount is the workload's size
 const best = async (setup?: (m: Machine) => void) => {
   const a = await denemu([HOOKED], "jit", setup), b = await denemu([HOOKED], "jit", setup);
@@ -192,7 +224,7 @@ const best = async (setup?: (m: Machine) => void) => {
 const baseMips = await best();
 row("jit, no hooks", `${fmt(baseMips)} MIPS`);
 results.hookBaseMips = baseMips;
-const hookRuns: [string, (h: Hooks) => void][] = [
+const counters: [string, (h: Hooks) => void][] = [
   ["inline counter per block (scoreboard)", (h) => {
     const sb = h.scoreboard();
     h.onTranslate((tb) => tb.inlineAdd(sb, 1n));
@@ -201,6 +233,14 @@ const hookRuns: [string, (h: Hooks) => void][] = [
     const sb = h.scoreboard();
     h.onTranslate((tb) => tb.insns.forEach((i) => i.inlineAdd(sb, 1n)));
   }],
+];
+results.hookCounterRounds = COUNTER_ROUNDS;
+for (const [name, { mips: m, ratio }] of await counterRounds(counters, COUNTER_ROUNDS)) {
+  row(name, `${fmt(m)} MIPS  (${(ratio * 100).toFixed(0)} % of unhooked, median of rounds)`);
+  results[`hook: ${name}`] = m;
+  results[`hookRatio: ${name}`] = ratio;
+}
+const hookRuns: [string, (h: Hooks) => void][] = [
   ["TS block hook (regs none)", (h) => {
     let n = 0;
     h.addBlockHook(() => n++, { regs: "none" });
@@ -288,7 +328,6 @@ for (let i = 0; i < STARTUP_RUNS; i++) {
   for (const [k, [, args]] of startupRuns.entries()) startupMs[k].push(await wallMs(args));
 }
 await Deno.remove(empty);
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
 const tEmpty = median(startupMs[0]);
 for (const [k, [name]] of startupRuns.entries()) {
   const t = median(startupMs[k]);

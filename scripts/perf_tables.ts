@@ -89,17 +89,29 @@ function computeTable(r: BenchResults): string[] {
 function hookTable(r: BenchResults): string[] {
   const base = num(r, "hookBaseMips"), uc = num(r, "unicornBlockHookMips");
   const hooks = Object.keys(r).filter((k) => k.startsWith("hook: "));
+  const rounds = num(r, "hookCounterRounds");
+  // Inline counters: the median of rounds that alternate them with unhooked runs, and their
+  // median ratio to the unhooked run of the same round (bench.ts, counterRounds).
+  const counters = Number.isFinite(rounds)
+    ? `; inline counters: medians of ${rounds} rounds, each an unhooked run and one run of each ` +
+      "counter, as MIPS and as a share of the same round's unhooked run"
+    : "";
   return [
     `Instrumentation on the JIT (300 iterations, best of two, against ${
       fixed(base)
-    } MIPS unhooked; Unicorn's Python block hook: ${fixed(uc, 1)} MIPS):`,
+    } MIPS unhooked${counters}; Unicorn's Python block hook: ${fixed(uc, 1)} MIPS):`,
     "",
     ...table(
       ["Hook", "MIPS", "% of unhooked", "vs Unicorn's Python block hook"],
       hooks.map((k) => {
-        const m = num(r, k);
+        const m = num(r, k), ratio = num(r, `hookRatio: ${k.slice(6)}`);
         const block = k.includes("block hook");
-        return [k.slice(6), fixed(m), fixed(m / base * 100), block ? times(m / uc, 1) : ""];
+        return [
+          k.slice(6),
+          fixed(m),
+          fixed((Number.isFinite(ratio) ? ratio : m / base) * 100),
+          block ? times(m / uc, 1) : "",
+        ];
       }),
     ),
   ];

@@ -24,6 +24,9 @@ const RUN: BenchResults = {
   hookBaseMips: 1000,
   unicornBlockHookMips: 10,
   "hook: TS block hook (regs none)": 300,
+  hookCounterRounds: 7,
+  "hook: inline counter per instruction": 900,
+  "hookRatio: inline counter per instruction": 0.96,
   coldUsPerBlock: 30,
   qemuColdUsPerBlock: 1.5,
   "real lua fib.lua": {
@@ -42,6 +45,9 @@ Deno.test("perf tables: every figure comes from the run, with its machine and lo
   assert(md.includes("| Denemu JIT | 1200 |"), md);
   assert(md.includes("**0.60x**"), md);
   assert(md.includes("| TS block hook (regs none) | 300 | 30 | 30.0x |"), md);
+  // A counter's share is its median ratio to the unhooked runs of its rounds, not 900 / 1000.
+  assert(md.includes("| inline counter per instruction | 900 | 96 |  |"), md);
+  assert(md.includes("inline counters: medians of 7 rounds"), md);
   assert(md.includes("| `lua fib.lua` | 2.00 | 0.50 | **0.25x** | 120 / 15 |"), md);
   assert(md.includes("| 30.00 | 1.50 | 20.0x |"), md);
   // A peer the run did not measure shows as "-", never as NaN.
