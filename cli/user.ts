@@ -27,6 +27,7 @@ import { parseSched } from "../core/linux/threads.ts";
 export const LOG_CATEGORIES: Record<string, string> = {
   in_asm: "show the guest code of each translated block",
   cpu: "show the CPU registers before each block the run loop enters (see exec)",
+  fpu: "include the FP registers in the 'cpu' logging",
   exec: "show a trace line for each block the run loop enters: every block with -accel interp; " +
     "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
   nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",

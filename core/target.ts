@@ -156,9 +156,9 @@ export interface LinuxAbi {
   platform?: string;
   /**
    * `-d cpu`'s register dump of a thread, lines in the layout of QEMU's cpu_dump_state for the
-   * machine (without the FP registers, as `-d cpu` alone prints it)
+   * machine; with `fpu` (`-d cpu,fpu`) the FP registers too
    */
-  cpuDump?(r: RegisterAccess): string[];
+  cpuDump?(r: RegisterAccess, fpu: boolean): string[];
   /** where a Debian cross toolchain keeps this machine's libraries (`-L` default when present) */
   defaultSysroot: string;
   /**

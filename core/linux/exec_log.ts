@@ -11,8 +11,8 @@ import { hex } from "../errors.ts";
 
 /** What the log items need of the process besides the backend. */
 export interface ExecLogSource {
-  /** the register dump of `-d cpu` (the target's own layout, or a generic one) */
-  dump(cpu: CpuCore): string[];
+  /** the register dump of `-d cpu` (the target's own layout, or a generic one), `fpu` too */
+  dump(cpu: CpuCore, fpu: boolean): string[];
   /** the symbol a block starts in, as `name` or `name+0xoff` */
   symbolAt(pc: bigint): string | undefined;
 }
@@ -34,7 +34,7 @@ export function withExecLog(
   write: (line: string) => void,
   source: ExecLogSource,
 ): Backend {
-  const exec = categories.has("exec"), cpuRegs = categories.has("cpu");
+  const exec = categories.has("exec"), cpuRegs = categories.has("cpu"), fpu = categories.has("fpu");
   const nochain = categories.has("nochain");
   if (!exec && !cpuRegs && !nochain) return inner;
   const word = (v: bigint, digits: number) => v.toString(16).padStart(digits, "0");
@@ -51,7 +51,7 @@ export function withExecLog(
         ];
         write(`Trace 0: ${hex(tb.pc)} [${fields.join("/")}] ${fn}`);
       }
-      if (cpuRegs) write(source.dump(cpu).join("\n"));
+      if (cpuRegs) write(source.dump(cpu, fpu).join("\n"));
       // nochain: a budget of one block makes the JIT come back after each block.
       return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insnCount) : budget);
     },

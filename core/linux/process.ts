@@ -246,7 +246,7 @@ export class LinuxProcess {
     p.#setupStdio(opts);
     if (p.log) {
       p.cpu.backend = withExecLog(p.cpu.backend, p.log.categories, p.log.write, {
-        dump: (cpu) => p.abi.cpuDump?.(cpu) ?? registerRows(cpu),
+        dump: (cpu, fpu) => p.abi.cpuDump?.(cpu, fpu) ?? registerRows(cpu),
         symbolAt: (pc) => p.modules.symbolAt(pc),
       });
     }

@@ -92,11 +92,12 @@ function setupSignalFrame(f: SignalFrameRequest): void {
 }
 
 /**
- * `-d cpu`: PC, X0-X30 three a row and SP, then PSTATE's NZCV and EL0t, as qemu-aarch64 7.2
- * prints them (its SVCR and BTYPE items belong to SME and BTI, which Denemu does not have).
+ * `-d cpu`: PC, X0-X30 three a row and SP, then PSTATE's NZCV and EL0t, and with `fpu` FPCR,
+ * FPSR and Q0-Q31 two a row, as qemu-aarch64 7.2 prints them for a CPU without SME, BTI and SVE
+ * (which Denemu does not have: qemu's default CPU adds SVCR, BTYPE and Z registers).
  */
-function cpuDump(r: RegisterAccess): string[] {
-  const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, "0");
+function cpuDump(r: RegisterAccess, fpu: boolean): string[] {
+  const hex = (v: bigint, digits = 16) => BigInt.asUintN(64, v).toString(16).padStart(digits, "0");
   let text = ` PC=${hex(r.pc)} `;
   for (let i = 0; i < 31; i++) {
     text += `X${String(i).padStart(2, "0")}=${hex(r.getGlobal(i))}${(i + 2) % 3 ? " " : "\n"}`;
@@ -104,9 +105,14 @@ function cpuDump(r: RegisterAccess): string[] {
   const psr = Number(pstateOf(r));
   const flag = (bit: number, name: string) => (psr >>> bit) & 1 ? name : "-";
   const nzcv = flag(31, "N") + flag(30, "Z") + flag(29, "C") + flag(28, "V");
-  text += ` SP=${hex(r.getGlobal(A64.SP))}\nPSTATE=${
-    psr.toString(16).padStart(8, "0")
-  } ${nzcv} EL0t`;
+  text += ` SP=${hex(r.getGlobal(A64.SP))}\nPSTATE=${hex(BigInt(psr), 8)} ${nzcv} EL0t`;
+  if (fpu) {
+    text += `     FPCR=${hex(r.getState(A64.FPCR), 8)} FPSR=${hex(r.getState(A64.FPSR), 8)}`;
+    for (let n = 0; n < 32; n++) {
+      const q = `${hex(r.getGlobal(A64.vHigh(n)))}:${hex(r.getGlobal(A64.vLow(n)))}`;
+      text += `${n & 1 ? " " : "\n"}Q${String(n).padStart(2, "0")}=${q}`;
+    }
+  }
   return text.split("\n");
 }
 

@@ -16,7 +16,7 @@ import {
   type SignalFrameRequest,
 } from "../../plugin_target.ts";
 import { RiscvState } from "./state.ts";
-import { GPR_ABI_NAMES } from "./names.ts";
+import { FPR_ABI_NAMES, GPR_ABI_NAMES } from "./names.ts";
 
 const FCSR_OFFSET = 520;
 const REG_RA = 1, REG_SP = 2, REG_TP = 4, REG_A0 = 10, REG_A1 = 11, REG_A2 = 12;
@@ -102,18 +102,22 @@ function restoreSignalFrame(r: RegisterAccess): bigint {
   return dv.getBigUint64(UC_SIGMASK, true);
 }
 
-/** `-d cpu`: the pc, then x0-x31 with their ABI names four a row, as qemu-riscv64 7.2. */
-function cpuDump(r: RegisterAccess): string[] {
+/**
+ * `-d cpu`: the pc, then x0-x31 with their ABI names four a row, and with `fpu` f0-f31 the same
+ * way, as qemu-riscv64 7.2.
+ */
+function cpuDump(r: RegisterAccess, fpu: boolean): string[] {
   const cell = (name: string, v: bigint) =>
     ` ${name.padEnd(8)} ${BigInt.asUintN(64, v).toString(16).padStart(16, "0")}`;
   const rows = [cell("pc", r.pc)];
-  for (let i = 0; i < 32; i += 4) {
-    rows.push(
-      [i, i + 1, i + 2, i + 3].map((n) => cell(`x${n}/${GPR_ABI_NAMES[n]}`, r.getGlobal(n))).join(
-        "",
-      ),
-    );
-  }
+  const bank = (prefix: string, names: readonly string[], base: number) => {
+    for (let i = 0; i < 32; i += 4) {
+      const n = [i, i + 1, i + 2, i + 3];
+      rows.push(n.map((k) => cell(`${prefix}${k}/${names[k]}`, r.getGlobal(base + k))).join(""));
+    }
+  };
+  bank("x", GPR_ABI_NAMES, 0);
+  if (fpu) bank("f", FPR_ABI_NAMES, FP_BASE);
   return rows;
 }
 
