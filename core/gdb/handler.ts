@@ -162,9 +162,13 @@ export class GdbHandler {
     }
   }
 
-  /** A thread's id as gdb reads it: "01" for the first, "p01.01" with multiprocess. */
+  /**
+   * A thread's id as gdb reads it: "01" for the first, "p01.01" with
+   * multiprocess; in user mode its TID ("p01.3e8"), as QEMU gives its host TIDs.
+   */
   #threadId(index: number): string {
-    const tid = (index + 1).toString(16).padStart(2, "0");
+    const id = this.debuggee.threadIds?.[index] ?? index + 1;
+    const tid = id.toString(16).padStart(2, "0");
     return this.#multiprocess ? `p01.${tid}` : tid;
   }
 
@@ -176,6 +180,8 @@ export class GdbHandler {
     const m = /^(?:p[0-9a-fA-F]+\.)?(-1|[0-9a-fA-F]+)$/.exec(id);
     if (!m) return undefined;
     const tid = m[1] === "-1" ? 0 : parseInt(m[1], 16);
+    const ids = this.debuggee.threadIds;
+    if (ids && tid > 0) return ids.includes(tid) ? ids.indexOf(tid) : undefined;
     const index = Math.max(tid, 1) - 1;
     return index < (this.debuggee.threadCount ?? 1) ? index : undefined;
   }

@@ -1,0 +1,124 @@
+// gdb-multiarch against a threaded program under `emu user -g` and qemu-riscv64 -g in the same
+// run: gdb sees every guest thread (`info threads`), names them by TID ("Thread 1.TID"), stops
+// in the thread that hit the breakpoint, and reads each thread's own registers
+// (`thread apply all bt`).
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { gdbBatch, type GdbRun } from "./util/gdb_batch.ts";
+import { installed } from "./util/installed.ts";
+
+const THREADS = new URL("./guests/bin/threads.static.O0", import.meta.url).pathname;
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+const READY = installed("gdb-multiarch") && installed("qemu-riscv64");
+
+const CMDS = ["break work", "continue", "info threads", "bt", "thread apply all -c bt", "kill"];
+
+/**
+ * What a gdb user reads in a session of {@linkcode CMDS}, without what legitimately differs
+ * (TIDs: QEMU gives its host threads'; which worker hit the breakpoint first; how far the
+ * others got): the stop, the threads listed, and the frames every thread's backtrace reaches.
+ */
+function seen(gdb: string) {
+  const stop = /^Thread \d+ hit Breakpoint 1, 0x[0-9a-f]+ in (\w+) \(\)$/m.exec(gdb)?.[1];
+  const listed = [...gdb.matchAll(/^[* ] +(\d+) +Thread 1\.(\d+) \(CPU#\d+ \[running\]\)/gm)];
+  const applied = gdb.match(/^Thread \d+ \(Thread 1\.\d+ \(CPU#\d+ \[running\]\)\):$/gm) ?? [];
+  // the main thread (QEMU's CPU#0) waits for the workers: its registers are its own
+  const main = /^[* ] +\d+ +Thread 1\.\d+ \(CPU#0 \[running\]\) +0x[0-9a-f]+ in (\w+) /m.exec(gdb);
+  return {
+    stop,
+    threads: listed.length >= 2,
+    distinctTids: new Set(listed.map((m) => m[2])).size === listed.length,
+    backtraces: applied.length === listed.length,
+    workerStack: /^#1 +0x[0-9a-f]+ in worker \(\)$/m.test(gdb),
+    mainElsewhere: main !== null && main[1] !== "work",
+    killed: gdb.includes("[Inferior 1 (process 1) killed]"),
+  };
+}
+
+/** qemu-riscv64 7.2 -g itself crashes now and then with threads (SIGSEGV): up to 3 tries. */
+async function qemuRun(): Promise<GdbRun> {
+  let run!: GdbRun;
+  for (let i = 0; i < 3; i++) {
+    run = await gdbBatch(["qemu-riscv64", "-g", "PORT", THREADS], THREADS, CMDS);
+    if (!/Remote communication error|internal-error/.test(run.gdb)) return run;
+    console.warn(`qemu-riscv64 -g failed (status ${run.emuStatus}); trying again`);
+  }
+  return run;
+}
+
+Deno.test({
+  name: "gdb threads: info threads, the stopped thread and each thread's backtrace, as qemu's",
+  ignore: !READY,
+  async fn() {
+    const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", THREADS];
+    const [ours, qemu] = await Promise.all([gdbBatch(emu, THREADS, CMDS), qemuRun()]);
+    const want = {
+      stop: "work",
+      threads: true,
+      distinctTids: true,
+      backtraces: true,
+      workerStack: true,
+      mainElsewhere: true,
+      killed: true,
+    };
+    assertEquals(seen(qemu.gdb), want, qemu.gdb);
+    assertEquals(seen(ours.gdb), want, ours.gdb);
+    // the main thread is the process: its TID is the pid gdb names the inferior by
+    assert(/^ +1 +Thread 1\.1000 /m.test(ours.gdb), ours.gdb);
+  },
+});
+
+Deno.test("gdb threads: gdb-multiarch and qemu-riscv64 are installed", { ignore: READY }, () => {
+  console.warn(
+    "skipped: gdb-multiarch or qemu-riscv64 is missing (apt-get install gdb-multiarch qemu-user)",
+  );
+});
+
+/** `stepi` 60 times in the thread that stopped, then `thread 1` and one `stepi` there. */
+const STEPS = [
+  "break work",
+  "continue",
+  "delete",
+  ...Array(60).fill("stepi"),
+  "thread 1",
+  "p $pc",
+  "stepi",
+  "p $pc",
+  "kill",
+];
+
+/** The stops of a {@linkcode STEPS} session that left the stepped thread. */
+function strayStops(gdb: string): string[] {
+  const afterBreak = gdb.slice(gdb.indexOf("hit Breakpoint 1"));
+  const switched = afterBreak.match(/^\[Switching to Thread .*$/gm) ?? [];
+  return [...switched, ...afterBreak.match(/^.* received signal .*$/gm) ?? []];
+}
+
+/** gdb itself failed (qemu-riscv64 7.2 reports a step's stop in another thread). */
+const GDB_FAILED = /internal-error|Fatal signal|Remote communication error/;
+
+Deno.test({
+  name: "gdb threads: stepi stays in the stepped thread when its turn ends, and in thread 1",
+  ignore: !READY,
+  async fn() {
+    // turns of 64 instructions: 60 steps and the other threads' turns meet
+    const sched = ["-sched", "rr,quantum=64"];
+    const emu = [Deno.execPath(), "run", "-A", MOD, "user", ...sched, "-g", "PORT", THREADS];
+    const [ours, qemu] = await Promise.all([
+      gdbBatch(emu, THREADS, STEPS),
+      gdbBatch(["qemu-riscv64", "-g", "PORT", THREADS], THREADS, STEPS),
+    ]);
+    // qemu-riscv64 7.2 reports a step's stop in another thread: gdb 13 fails an assertion
+    // (finish_step_over) or crashes; where it does not, it stays in the thread as ours must
+    if (GDB_FAILED.test(qemu.gdb)) {
+      console.warn(`qemu-riscv64 -g: gdb failed: ${GDB_FAILED.exec(qemu.gdb)![0]}`);
+    } else assertEquals(strayStops(qemu.gdb), [], qemu.gdb);
+    assertEquals(strayStops(ours.gdb), [], ours.gdb);
+    // where the program starts, the 60 steps and the step in thread 1
+    assertEquals(ours.gdb.match(/^0x[0-9a-f]+ in \w+ \(\)$/gm)?.length, 62, ours.gdb);
+    // `stepi` after `thread 1` steps the main thread, not the one that stopped
+    const pcs = [...ours.gdb.matchAll(/^\$\d+ = .* (0x[0-9a-f]+) <\w+\+\d+>$/gm)];
+    const [before, after] = pcs.map((m) => BigInt(m[1]));
+    assert(pcs.length === 2 && after > before && after - before <= 4n, ours.gdb);
+  },
+});
