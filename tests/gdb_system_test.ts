@@ -199,3 +199,43 @@ Deno.test({
     assert.deepEqual(lines(ours.gdb), lines(theirs.gdb));
   },
 });
+
+Deno.test({
+  name: "system mode: maintenance packet Qqemu.PhyMemMode:1 reads physical memory, as qemu's",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    // vm_sv39.elf's s_tests runs in S-mode under Sv39, with TEST_VA mapped to a page of RAM
+    const vm = new URL("./baremetal/bin/vm_sv39.elf", import.meta.url).pathname;
+    const testVa = "0x3fffe00000";
+    const cmds = [
+      "break s_tests",
+      "continue",
+      "p $priv",
+      `x/2xg ${testVa}`,
+      "maintenance packet qqemu.PhyMemMode",
+      "maintenance packet Qqemu.PhyMemMode:1",
+      "maintenance packet qqemu.PhyMemMode",
+      `x/2xg ${testVa}`, // no memory at that physical address: zeros, as QEMU's
+      "x/2xw 0x80000000",
+      "set *(int *)0x80000004 = 0x12345678",
+      "x/2xw 0x80000000",
+      "maintenance packet Qqemu.PhyMemMode:0",
+      `x/2xg ${testVa}`,
+      "kill",
+    ];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(vm, GDB_ARGS)], vm, cmds);
+    const theirs = await gdbBatch([...qemu, "-kernel", vm, "-nographic", ...GDB_ARGS], vm, cmds);
+    const seen = (s: string) => s.split("\n").filter((l) => /^(0x|received|\$)/.test(l));
+    assert.deepEqual(seen(ours.gdb), seen(theirs.gdb));
+    assert.deepEqual(seen(ours.gdb).slice(1, 7), [
+      "$1 = 1",
+      `${testVa}:\t0x0000000000001234\t0x0000000000000000`,
+      'received: "0"',
+      'received: "OK"',
+      'received: "1"',
+      `${testVa}:\t0x0000000000000000\t0x0000000000000000`,
+    ], ours.gdb);
+    assert.match(ours.gdb, /^0x80000000 <_start>:\t0x00015117\t0x12345678$/m);
+  },
+});

@@ -81,6 +81,11 @@ export interface Debuggee extends RegisterFile {
   thread?: number;
   /** The thread (0-based) that was running when the guest last stopped. */
   readonly stoppedThread?: number;
+  /**
+   * Whether `readMemory` and `writeMemory` take physical addresses (QEMU's
+   * `qemu.PhyMemMode`, system mode); absent where there is no such mode (user mode).
+   */
+  physicalMemory?: boolean;
   /** Ends the guest (gdb's `k`). */
   kill(): void;
   /** Removes every breakpoint and watchpoint (gdb's `D`: the guest runs on alone). */

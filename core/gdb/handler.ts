@@ -341,6 +341,9 @@ export class GdbHandler {
       return "OK";
     }
     if (cmd.startsWith("qXfer:features:read:")) return this.#features(cmd.slice(20));
+    if (cmd.startsWith("qqemu.PhyMemMode") || cmd.startsWith("Qqemu.PhyMemMode:")) {
+      return this.#phyMemMode(cmd);
+    }
     const [, object, annex, range] = /^qXfer:(auxv|exec-file):read:([^:]*):(.*)$/.exec(cmd) ?? [];
     if (object === "auxv" && this.debuggee.auxv && annex === "") {
       return xferChunk(this.debuggee.auxv(), range);
@@ -365,6 +368,20 @@ export class GdbHandler {
     }
     if (cmd.startsWith("qSymbol")) return "OK";
     return "";
+  }
+
+  /**
+   * qqemu.PhyMemMode says whether memory packets take physical addresses,
+   * Qqemu.PhyMemMode:N sets it (N not 0: on), as QEMU's system mode does.
+   */
+  #phyMemMode(cmd: string): string {
+    const d = this.debuggee;
+    if (d.physicalMemory === undefined) return "";
+    if (cmd === "qqemu.PhyMemMode") return d.physicalMemory ? "1" : "0";
+    const on = /^Qqemu\.PhyMemMode:([0-9a-fA-F]+)$/.exec(cmd);
+    if (!on) return ERROR;
+    d.physicalMemory = parseInt(on[1], 16) !== 0;
+    return "OK";
   }
 
   /** qXfer:features:read:annex:offset,length */

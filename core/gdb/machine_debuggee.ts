@@ -14,6 +14,8 @@ import type { RunEvent } from "../machine/events.ts";
 import { ExecutionHistory, type HistoryOptions } from "../machine/history.ts";
 import { type Machine, machineDriver } from "../machine/machine.ts";
 import type { CpuCore } from "../cpu_core.ts";
+import type { SystemDriver } from "../machine/system.ts";
+import { peekPhysical, pokePhysical } from "./physical.ts";
 import type { TargetArch } from "../target.ts";
 import type { Debuggee, DebugStop, ResumeOptions, WatchKind } from "./debuggee.ts";
 import { GdbSignal, gdbToLinuxSignal, linuxToGdbSignal } from "./signals.ts";
@@ -44,6 +46,8 @@ export class MachineDebuggee implements Debuggee {
   #exitStatus: number | null = null;
   /** the thread whose registers gdb reads and writes (its `Hg`) */
   #thread = 0;
+  /** memory packets take physical addresses (system mode) */
+  #physical = false;
   /** the user-mode thread a step stopped (its turn may have ended on it) */
   #stepped: number | null = null;
   /** what gdb's reverse execution goes back through */
@@ -152,8 +156,21 @@ export class MachineDebuggee implements Debuggee {
     this.history.rewrite();
   }
 
-  /** Reads guest memory through the selected thread's translation (throws when unreadable). */
+  /** Whether memory accesses take physical addresses (system mode; undefined in user mode). */
+  get physicalMemory(): boolean | undefined {
+    return machineDriver(this.machine).mode === "system" ? this.#physical : undefined;
+  }
+
+  set physicalMemory(on: boolean | undefined) {
+    this.#physical = on === true && machineDriver(this.machine).mode === "system";
+  }
+
+  /**
+   * Reads guest memory through the selected thread's translation, or at a
+   * physical address (throws when unreadable).
+   */
   readMemory(addr: bigint, length: number): Uint8Array {
+    if (this.#physical) return peekPhysical(this.#system().sys.bus, addr, length);
     return this.machine.peekMemory(addr, length, this.#vcpu);
   }
 
@@ -162,8 +179,17 @@ export class MachineDebuggee implements Debuggee {
    * (the run's future starts again from here).
    */
   writeMemory(addr: bigint, data: Uint8Array): void {
+    if (this.#physical) {
+      const { sys, shadow } = this.#system();
+      pokePhysical(shadow ? [sys.bus, shadow.bus] : [sys.bus], addr, data);
+      return this.history.rewrite();
+    }
     this.machine.writeMemory(addr, data, this.#vcpu);
     this.history.rewrite();
+  }
+
+  #system(): SystemDriver {
+    return machineDriver(this.machine) as SystemDriver;
   }
 
   /** Adds a software breakpoint. */
