@@ -219,6 +219,7 @@ Deno.test({
       "x/2xw 0x80000000",
       "set *(int *)0x80000004 = 0x12345678",
       "x/2xw 0x80000000",
+      "set *(char *)0x10000000 = 0x42", // the UART's transmit register: "B" on the serial port
       "maintenance packet Qqemu.PhyMemMode:0",
       `x/2xg ${testVa}`,
       "kill",
@@ -237,5 +238,7 @@ Deno.test({
       `${testVa}:\t0x0000000000000000\t0x0000000000000000`,
     ], ours.gdb);
     assert.match(ours.gdb, /^0x80000000 <_start>:\t0x00015117\t0x12345678$/m);
+    assert.match(theirs.emuOut, /B/);
+    assert.match(ours.emuOut, /B/);
   },
 });

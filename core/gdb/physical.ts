@@ -2,9 +2,9 @@
  * gdb's physical memory mode in system mode (QEMU's `qemu.PhyMemMode`,
  * `maintenance packet Qqemu.PhyMemMode:1`): `m`, `M` and `X` address the
  * machine's physical bus, not the selected hart's virtual memory. As in
- * QEMU, addresses where nothing is read as 0 and writes there are dropped.
- * As with virtual addresses, device registers read as 0 and no device sees
- * gdb's access (QEMU's would); a write to one is refused.
+ * QEMU, addresses where nothing is read as 0 and writes there are dropped,
+ * and a device sees gdb's writes; unlike QEMU's, device registers read as 0
+ * and no device sees gdb's reads (as with virtual addresses).
  *
  * @module
  */
@@ -49,8 +49,8 @@ export function peekPhysical(bus: PhysicalBus, addr: bigint, length: number): Ui
 }
 
 /**
- * Writes RAM (and ROM) at physical address `addr` on each bus of `buses`
- * (a lockstep machine's shadow too); throws for device registers.
+ * Writes physical memory (ROM included; a device gets its bytes) on each bus
+ * of `buses` (a lockstep machine's shadow too); bytes where nothing is are dropped.
  *
  * @example
  * ```ts ignore
@@ -58,12 +58,8 @@ export function peekPhysical(bus: PhysicalBus, addr: bigint, length: number): Ui
  * ```
  */
 export function pokePhysical(buses: PhysicalBus[], addr: bigint, data: Uint8Array): void {
-  pieces(buses[0], addr, data.length, (_at, _offset, _n, kind) => {
-    if (kind === "mmio") throw new RangeError("gdb does not write device registers");
-  });
   pieces(buses[0], addr, data.length, (at, offset, n, kind) => {
-    if (kind === "ram") {
-      for (const bus of buses) bus.writeBytes(at, data.subarray(offset, offset + n));
-    }
+    if (kind === "none") return;
+    for (const bus of buses) bus.writeBytes(at, data.subarray(offset, offset + n));
   });
 }
