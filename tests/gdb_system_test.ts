@@ -201,7 +201,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "system mode: maintenance packet Qqemu.PhyMemMode:1 reads physical memory, as qemu's",
+  name: "system mode: Qqemu.PhyMemMode:1 reads and writes physical memory; no auxv; as qemu's",
   ignore: !hasGdb || !hasQemu,
   fn: async () => {
     // vm_sv39.elf's s_tests runs in S-mode under Sv39, with TEST_VA mapped to a page of RAM
@@ -211,6 +211,7 @@ Deno.test({
       "break s_tests",
       "continue",
       "p $priv",
+      "info auxv", // none in system mode: qemu-system offers no qXfer:auxv:read
       `x/2xg ${testVa}`,
       "maintenance packet qqemu.PhyMemMode",
       "maintenance packet Qqemu.PhyMemMode:1",
@@ -227,8 +228,9 @@ Deno.test({
     const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
     const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(vm, GDB_ARGS)], vm, cmds);
     const theirs = await gdbBatch([...qemu, "-kernel", vm, "-nographic", ...GDB_ARGS], vm, cmds);
-    const seen = (s: string) => s.split("\n").filter((l) => /^(0x|received|\$)/.test(l));
+    const seen = (s: string) => s.split("\n").filter((l) => /^(0x|received|\$|No aux)/.test(l));
     assert.deepEqual(seen(ours.gdb), seen(theirs.gdb));
+    assert.match(ours.gdb, /^No auxiliary vector found, or failed reading it\.$/m);
     assert.deepEqual(seen(ours.gdb).slice(1, 7), [
       "$1 = 1",
       `${testVa}:\t0x0000000000001234\t0x0000000000000000`,

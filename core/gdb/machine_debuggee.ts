@@ -56,7 +56,10 @@ export class MachineDebuggee implements Debuggee {
   /** Debugs `machine` from its current state on (`history`: how its run is recorded). */
   constructor(readonly machine: Machine, history: HistoryOptions = {}) {
     this.history = new ExecutionHistory(machine, history);
-    machineDriver(machine).reportSignals?.(true);
+    const d = machineDriver(machine);
+    d.reportSignals?.(true);
+    if (d.auxv) this.auxv = () => d.auxv!;
+    if (d.exePath !== undefined) this.execFile = () => d.exePath!;
   }
 
   /** The machine's target. */
@@ -74,15 +77,14 @@ export class MachineDebuggee implements Debuggee {
     return this.#exitStatus;
   }
 
-  /** The auxiliary vector the program started with (empty in system mode). */
-  auxv(): Uint8Array {
-    return machineDriver(this.machine).auxv ?? new Uint8Array(0);
-  }
+  /**
+   * The auxiliary vector the program started with (user mode; absent in
+   * system mode, where qemu-system does not offer gdb one either).
+   */
+  readonly auxv?: () => Uint8Array;
 
-  /** The program's path (empty in system mode). */
-  execFile(): string {
-    return machineDriver(this.machine).exePath ?? "";
-  }
+  /** The program's path (user mode; absent in system mode, as in qemu-system). */
+  readonly execFile?: () => string;
 
   /** One thread per CPU (system mode: per hart), or per guest thread (user mode). */
   get threadCount(): number {
