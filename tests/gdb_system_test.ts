@@ -244,3 +244,36 @@ Deno.test({
     assert.match(ours.emuOut, /B/);
   },
 });
+
+Deno.test({
+  name: "system mode: gdb's monitor commands reach the monitor, as qemu-system-riscv64's",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    const cmds = [
+      "break main",
+      "continue",
+      "monitor info status",
+      "monitor xp /2xw 0x80000000",
+      "monitor help system_reset",
+      "monitor info registers",
+      "monitor no_such_command",
+      "kill",
+    ];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(ELF, GDB_ARGS)], ELF, cmds);
+    const theirs = await gdbBatch([...qemu, "-kernel", ELF, "-nographic", ...GDB_ARGS], ELF, cmds);
+    // QEMU's hart also has the H extension: its CSRs are left out
+    const seen = (s: string) =>
+      s.split("\n").filter((l) =>
+        /^(VM status|0000000080000000:|system_reset|unknown command| pc | mhartid | x0\/zero)/
+          .test(l)
+      );
+    assert.deepEqual(seen(ours.gdb), seen(theirs.gdb));
+    assert.deepEqual(seen(ours.gdb).slice(0, 3), [
+      "VM status: paused (debug)\r", // QEMU's monitor ends its lines in \r\n for gdb too
+      "0000000080000000: 0x00015117 0x00010113\r",
+      "system_reset  -- reset the system\r",
+    ], ours.gdb);
+    assert.equal(seen(ours.gdb).length, 7, ours.gdb);
+  },
+});

@@ -35,7 +35,9 @@ export type GdbAction =
   /** reply OK and end the session; the guest runs on */
   | { kind: "detach" }
   /** end the guest and the session (`k` has no reply; `vKill` gets OK) */
-  | { kind: "kill"; reply?: string };
+  | { kind: "kill"; reply?: string }
+  /** run the monitor command `command` (gdb's `monitor`: qRcmd), its output in `O` packets, then OK */
+  | { kind: "monitor"; command: string };
 
 const ERROR = "E01", EFAULT = "E0e";
 const WATCH_KINDS: Record<string, WatchKind> = { "2": "write", "3": "read", "4": "rw" };
@@ -151,6 +153,10 @@ export class GdbHandler {
         case "v":
           return this.#vPacket(cmd);
         case "q":
+          if (cmd.startsWith("qRcmd,")) {
+            return { kind: "monitor", command: new TextDecoder().decode(fromHex(cmd.slice(6))) };
+          }
+          return reply(this.#query(cmd));
         case "Q":
           return reply(this.#query(cmd));
         default:
