@@ -177,8 +177,8 @@ export class MachineDebuggee implements Debuggee {
   }
 
   /**
-   * Writes guest memory as the selected thread sees it, ignoring protections
-   * (the run's future starts again from here).
+   * Writes guest memory as the selected thread sees it, ignoring protections,
+   * or at a physical address (the run's future starts again from here).
    */
   writeMemory(addr: bigint, data: Uint8Array): void {
     if (this.#physical) {
@@ -186,8 +186,8 @@ export class MachineDebuggee implements Debuggee {
       pokePhysical(shadow ? [sys.bus, shadow.bus] : [sys.bus], addr, data);
       return this.history.rewrite();
     }
-    this.machine.writeMemory(addr, data, this.#vcpu);
-    this.history.rewrite();
+    // as QEMU's (address_space_write_rom): a device register there keeps its value
+    this.writeCpu((cpu) => cpu.mem.writeBytes(addr, data, true, "skip"));
   }
 
   #system(): SystemDriver {
