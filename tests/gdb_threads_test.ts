@@ -122,3 +122,24 @@ Deno.test({
     assert(pcs.length === 2 && after > before && after - before <= 4n, ours.gdb);
   },
 });
+
+Deno.test({
+  name: "gdb: a forked child runs on past gdb's breakpoints, as a qemu-riscv64 -g child leaves gdb",
+  ignore: !READY,
+  async fn() {
+    // fork.static.O0: children write into pipes while the parent waits for them
+    const fork = new URL("./guests/bin/fork.static.O0", import.meta.url).pathname;
+    const cmds = ["break write", "continue", "bt 2", "continue", "continue", "delete", "continue"];
+    const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", fork];
+    const [ours, qemu] = await Promise.all([
+      gdbBatch(emu, fork, cmds),
+      gdbBatch(["qemu-riscv64", "-g", "PORT", fork], fork, cmds),
+    ]);
+    const stops = (s: string) => s.split("\n").filter((l) => /^(Breakpoint|#|\[Inferior)/.test(l));
+    assertEquals(stops(ours.gdb), stops(qemu.gdb));
+    assertEquals(stops(ours.gdb).length, 7, ours.gdb); // 3 stops, 2 frames, the exit
+    const lines = (s: string) => s.split("\n").sort();
+    assertEquals(lines(ours.emuOut), lines(qemu.emuOut));
+    assertEquals(ours.emuStatus, 0, ours.emuErr);
+  },
+});
