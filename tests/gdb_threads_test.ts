@@ -4,6 +4,8 @@
 // (`thread apply all bt`).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createMachine } from "../mod.ts";
+import { MachineDebuggee } from "../core/gdb/machine_debuggee.ts";
 import { gdbBatch, type GdbRun } from "./util/gdb_batch.ts";
 import { installed } from "./util/installed.ts";
 
@@ -35,15 +37,21 @@ function seen(gdb: string) {
   };
 }
 
-/** qemu-riscv64 7.2 -g itself crashes now and then with threads (SIGSEGV): up to 3 tries. */
-async function qemuRun(): Promise<GdbRun> {
-  let run!: GdbRun;
-  for (let i = 0; i < 3; i++) {
-    run = await gdbBatch(["qemu-riscv64", "-g", "PORT", THREADS], THREADS, CMDS);
-    if (!/Remote communication error|internal-error/.test(run.gdb)) return run;
+/** qemu-riscv64 or gdb crashed (qemu-riscv64 7.2 also reports a step's stop in another thread). */
+const GDB_FAILED = /internal-error|Fatal signal|Remote (communication error|connection closed)/;
+
+/**
+ * qemu-riscv64 7.2 -g itself often crashes (SIGSEGV) with threads under gdb, more so on a loaded
+ * machine: up to 5 tries; null (its side of the comparison skipped, and said so) when all crash.
+ */
+async function qemuRun(cmds = CMDS): Promise<GdbRun | null> {
+  for (let i = 0; i < 5; i++) {
+    const run = await gdbBatch(["qemu-riscv64", "-g", "PORT", THREADS], THREADS, cmds);
+    if (!GDB_FAILED.test(run.gdb)) return run;
     console.warn(`qemu-riscv64 -g failed (status ${run.emuStatus}); trying again`);
   }
-  return run;
+  console.warn("skipped: qemu-riscv64 -g crashed 5 times: only Denemu's side is checked");
+  return null;
 }
 
 Deno.test({
@@ -61,7 +69,7 @@ Deno.test({
       mainElsewhere: true,
       killed: true,
     };
-    assertEquals(seen(qemu.gdb), want, qemu.gdb);
+    if (qemu) assertEquals(seen(qemu.gdb), want, qemu.gdb);
     assertEquals(seen(ours.gdb), want, ours.gdb);
     // the main thread is the process: its TID is the pid gdb names the inferior by
     assert(/^ +1 +Thread 1\.1000 /m.test(ours.gdb), ours.gdb);
@@ -93,9 +101,6 @@ function strayStops(gdb: string): string[] {
   const switched = afterBreak.match(/^\[Switching to Thread .*$/gm) ?? [];
   return [...switched, ...afterBreak.match(/^.* received signal .*$/gm) ?? []];
 }
-
-/** gdb itself failed (qemu-riscv64 7.2 reports a step's stop in another thread). */
-const GDB_FAILED = /internal-error|Fatal signal|Remote communication error/;
 
 Deno.test({
   name: "gdb threads: stepi stays in the stepped thread when its turn ends, and in thread 1",
@@ -142,4 +147,33 @@ Deno.test({
     assertEquals(lines(ours.emuOut), lines(qemu.emuOut));
     assertEquals(ours.emuStatus, 0, ours.emuErr);
   },
+});
+
+Deno.test({
+  name: "gdb threads: a register gdb writes in a thread that does not run stays that thread's",
+  ignore: !READY,
+  async fn() {
+    const cmds = ["break work", "continue", "thread 1", "set var $a0 = 77", "thread 2", "thread 1"];
+    cmds.push("p $a0", "kill");
+    const emu = [Deno.execPath(), "run", "-A", MOD, "user", "-g", "PORT", THREADS];
+    const [ours, qemu] = await Promise.all([gdbBatch(emu, THREADS, cmds), qemuRun(cmds)]);
+    for (const run of qemu ? [qemu, ours] : [ours]) assert(/^\$1 = 77$/m.test(run.gdb), run.gdb);
+    assertEquals(ours.emuErr, "emu: Terminated via GDBstub\n");
+  },
+});
+
+Deno.test("history: a process with threads gets no checkpoints, and a write there ends the way back", async () => {
+  // Before: taking a checkpoint (every `interval` instructions, or after gdb wrote a register)
+  // threw "snapshots of several threads ... are not supported yet", which ended the stub.
+  const m = await createMachine({ program: THREADS, stdout: () => {} });
+  const d = new MachineDebuggee(m, { interval: 5000 });
+  d.addBreakpoint(m.symbol("work")! + 20n);
+  let stop = null;
+  while (!stop) stop = d.resume({ step: false, signal: 0, budget: 100_000 });
+  assertEquals(stop, { kind: "breakpoint" });
+  const front = d.history.checkpoints.at(-1)!;
+  assert(d.history.position - front > 5000, "no checkpoint once the threads run");
+  d.writeReg("a0", 77n);
+  assertEquals(d.reverse({ step: true }), { kind: "history_begin" });
+  assertEquals(d.readReg("a0"), 77n);
 });
