@@ -32,7 +32,8 @@ export function runInputLog(
 /**
  * Serves gdb on 127.0.0.1:`port` until it detaches, kills the guest or the
  * guest is over; `option` (e.g. "-g 1234") names it in errors. The machine then runs
- * on (or reports its end) through the caller's run.
+ * on (or reports its end) through the caller's run. `monitor` (system mode)
+ * runs gdb's `monitor CMD` and returns its output.
  *
  * @example
  * ```ts ignore
@@ -40,7 +41,12 @@ export function runInputLog(
  * const status = await m.runToExit();
  * ```
  */
-export async function debugWithGdb(m: Machine, port: number, option: string): Promise<void> {
+export async function debugWithGdb(
+  m: Machine,
+  port: number,
+  option: string,
+  monitor?: (command: string) => Promise<string>,
+): Promise<void> {
   // imported here, so that a run without the stub does not load it
   const [{ MachineDebuggee }, stub] = await Promise.all([
     importLazily<typeof import("../core/gdb/machine_debuggee.ts")>(
@@ -51,8 +57,12 @@ export async function debugWithGdb(m: Machine, port: number, option: string): Pr
     ),
   ]);
   let server: GdbServer;
+  const debuggee = new MachineDebuggee(m);
+  // a command may change the machine (system_reset, loadvm): the recorded run's future is gone
+  const run = monitor &&
+    ((command: string) => monitor(command).finally(() => debuggee.history.rewrite()));
   try {
-    server = stub.GdbServer.listen(new MachineDebuggee(m), { port });
+    server = stub.GdbServer.listen(debuggee, { port, monitor: run });
   } catch (e) {
     throw new EmuError(`${option}: cannot listen (${(e as Error).message.split("\n")[0]})`);
   }

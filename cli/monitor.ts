@@ -85,6 +85,8 @@ export interface MonitorOptions {
   prelaunch?: boolean;
   /** `-no-reboot`: a guest reset ends the run */
   noReboot?: boolean;
+  /** gdb's monitor: gdb holds the machine (`info status` says "paused (debug)", as QEMU's) */
+  debug?: boolean;
 }
 
 /**
@@ -114,6 +116,7 @@ export class Monitor {
     readonly options: MonitorOptions = {},
   ) {
     if (options.prelaunch) [this.#stopped, this.#reason] = [true, "prelaunch"];
+    else if (options.debug) [this.#stopped, this.#reason] = [true, "debug"];
   }
 
   /**
@@ -354,6 +357,29 @@ export class Monitor {
       this.#halting = false;
     }
   }
+}
+
+/**
+ * The monitor gdb's `monitor CMD` (qRcmd) reaches, as in QEMU: one command
+ * line in, what it printed out (no prompt; lines end in "\r\n", as QEMU's).
+ *
+ * @example
+ * ```ts ignore
+ * const monitor = gdbMonitor(m);
+ * console.log(await monitor("info registers"));
+ * ```
+ */
+export function gdbMonitor(
+  m: Machine,
+  options: MonitorOptions = {},
+): (command: string) => Promise<string> {
+  let out = "";
+  const monitor = new Monitor(m, (text) => out += text, { ...options, debug: true });
+  return async (command) => {
+    out = "";
+    await monitor.command(command);
+    return out.replace(/\(qemu\) $/, "");
+  };
 }
 
 /** `help [CMD]`: every command's line, `CMD`'s alone, or the `info` subcommands. */

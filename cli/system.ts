@@ -38,7 +38,7 @@ import {
 } from "./system_options.ts";
 import { builtinPlugins, loadMachinePlugin } from "../core/plugin.ts";
 import { deviceList, deviceOptions } from "./device_help.ts";
-import { Monitor, MONITOR_BANNER } from "./monitor.ts";
+import { gdbMonitor, Monitor, MONITOR_BANNER } from "./monitor.ts";
 import type { SerialConsole } from "../core/system/console.ts";
 import { parseOptionList } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
@@ -524,7 +524,10 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
     });
     const stopInput = monitorStdio ? monitorInput(monitor) : startInput(m, monitor);
     try {
-      if (a.gdbPort !== undefined) await debugWithGdb(m, a.gdbPort, `-gdb tcp::${a.gdbPort}`);
+      if (a.gdbPort !== undefined) {
+        const options = { name: a.name, uuid: a.uuid, noReboot: a.noReboot };
+        await debugWithGdb(m, a.gdbPort, `-gdb tcp::${a.gdbPort}`, gdbMonitor(m, options));
+      }
       return await monitor.run();
     } finally {
       stopInput();

@@ -522,8 +522,14 @@ export class GuestMemory {
    * Copies bytes into guest memory. With `force`, page permissions are ignored
    * (loaders, the kernel writing into read-only pages, debuggers); unmapped pages still fault.
    * A page not resolved yet (system mode resolves pages on first use) is resolved as readable.
+   * With `devices` "skip", device (MMIO) bytes are dropped: no device sees a debugger's write.
    */
-  writeBytes(addr: bigint, data: Uint8Array, force = false): void {
+  writeBytes(
+    addr: bigint,
+    data: Uint8Array,
+    force = false,
+    devices: "write" | "skip" = "write",
+  ): void {
     let done = 0;
     while (done < data.length) {
       const a = addr + BigInt(done);
@@ -532,9 +538,9 @@ export class GuestMemory {
       const p = force
         ? this.pages.get(pageNumber(a)) ?? this.page(a, "read")
         : this.page(a, "write");
-      if (p.mmio) {
+      if (p.mmio && devices === "write") {
         for (let i = 0; i < n; i++) this.store(a + BigInt(i), 1, BigInt(data[done + i]));
-      } else {
+      } else if (!p.mmio) {
         if (p.hasCode) this.codeWritten(pageNumber(a));
         this.host.dirty.mark(p.frame);
         this.host.u8.set(data.subarray(done, done + n), p.frame + off);

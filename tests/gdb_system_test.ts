@@ -199,3 +199,84 @@ Deno.test({
     assert.deepEqual(lines(ours.gdb), lines(theirs.gdb));
   },
 });
+
+Deno.test({
+  name: "system mode: Qqemu.PhyMemMode:1 reads and writes physical memory; no auxv; as qemu's",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    // vm_sv39.elf's s_tests runs in S-mode under Sv39, with TEST_VA mapped to a page of RAM
+    const vm = new URL("./baremetal/bin/vm_sv39.elf", import.meta.url).pathname;
+    const testVa = "0x3fffe00000";
+    const cmds = [
+      "break s_tests",
+      "continue",
+      "p $priv",
+      "info auxv", // none in system mode: qemu-system offers no qXfer:auxv:read
+      `x/2xg ${testVa}`,
+      "maintenance packet qqemu.PhyMemMode",
+      "maintenance packet Qqemu.PhyMemMode:1",
+      "maintenance packet qqemu.PhyMemMode",
+      `x/2xg ${testVa}`, // no memory at that physical address: zeros, as QEMU's
+      "x/2xw 0x80000000",
+      "set *(int *)0x80000004 = 0x12345678",
+      "x/2xw 0x80000000",
+      "set *(char *)0x10000000 = 0x42", // the UART's transmit register: "B" on the serial port
+      "maintenance packet Qqemu.PhyMemMode:0",
+      `x/2xg ${testVa}`,
+      "kill",
+    ];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(vm, GDB_ARGS)], vm, cmds);
+    const theirs = await gdbBatch([...qemu, "-kernel", vm, "-nographic", ...GDB_ARGS], vm, cmds);
+    const seen = (s: string) => s.split("\n").filter((l) => /^(0x|received|\$|No aux)/.test(l));
+    assert.deepEqual(seen(ours.gdb), seen(theirs.gdb));
+    assert.match(ours.gdb, /^No auxiliary vector found, or failed reading it\.$/m);
+    assert.deepEqual(seen(ours.gdb).slice(1, 7), [
+      "$1 = 1",
+      `${testVa}:\t0x0000000000001234\t0x0000000000000000`,
+      'received: "0"',
+      'received: "OK"',
+      'received: "1"',
+      `${testVa}:\t0x0000000000000000\t0x0000000000000000`,
+    ], ours.gdb);
+    assert.match(ours.gdb, /^0x80000000 <_start>:\t0x00015117\t0x12345678$/m);
+    assert.match(theirs.emuOut, /B/);
+    assert.match(ours.emuOut, /B/);
+  },
+});
+
+Deno.test({
+  name: "system mode: gdb's monitor commands reach the monitor; no device sees a virtual write",
+  ignore: !hasGdb || !hasQemu,
+  fn: async () => {
+    const cmds = [
+      "break main",
+      "continue",
+      "monitor info status",
+      "monitor xp /2xw 0x80000000",
+      "monitor help system_reset",
+      "monitor info registers",
+      "monitor no_such_command",
+      "set *(char *)0x10000000 = 0x7e", // at a virtual address the UART does not see it: no "~"
+      "kill",
+    ];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    const ours = await gdbBatch([Deno.execPath(), ...emuSystemArgs(ELF, GDB_ARGS)], ELF, cmds);
+    const theirs = await gdbBatch([...qemu, "-kernel", ELF, "-nographic", ...GDB_ARGS], ELF, cmds);
+    // QEMU's hart also has the H extension: its CSRs are left out
+    const seen = (s: string) =>
+      s.split("\n").filter((l) =>
+        /^(VM status|0000000080000000:|system_reset|unknown command| pc | mhartid | x0\/zero)/
+          .test(l)
+      );
+    assert.deepEqual(seen(ours.gdb), seen(theirs.gdb));
+    assert.deepEqual(seen(ours.gdb).slice(0, 3), [
+      "VM status: paused (debug)\r", // QEMU's monitor ends its lines in \r\n for gdb too
+      "0000000080000000: 0x00015117 0x00010113\r",
+      "system_reset  -- reset the system\r",
+    ], ours.gdb);
+    assert.equal(seen(ours.gdb).length, 7, ours.gdb);
+    assert.doesNotMatch(theirs.emuOut, /~/);
+    assert.doesNotMatch(ours.emuOut, /~/);
+  },
+});

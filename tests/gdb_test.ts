@@ -146,14 +146,15 @@ Deno.test("handler: qSupported, no-ack mode, threads, unknown packets", async ()
   assertEquals(h.noAck, false);
   assertEquals(reply("QStartNoAckMode"), "OK");
   assertEquals(h.noAck, true);
-  assertEquals(reply("?"), "T05thread:01;");
+  assertEquals(reply("?"), "T05thread:3e8;");
   assertEquals(reply("qAttached"), "0");
-  assertEquals(reply("qC"), "QC01");
-  assertEquals(reply("qfThreadInfo"), "m01");
+  assertEquals(reply("qC"), "QC3e8");
+  assertEquals(reply("qfThreadInfo"), "m3e8");
   assertEquals(reply("qsThreadInfo"), "l");
   assertEquals(reply("Hg0"), "OK");
   assertEquals(reply("Hc-1"), "OK");
-  assertEquals(reply("T01"), "OK");
+  assertEquals(reply("T3e8"), "OK");
+  assertEquals(reply("T01"), "E01"); // no such thread: ids are TIDs, as qemu-user gives them
   assertEquals(reply("vCont?"), "vCont;c;C;s;S");
   assertEquals(reply("vMustReplyEmpty"), "");
   assertEquals(reply("qFooBar"), "");
@@ -161,7 +162,7 @@ Deno.test("handler: qSupported, no-ack mode, threads, unknown packets", async ()
   assertEquals(h.handle("k"), { kind: "kill" });
   assertEquals(h.handle("vKill;1"), { kind: "kill", reply: "OK" });
   assertEquals(h.handle("D"), { kind: "detach" });
-  assertEquals(h.handle("vCont;s:1;c"), { kind: "resume", step: true, signal: 0 });
+  assertEquals(h.handle("vCont;s:3e8;c"), { kind: "resume", step: true, signal: 0 });
   assertEquals(h.handle("vCont;C0b"), { kind: "resume", step: false, signal: 11 });
   assertEquals(h.handle("S05"), { kind: "resume", step: true, signal: 5 });
 });
@@ -252,14 +253,14 @@ Deno.test("handler: Z0 breakpoint at main, s steps one instruction, c runs to W0
   const { m, h, reply, resume } = await session();
   const main = m.symbol("main")!;
   assertEquals(reply(`Z0,${main.toString(16)},2`), "OK");
-  assertEquals(resume(h.handle("c")), "T05swbreak:;thread:p01.01;");
+  assertEquals(resume(h.handle("c")), "T05swbreak:;thread:p01.3e8;");
   assertEquals(m.pc, main);
-  assertEquals(reply("?"), "T05swbreak:;thread:p01.01;");
+  assertEquals(reply("?"), "T05swbreak:;thread:p01.3e8;");
   const before = m.icount;
-  assertEquals(resume(h.handle("s")), "T05thread:p01.01;");
+  assertEquals(resume(h.handle("s")), "T05thread:p01.3e8;");
   assertEquals(m.icount, before + 1);
   assertEquals(m.pc, main + 2n); // add sp,sp,-16 is compressed
-  assertEquals(resume(h.handle("vCont;s:01")), "T05thread:p01.01;");
+  assertEquals(resume(h.handle("vCont;s:3e8")), "T05thread:p01.3e8;");
   assertEquals(m.icount, before + 2);
   assertEquals(reply(`z0,${main.toString(16)},2`), "OK");
   assertEquals(resume(h.handle("c")), "W00");
@@ -292,12 +293,12 @@ Deno.test("handler: watchpoints Z2 (write) and Z4 (access) report the watched ad
   // main: add sp,sp,-16 ... sd ra,8(sp): the return address is stored at sp-8
   const slot = m.readReg("sp") - 8n;
   assertEquals(reply(`Z2,${slot.toString(16)},8`), "OK");
-  assertEquals(resume(h.handle("c")), `T05watch:${slot.toString(16)};thread:p01.01;`);
+  assertEquals(resume(h.handle("c")), `T05watch:${slot.toString(16)};thread:p01.3e8;`);
   assertEquals(m.readMemory(slot, 8).some((b) => b !== 0), true);
   assertEquals(reply(`z2,${slot.toString(16)},8`), "OK");
   // the epilogue reads ra back
   assertEquals(reply(`Z4,${slot.toString(16)},8`), "OK");
-  assertEquals(resume(h.handle("c")), `T05awatch:${slot.toString(16)};thread:p01.01;`);
+  assertEquals(resume(h.handle("c")), `T05awatch:${slot.toString(16)};thread:p01.3e8;`);
   assertEquals(reply(`z4,${slot.toString(16)},8`), "OK");
   assertEquals(reply("Z9,0,0"), "");
   assertEquals(resume(h.handle("c")), "W00");
@@ -305,15 +306,15 @@ Deno.test("handler: watchpoints Z2 (write) and Z4 (access) report the watched ad
 
 Deno.test("handler: a fault stops with its signal; C passes it, c drops it (qemu-user)", async () => {
   const { m, h, resume } = await session(`${BIN}crash.static.O2`, ["segv"]);
-  assertEquals(resume(h.handle("c")), "T0bthread:p01.01;");
+  assertEquals(resume(h.handle("c")), "T0bthread:p01.3e8;");
   const pc = m.pc;
-  assertEquals(resume(h.handle("c")), "T0bthread:p01.01;"); // dropped: the store runs again
+  assertEquals(resume(h.handle("c")), "T0bthread:p01.3e8;"); // dropped: the store runs again
   assertEquals(m.pc, pc);
   assertEquals(resume(h.handle("C0b")), "X0b");
   assertEquals((machineDriver(m) as UserDriver).process.exitSignal, 11);
 
   const ill = await session(`${BIN}crash.static.O2`, ["ill"]);
-  assertEquals(ill.resume(ill.h.handle("c")), "T04thread:p01.01;");
+  assertEquals(ill.resume(ill.h.handle("c")), "T04thread:p01.3e8;");
   assertEquals(ill.resume(ill.h.handle("C04")), "X04");
 });
 
@@ -398,7 +399,7 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     );
     assertEquals(await c.request("QStartNoAckMode"), "OK");
     c.noAck = true;
-    assertEquals(await c.request("?"), "T05thread:01;");
+    assertEquals(await c.request("?"), "T05thread:3e8;");
     await c.sendRaw(encodePacket("c"));
     await new Promise((r) => setTimeout(r, 300));
     const before = m.icount;
@@ -406,7 +407,7 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     await c.sendRaw(new Uint8Array([3]));
     const stop = await c.next(5000);
     assert(stop.kind === "packet");
-    assertEquals(text(stop.data), "T02thread:01;");
+    assertEquals(text(stop.data), "T02thread:3e8;");
     assert(!machineDriver(m).exited);
     const pc = await c.request("p20");
     assertEquals(pc, leHex(m.pc, 64));
@@ -424,7 +425,7 @@ Deno.test("server: detach lets the guest run on; a closed listener ends serve()"
   const end = await withServer(m, async (c) => {
     const main = m.symbol("main")!;
     assertEquals(await c.request(`Z0,${main.toString(16)},2`), "OK");
-    assertEquals(await c.request("c"), "T05thread:01;");
+    assertEquals(await c.request("c"), "T05thread:3e8;");
     assertEquals(await c.request("D;1"), "OK");
   });
   assertEquals(end, "detach");

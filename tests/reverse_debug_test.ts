@@ -198,7 +198,7 @@ Deno.test("gdb stub: bs and bc packets, ReverseStep+ in qSupported, replaylog:be
   assertEquals(h.handle("bx"), { kind: "reply", body: "" });
   const pc0 = m.pc;
   assertEquals(d.reverse({ step: true }), { kind: "history_begin" });
-  assertEquals(h.stopReply({ kind: "history_begin" }), "T05replaylog:begin;thread:01;");
+  assertEquals(h.stopReply({ kind: "history_begin" }), "T05replaylog:begin;thread:3e8;");
   for (let i = 0; i < 5; i++) d.resume({ step: true, signal: 0, budget: 1 });
   assertEquals(d.reverse({ step: true }), { kind: "step" });
   assertEquals(d.reverse({ step: false }), { kind: "history_begin" });

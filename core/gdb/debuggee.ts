@@ -75,10 +75,17 @@ export interface Debuggee extends RegisterFile {
   reverse?(opts: { step: boolean }): DebugStop;
   /** How many threads gdb sees (system mode: one per hart, as QEMU's stub); absent: one. */
   readonly threadCount?: number;
+  /** gdb's id of each thread (user mode: the guest's TIDs); absent: 1 to {@linkcode threadCount}. */
+  readonly threadIds?: readonly number[];
   /** The thread (0-based) whose registers {@linkcode readReg} and friends use: gdb's `Hg`. */
   thread?: number;
   /** The thread (0-based) that was running when the guest last stopped. */
   readonly stoppedThread?: number;
+  /**
+   * Whether `readMemory` and `writeMemory` take physical addresses (QEMU's
+   * `qemu.PhyMemMode`, system mode); absent where there is no such mode (user mode).
+   */
+  physicalMemory?: boolean;
   /** Ends the guest (gdb's `k`). */
   kill(): void;
   /** Removes every breakpoint and watchpoint (gdb's `D`: the guest runs on alone). */

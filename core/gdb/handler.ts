@@ -35,7 +35,9 @@ export type GdbAction =
   /** reply OK and end the session; the guest runs on */
   | { kind: "detach" }
   /** end the guest and the session (`k` has no reply; `vKill` gets OK) */
-  | { kind: "kill"; reply?: string };
+  | { kind: "kill"; reply?: string }
+  /** run the monitor command `command` (gdb's `monitor`: qRcmd), its output in `O` packets, then OK */
+  | { kind: "monitor"; command: string };
 
 const ERROR = "E01", EFAULT = "E0e";
 const WATCH_KINDS: Record<string, WatchKind> = { "2": "write", "3": "read", "4": "rw" };
@@ -151,6 +153,10 @@ export class GdbHandler {
         case "v":
           return this.#vPacket(cmd);
         case "q":
+          if (cmd.startsWith("qRcmd,")) {
+            return { kind: "monitor", command: new TextDecoder().decode(fromHex(cmd.slice(6))) };
+          }
+          return reply(this.#query(cmd));
         case "Q":
           return reply(this.#query(cmd));
         default:
@@ -162,9 +168,13 @@ export class GdbHandler {
     }
   }
 
-  /** A thread's id as gdb reads it: "01" for the first, "p01.01" with multiprocess. */
+  /**
+   * A thread's id as gdb reads it: "01" for the first, "p01.01" with
+   * multiprocess; in user mode its TID ("p01.3e8"), as QEMU gives its host TIDs.
+   */
   #threadId(index: number): string {
-    const tid = (index + 1).toString(16).padStart(2, "0");
+    const id = this.debuggee.threadIds?.[index] ?? index + 1;
+    const tid = id.toString(16).padStart(2, "0");
     return this.#multiprocess ? `p01.${tid}` : tid;
   }
 
@@ -176,6 +186,8 @@ export class GdbHandler {
     const m = /^(?:p[0-9a-fA-F]+\.)?(-1|[0-9a-fA-F]+)$/.exec(id);
     if (!m) return undefined;
     const tid = m[1] === "-1" ? 0 : parseInt(m[1], 16);
+    const ids = this.debuggee.threadIds;
+    if (ids && tid > 0) return ids.includes(tid) ? ids.indexOf(tid) : undefined;
     const index = Math.max(tid, 1) - 1;
     return index < (this.debuggee.threadCount ?? 1) ? index : undefined;
   }
@@ -335,6 +347,9 @@ export class GdbHandler {
       return "OK";
     }
     if (cmd.startsWith("qXfer:features:read:")) return this.#features(cmd.slice(20));
+    if (cmd.startsWith("qqemu.PhyMemMode") || cmd.startsWith("Qqemu.PhyMemMode:")) {
+      return this.#phyMemMode(cmd);
+    }
     const [, object, annex, range] = /^qXfer:(auxv|exec-file):read:([^:]*):(.*)$/.exec(cmd) ?? [];
     if (object === "auxv" && this.debuggee.auxv && annex === "") {
       return xferChunk(this.debuggee.auxv(), range);
@@ -359,6 +374,20 @@ export class GdbHandler {
     }
     if (cmd.startsWith("qSymbol")) return "OK";
     return "";
+  }
+
+  /**
+   * qqemu.PhyMemMode says whether memory packets take physical addresses,
+   * Qqemu.PhyMemMode:N sets it (N not 0: on), as QEMU's system mode does.
+   */
+  #phyMemMode(cmd: string): string {
+    const d = this.debuggee;
+    if (d.physicalMemory === undefined) return "";
+    if (cmd === "qqemu.PhyMemMode") return d.physicalMemory ? "1" : "0";
+    const on = /^Qqemu\.PhyMemMode:([0-9a-fA-F]+)$/.exec(cmd);
+    if (!on) return ERROR;
+    d.physicalMemory = parseInt(on[1], 16) !== 0;
+    return "OK";
   }
 
   /** qXfer:features:read:annex:offset,length */

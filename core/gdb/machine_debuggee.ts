@@ -14,6 +14,8 @@ import type { RunEvent } from "../machine/events.ts";
 import { ExecutionHistory, type HistoryOptions } from "../machine/history.ts";
 import { type Machine, machineDriver } from "../machine/machine.ts";
 import type { CpuCore } from "../cpu_core.ts";
+import type { SystemDriver } from "../machine/system.ts";
+import { peekPhysical, pokePhysical } from "./physical.ts";
 import type { TargetArch } from "../target.ts";
 import type { Debuggee, DebugStop, ResumeOptions, WatchKind } from "./debuggee.ts";
 import { GdbSignal, gdbToLinuxSignal, linuxToGdbSignal } from "./signals.ts";
@@ -42,15 +44,22 @@ export class MachineDebuggee implements Debuggee {
   /** the Linux signal of a fault or signal reported to gdb and not yet delivered */
   #reported = 0;
   #exitStatus: number | null = null;
-  /** the CPU whose registers gdb reads and writes (its `Hg`) */
-  thread = 0;
+  /** the thread whose registers gdb reads and writes (its `Hg`) */
+  #thread = 0;
+  /** memory packets take physical addresses (system mode) */
+  #physical = false;
+  /** the user-mode thread a step stopped (its turn may have ended on it) */
+  #stepped: number | null = null;
   /** what gdb's reverse execution goes back through */
   readonly history: ExecutionHistory;
 
   /** Debugs `machine` from its current state on (`history`: how its run is recorded). */
   constructor(readonly machine: Machine, history: HistoryOptions = {}) {
     this.history = new ExecutionHistory(machine, history);
-    machineDriver(machine).reportSignals?.(true);
+    const d = machineDriver(machine);
+    d.reportSignals?.(true);
+    if (d.auxv) this.auxv = () => d.auxv!;
+    if (d.exePath !== undefined) this.execFile = () => d.exePath!;
   }
 
   /** The machine's target. */
@@ -68,34 +77,55 @@ export class MachineDebuggee implements Debuggee {
     return this.#exitStatus;
   }
 
-  /** The auxiliary vector the program started with (empty in system mode). */
-  auxv(): Uint8Array {
-    return machineDriver(this.machine).auxv ?? new Uint8Array(0);
-  }
+  /**
+   * The auxiliary vector the program started with (user mode; absent in
+   * system mode, where qemu-system does not offer gdb one either).
+   */
+  readonly auxv?: () => Uint8Array;
 
-  /** The program's path (empty in system mode). */
-  execFile(): string {
-    return machineDriver(this.machine).exePath ?? "";
-  }
+  /** The program's path (user mode; absent in system mode, as in qemu-system). */
+  readonly execFile?: () => string;
 
-  /** One thread per CPU (system mode: per hart). */
+  /** One thread per CPU (system mode: per hart), or per guest thread (user mode). */
   get threadCount(): number {
-    return machineDriver(this.machine).cpus?.length ?? 1;
+    const d = machineDriver(this.machine);
+    return d.cpus?.length ?? d.threadIds?.length ?? 1;
   }
 
-  /** The CPU that was running when the guest stopped. */
+  /** The guest's thread ids (user mode: TIDs, as qemu-user gives gdb its host TIDs). */
+  get threadIds(): readonly number[] | undefined {
+    return machineDriver(this.machine).threadIds;
+  }
+
+  /** The thread that was running when the guest stopped. */
   get stoppedThread(): number {
-    return machineDriver(this.machine).currentCpu ?? 0;
+    const d = machineDriver(this.machine);
+    return this.#stepped ?? d.currentCpu ?? d.currentThread ?? 0;
+  }
+
+  /** The thread gdb looks at (its `Hg`); a user-mode thread's registers are put in the CPU. */
+  get thread(): number {
+    return this.#thread;
+  }
+
+  set thread(index: number) {
+    this.#thread = index;
+    machineDriver(this.machine).viewThread?.(index);
+  }
+
+  /** The CPU of the selected thread (user mode: the one CPU, holding that thread's registers). */
+  get #vcpu(): number {
+    return machineDriver(this.machine).cpus ? this.#thread : 0;
   }
 
   /** Reads a register of the selected thread by canonical name. */
   readReg(name: string): bigint {
-    return this.machine.readReg(name, this.thread);
+    return this.machine.readReg(name, this.#vcpu);
   }
 
   /** The CPU gdb looks at (its `Hg`). */
   cpu(): CpuCore {
-    return machineDriver(this.machine).cpus?.[this.thread] ?? this.machine.hooks.cpu;
+    return machineDriver(this.machine).cpus?.[this.#vcpu] ?? this.machine.hooks.cpu;
   }
 
   /**
@@ -104,7 +134,7 @@ export class MachineDebuggee implements Debuggee {
    */
   writeCpu(change: (cpu: CpuCore) => void): void {
     change(this.cpu());
-    const mirror = machineDriver(this.machine).mirrors?.[this.thread];
+    const mirror = machineDriver(this.machine).mirrors?.[this.#vcpu];
     if (mirror) change(mirror.cpu);
     this.history.rewrite();
   }
@@ -124,22 +154,44 @@ export class MachineDebuggee implements Debuggee {
 
   /** Writes a register by canonical name (the run's future starts again from here). */
   writeReg(name: string, value: bigint): void {
-    this.machine.writeReg(name, value, this.thread);
+    this.machine.writeReg(name, value, this.#vcpu);
     this.history.rewrite();
   }
 
-  /** Reads guest memory through the selected thread's translation (throws when unreadable). */
-  readMemory(addr: bigint, length: number): Uint8Array {
-    return this.machine.peekMemory(addr, length, this.thread);
+  /** Whether memory accesses take physical addresses (system mode; undefined in user mode). */
+  get physicalMemory(): boolean | undefined {
+    return machineDriver(this.machine).mode === "system" ? this.#physical : undefined;
+  }
+
+  set physicalMemory(on: boolean | undefined) {
+    this.#physical = on === true && machineDriver(this.machine).mode === "system";
   }
 
   /**
-   * Writes guest memory as the selected thread sees it, ignoring protections
-   * (the run's future starts again from here).
+   * Reads guest memory through the selected thread's translation, or at a
+   * physical address (throws when unreadable).
+   */
+  readMemory(addr: bigint, length: number): Uint8Array {
+    if (this.#physical) return peekPhysical(this.#system().sys.bus, addr, length);
+    return this.machine.peekMemory(addr, length, this.#vcpu);
+  }
+
+  /**
+   * Writes guest memory as the selected thread sees it, ignoring protections,
+   * or at a physical address (the run's future starts again from here).
    */
   writeMemory(addr: bigint, data: Uint8Array): void {
-    this.machine.writeMemory(addr, data, this.thread);
-    this.history.rewrite();
+    if (this.#physical) {
+      const { sys, shadow } = this.#system();
+      pokePhysical(shadow ? [sys.bus, shadow.bus] : [sys.bus], addr, data);
+      return this.history.rewrite();
+    }
+    // as QEMU's (address_space_write_rom): a device register there keeps its value
+    this.writeCpu((cpu) => cpu.mem.writeBytes(addr, data, true, "skip"));
+  }
+
+  #system(): SystemDriver {
+    return machineDriver(this.machine) as SystemDriver;
   }
 
   /** Adds a software breakpoint. */
@@ -173,6 +225,7 @@ export class MachineDebuggee implements Debuggee {
 
   /** Ends the run with status 0, as QEMU ends it on gdb's kill ("Terminated via GDBstub"). */
   kill(): void {
+    this.#runningThread();
     machineDriver(this.machine).end(0, null);
   }
 
@@ -181,6 +234,7 @@ export class MachineDebuggee implements Debuggee {
    * pending fault or signal is delivered to the guest.
    */
   detach(): void {
+    this.#runningThread();
     for (const pc of [...this.#breakpoints]) this.removeBreakpoint(pc);
     for (const w of [...this.#watches]) this.removeWatchpoint(w.addr, w.length, w.kind);
     this.#reported = 0;
@@ -189,11 +243,13 @@ export class MachineDebuggee implements Debuggee {
 
   /** Runs a slice (or one instruction with `step`); see {@linkcode Debuggee.resume}. */
   resume(opts: ResumeOptions): DebugStop | null {
+    this.#runningThread();
+    this.#stepped = null;
     this.#applySignal(opts.signal);
     const h = this.history;
-    h.soloCpu = opts.thread ?? null;
-    // the ecall is the step: it runs the syscall
-    if (opts.step) return this.#stop(h.stepForward()) ?? { kind: "step" };
+    // user mode's threads share one CPU: a step steps the running one
+    h.soloCpu = machineDriver(this.machine).cpus ? opts.thread ?? null : null;
+    if (opts.step) return this.#step(opts);
     const stopAt = this.machine.icount + opts.budget;
     for (;;) {
       const ev = h.next(Math.max(0, stopAt - this.machine.icount));
@@ -203,13 +259,42 @@ export class MachineDebuggee implements Debuggee {
     }
   }
 
+  /**
+   * One instruction of the thread gdb steps (an ecall's step runs the
+   * syscall). User-mode threads share one CPU: the others' turns, as the
+   * scheduler gives them, run first (at most `budget` instructions a call)
+   * when the stepped thread does not run now, or its turn ends on the step.
+   */
+  #step(opts: ResumeOptions): DebugStop | null {
+    const d = machineDriver(this.machine);
+    const tid = d.cpus ? undefined : d.threadIds?.[opts.thread ?? d.currentThread ?? 0];
+    for (let i = 0; i < Math.max(1, opts.budget); i++) {
+      d.ranThread = null;
+      const stop = this.#stop(this.history.stepForward());
+      if (stop) return stop;
+      if (tid === undefined || d.ranThread === tid || !d.threadIds?.includes(tid)) {
+        const index = tid === undefined ? -1 : d.threadIds!.indexOf(tid);
+        this.#stepped = index < 0 ? null : index;
+        return { kind: "step" };
+      }
+    }
+    return null;
+  }
+
   /** Goes back one instruction, or to the last breakpoint or watchpoint hit (gdb's `bs`, `bc`). */
   reverse(opts: { step: boolean }): DebugStop {
+    this.#runningThread();
+    this.#stepped = null;
     this.#reported = 0; // the fault or signal, if any, is in the future now
     const h = this.history;
     if (opts.step) return h.reverseStep() ? { kind: "step" } : { kind: "history_begin" };
     const stop = h.reverseContinue();
     return stop.type === "history_begin" ? { kind: "history_begin" } : this.#stop(stop)!;
+  }
+
+  /** Puts the running thread's registers back in the CPU (user mode), before the guest goes on. */
+  #runningThread(): void {
+    machineDriver(this.machine).viewThread?.(null);
   }
 
   /**

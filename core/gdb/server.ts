@@ -8,7 +8,7 @@
 
 import type { Debuggee, DebugStop } from "./debuggee.ts";
 import { GdbHandler } from "./handler.ts";
-import { encodePacket, type Incoming, PacketReader } from "./packet.ts";
+import { encodePacket, type Incoming, PACKET_SIZE, PacketReader, toHex } from "./packet.ts";
 import { GdbSignal } from "./signals.ts";
 
 /** Options of {@linkcode GdbServer.listen}. */
@@ -21,6 +21,11 @@ export interface GdbServerOptions {
   slice?: number;
   /** receives a line per packet in and out (protocol trace) */
   trace?: (line: string) => void;
+  /**
+   * Runs a monitor command (gdb's `monitor CMD`) and returns what it printed;
+   * absent: gdb is told the stub has no monitor.
+   */
+  monitor?: (command: string) => Promise<string>;
 }
 
 /** How a session ended. */
@@ -207,6 +212,9 @@ export class GdbServer {
           this.debuggee.kill();
           if (action.reply) await link.send(action.reply);
           return "kill";
+        case "monitor":
+          await this.#monitor(link, action.command);
+          break;
         case "resume": {
           const stop = action.reverse
             ? this.debuggee.reverse!({ step: action.step })
@@ -219,6 +227,17 @@ export class GdbServer {
         }
       }
     }
+  }
+
+  /** Sends a monitor command's output in `O` packets, then OK (the empty reply: no monitor). */
+  async #monitor(link: Link, command: string): Promise<void> {
+    if (!this.options.monitor) return await link.send("");
+    const out = new TextEncoder().encode(await this.options.monitor(command));
+    const chunk = (PACKET_SIZE - 2) >> 1;
+    for (let i = 0; i < out.length; i += chunk) {
+      await link.send("O" + toHex(out.subarray(i, i + chunk)));
+    }
+    await link.send("OK");
   }
 
   /** Runs the guest in slices until it stops, gdb interrupts, or gdb goes away. */

@@ -8,6 +8,7 @@
  */
 
 import type { HookId, Hooks } from "./hooks.ts";
+import type { Vcpu } from "./vcpu.ts";
 
 /**
  * The breakpoints of one CPU.
@@ -26,7 +27,8 @@ export class Breakpoints {
   /** The breakpoint that stopped the run, until {@linkcode Breakpoints.resume}. */
   hit: bigint | null = null;
 
-  constructor(readonly hooks: Hooks) {}
+  /** `stops`: the vCPUs a breakpoint stops (absent: every one). */
+  constructor(readonly hooks: Hooks, readonly stops?: (v: Vcpu) => boolean) {}
 
   /** Whether there is a breakpoint at `pc`. */
   has(pc: bigint): boolean {
@@ -37,6 +39,7 @@ export class Breakpoints {
   add(pc: bigint): void {
     if (this.#ids.has(pc)) return;
     const id = this.hooks.addInsnHook((v) => {
+      if (this.stops && !this.stops(v)) return;
       if (this.#resumeFrom === pc) {
         this.#resumeFrom = null;
         return;

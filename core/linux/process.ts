@@ -404,6 +404,7 @@ export class LinuxProcess {
       // Alone in the run, a thread has no one to take turns with: quanta would only cut blocks.
       const alone = this.world.processes.length === 1 && this.threads.all.length === 1;
       const before = this.cpu.icount;
+      this.threads.ran = this.threads.current.tid;
       const r = this.cpu.run(alone ? left : Math.min(left, this.threads.quantumLeft));
       if (!alone) this.threads.quantumLeft -= this.cpu.icount - before;
       if (r.reason === "budget") continue;

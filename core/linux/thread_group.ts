@@ -65,8 +65,12 @@ export class ThreadGroup {
   quantumLeft: number;
   /** the current thread exited: its state is not saved at the next switch */
   #currentGone = false;
+  /** the TID of the thread that ran instructions last (whose a debugger's step was) */
+  ran: number | null = null;
   /** sched_yield asked for a switch */
   yieldRequested = false;
+  /** the thread a debugger looks at while the guest is stopped, and the running thread's state */
+  #viewed: { thread: GuestThread; running: Uint8Array } | null = null;
 
   constructor(readonly p: LinuxProcess, mainTid: number, sched: SchedOptions, seed: bigint) {
     this.current = new GuestThread(mainTid);
@@ -102,6 +106,23 @@ export class ThreadGroup {
   /** The live thread `tid`, if any. */
   find(tid: number): GuestThread | undefined {
     return this.all.find((t) => t.tid === tid);
+  }
+
+  /**
+   * Puts thread `t`'s registers in the CPU, where a debugger reads and writes
+   * them while the guest is stopped; null (before the guest runs again) puts
+   * the running thread's back, keeping what the debugger wrote to `t`'s.
+   */
+  view(t: GuestThread | null): void {
+    const block = this.#stateBlock(), v = this.#viewed;
+    if (v) {
+      v.thread.state = block.slice();
+      block.set(v.running);
+      this.#viewed = null;
+    }
+    if (!t || t === this.current || !t.state) return;
+    this.#viewed = { thread: t, running: block.slice() };
+    block.set(t.state);
   }
 
   /** Whether the running thread must give the CPU up before running more. */

@@ -36,6 +36,17 @@ export interface MachineDriver {
    * debugger resuming one hart), or every CPU again with null. Absent: one CPU.
    */
   runAlone?(index: number | null): void;
+  /** The ids of the guest's threads on its one CPU (user mode: their TIDs, in creation order). */
+  readonly threadIds?: readonly number[];
+  /** The index in {@linkcode threadIds} of the thread that runs (or ran last). */
+  readonly currentThread?: number;
+  /** The id of the thread that ran instructions last (null: none since it was set to null). */
+  ranThread?: number | null;
+  /**
+   * Puts thread `index`'s registers (of {@linkcode threadIds}) in the CPU for
+   * a debugger while the guest is stopped; null puts the running thread's back.
+   */
+  viewThread?(index: number | null): void;
   /** Instructions retired by every CPU (system mode: all harts); default `cpu.icount`. */
   readonly icount?: number;
   readonly hooks: Hooks;

@@ -114,6 +114,14 @@ export class ExecutionHistory {
   #frontier = 0;
   readonly #solo = new SoloRuns();
   /**
+   * The run cannot go back before this position: the state changed just
+   * before it (a debugger's write) where no checkpoint could be taken (a
+   * process with several threads cannot be snapshotted yet).
+   */
+  #floor = 0;
+  /** where a checkpoint was due last but could not be taken (the next one is due from there) */
+  #missed = 0;
+  /**
    * The CPU that runs alone, the others stopped, when the run goes past the
    * {@linkcode frontier} (system mode: a hart id; a debugger resuming one
    * hart), or null for every CPU. Set before the present, a choice other
@@ -134,9 +142,12 @@ export class ExecutionHistory {
     return this.#m.icount + this.#syscalls;
   }
 
-  /** The position of the first checkpoint: how far back the history goes. */
+  /**
+   * The position of the first checkpoint the run can go back to: how far back
+   * the history goes (the present when there is none).
+   */
   get start(): number {
-    return this.#checkpoints[0].position;
+    return this.#checkpoints.find((c) => c.position >= this.#floor)?.position ?? this.position;
   }
 
   /** The positions of the checkpoints kept, oldest first. */
@@ -166,7 +177,7 @@ export class ExecutionHistory {
     const stopAt = this.#m.icount + budget;
     for (;;) {
       const front = this.#checkpoints.at(-1)!;
-      const due = front.position + this.#interval;
+      const due = Math.max(front.position, this.#missed) + this.#interval;
       const beyond = this.position >= front.position;
       // stop at the next checkpoint due, at the frontier (output resumes there), and where
       // the recorded run started or stopped running one CPU alone
@@ -234,7 +245,7 @@ export class ExecutionHistory {
    */
   lastStopBefore(position: number): { position: number; event: StopEvent } | null {
     const cps = this.#checkpoints;
-    for (let i = cps.length - 1; i >= 0; i--) {
+    for (let i = cps.length - 1; i >= 0 && cps[i].position >= this.#floor; i--) {
       const from = cps[i].position;
       const to = Math.min(position - 1, cps[i + 1]?.position ?? Infinity);
       if (to < from) continue;
@@ -265,8 +276,10 @@ export class ExecutionHistory {
     this.#solo.truncate(here);
     const cps = this.#checkpoints;
     while (cps.length > 1 && cps.at(-1)!.position >= here) cps.pop();
-    if (cps[0].position === here) cps[0] = this.#checkpoint(here);
-    else this.#add(here);
+    const c = this.#tryCheckpoint(here);
+    if (!c) this.#floor = here + 1;
+    else if (cps[0].position === here) cps[0] = c;
+    else this.#add(here, c);
   }
 
   /**
@@ -335,14 +348,28 @@ export class ExecutionHistory {
     this.#syscallPending = false;
   }
 
-  /** Takes a checkpoint at the current position (which must be between two or at the front). */
-  #add(position: number): void {
+  /**
+   * Takes a checkpoint at the current position (which must be between two or
+   * at the front), unless none can be taken there.
+   */
+  #add(position: number, c = this.#tryCheckpoint(position)): void {
     const cps = this.#checkpoints;
     let i = cps.length;
     while (i > 0 && cps[i - 1].position >= position) i--;
-    if (cps[i]?.position === position) return;
-    cps.splice(i, 0, this.#checkpoint(position));
+    if (!c) this.#missed = position;
+    if (cps[i]?.position === position || !c) return;
+    cps.splice(i, 0, c);
     if (cps.length > this.#max) this.#thin(position);
+  }
+
+  /** A checkpoint here, or null where the machine cannot be snapshotted (several threads). */
+  #tryCheckpoint(position: number): Checkpoint | null {
+    try {
+      return this.#checkpoint(position);
+    } catch (e) {
+      if (e instanceof EmuError) return null;
+      throw e;
+    }
   }
 
   #checkpoint(position: number): Checkpoint {

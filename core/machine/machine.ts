@@ -97,7 +97,7 @@ export class Machine {
     this.#driver = driver;
     drivers.set(this, driver);
     this.hooks = driver.hooks;
-    this.#breakpoints = new Breakpoints(driver.hooks);
+    this.#breakpoints = new Breakpoints(driver.hooks, this.#stops);
     driver.hooks.symbolizer = (pc) => this.symbolAt(pc);
     driver.hooks.events.on("exit", () => this.#finish());
   }
@@ -233,7 +233,10 @@ export class Machine {
     return this.modules.symbolAt(pc);
   }
 
-  /** Stops before the instruction at `pc` runs (any privilege mode in system mode). */
+  /**
+   * Stops before the instruction at `pc` runs (any privilege mode in system
+   * mode; in user mode in the program's process, not in children it forks).
+   */
   addBreakpoint(pc: bigint): void {
     this.#breakpoints.add(pc);
   }
@@ -262,6 +265,7 @@ export class Machine {
     const key = this.#nextWatch++;
     const w: Watch = { id: 0, hit: null };
     w.id = this.hooks.addMemHook((v, a) => {
+      if (!this.#stops(v)) return;
       if (a.before && this.#resumedAt(v.cpu, a.pc)) return;
       const { before: _, ...access } = a;
       w.hit = { type: "watchpoint", ...access };
@@ -281,6 +285,14 @@ export class Machine {
   }
 
   /** Whether the instruction at `pc` running now is the one a watchpoint last stopped before. */
+  /**
+   * Whether breakpoints and watchpoints stop vCPU `v`: every hart in system
+   * mode; in user mode the program's process, not the children it forks (they
+   * run on, as a qemu-user child leaves gdb).
+   */
+  readonly #stops = (v: Vcpu): boolean =>
+    this.#driver.mode === "system" || v.index === this.#driver.hooks.index;
+
   #resumedAt(cpu: CpuCore, pc: bigint): boolean {
     const pass = this.#watchPass;
     return pass?.cpu === cpu && pass.pc === pc && cpu.icount + cpu.inFlight === pass.icount;

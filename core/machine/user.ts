@@ -37,6 +37,28 @@ export class UserDriver implements MachineDriver {
     return this.process.cpu.target;
   }
 
+  get threadIds(): number[] {
+    return this.process.threads.all.map((t) => t.tid);
+  }
+
+  get currentThread(): number {
+    const { all, current } = this.process.threads;
+    return Math.max(0, all.indexOf(current));
+  }
+
+  get ranThread(): number | null {
+    return this.process.threads.ran;
+  }
+
+  set ranThread(tid: number | null) {
+    this.process.threads.ran = tid;
+  }
+
+  viewThread(index: number | null): void {
+    const { threads } = this.process;
+    threads.view(index === null ? null : threads.all[index] ?? null);
+  }
+
   get inputLog() {
     return this.process.inputLog;
   }
