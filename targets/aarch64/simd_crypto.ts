@@ -1,8 +1,7 @@
 /**
- * The Cryptographic Extension of ARMv8.0 that a Cortex-A57 has: AES (aese, aesd, aesmc, aesimc),
- * SHA-1 (sha1c, sha1p, sha1m, sha1h, sha1su0, sha1su1) and SHA-256 (sha256h, sha256h2,
- * sha256su0, sha256su1), as the Arm ARM's pseudocode defines them, by one helper on the V
- * registers in the state block. OpenSSL, the Linux crypto code and glibc-free libraries pick
+ * The Cryptographic Extension of ARMv8.0 that a Cortex-A57 has, but SHA-1 (IR: `trans_crypto.ts`):
+ * AES (aese, aesd, aesmc, aesimc) and SHA-256 (sha256h, sha256h2, sha256su0, sha256su1), as the
+ * Arm ARM's pseudocode defines them, by one helper on the V registers in the state block. OpenSSL, the Linux crypto code and glibc-free libraries pick
  * these paths from AT_HWCAP's aes, sha1 and sha2 bits (`features.ts`).
  *
  * A register is four 32-bit words, word 0 the lowest; AES's state is its 16 bytes, byte 0 the
@@ -20,7 +19,7 @@ import { A64 } from "./state.ts";
  * @example
  * ```ts
  * import { CryptoOp } from "./simd_crypto.ts";
- * console.log(CryptoOp.SHA256H); // 8
+ * console.log(CryptoOp.SHA256H); // 4
  * ```
  */
 export const CryptoOp = {
@@ -28,16 +27,10 @@ export const CryptoOp = {
   AESD: 1,
   AESMC: 2,
   AESIMC: 3,
-  SHA1C: 4,
-  SHA1P: 5,
-  SHA1M: 6,
-  SHA1SU0: 7,
-  SHA256H: 8,
-  SHA256H2: 9,
-  SHA256SU1: 10,
-  SHA1H: 11,
-  SHA1SU1: 12,
-  SHA256SU0: 13,
+  SHA256H: 4,
+  SHA256H2: 5,
+  SHA256SU0: 6,
+  SHA256SU1: 7,
 } as const;
 
 /** Multiplication in GF(2^8) modulo AES's polynomial x^8 + x^4 + x^3 + x + 1. */
@@ -71,135 +64,110 @@ const INV_SHIFT_ROWS = Array.from(
   { length: 16 },
   (_, i) => (i & 3) + 4 * (((i >> 2) - (i & 3)) & 3),
 );
-/** The first row of the MixColumns matrix and of its inverse (each next row: rotated right). */
-const MIX = [2, 3, 1, 1], INV_MIX = [14, 11, 13, 9];
+/**
+ * MixColumns and its inverse: the first row of each matrix (each next row is it rotated right),
+ * as tables of the products by its coefficients.
+ */
+const mulTables = (row: number[]) =>
+  row.map((c) => Uint8Array.from({ length: 256 }, (_, x) => gmul(x, c)));
+const MIX = mulTables([2, 3, 1, 1]), INV_MIX = mulTables([14, 11, 13, 9]);
 
-/** The 16 bytes of Vn. */
-function bytesOf(cpu: CpuCore, n: number): Uint8Array {
-  const out = new Uint8Array(16), dv = cpu.host.dv;
-  for (let h = 0; h < 2; h++) {
-    const at = cpu.globalHostOffset(h ? A64.vHigh(n) : A64.vLow(n));
-    for (let i = 0; i < 8; i++) out[8 * h + i] = dv.getUint8(at + i);
-  }
+/** Scratch state of the AES operations (a helper runs to its end: no other call shares them). */
+const aesIn = new Uint8Array(16), aesKey = new Uint8Array(16), aesOut = new Uint8Array(16);
+
+/** Reads the 16 bytes of Vn into `out`. */
+function readBytes(cpu: CpuCore, n: number, out: Uint8Array): Uint8Array {
+  const mem = cpu.host.u8, lo = cpu.globalHostOffset(A64.vLow(n));
+  const hi = cpu.globalHostOffset(A64.vHigh(n));
+  out.set(mem.subarray(lo, lo + 8));
+  out.set(mem.subarray(hi, hi + 8), 8);
   return out;
 }
 
-/** The four 32-bit words of Vn. */
-function wordsOf(cpu: CpuCore, n: number): number[] {
-  const dv = cpu.host.dv, out: number[] = [];
-  for (const g of [A64.vLow(n), A64.vHigh(n)]) {
-    const at = cpu.globalHostOffset(g);
-    out.push(dv.getUint32(at, true), dv.getUint32(at + 4, true));
-  }
+/** Scratch words of the SHA-256 operations: Vd, Vn, Vm and the result. */
+const wd = new Uint32Array(4), wn = new Uint32Array(4), wm = new Uint32Array(4);
+const wOut = new Uint32Array(4);
+
+/** Reads the four 32-bit words of Vn into `out`. */
+function readWords(cpu: CpuCore, n: number, out: Uint32Array): Uint32Array {
+  const dv = cpu.host.dv, lo = cpu.globalHostOffset(A64.vLow(n));
+  const hi = cpu.globalHostOffset(A64.vHigh(n));
+  out[0] = dv.getUint32(lo, true), out[1] = dv.getUint32(lo + 4, true);
+  out[2] = dv.getUint32(hi, true), out[3] = dv.getUint32(hi + 4, true);
   return out;
 }
 
 /** Writes 16 bytes, or four words, to Vd. */
-function setVd(cpu: CpuCore, d: number, v: Uint8Array | number[]): void {
-  const dv = cpu.host.dv, bytes = v instanceof Uint8Array;
-  for (let h = 0; h < 2; h++) {
-    const at = cpu.globalHostOffset(h ? A64.vHigh(d) : A64.vLow(d));
-    if (bytes) { for (let i = 0; i < 8; i++) dv.setUint8(at + i, v[8 * h + i]); }
-    else for (let i = 0; i < 2; i++) dv.setUint32(at + 4 * i, v[2 * h + i] >>> 0, true);
-  }
+function setVd(cpu: CpuCore, d: number, v: Uint8Array | Uint32Array): void {
+  const u8 = new Uint8Array(v.buffer, v.byteOffset, 16);
+  cpu.host.u8.set(u8.subarray(0, 8), cpu.globalHostOffset(A64.vLow(d)));
+  cpu.host.u8.set(u8.subarray(8), cpu.globalHostOffset(A64.vHigh(d)));
 }
 
 /** aese and aesd: AddRoundKey (Vd xor Vn), then (Inv)ShiftRows and (Inv)SubBytes. */
 function aesRound(cpu: CpuCore, d: number, n: number, decrypt: boolean): void {
-  const x = bytesOf(cpu, d), k = bytesOf(cpu, n), out = new Uint8Array(16);
+  const x = readBytes(cpu, d, aesIn), k = readBytes(cpu, n, aesKey);
   const [shift, sbox] = decrypt ? [INV_SHIFT_ROWS, INV_SBOX] : [SHIFT_ROWS, SBOX];
-  for (let i = 0; i < 16; i++) out[i] = sbox[x[shift[i]] ^ k[shift[i]]];
-  setVd(cpu, d, out);
+  for (let i = 0; i < 16; i++) aesOut[i] = sbox[x[shift[i]] ^ k[shift[i]]];
+  setVd(cpu, d, aesOut);
 }
 
 /** aesmc and aesimc: (Inv)MixColumns of Vn into Vd. */
 function aesMix(cpu: CpuCore, d: number, n: number, inverse: boolean): void {
-  const x = bytesOf(cpu, n), out = new Uint8Array(16), row = inverse ? INV_MIX : MIX;
+  const x = readBytes(cpu, n, aesIn), [m0, m1, m2, m3] = inverse ? INV_MIX : MIX;
   for (let c = 0; c < 16; c += 4) {
-    for (let r = 0; r < 4; r++) {
-      let v = 0;
-      for (let k = 0; k < 4; k++) v ^= gmul(x[c + k], row[(k - r) & 3]);
-      out[c + r] = v;
-    }
+    const a0 = x[c], a1 = x[c + 1], a2 = x[c + 2], a3 = x[c + 3];
+    aesOut[c] = m0[a0] ^ m1[a1] ^ m2[a2] ^ m3[a3];
+    aesOut[c + 1] = m3[a0] ^ m0[a1] ^ m1[a2] ^ m2[a3];
+    aesOut[c + 2] = m2[a0] ^ m3[a1] ^ m0[a2] ^ m1[a3];
+    aesOut[c + 3] = m1[a0] ^ m2[a1] ^ m3[a2] ^ m0[a3];
   }
-  setVd(cpu, d, out);
+  setVd(cpu, d, aesOut);
 }
 
-const rol = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
-const ror = (x: number, k: number) => rol(x, 32 - k);
-/** SHA-1's round functions: Choose (sha1c), Parity (sha1p), Majority (sha1m). */
-const SHA1_F = [
-  (x: number, y: number, z: number) => ((y ^ z) & x) ^ z,
-  (x: number, y: number, z: number) => x ^ y ^ z,
-  (x: number, y: number, z: number) => (x & y) | ((x | y) & z),
-];
-
-/** sha1c, sha1p, sha1m: four rounds on the hash ABCD in Qd, E in Sn, the schedule words in Vm. */
-function sha1Rounds(cpu: CpuCore, kind: number, d: number, n: number, m: number): void {
-  const x = wordsOf(cpu, d), w = wordsOf(cpu, m), f = SHA1_F[kind];
-  let y = wordsOf(cpu, n)[0];
-  for (let e = 0; e < 4; e++) {
-    y = (y + rol(x[0], 5) + f(x[1], x[2], x[3]) + w[e]) >>> 0;
-    x[1] = rol(x[1], 30);
-    // <Y, X> = ROL(Y:X, 32)
-    const top = x[3];
-    x[3] = x[2], x[2] = x[1], x[1] = x[0], x[0] = y, y = top;
-  }
-  setVd(cpu, d, x);
-}
-
+const ror = (x: number, k: number) => ((x >>> k) | (x << (32 - k))) >>> 0;
 /** sha256h (part 1: the new ABCD) and sha256h2 (the new EFGH): four rounds. */
 function sha256Rounds(cpu: CpuCore, d: number, n: number, m: number, part1: boolean): void {
-  const a = wordsOf(cpu, d), b = wordsOf(cpu, n), w = wordsOf(cpu, m);
-  const [x, y] = part1 ? [a, b] : [b, a];
+  const w = readWords(cpu, m, wm);
+  let [x0, x1, x2, x3] = readWords(cpu, part1 ? d : n, wd);
+  let [y0, y1, y2, y3] = readWords(cpu, part1 ? n : d, wn);
   for (let e = 0; e < 4; e++) {
-    const chs = ((y[1] ^ y[2]) & y[0]) ^ y[2];
-    const maj = (x[0] & x[1]) | ((x[0] | x[1]) & x[2]);
-    const t = (y[3] + (ror(y[0], 6) ^ ror(y[0], 11) ^ ror(y[0], 25)) + chs + w[e]) >>> 0;
-    x[3] = (t + x[3]) >>> 0;
-    y[3] = (t + (ror(x[0], 2) ^ ror(x[0], 13) ^ ror(x[0], 22)) + maj) >>> 0;
+    const chs = ((y1 ^ y2) & y0) ^ y2, maj = (x0 & x1) | ((x0 | x1) & x2);
+    const t = y3 + (ror(y0, 6) ^ ror(y0, 11) ^ ror(y0, 25)) + chs + w[e];
+    const xTop = (t + x3) >>> 0, yTop = (t + (ror(x0, 2) ^ ror(x0, 13) ^ ror(x0, 22)) + maj) >>> 0;
     // <Y, X> = ROL(Y:X, 32)
-    const xTop = x[3], yTop = y[3];
-    x.copyWithin(1, 0, 3), y.copyWithin(1, 0, 3);
-    x[0] = yTop, y[0] = xTop;
+    x3 = x2, x2 = x1, x1 = x0, x0 = yTop;
+    y3 = y2, y2 = y1, y1 = y0, y0 = xTop;
   }
-  setVd(cpu, d, part1 ? x : y);
+  if (part1) wOut[0] = x0, wOut[1] = x1, wOut[2] = x2, wOut[3] = x3;
+  else wOut[0] = y0, wOut[1] = y1, wOut[2] = y2, wOut[3] = y3;
+  setVd(cpu, d, wOut);
 }
 
-/** The message schedule updates. */
+const sigma0 = (v: number) => ror(v, 7) ^ ror(v, 18) ^ (v >>> 3);
+const sigma1 = (v: number) => ror(v, 17) ^ ror(v, 19) ^ (v >>> 10);
+
+/** SHA-256's message schedule updates. */
 function schedule(cpu: CpuCore, op: number, d: number, n: number, m: number): void {
-  const a = wordsOf(cpu, d), b = wordsOf(cpu, n);
-  if (op === CryptoOp.SHA1SU0) {
-    const c = wordsOf(cpu, m), t = [a[2], a[3], b[0], b[1]];
-    return setVd(cpu, d, t.map((v, i) => v ^ a[i] ^ c[i]));
-  }
-  if (op === CryptoOp.SHA1SU1) {
-    const t = a.map((v, i) => v ^ (b[i + 1] ?? 0));
-    const out = t.map((v) => rol(v, 1));
-    out[3] = (out[3] ^ rol(t[0], 2)) >>> 0;
-    return setVd(cpu, d, out);
-  }
+  const a = readWords(cpu, d, wd), b = readWords(cpu, n, wn), o = wOut;
   if (op === CryptoOp.SHA256SU0) {
-    const t = [a[1], a[2], a[3], b[0]];
-    return setVd(cpu, d, t.map((v, i) => (ror(v, 7) ^ ror(v, 18) ^ (v >>> 3)) + a[i]));
+    o[0] = sigma0(a[1]) + a[0], o[1] = sigma0(a[2]) + a[1];
+    o[2] = sigma0(a[3]) + a[2], o[3] = sigma0(b[0]) + a[3];
+  } else {
+    const c = readWords(cpu, m, wm);
+    o[0] = sigma1(c[2]) + a[0] + b[1], o[1] = sigma1(c[3]) + a[1] + b[2];
+    o[2] = sigma1(o[0]) + a[2] + b[3], o[3] = sigma1(o[1]) + a[3] + c[0];
   }
-  // sha256su1
-  const c = wordsOf(cpu, m), t0 = [b[1], b[2], b[3], c[0]];
-  const sigma1 = (v: number) => ror(v, 17) ^ ror(v, 19) ^ (v >>> 10);
-  const out = [c[2], c[3], 0, 0];
-  for (let e = 0; e < 4; e++) out[e] = (sigma1(e < 2 ? out[e] : out[e - 2]) + a[e] + t0[e]) >>> 0;
-  setVd(cpu, d, out);
+  setVd(cpu, d, o);
 }
 
 /** `a64_crypto`: operation `op` on Vd, Vn and Vm. */
 function crypto(cpu: CpuCore, op: number, d: number, n: number, m: number): void {
   if (op <= CryptoOp.AESD) return aesRound(cpu, d, n, op === CryptoOp.AESD);
   if (op <= CryptoOp.AESIMC) return aesMix(cpu, d, n, op === CryptoOp.AESIMC);
-  if (op <= CryptoOp.SHA1M) return sha1Rounds(cpu, op - CryptoOp.SHA1C, d, n, m);
   if (op === CryptoOp.SHA256H || op === CryptoOp.SHA256H2) {
     return sha256Rounds(cpu, d, n, m, op === CryptoOp.SHA256H);
   }
-  if (op === CryptoOp.SHA1H) return setVd(cpu, d, [rol(wordsOf(cpu, n)[0], 30), 0, 0, 0]);
   schedule(cpu, op, d, n, m);
 }
 

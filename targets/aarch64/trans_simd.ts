@@ -4,8 +4,7 @@
  * (and, bic, orr, orn, eor, bsl, bit, bif, not) on the two 64-bit halves in
  * IR, the modified-immediate moves (movi, mvni, orr, bic, fmov), fmov between
  * general and FP registers, ext, tbl/tbx (`simd_perm.ts`) and the two-register
- * permutations through the `a64_vec` helper (`simd_helpers.ts`), and the AES and SHA
- * instructions through `a64_crypto` (`simd_crypto.ts`). The lane-wise
+ * permutations through the `a64_vec` helper (`simd_helpers.ts`). The lane-wise
  * arithmetic is `trans_simd_lanes.ts`.
  *
  * A 64-bit (Q = 0) operation zeroes the upper half of its destination.
@@ -43,7 +42,7 @@ function vecCall(ctx: A64Context, op: number, a: Args, size: number): void {
 }
 
 /** Writes `lo` (and `hi`, or zero when Q = 0) to Vd. */
-function setVec(ctx: A64Context, d: number, q: number, lo: Temp, hi: Temp): void {
+export function setVec(ctx: A64Context, d: number, q: number, lo: Temp, hi: Temp): void {
   ctx.ir.mov(A64.vLow(d), lo);
   ctx.ir.mov(A64.vHigh(d), q ? hi : imm(ctx, 0));
 }
@@ -289,11 +288,6 @@ export const SIMD_TRANS: TransTable = {
     const info = (a.q << 2) | ((a.len + 1) << 3);
     const args = [a.op, a.rd, a.rn, a.rm, info].map((v) => imm(ctx, v));
     ctx.ir.call(-1, A64_HELPER.VPERM, args);
-    return true;
-  },
-  crypto(ctx, a) { // AES, SHA-1, SHA-256 (simd_crypto.ts)
-    const args = [a.op, a.rd, a.rn, a.rm].map((v) => imm(ctx, v));
-    ctx.ir.call(-1, A64_HELPER.CRYPTO, args);
     return true;
   },
   ins_e(ctx, a) {
