@@ -16,6 +16,8 @@
 //   strace_calls.static.O2's -strace lines are compared with qemu-aarch64's.)
 // - estimate.O2: tests/guests/src/a64/estimate.c, freestanding: the FP estimates and steps,
 //   polynomial and saturating doubling multiplies, crc32, ldapr, over their inputs and FPCRs;
+// - crypto.O2: tests/guests/src/a64/crypto.c, freestanding: AES, SHA-1 and SHA-256 instructions on
+//   random operands, FIPS-197's AES-128 example and SHA-1/SHA-256 of "abc" through them;
 // - hwcap.static.O2: tests/guests/src/a64/hwcap.c, glibc's string routines at every small size
 //   and alignment, and (argument `features`) AT_HWCAP, the ID registers and /proc/cpuinfo;
 // - sysquery.static.O2: tests/guests/src/a64/sysquery.c, syscalls CPython's tests ask (fcntl
@@ -138,6 +140,11 @@ export function a64Builds(): Build[] {
       // The assembler takes pmull's 1Q form only with +aes, crc32 with +crc, sqrdmlah with
       // +rdma, ldapr with +rcpc, sb with +sb.
       flags: [...FREESTANDING, "-O2", "-march=armv8-a+aes+crc+rdma+rcpc+sb"],
+    },
+    {
+      name: "crypto.O2",
+      source: "a64/crypto.c",
+      flags: [...FP_FREESTANDING, "-O2", "-march=armv8-a+crypto"],
     },
     { name: "hwcap.static.O2", source: "a64/hwcap.c", flags: ["-O2", "-static"] },
     { name: "sysquery.static.O2", source: "a64/sysquery.c", flags: ["-O2", "-static"] },

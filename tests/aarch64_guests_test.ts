@@ -38,6 +38,7 @@ async function run(
 /** Guests also run under lockstep (both engines compared per TB): glibc, atomics, AdvSIMD, FP. */
 const LOCKSTEPPED = [
   "hello.dynamic.O2",
+  "crypto.O2",
   "strings.static.O2",
   "atomics.static.O2",
   "vec.O3",
@@ -85,6 +86,7 @@ const DISASSEMBLED = [
   "fp.O3",
   "vec.O3",
   "estimate.O2",
+  "crypto.O2",
   "compute.static.O2",
 ];
 Deno.test({

@@ -423,6 +423,23 @@ cmle_zs   01 1 11110 11 10000 01001 10 rn:5 rd:5 cond=6 !trans=cmp_zero_scalar !
 cmlt_zs   01 0 11110 11 10000 01010 10 rn:5 rd:5 cond=2 !trans=cmp_zero_scalar !asm=v3:rd,v3:rn,zero:rn A64
 fabd_s    01 1 11110 1 type:1 1 rm:5 11010 1 rn:5 rd:5 op=22 !trans=fp2 !asm=vf:rd,vf:rn,vf:rm A64
 
+# The Cryptographic Extension (trans_crypto.ts): AES, SHA-1 (IR), SHA-256 (simd_crypto.ts's
+# operation numbers)
+aese      01001110 00 10100 00100 10 rn:5 rd:5 op=0 rm=0 q=1 !trans=crypto !asm=vb:rd,vb:rn A64
+aesd      01001110 00 10100 00101 10 rn:5 rd:5 op=1 rm=0 q=1 !trans=crypto !asm=vb:rd,vb:rn A64
+aesmc     01001110 00 10100 00110 10 rn:5 rd:5 op=2 rm=0 q=1 !trans=crypto !asm=vb:rd,vb:rn A64
+aesimc    01001110 00 10100 00111 10 rn:5 rd:5 op=3 rm=0 q=1 !trans=crypto !asm=vb:rd,vb:rn A64
+sha1c     01011110 00 0 rm:5 0 000 00 rn:5 rd:5 size=2 q=1 !asm=vq:rd,vss:rn,vt:rm A64
+sha1p     01011110 00 0 rm:5 0 001 00 rn:5 rd:5 size=2 q=1 !asm=vq:rd,vss:rn,vt:rm A64
+sha1m     01011110 00 0 rm:5 0 010 00 rn:5 rd:5 size=2 q=1 !asm=vq:rd,vss:rn,vt:rm A64
+sha1su0   01011110 00 0 rm:5 0 011 00 rn:5 rd:5 size=2 q=1 !asm=vt:rd,vt:rn,vt:rm A64
+sha256h   01011110 00 0 rm:5 0 100 00 rn:5 rd:5 op=4 size=2 q=1 !trans=crypto !asm=vq:rd,vq:rn,vt:rm A64
+sha256h2  01011110 00 0 rm:5 0 101 00 rn:5 rd:5 op=5 size=2 q=1 !trans=crypto !asm=vq:rd,vq:rn,vt:rm A64
+sha256su1 01011110 00 0 rm:5 0 110 00 rn:5 rd:5 op=7 size=2 q=1 !trans=crypto !asm=vt:rd,vt:rn,vt:rm A64
+sha1h     01011110 00 10100 00000 10 rn:5 rd:5 size=2 q=1 !asm=vss:rd,vss:rn A64
+sha1su1   01011110 00 10100 00001 10 rn:5 rd:5 size=2 q=1 !asm=vt:rd,vt:rn A64
+sha256su0 01011110 00 10100 00010 10 rn:5 rd:5 op=6 rm=0 size=2 q=1 !trans=crypto !asm=vt:rd,vt:rn A64
+
 # AdvSIMD through the generic lane helpers (simd.decode.ts)
 ${simdLines()}
 `;

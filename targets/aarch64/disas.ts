@@ -133,6 +133,7 @@ const VECTOR_OPERANDS: Record<string, OperandPrinter> = {
   vsSW: (a, f) => `${"bhsd"[shiftImmediate(a)!.size + 1]}${a[f]}`,
   vsh: (a) => `#${shiftImmediate(a)!.amount}`,
   vd1: (a, f) => `v${a[f]}.d[1]`,
+  vq: (a, f) => `q${a[f]}`,
   vdup: (a, f) => {
     const size = 31 - Math.clz32(a.imm5 & -a.imm5);
     return `v${a[f]}.${ARRANGEMENTS[2 * size + a.q]}`;

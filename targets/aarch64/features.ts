@@ -6,12 +6,12 @@
  * `arch/arm64/include/uapi/asm/hwcap.h` and `arch/arm64/kernel/cpufeature.c`.
  *
  * A feature is claimed only when all of its instructions work: FP and AdvSIMD (no half
- * precision, so neither FPHP nor ASIMDHP), CRC32, the LSE atomics, ARMv8.1's sqrdmlah and
- * sqrdmlsh (ASIMDRDM), ARMv8.3's ldapr (LRCPC), the speculation barrier sb (a nop), DC CVAP and DC CVADP (cache
- * maintenance is a nop without caches), the ID register emulation, and the event stream (WFE is
- * a nop, as Linux enables the stream). Not the AES or SHA instructions, which
- * Cortex-A57 (whose MIDR_EL1 Denemu reports) has; nor PMULL, which works, but whose ID field is
- * AES's (2: AES and PMULL), so that PMULL cannot be claimed without AES.
+ * precision, so neither FPHP nor ASIMDHP), the Cryptographic Extension of a Cortex-A57 (whose
+ * MIDR_EL1 Denemu reports: AES, PMULL, SHA1, SHA2; `simd_crypto.ts`), CRC32, the LSE atomics,
+ * ARMv8.1's sqrdmlah and sqrdmlsh (ASIMDRDM), ARMv8.3's ldapr (LRCPC), the speculation barrier
+ * sb (a nop), DC CVAP and DC CVADP (cache maintenance is a nop without caches), the ID register
+ * emulation, and the event stream (WFE is a nop, as Linux enables the stream). Not ARMv8.2's
+ * SHA512, SHA3, SM3 or SM4, which qemu-aarch64's default CPU has.
  *
  * @module
  */
@@ -57,6 +57,10 @@ const CLAIMED: readonly string[] = [
   "fp",
   "asimd",
   "evtstrm",
+  "aes",
+  "pmull",
+  "sha1",
+  "sha2",
   "crc32",
   "atomics",
   "cpuid",
@@ -71,7 +75,10 @@ function bits(names: readonly string[]): bigint {
   return names.reduce((v, n, i) => (CLAIMED.includes(n) ? v | (1n << BigInt(i)) : v), 0n);
 }
 
-/** AT_HWCAP: FP, ASIMD, EVTSTRM, CRC32, ATOMICS, CPUID, ASIMDRDM, LRCPC, DCPOP, SB. */
+/**
+ * AT_HWCAP: FP, ASIMD, EVTSTRM, AES, PMULL, SHA1, SHA2, CRC32, ATOMICS, CPUID, ASIMDRDM, LRCPC,
+ * DCPOP, SB.
+ */
 export const A64_HWCAP = bits(HWCAP_NAMES);
 /** AT_HWCAP2: DCPODP. */
 export const A64_HWCAP2 = bits(HWCAP2_NAMES);
@@ -86,12 +93,12 @@ export const A64_MIDR = 0x411fd070n;
 /**
  * The ID registers of CRm 2 to 7 that read non-zero, with the fields Linux lets user mode see:
  * ID_AA64PFR0_EL1 EL0 and EL1 AArch64 only (1), FP and AdvSIMD implemented without half
- * precision (0); ID_AA64ISAR0_EL1 CRC32 1, Atomic 2 (LSE), RDM 1; ID_AA64ISAR1_EL1 DPB 2 (DC CVAP,
- * DC CVADP), LRCPC 1, SB 1.
+ * precision (0); ID_AA64ISAR0_EL1 AES 2 (with PMULL), SHA1 1, SHA2 1, CRC32 1, Atomic 2 (LSE),
+ * RDM 1; ID_AA64ISAR1_EL1 DPB 2 (DC CVAP, DC CVADP), LRCPC 1, SB 1.
  */
 const ID_REGS = new Map<number, bigint>([
   [sysreg(3, 0, 0, 4, 0), 0x11n],
-  [sysreg(3, 0, 0, 6, 0), (1n << 28n) | (2n << 20n) | (1n << 16n)],
+  [sysreg(3, 0, 0, 6, 0), (1n << 28n) | (2n << 20n) | (1n << 16n) | 0x1120n],
   [sysreg(3, 0, 0, 6, 1), (1n << 36n) | (1n << 20n) | 2n],
 ]);
 
@@ -110,7 +117,7 @@ const CRM0_REGS = new Map<number, bigint>([
  * @example
  * ```ts
  * import { idRegister, sysreg } from "./features.ts";
- * console.log(idRegister(sysreg(3, 0, 0, 6, 0))); // 270598144n (ID_AA64ISAR0_EL1: CRC32, LSE, RDM)
+ * console.log(idRegister(sysreg(3, 0, 0, 6, 0))); // 270602528n (ID_AA64ISAR0_EL1: AES, SHA1, SHA2, CRC32, LSE, RDM)
  * ```
  */
 export function idRegister(r: number): bigint | null {
@@ -127,7 +134,7 @@ export function idRegister(r: number): bigint | null {
  * @example
  * ```ts
  * import { a64Cpuinfo } from "./features.ts";
- * console.log(a64Cpuinfo().split("\n")[2]); // "Features\t: fp asimd evtstrm crc32 atomics cpuid asimdrdm lrcpc dcpop sb dcpodp"
+ * console.log(a64Cpuinfo().split("\n")[2]); // "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics cpuid asimdrdm lrcpc dcpop sb dcpodp"
  * ```
  */
 export function a64Cpuinfo(): string {

@@ -11,6 +11,7 @@ import { VFP_HELPER } from "./simd_fp.ts";
 import { SIMD_HELPER } from "./simd_helpers.ts";
 import { VINT_HELPER } from "./simd_int.ts";
 import { VPERM_HELPER, VSTREAM_HELPER } from "./simd_perm.ts";
+import { CRYPTO_HELPER } from "./simd_crypto.ts";
 
 /** Count of leading zeros of a 64-bit value. */
 function clz64(x: bigint): bigint {
@@ -67,6 +68,7 @@ export const A64_HELPERS: HelperDef[] = [
     fn: (_cpu, acc: bigint, value: bigint, info: bigint) => crc32(acc, value, info),
     hasResult: true,
   },
+  CRYPTO_HELPER,
 ];
 
 /**
@@ -88,4 +90,5 @@ export const A64_HELPER = {
   VPERM: 6,
   VSTREAM: 7,
   CRC32: 8,
+  CRYPTO: 9,
 } as const;

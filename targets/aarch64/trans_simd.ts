@@ -42,7 +42,7 @@ function vecCall(ctx: A64Context, op: number, a: Args, size: number): void {
 }
 
 /** Writes `lo` (and `hi`, or zero when Q = 0) to Vd. */
-function setVec(ctx: A64Context, d: number, q: number, lo: Temp, hi: Temp): void {
+export function setVec(ctx: A64Context, d: number, q: number, lo: Temp, hi: Temp): void {
   ctx.ir.mov(A64.vLow(d), lo);
   ctx.ir.mov(A64.vHigh(d), q ? hi : imm(ctx, 0));
 }

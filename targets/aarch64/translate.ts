@@ -14,6 +14,7 @@ import { type TranslateContext, TrapKind } from "../../plugin_target.ts";
 import { type A64Context, raiseUndefined, type TransTable } from "./context.ts";
 import { decodeA64, transName } from "./decode.ts";
 import { BRANCH_TRANS } from "./trans_branch.ts";
+import { CRYPTO_TRANS } from "./trans_crypto.ts";
 import { DP_IMM_TRANS } from "./trans_dp_imm.ts";
 import { DP_REG_TRANS } from "./trans_dp_reg.ts";
 import { LDST_TRANS } from "./trans_ldst.ts";
@@ -40,6 +41,7 @@ export const A64_TRANS: Readonly<TransTable> = {
   ...SIMD_TRANS,
   ...SIMD_LANES_TRANS,
   ...FP_TRANS,
+  ...CRYPTO_TRANS,
 };
 
 /** Cause of a fetch fault (the IR's memory trap carries the address). */
