@@ -341,6 +341,7 @@ export class Qcow2Image implements BlockDriver {
 
   /** Allocates guest cluster `index` for preallocation; `fill` writes its zeros too. */
   preallocateCluster(index: number, fill: boolean): void {
+    this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
     const host = this.refcounts.alloc();
     if (fill) this.file.write(host, new Uint8Array(this.clusterSize));
     else if (host + this.clusterSize > this.file.size) this.file.truncate(host + this.clusterSize);

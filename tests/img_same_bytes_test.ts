@@ -1,0 +1,81 @@
+// `emu img` commands beside qemu-img on copies of the same inputs: the same exit code, output and
+// error line (after the program's name), and files equal byte for byte (`cmp`'s rule).
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from "node:assert/strict";
+import { emuImg, imageTest, qemuImg, run } from "./util/qemu_img.ts";
+
+/** Copies the files of directory `from` into a new directory `to`. */
+async function copyDir(from: string, to: string): Promise<void> {
+  await Deno.remove(to, { recursive: true }).catch(() => {});
+  await Deno.mkdir(to);
+  for await (const f of Deno.readDir(from)) {
+    await Deno.copyFile(`${from}/${f.name}`, `${to}/${f.name}`);
+  }
+}
+
+/** The files of `dir`, by name. */
+async function files(dir: string): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for await (const f of Deno.readDir(dir)) out.set(f.name, await Deno.readFile(`${dir}/${f.name}`));
+  return out;
+}
+
+/**
+ * Runs `args` with qemu-img in a copy of `${dir}/src` and with emu img in another: the exit codes,
+ * stdout, stderr's first line (without "qemu-img: "/"emu: ") and every file must be the same.
+ */
+async function same(dir: string, args: string[]): Promise<void> {
+  const [q, e] = [`${dir}/q`, `${dir}/e`];
+  await copyDir(`${dir}/src`, q);
+  await copyDir(`${dir}/src`, e);
+  const theirs = await run("qemu-img", args, q);
+  const ours = await emuImg(args, e);
+  const line = (text: string) => text.split("\n")[0].replace(/^(qemu-img|emu): /, "");
+  const what = args.join(" ");
+  assert.deepEqual(
+    [ours.code, ours.stdout, line(ours.stderr)],
+    [theirs.code, theirs.stdout, line(theirs.stderr)],
+    what,
+  );
+  const [qf, ef] = [await files(q), await files(e)];
+  assert.deepEqual([...ef.keys()].sort(), [...qf.keys()].sort(), `${what}: the files`);
+  for (const [name, bytes] of qf) {
+    const mine = ef.get(name)!;
+    assert.equal(mine.length, bytes.length, `${what}: ${name}'s length`);
+    const at = mine.findIndex((b, i) => b !== bytes[i]);
+    assert.equal(at, -1, `${what}: ${name} differs first at byte ${at}`);
+  }
+}
+
+/** `${dir}/src` with a.qcow2 (data, a zero cluster, snapshot "snap", then other data), t.qcow2
+ * over it, and r.raw. */
+async function inputs(dir: string): Promise<void> {
+  const src = `${dir}/src`;
+  await Deno.mkdir(src);
+  await qemuImg(["create", "-q", "-f", "qcow2", "a.qcow2", "4M"], src);
+  await run("qemu-io", ["-c", "write -P 0xab 0 64k", "-c", "write -z 1M 64k", `${src}/a.qcow2`]);
+  await qemuImg(["snapshot", "-c", "snap", "a.qcow2"], src);
+  await run("qemu-io", ["-c", "write -P 0x11 0 128k", `${src}/a.qcow2`]);
+  await qemuImg(["create", "-q", "-f", "qcow2", "-b", "a.qcow2", "-F", "qcow2", "t.qcow2"], src);
+  await qemuImg(["create", "-q", "-f", "raw", "r.raw", "4M"], src);
+  await run("qemu-io", ["-f", "raw", "-c", "write -P 0xcd 64k 64k", `${src}/r.raw`]);
+}
+
+imageTest("emu img create -f qcow2: the file is qemu-img's, byte for byte", async (dir) => {
+  await inputs(dir);
+  const cases = [
+    ["1M"], // the L1 table's 8 bytes end the file: no padding to a whole cluster
+    ["1.5G"],
+    ["-o", "cluster_size=512", "1G"],
+    ["-o", "cluster_size=4k,refcount_bits=1", "1M"], // no feature name table in 4 KiB clusters
+    ["-o", "cluster_size=8k", "1M"], // but in 8 KiB ones
+    ["-o", "cluster_size=2k", "-b", "a.qcow2", "-F", "qcow2"],
+    ["-o", "preallocation=metadata", "1M"], // the L2 table before the data clusters
+    ["-o", "compat=0.10", "3M"],
+  ];
+  for (const c of cases) {
+    const size = c.length % 2 ? [c.at(-1)!] : [];
+    const opts = c.length % 2 ? c.slice(0, -1) : c;
+    await same(dir, ["create", "-f", "qcow2", ...opts, "n.qcow2", ...size]);
+  }
+});
