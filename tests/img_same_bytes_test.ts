@@ -79,3 +79,25 @@ imageTest("emu img create -f qcow2: the file is qemu-img's, byte for byte", asyn
     await same(dir, ["create", "-f", "qcow2", ...opts, "n.qcow2", ...size]);
   }
 });
+
+imageTest("emu img convert: -S, --target-is-zero, -B and -l as qemu-img", async (dir) => {
+  await inputs(dir);
+  for (
+    const c of [
+      ["-S", "0", "a.qcow2"], // no sparse detection: every cluster allocated
+      ["-S", "1000", "r.raw"], // refused: not a multiple of 512
+      ["-S", "32M", "r.raw"], // refused: past 16 MiB
+      ["--target-is-zero", "r.raw"], // refused without -n
+      ["-B", "a.qcow2", "t.qcow2"], // refused without a backing format
+      ["-B", "a.qcow2", "-F", "qcow2", "t.qcow2"],
+      ["-l", "snap", "a.qcow2"], // the snapshot's data, the source untouched
+      ["-l", "1", "a.qcow2"],
+      ["-l", "snapshot.name=snap", "a.qcow2"],
+      ["-l", "nosnap", "a.qcow2"],
+      ["-l", "snap", "a.qcow2", "a.qcow2"],
+      ["-l", "snap", "r.raw"],
+    ]
+  ) await same(dir, ["convert", "-O", "qcow2", ...c, "o.qcow2"]);
+  // the target is trusted to read as zero: its old data stays where the source has zeros
+  await same(dir, ["convert", "-n", "--target-is-zero", "-O", "qcow2", "r.raw", "a.qcow2"]);
+});
