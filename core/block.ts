@@ -57,6 +57,9 @@ export interface BlockExtent {
   compressed?: boolean;
 }
 
+/** How a growth is allocated: qemu's preallocation modes. */
+export type Preallocation = "off" | "metadata" | "falloc" | "full";
+
 /**
  * An open disk image: guest-visible reads and writes of bytes.
  *
@@ -91,8 +94,11 @@ export interface BlockDriver {
   writeZeroes(offset: number, length: number): void;
   /** The run of bytes starting at `offset` that share one status (at most `length` bytes). */
   status(offset: number, length: number): BlockExtent;
-  /** Changes the virtual size. */
-  resize(size: number): void;
+  /**
+   * Changes the virtual size; a growth is `preallocation` (qemu-img resize's
+   * `--preallocation`: `metadata`, `falloc` or `full`) where the format has it.
+   */
+  resize(size: number, preallocation?: Preallocation): void;
   /**
    * Stores one whole cluster compressed (formats that can: `convert -c`);
    * `offset` is cluster-aligned and `data` one cluster long.
@@ -548,4 +554,24 @@ export async function createImage(
   options: BlockCreateOptions,
 ): Promise<void> {
   await (await loadBlockPlugin(format)).create(path, options);
+}
+
+/**
+ * QEMU's warning for a raw image whose format was guessed and that is opened
+ * for writing (its block 0 is then guarded): a drive, or a qemu-img command
+ * that writes.
+ *
+ * @example
+ * ```ts
+ * import { probedRawWarning } from "./block.ts";
+ * console.error(probedRawWarning("disk.img"));
+ * ```
+ */
+export function probedRawWarning(path: string): string {
+  return [
+    `WARNING: Image format was not specified for '${path}' and probing guessed raw.`,
+    "         Automatically detecting the format is dangerous for raw images, " +
+    "write operations on block 0 will be restricted.",
+    "         Specify the 'raw' format explicitly to remove the restrictions.",
+  ].join("\n");
 }

@@ -22,18 +22,22 @@ async function files(dir: string): Promise<Map<string, Uint8Array>> {
 
 /**
  * Runs `args` with qemu-img in a copy of `${dir}/src` and with emu img in another: the exit codes,
- * stdout, stderr's first line (without "qemu-img: "/"emu: ") and every file must be the same.
+ * stdout, stderr (`whole`, else its first line; without "qemu-img: "/"emu: ") and every file must
+ * be the same.
  */
-async function same(dir: string, args: string[]): Promise<void> {
+async function same(dir: string, args: string[], whole = false): Promise<void> {
   const [q, e] = [`${dir}/q`, `${dir}/e`];
   await copyDir(`${dir}/src`, q);
   await copyDir(`${dir}/src`, e);
   const theirs = await run("qemu-img", args, q);
   const ours = await emuImg(args, e);
-  const line = (text: string) => text.split("\n")[0].replace(/^(qemu-img|emu): /, "");
+  // the whole of stderr, or its first line (where qemu-img adds a hint on a line of its own)
+  const line = (text: string) =>
+    (whole ? text : text.split("\n")[0]).replace(/^(qemu-img|emu): /gm, "");
   const what = args.join(" ");
   assert.deepEqual(
-    [ours.code, ours.stdout, line(ours.stderr)],
+    // our hint, on the error's line in parentheses, is qemu-img's next line
+    [ours.code, ours.stdout, whole ? line(ours.stderr) : line(ours.stderr).replace(/ \(.*\)$/, "")],
     [theirs.code, theirs.stdout, line(theirs.stderr)],
     what,
   );
@@ -101,3 +105,55 @@ imageTest("emu img convert: -S, --target-is-zero, -B and -l as qemu-img", async 
   // the target is trusted to read as zero: its old data stays where the source has zeros
   await same(dir, ["convert", "-n", "--target-is-zero", "-O", "qcow2", "r.raw", "a.qcow2"]);
 });
+
+imageTest(
+  "emu img resize: --preallocation, sizes qcow2 refuses, the shrink refusal",
+  async (dir) => {
+    await inputs(dir);
+    for (
+      const c of [
+        ["a.qcow2", "12345"], // a shrink, refused with qemu-img's error and warning
+        ["a.qcow2", "+1b"], // refused: qcow2 sizes are whole sectors
+        ["--shrink", "a.qcow2", "1000000"],
+        ["--preallocation=metadata", "a.qcow2", "8M"], // the new clusters allocated, L2 first
+        ["--preallocation=metadata", "t.qcow2", "+1M"],
+        ["--preallocation=bad", "a.qcow2", "8M"],
+        ["--preallocation=full", "-f", "raw", "r.raw", "5M"],
+        ["--preallocation=full", "--shrink", "-f", "raw", "r.raw", "1M"], // only to grow
+        ["--preallocation=falloc", "-f", "raw", "r.raw", "4M"], // nor to keep the size
+        ["--preallocation=metadata", "-f", "raw", "r.raw", "8M"], // raw has no metadata
+        ["r.raw", "8M"], // the format guessed as raw and written: QEMU's warning
+        ["r.raw", "1M"],
+      ]
+    ) await same(dir, ["resize", ...c], true);
+  },
+);
+
+imageTest(
+  "emu img create: options checked before the Formatting line, errors after the name",
+  async (dir) => {
+    await inputs(dir);
+    for (
+      const c of [
+        ["-f", "qcow2", "-b", "a.qcow2", "n.qcow2"], // refused: a backing file needs -F
+        ["-f", "qcow2", "-u", "-b", "a.qcow2", "n.qcow2", "1M"], // even unopened
+        ["-f", "raw", "-b", "a.qcow2", "n.raw"],
+        ["-f", "qcow2", "-o", "lazy_refcounts=maybe", "n.qcow2", "1M"],
+        ["-f", "qcow2", "-o", "refcount_bits=x", "n.qcow2", "1M"],
+        ["-f", "qcow2", "n.qcow2"], // no size
+        ["-f", "qcow2", "-o", "nocow=on,extent_size_hint=1M", "n.qcow2", "1M"], // the host file's
+        ["-f", "raw", "-o", "extent_size_hint=1M,nocow=on", "n.raw", "1M"],
+      ]
+    ) await same(dir, ["create", ...c]);
+  },
+);
+
+imageTest(
+  "emu img measure -l and compare -f: the snapshot's size; -f for the first only",
+  async (dir) => {
+    await inputs(dir);
+    await same(dir, ["measure", "--output=json", "-O", "qcow2", "-l", "snap", "a.qcow2"]);
+    await same(dir, ["measure", "-O", "qcow2", "-l", "nosnap", "a.qcow2"]);
+    await same(dir, ["compare", "-f", "raw", "a.qcow2", "a.qcow2"]); // the second one is probed
+  },
+);

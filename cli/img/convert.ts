@@ -20,6 +20,7 @@ import {
 import { EmuError } from "../../core/errors.ts";
 import { parseCreateOptions, type ParsedArgs, parseImgArgs } from "./args.ts";
 import { hasHelpOption, printCreateHelp } from "./option_help.ts";
+import { openReadOnly, snapshotOption } from "./open.ts";
 import { ConvertProgress } from "./progress.ts";
 
 /** Bytes copied per step. */
@@ -178,30 +179,13 @@ function refuseInPlace(out: string, outFormat: string, sources: BlockDriver[]): 
   }
 }
 
-/**
- * Opens the images to copy into `sources` (which the caller closes), each at internal snapshot
- * `-l` if given: the snapshot is loaded in memory, the file untouched, as qemu-img's
- * temporary snapshot load.
- */
+/** Opens the images to copy into `sources` (which the caller closes), each at snapshot `-l`. */
 async function openSources(paths: string[], args: ParsedArgs, sources: BlockDriver[]) {
-  const snapshot = args.get("l")?.replace(/^snapshot\.(id|name)=/, "");
+  const snapshot = snapshotOption(args);
   if (snapshot !== undefined && paths.length > 1) {
     throw new EmuError("No support for concatenating multiple snapshot");
   }
-  for (const p of paths) {
-    const src = await openImage(p, { readOnly: true, format: args.get("f"), snapshot: !!snapshot });
-    sources.push(src);
-    if (snapshot === undefined) continue;
-    if (!src.applySnapshot) {
-      throw new EmuError(
-        `Failed to load snapshot: Block format '${src.format}' used by device '' ` +
-          "does not support temporarily loading internal snapshots",
-      );
-    }
-    if (!src.applySnapshot(snapshot)) {
-      throw new EmuError("Failed to load snapshot: Can't find snapshot");
-    }
-  }
+  for (const p of paths) sources.push(await openReadOnly(p, args.get("f"), snapshot));
 }
 
 /** Runs `emu img convert`. */

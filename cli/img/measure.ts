@@ -6,11 +6,12 @@
  * @module
  */
 
-import { openImage, parseImageSize } from "../../core/block.ts";
+import { parseImageSize } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { loadBlockPlugin } from "../../core/plugin.ts";
 import { outputFormat, parseCreateOptions, parseImgArgs } from "./args.ts";
 import { qemuJson } from "./format.ts";
+import { openReadOnly, snapshotOption } from "./open.ts";
 
 /** Runs `emu img measure`. */
 export async function measureCommand(argv: string[]): Promise<number> {
@@ -39,7 +40,7 @@ export async function measureCommand(argv: string[]): Promise<number> {
   const o = parseCreateOptions(args.opts.get("o"));
   const source = path === undefined
     ? undefined
-    : await openImage(path, { readOnly: true, format: args.get("f") });
+    : await openReadOnly(path, args.get("f"), snapshotOption(args));
   try {
     const m = plugin.measure(o, sizeText === undefined ? 0 : parseImageSize(sizeText), source);
     if (output === "json") {

@@ -19,6 +19,7 @@ import {
   EmuError,
   type HostFile,
   type ImageDescription,
+  type Preallocation,
   SparseMap,
   type VmState,
 } from "../../../plugin_block.ts";
@@ -465,18 +466,23 @@ export class Qcow2Image implements BlockDriver {
     return { zero: !run.data, length: run.end - host };
   }
 
-  resize(size: number): void {
+  resize(size: number, preallocation: Preallocation = "off"): void {
     this.#checkWritable();
+    if (size % 512) throw new EmuError("The new size must be a multiple of 512");
     if (this.header.version === 2 && this.header.nbSnapshots) {
       throw new EmuError("Can't resize a v2 image which has snapshots");
     }
     const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
-    const shrinks = size < this.size;
+    const [old, shrinks] = [this.size, size < this.size];
     if (shrinks) this.#discardFrom(Math.ceil(size / this.clusterSize));
     if (needL1 > this.l1.length) growL1(this, needL1);
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
     if (shrinks) this.#truncateTail();
+    if (preallocation === "off") return;
+    for (let i = Math.ceil(old / this.clusterSize); i < Math.ceil(size / this.clusterSize); i++) {
+      this.preallocateCluster(i, preallocation === "full");
+    }
   }
 
   /** Cuts the file after its last cluster in use, as QEMU does after a shrink. */
@@ -571,15 +577,14 @@ export class Qcow2Image implements BlockDriver {
   }
 
   /**
-   * Writes the header with `changes` in one write, over the old header's
-   * extensions and backing file name (`amend`, `rebase`).
+   * Writes the header with `changes` in one write of its whole cluster, as
+   * QEMU's qcow2_update_header: the old extensions and backing file name
+   * become zeros (`amend`, `rebase`).
    */
   rewriteHeader(changes: Partial<Qcow2Header>): void {
     const h = { ...this.header, ...changes };
-    const bytes = serializeHeader(h);
-    const old = this.header.backingFileOffset + this.header.backingFileSize;
-    const cluster = new Uint8Array(Math.max(bytes.length, old, this.header.headerLength));
-    cluster.set(bytes);
+    const cluster = new Uint8Array(this.clusterSize);
+    cluster.set(serializeHeader(h));
     this.file.write(0, cluster);
     Object.assign(this.header, h);
   }
