@@ -102,6 +102,13 @@ imageTest("emu img convert: -S, --target-is-zero, -B and -l as qemu-img", async 
       ["-l", "snap", "r.raw"],
     ]
   ) await same(dir, ["convert", "-O", "qcow2", ...c, "o.qcow2"]);
+  // -c: QEMU's deflate parameters, the L2 table before the data, the file ended on a sector, a
+  // cluster only partly data (a raw file's first 4 KiB) compressed whole
+  await Deno.writeFile(`${dir}/src/hello.raw`, new TextEncoder().encode("hello, disk"));
+  await Deno.truncate(`${dir}/src/hello.raw`, 1 << 20);
+  for (const c of [["a.qcow2"], ["-f", "raw", "hello.raw"], ["-o", "compat=0.10", "t.qcow2"]]) {
+    await same(dir, ["convert", "-c", "-O", "qcow2", ...c, "o.qcow2"]);
+  }
   // the target is trusted to read as zero: its old data stays where the source has zeros
   await same(dir, ["convert", "-n", "--target-is-zero", "-O", "qcow2", "r.raw", "a.qcow2"]);
 });
@@ -155,5 +162,32 @@ imageTest(
     await same(dir, ["measure", "--output=json", "-O", "qcow2", "-l", "snap", "a.qcow2"]);
     await same(dir, ["measure", "-O", "qcow2", "-l", "nosnap", "a.qcow2"]);
     await same(dir, ["compare", "-f", "raw", "a.qcow2", "a.qcow2"]); // the second one is probed
+  },
+);
+
+imageTest(
+  "emu img commit and resize --shrink: emptied and freed clusters as qemu-img",
+  async (dir) => {
+    const src = `${dir}/src`;
+    await Deno.mkdir(src);
+    for (const [i, compat] of ["1.1", "0.10"].entries()) {
+      const [base, top] = [`b${i}.qcow2`, `t${i}.qcow2`];
+      await qemuImg(["create", "-q", "-f", "qcow2", "-o", `compat=${compat}`, base, "4M"], src);
+      const over = ["-o", `compat=${compat}`, "-b", base, "-F", "qcow2", top];
+      await qemuImg(["create", "-q", "-f", "qcow2", ...over], src);
+      await run("qemu-io", ["-c", "write -P 0x22 64k 192k", `${src}/${top}`]);
+    }
+    // version 3: the top is reset to a new image's four clusters; version 2: its clusters discarded
+    await same(dir, ["commit", "t0.qcow2"]);
+    await same(dir, ["commit", "t1.qcow2"]);
+    await qemuImg(["create", "-q", "-f", "qcow2", "s.qcow2", "4M"], src);
+    await run("qemu-io", [
+      "-c",
+      "write -P 0x33 3M 64k",
+      "-c",
+      "write -P 0x44 0 64k",
+      `${src}/s.qcow2`,
+    ]);
+    await same(dir, ["resize", "--shrink", "s.qcow2", "1M"]); // the freed cluster reads as zeros
   },
 );

@@ -81,11 +81,15 @@ function copyImage(
   progress: (n: number) => void,
 ): void {
   const grain = dst.clusterSize ?? 4096;
-  const buffer = new Uint8Array(Math.min(CHUNK, src.size));
+  const buffer = new Uint8Array(Math.min(CHUNK + grain, src.size));
   let pos = 0;
   while (pos < src.size) {
     const ext = nextRun(src, pos, mode);
-    const n = Math.max(1, ext.length);
+    let n = Math.max(1, ext.length);
+    if (mode.compress && isData(ext, mode)) {
+      // whole clusters, as qemu-img reads for -c: a cluster partly data is compressed too
+      n = Math.min(src.size, Math.ceil((base + pos + n) / grain) * grain - base) - pos;
+    }
     if (isData(ext, mode)) {
       copyData(readChunk(src, pos, buffer.subarray(0, n)), dst, base + pos, grain, mode);
       progress(n);
