@@ -237,7 +237,6 @@ export class Qcow2Image implements BlockDriver {
     return contents;
   }
 
-  /** Drops the reference an old mapping held. */
   /** Drops `m`'s references; with `discard`, the clusters freed read as zeros (QEMU's discard). */
   #release(m: ClusterMapping, discard = false): void {
     const drop = (offset: number, n: number) =>
@@ -496,10 +495,7 @@ export class Qcow2Image implements BlockDriver {
     if (end > 0 && end < this.file.size) this.file.truncate(end);
   }
 
-  /**
-   * Unmaps guest clusters from `first` on (a shrink), visiting only L2 tables that exist; with
-   * `discard`, the clusters freed read as zeros.
-   */
+  /** Unmaps guest clusters from `first` on (visiting L2 tables that exist); `discard`: as zeros. */
   #discardFrom(first: number, discard = false): void {
     for (let l1i = Math.floor(first / this.l2Entries); l1i < this.l1.length; l1i++) {
       if (!this.l1[l1i]) continue;
