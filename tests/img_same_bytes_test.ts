@@ -109,6 +109,10 @@ imageTest("emu img convert: -S, --target-is-zero, -B and -l as qemu-img", async 
   for (const c of [["a.qcow2"], ["-f", "raw", "hello.raw"], ["-o", "compat=0.10", "t.qcow2"]]) {
     await same(dir, ["convert", "-c", "-O", "qcow2", ...c, "o.qcow2"]);
   }
+  // -c -p: a step of the line per cluster (300000 bytes of data: five clusters, 20% each)
+  await qemuImg(["create", "-q", "-f", "raw", "pat.raw", "1M"], `${dir}/src`);
+  await run("qemu-io", ["-f", "raw", "-c", "write -P 0x61 0 300000", `${dir}/src/pat.raw`]);
+  await same(dir, ["convert", "-c", "-p", "-f", "raw", "-O", "qcow2", "pat.raw", "o.qcow2"]);
   // the target is trusted to read as zero: its old data stays where the source has zeros
   await same(dir, ["convert", "-n", "--target-is-zero", "-O", "qcow2", "r.raw", "a.qcow2"]);
 });

@@ -85,11 +85,7 @@ function copyImage(
   let pos = 0;
   while (pos < src.size) {
     const ext = nextRun(src, pos, mode);
-    let n = Math.max(1, ext.length);
-    if (mode.compress && isData(ext, mode)) {
-      // whole clusters, as qemu-img reads for -c: a cluster partly data is compressed too
-      n = Math.min(src.size, Math.ceil((base + pos + n) / grain) * grain - base) - pos;
-    }
+    const n = runLength(ext, src.size - pos, base + pos, grain, mode);
     if (isData(ext, mode)) {
       copyData(readChunk(src, pos, buffer.subarray(0, n)), dst, base + pos, grain, mode);
       progress(n);
@@ -117,13 +113,25 @@ function isData(ext: BlockExtent, mode: CopyMode): boolean {
   return !(mode.topOnly && ext.depth > 0) && !(ext.zero && !ext.data);
 }
 
-/** The bytes of `src` that `copyImage` copies as data. */
-function dataBytes(src: BlockDriver, mode: CopyMode): number {
+/**
+ * The bytes `copyImage` takes for run `ext`, which the source has `left` bytes from and which
+ * goes to output offset `at`: with -c, data up to the end of an output cluster, as qemu-img
+ * compresses whole clusters (a cluster only partly data too).
+ */
+function runLength(ext: BlockExtent, left: number, at: number, grain: number, mode: CopyMode) {
+  const n = Math.max(1, ext.length);
+  if (!mode.compress || !isData(ext, mode)) return n;
+  return Math.min(left, Math.ceil((at + n) / grain) * grain - at);
+}
+
+/** The bytes of `src` that `copyImage` copies as data into an output of clusters of `grain`. */
+function dataBytes(src: BlockDriver, mode: CopyMode, grain: number): number {
   let n = 0;
   for (let pos = 0; pos < src.size;) {
     const ext = nextRun(src, pos, mode);
-    if (isData(ext, mode)) n += ext.length;
-    pos += Math.max(1, ext.length);
+    const length = runLength(ext, src.size - pos, pos, grain, mode);
+    if (isData(ext, mode)) n += length;
+    pos += length;
   }
   return n;
 }
@@ -246,8 +254,10 @@ export async function convertCommand(argv: string[]): Promise<number> {
     }
     const dst = await openImage(out, { format: outFormat, cache });
     const drawn = args.has("p") && !args.has("q");
-    const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode), 0) : 0;
-    const progress = new ConvertProgress(drawn, data);
+    const grain = dst.clusterSize ?? 4096;
+    const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode, grain), 0) : 0;
+    // -c goes a cluster at a time, and qemu-img draws its line after each
+    const progress = new ConvertProgress(drawn, data, mode.compress ? grain : undefined);
     let base = 0;
     try {
       for (const src of sources) {
