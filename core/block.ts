@@ -495,7 +495,10 @@ export async function openImage(
   }
   const guessFormat = options.format === undefined ? await formatGuesser() : undefined;
   const format = options.format ?? guessFormat!(fileHead(path));
-  const plugin = await loadBlockPlugin(format);
+  const plugin = await formatPlugin(
+    format,
+    (f) => `Could not open '${path}': Unknown driver '${f}'`,
+  );
   const file = HostFile.open(path, {
     readOnly: !!options.readOnly && !options.snapshot,
     overlay: options.snapshot,
@@ -574,4 +577,28 @@ export function probedRawWarning(path: string): string {
     "write operations on block 0 will be restricted.",
     "         Specify the 'raw' format explicitly to remove the restrictions.",
   ].join("\n");
+}
+
+/**
+ * The plugin of block format `name`, as {@linkcode loadBlockPlugin} loads it; a plain name that
+ * no built-in format has fails with `unknown(name)`, qemu-img's words for where it was asked.
+ *
+ * @example
+ * ```ts
+ * import { formatPlugin } from "./block.ts";
+ * const raw = await formatPlugin("raw", (f) => `Unknown file format '${f}'`);
+ * console.log(raw.name); // "raw"
+ * ```
+ */
+export async function formatPlugin(
+  name: string,
+  unknown: (name: string) => string,
+): Promise<BlockFormatPlugin> {
+  try {
+    return await loadBlockPlugin(name);
+  } catch (e) {
+    const builtinName = /^[A-Za-z0-9_-]+$/.test(name);
+    if (!(e instanceof EmuError) || !builtinName || !/no built-in/.test(e.message)) throw e;
+    throw new EmuError(unknown(name));
+  }
 }

@@ -195,3 +195,15 @@ imageTest(
     await same(dir, ["resize", "--shrink", "s.qcow2", "1M"]); // the freed cluster reads as zeros
   },
 );
+
+imageTest(
+  "emu img: a format no driver has, in qemu-img's words for where it was given",
+  async (dir) => {
+    await inputs(dir);
+    await same(dir, ["create", "-f", "nosuch", "n.img", "1M"]);
+    await same(dir, ["info", "-f", "nosuch", "a.qcow2"]);
+    await same(dir, ["convert", "-O", "nosuch", "a.qcow2", "o.img"]);
+    await same(dir, ["measure", "-O", "nosuch", "--size", "1M"]);
+    await same(dir, ["check", "-f", "nosuch", "a.qcow2"]);
+  },
+);

@@ -13,6 +13,7 @@ import {
   type BlockExtent,
   type BlockOpenOptions,
   createImage,
+  formatPlugin,
   isZero,
   openImage,
   parseImageSize,
@@ -241,6 +242,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const sources: BlockDriver[] = [];
   try {
     await openSources(srcPaths, args, sources);
+    await formatPlugin(outFormat, (f) => `Unknown file format '${f}'`);
     refuseInPlace(out, outFormat, sources);
     const total = sources.reduce((n, s) => n + s.size, 0);
     if (!args.has("n")) {

@@ -9,13 +9,13 @@ import {
   backingPath,
   type BlockDriver,
   type BlockFormatPlugin,
+  formatPlugin,
   HOST_FILE_CREATE_OPTIONS,
   openImage,
   parseImageSize,
   type Preallocation,
 } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
-import { loadBlockPlugin } from "../../core/plugin.ts";
 import { badOptionValue, parseOptionValue } from "../../core/block_option_values.ts";
 import { parseCreateOptions, type ParsedArgs, parseImgArgs } from "./args.ts";
 import { hasHelpOption, printCreateHelp } from "./option_help.ts";
@@ -65,8 +65,9 @@ export async function createCommand(argv: string[]): Promise<number> {
   if (args.has("F")) o.backing_fmt = args.get("F")!;
   const sizeGiven = sizeText ?? sizeOption;
   const size = sizeGiven === undefined ? undefined : parseImageSize(sizeGiven);
-  const plugin = await loadBlockPlugin(fmt); // an unknown format fails before the line, as in qemu-img
   try {
+    // an unknown format fails before the line, as in qemu-img
+    const plugin = await formatPlugin(fmt, (f) => `Unknown file format '${f}'`);
     await makeImage(plugin, path, size, o, args);
   } catch (e) {
     // as qemu-img: what goes wrong past the arguments is reported after the image's name

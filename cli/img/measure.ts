@@ -6,9 +6,8 @@
  * @module
  */
 
-import { parseImageSize } from "../../core/block.ts";
+import { formatPlugin, parseImageSize } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
-import { loadBlockPlugin } from "../../core/plugin.ts";
 import { outputFormat, parseCreateOptions, parseImgArgs } from "./args.ts";
 import { qemuJson } from "./format.ts";
 import { openReadOnly, snapshotOption } from "./open.ts";
@@ -33,7 +32,7 @@ export async function measureCommand(argv: string[]): Promise<number> {
     throw new EmuError("Either --size N or one filename must be specified.");
   }
   const outFormat = args.get("O") ?? "raw";
-  const plugin = await loadBlockPlugin(outFormat);
+  const plugin = await formatPlugin(outFormat, (f) => `Unknown file format '${f}'`);
   if (!plugin.measure) {
     throw new EmuError(`Block driver '${outFormat}' does not support size measurement`);
   }
