@@ -57,6 +57,9 @@ export interface BlockExtent {
   compressed?: boolean;
 }
 
+/** How a growth is allocated: qemu's preallocation modes. */
+export type Preallocation = "off" | "metadata" | "falloc" | "full";
+
 /**
  * An open disk image: guest-visible reads and writes of bytes.
  *
@@ -91,8 +94,11 @@ export interface BlockDriver {
   writeZeroes(offset: number, length: number): void;
   /** The run of bytes starting at `offset` that share one status (at most `length` bytes). */
   status(offset: number, length: number): BlockExtent;
-  /** Changes the virtual size. */
-  resize(size: number): void;
+  /**
+   * Changes the virtual size; a growth is `preallocation` (qemu-img resize's
+   * `--preallocation`: `metadata`, `falloc` or `full`) where the format has it.
+   */
+  resize(size: number, preallocation?: Preallocation): void;
   /**
    * Stores one whole cluster compressed (formats that can: `convert -c`);
    * `offset` is cluster-aligned and `data` one cluster long.
@@ -489,7 +495,10 @@ export async function openImage(
   }
   const guessFormat = options.format === undefined ? await formatGuesser() : undefined;
   const format = options.format ?? guessFormat!(fileHead(path));
-  const plugin = await loadBlockPlugin(format);
+  const plugin = await formatPlugin(
+    format,
+    (f) => `Could not open '${path}': Unknown driver '${f}'`,
+  );
   const file = HostFile.open(path, {
     readOnly: !!options.readOnly && !options.snapshot,
     overlay: options.snapshot,
@@ -548,4 +557,48 @@ export async function createImage(
   options: BlockCreateOptions,
 ): Promise<void> {
   await (await loadBlockPlugin(format)).create(path, options);
+}
+
+/**
+ * QEMU's warning for a raw image whose format was guessed and that is opened
+ * for writing (its block 0 is then guarded): a drive, or a qemu-img command
+ * that writes.
+ *
+ * @example
+ * ```ts
+ * import { probedRawWarning } from "./block.ts";
+ * console.error(probedRawWarning("disk.img"));
+ * ```
+ */
+export function probedRawWarning(path: string): string {
+  return [
+    `WARNING: Image format was not specified for '${path}' and probing guessed raw.`,
+    "         Automatically detecting the format is dangerous for raw images, " +
+    "write operations on block 0 will be restricted.",
+    "         Specify the 'raw' format explicitly to remove the restrictions.",
+  ].join("\n");
+}
+
+/**
+ * The plugin of block format `name`, as {@linkcode loadBlockPlugin} loads it; a plain name that
+ * no built-in format has fails with `unknown(name)`, qemu-img's words for where it was asked.
+ *
+ * @example
+ * ```ts
+ * import { formatPlugin } from "./block.ts";
+ * const raw = await formatPlugin("raw", (f) => `Unknown file format '${f}'`);
+ * console.log(raw.name); // "raw"
+ * ```
+ */
+export async function formatPlugin(
+  name: string,
+  unknown: (name: string) => string,
+): Promise<BlockFormatPlugin> {
+  try {
+    return await loadBlockPlugin(name);
+  } catch (e) {
+    const builtinName = /^[A-Za-z0-9_-]+$/.test(name);
+    if (!(e instanceof EmuError) || !builtinName || !/no built-in/.test(e.message)) throw e;
+    throw new EmuError(unknown(name));
+  }
 }

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { openImage } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { oneImage, parseCreateOptions, parseImgArgs } from "./args.ts";
 import { hasHelpOption, printAmendHelp } from "./option_help.ts";
 import { QemuProgress } from "./progress.ts";
+import { openWritable } from "./open.ts";
 
 const f32 = Math.fround;
 
@@ -28,7 +28,7 @@ export async function amendCommand(argv: string[]): Promise<number> {
     // as qemu-img: with -f, the help needs no image; else the image's format is probed
     if (help && args.has("f")) return await printAmendHelp(args.get("f")!);
     const path = oneImage(args);
-    const img = await openImage(path, { format: args.get("f"), readOnly: help });
+    const img = await openWritable(path, { format: args.get("f"), readOnly: help });
     try {
       if (help) return await printAmendHelp(img.format);
       if (!img.prepareAmend) {

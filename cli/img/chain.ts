@@ -17,6 +17,7 @@ import {
 import { EmuError } from "../../core/errors.ts";
 import { oneImage, parseImgArgs } from "./args.ts";
 import { QemuProgress } from "./progress.ts";
+import { openWritable } from "./open.ts";
 
 /** Rebase compares the old and new backing files in chunks of this many bytes (IO_BUF_SIZE). */
 const CHUNK = 2 << 20;
@@ -139,7 +140,7 @@ async function rebase(
   unsafe: boolean,
   line: QemuProgress,
 ): Promise<void> {
-  const top = await openImage(path, { format, noBacking: unsafe });
+  const top = await openWritable(path, { format, noBacking: unsafe });
   try {
     if (!top.setBacking) {
       throw new EmuError(
@@ -249,7 +250,7 @@ async function commit(
   keepTop: boolean,
   line: QemuProgress,
 ): Promise<void> {
-  const top = await openImage(path, { format });
+  const top = await openWritable(path, { format });
   try {
     if (!top.backing) throw new EmuError("Image does not have a backing file");
     const depth = baseName === undefined ? 1 : chainDepth(top, baseName, path);

@@ -5,10 +5,11 @@
  * @module
  */
 
-import { type CheckResult, openImage } from "../../core/block.ts";
+import type { CheckResult } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { oneImage, outputFormat, parseImgArgs } from "./args.ts";
 import { percent, qemuJson } from "./format.ts";
+import { openWritable } from "./open.ts";
 
 function human(r: CheckResult): string {
   const out: string[] = [];
@@ -73,7 +74,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     throw new EmuError(`Unknown option value for -r (expecting 'leaks' or 'all'): ${mode}`);
   }
   const quiet = args.has("q");
-  const img = await openImage(path, {
+  const img = await openWritable(path, {
     readOnly: !mode, // the backing chain opens too: a broken one fails the check, as in qemu-img
     check: true,
     format: args.get("f"),

@@ -39,7 +39,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const opened: BlockDriver[] = [];
   try {
     opened.push(await openImage(p1, { readOnly: true, format: args.get("f") }));
-    opened.push(await openImage(p2, { readOnly: true, format: args.get("F") ?? args.get("f") }));
+    opened.push(await openImage(p2, { readOnly: true, format: args.get("F") }));
     return compareImages(opened[0], opened[1], args.has("s"), say);
   } catch (e) {
     if (!(e instanceof EmuError)) throw e;

@@ -13,12 +13,15 @@ import {
   type BlockExtent,
   type BlockOpenOptions,
   createImage,
+  formatPlugin,
   isZero,
   openImage,
+  parseImageSize,
 } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
-import { parseCreateOptions, parseImgArgs } from "./args.ts";
+import { parseCreateOptions, type ParsedArgs, parseImgArgs } from "./args.ts";
 import { hasHelpOption, printCreateHelp } from "./option_help.ts";
+import { openReadOnly, snapshotOption } from "./open.ts";
 import { ConvertProgress } from "./progress.ts";
 
 /** Bytes copied per step. */
@@ -40,6 +43,34 @@ interface CopyMode {
   /** skip what the source's top image does not hold (-B) */
   topOnly: boolean;
   compress: boolean;
+  /** zero runs are written as data (`-S 0`: no sparse detection, the output fully allocated) */
+  dense: boolean;
+}
+
+/** qemu-img convert's largest `-S` (its MAX_BUF_SECTORS of 512 bytes). */
+const MAX_SPARSE = 32768 * 512;
+
+/** The copy mode of `emu img convert`'s flags, refused where qemu-img refuses them. */
+function copyMode(args: ParsedArgs, backing: string | undefined): CopyMode {
+  const sparse = args.get("S");
+  const minSparse = sparse === undefined ? 4096 : Number(parseImageSize(sparse));
+  if (minSparse % 512 || minSparse > MAX_SPARSE) {
+    throw new EmuError(
+      "Invalid buffer size for sparse output specified. Valid sizes are multiples of 512 up to " +
+        `${MAX_SPARSE}. Select 0 to disable sparse detection (fully allocates output).`,
+    );
+  }
+  const existing = args.has("n");
+  if (args.has("target-is-zero") && !existing) {
+    throw new EmuError("--target-is-zero requires use of -n flag");
+  }
+  return {
+    // a new image without a backing file reads as zero; an existing one only if the user says so
+    zeroInit: (!existing || args.has("target-is-zero")) && !backing,
+    topOnly: !!backing,
+    compress: args.has("c"),
+    dense: minSparse === 0,
+  };
 }
 
 /** Copies `src` to `dst` at `base`, extent by extent. */
@@ -51,11 +82,11 @@ function copyImage(
   progress: (n: number) => void,
 ): void {
   const grain = dst.clusterSize ?? 4096;
-  const buffer = new Uint8Array(Math.min(CHUNK, src.size));
+  const buffer = new Uint8Array(Math.min(CHUNK + grain, src.size));
   let pos = 0;
   while (pos < src.size) {
     const ext = nextRun(src, pos, mode);
-    const n = Math.max(1, ext.length);
+    const n = runLength(ext, src.size - pos, base + pos, grain, mode);
     if (isData(ext, mode)) {
       copyData(readChunk(src, pos, buffer.subarray(0, n)), dst, base + pos, grain, mode);
       progress(n);
@@ -79,16 +110,29 @@ function nextRun(src: BlockDriver, pos: number, mode: CopyMode): BlockExtent {
 
 /** Whether `copyImage` copies the run `ext` as data (what qemu-img's progress counts). */
 function isData(ext: BlockExtent, mode: CopyMode): boolean {
+  if (mode.dense) return true;
   return !(mode.topOnly && ext.depth > 0) && !(ext.zero && !ext.data);
 }
 
-/** The bytes of `src` that `copyImage` copies as data. */
-function dataBytes(src: BlockDriver, mode: CopyMode): number {
+/**
+ * The bytes `copyImage` takes for run `ext`, which the source has `left` bytes from and which
+ * goes to output offset `at`: with -c, data up to the end of an output cluster, as qemu-img
+ * compresses whole clusters (a cluster only partly data too).
+ */
+function runLength(ext: BlockExtent, left: number, at: number, grain: number, mode: CopyMode) {
+  const n = Math.max(1, ext.length);
+  if (!mode.compress || !isData(ext, mode)) return n;
+  return Math.min(left, Math.ceil((at + n) / grain) * grain - at);
+}
+
+/** The bytes of `src` that `copyImage` copies as data into an output of clusters of `grain`. */
+function dataBytes(src: BlockDriver, mode: CopyMode, grain: number): number {
   let n = 0;
   for (let pos = 0; pos < src.size;) {
     const ext = nextRun(src, pos, mode);
-    if (isData(ext, mode)) n += ext.length;
-    pos += Math.max(1, ext.length);
+    const length = runLength(ext, src.size - pos, pos, grain, mode);
+    if (isData(ext, mode)) n += length;
+    pos += length;
   }
   return n;
 }
@@ -110,7 +154,7 @@ function copyData(data: Uint8Array, dst: BlockDriver, at: number, grain: number,
   for (let off = 0; off < data.length;) {
     const step = Math.min(grain - ((at + off) % grain), data.length - off);
     const piece = data.subarray(off, off + step);
-    const zero = isZero(piece);
+    const zero = !mode.dense && isZero(piece);
     if (mode.compress && !zero && step === grain && dst.writeCompressed) {
       flush(off);
       dst.writeCompressed(at + off, piece);
@@ -148,6 +192,15 @@ function refuseInPlace(out: string, outFormat: string, sources: BlockDriver[]): 
   }
 }
 
+/** Opens the images to copy into `sources` (which the caller closes), each at snapshot `-l`. */
+async function openSources(paths: string[], args: ParsedArgs, sources: BlockDriver[]) {
+  const snapshot = snapshotOption(args);
+  if (snapshot !== undefined && paths.length > 1) {
+    throw new EmuError("No support for concatenating multiple snapshot");
+  }
+  for (const p of paths) sources.push(await openReadOnly(p, args.get("f"), snapshot));
+}
+
 /** Runs `emu img convert`. */
 export async function convertCommand(argv: string[]): Promise<number> {
   const args = parseImgArgs("convert", argv, "hf:F:O:B:Cco:l:S:pt:T:qnm:WUr:", {
@@ -175,19 +228,21 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const o = parseCreateOptions(args.opts.get("o"));
   const backing = args.get("B") ?? o.backing_file;
   delete o.backing_file;
-  const compress = args.has("c");
-  if (compress && outFormat === "raw") {
+  const mode = copyMode(args, backing);
+  if (mode.compress && outFormat === "raw") {
     throw new EmuError("Compression not supported for this file format");
   }
   if (args.has("n") && (Object.keys(o).length || backing)) {
     throw new EmuError("-o and -B cannot be used with -n (the output image already exists)");
   }
+  if (backing && !(o.backing_fmt ?? args.get("F"))) {
+    throw new EmuError("Use of backing file requires explicit backing format");
+  }
   const cache = cacheMode(args.get("t"));
   const sources: BlockDriver[] = [];
   try {
-    for (const p of srcPaths) {
-      sources.push(await openImage(p, { readOnly: true, format: args.get("f") }));
-    }
+    await openSources(srcPaths, args, sources);
+    await formatPlugin(outFormat, (f) => `Unknown file format '${f}'`);
     refuseInPlace(out, outFormat, sources);
     const total = sources.reduce((n, s) => n + s.size, 0);
     if (!args.has("n")) {
@@ -200,10 +255,11 @@ export async function convertCommand(argv: string[]): Promise<number> {
       });
     }
     const dst = await openImage(out, { format: outFormat, cache });
-    const mode = { zeroInit: !args.has("n") && !backing, topOnly: !!backing, compress };
     const drawn = args.has("p") && !args.has("q");
-    const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode), 0) : 0;
-    const progress = new ConvertProgress(drawn, data);
+    const grain = dst.clusterSize ?? 4096;
+    const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode, grain), 0) : 0;
+    // -c goes a cluster at a time, and qemu-img draws its line after each
+    const progress = new ConvertProgress(drawn, data, mode.compress ? grain : undefined);
     let base = 0;
     try {
       for (const src of sources) {

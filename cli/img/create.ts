@@ -5,11 +5,21 @@
  * @module
  */
 
-import { backingPath, type BlockDriver, openImage, parseImageSize } from "../../core/block.ts";
+import {
+  backingPath,
+  type BlockDriver,
+  type BlockFormatPlugin,
+  formatPlugin,
+  HOST_FILE_CREATE_OPTIONS,
+  openImage,
+  parseImageSize,
+  type Preallocation,
+} from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
-import { loadBlockPlugin } from "../../core/plugin.ts";
-import { parseCreateOptions, parseImgArgs } from "./args.ts";
+import { badOptionValue, parseOptionValue } from "../../core/block_option_values.ts";
+import { parseCreateOptions, type ParsedArgs, parseImgArgs } from "./args.ts";
 import { hasHelpOption, printCreateHelp } from "./option_help.ts";
+import { openWritable } from "./open.ts";
 
 /** The line qemu-img prints before creating an image. */
 function formattingLine(
@@ -32,6 +42,9 @@ function formattingLine(
     parts.push(`size=${size}`);
     if (o.preallocation) parts.push(`preallocation=${o.preallocation}`);
   }
+  // the host file's own options last, as qemu-img appends its file protocol's
+  if (o.nocow) parts.push(`nocow=${o.nocow}`);
+  if (o.extent_size_hint) parts.push(`extent_size_hint=${parseImageSize(o.extent_size_hint)}`);
   return `Formatting '${path}', ${parts.join(" ")}`;
 }
 
@@ -51,33 +64,80 @@ export async function createCommand(argv: string[]): Promise<number> {
   if (args.has("b")) o.backing_file = args.get("b")!;
   if (args.has("F")) o.backing_fmt = args.get("F")!;
   const sizeGiven = sizeText ?? sizeOption;
-  let size = sizeGiven === undefined ? undefined : parseImageSize(sizeGiven);
+  const size = sizeGiven === undefined ? undefined : parseImageSize(sizeGiven);
+  try {
+    // an unknown format fails before the line, as in qemu-img
+    const plugin = await formatPlugin(fmt, (f) => `Unknown file format '${f}'`);
+    await makeImage(plugin, path, size, o, args);
+  } catch (e) {
+    // as qemu-img: what goes wrong past the arguments is reported after the image's name
+    if (e instanceof EmuError) throw new EmuError(`${path}: ${e.message}`, e.hint);
+    throw e;
+  }
+  return 0;
+}
+
+/**
+ * Creates image `path`: the options are checked as qemu-img's option parser does (unknown names,
+ * values of the wrong type, a backing file without its format) before the "Formatting" line.
+ */
+async function makeImage(
+  plugin: BlockFormatPlugin,
+  path: string,
+  sizeGiven: number | undefined,
+  o: Record<string, string>,
+  args: ParsedArgs,
+): Promise<void> {
+  const known = [...plugin.createOptions, ...HOST_FILE_CREATE_OPTIONS];
+  if (o.backing_file && !known.some((d) => d.name === "backing_file")) {
+    throw new EmuError(`Backing file not supported for file format '${plugin.name}'`);
+  }
+  for (const [name, text] of Object.entries(o)) {
+    const desc = known.find((d) => d.name === name);
+    if (!desc) throw new EmuError(`Invalid parameter '${name}'`, "see emu img create -o help");
+    if (parseOptionValue(desc.type, text) === undefined) throw badOptionValue(name, desc.type);
+  }
+  let size = sizeGiven;
   if (o.backing_file && !args.has("u")) {
     const backing = await openImage(backingPath(path, o.backing_file), {
       readOnly: true,
       format: o.backing_fmt,
     });
     size ??= backing.size;
-    o.backing_fmt ??= backing.format;
     backing.close();
+    if (!o.backing_fmt) {
+      throw new EmuError(
+        "Backing file specified without backing format",
+        `Detected format of ${backing.format}.`,
+      );
+    }
+  }
+  if (o.backing_file && !o.backing_fmt) {
+    throw new EmuError("Backing file specified without backing format");
   }
   if (size === undefined) throw new EmuError("Image creation needs a size parameter");
-  const plugin = await loadBlockPlugin(fmt); // an unknown format fails before the line, as in qemu-img
-  if (!args.has("q")) console.log(formattingLine(path, fmt, size, o));
+  if (!args.has("q")) console.log(formattingLine(path, plugin.name, size, o));
   const { backing_file: backingFile, backing_fmt: backingFormat, ...rest } = o;
   await plugin.create(path, { size, options: rest, backingFile, backingFormat });
-  return 0;
 }
 
 /** Resizes `img`; a size the host refuses (file too large, no space) is qemu-img's one line. */
-function resizeOrExplain(img: BlockDriver, size: number): void {
+function resizeOrExplain(img: BlockDriver, size: number, preallocation: Preallocation): void {
   try {
-    img.resize(size);
+    img.resize(size, preallocation);
   } catch (e) {
     const message = (e as Error)?.message ?? "";
     if (!/\(os error \d+\)/.test(message)) throw e;
     throw new EmuError(`Could not resize file: ${message.replace(/ \(os error \d+\).*/, "")}`);
   }
+}
+
+/** `--preallocation`'s mode, refused in qemu-img's words if it is not one. */
+function preallocationMode(text = "off"): Preallocation {
+  const modes: Preallocation[] = ["off", "metadata", "falloc", "full"];
+  const mode = modes.find((m) => m === text);
+  if (!mode) throw new EmuError(`Invalid preallocation mode '${text}'`);
+  return mode;
 }
 
 /** Runs `emu img resize [--shrink] [-f fmt] file [+|-]size`. */
@@ -91,22 +151,28 @@ export async function resizeCommand(argv: string[]): Promise<number> {
     "image-opts": false,
   });
   if (negative) args.positional.push(negative);
+  const preallocation = preallocationMode(args.get("preallocation"));
   if (args.positional.length !== 2) throw new EmuError("Expecting image file name and size");
   const [path, sizeText] = args.positional;
-  const img = await openImage(path, { format: args.get("f") });
+  const img = await openWritable(path, { format: args.get("f") });
   try {
     const delta = /^[+-]/.test(sizeText) ? parseImageSize(sizeText.slice(1)) : undefined;
     const size = delta === undefined
       ? parseImageSize(sizeText)
       : img.size + (sizeText[0] === "-" ? -delta : delta);
     if (size <= 0) throw new EmuError("New image size must be positive"); // as qemu-img: 0 too
-    if (size < img.size && !args.has("shrink")) {
-      throw new EmuError(
-        "Use the --shrink option to perform a shrink operation.",
-        "shrinking loses the data past the new end",
-      );
+    if (size <= img.size && preallocation !== "off") {
+      throw new EmuError("Preallocation can only be used for growing images");
     }
-    resizeOrExplain(img, size);
+    if (size < img.size && !args.has("shrink")) {
+      console.error(
+        "emu: Use the --shrink option to perform a shrink operation.\n" +
+          "emu: warning: Shrinking an image will delete all data beyond the shrunken image's end. " +
+          "Before performing such an operation, make sure there is no important data there.",
+      );
+      return 1;
+    }
+    resizeOrExplain(img, size, preallocation);
   } finally {
     img.close();
   }

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { openImage, parseImageSize } from "../../core/block.ts";
+import { formatPlugin, parseImageSize } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
-import { loadBlockPlugin } from "../../core/plugin.ts";
 import { outputFormat, parseCreateOptions, parseImgArgs } from "./args.ts";
 import { qemuJson } from "./format.ts";
+import { openReadOnly, snapshotOption } from "./open.ts";
 
 /** Runs `emu img measure`. */
 export async function measureCommand(argv: string[]): Promise<number> {
@@ -32,14 +32,14 @@ export async function measureCommand(argv: string[]): Promise<number> {
     throw new EmuError("Either --size N or one filename must be specified.");
   }
   const outFormat = args.get("O") ?? "raw";
-  const plugin = await loadBlockPlugin(outFormat);
+  const plugin = await formatPlugin(outFormat, (f) => `Unknown file format '${f}'`);
   if (!plugin.measure) {
     throw new EmuError(`Block driver '${outFormat}' does not support size measurement`);
   }
   const o = parseCreateOptions(args.opts.get("o"));
   const source = path === undefined
     ? undefined
-    : await openImage(path, { readOnly: true, format: args.get("f") });
+    : await openReadOnly(path, args.get("f"), snapshotOption(args));
   try {
     const m = plugin.measure(o, sizeText === undefined ? 0 : parseImageSize(sizeText), source);
     if (output === "json") {

@@ -92,15 +92,15 @@ export class ConvertProgress {
   #done = 0;
   readonly #line: QemuProgress;
 
-  constructor(enabled: boolean, readonly total: number) {
+  constructor(enabled: boolean, readonly total: number, readonly step = CONVERT_STEP) {
     this.#line = new QemuProgress(enabled, 1);
     this.#line.print(0, 100);
   }
 
   /** Reports `n` more bytes of data copied. */
   add(n: number): void {
-    for (let left = n; left > 0; left -= CONVERT_STEP) {
-      this.#done += Math.min(left, CONVERT_STEP);
+    for (let left = n; left > 0; left -= this.step) {
+      this.#done += Math.min(left, this.step);
       this.#line.print((this.#done * 100) / this.total, 0);
     }
   }

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { openImage } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { oneImage, parseImgArgs } from "./args.ts";
 import { snapshotTable } from "./info.ts";
+import { openWritable } from "./open.ts";
 
 /** The actions, by flag. */
 const ACTIONS = ["l", "a", "c", "d"] as const;
@@ -29,7 +29,11 @@ export async function snapshotCommand(argv: string[]): Promise<number> {
   }
   const action = given[0];
   const writes = action !== undefined && action !== "l";
-  const img = await openImage(path, { readOnly: !writes, noBacking: true, format: args.get("f") });
+  const img = await openWritable(path, {
+    readOnly: !writes,
+    noBacking: true,
+    format: args.get("f"),
+  });
   try {
     if (action === "l") {
       const list = img.describe?.().snapshots ?? [];

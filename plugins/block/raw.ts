@@ -15,6 +15,7 @@ import {
   EmuError,
   HostFile,
   isZero,
+  type Preallocation,
   PROBE_BYTES,
   SparseMap,
 } from "../../plugin_block.ts";
@@ -114,8 +115,13 @@ export class RawImage implements BlockDriver {
     };
   }
 
-  resize(size: number): void {
+  resize(size: number, preallocation: Preallocation = "off"): void {
+    if (preallocation === "metadata") {
+      throw new EmuError("Unsupported preallocation mode: metadata");
+    }
+    const old = this.file.size;
     this.file.truncate(size);
+    if (preallocation === "full") writeZeros(this.file, old, size);
   }
 
   flush(): void {
@@ -128,20 +134,26 @@ export class RawImage implements BlockDriver {
   }
 }
 
+/** Writes zeros over bytes `from` to `to` of `file` (full preallocation). */
+function writeZeros(file: HostFile, from: number, to: number): void {
+  const zeros = new Uint8Array(Math.min(to - from, 16 << 20));
+  for (let at = from; at < to; at += zeros.length) {
+    file.write(at, zeros.subarray(0, Math.min(zeros.length, to - at)));
+  }
+}
+
 function create(path: string, options: BlockCreateOptions): Promise<void> {
   for (const k of Object.keys(options.options)) {
-    if (k !== "preallocation") throw new EmuError(`Invalid parameter '${k}'`);
+    if (!["preallocation", "nocow", "extent_size_hint"].includes(k)) {
+      throw new EmuError(`Invalid parameter '${k}'`);
+    }
   }
   if (options.backingFile) throw new EmuError("raw images have no backing file (-b)");
   const file = HostFile.create(path, options.cache);
   const size = Math.ceil(options.size / 512) * 512; // QEMU counts whole sectors
   const pre = options.options.preallocation ?? "off";
-  if (pre === "full") {
-    const zeros = new Uint8Array(Math.min(size, 16 << 20));
-    for (let at = 0; at < size; at += zeros.length) {
-      file.write(at, zeros.subarray(0, Math.min(zeros.length, size - at)));
-    }
-  } else if (pre === "off" || pre === "falloc") file.truncate(size);
+  if (pre === "full") writeZeros(file, 0, size);
+  else if (pre === "off" || pre === "falloc") file.truncate(size);
   else throw new EmuError(`Invalid preallocation mode: '${pre}'`);
   file.close();
   return Promise.resolve();

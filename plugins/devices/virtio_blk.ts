@@ -34,6 +34,7 @@ import {
   type DriveOverlayState,
   EmuError,
   openImage,
+  probedRawWarning,
   VIRTIO_TRANSPORT_OPTIONS,
   type VirtioBackend,
   type VirtqChain,
@@ -153,16 +154,6 @@ export class BlkBackend implements VirtioBackend {
     }
     return finish(BlkStatus.UNSUPP, 0);
   }
-}
-
-/** QEMU's warning for a raw disk whose format was guessed (its block 0 is then guarded). */
-function probedRawWarning(path: string): string {
-  return [
-    `WARNING: Image format was not specified for '${path}' and probing guessed raw.`,
-    "         Automatically detecting the format is dangerous for raw images, " +
-    "write operations on block 0 will be restricted.",
-    "         Specify the 'raw' format explicitly to remove the restrictions.",
-  ].join("\n");
 }
 
 async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Device> {

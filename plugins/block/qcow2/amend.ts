@@ -14,10 +14,11 @@
  */
 
 import {
+  badOptionValue,
   type BlockOptionDesc,
   EmuError,
   HOST_FILE_CREATE_OPTIONS,
-  parseImageSize,
+  parseOptionValue,
 } from "../../../plugin_block.ts";
 import { emptyResult, Imrt, NO_FIX, RefcountWalk } from "./check_walk.ts";
 import { rebuildRefcounts } from "./check_rebuild.ts";
@@ -43,38 +44,11 @@ const CREATE_OPTIONS = typesOf([...QCOW2_CREATE_OPTIONS, ...HOST_FILE_CREATE_OPT
 /** Amend's progress: `done` of `total` units of work. */
 export type AmendProgress = (done: number, total: number) => void;
 
-/** A value of `type` from `text`, or undefined if it does not parse (qemu's opts parser). */
-function parseValue(type: OptionType, text: string): number | boolean | string | undefined {
-  if (type === "bool") {
-    if (["on", "yes", "true", "y"].includes(text)) return true;
-    return ["off", "no", "false", "n"].includes(text) ? false : undefined;
-  }
-  if (type === "number") return /^(\d+|0x[0-9a-f]+)$/i.test(text) ? Number(text) : undefined;
-  if (type === "size") {
-    try {
-      return parseImageSize(text);
-    } catch {
-      return undefined;
-    }
-  }
-  return text;
-}
-
-/** The error for a value of `type` that does not parse, in qemu-img's words. */
-function badValue(name: string, type: OptionType): EmuError {
-  if (type === "bool") return new EmuError(`Parameter '${name}' expects 'on' or 'off'`);
-  if (type === "number") return new EmuError(`Parameter '${name}' expects a number`);
-  return new EmuError(
-    `Parameter '${name}' expects a non-negative number below 2^64`,
-    "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta- and exabytes, respectively.",
-  );
-}
-
 /** Whether every option of `options` is a valid creation or amend option. */
 function creationParses(options: Record<string, string>): boolean {
   return Object.entries(options).every(([name, text]) => {
     const type = AMEND_OPTIONS.get(name) ?? CREATE_OPTIONS.get(name);
-    return type !== undefined && parseValue(type, text) !== undefined;
+    return type !== undefined && parseOptionValue(type, text) !== undefined;
   });
 }
 
@@ -89,8 +63,8 @@ function parseAmendOptions(options: Record<string, string>): Map<string, unknown
         creationParses(options) ? "This option is only supported for image creation" : undefined,
       );
     }
-    const value = parseValue(type, text);
-    if (value === undefined) throw badValue(name, type);
+    const value = parseOptionValue(type, text);
+    if (value === undefined) throw badOptionValue(name, type);
     parsed.set(name, value);
   }
   return parsed;

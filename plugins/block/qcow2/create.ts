@@ -29,6 +29,8 @@ const KNOWN_OPTIONS = [
   "backing_fmt",
   "compression_type",
   "extended_l2",
+  "nocow", // the host file's: nothing to do on a file system without copy-on-write
+  "extent_size_hint",
 ];
 
 /** The qcow2 creation options after checking, in qemu-img's terms. */

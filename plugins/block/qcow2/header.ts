@@ -226,7 +226,8 @@ export function serializeHeader(h: Qcow2Header): Uint8Array {
   const enc = new TextEncoder();
   const exts: { type: number; data: Uint8Array }[] = [];
   if (h.backingFormat) exts.push({ type: Ext.BACKING_FORMAT, data: enc.encode(h.backingFormat) });
-  if (h.version === 3) exts.push({ type: Ext.FEATURE_TABLE, data: featureTable() });
+  // as QEMU: no feature name table in clusters of 4 KiB or less (it would crowd out the rest)
+  if (h.version === 3 && cs > 4096) exts.push({ type: Ext.FEATURE_TABLE, data: featureTable() });
   exts.push(...h.otherExtensions);
   const headerLength = h.version === 3 ? Math.max(h.headerLength, V3_HEADER_LENGTH) : 72;
   let extBytes = 8;

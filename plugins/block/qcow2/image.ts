@@ -19,6 +19,7 @@ import {
   EmuError,
   type HostFile,
   type ImageDescription,
+  type Preallocation,
   SparseMap,
   type VmState,
 } from "../../../plugin_block.ts";
@@ -27,6 +28,7 @@ import { describeQcow2 } from "./describe.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot, snapshotTable } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
 import { growL1, vmStateOffset } from "./l1.ts";
+import { canEmptyCompletely, emptyCompletely } from "./empty.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
 import { be64, HeaderField, Incompat, type Qcow2Header, serializeHeader } from "./header.ts";
 import {
@@ -235,12 +237,12 @@ export class Qcow2Image implements BlockDriver {
     return contents;
   }
 
-  /** Drops the reference an old mapping held. */
-  #release(m: ClusterMapping): void {
-    if (m.kind === "compressed") {
-      const [first, n] = compressedClusters(m, this.clusterSize);
-      this.refcounts.update(first, n, -1);
-    } else if (m.host) this.refcounts.update(m.host, 1, -1);
+  /** Drops `m`'s references; with `discard`, the clusters freed read as zeros (QEMU's discard). */
+  #release(m: ClusterMapping, discard = false): void {
+    const drop = (offset: number, n: number) =>
+      discard ? this.refcounts.release(offset, n) : this.refcounts.update(offset, n, -1);
+    if (m.kind === "compressed") drop(...compressedClusters(m, this.clusterSize));
+    else if (m.host) drop(m.host, 1);
   }
 
   write(offset: number, data: Uint8Array): void {
@@ -341,6 +343,7 @@ export class Qcow2Image implements BlockDriver {
 
   /** Allocates guest cluster `index` for preallocation; `fill` writes its zeros too. */
   preallocateCluster(index: number, fill: boolean): void {
+    this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
     const host = this.refcounts.alloc();
     if (fill) this.file.write(host, new Uint8Array(this.clusterSize));
     else if (host + this.clusterSize > this.file.size) this.file.truncate(host + this.clusterSize);
@@ -356,8 +359,11 @@ export class Qcow2Image implements BlockDriver {
       return this.write(index * this.clusterSize, cluster);
     }
     const old = this.lookup(index);
+    this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
     const host = this.refcounts.allocBytes(packed.length);
     this.file.write(host, packed);
+    // the file ends on a sector boundary, as qemu-img convert -c leaves it
+    if (this.file.size % 512) this.file.truncate(Math.ceil(this.file.size / 512) * 512);
     this.#setL2(index, (t, at) => encodeCompressed(t, at, host, packed.length, this.clusterBits));
     this.#release(old);
   }
@@ -464,18 +470,23 @@ export class Qcow2Image implements BlockDriver {
     return { zero: !run.data, length: run.end - host };
   }
 
-  resize(size: number): void {
+  resize(size: number, preallocation: Preallocation = "off"): void {
     this.#checkWritable();
+    if (size % 512) throw new EmuError("The new size must be a multiple of 512");
     if (this.header.version === 2 && this.header.nbSnapshots) {
       throw new EmuError("Can't resize a v2 image which has snapshots");
     }
     const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
-    const shrinks = size < this.size;
-    if (shrinks) this.#discardFrom(Math.ceil(size / this.clusterSize));
+    const [old, shrinks] = [this.size, size < this.size];
+    if (shrinks) this.#discardFrom(Math.ceil(size / this.clusterSize), true); // as QEMU's discard
     if (needL1 > this.l1.length) growL1(this, needL1);
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
     if (shrinks) this.#truncateTail();
+    if (preallocation === "off") return;
+    for (let i = Math.ceil(old / this.clusterSize); i < Math.ceil(size / this.clusterSize); i++) {
+      this.preallocateCluster(i, preallocation === "full");
+    }
   }
 
   /** Cuts the file after its last cluster in use, as QEMU does after a shrink. */
@@ -484,8 +495,8 @@ export class Qcow2Image implements BlockDriver {
     if (end > 0 && end < this.file.size) this.file.truncate(end);
   }
 
-  /** Unmaps guest clusters from `first` on (a shrink), visiting only L2 tables that exist. */
-  #discardFrom(first: number): void {
+  /** Unmaps guest clusters from `first` on (visiting L2 tables that exist); `discard`: as zeros. */
+  #discardFrom(first: number, discard = false): void {
     for (let l1i = Math.floor(first / this.l2Entries); l1i < this.l1.length; l1i++) {
       if (!this.l1[l1i]) continue;
       const from = Math.max(first, l1i * this.l2Entries);
@@ -493,7 +504,7 @@ export class Qcow2Image implements BlockDriver {
         const m = this.lookup(index);
         if (m.kind === "unallocated") continue;
         this.#setL2(index, (t, at) => encodeEntry(t, at, 0, { copied: false }));
-        this.#release(m);
+        this.#release(m, discard);
       }
     }
   }
@@ -552,7 +563,8 @@ export class Qcow2Image implements BlockDriver {
   /** Unmaps every guest cluster (what `commit` leaves in the top image). */
   makeEmpty(): void {
     this.#checkWritable();
-    this.#discardFrom(0);
+    if (canEmptyCompletely(this)) emptyCompletely(this);
+    else this.#discardFrom(0, true); // QEMU's fallback discards every cluster
   }
 
   prepareAmend(options: Record<string, string>): (progress: AmendProgress) => void {
@@ -570,15 +582,14 @@ export class Qcow2Image implements BlockDriver {
   }
 
   /**
-   * Writes the header with `changes` in one write, over the old header's
-   * extensions and backing file name (`amend`, `rebase`).
+   * Writes the header with `changes` in one write of its whole cluster, as
+   * QEMU's qcow2_update_header: the old extensions and backing file name
+   * become zeros (`amend`, `rebase`).
    */
   rewriteHeader(changes: Partial<Qcow2Header>): void {
     const h = { ...this.header, ...changes };
-    const bytes = serializeHeader(h);
-    const old = this.header.backingFileOffset + this.header.backingFileSize;
-    const cluster = new Uint8Array(Math.max(bytes.length, old, this.header.headerLength));
-    cluster.set(bytes);
+    const cluster = new Uint8Array(this.clusterSize);
+    cluster.set(serializeHeader(h));
     this.file.write(0, cluster);
     Object.assign(this.header, h);
   }

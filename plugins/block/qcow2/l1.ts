@@ -13,7 +13,7 @@ export function growL1(img: Qcow2Image, entries: number): void {
   const bytes = entries * 8;
   const clusters = Math.ceil(bytes / img.clusterSize);
   const offset = img.refcounts.alloc(clusters);
-  const raw = new Uint8Array(clusters * img.clusterSize);
+  const raw = new Uint8Array(bytes); // the table's bytes only, as QEMU writes (the file ends there)
   img.l1.forEach((o, i) => {
     raw.set(be64(o), i * 8);
     if (img.l1Copied[i]) raw[i * 8] |= 0x80;
