@@ -16,6 +16,7 @@
 
 export * from "./core/block.ts";
 export * from "./core/block_option_values.ts";
+export * from "./core/block_raw_warning.ts";
 export type { PluginApiRange } from "./core/plugin.ts";
 export { EmuError } from "./core/errors.ts";
 export { SparseMap } from "./core/host_seek.ts";

@@ -397,10 +397,7 @@ const NO_PAGES: readonly number[] = Object.freeze([]);
 /** Default cap on instructions per TB. */
 export const MAX_TB_INSNS = 128;
 
-/**
- * The TB cache's default size, bytes (`-accel tcg,tb-size=N`): full, it is flushed before its next
- * translation, as QEMU's code buffer. A Linux boot takes 35 MiB (docs/perf.md, 23rd session).
- */
+/** The TB cache's default size, bytes (`-accel tcg,tb-size=N`); full, it is flushed as QEMU's is. */
 export const TB_CACHE_BYTES = 256 * 2 ** 20;
 
 /** A cached TB's heap share besides its IR, bytes (338 measured interpreted, 657 in regions). */

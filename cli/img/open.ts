@@ -8,12 +8,8 @@
 
 import { EmuError } from "../../core/errors.ts";
 import type { ParsedArgs } from "./args.ts";
-import {
-  type BlockDriver,
-  type BlockOpenOptions,
-  openImage,
-  probedRawWarning,
-} from "../../core/block.ts";
+import { type BlockDriver, type BlockOpenOptions, openImage } from "../../core/block.ts";
+import { probedRawWarning } from "../../core/block_raw_warning.ts";
 
 /**
  * Opens `path` for writing (unless `options.readOnly`); warns as qemu-img if

@@ -6,34 +6,31 @@
  * @module
  */
 
-import type { Backend, CpuCore } from "../cpu_core.ts";
+import type { Backend } from "../cpu_core.ts";
 import { hex } from "../errors.ts";
-
-/** What the log items need of the process besides the backend. */
-export interface ExecLogSource {
-  /** the register dump of `-d cpu` (the target's own layout, or a generic one), `fpu` too */
-  dump(cpu: CpuCore, fpu: boolean): string[];
-  /** the symbol a block starts in, as `name` or `name+0xoff` */
-  symbolAt(pc: bigint): string | undefined;
-}
+import { registerRows } from "../register_dump.ts";
+import type { LinuxAbi } from "../target.ts";
 
 /**
- * `inner` with the log items of `categories` written to `write`; `inner`
- * itself when none of them is asked for. A `-d exec` line has QEMU's shape,
- * `Trace 0: PTR [CS_BASE/PC/FLAGS/CFLAGS] SYMBOL`: Denemu has no host pointer to
- * give and shows the block's pc there, with its own flags and zero for the rest.
+ * `inner` with the log items of `log.categories` written by `log.write`;
+ * `inner` itself when none of them is asked for. A `-d exec` line has QEMU's
+ * shape, `Trace 0: PTR [CS_BASE/PC/FLAGS/CFLAGS] SYMBOL`: Denemu has no host
+ * pointer to give and shows the block's pc there, with its own flags and zero
+ * for the rest. `-d cpu` dumps the registers in the layout of the ABI's
+ * `cpuDump` (QEMU's for the machine), or a generic one.
  *
  * @example
  * ```ts ignore
- * cpu.backend = withExecLog(cpu.backend, new Set(["exec"]), console.error, source);
+ * cpu.backend = withExecLog(cpu.backend, p.log, p.abi, p.modules);
  * ```
  */
 export function withExecLog(
   inner: Backend,
-  categories: Set<string>,
-  write: (line: string) => void,
-  source: ExecLogSource,
+  log: { categories: Set<string>; write: (line: string) => void },
+  abi: Pick<LinuxAbi, "cpuDump">,
+  symbols: { symbolAt(pc: bigint): string | undefined },
 ): Backend {
+  const { categories, write } = log;
   const exec = categories.has("exec"), cpuRegs = categories.has("cpu"), fpu = categories.has("fpu");
   const nochain = categories.has("nochain");
   if (!exec && !cpuRegs && !nochain) return inner;
@@ -42,7 +39,7 @@ export function withExecLog(
     name: inner.name,
     exec: (cpu, tb, budget) => {
       if (exec && !tb.part?.first) {
-        const fn = source.symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
+        const fn = symbols.symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
         const fields = [
           word(0n, 16),
           word(tb.pc, 16),
@@ -51,7 +48,7 @@ export function withExecLog(
         ];
         write(`Trace 0: ${hex(tb.pc)} [${fields.join("/")}] ${fn}`);
       }
-      if (cpuRegs) write(source.dump(cpu, fpu).join("\n"));
+      if (cpuRegs) write((abi.cpuDump?.(cpu, fpu) ?? registerRows(cpu)).join("\n"));
       // nochain: a budget of one block makes the JIT come back after each block.
       return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insnCount) : budget);
     },

@@ -15,7 +15,6 @@ import { EmuError, GuestFault, hex } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
 import { VirtualClock } from "../clock.ts";
 import { ModuleList } from "../modules.ts";
-import { registerRows } from "../register_dump.ts";
 import { targetForCpu, targetForElf } from "../plugin.ts";
 import type { LinuxAbi, TargetArch } from "../target.ts";
 import { type Trap, TrapKind } from "../trap.ts";
@@ -244,12 +243,7 @@ export class LinuxProcess {
     });
     loadProgram(p, elf, realProg, opts);
     p.#setupStdio(opts);
-    if (p.log) {
-      p.cpu.backend = withExecLog(p.cpu.backend, p.log.categories, p.log.write, {
-        dump: (cpu, fpu) => p.abi.cpuDump?.(cpu, fpu) ?? registerRows(cpu),
-        symbolAt: (pc) => p.modules.symbolAt(pc),
-      });
-    }
+    if (p.log) p.cpu.backend = withExecLog(p.cpu.backend, p.log, p.abi, p.modules);
     return p;
   }
 

@@ -291,3 +291,18 @@ export function be64(n: number): Uint8Array {
   setU64(new DataView(out.buffer), 0, n);
   return out;
 }
+
+/**
+ * `h` serialized in a whole cluster of `clusterSize` bytes, as QEMU's qcow2_update_header writes
+ * it: what the old header had past it (extensions, the backing file name) becomes zeros.
+ *
+ * @example
+ * ```ts ignore
+ * file.write(0, headerCluster(image.header, 65536));
+ * ```
+ */
+export function headerCluster(h: Qcow2Header, clusterSize: number): Uint8Array {
+  const cluster = new Uint8Array(clusterSize);
+  cluster.set(serializeHeader(h));
+  return cluster;
+}

@@ -30,7 +30,7 @@ import { checkQcow2 } from "./check.ts";
 import { growL1, vmStateOffset } from "./l1.ts";
 import { canEmptyCompletely, emptyCompletely } from "./empty.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
-import { be64, HeaderField, Incompat, type Qcow2Header, serializeHeader } from "./header.ts";
+import { be64, headerCluster, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
 import {
   type ClusterMapping,
   compressedClusters,
@@ -575,22 +575,14 @@ export class Qcow2Image implements BlockDriver {
   /** Stores backing file name `name` and format `format` in the header ("" for none). */
   setBacking(name: string, format: string | undefined): void {
     this.#checkWritable();
-    this.rewriteHeader({
-      backingFile: name || undefined,
-      backingFormat: name ? format : undefined,
-    });
+    const backing = name ? { backingFile: name, backingFormat: format } : {};
+    this.rewriteHeader({ backingFile: undefined, backingFormat: undefined, ...backing });
   }
 
-  /**
-   * Writes the header with `changes` in one write of its whole cluster, as
-   * QEMU's qcow2_update_header: the old extensions and backing file name
-   * become zeros (`amend`, `rebase`).
-   */
+  /** Writes the header with `changes` as its whole cluster (`amend`, `rebase`): see headerCluster. */
   rewriteHeader(changes: Partial<Qcow2Header>): void {
     const h = { ...this.header, ...changes };
-    const cluster = new Uint8Array(this.clusterSize);
-    cluster.set(serializeHeader(h));
-    this.file.write(0, cluster);
+    this.file.write(0, headerCluster(h, this.clusterSize));
     Object.assign(this.header, h);
   }
 
