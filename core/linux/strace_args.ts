@@ -128,6 +128,14 @@ export const CLONE_FLAGS: [number, string][] = [
   [0x400000, "CLONE_DETACHED"],
   [0x800000, "CLONE_UNTRACED"],
   [0x1000000, "CLONE_CHILD_SETTID"],
+  [0x4000000, "CLONE_NEWUTS"],
+  [0x8000000, "CLONE_NEWIPC"],
+  [0x10000000, "CLONE_NEWUSER"],
+  [0x20000000, "CLONE_NEWPID"],
+  [0x40000000, "CLONE_NEWNET"],
+  [0x2000000, "CLONE_NEWCGROUP"],
+  [0x80, "CLONE_NEWTIME"],
+  [0x80000000, "CLONE_IO"],
 ];
 
 /** Open flags in QEMU's order (the access mode comes first, apart). */
@@ -254,7 +262,7 @@ export function flags(v: number, names: [number, string][], zero: string): strin
   const out: string[] = [];
   let rest = v;
   for (const [bit, name] of names) {
-    if ((rest & bit) === bit && bit) {
+    if (((rest & bit) >>> 0) === bit >>> 0 && bit) { // >>> 0: bit 31 as unsigned
       out.push(name);
       rest &= ~bit;
     }
@@ -384,7 +392,7 @@ export function arg(p: LinuxProcess, k: Kind, a: bigint[], n: number): string {
     case "lu":
       return BigInt.asUintN(64, v).toString();
     case "num":
-      return v === 0n ? "NULL" : `[${intAt(p, v) ?? "?"}]`;
+      return v === 0n ? "NULL" : `[${intAt(p, v) ?? 0}]`; // QEMU prints 0 when it cannot read
     case "statxat":
       return flags(i, STATX_AT, "0");
     case "statxmask":

@@ -120,8 +120,8 @@ function kill(p: LinuxProcess, pid: number, sig: number, code: number): number {
  * A siginfo to send is taken as kill's (SI_USER from the caller).
  */
 function pidfd_send_signal(p: LinuxProcess, a: bigint[]): number {
+  if (a[3] !== 0n) throw new SysError(E.EINVAL); // Linux checks the flags first
   const f = pidFdAt(p, int(a[0])), sig = checkSig(int(a[1]), true);
-  if (a[3] !== 0n) throw new SysError(E.EINVAL);
   if (f.process.exited) throw new SysError(E.ESRCH);
   if (sig) f.process.sendSignal({ signal: sig, code: SI_USER, pid: p.pid, uid: hostIds().uid });
   return 0;

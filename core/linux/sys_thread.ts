@@ -8,6 +8,7 @@
  * @module
  */
 
+import { GuestFault } from "../errors.ts";
 import { E, SysError } from "./errno.ts";
 import { futex } from "./futex.ts";
 import type { LinuxProcess } from "./process.ts";
@@ -18,13 +19,16 @@ import { get, int, len, NO_RETURN, putU32, putU64, type SyscallTable } from "./s
 /** clone flags (include/uapi/linux/sched.h). */
 const CLONE = {
   VM: 0x100,
+  FS: 0x200,
   SIGHAND: 0x800,
   VFORK: 0x4000,
   THREAD: 0x10000,
+  NEWNS: 0x20000,
   SETTLS: 0x80000,
   PARENT_SETTID: 0x100000,
   CHILD_CLEARTID: 0x200000,
   CHILD_SETTID: 0x1000000,
+  NEWUSER: 0x10000000,
 } as const;
 /** sizeof(struct robust_list_head) */
 const ROBUST_HEAD_SIZE = 24n;
@@ -42,15 +46,26 @@ interface CloneRequest {
   tls: bigint;
 }
 
+/** Stores a new tid where clone was asked to; as Linux's put_user there, a fault is ignored. */
+function storeTid(p: LinuxProcess, addr: bigint, tid: number): void {
+  try {
+    putU32(p, addr, tid);
+  } catch (e) {
+    if (!(e instanceof GuestFault) && !(e instanceof SysError)) throw e;
+  }
+}
+
 /** Starts a thread as `req` asks; returns its tid. */
 function cloneThread(p: LinuxProcess, req: CloneRequest): number {
   const f = req.flags;
+  // Linux's first checks: a shared fs with a new mount or user namespace
+  if ((f & CLONE.FS) && (f & (CLONE.NEWNS | CLONE.NEWUSER))) throw new SysError(E.EINVAL);
   if ((f & CLONE.THREAD) && !(f & CLONE.SIGHAND)) throw new SysError(E.EINVAL);
   if ((f & CLONE.SIGHAND) && !(f & CLONE.VM)) throw new SysError(E.EINVAL);
   if (!(f & CLONE.THREAD)) return forkChild(p, req);
   const t = p.threads.spawn({ sp: req.sp, tls: f & CLONE.SETTLS ? req.tls : undefined });
-  if (f & CLONE.PARENT_SETTID) putU32(p, req.parentTid, t.tid);
-  if (f & CLONE.CHILD_SETTID) putU32(p, req.childTid, t.tid);
+  if (f & CLONE.PARENT_SETTID) storeTid(p, req.parentTid, t.tid);
+  if (f & CLONE.CHILD_SETTID) storeTid(p, req.childTid, t.tid);
   if (f & CLONE.CHILD_CLEARTID) t.clearChildTid = req.childTid;
   return t.tid;
 }
@@ -64,8 +79,8 @@ function forkChild(p: LinuxProcess, req: CloneRequest): number {
   const f = req.flags;
   if ((f & CLONE.VM) && !(f & CLONE.VFORK)) throw new SysError(E.ENOSYS);
   const child = p.fork({ sp: req.sp, tls: f & CLONE.SETTLS ? req.tls : undefined });
-  if (f & CLONE.PARENT_SETTID) putU32(p, req.parentTid, child.pid);
-  if (f & CLONE.CHILD_SETTID) putU32(child, req.childTid, child.pid);
+  if (f & CLONE.PARENT_SETTID) storeTid(p, req.parentTid, child.pid);
+  if (f & CLONE.CHILD_SETTID) storeTid(child, req.childTid, child.pid);
   if (f & CLONE.CHILD_CLEARTID) child.threads.current.clearChildTid = req.childTid;
   return child.pid;
 }

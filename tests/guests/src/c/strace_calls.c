@@ -285,7 +285,31 @@ static void format_calls(void) {
   rmdir("fmt_dir");
 }
 
+// Argument `hostile`: calls with wild pointers, lengths and flags, for comparing how -strace
+// prints what it cannot read (the results differ where QEMU copies arguments before the call:
+// the test compares the calls only).
+static void hostile_calls(void) {
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  syscall(SYS_bind, s, (void *)8, 0xffffffffffffL);
+  syscall(SYS_bind, s, (void *)0x7fffffff000L, 110);
+  syscall(SYS_bind, s, "\x0a\x00" "abcdefghijklmnopqrstuvwx", 26);
+  syscall(SYS_ioctl, 0, TCSETS, (void *)16);
+  syscall(SYS_ioctl, 0, TIOCSWINSZ, (void *)-1L);
+  syscall(SYS_rt_sigqueueinfo, getpid(), 0, NULL);
+  syscall(SYS_rt_sigqueueinfo, getpid(), 0, (void *)24);
+  syscall(SYS_pidfd_send_signal, -1, 99, (void *)1, 7);
+  syscall(SYS_mknodat, AT_FDCWD, (void *)0, S_IFCHR | 0620, 0x12345678);
+  syscall(SYS_clone, -1L, -1L, -1L, -1L, -1L);
+  syscall(SYS_socket, 12345, 0x7fffffff, -5);
+  syscall(SYS_accept, s, (void *)1, (void *)2);
+  close(s);
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "hostile")) {
+    hostile_calls();
+    return 0;
+  }
   printf("start\n");
   fflush(stdout);
   files();
