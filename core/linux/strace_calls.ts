@@ -98,9 +98,10 @@ function socket(_p: LinuxProcess, a: bigint[]): string[] {
 /** A sockaddr of `len` bytes as QEMU's print_sockaddr writes it, then `, len` after a space. */
 function sockaddrAt(p: LinuxProcess, addr: bigint, len: bigint): string {
   const size = Number(BigInt.asUintN(64, len) > 4096n ? 4096n : BigInt.asUintN(64, len));
-  let b: Uint8Array;
+  // QEMU reads `len` bytes; the fields past them (a short sockaddr) print as zeros here
+  const b = new Uint8Array(Math.max(size, 16));
   try {
-    b = p.mem.readBytes(addr, Math.max(size, 16), "read");
+    b.set(p.mem.readBytes(addr, size, "read"));
   } catch {
     return `${padded(addr)},, ${BigInt.asIntN(64, len)}`;
   }

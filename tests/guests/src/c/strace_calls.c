@@ -302,6 +302,10 @@ static void hostile_calls(void) {
   syscall(SYS_clone, -1L, -1L, -1L, -1L, -1L);
   syscall(SYS_socket, 12345, 0x7fffffff, -5);
   syscall(SYS_accept, s, (void *)1, (void *)2);
+  syscall(SYS_bind, s, "\x01", 2);
+  syscall(SYS_statfs, "/", (void *)0);
+  syscall(SYS_chroot, "/nonexistent-dir");
+  syscall(SYS_clock_settime, CLOCK_REALTIME, NULL);
   close(s);
 }
 
