@@ -37,16 +37,23 @@ function seen(gdb: string) {
   };
 }
 
-/** qemu-riscv64 or gdb crashed (qemu-riscv64 7.2 also reports a step's stop in another thread). */
-const GDB_FAILED = /internal-error|Fatal signal|Remote (communication error|connection closed)/;
+/**
+ * qemu-riscv64 or gdb crashed (qemu-riscv64 7.2 also reports a step's stop in another thread), or
+ * qemu's stub garbled its packets until the time limit ended gdb.
+ */
+const GDB_FAILED =
+  /internal-error|Fatal signal|Remote (communication error|connection closed)|Ignoring packet error/;
+/** One try of qemu-riscv64 -g, ms: a run takes seconds, a hung one is tried again sooner. */
+const QEMU_TRY_MS = 45_000;
 
 /**
- * qemu-riscv64 7.2 -g itself often crashes (SIGSEGV) with threads under gdb, more so on a loaded
- * machine: up to 5 tries; null (its side of the comparison skipped, and said so) when all crash.
+ * qemu-riscv64 7.2 -g itself often crashes (SIGSEGV) or garbles its packets with threads under
+ * gdb, more so on a loaded machine: up to 5 tries; null (its side of the comparison skipped, and said so) when all crash.
  */
 async function qemuRun(cmds = CMDS): Promise<GdbRun | null> {
   for (let i = 0; i < 5; i++) {
-    const run = await gdbBatch(["qemu-riscv64", "-g", "PORT", THREADS], THREADS, cmds);
+    const qemu = ["qemu-riscv64", "-g", "PORT", THREADS];
+    const run = await gdbBatch(qemu, THREADS, cmds, undefined, QEMU_TRY_MS);
     if (!GDB_FAILED.test(run.gdb)) return run;
     console.warn(`qemu-riscv64 -g failed (status ${run.emuStatus}); trying again`);
   }
