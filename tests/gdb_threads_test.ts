@@ -43,8 +43,6 @@ function seen(gdb: string) {
  */
 const GDB_FAILED =
   /internal-error|Fatal signal|Remote (communication error|connection closed)|Ignoring packet error/;
-/** One try of qemu-riscv64 -g, ms: a run takes seconds, a hung one is tried again sooner. */
-const QEMU_TRY_MS = 45_000;
 
 /**
  * qemu-riscv64 7.2 -g itself often crashes (SIGSEGV) or garbles its packets with threads under
@@ -52,8 +50,7 @@ const QEMU_TRY_MS = 45_000;
  */
 async function qemuRun(cmds = CMDS): Promise<GdbRun | null> {
   for (let i = 0; i < 5; i++) {
-    const qemu = ["qemu-riscv64", "-g", "PORT", THREADS];
-    const run = await gdbBatch(qemu, THREADS, cmds, undefined, QEMU_TRY_MS);
+    const run = await gdbBatch(["qemu-riscv64", "-g", "PORT", THREADS], THREADS, cmds);
     if (!GDB_FAILED.test(run.gdb)) return run;
     console.warn(`qemu-riscv64 -g failed (status ${run.emuStatus}); trying again`);
   }
