@@ -7,7 +7,7 @@
 
 import { EmuError, errorLine } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
-import { lazyRun } from "./lazy.ts";
+import { importLazily, lazyRun } from "./lazy.ts";
 import { inWorker } from "./worker_command.ts";
 
 /** Denemu's version (from deno.json), as `emu --version` prints it. */
@@ -56,7 +56,7 @@ export const COMMANDS: Record<string, Command> = {
     "./user.ts",
     (m: typeof import("./user.ts")) => m.userCommand,
   ),
-  system: lazy("boot a machine (like qemu-system-riscv64)", "./system.ts", systemRun),
+  system: { summary: "boot a machine (like qemu-system-riscv64)", run: systemRun() },
   fuzz: lazy(
     "fuzz a Linux program (AFL++'s flags and output)",
     "./fuzz.ts",
@@ -95,13 +95,22 @@ export const COMMANDS: Record<string, Command> = {
 };
 
 /**
- * `emu system`: what starts no machine is answered on this thread, a boot runs
- * in a worker with a capped young generation (worker_command.ts).
+ * `emu system`: a command line that may ask what starts no machine (`-h`,
+ * `-version`, a `help` or `?` value) is answered on this thread if it does;
+ * any other runs whole in a worker with capped heap generations
+ * (worker_command.ts), option errors included, so that this thread, idle
+ * while the machine runs, does not load the system command's modules too
+ * (about 5 MiB of a boot's peak RSS: docs/perf.md, "Twenty-fourth session").
  */
-function systemRun(m: typeof import("./system.ts")): Command["run"] {
+function systemRun(): Command["run"] {
+  const url = new URL("./system.ts", import.meta.url);
   const heap = { youngMb: SYSTEM_YOUNG_MB, oldMb: SYSTEM_OLD_MB };
-  const boot = inWorker(new URL("./system.ts", import.meta.url), "systemBoot", heap);
-  return async (args) => await m.systemInfo(args) ?? await boot(args);
+  const inMachineWorker = inWorker(url, "systemCommand", heap);
+  const info = async (args: string[]) =>
+    await (await importLazily<typeof import("./system.ts")>(url)).systemInfo(args);
+  return async (args) =>
+    (args.some((a) => /help|\?|^--?(h|version)(=|$)/.test(a)) ? await info(args) : undefined) ??
+      await inMachineWorker(args);
 }
 
 /**

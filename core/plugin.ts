@@ -395,7 +395,11 @@ function bundledPlugin(url: URL, ref: string): unknown {
  * uses (a literal `import()` would not do: `deno run` reads every module one
  * names before it starts).
  */
-export const ON_DEMAND_MODULES = ["core/machine/create_system.ts", "core/machine/fuzz.ts"] as const;
+export const ON_DEMAND_MODULES = [
+  "core/machine/create_system.ts",
+  "core/machine/create_user.ts",
+  "core/machine/fuzz.ts",
+] as const;
 
 /**
  * Imports on-demand module `path` (project relative), or takes the one an

@@ -2,7 +2,9 @@
 // mod.ts` loads before the CLI starts), the user command and the RISC-V target include no board,
 // no device framework, no fuzzing engine and no gdb stub; those are imported when a run asks for
 // them (createMachine's `system`, fuzz(), `-g`). Each module costs start-up time (docs/perf.md,
-// "Eleventh session, start-up"). And the lazily imported parts still work from the CLI.
+// "Eleventh session, start-up"). `emu system` loads no Linux process: its modules cost memory in
+// both of its isolates (docs/perf.md, "Twenty-fourth session, the Linux boot's peak RSS"). And the
+// lazily imported parts still work from the CLI.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { staticGraph } from "./util/module_graph.ts";
@@ -23,6 +25,27 @@ Deno.test("emu user: mod.ts, the user command and the RISC-V target load no syst
     (m.startsWith("core/system/") && !SHARED_SYSTEM.includes(m))
   );
   assert.deepEqual(heavy, []);
+});
+
+Deno.test("emu system: mod.ts, the system command, its board and target load no Linux process", async () => {
+  const loaded = new Set<string>();
+  const entries = [
+    "mod.ts",
+    "cli/system.ts",
+    "core/machine/create_system.ts",
+    "plugins/machines/virt/mod.ts",
+    "targets/riscv/mod.ts",
+  ];
+  for (const entry of entries) {
+    for (const m of await staticGraph(entry)) loaded.add(m);
+  }
+  assert.ok(loaded.has("core/machine/machine.ts") && loaded.has("core/jit/jit_backend.ts"));
+  // the syscall numbers of the target plugins' API (plugin_target.ts) are the one exception
+  const user = [...loaded].filter((m) =>
+    (m.startsWith("core/linux/") && m !== "core/linux/generic_syscalls.ts") ||
+    m === "core/machine/user.ts" || m === "core/machine/create_user.ts"
+  );
+  assert.deepEqual(user, []);
 });
 
 Deno.test("emu user -g and emu system: the parts imported on demand load from the CLI", async () => {

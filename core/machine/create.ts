@@ -8,16 +8,10 @@
  */
 
 import type { Accel } from "../accel.ts";
-import { EmuError } from "../errors.ts";
-import { parseSched } from "../linux/threads.ts";
-import { LinuxProcess } from "../linux/process.ts";
-import { hostNetwork } from "../linux/net_link.ts";
-import type { OutputSink } from "../linux/fds.ts";
 import { importOnDemand, installToolPlugin } from "../plugin.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
 import { Machine, machineDriver } from "./machine.ts";
-import { UserDriver } from "./user.ts";
 import { loadSnapshot } from "./snapshots.ts";
 import { isSnapshotPath } from "../snapshot/file.ts";
 import type { InputLog, RecordReplayOptions } from "../replay/input_log.ts";
@@ -225,6 +219,16 @@ function importSystemMode(): Promise<typeof import("./create_system.ts")> {
   return importOnDemand("core/machine/create_system.ts");
 }
 
+/**
+ * The user-mode half of {@linkcode createMachine}, imported when a program is
+ * run: its modules (the Linux process, its syscalls, files and network) are
+ * about a third of what a system-mode start-up would load otherwise, in each
+ * isolate that loads the library (`emu system` has two).
+ */
+function importUserMode(): Promise<typeof import("./create_user.ts")> {
+  return importOnDemand("core/machine/create_user.ts");
+}
+
 /** The driver of `opts`'s mode, its input log (if any) told of the guest's end. */
 async function modeDriver(
   opts: CreateMachineOptions,
@@ -234,7 +238,7 @@ async function modeDriver(
   try {
     const driver = "system" in opts
       ? await (await importSystemMode()).systemDriver(opts, inputLog)
-      : await userDriver(opts, machine, inputLog);
+      : await (await importUserMode()).userDriver(opts, machine, inputLog);
     // before the Machine's own exit listener, which closes the log
     if (inputLog) endRunLogWithGuest(driver, inputLog);
     return driver;
@@ -242,45 +246,6 @@ async function modeDriver(
     inputLog?.close();
     throw e;
   }
-}
-
-function sink(
-  how: UserOptions["stdout"],
-  fd: 1 | 2,
-  machine: () => Machine,
-): OutputSink | undefined {
-  if (how === "inherit") return undefined;
-  if (typeof how === "function") return how;
-  return (b) => machine().capture(fd, b);
-}
-
-async function userDriver(
-  opts: UserOptions,
-  machine: () => Machine,
-  inputLog: InputLog | undefined,
-): Promise<MachineDriver> {
-  if (typeof opts.program !== "string" || opts.program === "") {
-    throw new EmuError(
-      "createMachine: no program to run",
-      "pass `program` (a Linux executable, user mode) or `system` (a board to boot)",
-    );
-  }
-  const { stdin, stdout, stderr, seed, log, sched, net, rr: _rr, ...rest } = opts;
-  const process = await LinuxProcess.create({
-    ...rest,
-    accel: opts.accel ?? "jit",
-    seed: seed === undefined ? undefined : BigInt(seed),
-    sched: sched === undefined ? undefined : parseSched(sched),
-    stdin: typeof stdin === "string" && stdin !== "inherit"
-      ? new TextEncoder().encode(stdin)
-      : stdin,
-    stdout: sink(stdout, 1, machine),
-    stderr: sink(stderr, 2, machine),
-    log: log && { categories: new Set(log.categories), write: log.write },
-    inputLog,
-    net: net === "host" ? hostNetwork(inputLog) : undefined,
-  });
-  return new UserDriver(process);
 }
 
 /**
