@@ -316,10 +316,16 @@ export async function userCommand(argv: string[]): Promise<number> {
   };
   if (a.sysroot !== undefined) opts.sysroot = a.sysroot;
   if (a.root) {
+    let problem: string | undefined;
     try {
-      if (!Deno.statSync(a.root).isDirectory) throw new Error("not a directory");
+      if (!Deno.statSync(a.root).isDirectory) problem = "not a directory";
     } catch (e) {
-      throw new EmuError(`--root ${a.root}: ${(e as Error).message.split("\n")[0]}`);
+      problem = e instanceof Deno.errors.NotFound
+        ? "no such directory"
+        : (e as Error).message.split("\n")[0];
+    }
+    if (problem) {
+      throw new EmuError(`--root ${a.root}: ${problem}`, "give the directory the guest sees as /");
     }
   }
   try {
