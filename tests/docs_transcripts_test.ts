@@ -2,10 +2,12 @@
 // line `$ command` (continued by a trailing `\`) is followed by the output the command prints,
 // up to the next `$ ` line or the end of the block. `emu` stands for `deno run -A mod.ts` and
 // `$H` for the hello program, as docs/tools.md says. A `...` line in the output stands for
-// lines left out, and `...` in a line any text (a path). The commands of one block run in turn
-// in one scratch directory that links to the repository's files. Skipped, with the reason printed: the img walk-through (tests/img_readme_test.ts
-// runs it beside qemu-img), a block that starts a command in the background (a gdb session: the
-// gdb tests run those), a gdb command, and a command with a `...` placeholder in it.
+// lines left out, and `...` in a line any text (a path); a line's `\r` (a serial console's) is
+// what a terminal shows, nothing. The commands of one block run in turn in one scratch directory
+// that links to the repository's files. Skipped, with the reason printed: the img walk-through
+// (tests/img_readme_test.ts runs it beside qemu-img), a block that starts a command in the
+// background (a gdb session: the gdb tests run those), a gdb command, a command with a `...`
+// placeholder in it, and one that names a peer's file (/usr/lib/...) that is not installed.
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -18,6 +20,18 @@ export interface Transcript {
   command: string;
   output: string[];
   skip?: string;
+}
+
+/** The peers' files (OpenSBI, U-Boot) a command names that are not installed. */
+function missingFiles(command: string): string[] {
+  return [...command.matchAll(/\/usr\/lib\/\S+/g)].map((m) => m[0]).filter((path) => {
+    try {
+      Deno.statSync(path);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** The transcripts of a Markdown text. */
@@ -45,6 +59,7 @@ export function transcripts(markdown: string): Transcript[] {
         if (skipBlock) current.skip = skipBlock;
         else if (command.includes("...")) current.skip = "the command has a placeholder";
         else if (command.startsWith("gdb")) current.skip = "gdb needs a stub started before";
+        else if (missingFiles(command).length) current.skip = `${missingFiles(command)} missing`;
         out.push(current);
       } else if (current) current.output.push(line);
     }
@@ -85,7 +100,9 @@ async function run(command: string, dir: string): Promise<string[]> {
     stdin: "null",
     signal: AbortSignal.timeout(120_000),
   }).output();
-  return new TextDecoder().decode(out.stdout).trimEnd().split("\n");
+  return new TextDecoder().decode(out.stdout).trimEnd().split("\n").map((l) =>
+    l.replace(/\r$/, "")
+  );
 }
 
 /** A scratch directory that sees every top-level file and directory of the repository. */
