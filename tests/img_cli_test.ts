@@ -441,6 +441,17 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "emu img without a command says so in one line, exit 1, as qemu-img does",
+  ignore,
+  async fn() {
+    const [emu, qemu] = [await emuImg([], Deno.cwd()), await qemuImg([], Deno.cwd(), [1])];
+    assert.deepEqual([emu.code, emu.stdout], [qemu.code, ""]);
+    assert.equal(emu.stderr, "emu: Not enough arguments (run emu img --help for the list)\n");
+    assert.match(qemu.stderr, /^qemu-img: Not enough arguments\n/);
+  },
+});
+
 Deno.test("emu img create: an unknown format fails before the Formatting line", async () => {
   const dir = await Deno.makeTempDir();
   const r = await emuImg(["create", "-f", "nosuchformat", "x.img", "1M"], dir);
