@@ -1,13 +1,14 @@
 // The shell transcripts of README.md and docs/*.md are tested examples: in a fenced block, a
 // line `$ command` (continued by a trailing `\`) is followed by the output the command prints,
-// up to the next `$ ` line or the end of the block. `emu` stands for `deno run -A mod.ts` and
+// up to the next `$ ` line or the end of the block; a `$ command &` before a gdb command is its
+// stub, run in the background on a free port, whose output follows gdb's. `emu` stands for `deno run -A mod.ts` and
 // `$H` for the hello program, as docs/tools.md says. A `...` line in the output stands for
 // lines left out, and `...` in a line any text (a path); a line's `\r` (a serial console's) is
 // what a terminal shows, nothing. The commands of one block run in turn in one scratch directory
 // that links to the repository's files. Skipped, with the reason printed: the img walk-through
-// (tests/img_readme_test.ts runs it beside qemu-img), a block that starts a command in the
-// background (a gdb session: the gdb tests run those), a gdb command, a command with a `...`
-// placeholder in it, and one that names a peer's file (/usr/lib/...) that is not installed.
+// (tests/img_readme_test.ts runs it beside qemu-img), a gdb command without a stub, a command
+// with a `...` placeholder in it, and one that names a peer's file (/usr/lib/...) or a program
+// (gdb-multiarch) that is not installed.
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -19,12 +20,18 @@ export interface Transcript {
   line: number;
   command: string;
   output: string[];
+  /** a gdb session's stub: the `... &` command before it in its block */
+  stub?: string;
   skip?: string;
 }
 
-/** The peers' files (OpenSBI, U-Boot) a command names that are not installed. */
+const hasGdb = new Deno.Command("sh", { args: ["-c", "command -v gdb-multiarch"], stdout: "null" })
+  .outputSync().success;
+
+/** The peers' files (OpenSBI, U-Boot) and programs (gdb) a command needs that are not installed. */
 function missingFiles(command: string): string[] {
-  return [...command.matchAll(/\/usr\/lib\/\S+/g)].map((m) => m[0]).filter((path) => {
+  const gdb = command.includes("gdb-multiarch") && !hasGdb ? ["gdb-multiarch"] : [];
+  const files = [...command.matchAll(/\/usr\/lib\/\S+/g)].map((m) => m[0]).filter((path) => {
     try {
       Deno.statSync(path);
       return false;
@@ -32,6 +39,7 @@ function missingFiles(command: string): string[] {
       return true;
     }
   });
+  return [...gdb, ...files];
 }
 
 /** The transcripts of a Markdown text. */
@@ -48,18 +56,25 @@ export function transcripts(markdown: string): Transcript[] {
       ? "run by tests/img_readme_test.ts"
       : undefined;
     let current: Transcript | undefined;
+    let stub: string | undefined;
     while (++i < lines.length && !lines[i].startsWith("```")) {
       const line = lines[i];
       if (line.startsWith("$ ")) {
         let command = line.slice(2);
         const start = i + 1;
         while (command.endsWith("\\") && i + 1 < lines.length) command += "\n" + lines[++i];
-        if (command.trimEnd().endsWith("&")) skipBlock = "a command runs in the background";
+        if (command.trimEnd().endsWith("&")) {
+          stub = command.trimEnd().slice(0, -1);
+          continue;
+        }
         current = { block, line: start, command, output: [] };
+        if (stub) [current.stub, stub] = [stub, undefined];
+        const missing = missingFiles(command + (current.stub ?? ""));
         if (skipBlock) current.skip = skipBlock;
         else if (command.includes("...")) current.skip = "the command has a placeholder";
-        else if (command.startsWith("gdb")) current.skip = "gdb needs a stub started before";
-        else if (missingFiles(command).length) current.skip = `${missingFiles(command)} missing`;
+        else if (command.startsWith("gdb") && !current.stub) {
+          current.skip = "no stub started before";
+        } else if (missing.length) current.skip = `${missing} missing`;
         out.push(current);
       } else if (current) current.output.push(line);
     }
@@ -90,10 +105,29 @@ export function matches(stated: string[], printed: string[]): boolean {
   return false;
 }
 
-/** Runs a command in `dir`, with `emu` and `$H` as the docs use them; its output and errors. */
-async function run(command: string, dir: string): Promise<string[]> {
-  const shell = command.replace(/^deno task emu /, "emu ").replace(/\$H\b/g, HELLO);
-  const script = `emu() { "${Deno.execPath()}" run -A mod.ts "$@"; }\n{ ${shell}\n} 2>&1`;
+/** `command` as bash runs it here: `emu` and `$H` as the docs use them. */
+const shell = (command: string) =>
+  command.replace(/^deno task emu /, "emu ").replace(/\$H\b/g, HELLO);
+
+/**
+ * A gdb session: the stub in the background on a free port, gdb (retrying until the stub listens),
+ * then what the stub printed, as the docs show it.
+ */
+function session(stub: string, gdb: string): string {
+  const port = stub.match(/(?:-g |tcp::)(\d+)/)?.[1];
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const free = String(l.addr.port);
+  l.close();
+  const onPort = (c: string) => port ? c.replaceAll(new RegExp(`\\b${port}\\b`, "g"), free) : c;
+  const retry = `gdb-multiarch -iex "set tcp auto-retry on" -iex "set tcp connect-timeout 60"`;
+  return `{ ${onPort(shell(stub))}\n} >.stub_out 2>&1 &\n` +
+    `{ ${onPort(gdb).replace(/^gdb-multiarch/, retry)}\n} 2>&1\nwait\ncat .stub_out`;
+}
+
+/** Runs a transcript in `dir`; its output and errors. */
+async function run(t: Transcript, dir: string): Promise<string[]> {
+  const body = t.stub ? session(t.stub, t.command) : `{ ${shell(t.command)}\n} 2>&1`;
+  const script = `emu() { "${Deno.execPath()}" run -A mod.ts "$@"; }\n${body}`;
   const out = await new Deno.Command("bash", {
     args: ["-c", script],
     cwd: dir,
@@ -132,7 +166,7 @@ for (const file of files) {
       try {
         for (const t of runnable) {
           await ctx.step(`${t.line}: $ ${t.command.split("\n")[0]}`, async () => {
-            const printed = await run(t.command, dir);
+            const printed = await run(t, dir);
             const stated = t.output.join("\n").trimEnd().split("\n");
             if (!matches(stated, printed)) assertEquals(printed, stated);
           });
