@@ -192,4 +192,8 @@ Deno.test("transcripts: a `...` line stands for any lines, and only there", () =
     { block: 1, line: 2, command: "emu user $H", output: ["Hi"] },
     { block: 1, line: 4, command: "a \\\n  b", output: [] },
   ]);
+  const gdb = "```\n$ emu user -g 1234 $H &\n$ gdb-multiarch -batch\nbye\n```\n";
+  assertEquals(transcripts(gdb).map((t) => [t.stub, t.command, t.skip]), [
+    ["emu user -g 1234 $H ", "gdb-multiarch -batch", hasGdb ? undefined : "gdb-multiarch missing"],
+  ]);
 });
