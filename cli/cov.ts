@@ -98,6 +98,14 @@ async function genhtml(info: string, dir: string): Promise<string> {
   }
 }
 
+/** Why a report has no source file: none in the line tables, or none found where they say. */
+function noSources(report: { files: { path: string }[] }): string {
+  const [first] = report.files;
+  if (!first) return "no source files (the program has no line tables: build it with -g)";
+  return `no source files found: the line tables name ${report.files.length} (${first.path}, ...)` +
+    " (a relative path is resolved from the current directory: run emu cov in the build's)";
+}
+
 /**
  * Writes the coverage report of `o.corpus`; resolves to a summary line.
  *
@@ -123,7 +131,7 @@ export async function coverageReport(o: CovOptions): Promise<string> {
   }
   const lines = readable.flatMap((f) => [...f.lines.values()]);
   const hit = lines.filter((n) => n > 0n).length;
-  const where = readable.length ? await genhtml(info, `${o.output}/genhtml`) : "no source files";
+  const where = readable.length ? await genhtml(info, `${o.output}/genhtml`) : noSources(report);
   return `${hit} of ${lines.length} lines in ${readable.length} source files; ` +
     `${o.output}/index.html, ${info}; ${where}`;
 }

@@ -33,6 +33,35 @@ interface ToolArgs {
 /** The flags each command takes (-Q: Denemu is binary-only, as afl-*'s QEMU mode). */
 const FLAGS: Record<string, string[]> = { tmin: ["Q"], cmin: ["Q", "C", "A", "e"] };
 
+/** What `emu tmin -h` and `emu cmin -h` print. */
+const USAGE: Record<string, string> = {
+  tmin: `usage: emu tmin -i FILE -o FILE [options] -- prog [args...]   (like afl-tmin -Q)
+
+  -i file         the input to minimise (a crash, or any input: its path is kept)
+  -o file         where the smaller input goes
+  -t insns        instructions each run may take (default 1000000000)
+  -Q              accepted: Denemu is always binary-only
+
+@@ in the program's arguments is the input file; without @@ it is stdin.`,
+  cmin: `usage: emu cmin -i DIR -o DIR [options] -- prog [args...]   (like afl-cmin -Q)
+
+  -i dir          the corpus
+  -o dir          where the inputs kept are copied
+  -t insns        instructions each run may take (default 1000000000)
+  -C              keep crashing inputs only
+  -A              keep crashing inputs too
+  -e              edges only: hit counts are ignored
+  -Q              accepted: Denemu is always binary-only
+
+@@ in the program's arguments is the input file; without @@ it is stdin.`,
+};
+
+/** Whether the options before `--` ask for the help. */
+function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "-h" || a === "--help");
+}
+
 function parse(argv: string[], command: string): ToolArgs {
   const a: Partial<ToolArgs> = { budget: DEFAULT_BUDGET, runs: "ok", edgesOnly: false };
   let i = 0;
@@ -51,7 +80,7 @@ function parse(argv: string[], command: string): ToolArgs {
   }
   if (argv[i] === "--") i++;
   if (!a.input || !a.output || i >= argv.length) {
-    throw new EmuError(`usage: emu ${command} -i IN -o OUT [-t insns] -- prog [args...]`);
+    throw new EmuError(USAGE[command].split("\n")[0], `see emu ${command} -h`);
   }
   return { ...a, program: argv[i], args: argv.slice(i + 1) } as ToolArgs;
 }
@@ -66,6 +95,10 @@ function harness(a: ToolArgs) {
 
 /** `emu tmin`; resolves to the exit status. */
 export async function tminCommand(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(USAGE.tmin);
+    return 0;
+  }
   const a = parse(argv, "tmin");
   let input: Uint8Array;
   try {
@@ -81,6 +114,10 @@ export async function tminCommand(argv: string[]): Promise<number> {
 
 /** `emu cmin`; resolves to the exit status. */
 export async function cminCommand(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(USAGE.cmin);
+    return 0;
+  }
   const a = parse(argv, "cmin");
   const inputs = readSeeds(a.input);
   const kept = await cmin(await harness(a), inputs, a);

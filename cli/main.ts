@@ -128,6 +128,26 @@ function debugWanted(): boolean {
   return env.state === "granted" && !!Deno.env.get("DENEMU_DEBUG");
 }
 
+/** The number of one-character edits that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let row = [...Array(b.length + 1).keys()];
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** The hint for an unknown command: a command it is a typo of, else the list. */
+function unknownCommandHint(name: string): string {
+  const most = name.length > 4 ? 2 : 1;
+  const near = Object.keys(COMMANDS).find((k) => editDistance(name, k) <= most);
+  return near ? `did you mean emu ${near}? run emu -h for the list` : "run emu -h for the list";
+}
+
 function help(): string {
   const names = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(10)} ${c.summary}`);
   return `usage: emu <command> [options...]\n\nCommands:\n${names.join("\n")}\n\n` +
@@ -155,7 +175,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const cmd = COMMANDS[name];
   return await reportErrors(() => {
-    if (!cmd) throw new EmuError(`unknown command "${name}"`, "run emu -h for the list");
+    if (!cmd) throw new EmuError(`unknown command "${name}"`, unknownCommandHint(name));
     return cmd.run(rest);
   });
 }

@@ -39,16 +39,17 @@ export const LOG_CATEGORIES: Record<string, string> = {
 
 /** `emu user -h` text. */
 export const USER_HELP = `usage: emu user [options] program [arguments...]
-Runs a riscv64 Linux program, like qemu-riscv64.
+Runs a riscv64 or aarch64 Linux program, like qemu-riscv64 and qemu-aarch64.
 
 Options:
   -h                 print this help and exit
   -version           print the version and exit
-  -L path            guest library prefix (default /usr/riscv64-linux-gnu if present)
+  -L path            guest library prefix (default /usr/riscv64-linux-gnu or
+                     /usr/aarch64-linux-gnu, the program's, if present)
   -E VAR=value       set a variable in the guest environment (repeatable);
                      -E VAR passes the host's VAR
   -U VAR             remove a variable set by -E (repeatable)
-  -cpu model         CPU model (rv64, rv32; "-cpu help" lists them)
+  -cpu model         CPU model (default: from the ELF header; "-cpu help" lists them)
   -strace            log system calls to stderr (QEMU's format)
   -d item[,...]      log categories ("-d help" lists them)
   -plugin tool[,arg=val...]
@@ -316,10 +317,16 @@ export async function userCommand(argv: string[]): Promise<number> {
   };
   if (a.sysroot !== undefined) opts.sysroot = a.sysroot;
   if (a.root) {
+    let problem: string | undefined;
     try {
-      if (!Deno.statSync(a.root).isDirectory) throw new Error("not a directory");
+      if (!Deno.statSync(a.root).isDirectory) problem = "not a directory";
     } catch (e) {
-      throw new EmuError(`--root ${a.root}: ${(e as Error).message.split("\n")[0]}`);
+      problem = e instanceof Deno.errors.NotFound
+        ? "no such directory"
+        : (e as Error).message.split("\n")[0];
+    }
+    if (problem) {
+      throw new EmuError(`--root ${a.root}: ${problem}`, "give the directory the guest sees as /");
     }
   }
   try {

@@ -71,7 +71,8 @@ export class HostFile {
       const h = Deno.openSync(path, { read: true, write: true, create: true, truncate: true });
       return new HostFile(path, h, false, false, cache === "unsafe");
     } catch (e) {
-      throw new EmuError(`${path}: cannot create: ${(e as Error).message.split("\n")[0]}`);
+      const why = (e as Error).message.split("\n")[0].replace(/ \(os error \d+\).*/, "");
+      throw new EmuError(`Could not create '${path}': ${why}`);
     }
   }
 

@@ -267,7 +267,7 @@ export function loadToolPlugin(ref: string): Promise<ToolPlugin> {
     resolvePluginUrl(ref, "plugins/tools", "file"),
     "tool",
     ref,
-    "check the name (built-in tools are the files of plugins/tools/) or the path",
+    "-plugin help lists the built-in tools; a path loads a plugin module",
   );
 }
 
@@ -453,7 +453,7 @@ export function loadDevicePlugin(ref: string): Promise<DevicePlugin> {
     url,
     "device",
     ref,
-    "check the name (built-in devices are the files of plugins/devices/) or the path",
+    "-device help lists the built-in devices; a path loads a plugin module",
   );
 }
 
@@ -498,7 +498,7 @@ export function loadTargetPlugin(ref: string): Promise<TargetPlugin> {
     resolvePluginUrl(ref, "targets"),
     "target",
     ref,
-    "check the name (built-in targets are the folders of targets/) or the path",
+    "the built-in targets are the folders of targets/; a path loads a plugin module",
   );
 }
 

@@ -169,12 +169,29 @@ Deno.test("emu cov: a program without a line table is reported by function; bad 
   Deno.writeTextFileSync(`${corpus}/a`, "hello");
   const r = await emu("cov", "-i", corpus, "-o", out, "--", `${BIN}/state`, "@@");
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /0 of 0 lines in 0 source files/);
+  assert.match(r.out, /0 of 0 lines in 0 source files; .*no line tables: build it with -g/);
   const index = Deno.readTextFileSync(`${out}/index.html`);
   assert.match(index, /no line table: functions by symbol/);
   assert.match(index, /<td>LLVMFuzzerTestOneInput<\/td><td>0x[0-9a-f]+<\/td><td class="n">1<\/td>/);
   const bad = await emu("cov", "-i", `${corpus}/missing`, "-o", out, "--", `${BIN}/state`, "@@");
   assertEquals([bad.code, bad.err.trim().split("\n").length], [1, 1]);
+  await Deno.remove(corpus, { recursive: true });
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("emu cov away from the build directory says where it looked for the sources", async () => {
+  const corpus = await Deno.makeTempDir(), out = await Deno.makeTempDir();
+  Deno.writeTextFileSync(`${corpus}/a`, "hello");
+  const args = ["run", "-A", `${Deno.cwd()}/mod.ts`, "cov", "-i", corpus, "-o", out, "--"];
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [...args, `${Deno.cwd()}/${BIN}/state.dwarf5`, "@@"],
+    cwd: corpus,
+  }).output();
+  assert.equal(r.code, 0, dec.decode(r.stderr));
+  assert.match(
+    dec.decode(r.stdout),
+    new RegExp(`no source files found: the line tables name 2 \\(${corpus}/tests/fuzz/src/`),
+  );
   await Deno.remove(corpus, { recursive: true });
   await Deno.remove(out, { recursive: true });
 });

@@ -441,6 +441,32 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "emu img without a command says so in one line, exit 1, as qemu-img does",
+  ignore,
+  async fn() {
+    const [emu, qemu] = [await emuImg([], Deno.cwd()), await qemuImg([], Deno.cwd(), [1])];
+    assert.deepEqual([emu.code, emu.stdout], [qemu.code, ""]);
+    assert.equal(emu.stderr, "emu: Not enough arguments (run emu img --help for the list)\n");
+    assert.match(qemu.stderr, /^qemu-img: Not enough arguments\n/);
+  },
+});
+
+Deno.test({
+  name: "emu img create in a missing directory: qemu-img's line (the path was there twice)",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    for (const format of ["raw", "qcow2"]) {
+      const args = ["create", "-f", format, `${dir}/missing/x.img`, "1M"];
+      const [emu, qemu] = [await emuImg(args, dir), await qemuImg(args, dir, [1])];
+      assert.deepEqual([emu.code, emu.stdout], [1, qemu.stdout]);
+      assert.equal(emu.stderr.replace(/^emu: /, ""), qemu.stderr.replace(/^qemu-img: /, ""));
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
 Deno.test("emu img create: an unknown format fails before the Formatting line", async () => {
   const dir = await Deno.makeTempDir();
   const r = await emuImg(["create", "-f", "nosuchformat", "x.img", "1M"], dir);

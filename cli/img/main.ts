@@ -109,9 +109,10 @@ function help(): string {
  */
 export async function imgCommand(args: string[]): Promise<number> {
   const [name, ...rest] = args;
-  if (!name || name === "-h" || name === "--help" || name === "help") {
+  if (!name) throw new EmuError("Not enough arguments", "run emu img --help for the list");
+  if (name === "-h" || name === "--help" || name === "help") {
     console.log(help());
-    return name ? 0 : 1;
+    return 0;
   }
   if (name === "-V" || name === "--version") {
     console.log(`emu img version ${VERSION} (Denemu)`);
