@@ -139,11 +139,51 @@ async function run(t: Transcript, dir: string): Promise<string[]> {
   );
 }
 
-/** A scratch directory that sees every top-level file and directory of the repository. */
-function scratch(): string {
-  const dir = Deno.makeTempDirSync({ prefix: "denemu_transcript_" });
+/**
+ * A scratch directory that sees every top-level file and directory of the repository, with a copy
+ * of each guest program `commands` name (`tests/.../bin/...`, `$H`). A static glibc program reads
+ * its own path (`/proc/self/exe`, the resolved one) at start-up, so the counts the tools print
+ * depend on that path's length: the copies give every checkout paths of one length, that of
+ * `/work/wt-readme4/tests/...`, where the docs' counts were made.
+ */
+function scratch(commands: string[]): string {
+  const dir = tempDirOfLength(16);
   for (const e of Deno.readDirSync(ROOT)) Deno.symlinkSync(`${ROOT}${e.name}`, `${dir}/${e.name}`);
+  const programs = commands.flatMap((c) => [...shell(c).matchAll(/\btests\/[\w/]*bin\/[\w./-]+/g)]);
+  for (const [program] of programs) copyInto(dir, program);
   return dir;
+}
+
+/** A new directory in /tmp whose path has `length` characters. */
+function tempDirOfLength(length: number): string {
+  for (;;) {
+    const name = crypto.randomUUID().replaceAll("-", "").slice(0, length - "/tmp/t".length);
+    try {
+      Deno.mkdirSync(`/tmp/t${name}`);
+      return `/tmp/t${name}`;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+  }
+}
+
+/** Makes `rel` in `dir` a copy of the repository's file, its directories real ones of links. */
+function copyInto(dir: string, rel: string): void {
+  const parts = rel.split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const at = `${dir}/${parts.slice(0, i).join("/")}`;
+    if (!Deno.lstatSync(at).isSymlink) continue;
+    const original = `${ROOT}${parts.slice(0, i).join("/")}`;
+    Deno.removeSync(at);
+    if (i === parts.length) {
+      Deno.copyFileSync(original, at);
+      return;
+    }
+    Deno.mkdirSync(at);
+    for (const e of Deno.readDirSync(original)) {
+      Deno.symlinkSync(`${original}/${e.name}`, `${at}/${e.name}`);
+    }
+  }
 }
 
 const files = [
@@ -162,7 +202,7 @@ for (const file of files) {
     const runnable = ts.filter((t) => !t.skip);
     if (!runnable.length) continue;
     Deno.test(`${file}:${runnable[0].line}: the transcript prints what it says`, async (ctx) => {
-      const dir = scratch();
+      const dir = scratch(runnable.flatMap((t) => [t.stub ?? "", t.command]));
       try {
         for (const t of runnable) {
           await ctx.step(`${t.line}: $ ${t.command.split("\n")[0]}`, async () => {
