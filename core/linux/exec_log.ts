@@ -28,7 +28,7 @@ export function withExecLog(
   inner: Backend,
   log: { categories: Set<string>; write: (line: string) => void },
   abi: Pick<LinuxAbi, "cpuDump">,
-  symbols: { symbolAt(pc: bigint): string | undefined },
+  symbols: { logSymbolAt(pc: bigint): string | undefined },
 ): Backend {
   const { categories, write } = log;
   const exec = categories.has("exec"), cpuRegs = categories.has("cpu"), fpu = categories.has("fpu");
@@ -39,7 +39,7 @@ export function withExecLog(
     name: inner.name,
     exec: (cpu, tb, budget) => {
       if (exec && !tb.part?.first) {
-        const fn = symbols.symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
+        const fn = symbols.logSymbolAt(tb.pc) ?? "";
         const fields = [
           word(0n, 16),
           word(tb.pc, 16),

@@ -202,7 +202,8 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   const log = opts.log && new Set(opts.log.categories);
   if (log?.has("in_asm")) {
     for (const cpu of driver.cpus ?? [driver.cpu]) {
-      logInAsm(cpu, (pc) => machine.symbolAt(pc), (t) => opts.log!.write(t));
+      const symbolAt = (pc: bigint) => machine.modules.logSymbolAt(pc);
+      logInAsm(cpu, symbolAt, (t) => opts.log!.write(t), "system" in opts);
     }
   }
   const out = opts.pluginOutput ??
