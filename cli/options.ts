@@ -218,3 +218,39 @@ export function parseIcount(value: string, allowShift: boolean): IcountOption {
 
 const ICOUNT_HINT = "e.g. -icount rr=record,rrfile=run.rr[,rrfiles=store]" +
   " (system mode also shift=N|auto)";
+
+/**
+ * Where log text goes: the `-D` file (opened here, closed by the caller) or stderr. As in QEMU,
+ * a `%d` in the name is the emulator's process id, and any other `%` is refused.
+ *
+ * @example
+ * ```ts ignore
+ * const { writeText, logFile } = openLog("emu-%d.log"); // emu-4242.log
+ * ```
+ */
+export function openLog(
+  path?: string,
+): { writeText: (text: string) => void; logFile?: Deno.FsFile } {
+  let logFile: Deno.FsFile | undefined;
+  if (path) {
+    const pct = path.indexOf("%");
+    if (pct >= 0 && (path[pct + 1] !== "d" || path.includes("%", pct + 2))) {
+      throw new EmuError(`Bad logfile template: ${path}`, "one %d (the process id) at most");
+    }
+    path = path.replace("%d", `${Deno.pid}`);
+    try {
+      logFile = Deno.openSync(path, { write: true, create: true, truncate: true });
+    } catch (e) {
+      const why = (e as Error).message.split(/ \(os error|\n/)[0];
+      throw new EmuError(`Error opening logfile ${path}: ${why}`);
+    }
+  }
+  const enc = new TextEncoder();
+  const writeText = (text: string) => {
+    const b = enc.encode(text);
+    const w = logFile ?? Deno.stderr;
+    let done = 0;
+    while (done < b.length) done += w.writeSync(b.subarray(done));
+  };
+  return { writeText, logFile };
+}

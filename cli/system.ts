@@ -16,6 +16,7 @@ import {
   cpuHelp,
   helpList,
   isHelp,
+  openLog,
   type OptionSetters,
   parseIcount,
   valueOptions,
@@ -459,15 +460,8 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
  */
 export async function systemBoot(argv: string[]): Promise<number> {
   const a = parseSystemArgs(argv);
-  const logFile = a.logFile
-    ? Deno.openSync(a.logFile, { write: true, create: true, truncate: true })
-    : undefined;
-  const encoder = new TextEncoder();
-  const log = (line: string) => {
-    const bytes = encoder.encode(line + "\n");
-    if (logFile) logFile.writeSync(bytes);
-    else Deno.stderr.writeSync(bytes);
-  };
+  const { writeText, logFile } = openLog(a.logFile);
+  const log = (line: string) => writeText(line + "\n");
   try {
     return await boot(a, log);
   } finally {

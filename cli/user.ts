@@ -12,6 +12,7 @@ import {
   cpuHelp,
   helpList,
   isHelp,
+  openLog,
   type OptionSetters,
   parseIcount,
   valueOptions,
@@ -253,26 +254,6 @@ async function printHelpTopic(a: UserArgs): Promise<boolean> {
     }
   } else return false;
   return true;
-}
-
-/** Where log text goes: the `-D` file (opened here, closed by the caller) or stderr. */
-function openLog(path?: string): { writeText: (text: string) => void; logFile?: Deno.FsFile } {
-  let logFile: Deno.FsFile | undefined;
-  if (path) {
-    try {
-      logFile = Deno.openSync(path, { write: true, create: true, truncate: true });
-    } catch (e) {
-      throw new EmuError(`-D ${path}: cannot open (${(e as Error).message.split("\n")[0]})`);
-    }
-  }
-  const enc = new TextEncoder();
-  const writeText = (text: string) => {
-    const b = enc.encode(text);
-    const w = logFile ?? Deno.stderr;
-    let done = 0;
-    while (done < b.length) done += w.writeSync(b.subarray(done));
-  };
-  return { writeText, logFile };
 }
 
 /**

@@ -44,6 +44,27 @@ Deno.test({
     }
   },
 });
+Deno.test({
+  name: "-D: %d is the process id, another % or an unopenable file fails as in qemu-riscv64",
+  ignore: !QEMU,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const file of ["%d.log", "x%s.log", "%d%d.log", "no/such.log"]) {
+        const args = ["-d", "in_asm", "-D", `${dir}/${file}`, HELLO];
+        const [q, e] = await Promise.all([run("qemu-riscv64", args), emu(["user", ...args])]);
+        const line = (r: { stderr: string }) =>
+          r.stderr.split("\n")[0].replace(/^(qemu-riscv64|emu): /, "").replace(/ \(.*\)$/, "");
+        assertEquals([e.code, line(e)], [q.code, line(q)]);
+      }
+      const logs = [...Deno.readDirSync(dir)].map((f) => f.name);
+      assertEquals(logs.length, 2); // QEMU's and Denemu's, each named by its process id
+      assert(logs.every((f) => /^\d+\.log$/.test(f)), logs.join(" "));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
 if (!QEMU) {
   console.log("cli_help_logs_test: qemu-riscv64 is not installed: skipping the comparison");
 }
