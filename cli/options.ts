@@ -254,3 +254,44 @@ export function openLog(
   };
   return { writeText, logFile };
 }
+
+const U64 = (1n << 64n) - 1n;
+
+/** A number as C's strtoull reads it with base 0 (leading blanks, 0x hex, 0 octal), whole. */
+function strtou64(text: string): bigint | undefined {
+  const t = text.trimStart();
+  if (!/^(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.test(t)) return undefined;
+  const v = BigInt(/^0[0-7]+$/.test(t) ? `0o${t.slice(1)}` : t);
+  return v <= U64 ? v : undefined;
+}
+
+/**
+ * `-dfilter start+len|start-len|start..end[,...]`: which blocks (by their first address) the
+ * `in_asm`, `exec` and `cpu` logs show, with QEMU 7.2's syntax and errors.
+ *
+ * @example
+ * ```ts
+ * import { parseDfilter } from "./options.ts";
+ * const f = parseDfilter("0x1000+0x100,0x3000..0x3fff");
+ * console.log(f(0x10ffn), f(0x1100n), f(0x3fffn)); // true false true
+ * ```
+ */
+export function parseDfilter(spec: string): (pc: bigint) => boolean {
+  const ranges: [bigint, bigint][] = [];
+  for (const r of spec ? spec.split(",") : []) {
+    const op = ["-", "+", ".."].find((o) => r.includes(o));
+    if (!op) throw new EmuError("Bad range specifier");
+    const at = r.indexOf(op);
+    const a = strtou64(r.slice(0, at)), b = strtou64(r.slice(at + op.length));
+    if (a === undefined) throw new EmuError(`Invalid number to the left of ${op}`);
+    if (b === undefined) throw new EmuError(`Invalid number to the right of ${op}`);
+    const range: [bigint, bigint] = op === "+"
+      ? [a, (a + b - 1n) & U64]
+      : op === "-"
+      ? [(a - b + 1n) & U64, a]
+      : [a, b];
+    if (range[0] > range[1]) throw new EmuError("Invalid range");
+    ranges.push(range);
+  }
+  return (pc) => ranges.some(([lo, hi]) => pc >= lo && pc <= hi);
+}

@@ -14,6 +14,7 @@ import {
   isHelp,
   openLog,
   type OptionSetters,
+  parseDfilter,
   parseIcount,
   valueOptions,
 } from "./options.ts";
@@ -101,6 +102,8 @@ export interface UserArgs {
   strace: boolean;
   log: Set<string>;
   logFile?: string;
+  /** `-dfilter`: the blocks (by first address) the in_asm, exec and cpu logs show */
+  dfilter?: (pc: bigint) => boolean;
   seed: bigint;
   /** `-sched`: the thread scheduler's policy and quantum */
   sched?: string;
@@ -145,6 +148,7 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
     }
   },
   D: (r, v) => r.logFile = v,
+  dfilter: (r, v) => r.dfilter = parseDfilter(v),
   plugin: (r, v) => isHelp(v) ? r.pluginHelp = true : r.plugins.push(v),
   loadvm: (r, v) => r.loadvm = v,
   icount: (r, v) => r.rr = parseIcount(v, false).rr ?? r.rr,
@@ -289,7 +293,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     stdout: "inherit",
     stderr: "inherit",
     strace: a.strace ? writeLog : undefined,
-    log: a.log.size ? { categories: a.log, write: writeLog } : undefined,
+    log: a.log.size ? { categories: a.log, write: writeLog, filter: a.dfilter } : undefined,
     accel: a.accel,
     plugins: a.plugins,
     pluginOutput: writeText,

@@ -65,6 +65,32 @@ Deno.test({
     }
   },
 });
+Deno.test({
+  name: "-dfilter: QEMU's ranges choose the blocks in_asm and exec show, and its errors",
+  ignore: !QEMU,
+  async fn() {
+    const filter = "0x10544+0x100,0x10700..0x10720"; // _start and the libc start-up after it
+    const args = ["-d", "in_asm,exec,nochain", "-dfilter", filter, HELLO];
+    const pcs = (r: { stderr: string }) =>
+      new Set(
+        [...r.stderr.matchAll(/^IN: .*\n0x0*([0-9a-f]+):|^Trace 0: \S+ \[0+\/0*([0-9a-f]+)\//gm)]
+          .map((m) => BigInt(`0x${m[1] ?? m[2]}`)),
+      );
+    const [q, e] = await Promise.all([run("qemu-riscv64", args), emu(["user", ...args])]);
+    const qemu = pcs(q), ours = pcs(e);
+    const inside = (pc: bigint) =>
+      pc >= 0x10544n && pc < 0x10660n || pc >= 0x10700n && pc < 0x10740n;
+    assert(qemu.size > 10 && [...qemu].every(inside), [...qemu].join(" "));
+    const missing = [...ours].filter((pc) => !qemu.has(pc));
+    assert(ours.size > 10 && missing.length === 0, `${missing}`);
+    for (const bad of ["0x10+0", "0x20..0x10", "x+1", "0x10+y", "0x10+1,", "1e+3"]) {
+      const a = ["-dfilter", bad, HELLO];
+      const [qb, eb] = await Promise.all([run("qemu-riscv64", a), emu(["user", ...a])]);
+      const line = (r: { stderr: string }) => r.stderr.replace(/^(qemu-riscv64|emu): /, "");
+      assertEquals([eb.code, line(eb)], [qb.code, line(qb)], bad);
+    }
+  },
+});
 if (!QEMU) {
   console.log("cli_help_logs_test: qemu-riscv64 is not installed: skipping the comparison");
 }

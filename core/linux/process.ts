@@ -119,7 +119,11 @@ export class LinuxProcess {
   readonly job: JobState = new JobState();
   /** `-strace` output, if enabled */
   readonly strace?: (line: string) => void;
-  readonly log?: { categories: Set<string>; write: (line: string) => void };
+  readonly log?: {
+    categories: Set<string>;
+    write: (line: string) => void;
+    filter?: (pc: bigint) => boolean;
+  };
   readonly stderr: OutputSink;
   /** extra handlers (scripts may add or override syscalls by name) */
   readonly syscalls: SyscallTable = { ...SYSCALLS };

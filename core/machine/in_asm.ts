@@ -46,15 +46,20 @@ export function formatInsn(target: TargetArch, pc: bigint, bits: number, size: n
   }          ${target.disassemble(bits, size, pc)}`;
 }
 
-/** Logs every block `cpu` translates from now on, through `write` (a hart's: `system`). */
+/**
+ * Logs every block `cpu` translates from now on (those whose first address passes `filter`),
+ * through `write` (a hart's: `system`).
+ */
 export function logInAsm(
   cpu: CpuCore,
   symbolAt: (pc: bigint) => string | undefined,
   write: (text: string) => void,
   system = false,
+  filter: (pc: bigint) => boolean = () => true,
 ): void {
   // The rest of a block that an instruction budget cut is logged with its whole block.
   cpu.tbs.observers.push({
-    onBlock: (tb) => tb.part || write(formatInAsm(tb, cpu.target, symbolAt, system)),
+    onBlock: (tb) =>
+      tb.part || !filter(tb.pc) || write(formatInAsm(tb, cpu.target, symbolAt, system)),
   });
 }
