@@ -34,6 +34,8 @@ export const LOG_CATEGORIES: Record<string, string> = {
     "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
   nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
   int: "show traps and interrupts",
+  mmu: "log MMU activity (accepted: a Linux program's memory has none to log, as in qemu-riscv64)",
+  guest_errors: "log invalid guest actions (accepted: Denemu has no such messages in user mode)",
   unimp: "log unimplemented syscalls",
   strace: "log syscalls (same as -strace)",
   plugin: "output from -plugin tools (always on; accepted for QEMU compatibility)",

@@ -91,6 +91,18 @@ Deno.test({
     }
   },
 });
+Deno.test({
+  name:
+    "-d int,mmu,guest_errors,unimp: accepted, and as quiet as qemu-riscv64's on a Linux program",
+  ignore: !QEMU,
+  async fn() {
+    for (const prog of [HELLO, HELLO.replace("hello", "crash")]) {
+      const args = ["-d", "int,mmu,guest_errors,unimp", prog];
+      const [q, e] = await Promise.all([run("qemu-riscv64", args), emu(["user", ...args])]);
+      assertEquals(e, q);
+    }
+  },
+});
 if (!QEMU) {
   console.log("cli_help_logs_test: qemu-riscv64 is not installed: skipping the comparison");
 }
