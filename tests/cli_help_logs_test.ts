@@ -184,3 +184,23 @@ for (
     },
   });
 }
+
+Deno.test({
+  name: "-d int in system mode: qemu-system-riscv64's trap lines, trap for trap",
+  ignore: !installed("qemu-system-riscv64"),
+  async fn() {
+    // an interrupt's epc is wherever the hart was when it came: the timing is each one's own
+    const traps = (r: { stderr: string }) =>
+      r.stderr.split("\n").filter((l) => l.startsWith("riscv_cpu_do_interrupt: "))
+        .map((l) => l.replace(/(async:1, cause:\w+), epc:0x\w+/, "$1, epc:(async)"));
+    for (const kernel of ["timer", "pmp", "vm_sv39", "svext", "fs", "sstc"]) {
+      const args = [...SYSTEM, "-d", "int", "-kernel", `${ROOT}tests/baremetal/bin/${kernel}.elf`];
+      const [q, e] = await Promise.all([
+        run("qemu-system-riscv64", args),
+        emu(["system", ...args]),
+      ]);
+      assert(traps(q).length > 3, kernel);
+      assertEquals(traps(e), traps(q), kernel);
+    }
+  },
+});
