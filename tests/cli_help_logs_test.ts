@@ -204,3 +204,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "-d help: every item Denemu lists is one of QEMU's, in both commands",
+  ignore: !QEMU || !installed("qemu-system-riscv64"),
+  async fn() {
+    const items = (text: string) =>
+      text.split("\n").slice(1).flatMap((l) => /^([a-z_]+) /.exec(l)?.[1] ?? []);
+    for (
+      const [command, peer, args] of [
+        ["user", "qemu-riscv64", [HELLO]],
+        ["system", "qemu-system-riscv64", []],
+      ] as const
+    ) {
+      const theirs = items((await run(peer, ["-d", "help", ...args])).stdout);
+      const ours = items((await emu([command, "-d", "help"])).stdout);
+      assert(theirs.includes("in_asm") && ours.length > 4, `${theirs} / ${ours}`);
+      assertEquals(ours.filter((i) => !theirs.includes(i)), [], command);
+    }
+  },
+});
