@@ -33,7 +33,7 @@ export const LOG_CATEGORIES: Record<string, string> = {
   exec: "show a trace line for each block the run loop enters: every block with -accel interp; " +
     "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
   nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
-  int: "show traps and interrupts",
+  int: "traps and interrupts (accepted: as in QEMU's user mode, a fault is its signal, unlogged)",
   mmu: "log MMU activity (accepted: a Linux program's memory has none to log, as in qemu-riscv64)",
   guest_errors: "log invalid guest actions (accepted: Denemu has no such messages in user mode)",
   unimp: "log unimplemented syscalls",

@@ -96,8 +96,9 @@ Deno.test({
     "-d int,mmu,guest_errors,unimp: accepted, and as quiet as qemu-riscv64's on a Linux program",
   ignore: !QEMU,
   async fn() {
-    for (const prog of [HELLO, HELLO.replace("hello", "crash")]) {
-      const args = ["-d", "int,mmu,guest_errors,unimp", prog];
+    const crash = HELLO.replace("hello", "crash");
+    for (const prog of [[HELLO], [crash, "segv"], [crash, "ill"]]) {
+      const args = ["-d", "int,mmu,guest_errors,unimp", ...prog];
       const [q, e] = await Promise.all([run("qemu-riscv64", args), emu(["user", ...args])]);
       assertEquals(e, q);
     }
