@@ -18,7 +18,7 @@ import { machineDrives } from "../core/machine/vm_snapshots.ts";
 
 /**
  * `info block [-v]`: each drive as QEMU shows it, e.g.
- * `virtio0 (#block1): disk.qcow2 (qcow2)` then where it is attached, its
+ * `virtio0 (#block100): disk.qcow2 (qcow2)` then where it is attached, its
  * cache mode and its backing file; `verbose` adds qemu-img info's report of
  * each image of its backing chain.
  */
@@ -32,11 +32,14 @@ export function infoBlock(m: Machine, devices: readonly Device[], verbose = fals
     const pci = anonymous[at]?.virtioType?.endsWith("-pci") ? "/virtio-backend" : "";
     return `/machine/peripheral-anon/device[${at}]${pci}`;
   };
-  return machineDrives(m).map((d, i) => {
+  let nodes = 0;
+  return machineDrives(m).map((d) => {
     const flags = d.readOnly ? ", read-only" : "";
     const attached = attachedTo(d);
+    const [node, count] = nodeNumbers(d, nodes);
+    nodes += count;
     const lines = [
-      `${d.name} (#block${i + 1}): ${d.path} (${d.image.format}${flags})`,
+      `${d.name} (#block${node}00): ${d.path} (${d.image.format}${flags})`,
       `    Attached to:      ${attached}`,
       // snapshot=on: QEMU's temporary overlay ignores flushes, as Denemu's in-memory one does
       `    Cache mode:       writeback${d.overlay ? ", ignore flushes" : ""}`,
@@ -46,6 +49,18 @@ export function infoBlock(m: Machine, devices: readonly Device[], verbose = fals
     if (verbose) lines.push("", "Images:", ...chainInfo(d));
     return lines.join("\r\n");
   }).join("\r\n\r\n");
+}
+
+/**
+ * QEMU's number of `d`'s top node, and how many nodes its drive opens, after `before` nodes.
+ * QEMU names anonymous nodes `#block` + a counter + two random digits (Denemu's are 00):
+ * each image of the chain opens a format and a protocol node, top first; a temporary
+ * overlay (`snapshot=on`) opens three while it is created, then its own two on top.
+ */
+function nodeNumbers(d: DeviceDrive, before: number): [number, number] {
+  let chain = 2;
+  for (let b: BlockDriver | undefined = d.image.backing; b; b = b.backing) chain += 2;
+  return d.overlay ? [before + chain + 4, chain + 5] : [before + 1, chain];
 }
 
 /** qemu-img info's lines for each image of `d`'s backing chain, top first. */

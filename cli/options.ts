@@ -218,3 +218,80 @@ export function parseIcount(value: string, allowShift: boolean): IcountOption {
 
 const ICOUNT_HINT = "e.g. -icount rr=record,rrfile=run.rr[,rrfiles=store]" +
   " (system mode also shift=N|auto)";
+
+/**
+ * Where log text goes: the `-D` file (opened here, closed by the caller) or stderr. As in QEMU,
+ * a `%d` in the name is the emulator's process id, and any other `%` is refused.
+ *
+ * @example
+ * ```ts ignore
+ * const { writeText, logFile } = openLog("emu-%d.log"); // emu-4242.log
+ * ```
+ */
+export function openLog(
+  path?: string,
+): { writeText: (text: string) => void; logFile?: Deno.FsFile } {
+  let logFile: Deno.FsFile | undefined;
+  if (path) {
+    const pct = path.indexOf("%");
+    if (pct >= 0 && (path[pct + 1] !== "d" || path.includes("%", pct + 2))) {
+      throw new EmuError(`Bad logfile template: ${path}`, "one %d (the process id) at most");
+    }
+    path = path.replace("%d", `${Deno.pid}`);
+    try {
+      logFile = Deno.openSync(path, { write: true, create: true, truncate: true });
+    } catch (e) {
+      const why = (e as Error).message.split(/ \(os error|\n/)[0];
+      throw new EmuError(`Error opening logfile ${path}: ${why}`);
+    }
+  }
+  const enc = new TextEncoder();
+  const writeText = (text: string) => {
+    const b = enc.encode(text);
+    const w = logFile ?? Deno.stderr;
+    let done = 0;
+    while (done < b.length) done += w.writeSync(b.subarray(done));
+  };
+  return { writeText, logFile };
+}
+
+const U64 = (1n << 64n) - 1n;
+
+/** A number as C's strtoull reads it with base 0 (leading blanks, 0x hex, 0 octal), whole. */
+function strtou64(text: string): bigint | undefined {
+  const t = text.trimStart();
+  if (!/^(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.test(t)) return undefined;
+  const v = BigInt(/^0[0-7]+$/.test(t) ? `0o${t.slice(1)}` : t);
+  return v <= U64 ? v : undefined;
+}
+
+/**
+ * `-dfilter start+len|start-len|start..end[,...]`: which blocks (by their first address) the
+ * `in_asm`, `exec` and `cpu` logs show, with QEMU 7.2's syntax and errors.
+ *
+ * @example
+ * ```ts
+ * import { parseDfilter } from "./options.ts";
+ * const f = parseDfilter("0x1000+0x100,0x3000..0x3fff");
+ * console.log(f(0x10ffn), f(0x1100n), f(0x3fffn)); // true false true
+ * ```
+ */
+export function parseDfilter(spec: string): (pc: bigint) => boolean {
+  const ranges: [bigint, bigint][] = [];
+  for (const r of spec ? spec.split(",") : []) {
+    const op = ["-", "+", ".."].find((o) => r.includes(o));
+    if (!op) throw new EmuError("Bad range specifier");
+    const at = r.indexOf(op);
+    const a = strtou64(r.slice(0, at)), b = strtou64(r.slice(at + op.length));
+    if (a === undefined) throw new EmuError(`Invalid number to the left of ${op}`);
+    if (b === undefined) throw new EmuError(`Invalid number to the right of ${op}`);
+    const range: [bigint, bigint] = op === "+"
+      ? [a, (a + b - 1n) & U64]
+      : op === "-"
+      ? [(a - b + 1n) & U64, a]
+      : [a, b];
+    if (range[0] > range[1]) throw new EmuError("Invalid range");
+    ranges.push(range);
+  }
+  return (pc) => ranges.some(([lo, hi]) => pc >= lo && pc <= hi);
+}

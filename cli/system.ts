@@ -16,7 +16,9 @@ import {
   cpuHelp,
   helpList,
   isHelp,
+  openLog,
   type OptionSetters,
+  parseDfilter,
   parseIcount,
   valueOptions,
 } from "./options.ts";
@@ -147,6 +149,8 @@ export interface SystemArgs {
   gdbWait?: boolean;
   log: Set<string>;
   logFile?: string;
+  /** `-dfilter`: the blocks (by first address) in_asm shows */
+  dfilter?: (pc: bigint) => boolean;
   /** `-loadvm FILE`: start from a snapshot file */
   loadvm?: string;
   /** `-snapshot`: every drive defaults to `snapshot=on` (already applied to `drives`) */
@@ -269,6 +273,13 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
     if (parseLog(v, r.log)) r.helpTopic = "log";
   },
   D: (r, v) => r.logFile = v,
+  dfilter: (r, v) => {
+    try {
+      r.dfilter = parseDfilter(v);
+    } catch (e) {
+      throw new EmuError(`-dfilter ${v}: ${(e as Error).message}`);
+    }
+  },
   serial: (r, v) => v.startsWith("chardev:") ? r.serialChardev = v : r.serial = parseSerial(v),
   monitor: (r, v) => r.monitorStdio = monitorOnStdio("-monitor", v),
   mon: (r, v) => {
@@ -460,15 +471,8 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
  */
 export async function systemBoot(argv: string[]): Promise<number> {
   const a = parseSystemArgs(argv);
-  const logFile = a.logFile
-    ? Deno.openSync(a.logFile, { write: true, create: true, truncate: true })
-    : undefined;
-  const encoder = new TextEncoder();
-  const log = (line: string) => {
-    const bytes = encoder.encode(line + "\n");
-    if (logFile) logFile.writeSync(bytes);
-    else Deno.stderr.writeSync(bytes);
-  };
+  const { writeText, logFile } = openLog(a.logFile);
+  const log = (line: string) => writeText(line + "\n");
   try {
     return await boot(a, log);
   } finally {
@@ -498,7 +502,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
     },
     accel: a.accel,
     seed: a.seed,
-    log: { categories: a.log, write: log },
+    log: { categories: a.log, write: log, filter: a.dfilter },
     plugins: a.plugins,
     pluginOutput: (text) => log(text.replace(/\n$/, "")),
     loadvm: a.loadvm,

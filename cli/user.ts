@@ -12,7 +12,9 @@ import {
   cpuHelp,
   helpList,
   isHelp,
+  openLog,
   type OptionSetters,
+  parseDfilter,
   parseIcount,
   valueOptions,
 } from "./options.ts";
@@ -31,7 +33,9 @@ export const LOG_CATEGORIES: Record<string, string> = {
   exec: "show a trace line for each block the run loop enters: every block with -accel interp; " +
     "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
   nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
-  int: "show traps and interrupts",
+  int: "traps and interrupts (accepted: as in QEMU's user mode, a fault is its signal, unlogged)",
+  mmu: "log MMU activity (accepted: a Linux program's memory has none to log, as in qemu-riscv64)",
+  guest_errors: "log invalid guest actions (accepted: Denemu has no such messages in user mode)",
   unimp: "log unimplemented syscalls",
   strace: "log syscalls (same as -strace)",
   plugin: "output from -plugin tools (always on; accepted for QEMU compatibility)",
@@ -101,6 +105,8 @@ export interface UserArgs {
   strace: boolean;
   log: Set<string>;
   logFile?: string;
+  /** `-dfilter`: the blocks (by first address) the in_asm, exec and cpu logs show */
+  dfilter?: (pc: bigint) => boolean;
   seed: bigint;
   /** `-sched`: the thread scheduler's policy and quantum */
   sched?: string;
@@ -145,6 +151,7 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
     }
   },
   D: (r, v) => r.logFile = v,
+  dfilter: (r, v) => r.dfilter = parseDfilter(v),
   plugin: (r, v) => isHelp(v) ? r.pluginHelp = true : r.plugins.push(v),
   loadvm: (r, v) => r.loadvm = v,
   icount: (r, v) => r.rr = parseIcount(v, false).rr ?? r.rr,
@@ -256,26 +263,6 @@ async function printHelpTopic(a: UserArgs): Promise<boolean> {
   return true;
 }
 
-/** Where log text goes: the `-D` file (opened here, closed by the caller) or stderr. */
-function openLog(path?: string): { writeText: (text: string) => void; logFile?: Deno.FsFile } {
-  let logFile: Deno.FsFile | undefined;
-  if (path) {
-    try {
-      logFile = Deno.openSync(path, { write: true, create: true, truncate: true });
-    } catch (e) {
-      throw new EmuError(`-D ${path}: cannot open (${(e as Error).message.split("\n")[0]})`);
-    }
-  }
-  const enc = new TextEncoder();
-  const writeText = (text: string) => {
-    const b = enc.encode(text);
-    const w = logFile ?? Deno.stderr;
-    let done = 0;
-    while (done < b.length) done += w.writeSync(b.subarray(done));
-  };
-  return { writeText, logFile };
-}
-
 /**
  * Runs `emu user`; returns the exit status (the guest's, or 1 for usage errors).
  *
@@ -309,7 +296,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     stdout: "inherit",
     stderr: "inherit",
     strace: a.strace ? writeLog : undefined,
-    log: a.log.size ? { categories: a.log, write: writeLog } : undefined,
+    log: a.log.size ? { categories: a.log, write: writeLog, filter: a.dfilter } : undefined,
     accel: a.accel,
     plugins: a.plugins,
     pluginOutput: writeText,

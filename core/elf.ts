@@ -59,6 +59,8 @@ export interface ElfSymbol {
   size: bigint;
   /** STT_* type (2 = function, 1 = object) */
   type: number;
+  /** its section's index (0 undefined, 0xff00 and above reserved: absolute, common) */
+  shndx?: number;
 }
 
 /**
@@ -319,8 +321,9 @@ function safeNumber(v: bigint): number {
 }
 
 /**
- * Reads the symbols of `.symtab` (falling back to `.dynsym`) from section
- * headers; returns [] when there are none or they are malformed.
+ * Reads the symbols of `.symtab` (falling back to `.dynsym` unless `dynsym`
+ * is false) from section headers; returns [] when there are none or they are
+ * malformed.
  *
  * @example
  * ```ts ignore
@@ -329,7 +332,7 @@ function safeNumber(v: bigint): number {
  * console.log(syms.find((s) => s.name === "main")?.value);
  * ```
  */
-export function readSymbols(elf: ElfFile): ElfSymbol[] {
+export function readSymbols(elf: ElfFile, dynsym = true): ElfSymbol[] {
   const b = elf.bytes, is64 = elf.elfClass === 2;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   try {
@@ -349,7 +352,8 @@ export function readSymbols(elf: ElfFile): ElfSymbol[] {
       };
     };
     const secs = Array.from({ length: shnum }, (_, i) => sec(i));
-    const tab = secs.find((s) => s.type === 2) ?? secs.find((s) => s.type === 11);
+    const tab = secs.find((s) => s.type === 2) ??
+      (dynsym ? secs.find((s) => s.type === 11) : undefined);
     if (!tab || tab.link >= shnum) return [];
     const strs = secs[tab.link];
     const entsize = is64 ? 24 : 16;
@@ -369,7 +373,8 @@ export function readSymbols(elf: ElfFile): ElfSymbol[] {
       let end = start;
       while (end < b.length && b[end] !== 0) end++;
       const name = dec.decode(b.subarray(start, end));
-      if (name) out.push({ name, value, size, type: info & 0xf });
+      const shndx = dv.getUint16(o + (is64 ? 6 : 14), true);
+      if (name) out.push({ name, value, size, type: info & 0xf, shndx });
     }
     return out;
   } catch {

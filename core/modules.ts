@@ -11,6 +11,7 @@
  */
 
 import { type ElfFile, type ElfSymbol, readSymbols } from "./elf.ts";
+import { LogSymbols } from "./log_symbols.ts";
 
 const PF_X = 1;
 
@@ -55,6 +56,7 @@ export class LoadedModule {
   /** its PT_LOAD segments at run time */
   readonly segments: ModuleSegment[];
   #symbols: ElfSymbol[] | null = null;
+  #logSymbols: LogSymbols | undefined;
 
   /** Describes `elf`, loaded at `bias`, as module `id` of a list. */
   constructor(
@@ -65,6 +67,8 @@ export class LoadedModule {
     /** what was added to the ELF's addresses when it was loaded (0 for fixed-address images) */
     readonly bias: bigint,
     readonly elf: ElfFile,
+    /** how QEMU's ELF loader would read its symbols for the logs; none for an mmapped library */
+    readonly logKind?: "user" | "system",
   ) {
     this.segments = elf.loads.map((s) => ({
       start: s.vaddr + bias,
@@ -84,6 +88,12 @@ export class LoadedModule {
       .filter((s) => s.name !== "" && !s.name.startsWith("$"))
       .map((s) => (this.bias && s.value ? { ...s, value: s.value + this.bias } : s));
     return this.#symbols;
+  }
+
+  /** The function at `pc` as QEMU's `-d` logs name it (none in an image QEMU's loader did not load). */
+  logNameAt(pc: bigint): string | undefined {
+    if (this.logKind) this.#logSymbols ??= new LogSymbols(this.elf, this.bias, this.logKind);
+    return this.#logSymbols?.nameAt(pc);
   }
 
   /** Whether `pc` is in one of its segments. */
@@ -145,11 +155,14 @@ export class ModuleList {
     return this.#list;
   }
 
-  /** Adds the image of `elf` (host file `path`) loaded with `bias`, unless it is there already. */
-  add(path: string, elf: ElfFile, bias: bigint): LoadedModule {
+  /**
+   * Adds the image of `elf` (host file `path`) loaded with `bias`, unless it is there already;
+   * `logKind` when an ELF loader loaded it (not the guest's mmap), as QEMU's logs know it.
+   */
+  add(path: string, elf: ElfFile, bias: bigint, logKind?: "user" | "system"): LoadedModule {
     const known = this.#list.find((m) => m.path === path && m.bias === bias);
     if (known) return known;
-    const m = new LoadedModule(this.#list.length, path, bias, elf);
+    const m = new LoadedModule(this.#list.length, path, bias, elf, logKind);
     this.#list.push(m);
     for (const o of this.observers) o.onLoad(m);
     return m;
@@ -172,5 +185,14 @@ export class ModuleList {
   /** The symbol containing `pc` in whichever module holds it, as `name+0xoff`. */
   symbolAt(pc: bigint): string | undefined {
     return this.at(pc)?.symbolAt(pc);
+  }
+
+  /** The function QEMU's `-d` logs name at `pc` (`IN: name`), searching the latest image first. */
+  logSymbolAt(pc: bigint): string | undefined {
+    for (let i = this.#list.length - 1; i >= 0; i--) {
+      const name = this.#list[i].logNameAt(pc);
+      if (name !== undefined) return name;
+    }
+    return undefined;
   }
 }

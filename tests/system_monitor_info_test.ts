@@ -41,14 +41,15 @@ async function both(args: (p: Peer) => string[], command: string): Promise<[stri
 }
 
 /**
- * `info block` with QEMU's node numbers taken out (they are its own), its empty floppy, SD and
+ * `info block` with the two random digits of QEMU's node numbers taken out (Denemu's are 00: the
+ * counter before them must match), its empty floppy, SD and
  * "none" slots that Denemu's virt lacks, and a snapshot=on drive's temporary overlay (a json:
  * name of a file in /var/tmp there, memory in Denemu) shown as its image.
  */
 function blockList(t: string): string {
   return t.trim().split("\n\n").filter((b) => !b.includes("[not inserted]"))
     .map((b) =>
-      b.replace(/#block\d+/, "#block").replace(
+      b.replace(/#block(\d+)\d\d\b/, "#block$1").replace(
         /json:\{"backing": \{[^}]*"filename": "([^"]*)"\}\}.*\} \(qcow2\)/,
         "$1 (qcow2)",
       )

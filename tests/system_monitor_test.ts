@@ -121,6 +121,10 @@ Deno.test({
       ["-append", "console=ttyS0", "-M", "virt", "-bios", "none", "-nographic"],
       ["-initrd", KERNEL, "-M", "virt", "-bios", "none", "-nographic"],
       ["-nographic", "-monitor", "stdio", ...BOOT],
+      ...["x%s.log", "x%d%d.log", "/nonexistent/x.log"].map((f) => ["-D", f, ...nographic]),
+      ...["0x10+0", "x+1", "0x10..y", "1,"].map((
+        f,
+      ) => ["-dfilter", f, ...BOOT]),
     ];
     // three cases at a time: the machine is shared
     const runs: [Run, Run][] = [];

@@ -26,11 +26,15 @@ import type { LinuxAbi } from "../target.ts";
  */
 export function withExecLog(
   inner: Backend,
-  log: { categories: Set<string>; write: (line: string) => void },
+  log: {
+    categories: Set<string>;
+    write: (line: string) => void;
+    filter?: (pc: bigint) => boolean;
+  },
   abi: Pick<LinuxAbi, "cpuDump">,
-  symbols: { symbolAt(pc: bigint): string | undefined },
+  symbols: { logSymbolAt(pc: bigint): string | undefined },
 ): Backend {
-  const { categories, write } = log;
+  const { categories, write, filter = () => true } = log;
   const exec = categories.has("exec"), cpuRegs = categories.has("cpu"), fpu = categories.has("fpu");
   const nochain = categories.has("nochain");
   if (!exec && !cpuRegs && !nochain) return inner;
@@ -38,8 +42,9 @@ export function withExecLog(
   return {
     name: inner.name,
     exec: (cpu, tb, budget) => {
-      if (exec && !tb.part?.first) {
-        const fn = symbols.symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
+      const shown = filter(tb.pc);
+      if (exec && shown && !tb.part?.first) {
+        const fn = symbols.logSymbolAt(tb.pc) ?? "";
         const fields = [
           word(0n, 16),
           word(tb.pc, 16),
@@ -48,7 +53,7 @@ export function withExecLog(
         ];
         write(`Trace 0: ${hex(tb.pc)} [${fields.join("/")}] ${fn}`);
       }
-      if (cpuRegs) write((abi.cpuDump?.(cpu, fpu) ?? registerRows(cpu)).join("\n"));
+      if (cpuRegs && shown) write((abi.cpuDump?.(cpu, fpu) ?? registerRows(cpu)).join("\n"));
       // nochain: a budget of one block makes the JIT come back after each block.
       return inner.exec(cpu, tb, nochain ? Math.min(budget, tb.insnCount) : budget);
     },

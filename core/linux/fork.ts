@@ -74,7 +74,7 @@ export function copyForFork(
   child.cmdline = parent.cmdline;
   child.trampoline = parent.trampoline;
   child.umask = parent.umask;
-  for (const m of parent.modules.list) child.modules.add(m.path, m.elf, m.bias);
+  for (const m of parent.modules.list) child.modules.add(m.path, m.elf, m.bias, m.logKind);
 }
 
 /** Tells `parent` that `child` ended: SIGCHLD (its status waits for wait4); an orphan is reaped. */

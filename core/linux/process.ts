@@ -11,7 +11,7 @@ import { withExecLog } from "./exec_log.ts";
 import { useAccel } from "../accel.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
-import { EmuError, GuestFault, hex } from "../errors.ts";
+import { EmuError, GuestFault } from "../errors.ts";
 import { GuestMemory, pageNumber } from "../guest_memory.ts";
 import { VirtualClock } from "../clock.ts";
 import { ModuleList } from "../modules.ts";
@@ -119,7 +119,11 @@ export class LinuxProcess {
   readonly job: JobState = new JobState();
   /** `-strace` output, if enabled */
   readonly strace?: (line: string) => void;
-  readonly log?: { categories: Set<string>; write: (line: string) => void };
+  readonly log?: {
+    categories: Set<string>;
+    write: (line: string) => void;
+    filter?: (pc: bigint) => boolean;
+  };
   readonly stderr: OutputSink;
   /** extra handlers (scripts may add or override syscalls by name) */
   readonly syscalls: SyscallTable = { ...SYSCALLS };
@@ -581,10 +585,8 @@ export class LinuxProcess {
   }
 
   #fault(trap: Trap, report: boolean): void {
+    // -d int logs nothing here: qemu-riscv64 and qemu-aarch64 turn a fault into its signal silently
     const p = this.#faultSignal(trap);
-    if (this.log?.categories.has("int")) {
-      this.log.write(`guest trap kind ${trap.kind} cause ${trap.cause} at ${hex(trap.pc)}`);
-    }
     this.signals.force(p);
     if (report) this.#events.push({ kind: "fault", signal: p.signal, trap });
   }

@@ -47,7 +47,11 @@ export interface LinuxProcessOptions {
   /** receives `-strace` lines (without newline) */
   strace?: (line: string) => void;
   /** `-d` logging: categories and where lines go */
-  log?: { categories: Set<string>; write: (line: string) => void };
+  log?: {
+    categories: Set<string>;
+    write: (line: string) => void;
+    filter?: (pc: bigint) => boolean;
+  };
   /** guest pid (default 1000) */
   pid?: number;
   /** execution engine: the IR interpreter (default) or the wasm JIT */

@@ -52,7 +52,7 @@ export function loadProgram(
     ? loadAnywhere(as, elf, as.mmapBase, file)
     : loadImage(as, elf, 0n, file);
   p.loadBias = main.bias;
-  p.modules.add(realProg, elf, main.bias);
+  p.modules.add(realProg, elf, main.bias, "user");
   as.brkStart = as.brk = pageUp(main.end);
   if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
   const stackTop = mapStack(as, as.mmapBase, wantsExecStack(elf));
@@ -74,7 +74,7 @@ export function loadProgram(
     }
     const img = loadAnywhere(as, ielf, as.mmapBase, imageFile(elf.interp, ipath));
     interpBase = img.bias;
-    p.modules.add(ipath, ielf, img.bias);
+    p.modules.add(ipath, ielf, img.bias, "user");
     entry = img.entry;
   }
   p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline, as.mmapBase);

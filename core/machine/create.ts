@@ -34,8 +34,15 @@ export interface CommonOptions {
   plugins?: string[];
   /** where plugin output goes (default: stderr) */
   pluginOutput?: (text: string) => void;
-  /** `-d` logging: the categories (e.g. "in_asm", "int") and where lines go */
-  log?: { categories: Iterable<string>; write: (line: string) => void };
+  /**
+   * `-d` logging: the categories (e.g. "in_asm", "int"), where lines go, and (`-dfilter`) which
+   * blocks, by their first address, the in_asm, exec and cpu items show (default: all)
+   */
+  log?: {
+    categories: Iterable<string>;
+    write: (line: string) => void;
+    filter?: (pc: bigint) => boolean;
+  };
   /**
    * start from this snapshot (QEMU's `-loadvm`): in system mode a tag in the
    * machine's qcow2 disks, as `savevm TAG` left it; a path (with a "/" or the
@@ -196,7 +203,8 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
   const log = opts.log && new Set(opts.log.categories);
   if (log?.has("in_asm")) {
     for (const cpu of driver.cpus ?? [driver.cpu]) {
-      logInAsm(cpu, (pc) => machine.symbolAt(pc), (t) => opts.log!.write(t));
+      const symbolAt = (pc: bigint) => machine.modules.logSymbolAt(pc);
+      logInAsm(cpu, symbolAt, (t) => opts.log!.write(t), "system" in opts, opts.log!.filter);
     }
   }
   const out = opts.pluginOutput ??

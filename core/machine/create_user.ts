@@ -58,7 +58,7 @@ export async function userDriver(
       : stdin,
     stdout: sink(stdout, 1, machine),
     stderr: sink(stderr, 2, machine),
-    log: log && { categories: new Set(log.categories), write: log.write },
+    log: log && { categories: new Set(log.categories), write: log.write, filter: log.filter },
     inputLog,
     net: net === "host" ? hostNetwork(inputLog) : undefined,
   });

@@ -11,21 +11,24 @@ import type { TargetArch } from "../target.ts";
 import type { TranslationBlock } from "../tb.ts";
 
 /**
- * The `-d in_asm` text of `tb`; `symbolAt` names the function it is in.
+ * The `-d in_asm` text of `tb`; `symbolAt` names the function it is in, as QEMU's logs do
+ * (`ModuleList.logSymbolAt`).
  *
  * @example
  * ```ts ignore
- * log(formatInAsm(tb, cpu.target, (pc) => m.symbolAt(pc)));
+ * log(formatInAsm(tb, cpu.target, (pc) => m.modules.logSymbolAt(pc)));
  * ```
  */
 export function formatInAsm(
   tb: TranslationBlock,
   target: TargetArch,
   symbolAt: (pc: bigint) => string | undefined,
+  system = false,
 ): string {
   const lines = tb.insns.map((i) => formatInsn(target, i.pc, i.bits, i.size));
-  const fn = symbolAt(tb.pc)?.replace(/\+0x[0-9a-f]+$/, "") ?? "";
-  return `----------------\nIN: ${fn}\n${lines.join("\n")}\n`;
+  // qemu-system-riscv64's line: the privilege the block runs at (TB flags' low bits), V off
+  if (system) lines.unshift(`Priv: ${tb.flags & 3}; Virt: 0`);
+  return `----------------\nIN: ${symbolAt(tb.pc) ?? ""}\n${lines.join("\n")}\n`;
 }
 
 /**
@@ -43,14 +46,20 @@ export function formatInsn(target: TargetArch, pc: bigint, bits: number, size: n
   }          ${target.disassemble(bits, size, pc)}`;
 }
 
-/** Logs every block `cpu` translates from now on, through `write`. */
+/**
+ * Logs every block `cpu` translates from now on (those whose first address passes `filter`),
+ * through `write` (a hart's: `system`).
+ */
 export function logInAsm(
   cpu: CpuCore,
   symbolAt: (pc: bigint) => string | undefined,
   write: (text: string) => void,
+  system = false,
+  filter: (pc: bigint) => boolean = () => true,
 ): void {
   // The rest of a block that an instruction budget cut is logged with its whole block.
   cpu.tbs.observers.push({
-    onBlock: (tb) => tb.part || write(formatInAsm(tb, cpu.target, symbolAt)),
+    onBlock: (tb) =>
+      tb.part || !filter(tb.pc) || write(formatInAsm(tb, cpu.target, symbolAt, system)),
   });
 }

@@ -215,7 +215,7 @@ export class EmulatedSystem {
       },
       config,
     );
-    for (const path of config.symbols ?? []) modules.add(path, readSymbolFile(path), 0n);
+    for (const path of config.symbols ?? []) modules.add(path, readSymbolFile(path), 0n, "system");
     const hartHooks: Hooks[] = [];
     for (const cpu of cpus) hartHooks.push(new Hooks(cpu, hartHooks[0]));
     const loop = new SystemRunLoop(

@@ -87,7 +87,7 @@ export function loadImage(
   if (elf.machine !== EM_RISCV) {
     throw new EmuError(`${what}: not a RISC-V ELF (e_machine ${elf.machine})`);
   }
-  if (image) image.modules?.add(image.path, elf, 0n);
+  if (image) image.modules?.add(image.path, elf, 0n, "system");
   let low = -1n, high = 0n;
   for (const s of elf.loads) {
     if (s.memsz === 0n) continue;
