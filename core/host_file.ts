@@ -7,6 +7,7 @@
 
 import { EmuError } from "./errors.ts";
 import type { BlockOpenOptions } from "./block.ts";
+import { fallocateHost } from "./host_seek.ts";
 
 const PAGE = 4096;
 
@@ -174,6 +175,24 @@ export class HostFile {
       for (const p of this.#pages.keys()) if (p * PAGE >= size) this.#pages.delete(p);
     }
     this.#size = size;
+  }
+
+  /** Writes zeros over bytes [from, to), in pieces of at most 16 MiB (`full` preallocation). */
+  fillZeros(from: number, to: number): void {
+    const zeros = new Uint8Array(Math.min(Math.max(0, to - from), 16 << 20));
+    for (let at = from; at < to; at += zeros.length) {
+      this.write(at, zeros.subarray(0, Math.min(zeros.length, to - at)));
+    }
+  }
+
+  /**
+   * Grows the file to `to` bytes (if shorter) with bytes [from, to) given
+   * host blocks that read as zeros (qemu-img's `falloc`); a hole where the
+   * host cannot (no FFI, another OS) or with an overlay.
+   */
+  allocate(from: number, to: number): void {
+    if (to > this.#size) this.truncate(to);
+    if (!this.#pages && to > from) fallocateHost(this.path, from, to - from);
   }
 
   /** Makes written data durable (unless opened with QEMU's `cache=unsafe`). */

@@ -28,6 +28,7 @@ import { describeQcow2 } from "./describe.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot, snapshotTable } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
 import { growL1, vmStateOffset } from "./l1.ts";
+import { firstNewCluster, preallocateData } from "./prealloc.ts";
 import { canEmptyCompletely, emptyCompletely } from "./empty.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
 import { be64, headerCluster, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
@@ -341,12 +342,23 @@ export class Qcow2Image implements BlockDriver {
     this.file.write(HeaderField.INCOMPAT, be64(this.header.incompatible));
   }
 
-  /** Allocates guest cluster `index` for preallocation; `fill` writes its zeros too. */
-  preallocateCluster(index: number, fill: boolean): void {
-    this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
-    const host = this.refcounts.alloc();
-    if (fill) this.file.write(host, new Uint8Array(this.clusterSize));
-    else if (host + this.clusterSize > this.file.size) this.file.truncate(host + this.clusterSize);
+  /**
+   * Allocates guest clusters [first, end) for metadata preallocation as QEMU:
+   * for each L2 table, the table first, then one host run for its clusters.
+   */
+  preallocateClusters(first: number, end: number): void {
+    for (let index = first; index < end;) {
+      const n = Math.min(end, (Math.floor(index / this.l2Entries) + 1) * this.l2Entries) - index;
+      this.#writableL2(Math.floor(index / this.l2Entries));
+      const host = this.refcounts.alloc(n), hostEnd = host + n * this.clusterSize;
+      if (hostEnd > this.file.size) this.file.truncate(hostEnd);
+      for (let k = 0; k < n; k++) this.linkCluster(index + k, host + k * this.clusterSize);
+      index += n;
+    }
+  }
+
+  /** Maps guest cluster `index` to host cluster `host`, already counted (preallocation). */
+  linkCluster(index: number, host: number): void {
     this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));
   }
 
@@ -483,9 +495,11 @@ export class Qcow2Image implements BlockDriver {
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
     if (shrinks) this.#truncateTail();
-    if (preallocation === "off") return;
-    for (let i = Math.ceil(old / this.clusterSize); i < Math.ceil(size / this.clusterSize); i++) {
-      this.preallocateCluster(i, preallocation === "full");
+    if (preallocation === "falloc" || preallocation === "full") {
+      return preallocateData(this, old, size, preallocation === "full");
+    }
+    if (preallocation === "metadata") {
+      this.preallocateClusters(firstNewCluster(this, old), Math.ceil(size / this.clusterSize));
     }
   }
 
