@@ -1,6 +1,6 @@
 /**
  * `emu fuzz`: coverage-guided fuzzing of a Linux program, with AFL++'s flags
- * (`-i -o -V -E -m -x -t -s -M -S`) and output directory.
+ * (`-i -o -V -E -m -x -t -s -M -S -f -e`) and output directory.
  *
  * ```text
  * emu fuzz -i IN -o OUT [options] -- prog [args...]   (@@ = the input file)
@@ -35,6 +35,8 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -x file|dir     dictionary in AFL's format (repeatable)
   -f file         the file the program reads its input from, named in its arguments
                   (served from memory; as with afl-fuzz, @@ is then passed as is)
+  -e ext          the input file's extension without -f (OUT/NAME/.cur_input.ext; the
+                  directory is AFL_TMPDIR if set)
   -t insns[+]     timeout in guest instructions (default: from the seeds' runs);
                   seeds that time out are skipped, with or without AFL++'s +
   -s seed         random seed (default 0): one worker with -s is reproducible
@@ -93,6 +95,7 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   },
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
   f: (a, v) => a.inputFile = v,
+  e: (a, v) => a.extension = once("e", a.extension, v),
   g: (a, v) => a.minLength = number("g", v),
   G: (a, v) => a.maxLength = number("G", v),
   T: (a, v) => a.banner = once("T", a.banner, v),
@@ -153,6 +156,8 @@ export interface FuzzArgs extends HarnessArgs {
   maxLength?: number;
   /** `-f`: the file the program reads its input from (`@@` is then left as is, as afl-fuzz) */
   inputFile?: string;
+  /** `-e`: the extension of `.cur_input`, the file `@@` names without `-f` */
+  extension?: string;
   /** `-T`: `afl_banner` in fuzzer_stats (default: the program as given) */
   banner?: string;
   /** afl-fuzz flags accepted that do nothing here, each with why */
@@ -389,6 +394,23 @@ function autoResume(a: FuzzArgs): boolean {
   return true;
 }
 
+/**
+ * The absolute path `@@` names without `-f`, as afl-fuzz 4 makes it: `.cur_input` (with `-e`'s
+ * extension) in AFL_TMPDIR if set, else in the worker's directory. Denemu serves it from memory,
+ * but a directory afl-fuzz could not create it in is refused in its words.
+ */
+function curInput(a: FuzzArgs, dir: string): string {
+  const where = Deno.env.get("AFL_TMPDIR") ?? dir;
+  const name = a.extension === undefined ? ".cur_input" : `.cur_input.${a.extension}`;
+  if (!isDirectory(where) || name.includes("/")) {
+    throw new EmuError(
+      `Unable to create '${where}/${name}'`,
+      name.includes("/") ? "give -e an extension without /" : "AFL_TMPDIR must be a directory",
+    );
+  }
+  return `${Deno.realPathSync(where)}/${name}`;
+}
+
 /** Runs `emu fuzz`; resolves to the exit status. */
 export async function fuzzCommand(argv: string[]): Promise<number> {
   if (argv.includes("-h") || argv.includes("--help")) {
@@ -409,7 +431,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   });
   const dir = `${a.output}/${a.name}`;
   const harnessOpts = a.inputFile === undefined
-    ? harnessOptions(a, Deno.realPathSync(dir) + "/.cur_input")
+    ? harnessOptions(a, curInput(a, dir))
     : { ...harnessOptions(a, resolve(a.inputFile)), inputFile: true };
   const harness = await createUserHarness(harnessOpts);
   const fuzzer = new Fuzzer(harness, {
