@@ -24,6 +24,7 @@ import { resolve } from "node:path";
 import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
+import { fuzzEnv } from "./fuzz_env.ts";
 
 const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
 
@@ -310,6 +311,10 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     i = applyOption(argv, i, SETTERS, WITH_VALUE, "fuzz", a as FuzzArgs);
   }
   if (argv[i] === "--") i++;
+  // afl-fuzz's AFL_INPUT_LEN_MIN/MAX give -g/-G's defaults
+  const env = fuzzEnv();
+  a.minLength ??= env.minLength;
+  a.maxLength ??= env.maxLength;
   if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
   if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
   if (i >= argv.length) throw new EmuError("no program to fuzz", "end with -- prog [args...]");
@@ -428,6 +433,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     argv: emuArgv,
     target: [a.program, ...a.args],
     mainNode: a.mainNode,
+    crashReadme: fuzzEnv().crashReadme,
   });
   const dir = `${a.output}/${a.name}`;
   const harnessOpts = a.inputFile === undefined
@@ -527,11 +533,9 @@ async function campaign(
   harnessKind: string,
   dir: string,
 ): Promise<number> {
-  // afl-fuzz's switches: AFL_NO_UI (status lines, not the screen), AFL_BENCH_UNTIL_CRASH,
-  // AFL_EXIT_WHEN_DONE
-  const tty = Deno.stdout.isTerminal() && Deno.env.get("AFL_NO_UI") === undefined;
-  const untilCrash = Deno.env.get("AFL_BENCH_UNTIL_CRASH") !== undefined;
-  const whenDone = Deno.env.get("AFL_EXIT_WHEN_DONE") !== undefined;
+  const env = fuzzEnv();
+  const tty = Deno.stdout.isTerminal() && !env.noUi;
+  const idle = (env.exitOnTime ?? Infinity) * 1000;
   const stop = () => fuzzer.stopRequested = true;
   Deno.addSignalListener("SIGINT", stop);
   const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
@@ -573,7 +577,9 @@ async function campaign(
     await syncNow();
     const done = () =>
       Date.now() >= deadline || (a.execs !== null && fuzzer.execs >= a.execs) ||
-      (untilCrash && fuzzer.savedCrashes > 0) || (whenDone && fuzzer.exhausted);
+      (env.untilCrash && fuzzer.savedCrashes > 0) || (env.whenDone && fuzzer.exhausted) ||
+      // AFL_EXIT_ON_TIME counts from the last find, and only once there is one (as afl-fuzz)
+      (fuzzer.lastFindTime > 0 && Date.now() - fuzzer.lastFindTime >= idle);
     await fuzzer.run(done, async () => {
       report(false);
       if (Date.now() - lastSync >= SYNC_EVERY_MS) await syncNow();
