@@ -24,7 +24,7 @@ import { resolve } from "node:path";
 import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
-import { fuzzEnv } from "./fuzz_env.ts";
+import { fuzzEnv, ignoredVariables } from "./fuzz_env.ts";
 
 const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
 
@@ -424,7 +424,9 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   }
   const a = parseFuzzArgs(argv);
   if (a.jobs > 1) return await parallelWorkers(argv, a);
-  for (const flag of a.ignored) console.error(`emu fuzz: warning: ignoring ${flag}`);
+  for (const what of [...a.ignored, ...ignoredVariables()]) {
+    console.error(`emu fuzz: warning: ignoring ${what}`);
+  }
   const emuArgv = ["emu", "fuzz", ...argv], commandLine = emuArgv.join(" ");
   const resume = a.input === "-" || autoResume(a);
   const seeds = resume ? [] : campaignSeeds(a.input);

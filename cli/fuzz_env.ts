@@ -55,3 +55,37 @@ export function fuzzEnv(): FuzzEnv {
     maxLength: count("AFL_INPUT_LEN_MAX"),
   };
 }
+
+/**
+ * afl-fuzz 4.04c's variables that change what it does, but name what
+ * Denemu has not (or does its own way): setting one gets a warning.
+ */
+const IGNORED: Record<string, string> = {
+  AFL_HANG_TMOUT: "-t, in guest instructions, is the hang timeout too",
+  AFL_CRASH_EXITCODE: "only a fatal signal counts as a crash",
+  AFL_KILL_SIGNAL: "no child process is killed: runs are restored from a snapshot",
+  AFL_DISABLE_TRIM: "every new queue entry is trimmed",
+  AFL_CUSTOM_MUTATOR_LIBRARY: "there are no custom mutators",
+  AFL_CUSTOM_MUTATOR_ONLY: "there are no custom mutators",
+  AFL_PYTHON_MODULE: "there are no custom mutators",
+  AFL_PRELOAD: "give the program -E LD_PRELOAD=LIB",
+  AFL_TARGET_ENV: "give the program -E VAR=value",
+  AFL_STATSD: "there are no StatsD metrics",
+  AFL_SHUFFLE_QUEUE: "the queue is walked in order",
+  AFL_SYNC_TIME: "workers sync every 5 seconds",
+  AFL_FORCE_UI: "the status screen needs a terminal",
+  AFL_BENCH_JUST_ONE: "use -E 1",
+};
+
+/**
+ * The variables of {@linkcode IGNORED} set in `env`, each with why.
+ *
+ * @example
+ * ```ts
+ * import { ignoredVariables } from "./fuzz_env.ts";
+ * console.log(ignoredVariables({ AFL_STATSD: "1" })); // [ "AFL_STATSD (there are no StatsD metrics)" ]
+ * ```
+ */
+export function ignoredVariables(env: Record<string, string> = Deno.env.toObject()): string[] {
+  return Object.keys(IGNORED).filter((k) => k in env).map((k) => `${k} (${IGNORED[k]})`);
+}
