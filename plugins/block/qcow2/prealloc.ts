@@ -69,7 +69,7 @@ function refcountArea(img: Qcow2Image, start: number, additional: number): numbe
 }
 
 /** The first guest cluster a growth from `oldSize` allocates: the one holding its end if unmapped. */
-export function firstNewCluster(img: Qcow2Image, oldSize: number): number {
+function firstNewCluster(img: Qcow2Image, oldSize: number): number {
   const first = Math.floor(oldSize / img.clusterSize);
   return oldSize % img.clusterSize && img.lookup(first).host ? first + 1 : first;
 }
@@ -89,6 +89,35 @@ export function preallocateData(img: Qcow2Image, oldSize: number, newSize: numbe
   const dataEnd = dataStart + clusters * cs;
   if (full) img.file.fillZeros(img.file.size, dataEnd);
   else img.file.allocate(img.file.size, dataEnd);
-  img.refcounts.update(dataStart, clusters, 1);
-  for (let k = 0; k < clusters; k++) img.linkCluster(guest + k, dataStart + k * cs);
+  img.refcounts.setRun(dataStart / cs, clusters, 1);
+  eachTable(img, guest, guest + clusters, (index, n) => {
+    img.linkRun(index, n, dataStart + (index - guest) * cs);
+  });
+}
+
+/**
+ * Maps the guest clusters from `oldSize` to `newSize` as `metadata` does:
+ * for each L2 table, the table, then one run of host clusters after it
+ * (the file grows over them, a hole).
+ */
+export function preallocateMetadata(img: Qcow2Image, oldSize: number, newSize: number): void {
+  const first = firstNewCluster(img, oldSize), end = Math.ceil(newSize / img.clusterSize);
+  eachTable(img, first, end, (index, n) => {
+    const runEnd = img.linkRun(index, n) + n * img.clusterSize;
+    if (runEnd > img.file.size) img.file.truncate(runEnd);
+  });
+}
+
+/** Calls `f` for each part of guest clusters [first, end) that one L2 table maps. */
+function eachTable(
+  img: Qcow2Image,
+  first: number,
+  end: number,
+  f: (index: number, n: number) => void,
+): void {
+  for (let index = first; index < end;) {
+    const n = Math.min(end, (Math.floor(index / img.l2Entries) + 1) * img.l2Entries) - index;
+    f(index, n);
+    index += n;
+  }
 }
