@@ -11,6 +11,14 @@ import { fallocateHost } from "./host_seek.ts";
 
 const PAGE = 4096;
 
+/** The host's words for the errors posix_fallocate returns (glibc's strerror). */
+const HOST_ERRORS: Record<number, string> = {
+  5: "Input/output error",
+  27: "File too large",
+  28: "No space left on device",
+  122: "Disk quota exceeded",
+};
+
 /**
  * A host file read and written at offsets. With `overlay`, writes stay in an
  * in-memory page map and the file is opened read-only.
@@ -188,11 +196,18 @@ export class HostFile {
   /**
    * Grows the file to `to` bytes (if shorter) with bytes [from, to) given
    * host blocks that read as zeros (qemu-img's `falloc`); a hole where the
-   * host cannot (no FFI, another OS) or with an overlay.
+   * host cannot (no FFI, another OS) or with an overlay. A host that has
+   * no room fails in qemu-img's words, the file's length unchanged.
    */
   allocate(from: number, to: number): void {
+    if (this.readOnly) throw new EmuError(`${this.path}: the image is open read-only`);
+    const err = this.#pages || to <= from ? -1 : fallocateHost(this.path, from, to - from);
+    if (err > 0) {
+      this.handle.truncateSync(this.#size); // what was reserved before the host gave up is freed
+      const why = HOST_ERRORS[err] ?? `error ${err}`;
+      throw new EmuError(`Could not preallocate new data: ${why}`, "free space on the host");
+    }
     if (to > this.#size) this.truncate(to);
-    if (!this.#pages && to > from) fallocateHost(this.path, from, to - from);
   }
 
   /** Makes written data durable (unless opened with QEMU's `cache=unsafe`). */

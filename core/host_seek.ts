@@ -15,7 +15,7 @@ type Libc = Deno.DynamicLibrary<{
   open: { parameters: ["buffer", "i32"]; result: "i32" };
   lseek: { parameters: ["i32", "i64", "i32"]; result: "i64" };
   close: { parameters: ["i32"]; result: "i32" };
-  fallocate: { parameters: ["i32", "i32", "i64", "i64"]; result: "i32" };
+  posix_fallocate: { parameters: ["i32", "i64", "i64"]; result: "i32" };
 }>;
 
 let libc: Libc | null | undefined;
@@ -27,7 +27,7 @@ function loadLibc(): Libc | null {
       open: { parameters: ["buffer", "i32"], result: "i32" },
       lseek: { parameters: ["i32", "i64", "i32"], result: "i64" },
       close: { parameters: ["i32"], result: "i32" },
-      fallocate: { parameters: ["i32", "i32", "i64", "i64"], result: "i32" },
+      posix_fallocate: { parameters: ["i32", "i64", "i64"], result: "i32" },
     });
   } catch {
     libc = null;
@@ -91,22 +91,22 @@ export function seekHostFd(fd: number, offset: number): boolean {
 
 /**
  * Reserves host blocks for bytes [offset, offset+length) of the file at
- * `path` without writing them (Linux's `fallocate` mode 0, as qemu-img's
- * `preallocation=falloc`); the file grows to cover them. False where libc
- * or fallocate cannot be reached (the range then stays a hole).
+ * `path` without writing them (`posix_fallocate`, as qemu-img's
+ * `preallocation=falloc`); the file grows to cover them. Returns 0, the
+ * error number (28: no space), or -1 where libc cannot be reached.
  *
  * @example
  * ```ts ignore
  * fallocateHost("disk.raw", 0, 1 << 20); // 1 MiB of blocks, read as zeros
  * ```
  */
-export function fallocateHost(path: string, offset: number, length: number): boolean {
+export function fallocateHost(path: string, offset: number, length: number): number {
   const lib = loadLibc();
-  if (!lib || Deno.build.os !== "linux" || length <= 0) return false;
+  if (!lib || Deno.build.os !== "linux") return -1;
   const O_WRONLY = 1;
   const fd = lib.symbols.open(new TextEncoder().encode(path + "\0"), O_WRONLY);
-  if (fd < 0) return false;
-  const ok = lib.symbols.fallocate(fd, 0, BigInt(offset), BigInt(length)) === 0;
+  if (fd < 0) return -1;
+  const err = lib.symbols.posix_fallocate(fd, BigInt(offset), BigInt(length));
   lib.symbols.close(fd);
-  return ok;
+  return err;
 }

@@ -136,7 +136,13 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
   file.write(cs, tables);
   const img = new Qcow2Image(file, header, undefined, true);
   for (let c = 0; c < 3; c++) img.refcounts.set(c, 1);
-  img.resize(Math.ceil(options.size / 512) * 512, s.preallocation); // QEMU counts whole sectors
+  try {
+    img.resize(Math.ceil(options.size / 512) * 512, s.preallocation); // QEMU counts whole sectors
+  } catch (e) {
+    img.close();
+    if (!(e instanceof EmuError)) throw e;
+    throw new EmuError(`Could not resize image: ${e.message}`, e.hint);
+  }
   img.close();
   return Promise.resolve();
 }

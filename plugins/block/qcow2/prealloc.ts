@@ -9,6 +9,7 @@
  * @module
  */
 
+import { EmuError } from "../../../plugin_block.ts";
 import { be64, HeaderField } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { writeRefcount } from "./refcount.ts";
@@ -87,8 +88,13 @@ export function preallocateData(img: Qcow2Image, oldSize: number, newSize: numbe
   const used = (img.refcounts.lastUsed() + 1) * cs;
   const dataStart = refcountArea(img, used, clusters + l2Tables);
   const dataEnd = dataStart + clusters * cs;
-  if (full) img.file.fillZeros(img.file.size, dataEnd);
-  else img.file.allocate(img.file.size, dataEnd);
+  try {
+    if (full) img.file.fillZeros(img.file.size, dataEnd);
+    else img.file.allocate(img.file.size, dataEnd);
+  } catch (e) {
+    if (!(e instanceof EmuError)) throw e;
+    throw new EmuError(`Failed to resize underlying file: ${e.message}`, e.hint);
+  }
   img.refcounts.setRun(dataStart / cs, clusters, 1);
   eachTable(img, guest, guest + clusters, (index, n) => {
     img.linkRun(index, n, dataStart + (index - guest) * cs);
