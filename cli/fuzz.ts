@@ -1,6 +1,6 @@
 /**
  * `emu fuzz`: coverage-guided fuzzing of a Linux program, with AFL++'s flags
- * (`-i -o -V -E -m -x -t -s -M -S`) and output directory.
+ * (`-i -o -V -E -m -x -t -s -M -S -f -e`) and output directory.
  *
  * ```text
  * emu fuzz -i IN -o OUT [options] -- prog [args...]   (@@ = the input file)
@@ -24,6 +24,7 @@ import { resolve } from "node:path";
 import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
+import { fuzzEnv, ignoredVariables } from "./fuzz_env.ts";
 
 const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
 
@@ -35,6 +36,8 @@ const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -x file|dir     dictionary in AFL's format (repeatable)
   -f file         the file the program reads its input from, named in its arguments
                   (served from memory; as with afl-fuzz, @@ is then passed as is)
+  -e ext          the input file's extension without -f (OUT/NAME/.cur_input.ext; the
+                  directory is AFL_TMPDIR if set)
   -t insns[+]     timeout in guest instructions (default: from the seeds' runs);
                   seeds that time out are skipped, with or without AFL++'s +
   -s seed         random seed (default 0): one worker with -s is reproducible
@@ -93,6 +96,7 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   },
   j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
   f: (a, v) => a.inputFile = v,
+  e: (a, v) => a.extension = once("e", a.extension, v),
   g: (a, v) => a.minLength = number("g", v),
   G: (a, v) => a.maxLength = number("G", v),
   T: (a, v) => a.banner = once("T", a.banner, v),
@@ -153,6 +157,8 @@ export interface FuzzArgs extends HarnessArgs {
   maxLength?: number;
   /** `-f`: the file the program reads its input from (`@@` is then left as is, as afl-fuzz) */
   inputFile?: string;
+  /** `-e`: the extension of `.cur_input`, the file `@@` names without `-f` */
+  extension?: string;
   /** `-T`: `afl_banner` in fuzzer_stats (default: the program as given) */
   banner?: string;
   /** afl-fuzz flags accepted that do nothing here, each with why */
@@ -305,6 +311,10 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     i = applyOption(argv, i, SETTERS, WITH_VALUE, "fuzz", a as FuzzArgs);
   }
   if (argv[i] === "--") i++;
+  // afl-fuzz's AFL_INPUT_LEN_MIN/MAX give -g/-G's defaults
+  const env = fuzzEnv();
+  a.minLength ??= env.minLength;
+  a.maxLength ??= env.maxLength;
   if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
   if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
   if (i >= argv.length) throw new EmuError("no program to fuzz", "end with -- prog [args...]");
@@ -389,6 +399,23 @@ function autoResume(a: FuzzArgs): boolean {
   return true;
 }
 
+/**
+ * The absolute path `@@` names without `-f`, as afl-fuzz 4 makes it: `.cur_input` (with `-e`'s
+ * extension) in AFL_TMPDIR if set, else in the worker's directory. Denemu serves it from memory,
+ * but a directory afl-fuzz could not create it in is refused in its words.
+ */
+function curInput(a: FuzzArgs, dir: string): string {
+  const where = Deno.env.get("AFL_TMPDIR") ?? dir;
+  const name = a.extension === undefined ? ".cur_input" : `.cur_input.${a.extension}`;
+  if (!isDirectory(where) || name.includes("/")) {
+    throw new EmuError(
+      `Unable to create '${where}/${name}'`,
+      name.includes("/") ? "give -e an extension without /" : "AFL_TMPDIR must be a directory",
+    );
+  }
+  return `${Deno.realPathSync(where)}/${name}`;
+}
+
 /** Runs `emu fuzz`; resolves to the exit status. */
 export async function fuzzCommand(argv: string[]): Promise<number> {
   if (argv.includes("-h") || argv.includes("--help")) {
@@ -397,7 +424,9 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
   }
   const a = parseFuzzArgs(argv);
   if (a.jobs > 1) return await parallelWorkers(argv, a);
-  for (const flag of a.ignored) console.error(`emu fuzz: warning: ignoring ${flag}`);
+  for (const what of [...a.ignored, ...ignoredVariables()]) {
+    console.error(`emu fuzz: warning: ignoring ${what}`);
+  }
   const emuArgv = ["emu", "fuzz", ...argv], commandLine = emuArgv.join(" ");
   const resume = a.input === "-" || autoResume(a);
   const seeds = resume ? [] : campaignSeeds(a.input);
@@ -406,10 +435,11 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     argv: emuArgv,
     target: [a.program, ...a.args],
     mainNode: a.mainNode,
+    crashReadme: fuzzEnv().crashReadme,
   });
   const dir = `${a.output}/${a.name}`;
   const harnessOpts = a.inputFile === undefined
-    ? harnessOptions(a, Deno.realPathSync(dir) + "/.cur_input")
+    ? harnessOptions(a, curInput(a, dir))
     : { ...harnessOptions(a, resolve(a.inputFile)), inputFile: true };
   const harness = await createUserHarness(harnessOpts);
   const fuzzer = new Fuzzer(harness, {
@@ -505,11 +535,9 @@ async function campaign(
   harnessKind: string,
   dir: string,
 ): Promise<number> {
-  // afl-fuzz's switches: AFL_NO_UI (status lines, not the screen), AFL_BENCH_UNTIL_CRASH,
-  // AFL_EXIT_WHEN_DONE
-  const tty = Deno.stdout.isTerminal() && Deno.env.get("AFL_NO_UI") === undefined;
-  const untilCrash = Deno.env.get("AFL_BENCH_UNTIL_CRASH") !== undefined;
-  const whenDone = Deno.env.get("AFL_EXIT_WHEN_DONE") !== undefined;
+  const env = fuzzEnv();
+  const tty = Deno.stdout.isTerminal() && !env.noUi;
+  const idle = (env.exitOnTime ?? Infinity) * 1000;
   const stop = () => fuzzer.stopRequested = true;
   Deno.addSignalListener("SIGINT", stop);
   const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
@@ -551,7 +579,9 @@ async function campaign(
     await syncNow();
     const done = () =>
       Date.now() >= deadline || (a.execs !== null && fuzzer.execs >= a.execs) ||
-      (untilCrash && fuzzer.savedCrashes > 0) || (whenDone && fuzzer.exhausted);
+      (env.untilCrash && fuzzer.savedCrashes > 0) || (env.whenDone && fuzzer.exhausted) ||
+      // AFL_EXIT_ON_TIME counts from the last find, and only once there is one (as afl-fuzz)
+      (fuzzer.lastFindTime > 0 && Date.now() - fuzzer.lastFindTime >= idle);
     await fuzzer.run(done, async () => {
       report(false);
       if (Date.now() - lastSync >= SYNC_EVERY_MS) await syncNow();

@@ -7,8 +7,17 @@
 
 import { EmuError } from "./errors.ts";
 import type { BlockOpenOptions } from "./block.ts";
+import { fallocateHost } from "./host_seek.ts";
 
 const PAGE = 4096;
+
+/** The host's words for the errors posix_fallocate returns (glibc's strerror). */
+const HOST_ERRORS: Record<number, string> = {
+  5: "Input/output error",
+  27: "File too large",
+  28: "No space left on device",
+  122: "Disk quota exceeded",
+};
 
 /**
  * A host file read and written at offsets. With `overlay`, writes stay in an
@@ -175,6 +184,31 @@ export class HostFile {
       for (const p of this.#pages.keys()) if (p * PAGE >= size) this.#pages.delete(p);
     }
     this.#size = size;
+  }
+
+  /** Writes zeros over bytes [from, to), in pieces of at most 16 MiB (`full` preallocation). */
+  fillZeros(from: number, to: number): void {
+    const zeros = new Uint8Array(Math.min(Math.max(0, to - from), 16 << 20));
+    for (let at = from; at < to; at += zeros.length) {
+      this.write(at, zeros.subarray(0, Math.min(zeros.length, to - at)));
+    }
+  }
+
+  /**
+   * Grows the file to `to` bytes (if shorter) with bytes [from, to) given
+   * host blocks that read as zeros (qemu-img's `falloc`); a hole where the
+   * host cannot (no FFI, another OS) or with an overlay. A host that has
+   * no room fails in qemu-img's words, the file's length unchanged.
+   */
+  allocate(from: number, to: number): void {
+    if (this.readOnly) throw new EmuError(`${this.path}: the image is open read-only`);
+    const err = this.#pages || to <= from ? -1 : fallocateHost(this.path, from, to - from);
+    if (err > 0) {
+      this.handle.truncateSync(this.#size); // what was reserved before the host gave up is freed
+      const why = HOST_ERRORS[err] ?? `error ${err}`;
+      throw new EmuError(`Could not preallocate new data: ${why}`, "free space on the host");
+    }
+    if (to > this.#size) this.truncate(to);
   }
 
   /** Makes written data durable (unless opened with QEMU's `cache=unsafe`). */

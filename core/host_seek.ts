@@ -1,7 +1,8 @@
 /**
  * Finding the holes of sparse host files (`lseek` with `SEEK_DATA` and
  * `SEEK_HOLE`, as qemu-img uses them), so that copying a mostly empty 4 GiB
- * raw image does not read 4 GiB of zeros. Deno has no such seek, so this goes
+ * raw image does not read 4 GiB of zeros, and reserving blocks without
+ * writing them (`fallocate`, for qemu-img's `preallocation=falloc`). Deno has no such seek, so this goes
  * through libc by FFI; where FFI is not allowed or libc is not found, every
  * byte counts as data and callers read it.
  *
@@ -14,6 +15,7 @@ type Libc = Deno.DynamicLibrary<{
   open: { parameters: ["buffer", "i32"]; result: "i32" };
   lseek: { parameters: ["i32", "i64", "i32"]; result: "i64" };
   close: { parameters: ["i32"]; result: "i32" };
+  posix_fallocate: { parameters: ["i32", "i64", "i64"]; result: "i32" };
 }>;
 
 let libc: Libc | null | undefined;
@@ -25,6 +27,7 @@ function loadLibc(): Libc | null {
       open: { parameters: ["buffer", "i32"], result: "i32" },
       lseek: { parameters: ["i32", "i64", "i32"], result: "i64" },
       close: { parameters: ["i32"], result: "i32" },
+      posix_fallocate: { parameters: ["i32", "i64", "i64"], result: "i32" },
     });
   } catch {
     libc = null;
@@ -84,4 +87,26 @@ export class SparseMap {
 export function seekHostFd(fd: number, offset: number): boolean {
   const lib = loadLibc();
   return !!lib && Number(lib.symbols.lseek(fd, BigInt(offset), 0)) === offset;
+}
+
+/**
+ * Reserves host blocks for bytes [offset, offset+length) of the file at
+ * `path` without writing them (`posix_fallocate`, as qemu-img's
+ * `preallocation=falloc`); the file grows to cover them. Returns 0, the
+ * error number (28: no space), or -1 where libc cannot be reached.
+ *
+ * @example
+ * ```ts ignore
+ * fallocateHost("disk.raw", 0, 1 << 20); // 1 MiB of blocks, read as zeros
+ * ```
+ */
+export function fallocateHost(path: string, offset: number, length: number): number {
+  const lib = loadLibc();
+  if (!lib || Deno.build.os !== "linux") return -1;
+  const O_WRONLY = 1;
+  const fd = lib.symbols.open(new TextEncoder().encode(path + "\0"), O_WRONLY);
+  if (fd < 0) return -1;
+  const err = lib.symbols.posix_fallocate(fd, BigInt(offset), BigInt(length));
+  lib.symbols.close(fd);
+  return err;
 }

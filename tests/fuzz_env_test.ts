@@ -1,7 +1,7 @@
 // The AFL_* environment variables `emu fuzz` honours as afl-fuzz does:
 // AFL_BENCH_UNTIL_CRASH ends the campaign at its first crash,
 // AFL_EXIT_WHEN_DONE when it is exhausted, AFL_NO_UI prints status lines
-// instead of the screen on a terminal.
+// instead of the screen on a terminal; those it has no use for get a warning.
 import assert from "node:assert/strict";
 
 const dec = new TextDecoder();
@@ -59,4 +59,35 @@ Deno.test({
     assert(!lines.out.includes("\x1b["), JSON.stringify(lines.out));
     assert.match(lines.out, /emu fuzz: .* execs/);
   },
+});
+
+Deno.test("emu fuzz: afl-fuzz's variables that name what Denemu lacks are warned about, not silently ignored", async () => {
+  // before: AFL_CRASH_EXITCODE and the others were not read and the campaign said nothing
+  const inDir = await Deno.makeTempDir(), out = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${inDir}/seed`, "AAAAAAAA");
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "mod.ts",
+      "fuzz",
+      "-i",
+      inDir,
+      "-o",
+      out,
+      "-V",
+      "1",
+      "--",
+      "tests/fuzz/bin/leak",
+      "@@",
+    ],
+    env: { AFL_CRASH_EXITCODE: "3", AFL_HANG_TMOUT: "500" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  for (const d of [inDir, out]) await Deno.remove(d, { recursive: true });
+  const err = dec.decode(r.stderr);
+  assert.equal(r.code, 0, err);
+  assert.match(err, /^emu fuzz: warning: ignoring AFL_CRASH_EXITCODE \(only a fatal signal/m);
+  assert.match(err, /^emu fuzz: warning: ignoring AFL_HANG_TMOUT \(-t, in guest instructions/m);
 });

@@ -45,13 +45,18 @@ interface CopyMode {
   compress: boolean;
   /** zero runs are written as data (`-S 0`: no sparse detection, the output fully allocated) */
   dense: boolean;
+  /**
+   * the target's clusters are preallocated (`-o preallocation=`): data goes in place, so zeros
+   * are found per 4 KiB (qemu-img's `-S`), not per cluster, and left as the target has them
+   */
+  preallocated: boolean;
 }
 
 /** qemu-img convert's largest `-S` (its MAX_BUF_SECTORS of 512 bytes). */
 const MAX_SPARSE = 32768 * 512;
 
 /** The copy mode of `emu img convert`'s flags, refused where qemu-img refuses them. */
-function copyMode(args: ParsedArgs, backing: string | undefined): CopyMode {
+function copyMode(args: ParsedArgs, backing: string | undefined, prealloc?: string): CopyMode {
   const sparse = args.get("S");
   const minSparse = sparse === undefined ? 4096 : Number(parseImageSize(sparse));
   if (minSparse % 512 || minSparse > MAX_SPARSE) {
@@ -70,6 +75,7 @@ function copyMode(args: ParsedArgs, backing: string | undefined): CopyMode {
     topOnly: !!backing,
     compress: args.has("c"),
     dense: minSparse === 0,
+    preallocated: (prealloc ?? "off") !== "off",
   };
 }
 
@@ -81,7 +87,7 @@ function copyImage(
   mode: CopyMode,
   progress: (n: number) => void,
 ): void {
-  const grain = dst.clusterSize ?? 4096;
+  const grain = mode.preallocated && !mode.compress ? 4096 : dst.clusterSize ?? 4096;
   const buffer = new Uint8Array(Math.min(CHUNK + grain, src.size));
   let pos = 0;
   while (pos < src.size) {
@@ -228,7 +234,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const o = parseCreateOptions(args.opts.get("o"));
   const backing = args.get("B") ?? o.backing_file;
   delete o.backing_file;
-  const mode = copyMode(args, backing);
+  const mode = copyMode(args, backing, o.preallocation);
   if (mode.compress && outFormat === "raw") {
     throw new EmuError("Compression not supported for this file format");
   }
@@ -252,6 +258,10 @@ export async function convertCommand(argv: string[]): Promise<number> {
         backingFile: backing,
         backingFormat: backing ? o.backing_fmt ?? args.get("F") : undefined,
         cache,
+      }).catch((e) => {
+        if (!(e instanceof EmuError)) throw e;
+        // qemu-img's words for a target it cannot create
+        throw new EmuError(`${out}: error while converting ${outFormat}: ${e.message}`, e.hint);
       });
     }
     const dst = await openImage(out, { format: outFormat, cache });

@@ -364,6 +364,11 @@ export class Fuzzer {
     return Date.now() - this.startTime;
   }
 
+  /** When the campaign last found a new path (ms since the epoch; 0: none yet). */
+  get lastFindTime(): number {
+    return this.#lastFind;
+  }
+
   /**
    * Whether the campaign is done as afl-fuzz judges it for AFL_EXIT_WHEN_DONE:
    * every entry fuzzed, and over 100 queue cycles without a find.

@@ -205,7 +205,14 @@ export class OutputDir {
   static open(
     out: string,
     name: string,
-    opts: { resume: boolean; argv: string[]; target: string[]; mainNode?: boolean },
+    opts: {
+      resume: boolean;
+      argv: string[];
+      target: string[];
+      mainNode?: boolean;
+      /** false: no `crashes/README.txt` (AFL_NO_CRASH_README) */
+      crashReadme?: boolean;
+    },
   ): OutputDir {
     const path = `${out}/${name}`;
     const dir = new OutputDir(path);
@@ -223,7 +230,9 @@ export class OutputDir {
     for (const sub of AFL_STATE_DIRS) ensureDirectory(`${path}/queue/.state/${sub}`);
     Deno.writeTextFileSync(`${path}/cmdline`, opts.target.map((x) => `${x}\n`).join(""));
     Deno.writeTextFileSync(`${path}/fuzzer_setup`, formatSetup(opts.argv, Deno.env.toObject()));
-    dir.#crashReadme = CRASH_README.replace("%CMD%", opts.argv.join(" "));
+    if (opts.crashReadme !== false) {
+      dir.#crashReadme = CRASH_README.replace("%CMD%", opts.argv.join(" "));
+    }
     if (!exists(`${path}/plot_data`)) Deno.writeTextFileSync(`${path}/plot_data`, PLOT_HEADER);
     // AFL++'s -S instances import only from the directory that has this file (-M).
     if (opts.mainNode) Deno.writeTextFileSync(`${path}/is_main_node`, "");
@@ -286,7 +295,7 @@ export class OutputDir {
   save(sub: "queue" | "crashes" | "hangs", name: string, data: Uint8Array): void {
     Deno.writeFileSync(`${this.path}/${sub}/${name}`, data);
     // afl-fuzz writes crashes/README.txt with the first crash
-    if (sub === "crashes" && !exists(`${this.path}/crashes/README.txt`)) {
+    if (sub === "crashes" && this.#crashReadme && !exists(`${this.path}/crashes/README.txt`)) {
       Deno.writeTextFileSync(`${this.path}/crashes/README.txt`, this.#crashReadme);
     }
   }

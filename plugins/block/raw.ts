@@ -119,9 +119,7 @@ export class RawImage implements BlockDriver {
     if (preallocation === "metadata") {
       throw new EmuError("Unsupported preallocation mode: metadata");
     }
-    const old = this.file.size;
-    this.file.truncate(size);
-    if (preallocation === "full") writeZeros(this.file, old, size);
+    growRaw(this.file, size, preallocation);
   }
 
   flush(): void {
@@ -134,12 +132,18 @@ export class RawImage implements BlockDriver {
   }
 }
 
-/** Writes zeros over bytes `from` to `to` of `file` (full preallocation). */
-function writeZeros(file: HostFile, from: number, to: number): void {
-  const zeros = new Uint8Array(Math.min(to - from, 16 << 20));
-  for (let at = from; at < to; at += zeros.length) {
-    file.write(at, zeros.subarray(0, Math.min(zeros.length, to - at)));
-  }
+/**
+ * Sets the length of the raw `file` as QEMU's file-posix does: `full` writes
+ * zeros over the growth, `falloc` reserves its blocks; growing an empty file
+ * with `off` or `falloc` writes its first block (4 KiB, or a sector for a
+ * smaller size), which QEMU does to speed up probing the alignment later.
+ */
+function growRaw(file: HostFile, size: number, preallocation: Preallocation): void {
+  const old = file.size;
+  if (preallocation === "full") return file.fillZeros(old, size);
+  if (preallocation === "falloc") file.allocate(old, size);
+  else file.truncate(size);
+  if (old === 0 && size > 0) file.write(0, new Uint8Array(size < 4096 ? 512 : 4096));
 }
 
 function create(path: string, options: BlockCreateOptions): Promise<void> {
@@ -152,9 +156,11 @@ function create(path: string, options: BlockCreateOptions): Promise<void> {
   const file = HostFile.create(path, options.cache);
   const size = Math.ceil(options.size / 512) * 512; // QEMU counts whole sectors
   const pre = options.options.preallocation ?? "off";
-  if (pre === "full") writeZeros(file, 0, size);
-  else if (pre === "off" || pre === "falloc") file.truncate(size);
-  else throw new EmuError(`Invalid preallocation mode: '${pre}'`);
+  if (pre === "metadata") throw new EmuError("Unsupported preallocation mode: metadata");
+  if (!["off", "falloc", "full"].includes(pre)) {
+    throw new EmuError(`invalid parameter value: ${pre}`);
+  }
+  growRaw(file, size, pre as Preallocation);
   file.close();
   return Promise.resolve();
 }

@@ -16,7 +16,7 @@ import {
   HostFile,
   parseImageSize,
 } from "../../../plugin_block.ts";
-import { be64, Compat, type Qcow2Header, serializeHeader, V3_HEADER_LENGTH } from "./header.ts";
+import { be64, Compat, headerCluster, type Qcow2Header, V3_HEADER_LENGTH } from "./header.ts";
 import { Qcow2Image } from "./image.ts";
 
 const KNOWN_OPTIONS = [
@@ -78,8 +78,8 @@ export function qcow2Settings(o: Record<string, string>): Qcow2CreateSettings {
   const preallocation = o.preallocation ?? "off";
   if (!["off", "metadata", "falloc", "full"].includes(preallocation)) {
     throw new EmuError(
-      `Invalid preallocation mode: '${preallocation}'`,
-      "use off, metadata or full",
+      `Parameter 'preallocation' does not accept value '${preallocation}'`,
+      "use off, metadata, falloc or full",
     );
   }
   if ((o.compression_type ?? "zlib") !== "zlib") {
@@ -129,17 +129,19 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     otherExtensions: [],
   };
   const file = HostFile.create(path, options.cache);
-  file.write(0, serializeHeader(header));
-  file.write(cs, be64(2 * cs));
-  const block = new Uint8Array(cs);
-  file.write(2 * cs, block);
+  // whole clusters, as QEMU writes them: the header's, the refcount table's and its block's
+  file.write(0, headerCluster(header, cs));
+  const tables = new Uint8Array(2 * cs);
+  tables.set(be64(2 * cs));
+  file.write(cs, tables);
   const img = new Qcow2Image(file, header, undefined, true);
   for (let c = 0; c < 3; c++) img.refcounts.set(c, 1);
-  img.resize(Math.ceil(options.size / 512) * 512); // QEMU counts whole sectors
-  if (s.preallocation !== "off") {
-    for (let i = 0; i < Math.ceil(img.size / cs); i++) {
-      img.preallocateCluster(i, s.preallocation === "full");
-    }
+  try {
+    img.resize(Math.ceil(options.size / 512) * 512, s.preallocation); // QEMU counts whole sectors
+  } catch (e) {
+    img.close();
+    if (!(e instanceof EmuError)) throw e;
+    throw new EmuError(`Could not resize image: ${e.message}`, e.hint);
   }
   img.close();
   return Promise.resolve();

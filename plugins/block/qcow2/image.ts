@@ -28,6 +28,7 @@ import { describeQcow2 } from "./describe.ts";
 import { applySnapshot, createSnapshot, deleteSnapshot, snapshotTable } from "./snapshot_ops.ts";
 import { checkQcow2 } from "./check.ts";
 import { growL1, vmStateOffset } from "./l1.ts";
+import { preallocateData, preallocateMetadata } from "./prealloc.ts";
 import { canEmptyCompletely, emptyCompletely } from "./empty.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
 import { be64, headerCluster, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
@@ -287,16 +288,7 @@ export class Qcow2Image implements BlockDriver {
    * data write, then the L2 entries in one write.
    */
   #writeFresh(index: number, data: Uint8Array): void {
-    const n = data.length / this.clusterSize;
-    const l1Index = Math.floor(index / this.l2Entries);
-    const table = this.#writableL2(l1Index); // the L2 table first, as QEMU: the same layout
-    const host = this.refcounts.alloc(n);
-    this.file.write(host, data);
-    const at = (index % this.l2Entries) * 8;
-    for (let k = 0; k < n; k++) {
-      encodeEntry(table, at + k * 8, host + k * this.clusterSize, { copied: true });
-    }
-    this.file.write(this.l1[l1Index] + at, table.subarray(at, at + n * 8));
+    this.linkRun(index, data.length / this.clusterSize, undefined, data);
   }
 
   #writeCluster(index: number, inCluster: number, part: Uint8Array): void {
@@ -341,13 +333,22 @@ export class Qcow2Image implements BlockDriver {
     this.file.write(HeaderField.INCOMPAT, be64(this.header.incompatible));
   }
 
-  /** Allocates guest cluster `index` for preallocation; `fill` writes its zeros too. */
-  preallocateCluster(index: number, fill: boolean): void {
-    this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
-    const host = this.refcounts.alloc();
-    if (fill) this.file.write(host, new Uint8Array(this.clusterSize));
-    else if (host + this.clusterSize > this.file.size) this.file.truncate(host + this.clusterSize);
-    this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));
+  /**
+   * Maps guest clusters [index, index+n), all in one L2 table, to a run of
+   * host clusters: from `host` (already counted), or else allocated after
+   * the table and given `data` if any (before the entries that reach it),
+   * as QEMU lays them out. One write of the table. Returns the run's offset.
+   */
+  linkRun(index: number, n: number, host?: number, data?: Uint8Array): number {
+    const l1Index = Math.floor(index / this.l2Entries), from = index % this.l2Entries;
+    const table = this.#writableL2(l1Index);
+    const at = host ?? this.refcounts.alloc(n);
+    if (data) this.file.write(at, data);
+    for (let k = 0; k < n; k++) {
+      encodeEntry(table, (from + k) * 8, at + k * this.clusterSize, { copied: true });
+    }
+    this.file.write(this.l1[l1Index] + from * 8, table.subarray(from * 8, (from + n) * 8));
+    return at;
   }
 
   /** Stores one whole guest cluster compressed (uncompressed if it does not shrink). */
@@ -483,10 +484,10 @@ export class Qcow2Image implements BlockDriver {
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
     if (shrinks) this.#truncateTail();
-    if (preallocation === "off") return;
-    for (let i = Math.ceil(old / this.clusterSize); i < Math.ceil(size / this.clusterSize); i++) {
-      this.preallocateCluster(i, preallocation === "full");
+    if (preallocation === "falloc" || preallocation === "full") {
+      return preallocateData(this, old, size, preallocation === "full");
     }
+    if (preallocation === "metadata") preallocateMetadata(this, old, size);
   }
 
   /** Cuts the file after its last cluster in use, as QEMU does after a shrink. */

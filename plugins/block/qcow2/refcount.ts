@@ -138,7 +138,7 @@ export class Refcounts {
   }
 
   /** Sets the refcounts of clusters [first, first+n) to `value`: one write per refcount block. */
-  #setRun(first: number, n: number, value: number): void {
+  setRun(first: number, n: number, value: number): void {
     for (let i = first; i < first + n;) {
       const bi = Math.floor(i / this.perBlock);
       const end = Math.min(first + n, (bi + 1) * this.perBlock);
@@ -316,7 +316,7 @@ export class Refcounts {
   alloc(n = 1): number {
     const first = this.#findFree(n);
     const blocks = this.#coverRun(first, n);
-    this.#setRun(first, n, 1);
+    this.setRun(first, n, 1);
     for (const b of blocks) this.set(b, 1);
     this.#pending = [0, 0];
     if (first === this.#freeHint) this.#freeHint = first + n;

@@ -1,0 +1,93 @@
+// afl-fuzz 4.04c's environment variables that a campaign script sets, beside afl-fuzz on a native
+// build of the same target in the same run: AFL_NO_CRASH_README (no crashes/README.txt),
+// AFL_EXIT_ON_TIME (stop that many seconds after the last new path, once there is one) and
+// AFL_INPUT_LEN_MAX (-G's default).
+import assert from "node:assert/strict";
+import { AFL_ENV, aflTest, aflWorkspace, missingAfl } from "./util/afl.ts";
+
+const missing = await missingAfl("fuzz_env_afl_test");
+
+/** afl-fuzz and emu fuzz on `target` with `env`, for at most `seconds`: their output dirs. */
+async function both(target: string, env: Record<string, string>, seconds: number) {
+  const { dir, bin } = await aflWorkspace(target);
+  const args = (o: string) => ["-i", `${dir}/in`, "-o", `${dir}/${o}`, "-V", `${seconds}`, "--"];
+  const run = async (cmd: string, argv: string[]) => {
+    const r = await new Deno.Command(cmd, { args: argv, env: { ...AFL_ENV, ...env } }).output();
+    assert.equal(r.code, 0, `${cmd} ${argv.join(" ")}`);
+  };
+  await run("afl-fuzz", [...args("afl"), bin, "@@"]);
+  await run(Deno.execPath(), [
+    "run",
+    "-A",
+    "mod.ts",
+    "fuzz",
+    ...args("den"),
+    `tests/fuzz/bin/${target}`,
+    "@@",
+  ]);
+  return { dir, nodes: { afl: `${dir}/afl/default`, den: `${dir}/den/default` } };
+}
+
+function stat(node: string, key: string): number {
+  const stats = Deno.readTextFileSync(`${node}/fuzzer_stats`);
+  return Number(new RegExp(`^${key}\\s*: (\\d+)`, "m").exec(stats)?.[1]);
+}
+
+function names(path: string): string[] {
+  return [...Deno.readDirSync(path)].map((e) => e.name).sort();
+}
+
+Deno.test(
+  aflTest("emu fuzz: AFL_NO_CRASH_README leaves crashes/README.txt out, as afl-fuzz", missing),
+  async () => {
+    // pathname crashes on an input starting with '!': both find it in seconds
+    const env = { AFL_BENCH_UNTIL_CRASH: "1", AFL_NO_CRASH_README: "1" };
+    const { dir, nodes } = await both("pathname", env, 60);
+    for (const [name, node] of Object.entries(nodes)) {
+      const crashes = names(`${node}/crashes`);
+      // before: Denemu wrote README.txt with the first crash all the same
+      assert(
+        crashes.length === 1 && crashes[0].startsWith("id:000000,sig:11,"),
+        `${name}: ${crashes}`,
+      );
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test(
+  aflTest(
+    "emu fuzz: AFL_EXIT_ON_TIME ends a campaign idle that long after a find, as afl-fuzz",
+    missing,
+  ),
+  async () => {
+    // magic32's short inputs and its crash come at once, then nothing new: both stop early
+    const found = await both("magic32", { AFL_EXIT_ON_TIME: "2" }, 40);
+    for (const [name, node] of Object.entries(found.nodes)) {
+      assert(stat(node, "last_find") > 0, `${name}: no find`);
+      assert(stat(node, "run_time") < 30, `${name} ran ${stat(node, "run_time")} s`);
+    }
+    await Deno.remove(found.dir, { recursive: true });
+    // leak's one path is its seed's: without a find the campaign runs its -V
+    const none = await both("leak", { AFL_EXIT_ON_TIME: "1" }, 5);
+    for (const [name, node] of Object.entries(none.nodes)) {
+      assert.equal(stat(node, "last_find"), 0, name);
+      assert(stat(node, "run_time") >= 4, `${name} ran ${stat(node, "run_time")} s`);
+    }
+    await Deno.remove(none.dir, { recursive: true });
+  },
+);
+
+Deno.test(
+  aflTest("emu fuzz: AFL_INPUT_LEN_MAX cuts the inputs run as -G does, as afl-fuzz", missing),
+  async () => {
+    const { dir, nodes } = await both("state", { AFL_INPUT_LEN_MAX: "4" }, 3);
+    for (const [name, node] of Object.entries(nodes)) {
+      const sizes = names(`${node}/queue`).filter((n) => n.startsWith("id:"))
+        .map((n) => Deno.statSync(`${node}/queue/${n}`).size);
+      // the seed (8 bytes) is kept as it is; before: Denemu's finds grew past 4 bytes
+      assert(sizes.length > 1 && sizes.slice(1).every((n) => n <= 4), `${name}: ${sizes}`);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+);
