@@ -226,6 +226,22 @@ imageTest(
   },
 );
 
+imageTest(
+  `img check -r all: a rebuild refused where the snapshot table lies, as in qemu-img (the header was zeroed)`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "q.qcow2", "1M"], dir);
+    // 65537 snapshots at offset 0: -r all keeps 65536, over the header and the tables
+    await poke(`${dir}/q.qcow2`, 60, 4, 65537n);
+    await Deno.copyFile(`${dir}/q.qcow2`, `${dir}/e.qcow2`);
+    const theirs = await qemuImg(["check", "-r", "all", "q.qcow2"], dir, [1]);
+    const ours = await emuImgWithin(120_000, ["check", "-r", "all", "e.qcow2"], dir);
+    const end = (r: { stderr: string }) => r.stderr.trim().split("\n").slice(-3);
+    assertEquals([ours.code, end(ours)], [theirs.code, end(theirs)]);
+    assertEquals(end(ours)[0].includes("(overlaps with snapshot table)"), true);
+    assertEquals(await Deno.readFile(`${dir}/e.qcow2`), await Deno.readFile(`${dir}/q.qcow2`));
+  },
+);
+
 Deno.test("qcow2 snapshot table: offsets past 2^31 are aligned without 32-bit overflow (check -r all seek)", async () => {
   const { HostFile } = await import("../core/host_file.ts");
   const { readSnapshotTable, snapshotTableEnd } = await import(
