@@ -6,7 +6,7 @@
  * (also `-l`), `convert -c/-S/-l`, `snapshot -c/-a/-d`, `resize` up, down and
  * with `--preallocation=full`, and `commit`. Seeds are made at start with `emu img`: qcow2 v3 and
  * v2, 4 KiB and 64 KiB clusters, compressed clusters, 1- and 64-bit
- * refcounts, an overlay on a backing file, raw, and an internal snapshot. Mutations: bit flips,
+ * refcounts, an overlay on a backing file, and raw. Mutations: bit flips,
  * truncation, header fields set to boundary values, and L1, L2, refcount
  * table and refcount block entries set to boundary or random values.
  *
@@ -106,10 +106,6 @@ async function makeSeeds(): Promise<{ seeds: Seed[]; base: Uint8Array }> {
       format: "qcow2" as const,
     })));
     seeds.push({ name: "raw", bytes: raw.slice(0, 64 << 10), format: "raw" });
-    const snapshot = join(dir, "v3-4k.qcow2"); // after raw: older reproducers keep their seed
-    const taken = await img(["snapshot", "-c", "s0", snapshot]);
-    if (taken.code) throw new Error(`seed snapshot: ${taken.out}`);
-    seeds.push({ name: "snapshot", bytes: await Deno.readFile(snapshot), format: "qcow2" });
     return seedImages = { seeds, base: await Deno.readFile(join(dir, BASE)) };
   } finally {
     await Deno.remove(dir, { recursive: true });
