@@ -168,7 +168,10 @@ function qemuUint32(what: string, key: string, raw: string): number {
   const digits = m[2].length > 1 && m[2][0] === "0" && !/^0x/i.test(m[2])
     ? `0o${m[2].slice(1)}`
     : m[2];
-  const n = BigInt.asUintN(64, (m[1] ? -1n : 1n) * BigInt(digits));
+  const magnitude = BigInt(digits);
+  // past 2^64 - 1 strtoull overflows (ERANGE): QEMU's uint64 error, either sign
+  if (magnitude >= 2n ** 64n) throw new EmuError(`${what}: Parameter '${key}' expects uint64`);
+  const n = BigInt.asUintN(64, (m[1] ? -1n : 1n) * magnitude);
   if (n >= 2n ** 32n) throw new EmuError(`${what}: Parameter '${key}' expects uint32_t`);
   return Number(n);
 }

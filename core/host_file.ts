@@ -110,7 +110,10 @@ export class HostFile {
 
   /** Fills `out` with the bytes at `offset` (zeros past the end of the file). */
   readInto(offset: number, out: Uint8Array): void {
-    const end = Math.min(offset + out.length, this.#size);
+    // with an overlay, what lies past the host file is in its pages: no seek there (a bad
+    // table's offset may be past what the host file system allows)
+    const hostSize = this.#pages ? Math.min(this.#size, this.#fileSize) : this.#size;
+    const end = Math.min(offset + out.length, hostSize);
     let done = 0;
     if (end > offset) {
       this.handle.seekSync(offset, Deno.SeekMode.Start);

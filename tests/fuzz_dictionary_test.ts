@@ -61,7 +61,9 @@ Deno.test({
     assert((await cc.output()).success);
     await Deno.writeTextFile(
       `${dir}/levels.dict`,
-      '# AFL levels\nkw0="zero"\nkw1@1="one"\nkw2@2="two"\nbad line\n"\\r\\n"\n"x\\x41"\n',
+      '# AFL levels\nkw0="zero"\nkw1@1="one"\nkw2@2="two"\nbad line\n"\\r\\n"\n"x\\x41"\n' +
+        // afl-fuzz takes an empty name, an `@` without digits (level 0), no `=` or several
+        '="eq"\nk@ ="at"\n@="bare"\nk "sp"\nk=== "eqs"\nk@ 1="malformed"\n',
     );
     const dicts = [`${dir}/levels.dict`, `${dir}/levels.dict@1`, `${dir}/levels.dict@2`];
     dicts.push(await tokenDir(dir));

@@ -2,7 +2,7 @@
 // each compared with qemu-img in the same run.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { emuImg, imageTest, poke, qemuImg, run } from "./util/qemu_img.ts";
+import { emuImg, emuImgWithin, imageTest, poke, qemuImg, run } from "./util/qemu_img.ts";
 
 imageTest(`img check: an L2 table far past the end of the file (was a hang)`, async (dir) => {
   await qemuImg(
@@ -196,6 +196,49 @@ imageTest(
     const check = async (cmd: typeof emuImg, name: string) =>
       JSON.parse((await cmd(["check", "--output=json", name], dir)).stdout)["image-end-offset"];
     assertEquals(await check(emuImg, "t.qcow2"), await check(qemuImg, "q.qcow2"));
+  },
+);
+
+imageTest(
+  `img info/snapshot -l: a count of 2^32-1 snapshots is refused unread, as qemu-img does (was a hang)`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "d.qcow2", "1M"], dir);
+    await poke(`${dir}/d.qcow2`, 60, 4, 0xffffffffn); // nb_snapshots; the table at offset 0
+    for (const args of [["info"], ["snapshot", "-l"]]) {
+      const theirs = await qemuImg([...args, "d.qcow2"], dir, [1]);
+      const ours = await emuImgWithin(60_000, [...args, "d.qcow2"], dir);
+      assertEquals(theirs.stderr.trim().endsWith(": Snapshot table too large"), true);
+      assertEquals([ours.code, ours.stderr], [1, "emu: d.qcow2: Snapshot table too large\n"]);
+    }
+  },
+);
+
+imageTest(
+  `img measure -l: a snapshot applied in memory over an active L1 table at 2^55 (was EINVAL from a seek)`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "d.qcow2", "1M"], dir);
+    await poke(`${dir}/d.qcow2`, 40, 8, 1n << 55n); // l1_table_offset: past the end, reads as 0
+    await qemuImg(["snapshot", "-c", "s1", "d.qcow2"], dir);
+    const args = ["measure", "-O", "qcow2", "-l", "s1", "d.qcow2"];
+    const theirs = await qemuImg(args, dir);
+    const ours = await emuImgWithin(60_000, args, dir);
+    assertEquals([ours.code, ours.stdout, ours.stderr], [0, theirs.stdout, ""]);
+  },
+);
+
+imageTest(
+  `img check -r all: a rebuild refused where the snapshot table lies, as in qemu-img (the header was zeroed)`,
+  async (dir) => {
+    await qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", "q.qcow2", "1M"], dir);
+    // 65537 snapshots at offset 0: -r all keeps 65536, over the header and the tables
+    await poke(`${dir}/q.qcow2`, 60, 4, 65537n);
+    await Deno.copyFile(`${dir}/q.qcow2`, `${dir}/e.qcow2`);
+    const theirs = await qemuImg(["check", "-r", "all", "q.qcow2"], dir, [1]);
+    const ours = await emuImgWithin(120_000, ["check", "-r", "all", "e.qcow2"], dir);
+    const end = (r: { stderr: string }) => r.stderr.trim().split("\n").slice(-3);
+    assertEquals([ours.code, end(ours)], [theirs.code, end(theirs)]);
+    assertEquals(end(ours)[0].includes("(overlaps with snapshot table)"), true);
+    assertEquals(await Deno.readFile(`${dir}/e.qcow2`), await Deno.readFile(`${dir}/q.qcow2`));
   },
 );
 

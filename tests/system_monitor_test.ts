@@ -106,7 +106,8 @@ Deno.test({
       ["-rtc", "base=utc,clock=vm,driftfix=slew", ...nographic],
       ["-global", "virtio-pci.disable-legacy=on", "-accel", "tcg,thread=single", ...nographic],
       ["-accel", "tcg,tb-size=0x40", ...nographic],
-      ...["abc", "-1", "5000000000", "1.5"].map((n) => ["-accel", `tcg,tb-size=${n}`, ...BOOT]),
+      ...["abc", "-1", "5000000000", "1.5", "99999999999999999999", "-99999999999999999999"]
+        .map((n) => ["-accel", `tcg,tb-size=${n}`, ...BOOT]),
       ["-machine", "virt,accel=tcg", "-cpu", "rv64,pmp=true,mmu=on", "-k", "en-us", ...nographic],
       ["-nodefaults", ...nographic],
       [

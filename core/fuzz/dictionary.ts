@@ -36,7 +36,9 @@ export function parseDictionary(
   text.split("\n").forEach((raw, i) => {
     const line = raw.trim(), where = `${name}:${i + 1}`;
     if (!line || line.startsWith("#")) return;
-    const m = /^(?:[A-Za-z0-9_]+(?:@([0-9]+))?\s*=\s*)?"(.*)"$/.exec(line);
+    // as afl-fuzz: a name (maybe empty), `@` and the level's digits (none: 0), then any spaces
+    // and `=` signs before the quote
+    const m = /^(?:[A-Za-z0-9_]*(?:@([0-9]*))?[\s=]*)?"(.*)"$/.exec(line);
     if (!m) return warn(`${where}: not a dictionary line (want name="value"): skipped`);
     if (Number(m[1] ?? 0) > level) return;
     const bytes = unescapeToken(m[2], (why) => warn(`${where}: ${why}`));

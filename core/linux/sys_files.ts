@@ -582,6 +582,5 @@ export const fileSyscalls: SyscallTable = {
   fallocate,
   fsync: (p, a) => (p.fds.get(int(a[0])), 0),
   fdatasync: (p, a) => (p.fds.get(int(a[0])), 0),
-  fadvise64: (p, a) => (p.fds.get(int(a[0])), 0),
   flock: (p, a) => (p.fds.get(int(a[0])), 0),
 };

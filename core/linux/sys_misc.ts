@@ -1,12 +1,12 @@
 /**
- * Miscellaneous syscalls: getrandom (the seeded generator), the sync family, readahead and
- * close_range.
+ * Miscellaneous syscalls: getrandom (the seeded generator), the sync family, readahead,
+ * fadvise64 and close_range.
  *
  * @module
  */
 
 import { E, SysError } from "./errno.ts";
-import { HostFile } from "./fds.ts";
+import { HostFile, O, type OpenFile, S_IF, S_IFMT } from "./fds.ts";
 import { int, len, put, type SyscallTable } from "./syscall.ts";
 
 /**
@@ -38,9 +38,21 @@ export const miscSyscalls: SyscallTable = {
     }
     return 0;
   },
+  // Linux's ksys_readahead: a file open for reading, a regular file or a block device
   readahead: (p, a) => {
-    if (!(p.fds.get(int(a[0])) instanceof HostFile)) throw new SysError(E.EINVAL);
-    return 0;
+    const f = p.fds.get(int(a[0])), kind = f.stat().mode & S_IFMT;
+    if ((f.statusFlags & O.ACCMODE) === O.WRONLY || f.statusFlags & O.PATH) {
+      throw new SysError(E.EBADF);
+    }
+    if (!(f instanceof HostFile) || (kind !== S_IF.REG && kind !== S_IF.BLK)) {
+      throw new SysError(E.EINVAL);
+    }
+    return fadvise(f, a[2], POSIX_FADV_WILLNEED);
+  },
+  fadvise64: (p, a) => {
+    const f = p.fds.get(int(a[0]));
+    if (f.statusFlags & O.PATH) throw new SysError(E.EBADF);
+    return fadvise(f, a[2], int(a[3]));
   },
   close_range: (p, a) => {
     const first = Number(BigInt.asUintN(32, a[0])), last = Number(BigInt.asUintN(32, a[1]));
@@ -55,3 +67,16 @@ export const miscSyscalls: SyscallTable = {
     return 0;
   },
 };
+
+const POSIX_FADV_WILLNEED = 3;
+
+/**
+ * Linux's generic_fadvise checks, in its order: a FIFO is ESPIPE, a negative
+ * length or an advice past POSIX_FADV_NOREUSE (5) EINVAL; then there is
+ * nothing to do (the guest's files are the host's: the host caches them).
+ */
+function fadvise(f: OpenFile, length: bigint, advice: number): number {
+  if ((f.stat().mode & S_IFMT) === S_IF.FIFO) throw new SysError(E.ESPIPE);
+  if (BigInt.asIntN(64, length) < 0n || advice < 0 || advice > 5) throw new SysError(E.EINVAL);
+  return 0;
+}

@@ -1,8 +1,10 @@
 /**
  * `image`: mutated qcow2 and raw disk images through `emu img info`, `check`,
- * `map` and `convert -O raw`, then `snapshot -c/-a/-d` and `resize` up and down, and opened as a system-mode drive is (random
+ * `map` and `convert -O raw`, opened as a system-mode drive is (random
  * reads, writes and zeroing through the format driver, writes kept in memory
- * as `snapshot=on` does). Seeds are made at start with `emu img`: qcow2 v3 and
+ * as `snapshot=on` does), then `snapshot -l`, `check -r all`, `measure`
+ * (also `-l`), `convert -c/-S/-l`, `snapshot -c/-a/-d`, `resize` up, down and
+ * with `--preallocation=full`, and `commit`. Seeds are made at start with `emu img`: qcow2 v3 and
  * v2, 4 KiB and 64 KiB clusters, compressed clusters, 1- and 64-bit
  * refcounts, an overlay on a backing file, and raw. Mutations: bit flips,
  * truncation, header fields set to boundary values, and L1, L2, refcount
@@ -35,14 +37,28 @@ const HAVE_QEMU_IMG = await which("qemu-img");
 const BASE = "base.qcow2";
 /** Stands for the image's path in {@linkcode WRITES}. */
 const IMAGE = "IMAGE";
+/** Stands for a new file beside the image in {@linkcode WRITES}. */
+const OUT = "OUT";
 
-/** Commands that change the image, run last in this order (`-f` follows the name). */
+/**
+ * Commands run last in this order, most of them changing the image (`-f`
+ * follows the name); `commit` writes the overlay's data into its backing file.
+ */
 const WRITES = [
+  ["snapshot", "-l", IMAGE],
+  ["check", "-r", "all", IMAGE],
+  ["measure", "-O", "qcow2", IMAGE],
+  ["convert", "-c", "-O", "qcow2", "-o", "cluster_size=4096", IMAGE, OUT],
+  ["convert", "-S", "4k", "-O", "raw", IMAGE, OUT],
   ["snapshot", "-c", "s1", IMAGE],
+  ["measure", "-O", "qcow2", "-l", "s1", IMAGE],
+  ["convert", "-l", "snapshot.name=s1", "-O", "raw", IMAGE, OUT],
   ["snapshot", "-a", "s1", IMAGE],
   ["snapshot", "-d", "s1", IMAGE],
   ["resize", "--shrink", "-q", IMAGE, "+1M"],
   ["resize", "--shrink", "-q", IMAGE, "-512K"],
+  ["resize", "--preallocation=full", "-q", IMAGE, "+64K"],
+  ["commit", "-q", IMAGE],
 ];
 
 /** The seeds: [name, bytes, format]; the overlay's backing file is {@linkcode BASE}. */
@@ -192,8 +208,9 @@ async function check(input: Uint8Array, withQemu = false): Promise<string | null
       () => img(["convert", ...f, "-O", "raw", path, join(dir, "out.raw")]),
     );
     if (converted) return converted;
+    const named: Record<string, string> = { [IMAGE]: path, [OUT]: join(dir, "out.img") };
     for (const args of WRITES) {
-      const line = [args[0], ...f, ...args.slice(1).map((a) => a === IMAGE ? path : a)];
+      const line = [args[0], ...f, ...args.slice(1).map((a) => named[a] ?? a)];
       const failure = await step(args.join(" "), () => img(line));
       if (failure) return failure;
     }

@@ -8,9 +8,16 @@ export interface Ran {
   stderr: string;
 }
 
-/** Runs `cmd args...` and collects its output. */
-export async function run(cmd: string, args: string[], cwd?: string): Promise<Ran> {
-  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).output();
+/** Runs `cmd args...` and collects its output; killed (status 143) after `limitMs` if given. */
+export async function run(
+  cmd: string,
+  args: string[],
+  cwd?: string,
+  limitMs?: number,
+): Promise<Ran> {
+  const signal = limitMs === undefined ? undefined : AbortSignal.timeout(limitMs);
+  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped", signal })
+    .output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -19,7 +26,12 @@ const CLI = new URL("../../cli/run.ts", import.meta.url).pathname;
 
 /** Runs `emu img args...` in a child process, as `deno task emu img` does. */
 export function emuImg(args: string[], cwd?: string): Promise<Ran> {
-  return run(Deno.execPath(), ["run", "-A", CLI, "img", ...args], cwd);
+  return emuImgWithin(undefined, args, cwd);
+}
+
+/** {@linkcode emuImg}, killed (status 143) after `limitMs`: a hang fails the test. */
+export function emuImgWithin(limitMs: number | undefined, args: string[], cwd?: string) {
+  return run(Deno.execPath(), ["run", "-A", CLI, "img", ...args], cwd, limitMs);
 }
 
 /** Runs qemu-img and fails the test with its stderr if it fails with an unexpected status. */

@@ -20,7 +20,12 @@ import type { CheckResult } from "../../../plugin_block.ts";
 import { be64, HeaderField, Incompat } from "./header.ts";
 import type { Qcow2Image } from "./image.ts";
 import { rebuildRefcounts } from "./check_rebuild.ts";
-import { type Qcow2Snapshot, readSnapshotTable, SnapshotTableError } from "./snapshot.ts";
+import {
+  MAX_SNAPSHOTS,
+  type Qcow2Snapshot,
+  readSnapshotTable,
+  SnapshotTableError,
+} from "./snapshot.ts";
 import { writeSnapshotTable } from "./snapshot_ops.ts";
 import {
   CheckAborted,
@@ -147,9 +152,6 @@ function readSnapshotTableForCheck(
   }
   return table.list;
 }
-
-/** QCOW_MAX_SNAPSHOTS */
-const MAX_SNAPSHOTS = 65536;
 
 /** One check of one image: the walk, the comparison, repairs and the COPIED flags. */
 class RefcountCheck {

@@ -15,7 +15,7 @@
 import type { CheckResult } from "../../../plugin_block.ts";
 import type { Qcow2Image } from "./image.ts";
 import { decodeEntry } from "./l2.ts";
-import { readSnapshotTable } from "./snapshot.ts";
+import { readSnapshotTable, snapshotTableEnd } from "./snapshot.ts";
 
 /** `check -r` modes, as QEMU's BdrvCheckMode bits. */
 export interface FixMode {
@@ -457,8 +457,12 @@ export function refuseOverlap(
   log: (line: string) => void,
   ignore = { activeL2: false },
 ): boolean {
+  const h = img.header;
+  const snapshots = h.nbSnapshots
+    ? snapshotTableEnd(img.file, h.snapshotsOffset, h.nbSnapshots) - h.snapshotsOffset
+    : 0;
   for (let at = offset; at < offset + length; at += img.clusterSize) {
-    const overlap = metadataAt(img, at, ignore.activeL2);
+    const overlap = metadataAt(img, at, ignore.activeL2, snapshots);
     if (!overlap) continue;
     log(
       `qcow2: Marking image as corrupt: Preventing invalid write on metadata (overlaps with ` +
@@ -471,10 +475,16 @@ export function refuseOverlap(
 }
 
 /**
- * The metadata (other than L2 tables) that byte `offset` of the file belongs
- * to, in QEMU's overlap-check names, or "" for none.
+ * The metadata (other than inactive L2 tables) that byte `offset` of the
+ * file belongs to, in QEMU's overlap-check names, or "" for none; the
+ * snapshot table spans `snapshotBytes` (QEMU's snapshots_size).
  */
-function metadataAt(img: Qcow2Image, offset: number, ignoreActiveL2: boolean): string {
+function metadataAt(
+  img: Qcow2Image,
+  offset: number,
+  ignoreActiveL2: boolean,
+  snapshotBytes: number,
+): string {
   const cs = img.clusterSize, h = img.header, rc = img.refcounts;
   const cluster = offset - (offset % cs);
   const within = (start: number, bytes: number) =>
@@ -483,5 +493,6 @@ function metadataAt(img: Qcow2Image, offset: number, ignoreActiveL2: boolean): s
   if (within(h.l1TableOffset, h.l1Size * 8)) return "active L1 table";
   if (within(rc.tableOffset, rc.tableClusters * cs)) return "refcount table";
   if (!ignoreActiveL2 && img.l1.includes(cluster)) return "active L2 table";
-  return rc.table.includes(cluster) ? "refcount block" : "";
+  if (rc.table.includes(cluster)) return "refcount block";
+  return within(h.snapshotsOffset, snapshotBytes) ? "snapshot table" : "";
 }

@@ -33,6 +33,8 @@ export interface Qcow2Snapshot {
 const FIXED = 40;
 /** The extra data QEMU knows and writes: vm_state_size_large, disk_size, icount. */
 const KNOWN_EXTRA = 24;
+/** QCOW_MAX_SNAPSHOTS */
+export const MAX_SNAPSHOTS = 65536;
 /** QCOW_MAX_SNAPSHOT_EXTRA_DATA */
 const MAX_EXTRA = 1024;
 /** QCOW_MAX_SNAPSHOTS_SIZE: 1024 bytes for each of 65536 snapshots */
@@ -139,8 +141,13 @@ function cString(dec: TextDecoder, bytes: Uint8Array): string {
   return dec.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
 }
 
-/** Reads `count` snapshot entries at `offset`; errors name the file. */
+/**
+ * Reads `count` snapshot entries at `offset`; errors name the file. More
+ * than {@linkcode MAX_SNAPSHOTS} is refused unread, as QEMU refuses to open
+ * the image (only `check` reads such a table).
+ */
 export function readSnapshots(file: HostFile, offset: number, count: number): Qcow2Snapshot[] {
+  if (count > MAX_SNAPSHOTS) throw new EmuError(`${file.path}: Snapshot table too large`);
   return readSnapshotTable(file, offset, count).list;
 }
 

@@ -20,13 +20,12 @@ import { compressedClusters, decodeEntry } from "./l2.ts";
 import { entryAt, type Refcounts, tableOffsets } from "./refcount.ts";
 import {
   encodeSnapshots,
+  MAX_SNAPSHOTS,
   type Qcow2Snapshot,
   readSnapshots,
   snapshotTableEnd,
 } from "./snapshot.ts";
 
-/** QEMU's limit on the number of snapshots (QCOW_MAX_SNAPSHOTS). */
-const MAX_SNAPSHOTS = 65536;
 /** QEMU's limit on the snapshot table's size (QCOW_MAX_SNAPSHOTS_SIZE). */
 const MAX_TABLE_BYTES = 64 << 20;
 /** The COPIED flag in the first byte of an L1 or L2 entry. */

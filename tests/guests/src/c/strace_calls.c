@@ -217,6 +217,16 @@ static void format_calls(void) {
   sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   sync_file_range(fd, 0, 0, 8);
   readahead(fd, 0, 100);
+  readahead(fd, 0, -1); // a length negative as a loff_t: EINVAL, as for fadvise64
+  syscall(SYS_fadvise64, fd, 0, -1L, POSIX_FADV_WILLNEED);
+  syscall(SYS_fadvise64, fd, 0, 10, 99);
+  int wo = open("fmt_dir/f", O_WRONLY), ends[2];
+  readahead(wo, 0, 10); // not open for reading: EBADF
+  close(wo);
+  pipe(ends);
+  syscall(SYS_fadvise64, ends[0], 0, 10, POSIX_FADV_WILLNEED); // ESPIPE
+  close(ends[0]);
+  close(ends[1]);
   int e = eventfd(3, EFD_CLOEXEC);
   int ep = epoll_create1(EPOLL_CLOEXEC);
   close(ep);
