@@ -267,7 +267,7 @@ function strtou64(text: string): bigint | undefined {
 
 /**
  * `-dfilter start+len|start-len|start..end[,...]`: which blocks (by their first address) the
- * `in_asm`, `exec` and `cpu` logs show, with QEMU 7.2's syntax and errors.
+ * `in_asm`, `exec` and `cpu` logs show, with QEMU 7.2's syntax and errors (`prefix` first).
  *
  * @example
  * ```ts
@@ -276,21 +276,23 @@ function strtou64(text: string): bigint | undefined {
  * console.log(f(0x10ffn), f(0x1100n), f(0x3fffn)); // true false true
  * ```
  */
-export function parseDfilter(spec: string): (pc: bigint) => boolean {
+export function parseDfilter(spec: string, prefix = ""): (pc: bigint) => boolean {
+  function fail(why: string): never {
+    throw new EmuError(prefix + why);
+  }
   const ranges: [bigint, bigint][] = [];
   for (const r of spec ? spec.split(",") : []) {
-    const op = ["-", "+", ".."].find((o) => r.includes(o));
-    if (!op) throw new EmuError("Bad range specifier");
+    const op = ["-", "+", ".."].find((o) => r.includes(o)) ?? fail("Bad range specifier");
     const at = r.indexOf(op);
     const a = strtou64(r.slice(0, at)), b = strtou64(r.slice(at + op.length));
-    if (a === undefined) throw new EmuError(`Invalid number to the left of ${op}`);
-    if (b === undefined) throw new EmuError(`Invalid number to the right of ${op}`);
+    if (a === undefined) fail(`Invalid number to the left of ${op}`);
+    if (b === undefined) fail(`Invalid number to the right of ${op}`);
     const range: [bigint, bigint] = op === "+"
       ? [a, (a + b - 1n) & U64]
       : op === "-"
       ? [(a - b + 1n) & U64, a]
       : [a, b];
-    if (range[0] > range[1]) throw new EmuError("Invalid range");
+    if (range[0] > range[1]) fail("Invalid range");
     ranges.push(range);
   }
   return (pc) => ranges.some(([lo, hi]) => pc >= lo && pc <= hi);

@@ -273,13 +273,7 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
     if (parseLog(v, r.log)) r.helpTopic = "log";
   },
   D: (r, v) => r.logFile = v,
-  dfilter: (r, v) => {
-    try {
-      r.dfilter = parseDfilter(v);
-    } catch (e) {
-      throw new EmuError(`-dfilter ${v}: ${(e as Error).message}`);
-    }
-  },
+  dfilter: (r, v) => r.dfilter = parseDfilter(v, `-dfilter ${v}: `),
   serial: (r, v) => v.startsWith("chardev:") ? r.serialChardev = v : r.serial = parseSerial(v),
   monitor: (r, v) => r.monitorStdio = monitorOnStdio("-monitor", v),
   mon: (r, v) => {
