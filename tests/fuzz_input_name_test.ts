@@ -5,20 +5,14 @@
 // pathname.c) crashes when its input's path contains its second argument: a seed that crashes
 // stops both fuzzers, one that does not lets both run.
 import assert from "node:assert/strict";
-import { AFL_ENV, aflTest, aflWorkspace, missingAfl } from "./util/afl.ts";
+import { aflOutput, aflTest, aflWorkspace, missingAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_input_name_test");
-const dec = new TextDecoder();
 
 /** Runs `cmd args...` with AFL_ENV and `env`: its exit status and output. */
 async function run(cmd: string, args: string[], env: Record<string, string>) {
-  const r = await new Deno.Command(cmd, {
-    args,
-    env: { ...AFL_ENV, ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+  const r = await aflOutput(cmd, args, env);
+  return { code: r.code, out: r.out + r.err };
 }
 
 /** afl-fuzz and emu fuzz with `flags` and `env` on a target that crashes if @@ holds `needle`. */

@@ -25,15 +25,22 @@ export const AFL_ENV: Record<string, string> = {
   AFL_NO_AFFINITY: "1",
 };
 
-/** Runs `cmd args...` with {@linkcode AFL_ENV} and `env`; fails with its stderr if it fails. */
-export async function runAfl(cmd: string, args: string[], env: Record<string, string> = {}) {
+/** Runs `cmd args...` with {@linkcode AFL_ENV} and `env`: its exit status, stdout and stderr. */
+export async function aflOutput(cmd: string, args: string[], env: Record<string, string> = {}) {
   const r = await new Deno.Command(cmd, {
     args,
     env: { ...AFL_ENV, ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
-  assert(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+/** Runs `cmd args...` with {@linkcode AFL_ENV} and `env`; fails with its stderr if it fails. */
+export async function runAfl(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const r = await aflOutput(cmd, args, env);
+  assert(r.code === 0, `${cmd} ${args.join(" ")}: ${r.err}`);
 }
 
 /** Deno.test's `name` and `ignore` for a test that needs AFL++ (the name says why it skips). */
