@@ -6,10 +6,21 @@ import { installed } from "./util/installed.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const HELLO = `${ROOT}tests/guests/bin/hello.static.O2`;
 
-/** Runs `cmd` with an empty environment (the guest's default in Denemu; QEMU passes its own). */
+/**
+ * Runs `cmd` with an empty environment (the guest's default in Denemu; QEMU passes its own),
+ * killed after two minutes so that a guest that waits for ever fails the test instead of CI.
+ */
 async function run(cmd: string, args: string[]) {
-  const out = await new Deno.Command(cmd, { args, cwd: ROOT, stdin: "null", clearEnv: true })
+  const signal = AbortSignal.timeout(120_000);
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: ROOT,
+    stdin: "null",
+    clearEnv: true,
+    signal,
+  })
     .output();
+  if (signal.aborted) throw new Error(`${cmd} ${args.join(" ")}: still running after 120 s`);
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

@@ -16,9 +16,9 @@ static void s_read_stimecmp(void) {
 }
 static void s_timer(void) {
   csr_set(sie, 1 << 5);
-  csr_set(sstatus, 2);
   csr_write(0x14d, csr_read(time) + 1000);
-  while (!sti_hits) __asm__ volatile("wfi");
+  /* SIE stays off between the test and the wfi, or an interrupt there would leave it waiting */
+  while (!sti_hits) { __asm__ volatile("wfi"); csr_set(sstatus, 2); csr_clear(sstatus, 2); }
   back();
 }
 

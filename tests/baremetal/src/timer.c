@@ -33,8 +33,10 @@ int main(void) {
   unsigned long long t0 = *MTIME;
   *MTIMECMP = t0 + 1000;             /* 100 us */
   csr_set(mie, 1 << 7);
+  /* tested with MIE off, so the interrupt cannot come between the test and the wfi (which
+   * then would wait for ever): a pending MTIP wakes the wfi, and MIE on takes it */
+  while (!timer_hits) { __asm__ volatile("wfi"); csr_set(mstatus, 8); csr_clear(mstatus, 8); }
   csr_set(mstatus, 8);               /* MIE */
-  while (!timer_hits) __asm__ volatile("wfi");
   unsigned long long t1 = *MTIME;
   put("timer hits", timer_hits);
   put("waited at least 1000 ticks", t1 - t0 >= 1000);
