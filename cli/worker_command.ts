@@ -21,7 +21,6 @@
  * @module
  */
 
-import { Worker } from "node:worker_threads";
 import type { RunCommand } from "./lazy.ts";
 
 /** What the worker runs: the export `name` of the module at `url`, on `args`. */
@@ -51,8 +50,10 @@ export interface WorkerHeap {
  * ```
  */
 export function inWorker(url: URL, name: string, heap: WorkerHeap): RunCommand {
-  return (args) =>
-    new Promise((resolve, reject) => {
+  return async (args) => {
+    // imported here: the Node layer it loads costs every other command about 20 ms of start-up
+    const { Worker } = await import("node:worker_threads");
+    return await new Promise((resolve, reject) => {
       const data: WorkerCommand = { url: url.href, name, args };
       const worker = new Worker(new URL("./worker_entry.ts", import.meta.url), {
         workerData: data,
@@ -70,4 +71,5 @@ export function inWorker(url: URL, name: string, heap: WorkerHeap): RunCommand {
       worker.on("error", reject);
       worker.on("exit", (code: number) => resolve(status ?? (code || 70)));
     });
+  };
 }

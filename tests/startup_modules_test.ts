@@ -27,6 +27,14 @@ Deno.test("emu user: mod.ts, the user command and the RISC-V target load no syst
   assert.deepEqual(heavy, []);
 });
 
+Deno.test("emu user: no module of its start-up imports a Node built-in (Deno's Node layer costs about 20 ms)", async () => {
+  const node = new Set<string>();
+  for (const entry of ["mod.ts", "cli/main.ts", "cli/user.ts", "targets/riscv/mod.ts"]) {
+    for (const m of await staticGraph(entry, false)) if (m.startsWith("node:")) node.add(m);
+  }
+  assert.deepEqual([...node], []);
+});
+
 Deno.test("emu system: mod.ts, the system command, its board and target load no Linux process", async () => {
   const loaded = new Set<string>();
   const entries = [

@@ -6,9 +6,10 @@ const ROOT = new URL("../../", import.meta.url);
 
 /**
  * Modules `deno run` reads to start `entry` (repository relative): its
- * imports and literal `import()`s, not type-only ones.
+ * imports and literal `import()`s (those only with `dynamic`), not type-only
+ * ones. Built-ins keep their `node:` names.
  */
-export async function staticGraph(entry: string): Promise<string[]> {
+export async function staticGraph(entry: string, dynamic = true): Promise<string[]> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", new URL(entry, ROOT).pathname],
     stdout: "piped",
@@ -18,12 +19,14 @@ export async function staticGraph(entry: string): Promise<string[]> {
     roots: string[];
     modules: {
       specifier: string;
-      dependencies?: { code?: { specifier: string } }[];
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
     }[];
   };
   const deps = new Map(graph.modules.map((m) => [
     m.specifier,
-    (m.dependencies ?? []).flatMap((d) => d.code ? [d.code.specifier] : []),
+    (m.dependencies ?? []).flatMap((d) =>
+      d.code && (dynamic || !d.isDynamic) ? [d.code.specifier] : []
+    ),
   ]));
   const seen = new Set<string>();
   const todo = [...graph.roots];
@@ -33,5 +36,5 @@ export async function staticGraph(entry: string): Promise<string[]> {
     seen.add(s);
     todo.push(...(deps.get(s) ?? []));
   }
-  return [...seen].map((s) => s.slice(ROOT.href.length)).sort();
+  return [...seen].map((s) => s.startsWith(ROOT.href) ? s.slice(ROOT.href.length) : s).sort();
 }
