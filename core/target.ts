@@ -162,6 +162,11 @@ export interface LinuxAbi {
   /** where a Debian cross toolchain keeps this machine's libraries (`-L` default when present) */
   defaultSysroot: string;
   /**
+   * Where PIE programs, the interpreter and mmap start (QEMU 7.2's TASK_UNMAPPED_BASE for the
+   * machine: 0x5500000000 on aarch64; default 1 << 38 for 64-bit guests, 0x40000000 for 32-bit)
+   */
+  mmapBase?: bigint;
+  /**
    * Whether a program killed by a core-dumping signal gets qemu-user's
    * `qemu: uncaught target signal N (...) - core dumped` on stderr: QEMU 7.2
    * prints it where its ELF loader writes core dumps (aarch64), not elsewhere
