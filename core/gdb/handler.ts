@@ -15,7 +15,6 @@ import {
   PACKET_SIZE,
   parseLeHex,
   toHex,
-  unescapeBinary,
 } from "./packet.ts";
 import { type GdbRegister, gdbRegisters, targetXml } from "./registers.ts";
 import { GdbSignal } from "./signals.ts";
@@ -39,7 +38,12 @@ export type GdbAction =
   /** run the monitor command `command` (gdb's `monitor`: qRcmd), its output in `O` packets, then OK */
   | { kind: "monitor"; command: string };
 
-const ERROR = "E01", EFAULT = "E0e";
+/**
+ * QEMU's replies: EINVAL (22) for a missing argument, a bad length or id; EFAULT (14) for
+ * memory that cannot be read or written (in decimal, as QEMU prints them). An argument that is
+ * there but does not parse gets the empty reply, as an unknown packet does.
+ */
+const ERROR = "E22", EFAULT = "E14";
 const WATCH_KINDS: Record<string, WatchKind> = { "2": "write", "3": "read", "4": "rw" };
 const WATCH_NAMES: Record<WatchKind, string> = { write: "watch", read: "rwatch", rw: "awatch" };
 
@@ -106,7 +110,7 @@ export class GdbHandler {
   /** Handles one packet body (unescaped framing, as received). */
   handle(packet: Uint8Array | string): GdbAction {
     const raw = typeof packet === "string" ? latin1(packet) : packet;
-    const cmd = fromLatin1(raw);
+    const cmd = fromLatin1(raw); // X (binary writes) is unknown, as to QEMU 7.2: gdb falls back to M
     const reply = (body: string | Uint8Array): GdbAction => ({ kind: "reply", body });
     try {
       switch (cmd[0]) {
@@ -124,8 +128,6 @@ export class GdbHandler {
           return reply(this.#readMem(cmd.slice(1)));
         case "M":
           return reply(this.#writeMemHex(cmd.slice(1)));
-        case "X":
-          return reply(this.#writeMemBinary(raw));
         case "Z":
         case "z":
           return reply(this.#point(cmd[0] === "Z", cmd.slice(1)));
@@ -163,7 +165,8 @@ export class GdbHandler {
           return reply("");
       }
     } catch (e) {
-      if (e instanceof RangeError || e instanceof SyntaxError) return reply(ERROR);
+      if (e instanceof RangeError) return reply(ERROR);
+      if (e instanceof SyntaxError) return reply("");
       throw e;
     }
   }
@@ -225,7 +228,7 @@ export class GdbHandler {
     const running = new Set<number>();
     for (const action of actions) {
       const [act, id] = action.split(":");
-      if (!/^[cCsS]([0-9a-fA-F]{2})?$/.test(act)) return { kind: "reply", body: ERROR };
+      if (!/^[cCsS]([0-9a-fA-F]{2})?$/.test(act)) return { kind: "reply", body: "" };
       const thread = id === undefined || isAnyThread(id) ? null : this.#parseThread(id);
       if (thread === undefined) return { kind: "reply", body: ERROR };
       signal ||= act.length > 1 ? parseInt(act.slice(1), 16) : 0;
@@ -244,15 +247,21 @@ export class GdbHandler {
     return this.#byNum.get(parseInt(hexNum, 16));
   }
 
+  /** p: only once gdb has read target.xml, as QEMU; a register past the last is EFAULT. */
   #readOne(arg: string): string {
+    if (!this.#xml) return "";
     const r = this.#register(arg);
-    return r ? leHex(r.read(this.debuggee), r.bits) : ERROR;
+    return r ? leHex(r.read(this.debuggee), r.bits) : EFAULT;
   }
 
+  /** P: only once gdb has read target.xml; a register past the last is ignored, as by QEMU. */
   #writeOne(arg: string): string {
+    if (!this.#xml) return "";
     const [num, value] = arg.split("=");
+    if (value === undefined) return ERROR;
     const r = this.#register(num);
-    if (!r || value === undefined || value.length !== r.bits / 4) return ERROR;
+    if (!r) return "OK";
+    if (value.length !== r.bits / 4) return ERROR;
     r.write(this.debuggee, parseLeHex(value));
     return "OK";
   }
@@ -269,10 +278,10 @@ export class GdbHandler {
   }
 
   #readMem(arg: string): string {
-    const [addr, len] = parseAddrLen(arg);
-    const n = Math.min(len, (PACKET_SIZE - 4) >> 1);
+    const [addr, len] = hexParams(arg, 2);
+    if (len > BigInt(PACKET_SIZE >> 1)) return ERROR; // its hex would not fit a packet
     try {
-      return toHex(this.debuggee.readMemory(addr, n));
+      return toHex(this.debuggee.readMemory(addr, Number(len)));
     } catch {
       return EFAULT;
     }
@@ -287,36 +296,34 @@ export class GdbHandler {
     }
   }
 
+  /** M addr,length:hex (a digit that is not hex reads as 0, as QEMU's hextomem reads it). */
   #writeMemHex(arg: string): string {
     const colon = arg.indexOf(":");
-    const [addr, len] = parseAddrLen(arg.slice(0, colon));
-    const data = fromHex(arg.slice(colon + 1));
-    return data.length === len ? this.#writeMem(addr, data) : ERROR;
-  }
-
-  #writeMemBinary(raw: Uint8Array): string {
-    const colon = raw.indexOf(0x3a);
     if (colon < 0) return ERROR;
-    const [addr, len] = parseAddrLen(fromLatin1(raw.subarray(1, colon)));
-    const data = unescapeBinary(raw.subarray(colon + 1));
-    return data.length === len ? this.#writeMem(addr, data) : ERROR;
+    const [addr, len] = hexParams(arg.slice(0, colon), 2);
+    const hex = arg.slice(colon + 1);
+    if (!hex.length || BigInt(hex.length) !== len * 2n) return ERROR;
+    return this.#writeMem(addr, fromHex(hex.replace(/[^0-9a-fA-F]/g, "0")));
   }
 
-  /** Z/z type,addr,kind: breakpoints (0, 1) and watchpoints (2, 3, 4). */
+  /**
+   * Z/z type,addr,kind: breakpoints (0, 1) and watchpoints (2, 3, 4: only where the debuggee
+   * has them, as qemu-user 7.2 has none, so gdb falls back to software watchpoints). Removing
+   * one that is not there is EINVAL, as in QEMU.
+   */
   #point(insert: boolean, arg: string): string {
-    const [type, addrHex, kindHex] = arg.split(";")[0].split(",");
-    const addr = BigInt("0x" + addrHex);
+    const [type, addr, kind] = hexParams(arg.split(";")[0], 3);
     const d = this.debuggee;
-    if (type === "0" || type === "1") {
+    if (type === 0n || type === 1n) {
       if (insert) d.addBreakpoint(addr);
-      else d.removeBreakpoint(addr);
+      else if (!d.removeBreakpoint(addr)) return ERROR;
       return "OK";
     }
-    const watch = WATCH_KINDS[type];
-    if (!watch) return "";
-    const length = parseInt(kindHex, 16);
+    const watch = WATCH_KINDS[type.toString()];
+    if (!watch || !d.watchpoints) return "";
+    const length = Number(BigInt.asUintN(32, kind));
     if (insert) d.addWatchpoint(addr, length, watch);
-    else d.removeWatchpoint(addr, length, watch);
+    else if (!d.removeWatchpoint(addr, length, watch)) return ERROR;
     return "OK";
   }
 
@@ -417,11 +424,18 @@ function isAnyThread(id: string): boolean {
   return /^(p[0-9a-fA-F]+\.)?(-1|0+)$/.test(id);
 }
 
-/** Parses "addr,length" (hex). */
-function parseAddrLen(s: string): [bigint, number] {
-  const [a, l] = s.split(",");
-  if (!/^[0-9a-fA-F]+$/.test(a ?? "") || !/^[0-9a-fA-F]+$/.test(l ?? "")) {
-    throw new RangeError(`bad address/length "${s}"`);
-  }
-  return [BigInt("0x" + a), parseInt(l, 16)];
+/**
+ * The `count` comma-separated 64-bit hex numbers of `s`, as QEMU's stub reads them: fewer is a
+ * RangeError (EINVAL), one that is not a hex number of at most 64 bits a SyntaxError (the empty
+ * reply).
+ */
+function hexParams(s: string, count: number): bigint[] {
+  const parts = s === "" ? [] : s.split(",", count);
+  if (parts.length < count) throw new RangeError(`"${s}": ${count} numbers expected`);
+  return parts.map((p) => {
+    if (!/^[0-9a-fA-F]{1,16}$/.test(p.replace(/^0+(?=.)/, ""))) {
+      throw new SyntaxError(`"${p}" is not a number`);
+    }
+    return BigInt("0x" + p);
+  });
 }

@@ -200,10 +200,16 @@ export class MachineDebuggee implements Debuggee {
     this.machine.addBreakpoint(pc);
   }
 
-  /** Removes a software breakpoint. */
-  removeBreakpoint(pc: bigint): void {
-    this.#breakpoints.delete(pc);
+  /** Removes a software breakpoint; false when there was none. */
+  removeBreakpoint(pc: bigint): boolean {
+    if (!this.#breakpoints.delete(pc)) return false;
     this.machine.removeBreakpoint(pc);
+    return true;
+  }
+
+  /** Watchpoints in system mode only, as QEMU (qemu-user 7.2 replies empty to Z2-Z4). */
+  get watchpoints(): boolean {
+    return machineDriver(this.machine).mode === "system";
   }
 
   /** Adds a watchpoint on `[addr, addr+length)`. */
@@ -214,13 +220,14 @@ export class MachineDebuggee implements Debuggee {
   }
 
   /** Removes the watchpoint added with the same arguments. */
-  removeWatchpoint(addr: bigint, length: number, kind: WatchKind): void {
+  removeWatchpoint(addr: bigint, length: number, kind: WatchKind): boolean {
     const i = this.#watches.findIndex((w) =>
       w.addr === addr && w.length === length && w.kind === kind
     );
-    if (i < 0) return;
+    if (i < 0) return false;
     this.machine.removeWatchpoint(this.#watches[i].id);
     this.#watches.splice(i, 1);
+    return true;
   }
 
   /** Ends the run with status 0, as QEMU ends it on gdb's kill ("Terminated via GDBstub"). */
