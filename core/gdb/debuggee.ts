@@ -61,11 +61,7 @@ export interface Debuggee extends RegisterFile {
   addWatchpoint(addr: bigint, length: number, kind: WatchKind): void;
   /** Removes a watchpoint added with the same arguments; false when there was none. */
   removeWatchpoint(addr: bigint, length: number, kind: WatchKind): boolean;
-  /**
-   * Whether gdb may set watchpoints (Z2-Z4): QEMU's system mode has them, qemu-user 7.2 does
-   * not (gdb then watches in software, stepping).
-   */
-  readonly watchpoints?: boolean;
+
   /**
    * Runs at most `budget` instructions, or exactly one with `step`. `signal`
    * (GDB's number, 0 for none) is what gdb passes to the guest: with 0 a

@@ -75,6 +75,8 @@ export class GdbHandler {
   #lastStop: DebugStop = { kind: "signal", signal: GdbSignal.TRAP };
   /** the thread `s` steps (gdb's `Hc`; a stop selects the thread that stopped, as QEMU's stub) */
   #stepThread = 0;
+  /** how many threads qfThreadInfo and qsThreadInfo have listed */
+  #listed = 0;
 
   constructor(readonly debuggee: Debuggee) {
     this.registers = gdbRegisters(debuggee.target, debuggee);
@@ -151,10 +153,13 @@ export class GdbHandler {
         case "H":
           return reply(this.#selectThread(cmd));
         case "T":
+          // one thread: -1 (all) names none, as in QEMU
+          if (/(^|\.)-1$/.test(cmd.slice(1))) return reply(ERROR);
           return reply(this.#parseThread(cmd.slice(1)) === undefined ? ERROR : "OK");
         case "v":
           return this.#vPacket(cmd);
         case "q":
+          if (cmd === "qRcmd,") return reply(ERROR);
           if (cmd.startsWith("qRcmd,")) {
             return { kind: "monitor", command: new TextDecoder().decode(fromHex(cmd.slice(6))) };
           }
@@ -186,9 +191,9 @@ export class GdbHandler {
    * or all, name the first), or undefined when there is no such thread.
    */
   #parseThread(id: string): number | undefined {
-    const m = /^(?:p[0-9a-fA-F]+\.)?(-1|[0-9a-fA-F]+)$/.exec(id);
-    if (!m) return undefined;
-    const tid = m[1] === "-1" ? 0 : parseInt(m[1], 16);
+    const m = /^(?:p(-1|[0-9a-fA-F]+)\.)?(-1|[0-9a-fA-F]+)$/.exec(id);
+    if (!m || (m[1] !== undefined && m[1] !== "-1" && parseInt(m[1], 16) > 1)) return undefined;
+    const tid = m[2] === "-1" ? 0 : parseInt(m[2], 16);
     const ids = this.debuggee.threadIds;
     if (ids && tid > 0) return ids.includes(tid) ? ids.indexOf(tid) : undefined;
     const index = Math.max(tid, 1) - 1;
@@ -244,13 +249,13 @@ export class GdbHandler {
   }
 
   #register(hexNum: string): GdbRegister | undefined {
-    return this.#byNum.get(parseInt(hexNum, 16));
+    return this.#byNum.get(Number(hexParams(hexNum, 1)[0]));
   }
 
   /** p: only once gdb has read target.xml, as QEMU; a register past the last is EFAULT. */
   #readOne(arg: string): string {
     if (!this.#xml) return "";
-    const r = this.#register(arg);
+    const r = arg === "" ? undefined : this.#register(arg);
     return r ? leHex(r.read(this.debuggee), r.bits) : EFAULT;
   }
 
@@ -262,7 +267,7 @@ export class GdbHandler {
     const r = this.#register(num);
     if (!r) return "OK";
     if (value.length !== r.bits / 4) return ERROR;
-    r.write(this.debuggee, parseLeHex(value));
+    r.write(this.debuggee, parseLeHex(value.replace(/[^0-9a-fA-F]/g, "0"))); // as QEMU's hextomem
     return "OK";
   }
 
@@ -307,9 +312,10 @@ export class GdbHandler {
   }
 
   /**
-   * Z/z type,addr,kind: breakpoints (0, 1) and watchpoints (2, 3, 4: only where the debuggee
-   * has them, as qemu-user 7.2 has none, so gdb falls back to software watchpoints). Removing
-   * one that is not there is EINVAL, as in QEMU.
+   * Z/z type,addr,kind: breakpoints (0, 1) and watchpoints (2, 3, 4). Removing one that is not
+   * there is EINVAL, as in QEMU. Unlike qemu-user 7.2, user mode has watchpoints: it replies
+   * empty to Z2-Z4, and gdb's `watch` then fails ("Could not insert hardware watchpoint"), where
+   * it does not fall back to a software watchpoint.
    */
   #point(insert: boolean, arg: string): string {
     const [type, addr, kind] = hexParams(arg.split(";")[0], 3);
@@ -320,7 +326,7 @@ export class GdbHandler {
       return "OK";
     }
     const watch = WATCH_KINDS[type.toString()];
-    if (!watch || !d.watchpoints) return "";
+    if (!watch) return "";
     const length = Number(BigInt.asUintN(32, kind));
     if (insert) d.addWatchpoint(addr, length, watch);
     else if (!d.removeWatchpoint(addr, length, watch)) return ERROR;
@@ -364,22 +370,21 @@ export class GdbHandler {
     if (object === "exec-file" && this.debuggee.execFile) {
       return xferChunk(new TextEncoder().encode(this.debuggee.execFile()), range);
     }
-    // 0: the stub started the process, so gdb kills it on quit (as with qemu-user)
+    // 0: the stub started the process, so gdb kills it on quit (as with qemu-user; qemu-system
+    // says 1, and gdb detaches from it, leaving the machine running)
     if (cmd === "qAttached" || cmd.startsWith("qAttached:")) return "0";
-    if (cmd === "qC") return `QC${this.#threadId(this.debuggee.thread ?? 0)}`;
-    if (cmd === "qfThreadInfo") {
-      const ids = Array.from(
-        { length: this.debuggee.threadCount ?? 1 },
-        (_, i) => this.#threadId(i),
-      );
-      return `m${ids.join(",")}`;
+    // the first thread, whichever gdb selected (as QEMU's first CPU of the process)
+    if (cmd === "qC") return `QC${this.#threadId(0)}`;
+    // one thread a reply, as QEMU lists them
+    if (cmd === "qfThreadInfo") this.#listed = 0;
+    if (cmd === "qfThreadInfo" || cmd === "qsThreadInfo") {
+      if (this.#listed >= (this.debuggee.threadCount ?? 1)) return "l";
+      return `m${this.#threadId(this.#listed++)}`;
     }
-    if (cmd === "qsThreadInfo") return "l";
     if (cmd.startsWith("qThreadExtraInfo,")) {
       const i = this.#parseThread(cmd.slice(17));
       return i === undefined ? ERROR : toHex(new TextEncoder().encode(`CPU#${i} [running]`));
     }
-    if (cmd.startsWith("qSymbol")) return "OK";
     return "";
   }
 
@@ -392,7 +397,7 @@ export class GdbHandler {
     if (d.physicalMemory === undefined) return "";
     if (cmd === "qqemu.PhyMemMode") return d.physicalMemory ? "1" : "0";
     const on = /^Qqemu\.PhyMemMode:([0-9a-fA-F]+)$/.exec(cmd);
-    if (!on) return ERROR;
+    if (!on) return "";
     d.physicalMemory = parseInt(on[1], 16) !== 0;
     return "OK";
   }

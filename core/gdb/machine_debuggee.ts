@@ -40,7 +40,8 @@ interface Watch {
  */
 export class MachineDebuggee implements Debuggee {
   #watches: Watch[] = [];
-  #breakpoints = new Set<bigint>();
+  /** gdb's breakpoints: how many at each pc */
+  #breakpoints = new Map<bigint, number>();
   /** the Linux signal of a fault or signal reported to gdb and not yet delivered */
   #reported = 0;
   #exitStatus: number | null = null;
@@ -194,22 +195,23 @@ export class MachineDebuggee implements Debuggee {
     return machineDriver(this.machine) as SystemDriver;
   }
 
-  /** Adds a software breakpoint. */
+  /** Adds a software breakpoint (gdb may add one at a pc twice, as Z0 and Z1: each counts). */
   addBreakpoint(pc: bigint): void {
-    this.#breakpoints.add(pc);
-    this.machine.addBreakpoint(pc);
+    const n = this.#breakpoints.get(pc) ?? 0;
+    this.#breakpoints.set(pc, n + 1);
+    if (!n) this.machine.addBreakpoint(pc);
   }
 
-  /** Removes a software breakpoint; false when there was none. */
+  /** Removes one software breakpoint at `pc`; false when there was none, as QEMU's -ENOENT. */
   removeBreakpoint(pc: bigint): boolean {
-    if (!this.#breakpoints.delete(pc)) return false;
-    this.machine.removeBreakpoint(pc);
+    const n = this.#breakpoints.get(pc);
+    if (!n) return false;
+    if (n > 1) this.#breakpoints.set(pc, n - 1);
+    else {
+      this.#breakpoints.delete(pc);
+      this.machine.removeBreakpoint(pc);
+    }
     return true;
-  }
-
-  /** Watchpoints in system mode only, as QEMU (qemu-user 7.2 replies empty to Z2-Z4). */
-  get watchpoints(): boolean {
-    return machineDriver(this.machine).mode === "system";
   }
 
   /** Adds a watchpoint on `[addr, addr+length)`. */
@@ -242,7 +244,10 @@ export class MachineDebuggee implements Debuggee {
    */
   detach(): void {
     this.#runningThread();
-    for (const pc of [...this.#breakpoints]) this.removeBreakpoint(pc);
+    for (const pc of [...this.#breakpoints.keys()]) {
+      this.#breakpoints.delete(pc);
+      this.machine.removeBreakpoint(pc);
+    }
     for (const w of [...this.#watches]) this.removeWatchpoint(w.addr, w.length, w.kind);
     this.#reported = 0;
     machineDriver(this.machine).reportSignals?.(false);

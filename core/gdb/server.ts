@@ -213,6 +213,7 @@ export class GdbServer {
         case "kill":
           this.debuggee.kill();
           if (action.reply) await link.send(action.reply);
+          await link.send("W00"); // the exit it ends with, as QEMU's stub reports it
           return "kill";
         case "monitor":
           await this.#monitor(link, action.command);
