@@ -34,6 +34,8 @@ export interface RegisterInfo {
   bits: number;
   /** "int", "fp", "pc" or "csr" */
   kind: "int" | "fp" | "pc" | "csr";
+  /** hardwired to zero: writes are dropped (RISC-V's x0) */
+  zero?: boolean;
 }
 
 /**
