@@ -69,6 +69,9 @@ const STEPS: RawStep[] = [
   ].map((p) => ({ send: frame(p) })),
 ];
 
+/** A line of a host stack trace (hostile packets must never get one). */
+const STACK_TRACE = /^\s+at .*$/m;
+
 /** QEMU's thread ids are its host TIDs, ours 1000: the same reply with either. */
 const normal = (s: string) => s.replace(/\$QC[0-9a-f.p]+#[0-9a-f]{2}/g, "$QC");
 
@@ -77,15 +80,17 @@ Deno.test({
   ignore: !QEMU,
   async fn() {
     const ours = [Deno.execPath(), "run", "-A", `${ROOT}mod.ts`, "user", "-g", "PORT", HELLO];
-    const theirs = await rawSession({ argv: ["qemu-riscv64", "-g", "PORT", HELLO] }, STEPS);
+    const theirs =
+      (await rawSession({ argv: ["qemu-riscv64", "-g", "PORT", HELLO] }, STEPS)).replies;
     const [ack, noAck] = await Promise.all([
       rawSession({ argv: ours }, STEPS),
       rawSession({ argv: ours }, STEPS, { noAck: true }),
     ]);
+    for (const { stderr } of [ack, noAck]) assertEquals(stderr.match(STACK_TRACE), null);
     const rows = (t: string[]) =>
       t.map((r, i) => `${JSON.stringify(STEPS[i].send.slice(0, 24))} ${normal(r)}`);
-    assertEquals(rows(ack), rows(theirs));
-    assertEquals(rows(noAck), rows(theirs.map((r) => r.replaceAll("+", ""))));
+    assertEquals(rows(ack.replies), rows(theirs));
+    assertEquals(rows(noAck.replies), rows(theirs.map((r) => r.replaceAll("+", ""))));
   },
 });
 
@@ -180,7 +185,35 @@ for (const smp of ["2", "4"]) {
       ]);
       // the first two replies differ by design (see above): compared from the third on
       const rows = (t: string[]) => t.slice(2).map((r, i) => `${SYSTEM_PACKETS[i + 2]} ${r}`);
-      assertEquals(rows(ours), rows(theirs));
+      assertEquals(ours.stderr.match(STACK_TRACE), null);
+      assertEquals(rows(ours.replies), rows(theirs.replies));
     },
   });
 }
+
+/** `count` packets built at random (seeded) from commands and hostile arguments. */
+function hostilePackets(count: number, seed: number): string[] {
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const args = "|0|1|-1|zz|ffffffffffffffff|10000000000000000|88000000|7fffffff|p1.2|p2.1|41"
+    .split("|");
+  const heads = ("m M X p P g G Z0, Z1, Z2, z0, z2, Hg Hc T vCont;s: vCont;S05: qC ? " +
+    "qXfer:features:read:target.xml: qXfer:auxv:read:: qThreadExtraInfo, qRcmd, " +
+    "Qqemu.PhyMemMode: qfThreadInfo qsThreadInfo bs vFile:open:").split(" ");
+  return Array.from({ length: count }, () => {
+    let s = heads[next(heads.length)];
+    for (let j = next(4); j > 0; j--) s += args[next(args.length)] + ",:=;"[next(4)];
+    return s;
+  });
+}
+
+Deno.test("gdb -smp 2: 200 random hostile packets get a reply each, no hang and no stack trace", async () => {
+  const stub = ["-gdb", "tcp::PORT", "-S", "-smp", "2"];
+  const packets = hostilePackets(200, 7);
+  const steps = packets.map((p) => ({ send: frame(p) }));
+  const run = await rawSession({ argv: [Deno.execPath(), ...emuSystemArgs(SMP_ELF, stub)] }, steps);
+  assertEquals(run.stderr.match(STACK_TRACE), null);
+  const unanswered = run.replies.filter((r) =>
+    !/^\+\$[^]*#[0-9a-f]{2}\+\$QC[^#]*#[0-9a-f]{2}$/.test(r)
+  );
+  assertEquals(unanswered, []);
+});

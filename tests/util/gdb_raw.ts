@@ -38,20 +38,22 @@ const encoder = new TextEncoder();
  * and records what came back up to the sentinel's reply (`QC...`); in ack mode it acks every
  * packet it reads, as gdb does. A step that ends the session records what came until the close.
  * Every read has a timeout (`stepMs`): a stub that stays silent is recorded as "<timeout>".
- * The result has one line per step: what the stub sent, as printable text.
+ * The result has one line per step (what the stub sent, as printable text) and what the stub
+ * printed on stderr.
  */
 export async function rawSession(
   stub: RawStub,
   steps: RawStep[],
   { noAck = false, stepMs = 20_000 } = {},
-): Promise<string[]> {
+): Promise<{ replies: string[]; stderr: string }> {
   const port = freePort();
   const child = new Deno.Command(stub.argv[0], {
     args: stub.argv.slice(1).map((a) => a.replace(/PORT$/, `${port}`)),
     stdin: "null",
     stdout: "null",
-    stderr: "null",
+    stderr: "piped",
   }).spawn();
+  const stderr = new Response(child.stderr).text();
   const conn = await connect(port, stub.connectMs ?? 30_000);
   const wire = new Wire(conn, stepMs);
   const out: string[] = [];
@@ -78,7 +80,7 @@ export async function rawSession(
     }
     await child.status;
   }
-  return out;
+  return { replies: out, stderr: await stderr };
 }
 
 async function connect(port: number, limitMs: number): Promise<Deno.Conn> {
