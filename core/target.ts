@@ -34,6 +34,8 @@ export interface RegisterInfo {
   bits: number;
   /** "int", "fp", "pc" or "csr" */
   kind: "int" | "fp" | "pc" | "csr";
+  /** hardwired to zero: writes are dropped (RISC-V's x0) */
+  zero?: boolean;
 }
 
 /**
@@ -161,6 +163,11 @@ export interface LinuxAbi {
   cpuDump?(r: RegisterAccess, fpu: boolean): string[];
   /** where a Debian cross toolchain keeps this machine's libraries (`-L` default when present) */
   defaultSysroot: string;
+  /**
+   * Where PIE programs, the interpreter and mmap start (QEMU 7.2's TASK_UNMAPPED_BASE for the
+   * machine: 0x5500000000 on aarch64; default 1 << 38 for 64-bit guests, 0x40000000 for 32-bit)
+   */
+  mmapBase?: bigint;
   /**
    * Whether a program killed by a core-dumping signal gets qemu-user's
    * `qemu: uncaught target signal N (...) - core dumped` on stderr: QEMU 7.2

@@ -193,6 +193,7 @@ Deno.test("gdb -smp 2, lockstep: a CSR gdb writes is written on both engines' ha
   try {
     const d = new MachineDebuggee(m), h = new GdbHandler(d);
     const priv = h.registers.find((r) => r.name === "priv")!.regnum.toString(16);
+    h.handle("qXfer:features:read:target.xml:0,1"); // as gdb: QEMU answers p/P after it
     assertEquals(h.handle("Hg2"), { kind: "reply", body: "OK" });
     assertEquals(h.handle(`P${priv}=0100000000000000`), { kind: "reply", body: "OK" });
     assertEquals(h.handle(`p${priv}`), { kind: "reply", body: "0100000000000000" });
@@ -212,6 +213,7 @@ Deno.test("gdb, lockstep: a vector register gdb writes is written on both engine
     const h = new GdbHandler(new MachineDebuggee(m));
     const v1 = h.registers.find((r) => r.name === "v1")!.regnum.toString(16);
     const lanes = "0102030405060708090a0b0c0d0e0f10";
+    h.handle("qXfer:features:read:target.xml:0,1"); // as gdb: QEMU answers p/P after it
     assertEquals(h.handle(`P${v1}=${lanes}`), { kind: "reply", body: "OK" });
     const [cpu, mirror] = [machineDriver(m).cpus![0], machineDriver(m).mirrors![0].cpu];
     assertEquals(mirror.stateBlock(), cpu.stateBlock());

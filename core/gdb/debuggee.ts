@@ -56,9 +56,12 @@ export interface Debuggee extends RegisterFile {
   /** Writes guest memory (ignoring protections, like a debugger); throws when unmapped. */
   writeMemory(addr: bigint, data: Uint8Array): void;
   addBreakpoint(pc: bigint): void;
-  removeBreakpoint(pc: bigint): void;
+  /** Removes a breakpoint; false when there was none at `pc`. */
+  removeBreakpoint(pc: bigint): boolean;
   addWatchpoint(addr: bigint, length: number, kind: WatchKind): void;
-  removeWatchpoint(addr: bigint, length: number, kind: WatchKind): void;
+  /** Removes a watchpoint added with the same arguments; false when there was none. */
+  removeWatchpoint(addr: bigint, length: number, kind: WatchKind): boolean;
+
   /**
    * Runs at most `budget` instructions, or exactly one with `step`. `signal`
    * (GDB's number, 0 for none) is what gdb passes to the guest: with 0 a

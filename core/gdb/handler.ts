@@ -15,7 +15,6 @@ import {
   PACKET_SIZE,
   parseLeHex,
   toHex,
-  unescapeBinary,
 } from "./packet.ts";
 import { type GdbRegister, gdbRegisters, targetXml } from "./registers.ts";
 import { GdbSignal } from "./signals.ts";
@@ -39,7 +38,12 @@ export type GdbAction =
   /** run the monitor command `command` (gdb's `monitor`: qRcmd), its output in `O` packets, then OK */
   | { kind: "monitor"; command: string };
 
-const ERROR = "E01", EFAULT = "E0e";
+/**
+ * QEMU's replies: EINVAL (22) for a missing argument, a bad length or id; EFAULT (14) for
+ * memory that cannot be read or written (in decimal, as QEMU prints them). An argument that is
+ * there but does not parse gets the empty reply, as an unknown packet does.
+ */
+const ERROR = "E22", EFAULT = "E14";
 const WATCH_KINDS: Record<string, WatchKind> = { "2": "write", "3": "read", "4": "rw" };
 const WATCH_NAMES: Record<WatchKind, string> = { write: "watch", read: "rwatch", rw: "awatch" };
 
@@ -71,6 +75,8 @@ export class GdbHandler {
   #lastStop: DebugStop = { kind: "signal", signal: GdbSignal.TRAP };
   /** the thread `s` steps (gdb's `Hc`; a stop selects the thread that stopped, as QEMU's stub) */
   #stepThread = 0;
+  /** how many threads qfThreadInfo and qsThreadInfo have listed */
+  #listed = 0;
 
   constructor(readonly debuggee: Debuggee) {
     this.registers = gdbRegisters(debuggee.target, debuggee);
@@ -106,7 +112,7 @@ export class GdbHandler {
   /** Handles one packet body (unescaped framing, as received). */
   handle(packet: Uint8Array | string): GdbAction {
     const raw = typeof packet === "string" ? latin1(packet) : packet;
-    const cmd = fromLatin1(raw);
+    const cmd = fromLatin1(raw); // X (binary writes) is unknown, as to QEMU 7.2: gdb falls back to M
     const reply = (body: string | Uint8Array): GdbAction => ({ kind: "reply", body });
     try {
       switch (cmd[0]) {
@@ -124,8 +130,6 @@ export class GdbHandler {
           return reply(this.#readMem(cmd.slice(1)));
         case "M":
           return reply(this.#writeMemHex(cmd.slice(1)));
-        case "X":
-          return reply(this.#writeMemBinary(raw));
         case "Z":
         case "z":
           return reply(this.#point(cmd[0] === "Z", cmd.slice(1)));
@@ -149,10 +153,13 @@ export class GdbHandler {
         case "H":
           return reply(this.#selectThread(cmd));
         case "T":
+          // one thread: -1 (all) names none, as in QEMU
+          if (/(^|\.)-1$/.test(cmd.slice(1))) return reply(ERROR);
           return reply(this.#parseThread(cmd.slice(1)) === undefined ? ERROR : "OK");
         case "v":
           return this.#vPacket(cmd);
         case "q":
+          if (cmd === "qRcmd,") return reply(ERROR);
           if (cmd.startsWith("qRcmd,")) {
             return { kind: "monitor", command: new TextDecoder().decode(fromHex(cmd.slice(6))) };
           }
@@ -163,7 +170,8 @@ export class GdbHandler {
           return reply("");
       }
     } catch (e) {
-      if (e instanceof RangeError || e instanceof SyntaxError) return reply(ERROR);
+      if (e instanceof RangeError) return reply(ERROR);
+      if (e instanceof SyntaxError) return reply("");
       throw e;
     }
   }
@@ -183,9 +191,9 @@ export class GdbHandler {
    * or all, name the first), or undefined when there is no such thread.
    */
   #parseThread(id: string): number | undefined {
-    const m = /^(?:p[0-9a-fA-F]+\.)?(-1|[0-9a-fA-F]+)$/.exec(id);
-    if (!m) return undefined;
-    const tid = m[1] === "-1" ? 0 : parseInt(m[1], 16);
+    const m = /^(?:p(-1|[0-9a-fA-F]+)\.)?(-1|[0-9a-fA-F]+)$/.exec(id);
+    if (!m || (m[1] !== undefined && m[1] !== "-1" && parseInt(m[1], 16) > 1)) return undefined;
+    const tid = m[2] === "-1" ? 0 : parseInt(m[2], 16);
     const ids = this.debuggee.threadIds;
     if (ids && tid > 0) return ids.includes(tid) ? ids.indexOf(tid) : undefined;
     const index = Math.max(tid, 1) - 1;
@@ -225,7 +233,7 @@ export class GdbHandler {
     const running = new Set<number>();
     for (const action of actions) {
       const [act, id] = action.split(":");
-      if (!/^[cCsS]([0-9a-fA-F]{2})?$/.test(act)) return { kind: "reply", body: ERROR };
+      if (!/^[cCsS]([0-9a-fA-F]{2})?$/.test(act)) return { kind: "reply", body: "" };
       const thread = id === undefined || isAnyThread(id) ? null : this.#parseThread(id);
       if (thread === undefined) return { kind: "reply", body: ERROR };
       signal ||= act.length > 1 ? parseInt(act.slice(1), 16) : 0;
@@ -241,19 +249,25 @@ export class GdbHandler {
   }
 
   #register(hexNum: string): GdbRegister | undefined {
-    return this.#byNum.get(parseInt(hexNum, 16));
+    return this.#byNum.get(Number(hexParams(hexNum, 1)[0]));
   }
 
+  /** p: only once gdb has read target.xml, as QEMU; a register past the last is EFAULT. */
   #readOne(arg: string): string {
-    const r = this.#register(arg);
-    return r ? leHex(r.read(this.debuggee), r.bits) : ERROR;
+    if (!this.#xml) return "";
+    const r = arg === "" ? undefined : this.#register(arg);
+    return r ? leHex(r.read(this.debuggee), r.bits) : EFAULT;
   }
 
+  /** P: only once gdb has read target.xml; a register past the last is ignored, as by QEMU. */
   #writeOne(arg: string): string {
+    if (!this.#xml) return "";
     const [num, value] = arg.split("=");
+    if (value === undefined) return ERROR;
     const r = this.#register(num);
-    if (!r || value === undefined || value.length !== r.bits / 4) return ERROR;
-    r.write(this.debuggee, parseLeHex(value));
+    if (!r) return "OK";
+    if (value.length !== r.bits / 4) return ERROR;
+    r.write(this.debuggee, parseLeHex(value.replace(/[^0-9a-fA-F]/g, "0"))); // as QEMU's hextomem
     return "OK";
   }
 
@@ -269,10 +283,10 @@ export class GdbHandler {
   }
 
   #readMem(arg: string): string {
-    const [addr, len] = parseAddrLen(arg);
-    const n = Math.min(len, (PACKET_SIZE - 4) >> 1);
+    const [addr, len] = hexParams(arg, 2);
+    if (len > BigInt(PACKET_SIZE >> 1)) return ERROR; // its hex would not fit a packet
     try {
-      return toHex(this.debuggee.readMemory(addr, n));
+      return toHex(this.debuggee.readMemory(addr, Number(len)));
     } catch {
       return EFAULT;
     }
@@ -287,36 +301,35 @@ export class GdbHandler {
     }
   }
 
+  /** M addr,length:hex (a digit that is not hex reads as 0, as QEMU's hextomem reads it). */
   #writeMemHex(arg: string): string {
     const colon = arg.indexOf(":");
-    const [addr, len] = parseAddrLen(arg.slice(0, colon));
-    const data = fromHex(arg.slice(colon + 1));
-    return data.length === len ? this.#writeMem(addr, data) : ERROR;
-  }
-
-  #writeMemBinary(raw: Uint8Array): string {
-    const colon = raw.indexOf(0x3a);
     if (colon < 0) return ERROR;
-    const [addr, len] = parseAddrLen(fromLatin1(raw.subarray(1, colon)));
-    const data = unescapeBinary(raw.subarray(colon + 1));
-    return data.length === len ? this.#writeMem(addr, data) : ERROR;
+    const [addr, len] = hexParams(arg.slice(0, colon), 2);
+    const hex = arg.slice(colon + 1);
+    if (!hex.length || BigInt(hex.length) !== len * 2n) return ERROR;
+    return this.#writeMem(addr, fromHex(hex.replace(/[^0-9a-fA-F]/g, "0")));
   }
 
-  /** Z/z type,addr,kind: breakpoints (0, 1) and watchpoints (2, 3, 4). */
+  /**
+   * Z/z type,addr,kind: breakpoints (0, 1) and watchpoints (2, 3, 4). Removing one that is not
+   * there is EINVAL, as in QEMU. Unlike qemu-user 7.2, user mode has watchpoints: it replies
+   * empty to Z2-Z4, and gdb's `watch` then fails ("Could not insert hardware watchpoint"), where
+   * it does not fall back to a software watchpoint.
+   */
   #point(insert: boolean, arg: string): string {
-    const [type, addrHex, kindHex] = arg.split(";")[0].split(",");
-    const addr = BigInt("0x" + addrHex);
+    const [type, addr, kind] = hexParams(arg.split(";")[0], 3);
     const d = this.debuggee;
-    if (type === "0" || type === "1") {
+    if (type === 0n || type === 1n) {
       if (insert) d.addBreakpoint(addr);
-      else d.removeBreakpoint(addr);
+      else if (!d.removeBreakpoint(addr)) return ERROR;
       return "OK";
     }
-    const watch = WATCH_KINDS[type];
+    const watch = WATCH_KINDS[type.toString()];
     if (!watch) return "";
-    const length = parseInt(kindHex, 16);
+    const length = Number(BigInt.asUintN(32, kind));
     if (insert) d.addWatchpoint(addr, length, watch);
-    else d.removeWatchpoint(addr, length, watch);
+    else if (!d.removeWatchpoint(addr, length, watch)) return ERROR;
     return "OK";
   }
 
@@ -357,22 +370,21 @@ export class GdbHandler {
     if (object === "exec-file" && this.debuggee.execFile) {
       return xferChunk(new TextEncoder().encode(this.debuggee.execFile()), range);
     }
-    // 0: the stub started the process, so gdb kills it on quit (as with qemu-user)
+    // 0: the stub started the process, so gdb kills it on quit (as with qemu-user; qemu-system
+    // says 1, and gdb detaches from it, leaving the machine running)
     if (cmd === "qAttached" || cmd.startsWith("qAttached:")) return "0";
-    if (cmd === "qC") return `QC${this.#threadId(this.debuggee.thread ?? 0)}`;
-    if (cmd === "qfThreadInfo") {
-      const ids = Array.from(
-        { length: this.debuggee.threadCount ?? 1 },
-        (_, i) => this.#threadId(i),
-      );
-      return `m${ids.join(",")}`;
+    // the first thread, whichever gdb selected (as QEMU's first CPU of the process)
+    if (cmd === "qC") return `QC${this.#threadId(0)}`;
+    // one thread a reply, as QEMU lists them
+    if (cmd === "qfThreadInfo") this.#listed = 0;
+    if (cmd === "qfThreadInfo" || cmd === "qsThreadInfo") {
+      if (this.#listed >= (this.debuggee.threadCount ?? 1)) return "l";
+      return `m${this.#threadId(this.#listed++)}`;
     }
-    if (cmd === "qsThreadInfo") return "l";
     if (cmd.startsWith("qThreadExtraInfo,")) {
       const i = this.#parseThread(cmd.slice(17));
       return i === undefined ? ERROR : toHex(new TextEncoder().encode(`CPU#${i} [running]`));
     }
-    if (cmd.startsWith("qSymbol")) return "OK";
     return "";
   }
 
@@ -385,7 +397,7 @@ export class GdbHandler {
     if (d.physicalMemory === undefined) return "";
     if (cmd === "qqemu.PhyMemMode") return d.physicalMemory ? "1" : "0";
     const on = /^Qqemu\.PhyMemMode:([0-9a-fA-F]+)$/.exec(cmd);
-    if (!on) return ERROR;
+    if (!on) return "";
     d.physicalMemory = parseInt(on[1], 16) !== 0;
     return "OK";
   }
@@ -417,11 +429,18 @@ function isAnyThread(id: string): boolean {
   return /^(p[0-9a-fA-F]+\.)?(-1|0+)$/.test(id);
 }
 
-/** Parses "addr,length" (hex). */
-function parseAddrLen(s: string): [bigint, number] {
-  const [a, l] = s.split(",");
-  if (!/^[0-9a-fA-F]+$/.test(a ?? "") || !/^[0-9a-fA-F]+$/.test(l ?? "")) {
-    throw new RangeError(`bad address/length "${s}"`);
-  }
-  return [BigInt("0x" + a), parseInt(l, 16)];
+/**
+ * The `count` comma-separated 64-bit hex numbers of `s`, as QEMU's stub reads them: fewer is a
+ * RangeError (EINVAL), one that is not a hex number of at most 64 bits a SyntaxError (the empty
+ * reply).
+ */
+function hexParams(s: string, count: number): bigint[] {
+  const parts = s === "" ? [] : s.split(",", count);
+  if (parts.length < count) throw new RangeError(`"${s}": ${count} numbers expected`);
+  return parts.map((p) => {
+    if (!/^[0-9a-fA-F]{1,16}$/.test(p.replace(/^0+(?=.)/, ""))) {
+      throw new SyntaxError(`"${p}" is not a number`);
+    }
+    return BigInt("0x" + p);
+  });
 }

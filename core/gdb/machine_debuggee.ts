@@ -40,7 +40,8 @@ interface Watch {
  */
 export class MachineDebuggee implements Debuggee {
   #watches: Watch[] = [];
-  #breakpoints = new Set<bigint>();
+  /** gdb's breakpoints: how many at each pc */
+  #breakpoints = new Map<bigint, number>();
   /** the Linux signal of a fault or signal reported to gdb and not yet delivered */
   #reported = 0;
   #exitStatus: number | null = null;
@@ -194,16 +195,23 @@ export class MachineDebuggee implements Debuggee {
     return machineDriver(this.machine) as SystemDriver;
   }
 
-  /** Adds a software breakpoint. */
+  /** Adds a software breakpoint (gdb may add one at a pc twice, as Z0 and Z1: each counts). */
   addBreakpoint(pc: bigint): void {
-    this.#breakpoints.add(pc);
-    this.machine.addBreakpoint(pc);
+    const n = this.#breakpoints.get(pc) ?? 0;
+    this.#breakpoints.set(pc, n + 1);
+    if (!n) this.machine.addBreakpoint(pc);
   }
 
-  /** Removes a software breakpoint. */
-  removeBreakpoint(pc: bigint): void {
-    this.#breakpoints.delete(pc);
-    this.machine.removeBreakpoint(pc);
+  /** Removes one software breakpoint at `pc`; false when there was none, as QEMU's -ENOENT. */
+  removeBreakpoint(pc: bigint): boolean {
+    const n = this.#breakpoints.get(pc);
+    if (!n) return false;
+    if (n > 1) this.#breakpoints.set(pc, n - 1);
+    else {
+      this.#breakpoints.delete(pc);
+      this.machine.removeBreakpoint(pc);
+    }
+    return true;
   }
 
   /** Adds a watchpoint on `[addr, addr+length)`. */
@@ -214,13 +222,14 @@ export class MachineDebuggee implements Debuggee {
   }
 
   /** Removes the watchpoint added with the same arguments. */
-  removeWatchpoint(addr: bigint, length: number, kind: WatchKind): void {
+  removeWatchpoint(addr: bigint, length: number, kind: WatchKind): boolean {
     const i = this.#watches.findIndex((w) =>
       w.addr === addr && w.length === length && w.kind === kind
     );
-    if (i < 0) return;
+    if (i < 0) return false;
     this.machine.removeWatchpoint(this.#watches[i].id);
     this.#watches.splice(i, 1);
+    return true;
   }
 
   /** Ends the run with status 0, as QEMU ends it on gdb's kill ("Terminated via GDBstub"). */
@@ -235,7 +244,10 @@ export class MachineDebuggee implements Debuggee {
    */
   detach(): void {
     this.#runningThread();
-    for (const pc of [...this.#breakpoints]) this.removeBreakpoint(pc);
+    for (const pc of [...this.#breakpoints.keys()]) {
+      this.#breakpoints.delete(pc);
+      this.machine.removeBreakpoint(pc);
+    }
     for (const w of [...this.#watches]) this.removeWatchpoint(w.addr, w.length, w.kind);
     this.#reported = 0;
     machineDriver(this.machine).reportSignals?.(false);

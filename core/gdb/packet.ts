@@ -1,7 +1,9 @@
 /**
  * GDB remote serial protocol framing: `$data#cs` packets with a modulo-256
- * checksum, `+`/`-` acknowledgements, `}`-escaping of binary data and the
- * out-of-band interrupt byte (0x03).
+ * checksum, `+`/`-` acknowledgements, `}`-escaping of binary data, `*`
+ * run-length encoding and the out-of-band interrupt byte (0x03). The reader
+ * follows the state machine of QEMU 7.2's gdbstub (`gdb_read_byte`), so that
+ * malformed input gets the replies qemu-user and qemu-system give.
  *
  * @module
  */
@@ -9,8 +11,11 @@
 const DOLLAR = 0x24, HASH = 0x23, ESCAPE = 0x7d, STAR = 0x2a, PLUS = 0x2b, MINUS = 0x2d;
 /** The byte gdb sends to interrupt a running target (Ctrl-C). */
 export const INTERRUPT = 0x03;
-/** The largest packet the stub accepts (advertised as PacketSize); longer ones are dropped. */
-export const PACKET_SIZE = 0x4000;
+/**
+ * The largest packet the stub accepts (advertised as PacketSize: QEMU's MAX_PACKET_LENGTH); a
+ * body of PACKET_SIZE - 1 bytes or more is dropped without a reply, as QEMU drops it.
+ */
+export const PACKET_SIZE = 0x1000;
 
 const encoder = new TextEncoder();
 
@@ -81,7 +86,7 @@ export function escapeBinary(data: Uint8Array): Uint8Array {
 }
 
 /**
- * Undoes {@linkcode escapeBinary} (the body of an `X` packet).
+ * Undoes {@linkcode escapeBinary} (what gdb does to a qXfer reply).
  *
  * @example
  * ```ts
@@ -119,16 +124,23 @@ export function encodePacket(body: string | Uint8Array): Uint8Array {
 
 /** What {@linkcode PacketReader.feed} finds in the byte stream. */
 export type Incoming =
+  /** a packet, unescaped and expanded, up to its first NUL (QEMU reads it as a C string) */
   | { kind: "packet"; data: Uint8Array }
   /** a packet whose checksum did not match (the reader's owner sends `-`) */
-  | { kind: "bad"; data: Uint8Array }
+  | { kind: "bad" }
   | { kind: "ack" }
   | { kind: "nack" }
   | { kind: "interrupt" };
 
+/** Where the reader is: between packets, in a body (after `}`, after `*`), in the checksum. */
+type ReadState = "idle" | "body" | "escape" | "repeat" | "sum1" | "sum2";
+
 /**
  * Splits the byte stream from gdb into packets, acks and interrupts. Bytes
- * may arrive in any chunking; incomplete packets wait for more input.
+ * may arrive in any chunking; incomplete packets wait for more input. As in
+ * QEMU's stub: a `$` inside a body is data, a non-hex checksum digit is
+ * dropped and the body goes on, an invalid run-length count is dropped, and
+ * a body that outgrows {@linkcode PACKET_SIZE} is dropped silently.
  *
  * @example
  * ```ts
@@ -140,43 +152,90 @@ export type Incoming =
  */
 export class PacketReader {
   #buf: number[] = [];
-  #inPacket = false;
-  #hashAt = -1;
+  #state: ReadState = "idle";
+  #sum = 0;
+  #sent = 0;
 
   /** Consumes `bytes`; returns the complete items in order. */
   feed(bytes: Uint8Array): Incoming[] {
     const out: Incoming[] = [];
     for (const b of bytes) {
-      if (!this.#inPacket) {
-        if (b === DOLLAR) {
-          this.#inPacket = true;
-          this.#buf = [];
-          this.#hashAt = -1;
-        } else if (b === PLUS) out.push({ kind: "ack" });
-        else if (b === MINUS) out.push({ kind: "nack" });
-        else if (b === INTERRUPT) out.push({ kind: "interrupt" });
-        continue; // anything else between packets is noise
-      }
-      this.#buf.push(b);
-      if (this.#buf.length > PACKET_SIZE) {
-        // longer than gdb may send: drop it (gdb retransmits on the `-`), buffer nothing more
-        this.#inPacket = false;
-        this.#buf = [];
-        out.push({ kind: "bad", data: new Uint8Array() });
-        continue;
-      }
-      if (this.#hashAt < 0) {
-        // `#` inside escaped binary is always escaped, so the first one ends the body
-        if (b === HASH) this.#hashAt = this.#buf.length - 1;
-        continue;
-      }
-      if (this.#buf.length < this.#hashAt + 3) continue;
-      const data = new Uint8Array(this.#buf.slice(0, this.#hashAt));
-      const sent = parseInt(fromLatin1(new Uint8Array(this.#buf.slice(this.#hashAt + 1))), 16);
-      this.#inPacket = false;
-      out.push({ kind: sent === checksum(data) ? "packet" : "bad", data });
+      const item = this.#byte(b);
+      if (item) out.push(item);
     }
     return out;
+  }
+
+  #byte(b: number): Incoming | undefined {
+    switch (this.#state) {
+      case "idle":
+        return this.#between(b);
+      case "body":
+        if (b === ESCAPE || b === STAR) this.#state = b === ESCAPE ? "escape" : "repeat";
+        else if (b === HASH) this.#state = "sum1";
+        else if (this.#full(0)) return;
+        else this.#buf.push(b);
+        if (b !== HASH) this.#sum += b;
+        return;
+      case "escape":
+        if (b === HASH) this.#state = "sum1"; // the escape is cut short
+        else if (!this.#full(0)) {
+          this.#buf.push(b ^ 0x20);
+          this.#sum += b;
+          this.#state = "body";
+        }
+        return;
+      case "repeat":
+        return this.#repeat(b);
+      case "sum1":
+      case "sum2":
+        return this.#checksum(b);
+    }
+  }
+
+  /** A byte between packets: `$` starts one; acks and Ctrl-C count; anything else is noise. */
+  #between(b: number): Incoming | undefined {
+    if (b === DOLLAR) {
+      this.#state = "body";
+      this.#buf = [];
+      this.#sum = 0;
+    } else if (b === PLUS) return { kind: "ack" };
+    else if (b === MINUS) return { kind: "nack" };
+    else if (b === INTERRUPT) return { kind: "interrupt" };
+  }
+
+  /** Whether `extra` more bytes overrun the body (then it is dropped: back to idle). */
+  #full(extra: number): boolean {
+    if (this.#buf.length + extra < PACKET_SIZE - 1) return false;
+    this.#state = "idle";
+    return true;
+  }
+
+  /** The count byte after `*`: the last byte `count - 29` more times (a count gdb never sends is dropped). */
+  #repeat(b: number): undefined {
+    this.#state = "body";
+    if (b < 0x20 || b === HASH || b === DOLLAR || b > 126) return;
+    const n = b - 0x20 + 3;
+    if (this.#full(n) || !this.#buf.length) return;
+    this.#buf.push(...new Array(n).fill(this.#buf[this.#buf.length - 1]));
+    this.#sum += b;
+  }
+
+  #checksum(b: number): Incoming | undefined {
+    const digit = parseInt(String.fromCharCode(b), 16);
+    if (Number.isNaN(digit)) {
+      this.#state = "body"; // not a checksum after all: the body goes on
+      return;
+    }
+    if (this.#state === "sum1") {
+      this.#sent = digit << 4;
+      this.#state = "sum2";
+      return;
+    }
+    this.#state = "idle";
+    if ((this.#sent | digit) !== (this.#sum & 0xff)) return { kind: "bad" };
+    const nul = this.#buf.indexOf(0);
+    return { kind: "packet", data: new Uint8Array(nul < 0 ? this.#buf : this.#buf.slice(0, nul)) };
   }
 }
 

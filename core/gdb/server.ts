@@ -31,7 +31,7 @@ export interface GdbServerOptions {
 /** How a session ended. */
 export type SessionEnd = "exit" | "detach" | "kill" | "disconnect";
 
-const ACK = new Uint8Array([0x2b]);
+const ACK = new Uint8Array([0x2b]), NACK = new Uint8Array([0x2d]);
 /** host ms the guest may run between turns of the event loop (socket polls) */
 const YIELD_MS = 20;
 
@@ -78,18 +78,20 @@ class Link {
     for (;;) {
       const item = this.#queue.shift();
       if (item?.kind === "packet") {
+        this.#lastSent = null; // gdb got it: a later `-` asks for nothing (as in QEMU)
         if (!noAck()) await this.#write(ACK);
         return item.data;
       }
       if (item?.kind === "bad") {
-        if (!noAck()) await this.#write(new Uint8Array([0x2d]));
+        await this.#write(NACK); // in no-ack mode too, as QEMU's stub
         continue;
       }
-      if (item?.kind === "nack" && this.#lastSent) {
+      if (item?.kind === "nack" && this.#lastSent && !noAck()) {
         await this.#write(this.#lastSent);
         continue;
       }
-      if (item) continue; // an ack
+      if (item?.kind === "ack") this.#lastSent = null;
+      if (item) continue; // an ack, or a `-` with nothing to send again
       if (this.#closed) return null;
       await new Promise<void>((r) => this.#wake = r);
     }
@@ -211,6 +213,7 @@ export class GdbServer {
         case "kill":
           this.debuggee.kill();
           if (action.reply) await link.send(action.reply);
+          await link.send("W00"); // the exit it ends with, as QEMU's stub reports it
           return "kill";
         case "monitor":
           await this.#monitor(link, action.command);

@@ -67,7 +67,7 @@ export class Vcpu {
   writeReg(name: string, value: bigint): void {
     const r = this.#reg(name);
     if (r.kind === "pc") return this.setPc(value);
-    if (r.offset === 0 && r.kind === "int" && r.name === "x0") return;
+    if (r.zero) return; // RISC-V's x0 (AArch64's x0 is a register like the others)
     this.cpu.setState(r.offset, value);
   }
 

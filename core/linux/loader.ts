@@ -5,9 +5,10 @@
  * signal-return trampoline page.
  *
  * Layout (64-bit guests): non-PIE programs at their link address, PIE
- * programs at 0x4000000000; mmap searches start above the program (PIE: 32
- * MiB above its break, leaving room for brk) ; the 8 MiB stack, the
- * interpreter and the trampoline page take the first free ranges there.
+ * programs at 0x4000000000 (aarch64: 0x5500000000, as qemu-aarch64); mmap
+ * searches start above the program (PIE: 32 MiB above its break, leaving
+ * room for brk); the 8 MiB stack, the interpreter and the trampoline page
+ * take the first free ranges there.
  *
  * @module
  */
@@ -15,7 +16,7 @@
 import {
   type ElfFile,
   ET_DYN,
-  isLoadAlignment,
+  MAX_IMAGE_SPAN,
   PF_R,
   PF_W,
   PF_X,
@@ -65,16 +66,18 @@ export interface LoadedImage {
 }
 
 /**
- * The PIE load base for 64- or 32-bit guests (QEMU's TASK_UNMAPPED_BASE).
+ * The PIE load base for 64- or 32-bit guests (QEMU's TASK_UNMAPPED_BASE), or the machine's own
+ * (`mmapBase`: qemu-aarch64's is 0x5500000000).
  *
  * @example
  * ```ts
  * import { mmapBaseFor } from "./loader.ts";
  * console.log(mmapBaseFor(2).toString(16)); // "4000000000"
+ * console.log(mmapBaseFor(2, 0x5500000000n).toString(16)); // "5500000000"
  * ```
  */
-export function mmapBaseFor(elfClass: 1 | 2): bigint {
-  return elfClass === 2 ? 0x4000000000n : 0x40000000n;
+export function mmapBaseFor(elfClass: 1 | 2, mmapBase?: bigint): bigint {
+  return mmapBase ?? (elfClass === 2 ? 0x4000000000n : 0x40000000n);
 }
 
 function permsOf(flags: number): number {
@@ -112,6 +115,7 @@ export function loadImage(
     }
   }
   for (const [a, p] of pagePerms) mem.protect(a, PAGE, p);
+  reserveHoles(as, elf, bias);
   const last = elf.loads[elf.loads.length - 1];
   const phdrSeg = elf.segments.find((s) => s.type === PT_PHDR);
   let phdr = 0n;
@@ -123,6 +127,21 @@ export function loadImage(
     if (holder) phdr = holder.vaddr + BigInt(elf.phoff - holder.offset) + bias;
   }
   return { bias, entry: elf.entry + bias, phdr, end: last.vaddr + last.memsz + bias };
+}
+
+/**
+ * Maps the pages between an image's segments without access, as qemu-user reserves the whole
+ * span of an image before it maps the segments (so mmap does not fill the holes, and
+ * /proc/self/maps shows them as `---p`). A hole larger than an image may span stays unmapped.
+ */
+function reserveHoles(as: AddressSpace, elf: ElfFile, bias: bigint): void {
+  for (let i = 1; i < elf.loads.length; i++) {
+    const prev = elf.loads[i - 1], next = elf.loads[i];
+    const from = pageUp(prev.vaddr + prev.memsz + bias), to = pageDown(next.vaddr + bias);
+    if (from < to && to - from <= MAX_IMAGE_SPAN && as.isFree(from, to - from)) {
+      as.mapPages(from, to - from, 0); // PROT_NONE
+    }
+  }
 }
 
 /** The file an image is loaded from, as /proc/self/maps names it. */
@@ -143,23 +162,18 @@ export function imageFile(name: string, host: string): ImageFile {
   }
 }
 
-/**
- * The span of address space an image needs and its largest alignment (a
- * p_align that is not a power of two is ignored, as Linux's binfmt_elf does).
- */
-export function imageSpan(elf: ElfFile): { lo: bigint; size: bigint; align: bigint } {
+/** The span of address space an image needs, from its first page. */
+export function imageSpan(elf: ElfFile): { lo: bigint; size: bigint } {
   const lo = pageDown(elf.loads[0].vaddr);
   const last = elf.loads[elf.loads.length - 1];
-  const align = elf.loads.reduce(
-    (m, s) => isLoadAlignment(s.align) && s.align > m ? s.align : m,
-    PAGE,
-  );
-  return { lo, size: pageUp(last.vaddr + last.memsz) - lo, align };
+  return { lo, size: pageUp(last.vaddr + last.memsz) - lo };
 }
 
 /**
- * Loads an ELF at a free, suitably aligned place at or above `from`
- * (ET_DYN) or at its link address (ET_EXEC).
+ * Loads an ELF at the first free pages at or above `from` (ET_DYN) or at
+ * its link address (ET_EXEC). A p_align above the page size is not kept,
+ * as qemu-user 7.2 does not keep it: aarch64's ld.so (p_align 64 KiB) lands
+ * on the page after the stack, where qemu-aarch64 puts it.
  */
 export function loadAnywhere(
   as: AddressSpace,
@@ -168,12 +182,8 @@ export function loadAnywhere(
   file: ImageFile | null = null,
 ): LoadedImage {
   if (elf.type !== ET_DYN) return loadImage(as, elf, 0n, file);
-  const { lo, size, align } = imageSpan(elf);
-  const a = align > PAGE ? align : PAGE;
-  let at = as.findFree(size, (from + a - 1n) & ~(a - 1n));
-  // Keep the alignment the segments ask for (first fit, then round).
-  while ((at & (a - 1n)) !== 0n) at = as.findFree(size, (at + a - 1n) & ~(a - 1n));
-  return loadImage(as, elf, at - lo, file);
+  const { lo, size } = imageSpan(elf);
+  return loadImage(as, elf, as.findFree(size, pageUp(from)) - lo, file);
 }
 
 /** Everything the initial stack holds. */

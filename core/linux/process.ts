@@ -193,7 +193,7 @@ export class LinuxProcess {
     if (maxMemory < PAGE || maxMemory > MAX_MEMORY_LIMIT) {
       throw new EmuError(`memory ceiling ${maxMemory} bytes is out of range`, "give 4K to 3G");
     }
-    const base = mmapBaseFor(target.xlen === 64 ? 2 : 1);
+    const base = mmapBaseFor(target.xlen === 64 ? 2 : 1, target.linux?.mmapBase);
     this.as = new AddressSpace(this.mem, base, limit, maxMemory);
     this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
     this.stderr = opts.stderr ?? hostOutput(2);

@@ -121,7 +121,8 @@ function resolveImage(p: LinuxProcess, path: string, argv: string[]): ExecImage 
 /** Empties the caller's image: other threads, memory, caught signals, close-on-exec fds. */
 function dropImage(p: LinuxProcess): void {
   p.threads.reset(p.pid);
-  p.as.clear(mmapBaseFor(p.cpu.target.elfClass === 2 ? 2 : 1));
+  const target = p.cpu.target;
+  p.as.clear(mmapBaseFor(target.elfClass === 2 ? 2 : 1, target.linux?.mmapBase));
   for (const a of p.signals.actions) {
     if (a.handler !== SIG_IGN) Object.assign(a, { handler: SIG_DFL, flags: 0, mask: 0n });
   }

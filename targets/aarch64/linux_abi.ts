@@ -165,6 +165,7 @@ export const aarch64LinuxAbi: LinuxAbi = {
   platform: "aarch64",
   cpuinfo: a64Cpuinfo,
   defaultSysroot: "/usr/aarch64-linux-gnu",
+  mmapBase: 0x5500000000n, // qemu-aarch64's TASK_UNMAPPED_BASE
   coreDumpMessage: true,
   openFlagBits: { DIRECTORY: 0x4000, NOFOLLOW: 0x8000, DIRECT: 0x10000, LARGEFILE: 0x20000 },
   illegalInstructionCode: 2, // ILL_ILLOPN, as qemu-aarch64's EXCP_UDEF

@@ -89,6 +89,7 @@ export function riscvStateLayout(xlen: 32 | 64): StateLayout {
       offset: i * 8,
       bits: xlen,
       kind: "int",
+      ...i === 0 ? { zero: true } : {},
     })),
     { name: "pc", offset: RiscvState.PC, bits: xlen, kind: "pc" },
     ...FPR_ABI_NAMES.map((abi, i): RegisterInfo => ({
