@@ -20,6 +20,7 @@ import { VERSION } from "../core/version.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
 import { formatInsn } from "../core/machine/in_asm.ts";
+import { hartRows } from "../core/register_dump.ts";
 import { deleteVm, listVm, loadVm, saveVm } from "../core/machine/vm_snapshots.ts";
 import { isSnapshotPath } from "../core/snapshot/file.ts";
 import { snapshotTable } from "./img/info.ts";
@@ -406,31 +407,10 @@ function snapshotList(m: Machine): string {
 /** The line the monitor starts with (QEMU's says "QEMU 7.2.22 monitor"). */
 export const MONITOR_BANNER = `Denemu ${VERSION} monitor - type 'help' for more information`;
 
-/** The CSRs QEMU 7.2's RISC-V dump lists (those of the H extension, which Denemu lacks, left out). */
-const DUMP_CSRS = ("mhartid mstatus mip mie mideleg medeleg mtvec stvec mepc sepc mcause scause " +
-  "mtval stval mscratch sscratch satp").split(" ");
-
 /**
- * `info registers`: hart 0 as QEMU 7.2's RISC-V dump lays it out (on a CPU
- * without H, `-cpu rv64,h=false` there): the pc, the machine and supervisor
- * CSRs, then the integer and the FP registers four a row.
+ * `info registers`: hart 0 as QEMU 7.2's RISC-V dump lays it out, the FP
+ * registers included (see {@linkcode hartRows}).
  */
 function registers(m: Machine): string {
-  const cpu = machineDriver(m).cpu;
-  const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, "0");
-  const cell = (name: string, v: bigint) => ` ${name.padEnd(8)} ${hex(v)}`;
-  const csrs = cpu.target.gdb?.cpuFeatures?.flatMap((f) => f.regs) ?? [];
-  const lines = ["", "CPU#0", cell("pc", m.pc)];
-  for (const name of DUMP_CSRS) {
-    const csr = csrs.find((r) => r.name === name);
-    if (csr && (csr.present?.(cpu) ?? true)) lines.push(cell(name, csr.read(cpu)));
-  }
-  for (const kind of ["int", "fp"]) {
-    const regs = cpu.target.state.registers.filter((r) => r.kind === kind);
-    const cells = regs.map((r) =>
-      cell(`${r.name}/${r.aliases?.[0] ?? r.name}`, cpu.getState(r.offset))
-    );
-    for (let i = 0; i < cells.length; i += 4) lines.push(cells.slice(i, i + 4).join(""));
-  }
-  return lines.join("\r\n");
+  return ["", "CPU#0", ...hartRows(machineDriver(m).cpu, true)].join("\r\n");
 }

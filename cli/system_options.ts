@@ -16,15 +16,18 @@ export type SerialBackend = { kind: "stdio" } | { kind: "null" } | { kind: "file
 
 /** `-d` log items. */
 export const LOG_ITEMS: Record<string, string> = {
-  int: "show traps and interrupts",
   in_asm: "show the guest code of each translated block",
-  guest_errors: "accepted; Denemu logs no guest errors (a bad access is the guest's trap)",
+  int: "show traps and interrupts",
+  exec: "show trace before each executed TB (lots of logs)",
+  cpu: "show CPU registers before entering a TB (lots of logs)",
+  fpu: "include FPU registers in the 'cpu' logging",
   unimp: "accepted; Denemu logs nothing for it (unimplemented devices are not mapped)",
-  nochain: "accepted; without exec it changes no output",
+  guest_errors: "accepted; Denemu logs no guest errors (a bad access is the guest's trap)",
+  nochain: 'do not chain compiled TBs so that "exec" and "cpu" show complete traces',
 };
 
 /** QEMU's log items that Denemu's system mode does not write. */
-const LOG_MISSING = new Set(["out_asm", "op", "op_opt", "op_ind", "exec", "cpu", "fpu", "mmu"]);
+const LOG_MISSING = new Set(["out_asm", "op", "op_opt", "op_ind", "mmu"]);
 
 /**
  * `-d item,...`: adds the items to `log`, checked; true when one is `help`.
@@ -43,7 +46,7 @@ export function parseLog(value: string, log: Set<string>): boolean {
     else if (LOG_MISSING.has(item)) {
       throw new EmuError(
         `-d ${item}: Denemu's system mode does not log this item`,
-        "it logs int and in_asm (see -d help)",
+        "see -d help for those it logs",
       );
     } else if (!(item in LOG_ITEMS)) {
       throw new EmuError(`-d ${item}: unknown log item`, "see -d help");

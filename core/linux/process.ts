@@ -7,7 +7,8 @@
  */
 
 import { CpuCore } from "../cpu_core.ts";
-import { withExecLog } from "./exec_log.ts";
+import { withExecLog } from "../exec_log.ts";
+import { registerRows } from "../register_dump.ts";
 import { useAccel } from "../accel.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
@@ -247,7 +248,10 @@ export class LinuxProcess {
     });
     loadProgram(p, elf, realProg, opts);
     p.#setupStdio(opts);
-    if (p.log) p.cpu.backend = withExecLog(p.cpu.backend, p.log, p.abi, p.modules);
+    if (p.log) {
+      const dump = (cpu: CpuCore, fpu: boolean) => p.abi.cpuDump?.(cpu, fpu) ?? registerRows(cpu);
+      p.cpu.backend = withExecLog(p.cpu.backend, p.log, dump, p.modules);
+    }
     return p;
   }
 

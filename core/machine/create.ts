@@ -11,6 +11,8 @@ import type { Accel } from "../accel.ts";
 import { importOnDemand, installToolPlugin } from "../plugin.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
+import { withExecLog } from "../exec_log.ts";
+import { hartRows } from "../register_dump.ts";
 import { Machine, machineDriver } from "./machine.ts";
 import { loadSnapshot } from "./snapshots.ts";
 import { isSnapshotPath } from "../snapshot/file.ts";
@@ -206,6 +208,13 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
       const symbolAt = (pc: bigint) => machine.modules.logSymbolAt(pc);
       logInAsm(cpu, symbolAt, (t) => opts.log!.write(t), "system" in opts, opts.log!.filter);
     }
+  }
+  // user mode's exec and cpu items are the process's (each thread runs on its CPU)
+  if (log && driver.mode === "system") {
+    driver.cpus?.forEach((cpu, hart) => {
+      const items = { ...opts.log!, categories: log };
+      cpu.backend = withExecLog(cpu.backend, items, hartRows, machine.modules, hart);
+    });
   }
   const out = opts.pluginOutput ??
     ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
