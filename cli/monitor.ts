@@ -1,7 +1,8 @@
 /**
  * The `emu system` monitor (Ctrl-A C, or `-monitor stdio`), with QEMU's HMP
  * command names and output: `info status|registers|cpus|name|version`,
- * `info block|mtree|qtree|roms` (`monitor_info.ts`), `x`,
+ * `info block|mtree|qtree|roms` (`monitor_info.ts`), `info mem`
+ * (`monitor_mem.ts`), `info chardev` (`monitor_chardev.ts`), `x`,
  * `xp`, `p`/`print`, `stop`, `cont`, `system_reset`, `system_powerdown`,
  * `quit`, `savevm [TAG]`, `loadvm TAG`, `delvm TAG`, `info snapshots` and
  * `help`. As in QEMU, a tag names an internal snapshot in the machine's
@@ -25,6 +26,8 @@ import { deleteVm, listVm, loadVm, saveVm } from "../core/machine/vm_snapshots.t
 import { isSnapshotPath } from "../core/snapshot/file.ts";
 import { snapshotTable } from "./img/info.ts";
 import { infoBlock, infoMtree, infoQtree, infoRoms } from "./monitor_info.ts";
+import { infoMem } from "./monitor_mem.ts";
+import { type ChardevEntry, infoChardev } from "./monitor_chardev.ts";
 import {
   dumpLines,
   evaluate,
@@ -53,7 +56,9 @@ const HELP = [
 const INFO_HELP = [
   "info block [-n] [-v] [device] -- show info of one block device or all block devices " +
   "(-n: show named nodes; -v: show details)",
+  "info chardev  -- show the character devices",
   "info cpus  -- show infos for each CPU",
+  "info mem  -- show the active virtual memory mappings",
   "info mtree [-f][-d][-o][-D] -- show memory tree (-f: dump flat view for address spaces;" +
   "-d: dump dispatch tree, valid with -f only);-o: dump region owners/parents;-D: dump disabled regions",
   "info name  -- show the current VM name",
@@ -72,7 +77,6 @@ const QEMU_ONLY = new Set([
   "log",
   "logfile",
   "info irq",
-  "info mem",
   "info pci",
 ]);
 
@@ -86,6 +90,8 @@ export interface MonitorOptions {
   prelaunch?: boolean;
   /** `-no-reboot`: a guest reset ends the run */
   noReboot?: boolean;
+  /** the character devices, in the order QEMU makes them (`info chardev`) */
+  chardevs?: ChardevEntry[];
   /** gdb's monitor: gdb holds the machine (`info status` says "paused (debug)", as QEMU's) */
   debug?: boolean;
 }
@@ -245,6 +251,10 @@ export class Monitor {
     switch (sub) {
       case "registers":
         return registers(this.m);
+      case "mem":
+        return this.#infoMem();
+      case "chardev":
+        return infoChardev(this.options.chardevs ?? []);
       case "status": {
         const state = this.#stopped ? "paused" : "running";
         return `VM status: ${state}${this.#reason ? ` (${this.#reason})` : ""}`;
@@ -300,6 +310,22 @@ export class Monitor {
 
   get #sys() {
     return (machineDriver(this.m) as SystemDriver).sys;
+  }
+
+  /** `info mem`: hart 0's page tables, by its satp, read from physical memory. */
+  #infoMem(): string {
+    const cpu = machineDriver(this.m).cpu, bus = this.#sys.bus;
+    const satp = cpu.target.gdb?.cpuFeatures?.flatMap((f) => f.regs).find((r) => r.name === "satp");
+    const xlen = cpu.target.state.registers.find((r) => r.kind === "pc")?.bits === 32 ? 32 : 64;
+    const read = (addr: bigint, size: number) => {
+      try {
+        const b = bus.readBytes(addr, size);
+        return b.reduceRight((v, byte) => (v << 8n) | BigInt(byte), 0n);
+      } catch {
+        return 0n; // no memory there: QEMU's read gives zeros
+      }
+    };
+    return infoMem(satp?.read(cpu) ?? 0n, xlen, read);
   }
 
   /** `x` and `xp`: memory at a virtual (as hart 0 sees it) or physical address. */

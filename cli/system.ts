@@ -16,6 +16,7 @@ import {
   cpuHelp,
   helpList,
   isHelp,
+  LogItemsUsage,
   openLog,
   type OptionSetters,
   parseDfilter,
@@ -25,6 +26,7 @@ import {
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import {
   type Chardev,
+  chardevList,
   LOG_ITEMS,
   mergeMachine,
   monitorOnStdio,
@@ -411,7 +413,14 @@ export async function systemCommand(argv: string[]): Promise<number> {
  * ```
  */
 export async function systemInfo(argv: string[]): Promise<number | undefined> {
-  const a = parseSystemArgs(argv);
+  let a: SystemArgs;
+  try {
+    a = parseSystemArgs(argv);
+  } catch (e) {
+    if (!(e instanceof LogItemsUsage)) throw e;
+    console.log(helpList("Log items (comma separated):", LOG_ITEMS));
+    return 1;
+  }
   if (a.help) {
     console.log(SYSTEM_HELP);
     return 0;
@@ -466,12 +475,12 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
  */
 export async function systemBoot(argv: string[]): Promise<number> {
   const a = parseSystemArgs(argv);
-  const { writeText, logFile } = openLog(a.logFile);
+  const { writeText, close } = openLog(a.logFile);
   const log = (line: string) => writeText(line + "\n");
   try {
     return await boot(a, log);
   } finally {
-    logFile?.close();
+    close();
   }
 }
 
@@ -514,6 +523,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
     const monitorStdio = a.monitorStdio ??
       (a.nographic && !a.nodefaults && a.serial && a.serial.kind !== "stdio");
     const serial = a.serial ?? { kind: monitorStdio || a.nodefaults ? "null" : "stdio" };
+    const chardevs = chardevList(a, !!monitorStdio, a.nodefaults ? a.serial : serial);
     const closeSerial = serialSink(m.serial, serial);
     const monitor = new Monitor(m, (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)), {
       name: a.name,
@@ -521,11 +531,12 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       // -S without gdb waits for the monitor's cont
       prelaunch: a.gdbWait && a.gdbPort === undefined,
       noReboot: a.noReboot,
+      chardevs,
     });
     const stopInput = monitorStdio ? monitorInput(monitor) : startInput(m, monitor);
     try {
       if (a.gdbPort !== undefined) {
-        const options = { name: a.name, uuid: a.uuid, noReboot: a.noReboot };
+        const options = { name: a.name, uuid: a.uuid, noReboot: a.noReboot, chardevs };
         await debugWithGdb(m, a.gdbPort, `-gdb tcp::${a.gdbPort}`, gdbMonitor(m, options));
       }
       return await monitor.run();

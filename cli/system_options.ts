@@ -9,7 +9,8 @@
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
-import { isHelp } from "./options.ts";
+import { isHelp, LogItemsUsage } from "./options.ts";
+import type { ChardevEntry } from "./monitor_chardev.ts";
 
 /** A `-serial` backend: stdio, null (discarded) or `file:PATH`. */
 export type SerialBackend = { kind: "stdio" } | { kind: "null" } | { kind: "file"; path: string };
@@ -49,7 +50,7 @@ export function parseLog(value: string, log: Set<string>): boolean {
         "see -d help for those it logs",
       );
     } else if (!(item in LOG_ITEMS)) {
-      throw new EmuError(`-d ${item}: unknown log item`, "see -d help");
+      throw new LogItemsUsage(value);
     } else log.add(item);
   }
   return help;
@@ -266,4 +267,30 @@ export function resolveChardevs(r: ChardevArgs): void {
     }
     r.monitorStdio = !(c.mux && r.serialChardev === `chardev:${r.monChardev}`);
   }
+}
+
+/**
+ * The character devices QEMU would make for these options, in the order it
+ * makes them (`info chardev`): the `-chardev`s (a muxed one after its base),
+ * `-monitor stdio`'s, then serial port 0's unless it is a `-chardev`
+ * (Denemu's Ctrl-A C monitor shares stdio with it: a mux, as `-nographic`'s
+ * console is), then the parallel port's, which QEMU makes on every board.
+ */
+export function chardevList(
+  a: ChardevArgs & { nographic?: boolean; nodefaults?: boolean },
+  monitorStdio: boolean,
+  serial: SerialBackend | undefined,
+): ChardevEntry[] {
+  const list: ChardevEntry[] = [];
+  const add = (label: string, kind: SerialBackend["kind"], mux: boolean) => {
+    if (mux) list.push({ label: `${label}-base`, filename: kind });
+    list.push({ label, filename: mux ? "mux" : kind });
+  };
+  for (const [id, c] of a.chardevs) add(id, c.backend.kind, c.mux);
+  if (monitorStdio && !a.monChardev) add("compat_monitor0", "stdio", false);
+  if (serial && !a.serialChardev) {
+    add("serial0", serial.kind, serial.kind === "stdio" && !monitorStdio);
+  }
+  if (!a.nodefaults) list.push({ label: "parallel0", filename: a.nographic ? "null" : "vc" });
+  return list;
 }

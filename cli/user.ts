@@ -12,6 +12,7 @@ import {
   cpuHelp,
   helpList,
   isHelp,
+  LogItemsUsage,
   openLog,
   type OptionSetters,
   parseDfilter,
@@ -24,6 +25,7 @@ import { builtinPlugins, loadToolPlugin } from "../core/plugin.ts";
 import { createMachine, type UserOptions } from "../core/machine/create.ts";
 import { debugWithGdb, runInputLog } from "./gdb.ts";
 import { parseSched } from "../core/linux/threads.ts";
+import { DEFAULT_PID } from "../core/linux/process_options.ts";
 
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
@@ -34,10 +36,12 @@ export const LOG_CATEGORIES: Record<string, string> = {
     "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
   nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
   int: "traps and interrupts (accepted: as in QEMU's user mode, a fault is its signal, unlogged)",
+  page: "show the page map after the program is loaded and after each mmap (QEMU's map)",
   mmu: "log MMU activity (accepted: a Linux program's memory has none to log, as in qemu-riscv64)",
   guest_errors: "log invalid guest actions (accepted: Denemu has no such messages in user mode)",
   unimp: "log unimplemented syscalls",
   strace: "log syscalls (same as -strace)",
+  tid: "a log file per guest thread, named by its id: -D's name must have a %d",
   plugin: "output from -plugin tools (always on; accepted for QEMU compatibility)",
 };
 
@@ -147,7 +151,7 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
       if (isHelp(c)) r.logHelp = true;
       else if (c === "strace") r.strace = true;
       else if (c in LOG_CATEGORIES) r.log.add(c);
-      else throw new EmuError(`-d ${c}: unknown log category`, "try -d help");
+      else throw new LogItemsUsage(v);
     }
   },
   D: (r, v) => r.logFile = v,
@@ -272,13 +276,20 @@ async function printHelpTopic(a: UserArgs): Promise<boolean> {
  * ```
  */
 export async function userCommand(argv: string[]): Promise<number> {
-  const a = parseUserArgs(argv);
+  let a: UserArgs;
+  try {
+    a = parseUserArgs(argv);
+  } catch (e) {
+    if (!(e instanceof LogItemsUsage)) throw e;
+    print(helpList("Log items (comma separated):", LOG_CATEGORIES));
+    return 1;
+  }
   if (await printHelpTopic(a)) return 0;
   if (!a.program) {
     throw new EmuError("no program given", "usage: emu user [options] program [args]");
   }
-  const { writeText, logFile } = openLog(a.logFile);
-  const writeLog = (line: string) => writeText(line + "\n");
+  const { writeText, close } = openLog(a.logFile, a.log.has("tid") ? DEFAULT_PID : undefined);
+  const writeLog = (line: string, tid?: number) => writeText(line + "\n", tid);
   const opts: UserOptions = {
     program: a.program,
     loadvm: a.loadvm,
@@ -323,6 +334,6 @@ export async function userCommand(argv: string[]): Promise<number> {
     await m.close();
     return status;
   } finally {
-    logFile?.close();
+    close();
   }
 }

@@ -106,3 +106,31 @@ Deno.test("system -d cpu without fpu has no FP rows, and -d mmu is refused", asy
     ),
   );
 });
+
+Deno.test({
+  name: "system -d with an unknown or empty item next to exec, or -dfilter's bad range: QEMU's",
+  ignore: !QEMU,
+  async fn() {
+    const boot = ["-M", "virt", "-nographic", "-bios", "none", "-kernel", `${KERNELS}timer.elf`];
+    const cases = [["-d", "exec,foo"], ["-d", "exec,,cpu"], ["-d", "cpu", "-dfilter", "0x10+0"]];
+    for (const args of cases) {
+      const said = async (cmd: string, argv: string[]) => {
+        const signal = AbortSignal.timeout(120_000);
+        const r = await new Deno.Command(cmd, { args: argv, stdin: "null", signal }).output();
+        const text = (b: Uint8Array) => new TextDecoder().decode(b).split("\n")[0];
+        // QEMU prints its -d help on stdout for a bad item, with nothing on stderr
+        return [r.code, text(r.stdout), text(r.stderr).replace(/^(qemu-system-riscv64|emu): /, "")];
+      };
+      const q = await said("qemu-system-riscv64", [...boot, ...args]);
+      const e = await said(Deno.execPath(), [
+        "run",
+        "-A",
+        `${ROOT}mod.ts`,
+        "system",
+        ...boot,
+        ...args,
+      ]);
+      assertEquals(e, q, args.join(" "));
+    }
+  },
+});

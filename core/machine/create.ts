@@ -38,11 +38,12 @@ export interface CommonOptions {
   pluginOutput?: (text: string) => void;
   /**
    * `-d` logging: the categories (e.g. "in_asm", "int"), where lines go, and (`-dfilter`) which
-   * blocks, by their first address, the in_asm, exec and cpu items show (default: all)
+   * blocks, by their first address, the in_asm, exec and cpu items show (default: all); in user
+   * mode `write` is told which guest thread wrote (`-d tid`'s log per thread)
    */
   log?: {
     categories: Iterable<string>;
-    write: (line: string) => void;
+    write: (line: string, tid?: number) => void;
     filter?: (pc: bigint) => boolean;
   };
   /**
@@ -100,8 +101,8 @@ export interface UserOptions extends CommonOptions {
   stdout?: "capture" | "inherit" | ((bytes: Uint8Array) => void);
   /** guest stderr, as `stdout` */
   stderr?: "capture" | "inherit" | ((bytes: Uint8Array) => void);
-  /** receives `-strace` lines (QEMU's format, without newline) */
-  strace?: (line: string) => void;
+  /** receives `-strace` lines (QEMU's format, without newline) and the guest thread's id */
+  strace?: (line: string, tid: number) => void;
   /**
    * `-sched`: how guest threads take turns: "rr" (default) or "random", with
    * ",quantum=N" instructions per turn (default 10000); random draws from `seed`

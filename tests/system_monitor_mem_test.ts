@@ -1,0 +1,105 @@
+// The monitor's `info mem` and `info chardev`, compared with qemu-system-riscv64 7.2's in the same
+// run. `info mem` is asked through gdb (`monitor info mem`) at a breakpoint after the kernel
+// turned paging on, so that both stop at the same instruction; `info chardev` on `-monitor stdio`
+// and on the Ctrl-A C monitor, for the command lines that make different devices.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { installed } from "./util/installed.ts";
+import { freePort } from "./util/gdb_batch.ts";
+import { systemPeer } from "./util/monitor_peers.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const KERNELS = `${ROOT}tests/baremetal/bin/`;
+const PEERS = installed("qemu-system-riscv64") && installed("gdb-multiarch");
+if (!PEERS) {
+  console.error("system_monitor_mem_test: skipped, qemu-system-riscv64 or gdb-multiarch missing");
+}
+
+/** What `monitor info mem` printed after gdb ran `steps` on `kernel` in QEMU or Denemu. */
+async function infoMemAt(peer: "qemu" | "emu", kernel: string, steps: string[]): Promise<string> {
+  const port = freePort(), file = `${KERNELS}${kernel}`;
+  const boot = ["-M", "virt", "-nographic", "-bios", "none", "-kernel", file, "-S"];
+  boot.push("-gdb", `tcp::${port}`, "-serial", "null", "-monitor", "none");
+  const signal = AbortSignal.timeout(120_000);
+  const [cmd, args] = peer === "qemu"
+    ? ["qemu-system-riscv64", [...boot, "-cpu", "rv64,h=false"]]
+    : [Deno.execPath(), ["run", "-A", `${ROOT}mod.ts`, "system", ...boot]];
+  const stub = new Deno.Command(cmd, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    signal,
+  })
+    .spawn();
+  const gdbArgs = ["-nx", "-batch", "-ex", "set architecture riscv:rv64", "-ex", `file ${file}`];
+  // gdb retries until the stub listens (Deno starts slowly on a loaded machine)
+  gdbArgs.push("-ex", "set tcp connect-timeout 60", "-ex", `target remote 127.0.0.1:${port}`);
+  for (const s of [...steps, "monitor info mem", "kill"]) gdbArgs.push("-ex", s);
+  const gdb = await new Deno.Command("gdb-multiarch", { args: gdbArgs, stdin: "null", signal })
+    .output();
+  await stub.status;
+  const out = new TextDecoder().decode(gdb.stdout).replaceAll("\r", "");
+  return out.slice(out.indexOf("vaddr"), out.indexOf("[Inferior")).trim() ||
+    out.split("\n").find((l) => l.startsWith("No translation")) || out;
+}
+
+const MEM_CASES: [string, string[]][] = [
+  ["vm_sv39.elf", []], // satp is Bare at reset
+  ["vm_sv39.elf", ["b s_tests", "c"]],
+  ["vm_sv48.elf", ["b s_tests", "c"]],
+  ["vm_sv57.elf", ["b s_tests", "c"]],
+  ["paging_bench.elf", ["b s_work", "c"]],
+  ["svext.elf", ["b access", "c", "c", "c"]],
+];
+for (const [kernel, steps] of MEM_CASES) {
+  Deno.test({
+    name: `info mem on ${kernel} after [${steps.join("; ")}]: QEMU's lines`,
+    ignore: !PEERS,
+    async fn() {
+      const [q, e] = await Promise.all([
+        infoMemAt("qemu", kernel, steps),
+        infoMemAt("emu", kernel, steps),
+      ]);
+      assertEquals(e, q);
+    },
+  });
+}
+
+const VM = ["-M", "virt", "-bios", "none", "-kernel", `${KERNELS}vm_sv39.elf`, "-S"];
+const CHARDEV_CASES: string[][] = [
+  ["-nographic", "-monitor", "stdio", "-serial", "null"],
+  ["-nographic", "-monitor", "stdio", "-serial", "file:/dev/null"],
+  ["-display", "none", "-monitor", "stdio", "-serial", "null"],
+  ["-display", "none", "-nodefaults", "-monitor", "stdio"],
+  ["-nographic", "-chardev", "null,id=c1", "-serial", "chardev:c1", "-monitor", "stdio"],
+  ["-nographic"],
+  [
+    "-display",
+    "none",
+    "-chardev",
+    "stdio,id=s1,mux=on",
+    "-serial",
+    "chardev:s1",
+    "-mon",
+    "chardev=s1",
+  ],
+  ["-display", "none", "-nodefaults", "-serial", "mon:stdio"],
+];
+Deno.test({
+  name: "info chardev lists QEMU's character devices in QEMU's order",
+  ignore: !PEERS,
+  async fn() {
+    const devices = (out: string) =>
+      out.split("\n").map((l) => l.replace(/^\(qemu\) /, "")).filter((l) => / filename=/.test(l));
+    for (const flags of CHARDEV_CASES) {
+      // -monitor stdio reads commands; the Ctrl-A C monitor is reached by its escape
+      const toMonitor = flags.includes("-monitor") ? "" : "\x01c";
+      const input = `${toMonitor}info chardev\nquit\n`;
+      const q = await systemPeer("qemu", [...VM, "-cpu", "rv64,h=false", ...flags], input);
+      const e = await systemPeer("emu", [...VM, ...flags], input);
+      assert(devices(q.stdout).length > 0, q.stdout + q.stderr);
+      assertEquals(devices(e.stdout), devices(q.stdout), flags.join(" "));
+    }
+  },
+});
