@@ -2,7 +2,8 @@
  * The monitor's `info mem`: hart 0's page tables as QEMU 7.2's RISC-V
  * `hmp_info_mem` (target/riscv/monitor.c) prints them, one line per run of
  * leaf PTEs that map contiguous virtual to contiguous physical pages with the
- * same attribute byte: `vaddr paddr size attr`, attr as `rwxugad`.
+ * same attribute byte: `vaddr paddr size attr`, attr as `rwxugad`; on RV32
+ * vaddr and size have 8 digits, as qemu-system-riscv32 prints them.
  *
  * @module
  */
@@ -19,7 +20,7 @@ interface Scheme {
 const PAGE_SHIFT = 12n;
 const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8;
 const ATTR_CHARS = ["r", "w", "x", "u", "g", "a", "d"];
-const hex16 = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, "0");
+const hex = (v: bigint, digits: number) => BigInt.asUintN(64, v).toString(16).padStart(digits, "0");
 
 /** satp's MODE (RV64) to its scheme; RV32's Sv32 is `mode` 1 of its 1-bit field. */
 const RV64_SCHEMES: Record<number, Scheme> = {
@@ -33,6 +34,8 @@ const SV32: Scheme = { levels: 2, idxBits: 10, pteSize: 4 };
 interface Walk {
   read: (addr: bigint, size: number) => bigint;
   vaBits: number;
+  /** hex digits of a virtual address and a size (QEMU's target_ulong); paddr has 16 */
+  digits: number;
   lines: string[];
   vbase: bigint;
   pbase: bigint;
@@ -62,12 +65,14 @@ export function infoMem(
     : RV64_SCHEMES[Number((satp >> 60n) & 0xfn)];
   if (!scheme) return "No translation or protection";
   const ppn = xlen === 32 ? satp & 0x3fffffn : satp & ((1n << 44n) - 1n);
+  const digits = xlen / 4, dashes = "-".repeat(digits);
   const w: Walk = {
     read,
     vaBits: Number(PAGE_SHIFT) + scheme.levels * scheme.idxBits,
+    digits,
     lines: [
-      "vaddr            paddr            size             attr",
-      "---------------- ---------------- ---------------- -------",
+      `${"vaddr".padEnd(digits)} paddr            ${"size".padEnd(digits)} attr`,
+      `${dashes} ---------------- ${dashes} -------`,
     ],
     vbase: -1n,
     pbase: -1n,
@@ -116,7 +121,8 @@ function printRun(w: Walk): void {
   const size = w.lastPaddr + w.lastSize - w.pbase;
   const top = 1n << BigInt(w.vaBits - 1);
   if (w.vbase < 0n || w.vbase >= top * 2n || size === 0n) return;
-  const vaddr = w.vbase & top ? w.vbase - top * 2n : w.vbase;
+  // QEMU makes an RV64 address canonical (sign-extended from the top VA bit)
+  const vaddr = w.digits === 16 && w.vbase & top ? w.vbase - top * 2n : w.vbase;
   const attr = ATTR_CHARS.map((c, b) => w.lastAttr & (2 << b) ? c : "-").join("");
-  w.lines.push(`${hex16(vaddr)} ${hex16(w.pbase)} ${hex16(size)} ${attr}`);
+  w.lines.push(`${hex(vaddr, w.digits)} ${hex(w.pbase, 16)} ${hex(size, w.digits)} ${attr}`);
 }

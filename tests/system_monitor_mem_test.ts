@@ -11,19 +11,24 @@ import { systemPeer } from "./util/monitor_peers.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const KERNELS = `${ROOT}tests/baremetal/bin/`;
 const PEERS = installed("qemu-system-riscv64") && installed("gdb-multiarch");
-if (!PEERS) {
-  console.error("system_monitor_mem_test: skipped, qemu-system-riscv64 or gdb-multiarch missing");
+if (!PEERS || !installed("qemu-system-riscv32")) {
+  console.error(
+    "system_monitor_mem_test: skipped, qemu-system-riscv64, qemu-system-riscv32 or gdb-multiarch missing",
+  );
 }
 
-/** What `monitor info mem` printed after gdb ran `steps` on `kernel` in QEMU or Denemu. */
+/**
+ * What `monitor info mem` printed after gdb ran `steps` on `kernel` in QEMU or Denemu; an RV32
+ * kernel (`vm_sv32`) runs on qemu-system-riscv32, as Denemu's `-cpu rv32`.
+ */
 async function infoMemAt(peer: "qemu" | "emu", kernel: string, steps: string[]): Promise<string> {
-  const port = freePort(), file = `${KERNELS}${kernel}`;
+  const port = freePort(), file = `${KERNELS}${kernel}`, xlen = kernel.includes("sv32") ? 32 : 64;
   const boot = ["-M", "virt", "-nographic", "-bios", "none", "-kernel", file, "-S"];
   boot.push("-gdb", `tcp::${port}`, "-serial", "null", "-monitor", "none");
   const signal = AbortSignal.timeout(120_000);
   const [cmd, args] = peer === "qemu"
-    ? ["qemu-system-riscv64", [...boot, "-cpu", "rv64,h=false"]]
-    : [Deno.execPath(), ["run", "-A", `${ROOT}mod.ts`, "system", ...boot]];
+    ? [`qemu-system-riscv${xlen}`, [...boot, "-cpu", `rv${xlen},h=false`]]
+    : [Deno.execPath(), ["run", "-A", `${ROOT}mod.ts`, "system", ...boot, "-cpu", `rv${xlen}`]];
   const stub = new Deno.Command(cmd, {
     args,
     stdin: "null",
@@ -32,16 +37,27 @@ async function infoMemAt(peer: "qemu" | "emu", kernel: string, steps: string[]):
     signal,
   })
     .spawn();
-  const gdbArgs = ["-nx", "-batch", "-ex", "set architecture riscv:rv64", "-ex", `file ${file}`];
+  const gdbArgs = [
+    "-nx",
+    "-batch",
+    "-ex",
+    `set architecture riscv:rv${xlen}`,
+    "-ex",
+    `file ${file}`,
+  ];
   // gdb retries until the stub listens (Deno starts slowly on a loaded machine)
   gdbArgs.push("-ex", "set tcp connect-timeout 60", "-ex", `target remote 127.0.0.1:${port}`);
   for (const s of [...steps, "monitor info mem", "kill"]) gdbArgs.push("-ex", s);
   const gdb = await new Deno.Command("gdb-multiarch", { args: gdbArgs, stdin: "null", signal })
     .output();
   await stub.status;
-  const out = new TextDecoder().decode(gdb.stdout).replaceAll("\r", "");
-  return out.slice(out.indexOf("vaddr"), out.indexOf("[Inferior")).trim() ||
-    out.split("\n").find((l) => l.startsWith("No translation")) || out;
+  // gdb writes the monitor's answer on stdout, or (riscv:rv32) on stderr
+  const dec = new TextDecoder();
+  const out = (dec.decode(gdb.stdout) + dec.decode(gdb.stderr)).replaceAll("\r", "");
+  const answer = out.split("\n").filter((l) =>
+    /^(vaddr |-+ -{16} |[0-9a-f]+ [0-9a-f]{16} [0-9a-f]+ [-rwxugad]{7}$|No translation)/.test(l)
+  );
+  return answer.length ? answer.join("\n") : out;
 }
 
 const MEM_CASES: [string, string[]][] = [
@@ -49,13 +65,14 @@ const MEM_CASES: [string, string[]][] = [
   ["vm_sv39.elf", ["b s_tests", "c"]],
   ["vm_sv48.elf", ["b s_tests", "c"]],
   ["vm_sv57.elf", ["b s_tests", "c"]],
+  ["vm_sv32.elf", ["b s_tests", "c"]],
   ["paging_bench.elf", ["b s_work", "c"]],
   ["svext.elf", ["b access", "c", "c", "c"]],
 ];
 for (const [kernel, steps] of MEM_CASES) {
   Deno.test({
     name: `info mem on ${kernel} after [${steps.join("; ")}]: QEMU's lines`,
-    ignore: !PEERS,
+    ignore: !PEERS || !installed("qemu-system-riscv32"),
     async fn() {
       const [q, e] = await Promise.all([
         infoMemAt("qemu", kernel, steps),
