@@ -122,6 +122,25 @@ export class LogItemsUsage extends Error {
   }
 }
 
+/** QEMU 7.2's `-d` items (its `-d help`, the same in both emulators), with `all`. */
+const QEMU_LOG_ITEMS = new Set(
+  ("out_asm in_asm op op_opt op_ind int exec cpu fpu mmu pcall cpu_reset unimp guest_errors " +
+    "page nochain plugin strace tid all").split(" "),
+);
+
+/**
+ * What `-d LIST` gets for an item Denemu's `mode` does not take: QEMU's usage
+ * listing for one QEMU does not know either (or an empty one), else an error
+ * that says Denemu does not log it.
+ */
+export function badLogItem(item: string, list: string, mode: "user" | "system"): Error {
+  if (!QEMU_LOG_ITEMS.has(item) && !item.startsWith("trace:")) return new LogItemsUsage(list);
+  return new EmuError(
+    `-d ${item}: Denemu's ${mode} mode does not log this item`,
+    "see -d help for those it logs",
+  );
+}
+
 /**
  * Lines of a `help` listing (`-d help`, `-accel help`): a title, then each name and what it is.
  *

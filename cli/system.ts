@@ -100,7 +100,7 @@ Options:
   -no-shutdown           accepted: the virt board's poweroff ends the run, as in QEMU 7.2
   -d item[,...]          log: int (traps and interrupts), in_asm (translated code), exec
                          (a line per block run), cpu (registers before each), fpu, nochain;
-                         guest_errors and unimp are accepted and log nothing ("-d help")
+                         guest_errors, unimp and page are accepted and log nothing
   -D logfile             write logs to logfile instead of stderr
   -s                     gdb server on tcp::1234 (same as -gdb tcp::1234)
   -gdb tcp::PORT         gdb server on 127.0.0.1:PORT

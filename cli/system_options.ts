@@ -9,7 +9,7 @@
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
-import { isHelp, LogItemsUsage } from "./options.ts";
+import { badLogItem, isHelp } from "./options.ts";
 import type { ChardevEntry } from "./monitor_chardev.ts";
 
 /** A `-serial` backend: stdio, null (discarded) or `file:PATH`. */
@@ -24,11 +24,9 @@ export const LOG_ITEMS: Record<string, string> = {
   fpu: "include FPU registers in the 'cpu' logging",
   unimp: "accepted; Denemu logs nothing for it (unimplemented devices are not mapped)",
   guest_errors: "accepted; Denemu logs no guest errors (a bad access is the guest's trap)",
+  page: "accepted; as in QEMU, the page map is user mode's (emu user -d page)",
   nochain: 'do not chain compiled TBs so that "exec" and "cpu" show complete traces',
 };
-
-/** QEMU's log items that Denemu's system mode does not write. */
-const LOG_MISSING = new Set(["out_asm", "op", "op_opt", "op_ind", "mmu"]);
 
 /**
  * `-d item,...`: adds the items to `log`, checked; true when one is `help`.
@@ -44,14 +42,8 @@ export function parseLog(value: string, log: Set<string>): boolean {
   let help = false;
   for (const item of value.split(",")) {
     if (isHelp(item)) help = true;
-    else if (LOG_MISSING.has(item)) {
-      throw new EmuError(
-        `-d ${item}: Denemu's system mode does not log this item`,
-        "see -d help for those it logs",
-      );
-    } else if (!(item in LOG_ITEMS)) {
-      throw new LogItemsUsage(value);
-    } else log.add(item);
+    else if (!(item in LOG_ITEMS)) throw badLogItem(item, value, "system");
+    else log.add(item);
   }
   return help;
 }

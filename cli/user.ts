@@ -9,6 +9,7 @@ import { EmuError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import {
   applyOption,
+  badLogItem,
   cpuHelp,
   helpList,
   isHelp,
@@ -151,7 +152,7 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
       if (isHelp(c)) r.logHelp = true;
       else if (c === "strace") r.strace = true;
       else if (c in LOG_CATEGORIES) r.log.add(c);
-      else throw new LogItemsUsage(v);
+      else throw badLogItem(c, v, "user");
     }
   },
   D: (r, v) => r.logFile = v,

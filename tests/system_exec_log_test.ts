@@ -108,11 +108,17 @@ Deno.test("system -d cpu without fpu has no FP rows, and -d mmu is refused", asy
 });
 
 Deno.test({
-  name: "system -d with an unknown or empty item next to exec, or -dfilter's bad range: QEMU's",
+  name:
+    "system -d with an unknown or empty item next to exec, -dfilter's bad range, or page: QEMU's",
   ignore: !QEMU,
   async fn() {
     const boot = ["-M", "virt", "-nographic", "-bios", "none", "-kernel", `${KERNELS}timer.elf`];
-    const cases = [["-d", "exec,foo"], ["-d", "exec,,cpu"], ["-d", "cpu", "-dfilter", "0x10+0"]];
+    const cases = [
+      ["-d", "exec,foo"],
+      ["-d", "exec,,cpu"],
+      ["-d", "cpu", "-dfilter", "0x10+0"],
+      ["-d", "page,int", "-D", "/dev/null"], // user mode's item: accepted, and runs
+    ];
     for (const args of cases) {
       const said = async (cmd: string, argv: string[]) => {
         const signal = AbortSignal.timeout(120_000);

@@ -40,7 +40,7 @@ export async function systemDriver(
   const memory = s.memory ?? 128n << 20n;
   const log = opts.log && new Set(opts.log.categories);
   for (const c of log ?? []) {
-    // guest_errors and unimp are accepted, as nothing is logged for them here
+    // guest_errors, unimp and page are accepted, as nothing is logged for them here
     if (!SYSTEM_LOG_ITEMS.includes(c)) {
       throw new EmuError(
         `-d ${c}: not a system-mode log item`,
@@ -105,16 +105,7 @@ export async function systemDriver(
 }
 
 /** The `-d` items system mode takes. */
-const SYSTEM_LOG_ITEMS = [
-  "int",
-  "in_asm",
-  "exec",
-  "cpu",
-  "fpu",
-  "nochain",
-  "guest_errors",
-  "unimp",
-];
+const SYSTEM_LOG_ITEMS = "int in_asm exec cpu fpu nochain guest_errors unimp page".split(" ");
 
 /** Options that say where a device sits on the board (a snapshot's state is laid out by them). */
 const PLACEMENT = ["bus", "addr", "irq"];
