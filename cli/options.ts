@@ -122,6 +122,20 @@ export class LogItemsUsage extends Error {
   }
 }
 
+/**
+ * `parse()`'s command line, or undefined when its `-d` list has an unknown or empty item: then
+ * the `-d help` listing of `items` is printed on stdout, as QEMU does before it exits 1.
+ */
+export function parseOrLogUsage<T>(parse: () => T, items: Record<string, string>): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof LogItemsUsage)) throw e;
+    console.log(helpList("Log items (comma separated):", items));
+    return undefined;
+  }
+}
+
 /** QEMU 7.2's `-d` items (its `-d help`, the same in both emulators), with `all`. */
 const QEMU_LOG_ITEMS = new Set(
   ("out_asm in_asm op op_opt op_ind int exec cpu fpu mmu pcall cpu_reset unimp guest_errors " +

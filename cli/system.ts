@@ -16,11 +16,11 @@ import {
   cpuHelp,
   helpList,
   isHelp,
-  LogItemsUsage,
   openLog,
   type OptionSetters,
   parseDfilter,
   parseIcount,
+  parseOrLogUsage,
   valueOptions,
 } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
@@ -413,14 +413,8 @@ export async function systemCommand(argv: string[]): Promise<number> {
  * ```
  */
 export async function systemInfo(argv: string[]): Promise<number | undefined> {
-  let a: SystemArgs;
-  try {
-    a = parseSystemArgs(argv);
-  } catch (e) {
-    if (!(e instanceof LogItemsUsage)) throw e;
-    console.log(helpList("Log items (comma separated):", LOG_ITEMS));
-    return 1;
-  }
+  const a = parseOrLogUsage(() => parseSystemArgs(argv), LOG_ITEMS);
+  if (!a) return 1;
   if (a.help) {
     console.log(SYSTEM_HELP);
     return 0;

@@ -13,11 +13,11 @@ import {
   cpuHelp,
   helpList,
   isHelp,
-  LogItemsUsage,
   openLog,
   type OptionSetters,
   parseDfilter,
   parseIcount,
+  parseOrLogUsage,
   valueOptions,
 } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
@@ -277,14 +277,8 @@ async function printHelpTopic(a: UserArgs): Promise<boolean> {
  * ```
  */
 export async function userCommand(argv: string[]): Promise<number> {
-  let a: UserArgs;
-  try {
-    a = parseUserArgs(argv);
-  } catch (e) {
-    if (!(e instanceof LogItemsUsage)) throw e;
-    print(helpList("Log items (comma separated):", LOG_CATEGORIES));
-    return 1;
-  }
+  const a = parseOrLogUsage(() => parseUserArgs(argv), LOG_CATEGORIES);
+  if (!a) return 1;
   if (await printHelpTopic(a)) return 0;
   if (!a.program) {
     throw new EmuError("no program given", "usage: emu user [options] program [args]");
