@@ -108,8 +108,8 @@ Options:
   -loadvm TAG            start from snapshot TAG of the qcow2 disks (a path: a snapshot file)
 
 Serial escapes (Ctrl-A then): x quit, h help, c monitor (info status|registers|cpus|name|
-version|uuid|snapshots|block|mtree|roms|qtree, x, xp, p, stop, cont, system_reset, quit, savevm,
-loadvm, delvm), Ctrl-A send Ctrl-A.
+version|uuid|snapshots|block|mtree|roms|qtree|mem|chardev, x, xp, p, stop, cont, system_reset,
+quit, savevm, loadvm, delvm), Ctrl-A send Ctrl-A.
 A guest poweroff through the SiFive test device sets the exit status.`;
 
 /** Parsed `emu system` command line. */
