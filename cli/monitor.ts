@@ -1,7 +1,8 @@
 /**
  * The `emu system` monitor (Ctrl-A C, or `-monitor stdio`), with QEMU's HMP
  * command names and output: `info status|registers|cpus|name|version`,
- * `info block|mtree|qtree|roms` (`monitor_info.ts`), `x`,
+ * `info block|mtree|qtree|roms` (`monitor_info.ts`), `info mem`
+ * (`monitor_mem.ts`), `info chardev` (`monitor_chardev.ts`), `x`,
  * `xp`, `p`/`print`, `stop`, `cont`, `system_reset`, `system_powerdown`,
  * `quit`, `savevm [TAG]`, `loadvm TAG`, `delvm TAG`, `info snapshots` and
  * `help`. As in QEMU, a tag names an internal snapshot in the machine's
@@ -20,10 +21,13 @@ import { VERSION } from "../core/version.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
 import type { SystemDriver } from "../core/machine/system.ts";
 import { formatInsn } from "../core/machine/in_asm.ts";
+import { hartRows } from "../core/register_dump.ts";
 import { deleteVm, listVm, loadVm, saveVm } from "../core/machine/vm_snapshots.ts";
 import { isSnapshotPath } from "../core/snapshot/file.ts";
 import { snapshotTable } from "./img/info.ts";
 import { infoBlock, infoMtree, infoQtree, infoRoms } from "./monitor_info.ts";
+import { infoMem } from "./monitor_mem.ts";
+import { type ChardevEntry, infoChardev } from "./monitor_chardev.ts";
 import {
   dumpLines,
   evaluate,
@@ -52,7 +56,9 @@ const HELP = [
 const INFO_HELP = [
   "info block [-n] [-v] [device] -- show info of one block device or all block devices " +
   "(-n: show named nodes; -v: show details)",
+  "info chardev  -- show the character devices",
   "info cpus  -- show infos for each CPU",
+  "info mem  -- show the active virtual memory mappings",
   "info mtree [-f][-d][-o][-D] -- show memory tree (-f: dump flat view for address spaces;" +
   "-d: dump dispatch tree, valid with -f only);-o: dump region owners/parents;-D: dump disabled regions",
   "info name  -- show the current VM name",
@@ -71,7 +77,6 @@ const QEMU_ONLY = new Set([
   "log",
   "logfile",
   "info irq",
-  "info mem",
   "info pci",
 ]);
 
@@ -85,6 +90,8 @@ export interface MonitorOptions {
   prelaunch?: boolean;
   /** `-no-reboot`: a guest reset ends the run */
   noReboot?: boolean;
+  /** the character devices, in the order QEMU makes them (`info chardev`) */
+  chardevs?: ChardevEntry[];
   /** gdb's monitor: gdb holds the machine (`info status` says "paused (debug)", as QEMU's) */
   debug?: boolean;
 }
@@ -244,6 +251,10 @@ export class Monitor {
     switch (sub) {
       case "registers":
         return registers(this.m);
+      case "mem":
+        return this.#infoMem();
+      case "chardev":
+        return infoChardev(this.options.chardevs ?? []);
       case "status": {
         const state = this.#stopped ? "paused" : "running";
         return `VM status: ${state}${this.#reason ? ` (${this.#reason})` : ""}`;
@@ -299,6 +310,22 @@ export class Monitor {
 
   get #sys() {
     return (machineDriver(this.m) as SystemDriver).sys;
+  }
+
+  /** `info mem`: hart 0's page tables, by its satp, read from physical memory. */
+  #infoMem(): string {
+    const cpu = machineDriver(this.m).cpu, bus = this.#sys.bus;
+    const satp = cpu.target.gdb?.cpuFeatures?.flatMap((f) => f.regs).find((r) => r.name === "satp");
+    const xlen = cpu.target.state.registers.find((r) => r.kind === "pc")?.bits === 32 ? 32 : 64;
+    const read = (addr: bigint, size: number) => {
+      try {
+        const b = bus.readBytes(addr, size);
+        return b.reduceRight((v, byte) => (v << 8n) | BigInt(byte), 0n);
+      } catch {
+        return 0n; // no memory there: QEMU's read gives zeros
+      }
+    };
+    return infoMem(satp?.read(cpu) ?? 0n, xlen, read);
   }
 
   /** `x` and `xp`: memory at a virtual (as hart 0 sees it) or physical address. */
@@ -406,31 +433,10 @@ function snapshotList(m: Machine): string {
 /** The line the monitor starts with (QEMU's says "QEMU 7.2.22 monitor"). */
 export const MONITOR_BANNER = `Denemu ${VERSION} monitor - type 'help' for more information`;
 
-/** The CSRs QEMU 7.2's RISC-V dump lists (those of the H extension, which Denemu lacks, left out). */
-const DUMP_CSRS = ("mhartid mstatus mip mie mideleg medeleg mtvec stvec mepc sepc mcause scause " +
-  "mtval stval mscratch sscratch satp").split(" ");
-
 /**
- * `info registers`: hart 0 as QEMU 7.2's RISC-V dump lays it out (on a CPU
- * without H, `-cpu rv64,h=false` there): the pc, the machine and supervisor
- * CSRs, then the integer and the FP registers four a row.
+ * `info registers`: hart 0 as QEMU 7.2's RISC-V dump lays it out, the FP
+ * registers included (see {@linkcode hartRows}).
  */
 function registers(m: Machine): string {
-  const cpu = machineDriver(m).cpu;
-  const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, "0");
-  const cell = (name: string, v: bigint) => ` ${name.padEnd(8)} ${hex(v)}`;
-  const csrs = cpu.target.gdb?.cpuFeatures?.flatMap((f) => f.regs) ?? [];
-  const lines = ["", "CPU#0", cell("pc", m.pc)];
-  for (const name of DUMP_CSRS) {
-    const csr = csrs.find((r) => r.name === name);
-    if (csr && (csr.present?.(cpu) ?? true)) lines.push(cell(name, csr.read(cpu)));
-  }
-  for (const kind of ["int", "fp"]) {
-    const regs = cpu.target.state.registers.filter((r) => r.kind === kind);
-    const cells = regs.map((r) =>
-      cell(`${r.name}/${r.aliases?.[0] ?? r.name}`, cpu.getState(r.offset))
-    );
-    for (let i = 0; i < cells.length; i += 4) lines.push(cells.slice(i, i + 4).join(""));
-  }
-  return lines.join("\r\n");
+  return ["", "CPU#0", ...hartRows(machineDriver(m).cpu, true)].join("\r\n");
 }

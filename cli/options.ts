@@ -113,6 +113,49 @@ export function applyOption<R>(
 }
 
 /**
+ * A `-d` list with an unknown or empty item. QEMU says nothing of which: it prints its `-d help`
+ * list on stdout and exits 1, and so do `emu user` and `emu system` when they catch this.
+ */
+export class LogItemsUsage extends Error {
+  constructor(readonly items: string) {
+    super(`-d ${items}: unknown log item`);
+  }
+}
+
+/**
+ * `parse()`'s command line, or undefined when its `-d` list has an unknown or empty item: then
+ * the `-d help` listing of `items` is printed on stdout, as QEMU does before it exits 1.
+ */
+export function parseOrLogUsage<T>(parse: () => T, items: Record<string, string>): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof LogItemsUsage)) throw e;
+    console.log(helpList("Log items (comma separated):", items));
+    return undefined;
+  }
+}
+
+/** QEMU 7.2's `-d` items (its `-d help`, the same in both emulators), with `all`. */
+const QEMU_LOG_ITEMS = new Set(
+  ("out_asm in_asm op op_opt op_ind int exec cpu fpu mmu pcall cpu_reset unimp guest_errors " +
+    "page nochain plugin strace tid all").split(" "),
+);
+
+/**
+ * What `-d LIST` gets for an item Denemu's `mode` does not take: QEMU's usage
+ * listing for one QEMU does not know either (or an empty one), else an error
+ * that says Denemu does not log it.
+ */
+export function badLogItem(item: string, list: string, mode: "user" | "system"): Error {
+  if (!QEMU_LOG_ITEMS.has(item) && !item.startsWith("trace:")) return new LogItemsUsage(list);
+  return new EmuError(
+    `-d ${item}: Denemu's ${mode} mode does not log this item`,
+    "see -d help for those it logs",
+  );
+}
+
+/**
  * Lines of a `help` listing (`-d help`, `-accel help`): a title, then each name and what it is.
  *
  * @example
@@ -220,39 +263,55 @@ const ICOUNT_HINT = "e.g. -icount rr=record,rrfile=run.rr[,rrfiles=store]" +
   " (system mode also shift=N|auto)";
 
 /**
- * Where log text goes: the `-D` file (opened here, closed by the caller) or stderr. As in QEMU,
- * a `%d` in the name is the emulator's process id, and any other `%` is refused.
+ * Where log text goes: the `-D` file (opened here, closed by the caller's `close`) or stderr. As
+ * in QEMU, a `%d` in the name is the emulator's process id, and any other `%` is refused. With
+ * `perThread` (`-d tid`) the name must have its `%d`, and each guest thread gets its own file,
+ * named by its id, made at its first line; text not told its thread goes to thread `perThread`'s
+ * (the program's first thread, whose file is made at once).
  *
  * @example
  * ```ts ignore
- * const { writeText, logFile } = openLog("emu-%d.log"); // emu-4242.log
+ * const { writeText, close } = openLog("emu-%d.log"); // emu-4242.log
  * ```
  */
 export function openLog(
   path?: string,
-): { writeText: (text: string) => void; logFile?: Deno.FsFile } {
-  let logFile: Deno.FsFile | undefined;
-  if (path) {
-    const pct = path.indexOf("%");
-    if (pct >= 0 && (path[pct + 1] !== "d" || path.includes("%", pct + 2))) {
-      throw new EmuError(`Bad logfile template: ${path}`, "one %d (the process id) at most");
-    }
-    path = path.replace("%d", `${Deno.pid}`);
+  perThread?: number,
+): { writeText: (text: string, tid?: number) => void; close: () => void } {
+  if (perThread !== undefined && !path?.includes("%d")) {
+    throw new EmuError(
+      "Filename template with '%d' required for 'tid'",
+      "give -D a name with %d: each guest thread's log is named by its id",
+    );
+  }
+  const pct = path?.indexOf("%") ?? -1;
+  if (path && pct >= 0 && (path[pct + 1] !== "d" || path.includes("%", pct + 2))) {
+    throw new EmuError(`Bad logfile template: ${path}`, "one %d (the process id) at most");
+  }
+  const files = new Map<number, Deno.FsFile>();
+  const fileOf = (id: number) => {
+    let file = files.get(id);
+    if (file || !path) return file;
+    const name = path.replace("%d", `${id}`);
     try {
-      logFile = Deno.openSync(path, { write: true, create: true, truncate: true });
+      file = Deno.openSync(name, { write: true, create: true, truncate: true });
     } catch (e) {
       const why = (e as Error).message.split(/ \(os error|\n/)[0];
-      throw new EmuError(`Error opening logfile ${path}: ${why}`);
+      throw new EmuError(`Error opening logfile ${name}: ${why}`);
     }
-  }
+    files.set(id, file);
+    return file;
+  };
+  const main = perThread ?? Deno.pid;
+  fileOf(main);
   const enc = new TextEncoder();
-  const writeText = (text: string) => {
+  const writeText = (text: string, tid?: number) => {
     const b = enc.encode(text);
-    const w = logFile ?? Deno.stderr;
+    const w = fileOf(perThread === undefined ? main : tid ?? main) ?? Deno.stderr;
     let done = 0;
     while (done < b.length) done += w.writeSync(b.subarray(done));
   };
-  return { writeText, logFile };
+  return { writeText, close: () => files.forEach((f) => f.close()) };
 }
 
 const U64 = (1n << 64n) - 1n;

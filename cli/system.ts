@@ -20,11 +20,13 @@ import {
   type OptionSetters,
   parseDfilter,
   parseIcount,
+  parseOrLogUsage,
   valueOptions,
 } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
 import {
   type Chardev,
+  chardevList,
   LOG_ITEMS,
   mergeMachine,
   monitorOnStdio,
@@ -96,8 +98,9 @@ Options:
   -global virtio-pci.disable-legacy=on   accepted (Denemu's virtio-pci is modern only)
   -no-reboot             a guest reset ends the run with status 0
   -no-shutdown           accepted: the virt board's poweroff ends the run, as in QEMU 7.2
-  -d item[,...]          log: int (traps and interrupts), in_asm (translated code);
-                         guest_errors, unimp and nochain are accepted and log nothing
+  -d item[,...]          log: int (traps and interrupts), in_asm (translated code), exec
+                         (a line per block run), cpu (registers before each), fpu, nochain;
+                         guest_errors, unimp and page are accepted and log nothing
   -D logfile             write logs to logfile instead of stderr
   -s                     gdb server on tcp::1234 (same as -gdb tcp::1234)
   -gdb tcp::PORT         gdb server on 127.0.0.1:PORT
@@ -105,8 +108,8 @@ Options:
   -loadvm TAG            start from snapshot TAG of the qcow2 disks (a path: a snapshot file)
 
 Serial escapes (Ctrl-A then): x quit, h help, c monitor (info status|registers|cpus|name|
-version|uuid|snapshots|block|mtree|roms|qtree, x, xp, p, stop, cont, system_reset, quit, savevm,
-loadvm, delvm), Ctrl-A send Ctrl-A.
+version|uuid|snapshots|block|mtree|roms|qtree|mem|chardev, x, xp, p, stop, cont, system_reset,
+quit, savevm, loadvm, delvm), Ctrl-A send Ctrl-A.
 A guest poweroff through the SiFive test device sets the exit status.`;
 
 /** Parsed `emu system` command line. */
@@ -410,7 +413,8 @@ export async function systemCommand(argv: string[]): Promise<number> {
  * ```
  */
 export async function systemInfo(argv: string[]): Promise<number | undefined> {
-  const a = parseSystemArgs(argv);
+  const a = parseOrLogUsage(() => parseSystemArgs(argv), LOG_ITEMS);
+  if (!a) return 1;
   if (a.help) {
     console.log(SYSTEM_HELP);
     return 0;
@@ -465,12 +469,12 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
  */
 export async function systemBoot(argv: string[]): Promise<number> {
   const a = parseSystemArgs(argv);
-  const { writeText, logFile } = openLog(a.logFile);
+  const { writeText, close } = openLog(a.logFile);
   const log = (line: string) => writeText(line + "\n");
   try {
     return await boot(a, log);
   } finally {
-    logFile?.close();
+    close();
   }
 }
 
@@ -513,6 +517,7 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
     const monitorStdio = a.monitorStdio ??
       (a.nographic && !a.nodefaults && a.serial && a.serial.kind !== "stdio");
     const serial = a.serial ?? { kind: monitorStdio || a.nodefaults ? "null" : "stdio" };
+    const chardevs = chardevList(a, !!monitorStdio, a.nodefaults ? a.serial : serial);
     const closeSerial = serialSink(m.serial, serial);
     const monitor = new Monitor(m, (t) => Deno.stdout.writeSync(new TextEncoder().encode(t)), {
       name: a.name,
@@ -520,11 +525,12 @@ async function boot(a: SystemArgs, log: (line: string) => void): Promise<number>
       // -S without gdb waits for the monitor's cont
       prelaunch: a.gdbWait && a.gdbPort === undefined,
       noReboot: a.noReboot,
+      chardevs,
     });
     const stopInput = monitorStdio ? monitorInput(monitor) : startInput(m, monitor);
     try {
       if (a.gdbPort !== undefined) {
-        const options = { name: a.name, uuid: a.uuid, noReboot: a.noReboot };
+        const options = { name: a.name, uuid: a.uuid, noReboot: a.noReboot, chardevs };
         await debugWithGdb(m, a.gdbPort, `-gdb tcp::${a.gdbPort}`, gdbMonitor(m, options));
       }
       return await monitor.run();

@@ -9,22 +9,24 @@
 import { type Accel, parseAccel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { DeviceOptions, parseOptionList, parseSize } from "../core/system/options.ts";
-import { isHelp } from "./options.ts";
+import { badLogItem, isHelp } from "./options.ts";
+import type { ChardevEntry } from "./monitor_chardev.ts";
 
 /** A `-serial` backend: stdio, null (discarded) or `file:PATH`. */
 export type SerialBackend = { kind: "stdio" } | { kind: "null" } | { kind: "file"; path: string };
 
 /** `-d` log items. */
 export const LOG_ITEMS: Record<string, string> = {
-  int: "show traps and interrupts",
   in_asm: "show the guest code of each translated block",
-  guest_errors: "accepted; Denemu logs no guest errors (a bad access is the guest's trap)",
+  int: "show traps and interrupts",
+  exec: "show trace before each executed TB (lots of logs)",
+  cpu: "show CPU registers before entering a TB (lots of logs)",
+  fpu: "include FPU registers in the 'cpu' logging",
   unimp: "accepted; Denemu logs nothing for it (unimplemented devices are not mapped)",
-  nochain: "accepted; without exec it changes no output",
+  guest_errors: "accepted; Denemu logs no guest errors (a bad access is the guest's trap)",
+  page: "accepted; as in QEMU, the page map is user mode's (emu user -d page)",
+  nochain: 'do not chain compiled TBs so that "exec" and "cpu" show complete traces',
 };
-
-/** QEMU's log items that Denemu's system mode does not write. */
-const LOG_MISSING = new Set(["out_asm", "op", "op_opt", "op_ind", "exec", "cpu", "fpu", "mmu"]);
 
 /**
  * `-d item,...`: adds the items to `log`, checked; true when one is `help`.
@@ -40,14 +42,8 @@ export function parseLog(value: string, log: Set<string>): boolean {
   let help = false;
   for (const item of value.split(",")) {
     if (isHelp(item)) help = true;
-    else if (LOG_MISSING.has(item)) {
-      throw new EmuError(
-        `-d ${item}: Denemu's system mode does not log this item`,
-        "it logs int and in_asm (see -d help)",
-      );
-    } else if (!(item in LOG_ITEMS)) {
-      throw new EmuError(`-d ${item}: unknown log item`, "see -d help");
-    } else log.add(item);
+    else if (!(item in LOG_ITEMS)) throw badLogItem(item, value, "system");
+    else log.add(item);
   }
   return help;
 }
@@ -263,4 +259,30 @@ export function resolveChardevs(r: ChardevArgs): void {
     }
     r.monitorStdio = !(c.mux && r.serialChardev === `chardev:${r.monChardev}`);
   }
+}
+
+/**
+ * The character devices QEMU would make for these options, in the order it
+ * makes them (`info chardev`): the `-chardev`s (a muxed one after its base),
+ * `-monitor stdio`'s, then serial port 0's unless it is a `-chardev`
+ * (Denemu's Ctrl-A C monitor shares stdio with it: a mux, as `-nographic`'s
+ * console is), then the parallel port's, which QEMU makes on every board.
+ */
+export function chardevList(
+  a: ChardevArgs & { nographic?: boolean; nodefaults?: boolean },
+  monitorStdio: boolean,
+  serial: SerialBackend | undefined,
+): ChardevEntry[] {
+  const list: ChardevEntry[] = [];
+  const add = (label: string, kind: SerialBackend["kind"], mux: boolean) => {
+    if (mux) list.push({ label: `${label}-base`, filename: kind });
+    list.push({ label, filename: mux ? "mux" : kind });
+  };
+  for (const [id, c] of a.chardevs) add(id, c.backend.kind, c.mux);
+  if (monitorStdio && !a.monChardev) add("compat_monitor0", "stdio", false);
+  if (serial && !a.serialChardev) {
+    add("serial0", serial.kind, serial.kind === "stdio" && !monitorStdio);
+  }
+  if (!a.nodefaults) list.push({ label: "parallel0", filename: a.nographic ? "null" : "vc" });
+  return list;
 }

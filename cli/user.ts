@@ -9,6 +9,7 @@ import { EmuError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import {
   applyOption,
+  badLogItem,
   cpuHelp,
   helpList,
   isHelp,
@@ -16,6 +17,7 @@ import {
   type OptionSetters,
   parseDfilter,
   parseIcount,
+  parseOrLogUsage,
   valueOptions,
 } from "./options.ts";
 import type { RecordReplayOptions } from "../core/replay/input_log.ts";
@@ -24,6 +26,7 @@ import { builtinPlugins, loadToolPlugin } from "../core/plugin.ts";
 import { createMachine, type UserOptions } from "../core/machine/create.ts";
 import { debugWithGdb, runInputLog } from "./gdb.ts";
 import { parseSched } from "../core/linux/threads.ts";
+import { DEFAULT_PID } from "../core/linux/process_options.ts";
 
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
@@ -34,10 +37,12 @@ export const LOG_CATEGORIES: Record<string, string> = {
     "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
   nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
   int: "traps and interrupts (accepted: as in QEMU's user mode, a fault is its signal, unlogged)",
+  page: "show the page map after the program is loaded and after each mmap (QEMU's map)",
   mmu: "log MMU activity (accepted: a Linux program's memory has none to log, as in qemu-riscv64)",
   guest_errors: "log invalid guest actions (accepted: Denemu has no such messages in user mode)",
   unimp: "log unimplemented syscalls",
   strace: "log syscalls (same as -strace)",
+  tid: "a log file per guest thread, named by its id: -D's name must have a %d",
   plugin: "output from -plugin tools (always on; accepted for QEMU compatibility)",
 };
 
@@ -147,7 +152,7 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
       if (isHelp(c)) r.logHelp = true;
       else if (c === "strace") r.strace = true;
       else if (c in LOG_CATEGORIES) r.log.add(c);
-      else throw new EmuError(`-d ${c}: unknown log category`, "try -d help");
+      else throw badLogItem(c, v, "user");
     }
   },
   D: (r, v) => r.logFile = v,
@@ -272,13 +277,14 @@ async function printHelpTopic(a: UserArgs): Promise<boolean> {
  * ```
  */
 export async function userCommand(argv: string[]): Promise<number> {
-  const a = parseUserArgs(argv);
+  const a = parseOrLogUsage(() => parseUserArgs(argv), LOG_CATEGORIES);
+  if (!a) return 1;
   if (await printHelpTopic(a)) return 0;
   if (!a.program) {
     throw new EmuError("no program given", "usage: emu user [options] program [args]");
   }
-  const { writeText, logFile } = openLog(a.logFile);
-  const writeLog = (line: string) => writeText(line + "\n");
+  const { writeText, close } = openLog(a.logFile, a.log.has("tid") ? DEFAULT_PID : undefined);
+  const writeLog = (line: string, tid?: number) => writeText(line + "\n", tid);
   const opts: UserOptions = {
     program: a.program,
     loadvm: a.loadvm,
@@ -323,6 +329,6 @@ export async function userCommand(argv: string[]): Promise<number> {
     await m.close();
     return status;
   } finally {
-    logFile?.close();
+    close();
   }
 }

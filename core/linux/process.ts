@@ -7,7 +7,8 @@
  */
 
 import { CpuCore } from "../cpu_core.ts";
-import { withExecLog } from "./exec_log.ts";
+import { withExecLog } from "../exec_log.ts";
+import { registerRows } from "../register_dump.ts";
 import { useAccel } from "../accel.ts";
 import { type ElfFile, parseElf } from "../elf.ts";
 import { Hooks } from "../hooks/hooks.ts";
@@ -35,6 +36,7 @@ import { childExited, copyForFork } from "./fork.ts";
 import { Blocking, DEFAULT_SCHED, RESTART, type ThreadWait } from "./threads.ts";
 import { NO_RETURN, type SyscallTable } from "./syscall.ts";
 import { formatResult, formatSyscall } from "./strace.ts";
+import { DEFAULT_PID } from "./process_options.ts";
 import type { PortableSnapshot } from "../snapshot/file.ts";
 import {
   captureProcess,
@@ -171,8 +173,8 @@ export class LinuxProcess {
     for (const [name, generic] of Object.entries(this.abi.syscallAliases ?? {})) {
       if (SYSCALLS[generic]) this.syscalls[name] = SYSCALLS[generic];
     }
-    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? 1000, opts.net);
-    this.pid = parent ? this.world.allocId() : opts.pid ?? 1000;
+    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? DEFAULT_PID, opts.net);
+    this.pid = parent ? this.world.allocId() : opts.pid ?? DEFAULT_PID;
     this.pgid = parent ? parent.pgid : this.pid - 1;
     this.sid = parent ? parent.sid : this.pid - 1;
     this.threads = new ThreadGroup(this, this.pid, opts.sched ?? DEFAULT_SCHED, opts.seed ?? 0n);
@@ -186,8 +188,10 @@ export class LinuxProcess {
     if (!parent) this.inputLog?.attach(this.clock);
     this.random = new SeededRandom(parent ? parent.random.next64() : opts.seed ?? 0n);
     this.fds = parent ? parent.fds.fork() : new FdTable();
-    this.strace = opts.strace;
-    this.log = opts.log;
+    // each line goes with the thread that wrote it (-d tid: a log per thread)
+    const { strace, log } = opts;
+    this.strace = strace && ((line) => strace(line, this.tid));
+    this.log = log && { ...log, write: (line) => log.write(line, this.tid) };
     const limit = target.xlen === 64 ? 1n << 47n : 0xfffff000n;
     const maxMemory = opts.maxMemory ?? DEFAULT_MEMORY_LIMIT;
     if (maxMemory < PAGE || maxMemory > MAX_MEMORY_LIMIT) {
@@ -247,7 +251,10 @@ export class LinuxProcess {
     });
     loadProgram(p, elf, realProg, opts);
     p.#setupStdio(opts);
-    if (p.log) p.cpu.backend = withExecLog(p.cpu.backend, p.log, p.abi, p.modules);
+    if (p.log) {
+      const dump = (cpu: CpuCore, fpu: boolean) => p.abi.cpuDump?.(cpu, fpu) ?? registerRows(cpu);
+      p.cpu.backend = withExecLog(p.cpu.backend, p.log, dump, p.modules);
+    }
     return p;
   }
 

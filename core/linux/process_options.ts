@@ -13,6 +13,9 @@ import type { OutputSink } from "./fds.ts";
 import type { HostNetwork } from "./net_link.ts";
 import type { SchedOptions } from "./threads.ts";
 
+/** The program's process id (and its first thread's) unless `LinuxProcessOptions.pid` sets it. */
+export const DEFAULT_PID = 1000;
+
 /** Options for `LinuxProcess.create`. */
 export interface LinuxProcessOptions {
   /** host path of the program */
@@ -44,15 +47,15 @@ export interface LinuxProcessOptions {
   /** where fd 1 / fd 2 output goes (default: the host's stdout / stderr) */
   stdout?: OutputSink;
   stderr?: OutputSink;
-  /** receives `-strace` lines (without newline) */
-  strace?: (line: string) => void;
-  /** `-d` logging: categories and where lines go */
+  /** receives `-strace` lines (without newline) and the id of the guest thread that wrote */
+  strace?: (line: string, tid: number) => void;
+  /** `-d` logging: categories and where lines go (with the guest thread that wrote) */
   log?: {
     categories: Set<string>;
-    write: (line: string) => void;
+    write: (line: string, tid?: number) => void;
     filter?: (pc: bigint) => boolean;
   };
-  /** guest pid (default 1000) */
+  /** guest pid (default `DEFAULT_PID`, 1000) */
   pid?: number;
   /** execution engine: the IR interpreter (default) or the wasm JIT */
   accel?: Accel;

@@ -23,6 +23,7 @@ import {
   wantsExecStack,
 } from "./loader.ts";
 import { pageUp } from "./mm.ts";
+import { logBinaryLoad } from "./page_log.ts";
 import type { LinuxProcess, LinuxProcessOptions } from "./process.ts";
 
 /**
@@ -109,6 +110,8 @@ export function loadProgram(
   p.cpu.setGlobal(p.abi.spReg, sp);
   p.auxv = readAuxv(p.mem, sp, target.xlen / 8);
   p.cpu.pc = entry;
+  const envc = opts.env?.length ?? 0;
+  logBinaryLoad(p, { elf, bias: main.bias, entry, sp, argc: argv.length, envc });
 }
 
 /** The id a guest sees when Deno may not read the host's (Linux's overflowuid). */

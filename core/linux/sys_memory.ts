@@ -14,6 +14,7 @@ import { MAP, PAGE, pageDown, type PageSource, pageUp } from "./mm.ts";
 import { SharedRegion } from "./shared_memory.ts";
 import { int, put, type SyscallTable } from "./syscall.ts";
 import type { LinuxProcess } from "./process.ts";
+import { logPageLayout } from "./page_log.ts";
 
 function mmap(p: LinuxProcess, a: bigint[]): bigint {
   const addr = a[0], length = BigInt.asUintN(64, a[1]); // -4096 is a huge length: ENOMEM
@@ -164,8 +165,16 @@ function flushCode(p: LinuxProcess): number {
  * ```
  */
 export const memorySyscalls: SyscallTable = {
-  brk: (p, a) => p.as.setBrk(a[0]),
-  mmap,
+  brk: (p, a) => {
+    const top = pageUp(p.as.brk), brk = p.as.setBrk(a[0]);
+    if (pageUp(brk) > top) logPageLayout(p, "mmap"); // QEMU maps the break's new pages by mmap
+    return brk;
+  },
+  mmap: (p, a) => {
+    const at = mmap(p, a);
+    logPageLayout(p, "mmap");
+    return at;
+  },
   munmap: (p, a) => (p.as.munmap(a[0], a[1]), 0),
   mprotect: (p, a) => {
     if (int(a[2]) & ~7) throw new SysError(E.EINVAL);

@@ -11,6 +11,8 @@ import type { Accel } from "../accel.ts";
 import { importOnDemand, installToolPlugin } from "../plugin.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
+import { withExecLog } from "../exec_log.ts";
+import { hartRows } from "../register_dump.ts";
 import { Machine, machineDriver } from "./machine.ts";
 import { loadSnapshot } from "./snapshots.ts";
 import { isSnapshotPath } from "../snapshot/file.ts";
@@ -36,11 +38,12 @@ export interface CommonOptions {
   pluginOutput?: (text: string) => void;
   /**
    * `-d` logging: the categories (e.g. "in_asm", "int"), where lines go, and (`-dfilter`) which
-   * blocks, by their first address, the in_asm, exec and cpu items show (default: all)
+   * blocks, by their first address, the in_asm, exec and cpu items show (default: all); in user
+   * mode `write` is told which guest thread wrote (`-d tid`'s log per thread)
    */
   log?: {
     categories: Iterable<string>;
-    write: (line: string) => void;
+    write: (line: string, tid?: number) => void;
     filter?: (pc: bigint) => boolean;
   };
   /**
@@ -98,8 +101,8 @@ export interface UserOptions extends CommonOptions {
   stdout?: "capture" | "inherit" | ((bytes: Uint8Array) => void);
   /** guest stderr, as `stdout` */
   stderr?: "capture" | "inherit" | ((bytes: Uint8Array) => void);
-  /** receives `-strace` lines (QEMU's format, without newline) */
-  strace?: (line: string) => void;
+  /** receives `-strace` lines (QEMU's format, without newline) and the guest thread's id */
+  strace?: (line: string, tid: number) => void;
   /**
    * `-sched`: how guest threads take turns: "rr" (default) or "random", with
    * ",quantum=N" instructions per turn (default 10000); random draws from `seed`
@@ -206,6 +209,13 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
       const symbolAt = (pc: bigint) => machine.modules.logSymbolAt(pc);
       logInAsm(cpu, symbolAt, (t) => opts.log!.write(t), "system" in opts, opts.log!.filter);
     }
+  }
+  // user mode's exec and cpu items are the process's (each thread runs on its CPU)
+  if (log && driver.mode === "system") {
+    driver.cpus?.forEach((cpu, hart) => {
+      const items = { ...opts.log!, categories: log };
+      cpu.backend = withExecLog(cpu.backend, items, hartRows, machine.modules, hart);
+    });
   }
   const out = opts.pluginOutput ??
     ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));

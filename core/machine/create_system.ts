@@ -40,9 +40,12 @@ export async function systemDriver(
   const memory = s.memory ?? 128n << 20n;
   const log = opts.log && new Set(opts.log.categories);
   for (const c of log ?? []) {
-    // guest_errors, unimp and nochain are accepted, as nothing is logged for them here
-    if (!["int", "in_asm", "guest_errors", "unimp", "nochain"].includes(c)) {
-      throw new EmuError(`-d ${c}: not a system-mode log item`, "use int and/or in_asm");
+    // guest_errors, unimp and page are accepted, as nothing is logged for them here
+    if (!SYSTEM_LOG_ITEMS.includes(c)) {
+      throw new EmuError(
+        `-d ${c}: not a system-mode log item`,
+        `use ${SYSTEM_LOG_ITEMS.join(", ")}`,
+      );
     }
   }
   const config = (accel: SystemConfig["accel"], shadow: boolean): SystemConfig => ({
@@ -100,6 +103,9 @@ export async function systemDriver(
   };
   return new SystemDriver(sys, images, identity, shadow);
 }
+
+/** The `-d` items system mode takes. */
+const SYSTEM_LOG_ITEMS = "int in_asm exec cpu fpu nochain guest_errors unimp page".split(" ");
 
 /** Options that say where a device sits on the board (a snapshot's state is laid out by them). */
 const PLACEMENT = ["bus", "addr", "irq"];
