@@ -7,9 +7,9 @@
  * glibc arenas. A big job grows its thread's arena by 10-16 MiB, and once
  * the job is freed those pages stay resident: the few small blocks still in
  * use above them keep glibc from shrinking the arena from its top. On a
- * Linux boot with the cores to itself that was 15-25 MiB of the peak RSS
- * (docs/perf.md, "Twenty-fifth session"). `malloc_trim(0)` hands every
- * arena's free pages back, wherever they are.
+ * Linux boot with the cores to itself that was 13-26 MiB; trimmed, its peak
+ * RSS is 15 MiB lower (median; docs/perf.md, "Twenty-fifth session").
+ * `malloc_trim(0)` hands every arena's free pages back, wherever they are.
  *
  * Where FFI is not granted (it is never asked for: no prompt), or libc is
  * not glibc, it does nothing.

@@ -115,7 +115,7 @@ const TRACE_ENTRIES = 4096;
 /**
  * The C heap's free pages go back to the host after this many region compiles and at each
  * doubling (256, 512, 1024...): V8's compile threads leave them behind (core/host_malloc.ts).
- * A few ms each; the Linux boot's peak RSS -10 to -28 MiB (docs/perf.md, twenty-fifth session).
+ * A few ms each; a Linux boot with the cores to itself peaks 15 MiB lower (median; perf.md, 25th).
  */
 const RELEASE_HEAP_AT = 256;
 
