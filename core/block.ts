@@ -282,6 +282,11 @@ export interface BlockOpenOptions {
   check?: boolean;
   /** do not open the backing file (qemu-img's `-U`-free `info` of a broken chain) */
   noBacking?: boolean;
+  /**
+   * opened only to describe it (QEMU's BDRV_O_NO_IO, qemu-img info): what
+   * reading the guest's data needs (a data file, a key) is not asked for
+   */
+  noIo?: boolean;
   /** paths already open below this image, to refuse a backing chain loop */
   chain?: string[];
   /**
@@ -473,6 +478,7 @@ async function formatGuesser(): Promise<(head: Uint8Array) => string> {
 /**
  * Opens the image at `path` with its backing chain. Backing files are opened
  * read-only; a chain that comes back to a file already open is refused.
+ * Errors are qemu-img's: "Could not open 'PATH': " and why.
  *
  * @example
  * ```ts ignore
@@ -485,37 +491,89 @@ export async function openImage(
   path: string,
   options: BlockOpenOptions = {},
 ): Promise<BlockDriver> {
-  const real = realPath(path);
-  const chain = options.chain ?? [];
-  if (chain.includes(real)) {
-    throw new EmuError(
-      `${path}: backing chain loop (${[...chain, real].join(" -> ")})`,
-      "fix the backing file name with emu img rebase -u",
-    );
-  }
-  const guessFormat = options.format === undefined ? await formatGuesser() : undefined;
-  const format = options.format ?? guessFormat!(fileHead(path));
-  const plugin = await formatPlugin(
-    format,
-    (f) => `Could not open '${path}': Unknown driver '${f}'`,
-  );
+  return await explained(`Could not open '${path}': `, () => openLayer(path, options));
+}
+
+/**
+ * {@linkcode openImage} for a device's drive: errors say why after `owner`,
+ * the option that named the image, as qemu-system's do
+ * ("-drive file=d.qcow2: Unsupported qcow2 version 4").
+ *
+ * @example
+ * ```ts ignore
+ * const disk = await openDriveImage("-drive file=disk.qcow2", "disk.qcow2", { format: "qcow2" });
+ * ```
+ */
+export async function openDriveImage(
+  owner: string,
+  path: string,
+  options: BlockOpenOptions = {},
+): Promise<BlockDriver> {
+  return await explained(`${owner}: `, () => {
+    // a -drive opens with auto-read-only: a directory fails QEMU's check, not the open for writing
+    if (statOrUndefined(path)?.isDirectory) {
+      throw new EmuError(`'file' driver requires '${path}' to be a regular file`);
+    }
+    return openLayer(path, options);
+  });
+}
+
+/** Opens an image and its backing chain; errors say why, without naming the image. */
+async function openLayer(path: string, options: BlockOpenOptions): Promise<BlockDriver> {
+  // as QEMU: an unknown driver is refused before the file is opened, the file before it is probed
+  const named = options.format === undefined
+    ? undefined
+    : await formatPlugin(options.format, (f) => `Unknown driver '${f}'`);
   const file = HostFile.open(path, {
     readOnly: !!options.readOnly && !options.snapshot,
     overlay: options.snapshot,
     ignoreFlushes: options.cache === "unsafe",
   });
-  const ctx: BlockOpenContext = {
-    file,
-    options,
-    openBacking: (name, fmt) =>
-      openImage(backingPath(path, name), { readOnly: true, format: fmt, chain: [...chain, real] }),
-    guessFormat,
-  };
   try {
+    const real = Deno.realPathSync(path);
+    const chain = options.chain ?? [];
+    if (chain.includes(real)) {
+      throw new EmuError(
+        `backing chain loop (${[...chain, real].join(" -> ")})`,
+        "fix the backing file name with emu img rebase -u",
+      );
+    }
+    const guessFormat = named ? undefined : await formatGuesser();
+    const plugin = named ?? await loadBlockPlugin(guessFormat!(file.read(0, PROBE_BYTES)));
+    const ctx: BlockOpenContext = {
+      file,
+      options,
+      openBacking: (name, fmt) =>
+        explained("Could not open backing file: ", () =>
+          openLayer(backingPath(path, name), {
+            readOnly: true,
+            format: fmt,
+            chain: [...chain, real],
+          })),
+      guessFormat,
+    };
     return await plugin.open(ctx);
   } catch (e) {
     file.close();
     throw e;
+  }
+}
+
+function statOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `open()`, its errors led by `prefix` as QEMU chains the reasons an open failed. */
+async function explained<T>(prefix: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (e) {
+    if (!(e instanceof EmuError)) throw e;
+    throw new EmuError(prefix + e.message, e.hint);
   }
 }
 
@@ -533,14 +591,6 @@ export function backingPath(path: string, name: string): string {
   if (name.startsWith("/")) return name;
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
   return dir + name;
-}
-
-function realPath(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    throw new EmuError(`cannot open disk image ${path}: no such file`, "check the path");
-  }
 }
 
 /**

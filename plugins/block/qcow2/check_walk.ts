@@ -149,9 +149,10 @@ export class RefcountWalk {
       const table = readSnapshotTable(img.file, h.snapshotsOffset, h.nbSnapshots, () => {});
       for (const s of table.list) {
         const what = `ERROR snapshot ${s.id} (${s.name})`;
-        if (s.l1TableOffset % this.#cs) {
+        const field = s.l1OffsetField ?? BigInt(s.l1TableOffset);
+        if (field % BigInt(this.#cs)) {
           this.#corrupt(
-            `${what} l1_offset=${alternate(s.l1TableOffset)}: ` +
+            `${what} l1_offset=${alternate(field)}: ` +
               "L1 table is not cluster aligned; snapshot table entry corrupted",
           );
         } else if (s.l1Size > MAX_L1_ENTRIES) {
@@ -437,7 +438,7 @@ const MAX_RECORDED = 1 << 22;
 const MAX_L1_ENTRIES = (32 << 20) / 8;
 
 /** `n` as C's `%#x` prints it: "0", else "0x..." */
-function alternate(n: number): string {
+function alternate(n: number | bigint): string {
   return n ? `0x${n.toString(16)}` : "0";
 }
 

@@ -108,14 +108,15 @@ export class Qcow2Image implements BlockDriver {
     return new EmuError(`${this.file.path}: ${what}`, "check it with emu img check");
   }
 
-  /** The L2 table at host offset `offset`, checked to be inside the file. */
+  /**
+   * The L2 table at host offset `offset`, checked to be cluster-aligned; one
+   * past the end of the file reads as zeros, as in QEMU.
+   */
   l2Table(offset: number): Uint8Array {
     let t = this.#l2Cache.get(offset);
     if (t) return t;
-    if (offset % this.clusterSize || offset >= this.file.size || offset === 0) {
-      throw this.#bad(
-        `L2 table offset 0x${offset.toString(16)} invalid (past the end of the file)`,
-      );
+    if (offset % this.clusterSize || offset === 0) {
+      throw this.#bad(`L2 table offset 0x${offset.toString(16)} invalid (unaligned)`);
     }
     if (this.#l2Cache.size >= L2_CACHE_TABLES) this.#l2Cache.clear();
     t = this.file.read(offset, this.clusterSize);
