@@ -58,7 +58,14 @@ const V2_FIELDS = ["version", "cluster_bits", "backing_file_offset", "l1_size"];
 /** Lengths to cut a version 3 image to: each header boundary and around the first clusters. */
 const LENGTHS = [0, 3, 4, 8, 20, 24, 71, 72, 103, 104, 111, 112, 511, 512, 4095, 4096, 8192, 12288];
 
-function cases(): Case[] {
+/** A snapshot table entry's L1 table offset and size, with the values to try. */
+const SNAPSHOT_L1: [string, number, number, bigint[]][] = [
+  ["offset", 0, 8, [1n, CS, 1n << 40n, 0x514649fb00000003n, (1n << 63n) + CS, MAX64 - CS + 1n]],
+  ["size", 8, 4, [0n, 0x400001n, MAX32]],
+];
+
+/** The corrupt images, the snapshot table of `snap.qcow2` being at `snapshots`. */
+function cases(snapshots: number): Case[] {
   const out: Case[] = [];
   for (const base of ["v3.qcow2", "v2.qcow2"]) {
     for (const [field, at, size, values, all] of FIELDS) {
@@ -67,6 +74,12 @@ function cases(): Case[] {
       for (const v of values) {
         out.push({ name: `${base} ${field}=${v}`, base, pokes: [[at, size, v]], all });
       }
+    }
+  }
+  for (const [field, at, size, values] of SNAPSHOT_L1) {
+    for (const v of values) {
+      const pokes: Case["pokes"] = [[snapshots + at, size, v]];
+      out.push({ name: `snapshot L1 ${field}=${v}`, base: "snap.qcow2", pokes, all: true });
     }
   }
   for (const length of LENGTHS) {
@@ -191,7 +204,10 @@ imageTest(
     await q(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k", "v3.qcow2", "1M"]);
     await q(["create", "-q", "-f", "qcow2", "-o", "cluster_size=4k,compat=0.10", "v2.qcow2", "1M"]);
     await q(["create", "-q", "-f", "qcow2", "v3big.qcow2", "1M"]);
-    const all = cases();
+    await Deno.copyFile(`${dir}/v3.qcow2`, `${dir}/snap.qcow2`);
+    await q(["snapshot", "-c", "s1", "snap.qcow2"]);
+    const head = new DataView((await Deno.readFile(`${dir}/snap.qcow2`)).buffer);
+    const all = cases(Number(head.getBigUint64(64)));
     for (const [i, c] of all.entries()) {
       const path = `${dir}/c${i}.qcow2`;
       await Deno.copyFile(`${dir}/${c.base}`, path);

@@ -177,14 +177,23 @@ export class RefcountWalk {
   /** Counts one reference to each cluster of bytes [offset, offset+size) (qcow2_inc_refcounts_imrt). */
   inc(offset: number, size: number): void {
     if (size <= 0) return;
-    const cs = this.#cs;
-    // the last cluster may be partly past the end of the file, no more
-    if (offset + size - this.img.file.size >= cs) {
+    const cs = this.#cs, end = offset + size;
+    // the last cluster may be partly past the end of the file, no more; in QEMU's int64
+    // arithmetic, where an offset from 2^63 is negative
+    const past = end < 2 ** 53
+      ? end - this.img.file.size
+      : Number(BigInt.asIntN(64, BigInt(offset) + BigInt(size - this.img.file.size)));
+    if (past >= cs) {
       this.#corrupt(
         "ERROR: counting reference for region exceeding the end of the file by one cluster or " +
           `more: offset 0x${offset.toString(16)} size 0x${size.toString(16)}`,
       );
       return;
+    }
+    if (past < 0 && end > 2 ** 63) {
+      // QEMU's in-memory table would have to grow to 2^63 bytes: its allocation fails
+      this.res.checkErrors++;
+      throw new CheckAborted("Cannot allocate memory");
     }
     for (let c = Math.floor(offset / cs); c <= Math.floor((offset + size - 1) / cs); c++) {
       this.#count(c);
@@ -210,6 +219,12 @@ export class RefcountWalk {
   l1(offset: number, entries: number, active: boolean): void {
     if (!entries) return;
     this.inc(offset, entries * 8);
+    if (offset + entries * 8 > MAX_LENGTH) {
+      // past what QEMU's block layer reads (BDRV_MAX_LENGTH)
+      this.log("ERROR: I/O error in check_refcounts_l1");
+      this.res.checkErrors++;
+      throw new CheckAborted("Input/output error");
+    }
     // entries past the end of the file read as zero: only those before it are read and walked
     const inFile = Math.max(0, Math.min(entries, Math.ceil((this.img.file.size - offset) / 8)));
     const v = view(this.img.file.read(offset, inFile * 8));
@@ -441,6 +456,9 @@ const MAX_L1_ENTRIES = (32 << 20) / 8;
 function alternate(n: number | bigint): string {
   return n ? `0x${n.toString(16)}` : "0";
 }
+
+/** The furthest byte QEMU's block layer reads (BDRV_MAX_LENGTH, 2^63 - 2^30): past it, EIO. */
+const MAX_LENGTH = 2 ** 63 - 2 ** 30;
 
 /** How far a repair may grow the file to reach a refcount block past its end. */
 const MAX_GROWTH = 1 << 30;
