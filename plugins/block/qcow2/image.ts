@@ -149,6 +149,17 @@ export class Qcow2Image implements BlockDriver {
     this.#readRange(offset, out, this.size);
   }
 
+  /**
+   * The guest bytes at `offset` as a copy-on-write reads them, past the
+   * disk's end too (the backing file's there, else zeros), as QEMU's COW
+   * reads through the format driver.
+   */
+  readForCopy(offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    this.#readRange(offset, out, offset + length);
+    return out;
+  }
+
   /** `readInto` of the bytes before `limit` (the disk's end, or the VM state area's). */
   #readRange(offset: number, out: Uint8Array, limit: number): void {
     const cs = this.clusterSize, end = Math.min(offset + out.length, limit);
@@ -300,7 +311,7 @@ export class Qcow2Image implements BlockDriver {
     }
     let contents = part;
     if (part.length < this.clusterSize) {
-      contents = this.read(index * this.clusterSize, this.clusterSize);
+      contents = this.readForCopy(index * this.clusterSize, this.clusterSize);
       contents.set(part, inCluster);
     }
     this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
@@ -480,15 +491,38 @@ export class Qcow2Image implements BlockDriver {
     }
     const needL1 = Math.ceil(size / (this.clusterSize * this.l2Entries));
     const [old, shrinks] = [this.size, size < this.size];
+    // as QEMU's truncate over a longer backing file (BDRV_REQ_ZERO_WRITE): the growth reads as
+    // zeros, not as the backing file's data; version 2 has no zero clusters to say so
+    const zeroStart = Math.ceil(old / this.clusterSize) * this.clusterSize;
+    const zeroGrowth = !!this.backing && this.backing.size > old && size > old &&
+      preallocation !== "falloc" && preallocation !== "full"; // their new clusters are zeros
+    if (zeroGrowth && this.header.version === 2 && size > zeroStart) {
+      throw new EmuError("Failed to zero out new clusters: Operation not supported");
+    }
     if (shrinks) this.#discardFrom(Math.ceil(size / this.clusterSize), true); // as QEMU's discard
     if (needL1 > this.l1.length) growL1(this, needL1);
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
     if (shrinks) this.#truncateTail();
     if (preallocation === "falloc" || preallocation === "full") {
-      return preallocateData(this, old, size, preallocation === "full");
+      preallocateData(this, old, size, preallocation === "full");
+    } else if (preallocation === "metadata") preallocateMetadata(this, old, size);
+    if (zeroGrowth) this.#zeroGrowth(old, zeroStart, size);
+  }
+
+  /**
+   * Makes guest bytes [old, size) read as zeros over the backing file, as
+   * QEMU's truncate does: zero clusters from `zeroStart` (preallocated ones
+   * keep their host cluster), zeros written before it.
+   */
+  #zeroGrowth(old: number, zeroStart: number, size: number): void {
+    const cs = this.clusterSize;
+    for (let index = zeroStart / cs; index < Math.ceil(size / cs); index++) {
+      const m = this.lookup(index);
+      const host = m.kind === "data" ? m.host : 0;
+      this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: !!host, zero: true }));
     }
-    if (preallocation === "metadata") preallocateMetadata(this, old, size);
+    if (zeroStart > old) this.write(old, new Uint8Array(Math.min(zeroStart, size) - old));
   }
 
   /** Cuts the file after its last cluster in use, as QEMU does after a shrink. */
