@@ -20,7 +20,6 @@ import {
   type HostFile,
   type ImageDescription,
   type Preallocation,
-  SparseMap,
   type VmState,
 } from "../../../plugin_block.ts";
 import { type AmendProgress, prepareAmend } from "./amend.ts";
@@ -39,7 +38,8 @@ import {
   encodeCompressed,
   encodeEntry,
 } from "./l2.ts";
-import { nonZeroEntry, Refcounts, tableOffsets } from "./refcount.ts";
+import { Refcounts, tableOffsets } from "./refcount.ts";
+import { Qcow2Status } from "./status.ts";
 
 /** L2 tables kept in memory at most (a table maps cluster_size/8 clusters). */
 const L2_CACHE_TABLES = 512;
@@ -66,8 +66,7 @@ export class Qcow2Image implements BlockDriver {
   readonly refcounts: Refcounts;
   readonly #l2Cache = new Map<number, Uint8Array>();
   #lastCompressed: { host: number; data: Uint8Array } | undefined;
-  /** The host file's holes (found on the first status asked, as raw's): data over one is zero. */
-  #holes: SparseMap | null | undefined;
+  readonly #status = new Qcow2Status(this);
 
   constructor(
     readonly file: HostFile,
@@ -401,86 +400,7 @@ export class Qcow2Image implements BlockDriver {
   }
 
   status(offset: number, length: number): BlockExtent {
-    const end = Math.min(offset + length, this.size);
-    const first = this.#clusterStatus(offset, end);
-    let pos = offset + first.length;
-    // unallocated with nothing below: skip what reads the same without decoding it
-    const holes = !first.present && !this.backing;
-    while (pos < end) {
-      if (holes && (pos += this.#unmappedBytes(pos, end)) >= end) break;
-      const next = this.#clusterStatus(pos, end);
-      const contiguous = first.hostOffset === undefined
-        ? next.hostOffset === undefined
-        : next.hostOffset === first.hostOffset + (pos - offset);
-      if (
-        next.data !== first.data || next.zero !== first.zero || next.depth !== first.depth ||
-        next.present !== first.present || !contiguous || !!next.compressed !== !!first.compressed
-      ) break;
-      pos += next.length;
-    }
-    return { ...first, start: offset, length: pos - offset };
-  }
-
-  /**
-   * The bytes from `pos` (a cluster boundary) before `end` that no L2 table
-   * maps, or whose L2 entries are all zero: a whole L2 table's span at once
-   * where the L1 entry is 0. A 4 GiB sparse image's status walk went from
-   * 65536 decoded entries to 8 L1 entries and the 4 tables' entries, which
-   * the engine's builtin search scans (14 -> 3 ms cold).
-   */
-  #unmappedBytes(pos: number, end: number): number {
-    const cs = this.clusterSize, last = Math.ceil(end / cs);
-    let index = pos / cs;
-    while (index < last) {
-      const l1i = Math.floor(index / this.l2Entries), l2 = this.l1[l1i] ?? 0;
-      if (!l2) {
-        index = (l1i + 1) * this.l2Entries;
-        continue;
-      }
-      const base = l1i * this.l2Entries, stop = Math.min(last, base + this.l2Entries);
-      const hit = nonZeroEntry(this.l2Table(l2), index - base, stop - base);
-      if (hit >= 0) return Math.min((base + hit) * cs, end) - pos;
-      index = stop;
-    }
-    return Math.min(index * cs, end) - pos;
-  }
-
-  /**
-   * The status of the bytes from `pos` to the end of its cluster or `end`;
-   * shorter where a backing file with smaller clusters changes status.
-   */
-  #clusterStatus(pos: number, end: number): BlockExtent {
-    const m = this.lookup(Math.floor(pos / this.clusterSize));
-    const inCluster = pos % this.clusterSize;
-    const length = Math.max(1, Math.min(this.clusterSize - inCluster, end - pos));
-    const base = { start: pos, length, depth: 0, present: true };
-    if (m.kind === "data") {
-      const host = m.host + inCluster;
-      return { ...base, ...this.#hostStatus(host, length), data: true, hostOffset: host };
-    }
-    if (m.kind === "compressed") return { ...base, data: true, zero: false, compressed: true };
-    if (m.kind === "zero") {
-      const hostOffset = m.host ? m.host + inCluster : undefined; // an allocated zero cluster
-      return { ...base, data: false, zero: true, hostOffset };
-    }
-    if (!this.backing || pos >= this.backing.size) {
-      return { ...base, present: false, data: false, zero: true };
-    }
-    const below = this.backing.status(pos, Math.min(length, this.backing.size - pos));
-    return { ...below, start: pos, length: Math.max(1, below.length), depth: below.depth + 1 };
-  }
-
-  /**
-   * Whether the host bytes of a data run are a hole (past the end of the
-   * file too), and how far that holds: QEMU asks the file the same, so
-   * clusters preallocated as metadata only map as zero.
-   */
-  #hostStatus(host: number, length: number): { zero: boolean; length: number } {
-    this.#holes ??= this.file.hasOverlay ? null : SparseMap.open(this.file.path) ?? null;
-    const run = this.#holes?.segment(host, host + length);
-    // data that reaches the end of the file holds for the whole run, as QEMU rounds it up
-    if (!run || (run.data && run.end >= this.file.size)) return { zero: false, length };
-    return { zero: !run.data, length: run.end - host };
+    return this.#status.status(offset, length);
   }
 
   resize(size: number, preallocation: Preallocation = "off"): void {
@@ -628,7 +548,7 @@ export class Qcow2Image implements BlockDriver {
 
   close(): void {
     if (this.writable) this.flush();
-    this.#holes?.close();
+    this.#status.close();
     this.file.close();
     this.backing?.close();
   }
