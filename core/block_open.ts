@@ -100,8 +100,16 @@ export async function openDriveImage(
   });
 }
 
-/** Opens an image and its backing chain; errors say why, without naming the image. */
-async function openLayer(path: string, options: BlockOpenOptions): Promise<BlockDriver> {
+/**
+ * Opens an image and its backing chain; errors say why, without naming the
+ * image (qemu-img create's words for the backing file it reads the size of).
+ *
+ * @example
+ * ```ts ignore
+ * const base = await openLayer("base.qcow2", { readOnly: true });
+ * ```
+ */
+export async function openLayer(path: string, options: BlockOpenOptions): Promise<BlockDriver> {
   // as QEMU: an unknown driver is refused before the file is opened, the file before it is probed
   const named = options.format === undefined
     ? undefined

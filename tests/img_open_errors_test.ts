@@ -266,6 +266,7 @@ imageTest(
           ["measure", "-O", "qcow2", file],
           ["dd", `if=${file}`, "of=out.raw"],
           ["check", "-r", "all", file],
+          ["create", "-q", "-f", "qcow2", "-b", file, "-F", "qcow2", "new.qcow2"],
         ]
       ) runs.push({ name: file, args });
     }

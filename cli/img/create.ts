@@ -11,7 +11,7 @@ import {
   type BlockFormatPlugin,
   formatPlugin,
   HOST_FILE_CREATE_OPTIONS,
-  openImage,
+  openLayer,
   parseImageSize,
   type Preallocation,
 } from "../../core/block.ts";
@@ -99,9 +99,12 @@ async function makeImage(
   }
   let size = sizeGiven;
   if (o.backing_file && !args.has("u")) {
-    const backing = await openImage(backingPath(path, o.backing_file), {
+    const backing = await openLayer(backingPath(path, o.backing_file), {
       readOnly: true,
       format: o.backing_fmt,
+    }).catch((e) => {
+      if (!(e instanceof EmuError)) throw e;
+      throw new EmuError(`${e.message}\nCould not open backing image.`); // qemu-img's two lines
     });
     size ??= backing.size;
     backing.close();
