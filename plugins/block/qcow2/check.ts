@@ -131,7 +131,7 @@ function readSnapshotTableForCheck(
     if (!(e instanceof SnapshotTableError)) throw e;
     res.checkErrors++;
     log(`qemu-img: ERROR failed to read the snapshot table: ${e.reason}`);
-    log(e.advice);
+    log(e.hint!);
     throw new CheckAborted("File too large");
   }
   reduced += table.discarded;

@@ -47,12 +47,11 @@ const INT_MAX = 2 ** 31 - 1;
 
 /**
  * A snapshot table QEMU would not read without `check -r all`: `reason`
- * is qemu-img's wording, `advice` its second line (in the message too, as
- * qemu-img prints it).
+ * is qemu-img's wording, `hint` its second line.
  */
 export class SnapshotTableError extends EmuError {
-  constructor(readonly reason: string, readonly advice: string) {
-    super(`${reason}\n${advice}`);
+  constructor(readonly reason: string, hint: string) {
+    super(reason, hint);
   }
 }
 
