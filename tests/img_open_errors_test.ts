@@ -62,6 +62,7 @@ const LENGTHS = [0, 3, 4, 8, 20, 24, 71, 72, 103, 104, 111, 112, 511, 512, 4095,
 const SNAPSHOT_L1: [string, number, number, bigint[]][] = [
   ["offset", 0, 8, [1n, CS, 1n << 40n, 0x514649fb00000003n, (1n << 63n) + CS, MAX64 - CS + 1n]],
   ["size", 8, 4, [0n, 0x400001n, MAX32]],
+  ["extra_data_size", 36, 4, [1024n, 1025n]],
 ];
 
 /** The corrupt images, the snapshot table of `snap.qcow2` being at `snapshots`. */
@@ -125,7 +126,9 @@ async function emuInProcess(args: string[]): Promise<Ran> {
 
 /** The two tools' results differ: a line saying how, or "". */
 function difference(what: string, ours: Ran, theirs: Ran): string {
-  const [e1, e2] = [ours, theirs].map((r) => r.stderr.replace(/^(emu|qemu-img): /gm, ""));
+  let [e1, e2] = [ours, theirs].map((r) => r.stderr.replace(/^(emu|qemu-img): /gm, ""));
+  // an error is one line here: what qemu-img adds on a second line is its hint, in parentheses
+  if (/^[^\n]*\n[^\n]+\n$/.test(e2)) e1 = e1.replace(/ \(([^\n]*)\)\n$/, "\n$1\n");
   if (ours.code !== theirs.code || e1 !== e2) {
     return `${what}: status ${ours.code} stderr ${JSON.stringify(e1)}\n` +
       `${" ".repeat(what.length)}  qemu-img ${theirs.code} stderr ${JSON.stringify(e2)}`;

@@ -104,7 +104,8 @@ async function makeImage(
       format: o.backing_fmt,
     }).catch((e) => {
       if (!(e instanceof EmuError)) throw e;
-      throw new EmuError(`${e.message}\nCould not open backing image.`); // qemu-img's two lines
+      // qemu-img says this on a second line: an error is one line here, the rest is its hint
+      throw new EmuError(e.message, "Could not open backing image.");
     });
     size ??= backing.size;
     backing.close();
