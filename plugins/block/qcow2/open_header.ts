@@ -67,49 +67,19 @@ function fail(what: string): never {
 export function openHeader(head: Uint8Array, mode: HeaderOpenMode): Qcow2Header {
   const raw = checkLayout(head);
   const v = raw.v;
-  const cs = 2n ** BigInt(raw.clusterBits);
   checkFeatures(raw, head, mode);
   const refcountOrder = raw.version === 3 ? v.getUint32(96) : 4;
   if (refcountOrder > 6) {
     fail("Reference count entry width too large; may not exceed 64 bits");
   }
-  const rtClusters = BigInt(v.getUint32(56));
-  if (rtClusters === 0n && !mode.check) fail("Image does not contain a reference count table");
-  validateTable(
-    v.getBigUint64(48),
-    rtClusters,
-    cs,
-    MAX_REFTABLE_BYTES,
-    cs,
-    "Reference count table",
-  );
-  const nbSnapshots = v.getUint32(60);
-  if (!mode.check) {
-    const max = SNAPSHOT_ENTRY * MAX_SNAPSHOTS;
-    validateTable(
-      v.getBigUint64(64),
-      BigInt(nbSnapshots),
-      SNAPSHOT_ENTRY,
-      max,
-      cs,
-      "Snapshot table",
-    );
-  }
-  const l1Size = v.getUint32(36);
-  validateTable(v.getBigUint64(40), BigInt(l1Size), 8n, MAX_L1_BYTES, cs, "Active L1 table");
-  const size = v.getBigUint64(24);
-  // size_to_l1, with its 64-bit wrap-around for a size near 2^64
-  const l1Needed = BigInt.asUintN(64, size + cs * cs / 8n - 1n) / (cs * cs / 8n);
-  if (l1Needed > INT_MAX) fail("Image is too big");
-  if (BigInt(l1Size) < l1Needed) fail("L1 table is too small");
-  if (l1Size && v.getBigUint64(40) + BigInt(l1Size) * 8n > MAX_LENGTH) {
-    fail("Could not read L1 table: Input/output error");
-  }
+  checkTables(raw, mode);
   const cryptMethod = v.getUint32(32);
   if (cryptMethod > 2) fail(`Unsupported encryption method ${cryptMethod | 0}`);
-  if (rtClusters && v.getBigUint64(48) + rtClusters * cs > MAX_LENGTH) {
+  const rtClusters = v.getUint32(56), cs = 2 ** raw.clusterBits;
+  if (rtClusters && v.getBigUint64(48) + BigInt(rtClusters * cs) > MAX_LENGTH) {
     fail("Could not initialize refcount handling: Input/output error");
   }
+  const size = v.getBigUint64(24), nbSnapshots = v.getUint32(60);
   const h: Qcow2Header = {
     version: raw.version as 2 | 3,
     backingFileOffset: Number(raw.backingFileOffset),
@@ -117,10 +87,10 @@ export function openHeader(head: Uint8Array, mode: HeaderOpenMode): Qcow2Header 
     clusterBits: raw.clusterBits,
     size: Number(size),
     cryptMethod,
-    l1Size,
+    l1Size: v.getUint32(36),
     l1TableOffset: Number(v.getBigUint64(40)),
     refcountTableOffset: Number(v.getBigUint64(48)),
-    refcountTableClusters: Number(rtClusters),
+    refcountTableClusters: rtClusters,
     nbSnapshots,
     snapshotsOffset: nbSnapshots ? Number(v.getBigUint64(64)) : 0,
     incompatible: Number(raw.incompatible),
@@ -149,6 +119,30 @@ export function openHeader(head: Uint8Array, mode: HeaderOpenMode): Qcow2Header 
   exact(v.getBigUint64(48), "the refcount table offset");
   if (nbSnapshots) exact(v.getBigUint64(64), "the snapshot table offset");
   return h;
+}
+
+/** The refcount table, the snapshot table, the L1 table and the size it maps, in QEMU's order. */
+function checkTables(raw: RawHeader, mode: HeaderOpenMode): void {
+  const v = raw.v, cs = 2n ** BigInt(raw.clusterBits);
+  const rtClusters = BigInt(v.getUint32(56));
+  if (rtClusters === 0n && !mode.check) fail("Image does not contain a reference count table");
+  const rtOffset = v.getBigUint64(48);
+  validateTable(rtOffset, rtClusters, cs, MAX_REFTABLE_BYTES, cs, "Reference count table");
+  if (!mode.check) {
+    const [offset, count] = [v.getBigUint64(64), BigInt(v.getUint32(60))];
+    const max = SNAPSHOT_ENTRY * MAX_SNAPSHOTS;
+    validateTable(offset, count, SNAPSHOT_ENTRY, max, cs, "Snapshot table");
+  }
+  const l1Size = BigInt(v.getUint32(36)), l1Offset = v.getBigUint64(40);
+  validateTable(l1Offset, l1Size, 8n, MAX_L1_BYTES, cs, "Active L1 table");
+  // size_to_l1, with its 64-bit wrap-around for a size near 2^64
+  const perEntry = cs * cs / 8n;
+  const l1Needed = BigInt.asUintN(64, v.getBigUint64(24) + perEntry - 1n) / perEntry;
+  if (l1Needed > INT_MAX) fail("Image is too big");
+  if (l1Size < l1Needed) fail("L1 table is too small");
+  if (l1Size && l1Offset + l1Size * 8n > MAX_LENGTH) {
+    fail("Could not read L1 table: Input/output error");
+  }
 }
 
 /** The magic, version, cluster size, header length and backing file offset, in QEMU's order. */
