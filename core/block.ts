@@ -15,12 +15,13 @@
  */
 
 import { EmuError } from "./errors.ts";
-import { builtinPlugins, loadBlockPlugin, type PluginApiRange } from "./plugin.ts";
+import type { PluginApiRange } from "./plugin.ts";
 import type { BlockOptionDesc } from "./block_options.ts";
-import { HostFile } from "./host_file.ts";
+import type { HostFile } from "./host_file.ts";
 
 export { type BlockOptionDesc, HOST_FILE_CREATE_OPTIONS } from "./block_options.ts";
 export { HostFile } from "./host_file.ts";
+export * from "./block_open.ts";
 
 /**
  * Where a run of guest bytes lives (qemu-img map's vocabulary).
@@ -282,6 +283,11 @@ export interface BlockOpenOptions {
   check?: boolean;
   /** do not open the backing file (qemu-img's `-U`-free `info` of a broken chain) */
   noBacking?: boolean;
+  /**
+   * opened only to describe it (QEMU's BDRV_O_NO_IO, qemu-img info): what
+   * reading the guest's data needs (a data file, a key) is not asked for
+   */
+  noIo?: boolean;
   /** paths already open below this image, to refuse a backing chain loop */
   chain?: string[];
   /**
@@ -428,157 +434,4 @@ export function isZero(b: Uint8Array): boolean {
   }
   for (let i = words * 8; i < b.length; i++) if (b[i]) return false;
   return true;
-}
-
-/** Bytes read from the start of a file to probe its format (QEMU's BLOCK_PROBE_BUF_SIZE). */
-export const PROBE_BYTES = 512;
-
-/**
- * Guesses the format of the file at `path` from its first bytes, as
- * qemu-img does when `-f` is not given: the built-in format most sure of
- * itself wins.
- *
- * @example
- * ```ts ignore
- * console.log(await probeFormat("disk.qcow2")); // "qcow2"
- * ```
- */
-export async function probeFormat(path: string): Promise<string> {
-  return (await formatGuesser())(fileHead(path));
-}
-
-function fileHead(path: string): Uint8Array {
-  const f = HostFile.open(path, { readOnly: true });
-  try {
-    return f.read(0, PROBE_BYTES);
-  } finally {
-    f.close();
-  }
-}
-
-/** What the built-in format most sure of itself makes of an image's first bytes ("raw" if none). */
-async function formatGuesser(): Promise<(head: Uint8Array) => string> {
-  const names = builtinPlugins("plugins/block");
-  const plugins = await Promise.all(names.map(loadBlockPlugin));
-  return (head) => {
-    let best = "raw", score = 0;
-    plugins.forEach((plugin, i) => {
-      const s = plugin.probe(head);
-      if (s > score) [best, score] = [names[i], s];
-    });
-    return best;
-  };
-}
-
-/**
- * Opens the image at `path` with its backing chain. Backing files are opened
- * read-only; a chain that comes back to a file already open is refused.
- *
- * @example
- * ```ts ignore
- * const disk = await openImage("disk.qcow2", { format: "qcow2", snapshot: true });
- * disk.write(0, new Uint8Array(512)); // kept in memory
- * disk.close();
- * ```
- */
-export async function openImage(
-  path: string,
-  options: BlockOpenOptions = {},
-): Promise<BlockDriver> {
-  const real = realPath(path);
-  const chain = options.chain ?? [];
-  if (chain.includes(real)) {
-    throw new EmuError(
-      `${path}: backing chain loop (${[...chain, real].join(" -> ")})`,
-      "fix the backing file name with emu img rebase -u",
-    );
-  }
-  const guessFormat = options.format === undefined ? await formatGuesser() : undefined;
-  const format = options.format ?? guessFormat!(fileHead(path));
-  const plugin = await formatPlugin(
-    format,
-    (f) => `Could not open '${path}': Unknown driver '${f}'`,
-  );
-  const file = HostFile.open(path, {
-    readOnly: !!options.readOnly && !options.snapshot,
-    overlay: options.snapshot,
-    ignoreFlushes: options.cache === "unsafe",
-  });
-  const ctx: BlockOpenContext = {
-    file,
-    options,
-    openBacking: (name, fmt) =>
-      openImage(backingPath(path, name), { readOnly: true, format: fmt, chain: [...chain, real] }),
-    guessFormat,
-  };
-  try {
-    return await plugin.open(ctx);
-  } catch (e) {
-    file.close();
-    throw e;
-  }
-}
-
-/**
- * The host path of backing file `name` of the image at `path`: relative
- * names are relative to the image's folder, as in QEMU.
- *
- * @example
- * ```ts
- * import { backingPath } from "./block.ts";
- * console.log(backingPath("/img/top.qcow2", "base.raw")); // "/img/base.raw"
- * ```
- */
-export function backingPath(path: string, name: string): string {
-  if (name.startsWith("/")) return name;
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
-  return dir + name;
-}
-
-function realPath(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    throw new EmuError(`cannot open disk image ${path}: no such file`, "check the path");
-  }
-}
-
-/**
- * Creates an image of `format` at `path`.
- *
- * @example
- * ```ts ignore
- * await createImage("disk.qcow2", "qcow2", { size: 1 << 30, options: { cluster_size: "65536" } });
- * ```
- */
-export async function createImage(
-  path: string,
-  format: string,
-  options: BlockCreateOptions,
-): Promise<void> {
-  await (await loadBlockPlugin(format)).create(path, options);
-}
-
-/**
- * The plugin of block format `name`, as {@linkcode loadBlockPlugin} loads it; a plain name that
- * no built-in format has fails with `unknown(name)`, qemu-img's words for where it was asked.
- *
- * @example
- * ```ts
- * import { formatPlugin } from "./block.ts";
- * const raw = await formatPlugin("raw", (f) => `Unknown file format '${f}'`);
- * console.log(raw.name); // "raw"
- * ```
- */
-export async function formatPlugin(
-  name: string,
-  unknown: (name: string) => string,
-): Promise<BlockFormatPlugin> {
-  try {
-    return await loadBlockPlugin(name);
-  } catch (e) {
-    const builtinName = /^[A-Za-z0-9_-]+$/.test(name);
-    if (!(e instanceof EmuError) || !builtinName || !/no built-in/.test(e.message)) throw e;
-    throw new EmuError(unknown(name));
-  }
 }

@@ -19,6 +19,11 @@ const HOST_ERRORS: Record<number, string> = {
   122: "Disk quota exceeded",
 };
 
+/** The host's words for why a file operation failed (Deno's message without "(os error N)"). */
+function hostReason(e: Error): string {
+  return e.message.split("\n")[0].replace(/ \(os error \d+\).*/, "");
+}
+
 /**
  * A host file read and written at offsets. With `overlay`, writes stay in an
  * in-memory page map and the file is opened read-only.
@@ -52,7 +57,10 @@ export class HostFile {
     this.#pages = overlay ? new Map() : undefined;
   }
 
-  /** Opens `path`; errors name the file and say what to check. */
+  /**
+   * Opens `path`; errors are QEMU's file protocol's ("Could not open 'F': No
+   * such file or directory"), which qemu-img prints after its own prefix.
+   */
   static open(
     path: string,
     mode: { readOnly: boolean; overlay?: boolean; ignoreFlushes?: boolean },
@@ -62,14 +70,11 @@ export class HostFile {
     try {
       file = Deno.openSync(path, { read: true, write });
     } catch (e) {
-      throw new EmuError(
-        `cannot open disk image ${path}: ${(e as Error).message.split("\n")[0]}`,
-        "check the path and permissions",
-      );
+      throw new EmuError(`Could not open '${path}': ${hostReason(e as Error)}`);
     }
     if (file.statSync().isDirectory) {
       file.close();
-      throw new EmuError(`cannot open disk image ${path}: is a directory`, "name an image file");
+      throw new EmuError(`'file' driver requires '${path}' to be a regular file`);
     }
     return new HostFile(path, file, mode.readOnly, !!mode.overlay, mode.ignoreFlushes);
   }
@@ -80,8 +85,7 @@ export class HostFile {
       const h = Deno.openSync(path, { read: true, write: true, create: true, truncate: true });
       return new HostFile(path, h, false, false, cache === "unsafe");
     } catch (e) {
-      const why = (e as Error).message.split("\n")[0].replace(/ \(os error \d+\).*/, "");
-      throw new EmuError(`Could not create '${path}': ${why}`);
+      throw new EmuError(`Could not create '${path}': ${hostReason(e as Error)}`);
     }
   }
 

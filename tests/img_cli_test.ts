@@ -230,17 +230,14 @@ Deno.test({
     await poke(await make("l1.qcow2"), 40, [0, 0, 0, 0, 0, 0, 0x02, 0]); // unaligned
     await poke(await make("crypt.qcow2"), 35, [1]);
     await poke(await make("datafile.qcow2"), 79, [4]);
-    const l2 = await make("l2.qcow2"); // the L1 entry points far past the end
-    await poke(l2, 0x30000, [0x80, 0, 0, 0x10, 0, 0, 0, 0]);
     await qemuImg(["create", "-q", "-f", "qcow2", "loop1.qcow2", "1M"], dir);
     await qemuOverlay(dir, "loop1.qcow2", "loop2.qcow2");
     await qemuImg(["rebase", "-u", "-b", "loop2.qcow2", "-F", "qcow2", "loop1.qcow2"], dir);
     const cases: [string, string[], RegExp][] = [
-      ["magic.qcow2", ["-f", "qcow2"], /not a qcow2 image \(bad magic\)/],
+      ["magic.qcow2", ["-f", "qcow2"], /Image is not in qcow2 format/],
       ["l1.qcow2", [], /L1 table offset invalid/],
-      ["crypt.qcow2", [], /encrypted qcow2 images are not supported/],
-      ["datafile.qcow2", [], /external data file/],
-      ["l2.qcow2", [], /L2 table offset 0x1000000000 invalid/],
+      ["crypt.qcow2", [], /'encrypt.key-secret' is required/],
+      ["datafile.qcow2", [], /'data-file' is required/],
       ["loop1.qcow2", [], /backing chain loop/],
     ];
     for (const [name, flags, message] of cases) {
@@ -271,6 +268,7 @@ Deno.test({
       await make("l1far.qcow2", 40, [0x02, 0, 0, 0, 0, 0, 0, 0]), // 2^57: past 2^53 too
       await make("refcounts.qcow2", 48, [0, 0, 0, 0x10, 0, 0, 0, 0]),
       await make("truncated.qcow2", 0, []),
+      await make("l2far.qcow2", 0x30000, [0x80, 0, 0, 0x10, 0, 0, 0, 0]), // an L2 table at 64 GiB
     ];
     await Deno.truncate(`${dir}/truncated.qcow2`, 0x18000); // the L1 table (0x30000) is cut off
     for (const name of names) {
@@ -496,7 +494,10 @@ Deno.test("emu img: a directory given as an image is refused in one line, exit 1
   for (const args of [["info", "."], ["check", "."], ["convert", "-O", "raw", ".", "o.raw"]]) {
     const r = await emuImg(args, dir);
     assert.equal(r.code, 1, args.join(" "));
-    assert.match(r.stderr, /^emu: cannot open disk image \.: is a directory[^\n]*\n$/);
+    assert.equal(
+      r.stderr,
+      "emu: Could not open '.': 'file' driver requires '.' to be a regular file\n",
+    );
   }
   await Deno.remove(dir, { recursive: true });
 });

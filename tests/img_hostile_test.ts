@@ -45,7 +45,8 @@ imageTest(
     await poke(`${dir}/d.qcow2`, 72, 8, 1n << 40n); // an unknown incompatible bit: refused
     const refused = await emuImg(["info", "d.qcow2"], dir);
     assertEquals([refused.code, refused.stderr.split("\n").length], [1, 2]);
-    assertEquals(/unsupported qcow2 feature bits 0x10000000000/.test(refused.stderr), true);
+    const theirs = await qemuImg(["info", "d.qcow2"], dir, [1]);
+    assertEquals(refused.stderr.replace(/^emu: /, ""), theirs.stderr.replace(/^qemu-img: /, ""));
   },
 );
 
@@ -207,8 +208,11 @@ imageTest(
     for (const args of [["info"], ["snapshot", "-l"]]) {
       const theirs = await qemuImg([...args, "d.qcow2"], dir, [1]);
       const ours = await emuImgWithin(60_000, [...args, "d.qcow2"], dir);
-      assertEquals(theirs.stderr.trim().endsWith(": Snapshot table too large"), true);
-      assertEquals([ours.code, ours.stderr], [1, "emu: d.qcow2: Snapshot table too large\n"]);
+      assertEquals(theirs.stderr, "qemu-img: Could not open 'd.qcow2': Snapshot table too large\n");
+      assertEquals([ours.code, ours.stderr], [
+        1,
+        "emu: Could not open 'd.qcow2': Snapshot table too large\n",
+      ]);
     }
   },
 );

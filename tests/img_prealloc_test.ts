@@ -131,3 +131,23 @@ imageTest(
     ]);
   },
 );
+
+for (const mode of ["off", "metadata", "falloc", "full"]) {
+  imageTest(
+    `emu img resize --preallocation=${mode} from part of a cluster, over a backing file or none: qemu-img's bytes`,
+    async (dir) => {
+      // the cluster holding the old end gets the guest's bytes before it (zeros written, not a
+      // hole), and over a longer backing file the growth reads as zeros (it showed the backing
+      // file's data); metadata copies what lies past the new end from the backing file too
+      await qemuImg(["create", "-q", "-f", "qcow2", `${dir}/b.qcow2`, "2M"]);
+      await run("qemu-io", ["-c", "write -P 9 0 2M", `${dir}/b.qcow2`]);
+      const over = ["-b", `${dir}/b.qcow2`, "-F", "qcow2"];
+      for (const [backing, size] of [[[], "1500k"], [over, "1500k"], [over, "1010k"]]) {
+        for (const name of ["q.img", "e.img"]) {
+          await qemuImg(["create", "-q", "-f", "qcow2", ...backing, `${dir}/${name}`, "1000k"]);
+        }
+        await both(dir, ["resize", "-q", `--preallocation=${mode}`, "@", size as string]);
+      }
+    },
+  );
+}

@@ -276,7 +276,7 @@ Deno.test("virtio-blk: a driver that refuses VERSION_1 is not accepted; a missin
   }
   await assert.rejects(
     machine([["virtio_blk", { file: "/nonexistent/disk.img" }]]),
-    /cannot open disk image \/nonexistent\/disk.img/,
+    /Could not open '\/nonexistent\/disk.img': No such file or directory/,
   );
 });
 

@@ -11,7 +11,7 @@ import {
   type BlockFormatPlugin,
   formatPlugin,
   HOST_FILE_CREATE_OPTIONS,
-  openImage,
+  openLayer,
   parseImageSize,
   type Preallocation,
 } from "../../core/block.ts";
@@ -99,9 +99,13 @@ async function makeImage(
   }
   let size = sizeGiven;
   if (o.backing_file && !args.has("u")) {
-    const backing = await openImage(backingPath(path, o.backing_file), {
+    const backing = await openLayer(backingPath(path, o.backing_file), {
       readOnly: true,
       format: o.backing_fmt,
+    }).catch((e) => {
+      if (!(e instanceof EmuError)) throw e;
+      // qemu-img says this on a second line: an error is one line here, the rest is its hint
+      throw new EmuError(e.message, "Could not open backing image.");
     });
     size ??= backing.size;
     backing.close();

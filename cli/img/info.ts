@@ -98,7 +98,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
   const infos: Record<string, unknown>[] = [];
   const seen: string[] = [];
   while (path) {
-    const img = await openImage(path, { readOnly: true, noBacking: true, format });
+    const img = await openImage(path, { readOnly: true, noBacking: true, noIo: true, format });
     const real = Deno.realPathSync(path);
     if (seen.includes(real)) {
       img.close();

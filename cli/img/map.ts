@@ -109,7 +109,11 @@ export async function mapCommand(argv: string[]): Promise<number> {
   try {
     const entries = mapEntries(img, start, Math.min(start + maxLength, img.size), human);
     if (human) console.log(humanMap(entries, chainFiles(img)));
-    else console.log(`[${entries.map(jsonEntry).join(",\n")}]`);
+    else {
+      // as qemu-img: an empty range is one entry of length 0
+      const none = { start, length: 0, depth: 0, present: false, zero: false, data: false };
+      console.log(`[${(entries.length ? entries : [none]).map(jsonEntry).join(",\n")}]`);
+    }
   } finally {
     img.close();
   }

@@ -62,7 +62,7 @@ export async function systemDriver(
     devices: (s.devices ?? []).map(parseDeviceSpec),
     // a shadow machine must not write the disk images the main one writes
     drives: (s.drives ?? []).map((d) =>
-      new DeviceOptions("-drive", {
+      new DeviceOptions(`-drive ${d}`, {
         ...parseOptionList(d, false).values,
         ...(shadow ? { snapshot: "on" } : {}),
       })

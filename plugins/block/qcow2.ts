@@ -12,7 +12,9 @@ import {
   type BlockOpenContext,
   EmuError,
 } from "../../plugin_block.ts";
-import { Incompat, parseHeader, QCOW2_MAGIC } from "./qcow2/header.ts";
+import { Incompat, QCOW2_MAGIC, V3_HEADER_LENGTH } from "./qcow2/header.ts";
+import { openHeader } from "./qcow2/open_header.ts";
+import { readSnapshots } from "./qcow2/snapshot.ts";
 import { Qcow2Image } from "./qcow2/image.ts";
 import { createQcow2 } from "./qcow2/create.ts";
 import { measureQcow2 } from "./qcow2/measure.ts";
@@ -20,16 +22,14 @@ import { QCOW2_AMEND_OPTIONS, QCOW2_CREATE_OPTIONS } from "./qcow2/options.ts";
 
 async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   const { file, options } = ctx;
-  const first = file.read(0, 512);
-  const bits = first[23];
-  const head = bits >= 9 && bits <= 21 ? file.read(0, Math.min(2 ** bits, file.size)) : first;
-  const header = parseHeader(head, file.path);
+  // QEMU reads 112 bytes, then what the cluster holds: zeros past the end of the file
+  const first = file.read(0, V3_HEADER_LENGTH);
+  const bits = new DataView(first.buffer).getUint32(20);
+  const head = bits >= 9 && bits <= 21 ? file.read(0, 2 ** bits) : first;
   const writable = !options.readOnly || !!options.snapshot;
-  if (writable && header.incompatible & Incompat.CORRUPT) {
-    throw new EmuError(
-      `${file.path}: the image is marked corrupt and can be opened read-only only`,
-      "repair it with emu img check -r all",
-    );
+  const header = openHeader(head, { check: options.check, writable, noIo: options.noIo });
+  if (!options.check && header.nbSnapshots) {
+    readSnapshots(file, header.snapshotsOffset, header.nbSnapshots);
   }
   const backing = header.backingFile && !options.noBacking
     ? await ctx.openBacking(header.backingFile, header.backingFormat)

@@ -40,7 +40,7 @@ import {
   EmuError,
   loadVmState,
   type MmioHandler,
-  openImage,
+  openDriveImage,
   saveVmState,
   type VmStateDescription,
 } from "../../plugin.ts";
@@ -152,7 +152,7 @@ async function openDrive(ctx: DeviceContext, options: DeviceOptions, size: numbe
   const readOnly = options.bool("readonly", false);
   const snapshot = options.bool("snapshot", false);
   if (path === undefined) return { disk: new DriveOverlay(zeros(size)), readOnly, path: "" };
-  const image = await openImage(path, {
+  const image = await openDriveImage(options.owner, path, {
     format: format || undefined,
     readOnly: readOnly || snapshot,
   });

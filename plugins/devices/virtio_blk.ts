@@ -33,7 +33,7 @@ import {
   DriveOverlay,
   type DriveOverlayState,
   EmuError,
-  openImage,
+  openDriveImage,
   probedRawWarning,
   VIRTIO_TRANSPORT_OPTIONS,
   type VirtioBackend,
@@ -163,7 +163,7 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
   const readOnly = options.bool("readonly", false);
   const snapshot = options.bool("snapshot", false);
   // With snapshot=on the image is only read: the overlay above its format keeps the writes.
-  const image = await openImage(path, {
+  const image = await openDriveImage(options.owner, path, {
     format: format || undefined,
     readOnly: readOnly || snapshot,
   });

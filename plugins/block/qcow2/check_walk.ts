@@ -149,9 +149,10 @@ export class RefcountWalk {
       const table = readSnapshotTable(img.file, h.snapshotsOffset, h.nbSnapshots, () => {});
       for (const s of table.list) {
         const what = `ERROR snapshot ${s.id} (${s.name})`;
-        if (s.l1TableOffset % this.#cs) {
+        const field = s.l1OffsetField ?? BigInt(s.l1TableOffset);
+        if (field % BigInt(this.#cs)) {
           this.#corrupt(
-            `${what} l1_offset=${alternate(s.l1TableOffset)}: ` +
+            `${what} l1_offset=${alternate(field)}: ` +
               "L1 table is not cluster aligned; snapshot table entry corrupted",
           );
         } else if (s.l1Size > MAX_L1_ENTRIES) {
@@ -176,14 +177,23 @@ export class RefcountWalk {
   /** Counts one reference to each cluster of bytes [offset, offset+size) (qcow2_inc_refcounts_imrt). */
   inc(offset: number, size: number): void {
     if (size <= 0) return;
-    const cs = this.#cs;
-    // the last cluster may be partly past the end of the file, no more
-    if (offset + size - this.img.file.size >= cs) {
+    const cs = this.#cs, end = offset + size;
+    // the last cluster may be partly past the end of the file, no more; in QEMU's int64
+    // arithmetic, where an offset from 2^63 is negative
+    const past = end < 2 ** 53
+      ? end - this.img.file.size
+      : Number(BigInt.asIntN(64, BigInt(offset) + BigInt(size - this.img.file.size)));
+    if (past >= cs) {
       this.#corrupt(
         "ERROR: counting reference for region exceeding the end of the file by one cluster or " +
           `more: offset 0x${offset.toString(16)} size 0x${size.toString(16)}`,
       );
       return;
+    }
+    if (past < 0 && end > 2 ** 63) {
+      // QEMU's in-memory table would have to grow to 2^63 bytes: its allocation fails
+      this.res.checkErrors++;
+      throw new CheckAborted("Cannot allocate memory");
     }
     for (let c = Math.floor(offset / cs); c <= Math.floor((offset + size - 1) / cs); c++) {
       this.#count(c);
@@ -209,6 +219,12 @@ export class RefcountWalk {
   l1(offset: number, entries: number, active: boolean): void {
     if (!entries) return;
     this.inc(offset, entries * 8);
+    if (offset + entries * 8 > MAX_LENGTH) {
+      // past what QEMU's block layer reads (BDRV_MAX_LENGTH)
+      this.log("ERROR: I/O error in check_refcounts_l1");
+      this.res.checkErrors++;
+      throw new CheckAborted("Input/output error");
+    }
     // entries past the end of the file read as zero: only those before it are read and walked
     const inFile = Math.max(0, Math.min(entries, Math.ceil((this.img.file.size - offset) / 8)));
     const v = view(this.img.file.read(offset, inFile * 8));
@@ -437,9 +453,12 @@ const MAX_RECORDED = 1 << 22;
 const MAX_L1_ENTRIES = (32 << 20) / 8;
 
 /** `n` as C's `%#x` prints it: "0", else "0x..." */
-function alternate(n: number): string {
+function alternate(n: number | bigint): string {
   return n ? `0x${n.toString(16)}` : "0";
 }
+
+/** The furthest byte QEMU's block layer reads (BDRV_MAX_LENGTH, 2^63 - 2^30): past it, EIO. */
+const MAX_LENGTH = 2 ** 63 - 2 ** 30;
 
 /** How far a repair may grow the file to reach a refcount block past its end. */
 const MAX_GROWTH = 1 << 30;

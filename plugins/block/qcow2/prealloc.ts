@@ -76,6 +76,26 @@ function firstNewCluster(img: Qcow2Image, oldSize: number): number {
 }
 
 /**
+ * Maps new clusters [first, end) with `link`; what the guest reads in them
+ * before `oldSize` and from `newSize` on (the backing file's bytes, else
+ * zeros, past the disk's end too) is copied into them, as QEMU's
+ * copy-on-write of an allocation's head and tail writes it.
+ */
+function keepingEdges(
+  img: Qcow2Image,
+  [oldSize, newSize]: [number, number],
+  [first, end]: [number, number],
+  link: () => void,
+): void {
+  const cs = img.clusterSize, start = first * cs, stop = end * cs;
+  const head = start < oldSize ? img.readForCopy(start, oldSize - start) : undefined;
+  const tail = newSize < stop ? img.readForCopy(newSize, stop - newSize) : undefined;
+  link();
+  if (head) img.file.write(img.lookup(first).host, head);
+  if (tail) img.file.write(img.lookup(end - 1).host + newSize % cs, tail);
+}
+
+/**
  * Maps the guest clusters from `oldSize` (a cluster that holds its last
  * bytes is kept) to `newSize` to one run of new host clusters, reserved
  * (`falloc`) or written as zeros (`full`), as qemu-img's falloc and full.
@@ -96,9 +116,16 @@ export function preallocateData(img: Qcow2Image, oldSize: number, newSize: numbe
     throw new EmuError(`Failed to resize underlying file: ${e.message}`, e.hint);
   }
   img.refcounts.setRun(dataStart / cs, clusters, 1);
-  eachTable(img, guest, guest + clusters, (index, n) => {
-    img.linkRun(index, n, dataStart + (index - guest) * cs);
-  });
+  // the head only: QEMU's falloc and full leave what lies past the new end as they made it
+  keepingEdges(
+    img,
+    [oldSize, (guest + clusters) * cs],
+    [guest, guest + clusters],
+    () =>
+      eachTable(img, guest, guest + clusters, (index, n) => {
+        img.linkRun(index, n, dataStart + (index - guest) * cs);
+      }),
+  );
 }
 
 /**
@@ -108,10 +135,16 @@ export function preallocateData(img: Qcow2Image, oldSize: number, newSize: numbe
  */
 export function preallocateMetadata(img: Qcow2Image, oldSize: number, newSize: number): void {
   const first = firstNewCluster(img, oldSize), end = Math.ceil(newSize / img.clusterSize);
-  eachTable(img, first, end, (index, n) => {
-    const runEnd = img.linkRun(index, n) + n * img.clusterSize;
-    if (runEnd > img.file.size) img.file.truncate(runEnd);
-  });
+  keepingEdges(
+    img,
+    [oldSize, newSize],
+    [first, end],
+    () =>
+      eachTable(img, first, end, (index, n) => {
+        const runEnd = img.linkRun(index, n) + n * img.clusterSize;
+        if (runEnd > img.file.size) img.file.truncate(runEnd);
+      }),
+  );
 }
 
 /** Calls `f` for each part of guest clusters [first, end) that one L2 table maps. */

@@ -45,7 +45,7 @@ export function tableOffsets(raw: Uint8Array, count = raw.length / 8): number[] 
   const out = new Array<number>(count).fill(0);
   const end = nonZeroEntry(raw, 0, count, true) + 1;
   for (let i = 0; i < end; i++) {
-    out[i] = (v.getUint32(i * 8) & 0x1fffff) * 0x100000000 +
+    out[i] = (v.getUint32(i * 8) & 0xffffff) * 0x100000000 +
       ((v.getUint32(i * 8 + 4) & 0xfffffe00) >>> 0);
   }
   return out;

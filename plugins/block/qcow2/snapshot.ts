@@ -12,7 +12,10 @@ import { entryAt } from "./refcount.ts";
 
 /** One internal snapshot. */
 export interface Qcow2Snapshot {
+  /** the L1 table's offset (the number nearest the field when it is past 2^53) */
   l1TableOffset: number;
+  /** the L1 offset field as read, all 64 bits (check prints a corrupt one) */
+  l1OffsetField?: bigint;
   l1Size: number;
   id: string;
   name: string;
@@ -47,8 +50,8 @@ const INT_MAX = 2 ** 31 - 1;
  * is qemu-img's wording, `hint` its second line.
  */
 export class SnapshotTableError extends EmuError {
-  constructor(path: string, readonly reason: string, hint: string) {
-    super(`${path}: ${reason}`, hint);
+  constructor(readonly reason: string, hint: string) {
+    super(reason, hint);
   }
 }
 
@@ -88,7 +91,6 @@ export function readSnapshotTable(
     if (extraLen > MAX_EXTRA) {
       if (!repair) {
         throw new SnapshotTableError(
-          file.path,
           `Too much extra metadata in snapshot table entry ${i}`,
           "You can force-remove this extra metadata with qemu-img check -r all",
         );
@@ -107,7 +109,6 @@ export function readSnapshotTable(
       const left = count - i;
       if (!repair) {
         throw new SnapshotTableError(
-          file.path,
           "Snapshot table is too big",
           `You can force-remove all ${left} overhanging snapshots with qemu-img check -r all`,
         );
@@ -117,7 +118,8 @@ export function readSnapshotTable(
       break;
     }
     table.list.push({
-      l1TableOffset: entryAt(fixed, 0),
+      l1TableOffset: Number(v.getBigUint64(0)),
+      l1OffsetField: v.getBigUint64(0),
       l1Size: v.getUint32(8),
       dateSec: v.getUint32(16),
       dateNsec: v.getUint32(20),
@@ -147,7 +149,7 @@ function cString(dec: TextDecoder, bytes: Uint8Array): string {
  * the image (only `check` reads such a table).
  */
 export function readSnapshots(file: HostFile, offset: number, count: number): Qcow2Snapshot[] {
-  if (count > MAX_SNAPSHOTS) throw new EmuError(`${file.path}: Snapshot table too large`);
+  if (count > MAX_SNAPSHOTS) throw new EmuError("Snapshot table too large");
   return readSnapshotTable(file, offset, count).list;
 }
 

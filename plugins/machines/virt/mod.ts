@@ -111,7 +111,8 @@ function driveToBlk(drive: DeviceOptions, index: number): DeviceOptions | null {
     );
   }
   const { if: _if, ...rest } = drive.values;
-  return new DeviceOptions("virtio_blk", {
+  // errors name the -drive option, as qemu-system's do
+  return new DeviceOptions(drive.owner, {
     ...rest,
     id: driveName(drive, "virtio", index),
     bus: PCI_ROOT_BUS,
@@ -193,7 +194,7 @@ async function addFlash(devs: MachineDevices, banks: (DeviceOptions | undefined)
     const addr = "0x" + (f.base + BigInt(i) * f.bankSize).toString(16);
     const { if: _if, unit: _unit, ...drive } = banks[i]?.values ?? {};
     const id = driveName(banks[i], "pflash", i), size = `${f.bankSize >> 20n}M`;
-    const owner = banks[i] ? "-drive if=pflash" : "pflash";
+    const owner = banks[i]?.owner ?? "pflash";
     await addDevice(devs, "pflash_cfi01", new DeviceOptions(owner, { ...drive, id, addr, size }));
   }
 }
