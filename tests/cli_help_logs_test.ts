@@ -77,6 +77,17 @@ Deno.test({
   },
 });
 Deno.test({
+  name: "-D /dev/full: the log is lost and the guest runs on, as in qemu-riscv64",
+  ignore: !QEMU,
+  async fn() {
+    // before: Denemu stopped the run with "No space left on device" at the first log line
+    const args = ["-d", "exec,cpu", "-strace", "-D", "/dev/full", HELLO];
+    const [q, e] = await Promise.all([run("qemu-riscv64", args), emu(["user", ...args])]);
+    assertEquals([e.code, e.stdout, e.stderr], [q.code, q.stdout, q.stderr]);
+    assertEquals(e.stdout, "Hello, world!\n");
+  },
+});
+Deno.test({
   name: "-dfilter: QEMU's ranges choose the blocks in_asm and exec show, and its errors",
   ignore: !QEMU,
   async fn() {
