@@ -48,10 +48,14 @@ Deno.test({
   async fn() {
     const traces = (r: { stderr: string }) =>
       r.stderr.split("\n").filter((l) => l.startsWith("Trace 0:"));
-    const qemu = traces(await run("qemu-riscv64", ["-d", "exec,nochain", HELLO]));
-    for (const accel of ["jit", "interp"]) {
-      const ours = traces(await emu(["user", "-accel", accel, "-d", "exec,nochain", HELLO]));
-      assertEquals(ours.length, qemu.length, accel);
+    // smc.static.O2 has a compressed instruction in a page's last halfword (0x29ffe), which
+    // QEMU 7.2 leaves to a TB of its own; before, Denemu's TB took it and logged one line less.
+    for (const guest of [HELLO, `${ROOT}tests/guests/bin/smc.static.O2`]) {
+      const qemu = traces(await run("qemu-riscv64", ["-d", "exec,nochain", guest]));
+      for (const accel of ["jit", "interp"]) {
+        const ours = traces(await emu(["user", "-accel", accel, "-d", "exec,nochain", guest]));
+        assertEquals(ours.length, qemu.length, `${guest} ${accel}`);
+      }
     }
   },
 });
