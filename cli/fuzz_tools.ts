@@ -106,6 +106,8 @@ export async function tminCommand(argv: string[]): Promise<number> {
   } catch {
     throw new EmuError(`-i ${a.input}: cannot read this file`);
   }
+  // afl-tmin's "Zero-sized input file.": nothing to minimize, and no output written
+  if (!input.length) throw new EmuError(`-i ${a.input}: zero-sized input file`);
   const { data, kind } = await tmin(await harness(a), input, a.budget);
   try {
     Deno.writeFileSync(a.output, data);

@@ -143,6 +143,10 @@ Deno.test("emu tmin shrinks a crash to the bytes that matter; emu cmin drops red
   // before: -o = -i copied each input onto itself, an internal error; afl-cmin's words now
   oneLine(await emu(["cmin", "-i", dir, "-o", dir, ...state]), /-o .*: exists and is not empty/);
   oneLine(await emu(["tmin", "-i", `${dir}/a`, "-o", dir, ...state]), /-o .*: cannot write/);
+  // before: an empty input "minimized" to an empty file; afl-tmin refuses it
+  await Deno.writeFile(`${dir}/empty`, new Uint8Array());
+  oneLine(await emu(["tmin", "-i", `${dir}/empty`, "-o", `${dir}/m`, ...state]), /zero-sized/);
+  await Deno.remove(`${dir}/empty`);
   const kept = [...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort();
   // "AAAA" and "BBBB" run alike; "hel" reaches a state "hexx" does not and vice versa
   assert.equal(kept.length, 3, `${kept}`);
