@@ -27,12 +27,14 @@ const GROUPS: [string, number, number, number][] = [
   ["SHA-512, SHA-3, SM3, SM4", 0xce000000, 0x00ffffff, 1000],
   ["PMULL", 0x0e20e000, 0x40df03ff, 500],
   ["AdvSIMD structure loads and stores", 0x0c000000, 0x41ffffff, 500],
+  ["AdvSIMD scalar shifts and fixed-point conversions", 0x5f000400, 0x207ffbff, 500],
 ];
 
 /**
  * Words that Denemu got wrong: sttrb, ldtrsb (unprivileged), ldarb, stlr and stlxrh with Rs or
  * Rt2 not 31, ldpsw non-temporal and prfm pre-index (unallocated), ldp x0, x0, st4/ld4/ld3 of
- * one lane (ld3 ran as ld1), ldxp and stxp misaligned, smulh with Ra not 31.
+ * one lane (ld3 ran as ld1), ldxp and stxp misaligned, smulh with Ra not 31, scalar ucvtf with
+ * fraction bits.
  */
 const FOUND = [
   0x380208a9,
@@ -49,6 +51,7 @@ const FOUND = [
   0xc87868fa,
   0xc83c6f68,
   0x9b575bd1,
+  0x7f5ae56a,
 ];
 
 /** The words of seed `seed` (xorshift32), FOUND first. */
