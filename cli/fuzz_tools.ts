@@ -106,10 +106,33 @@ export async function tminCommand(argv: string[]): Promise<number> {
   } catch {
     throw new EmuError(`-i ${a.input}: cannot read this file`);
   }
+  // afl-tmin's "Zero-sized input file.": nothing to minimize, and no output written
+  if (!input.length) throw new EmuError(`-i ${a.input}: zero-sized input file`);
   const { data, kind } = await tmin(await harness(a), input, a.budget);
-  Deno.writeFileSync(a.output, data);
+  try {
+    Deno.writeFileSync(a.output, data);
+  } catch (e) {
+    throw new EmuError(`-o ${a.output}: cannot write this file (${(e as Error).name})`);
+  }
   console.log(`emu tmin: ${input.length} -> ${data.length} bytes (${kind} kept), in ${a.output}`);
   return 0;
+}
+
+/**
+ * Refuses an -o of `emu cmin` that holds anything (the -i directory itself, say), as afl-cmin
+ * does: the inputs kept would mix with what was there, or be copied onto themselves.
+ */
+function emptyOutput(dir: string): void {
+  let entries: Iterable<Deno.DirEntry>;
+  try {
+    entries = Deno.readDirSync(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw new EmuError(`-o ${dir}: not a directory it can use (${(e as Error).name})`);
+  }
+  for (const _ of entries) {
+    throw new EmuError(`-o ${dir}: exists and is not empty - delete it first`);
+  }
 }
 
 /** `emu cmin`; resolves to the exit status. */
@@ -120,9 +143,14 @@ export async function cminCommand(argv: string[]): Promise<number> {
   }
   const a = parse(argv, "cmin");
   const inputs = readSeeds(a.input);
+  emptyOutput(a.output);
   const kept = await cmin(await harness(a), inputs, a);
-  Deno.mkdirSync(a.output, { recursive: true });
-  for (const name of kept) Deno.copyFileSync(`${a.input}/${name}`, `${a.output}/${name}`);
+  try {
+    Deno.mkdirSync(a.output, { recursive: true });
+    for (const name of kept) Deno.copyFileSync(`${a.input}/${name}`, `${a.output}/${name}`);
+  } catch (e) {
+    throw new EmuError(`-o ${a.output}: cannot write the inputs kept (${(e as Error).name})`);
+  }
   console.log(`emu cmin: ${inputs.length} -> ${kept.length} inputs, in ${a.output}`);
   return 0;
 }

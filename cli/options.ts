@@ -305,11 +305,17 @@ export function openLog(
   const main = perThread ?? Deno.pid;
   fileOf(main);
   const enc = new TextEncoder();
+  // A log that cannot be written (a full disk, a closed stderr) is dropped and the guest runs
+  // on, as QEMU's qemu_log does; before, the run stopped with the write's error.
+  let broken = false;
   const writeText = (text: string, tid?: number) => {
     const b = enc.encode(text);
     const w = fileOf(perThread === undefined ? main : tid ?? main) ?? Deno.stderr;
-    let done = 0;
-    while (done < b.length) done += w.writeSync(b.subarray(done));
+    try {
+      for (let done = 0; done < b.length && !broken;) done += w.writeSync(b.subarray(done));
+    } catch {
+      broken = true;
+    }
   };
   return { writeText, close: () => files.forEach((f) => f.close()) };
 }

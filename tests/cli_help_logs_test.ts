@@ -48,10 +48,14 @@ Deno.test({
   async fn() {
     const traces = (r: { stderr: string }) =>
       r.stderr.split("\n").filter((l) => l.startsWith("Trace 0:"));
-    const qemu = traces(await run("qemu-riscv64", ["-d", "exec,nochain", HELLO]));
-    for (const accel of ["jit", "interp"]) {
-      const ours = traces(await emu(["user", "-accel", accel, "-d", "exec,nochain", HELLO]));
-      assertEquals(ours.length, qemu.length, accel);
+    // smc.static.O2 has a compressed instruction in a page's last halfword (0x29ffe), which
+    // QEMU 7.2 leaves to a TB of its own; before, Denemu's TB took it and logged one line less.
+    for (const guest of [HELLO, `${ROOT}tests/guests/bin/smc.static.O2`]) {
+      const qemu = traces(await run("qemu-riscv64", ["-d", "exec,nochain", guest]));
+      for (const accel of ["jit", "interp"]) {
+        const ours = traces(await emu(["user", "-accel", accel, "-d", "exec,nochain", guest]));
+        assertEquals(ours.length, qemu.length, `${guest} ${accel}`);
+      }
     }
   },
 });
@@ -74,6 +78,17 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+Deno.test({
+  name: "-D /dev/full: the log is lost and the guest runs on, as in qemu-riscv64",
+  ignore: !QEMU,
+  async fn() {
+    // before: Denemu stopped the run with "No space left on device" at the first log line
+    const args = ["-d", "exec,cpu", "-strace", "-D", "/dev/full", HELLO];
+    const [q, e] = await Promise.all([run("qemu-riscv64", args), emu(["user", ...args])]);
+    assertEquals([e.code, e.stdout, e.stderr], [q.code, q.stdout, q.stderr]);
+    assertEquals(e.stdout, "Hello, world!\n");
   },
 });
 Deno.test({

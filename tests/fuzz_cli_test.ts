@@ -3,6 +3,7 @@
 // accept, and resuming it with -i -. The AFL++ tools' checks are skipped, with
 // the reason, when they are not installed.
 import assert from "node:assert/strict";
+import { FUZZ_LIMIT_MS } from "./util/afl.ts";
 
 const dec = new TextDecoder();
 
@@ -13,6 +14,7 @@ async function emu(args: string[]) {
     args: ["run", "-A", "mod.ts", ...command, ...args],
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(FUZZ_LIMIT_MS),
   }).output();
   return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
 }
@@ -138,6 +140,13 @@ Deno.test("emu tmin shrinks a crash to the bytes that matter; emu cmin drops red
   await Deno.remove(`${dir}/crash`);
   const c = await emu(["cmin", "-i", dir, "-o", `${dir}/out`, ...state]);
   assert.equal(c.code, 0, c.err);
+  // before: -o = -i copied each input onto itself, an internal error; afl-cmin's words now
+  oneLine(await emu(["cmin", "-i", dir, "-o", dir, ...state]), /-o .*: exists and is not empty/);
+  oneLine(await emu(["tmin", "-i", `${dir}/a`, "-o", dir, ...state]), /-o .*: cannot write/);
+  // before: an empty input "minimized" to an empty file; afl-tmin refuses it
+  await Deno.writeFile(`${dir}/empty`, new Uint8Array());
+  oneLine(await emu(["tmin", "-i", `${dir}/empty`, "-o", `${dir}/m`, ...state]), /zero-sized/);
+  await Deno.remove(`${dir}/empty`);
   const kept = [...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort();
   // "AAAA" and "BBBB" run alike; "hel" reaches a state "hexx" does not and vice versa
   assert.equal(kept.length, 3, `${kept}`);
@@ -164,6 +173,7 @@ Deno.test("emu fuzz: Ctrl-C ends the campaign with a summary, and every find is 
     ],
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(FUZZ_LIMIT_MS), // a campaign that ignores SIGINT
   }).spawn();
   // wait until the campaign runs (fuzzer_stats appears), then interrupt it
   for (let i = 0; i < 300; i++) {

@@ -4,7 +4,7 @@
 // kept among inputs of one size and path), with -C (crashing inputs only), -e
 // (map entries only) and -A (crashes too).
 import assert from "node:assert/strict";
-import { AFL_ENV, aflTest, aflWorkspace, missingAfl } from "./util/afl.ts";
+import { AFL_ENV, aflTest, aflWorkspace, FUZZ_LIMIT_MS, missingAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_cmin_test");
 
@@ -22,7 +22,9 @@ const CORPUS: Record<string, string> = {
 /** Runs `cmd args...` (failing with its stderr if it fails). */
 async function run(cmd: string, args: string[]) {
   const env = { ...AFL_ENV, AFL_ALLOW_TMP: "1" }; // afl-cmin refuses /tmp without it
-  const r = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const signal = AbortSignal.timeout(FUZZ_LIMIT_MS);
+  const r = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped", signal })
+    .output();
   assert(r.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
 }
 

@@ -6,7 +6,7 @@
 // loaded from the same files, in the same run.
 import assert from "node:assert/strict";
 import { loadDictionary, uniqueTokens } from "../core/fuzz/dictionary.ts";
-import { AFL_ENV, missingAfl } from "./util/afl.ts";
+import { AFL_ENV, FUZZ_LIMIT_MS, missingAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_dictionary_test");
 const AFL_DICTS = "/usr/share/doc/afl++-doc/afl/dictionaries"; // Debian's afl++-doc
@@ -18,7 +18,9 @@ const AFL_DICTS = "/usr/share/doc/afl++-doc/afl/dictionaries"; // Debian's afl++
 async function aflTokens(dir: string, bin: string, dict: string) {
   const out = await Deno.makeTempDir({ dir });
   const args = ["-i", `${dir}/in`, "-o", out, "-x", dict, "-V", "1", "--", bin];
-  const r = await new Deno.Command("afl-fuzz", { args, env: AFL_ENV, stdout: "piped" }).output();
+  const signal = AbortSignal.timeout(FUZZ_LIMIT_MS);
+  const r = await new Deno.Command("afl-fuzz", { args, env: AFL_ENV, stdout: "piped", signal })
+    .output();
   const text = new TextDecoder().decode(r.stdout);
   const loaded = /Loaded (\d+) extra tokens/.exec(text);
   const total = /Loaded a total of (\d+) extras/.exec(text);

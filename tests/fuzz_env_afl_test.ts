@@ -3,7 +3,7 @@
 // AFL_EXIT_ON_TIME (stop that many seconds after the last new path, once there is one) and
 // AFL_INPUT_LEN_MAX (-G's default).
 import assert from "node:assert/strict";
-import { AFL_ENV, aflTest, aflWorkspace, missingAfl } from "./util/afl.ts";
+import { AFL_ENV, aflTest, aflWorkspace, FUZZ_LIMIT_MS, missingAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_env_afl_test");
 
@@ -12,7 +12,9 @@ async function both(target: string, env: Record<string, string>, seconds: number
   const { dir, bin } = await aflWorkspace(target);
   const args = (o: string) => ["-i", `${dir}/in`, "-o", `${dir}/${o}`, "-V", `${seconds}`, "--"];
   const run = async (cmd: string, argv: string[]) => {
-    const r = await new Deno.Command(cmd, { args: argv, env: { ...AFL_ENV, ...env } }).output();
+    const signal = AbortSignal.timeout(FUZZ_LIMIT_MS);
+    const r = await new Deno.Command(cmd, { args: argv, env: { ...AFL_ENV, ...env }, signal })
+      .output();
     assert.equal(r.code, 0, `${cmd} ${argv.join(" ")}`);
   };
   await run("afl-fuzz", [...args("afl"), bin, "@@"]);

@@ -3,6 +3,7 @@
 // AFL_EXIT_WHEN_DONE when it is exhausted, AFL_NO_UI prints status lines
 // instead of the screen on a terminal; those it has no use for get a warning.
 import assert from "node:assert/strict";
+import { FUZZ_LIMIT_MS } from "./util/afl.ts";
 
 const dec = new TextDecoder();
 
@@ -18,7 +19,9 @@ async function fuzz(
   const argv = [Deno.execPath(), "run", "-A", "mod.ts", "fuzz", "-i", inDir, "-o", out];
   argv.push("-V", `${seconds}`, "-s", "1", "--", `tests/fuzz/bin/${target}`, "@@");
   const cmd = wrap ? [...wrap, argv.join(" "), "/dev/null"] : argv;
-  const r = await new Deno.Command(cmd[0], { args: cmd.slice(1), env, stdout: "piped" }).output();
+  const signal = AbortSignal.timeout(FUZZ_LIMIT_MS);
+  const r = await new Deno.Command(cmd[0], { args: cmd.slice(1), env, stdout: "piped", signal })
+    .output();
   const stats = await Deno.readTextFile(`${out}/default/fuzzer_stats`);
   for (const d of [inDir, out]) await Deno.remove(d, { recursive: true });
   const field = (k: string) => Number(new RegExp(`^${k}\\s*: (\\d+)`, "m").exec(stats)?.[1]);
@@ -84,6 +87,7 @@ Deno.test("emu fuzz: afl-fuzz's variables that name what Denemu lacks are warned
     env: { AFL_CRASH_EXITCODE: "3", AFL_HANG_TMOUT: "500" },
     stdout: "null",
     stderr: "piped",
+    signal: AbortSignal.timeout(FUZZ_LIMIT_MS),
   }).output();
   for (const d of [inDir, out]) await Deno.remove(d, { recursive: true });
   const err = dec.decode(r.stderr);

@@ -5,15 +5,20 @@
 // (-d, -Z, -D, -p) run as they do there, where a bad -p, -l, -E or -S/-M
 // name, or a second -T, -i, -o, -S/-M is refused as afl-fuzz refuses it.
 import assert from "node:assert/strict";
-import { AFL_ENV, aflTest, aflWorkspace, missingAfl } from "./util/afl.ts";
+import { AFL_ENV, aflTest, aflWorkspace, FUZZ_LIMIT_MS, missingAfl } from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_flags_test");
 const dec = new TextDecoder();
 
 /** Runs `cmd args...` with AFL_ENV; its exit status and stderr. */
 async function run(cmd: string, args: string[]) {
-  const r = await new Deno.Command(cmd, { args, env: AFL_ENV, stdout: "piped", stderr: "piped" })
-    .output();
+  const r = await new Deno.Command(cmd, {
+    args,
+    env: AFL_ENV,
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(FUZZ_LIMIT_MS),
+  }).output();
   return { code: r.code, err: dec.decode(r.stderr) };
 }
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { loadDictionary, parseDictionary } from "../core/fuzz/dictionary.ts";
 import { EmuError } from "../mod.ts";
+import { FUZZ_LIMIT_MS } from "./util/afl.ts";
 
 const TARGET = "tests/fuzz/bin/bytes";
 
@@ -15,6 +16,7 @@ async function fuzz(...args: string[]) {
     args: ["run", "-A", "mod.ts", "fuzz", "-V", "1", "-s", "1", ...args, "--", TARGET],
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(FUZZ_LIMIT_MS),
   }).output();
   return { code: r.code, err: new TextDecoder().decode(r.stderr) };
 }

@@ -35,6 +35,7 @@ Deno.test({
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      signal: AbortSignal.timeout(120_000), // a machine that does not end when gdb is done
     }).spawn();
     try {
       // gdb retries refused connections (tcp auto-retry) until the stub listens; a probe

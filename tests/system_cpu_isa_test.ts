@@ -32,7 +32,9 @@ async function qemuIsa(cpu: string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "denemu-dtb-" });
   try {
     const args = ["-M", `virt,dumpdtb=${dir}/q.dtb`, "-cpu", cpu, "-nographic"];
-    const o = await new Deno.Command("qemu-system-riscv64", { args, stderr: "null" }).output();
+    const signal = AbortSignal.timeout(60_000); // dumpdtb exits before the machine runs
+    const o = await new Deno.Command("qemu-system-riscv64", { args, stderr: "null", signal })
+      .output();
     assert.ok(o.success, `qemu-system-riscv64 -cpu ${cpu}`);
     return isaOf(await Deno.readFile(`${dir}/q.dtb`)).replace(/^(rv64[a-z]*?)h_/, "$1_");
   } finally {

@@ -192,7 +192,9 @@ async function helpRun(peer: Peer, args: string[]): Promise<{ code: number; out:
   const [cmd, pre] = peer === "qemu"
     ? ["qemu-system-riscv64", ["-M", "virt"]]
     : [Deno.execPath(), ["run", "-A", "mod.ts", "system"]];
-  const r = await new Deno.Command(cmd, { args: [...pre, ...args], stdin: "null" }).output();
+  const signal = AbortSignal.timeout(60_000); // an option that starts the machine after all
+  const r = await new Deno.Command(cmd, { args: [...pre, ...args], stdin: "null", signal })
+    .output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: r.code, out: text(r.stdout) + text(r.stderr) };
 }

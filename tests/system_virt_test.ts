@@ -306,6 +306,7 @@ Deno.test({
         args: ["-M", `virt,dumpdtb=${path}`, "-m", "256M", "-nographic", "-bios", "none"],
         stdout: "null",
         stderr: "piped",
+        signal: AbortSignal.timeout(60_000), // dumpdtb exits before the machine runs
       }).output();
       assert.ok(out.success, new TextDecoder().decode(out.stderr));
       const qemuTree = decodeFdt(await Deno.readFile(path)).root;
@@ -387,6 +388,7 @@ Deno.test("emu system: QEMU-style flags, -M help and -device help", async () => 
     const mod = new URL("../mod.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", mod, "system", ...args],
+      signal: AbortSignal.timeout(120_000),
     })
       .output();
     return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };

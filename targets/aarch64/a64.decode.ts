@@ -89,7 +89,7 @@ function rtAsm(o: LdstOp): string {
 /**
  * The pattern lines of every single-register load and store, in every
  * addressing mode: unscaled (`ldur`), post-index, pre-index, unsigned scaled
- * offset and register offset.
+ * offset, register offset and unprivileged (`ldtr`).
  *
  * @example
  * ```ts
@@ -106,11 +106,21 @@ export function ldstLines(): string {
     const unscaled = o.name.replace(/^(ld|st)r/, "$1ur").replace(/^prfm/, "prfum");
     lines.push(
       `${unscaled} ${head} 0 ${o.opc} 0 imm:s9 00 rn:5 rt:5 mode=0 ${c} !trans=ldst_imm !asm=${rt},[xs:rn,o:imm] A64`,
-      `${o.name} ${head} 0 ${o.opc} 0 imm:s9 01 rn:5 rt:5 mode=1 ${c} !trans=ldst_imm !asm=${rt},[xs:rn],i:imm A64`,
-      `${o.name} ${head} 0 ${o.opc} 0 imm:s9 11 rn:5 rt:5 mode=2 ${c} !trans=ldst_imm !asm=${rt},[xs:rn,i:imm]! A64`,
       `${o.name} ${head} 1 ${o.opc} imm:12 rn:5 rt:5 mode=0 ${c} !trans=ldst_uimm !asm=${rt},[xs:rn,u${o.sz}:imm] A64`,
       `${o.name} ${head} 0 ${o.opc} 1 rm:5 opt:3 s:1 10 rn:5 rt:5 ${c} !trans=ldst_reg !asm=${rt},[xs:rn,ext${o.sz}:rm] A64`,
     );
+    // prfm has no index forms; sttr/ldtr (unprivileged: as any access in user mode) no FP forms.
+    if (o.load === 2) continue;
+    lines.push(
+      `${o.name} ${head} 0 ${o.opc} 0 imm:s9 01 rn:5 rt:5 mode=1 ${c} !trans=ldst_imm !asm=${rt},[xs:rn],i:imm A64`,
+      `${o.name} ${head} 0 ${o.opc} 0 imm:s9 11 rn:5 rt:5 mode=2 ${c} !trans=ldst_imm !asm=${rt},[xs:rn,i:imm]! A64`,
+    );
+    const unprivileged = o.name.replace(/^(ld|st)r/, "$1tr");
+    if (!o.fp) {
+      lines.push(
+        `${unprivileged} ${head} 0 ${o.opc} 0 imm:s9 10 rn:5 rt:5 mode=0 ${c} !trans=ldst_imm !asm=${rt},[xs:rn,o:imm] A64`,
+      );
+    }
   }
   return lines.join("\n");
 }
@@ -198,6 +208,8 @@ stp      0 1 101 1 0 op:2 0 imm:s7 rt2:5 rn:5 rt:5 load=0 sz=3 sign=0 fp=1 !tran
 ldp      0 1 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=3 sign=0 fp=1 !trans=ldstp !asm=v3:rt,v3:rt2,pair3:imm A64
 stp      1 0 101 1 0 op:2 0 imm:s7 rt2:5 rn:5 rt:5 load=0 sz=4 sign=0 fp=1 !trans=ldstp !asm=v4:rt,v4:rt2,pair4:imm A64
 ldp      1 0 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=4 sign=0 fp=1 !trans=ldstp !asm=v4:rt,v4:rt2,pair4:imm A64
+# Exclusives and acquire/release: an Rs or Rt2 the form does not use is ignored (the Arm ARM
+# says it should be 31; QEMU and the hardware run the instruction whatever it holds).
 {
   cas    1 sf:1 001000 1 0 1 rs:5 0 11111 rn:5 rt:5 l=0 o0=0 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
   casl   1 sf:1 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 l=0 o0=1 sz=%size !trans=cas !asm=r:rs,r:rt,[xs:rn] A64
@@ -211,32 +223,32 @@ ldp      1 0 101 1 0 op:2 1 imm:s7 rt2:5 rn:5 rt:5 load=1 sz=4 sign=0 fp=1 !tran
   caslh  01 001000 1 0 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
   casah  01 001000 1 1 1 rs:5 0 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
   casalh 01 001000 1 1 1 rs:5 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=cas !asm=w:rs,w:rt,[xs:rn] A64
-  stxr   1 sf:1 001000 0 0 0 rs:5 0 11111 rn:5 rt:5 sz=%size !trans=stxr !asm=w:rs,r:rt,[xs:rn] A64
-  stlxr  1 sf:1 001000 0 0 0 rs:5 1 11111 rn:5 rt:5 sz=%size !trans=stxr !asm=w:rs,r:rt,[xs:rn] A64
-  ldxr   1 sf:1 001000 0 1 0 11111 0 11111 rn:5 rt:5 sz=%size !trans=ldxr !asm=r:rt,[xs:rn] A64
-  ldaxr  1 sf:1 001000 0 1 0 11111 1 11111 rn:5 rt:5 sz=%size !trans=ldxr !asm=r:rt,[xs:rn] A64
-  stlr   1 sf:1 001000 1 0 0 11111 1 11111 rn:5 rt:5 sz=%size !trans=stlr !asm=r:rt,[xs:rn] A64
-  ldar   1 sf:1 001000 1 1 0 11111 1 11111 rn:5 rt:5 sz=%size !trans=ldar !asm=r:rt,[xs:rn] A64
+  stxr   1 sf:1 001000 0 0 0 rs:5 0 ..... rn:5 rt:5 sz=%size !trans=stxr !asm=w:rs,r:rt,[xs:rn] A64
+  stlxr  1 sf:1 001000 0 0 0 rs:5 1 ..... rn:5 rt:5 sz=%size !trans=stxr !asm=w:rs,r:rt,[xs:rn] A64
+  ldxr   1 sf:1 001000 0 1 0 ..... 0 ..... rn:5 rt:5 sz=%size !trans=ldxr !asm=r:rt,[xs:rn] A64
+  ldaxr  1 sf:1 001000 0 1 0 ..... 1 ..... rn:5 rt:5 sz=%size !trans=ldxr !asm=r:rt,[xs:rn] A64
+  stlr   1 sf:1 001000 1 0 0 ..... 1 ..... rn:5 rt:5 sz=%size !trans=stlr !asm=r:rt,[xs:rn] A64
+  ldar   1 sf:1 001000 1 1 0 ..... 1 ..... rn:5 rt:5 sz=%size !trans=ldar !asm=r:rt,[xs:rn] A64
   stxp   1 sf:1 001000 0 0 1 rs:5 0 rt2:5 rn:5 rt:5 !trans=stxp !asm=w:rs,r:rt,r:rt2,[xs:rn] A64
   stlxp  1 sf:1 001000 0 0 1 rs:5 1 rt2:5 rn:5 rt:5 !trans=stxp !asm=w:rs,r:rt,r:rt2,[xs:rn] A64
-  ldxp   1 sf:1 001000 0 1 1 11111 0 rt2:5 rn:5 rt:5 !trans=ldxp !asm=r:rt,r:rt2,[xs:rn] A64
-  ldaxp  1 sf:1 001000 0 1 1 11111 1 rt2:5 rn:5 rt:5 !trans=ldxp !asm=r:rt,r:rt2,[xs:rn] A64
+  ldxp   1 sf:1 001000 0 1 1 ..... 0 rt2:5 rn:5 rt:5 !trans=ldxp !asm=r:rt,r:rt2,[xs:rn] A64
+  ldaxp  1 sf:1 001000 0 1 1 ..... 1 rt2:5 rn:5 rt:5 !trans=ldxp !asm=r:rt,r:rt2,[xs:rn] A64
   casp   0 sf:1 001000 0 0 1 rs:5 0 11111 rn:5 rt:5 !trans=casp !asm=r:rs,rs1:rs,r:rt,rs1:rt,[xs:rn] A64
   caspl  0 sf:1 001000 0 0 1 rs:5 1 11111 rn:5 rt:5 !trans=casp !asm=r:rs,rs1:rs,r:rt,rs1:rt,[xs:rn] A64
   caspa  0 sf:1 001000 0 1 1 rs:5 0 11111 rn:5 rt:5 !trans=casp !asm=r:rs,rs1:rs,r:rt,rs1:rt,[xs:rn] A64
   caspal 0 sf:1 001000 0 1 1 rs:5 1 11111 rn:5 rt:5 !trans=casp !asm=r:rs,rs1:rs,r:rt,rs1:rt,[xs:rn] A64
-  stxrb  00 001000 0 0 0 rs:5 0 11111 rn:5 rt:5 sf=0 sz=0 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
-  stlxrb 00 001000 0 0 0 rs:5 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
-  ldxrb  00 001000 0 1 0 11111 0 11111 rn:5 rt:5 sf=0 sz=0 !trans=ldxr !asm=w:rt,[xs:rn] A64
-  ldaxrb 00 001000 0 1 0 11111 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=ldxr !asm=w:rt,[xs:rn] A64
-  stlrb  00 001000 1 0 0 11111 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=stlr !asm=w:rt,[xs:rn] A64
-  ldarb  00 001000 1 1 0 11111 1 11111 rn:5 rt:5 sf=0 sz=0 !trans=ldar !asm=w:rt,[xs:rn] A64
-  stxrh  01 001000 0 0 0 rs:5 0 11111 rn:5 rt:5 sf=0 sz=1 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
-  stlxrh 01 001000 0 0 0 rs:5 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
-  ldxrh  01 001000 0 1 0 11111 0 11111 rn:5 rt:5 sf=0 sz=1 !trans=ldxr !asm=w:rt,[xs:rn] A64
-  ldaxrh 01 001000 0 1 0 11111 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=ldxr !asm=w:rt,[xs:rn] A64
-  stlrh  01 001000 1 0 0 11111 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=stlr !asm=w:rt,[xs:rn] A64
-  ldarh  01 001000 1 1 0 11111 1 11111 rn:5 rt:5 sf=0 sz=1 !trans=ldar !asm=w:rt,[xs:rn] A64
+  stxrb  00 001000 0 0 0 rs:5 0 ..... rn:5 rt:5 sf=0 sz=0 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
+  stlxrb 00 001000 0 0 0 rs:5 1 ..... rn:5 rt:5 sf=0 sz=0 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
+  ldxrb  00 001000 0 1 0 ..... 0 ..... rn:5 rt:5 sf=0 sz=0 !trans=ldxr !asm=w:rt,[xs:rn] A64
+  ldaxrb 00 001000 0 1 0 ..... 1 ..... rn:5 rt:5 sf=0 sz=0 !trans=ldxr !asm=w:rt,[xs:rn] A64
+  stlrb  00 001000 1 0 0 ..... 1 ..... rn:5 rt:5 sf=0 sz=0 !trans=stlr !asm=w:rt,[xs:rn] A64
+  ldarb  00 001000 1 1 0 ..... 1 ..... rn:5 rt:5 sf=0 sz=0 !trans=ldar !asm=w:rt,[xs:rn] A64
+  stxrh  01 001000 0 0 0 rs:5 0 ..... rn:5 rt:5 sf=0 sz=1 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
+  stlxrh 01 001000 0 0 0 rs:5 1 ..... rn:5 rt:5 sf=0 sz=1 !trans=stxr !asm=w:rs,w:rt,[xs:rn] A64
+  ldxrh  01 001000 0 1 0 ..... 0 ..... rn:5 rt:5 sf=0 sz=1 !trans=ldxr !asm=w:rt,[xs:rn] A64
+  ldaxrh 01 001000 0 1 0 ..... 1 ..... rn:5 rt:5 sf=0 sz=1 !trans=ldxr !asm=w:rt,[xs:rn] A64
+  stlrh  01 001000 1 0 0 ..... 1 ..... rn:5 rt:5 sf=0 sz=1 !trans=stlr !asm=w:rt,[xs:rn] A64
+  ldarh  01 001000 1 1 0 ..... 1 ..... rn:5 rt:5 sf=0 sz=1 !trans=ldar !asm=w:rt,[xs:rn] A64
 }
 {
   # ARMv8.3's load-acquire RCpc sits among the LSE encodings (o3 = 1, opc = 100, rs = 31).
@@ -302,8 +314,8 @@ smaddl   1 00 11011 001 rm:5 0 ra:5 rn:5 rd:5 !asm=x:rd,w:rn,w:rm,x:ra A64
 smsubl   1 00 11011 001 rm:5 1 ra:5 rn:5 rd:5 !asm=x:rd,w:rn,w:rm,x:ra A64
 umaddl   1 00 11011 101 rm:5 0 ra:5 rn:5 rd:5 !asm=x:rd,w:rn,w:rm,x:ra A64
 umsubl   1 00 11011 101 rm:5 1 ra:5 rn:5 rd:5 !asm=x:rd,w:rn,w:rm,x:ra A64
-smulh    1 00 11011 010 rm:5 0 11111 rn:5 rd:5 !asm=x:rd,x:rn,x:rm A64
-umulh    1 00 11011 110 rm:5 0 11111 rn:5 rd:5 !asm=x:rd,x:rn,x:rm A64
+smulh    1 00 11011 010 rm:5 0 ..... rn:5 rd:5 !asm=x:rd,x:rn,x:rm A64
+umulh    1 00 11011 110 rm:5 0 ..... rn:5 rd:5 !asm=x:rd,x:rn,x:rm A64
 
 # AdvSIMD loads, stores, moves, bitwise operations and permutations (the arithmetic: below)
 st1      0 q:1 0011000 0 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=0 !trans=ldst_vec !asm=vlist:rt,[xs:rn] A64
@@ -311,12 +323,12 @@ ld1      0 q:1 0011000 1 000000 opc:4 size:2 rn:5 rt:5 rm=0 post=0 l=1 !trans=ld
 st1      0 q:1 0011001 0 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=0 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64
 ld1      0 q:1 0011001 1 0 rm:5 opc:4 size:2 rn:5 rt:5 post=1 l=1 !trans=ldst_vec !asm=vlist:rt,[xs:rn],vpost:rm A64
 {
-  ld1r     0 q:1 0011010 1 0 00000 110 0 size:2 rn:5 rt:5 rm=0 post=0 !asm=vlist1:rt,[xs:rn] A64
-ld1r     0 q:1 0011011 1 0 rm:5 110 0 size:2 rn:5 rt:5 post=1 !asm=vlist1:rt,[xs:rn],vpost1:rm A64
-st1      0 q:1 0011010 0 0 00000 opc:3 s:1 size:2 rn:5 rt:5 l=0 rm=0 post=0 !trans=ldst_lane !asm=vlane:rt,[xs:rn] A64
-ld1      0 q:1 0011010 1 0 00000 opc:3 s:1 size:2 rn:5 rt:5 l=1 rm=0 post=0 !trans=ldst_lane !asm=vlane:rt,[xs:rn] A64
-st1      0 q:1 0011011 0 0 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=0 post=1 !trans=ldst_lane !asm=vlane:rt,[xs:rn],vpost1:rm A64
-ld1      0 q:1 0011011 1 0 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=1 post=1 !trans=ldst_lane !asm=vlane:rt,[xs:rn],vpost1:rm A64
+  ld1r     0 q:1 0011010 1 r:1 00000 11 o:1 0 size:2 rn:5 rt:5 rm=0 post=0 !asm=vlistn:rt,[xs:rn] A64
+ld1r     0 q:1 0011011 1 r:1 rm:5 11 o:1 0 size:2 rn:5 rt:5 post=1 !asm=vlistn:rt,[xs:rn],vpost1:rm A64
+st1      0 q:1 0011010 0 r:1 00000 opc:3 s:1 size:2 rn:5 rt:5 l=0 rm=0 post=0 !trans=ldst_lane !asm=vlane:rt,[xs:rn] A64
+ld1      0 q:1 0011010 1 r:1 00000 opc:3 s:1 size:2 rn:5 rt:5 l=1 rm=0 post=0 !trans=ldst_lane !asm=vlane:rt,[xs:rn] A64
+st1      0 q:1 0011011 0 r:1 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=0 post=1 !trans=ldst_lane !asm=vlane:rt,[xs:rn],vpost1:rm A64
+ld1      0 q:1 0011011 1 r:1 rm:5 opc:3 s:1 size:2 rn:5 rt:5 l=1 post=1 !trans=ldst_lane !asm=vlane:rt,[xs:rn],vpost1:rm A64
 }
 dup_g    0 q:1 0 01110000 imm5:5 0 0001 1 rn:5 rd:5 !asm=vdup:rd,rdup:rn A64
 dup_e    0 q:1 0 01110000 imm5:5 0 0000 1 rn:5 rd:5 !asm=vdup:rd,velem:rn A64

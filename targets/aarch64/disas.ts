@@ -23,7 +23,7 @@
 import { decodeBitMasks } from "./bitmasks.ts";
 import { decodeA64 } from "./decode.ts";
 import { byElement } from "./trans_simd_lanes.ts";
-import { expandImm, LDST_MULTIPLE, shiftImmediate, singleLane } from "./trans_simd.ts";
+import { expandImm, LDST_MULTIPLE, shiftImmediate, singleLane, structCount } from "./trans_simd.ts";
 
 type Args = Record<string, number>;
 type Printer = (a: Args, pc: bigint) => string | null;
@@ -142,14 +142,14 @@ const VECTOR_OPERANDS: Record<string, OperandPrinter> = {
   velt: (a, f) => `${"bhsd"[31 - Math.clz32(a.imm5 & -a.imm5)]}${a[f]}`,
   vlist: (a, f) =>
     registerList(a[f], LDST_MULTIPLE[a.opc]?.count ?? 1, ARRANGEMENTS[2 * a.size + a.q]),
-  vlist1: (a, f) => `{v${a[f]}.${ARRANGEMENTS[2 * a.size + a.q]}}`,
+  vlistn: (a, f) => registerList(a[f], structCount(a), ARRANGEMENTS[2 * a.size + a.q]),
   vlane: (a, f) => {
     const lane = singleLane(a);
-    return lane ? `{v${a[f]}.${"bhsd"[lane.size]}}[${lane.index}]` : "?";
+    return lane ? `${registerList(a[f], structCount(a), "bhsd"[lane.size])}[${lane.index}]` : "?";
   },
   vpost1: (a, f) => {
-    const size = a.opc === undefined || a.opc === 6 ? a.size : singleLane(a)?.size ?? 0;
-    return a[f] === 31 ? `#${1 << size}` : gpr(a[f], true);
+    const size = a.opc === undefined ? a.size : singleLane(a)?.size ?? 0;
+    return a[f] === 31 ? `#${structCount(a) << size}` : gpr(a[f], true);
   },
   vtbl: (a, f) => registerList(a[f], a.len + 1, "16b"),
   velem4: (a, f) => {
@@ -261,6 +261,8 @@ function mnemonic(name: string, trans: string | undefined, a: Args): string {
   if (trans === "ldst_vec" && form?.interleaved) {
     return `${name.slice(0, 2)}${form.count}`;
   }
+  if (trans === "ldst_lane") return `${name.slice(0, 2)}${structCount(a)}`;
+  if (name === "ld1r") return `ld${structCount(a)}r`;
   return name.split("_")[0];
 }
 

@@ -544,10 +544,18 @@ function scalarLines(): string[] {
     );
   }
   for (const [name, u, opc, right, shape] of SHIFTS) {
-    // No scalar form: the conversions here, the long shifts, the non-saturating narrow ones.
-    if (shape === "fp" || shape === "long" || (shape === "narrow" && !/^(sq|uq)/.test(name))) {
+    if (shape === "fp") { // the fixed-point conversions of an S or D register (ucvtf d0, d1, #3)
+      out.push(
+        `${name}_sf 01 ${u} 111110 immh:4 immb:3 ${
+          bin(opc, 5)
+        } 1 ${TAIL} q=0 right=${right} scalar=1 op=${
+          vfp(name)
+        } !trans=vfp_fixed !asm=vsS:rd,vsS:rn,vsh:rd A64`,
+      );
       continue;
     }
+    // No scalar form: the long shifts, the non-saturating narrow ones.
+    if (shape === "long" || (shape === "narrow" && !/^(sq|uq)/.test(name))) continue;
     const ok = /^(sq|uq)/.test(name) ? BHSD : 8;
     const asm = shape === "narrow" ? "vsS:rd,vsSW:rn,vsh:rd" : "vsS:rd,vsS:rn,vsh:rd";
     out.push(

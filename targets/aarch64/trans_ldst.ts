@@ -12,7 +12,7 @@
  * @module
  */
 
-import { Cond, Op, type Temp } from "../../plugin_target.ts";
+import { Cond, Op, type Temp, TrapKind } from "../../plugin_target.ts";
 import {
   type A64Context,
   extended,
@@ -73,6 +73,20 @@ function addressed(
   ir.binop(Op.ADD, addr, base, imm(ctx, offset));
   body(mode === 2 ? addr : base, 0n);
   ir.mov(rn, addr);
+}
+
+/**
+ * Xn (or SP) as the address of an exclusive, acquire/release or atomic access of `bytes`: these
+ * must be aligned (a pair to its whole size) or raise SIGBUS, as on qemu-aarch64 (whose
+ * store-exclusive checks only when the monitor holds the address: a failing one does not fault).
+ */
+function alignedBase(ctx: A64Context, rn: number, bytes: number): Temp {
+  const { ir } = ctx, addr = regSp(rn), ok = ir.label();
+  if (bytes === 1) return addr;
+  ir.brcond(Cond.EQ, tmp(ctx, Op.AND, addr, imm(ctx, bytes - 1)), imm(ctx, 0n), ok);
+  ir.raise(TrapKind.MISALIGNED, 0, addr);
+  ir.setLabel(ok);
+  return addr;
 }
 
 /** The 0/1 status temp of a store-exclusive to `addr`: stores `value` if the monitor holds `addr`. */
@@ -149,46 +163,49 @@ export const LDST_TRANS: TransTable = {
   },
   prfm_lit: () => true,
   ldstp(ctx, a) {
-    if (a.load && a.fp === 0 && a.rt === a.rt2) return false;
+    if (a.sign && a.op === 0) return false; // no ldnpsw
     const mode = [0, 1, 0, 2][a.op];
     const step = 1n << BigInt(a.sz);
+    // ldp x0, x0 is CONSTRAINED UNPREDICTABLE: QEMU loads both and keeps the first, which
+    // loading the second first gives.
+    const order = a.load && !a.fp && a.rt === a.rt2 ? [1, 0] : [0, 1];
     addressed(ctx, a.rn, BigInt(a.imm) << BigInt(a.sz), mode, (base, off) => {
       const pair = { ...a, w: a.sign ? 0 : 1 };
       // The first load may overwrite the base register (ldp x0, x1, [x0]): keep the address.
       const kept = a.load ? tmp(ctx, Op.MOV, base) : base;
-      access(ctx, pair, a.rt, kept, off);
-      access(ctx, pair, a.rt2, kept, off + step);
+      for (const k of order) access(ctx, pair, k ? a.rt2 : a.rt, kept, off + BigInt(k) * step);
     });
     return true;
   },
   ldxr(ctx, a) {
     const { ir } = ctx;
-    const addr = regSp(a.rn);
+    const addr = alignedBase(ctx, a.rn, 1 << a.sz);
     ir.mov(A64.EXCL_ADDR, addr);
     load(ctx, A64.EXCL_VAL, addr, 0n, 1 << a.sz, false);
     setReg(ctx, a.rt, A64.EXCL_VAL, 1);
     return true;
   },
   stxr(ctx, a) {
-    const addr = regSp(a.rn);
-    const value = reg(ctx, a.rt);
-    const status = storeExclusive(ctx, addr, () => ctx.ir.store(addr, 0n, value, 1 << a.sz));
+    const addr = regSp(a.rn), value = reg(ctx, a.rt);
+    const status = storeExclusive(ctx, addr, () => {
+      ctx.ir.store(alignedBase(ctx, a.rn, 1 << a.sz), 0n, value, 1 << a.sz);
+    });
     setReg(ctx, a.rs, status, 0);
     return true;
   },
   ldar(ctx, a) {
     const d = ctx.ir.temp();
-    load(ctx, d, regSp(a.rn), 0n, 1 << a.sz, false);
+    load(ctx, d, alignedBase(ctx, a.rn, 1 << a.sz), 0n, 1 << a.sz, false);
     setReg(ctx, a.rt, d, 1);
     return true;
   },
   stlr(ctx, a) {
-    ctx.ir.store(regSp(a.rn), 0n, reg(ctx, a.rt), 1 << a.sz);
+    ctx.ir.store(alignedBase(ctx, a.rn, 1 << a.sz), 0n, reg(ctx, a.rt), 1 << a.sz);
     return true;
   },
   ldxp(ctx, a) {
     const { ir } = ctx;
-    const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;
+    const bytes = a.sf ? 8 : 4, addr = alignedBase(ctx, a.rn, 2 * bytes);
     ir.mov(A64.EXCL_ADDR, addr);
     load(ctx, A64.EXCL_VAL, addr, 0n, bytes, false);
     load(ctx, A64.EXCL_VAL2, addr, BigInt(bytes), bytes, false);
@@ -200,6 +217,7 @@ export const LDST_TRANS: TransTable = {
     const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;
     const first = reg(ctx, a.rt), second = reg(ctx, a.rt2);
     const status = storeExclusive(ctx, addr, () => {
+      alignedBase(ctx, a.rn, 2 * bytes);
       ctx.ir.store(addr, 0n, first, bytes);
       ctx.ir.store(addr, BigInt(bytes), second, bytes);
     });
@@ -211,7 +229,7 @@ export const LDST_TRANS: TransTable = {
     // are reserved.
     if ((a.rs | a.rt) & 1) return false;
     const { ir } = ctx;
-    const addr = regSp(a.rn), bytes = a.sf ? 8 : 4;
+    const bytes = a.sf ? 8 : 4, addr = alignedBase(ctx, a.rn, 2 * bytes);
     const narrow = (r: number) => (a.sf ? reg(ctx, r) : tmp(ctx, Op.EXT32U, reg(ctx, r)));
     const e0 = narrow(a.rs), e1 = narrow(a.rs + 1);
     const v0 = reg(ctx, a.rt), v1 = reg(ctx, a.rt + 1);
@@ -230,7 +248,7 @@ export const LDST_TRANS: TransTable = {
   },
   cas(ctx, a) {
     const { ir } = ctx;
-    const addr = regSp(a.rn), bytes = 1 << a.sz;
+    const bytes = 1 << a.sz, addr = alignedBase(ctx, a.rn, bytes);
     const expected = bytes === 8
       ? reg(ctx, a.rs)
       : tmp(ctx, Op.AND, reg(ctx, a.rs), imm(ctx, (1n << BigInt(8 * bytes)) - 1n));
@@ -249,7 +267,7 @@ export const LDST_TRANS: TransTable = {
     const f = ATOMIC_OPS[kind];
     if (!f) return false;
     const { ir } = ctx;
-    const addr = regSp(a.rn), bytes = 1 << a.sz;
+    const bytes = 1 << a.sz, addr = alignedBase(ctx, a.rn, bytes);
     const rs = reg(ctx, a.rs);
     const old = ir.temp();
     load(ctx, old, addr, 0n, bytes, false);

@@ -1,6 +1,6 @@
 /**
  * AdvSIMD loads, stores and moves: ld1-ld4/st1-st4 (multiple structures),
- * ld1r and single lanes, dup, ins, umov/smov, the bitwise vector operations
+ * ld1r-ld4r and single lanes (ld1-ld4, st1-st4), dup, ins, umov/smov, the bitwise vector operations
  * (and, bic, orr, orn, eor, bsl, bit, bif, not) on the two 64-bit halves in
  * IR, the modified-immediate moves (movi, mvni, orr, bic, fmov), fmov between
  * general and FP registers, ext, tbl/tbx (`simd_perm.ts`) and the two-register
@@ -176,6 +176,20 @@ export function singleLane(a: Args): { size: number; index: number } | null {
   return null;
 }
 
+/**
+ * How many registers a single-structure load or store (ld1-ld4, st1-st4 of one lane) or a
+ * replicating load (ld1r-ld4r) has: opcode bit 0 (`o` of the replicating ones) and R.
+ *
+ * @example
+ * ```ts
+ * import { structCount } from "./trans_simd.ts";
+ * console.log(structCount({ opc: 0b001, r: 1 })); // 4
+ * ```
+ */
+export function structCount(a: Args): number {
+  return ((((a.o ?? a.opc) & 1) << 1) | a.r) + 1;
+}
+
 /** Writes the low bits of `value` to element `e` of Vd. */
 function insertElement(
   ctx: A64Context,
@@ -264,24 +278,30 @@ export const SIMD_TRANS: TransTable = {
     return true;
   },
   ld1r(ctx, a) {
-    const x = ctx.ir.temp(), base = regSp(a.rn);
-    load(ctx, x, base, 0n, 1 << a.size, false);
-    const lo = replicate(ctx, x, a.size);
-    setVec(ctx, a.rt, a.q, lo, lo);
-    postIndex(ctx, a, base, 1 << a.size);
+    const base = regSp(a.rn), n = structCount(a), bytes = 1 << a.size;
+    for (let i = 0; i < n; i++) {
+      const x = ctx.ir.temp();
+      load(ctx, x, base, BigInt(i * bytes), bytes, false);
+      const lo = replicate(ctx, x, a.size);
+      setVec(ctx, (a.rt + i) % 32, a.q, lo, lo);
+    }
+    postIndex(ctx, a, base, n * bytes);
     return true;
   },
   ldst_lane(ctx, a) {
     const lane = singleLane(a);
     if (!lane) return false;
-    const e = element(((lane.index << 1) | 1) << lane.size);
-    const base = regSp(a.rn), bytes = 1 << lane.size;
-    if (a.l) {
-      const x = ctx.ir.temp();
-      load(ctx, x, base, 0n, bytes, false);
-      insertElement(ctx, a.rt, e!, x);
-    } else ctx.ir.store(base, 0n, readElement(ctx, a.rt, e!, false), bytes);
-    postIndex(ctx, a, base, bytes);
+    const e = element(((lane.index << 1) | 1) << lane.size)!;
+    const base = regSp(a.rn), bytes = 1 << lane.size, n = structCount(a);
+    for (let i = 0; i < n; i++) {
+      const t = (a.rt + i) % 32, off = BigInt(i * bytes);
+      if (a.l) {
+        const x = ctx.ir.temp();
+        load(ctx, x, base, off, bytes, false);
+        insertElement(ctx, t, e, x);
+      } else ctx.ir.store(base, off, readElement(ctx, t, e, false), bytes);
+    }
+    postIndex(ctx, a, base, n * bytes);
     return true;
   },
   tbl(ctx, a) {

@@ -105,8 +105,8 @@ export const SIMD_LANES_TRANS: TransTable = {
   },
   vfp_fixed(ctx, a) {
     const shift = shiftImmediate(a);
-    if (!shift || shift.size < 2 || (shift.size === 3 && !a.q)) return false;
-    const info = vfpInfo({ double: shift.size - 2, q: a.q, fbits: shift.amount });
+    if (!shift || shift.size < 2 || (shift.size === 3 && !a.q && !a.scalar)) return false;
+    const info = vfpInfo({ double: shift.size - 2, q: a.q, scalar: a.scalar, fbits: shift.amount });
     call(ctx, A64_HELPER.VFP, a.op, a, 0, info);
     return true;
   },

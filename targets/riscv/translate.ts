@@ -155,15 +155,17 @@ const INSN_SIZE_UNIT = 2 ** 32;
 /**
  * Fetches the instruction at `pc`: `bits + size * INSN_SIZE_UNIT` (a number,
  * so that a fetch allocates nothing), {@linkcode STOP} where a later
- * instruction crosses the page, or where the fetch faulted at `pc` or `pc + 2`.
+ * instruction is in the page's last halfword, or where the fetch faulted at `pc` or `pc + 2`.
  */
 function fetchInsn(ctx: TranslateContext, pc: Wide, first: boolean): number {
   const low = ctx.fetch(pc, 2);
   if (low === null) return FAULT_AT_PC;
   const size = riscvInsnLength(low);
-  if (size === 2) return low + 2 * INSN_SIZE_UNIT;
+  // Any instruction in the page's last halfword ends the TB before it, a compressed one too:
+  // QEMU 7.2 does so (pc + size off the page counts as crossing), and its `-d exec` blocks match.
   const at = typeof pc === "number" ? pc + 2 : pc + 2n;
   if (!first && !ctx.samePage(at)) return STOP;
+  if (size === 2) return low + 2 * INSN_SIZE_UNIT;
   const high = ctx.fetch(at, 2);
   if (high === null) return FAULT_AFTER_PC;
   return ((low | (high << 16)) >>> 0) + size * INSN_SIZE_UNIT;

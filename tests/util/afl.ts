@@ -17,6 +17,12 @@ export async function missingAfl(test: string): Promise<string[]> {
   return missing;
 }
 
+/**
+ * How long a fuzzing run in a test may take (they are all `-V` bounded, or exit at once): a
+ * campaign that does not end is killed (status 143) and the test fails instead of hanging CI.
+ */
+export const FUZZ_LIMIT_MS = 300_000;
+
 /** afl-fuzz without a screen, CPU governor checks, core-pattern checks or CPU binding. */
 export const AFL_ENV: Record<string, string> = {
   AFL_NO_UI: "1",
@@ -32,6 +38,7 @@ export async function aflOutput(cmd: string, args: string[], env: Record<string,
     env: { ...AFL_ENV, ...env },
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(FUZZ_LIMIT_MS),
   }).output();
   const dec = new TextDecoder();
   return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
