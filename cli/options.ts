@@ -116,9 +116,9 @@ export function applyOption<R>(
  * A `-d` list with an unknown or empty item. QEMU says nothing of which: it prints its `-d help`
  * list on stdout and exits 1, and so do `emu user` and `emu system` when they catch this.
  */
-export class LogItemsUsage extends Error {
+export class LogItemsUsage extends EmuError {
   constructor(readonly items: string) {
-    super(`-d ${items}: unknown log item`);
+    super(`-d ${items}: unknown log item`, "-d help lists the items");
   }
 }
 

@@ -360,10 +360,13 @@ export class GuestMemory {
     return true;
   }
 
-  /** Whether every page of `[addr, addr+length)` is mapped. */
-  isMapped(addr: bigint, length: bigint): boolean {
+  /** Whether every page of `[addr, addr+length)` is mapped (with some access, if `accessible`). */
+  isMapped(addr: bigint, length: bigint, accessible = false): boolean {
     const [first, count] = span(addr, length);
-    for (let pn = first; pn < first + count; pn++) if (!this.pages.has(pn)) return false;
+    for (let pn = first; pn < first + count; pn++) {
+      const page = this.pages.get(pn);
+      if (!page || (accessible && !page.perms)) return false;
+    }
     return true;
   }
 

@@ -27,7 +27,7 @@ const PROGRAM = [
   A.addi(s0, 0, 0),
   ...lockCall(SYS.mlock, 0x20), // 0x20000..0x21800: 0x21000 is not mapped
   ...lockCall(SYS.munlock, 0x20),
-  ...lockCall(SYS.mlock, 0x1f), // 0x1f000..0x20800: 0x1f000 is not mapped
+  ...lockCall(SYS.mlock, 0x1f), // 0x1f000..0x20800: 0x1f000, between the segments, is PROT_NONE
   A.lui(a0, 0x20),
   A.addi(a0, a0, 0x10), // 0x20010 + 0x100: inside the data page
   A.addi(a1, 0, 0x100),

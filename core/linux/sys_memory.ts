@@ -140,13 +140,15 @@ function noteExecMapping(
 /**
  * mlock/munlock: nothing to do (guest memory is never paged out), but as on
  * Linux the pages of the range, from `a[0]`'s page on, must all be mapped,
- * and a range that wraps past the top of the address space is EINVAL.
+ * and a range that wraps past the top of the address space is EINVAL. mlock
+ * also fails on PROT_NONE pages (Linux cannot fault them in: ENOMEM), such as
+ * the reserved gaps between an image's segments.
  */
-function lockRange(p: LinuxProcess, a: bigint[]): number {
+function lockRange(p: LinuxProcess, a: bigint[], lock: boolean): number {
   const start = pageDown(a[0]);
   const len = BigInt.asUintN(64, pageUp(a[1] + (a[0] - start))); // Linux's unsigned long
   if (BigInt.asUintN(64, start + len) < start) throw new SysError(E.EINVAL);
-  if (len && !p.mem.isMapped(start, len)) throw new SysError(E.ENOMEM);
+  if (len && !p.mem.isMapped(start, len, lock)) throw new SysError(E.ENOMEM);
   return 0;
 }
 
@@ -203,8 +205,8 @@ export const memorySyscalls: SyscallTable = {
     put(p, a[2], new Uint8Array(Number(len / PAGE)).fill(1));
     return 0;
   },
-  mlock: lockRange,
-  munlock: lockRange,
+  mlock: (p, a) => lockRange(p, a, true),
+  munlock: (p, a) => lockRange(p, a, false),
   mlockall: () => 0,
   munlockall: () => 0,
   membarrier: () => 0,
