@@ -43,7 +43,7 @@ import {
 import { builtinPlugins, loadMachinePlugin } from "../core/plugin.ts";
 import { deviceList, deviceOptions } from "./device_help.ts";
 import { gdbMonitor, Monitor, MONITOR_BANNER } from "./monitor.ts";
-import type { SerialConsole } from "../core/system/console.ts";
+import { serialSink } from "./serial_sink.ts";
 import { parseOptionList } from "../core/system/options.ts";
 import { createMachine } from "../core/machine/create.ts";
 import { type Machine, machineDriver } from "../core/machine/machine.ts";
@@ -355,40 +355,6 @@ export class EscapeReader {
     }
     return new Uint8Array(out);
   }
-}
-
-/** Opens (truncates) a `-serial file:` file; an error says which, as QEMU's does. */
-function openSerialFile(path: string): Deno.FsFile {
-  try {
-    return Deno.openSync(path, { write: true, create: true, truncate: true });
-  } catch (e) {
-    if (
-      !(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied ||
-        e instanceof Deno.errors.IsADirectory)
-    ) throw e;
-    throw new EmuError(
-      `-serial file:${path}: Could not open '${path}': ${e.message.replace(/ \(os error.*$/, "")}`,
-    );
-  }
-}
-
-/** Copies guest output to stdout or a `-serial file:` file (batched per microtask), or drops it. */
-function serialSink(console: SerialConsole, backend: SerialBackend): () => void {
-  if (backend.kind === "null") return () => {};
-  const file = backend.kind === "file" ? openSerialFile(backend.path) : Deno.stdout;
-  let buf: number[] = [];
-  console.onOutput((b) => {
-    if (buf.length === 0) {
-      queueMicrotask(() => {
-        const out = new Uint8Array(buf);
-        buf = [];
-        let done = 0;
-        while (done < out.length) done += file.writeSync(out.subarray(done));
-      });
-    }
-    buf.push(b);
-  });
-  return () => file === Deno.stdout || file.close();
 }
 
 /**

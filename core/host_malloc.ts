@@ -52,3 +52,24 @@ export function releaseFreeHeap(): boolean {
   lib.symbols.malloc_trim(0n);
   return true;
 }
+
+/**
+ * The C heap's free pages go back to the host after this many region compiles and at each
+ * doubling (256, 512, 1024...): V8's compile threads leave them behind. A few ms each; a Linux
+ * boot with the cores to itself peaks 15 MiB lower (median; docs/perf.md, twenty-fifth session).
+ */
+const RELEASE_AFTER_COMPILES = 256;
+
+/**
+ * Called by a JIT with its count of region compiles: releases the free heap at 256 and each
+ * doubling.
+ *
+ * @example
+ * ```ts
+ * import { releaseAfterCompiles } from "./host_malloc.ts";
+ * releaseAfterCompiles(100); // nothing yet
+ * ```
+ */
+export function releaseAfterCompiles(compiles: number): void {
+  if (compiles >= RELEASE_AFTER_COMPILES && (compiles & (compiles - 1)) === 0) releaseFreeHeap();
+}

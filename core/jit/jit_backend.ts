@@ -14,7 +14,7 @@
  */
 
 import type { Backend, CpuCore } from "../cpu_core.ts";
-import { releaseFreeHeap } from "../host_malloc.ts";
+import { releaseAfterCompiles } from "../host_malloc.ts";
 import { interpretBlock } from "../interp.ts";
 import { type HelperDef, Op } from "../ir.ts";
 import { gotoTargets, lastOp } from "../ir_pack.ts";
@@ -112,12 +112,6 @@ const MAX_INDIRECT_TARGETS = 16;
 const WASM_PAGE = 65536;
 /** Entries of the trace buffer of deferred callbacks. */
 const TRACE_ENTRIES = 4096;
-/**
- * The C heap's free pages go back to the host after this many region compiles and at each
- * doubling (256, 512, 1024...): V8's compile threads leave them behind (core/host_malloc.ts).
- * A few ms each; a Linux boot with the cores to itself peaks 15 MiB lower (median; perf.md, 25th).
- */
-const RELEASE_HEAP_AT = 256;
 
 /**
  * The JIT. Create one per CPU and assign it to `cpu.backend`.
@@ -478,7 +472,7 @@ export class JitBackend implements Backend {
       return undefined;
     }
     const compiles = ++this.stats.regionsCompiled;
-    if (compiles >= RELEASE_HEAP_AT && (compiles & (compiles - 1)) === 0) releaseFreeHeap();
+    releaseAfterCompiles(compiles);
     this.stats.tbsCompiled += members.length;
     this.stats.wasmBytes += compiledBytes;
     this.#regions.push(region);
