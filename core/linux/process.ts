@@ -20,7 +20,7 @@ import { targetForCpu, targetForElf } from "../plugin.ts";
 import type { LinuxAbi, TargetArch } from "../target.ts";
 import { type Trap, TrapKind } from "../trap.ts";
 import { E, errnoOf, SysError } from "./errno.ts";
-import { FdTable, InputStream, type OutputSink, OutputStream } from "./fds.ts";
+import { FdTable, type OutputSink } from "./fds.ts";
 import { refuseLiveHostSockets } from "./net_socket.ts";
 import { hostOutput, hostStat, isHostError, readProgram } from "./host_io.ts";
 import { mmapBaseFor } from "./loader.ts";
@@ -47,9 +47,8 @@ import {
 import { SYSCALLS } from "./sys_table.ts";
 import { inputDirectory, realInputPath } from "../host_files.ts";
 import type { InputLog } from "../replay/input_log.ts";
-import { hostOutputStream, hostStdin } from "./host_stdin.ts";
+import { installStdStreams } from "./std_streams.ts";
 import { IntervalTimers } from "./itimers.ts";
-import { recordedStdin, recordedStdStreams, type StdStreamInfo } from "./recorded_inputs.ts";
 import { loadProgram } from "./program_load.ts";
 import { JobState, signalSent } from "./job_control.ts";
 
@@ -250,36 +249,12 @@ export class LinuxProcess {
       onLoad: (module) => p.hooks.events.emit("module_load", { module }),
     });
     loadProgram(p, elf, realProg, opts);
-    p.#setupStdio(opts);
+    installStdStreams(p, opts);
     if (p.log) {
       const dump = (cpu: CpuCore, fpu: boolean) => p.abi.cpuDump?.(cpu, fpu) ?? registerRows(cpu);
       p.cpu.backend = withExecLog(p.cpu.backend, p.log, dump, p.modules);
     }
     return p;
-  }
-
-  #setupStdio(opts: LinuxProcessOptions): void {
-    const host = [opts.stdin === "inherit", !opts.stdout, !opts.stderr];
-    const paths = ["/dev/stdin", "/dev/stdout", "/dev/stderr"];
-    const std = [Deno.stdin, Deno.stdout, Deno.stderr];
-    const live = host.map((h, fd) => ({
-      isTty: h && std[fd].isTerminal(),
-      info: h ? hostStat(paths[fd]) : undefined,
-    }));
-    const log = this.inputLog;
-    const [i, o, e] = log ? recordedStdStreams(log, live) : live;
-    let stdin = host[0]
-      ? hostStdin(i, !!log)
-      : new InputStream(opts.stdin instanceof Uint8Array ? opts.stdin : new Uint8Array());
-    if (log) stdin = recordedStdin(log, stdin, i.isTty, () => this.clock.instructions());
-    this.fds.install(stdin, false);
-    const unlessMuted = (sink: OutputSink): OutputSink => (b) => this.outputMuted || sink(b);
-    const out = (sink: OutputSink | undefined, fd: 1 | 2, s: StdStreamInfo) =>
-      sink
-        ? new OutputStream(unlessMuted(sink), s.isTty, s.info)
-        : hostOutputStream(fd, s, !!log, unlessMuted);
-    this.fds.install(out(opts.stdout, 1, o), false);
-    this.fds.install(out(opts.stderr, 2, e), false);
   }
 
   /**
