@@ -18,6 +18,8 @@ export type SerialBackend = { kind: "stdio" } | { kind: "null" } | { kind: "file
 /** `-d` log items. */
 export const LOG_ITEMS: Record<string, string> = {
   in_asm: "show the guest code of each translated block",
+  op: "show the IR of each translated block, as the target made it",
+  op_opt: "show the IR of each translated block after folding and instrumentation",
   int: "show traps and interrupts",
   exec: "show trace before each executed TB (lots of logs)",
   cpu: "show CPU registers before entering a TB (lots of logs)",
@@ -42,6 +44,7 @@ export function parseLog(value: string, log: Set<string>): boolean {
   let help = false;
   for (const item of value.split(",")) {
     if (isHelp(item)) help = true;
+    else if (item === "all") Object.keys(LOG_ITEMS).forEach((i) => log.add(i));
     else if (!(item in LOG_ITEMS)) throw badLogItem(item, value, "system");
     else log.add(item);
   }

@@ -31,6 +31,8 @@ import { DEFAULT_PID } from "../core/linux/process_options.ts";
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
   in_asm: "show the guest code of each translated block",
+  op: "show the IR of each translated block, as the target made it",
+  op_opt: "show the IR of each translated block after folding and instrumentation",
   cpu: "show the CPU registers before each block the run loop enters (see exec)",
   fpu: "include the FP registers in the 'cpu' logging",
   exec: "show a trace line for each block the run loop enters: every block with -accel interp; " +
@@ -152,7 +154,10 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
       if (isHelp(c)) r.logHelp = true;
       else if (c === "strace") r.strace = true;
       else if (c in LOG_CATEGORIES) r.log.add(c);
-      else throw badLogItem(c, v, "user");
+      else if (c === "all") {
+        for (const item in LOG_CATEGORIES) if (item !== "strace") r.log.add(item);
+        r.strace = true;
+      } else throw badLogItem(c, v, "user");
     }
   },
   D: (r, v) => r.logFile = v,

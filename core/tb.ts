@@ -32,10 +32,7 @@ export interface TranslationBlock {
   readonly code: PackedIr;
   /** its IR as op objects, unpacked afresh at each read (for the JIT and tools) */
   readonly ir: IrBlock;
-  /**
-   * the guest instructions, in order: one array per TB, made at the first
-   * read (a TB keeps its instructions packed until someone asks)
-   */
+  /** the guest instructions, in order: one array per TB, made at the first read */
   readonly insns: InsnInfo[];
   /** how many instructions it has (`insns.length`, without making the list) */
   readonly insnCount: number;
@@ -109,6 +106,8 @@ export interface BlockToRewrite extends IrBlock {
  * rely on running before or after another.
  */
 export interface TranslationObserver {
+  /** After the target's translation, before constant folding (`-d op`): `ir` may only be read. */
+  translated?(ir: PackedBuilder, code: BlockCode, part?: BlockPart): void;
   /**
    * Before the TB is created: may add ops to `ir` (and raise `ir.numTemps`).
    * `code` says which guest code it is; `part` is set when the TB runs only
@@ -542,6 +541,7 @@ export class TbCache {
     let code: PackedIr, block: BlockToInstrument | undefined;
     try {
       this.target.translate(ctx);
+      for (let i = 0; i < observers.length; i++) observers[i].translated?.(ir, ctx, part);
       foldConstants(ir, numGlobals);
       block = this.#spareBlock?.start(ir) ?? new BlockToInstrument(ir);
       this.#spareBlock = undefined;

@@ -11,6 +11,7 @@ import type { Accel } from "../accel.ts";
 import { importOnDemand, installToolPlugin } from "../plugin.ts";
 import type { MachineDriver } from "./driver.ts";
 import { logInAsm } from "./in_asm.ts";
+import { logOps } from "./op_log.ts";
 import { withExecLog } from "../exec_log.ts";
 import { hartRows } from "../register_dump.ts";
 import { Machine, machineDriver } from "./machine.ts";
@@ -204,11 +205,13 @@ export async function createMachine(opts: CreateMachineOptions): Promise<Machine
     machine.onExit(() => inputLog.close());
   }
   const log = opts.log && new Set(opts.log.categories);
-  if (log?.has("in_asm")) {
-    for (const cpu of driver.cpus ?? [driver.cpu]) {
+  for (const cpu of log ? driver.cpus ?? [driver.cpu] : []) {
+    const write = (t: string) => opts.log!.write(t), filter = opts.log!.filter;
+    if (log!.has("in_asm")) {
       const symbolAt = (pc: bigint) => machine.modules.logSymbolAt(pc);
-      logInAsm(cpu, symbolAt, (t) => opts.log!.write(t), "system" in opts, opts.log!.filter);
+      logInAsm(cpu, symbolAt, write, "system" in opts, filter);
     }
+    if (log!.has("op") || log!.has("op_opt")) logOps(cpu, log!, write, filter);
   }
   // user mode's exec and cpu items are the process's (each thread runs on its CPU)
   if (log && driver.mode === "system") {

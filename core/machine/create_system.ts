@@ -105,7 +105,8 @@ export async function systemDriver(
 }
 
 /** The `-d` items system mode takes. */
-const SYSTEM_LOG_ITEMS = "int in_asm exec cpu fpu nochain guest_errors unimp page".split(" ");
+const SYSTEM_LOG_ITEMS = "int in_asm op op_opt exec cpu fpu nochain guest_errors unimp page"
+  .split(" ");
 
 /** Options that say where a device sits on the board (a snapshot's state is laid out by them). */
 const PLACEMENT = ["bus", "addr", "irq"];
