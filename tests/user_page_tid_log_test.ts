@@ -16,9 +16,9 @@ if (!QEMU) console.error("user_page_tid_log_test: skipped, qemu-riscv64 is not i
  * Runs `args` under qemu-riscv64 or `emu user` with an empty environment (Denemu's default; the
  * stack's addresses depend on it), killed after two minutes.
  */
-async function run(peer: "qemu" | "emu", args: string[], cwd = ROOT) {
+async function run(peer: "qemu" | "emu", args: string[], cwd = ROOT, qemu = "qemu-riscv64") {
   const [cmd, all] = peer === "qemu"
-    ? ["qemu-riscv64", args]
+    ? [qemu, args]
     : [Deno.execPath(), ["run", "-A", `${ROOT}mod.ts`, "user", ...args]];
   const signal = AbortSignal.timeout(120_000);
   const out = await new Deno.Command(cmd, { args: all, cwd, clearEnv: true, stdin: "null", signal })
@@ -30,18 +30,24 @@ async function run(peer: "qemu" | "emu", args: string[], cwd = ROOT) {
 /** The log from QEMU's `binary load` map on. */
 const fromLoad = (log: string) => log.slice(log.indexOf("page layout changed following binary"));
 
+// aarch64's since its images and mmap start where qemu-aarch64's do (0x400000, 0x5500000000)
 const PAGE_CASES = [
   ["hello.static.O2"],
   ["-L", "/usr/riscv64-linux-gnu", "hello.dynamic.O2"],
   ["threads.static.O2"],
+  ["aarch64/hello.static.O2"],
+  ["-L", "/usr/aarch64-linux-gnu", "aarch64/hello.dynamic.O2"],
 ];
+const QEMU_AARCH64 = installed("qemu-aarch64");
+if (!QEMU_AARCH64) console.error("user_page_tid_log_test: aarch64 skipped, no qemu-aarch64");
 for (const args of PAGE_CASES) {
+  const qemu = args.at(-1)!.startsWith("aarch64/") ? "qemu-aarch64" : "qemu-riscv64";
   Deno.test({
-    name: `-d page ${args.join(" ")}: qemu-riscv64's maps and image addresses`,
-    ignore: !QEMU,
+    name: `-d page ${args.join(" ")}: ${qemu}'s maps and image addresses`,
+    ignore: qemu === "qemu-riscv64" ? !QEMU : !QEMU_AARCH64,
     async fn() {
       const argv = ["-d", "page", ...args.slice(0, -1), `${BIN}${args.at(-1)}`];
-      const [q, e] = await Promise.all([run("qemu", argv), run("emu", argv)]);
+      const [q, e] = await Promise.all([run("qemu", argv, ROOT, qemu), run("emu", argv)]);
       assertEquals([e.code, q.code], [0, 0], e.stderr);
       const [ql, el] = [fromLoad(q.stderr), fromLoad(e.stderr)];
       assert(/^start_brk +0x0{16}$/m.test(ql) && ql.includes("following mmap"), ql);
