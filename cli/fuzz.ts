@@ -21,7 +21,13 @@ import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
 import { MAX_MEMORY_LIMIT } from "../core/linux/mm.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
 import { resolve } from "node:path";
-import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
+import {
+  applyOption,
+  expandShortOptions,
+  type OptionSetters,
+  readOption,
+  valueOptions,
+} from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
 import { fuzzEnv, ignoredVariables } from "./fuzz_env.ts";
@@ -113,6 +119,7 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   l: (a, v) => a.ignored.push(`-l ${cmplogOptions(v)} (-c 0 has one level)`),
 };
 const WITH_VALUE = valueOptions(SETTERS);
+const NAMES = new Set(Object.keys(SETTERS));
 
 /** Instructions each queue entry may run for `--cov` (the whole program runs, not the harness). */
 const COV_BUDGET = 1_000_000_000;
@@ -291,7 +298,8 @@ function address(name: string, v: string): bigint {
  * console.log(a.program, a.args); // "prog [ "@@" ]"
  * ```
  */
-export function parseFuzzArgs(argv: string[]): FuzzArgs {
+export function parseFuzzArgs(given: string[]): FuzzArgs {
+  const argv = expandShortOptions(given, NAMES, WITH_VALUE);
   const a: Partial<FuzzArgs> & { dictionaries: string[]; env: string[] } = {
     dictionaries: [],
     env: [],
@@ -478,8 +486,8 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
 }
 
 /** `argv` without the options named in `drop` (and their values). */
-function withoutOptions(argv: string[], drop: Set<string>): string[] {
-  const out: string[] = [];
+function withoutOptions(given: string[], drop: Set<string>): string[] {
+  const argv = expandShortOptions(given, NAMES, WITH_VALUE), out: string[] = [];
   let i = 0;
   while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
     const o = readOption(argv, i, WITH_VALUE, "fuzz");

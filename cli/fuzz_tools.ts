@@ -13,7 +13,7 @@ import { EmuError } from "../core/errors.ts";
 import { cmin, type CminRuns, tmin } from "../core/fuzz/minimize.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
 import { readSeeds } from "./fuzz.ts";
-import { readOption } from "./options.ts";
+import { expandShortOptions, readOption } from "./options.ts";
 
 /** Default budget per run (afl-tmin's default timeout is 1 s; this is about as long). */
 const DEFAULT_BUDGET = 1_000_000_000;
@@ -62,11 +62,13 @@ function wantsHelp(argv: string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "-h" || a === "--help");
 }
 
-function parse(argv: string[], command: string): ToolArgs {
+function parse(given: string[], command: string): ToolArgs {
   const a: Partial<ToolArgs> = { budget: DEFAULT_BUDGET, runs: "ok", edgesOnly: false };
+  const withValue = new Set(["i", "o", "t"]);
+  const argv = expandShortOptions(given, new Set([...withValue, ...FLAGS[command]]), withValue);
   let i = 0;
   while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
-    const o = readOption(argv, i, new Set(["i", "o", "t"]), command);
+    const o = readOption(argv, i, withValue, command);
     i = o.next;
     if (o.name === "i") a.input = o.value;
     else if (o.name === "o") a.output = o.value;

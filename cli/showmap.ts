@@ -27,7 +27,7 @@ import {
   mapSizeFromEnv,
   readSeeds,
 } from "./fuzz.ts";
-import { applyOption, type OptionSetters, valueOptions } from "./options.ts";
+import { applyOption, expandShortOptions, type OptionSetters, valueOptions } from "./options.ts";
 
 const USAGE = `usage: emu showmap -o FILE [options] -- prog [args...]   (like afl-showmap -Q)
 
@@ -96,6 +96,7 @@ const SETTERS: OptionSetters<ShowmapArgs> = {
   c: () => {},
 };
 const WITH_VALUE = valueOptions(SETTERS);
+const NAMES = new Set(Object.keys(SETTERS));
 
 function budget(v: string): number {
   if (v === "none") return NO_BUDGET;
@@ -114,7 +115,8 @@ function budget(v: string): number {
  * console.log(a.output, a.values, a.quiet); // map edges true
  * ```
  */
-export function parseShowmapArgs(argv: string[]): ShowmapArgs {
+export function parseShowmapArgs(given: string[]): ShowmapArgs {
+  const argv = expandShortOptions(given, NAMES, WITH_VALUE);
   const a: ShowmapArgs = {
     collect: false,
     quiet: false,
