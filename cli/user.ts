@@ -69,6 +69,7 @@ Options:
   -sched rr|random[,quantum=N]
                      how guest threads take turns: in order (default) or drawn from
                      -seed; N guest instructions per turn (default 10000, at least 64)
+  -s size            the stack's size in bytes (suffix k or M; default 8M, at least 128k)
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
@@ -117,6 +118,8 @@ export interface UserArgs {
   sched?: string;
   /** `--max-memory`: the guest's memory ceiling in bytes */
   maxMemory?: bigint;
+  /** `-s`: the stack's size in bytes */
+  stackSize?: bigint;
   realtime: boolean;
   /** `-net host`: sockets on the host network */
   net: "none" | "host";
@@ -175,6 +178,7 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
     r.net = v;
   },
   "max-memory": (r, v) => r.maxMemory = parseSize(v, "--max-memory"),
+  s: (r, v) => r.stackSize = qemuStackSize(v),
   accel: (r, v) => isHelp(v) ? r.accelHelp = true : r.accel = parseAccel(v),
   g: (r, v) => {
     if (!/^\d+$/.test(v) || Number(v) > 65535) throw new EmuError(`-g ${v}: not a TCP port`);
@@ -182,6 +186,18 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
   },
 };
 const WITH_VALUE = valueOptions(USER_OPTIONS);
+
+/**
+ * `-s SIZE` as qemu-riscv64 reads it: a number (0x for hex) of bytes, or of KiB with `k`/`K`, of
+ * MiB with `M`.
+ */
+function qemuStackSize(v: string): bigint {
+  const m = /^(0x[0-9a-f]+|\d+)([kKM]?)$/i.exec(v);
+  if (!m || BigInt(m[1]) === 0n) {
+    throw new EmuError(`-s ${v}: not a stack size`, "give bytes, or k or M (-s 16M)");
+  }
+  return BigInt(m[1]) << (m[2] === "M" ? 20n : m[2] ? 10n : 0n);
+}
 
 /**
  * Parses `emu user` arguments (QEMU's single-dash flags; `--flag` works too).
@@ -296,6 +312,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     seed: a.seed,
     sched: a.sched,
     maxMemory: a.maxMemory,
+    stackSize: a.stackSize,
     realtime: a.realtime,
     net: a.net,
     stdin: "inherit",
