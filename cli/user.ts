@@ -55,9 +55,9 @@ Options:
   -version           print the version and exit
   -L path            guest library prefix (default /usr/riscv64-linux-gnu or
                      /usr/aarch64-linux-gnu, the program's, if present)
-  -E VAR=value       set a variable in the guest environment (repeatable);
+  -E VAR=value[,...] set variables in the guest environment (repeatable);
                      -E VAR passes the host's VAR
-  -U VAR             remove a variable set by -E (repeatable)
+  -U VAR[,...]       remove variables set by -E (repeatable; -E and -U apply in order)
   -cpu model         CPU model (default: from the ELF header; "-cpu help" lists them)
   -strace            log system calls to stderr (QEMU's format)
   -d item[,...]      log categories ("-d help" lists them)
@@ -85,7 +85,8 @@ Options:
   -g port            wait for gdb on 127.0.0.1:port before the first instruction
 
 The guest environment is empty but for what -E sets (unlike qemu-riscv64, which passes the
-host's), so a run does not depend on who starts it; the API's env option is the same.`;
+host's), so a run does not depend on who starts it; the API's env option is the same.
+QEMU_LD_PREFIX, QEMU_SET_ENV, QEMU_STRACE... give options, as for qemu-riscv64.`;
 
 /** Parsed `emu user` command line. */
 export interface UserArgs {
@@ -103,10 +104,8 @@ export interface UserArgs {
   args: string[];
   sysroot?: string;
   root?: string;
-  /** `-E`: a name and its value (undefined: the host's value) */
-  set: [string, string | undefined][];
-  /** `-U` */
-  unset: string[];
+  /** `-E` and `-U` in order: a name and its value (undefined: the host's; null: `-U` removes it) */
+  env: [string, string | undefined | null][];
   cpu?: string;
   strace: boolean;
   log: Set<string>;
@@ -143,12 +142,15 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
   L: (r, v) => r.sysroot = v,
   root: (r, v) => r.root = v,
   0: (r, v) => r.argv0 = v,
+  // as qemu-riscv64, -E and -U take a comma-separated list
   E: (r, v) => {
-    const k = v.indexOf("=");
-    if (k === 0) throw new EmuError(`-E ${v}: expected VAR=value or VAR`);
-    r.set.push(k < 0 ? [v, undefined] : [v.slice(0, k), v.slice(k + 1)]);
+    for (const item of v.split(",")) {
+      const k = item.indexOf("=");
+      if (k === 0) throw new EmuError(`-E ${v}: expected VAR=value or VAR`);
+      r.env.push(k < 0 ? [item, undefined] : [item.slice(0, k), item.slice(k + 1)]);
+    }
   },
-  U: (r, v) => r.unset.push(v),
+  U: (r, v) => r.env.push(...v.split(",").map((name): [string, null] => [name, null])),
   cpu: (r, v) => isHelp(v) ? r.cpuHelp = true : r.cpu = v,
   d: (r, v) => {
     for (const c of v.split(",")) {
@@ -219,8 +221,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
     pluginHelp: false,
     plugins: [],
     args: [],
-    set: [],
-    unset: [],
+    env: [],
     strace: false,
     log: new Set(),
     seed: 0n,
@@ -248,18 +249,53 @@ function hostEnv(): Record<string, string> {
 }
 
 /**
- * The guest environment: what `-E` sets (`-E VAR` takes `host`'s value),
- * less what `-U` removes. Nothing else of the host's: a run is the same
+ * The guest environment: what `-E` sets (`-E VAR` takes `host`'s value) and
+ * `-U` removes, in their order. Nothing else of the host's: a run is the same
  * whoever starts it (a shell, `deno task`, a test), as with the API.
  */
 export function guestEnv(host: Record<string, string>, a: UserArgs): string[] {
   const env = new Map<string, string>();
-  for (const [k, v] of a.set) {
-    const value = v ?? host[k];
-    if (value !== undefined) env.set(k, value);
+  for (const [k, v] of a.env) {
+    const value = v === undefined ? host[k] : v;
+    if (value === null) env.delete(k);
+    else if (value !== undefined) env.set(k, value);
   }
-  for (const u of a.unset) env.delete(u);
   return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/** qemu-riscv64's variables for its options, in the order it reads them (before the command line). */
+const QEMU_VARIABLES: [string, string][] = [
+  ["QEMU_GDB", "g"],
+  ["QEMU_LD_PREFIX", "L"],
+  ["QEMU_STACK_SIZE", "s"],
+  ["QEMU_CPU", "cpu"],
+  ["QEMU_SET_ENV", "E"],
+  ["QEMU_UNSET_ENV", "U"],
+  ["QEMU_ARGV0", "0"],
+  ["QEMU_LOG", "d"],
+  ["QEMU_DFILTER", "dfilter"],
+  ["QEMU_LOG_FILENAME", "D"],
+  ["QEMU_STRACE", "strace"],
+  ["QEMU_RAND_SEED", "seed"],
+  ["QEMU_PLUGIN", "plugin"],
+  ["QEMU_VERSION", "version"],
+];
+
+/**
+ * The options `host`'s QEMU_ variables give (`QEMU_LD_PREFIX=/sysroot` is `-L /sysroot`,
+ * `QEMU_STRACE` set to anything is `-strace`), which the command line's come after.
+ *
+ * @example
+ * ```ts
+ * import { qemuVariableOptions } from "./user.ts";
+ * console.log(qemuVariableOptions({ QEMU_STRACE: "", QEMU_CPU: "rv64", HOME: "/" }));
+ * // [ "-cpu", "rv64", "-strace" ]
+ * ```
+ */
+export function qemuVariableOptions(host: Record<string, string>): string[] {
+  return QEMU_VARIABLES.filter(([name]) => host[name] !== undefined).flatMap(([name, flag]) =>
+    WITH_VALUE.has(flag) ? [`-${flag}`, host[name]] : [`-${flag}`]
+  );
 }
 
 function print(s: string): void {
@@ -293,7 +329,11 @@ async function printHelpTopic(a: UserArgs): Promise<boolean> {
  * ```
  */
 export async function userCommand(argv: string[]): Promise<number> {
-  const a = parseOrLogUsage(() => parseUserArgs(argv), LOG_CATEGORIES);
+  const host = hostEnv();
+  const a = parseOrLogUsage(
+    () => parseUserArgs([...qemuVariableOptions(host), ...argv]),
+    LOG_CATEGORIES,
+  );
   if (!a) return 1;
   if (await printHelpTopic(a)) return 0;
   if (!a.program) {
@@ -306,7 +346,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     loadvm: a.loadvm,
     args: a.args,
     argv0: a.argv0,
-    env: guestEnv(hostEnv(), a),
+    env: guestEnv(host, a),
     root: a.root,
     cpu: a.cpu,
     seed: a.seed,
