@@ -69,6 +69,7 @@ Options:
   -sched rr|random[,quantum=N]
                      how guest threads take turns: in order (default) or drawn from
                      -seed; N guest instructions per turn (default 10000, at least 64)
+  -r release         the kernel release uname reports (default 6.1.0)
   -s size            the stack's size in bytes (suffix k or M; default 8M, at least 128k)
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -loadvm FILE       continue from a snapshot file of the same program
@@ -119,6 +120,8 @@ export interface UserArgs {
   maxMemory?: bigint;
   /** `-s`: the stack's size in bytes */
   stackSize?: bigint;
+  /** `-r`: the kernel release uname reports */
+  unameRelease?: string;
   realtime: boolean;
   /** `-net host`: sockets on the host network */
   net: "none" | "host";
@@ -181,6 +184,7 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
   },
   "max-memory": (r, v) => r.maxMemory = parseSize(v, "--max-memory"),
   s: (r, v) => r.stackSize = qemuStackSize(v),
+  r: (r, v) => r.unameRelease = v,
   accel: (r, v) => isHelp(v) ? r.accelHelp = true : r.accel = parseAccel(v),
   g: (r, v) => {
     if (!/^\d+$/.test(v) || Number(v) > 65535) throw new EmuError(`-g ${v}: not a TCP port`);
@@ -272,6 +276,7 @@ const QEMU_VARIABLES: [string, string][] = [
   ["QEMU_SET_ENV", "E"],
   ["QEMU_UNSET_ENV", "U"],
   ["QEMU_ARGV0", "0"],
+  ["QEMU_UNAME", "r"],
   ["QEMU_LOG", "d"],
   ["QEMU_DFILTER", "dfilter"],
   ["QEMU_LOG_FILENAME", "D"],
@@ -353,6 +358,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     sched: a.sched,
     maxMemory: a.maxMemory,
     stackSize: a.stackSize,
+    unameRelease: a.unameRelease,
     realtime: a.realtime,
     net: a.net,
     stdin: "inherit",

@@ -65,3 +65,28 @@ Deno.test("emu user: QEMU_STRACE and QEMU_STACK_SIZE are -strace and -s, as qemu
   assert.equal(refused.code, 1);
   if (peer) assert.equal((await guestView("qemu-riscv64", [PROG], bad)).code, 1);
 });
+
+Deno.test("emu user: -r and QEMU_UNAME set the release uname reports, as qemu-riscv64", async () => {
+  const uname = async (cmd: string, args: string[], env: Record<string, string>) => {
+    const out = await new Deno.Command(cmd, {
+      args: [...args, "tests/real/bin/busybox", "uname", "-r"],
+      env,
+      clearEnv: cmd === "qemu-riscv64",
+      stdin: "null",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+  };
+  const runs: [string[], Record<string, string>, string][] = [
+    [["-r", "2.6.32-old"], {}, "2.6.32-old\n"],
+    [[], { QEMU_UNAME: "5.10.0" }, "5.10.0\n"],
+    // the command line's comes after the variable's
+    [["-r", "9.9"], { QEMU_UNAME: "5.10.0" }, "9.9\n"],
+  ];
+  for (const [args, env, want] of runs) {
+    // before: emu: unknown option -r, and QEMU_UNAME changed nothing
+    const emu = await uname(Deno.execPath(), ["run", "-A", "mod.ts", "user", ...args], env);
+    assert.deepEqual(emu, { code: 0, stdout: want }, `${args} ${JSON.stringify(env)}`);
+    if (peer) assert.deepEqual(await uname("qemu-riscv64", args, env), emu);
+  }
+});

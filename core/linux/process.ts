@@ -173,7 +173,8 @@ export class LinuxProcess {
     for (const [name, generic] of Object.entries(this.abi.syscallAliases ?? {})) {
       if (SYSCALLS[generic]) this.syscalls[name] = SYSCALLS[generic];
     }
-    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? DEFAULT_PID, opts.net);
+    this.world = parent?.world ??
+      new ProcessWorld(this, opts.pid ?? DEFAULT_PID, opts.net, opts.unameRelease);
     this.pid = parent ? this.world.allocId() : opts.pid ?? DEFAULT_PID;
     this.pgid = parent ? parent.pgid : this.pid - 1;
     this.sid = parent ? parent.sid : this.pid - 1;
