@@ -6,6 +6,7 @@
  */
 
 import { EmuError } from "../core/errors.ts";
+import { editDistance } from "./edit_distance.ts";
 
 /** What the environment asks of a campaign. */
 export interface FuzzEnv {
@@ -126,24 +127,11 @@ const AFL_NAMES = new Set(
 `.trim().split(/\s+/).map((n) => `AFL_${n}`),
 );
 
-/** Levenshtein distance, for the known name a mistyped one is closest to. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
-}
-
 /** `name=value` for an AFL_ variable afl-fuzz does not know, with the known name nearest it. */
 function mistyped(name: string, value: string): string {
   let best = "", bestDistance = 4;
   for (const known of AFL_NAMES) {
-    const d = distance(name, known);
+    const d = editDistance(name, known);
     if (d < bestDistance) [best, bestDistance] = [known, d];
   }
   return `mistyped AFL environment variable ${name}=${value}${
