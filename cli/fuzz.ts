@@ -230,7 +230,7 @@ function number(name: string, v: string): number {
  * AFL++'s `-m`: megabytes, or with a K, M, G or T suffix; `none` is no
  * limit (the guest's usual ceiling). A guest never maps more than 3G.
  */
-function memoryLimit(v: string): bigint | undefined {
+export function memoryLimit(v: string): bigint | undefined {
   if (v === "none") return undefined;
   const m = /^(\d+)([kmgt]?)$/i.exec(v);
   if (!m) throw new EmuError(`-m ${v}: not a memory limit`, "give megabytes (64, 2G) or none");

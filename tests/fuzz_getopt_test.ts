@@ -38,20 +38,16 @@ Deno.test(
 
 Deno.test(
   aflTest(
-    "emu tmin and emu showmap take -iFILE -oFILE and -qo-, as afl-tmin and afl-showmap",
+    "emu tmin and emu showmap take -iFILE -oFILE, -m none, -tN+ and -qo-, as afl-tmin and afl-showmap",
     missing,
   ),
   async () => {
     const { dir, bin } = await aflWorkspace("magic32", { seed: "AAAAAAAAAAAA" });
-    const afl = await aflOutput("afl-tmin", [`-i${dir}/in/seed`, `-o${dir}/afl.min`, "--", bin]);
-    const den = await emu([
-      "tmin",
-      `-i${dir}/in/seed`,
-      `-o${dir}/den.min`,
-      "-Q",
-      "--",
-      "tests/fuzz/bin/magic32",
-    ]);
+    // and afl-tmin's -m none and -t N+ (before: "-m: not an option of emu tmin")
+    const limits = ["-m", "none", "-t5000000+"];
+    const io = (o: string) => [`-i${dir}/in/seed`, `-o${dir}/${o}.min`, ...limits, "--"];
+    const afl = await aflOutput("afl-tmin", [...io("afl"), bin]);
+    const den = await emu(["tmin", ...io("den"), "tests/fuzz/bin/magic32"]);
     for (const [name, r] of Object.entries({ afl, den })) {
       assert.equal(r.code, 0, `${name}: ${r.err}`);
     }
