@@ -66,8 +66,16 @@ function wantsHelp(argv: string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "-h" || a === "--help");
 }
 
-/** `-t N` (afl-tmin's `N+` too): instructions per run. */
-function instructions(v: string): number {
+/**
+ * `-t N` (`N+` too, which AFL++'s tools take): instructions per run.
+ *
+ * @example
+ * ```ts
+ * import { instructions } from "./fuzz_tools.ts";
+ * console.log(instructions("5000+")); // 5000
+ * ```
+ */
+export function instructions(v: string): number {
   const n = Number(v.endsWith("+") ? v.slice(0, -1) : v);
   if (!Number.isSafeInteger(n) || n <= 0) {
     throw new EmuError(`-t ${v}: not a number of instructions`);

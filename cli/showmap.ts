@@ -27,6 +27,7 @@ import {
   mapSizeFromEnv,
   readSeeds,
 } from "./fuzz.ts";
+import { instructions } from "./fuzz_tools.ts";
 import { applyOption, expandShortOptions, type OptionSetters, valueOptions } from "./options.ts";
 
 const USAGE = `usage: emu showmap -o FILE [options] -- prog [args...]   (like afl-showmap -Q)
@@ -99,10 +100,7 @@ const WITH_VALUE = valueOptions(SETTERS);
 const NAMES = new Set(Object.keys(SETTERS));
 
 function budget(v: string): number {
-  if (v === "none") return NO_BUDGET;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new EmuError(`-t ${v}: not a number of instructions`);
-  return n;
+  return v === "none" ? NO_BUDGET : instructions(v);
 }
 
 /**

@@ -55,8 +55,15 @@ Deno.test(
     assert.equal(await Deno.readTextFile(`${dir}/den.min`), "00000000");
     assert.equal(await Deno.readTextFile(`${dir}/afl.min`), "00000000");
     const maps = {
-      afl: await aflOutput("afl-showmap", ["-qo-", "-e", "--", bin, `${dir}/in/seed`]),
-      den: await emu(["showmap", "-qo-", "-e", "--", "tests/fuzz/bin/magic32", `${dir}/in/seed`]),
+      afl: await aflOutput("afl-showmap", ["-qo-", "-et100000000+", "--", bin, `${dir}/in/seed`]),
+      den: await emu([
+        "showmap",
+        "-qo-",
+        "-et100000000+",
+        "--",
+        "tests/fuzz/bin/magic32",
+        `${dir}/in/seed`,
+      ]),
     };
     for (const [name, r] of Object.entries(maps)) {
       assert.equal(r.code, 0, `${name}: ${r.err}`);
