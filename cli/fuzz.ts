@@ -21,7 +21,13 @@ import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
 import { MAX_MEMORY_LIMIT } from "../core/linux/mm.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
 import { resolve } from "node:path";
-import { applyOption, type OptionSetters, readOption, valueOptions } from "./options.ts";
+import {
+  applyOption,
+  expandShortOptions,
+  type OptionSetters,
+  readOption,
+  valueOptions,
+} from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
 import { fuzzEnv, ignoredVariables } from "./fuzz_env.ts";
@@ -113,6 +119,7 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   l: (a, v) => a.ignored.push(`-l ${cmplogOptions(v)} (-c 0 has one level)`),
 };
 const WITH_VALUE = valueOptions(SETTERS);
+const NAMES = new Set(Object.keys(SETTERS));
 
 /** Instructions each queue entry may run for `--cov` (the whole program runs, not the harness). */
 const COV_BUDGET = 1_000_000_000;
@@ -223,7 +230,7 @@ function number(name: string, v: string): number {
  * AFL++'s `-m`: megabytes, or with a K, M, G or T suffix; `none` is no
  * limit (the guest's usual ceiling). A guest never maps more than 3G.
  */
-function memoryLimit(v: string): bigint | undefined {
+export function memoryLimit(v: string): bigint | undefined {
   if (v === "none") return undefined;
   const m = /^(\d+)([kmgt]?)$/i.exec(v);
   if (!m) throw new EmuError(`-m ${v}: not a memory limit`, "give megabytes (64, 2G) or none");
@@ -291,7 +298,8 @@ function address(name: string, v: string): bigint {
  * console.log(a.program, a.args); // "prog [ "@@" ]"
  * ```
  */
-export function parseFuzzArgs(argv: string[]): FuzzArgs {
+export function parseFuzzArgs(given: string[]): FuzzArgs {
+  const argv = expandShortOptions(given, NAMES, WITH_VALUE);
   const a: Partial<FuzzArgs> & { dictionaries: string[]; env: string[] } = {
     dictionaries: [],
     env: [],
@@ -478,8 +486,8 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
 }
 
 /** `argv` without the options named in `drop` (and their values). */
-function withoutOptions(argv: string[], drop: Set<string>): string[] {
-  const out: string[] = [];
+function withoutOptions(given: string[], drop: Set<string>): string[] {
+  const argv = expandShortOptions(given, NAMES, WITH_VALUE), out: string[] = [];
   let i = 0;
   while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
     const o = readOption(argv, i, WITH_VALUE, "fuzz");

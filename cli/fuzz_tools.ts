@@ -12,8 +12,8 @@
 import { EmuError } from "../core/errors.ts";
 import { cmin, type CminRuns, tmin } from "../core/fuzz/minimize.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
-import { readSeeds } from "./fuzz.ts";
-import { readOption } from "./options.ts";
+import { memoryLimit, readSeeds } from "./fuzz.ts";
+import { expandShortOptions, readOption } from "./options.ts";
 
 /** Default budget per run (afl-tmin's default timeout is 1 s; this is about as long). */
 const DEFAULT_BUDGET = 1_000_000_000;
@@ -22,6 +22,8 @@ interface ToolArgs {
   input: string;
   output: string;
   budget: number;
+  /** `-m`: the guest's memory ceiling (none: the default), as emu fuzz -m */
+  maxMemory?: bigint;
   /** emu cmin's -C (crashing inputs only) and -A (crashes and timeouts too), as afl-cmin's */
   runs: CminRuns;
   /** -e: map entries only, hit counts ignored */
@@ -40,6 +42,7 @@ const USAGE: Record<string, string> = {
   -i file         the input to minimise (a crash, or any input: its path is kept)
   -o file         where the smaller input goes
   -t insns        instructions each run may take (default 1000000000)
+  -m MB|none      most memory the guest may map (as emu fuzz -m)
   -Q              accepted: Denemu is always binary-only
 
 @@ in the program's arguments is the input file; without @@ it is stdin.`,
@@ -48,6 +51,7 @@ const USAGE: Record<string, string> = {
   -i dir          the corpus
   -o dir          where the inputs kept are copied
   -t insns        instructions each run may take (default 1000000000)
+  -m MB|none      most memory the guest may map (as emu fuzz -m)
   -C              keep crashing inputs only
   -A              keep crashing inputs too
   -e              edges only: hit counts are ignored
@@ -62,18 +66,41 @@ function wantsHelp(argv: string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "-h" || a === "--help");
 }
 
-function parse(argv: string[], command: string): ToolArgs {
+/**
+ * `-t N` (`N+` too, which AFL++'s tools take): instructions per run.
+ *
+ * @example
+ * ```ts
+ * import { instructions } from "./fuzz_tools.ts";
+ * console.log(instructions("5000+")); // 5000
+ * ```
+ */
+export function instructions(v: string): number {
+  const n = Number(v.endsWith("+") ? v.slice(0, -1) : v);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new EmuError(`-t ${v}: not a number of instructions`);
+  }
+  return n;
+}
+
+function parse(given: string[], command: string): ToolArgs {
   const a: Partial<ToolArgs> = { budget: DEFAULT_BUDGET, runs: "ok", edgesOnly: false };
+  const withValue = new Set(["i", "o", "t", "m"]);
+  const argv = expandShortOptions(given, new Set([...withValue, ...FLAGS[command]]), withValue);
   let i = 0;
   while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
-    const o = readOption(argv, i, new Set(["i", "o", "t"]), command);
+    const o = readOption(argv, i, withValue, command);
     i = o.next;
     if (o.name === "i") a.input = o.value;
     else if (o.name === "o") a.output = o.value;
-    else if (o.name === "t" && Number(o.value) > 0) a.budget = Number(o.value);
+    else if (o.name === "t") a.budget = instructions(o.value!);
+    else if (o.name === "m") a.maxMemory = memoryLimit(o.value!);
     else if (!FLAGS[command].includes(o.name)) {
       const flags = FLAGS[command].map((f) => `-${f}`).join(", ");
-      throw new EmuError(`-${o.name}: not an option of emu ${command}`, `use -i, -o, -t, ${flags}`);
+      throw new EmuError(
+        `-${o.name}: not an option of emu ${command}`,
+        `use -i, -o, -t, -m, ${flags}`,
+      );
     } else if (o.name === "C") a.runs = "crashes";
     else if (o.name === "A") a.runs = "any";
     else if (o.name === "e") a.edgesOnly = true;
@@ -90,6 +117,7 @@ function harness(a: ToolArgs) {
     program: a.program,
     args: a.args,
     inputPath: "/.denemu/cur_input",
+    maxMemory: a.maxMemory,
   });
 }
 

@@ -7,6 +7,7 @@
 
 import { EmuError, errorLine } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
+import { editDistance } from "./edit_distance.ts";
 import { importLazily, lazyRun } from "./lazy.ts";
 import { inWorker } from "./worker_command.ts";
 
@@ -126,19 +127,6 @@ function lazy<M>(summary: string, path: string, pick: (module: M) => Command["ru
 function debugWanted(): boolean {
   const env = Deno.permissions.querySync({ name: "env", variable: "DENEMU_DEBUG" });
   return env.state === "granted" && !!Deno.env.get("DENEMU_DEBUG");
-}
-
-/** The number of one-character edits that turn `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  let row = [...Array(b.length + 1).keys()];
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
 }
 
 /** The hint for an unknown command: a command it is a typo of, else the list. */

@@ -50,6 +50,62 @@ export function readOption(
 }
 
 /**
+ * `argv` with the short forms of AFL++'s tools (getopt's) spelt out: for the one-letter options
+ * among `names`, `-V5` is `-V 5` and `-QdV5` is `-Q -d -V 5` (a letter in `withValue` takes the
+ * rest of the word, else the next word). A word that is a whole option name (`-entry`, `--cov`,
+ * `-i=DIR`) or holds a letter that is not an option stays as it is. As afl-fuzz's getopt (its
+ * option string begins with `+`), the options end at `--` or at the first word that is not one.
+ *
+ * @example
+ * ```ts
+ * import { expandShortOptions } from "./options.ts";
+ * const names = new Set(["i", "o", "V", "Q", "d", "entry"]);
+ * const argv = ["-iin", "-QdV5", "-o", "-x", "-entry", "f", "prog", "-V1"];
+ * console.log(expandShortOptions(argv, names, new Set(["i", "o", "V", "entry"])).join(" "));
+ * // -i in -Q -d -V 5 -o -x -entry f prog -V1
+ * ```
+ */
+export function expandShortOptions(
+  argv: readonly string[],
+  names: ReadonlySet<string>,
+  withValue: ReadonlySet<string>,
+): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (; i < argv.length && argv[i] !== "--" && /^-./.test(argv[i]); i++) {
+    const word = argv[i], name = word.replace(/^--?/, "");
+    const whole = names.has(name) || names.has(name.slice(0, Math.max(0, name.indexOf("="))));
+    const short = whole || word.startsWith("--") ? undefined : shortCluster(name, names, withValue);
+    out.push(...(short?.words ?? [word]));
+    // a value in the next word: copy it as it is, even when it begins with a dash
+    const needsValue = short ? short.needsValue : withValue.has(name);
+    if (needsValue && i + 1 < argv.length) out.push(argv[++i]);
+  }
+  return [...out, ...argv.slice(i)];
+}
+
+/**
+ * `-QdV5`'s words (`-Q`, `-d`, `-V`, `5`) and whether the last option's value is the next word;
+ * undefined when a letter is not an option.
+ */
+function shortCluster(
+  name: string,
+  names: ReadonlySet<string>,
+  withValue: ReadonlySet<string>,
+): { words: string[]; needsValue: boolean } | undefined {
+  const words: string[] = [];
+  for (let k = 0; k < name.length; k++) {
+    if (!names.has(name[k])) return undefined;
+    words.push(`-${name[k]}`);
+    if (withValue.has(name[k])) {
+      if (k + 1 === name.length) return { words, needsValue: true };
+      return { words: [...words, name.slice(k + 1)], needsValue: false };
+    }
+  }
+  return { words, needsValue: false };
+}
+
+/**
  * Whether an option's value asks for its list of choices (`help` or `?`, as QEMU reads them).
  *
  * @example

@@ -27,7 +27,8 @@ import {
   mapSizeFromEnv,
   readSeeds,
 } from "./fuzz.ts";
-import { applyOption, type OptionSetters, valueOptions } from "./options.ts";
+import { instructions } from "./fuzz_tools.ts";
+import { applyOption, expandShortOptions, type OptionSetters, valueOptions } from "./options.ts";
 
 const USAGE = `usage: emu showmap -o FILE [options] -- prog [args...]   (like afl-showmap -Q)
 
@@ -96,12 +97,10 @@ const SETTERS: OptionSetters<ShowmapArgs> = {
   c: () => {},
 };
 const WITH_VALUE = valueOptions(SETTERS);
+const NAMES = new Set(Object.keys(SETTERS));
 
 function budget(v: string): number {
-  if (v === "none") return NO_BUDGET;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new EmuError(`-t ${v}: not a number of instructions`);
-  return n;
+  return v === "none" ? NO_BUDGET : instructions(v);
 }
 
 /**
@@ -114,7 +113,8 @@ function budget(v: string): number {
  * console.log(a.output, a.values, a.quiet); // map edges true
  * ```
  */
-export function parseShowmapArgs(argv: string[]): ShowmapArgs {
+export function parseShowmapArgs(given: string[]): ShowmapArgs {
+  const argv = expandShortOptions(given, NAMES, WITH_VALUE);
   const a: ShowmapArgs = {
     collect: false,
     quiet: false,

@@ -415,10 +415,13 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
     else console.error(`emu: -device ${asked},help: Device '${asked}' not found`);
     return 0;
   }
-  if (a.monitorStdio && (a.serial ?? (a.nographic ? { kind: "stdio" } : null))?.kind === "stdio") {
+  // as QEMU, -nographic with a -serial that is not mon:... puts the monitor on stdio
+  const monitorStdio = a.monitorStdio ??
+    (a.nographic && !a.nodefaults && !!a.serial && !("mon" in a.serial && a.serial.mon));
+  if (monitorStdio && (a.serial ?? (a.nographic ? { kind: "stdio" } : null))?.kind === "stdio") {
     throw new EmuError(
       "cannot use stdio by multiple character devices",
-      "with -monitor stdio, send the serial port elsewhere (-serial null or file:PATH)",
+      "the monitor is on stdio: share it with -serial mon:stdio, or use -serial null or file:PATH",
     );
   }
   return undefined;

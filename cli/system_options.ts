@@ -13,7 +13,11 @@ import { badLogItem, isHelp } from "./options.ts";
 import type { ChardevEntry } from "./monitor_chardev.ts";
 
 /** A `-serial` backend: stdio, null (discarded) or `file:PATH`. */
-export type SerialBackend = { kind: "stdio" } | { kind: "null" } | { kind: "file"; path: string };
+export type SerialBackend =
+  /** `mon`: `mon:stdio`, which takes the monitor too (no other monitor is made for -nographic) */
+  | { kind: "stdio"; mon?: boolean }
+  | { kind: "null" }
+  | { kind: "file"; path: string };
 
 /** `-d` log items. */
 export const LOG_ITEMS: Record<string, string> = {
@@ -53,7 +57,8 @@ export function parseLog(value: string, log: Set<string>): boolean {
 
 /** `-serial stdio|mon:stdio|null|file:PATH`. */
 export function parseSerial(value: string): SerialBackend {
-  if (value === "stdio" || value === "mon:stdio") return { kind: "stdio" };
+  if (value === "stdio") return { kind: "stdio" };
+  if (value === "mon:stdio") return { kind: "stdio", mon: true };
   if (value === "null" || value === "none") return { kind: "null" };
   if (value.startsWith("file:") && value.length > 5) return { kind: "file", path: value.slice(5) };
   throw new EmuError(

@@ -57,9 +57,9 @@ Options:
   -version           print the version and exit
   -L path            guest library prefix (default /usr/riscv64-linux-gnu or
                      /usr/aarch64-linux-gnu, the program's, if present)
-  -E VAR=value       set a variable in the guest environment (repeatable);
+  -E VAR=value[,...] set variables in the guest environment (repeatable);
                      -E VAR passes the host's VAR
-  -U VAR             remove a variable set by -E (repeatable)
+  -U VAR[,...]       remove variables set by -E (repeatable; -E and -U apply in order)
   -cpu model         CPU model (default: from the ELF header; "-cpu help" lists them)
   -strace            log system calls to stderr (QEMU's format)
   -d item[,...]      log categories ("-d help" lists them)
@@ -71,6 +71,8 @@ Options:
   -sched rr|random[,quantum=N]
                      how guest threads take turns: in order (default) or drawn from
                      -seed; N guest instructions per turn (default 10000, at least 64)
+  -r release         the kernel release uname reports (default 6.1.0)
+  -s size            the stack's size in bytes (suffix k or M; default 8M, at least 128k)
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
@@ -86,7 +88,8 @@ Options:
   -g port            wait for gdb on 127.0.0.1:port before the first instruction
 
 The guest environment is empty but for what -E sets (unlike qemu-riscv64, which passes the
-host's), so a run does not depend on who starts it; the API's env option is the same.`;
+host's), so a run does not depend on who starts it; the API's env option is the same.
+QEMU_LD_PREFIX, QEMU_SET_ENV, QEMU_STRACE... give options, as for qemu-riscv64.`;
 
 /** Parsed `emu user` command line. */
 export interface UserArgs {
@@ -104,10 +107,8 @@ export interface UserArgs {
   args: string[];
   sysroot?: string;
   root?: string;
-  /** `-E`: a name and its value (undefined: the host's value) */
-  set: [string, string | undefined][];
-  /** `-U` */
-  unset: string[];
+  /** `-E` and `-U` in order: a name and its value (undefined: the host's; null: `-U` removes it) */
+  env: [string, string | undefined | null][];
   cpu?: string;
   strace: boolean;
   log: Set<string>;
@@ -119,6 +120,10 @@ export interface UserArgs {
   sched?: string;
   /** `--max-memory`: the guest's memory ceiling in bytes */
   maxMemory?: bigint;
+  /** `-s`: the stack's size in bytes */
+  stackSize?: bigint;
+  /** `-r`: the kernel release uname reports */
+  unameRelease?: string;
   realtime: boolean;
   /** `-net host`: sockets on the host network */
   net: "none" | "host";
@@ -142,12 +147,15 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
   L: (r, v) => r.sysroot = v,
   root: (r, v) => r.root = v,
   0: (r, v) => r.argv0 = v,
+  // as qemu-riscv64, -E and -U take a comma-separated list
   E: (r, v) => {
-    const k = v.indexOf("=");
-    if (k === 0) throw new EmuError(`-E ${v}: expected VAR=value or VAR`);
-    r.set.push(k < 0 ? [v, undefined] : [v.slice(0, k), v.slice(k + 1)]);
+    for (const item of v.split(",")) {
+      const k = item.indexOf("=");
+      if (k === 0) throw new EmuError(`-E ${v}: expected VAR=value or VAR`);
+      r.env.push(k < 0 ? [item, undefined] : [item.slice(0, k), item.slice(k + 1)]);
+    }
   },
-  U: (r, v) => r.unset.push(v),
+  U: (r, v) => r.env.push(...v.split(",").map((name): [string, null] => [name, null])),
   cpu: (r, v) => isHelp(v) ? r.cpuHelp = true : r.cpu = v,
   d: (r, v) => {
     for (const c of v.split(",")) {
@@ -180,6 +188,8 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
     r.net = v;
   },
   "max-memory": (r, v) => r.maxMemory = parseSize(v, "--max-memory"),
+  s: (r, v) => r.stackSize = qemuStackSize(v),
+  r: (r, v) => r.unameRelease = v,
   accel: (r, v) => isHelp(v) ? r.accelHelp = true : r.accel = parseAccel(v),
   g: (r, v) => {
     if (!/^\d+$/.test(v) || Number(v) > 65535) throw new EmuError(`-g ${v}: not a TCP port`);
@@ -187,6 +197,18 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
   },
 };
 const WITH_VALUE = valueOptions(USER_OPTIONS);
+
+/**
+ * `-s SIZE` as qemu-riscv64 reads it: a number (0x for hex) of bytes, or of KiB with `k`/`K`, of
+ * MiB with `M`.
+ */
+function qemuStackSize(v: string): bigint {
+  const m = /^(0x[0-9a-f]+|\d+)([kKM]?)$/i.exec(v);
+  if (!m || BigInt(m[1]) === 0n) {
+    throw new EmuError(`-s ${v}: not a stack size`, "give bytes, or k or M (-s 16M)");
+  }
+  return BigInt(m[1]) << (m[2] === "M" ? 20n : m[2] ? 10n : 0n);
+}
 
 /**
  * Parses `emu user` arguments (QEMU's single-dash flags; `--flag` works too).
@@ -208,8 +230,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
     pluginHelp: false,
     plugins: [],
     args: [],
-    set: [],
-    unset: [],
+    env: [],
     strace: false,
     log: new Set(),
     seed: 0n,
@@ -237,18 +258,54 @@ function hostEnv(): Record<string, string> {
 }
 
 /**
- * The guest environment: what `-E` sets (`-E VAR` takes `host`'s value),
- * less what `-U` removes. Nothing else of the host's: a run is the same
+ * The guest environment: what `-E` sets (`-E VAR` takes `host`'s value) and
+ * `-U` removes, in their order. Nothing else of the host's: a run is the same
  * whoever starts it (a shell, `deno task`, a test), as with the API.
  */
 export function guestEnv(host: Record<string, string>, a: UserArgs): string[] {
   const env = new Map<string, string>();
-  for (const [k, v] of a.set) {
-    const value = v ?? host[k];
-    if (value !== undefined) env.set(k, value);
+  for (const [k, v] of a.env) {
+    const value = v === undefined ? host[k] : v;
+    if (value === null) env.delete(k);
+    else if (value !== undefined) env.set(k, value);
   }
-  for (const u of a.unset) env.delete(u);
   return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/** qemu-riscv64's variables for its options, in the order it reads them (before the command line). */
+const QEMU_VARIABLES: [string, string][] = [
+  ["QEMU_GDB", "g"],
+  ["QEMU_LD_PREFIX", "L"],
+  ["QEMU_STACK_SIZE", "s"],
+  ["QEMU_CPU", "cpu"],
+  ["QEMU_SET_ENV", "E"],
+  ["QEMU_UNSET_ENV", "U"],
+  ["QEMU_ARGV0", "0"],
+  ["QEMU_UNAME", "r"],
+  ["QEMU_LOG", "d"],
+  ["QEMU_DFILTER", "dfilter"],
+  ["QEMU_LOG_FILENAME", "D"],
+  ["QEMU_STRACE", "strace"],
+  ["QEMU_RAND_SEED", "seed"],
+  ["QEMU_PLUGIN", "plugin"],
+  ["QEMU_VERSION", "version"],
+];
+
+/**
+ * The options `host`'s QEMU_ variables give (`QEMU_LD_PREFIX=/sysroot` is `-L /sysroot`,
+ * `QEMU_STRACE` set to anything is `-strace`), which the command line's come after.
+ *
+ * @example
+ * ```ts
+ * import { qemuVariableOptions } from "./user.ts";
+ * console.log(qemuVariableOptions({ QEMU_STRACE: "", QEMU_CPU: "rv64", HOME: "/" }));
+ * // [ "-cpu", "rv64", "-strace" ]
+ * ```
+ */
+export function qemuVariableOptions(host: Record<string, string>): string[] {
+  return QEMU_VARIABLES.filter(([name]) => host[name] !== undefined).flatMap(([name, flag]) =>
+    WITH_VALUE.has(flag) ? [`-${flag}`, host[name]] : [`-${flag}`]
+  );
 }
 
 function print(s: string): void {
@@ -282,7 +339,11 @@ async function printHelpTopic(a: UserArgs): Promise<boolean> {
  * ```
  */
 export async function userCommand(argv: string[]): Promise<number> {
-  const a = parseOrLogUsage(() => parseUserArgs(argv), LOG_CATEGORIES);
+  const host = hostEnv();
+  const a = parseOrLogUsage(
+    () => parseUserArgs([...qemuVariableOptions(host), ...argv]),
+    LOG_CATEGORIES,
+  );
   if (!a) return 1;
   if (await printHelpTopic(a)) return 0;
   if (!a.program) {
@@ -295,12 +356,14 @@ export async function userCommand(argv: string[]): Promise<number> {
     loadvm: a.loadvm,
     args: a.args,
     argv0: a.argv0,
-    env: guestEnv(hostEnv(), a),
+    env: guestEnv(host, a),
     root: a.root,
     cpu: a.cpu,
     seed: a.seed,
     sched: a.sched,
     maxMemory: a.maxMemory,
+    stackSize: a.stackSize,
+    unameRelease: a.unameRelease,
     realtime: a.realtime,
     net: a.net,
     stdin: "inherit",

@@ -1,9 +1,16 @@
 // afl-fuzz 4.04c's environment variables that a campaign script sets, beside afl-fuzz on a native
 // build of the same target in the same run: AFL_NO_CRASH_README (no crashes/README.txt),
 // AFL_EXIT_ON_TIME (stop that many seconds after the last new path, once there is one) and
-// AFL_INPUT_LEN_MAX (-G's default).
+// AFL_INPUT_LEN_MAX (-G's default), and the warning for a mistyped AFL_ variable.
 import assert from "node:assert/strict";
-import { AFL_ENV, aflTest, aflWorkspace, FUZZ_LIMIT_MS, missingAfl } from "./util/afl.ts";
+import {
+  AFL_ENV,
+  aflOutput,
+  aflTest,
+  aflWorkspace,
+  FUZZ_LIMIT_MS,
+  missingAfl,
+} from "./util/afl.ts";
 
 const missing = await missingAfl("fuzz_env_afl_test");
 
@@ -89,6 +96,36 @@ Deno.test(
         .map((n) => Deno.statSync(`${node}/queue/${n}`).size);
       // the seed (8 bytes) is kept as it is; before: Denemu's finds grew past 4 bytes
       assert(sizes.length > 1 && sizes.slice(1).every((n) => n <= 4), `${name}: ${sizes}`);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test(
+  aflTest("emu fuzz: a mistyped AFL_ variable gets a warning naming it, as afl-fuzz", missing),
+  async () => {
+    const { dir, bin } = await aflWorkspace("leak");
+    const args = (o: string) => ["-i", `${dir}/in`, "-o", `${dir}/${o}`, "-E", "20", "--"];
+    // afl-fuzz 4.04c warns with AFL_IGNORE_UNKNOWN_ENVS set too
+    const env = {
+      AFL_NO_UIX: "1",
+      AFL_FAST_CAL: "1",
+      AFL_CMPLOG_ONLY_NEW: "1",
+      AFL_IGNORE_UNKNOWN_ENVS: "1",
+    };
+    const afl = await aflOutput("afl-fuzz", [...args("afl"), bin, "@@"], env);
+    const den = await aflOutput(
+      Deno.execPath(),
+      ["run", "-A", "mod.ts", "fuzz", ...args("den"), "tests/fuzz/bin/leak", "@@"],
+      env,
+    );
+    for (const [name, r] of Object.entries({ afl, den })) {
+      assert.equal(r.code, 0, `${name}: ${r.err}`);
+      const text = r.out + r.err;
+      // before: Denemu said nothing; the variables afl-fuzz knows get no such warning
+      assert.match(text, /[Mm]istyped.*AFL_NO_UIX=1/, name);
+      assert.match(text, /did you mean AFL_NO_UI\?/i, name);
+      assert.doesNotMatch(text, /[Mm]istyped.*AFL_(FAST_CAL|CMPLOG_ONLY_NEW|IGNORE)/, name);
     }
     await Deno.remove(dir, { recursive: true });
   },

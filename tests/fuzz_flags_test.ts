@@ -3,7 +3,7 @@
 // execs_per_sec and execs_ps_last_min beside it), -G and -g (the
 // longest and shortest input run), and the flags that change nothing here
 // (-d, -Z, -D, -p) run as they do there, where a bad -p, -l, -E or -S/-M
-// name, or a second -T, -i, -o, -S/-M is refused as afl-fuzz refuses it.
+// name, a second -T, -i, -o, -S/-M or a -m too small is refused as afl-fuzz refuses it.
 import assert from "node:assert/strict";
 import { AFL_ENV, aflTest, aflWorkspace, FUZZ_LIMIT_MS, missingAfl } from "./util/afl.ts";
 
@@ -102,6 +102,8 @@ Deno.test({
           ["-E", "-5"],
           ["-i", `${dir}/in`],
           ["-o", `${dir}/bad2`],
+          // before: Denemu's guest did not fit, "internal error: errno 12", exit 70
+          ["-m", "3"],
         ]
       ) {
         assert.equal((await fuzz(bad, `${dir}/bad`)).code, 1, `${name} ${bad.join(" ")}`);

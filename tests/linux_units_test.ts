@@ -210,7 +210,7 @@ Deno.test("emu user: QEMU-style flags", () => {
     "x",
   ]);
   assertEquals(a.sysroot, "/sys");
-  assertEquals(a.set, [["A", "1=2"]]);
+  assertEquals(a.env, [["A", "1=2"], ["HOME", null]]);
   assertEquals([...a.log], ["in_asm", "unimp"]);
   assertEquals(a.seed, 16n);
   assertEquals(a.root, "/tmp");

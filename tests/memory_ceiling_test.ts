@@ -13,6 +13,7 @@ async function emu(args: string[]) {
     args: ["run", "-A", MOD, "user", ...args],
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
   }).output();
   return { code: o.code, stderr: new TextDecoder().decode(o.stderr) };
 }
@@ -32,5 +33,18 @@ Deno.test("--max-memory out of range or malformed: one line, exit 1", async () =
     const r = await emu(["--max-memory", v, HOSTILE, "mmap", "1"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^emu: .*\n$/);
+  }
+});
+
+Deno.test("a ceiling the program and its stack do not fit in: one line, exit 1", async () => {
+  // before: "emu: internal error: errno 12", exit 70 (emu fuzz -m 3 too; afl-fuzz refuses -m 3)
+  for (const v of ["4K", "1M", "8M"]) {
+    const r = await emu(["--max-memory", v, HOSTILE, "mmap", "1"]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^emu: .*hostile.static.O2: .* do not fit in the guest's memory ceiling/,
+    );
+    assert.equal(r.stderr.split("\n").length, 2, r.stderr);
   }
 });

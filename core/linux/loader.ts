@@ -23,6 +23,7 @@ import {
   PT_GNU_STACK,
   PT_PHDR,
 } from "../elf.ts";
+import { EmuError } from "../errors.ts";
 import { type GuestMemory, Perm } from "../guest_memory.ts";
 import { PAGE, pageDown, pageUp } from "./mm.ts";
 import type { AddressSpace } from "./mm.ts";
@@ -50,8 +51,6 @@ export const AT = {
   EXECFN: 31,
 } as const;
 
-/** Stack size (RLIMIT_STACK default). */
-export const STACK_SIZE = 8n << 20n;
 /** Room kept free for brk above a PIE program. */
 export const BRK_RESERVE = 32n << 20n;
 
@@ -257,14 +256,34 @@ function order(k: number): number {
 }
 
 /**
- * Maps the 8 MiB stack (plus a PROT_NONE guard page) at the first free place
- * from `from`, executable when `exec` (the program's PT_GNU_STACK asks).
+ * The stack size for `-s SIZE`: at least 128 KiB and whole pages, as QEMU's loader makes it, and
+ * within the guest's memory ceiling (8 MiB without `-s`).
+ *
+ * @example
+ * ```ts
+ * import { stackSize } from "./loader.ts";
+ * console.log(stackSize(1000n, 1n << 31n), stackSize(undefined, 1n << 31n)); // 131072n 8388608n
+ * ```
+ */
+export function stackSize(requested: bigint | undefined, memoryLimit: bigint): bigint {
+  if (requested === undefined) return 8n << 20n;
+  const size = pageUp(requested > 32n * PAGE ? requested : 32n * PAGE);
+  if (size + PAGE > memoryLimit) {
+    throw new EmuError(`stack size ${requested} bytes is over the guest's memory ceiling`);
+  }
+  return size;
+}
+
+/**
+ * Maps the stack (`as.stackSize`, 8 MiB unless `-s` says, plus a PROT_NONE guard page) at the
+ * first free place from `from`, executable when `exec` (the program's PT_GNU_STACK asks).
  */
 export function mapStack(as: AddressSpace, from: bigint, exec = false): bigint {
-  const base = as.findFree(STACK_SIZE + PAGE, from);
+  const size = as.stackSize;
+  const base = as.findFree(size + PAGE, from);
   as.mapPages(base, PAGE, 0);
-  as.mapPages(base + PAGE, STACK_SIZE, Perm.R | Perm.W | (exec ? Perm.X : 0));
-  as.stack = { lo: base + PAGE, hi: base + PAGE + STACK_SIZE };
+  as.mapPages(base + PAGE, size, Perm.R | Perm.W | (exec ? Perm.X : 0));
+  as.stack = { lo: base + PAGE, hi: base + PAGE + size };
   return as.stack.hi;
 }
 

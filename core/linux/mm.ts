@@ -79,6 +79,8 @@ export class AddressSpace {
   brk = 0n;
   /** the main thread's stack `[lo, hi)` (named `[stack]` in /proc/self/maps) */
   stack = { lo: 0n, hi: 0n };
+  /** the size of the stack each image gets (`-s`; QEMU's default, 8 MiB), kept across execve */
+  stackSize = 8n << 20n;
   /** the file behind each file-backed page, by page number */
   readonly sources = new Map<number, PageSource>();
   /** the pages of MAP_SHARED mappings (a subset of `sources`) */

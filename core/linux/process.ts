@@ -23,7 +23,7 @@ import { E, errnoOf, SysError } from "./errno.ts";
 import { FdTable, type OutputSink } from "./fds.ts";
 import { refuseLiveHostSockets } from "./net_socket.ts";
 import { hostOutput, hostStat, isHostError, readProgram } from "./host_io.ts";
-import { mmapBaseFor } from "./loader.ts";
+import { mmapBaseFor, stackSize } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
 import { PathResolver, startDirectory } from "./paths.ts";
 import { SeededRandom } from "../random.ts";
@@ -172,7 +172,8 @@ export class LinuxProcess {
     for (const [name, generic] of Object.entries(this.abi.syscallAliases ?? {})) {
       if (SYSCALLS[generic]) this.syscalls[name] = SYSCALLS[generic];
     }
-    this.world = parent ? parent.world : new ProcessWorld(this, opts.pid ?? DEFAULT_PID, opts.net);
+    this.world = parent?.world ??
+      new ProcessWorld(this, opts.pid ?? DEFAULT_PID, opts.net, opts.unameRelease);
     this.pid = parent ? this.world.allocId() : opts.pid ?? DEFAULT_PID;
     this.pgid = parent ? parent.pgid : this.pid - 1;
     this.sid = parent ? parent.sid : this.pid - 1;
@@ -198,6 +199,7 @@ export class LinuxProcess {
     }
     const base = mmapBaseFor(target.xlen === 64 ? 2 : 1, target.linux?.mmapBase);
     this.as = new AddressSpace(this.mem, base, limit, maxMemory);
+    this.as.stackSize = parent ? parent.as.stackSize : stackSize(opts.stackSize, maxMemory);
     this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
     this.stderr = opts.stderr ?? hostOutput(2);
     this.signals.takenObservers.push((s) => this.timers.posix.taken(this, s));

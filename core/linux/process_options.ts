@@ -40,6 +40,10 @@ export interface LinuxProcessOptions {
   seed?: bigint;
   /** most bytes the guest may map (default 2 GiB, at most 3 GiB); beyond, mmap/brk fail with ENOMEM */
   maxMemory?: bigint;
+  /** `-s`: the main thread's stack size in bytes (default 8 MiB; at least 128 KiB, as QEMU) */
+  stackSize?: bigint;
+  /** `-r`: the kernel release `uname` reports (default "6.1.0", whatever the host's) */
+  unameRelease?: string;
   /** host time instead of virtual time */
   realtime?: boolean;
   /** stdin bytes, or "inherit" for the host's stdin (default: empty) */

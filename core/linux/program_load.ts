@@ -9,6 +9,7 @@
 
 import { readInputFile } from "../host_files.ts";
 import { EmuError } from "../errors.ts";
+import { E, SysError } from "./errno.ts";
 import { type ElfFile, ET_DYN, parseElf } from "../elf.ts";
 import type { GuestMemory } from "../guest_memory.ts";
 import {
@@ -29,7 +30,8 @@ import type { LinuxProcess, LinuxProcessOptions } from "./process.ts";
 /**
  * Maps `elf` (at host path `realProg`) and its interpreter (`interpBytes`,
  * else read from its path) into `p`, builds the initial stack and points
- * the CPU at the entry.
+ * the CPU at the entry. A program that does not fit in the guest's memory
+ * ceiling is an {@linkcode EmuError}.
  *
  * @example
  * ```ts ignore
@@ -37,6 +39,25 @@ import type { LinuxProcess, LinuxProcessOptions } from "./process.ts";
  * ```
  */
 export function loadProgram(
+  p: LinuxProcess,
+  elf: ElfFile,
+  realProg: string,
+  opts: LinuxProcessOptions,
+  interpBytes?: Uint8Array,
+): void {
+  try {
+    mapProgram(p, elf, realProg, opts, interpBytes);
+  } catch (e) {
+    if (!(e instanceof SysError && e.errno === E.ENOMEM)) throw e;
+    throw new EmuError(
+      `${opts.program}: its image and stack do not fit in the guest's memory ceiling ` +
+        `(${p.as.memoryLimit} bytes)`,
+      "raise the ceiling (emu user --max-memory, emu fuzz -m)",
+    );
+  }
+}
+
+function mapProgram(
   p: LinuxProcess,
   elf: ElfFile,
   realProg: string,

@@ -21,7 +21,7 @@ function realtime(policy: bigint): boolean {
 }
 
 /**
- * The kernel release `uname` reports. QEMU reports the host's; Denemu
+ * The kernel release `uname` reports unless `-r` says. QEMU reports the host's; Denemu
  * reports this fixed value so runs are reproducible.
  */
 export const UNAME_RELEASE = "6.1.0";
@@ -126,7 +126,8 @@ export const processSyscalls: SyscallTable = {
   setfsuid: () => ids().uid,
   setfsgid: () => ids().gid,
   uname: (p, a) => {
-    const parts = ["Linux", UNAME_NODENAME, UNAME_RELEASE, UNAME_VERSION, p.abi.machine, "(none)"];
+    const release = p.world.unameRelease ?? UNAME_RELEASE;
+    const parts = ["Linux", UNAME_NODENAME, release, UNAME_VERSION, p.abi.machine, "(none)"];
     const buf = new Uint8Array(65 * 6);
     parts.forEach((s, i) => buf.set(utsField(s), i * 65));
     put(p, a[0], buf);

@@ -52,6 +52,8 @@ export class ProcessWorld {
     rootPid: number,
     /** `-net host`: the host network of every process's sockets (none: EACCES) */
     readonly net?: HostNetwork,
+    /** `-r`: the kernel release `uname` reports (default: Denemu's fixed one) */
+    readonly unameRelease?: string,
   ) {
     this.processes = [root];
     this.#nextId = rootPid + 1;

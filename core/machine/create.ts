@@ -96,6 +96,10 @@ export interface UserOptions extends CommonOptions {
   realtime?: boolean;
   /** `--max-memory`: most bytes the guest may map (default 2 GiB, at most 3 GiB); then ENOMEM */
   maxMemory?: bigint;
+  /** `-s`: the main thread's stack size in bytes (default 8 MiB; at least 128 KiB, as QEMU) */
+  stackSize?: bigint;
+  /** `-r`: the kernel release `uname` reports (default "6.1.0", whatever the host's) */
+  unameRelease?: string;
   /** guest stdin: bytes, text, or "inherit" (default: empty) */
   stdin?: Uint8Array | string | "inherit";
   /** guest stdout: "capture" (default, read `m.stdout`), "inherit", or a sink */

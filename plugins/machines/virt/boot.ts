@@ -182,3 +182,47 @@ export function fwDynamicInfo(nextAddr: bigint): Uint8Array {
   );
   return out;
 }
+
+/**
+ * QEMU 7.2's virt device tree is a 1 MiB blob (its `fdt` ROM, as `info roms` shows it) whatever
+ * the tree's size: that is the room its overlap check counts.
+ */
+const FDT_ROM_SIZE = MiB;
+
+/**
+ * Refuses images that overlap, as QEMU does before it starts ("Some ROM regions are
+ * overlapping"): a kernel loaded where the device tree goes in a small RAM, an initrd over the
+ * kernel. `images` are the bus's, named as QEMU names its ROMs; the generated device tree (`fdt`,
+ * unless `-dtb` gave it) spans {@linkcode FDT_ROM_SIZE}.
+ *
+ * @example
+ * ```ts
+ * import { checkOverlaps } from "./boot.ts";
+ * const kernel = { addr: 0x80000000n, data: new Uint8Array(0x944), name: "k.elf" };
+ * checkOverlaps([kernel, { addr: 0x80200000n, data: new Uint8Array(64), name: "fdt" }], true);
+ * try {
+ *   checkOverlaps([kernel, { addr: 0x80000000n, data: new Uint8Array(64), name: "fdt" }], true);
+ * } catch (e) {
+ *   console.log((e as Error).message.split(":")[0]); // Some ROM regions are overlapping
+ * }
+ * ```
+ */
+export function checkOverlaps(
+  images: readonly { addr: bigint; data: Uint8Array; name?: string }[],
+  generatedFdt: boolean,
+): void {
+  const spans = images.map(({ addr, data, name = "image" }) => {
+    const size = BigInt(data.length);
+    const room = generatedFdt && name === "fdt" && size < FDT_ROM_SIZE ? FDT_ROM_SIZE : size;
+    return { name, lo: addr, hi: addr + room };
+  }).filter((s) => s.hi > s.lo).sort((a, b) => a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0);
+  for (let i = 1; i < spans.length; i++) {
+    const [a, b] = [spans[i - 1], spans[i]];
+    if (b.lo >= a.hi) continue;
+    throw new EmuError(
+      `Some ROM regions are overlapping: ${a.name} (${hex(a.lo)}-${hex(a.hi)}) and ${b.name} ` +
+        `(${hex(b.lo)}-${hex(b.hi)})`,
+      "raise -m, or load the images where they do not overlap",
+    );
+  }
+}

@@ -33,6 +33,7 @@ import {
   SerialConsole,
 } from "../../../plugin.ts";
 import {
+  checkOverlaps,
   fdtAddress,
   fwDynamicInfo,
   initrdStart,
@@ -343,6 +344,7 @@ export async function buildVirt(env: MachineEnv, o: MachineOptions): Promise<Bui
     env.bus.loadImage(rom, resetVector(start, fdtAddr), "mrom.reset");
     const infoAddr = rom + BigInt(RESET_VECTOR_SIZE);
     env.bus.loadImage(infoAddr, fwDynamicInfo(next), "mrom.finfo");
+    checkOverlaps(env.bus.images, o.dtb === undefined);
 
     const built: BuiltMachine = {
       entryPc: rom,
