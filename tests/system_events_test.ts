@@ -60,6 +60,21 @@ Deno.test("events: the same schedule gives the same order (many random events)",
   assert.ok(!a.includes(0) && !a.includes(7));
 });
 
+Deno.test("events: onSooner tells of an event due before every pending one", () => {
+  const q = new EventQueue();
+  let told = 0;
+  q.onSooner = () => told++;
+  q.schedule(100n, () => {});
+  assert.equal(told, 1, "the first event is the soonest");
+  q.schedule(200n, () => {});
+  assert.equal(told, 1, "a later one is not");
+  const t = q.timer("t", () => {});
+  t.arm(50n);
+  assert.equal(told, 2, "a timer armed before them is");
+  t.arm(300n);
+  assert.equal(told, 2, "re-armed after them, it is not");
+});
+
 Deno.test("irq: a line reports level changes only", () => {
   const changes: boolean[] = [];
   const line = new IrqLine((l) => changes.push(l));

@@ -111,9 +111,17 @@ export class EventQueue {
     return this.#live;
   }
 
+  /**
+   * Called when an event is scheduled before every other pending one: the run loop then ends
+   * the chunk it runs, whose length it set from the earlier deadline.
+   */
+  onSooner: (() => void) | null = null;
+
   /** Runs `callback(nowNs)` once virtual time reaches `atNs`. */
   schedule(atNs: bigint, callback: (nowNs: bigint) => void, label = "event"): EventHandle {
-    return this.#push({ atNs, seq: this.#seq++, label, callback, live: true });
+    const e = this.#push({ atNs, seq: this.#seq++, label, callback, live: true });
+    if (this.#heap[0] === e) this.onSooner?.();
+    return e;
   }
 
   /**

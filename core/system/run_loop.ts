@@ -79,6 +79,8 @@ export class SystemRunLoop {
   #current = 0;
   /** instructions the running hart may still run before the next one's turn */
   #quantumLeft: number;
+  /** whether a hart runs a chunk (see the constructor's `onSooner`) */
+  #inChunk = false;
 
   constructor(
     readonly harts: readonly LoopHart[],
@@ -91,11 +93,21 @@ export class SystemRunLoop {
     this.#quantumLeft = this.#turn();
     // A poweroff or reset ends the chunk right after the instruction that asked for it, so it
     // happens at the same instruction count however the run is sliced (deterministic).
-    machine.control.onEvent(() => {
-      const cpu = this.cpu;
-      cpu.exitRequest = true;
-      cpu.stopRequested = true;
-    });
+    machine.control.onEvent(() => this.#endChunk());
+    // An event scheduled during a chunk before every pending one (a guest arming stimecmp or
+    // mtimecmp) ends the chunk, which was sized by the earlier deadline, so that the next one
+    // stops at the new deadline: else the event would wait for the chunk's end, and when it came
+    // would depend on how the run is sliced.
+    machine.events.onSooner = () => {
+      if (this.#inChunk) this.#endChunk();
+    };
+  }
+
+  /** Ends the running chunk after the instruction that is running. */
+  #endChunk(): void {
+    const cpu = this.cpu;
+    cpu.exitRequest = true;
+    cpu.stopRequested = true;
   }
 
   /** The CPU of the hart that runs now. */
@@ -238,7 +250,13 @@ export class SystemRunLoop {
         budget = Math.max(1, Math.min(budget, insns));
       }
       const start = cpu.icount;
-      const exit = cpu.run(budget);
+      this.#inChunk = true;
+      let exit;
+      try {
+        exit = cpu.run(budget);
+      } finally {
+        this.#inChunk = false;
+      }
       this.#quantumLeft -= cpu.icount - start;
       this.stats.chunks++;
       if (exit.reason === "trap") {
