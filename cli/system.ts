@@ -393,7 +393,7 @@ export async function systemInfo(argv: string[]): Promise<number | undefined> {
   }
   if (a.helpTopic === "cpu") console.log(await cpuHelp("system"));
   if (a.helpTopic === "version") console.log(`emu system version ${VERSION} (Denemu)`);
-  if (a.helpTopic) return 0;
+  if (a.helpTopic) return a.helpTopic === "log" ? 1 : 0; // qemu-system-riscv64 -d help exits 1
   // QEMU's -M help and -device help: the built-in plugins and what they are.
   if (parseOptionList(a.machine, true).name === "help") {
     console.log("Supported machines are:");

@@ -314,8 +314,12 @@ function print(s: string): void {
   while (done < b.length) done += Deno.stdout.writeSync(b.subarray(done));
 }
 
-/** Prints what `-h`, `-version`, `-cpu help`, `-d help`, `-accel help` or `-plugin help` asked for; false when none did. */
-async function printHelpTopic(a: UserArgs): Promise<boolean> {
+/**
+ * Prints what `-h`, `-version`, `-cpu help`, `-d help`, `-accel help` or `-plugin help` asked
+ * for and returns the exit status (1 after `-cpu help` and `-d help`, as qemu-riscv64 exits);
+ * undefined when none did.
+ */
+async function printHelpTopic(a: UserArgs): Promise<number | undefined> {
   if (a.help) print(USER_HELP);
   else if (a.version) print(`emu user version ${VERSION} (Denemu)`);
   else if (a.cpuHelp) print(await cpuHelp("user"));
@@ -326,8 +330,8 @@ async function printHelpTopic(a: UserArgs): Promise<boolean> {
     for (const name of builtinPlugins("plugins/tools")) {
       print(`${name.padEnd(12)} ${(await loadToolPlugin(name)).description}`);
     }
-  } else return false;
-  return true;
+  } else return undefined;
+  return a.cpuHelp || a.logHelp ? 1 : 0;
 }
 
 /**
@@ -345,7 +349,8 @@ export async function userCommand(argv: string[]): Promise<number> {
     LOG_CATEGORIES,
   );
   if (!a) return 1;
-  if (await printHelpTopic(a)) return 0;
+  const helpStatus = await printHelpTopic(a);
+  if (helpStatus !== undefined) return helpStatus;
   if (!a.program) {
     throw new EmuError("no program given", "usage: emu user [options] program [args]");
   }

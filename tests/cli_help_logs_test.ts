@@ -31,7 +31,7 @@ const emu = (args: string[]) =>
 Deno.test("-d help and -accel help work in both commands", async () => {
   for (const command of ["user", "system"]) {
     const log = await emu([command, "-d", "help"]);
-    assertEquals(log.code, 0, log.stderr);
+    assertEquals(log.code, 1, log.stderr); // as QEMU: the listing, then exit status 1
     assert(log.stdout.includes("in_asm"), log.stdout);
     const accel = await emu([command, "-accel", "help"]);
     assertEquals(accel.code, 0, accel.stderr);
@@ -233,7 +233,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "-d help: every item Denemu lists is one of QEMU's, in both commands",
+  name: "-d help and -cpu help: every item Denemu lists is one of QEMU's, and QEMU's exit status",
   ignore: !QEMU || !installed("qemu-system-riscv64"),
   async fn() {
     const items = (text: string) =>
@@ -244,10 +244,23 @@ Deno.test({
         ["system", "qemu-system-riscv64", []],
       ] as const
     ) {
-      const theirs = items((await run(peer, ["-d", "help", ...args])).stdout);
-      const ours = items((await emu([command, "-d", "help"])).stdout);
+      const q = await run(peer, ["-d", "help", ...args]), e = await emu([command, "-d", "help"]);
+      const theirs = items(q.stdout), ours = items(e.stdout);
       assert(theirs.includes("in_asm") && ours.length > 4, `${theirs} / ${ours}`);
       assertEquals(ours.filter((i) => !theirs.includes(i)), [], command);
+      assertEquals(e.code, q.code, `${command} -d help's exit status`);
+    }
+    // -cpu help: qemu-riscv64 exits 1 after its list, qemu-system-riscv64 0
+    for (
+      const [command, peer, args] of [["user", "qemu-riscv64", [HELLO]], [
+        "system",
+        "qemu-system-riscv64",
+        [],
+      ]] as const
+    ) {
+      const q = await run(peer, ["-cpu", "help", ...args]),
+        e = await emu([command, "-cpu", "help"]);
+      assertEquals(e.code, q.code, `${command} -cpu help's exit status`);
     }
   },
 });
