@@ -110,7 +110,7 @@ function copyOldBacking(
 
 /** Runs `emu img rebase [-u] [-p] [-f fmt] -b backing [-F fmt] filename`. */
 export async function rebaseCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("rebase", argv, "hf:F:b:upt:T:qU", {
+  const args = parseImgArgs(argv, "hf:F:b:upt:T:qU", {
     "object": true,
     "image-opts": false,
     "force-share": false,
@@ -226,7 +226,7 @@ function commitInto(top: BlockDriver, base: BlockDriver, depth: number, line: Qe
 
 /** Runs `emu img commit [-q] [-p] [-d] [-f fmt] [-b base] filename`. */
 export async function commitCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("commit", argv, "hf:b:dpt:r:q", {
+  const args = parseImgArgs(argv, "hf:b:dpt:r:q", {
     "object": true,
     "image-opts": false,
   });

@@ -85,7 +85,7 @@ export function imageInfoText(info: Record<string, unknown>): string {
 
 /** Runs `emu img info`. */
 export async function infoCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("info", argv, "f:hU", {
+  const args = parseImgArgs(argv, "f:hU", {
     "output": true,
     "backing-chain": false,
     "force-share": false,

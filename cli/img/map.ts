@@ -94,7 +94,7 @@ function chainFiles(img: BlockDriver): string[] {
 
 /** Runs `emu img map [--output=human|json] [--start-offset N] [--max-length N]`. */
 export async function mapCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("map", argv, "f:hU", {
+  const args = parseImgArgs(argv, "f:hU", {
     "output": true,
     "start-offset": true,
     "max-length": true,

@@ -17,7 +17,7 @@ const ACTIONS = ["l", "a", "c", "d"] as const;
 
 /** Runs `emu img snapshot`. */
 export async function snapshotCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("snapshot", argv, "la:c:d:f:hqU", {
+  const args = parseImgArgs(argv, "la:c:d:f:hqU", {
     "object": true,
     "force-share": false,
     "image-opts": false,
