@@ -175,6 +175,8 @@ export interface ImageDescription {
   backingFormat?: string;
   /** the image was not closed cleanly (lazy refcounts) */
   dirty: boolean;
+  /** the guest data is encrypted (qemu-img info's "encrypted: yes") */
+  encrypted?: boolean;
   /** qemu-img's "format-specific" object */
   formatSpecific?: { type: string; data: Record<string, unknown> };
   /** internal snapshots, as qemu-img lists them */

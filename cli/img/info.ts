@@ -22,10 +22,9 @@ export function imageInfo(img: BlockDriver, path: string): Record<string, unknow
   info["format"] = img.format;
   info["actual-size"] = img.file.allocatedBytes();
   if (d.formatSpecific) info["format-specific"] = d.formatSpecific;
-  if (d.backingFile) {
-    info["full-backing-filename"] = backingPath(path, d.backingFile);
-    info["backing-filename"] = d.backingFile;
-  }
+  if (d.backingFile) info["full-backing-filename"] = backingPath(path, d.backingFile);
+  if (d.encrypted) info["encrypted"] = true; // where qemu-img's JSON has it
+  if (d.backingFile) info["backing-filename"] = d.backingFile;
   info["dirty-flag"] = d.dirty;
   return info;
 }
@@ -62,6 +61,7 @@ export function imageInfoText(info: Record<string, unknown>): string {
     `virtual size: ${sizeToStr(info["virtual-size"] as number)} (${info["virtual-size"]} bytes)`,
     `disk size: ${sizeToStr(info["actual-size"] as number)}`,
   ];
+  if (info.encrypted) lines.push("encrypted: yes");
   if (info["cluster-size"]) lines.push(`cluster_size: ${info["cluster-size"]}`);
   if (info["backing-filename"]) {
     const full = info["full-backing-filename"];
