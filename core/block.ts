@@ -76,6 +76,8 @@ export interface BlockDriver {
   readonly format: string;
   /** the host file holding this image */
   readonly file: HostFile;
+  /** the host file holding the guest's data when it is not `file` (qcow2's external data file) */
+  readonly dataFile?: HostFile;
   /** the image below this one, if any */
   readonly backing?: BlockDriver;
   /** virtual size in bytes */

@@ -74,13 +74,20 @@ export function imageInfoText(info: Record<string, unknown>): string {
   if (info["dirty-flag"]) lines.push("cleanly shut down: no");
   if (info.snapshots) lines.push("Snapshot list:", snapshotTable(info.snapshots as SnapshotInfo[]));
   const spec = info["format-specific"] as { data: Record<string, unknown> } | undefined;
-  if (spec) {
-    lines.push("Format specific information:");
-    for (const [k, v] of Object.entries(spec.data)) {
-      lines.push(`    ${k.replaceAll("-", " ")}: ${v}`);
-    }
-  }
+  if (spec) lines.push("Format specific information:", ...nestedLines(spec.data, "    "));
   return lines.join("\n");
+}
+
+/**
+ * qemu-img's human lines of a format-specific object: `key: value` (dashes as spaces), a
+ * nested object or list under its `key:` or `[i]:` four spaces further in.
+ */
+function nestedLines(data: Record<string, unknown> | unknown[], pad: string): string[] {
+  return Object.entries(data).flatMap(([k, v]) => {
+    const key = Array.isArray(data) ? `[${k}]` : k.replaceAll("-", " ");
+    if (typeof v !== "object" || v === null) return [`${pad}${key}: ${v}`];
+    return [`${pad}${key}:`, ...nestedLines(v as Record<string, unknown>, `${pad}    `)];
+  });
 }
 
 /** Runs `emu img info`. */

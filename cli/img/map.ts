@@ -88,7 +88,9 @@ function sizeOption(args: ParsedArgs, name: string, what: string, fallback: numb
 /** The file names of `img`'s chain, by depth. */
 function chainFiles(img: BlockDriver): string[] {
   const files: string[] = [];
-  for (let b: BlockDriver | undefined = img; b; b = b.backing) files.push(b.file.path);
+  for (let b: BlockDriver | undefined = img; b; b = b.backing) {
+    files.push((b.dataFile ?? b.file).path);
+  }
   return files;
 }
 
