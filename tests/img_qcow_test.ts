@@ -129,3 +129,64 @@ imageTest("qcow: broken headers are refused in qemu-img's words", async (dir) =>
     await same(dir, ["info", `${name}.qcow`]);
   }
 });
+
+/**
+ * Runs `tool` in a fresh directory holding w.qcow, ow.qcow over it and src.raw; returns its run
+ * and what it left: ow.qcow's info and data, w.qcow's bytes, n.qcow's size.
+ */
+async function onFreshImages(tool: (dir: string) => Promise<Ran>): Promise<[Ran, unknown]> {
+  const d = await Deno.makeTempDir();
+  try {
+    await qemu(d, "qemu-img", ["create", "-q", "-f", "qcow", "w.qcow", "1M"]);
+    await qemu(d, "qemu-io", ["-c", "write -P 3 8k 4k", "w.qcow"]);
+    await qemu(d, "qemu-img", [
+      "create",
+      "-q",
+      "-f",
+      "qcow",
+      "-b",
+      "w.qcow",
+      "-F",
+      "qcow",
+      "ow.qcow",
+    ]);
+    await qemu(d, "qemu-io", ["-c", "write -P 1 0 4k", "ow.qcow"]);
+    await qemu(d, "qemu-img", ["create", "-q", "-f", "raw", "src.raw", "64k"]);
+    const ran = await tool(d);
+    const info = await qemu(d, "qemu-img", ["info", "ow.qcow"]);
+    await qemu(d, "qemu-img", ["convert", "-O", "raw", "ow.qcow", "ow.raw"]);
+    const made = await Deno.stat(`${d}/n.qcow`).then((s) => s.size, () => "none");
+    return [ran, [info.stdout, await digest(`${d}/ow.raw`), await digest(`${d}/w.qcow`), made]];
+  } finally {
+    await Deno.remove(d, { recursive: true });
+  }
+}
+
+imageTest(
+  "qcow: what qemu-img refuses on qcow (resize, snapshots, amend, measure), rebase, create's options",
+  async () => {
+    const cases = [
+      "resize w.qcow 2M",
+      "snapshot -c s1 w.qcow",
+      "snapshot -a s1 w.qcow",
+      "snapshot -d s1 w.qcow",
+      "snapshot -l w.qcow",
+      "amend -o size=2M w.qcow",
+      "measure -O qcow src.raw",
+      "commit ow.qcow", // the overlay is emptied, as qemu-img's qcow_make_empty
+      "rebase -u -b a.qcow ow.qcow",
+      "rebase -u -b a.qcow -F qcow ow.qcow",
+      "create -f qcow -o preallocation=full n.qcow 1M",
+      "create -f qcow -o preallocation=metadata n.qcow 1M",
+      "create -f qcow -o preallocation=bogus n.qcow 1M",
+      "create -f qcow -o nocow=on,extent_size_hint=1M n.qcow 1M",
+      "create -f qcow -o cluster_size=4k n.qcow 1M",
+    ].map((c) => c.split(" "));
+    cases.push(["rebase", "-b", "", "ow.qcow"]); // the backing data is copied in, then refused
+    for (const args of cases) {
+      const theirs = await onFreshImages((d) => qemu(d, "qemu-img", args));
+      const ours = await onFreshImages((d) => emuImgWithin(LIMIT_MS, args, d));
+      assert.deepEqual([seen(ours[0]), ours[1]], [seen(theirs[0]), theirs[1]], args.join(" "));
+    }
+  },
+);

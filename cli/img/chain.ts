@@ -142,11 +142,6 @@ async function rebase(
 ): Promise<void> {
   const top = await openWritable(path, { format, noBacking: unsafe });
   try {
-    if (!top.setBacking) {
-      throw new EmuError(
-        `Could not change the backing file to '${newName}': Operation not supported`,
-      );
-    }
     if (!unsafe) {
       const newBacking = newName
         ? await openImage(backingPath(path, newName), { readOnly: true, format: newFormat })
@@ -166,6 +161,11 @@ async function rebase(
         throw new EmuError(
           `Could not change the backing file to '${newName}': backing format must be specified`,
           `pass -F with the backing file's format`,
+        );
+      }
+      if (!top.setBacking) {
+        throw new EmuError(
+          `Could not change the backing file to '${newName}': Operation not supported`,
         );
       }
       top.setBacking(newName, newName ? newFormat : undefined);

@@ -33,14 +33,24 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
 }
 
 function create(path: string, options: BlockCreateOptions): Promise<void> {
-  for (const k of Object.keys(options.options)) {
+  for (const [k, value] of Object.entries(options.options)) {
     if (k.startsWith("encrypt")) {
       throw new EmuError("qcow encryption is not supported", "create the image without it");
     }
-    throw new EmuError(`Invalid parameter '${k}'`);
+    // the host file's options: accepted, and no trace of them in the 560-byte file, as in QEMU
+    if (k === "preallocation" && !["off", "falloc", "full", "metadata"].includes(value)) {
+      throw new EmuError(`invalid parameter value: ${value}`);
+    }
+    if (!["preallocation", "nocow", "extent_size_hint"].includes(k)) {
+      throw new EmuError(`Invalid parameter '${k}'`);
+    }
   }
   const file = HostFile.create(path, options.cache);
   try {
+    // the host file refuses it once made, as QEMU's: an empty file is left
+    if (options.options.preallocation === "metadata") {
+      throw new EmuError("Unsupported preallocation mode: metadata");
+    }
     file.write(0, newImage(options.size, options.backingFile || undefined));
   } finally {
     file.close();

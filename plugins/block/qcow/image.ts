@@ -216,6 +216,13 @@ export class QcowImage implements BlockDriver {
     return { ...below, start: pos, length: Math.max(1, below.length), depth: below.depth + 1 };
   }
 
+  /** Unmaps every cluster, the file cut after the L1 table, as QEMU's qcow_make_empty (`commit`). */
+  makeEmpty(): void {
+    this.#l1.fill(0n);
+    this.file.write(this.header.l1Offset, new Uint8Array(this.#l1.length * 8));
+    this.file.truncate(this.header.l1Offset + this.#l1.length * 8);
+  }
+
   resize(): void {
     throw new EmuError("Image format driver does not support resize");
   }
