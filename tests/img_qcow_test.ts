@@ -108,25 +108,29 @@ imageTest(
 
 imageTest("qcow: broken headers are refused in qemu-img's words", async (dir) => {
   await qemu(dir, "qemu-img", ["create", "-q", "-f", "qcow", "good.qcow", "1M"]);
-  const broken: [string, number, number, bigint][] = [
-    ["v2", 4, 4, 2n],
-    ["v9", 4, 4, 9n],
-    ["tiny", 24, 8, 1n],
-    ["cluster8", 32, 1, 8n],
-    ["cluster17", 32, 1, 17n],
-    ["l2bits5", 33, 1, 5n],
-    ["l2bits14", 33, 1, 14n],
-    ["crypt2", 36, 4, 2n],
-    ["namelen", 8, 8, 48n], // a backing file name offset with a 1024-byte name
-    ["huge", 24, 8, 1n << 62n],
-    ["l1past", 40, 8, 1n << 40n], // the L1 table past the end of the file reads as zeros
+  /** Each image: `good.qcow` with big-endian fields [at, size, value] written over it. */
+  const broken: [string, ...[number, number, bigint][]][] = [
+    ["v2", [4, 4, 2n]],
+    ["v9", [4, 4, 9n]],
+    ["tiny", [24, 8, 1n]],
+    ["cluster8", [32, 1, 8n]],
+    ["cluster17", [32, 1, 17n]],
+    ["l2bits5", [33, 1, 5n]],
+    ["l2bits14", [33, 1, 14n]],
+    ["crypt2", [36, 4, 2n]],
+    ["namelen", [8, 8, 48n], [16, 4, 1024n]], // a backing file name of 1024 bytes
+    ["huge", [24, 8, 1n << 62n]],
+    ["l1past", [40, 8, 1n << 40n]], // the L1 table past the end of the file reads as zeros
+    ["l1straddle", [40, 8, 4092n], [4092, 4, 0x12345678n]], // half of it past the end
+    // an L1 table of 2 GiB: longer than one read of QEMU's block layer
+    ["l1io", [24, 8, (1n << 28n) << 15n], [32, 1, 9n], [33, 1, 6n]],
   ];
-  for (const [name, at, size, value] of broken) {
+  for (const [name, ...fields] of broken) {
     await Deno.copyFile(`${dir}/good.qcow`, `${dir}/${name}.qcow`);
-    await poke(`${dir}/${name}.qcow`, at, size, value);
-    if (name === "namelen") await poke(`${dir}/${name}.qcow`, 16, 4, 1024n);
+    for (const [at, size, value] of fields) await poke(`${dir}/${name}.qcow`, at, size, value);
     await same(dir, ["info", "-f", "qcow", `${name}.qcow`]);
     await same(dir, ["info", `${name}.qcow`]);
+    await same(dir, ["map", "--output=json", `${name}.qcow`]);
   }
 });
 

@@ -20,6 +20,10 @@ import { QcowImage } from "./qcow/image.ts";
 async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   const { file, options } = ctx;
   const header = parseHeader(file.read(0, HEADER_LENGTH), (at, n) => file.read(at, n));
+  // an L1 table longer than one read of QEMU's block layer (BDRV_REQUEST_MAX_BYTES) fails to load
+  if (header.l1Size * 8 > 0x7ffffe00) {
+    throw new EmuError(`Could not open '${file.path}': Input/output error`);
+  }
   if (header.cryptMethod && !options.noIo) {
     throw new EmuError(
       "Parameter 'encrypt.key-secret' is required for cipher",

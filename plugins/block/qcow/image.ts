@@ -35,7 +35,8 @@ export class QcowImage implements BlockDriver {
   readonly format = "qcow";
   readonly size: number;
   readonly clusterSize: number;
-  readonly #l1: bigint[];
+  /** the L1 table's nonzero entries (a table past the end of the file reads as zeros) */
+  readonly #l1 = new Map<number, bigint>();
   readonly #l2Entries: number;
 
   constructor(
@@ -46,14 +47,19 @@ export class QcowImage implements BlockDriver {
     this.size = header.size;
     this.clusterSize = 2 ** header.clusterBits;
     this.#l2Entries = 2 ** header.l2Bits;
-    const l1 = file.read(header.l1Offset, header.l1Size * 8);
+    const stored = Math.max(0, Math.min(header.l1Size * 8, file.size - header.l1Offset));
+    const entries = Math.ceil(stored / 8);
+    const l1 = file.read(header.l1Offset, entries * 8); // zeros past the end of the file
     const v = new DataView(l1.buffer, l1.byteOffset, l1.length);
-    this.#l1 = Array.from({ length: header.l1Size }, (_, i) => v.getBigUint64(i * 8));
+    for (let i = 0; i < entries; i++) {
+      const entry = v.getBigUint64(i * 8);
+      if (entry) this.#l1.set(i, entry);
+    }
   }
 
   /** Where guest cluster `index` is. */
   #lookup(index: number): Cluster {
-    const l2 = this.#l1[Math.floor(index / this.#l2Entries)];
+    const l2 = this.#l1.get(Math.floor(index / this.#l2Entries));
     if (!l2) return { kind: "none" };
     const at = Number(l2) + (index % this.#l2Entries) * 8;
     const entry = new DataView(this.file.read(at, 8).buffer).getBigUint64(0);
@@ -162,14 +168,14 @@ export class QcowImage implements BlockDriver {
    */
   #allocate(index: number, makeEntry: () => bigint): number {
     const l1i = Math.floor(index / this.#l2Entries);
-    if (!this.#l1[l1i]) {
+    if (!this.#l1.get(l1i)) {
       const table = this.#endOfFile(true);
       this.file.write(table, new Uint8Array(this.#l2Entries * 8));
-      this.#l1[l1i] = BigInt(table);
+      this.#l1.set(l1i, BigInt(table));
       this.#putU64(this.header.l1Offset + l1i * 8, BigInt(table));
     }
     const entry = makeEntry();
-    this.#putU64(Number(this.#l1[l1i]) + (index % this.#l2Entries) * 8, entry);
+    this.#putU64(Number(this.#l1.get(l1i)) + (index % this.#l2Entries) * 8, entry);
     return Number(entry & ((1n << BigInt(63 - this.header.clusterBits)) - 1n));
   }
 
@@ -187,7 +193,14 @@ export class QcowImage implements BlockDriver {
     const end = Math.min(offset + length, this.size);
     const first = this.#clusterStatus(offset, end);
     let pos = offset + first.length;
+    const holes = !first.present && !this.backing;
     while (pos < end) {
+      // nothing mapped and nothing below: an L2 table's whole span at once where there is none
+      const span = this.clusterSize * this.#l2Entries;
+      if (holes && !this.#l1.get(Math.floor(pos / span))) {
+        pos = Math.min(end, (Math.floor(pos / span) + 1) * span);
+        continue;
+      }
       const next = this.#clusterStatus(pos, end);
       const host = first.hostOffset === undefined
         ? next.hostOffset === undefined
@@ -218,9 +231,10 @@ export class QcowImage implements BlockDriver {
 
   /** Unmaps every cluster, the file cut after the L1 table, as QEMU's qcow_make_empty (`commit`). */
   makeEmpty(): void {
-    this.#l1.fill(0n);
-    this.file.write(this.header.l1Offset, new Uint8Array(this.#l1.length * 8));
-    this.file.truncate(this.header.l1Offset + this.#l1.length * 8);
+    this.#l1.clear();
+    const bytes = this.header.l1Size * 8;
+    this.file.write(this.header.l1Offset, new Uint8Array(bytes));
+    this.file.truncate(this.header.l1Offset + bytes);
   }
 
   resize(): void {
