@@ -76,6 +76,8 @@ export interface BlockDriver {
   readonly format: string;
   /** the host file holding this image */
   readonly file: HostFile;
+  /** the host file holding the guest's data when it is not `file` (qcow2's external data file) */
+  readonly dataFile?: HostFile;
   /** the image below this one, if any */
   readonly backing?: BlockDriver;
   /** virtual size in bytes */
@@ -175,6 +177,8 @@ export interface ImageDescription {
   backingFormat?: string;
   /** the image was not closed cleanly (lazy refcounts) */
   dirty: boolean;
+  /** the guest data is encrypted (qemu-img info's "encrypted: yes") */
+  encrypted?: boolean;
   /** qemu-img's "format-specific" object */
   formatSpecific?: { type: string; data: Record<string, unknown> };
   /** internal snapshots, as qemu-img lists them */

@@ -370,6 +370,8 @@ export interface GdbStateRegister {
 export interface GdbStateFeature {
   /** e.g. "org.gnu.gdb.riscv.vector" */
   name: string;
+  /** the name target.xml includes it by, as QEMU's (see {@linkcode GdbArch.features}) */
+  file?: string;
   /** the XML type definitions (`<vector>`, `<union>`) its registers use */
   types?: string;
   /** its registers, in gdb's numbering order */
@@ -424,6 +426,8 @@ export interface GdbCpuRegister {
 export interface GdbCpuFeature {
   /** e.g. "org.gnu.gdb.riscv.csr" */
   name: string;
+  /** the name target.xml includes it by, as QEMU's (see {@linkcode GdbArch.features}) */
+  file?: string;
   /** its registers, in gdb's numbering order */
   regs: GdbCpuRegister[];
 }
@@ -447,8 +451,12 @@ export interface GdbCpuFeature {
 export interface GdbArch {
   /** gdb's architecture name, e.g. "riscv:rv64" */
   arch: string;
-  /** the target description features, in order */
-  features: { name: string; kinds: RegisterInfo["kind"][] }[];
+  /**
+   * the target description features, in order. When every feature has a `file`, target.xml
+   * includes each by that name (`<xi:include href="riscv-64bit-cpu.xml"/>`) and gdb reads it
+   * apart, as from QEMU; else target.xml holds them all.
+   */
+  features: { name: string; file?: string; kinds: RegisterInfo["kind"][] }[];
   /** the name gdb expects for a register (default: its canonical name) */
   regName?(r: RegisterInfo): string;
   /** gdb's type of a register (default by kind: int, code_ptr, ieee_single or ieee_double) */

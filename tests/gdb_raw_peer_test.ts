@@ -103,11 +103,9 @@ if (!QEMU_SYSTEM) console.log(`gdb_raw_peer_test: qemu-system-riscv64 is not ins
 
 /**
  * Thread ids, register numbers, memory and breakpoints, good and hostile, with every hart
- * stopped. Not compared, where QEMU differs on purpose or by accident: qSupported and
- * target.xml (ours has more), qAttached (QEMU's 1: gdb would leave our machine running),
- * qqemu.sstep*, qThreadExtraInfo and a bare vCont with a bad id (QEMU does not reply), p of a
- * 64-bit register number (QEMU truncates it), P with non-hex digits and M past the end of
- * RAM (QEMU writes them somewhere: OK).
+ * stopped. Not compared, where QEMU differs on purpose or by accident: qThreadExtraInfo and a
+ * bare vCont with a bad id (QEMU does not reply), p of a 64-bit register number (QEMU
+ * truncates it), P with non-hex digits (QEMU writes them somewhere: OK).
  */
 const SYSTEM_PACKETS = [
   "qSupported:multiprocess+;swbreak+",
@@ -183,13 +181,95 @@ for (const smp of ["2", "4"]) {
         rawSession({ argv: qemu }, steps),
         rawSession({ argv: [Deno.execPath(), ...emuSystemArgs(SMP_ELF, stub)] }, steps),
       ]);
-      // the first two replies differ by design (see above): compared from the third on
-      const rows = (t: string[]) => t.slice(2).map((r, i) => `${SYSTEM_PACKETS[i + 2]} ${r}`);
+      const rows = (t: string[]) => t.map((r, i) => `${SYSTEM_PACKETS[i]} ${qemuFeatures(r)}`);
       assertEquals(ours.stderr.match(STACK_TRACE), null);
       assertEquals(rows(ours.replies), rows(theirs.replies));
     },
   });
 }
+
+/** A qSupported reply without the features QEMU 7.2 lacks (ours are last; reverse runs in replay). */
+const qemuFeatures = (reply: string) =>
+  reply.replace(
+    /;(ReverseStep\+;ReverseContinue\+|qXfer:exec-file:read\+|QStartNoAckMode\+|swbreak\+)/g,
+    "",
+  ).replace(/#[0-9a-f]{2}(\+\$QC)/, "#..$1"); // its checksum changes with them
+
+/**
+ * QEMU's packets for the target description, single-step flags and debugger writes, in either
+ * mode: `where` is an address in RAM (or a mapped page), `readOnly` memory the guest cannot
+ * write (user mode: E14 from both; system mode: ROM, written), `nothing` an address where
+ * nothing is (user mode: unmapped; system mode: past RAM, where a write is dropped: OK).
+ */
+function stubPackets(where: string, readOnly: string, nothing: string): string[] {
+  const xfer = (annex: string, range: string) => `qXfer:features:read:${annex}:${range}`;
+  return [
+    "qSupported:multiprocess+;swbreak+",
+    "qSupported", // multiprocess+ stays
+    ...["0,fff", "0,10", "d5,10", "114,10", "115,10", "0,0", "114,0", "10000,1", "zz,1", "0", ""]
+      .map((r) => xfer("target.xml", r)),
+    xfer("target", "0,10"),
+    xfer("", "0,10"),
+    xfer("nope.xml", "0,ffb"),
+    xfer("nope.xml", "0"),
+    "qAttached",
+    "qAttached:1",
+    "qqemu.sstepbits",
+    "Qqemu.sstepbits",
+    "qqemu.sstep",
+    "Qqemu.sstep=1",
+    "Qqemu.sstep",
+    "Qqemu.sstep=8",
+    "Qqemu.sstep=1ffffffffffffffff",
+    "qqemu.sstep=3",
+    "qqemu.sstep",
+    "Qqemu.sstep=0",
+    "Qqemu.sstepx",
+    "Qqemu.sstep=7",
+    ...[where, readOnly, nothing].flatMap((a) => [`M${a},4:01020304`, `m${a},4`, `X${a},1:a`]),
+    `M${where},4:0102030`,
+    `M${where},1:00zz`,
+  ];
+}
+
+Deno.test({
+  name: `gdb user mode: target.xml, qqemu.sstep, qAttached, M and X as qemu-riscv64 -g's${skipped}`,
+  ignore: !QEMU,
+  async fn() {
+    const packets = [...stubPackets("72000", "10000", "0"), xferOf("riscv-csr.xml")];
+    const steps = packets.map((p) => ({ send: frame(p) }));
+    const ours = [Deno.execPath(), "run", "-A", `${ROOT}mod.ts`, "user", "-g", "PORT", HELLO];
+    const [theirs, mine] = await Promise.all([
+      rawSession({ argv: ["qemu-riscv64", "-g", "PORT", HELLO] }, steps),
+      rawSession({ argv: ours }, steps),
+    ]);
+    const rows = (t: string[]) => t.map((r, i) => `${packets[i]} ${normal(qemuFeatures(r))}`);
+    assertEquals(rows(mine.replies), rows(theirs.replies));
+  },
+});
+
+Deno.test({
+  name: `gdb system mode: target.xml, qqemu.sstep, qAttached, M and X as qemu-system-riscv64's` +
+    systemSkipped,
+  ignore: !QEMU_SYSTEM,
+  async fn() {
+    const packets = stubPackets("80000000", "1000", "88000000");
+    packets.push("M87fffffe,4:01020304", "m87fffffe,4", "M0,4:01020304", "m0,4");
+    const stub = ["-gdb", "tcp::PORT", "-S"];
+    const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
+    qemu.push("-kernel", SMP_ELF, "-nographic", ...stub);
+    const steps = packets.map((p) => ({ send: frame(p) }));
+    const [theirs, ours] = await Promise.all([
+      rawSession({ argv: qemu }, steps),
+      rawSession({ argv: [Deno.execPath(), ...emuSystemArgs(SMP_ELF, stub)] }, steps),
+    ]);
+    const rows = (t: string[]) => t.map((r, i) => `${packets[i]} ${qemuFeatures(r)}`);
+    assertEquals(rows(ours.replies), rows(theirs.replies));
+  },
+});
+
+/** The whole of a small target description document, as one reply. */
+const xferOf = (annex: string) => `qXfer:features:read:${annex}:0,7fd`;
 
 /** `count` packets built at random (seeded) from commands and hostile arguments. */
 function hostilePackets(count: number, seed: number): string[] {

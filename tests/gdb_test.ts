@@ -153,10 +153,15 @@ Deno.test("handler: qSupported, no-ack mode, threads, unknown packets", async ()
   assertEquals(h.noAck, false);
   assertEquals(reply("QStartNoAckMode"), "OK");
   assertEquals(h.noAck, true);
-  assertEquals(reply("?"), "T05thread:3e8;");
+  // multiprocess+ stays on from the session's first qSupported, as in QEMU
+  assert(
+    sup.endsWith(";vContSupported+;multiprocess+;qXfer:exec-file:read+;QStartNoAckMode+;swbreak+"),
+    sup,
+  );
+  assertEquals(reply("?"), "T05thread:p01.3e8;");
   assertEquals(reply("qAttached"), "0");
-  assertEquals(reply("qC"), "QC3e8");
-  assertEquals(reply("qfThreadInfo"), "m3e8");
+  assertEquals(reply("qC"), "QCp01.3e8");
+  assertEquals(reply("qfThreadInfo"), "mp01.3e8");
   assertEquals(reply("qsThreadInfo"), "l");
   assertEquals(reply("Hg0"), "OK");
   assertEquals(reply("Hc-1"), "OK");
@@ -164,6 +169,11 @@ Deno.test("handler: qSupported, no-ack mode, threads, unknown packets", async ()
   assertEquals(reply("T01"), "E22"); // no such thread: ids are TIDs, as qemu-user gives them
   assertEquals(reply("vCont?"), "vCont;c;C;s;S");
   assertEquals(reply("vMustReplyEmpty"), "");
+  // QEMU's single-step flags: without ENABLE, `s` runs on as `c`
+  assertEquals(h.handle("s"), { kind: "resume", step: true, signal: 0 });
+  assertEquals([reply("Qqemu.sstep=0"), reply("qqemu.sstep")], ["OK", "0x0"]);
+  assertEquals(h.handle("s"), { kind: "resume", step: false, signal: 0 });
+  assertEquals([reply("Qqemu.sstep=7"), reply("Qqemu.sstep=8")], ["OK", "E22"]);
   assertEquals(reply("qFooBar"), "");
   assertEquals(reply("!"), "");
   assertEquals(h.handle("k"), { kind: "kill" });
@@ -174,18 +184,26 @@ Deno.test("handler: qSupported, no-ack mode, threads, unknown packets", async ()
   assertEquals(h.handle("S05"), { kind: "resume", step: true, signal: 5 });
 });
 
-Deno.test("handler: target.xml from the target's registers, read in chunks", async () => {
-  const { m, reply } = await session();
-  let xml = "";
-  for (let off = 0;; off += 100) {
-    const r = reply(`qXfer:features:read:target.xml:${off.toString(16)},64`);
+/** A document of the target description, read as gdb reads it: in chunks of up to `0x64` bytes. */
+function readDocument(reply: (p: string) => string, annex: string): string {
+  let doc = "";
+  for (;;) {
+    const r = reply(`qXfer:features:read:${annex}:${doc.length.toString(16)},64`);
     assert(r[0] === "m" || r[0] === "l", r);
-    xml += new TextDecoder().decode(unescapeBinary(latin1(r.slice(1))));
-    if (r[0] === "l") break;
-    // gdb asks for the next offset; we asked for 0x64 bytes and got up to that
-    assertEquals(r.length - 1 <= 0x64 * 2, true);
-    off = xml.length - 100;
+    const chunk = new TextDecoder().decode(unescapeBinary(latin1(r.slice(1))));
+    assert(chunk.length <= 0x64, r);
+    doc += chunk;
+    if (r[0] === "l") return doc;
   }
+}
+
+Deno.test("handler: target.xml from the target's registers, its features included, read in chunks", async () => {
+  const { m, reply } = await session();
+  const target = readDocument(reply, "target.xml");
+  const includes = [...target.matchAll(/<xi:include href="([^"]+)"\/>/g)].map((i) => i[1]);
+  const files = ["riscv-64bit-cpu.xml", "riscv-64bit-fpu.xml", "riscv-64bit-virtual.xml"];
+  assertEquals(includes, [...files, "riscv-csr.xml"]); // as QEMU's
+  const xml = target + includes.map((f) => readDocument(reply, f)).join("");
   assert(xml.includes("<architecture>riscv:rv64</architecture>"), xml);
   assert(xml.includes('<feature name="org.gnu.gdb.riscv.cpu">'), xml);
   assert(xml.includes('<feature name="org.gnu.gdb.riscv.fpu">'), xml);
@@ -404,8 +422,8 @@ Deno.test("server: acks, a bad checksum gets '-', no-ack mode, Ctrl-C interrupts
     assertEquals((await c.next()).kind, "nack");
     assertEquals(
       await c.request("qSupported:swbreak+"),
-      "PacketSize=1000;qXfer:features:read+;qXfer:auxv:read+;qXfer:exec-file:read+;" +
-        "QStartNoAckMode+;swbreak+;vContSupported+;ReverseStep+;ReverseContinue+",
+      "PacketSize=1000;qXfer:features:read+;ReverseStep+;ReverseContinue+;qXfer:auxv:read+;" +
+        "vContSupported+;multiprocess+;qXfer:exec-file:read+;QStartNoAckMode+;swbreak+",
     );
     assertEquals(await c.request("QStartNoAckMode"), "OK");
     c.noAck = true;

@@ -103,14 +103,6 @@ function cases(snapshots: number): Case[] {
   return out;
 }
 
-/**
- * What Denemu does not implement and refuses in its own words where qemu-img opens the image:
- * `info` on an encrypted image or one with an external data file (it reads the header alone).
- */
-const UNIMPLEMENTED = /crypt_method=[12]: info|incompatible_features=4: info/;
-/** Version 1 is QEMU's older qcow format, which Denemu does not have: it probes as raw. */
-const NOT_COMPARED = /version=1$/;
-
 /** Runs `emu img args` in this process: its status and what it wrote (as `deno task emu img`). */
 async function emuInProcess(args: string[]): Promise<Ran> {
   const out = { stdout: "", stderr: "" };
@@ -156,6 +148,8 @@ async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
 }
 
 const COMMANDS = [["info"], ["check"], ["map", "--output=json"]];
+/** Where qemu-img 7.2 crashes and so cannot be matched. */
+const CRASHES = /crypt_method=2: info/;
 
 /** One run of both tools: what it tries, and the arguments. */
 interface Run {
@@ -187,11 +181,9 @@ async function compareRuns(
       Deno.chdir(dir);
       const ours = await emuInProcess(r.args);
       Deno.chdir(cwd);
-      if (UNIMPLEMENTED.test(`${r.name}: ${r.args[0]}`)) {
-        assert.deepEqual([ours.code, ours.stderr.split("\n").length], [1, 2], r.name);
-      } else if (!NOT_COMPARED.test(r.name)) {
-        diffs.push(difference(`${r.name}: ${r.args.join(" ")}`, ours, theirs[k]));
-      }
+      // LUKS without its header extension: qemu-img info crashes (status 139), ours describes it
+      if (CRASHES.test(`${r.name}: ${r.args[0]}`)) assert.equal(theirs[k].code, 139, r.name);
+      else diffs.push(difference(`${r.name}: ${r.args.join(" ")}`, ours, theirs[k]));
     }
   } finally {
     Deno.chdir(cwd);

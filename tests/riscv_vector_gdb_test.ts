@@ -4,7 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createRiscvTarget } from "../targets/riscv/mod.ts";
-import { gdbRegisters, targetXml } from "../core/gdb/registers.ts";
+import { gdbRegisters, targetDocuments } from "../core/gdb/registers.ts";
 import { installed } from "./util/installed.ts";
 import { gdbBatch } from "./util/gdb_batch.ts";
 
@@ -22,10 +22,12 @@ Deno.test("gdb: the vector feature exists with V only, sized by VLEN", () => {
   const v31 = regs.find((r) => r.name === "v31")!;
   const vector = regs.filter((r) => r.feature === "org.gnu.gdb.riscv.vector");
   assertEquals([v31.bits, v31.group, vector.at(-1)?.name], [256, "vector", "vlenb"]);
-  const xml = targetXml(target, regs);
+  const docs = targetDocuments(target, regs);
+  assert.match(docs.get("target.xml")!, /<xi:include href="riscv-vector.xml"\/>/);
+  const xml = docs.get("riscv-vector.xml")!;
   assert.match(
     xml,
-    /<feature name="org.gnu.gdb.riscv.vector">\n<vector id="quads" type="uint128" count="2"\/>/,
+    /<feature name="org.gnu.gdb.riscv.vector"><vector id="quads" type="uint128" count="2"\/>/,
   );
   assert.match(
     xml,

@@ -16,7 +16,7 @@ const f32 = Math.fround;
 
 /** Runs `emu img amend [-p] [-q] [-f fmt] [-t cache] [--force] -o options filename`. */
 export async function amendCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("amend", argv, "ho:f:t:pq", {
+  const args = parseImgArgs(argv, "ho:f:t:pq", {
     "object": true,
     "image-opts": false,
     "force": false,

@@ -7,6 +7,10 @@
  */
 
 import { EmuError } from "../../core/errors.ts";
+import { parseImageSize } from "../../core/block.ts";
+
+/** What qemu-img's option errors end with (its "Try 'qemu-img --help' for more information"). */
+const HELP = "try emu img --help";
 
 /** Parsed options: each option's values in order, and the other words. */
 export interface ParsedArgs {
@@ -19,18 +23,17 @@ export interface ParsedArgs {
 }
 
 /**
- * Parses `args` for command `cmd`. `short` is a getopt string ("f:O:cp"),
+ * Parses `args`. `short` is a getopt string ("f:O:cp"),
  * `long` names long options with `true` if they take a value.
  *
  * @example
  * ```ts
  * import { parseImgArgs } from "./args.ts";
- * const a = parseImgArgs("info", ["-f", "raw", "--output=json", "d.img"], "f:", { output: true });
+ * const a = parseImgArgs(["-f", "raw", "--output=json", "d.img"], "f:", { output: true });
  * console.log(a.get("f"), a.get("output"), a.positional); // "raw" "json" ["d.img"]
  * ```
  */
 export function parseImgArgs(
-  cmd: string,
   args: string[],
   short: string,
   long: Record<string, boolean>,
@@ -48,17 +51,17 @@ export function parseImgArgs(
       const eq = a.indexOf("=");
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
       if (!(name in long)) {
-        throw new EmuError(`${cmd}: unrecognized option '${a}'`, "see emu img --help");
+        throw new EmuError(`unrecognized option '${a}'`, HELP);
       }
       if (!long[name]) put(name, "");
       else if (eq >= 0) put(name, a.slice(eq + 1));
       else if (i + 1 < args.length) put(name, args[++i]);
-      else throw new EmuError(`${cmd}: option '${a}' requires an argument`);
+      else throw new EmuError(`missing argument for option '${a}'`, HELP);
     } else if (a.startsWith("-") && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
         const at = short.indexOf(a[j]);
         if (at < 0 || a[j] === ":") {
-          throw new EmuError(`${cmd}: invalid option -- '${a[j]}'`, "see emu img --help");
+          throw new EmuError(`unrecognized option '${a}'`, HELP);
         }
         if (short[at + 1] !== ":") {
           put(a[j], "");
@@ -66,7 +69,7 @@ export function parseImgArgs(
         }
         if (j + 1 < a.length) put(a[j], a.slice(j + 1));
         else if (i + 1 < args.length) put(a[j], args[++i]);
-        else throw new EmuError(`${cmd}: option requires an argument -- '${a[j]}'`);
+        else throw new EmuError(`missing argument for option '${a}'`, HELP);
         break;
       }
     } else positional.push(a);
@@ -116,4 +119,37 @@ export function outputFormat(args: ParsedArgs): "human" | "json" {
     throw new EmuError(`--output must be used with human or json as argument.`);
   }
   return o;
+}
+
+/** C's INT_MAX, the bound of qemu-img's int options. */
+export const INT_MAX = 2 ** 31 - 1;
+
+/**
+ * A number with an optional k/M/G/T/P/E suffix between `min` and `max`, as qemu-img's
+ * cvtnum_full reads it, with its two errors.
+ *
+ * @example
+ * ```ts
+ * import { cvtnum } from "./args.ts";
+ * console.log(cvtnum("buffer size", "4k", 0, 2 ** 31 - 1)); // 4096
+ * ```
+ */
+export function cvtnum(name: string, text: string, min: number, max: number): number {
+  let n: number;
+  try {
+    n = text.trim().startsWith("-") ? NaN : parseImageSize(text);
+  } catch (e) {
+    // parseImageSize refuses malformed text, and sizes past 2^53 (qemu's ERANGE)
+    n = e instanceof EmuError && /too large/.test(e.message) ? Infinity : NaN;
+  }
+  if (Number.isNaN(n)) {
+    throw new EmuError(
+      `Invalid ${name} specified. You may use k, M, G, T, P or E suffixes for`,
+      "kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.",
+    );
+  }
+  if (n < min || n > max) {
+    throw new EmuError(`Invalid ${name} specified. Must be between ${min} and ${max}.`);
+  }
+  return n;
 }

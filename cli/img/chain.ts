@@ -110,7 +110,7 @@ function copyOldBacking(
 
 /** Runs `emu img rebase [-u] [-p] [-f fmt] -b backing [-F fmt] filename`. */
 export async function rebaseCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("rebase", argv, "hf:F:b:upt:T:qU", {
+  const args = parseImgArgs(argv, "hf:F:b:upt:T:qU", {
     "object": true,
     "image-opts": false,
     "force-share": false,
@@ -142,11 +142,6 @@ async function rebase(
 ): Promise<void> {
   const top = await openWritable(path, { format, noBacking: unsafe });
   try {
-    if (!top.setBacking) {
-      throw new EmuError(
-        `Could not change the backing file to '${newName}': Operation not supported`,
-      );
-    }
     if (!unsafe) {
       const newBacking = newName
         ? await openImage(backingPath(path, newName), { readOnly: true, format: newFormat })
@@ -166,6 +161,11 @@ async function rebase(
         throw new EmuError(
           `Could not change the backing file to '${newName}': backing format must be specified`,
           `pass -F with the backing file's format`,
+        );
+      }
+      if (!top.setBacking) {
+        throw new EmuError(
+          `Could not change the backing file to '${newName}': Operation not supported`,
         );
       }
       top.setBacking(newName, newName ? newFormat : undefined);
@@ -226,7 +226,7 @@ function commitInto(top: BlockDriver, base: BlockDriver, depth: number, line: Qe
 
 /** Runs `emu img commit [-q] [-p] [-d] [-f fmt] [-b base] filename`. */
 export async function commitCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("commit", argv, "hf:b:dpt:r:q", {
+  const args = parseImgArgs(argv, "hf:b:dpt:r:q", {
     "object": true,
     "image-opts": false,
   });

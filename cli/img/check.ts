@@ -60,7 +60,7 @@ function json(r: CheckResult, path: string, format: string): string {
 
 /** Runs `emu img check`. */
 export async function checkCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("check", argv, "f:r:hqU", {
+  const args = parseImgArgs(argv, "f:r:hqU", {
     "output": true,
     "repair": true,
     "force-share": false,

@@ -27,7 +27,7 @@ const SECTOR = 512;
  * ```
  */
 export async function compareCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("compare", argv, "hf:F:T:pqsU", {
+  const args = parseImgArgs(argv, "hf:F:T:pqsU", {
     "object": true,
     "force-share": false,
   });

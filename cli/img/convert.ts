@@ -209,7 +209,7 @@ async function openSources(paths: string[], args: ParsedArgs, sources: BlockDriv
 
 /** Runs `emu img convert`. */
 export async function convertCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("convert", argv, "hf:F:O:B:Cco:l:S:pt:T:qnm:WUr:", {
+  const args = parseImgArgs(argv, "hf:F:O:B:Cco:l:S:pt:T:qnm:WUr:", {
     "object": true,
     "image-opts": false,
     "target-image-opts": false,

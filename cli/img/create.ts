@@ -50,7 +50,7 @@ function formattingLine(
 
 /** Runs `emu img create`. */
 export async function createCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("create", argv, "F:b:f:ho:qu", { "object": true });
+  const args = parseImgArgs(argv, "F:b:f:ho:qu", { "object": true });
   const [path, sizeText, ...extra] = args.positional;
   const fmt = args.get("f") ?? "raw";
   if (hasHelpOption(args.opts.get("o"))) return await printCreateHelp(fmt, path);
@@ -148,7 +148,7 @@ function preallocationMode(text = "off"): Preallocation {
 export async function resizeCommand(argv: string[]): Promise<number> {
   // as qemu-img: a last argument such as -512M is the size, not an option
   const negative = /^-\d/.test(argv.at(-1) ?? "") ? argv.at(-1) : undefined;
-  const args = parseImgArgs("resize", negative ? argv.slice(0, -1) : argv, "f:hqU", {
+  const args = parseImgArgs(negative ? argv.slice(0, -1) : argv, "f:hqU", {
     "shrink": false,
     "preallocation": true,
     "object": true,

@@ -8,10 +8,10 @@
  * @module
  */
 
-import { type BlockDriver, createImage, openImage, parseImageSize } from "../../core/block.ts";
+import { type BlockDriver, createImage, openImage } from "../../core/block.ts";
 import { EmuError } from "../../core/errors.ts";
 import { loadBlockPlugin } from "../../core/plugin.ts";
-import { parseImgArgs } from "./args.ts";
+import { cvtnum, INT_MAX, parseImgArgs } from "./args.ts";
 
 /** The operands, as qemu-img dd keeps them (in.bsz, dd.count, in.offset). */
 interface DdOperands {
@@ -20,29 +20,6 @@ interface DdOperands {
   bs: number;
   count?: number;
   skip?: number;
-}
-
-const INT_MAX = 2 ** 31 - 1;
-
-/** A number operand with an optional k/M/G/T/P/E suffix between `min` and `max` (cvtnum_full). */
-function operandNumber(name: string, text: string, min: number, max: number): number {
-  let n: number;
-  try {
-    n = text.trim().startsWith("-") ? NaN : parseImageSize(text);
-  } catch (e) {
-    // parseImageSize refuses malformed text, and sizes past 2^53 (qemu's ERANGE)
-    n = e instanceof EmuError && /too large/.test(e.message) ? Infinity : NaN;
-  }
-  if (Number.isNaN(n)) {
-    throw new EmuError(
-      `Invalid ${name} specified. You may use k, M, G, T, P or E suffixes for`,
-      "kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.",
-    );
-  }
-  if (n < min || n > max) {
-    throw new EmuError(`Invalid ${name} specified. Must be between ${min} and ${max}.`);
-  }
-  return n;
 }
 
 /** Parses the `name=value` operands; a later one wins, as in qemu-img. */
@@ -59,8 +36,8 @@ function parseOperands(words: string[]): DdOperands {
     }
     if (name === "if") dd.input = value;
     else if (name === "of") dd.output = value;
-    else if (name === "bs") dd.bs = operandNumber("bs", value, 1, INT_MAX);
-    else dd[name as "count" | "skip"] = operandNumber(name, value, 0, Number.MAX_SAFE_INTEGER);
+    else if (name === "bs") dd.bs = cvtnum("bs", value, 1, INT_MAX);
+    else dd[name as "count" | "skip"] = cvtnum(name, value, 0, Number.MAX_SAFE_INTEGER);
   }
   return dd;
 }
@@ -87,7 +64,7 @@ function copyBlocks(src: BlockDriver, dst: BlockDriver, from: number, end: numbe
 
 /** Runs `emu img dd [-f fmt] [-O output_fmt] [bs=N] [count=N] [skip=N] if=input of=output`. */
 export async function ddCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("dd", argv, "hf:O:U", {
+  const args = parseImgArgs(argv, "hf:O:U", {
     "object": true,
     "image-opts": false,
     "force-share": false,

@@ -22,10 +22,9 @@ export function imageInfo(img: BlockDriver, path: string): Record<string, unknow
   info["format"] = img.format;
   info["actual-size"] = img.file.allocatedBytes();
   if (d.formatSpecific) info["format-specific"] = d.formatSpecific;
-  if (d.backingFile) {
-    info["full-backing-filename"] = backingPath(path, d.backingFile);
-    info["backing-filename"] = d.backingFile;
-  }
+  if (d.backingFile) info["full-backing-filename"] = backingPath(path, d.backingFile);
+  if (d.encrypted) info["encrypted"] = true; // where qemu-img's JSON has it
+  if (d.backingFile) info["backing-filename"] = d.backingFile;
   info["dirty-flag"] = d.dirty;
   return info;
 }
@@ -62,6 +61,7 @@ export function imageInfoText(info: Record<string, unknown>): string {
     `virtual size: ${sizeToStr(info["virtual-size"] as number)} (${info["virtual-size"]} bytes)`,
     `disk size: ${sizeToStr(info["actual-size"] as number)}`,
   ];
+  if (info.encrypted) lines.push("encrypted: yes");
   if (info["cluster-size"]) lines.push(`cluster_size: ${info["cluster-size"]}`);
   if (info["backing-filename"]) {
     const full = info["full-backing-filename"];
@@ -74,18 +74,25 @@ export function imageInfoText(info: Record<string, unknown>): string {
   if (info["dirty-flag"]) lines.push("cleanly shut down: no");
   if (info.snapshots) lines.push("Snapshot list:", snapshotTable(info.snapshots as SnapshotInfo[]));
   const spec = info["format-specific"] as { data: Record<string, unknown> } | undefined;
-  if (spec) {
-    lines.push("Format specific information:");
-    for (const [k, v] of Object.entries(spec.data)) {
-      lines.push(`    ${k.replaceAll("-", " ")}: ${v}`);
-    }
-  }
+  if (spec) lines.push("Format specific information:", ...nestedLines(spec.data, "    "));
   return lines.join("\n");
+}
+
+/**
+ * qemu-img's human lines of a format-specific object: `key: value` (dashes as spaces), a
+ * nested object or list under its `key:` or `[i]:` four spaces further in.
+ */
+function nestedLines(data: Record<string, unknown> | unknown[], pad: string): string[] {
+  return Object.entries(data).flatMap(([k, v]) => {
+    const key = Array.isArray(data) ? `[${k}]` : k.replaceAll("-", " ");
+    if (typeof v !== "object" || v === null) return [`${pad}${key}: ${v}`];
+    return [`${pad}${key}:`, ...nestedLines(v as Record<string, unknown>, `${pad}    `)];
+  });
 }
 
 /** Runs `emu img info`. */
 export async function infoCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("info", argv, "f:hU", {
+  const args = parseImgArgs(argv, "f:hU", {
     "output": true,
     "backing-chain": false,
     "force-share": false,

@@ -31,6 +31,11 @@ const IMG_COMMANDS: Record<string, ImgCommand> = {
     "./amend.ts",
     (m: typeof import("./amend.ts")) => m.amendCommand,
   ),
+  bench: lazy(
+    "bench [-c count] [-d depth] [-f fmt] [-i aio] [-n] [-o offset] [-q] [-s buffer_size] [-S step_size] [-t cache] [-w] [-U] [--pattern=pattern] [--flush-interval=flush_interval] [--no-drain] filename",
+    "./bench.ts",
+    (m: typeof import("./bench.ts")) => m.benchCommand,
+  ),
   check: lazy(
     "check [--output=ofmt] [-r [leaks | all]] [-f fmt] filename",
     "./check.ts",

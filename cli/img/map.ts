@@ -88,13 +88,15 @@ function sizeOption(args: ParsedArgs, name: string, what: string, fallback: numb
 /** The file names of `img`'s chain, by depth. */
 function chainFiles(img: BlockDriver): string[] {
   const files: string[] = [];
-  for (let b: BlockDriver | undefined = img; b; b = b.backing) files.push(b.file.path);
+  for (let b: BlockDriver | undefined = img; b; b = b.backing) {
+    files.push((b.dataFile ?? b.file).path);
+  }
   return files;
 }
 
 /** Runs `emu img map [--output=human|json] [--start-offset N] [--max-length N]`. */
 export async function mapCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("map", argv, "f:hU", {
+  const args = parseImgArgs(argv, "f:hU", {
     "output": true,
     "start-offset": true,
     "max-length": true,

@@ -14,7 +14,7 @@ import { openReadOnly, snapshotOption } from "./open.ts";
 
 /** Runs `emu img measure`. */
 export async function measureCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("measure", argv, "hf:o:O:l:U", {
+  const args = parseImgArgs(argv, "hf:o:O:l:U", {
     "output": true,
     "size": true,
     "object": true,

@@ -17,7 +17,7 @@ const ACTIONS = ["l", "a", "c", "d"] as const;
 
 /** Runs `emu img snapshot`. */
 export async function snapshotCommand(argv: string[]): Promise<number> {
-  const args = parseImgArgs("snapshot", argv, "la:c:d:f:hqU", {
+  const args = parseImgArgs(argv, "la:c:d:f:hqU", {
     "object": true,
     "force-share": false,
     "image-opts": false,
@@ -43,10 +43,7 @@ export async function snapshotCommand(argv: string[]): Promise<number> {
     if (!writes) return 0;
     const name = args.get(action)!;
     if (!img.createSnapshot || !img.applySnapshot || !img.deleteSnapshot) {
-      throw new EmuError(
-        `Could not ${verb(action)} snapshot '${name}': the ${img.format} format has no snapshots`,
-        "convert the image to qcow2",
-      );
+      throw new EmuError(`Could not ${verb(action)} snapshot '${name}': ${NO_SNAPSHOTS[action]}`);
     }
     if (action === "c") img.createSnapshot(name, new Date());
     else if (action === "a" && !img.applySnapshot(name)) {
@@ -61,6 +58,13 @@ export async function snapshotCommand(argv: string[]): Promise<number> {
   }
   return 0;
 }
+
+/** qemu-img's reasons, by action, where the format has no snapshots (raw, qcow). */
+const NO_SNAPSHOTS = {
+  a: "Block driver does not support snapshots",
+  c: "-95 (Operation not supported)",
+  d: "snapshot not found",
+};
 
 function verb(action: "a" | "c" | "d"): string {
   return { a: "apply", c: "create", d: "delete" }[action];

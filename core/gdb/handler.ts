@@ -16,7 +16,7 @@ import {
   parseLeHex,
   toHex,
 } from "./packet.ts";
-import { type GdbRegister, gdbRegisters, targetXml } from "./registers.ts";
+import { type GdbRegister, gdbRegisters, targetDocuments } from "./registers.ts";
 import { GdbSignal } from "./signals.ts";
 
 export { PACKET_SIZE };
@@ -44,6 +44,10 @@ export type GdbAction =
  * there but does not parse gets the empty reply, as an unknown packet does.
  */
 const ERROR = "E22", EFAULT = "E14";
+/** QEMU's single-step flags: ENABLE (without it `s` runs on), NOIRQ, NOTIMER, all by default */
+const SSTEP_ALL = 7;
+/** The most bytes of a document one qXfer:features reply holds, as QEMU's ((4096 - 5) / 2) */
+const XFER_CHUNK = 0x7fd;
 const WATCH_KINDS: Record<string, WatchKind> = { "2": "write", "3": "read", "4": "rw" };
 const WATCH_NAMES: Record<WatchKind, string> = { write: "watch", read: "rwatch", rw: "awatch" };
 
@@ -65,7 +69,10 @@ export class GdbHandler {
   readonly #byNum: Map<number, GdbRegister>;
   /** the registers of `g` and `G` */
   readonly #gRegisters: GdbRegister[];
-  #xml: Uint8Array | null = null;
+  /** the target description's documents, once gdb has read one (QEMU's `gdb_has_xml`) */
+  #docs: Map<string, Uint8Array> | null = null;
+  /** QEMU's single-step flags (`Qqemu.sstep`): ENABLE, NOIRQ, NOTIMER */
+  #sstep = SSTEP_ALL;
   #swbreak = false;
   /**
    * gdb offered multiprocess+: ids are "p01.NN", as QEMU's gdbstub gives
@@ -212,8 +219,13 @@ export class GdbHandler {
     return "OK";
   }
 
-  /** `c` runs every thread; `s` steps the thread of `Hc` alone. */
+  /**
+   * `c` runs every thread; `s` steps the thread of `Hc` alone, and runs on as `c` when
+   * `Qqemu.sstep` took the ENABLE flag away, as in QEMU. (NOIRQ and NOTIMER are kept and
+   * reported only: a step here takes no interrupt either way.)
+   */
   #resume(step: boolean, signal: number): GdbAction {
+    step &&= (this.#sstep & 1) !== 0;
     return { kind: "resume", step, signal, ...step ? this.#alone(this.#stepThread) : {} };
   }
 
@@ -254,14 +266,14 @@ export class GdbHandler {
 
   /** p: only once gdb has read target.xml, as QEMU; a register past the last is EFAULT. */
   #readOne(arg: string): string {
-    if (!this.#xml) return "";
+    if (!this.#docs) return "";
     const r = arg === "" ? undefined : this.#register(arg);
     return r ? leHex(r.read(this.debuggee), r.bits) : EFAULT;
   }
 
   /** P: only once gdb has read target.xml; a register past the last is ignored, as by QEMU. */
   #writeOne(arg: string): string {
-    if (!this.#xml) return "";
+    if (!this.#docs) return "";
     const [num, value] = arg.split("=");
     if (value === undefined) return ERROR;
     const r = this.#register(num);
@@ -307,8 +319,9 @@ export class GdbHandler {
     if (colon < 0) return ERROR;
     const [addr, len] = hexParams(arg.slice(0, colon), 2);
     const hex = arg.slice(colon + 1);
-    if (!hex.length || BigInt(hex.length) !== len * 2n) return ERROR;
-    return this.#writeMem(addr, fromHex(hex.replace(/[^0-9a-fA-F]/g, "0")));
+    if (!hex.length || BigInt(hex.length) < len * 2n) return ERROR; // more is ignored, as by QEMU
+    const bytes = hex.slice(0, Number(len) * 2);
+    return this.#writeMem(addr, fromHex(bytes.replace(/[^0-9a-fA-F]/g, "0")));
   }
 
   /**
@@ -348,18 +361,15 @@ export class GdbHandler {
   #query(cmd: string): string | Uint8Array {
     if (cmd.startsWith("qSupported")) {
       this.#swbreak = cmd.includes("swbreak+");
-      const d = this.debuggee;
-      this.#multiprocess = cmd.includes("multiprocess+");
-      return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;` +
-        (d.auxv ? "qXfer:auxv:read+;" : "") + (d.execFile ? "qXfer:exec-file:read+;" : "") +
-        "QStartNoAckMode+;swbreak+;vContSupported+" + (this.#multiprocess ? ";multiprocess+" : "") +
-        (d.reverse ? ";ReverseStep+;ReverseContinue+" : "");
+      this.#multiprocess ||= cmd.includes("multiprocess+"); // as QEMU: it stays on
+      return this.#supported();
     }
     if (cmd === "QStartNoAckMode") {
       this.noAck = true;
       return "OK";
     }
     if (cmd.startsWith("qXfer:features:read:")) return this.#features(cmd.slice(20));
+    if (/^[qQ]qemu\.sstep/.test(cmd)) return this.#sstepPacket(cmd);
     if (cmd.startsWith("qqemu.PhyMemMode") || cmd.startsWith("Qqemu.PhyMemMode:")) {
       return this.#phyMemMode(cmd);
     }
@@ -370,9 +380,11 @@ export class GdbHandler {
     if (object === "exec-file" && this.debuggee.execFile) {
       return xferChunk(new TextEncoder().encode(this.debuggee.execFile()), range);
     }
-    // 0: the stub started the process, so gdb kills it on quit (as with qemu-user; qemu-system
-    // says 1, and gdb detaches from it, leaving the machine running)
-    if (cmd === "qAttached" || cmd.startsWith("qAttached:")) return "0";
+    // as QEMU's: user mode says 0 (the stub started the process: gdb kills it on quit), system
+    // mode 1 (gdb detaches on quit, and the machine runs on)
+    if (cmd === "qAttached" || cmd.startsWith("qAttached:")) {
+      return this.debuggee.physicalMemory === undefined ? "0" : "1";
+    }
     // the first thread, whichever gdb selected (as QEMU's first CPU of the process)
     if (cmd === "qC") return `QC${this.#threadId(0)}`;
     // one thread a reply, as QEMU lists them
@@ -402,12 +414,50 @@ export class GdbHandler {
     return "OK";
   }
 
-  /** qXfer:features:read:annex:offset,length */
+  /**
+   * The qSupported reply: QEMU 7.2's features in its order, then ours it lacks (the exec file,
+   * no-ack mode, swbreak stop reasons). QEMU offers reverse execution in replay only.
+   */
+  #supported(): string {
+    const d = this.debuggee;
+    return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+` +
+      (d.reverse ? ";ReverseStep+;ReverseContinue+" : "") + (d.auxv ? ";qXfer:auxv:read+" : "") +
+      ";vContSupported+;multiprocess+" + (d.execFile ? ";qXfer:exec-file:read+" : "") +
+      ";QStartNoAckMode+;swbreak+";
+  }
+
+  /**
+   * QEMU's single-step flags: `qqemu.sstepbits` names them, `qqemu.sstep` (or `Qqemu.sstep`)
+   * gives them, `Qqemu.sstep=N` (or `qqemu.sstep=N`) sets them (EINVAL for an unknown flag). A bare `Qqemu.sstep=`
+   * gets the empty reply (QEMU's gets none, and gdb would wait for ever).
+   */
+  #sstepPacket(cmd: string): string {
+    const name = cmd.slice(1);
+    if (name === "qemu.sstepbits") return "ENABLE=1,NOIRQ=2,NOTIMER=4";
+    if (name === "qemu.sstep") return `0x${this.#sstep.toString(16)}`;
+    if (!name.startsWith("qemu.sstep=") || name.length === 11) return "";
+    const [flags] = hexParams(name.slice(11), 1);
+    if (flags & ~BigInt(SSTEP_ALL)) return ERROR;
+    this.#sstep = Number(flags);
+    return "OK";
+  }
+
+  /**
+   * qXfer:features:read:annex:offset,length, as QEMU's: an annex that starts "target.xml"'s
+   * name (even the empty one) reads target.xml; an offset past the end is E00.
+   */
   #features(arg: string): string | Uint8Array {
-    const colon = arg.lastIndexOf(":");
-    if (arg.slice(0, colon) !== "target.xml") return "E00";
-    this.#xml ??= new TextEncoder().encode(targetXml(this.debuggee.target, this.registers));
-    return xferChunk(this.#xml, arg.slice(colon + 1));
+    const colon = arg.indexOf(":");
+    const range = colon < 0 ? [] : arg.slice(colon + 1).split(",", 2);
+    const [offset, length] = hexParams(range.join(","), 2).map(Number);
+    if (!this.#docs) {
+      const docs = targetDocuments(this.debuggee.target, this.registers);
+      this.#docs = new Map([...docs].map(([k, v]) => [k, new TextEncoder().encode(v)]));
+    }
+    const annex = arg.slice(0, colon);
+    const doc = this.#docs.get("target.xml".startsWith(annex) ? "target.xml" : annex);
+    if (!doc || offset > doc.length) return "E00";
+    return xferChunk(doc, `${offset.toString(16)},${Math.min(length, XFER_CHUNK).toString(16)}`);
   }
 }
 

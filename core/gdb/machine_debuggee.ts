@@ -15,7 +15,7 @@ import { ExecutionHistory, type HistoryOptions } from "../machine/history.ts";
 import { type Machine, machineDriver } from "../machine/machine.ts";
 import type { CpuCore } from "../cpu_core.ts";
 import type { SystemDriver } from "../machine/system.ts";
-import { peekPhysical, pokePhysical } from "./physical.ts";
+import { peekPhysical, pokePhysical, writeDebug } from "./physical.ts";
 import type { TargetArch } from "../target.ts";
 import type { Debuggee, DebugStop, ResumeOptions, WatchKind } from "./debuggee.ts";
 import { GdbSignal, gdbToLinuxSignal, linuxToGdbSignal } from "./signals.ts";
@@ -178,7 +178,7 @@ export class MachineDebuggee implements Debuggee {
   }
 
   /**
-   * Writes guest memory as the selected thread sees it, ignoring protections,
+   * Writes guest memory as the selected thread sees it (ignoring protections in system mode),
    * or at a physical address (the run's future starts again from here).
    */
   writeMemory(addr: bigint, data: Uint8Array): void {
@@ -187,8 +187,13 @@ export class MachineDebuggee implements Debuggee {
       pokePhysical(shadow ? [sys.bus, shadow.bus] : [sys.bus], addr, data);
       return this.history.rewrite();
     }
-    // as QEMU's (address_space_write_rom): a device register there keeps its value
-    this.writeCpu((cpu) => cpu.mem.writeBytes(addr, data, true, "skip"));
+    if (machineDriver(this.machine).mode !== "system") {
+      // as qemu-user's: a page the guest may not write is EFAULT
+      return this.writeCpu((cpu) => cpu.mem.writeBytes(addr, data));
+    }
+    // as QEMU's (address_space_write_rom): a device register there keeps its value, and bytes
+    // where nothing is on the bus are dropped; an address that does not translate is EFAULT
+    this.writeCpu((cpu) => writeDebug(cpu, addr, data));
   }
 
   #system(): SystemDriver {

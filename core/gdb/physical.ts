@@ -10,6 +10,10 @@
  */
 
 import type { PhysicalBus } from "../system/bus.ts";
+import type { CpuCore } from "../cpu_core.ts";
+import { GuestFault } from "../errors.ts";
+import { pageNumber } from "../guest_memory.ts";
+import { PAGE_SIZE } from "../host_memory.ts";
 
 /** What is at a physical address: memory, a device, or nothing. */
 type Kind = "ram" | "mmio" | "none";
@@ -62,4 +66,30 @@ export function pokePhysical(buses: PhysicalBus[], addr: bigint, data: Uint8Arra
     if (kind === "none") return;
     for (const bus of buses) bus.writeBytes(at, data.subarray(offset, offset + n));
   });
+}
+
+/**
+ * Writes `data` at virtual `addr` as a debugger in system mode (QEMU's debug write): page
+ * protections are ignored, device bytes are dropped, and so are the bytes of pages that
+ * translate to where nothing is on the bus; a page that does not translate throws.
+ *
+ * @example
+ * ```ts ignore
+ * writeDebug(machine.cpu(), 0x88000000n, new Uint8Array([1])); // past RAM: dropped
+ * ```
+ */
+export function writeDebug(cpu: CpuCore, addr: bigint, data: Uint8Array): void {
+  const mem = cpu.mem;
+  for (let done = 0; done < data.length;) {
+    const a = addr + BigInt(done);
+    const n = Math.min(data.length - done, PAGE_SIZE - Number(a % BigInt(PAGE_SIZE)));
+    try {
+      mem.writeBytes(a, data.subarray(done, done + n), true, "skip");
+    } catch (e) {
+      const nothing = e instanceof GuestFault &&
+        mem.debugResolve?.(pageNumber(a), "read") === "protection";
+      if (!nothing) throw e;
+    }
+    done += n;
+  }
 }

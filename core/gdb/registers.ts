@@ -132,39 +132,49 @@ function escapeXml(s: string): string {
 }
 
 /**
- * The target description (`qXfer:features:read:target.xml`) for `target`.
+ * The target description gdb reads with `qXfer:features:read`: `target.xml` and, when the
+ * target names a file for every feature, each feature as its own document that target.xml
+ * includes, as QEMU's stub serves them (target.xml then reads as QEMU's byte for byte; a
+ * feature's own document is ours, with the same registers and numbers).
  *
  * @example
  * ```ts ignore
- * const xml = targetXml(target, gdbRegisters(target));
- * // <target version="1.0"><architecture>riscv:rv64</architecture><feature name=...
+ * const docs = targetDocuments(target, gdbRegisters(target));
+ * docs.get("target.xml"); // <?xml ...><target><architecture>riscv:rv64</architecture><xi:include...
+ * docs.get("riscv-csr.xml"); // <?xml ...><feature name="org.gnu.gdb.riscv.csr"><reg name=...
  * ```
  */
-export function targetXml(target: TargetArch, regs: GdbRegister[]): string {
+export function targetDocuments(target: TargetArch, regs: GdbRegister[]): Map<string, string> {
   const arch = target.gdb ?? fallbackArch(target);
-  const parts = [
-    '<?xml version="1.0"?>',
-    '<!DOCTYPE target SYSTEM "gdb-target.dtd">',
-    '<target version="1.0">',
-  ];
-  if (arch.arch) parts.push(`<architecture>${escapeXml(arch.arch)}</architecture>`);
-  for (
-    const feature of [...arch.features, ...arch.stateFeatures ?? [], ...arch.cpuFeatures ?? []]
-  ) {
-    const mine = regs.filter((r) => r.feature === feature.name);
-    if (!mine.length) continue;
-    parts.push(`<feature name="${escapeXml(feature.name)}">`);
-    if ("types" in feature && feature.types) parts.push(feature.types);
-    for (const r of mine) {
-      const group = r.group ? ` group="${escapeXml(r.group)}"` : "";
-      parts.push(
-        `<reg name="${
-          escapeXml(r.name)
-        }" bitsize="${r.bits}" type="${r.type}" regnum="${r.regnum}"${group}/>`,
-      );
-    }
-    parts.push("</feature>");
+  const features = [...arch.features, ...arch.stateFeatures ?? [], ...arch.cpuFeatures ?? []]
+    .map((f) => ({ ...f, regs: regs.filter((r) => r.feature === f.name) }))
+    .filter((f) => f.regs.length);
+  const architecture = arch.arch ? `<architecture>${escapeXml(arch.arch)}</architecture>` : "";
+  const head = (root: string) => `<?xml version="1.0"?><!DOCTYPE ${root} SYSTEM "gdb-target.dtd">`;
+  if (features.every((f) => f.file)) {
+    const includes = features.map((f) => `<xi:include href="${escapeXml(f.file!)}"/>`).join("");
+    const docs = new Map([[
+      "target.xml",
+      `${head("target")}<target>${architecture}${includes}</target>`,
+    ]]);
+    for (const f of features) docs.set(f.file!, head("feature") + featureXml(f));
+    return docs;
   }
-  parts.push("</target>");
-  return parts.join("\n") + "\n";
+  const body = features.map(featureXml).join("");
+  return new Map([[
+    "target.xml",
+    `${head("target")}<target version="1.0">${architecture}${body}</target>`,
+  ]]);
+}
+
+/** A `<feature>` element: its types, then a `<reg>` for each register (type "int" left implied). */
+function featureXml(f: { name: string; types?: string; regs: GdbRegister[] }): string {
+  const regs = f.regs.map((r) => {
+    const type = r.type === "int" ? "" : ` type="${escapeXml(r.type)}"`;
+    const group = r.group ? ` group="${escapeXml(r.group)}"` : "";
+    return `<reg name="${
+      escapeXml(r.name)
+    }" bitsize="${r.bits}"${type} regnum="${r.regnum}"${group}/>`;
+  });
+  return `<feature name="${escapeXml(f.name)}">${f.types ?? ""}${regs.join("")}</feature>`;
 }

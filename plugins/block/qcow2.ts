@@ -11,6 +11,7 @@ import {
   type BlockFormatPlugin,
   type BlockOpenContext,
   EmuError,
+  HostFile,
 } from "../../plugin_block.ts";
 import { Incompat, QCOW2_MAGIC, V3_HEADER_LENGTH } from "./qcow2/header.ts";
 import { openHeader } from "./qcow2/open_header.ts";
@@ -35,6 +36,15 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
     ? await ctx.openBacking(header.backingFile, header.backingFormat)
     : undefined;
   const img = new Qcow2Image(file, header, backing, writable);
+  // as QEMU's, the data file's name is taken from the working directory, not the image's
+  if (header.dataFile !== undefined && !options.noIo) {
+    try {
+      img.dataFile = HostFile.open(header.dataFile, { readOnly: true });
+    } catch (e) {
+      img.backing?.close(); // the caller closes the file
+      throw e;
+    }
+  }
   if (writable && !options.check && header.incompatible & Incompat.DIRTY) repairDirty(img);
   return img;
 }

@@ -41,15 +41,23 @@ export function riscvGdbArch(xlen: 32 | 64, vlen = 0): GdbArch {
   return {
     arch: `riscv:rv${xlen}`,
     features: [
-      { name: "org.gnu.gdb.riscv.cpu", kinds: ["int", "pc"] },
-      { name: "org.gnu.gdb.riscv.fpu", kinds: ["fp"] },
+      { name: "org.gnu.gdb.riscv.cpu", file: `riscv-${xlen}bit-cpu.xml`, kinds: ["int", "pc"] },
+      { name: "org.gnu.gdb.riscv.fpu", file: "riscv-64bit-fpu.xml", kinds: ["fp"] }, // D
     ],
     regName: abiName,
     regType: (r) => r.kind === "int" ? POINTER_TYPES[abiName(r)] : undefined,
     stateFeatures: vectorGdbFeatures(xlen, vlen),
     cpuFeatures: [
-      { name: "org.gnu.gdb.riscv.virtual", regs: [privRegister(xlen)] },
-      { name: "org.gnu.gdb.riscv.csr", regs: csrs.map((d) => csrRegister(d, xlen)) },
+      {
+        name: "org.gnu.gdb.riscv.virtual",
+        file: `riscv-${xlen}bit-virtual.xml`,
+        regs: [privRegister(xlen)],
+      },
+      {
+        name: "org.gnu.gdb.riscv.csr",
+        file: "riscv-csr.xml",
+        regs: csrs.map((d) => csrRegister(d, xlen)),
+      },
     ],
     stopBeforeWatchpoint: true,
   };

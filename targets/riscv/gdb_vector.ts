@@ -93,9 +93,10 @@ export function vectorGdbFeatures(xlen: number, vlen: number): GdbStateFeature[]
     '<union id="riscv_vector">',
     ...LANES.map((l) => `<field name="${l.field}" type="${l.id}"/>`),
     "</union>",
-  ].join("\n");
+  ].join("");
   return [{
     name: "org.gnu.gdb.riscv.vector",
+    file: "riscv-vector.xml",
     types,
     regs: [
       ...Array.from({ length: 32 }, (_, n) => vreg(n, vlenb)),

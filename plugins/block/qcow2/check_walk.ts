@@ -285,6 +285,7 @@ export class RefcountWalk {
   #walkL2(offset: number, active: boolean): void {
     const cs = this.#cs, table = readCluster(this.img, offset, this.#table), v = view(table);
     let nextContiguous = 0;
+    const external = this.img.dataFile !== undefined;
     for (let at = 0; at < cs; at += 8) {
       const hi = v.getUint32(at), lo = v.getUint32(at + 4);
       if (!(hi & COMPRESSED) && (hi & 0x3f000000 || lo & 0x1fe)) {
@@ -295,7 +296,8 @@ export class RefcountWalk {
         continue;
       }
       const host = offsetOf(hi, lo);
-      if (!host) continue; // unallocated, or zero without a preallocated cluster
+      // unallocated, or zero without a preallocated cluster (a data file's first cluster is COPIED)
+      if (!host && !(external && hi & COPIED)) continue;
       if (host % cs) {
         this.res.corruptions++;
         if (lo & ZERO) {
@@ -312,7 +314,7 @@ export class RefcountWalk {
         if (nextContiguous && host !== nextContiguous) this.res.fragmentedClusters++;
         nextContiguous = host + cs;
       }
-      this.inc(host, cs);
+      if (!external) this.inc(host, cs); // the data file's clusters have no refcounts
     }
   }
 

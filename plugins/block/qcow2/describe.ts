@@ -9,6 +9,7 @@
 import type { HostFile, ImageDescription } from "../../../plugin_block.ts";
 import { Incompat, type Qcow2Header } from "./header.ts";
 import { readSnapshots } from "./snapshot.ts";
+import { describeLuks } from "./luks.ts";
 
 /**
  * The description of the qcow2 image with header `h` in `file`.
@@ -30,6 +31,18 @@ export function describeQcow2(h: Qcow2Header, file: HostFile): ImageDescription 
       "extended-l2": false,
     }
     : { "compat": "0.10", "compression-type": "zlib", "refcount-bits": 16 };
+  const tail = h.version === 3 ? ["corrupt", "extended-l2"] : [];
+  const rest = Object.fromEntries(tail.map((k) => [k, data[k]]));
+  for (const k of tail) delete data[k];
+  if (h.cryptMethod === 1) data["encrypt"] = { "format": "aes" };
+  if (h.cryptMethod === 2 && h.crypto) {
+    data["encrypt"] = describeLuks(file.read(h.crypto.offset, h.crypto.length));
+  }
+  if (h.incompatible & Incompat.DATA_FILE) {
+    if (h.dataFile !== undefined) data["data-file"] = h.dataFile; // the name, if the image has it
+    data["data-file-raw"] = (h.autoclear & 2) !== 0;
+  }
+  Object.assign(data, rest);
   const snapshots = readSnapshots(file, h.snapshotsOffset, h.nbSnapshots).map((s) => ({
     ...(s.icount === undefined ? {} : { "icount": s.icount }),
     "vm-clock-nsec": s.vmClockNsec % 1e9,
@@ -44,6 +57,7 @@ export function describeQcow2(h: Qcow2Header, file: HostFile): ImageDescription 
     backingFile: h.backingFile,
     backingFormat: h.backingFormat,
     dirty: (h.incompatible & Incompat.DIRTY) !== 0,
+    encrypted: h.cryptMethod !== 0,
     formatSpecific: { type: "qcow2", data },
     snapshots: snapshots.length ? snapshots : undefined,
   };

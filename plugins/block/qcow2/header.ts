@@ -54,6 +54,10 @@ export interface Qcow2Header {
   backingFile?: string;
   /** the backing format extension */
   backingFormat?: string;
+  /** where the LUKS header of an encrypted image is (the encryption extension) */
+  crypto?: { offset: number; length: number };
+  /** the external data file's name (the data file extension) */
+  dataFile?: string;
   /** extensions this code does not interpret, kept as they are */
   otherExtensions: { type: number; data: Uint8Array }[];
 }

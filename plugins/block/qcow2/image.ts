@@ -64,6 +64,8 @@ export class Qcow2Image implements BlockDriver {
   /** the COPIED flag of each L1 entry */
   l1Copied: boolean[];
   readonly refcounts: Refcounts;
+  /** the external data file the data clusters are in (read-only), if the image has one */
+  dataFile?: HostFile;
   readonly #l2Cache = new Map<number, Uint8Array>();
   #lastCompressed: { host: number; data: Uint8Array } | undefined;
   readonly #status = new Qcow2Status(this);
@@ -128,10 +130,13 @@ export class Qcow2Image implements BlockDriver {
     const l2Offset = this.l1[Math.floor(index / this.l2Entries)] ?? 0;
     if (!l2Offset) return { kind: "unallocated", host: 0, copied: false, compressedSize: 0 };
     const m = decodeEntry(this.l2Table(l2Offset), (index % this.l2Entries) * 8, this.clusterBits);
+    // in an external data file, offset 0 is a cluster like any other (as QEMU, when COPIED)
+    if (m.kind === "unallocated" && m.copied && this.dataFile) m.kind = "data";
     if (m.kind === "zero" && this.header.version === 2) {
       throw this.#bad(`zero cluster flag in a version 2 image (guest cluster ${index})`);
     }
-    if (m.kind === "data" && (m.host % this.clusterSize || m.host >= this.file.size)) {
+    const end = (this.dataFile ?? this.file).size;
+    if (m.kind === "data" && (m.host % this.clusterSize || m.host >= end)) {
       throw this.#bad(`data cluster offset 0x${m.host.toString(16)} invalid (past the end)`);
     }
     return m;
@@ -169,7 +174,7 @@ export class Qcow2Image implements BlockDriver {
       const m = this.lookup(index);
       if (m.kind === "data") n = this.#hostRun(index, m.host, pos + n, end) - pos;
       const dst = out.subarray(pos - offset, pos - offset + n);
-      if (m.kind === "data") this.file.readInto(m.host + inCluster, dst);
+      if (m.kind === "data") (this.dataFile ?? this.file).readInto(m.host + inCluster, dst);
       else if (m.kind === "compressed") {
         dst.set(this.#decompress(m).subarray(inCluster, inCluster + n));
       } else if (m.kind === "unallocated" && this.backing && pos < this.backing.size) {
@@ -550,6 +555,7 @@ export class Qcow2Image implements BlockDriver {
     if (this.writable) this.flush();
     this.#status.close();
     this.file.close();
+    this.dataFile?.close();
     this.backing?.close();
   }
 }

@@ -113,7 +113,7 @@ export function openHeader(head: Uint8Array, mode: HeaderOpenMode): Qcow2Header 
   readBackingName(h, head);
   // the block layer's limit on the disk size, checked after the open
   if (size - size % 512n > MAX_LENGTH) fail("Could not refresh total sector count: File too large");
-  refuseUnimplemented(h);
+  refuseUnimplemented(h, mode);
   exact(size, "the image size");
   exact(v.getBigUint64(40), "the L1 table offset");
   exact(v.getBigUint64(48), "the refcount table offset");
@@ -274,8 +274,14 @@ function readExtensions(
         fail("CRYPTO header extension only expected with LUKS encryption method");
       }
       crypto = true;
-    } else if (type === Ext.DATA_FILE) dataFile = true;
-    else if (type !== Ext.FEATURE_TABLE) h.otherExtensions.push({ type, data });
+      const e = new DataView(data.buffer, data.byteOffset, data.length);
+      if (data.length >= 16) {
+        h.crypto = { offset: Number(e.getBigUint64(0)), length: Number(e.getBigUint64(8)) };
+      }
+    } else if (type === Ext.DATA_FILE) {
+      dataFile = true;
+      h.dataFile = new TextDecoder().decode(data);
+    } else if (type !== Ext.FEATURE_TABLE) h.otherExtensions.push({ type, data });
   }
   if (mode.noIo) return crypto;
   if (h.incompatible & Incompat.DATA_FILE) {
@@ -295,18 +301,21 @@ function readBackingName(h: Qcow2Header, head: Uint8Array): void {
   h.backingFile = new TextDecoder().decode(nul < 0 ? bytes : bytes.subarray(0, nul)) || undefined;
 }
 
-/** What QEMU opens and Denemu does not implement. */
-function refuseUnimplemented(h: Qcow2Header): void {
-  if (h.cryptMethod) {
+/**
+ * What QEMU opens and Denemu does not implement: encryption where the data is read (`info`
+ * describes it), and writes to an external data file.
+ */
+function refuseUnimplemented(h: Qcow2Header, mode: HeaderOpenMode): void {
+  if (h.cryptMethod && !mode.noIo) {
     throw new EmuError(
       "encrypted qcow2 images are not supported",
       "decrypt it with qemu-img convert",
     );
   }
-  if (h.incompatible & Incompat.DATA_FILE) {
+  if (h.incompatible & Incompat.DATA_FILE && mode.writable) {
     throw new EmuError(
-      "qcow2 images with an external data file are not supported",
-      "convert it with qemu-img convert",
+      "qcow2 images with an external data file are read-only here",
+      "read it (info, map, compare, convert from it) or convert it with qemu-img convert",
     );
   }
   if (h.incompatible & Incompat.EXTL2) {

@@ -100,10 +100,13 @@ export class Qcow2Status {
    * clusters preallocated as metadata only map as zero.
    */
   #hostStatus(host: number, length: number): { zero: boolean; length: number } {
-    this.#holes ??= this.img.file.hasOverlay ? null : SparseMap.open(this.img.file.path) ?? null;
+    // QEMU does not ask an external data file for its holes
+    if (this.img.dataFile) return { zero: false, length };
+    const file = this.img.file;
+    this.#holes ??= file.hasOverlay ? null : SparseMap.open(file.path) ?? null;
     const run = this.#holes?.segment(host, host + length);
     // data that reaches the end of the file holds for the whole run, as QEMU rounds it up
-    if (!run || (run.data && run.end >= this.img.file.size)) return { zero: false, length };
+    if (!run || (run.data && run.end >= file.size)) return { zero: false, length };
     return { zero: !run.data, length: run.end - host };
   }
 }
