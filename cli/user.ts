@@ -76,6 +76,7 @@ Options:
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
+  -singlestep        one guest instruction per translated block (also -one-insn-per-tb)
   -net host|none     host: the guest's TCP and UDP sockets reach the host network, as far as
                      Deno's --allow-net permits; none (default): socket(AF_INET) fails EACCES
   -icount rr=record|replay,rrfile=FILE[,rrfiles=store]
@@ -125,6 +126,8 @@ export interface UserArgs {
   /** `-r`: the kernel release uname reports */
   unameRelease?: string;
   realtime: boolean;
+  /** `-singlestep`, `-one-insn-per-tb` */
+  oneInsnPerTb: boolean;
   /** `-net host`: sockets on the host network */
   net: "none" | "host";
   accel: Accel;
@@ -144,6 +147,8 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
   version: (r) => r.version = true,
   strace: (r) => r.strace = true,
   realtime: (r) => r.realtime = true,
+  singlestep: (r) => r.oneInsnPerTb = true,
+  "one-insn-per-tb": (r) => r.oneInsnPerTb = true,
   L: (r, v) => r.sysroot = v,
   root: (r, v) => r.root = v,
   0: (r, v) => r.argv0 = v,
@@ -235,6 +240,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
     log: new Set(),
     seed: 0n,
     realtime: false,
+    oneInsnPerTb: false,
     net: "none",
     accel: "jit",
   };
@@ -286,6 +292,7 @@ const QEMU_VARIABLES: [string, string][] = [
   ["QEMU_DFILTER", "dfilter"],
   ["QEMU_LOG_FILENAME", "D"],
   ["QEMU_STRACE", "strace"],
+  ["QEMU_SINGLESTEP", "singlestep"],
   ["QEMU_RAND_SEED", "seed"],
   ["QEMU_PLUGIN", "plugin"],
   ["QEMU_VERSION", "version"],
@@ -370,6 +377,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     stackSize: a.stackSize,
     unameRelease: a.unameRelease,
     realtime: a.realtime,
+    oneInsnPerTb: a.oneInsnPerTb,
     net: a.net,
     stdin: "inherit",
     stdout: "inherit",

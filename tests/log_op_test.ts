@@ -115,3 +115,30 @@ Deno.test("emu system -d in_asm,op_opt and -d all: the IR of each block after it
   assertEquals(all.code, 0, all.stderr);
   assert(/^OP:$/m.test(all.stderr) && /^Trace 0: /m.test(all.stderr), all.stderr.slice(0, 300));
 });
+
+Deno.test({
+  name: "-singlestep, -one-insn-per-tb and QEMU_SINGLESTEP: a block per instruction, as qemu's",
+  ignore: !QEMU,
+  async fn() {
+    const traces = (r: { stderr: string }) =>
+      r.stderr.split("\n").filter((l) => l.startsWith("Trace 0:")).length;
+    const qemu = traces(await run("qemu-riscv64", ["-singlestep", "-d", "exec,nochain", HELLO]));
+    const plain = traces(await emu(["user", "-d", "exec,nochain", HELLO]));
+    assert(qemu > 2 * plain, `${qemu} single steps, ${plain} blocks`);
+    for (const flag of ["-singlestep", "-one-insn-per-tb"]) {
+      for (const accel of ["jit", "interp"]) {
+        const ours = traces(
+          await emu(["user", flag, "-accel", accel, "-d", "exec,nochain", HELLO]),
+        );
+        // one instruction more: Denemu's set_robust_list succeeds, and glibc then stores a flag
+        assert(ours - qemu === 1, `${flag} ${accel}: ${ours} against qemu's ${qemu}`);
+      }
+    }
+    const env = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}mod.ts`, "user", "-d", "exec,nochain", HELLO],
+      clearEnv: true,
+      env: { QEMU_SINGLESTEP: "1" },
+    }).output();
+    assertEquals(traces({ stderr: new TextDecoder().decode(env.stderr) }), qemu + 1);
+  },
+});

@@ -181,6 +181,7 @@ export class LinuxProcess {
     this.mem = new GuestMemory();
     this.cpu = new CpuCore(target, this.mem);
     useAccel(this.cpu, opts.accel ?? "interp");
+    if (opts.oneInsnPerTb) this.cpu.tbs.maxInsns = 1;
     this.hooks = new Hooks(this.cpu, parent?.hooks);
     this.realtime = opts.realtime ?? false;
     this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());

@@ -42,6 +42,8 @@ export interface LinuxProcessOptions {
   maxMemory?: bigint;
   /** `-s`: the main thread's stack size in bytes (default 8 MiB; at least 128 KiB, as QEMU) */
   stackSize?: bigint;
+  /** `-singlestep` (`-one-insn-per-tb`): one guest instruction per TB, as QEMU's option */
+  oneInsnPerTb?: boolean;
   /** `-r`: the kernel release `uname` reports (default "6.1.0", whatever the host's) */
   unameRelease?: string;
   /** host time instead of virtual time */
