@@ -22,7 +22,7 @@ import { BlockCounts, type CoverageReport, lineCoverage } from "../core/cov/line
 import { BranchCounts } from "../core/cov/branches.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
 import type { LinuxProcess } from "../core/linux/process.ts";
-import { readSeeds } from "./fuzz.ts";
+import { readSeeds } from "./fuzz_seeds.ts";
 import { readOption } from "./options.ts";
 
 const USAGE = `usage: emu cov -i CORPUS -o REPORT [options] -- prog [args...]

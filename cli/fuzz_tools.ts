@@ -12,7 +12,8 @@
 import { EmuError } from "../core/errors.ts";
 import { cmin, type CminRuns, tmin } from "../core/fuzz/minimize.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
-import { memoryLimit, readSeeds } from "./fuzz.ts";
+import { memoryLimit } from "./fuzz.ts";
+import { readSeeds } from "./fuzz_seeds.ts";
 import { expandShortOptions, readOption } from "./options.ts";
 
 /** Default budget per run (afl-tmin's default timeout is 1 s; this is about as long). */
