@@ -17,6 +17,7 @@ const MOD = new URL("../mod.ts", import.meta.url).pathname;
 const SEED = Number(Deno.env.get("WORDS_SEED") ?? 1);
 const QEMU = installed("qemu-aarch64");
 const SIGILL = "4";
+const NOP = 0xd503201f;
 
 /** The groups drawn: fixed bits, the bits drawn at random, and how many words. */
 const GROUPS: [string, number, number, number][] = [
@@ -34,7 +35,10 @@ const GROUPS: [string, number, number, number][] = [
  * Words that Denemu got wrong: sttrb, ldtrsb (unprivileged), ldarb, stlr and stlxrh with Rs or
  * Rt2 not 31, ldpsw non-temporal and prfm pre-index (unallocated), ldp x0, x0, st4/ld4/ld3 of
  * one lane (ld3 ran as ld1), ldxp and stxp misaligned, smulh with Ra not 31, scalar ucvtf with
- * fraction bits.
+ * fraction bits; suqadd and usqadd (vector and scalar), ins with imm5 0 (an internal error),
+ * fcmp and fcmpe with zero and Rm not 0 (which qemu-aarch64 ignores), mrs of the ID registers
+ * of CRm 2 (AArch32's, which qemu-aarch64 traps) and 11 (not an ID register), ID_AA64DFR0_EL1
+ * and ID_AA64MMFR0_EL1 (their hidden fields read as the safe values).
  */
 const FOUND = [
   0x380208a9,
@@ -52,6 +56,17 @@ const FOUND = [
   0xc83c6f68,
   0x9b575bd1,
   0x7f5ae56a,
+  0x4e203820,
+  0x7ee03820,
+  0x6e603820,
+  0x7e203820,
+  0x6e003417,
+  0x1e232008,
+  0x1e222018,
+  0xd5380b34,
+  0xd53802b5,
+  0xd5380515,
+  0xd5380715,
 ];
 
 /** The words of seed `seed` (xorshift32), FOUND first. */
@@ -80,9 +95,11 @@ async function lines(cmd: string, args: string[]): Promise<{ lines: string[]; ok
 async function qemuLines(cpu: string, file: string, all: Uint32Array): Promise<string[]> {
   const out: string[] = [];
   while (out.length < all.length) {
-    await Deno.writeFile(file, new Uint8Array(all.slice(out.length).buffer));
+    // After an abort the words already run become nops, so that each word keeps its index (the
+    // guest's registers before a word are drawn from it).
+    await Deno.writeFile(file, new Uint8Array(all.map((w, i) => i < out.length ? NOP : w).buffer));
     const r = await lines("qemu-aarch64", ["-cpu", cpu, GUEST, file]);
-    out.push(...r.lines.filter((l) => l));
+    out.push(...r.lines.slice(out.length).filter((l) => l));
     if (!r.ok) out.push("abort");
   }
   return out;

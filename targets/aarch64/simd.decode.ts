@@ -118,6 +118,8 @@ export const MISC: [string, number, number, number][] = [
   ["sadalp", 0, 0b00110, BHS],
   ["uadalp", 1, 0b00110, BHS],
   ["cnt", 0, 0b00101, 1],
+  ["suqadd", 0, 0b00011, BHSD],
+  ["usqadd", 1, 0b00011, BHSD],
   ["sqabs", 0, 0b00111, BHSD],
   ["cmgt_z", 0, 0b01000, BHSD],
   ["cmge_z", 1, 0b01000, BHSD],
@@ -535,7 +537,7 @@ function scalarLines(): string[] {
       } ok=${ok} !trans=vint !asm=vssw:rd,vss:rn,vss:rm A64`,
     );
   }
-  for (const [name, u, opc, ok] of MISC.filter(([n]) => /^sq|^uq/.test(n))) {
+  for (const [name, u, opc, ok] of MISC.filter(([n]) => /^sq|^uq|^suq|^usq/.test(n))) {
     const asm = /xtu?n$/.test(name) ? "vss:rd,vssw:rn" : "vss:rd,vss:rn";
     out.push(
       `${name}_ss 01 ${u} 11110 size:2 10000 ${bin(opc, 5)} 10 ${TAIL} q=0 rm=0 scalar=1 op=${
