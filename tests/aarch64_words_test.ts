@@ -1,8 +1,9 @@
 // Random 32-bit words, each run as one A64 instruction by the guest tests/guests/src/a64/words.c
 // (a SIGILL, SIGSEGV, SIGBUS and SIGTRAP handler folds the registers into a hash), on Denemu and
 // on qemu-aarch64 in the same run: over the whole encoding space, in the crypto groups (AES,
-// SHA-1/SHA-256, the SHA-512/SHA-3/SM3/SM4 space, PMULL) and in the AdvSIMD structure loads and
-// stores. Each word runs once, so on the JIT's first tier (interp32); the reference interpreter
+// SHA-1/SHA-256, the SHA-512/SHA-3/SM3/SM4 space, PMULL), in the AdvSIMD structure loads and
+// stores, FP data processing and conversions (the guest varies FPCR's rounding mode, FZ and DN),
+// AdvSIMD by element. Each word runs once, so on the JIT's first tier (interp32); the reference interpreter
 // takes minutes on the guest's glibc and is left out. Denemu's CPU sits between qemu-aarch64's
 // cortex-a57 and max (it has LSE, RDM, RCpc but not SHA-512, SHA-3, SM3, SM4, SVE): a word
 // cortex-a57 runs must give its line, a word max rejects must be a SIGILL, and any other word
@@ -29,6 +30,9 @@ const GROUPS: [string, number, number, number][] = [
   ["PMULL", 0x0e20e000, 0x40df03ff, 500],
   ["AdvSIMD structure loads and stores", 0x0c000000, 0x41ffffff, 500],
   ["AdvSIMD scalar shifts and fixed-point conversions", 0x5f000400, 0x207ffbff, 500],
+  ["FP data processing, 2 and 3 sources", 0x1e000000, 0x01dfffff, 300],
+  ["FP and integer conversions", 0x1e200000, 0x80df03ff, 300],
+  ["AdvSIMD by element", 0x0f000000, 0x70fff7ff, 300],
 ];
 
 /**
@@ -38,7 +42,7 @@ const GROUPS: [string, number, number, number][] = [
  * fraction bits; suqadd and usqadd (vector and scalar), ins with imm5 0 (an internal error),
  * fcmp and fcmpe with zero and Rm not 0 (which qemu-aarch64 ignores), mrs of the ID registers
  * of CRm 2 (AArch32's, which qemu-aarch64 traps) and 11 (not an ID register), ID_AA64DFR0_EL1
- * and ID_AA64MMFR0_EL1 (their hidden fields read as the safe values).
+ * and ID_AA64MMFR0_EL1 (their hidden fields read as the safe values), msr fpcr keeping FZ16.
  */
 const FOUND = [
   0x380208a9,
@@ -67,6 +71,7 @@ const FOUND = [
   0xd53802b5,
   0xd5380515,
   0xd5380715,
+  0xd51b4400,
 ];
 
 /** The words of seed `seed` (xorshift32), FOUND first. */

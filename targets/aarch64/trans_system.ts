@@ -44,8 +44,11 @@ const CONSTANT_REGS = new Map<number, bigint>([
 
 /** Bytes `dc zva` zeroes. */
 const ZVA_BYTES = 64;
-/** The FPCR bits kept (AHP, DN, FZ, RMode, FZ16); FPSR: NZCV, QC and the cumulative flags. */
-const FPCR_MASK = 0x07c80000n, FPSR_MASK = 0xf800009fn;
+/**
+ * The FPCR bits kept (AHP, DN, FZ, RMode; not FZ16, without half-precision arithmetic, as a
+ * Cortex-A57); FPSR: NZCV, QC and the cumulative flags.
+ */
+const FPCR_MASK = 0x07c00000n, FPSR_MASK = 0xf800009fn;
 
 /** NZCV packed as the register reads (bits 31..28). */
 function readNzcv(ctx: A64Context): Temp {
