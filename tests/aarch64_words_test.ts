@@ -42,7 +42,8 @@ const GROUPS: [string, number, number, number][] = [
  * fraction bits; suqadd and usqadd (vector and scalar), ins with imm5 0 (an internal error),
  * fcmp and fcmpe with zero and Rm not 0 (which qemu-aarch64 ignores), mrs of the ID registers
  * of CRm 2 (AArch32's, which qemu-aarch64 traps) and 11 (not an ID register), ID_AA64DFR0_EL1
- * and ID_AA64MMFR0_EL1 (their hidden fields read as the safe values), msr fpcr keeping FZ16.
+ * and ID_AA64MMFR0_EL1 (their hidden fields read as the safe values), msr fpcr keeping FZ16,
+ * fcvtxn (vector and scalar).
  */
 const FOUND = [
   0x380208a9,
@@ -72,6 +73,8 @@ const FOUND = [
   0xd5380515,
   0xd5380715,
   0xd51b4400,
+  0x2e616afc,
+  0x7e616820,
 ];
 
 /** The words of seed `seed` (xorshift32), FOUND first. */

@@ -415,6 +415,12 @@ function fpLines(): string[] {
     `fcvtn 0 q:1 0 01110 0 type:1 10000 10110 10 ${TAIL} rm=0 op=${
       vfp("fcvtn")
     } !trans=vfp_convert !asm=q2,vfn:rd,vfw:rn A64`,
+    `fcvtxn 0 q:1 1 01110 0 1 10000 10110 10 ${TAIL} rm=0 type=1 op=${
+      vfp("fcvtxn")
+    } !trans=vfp_convert !asm=q2,vfn:rd,vfw:rn A64`,
+    `fcvtxn_s 01 1 11110 0 1 10000 10110 10 ${TAIL} q=0 rm=0 type=1 size=2 scalar=1 op=${
+      vfp("fcvtxn")
+    } !trans=vfp_convert !asm=vss:rd,vssw:rn A64`,
   );
   for (
     const [name, a, opc] of [
