@@ -43,7 +43,7 @@ const GROUPS: [string, number, number, number][] = [
  * fcmp and fcmpe with zero and Rm not 0 (which qemu-aarch64 ignores), mrs of the ID registers
  * of CRm 2 (AArch32's, which qemu-aarch64 traps) and 11 (not an ID register), ID_AA64DFR0_EL1
  * and ID_AA64MMFR0_EL1 (their hidden fields read as the safe values), msr fpcr keeping FZ16,
- * fcvtxn (vector and scalar), mrs of MDCCSR_EL0.
+ * fcvtxn (vector and scalar), mrs of MDCCSR_EL0 and PMUSERENR_EL0.
  */
 const FOUND = [
   0x380208a9,
@@ -76,6 +76,7 @@ const FOUND = [
   0x2e616afc,
   0x7e616820,
   0xd5330102,
+  0xd53b9e03,
 ];
 
 /** The words of seed `seed` (xorshift32), FOUND first. */

@@ -29,13 +29,15 @@ export const SysReg = {
   CTR_EL0: sysreg(3, 3, 0, 0, 1),
   DCZID_EL0: sysreg(3, 3, 0, 0, 7),
   MDCCSR_EL0: sysreg(2, 3, 0, 1, 0),
+  PMUSERENR_EL0: sysreg(3, 3, 9, 14, 0),
 } as const;
 
 /**
  * Constant system registers: CTR_EL0 as a Cortex-A57 has it,
  * DCZID_EL0 = 4 (`dc zva` zeroes 64 bytes, as QEMU's), the counter frequency
  * (the virtual counter counts one tick per retired instruction), MDCCSR_EL0 (the debug
- * communication channel's status, which qemu-aarch64 reads as zero: no channel).
+ * communication channel's status) and PMUSERENR_EL0 (the other performance monitor registers
+ * trap), zero as in qemu-aarch64.
  */
 const CONSTANT_REGS = new Map<number, bigint>([
   [SysReg.CTR_EL0, 0x8444c004n],
@@ -43,6 +45,7 @@ const CONSTANT_REGS = new Map<number, bigint>([
   [SysReg.TPIDRRO_EL0, 0n],
   [SysReg.CNTFRQ_EL0, 1000000000n],
   [SysReg.MDCCSR_EL0, 0n],
+  [SysReg.PMUSERENR_EL0, 0n],
 ]);
 
 /** Bytes `dc zva` zeroes. */
