@@ -389,9 +389,9 @@ frinta_s  000 11110 type:2 1 001100 10000 rn:5 rd:5 round=4 !trans=frint !asm=vf
 frintx_s  000 11110 type:2 1 001110 10000 rn:5 rd:5 round=6 !trans=frint !asm=vf:rd,vf:rn A64
 frinti_s  000 11110 type:2 1 001111 10000 rn:5 rd:5 round=5 !trans=frint !asm=vf:rd,vf:rn A64
 fcmp_s    000 11110 type:2 1 rm:5 00 1000 rn:5 00000 op=12 zero=0 !trans=fcmp !asm=vf:rn,vf:rm A64
-fcmp_z    000 11110 type:2 1 00000 00 1000 rn:5 01000 op=12 zero=1 rm=0 !trans=fcmp !asm=vf:rn,fzero:rn A64
+fcmp_z    000 11110 type:2 1 ..... 00 1000 rn:5 01000 op=12 zero=1 rm=0 !trans=fcmp !asm=vf:rn,fzero:rn A64
 fcmpe_s   000 11110 type:2 1 rm:5 00 1000 rn:5 10000 op=13 zero=0 !trans=fcmp !asm=vf:rn,vf:rm A64
-fcmpe_z   000 11110 type:2 1 00000 00 1000 rn:5 11000 op=13 zero=1 rm=0 !trans=fcmp !asm=vf:rn,fzero:rn A64
+fcmpe_z   000 11110 type:2 1 ..... 00 1000 rn:5 11000 op=13 zero=1 rm=0 !trans=fcmp !asm=vf:rn,fzero:rn A64
 fccmp     000 11110 type:2 1 rm:5 cond:4 01 rn:5 0 nzcv:4 op=12 !asm=vf:rn,vf:rm,h:nzcv,cond:cond A64
 fccmpe    000 11110 type:2 1 rm:5 cond:4 01 rn:5 1 nzcv:4 op=13 !trans=fccmp !asm=vf:rn,vf:rm,h:nzcv,cond:cond A64
 fcsel     000 11110 type:2 1 rm:5 cond:4 11 rn:5 rd:5 !asm=vf:rd,vf:rn,vf:rm,cond:cond A64

@@ -91,13 +91,16 @@ export const sysreg = (op0: number, op1: number, crn: number, crm: number, op2: 
 export const A64_MIDR = 0x411fd070n;
 
 /**
- * The ID registers of CRm 2 to 7 that read non-zero, with the fields Linux lets user mode see:
+ * The ID registers of CRm 4 to 7 that read non-zero, with the fields Linux lets user mode see:
  * ID_AA64PFR0_EL1 EL0 and EL1 AArch64 only (1), FP and AdvSIMD implemented without half
- * precision (0); ID_AA64ISAR0_EL1 AES 2 (with PMULL), SHA1 1, SHA2 1, CRC32 1, Atomic 2 (LSE),
+ * precision (0); ID_AA64DFR0_EL1 and ID_AA64MMFR0_EL1 the safe values of their hidden fields
+ * (DebugVer 6; TGran4 and TGran64 not implemented, 0xf); ID_AA64ISAR0_EL1 AES 2 (with PMULL), SHA1 1, SHA2 1, CRC32 1, Atomic 2 (LSE),
  * RDM 1; ID_AA64ISAR1_EL1 DPB 2 (DC CVAP, DC CVADP), LRCPC 1, SB 1.
  */
 const ID_REGS = new Map<number, bigint>([
   [sysreg(3, 0, 0, 4, 0), 0x11n],
+  [sysreg(3, 0, 0, 5, 0), 6n],
+  [sysreg(3, 0, 0, 7, 0), 0xff000000n],
   [sysreg(3, 0, 0, 6, 0), (1n << 28n) | (2n << 20n) | (1n << 16n) | 0x1120n],
   [sysreg(3, 0, 0, 6, 1), (1n << 36n) | (1n << 20n) | 2n],
 ]);
@@ -111,8 +114,9 @@ const CRM0_REGS = new Map<number, bigint>([
 
 /**
  * What `mrs` of the ID register `r` reads in user mode, as Linux emulates it, or null when the
- * read traps (SIGILL): the registers of op0 3, op1 0, CRn 0 with CRm 0 (three of them) or CRm 2
- * to 7 (every one, unallocated ones read as zero).
+ * read traps (SIGILL): the registers of op0 3, op1 0, CRn 0 with CRm 0 (three of them) or CRm 4
+ * to 7 (every one, unallocated ones read as zero). Linux also emulates CRm 2 and 3 (the AArch32
+ * ID registers); qemu-aarch64 traps them, and so does Denemu, as the peer it is checked against.
  *
  * @example
  * ```ts
@@ -124,7 +128,7 @@ export function idRegister(r: number): bigint | null {
   if (r >> 7 !== sysreg(3, 0, 0, 0, 0) >> 7) return null;
   const crm = (r >> 3) & 15;
   if (crm === 0) return CRM0_REGS.get(r) ?? null;
-  return crm >= 2 ? ID_REGS.get(r) ?? 0n : null;
+  return crm >= 4 && crm <= 7 ? ID_REGS.get(r) ?? 0n : null;
 }
 
 /**

@@ -118,6 +118,8 @@ export const MISC: [string, number, number, number][] = [
   ["sadalp", 0, 0b00110, BHS],
   ["uadalp", 1, 0b00110, BHS],
   ["cnt", 0, 0b00101, 1],
+  ["suqadd", 0, 0b00011, BHSD],
+  ["usqadd", 1, 0b00011, BHSD],
   ["sqabs", 0, 0b00111, BHSD],
   ["cmgt_z", 0, 0b01000, BHSD],
   ["cmge_z", 1, 0b01000, BHSD],
@@ -413,6 +415,12 @@ function fpLines(): string[] {
     `fcvtn 0 q:1 0 01110 0 type:1 10000 10110 10 ${TAIL} rm=0 op=${
       vfp("fcvtn")
     } !trans=vfp_convert !asm=q2,vfn:rd,vfw:rn A64`,
+    `fcvtxn 0 q:1 1 01110 0 1 10000 10110 10 ${TAIL} rm=0 type=1 op=${
+      vfp("fcvtxn")
+    } !trans=vfp_convert !asm=q2,vfn:rd,vfw:rn A64`,
+    `fcvtxn_s 01 1 11110 0 1 10000 10110 10 ${TAIL} q=0 rm=0 type=1 size=2 scalar=1 op=${
+      vfp("fcvtxn")
+    } !trans=vfp_convert !asm=vss:rd,vssw:rn A64`,
   );
   for (
     const [name, a, opc] of [
@@ -535,7 +543,7 @@ function scalarLines(): string[] {
       } ok=${ok} !trans=vint !asm=vssw:rd,vss:rn,vss:rm A64`,
     );
   }
-  for (const [name, u, opc, ok] of MISC.filter(([n]) => /^sq|^uq/.test(n))) {
+  for (const [name, u, opc, ok] of MISC.filter(([n]) => /^sq|^uq|^suq|^usq/.test(n))) {
     const asm = /xtu?n$/.test(name) ? "vss:rd,vssw:rn" : "vss:rd,vss:rn";
     out.push(
       `${name}_ss 01 ${u} 11110 size:2 10000 ${bin(opc, 5)} 10 ${TAIL} q=0 rm=0 scalar=1 op=${

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { CpuCore, FloatEnv, HelperDef } from "../../plugin_target.ts";
+import { type CpuCore, type FloatEnv, FloatFlag, type HelperDef } from "../../plugin_target.ts";
 import {
   arith,
   compare,
@@ -201,6 +201,19 @@ const OPS: Record<string, VfpDef> = {
         ? convert(F64, F32, x, l.env, l.dn)
         : convertHalf(F32, F16, x, l.env, l.dn, l.ahp),
   },
+  // fcvtxn: double to single rounded to odd (toward zero, then an inexact result's lowest bit
+  // set), so that a second rounding to a narrower format is exact.
+  fcvtxn: {
+    kind: "narrow",
+    round: FpRound.RZ,
+    fn: (x, _y, _a, l) => {
+      const before = l.env.flags;
+      l.env.flags = 0;
+      const r = convert(F64, F32, x, l.env, l.dn), inexact = l.env.flags & FloatFlag.NX;
+      l.env.flags |= before;
+      return inexact ? r | 1n : r;
+    },
+  },
 };
 
 /**
@@ -298,7 +311,7 @@ function vfp(cpu: CpuCore, op: number, d: number, n: number, m: number, info: nu
       oe = narrower.bits / 8;
       out = [
         ...(q ? lanes(cpu, d, oe).slice(0, 8 / oe) : []),
-        ...lanes(cpu, n, e).map((x) => pair(x, 0n)),
+        ...lanes(cpu, n, e).slice(0, scalar ? 1 : undefined).map((x) => pair(x, 0n)),
       ];
   }
   setLanes(cpu, d, oe, out);

@@ -189,6 +189,9 @@ const OPS: Record<string, VintDef> = {
   neg: s("same", (x) => -x),
   sqabs: s("same", (x, _y, e, _a, q) => satS(sx(x, e) < 0n ? -sx(x, e) : sx(x, e), e, q)),
   sqneg: s("same", (x, _y, e, _a, q) => satS(-sx(x, e), e, q)),
+  // Vd accumulates Vn of the other signedness, saturated to Vd's.
+  suqadd: s("same", (x, _y, e, a, q) => satS(sx(a, e) + x, e, q)),
+  usqadd: s("same", (x, _y, e, a, q) => satU(a + sx(x, e), e, q)),
   cls: s("same", (x, _y, e) => countLeading(x ^ (sx(x, e) < 0n ? ones(e) : 0n), e) - 1n),
   clz: s("same", (x, _y, e) => countLeading(x, e)),
   rbit: s("same", (x) => {

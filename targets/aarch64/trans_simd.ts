@@ -113,7 +113,7 @@ export function expandImm(op: number, cmode: number, imm8: number): bigint {
 /** The element of `imm5` (dup, umov, ins): its size (log2 bytes), the half it is in, its shift. */
 function element(imm5: number): { size: number; high: boolean; shift: number } | null {
   const size = 31 - Math.clz32(imm5 & -imm5);
-  if (size > 3) return null;
+  if (size < 0 || size > 3) return null; // imm5 = 0 or x0000: unallocated
   const offset = (imm5 >> (size + 1)) << size;
   return { size, high: offset >= 8, shift: 8 * (offset & 7) };
 }

@@ -100,7 +100,7 @@ export const SIMD_LANES_TRANS: TransTable = {
     return true;
   },
   vfp_convert(ctx, a) {
-    call(ctx, A64_HELPER.VFP, a.op, a, 0, vfpInfo({ double: a.type, q: a.q }));
+    call(ctx, A64_HELPER.VFP, a.op, a, 0, vfpInfo({ double: a.type, q: a.q, scalar: a.scalar }));
     return true;
   },
   vfp_fixed(ctx, a) {

@@ -28,24 +28,33 @@ export const SysReg = {
   CNTVCT_EL0: sysreg(3, 3, 14, 0, 2),
   CTR_EL0: sysreg(3, 3, 0, 0, 1),
   DCZID_EL0: sysreg(3, 3, 0, 0, 7),
+  MDCCSR_EL0: sysreg(2, 3, 0, 1, 0),
+  PMUSERENR_EL0: sysreg(3, 3, 9, 14, 0),
 } as const;
 
 /**
  * Constant system registers: CTR_EL0 as a Cortex-A57 has it,
  * DCZID_EL0 = 4 (`dc zva` zeroes 64 bytes, as QEMU's), the counter frequency
- * (the virtual counter counts one tick per retired instruction).
+ * (the virtual counter counts one tick per retired instruction), MDCCSR_EL0 (the debug
+ * communication channel's status) and PMUSERENR_EL0 (the other performance monitor registers
+ * trap), zero as in qemu-aarch64.
  */
 const CONSTANT_REGS = new Map<number, bigint>([
   [SysReg.CTR_EL0, 0x8444c004n],
   [SysReg.DCZID_EL0, 4n],
   [SysReg.TPIDRRO_EL0, 0n],
   [SysReg.CNTFRQ_EL0, 1000000000n],
+  [SysReg.MDCCSR_EL0, 0n],
+  [SysReg.PMUSERENR_EL0, 0n],
 ]);
 
 /** Bytes `dc zva` zeroes. */
 const ZVA_BYTES = 64;
-/** The FPCR bits kept (AHP, DN, FZ, RMode, FZ16); FPSR: NZCV, QC and the cumulative flags. */
-const FPCR_MASK = 0x07c80000n, FPSR_MASK = 0xf800009fn;
+/**
+ * The FPCR bits kept (AHP, DN, FZ, RMode; not FZ16, without half-precision arithmetic, as a
+ * Cortex-A57); FPSR: NZCV, QC and the cumulative flags.
+ */
+const FPCR_MASK = 0x07c00000n, FPSR_MASK = 0xf800009fn;
 
 /** NZCV packed as the register reads (bits 31..28). */
 function readNzcv(ctx: A64Context): Temp {

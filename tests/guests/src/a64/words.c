@@ -3,7 +3,9 @@
 // through to the brk after it; SIGILL: undefined) and HASH folds the registers the handler saw
 // (x0-x30, sp, pc from the code page, NZCV, V0-V31, FPSR, FPCR). Before each word the registers
 // are reset from the word's index: the general ones point into a scratch area (loads and stores
-// stay in it), x30 at the brk after the word, V0-V31 hold varied patterns, NZCV and FPCR are clear.
+// stay in it), x30 at the brk after the word, V0-V31 hold varied patterns, NZCV and FPSR are
+// clear, and FPCR's rounding mode, FZ and DN are the index's low four bits; where bit 4 is set,
+// some vector registers hold single and double denormals, infinities and NaNs.
 // tests/aarch64_words_test.ts runs it on Denemu and qemu-aarch64 and compares the lines.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #define _GNU_SOURCE
@@ -25,10 +27,10 @@
 #define BRK 0xd4200000u /* brk #0 */
 #define ADD_X30_8 0x910023deu /* add x30, x30, #8: the return address is a brk, not the word */
 
-/** What enter() loads: q0-q31, x0-x30, sp. */
+/** What enter() loads: q0-q31, x0-x30, sp, FPCR. */
 struct state {
   __uint128_t v[32];
-  uint64_t x[31], sp;
+  uint64_t x[31], sp, fpcr;
 };
 
 static struct state start;
@@ -42,7 +44,6 @@ __asm__(".global enter\n"
         "enter:\n"
         "  clrex\n" // no exclusive monitor left by an earlier word
         "  msr nzcv, xzr\n"
-        "  msr fpcr, xzr\n"
         "  msr fpsr, xzr\n"
         "  ldp q0, q1, [x0, #0]\n  ldp q2, q3, [x0, #32]\n  ldp q4, q5, [x0, #64]\n"
         "  ldp q6, q7, [x0, #96]\n  ldp q8, q9, [x0, #128]\n  ldp q10, q11, [x0, #160]\n"
@@ -52,6 +53,7 @@ __asm__(".global enter\n"
         "  ldp q30, q31, [x0, #480]\n"
         "  add x1, x0, #512\n"
         "  ldr x2, [x1, #248]\n  mov sp, x2\n"
+        "  ldr x2, [x1, #256]\n  msr fpcr, x2\n"
         "  ldp x2, x3, [x1, #16]\n  ldp x4, x5, [x1, #32]\n  ldp x6, x7, [x1, #48]\n"
         "  ldp x8, x9, [x1, #64]\n  ldp x10, x11, [x1, #80]\n  ldp x12, x13, [x1, #96]\n"
         "  ldp x14, x15, [x1, #112]\n  ldp x16, x17, [x1, #128]\n  ldp x18, x19, [x1, #144]\n"
@@ -98,11 +100,14 @@ static void reset(uint64_t n) {
     uint64_t lo, hi;
     r ^= r << 13, r ^= r >> 7, r ^= r << 17, lo = r;
     r ^= r << 13, r ^= r >> 7, r ^= r << 17, hi = r;
+    if (n & 16 && i % 4 == 1) lo &= 0x800fffff807fffffULL, hi &= 0x000fffff807fffffULL; // denormal
+    if (n & 16 && i % 4 == 2) lo |= 0x7ff000007f800000ULL, hi |= 0x7f8000007f800000ULL; // inf, NaN
     start.v[i] = ((__uint128_t)hi << 64) | lo;
   }
   for (int i = 0; i < 30; i++) start.x[i] = (uint64_t)SCRATCH + SCRATCH_SIZE / 2 + 8 * i;
   start.x[30] = (uint64_t)CODE;
   start.sp = (uint64_t)SCRATCH + SCRATCH_SIZE / 2 - 256;
+  start.fpcr = (n & 15) << 22; // RMode (bits 22-23), FZ (24), DN (25)
   memset(SCRATCH, 0x5a, SCRATCH_SIZE);
 }
 
