@@ -13,7 +13,7 @@
  * @module
  */
 
-import { createMachine } from "../mod.ts";
+import { createMachine, type SystemOptions } from "../mod.ts";
 import { machineDriver } from "../core/machine/machine.ts";
 import { timed } from "./bench_real.ts";
 
@@ -26,6 +26,29 @@ export const LINUX_DEVICES = ["virtio-rng-pci"];
  * ",snapshot=on"): QEMU's default `if=virtio`, a virtio-blk-pci.
  */
 export const linuxDrive = (file: string, extra = "") => `file=${file},format=raw,if=virtio${extra}`;
+/**
+ * `createMachine`'s `system` options that boot the test kernel (OpenSBI, `tests/linux`'s Image
+ * and initramfs, a serial console) with `drive` as its disk; `more` adds or replaces options.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await createMachine({ system: linuxSystem(linuxDrive("disk.ext2"), { smp: 2 }) });
+ * ```
+ */
+export function linuxSystem(
+  drive: string,
+  more: Partial<SystemOptions["system"]> = {},
+): SystemOptions["system"] {
+  return {
+    bios: FW,
+    kernel: `${DIR}Image`,
+    initrd: `${DIR}initramfs.cpio.gz`,
+    append: "console=ttyS0",
+    drives: [drive],
+    devices: LINUX_DEVICES,
+    ...more,
+  };
+}
 /**
  * What QEMU needs besides the same command line to build the same board:
  * its virtio-pci functions are transitional by default, Denemu's modern only.
@@ -111,16 +134,7 @@ export async function benchLinux(
   }
   const disk = `${DIR}disk.ext2`;
   const t0 = performance.now();
-  const m = await createMachine({
-    system: {
-      bios: FW,
-      kernel: `${DIR}Image`,
-      initrd: `${DIR}initramfs.cpio.gz`,
-      append: "console=ttyS0",
-      drives: [linuxDrive(disk, ",snapshot=on")],
-      devices: LINUX_DEVICES,
-    },
-  });
+  const m = await createMachine({ system: linuxSystem(linuxDrive(disk, ",snapshot=on")) });
   await m.runToExit();
   const ours = (performance.now() - t0) / 1000;
   const tbs = machineDriver(m).cpu.tbs;

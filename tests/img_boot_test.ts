@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 import { FW_JUMP, qemuUBoot, qemuUBootArgs, UBOOT } from "../scripts/record_uboot_qemu.ts";
-import { LINUX_DEVICES } from "../scripts/bench_linux.ts";
+import { linuxSystem } from "../scripts/bench_linux.ts";
 import { which } from "../scripts/build_guests.ts";
 import { QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
 import { ubootCommands } from "./util/serial.ts";
@@ -73,14 +73,7 @@ Deno.test({
   async fn() {
     const disk = await imageDisk();
     const m = await createMachine({
-      system: {
-        bios: FW_JUMP,
-        kernel: `${DIR}Image`,
-        initrd: `${DIR}initramfs.cpio.gz`,
-        append: "console=ttyS0",
-        drives: [`file=${disk},format=qcow2,if=virtio`],
-        devices: LINUX_DEVICES,
-      },
+      system: linuxSystem(`file=${disk},format=qcow2,if=virtio`),
     });
     const events = [];
     for await (const ev of m.run()) events.push(ev);

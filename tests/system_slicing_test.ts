@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { createMachine } from "../mod.ts";
 import { FW_JUMP } from "../scripts/record_uboot_qemu.ts";
-import { LINUX_DEVICES, linuxDrive } from "../scripts/bench_linux.ts";
+import { linuxDrive, linuxSystem } from "../scripts/bench_linux.ts";
 
 const DIR = new URL("./linux/", import.meta.url).pathname;
 const hasFirmware = await Deno.stat(FW_JUMP).then(() => true, () => false);
@@ -18,14 +18,7 @@ if (!hasFirmware) console.log(`system_slicing_test: skipped, no OpenSBI at ${FW_
 /** Boots the test kernel to poweroff in slices of `slice` instructions: its count and console. */
 async function bootSliced(slice: number): Promise<{ icount: number; console: string }> {
   const m = await createMachine({
-    system: {
-      bios: FW_JUMP,
-      kernel: `${DIR}Image`,
-      initrd: `${DIR}initramfs.cpio.gz`,
-      append: "console=ttyS0",
-      drives: [linuxDrive(`${DIR}disk.ext2`, ",snapshot=on")],
-      devices: LINUX_DEVICES,
-    },
+    system: linuxSystem(linuxDrive(`${DIR}disk.ext2`, ",snapshot=on")),
   });
   try {
     for (;;) {

@@ -20,7 +20,7 @@ import { parseSystemArgs } from "../cli/system.ts";
 import { BAREMETAL_PROGRAMS, programCpu, programImage } from "../scripts/build_baremetal.ts";
 import { FW_JUMP } from "../scripts/record_uboot_qemu.ts";
 import { which } from "../scripts/build_guests.ts";
-import { LINUX_DEVICES, linuxDrive, qemuLinuxArgs } from "../scripts/bench_linux.ts";
+import { linuxDrive, linuxSystem, qemuLinuxArgs } from "../scripts/bench_linux.ts";
 
 const hasQemu = (await which("qemu-system-riscv64")) !== null;
 const hasFirmware = await Deno.stat(FW_JUMP).then(() => true, () => false);
@@ -195,17 +195,8 @@ Deno.test({
   fn: async () => {
     const disk = await Deno.makeTempFile({ suffix: ".ext2" });
     await Deno.copyFile(new URL("./linux/disk.ext2", import.meta.url).pathname, disk);
-    const dir = new URL("./linux/", import.meta.url).pathname;
     const m = await createMachine({
-      system: {
-        bios: FW_JUMP,
-        kernel: `${dir}Image`,
-        initrd: `${dir}initramfs.cpio.gz`,
-        append: "console=ttyS0",
-        drives: [linuxDrive(disk, ",snapshot=on")],
-        devices: LINUX_DEVICES,
-        smp: 4,
-      },
+      system: linuxSystem(linuxDrive(disk, ",snapshot=on"), { smp: 4 }),
     });
     const events = [];
     for await (const ev of m.run()) events.push(ev);
