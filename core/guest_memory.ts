@@ -381,6 +381,13 @@ export class GuestMemory {
     return found < 0 ? -1n : BigInt(found) << PAGE_SHIFT;
   }
 
+  /** The highest page-aligned address where `length` bytes are free, ending at or below `limit`, or -1n. */
+  findFreeBelow(length: bigint, limit: bigint): bigint {
+    const count = Number((length + PAGE_MASK) >> PAGE_SHIFT);
+    const found = this.#mapped.lastFree(count, Number(limit >> PAGE_SHIFT));
+    return found < 0 ? -1n : BigInt(found) << PAGE_SHIFT;
+  }
+
   /** Marks page `pn` as holding translated code. */
   markCode(pn: number): void {
     const p = this.pages.get(pn);

@@ -69,6 +69,17 @@ export class PageRanges {
     }
     return limit - pn >= count ? pn : -1;
   }
+
+  /** The highest `pn` with `[pn, pn+count)` free and ending at or below `limit`, or -1. */
+  lastFree(count: number, limit: number): number {
+    let end = limit;
+    for (let i = lowerBound(this.#starts, limit) - 1; i >= -1; i--) {
+      const lo = i < 0 ? 0 : this.#ends[i];
+      if (end - lo >= count) return end - count;
+      if (i >= 0) end = Math.min(end, this.#starts[i]);
+    }
+    return -1;
+  }
 }
 
 /** The first index of sorted `a` whose value is `>= v`. */

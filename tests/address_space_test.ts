@@ -1,6 +1,7 @@
 // The user-mode address space refuses what Linux refuses: mappings above the task size; two
 // pages on one frame (two MAP_SHARED mappings of one file page); an mremap over shared and private
-// pages (a host TypeError before its guard).
+// pages (a host TypeError before its guard). It places memory as qemu-user 7.2 (what the host
+// kernel does for QEMU moves with the host's ASLR: tests/mmap_layout_peer_test.ts cannot check it).
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { GuestMemory, Perm } from "../core/guest_memory.ts";
@@ -68,4 +69,37 @@ Deno.test("mremap of a range spanning a MAP_SHARED page and a private one moves 
   assert.equal(as.mem.load(0x30008n, 4, false), 7n, "the moved shared page still shares");
   as.mem.store(to + 4096n, 4, 9n);
   assert.equal(as.mem.load(to + 4096n, 4, false), 9n);
+});
+
+Deno.test("mmap places as qemu-user 7.2: after the last mapping, a used hint or next start top-down", () => {
+  const top = 1n << 47n, base = 0x4000000000n, rw = Perm.R | Perm.W, anon = 0x22;
+  const as = new AddressSpace(new GuestMemory(), base, top);
+  const a = as.mmap(0n, 8192n, rw, anon), b = as.mmap(0n, 8192n, rw, anon);
+  assert.deepEqual([a, b], [base, base + 8192n]);
+  as.munmap(a, 8192n);
+  assert.equal(as.mmap(0n, 4096n, rw, anon), base + 16384n, "the hole is not reused");
+  assert.equal(as.mmap(a + 4096n, 4096n, rw, anon), a + 4096n, "a free hint is taken");
+  // a hint on used pages: where the host kernel would put it (top-down), the next start stays
+  assert.equal(as.mmap(b, 4096n, rw, anon), top - 4096n);
+  as.mmap(base + 20480n, 4096n, rw, anon | MAP.FIXED); // on the next start
+  assert.equal(as.mmap(0n, 8192n, rw, anon), top - 12288n, "under the last top-down one");
+  assert.equal(as.mmap(0n, 4096n, rw, anon), top - 16384n, "the next start followed it");
+});
+
+Deno.test("mremap with MREMAP_MAYMOVE moves, even to shrink, as qemu-user 7.2; brk keeps its pages", () => {
+  const base = 0x4000000000n, rw = Perm.R | Perm.W;
+  const as = new AddressSpace(new GuestMemory(), base, 1n << 47n);
+  const a = as.mmap(0n, 16384n, rw, 0x22);
+  as.mem.store(a, 4, 7n);
+  const b = as.mremap(a, 16384n, 8192n, 1, 0n);
+  assert.deepEqual([b, as.mem.load(b, 4, false), as.isFree(a, 16384n)], [a + 16384n, 7n, true]);
+  assert.equal(as.mremap(b, 8192n, 4096n, 0, 0n), b, "without MAYMOVE it shrinks in place");
+  as.startLayout(0x10000n, base);
+  assert.equal(as.setBrk(0x13000n), 0x13000n);
+  as.mem.store(0x12000n, 4, 9n);
+  assert.equal(as.setBrk(0x11000n), 0x11000n);
+  assert.ok(as.mem.isMapped(0x11000n, 0x2000n), "a lower break keeps its pages");
+  assert.equal(as.setBrk(0x12004n), 0x12004n);
+  assert.equal(as.mem.load(0x12000n, 4, false), 0n, "the bytes it takes back read as zeros");
+  assert.equal(as.setBrk(0xf000n), 0x12004n, "never under its start");
 });

@@ -50,9 +50,7 @@ export function copyForFork(
     const frame = to.pages.get(pn)!.frame;
     to.host.u8.set(from.host.u8.subarray(page.frame, page.frame + Number(PAGE)), frame);
   }
-  child.as.brkStart = parent.as.brkStart;
-  child.as.brk = parent.as.brk;
-  child.as.mmapBase = parent.as.mmapBase;
+  child.as.layout = parent.as.layout;
   child.as.stack = parent.as.stack;
   child.as.inherit(parent.as);
   const size = parent.cpu.target.state.size;

@@ -177,12 +177,11 @@ export function imageSpan(elf: ElfFile): { lo: bigint; size: bigint } {
 export function loadAnywhere(
   as: AddressSpace,
   elf: ElfFile,
-  from: bigint,
   file: ImageFile | null = null,
 ): LoadedImage {
   if (elf.type !== ET_DYN) return loadImage(as, elf, 0n, file);
   const { lo, size } = imageSpan(elf);
-  return loadImage(as, elf, as.findFree(size, pageUp(from)) - lo, file);
+  return loadImage(as, elf, as.findVma(size) - lo, file);
 }
 
 /** Everything the initial stack holds. */
@@ -278,9 +277,9 @@ export function stackSize(requested: bigint | undefined, memoryLimit: bigint): b
  * Maps the stack (`as.stackSize`, 8 MiB unless `-s` says, plus a PROT_NONE guard page) at the
  * first free place from `from`, executable when `exec` (the program's PT_GNU_STACK asks).
  */
-export function mapStack(as: AddressSpace, from: bigint, exec = false): bigint {
+export function mapStack(as: AddressSpace, exec = false): bigint {
   const size = as.stackSize;
-  const base = as.findFree(size + PAGE, from);
+  const base = as.findVma(size + PAGE);
   as.mapPages(base, PAGE, 0);
   as.mapPages(base + PAGE, size, Perm.R | Perm.W | (exec ? Perm.X : 0));
   as.stack = { lo: base + PAGE, hi: base + PAGE + size };
@@ -297,8 +296,8 @@ export function wantsExecStack(elf: ElfFile): boolean {
 }
 
 /** Maps one read+execute page holding `code`; returns its address. */
-export function mapTrampoline(as: AddressSpace, code: Uint8Array, from: bigint): bigint {
-  const at = as.findFree(PAGE, from);
+export function mapTrampoline(as: AddressSpace, code: Uint8Array): bigint {
+  const at = as.findVma(PAGE);
   as.mapPages(at, PAGE, Perm.R | Perm.X);
   as.mem.writeBytes(at, code, true);
   return at;

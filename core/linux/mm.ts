@@ -62,6 +62,21 @@ export const DEFAULT_MEMORY_LIMIT = 2n << 30n;
  */
 export const MAX_MEMORY_LIMIT = 3n << 30n;
 
+/** The lowest address a hint may give (Linux's vm.mmap_min_addr, 64 KiB). */
+const MMAP_MIN_ADDR = 0x10000n;
+
+/** The program break and where mmap places memory: what fork and snapshots carry over. */
+export interface BreakLayout {
+  /** the initial break, the lowest a brk may set */
+  readonly start: bigint;
+  readonly brk: bigint;
+  /** the end of the pages the break has mapped (QEMU's brk_page: a lower break keeps them) */
+  readonly top: bigint;
+  readonly mmapBase: bigint;
+  /** where the next mapping without a hint goes (QEMU's mmap_next_start) */
+  readonly mmapNext: bigint;
+}
+
 /**
  * Address-space bookkeeping for one process.
  *
@@ -77,6 +92,10 @@ export const MAX_MEMORY_LIMIT = 3n << 30n;
 export class AddressSpace {
   brkStart = 0n;
   brk = 0n;
+  /** the end of the pages the break has mapped; a lower break keeps them, as qemu-user 7.2 */
+  brkTop = 0n;
+  /** where the next mapping without a hint goes (QEMU's mmap_next_start) */
+  mmapNext: bigint;
   /** the main thread's stack `[lo, hi)` (named `[stack]` in /proc/self/maps) */
   stack = { lo: 0n, hi: 0n };
   /** the size of the stack each image gets (`-s`; QEMU's default, 8 MiB), kept across execve */
@@ -94,7 +113,28 @@ export class AddressSpace {
     /** end of the usable address space */
     readonly limit: bigint,
     readonly memoryLimit = DEFAULT_MEMORY_LIMIT,
-  ) {}
+  ) {
+    this.mmapNext = mmapBase;
+  }
+
+  /** The break and the mmap search's state. */
+  get layout(): BreakLayout {
+    const { brkStart: start, brk, brkTop: top, mmapBase, mmapNext } = this;
+    return { start, brk, top, mmapBase, mmapNext };
+  }
+
+  set layout(l: BreakLayout) {
+    this.brkStart = l.start;
+    this.brk = l.brk;
+    this.brkTop = l.top;
+    this.mmapBase = l.mmapBase;
+    this.mmapNext = l.mmapNext;
+  }
+
+  /** Puts the initial break at `at` (page-aligned) and mappings from `mmapBase` on (a program's load). */
+  startLayout(at: bigint, mmapBase: bigint): void {
+    this.layout = { start: at, brk: at, top: at, mmapBase, mmapNext: mmapBase };
+  }
 
   /** Bytes currently mapped. */
   get mappedBytes(): bigint {
@@ -258,9 +298,8 @@ export class AddressSpace {
     this.releaseShared();
     for (const pn of [...this.mem.pages.keys()]) this.mem.unmap(BigInt(pn) * PAGE, PAGE);
     this.sources.clear();
-    this.brkStart = this.brk = 0n;
+    this.startLayout(0n, mmapBase);
     this.stack = { lo: 0n, hi: 0n };
-    this.mmapBase = mmapBase;
   }
 
   /** Whether no page of `[addr, addr+len)` is mapped. */
@@ -270,11 +309,23 @@ export class AddressSpace {
     return true;
   }
 
-  /** Finds a free range of `len` bytes at or above `from` (default: the mmap base). */
-  findFree(len: bigint, from = this.mmapBase): bigint {
-    const a = this.mem.findFree(len, from, this.limit);
-    if (a < 0n) throw new SysError(E.ENOMEM);
-    return a;
+  /**
+   * Where a mapping of `len` bytes that is not MAP_FIXED goes, as qemu-user 7.2's
+   * mmap_find_vma places it: at `hint` (page-aligned down, 64 KiB at least), or
+   * with none where the last such mapping ended (so ranges freed below are not
+   * reused), when that range is free. Else the host kernel places it, top-down
+   * below its mmap base, which moves from run to run with the host's ASLR: here
+   * the highest free range, so that runs repeat. A mapping placed from the
+   * next-start address moves that on to its end.
+   */
+  findVma(len: bigint, hint = 0n): bigint {
+    let start = this.mmapNext;
+    if (hint) start = pageDown(hint) < MMAP_MIN_ADDR ? MMAP_MIN_ADDR : pageDown(hint);
+    const fits = start + len <= this.limit && this.isFree(start, len);
+    const at = fits ? start : this.mem.findFreeBelow(len, this.limit);
+    if (at < 0n) throw new SysError(E.ENOMEM);
+    if (start === this.mmapNext && at >= this.mmapBase) this.mmapNext = at + len;
+    return at;
   }
 
   /**
@@ -301,12 +352,8 @@ export class AddressSpace {
         throw new SysError(E.EEXIST);
       }
       at = addr;
-    } else if (
-      addr && !(addr & (PAGE - 1n)) && addr + len <= this.limit && this.isFree(addr, len)
-    ) {
-      at = addr;
     } else {
-      at = this.findFree(len);
+      at = this.findVma(len, addr);
     }
     this.mapPages(at, len, prot & 7);
     this.setSource(at, len, source);
@@ -361,6 +408,9 @@ export class AddressSpace {
       if (newAddr + nl > this.limit) throw new SysError(E.EINVAL);
       this.#unmap(newAddr, nl);
       to = this.#move(old, ol, nl, newAddr, perms, shared);
+    } else if (flags & 1) {
+      // qemu-user 7.2 moves a MREMAP_MAYMOVE mapping always, to where mmap would put it
+      to = this.#move(old, ol, nl, this.findVma(nl), perms, shared);
     } else if (nl <= ol) {
       if (nl < ol) this.#unmap(old + nl, ol - nl);
       return old;
@@ -369,8 +419,7 @@ export class AddressSpace {
       this.#extendShared(shared, ol, old + ol, nl - ol);
       to = old;
     } else {
-      if (!(flags & 1)) throw new SysError(E.ENOMEM);
-      to = this.#move(old, ol, nl, this.findFree(nl), perms, shared);
+      throw new SysError(E.ENOMEM);
     }
     if (shared?.region) this.aliasShared(to, nl, shared.region);
     return to;
@@ -419,10 +468,14 @@ export class AddressSpace {
     }
   }
 
-  /** brk: moves the program break; returns the new (or unchanged) break. */
+  /**
+   * brk: moves the program break; returns the new (or unchanged) break. As
+   * qemu-user 7.2, a lower break keeps its pages mapped, and the bytes a
+   * higher one takes back read as zeros.
+   */
   setBrk(want: bigint): bigint {
     if (want < this.brkStart) return this.brk;
-    const oldTop = pageUp(this.brk), newTop = pageUp(want);
+    const oldTop = this.brkTop, newTop = pageUp(want);
     if (newTop > oldTop) {
       if (newTop > this.limit || !this.isFree(oldTop, newTop - oldTop)) return this.brk;
       try {
@@ -430,10 +483,20 @@ export class AddressSpace {
       } catch {
         return this.brk;
       }
-    } else if (newTop < oldTop) {
-      this.#unmap(newTop, oldTop - newTop);
+      this.brkTop = newTop;
     }
+    if (want > this.brk) this.#zero(this.brk, want < oldTop ? want : oldTop);
     this.brk = want;
     return want;
+  }
+
+  /** Zeros the mapped bytes of `[from, to)`. */
+  #zero(from: bigint, to: bigint): void {
+    for (let a = from; a < to; a = pageDown(a) + PAGE) {
+      const end = pageDown(a) + PAGE < to ? pageDown(a) + PAGE : to;
+      if (this.mem.pages.has(pageNumber(a))) {
+        this.mem.writeBytes(a, new Uint8Array(Number(end - a)), true);
+      }
+    }
   }
 }

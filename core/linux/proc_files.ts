@@ -202,7 +202,7 @@ function sourceOf(p: LinuxProcess, pn: number): MapsSource {
   let name = "";
   if (a >= as.stack.lo && a < as.stack.hi) name = "[stack]";
   else if (a === p.trampoline) name = "[vdso]";
-  else if (as.brk > as.brkStart && a >= as.brkStart - (as.brkStart % PAGE) && a < as.brk) {
+  else if (as.brkTop > as.brkStart && a >= as.brkStart && a < as.brkTop) {
     name = "[heap]";
   }
   return { name, dev: 0n, ino: 0n, offset: 0n, shared: false };

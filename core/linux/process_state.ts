@@ -24,6 +24,7 @@ import type { PortableSnapshot } from "../snapshot/file.ts";
 import { describeFds, materializeProcess, portableProcess } from "./process_file.ts";
 import type { LinuxProcess, ProcessEvent } from "./process.ts";
 import type { PendingSignal, SigAction } from "./signals.ts";
+import type { BreakLayout } from "./mm.ts";
 import type { PosixTimer } from "./posix_timers.ts";
 
 /**
@@ -50,7 +51,7 @@ export interface ProcessSnapshot {
   /** the page table and frame contents */
   readonly memory: PageTableSnapshot;
   /** the program break and where mmap searches start */
-  readonly brk: { readonly start: bigint; readonly brk: bigint; readonly mmapBase: bigint };
+  readonly brk: BreakLayout;
   /** puts the descriptor table and its files' offsets back */
   readonly restoreFds: () => void;
   /** dispositions, mask, pending signals, alternate stack */
@@ -122,7 +123,7 @@ export function captureProcess(p: LinuxProcess, run: ProcessRunState): ProcessSn
 export function osState(p: LinuxProcess): Pick<ProcessSnapshot, OsStateField> {
   const sig = p.signals;
   return {
-    brk: { start: p.as.brkStart, brk: p.as.brk, mmapBase: p.as.mmapBase },
+    brk: p.as.layout,
     signals: {
       actions: sig.actions.map((a) => ({ ...a })),
       blocked: sig.blocked,
@@ -176,9 +177,7 @@ export function restoreProcess(
   const s = "kind" in snap ? materializeProcess(p, snap) : snap;
   restoreCpu(p.cpu, p.clock, s.cpu);
   restorePageTable(p.mem, s.memory);
-  p.as.brkStart = s.brk.start;
-  p.as.brk = s.brk.brk;
-  p.as.mmapBase = s.brk.mmapBase;
+  p.as.layout = s.brk;
   s.restoreFds();
   const sig = p.signals;
   restoreActions(sig.actions, s.signals.actions);

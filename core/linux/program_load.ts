@@ -70,14 +70,12 @@ function mapProgram(
   // Program, break, stack, interpreter, trampoline.
   const as = p.as;
   const file = imageFile(p.paths.toGuest(realProg), realProg);
-  const main = elf.type === ET_DYN
-    ? loadAnywhere(as, elf, as.mmapBase, file)
-    : loadImage(as, elf, 0n, file);
+  const main = elf.type === ET_DYN ? loadAnywhere(as, elf, file) : loadImage(as, elf, 0n, file);
   p.loadBias = main.bias;
   p.modules.add(realProg, elf, main.bias, "user");
-  as.brkStart = as.brk = pageUp(main.end);
-  if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
-  const stackTop = mapStack(as, as.mmapBase, wantsExecStack(elf));
+  const brk = pageUp(main.end);
+  as.startLayout(brk, brk + BRK_RESERVE > as.mmapBase ? pageUp(brk + BRK_RESERVE) : as.mmapBase);
+  const stackTop = mapStack(as, wantsExecStack(elf));
   let entry = main.entry, interpBase = 0n;
   if (elf.interp) {
     let ipath: string, ibytes: Uint8Array;
@@ -94,12 +92,12 @@ function mapProgram(
     if (ielf.machine !== elf.machine || ielf.elfClass !== elf.elfClass) {
       throw new EmuError(`${elf.interp}: interpreter is for a different machine`);
     }
-    const img = loadAnywhere(as, ielf, as.mmapBase, imageFile(elf.interp, ipath));
+    const img = loadAnywhere(as, ielf, imageFile(elf.interp, ipath));
     interpBase = img.bias;
     p.modules.add(ipath, ielf, img.bias, "user");
     entry = img.entry;
   }
-  p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline, as.mmapBase);
+  p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline);
 
   const ids = hostIds();
   const auxv: [number, bigint][] = [

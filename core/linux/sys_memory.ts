@@ -168,8 +168,8 @@ function flushCode(p: LinuxProcess): number {
  */
 export const memorySyscalls: SyscallTable = {
   brk: (p, a) => {
-    const top = pageUp(p.as.brk), brk = p.as.setBrk(a[0]);
-    if (pageUp(brk) > top) logPageLayout(p, "mmap"); // QEMU maps the break's new pages by mmap
+    const top = p.as.brkTop, brk = p.as.setBrk(a[0]);
+    if (p.as.brkTop > top) logPageLayout(p, "mmap"); // QEMU maps the break's new pages by mmap
     return brk;
   },
   mmap: (p, a) => {
