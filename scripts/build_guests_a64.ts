@@ -84,6 +84,7 @@ const RUNS: Record<string, Pick<Build, "args" | "mkdirs" | "notCompared">> = {
   // itself is found under -sched random by tests/aarch64_features_test.ts.
   race: { args: ["cas"] },
   world: { notCompared: "prints host time; tests/aarch64_features_test.ts records and replays it" },
+  mmap_layout: { notCompared: "tests/mmap_layout_peer_test.ts compares it with its -d page log" },
 };
 
 /** The C guests that run on aarch64 today, and the builds of each. */
@@ -103,6 +104,7 @@ const C_GUESTS: [string, string[]][] = [
   ["race", ["static.O2"]],
   ["world", ["static.O2"]],
   ["strace_calls", ["static.O2"]],
+  ["mmap_layout", ["static.O2", "dynamic.O2"]],
 ];
 
 /**

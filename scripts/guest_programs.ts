@@ -292,6 +292,15 @@ export const PROGRAMS: Program[] = [
       "MAP_SHARED write-back and sharing across fork, mremap, MADV_DONTNEED, MAP_FIXED_NOREPLACE",
   },
   {
+    name: "mmap_layout",
+    kind: "c",
+    // tests/mmap_layout_peer_test.ts compares its addresses and -d page with qemu-riscv64's.
+    variants: ["static.O2", "dynamic.O2"],
+    cases: [],
+    description:
+      "where mmap, mremap and brk put memory: holes, hints, MAP_FIXED, MAYMOVE, brk down and up",
+  },
+  {
     name: "unix",
     kind: "c",
     variants: ["static.O2", "dynamic.O2"],

@@ -167,8 +167,9 @@ static char *free_pages(int n) {
 /** The pages of shared anonymous memory, shrunk, grown in place, moved and grown: still the child's. */
 static void remap_shared_anon(int linux_only) {
   char *a = mmap(0, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  char *talk = mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  mmap(talk - PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  // a private page right before it (mremap of old size 0 is refused there)
+  char *talk = (char *)mmap(0, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) + PG;
+  mmap(talk, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
   pid_t pid = fork();
   if (pid == 0) {
     while (talk[0] != 1) usleep(100);
