@@ -75,6 +75,8 @@ export interface BreakLayout {
   readonly mmapBase: bigint;
   /** where the next mapping without a hint goes (QEMU's mmap_next_start) */
   readonly mmapNext: bigint;
+  /** where each page mremap moved was first mapped, by page number */
+  readonly movedFrom: ReadonlyMap<number, number>;
 }
 
 /**
@@ -102,6 +104,11 @@ export class AddressSpace {
   stackSize = 8n << 20n;
   /** the file behind each file-backed page, by page number */
   readonly sources = new Map<number, PageSource>();
+  /**
+   * Where each page mremap moved was first mapped, by page number: Linux keeps a moved
+   * mapping's page offset, so /proc/self/maps does not join it with its new neighbours.
+   */
+  #movedFrom = new Map<number, number>();
   /** the pages of MAP_SHARED mappings (a subset of `sources`) */
   readonly #shared = new Map<number, PageSource>();
   /** how many pages of `sources` lie wholly past their file's end */
@@ -117,10 +124,10 @@ export class AddressSpace {
     this.mmapNext = mmapBase;
   }
 
-  /** The break and the mmap search's state. */
+  /** The break and the mmap search's state, and where moved pages were first mapped. */
   get layout(): BreakLayout {
     const { brkStart: start, brk, brkTop: top, mmapBase, mmapNext } = this;
-    return { start, brk, top, mmapBase, mmapNext };
+    return { start, brk, top, mmapBase, mmapNext, movedFrom: new Map(this.#movedFrom) };
   }
 
   set layout(l: BreakLayout) {
@@ -129,11 +136,19 @@ export class AddressSpace {
     this.brkTop = l.top;
     this.mmapBase = l.mmapBase;
     this.mmapNext = l.mmapNext;
+    this.#movedFrom = new Map(l.movedFrom);
   }
 
   /** Puts the initial break at `at` (page-aligned) and mappings from `mmapBase` on (a program's load). */
   startLayout(at: bigint, mmapBase: bigint): void {
-    this.layout = { start: at, brk: at, top: at, mmapBase, mmapNext: mmapBase };
+    this.layout = {
+      start: at,
+      brk: at,
+      top: at,
+      mmapBase,
+      mmapNext: mmapBase,
+      movedFrom: new Map(),
+    };
   }
 
   /** Bytes currently mapped. */
@@ -153,6 +168,21 @@ export class AddressSpace {
     } catch (e) {
       if (e instanceof RangeError) throw new SysError(E.ENOMEM);
       throw e;
+    }
+    this.#origins(addr, len, pageNumber(addr));
+  }
+
+  /** Where page `pn` was first mapped: itself, unless mremap moved it. */
+  originOf(pn: number): number {
+    return this.#movedFrom.get(pn) ?? pn;
+  }
+
+  /** Says the pages of `[addr, addr+len)` were first mapped from page `first` on. */
+  #origins(addr: bigint, len: bigint, first: number): void {
+    const pn = pageNumber(addr), count = Number(pageUp(len) / PAGE);
+    for (let i = 0; i < count; i++) {
+      if (first === pn) this.#movedFrom.delete(pn + i);
+      else this.#movedFrom.set(pn + i, first + i);
     }
   }
 
@@ -291,6 +321,7 @@ export class AddressSpace {
     this.writeBack(addr, len);
     this.mem.unmap(addr, len);
     this.setSource(addr, len, null);
+    this.#origins(addr, len, pageNumber(addr));
   }
 
   /** Unmaps everything and forgets the break and the stack (execve). */
@@ -416,6 +447,7 @@ export class AddressSpace {
       return old;
     } else if (old + nl <= this.limit && this.isFree(old + ol, nl - ol)) {
       this.mapPages(old + ol, nl - ol, perms);
+      this.#origins(old + ol, nl - ol, this.originOf(pageNumber(old)) + Number(ol / PAGE));
       this.#extendShared(shared, ol, old + ol, nl - ol);
       to = old;
     } else {
@@ -435,6 +467,7 @@ export class AddressSpace {
   ): bigint {
     this.#checkBudget(nl);
     this.mapPages(to, nl, perms);
+    this.#origins(to, nl, this.originOf(pageNumber(old)));
     const keep = ol < nl ? ol : nl;
     for (let a = 0n; a < keep; a += PAGE) {
       const from = this.mem.pages.get(pageNumber(old + a));

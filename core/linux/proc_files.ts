@@ -175,15 +175,18 @@ function fdDirectory(p: LinuxProcess, abs: string): DirFile {
 
 const PERM_CHARS = ["r", "w", "x"];
 
-/** One line of /proc/self/maps, padded as Linux pads it (the name at column 73). */
+/**
+ * One line of /proc/self/maps as qemu-user 7.2 writes it: addresses unpadded, the name at
+ * column 73 and spaces up to there when there is none.
+ */
 function mapsLine(lo: bigint, hi: bigint, perms: string, src: MapsSource): string {
   const dev = src.dev;
   const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
   const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
   const hex = (v: bigint, w: number) => v.toString(16).padStart(w, "0");
-  const head = `${hex(lo, 8)}-${hex(hi, 8)} ${perms} ${hex(src.offset, 8)} ` +
+  const head = `${hex(lo, 1)}-${hex(hi, 1)} ${perms} ${hex(src.offset, 8)} ` +
     `${hex(major, 2)}:${hex(minor, 2)} ${src.ino}`;
-  return src.name ? `${head.padEnd(72)} ${src.name}\n` : `${head}\n`;
+  return `${head.padEnd(73)}${src.name}\n`;
 }
 
 interface MapsSource {
@@ -194,17 +197,15 @@ interface MapsSource {
   shared: boolean;
 }
 
-/** The name and file of page `pn` as /proc/self/maps shows it. */
+/**
+ * The name and file of page `pn` as /proc/self/maps shows it. QEMU names only the stack: its
+ * break and signal trampoline are mmaps like the program's own.
+ */
 function sourceOf(p: LinuxProcess, pn: number): MapsSource {
   const file = p.as.sources.get(pn);
   if (file) return file;
-  const a = BigInt(pn) * PAGE, as = p.as;
-  let name = "";
-  if (a >= as.stack.lo && a < as.stack.hi) name = "[stack]";
-  else if (a === p.trampoline) name = "[vdso]";
-  else if (as.brkTop > as.brkStart && a >= as.brkStart && a < as.brkTop) {
-    name = "[heap]";
-  }
+  const a = BigInt(pn) * PAGE, { stack } = p.as;
+  const name = a >= stack.lo && a < stack.hi ? "[stack]" : "";
   return { name, dev: 0n, ino: 0n, offset: 0n, shared: false };
 }
 
@@ -220,7 +221,9 @@ function maps(p: LinuxProcess): string {
       const next = sourceOf(p, pns[j]);
       const sameFile = next.name === src.name && next.ino === src.ino &&
         next.shared === src.shared &&
-        (!src.ino || next.offset === src.offset + BigInt(j - i) * PAGE);
+        (src.ino
+          ? next.offset === src.offset + BigInt(j - i) * PAGE
+          : p.as.originOf(pns[j]) === p.as.originOf(first) + (j - i));
       if (p.as.permsOf(pns[j]) !== perms || !sameFile) break;
       j++;
     }
