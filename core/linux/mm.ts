@@ -75,8 +75,8 @@ export interface BreakLayout {
   readonly mmapBase: bigint;
   /** where the next mapping without a hint goes (QEMU's mmap_next_start) */
   readonly mmapNext: bigint;
-  /** where each page mremap moved was first mapped, by page number */
-  readonly movedFrom: ReadonlyMap<number, number>;
+  /** where each page mremap moved was first mapped: [page number, first page number] */
+  readonly movedFrom: readonly (readonly [number, number])[];
 }
 
 /**
@@ -127,16 +127,17 @@ export class AddressSpace {
   /** The break and the mmap search's state, and where moved pages were first mapped. */
   get layout(): BreakLayout {
     const { brkStart: start, brk, brkTop: top, mmapBase, mmapNext } = this;
-    return { start, brk, top, mmapBase, mmapNext, movedFrom: new Map(this.#movedFrom) };
+    return { start, brk, top, mmapBase, mmapNext, movedFrom: [...this.#movedFrom] };
   }
 
+  /** Sets the layout; a snapshot file written before qemu-user's placement lacks its fields. */
   set layout(l: BreakLayout) {
     this.brkStart = l.start;
     this.brk = l.brk;
-    this.brkTop = l.top;
+    this.brkTop = l.top ?? pageUp(l.brk);
     this.mmapBase = l.mmapBase;
-    this.mmapNext = l.mmapNext;
-    this.#movedFrom = new Map(l.movedFrom);
+    this.mmapNext = l.mmapNext ?? l.mmapBase;
+    this.#movedFrom = new Map(l.movedFrom ?? []);
   }
 
   /** Puts the initial break at `at` (page-aligned) and mappings from `mmapBase` on (a program's load). */
@@ -147,7 +148,7 @@ export class AddressSpace {
       top: at,
       mmapBase,
       mmapNext: mmapBase,
-      movedFrom: new Map(),
+      movedFrom: [],
     };
   }
 
@@ -335,9 +336,8 @@ export class AddressSpace {
 
   /** Whether no page of `[addr, addr+len)` is mapped. */
   isFree(addr: bigint, len: bigint): boolean {
-    const first = pageNumber(addr), last = pageNumber(addr + len - 1n);
-    for (let pn = first; pn <= last; pn++) if (this.mem.pages.has(pn)) return false;
-    return true;
+    const lo = pageDown(addr), hi = pageUp(addr + len);
+    return this.mem.findFree(hi - lo, lo, hi) === lo; // a search of runs, not of each page
   }
 
   /**

@@ -179,6 +179,7 @@ function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
       timers?: unknown;
       posixTimers?: unknown;
       signals?: { threadPending?: unknown };
+      brk?: { top?: unknown };
     }
     | null;
   const optional = like as {
@@ -186,12 +187,18 @@ function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
     timers?: unknown;
     posixTimers?: unknown;
     signals: { threadPending?: unknown };
+    brk: { top?: unknown; mmapNext?: unknown; movedFrom?: unknown };
   };
   if (old?.thread === undefined) delete optional.thread;
   else if (old.thread?.nextId === undefined) delete optional.thread!.nextId;
   if (old?.timers === undefined) delete optional.timers;
   if (old?.posixTimers === undefined) delete optional.posixTimers;
   if (old?.signals?.threadPending === undefined) delete optional.signals.threadPending;
+  if (old?.brk?.top === undefined) { // written before mmap placed memory as qemu-user
+    delete optional.brk.top;
+    delete optional.brk.mmapNext;
+    delete optional.brk.movedFrom;
+  }
   const blobs = { state: new Uint8Array(p.cpu.target.state.size), memory: null };
   const bad = (what: string) => new EmuError(`snapshot: damaged state (${what})`);
   const mismatch = shapeMismatch(f.meta, like, "meta") ?? shapeMismatch(f.blobs, blobs, "blobs");
@@ -208,6 +215,10 @@ function checkedMeta(p: LinuxProcess, f: PortableSnapshot): ProcessMeta {
     seen.add(pn);
   }
   if (!Number.isInteger(stored)) throw bad("memory data not in whole pages");
+  const moved = meta.brk.movedFrom ?? [];
+  if (moved.some((m) => !Array.isArray(m) || m.length !== 2 || !m.every(Number.isInteger))) {
+    throw bad("moved pages");
+  }
   for (const s of meta.fds) if (!validFd(s)) throw bad(`fd ${JSON.stringify(s)}`);
   const timers = meta.timers ?? [];
   if (meta.timers && (timers.length !== 3 || timers.some(([at, i]) => at < 0n || i < 0n))) {
