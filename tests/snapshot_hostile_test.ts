@@ -97,6 +97,37 @@ Deno.test("hostile snapshot: a descriptor number out of range", async () => {
   }, /damaged state \(fd /);
 });
 
+Deno.test("hostile snapshot: moved pages that are not pairs of page numbers", async () => {
+  for (const bad of [["x", 1], [1], { length: 2 }]) {
+    await loadEdited(userMachine, (p) => {
+      meta(p).brk.movedFrom = [[5, 6], bad];
+    }, /damaged state \(moved pages\)/);
+  }
+});
+
+Deno.test("a snapshot file from before mmap placed memory as qemu-user (no break top) loads", async () => {
+  const path = await Deno.makeTempFile();
+  try {
+    const saver = await userMachine();
+    saver.next(20_000);
+    await saver.save(path);
+    const want = await saver.runToExit();
+    await saver.close();
+    await Deno.writeFile(
+      path,
+      await editSnapshot(await Deno.readFile(path), (p) => {
+        for (const key of ["top", "mmapNext", "movedFrom"]) delete meta(p).brk[key];
+      }),
+    );
+    const m = await userMachine();
+    await m.load(path);
+    assertEquals(await m.runToExit(), want);
+    await m.close();
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("hostile snapshot: a compression bomb stops at the machine's RAM size", async () => {
   const bomb = await deflate(new Uint8Array(64 << 20));
   await loadEdited(systemMachine, (p) => {
