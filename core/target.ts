@@ -168,6 +168,8 @@ export interface LinuxAbi {
    * machine: 0x5500000000 on aarch64; default 1 << 38 for 64-bit guests, 0x40000000 for 32-bit)
    */
   mmapBase?: bigint;
+  /** the largest `-R` (reserved_va) QEMU 7.2 takes for the machine (default 1 << 48; aarch64 1 << 52) */
+  maxReservedVa?: bigint;
   /**
    * Whether a program killed by a core-dumping signal gets qemu-user's
    * `qemu: uncaught target signal N (...) - core dumped` on stderr: QEMU 7.2

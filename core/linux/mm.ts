@@ -81,6 +81,13 @@ export class AddressSpace {
   stack = { lo: 0n, hi: 0n };
   /** the size of the stack each image gets (`-s`; QEMU's default, 8 MiB), kept across execve */
   stackSize = 8n << 20n;
+  /**
+   * `-R` (QEMU's reserved_va, then `limit`): address searches go down from the top of the space,
+   * as qemu-user's do when it reserves one
+   */
+  topDown = false;
+  /** `[lo, hi)` a top-down search skips: the loader holds the break's room while it places things */
+  held = { lo: 0n, hi: 0n };
   /** the file behind each file-backed page, by page number */
   readonly sources = new Map<number, PageSource>();
   /** the pages of MAP_SHARED mappings (a subset of `sources`) */
@@ -270,11 +277,37 @@ export class AddressSpace {
     return true;
   }
 
-  /** Finds a free range of `len` bytes at or above `from` (default: the mmap base). */
+  /**
+   * Finds a free range of `len` bytes at or above `from` (default: the mmap base); top-down, the
+   * highest one ending at or below `from + len`, else below the top.
+   */
   findFree(len: bigint, from = this.mmapBase): bigint {
-    const a = this.mem.findFree(len, from, this.limit);
+    const a = this.topDown ? this.#findDown(len, from) : this.mem.findFree(len, from, this.limit);
     if (a < 0n) throw new SysError(E.ENOMEM);
     return a;
+  }
+
+  /**
+   * qemu-user 7.2's search with `-R`: down from `from + len`, or from the top when that is past
+   * it or nothing is free below; a search from the mmap base moves the base to what it found.
+   */
+  #findDown(len: bigint, from: bigint): bigint {
+    const top = pageDown(this.limit);
+    if (len > top) return -1n;
+    const fromTop = from > top - len;
+    let a = this.#freeBelow(len, fromTop ? top : from + len);
+    if (a < 0n && !fromTop) a = this.#freeBelow(len, top);
+    if (a >= 0n && from === this.mmapBase) this.mmapBase = a;
+    return a;
+  }
+
+  #freeBelow(len: bigint, end: bigint): bigint {
+    const { lo, hi } = this.held;
+    for (;;) {
+      const a = this.mem.findFreeBelow(len, end, PAGE);
+      if (a < 0n || a >= hi || a + len <= lo) return a;
+      end = lo;
+    }
   }
 
   /**
@@ -301,6 +334,8 @@ export class AddressSpace {
         throw new SysError(E.EEXIST);
       }
       at = addr;
+    } else if (this.topDown) {
+      at = this.findFree(len, addr ? pageDown(addr) : this.mmapBase);
     } else if (
       addr && !(addr & (PAGE - 1n)) && addr + len <= this.limit && this.isFree(addr, len)
     ) {
@@ -361,6 +396,9 @@ export class AddressSpace {
       if (newAddr + nl > this.limit) throw new SysError(E.EINVAL);
       this.#unmap(newAddr, nl);
       to = this.#move(old, ol, nl, newAddr, perms, shared);
+    } else if (this.topDown && (flags & 1)) {
+      // qemu-user moves whatever may move, to where an mmap of the new size would go
+      to = this.#move(old, ol, nl, this.findFree(nl), perms, shared);
     } else if (nl <= ol) {
       if (nl < ol) this.#unmap(old + nl, ol - nl);
       return old;

@@ -26,6 +26,7 @@ import { hostOutput, hostStat, isHostError, readProgram } from "./host_io.ts";
 import { mmapBaseFor, stackSize } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
 import { PathResolver, startDirectory } from "./paths.ts";
+import { reservedSpace } from "./reserved_va.ts";
 import { SeededRandom } from "../random.ts";
 import { type PendingSignal, SIG, SignalState } from "./signals.ts";
 import { deliverSignals, faultSignal } from "./signal_delivery.ts";
@@ -193,13 +194,15 @@ export class LinuxProcess {
     const { strace, log } = opts;
     this.strace = strace && ((line) => strace(line, this.tid));
     this.log = log && { ...log, write: (line) => log.write(line, this.tid) };
-    const limit = target.xlen === 64 ? 1n << 47n : 0xfffff000n;
+    const limit = reservedSpace(target, opts.reservedVa) ??
+      (target.xlen === 64 ? 1n << 47n : 0xfffff000n);
     const maxMemory = opts.maxMemory ?? DEFAULT_MEMORY_LIMIT;
     if (maxMemory < PAGE || maxMemory > MAX_MEMORY_LIMIT) {
       throw new EmuError(`memory ceiling ${maxMemory} bytes is out of range`, "give 4K to 3G");
     }
     const base = mmapBaseFor(target.xlen === 64 ? 2 : 1, target.linux?.mmapBase);
     this.as = new AddressSpace(this.mem, base, limit, maxMemory);
+    this.as.topDown = !!opts.reservedVa;
     this.as.stackSize = parent ? parent.as.stackSize : stackSize(opts.stackSize, maxMemory);
     this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
     this.stderr = opts.stderr ?? hostOutput(2);

@@ -24,6 +24,7 @@ import {
   wantsExecStack,
 } from "./loader.ts";
 import { pageUp } from "./mm.ts";
+import { requireReservedFit } from "./reserved_va.ts";
 import { logBinaryLoad } from "./page_log.ts";
 import type { LinuxProcess, LinuxProcessOptions } from "./process.ts";
 
@@ -49,6 +50,8 @@ export function loadProgram(
     mapProgram(p, elf, realProg, opts, interpBytes);
   } catch (e) {
     if (!(e instanceof SysError && e.errno === E.ENOMEM)) throw e;
+    // QEMU's words when the stack misses the -R space (which it exits 255 for)
+    if (p.as.topDown) throw new EmuError("mmap stack: Cannot allocate memory", "reserve more (-R)");
     throw new EmuError(
       `${opts.program}: its image and stack do not fit in the guest's memory ceiling ` +
         `(${p.as.memoryLimit} bytes)`,
@@ -70,13 +73,18 @@ function mapProgram(
   // Program, break, stack, interpreter, trampoline.
   const as = p.as;
   const file = imageFile(p.paths.toGuest(realProg), realProg);
+  if (as.topDown) requireReservedFit(elf, as.limit, name);
   const main = elf.type === ET_DYN
-    ? loadAnywhere(as, elf, as.mmapBase, file)
+    ? loadAnywhere(as, elf, as.mmapBase, file, as.topDown ? BRK_RESERVE : 0n)
     : loadImage(as, elf, 0n, file);
   p.loadBias = main.bias;
   p.modules.add(realProg, elf, main.bias, "user");
   as.brkStart = as.brk = pageUp(main.end);
-  if (as.brkStart + BRK_RESERVE > as.mmapBase) as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
+  // the break's room stays free while the stack, the interpreter and the trampoline are placed
+  if (as.topDown) as.held = { lo: as.brkStart, hi: as.brkStart + BRK_RESERVE };
+  else if (as.brkStart + BRK_RESERVE > as.mmapBase) {
+    as.mmapBase = pageUp(as.brkStart + BRK_RESERVE);
+  }
   const stackTop = mapStack(as, as.mmapBase, wantsExecStack(elf));
   let entry = main.entry, interpBase = 0n;
   if (elf.interp) {
@@ -100,6 +108,7 @@ function mapProgram(
     entry = img.entry;
   }
   p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline, as.mmapBase);
+  as.held = { lo: 0n, hi: 0n };
 
   const ids = hostIds();
   const auxv: [number, bigint][] = [
