@@ -27,6 +27,7 @@ import { mmapBaseFor, stackSize } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
 import { PathResolver, startDirectory } from "./paths.ts";
 import { reservedSpace } from "./reserved_va.ts";
+import { clockNs } from "./sys_time.ts";
 import { SeededRandom } from "../random.ts";
 import { type PendingSignal, SIG, SignalState } from "./signals.ts";
 import { deliverSignals, faultSignal } from "./signal_delivery.ts";
@@ -188,6 +189,8 @@ export class LinuxProcess {
     this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
     this.inputLog = parent ? parent.inputLog : opts.inputLog;
     if (!parent) this.inputLog?.attach(this.clock);
+    // CNTVCT_EL0 counts on CLOCK_REALTIME, as qemu-aarch64's does on the host's
+    this.cpu.timerNs = () => clockNs(this, 0) + BigInt(this.cpu.inFlight) * this.clock.nsPerInsn;
     this.random = new SeededRandom(parent ? parent.random.next64() : opts.seed ?? 0n);
     this.fds = parent ? parent.fds.fork() : new FdTable();
     // each line goes with the thread that wrote it (-d tid: a log per thread)
