@@ -41,8 +41,8 @@ export const LOG_CATEGORIES: Record<string, string> = {
   op_opt: "show the IR of each translated block after folding and instrumentation",
   cpu: "show the CPU registers before each block the run loop enters (see exec)",
   fpu: "include the FP registers in the 'cpu' logging",
-  exec: "show a trace line for each block the run loop enters: every block with -accel interp; " +
-    "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
+  exec: "show a trace line for each block the run loop enters, with jit and interp alike: QEMU's " +
+    "chaining is replayed (its Linking TBs lines), chained blocks are not logged unless nochain is given",
   nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
   int: "traps and interrupts (accepted: as in QEMU's user mode, a fault is its signal, unlogged)",
   page: "show the page map after the program is loaded and after each mmap (QEMU's map)",

@@ -140,3 +140,45 @@ Deno.test({
     }
   },
 });
+
+const LINK = /^Linking TBs 0x([0-9a-f]+) index ([01]) -> 0x([0-9a-f]+)$/;
+
+/** The links of a `-d exec` log, by guest pcs (QEMU names blocks by host pointer in both lines). */
+function links(log: string): Set<string> {
+  const pcOf = new Map<string, string>(), out = new Set<string>();
+  const lines = log.trimEnd().split("\n");
+  for (const l of lines) {
+    const m = /^Trace \d+: 0x([0-9a-f]+) \[[0-9a-f]+\/([0-9a-f]+)\//.exec(l);
+    if (m) pcOf.set(m[1], BigInt(`0x${m[2]}`).toString(16));
+  }
+  for (const l of lines) {
+    const m = LINK.exec(l);
+    if (m) out.add(`${pcOf.get(m[1])} ${m[2]} ${pcOf.get(m[3])}`);
+  }
+  return out;
+}
+
+Deno.test({
+  name: "system -d exec links blocks and logs them as qemu-system-riscv64 does",
+  ignore: !QEMU,
+  async fn() {
+    const [q, e] = await Promise.all([
+      logOf("qemu", "traps.elf", "exec"),
+      logOf("emu", "traps.elf", "exec"),
+    ]);
+    // before: no Linking TBs line, and every block entered from the run loop logged
+    const lines = e.trimEnd().split("\n");
+    assert(lines.every((l) => TRACE.test(l) || LINK.test(l)), lines.find((l) => !TRACE.test(l)));
+    lines.forEach((l, i) => {
+      const to = LINK.exec(l)?.[3];
+      if (to) assert(lines[i + 1]?.startsWith(`Trace 0: 0x${to} `), `${l} then ${lines[i + 1]}`);
+    });
+    // QEMU ends a block at each CSR access, Denemu does not: most links are the same ones
+    const [ql, el] = [links(q), links(e)];
+    const same = [...ql].filter((l) => el.has(l)).length;
+    assert(
+      ql.size > 50 && same >= ql.size * 0.85,
+      `${same} of QEMU's ${ql.size} links (${el.size})`,
+    );
+  },
+});
