@@ -408,6 +408,12 @@ export interface GdbCpuRegister {
   offset: number;
   /** whether `cpu` has it (the CSRs of an extension it lacks are left out) */
   present?(cpu: CpuCore): boolean;
+  /**
+   * whether the target description names it (default: when present); one present but not named
+   * is still read and written by number, one named but not present reads as an error, as QEMU's
+   * CSRs its description leaves out or names (RV64's odd pmpcfg) without reading
+   */
+  listed?(cpu: CpuCore): boolean;
   /** Reads it from `cpu`. */
   read(cpu: CpuCore): bigint;
   /** Writes `value` to it in `cpu`, as a guest write would (side effects included). */
