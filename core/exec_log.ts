@@ -87,13 +87,14 @@ export function withExecLog(
  */
 class Chains {
   #links = new Map<string, string[]>();
-  #last: { tb: TranslationBlock; slot: number } | null = null;
+  /** the block last left by a direct jump, its slot, and where it went (another thread's pc: none) */
+  #last: { tb: TranslationBlock; slot: number; to: bigint } | null = null;
 
   /** How `tb` is entered: through a new link (returned), an old one (null), or none (undefined). */
   enter(tb: TranslationBlock): { tb: TranslationBlock; slot: number } | null | undefined {
     const from = this.#last;
     this.#last = null;
-    if (!from || tb.part) return undefined;
+    if (!from || tb.part || tb.pc !== from.to) return undefined;
     const key = `${from.tb.pc}/${from.tb.flags}`, to = `${tb.pc}/${tb.flags}`;
     const slots = this.#links.get(key) ?? [];
     this.#links.set(key, slots);
@@ -108,6 +109,6 @@ class Chains {
     const exits = gotoTargets(tb.code);
     const slot = exits.length === 2 && cpu.pc === exits[0] ? 1 : 0;
     const samePage = (cpu.pc ^ tb.pc) < PAGE;
-    if (exits.includes(cpu.pc) && samePage) this.#last = { tb, slot };
+    if (exits.includes(cpu.pc) && samePage) this.#last = { tb, slot, to: cpu.pc };
   }
 }
