@@ -274,23 +274,32 @@ export function resolveChardevs(r: ChardevArgs): void {
  * makes them (`info chardev`): the `-chardev`s (a muxed one after its base),
  * `-monitor stdio`'s, then serial port 0's unless it is a `-chardev`
  * (Denemu's Ctrl-A C monitor shares stdio with it: a mux, as `-nographic`'s
- * console is), then the parallel port's, which QEMU makes on every board.
+ * console is), then the parallel port's, which QEMU makes on every board, then with `-s` or
+ * `-gdb` the gdb stub's two.
  */
 export function chardevList(
-  a: ChardevArgs & { nographic?: boolean; nodefaults?: boolean },
+  a: ChardevArgs & { nographic?: boolean; nodefaults?: boolean; gdbPort?: number },
   monitorStdio: boolean,
   serial: SerialBackend | undefined,
 ): ChardevEntry[] {
   const list: ChardevEntry[] = [];
-  const add = (label: string, kind: SerialBackend["kind"], mux: boolean) => {
+  const add = (label: string, kind: string, mux: boolean) => {
     if (mux) list.push({ label: `${label}-base`, filename: kind });
     list.push({ label, filename: mux ? "mux" : kind });
   };
   for (const [id, c] of a.chardevs) add(id, c.backend.kind, c.mux);
   if (monitorStdio && !a.monChardev) add("compat_monitor0", "stdio", false);
   if (serial && !a.serialChardev) {
-    add("serial0", serial.kind, serial.kind === "stdio" && !monitorStdio);
+    // a serial port left to its default beside a stdio monitor is QEMU's graphic console's
+    const vc = a.serial === undefined && monitorStdio && !a.nographic;
+    add("serial0", vc ? "vc" : serial.kind, serial.kind === "stdio" && !monitorStdio);
   }
   if (!a.nodefaults) list.push({ label: "parallel0", filename: a.nographic ? "null" : "vc" });
+  if (a.gdbPort !== undefined) {
+    // QEMU's gdbserver_start, after the boards' devices: the socket, then the gdb monitor's
+    // chardev, whose id QEMU generates (`#chr`, a counter, two random digits: here 00)
+    list.push({ label: "gdb", filename: `disconnected:tcp:0.0.0.0:${a.gdbPort},server=on` });
+    list.push({ label: "#chr000", filename: "gdb" });
+  }
   return list;
 }

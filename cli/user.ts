@@ -27,6 +27,12 @@ import { createMachine, type UserOptions } from "../core/machine/create.ts";
 import { debugWithGdb, runInputLog } from "./gdb.ts";
 import { parseSched } from "../core/linux/threads.ts";
 import { DEFAULT_PID } from "../core/linux/process_options.ts";
+import {
+  checkGuestBase,
+  qemuGuestBase,
+  qemuPageSize,
+  qemuReservedVa,
+} from "./user_memory_options.ts";
 
 /** `-d` log categories. */
 export const LOG_CATEGORIES: Record<string, string> = {
@@ -35,8 +41,8 @@ export const LOG_CATEGORIES: Record<string, string> = {
   op_opt: "show the IR of each translated block after folding and instrumentation",
   cpu: "show the CPU registers before each block the run loop enters (see exec)",
   fpu: "include the FP registers in the 'cpu' logging",
-  exec: "show a trace line for each block the run loop enters: every block with -accel interp; " +
-    "with the JIT, chained blocks are not logged unless nochain is given (as in QEMU)",
+  exec: "show a trace line for each block the run loop enters, with jit and interp alike: QEMU's " +
+    "chaining is replayed (its Linking TBs lines), chained blocks are not logged unless nochain is given",
   nochain: "do not chain blocks: the run loop enters every block, so exec and cpu log each one",
   int: "traps and interrupts (accepted: as in QEMU's user mode, a fault is its signal, unlogged)",
   page: "show the page map after the program is loaded and after each mmap (QEMU's map)",
@@ -73,6 +79,11 @@ Options:
                      -seed; N guest instructions per turn (default 10000, at least 64)
   -r release         the kernel release uname reports (default 6.1.0)
   -s size            the stack's size in bytes (suffix k or M; default 8M, at least 128k)
+  -R size            reserve size bytes (suffix k, M or G) of address space for the guest: mmap
+                     beyond fails, the stack and mmap go down from its top (as qemu-riscv64 -R)
+  -B address         qemu-user's guest base: checked (a multiple of the page) and accepted; the
+                     guest does not see it
+  -p pagesize        the host page size: a power of two, at most 4096 (as Denemu's)
   --max-memory SIZE  most memory the guest may map (default 2G, at most 3G); then ENOMEM
   -loadvm FILE       continue from a snapshot file of the same program
   -realtime          guest clocks follow host time (default: deterministic virtual time)
@@ -90,7 +101,7 @@ Options:
 
 The guest environment is empty but for what -E sets (unlike qemu-riscv64, which passes the
 host's), so a run does not depend on who starts it; the API's env option is the same.
-QEMU_LD_PREFIX, QEMU_SET_ENV, QEMU_STRACE... give options, as for qemu-riscv64.`;
+QEMU_LD_PREFIX, QEMU_SET_ENV, QEMU_STRACE, QEMU_RESERVED_VA... give options, as for qemu-riscv64.`;
 
 /** Parsed `emu user` command line. */
 export interface UserArgs {
@@ -125,6 +136,12 @@ export interface UserArgs {
   stackSize?: bigint;
   /** `-r`: the kernel release uname reports */
   unameRelease?: string;
+  /** `-B`: qemu-user's guest_base (where guest memory lies in the host's; the guest sees none) */
+  guestBase?: bigint;
+  /** `-R`: qemu-user's reserved_va, the size of the guest's address space */
+  reservedVa?: bigint;
+  /** `-p`: the host page size */
+  pageSize: number;
   realtime: boolean;
   /** `-singlestep`, `-one-insn-per-tb` */
   oneInsnPerTb: boolean;
@@ -195,6 +212,9 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
   "max-memory": (r, v) => r.maxMemory = parseSize(v, "--max-memory"),
   s: (r, v) => r.stackSize = qemuStackSize(v),
   r: (r, v) => r.unameRelease = v,
+  B: (r, v) => r.guestBase = qemuGuestBase(v),
+  R: (r, v) => r.reservedVa = qemuReservedVa(v),
+  p: (r, v) => r.pageSize = qemuPageSize(v),
   accel: (r, v) => isHelp(v) ? r.accelHelp = true : r.accel = parseAccel(v),
   g: (r, v) => {
     if (!/^\d+$/.test(v) || Number(v) > 65535) throw new EmuError(`-g ${v}: not a TCP port`);
@@ -239,6 +259,7 @@ export function parseUserArgs(argv: string[]): UserArgs {
     strace: false,
     log: new Set(),
     seed: 0n,
+    pageSize: 4096,
     realtime: false,
     oneInsnPerTb: false,
     net: "none",
@@ -288,9 +309,12 @@ const QEMU_VARIABLES: [string, string][] = [
   ["QEMU_UNSET_ENV", "U"],
   ["QEMU_ARGV0", "0"],
   ["QEMU_UNAME", "r"],
+  ["QEMU_GUEST_BASE", "B"],
+  ["QEMU_RESERVED_VA", "R"],
   ["QEMU_LOG", "d"],
   ["QEMU_DFILTER", "dfilter"],
   ["QEMU_LOG_FILENAME", "D"],
+  ["QEMU_PAGESIZE", "p"],
   ["QEMU_STRACE", "strace"],
   ["QEMU_SINGLESTEP", "singlestep"],
   ["QEMU_RAND_SEED", "seed"],
@@ -361,6 +385,7 @@ export async function userCommand(argv: string[]): Promise<number> {
   if (!a.program) {
     throw new EmuError("no program given", "usage: emu user [options] program [args]");
   }
+  if (a.guestBase !== undefined) checkGuestBase(a.guestBase, a.pageSize, a.program);
   const { writeText, close } = openLog(a.logFile, a.log.has("tid") ? DEFAULT_PID : undefined);
   const writeLog = (line: string, tid?: number) => writeText(line + "\n", tid);
   const opts: UserOptions = {
@@ -375,6 +400,7 @@ export async function userCommand(argv: string[]): Promise<number> {
     sched: a.sched,
     maxMemory: a.maxMemory,
     stackSize: a.stackSize,
+    reservedVa: a.reservedVa,
     unameRelease: a.unameRelease,
     realtime: a.realtime,
     oneInsnPerTb: a.oneInsnPerTb,

@@ -95,6 +95,12 @@ export class CpuCore implements RegisterAccess {
    * (devices read virtual time through it). 0 between runs.
    */
   inFlight = 0;
+  /**
+   * The nanoseconds a timer counter reads (aarch64's CNTVCT_EL0: in qemu-aarch64 the wall clock,
+   * at its microsecond grain); set by the mode that runs the CPU (user mode: its clock's
+   * CLOCK_REALTIME). Default: one nanosecond per retired instruction.
+   */
+  timerNs: () => bigint = () => BigInt(this.icount + this.inFlight);
   /** Set (from a hook) to make {@linkcode run} return `stop`. */
   stopRequested = false;
   #exitRequest = false;

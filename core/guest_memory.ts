@@ -381,10 +381,17 @@ export class GuestMemory {
     return found < 0 ? -1n : BigInt(found) << PAGE_SHIFT;
   }
 
-  /** The highest page-aligned address where `length` bytes are free, ending at or below `limit`, or -1n. */
-  findFreeBelow(length: bigint, limit: bigint): bigint {
+  /**
+   * The highest page-aligned address `>= floor` where `length` bytes are free and end at or below
+   * `end`, or -1n.
+   */
+  findFreeBelow(length: bigint, end: bigint, floor: bigint): bigint {
     const count = Number((length + PAGE_MASK) >> PAGE_SHIFT);
-    const found = this.#mapped.lastFree(count, Number(limit >> PAGE_SHIFT));
+    const found = this.#mapped.lastFree(
+      Number(end >> PAGE_SHIFT),
+      count,
+      Number((floor + PAGE_MASK) >> PAGE_SHIFT),
+    );
     return found < 0 ? -1n : BigInt(found) << PAGE_SHIFT;
   }
 

@@ -20,6 +20,8 @@
  * const r = new PageRanges();
  * r.add(10, 5); // pages 10..14
  * console.log(r.firstFree(8, 3, 100)); // 15 (8..9 is too small)
+ * console.log(r.lastFree(100, 3, 1)); // 97
+ * console.log(r.lastFree(16, 3, 1)); // 7 (15 is too small)
  * ```
  */
 export class PageRanges {
@@ -70,15 +72,16 @@ export class PageRanges {
     return limit - pn >= count ? pn : -1;
   }
 
-  /** The highest `pn` with `[pn, pn+count)` free and ending at or below `limit`, or -1. */
-  lastFree(count: number, limit: number): number {
-    let end = limit;
-    for (let i = lowerBound(this.#starts, limit) - 1; i >= -1; i--) {
-      const lo = i < 0 ? 0 : this.#ends[i];
-      if (end - lo >= count) return end - count;
-      if (i >= 0) end = Math.min(end, this.#starts[i]);
+  /**
+   * The highest page number `>= floor` starting `count` free pages that end at or below page
+   * `end`, or -1 (a top-down search, as qemu-user's with `-R`).
+   */
+  lastFree(end: number, count: number, floor: number): number {
+    let top = end;
+    for (let i = lowerBound(this.#starts, end) - 1; i >= 0 && this.#ends[i] > top - count; i--) {
+      top = Math.min(top, this.#starts[i]);
     }
-    return -1;
+    return top - count >= floor ? top - count : -1;
   }
 }
 

@@ -168,6 +168,8 @@ export interface LinuxAbi {
    * machine: 0x5500000000 on aarch64; default 1 << 38 for 64-bit guests, 0x40000000 for 32-bit)
    */
   mmapBase?: bigint;
+  /** the largest `-R` (reserved_va) QEMU 7.2 takes for the machine (default 1 << 48; aarch64 1 << 52) */
+  maxReservedVa?: bigint;
   /**
    * Whether a program killed by a core-dumping signal gets qemu-user's
    * `qemu: uncaught target signal N (...) - core dumped` on stderr: QEMU 7.2
@@ -406,6 +408,12 @@ export interface GdbCpuRegister {
   offset: number;
   /** whether `cpu` has it (the CSRs of an extension it lacks are left out) */
   present?(cpu: CpuCore): boolean;
+  /**
+   * whether the target description names it (default: when present); one present but not named
+   * is still read and written by number, one named but not present reads as an error, as QEMU's
+   * CSRs its description leaves out or names (RV64's odd pmpcfg) without reading
+   */
+  listed?(cpu: CpuCore): boolean;
   /** Reads it from `cpu`. */
   read(cpu: CpuCore): bigint;
   /** Writes `value` to it in `cpu`, as a guest write would (side effects included). */

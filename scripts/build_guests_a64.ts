@@ -23,6 +23,8 @@
 // - sysquery.static.O2: tests/guests/src/a64/sysquery.c, syscalls CPython's tests ask (fcntl
 //   F_GETOWN and F_NOTIFY, lseek SEEK_DATA, fallocate, splice, memfd_create, scheduler ranges,
 //   socket timeouts, /proc/self/status, the errno of opening /dev/tty);
+// - timer.static.O2: tests/guests/src/a64/timer.c, CNTFRQ_EL0 and CNTVCT_EL0 against
+//   clock_gettime, a nanosleep and a busy loop;
 // - words.static.O2: tests/guests/src/a64/words.c, runs each word of a file as one instruction
 //   and prints the signal that ended it and a hash of the registers (tests/aarch64_words_test.ts);
 // - compute.static.O2: the bench guest tests/guests/src/bench/compute.c (`deno task bench`),
@@ -152,6 +154,7 @@ export function a64Builds(): Build[] {
     },
     { name: "hwcap.static.O2", source: "a64/hwcap.c", flags: ["-O2", "-static"] },
     { name: "sysquery.static.O2", source: "a64/sysquery.c", flags: ["-O2", "-static"] },
+    { name: "timer.static.O2", source: "a64/timer.c", flags: ["-O2", "-static"] },
     {
       name: "words.static.O2",
       source: "a64/words.c",

@@ -255,9 +255,17 @@ Deno.test({
   async fn() {
     const packets = stubPackets("80000000", "1000", "88000000");
     packets.push("M87fffffe,4:01020304", "m87fffffe,4", "M0,4:01020304", "m0,4");
+    // riscv-csr.xml as QEMU's rv64,h=false makes it (before: fflags, frm, fcsr, cycle, time,
+    // instret and stimecmp listed, mhpmevent3-31, mhpmcounter3-18, pmpcfg1 and pmpcfg3 not), and
+    // reads by number: mhpmevent3 (written back), mhpmcounter3 and 18 (before the counting QEMU's
+    // host time makes), mhpmcounter19 (none), hpmcounter3, RV64's pmpcfg1 (E14), fflags, stimecmp
+    const csrXml = ["0,7fd", "7fd,7fd", "ffa,7fd", "17f7,7fd"];
+    packets.push(...csrXml.map((range) => `qXfer:features:read:riscv-csr.xml:${range}`));
+    packets.push("p365", "P365=0500000000000000", "p365", "pb45", "pb54", "pb55", "pc45", "p3e3");
+    packets.push("P3e3=0100000000000000", "p43", "p18f");
     const stub = ["-gdb", "tcp::PORT", "-S"];
     const qemu = ["qemu-system-riscv64", "-M", "virt", "-m", "128M", "-bios", "none"];
-    qemu.push("-kernel", SMP_ELF, "-nographic", ...stub);
+    qemu.push("-kernel", SMP_ELF, "-nographic", "-cpu", "rv64,h=false", ...stub); // Denemu: no H
     const steps = packets.map((p) => ({ send: frame(p) }));
     const [theirs, ours] = await Promise.all([
       rawSession({ argv: qemu }, steps),

@@ -30,6 +30,10 @@ async function logOf(peer: "qemu" | "emu", kernel: string, items: string): Promi
   }
 }
 
+/** The `-d items` logs of `kernel` by QEMU and by Denemu. */
+const bothLogs = (kernel: string, items: string) =>
+  Promise.all([logOf("qemu", kernel, items), logOf("emu", kernel, items)]);
+
 /** The functions a trace walks through, a run of lines in one function made one. */
 function functionsWalked(log: string): string[] {
   const walk: string[] = [];
@@ -48,10 +52,7 @@ for (const kernel of ["traps.elf", "vm_sv39.elf", "pmp.elf"]) {
     name: `system -d exec,nochain walks ${kernel}'s functions as qemu-system-riscv64 does`,
     ignore: !QEMU,
     async fn() {
-      const [q, e] = await Promise.all([
-        logOf("qemu", kernel, "exec,nochain"),
-        logOf("emu", kernel, "exec,nochain"),
-      ]);
+      const [q, e] = await bothLogs(kernel, "exec,nochain");
       const lines = e.trimEnd().split("\n");
       assert(lines.every((l) => TRACE.test(l)), lines.find((l) => !TRACE.test(l)));
       const walked = functionsWalked(e);
@@ -73,10 +74,7 @@ Deno.test({
   name: "system -d exec,cpu,fpu dumps the hart before each block as qemu-system-riscv64 does",
   ignore: !QEMU,
   async fn() {
-    const [q, e] = await Promise.all([
-      logOf("qemu", "vm_sv39.elf", "exec,cpu,fpu,nochain"),
-      logOf("emu", "vm_sv39.elf", "exec,cpu,fpu,nochain"),
-    ]);
+    const [q, e] = await bothLogs("vm_sv39.elf", "exec,cpu,fpu,nochain");
     const [qd, ed] = [dumps(q), dumps(e)];
     const names = (rows: string[]) =>
       rows.map((r) => r.trim().split(/\s+/).filter((_, i) => !(i % 2)));
@@ -138,5 +136,44 @@ Deno.test({
       ]);
       assertEquals(e, q, args.join(" "));
     }
+  },
+});
+
+const LINK = /^Linking TBs 0x([0-9a-f]+) index ([01]) -> 0x([0-9a-f]+)$/;
+
+/** The links of a `-d exec` log, by guest pcs (QEMU names blocks by host pointer in both lines). */
+function links(log: string): Set<string> {
+  const pcOf = new Map<string, string>(), out = new Set<string>();
+  const lines = log.trimEnd().split("\n");
+  for (const l of lines) {
+    const m = /^Trace \d+: 0x([0-9a-f]+) \[[0-9a-f]+\/([0-9a-f]+)\//.exec(l);
+    if (m) pcOf.set(m[1], BigInt(`0x${m[2]}`).toString(16));
+  }
+  for (const l of lines) {
+    const m = LINK.exec(l);
+    if (m) out.add(`${pcOf.get(m[1])} ${m[2]} ${pcOf.get(m[3])}`);
+  }
+  return out;
+}
+
+Deno.test({
+  name: "system -d exec links blocks and logs them as qemu-system-riscv64 does",
+  ignore: !QEMU,
+  async fn() {
+    const [q, e] = await bothLogs("traps.elf", "exec");
+    // before: no Linking TBs line, and every block entered from the run loop logged
+    const lines = e.trimEnd().split("\n");
+    assert(lines.every((l) => TRACE.test(l) || LINK.test(l)), lines.find((l) => !TRACE.test(l)));
+    lines.forEach((l, i) => {
+      const to = LINK.exec(l)?.[3];
+      if (to) assert(lines[i + 1]?.startsWith(`Trace 0: 0x${to} `), `${l} then ${lines[i + 1]}`);
+    });
+    // QEMU ends a block at each CSR access, Denemu does not: most links are the same ones
+    const [ql, el] = [links(q), links(e)];
+    const same = [...ql].filter((l) => el.has(l)).length;
+    assert(
+      ql.size > 50 && same >= ql.size * 0.85,
+      `${same} of QEMU's ${ql.size} links (${el.size})`,
+    );
   },
 });

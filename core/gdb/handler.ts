@@ -264,11 +264,11 @@ export class GdbHandler {
     return this.#byNum.get(Number(hexParams(hexNum, 1)[0]));
   }
 
-  /** p: only once gdb has read target.xml, as QEMU; a register past the last is EFAULT. */
+  /** p: only once gdb has read target.xml, as QEMU; a register past the last or unreadable is EFAULT. */
   #readOne(arg: string): string {
     if (!this.#docs) return "";
     const r = arg === "" ? undefined : this.#register(arg);
-    return r ? leHex(r.read(this.debuggee), r.bits) : EFAULT;
+    return r && !r.unreadable ? leHex(r.read(this.debuggee), r.bits) : EFAULT;
   }
 
   /** P: only once gdb has read target.xml; a register past the last is ignored, as by QEMU. */

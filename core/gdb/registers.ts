@@ -38,6 +38,10 @@ export interface GdbRegister {
   group?: string;
   /** left out of `g` and `G`: gdb reads and writes it with `p` and `P` */
   alone?: boolean;
+  /** not named in the target description (read and written by number only) */
+  unlisted?: boolean;
+  /** named in the target description but not readable (`p` answers E14, `P` is ignored) */
+  unreadable?: boolean;
   read(regs: RegisterFile): bigint;
   write(regs: RegisterFile, value: bigint): void;
 }
@@ -111,7 +115,9 @@ export function gdbRegisters(target: TargetArch, regs?: RegisterFile): GdbRegist
   for (const feature of arch.cpuFeatures ?? []) {
     const base = (out.at(-1)?.regnum ?? -1) + 1;
     for (const r of feature.regs) {
-      if (cpu && r.present && !r.present(cpu)) continue;
+      const present = !cpu || !r.present || r.present(cpu);
+      const listed = cpu && r.listed ? r.listed(cpu) : present;
+      if (!present && !listed) continue;
       out.push({
         regnum: base + r.offset,
         name: r.name,
@@ -119,6 +125,8 @@ export function gdbRegisters(target: TargetArch, regs?: RegisterFile): GdbRegist
         type: "int",
         feature: feature.name,
         alone: true,
+        unlisted: !listed || undefined,
+        unreadable: !present || undefined,
         read: (regs) => r.read(regs.cpu()),
         write: (regs, v) => regs.writeCpu((cpu) => r.write(cpu, v)),
       });
@@ -147,7 +155,7 @@ function escapeXml(s: string): string {
 export function targetDocuments(target: TargetArch, regs: GdbRegister[]): Map<string, string> {
   const arch = target.gdb ?? fallbackArch(target);
   const features = [...arch.features, ...arch.stateFeatures ?? [], ...arch.cpuFeatures ?? []]
-    .map((f) => ({ ...f, regs: regs.filter((r) => r.feature === f.name) }))
+    .map((f) => ({ ...f, regs: regs.filter((r) => r.feature === f.name && !r.unlisted) }))
     .filter((f) => f.regs.length);
   const architecture = arch.arch ? `<architecture>${escapeXml(arch.arch)}</architecture>` : "";
   const head = (root: string) => `<?xml version="1.0"?><!DOCTYPE ${root} SYSTEM "gdb-target.dtd">`;

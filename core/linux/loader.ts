@@ -169,7 +169,7 @@ export function imageSpan(elf: ElfFile): { lo: bigint; size: bigint } {
 }
 
 /**
- * Loads an ELF at the first free pages at or above `from` (ET_DYN) or at
+ * Loads an ELF where mmap would place it (ET_DYN; with `brkRoom` more bytes free above it) or at
  * its link address (ET_EXEC). A p_align above the page size is not kept,
  * as qemu-user 7.2 does not keep it: aarch64's ld.so (p_align 64 KiB) lands
  * on the page after the stack, where qemu-aarch64 puts it.
@@ -178,10 +178,11 @@ export function loadAnywhere(
   as: AddressSpace,
   elf: ElfFile,
   file: ImageFile | null = null,
+  brkRoom = 0n,
 ): LoadedImage {
   if (elf.type !== ET_DYN) return loadImage(as, elf, 0n, file);
   const { lo, size } = imageSpan(elf);
-  return loadImage(as, elf, as.findVma(size) - lo, file);
+  return loadImage(as, elf, as.findVma(size + brkRoom) - lo, file);
 }
 
 /** Everything the initial stack holds. */

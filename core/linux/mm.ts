@@ -102,6 +102,13 @@ export class AddressSpace {
   stack = { lo: 0n, hi: 0n };
   /** the size of the stack each image gets (`-s`; QEMU's default, 8 MiB), kept across execve */
   stackSize = 8n << 20n;
+  /**
+   * `-R` (QEMU's reserved_va, then `limit`): address searches go down from the top of the space,
+   * as qemu-user's do when it reserves one
+   */
+  topDown = false;
+  /** `[lo, hi)` a top-down search skips: the loader holds the break's room while it places things */
+  held = { lo: 0n, hi: 0n };
   /** the file behind each file-backed page, by page number */
   readonly sources = new Map<number, PageSource>();
   /**
@@ -140,16 +147,12 @@ export class AddressSpace {
     this.#movedFrom = new Map(l.movedFrom ?? []);
   }
 
-  /** Puts the initial break at `at` (page-aligned) and mappings from `mmapBase` on (a program's load). */
-  startLayout(at: bigint, mmapBase: bigint): void {
-    this.layout = {
-      start: at,
-      brk: at,
-      top: at,
-      mmapBase,
-      mmapNext: mmapBase,
-      movedFrom: [],
-    };
+  /**
+   * Puts the initial break at `at` (page-aligned) and mappings from `mmapBase` on, the next one
+   * at `mmapNext` (a program's load).
+   */
+  startLayout(at: bigint, mmapBase: bigint, mmapNext = mmapBase): void {
+    this.layout = { start: at, brk: at, top: at, mmapBase, mmapNext, movedFrom: [] };
   }
 
   /** Bytes currently mapped. */
@@ -347,16 +350,43 @@ export class AddressSpace {
    * reused), when that range is free. Else the host kernel places it, top-down
    * below its mmap base, which moves from run to run with the host's ASLR: here
    * the highest free range, so that runs repeat. A mapping placed from the
-   * next-start address moves that on to its end.
+   * next-start address moves that on to its end. With `-R` the search goes down
+   * instead (`#findDown`).
    */
   findVma(len: bigint, hint = 0n): bigint {
+    if (this.topDown) return this.#findDown(len, hint ? pageDown(hint) : this.mmapNext);
     let start = this.mmapNext;
     if (hint) start = pageDown(hint) < MMAP_MIN_ADDR ? MMAP_MIN_ADDR : pageDown(hint);
     const fits = start + len <= this.limit && this.isFree(start, len);
-    const at = fits ? start : this.mem.findFreeBelow(len, this.limit);
+    const at = fits ? start : this.mem.findFreeBelow(len, this.limit, MMAP_MIN_ADDR);
     if (at < 0n) throw new SysError(E.ENOMEM);
     if (start === this.mmapNext && at >= this.mmapBase) this.mmapNext = at + len;
     return at;
+  }
+
+  /**
+   * qemu-user 7.2's search with `-R` (mmap_find_vma_reserved): down from `from + len`, or from
+   * the top when that is past it or nothing is free below; a search from the next-start address
+   * moves it to what it found.
+   */
+  #findDown(len: bigint, from: bigint): bigint {
+    const top = pageDown(this.limit);
+    if (len > top) throw new SysError(E.ENOMEM);
+    const fromTop = from > top - len;
+    let a = this.#freeBelow(len, fromTop ? top : from + len);
+    if (a < 0n && !fromTop) a = this.#freeBelow(len, top);
+    if (a < 0n) throw new SysError(E.ENOMEM);
+    if (from === this.mmapNext) this.mmapNext = a;
+    return a;
+  }
+
+  #freeBelow(len: bigint, end: bigint): bigint {
+    const { lo, hi } = this.held;
+    for (;;) {
+      const a = this.mem.findFreeBelow(len, end, PAGE);
+      if (a < 0n || a >= hi || a + len <= lo) return a;
+      end = lo;
+    }
   }
 
   /**

@@ -26,6 +26,8 @@ import { hostOutput, hostStat, isHostError, readProgram } from "./host_io.ts";
 import { mmapBaseFor, stackSize } from "./loader.ts";
 import { AddressSpace, DEFAULT_MEMORY_LIMIT, MAX_MEMORY_LIMIT, PAGE } from "./mm.ts";
 import { PathResolver, startDirectory } from "./paths.ts";
+import { reservedSpace } from "./reserved_va.ts";
+import { clockNs } from "./sys_time.ts";
 import { SeededRandom } from "../random.ts";
 import { type PendingSignal, SIG, SignalState } from "./signals.ts";
 import { deliverSignals, faultSignal } from "./signal_delivery.ts";
@@ -187,19 +189,23 @@ export class LinuxProcess {
     this.clock = parent ? parent.clock : new VirtualClock(() => this.world.instructions());
     this.inputLog = parent ? parent.inputLog : opts.inputLog;
     if (!parent) this.inputLog?.attach(this.clock);
+    // CNTVCT_EL0 counts on CLOCK_REALTIME, as qemu-aarch64's does on the host's
+    this.cpu.timerNs = () => clockNs(this, 0) + BigInt(this.cpu.inFlight) * this.clock.nsPerInsn;
     this.random = new SeededRandom(parent ? parent.random.next64() : opts.seed ?? 0n);
     this.fds = parent ? parent.fds.fork() : new FdTable();
     // each line goes with the thread that wrote it (-d tid: a log per thread)
     const { strace, log } = opts;
     this.strace = strace && ((line) => strace(line, this.tid));
     this.log = log && { ...log, write: (line) => log.write(line, this.tid) };
-    const limit = target.xlen === 64 ? 1n << 47n : 0xfffff000n;
+    const limit = reservedSpace(target, opts.reservedVa) ??
+      (target.xlen === 64 ? 1n << 47n : 0xfffff000n);
     const maxMemory = opts.maxMemory ?? DEFAULT_MEMORY_LIMIT;
     if (maxMemory < PAGE || maxMemory > MAX_MEMORY_LIMIT) {
       throw new EmuError(`memory ceiling ${maxMemory} bytes is out of range`, "give 4K to 3G");
     }
     const base = mmapBaseFor(target.xlen === 64 ? 2 : 1, target.linux?.mmapBase);
     this.as = new AddressSpace(this.mem, base, limit, maxMemory);
+    this.as.topDown = !!opts.reservedVa;
     this.as.stackSize = parent ? parent.as.stackSize : stackSize(opts.stackSize, maxMemory);
     this.paths = new PathResolver({ root: opts.root, sysroot: opts.sysroot, cwd });
     this.stderr = opts.stderr ?? hostOutput(2);

@@ -42,6 +42,11 @@ export interface LinuxProcessOptions {
   maxMemory?: bigint;
   /** `-s`: the main thread's stack size in bytes (default 8 MiB; at least 128 KiB, as QEMU) */
   stackSize?: bigint;
+  /**
+   * `-R`: qemu-user's reserved_va, the size of the guest's address space: mmap beyond fails with
+   * ENOMEM and the stack, the trampoline and mmap go down from its top (default: 1 << 47, bottom-up)
+   */
+  reservedVa?: bigint;
   /** `-singlestep` (`-one-insn-per-tb`): one guest instruction per TB, as QEMU's option */
   oneInsnPerTb?: boolean;
   /** `-r`: the kernel release `uname` reports (default "6.1.0", whatever the host's) */

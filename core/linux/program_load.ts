@@ -24,6 +24,7 @@ import {
   wantsExecStack,
 } from "./loader.ts";
 import { pageUp } from "./mm.ts";
+import { requireReservedFit } from "./reserved_va.ts";
 import { logBinaryLoad } from "./page_log.ts";
 import type { LinuxProcess, LinuxProcessOptions } from "./process.ts";
 
@@ -49,6 +50,8 @@ export function loadProgram(
     mapProgram(p, elf, realProg, opts, interpBytes);
   } catch (e) {
     if (!(e instanceof SysError && e.errno === E.ENOMEM)) throw e;
+    // QEMU's words when the stack misses the -R space (which it exits 255 for)
+    if (p.as.topDown) throw new EmuError("mmap stack: Cannot allocate memory", "reserve more (-R)");
     throw new EmuError(
       `${opts.program}: its image and stack do not fit in the guest's memory ceiling ` +
         `(${p.as.memoryLimit} bytes)`,
@@ -70,11 +73,20 @@ function mapProgram(
   // Program, break, stack, interpreter, trampoline.
   const as = p.as;
   const file = imageFile(p.paths.toGuest(realProg), realProg);
-  const main = elf.type === ET_DYN ? loadAnywhere(as, elf, file) : loadImage(as, elf, 0n, file);
+  if (as.topDown) requireReservedFit(elf, as.limit, name);
+  const main = elf.type === ET_DYN
+    ? loadAnywhere(as, elf, file, as.topDown ? BRK_RESERVE : 0n)
+    : loadImage(as, elf, 0n, file);
   p.loadBias = main.bias;
   p.modules.add(realProg, elf, main.bias, "user");
   const brk = pageUp(main.end);
-  as.startLayout(brk, brk + BRK_RESERVE > as.mmapBase ? pageUp(brk + BRK_RESERVE) : as.mmapBase);
+  if (as.topDown) {
+    // the break's room stays free while the stack, the interpreter and the trampoline are placed
+    as.startLayout(brk, as.mmapBase, as.mmapNext);
+    as.held = { lo: brk, hi: brk + BRK_RESERVE };
+  } else {
+    as.startLayout(brk, brk + BRK_RESERVE > as.mmapBase ? pageUp(brk + BRK_RESERVE) : as.mmapBase);
+  }
   const stackTop = mapStack(as, wantsExecStack(elf));
   let entry = main.entry, interpBase = 0n;
   if (elf.interp) {
@@ -98,6 +110,7 @@ function mapProgram(
     entry = img.entry;
   }
   p.trampoline = mapTrampoline(as, p.abi.sigreturnTrampoline);
+  as.held = { lo: 0n, hi: 0n };
 
   const ids = hostIds();
   const auxv: [number, bigint][] = [

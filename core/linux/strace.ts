@@ -66,7 +66,7 @@ const SPECS: Record<string, Kind[]> = {
   getdents64: ["i", "hp", "u"],
   getrandom: ["hp", "u", "u"],
   brk: ["p"],
-  mmap: ["p", "ld", "prot", "map", "i", "ld"],
+  mmap: ["p", "ld", "prot", "map", "i", "x"], // the offset as QEMU 7.2 prints it: %#x
   munmap: ["p", "ld"],
   mprotect: ["p", "ld", "prot"],
   madvise: ["p", "ld", "madv"],

@@ -49,11 +49,10 @@ function crc32(acc: bigint, value: bigint, info: bigint): bigint {
 export const A64_HELPERS: HelperDef[] = [
   { name: "a64_clz", fn: (_cpu, x: bigint) => clz64(x), hasResult: true },
   {
-    // CNTVCT_EL0: the virtual clock counts retired instructions, like riscv's `time` in user
-    // mode: `icount` counts what the backend returned, `inFlight` what it ran since it was
-    // entered (generated code may run many TBs before it returns), so it is exact.
+    // CNTVCT_EL0 at CNTFRQ_EL0's 62.5 MHz (16 ns a tick), on the clock qemu-aarch64 reads: the
+    // wall clock (the virtual one unless -realtime), whole microseconds as gettimeofday gives
     name: "a64_cntvct",
-    fn: (cpu: CpuCore) => BigInt(cpu.icount + cpu.inFlight),
+    fn: (cpu: CpuCore) => cpu.timerNs() / 1000n * 1000n / 16n,
     hasResult: true,
     flags: { readsState: true },
   },

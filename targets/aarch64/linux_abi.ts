@@ -166,6 +166,7 @@ export const aarch64LinuxAbi: LinuxAbi = {
   cpuinfo: a64Cpuinfo,
   defaultSysroot: "/usr/aarch64-linux-gnu",
   mmapBase: 0x5500000000n, // qemu-aarch64's TASK_UNMAPPED_BASE
+  maxReservedVa: 1n << 52n,
   coreDumpMessage: true,
   openFlagBits: { DIRECTORY: 0x4000, NOFOLLOW: 0x8000, DIRECT: 0x10000, LARGEFILE: 0x20000 },
   illegalInstructionCode: 2, // ILL_ILLOPN, as qemu-aarch64's EXCP_UDEF

@@ -43,7 +43,7 @@ const CONSTANT_REGS = new Map<number, bigint>([
   [SysReg.CTR_EL0, 0x8444c004n],
   [SysReg.DCZID_EL0, 4n],
   [SysReg.TPIDRRO_EL0, 0n],
-  [SysReg.CNTFRQ_EL0, 1000000000n],
+  [SysReg.CNTFRQ_EL0, 62_500_000n], // qemu-aarch64's: 1 GHz / GTIMER_SCALE (16)
   [SysReg.MDCCSR_EL0, 0n],
   [SysReg.PMUSERENR_EL0, 0n],
 ]);

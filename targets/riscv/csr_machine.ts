@@ -4,7 +4,7 @@
  * table; they act on the hart of the accessing CPU ({@linkcode hartOf}).
  *
  * Not implemented (illegal, as on QEMU 7.2's default CPU unless noted):
- * mseccfg (no Smepmp) and mhpmcounter/mhpmevent. Sstc's stimecmp is in `csr_supervisor.ts`.
+ * mseccfg (no Smepmp); mhpmcounter3-18 and mhpmevent3-31 are in `csr_hpm.ts`. Sstc's stimecmp is in `csr_supervisor.ts`.
  *
  * @module
  */
@@ -330,7 +330,7 @@ function pmpChanged(h: RiscvHart): void {
 const userCounters = [0xc00, 0xc01, 0xc02, 0xc80, 0xc81, 0xc82].map((n) => csrDef(n)!);
 
 /** Whether the counter with index `bit` (0 cycle, 1 time, 2 instret) is readable at the hart's privilege. */
-function counterAllowed(h: RiscvHart, bit: number): boolean {
+export function counterAllowed(h: RiscvHart, bit: number): boolean {
   const priv = h.priv;
   if (priv < Priv.M && !((h.mcounteren >> BigInt(bit)) & 1n)) return false;
   if (priv < Priv.S && !((h.scounteren >> BigInt(bit)) & 1n)) return false;

@@ -133,7 +133,7 @@ export function misaValue(xlen: 32 | 64): bigint {
 /** The hart's saved CSRs (QEMU's vmstate_riscv_cpu, in spirit). */
 const HART_STATE: VmStateDescription<RiscvHart> = {
   name: "riscv-hart",
-  version: 3,
+  version: 4,
   fields: [
     "mstatus",
     "medeleg",
@@ -158,6 +158,8 @@ const HART_STATE: VmStateDescription<RiscvHart> = {
     "senvcfg",
     "mstateen",
     "mcountinhibit",
+    "mhpmevent",
+    "mhpmcounter",
     "stimecmp",
     "cycleOffset",
     "instretOffset",
@@ -210,6 +212,10 @@ export class RiscvHart implements SystemHart {
   /** Smstateen's mstateen0-3 (see `smstateen.ts`) */
   readonly mstateen: bigint[] = [0n, 0n, 0n, 0n];
   mcountinhibit = 0n;
+  /** mhpmevent3-31 (see `csr_hpm.ts`) */
+  readonly mhpmevent: bigint[] = new Array(29).fill(0n);
+  /** mhpmcounter3-18: what software wrote (no event is counted) */
+  readonly mhpmcounter: bigint[] = new Array(16).fill(0n);
   /** Sstc's compare value (see `sstc.ts`) */
   stimecmp = 0n;
   /** added to the instruction count for mcycle / minstret (writes set them) */
@@ -316,6 +322,8 @@ export class RiscvHart implements SystemHart {
       this.stimecmp =
         0n;
     this.mstateen.fill(0n);
+    this.mhpmevent.fill(0n);
+    this.mhpmcounter.fill(0n);
     this.supervisorTimer.update();
     this.cycleOffset = this.instretOffset = 0n;
     this.wfi = false;

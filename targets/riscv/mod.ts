@@ -35,6 +35,7 @@ import { PRIV_HELPERS } from "./trans_priv.ts";
 import { RiscvHart } from "./hart.ts";
 import { riscvGdbArch } from "./gdb.ts";
 import "./csr_machine.ts";
+import "./csr_hpm.ts";
 import "./csr_supervisor.ts";
 import "./smstateen.ts";
 import { CBO_HELPER } from "./trans_zicbo.ts";
