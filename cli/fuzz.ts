@@ -84,6 +84,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     target: [a.program, ...a.args],
     mainNode: a.mainNode,
     crashReadme: fuzzEnv().crashReadme,
+    unsynced: a.nonInstrumented,
   });
   const dir = `${a.output}/${a.name}`;
   const harnessOpts = a.inputFile === undefined
@@ -104,7 +105,11 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     log: (line) => console.error(`emu fuzz: ${line}`),
     cmplog: a.cmplog ? await createCmplogHarness(harnessOpts) : undefined,
     lengths: lengths(a),
+    nonInstrumented: a.nonInstrumented,
+    crashMode: a.crashMode,
+    onCrash: a.crashCommand === undefined ? undefined : () => runCommand(a.crashCommand!),
   });
+  if (a.bitmap !== undefined) fuzzer.virginBits().set(readBitmap(a.bitmap, harness.trace.size));
   await fuzzer.addSeeds(resume ? [...out.resumed].reverse() : seeds);
   if (resume) {
     out.finishResume();
@@ -123,6 +128,32 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     console.log(`emu cov: ${line}`);
   }
   return status;
+}
+
+/** `-I`: runs `command` with the shell and waits for it, as afl-fuzz's system() does. */
+async function runCommand(command: string): Promise<void> {
+  try {
+    await new Deno.Command("/bin/sh", { args: ["-c", command], stdin: "null" }).output();
+  } catch (e) {
+    console.error(`emu fuzz: -I ${command}: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+/**
+ * `-B`: the `fuzz_bitmap` of an earlier campaign on the program (its map of bits not yet seen),
+ * which afl-fuzz starts from so that what that campaign found is not new.
+ */
+function readBitmap(path: string, size: number): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch {
+    throw new EmuError(`Unable to open '${path}'`);
+  }
+  if (bytes.length < size) {
+    throw new EmuError(`Short read from '${path}'`, `a fuzz_bitmap of this map is ${size} bytes`);
+  }
+  return bytes.subarray(0, size);
 }
 
 /** `argv` without the options named in `drop` (and their values). */
@@ -144,8 +175,8 @@ function withoutOptions(given: string[], drop: Set<string>): string[] {
  */
 async function parallelWorkers(argv: string[], a: FuzzArgs): Promise<number> {
   const rest = withoutOptions(argv, new Set(["j", "M", "S", "s"]));
-  // only the main worker writes the --cov report
-  const secondary = withoutOptions(rest, new Set(["cov"]));
+  // only the main worker writes the --cov report and reads the -F directories
+  const secondary = withoutOptions(rest, new Set(["cov", "F"]));
   const mod = new URL("../mod.ts", import.meta.url).pathname;
   const workers = Array.from({ length: a.jobs }, (_, k) =>
     new Deno.Command(Deno.execPath(), {
@@ -191,10 +222,10 @@ async function campaign(
   const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
   let lastStats = 0, lastLine = Date.now(), lastScreen = 0, lastExecs = 0, lastRate = Date.now();
   let rate = 0, lastSync = 0;
-  const sync = new SyncDir(a.output, a.name);
+  const sync = new SyncDir(a.output, a.name, a.foreign);
   const syncNow = async () => {
     lastSync = Date.now();
-    await fuzzer.importInputs(sync.collect(a.mainNode));
+    if (!a.nonInstrumented) await fuzzer.importInputs(sync.collect(a.mainNode));
   };
   const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
   const report = (final: boolean) => {
@@ -208,8 +239,11 @@ async function campaign(
     const s = fuzzer.stats(rate);
     if (final || now - lastStats >= STATS_EVERY_MS) {
       lastStats = now;
-      out.writeStats(s);
-      out.writeBitmap(fuzzer.virginBits());
+      // afl-fuzz -n writes neither: it has no coverage, and no fuzzer name to sync by
+      if (!a.nonInstrumented) {
+        out.writeStats(s);
+        out.writeBitmap(fuzzer.virginBits());
+      }
       out.plot(s);
     }
     if (tty && (final || now - lastScreen >= SCREEN_EVERY_MS)) {

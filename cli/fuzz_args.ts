@@ -73,10 +73,14 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   s: (a, v) => a.seed = number("s", v),
   c: (a, v) => a.cmplog = cmplogFlag(v),
   M: (a, v) => {
+    if (a.nonInstrumented) throw afl("-M is not supported in non-instrumented mode");
     a.name = syncId(a.name, v);
     a.mainNode = true;
   },
-  S: (a, v) => a.name = syncId(a.name, v),
+  S: (a, v) => {
+    if (a.nonInstrumented) throw afl("-S is not supported in non-instrumented mode");
+    a.name = syncId(a.name, v);
+  },
   cov: (a, v) => a.covReport = v,
   E: (a, v) => {
     if (/^\d+$/.test(v)) a.execs = Number(v);
@@ -89,11 +93,42 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   g: (a, v) => a.minLength = number("g", v),
   G: (a, v) => a.maxLength = number("G", v),
   T: (a, v) => a.banner = once("T", a.banner, v),
-  // afl-fuzz's flags that change nothing here: -Q (Denemu is always binary-only, as QEMU mode),
-  // -d (AFL++ 4 skips the deterministic stage by default), -Z (the queue is walked in order)
-  Q: () => {},
+  n: (a) => {
+    if (a.name !== undefined) throw afl("Non instrumented mode is not supported with -M / -S");
+    a.nonInstrumented = flag("n", a.nonInstrumented);
+  },
+  C: (a) => a.crashMode = flag("C", a.crashMode),
+  // Denemu serves the input from memory: there is no file to unlink or keep
+  N: (a) => a.noUnlink = flag("N", a.noUnlink),
+  I: (a, v) => a.crashCommand = v,
+  F: (a, v) => a.foreign.push(foreignDir(a, v)),
+  B: (a, v) => a.bitmap = once("B", a.bitmap, v),
+  // afl-fuzz's flags that change nothing here: -Q, -O, -U (Denemu is always binary-only, as QEMU,
+  // FRIDA and Unicorn modes), -d (AFL++ 4 skips the deterministic stage by default), -Z (the
+  // queue is walked in order)
+  Q: (a) => a.binaryOnly.push("Q"),
+  O: (a) => a.binaryOnly.push("O"),
+  U: (a) => a.binaryOnly.push("U"),
   d: () => {},
   Z: () => {},
+  // the modes that cannot apply, refused in afl-fuzz 4.04c's words on a machine without them
+  A: () => {
+    throw afl("-A option is not supported on this platform", "CoreSight traces a real ARM CPU");
+  },
+  W: () => {
+    throw afl(
+      "Program 'afl-qemu-trace' not found or not executable",
+      "Wine mode runs Windows programs; Denemu runs Linux ones",
+    );
+  },
+  X: () => nyx(),
+  Y: () => nyx(),
+  R: () => {
+    throw afl(
+      "Radamsa is now a custom mutator, please use that (custom_mutators/radamsa/).",
+    );
+  },
+  L: (a, v) => a.ignored.push(`-L ${moptMinutes(v)} (Denemu has no MOpt mode)`),
   // and those accepted so that afl-fuzz's command lines run, with a warning that they do nothing
   p: (a, v) =>
     a.ignored.push(`-p ${powerSchedule(v)} (Denemu has one schedule: favoured entries first)`),
@@ -148,6 +183,20 @@ export interface FuzzArgs extends HarnessArgs {
   extension?: string;
   /** `-T`: `afl_banner` in fuzzer_stats (default: the program as given) */
   banner?: string;
+  /** `-n`: no coverage feedback: the queue holds the seeds, every crash and hang is kept */
+  nonInstrumented?: boolean;
+  /** `-C`: crash exploration: the seeds crash, and crashes with new coverage join the queue */
+  crashMode?: boolean;
+  /** `-N` (Denemu writes no input file to unlink) */
+  noUnlink?: boolean;
+  /** `-I`: a shell command run after each new crash is saved */
+  crashCommand?: string;
+  /** `-F`: foreign queue directories the main node (`-M`) imports inputs from */
+  foreign: string[];
+  /** `-B`: a `fuzz_bitmap` of an earlier campaign: its coverage is not new */
+  bitmap?: string;
+  /** `-Q`, `-O`, `-U` as given (binary-only modes, which Denemu always is) */
+  binaryOnly: string[];
   /** afl-fuzz flags accepted that do nothing here, each with why */
   ignored: string[];
 }
@@ -180,6 +229,46 @@ export function mapSizeFromEnv(): number {
   } catch (e) {
     throw new EmuError(`AFL_MAP_SIZE=${env}: ${(e as Error).message}`);
   }
+}
+
+/** An error in afl-fuzz's words (it exits with status 1, as Denemu does for an EmuError). */
+function afl(message: string, hint?: string): EmuError {
+  return new EmuError(message, hint);
+}
+
+/** A flag afl-fuzz takes once (a second `-C`, `-n`, `-N` is refused). */
+function flag(name: string, current: boolean | undefined): true {
+  if (current) throw afl(`Multiple -${name} options not supported`);
+  return true;
+}
+
+function nyx(): never {
+  throw afl("Library 'libnyx.so' not found", "Nyx mode fuzzes a VM snapshot under KVM");
+}
+
+/** afl-fuzz's most `-F` directories (FOREIGN_SYNCS_MAX). */
+const FOREIGN_SYNCS_MAX = 32;
+
+/** A `-F` directory, without trailing slashes; afl-fuzz takes one only after `-M`. */
+function foreignDir(a: Partial<FuzzArgs>, v: string): string {
+  if (!a.mainNode) {
+    throw afl(
+      "Option -F can only be specified after the -M option for the main fuzzer of a fuzzing campaign",
+    );
+  }
+  if (a.foreign!.length >= FOREIGN_SYNCS_MAX) {
+    throw afl(`Maximum ${FOREIGN_SYNCS_MAX} entried of -F option can be specified`);
+  }
+  return v.replace(/(.)\/+$/, "$1");
+}
+
+/** `-L`'s minutes as afl-fuzz reads them (sscanf %d: a leading number), -1 allowed. */
+function moptMinutes(v: string): number {
+  const m = /^\s*[-+]?\d+/.exec(v);
+  if (!m) throw afl("Bad syntax used for -L");
+  const n = Number(m[0]);
+  if (n < -1) throw afl("-L value must be between 0 and 2000000 or -1");
+  return n;
 }
 
 /** `v` for an option afl-fuzz takes once (it refuses a second -i, -o, -T). */
@@ -284,6 +373,8 @@ export function parseFuzzArgs(given: string[]): FuzzArgs {
     dictionaries: [],
     env: [],
     ignored: [],
+    foreign: [],
+    binaryOnly: [],
     seed: 0,
     mapSize: mapSizeFromEnv(),
     wholeProgram: false,
@@ -306,5 +397,16 @@ export function parseFuzzArgs(given: string[]): FuzzArgs {
   if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
   if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
   if (i >= argv.length) throw new EmuError("no program to fuzz", "end with -- prog [args...]");
-  return { ...a, name: a.name ?? "default", program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
+  if (a.nonInstrumented) exclusiveOfN(a);
+  // afl-fuzz -n has no fuzzer name: its results are in OUT itself
+  const name = a.name ?? (a.nonInstrumented ? "" : "default");
+  return { ...a, name, program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
+}
+
+/** The modes afl-fuzz refuses beside `-n`, in the order it checks them. */
+function exclusiveOfN(a: Partial<FuzzArgs>): void {
+  if (a.crashMode) throw afl("-C and -n are mutually exclusive");
+  for (const mode of ["O", "Q", "U"]) {
+    if (a.binaryOnly!.includes(mode)) throw afl(`-${mode} and -n are mutually exclusive`);
+  }
 }
