@@ -1,6 +1,6 @@
 /**
  * `emu fuzz`: coverage-guided fuzzing of a Linux program, with AFL++'s flags
- * (`-i -o -V -E -m -x -t -s -M -S -f -e`) and output directory.
+ * (`-i -o -V -E -m -x -t -s -M -S -F -f -e -n -C -I...`, see `fuzz_args.ts`) and output directory.
  *
  * ```text
  * emu fuzz -i IN -o OUT [options] -- prog [args...]   (@@ = the input file)
@@ -151,7 +151,7 @@ function readBitmap(path: string, size: number): Uint8Array {
     throw new EmuError(`Unable to open '${path}'`);
   }
   if (bytes.length < size) {
-    throw new EmuError(`Short read from '${path}'`, `a fuzz_bitmap of this map is ${size} bytes`);
+    throw new EmuError(`Short read from ${path}`, `a fuzz_bitmap of this map is ${size} bytes`);
   }
   return bytes.subarray(0, size);
 }

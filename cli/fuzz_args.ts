@@ -10,6 +10,7 @@ import type { Accel } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
 import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
 import { MAX_FILE } from "../core/fuzz/mutate.ts";
+import { isDirectory } from "../core/fuzz/output.ts";
 import type { UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
 import { MAX_MEMORY_LIMIT } from "../core/linux/mm.ts";
 import { applyOption, expandShortOptions, type OptionSetters, valueOptions } from "./options.ts";
@@ -35,8 +36,17 @@ export const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -j N            run N workers on this machine (-M NAME, -S NAME2...; they sync through OUT)
   -T text         the banner (fuzzer_stats' afl_banner; default: the program as given)
   -g N, -G N      inputs run are padded with zeros to N bytes (-g), cut to N bytes (-G)
-  -Q, -d, -Z      accepted (Denemu is binary-only, has no deterministic stage, walks its queue)
-  -D, -p S, -b N, -l O   accepted with a warning that they change nothing here
+  -n              no coverage feedback (afl-fuzz's non-instrumented mode): the queue is the
+                  seeds, every crash and hang is kept, the results are in OUT itself
+  -C              crash exploration: the seeds must crash; crashing inputs with new coverage
+                  join the queue (the crashes are in crashes/ as ever)
+  -I command      run this shell command after each new crash is saved
+  -F dir          (after -M) also import the files of this foreign fuzzer's directory
+  -B fuzz_bitmap  start from an earlier campaign's map: what it covered is not new
+  -Q, -O, -U, -N, -d, -Z   accepted (Denemu is binary-only, reads no input file, has no
+                  deterministic stage, walks its queue)
+  -D, -p S, -b N, -l O, -L N   accepted with a warning that they change nothing here
+                  (-L DIR is the sysroot, as below)
   --map-size N    coverage map bytes (power of two; default AFL_MAP_SIZE, else 65536)
   --entry SYM|ADDR  in-memory harness: the function called with (data, size)
   --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
@@ -128,7 +138,11 @@ const SETTERS: OptionSetters<FuzzArgs> = {
       "Radamsa is now a custom mutator, please use that (custom_mutators/radamsa/).",
     );
   },
-  L: (a, v) => a.ignored.push(`-L ${moptMinutes(v)} (Denemu has no MOpt mode)`),
+  // -L is emu user's sysroot and afl-fuzz's MOpt minutes: a directory is the one, a number the other
+  L: (a, v) => {
+    if (isDirectory(v)) a.sysroot = v;
+    else a.ignored.push(`-L ${moptMinutes(v)} (Denemu has no MOpt mode)`);
+  },
   // and those accepted so that afl-fuzz's command lines run, with a warning that they do nothing
   p: (a, v) =>
     a.ignored.push(`-p ${powerSchedule(v)} (Denemu has one schedule: favoured entries first)`),
@@ -265,7 +279,7 @@ function foreignDir(a: Partial<FuzzArgs>, v: string): string {
 /** `-L`'s minutes as afl-fuzz reads them (sscanf %d: a leading number), -1 allowed. */
 function moptMinutes(v: string): number {
   const m = /^\s*[-+]?\d+/.exec(v);
-  if (!m) throw afl("Bad syntax used for -L");
+  if (!m) throw afl("Bad syntax used for -L", "give minutes (MOpt), or a sysroot directory");
   const n = Number(m[0]);
   if (n < -1) throw afl("-L value must be between 0 and 2000000 or -1");
   return n;

@@ -56,6 +56,7 @@ Deno.test({
         ["-X"],
         ["-W"],
         ["-B", `${dir}/no_bitmap`],
+        ["-B", `${dir}/in/seed`], // not a map: too short
       ]
     ) {
       // before: emu: unknown option for each of these letters
@@ -171,6 +172,31 @@ Deno.test({
         "sync:foreign_0,src:000000,+cov",
         "sync:foreign_1,src:000000,+cov",
       ], `${name}: ${synced}`);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  ...aflTest("emu fuzz -B: what the fuzz_bitmap given says was covered is not new", missing),
+  async fn() {
+    const { dir, bin } = await aflWorkspace("state");
+    // a fuzz_bitmap holds the bits not seen yet: all set, everything is new; none, nothing is
+    // (afl-fuzz reads its target's map size of it, Denemu 64 KiB)
+    await Deno.writeFile(`${dir}/fresh`, new Uint8Array(65536).fill(0xff));
+    await Deno.writeFile(`${dir}/seen`, new Uint8Array(65536));
+    for (const [name, run] of Object.entries(fuzzers(bin))) {
+      const found = async (bitmap: string) => {
+        const o = `${dir}/${name}_${bitmap}`;
+        const flags = ["-i", `${dir}/in`, "-o", o, "-s", "1", "-V", "2"];
+        // (a map with no bit left makes afl-fuzz think its target's instrumentation is broken)
+        const r = await run([...flags, "-B", `${dir}/${bitmap}`], { AFL_IGNORE_PROBLEMS: "1" });
+        assert.equal(r.code, 0, `${name}: ${r.err}`);
+        const stats = Deno.readTextFileSync(`${o}/default/fuzzer_stats`);
+        return Number(/^corpus_found +: (\d+)$/m.exec(stats)?.[1]);
+      };
+      assert((await found("fresh")) > 0, name);
+      assert.equal(await found("seen"), 0, name);
     }
     await Deno.remove(dir, { recursive: true });
   },
