@@ -87,9 +87,11 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     unsynced: a.nonInstrumented,
   });
   const dir = `${a.output}/${a.name}`;
-  const harnessOpts = a.inputFile === undefined
-    ? harnessOptions(a, curInput(a, dir))
-    : { ...harnessOptions(a, resolve(a.inputFile)), inputFile: true };
+  const harnessOpts = {
+    ...harnessOptions(a, a.inputFile === undefined ? curInput(a, dir) : resolve(a.inputFile)),
+    inputFile: a.inputFile !== undefined,
+    crashExit: fuzzEnv().crashExit,
+  };
   const harness = await createUserHarness(harnessOpts);
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,
