@@ -84,7 +84,7 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   c: (a, v) => a.cmplog = cmplogFlag(v),
   M: (a, v) => {
     if (a.nonInstrumented) throw afl("-M is not supported in non-instrumented mode");
-    a.name = syncId(a.name, v);
+    a.name = syncId(a.name, mainNodeName(v));
     a.mainNode = true;
   },
   S: (a, v) => {
@@ -243,6 +243,19 @@ export function mapSizeFromEnv(): number {
   } catch (e) {
     throw new EmuError(`AFL_MAP_SIZE=${env}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * `-M NAME:I/N` (main node I of N, which share the deterministic stage in afl-fuzz; Denemu has
+ * none) as afl-fuzz checks it: NAME is the fuzzer's name.
+ */
+function mainNodeName(v: string): string {
+  const colon = v.indexOf(":");
+  if (colon < 0) return v;
+  const m = /^(\d+)\/(\d+)/.exec(v.slice(colon + 1));
+  const [id, max] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (!id || !max || id > max || max > 1_000_000) throw afl("Bogus main node ID passed to -M");
+  return v.slice(0, colon);
 }
 
 /** An error in afl-fuzz's words (it exits with status 1, as Denemu does for an EmuError). */

@@ -42,6 +42,8 @@ Deno.test({
     for (
       const bad of [
         ["-n", "-M", "a"],
+        ["-M", "a:0/3"],
+        ["-M", "a:3/2"],
         ["-M", "a", "-n"],
         ["-n", "-C"],
         ["-n", "-Q"],
@@ -69,8 +71,9 @@ Deno.test({
       assert.equal(den.err.trim().split("\n").length, 1, den.err);
     }
     // and what runs there runs here: -N, -L, -U, and -O (FRIDA mode, not installed here)
-    const den = await fuzz.den([...common("ok"), "-N", "-L", "5", "-U", "-O"]);
+    const den = await fuzz.den([...common("ok"), "-N", "-L", "5", "-U", "-O", "-M", "m:1/2"]);
     assert.equal(den.code, 0, den.err);
+    assert(Deno.statSync(`${dir}/ok/m/fuzzer_stats`).isFile); // -M NAME:I/N's name is NAME
     await Deno.remove(dir, { recursive: true });
   },
 });
