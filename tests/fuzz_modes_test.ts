@@ -13,7 +13,9 @@ const STATE = "tests/fuzz/bin/state";
 function fuzzers(bin: string) {
   return {
     afl: (flags: string[], env: Record<string, string> = {}) =>
-      aflOutput("afl-fuzz", [...flags, "--", bin, "@@"], env),
+      // (a timeout in ms that the load of a shared machine cannot reach: Denemu's is in
+      // instructions)
+      aflOutput("afl-fuzz", ["-t", "5000", ...flags, "--", bin, "@@"], env),
     den: (flags: string[], env: Record<string, string> = {}) =>
       aflOutput(Deno.execPath(), ["run", "-A", "mod.ts", "fuzz", ...flags, "--", STATE, "@@"], env),
   };
