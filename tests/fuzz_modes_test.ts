@@ -135,10 +135,12 @@ Deno.test({
       // the crashing seed is the queue's first entry; the crashes are under crashes/
       assert.equal(ids(`${node}/queue`)[0], "id:000000,time:0,execs:0,orig:crash", name);
       const saved = ids(`${node}/crashes`);
-      assert(saved.length >= 1 && saved.every((n) => n.includes(",sig:08,")), `${name}: ${saved}`);
+      // (afl-fuzz, slow on a loaded machine, may find none in 2 s; Denemu always does)
+      assert(name === "afl" || saved.length >= 1, `${name}: no crash`);
+      assert(saved.every((n) => n.includes(",sig:08,")), `${name}: ${saved}`);
       assert.match(stats, new RegExp(`^saved_crashes +: ${saved.length}$`, "m"), name);
       // -I ran once a crash
-      const lines = Deno.readTextFileSync(log).trim().split("\n");
+      const lines = saved.length ? Deno.readTextFileSync(log).trim().split("\n") : [];
       assert.equal(lines.length, saved.length, `${name}: ${lines.length} runs of -I`);
       // a seed that does not crash stops both
       const calm = await run(["-i", `${dir}/ok`, "-o", `${dir}/${name}_ok`, "-C", "-V", "1"]);
