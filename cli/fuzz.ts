@@ -146,16 +146,28 @@ async function runCommand(command: string): Promise<void> {
  * which afl-fuzz starts from so that what that campaign found is not new.
  */
 function readBitmap(path: string, size: number): Uint8Array {
-  let bytes: Uint8Array;
+  let file: Deno.FsFile;
   try {
-    bytes = Deno.readFileSync(path);
+    file = Deno.openSync(path);
   } catch {
     throw new EmuError(`Unable to open '${path}'`);
   }
-  if (bytes.length < size) {
+  // its first `size` bytes, as afl-fuzz reads it (a device or a huge file is not read whole)
+  const bytes = new Uint8Array(size);
+  let got = 0;
+  try {
+    for (let n: number | null = 0; got < size && n !== null; got += n ?? 0) {
+      n = file.readSync(bytes.subarray(got));
+    }
+  } catch {
+    got = -1; // a directory
+  } finally {
+    file.close();
+  }
+  if (got < size) {
     throw new EmuError(`Short read from ${path}`, `a fuzz_bitmap of this map is ${size} bytes`);
   }
-  return bytes.subarray(0, size);
+  return bytes;
 }
 
 /** `argv` without the options named in `drop` (and their values). */
