@@ -72,6 +72,15 @@ Deno.test({
       assert(den.err.includes(said), `${bad.join(" ")}: afl-fuzz: ${said}; emu fuzz: ${den.err}`);
       assert.equal(den.err.trim().split("\n").length, 1, den.err);
     }
+    // the options of later AFL++ versions are unknown to both (4.04c: "invalid option")
+    for (const later of ["-a", "-z", "-k"]) {
+      const afl = await fuzz.afl([...common("afl"), later, "x"]);
+      const den = await fuzz.den([...common("den"), later, "x"]);
+      assert.match(afl.err, new RegExp(`invalid option -- '${later[1]}'`));
+      assert.equal(afl.code, 1, afl.err);
+      assert.equal(den.code, 1, den.err);
+      assert.match(den.err, new RegExp(`^emu: unknown option ${later} `));
+    }
     // and what runs there runs here: -N, -L, -U, and -O (FRIDA mode, not installed here)
     const den = await fuzz.den([...common("ok"), "-N", "-L", "5", "-U", "-O", "-M", "m:1/2"]);
     assert.equal(den.code, 0, den.err);
