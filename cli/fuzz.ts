@@ -109,6 +109,7 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     lengths: lengths(a),
     nonInstrumented: a.nonInstrumented,
     crashMode: a.crashMode,
+    deterministic: a.deterministic,
     onCrash: a.crashCommand === undefined ? undefined : () => runCommand(a.crashCommand!),
   });
   if (a.bitmap !== undefined) fuzzer.virginBits().set(readBitmap(a.bitmap, harness.trace.size));

@@ -43,9 +43,11 @@ export const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
   -I command      run this shell command after each new crash is saved
   -F dir          (after -M) also import the files of this foreign fuzzer's directory
   -B fuzz_bitmap  start from an earlier campaign's map: what it covered is not new
-  -Q, -O, -U, -N, -d, -Z   accepted (Denemu is binary-only, reads no input file, has no
-                  deterministic stage, walks its queue)
-  -D, -p S, -b N, -l O, -L N   accepted with a warning that they change nothing here
+  -D              afl-fuzz's deterministic stage (bit and byte flips, arithmetic,
+                  interesting values) once on each queue entry before havoc
+  -Q, -O, -U, -N, -d, -Z   accepted (Denemu is binary-only, reads no input file, skips the
+                  deterministic stage unless -D, walks its queue)
+  -p S, -b N, -l O, -L N   accepted with a warning that they change nothing here
                   (-L DIR is the sysroot, as below)
   --map-size N    coverage map bytes (power of two; default AFL_MAP_SIZE, else 65536)
   --entry SYM|ADDR  in-memory harness: the function called with (data, size)
@@ -146,7 +148,7 @@ const SETTERS: OptionSetters<FuzzArgs> = {
   // and those accepted so that afl-fuzz's command lines run, with a warning that they do nothing
   p: (a, v) =>
     a.ignored.push(`-p ${powerSchedule(v)} (Denemu has one schedule: favoured entries first)`),
-  D: (a) => a.ignored.push("-D (Denemu has no deterministic stage)"),
+  D: (a) => a.deterministic = true,
   b: (a, v) => a.ignored.push(`-b ${number("b", v)} (Denemu does not bind to a CPU)`),
   l: (a, v) => a.ignored.push(`-l ${cmplogOptions(v)} (-c 0 has one level)`),
 };
@@ -201,6 +203,8 @@ export interface FuzzArgs extends HarnessArgs {
   nonInstrumented?: boolean;
   /** `-C`: crash exploration: the seeds crash, and crashes with new coverage join the queue */
   crashMode?: boolean;
+  /** `-D`: afl-fuzz's deterministic stage on each queue entry */
+  deterministic?: boolean;
   /** `-N` (Denemu writes no input file to unlink) */
   noUnlink?: boolean;
   /** `-I`: a shell command run after each new crash is saved */

@@ -217,3 +217,31 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  ...aflTest(
+    "emu fuzz -D: the deterministic stage's finds are named as afl-fuzz names them",
+    missing,
+  ),
+  async fn() {
+    // bytes.c checks "FUZZ" one byte at a time: 'G' is one bit flip from 'F'
+    const { dir, bin } = await aflWorkspace("bytes", { seed: "GAAA" });
+    const flags = (
+      o: string,
+    ) => ["-i", `${dir}/in`, "-o", `${dir}/${o}`, "-D", "-s", "1", "-V", "3"];
+    const r = {
+      afl: await aflOutput("afl-fuzz", ["-t", "5000", ...flags("afl"), "--", bin, "@@"]),
+      den: await aflOutput(Deno.execPath(), [
+        ...["run", "-A", "mod.ts", "fuzz", ...flags("den")],
+        ...["--", "tests/fuzz/bin/bytes", "@@"],
+      ]),
+    };
+    for (const [name, { code, err }] of Object.entries(r)) {
+      assert.equal(code, 0, `${name}: ${err}`);
+      // before: Denemu warned that it ignored -D, and havoc found "FAAA" (op:havoc,rep:N)
+      const found = ids(`${dir}/${name}/default/queue`)[1]?.replace(/,time:\d+,execs:\d+/, "");
+      assert.equal(found, "id:000001,src:000000,op:flip1,pos:0,+cov", name);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -1,7 +1,8 @@
 /**
  * The fuzzing engine: calibrates the seeds, then repeatedly picks a queue
- * entry (favoured ones first), trims it once, and runs havoc and splice
- * mutations of it; inputs with new coverage join the queue, crashes are kept
+ * entry (favoured ones first), trims it once (with `-D`, runs afl-fuzz's
+ * deterministic stage on it once), and runs havoc and splice mutations of
+ * it; inputs with new coverage join the queue, crashes are kept
  * once per (signal, pc, stack hash), hangs once per new coverage. Every
  * choice comes from one seeded generator, so `-s SEED` on one worker replays
  * the same inputs in the same order.
@@ -19,6 +20,7 @@ import type { CmplogTarget, ExecResult, FuzzTarget } from "./target.ts";
 import type { SyncedInput } from "./sync.ts";
 import { replacements, tokenOf } from "./i2s.ts";
 import { trimInput } from "./trim.ts";
+import { deterministicInputs } from "./deterministic.ts";
 
 /** Options of a {@linkcode Fuzzer}. */
 export interface FuzzerOptions {
@@ -43,6 +45,8 @@ export interface FuzzerOptions {
   crashMode?: boolean;
   /** `-I`: called after each new crash is saved (afl-fuzz runs the command and waits) */
   onCrash?: () => Promise<void>;
+  /** `-D`: run afl-fuzz's deterministic stage once on each queue entry before havoc */
+  deterministic?: boolean;
 }
 
 /** Budget of the seeds' first runs when no `-t` is given. */
@@ -199,6 +203,7 @@ export class Fuzzer {
         // afl-fuzz -n does not trim: without coverage, nothing says what a byte does
         if (!this.opts.nonInstrumented) await this.#trim(e);
         if (this.opts.cmplog) await this.#inputToState(e, this.opts.cmplog);
+        if (this.opts.deterministic) await this.#deterministic(e);
       }
       const rounds = this.queue.energy(e);
       for (let i = 0; i < rounds && !this.#done(); i++) {
@@ -252,6 +257,14 @@ export class Fuzzer {
       for (const d of deeper) await solve(d, depth + 1);
     };
     await solve(e.data, 1);
+  }
+
+  /** `-D`: afl-fuzz's deterministic stage on `e`. */
+  async #deterministic(e: QueueEntry): Promise<void> {
+    for (const { data, op } of deterministicInputs(e.data)) {
+      if (this.#done()) return;
+      await this.execute(data, e, op);
+    }
   }
 
   /** Adds the tokens the target learnt since the last call to the dictionary. */
