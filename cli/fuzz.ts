@@ -1,6 +1,6 @@
 /**
  * `emu fuzz`: coverage-guided fuzzing of a Linux program, with AFL++'s flags
- * (`-i -o -V -E -m -x -t -s -M -S -f -e`) and output directory.
+ * (`-i -o -V -E -m -x -t -s -M -S -F -f -e -n -C -I...`, see `fuzz_args.ts`) and output directory.
  *
  * ```text
  * emu fuzz -i IN -o OUT [options] -- prog [args...]   (@@ = the input file)
@@ -9,326 +9,31 @@
  * @module
  */
 
-import { type Accel, parseAccel } from "../core/accel.ts";
-import { EmuError } from "../core/errors.ts";
-import { checkMapSize, DEFAULT_MAP_SIZE } from "../core/fuzz/coverage.ts";
 import { loadDictionary, uniqueTokens } from "../core/fuzz/dictionary.ts";
 import { Fuzzer } from "../core/fuzz/fuzzer.ts";
 import { isDirectory, OutputDir } from "../core/fuzz/output.ts";
 import { campaignSeeds } from "./fuzz_seeds.ts";
-import { MAX_FILE } from "../core/fuzz/mutate.ts";
-import { createUserHarness, type UserHarnessOptions } from "../core/linux/fuzz_harness.ts";
+import { createUserHarness } from "../core/linux/fuzz_harness.ts";
 import { createCmplogHarness } from "../core/linux/fuzz_cmplog.ts";
-import { MAX_MEMORY_LIMIT } from "../core/linux/mm.ts";
 import { SyncDir } from "../core/fuzz/sync.ts";
 import { resolve } from "node:path";
-import {
-  applyOption,
-  expandShortOptions,
-  type OptionSetters,
-  readOption,
-  valueOptions,
-} from "./options.ts";
+import { expandShortOptions, readOption } from "./options.ts";
 import { coverageReport } from "./cov.ts";
 import { statusLine, statusScreen, summary } from "./fuzz_status.ts";
 import { fuzzEnv, ignoredVariables } from "./fuzz_env.ts";
-
-const USAGE = `usage: emu fuzz -i IN -o OUT [options] -- prog [args...]
-
-  -i dir          seed inputs (- resumes the campaign in -o)
-  -o dir          output directory (AFL++'s layout: OUT/NAME/queue, crashes, hangs...)
-  -V seconds      stop after this long (default: until Ctrl-C)
-  -E execs        stop after about this many executions
-  -m MB|none      most memory the guest may map (suffix K, M, G; default 2G, at most 3G)
-  -x file|dir     dictionary in AFL's format (repeatable)
-  -f file         the file the program reads its input from, named in its arguments
-                  (served from memory; as with afl-fuzz, @@ is then passed as is)
-  -e ext          the input file's extension without -f (OUT/NAME/.cur_input.ext; the
-                  directory is AFL_TMPDIR if set)
-  -t insns[+]     timeout in guest instructions (default: from the seeds' runs);
-                  seeds that time out are skipped, with or without AFL++'s +
-  -s seed         random seed (default 0): one worker with -s is reproducible
-  -c 0            comparison feedback (cmplog) from the program itself (AFL++'s -c 0)
-  -M name|-S name this worker's name in OUT (default "default"); -M makes it AFL++'s main node
-  -j N            run N workers on this machine (-M NAME, -S NAME2...; they sync through OUT)
-  -T text         the banner (fuzzer_stats' afl_banner; default: the program as given)
-  -g N, -G N      inputs run are padded with zeros to N bytes (-g), cut to N bytes (-G)
-  -Q, -d, -Z      accepted (Denemu is binary-only, has no deterministic stage, walks its queue)
-  -D, -p S, -b N, -l O   accepted with a warning that they change nothing here
-  --map-size N    coverage map bytes (power of two; default AFL_MAP_SIZE, else 65536)
-  --entry SYM|ADDR  in-memory harness: the function called with (data, size)
-  --persistent-addr ADDR [--persistent-ret ADDR]   AFL_QEMU_PERSISTENT_ADDR/RET
-  --whole-program run the whole program per input even if it defines LLVMFuzzerTestOneInput
-  --cov dir       at the end, write the source coverage of the queue there (as emu cov)
-  -L path, -E VAR=val, --root dir, -accel jit|interp   as for emu user (-E NUMBER is
-                  the execution count: no variable's name is a number)
-
-@@ in the program's arguments is the input file (served from memory); without
-@@ the input is the program's stdin.`;
-
-/** The options that say how the harness runs the program (`emu showmap` takes them too). */
-export const HARNESS_SETTERS: OptionSetters<HarnessArgs> = {
-  m: (a, v) => a.maxMemory = memoryLimit(v),
-  "map-size": (a, v) => a.mapSize = checkMapSize(number("map-size", v)),
-  entry: (a, v) => a.entry = v,
-  "persistent-addr": (a, v) => a.persistentAddr = address("persistent-addr", v),
-  "persistent-ret": (a, v) => a.persistentRet = address("persistent-ret", v),
-  "whole-program": (a) => a.wholeProgram = true,
-  L: (a, v) => a.sysroot = v,
-  root: (a, v) => a.root = v,
-  accel: (a, v) => a.accel = parseAccel(v),
-};
-
-/** What each option sets; the options that take a value are those with two parameters. */
-const SETTERS: OptionSetters<FuzzArgs> = {
-  ...HARNESS_SETTERS,
-  i: (a, v) => a.input = once("i", a.input, v),
-  o: (a, v) => a.output = once("o", a.output, v),
-  V: (a, v) => a.seconds = number("V", v),
-  x: (a, v) => a.dictionaries.push(v),
-  // AFL++'s N+ (skip the seeds that time out) is what Denemu always does
-  t: (a, v) => a.timeout = number("t", v.endsWith("+") ? v.slice(0, -1) : v),
-  s: (a, v) => a.seed = number("s", v),
-  c: (a, v) => a.cmplog = cmplogFlag(v),
-  M: (a, v) => {
-    a.name = syncId(a.name, v);
-    a.mainNode = true;
-  },
-  S: (a, v) => a.name = syncId(a.name, v),
-  cov: (a, v) => a.covReport = v,
-  E: (a, v) => {
-    if (/^\d+$/.test(v)) a.execs = Number(v);
-    else if (/^[^=]+=/.test(v)) a.env.push(v);
-    else throw new EmuError(`-E ${v}: bad syntax`, "give a number of executions, or VAR=value");
-  },
-  j: (a, v) => a.jobs = Math.max(1, Math.floor(number("j", v))),
-  f: (a, v) => a.inputFile = v,
-  e: (a, v) => a.extension = once("e", a.extension, v),
-  g: (a, v) => a.minLength = number("g", v),
-  G: (a, v) => a.maxLength = number("G", v),
-  T: (a, v) => a.banner = once("T", a.banner, v),
-  // afl-fuzz's flags that change nothing here: -Q (Denemu is always binary-only, as QEMU mode),
-  // -d (AFL++ 4 skips the deterministic stage by default), -Z (the queue is walked in order)
-  Q: () => {},
-  d: () => {},
-  Z: () => {},
-  // and those accepted so that afl-fuzz's command lines run, with a warning that they do nothing
-  p: (a, v) =>
-    a.ignored.push(`-p ${powerSchedule(v)} (Denemu has one schedule: favoured entries first)`),
-  D: (a) => a.ignored.push("-D (Denemu has no deterministic stage)"),
-  b: (a, v) => a.ignored.push(`-b ${number("b", v)} (Denemu does not bind to a CPU)`),
-  l: (a, v) => a.ignored.push(`-l ${cmplogOptions(v)} (-c 0 has one level)`),
-};
-const WITH_VALUE = valueOptions(SETTERS);
-const NAMES = new Set(Object.keys(SETTERS));
+import {
+  type FuzzArgs,
+  harnessOptions,
+  lengths,
+  NAMES,
+  parseFuzzArgs,
+  USAGE,
+  WITH_VALUE,
+} from "./fuzz_args.ts";
+import { EmuError } from "../core/errors.ts";
 
 /** Instructions each queue entry may run for `--cov` (the whole program runs, not the harness). */
 const COV_BUDGET = 1_000_000_000;
-
-/** How the harness runs the program (shared by `emu fuzz` and `emu showmap`). */
-export interface HarnessArgs {
-  /** `-m`: the guest's memory ceiling in bytes (AFL++'s memory limit; none: the default) */
-  maxMemory?: bigint;
-  mapSize: number;
-  entry?: string;
-  persistentAddr?: bigint;
-  persistentRet?: bigint;
-  wholeProgram: boolean;
-  sysroot?: string;
-  env: string[];
-  root?: string;
-  accel: Accel;
-  program: string;
-  args: string[];
-}
-
-/** Parsed `emu fuzz` arguments. */
-export interface FuzzArgs extends HarnessArgs {
-  input: string;
-  output: string;
-  seconds: number | null;
-  /** `-E N`: stop after about N executions (AFL++'s -E) */
-  execs: number | null;
-  dictionaries: string[];
-  timeout?: number;
-  seed: number;
-  cmplog: boolean;
-  name: string;
-  /** `-M`: AFL++'s main node, which `-S` instances sync from */
-  mainNode: boolean;
-  /** `-j`: workers on this machine */
-  jobs: number;
-  /** `--cov DIR`: write `emu cov`'s report of the queue there at the end */
-  covReport?: string;
-  /** `-g`/`-G`: the shortest and longest input run (AFL++'s min and max length) */
-  minLength?: number;
-  maxLength?: number;
-  /** `-f`: the file the program reads its input from (`@@` is then left as is, as afl-fuzz) */
-  inputFile?: string;
-  /** `-e`: the extension of `.cur_input`, the file `@@` names without `-f` */
-  extension?: string;
-  /** `-T`: `afl_banner` in fuzzer_stats (default: the program as given) */
-  banner?: string;
-  /** afl-fuzz flags accepted that do nothing here, each with why */
-  ignored: string[];
-}
-
-/** The harness options of `a`, the `@@` file at `inputPath` in the guest. */
-export function harnessOptions(a: HarnessArgs, inputPath: string): UserHarnessOptions {
-  return {
-    program: a.program,
-    args: a.args,
-    inputPath,
-    mapSize: a.mapSize,
-    accel: a.accel,
-    entry: a.entry,
-    persistentAddr: a.persistentAddr,
-    persistentRet: a.persistentRet,
-    wholeProgram: a.wholeProgram,
-    env: a.env,
-    sysroot: a.sysroot,
-    root: a.root,
-    maxMemory: a.maxMemory,
-  };
-}
-
-/** The map size unless `--map-size` says: AFL_MAP_SIZE (as AFL++'s tools read it), else 64 KiB. */
-export function mapSizeFromEnv(): number {
-  const env = Deno.env.get("AFL_MAP_SIZE");
-  if (env === undefined) return DEFAULT_MAP_SIZE;
-  try {
-    return checkMapSize(Number(env));
-  } catch (e) {
-    throw new EmuError(`AFL_MAP_SIZE=${env}: ${(e as Error).message}`);
-  }
-}
-
-/** `v` for an option afl-fuzz takes once (it refuses a second -i, -o, -T). */
-function once(name: string, current: string | undefined, v: string): string {
-  if (current !== undefined) throw new EmuError(`multiple -${name} options`, `pass -${name} once`);
-  return v;
-}
-
-/**
- * A `-M`/`-S` name as afl-fuzz takes it: once, letters, digits, `_` and `-`,
- * at most 24 of them (it names a directory in `-o`: `-S ../x` wrote outside).
- */
-function syncId(current: string | undefined, v: string): string {
-  if (current !== undefined) throw new EmuError("multiple -S or -M options", "pass one");
-  if (!/^[A-Za-z0-9_-]{1,24}$/.test(v)) {
-    throw new EmuError(`-S/-M ${v}: not a fuzzer name`, "use up to 24 letters, digits, _ and -");
-  }
-  return v;
-}
-
-function number(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new EmuError(`-${name} ${v}: not a number`);
-  return n;
-}
-
-/**
- * AFL++'s `-m`: megabytes, or with a K, M, G or T suffix; `none` is no
- * limit (the guest's usual ceiling). A guest never maps more than 3G.
- */
-export function memoryLimit(v: string): bigint | undefined {
-  if (v === "none") return undefined;
-  const m = /^(\d+)([kmgt]?)$/i.exec(v);
-  if (!m) throw new EmuError(`-m ${v}: not a memory limit`, "give megabytes (64, 2G) or none");
-  const shift = { k: 10n, m: 20n, g: 30n, t: 40n }[(m[2] || "m").toLowerCase()]!;
-  const bytes = BigInt(m[1]) << shift;
-  return bytes > MAX_MEMORY_LIMIT ? MAX_MEMORY_LIMIT : bytes;
-}
-
-function cmplogFlag(v: string): boolean {
-  if (v === "0" || v === "-") return true;
-  throw new EmuError(
-    `-c ${v}: Denemu logs comparisons of the fuzzed program itself`,
-    "pass -c 0 (no separate cmplog build is needed)",
-  );
-}
-
-/** AFL++'s power schedules (`-p`); another name is refused, as afl-fuzz refuses it. */
-const POWER_SCHEDULES = [
-  "fast",
-  "explore",
-  "exploit",
-  "seek",
-  "rare",
-  "mmopt",
-  "coe",
-  "lin",
-  "quad",
-];
-
-function powerSchedule(v: string): string {
-  if (POWER_SCHEDULES.includes(v)) return v;
-  throw new EmuError(
-    `-p ${v}: unknown power schedule`,
-    `AFL++'s are ${POWER_SCHEDULES.join(", ")}`,
-  );
-}
-
-/** AFL++'s `-l`: a level 1-3 and A (arithmetic), T (transformations), X (extreme), R (random). */
-function cmplogOptions(v: string): string {
-  if (/^[123ATXR]+$/i.test(v)) return v;
-  throw new EmuError(`-l ${v}: unknown cmplog option`, "AFL++'s are 1, 2, 3, A, T, X, R");
-}
-
-/** `-g`/`-G` as the engine takes them (afl-fuzz does not refuse a -g over -G either). */
-function lengths(a: FuzzArgs): { min: number; max: number } | undefined {
-  if (a.minLength === undefined && a.maxLength === undefined) return undefined;
-  return { min: a.minLength ?? 0, max: Math.min(a.maxLength ?? MAX_FILE, MAX_FILE) };
-}
-
-function address(name: string, v: string): bigint {
-  try {
-    return BigInt(v);
-  } catch {
-    throw new EmuError(`--${name} ${v}: not an address (use 0x...)`);
-  }
-}
-
-/**
- * Reads `emu fuzz` arguments.
- *
- * @example
- * ```ts
- * import { parseFuzzArgs } from "./fuzz.ts";
- * const a = parseFuzzArgs(["-i", "in", "-o", "out", "--", "prog", "@@"]);
- * console.log(a.program, a.args); // "prog [ "@@" ]"
- * ```
- */
-export function parseFuzzArgs(given: string[]): FuzzArgs {
-  const argv = expandShortOptions(given, NAMES, WITH_VALUE);
-  const a: Partial<FuzzArgs> & { dictionaries: string[]; env: string[] } = {
-    dictionaries: [],
-    env: [],
-    ignored: [],
-    seed: 0,
-    mapSize: mapSizeFromEnv(),
-    wholeProgram: false,
-    cmplog: false,
-    mainNode: false,
-    jobs: 1,
-    accel: "jit",
-    seconds: null,
-    execs: null,
-  };
-  let i = 0;
-  while (i < argv.length && argv[i] !== "--" && argv[i].startsWith("-")) {
-    i = applyOption(argv, i, SETTERS, WITH_VALUE, "fuzz", a as FuzzArgs);
-  }
-  if (argv[i] === "--") i++;
-  // afl-fuzz's AFL_INPUT_LEN_MIN/MAX give -g/-G's defaults
-  const env = fuzzEnv();
-  a.minLength ??= env.minLength;
-  a.maxLength ??= env.maxLength;
-  if (!a.input) throw new EmuError("no input directory", "pass -i DIR (or -i - to resume)");
-  if (!a.output) throw new EmuError("no output directory", "pass -o DIR");
-  if (i >= argv.length) throw new EmuError("no program to fuzz", "end with -- prog [args...]");
-  return { ...a, name: a.name ?? "default", program: argv[i], args: argv.slice(i + 1) } as FuzzArgs;
-}
 
 /**
  * AFL_AUTORESUME: a campaign whose `-o` already holds this worker's queue
@@ -379,11 +84,14 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     target: [a.program, ...a.args],
     mainNode: a.mainNode,
     crashReadme: fuzzEnv().crashReadme,
+    unsynced: a.nonInstrumented,
   });
   const dir = `${a.output}/${a.name}`;
-  const harnessOpts = a.inputFile === undefined
-    ? harnessOptions(a, curInput(a, dir))
-    : { ...harnessOptions(a, resolve(a.inputFile)), inputFile: true };
+  const harnessOpts = {
+    ...harnessOptions(a, a.inputFile === undefined ? curInput(a, dir) : resolve(a.inputFile)),
+    inputFile: a.inputFile !== undefined,
+    crashExit: fuzzEnv().crashExit,
+  };
   const harness = await createUserHarness(harnessOpts);
   const fuzzer = new Fuzzer(harness, {
     seed: a.seed,
@@ -399,7 +107,12 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     log: (line) => console.error(`emu fuzz: ${line}`),
     cmplog: a.cmplog ? await createCmplogHarness(harnessOpts) : undefined,
     lengths: lengths(a),
+    nonInstrumented: a.nonInstrumented,
+    crashMode: a.crashMode,
+    deterministic: a.deterministic,
+    onCrash: a.crashCommand === undefined ? undefined : () => runCommand(a.crashCommand!),
   });
+  if (a.bitmap !== undefined) fuzzer.virginBits().set(readBitmap(a.bitmap, harness.trace.size));
   await fuzzer.addSeeds(resume ? [...out.resumed].reverse() : seeds);
   if (resume) {
     out.finishResume();
@@ -418,6 +131,44 @@ export async function fuzzCommand(argv: string[]): Promise<number> {
     console.log(`emu cov: ${line}`);
   }
   return status;
+}
+
+/** `-I`: runs `command` with the shell and waits for it, as afl-fuzz's system() does. */
+async function runCommand(command: string): Promise<void> {
+  try {
+    await new Deno.Command("/bin/sh", { args: ["-c", command], stdin: "null" }).output();
+  } catch (e) {
+    console.error(`emu fuzz: -I ${command}: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+/**
+ * `-B`: the `fuzz_bitmap` of an earlier campaign on the program (its map of bits not yet seen),
+ * which afl-fuzz starts from so that what that campaign found is not new.
+ */
+function readBitmap(path: string, size: number): Uint8Array {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path);
+  } catch {
+    throw new EmuError(`Unable to open '${path}'`);
+  }
+  // its first `size` bytes, as afl-fuzz reads it (a device or a huge file is not read whole)
+  const bytes = new Uint8Array(size);
+  let got = 0;
+  try {
+    for (let n: number | null = 0; got < size && n !== null; got += n ?? 0) {
+      n = file.readSync(bytes.subarray(got));
+    }
+  } catch {
+    got = -1; // a directory
+  } finally {
+    file.close();
+  }
+  if (got < size) {
+    throw new EmuError(`Short read from ${path}`, `a fuzz_bitmap of this map is ${size} bytes`);
+  }
+  return bytes;
 }
 
 /** `argv` without the options named in `drop` (and their values). */
@@ -439,8 +190,8 @@ function withoutOptions(given: string[], drop: Set<string>): string[] {
  */
 async function parallelWorkers(argv: string[], a: FuzzArgs): Promise<number> {
   const rest = withoutOptions(argv, new Set(["j", "M", "S", "s"]));
-  // only the main worker writes the --cov report
-  const secondary = withoutOptions(rest, new Set(["cov"]));
+  // only the main worker writes the --cov report and reads the -F directories
+  const secondary = withoutOptions(rest, new Set(["cov", "F"]));
   const mod = new URL("../mod.ts", import.meta.url).pathname;
   const workers = Array.from({ length: a.jobs }, (_, k) =>
     new Deno.Command(Deno.execPath(), {
@@ -486,10 +237,10 @@ async function campaign(
   const deadline = a.seconds === null ? Infinity : fuzzer.startTime + a.seconds * 1000;
   let lastStats = 0, lastLine = Date.now(), lastScreen = 0, lastExecs = 0, lastRate = Date.now();
   let rate = 0, lastSync = 0;
-  const sync = new SyncDir(a.output, a.name);
+  const sync = new SyncDir(a.output, a.name, a.foreign);
   const syncNow = async () => {
     lastSync = Date.now();
-    await fuzzer.importInputs(sync.collect(a.mainNode));
+    if (!a.nonInstrumented) await fuzzer.importInputs(sync.collect(a.mainNode));
   };
   const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
   const report = (final: boolean) => {
@@ -503,8 +254,11 @@ async function campaign(
     const s = fuzzer.stats(rate);
     if (final || now - lastStats >= STATS_EVERY_MS) {
       lastStats = now;
-      out.writeStats(s);
-      out.writeBitmap(fuzzer.virginBits());
+      // afl-fuzz -n writes neither: it has no coverage, and no fuzzer name to sync by
+      if (!a.nonInstrumented) {
+        out.writeStats(s);
+        out.writeBitmap(fuzzer.virginBits());
+      }
       out.plot(s);
     }
     if (tty && (final || now - lastScreen >= SCREEN_EVERY_MS)) {

@@ -20,6 +20,8 @@ export interface FuzzEnv {
   exitOnTime?: number;
   /** AFL_NO_CRASH_README unset: `crashes/README.txt` is written */
   crashReadme: boolean;
+  /** AFL_CRASH_EXITCODE: the exit status (0-255) that counts as a crash */
+  crashExit?: number;
   /** AFL_INPUT_LEN_MIN/MAX: `-g`/`-G` when those are not given */
   minLength?: number;
   maxLength?: number;
@@ -33,6 +35,20 @@ function count(name: string): number | undefined {
     throw new EmuError(`${name}=${v}: not a number`, "give a whole number");
   }
   return n;
+}
+
+/**
+ * AFL_CRASH_EXITCODE as afl-fuzz reads it: a number from -127 to 128 (strtol: its leading
+ * digits), the exit status it stands for (-1 is 255).
+ */
+function crashExitCode(): number | undefined {
+  const v = Deno.env.get("AFL_CRASH_EXITCODE");
+  if (v === undefined) return undefined;
+  const n = Number(/^\s*[-+]?\d+/.exec(v)?.[0] ?? 0);
+  if (n < -127 || n > 128) {
+    throw new EmuError(`Invalid crash exitcode, expected -127 to 128, but got ${v}`);
+  }
+  return n & 0xff;
 }
 
 /**
@@ -52,6 +68,7 @@ export function fuzzEnv(): FuzzEnv {
     whenDone: set("AFL_EXIT_WHEN_DONE"),
     exitOnTime: count("AFL_EXIT_ON_TIME") || undefined,
     crashReadme: !set("AFL_NO_CRASH_README"),
+    crashExit: crashExitCode(),
     minLength: count("AFL_INPUT_LEN_MIN"),
     maxLength: count("AFL_INPUT_LEN_MAX"),
   };
@@ -63,7 +80,6 @@ export function fuzzEnv(): FuzzEnv {
  */
 const IGNORED: Record<string, string> = {
   AFL_HANG_TMOUT: "-t, in guest instructions, is the hang timeout too",
-  AFL_CRASH_EXITCODE: "only a fatal signal counts as a crash",
   AFL_KILL_SIGNAL: "no child process is killed: runs are restored from a snapshot",
   AFL_DISABLE_TRIM: "every new queue entry is trimmed",
   AFL_CUSTOM_MUTATOR_LIBRARY: "there are no custom mutators",

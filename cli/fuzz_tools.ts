@@ -12,7 +12,7 @@
 import { EmuError } from "../core/errors.ts";
 import { cmin, type CminRuns, tmin } from "../core/fuzz/minimize.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
-import { memoryLimit } from "./fuzz.ts";
+import { memoryLimit } from "./fuzz_args.ts";
 import { readSeeds } from "./fuzz_seeds.ts";
 import { expandShortOptions, readOption } from "./options.ts";
 

@@ -20,7 +20,7 @@ import { classifyMap, formatMap, type MapValues, TupleCount } from "../core/fuzz
 import type { FuzzTarget } from "../core/fuzz/target.ts";
 import { ensureDirectory, isDirectory } from "../core/fuzz/output.ts";
 import { createUserHarness } from "../core/linux/fuzz_harness.ts";
-import { HARNESS_SETTERS, type HarnessArgs, harnessOptions, mapSizeFromEnv } from "./fuzz.ts";
+import { HARNESS_SETTERS, type HarnessArgs, harnessOptions, mapSizeFromEnv } from "./fuzz_args.ts";
 import { readSeeds } from "./fuzz_seeds.ts";
 import { instructions } from "./fuzz_tools.ts";
 import { applyOption, expandShortOptions, type OptionSetters, valueOptions } from "./options.ts";

@@ -9,8 +9,8 @@ const CC = "riscv64-linux-gnu-gcc";
 
 /** The targets: one planted bug each (see the comment at the top of each source). */
 export const FUZZ_TARGETS = ["bytes", "magic32", "strcmp", "checksum", "state", "switch"];
-/** Targets the harness, showmap and fuzz flag tests use (see each source). */
-export const HARNESS_TARGETS = ["leak", "loop", "pathname"];
+/** Targets the harness, showmap and fuzz flag tests use (see each source; exitcode: AFL_CRASH_EXITCODE). */
+export const HARNESS_TARGETS = ["leak", "loop", "pathname", "exitcode"];
 /**
  * Debug builds for `emu cov` (`-O0 -g`, DWARF 5 as gcc emits by default, and
  * DWARF 4), named `SOURCE.FLAVOUR`. Source paths in their line tables are

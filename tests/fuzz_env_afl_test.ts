@@ -1,7 +1,8 @@
 // afl-fuzz 4.04c's environment variables that a campaign script sets, beside afl-fuzz on a native
 // build of the same target in the same run: AFL_NO_CRASH_README (no crashes/README.txt),
 // AFL_EXIT_ON_TIME (stop that many seconds after the last new path, once there is one) and
-// AFL_INPUT_LEN_MAX (-G's default), and the warning for a mistyped AFL_ variable.
+// AFL_INPUT_LEN_MAX (-G's default), AFL_CRASH_EXITCODE (an exit status that is a crash), and the
+// warning for a mistyped AFL_ variable.
 import assert from "node:assert/strict";
 import {
   AFL_ENV,
@@ -126,6 +127,41 @@ Deno.test(
       assert.match(text, /[Mm]istyped.*AFL_NO_UIX=1/, name);
       assert.match(text, /did you mean AFL_NO_UI\?/i, name);
       assert.doesNotMatch(text, /[Mm]istyped.*AFL_(FAST_CAL|CMPLOG_ONLY_NEW|IGNORE)/, name);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test(
+  aflTest(
+    "emu fuzz: AFL_CRASH_EXITCODE makes an exit status a crash (sig:00), as afl-fuzz",
+    missing,
+  ),
+  async () => {
+    // exitcode exits with status 3 when its input's first byte is not 'A'
+    for (const [env, expected] of [[{ AFL_CRASH_EXITCODE: "3" }, 1], [{}, 0]] as const) {
+      const { dir, nodes } = await both("exitcode", env, 2);
+      for (const [name, node] of Object.entries(nodes)) {
+        const crashes = names(`${node}/crashes`).filter((n) => n.startsWith("id:"));
+        // before: Denemu warned that it ignored AFL_CRASH_EXITCODE, and saved no crash
+        assert.equal(Math.min(crashes.length, 1), expected, `${name} ${JSON.stringify(env)}`);
+        assert(crashes.every((n) => n.includes(",sig:00,")), `${name}: ${crashes}`);
+      }
+      await Deno.remove(dir, { recursive: true });
+    }
+    // a status out of range stops both, in afl-fuzz's words
+    const { dir, bin } = await aflWorkspace("exitcode");
+    const args = (o: string) => ["-i", `${dir}/in`, "-o", `${dir}/${o}`, "-V", "1", "--"];
+    const env = { AFL_CRASH_EXITCODE: "200" };
+    const afl = await aflOutput("afl-fuzz", [...args("afl"), bin, "@@"], env);
+    const den = await aflOutput(
+      Deno.execPath(),
+      ["run", "-A", "mod.ts", "fuzz", ...args("den"), "tests/fuzz/bin/exitcode", "@@"],
+      env,
+    );
+    for (const [name, r] of Object.entries({ afl, den })) {
+      assert.equal(r.code, 1, `${name}: ${r.err}`);
+      assert.match(r.out + r.err, /Invalid crash exitcode, expected -127 to 128, but got 200/);
     }
     await Deno.remove(dir, { recursive: true });
   },

@@ -1,7 +1,8 @@
 /**
  * The fuzzing engine: calibrates the seeds, then repeatedly picks a queue
- * entry (favoured ones first), trims it once, and runs havoc and splice
- * mutations of it; inputs with new coverage join the queue, crashes are kept
+ * entry (favoured ones first), trims it once (with `-D`, runs afl-fuzz's
+ * deterministic stage on it once), and runs havoc and splice mutations of
+ * it; inputs with new coverage join the queue, crashes are kept
  * once per (signal, pc, stack hash), hangs once per new coverage. Every
  * choice comes from one seeded generator, so `-s SEED` on one worker replays
  * the same inputs in the same order.
@@ -19,6 +20,7 @@ import type { CmplogTarget, ExecResult, FuzzTarget } from "./target.ts";
 import type { SyncedInput } from "./sync.ts";
 import { replacements, tokenOf } from "./i2s.ts";
 import { trimInput } from "./trim.ts";
+import { deterministicInputs } from "./deterministic.ts";
 
 /** Options of a {@linkcode Fuzzer}. */
 export interface FuzzerOptions {
@@ -37,6 +39,14 @@ export interface FuzzerOptions {
   cmplog?: CmplogTarget;
   /** `-g`/`-G`: inputs run are padded with zeros to `min` bytes or cut to `max` (seeds: cut) */
   lengths?: { min: number; max: number };
+  /** `-n`: no coverage feedback: the queue is the seeds, every crash and hang is kept */
+  nonInstrumented?: boolean;
+  /** `-C`: the seeds must crash, and crashing inputs with new coverage join the queue */
+  crashMode?: boolean;
+  /** `-I`: called after each new crash is saved (afl-fuzz runs the command and waits) */
+  onCrash?: () => Promise<void>;
+  /** `-D`: run afl-fuzz's deterministic stage once on each queue entry before havoc */
+  deterministic?: boolean;
 }
 
 /** Budget of the seeds' first runs when no `-t` is given. */
@@ -49,6 +59,8 @@ const SPLICE_PERCENT = 20;
 const I2S_MAX_EXECS = 4096, I2S_MAX_LOGS = 64, I2S_DEPTH = 3;
 /** Most tokens learnt from comparisons (AFL's MAX_AUTO_EXTRAS). */
 const MAX_AUTO_TOKENS = 256;
+/** Most crashes and hangs a campaign saves (AFL's KEEP_UNIQUE_CRASH, KEEP_UNIQUE_HANG). */
+const KEEP_UNIQUE_CRASH = 10000, KEEP_UNIQUE_HANG = 500;
 
 /** A campaign on one target. */
 export class Fuzzer {
@@ -85,7 +97,11 @@ export class Fuzzer {
   /** the end `run` was given (a deadline, an execution count) */
   #until: () => boolean = () => false;
 
+  /** what an input must do to join the queue: end normally, or with -C crash */
+  readonly #queued: "ok" | "crash";
+
   constructor(readonly target: FuzzTarget, readonly opts: FuzzerOptions) {
+    this.#queued = opts.crashMode ? "crash" : "ok";
     const t = target.trace;
     this.queue = new Queue(t.size);
     this.random = new FuzzRandom(opts.seed);
@@ -106,7 +122,14 @@ export class Fuzzer {
       const data = s.data.slice(0, this.opts.lengths?.max);
       const r = await this.target.run(data, this.timeout);
       this.execs++;
-      if (r.outcome.kind === "crash") {
+      const what = `time:0,execs:0,orig:${origName(s.name)}`;
+      if (this.opts.crashMode && r.outcome.kind === "ok") {
+        throw new EmuError(
+          `Test case '${idName(this.queue.entries.length)},${what}' does *NOT* crash`,
+          "-C explores crashes: its seeds are inputs that crash the program",
+        );
+      }
+      if (r.outcome.kind === "crash" && !this.opts.crashMode) {
         crashed++;
         this.opts.log(`seed ${s.name} crashes the program (signal ${r.outcome.signal}): skipped`);
         continue;
@@ -117,9 +140,7 @@ export class Fuzzer {
         continue;
       }
       slowest = Math.max(slowest, r.insns);
-      const novelty = this.judge.judge(this.target.trace.address, this.#virginBits);
-      const what = `time:0,execs:0,orig:${origName(s.name)}`;
-      await this.#enqueue(data, r, 1, what, novelty === Novelty.EDGES);
+      await this.#enqueue(data, r, 1, what, this.#novelty() === Novelty.EDGES);
     }
     if (!this.target.readsInput) {
       throw new EmuError(
@@ -156,10 +177,11 @@ export class Fuzzer {
     for (const s of inputs) {
       const r = await this.target.run(s.data, this.timeout);
       this.execs++;
-      if (r.outcome.kind !== "ok") continue;
-      const novelty = this.judge.judge(this.target.trace.address, this.#virginBits);
+      if (r.outcome.kind !== this.#queued) continue;
+      const novelty = this.#novelty();
       if (novelty === Novelty.NONE) continue;
-      const what = `sync:${s.from},src:${String(s.id).padStart(6, "0")}`;
+      const cov = novelty === Novelty.EDGES ? ",+cov" : "";
+      const what = `sync:${s.from},src:${String(s.id).padStart(6, "0")}${cov}`;
       await this.#enqueue(s.data, r, 1, what, novelty === Novelty.EDGES);
       this.#imported++;
     }
@@ -178,8 +200,10 @@ export class Fuzzer {
       this.#noteCycle();
       this.#takeAutoTokens();
       if (!e.fuzzed) {
-        await this.#trim(e);
+        // afl-fuzz -n does not trim: without coverage, nothing says what a byte does
+        if (!this.opts.nonInstrumented) await this.#trim(e);
         if (this.opts.cmplog) await this.#inputToState(e, this.opts.cmplog);
+        if (this.opts.deterministic) await this.#deterministic(e);
       }
       const rounds = this.queue.energy(e);
       for (let i = 0; i < rounds && !this.#done(); i++) {
@@ -235,6 +259,14 @@ export class Fuzzer {
     await solve(e.data, 1);
   }
 
+  /** `-D`: afl-fuzz's deterministic stage on `e`. */
+  async #deterministic(e: QueueEntry): Promise<void> {
+    for (const { data, op } of deterministicInputs(e.data)) {
+      if (this.#done()) return;
+      await this.execute(data, e, op);
+    }
+  }
+
   /** Adds the tokens the target learnt since the last call to the dictionary. */
   #takeAutoTokens(): void {
     const learnt = this.target.autoTokens;
@@ -262,31 +294,46 @@ export class Fuzzer {
     const o = r.outcome;
     const from = `src:${String(parent.id).padStart(6, "0")},time:${this.#elapsed()},` +
       `execs:${this.execs},op:${op}`;
-    if (o.kind === "ok") {
-      const novelty = this.judge.judge(trace, this.#virginBits);
+    if (o.kind === this.#queued) {
+      const novelty = this.#novelty();
       if (novelty !== Novelty.NONE) {
         const cov = novelty === Novelty.EDGES ? ",+cov" : "";
         await this.#enqueue(data, r, parent.depth + 1, from + cov, novelty === Novelty.EDGES);
         this.#found++;
         this.#lastFind = Date.now();
       }
-    } else if (o.kind === "hang") {
+    }
+    if (o.kind === "hang") {
       this.#totalTmout++;
-      if (this.judge.judge(trace, this.#virginTmout) !== Novelty.NONE) {
+      if (this.#savedHangs < KEEP_UNIQUE_HANG && this.#newHang(trace)) {
         this.opts.out.save("hangs", `${idName(this.#savedHangs++)},${from}`, data);
         this.#lastHang = Date.now();
       }
-    } else {
+    } else if (o.kind === "crash") {
       const key = `${o.signal}:${o.pc}:${o.stackHash}`;
-      if (!this.#crashKeys.has(key)) {
+      // afl-fuzz -n keeps every crash: it cannot tell them apart
+      const fresh = this.opts.nonInstrumented || !this.#crashKeys.has(key);
+      if (fresh && this.#savedCrashes < KEEP_UNIQUE_CRASH) {
         this.#crashKeys.add(key);
         const sig = `sig:${String(o.signal).padStart(2, "0")}`;
         this.opts.out.save("crashes", `${idName(this.#savedCrashes++)},${sig},${from}`, data);
         this.#lastCrash = Date.now();
+        await this.opts.onCrash?.();
       }
       this.#lastCrashExecs = this.execs;
     }
     return r;
+  }
+
+  /** How new the last run's coverage is (none under `-n`, which has no coverage). */
+  #novelty(): Novelty {
+    if (this.opts.nonInstrumented) return Novelty.NONE;
+    return this.judge.judge(this.target.trace.address, this.#virginBits);
+  }
+
+  /** Whether the last run, a hang, is one to keep: new coverage for a hang, or any under `-n`. */
+  #newHang(trace: number): boolean {
+    return this.opts.nonInstrumented || this.judge.judge(trace, this.#virginTmout) !== Novelty.NONE;
   }
 
   /** `input` within `-g`/`-G` (afl-fuzz pads a short input with zeros, cuts a long one). */
@@ -352,7 +399,7 @@ export class Fuzzer {
       if (candidate.length < (this.opts.lengths?.min ?? 0)) return -1; // not below -g
       const r = await this.target.run(candidate, this.timeout);
       this.execs++;
-      return r.outcome.kind === "ok" ? this.judge.pathHash(this.target.trace.address) : -1;
+      return r.outcome.kind === this.#queued ? this.judge.pathHash(this.target.trace.address) : -1;
     });
     if (trimmed.length < e.data.length) {
       e.data = trimmed;
@@ -420,6 +467,7 @@ export class Fuzzer {
       dictEntries: this.opts.dictionary.length,
       banner: this.opts.banner,
       commandLine: this.opts.commandLine,
+      crashMode: this.opts.crashMode,
     };
   }
 }

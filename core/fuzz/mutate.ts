@@ -9,8 +9,9 @@
 
 import type { FuzzRandom } from "./random.ts";
 
-const INTERESTING_8 = [-128, -1, 0, 1, 16, 32, 64, 100, 127];
-const INTERESTING_16 = [
+/** AFL's interesting values of 8, 16 and 32 bits (each list adds to the one before). */
+export const INTERESTING_8 = [-128, -1, 0, 1, 16, 32, 64, 100, 127];
+export const INTERESTING_16 = [
   ...INTERESTING_8,
   -32768,
   -129,
@@ -23,7 +24,7 @@ const INTERESTING_16 = [
   4096,
   32767,
 ];
-const INTERESTING_32 = [
+export const INTERESTING_32 = [
   ...INTERESTING_16,
   -2147483648,
   -100663046,
@@ -35,7 +36,7 @@ const INTERESTING_32 = [
   2147483647,
 ];
 /** Largest value added or subtracted by arithmetic mutations (AFL's ARITH_MAX). */
-const ARITH_MAX = 35;
+export const ARITH_MAX = 35;
 /** Block sizes for cloning and deletion (AFL's HAVOC_BLK_*). */
 const BLK_SMALL = 32, BLK_MEDIUM = 128, BLK_LARGE = 1500, BLK_XL = 32768;
 /** Largest input havoc grows (AFL's MAX_FILE). */

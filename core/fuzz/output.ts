@@ -52,6 +52,8 @@ export interface FuzzStats {
   dictEntries: number;
   banner: string;
   commandLine: string;
+  /** `-C`: crash exploration (fuzzer_stats' target_mode says `crash`) */
+  crashMode?: boolean;
 }
 
 const PLOT_HEADER = "# relative_time, cycles_done, cur_item, corpus_count, pending_total, " +
@@ -124,7 +126,7 @@ export function formatStats(s: FuzzStats, lastMinute = 0): string {
     ["testcache_evict", 0],
     ["afl_banner", s.banner],
     ["afl_version", "denemu"],
-    ["target_mode", "qemu"],
+    ["target_mode", s.crashMode ? "qemu crash" : "qemu"],
     ["command_line", s.commandLine],
   ];
   return fields.map(([k, v]) => `${k.padEnd(18)}: ${v}\n`).join("");
@@ -212,6 +214,8 @@ export class OutputDir {
       mainNode?: boolean;
       /** false: no `crashes/README.txt` (AFL_NO_CRASH_README) */
       crashReadme?: boolean;
+      /** no `.synced` (afl-fuzz -n, which syncs with no one) */
+      unsynced?: boolean;
     },
   ): OutputDir {
     const path = `${out}/${name}`;
@@ -225,7 +229,8 @@ export class OutputDir {
     const hasQueue = isDirectory(`${path}/queue`, true);
     if (opts.resume) dir.#takeOverQueue(hasQueue);
     else if (hasQueue) dir.#clearShortCampaign(stats);
-    for (const sub of ["queue", "crashes", "hangs", ".synced"]) ensureDirectory(`${path}/${sub}`);
+    const subs = ["queue", "crashes", "hangs", ...(opts.unsynced ? [] : [".synced"])];
+    for (const sub of subs) ensureDirectory(`${path}/${sub}`);
     // afl-fuzz's tree (its queue metadata; Denemu keeps none there)
     for (const sub of AFL_STATE_DIRS) ensureDirectory(`${path}/queue/.state/${sub}`);
     Deno.writeTextFileSync(`${path}/cmdline`, opts.target.map((x) => `${x}\n`).join(""));

@@ -31,7 +31,11 @@ export interface SyncedInput {
  * ```
  */
 export class SyncDir {
-  constructor(readonly root: string, readonly self: string) {}
+  /** per `-F` directory, the newest modification time imported from it (ms) */
+  #foreignSeen = new Map<string, number>();
+
+  /** `foreign`: afl-fuzz's `-F` directories, whose files the main node imports too. */
+  constructor(readonly root: string, readonly self: string, readonly foreign: string[] = []) {}
 
   #marker(other: string): string {
     return `${this.root}/${this.self}/.synced/${other}`;
@@ -68,7 +72,7 @@ export class SyncDir {
    * fuzzer; `mainNode`: this fuzzer is the main node (`-M`).
    */
   collect(mainNode = true): SyncedInput[] {
-    const out: SyncedInput[] = [];
+    const out: SyncedInput[] = this.foreign.flatMap((dir, k) => this.#foreignInputs(dir, k));
     for (const name of this.#others(mainNode)) {
       const queue = `${this.root}/${name}/queue`;
       let files: Deno.DirEntry[];
@@ -98,6 +102,38 @@ export class SyncDir {
         Deno.writeFileSync(this.#marker(name), next);
       }
     }
+    return out;
+  }
+
+  /**
+   * The files of a `-F` directory changed since the last call, as afl-fuzz 4 reads them: its
+   * regular files (dot files too, not its subdirectories), neither empty nor README.txt nor over
+   * MAX_FILE, named `DIR_K` after the directory's last part (`foreign_K` for queue, out, default).
+   */
+  #foreignInputs(dir: string, k: number): SyncedInput[] {
+    const last = dir.slice(dir.lastIndexOf("/") + 1);
+    const from = ["queue", "out", "default"].includes(last) ? `foreign_${k}` : `${last}_${k}`;
+    const seen = this.#foreignSeen.get(dir) ?? 0;
+    let newest = seen;
+    const out: SyncedInput[] = [];
+    let names: string[];
+    try {
+      names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    } catch {
+      return []; // not there (yet)
+    }
+    for (const name of names) {
+      try {
+        const st = Deno.lstatSync(`${dir}/${name}`), mtime = st.mtime?.getTime() ?? 0;
+        if (!st.isFile || st.size === 0 || name === "README.txt" || mtime <= seen) continue;
+        newest = Math.max(newest, mtime);
+        const input = readInput(`${dir}/${name}`);
+        if (!input.truncated) out.push({ from, id: 0, data: input.data });
+      } catch {
+        continue; // being written or removed
+      }
+    }
+    this.#foreignSeen.set(dir, newest);
     return out;
   }
 }

@@ -75,6 +75,8 @@ export interface UserHarnessOptions {
   output?: boolean;
   /** measure the time restores take ({@linkcode SnapshotHarness.restoreMs}; for benchmarks) */
   timeRestores?: boolean;
+  /** an exit status (0-255) that counts as a crash (AFL_CRASH_EXITCODE) */
+  crashExit?: number;
 }
 
 /** Which harness {@linkcode createUserHarness} picked. */
@@ -153,6 +155,7 @@ interface StartPoint {
   /** whether a fault or a stop ends the execution normally */
   readonly isEnd: EndCheck;
   readonly timeRestores?: boolean;
+  readonly crashExit?: number;
 }
 
 /**
@@ -199,7 +202,7 @@ class SnapshotHarness implements FuzzTarget {
     this.input.current = input;
     this.start.deliver(input);
     this.cov.reset();
-    return runProcess(p, budget, this.#code, isEnd);
+    return runProcess(p, budget, this.#code, isEnd, this.start.crashExit);
   }
 }
 
@@ -227,6 +230,7 @@ function inMemory(p: LinuxProcess, opts: UserHarnessOptions, fn: bigint): Snapsh
     {
       kind: "in-memory",
       timeRestores: opts.timeRestores,
+      crashExit: opts.crashExit,
       p,
       deliver(input) {
         cpu.mem.writeBytes(buffer, input);
@@ -263,6 +267,7 @@ async function persistent(opts: UserHarnessOptions, addr: bigint): Promise<Snaps
     {
       kind: "persistent",
       timeRestores: opts.timeRestores,
+      crashExit: opts.crashExit,
       p,
       deliver(input) {
         if (retAt === null) p.cpu.setGlobal(p.abi.linkReg, retPage);
@@ -295,6 +300,7 @@ async function wholeProgram(opts: UserHarnessOptions): Promise<SnapshotHarness> 
     {
       kind: "whole-program",
       timeRestores: opts.timeRestores,
+      crashExit: opts.crashExit,
       p,
       deliver: (input) => setStdin(p, opts, input),
       isEnd: () => false,

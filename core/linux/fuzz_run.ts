@@ -64,13 +64,15 @@ export type EndCheck = (pc: bigint, kind: "fault" | "stop") => boolean;
 
 /**
  * Steps `p` until the execution ends: `isEnd` says so, the program exits or
- * crashes, or it has run `budget` instructions.
+ * crashes, or it has run `budget` instructions. An exit with status
+ * `crashExit` is a crash with signal 0 (afl-fuzz's AFL_CRASH_EXITCODE).
  */
 export function runProcess(
   p: LinuxProcess,
   budget: number,
   code: [bigint, bigint][],
   isEnd: EndCheck = () => false,
+  crashExit?: number,
 ): ExecResult {
   const start = p.cpu.icount;
   const end = (outcome: Outcome): ExecResult => ({ outcome, insns: p.cpu.icount - start });
@@ -89,8 +91,11 @@ export function runProcess(
     switch (ev.kind) {
       case "syscall":
         if (ev.name === "exit" || ev.name === "exit_group") {
+          const result = Number(ev.args[0] & 0xffn) === crashExit
+            ? crash(0, ev.pc)
+            : end({ kind: "ok" });
           drop();
-          return end({ kind: "ok" });
+          return result;
         }
         if (ev.name === "kill" || ev.name === "tkill" || ev.name === "tgkill") {
           const sig = Number(ev.args[ev.name === "tgkill" ? 2 : 1]);
@@ -106,7 +111,8 @@ export function runProcess(
         if (isEnd(ev.trap.pc, "fault")) return end({ kind: "ok" });
         return crash(ev.signal, ev.trap.pc);
       case "exit":
-        return ev.signal ? crash(ev.signal, p.cpu.pc) : end({ kind: "ok" });
+        if (ev.signal) return crash(ev.signal, p.cpu.pc);
+        return (ev.status & 0xff) === crashExit ? crash(0, p.cpu.pc) : end({ kind: "ok" });
       case "stop":
         return isEnd(p.cpu.pc, "stop") ? end({ kind: "ok" }) : crash(0, p.cpu.pc);
       case "budget":
