@@ -25,8 +25,6 @@ export interface LoadedImage {
   low: bigint;
   /** one past the highest loaded address */
   high: bigint;
-  /** ELF entry point, or `low` for raw images */
-  entry: bigint;
   elf: boolean;
 }
 
@@ -67,7 +65,7 @@ function write(bus: PhysicalBus, what: string, addr: bigint, data: Uint8Array, n
  * @example
  * ```ts ignore
  * const fw = loadImage(bus, await Deno.readFile("fw_jump.bin"), "-bios fw_jump.bin", 0x80000000n);
- * console.log(hex(fw.entry));
+ * console.log(hex(fw.high));
  * ```
  */
 export function loadImage(
@@ -80,7 +78,7 @@ export function loadImage(
   if (!isElf(bytes)) {
     write(bus, what, rawAddr, bytes, image?.path ?? what);
     const high = rawAddr + BigInt(bytes.length);
-    return { low: rawAddr, high, entry: rawAddr, elf: false };
+    return { low: rawAddr, high, elf: false };
   }
   // Copied into RAM, not mapped: a -N (OMAGIC) kernel boots, as on qemu-system-riscv64.
   const elf = parseElf(bytes, what, { pageMapped: false });
@@ -99,7 +97,7 @@ export function loadImage(
     if (low < 0n || s.vaddr < low) low = s.vaddr;
     if (s.vaddr + s.memsz > high) high = s.vaddr + s.memsz;
   }
-  return { low, high, entry: elf.entry, elf: true };
+  return { low, high, elf: true };
 }
 
 /**
