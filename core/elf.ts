@@ -119,8 +119,10 @@ export interface ParseElfOptions {
    * Segments will be mapped page by page with their permissions (a Linux
    * loader: the default). Then a segment's address and file offset must be
    * congruent modulo the page size, and segments with different permissions
-   * must not share a page. A boot loader copying segments into RAM (an ELF
-   * linked with `-N`) passes false.
+   * must not share a page, and the entry point must be inside one. A boot
+   * loader copying segments into RAM (an ELF linked with `-N`; QEMU's
+   * load_elf, whose reset vector jumps to DRAM whatever e_entry says) passes
+   * false.
    */
   pageMapped?: boolean;
 }
@@ -238,7 +240,7 @@ function readSegments(bytes: Uint8Array, h: ElfHeader): ElfSegment[] {
   return segments;
 }
 
-/** Checks the PT_LOAD segments: inside the file and the address space, in order, and the entry. */
+/** Checks the PT_LOAD segments: inside the file and the address space, in order; the entry. */
 function checkLoads(
   loads: ElfSegment[],
   fileSize: number,
@@ -278,7 +280,7 @@ function checkLoads(
   }
   const lo = loads[0].vaddr, hi = prevEnd;
   if (hi - lo > MAX_IMAGE_SPAN) fail(`segments span too much address space (${hi - lo} bytes)`);
-  if (!loads.some((s) => h.entry >= s.vaddr && h.entry < s.vaddr + s.memsz)) {
+  if (pageMapped && !loads.some((s) => h.entry >= s.vaddr && h.entry < s.vaddr + s.memsz)) {
     fail(`entry point 0x${h.entry.toString(16)} is outside every loadable segment`);
   }
 }
