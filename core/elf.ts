@@ -34,6 +34,8 @@ export interface ElfSegment {
   offset: number;
   /** p_vaddr: its address before relocation */
   vaddr: bigint;
+  /** p_paddr: where a boot loader puts it (QEMU's load_elf) */
+  paddr: bigint;
   /** p_filesz: bytes from the file */
   filesz: number;
   /** p_memsz: bytes in memory (the rest is zero) */
@@ -222,6 +224,7 @@ function readSegments(bytes: Uint8Array, h: ElfHeader): ElfSegment[] {
           flags: u32(o + 4),
           offset: safeNumber(u64(o + 8)),
           vaddr: u64(o + 16),
+          paddr: u64(o + 24),
           filesz: safeNumber(u64(o + 32)),
           memsz: u64(o + 40),
           align: u64(o + 48),
@@ -230,6 +233,7 @@ function readSegments(bytes: Uint8Array, h: ElfHeader): ElfSegment[] {
           type: u32(o),
           offset: u32(o + 4),
           vaddr: BigInt(u32(o + 8)),
+          paddr: BigInt(u32(o + 12)),
           filesz: u32(o + 16),
           memsz: BigInt(u32(o + 20)),
           flags: u32(o + 24),

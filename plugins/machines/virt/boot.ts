@@ -58,7 +58,7 @@ function write(bus: PhysicalBus, what: string, addr: bigint, data: Uint8Array, n
 }
 
 /**
- * Loads an ELF by its PT_LOAD segments (zeroing the rest of each segment),
+ * Loads an ELF by its PT_LOAD segments at their physical addresses (zeroing the rest of each),
  * or a raw image at `rawAddr`. An ELF image is added to `image.modules`
  * (as file `image.path`).
  *
@@ -93,9 +93,10 @@ export function loadImage(
     data.set(bytes.subarray(s.offset, s.offset + s.filesz));
     // QEMU's name of the ROM blob (info roms): the file and the program header's index
     const name = `${image?.path ?? what} ELF program header segment ${elf.segments.indexOf(s)}`;
-    write(bus, what, s.vaddr, data, name);
-    if (low < 0n || s.vaddr < low) low = s.vaddr;
-    if (s.vaddr + s.memsz > high) high = s.vaddr + s.memsz;
+    // at its physical address, as QEMU's load_elf (p_vaddr may be where the MMU maps it)
+    write(bus, what, s.paddr, data, name);
+    if (low < 0n || s.paddr < low) low = s.paddr;
+    if (s.paddr + s.memsz > high) high = s.paddr + s.memsz;
   }
   return { low, high, elf: true };
 }
