@@ -340,6 +340,8 @@ export function openLog(
       "give -D a name with %d: each guest thread's log is named by its id",
     );
   }
+  // as QEMU's qemu_set_log_filename: an empty name is a file that cannot be opened
+  if (path === "") throw new EmuError("Error opening logfile : No such file or directory");
   const pct = path?.indexOf("%") ?? -1;
   if (path && pct >= 0 && (path[pct + 1] !== "d" || path.includes("%", pct + 2))) {
     throw new EmuError(`Bad logfile template: ${path}`, "one %d (the process id) at most");

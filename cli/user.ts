@@ -177,8 +177,16 @@ const USER_OPTIONS: OptionSetters<UserArgs> = {
       r.env.push(k < 0 ? [item, undefined] : [item.slice(0, k), item.slice(k + 1)]);
     }
   },
-  U: (r, v) => r.env.push(...v.split(",").map((name): [string, null] => [name, null])),
-  cpu: (r, v) => isHelp(v) ? r.cpuHelp = true : r.cpu = v,
+  U: (r, v) => {
+    // qemu-riscv64's envlist_unsetenv refuses a name with '=' (its usage, status 1)
+    if (v.includes("=")) throw new EmuError(`-U ${v}: a variable name cannot hold '='`);
+    r.env.push(...v.split(",").map((name): [string, null] => [name, null]));
+  },
+  cpu: (r, v) => {
+    if (v === "") throw new EmuError("-cpu option cannot be empty");
+    if (isHelp(v)) r.cpuHelp = true;
+    else r.cpu = v;
+  },
   d: (r, v) => {
     for (const c of v.split(",")) {
       if (isHelp(c)) r.logHelp = true;

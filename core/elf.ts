@@ -34,6 +34,8 @@ export interface ElfSegment {
   offset: number;
   /** p_vaddr: its address before relocation */
   vaddr: bigint;
+  /** p_paddr: where a boot loader puts it (QEMU's load_elf) */
+  paddr: bigint;
   /** p_filesz: bytes from the file */
   filesz: number;
   /** p_memsz: bytes in memory (the rest is zero) */
@@ -119,8 +121,10 @@ export interface ParseElfOptions {
    * Segments will be mapped page by page with their permissions (a Linux
    * loader: the default). Then a segment's address and file offset must be
    * congruent modulo the page size, and segments with different permissions
-   * must not share a page. A boot loader copying segments into RAM (an ELF
-   * linked with `-N`) passes false.
+   * must not share a page, and the entry point must be inside one. A boot
+   * loader copying segments into RAM (an ELF linked with `-N`; QEMU's
+   * load_elf, whose reset vector jumps to DRAM whatever e_entry says) passes
+   * false.
    */
   pageMapped?: boolean;
 }
@@ -220,6 +224,7 @@ function readSegments(bytes: Uint8Array, h: ElfHeader): ElfSegment[] {
           flags: u32(o + 4),
           offset: safeNumber(u64(o + 8)),
           vaddr: u64(o + 16),
+          paddr: u64(o + 24),
           filesz: safeNumber(u64(o + 32)),
           memsz: u64(o + 40),
           align: u64(o + 48),
@@ -228,6 +233,7 @@ function readSegments(bytes: Uint8Array, h: ElfHeader): ElfSegment[] {
           type: u32(o),
           offset: u32(o + 4),
           vaddr: BigInt(u32(o + 8)),
+          paddr: BigInt(u32(o + 12)),
           filesz: u32(o + 16),
           memsz: BigInt(u32(o + 20)),
           flags: u32(o + 24),
@@ -238,7 +244,7 @@ function readSegments(bytes: Uint8Array, h: ElfHeader): ElfSegment[] {
   return segments;
 }
 
-/** Checks the PT_LOAD segments: inside the file and the address space, in order, and the entry. */
+/** Checks the PT_LOAD segments: inside the file and the address space, in order; the entry. */
 function checkLoads(
   loads: ElfSegment[],
   fileSize: number,
@@ -278,7 +284,7 @@ function checkLoads(
   }
   const lo = loads[0].vaddr, hi = prevEnd;
   if (hi - lo > MAX_IMAGE_SPAN) fail(`segments span too much address space (${hi - lo} bytes)`);
-  if (!loads.some((s) => h.entry >= s.vaddr && h.entry < s.vaddr + s.memsz)) {
+  if (pageMapped && !loads.some((s) => h.entry >= s.vaddr && h.entry < s.vaddr + s.memsz)) {
     fail(`entry point 0x${h.entry.toString(16)} is outside every loadable segment`);
   }
 }

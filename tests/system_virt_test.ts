@@ -128,12 +128,14 @@ function tinyElf(vaddr: bigint, entryOffset: number): Uint8Array {
   return b;
 }
 
-Deno.test("virt: -bios none loads a bare ELF kernel by its program headers and jumps to its entry", async () => {
+// QEMU 7.2's reset vector jumps to DRAM whatever e_entry says (here to nothing: -d in_asm shows
+// `0x0000000080000000:  0000  illegal`); tests/system_rom_overlap_test.ts runs it beside the peer
+Deno.test("virt: -bios none loads a bare ELF kernel by its program headers and jumps to DRAM", async () => {
   const { env, m } = await build({ bios: "none", kernel: "k.elf" }, {
     "k.elf": tinyElf(0x80400000n, 0xc0),
   });
-  assert.equal(m.boot.pc, 0x804000c0n);
-  assert.equal(env.bus.load(0x1018n, 8), 0x804000c0n);
+  assert.equal(m.boot.pc, 0x80000000n);
+  assert.equal(env.bus.load(0x1018n, 8), 0x80000000n);
   assert.equal(env.bus.load(0x804000c0n, 4), 0x00100073n);
   assert.equal(env.bus.load(0x80000000n, 4), 0n, "nothing at DRAM base");
   const wrongPlace = tinyElf(0x40000000n, 0xc0);

@@ -3,6 +3,7 @@
 // QEMU_UNSET_ENV, QEMU_ARGV0, QEMU_STACK_SIZE, QEMU_STRACE...) are options read before the command
 // line. Compared with qemu-riscv64 in the same run, which is given no other host variable (it
 // passes the host's environment, QEMU_ ones included, to the guest; Denemu passes none).
+// Bad values (an empty -cpu or -D, a -U name with =) are refused as qemu-riscv64 refuses them.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { which } from "../scripts/build_guests.ts";
@@ -88,5 +89,46 @@ Deno.test("emu user: -r and QEMU_UNAME set the release uname reports, as qemu-ri
     const emu = await uname(Deno.execPath(), ["run", "-A", "mod.ts", "user", ...args], env);
     assert.deepEqual(emu, { code: 0, stdout: want }, `${args} ${JSON.stringify(env)}`);
     if (peer) assert.deepEqual(await uname("qemu-riscv64", args, env), emu);
+  }
+});
+
+/** Status, output and stderr lines of `cmd args` with only `env` (and PATH) set. */
+async function refusal(cmd: string, args: string[], env: Record<string, string>) {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env: { PATH: Deno.env.get("PATH") ?? "", ...env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const err = new TextDecoder().decode(out.stderr).split("\n").filter((l) => l);
+  return { code: out.code, ran: new TextDecoder().decode(out.stdout).startsWith("argc "), err };
+}
+
+Deno.test("emu user: an empty -cpu or -D and a -U name with '=' (or their QEMU_ variables) are refused, as qemu-riscv64", async () => {
+  // before: each was ignored and the guest ran
+  const cases: [string[], Record<string, string>][] = [
+    [["-cpu", ""], {}],
+    [["-D", ""], {}],
+    [["-U", "A=1"], {}],
+    [[], { QEMU_CPU: "" }],
+    [[], { QEMU_LOG_FILENAME: "" }],
+    [[], { QEMU_UNSET_ENV: "B,A=1" }],
+  ];
+  for (const [args, env] of cases) {
+    const what = `${args.join(" ")} ${JSON.stringify(env)}`;
+    const emu = await refusal(Deno.execPath(), ["run", "-A", "mod.ts", "user", ...args, PROG], env);
+    assert.equal(emu.code, 1, what);
+    assert.equal(emu.ran, false, what);
+    assert.equal(emu.err.length, 1, emu.err.join("\n"));
+    if (!peer) continue;
+    const qemu = await refusal("qemu-riscv64", [...args, PROG], env);
+    assert.deepEqual([qemu.code, qemu.ran], [1, false], `qemu-riscv64 ${what}`);
+    // -U prints qemu-riscv64's usage on stdout; the others one line, as ours
+    if (!args.includes("-U") && !env.QEMU_UNSET_ENV) {
+      assert.equal(emu.err[0].replace(/^emu: /, ""), qemu.err[0].replace(/^qemu-riscv64: /, ""));
+    }
   }
 });

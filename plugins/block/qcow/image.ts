@@ -23,6 +23,8 @@ import { COMPRESSED, type QcowHeader } from "./header.ts";
 
 /** QEMU's qcow driver takes requests of whole sectors. */
 const SECTOR = 512;
+/** The furthest byte QEMU's block layer reads (BDRV_MAX_LENGTH, 2^63 - 2^30): past it, EIO. */
+const MAX_LENGTH = 2 ** 63 - 2 ** 30;
 
 /** Where a guest cluster's bytes are. */
 type Cluster =
@@ -61,6 +63,8 @@ export class QcowImage implements BlockDriver {
   #lookup(index: number): Cluster {
     const l2 = this.#l1.get(Math.floor(index / this.#l2Entries));
     if (!l2) return { kind: "none" };
+    // QEMU reads the whole table: one past what its block layer reads (or "negative") is EIO
+    this.#within(Number(l2), this.#l2Entries * 8, `the L2 table of cluster ${index}`);
     const at = Number(l2) + (index % this.#l2Entries) * 8;
     const entry = new DataView(this.file.read(at, 8).buffer).getBigUint64(0);
     if (!entry) return { kind: "none" };
@@ -70,11 +74,33 @@ export class QcowImage implements BlockDriver {
     return { kind: "compressed", host: Number(entry & ((1n << shift) - 1n)), bytes };
   }
 
+  /** Refuses, as QEMU's EIO, bytes `[at, at+length)` of the file past what QEMU reads. */
+  #within(at: number, length: number, what: string): void {
+    if (at + length > MAX_LENGTH) {
+      throw new EmuError(`${this.file.path}: ${what} at 0x${at.toString(16)}: Input/output error`);
+    }
+  }
+
+  /** The host offset of data cluster `index` at `host`; QEMU's EIO when not sector-aligned. */
+  #dataAt(index: number, host: number): number {
+    if (host % SECTOR) {
+      const at = `0x${host.toString(16)}`;
+      throw new EmuError(
+        `${this.file.path}: cluster ${index} at ${at} is not sector-aligned: Input/output error`,
+      );
+    }
+    return host;
+  }
+
   /** The guest bytes of cluster `index`, from `from` on, `length` of them. */
   #readCluster(index: number, from: number, length: number): Uint8Array {
     const c = this.#lookup(index);
     const pos = index * this.clusterSize + from;
-    if (c.kind === "data") return this.file.read(c.host + from, length);
+    if (c.kind === "data") {
+      const host = this.#dataAt(index, c.host) + from;
+      this.#within(host, length, `cluster ${index}`);
+      return this.file.read(host, length);
+    }
     if (c.kind === "compressed") return this.#inflate(c).slice(from, from + length);
     if (!this.backing || pos >= this.backing.size) return new Uint8Array(length);
     const out = new Uint8Array(length);
@@ -82,14 +108,19 @@ export class QcowImage implements BlockDriver {
     return out;
   }
 
+  /** A compressed cluster's bytes: QEMU's EIO unless they inflate to a whole cluster at least. */
   #inflate(c: { host: number; bytes: number }): Uint8Array {
-    const out = new Uint8Array(this.clusterSize);
+    this.#within(c.host, c.bytes, "a compressed cluster");
+    let out: Uint8Array | undefined;
     try {
-      out.set(inflateCluster(this.file.read(c.host, c.bytes)).subarray(0, this.clusterSize));
+      out = inflateCluster(this.file.read(c.host, c.bytes));
     } catch {
+      // garbage: the same error as a short stream
+    }
+    if (!out || out.length < this.clusterSize) {
       throw new EmuError(`${this.file.path}: a compressed cluster does not inflate`);
     }
-    return out;
+    return out.subarray(0, this.clusterSize);
   }
 
   /** Calls `each` with the clusters of `[offset, offset+length)`, one piece each. */
@@ -134,7 +165,7 @@ export class QcowImage implements BlockDriver {
   #writeSectors(offset: number, data: Uint8Array): void {
     this.#pieces(offset, data.length, (i, from, n, done) => {
       const c = this.#lookup(i);
-      let host = c.kind === "data" ? c.host : 0;
+      let host = c.kind === "data" ? this.#dataAt(i, c.host) : 0;
       if (!host) {
         const keep = c.kind === "compressed" && n < this.clusterSize ? this.#inflate(c) : null;
         host = this.#allocate(i, () => BigInt(this.#endOfFile(true)));

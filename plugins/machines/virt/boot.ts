@@ -25,8 +25,6 @@ export interface LoadedImage {
   low: bigint;
   /** one past the highest loaded address */
   high: bigint;
-  /** ELF entry point, or `low` for raw images */
-  entry: bigint;
   elf: boolean;
 }
 
@@ -60,14 +58,14 @@ function write(bus: PhysicalBus, what: string, addr: bigint, data: Uint8Array, n
 }
 
 /**
- * Loads an ELF by its PT_LOAD segments (zeroing the rest of each segment),
+ * Loads an ELF by its PT_LOAD segments at their physical addresses (zeroing the rest of each),
  * or a raw image at `rawAddr`. An ELF image is added to `image.modules`
  * (as file `image.path`).
  *
  * @example
  * ```ts ignore
  * const fw = loadImage(bus, await Deno.readFile("fw_jump.bin"), "-bios fw_jump.bin", 0x80000000n);
- * console.log(hex(fw.entry));
+ * console.log(hex(fw.high));
  * ```
  */
 export function loadImage(
@@ -80,7 +78,7 @@ export function loadImage(
   if (!isElf(bytes)) {
     write(bus, what, rawAddr, bytes, image?.path ?? what);
     const high = rawAddr + BigInt(bytes.length);
-    return { low: rawAddr, high, entry: rawAddr, elf: false };
+    return { low: rawAddr, high, elf: false };
   }
   // Copied into RAM, not mapped: a -N (OMAGIC) kernel boots, as on qemu-system-riscv64.
   const elf = parseElf(bytes, what, { pageMapped: false });
@@ -95,11 +93,12 @@ export function loadImage(
     data.set(bytes.subarray(s.offset, s.offset + s.filesz));
     // QEMU's name of the ROM blob (info roms): the file and the program header's index
     const name = `${image?.path ?? what} ELF program header segment ${elf.segments.indexOf(s)}`;
-    write(bus, what, s.vaddr, data, name);
-    if (low < 0n || s.vaddr < low) low = s.vaddr;
-    if (s.vaddr + s.memsz > high) high = s.vaddr + s.memsz;
+    // at its physical address, as QEMU's load_elf (p_vaddr may be where the MMU maps it)
+    write(bus, what, s.paddr, data, name);
+    if (low < 0n || s.paddr < low) low = s.paddr;
+    if (s.paddr + s.memsz > high) high = s.paddr + s.memsz;
   }
-  return { low, high, entry: elf.entry, elf: true };
+  return { low, high, elf: true };
 }
 
 /**

@@ -253,6 +253,13 @@ async function createDevices(
   }
 }
 
+/** The bytes of `-bios`/`-kernel` file `path`: an empty one loads nothing, QEMU's error. */
+function bootFile(files: Map<string, Uint8Array>, path: string, what: string): Uint8Array {
+  const bytes = files.get(path)!;
+  if (!bytes.length) throw new EmuError(`could not load ${what} '${path}'`);
+  return bytes;
+}
+
 /**
  * Loads -bios and -kernel; returns where the reset vector jumps and where
  * the firmware goes next. As in QEMU, flash bank 0 holds code the reset
@@ -265,13 +272,13 @@ function loadImages(
   files: Map<string, Uint8Array>,
 ): { start: bigint; kernel: LoadedImage | null; next: bigint } {
   const dram: bigint = VIRT_MAP.dram, flash = pflashDrives(o.drives);
+  // the reset vector jumps to DRAM, whatever the ELF entries say (QEMU 7.2's start_addr)
   let start = dram, firmwareEnd = dram;
   if (o.bios !== undefined && o.bios !== "none") {
-    const fw = loadImage(env.bus, files.get(o.bios)!, `-bios ${o.bios}`, dram, {
+    const fw = loadImage(env.bus, bootFile(files, o.bios, "firmware"), `-bios ${o.bios}`, dram, {
       path: o.bios,
       modules: env.modules,
     });
-    start = fw.entry;
     firmwareEnd = fw.high;
   }
   let kernel: LoadedImage | null = null, next = 0n;
@@ -286,11 +293,10 @@ function loadImages(
     next = VIRT_MAP.flash.base + VIRT_MAP.flash.bankSize;
   } else if (o.kernel !== undefined) {
     const at = o.bios === "none" ? dram : kernelStart(firmwareEnd);
-    kernel = loadImage(env.bus, files.get(o.kernel)!, `-kernel ${o.kernel}`, at, {
+    kernel = loadImage(env.bus, bootFile(files, o.kernel, "kernel"), `-kernel ${o.kernel}`, at, {
       path: o.kernel,
       modules: env.modules,
     });
-    if (o.bios === "none") start = kernel.entry;
     next = kernel.low;
   }
   if (flash[0]) start = VIRT_MAP.flash.base;
