@@ -204,7 +204,9 @@ async function openSources(paths: string[], args: ParsedArgs, sources: BlockDriv
   if (snapshot !== undefined && paths.length > 1) {
     throw new EmuError("No support for concatenating multiple snapshot");
   }
-  for (const p of paths) sources.push(await openReadOnly(p, args.get("f"), snapshot));
+  for (const p of paths) {
+    sources.push(await openReadOnly(p, args.get("f"), snapshot, args.has("image-opts")));
+  }
 }
 
 /** Runs `emu img convert`. */

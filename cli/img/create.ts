@@ -158,7 +158,10 @@ export async function resizeCommand(argv: string[]): Promise<number> {
   const preallocation = preallocationMode(args.get("preallocation"));
   if (args.positional.length !== 2) throw new EmuError("Expecting image file name and size");
   const [path, sizeText] = args.positional;
-  const img = await openWritable(path, { format: args.get("f") });
+  const img = await openWritable(path, {
+    format: args.get("f"),
+    imageOpts: args.has("image-opts"),
+  });
   try {
     const delta = /^[+-]/.test(sizeText) ? parseImageSize(sizeText.slice(1)) : undefined;
     const size = delta === undefined

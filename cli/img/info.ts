@@ -105,7 +105,13 @@ export async function infoCommand(argv: string[]): Promise<number> {
   const infos: Record<string, unknown>[] = [];
   const seen: string[] = [];
   while (path) {
-    const img = await openImage(path, { readOnly: true, noBacking: true, noIo: true, format });
+    const img = await openImage(path, {
+      readOnly: true,
+      noBacking: true,
+      noIo: true,
+      format,
+      imageOpts: args.has("image-opts"),
+    });
     const real = Deno.realPathSync(path);
     if (seen.includes(real)) {
       img.close();

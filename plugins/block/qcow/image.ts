@@ -19,10 +19,8 @@ import {
   type ImageDescription,
 } from "../../../plugin_block.ts";
 import { deflateCluster, inflateCluster } from "../qcow2/deflate.ts";
+import { readDecrypted, SECTOR, type SectorCipher, wholeSectors } from "../crypto/sector_cipher.ts";
 import { COMPRESSED, type QcowHeader } from "./header.ts";
-
-/** QEMU's qcow driver takes requests of whole sectors. */
-const SECTOR = 512;
 
 /** Where a guest cluster's bytes are. */
 type Cluster =
@@ -43,6 +41,7 @@ export class QcowImage implements BlockDriver {
     readonly file: HostFile,
     readonly header: QcowHeader,
     readonly backing: BlockDriver | undefined,
+    readonly cipher?: SectorCipher,
   ) {
     this.size = header.size;
     this.clusterSize = 2 ** header.clusterBits;
@@ -74,6 +73,15 @@ export class QcowImage implements BlockDriver {
   #readCluster(index: number, from: number, length: number): Uint8Array {
     const c = this.#lookup(index);
     const pos = index * this.clusterSize + from;
+    if (c.kind === "data" && this.cipher) {
+      return readDecrypted(
+        this.cipher,
+        (at, n) => this.file.read(at, n),
+        c.host + from,
+        length,
+        pos,
+      );
+    }
     if (c.kind === "data") return this.file.read(c.host + from, length);
     if (c.kind === "compressed") return this.#inflate(c).slice(from, from + length);
     if (!this.backing || pos >= this.backing.size) return new Uint8Array(length);
@@ -121,14 +129,7 @@ export class QcowImage implements BlockDriver {
     if (offset + data.length > this.size) {
       throw new EmuError(`${this.file.path}: write past the end of the disk`);
     }
-    const start = offset - offset % SECTOR;
-    const end = Math.ceil((offset + data.length) / SECTOR) * SECTOR;
-    if (start !== offset || end !== offset + data.length) {
-      const whole = this.read(start, end - start);
-      whole.set(data, offset - start);
-      return this.#writeSectors(start, whole);
-    }
-    this.#writeSectors(offset, data);
+    this.#writeSectors(...wholeSectors(offset, data, (at, n) => this.read(at, n)));
   }
 
   #writeSectors(offset: number, data: Uint8Array): void {
@@ -138,10 +139,20 @@ export class QcowImage implements BlockDriver {
       if (!host) {
         const keep = c.kind === "compressed" && n < this.clusterSize ? this.#inflate(c) : null;
         host = this.#allocate(i, () => BigInt(this.#endOfFile(true)));
-        this.file.write(host, keep ?? new Uint8Array(this.clusterSize));
+        const fill = keep ?? new Uint8Array(this.clusterSize);
+        this.file.write(host, this.#sealed(i * this.clusterSize, fill));
       }
-      this.file.write(host + from, data.subarray(done, done + n));
+      const pos = i * this.clusterSize + from;
+      this.file.write(host + from, this.#sealed(pos, data.subarray(done, done + n)));
     });
+  }
+
+  /** Whole sectors `data` at guest `offset` as stored: encrypted if the image is. */
+  #sealed(offset: number, data: Uint8Array): Uint8Array {
+    if (!this.cipher) return data;
+    const out = data.slice();
+    this.cipher.encrypt(offset / SECTOR, out);
+    return out;
   }
 
   /** Stores whole cluster `data` at `offset` compressed, or plainly when that is not smaller. */

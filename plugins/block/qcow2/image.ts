@@ -40,6 +40,8 @@ import {
 } from "./l2.ts";
 import { Refcounts, tableOffsets } from "./refcount.ts";
 import { Qcow2Status } from "./status.ts";
+import { type Qcow2Crypt, sealed } from "./crypt.ts";
+import { readDecrypted, wholeSectors } from "../crypto/sector_cipher.ts";
 
 /** L2 tables kept in memory at most (a table maps cluster_size/8 clusters). */
 const L2_CACHE_TABLES = 512;
@@ -66,6 +68,8 @@ export class Qcow2Image implements BlockDriver {
   readonly refcounts: Refcounts;
   /** the external data file the data clusters are in (read-only), if the image has one */
   dataFile?: HostFile;
+  /** the cipher of an encrypted image's data clusters */
+  crypt?: Qcow2Crypt;
   readonly #l2Cache = new Map<number, Uint8Array>();
   #lastCompressed: { host: number; data: Uint8Array } | undefined;
   readonly #status = new Qcow2Status(this);
@@ -174,7 +178,7 @@ export class Qcow2Image implements BlockDriver {
       const m = this.lookup(index);
       if (m.kind === "data") n = this.#hostRun(index, m.host, pos + n, end) - pos;
       const dst = out.subarray(pos - offset, pos - offset + n);
-      if (m.kind === "data") (this.dataFile ?? this.file).readInto(m.host + inCluster, dst);
+      if (m.kind === "data") this.#readData(m.host + inCluster, pos, dst);
       else if (m.kind === "compressed") {
         dst.set(this.#decompress(m).subarray(inCluster, inCluster + n));
       } else if (m.kind === "unallocated" && this.backing && pos < this.backing.size) {
@@ -185,6 +189,14 @@ export class Qcow2Image implements BlockDriver {
       pos += n;
     }
     out.fill(0, Math.max(0, end - offset));
+  }
+
+  /** Data at host offset `host` (guest `guest`) into `dst`, decrypted if encrypted. */
+  #readData(host: number, guest: number, dst: Uint8Array): void {
+    const file = this.dataFile ?? this.file, c = this.crypt;
+    if (!c) return file.readInto(host, dst);
+    const read = (at: number, n: number) => file.read(at, n);
+    dst.set(readDecrypted(c.cipher, read, host, dst.length, c.physical ? host : guest));
   }
 
   /**
@@ -267,7 +279,9 @@ export class Qcow2Image implements BlockDriver {
     if (offset < 0 || offset + data.length > this.size) {
       throw this.#bad("write past the end of the disk");
     }
-    this.#writeRange(offset, data);
+    // an encrypted image takes whole sectors, as QEMU's
+    if (this.crypt) this.#writeRange(...wholeSectors(offset, data, (at, n) => this.read(at, n)));
+    else this.#writeRange(offset, data);
   }
 
   /** `write` without the bounds check (the VM state area is past the disk's end). */
@@ -311,7 +325,11 @@ export class Qcow2Image implements BlockDriver {
     const m = this.lookup(index);
     if (m.kind === "data" && m.copied) {
       this.#checkNotMetadata(m.host);
-      return this.file.write(m.host + inCluster, part);
+      const at = m.host + inCluster;
+      return this.file.write(
+        at,
+        sealed(this.crypt, at, index * this.clusterSize + inCluster, part),
+      );
     }
     let contents = part;
     if (part.length < this.clusterSize) {
@@ -320,7 +338,7 @@ export class Qcow2Image implements BlockDriver {
     }
     this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
     const host = this.refcounts.alloc();
-    this.file.write(host, contents);
+    this.file.write(host, sealed(this.crypt, host, index * this.clusterSize, contents));
     this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));
     this.#release(m);
   }
@@ -359,7 +377,7 @@ export class Qcow2Image implements BlockDriver {
     const l1Index = Math.floor(index / this.l2Entries), from = index % this.l2Entries;
     const table = this.#writableL2(l1Index);
     const at = host ?? this.refcounts.alloc(n);
-    if (data) this.file.write(at, data);
+    if (data) this.file.write(at, sealed(this.crypt, at, index * this.clusterSize, data));
     for (let k = 0; k < n; k++) {
       encodeEntry(table, (from + k) * 8, at + k * this.clusterSize, { copied: true });
     }

@@ -102,13 +102,8 @@ export function openHeader(head: Uint8Array, mode: HeaderOpenMode): Qcow2Header 
     otherExtensions: [],
   };
   const crypto = readExtensions(h, head, extensionsEnd(raw, head), mode);
-  if (h.cryptMethod && !mode.noIo) {
-    // Denemu takes no key: QEMU's words for an image opened without one
-    fail(
-      h.cryptMethod === 2 && !crypto
-        ? "Missing CRYPTO header for crypt method 2"
-        : "Parameter 'encrypt.key-secret' is required for cipher",
-    );
+  if (h.cryptMethod === 2 && !crypto && !mode.noIo) {
+    fail("Missing CRYPTO header for crypt method 2");
   }
   readBackingName(h, head);
   // the block layer's limit on the disk size, checked after the open
@@ -302,16 +297,9 @@ function readBackingName(h: Qcow2Header, head: Uint8Array): void {
 }
 
 /**
- * What QEMU opens and Denemu does not implement: encryption where the data is read (`info`
- * describes it), and writes to an external data file.
+ * What QEMU opens and Denemu does not implement: writes to an external data file.
  */
 function refuseUnimplemented(h: Qcow2Header, mode: HeaderOpenMode): void {
-  if (h.cryptMethod && !mode.noIo) {
-    throw new EmuError(
-      "encrypted qcow2 images are not supported",
-      "decrypt it with qemu-img convert",
-    );
-  }
   if (h.incompatible & Incompat.DATA_FILE && mode.writable) {
     throw new EmuError(
       "qcow2 images with an external data file are read-only here",
