@@ -199,6 +199,13 @@ function refuseInPlace(out: string, outFormat: string, sources: BlockDriver[]): 
 }
 
 /** Opens the images to copy into `sources` (which the caller closes), each at snapshot `-l`. */
+/** The key secrets of the output's `-o` options, which QEMU opens the new image with. */
+function keyOptions(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(o).filter(([k]) => k === "encrypt.key-secret" || k === "key-secret"),
+  );
+}
+
 async function openSources(paths: string[], args: ParsedArgs, sources: BlockDriver[]) {
   const snapshot = snapshotOption(args);
   if (snapshot !== undefined && paths.length > 1) {
@@ -240,6 +247,9 @@ export async function convertCommand(argv: string[]): Promise<number> {
   if (mode.compress && outFormat === "raw") {
     throw new EmuError("Compression not supported for this file format");
   }
+  if (mode.compress && (o.encryption === "on" || o["encrypt.format"] !== undefined)) {
+    throw new EmuError("Compression and encryption not supported at the same time");
+  }
   if (args.has("n") && (Object.keys(o).length || backing)) {
     throw new EmuError("-o and -B cannot be used with -n (the output image already exists)");
   }
@@ -266,7 +276,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
         throw new EmuError(`${out}: error while converting ${outFormat}: ${e.message}`, e.hint);
       });
     }
-    const dst = await openImage(out, { format: outFormat, cache });
+    const dst = await openImage(out, { format: outFormat, cache, driverOptions: keyOptions(o) });
     const drawn = args.has("p") && !args.has("q");
     const grain = dst.clusterSize ?? 4096;
     const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode, grain), 0) : 0;

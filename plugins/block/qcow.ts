@@ -16,6 +16,7 @@ import {
   keySecret,
 } from "../../plugin_block.ts";
 import { qcowAesCipher } from "./crypto/sector_cipher.ts";
+import { createCryptMethod } from "./crypto/create_options.ts";
 import { HEADER_LENGTH, newImage, parseHeader, QCOW_MAGIC } from "./qcow/header.ts";
 import { QcowImage } from "./qcow/image.ts";
 
@@ -37,9 +38,7 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
 
 function create(path: string, options: BlockCreateOptions): Promise<void> {
   for (const [k, value] of Object.entries(options.options)) {
-    if (k.startsWith("encrypt")) {
-      throw new EmuError("qcow encryption is not supported", "create the image without it");
-    }
+    if (k.startsWith("encrypt")) continue;
     // the host file's options: accepted, and no trace of them in the 560-byte file, as in QEMU
     if (k === "preallocation" && !["off", "falloc", "full", "metadata"].includes(value)) {
       throw new EmuError(`invalid parameter value: ${value}`);
@@ -54,7 +53,8 @@ function create(path: string, options: BlockCreateOptions): Promise<void> {
     if (options.options.preallocation === "metadata") {
       throw new EmuError("Unsupported preallocation mode: metadata");
     }
-    file.write(0, newImage(options.size, options.backingFile || undefined));
+    const cryptMethod = createCryptMethod(options.options, ["aes"]);
+    file.write(0, newImage(options.size, options.backingFile || undefined, cryptMethod));
   } finally {
     file.close();
   }

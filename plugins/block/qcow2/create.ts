@@ -18,6 +18,7 @@ import {
 } from "../../../plugin_block.ts";
 import { be64, Compat, headerCluster, type Qcow2Header, V3_HEADER_LENGTH } from "./header.ts";
 import { Qcow2Image } from "./image.ts";
+import { createCryptMethod } from "../crypto/create_options.ts";
 
 const KNOWN_OPTIONS = [
   "cluster_size",
@@ -45,7 +46,7 @@ export interface Qcow2CreateSettings {
 /** Checks `-o` options as qemu-img does; errors quote the option. */
 export function qcow2Settings(o: Record<string, string>): Qcow2CreateSettings {
   for (const k of Object.keys(o)) {
-    if (!KNOWN_OPTIONS.includes(k)) {
+    if (!KNOWN_OPTIONS.includes(k) && !k.startsWith("encrypt")) {
       throw new EmuError(`Invalid parameter '${k}'`, "see emu img create -o help");
     }
   }
@@ -104,6 +105,13 @@ function onOff(v: string | undefined, name: string): boolean {
 /** Creates a qcow2 image at `path`. */
 export function createQcow2(path: string, options: BlockCreateOptions): Promise<void> {
   const s = qcow2Settings(options.options);
+  const cryptMethod = createCryptMethod(options.options, ["aes", "luks"]);
+  if (cryptMethod === 2) {
+    throw new EmuError(
+      "creating LUKS-encrypted qcow2 images is not supported",
+      "use encrypt.format=aes, or qemu-img create",
+    );
+  }
   const cs = 2 ** s.clusterBits;
   const header: Qcow2Header = {
     version: s.version,
@@ -111,7 +119,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     backingFileSize: 0,
     clusterBits: s.clusterBits,
     size: 0,
-    cryptMethod: 0,
+    cryptMethod,
     l1Size: 0,
     l1TableOffset: 0,
     refcountTableOffset: cs,
