@@ -112,7 +112,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
       format,
       imageOpts: args.has("image-opts"),
     });
-    const real = Deno.realPathSync(path);
+    const real = Deno.realPathSync(img.file.path);
     if (seen.includes(real)) {
       img.close();
       throw new EmuError(`Backing file '${path}' creates an infinite loop.`);

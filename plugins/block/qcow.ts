@@ -15,8 +15,8 @@ import {
   HostFile,
   keySecret,
 } from "../../plugin_block.ts";
-import { qcowAesCipher } from "./crypto/sector_cipher.ts";
-import { createCryptMethod } from "./crypto/create_options.ts";
+import { qcowAesCipher } from "./luks/sector_cipher.ts";
+import { createCryptMethod } from "./luks/create_options.ts";
 import { HEADER_LENGTH, newImage, parseHeader, QCOW_MAGIC } from "./qcow/header.ts";
 import { QcowImage } from "./qcow/image.ts";
 

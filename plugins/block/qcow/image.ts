@@ -19,7 +19,7 @@ import {
   type ImageDescription,
 } from "../../../plugin_block.ts";
 import { deflateCluster, inflateCluster } from "../qcow2/deflate.ts";
-import { readDecrypted, SECTOR, type SectorCipher, wholeSectors } from "../crypto/sector_cipher.ts";
+import { readDecrypted, SECTOR, type SectorCipher, wholeSectors } from "../luks/sector_cipher.ts";
 import { COMPRESSED, type QcowHeader } from "./header.ts";
 
 /** Where a guest cluster's bytes are. */

@@ -18,7 +18,7 @@ import {
 } from "../../../plugin_block.ts";
 import { be64, Compat, headerCluster, type Qcow2Header, V3_HEADER_LENGTH } from "./header.ts";
 import { Qcow2Image } from "./image.ts";
-import { createCryptMethod } from "../crypto/create_options.ts";
+import { createCryptMethod } from "../luks/create_options.ts";
 
 const KNOWN_OPTIONS = [
   "cluster_size",

@@ -7,8 +7,8 @@
  */
 
 import { type BlockOpenOptions, type HostFile, keySecret } from "../../../plugin_block.ts";
-import { qcowAesCipher, SECTOR, type SectorCipher } from "../crypto/sector_cipher.ts";
-import { unlockLuks } from "../crypto/luks_unlock.ts";
+import { qcowAesCipher, SECTOR, type SectorCipher } from "../luks/sector_cipher.ts";
+import { unlockLuks } from "../luks/luks_unlock.ts";
 import type { Qcow2Header } from "./header.ts";
 
 /** An open image's cipher, and whether its IVs count host sectors (LUKS) or guest ones. */

@@ -41,7 +41,7 @@ import {
 import { Refcounts, tableOffsets } from "./refcount.ts";
 import { Qcow2Status } from "./status.ts";
 import { type Qcow2Crypt, sealed } from "./crypt.ts";
-import { readDecrypted, wholeSectors } from "../crypto/sector_cipher.ts";
+import { readDecrypted, wholeSectors } from "../luks/sector_cipher.ts";
 
 /** L2 tables kept in memory at most (a table maps cluster_size/8 clusters). */
 const L2_CACHE_TABLES = 512;

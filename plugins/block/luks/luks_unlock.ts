@@ -10,9 +10,8 @@
 import { createHash, pbkdf2Sync } from "node:crypto";
 import { EmuError } from "../../../plugin_block.ts";
 import { SECTOR, SectorCipher } from "./sector_cipher.ts";
+import { SLOT_ACTIVE, text } from "./luks_info.ts";
 
-/** A key slot in use (LUKS_KEY_ENABLED). */
-const SLOT_ACTIVE = 0x00ac71f3;
 /** QEMU's only stripe count. */
 const STRIPES = 4000;
 /** The LUKS header proper, before the key material. */
@@ -28,12 +27,6 @@ export const MAX_ITERATIONS = 2 ** 25;
 export interface LuksVolume {
   cipher: SectorCipher;
   payloadOffset: number;
-}
-
-function text(b: Uint8Array, at: number, n: number): string {
-  const s = b.subarray(at, at + n);
-  const nul = s.indexOf(0);
-  return new TextDecoder().decode(nul < 0 ? s : s.subarray(0, nul));
 }
 
 interface Slot {
