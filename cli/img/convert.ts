@@ -253,6 +253,9 @@ export async function convertCommand(argv: string[]): Promise<number> {
   if (args.has("n") && (Object.keys(o).length || backing)) {
     throw new EmuError("-o and -B cannot be used with -n (the output image already exists)");
   }
+  if (args.has("target-image-opts") && !args.has("n")) {
+    throw new EmuError("--target-image-opts requires use of -n flag");
+  }
   if (backing && !(o.backing_fmt ?? args.get("F"))) {
     throw new EmuError("Use of backing file requires explicit backing format");
   }
@@ -276,7 +279,13 @@ export async function convertCommand(argv: string[]): Promise<number> {
         throw new EmuError(`${out}: error while converting ${outFormat}: ${e.message}`, e.hint);
       });
     }
-    const dst = await openImage(out, { format: outFormat, cache, driverOptions: keyOptions(o) });
+    const targetOpts = args.has("target-image-opts");
+    const dst = await openImage(out, {
+      format: targetOpts ? undefined : outFormat,
+      cache,
+      driverOptions: keyOptions(o),
+      imageOpts: targetOpts,
+    });
     const drawn = args.has("p") && !args.has("q");
     const grain = dst.clusterSize ?? 4096;
     const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode, grain), 0) : 0;
