@@ -19,7 +19,7 @@ import {
   type Preallocation,
 } from "../../plugin_block.ts";
 import { readDecrypted, SECTOR, type SectorCipher, wholeSectors } from "./luks/sector_cipher.ts";
-import { unlockLuks } from "./luks/luks_unlock.ts";
+import { checkLuksHeader, unlockLuks } from "./luks/luks_unlock.ts";
 import { describeLuks } from "./luks/luks_info.ts";
 
 /** The bytes of the header that `info` and the unlocking read first. */
@@ -106,11 +106,15 @@ export class LuksImage implements BlockDriver {
 function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   const { file, options } = ctx;
   const head = file.read(0, HEAD_BYTES);
-  const payload = describeLuks(head)["payload-offset"] as number;
+  const payload = checkLuksHeader(head).payloadOffset;
+  // QEMU's size of a payload past the end of the file: negative
+  if (payload > file.size) {
+    throw new EmuError("Could not refresh total sector count: Input/output error");
+  }
   if (options.noIo) return Promise.resolve(new LuksImage(file, payload));
   const password = keySecret(options.driverOptions?.["key-secret"], "key-secret");
   const read = (at: number, n: number) => file.read(at, n);
-  const luks = unlockLuks(head, read, Math.min(payload, file.size), password);
+  const luks = unlockLuks(head, read, file.size, password);
   return Promise.resolve(new LuksImage(file, luks.payloadOffset, luks.cipher));
 }
 

@@ -14,6 +14,8 @@ import { SLOT_ACTIVE, text } from "./luks_info.ts";
 
 /** QEMU's only stripe count. */
 const STRIPES = 4000;
+/** The hashes QEMU's LUKS takes (and node:crypto has). */
+const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "ripemd160"];
 /** The LUKS header proper, before the key material. */
 const HEADER_BYTES = 592;
 /**
@@ -30,7 +32,6 @@ export interface LuksVolume {
 }
 
 interface Slot {
-  index: number;
   iterations: number;
   salt: Uint8Array;
   offset: number;
@@ -62,51 +63,81 @@ function diffuse(d: Uint8Array, hash: string): Uint8Array {
   return out;
 }
 
-/** The header's fields, checked as QEMU checks them before it tries a key slot. */
-function parse(b: Uint8Array, areaBytes: number) {
+/** The key slots' places, checked as QEMU checks them: in the header area, none overlapping. */
+function checkSlots(v: DataView, keyBytes: number, payloadSectors: number): void {
+  const sectors = Math.ceil(STRIPES * keyBytes / SECTOR);
+  const starts = Array.from({ length: 8 }, (_, i) => v.getUint32(208 + i * 48 + 40));
+  for (let i = 0; i < 8; i++) {
+    const stripes = v.getUint32(208 + i * 48 + 44);
+    if (stripes !== STRIPES) {
+      throw new EmuError(`Keyslot ${i} is corrupted (stripes ${stripes} != ${STRIPES})`);
+    }
+    if (starts[i] < Math.ceil(HEADER_BYTES / SECTOR)) {
+      throw new EmuError(`Keyslot ${i} is overlapping with the LUKS header`);
+    }
+    if (starts[i] + sectors > payloadSectors) {
+      throw new EmuError(`Keyslot ${i} is overlapping with the encrypted payload`);
+    }
+    const j = starts.findIndex((s, k) =>
+      k > i && s < starts[i] + sectors && starts[i] < s + sectors
+    );
+    if (j > 0) throw new EmuError(`Keyslots ${i} and ${j} are overlapping in the header`);
+  }
+}
+
+/**
+ * Checks the LUKS header `b` as QEMU does before it describes or unlocks it (its key slots
+ * within the header, its cipher known), and returns its fields.
+ *
+ * @example
+ * ```ts ignore
+ * const h = checkLuksHeader(file.read(0, 4096));
+ * console.log(h.payloadOffset); // 2068480
+ * ```
+ */
+export function checkLuksHeader(b: Uint8Array) {
   const v = new DataView(b.buffer, b.byteOffset, b.length);
   if (b.length < HEADER_BYTES || text(b, 0, 4) !== "LUKS" || v.getUint16(4) !== 0xbabe) {
     throw new EmuError("Volume is not in LUKS format");
   }
-  if (v.getUint16(6) !== 1) throw new EmuError(`Unsupported LUKS version ${v.getUint16(6)}`);
+  if (v.getUint16(6) !== 1) throw new EmuError(`LUKS version ${v.getUint16(6)} is not supported`);
+  const keyBytes = v.getUint32(108), payloadSectors = v.getUint32(104);
+  checkSlots(v, keyBytes, payloadSectors);
   const cipherName = text(b, 8, 32), [mode, ivgenSpec = ""] = text(b, 40, 32).split("-");
+  const aesBytes = mode === "xts" ? keyBytes / 2 : keyBytes;
+  if (cipherName !== "aes" || ![16, 24, 32].includes(aesBytes)) {
+    throw new EmuError(
+      `Algorithm '${cipherName}' with key size ${aesBytes} bytes not supported`,
+      "Denemu has AES only",
+    );
+  }
+  const hash = text(b, 72, 32);
+  if (!HASHES.includes(hash)) throw new EmuError(`Unsupported LUKS hash ${hash}`);
   const [ivgen, ivgenHash] = ivgenSpec.split(":");
-  const hash = text(b, 72, 32), keyBytes = v.getUint32(108);
-  if (cipherName !== "aes") throw new EmuError(`Unsupported LUKS cipher ${cipherName}`);
-  if (!["sha1", "sha224", "sha256", "sha384", "sha512", "ripemd160"].includes(hash)) {
-    throw new EmuError(`Unsupported LUKS hash ${hash}`);
-  }
-  if (![16, 24, 32, 48, 64].includes(keyBytes)) {
-    throw new EmuError(`Unsupported LUKS key size ${keyBytes}`);
-  }
   const slots: Slot[] = [];
-  let work = v.getUint32(164);
   for (let i = 0; i < 8; i++) {
     const at = 208 + i * 48;
     if (v.getUint32(at) !== SLOT_ACTIVE) continue;
-    const slot = {
-      index: i,
+    const offset = v.getUint32(at + 40) * SECTOR;
+    slots.push({
       iterations: v.getUint32(at + 4),
       salt: b.subarray(at + 8, at + 40),
-      offset: v.getUint32(at + 40) * SECTOR,
-    };
-    if (v.getUint32(at + 44) !== STRIPES) {
-      throw new EmuError(`Keyslot ${i} is corrupted (stripes ${v.getUint32(at + 44)} != 4000)`);
-    }
-    if (slot.offset < HEADER_BYTES || slot.offset + STRIPES * keyBytes > areaBytes) {
-      throw new EmuError(`Keyslot ${i} is outside the LUKS header area`);
-    }
-    work += slot.iterations;
-    slots.push(slot);
+      offset,
+    });
   }
+  const spec = { mode, ivgen, ivgenHash };
+  return { v, hash, keyBytes, slots, spec, payloadOffset: payloadSectors * SECTOR };
+}
+
+/** The PBKDF2 work of unlocking `h`, refused past `MAX_ITERATIONS` (QEMU would try for hours). */
+function checkWork(h: ReturnType<typeof checkLuksHeader>): void {
+  const work = h.slots.reduce((n, s) => n + s.iterations, h.v.getUint32(164));
   if (work > MAX_ITERATIONS) {
     throw new EmuError(
       `LUKS header asks for ${work} PBKDF2 iterations, more than ${MAX_ITERATIONS}`,
       "the header is hostile or damaged",
     );
   }
-  const spec = { mode, ivgen, ivgenHash };
-  return { v, hash, keyBytes, slots, spec, payloadOffset: v.getUint32(104) * SECTOR };
 }
 
 /**
@@ -124,9 +155,13 @@ export function unlockLuks(
   areaBytes: number,
   password: Uint8Array,
 ): LuksVolume {
-  const h = parse(head, areaBytes);
+  const h = checkLuksHeader(head);
+  checkWork(h);
   const digest = head.subarray(112, 132), digestSalt = head.subarray(132, 164);
   for (const slot of h.slots) {
+    if (slot.offset + STRIPES * h.keyBytes > areaBytes) {
+      throw new EmuError("Request for data outside of extension header");
+    }
     const slotKey = pbkdf2Sync(password, slot.salt, slot.iterations, h.keyBytes, h.hash);
     const material = readAt(slot.offset, STRIPES * h.keyBytes).slice();
     new SectorCipher(new Uint8Array(slotKey), h.spec).decrypt(0, material);
