@@ -36,7 +36,13 @@ function secretValue(props: Map<string, string>): Uint8Array {
     try {
       raw = Deno.readFileSync(file);
     } catch (e) {
-      throw new EmuError(`Unable to read ${file}: ${e instanceof Error ? e.message : e}`);
+      // glib's words, as QEMU's
+      const why = e instanceof Deno.errors.NotFound
+        ? "No such file or directory"
+        : e instanceof Deno.errors.PermissionDenied
+        ? "Permission denied"
+        : String(e instanceof Error ? e.message : e);
+      throw new EmuError(`Unable to read ${file}: Failed to open file “${file}”: ${why}`);
     }
   }
   const format = props.get("format") ?? "raw";

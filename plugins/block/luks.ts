@@ -124,9 +124,10 @@ const plugin: BlockFormatPlugin = {
   name: "luks",
   apiVersion: { min: 2, cur: 2 },
   description: "LUKS (version 1) encrypted volume",
+  // LUKS version 1 only, as QEMU's probe: a version 2 volume is guessed raw
   probe: (head) =>
-    head.length >= 6 && new TextDecoder().decode(head.subarray(0, 4)) === "LUKS" &&
-      head[4] === 0xba && head[5] === 0xbe
+    head.length >= 8 && new TextDecoder().decode(head.subarray(0, 4)) === "LUKS" &&
+      head[4] === 0xba && head[5] === 0xbe && head[6] === 0 && head[7] === 1
       ? 100
       : 0,
   open,

@@ -231,7 +231,8 @@ export class QcowImage implements BlockDriver {
     const from = pos % this.clusterSize;
     const length = Math.max(1, Math.min(this.clusterSize - from, end - pos));
     const base = { start: pos, length, depth: 0, present: true, zero: false, data: true };
-    if (c.kind === "data") return { ...base, hostOffset: c.host + from };
+    // an encrypted image's host offsets are not told, as QEMU's
+    if (c.kind === "data") return { ...base, hostOffset: this.cipher ? undefined : c.host + from };
     if (c.kind === "compressed") return { ...base, compressed: true };
     if (!this.backing || pos >= this.backing.size) {
       return { ...base, present: false, data: false, zero: true };
