@@ -46,7 +46,7 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   // as QEMU's, the data file's name is taken from the working directory, not the image's
   if (header.dataFile !== undefined && !options.noIo) {
     try {
-      img.dataFile = HostFile.open(header.dataFile, { readOnly: true });
+      img.dataFile = HostFile.open(header.dataFile, { readOnly: !writable });
     } catch (e) {
       img.backing?.close(); // the caller closes the file
       throw e;

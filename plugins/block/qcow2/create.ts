@@ -16,7 +16,14 @@ import {
   HostFile,
   parseImageSize,
 } from "../../../plugin_block.ts";
-import { be64, Compat, headerCluster, type Qcow2Header, V3_HEADER_LENGTH } from "./header.ts";
+import {
+  be64,
+  Compat,
+  headerCluster,
+  Incompat,
+  type Qcow2Header,
+  V3_HEADER_LENGTH,
+} from "./header.ts";
 import { Qcow2Image } from "./image.ts";
 import { createCryptMethod } from "../luks/create_options.ts";
 
@@ -30,6 +37,8 @@ const KNOWN_OPTIONS = [
   "backing_fmt",
   "compression_type",
   "extended_l2",
+  "data_file",
+  "data_file_raw",
   "nocow", // the host file's: nothing to do on a file system without copy-on-write
   "extent_size_hint",
 ];
@@ -102,6 +111,34 @@ function onOff(v: string | undefined, name: string): boolean {
   throw new EmuError(`Parameter '${name}' expects 'on' or 'off'`);
 }
 
+/** Autoclear bit: the data file is a raw image of the guest's disk. */
+const DATA_FILE_RAW = 2;
+
+/**
+ * The data file `-o data_file=NAME` asks for, made as QEMU makes it (the disk's size, empty),
+ * and its name and bits set in `header`.
+ */
+function newDataFile(header: Qcow2Header, options: BlockCreateOptions): HostFile | undefined {
+  const { data_file: name, data_file_raw: raw } = options.options;
+  const rawOn = onOff(raw, "data_file_raw");
+  if (name === undefined) {
+    if (rawOn) throw new EmuError("data-file-raw requires data-file");
+    return undefined;
+  }
+  if (header.version === 2) {
+    throw new EmuError(
+      "External data files are only supported with compatibility level 1.1 and above " +
+        "(use version=v3 or greater)",
+    );
+  }
+  header.dataFile = name;
+  header.incompatible |= Incompat.DATA_FILE;
+  if (rawOn) header.autoclear |= DATA_FILE_RAW;
+  const file = HostFile.create(name, options.cache);
+  file.truncate(Math.ceil(options.size / 512) * 512);
+  return file;
+}
+
 /** Creates a qcow2 image at `path`. */
 export function createQcow2(path: string, options: BlockCreateOptions): Promise<void> {
   const s = qcow2Settings(options.options);
@@ -136,6 +173,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     backingFormat: options.backingFormat,
     otherExtensions: [],
   };
+  const dataFile = newDataFile(header, options);
   const file = HostFile.create(path, options.cache);
   // whole clusters, as QEMU writes them: the header's, the refcount table's and its block's
   file.write(0, headerCluster(header, cs));
@@ -143,9 +181,12 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
   tables.set(be64(2 * cs));
   file.write(cs, tables);
   const img = new Qcow2Image(file, header, undefined, true);
+  img.dataFile = dataFile;
   for (let c = 0; c < 3; c++) img.refcounts.set(c, 1);
   try {
-    img.resize(Math.ceil(options.size / 512) * 512, s.preallocation); // QEMU counts whole sectors
+    // QEMU counts whole sectors; a raw data file is mapped whole from the start
+    const raw = header.autoclear & DATA_FILE_RAW && s.preallocation === "off";
+    img.resize(Math.ceil(options.size / 512) * 512, raw ? "metadata" : s.preallocation);
   } catch (e) {
     img.close();
     if (!(e instanceof EmuError)) throw e;

@@ -66,7 +66,7 @@ export class Qcow2Image implements BlockDriver {
   /** the COPIED flag of each L1 entry */
   l1Copied: boolean[];
   readonly refcounts: Refcounts;
-  /** the external data file the data clusters are in (read-only), if the image has one */
+  /** the external data file the data clusters are in (each at its guest offset), if any */
   dataFile?: HostFile;
   /** the cipher of an encrypted image's data clusters */
   crypt?: Qcow2Crypt;
@@ -266,8 +266,19 @@ export class Qcow2Image implements BlockDriver {
     return contents;
   }
 
+  /** Where guest clusters [index, index+n) go: new clusters, or their place in the data file. */
+  #newData(index: number, n: number): number {
+    return this.dataFile ? index * this.clusterSize : this.refcounts.alloc(n);
+  }
+
+  /** Guest bytes at `guest` stored at host offset `host` (of the data file if any), sealed. */
+  #putData(host: number, guest: number, bytes: Uint8Array): void {
+    (this.dataFile ?? this.file).write(host, sealed(this.crypt, host, guest, bytes));
+  }
+
   /** Drops `m`'s references; with `discard`, the clusters freed read as zeros (QEMU's discard). */
   #release(m: ClusterMapping, discard = false): void {
+    if (this.dataFile) return; // the data file's clusters are not counted
     const drop = (offset: number, n: number) =>
       discard ? this.refcounts.release(offset, n) : this.refcounts.update(offset, n, -1);
     if (m.kind === "compressed") drop(...compressedClusters(m, this.clusterSize));
@@ -324,12 +335,8 @@ export class Qcow2Image implements BlockDriver {
   #writeCluster(index: number, inCluster: number, part: Uint8Array): void {
     const m = this.lookup(index);
     if (m.kind === "data" && m.copied) {
-      this.#checkNotMetadata(m.host);
-      const at = m.host + inCluster;
-      return this.file.write(
-        at,
-        sealed(this.crypt, at, index * this.clusterSize + inCluster, part),
-      );
+      if (!this.dataFile) this.#checkNotMetadata(m.host);
+      return this.#putData(m.host + inCluster, index * this.clusterSize + inCluster, part);
     }
     let contents = part;
     if (part.length < this.clusterSize) {
@@ -337,8 +344,8 @@ export class Qcow2Image implements BlockDriver {
       contents.set(part, inCluster);
     }
     this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
-    const host = this.refcounts.alloc();
-    this.file.write(host, sealed(this.crypt, host, index * this.clusterSize, contents));
+    const host = this.#newData(index, 1);
+    this.#putData(host, index * this.clusterSize, contents);
     this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));
     this.#release(m);
   }
@@ -376,8 +383,8 @@ export class Qcow2Image implements BlockDriver {
   linkRun(index: number, n: number, host?: number, data?: Uint8Array): number {
     const l1Index = Math.floor(index / this.l2Entries), from = index % this.l2Entries;
     const table = this.#writableL2(l1Index);
-    const at = host ?? this.refcounts.alloc(n);
-    if (data) this.file.write(at, sealed(this.crypt, at, index * this.clusterSize, data));
+    const at = host ?? this.#newData(index, n);
+    if (data) this.#putData(at, index * this.clusterSize, data);
     for (let k = 0; k < n; k++) {
       encodeEntry(table, (from + k) * 8, at + k * this.clusterSize, { copied: true });
     }
@@ -388,6 +395,9 @@ export class Qcow2Image implements BlockDriver {
   /** Stores one whole guest cluster compressed (uncompressed if it does not shrink). */
   writeCompressed(offset: number, cluster: Uint8Array): void {
     this.#checkWritable();
+    if (this.dataFile) {
+      throw new EmuError(`error while writing at byte ${offset}: Operation not supported`);
+    }
     const index = offset / this.clusterSize;
     const packed = deflateCluster(cluster);
     if (packed.length >= this.clusterSize - 512) {
@@ -412,7 +422,7 @@ export class Qcow2Image implements BlockDriver {
       const n = Math.min(cs - inCluster, offset + length - pos);
       const m = this.lookup(index);
       const whole = n === cs || (inCluster === 0 && pos + n >= this.size);
-      if (whole && this.header.version === 3) {
+      if (whole && this.header.version === 3 && !this.dataFile) {
         if (m.kind !== "zero") {
           this.#setL2(index, (t, at) => encodeEntry(t, at, 0, { copied: false, zero: true }));
           this.#release(m);
@@ -447,6 +457,7 @@ export class Qcow2Image implements BlockDriver {
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
     if (shrinks) this.#truncateTail();
+    if (this.dataFile && size > this.dataFile.size) this.dataFile.truncate(size); // as QEMU
     if (preallocation === "falloc" || preallocation === "full") {
       preallocateData(this, old, size, preallocation === "full");
     } else if (preallocation === "metadata") preallocateMetadata(this, old, size);
@@ -498,6 +509,9 @@ export class Qcow2Image implements BlockDriver {
 
   createSnapshot(name: string, date: Date, vm?: VmState): void {
     this.#checkWritable();
+    if (this.dataFile) {
+      throw new EmuError(`Could not create snapshot '${name}': -95 (Operation not supported)`);
+    }
     if (vm) {
       const end = this.vmStateOffset + vm.data.length;
       const needL1 = Math.ceil(end / (this.clusterSize * this.l2Entries));

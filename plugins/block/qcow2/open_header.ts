@@ -297,15 +297,9 @@ function readBackingName(h: Qcow2Header, head: Uint8Array): void {
 }
 
 /**
- * What QEMU opens and Denemu does not implement: writes to an external data file.
+ * What QEMU opens and Denemu does not implement.
  */
 function refuseUnimplemented(h: Qcow2Header, mode: HeaderOpenMode): void {
-  if (h.incompatible & Incompat.DATA_FILE && mode.writable) {
-    throw new EmuError(
-      "qcow2 images with an external data file are read-only here",
-      "read it (info, map, compare, convert from it) or convert it with qemu-img convert",
-    );
-  }
   if (h.incompatible & Incompat.EXTL2) {
     throw new EmuError("qcow2 extended L2 entries are not supported");
   }
