@@ -304,6 +304,8 @@ export interface BlockOpenOptions {
    * an encrypted qcow2 image, `key-secret` of a LUKS one), from `--image-opts`
    */
   driverOptions?: Record<string, string>;
+  /** opened for a system emulator's drive (QEMU's block driver whitelist: no old AES there) */
+  system?: boolean;
   /** the name opened is qemu-img's `--image-opts` (`driver=qcow2,file.filename=PATH,...`) */
   imageOpts?: boolean;
 }

@@ -117,7 +117,7 @@ export async function openDriveImage(
     if (statOrUndefined(path)?.isDirectory) {
       throw new EmuError(`'file' driver requires '${path}' to be a regular file`);
     }
-    return openLayer(path, options);
+    return openLayer(path, { ...options, system: true });
   });
 }
 

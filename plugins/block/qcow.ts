@@ -15,7 +15,7 @@ import {
   HostFile,
   keySecret,
 } from "../../plugin_block.ts";
-import { qcowAesCipher } from "./luks/sector_cipher.ts";
+import { qcowAesCipher, refuseAesInSystem } from "./luks/sector_cipher.ts";
 import { createCryptMethod } from "./luks/create_options.ts";
 import { HEADER_LENGTH, newImage, parseHeader, QCOW_MAGIC } from "./qcow/header.ts";
 import { QcowImage } from "./qcow/image.ts";
@@ -27,6 +27,7 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   if (header.l1Size * 8 > 0x7ffffe00) {
     throw new EmuError(`Could not open '${file.path}': Input/output error`);
   }
+  if (header.cryptMethod && !options.noIo) refuseAesInSystem("qcow", options);
   const cipher = header.cryptMethod && !options.noIo
     ? qcowAesCipher(keySecret(options.driverOptions?.["encrypt.key-secret"], "encrypt.key-secret"))
     : undefined;

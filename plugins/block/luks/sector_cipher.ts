@@ -7,7 +7,7 @@
  */
 
 import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
-import { EmuError } from "../../../plugin_block.ts";
+import { type BlockOpenOptions, EmuError } from "../../../plugin_block.ts";
 
 /** The sector size of QEMU's block encryption. */
 export const SECTOR = 512;
@@ -144,6 +144,23 @@ export class SectorCipher {
       xorInto(s, chain);
     }
   }
+}
+
+/**
+ * Refuses the old AES of a `format` image opened for a system emulator, in QEMU's words.
+ *
+ * @example
+ * ```ts ignore
+ * if (header.cryptMethod === 1) refuseAesInSystem("qcow2", options);
+ * ```
+ */
+export function refuseAesInSystem(format: string, options: BlockOpenOptions): void {
+  if (!options.system) return;
+  throw new EmuError(
+    `Use of AES-CBC encrypted ${format} images is no longer supported in system emulators`,
+    `You can use 'qemu-img convert' to convert your image to an alternative supported ` +
+      `format, such as unencrypted ${format}, or raw with the LUKS format instead.`,
+  );
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   parseImageSize,
 } from "../../../plugin_block.ts";
 import {
+  Autoclear,
   be64,
   Compat,
   headerCluster,
@@ -111,9 +112,6 @@ function onOff(v: string | undefined, name: string): boolean {
   throw new EmuError(`Parameter '${name}' expects 'on' or 'off'`);
 }
 
-/** Autoclear bit: the data file is a raw image of the guest's disk. */
-const DATA_FILE_RAW = 2;
-
 /**
  * The data file `-o data_file=NAME` asks for, made as QEMU makes it (the disk's size, empty),
  * and its name and bits set in `header`.
@@ -133,7 +131,7 @@ function newDataFile(header: Qcow2Header, options: BlockCreateOptions): HostFile
   }
   header.dataFile = name;
   header.incompatible |= Incompat.DATA_FILE;
-  if (rawOn) header.autoclear |= DATA_FILE_RAW;
+  if (rawOn) header.autoclear |= Autoclear.DATA_FILE_RAW;
   const file = HostFile.create(name, options.cache);
   file.truncate(Math.ceil(options.size / 512) * 512);
   return file;
@@ -184,9 +182,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
   img.dataFile = dataFile;
   for (let c = 0; c < 3; c++) img.refcounts.set(c, 1);
   try {
-    // QEMU counts whole sectors; a raw data file is mapped whole from the start
-    const raw = header.autoclear & DATA_FILE_RAW && s.preallocation === "off";
-    img.resize(Math.ceil(options.size / 512) * 512, raw ? "metadata" : s.preallocation);
+    img.resize(Math.ceil(options.size / 512) * 512, s.preallocation); // QEMU counts whole sectors
   } catch (e) {
     img.close();
     if (!(e instanceof EmuError)) throw e;

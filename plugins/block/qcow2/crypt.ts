@@ -7,7 +7,12 @@
  */
 
 import { type BlockOpenOptions, type HostFile, keySecret } from "../../../plugin_block.ts";
-import { qcowAesCipher, SECTOR, type SectorCipher } from "../luks/sector_cipher.ts";
+import {
+  qcowAesCipher,
+  refuseAesInSystem,
+  SECTOR,
+  type SectorCipher,
+} from "../luks/sector_cipher.ts";
 import { unlockLuks } from "../luks/luks_unlock.ts";
 import type { Qcow2Header } from "./header.ts";
 
@@ -32,6 +37,7 @@ export function openQcow2Crypt(
   options: BlockOpenOptions,
 ): Qcow2Crypt | undefined {
   if (!h.cryptMethod || options.noIo) return undefined;
+  if (h.cryptMethod === 1) refuseAesInSystem("qcow2", options);
   const password = keySecret(options.driverOptions?.["encrypt.key-secret"], "encrypt.key-secret");
   if (h.cryptMethod === 1) return { cipher: qcowAesCipher(password), physical: false };
   const { offset, length } = h.crypto!;

@@ -16,6 +16,8 @@ export const QCOW2_MAGIC = 0x514649fb;
 export const Incompat = { DIRTY: 1, CORRUPT: 2, DATA_FILE: 4, COMPRESSION: 8, EXTL2: 16 } as const;
 /** Compatible feature bits. */
 export const Compat = { LAZY_REFCOUNTS: 1 } as const;
+/** Autoclear feature bits. */
+export const Autoclear = { DATA_FILE_RAW: 2 } as const;
 /** Header extension types. */
 export const Ext = {
   END: 0,

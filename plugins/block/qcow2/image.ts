@@ -30,7 +30,14 @@ import { growL1, vmStateOffset } from "./l1.ts";
 import { preallocateData, preallocateMetadata } from "./prealloc.ts";
 import { canEmptyCompletely, emptyCompletely } from "./empty.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
-import { be64, headerCluster, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
+import {
+  Autoclear,
+  be64,
+  headerCluster,
+  HeaderField,
+  Incompat,
+  type Qcow2Header,
+} from "./header.ts";
 import {
   type ClusterMapping,
   compressedClusters,
@@ -438,6 +445,10 @@ export class Qcow2Image implements BlockDriver {
 
   resize(size: number, preallocation: Preallocation = "off"): void {
     this.#checkWritable();
+    // a raw data file is mapped whole, as QEMU's
+    if (this.header.autoclear & Autoclear.DATA_FILE_RAW && preallocation === "off") {
+      preallocation = "metadata";
+    }
     if (size % 512) throw new EmuError("The new size must be a multiple of 512");
     if (this.header.version === 2 && this.header.nbSnapshots) {
       throw new EmuError("Can't resize a v2 image which has snapshots");
