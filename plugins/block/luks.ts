@@ -8,12 +8,13 @@
  */
 
 import {
+  type BlockCreateOptions,
   type BlockDriver,
   type BlockExtent,
   type BlockFormatPlugin,
   type BlockOpenContext,
   EmuError,
-  type HostFile,
+  HostFile,
   type ImageDescription,
   keySecret,
   type Preallocation,
@@ -21,6 +22,7 @@ import {
 import { readDecrypted, SECTOR, type SectorCipher, wholeSectors } from "./luks/sector_cipher.ts";
 import { checkLuksHeader, unlockLuks } from "./luks/luks_unlock.ts";
 import { describeLuks } from "./luks/luks_info.ts";
+import { luksCreateSpec, newLuksHeader } from "./luks/luks_create.ts";
 
 /** The bytes of the header that `info` and the unlocking read first. */
 const HEAD_BYTES = 4096;
@@ -118,6 +120,34 @@ function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   return Promise.resolve(new LuksImage(file, luks.payloadOffset, luks.cipher));
 }
 
+const CREATE_OPTIONS = [
+  "cipher-alg",
+  "cipher-mode",
+  "hash-alg",
+  "iter-time",
+  "ivgen-alg",
+  "ivgen-hash-alg",
+  "key-secret",
+];
+
+/** A new volume: the header with one key slot, then the payload (zeros on disk), as QEMU's. */
+function create(path: string, options: BlockCreateOptions): Promise<void> {
+  const o = options.options;
+  const unknown = Object.keys(o).find((k) => !CREATE_OPTIONS.includes(k));
+  if (unknown) throw new EmuError(`Invalid parameter '${unknown}'`);
+  if (options.backingFile) throw new EmuError("luks images have no backing file (-b)");
+  const password = keySecret(o["key-secret"], "key-secret");
+  const { head, payloadOffset } = newLuksHeader(password, luksCreateSpec(o));
+  const file = HostFile.create(path, options.cache);
+  try {
+    file.write(0, head);
+    file.truncate(payloadOffset + Math.ceil(options.size / SECTOR) * SECTOR);
+  } finally {
+    file.close();
+  }
+  return Promise.resolve();
+}
+
 /** The luks format plugin. */
 const plugin: BlockFormatPlugin = {
   kind: "block",
@@ -131,12 +161,20 @@ const plugin: BlockFormatPlugin = {
       ? 100
       : 0,
   open,
-  create: () => {
-    throw new EmuError("creating luks images is not supported", "create it with qemu-img");
-  },
+  create,
   createOptions: [
+    { name: "cipher-alg", type: "string", help: "Name of encryption cipher algorithm" },
+    { name: "cipher-mode", type: "string", help: "Name of encryption cipher mode" },
+    { name: "hash-alg", type: "string", help: "Name of encryption hash algorithm" },
+    { name: "iter-time", type: "number", help: "Time to spend in PBKDF in milliseconds" },
+    { name: "ivgen-alg", type: "string", help: "Name of IV generator algorithm" },
+    { name: "ivgen-hash-alg", type: "string", help: "Name of IV generator hash algorithm" },
+    {
+      name: "key-secret",
+      type: "string",
+      help: "ID of the secret that provides the keyslot passphrase",
+    },
     { name: "size", type: "size", help: "Virtual disk size" },
-    { name: "key-secret", type: "string", help: "ID of secret providing LUKS passphrase" },
   ],
 };
 export default plugin;

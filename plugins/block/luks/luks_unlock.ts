@@ -13,7 +13,7 @@ import { SECTOR, SectorCipher } from "./sector_cipher.ts";
 import { SLOT_ACTIVE, text } from "./luks_info.ts";
 
 /** QEMU's only stripe count. */
-const STRIPES = 4000;
+export const STRIPES = 4000;
 /** The hashes QEMU's LUKS takes (and node:crypto has). */
 const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "ripemd160"];
 /** The LUKS header proper, before the key material. */
@@ -37,8 +37,16 @@ interface Slot {
   offset: number;
 }
 
-/** The anti-forensic merge (AFmerge): all stripes XORed, each diffused by the hash before the next. */
-function afMerge(material: Uint8Array, keyBytes: number, hash: string): Uint8Array {
+/**
+ * The anti-forensic merge (AFmerge): all stripes XORed, each diffused by the hash before the
+ * next.
+ *
+ * @example
+ * ```ts ignore
+ * const key = afMerge(material, 64, "sha256");
+ * ```
+ */
+export function afMerge(material: Uint8Array, keyBytes: number, hash: string): Uint8Array {
   let d: Uint8Array = new Uint8Array(keyBytes);
   for (let i = 0; i < STRIPES - 1; i++) {
     const stripe = material.subarray(i * keyBytes, (i + 1) * keyBytes);
