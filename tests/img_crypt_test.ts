@@ -2,9 +2,9 @@
 // LUKS in qcow2 and the raw `luks` format. Images qemu-img and qemu-io made read as qemu-img
 // reads them (`--object secret` and `--image-opts ...key-secret=`), with its errors for a
 // missing, unknown or wrong key; AES images `emu img` creates and converts to are qemu-img's
-// byte for byte; writes into any of them (whole and partial sectors) leave the same bytes as
-// qemu-io's; hostile LUKS headers fail in qemu-img's words, or in one line where it would
-// run PBKDF2 for hours.
+// byte for byte, its luks volumes qemu-img's but for what is random or timed; writes into any
+// of them (whole and partial sectors) leave the same bytes as qemu-io's; hostile LUKS headers
+// fail in qemu-img's words, or in one line where it would run PBKDF2 for hours.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from "node:assert/strict";
 import { emuImgWithin, imageTest, poke, type Ran, run } from "./util/qemu_img.ts";
@@ -250,3 +250,77 @@ imageTest("--object secret options checked as qemu-img's", async (dir) => {
     await same(dir, ["compare", "--object", o, "--image-opts", spec("l.qcow2"), spec("l.luks")]);
   }
 });
+
+/** The parts of `info` that a new LUKS header draws at random or times here. */
+const unstable = (info: string) =>
+  info.replace(/^(image|disk size|\s+uuid|\s+iters|\s+master key iters): .*$/gm, "$1: -");
+
+/** LUKS options, QEMU's names without `encrypt.`, for a luks volume and a LUKS qcow2 image. */
+const LUKS_CASES = [
+  "key-secret=s0,iter-time=50",
+  "key-secret=s0,iter-time=50,cipher-alg=aes-128,cipher-mode=cbc,ivgen-alg=essiv,hash-alg=sha512",
+  "key-secret=s0,iter-time=50,cipher-alg=aes-192,cipher-mode=xts,ivgen-alg=plain",
+];
+
+imageTest(
+  "LUKS images emu img creates: qemu-img's layout, qemu-io reads and writes them",
+  async (dir) => {
+    for (const [i, luks] of LUKS_CASES.entries()) {
+      for (const fmt of ["luks", "qcow2"]) {
+        const options = fmt === "luks"
+          ? luks
+          : `encrypt.format=luks,encrypt.${luks.replaceAll(",", ",encrypt.")}`;
+        const create = (
+          n: string,
+        ) => ["create", "-f", fmt, ...SECRET, "-o", options, `${n}${i}.${fmt}`, "1M"];
+        // the same Formatting line, then the same header but for what is random or timed
+        const ours = await emuImgWithin(LIMIT_MS, create("o"), dir);
+        let theirs: Ran | undefined;
+        for (let tries = 0; tries < 5 && theirs?.code !== 0; tries++) {
+          theirs = await qemuImg(dir, ...create("t"));
+        }
+        assert.equal(ours.stdout.replace(`'o${i}`, "'"), theirs!.stdout.replace(`'t${i}`, "'"));
+        const [o, t] = [`o${i}.${fmt}`, `t${i}.${fmt}`];
+        const info = await Promise.all([o, t].map((n) => qemuImg(dir, "info", n)));
+        assert.equal(unstable(info[0].stdout), unstable(info[1].stdout));
+        assert.equal((await Deno.stat(`${dir}/${o}`)).size, (await Deno.stat(`${dir}/${t}`)).size);
+        const key = fmt === "luks" ? "key-secret" : "encrypt.key-secret";
+        const spec = `driver=${fmt},file.filename=${o},${key}=s0`;
+        const io = await qemuIo(dir, spec, "write -P 0x21 700 90000", "read -P 0x21 700 90000");
+        assert.equal(io.code, 0, io.stderr);
+        assert.doesNotMatch(io.stdout, /failed/, io.stdout);
+        await same(dir, ["map", "--output=json", ...SECRET, "--image-opts", spec]);
+        await same(dir, ["check", ...SECRET, "--image-opts", spec]);
+      }
+    }
+    await same(dir, ["create", "-q", "-f", "luks", "-o", "iter-time=50", "bad.luks", "1M"]);
+    await same(dir, [
+      "create",
+      "-q",
+      "-f",
+      "luks",
+      ...SECRET,
+      "-o",
+      "key-secret=s1",
+      "bad.luks",
+      "1M",
+    ]);
+  },
+);
+
+imageTest(
+  "create's Formatting line with encryption and data-file options, as qemu-img's",
+  async (dir) => {
+    const cases: [string, string][] = [
+      ["qcow", "encrypt.format=aes,encrypt.key-secret=s0"],
+      ["qcow", "encryption=on,encrypt.key-secret=s0"],
+      ["qcow2", "encryption=on,encrypt.key-secret=s0"],
+      ["qcow2", "encrypt.format=aes,encrypt.key-secret=s0"],
+      ["qcow2", "data_file=x.raw"],
+      ["qcow2", "data_file=x.raw,data_file_raw=on"],
+    ];
+    for (const [fmt, options] of cases) {
+      await same(dir, ["create", "-f", fmt, ...SECRET, "-o", options, `f.${fmt}`, "1M"]);
+    }
+  },
+);

@@ -14,6 +14,7 @@ import {
   type BlockCreateOptions,
   EmuError,
   HostFile,
+  keySecret,
   parseImageSize,
 } from "../../../plugin_block.ts";
 import {
@@ -27,6 +28,7 @@ import {
 } from "./header.ts";
 import { Qcow2Image } from "./image.ts";
 import { createCryptMethod } from "../luks/create_options.ts";
+import { luksCreateSpec, newLuksHeader } from "../luks/luks_create.ts";
 
 const KNOWN_OPTIONS = [
   "cluster_size",
@@ -141,12 +143,6 @@ function newDataFile(header: Qcow2Header, options: BlockCreateOptions): HostFile
 export function createQcow2(path: string, options: BlockCreateOptions): Promise<void> {
   const s = qcow2Settings(options.options);
   const cryptMethod = createCryptMethod(options.options, ["aes", "luks"]);
-  if (cryptMethod === 2) {
-    throw new EmuError(
-      "creating LUKS-encrypted qcow2 images is not supported",
-      "use encrypt.format=aes, or qemu-img create",
-    );
-  }
   const cs = 2 ** s.clusterBits;
   const header: Qcow2Header = {
     version: s.version,
@@ -188,6 +184,26 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     if (!(e instanceof EmuError)) throw e;
     throw new EmuError(`Could not resize image: ${e.message}`, e.hint);
   }
+  if (cryptMethod === 2) addLuksHeader(img, options.options);
   img.close();
   return Promise.resolve();
+}
+
+/**
+ * A new LUKS header in clusters of its own after the L1 table, named by the CRYPTO extension, as
+ * QEMU's qcow2 keeps the LUKS header of an `encrypt.format=luks` image.
+ */
+function addLuksHeader(img: Qcow2Image, o: Record<string, string>): void {
+  const luksOptions = Object.fromEntries(
+    Object.entries(o).filter(([k]) => k.startsWith("encrypt.")).map(([k, v]) => [k.slice(8), v]),
+  );
+  const password = keySecret(o["encrypt.key-secret"], "encrypt.key-secret");
+  const { head, payloadOffset } = newLuksHeader(password, luksCreateSpec(luksOptions));
+  const cs = img.clusterSize, n = Math.ceil(payloadOffset / cs);
+  const offset = img.refcounts.alloc(n);
+  const area = new Uint8Array(n * cs); // written whole, zeros too, as QEMU's
+  area.set(head);
+  img.file.write(offset, area);
+  img.header.crypto = { offset, length: payloadOffset };
+  img.file.write(0, headerCluster(img.header, cs));
 }
