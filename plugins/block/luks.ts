@@ -12,6 +12,7 @@ import {
   type BlockDriver,
   type BlockExtent,
   type BlockFormatPlugin,
+  type BlockMeasure,
   type BlockOpenContext,
   EmuError,
   HostFile,
@@ -22,7 +23,7 @@ import {
 import { readDecrypted, SECTOR, type SectorCipher, wholeSectors } from "./luks/sector_cipher.ts";
 import { checkLuksHeader, unlockLuks } from "./luks/luks_unlock.ts";
 import { describeLuks } from "./luks/luks_info.ts";
-import { luksCreateSpec, newLuksHeader } from "./luks/luks_create.ts";
+import { luksCreateSpec, luksPayloadOffset, newLuksHeader } from "./luks/luks_create.ts";
 
 /** The bytes of the header that `info` and the unlocking read first. */
 const HEAD_BYTES = 4096;
@@ -148,6 +149,14 @@ function create(path: string, options: BlockCreateOptions): Promise<void> {
   return Promise.resolve();
 }
 
+/** A volume's size: its header's and key slots', then the disk's (all of it, on disk). */
+function measure(o: Record<string, string>, size: number, source?: BlockDriver): BlockMeasure {
+  keySecret(o["key-secret"], "key-secret"); // QEMU makes the header: the key first
+  const payload = luksPayloadOffset(luksCreateSpec(o).keyBytes);
+  const required = payload + Math.ceil((source?.size ?? size) / SECTOR) * SECTOR;
+  return { required, fullyAllocated: required };
+}
+
 /** The luks format plugin. */
 const plugin: BlockFormatPlugin = {
   kind: "block",
@@ -162,6 +171,7 @@ const plugin: BlockFormatPlugin = {
       : 0,
   open,
   create,
+  measure,
   createOptions: [
     { name: "cipher-alg", type: "string", help: "Name of encryption cipher algorithm" },
     { name: "cipher-mode", type: "string", help: "Name of encryption cipher mode" },

@@ -38,6 +38,20 @@ function timedIterations(hash: string, bytes: number, ms: number, divisor = 1): 
   return Math.max(MIN_ITERATIONS, Math.floor(perMs * ms / divisor));
 }
 
+/**
+ * Where the payload of a new LUKS volume with `keyBytes`-byte keys starts: after the header
+ * and eight key slots.
+ *
+ * @example
+ * ```ts
+ * import { luksPayloadOffset } from "./luks_create.ts";
+ * console.log(luksPayloadOffset(64)); // 2068480
+ * ```
+ */
+export function luksPayloadOffset(keyBytes: number): number {
+  return KEY_ALIGN + 8 * Math.ceil(STRIPES * keyBytes / KEY_ALIGN) * KEY_ALIGN;
+}
+
 /** The AF split of `key` (AFsplit): random stripes whose merge is the key. */
 function afSplit(key: Uint8Array, hash: string): Uint8Array {
   const n = key.length, out = new Uint8Array(randomBytes(STRIPES * n));
@@ -68,7 +82,7 @@ export function newLuksHeader(
   const { keyBytes, hash } = spec;
   createHash(hash); // an unknown hash fails here, before the work
   const slotBytes = Math.ceil(STRIPES * keyBytes / KEY_ALIGN) * KEY_ALIGN;
-  const payloadOffset = KEY_ALIGN + 8 * slotBytes;
+  const payloadOffset = luksPayloadOffset(keyBytes);
   const head = new Uint8Array(payloadOffset), v = new DataView(head.buffer);
   const key = new Uint8Array(randomBytes(keyBytes));
   putText(head, 0, "LUKS");
@@ -103,6 +117,21 @@ export function newLuksHeader(
   }
   // the free slots' places stay holes, as QEMU leaves them
   return { head: head.subarray(0, KEY_ALIGN + STRIPES * keyBytes), payloadOffset };
+}
+
+/**
+ * The `encrypt.*` options of a qcow2 image as a luks volume's (`encrypt.` left out).
+ *
+ * @example
+ * ```ts
+ * import { luksOptions } from "./luks_create.ts";
+ * console.log(luksOptions({ "encrypt.iter-time": "10", "size": "1M" })); // { "iter-time": "10" }
+ * ```
+ */
+export function luksOptions(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(o).filter(([k]) => k.startsWith("encrypt.")).map(([k, v]) => [k.slice(8), v]),
+  );
 }
 
 /**

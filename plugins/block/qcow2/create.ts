@@ -28,7 +28,7 @@ import {
 } from "./header.ts";
 import { Qcow2Image } from "./image.ts";
 import { createCryptMethod } from "../luks/create_options.ts";
-import { luksCreateSpec, newLuksHeader } from "../luks/luks_create.ts";
+import { luksCreateSpec, luksOptions, newLuksHeader } from "../luks/luks_create.ts";
 
 const KNOWN_OPTIONS = [
   "cluster_size",
@@ -194,11 +194,8 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
  * QEMU's qcow2 keeps the LUKS header of an `encrypt.format=luks` image.
  */
 function addLuksHeader(img: Qcow2Image, o: Record<string, string>): void {
-  const luksOptions = Object.fromEntries(
-    Object.entries(o).filter(([k]) => k.startsWith("encrypt.")).map(([k, v]) => [k.slice(8), v]),
-  );
   const password = keySecret(o["encrypt.key-secret"], "encrypt.key-secret");
-  const { head, payloadOffset } = newLuksHeader(password, luksCreateSpec(luksOptions));
+  const { head, payloadOffset } = newLuksHeader(password, luksCreateSpec(luksOptions(o)));
   const cs = img.clusterSize, n = Math.ceil(payloadOffset / cs);
   const offset = img.refcounts.alloc(n);
   const area = new Uint8Array(n * cs); // written whole, zeros too, as QEMU's
