@@ -19,5 +19,6 @@ export * from "./core/block_option_values.ts";
 export * from "./core/block_raw_warning.ts";
 export type { PluginApiRange } from "./core/plugin.ts";
 export { EmuError } from "./core/errors.ts";
+export { keySecret } from "./core/block_secrets.ts";
 export { SparseMap } from "./core/host_seek.ts";
 export { concatBytes } from "./core/bytes.ts";

@@ -10,6 +10,7 @@
 
 import { type Accel, ACCEL_HELP } from "../core/accel.ts";
 import { EmuError } from "../core/errors.ts";
+import { addObject } from "../core/block_secrets.ts";
 import { VERSION } from "../core/version.ts";
 import {
   applyOption,
@@ -301,7 +302,11 @@ const SYSTEM_OPTIONS: OptionSetters<SystemArgs> = {
     }
   },
   object: (_r, v) => {
-    throw new EmuError(`-object ${v}: Denemu has no user-creatable objects`, "RAM is -m");
+    if (v.startsWith("secret,")) return addObject(v); // an encrypted drive's key
+    throw new EmuError(
+      `-object ${v}: Denemu has no user-creatable objects but secrets`,
+      "RAM is -m",
+    );
   },
   chardev: (r, v) => {
     const [id, c] = parseChardev(v);

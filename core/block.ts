@@ -299,6 +299,15 @@ export interface BlockOpenOptions {
    * for its output), the others make `flush` and `close` write to disk.
    */
   cache?: "writeback" | "writethrough" | "none" | "directsync" | "unsafe";
+  /**
+   * the format's own open options, QEMU's names (`encrypt.key-secret` of
+   * an encrypted qcow2 image, `key-secret` of a LUKS one), from `--image-opts`
+   */
+  driverOptions?: Record<string, string>;
+  /** opened for a system emulator's drive (QEMU's block driver whitelist: no old AES there) */
+  system?: boolean;
+  /** the name opened is qemu-img's `--image-opts` (`driver=qcow2,file.filename=PATH,...`) */
+  imageOpts?: boolean;
 }
 
 /** What a format gets to open an image. */

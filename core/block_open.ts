@@ -73,7 +73,28 @@ export async function openImage(
   path: string,
   options: BlockOpenOptions = {},
 ): Promise<BlockDriver> {
-  return await explained(`Could not open '${path}': `, () => openLayer(path, options));
+  return await explained(`Could not open '${path}': `, () => {
+    if (!options.imageOpts) return openLayer(path, options);
+    const { filename, driver, rest } = imageOptsSpec(path);
+    return openLayer(filename, { ...options, format: driver, driverOptions: rest });
+  });
+}
+
+/**
+ * An `--image-opts` name split: the host file (`file.filename`), the format (`driver`) and
+ * the format's options.
+ */
+function imageOptsSpec(spec: string) {
+  const rest: Record<string, string> = {};
+  for (const kv of spec.split(",")) {
+    const eq = kv.indexOf("=");
+    rest[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? "on" : kv.slice(eq + 1);
+  }
+  const { driver, "file.filename": filename, "file.driver": fileDriver = "file" } = rest;
+  for (const k of ["driver", "file.filename", "file.driver"]) delete rest[k];
+  if (filename === undefined) throw new EmuError("Must specify either driver or file");
+  if (fileDriver !== "file") throw new EmuError(`Unknown protocol driver '${fileDriver}'`);
+  return { filename, driver, rest };
 }
 
 /**
@@ -96,7 +117,7 @@ export async function openDriveImage(
     if (statOrUndefined(path)?.isDirectory) {
       throw new EmuError(`'file' driver requires '${path}' to be a regular file`);
     }
-    return openLayer(path, options);
+    return openLayer(path, { ...options, system: true });
   });
 }
 

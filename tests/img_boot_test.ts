@@ -1,5 +1,5 @@
 // qcow2 (and qcow) drives in system mode, as a QEMU user runs them: U-Boot reads a file from an ext2 disk in
-// a qcow2 image (answers equal to a live qemu-system-riscv64's on the same image), and the test
+// a qcow2 image (and qcow, and both encrypted) (answers equal to a live qemu-system-riscv64's on the same image), and the test
 // kernel (tests/linux) boots with its disk as `format=qcow2`, writes a file and powers off; the
 // image then passes `qemu-img check` and holds the new file.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,6 +10,7 @@ import { linuxSystem } from "../scripts/bench_linux.ts";
 import { which } from "../scripts/build_guests.ts";
 import { QEMU_IMG_MISSING, qemuImg, run } from "./util/qemu_img.ts";
 import { ubootCommands } from "./util/serial.ts";
+import { addObject } from "../core/block_secrets.ts";
 
 const DIR = new URL("./linux/", import.meta.url).pathname;
 const haveUBoot = await Promise.all([FW_JUMP, UBOOT].map((f) => Deno.stat(f))).then(
@@ -21,22 +22,45 @@ const why = haveQemu
   ? ""
   : " (skipped: opensbi, u-boot-qemu, qemu-utils or qemu-system-misc is missing)";
 
-/** disk.ext2 converted to a `format` image by qemu-img, in a fresh directory. */
-async function imageDisk(format = "qcow2"): Promise<string> {
+/** The secret of the encrypted drives: `-object SECRET` and `encrypt.key-secret=s0`. */
+const SECRET = "secret,id=s0,data=abc";
+addObject(SECRET); // as -object SECRET would, for the machines made here
+
+/** disk.ext2 converted to a `format` image by qemu-img (with `-o options`), in a fresh directory. */
+async function imageDisk(format = "qcow2", options: string[] = []): Promise<string> {
   const dir = await Deno.makeTempDir();
   const disk = `${dir}/disk.${format}`;
-  await qemuImg(["convert", "-f", "raw", "-O", format, `${DIR}disk.ext2`, disk]);
+  const secret = options.length ? ["--object", SECRET] : [];
+  await qemuImg([
+    "convert",
+    ...secret,
+    "-f",
+    "raw",
+    "-O",
+    format,
+    ...options,
+    `${DIR}disk.ext2`,
+    disk,
+  ]);
   return disk;
 }
 
-// qcow: the old format (version 1), as qemu-img still makes it
-for (const format of ["qcow2", "qcow"]) {
+/** The drives read: a format, its encryption options for qemu-img convert, and for -drive. */
+const READ_CASES: [string, string[], string][] = [
+  ["qcow2", [], ""],
+  ["qcow", [], ""], // the old format (version 1), as qemu-img still makes it
+  ["qcow2", ["-o", "encrypt.format=luks,encrypt.key-secret=s0,encrypt.iter-time=100"], "luks"],
+];
+
+for (const [format, options, crypt] of READ_CASES) {
+  const what = crypt ? `${format} (${crypt})` : format;
   Deno.test({
-    name: `${format}: U-Boot reads a file from a ${format} drive as on qemu-system-riscv64${why}`,
+    name: `${what}: U-Boot reads a file from a ${what} drive as on qemu-system-riscv64${why}`,
     ignore: !haveQemu,
     async fn() {
-      const disk = await imageDisk(format);
-      const drive = `file=${disk},format=${format},if=virtio`;
+      const disk = await imageDisk(format, options);
+      const drive = `file=${disk},format=${format},if=virtio` +
+        (crypt ? ",encrypt.key-secret=s0" : "");
       const commands = [
         "virtio scan",
         "ext2ls virtio 0",
@@ -53,7 +77,13 @@ for (const format of ["qcow2", "qcow"]) {
         await m.close();
       }
       const qemu = await qemuUBoot(
-        qemuUBootArgs(["-drive", drive, "-global", "virtio-pci.disable-legacy=on"]),
+        qemuUBootArgs([
+          ...(crypt ? ["-object", SECRET] : []),
+          "-drive",
+          drive,
+          "-global",
+          "virtio-pci.disable-legacy=on",
+        ]),
         commands,
       );
       // the load's time and rate are the host's
@@ -66,6 +96,26 @@ for (const format of ["qcow2", "qcow"]) {
     },
   });
 }
+
+Deno.test({
+  name: `qcow, qcow2 (aes): the old AES drives refused as qemu-system-riscv64 refuses them${why}`,
+  ignore: !haveQemu,
+  async fn() {
+    for (const format of ["qcow", "qcow2"]) {
+      const disk = await imageDisk(format, ["-o", "encrypt.format=aes,encrypt.key-secret=s0"]);
+      const drive = `file=${disk},format=${format},if=virtio,encrypt.key-secret=s0`;
+      const qemu = await run("qemu-system-riscv64", [
+        ...["-M", "virt", "-nographic", "-bios", "none", "-object", SECRET, "-drive", drive],
+      ]);
+      const theirs = qemu.stderr.split("\n")[0].replace("qemu-system-riscv64: ", "");
+      await assert.rejects(
+        () => createMachine({ system: { memory: "256M", bios: "none", drives: [drive] } }),
+        (e: Error) => e.message === theirs,
+      );
+      await Deno.remove(disk.replace(/\/disk\.[a-z0-9]+$/, ""), { recursive: true });
+    }
+  },
+});
 
 Deno.test({
   name: `qcow2: Linux writes to a qcow2 drive; qemu-img check finds it clean${why}`,

@@ -28,7 +28,11 @@ export async function amendCommand(argv: string[]): Promise<number> {
     // as qemu-img: with -f, the help needs no image; else the image's format is probed
     if (help && args.has("f")) return await printAmendHelp(args.get("f")!);
     const path = oneImage(args);
-    const img = await openWritable(path, { format: args.get("f"), readOnly: help });
+    const img = await openWritable(path, {
+      format: args.get("f"),
+      readOnly: help,
+      imageOpts: args.has("image-opts"),
+    });
     try {
       if (help) return await printAmendHelp(img.format);
       if (!img.prepareAmend) {

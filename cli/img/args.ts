@@ -8,6 +8,7 @@
 
 import { EmuError } from "../../core/errors.ts";
 import { parseImageSize } from "../../core/block.ts";
+import { addObject } from "../../core/block_secrets.ts";
 
 /** What qemu-img's option errors end with (its "Try 'qemu-img --help' for more information"). */
 const HELP = "try emu img --help";
@@ -74,6 +75,7 @@ export function parseImgArgs(
       }
     } else positional.push(a);
   }
+  for (const spec of opts.get("object") ?? []) addObject(spec);
   return {
     opts,
     positional,

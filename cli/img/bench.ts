@@ -133,7 +133,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
     throw new EmuError("Flush interval can't be smaller than depth");
   }
   const cache = cacheOption(args, path);
-  const img = await openWritable(path, { format: args.get("f"), readOnly: !b.write, cache });
+  const img = await openWritable(path, {
+    format: args.get("f"),
+    readOnly: !b.write,
+    cache,
+    imageOpts: args.has("image-opts"),
+  });
   try {
     console.log(
       `Sending ${b.count} ${b.write ? "write" : "read"} requests, ${b.size} bytes each, ` +

@@ -78,6 +78,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     readOnly: !mode, // the backing chain opens too: a broken one fails the check, as in qemu-img
     check: true,
     format: args.get("f"),
+    imageOpts: args.has("image-opts"),
   });
   try {
     if (!img.check) {

@@ -29,8 +29,10 @@ const SECTOR = 512;
 export async function compareCommand(argv: string[]): Promise<number> {
   const args = parseImgArgs(argv, "hf:F:T:pqsU", {
     "object": true,
+    "image-opts": false,
     "force-share": false,
   });
+  const imageOpts = args.has("image-opts");
   if (args.positional.length !== 2) throw new EmuError("Expecting two image file names");
   const [p1, p2] = args.positional;
   const say = (s: string) => {
@@ -38,8 +40,8 @@ export async function compareCommand(argv: string[]): Promise<number> {
   };
   const opened: BlockDriver[] = [];
   try {
-    opened.push(await openImage(p1, { readOnly: true, format: args.get("f") }));
-    opened.push(await openImage(p2, { readOnly: true, format: args.get("F") }));
+    opened.push(await openImage(p1, { readOnly: true, format: args.get("f"), imageOpts }));
+    opened.push(await openImage(p2, { readOnly: true, format: args.get("F"), imageOpts }));
     return compareImages(opened[0], opened[1], args.has("s"), say);
   } catch (e) {
     if (!(e instanceof EmuError)) throw e;

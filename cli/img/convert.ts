@@ -199,12 +199,21 @@ function refuseInPlace(out: string, outFormat: string, sources: BlockDriver[]): 
 }
 
 /** Opens the images to copy into `sources` (which the caller closes), each at snapshot `-l`. */
+/** The key secrets of the output's `-o` options, which QEMU opens the new image with. */
+function keyOptions(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(o).filter(([k]) => k === "encrypt.key-secret" || k === "key-secret"),
+  );
+}
+
 async function openSources(paths: string[], args: ParsedArgs, sources: BlockDriver[]) {
   const snapshot = snapshotOption(args);
   if (snapshot !== undefined && paths.length > 1) {
     throw new EmuError("No support for concatenating multiple snapshot");
   }
-  for (const p of paths) sources.push(await openReadOnly(p, args.get("f"), snapshot));
+  for (const p of paths) {
+    sources.push(await openReadOnly(p, args.get("f"), snapshot, args.has("image-opts")));
+  }
 }
 
 /** Runs `emu img convert`. */
@@ -238,8 +247,14 @@ export async function convertCommand(argv: string[]): Promise<number> {
   if (mode.compress && outFormat === "raw") {
     throw new EmuError("Compression not supported for this file format");
   }
+  if (mode.compress && (o.encryption === "on" || o["encrypt.format"] !== undefined)) {
+    throw new EmuError("Compression and encryption not supported at the same time");
+  }
   if (args.has("n") && (Object.keys(o).length || backing)) {
     throw new EmuError("-o and -B cannot be used with -n (the output image already exists)");
+  }
+  if (args.has("target-image-opts") && !args.has("n")) {
+    throw new EmuError("--target-image-opts requires use of -n flag");
   }
   if (backing && !(o.backing_fmt ?? args.get("F"))) {
     throw new EmuError("Use of backing file requires explicit backing format");
@@ -264,7 +279,13 @@ export async function convertCommand(argv: string[]): Promise<number> {
         throw new EmuError(`${out}: error while converting ${outFormat}: ${e.message}`, e.hint);
       });
     }
-    const dst = await openImage(out, { format: outFormat, cache });
+    const targetOpts = args.has("target-image-opts");
+    const dst = await openImage(out, {
+      format: targetOpts ? undefined : outFormat,
+      cache,
+      driverOptions: keyOptions(o),
+      imageOpts: targetOpts,
+    });
     const drawn = args.has("p") && !args.has("q");
     const grain = dst.clusterSize ?? 4096;
     const data = drawn ? sources.reduce((n, s) => n + dataBytes(s, mode, grain), 0) : 0;

@@ -21,6 +21,24 @@ import { parseCreateOptions, type ParsedArgs, parseImgArgs } from "./args.ts";
 import { hasHelpOption, printCreateHelp } from "./option_help.ts";
 import { openWritable } from "./open.ts";
 
+/** The encryption options qemu-img prints, in its order: `encrypt.NAME` (qcow, qcow2) or NAME. */
+const CRYPT_OPTIONS = [
+  "key-secret",
+  "cipher-alg",
+  "cipher-mode",
+  "ivgen-alg",
+  "ivgen-hash-alg",
+  "hash-alg",
+  "iter-time",
+];
+
+/** The encryption options of `o` given, as `name=value`, names led by `prefix`. */
+function cryptParts(o: Record<string, string>, prefix: string): string[] {
+  const names = prefix ? ["encryption", "encrypt.format"] : [];
+  names.push(...CRYPT_OPTIONS.map((n) => prefix + n));
+  return names.filter((n) => o[n] !== undefined).map((n) => `${n}=${o[n]}`);
+}
+
 /** The line qemu-img prints before creating an image. */
 function formattingLine(
   path: string,
@@ -30,17 +48,23 @@ function formattingLine(
 ): string {
   const parts = [`fmt=${fmt}`];
   if (fmt === "qcow2") {
+    parts.push(...cryptParts(o, "encrypt."));
     parts.push(`cluster_size=${parseImageSize(o.cluster_size ?? "65536")}`, "extended_l2=off");
     if (o.preallocation) parts.push(`preallocation=${o.preallocation}`);
     parts.push("compression_type=zlib", `size=${size}`);
     if (o.backing_file) parts.push(`backing_file=${o.backing_file}`);
     if (o.backing_fmt) parts.push(`backing_fmt=${o.backing_fmt}`);
     if (o.compat) parts.push(`compat=${o.compat}`);
+    if (o.data_file) parts.push(`data_file=${o.data_file}`);
+    if (o.data_file_raw) parts.push(`data_file_raw=${o.data_file_raw}`);
     const lazy = o.lazy_refcounts === "on" || o.lazy_refcounts === "true";
     parts.push(`lazy_refcounts=${lazy ? "on" : "off"}`, `refcount_bits=${o.refcount_bits ?? 16}`);
   } else {
     parts.push(`size=${size}`);
     if (o.preallocation) parts.push(`preallocation=${o.preallocation}`);
+    if (fmt === "qcow" || fmt === "luks") {
+      parts.push(...cryptParts(o, fmt === "qcow" ? "encrypt." : ""));
+    }
   }
   // the host file's own options last, as qemu-img appends its file protocol's
   if (o.nocow) parts.push(`nocow=${o.nocow}`);
@@ -158,7 +182,10 @@ export async function resizeCommand(argv: string[]): Promise<number> {
   const preallocation = preallocationMode(args.get("preallocation"));
   if (args.positional.length !== 2) throw new EmuError("Expecting image file name and size");
   const [path, sizeText] = args.positional;
-  const img = await openWritable(path, { format: args.get("f") });
+  const img = await openWritable(path, {
+    format: args.get("f"),
+    imageOpts: args.has("image-opts"),
+  });
   try {
     const delta = /^[+-]/.test(sizeText) ? parseImageSize(sizeText.slice(1)) : undefined;
     const size = delta === undefined

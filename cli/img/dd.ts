@@ -74,7 +74,11 @@ export async function ddCommand(argv: string[]): Promise<number> {
     throw new EmuError("Must specify both input and output files", "pass if=FILE and of=FILE");
   }
   const { input, output, bs } = dd;
-  const src = await openImage(input, { readOnly: true, format: args.get("f") });
+  const src = await openImage(input, {
+    readOnly: true,
+    format: args.get("f"),
+    imageOpts: args.has("image-opts"),
+  });
   try {
     let size = src.size;
     if (dd.count !== undefined && dd.count * bs < size) size = dd.count * bs;

@@ -105,8 +105,14 @@ export async function infoCommand(argv: string[]): Promise<number> {
   const infos: Record<string, unknown>[] = [];
   const seen: string[] = [];
   while (path) {
-    const img = await openImage(path, { readOnly: true, noBacking: true, noIo: true, format });
-    const real = Deno.realPathSync(path);
+    const img = await openImage(path, {
+      readOnly: true,
+      noBacking: true,
+      noIo: true,
+      format,
+      imageOpts: args.has("image-opts"),
+    });
+    const real = Deno.realPathSync(img.file.path);
     if (seen.includes(real)) {
       img.close();
       throw new EmuError(`Backing file '${path}' creates an infinite loop.`);

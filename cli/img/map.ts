@@ -107,7 +107,11 @@ export async function mapCommand(argv: string[]): Promise<number> {
   const human = outputFormat(args) === "human";
   const start = sizeOption(args, "start-offset", "start offset", 0);
   const maxLength = sizeOption(args, "max-length", "max length", Infinity);
-  const img = await openImage(oneImage(args), { readOnly: true, format: args.get("f") });
+  const img = await openImage(oneImage(args), {
+    readOnly: true,
+    format: args.get("f"),
+    imageOpts: args.has("image-opts"),
+  });
   try {
     const entries = mapEntries(img, start, Math.min(start + maxLength, img.size), human);
     if (human) console.log(humanMap(entries, chainFiles(img)));

@@ -37,9 +37,12 @@ export async function measureCommand(argv: string[]): Promise<number> {
     throw new EmuError(`Block driver '${outFormat}' does not support size measurement`);
   }
   const o = parseCreateOptions(args.opts.get("o"));
-  const source = path === undefined
-    ? undefined
-    : await openReadOnly(path, args.get("f"), snapshotOption(args));
+  const source = path === undefined ? undefined : await openReadOnly(
+    path,
+    args.get("f"),
+    snapshotOption(args),
+    args.has("image-opts"),
+  );
   try {
     const m = plugin.measure(o, sizeText === undefined ? 0 : parseImageSize(sizeText), source);
     if (output === "json") {

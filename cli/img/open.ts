@@ -34,7 +34,8 @@ export function snapshotOption(args: ParsedArgs): string | undefined {
 }
 
 /**
- * Opens `path` read-only, at internal snapshot `snapshot` if given: the
+ * Opens `path` (an `--image-opts` name with `imageOpts`) read-only, at internal snapshot
+ * `snapshot` if given: the
  * snapshot is loaded in memory, the file untouched, as qemu-img's temporary
  * snapshot load (`convert -l`, `measure -l`).
  *
@@ -47,8 +48,14 @@ export async function openReadOnly(
   path: string,
   format: string | undefined,
   snapshot?: string,
+  imageOpts = false,
 ): Promise<BlockDriver> {
-  const img = await openImage(path, { readOnly: true, format, snapshot: snapshot !== undefined });
+  const img = await openImage(path, {
+    readOnly: true,
+    format,
+    snapshot: snapshot !== undefined,
+    imageOpts,
+  });
   if (snapshot === undefined) return img;
   const found = img.applySnapshot?.(snapshot);
   if (found) return img;

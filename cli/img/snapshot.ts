@@ -33,6 +33,7 @@ export async function snapshotCommand(argv: string[]): Promise<number> {
     readOnly: !writes,
     noBacking: true,
     format: args.get("f"),
+    imageOpts: args.has("image-opts"),
   });
   try {
     if (action === "l") {

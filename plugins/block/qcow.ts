@@ -1,7 +1,7 @@
 /**
  * The qcow block format: QEMU's first copy-on-write image (version 1, block/qcow.c), which
  * qemu-img still reads and writes. The parts live in `qcow/`: the header, the open image.
- * Its AES encryption is not supported: an encrypted image opens for `info` only.
+ * Its AES encryption is read and written with the key of `encrypt.key-secret`.
  *
  * @module
  */
@@ -13,7 +13,10 @@ import {
   type BlockOpenContext,
   EmuError,
   HostFile,
+  keySecret,
 } from "../../plugin_block.ts";
+import { qcowAesCipher, refuseAesInSystem } from "./luks/sector_cipher.ts";
+import { createCryptMethod } from "./luks/create_options.ts";
 import { HEADER_LENGTH, newImage, parseHeader, QCOW_MAGIC } from "./qcow/header.ts";
 import { QcowImage } from "./qcow/image.ts";
 
@@ -24,23 +27,19 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
   if (header.l1Size * 8 > 0x7ffffe00) {
     throw new EmuError(`Could not open '${file.path}': Input/output error`);
   }
-  if (header.cryptMethod && !options.noIo) {
-    throw new EmuError(
-      "Parameter 'encrypt.key-secret' is required for cipher",
-      "emu img cannot decrypt qcow's AES encryption",
-    );
-  }
+  if (header.cryptMethod && !options.noIo) refuseAesInSystem("qcow", options);
+  const cipher = header.cryptMethod && !options.noIo
+    ? qcowAesCipher(keySecret(options.driverOptions?.["encrypt.key-secret"], "encrypt.key-secret"))
+    : undefined;
   const backing = header.backingFile && !options.noBacking
     ? await ctx.openBacking(header.backingFile, undefined)
     : undefined;
-  return new QcowImage(file, header, backing);
+  return new QcowImage(file, header, backing, cipher);
 }
 
 function create(path: string, options: BlockCreateOptions): Promise<void> {
   for (const [k, value] of Object.entries(options.options)) {
-    if (k.startsWith("encrypt")) {
-      throw new EmuError("qcow encryption is not supported", "create the image without it");
-    }
+    if (k.startsWith("encrypt")) continue;
     // the host file's options: accepted, and no trace of them in the 560-byte file, as in QEMU
     if (k === "preallocation" && !["off", "falloc", "full", "metadata"].includes(value)) {
       throw new EmuError(`invalid parameter value: ${value}`);
@@ -55,7 +54,8 @@ function create(path: string, options: BlockCreateOptions): Promise<void> {
     if (options.options.preallocation === "metadata") {
       throw new EmuError("Unsupported preallocation mode: metadata");
     }
-    file.write(0, newImage(options.size, options.backingFile || undefined));
+    const cryptMethod = createCryptMethod(options.options, ["aes"]);
+    file.write(0, newImage(options.size, options.backingFile || undefined, cryptMethod));
   } finally {
     file.close();
   }

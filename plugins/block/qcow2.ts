@@ -18,6 +18,7 @@ import { openHeader } from "./qcow2/open_header.ts";
 import { readSnapshots } from "./qcow2/snapshot.ts";
 import { Qcow2Image } from "./qcow2/image.ts";
 import { createQcow2 } from "./qcow2/create.ts";
+import { openQcow2Crypt } from "./qcow2/crypt.ts";
 import { measureQcow2 } from "./qcow2/measure.ts";
 import { QCOW2_AMEND_OPTIONS, QCOW2_CREATE_OPTIONS } from "./qcow2/options.ts";
 
@@ -36,10 +37,16 @@ async function open(ctx: BlockOpenContext): Promise<BlockDriver> {
     ? await ctx.openBacking(header.backingFile, header.backingFormat)
     : undefined;
   const img = new Qcow2Image(file, header, backing, writable);
+  try {
+    img.crypt = openQcow2Crypt(file, header, options);
+  } catch (e) {
+    img.backing?.close(); // the caller closes the file
+    throw e;
+  }
   // as QEMU's, the data file's name is taken from the working directory, not the image's
   if (header.dataFile !== undefined && !options.noIo) {
     try {
-      img.dataFile = HostFile.open(header.dataFile, { readOnly: true });
+      img.dataFile = HostFile.open(header.dataFile, { readOnly: !writable });
     } catch (e) {
       img.backing?.close(); // the caller closes the file
       throw e;

@@ -163,9 +163,15 @@ async function create(ctx: DeviceContext, options: DeviceOptions): Promise<Devic
   const readOnly = options.bool("readonly", false);
   const snapshot = options.bool("snapshot", false);
   // With snapshot=on the image is only read: the overlay above its format keeps the writes.
+  // an encrypted image's key: the id of a -object secret, as QEMU's drive options name it
+  const keys = ["encrypt.key-secret", "key-secret"].flatMap((k) => {
+    const id = options.string(k, "");
+    return id ? [[k, id]] : [];
+  });
   const image = await openDriveImage(options.owner, path, {
     format: format || undefined,
     readOnly: readOnly || snapshot,
+    driverOptions: Object.fromEntries(keys),
   });
   if (!format && image.format === "raw") ctx.warn(probedRawWarning(path));
   const overlay = snapshot ? new DriveOverlay(image) : undefined;

@@ -76,7 +76,7 @@ export function parseHeader(head: Uint8Array, readName: (at: number, n: number) 
  * clusters and 512-entry L2 tables, or with a backing file 512-byte clusters and 4096-entry
  * tables; the L1 table after the header and the name, 8-aligned, written in whole sectors.
  */
-export function newImage(size: number, backingFile?: string): Uint8Array {
+export function newImage(size: number, backingFile?: string, cryptMethod = 0): Uint8Array {
   const name = new TextEncoder().encode(backingFile ?? "");
   const [clusterBits, l2Bits] = backingFile ? [9, 12] : [12, 9];
   const l1Offset = (HEADER_LENGTH + name.length + 7) & ~7;
@@ -96,6 +96,7 @@ export function newImage(size: number, backingFile?: string): Uint8Array {
   v.setBigUint64(24, BigInt(size));
   v.setUint8(32, clusterBits);
   v.setUint8(33, l2Bits);
+  v.setUint32(36, cryptMethod);
   v.setBigUint64(40, BigInt(l1Offset));
   return out;
 }

@@ -19,10 +19,9 @@ import {
   type ImageDescription,
 } from "../../../plugin_block.ts";
 import { deflateCluster, inflateCluster } from "../qcow2/deflate.ts";
+import { readDecrypted, SECTOR, type SectorCipher, wholeSectors } from "../luks/sector_cipher.ts";
 import { COMPRESSED, type QcowHeader } from "./header.ts";
 
-/** QEMU's qcow driver takes requests of whole sectors. */
-const SECTOR = 512;
 /** The furthest byte QEMU's block layer reads (BDRV_MAX_LENGTH, 2^63 - 2^30): past it, EIO. */
 const MAX_LENGTH = 2 ** 63 - 2 ** 30;
 
@@ -45,6 +44,7 @@ export class QcowImage implements BlockDriver {
     readonly file: HostFile,
     readonly header: QcowHeader,
     readonly backing: BlockDriver | undefined,
+    readonly cipher?: SectorCipher,
   ) {
     this.size = header.size;
     this.clusterSize = 2 ** header.clusterBits;
@@ -99,7 +99,8 @@ export class QcowImage implements BlockDriver {
     if (c.kind === "data") {
       const host = this.#dataAt(index, c.host) + from;
       this.#within(host, length, `cluster ${index}`);
-      return this.file.read(host, length);
+      if (!this.cipher) return this.file.read(host, length);
+      return readDecrypted(this.cipher, (at, n) => this.file.read(at, n), host, length, pos);
     }
     if (c.kind === "compressed") return this.#inflate(c).slice(from, from + length);
     if (!this.backing || pos >= this.backing.size) return new Uint8Array(length);
@@ -152,14 +153,7 @@ export class QcowImage implements BlockDriver {
     if (offset + data.length > this.size) {
       throw new EmuError(`${this.file.path}: write past the end of the disk`);
     }
-    const start = offset - offset % SECTOR;
-    const end = Math.ceil((offset + data.length) / SECTOR) * SECTOR;
-    if (start !== offset || end !== offset + data.length) {
-      const whole = this.read(start, end - start);
-      whole.set(data, offset - start);
-      return this.#writeSectors(start, whole);
-    }
-    this.#writeSectors(offset, data);
+    this.#writeSectors(...wholeSectors(offset, data, (at, n) => this.read(at, n)));
   }
 
   #writeSectors(offset: number, data: Uint8Array): void {
@@ -169,10 +163,20 @@ export class QcowImage implements BlockDriver {
       if (!host) {
         const keep = c.kind === "compressed" && n < this.clusterSize ? this.#inflate(c) : null;
         host = this.#allocate(i, () => BigInt(this.#endOfFile(true)));
-        this.file.write(host, keep ?? new Uint8Array(this.clusterSize));
+        const fill = keep ?? new Uint8Array(this.clusterSize);
+        this.file.write(host, this.#sealed(i * this.clusterSize, fill));
       }
-      this.file.write(host + from, data.subarray(done, done + n));
+      const pos = i * this.clusterSize + from;
+      this.file.write(host + from, this.#sealed(pos, data.subarray(done, done + n)));
     });
+  }
+
+  /** Whole sectors `data` at guest `offset` as stored: encrypted if the image is. */
+  #sealed(offset: number, data: Uint8Array): Uint8Array {
+    if (!this.cipher) return data;
+    const out = data.slice();
+    this.cipher.encrypt(offset / SECTOR, out);
+    return out;
   }
 
   /** Stores whole cluster `data` at `offset` compressed, or plainly when that is not smaller. */
@@ -251,7 +255,8 @@ export class QcowImage implements BlockDriver {
     const from = pos % this.clusterSize;
     const length = Math.max(1, Math.min(this.clusterSize - from, end - pos));
     const base = { start: pos, length, depth: 0, present: true, zero: false, data: true };
-    if (c.kind === "data") return { ...base, hostOffset: c.host + from };
+    // an encrypted image's host offsets are not told, as QEMU's
+    if (c.kind === "data") return { ...base, hostOffset: this.cipher ? undefined : c.host + from };
     if (c.kind === "compressed") return { ...base, compressed: true };
     if (!this.backing || pos >= this.backing.size) {
       return { ...base, present: false, data: false, zero: true };

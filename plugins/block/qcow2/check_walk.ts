@@ -166,6 +166,7 @@ export class RefcountWalk {
     }
     this.inc(h.snapshotsOffset, snapshotsSize);
     this.inc(rc.tableOffset, rc.tableClusters * this.#cs);
+    if (h.crypto) this.inc(h.crypto.offset, h.crypto.length); // the LUKS header, as QEMU's
     this.refblocks();
   }
 

@@ -14,10 +14,21 @@ import {
   type BlockCreateOptions,
   EmuError,
   HostFile,
+  keySecret,
   parseImageSize,
 } from "../../../plugin_block.ts";
-import { be64, Compat, headerCluster, type Qcow2Header, V3_HEADER_LENGTH } from "./header.ts";
+import {
+  Autoclear,
+  be64,
+  Compat,
+  headerCluster,
+  Incompat,
+  type Qcow2Header,
+  V3_HEADER_LENGTH,
+} from "./header.ts";
 import { Qcow2Image } from "./image.ts";
+import { createCryptMethod } from "../luks/create_options.ts";
+import { luksCreateSpec, luksOptions, newLuksHeader } from "../luks/luks_create.ts";
 
 const KNOWN_OPTIONS = [
   "cluster_size",
@@ -29,6 +40,8 @@ const KNOWN_OPTIONS = [
   "backing_fmt",
   "compression_type",
   "extended_l2",
+  "data_file",
+  "data_file_raw",
   "nocow", // the host file's: nothing to do on a file system without copy-on-write
   "extent_size_hint",
 ];
@@ -45,7 +58,7 @@ export interface Qcow2CreateSettings {
 /** Checks `-o` options as qemu-img does; errors quote the option. */
 export function qcow2Settings(o: Record<string, string>): Qcow2CreateSettings {
   for (const k of Object.keys(o)) {
-    if (!KNOWN_OPTIONS.includes(k)) {
+    if (!KNOWN_OPTIONS.includes(k) && !k.startsWith("encrypt")) {
       throw new EmuError(`Invalid parameter '${k}'`, "see emu img create -o help");
     }
   }
@@ -101,9 +114,35 @@ function onOff(v: string | undefined, name: string): boolean {
   throw new EmuError(`Parameter '${name}' expects 'on' or 'off'`);
 }
 
+/**
+ * The data file `-o data_file=NAME` asks for, made as QEMU makes it (the disk's size, empty),
+ * and its name and bits set in `header`.
+ */
+function newDataFile(header: Qcow2Header, options: BlockCreateOptions): HostFile | undefined {
+  const { data_file: name, data_file_raw: raw } = options.options;
+  const rawOn = onOff(raw, "data_file_raw");
+  if (name === undefined) {
+    if (rawOn) throw new EmuError("data-file-raw requires data-file");
+    return undefined;
+  }
+  if (header.version === 2) {
+    throw new EmuError(
+      "External data files are only supported with compatibility level 1.1 and above " +
+        "(use version=v3 or greater)",
+    );
+  }
+  header.dataFile = name;
+  header.incompatible |= Incompat.DATA_FILE;
+  if (rawOn) header.autoclear |= Autoclear.DATA_FILE_RAW;
+  const file = HostFile.create(name, options.cache);
+  file.truncate(Math.ceil(options.size / 512) * 512);
+  return file;
+}
+
 /** Creates a qcow2 image at `path`. */
 export function createQcow2(path: string, options: BlockCreateOptions): Promise<void> {
   const s = qcow2Settings(options.options);
+  const cryptMethod = createCryptMethod(options.options, ["aes", "luks"]);
   const cs = 2 ** s.clusterBits;
   const header: Qcow2Header = {
     version: s.version,
@@ -111,7 +150,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     backingFileSize: 0,
     clusterBits: s.clusterBits,
     size: 0,
-    cryptMethod: 0,
+    cryptMethod,
     l1Size: 0,
     l1TableOffset: 0,
     refcountTableOffset: cs,
@@ -128,6 +167,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     backingFormat: options.backingFormat,
     otherExtensions: [],
   };
+  const dataFile = newDataFile(header, options);
   const file = HostFile.create(path, options.cache);
   // whole clusters, as QEMU writes them: the header's, the refcount table's and its block's
   file.write(0, headerCluster(header, cs));
@@ -135,6 +175,7 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
   tables.set(be64(2 * cs));
   file.write(cs, tables);
   const img = new Qcow2Image(file, header, undefined, true);
+  img.dataFile = dataFile;
   for (let c = 0; c < 3; c++) img.refcounts.set(c, 1);
   try {
     img.resize(Math.ceil(options.size / 512) * 512, s.preallocation); // QEMU counts whole sectors
@@ -143,6 +184,23 @@ export function createQcow2(path: string, options: BlockCreateOptions): Promise<
     if (!(e instanceof EmuError)) throw e;
     throw new EmuError(`Could not resize image: ${e.message}`, e.hint);
   }
+  if (cryptMethod === 2) addLuksHeader(img, options.options);
   img.close();
   return Promise.resolve();
+}
+
+/**
+ * A new LUKS header in clusters of its own after the L1 table, named by the CRYPTO extension, as
+ * QEMU's qcow2 keeps the LUKS header of an `encrypt.format=luks` image.
+ */
+function addLuksHeader(img: Qcow2Image, o: Record<string, string>): void {
+  const password = keySecret(o["encrypt.key-secret"], "encrypt.key-secret");
+  const { head, payloadOffset } = newLuksHeader(password, luksCreateSpec(luksOptions(o)));
+  const cs = img.clusterSize, n = Math.ceil(payloadOffset / cs);
+  const offset = img.refcounts.alloc(n);
+  const area = new Uint8Array(n * cs); // written whole, zeros too, as QEMU's
+  area.set(head);
+  img.file.write(offset, area);
+  img.header.crypto = { offset, length: payloadOffset };
+  img.file.write(0, headerCluster(img.header, cs));
 }

@@ -9,7 +9,7 @@
 import type { HostFile, ImageDescription } from "../../../plugin_block.ts";
 import { Incompat, type Qcow2Header } from "./header.ts";
 import { readSnapshots } from "./snapshot.ts";
-import { describeLuks } from "./luks.ts";
+import { describeLuks } from "../luks/luks_info.ts";
 
 /**
  * The description of the qcow2 image with header `h` in `file`.

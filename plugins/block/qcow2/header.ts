@@ -8,7 +8,7 @@
  * @module
  */
 
-import { EmuError } from "../../../plugin_block.ts";
+import { concatBytes, EmuError } from "../../../plugin_block.ts";
 
 /** "QFI\xfb" */
 export const QCOW2_MAGIC = 0x514649fb;
@@ -16,6 +16,8 @@ export const QCOW2_MAGIC = 0x514649fb;
 export const Incompat = { DIRTY: 1, CORRUPT: 2, DATA_FILE: 4, COMPRESSION: 8, EXTL2: 16 } as const;
 /** Compatible feature bits. */
 export const Compat = { LAZY_REFCOUNTS: 1 } as const;
+/** Autoclear feature bits. */
+export const Autoclear = { DATA_FILE_RAW: 2 } as const;
 /** Header extension types. */
 export const Ext = {
   END: 0,
@@ -97,6 +99,14 @@ export function serializeHeader(h: Qcow2Header): Uint8Array {
   const enc = new TextEncoder();
   const exts: { type: number; data: Uint8Array }[] = [];
   if (h.backingFormat) exts.push({ type: Ext.BACKING_FORMAT, data: enc.encode(h.backingFormat) });
+  // in QEMU's order: the LUKS header's place, the data file's name, the feature names
+  if (h.crypto) {
+    exts.push({
+      type: Ext.ENCRYPTION,
+      data: concatBytes([be64(h.crypto.offset), be64(h.crypto.length)]),
+    });
+  }
+  if (h.dataFile !== undefined) exts.push({ type: Ext.DATA_FILE, data: enc.encode(h.dataFile) });
   // as QEMU: no feature name table in clusters of 4 KiB or less (it would crowd out the rest)
   if (h.version === 3 && cs > 4096) exts.push({ type: Ext.FEATURE_TABLE, data: featureTable() });
   exts.push(...h.otherExtensions);

@@ -30,7 +30,14 @@ import { growL1, vmStateOffset } from "./l1.ts";
 import { preallocateData, preallocateMetadata } from "./prealloc.ts";
 import { canEmptyCompletely, emptyCompletely } from "./empty.ts";
 import { deflateCluster, inflateCluster } from "./deflate.ts";
-import { be64, headerCluster, HeaderField, Incompat, type Qcow2Header } from "./header.ts";
+import {
+  Autoclear,
+  be64,
+  headerCluster,
+  HeaderField,
+  Incompat,
+  type Qcow2Header,
+} from "./header.ts";
 import {
   type ClusterMapping,
   compressedClusters,
@@ -40,6 +47,8 @@ import {
 } from "./l2.ts";
 import { Refcounts, tableOffsets } from "./refcount.ts";
 import { Qcow2Status } from "./status.ts";
+import { type Qcow2Crypt, sealed } from "./crypt.ts";
+import { readDecrypted, wholeSectors } from "../luks/sector_cipher.ts";
 
 /** L2 tables kept in memory at most (a table maps cluster_size/8 clusters). */
 const L2_CACHE_TABLES = 512;
@@ -64,8 +73,10 @@ export class Qcow2Image implements BlockDriver {
   /** the COPIED flag of each L1 entry */
   l1Copied: boolean[];
   readonly refcounts: Refcounts;
-  /** the external data file the data clusters are in (read-only), if the image has one */
+  /** the external data file the data clusters are in (each at its guest offset), if any */
   dataFile?: HostFile;
+  /** the cipher of an encrypted image's data clusters */
+  crypt?: Qcow2Crypt;
   readonly #l2Cache = new Map<number, Uint8Array>();
   #lastCompressed: { host: number; data: Uint8Array } | undefined;
   readonly #status = new Qcow2Status(this);
@@ -174,7 +185,7 @@ export class Qcow2Image implements BlockDriver {
       const m = this.lookup(index);
       if (m.kind === "data") n = this.#hostRun(index, m.host, pos + n, end) - pos;
       const dst = out.subarray(pos - offset, pos - offset + n);
-      if (m.kind === "data") (this.dataFile ?? this.file).readInto(m.host + inCluster, dst);
+      if (m.kind === "data") this.#readData(m.host + inCluster, pos, dst);
       else if (m.kind === "compressed") {
         dst.set(this.#decompress(m).subarray(inCluster, inCluster + n));
       } else if (m.kind === "unallocated" && this.backing && pos < this.backing.size) {
@@ -185,6 +196,14 @@ export class Qcow2Image implements BlockDriver {
       pos += n;
     }
     out.fill(0, Math.max(0, end - offset));
+  }
+
+  /** Data at host offset `host` (guest `guest`) into `dst`, decrypted if encrypted. */
+  #readData(host: number, guest: number, dst: Uint8Array): void {
+    const file = this.dataFile ?? this.file, c = this.crypt;
+    if (!c) return file.readInto(host, dst);
+    const read = (at: number, n: number) => file.read(at, n);
+    dst.set(readDecrypted(c.cipher, read, host, dst.length, c.physical ? host : guest));
   }
 
   /**
@@ -254,8 +273,19 @@ export class Qcow2Image implements BlockDriver {
     return contents;
   }
 
+  /** Where guest clusters [index, index+n) go: new clusters, or their place in the data file. */
+  #newData(index: number, n: number): number {
+    return this.dataFile ? index * this.clusterSize : this.refcounts.alloc(n);
+  }
+
+  /** Guest bytes at `guest` stored at host offset `host` (of the data file if any), sealed. */
+  #putData(host: number, guest: number, bytes: Uint8Array): void {
+    (this.dataFile ?? this.file).write(host, sealed(this.crypt, host, guest, bytes));
+  }
+
   /** Drops `m`'s references; with `discard`, the clusters freed read as zeros (QEMU's discard). */
   #release(m: ClusterMapping, discard = false): void {
+    if (this.dataFile) return; // the data file's clusters are not counted
     const drop = (offset: number, n: number) =>
       discard ? this.refcounts.release(offset, n) : this.refcounts.update(offset, n, -1);
     if (m.kind === "compressed") drop(...compressedClusters(m, this.clusterSize));
@@ -267,7 +297,9 @@ export class Qcow2Image implements BlockDriver {
     if (offset < 0 || offset + data.length > this.size) {
       throw this.#bad("write past the end of the disk");
     }
-    this.#writeRange(offset, data);
+    // an encrypted image takes whole sectors, as QEMU's
+    if (this.crypt) this.#writeRange(...wholeSectors(offset, data, (at, n) => this.read(at, n)));
+    else this.#writeRange(offset, data);
   }
 
   /** `write` without the bounds check (the VM state area is past the disk's end). */
@@ -310,8 +342,8 @@ export class Qcow2Image implements BlockDriver {
   #writeCluster(index: number, inCluster: number, part: Uint8Array): void {
     const m = this.lookup(index);
     if (m.kind === "data" && m.copied) {
-      this.#checkNotMetadata(m.host);
-      return this.file.write(m.host + inCluster, part);
+      if (!this.dataFile) this.#checkNotMetadata(m.host);
+      return this.#putData(m.host + inCluster, index * this.clusterSize + inCluster, part);
     }
     let contents = part;
     if (part.length < this.clusterSize) {
@@ -319,8 +351,8 @@ export class Qcow2Image implements BlockDriver {
       contents.set(part, inCluster);
     }
     this.#writableL2(Math.floor(index / this.l2Entries)); // the L2 table first, as QEMU
-    const host = this.refcounts.alloc();
-    this.file.write(host, contents);
+    const host = this.#newData(index, 1);
+    this.#putData(host, index * this.clusterSize, contents);
     this.#setL2(index, (t, at) => encodeEntry(t, at, host, { copied: true }));
     this.#release(m);
   }
@@ -358,8 +390,8 @@ export class Qcow2Image implements BlockDriver {
   linkRun(index: number, n: number, host?: number, data?: Uint8Array): number {
     const l1Index = Math.floor(index / this.l2Entries), from = index % this.l2Entries;
     const table = this.#writableL2(l1Index);
-    const at = host ?? this.refcounts.alloc(n);
-    if (data) this.file.write(at, data);
+    const at = host ?? this.#newData(index, n);
+    if (data) this.#putData(at, index * this.clusterSize, data);
     for (let k = 0; k < n; k++) {
       encodeEntry(table, (from + k) * 8, at + k * this.clusterSize, { copied: true });
     }
@@ -370,6 +402,9 @@ export class Qcow2Image implements BlockDriver {
   /** Stores one whole guest cluster compressed (uncompressed if it does not shrink). */
   writeCompressed(offset: number, cluster: Uint8Array): void {
     this.#checkWritable();
+    if (this.dataFile) {
+      throw new EmuError(`error while writing at byte ${offset}: Operation not supported`);
+    }
     const index = offset / this.clusterSize;
     const packed = deflateCluster(cluster);
     if (packed.length >= this.clusterSize - 512) {
@@ -394,7 +429,7 @@ export class Qcow2Image implements BlockDriver {
       const n = Math.min(cs - inCluster, offset + length - pos);
       const m = this.lookup(index);
       const whole = n === cs || (inCluster === 0 && pos + n >= this.size);
-      if (whole && this.header.version === 3) {
+      if (whole && this.header.version === 3 && !this.dataFile) {
         if (m.kind !== "zero") {
           this.#setL2(index, (t, at) => encodeEntry(t, at, 0, { copied: false, zero: true }));
           this.#release(m);
@@ -410,6 +445,10 @@ export class Qcow2Image implements BlockDriver {
 
   resize(size: number, preallocation: Preallocation = "off"): void {
     this.#checkWritable();
+    // a raw data file is mapped whole, as QEMU's
+    if (this.header.autoclear & Autoclear.DATA_FILE_RAW && preallocation === "off") {
+      preallocation = "metadata";
+    }
     if (size % 512) throw new EmuError("The new size must be a multiple of 512");
     if (this.header.version === 2 && this.header.nbSnapshots) {
       throw new EmuError("Can't resize a v2 image which has snapshots");
@@ -429,6 +468,7 @@ export class Qcow2Image implements BlockDriver {
     this.header.size = size;
     this.file.write(HeaderField.SIZE, be64(size));
     if (shrinks) this.#truncateTail();
+    if (this.dataFile && size > this.dataFile.size) this.dataFile.truncate(size); // as QEMU
     if (preallocation === "falloc" || preallocation === "full") {
       preallocateData(this, old, size, preallocation === "full");
     } else if (preallocation === "metadata") preallocateMetadata(this, old, size);
@@ -480,6 +520,9 @@ export class Qcow2Image implements BlockDriver {
 
   createSnapshot(name: string, date: Date, vm?: VmState): void {
     this.#checkWritable();
+    if (this.dataFile) {
+      throw new EmuError(`Could not create snapshot '${name}': -95 (Operation not supported)`);
+    }
     if (vm) {
       const end = this.vmStateOffset + vm.data.length;
       const needL1 = Math.ceil(end / (this.clusterSize * this.l2Entries));

@@ -6,9 +6,10 @@
  * @module
  */
 
-import type { BlockDriver, BlockMeasure } from "../../../plugin_block.ts";
+import { type BlockDriver, type BlockMeasure, keySecret } from "../../../plugin_block.ts";
 import { qcow2Settings } from "./create.ts";
 import { Qcow2Image } from "./image.ts";
+import { luksCreateSpec, luksOptions, luksPayloadOffset } from "../luks/luks_create.ts";
 
 const divUp = (a: number, b: number) => Math.ceil(a / b);
 const roundUp = (a: number, b: number) => divUp(a, b) * b;
@@ -77,7 +78,13 @@ export function measureQcow2(
   let required = 0;
   if (source) required = o.backing_file ? virtualSize : dataClusterBytes(source, cs);
   if (s.preallocation === "full" || s.preallocation === "falloc") required = virtualSize;
-  const fullyAllocated = fullyAllocatedSize(virtualSize, cs, s.refcountOrder);
+  // a LUKS header's clusters, as QEMU counts them (once it has the key)
+  let luks = 0;
+  if (o["encrypt.format"] === "luks") {
+    keySecret(o["encrypt.key-secret"], "encrypt.key-secret");
+    luks = roundUp(luksPayloadOffset(luksCreateSpec(luksOptions(o)).keyBytes), cs);
+  }
+  const fullyAllocated = fullyAllocatedSize(virtualSize, cs, s.refcountOrder) + luks;
   const result: BlockMeasure = {
     required: fullyAllocated - virtualSize + required,
     fullyAllocated,

@@ -2,8 +2,8 @@
  * Reading a qcow2 header to open the image: the checks of QEMU's
  * `qcow2_do_open` (block/qcow2.c), in its order and with its words, so that
  * a corrupt image gets the message qemu-img gives. What QEMU accepts and
- * Denemu does not implement (encryption, an external data file, extended L2
- * entries, zstd) is refused last, in Denemu's words.
+ * Denemu does not implement (extended L2 entries, zstd) is refused last, in
+ * Denemu's words.
  *
  * Bytes past the end of the file read as zero, as QEMU's reads do.
  *
@@ -102,18 +102,13 @@ export function openHeader(head: Uint8Array, mode: HeaderOpenMode): Qcow2Header 
     otherExtensions: [],
   };
   const crypto = readExtensions(h, head, extensionsEnd(raw, head), mode);
-  if (h.cryptMethod && !mode.noIo) {
-    // Denemu takes no key: QEMU's words for an image opened without one
-    fail(
-      h.cryptMethod === 2 && !crypto
-        ? "Missing CRYPTO header for crypt method 2"
-        : "Parameter 'encrypt.key-secret' is required for cipher",
-    );
+  if (h.cryptMethod === 2 && !crypto && !mode.noIo) {
+    fail("Missing CRYPTO header for crypt method 2");
   }
   readBackingName(h, head);
   // the block layer's limit on the disk size, checked after the open
   if (size - size % 512n > MAX_LENGTH) fail("Could not refresh total sector count: File too large");
-  refuseUnimplemented(h, mode);
+  refuseUnimplemented(h);
   exact(size, "the image size");
   exact(v.getBigUint64(40), "the L1 table offset");
   exact(v.getBigUint64(48), "the refcount table offset");
@@ -302,22 +297,9 @@ function readBackingName(h: Qcow2Header, head: Uint8Array): void {
 }
 
 /**
- * What QEMU opens and Denemu does not implement: encryption where the data is read (`info`
- * describes it), and writes to an external data file.
+ * What QEMU opens and Denemu does not implement.
  */
-function refuseUnimplemented(h: Qcow2Header, mode: HeaderOpenMode): void {
-  if (h.cryptMethod && !mode.noIo) {
-    throw new EmuError(
-      "encrypted qcow2 images are not supported",
-      "decrypt it with qemu-img convert",
-    );
-  }
-  if (h.incompatible & Incompat.DATA_FILE && mode.writable) {
-    throw new EmuError(
-      "qcow2 images with an external data file are read-only here",
-      "read it (info, map, compare, convert from it) or convert it with qemu-img convert",
-    );
-  }
+function refuseUnimplemented(h: Qcow2Header): void {
   if (h.incompatible & Incompat.EXTL2) {
     throw new EmuError("qcow2 extended L2 entries are not supported");
   }

@@ -142,7 +142,7 @@ export function preallocateMetadata(img: Qcow2Image, oldSize: number, newSize: n
     () =>
       eachTable(img, first, end, (index, n) => {
         const runEnd = img.linkRun(index, n) + n * img.clusterSize;
-        if (runEnd > img.file.size) img.file.truncate(runEnd);
+        if (runEnd > img.file.size && !img.dataFile) img.file.truncate(runEnd);
       }),
   );
 }

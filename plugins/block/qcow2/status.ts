@@ -78,13 +78,15 @@ export class Qcow2Status {
     const inCluster = pos % this.img.clusterSize;
     const length = Math.max(1, Math.min(this.img.clusterSize - inCluster, end - pos));
     const base = { start: pos, length, depth: 0, present: true };
+    // an encrypted image's host offsets are not told, as QEMU's (its data is not the guest's)
+    const told = (host: number) => this.img.header.cryptMethod ? undefined : host;
     if (m.kind === "data") {
       const host = m.host + inCluster;
-      return { ...base, ...this.#hostStatus(host, length), data: true, hostOffset: host };
+      return { ...base, ...this.#hostStatus(host, length), data: true, hostOffset: told(host) };
     }
     if (m.kind === "compressed") return { ...base, data: true, zero: false, compressed: true };
     if (m.kind === "zero") {
-      const hostOffset = m.host ? m.host + inCluster : undefined; // an allocated zero cluster
+      const hostOffset = m.host ? told(m.host + inCluster) : undefined; // an allocated zero cluster
       return { ...base, data: false, zero: true, hostOffset };
     }
     if (!this.img.backing || pos >= this.img.backing.size) {

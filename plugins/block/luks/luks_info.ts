@@ -1,6 +1,6 @@
 /**
- * What qemu-img info shows of a LUKS (version 1) header, the one a qcow2 image encrypted with
- * `encrypt.format=luks` holds: its algorithms, key slots and payload offset, in QEMU's JSON
+ * What qemu-img info shows of a LUKS (version 1) header, a `luks` image's or the one a qcow2
+ * image encrypted with `encrypt.format=luks` holds: its algorithms, key slots and payload offset, in QEMU's JSON
  * names (QCryptoBlockInfoLUKS). Nothing here needs the key, nor decrypts anything.
  *
  * @module
@@ -9,11 +9,19 @@
 import { EmuError } from "../../../plugin_block.ts";
 
 /** A key slot in use (LUKS_KEY_ENABLED); a free one holds 0x0000dead. */
-const SLOT_ACTIVE = 0x00ac71f3;
+export const SLOT_ACTIVE = 0x00ac71f3;
 const SECTOR = 512;
 
-/** A NUL-padded ASCII field of the header. */
-function text(b: Uint8Array, at: number, n: number): string {
+/**
+ * A NUL-padded ASCII field of the header.
+ *
+ * @example
+ * ```ts
+ * import { text } from "./luks_info.ts";
+ * console.log(text(new TextEncoder().encode("aes\0\0"), 0, 5)); // "aes"
+ * ```
+ */
+export function text(b: Uint8Array, at: number, n: number): string {
   const s = b.subarray(at, at + n);
   const nul = s.indexOf(0);
   return new TextDecoder().decode(nul < 0 ? s : s.subarray(0, nul));
