@@ -198,7 +198,6 @@ function refuseInPlace(out: string, outFormat: string, sources: BlockDriver[]): 
   }
 }
 
-/** Opens the images to copy into `sources` (which the caller closes), each at snapshot `-l`. */
 /** The key secrets of the output's `-o` options, which QEMU opens the new image with. */
 function keyOptions(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
@@ -206,6 +205,7 @@ function keyOptions(o: Record<string, string>): Record<string, string> {
   );
 }
 
+/** Opens the images to copy into `sources` (which the caller closes), each at snapshot `-l`. */
 async function openSources(paths: string[], args: ParsedArgs, sources: BlockDriver[]) {
   const snapshot = snapshotOption(args);
   if (snapshot !== undefined && paths.length > 1) {
@@ -213,6 +213,31 @@ async function openSources(paths: string[], args: ParsedArgs, sources: BlockDriv
   }
   for (const p of paths) {
     sources.push(await openReadOnly(p, args.get("f"), snapshot, args.has("image-opts")));
+  }
+}
+
+/** qemu-img's refusals of options that do not go together. */
+function refuseCombinations(
+  args: ParsedArgs,
+  o: Record<string, string>,
+  backing: string | undefined,
+  compress: boolean,
+  outFormat: string,
+): void {
+  if (compress && outFormat === "raw") {
+    throw new EmuError("Compression not supported for this file format");
+  }
+  if (compress && (o.encryption === "on" || o["encrypt.format"] !== undefined)) {
+    throw new EmuError("Compression and encryption not supported at the same time");
+  }
+  if (args.has("n") && (Object.keys(o).length || backing)) {
+    throw new EmuError("-o and -B cannot be used with -n (the output image already exists)");
+  }
+  if (args.has("target-image-opts") && !args.has("n")) {
+    throw new EmuError("--target-image-opts requires use of -n flag");
+  }
+  if (backing && !(o.backing_fmt ?? args.get("F"))) {
+    throw new EmuError("Use of backing file requires explicit backing format");
   }
 }
 
@@ -244,21 +269,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const backing = args.get("B") ?? o.backing_file;
   delete o.backing_file;
   const mode = copyMode(args, backing, o.preallocation);
-  if (mode.compress && outFormat === "raw") {
-    throw new EmuError("Compression not supported for this file format");
-  }
-  if (mode.compress && (o.encryption === "on" || o["encrypt.format"] !== undefined)) {
-    throw new EmuError("Compression and encryption not supported at the same time");
-  }
-  if (args.has("n") && (Object.keys(o).length || backing)) {
-    throw new EmuError("-o and -B cannot be used with -n (the output image already exists)");
-  }
-  if (args.has("target-image-opts") && !args.has("n")) {
-    throw new EmuError("--target-image-opts requires use of -n flag");
-  }
-  if (backing && !(o.backing_fmt ?? args.get("F"))) {
-    throw new EmuError("Use of backing file requires explicit backing format");
-  }
+  refuseCombinations(args, o, backing, mode.compress, outFormat);
   const cache = cacheMode(args.get("t"));
   const sources: BlockDriver[] = [];
   try {
