@@ -22,7 +22,8 @@ Deno.test("emu img: the CLI entry, img commands and block formats load no emulat
       /^(targets|core\/(machine|softfloat|jit|system|linux))\//.test(m)
     );
     assert.deepEqual(heavy, [], `${entry} loads ${heavy.join(", ")}`);
-    assert.ok(loaded.length < 40, `${entry} loads ${loaded.length} modules: ${loaded.join(" ")}`);
+    // qcow2 with its LUKS encryption is the largest: 41 modules
+    assert.ok(loaded.length < 45, `${entry} loads ${loaded.length} modules: ${loaded.join(" ")}`);
   }
 });
 
