@@ -40,7 +40,8 @@ import { PAGE_SIZE } from "./host_memory.ts";
 /**
  * The ops this tier runs (a TB with any other runs on the reference interpreter): the integer ALU
  * ops (the rare ones, high products and division, through the reference's bigint `alu`), moves,
- * compares, branches, loads and stores, the ends of a TB.
+ * compares, branches, loads and stores, the ends of a TB, and inline counters' adds (a counted
+ * TB would otherwise run on the reference until it is hot).
  */
 const KNOWN = new Uint8Array(256);
 for (const op of INTEGER_ALU_OPS) KNOWN[op] = 1;
@@ -57,6 +58,7 @@ for (
     Op.STORE,
     Op.GOTO_TB,
     Op.GOTO_PTR,
+    Op.COUNTER_ADD,
   ]
 ) KNOWN[op] = 1;
 
@@ -217,6 +219,9 @@ function executeHalves(cpu: CpuCore, tb: TranslationBlock, h: Int32Array): numbe
         case Op.GOTO_PTR:
           leave(cpu, p, h, h[a], h[a + 1]);
           return tb.insnCount;
+        case Op.COUNTER_ADD:
+          counterAdd(cpu, p, at, w, h);
+          break;
         default:
           aluHalves(op, h, d, a, b);
       }
@@ -224,6 +229,15 @@ function executeHalves(cpu: CpuCore, tb: TranslationBlock, h: Int32Array): numbe
   } catch (e) {
     return stopOnThrow(e, cpu, tb, h, cur, insn);
   }
+}
+
+/** COUNTER_ADD at `at`: the host i64 at its address += its delta (through the spare temp). */
+function counterAdd(cpu: CpuCore, p: PackedIr, at: number, w: number, h: Int32Array): void {
+  const dv = cpu.host.dv, x = p.code[at + W_X] >>> 0, spare = 2 * p.numTemps;
+  setWide(p, at, w, h, p.numTemps);
+  const lo = dv.getUint32(x, true), sum = lo + (h[spare] >>> 0);
+  dv.setUint32(x, sum >>> 0, true);
+  dv.setInt32(x + 4, dv.getInt32(x + 4, true) + h[spare + 1] + (sum > 0xffffffff ? 1 : 0), true);
 }
 
 /**

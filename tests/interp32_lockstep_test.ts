@@ -88,3 +88,28 @@ Deno.test("interp32: the TB-by-TB check reports a difference", async () => {
   machineDriver(m).cpu.backend = lockstep;
   await assert.rejects(() => m.runToExit(), /state/);
 });
+
+Deno.test("interp32: inline counters count as on the reference, carries and negative deltas too", async () => {
+  // per block 2^32 - 1 (a carry into the high half at nearly every add), per instruction -3
+  const counted = async (accel: "interp" | "interp32") => {
+    const m = await createMachine({
+      program: new URL("bin/compute.static.O2", GUESTS).pathname,
+      args: ["1"],
+      accel,
+    });
+    const blocks = m.hooks.scoreboard(), insns = m.hooks.scoreboard();
+    m.hooks.onTranslate((tb) => {
+      tb.inlineAdd(blocks, 0xffff_ffffn);
+      for (const i of tb.insns) i.inlineAdd(insns, -3n);
+    });
+    assertEquals(await m.runToExit(), 0);
+    const tbs = [...machineDriver(m).cpu.tbs.blocks()];
+    return { blocks: blocks.sum(), insns: insns.sum(), icount: m.icount, tbs };
+  };
+  const ref = await counted("interp"), tier = await counted("interp32");
+  assert(tier.tbs.filter((tb) => tb.halves === 1).length > 100, "the tier ran no counted TB");
+  assertEquals(tier.blocks, ref.blocks);
+  assertEquals(tier.insns, ref.insns);
+  assertEquals(tier.icount, ref.icount);
+  assert(ref.blocks > 0xffff_ffffn * 10_000n && ref.insns < -3n * 100_000n);
+});
