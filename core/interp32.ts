@@ -80,7 +80,7 @@ function knowsAll(cpu: CpuCore, p: PackedIr): boolean {
  */
 function plainHelper(cpu: CpuCore, p: PackedIr, at: number): HelperDef | undefined {
   const id = Number(rawWide(p.code[at], p.code[at + W_E], p.wide, p.wideBase));
-  const h = cpu.target.helpers[id] ?? cpu.extraHelpers[id - cpu.target.helpers.length];
+  const h = cpu.helper(id);
   const f = h.flags;
   const plain = h.smallArgs && !h.hasResult && !f?.readsState && !f?.writesState && !f?.mayTrap;
   return plain ? h : undefined;
