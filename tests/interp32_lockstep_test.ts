@@ -89,14 +89,14 @@ Deno.test("interp32: the TB-by-TB check reports a difference", async () => {
   await assert.rejects(() => m.runToExit(), /state/);
 });
 
+/** A machine of `compute 1` on `accel`. */
+const computeOnce = (accel: "interp" | "interp32") =>
+  createMachine({ program: new URL("bin/compute.static.O2", GUESTS).pathname, args: ["1"], accel });
+
 Deno.test("interp32: inline counters count as on the reference, carries and negative deltas too", async () => {
   // per block 2^32 - 1 (a carry into the high half at nearly every add), per instruction -3
   const counted = async (accel: "interp" | "interp32") => {
-    const m = await createMachine({
-      program: new URL("bin/compute.static.O2", GUESTS).pathname,
-      args: ["1"],
-      accel,
-    });
+    const m = await computeOnce(accel);
     const blocks = m.hooks.scoreboard(), insns = m.hooks.scoreboard();
     m.hooks.onTranslate((tb) => {
       tb.inlineAdd(blocks, 0xffff_ffffn);
@@ -117,11 +117,7 @@ Deno.test("interp32: inline counters count as on the reference, carries and nega
 Deno.test("interp32: exec callbacks without registers are called as on the reference", async () => {
   // every call's pc, size and icount, and a stop asked for at the 5,000th block
   const calls = async (accel: "interp" | "interp32") => {
-    const m = await createMachine({
-      program: new URL("bin/compute.static.O2", GUESTS).pathname,
-      args: ["1"],
-      accel,
-    });
+    const m = await computeOnce(accel);
     const seen: string[] = [];
     let blocks = 0;
     m.hooks.addBlockHook((v, pc, size) => {
