@@ -169,6 +169,11 @@ export class CpuCore implements RegisterAccess {
     return this.target.helpers.length + this.extraHelpers.length - 1;
   }
 
+  /** The helper a CALL names by index: the target's, then those added for instrumentation. */
+  helper(id: number): HelperDef {
+    return this.target.helpers[id] ?? this.extraHelpers[id - this.target.helpers.length];
+  }
+
   /** Whether this CPU's state block is aside (another CPU on the same host memory runs). */
   get parked(): boolean {
     return this.#parked !== null;

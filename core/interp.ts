@@ -116,7 +116,7 @@ function writeBack(cpu: CpuCore, p: PackedIr, t: bigint[]): void {
 function callHelper(cpu: CpuCore, p: PackedIr, i: number, t: bigint[], pc: bigint): void {
   const code = p.code, at = p.base + i * STRIDE;
   const id = Number(rawWide(code[at], code[at + W_E], p.wide, p.wideBase));
-  const h = cpu.target.helpers[id] ?? cpu.extraHelpers[id - cpu.target.helpers.length];
+  const h = cpu.helper(id);
   const f = h.flags;
   if (f?.readsState || f?.writesState || f?.mayTrap) {
     writeBack(cpu, p, t);

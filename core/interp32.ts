@@ -13,9 +13,10 @@
  * @module
  */
 
-import { Cond, INTEGER_ALU_OPS, Op } from "./ir.ts";
+import { Cond, type HelperDef, INTEGER_ALU_OPS, Op } from "./ir.ts";
 import { alu } from "./interp_alu.ts";
 import {
+  argsOf,
   condOf,
   OP_MASK,
   type PackedIr,
@@ -40,7 +41,8 @@ import { PAGE_SIZE } from "./host_memory.ts";
 /**
  * The ops this tier runs (a TB with any other runs on the reference interpreter): the integer ALU
  * ops (the rare ones, high products and division, through the reference's bigint `alu`), moves,
- * compares, branches, loads and stores, the ends of a TB.
+ * compares, branches, loads and stores, the ends of a TB, inline counters' adds and the calls of
+ * {@linkcode plainHelper}s (a counted or hooked TB would otherwise run on the reference until hot).
  */
 const KNOWN = new Uint8Array(256);
 for (const op of INTEGER_ALU_OPS) KNOWN[op] = 1;
@@ -57,14 +59,31 @@ for (
     Op.STORE,
     Op.GOTO_TB,
     Op.GOTO_PTR,
+    Op.COUNTER_ADD,
   ]
 ) KNOWN[op] = 1;
 
 /** Whether every op of `p` is one this tier runs. */
-function knowsAll(p: PackedIr): boolean {
+function knowsAll(cpu: CpuCore, p: PackedIr): boolean {
   const code = p.code, base = p.base, end = base + p.numOps * STRIDE;
-  for (let at = base; at < end; at += STRIDE) if (KNOWN[code[at] & OP_MASK] === 0) return false;
+  for (let at = base; at < end; at += STRIDE) {
+    const op = code[at] & OP_MASK;
+    if (op === Op.CALL ? !plainHelper(cpu, p, at) : KNOWN[op] === 0) return false;
+  }
   return true;
+}
+
+/**
+ * The helper of the CALL at `at` if it is one this tier calls: it neither reads nor writes the
+ * registers nor traps, takes small arguments and has no result (the exec callbacks that see no
+ * registers), so that the call needs no bigint and no register in the state block.
+ */
+function plainHelper(cpu: CpuCore, p: PackedIr, at: number): HelperDef | undefined {
+  const id = Number(rawWide(p.code[at], p.code[at + W_E], p.wide, p.wideBase));
+  const h = cpu.helper(id);
+  const f = h.flags;
+  const plain = h.smallArgs && !h.hasResult && !f?.readsState && !f?.writesState && !f?.mayTrap;
+  return plain ? h : undefined;
 }
 
 /** The temps of the running TB: temp `k`'s low half at `2k`, its high half at `2k + 1`. */
@@ -81,7 +100,7 @@ export const NOT_RUN = -1;
  */
 export function interpretHalves(cpu: CpuCore, tb: TranslationBlock): number {
   const p = tb.code;
-  const known = tb.halves || (tb.halves = knowsAll(p) ? 1 : 2);
+  const known = tb.halves || (tb.halves = knowsAll(cpu, p) ? 1 : 2);
   if (known !== 1 || running || cpu.parked) return NOT_RUN;
   // one spare temp after the TB's (see GOTO_TB)
   if (halves.length < 2 * p.numTemps + 2) halves = new Int32Array(4 * p.numTemps + 2);
@@ -217,6 +236,12 @@ function executeHalves(cpu: CpuCore, tb: TranslationBlock, h: Int32Array): numbe
         case Op.GOTO_PTR:
           leave(cpu, p, h, h[a], h[a + 1]);
           return tb.insnCount;
+        case Op.COUNTER_ADD:
+          counterAdd(cpu, p, at, w, h);
+          break;
+        case Op.CALL:
+          plainHelper(cpu, p, at)!.fn(cpu, ...argsOf(p, i - 1).map((t) => h[2 * t]));
+          break;
         default:
           aluHalves(op, h, d, a, b);
       }
@@ -224,6 +249,15 @@ function executeHalves(cpu: CpuCore, tb: TranslationBlock, h: Int32Array): numbe
   } catch (e) {
     return stopOnThrow(e, cpu, tb, h, cur, insn);
   }
+}
+
+/** COUNTER_ADD at `at`: the host i64 at its address += its delta (through the spare temp). */
+function counterAdd(cpu: CpuCore, p: PackedIr, at: number, w: number, h: Int32Array): void {
+  const dv = cpu.host.dv, x = p.code[at + W_X] >>> 0, spare = 2 * p.numTemps;
+  setWide(p, at, w, h, p.numTemps);
+  const lo = dv.getUint32(x, true), sum = lo + (h[spare] >>> 0);
+  dv.setUint32(x, sum >>> 0, true);
+  dv.setInt32(x + 4, dv.getInt32(x + 4, true) + h[spare + 1] + (sum > 0xffffffff ? 1 : 0), true);
 }
 
 /**

@@ -88,3 +88,51 @@ Deno.test("interp32: the TB-by-TB check reports a difference", async () => {
   machineDriver(m).cpu.backend = lockstep;
   await assert.rejects(() => m.runToExit(), /state/);
 });
+
+/** A machine of `compute 1` on `accel`. */
+const computeOnce = (accel: "interp" | "interp32") =>
+  createMachine({ program: new URL("bin/compute.static.O2", GUESTS).pathname, args: ["1"], accel });
+
+Deno.test("interp32: inline counters count as on the reference, carries and negative deltas too", async () => {
+  // per block 2^32 - 1 (a carry into the high half at nearly every add), per instruction -3
+  const counted = async (accel: "interp" | "interp32") => {
+    const m = await computeOnce(accel);
+    const blocks = m.hooks.scoreboard(), insns = m.hooks.scoreboard();
+    m.hooks.onTranslate((tb) => {
+      tb.inlineAdd(blocks, 0xffff_ffffn);
+      for (const i of tb.insns) i.inlineAdd(insns, -3n);
+    });
+    assertEquals(await m.runToExit(), 0);
+    const tbs = [...machineDriver(m).cpu.tbs.blocks()];
+    return { blocks: blocks.sum(), insns: insns.sum(), icount: m.icount, tbs };
+  };
+  const ref = await counted("interp"), tier = await counted("interp32");
+  assert(tier.tbs.filter((tb) => tb.halves === 1).length > 100, "the tier ran no counted TB");
+  assertEquals(tier.blocks, ref.blocks);
+  assertEquals(tier.insns, ref.insns);
+  assertEquals(tier.icount, ref.icount);
+  assert(ref.blocks > 0xffff_ffffn * 10_000n && ref.insns < -3n * 100_000n);
+});
+
+Deno.test("interp32: exec callbacks without registers are called as on the reference", async () => {
+  // every call's pc, size and icount, and a stop asked for at the 5,000th block
+  const calls = async (accel: "interp" | "interp32") => {
+    const m = await computeOnce(accel);
+    const seen: string[] = [];
+    let blocks = 0;
+    m.hooks.addBlockHook((v, pc, size) => {
+      seen.push(`b ${pc} ${size} ${v.icount}`);
+      if (++blocks === 5_000) v.stop();
+    }, { regs: "none" });
+    m.hooks.addInsnHook((v, pc) => seen.push(`i ${pc} ${v.icount}`), { regs: "none" });
+    await m.runToExit();
+    const tbs = [...machineDriver(m).cpu.tbs.blocks()];
+    return { seen, icount: m.icount, tbs };
+  };
+  const ref = await calls("interp"), tier = await calls("interp32");
+  assert(tier.tbs.filter((tb) => tb.halves === 1).length > 100, "the tier ran no hooked TB");
+  assertEquals(tier.icount, ref.icount);
+  assertEquals(tier.seen.length, ref.seen.length);
+  assertEquals(tier.seen, ref.seen);
+  assert(ref.seen.length > 20_000);
+});
